@@ -1,0 +1,141 @@
+//! The cloud assembly: what synth writes to disk (`mesh.out/` by default) and
+//! what diff and deploy read. `manifest.json` is versioned; see
+//! `docs/assembly.md`.
+
+mod write;
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+
+pub use write::write_atomically;
+
+/// The manifest schema version this build writes and reads.
+pub const MANIFEST_VERSION: &str = "1";
+
+/// `manifest.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Manifest {
+    pub version: String,
+    /// Stacks in deployment order: each after the stacks it depends on.
+    pub stacks: Vec<StackArtifact>,
+    pub clusters: Vec<ClusterArtifact>,
+}
+
+/// Where a stack deploys; `null` parts are environment-agnostic.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Environment {
+    pub account: Option<String>,
+    pub region: Option<String>,
+}
+
+/// One stack of the assembly.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct StackArtifact {
+    /// The CloudFormation stack name.
+    pub name: String,
+    /// The construct path of the stack.
+    pub path: String,
+    pub environment: Environment,
+    /// The template file, relative to the assembly root.
+    pub template: String,
+    /// Template size in bytes; above 51,200 deploy uploads it to S3.
+    pub template_size: usize,
+    /// Names of the stacks this one depends on.
+    pub dependencies: Vec<String>,
+    pub parameters: IndexMap<String, ParameterSpec>,
+    pub outputs: IndexMap<String, OutputSpec>,
+    pub termination_protection: bool,
+    pub resource_count: usize,
+    /// Construct paths that use escape hatches (raw resources or overrides).
+    pub escape_hatches: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ParameterSpec {
+    #[serde(rename = "type")]
+    pub param_type: String,
+    pub default: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OutputSpec {
+    pub description: Option<String>,
+    pub export_name: Option<String>,
+}
+
+/// The Kubernetes files for one cluster.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ClusterArtifact {
+    pub name: String,
+    /// `k8s/<cluster>`, relative to the assembly root.
+    pub directory: String,
+    pub kustomization: String,
+    pub files: Vec<K8sFile>,
+    /// Values filled by deploy from stack outputs.
+    pub deferred_inputs: Vec<DeferredInput>,
+    /// Install inputs (IstioOperator, Helm values) beside the manifests; not
+    /// listed in the kustomization.
+    pub install_inputs: Vec<InstallInput>,
+    pub escape_hatches: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct K8sFile {
+    pub file: String,
+    /// The construct path of the chart.
+    pub chart: String,
+    pub objects: usize,
+}
+
+/// A placeholder in the manifests and the stack output that fills it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DeferredInput {
+    pub placeholder: String,
+    pub stack: String,
+    pub output: String,
+    /// Files (relative to the assembly root) that contain the placeholder.
+    pub files: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct InstallInput {
+    pub file: String,
+    /// `istio-operator` or `helm-values`.
+    pub kind: String,
+    /// For Helm values: the chart they are for (e.g. `istio/istiod`).
+    pub chart: Option<String>,
+}
+
+/// An assembly in memory: the manifest plus every other file's bytes.
+#[derive(Debug, Clone)]
+pub struct Assembly {
+    pub manifest: Manifest,
+    /// Relative path → bytes, in a stable order.
+    pub files: Vec<(String, Vec<u8>)>,
+}
+
+impl Assembly {
+    /// `manifest.json`'s bytes.
+    pub fn manifest_bytes(&self) -> Vec<u8> {
+        // Invariant: the manifest is plain data and always serializes.
+        let v = serde_json::to_value(&self.manifest).expect("manifest serializes");
+        crate::emit::to_json_bytes(&v)
+    }
+
+    /// Every file including `manifest.json`, sorted by path.
+    pub fn all_files(&self) -> Vec<(String, Vec<u8>)> {
+        let mut all = self.files.clone();
+        all.push(("manifest.json".into(), self.manifest_bytes()));
+        all.sort_by(|a, b| a.0.cmp(&b.0));
+        all
+    }
+}

@@ -1,0 +1,457 @@
+//! The `Vpc` L2 construct: subnets sized with real CIDR math (ipnet), an
+//! internet gateway, NAT gateways and route tables, spread over AZs.
+
+use ipnet::Ipv4Net;
+
+use super::cfn::*;
+use crate::aws::CfnTag;
+use crate::core::{Error, ResourceRef, Scope, Value};
+
+/// What a subnet group is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubnetKind {
+    /// Routes to the internet gateway; for load balancers and NAT gateways.
+    Public,
+    /// Routes out through a NAT gateway; for nodes and workloads.
+    Private,
+    /// No route out of the VPC; for databases.
+    Isolated,
+}
+
+/// One subnet per AZ of this kind and size.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubnetGroup {
+    pub name: String,
+    pub kind: SubnetKind,
+    /// Prefix length of each subnet (e.g. 24 for /24).
+    pub cidr_mask: u8,
+}
+
+impl SubnetGroup {
+    pub fn new(name: &str, kind: SubnetKind, cidr_mask: u8) -> SubnetGroup {
+        SubnetGroup {
+            name: name.into(),
+            kind,
+            cidr_mask,
+        }
+    }
+}
+
+/// Props of a `Vpc`.
+#[derive(Debug, Clone)]
+pub struct VpcProps {
+    /// The VPC's IPv4 CIDR, /16 to /28. Default: `10.0.0.0/16`.
+    pub cidr: String,
+    /// How many AZs to spread subnets over. Default: 3.
+    pub max_azs: u8,
+    /// Subnet groups, allocated in order from the start of the CIDR.
+    /// Default: `Public` /24 and `Private` /19 (room for EKS pod IPs).
+    pub subnets: Vec<SubnetGroup>,
+    /// NAT gateways; 0 means private subnets have no route out.
+    /// Default: one per AZ, so an AZ outage does not cut the others off.
+    pub nat_gateways: Option<u8>,
+    /// Tag subnets for the AWS Load Balancer Controller
+    /// (`kubernetes.io/role/elb` and `…/internal-elb`). Default: true.
+    pub tag_for_load_balancers: bool,
+}
+
+impl Default for VpcProps {
+    fn default() -> Self {
+        VpcProps {
+            cidr: "10.0.0.0/16".into(),
+            max_azs: 3,
+            subnets: vec![
+                SubnetGroup::new("Public", SubnetKind::Public, 24),
+                SubnetGroup::new("Private", SubnetKind::Private, 19),
+            ],
+            nat_gateways: None,
+            tag_for_load_balancers: true,
+        }
+    }
+}
+
+/// A subnet of the VPC with its computed CIDR.
+#[derive(Debug, Clone)]
+pub struct Subnet {
+    pub group: String,
+    pub kind: SubnetKind,
+    pub az_index: u8,
+    pub cidr: Ipv4Net,
+    pub resource: ResourceRef<CfnSubnet>,
+}
+
+impl Subnet {
+    pub fn subnet_id(&self) -> Value {
+        self.resource.subnet_id()
+    }
+}
+
+/// A VPC with subnets in each AZ.
+#[derive(Debug, Clone)]
+pub struct Vpc {
+    pub resource: ResourceRef<CfnVpc>,
+    pub cidr: Ipv4Net,
+    pub subnets: Vec<Subnet>,
+    pub az_count: u8,
+}
+
+impl Vpc {
+    pub fn new(scope: &mut Scope<'_>, id: &str, props: VpcProps) -> Result<Vpc, Error> {
+        let path = format!("{}/{id}", scope.path());
+        let plan = plan_subnets(&path, &props)?;
+        let mut s = scope.child(id)?;
+        let vpc = s.add_resource(
+            "Resource",
+            CfnVpc {
+                cidr_block: Some(Value::Str(plan.vpc.to_string())),
+                enable_dns_hostnames: Some(true),
+                enable_dns_support: Some(true),
+                tags: Some(vec![CfnTag::new("Name", path.clone())]),
+                ..Default::default()
+            },
+        )?;
+        let has_public = props.subnets.iter().any(|g| g.kind == SubnetKind::Public);
+        let igw = if has_public {
+            let igw = s.add_resource(
+                "InternetGateway",
+                CfnInternetGateway {
+                    tags: Some(vec![CfnTag::new("Name", path.clone())]),
+                },
+            )?;
+            let attachment = s.add_resource(
+                "InternetGatewayAttachment",
+                CfnVpcGatewayAttachment {
+                    vpc_id: Some(vpc.vpc_id()),
+                    internet_gateway_id: Some(igw.reference()),
+                    ..Default::default()
+                },
+            )?;
+            Some((igw, attachment.node()))
+        } else {
+            None
+        };
+        let nat_count = if has_public {
+            props.nat_gateways.unwrap_or(plan.azs)
+        } else {
+            0
+        };
+        let mut subnets = Vec::new();
+        let mut nats: Vec<ResourceRef<CfnNatGateway>> = Vec::new();
+        // Public subnets first, so NAT gateways exist before private routes use them.
+        let mut planned = plan.subnets.clone();
+        planned.sort_by_key(|p| p.kind != SubnetKind::Public);
+        for p in planned {
+            let sid = format!("{}Subnet{}", p.group, p.az_index + 1);
+            let mut sub_scope = s.child(&sid)?;
+            let mut tags = vec![CfnTag::new("Name", format!("{path}/{sid}"))];
+            if props.tag_for_load_balancers {
+                match p.kind {
+                    SubnetKind::Public => tags.push(CfnTag::new("kubernetes.io/role/elb", "1")),
+                    SubnetKind::Private => {
+                        tags.push(CfnTag::new("kubernetes.io/role/internal-elb", "1"))
+                    }
+                    SubnetKind::Isolated => {}
+                }
+            }
+            let subnet = sub_scope.add_resource(
+                "Subnet",
+                CfnSubnet {
+                    vpc_id: Some(vpc.vpc_id()),
+                    cidr_block: Some(Value::Str(p.cidr.to_string())),
+                    availability_zone: Some(Value::select(p.az_index.into(), Value::GetAzs)),
+                    // Instances get public IPs only by explicit choice.
+                    map_public_ip_on_launch: Some(false),
+                    tags: Some(tags),
+                },
+            )?;
+            let rt = sub_scope.add_resource(
+                "RouteTable",
+                CfnRouteTable {
+                    vpc_id: Some(vpc.vpc_id()),
+                    tags: Some(vec![CfnTag::new("Name", format!("{path}/{sid}"))]),
+                },
+            )?;
+            sub_scope.add_resource(
+                "RouteTableAssociation",
+                CfnSubnetRouteTableAssociation {
+                    route_table_id: Some(rt.reference()),
+                    subnet_id: Some(subnet.subnet_id()),
+                },
+            )?;
+            match p.kind {
+                SubnetKind::Public => {
+                    if let Some((igw, attachment)) = &igw {
+                        let route = sub_scope.add_resource(
+                            "DefaultRoute",
+                            CfnRoute {
+                                route_table_id: Some(rt.reference()),
+                                destination_cidr_block: Some("0.0.0.0/0".into()),
+                                gateway_id: Some(igw.reference()),
+                                ..Default::default()
+                            },
+                        )?;
+                        // The route needs the gateway attached first.
+                        sub_scope
+                            .options(route.node())?
+                            .depends_on
+                            .push(*attachment);
+                    }
+                    if (nats.len() as u8) < nat_count && p.az_index as usize == nats.len() {
+                        let eip = sub_scope.add_resource(
+                            "Eip",
+                            CfnEip {
+                                domain: Some("vpc".into()),
+                                tags: Some(vec![CfnTag::new("Name", format!("{path}/{sid}"))]),
+                            },
+                        )?;
+                        let nat = sub_scope.add_resource(
+                            "NatGateway",
+                            CfnNatGateway {
+                                allocation_id: Some(eip.allocation_id()),
+                                subnet_id: Some(subnet.subnet_id()),
+                                tags: Some(vec![CfnTag::new("Name", format!("{path}/{sid}"))]),
+                                ..Default::default()
+                            },
+                        )?;
+                        nats.push(nat);
+                    }
+                }
+                SubnetKind::Private => {
+                    if !nats.is_empty() {
+                        let nat = nats[p.az_index as usize % nats.len()];
+                        sub_scope.add_resource(
+                            "DefaultRoute",
+                            CfnRoute {
+                                route_table_id: Some(rt.reference()),
+                                destination_cidr_block: Some("0.0.0.0/0".into()),
+                                nat_gateway_id: Some(nat.reference()),
+                                ..Default::default()
+                            },
+                        )?;
+                    }
+                }
+                SubnetKind::Isolated => {}
+            }
+            subnets.push(Subnet {
+                group: p.group.clone(),
+                kind: p.kind,
+                az_index: p.az_index,
+                cidr: p.cidr,
+                resource: subnet,
+            });
+        }
+        // Keep subnets in declaration order (group, then AZ) for callers.
+        subnets.sort_by_key(|sn| {
+            (
+                props
+                    .subnets
+                    .iter()
+                    .position(|g| g.name == sn.group)
+                    .unwrap_or(0),
+                sn.az_index,
+            )
+        });
+        Ok(Vpc {
+            resource: vpc,
+            cidr: plan.vpc,
+            subnets,
+            az_count: plan.azs,
+        })
+    }
+
+    pub fn vpc_id(&self) -> Value {
+        self.resource.vpc_id()
+    }
+
+    /// Subnets of one kind, in AZ order.
+    pub fn subnets_of(&self, kind: SubnetKind) -> Vec<&Subnet> {
+        self.subnets.iter().filter(|s| s.kind == kind).collect()
+    }
+
+    /// Subnet ids of one kind, in AZ order.
+    pub fn subnet_ids(&self, kind: SubnetKind) -> Vec<Value> {
+        self.subnets_of(kind)
+            .iter()
+            .map(|s| s.subnet_id())
+            .collect()
+    }
+}
+
+#[derive(Debug, Clone)]
+struct PlannedSubnet {
+    group: String,
+    kind: SubnetKind,
+    az_index: u8,
+    cidr: Ipv4Net,
+}
+
+struct Plan {
+    vpc: Ipv4Net,
+    azs: u8,
+    subnets: Vec<PlannedSubnet>,
+}
+
+/// Allocates each group's subnets, AZ by AZ, from the start of the VPC CIDR,
+/// each aligned to its own size; fails with the path when it cannot.
+fn plan_subnets(path: &str, props: &VpcProps) -> Result<Plan, Error> {
+    let vpc: Ipv4Net = props.cidr.parse().map_err(|_| {
+        Error::construct(
+            path,
+            format!("invalid CIDR {:?}", props.cidr),
+            "write an IPv4 CIDR such as 10.0.0.0/16",
+        )
+    })?;
+    if vpc.network() != vpc.addr() {
+        return Err(Error::construct(
+            path,
+            format!("CIDR {} has host bits set", props.cidr),
+            format!("did you mean {}?", vpc.trunc()),
+        ));
+    }
+    if !(16..=28).contains(&vpc.prefix_len()) {
+        return Err(Error::construct(
+            path,
+            format!("VPC CIDR {vpc} must have a prefix from /16 to /28"),
+            "AWS allows VPC CIDRs between /16 and /28",
+        ));
+    }
+    if props.max_azs == 0 {
+        return Err(Error::construct(
+            path,
+            "max_azs must be at least 1",
+            "use 2 or 3 AZs for high availability",
+        ));
+    }
+    if props.subnets.is_empty() {
+        return Err(Error::construct(
+            path,
+            "a VPC needs at least one subnet group",
+            "add SubnetGroup entries",
+        ));
+    }
+    let mut names = std::collections::BTreeSet::new();
+    for g in &props.subnets {
+        if !names.insert(g.name.as_str()) {
+            return Err(Error::construct(
+                path,
+                format!("subnet group {:?} is declared twice", g.name),
+                "give each subnet group a unique name",
+            ));
+        }
+        if g.cidr_mask < vpc.prefix_len() || g.cidr_mask > 28 {
+            return Err(Error::construct(
+                path,
+                format!(
+                    "subnet group {} asks for /{} subnets, outside {vpc} or smaller than /28",
+                    g.name, g.cidr_mask
+                ),
+                format!("use a mask from /{} to /28", vpc.prefix_len()),
+            ));
+        }
+    }
+    let azs = props.max_azs;
+    let start = u32::from(vpc.network());
+    let end = u64::from(u32::from(vpc.broadcast())) + 1;
+    let mut cursor = u64::from(start);
+    let mut subnets = Vec::new();
+    for g in &props.subnets {
+        let size = 1u64 << (32 - g.cidr_mask);
+        for az in 0..azs {
+            let aligned = cursor.div_ceil(size) * size;
+            if aligned + size > end {
+                let needed: u64 = props
+                    .subnets
+                    .iter()
+                    .map(|g| (1u64 << (32 - g.cidr_mask)) * u64::from(azs))
+                    .sum();
+                return Err(Error::construct(
+                    path,
+                    format!(
+                        "{vpc} cannot hold {azs} AZs of these subnets: they need {needed} addresses, the CIDR has {}",
+                        end - u64::from(start)
+                    ),
+                    "use a larger VPC CIDR, fewer AZs or smaller subnets",
+                ));
+            }
+            // Invariant: aligned + size ≤ end ≤ 2^32, and the mask is ≤ 32.
+            let net = Ipv4Net::new(std::net::Ipv4Addr::from(aligned as u32), g.cidr_mask)
+                .expect("valid prefix");
+            subnets.push(PlannedSubnet {
+                group: g.name.clone(),
+                kind: g.kind,
+                az_index: az,
+                cidr: net,
+            });
+            cursor = aligned + size;
+        }
+    }
+    // Allocation never overlaps; checked anyway, since explicit plans may be added.
+    for (i, a) in subnets.iter().enumerate() {
+        for b in &subnets[i + 1..] {
+            if a.cidr.contains(&b.cidr.network()) || b.cidr.contains(&a.cidr.network()) {
+                return Err(Error::construct(
+                    path,
+                    format!("subnets {} and {} overlap", a.cidr, b.cidr),
+                    "report this as a meshsynth bug",
+                ));
+            }
+        }
+    }
+    Ok(Plan { vpc, azs, subnets })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(cidr: &str, azs: u8) -> Result<Plan, Error> {
+        plan_subnets(
+            "N/Vpc",
+            &VpcProps {
+                cidr: cidr.into(),
+                max_azs: azs,
+                ..Default::default()
+            },
+        )
+    }
+
+    #[test]
+    fn allocates_aligned_non_overlapping_subnets() {
+        let p = plan("10.0.0.0/16", 3).unwrap();
+        let cidrs: Vec<String> = p.subnets.iter().map(|s| s.cidr.to_string()).collect();
+        assert_eq!(
+            cidrs,
+            [
+                "10.0.0.0/24",
+                "10.0.1.0/24",
+                "10.0.2.0/24",
+                "10.0.32.0/19",
+                "10.0.64.0/19",
+                "10.0.96.0/19"
+            ]
+        );
+    }
+
+    #[test]
+    fn rejects_bad_cidrs() {
+        assert!(plan("10.0.0.0/33", 3)
+            .unwrap_err()
+            .to_string()
+            .contains("invalid CIDR"));
+        assert!(plan("banana", 3).is_err());
+        assert!(plan("10.0.0.1/16", 3)
+            .unwrap_err()
+            .to_string()
+            .contains("did you mean 10.0.0.0/16"));
+        assert!(plan("10.0.0.0/8", 3)
+            .unwrap_err()
+            .to_string()
+            .contains("/16 to /28"));
+    }
+
+    #[test]
+    fn rejects_more_azs_than_the_cidr_holds() {
+        let err = plan("10.0.0.0/18", 3).unwrap_err().to_string();
+        assert!(err.contains("cannot hold 3 AZs"), "{err}");
+    }
+}

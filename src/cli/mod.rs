@@ -1,0 +1,220 @@
+//! The command line: clap parsing in one place, raw args turned into library
+//! options, results on stdout, progress and diagnostics on stderr. The only
+//! place that prints or exits.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::assembly::write_atomically;
+use crate::core::{App, Context, Error};
+use crate::emit::cfn::TemplateFormat;
+use crate::synth::{synth, SynthOptions, Synthesis};
+
+/// Builds the user's app into the given `App`.
+pub trait AppBuilder: Fn(&mut App) -> Result<(), Error> {}
+impl<F: Fn(&mut App) -> Result<(), Error>> AppBuilder for F {}
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "meshsynth",
+    version,
+    about = "Synthesize CloudFormation templates and Kubernetes manifests for EKS + service-mesh platforms from a typed Rust model"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Synthesize the app into a cloud assembly directory.
+    Synth(SynthArgs),
+    /// List every stack with its region, account and dependencies.
+    List(ListArgs),
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum FormatArg {
+    Json,
+    Yaml,
+}
+
+#[derive(Parser, Debug)]
+struct SynthArgs {
+    /// Stack-name globs (e.g. 'genai-*'); default: every stack. Dependencies are included.
+    stacks: Vec<String>,
+    /// Output directory of the cloud assembly.
+    #[arg(short = 'o', long = "output", default_value = "mesh.out")]
+    output: PathBuf,
+    /// Context value for the app, repeatable (e.g. -c services=6).
+    #[arg(short = 'c', long = "context", value_name = "KEY=VALUE")]
+    context: Vec<String>,
+    /// Template format.
+    #[arg(long, value_enum, default_value = "json")]
+    format: FormatArg,
+    /// Treat warnings as errors.
+    #[arg(long)]
+    strict: bool,
+}
+
+#[derive(Parser, Debug)]
+struct ListArgs {
+    /// Stack-name globs; default: every stack.
+    stacks: Vec<String>,
+    /// Context value for the app, repeatable.
+    #[arg(short = 'c', long = "context", value_name = "KEY=VALUE")]
+    context: Vec<String>,
+}
+
+/// The entry point of `meshsynth` and of a user's own infrastructure binary:
+/// `fn main() -> ExitCode { meshsynth::cli::main(my_platform::build) }`.
+pub fn main(build: impl AppBuilder) -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli, &build) {
+        Ok(code) => code,
+        Err(e) => {
+            report_error(&e);
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn report_error(e: &Error) {
+    match e {
+        Error::Diagnostics(diags) => {
+            for d in diags {
+                eprintln!("{d}");
+            }
+            eprintln!("error: {e}; nothing was written");
+        }
+        other => eprintln!("error: {other}"),
+    }
+}
+
+fn build_and_synth(
+    build: &impl AppBuilder,
+    context: &[String],
+    opts: &SynthOptions,
+) -> Result<Synthesis, Error> {
+    let ctx = Context::from_pairs(context)?;
+    let mut app = App::new(ctx);
+    if let Err(e) = build(&mut app) {
+        // Diagnostics reported before the failure are still worth reading.
+        for d in app.diagnostics() {
+            eprintln!("{d}");
+        }
+        return Err(e);
+    }
+    synth(app, opts)
+}
+
+fn run(cli: Cli, build: &impl AppBuilder) -> Result<ExitCode, Error> {
+    match cli.command {
+        Command::Synth(args) => {
+            let started = Instant::now();
+            let opts = SynthOptions {
+                format: match args.format {
+                    FormatArg::Json => TemplateFormat::Json,
+                    FormatArg::Yaml => TemplateFormat::Yaml,
+                },
+                strict: args.strict,
+                patterns: args.stacks,
+            };
+            let result = build_and_synth(build, &args.context, &opts)?;
+            for note in &result.notes {
+                eprintln!("note: {note}");
+            }
+            for d in &result.diagnostics {
+                eprintln!("{d}");
+            }
+            write_atomically(&args.output, &result.assembly.all_files())?;
+            let m = &result.assembly.manifest;
+            let objects: usize = m
+                .clusters
+                .iter()
+                .flat_map(|c| &c.files)
+                .map(|f| f.objects)
+                .sum();
+            let resources: usize = m.stacks.iter().map(|s| s.resource_count).sum();
+            eprintln!(
+                "synthesized {} stacks ({resources} resources) and {} clusters ({objects} objects) to {} in {} ms",
+                m.stacks.len(),
+                m.clusters.len(),
+                args.output.display(),
+                started.elapsed().as_millis()
+            );
+            println!("{}", args.output.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::List(args) => {
+            let opts = SynthOptions {
+                patterns: args.stacks,
+                ..Default::default()
+            };
+            let result = build_and_synth(build, &args.context, &opts)?;
+            print!("{}", list_table(&result));
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// The `list` table: stack, region, account, dependencies; then clusters.
+fn list_table(s: &Synthesis) -> String {
+    let m = &s.assembly.manifest;
+    let rows: Vec<[String; 4]> = m
+        .stacks
+        .iter()
+        .map(|st| {
+            [
+                st.name.clone(),
+                st.environment
+                    .region
+                    .clone()
+                    .unwrap_or_else(|| "(any)".into()),
+                st.environment
+                    .account
+                    .clone()
+                    .unwrap_or_else(|| "(any)".into()),
+                if st.dependencies.is_empty() {
+                    "-".into()
+                } else {
+                    st.dependencies.join(", ")
+                },
+            ]
+        })
+        .collect();
+    let header = ["STACK", "REGION", "ACCOUNT", "DEPENDS ON"].map(String::from);
+    let mut widths = header.clone().map(|h| h.len());
+    for r in &rows {
+        for (w, c) in widths.iter_mut().zip(r) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let mut out = String::new();
+    for r in std::iter::once(&header).chain(rows.iter()) {
+        let line = format!(
+            "{:w0$}  {:w1$}  {:w2$}  {}",
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            w0 = widths[0],
+            w1 = widths[1],
+            w2 = widths[2]
+        );
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    if !m.clusters.is_empty() {
+        out.push('\n');
+        out.push_str("CLUSTER  FILES  OBJECTS\n");
+        for c in &m.clusters {
+            let objects: usize = c.files.iter().map(|f| f.objects).sum();
+            out.push_str(&format!("{}  {}  {}\n", c.name, c.files.len(), objects));
+        }
+    }
+    out
+}

@@ -1,0 +1,175 @@
+//! Aspects: visitors over the locked tree, applied before validation. `Tags`
+//! is the first: tags reach every taggable resource and become labels on
+//! Kubernetes objects.
+
+use std::collections::BTreeMap;
+
+use crate::core::diag::Diagnostic;
+use crate::core::resource::TagStyle;
+use crate::core::tree::{App, NodeKind, Scope};
+
+/// What an aspect sees of one node.
+pub struct NodeMut<'a> {
+    pub path: &'a str,
+    pub(crate) kind: &'a mut NodeKind,
+    pub(crate) diagnostics: &'a mut Vec<Diagnostic>,
+}
+
+impl NodeMut<'_> {
+    /// The resource's tags, when it is a taggable CloudFormation resource.
+    pub fn cfn_tags(&mut self) -> Option<&mut BTreeMap<String, String>> {
+        match self.kind {
+            NodeKind::Resource(r) if r.resource.tag_style() != TagStyle::None => Some(&mut r.tags),
+            _ => None,
+        }
+    }
+
+    /// The object's metadata, when it is a Kubernetes object.
+    pub fn k8s_metadata(
+        &mut self,
+    ) -> Option<&mut k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta> {
+        match self.kind {
+            NodeKind::Object(o) => Some(o.metadata_mut()),
+            _ => None,
+        }
+    }
+
+    /// The CloudFormation type, when it is a resource.
+    pub fn cfn_type(&self) -> Option<&str> {
+        match &*self.kind {
+            NodeKind::Resource(r) => Some(r.resource.cfn_type()),
+            _ => None,
+        }
+    }
+
+    pub fn report(&mut self, d: Diagnostic) {
+        self.diagnostics.push(d);
+    }
+}
+
+/// A visitor applied to every node of the subtree it was added to.
+pub trait Aspect {
+    fn visit(&self, node: &mut NodeMut<'_>);
+}
+
+/// Tags for every taggable resource and object under a scope.
+#[derive(Debug, Clone, Default)]
+pub struct Tags {
+    tags: BTreeMap<String, String>,
+}
+
+impl Tags {
+    /// Adds `key=value` to everything under `scope`. Deeper scopes win.
+    pub fn add(scope: &mut Scope<'_>, key: &str, value: &str) {
+        let mut t = Tags::default();
+        t.tags.insert(key.to_string(), value.to_string());
+        scope.add_aspect(t);
+    }
+
+    /// Adds several tags at once.
+    pub fn add_all<'k>(scope: &mut Scope<'_>, tags: impl IntoIterator<Item = (&'k str, &'k str)>) {
+        let t = Tags {
+            tags: tags
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        };
+        scope.add_aspect(t);
+    }
+}
+
+/// A label key is a DNS-1123 subdomain prefix plus a name of ≤ 63 characters.
+fn valid_label_key(key: &str) -> bool {
+    let (prefix, name) = match key.rsplit_once('/') {
+        Some((p, n)) => (Some(p), n),
+        None => (None, key),
+    };
+    prefix.is_none_or(|p| crate::core::names::validate_dns1123_subdomain(p).is_ok())
+        && valid_label_value(name)
+        && !name.is_empty()
+}
+
+fn valid_label_value(v: &str) -> bool {
+    v.len() <= 63
+        && v.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        && (v.is_empty()
+            || (v.starts_with(|c: char| c.is_ascii_alphanumeric())
+                && v.ends_with(|c: char| c.is_ascii_alphanumeric())))
+}
+
+impl Aspect for Tags {
+    fn visit(&self, node: &mut NodeMut<'_>) {
+        if let Some(tags) = node.cfn_tags() {
+            for (k, v) in &self.tags {
+                tags.insert(k.clone(), v.clone());
+            }
+            return;
+        }
+        let path = node.path.to_string();
+        let mut bad = Vec::new();
+        if let Some(meta) = node.k8s_metadata() {
+            let labels = meta.labels.get_or_insert_with(Default::default);
+            for (k, v) in &self.tags {
+                // A Kubernetes label cannot hold every tag; say which is dropped.
+                if valid_label_key(k) && valid_label_value(v) {
+                    labels.insert(k.clone(), v.clone());
+                } else {
+                    bad.push(k.clone());
+                }
+            }
+        }
+        for k in bad {
+            node.report(
+                Diagnostic::warning(
+                    path.clone(),
+                    format!("tag {k:?} is not a valid Kubernetes label; it was not applied as a label"),
+                )
+                .with_hint("label keys and values are ≤ 63 characters of letters, digits, '-', '_' and '.'"),
+            );
+        }
+    }
+}
+
+/// Applies every aspect to its subtree, shallow scopes first so deeper win.
+pub(crate) fn apply(app: &mut App) {
+    let mut aspects = std::mem::take(&mut app.aspects);
+    aspects.sort_by_key(|(node, _)| depth(app, *node));
+    let mut diagnostics = Vec::new();
+    for (root, aspect) in &aspects {
+        for index in app.subtree(*root) {
+            let node = app.node_mut(index);
+            let mut view = NodeMut {
+                path: &node.path,
+                kind: &mut node.kind,
+                diagnostics: &mut diagnostics,
+            };
+            aspect.visit(&mut view);
+        }
+    }
+    app.diagnostics.extend(diagnostics);
+    app.aspects = aspects;
+}
+
+fn depth(app: &App, mut node: u32) -> usize {
+    let mut d = 0;
+    while let Some(p) = app.node(node).parent {
+        d += 1;
+        node = p;
+    }
+    d
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn label_syntax() {
+        assert!(valid_label_key("app.kubernetes.io/name"));
+        assert!(valid_label_key("Project"));
+        assert!(!valid_label_key("bad key"));
+        assert!(valid_label_value("genai-demo"));
+        assert!(!valid_label_value("has space"));
+    }
+}

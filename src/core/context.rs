@@ -1,0 +1,150 @@
+//! Context values (`-c key=value`): typed knobs a stack reads while it builds.
+
+use std::collections::BTreeMap;
+
+use crate::core::error::Error;
+
+/// The context handed to an app: string values parsed on demand into types.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Context {
+    values: BTreeMap<String, String>,
+}
+
+/// A type a context value can be parsed into; `EXPECTED` names it in errors.
+pub trait ContextValue: Sized {
+    const EXPECTED: &'static str;
+    fn parse(raw: &str) -> Option<Self>;
+}
+
+macro_rules! ctx_int {
+    ($($t:ty => $what:literal),*) => {$(
+        impl ContextValue for $t {
+            const EXPECTED: &'static str = $what;
+            fn parse(raw: &str) -> Option<Self> { raw.trim().parse().ok() }
+        }
+    )*};
+}
+ctx_int!(u8 => "a whole number from 0 to 255", u16 => "a whole number from 0 to 65535",
+    u32 => "a non-negative whole number", usize => "a non-negative whole number",
+    i64 => "a whole number");
+
+impl ContextValue for bool {
+    const EXPECTED: &'static str = "true or false";
+    fn parse(raw: &str) -> Option<Self> {
+        match raw.trim() {
+            "true" => Some(true),
+            "false" => Some(false),
+            _ => None,
+        }
+    }
+}
+
+impl ContextValue for String {
+    const EXPECTED: &'static str = "a non-empty string";
+    fn parse(raw: &str) -> Option<Self> {
+        (!raw.is_empty()).then(|| raw.to_string())
+    }
+}
+
+impl ContextValue for Vec<String> {
+    const EXPECTED: &'static str = "a comma-separated list of non-empty items";
+    fn parse(raw: &str) -> Option<Self> {
+        let items: Vec<String> = raw.split(',').map(|s| s.trim().to_string()).collect();
+        (!items.iter().any(String::is_empty)).then_some(items)
+    }
+}
+
+impl Context {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Parses `key=value` pairs as given on the command line.
+    pub fn from_pairs<I, S>(pairs: I) -> Result<Self, Error>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let mut ctx = Context::new();
+        for pair in pairs {
+            let pair = pair.as_ref();
+            let Some((key, value)) = pair.split_once('=') else {
+                return Err(Error::Context {
+                    key: pair.to_string(),
+                    message: "expected KEY=VALUE (e.g. -c services=6)".into(),
+                });
+            };
+            let key = key.trim();
+            if key.is_empty()
+                || !key
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'))
+            {
+                return Err(Error::Context {
+                    key: key.to_string(),
+                    message: "a context key uses letters, digits, '-', '_', '.' or ':'".into(),
+                });
+            }
+            ctx.set(key, value);
+        }
+        Ok(ctx)
+    }
+
+    pub fn set(&mut self, key: impl Into<String>, value: impl Into<String>) -> &mut Self {
+        self.values.insert(key.into(), value.into());
+        self
+    }
+
+    /// The raw string, if given.
+    pub fn raw(&self, key: &str) -> Option<&str> {
+        self.values.get(key).map(String::as_str)
+    }
+
+    /// The value parsed as `T`; `Ok(None)` when absent, an error when malformed.
+    pub fn get<T: ContextValue>(&self, key: &str) -> Result<Option<T>, Error> {
+        match self.values.get(key) {
+            None => Ok(None),
+            Some(raw) => T::parse(raw).map(Some).ok_or_else(|| Error::Context {
+                key: key.to_string(),
+                message: format!("{raw:?} is not valid: expected {}", T::EXPECTED),
+            }),
+        }
+    }
+
+    /// The value parsed as `T`, or `default` when absent.
+    pub fn get_or<T: ContextValue>(&self, key: &str, default: T) -> Result<T, Error> {
+        Ok(self.get(key)?.unwrap_or(default))
+    }
+
+    /// Every key given, for reporting unused ones.
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.values.keys().map(String::as_str)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_typed_values() {
+        let c = Context::from_pairs(["services=3", "regions=us-east-1,eu-west-1"]).unwrap();
+        assert_eq!(c.get::<u32>("services").unwrap(), Some(3));
+        assert_eq!(
+            c.get::<Vec<String>>("regions").unwrap().unwrap(),
+            vec!["us-east-1", "eu-west-1"]
+        );
+        assert_eq!(c.get::<u32>("missing").unwrap(), None);
+    }
+
+    #[test]
+    fn malformed_values_are_errors() {
+        assert!(Context::from_pairs(["services"]).is_err());
+        let c = Context::from_pairs(["services=many"]).unwrap();
+        let err = c.get::<u32>("services").unwrap_err().to_string();
+        assert!(
+            err.contains("services") && err.contains("whole number"),
+            "{err}"
+        );
+    }
+}

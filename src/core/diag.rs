@@ -1,0 +1,104 @@
+//! Diagnostics: what validation reports. Synthesis collects them all before it
+//! fails, so a user fixes every problem in one round.
+
+use std::fmt;
+
+/// How serious a diagnostic is. `--strict` turns warnings into errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+/// One finding about one construct.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    /// A stable code such as `IST0101` or `MS-VPC-001`, when the check has one.
+    pub code: Option<String>,
+    /// The construct path the finding is about; empty for app-wide findings.
+    pub path: String,
+    pub message: String,
+    /// What to do about it.
+    pub hint: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn new(severity: Severity, path: impl Into<String>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity,
+            code: None,
+            path: path.into(),
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    pub fn error(path: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::new(Severity::Error, path, message)
+    }
+
+    pub fn warning(path: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::new(Severity::Warning, path, message)
+    }
+
+    pub fn info(path: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::new(Severity::Info, path, message)
+    }
+
+    pub fn with_code(mut self, code: impl Into<String>) -> Self {
+        self.code = Some(code.into());
+        self
+    }
+
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    /// One line: `error[CODE] path: message (hint: …)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sev = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        };
+        f.write_str(sev)?;
+        if let Some(code) = &self.code {
+            write!(f, "[{code}]")?;
+        }
+        if self.path.is_empty() {
+            write!(f, ": {}", self.message)?;
+        } else {
+            write!(f, ": {}: {}", self.path, self.message)?;
+        }
+        if let Some(hint) = &self.hint {
+            write!(f, " (hint: {hint})")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_one_line_with_code_and_hint() {
+        let d = Diagnostic::error("App/Net/Vpc", "CIDR overlaps")
+            .with_code("MS001")
+            .with_hint("pick another range");
+        assert_eq!(
+            d.to_string(),
+            "error[MS001]: App/Net/Vpc: CIDR overlaps (hint: pick another range)"
+        );
+    }
+}

@@ -1,0 +1,25 @@
+//! The construct model: the tree, typed references, names, context and
+//! diagnostics. It knows nothing of files, the AWS SDK or the CLI.
+
+pub mod aspects;
+pub mod chart;
+pub mod context;
+pub mod diag;
+pub mod error;
+pub mod names;
+pub mod object;
+pub mod resource;
+pub mod stack;
+pub mod tree;
+pub mod value;
+
+pub use aspects::{Aspect, Tags};
+pub use chart::{Chart, ChartProps};
+pub use context::{Context, ContextValue};
+pub use diag::{Diagnostic, Severity};
+pub use error::Error;
+pub use object::{K8sObject, ObjectRef};
+pub use resource::{CfnResource, DeletionPolicy, ResourceRef, TagStyle};
+pub use stack::{CfnCondition, CfnOutput, CfnParameter, Env, Stack, StackProps};
+pub use tree::{App, NodeId, Scope};
+pub use value::{Arn, CondExpr, Pseudo, Value};

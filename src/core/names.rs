@@ -1,0 +1,203 @@
+//! Names as pure functions of construct paths: CloudFormation logical IDs and
+//! Kubernetes object names. A readable part plus a stable 8-hex hash of the
+//! full path, as CDK and cdk8s do, so renaming a construct shows as a replace.
+
+use sha2::{Digest, Sha256};
+
+/// An id hidden from names and hashes, so a construct can wrap its main
+/// resource without changing the name (`Vpc/Default` names like `Vpc`).
+pub const HIDDEN_ID: &str = "Default";
+/// An id hidden from the readable part only (`Db/Resource` reads `Db`).
+pub const HIDDEN_FROM_HUMAN_ID: &str = "Resource";
+
+const MAX_LOGICAL_ID: usize = 255;
+const HASH_LEN: usize = 8;
+
+fn path_hash(components: &[&str]) -> String {
+    let mut h = Sha256::new();
+    h.update(components.join("/").as_bytes());
+    let digest = h.finalize();
+    let mut out = String::with_capacity(HASH_LEN);
+    for b in digest.iter().take(HASH_LEN / 2) {
+        out.push_str(&format!("{b:02X}"));
+    }
+    out
+}
+
+/// The logical ID of the element at `components` (its path below the stack).
+pub fn logical_id(components: &[&str]) -> String {
+    let kept: Vec<&str> = components
+        .iter()
+        .copied()
+        .filter(|c| *c != HIDDEN_ID)
+        .collect();
+    let hash = path_hash(&kept);
+    let mut human = String::new();
+    let mut last: Option<String> = None;
+    for (i, c) in kept.iter().enumerate() {
+        if *c == HIDDEN_FROM_HUMAN_ID && i + 1 == kept.len() {
+            continue;
+        }
+        let clean: String = c.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+        // `Foo/Foo` reads `Foo`, not `FooFoo`.
+        if last.as_deref() == Some(clean.as_str()) {
+            continue;
+        }
+        human.push_str(&clean);
+        last = Some(clean);
+    }
+    let max_human = MAX_LOGICAL_ID - HASH_LEN;
+    if human.len() > max_human {
+        human.truncate(max_human);
+    }
+    // A logical ID must start with a letter; a path like `1st/Db` still must.
+    if !human.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        human.insert(0, 'X');
+    }
+    human + &hash
+}
+
+/// Validates an explicit logical-ID override.
+pub fn validate_logical_id(id: &str) -> Result<(), String> {
+    if id.is_empty() || id.len() > MAX_LOGICAL_ID {
+        return Err(format!("must be 1 to {MAX_LOGICAL_ID} characters"));
+    }
+    if !id.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Err("must match ^[A-Za-z0-9]+$".into());
+    }
+    Ok(())
+}
+
+/// The default Kubernetes name of the object at `components` (its path below the
+/// chart): lower-case DNS-1123 label text joined by `-`, plus a hash, ≤ 63 chars.
+pub fn k8s_name(components: &[&str]) -> String {
+    let kept: Vec<&str> = components
+        .iter()
+        .copied()
+        .filter(|c| *c != HIDDEN_ID)
+        .collect();
+    let hash = path_hash(&kept).to_ascii_lowercase();
+    let mut parts: Vec<String> = Vec::new();
+    for (i, c) in kept.iter().enumerate() {
+        if *c == HIDDEN_FROM_HUMAN_ID && i + 1 == kept.len() {
+            continue;
+        }
+        let mut s = String::new();
+        for ch in c.chars() {
+            if ch.is_ascii_alphanumeric() {
+                s.push(ch.to_ascii_lowercase());
+            } else if !s.ends_with('-') {
+                s.push('-');
+            }
+        }
+        let s = s.trim_matches('-').to_string();
+        if !s.is_empty() && parts.last() != Some(&s) {
+            parts.push(s);
+        }
+    }
+    let mut human = parts.join("-");
+    let max_human = 63 - HASH_LEN - 1;
+    if human.len() > max_human {
+        human.truncate(max_human);
+    }
+    let human = human.trim_end_matches('-');
+    if human.is_empty() {
+        format!("x-{hash}")
+    } else {
+        format!("{human}-{hash}")
+    }
+}
+
+/// DNS-1123 label: ≤ 63 lower-case alphanumerics or `-`, alphanumeric at both ends.
+pub fn validate_dns1123_label(name: &str) -> Result<(), String> {
+    if name.is_empty() || name.len() > 63 {
+        return Err(format!(
+            "{name:?} is not a DNS-1123 label: it must be 1 to 63 characters"
+        ));
+    }
+    let ok_chars = name
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    let ok_ends = !name.starts_with('-') && !name.ends_with('-');
+    if !ok_chars || !ok_ends {
+        return Err(format!(
+            "{name:?} is not a DNS-1123 label: use lower-case letters, digits and '-', starting and ending with a letter or digit"
+        ));
+    }
+    Ok(())
+}
+
+/// DNS-1123 subdomain: ≤ 253 chars of dot-separated labels.
+pub fn validate_dns1123_subdomain(name: &str) -> Result<(), String> {
+    if name.is_empty() || name.len() > 253 {
+        return Err(format!(
+            "{name:?} is not a DNS-1123 subdomain: it must be 1 to 253 characters"
+        ));
+    }
+    for label in name.split('.') {
+        if validate_dns1123_label(label).is_err() {
+            return Err(format!(
+                "{name:?} is not a DNS-1123 subdomain: use lower-case letters, digits, '-' and '.', each dot-separated part starting and ending with a letter or digit"
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logical_ids_are_readable_and_hashed() {
+        let id = logical_id(&["Vpc", "PublicSubnet1", "Subnet"]);
+        assert!(id.starts_with("VpcPublicSubnet1Subnet"), "{id}");
+        assert_eq!(id.len(), "VpcPublicSubnet1Subnet".len() + 8);
+        assert_eq!(id, logical_id(&["Vpc", "PublicSubnet1", "Subnet"]));
+        assert_ne!(id, logical_id(&["Vpc", "PublicSubnet2", "Subnet"]));
+    }
+
+    #[test]
+    fn default_is_hidden_and_resource_reads_as_parent() {
+        assert_eq!(logical_id(&["Db", "Default"]), logical_id(&["Db"]));
+        assert!(logical_id(&["Db", "Resource"]).starts_with("Db"));
+        assert_ne!(logical_id(&["Db", "Resource"]), logical_id(&["Db"]));
+    }
+
+    #[test]
+    fn non_alphanumerics_are_dropped_and_ids_start_with_a_letter() {
+        let id = logical_id(&["my-db", "1"]);
+        assert!(id.starts_with("mydb1"));
+        assert!(logical_id(&["1st"]).starts_with('X'));
+        assert!(validate_logical_id(&id).is_ok());
+        assert!(validate_logical_id("has-dash").is_err());
+        assert!(validate_logical_id(&"A".repeat(256)).is_err());
+    }
+
+    #[test]
+    fn long_paths_are_truncated_within_limits() {
+        let long = "A".repeat(300);
+        assert_eq!(logical_id(&[&long]).len(), 255);
+        let name = k8s_name(&[&long.to_lowercase(), "x"]);
+        assert!(
+            name.len() <= 63 && validate_dns1123_label(&name).is_ok(),
+            "{name}"
+        );
+    }
+
+    #[test]
+    fn k8s_names_are_dns_labels() {
+        let n = k8s_name(&["Orders", "Api_Server"]);
+        assert!(n.starts_with("orders-api-server-"), "{n}");
+        assert!(validate_dns1123_label(&n).is_ok());
+    }
+
+    #[test]
+    fn dns_validation() {
+        assert!(validate_dns1123_label("order-service").is_ok());
+        assert!(validate_dns1123_label("Order").is_err());
+        assert!(validate_dns1123_label("-x").is_err());
+        assert!(validate_dns1123_subdomain("a.b-c.d").is_ok());
+        assert!(validate_dns1123_subdomain("a..b").is_err());
+    }
+}

@@ -1,0 +1,181 @@
+//! CloudFormation resources in the tree: the `CfnResource` trait every L1
+//! struct implements, typed handles, and per-resource options.
+
+use std::any::Any;
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::marker::PhantomData;
+
+use indexmap::IndexMap;
+use serde::Serialize;
+
+use crate::core::tree::NodeId;
+use crate::core::value::Value;
+
+/// How a resource type takes tags, so the `Tags` aspect can reach it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TagStyle {
+    /// The type has no `Tags` property.
+    None,
+    /// `Tags: [{Key, Value}]`, the usual form.
+    List,
+    /// `Tags: {key: value}` (EKS node groups, SSM parameters, MSK…).
+    Map,
+}
+
+/// An L1 CloudFormation resource type: one struct per type, PascalCase serde.
+pub trait CfnResource: Serialize + Any {
+    /// The CloudFormation type name, e.g. `AWS::EC2::VPC`.
+    const TYPE: &'static str;
+    /// Properties whose change replaces the resource (dotted paths).
+    const CREATE_ONLY: &'static [&'static str] = &[];
+    /// How tags are given, if at all.
+    const TAGS: TagStyle = TagStyle::List;
+}
+
+/// `DeletionPolicy` / `UpdateReplacePolicy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum DeletionPolicy {
+    Delete,
+    Retain,
+    RetainExceptOnCreate,
+    Snapshot,
+}
+
+/// The resource options beside its properties.
+#[derive(Debug, Clone, Default)]
+pub struct CfnOptions {
+    pub depends_on: Vec<NodeId>,
+    pub deletion_policy: Option<DeletionPolicy>,
+    pub update_replace_policy: Option<DeletionPolicy>,
+    pub condition: Option<NodeId>,
+    pub metadata: IndexMap<String, serde_json::Value>,
+    /// An explicit logical ID, validated when set.
+    pub logical_id: Option<String>,
+    /// Raw property overrides (escape hatch): dotted path → JSON value.
+    /// They are listed in the assembly manifest so they stay visible.
+    pub overrides: Vec<(String, serde_json::Value)>,
+}
+
+/// Type-erased resource, as stored in the tree.
+pub(crate) trait ErasedResource: Any {
+    fn cfn_type(&self) -> &str;
+    fn tag_style(&self) -> TagStyle;
+    fn create_only(&self) -> &'static [&'static str];
+    fn properties(&self) -> serde_json::Result<serde_json::Value>;
+    fn as_any(&self) -> &dyn Any;
+    fn as_any_mut(&mut self) -> &mut dyn Any;
+    /// True for the raw escape hatch, which the manifest lists.
+    fn is_raw(&self) -> bool {
+        false
+    }
+}
+
+impl<T: CfnResource> ErasedResource for T {
+    fn cfn_type(&self) -> &str {
+        T::TYPE
+    }
+    fn tag_style(&self) -> TagStyle {
+        T::TAGS
+    }
+    fn create_only(&self) -> &'static [&'static str] {
+        T::CREATE_ONLY
+    }
+    fn properties(&self) -> serde_json::Result<serde_json::Value> {
+        serde_json::to_value(self)
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+}
+
+/// A resource type meshsynth does not model (escape hatch). Its properties
+/// are given as values; it is listed as raw in the assembly manifest.
+#[derive(Debug, Clone)]
+pub struct CfnRaw {
+    pub type_name: String,
+    pub properties: IndexMap<String, Value>,
+    pub tags: TagStyle,
+}
+
+impl ErasedResource for CfnRaw {
+    fn cfn_type(&self) -> &str {
+        &self.type_name
+    }
+    fn tag_style(&self) -> TagStyle {
+        self.tags
+    }
+    fn create_only(&self) -> &'static [&'static str] {
+        &[]
+    }
+    fn properties(&self) -> serde_json::Result<serde_json::Value> {
+        serde_json::to_value(&self.properties)
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+    fn is_raw(&self) -> bool {
+        true
+    }
+}
+
+/// A resource in the tree with its options and the tags aspects gave it.
+pub(crate) struct CfnNode {
+    pub resource: Box<dyn ErasedResource>,
+    pub options: CfnOptions,
+    pub tags: BTreeMap<String, String>,
+}
+
+/// A typed handle to a resource of the tree: its attributes are values.
+pub struct ResourceRef<R> {
+    node: NodeId,
+    _type: PhantomData<fn() -> R>,
+}
+
+impl<R> Clone for ResourceRef<R> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<R> Copy for ResourceRef<R> {}
+
+impl<R> std::fmt::Debug for ResourceRef<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ResourceRef({:?})", self.node)
+    }
+}
+
+impl<R> PartialEq for ResourceRef<R> {
+    fn eq(&self, other: &Self) -> bool {
+        self.node == other.node
+    }
+}
+
+impl<R: CfnResource> ResourceRef<R> {
+    pub(crate) fn new(node: NodeId) -> Self {
+        ResourceRef {
+            node,
+            _type: PhantomData,
+        }
+    }
+
+    pub fn node(&self) -> NodeId {
+        self.node
+    }
+
+    /// `Ref` of the resource (its physical id or name, per type).
+    pub fn reference(&self) -> Value {
+        Value::Ref(self.node)
+    }
+
+    /// `Fn::GetAtt` of one attribute. L1 types expose typed accessors over this.
+    pub fn attr(&self, name: &'static str) -> Value {
+        Value::GetAtt(self.node, Cow::Borrowed(name))
+    }
+}

@@ -1,0 +1,232 @@
+//! Stacks (a CloudFormation template boundary with an environment) and the
+//! template-level elements they hold: parameters, conditions and outputs.
+
+use crate::core::error::Error;
+use crate::core::tree::{NodeId, NodeKind, Scope};
+use crate::core::value::{CondExpr, Value};
+
+/// Where a stack deploys. Both parts are optional ("environment-agnostic")
+/// except where a construct needs them; it then says so.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Env {
+    pub account: Option<String>,
+    pub region: Option<String>,
+}
+
+impl Env {
+    pub fn new(account: impl Into<String>, region: impl Into<String>) -> Env {
+        Env {
+            account: Some(account.into()),
+            region: Some(region.into()),
+        }
+    }
+
+    pub fn region(region: impl Into<String>) -> Env {
+        Env {
+            account: None,
+            region: Some(region.into()),
+        }
+    }
+
+    fn validate(&self, path: &str) -> Result<(), Error> {
+        if let Some(a) = &self.account {
+            if a.len() != 12 || !a.chars().all(|c| c.is_ascii_digit()) {
+                return Err(Error::construct(
+                    path,
+                    format!("account {a:?} is not a 12-digit AWS account id"),
+                    "use the account number, e.g. 123456789012",
+                ));
+            }
+        }
+        if let Some(r) = &self.region {
+            let parts: Vec<&str> = r.split('-').collect();
+            let ok = parts.len() >= 3
+                && parts.iter().all(|p| {
+                    !p.is_empty()
+                        && p.chars()
+                            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+                })
+                && parts
+                    .last()
+                    .is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()));
+            if !ok {
+                return Err(Error::construct(
+                    path,
+                    format!("region {r:?} is not an AWS region name"),
+                    "use a region code such as ap-northeast-1",
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Props of a `Stack`.
+#[derive(Debug, Clone, Default)]
+pub struct StackProps {
+    /// Account and region. Default: environment-agnostic.
+    pub env: Env,
+    /// The template's Description. Default: none.
+    pub description: Option<String>,
+    /// The CloudFormation stack name. Default: the construct id.
+    pub stack_name: Option<String>,
+    /// Termination protection. Default: off.
+    pub termination_protection: bool,
+}
+
+pub(crate) struct StackInfo {
+    pub name: String,
+    pub env: Env,
+    pub description: Option<String>,
+    pub termination_protection: bool,
+}
+
+/// A CloudFormation stack: one template in the assembly.
+pub struct Stack;
+
+/// A handle to a stack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StackRef {
+    node: NodeId,
+}
+
+impl StackRef {
+    pub fn node(&self) -> NodeId {
+        self.node
+    }
+}
+
+impl Stack {
+    /// Adds a stack at the app root.
+    pub fn new(scope: &mut Scope<'_>, id: &str, props: StackProps) -> Result<StackRef, Error> {
+        let name = props.stack_name.clone().unwrap_or_else(|| id.to_string());
+        let path = if scope.path().is_empty() {
+            id.to_string()
+        } else {
+            format!("{}/{id}", scope.path())
+        };
+        let valid_name = name.len() <= 128
+            && name.starts_with(|c: char| c.is_ascii_alphabetic())
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+        if !valid_name {
+            return Err(Error::construct(
+                path,
+                format!("stack name {name:?} is not a valid CloudFormation stack name"),
+                "start with a letter; use letters, digits and '-'; at most 128 characters",
+            ));
+        }
+        props.env.validate(&path)?;
+        let info = StackInfo {
+            name,
+            env: props.env,
+            description: props.description,
+            termination_protection: props.termination_protection,
+        };
+        let index = scope.add_kind(id, NodeKind::Stack(Box::new(info)))?;
+        Ok(StackRef {
+            node: scope.app.node_id(index),
+        })
+    }
+}
+
+/// A template parameter.
+pub struct CfnParameter;
+
+/// Props of a `CfnParameter`.
+#[derive(Debug, Clone)]
+pub struct ParameterProps {
+    /// The parameter type. Default: `String`.
+    pub param_type: String,
+    pub default: Option<String>,
+    pub description: Option<String>,
+    /// Allowed values. Default: any.
+    pub allowed_values: Vec<String>,
+    /// Hide the value in the console and API. Default: false.
+    pub no_echo: bool,
+}
+
+impl Default for ParameterProps {
+    fn default() -> Self {
+        ParameterProps {
+            param_type: "String".into(),
+            default: None,
+            description: None,
+            allowed_values: Vec::new(),
+            no_echo: false,
+        }
+    }
+}
+
+pub(crate) struct ParameterInfo {
+    pub props: ParameterProps,
+}
+
+impl CfnParameter {
+    /// Adds a parameter; its value is `Ref` of the returned node.
+    pub fn new(scope: &mut Scope<'_>, id: &str, props: ParameterProps) -> Result<Value, Error> {
+        let i = scope.add_kind(id, NodeKind::Parameter(Box::new(ParameterInfo { props })))?;
+        Ok(Value::Ref(scope.app.node_id(i)))
+    }
+}
+
+/// A template condition.
+pub struct CfnCondition;
+
+pub(crate) struct ConditionInfo {
+    pub expr: CondExpr,
+}
+
+impl CfnCondition {
+    /// Adds a condition; use the node in `Value::If` or as a resource condition.
+    pub fn new(scope: &mut Scope<'_>, id: &str, expr: CondExpr) -> Result<NodeId, Error> {
+        let i = scope.add_kind(id, NodeKind::Condition(Box::new(ConditionInfo { expr })))?;
+        Ok(scope.app.node_id(i))
+    }
+}
+
+/// A stack output declared by the user.
+pub struct CfnOutput;
+
+/// Props of a `CfnOutput`.
+#[derive(Debug, Clone)]
+pub struct OutputProps {
+    pub value: Value,
+    pub description: Option<String>,
+    /// Export name. Default: not exported.
+    pub export_name: Option<String>,
+}
+
+pub(crate) struct OutputInfo {
+    pub props: OutputProps,
+}
+
+impl CfnOutput {
+    pub fn new(scope: &mut Scope<'_>, id: &str, props: OutputProps) -> Result<NodeId, Error> {
+        let i = scope.add_kind(id, NodeKind::Output(Box::new(OutputInfo { props })))?;
+        Ok(scope.app.node_id(i))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::{App, Context};
+
+    #[test]
+    fn validates_names_and_environments() {
+        let mut app = App::new(Context::new());
+        let mut root = app.root();
+        assert!(Stack::new(&mut root, "ok-stack", StackProps::default()).is_ok());
+        assert!(Stack::new(&mut root, "bad_name", StackProps::default()).is_err());
+        let bad_acct = StackProps {
+            env: Env::new("123", "us-east-1"),
+            ..Default::default()
+        };
+        assert!(Stack::new(&mut root, "a", bad_acct).is_err());
+        let bad_region = StackProps {
+            env: Env::new("123456789012", "Tokyo"),
+            ..Default::default()
+        };
+        assert!(Stack::new(&mut root, "b", bad_region).is_err());
+    }
+}

@@ -1,0 +1,352 @@
+//! `Value`: a CloudFormation value that is a literal, a typed reference to an
+//! element of the tree, or an intrinsic function. References are resolved by
+//! the synthesizer into `Ref`/`Fn::GetAtt`, or into an export/import pair
+//! across stacks; nobody formats a logical ID by hand.
+
+use std::borrow::Cow;
+
+use indexmap::IndexMap;
+use serde::{Serialize, Serializer};
+
+use crate::core::tree::NodeId;
+
+/// A CloudFormation pseudo parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Pseudo {
+    Region,
+    AccountId,
+    Partition,
+    StackName,
+    StackId,
+    UrlSuffix,
+    NoValue,
+}
+
+impl Pseudo {
+    pub fn name(self) -> &'static str {
+        match self {
+            Pseudo::Region => "AWS::Region",
+            Pseudo::AccountId => "AWS::AccountId",
+            Pseudo::Partition => "AWS::Partition",
+            Pseudo::StackName => "AWS::StackName",
+            Pseudo::StackId => "AWS::StackId",
+            Pseudo::UrlSuffix => "AWS::URLSuffix",
+            Pseudo::NoValue => "AWS::NoValue",
+        }
+    }
+
+    /// Every pseudo parameter name, for checking `Fn::Sub` templates.
+    pub const ALL: [Pseudo; 7] = [
+        Pseudo::Region,
+        Pseudo::AccountId,
+        Pseudo::Partition,
+        Pseudo::StackName,
+        Pseudo::StackId,
+        Pseudo::UrlSuffix,
+        Pseudo::NoValue,
+    ];
+}
+
+/// A value in a CloudFormation template.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Str(String),
+    Int(i64),
+    Bool(bool),
+    List(Vec<Value>),
+    Map(IndexMap<String, Value>),
+    /// `Ref` to a resource or parameter of the tree.
+    Ref(NodeId),
+    /// `Fn::GetAtt` of a resource of the tree.
+    GetAtt(NodeId, Cow<'static, str>),
+    Pseudo(Pseudo),
+    /// `Fn::Sub` with a template and named variables; a `${Name}` in the
+    /// template must be a variable or a pseudo parameter.
+    Sub(String, Vec<(String, Value)>),
+    Join(String, Vec<Value>),
+    Select(u32, Box<Value>),
+    Split(String, Box<Value>),
+    /// `Fn::If` on a condition of the tree.
+    If(NodeId, Box<Value>, Box<Value>),
+    /// `Fn::GetAZs` for the stack's region.
+    GetAzs,
+    /// `Fn::ImportValue` of an export made outside this app.
+    ImportValue(Box<Value>),
+}
+
+impl Value {
+    pub fn str(s: impl Into<String>) -> Value {
+        Value::Str(s.into())
+    }
+
+    pub fn sub(template: impl Into<String>) -> Value {
+        Value::Sub(template.into(), Vec::new())
+    }
+
+    pub fn sub_with(template: impl Into<String>, vars: Vec<(&str, Value)>) -> Value {
+        Value::Sub(
+            template.into(),
+            vars.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+        )
+    }
+
+    pub fn join(delimiter: impl Into<String>, parts: Vec<Value>) -> Value {
+        Value::Join(delimiter.into(), parts)
+    }
+
+    pub fn select(index: u32, list: Value) -> Value {
+        Value::Select(index, Box::new(list))
+    }
+
+    pub fn split(delimiter: impl Into<String>, source: Value) -> Value {
+        Value::Split(delimiter.into(), Box::new(source))
+    }
+
+    /// The literal string, when this value is one.
+    pub fn as_literal(&self) -> Option<&str> {
+        match self {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Every tree node this value refers to, for dependency analysis.
+    pub fn referenced_nodes(&self, out: &mut Vec<NodeId>) {
+        match self {
+            Value::Ref(n) | Value::GetAtt(n, _) => out.push(*n),
+            Value::List(items) | Value::Join(_, items) => {
+                items.iter().for_each(|v| v.referenced_nodes(out))
+            }
+            Value::Map(m) => m.values().for_each(|v| v.referenced_nodes(out)),
+            Value::Sub(_, vars) => vars.iter().for_each(|(_, v)| v.referenced_nodes(out)),
+            Value::Select(_, v) | Value::Split(_, v) | Value::ImportValue(v) => {
+                v.referenced_nodes(out)
+            }
+            Value::If(c, a, b) => {
+                out.push(*c);
+                a.referenced_nodes(out);
+                b.referenced_nodes(out);
+            }
+            Value::Str(_) | Value::Int(_) | Value::Bool(_) | Value::Pseudo(_) | Value::GetAzs => {}
+        }
+    }
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Self {
+        Value::Str(s.to_string())
+    }
+}
+
+impl From<String> for Value {
+    fn from(s: String) -> Self {
+        Value::Str(s)
+    }
+}
+
+impl From<&String> for Value {
+    fn from(s: &String) -> Self {
+        Value::Str(s.clone())
+    }
+}
+
+impl From<i64> for Value {
+    fn from(n: i64) -> Self {
+        Value::Int(n)
+    }
+}
+
+impl From<u32> for Value {
+    fn from(n: u32) -> Self {
+        Value::Int(n.into())
+    }
+}
+
+impl From<bool> for Value {
+    fn from(b: bool) -> Self {
+        Value::Bool(b)
+    }
+}
+
+impl From<Pseudo> for Value {
+    fn from(p: Pseudo) -> Self {
+        Value::Pseudo(p)
+    }
+}
+
+impl<T: Into<Value>> From<Vec<T>> for Value {
+    fn from(v: Vec<T>) -> Self {
+        Value::List(v.into_iter().map(Into::into).collect())
+    }
+}
+
+impl Serialize for Value {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::synth::resolve::serialize_value(self, serializer)
+    }
+}
+
+/// A condition expression for `Conditions` (`Fn::Equals`, `Fn::And`, …).
+#[derive(Debug, Clone, PartialEq)]
+pub enum CondExpr {
+    Equals(Value, Value),
+    And(Vec<CondExpr>),
+    Or(Vec<CondExpr>),
+    Not(Box<CondExpr>),
+    /// Another condition of the same stack.
+    Condition(NodeId),
+}
+
+impl Serialize for CondExpr {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(1))?;
+        match self {
+            CondExpr::Equals(a, b) => map.serialize_entry("Fn::Equals", &(a, b))?,
+            CondExpr::And(items) => map.serialize_entry("Fn::And", items)?,
+            CondExpr::Or(items) => map.serialize_entry("Fn::Or", items)?,
+            CondExpr::Not(c) => map.serialize_entry("Fn::Not", &[c])?,
+            CondExpr::Condition(node) => {
+                let id = crate::synth::resolve::condition_id(*node)
+                    .map_err(serde::ser::Error::custom)?;
+                map.serialize_entry("Condition", &id)?
+            }
+        }
+        map.end()
+    }
+}
+
+/// Where an ARN's region or account part comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ArnPart {
+    /// The deploying stack's region/account (a pseudo parameter).
+    Current,
+    /// Left empty, as IAM and S3 ARNs are.
+    Empty,
+    /// `*`, for policies that match any.
+    Any,
+    Literal(String),
+}
+
+/// Builds ARNs in one place, from the partition and the stack's environment,
+/// so no construct formats one by hand.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Arn {
+    pub service: String,
+    pub region: ArnPart,
+    pub account: ArnPart,
+    /// The resource part, e.g. `parameter/genai-demo/order/*`; may hold values.
+    pub resource: Vec<Value>,
+}
+
+impl Arn {
+    /// An ARN in the current region and account.
+    pub fn new(service: &str, resource: impl Into<Value>) -> Arn {
+        Arn {
+            service: service.into(),
+            region: ArnPart::Current,
+            account: ArnPart::Current,
+            resource: vec![resource.into()],
+        }
+    }
+
+    pub fn region(mut self, region: ArnPart) -> Arn {
+        self.region = region;
+        self
+    }
+
+    pub fn account(mut self, account: ArnPart) -> Arn {
+        self.account = account;
+        self
+    }
+
+    /// The ARN as a template value (`Fn::Join` over pseudo parameters).
+    pub fn value(&self) -> Value {
+        let mut parts = vec![
+            Value::str("arn:"),
+            Value::Pseudo(Pseudo::Partition),
+            Value::Str(format!(":{}:", self.service)),
+        ];
+        let push_part = |parts: &mut Vec<Value>, part: &ArnPart, pseudo: Pseudo| match part {
+            ArnPart::Current => parts.push(Value::Pseudo(pseudo)),
+            ArnPart::Empty => {}
+            ArnPart::Any => parts.push(Value::str("*")),
+            ArnPart::Literal(s) => parts.push(Value::Str(s.clone())),
+        };
+        push_part(&mut parts, &self.region, Pseudo::Region);
+        parts.push(Value::str(":"));
+        push_part(&mut parts, &self.account, Pseudo::AccountId);
+        parts.push(Value::str(":"));
+        parts.extend(self.resource.iter().cloned());
+        Value::Join(String::new(), merge_literals(parts))
+    }
+
+    /// The ARN as a final string, for values that must be known at synth time
+    /// (e.g. an IRSA annotation). Needs literal parts only.
+    pub fn literal(&self, partition: &str) -> Option<String> {
+        let part = |p: &ArnPart| match p {
+            ArnPart::Empty => Some(String::new()),
+            ArnPart::Any => Some("*".to_string()),
+            ArnPart::Literal(s) => Some(s.clone()),
+            ArnPart::Current => None,
+        };
+        let mut resource = String::new();
+        for r in &self.resource {
+            resource.push_str(r.as_literal()?);
+        }
+        Some(format!(
+            "arn:{partition}:{}:{}:{}:{resource}",
+            self.service,
+            part(&self.region)?,
+            part(&self.account)?
+        ))
+    }
+}
+
+/// The AWS partition of a region.
+pub fn partition_of(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else {
+        "aws"
+    }
+}
+
+/// Joins adjacent literal strings, so templates stay small and readable.
+pub(crate) fn merge_literals(parts: Vec<Value>) -> Vec<Value> {
+    let mut out: Vec<Value> = Vec::with_capacity(parts.len());
+    for p in parts {
+        match (out.last_mut(), p) {
+            (Some(Value::Str(prev)), Value::Str(s)) => prev.push_str(&s),
+            (_, p) => out.push(p),
+        }
+    }
+    out.retain(|v| !matches!(v, Value::Str(s) if s.is_empty()));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literal_arn_needs_literal_parts() {
+        let arn = Arn::new("iam", "role/x")
+            .region(ArnPart::Empty)
+            .account(ArnPart::Literal("123456789012".into()));
+        assert_eq!(
+            arn.literal("aws").unwrap(),
+            "arn:aws:iam::123456789012:role/x"
+        );
+        assert!(Arn::new("iam", "role/x").literal("aws").is_none());
+    }
+
+    #[test]
+    fn partitions() {
+        assert_eq!(partition_of("cn-north-1"), "aws-cn");
+        assert_eq!(partition_of("us-gov-west-1"), "aws-us-gov");
+        assert_eq!(partition_of("ap-northeast-1"), "aws");
+    }
+}

@@ -1,0 +1,264 @@
+//! The CloudFormation emitter: a resolved template model to JSON or YAML,
+//! top-level keys in the documented order, resources in tree order,
+//! `DependsOn` sorted.
+
+use indexmap::IndexMap;
+use serde_json::{Map, Value as Json};
+
+use crate::core::resource::DeletionPolicy;
+
+/// Template file format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TemplateFormat {
+    #[default]
+    Json,
+    Yaml,
+}
+
+impl TemplateFormat {
+    pub fn extension(self) -> &'static str {
+        match self {
+            TemplateFormat::Json => "json",
+            TemplateFormat::Yaml => "yaml",
+        }
+    }
+}
+
+/// One resolved resource.
+#[derive(Debug, Clone)]
+pub struct ResourceEntry {
+    pub logical_id: String,
+    pub cfn_type: String,
+    pub properties: Map<String, Json>,
+    pub depends_on: Vec<String>,
+    pub condition: Option<String>,
+    pub deletion_policy: Option<DeletionPolicy>,
+    pub update_replace_policy: Option<DeletionPolicy>,
+    pub metadata: IndexMap<String, Json>,
+}
+
+/// One resolved output.
+#[derive(Debug, Clone)]
+pub struct OutputEntry {
+    pub logical_id: String,
+    pub value: Json,
+    pub description: Option<String>,
+    pub export_name: Option<String>,
+}
+
+/// A resolved template, ready to render.
+#[derive(Debug, Clone, Default)]
+pub struct TemplateModel {
+    pub description: Option<String>,
+    pub metadata: IndexMap<String, Json>,
+    pub parameters: IndexMap<String, Json>,
+    pub conditions: IndexMap<String, Json>,
+    pub resources: Vec<ResourceEntry>,
+    pub outputs: Vec<OutputEntry>,
+}
+
+fn policy(p: DeletionPolicy) -> Json {
+    // Invariant: a unit enum always serializes to its name.
+    serde_json::to_value(p).expect("policy serializes")
+}
+
+impl TemplateModel {
+    /// The template as a JSON tree in CloudFormation's documented key order.
+    pub fn to_json(&self) -> Json {
+        let mut t = Map::new();
+        t.insert("AWSTemplateFormatVersion".into(), "2010-09-09".into());
+        if let Some(d) = &self.description {
+            t.insert("Description".into(), d.clone().into());
+        }
+        let section = |m: &IndexMap<String, Json>| -> Json {
+            Json::Object(m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        };
+        if !self.metadata.is_empty() {
+            t.insert("Metadata".into(), section(&self.metadata));
+        }
+        if !self.parameters.is_empty() {
+            t.insert("Parameters".into(), section(&self.parameters));
+        }
+        if !self.conditions.is_empty() {
+            t.insert("Conditions".into(), section(&self.conditions));
+        }
+        let mut resources = Map::new();
+        for r in &self.resources {
+            let mut e = Map::new();
+            e.insert("Type".into(), r.cfn_type.clone().into());
+            if let Some(c) = &r.condition {
+                e.insert("Condition".into(), c.clone().into());
+            }
+            if !r.depends_on.is_empty() {
+                let mut deps = r.depends_on.clone();
+                deps.sort();
+                deps.dedup();
+                e.insert("DependsOn".into(), deps.into());
+            }
+            if !r.properties.is_empty() {
+                e.insert("Properties".into(), Json::Object(r.properties.clone()));
+            }
+            if let Some(p) = r.deletion_policy {
+                e.insert("DeletionPolicy".into(), policy(p));
+            }
+            if let Some(p) = r.update_replace_policy {
+                e.insert("UpdateReplacePolicy".into(), policy(p));
+            }
+            if !r.metadata.is_empty() {
+                e.insert("Metadata".into(), section(&r.metadata));
+            }
+            resources.insert(r.logical_id.clone(), Json::Object(e));
+        }
+        t.insert("Resources".into(), Json::Object(resources));
+        if !self.outputs.is_empty() {
+            let mut outs = Map::new();
+            for o in &self.outputs {
+                let mut e = Map::new();
+                if let Some(d) = &o.description {
+                    e.insert("Description".into(), d.clone().into());
+                }
+                e.insert("Value".into(), o.value.clone());
+                if let Some(x) = &o.export_name {
+                    let mut ex = Map::new();
+                    ex.insert("Name".into(), x.clone().into());
+                    e.insert("Export".into(), Json::Object(ex));
+                }
+                outs.insert(o.logical_id.clone(), Json::Object(e));
+            }
+            t.insert("Outputs".into(), Json::Object(outs));
+        }
+        Json::Object(t)
+    }
+
+    /// The template's bytes in the given format.
+    pub fn render(&self, format: TemplateFormat) -> Vec<u8> {
+        let json = self.to_json();
+        match format {
+            TemplateFormat::Json => super::to_json_bytes(&json),
+            TemplateFormat::Yaml => super::yaml::to_yaml(&json).into_bytes(),
+        }
+    }
+}
+
+/// Merges aspect tags into a resource's `Tags` property: explicit tags win,
+/// the result is sorted by key so output is stable.
+pub(crate) fn merge_tags(
+    props: &mut Map<String, Json>,
+    style: crate::core::resource::TagStyle,
+    tags: &std::collections::BTreeMap<String, String>,
+) {
+    use crate::core::resource::TagStyle;
+    if tags.is_empty() {
+        return;
+    }
+    match style {
+        TagStyle::None => {}
+        TagStyle::List => {
+            let mut merged: std::collections::BTreeMap<String, Json> = tags
+                .iter()
+                .map(|(k, v)| (k.clone(), Json::String(v.clone())))
+                .collect();
+            if let Some(Json::Array(existing)) = props.get("Tags") {
+                for t in existing {
+                    if let Some(Json::String(k)) = t.get("Key") {
+                        merged.insert(k.clone(), t.get("Value").cloned().unwrap_or(Json::Null));
+                    }
+                }
+            }
+            let list: Vec<Json> = merged
+                .into_iter()
+                .map(|(k, v)| serde_json::json!({"Key": k, "Value": v}))
+                .collect();
+            props.insert("Tags".into(), Json::Array(list));
+        }
+        TagStyle::Map => {
+            let mut merged: std::collections::BTreeMap<String, Json> = tags
+                .iter()
+                .map(|(k, v)| (k.clone(), Json::String(v.clone())))
+                .collect();
+            if let Some(Json::Object(existing)) = props.get("Tags") {
+                for (k, v) in existing {
+                    merged.insert(k.clone(), v.clone());
+                }
+            }
+            props.insert("Tags".into(), Json::Object(merged.into_iter().collect()));
+        }
+    }
+}
+
+/// Applies an escape-hatch override at a dotted path (e.g. `Properties.X.Y`).
+pub(crate) fn apply_override(root: &mut Map<String, Json>, path: &str, value: Json) {
+    let mut parts = path.split('.').peekable();
+    let mut cur = root;
+    while let Some(p) = parts.next() {
+        if parts.peek().is_none() {
+            cur.insert(p.to_string(), value);
+            return;
+        }
+        let entry = cur
+            .entry(p.to_string())
+            .or_insert_with(|| Json::Object(Map::new()));
+        if !entry.is_object() {
+            *entry = Json::Object(Map::new());
+        }
+        // Invariant: made an object just above.
+        cur = entry.as_object_mut().expect("object");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::resource::TagStyle;
+    use serde_json::json;
+
+    #[test]
+    fn key_order_and_sorted_depends_on() {
+        let mut m = TemplateModel {
+            description: Some("d".into()),
+            ..Default::default()
+        };
+        m.resources.push(ResourceEntry {
+            logical_id: "B".into(),
+            cfn_type: "AWS::X::Y".into(),
+            properties: Map::new(),
+            depends_on: vec!["Z".into(), "A".into(), "Z".into()],
+            condition: None,
+            deletion_policy: Some(DeletionPolicy::Retain),
+            update_replace_policy: None,
+            metadata: IndexMap::new(),
+        });
+        let j = m.to_json();
+        let keys: Vec<&String> = j.as_object().unwrap().keys().collect();
+        assert_eq!(
+            keys,
+            ["AWSTemplateFormatVersion", "Description", "Resources"]
+        );
+        assert_eq!(j["Resources"]["B"]["DependsOn"], json!(["A", "Z"]));
+        assert_eq!(j["Resources"]["B"]["DeletionPolicy"], json!("Retain"));
+    }
+
+    #[test]
+    fn tags_merge_with_explicit_winning() {
+        let mut props = Map::new();
+        props.insert("Tags".into(), json!([{"Key": "Name", "Value": "mine"}]));
+        let tags = [
+            ("Name".to_string(), "aspect".to_string()),
+            ("A".into(), "1".into()),
+        ]
+        .into_iter()
+        .collect();
+        merge_tags(&mut props, TagStyle::List, &tags);
+        assert_eq!(
+            props["Tags"],
+            json!([{"Key": "A", "Value": "1"}, {"Key": "Name", "Value": "mine"}])
+        );
+    }
+
+    #[test]
+    fn overrides_create_paths() {
+        let mut m = Map::new();
+        apply_override(&mut m, "Properties.A.B", json!(1));
+        assert_eq!(Json::Object(m), json!({"Properties": {"A": {"B": 1}}}));
+    }
+}

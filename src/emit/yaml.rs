@@ -1,0 +1,315 @@
+//! A YAML emitter for JSON trees. serde_yaml leaves YAML 1.1 booleans and
+//! sexagesimals (`on`, `yes`, `12:30`) unquoted, which Kubernetes tooling
+//! misreads; this emitter quotes every string that any YAML 1.1 or 1.2
+//! resolver could read as something else, and is byte-stable.
+
+use serde_json::Value;
+
+/// One YAML document (no `---`), block style, two-space indent, final newline.
+pub fn to_yaml(v: &Value) -> String {
+    let mut out = String::with_capacity(256);
+    match v {
+        Value::Object(m) if !m.is_empty() => write_map(&mut out, m, 0),
+        Value::Array(a) if !a.is_empty() => write_seq(&mut out, a, 0),
+        scalar => {
+            write_scalar(&mut out, scalar, 0);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// Several documents separated by `---`.
+pub fn to_yaml_stream<'a>(docs: impl IntoIterator<Item = &'a Value>) -> String {
+    let mut out = String::new();
+    for (i, d) in docs.into_iter().enumerate() {
+        if i > 0 {
+            out.push_str("---\n");
+        }
+        out.push_str(&to_yaml(d));
+    }
+    out
+}
+
+fn indent(out: &mut String, n: usize) {
+    for _ in 0..n {
+        out.push(' ');
+    }
+}
+
+fn is_collection(v: &Value) -> bool {
+    matches!(v, Value::Object(m) if !m.is_empty()) || matches!(v, Value::Array(a) if !a.is_empty())
+}
+
+fn write_map(out: &mut String, m: &serde_json::Map<String, Value>, level: usize) {
+    let mut first = true;
+    for (k, v) in m {
+        if !first {
+            indent(out, level);
+        }
+        first = false;
+        write_string(out, k, level, true);
+        out.push(':');
+        write_value_after_key(out, v, level);
+    }
+}
+
+fn write_value_after_key(out: &mut String, v: &Value, level: usize) {
+    match v {
+        Value::Object(m) if !m.is_empty() => {
+            out.push('\n');
+            indent(out, level + 2);
+            write_map(out, m, level + 2);
+        }
+        Value::Array(a) if !a.is_empty() => {
+            out.push('\n');
+            indent(out, level + 2);
+            write_seq(out, a, level + 2);
+        }
+        scalar => {
+            out.push(' ');
+            write_scalar(out, scalar, level + 2);
+            out.push('\n');
+        }
+    }
+}
+
+fn write_seq(out: &mut String, a: &[Value], level: usize) {
+    let mut first = true;
+    for v in a {
+        if !first {
+            indent(out, level);
+        }
+        first = false;
+        out.push_str("- ");
+        if is_collection(v) {
+            match v {
+                Value::Object(m) => write_map(out, m, level + 2),
+                Value::Array(inner) => write_seq(out, inner, level + 2),
+                _ => {}
+            }
+        } else {
+            write_scalar(out, v, level + 2);
+            out.push('\n');
+        }
+    }
+}
+
+fn write_scalar(out: &mut String, v: &Value, level: usize) {
+    match v {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => out.push_str(&n.to_string()),
+        Value::String(s) => write_string(out, s, level, false),
+        Value::Object(_) => out.push_str("{}"),
+        Value::Array(_) => out.push_str("[]"),
+    }
+}
+
+fn write_string(out: &mut String, s: &str, level: usize, is_key: bool) {
+    if !is_key && s.contains('\n') && block_safe(s) {
+        // Literal block: readable for config files and scripts.
+        let chomp = if s.ends_with('\n') { "" } else { "-" };
+        out.push('|');
+        out.push_str(chomp);
+        for line in s.strip_suffix('\n').unwrap_or(s).split('\n') {
+            out.push('\n');
+            if !line.is_empty() {
+                indent(out, level);
+                out.push_str(line);
+            }
+        }
+        return;
+    }
+    if is_plain_safe(s) {
+        out.push_str(s);
+    } else if s.chars().all(|c| !c.is_control()) {
+        out.push('\'');
+        out.push_str(&s.replace('\'', "''"));
+        out.push('\'');
+    } else {
+        write_double_quoted(out, s);
+    }
+}
+
+/// A literal block keeps the text exactly only without leading blanks on the
+/// first line, trailing blank lines or control characters.
+fn block_safe(s: &str) -> bool {
+    !s.starts_with([' ', '\t', '\n'])
+        && !s.ends_with("\n\n")
+        && !s.chars().any(|c| c.is_control() && c != '\n')
+        && !s.lines().any(|l| l.ends_with(' ') || l.ends_with('\t'))
+}
+
+fn write_double_quoted(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// YAML 1.1 and 1.2 words that resolve to booleans or null.
+const RESERVED: &[&str] = &[
+    "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "true", "True", "TRUE", "false",
+    "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF", "null", "Null", "NULL", "~", "<<",
+    "=",
+];
+
+/// Whether `s` can be written without quotes and still read back as the same
+/// string under YAML 1.1 and 1.2. Deliberately conservative.
+fn is_plain_safe(s: &str) -> bool {
+    if s.is_empty() || RESERVED.contains(&s) {
+        return false;
+    }
+    let first = s.chars().next().unwrap_or(' ');
+    // Anything that starts like a number (1, -1, +1, .5, 0x1F, 1e3, 12:30,
+    // 2024-01-01, .inf) is quoted rather than classified exactly.
+    if first.is_ascii_digit() || matches!(first, '+' | '-' | '.') && s.len() > 1 {
+        let second = s.chars().nth(1).unwrap_or(' ');
+        if first.is_ascii_digit() || second.is_ascii_digit() || second == '.' {
+            return false;
+        }
+        let lower = s.to_ascii_lowercase();
+        if [".inf", "-.inf", "+.inf", ".nan"].contains(&lower.as_str()) {
+            return false;
+        }
+    }
+    if matches!(
+        first,
+        '-' | '?'
+            | ':'
+            | ','
+            | '['
+            | ']'
+            | '{'
+            | '}'
+            | '#'
+            | '&'
+            | '*'
+            | '!'
+            | '|'
+            | '>'
+            | '\''
+            | '"'
+            | '%'
+            | '@'
+            | '`'
+            | ' '
+            | '\t'
+    ) {
+        return false;
+    }
+    if s.ends_with([' ', '\t', ':']) {
+        return false;
+    }
+    if s.contains(": ") || s.contains(" #") || s.contains('\t') {
+        return false;
+    }
+    if s.chars()
+        .any(|c| c.is_control() || matches!(c, '{' | '}' | '[' | ']' | ',' | '\u{feff}'))
+    {
+        return false;
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn quotes_every_ambiguous_scalar() {
+        for s in [
+            "on",
+            "yes",
+            "no",
+            "off",
+            "y",
+            "n",
+            "NO",
+            "Off",
+            "0755",
+            "1e3",
+            "12:30",
+            "~",
+            "null",
+            "1_000",
+            "0x1F",
+            ".inf",
+            "-.inf",
+            "true",
+            "-",
+            "",
+            "2024-01-01",
+            "a: b",
+            "#x",
+            "*",
+            "&a",
+            "@x",
+            "%",
+            "0o17",
+            "+12",
+            ".5",
+            "1.",
+            "<<",
+            "=",
+            "1.28",
+            "-1",
+            "x ",
+        ] {
+            let y = to_yaml(&json!({ "k": s }));
+            assert!(
+                y.starts_with("k: '") || y.starts_with("k: \""),
+                "{s:?} was not quoted: {y}"
+            );
+            let back: serde_json::Value = serde_yaml::from_str(&y).unwrap();
+            assert_eq!(back["k"], json!(s), "{s:?} did not round-trip");
+        }
+    }
+
+    #[test]
+    fn plain_strings_stay_plain() {
+        assert_eq!(
+            to_yaml(&json!({"k": "order-service"})),
+            "k: order-service\n"
+        );
+        assert_eq!(
+            to_yaml(&json!({"k": "AWS::EC2::VPC"})),
+            "k: AWS::EC2::VPC\n"
+        );
+    }
+
+    #[test]
+    fn nested_structures_round_trip() {
+        let v = json!({
+            "apiVersion": "v1",
+            "list": [1, "two", {"a": [], "b": {}}, [3, 4], true, null],
+            "map": {"x": {"y": "z"}},
+            "multi": "line one\nline two\n",
+            "multi2": "a\n\nb",
+            "tricky": "  leading\nx",
+            "quote": "it's",
+            "ctrl": "bell\u{7}"
+        });
+        let y = to_yaml(&v);
+        let back: serde_json::Value = serde_yaml::from_str(&y).unwrap();
+        assert_eq!(back, v, "{y}");
+    }
+
+    #[test]
+    fn streams_separate_documents() {
+        let a = json!({"a": 1});
+        let b = json!({"b": 2});
+        assert_eq!(to_yaml_stream([&a, &b]), "a: 1\n---\nb: 2\n");
+    }
+}

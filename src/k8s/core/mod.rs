@@ -1,0 +1,5 @@
+//! Core Kubernetes constructs.
+
+mod namespace;
+
+pub use namespace::{MeshMode, MeshNamespace, NamespaceProps};

@@ -1,0 +1,71 @@
+//! Namespaces, with the service-mesh data-plane mode as a typed choice.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::Namespace;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+
+use crate::core::names::validate_dns1123_label;
+use crate::core::{Error, ObjectRef, Scope};
+
+/// How workloads in the namespace join the mesh.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MeshMode {
+    /// Not in the mesh.
+    #[default]
+    None,
+    /// Istio sidecar injection (`istio-injection=enabled`).
+    Sidecar,
+    /// Istio ambient mode (`istio.io/dataplane-mode=ambient`).
+    Ambient,
+}
+
+/// Props of a `MeshNamespace`.
+#[derive(Debug, Clone, Default)]
+pub struct NamespaceProps {
+    /// The namespace name; must be a DNS-1123 label.
+    pub name: String,
+    /// Mesh data-plane mode. Default: not in the mesh.
+    pub mesh: MeshMode,
+    /// Extra labels. Default: none.
+    pub labels: BTreeMap<String, String>,
+}
+
+/// A Namespace whose mesh membership is one typed field, so it can never
+/// carry both injection labels (IST0123).
+pub struct MeshNamespace;
+
+impl MeshNamespace {
+    pub fn new(
+        scope: &mut Scope<'_>,
+        id: &str,
+        props: NamespaceProps,
+    ) -> Result<ObjectRef<Namespace>, Error> {
+        validate_dns1123_label(&props.name).map_err(|e| {
+            Error::construct(
+                format!("{}/{id}", scope.path()),
+                format!("namespace name: {e}"),
+                "use a name such as \"ecommerce\"",
+            )
+        })?;
+        let mut labels = props.labels;
+        match props.mesh {
+            MeshMode::None => {}
+            MeshMode::Sidecar => {
+                labels.insert("istio-injection".into(), "enabled".into());
+            }
+            MeshMode::Ambient => {
+                labels.insert("istio.io/dataplane-mode".into(), "ambient".into());
+            }
+        }
+        let ns = Namespace {
+            metadata: ObjectMeta {
+                name: Some(props.name),
+                labels: (!labels.is_empty()).then_some(labels),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        scope.add_object(id, ns)
+    }
+}

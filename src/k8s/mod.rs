@@ -1,0 +1,3 @@
+//! Kubernetes constructs (core kinds from `k8s-openapi`), one folder per family.
+
+pub mod core;

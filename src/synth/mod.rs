@@ -1,0 +1,870 @@
+//! Synthesis: lock ▸ aspects ▸ validate ▸ name ▸ resolve ▸ order ▸ emit.
+//! Every diagnostic is collected before synthesis fails, and nothing is
+//! written here: the result is an in-memory `Assembly`.
+
+pub(crate) mod graph;
+pub(crate) mod resolve;
+mod select;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::rc::Rc;
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+use serde_json::{Map, Value as Json};
+
+use crate::assembly::{
+    Assembly, ClusterArtifact, DeferredInput, Environment, K8sFile, Manifest, OutputSpec,
+    ParameterSpec, StackArtifact, MANIFEST_VERSION,
+};
+use crate::core::diag::{Diagnostic, Severity};
+use crate::core::names;
+use crate::core::tree::{App, NodeKind};
+use crate::core::value::Value;
+use crate::core::Error;
+use crate::emit::cfn::{
+    apply_override, merge_tags, OutputEntry, ResourceEntry, TemplateFormat, TemplateModel,
+};
+use crate::emit::{k8s as k8s_emit, strip_nulls};
+use graph::{EdgeReason, StackGraph};
+use resolve::{RefInfo, RefKind, Resolver, StackEnv, Tables};
+
+/// CloudFormation's per-template limits.
+pub const MAX_RESOURCES: usize = 500;
+pub const MAX_OUTPUTS: usize = 200;
+pub const MAX_PARAMETERS: usize = 200;
+pub const MAX_TEMPLATE_BYTES: usize = 1_000_000;
+/// Above this a template body must go through S3 at deploy.
+pub const MAX_INLINE_TEMPLATE_BYTES: usize = 51_200;
+
+/// How to synthesize.
+#[derive(Debug, Clone, Default)]
+pub struct SynthOptions {
+    pub format: TemplateFormat,
+    /// Warnings are fatal.
+    pub strict: bool,
+    /// Stack-name globs; empty selects everything.
+    pub patterns: Vec<String>,
+}
+
+/// A successful synthesis.
+#[derive(Debug)]
+pub struct Synthesis {
+    pub assembly: Assembly,
+    /// Non-fatal diagnostics, to print.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Notes for stderr, e.g. stacks pulled in as dependencies.
+    pub notes: Vec<String>,
+}
+
+struct StackBuild {
+    model: TemplateModel,
+    escape_hatches: Vec<String>,
+    /// Export outputs already added: (node, attr) → output id.
+    exports: HashMap<(u32, Option<String>), String>,
+}
+
+/// Synthesizes `app` into an in-memory assembly.
+pub fn synth(mut app: App, opts: &SynthOptions) -> Result<Synthesis, Error> {
+    app.lock();
+    crate::core::aspects::apply(&mut app);
+    let mut diags = std::mem::take(&mut app.diagnostics);
+    let validations = std::mem::take(&mut app.validations);
+    for (_, v) in &validations {
+        v.validate(&app, &mut diags);
+    }
+
+    let order = app.preorder();
+    let tables = Rc::new(build_tables(&app, &order, &mut diags));
+    check_object_names(&app, &order, &mut diags);
+
+    let stack_nodes: Vec<u32> = order
+        .iter()
+        .copied()
+        .filter(|i| matches!(app.node(*i).kind, NodeKind::Stack(_)))
+        .collect();
+    let mut builds: BTreeMap<u32, StackBuild> = stack_nodes
+        .iter()
+        .map(|&s| {
+            let info = app.stack_info(s);
+            let build = StackBuild {
+                model: TemplateModel {
+                    description: info.description.clone(),
+                    ..Default::default()
+                },
+                escape_hatches: Vec::new(),
+                exports: HashMap::new(),
+            };
+            (s, build)
+        })
+        .collect();
+    let mut graph = StackGraph {
+        nodes: stack_nodes.clone(),
+        ..Default::default()
+    };
+
+    let resolver = Resolver {
+        tables: tables.clone(),
+        current_stack: 0,
+        current_path: Arc::from(""),
+        imports: Vec::new(),
+        problems: Vec::new(),
+    };
+    let (deferred_entries, resolver) = resolve::with_resolver(resolver, || {
+        emit_stack_elements(&app, &order, &tables, &mut builds, &mut graph, &mut diags);
+        resolve_deferred(&app, &order, &tables, &mut builds, &mut diags)
+    });
+    diags.extend(resolver.problems);
+
+    // Cross-stack references become exports on the producer and a dependency.
+    let mut imports = resolver.imports;
+    imports.sort();
+    imports.dedup_by(|a, b| {
+        a.node == b.node && a.attr == b.attr && a.consumer_stack == b.consumer_stack
+    });
+    for imp in &imports {
+        let producer_path = tables.nodes[imp.node as usize].path.to_string();
+        graph.add_edge(
+            imp.consumer_stack,
+            imp.producer_stack,
+            EdgeReason {
+                consumer_path: imp.consumer_path.to_string(),
+                producer_path,
+            },
+        );
+        add_export(
+            &app,
+            &tables,
+            &mut builds,
+            imp.producer_stack,
+            imp.node,
+            imp.attr.clone(),
+        );
+    }
+
+    if let Some(cycle) = graph.find_cycle() {
+        let names: Vec<&str> = cycle
+            .iter()
+            .map(|s| app.stack_info(*s).name.as_str())
+            .collect();
+        let mut reasons = Vec::new();
+        for w in cycle.windows(2) {
+            if let Some(r) = graph.edges.get(&w[0]).and_then(|m| m.get(&w[1])) {
+                reasons.push(format!("{} uses {}", r.consumer_path, r.producer_path));
+            }
+        }
+        diags.push(
+            Diagnostic::error(
+                app.node(cycle[0]).path.to_string(),
+                format!(
+                    "stack dependency cycle: {} ({})",
+                    names.join(" → "),
+                    reasons.join("; ")
+                ),
+            )
+            .with_hint(
+                "move one of these resources so references flow one way, or merge the stacks",
+            ),
+        );
+    }
+
+    let (selected_stacks, selected_charts, notes) =
+        select::select(&app, &order, &graph, &opts.patterns, &deferred_entries)?;
+
+    // Rendering and limits.
+    let topo = graph.topo_order();
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut stack_artifacts = Vec::new();
+    for &s in &topo {
+        if !selected_stacks.contains(&s) {
+            continue;
+        }
+        let info = app.stack_info(s);
+        let build = &builds[&s];
+        let bytes = build.model.render(opts.format);
+        check_limits(&app, s, &build.model, bytes.len(), &mut diags);
+        let file = format!("{}.template.{}", info.name, opts.format.extension());
+        stack_artifacts.push(StackArtifact {
+            name: info.name.clone(),
+            path: app.node(s).path.to_string(),
+            environment: Environment {
+                account: info.env.account.clone(),
+                region: info.env.region.clone(),
+            },
+            template: file.clone(),
+            template_size: bytes.len(),
+            dependencies: graph
+                .deps(s)
+                .map(|d| app.stack_info(d).name.clone())
+                .collect(),
+            parameters: build
+                .model
+                .parameters
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        ParameterSpec {
+                            param_type: v["Type"].as_str().unwrap_or("String").to_string(),
+                            default: v.get("Default").and_then(Json::as_str).map(str::to_string),
+                        },
+                    )
+                })
+                .collect(),
+            outputs: build
+                .model
+                .outputs
+                .iter()
+                .map(|o| {
+                    (
+                        o.logical_id.clone(),
+                        OutputSpec {
+                            description: o.description.clone(),
+                            export_name: o.export_name.clone(),
+                        },
+                    )
+                })
+                .collect(),
+            termination_protection: info.termination_protection,
+            resource_count: build.model.resources.len(),
+            escape_hatches: build.escape_hatches.clone(),
+        });
+        files.push((file, bytes));
+    }
+    let clusters = emit_charts(
+        &app,
+        &order,
+        &selected_charts,
+        &deferred_entries,
+        &mut files,
+    )?;
+
+    let strict = opts.strict;
+    let fatal = diags
+        .iter()
+        .any(|d| d.is_error() || (strict && d.severity == Severity::Warning));
+    diags.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.path.cmp(&b.path))
+    });
+    diags.dedup();
+    if fatal {
+        if strict {
+            for d in diags.iter_mut() {
+                if d.severity == Severity::Warning {
+                    d.severity = Severity::Error;
+                }
+            }
+        }
+        return Err(Error::Diagnostics(diags));
+    }
+    Ok(Synthesis {
+        assembly: Assembly {
+            manifest: Manifest {
+                version: MANIFEST_VERSION.into(),
+                stacks: stack_artifacts,
+                clusters,
+            },
+            files,
+        },
+        diagnostics: diags,
+        notes,
+    })
+}
+
+/// Names every template element and records where each node lives.
+fn build_tables(app: &App, order: &[u32], diags: &mut Vec<Diagnostic>) -> Tables {
+    let mut nodes: Vec<RefInfo> = Vec::with_capacity(app.nodes.len());
+    let mut stacks: Vec<Option<StackEnv>> = Vec::with_capacity(app.nodes.len());
+    for n in &app.nodes {
+        let kind = match n.kind {
+            NodeKind::Resource(_) => RefKind::Resource,
+            NodeKind::Parameter(_) => RefKind::Parameter,
+            NodeKind::Condition(_) => RefKind::Condition,
+            _ => RefKind::Other,
+        };
+        nodes.push(RefInfo {
+            path: n.path.clone(),
+            logical_id: None,
+            stack: n.stack,
+            kind,
+        });
+        stacks.push(match &n.kind {
+            NodeKind::Stack(s) => Some(StackEnv {
+                name: s.name.clone(),
+                env: s.env.clone(),
+            }),
+            _ => None,
+        });
+    }
+    // Logical ids per stack, with collisions reported by both paths.
+    let mut seen: HashMap<(u32, String), Arc<str>> = HashMap::new();
+    let mut stack_names: HashMap<String, Arc<str>> = HashMap::new();
+    for &i in order {
+        let n = app.node(i);
+        if let NodeKind::Stack(s) = &n.kind {
+            if let Some(other) = stack_names.insert(s.name.clone(), n.path.clone()) {
+                diags.push(
+                    Diagnostic::error(
+                        n.path.to_string(),
+                        format!("stack name {:?} is also used by {other}", s.name),
+                    )
+                    .with_hint("give each stack a unique stack_name"),
+                );
+            }
+        }
+        let explicit = match &n.kind {
+            NodeKind::Resource(r) => r.options.logical_id.clone(),
+            NodeKind::Parameter(_) | NodeKind::Condition(_) | NodeKind::Output(_) => None,
+            _ => continue,
+        };
+        let Some(stack) = n.stack else { continue };
+        let id = explicit.unwrap_or_else(|| names::logical_id(&app.components_below(i, stack)));
+        if let Some(other) = seen.insert((stack, id.clone()), n.path.clone()) {
+            diags.push(
+                Diagnostic::error(
+                    n.path.to_string(),
+                    format!("logical ID {id} collides with {other}"),
+                )
+                .with_hint("rename one construct or change its logical-ID override"),
+            );
+        }
+        nodes[i as usize].logical_id = Some(Arc::from(id));
+    }
+    Tables {
+        app: app.node_id(0).app,
+        nodes,
+        stacks,
+    }
+}
+
+/// Serializes resources, parameters, conditions and user outputs per stack.
+fn emit_stack_elements(
+    app: &App,
+    order: &[u32],
+    tables: &Tables,
+    builds: &mut BTreeMap<u32, StackBuild>,
+    graph: &mut StackGraph,
+    diags: &mut Vec<Diagnostic>,
+) {
+    for &i in order {
+        let n = app.node(i);
+        let Some(stack) = n.stack else { continue };
+        let lid = || {
+            tables.nodes[i as usize]
+                .logical_id
+                .as_deref()
+                .unwrap_or("")
+                .to_string()
+        };
+        resolve::set_current(stack, n.path.clone());
+        match &n.kind {
+            NodeKind::Resource(r) => {
+                let mut props = match r.resource.properties() {
+                    Ok(Json::Object(m)) => m,
+                    Ok(Json::Null) => Map::new(),
+                    Ok(_) => {
+                        diags.push(Diagnostic::error(
+                            n.path.to_string(),
+                            "resource properties must serialize to an object",
+                        ));
+                        continue;
+                    }
+                    Err(e) => {
+                        diags.push(Diagnostic::error(
+                            n.path.to_string(),
+                            format!("cannot serialize properties: {e}"),
+                        ));
+                        continue;
+                    }
+                };
+                merge_tags(&mut props, r.resource.tag_style(), &r.tags);
+                let mut entry_map = Map::new();
+                entry_map.insert("Properties".into(), Json::Object(props));
+                let build = builds.get_mut(&stack).expect("stack build exists");
+                if r.resource.is_raw() || !r.options.overrides.is_empty() {
+                    build.escape_hatches.push(n.path.to_string());
+                }
+                for (path, v) in &r.options.overrides {
+                    apply_override(&mut entry_map, path, v.clone());
+                }
+                let mut props_json = entry_map
+                    .remove("Properties")
+                    .unwrap_or(Json::Object(Map::new()));
+                strip_nulls(&mut props_json);
+                let properties = match props_json {
+                    Json::Object(m) => m,
+                    _ => Map::new(),
+                };
+                let mut depends_on = Vec::new();
+                for dep in &r.options.depends_on {
+                    match app.index_of(*dep) {
+                        Some(d) => {
+                            for target in app.subtree(d) {
+                                let t = &tables.nodes[target as usize];
+                                if t.kind != RefKind::Resource {
+                                    continue;
+                                }
+                                match t.stack {
+                                    Some(s) if s == stack => depends_on
+                                        .push(t.logical_id.as_deref().unwrap_or("").to_string()),
+                                    Some(s) => graph.add_edge(
+                                        stack,
+                                        s,
+                                        EdgeReason {
+                                            consumer_path: n.path.to_string(),
+                                            producer_path: t.path.to_string(),
+                                        },
+                                    ),
+                                    None => {}
+                                }
+                            }
+                        }
+                        None => diags.push(
+                            Diagnostic::error(
+                                n.path.to_string(),
+                                "dangling reference: DependsOn names a node of another app",
+                            )
+                            .with_hint("depend on handles of this app"),
+                        ),
+                    }
+                }
+                let condition = r
+                    .options
+                    .condition
+                    .and_then(|c| resolve::condition_id(c).ok());
+                let metadata = r.options.metadata.clone();
+                build.model.resources.push(ResourceEntry {
+                    logical_id: lid(),
+                    cfn_type: r.resource.cfn_type().to_string(),
+                    properties,
+                    depends_on,
+                    condition,
+                    deletion_policy: r.options.deletion_policy,
+                    update_replace_policy: r.options.update_replace_policy,
+                    metadata,
+                });
+            }
+            NodeKind::Parameter(p) => {
+                let mut m = Map::new();
+                m.insert("Type".into(), p.props.param_type.clone().into());
+                if let Some(d) = &p.props.description {
+                    m.insert("Description".into(), d.clone().into());
+                }
+                if let Some(d) = &p.props.default {
+                    m.insert("Default".into(), d.clone().into());
+                }
+                if !p.props.allowed_values.is_empty() {
+                    m.insert(
+                        "AllowedValues".into(),
+                        p.props.allowed_values.clone().into(),
+                    );
+                }
+                if p.props.no_echo {
+                    m.insert("NoEcho".into(), true.into());
+                }
+                let build = builds.get_mut(&stack).expect("stack build exists");
+                build.model.parameters.insert(lid(), Json::Object(m));
+            }
+            NodeKind::Condition(c) => match serde_json::to_value(&c.expr) {
+                Ok(v) => {
+                    let build = builds.get_mut(&stack).expect("stack build exists");
+                    build.model.conditions.insert(lid(), v);
+                }
+                Err(e) => diags.push(Diagnostic::error(n.path.to_string(), e.to_string())),
+            },
+            NodeKind::Output(o) => match serde_json::to_value(&o.props.value) {
+                Ok(mut v) => {
+                    strip_nulls(&mut v);
+                    let build = builds.get_mut(&stack).expect("stack build exists");
+                    let id = names::logical_id(&app.components_below(i, stack));
+                    build.model.outputs.push(OutputEntry {
+                        logical_id: id,
+                        value: v,
+                        description: o.props.description.clone(),
+                        export_name: o.props.export_name.clone(),
+                    });
+                }
+                Err(e) => diags.push(Diagnostic::error(n.path.to_string(), e.to_string())),
+            },
+            _ => {}
+        }
+    }
+}
+
+/// A resolved deferred input of a chart.
+#[derive(Debug, Clone)]
+pub(crate) struct DeferredEntry {
+    pub chart: u32,
+    pub placeholder: String,
+    pub stack: u32,
+    pub output: String,
+}
+
+/// Turns each chart's deferred values into outputs of the producing stacks.
+fn resolve_deferred(
+    app: &App,
+    order: &[u32],
+    tables: &Tables,
+    builds: &mut BTreeMap<u32, StackBuild>,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<DeferredEntry> {
+    let mut out = Vec::new();
+    for &c in order {
+        let NodeKind::Chart(info) = &app.node(c).kind else {
+            continue;
+        };
+        for d in &info.deferred {
+            let (node, attr) = match &d.value {
+                Value::Ref(n) => (*n, None),
+                Value::GetAtt(n, a) => (*n, Some(a.to_string())),
+                _ => continue,
+            };
+            let target = app
+                .index_of(node)
+                .filter(|t| tables.nodes[*t as usize].kind == RefKind::Resource);
+            let Some(target) = target else {
+                diags.push(
+                    Diagnostic::error(d.consumer.clone(), "dangling reference: the deferred value does not point at a resource of this app")
+                        .with_hint("pass an attribute of a resource created in this app"),
+                );
+                continue;
+            };
+            let Some(stack) = tables.nodes[target as usize].stack else {
+                continue;
+            };
+            let output = add_export_output(app, tables, builds, stack, target, attr, false);
+            out.push(DeferredEntry {
+                chart: c,
+                placeholder: d.placeholder.clone(),
+                stack,
+                output,
+            });
+        }
+    }
+    out
+}
+
+fn add_export(
+    app: &App,
+    tables: &Tables,
+    builds: &mut BTreeMap<u32, StackBuild>,
+    stack: u32,
+    node: u32,
+    attr: Option<String>,
+) {
+    add_export_output(app, tables, builds, stack, node, attr, true);
+}
+
+/// Adds (once) an output for `node`'s attribute to `stack`; exported when asked.
+fn add_export_output(
+    app: &App,
+    tables: &Tables,
+    builds: &mut BTreeMap<u32, StackBuild>,
+    stack: u32,
+    node: u32,
+    attr: Option<String>,
+    export: bool,
+) -> String {
+    let lid = tables.nodes[node as usize]
+        .logical_id
+        .as_deref()
+        .unwrap_or("")
+        .to_string();
+    let output = resolve::export_output_id(&lid, attr.as_deref());
+    let stack_name = app.stack_info(stack).name.clone();
+    let build = builds.get_mut(&stack).expect("stack build exists");
+    if let Some(existing) = build.exports.get(&(node, attr.clone())) {
+        let existing = existing.clone();
+        if export {
+            if let Some(o) = build
+                .model
+                .outputs
+                .iter_mut()
+                .find(|o| o.logical_id == existing)
+            {
+                o.export_name
+                    .get_or_insert_with(|| format!("{stack_name}:{existing}"));
+            }
+        }
+        return existing;
+    }
+    let value = match &attr {
+        Some(a) => serde_json::json!({"Fn::GetAtt": [lid, a]}),
+        None => serde_json::json!({"Ref": lid}),
+    };
+    build.model.outputs.push(OutputEntry {
+        logical_id: output.clone(),
+        value,
+        description: Some(format!(
+            "{} of {}",
+            attr.as_deref().unwrap_or("Ref"),
+            tables.nodes[node as usize].path
+        )),
+        export_name: export.then(|| format!("{stack_name}:{output}")),
+    });
+    build.exports.insert((node, attr), output.clone());
+    output
+}
+
+fn check_limits(
+    app: &App,
+    s: u32,
+    model: &TemplateModel,
+    size: usize,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let path = app.node(s).path.to_string();
+    let name = &app.stack_info(s).name;
+    let hint = "split the stack: move constructs into another Stack (references across stacks are resolved for you)";
+    if model.resources.len() > MAX_RESOURCES {
+        diags.push(
+            Diagnostic::error(
+                path.clone(),
+                format!(
+                    "stack {name} has {} resources; CloudFormation allows {MAX_RESOURCES}",
+                    model.resources.len()
+                ),
+            )
+            .with_hint(hint),
+        );
+    }
+    if model.outputs.len() > MAX_OUTPUTS {
+        diags.push(
+            Diagnostic::error(
+                path.clone(),
+                format!(
+                    "stack {name} has {} outputs; CloudFormation allows {MAX_OUTPUTS}",
+                    model.outputs.len()
+                ),
+            )
+            .with_hint(hint),
+        );
+    }
+    if model.parameters.len() > MAX_PARAMETERS {
+        diags.push(
+            Diagnostic::error(
+                path.clone(),
+                format!(
+                    "stack {name} has {} parameters; CloudFormation allows {MAX_PARAMETERS}",
+                    model.parameters.len()
+                ),
+            )
+            .with_hint(hint),
+        );
+    }
+    if size > MAX_TEMPLATE_BYTES {
+        diags.push(Diagnostic::error(path, format!("template of stack {name} is {size} bytes; CloudFormation allows {MAX_TEMPLATE_BYTES}")).with_hint(hint));
+    }
+}
+
+/// Validates explicit Kubernetes names and reports objects that collide.
+fn check_object_names(app: &App, order: &[u32], diags: &mut Vec<Diagnostic>) {
+    let mut seen: HashMap<(String, String, String, String, String), Arc<str>> = HashMap::new();
+    for &i in order {
+        let n = app.node(i);
+        let NodeKind::Object(o) = &n.kind else {
+            continue;
+        };
+        let Some(chart) = n.chart else { continue };
+        let cluster = app.chart_info(chart).cluster.clone();
+        let meta = o.metadata();
+        let name = meta.name.clone().unwrap_or_default();
+        let check = match o.kind() {
+            "Namespace" => names::validate_dns1123_label(&name),
+            "Service" => names::validate_dns1123_label(&name).and_then(|()| {
+                if name.starts_with(|c: char| c.is_ascii_digit()) {
+                    Err(format!(
+                        "{name:?} is not a DNS-1035 label: a Service name must start with a letter"
+                    ))
+                } else {
+                    Ok(())
+                }
+            }),
+            _ => names::validate_dns1123_subdomain(&name),
+        };
+        if let Err(e) = check {
+            diags.push(
+                Diagnostic::error(n.path.to_string(), format!("{} name: {e}", o.kind()))
+                    .with_hint("choose a lower-case DNS-1123 name such as \"order-service\""),
+            );
+        }
+        if let Some(ns) = &meta.namespace {
+            if let Err(e) = names::validate_dns1123_label(ns) {
+                diags.push(Diagnostic::error(
+                    n.path.to_string(),
+                    format!("namespace: {e}"),
+                ));
+            }
+        } else if o.namespaced() {
+            diags.push(
+                Diagnostic::error(
+                    n.path.to_string(),
+                    format!("{} {name} has no namespace", o.kind()),
+                )
+                .with_hint("set ChartProps::namespace or the object's metadata.namespace"),
+            );
+        }
+        let group = o
+            .api_version()
+            .rsplit_once('/')
+            .map(|(g, _)| g)
+            .unwrap_or("")
+            .to_string();
+        let key = (
+            cluster,
+            group,
+            o.kind().to_string(),
+            meta.namespace.clone().unwrap_or_default(),
+            name.clone(),
+        );
+        if let Some(other) = seen.insert(key, n.path.clone()) {
+            diags.push(
+                Diagnostic::error(
+                    n.path.to_string(),
+                    format!(
+                        "{} {name} collides with {other} in the same cluster and namespace",
+                        o.kind()
+                    ),
+                )
+                .with_hint("give one of them another name"),
+            );
+        }
+    }
+}
+
+/// Renders the selected charts, grouped per cluster, and their manifests.
+fn emit_charts(
+    app: &App,
+    order: &[u32],
+    selected: &BTreeSet<u32>,
+    deferred: &[DeferredEntry],
+    files: &mut Vec<(String, Vec<u8>)>,
+) -> Result<Vec<ClusterArtifact>, Error> {
+    let mut clusters: IndexMap<String, ClusterArtifact> = IndexMap::new();
+    let mut kustomize: IndexMap<String, Vec<String>> = IndexMap::new();
+    let mut docs_by_chart: IndexMap<u32, Vec<Json>> = IndexMap::new();
+    let mut escapes: IndexMap<u32, Vec<String>> = IndexMap::new();
+    for &i in order {
+        let n = app.node(i);
+        if let NodeKind::Chart(_) = n.kind {
+            if selected.contains(&i) {
+                docs_by_chart.entry(i).or_default();
+            }
+        }
+        let NodeKind::Object(o) = &n.kind else {
+            continue;
+        };
+        let Some(chart) = n.chart.filter(|c| selected.contains(c)) else {
+            continue;
+        };
+        let mut json = o.to_json().map_err(|e| {
+            Error::construct(
+                n.path.to_string(),
+                format!("cannot serialize object: {e}"),
+                "report this as a meshsynth bug",
+            )
+        })?;
+        let labels = &app.chart_info(chart).labels;
+        if !labels.is_empty() {
+            if let Some(meta) = json.get_mut("metadata").and_then(Json::as_object_mut) {
+                let l = meta
+                    .entry("labels")
+                    .or_insert_with(|| Json::Object(Map::new()));
+                if let Some(l) = l.as_object_mut() {
+                    for (k, v) in labels {
+                        l.entry(k.clone())
+                            .or_insert_with(|| Json::String(v.clone()));
+                    }
+                }
+            }
+        }
+        if o.is_raw() {
+            escapes.entry(chart).or_default().push(n.path.to_string());
+        }
+        docs_by_chart
+            .entry(chart)
+            .or_default()
+            .push(k8s_emit::normalize_object(json));
+    }
+    let mut used_files: HashMap<String, Arc<str>> = HashMap::new();
+    for (chart, mut docs) in docs_by_chart {
+        let info = app.chart_info(chart);
+        let path = app.node(chart).path.clone();
+        let stem: String = path
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '-'
+                }
+            })
+            .collect();
+        let rel_name = format!("{stem}.yaml");
+        let dir = format!("k8s/{}", info.cluster);
+        let file = format!("{dir}/{rel_name}");
+        if let Some(other) = used_files.insert(file.clone(), path.clone()) {
+            return Err(Error::construct(
+                path.to_string(),
+                format!("chart file {file} collides with chart {other}"),
+                "rename one of the charts",
+            ));
+        }
+        k8s_emit::order_documents(&mut docs);
+        let count = docs.len();
+        files.push((file.clone(), k8s_emit::render_stream(&docs).into_bytes()));
+        kustomize
+            .entry(info.cluster.clone())
+            .or_default()
+            .push(rel_name);
+        let cluster = clusters
+            .entry(info.cluster.clone())
+            .or_insert_with(|| ClusterArtifact {
+                name: info.cluster.clone(),
+                directory: dir.clone(),
+                kustomization: format!("{dir}/kustomization.yaml"),
+                files: Vec::new(),
+                deferred_inputs: Vec::new(),
+                install_inputs: Vec::new(),
+                escape_hatches: Vec::new(),
+            });
+        cluster.files.push(K8sFile {
+            file: file.clone(),
+            chart: path.to_string(),
+            objects: count,
+        });
+        cluster
+            .escape_hatches
+            .extend(escapes.shift_remove(&chart).unwrap_or_default());
+        for d in deferred.iter().filter(|d| d.chart == chart) {
+            let stack = app.stack_info(d.stack).name.clone();
+            match cluster
+                .deferred_inputs
+                .iter_mut()
+                .find(|x| x.placeholder == d.placeholder)
+            {
+                Some(x) => {
+                    if !x.files.contains(&file) {
+                        x.files.push(file.clone());
+                    }
+                }
+                None => cluster.deferred_inputs.push(DeferredInput {
+                    placeholder: d.placeholder.clone(),
+                    stack,
+                    output: d.output.clone(),
+                    files: vec![file.clone()],
+                }),
+            }
+        }
+    }
+    for (cluster, list) in kustomize {
+        let c = &clusters[&cluster];
+        files.push((
+            c.kustomization.clone(),
+            k8s_emit::kustomization(&list).into_bytes(),
+        ));
+    }
+    Ok(clusters.into_values().collect())
+}
