@@ -23,3 +23,35 @@ impl CfnTag {
         }
     }
 }
+
+/// Lists every L1 type once, so diff can look up create-only properties by
+/// type name from an assembly alone (it never sees the tree).
+macro_rules! l1_registry {
+    ($($t:ty),* $(,)?) => {
+        /// The create-only properties of a CloudFormation type meshsynth models.
+        pub fn create_only_properties(type_name: &str) -> Option<&'static [&'static str]> {
+            use crate::core::CfnResource;
+            $(if type_name == <$t>::TYPE { return Some(<$t>::CREATE_ONLY); })*
+            None
+        }
+
+        /// Every CloudFormation type meshsynth models.
+        pub fn modeled_types() -> Vec<&'static str> {
+            use crate::core::CfnResource;
+            vec![$(<$t>::TYPE),*]
+        }
+    };
+}
+
+l1_registry!(
+    network::cfn::CfnVpc,
+    network::cfn::CfnSubnet,
+    network::cfn::CfnInternetGateway,
+    network::cfn::CfnVpcGatewayAttachment,
+    network::cfn::CfnEip,
+    network::cfn::CfnNatGateway,
+    network::cfn::CfnRouteTable,
+    network::cfn::CfnRoute,
+    network::cfn::CfnSubnetRouteTableAssociation,
+    network::cfn::CfnSecurityGroup,
+);

@@ -61,6 +61,7 @@ pub struct CfnOptions {
 pub(crate) trait ErasedResource: Any {
     fn cfn_type(&self) -> &str;
     fn tag_style(&self) -> TagStyle;
+    #[allow(dead_code)] // read by tests and kept for raw-resource diffs
     fn create_only(&self) -> &'static [&'static str];
     fn properties(&self) -> serde_json::Result<serde_json::Value>;
     fn as_any(&self) -> &dyn Any;
