@@ -3,12 +3,14 @@
 //!
 //! Pipeline: build the construct tree (`core`) → lock, aspects, validation,
 //! naming and reference resolution (`synth`) → emitters (`emit`) → the
-//! on-disk cloud assembly (`assembly`). The CLI (`cli`) is a thin adapter.
+//! on-disk cloud assembly (`assembly`) → `deploy` (change sets, outputs,
+//! resolved manifests). The CLI (`cli`) is a thin adapter.
 
 pub mod assembly;
 pub mod aws;
 pub mod cli;
 pub mod core;
+pub mod deploy;
 pub mod emit;
 pub mod k8s;
 pub mod synth;

@@ -2,6 +2,8 @@
 //! options, results on stdout, progress and diagnostics on stderr. The only
 //! place that prints or exits.
 
+mod deploy;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -34,6 +36,12 @@ enum Command {
     Synth(SynthArgs),
     /// List every stack with its region, account and dependencies.
     List(ListArgs),
+    /// Deploy stacks through CloudFormation change sets and write resolved manifests.
+    Deploy(deploy::DeployArgs),
+    /// Delete stacks, dependents first.
+    Destroy(deploy::DestroyArgs),
+    /// Create the per-region bucket for templates over 51,200 bytes.
+    Bootstrap(deploy::BootstrapArgs),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -158,6 +166,9 @@ fn run(cli: Cli, build: &impl AppBuilder) -> Result<ExitCode, Error> {
             print!("{}", list_table(&result));
             Ok(ExitCode::SUCCESS)
         }
+        Command::Deploy(args) => deploy::deploy(args, build),
+        Command::Destroy(args) => deploy::destroy(args, build),
+        Command::Bootstrap(args) => deploy::bootstrap(args),
     }
 }
 

@@ -1,0 +1,568 @@
+//! The `deploy`, `destroy` and `bootstrap` subcommands: options turned into
+//! engine options, live progress (indicatif) and prompts (stdin) on stderr,
+//! outputs on stdout. The async runtime and the AWS SDK start only here.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use clap::{Parser, ValueEnum};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::{build_and_synth, AppBuilder};
+use crate::assembly::write_atomically;
+use crate::core::Error;
+use crate::deploy::api::ChangeSetKind;
+use crate::deploy::aws::{AwsCloud, ConnectOptions};
+use crate::deploy::{
+    bootstrap, manifests, outputs_json, Approver, DeployError, DeployEvent, DeployOptions, Engine,
+    LoadedAssembly, Observer, Plan, Prompt, PromptKind, Report, RequireApproval, StackId,
+    StackOutcome, TypeHeuristic,
+};
+use crate::synth::SynthOptions;
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub(super) enum ApprovalArg {
+    Never,
+    Broadening,
+    Any,
+}
+
+/// Where to find AWS, shared by the three commands.
+#[derive(Parser, Debug)]
+pub(super) struct ConnectArgs {
+    /// A custom endpoint for CloudFormation and S3 (an emulator such as moto).
+    #[arg(long, value_name = "URL")]
+    endpoint_url: Option<String>,
+    /// Region for stacks whose environment has none. Default: AWS_REGION or the profile's.
+    #[arg(long, value_name = "R")]
+    region: Option<String>,
+    /// Named profile of ~/.aws/config and ~/.aws/credentials. Default: AWS_PROFILE or `default`.
+    #[arg(long, value_name = "P")]
+    profile: Option<String>,
+}
+
+impl ConnectArgs {
+    fn options(&self) -> ConnectOptions {
+        ConnectOptions {
+            profile: self.profile.clone(),
+            region: self.region.clone(),
+            endpoint_url: self.endpoint_url.clone(),
+            ..Default::default()
+        }
+    }
+}
+
+#[derive(Parser, Debug)]
+pub(super) struct DeployArgs {
+    /// Stack-name globs; default: every stack. Dependencies are included.
+    stacks: Vec<String>,
+    /// Deploy this assembly directory instead of synthesizing the app to mesh.out first.
+    #[arg(long, value_name = "DIR")]
+    assembly: Option<PathBuf>,
+    #[command(flatten)]
+    connect: ConnectArgs,
+    /// When to ask before executing a change set.
+    #[arg(long, value_enum, default_value = "broadening")]
+    require_approval: ApprovalArg,
+    /// Stacks deployed at once (independent stacks only).
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..))]
+    concurrency: u16,
+    /// Seconds to wait for a stack busy with another operation.
+    #[arg(long, value_name = "SECS", default_value_t = 1800)]
+    timeout: u64,
+    /// S3 bucket for templates over 51,200 bytes. Default: the bucket of `meshsynth bootstrap`.
+    #[arg(long, value_name = "B")]
+    bucket: Option<String>,
+    /// Delete and re-create stacks left in ROLLBACK_COMPLETE without asking.
+    #[arg(long)]
+    force: bool,
+    /// Write the stack outputs as JSON to this file.
+    #[arg(long, value_name = "F")]
+    outputs_file: Option<PathBuf>,
+    /// Where to write the resolved Kubernetes manifests. Default: <assembly>/resolved.
+    #[arg(long, value_name = "DIR")]
+    manifests_dir: Option<PathBuf>,
+    /// Context value for the app when synthesizing, repeatable.
+    #[arg(short = 'c', long = "context", value_name = "KEY=VALUE")]
+    context: Vec<String>,
+}
+
+#[derive(Parser, Debug)]
+pub(super) struct DestroyArgs {
+    /// Stack-name globs; default: every stack. Stacks that depend on them are included.
+    stacks: Vec<String>,
+    /// Use this assembly directory instead of synthesizing the app to mesh.out first.
+    #[arg(long, value_name = "DIR")]
+    assembly: Option<PathBuf>,
+    #[command(flatten)]
+    connect: ConnectArgs,
+    /// Delete without asking.
+    #[arg(long)]
+    force: bool,
+    /// Stacks deleted at once (independent stacks only).
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..))]
+    concurrency: u16,
+    /// Seconds to wait for a stack busy with another operation.
+    #[arg(long, value_name = "SECS", default_value_t = 1800)]
+    timeout: u64,
+    /// Context value for the app when synthesizing, repeatable.
+    #[arg(short = 'c', long = "context", value_name = "KEY=VALUE")]
+    context: Vec<String>,
+}
+
+#[derive(Parser, Debug)]
+pub(super) struct BootstrapArgs {
+    #[command(flatten)]
+    connect: ConnectArgs,
+}
+
+/// The assembly to work on: the given directory, or the app synthesized to mesh.out.
+fn assembly_dir(
+    build: &impl AppBuilder,
+    given: &Option<PathBuf>,
+    patterns: &[String],
+    context: &[String],
+) -> Result<PathBuf, Error> {
+    if let Some(dir) = given {
+        return Ok(dir.clone());
+    }
+    let opts = SynthOptions {
+        patterns: patterns.to_vec(),
+        ..Default::default()
+    };
+    let result = build_and_synth(build, context, &opts)?;
+    for note in &result.notes {
+        eprintln!("note: {note}");
+    }
+    for d in &result.diagnostics {
+        eprintln!("{d}");
+    }
+    let dir = PathBuf::from("mesh.out");
+    write_atomically(&dir, &result.assembly.all_files())?;
+    eprintln!("synthesized the app to {}", dir.display());
+    Ok(dir)
+}
+
+/// Live progress on stderr: one bar per running stack, event lines above.
+struct Ui {
+    multi: MultiProgress,
+    bars: RefCell<BTreeMap<StackId, ProgressBar>>,
+    started: Instant,
+    tty: bool,
+}
+
+impl Ui {
+    fn new() -> Ui {
+        Ui {
+            multi: MultiProgress::with_draw_target(ProgressDrawTarget::stderr()),
+            bars: RefCell::new(BTreeMap::new()),
+            started: Instant::now(),
+            tty: std::io::stdin().is_terminal(),
+        }
+    }
+
+    fn line(&self, text: String) {
+        self.multi.suspend(|| eprintln!("{text}"));
+    }
+
+    fn elapsed(&self) -> String {
+        format!("{:>6.1}s", self.started.elapsed().as_secs_f64())
+    }
+
+    fn bar(&self, stack: &StackId) -> Option<ProgressBar> {
+        self.bars.borrow().get(stack).cloned()
+    }
+}
+
+impl Observer for Ui {
+    fn on_event(&self, e: &DeployEvent) {
+        match e {
+            DeployEvent::Started { stack } => {
+                let bar = self.multi.add(ProgressBar::new(0));
+                bar.set_style(
+                    ProgressStyle::with_template(
+                        "{prefix:.bold} [{elapsed_precise}] {bar:30} {pos}/{len} {msg}",
+                    )
+                    // Invariant: the template above is valid.
+                    .expect("valid progress template"),
+                );
+                bar.set_prefix(stack.name.clone());
+                bar.set_message("preparing");
+                bar.enable_steady_tick(Duration::from_millis(200));
+                self.bars.borrow_mut().insert(stack.clone(), bar);
+            }
+            DeployEvent::Busy {
+                stack,
+                status,
+                timeout_secs,
+            } => self.line(format!(
+                "{} {stack}: busy with another operation ({status}); waiting up to {timeout_secs} s for it to finish",
+                self.elapsed()
+            )),
+            DeployEvent::Recreating { stack, status } => self.line(format!(
+                "{} {stack}: in {status} after a failed first create; deleting it to create it again",
+                self.elapsed()
+            )),
+            DeployEvent::Uploaded { stack, bytes, url } => self.line(format!(
+                "{} {stack}: template is {bytes} bytes (over 51,200): uploaded to {url}",
+                self.elapsed()
+            )),
+            DeployEvent::ChangeSet {
+                stack,
+                kind,
+                changes,
+            } => {
+                let verb = match kind {
+                    ChangeSetKind::Create => "create",
+                    ChangeSetKind::Update => "update",
+                };
+                let mut text = format!(
+                    "{} {stack}: {verb} with {} resource change(s):",
+                    self.elapsed(),
+                    changes.len()
+                );
+                for c in changes {
+                    let sign = match c.action.as_str() {
+                        "Add" => "+",
+                        "Remove" => "-",
+                        _ => "~",
+                    };
+                    let replace = match c.replacement.as_deref() {
+                        Some("True") => " (replacement)",
+                        Some("Conditional") => " (may be replaced)",
+                        _ => "",
+                    };
+                    text.push_str(&format!(
+                        "\n    {sign} {} {} {}{replace}",
+                        c.action, c.resource_type, c.logical_id
+                    ));
+                }
+                self.line(text);
+                if let Some(b) = self.bar(stack) {
+                    b.set_message("change set ready");
+                }
+            }
+            DeployEvent::NoChanges { stack } => {
+                self.line(format!("{} {stack}: no changes", self.elapsed()));
+            }
+            DeployEvent::Executing { stack, total } => {
+                if let Some(b) = self.bar(stack) {
+                    b.set_length(*total as u64);
+                    b.set_message("executing");
+                }
+            }
+            DeployEvent::Resource { stack, event } => self.line(format!(
+                "{} {}  {:<28} {} {}{}",
+                self.elapsed(),
+                stack.name,
+                event.status,
+                event.resource_type,
+                event.logical_id,
+                event
+                    .reason
+                    .as_deref()
+                    .filter(|r| !r.is_empty())
+                    .map(|r| format!(": {r}"))
+                    .unwrap_or_default()
+            )),
+            DeployEvent::Progress { stack, done, total } => {
+                if let Some(b) = self.bar(stack) {
+                    b.set_length((*total).max(*done) as u64);
+                    b.set_position(*done as u64);
+                }
+            }
+            DeployEvent::Finished { stack, status } => {
+                if let Some(b) = self.bars.borrow_mut().remove(stack) {
+                    b.finish_and_clear();
+                    self.multi.remove(&b);
+                }
+                self.line(format!("{} {stack}: {status}", self.elapsed()));
+            }
+        }
+    }
+}
+
+impl Approver for Ui {
+    async fn confirm(&self, prompt: &Prompt) -> Result<bool, String> {
+        if !self.tty {
+            let way_out = match prompt.kind {
+                PromptKind::ApproveChangeSet => {
+                    "pass --require-approval never to deploy without confirmation (review the change set above first)"
+                }
+                PromptKind::RecreateFailedStack => "pass --force to delete and re-create it",
+                PromptKind::Destroy => "pass --force to delete without confirmation",
+            };
+            return Err(format!(
+                "stdin is not a terminal, so nobody can answer \"{}\"; {way_out}",
+                prompt.question
+            ));
+        }
+        // Hide the bars while the user reads and types.
+        self.multi.set_draw_target(ProgressDrawTarget::hidden());
+        let mut text = String::new();
+        for d in &prompt.details {
+            text.push_str(&format!("    {d}\n"));
+        }
+        eprint!("{text}{} [y/N] ", prompt.question);
+        let answer = tokio::task::spawn_blocking(|| {
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line).map(|_| line)
+        })
+        .await;
+        self.multi.set_draw_target(ProgressDrawTarget::stderr());
+        match answer {
+            Ok(Ok(line)) => Ok(matches!(line.trim(), "y" | "Y" | "yes" | "YES" | "Yes")),
+            Ok(Err(e)) => Err(format!("cannot read the answer from stdin: {e}")),
+            Err(e) => Err(format!("cannot read the answer from stdin: {e}")),
+        }
+    }
+}
+
+/// Resolves on the `n`-th Ctrl-C.
+async fn interrupts(rx: &tokio::sync::watch::Receiver<u32>, n: u32) {
+    let mut rx = rx.clone();
+    if rx.wait_for(|c| *c >= n).await.is_err() {
+        // The signal task ended (no signal support): never resolve.
+        std::future::pending::<()>().await;
+    }
+}
+
+/// Counts Ctrl-C presses for the whole command.
+fn watch_ctrl_c() -> tokio::sync::watch::Receiver<u32> {
+    let (tx, rx) = tokio::sync::watch::channel(0u32);
+    tokio::spawn(async move {
+        let mut n = 0;
+        while tokio::signal::ctrl_c().await.is_ok() {
+            n += 1;
+            if tx.send(n).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+fn print_summary(report: &Report, verb: &str) {
+    for s in &report.stacks {
+        let what = match &s.outcome {
+            StackOutcome::Created => "created".to_string(),
+            StackOutcome::Updated => "updated".to_string(),
+            StackOutcome::Unchanged => "no changes".to_string(),
+            StackOutcome::Deleted => "deleted".to_string(),
+            StackOutcome::AlreadyGone => "does not exist (nothing to delete)".to_string(),
+            StackOutcome::Failed(_) => "FAILED".to_string(),
+            StackOutcome::Skipped(why) => format!("skipped: {why}"),
+            StackOutcome::Interrupted { action, status } => format!(
+                "interrupted: {action}; status now {}",
+                status.as_deref().unwrap_or("(no stack)")
+            ),
+        };
+        eprintln!("  {}: {what}", s.id);
+    }
+    for e in report.errors() {
+        eprintln!("error: {e}");
+    }
+    if report.interrupted {
+        eprintln!("{verb} interrupted; the state of each stack is listed above");
+    }
+}
+
+fn exit_for(report: &Report) -> ExitCode {
+    if report.interrupted {
+        ExitCode::from(130)
+    } else if report.success() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+fn fail(e: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {e}");
+    ExitCode::from(1)
+}
+
+fn write_outputs(path: &PathBuf, report: &Report) -> Result<(), DeployError> {
+    std::fs::write(path, outputs_json(&report.outputs())).map_err(|e| DeployError::Io {
+        path: path.display().to_string(),
+        message: format!("cannot write the outputs file: {e}"),
+    })
+}
+
+/// `meshsynth deploy`.
+pub(super) fn deploy(args: DeployArgs, build: &impl AppBuilder) -> Result<ExitCode, Error> {
+    let dir = assembly_dir(build, &args.assembly, &args.stacks, &args.context)?;
+    let asm = match LoadedAssembly::load(&dir) {
+        Ok(a) => a,
+        Err(e) => return Ok(fail(e)),
+    };
+    let opts = DeployOptions {
+        require_approval: match args.require_approval {
+            ApprovalArg::Never => RequireApproval::Never,
+            ApprovalArg::Broadening => RequireApproval::Broadening,
+            ApprovalArg::Any => RequireApproval::Any,
+        },
+        concurrency: args.concurrency as usize,
+        busy_timeout: Duration::from_secs(args.timeout),
+        bucket: args.bucket.clone(),
+        force: args.force,
+        ..Default::default()
+    };
+    let run = async {
+        let ctrl_c = watch_ctrl_c();
+        let cloud = AwsCloud::connect(&args.connect.options()).await;
+        let region = cloud.default_region();
+        let plan = match Plan::for_deploy(&asm, &args.stacks, region.as_deref()) {
+            Ok(p) => p,
+            Err(e) => return fail(e),
+        };
+        for n in &plan.notes {
+            eprintln!("note: {n}");
+        }
+        let ui = Ui::new();
+        let engine = Engine::new(&cloud, &cloud, &ui, &ui, &TypeHeuristic, opts);
+        let report = tokio::select! {
+            r = engine.deploy(&plan, interrupts(&ctrl_c, 1)) => r,
+            () = interrupts(&ctrl_c, 2) => {
+                eprintln!("second interrupt: exiting without waiting; check the stacks in CloudFormation");
+                return ExitCode::from(130);
+            }
+        };
+        print_summary(&report, "deploy");
+        let mut code = exit_for(&report);
+        let outputs = report.outputs();
+        for (stack, outs) in &outputs {
+            for (k, v) in outs {
+                println!("{stack}.{k} = {v}");
+            }
+        }
+        if let Some(path) = &args.outputs_file {
+            match write_outputs(path, &report) {
+                Ok(()) => eprintln!("outputs written to {}", path.display()),
+                Err(e) => code = fail(e),
+            }
+        }
+        if report.success() && !asm.manifest.clusters.is_empty() {
+            let target = args
+                .manifests_dir
+                .clone()
+                .unwrap_or_else(|| manifests::default_dir(&asm.dir));
+            let written = async {
+                let all =
+                    manifests::outputs_for_deferred(&cloud, &asm, &outputs, region.as_deref())
+                        .await?;
+                let files = manifests::resolve(&asm, &all)?;
+                manifests::write(&target, &files)
+            }
+            .await;
+            match written {
+                Ok(()) => {
+                    for c in &asm.manifest.clusters {
+                        eprintln!(
+                            "resolved manifests for cluster {}: {} (kubectl apply -k)",
+                            c.name,
+                            target.join(&c.name).display()
+                        );
+                    }
+                }
+                Err(e) => code = fail(e),
+            }
+        }
+        code
+    };
+    Ok(crate::deploy::block_on(run).unwrap_or_else(fail))
+}
+
+/// `meshsynth destroy`.
+pub(super) fn destroy(args: DestroyArgs, build: &impl AppBuilder) -> Result<ExitCode, Error> {
+    let dir = assembly_dir(build, &args.assembly, &[], &args.context)?;
+    let asm = match LoadedAssembly::load(&dir) {
+        Ok(a) => a,
+        Err(e) => return Ok(fail(e)),
+    };
+    let opts = DeployOptions {
+        concurrency: args.concurrency as usize,
+        busy_timeout: Duration::from_secs(args.timeout),
+        force: args.force,
+        ..Default::default()
+    };
+    let run = async {
+        let ctrl_c = watch_ctrl_c();
+        let cloud = AwsCloud::connect(&args.connect.options()).await;
+        let region = cloud.default_region();
+        let plan = match Plan::for_destroy(&asm, &args.stacks, region.as_deref()) {
+            Ok(p) => p,
+            Err(e) => return fail(e),
+        };
+        for n in &plan.notes {
+            eprintln!("note: {n}");
+        }
+        let ui = Ui::new();
+        if !args.force {
+            let prompt = Prompt {
+                kind: PromptKind::Destroy,
+                question: format!("delete {} stack(s)?", plan.stacks.len()),
+                details: plan.stacks.iter().map(|s| s.id.to_string()).collect(),
+            };
+            match ui.confirm(&prompt).await {
+                Ok(true) => {}
+                Ok(false) => return fail("not confirmed; nothing was deleted"),
+                Err(e) => return fail(e),
+            }
+        }
+        let engine = Engine::new(&cloud, &cloud, &ui, &ui, &TypeHeuristic, opts);
+        let report = tokio::select! {
+            r = engine.destroy(&plan, interrupts(&ctrl_c, 1)) => r,
+            () = interrupts(&ctrl_c, 2) => {
+                eprintln!("second interrupt: exiting without waiting; check the stacks in CloudFormation");
+                return ExitCode::from(130);
+            }
+        };
+        print_summary(&report, "destroy");
+        exit_for(&report)
+    };
+    Ok(crate::deploy::block_on(run).unwrap_or_else(fail))
+}
+
+/// `meshsynth bootstrap`.
+pub(super) fn bootstrap(args: BootstrapArgs) -> Result<ExitCode, Error> {
+    let run = async {
+        let ctrl_c = watch_ctrl_c();
+        let cloud = AwsCloud::connect(&args.connect.options()).await;
+        let Some(region) = cloud.default_region() else {
+            return fail("no region: pass --region or set AWS_REGION (bootstrap once per region)");
+        };
+        let plan = bootstrap::plan(&region);
+        let ui = Ui::new();
+        let opts = DeployOptions {
+            require_approval: RequireApproval::Never,
+            ..Default::default()
+        };
+        let engine = Engine::new(&cloud, &cloud, &ui, &ui, &TypeHeuristic, opts);
+        let report = engine.deploy(&plan, interrupts(&ctrl_c, 1)).await;
+        print_summary(&report, "bootstrap");
+        if !report.success() {
+            return exit_for(&report);
+        }
+        let id = StackId::new(&region, bootstrap::BOOTSTRAP_STACK);
+        match crate::deploy::CfnApi::physical_resource_id(&cloud, &id, bootstrap::BUCKET_LOGICAL_ID)
+            .await
+        {
+            Ok(Some(bucket)) => {
+                eprintln!("template bucket of {region}: {bucket}");
+                println!("{bucket}");
+                ExitCode::SUCCESS
+            }
+            Ok(None) => fail(format!(
+                "stack {id} has no {} resource",
+                bootstrap::BUCKET_LOGICAL_ID
+            )),
+            Err(e) => fail(e),
+        }
+    };
+    Ok(crate::deploy::block_on(run).unwrap_or_else(fail))
+}

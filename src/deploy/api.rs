@@ -1,0 +1,288 @@
+//! The CloudFormation and S3 calls deploy makes, as traits over plain data:
+//! the engine is written against them, `aws.rs` implements them with the AWS
+//! SDK, and the unit tests with a fake that follows the AWS documentation.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// A stack in a region. `name` may also be a stack ID (ARN), which still
+/// finds a deleted stack.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct StackId {
+    /// The AWS region the stack lives in.
+    pub region: String,
+    /// The stack name, or its stack ID.
+    pub name: String,
+}
+
+impl StackId {
+    /// A stack by name in a region.
+    pub fn new(region: impl Into<String>, name: impl Into<String>) -> StackId {
+        StackId {
+            region: region.into(),
+            name: name.into(),
+        }
+    }
+}
+
+impl fmt::Display for StackId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.name, self.region)
+    }
+}
+
+/// A deployed stack, as DescribeStacks reports it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StackInfo {
+    /// The stack ID (ARN): unlike the name, it still resolves after deletion.
+    pub stack_id: String,
+    /// The stack name.
+    pub name: String,
+    /// `StackStatus`, e.g. `UPDATE_COMPLETE`.
+    pub status: String,
+    /// `StackStatusReason`, when CloudFormation gives one.
+    pub status_reason: Option<String>,
+    /// Output key → value.
+    pub outputs: BTreeMap<String, String>,
+    /// `EnableTerminationProtection`.
+    pub termination_protection: bool,
+}
+
+/// Whether a change set creates the stack or updates it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeSetKind {
+    /// `CREATE`: the stack does not exist yet (or is an empty `REVIEW_IN_PROGRESS` shell).
+    Create,
+    /// `UPDATE`: the stack exists.
+    Update,
+}
+
+/// Where CloudFormation reads the template from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TemplateSource {
+    /// `TemplateBody`: up to 51,200 bytes.
+    Body(String),
+    /// `TemplateURL`: an S3 URL in the AWS form.
+    Url(String),
+}
+
+/// A CreateChangeSet request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChangeSetRequest {
+    /// The target stack.
+    pub stack: StackId,
+    /// The change set's name, unique within the stack.
+    pub change_set_name: String,
+    /// CREATE or UPDATE.
+    pub kind: ChangeSetKind,
+    /// The template.
+    pub template: TemplateSource,
+    /// Parameter key → value; parameters not listed take their defaults.
+    pub parameters: BTreeMap<String, String>,
+    /// Capabilities acknowledged, e.g. `CAPABILITY_NAMED_IAM`.
+    pub capabilities: Vec<String>,
+}
+
+/// One resource change of a change set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourceChange {
+    /// `Add`, `Modify`, `Remove`, `Import` or `Dynamic`.
+    pub action: String,
+    /// The resource's logical ID.
+    pub logical_id: String,
+    /// The CloudFormation type, e.g. `AWS::IAM::Role`.
+    pub resource_type: String,
+    /// `True`, `False` or `Conditional` for a Modify; `None` otherwise.
+    pub replacement: Option<String>,
+}
+
+/// A change set, as DescribeChangeSet reports it (all pages).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeSetInfo {
+    /// The change set ID (ARN).
+    pub id: String,
+    /// `CREATE_PENDING`, `CREATE_IN_PROGRESS`, `CREATE_COMPLETE` or `FAILED`.
+    pub status: String,
+    /// Why it failed, when it did.
+    pub status_reason: Option<String>,
+    /// `AVAILABLE`, `UNAVAILABLE`, `EXECUTE_IN_PROGRESS`…
+    pub execution_status: Option<String>,
+    /// Resource changes in the order CloudFormation lists them.
+    pub changes: Vec<ResourceChange>,
+}
+
+/// One stack event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StackEvent {
+    /// The event ID, unique within the stack.
+    pub event_id: String,
+    /// The resource's logical ID (the stack name for stack-level events).
+    pub logical_id: String,
+    /// The resource type (`AWS::CloudFormation::Stack` for the stack itself).
+    pub resource_type: String,
+    /// `ResourceStatus`, e.g. `CREATE_FAILED`.
+    pub status: String,
+    /// `ResourceStatusReason`.
+    pub reason: Option<String>,
+    /// The event time as RFC 3339 text, for display only.
+    pub timestamp: Option<String>,
+}
+
+impl StackEvent {
+    /// True for events about the stack itself rather than one of its resources.
+    pub fn is_stack_event(&self) -> bool {
+        self.resource_type == "AWS::CloudFormation::Stack"
+    }
+}
+
+/// An error from a CloudFormation or S3 call, classified by what the engine
+/// does about it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApiError {
+    /// The stack, change set or resource does not exist.
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// CreateChangeSet found nothing to change (moto raises this; AWS instead
+    /// returns a FAILED change set, which the engine also recognises).
+    #[error("no changes: {0}")]
+    NoChanges(String),
+    /// A change set of that name already exists.
+    #[error("already exists: {0}")]
+    AlreadyExists(String),
+    /// The service kept throttling after the SDK's retries.
+    #[error("throttled: {0}")]
+    Throttled(String),
+    /// Any other error the service returned.
+    #[error("{code}: {message}")]
+    Service {
+        /// The AWS error code, e.g. `ValidationError`.
+        code: String,
+        /// The service's message.
+        message: String,
+    },
+    /// No usable answer: connection, credentials, or an unparseable response.
+    #[error("{0}")]
+    Transport(String),
+}
+
+impl ApiError {
+    /// Classifies an AWS error code and message.
+    pub fn from_code(code: Option<&str>, message: Option<&str>, fallback: String) -> ApiError {
+        let msg = message.unwrap_or_default().to_string();
+        let Some(code) = code else {
+            return ApiError::Transport(fallback);
+        };
+        let lower = msg.to_ascii_lowercase();
+        match code {
+            "Throttling"
+            | "ThrottlingException"
+            | "RequestLimitExceeded"
+            | "TooManyRequestsException"
+            | "SlowDown" => ApiError::Throttled(msg),
+            "AlreadyExistsException" => ApiError::AlreadyExists(msg),
+            "ChangeSetNotFound"
+            | "ChangeSetNotFoundException"
+            | "StackNotFoundException"
+            | "NoSuchBucket"
+            | "NoSuchKey" => ApiError::NotFound(msg),
+            "ValidationError" if lower.contains("does not exist") => ApiError::NotFound(msg),
+            "ValidationError" if lower.contains("no updates are to be performed") => {
+                ApiError::NoChanges(msg)
+            }
+            _ => ApiError::Service {
+                code: code.to_string(),
+                message: msg,
+            },
+        }
+    }
+}
+
+/// The CloudFormation calls deploy, destroy and `diff --against deployed` use.
+///
+/// The engine polls every future on one task (independent stacks run
+/// concurrently, not in parallel threads), so the futures need not be `Send`.
+#[allow(async_fn_in_trait)]
+pub trait CfnApi {
+    /// DescribeStacks for one stack; `None` when it does not exist.
+    async fn describe_stack(&self, stack: &StackId) -> Result<Option<StackInfo>, ApiError>;
+    /// CreateChangeSet; returns the change set ID.
+    async fn create_change_set(&self, req: &ChangeSetRequest) -> Result<String, ApiError>;
+    /// DescribeChangeSet, every page.
+    async fn describe_change_set(
+        &self,
+        stack: &StackId,
+        change_set: &str,
+    ) -> Result<ChangeSetInfo, ApiError>;
+    /// ExecuteChangeSet.
+    async fn execute_change_set(&self, stack: &StackId, change_set: &str) -> Result<(), ApiError>;
+    /// DeleteChangeSet.
+    async fn delete_change_set(&self, stack: &StackId, change_set: &str) -> Result<(), ApiError>;
+    /// DescribeStackEvents, newest first: pages until the event `since` (not
+    /// included) or, without `since`, the first page only.
+    async fn stack_events(
+        &self,
+        stack: &StackId,
+        since: Option<&str>,
+    ) -> Result<Vec<StackEvent>, ApiError>;
+    /// DeleteStack.
+    async fn delete_stack(&self, stack: &StackId) -> Result<(), ApiError>;
+    /// CancelUpdateStack.
+    async fn cancel_update_stack(&self, stack: &StackId) -> Result<(), ApiError>;
+    /// GetTemplate (the original template as submitted).
+    async fn get_template(&self, stack: &StackId) -> Result<String, ApiError>;
+    /// UpdateTerminationProtection.
+    async fn update_termination_protection(
+        &self,
+        stack: &StackId,
+        enabled: bool,
+    ) -> Result<(), ApiError>;
+    /// DescribeStackResource: the physical ID of one resource, if it exists.
+    async fn physical_resource_id(
+        &self,
+        stack: &StackId,
+        logical_id: &str,
+    ) -> Result<Option<String>, ApiError>;
+}
+
+/// Where large templates are uploaded (S3).
+#[allow(async_fn_in_trait)]
+pub trait ObjectStore {
+    /// PutObject.
+    async fn put_object(
+        &self,
+        region: &str,
+        bucket: &str,
+        key: &str,
+        body: Vec<u8>,
+    ) -> Result<(), ApiError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_error_codes() {
+        let e = |c: &str, m: &str| ApiError::from_code(Some(c), Some(m), String::new());
+        assert!(matches!(
+            e("Throttling", "Rate exceeded"),
+            ApiError::Throttled(_)
+        ));
+        assert!(matches!(
+            e("ValidationError", "Stack with id x does not exist"),
+            ApiError::NotFound(_)
+        ));
+        assert!(matches!(
+            e("ValidationError", "No updates are to be performed."),
+            ApiError::NoChanges(_)
+        ));
+        assert!(matches!(
+            e("ValidationError", "Template format error"),
+            ApiError::Service { .. }
+        ));
+        assert!(matches!(
+            ApiError::from_code(None, None, "HTTP 500".into()),
+            ApiError::Transport(_)
+        ));
+    }
+}

@@ -1,0 +1,404 @@
+//! The real `CfnApi` and `ObjectStore`: the AWS SDK for Rust, with
+//! credentials and region from the standard chain (environment, shared
+//! config/credentials files and `--profile`, web identity, ECS/EC2 roles,
+//! `credential_process`), `--endpoint-url` for emulators, and throttling
+//! retried with exponential backoff by the SDK's standard retry mode.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::{BehaviorVersion, SdkConfig};
+use aws_sdk_cloudformation as cfn;
+use aws_sdk_cloudformation::config::Region;
+use aws_sdk_cloudformation::error::{DisplayErrorContext, ProvideErrorMetadata};
+use aws_sdk_cloudformation::primitives::DateTimeFormat;
+use aws_sdk_cloudformation::types::{Capability, ChangeSetType, Parameter, TemplateStage};
+use aws_sdk_s3 as s3;
+
+use super::api::{
+    ApiError, CfnApi, ChangeSetInfo, ChangeSetKind, ChangeSetRequest, ObjectStore, ResourceChange,
+    StackEvent, StackId, StackInfo, TemplateSource,
+};
+
+/// How to reach AWS (or an emulator).
+#[derive(Debug, Clone)]
+pub struct ConnectOptions {
+    /// A named profile of the shared config files. Default: the chain's (`AWS_PROFILE` or `default`).
+    pub profile: Option<String>,
+    /// The region for stacks without one. Default: the chain's (`AWS_REGION`, profile).
+    pub region: Option<String>,
+    /// A custom endpoint for every service (an emulator). Default: AWS.
+    pub endpoint_url: Option<String>,
+    /// Attempts per call, first included, for throttling and transient errors. Default: 10.
+    pub max_attempts: u32,
+    /// The first retry delay; it grows exponentially (with jitter) up to 20 s. Default: 1 s.
+    pub initial_backoff: Duration,
+}
+
+impl Default for ConnectOptions {
+    fn default() -> Self {
+        ConnectOptions {
+            profile: None,
+            region: None,
+            endpoint_url: None,
+            max_attempts: 10,
+            initial_backoff: Duration::from_secs(1),
+        }
+    }
+}
+
+/// CloudFormation and S3 clients, one pair per region, sharing one
+/// credentials chain.
+pub struct AwsCloud {
+    base: SdkConfig,
+    path_style: bool,
+    clients: RefCell<BTreeMap<String, (cfn::Client, s3::Client)>>,
+}
+
+impl AwsCloud {
+    /// Loads credentials and region from the standard chain plus `opts`.
+    pub async fn connect(opts: &ConnectOptions) -> AwsCloud {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest()).retry_config(
+            RetryConfig::standard()
+                .with_max_attempts(opts.max_attempts.max(1))
+                .with_initial_backoff(opts.initial_backoff)
+                .with_max_backoff(Duration::from_secs(20)),
+        );
+        if let Some(p) = &opts.profile {
+            loader = loader.profile_name(p);
+        }
+        if let Some(r) = &opts.region {
+            loader = loader.region(Region::new(r.clone()));
+        }
+        if let Some(u) = &opts.endpoint_url {
+            loader = loader.endpoint_url(u);
+        }
+        AwsCloud {
+            base: loader.load().await,
+            // Emulators cannot serve virtual-hosted bucket names.
+            path_style: opts.endpoint_url.is_some(),
+            clients: RefCell::new(BTreeMap::new()),
+        }
+    }
+
+    /// The region for stacks without one (`--region`, or the chain's).
+    pub fn default_region(&self) -> Option<String> {
+        self.base.region().map(|r| r.to_string())
+    }
+
+    fn clients(&self, region: &str) -> (cfn::Client, s3::Client) {
+        if let Some(c) = self.clients.borrow().get(region) {
+            return c.clone();
+        }
+        let region_v = Region::new(region.to_string());
+        let c = cfn::Client::from_conf(
+            cfn::config::Builder::from(&self.base)
+                .region(region_v.clone())
+                .build(),
+        );
+        let s = s3::Client::from_conf(
+            s3::config::Builder::from(&self.base)
+                .region(region_v)
+                .force_path_style(self.path_style)
+                .build(),
+        );
+        self.clients
+            .borrow_mut()
+            .insert(region.to_string(), (c.clone(), s.clone()));
+        (c, s)
+    }
+
+    fn cfn(&self, region: &str) -> cfn::Client {
+        self.clients(region).0
+    }
+}
+
+fn map_err<E, R>(e: cfn::error::SdkError<E, R>) -> ApiError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    let mut fallback = DisplayErrorContext(&e).to_string();
+    // Emulators answer some errors with whole HTML pages; keep the gist.
+    if fallback.len() > 400 {
+        let mut cut = 400;
+        while !fallback.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        fallback.truncate(cut);
+        fallback.push('…');
+    }
+    ApiError::from_code(e.code(), e.message(), fallback)
+}
+
+impl CfnApi for AwsCloud {
+    async fn describe_stack(&self, stack: &StackId) -> Result<Option<StackInfo>, ApiError> {
+        let r = self
+            .cfn(&stack.region)
+            .describe_stacks()
+            .stack_name(&stack.name)
+            .send()
+            .await;
+        let out = match r.map_err(map_err) {
+            Ok(o) => o,
+            Err(ApiError::NotFound(_)) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let Some(s) = out.stacks().first() else {
+            return Ok(None);
+        };
+        Ok(Some(StackInfo {
+            stack_id: s.stack_id().unwrap_or(&stack.name).to_string(),
+            name: s.stack_name().unwrap_or(&stack.name).to_string(),
+            status: s
+                .stack_status()
+                .map(|x| x.as_str().to_string())
+                .unwrap_or_default(),
+            status_reason: s.stack_status_reason().map(str::to_string),
+            outputs: s
+                .outputs()
+                .iter()
+                .filter_map(|o| Some((o.output_key()?.to_string(), o.output_value()?.to_string())))
+                .collect(),
+            termination_protection: s.enable_termination_protection().unwrap_or(false),
+        }))
+    }
+
+    async fn create_change_set(&self, req: &ChangeSetRequest) -> Result<String, ApiError> {
+        let mut call = self
+            .cfn(&req.stack.region)
+            .create_change_set()
+            .stack_name(&req.stack.name)
+            .change_set_name(&req.change_set_name)
+            .change_set_type(match req.kind {
+                ChangeSetKind::Create => ChangeSetType::Create,
+                ChangeSetKind::Update => ChangeSetType::Update,
+            })
+            .description("meshsynth deploy");
+        call = match &req.template {
+            TemplateSource::Body(b) => call.template_body(b),
+            TemplateSource::Url(u) => call.template_url(u),
+        };
+        for (k, v) in &req.parameters {
+            call = call.parameters(
+                Parameter::builder()
+                    .parameter_key(k)
+                    .parameter_value(v)
+                    .build(),
+            );
+        }
+        for c in &req.capabilities {
+            call = call.capabilities(Capability::from(c.as_str()));
+        }
+        let out = call.send().await.map_err(map_err)?;
+        Ok(out.id().unwrap_or_default().to_string())
+    }
+
+    async fn describe_change_set(
+        &self,
+        stack: &StackId,
+        change_set: &str,
+    ) -> Result<ChangeSetInfo, ApiError> {
+        let client = self.cfn(&stack.region);
+        let mut token: Option<String> = None;
+        let mut info: Option<ChangeSetInfo> = None;
+        loop {
+            let out = client
+                .describe_change_set()
+                .stack_name(&stack.name)
+                .change_set_name(change_set)
+                .set_next_token(token.take())
+                .send()
+                .await
+                .map_err(map_err)?;
+            let i = info.get_or_insert_with(|| ChangeSetInfo {
+                id: out.change_set_id().unwrap_or_default().to_string(),
+                status: out
+                    .status()
+                    .map(|s| s.as_str().to_string())
+                    .unwrap_or_default(),
+                status_reason: out.status_reason().map(str::to_string),
+                execution_status: out.execution_status().map(|s| s.as_str().to_string()),
+                changes: Vec::new(),
+            });
+            for c in out.changes() {
+                let Some(rc) = c.resource_change() else {
+                    continue;
+                };
+                i.changes.push(ResourceChange {
+                    action: rc
+                        .action()
+                        .map(|a| a.as_str().to_string())
+                        .unwrap_or_default(),
+                    logical_id: rc.logical_resource_id().unwrap_or_default().to_string(),
+                    resource_type: rc.resource_type().unwrap_or_default().to_string(),
+                    replacement: rc.replacement().map(|r| r.as_str().to_string()),
+                });
+            }
+            match out.next_token() {
+                Some(t) if !t.is_empty() => token = Some(t.to_string()),
+                _ => break,
+            }
+        }
+        // Invariant: the loop runs at least once and fills `info`.
+        Ok(info.expect("at least one page"))
+    }
+
+    async fn execute_change_set(&self, stack: &StackId, change_set: &str) -> Result<(), ApiError> {
+        self.cfn(&stack.region)
+            .execute_change_set()
+            .stack_name(&stack.name)
+            .change_set_name(change_set)
+            .send()
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn delete_change_set(&self, stack: &StackId, change_set: &str) -> Result<(), ApiError> {
+        self.cfn(&stack.region)
+            .delete_change_set()
+            .stack_name(&stack.name)
+            .change_set_name(change_set)
+            .send()
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn stack_events(
+        &self,
+        stack: &StackId,
+        since: Option<&str>,
+    ) -> Result<Vec<StackEvent>, ApiError> {
+        let client = self.cfn(&stack.region);
+        let mut token: Option<String> = None;
+        let mut events = Vec::new();
+        loop {
+            let out = client
+                .describe_stack_events()
+                .stack_name(&stack.name)
+                .set_next_token(token.take())
+                .send()
+                .await
+                .map_err(map_err)?;
+            for e in out.stack_events() {
+                let id = e.event_id().unwrap_or_default();
+                if Some(id) == since {
+                    return Ok(events);
+                }
+                events.push(StackEvent {
+                    event_id: id.to_string(),
+                    logical_id: e.logical_resource_id().unwrap_or_default().to_string(),
+                    resource_type: e.resource_type().unwrap_or_default().to_string(),
+                    status: e
+                        .resource_status()
+                        .map(|s| s.as_str().to_string())
+                        .unwrap_or_default(),
+                    reason: e.resource_status_reason().map(str::to_string),
+                    timestamp: e
+                        .timestamp()
+                        .and_then(|t| t.fmt(DateTimeFormat::DateTime).ok()),
+                });
+            }
+            match out.next_token() {
+                Some(t) if since.is_some() && !t.is_empty() => token = Some(t.to_string()),
+                _ => return Ok(events),
+            }
+        }
+    }
+
+    async fn delete_stack(&self, stack: &StackId) -> Result<(), ApiError> {
+        self.cfn(&stack.region)
+            .delete_stack()
+            .stack_name(&stack.name)
+            .send()
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn cancel_update_stack(&self, stack: &StackId) -> Result<(), ApiError> {
+        self.cfn(&stack.region)
+            .cancel_update_stack()
+            .stack_name(&stack.name)
+            .send()
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn get_template(&self, stack: &StackId) -> Result<String, ApiError> {
+        let out = self
+            .cfn(&stack.region)
+            .get_template()
+            .stack_name(&stack.name)
+            .template_stage(TemplateStage::Original)
+            .send()
+            .await
+            .map_err(map_err)?;
+        Ok(out.template_body().unwrap_or_default().to_string())
+    }
+
+    async fn update_termination_protection(
+        &self,
+        stack: &StackId,
+        enabled: bool,
+    ) -> Result<(), ApiError> {
+        self.cfn(&stack.region)
+            .update_termination_protection()
+            .stack_name(&stack.name)
+            .enable_termination_protection(enabled)
+            .send()
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn physical_resource_id(
+        &self,
+        stack: &StackId,
+        logical_id: &str,
+    ) -> Result<Option<String>, ApiError> {
+        let r = self
+            .cfn(&stack.region)
+            .describe_stack_resource()
+            .stack_name(&stack.name)
+            .logical_resource_id(logical_id)
+            .send()
+            .await
+            .map_err(map_err);
+        match r {
+            Ok(out) => Ok(out
+                .stack_resource_detail()
+                .and_then(|d| d.physical_resource_id())
+                .map(str::to_string)),
+            Err(ApiError::NotFound(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+impl ObjectStore for AwsCloud {
+    async fn put_object(
+        &self,
+        region: &str,
+        bucket: &str,
+        key: &str,
+        body: Vec<u8>,
+    ) -> Result<(), ApiError> {
+        self.clients(region)
+            .1
+            .put_object()
+            .bucket(bucket)
+            .key(key)
+            .content_type("application/json")
+            .body(s3::primitives::ByteStream::from(body))
+            .send()
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+}
