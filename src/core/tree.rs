@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
 use crate::core::aspects::Aspect;
-use crate::core::chart::ChartInfo;
+use crate::core::chart::{ChartInfo, InstallKind};
 use crate::core::context::Context;
 use crate::core::diag::Diagnostic;
 use crate::core::error::Error;
@@ -74,6 +74,15 @@ pub struct App {
     pub(crate) diagnostics: Vec<Diagnostic>,
     pub(crate) validations: Vec<(u32, Box<dyn Validation>)>,
     pub(crate) aspects: Vec<(u32, Box<dyn Aspect>)>,
+    pub(crate) suppressions: Vec<Suppression>,
+}
+
+/// A rule turned off for a subtree, with the reason the user gave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Suppression {
+    pub node: u32,
+    pub rule: String,
+    pub reason: String,
 }
 
 impl App {
@@ -96,6 +105,7 @@ impl App {
             diagnostics: Vec::new(),
             validations: Vec::new(),
             aspects: Vec::new(),
+            suppressions: Vec::new(),
         }
     }
 
@@ -563,6 +573,69 @@ impl<'a> Scope<'a> {
     /// Registers a check to run over the locked tree at synth.
     pub fn add_validation(&mut self, v: impl Validation + 'static) {
         self.app.validations.push((self.node, Box::new(v)));
+    }
+
+    /// Turns `rule` (a diagnostic code such as `MS-IAM-001` or a checkov id)
+    /// off for this scope's subtree. The reason is recorded in the Metadata of
+    /// every resource below, so the exception stays visible in review.
+    pub fn suppress(&mut self, rule: &str, reason: &str) -> Result<(), Error> {
+        if rule.trim().is_empty() || reason.trim().is_empty() {
+            return Err(Error::construct(
+                self.path().to_string(),
+                "a suppression needs a rule id and a reason",
+                "call suppress(\"RULE-ID\", \"why this is acceptable here\")",
+            ));
+        }
+        let node = self.node;
+        self.app.suppressions.push(Suppression {
+            node,
+            rule: rule.to_string(),
+            reason: reason.to_string(),
+        });
+        Ok(())
+    }
+
+    /// Adds an install input to the enclosing chart's cluster: a file beside
+    /// the manifests (an IstioOperator, Helm values) that is listed in
+    /// `manifest.json` but kept out of the kustomization.
+    pub fn add_install_input(
+        &mut self,
+        name: &str,
+        kind: InstallKind,
+        content: &impl serde::Serialize,
+    ) -> Result<(), Error> {
+        let path = format!("{}/{name}", self.path());
+        let chart = self.app.node(self.node).chart.ok_or_else(|| {
+            Error::construct(
+                path.clone(),
+                "install inputs belong to a Chart",
+                "create this construct under a Chart",
+            )
+        })?;
+        names::validate_dns1123_label(name).map_err(|e| {
+            Error::construct(
+                path.clone(),
+                format!("install input name: {e}"),
+                "use a name such as \"istio-primary\"",
+            )
+        })?;
+        let content = serde_json::to_value(content).map_err(|e| {
+            Error::construct(
+                path.clone(),
+                format!("cannot serialize install input: {e}"),
+                "report this as a meshsynth bug",
+            )
+        })?;
+        if let NodeKind::Chart(info) = &mut self.app.node_mut(chart).kind {
+            info.install_inputs
+                .push(crate::core::chart::InstallInputData {
+                    name: name.to_string(),
+                    kind,
+                    content,
+                    path,
+                });
+        }
+        Ok(())
     }
 
     /// Registers an aspect to visit this scope's subtree at synth.
