@@ -5,6 +5,10 @@
 //! naming and reference resolution (`synth`) → emitters (`emit`) → the
 //! on-disk cloud assembly (`assembly`). The CLI (`cli`) is a thin adapter.
 
+// Constructs follow `Thing::new(scope, id, props) -> Result<Handle, Error>`,
+// returning a handle into the tree rather than `Self`.
+#![allow(clippy::new_ret_no_self)]
+
 pub mod assembly;
 pub mod aws;
 pub mod cli;
@@ -16,6 +20,11 @@ pub mod synth;
 /// The reference apps compiled into the `meshsynth` binary.
 #[path = "../stacks/mod.rs"]
 pub mod stacks;
+
+/// `docs/getting-started.md`, compiled as a doctest so the guide cannot drift.
+#[doc = include_str!("../docs/getting-started.md")]
+#[cfg(doctest)]
+pub struct GettingStartedGuide;
 
 pub use crate::core::{
     App, Chart, ChartProps, Context, Diagnostic, Env, Error, NodeId, Scope, Severity, Stack,

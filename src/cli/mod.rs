@@ -2,6 +2,7 @@
 //! options, results on stdout, progress and diagnostics on stderr. The only
 //! place that prints or exits.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -72,25 +73,62 @@ struct ListArgs {
 /// The entry point of `meshsynth` and of a user's own infrastructure binary:
 /// `fn main() -> ExitCode { meshsynth::cli::main(my_platform::build) }`.
 pub fn main(build: impl AppBuilder) -> ExitCode {
-    let cli = Cli::parse();
-    match run(cli, &build) {
-        Ok(code) => code,
+    let mut out = std::io::stdout().lock();
+    let mut err = std::io::stderr().lock();
+    ExitCode::from(run_with_args(
+        std::env::args_os(),
+        &build,
+        &mut out,
+        &mut err,
+    ))
+}
+
+/// Runs the CLI on `args` with explicit output streams; returns the exit code
+/// (0 success, 1 error, 2 usage). `main` is this with the process's streams.
+pub fn run_with_args<I, T>(
+    args: I,
+    build: &impl AppBuilder,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
         Err(e) => {
-            report_error(&e);
-            ExitCode::from(1)
+            // --help and --version are "errors" to clap but succeed for users.
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let text = e.render().to_string();
+            let _ = if e.use_stderr() {
+                err.write_all(text.as_bytes())
+            } else {
+                out.write_all(text.as_bytes())
+            };
+            return code;
+        }
+    };
+    match run(cli, build, out, err) {
+        Ok(()) => 0,
+        Err(e) => {
+            report_error(&e, err);
+            1
         }
     }
 }
 
-fn report_error(e: &Error) {
+fn report_error(e: &Error, err: &mut dyn Write) {
     match e {
         Error::Diagnostics(diags) => {
             for d in diags {
-                eprintln!("{d}");
+                let _ = writeln!(err, "{d}");
             }
-            eprintln!("error: {e}; nothing was written");
+            let _ = writeln!(err, "error: {e}; nothing was written");
         }
-        other => eprintln!("error: {other}"),
+        other => {
+            let _ = writeln!(err, "error: {other}");
+        }
     }
 }
 
@@ -98,20 +136,26 @@ fn build_and_synth(
     build: &impl AppBuilder,
     context: &[String],
     opts: &SynthOptions,
+    err: &mut dyn Write,
 ) -> Result<Synthesis, Error> {
     let ctx = Context::from_pairs(context)?;
     let mut app = App::new(ctx);
     if let Err(e) = build(&mut app) {
         // Diagnostics reported before the failure are still worth reading.
         for d in app.diagnostics() {
-            eprintln!("{d}");
+            let _ = writeln!(err, "{d}");
         }
         return Err(e);
     }
     synth(app, opts)
 }
 
-fn run(cli: Cli, build: &impl AppBuilder) -> Result<ExitCode, Error> {
+fn run(
+    cli: Cli,
+    build: &impl AppBuilder,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<(), Error> {
     match cli.command {
         Command::Synth(args) => {
             let started = Instant::now();
@@ -123,12 +167,12 @@ fn run(cli: Cli, build: &impl AppBuilder) -> Result<ExitCode, Error> {
                 strict: args.strict,
                 patterns: args.stacks,
             };
-            let result = build_and_synth(build, &args.context, &opts)?;
+            let result = build_and_synth(build, &args.context, &opts, err)?;
             for note in &result.notes {
-                eprintln!("note: {note}");
+                let _ = writeln!(err, "note: {note}");
             }
             for d in &result.diagnostics {
-                eprintln!("{d}");
+                let _ = writeln!(err, "{d}");
             }
             write_atomically(&args.output, &result.assembly.all_files())?;
             let m = &result.assembly.manifest;
@@ -139,24 +183,28 @@ fn run(cli: Cli, build: &impl AppBuilder) -> Result<ExitCode, Error> {
                 .map(|f| f.objects)
                 .sum();
             let resources: usize = m.stacks.iter().map(|s| s.resource_count).sum();
-            eprintln!(
+            let _ = writeln!(
+                err,
                 "synthesized {} stacks ({resources} resources) and {} clusters ({objects} objects) to {} in {} ms",
                 m.stacks.len(),
                 m.clusters.len(),
                 args.output.display(),
                 started.elapsed().as_millis()
             );
-            println!("{}", args.output.display());
-            Ok(ExitCode::SUCCESS)
+            let _ = writeln!(out, "{}", args.output.display());
+            Ok(())
         }
         Command::List(args) => {
             let opts = SynthOptions {
                 patterns: args.stacks,
                 ..Default::default()
             };
-            let result = build_and_synth(build, &args.context, &opts)?;
-            print!("{}", list_table(&result));
-            Ok(ExitCode::SUCCESS)
+            let result = build_and_synth(build, &args.context, &opts, err)?;
+            for note in &result.notes {
+                let _ = writeln!(err, "note: {note}");
+            }
+            let _ = out.write_all(list_table(&result).as_bytes());
+            Ok(())
         }
     }
 }
@@ -209,11 +257,23 @@ fn list_table(s: &Synthesis) -> String {
         out.push('\n');
     }
     if !m.clusters.is_empty() {
+        let w = m
+            .clusters
+            .iter()
+            .map(|c| c.name.len())
+            .max()
+            .unwrap_or(0)
+            .max("CLUSTER".len());
         out.push('\n');
-        out.push_str("CLUSTER  FILES  OBJECTS\n");
+        out.push_str(&format!("{:w$}  OBJECTS  DEFERRED INPUTS\n", "CLUSTER"));
         for c in &m.clusters {
             let objects: usize = c.files.iter().map(|f| f.objects).sum();
-            out.push_str(&format!("{}  {}  {}\n", c.name, c.files.len(), objects));
+            out.push_str(&format!(
+                "{:w$}  {:7}  {}\n",
+                c.name,
+                objects,
+                c.deferred_inputs.len()
+            ));
         }
     }
     out

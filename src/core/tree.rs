@@ -669,7 +669,7 @@ impl<'a> Scope<'a> {
             format!(
                 "{what} needs the stack's {part}, but the stack has no {part} in its environment"
             ),
-            format!("set StackProps {{ env: Env::new(ACCOUNT, REGION) }} on the enclosing stack"),
+            "set StackProps { env: Env::new(ACCOUNT, REGION) } on the enclosing stack".to_string(),
         )
     }
 
@@ -739,7 +739,11 @@ mod tests {
         let mut app = App::new(Context::new());
         let mut root = app.root();
         root.child("A").unwrap();
-        let err = root.child("A").unwrap_err().to_string();
+        let err = root
+            .child("A")
+            .err()
+            .expect("duplicate rejected")
+            .to_string();
         assert!(err.contains("A: duplicate construct id \"A\""), "{err}");
     }
 
@@ -762,7 +766,11 @@ mod tests {
     fn resources_need_a_stack_and_objects_a_chart() {
         let mut app = App::new(Context::new());
         let ns = k8s_openapi::api::core::v1::Namespace::default();
-        let err = app.root().add_object("ns", ns).unwrap_err().to_string();
+        let err = app
+            .root()
+            .add_object("ns", ns)
+            .expect_err("rejected")
+            .to_string();
         assert!(err.contains("inside a Chart"), "{err}");
         let s = crate::core::Stack::new(&mut app.root(), "s", StackProps::default()).unwrap();
         let mut scope = app.scope(s.node()).unwrap();
