@@ -140,7 +140,14 @@ fn build_and_synth(
 ) -> Result<Synthesis, Error> {
     let ctx = Context::from_pairs(context)?;
     let mut app = App::new(ctx);
-    if let Err(e) = build(&mut app) {
+    let built = build(&mut app);
+    for key in app.context().unused_keys() {
+        let _ = writeln!(
+            err,
+            "warning: context key {key:?} was not used by the app (misspelt?)"
+        );
+    }
+    if let Err(e) = built {
         // Diagnostics reported before the failure are still worth reading.
         for d in app.diagnostics() {
             let _ = writeln!(err, "{d}");

@@ -731,19 +731,20 @@ class Result:
 
 def check_document(doc: Any, node: Optional[yaml.Node], opts: Options) -> Result:
     if not isinstance(doc, dict):
-        return Result([([], "document is a %s, not a mapping (object)" % _json_type(doc))])
-    kind = doc.get("kind")
-    meta = doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}
-    name = meta.get("name") if isinstance(meta.get("name"), str) and meta.get("name") else "<no name>"
-    res = Result(ident="%s/%s" % (kind if isinstance(kind, str) and kind else "<no kind>", name))
-    api = doc.get("apiVersion")
-    if not isinstance(api, str) or not api or api.count("/") > 1 or api.startswith("/") or api.endswith("/"):
-        res.problems.append((["apiVersion"], "missing or malformed: %s" % _short(api)))
-    if not isinstance(kind, str) or not kind:
-        res.problems.append((["kind"], "missing or not a string: %s" % _short(kind)))
-    if res.problems:
+        return Result([([], "document is not a mapping (got %s %s)" % (_json_type(doc), _short(doc)))])
+    raw_kind, raw_api, meta = doc.get("kind"), doc.get("apiVersion"), doc.get("metadata")
+    name = meta.get("name") if isinstance(meta, dict) and isinstance(meta.get("name"), str) else ""
+    res = Result(ident="%s/%s" % (raw_kind if isinstance(raw_kind, str) and raw_kind else "<no kind>",
+                                  name or "<no name>"))
+    if (not isinstance(raw_api, str) or not raw_api or raw_api.count("/") > 1
+            or raw_api.startswith("/") or raw_api.endswith("/")):
+        res.problems.append((["apiVersion"], "missing or malformed: %s" % _short(raw_api)))
+    if not isinstance(raw_kind, str) or not raw_kind:
+        res.problems.append((["kind"], "missing or not a string: %s" % _short(raw_kind)))
+    if res.problems or not isinstance(raw_api, str) or not isinstance(raw_kind, str):
         return res
-    group, _, version = api.rpartition("/")
+    kind: str = raw_kind
+    group, _, version = raw_api.rpartition("/")
 
     validator = opts.core.validator(group, version, kind)
     if validator is None and not (opts.core.is_builtin_group(group) and not opts.crds.has_group(group)):
@@ -785,6 +786,20 @@ def iter_files(paths: list[str], excludes: list[str]) -> Iterator[tuple[str, boo
                 yield f, hit
         else:
             yield p, False
+
+
+KUSTOMIZATION_FILE_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+
+
+def is_kustomize_input(fname: str, data: Any) -> bool:
+    """kustomize.config.k8s.io documents, and kustomization files without apiVersion/kind
+    (kustomize accepts those too)."""
+    if not isinstance(data, dict):
+        return False
+    api = data.get("apiVersion")
+    if isinstance(api, str) and api.startswith("kustomize.config.k8s.io/"):
+        return True
+    return os.path.basename(fname) in KUSTOMIZATION_FILE_NAMES and "apiVersion" not in data and "kind" not in data
 
 
 def resolve_crd_dir(flag: Optional[str]) -> tuple[Optional[str], str]:
@@ -873,7 +888,7 @@ def main(argv: list[str]) -> int:
             if d.data is None:
                 continue  # empty document (e.g. a leading or trailing ---)
             data = to_json_like(d.data)
-            if isinstance(data, dict) and str(data.get("apiVersion", "")).startswith("kustomize.config.k8s.io/"):
+            if is_kustomize_input(fname, data):
                 nkustomize += 1  # kustomization.yaml / Component: a build input, not a cluster object
                 continue
             ndocs += 1
@@ -889,7 +904,7 @@ def main(argv: list[str]) -> int:
                 out.write("%s:%d %s: %s\n" % (fname, d.index, res.ident, text))
             nerrors += len(lines)
     if nkustomize:
-        out.write("%s: %d kustomize.config.k8s.io documents not validated (build inputs, not cluster objects)\n"
+        out.write("%s: %d kustomize documents not validated (kustomization files are build inputs, not cluster objects)\n"
                   % (PROG, nkustomize))
     if nexcluded:
         out.write("%s: %d files excluded (%s)\n" % (PROG, nexcluded, " ".join(excludes)))
