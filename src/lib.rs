@@ -5,12 +5,17 @@
 //! naming and reference resolution (`synth`) → emitters (`emit`) → the
 //! on-disk cloud assembly (`assembly`). The CLI (`cli`) is a thin adapter.
 
+// Constructs follow `Thing::new(scope, id, props) -> Result<Handle, Error>`,
+// returning a handle into the tree rather than `Self`.
+#![allow(clippy::new_ret_no_self)]
+
 pub mod assembly;
 pub mod aws;
 pub mod cli;
 pub mod core;
 pub mod emit;
 pub mod k8s;
+pub mod mesh;
 pub mod synth;
 
 /// The reference apps compiled into the `meshsynth` binary.
