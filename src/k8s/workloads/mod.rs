@@ -132,17 +132,20 @@ impl AppService {
     }
 }
 
-/// A ServiceAccount with the given annotations (e.g. `eks.amazonaws.com/role-arn`).
+/// A ServiceAccount with the given annotations (e.g. `eks.amazonaws.com/role-arn`),
+/// in `namespace` (default: the chart's).
 pub fn service_account(
     scope: &mut Scope<'_>,
     id: &str,
     name: &str,
+    namespace: Option<&str>,
     annotations: BTreeMap<String, String>,
 ) -> Result<ObjectRef<ServiceAccount>, Error> {
     check_name(scope, id, "service account name", name)?;
     let sa = ServiceAccount {
         metadata: ObjectMeta {
             name: Some(name.into()),
+            namespace: namespace.map(str::to_string),
             annotations: (!annotations.is_empty()).then_some(annotations),
             ..Default::default()
         },
