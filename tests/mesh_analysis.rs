@@ -686,6 +686,22 @@ fn ist0132_host_not_in_gateway() {
         .unwrap();
     });
     assert_finding(&ds, "IST0132", "C/Vs");
+    let ds = run(|c| {
+        Gateway::named("gw", gateway(&["*.example.com"], 80, None))
+            .add(c, "Gw")
+            .unwrap();
+        VirtualService::named(
+            "v",
+            vs(
+                &["other.example.com"],
+                Some(&["gw"]),
+                vec![to(Destination::host("web"))],
+            ),
+        )
+        .add(c, "Vs")
+        .unwrap();
+    });
+    assert_clean(&ds);
 }
 
 #[test]
@@ -737,6 +753,18 @@ fn ist0165_internal_gateway_referenced() {
         .unwrap();
     });
     assert_finding(&ds, "IST0165", "C/Vs");
+    let ds = run(|c| {
+        Gateway::named("gw", gateway(&["web"], 80, None))
+            .add(c, "Gw")
+            .unwrap();
+        VirtualService::named(
+            "v",
+            vs(&["web"], Some(&["gw"]), vec![to(Destination::host("web"))]),
+        )
+        .add(c, "Vs")
+        .unwrap();
+    });
+    assert_clean(&ds);
 }
 
 #[test]
@@ -786,6 +814,22 @@ fn ms_mesh_002_ingress_virtual_service_not_bound() {
         .unwrap();
     });
     assert_finding(&ds, "MS-MESH-002", "C/Vs");
+    let ds = run(|c| {
+        Gateway::named("gw", gateway(&["shop.example.com"], 80, None))
+            .add(c, "Gw")
+            .unwrap();
+        VirtualService::named(
+            "v",
+            vs(
+                &["shop.example.com"],
+                Some(&["gw", "mesh"]),
+                vec![to(Destination::host("web"))],
+            ),
+        )
+        .add(c, "Vs")
+        .unwrap();
+    });
+    assert_clean(&ds);
 }
 
 // ---------------------------------------------------------------- Gateways
@@ -817,6 +861,20 @@ fn ms_mesh_004_tls_without_credential() {
             .unwrap();
     });
     assert_finding(&ds, "MS-MESH-004", "C/Gw");
+    let mut g = gateway(&["shop.example.com"], 443, simple_tls("declared"));
+    let ds = run(|c| {
+        let mut gw = Gateway::named("gw", g.clone());
+        gw.metadata.annotations = Some(labels(&[(
+            meshsynth::mesh::analysis::CREDENTIAL_SOURCES_ANNOTATION,
+            "declared=external cert pipeline",
+        )]));
+        gw.add(c, "Gw").unwrap();
+    });
+    assert_clean(&ds);
+    g.servers[0].tls = None;
+    assert_clean(&run(|c| {
+        Gateway::named("gw", g).add(c, "Gw").unwrap();
+    }));
 }
 
 #[test]
@@ -831,6 +889,17 @@ fn ist0138_duplicate_certificate() {
             .unwrap();
     });
     assert_finding(&ds, "IST0138", "C/B");
+    let ds = run(|c| {
+        tls_secret(c, "CertA", "a-cert");
+        tls_secret(c, "CertB", "b-cert");
+        Gateway::named("a", gateway(&["a.example.com"], 443, simple_tls("a-cert")))
+            .add(c, "A")
+            .unwrap();
+        Gateway::named("b", gateway(&["b.example.com"], 443, simple_tls("b-cert")))
+            .add(c, "B")
+            .unwrap();
+    });
+    assert_clean(&ds);
 }
 
 #[test]
@@ -863,54 +932,66 @@ fn ist0162_gateway_port_not_on_service() {
             .unwrap();
     });
     assert_finding(&ds, "IST0162", "C/Gw");
+    assert_clean(&run(|c| {
+        Gateway::named("gw", gateway(&["shop.example.com"], 80, None))
+            .add(c, "Gw")
+            .unwrap();
+    }));
 }
 
 // ---------------------------------------------------------------- DestinationRules
 
 #[test]
 fn ist0128_and_ist0129_no_ca_certificates() {
-    let tls = || ClientTlsSettings {
-        mode: Some(ClientTlsMode::Simple),
-        ..Default::default()
-    };
-    let ds = run(|c| {
-        ServiceEntry::named(
-            "ext",
-            ServiceEntrySpec {
-                hosts: vec!["api.partner.example".into()],
-                ports: Some(vec![ServicePort {
-                    number: 443,
-                    protocol: Some("TLS".into()),
-                    name: "tls".into(),
-                    target_port: None,
-                }]),
-                resolution: Some(Resolution::Dns),
-                ..Default::default()
-            },
-        )
-        .add(c, "Ext")
-        .unwrap();
-        DestinationRule::named(
-            "ext",
-            DestinationRuleSpec {
-                host: "api.partner.example".into(),
-                traffic_policy: Some(TrafficPolicy {
-                    tls: Some(tls()),
-                    port_level_settings: Some(vec![PortTrafficPolicy {
-                        port: Some(PortSelector { number: 443 }),
-                        tls: Some(tls()),
-                        ..Default::default()
+    for verified in [false, true] {
+        let tls = || ClientTlsSettings {
+            mode: Some(ClientTlsMode::Simple),
+            ca_certificates: verified.then(|| "/etc/ssl/certs/ca-certificates.crt".into()),
+            ..Default::default()
+        };
+        let ds = run(|c| {
+            ServiceEntry::named(
+                "ext",
+                ServiceEntrySpec {
+                    hosts: vec!["api.partner.example".into()],
+                    ports: Some(vec![ServicePort {
+                        number: 443,
+                        protocol: Some("TLS".into()),
+                        name: "tls".into(),
+                        target_port: None,
                     }]),
+                    resolution: Some(Resolution::Dns),
                     ..Default::default()
-                }),
-                ..Default::default()
-            },
-        )
-        .add(c, "Dr")
-        .unwrap();
-    });
-    assert_finding(&ds, "IST0128", "C/Dr");
-    assert_finding(&ds, "IST0129", "C/Dr");
+                },
+            )
+            .add(c, "Ext")
+            .unwrap();
+            DestinationRule::named(
+                "ext",
+                DestinationRuleSpec {
+                    host: "api.partner.example".into(),
+                    traffic_policy: Some(TrafficPolicy {
+                        tls: Some(tls()),
+                        port_level_settings: Some(vec![PortTrafficPolicy {
+                            port: Some(PortSelector { number: 443 }),
+                            tls: Some(tls()),
+                            ..Default::default()
+                        }]),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                },
+            )
+            .add(c, "Dr")
+            .unwrap();
+        });
+        if verified {
+            assert_clean(&ds);
+        } else {
+            assert_finding(&ds, "IST0128", "C/Dr");
+            assert_finding(&ds, "IST0129", "C/Dr");
+        }
+    }
 }
 
 #[test]
@@ -936,6 +1017,11 @@ fn ist0174_destination_rule_host_unknown() {
             .unwrap();
     });
     assert_finding(&ds, "IST0174", "C/Dr");
+    assert_clean(&run(|c| {
+        DestinationRule::named("x", dr("web", &[]))
+            .add(c, "Dr")
+            .unwrap();
+    }));
 }
 
 #[test]
@@ -973,7 +1059,7 @@ fn ms_mesh_005_mtls_conflict() {
 
 fn se(c: &mut Scope<'_>, id: &str, protocol: &str, addresses: Option<Vec<String>>) {
     ServiceEntry::named(
-        &id.to_lowercase(),
+        id.to_lowercase(),
         ServiceEntrySpec {
             hosts: vec!["db.partner.example".into()],
             addresses,
@@ -1006,6 +1092,11 @@ fn ist0177_conflicting_protocols() {
         se(c, "B", "HTTP", Some(vec!["10.1.0.0/24".into()]));
     });
     assert_finding(&ds, "IST0177", "C/B");
+    let ds = run(|c| {
+        se(c, "A", "TCP", Some(vec!["10.1.0.0/24".into()]));
+        se(c, "B", "TCP", Some(vec!["10.1.0.0/24".into()]));
+    });
+    assert_clean(&ds);
 }
 
 // ---------------------------------------------------------------- namespace singletons
@@ -1071,6 +1162,14 @@ fn ist0116_same_port_different_protocols() {
         );
     });
     assert_finding(&ds, "IST0116", "C/Web");
+    assert_clean(&run(|c| {
+        svc(
+            c,
+            "Http",
+            "web-http",
+            vec![ServicePortProps::http(80, 8080)],
+        );
+    }));
 }
 
 #[test]
@@ -1124,7 +1223,7 @@ fn ist0118_port_naming() {
 
 #[test]
 fn ist0144_application_uid_1337() {
-    let ds = run(|c| {
+    let raw = |c: &mut Scope<'_>, uid: i64| {
         let mut d: Deployment = Deployment::default();
         d.metadata.name = Some("raw".into());
         let mut spec = k8s_openapi::api::apps::v1::DeploymentSpec::default();
@@ -1133,7 +1232,7 @@ fn ist0144_application_uid_1337() {
             name: "app".into(),
             image: Some("registry.example.com/raw:1.0.0".into()),
             security_context: Some(k8s_openapi::api::core::v1::SecurityContext {
-                run_as_user: Some(1337),
+                run_as_user: Some(uid),
                 ..Default::default()
             }),
             ..Default::default()
@@ -1146,18 +1245,22 @@ fn ist0144_application_uid_1337() {
         spec.selector.match_labels = Some(labels(&[("app", "raw")]));
         d.spec = Some(spec);
         add_object(c, "Raw", d).unwrap();
-    });
-    assert_finding(&ds, "IST0144", "C/Raw");
+    };
+    assert_finding(&run(|c| raw(c, 1337)), "IST0144", "C/Raw");
+    assert_clean(&run(|c| raw(c, 10001)));
 }
 
 // ---------------------------------------------------------------- policies
 
 #[test]
 fn ist0167_ineffective_policy() {
-    let ds = run(|c| {
+    let build = |c: &mut Scope<'_>, good: bool| {
         PeerAuthentication::named(
             "ports",
             PeerAuthenticationSpec {
+                selector: good.then(|| WorkloadSelector {
+                    match_labels: labels(&[("app", "web")]),
+                }),
                 port_level_mtls: Some(BTreeMap::from([(
                     8080,
                     Mtls {
@@ -1178,7 +1281,7 @@ fn ist0167_ineffective_policy() {
                 rules: Some(vec![Rule {
                     to: Some(vec![RuleTo {
                         operation: Operation {
-                            ports: Some(vec!["80".into()]),
+                            ports: Some(vec![if good { "8080" } else { "80" }.into()]),
                             ..Default::default()
                         },
                     }]),
@@ -1189,7 +1292,9 @@ fn ist0167_ineffective_policy() {
         )
         .add(c, "Ap")
         .unwrap();
-    });
+    };
+    let ds = run(|c| build(c, false));
+    assert_clean(&run(|c| build(c, true)));
     assert_finding(&ds, "IST0167", "C/Pa");
     assert_finding(&ds, "IST0167", "C/Ap");
 }
