@@ -70,3 +70,65 @@ fn mesh_all_matches_snapshots_and_is_written_for_conformance() {
     meshsynth::assembly::write_atomically(&target, &out.assembly.all_files())
         .expect("assembly written");
 }
+
+/// A Kafka trigger fed by a CloudFormation attribute (as the MSK construct
+/// gives it) becomes a visible placeholder, listed as a deferred input.
+#[test]
+fn kafka_brokers_from_cloudformation_are_deferred() {
+    use meshsynth::core::{CfnRaw, Chart, ChartProps, Stack, StackProps, TagStyle};
+    use meshsynth::mesh::keda::{AwsIdentity, KedaScaler, KedaScalerProps, Trigger};
+
+    let mut app = App::new(Context::new());
+    let stack = Stack::new(&mut app.root(), "data", StackProps::default()).unwrap();
+    let mut s = app.scope(stack.node()).unwrap();
+    let brokers = s
+        .add_raw_resource(
+            "Brokers",
+            CfnRaw {
+                type_name: "AWS::SSM::Parameter".into(),
+                properties: [
+                    ("Name".to_string(), "/shop/kafka/brokers".into()),
+                    ("Type".to_string(), "String".into()),
+                    ("Value".to_string(), "b-1.example:9098".into()),
+                ]
+                .into_iter()
+                .collect(),
+                tags: TagStyle::None,
+            },
+        )
+        .unwrap();
+    let chart = Chart::new(&mut s, "Cluster", ChartProps::new("main").namespace("shop")).unwrap();
+    let mut c = app.scope(chart.node()).unwrap();
+    KedaScaler::new(
+        &mut c,
+        "Scaler",
+        KedaScalerProps {
+            name: "orders".into(),
+            target: ("apps/v1".into(), "Deployment".into(), "orders".into()),
+            min_replicas: 1,
+            max_replicas: 4,
+            polling_interval: None,
+            cooldown_period: None,
+            triggers: vec![Trigger::Kafka {
+                bootstrap_servers: meshsynth::core::Value::GetAtt(brokers, "Value".into()),
+                consumer_group: "orders".into(),
+                topic: "orders".into(),
+                lag_threshold: 10,
+                msk_iam_region: None,
+            }],
+            aws_identity: AwsIdentity::Workload,
+        },
+    )
+    .unwrap();
+    let out = synth(app, &SynthOptions::default()).expect("synthesizes");
+    let cluster = &out.assembly.manifest.clusters[0];
+    assert_eq!(cluster.deferred_inputs.len(), 1, "{cluster:?}");
+    let placeholder = &cluster.deferred_inputs[0].placeholder;
+    assert_eq!(placeholder, "${meshsynth:data/Brokers#Value}");
+    let files = out.assembly.all_files();
+    let (_, body) = files
+        .iter()
+        .find(|(f, _)| f.ends_with("cluster.yaml"))
+        .expect("chart file");
+    assert!(String::from_utf8_lossy(body).contains(placeholder.as_str()));
+}

@@ -76,7 +76,7 @@ pub struct FluentBit {
 
 fn config(props: &FluentBitProps) -> String {
     format!(
-        "[SERVICE]\n    Flush         5\n    Log_Level     info\n    Parsers_File  /fluent-bit/etc/parsers.conf\n    HTTP_Server   On\n    HTTP_Listen   0.0.0.0\n    HTTP_Port     2020\n    Health_Check  On\n\n\
+        "[SERVICE]\n    Flush         5\n    Log_Level     info\n    HTTP_Server   On\n    HTTP_Listen   0.0.0.0\n    HTTP_Port     2020\n    Health_Check  On\n\n\
 [INPUT]\n    Name              tail\n    Tag               kube.*\n    Path              /var/log/containers/*.log\n    multiline.parser  docker, cri\n    DB                /var/fluent-bit/state/flb_container.db\n    Mem_Buf_Limit     50MB\n    Skip_Long_Lines   On\n\n\
 [FILTER]\n    Name       kubernetes\n    Match      kube.*\n    Merge_Log  On\n    Keep_Log   Off\n\n\
 [OUTPUT]\n    Name               cloudwatch_logs\n    Match              kube.*\n    region             {}\n    log_group_name     {}\n    log_stream_prefix  {}-\n    auto_create_group  false\n",

@@ -236,16 +236,7 @@ impl SloProps {
             // Burn rate that spends `spent` of the budget within `long`.
             let burn = spent * window_h / window_hours(long);
             let threshold = num(burn * budget);
-            let name = format!(
-                "{}{}BurnRate{}",
-                camel(&self.name),
-                if matches!(self.sli, Sli::Availability) {
-                    "Availability"
-                } else {
-                    "Latency"
-                },
-                long
-            );
+            let name = format!("{}ErrorBudgetBurn{long}", camel(&self.name));
             let mut l = labels.clone();
             l.insert("severity".into(), (*severity).into());
             l.insert("long_window".into(), (*long).into());
