@@ -814,6 +814,20 @@ fn ms_mesh_002_ingress_virtual_service_not_bound() {
         .unwrap();
     });
     assert_finding(&ds, "MS-MESH-002", "C/Vs");
+    // The east-west gateway's `*.local` AUTO_PASSTHROUGH server routes nothing.
+    let ds = run(|c| {
+        VirtualService::named(
+            "v",
+            vs(
+                &["web.shop.svc.cluster.local"],
+                None,
+                vec![to(Destination::host("web"))],
+            ),
+        )
+        .add(c, "Vs")
+        .unwrap();
+    });
+    assert_clean(&ds);
     let ds = run(|c| {
         Gateway::named("gw", gateway(&["shop.example.com"], 80, None))
             .add(c, "Gw")
@@ -1465,6 +1479,7 @@ fn mesh_service_objects_agree() {
     .unwrap();
     assert_eq!(m.service_account.name(), "orders");
     assert_eq!(m.principal, "cluster.local/ns/shop/sa/orders");
+    assert_eq!(principal_of(&m.service_account), m.principal);
     let d = app.objects_of::<Deployment>();
     let (_, dep) = d.iter().find(|(p, _)| *p == "C/Orders/Deployment").unwrap();
     let pod = dep.spec.as_ref().unwrap().template.spec.as_ref().unwrap();
@@ -1528,4 +1543,54 @@ fn analysis_scales_to_thousands_of_objects() {
     // Debug builds are ~10x slower than release; this only guards against
     // a quadratic analyzer (2,400 objects).
     assert!(started.elapsed().as_secs() < 20, "{:?}", started.elapsed());
+}
+
+#[test]
+fn mesh_service_without_istio_is_a_plain_workload() {
+    let mut app = App::new(Context::new());
+    let chart = Chart::new(
+        &mut app.root(),
+        "C",
+        ChartProps::new("main").namespace("shop"),
+    )
+    .unwrap();
+    let mut c = app.scope(chart.node()).unwrap();
+    MeshService::new(
+        &mut c,
+        "Orders",
+        MeshServiceProps {
+            name: "order-service".into(),
+            image: "registry.example.com/orders:1.0.0".into(),
+            istio: false,
+            delivery: meshsynth::mesh::service::Delivery::BlueGreen {
+                auto_promotion: false,
+                scale_down_delay_seconds: 30,
+                analysis_template: None,
+            },
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert!(app.objects_of::<VirtualService>().is_empty());
+    assert!(app.objects_of::<DestinationRule>().is_empty());
+    assert!(app.objects_of::<AuthorizationPolicy>().is_empty());
+    assert_eq!(
+        app.objects_of::<meshsynth::mesh::rollouts::Rollout>().len(),
+        1
+    );
+    let e = scope_error(|c| {
+        MeshService::new(
+            c,
+            "Svc",
+            MeshServiceProps {
+                name: "orders".into(),
+                image: "x:1.0".into(),
+                istio: false,
+                routes: vec![meshsynth::mesh::service::IngressRoute::default()],
+                ..Default::default()
+            },
+        )
+        .map(|_| ())
+    });
+    assert!(e.contains("need istio: true"), "{e}");
 }

@@ -226,6 +226,10 @@ pub struct MeshServiceProps {
     pub scaling: Scaling,
     pub identity: ServiceIdentity,
     pub delivery: Delivery,
+    /// Emit the Istio objects (DestinationRule, VirtualServices,
+    /// AuthorizationPolicy). Default: true. Without them the service is a
+    /// plain Kubernetes workload (canary delivery and routes need Istio).
+    pub istio: bool,
     /// Callers allowed in, as (namespace, service account). Default: none —
     /// only the ingress gateway (with routes) or the own namespace (without).
     pub allowed_callers: Vec<(String, String)>,
@@ -248,6 +252,7 @@ impl Default for MeshServiceProps {
             scaling: Scaling::Fixed(2),
             identity: ServiceIdentity::Plain,
             delivery: Delivery::Deployment,
+            istio: true,
             allowed_callers: Vec::new(),
         }
     }
@@ -274,6 +279,15 @@ impl MeshService {
         workloads::check_name(scope, id, "mesh service name", &props.name)?;
         let path = format!("{}/{id}", scope.path());
         workloads::check_port(&path, "container port", props.port)?;
+        if !props.istio
+            && (!props.routes.is_empty() || matches!(props.delivery, Delivery::Canary { .. }))
+        {
+            return Err(Error::construct(
+                path,
+                "ingress routes and canary delivery are Istio routing; they need istio: true",
+                "set istio: true, or use an AlbIngress and blue/green delivery",
+            ));
+        }
         let mut s = scope.child(id)?;
         let name = props.name.clone();
         let sa = service_account_for(&mut s, "ServiceAccount", &name, None, &props.identity)?;
@@ -426,6 +440,31 @@ impl MeshService {
             }
         };
         let canary = matches!(props.delivery, Delivery::Canary { .. });
+        let dest = Destination::host(host.clone()).port(service_port);
+        if props.istio {
+            Self::mesh_objects(&mut s, &props, &name, &namespace, &host, &dest, canary)?;
+        }
+        Self::scaling(&mut s, &props, &name, target, min_replicas)?;
+        Ok(MeshService {
+            principal: principal(TRUST_DOMAIN, &namespace, &name),
+            name,
+            namespace,
+            service_account: sa,
+            host,
+        })
+    }
+
+    /// DestinationRule, VirtualServices and AuthorizationPolicy.
+    fn mesh_objects(
+        s: &mut Scope<'_>,
+        props: &MeshServiceProps,
+        name: &str,
+        namespace: &str,
+        host: &str,
+        dest: &Destination,
+        canary: bool,
+    ) -> Result<(), Error> {
+        let app_labels = BTreeMap::from([("app".to_string(), name.to_string())]);
         let res = &props.resilience;
         let retries = HttpRetry {
             attempts: res.retries,
@@ -433,13 +472,12 @@ impl MeshService {
             retry_on: Some(res.retry_on.clone()),
             ..Default::default()
         };
-        let dest = Destination::host(host.clone()).port(service_port);
 
         // DestinationRule: pool limits, ejection, mTLS, and canary subsets.
         let dr = DestinationRule::named(
-            name.clone(),
+            name.to_string(),
             DestinationRuleSpec {
-                host: host.clone(),
+                host: host.to_string(),
                 traffic_policy: Some(TrafficPolicy {
                     load_balancer: Some(LoadBalancerSettings {
                         simple: Some(res.load_balancer),
@@ -487,7 +525,7 @@ impl MeshService {
                 ..Default::default()
             },
         );
-        dr.add(&mut s, "DestinationRule")?;
+        dr.add(s, "DestinationRule")?;
 
         // In-mesh routing: retries and timeout for every caller.
         let route = if canary {
@@ -499,9 +537,9 @@ impl MeshService {
             vec![HttpRouteDestination::from(dest.clone())]
         };
         VirtualService::named(
-            name.clone(),
+            name.to_string(),
             VirtualServiceSpec {
-                hosts: vec![host.clone()],
+                hosts: vec![host.to_string()],
                 http: Some(vec![HttpRoute {
                     name: Some("primary".into()),
                     route: Some(route.clone()),
@@ -512,7 +550,7 @@ impl MeshService {
                 ..Default::default()
             },
         )
-        .add(&mut s, "VirtualService")?;
+        .add(s, "VirtualService")?;
 
         // Ingress routing: one gateway-bound VirtualService per gateway.
         let mut gateways: Vec<&str> = props.routes.iter().map(|r| r.gateway.as_str()).collect();
@@ -555,10 +593,58 @@ impl MeshService {
                     ..Default::default()
                 },
             )
-            .add(&mut s, &id)?;
+            .add(s, &id)?;
         }
 
-        // Scaling.
+        // Who may call it.
+        let mut principals: Vec<String> = props
+            .allowed_callers
+            .iter()
+            .map(|(ns, sa)| principal(TRUST_DOMAIN, ns, sa))
+            .collect();
+        if !props.routes.is_empty() {
+            principals.push(INGRESS_GATEWAY_PRINCIPAL.into());
+        }
+        let source = if principals.is_empty() {
+            Source {
+                namespaces: Some(vec![namespace.to_string()]),
+                ..Default::default()
+            }
+        } else {
+            Source {
+                principals: Some(principals),
+                ..Default::default()
+            }
+        };
+        AuthorizationPolicy::named(
+            name.to_string(),
+            AuthorizationPolicySpec {
+                selector: Some(WorkloadSelector {
+                    match_labels: app_labels.clone(),
+                }),
+                action: Some(AuthorizationAction::Allow),
+                rules: Some(vec![Rule {
+                    from: Some(vec![RuleFrom { source }]),
+                    to: None,
+                    when: None,
+                }]),
+                provider: None,
+            },
+        )
+        .add(s, "AuthorizationPolicy")?;
+
+        Ok(())
+    }
+
+    /// HPA or KEDA, and the disruption budget.
+    fn scaling(
+        s: &mut Scope<'_>,
+        props: &MeshServiceProps,
+        name: &str,
+        target: (&str, &str),
+        min_replicas: i32,
+    ) -> Result<(), Error> {
+        let app_labels = BTreeMap::from([("app".to_string(), name.to_string())]);
         match &props.scaling {
             Scaling::Fixed(_) => {}
             Scaling::Hpa {
@@ -575,11 +661,11 @@ impl MeshService {
                 metrics.extend(memory_percent.map(HpaMetric::Memory));
                 metrics.extend(extra.iter().cloned());
                 Hpa::new(
-                    &mut s,
+                    s,
                     "Hpa",
                     HpaProps {
                         name: format!("{name}-hpa"),
-                        target: (target.0.into(), target.1.into(), name.clone()),
+                        target: (target.0.into(), target.1.into(), name.to_string()),
                         min_replicas: *min,
                         max_replicas: *max,
                         metrics,
@@ -595,11 +681,11 @@ impl MeshService {
                 aws_identity,
             } => {
                 KedaScaler::new(
-                    &mut s,
+                    s,
                     "ScaledObject",
                     KedaScalerProps {
-                        name: name.clone(),
-                        target: (target.0.into(), target.1.into(), name.clone()),
+                        name: name.to_string(),
+                        target: (target.0.into(), target.1.into(), name.to_string()),
                         min_replicas: *min,
                         max_replicas: *max,
                         polling_interval: Some(30),
@@ -612,7 +698,7 @@ impl MeshService {
         }
         if min_replicas >= 2 {
             workloads::pod_disruption_budget(
-                &mut s,
+                s,
                 "Pdb",
                 &format!("{name}-pdb"),
                 &app_labels,
@@ -620,49 +706,6 @@ impl MeshService {
             )?;
         }
 
-        // Who may call it.
-        let mut principals: Vec<String> = props
-            .allowed_callers
-            .iter()
-            .map(|(ns, sa)| principal(TRUST_DOMAIN, ns, sa))
-            .collect();
-        if !props.routes.is_empty() {
-            principals.push(INGRESS_GATEWAY_PRINCIPAL.into());
-        }
-        let source = if principals.is_empty() {
-            Source {
-                namespaces: Some(vec![namespace.clone()]),
-                ..Default::default()
-            }
-        } else {
-            Source {
-                principals: Some(principals),
-                ..Default::default()
-            }
-        };
-        AuthorizationPolicy::named(
-            name.clone(),
-            AuthorizationPolicySpec {
-                selector: Some(WorkloadSelector {
-                    match_labels: app_labels.clone(),
-                }),
-                action: Some(AuthorizationAction::Allow),
-                rules: Some(vec![Rule {
-                    from: Some(vec![RuleFrom { source }]),
-                    to: None,
-                    when: None,
-                }]),
-                provider: None,
-            },
-        )
-        .add(&mut s, "AuthorizationPolicy")?;
-
-        Ok(MeshService {
-            principal: principal(TRUST_DOMAIN, &namespace, &name),
-            name,
-            namespace,
-            service_account: sa,
-            host,
-        })
+        Ok(())
     }
 }

@@ -93,6 +93,10 @@ pub fn virtual_service_gateways(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
     let mut gateway_hosts: BTreeMap<&str, Vec<(String, &str)>> = BTreeMap::new();
     for gw in &ix.gateways {
         for s in &gw.obj.spec.servers {
+            // AUTO_PASSTHROUGH servers (east-west) carry no routing rules.
+            if s.tls.as_ref().and_then(|t| t.mode) == Some(ServerTlsMode::AutoPassthrough) {
+                continue;
+            }
             for h in &s.hosts {
                 let host = h.split_once('/').map(|(_, h)| h).unwrap_or(h);
                 gateway_hosts

@@ -149,6 +149,18 @@ pub fn principal(trust_domain: &str, namespace: &str, service_account: &str) -> 
     format!("{trust_domain}/ns/{namespace}/sa/{service_account}")
 }
 
+/// The principal of a ServiceAccount of the tree, in the `cluster.local`
+/// trust domain (its namespace is final at construction).
+pub fn principal_of(
+    sa: &crate::core::ObjectRef<k8s_openapi::api::core::v1::ServiceAccount>,
+) -> String {
+    principal(
+        "cluster.local",
+        sa.namespace().unwrap_or("default"),
+        sa.name(),
+    )
+}
+
 crd_kind!(
     /// End-user (JWT) authentication for workloads.
     RequestAuthentication, RequestAuthenticationSpec, group: "security.istio.io", version: "v1", plural: "requestauthentications"
