@@ -68,7 +68,7 @@ fn meta(name: &str, labels: &BTreeMap<String, String>) -> ObjectMeta {
 pub struct DeploymentProps {
     /// `metadata.name`; a DNS-1123 label.
     pub name: String,
-    /// Replicas. Default: 2 (omitted when an autoscaler owns the count).
+    /// Replicas. Default: unset (Kubernetes' 1; leave unset when an autoscaler owns the count).
     pub replicas: Option<i32>,
     /// The pod template.
     pub pod: PodProps,
