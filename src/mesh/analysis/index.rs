@@ -20,6 +20,9 @@ use crate::mesh::istio::security::{
 use crate::mesh::istio::telemetry::Telemetry;
 use crate::mesh::rollouts::Rollout;
 
+/// (cluster, namespace, label key, label value).
+pub type LabelKey<'a> = (&'a str, String, String, String);
+
 /// One object with where it lives.
 pub struct Item<'a, T> {
     pub path: &'a str,
@@ -57,6 +60,11 @@ pub struct Index<'a> {
     pub pods: Vec<PodInfo<'a>>,
     /// (cluster, ns) → indices into `pods`.
     pub pods_by_ns: BTreeMap<(&'a str, String), Vec<usize>>,
+    /// (cluster, ns, label key, label value) → indices into `pods`, so a
+    /// selector is matched against the pods carrying its first label only.
+    pub pods_by_label: BTreeMap<LabelKey<'a>, Vec<usize>>,
+    /// (cluster, ns, key, value) of each Service's first selector label → indices into `services`.
+    pub services_by_label: BTreeMap<LabelKey<'a>, Vec<usize>>,
     /// (cluster, ns, name) of Secrets and of objects that create one
     /// (cert-manager Certificates, ExternalSecrets).
     pub secrets: BTreeMap<(&'a str, String, String), &'a str>,
@@ -140,6 +148,17 @@ impl<'a> Index<'a> {
                 ix.namespaces.insert((cluster, name.clone()), item!(o));
             } else if let Some(o) = downcast::<Service>(obj) {
                 let i = ix.services.len();
+                if let Some((k, v)) = o
+                    .spec
+                    .as_ref()
+                    .and_then(|s| s.selector.as_ref())
+                    .and_then(|s| s.iter().next())
+                {
+                    ix.services_by_label
+                        .entry((cluster, ns.clone(), k.clone(), v.clone()))
+                        .or_default()
+                        .push(i);
+                }
                 ix.services_by_ns
                     .entry((cluster, ns.clone()))
                     .or_default()
@@ -273,10 +292,7 @@ impl<'a> Index<'a> {
             self.annotated
                 .push((path, "Pod", annotations.clone(), true));
         }
-        self.pods_by_ns
-            .entry((cluster, ns.to_string()))
-            .or_default()
-            .push(self.pods.len());
+        self.index_pod(cluster, ns, &labels);
         self.pods.push(PodInfo {
             path,
             kind,
@@ -339,10 +355,7 @@ impl<'a> Index<'a> {
                     // istioctl's default ingress gateway Service.
                     None => vec![(15021, 15021), (80, 8080), (443, 8443)],
                 };
-            self.pods_by_ns
-                .entry((cluster, ns.clone()))
-                .or_default()
-                .push(self.pods.len());
+            self.index_pod(cluster, &ns, &labels);
             self.pods.push(PodInfo {
                 path,
                 kind: "IstioOperator gateway",
@@ -357,15 +370,38 @@ impl<'a> Index<'a> {
         }
     }
 
-    /// Pods in (cluster, ns) whose labels contain `selector`.
+    /// Records where the next pod lives and which labels it carries.
+    fn index_pod(&mut self, cluster: &'a str, ns: &str, labels: &BTreeMap<String, String>) {
+        let i = self.pods.len();
+        self.pods_by_ns
+            .entry((cluster, ns.to_string()))
+            .or_default()
+            .push(i);
+        for (k, v) in labels {
+            self.pods_by_label
+                .entry((cluster, ns.to_string(), k.clone(), v.clone()))
+                .or_default()
+                .push(i);
+        }
+    }
+
+    /// Pods in (cluster, ns) whose labels contain `selector` (all of them
+    /// for an empty selector).
     pub fn pods_selected(
         &self,
         cluster: &str,
         ns: &str,
         selector: &BTreeMap<String, String>,
     ) -> Vec<&PodInfo<'a>> {
-        self.pods_by_ns
-            .get(&(cluster, ns.to_string()))
+        // Candidates: the pods carrying the selector's first label.
+        let candidates = match selector.iter().next() {
+            Some((k, v)) => {
+                self.pods_by_label
+                    .get(&(cluster, ns.to_string(), k.clone(), v.clone()))
+            }
+            None => self.pods_by_ns.get(&(cluster, ns.to_string())),
+        };
+        candidates
             .map(|v| {
                 v.iter()
                     .map(|&i| &self.pods[i])
@@ -377,21 +413,25 @@ impl<'a> Index<'a> {
 
     /// Services in the pod's namespace that select it.
     pub fn services_of(&self, pod: &PodInfo<'_>) -> Vec<&Item<'a, Service>> {
-        self.services_by_ns
-            .get(&(pod.cluster, pod.ns.clone()))
-            .map(|v| {
-                v.iter()
-                    .map(|&i| &self.services[i])
-                    .filter(|s| {
-                        s.obj
-                            .spec
-                            .as_ref()
-                            .and_then(|sp| sp.selector.as_ref())
-                            .is_some_and(|sel| !sel.is_empty() && selects(sel, &pod.labels))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default()
+        let mut out: Vec<usize> = Vec::new();
+        for (k, v) in &pod.labels {
+            let key = (pod.cluster, pod.ns.clone(), k.clone(), v.clone());
+            for &i in self.services_by_label.get(&key).into_iter().flatten() {
+                let selected = self.services[i]
+                    .obj
+                    .spec
+                    .as_ref()
+                    .and_then(|sp| sp.selector.as_ref())
+                    .is_some_and(|sel| selects(sel, &pod.labels));
+                if selected {
+                    out.push(i);
+                }
+            }
+        }
+        // Tree order, each Service once.
+        out.sort_unstable();
+        out.dedup();
+        out.into_iter().map(|i| &self.services[i]).collect()
     }
 
     /// Whether a host is known to the mesh: a Service (any cluster) or a ServiceEntry host.
