@@ -1604,3 +1604,74 @@ fn mesh_service_without_istio_is_a_plain_workload() {
     });
     assert!(e.contains("need istio: true"), "{e}");
 }
+
+#[test]
+fn ist0106_version_table_covers_gateway_and_retry_fields() {
+    let mut ctx = Context::new();
+    ctx.set("istio:version", "1.27");
+    let ds = run_with(ctx, MeshMode::Sidecar, |c| {
+        tls_secret(c, "Cert", "shop-cert");
+        let mut tls = simple_tls("shop-cert").unwrap();
+        tls.mode = Some(ServerTlsMode::Mutual);
+        tls.ca_cert_credential_name = Some("shop-ca".into());
+        Gateway::named("gw", gateway(&["shop.example.com"], 443, Some(tls)))
+            .add(c, "Gw")
+            .unwrap();
+    });
+    let found = find(&ds, "IST0106", "C/Gw");
+    assert!(
+        found
+            .iter()
+            .any(|d| d.message.contains("caCertCredentialName needs Istio 1.28")),
+        "{found:#?}"
+    );
+    let mut ctx = Context::new();
+    ctx.set("istio:version", "1.25.4");
+    let ds = run_with(ctx, MeshMode::Sidecar, |c| {
+        let r = HttpRoute {
+            route: Some(vec![Destination::host("web").into()]),
+            retries: Some(HttpRetry {
+                attempts: 2,
+                retry_ignore_previous_hosts: Some(true),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        VirtualService::named("v", vs(&["web"], None, vec![r]))
+            .add(c, "Vs")
+            .unwrap();
+    });
+    assert_finding(&ds, "IST0106", "C/Vs");
+    let mut ctx = Context::new();
+    ctx.set("istio:version", "latest");
+    let ds = run_with(ctx, MeshMode::Sidecar, |_| {});
+    assert!(
+        ds.iter()
+            .any(|d| d.is_error() && d.message.contains("istio:version")),
+        "{ds:#?}"
+    );
+}
+
+#[test]
+fn ist0173_ignores_topology_labels() {
+    let ds = run(|c| {
+        DestinationRule::named(
+            "web",
+            DestinationRuleSpec {
+                host: "web".into(),
+                subsets: Some(vec![Subset {
+                    name: "zone-a".into(),
+                    labels: Some(labels(&[
+                        ("version", "v1"),
+                        ("topology.kubernetes.io/zone", "ap-northeast-1a"),
+                    ])),
+                    traffic_policy: None,
+                }]),
+                ..Default::default()
+            },
+        )
+        .add(c, "Dr")
+        .unwrap();
+    });
+    assert_clean(&ds);
+}

@@ -463,7 +463,18 @@ pub fn destination_rules(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
         };
         let pods = ix.pods_selected(svc.cluster, &svc.ns, sel);
         for (i, s) in dr.obj.spec.subsets.iter().flatten().enumerate() {
-            let labels = s.labels.clone().unwrap_or_default();
+            // Topology labels describe nodes, not pod templates (istioctl 1.28
+            // stopped flagging subsets that use them).
+            let labels: BTreeMap<String, String> = s
+                .labels
+                .clone()
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|(k, _)| {
+                    !k.starts_with("topology.kubernetes.io/")
+                        && !k.starts_with("topology.istio.io/")
+                })
+                .collect();
             if !pods.iter().any(|p| selects(&labels, &p.labels)) {
                 out.push(warn(
                     "IST0173",

@@ -370,6 +370,18 @@ pub fn check(ix: &Index<'_>, target: IstioVersion, out: &mut Vec<Diagnostic>) {
                     target,
                 );
             }
+            if r.retries
+                .as_ref()
+                .is_some_and(|r| r.retry_ignore_previous_hosts.is_some())
+            {
+                newer(
+                    out,
+                    vs.path,
+                    "VirtualService",
+                    "spec.http[].retries.retryIgnorePreviousHosts",
+                    target,
+                );
+            }
         }
         for (i, r) in s.tcp.iter().flatten().enumerate() {
             for (j, d) in r.route.iter().enumerate() {
@@ -471,6 +483,15 @@ pub fn check(ix: &Index<'_>, target: IstioVersion, out: &mut Vec<Diagnostic>) {
                         target,
                     );
                 }
+                if t.ca_cert_credential_name.is_some() {
+                    newer(
+                        out,
+                        gw.path,
+                        "Gateway",
+                        "spec.servers[].tls.caCertCredentialName",
+                        target,
+                    );
+                }
             }
         }
     }
@@ -517,25 +538,6 @@ pub fn check(ix: &Index<'_>, target: IstioVersion, out: &mut Vec<Diagnostic>) {
     for pa in &ix.peer_authentications {
         for p in pa.obj.spec.port_level_mtls.iter().flat_map(|m| m.keys()) {
             port(out, pa.path, "spec.portLevelMtls", *p);
-        }
-    }
-    for ap in &ix.authorization_policies {
-        let uses_sa = ap
-            .obj
-            .spec
-            .rules
-            .iter()
-            .flatten()
-            .flat_map(|r| r.from.iter().flatten())
-            .any(|f| f.source.service_accounts.is_some());
-        if uses_sa {
-            newer(
-                out,
-                ap.path,
-                "AuthorizationPolicy",
-                "spec.rules[].from[].source.serviceAccounts",
-                target,
-            );
         }
     }
 }

@@ -68,6 +68,8 @@ pub struct ServerTls {
     pub credential_name: Option<String>,
     /// Several certificate Secrets (Istio ≥ 1.27).
     pub credential_names: Option<Vec<String>>,
+    /// Secret/ConfigMap with the CA certificates for MUTUAL (Istio ≥ 1.28).
+    pub ca_cert_credential_name: Option<String>,
     pub server_certificate: Option<String>,
     pub private_key: Option<String>,
     pub ca_certificates: Option<String>,
@@ -277,6 +279,7 @@ pub struct HttpRetry {
     /// Envoy retry conditions, comma separated (e.g. `5xx,reset,connect-failure`).
     pub retry_on: Option<String>,
     pub retry_remote_localities: Option<bool>,
+    /// Istio ≥ 1.26.
     pub retry_ignore_previous_hosts: Option<bool>,
     /// Base interval between retries (Istio ≥ 1.26).
     pub backoff: Option<String>,

@@ -111,7 +111,7 @@ pub struct Source {
     pub not_ip_blocks: Option<Vec<String>>,
     pub remote_ip_blocks: Option<Vec<String>>,
     pub not_remote_ip_blocks: Option<Vec<String>>,
-    /// ServiceAccount names (Istio ≥ 1.27).
+    /// ServiceAccount names.
     pub service_accounts: Option<Vec<String>>,
 }
 

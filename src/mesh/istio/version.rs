@@ -72,25 +72,35 @@ pub struct VersionedField {
     pub since: IstioVersion,
 }
 
-/// Fields of the modeled kinds that are newer than Istio 1.24 (the oldest
-/// release still commonly run next to 1.28). Every field here is present in
-/// the Istio 1.28 CRD schemas of `shared/schemas`; the `since` releases come
-/// from the Istio release notes and upgrade notes (see docs/mesh-analysis.md).
+/// Fields of the modeled kinds added after Istio 1.25. Every field here is
+/// present in the Istio 1.28 CRD schemas of `shared/schemas`; each `since`
+/// is the release whose change notes announce it (istio.io
+/// `news/releases/1.2x.x/announcing-1.2x/change-notes`).
 pub const VERSIONED_FIELDS: &[VersionedField] = &[
+    // 1.26: "Added support for specifying a backoff interval during retries."
     VersionedField {
         kind: "VirtualService",
         field: "spec.http[].retries.backoff",
         since: IstioVersion::new(1, 26),
     },
+    // 1.26: "Added the ability to configure retry host predicates using the
+    // Retry API (`retry_ignore_previous_hosts`)."
+    VersionedField {
+        kind: "VirtualService",
+        field: "spec.http[].retries.retryIgnorePreviousHosts",
+        since: IstioVersion::new(1, 26),
+    },
+    // 1.27: "Added support for multiple server certificates in gateway."
     VersionedField {
         kind: "Gateway",
         field: "spec.servers[].tls.credentialNames",
         since: IstioVersion::new(1, 27),
     },
+    // 1.28: "Added `caCertCredentialName` field in `ServerTLSSettings`."
     VersionedField {
-        kind: "AuthorizationPolicy",
-        field: "spec.rules[].from[].source.serviceAccounts",
-        since: IstioVersion::new(1, 27),
+        kind: "Gateway",
+        field: "spec.servers[].tls.caCertCredentialName",
+        since: IstioVersion::new(1, 28),
     },
 ];
 
