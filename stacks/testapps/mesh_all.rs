@@ -57,6 +57,11 @@ pub fn build(app: &mut App) -> Result<(), Error> {
         "Istio",
         IstioInstallProps {
             east_west_gateway: true,
+            east_west_extra_ports: vec![("http2".into(), 80, 8080), ("https".into(), 443, 8443)],
+            pilot_env: BTreeMap::from([(
+                "PILOT_ENABLE_WORKLOAD_ENTRY_AUTOREGISTRATION".to_string(),
+                "true".to_string(),
+            )]),
             tag: Some("1.28.1".into()),
             ..Default::default()
         },

@@ -99,6 +99,12 @@ pub struct IstioInstallProps {
     pub ingress_gateway: Option<IngressGatewayProps>,
     /// Add the east-west gateway (port 15443) for a multi-network mesh. Default: false.
     pub east_west_gateway: bool,
+    /// Extra east-west gateway Service ports as (name, port, targetPort),
+    /// e.g. 80 and 443. Default: none (15021, 15443, 15012, 15017 only).
+    pub east_west_extra_ports: Vec<(String, u32, u32)>,
+    /// istiod environment (`values.pilot.env`), e.g.
+    /// `PILOT_ENABLE_WORKLOAD_ENTRY_AUTOREGISTRATION`. Default: none.
+    pub pilot_env: BTreeMap<String, String>,
     /// Pinned image tag (e.g. `1.28.1`). Default: the istioctl/chart version's own.
     pub tag: Option<String>,
     /// Mesh-wide mTLS and outbound policy: REGISTRY_ONLY when true. Default: false.
@@ -115,6 +121,8 @@ impl Default for IstioInstallProps {
             network: "network1".into(),
             ingress_gateway: Some(IngressGatewayProps::default()),
             east_west_gateway: false,
+            east_west_extra_ports: Vec::new(),
+            pilot_env: BTreeMap::new(),
             tag: None,
             registry_only_egress: false,
         }
@@ -192,6 +200,12 @@ impl IstioInstall {
         {
             global["remotePilotAddress"] = addr.clone().into();
         }
+        let mut ew_ports = east_west_ports();
+        for (name, port, target) in &props.east_west_extra_ports {
+            crate::k8s::workloads::check_port(&path, "east-west gateway port", *port)?;
+            crate::k8s::workloads::check_port(&path, "east-west gateway target port", *target)?;
+            ew_ports.push((name.clone(), *port, *target));
+        }
         let mut ingress = Vec::new();
         let mut gateway_labels = Vec::new();
         if let Some(g) = &props.ingress_gateway {
@@ -218,13 +232,17 @@ impl IstioInstall {
                         {"name": "ISTIO_META_REQUESTED_NETWORK_VIEW", "value": props.network},
                     ],
                     "serviceAnnotations": nlb_annotations(),
-                    "service": {"ports": ports_json(&east_west_ports())},
+                    "service": {"ports": ports_json(&ew_ports)},
                 },
             }));
         }
+        let mut values = json!({"global": global.clone()});
+        if !props.pilot_env.is_empty() {
+            values["pilot"] = json!({"env": props.pilot_env});
+        }
         let mut spec = json!({
             "profile": if remote { "remote" } else { "default" },
-            "values": {"global": global.clone()},
+            "values": values,
             "components": {"ingressGateways": ingress},
         });
         if props.registry_only_egress {
@@ -254,6 +272,9 @@ impl IstioInstall {
             &base,
         )?;
         let mut istiod = json!({"global": global});
+        if !props.pilot_env.is_empty() {
+            istiod["pilot"] = json!({"env": props.pilot_env});
+        }
         if remote {
             istiod["profile"] = "remote".into();
         }
@@ -300,7 +321,7 @@ impl IstioInstall {
                     "env": {"ISTIO_META_REQUESTED_NETWORK_VIEW": props.network},
                     "service": {
                         "annotations": nlb_annotations(),
-                        "ports": ports_json(&east_west_ports()),
+                        "ports": ports_json(&ew_ports),
                     },
                 }),
             )?;
