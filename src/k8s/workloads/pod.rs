@@ -187,7 +187,17 @@ impl ContainerProps {
             ));
         }
         let mut ports = Vec::new();
+        let mut seen = std::collections::BTreeSet::new();
         for p in &self.ports {
+            if !seen.insert(&p.name) {
+                return Err(err(
+                    format!(
+                        "container {}: port name {:?} is used twice",
+                        self.name, p.name
+                    ),
+                    "give each container port a distinct name",
+                ));
+            }
             if p.name.is_empty() || p.name.len() > 15 {
                 return Err(err(
                     format!(

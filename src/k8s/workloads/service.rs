@@ -126,7 +126,21 @@ impl ServiceProps {
             ));
         }
         let mut ports = Vec::new();
+        let mut names = std::collections::BTreeSet::new();
+        let mut numbers = std::collections::BTreeSet::new();
         for p in &self.ports {
+            if !names.insert(p.name()) || !numbers.insert(p.port) {
+                return Err(Error::construct(
+                    path,
+                    format!(
+                        "service {}: port {} / name {:?} is used twice",
+                        self.name,
+                        p.port,
+                        p.name()
+                    ),
+                    "give each port its own number and a distinct suffix (e.g. http-admin)",
+                ));
+            }
             let port = check_port(path, "service port", p.port)?;
             let target = check_port(path, "service target port", p.target_port.unwrap_or(p.port))?;
             ports.push(ServicePort {
@@ -159,5 +173,24 @@ impl ServiceProps {
             }),
             ..Default::default()
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn duplicate_port_names_are_refused() {
+        let props = ServiceProps {
+            name: "web".into(),
+            ports: vec![
+                ServicePortProps::http(80, 8080),
+                ServicePortProps::http(81, 8081),
+            ],
+            ..Default::default()
+        };
+        let e = props.build("C/Web").unwrap_err().to_string();
+        assert!(e.starts_with("C/Web") && e.contains("used twice"), "{e}");
     }
 }
