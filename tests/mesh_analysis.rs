@@ -1472,18 +1472,19 @@ fn mesh_service_objects_agree() {
         MeshServiceProps {
             name: "orders".into(),
             image: "registry.example.com/orders:1.0.0".into(),
+            service_account_name: Some("orders-sa".into()),
             allowed_callers: vec![("shop".into(), "web".into())],
             ..Default::default()
         },
     )
     .unwrap();
-    assert_eq!(m.service_account.name(), "orders");
-    assert_eq!(m.principal, "cluster.local/ns/shop/sa/orders");
+    assert_eq!(m.service_account.name(), "orders-sa");
+    assert_eq!(m.principal, "cluster.local/ns/shop/sa/orders-sa");
     assert_eq!(principal_of(&m.service_account), m.principal);
     let d = app.objects_of::<Deployment>();
     let (_, dep) = d.iter().find(|(p, _)| *p == "C/Orders/Deployment").unwrap();
     let pod = dep.spec.as_ref().unwrap().template.spec.as_ref().unwrap();
-    assert_eq!(pod.service_account_name.as_deref(), Some("orders"));
+    assert_eq!(pod.service_account_name.as_deref(), Some("orders-sa"));
     let svcs = app.objects_of::<k8s_openapi::api::core::v1::Service>();
     let (_, svc) = svcs.iter().find(|(p, _)| *p == "C/Orders/Service").unwrap();
     let sel = svc.spec.as_ref().unwrap().selector.as_ref().unwrap();

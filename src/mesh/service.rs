@@ -225,6 +225,8 @@ pub struct MeshServiceProps {
     /// Default: 2 fixed replicas.
     pub scaling: Scaling,
     pub identity: ServiceIdentity,
+    /// ServiceAccount name. Default: `name` (e.g. `order-service-sa` to follow a naming scheme).
+    pub service_account_name: Option<String>,
     pub delivery: Delivery,
     /// Emit the Istio objects (DestinationRule, VirtualServices,
     /// AuthorizationPolicy). Default: true. Without them the service is a
@@ -251,6 +253,7 @@ impl Default for MeshServiceProps {
             resilience: Resilience::default(),
             scaling: Scaling::Fixed(2),
             identity: ServiceIdentity::Plain,
+            service_account_name: None,
             delivery: Delivery::Deployment,
             istio: true,
             allowed_callers: Vec::new(),
@@ -290,7 +293,11 @@ impl MeshService {
         }
         let mut s = scope.child(id)?;
         let name = props.name.clone();
-        let sa = service_account_for(&mut s, "ServiceAccount", &name, None, &props.identity)?;
+        let sa_name = props
+            .service_account_name
+            .clone()
+            .unwrap_or_else(|| name.clone());
+        let sa = service_account_for(&mut s, "ServiceAccount", &sa_name, None, &props.identity)?;
         let namespace = sa.namespace().unwrap_or("default").to_string();
         let app_labels = BTreeMap::from([("app".to_string(), name.clone())]);
         let mut pod_labels = BTreeMap::from([("version".to_string(), props.version.clone())]);
@@ -305,7 +312,7 @@ impl MeshService {
             selector: app_labels.clone(),
             labels: pod_labels,
             annotations: BTreeMap::new(),
-            service_account: Some(name.clone()),
+            service_account: Some(sa_name.clone()),
             containers: vec![ContainerProps {
                 name: "app".into(),
                 image: props.image.clone(),
@@ -446,7 +453,7 @@ impl MeshService {
         }
         Self::scaling(&mut s, &props, &name, target, min_replicas)?;
         Ok(MeshService {
-            principal: principal(TRUST_DOMAIN, &namespace, &name),
+            principal: principal(TRUST_DOMAIN, &namespace, &sa_name),
             name,
             namespace,
             service_account: sa,

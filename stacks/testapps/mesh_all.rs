@@ -174,7 +174,7 @@ pub fn build(app: &mut App) -> Result<(), Error> {
                 }],
                 aws_identity: AwsIdentity::Workload,
             },
-            allowed_callers: vec![(NS.into(), orders.name.clone())],
+            allowed_callers: vec![(NS.into(), orders.service_account.name().to_string())],
             ..Default::default()
         },
     )?;
