@@ -1676,3 +1676,56 @@ fn ist0173_ignores_topology_labels() {
     });
     assert_clean(&ds);
 }
+
+#[test]
+fn canary_with_ingress_routes_shifts_gateway_traffic_too() {
+    let mut app = App::new(Context::new());
+    let chart = Chart::new(
+        &mut app.root(),
+        "C",
+        ChartProps::new("main").namespace("shop"),
+    )
+    .unwrap();
+    let mut c = app.scope(chart.node()).unwrap();
+    base(&mut c, MeshMode::Sidecar);
+    Gateway::named("gw", gateway(&["shop.example.com"], 80, None))
+        .add(&mut c, "Gw")
+        .unwrap();
+    MeshService::new(
+        &mut c,
+        "Orders",
+        MeshServiceProps {
+            name: "orders".into(),
+            image: "registry.example.com/orders:1.0.0".into(),
+            routes: vec![meshsynth::mesh::service::IngressRoute {
+                gateway: "gw".into(),
+                hosts: vec!["shop.example.com".into()],
+                prefix: "/orders".into(),
+            }],
+            delivery: meshsynth::mesh::service::Delivery::Canary {
+                steps: vec![meshsynth::mesh::rollouts::CanaryStep::weight(20)],
+                analysis_template: None,
+            },
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let rollouts = app.objects_of::<meshsynth::mesh::rollouts::Rollout>();
+    let routing = rollouts[0].1.spec.strategy.canary.as_ref().unwrap();
+    let istio = routing
+        .traffic_routing
+        .as_ref()
+        .unwrap()
+        .istio
+        .as_ref()
+        .unwrap();
+    let names: Vec<&str> = istio
+        .virtual_services
+        .iter()
+        .flatten()
+        .map(|v| v.name.as_str())
+        .collect();
+    assert_eq!(names, ["orders", "orders-ingress"]);
+    let out = synth(app, &SynthOptions::default()).expect("clean");
+    assert_clean(&out.diagnostics);
+}

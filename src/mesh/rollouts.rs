@@ -107,11 +107,14 @@ pub struct TrafficRouting {
     pub istio: Option<IstioTrafficRouting>,
 }
 
-/// Istio subset-level routing: the VirtualService route and DestinationRule subsets Argo edits.
+/// Istio subset-level routing: the VirtualService routes and DestinationRule subsets Argo edits.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct IstioTrafficRouting {
-    pub virtual_service: IstioVirtualServiceRef,
+    /// One VirtualService (exclusive with `virtual_services`).
+    pub virtual_service: Option<IstioVirtualServiceRef>,
+    /// Several VirtualServices, e.g. the in-mesh one and the ingress one.
+    pub virtual_services: Option<Vec<IstioVirtualServiceRef>>,
     pub destination_rule: Option<IstioDestinationRuleRef>,
 }
 

@@ -261,6 +261,29 @@ impl Default for MeshServiceProps {
     }
 }
 
+/// The gateways of the routes, in first-use order, with the name of the
+/// ingress VirtualService made for each.
+fn ingress_virtual_services(name: &str, routes: &[IngressRoute]) -> Vec<(String, String)> {
+    let mut gateways: Vec<&str> = Vec::new();
+    for r in routes {
+        if !gateways.contains(&r.gateway.as_str()) {
+            gateways.push(&r.gateway);
+        }
+    }
+    gateways
+        .iter()
+        .enumerate()
+        .map(|(i, g)| {
+            let vs = if i == 0 {
+                format!("{name}-ingress")
+            } else {
+                format!("{name}-ingress-{i}")
+            };
+            (g.to_string(), vs)
+        })
+        .collect()
+}
+
 /// What a `MeshService` produced.
 pub struct MeshService {
     pub name: String,
@@ -422,10 +445,24 @@ impl MeshService {
                                 stable_service: None,
                                 traffic_routing: Some(TrafficRouting {
                                     istio: Some(IstioTrafficRouting {
-                                        virtual_service: IstioVirtualServiceRef {
-                                            name: name.clone(),
-                                            routes: Some(vec!["primary".into()]),
-                                        },
+                                        // The ingress VirtualServices shift weight too,
+                                        // or gateway traffic would skip the canary.
+                                        virtual_service: None,
+                                        virtual_services: Some(
+                                            std::iter::once(IstioVirtualServiceRef {
+                                                name: name.clone(),
+                                                routes: Some(vec!["primary".into()]),
+                                            })
+                                            .chain(
+                                                ingress_virtual_services(&name, &props.routes)
+                                                    .into_iter()
+                                                    .map(|(_, vs)| IstioVirtualServiceRef {
+                                                        name: vs,
+                                                        routes: Some(vec!["ingress".into()]),
+                                                    }),
+                                            )
+                                            .collect(),
+                                        ),
                                         destination_rule: Some(IstioDestinationRuleRef {
                                             name: name.clone(),
                                             canary_subset_name: "canary".into(),
@@ -560,10 +597,11 @@ impl MeshService {
         .add(s, "VirtualService")?;
 
         // Ingress routing: one gateway-bound VirtualService per gateway.
-        let mut gateways: Vec<&str> = props.routes.iter().map(|r| r.gateway.as_str()).collect();
-        gateways.dedup();
-        for (gi, gw) in gateways.iter().enumerate() {
-            let rs: Vec<&IngressRoute> = props.routes.iter().filter(|r| r.gateway == *gw).collect();
+        for (gi, (gw, vs_name)) in ingress_virtual_services(name, &props.routes)
+            .into_iter()
+            .enumerate()
+        {
+            let rs: Vec<&IngressRoute> = props.routes.iter().filter(|r| r.gateway == gw).collect();
             let mut hosts: Vec<String> = rs.iter().flat_map(|r| r.hosts.clone()).collect();
             hosts.sort();
             hosts.dedup();
@@ -579,20 +617,15 @@ impl MeshService {
             } else {
                 format!("IngressVirtualService{gi}")
             };
-            let vs_name = if gi == 0 {
-                format!("{name}-ingress")
-            } else {
-                format!("{name}-ingress-{gi}")
-            };
             VirtualService::named(
                 vs_name,
                 VirtualServiceSpec {
                     hosts,
-                    gateways: Some(vec![gw.to_string()]),
+                    gateways: Some(vec![gw.clone()]),
                     http: Some(vec![HttpRoute {
                         name: Some("ingress".into()),
                         matches: Some(matches),
-                        route: Some(vec![HttpRouteDestination::from(dest.clone())]),
+                        route: Some(route.clone()),
                         timeout: Some(res.timeout.clone()),
                         retries: Some(retries.clone()),
                         ..Default::default()
