@@ -1729,3 +1729,36 @@ fn canary_with_ingress_routes_shifts_gateway_traffic_too() {
     let out = synth(app, &SynthOptions::default()).expect("clean");
     assert_clean(&out.diagnostics);
 }
+
+#[test]
+fn ingress_gateway_shape_is_clean_with_a_credential_source() {
+    let ds = run(|c| {
+        tls_secret(c, "Cert", "ecommerce-tls-cert");
+        Gateway::named(
+            "ecommerce-gateway",
+            GatewaySpec::ingress(&["api.c4ang.com", "*"], Some("ecommerce-tls-cert"), false),
+        )
+        .add(c, "Gateway")
+        .unwrap();
+        VirtualService::named(
+            "orders",
+            vs(
+                &["api.c4ang.com"],
+                Some(&["ecommerce-gateway"]),
+                vec![HttpRoute {
+                    matches: Some(vec![HttpMatchRequest::prefix("/api/v1/orders")]),
+                    ..to(Destination::host("web").port(80))
+                }],
+            ),
+        )
+        .add(c, "Orders")
+        .unwrap();
+    });
+    assert_clean(&ds);
+    let spec = GatewaySpec::ingress(&["a.example.com"], Some("c"), true);
+    assert_eq!(spec.servers.len(), 2);
+    assert_eq!(
+        spec.servers[0].tls.as_ref().unwrap().https_redirect,
+        Some(true)
+    );
+}

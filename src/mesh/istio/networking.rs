@@ -24,6 +24,52 @@ pub struct GatewaySpec {
     pub servers: Vec<Server>,
 }
 
+impl GatewaySpec {
+    /// The usual ingress: `istio: ingressgateway` pods, HTTP on 80 and, with
+    /// a credential, HTTPS on 443 terminated with that Secret (HTTP then
+    /// redirects to HTTPS when `https_redirect`).
+    pub fn ingress(hosts: &[&str], tls_credential: Option<&str>, https_redirect: bool) -> Self {
+        let hosts: Vec<String> = hosts.iter().map(|h| h.to_string()).collect();
+        let mut servers = vec![Server {
+            port: GatewayPort {
+                number: 80,
+                protocol: "HTTP".into(),
+                name: "http".into(),
+                target_port: None,
+            },
+            hosts: hosts.clone(),
+            tls: (https_redirect && tls_credential.is_some()).then(|| ServerTls {
+                https_redirect: Some(true),
+                ..Default::default()
+            }),
+            name: None,
+            bind: None,
+        }];
+        if let Some(cred) = tls_credential {
+            servers.push(Server {
+                port: GatewayPort {
+                    number: 443,
+                    protocol: "HTTPS".into(),
+                    name: "https".into(),
+                    target_port: None,
+                },
+                hosts,
+                tls: Some(ServerTls {
+                    mode: Some(ServerTlsMode::Simple),
+                    credential_name: Some(cred.into()),
+                    ..Default::default()
+                }),
+                name: None,
+                bind: None,
+            });
+        }
+        GatewaySpec {
+            selector: BTreeMap::from([("istio".into(), "ingressgateway".into())]),
+            servers,
+        }
+    }
+}
+
 /// A listener of a Gateway.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
