@@ -1762,3 +1762,35 @@ fn ingress_gateway_shape_is_clean_with_a_credential_source() {
         Some(true)
     );
 }
+
+#[test]
+fn gateways_installed_with_helm_values_only_are_known() {
+    let synth_with = |selector: &str| {
+        let mut app = App::new(Context::new());
+        let chart = Chart::new(
+            &mut app.root(),
+            "C",
+            ChartProps::new("main").namespace("shop"),
+        )
+        .unwrap();
+        let mut c = app.scope(chart.node()).unwrap();
+        c.add_install_input(
+            "ingress",
+            meshsynth::core::InstallKind::HelmValues {
+                chart: "istio/gateway".into(),
+            },
+            &serde_json::json!({"name": "istio-ingressgateway"}),
+        )
+        .unwrap();
+        let mut g = gateway(&["shop.example.com"], 80, None);
+        g.selector = labels(&[("istio", selector)]);
+        Gateway::named("gw", g).add(&mut c, "Gw").unwrap();
+        match synth(app, &SynthOptions::default()) {
+            Ok(s) => s.diagnostics,
+            Err(Error::Diagnostics(d)) => d,
+            Err(e) => panic!("{e}"),
+        }
+    };
+    assert_clean(&synth_with("ingressgateway"));
+    assert_finding(&synth_with("ingress"), "MS-MESH-003", "C/Gw");
+}

@@ -268,8 +268,12 @@ impl<'a> Index<'a> {
             }
         }
         for (path, cluster, _name, kind, content) in app.install_inputs() {
-            if *kind == InstallKind::IstioOperator {
-                ix.add_installed_gateways(path, cluster, content);
+            match kind {
+                InstallKind::IstioOperator => ix.add_installed_gateways(path, cluster, content),
+                InstallKind::HelmValues { chart } if chart == "istio/gateway" => {
+                    ix.add_helm_gateway(path, cluster, content)
+                }
+                InstallKind::HelmValues { .. } => {}
             }
         }
         ix
@@ -383,6 +387,62 @@ impl<'a> Index<'a> {
                 .or_default()
                 .push(i);
         }
+    }
+
+    /// A gateway installed with the `istio/gateway` Helm chart: the chart
+    /// labels its pods `app: <name>` and `istio: <name without "istio-">`,
+    /// plus the `labels` value.
+    fn add_helm_gateway(&mut self, path: &'a str, cluster: &'a str, values: &Json) {
+        let name = values
+            .get("name")
+            .and_then(Json::as_str)
+            .unwrap_or("istio-ingressgateway")
+            .to_string();
+        let mut labels = BTreeMap::from([
+            ("app".to_string(), name.clone()),
+            (
+                "istio".to_string(),
+                name.strip_prefix("istio-").unwrap_or(&name).to_string(),
+            ),
+        ]);
+        if let Some(m) = values.get("labels").and_then(Json::as_object) {
+            for (k, v) in m {
+                if let Some(v) = v.as_str() {
+                    labels.insert(k.clone(), v.to_string());
+                }
+            }
+        }
+        let ports: Vec<(u32, u32)> = match values.pointer("/service/ports").and_then(Json::as_array)
+        {
+            Some(ps) => ps
+                .iter()
+                .filter_map(|p| {
+                    let port = p.get("port")?.as_u64()? as u32;
+                    let target = p
+                        .get("targetPort")
+                        .and_then(Json::as_u64)
+                        .map(|t| t as u32)
+                        .unwrap_or(port);
+                    Some((port, target))
+                })
+                .collect(),
+            // The chart's default Service.
+            None => vec![(15021, 15021), (80, 80), (443, 443)],
+        };
+        // The release namespace is not in the values; istio-system is the usual one.
+        let ns = ISTIO_SYSTEM.to_string();
+        self.index_pod(cluster, &ns, &labels);
+        self.pods.push(PodInfo {
+            path,
+            kind: "istio/gateway release",
+            name,
+            cluster,
+            ns,
+            labels,
+            spec: None,
+            gateway_ports: ports,
+            installed_gateway: true,
+        });
     }
 
     /// Pods in (cluster, ns) whose labels contain `selector` (all of them
