@@ -707,6 +707,12 @@ impl<'a> Scope<'a> {
         )
     }
 
+    /// The namespace the enclosing chart gives to namespaced objects, if any.
+    pub fn chart_namespace(&self) -> Option<&str> {
+        let c = self.app.node(self.node).chart?;
+        self.app.chart_info(c).namespace.as_deref()
+    }
+
     /// The cluster the enclosing chart targets.
     pub fn cluster(&self) -> Option<&str> {
         let c = self.app.node(self.node).chart?;

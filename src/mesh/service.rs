@@ -88,6 +88,11 @@ pub fn service_account_for(
                 BTreeMap::from([("eks.amazonaws.com/role-arn".to_string(), arn)]),
             )
         }
+        // Integration point: with `aws::iam::IrsaRole` merged this becomes
+        //   let ns = namespace.or(scope.chart_namespace()).unwrap_or("default");
+        //   IrsaRole::new(scope, id, IrsaRoleProps { oidc, namespace: ns.into(),
+        //       service_account: name.into(), statements, managed_policy_arns })
+        //       .map(|r| r.service_account)
         ServiceIdentity::Irsa(_) => Err(Error::construct(
             format!("{}/{id}", scope.path()),
             "IRSA roles need the aws::iam::IrsaRole construct, which this build does not include yet",
