@@ -501,3 +501,41 @@ impl<'a> Index<'a> {
             || self.se_wildcards.iter().any(|w| host_matches(w, host))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_hosts_are_expanded_in_their_namespace() {
+        assert_eq!(fqdn("web", "shop"), "web.shop.svc.cluster.local");
+        assert_eq!(fqdn("api.global", "shop"), "api.global");
+        assert_eq!(fqdn("*.example.com", "shop"), "*.example.com");
+    }
+
+    #[test]
+    fn wildcard_hosts_match_by_suffix() {
+        assert!(host_matches("*", "anything"));
+        assert!(host_matches("*.example.com", "api.example.com"));
+        assert!(!host_matches("*.example.com", "example.org"));
+        assert!(host_matches("api.example.com", "*.example.com"));
+        assert!(!host_matches("a.example.com", "b.example.com"));
+    }
+
+    #[test]
+    fn selectors_are_subsets_of_labels() {
+        let labels = BTreeMap::from([
+            ("app".to_string(), "web".to_string()),
+            ("version".to_string(), "v1".to_string()),
+        ]);
+        assert!(selects(&BTreeMap::new(), &labels));
+        assert!(selects(
+            &BTreeMap::from([("app".to_string(), "web".to_string())]),
+            &labels
+        ));
+        assert!(!selects(
+            &BTreeMap::from([("version".to_string(), "v2".to_string())]),
+            &labels
+        ));
+    }
+}
