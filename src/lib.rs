@@ -15,6 +15,7 @@ pub mod cli;
 pub mod core;
 pub mod emit;
 pub mod k8s;
+pub mod mesh;
 pub mod synth;
 
 /// The reference apps compiled into the `meshsynth` binary.

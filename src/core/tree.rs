@@ -73,6 +73,8 @@ pub struct App {
     context: Context,
     pub(crate) diagnostics: Vec<Diagnostic>,
     pub(crate) validations: Vec<(u32, Box<dyn Validation>)>,
+    /// Keys of app-wide validations already registered (`add_validation_once`).
+    validation_keys: std::collections::BTreeSet<&'static str>,
     pub(crate) aspects: Vec<(u32, Box<dyn Aspect>)>,
     pub(crate) suppressions: Vec<Suppression>,
 }
@@ -104,6 +106,7 @@ impl App {
             context,
             diagnostics: Vec::new(),
             validations: Vec::new(),
+            validation_keys: Default::default(),
             aspects: Vec::new(),
             suppressions: Vec::new(),
         }
@@ -251,6 +254,29 @@ impl App {
                         .map(|r| (&*n.path, r)),
                     _ => None,
                 }
+            })
+            .collect()
+    }
+
+    /// Every install input with the path that added it, its cluster, file
+    /// name stem, kind and content, in tree order (for analyzers).
+    pub fn install_inputs(&self) -> Vec<(&str, &str, &str, &InstallKind, &serde_json::Value)> {
+        self.preorder()
+            .into_iter()
+            .filter_map(|i| match &self.node(i).kind {
+                NodeKind::Chart(info) => Some(info),
+                _ => None,
+            })
+            .flat_map(|info| {
+                info.install_inputs.iter().map(move |d| {
+                    (
+                        d.path.as_str(),
+                        info.cluster.as_str(),
+                        d.name.as_str(),
+                        &d.kind,
+                        &d.content,
+                    )
+                })
             })
             .collect()
     }
@@ -575,6 +601,14 @@ impl<'a> Scope<'a> {
         self.app.validations.push((self.node, Box::new(v)));
     }
 
+    /// Registers an app-wide check once, however many constructs ask for it
+    /// (e.g. analyzers that look at every object): the first call with `key` wins.
+    pub fn add_validation_once(&mut self, key: &'static str, v: impl Validation + 'static) {
+        if self.app.validation_keys.insert(key) {
+            self.app.validations.push((0, Box::new(v)));
+        }
+    }
+
     /// Turns `rule` (a diagnostic code such as `MS-IAM-001` or a checkov id)
     /// off for this scope's subtree. The reason is recorded in the Metadata of
     /// every resource below, so the exception stays visible in review.
@@ -671,6 +705,12 @@ impl<'a> Scope<'a> {
             ),
             "set StackProps { env: Env::new(ACCOUNT, REGION) } on the enclosing stack".to_string(),
         )
+    }
+
+    /// The namespace the enclosing chart gives to namespaced objects, if any.
+    pub fn chart_namespace(&self) -> Option<&str> {
+        let c = self.app.node(self.node).chart?;
+        self.app.chart_info(c).namespace.as_deref()
     }
 
     /// The cluster the enclosing chart targets.
