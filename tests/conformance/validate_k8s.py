@@ -331,13 +331,15 @@ def strictify(node: Any, structural: bool = True) -> Any:
     return out
 
 
-def crd_root_schema(raw: dict, group: str, version: str, kind: str, core: CoreSchemas) -> dict:
+def crd_root_schema(raw: dict, group: str, version: str, core: CoreSchemas) -> dict:
     """Adjust a CRD document schema and close its root (the converter leaves the root open)."""
     schema = strictify(raw)
     schema.pop("$schema", None)
     props = schema.setdefault("properties", {})
     props["apiVersion"] = {"const": "%s/%s" % (group, version)}
-    props["kind"] = {"const": kind}
+    # Schema files are named by the lower-cased kind, so the exact spelling is unknown here; at
+    # least require the CamelCase form every Kubernetes kind has.
+    props["kind"] = {"type": "string", "pattern": "^[A-Z][A-Za-z0-9]*$"}
     # metadata is always a standard ObjectMeta: validate it with the strict core definition.
     props["metadata"] = core.ref(OBJECTMETA)
     if schema.get("x-kubernetes-preserve-unknown-fields") is not True:
@@ -382,7 +384,7 @@ class CrdSchemas:
         if key not in self._validators:
             with open(path, encoding="utf-8") as f:
                 raw = json.load(f)
-            schema = crd_root_schema(raw, group, version, kind, self.core)
+            schema = crd_root_schema(raw, group, version, self.core)
             self._validators[key] = jsonschema.Draft202012Validator(schema, registry=self.core.registry)
         return self._validators[key]
 
@@ -729,6 +731,18 @@ class Result:
     skipped: bool = False
 
 
+def _null_in_nullable_oneof(err: ValidationError) -> bool:
+    """The core schemas model IntOrString/Quantity as oneOf[string|null, integer|null]: `null`
+    matches both branches and fails the oneOf, although the API server accepts null (= unset)."""
+    if err.validator != "oneOf" or err.instance is not None or not isinstance(err.validator_value, list):
+        return False
+    for branch in err.validator_value:
+        types = branch.get("type") if isinstance(branch, dict) else None
+        if not (types == "null" or (isinstance(types, list) and "null" in types)):
+            return False
+    return True
+
+
 def check_document(doc: Any, node: Optional[yaml.Node], opts: Options) -> Result:
     if not isinstance(doc, dict):
         return Result([([], "document is not a mapping (got %s %s)" % (_json_type(doc), _short(doc)))])
@@ -759,7 +773,8 @@ def check_document(doc: Any, node: Optional[yaml.Node], opts: Options) -> Result
         res.problems.append((["apiVersion"], opts.core.why_not_served(group, version, kind)))
         return res
 
-    errors = sorted(validator.iter_errors(doc), key=lambda e: [str(p) for p in e.absolute_path])
+    errors = sorted((e for e in validator.iter_errors(doc) if not _null_in_nullable_oneof(e)),
+                    key=lambda e: [str(p) for p in e.absolute_path])
     seen: set[tuple[str, str]] = set()
     for err in errors:
         for path, msg in describe(err):
