@@ -6,6 +6,10 @@
 //! on-disk cloud assembly (`assembly`) → `deploy` (change sets, outputs,
 //! resolved manifests). The CLI (`cli`) is a thin adapter.
 
+// Constructs follow `Thing::new(scope, id, props) -> Result<Handle, Error>`,
+// returning a handle into the tree rather than `Self`.
+#![allow(clippy::new_ret_no_self)]
+
 pub mod assembly;
 pub mod aws;
 pub mod cli;
@@ -13,11 +17,17 @@ pub mod core;
 pub mod deploy;
 pub mod emit;
 pub mod k8s;
+pub mod mesh;
 pub mod synth;
 
 /// The reference apps compiled into the `meshsynth` binary.
 #[path = "../stacks/mod.rs"]
 pub mod stacks;
+
+/// `docs/getting-started.md`, compiled as a doctest so the guide cannot drift.
+#[doc = include_str!("../docs/getting-started.md")]
+#[cfg(doctest)]
+pub struct GettingStartedGuide;
 
 pub use crate::core::{
     App, Chart, ChartProps, Context, Diagnostic, Env, Error, NodeId, Scope, Severity, Stack,

@@ -4,9 +4,8 @@
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
-use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
@@ -126,6 +125,7 @@ fn assembly_dir(
     given: &Option<PathBuf>,
     patterns: &[String],
     context: &[String],
+    err: &mut dyn Write,
 ) -> Result<PathBuf, Error> {
     if let Some(dir) = given {
         return Ok(dir.clone());
@@ -134,30 +134,32 @@ fn assembly_dir(
         patterns: patterns.to_vec(),
         ..Default::default()
     };
-    let result = build_and_synth(build, context, &opts)?;
+    let result = build_and_synth(build, context, &opts, err)?;
     for note in &result.notes {
-        eprintln!("note: {note}");
+        let _ = writeln!(err, "note: {note}");
     }
     for d in &result.diagnostics {
-        eprintln!("{d}");
+        let _ = writeln!(err, "{d}");
     }
     let dir = PathBuf::from("mesh.out");
     write_atomically(&dir, &result.assembly.all_files())?;
-    eprintln!("synthesized the app to {}", dir.display());
+    let _ = writeln!(err, "synthesized the app to {}", dir.display());
     Ok(dir)
 }
 
 /// Live progress on stderr: one bar per running stack, event lines above.
-struct Ui {
+struct Ui<'w> {
+    err: RefCell<&'w mut dyn Write>,
     multi: MultiProgress,
     bars: RefCell<BTreeMap<StackId, ProgressBar>>,
     started: Instant,
     tty: bool,
 }
 
-impl Ui {
-    fn new() -> Ui {
+impl<'w> Ui<'w> {
+    fn new(err: &'w mut dyn Write) -> Ui<'w> {
         Ui {
+            err: RefCell::new(err),
             multi: MultiProgress::with_draw_target(ProgressDrawTarget::stderr()),
             bars: RefCell::new(BTreeMap::new()),
             started: Instant::now(),
@@ -165,8 +167,10 @@ impl Ui {
         }
     }
 
-    fn line(&self, text: String) {
-        self.multi.suspend(|| eprintln!("{text}"));
+    fn line(&self, text: impl std::fmt::Display) {
+        self.multi.suspend(|| {
+            let _ = writeln!(self.err.borrow_mut(), "{text}");
+        });
     }
 
     fn elapsed(&self) -> String {
@@ -178,7 +182,7 @@ impl Ui {
     }
 }
 
-impl Observer for Ui {
+impl Observer for Ui<'_> {
     fn on_event(&self, e: &DeployEvent) {
         match e {
             DeployEvent::Started { stack } => {
@@ -286,7 +290,7 @@ impl Observer for Ui {
     }
 }
 
-impl Approver for Ui {
+impl Approver for Ui<'_> {
     async fn confirm(&self, prompt: &Prompt) -> Result<bool, String> {
         if !self.tty {
             let way_out = match prompt.kind {
@@ -307,7 +311,11 @@ impl Approver for Ui {
         for d in &prompt.details {
             text.push_str(&format!("    {d}\n"));
         }
-        eprint!("{text}{} [y/N] ", prompt.question);
+        {
+            let mut err = self.err.borrow_mut();
+            let _ = write!(err, "{text}{} [y/N] ", prompt.question);
+            let _ = err.flush();
+        }
         let answer = tokio::task::spawn_blocking(|| {
             let mut line = String::new();
             std::io::stdin().read_line(&mut line).map(|_| line)
@@ -346,7 +354,7 @@ fn watch_ctrl_c() -> tokio::sync::watch::Receiver<u32> {
     rx
 }
 
-fn print_summary(report: &Report, verb: &str) {
+fn print_summary(ui: &Ui<'_>, report: &Report, verb: &str) {
     for s in &report.stacks {
         let what = match &s.outcome {
             StackOutcome::Created => "created".to_string(),
@@ -361,29 +369,38 @@ fn print_summary(report: &Report, verb: &str) {
                 status.as_deref().unwrap_or("(no stack)")
             ),
         };
-        eprintln!("  {}: {what}", s.id);
+        ui.line(format!("  {}: {what}", s.id));
     }
     for e in report.errors() {
-        eprintln!("error: {e}");
+        ui.line(format!("error: {e}"));
     }
     if report.interrupted {
-        eprintln!("{verb} interrupted; the state of each stack is listed above");
+        ui.line(format!(
+            "{verb} interrupted; the state of each stack is listed above"
+        ));
     }
 }
 
-fn exit_for(report: &Report) -> ExitCode {
+fn exit_for(report: &Report) -> u8 {
     if report.interrupted {
-        ExitCode::from(130)
+        130
     } else if report.success() {
-        ExitCode::SUCCESS
+        0
     } else {
-        ExitCode::from(1)
+        1
     }
 }
 
-fn fail(e: impl std::fmt::Display) -> ExitCode {
-    eprintln!("error: {e}");
-    ExitCode::from(1)
+impl Ui<'_> {
+    fn fail(&self, e: impl std::fmt::Display) -> u8 {
+        self.line(format!("error: {e}"));
+        1
+    }
+}
+
+fn fail_to(err: &mut dyn Write, e: impl std::fmt::Display) -> u8 {
+    let _ = writeln!(err, "error: {e}");
+    1
 }
 
 fn write_outputs(path: &PathBuf, report: &Report) -> Result<(), DeployError> {
@@ -393,12 +410,20 @@ fn write_outputs(path: &PathBuf, report: &Report) -> Result<(), DeployError> {
     })
 }
 
+const SECOND_INTERRUPT: &str =
+    "second interrupt: exiting without waiting; check the stacks in CloudFormation";
+
 /// `meshsynth deploy`.
-pub(super) fn deploy(args: DeployArgs, build: &impl AppBuilder) -> Result<ExitCode, Error> {
-    let dir = assembly_dir(build, &args.assembly, &args.stacks, &args.context)?;
+pub(super) fn deploy(
+    args: DeployArgs,
+    build: &impl AppBuilder,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<u8, Error> {
+    let dir = assembly_dir(build, &args.assembly, &args.stacks, &args.context, err)?;
     let asm = match LoadedAssembly::load(&dir) {
         Ok(a) => a,
-        Err(e) => return Ok(fail(e)),
+        Err(e) => return Ok(fail_to(err, e)),
     };
     let opts = DeployOptions {
         require_approval: match args.require_approval {
@@ -412,38 +437,38 @@ pub(super) fn deploy(args: DeployArgs, build: &impl AppBuilder) -> Result<ExitCo
         force: args.force,
         ..Default::default()
     };
+    let ui = Ui::new(err);
     let run = async {
         let ctrl_c = watch_ctrl_c();
         let cloud = AwsCloud::connect(&args.connect.options()).await;
         let region = cloud.default_region();
         let plan = match Plan::for_deploy(&asm, &args.stacks, region.as_deref()) {
             Ok(p) => p,
-            Err(e) => return fail(e),
+            Err(e) => return ui.fail(e),
         };
         for n in &plan.notes {
-            eprintln!("note: {n}");
+            ui.line(format!("note: {n}"));
         }
-        let ui = Ui::new();
         let engine = Engine::new(&cloud, &cloud, &ui, &ui, &TypeHeuristic, opts);
         let report = tokio::select! {
             r = engine.deploy(&plan, interrupts(&ctrl_c, 1)) => r,
             () = interrupts(&ctrl_c, 2) => {
-                eprintln!("second interrupt: exiting without waiting; check the stacks in CloudFormation");
-                return ExitCode::from(130);
+                ui.line(SECOND_INTERRUPT);
+                return 130;
             }
         };
-        print_summary(&report, "deploy");
+        print_summary(&ui, &report, "deploy");
         let mut code = exit_for(&report);
         let outputs = report.outputs();
         for (stack, outs) in &outputs {
             for (k, v) in outs {
-                println!("{stack}.{k} = {v}");
+                let _ = writeln!(out, "{stack}.{k} = {v}");
             }
         }
         if let Some(path) = &args.outputs_file {
             match write_outputs(path, &report) {
-                Ok(()) => eprintln!("outputs written to {}", path.display()),
-                Err(e) => code = fail(e),
+                Ok(()) => ui.line(format!("outputs written to {}", path.display())),
+                Err(e) => code = ui.fail(e),
             }
         }
         if report.success() && !asm.manifest.clusters.is_empty() {
@@ -462,27 +487,33 @@ pub(super) fn deploy(args: DeployArgs, build: &impl AppBuilder) -> Result<ExitCo
             match written {
                 Ok(()) => {
                     for c in &asm.manifest.clusters {
-                        eprintln!(
-                            "resolved manifests for cluster {}: {} (kubectl apply -k)",
+                        ui.line(format!(
+                            "resolved manifests of cluster {}: {} (kubectl apply -k)",
                             c.name,
                             target.join(&c.name).display()
-                        );
+                        ));
                     }
                 }
-                Err(e) => code = fail(e),
+                Err(e) => code = ui.fail(e),
             }
         }
         code
     };
-    Ok(crate::deploy::block_on(run).unwrap_or_else(fail))
+    let code = crate::deploy::block_on(run);
+    Ok(code.unwrap_or_else(|e| ui.fail(e)))
 }
 
 /// `meshsynth destroy`.
-pub(super) fn destroy(args: DestroyArgs, build: &impl AppBuilder) -> Result<ExitCode, Error> {
-    let dir = assembly_dir(build, &args.assembly, &[], &args.context)?;
+pub(super) fn destroy(
+    args: DestroyArgs,
+    build: &impl AppBuilder,
+    _out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<u8, Error> {
+    let dir = assembly_dir(build, &args.assembly, &[], &args.context, err)?;
     let asm = match LoadedAssembly::load(&dir) {
         Ok(a) => a,
-        Err(e) => return Ok(fail(e)),
+        Err(e) => return Ok(fail_to(err, e)),
     };
     let opts = DeployOptions {
         concurrency: args.concurrency as usize,
@@ -490,18 +521,18 @@ pub(super) fn destroy(args: DestroyArgs, build: &impl AppBuilder) -> Result<Exit
         force: args.force,
         ..Default::default()
     };
+    let ui = Ui::new(err);
     let run = async {
         let ctrl_c = watch_ctrl_c();
         let cloud = AwsCloud::connect(&args.connect.options()).await;
         let region = cloud.default_region();
         let plan = match Plan::for_destroy(&asm, &args.stacks, region.as_deref()) {
             Ok(p) => p,
-            Err(e) => return fail(e),
+            Err(e) => return ui.fail(e),
         };
         for n in &plan.notes {
-            eprintln!("note: {n}");
+            ui.line(format!("note: {n}"));
         }
-        let ui = Ui::new();
         if !args.force {
             let prompt = Prompt {
                 kind: PromptKind::Destroy,
@@ -510,41 +541,47 @@ pub(super) fn destroy(args: DestroyArgs, build: &impl AppBuilder) -> Result<Exit
             };
             match ui.confirm(&prompt).await {
                 Ok(true) => {}
-                Ok(false) => return fail("not confirmed; nothing was deleted"),
-                Err(e) => return fail(e),
+                Ok(false) => return ui.fail("not confirmed; nothing was deleted"),
+                Err(e) => return ui.fail(e),
             }
         }
         let engine = Engine::new(&cloud, &cloud, &ui, &ui, &TypeHeuristic, opts);
         let report = tokio::select! {
             r = engine.destroy(&plan, interrupts(&ctrl_c, 1)) => r,
             () = interrupts(&ctrl_c, 2) => {
-                eprintln!("second interrupt: exiting without waiting; check the stacks in CloudFormation");
-                return ExitCode::from(130);
+                ui.line(SECOND_INTERRUPT);
+                return 130;
             }
         };
-        print_summary(&report, "destroy");
+        print_summary(&ui, &report, "destroy");
         exit_for(&report)
     };
-    Ok(crate::deploy::block_on(run).unwrap_or_else(fail))
+    let code = crate::deploy::block_on(run);
+    Ok(code.unwrap_or_else(|e| ui.fail(e)))
 }
 
 /// `meshsynth bootstrap`.
-pub(super) fn bootstrap(args: BootstrapArgs) -> Result<ExitCode, Error> {
+pub(super) fn bootstrap(
+    args: BootstrapArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<u8, Error> {
+    let ui = Ui::new(err);
     let run = async {
         let ctrl_c = watch_ctrl_c();
         let cloud = AwsCloud::connect(&args.connect.options()).await;
         let Some(region) = cloud.default_region() else {
-            return fail("no region: pass --region or set AWS_REGION (bootstrap once per region)");
+            return ui
+                .fail("no region: pass --region or set AWS_REGION (bootstrap once per region)");
         };
         let plan = bootstrap::plan(&region);
-        let ui = Ui::new();
         let opts = DeployOptions {
             require_approval: RequireApproval::Never,
             ..Default::default()
         };
         let engine = Engine::new(&cloud, &cloud, &ui, &ui, &TypeHeuristic, opts);
         let report = engine.deploy(&plan, interrupts(&ctrl_c, 1)).await;
-        print_summary(&report, "bootstrap");
+        print_summary(&ui, &report, "bootstrap");
         if !report.success() {
             return exit_for(&report);
         }
@@ -553,16 +590,17 @@ pub(super) fn bootstrap(args: BootstrapArgs) -> Result<ExitCode, Error> {
             .await
         {
             Ok(Some(bucket)) => {
-                eprintln!("template bucket of {region}: {bucket}");
-                println!("{bucket}");
-                ExitCode::SUCCESS
+                ui.line(format!("template bucket of {region}: {bucket}"));
+                let _ = writeln!(out, "{bucket}");
+                0
             }
-            Ok(None) => fail(format!(
+            Ok(None) => ui.fail(format!(
                 "stack {id} has no {} resource",
                 bootstrap::BUCKET_LOGICAL_ID
             )),
-            Err(e) => fail(e),
+            Err(e) => ui.fail(e),
         }
     };
-    Ok(crate::deploy::block_on(run).unwrap_or_else(fail))
+    let code = crate::deploy::block_on(run);
+    Ok(code.unwrap_or_else(|e| ui.fail(e)))
 }

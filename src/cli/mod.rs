@@ -4,6 +4,7 @@
 
 mod deploy;
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -80,25 +81,62 @@ struct ListArgs {
 /// The entry point of `meshsynth` and of a user's own infrastructure binary:
 /// `fn main() -> ExitCode { meshsynth::cli::main(my_platform::build) }`.
 pub fn main(build: impl AppBuilder) -> ExitCode {
-    let cli = Cli::parse();
-    match run(cli, &build) {
+    let mut out = std::io::stdout().lock();
+    let mut err = std::io::stderr().lock();
+    ExitCode::from(run_with_args(
+        std::env::args_os(),
+        &build,
+        &mut out,
+        &mut err,
+    ))
+}
+
+/// Runs the CLI on `args` with explicit output streams; returns the exit code
+/// (0 success, 1 error, 2 usage, 130 deploy interrupted). `main` is this with the process's streams.
+pub fn run_with_args<I, T>(
+    args: I,
+    build: &impl AppBuilder,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            // --help and --version are "errors" to clap but succeed for users.
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let text = e.render().to_string();
+            let _ = if e.use_stderr() {
+                err.write_all(text.as_bytes())
+            } else {
+                out.write_all(text.as_bytes())
+            };
+            return code;
+        }
+    };
+    match run(cli, build, out, err) {
         Ok(code) => code,
         Err(e) => {
-            report_error(&e);
-            ExitCode::from(1)
+            report_error(&e, err);
+            1
         }
     }
 }
 
-fn report_error(e: &Error) {
+fn report_error(e: &Error, err: &mut dyn Write) {
     match e {
         Error::Diagnostics(diags) => {
             for d in diags {
-                eprintln!("{d}");
+                let _ = writeln!(err, "{d}");
             }
-            eprintln!("error: {e}; nothing was written");
+            let _ = writeln!(err, "error: {e}; nothing was written");
         }
-        other => eprintln!("error: {other}"),
+        other => {
+            let _ = writeln!(err, "error: {other}");
+        }
     }
 }
 
@@ -106,20 +144,33 @@ fn build_and_synth(
     build: &impl AppBuilder,
     context: &[String],
     opts: &SynthOptions,
+    err: &mut dyn Write,
 ) -> Result<Synthesis, Error> {
     let ctx = Context::from_pairs(context)?;
     let mut app = App::new(ctx);
-    if let Err(e) = build(&mut app) {
+    let built = build(&mut app);
+    for key in app.context().unused_keys() {
+        let _ = writeln!(
+            err,
+            "warning: context key {key:?} was not used by the app (misspelt?)"
+        );
+    }
+    if let Err(e) = built {
         // Diagnostics reported before the failure are still worth reading.
         for d in app.diagnostics() {
-            eprintln!("{d}");
+            let _ = writeln!(err, "{d}");
         }
         return Err(e);
     }
     synth(app, opts)
 }
 
-fn run(cli: Cli, build: &impl AppBuilder) -> Result<ExitCode, Error> {
+fn run(
+    cli: Cli,
+    build: &impl AppBuilder,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<u8, Error> {
     match cli.command {
         Command::Synth(args) => {
             let started = Instant::now();
@@ -131,12 +182,12 @@ fn run(cli: Cli, build: &impl AppBuilder) -> Result<ExitCode, Error> {
                 strict: args.strict,
                 patterns: args.stacks,
             };
-            let result = build_and_synth(build, &args.context, &opts)?;
+            let result = build_and_synth(build, &args.context, &opts, err)?;
             for note in &result.notes {
-                eprintln!("note: {note}");
+                let _ = writeln!(err, "note: {note}");
             }
             for d in &result.diagnostics {
-                eprintln!("{d}");
+                let _ = writeln!(err, "{d}");
             }
             write_atomically(&args.output, &result.assembly.all_files())?;
             let m = &result.assembly.manifest;
@@ -147,28 +198,32 @@ fn run(cli: Cli, build: &impl AppBuilder) -> Result<ExitCode, Error> {
                 .map(|f| f.objects)
                 .sum();
             let resources: usize = m.stacks.iter().map(|s| s.resource_count).sum();
-            eprintln!(
+            let _ = writeln!(
+                err,
                 "synthesized {} stacks ({resources} resources) and {} clusters ({objects} objects) to {} in {} ms",
                 m.stacks.len(),
                 m.clusters.len(),
                 args.output.display(),
                 started.elapsed().as_millis()
             );
-            println!("{}", args.output.display());
-            Ok(ExitCode::SUCCESS)
+            let _ = writeln!(out, "{}", args.output.display());
+            Ok(0)
         }
         Command::List(args) => {
             let opts = SynthOptions {
                 patterns: args.stacks,
                 ..Default::default()
             };
-            let result = build_and_synth(build, &args.context, &opts)?;
-            print!("{}", list_table(&result));
-            Ok(ExitCode::SUCCESS)
+            let result = build_and_synth(build, &args.context, &opts, err)?;
+            for note in &result.notes {
+                let _ = writeln!(err, "note: {note}");
+            }
+            let _ = out.write_all(list_table(&result).as_bytes());
+            Ok(0)
         }
-        Command::Deploy(args) => deploy::deploy(args, build),
-        Command::Destroy(args) => deploy::destroy(args, build),
-        Command::Bootstrap(args) => deploy::bootstrap(args),
+        Command::Deploy(args) => deploy::deploy(args, build, out, err),
+        Command::Destroy(args) => deploy::destroy(args, build, out, err),
+        Command::Bootstrap(args) => deploy::bootstrap(args, out, err),
     }
 }
 
@@ -220,11 +275,23 @@ fn list_table(s: &Synthesis) -> String {
         out.push('\n');
     }
     if !m.clusters.is_empty() {
+        let w = m
+            .clusters
+            .iter()
+            .map(|c| c.name.len())
+            .max()
+            .unwrap_or(0)
+            .max("CLUSTER".len());
         out.push('\n');
-        out.push_str("CLUSTER  FILES  OBJECTS\n");
+        out.push_str(&format!("{:w$}  OBJECTS  DEFERRED INPUTS\n", "CLUSTER"));
         for c in &m.clusters {
             let objects: usize = c.files.iter().map(|f| f.objects).sum();
-            out.push_str(&format!("{}  {}  {}\n", c.name, c.files.len(), objects));
+            out.push_str(&format!(
+                "{:w$}  {:7}  {}\n",
+                c.name,
+                objects,
+                c.deferred_inputs.len()
+            ));
         }
     }
     out

@@ -39,6 +39,24 @@ pub(crate) struct ChartInfo {
     pub namespace: Option<String>,
     pub labels: BTreeMap<String, String>,
     pub deferred: Vec<Deferred>,
+    pub install_inputs: Vec<InstallInputData>,
+}
+
+/// What an install input file is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InstallKind {
+    /// An `istioctl install -f` IstioOperator file.
+    IstioOperator,
+    /// Values for a Helm chart, e.g. `istio/istiod`.
+    HelmValues { chart: String },
+}
+
+pub(crate) struct InstallInputData {
+    pub name: String,
+    pub kind: InstallKind,
+    pub content: serde_json::Value,
+    /// The construct path that added it.
+    pub path: String,
 }
 
 /// A set of Kubernetes objects for one cluster.
@@ -80,6 +98,7 @@ impl Chart {
             namespace: props.namespace,
             labels: props.labels,
             deferred: Vec::new(),
+            install_inputs: Vec::new(),
         };
         let index = scope.add_kind(id, NodeKind::Chart(Box::new(info)))?;
         Ok(ChartRef {

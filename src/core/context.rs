@@ -1,6 +1,7 @@
 //! Context values (`-c key=value`): typed knobs a stack reads while it builds.
 
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::core::error::Error;
 
@@ -8,6 +9,8 @@ use crate::core::error::Error;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Context {
     values: BTreeMap<String, String>,
+    /// Keys the app asked for, so unused (likely misspelt) keys can be reported.
+    read: RefCell<BTreeSet<String>>,
 }
 
 /// A type a context value can be parsed into; `EXPECTED` names it in errors.
@@ -97,11 +100,13 @@ impl Context {
 
     /// The raw string, if given.
     pub fn raw(&self, key: &str) -> Option<&str> {
+        self.read.borrow_mut().insert(key.to_string());
         self.values.get(key).map(String::as_str)
     }
 
     /// The value parsed as `T`; `Ok(None)` when absent, an error when malformed.
     pub fn get<T: ContextValue>(&self, key: &str) -> Result<Option<T>, Error> {
+        self.read.borrow_mut().insert(key.to_string());
         match self.values.get(key) {
             None => Ok(None),
             Some(raw) => T::parse(raw).map(Some).ok_or_else(|| Error::Context {
@@ -120,6 +125,16 @@ impl Context {
     pub fn keys(&self) -> impl Iterator<Item = &str> {
         self.values.keys().map(String::as_str)
     }
+
+    /// Keys given on the command line that the app never read.
+    pub fn unused_keys(&self) -> Vec<String> {
+        let read = self.read.borrow();
+        self.values
+            .keys()
+            .filter(|k| !read.contains(*k))
+            .cloned()
+            .collect()
+    }
 }
 
 #[cfg(test)]
@@ -135,6 +150,13 @@ mod tests {
             vec!["us-east-1", "eu-west-1"]
         );
         assert_eq!(c.get::<u32>("missing").unwrap(), None);
+    }
+
+    #[test]
+    fn reports_keys_never_read() {
+        let c = Context::from_pairs(["services=3", "servics=4"]).unwrap();
+        let _ = c.get::<u32>("services");
+        assert_eq!(c.unused_keys(), vec!["servics".to_string()]);
     }
 
     #[test]

@@ -14,12 +14,15 @@ pub mod tree;
 pub mod value;
 
 pub use aspects::{Aspect, Tags};
-pub use chart::{Chart, ChartProps};
+pub use chart::{Chart, ChartProps, ChartRef, InstallKind};
 pub use context::{Context, ContextValue};
 pub use diag::{Diagnostic, Severity};
 pub use error::Error;
-pub use object::{K8sObject, ObjectRef};
-pub use resource::{CfnResource, DeletionPolicy, ResourceRef, TagStyle};
-pub use stack::{CfnCondition, CfnOutput, CfnParameter, Env, Stack, StackProps};
-pub use tree::{App, NodeId, Scope};
+pub use object::{K8sObject, ObjectRef, RawObject};
+pub use resource::{CfnOptions, CfnRaw, CfnResource, DeletionPolicy, ResourceRef, TagStyle};
+pub use stack::{
+    CfnCondition, CfnOutput, CfnParameter, Env, OutputProps, ParameterProps, Stack, StackProps,
+    StackRef,
+};
+pub use tree::{App, NodeId, Scope, Validation};
 pub use value::{Arn, CondExpr, Pseudo, Value};

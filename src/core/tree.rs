@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
 use crate::core::aspects::Aspect;
-use crate::core::chart::ChartInfo;
+use crate::core::chart::{ChartInfo, InstallKind};
 use crate::core::context::Context;
 use crate::core::diag::Diagnostic;
 use crate::core::error::Error;
@@ -73,7 +73,18 @@ pub struct App {
     context: Context,
     pub(crate) diagnostics: Vec<Diagnostic>,
     pub(crate) validations: Vec<(u32, Box<dyn Validation>)>,
+    /// Keys of app-wide validations already registered (`add_validation_once`).
+    validation_keys: std::collections::BTreeSet<&'static str>,
     pub(crate) aspects: Vec<(u32, Box<dyn Aspect>)>,
+    pub(crate) suppressions: Vec<Suppression>,
+}
+
+/// A rule turned off for a subtree, with the reason the user gave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Suppression {
+    pub node: u32,
+    pub rule: String,
+    pub reason: String,
 }
 
 impl App {
@@ -95,7 +106,9 @@ impl App {
             context,
             diagnostics: Vec::new(),
             validations: Vec::new(),
+            validation_keys: Default::default(),
             aspects: Vec::new(),
+            suppressions: Vec::new(),
         }
     }
 
@@ -241,6 +254,29 @@ impl App {
                         .map(|r| (&*n.path, r)),
                     _ => None,
                 }
+            })
+            .collect()
+    }
+
+    /// Every install input with the path that added it, its cluster, file
+    /// name stem, kind and content, in tree order (for analyzers).
+    pub fn install_inputs(&self) -> Vec<(&str, &str, &str, &InstallKind, &serde_json::Value)> {
+        self.preorder()
+            .into_iter()
+            .filter_map(|i| match &self.node(i).kind {
+                NodeKind::Chart(info) => Some(info),
+                _ => None,
+            })
+            .flat_map(|info| {
+                info.install_inputs.iter().map(move |d| {
+                    (
+                        d.path.as_str(),
+                        info.cluster.as_str(),
+                        d.name.as_str(),
+                        &d.kind,
+                        &d.content,
+                    )
+                })
             })
             .collect()
     }
@@ -565,6 +601,77 @@ impl<'a> Scope<'a> {
         self.app.validations.push((self.node, Box::new(v)));
     }
 
+    /// Registers an app-wide check once, however many constructs ask for it
+    /// (e.g. analyzers that look at every object): the first call with `key` wins.
+    pub fn add_validation_once(&mut self, key: &'static str, v: impl Validation + 'static) {
+        if self.app.validation_keys.insert(key) {
+            self.app.validations.push((0, Box::new(v)));
+        }
+    }
+
+    /// Turns `rule` (a diagnostic code such as `MS-IAM-001` or a checkov id)
+    /// off for this scope's subtree. The reason is recorded in the Metadata of
+    /// every resource below, so the exception stays visible in review.
+    pub fn suppress(&mut self, rule: &str, reason: &str) -> Result<(), Error> {
+        if rule.trim().is_empty() || reason.trim().is_empty() {
+            return Err(Error::construct(
+                self.path().to_string(),
+                "a suppression needs a rule id and a reason",
+                "call suppress(\"RULE-ID\", \"why this is acceptable here\")",
+            ));
+        }
+        let node = self.node;
+        self.app.suppressions.push(Suppression {
+            node,
+            rule: rule.to_string(),
+            reason: reason.to_string(),
+        });
+        Ok(())
+    }
+
+    /// Adds an install input to the enclosing chart's cluster: a file beside
+    /// the manifests (an IstioOperator, Helm values) that is listed in
+    /// `manifest.json` but kept out of the kustomization.
+    pub fn add_install_input(
+        &mut self,
+        name: &str,
+        kind: InstallKind,
+        content: &impl serde::Serialize,
+    ) -> Result<(), Error> {
+        let path = format!("{}/{name}", self.path());
+        let chart = self.app.node(self.node).chart.ok_or_else(|| {
+            Error::construct(
+                path.clone(),
+                "install inputs belong to a Chart",
+                "create this construct under a Chart",
+            )
+        })?;
+        names::validate_dns1123_label(name).map_err(|e| {
+            Error::construct(
+                path.clone(),
+                format!("install input name: {e}"),
+                "use a name such as \"istio-primary\"",
+            )
+        })?;
+        let content = serde_json::to_value(content).map_err(|e| {
+            Error::construct(
+                path.clone(),
+                format!("cannot serialize install input: {e}"),
+                "report this as a meshsynth bug",
+            )
+        })?;
+        if let NodeKind::Chart(info) = &mut self.app.node_mut(chart).kind {
+            info.install_inputs
+                .push(crate::core::chart::InstallInputData {
+                    name: name.to_string(),
+                    kind,
+                    content,
+                    path,
+                });
+        }
+        Ok(())
+    }
+
     /// Registers an aspect to visit this scope's subtree at synth.
     pub fn add_aspect(&mut self, a: impl Aspect + 'static) {
         self.app.aspects.push((self.node, Box::new(a)));
@@ -596,8 +703,14 @@ impl<'a> Scope<'a> {
             format!(
                 "{what} needs the stack's {part}, but the stack has no {part} in its environment"
             ),
-            format!("set StackProps {{ env: Env::new(ACCOUNT, REGION) }} on the enclosing stack"),
+            "set StackProps { env: Env::new(ACCOUNT, REGION) } on the enclosing stack".to_string(),
         )
+    }
+
+    /// The namespace the enclosing chart gives to namespaced objects, if any.
+    pub fn chart_namespace(&self) -> Option<&str> {
+        let c = self.app.node(self.node).chart?;
+        self.app.chart_info(c).namespace.as_deref()
     }
 
     /// The cluster the enclosing chart targets.
@@ -666,7 +779,11 @@ mod tests {
         let mut app = App::new(Context::new());
         let mut root = app.root();
         root.child("A").unwrap();
-        let err = root.child("A").unwrap_err().to_string();
+        let err = root
+            .child("A")
+            .err()
+            .expect("duplicate rejected")
+            .to_string();
         assert!(err.contains("A: duplicate construct id \"A\""), "{err}");
     }
 
@@ -689,7 +806,11 @@ mod tests {
     fn resources_need_a_stack_and_objects_a_chart() {
         let mut app = App::new(Context::new());
         let ns = k8s_openapi::api::core::v1::Namespace::default();
-        let err = app.root().add_object("ns", ns).unwrap_err().to_string();
+        let err = app
+            .root()
+            .add_object("ns", ns)
+            .expect_err("rejected")
+            .to_string();
         assert!(err.contains("inside a Chart"), "{err}");
         let s = crate::core::Stack::new(&mut app.root(), "s", StackProps::default()).unwrap();
         let mut scope = app.scope(s.node()).unwrap();

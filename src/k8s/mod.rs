@@ -1,3 +1,4 @@
 //! Kubernetes constructs (core kinds from `k8s-openapi`), one folder per family.
 
 pub mod core;
+pub mod workloads;

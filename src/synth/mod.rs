@@ -14,9 +14,10 @@ use indexmap::IndexMap;
 use serde_json::{Map, Value as Json};
 
 use crate::assembly::{
-    Assembly, ClusterArtifact, DeferredInput, Environment, K8sFile, Manifest, OutputSpec,
-    ParameterSpec, StackArtifact, MANIFEST_VERSION,
+    Assembly, ClusterArtifact, DeferredInput, Environment, InstallInput, K8sFile, Manifest,
+    OutputSpec, ParameterSpec, StackArtifact, MANIFEST_VERSION,
 };
+use crate::core::chart::InstallKind;
 use crate::core::diag::{Diagnostic, Severity};
 use crate::core::names;
 use crate::core::tree::{App, NodeKind};
@@ -75,6 +76,7 @@ pub fn synth(mut app: App, opts: &SynthOptions) -> Result<Synthesis, Error> {
     }
 
     let order = app.preorder();
+    let suppressed = apply_suppressions(&app, &mut diags);
     let tables = Rc::new(build_tables(&app, &order, &mut diags));
     check_object_names(&app, &order, &mut diags);
 
@@ -111,7 +113,15 @@ pub fn synth(mut app: App, opts: &SynthOptions) -> Result<Synthesis, Error> {
         problems: Vec::new(),
     };
     let (deferred_entries, resolver) = resolve::with_resolver(resolver, || {
-        emit_stack_elements(&app, &order, &tables, &mut builds, &mut graph, &mut diags);
+        emit_stack_elements(
+            &app,
+            &order,
+            &tables,
+            &suppressed,
+            &mut builds,
+            &mut graph,
+            &mut diags,
+        );
         resolve_deferred(&app, &order, &tables, &mut builds, &mut diags)
     });
     diags.extend(resolver.problems);
@@ -236,6 +246,7 @@ pub fn synth(mut app: App, opts: &SynthOptions) -> Result<Synthesis, Error> {
         &order,
         &selected_charts,
         &deferred_entries,
+        &suppressed,
         &mut files,
     )?;
 
@@ -344,6 +355,7 @@ fn emit_stack_elements(
     app: &App,
     order: &[u32],
     tables: &Tables,
+    suppressed: &Suppressed,
     builds: &mut BTreeMap<u32, StackBuild>,
     graph: &mut StackGraph,
     diags: &mut Vec<Diagnostic>,
@@ -434,7 +446,10 @@ fn emit_stack_elements(
                     .options
                     .condition
                     .and_then(|c| resolve::condition_id(c).ok());
-                let metadata = r.options.metadata.clone();
+                let mut metadata = r.options.metadata.clone();
+                if let Some(list) = suppressed.get(&i) {
+                    suppression_metadata(&mut metadata, list);
+                }
                 build.model.resources.push(ResourceEntry {
                     logical_id: lid(),
                     cfn_type: r.resource.cfn_type().to_string(),
@@ -740,6 +755,7 @@ fn emit_charts(
     order: &[u32],
     selected: &BTreeSet<u32>,
     deferred: &[DeferredEntry],
+    suppressed: &Suppressed,
     files: &mut Vec<(String, Vec<u8>)>,
 ) -> Result<Vec<ClusterArtifact>, Error> {
     let mut clusters: IndexMap<String, ClusterArtifact> = IndexMap::new();
@@ -782,6 +798,9 @@ fn emit_charts(
         }
         if o.is_raw() {
             escapes.entry(chart).or_default().push(n.path.to_string());
+        }
+        if let Some(list) = suppressed.get(&i) {
+            checkov_annotations(&mut json, list);
         }
         docs_by_chart
             .entry(chart)
@@ -838,6 +857,32 @@ fn emit_charts(
         cluster
             .escape_hatches
             .extend(escapes.shift_remove(&chart).unwrap_or_default());
+        for input in &info.install_inputs {
+            let (suffix, kind, helm_chart) = match &input.kind {
+                InstallKind::IstioOperator => ("istiooperator", "istio-operator", None),
+                InstallKind::HelmValues { chart } => ("values", "helm-values", Some(chart.clone())),
+            };
+            let input_file = format!("{dir}/{}.{suffix}.yaml", input.name);
+            if let Some(other) =
+                used_files.insert(input_file.clone(), Arc::from(input.path.as_str()))
+            {
+                return Err(Error::construct(
+                    input.path.clone(),
+                    format!("install input file {input_file} collides with {other}"),
+                    "give the install input another name",
+                ));
+            }
+            let content = k8s_emit::normalize_object(input.content.clone());
+            files.push((
+                input_file.clone(),
+                crate::emit::yaml::to_yaml(&content).into_bytes(),
+            ));
+            cluster.install_inputs.push(InstallInput {
+                file: input_file,
+                kind: kind.into(),
+                chart: helm_chart,
+            });
+        }
         for d in deferred.iter().filter(|d| d.chart == chart) {
             let stack = app.stack_info(d.stack).name.clone();
             match cluster
@@ -867,4 +912,114 @@ fn emit_charts(
         ));
     }
     Ok(clusters.into_values().collect())
+}
+
+/// Suppressions that apply to each node: node → [(rule, reason)].
+type Suppressed = HashMap<u32, Vec<(String, String)>>;
+
+/// Drops diagnostics whose code is suppressed at their node or an ancestor,
+/// and returns, per resource or object, the suppressions to record on it.
+fn apply_suppressions(app: &App, diags: &mut Vec<Diagnostic>) -> Suppressed {
+    let mut out: Suppressed = HashMap::new();
+    if app.suppressions.is_empty() {
+        return out;
+    }
+    let by_path: HashMap<&str, u32> = app
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (&*n.path, i as u32))
+        .collect();
+    let suppressed_at = |node: u32, code: &str| -> bool {
+        let mut cur = Some(node);
+        while let Some(c) = cur {
+            if app
+                .suppressions
+                .iter()
+                .any(|s| s.node == c && s.rule == code)
+            {
+                return true;
+            }
+            cur = app.node(c).parent;
+        }
+        false
+    };
+    diags.retain(|d| {
+        let Some(code) = &d.code else { return true };
+        let Some(&node) = by_path.get(d.path.as_str()) else {
+            return true;
+        };
+        !suppressed_at(node, code)
+    });
+    for s in &app.suppressions {
+        for i in app.subtree(s.node) {
+            if matches!(
+                app.node(i).kind,
+                NodeKind::Resource(_) | NodeKind::Object(_)
+            ) {
+                let list = out.entry(i).or_default();
+                if !list.iter().any(|(r, _)| r == &s.rule) {
+                    list.push((s.rule.clone(), s.reason.clone()));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Records suppressions in resource Metadata: ours, and in the forms checkov
+/// (`checkov.skip`) and cfn-lint (`cfn-lint.config.ignore_checks`) read.
+fn suppression_metadata(metadata: &mut IndexMap<String, Json>, list: &[(String, String)]) {
+    let ours: Vec<Json> = list
+        .iter()
+        .map(|(r, why)| serde_json::json!({"rule": r, "reason": why}))
+        .collect();
+    metadata.insert("meshsynth:suppressions".into(), Json::Array(ours));
+    let checkov: Vec<Json> = list
+        .iter()
+        .filter(|(r, _)| r.starts_with("CKV"))
+        .map(|(r, why)| serde_json::json!({"id": r, "comment": why}))
+        .collect();
+    if !checkov.is_empty() {
+        metadata.insert("checkov".into(), serde_json::json!({ "skip": checkov }));
+    }
+    let cfn_lint: Vec<&String> = list
+        .iter()
+        .map(|(r, _)| r)
+        .filter(|r| {
+            r.len() == 5
+                && r.starts_with(['E', 'W', 'I'])
+                && r[1..].chars().all(|c| c.is_ascii_digit())
+        })
+        .collect();
+    if !cfn_lint.is_empty() {
+        metadata.insert(
+            "cfn-lint".into(),
+            serde_json::json!({"config": {"ignore_checks": cfn_lint}}),
+        );
+    }
+}
+
+/// Records checkov suppressions on a Kubernetes object as the annotations
+/// checkov reads (`checkov.io/skipN: RULE=reason`).
+fn checkov_annotations(obj: &mut Json, list: &[(String, String)]) {
+    let skips: Vec<String> = list
+        .iter()
+        .filter(|(r, _)| r.starts_with("CKV"))
+        .map(|(r, why)| format!("{r}={why}"))
+        .collect();
+    if skips.is_empty() {
+        return;
+    }
+    let Some(meta) = obj.get_mut("metadata").and_then(Json::as_object_mut) else {
+        return;
+    };
+    let ann = meta
+        .entry("annotations")
+        .or_insert_with(|| Json::Object(Map::new()));
+    if let Some(ann) = ann.as_object_mut() {
+        for (n, s) in skips.into_iter().enumerate() {
+            ann.insert(format!("checkov.io/skip{}", n + 1), Json::String(s));
+        }
+    }
 }

@@ -25,6 +25,9 @@ pub struct SubnetGroup {
     pub kind: SubnetKind,
     /// Prefix length of each subnet (e.g. 24 for /24).
     pub cidr_mask: u8,
+    /// Explicit CIDRs, one per AZ, for address plans fixed elsewhere.
+    /// Default: empty, computed from the VPC CIDR.
+    pub cidrs: Vec<String>,
 }
 
 impl SubnetGroup {
@@ -33,6 +36,17 @@ impl SubnetGroup {
             name: name.into(),
             kind,
             cidr_mask,
+            cidrs: Vec::new(),
+        }
+    }
+
+    /// A group with explicit CIDRs, one per AZ.
+    pub fn with_cidrs(name: &str, kind: SubnetKind, cidrs: &[&str]) -> SubnetGroup {
+        SubnetGroup {
+            name: name.into(),
+            kind,
+            cidr_mask: 0,
+            cidrs: cidrs.iter().map(|c| c.to_string()).collect(),
         }
     }
 }
@@ -277,6 +291,10 @@ impl Vpc {
     }
 }
 
+fn overlaps(a: &Ipv4Net, b: &Ipv4Net) -> bool {
+    a.contains(&b.network()) || b.contains(&a.network())
+}
+
 #[derive(Debug, Clone)]
 struct PlannedSubnet {
     group: String,
@@ -285,6 +303,7 @@ struct PlannedSubnet {
     cidr: Ipv4Net,
 }
 
+#[derive(Debug)]
 struct Plan {
     vpc: Ipv4Net,
     azs: u8,
@@ -329,7 +348,10 @@ fn plan_subnets(path: &str, props: &VpcProps) -> Result<Plan, Error> {
             "add SubnetGroup entries",
         ));
     }
+    let azs = props.max_azs;
     let mut names = std::collections::BTreeSet::new();
+    let mut subnets: Vec<PlannedSubnet> = Vec::new();
+    // Explicit CIDRs first, so computed ones are allocated around them.
     for g in &props.subnets {
         if !names.insert(g.name.as_str()) {
             return Err(Error::construct(
@@ -338,65 +360,129 @@ fn plan_subnets(path: &str, props: &VpcProps) -> Result<Plan, Error> {
                 "give each subnet group a unique name",
             ));
         }
-        if g.cidr_mask < vpc.prefix_len() || g.cidr_mask > 28 {
-            return Err(Error::construct(
-                path,
-                format!(
-                    "subnet group {} asks for /{} subnets, outside {vpc} or smaller than /28",
-                    g.name, g.cidr_mask
-                ),
-                format!("use a mask from /{} to /28", vpc.prefix_len()),
-            ));
-        }
-    }
-    let azs = props.max_azs;
-    let start = u32::from(vpc.network());
-    let end = u64::from(u32::from(vpc.broadcast())) + 1;
-    let mut cursor = u64::from(start);
-    let mut subnets = Vec::new();
-    for g in &props.subnets {
-        let size = 1u64 << (32 - g.cidr_mask);
-        for az in 0..azs {
-            let aligned = cursor.div_ceil(size) * size;
-            if aligned + size > end {
-                let needed: u64 = props
-                    .subnets
-                    .iter()
-                    .map(|g| (1u64 << (32 - g.cidr_mask)) * u64::from(azs))
-                    .sum();
+        if g.cidrs.is_empty() {
+            if g.cidr_mask < vpc.prefix_len() || g.cidr_mask > 28 {
                 return Err(Error::construct(
                     path,
                     format!(
-                        "{vpc} cannot hold {azs} AZs of these subnets: they need {needed} addresses, the CIDR has {}",
-                        end - u64::from(start)
+                        "subnet group {} asks for /{} subnets, outside {vpc} or smaller than /28",
+                        g.name, g.cidr_mask
                     ),
-                    "use a larger VPC CIDR, fewer AZs or smaller subnets",
+                    format!("use a mask from /{} to /28", vpc.prefix_len()),
                 ));
             }
-            // Invariant: aligned + size ≤ end ≤ 2^32, and the mask is ≤ 32.
-            let net = Ipv4Net::new(std::net::Ipv4Addr::from(aligned as u32), g.cidr_mask)
-                .expect("valid prefix");
+            continue;
+        }
+        if g.cidrs.len() != usize::from(azs) {
+            return Err(Error::construct(
+                path,
+                format!(
+                    "subnet group {} lists {} CIDRs for {azs} AZs",
+                    g.name,
+                    g.cidrs.len()
+                ),
+                "give exactly one CIDR per AZ",
+            ));
+        }
+        for (az, raw) in g.cidrs.iter().enumerate() {
+            let net: Ipv4Net = raw.parse().map_err(|_| {
+                Error::construct(
+                    path,
+                    format!("subnet group {}: invalid CIDR {raw:?}", g.name),
+                    "write an IPv4 CIDR such as 10.0.1.0/24",
+                )
+            })?;
+            if net.network() != net.addr() {
+                return Err(Error::construct(
+                    path,
+                    format!("subnet group {}: CIDR {raw} has host bits set", g.name),
+                    format!("did you mean {}?", net.trunc()),
+                ));
+            }
+            if !vpc.contains(&net) || net.prefix_len() > 28 {
+                return Err(Error::construct(
+                    path,
+                    format!("subnet group {}: CIDR {net} is out of range of the VPC {vpc} (or smaller than /28)", g.name),
+                    format!("pick a /{}–/28 block inside {vpc}", vpc.prefix_len()),
+                ));
+            }
+            if let Some(other) = subnets.iter().find(|o| overlaps(&o.cidr, &net)) {
+                return Err(Error::construct(
+                    path,
+                    format!(
+                        "subnet group {}: CIDR {net} overlaps {} of group {}",
+                        g.name, other.cidr, other.group
+                    ),
+                    "give every subnet its own address range",
+                ));
+            }
             subnets.push(PlannedSubnet {
                 group: g.name.clone(),
                 kind: g.kind,
-                az_index: az,
+                az_index: az as u8,
                 cidr: net,
             });
-            cursor = aligned + size;
         }
     }
-    // Allocation never overlaps; checked anyway, since explicit plans may be added.
-    for (i, a) in subnets.iter().enumerate() {
-        for b in &subnets[i + 1..] {
-            if a.cidr.contains(&b.cidr.network()) || b.cidr.contains(&a.cidr.network()) {
-                return Err(Error::construct(
-                    path,
-                    format!("subnets {} and {} overlap", a.cidr, b.cidr),
-                    "report this as a meshsynth bug",
-                ));
+    let start = u64::from(u32::from(vpc.network()));
+    let end = u64::from(u32::from(vpc.broadcast())) + 1;
+    let mut cursor = start;
+    for g in props.subnets.iter().filter(|g| g.cidrs.is_empty()) {
+        let size = 1u64 << (32 - g.cidr_mask);
+        for az in 0..azs {
+            let mut candidate = cursor.div_ceil(size) * size;
+            loop {
+                if candidate + size > end {
+                    let needed: u64 = props
+                        .subnets
+                        .iter()
+                        .map(|g| {
+                            if g.cidrs.is_empty() {
+                                (1u64 << (32 - g.cidr_mask)) * u64::from(azs)
+                            } else {
+                                0
+                            }
+                        })
+                        .sum();
+                    return Err(Error::construct(
+                        path,
+                        format!("{vpc} cannot hold {azs} AZs of these subnets: they need {needed} addresses, the CIDR has {}", end - start),
+                        "use a larger VPC CIDR, fewer AZs or smaller subnets",
+                    ));
+                }
+                // Invariant: candidate + size ≤ end ≤ 2^32, and the mask is ≤ 32.
+                let net = Ipv4Net::new(std::net::Ipv4Addr::from(candidate as u32), g.cidr_mask)
+                    .expect("valid prefix");
+                match subnets.iter().find(|o| overlaps(&o.cidr, &net)) {
+                    Some(o) => {
+                        let past = u64::from(u32::from(o.cidr.broadcast())) + 1;
+                        candidate = past.div_ceil(size) * size;
+                    }
+                    None => {
+                        subnets.push(PlannedSubnet {
+                            group: g.name.clone(),
+                            kind: g.kind,
+                            az_index: az,
+                            cidr: net,
+                        });
+                        cursor = candidate + size;
+                        break;
+                    }
+                }
             }
         }
     }
+    // Keep declaration order: group by group, AZ by AZ.
+    subnets.sort_by_key(|p| {
+        (
+            props
+                .subnets
+                .iter()
+                .position(|g| g.name == p.group)
+                .unwrap_or(0),
+            p.az_index,
+        )
+    });
     Ok(Plan { vpc, azs, subnets })
 }
 
@@ -447,6 +533,47 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("/16 to /28"));
+    }
+
+    #[test]
+    fn explicit_cidrs_are_checked_and_avoided() {
+        let mut props = VpcProps {
+            max_azs: 2,
+            ..Default::default()
+        };
+        props.subnets = vec![
+            SubnetGroup::with_cidrs(
+                "Public",
+                SubnetKind::Public,
+                &["10.0.0.0/24", "10.0.1.0/24"],
+            ),
+            SubnetGroup::new("Private", SubnetKind::Private, 24),
+        ];
+        let p = plan_subnets("N/Vpc", &props).unwrap();
+        let cidrs: Vec<String> = p.subnets.iter().map(|s| s.cidr.to_string()).collect();
+        assert_eq!(
+            cidrs,
+            ["10.0.0.0/24", "10.0.1.0/24", "10.0.2.0/24", "10.0.3.0/24"]
+        );
+
+        props.subnets[0] = SubnetGroup::with_cidrs(
+            "Public",
+            SubnetKind::Public,
+            &["10.0.0.0/24", "10.0.0.128/25"],
+        );
+        let err = plan_subnets("N/Vpc", &props).unwrap_err().to_string();
+        assert!(
+            err.starts_with("N/Vpc: ") && err.contains("overlaps 10.0.0.0/24"),
+            "{err}"
+        );
+
+        props.subnets[0] = SubnetGroup::with_cidrs(
+            "Public",
+            SubnetKind::Public,
+            &["10.0.0.0/24", "10.1.0.0/24"],
+        );
+        let err = plan_subnets("N/Vpc", &props).unwrap_err().to_string();
+        assert!(err.contains("out of range"), "{err}");
     }
 
     #[test]

@@ -1,0 +1,279 @@
+//! Workload constructs (construct layer) over `k8s-openapi` core kinds:
+//! Deployment with secure pod defaults, Service with Istio port naming,
+//! ServiceAccount, ConfigMap, PodDisruptionBudget, NetworkPolicy and HPA v2.
+//! Every object is added through `mesh::add_object`, so the offline mesh
+//! analyzers see it.
+
+mod autoscaling;
+mod pod;
+mod service;
+
+pub use autoscaling::{Hpa, HpaMetric, HpaProps, ScalingRules};
+pub use pod::{
+    check_image_pinned, ContainerPort, ContainerProps, PodProps, ProbeProps, Resources,
+    ISTIO_PROXY_UID,
+};
+pub use service::{AppProtocol, ServicePortProps, ServiceProps, ServiceType};
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec, DeploymentStrategy};
+use k8s_openapi::api::core::v1::{ConfigMap, Service, ServiceAccount};
+use k8s_openapi::api::networking::v1::{
+    NetworkPolicy, NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicyPort,
+    NetworkPolicySpec,
+};
+use k8s_openapi::api::policy::v1::{PodDisruptionBudget, PodDisruptionBudgetSpec};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+
+use crate::core::names::validate_dns1123_label;
+use crate::core::{Error, ObjectRef, Scope};
+use crate::mesh::add_object;
+
+/// Validates a Kubernetes object name given by the user (a DNS-1123 label).
+pub fn check_name(scope: &Scope<'_>, id: &str, what: &str, name: &str) -> Result<(), Error> {
+    validate_dns1123_label(name).map_err(|e| {
+        Error::construct(
+            format!("{}/{id}", scope.path()),
+            format!("{what}: {e}"),
+            "use lower-case letters, digits and '-', e.g. \"order-service\"",
+        )
+    })
+}
+
+/// Checks a port number is in 1..=65535.
+pub fn check_port(path: &str, what: &str, port: u32) -> Result<i32, Error> {
+    if (1..=65535).contains(&port) {
+        Ok(port as i32)
+    } else {
+        Err(Error::construct(
+            path,
+            format!("{what}: port {port} is out of range"),
+            "use a port between 1 and 65535",
+        ))
+    }
+}
+
+fn meta(name: &str, labels: &BTreeMap<String, String>) -> ObjectMeta {
+    ObjectMeta {
+        name: Some(name.to_string()),
+        labels: (!labels.is_empty()).then(|| labels.clone()),
+        ..Default::default()
+    }
+}
+
+/// Props of an `AppDeployment`.
+#[derive(Debug, Clone, Default)]
+pub struct DeploymentProps {
+    /// `metadata.name`; a DNS-1123 label.
+    pub name: String,
+    /// Replicas. Default: unset (Kubernetes' 1; leave unset when an autoscaler owns the count).
+    pub replicas: Option<i32>,
+    /// The pod template.
+    pub pod: PodProps,
+    /// Labels of the Deployment object itself. Default: the pod's selector labels.
+    pub labels: BTreeMap<String, String>,
+}
+
+/// A Deployment whose pods carry the secure defaults of `PodProps`.
+pub struct AppDeployment;
+
+impl AppDeployment {
+    /// Adds the Deployment.
+    pub fn new(
+        scope: &mut Scope<'_>,
+        id: &str,
+        props: DeploymentProps,
+    ) -> Result<ObjectRef<Deployment>, Error> {
+        check_name(scope, id, "deployment name", &props.name)?;
+        let path = format!("{}/{id}", scope.path());
+        let template = props.pod.template(&path)?;
+        let labels = if props.labels.is_empty() {
+            props.pod.selector.clone()
+        } else {
+            props.labels.clone()
+        };
+        let d = Deployment {
+            metadata: meta(&props.name, &labels),
+            spec: Some(DeploymentSpec {
+                replicas: props.replicas,
+                selector: LabelSelector {
+                    match_labels: Some(props.pod.selector.clone()),
+                    ..Default::default()
+                },
+                strategy: Some(DeploymentStrategy {
+                    type_: Some("RollingUpdate".into()),
+                    ..Default::default()
+                }),
+                template,
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        add_object(scope, id, d)
+    }
+}
+
+/// A Service whose port names follow Istio's protocol naming.
+pub struct AppService;
+
+impl AppService {
+    /// Adds the Service.
+    pub fn new(
+        scope: &mut Scope<'_>,
+        id: &str,
+        props: ServiceProps,
+    ) -> Result<ObjectRef<Service>, Error> {
+        check_name(scope, id, "service name", &props.name)?;
+        let path = format!("{}/{id}", scope.path());
+        let svc = props.build(&path)?;
+        add_object(scope, id, svc)
+    }
+}
+
+/// A ServiceAccount with the given annotations (e.g. `eks.amazonaws.com/role-arn`),
+/// in `namespace` (default: the chart's).
+pub fn service_account(
+    scope: &mut Scope<'_>,
+    id: &str,
+    name: &str,
+    namespace: Option<&str>,
+    annotations: BTreeMap<String, String>,
+) -> Result<ObjectRef<ServiceAccount>, Error> {
+    check_name(scope, id, "service account name", name)?;
+    let sa = ServiceAccount {
+        metadata: ObjectMeta {
+            name: Some(name.into()),
+            namespace: namespace.map(str::to_string),
+            annotations: (!annotations.is_empty()).then_some(annotations),
+            ..Default::default()
+        },
+        // Pods opt in to a token explicitly through the projected IRSA volume.
+        automount_service_account_token: Some(false),
+        ..Default::default()
+    };
+    add_object(scope, id, sa)
+}
+
+/// A ConfigMap.
+pub fn config_map(
+    scope: &mut Scope<'_>,
+    id: &str,
+    name: &str,
+    data: BTreeMap<String, String>,
+) -> Result<ObjectRef<ConfigMap>, Error> {
+    check_name(scope, id, "config map name", name)?;
+    let cm = ConfigMap {
+        metadata: meta(name, &BTreeMap::new()),
+        data: Some(data),
+        ..Default::default()
+    };
+    add_object(scope, id, cm)
+}
+
+/// How many pods a disruption may leave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Disruption {
+    /// At least this many pods stay available.
+    MinAvailable(i32),
+    /// At most this many pods are down at once.
+    MaxUnavailable(i32),
+}
+
+/// A PodDisruptionBudget over pods with `selector` labels.
+pub fn pod_disruption_budget(
+    scope: &mut Scope<'_>,
+    id: &str,
+    name: &str,
+    selector: &BTreeMap<String, String>,
+    budget: Disruption,
+) -> Result<ObjectRef<PodDisruptionBudget>, Error> {
+    check_name(scope, id, "pod disruption budget name", name)?;
+    let (min_available, max_unavailable) = match budget {
+        Disruption::MinAvailable(n) => (Some(IntOrString::Int(n)), None),
+        Disruption::MaxUnavailable(n) => (None, Some(IntOrString::Int(n))),
+    };
+    let pdb = PodDisruptionBudget {
+        metadata: meta(name, &BTreeMap::new()),
+        spec: Some(PodDisruptionBudgetSpec {
+            min_available,
+            max_unavailable,
+            selector: Some(LabelSelector {
+                match_labels: Some(selector.clone()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    add_object(scope, id, pdb)
+}
+
+/// Who may connect to the selected pods.
+#[derive(Debug, Clone, Default)]
+pub struct NetworkPolicyProps {
+    /// `metadata.name`.
+    pub name: String,
+    /// The pods the policy protects.
+    pub pod_selector: BTreeMap<String, String>,
+    /// Allowed peers as (namespace labels, pod labels); an empty list denies all ingress.
+    pub allow_from: Vec<(BTreeMap<String, String>, BTreeMap<String, String>)>,
+    /// Allowed TCP ports. Default: every port.
+    pub ports: Vec<u32>,
+}
+
+/// A NetworkPolicy restricting ingress to the selected pods.
+pub fn network_policy(
+    scope: &mut Scope<'_>,
+    id: &str,
+    props: NetworkPolicyProps,
+) -> Result<ObjectRef<NetworkPolicy>, Error> {
+    check_name(scope, id, "network policy name", &props.name)?;
+    let path = format!("{}/{id}", scope.path());
+    let selector = |m: &BTreeMap<String, String>| {
+        (!m.is_empty()).then(|| LabelSelector {
+            match_labels: Some(m.clone()),
+            ..Default::default()
+        })
+    };
+    let from: Vec<NetworkPolicyPeer> = props
+        .allow_from
+        .iter()
+        .map(|(ns, pods)| NetworkPolicyPeer {
+            namespace_selector: selector(ns),
+            pod_selector: selector(pods),
+            ..Default::default()
+        })
+        .collect();
+    let ports = props
+        .ports
+        .iter()
+        .map(|p| {
+            Ok(NetworkPolicyPort {
+                port: Some(IntOrString::Int(check_port(&path, "network policy", *p)?)),
+                protocol: Some("TCP".into()),
+                ..Default::default()
+            })
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+    let ingress = (!from.is_empty()).then(|| {
+        vec![NetworkPolicyIngressRule {
+            from: Some(from),
+            ports: (!ports.is_empty()).then_some(ports),
+        }]
+    });
+    let np = NetworkPolicy {
+        metadata: meta(&props.name, &BTreeMap::new()),
+        spec: Some(NetworkPolicySpec {
+            pod_selector: Some(LabelSelector {
+                match_labels: Some(props.pod_selector.clone()),
+                ..Default::default()
+            }),
+            policy_types: Some(vec!["Ingress".into()]),
+            ingress,
+            ..Default::default()
+        }),
+    };
+    add_object(scope, id, np)
+}

@@ -1,0 +1,391 @@
+//! Pod templates with secure defaults: non-root (never UID 1337, the Istio
+//! proxy's), read-only root filesystem, no privilege escalation, all
+//! capabilities dropped, seccomp RuntimeDefault, requests and limits,
+//! liveness and readiness probes, and pinned image tags.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::{
+    Capabilities, Container, ContainerPort as K8sContainerPort, EnvVar, ExecAction, HTTPGetAction,
+    PodSecurityContext, PodSpec, PodTemplateSpec, Probe, ResourceRequirements, SeccompProfile,
+    SecurityContext, TCPSocketAction, Volume, VolumeMount,
+};
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+
+use crate::core::names::validate_dns1123_label;
+use crate::core::Error;
+
+use super::check_port;
+
+/// The UID of Istio's sidecar proxy; an application running as it bypasses
+/// the proxy's traffic capture (IST0144).
+pub const ISTIO_PROXY_UID: i64 = 1337;
+
+/// The UID application containers run as unless told otherwise.
+pub const DEFAULT_UID: i64 = 10001;
+
+/// Tags that move: an image with one of them is not reproducible.
+const FLOATING_TAGS: &[&str] = &["latest", "stable", "main", "master", "edge", "nightly"];
+
+/// Checks an image reference is pinned: a digest, or a tag that is not a
+/// floating one such as `latest` or `stable`.
+pub fn check_image_pinned(image: &str) -> Result<(), String> {
+    if image.contains("@sha256:") {
+        return Ok(());
+    }
+    // The tag is after the last ':' that follows the last '/', so a registry
+    // port (`host:5000/img`) is not mistaken for one.
+    let last = image.rsplit('/').next().unwrap_or(image);
+    match last.split_once(':') {
+        None => Err(format!(
+            "image {image:?} has no tag, so it floats to :latest; pin a version tag or a digest"
+        )),
+        Some((_, tag)) if tag.is_empty() || FLOATING_TAGS.contains(&tag) => Err(format!(
+            "image {image:?} uses the floating tag {tag:?}; pin a version tag or a digest"
+        )),
+        Some(_) => Ok(()),
+    }
+}
+
+/// A named container port.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContainerPort {
+    /// Port name (≤ 15 chars), e.g. `http`.
+    pub name: String,
+    pub port: u32,
+}
+
+/// A probe.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProbeProps {
+    /// HTTP GET on a path and port.
+    Http { path: String, port: u32 },
+    /// TCP connect.
+    Tcp { port: u32 },
+    /// A command in the container.
+    Exec { command: Vec<String> },
+}
+
+/// CPU and memory requests and limits (Kubernetes quantities).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resources {
+    pub cpu_request: String,
+    pub memory_request: String,
+    pub cpu_limit: String,
+    pub memory_limit: String,
+}
+
+impl Default for Resources {
+    fn default() -> Self {
+        Resources {
+            cpu_request: "100m".into(),
+            memory_request: "128Mi".into(),
+            cpu_limit: "500m".into(),
+            memory_limit: "512Mi".into(),
+        }
+    }
+}
+
+/// One container.
+#[derive(Debug, Clone, Default)]
+pub struct ContainerProps {
+    /// Container name; a DNS-1123 label.
+    pub name: String,
+    /// Image reference; must be pinned (no `latest`).
+    pub image: String,
+    pub ports: Vec<ContainerPort>,
+    /// Environment variables, in order.
+    pub env: Vec<(String, String)>,
+    pub command: Option<Vec<String>>,
+    pub args: Option<Vec<String>>,
+    /// Default: `Resources::default()`.
+    pub resources: Option<Resources>,
+    /// Default: TCP on the first port (an error if there is none).
+    pub liveness: Option<ProbeProps>,
+    /// Default: the liveness probe.
+    pub readiness: Option<ProbeProps>,
+    /// UID. Default: 10001. 1337 is refused.
+    pub run_as_user: Option<i64>,
+    /// Run as root; only for agents that must read host files. Default: false.
+    pub allow_root: bool,
+    /// Volume mounts as (volume name, mount path, read only).
+    pub mounts: Vec<(String, String, bool)>,
+}
+
+/// A pod template.
+#[derive(Debug, Clone, Default)]
+pub struct PodProps {
+    /// Labels that select the pods (Deployment selector, Service selector).
+    pub selector: BTreeMap<String, String>,
+    /// Extra pod labels (e.g. `version: v1`).
+    pub labels: BTreeMap<String, String>,
+    pub annotations: BTreeMap<String, String>,
+    pub service_account: Option<String>,
+    pub containers: Vec<ContainerProps>,
+    /// Volumes. Default: none; an `emptyDir` `tmp` is added for `/tmp`.
+    pub volumes: Vec<Volume>,
+}
+
+fn probe(path: &str, p: &ProbeProps) -> Result<Probe, Error> {
+    let mut out = Probe {
+        period_seconds: Some(10),
+        timeout_seconds: Some(2),
+        failure_threshold: Some(3),
+        ..Default::default()
+    };
+    match p {
+        ProbeProps::Http { path: p, port } => {
+            out.http_get = Some(HTTPGetAction {
+                path: Some(p.clone()),
+                port: IntOrString::Int(check_port(path, "probe", *port)?),
+                ..Default::default()
+            })
+        }
+        ProbeProps::Tcp { port } => {
+            out.tcp_socket = Some(TCPSocketAction {
+                port: IntOrString::Int(check_port(path, "probe", *port)?),
+                ..Default::default()
+            })
+        }
+        ProbeProps::Exec { command } => {
+            out.exec = Some(ExecAction {
+                command: Some(command.clone()),
+            })
+        }
+    }
+    Ok(out)
+}
+
+impl ContainerProps {
+    /// The container with its secure defaults, or why it cannot have them.
+    pub fn build(&self, path: &str) -> Result<Container, Error> {
+        let err = |m: String, hint: &str| Error::construct(path, m, hint);
+        validate_dns1123_label(&self.name)
+            .map_err(|e| err(format!("container name: {e}"), "use a name such as \"app\""))?;
+        check_image_pinned(&self.image).map_err(|m| {
+            err(
+                format!("container {}: {m}", self.name),
+                "e.g. \"nginx:1.27.2\" or \"repo/app@sha256:…\"",
+            )
+        })?;
+        let uid = self.run_as_user.unwrap_or(DEFAULT_UID);
+        if uid == ISTIO_PROXY_UID {
+            return Err(err(
+                format!(
+                    "container {}: UID 1337 is the Istio proxy's; traffic from it bypasses the sidecar (IST0144)",
+                    self.name
+                ),
+                "run the application as another non-root UID, e.g. 10001",
+            ));
+        }
+        if uid == 0 && !self.allow_root {
+            return Err(err(
+                format!("container {}: UID 0 is root", self.name),
+                "use a non-root UID, or set allow_root for a host agent",
+            ));
+        }
+        let mut ports = Vec::new();
+        let mut seen = std::collections::BTreeSet::new();
+        for p in &self.ports {
+            if !seen.insert(&p.name) {
+                return Err(err(
+                    format!(
+                        "container {}: port name {:?} is used twice",
+                        self.name, p.name
+                    ),
+                    "give each container port a distinct name",
+                ));
+            }
+            if p.name.is_empty() || p.name.len() > 15 {
+                return Err(err(
+                    format!(
+                        "container port name {:?} must be 1 to 15 characters",
+                        p.name
+                    ),
+                    "use a short name such as \"http\"",
+                ));
+            }
+            ports.push(K8sContainerPort {
+                name: Some(p.name.clone()),
+                container_port: check_port(path, "container port", p.port)?,
+                protocol: Some("TCP".into()),
+                ..Default::default()
+            });
+        }
+        let liveness = match (&self.liveness, self.ports.first()) {
+            (Some(p), _) => p.clone(),
+            (None, Some(first)) => ProbeProps::Tcp { port: first.port },
+            (None, None) => {
+                return Err(err(
+                    format!(
+                        "container {} has no port, so it needs an explicit liveness probe",
+                        self.name
+                    ),
+                    "set liveness (e.g. ProbeProps::Exec)",
+                ))
+            }
+        };
+        let readiness = self.readiness.clone().unwrap_or_else(|| liveness.clone());
+        let r = self.resources.clone().unwrap_or_default();
+        let q = |s: &str| Quantity(s.to_string());
+        let mut mounts: Vec<VolumeMount> = self
+            .mounts
+            .iter()
+            .map(|(name, mount_path, ro)| VolumeMount {
+                name: name.clone(),
+                mount_path: mount_path.clone(),
+                read_only: Some(*ro),
+                ..Default::default()
+            })
+            .collect();
+        // A read-only root filesystem still needs a writable /tmp.
+        if !self.mounts.iter().any(|(_, p, _)| p == "/tmp") {
+            mounts.push(VolumeMount {
+                name: "tmp".into(),
+                mount_path: "/tmp".into(),
+                ..Default::default()
+            });
+        }
+        Ok(Container {
+            name: self.name.clone(),
+            image: Some(self.image.clone()),
+            image_pull_policy: Some("IfNotPresent".into()),
+            command: self.command.clone(),
+            args: self.args.clone(),
+            ports: (!ports.is_empty()).then_some(ports),
+            env: (!self.env.is_empty()).then(|| {
+                self.env
+                    .iter()
+                    .map(|(k, v)| EnvVar {
+                        name: k.clone(),
+                        value: Some(v.clone()),
+                        ..Default::default()
+                    })
+                    .collect()
+            }),
+            resources: Some(ResourceRequirements {
+                requests: Some(BTreeMap::from([
+                    ("cpu".into(), q(&r.cpu_request)),
+                    ("memory".into(), q(&r.memory_request)),
+                ])),
+                limits: Some(BTreeMap::from([
+                    ("cpu".into(), q(&r.cpu_limit)),
+                    ("memory".into(), q(&r.memory_limit)),
+                ])),
+                ..Default::default()
+            }),
+            liveness_probe: Some(probe(path, &liveness)?),
+            readiness_probe: Some(probe(path, &readiness)?),
+            security_context: Some(SecurityContext {
+                run_as_non_root: Some(uid != 0),
+                run_as_user: Some(uid),
+                read_only_root_filesystem: Some(true),
+                allow_privilege_escalation: Some(false),
+                privileged: Some(false),
+                capabilities: Some(Capabilities {
+                    drop: Some(vec!["ALL".into()]),
+                    ..Default::default()
+                }),
+                seccomp_profile: Some(SeccompProfile {
+                    type_: "RuntimeDefault".into(),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }),
+            volume_mounts: Some(mounts),
+            ..Default::default()
+        })
+    }
+}
+
+impl PodProps {
+    /// The pod template with secure defaults.
+    pub fn template(&self, path: &str) -> Result<PodTemplateSpec, Error> {
+        if self.selector.is_empty() {
+            return Err(Error::construct(
+                path,
+                "a workload needs selector labels",
+                "set selector, e.g. {\"app\": \"order-service\"}",
+            ));
+        }
+        if self.containers.is_empty() {
+            return Err(Error::construct(
+                path,
+                "a pod needs at least one container",
+                "add a ContainerProps",
+            ));
+        }
+        let containers = self
+            .containers
+            .iter()
+            .map(|c| c.build(path))
+            .collect::<Result<Vec<_>, _>>()?;
+        let all_root = self.containers.iter().all(|c| c.allow_root);
+        let mut labels = self.selector.clone();
+        labels.extend(self.labels.clone());
+        let mut volumes = self.volumes.clone();
+        if !volumes.iter().any(|v| v.name == "tmp") {
+            volumes.push(Volume {
+                name: "tmp".into(),
+                empty_dir: Some(Default::default()),
+                ..Default::default()
+            });
+        }
+        Ok(PodTemplateSpec {
+            metadata: Some(ObjectMeta {
+                labels: Some(labels),
+                annotations: (!self.annotations.is_empty()).then(|| self.annotations.clone()),
+                ..Default::default()
+            }),
+            spec: Some(PodSpec {
+                service_account_name: self.service_account.clone(),
+                automount_service_account_token: Some(self.service_account.is_some()),
+                security_context: Some(PodSecurityContext {
+                    run_as_non_root: Some(!all_root),
+                    fs_group: Some(DEFAULT_UID),
+                    seccomp_profile: Some(SeccompProfile {
+                        type_: "RuntimeDefault".into(),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                }),
+                containers,
+                volumes: Some(volumes),
+                ..Default::default()
+            }),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn floating_tags_are_refused() {
+        assert!(check_image_pinned("nginx").is_err());
+        assert!(check_image_pinned("nginx:latest").is_err());
+        assert!(check_image_pinned("amazon/aws-for-fluent-bit:stable").is_err());
+        assert!(check_image_pinned("localhost:5000/app").is_err());
+        assert!(check_image_pinned("nginx:1.27.2").is_ok());
+        assert!(check_image_pinned("r/app@sha256:abc").is_ok());
+    }
+
+    #[test]
+    fn uid_1337_is_refused() {
+        let c = ContainerProps {
+            name: "app".into(),
+            image: "app:1.0.0".into(),
+            ports: vec![ContainerPort {
+                name: "http".into(),
+                port: 8080,
+            }],
+            run_as_user: Some(1337),
+            ..Default::default()
+        };
+        let e = c.build("A/B").unwrap_err().to_string();
+        assert!(e.contains("1337") && e.starts_with("A/B"), "{e}");
+    }
+}

@@ -1,0 +1,541 @@
+//! The object index the analyzers share: every object of the tree sorted by
+//! kind, cluster and namespace once, so each check is a lookup instead of a
+//! scan (synth of thousands of objects stays well under a second).
+
+use std::any::Any;
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, StatefulSet};
+use k8s_openapi::api::core::v1::{Namespace, PodSpec, Secret, Service};
+use serde_json::Value as Json;
+
+use crate::core::{App, InstallKind, K8sObject, RawObject};
+use crate::mesh::istio::install::ISTIO_SYSTEM;
+use crate::mesh::istio::networking::{
+    DestinationRule, Gateway, ServiceEntry, Sidecar, VirtualService, WorkloadEntry,
+};
+use crate::mesh::istio::security::{
+    AuthorizationPolicy, PeerAuthentication, RequestAuthentication,
+};
+use crate::mesh::istio::telemetry::Telemetry;
+use crate::mesh::rollouts::Rollout;
+
+/// (cluster, namespace, label key, label value).
+pub type LabelKey<'a> = (&'a str, String, String, String);
+
+/// One object with where it lives.
+pub struct Item<'a, T> {
+    pub path: &'a str,
+    pub cluster: &'a str,
+    pub ns: String,
+    pub name: String,
+    pub obj: &'a T,
+}
+
+/// A pod template of a workload (or an installed gateway).
+pub struct PodInfo<'a> {
+    /// The construct path of the workload (or install input).
+    pub path: &'a str,
+    pub kind: &'static str,
+    pub name: String,
+    pub cluster: &'a str,
+    pub ns: String,
+    pub labels: BTreeMap<String, String>,
+    pub spec: Option<&'a PodSpec>,
+    /// Service ports (port, targetPort) known for an installed gateway.
+    pub gateway_ports: Vec<(u32, u32)>,
+    /// True for gateways installed by an IstioOperator (no object in the tree).
+    pub installed_gateway: bool,
+}
+
+/// Everything the analyzers look at.
+#[derive(Default)]
+pub struct Index<'a> {
+    pub namespaces: BTreeMap<(&'a str, String), Item<'a, Namespace>>,
+    pub services: Vec<Item<'a, Service>>,
+    /// (cluster, ns) → indices into `services`.
+    pub services_by_ns: BTreeMap<(&'a str, String), Vec<usize>>,
+    /// FQDN → indices into `services`, over every cluster.
+    pub services_by_host: BTreeMap<String, Vec<usize>>,
+    pub pods: Vec<PodInfo<'a>>,
+    /// (cluster, ns) → indices into `pods`.
+    pub pods_by_ns: BTreeMap<(&'a str, String), Vec<usize>>,
+    /// (cluster, ns, label key, label value) → indices into `pods`, so a
+    /// selector is matched against the pods carrying its first label only.
+    pub pods_by_label: BTreeMap<LabelKey<'a>, Vec<usize>>,
+    /// (cluster, ns, key, value) of each Service's first selector label → indices into `services`.
+    pub services_by_label: BTreeMap<LabelKey<'a>, Vec<usize>>,
+    /// (cluster, ns, name) of Secrets and of objects that create one
+    /// (cert-manager Certificates, ExternalSecrets).
+    pub secrets: BTreeMap<(&'a str, String, String), &'a str>,
+    pub gateways: Vec<Item<'a, Gateway>>,
+    /// (cluster, ns, name) → index into `gateways`.
+    pub gateways_by_key: BTreeMap<(&'a str, String, String), usize>,
+    pub virtual_services: Vec<Item<'a, VirtualService>>,
+    pub destination_rules: Vec<Item<'a, DestinationRule>>,
+    /// (cluster, host FQDN) → indices into `destination_rules`.
+    pub drs_by_host: BTreeMap<(&'a str, String), Vec<usize>>,
+    pub service_entries: Vec<Item<'a, ServiceEntry>>,
+    /// Exact ServiceEntry hosts, and wildcard ones (few) to match by suffix.
+    pub se_hosts: std::collections::BTreeSet<String>,
+    pub se_wildcards: Vec<String>,
+    pub workload_entries: Vec<Item<'a, WorkloadEntry>>,
+    pub sidecars: Vec<Item<'a, Sidecar>>,
+    pub peer_authentications: Vec<Item<'a, PeerAuthentication>>,
+    pub authorization_policies: Vec<Item<'a, AuthorizationPolicy>>,
+    pub request_authentications: Vec<Item<'a, RequestAuthentication>>,
+    pub telemetries: Vec<Item<'a, Telemetry>>,
+    /// Every object, for annotation checks: (path, kind, annotations, is pod template).
+    pub annotated: Vec<(&'a str, &'a str, BTreeMap<String, String>, bool)>,
+}
+
+/// The FQDN Istio gives a host written in namespace `ns`.
+pub fn fqdn(host: &str, ns: &str) -> String {
+    if host.contains('*') || host.contains('.') {
+        host.to_string()
+    } else {
+        format!("{host}.{ns}.svc.cluster.local")
+    }
+}
+
+/// Whether `host` matches `pattern` (which may start with `*`).
+pub fn host_matches(pattern: &str, host: &str) -> bool {
+    if pattern == "*" || pattern == host {
+        return true;
+    }
+    if let Some(suffix) = pattern.strip_prefix('*') {
+        return host.ends_with(suffix);
+    }
+    if let Some(suffix) = host.strip_prefix('*') {
+        return pattern.ends_with(suffix);
+    }
+    false
+}
+
+/// Whether `labels` contains every pair of `selector`.
+pub fn selects(selector: &BTreeMap<String, String>, labels: &BTreeMap<String, String>) -> bool {
+    selector.iter().all(|(k, v)| labels.get(k) == Some(v))
+}
+
+fn downcast<T: 'static>(obj: &dyn K8sObject) -> Option<&T> {
+    let any: &dyn Any = obj;
+    any.downcast_ref::<T>()
+}
+
+impl<'a> Index<'a> {
+    /// Builds the index in one pass over the tree.
+    pub fn build(app: &'a App) -> Index<'a> {
+        let mut ix = Index::default();
+        for (path, cluster, obj) in app.all_objects() {
+            let meta = obj.metadata();
+            let ns = meta.namespace.clone().unwrap_or_else(|| "default".into());
+            let name = meta.name.clone().unwrap_or_default();
+            if let Some(a) = &meta.annotations {
+                ix.annotated.push((path, obj.kind(), a.clone(), false));
+            }
+            macro_rules! item {
+                ($o:expr) => {
+                    Item {
+                        path,
+                        cluster,
+                        ns: ns.clone(),
+                        name: name.clone(),
+                        obj: $o,
+                    }
+                };
+            }
+            if let Some(o) = downcast::<Namespace>(obj) {
+                ix.namespaces.insert((cluster, name.clone()), item!(o));
+            } else if let Some(o) = downcast::<Service>(obj) {
+                let i = ix.services.len();
+                if let Some((k, v)) = o
+                    .spec
+                    .as_ref()
+                    .and_then(|s| s.selector.as_ref())
+                    .and_then(|s| s.iter().next())
+                {
+                    ix.services_by_label
+                        .entry((cluster, ns.clone(), k.clone(), v.clone()))
+                        .or_default()
+                        .push(i);
+                }
+                ix.services_by_ns
+                    .entry((cluster, ns.clone()))
+                    .or_default()
+                    .push(i);
+                ix.services_by_host
+                    .entry(fqdn(&name, &ns))
+                    .or_default()
+                    .push(i);
+                ix.services.push(item!(o));
+            } else if let Some(o) = downcast::<Deployment>(obj) {
+                if let Some(t) = o.spec.as_ref().map(|s| &s.template) {
+                    ix.add_pod(
+                        path,
+                        "Deployment",
+                        &name,
+                        cluster,
+                        &ns,
+                        t.metadata.as_ref(),
+                        t.spec.as_ref(),
+                    );
+                }
+            } else if let Some(o) = downcast::<StatefulSet>(obj) {
+                if let Some(t) = o.spec.as_ref().map(|s| &s.template) {
+                    ix.add_pod(
+                        path,
+                        "StatefulSet",
+                        &name,
+                        cluster,
+                        &ns,
+                        t.metadata.as_ref(),
+                        t.spec.as_ref(),
+                    );
+                }
+            } else if let Some(o) = downcast::<DaemonSet>(obj) {
+                if let Some(t) = o.spec.as_ref().map(|s| &s.template) {
+                    ix.add_pod(
+                        path,
+                        "DaemonSet",
+                        &name,
+                        cluster,
+                        &ns,
+                        t.metadata.as_ref(),
+                        t.spec.as_ref(),
+                    );
+                }
+            } else if let Some(o) = downcast::<Rollout>(obj) {
+                let t = &o.spec.template;
+                ix.add_pod(
+                    path,
+                    "Rollout",
+                    &name,
+                    cluster,
+                    &ns,
+                    t.metadata.as_ref(),
+                    t.spec.as_ref(),
+                );
+            } else if downcast::<Secret>(obj).is_some() {
+                ix.secrets.insert((cluster, ns.clone(), name.clone()), path);
+            } else if let Some(o) = downcast::<RawObject>(obj) {
+                // Objects that create a Secret: cert-manager, External Secrets.
+                let target = match o.kind.as_str() {
+                    "Certificate" => o.body.get("spec").and_then(|s| s.get("secretName")),
+                    "ExternalSecret" => o
+                        .body
+                        .get("spec")
+                        .and_then(|s| s.get("target"))
+                        .and_then(|t| t.get("name")),
+                    _ => None,
+                };
+                if let Some(t) = target.and_then(Json::as_str) {
+                    ix.secrets
+                        .insert((cluster, ns.clone(), t.to_string()), path);
+                }
+            } else if let Some(o) = downcast::<Gateway>(obj) {
+                ix.gateways_by_key
+                    .insert((cluster, ns.clone(), name.clone()), ix.gateways.len());
+                ix.gateways.push(item!(o));
+            } else if let Some(o) = downcast::<VirtualService>(obj) {
+                ix.virtual_services.push(item!(o));
+            } else if let Some(o) = downcast::<DestinationRule>(obj) {
+                ix.drs_by_host
+                    .entry((cluster, fqdn(&o.spec.host, &ns)))
+                    .or_default()
+                    .push(ix.destination_rules.len());
+                ix.destination_rules.push(item!(o));
+            } else if let Some(o) = downcast::<ServiceEntry>(obj) {
+                for h in &o.spec.hosts {
+                    if h.contains('*') {
+                        ix.se_wildcards.push(h.clone());
+                    } else {
+                        ix.se_hosts.insert(h.clone());
+                    }
+                }
+                ix.service_entries.push(item!(o));
+            } else if let Some(o) = downcast::<WorkloadEntry>(obj) {
+                ix.workload_entries.push(item!(o));
+            } else if let Some(o) = downcast::<Sidecar>(obj) {
+                ix.sidecars.push(item!(o));
+            } else if let Some(o) = downcast::<PeerAuthentication>(obj) {
+                ix.peer_authentications.push(item!(o));
+            } else if let Some(o) = downcast::<AuthorizationPolicy>(obj) {
+                ix.authorization_policies.push(item!(o));
+            } else if let Some(o) = downcast::<RequestAuthentication>(obj) {
+                ix.request_authentications.push(item!(o));
+            } else if let Some(o) = downcast::<Telemetry>(obj) {
+                ix.telemetries.push(item!(o));
+            }
+        }
+        for (path, cluster, _name, kind, content) in app.install_inputs() {
+            match kind {
+                InstallKind::IstioOperator => ix.add_installed_gateways(path, cluster, content),
+                InstallKind::HelmValues { chart } if chart == "istio/gateway" => {
+                    ix.add_helm_gateway(path, cluster, content)
+                }
+                InstallKind::HelmValues { .. } => {}
+            }
+        }
+        ix
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn add_pod(
+        &mut self,
+        path: &'a str,
+        kind: &'static str,
+        name: &str,
+        cluster: &'a str,
+        ns: &str,
+        meta: Option<&'a k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta>,
+        spec: Option<&'a PodSpec>,
+    ) {
+        let labels = meta.and_then(|m| m.labels.clone()).unwrap_or_default();
+        let annotations = meta.and_then(|m| m.annotations.clone()).unwrap_or_default();
+        if !annotations.is_empty() {
+            self.annotated
+                .push((path, "Pod", annotations.clone(), true));
+        }
+        self.index_pod(cluster, ns, &labels);
+        self.pods.push(PodInfo {
+            path,
+            kind,
+            name: name.to_string(),
+            cluster,
+            ns: ns.to_string(),
+            labels,
+            spec,
+            gateway_ports: Vec::new(),
+            installed_gateway: false,
+        });
+    }
+
+    /// Gateway workloads an IstioOperator installs (they have no object in the tree).
+    fn add_installed_gateways(&mut self, path: &'a str, cluster: &'a str, op: &Json) {
+        let Some(list) = op
+            .pointer("/spec/components/ingressGateways")
+            .and_then(Json::as_array)
+        else {
+            return;
+        };
+        for g in list {
+            if g.get("enabled").and_then(Json::as_bool) == Some(false) {
+                continue;
+            }
+            let name = g
+                .get("name")
+                .and_then(Json::as_str)
+                .unwrap_or("istio-ingressgateway")
+                .to_string();
+            let ns = g
+                .get("namespace")
+                .and_then(Json::as_str)
+                .unwrap_or(ISTIO_SYSTEM)
+                .to_string();
+            let labels: BTreeMap<String, String> = match g.get("label").and_then(Json::as_object) {
+                Some(m) => m
+                    .iter()
+                    .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string())))
+                    .collect(),
+                None => BTreeMap::from([
+                    ("app".into(), "istio-ingressgateway".into()),
+                    ("istio".into(), "ingressgateway".into()),
+                ]),
+            };
+            let ports: Vec<(u32, u32)> =
+                match g.pointer("/k8s/service/ports").and_then(Json::as_array) {
+                    Some(ps) => ps
+                        .iter()
+                        .filter_map(|p| {
+                            let port = p.get("port")?.as_u64()? as u32;
+                            let target = p
+                                .get("targetPort")
+                                .and_then(Json::as_u64)
+                                .map(|t| t as u32)
+                                .unwrap_or(port);
+                            Some((port, target))
+                        })
+                        .collect(),
+                    // istioctl's default ingress gateway Service.
+                    None => vec![(15021, 15021), (80, 8080), (443, 8443)],
+                };
+            self.index_pod(cluster, &ns, &labels);
+            self.pods.push(PodInfo {
+                path,
+                kind: "IstioOperator gateway",
+                name,
+                cluster,
+                ns,
+                labels,
+                spec: None,
+                gateway_ports: ports,
+                installed_gateway: true,
+            });
+        }
+    }
+
+    /// Records where the next pod lives and which labels it carries.
+    fn index_pod(&mut self, cluster: &'a str, ns: &str, labels: &BTreeMap<String, String>) {
+        let i = self.pods.len();
+        self.pods_by_ns
+            .entry((cluster, ns.to_string()))
+            .or_default()
+            .push(i);
+        for (k, v) in labels {
+            self.pods_by_label
+                .entry((cluster, ns.to_string(), k.clone(), v.clone()))
+                .or_default()
+                .push(i);
+        }
+    }
+
+    /// A gateway installed with the `istio/gateway` Helm chart: the chart
+    /// labels its pods `app: <name>` and `istio: <name without "istio-">`,
+    /// plus the `labels` value.
+    fn add_helm_gateway(&mut self, path: &'a str, cluster: &'a str, values: &Json) {
+        let name = values
+            .get("name")
+            .and_then(Json::as_str)
+            .unwrap_or("istio-ingressgateway")
+            .to_string();
+        let mut labels = BTreeMap::from([
+            ("app".to_string(), name.clone()),
+            (
+                "istio".to_string(),
+                name.strip_prefix("istio-").unwrap_or(&name).to_string(),
+            ),
+        ]);
+        if let Some(m) = values.get("labels").and_then(Json::as_object) {
+            for (k, v) in m {
+                if let Some(v) = v.as_str() {
+                    labels.insert(k.clone(), v.to_string());
+                }
+            }
+        }
+        let ports: Vec<(u32, u32)> = match values.pointer("/service/ports").and_then(Json::as_array)
+        {
+            Some(ps) => ps
+                .iter()
+                .filter_map(|p| {
+                    let port = p.get("port")?.as_u64()? as u32;
+                    let target = p
+                        .get("targetPort")
+                        .and_then(Json::as_u64)
+                        .map(|t| t as u32)
+                        .unwrap_or(port);
+                    Some((port, target))
+                })
+                .collect(),
+            // The chart's default Service.
+            None => vec![(15021, 15021), (80, 80), (443, 443)],
+        };
+        // The release namespace is not in the values; istio-system is the usual one.
+        let ns = ISTIO_SYSTEM.to_string();
+        self.index_pod(cluster, &ns, &labels);
+        self.pods.push(PodInfo {
+            path,
+            kind: "istio/gateway release",
+            name,
+            cluster,
+            ns,
+            labels,
+            spec: None,
+            gateway_ports: ports,
+            installed_gateway: true,
+        });
+    }
+
+    /// Pods in (cluster, ns) whose labels contain `selector` (all of them
+    /// for an empty selector).
+    pub fn pods_selected(
+        &self,
+        cluster: &str,
+        ns: &str,
+        selector: &BTreeMap<String, String>,
+    ) -> Vec<&PodInfo<'a>> {
+        // Candidates: the pods carrying the selector's first label.
+        let candidates = match selector.iter().next() {
+            Some((k, v)) => {
+                self.pods_by_label
+                    .get(&(cluster, ns.to_string(), k.clone(), v.clone()))
+            }
+            None => self.pods_by_ns.get(&(cluster, ns.to_string())),
+        };
+        candidates
+            .map(|v| {
+                v.iter()
+                    .map(|&i| &self.pods[i])
+                    .filter(|p| selects(selector, &p.labels))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Services in the pod's namespace that select it.
+    pub fn services_of(&self, pod: &PodInfo<'_>) -> Vec<&Item<'a, Service>> {
+        let mut out: Vec<usize> = Vec::new();
+        for (k, v) in &pod.labels {
+            let key = (pod.cluster, pod.ns.clone(), k.clone(), v.clone());
+            for &i in self.services_by_label.get(&key).into_iter().flatten() {
+                let selected = self.services[i]
+                    .obj
+                    .spec
+                    .as_ref()
+                    .and_then(|sp| sp.selector.as_ref())
+                    .is_some_and(|sel| selects(sel, &pod.labels));
+                if selected {
+                    out.push(i);
+                }
+            }
+        }
+        // Tree order, each Service once.
+        out.sort_unstable();
+        out.dedup();
+        out.into_iter().map(|i| &self.services[i]).collect()
+    }
+
+    /// Whether a host is known to the mesh: a Service (any cluster) or a ServiceEntry host.
+    pub fn host_known(&self, host: &str) -> bool {
+        self.services_by_host.contains_key(host)
+            || self.se_hosts.contains(host)
+            || self.se_wildcards.iter().any(|w| host_matches(w, host))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_hosts_are_expanded_in_their_namespace() {
+        assert_eq!(fqdn("web", "shop"), "web.shop.svc.cluster.local");
+        assert_eq!(fqdn("api.global", "shop"), "api.global");
+        assert_eq!(fqdn("*.example.com", "shop"), "*.example.com");
+    }
+
+    #[test]
+    fn wildcard_hosts_match_by_suffix() {
+        assert!(host_matches("*", "anything"));
+        assert!(host_matches("*.example.com", "api.example.com"));
+        assert!(!host_matches("*.example.com", "example.org"));
+        assert!(host_matches("api.example.com", "*.example.com"));
+        assert!(!host_matches("a.example.com", "b.example.com"));
+    }
+
+    #[test]
+    fn selectors_are_subsets_of_labels() {
+        let labels = BTreeMap::from([
+            ("app".to_string(), "web".to_string()),
+            ("version".to_string(), "v1".to_string()),
+        ]);
+        assert!(selects(&BTreeMap::new(), &labels));
+        assert!(selects(
+            &BTreeMap::from([("app".to_string(), "web".to_string())]),
+            &labels
+        ));
+        assert!(!selects(
+            &BTreeMap::from([("version".to_string(), "v2".to_string())]),
+            &labels
+        ));
+    }
+}

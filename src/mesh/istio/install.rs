@@ -1,0 +1,359 @@
+//! Installation of the mesh itself, per cluster (construct layer): one
+//! declaration becomes both the `istioctl install -f` IstioOperator file and
+//! the equivalent values for the upstream Helm charts (istio/base, istiod,
+//! gateway). They are install inputs written beside the manifests, not
+//! objects to apply, so they stay out of the kustomization. A multi-network
+//! primary also gets its east-west gateway (15443) and the Gateway object
+//! that exposes its services to the other networks.
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Value as Json};
+
+use crate::core::names::validate_dns1123_label;
+use crate::core::{Error, InstallKind, ObjectRef, Scope};
+use crate::mesh::istio::networking::{
+    Gateway, GatewayPort, GatewaySpec, Server, ServerTls, ServerTlsMode,
+};
+
+/// The Istio system namespace.
+pub const ISTIO_SYSTEM: &str = "istio-system";
+
+/// The role of a cluster's control plane.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum ControlPlane {
+    /// Runs istiod (primary cluster).
+    #[default]
+    Primary,
+    /// Uses the istiod of a primary cluster (`profile: remote`).
+    Remote {
+        /// The address of the primary's istiod (its east-west gateway).
+        remote_pilot_address: Option<String>,
+    },
+}
+
+/// An ingress gateway of the installation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IngressGatewayProps {
+    /// Deployment/Service name. Default: `istio-ingressgateway`.
+    pub name: String,
+    /// Pod labels Gateways select. Default: `istio: ingressgateway`.
+    pub labels: BTreeMap<String, String>,
+    /// Service annotations (e.g. for an AWS NLB). Default: NLB annotations.
+    pub service_annotations: BTreeMap<String, String>,
+    /// Service ports as (name, port, targetPort). Default: 15021, 80→8080, 443→8443.
+    pub ports: Vec<(String, u32, u32)>,
+}
+
+impl Default for IngressGatewayProps {
+    fn default() -> Self {
+        IngressGatewayProps {
+            name: "istio-ingressgateway".into(),
+            labels: BTreeMap::from([
+                ("app".into(), "istio-ingressgateway".into()),
+                ("istio".into(), "ingressgateway".into()),
+            ]),
+            service_annotations: nlb_annotations(),
+            ports: vec![
+                ("status-port".into(), 15021, 15021),
+                ("http2".into(), 80, 8080),
+                ("https".into(), 443, 8443),
+            ],
+        }
+    }
+}
+
+/// Annotations that make the AWS Load Balancer Controller provision an
+/// internet-facing NLB with IP targets for a Service.
+pub fn nlb_annotations() -> BTreeMap<String, String> {
+    BTreeMap::from([
+        (
+            "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type".into(),
+            "ip".into(),
+        ),
+        (
+            "service.beta.kubernetes.io/aws-load-balancer-scheme".into(),
+            "internet-facing".into(),
+        ),
+        (
+            "service.beta.kubernetes.io/aws-load-balancer-type".into(),
+            "external".into(),
+        ),
+    ])
+}
+
+/// Props of an `IstioInstall`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IstioInstallProps {
+    /// Name of the IstioOperator and prefix of the values files; a DNS-1123 label.
+    pub name: String,
+    /// Primary (istiod here) or remote. Default: primary.
+    pub control_plane: ControlPlane,
+    /// The mesh id shared by every cluster of the mesh.
+    pub mesh_id: String,
+    /// This cluster's name in the mesh.
+    pub cluster_name: String,
+    /// This cluster's network.
+    pub network: String,
+    /// The ingress gateway. Default: `istio-ingressgateway` behind an NLB.
+    pub ingress_gateway: Option<IngressGatewayProps>,
+    /// Add the east-west gateway (port 15443) for a multi-network mesh. Default: false.
+    pub east_west_gateway: bool,
+    /// Extra east-west gateway Service ports as (name, port, targetPort),
+    /// e.g. 80 and 443. Default: none (15021, 15443, 15012, 15017 only).
+    pub east_west_extra_ports: Vec<(String, u32, u32)>,
+    /// istiod environment (`values.pilot.env`), e.g.
+    /// `PILOT_ENABLE_WORKLOAD_ENTRY_AUTOREGISTRATION`. Default: none.
+    pub pilot_env: BTreeMap<String, String>,
+    /// Pinned image tag (e.g. `1.28.1`). Default: the istioctl/chart version's own.
+    pub tag: Option<String>,
+    /// Mesh-wide mTLS and outbound policy: REGISTRY_ONLY when true. Default: false.
+    pub registry_only_egress: bool,
+}
+
+impl Default for IstioInstallProps {
+    fn default() -> Self {
+        IstioInstallProps {
+            name: "istio-control-plane".into(),
+            control_plane: ControlPlane::Primary,
+            mesh_id: "mesh1".into(),
+            cluster_name: "cluster1".into(),
+            network: "network1".into(),
+            ingress_gateway: Some(IngressGatewayProps::default()),
+            east_west_gateway: false,
+            east_west_extra_ports: Vec::new(),
+            pilot_env: BTreeMap::new(),
+            tag: None,
+            registry_only_egress: false,
+        }
+    }
+}
+
+/// What an `IstioInstall` produced.
+pub struct IstioInstall {
+    /// The cross-network Gateway, when an east-west gateway was asked for.
+    pub cross_network_gateway: Option<ObjectRef<Gateway>>,
+    /// Labels of the gateway workloads this installation runs.
+    pub gateway_labels: Vec<BTreeMap<String, String>>,
+}
+
+/// Labels of the east-west gateway pods for a network.
+pub fn east_west_labels(network: &str) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        ("app".into(), "istio-eastwestgateway".into()),
+        ("istio".into(), "eastwestgateway".into()),
+        ("topology.istio.io/network".into(), network.into()),
+    ])
+}
+
+fn east_west_ports() -> Vec<(String, u32, u32)> {
+    vec![
+        ("status-port".into(), 15021, 15021),
+        ("tls".into(), 15443, 15443),
+        ("tls-istiod".into(), 15012, 15012),
+        ("tls-webhook".into(), 15017, 15017),
+    ]
+}
+
+fn ports_json(ports: &[(String, u32, u32)]) -> Json {
+    Json::Array(
+        ports
+            .iter()
+            .map(|(name, port, target)| {
+                json!({"name": name, "port": port, "targetPort": target, "protocol": "TCP"})
+            })
+            .collect(),
+    )
+}
+
+impl IstioInstall {
+    /// Adds the install inputs (and the cross-network Gateway) to `scope`'s chart.
+    pub fn new(
+        scope: &mut Scope<'_>,
+        id: &str,
+        props: IstioInstallProps,
+    ) -> Result<IstioInstall, Error> {
+        let path = format!("{}/{id}", scope.path());
+        for (what, v) in [
+            ("name", &props.name),
+            ("mesh_id", &props.mesh_id),
+            ("cluster_name", &props.cluster_name),
+            ("network", &props.network),
+        ] {
+            validate_dns1123_label(v).map_err(|e| {
+                Error::construct(
+                    path.clone(),
+                    format!("{what}: {e}"),
+                    "use a DNS-1123 label such as \"mesh1\"",
+                )
+            })?;
+        }
+        let remote = matches!(props.control_plane, ControlPlane::Remote { .. });
+        let mut global = json!({
+            "meshID": props.mesh_id,
+            "multiCluster": {"clusterName": props.cluster_name},
+            "network": props.network,
+        });
+        if let ControlPlane::Remote {
+            remote_pilot_address: Some(addr),
+        } = &props.control_plane
+        {
+            global["remotePilotAddress"] = addr.clone().into();
+        }
+        let mut ew_ports = east_west_ports();
+        for (name, port, target) in &props.east_west_extra_ports {
+            crate::k8s::workloads::check_port(&path, "east-west gateway port", *port)?;
+            crate::k8s::workloads::check_port(&path, "east-west gateway target port", *target)?;
+            ew_ports.push((name.clone(), *port, *target));
+        }
+        let mut ingress = Vec::new();
+        let mut gateway_labels = Vec::new();
+        if let Some(g) = &props.ingress_gateway {
+            gateway_labels.push(g.labels.clone());
+            ingress.push(json!({
+                "name": g.name,
+                "enabled": true,
+                "label": g.labels,
+                "k8s": {
+                    "serviceAnnotations": g.service_annotations,
+                    "service": {"ports": ports_json(&g.ports)},
+                },
+            }));
+        }
+        if props.east_west_gateway {
+            let labels = east_west_labels(&props.network);
+            gateway_labels.push(labels.clone());
+            ingress.push(json!({
+                "name": "istio-eastwestgateway",
+                "enabled": true,
+                "label": labels,
+                "k8s": {
+                    "env": [
+                        {"name": "ISTIO_META_REQUESTED_NETWORK_VIEW", "value": props.network},
+                    ],
+                    "serviceAnnotations": nlb_annotations(),
+                    "service": {"ports": ports_json(&ew_ports)},
+                },
+            }));
+        }
+        let mut values = json!({"global": global.clone()});
+        if !props.pilot_env.is_empty() {
+            values["pilot"] = json!({"env": props.pilot_env});
+        }
+        let mut spec = json!({
+            "profile": if remote { "remote" } else { "default" },
+            "values": values,
+            "components": {"ingressGateways": ingress},
+        });
+        if props.registry_only_egress {
+            spec["meshConfig"] = json!({"outboundTrafficPolicy": {"mode": "REGISTRY_ONLY"}});
+        }
+        if let Some(tag) = &props.tag {
+            spec["tag"] = tag.clone().into();
+        }
+        let operator = json!({
+            "apiVersion": "install.istio.io/v1alpha1",
+            "kind": "IstioOperator",
+            "metadata": {"name": props.name, "namespace": ISTIO_SYSTEM},
+            "spec": spec,
+        });
+        scope.add_install_input(&props.name, InstallKind::IstioOperator, &operator)?;
+
+        // The same installation as Helm values, chart by chart.
+        let mut base = json!({"defaultRevision": "default"});
+        if remote {
+            base["profile"] = "remote".into();
+        }
+        scope.add_install_input(
+            &format!("{}-base", props.name),
+            InstallKind::HelmValues {
+                chart: "istio/base".into(),
+            },
+            &base,
+        )?;
+        let mut istiod = json!({"global": global});
+        if !props.pilot_env.is_empty() {
+            istiod["pilot"] = json!({"env": props.pilot_env});
+        }
+        if remote {
+            istiod["profile"] = "remote".into();
+        }
+        if let Some(tag) = &props.tag {
+            istiod["global"]["tag"] = tag.clone().into();
+        }
+        if props.registry_only_egress {
+            istiod["meshConfig"] = json!({"outboundTrafficPolicy": {"mode": "REGISTRY_ONLY"}});
+        }
+        scope.add_install_input(
+            &format!("{}-istiod", props.name),
+            InstallKind::HelmValues {
+                chart: "istio/istiod".into(),
+            },
+            &istiod,
+        )?;
+        if let Some(g) = &props.ingress_gateway {
+            scope.add_install_input(
+                &format!("{}-ingress", props.name),
+                InstallKind::HelmValues {
+                    chart: "istio/gateway".into(),
+                },
+                &json!({
+                    "name": g.name,
+                    "labels": g.labels,
+                    "service": {
+                        "annotations": g.service_annotations,
+                        "ports": ports_json(&g.ports),
+                    },
+                }),
+            )?;
+        }
+        let mut cross_network_gateway = None;
+        if props.east_west_gateway {
+            scope.add_install_input(
+                &format!("{}-eastwest", props.name),
+                InstallKind::HelmValues {
+                    chart: "istio/gateway".into(),
+                },
+                &json!({
+                    "name": "istio-eastwestgateway",
+                    "labels": east_west_labels(&props.network),
+                    "networkGateway": props.network,
+                    "env": {"ISTIO_META_REQUESTED_NETWORK_VIEW": props.network},
+                    "service": {
+                        "annotations": nlb_annotations(),
+                        "ports": ports_json(&ew_ports),
+                    },
+                }),
+            )?;
+            // Exposes every service of this network to the others through
+            // 15443 with mTLS passthrough (Istio's cross-network-gateway).
+            let gw = Gateway::named(
+                "cross-network-gateway",
+                GatewaySpec {
+                    selector: BTreeMap::from([("istio".into(), "eastwestgateway".into())]),
+                    servers: vec![Server {
+                        port: GatewayPort {
+                            number: 15443,
+                            name: "tls".into(),
+                            protocol: "TLS".into(),
+                            target_port: None,
+                        },
+                        tls: Some(ServerTls {
+                            mode: Some(ServerTlsMode::AutoPassthrough),
+                            ..Default::default()
+                        }),
+                        hosts: vec!["*.local".into()],
+                        name: None,
+                        bind: None,
+                    }],
+                },
+            )
+            .in_namespace(ISTIO_SYSTEM);
+            cross_network_gateway = Some(gw.add(scope, &format!("{id}CrossNetworkGateway"))?);
+        }
+        Ok(IstioInstall {
+            cross_network_gateway,
+            gateway_labels,
+        })
+    }
+}

@@ -1,0 +1,353 @@
+//! Prometheus operator `monitoring.coreos.com/v1` (model and construct
+//! layers): ServiceMonitor, PrometheusRule, and an SLO builder that turns an
+//! objective ("99.5 % availability over 30 days", "p99 < 500 ms") into
+//! recording rules plus multi-window, multi-burn-rate alerts (the SRE
+//! workbook method, chapter 5).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::core::{Error, ObjectRef, Scope};
+use crate::mesh::crd::crd_kind;
+
+crd_kind!(
+    /// Which Services Prometheus scrapes, and how.
+    ServiceMonitor, ServiceMonitorSpec, group: "monitoring.coreos.com", version: "v1", plural: "servicemonitors"
+);
+
+/// `ServiceMonitor.spec`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceMonitorSpec {
+    pub selector: LabelSelector,
+    pub namespace_selector: Option<NamespaceSelector>,
+    pub endpoints: Vec<Endpoint>,
+}
+
+/// Labels to match.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LabelSelector {
+    pub match_labels: BTreeMap<String, String>,
+}
+
+/// Namespaces to look in.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NamespaceSelector {
+    pub any: Option<bool>,
+    pub match_names: Option<Vec<String>>,
+}
+
+/// A scrape endpoint.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Endpoint {
+    /// The Service port name.
+    pub port: Option<String>,
+    pub path: Option<String>,
+    pub interval: Option<String>,
+    pub scheme: Option<String>,
+}
+
+crd_kind!(
+    /// Recording and alerting rules.
+    PrometheusRule, PrometheusRuleSpec, group: "monitoring.coreos.com", version: "v1", plural: "prometheusrules"
+);
+
+/// `PrometheusRule.spec`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct PrometheusRuleSpec {
+    pub groups: Vec<RuleGroup>,
+}
+
+/// A rule group.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct RuleGroup {
+    pub name: String,
+    pub interval: Option<String>,
+    pub rules: Vec<PromRule>,
+}
+
+/// A recording rule (`record`) or alert (`alert`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct PromRule {
+    pub record: Option<String>,
+    pub alert: Option<String>,
+    pub expr: String,
+    #[serde(rename = "for")]
+    pub for_: Option<String>,
+    pub labels: Option<BTreeMap<String, String>>,
+    pub annotations: Option<BTreeMap<String, String>>,
+}
+
+impl PromRule {
+    /// A recording rule.
+    pub fn record(name: impl Into<String>, expr: impl Into<String>) -> Self {
+        PromRule {
+            record: Some(name.into()),
+            expr: expr.into(),
+            ..Default::default()
+        }
+    }
+}
+
+/// Istio's default request-duration histogram buckets (milliseconds).
+pub const ISTIO_DURATION_BUCKETS_MS: &[u64] = &[
+    1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 600000,
+    1800000, 3600000,
+];
+
+/// What an SLO measures.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Sli {
+    /// Share of requests that are not 5xx.
+    Availability,
+    /// Share of requests faster than `threshold_ms` (an Istio bucket bound).
+    Latency { threshold_ms: u64 },
+}
+
+/// One service-level objective.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SloProps {
+    /// Name used in rule labels (`slo="…"`); a DNS-1123 label.
+    pub name: String,
+    /// The Istio destination service name and namespace.
+    pub service: String,
+    pub namespace: String,
+    pub sli: Sli,
+    /// Target percentage, strictly between 0 and 100 (e.g. 99.5; 99 for p99).
+    pub objective_percent: f64,
+    /// Compliance window in days. Default for the reference apps: 30.
+    pub window_days: u32,
+}
+
+/// Burn-rate alert pairs of the SRE workbook: (long window, short window,
+/// share of the error budget spent in the long window, severity).
+const BURN_WINDOWS: &[(&str, &str, f64, &str)] = &[
+    ("1h", "5m", 0.02, "critical"),
+    ("6h", "30m", 0.05, "critical"),
+    ("1d", "2h", 0.10, "warning"),
+    ("3d", "6h", 0.10, "warning"),
+];
+
+fn window_hours(w: &str) -> f64 {
+    let (n, unit) = w.split_at(w.len() - 1);
+    // Invariant: only the literals of BURN_WINDOWS and RATE_WINDOWS reach here.
+    let n: f64 = n.parse().expect("window literal");
+    match unit {
+        "m" => n / 60.0,
+        "h" => n,
+        _ => n * 24.0,
+    }
+}
+
+const RATE_WINDOWS: &[&str] = &["5m", "30m", "1h", "2h", "6h", "1d", "3d"];
+
+/// Formats a float without trailing zeros, for readable PromQL.
+fn num(v: f64) -> String {
+    let s = format!("{v:.6}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    s.to_string()
+}
+
+impl SloProps {
+    fn check(&self, path: &str) -> Result<(), Error> {
+        if !(self.objective_percent > 0.0 && self.objective_percent < 100.0) {
+            return Err(Error::construct(
+                path,
+                format!(
+                    "SLO {}: objective {} % is outside (0, 100)",
+                    self.name, self.objective_percent
+                ),
+                "an objective is a percentage strictly between 0 and 100, e.g. 99.5",
+            ));
+        }
+        if self.window_days == 0 {
+            return Err(Error::construct(
+                path,
+                format!("SLO {}: the window must be at least one day", self.name),
+                "use e.g. 30 days",
+            ));
+        }
+        if let Sli::Latency { threshold_ms } = self.sli {
+            if !ISTIO_DURATION_BUCKETS_MS.contains(&threshold_ms) {
+                return Err(Error::construct(
+                    path,
+                    format!(
+                        "SLO {}: {threshold_ms} ms is not a bucket bound of istio_request_duration_milliseconds",
+                        self.name
+                    ),
+                    format!("use one of {ISTIO_DURATION_BUCKETS_MS:?}"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn selector(&self) -> String {
+        format!(
+            "reporter=\"destination\",destination_service_name=\"{}\",destination_service_namespace=\"{}\"",
+            self.service, self.namespace
+        )
+    }
+
+    /// The error-ratio expression over one rate window.
+    fn error_ratio(&self, w: &str) -> String {
+        let sel = self.selector();
+        match self.sli {
+            Sli::Availability => format!(
+                "sum(rate(istio_requests_total{{{sel},response_code=~\"5..\"}}[{w}])) / sum(rate(istio_requests_total{{{sel}}}[{w}]))"
+            ),
+            Sli::Latency { threshold_ms } => format!(
+                "1 - (sum(rate(istio_request_duration_milliseconds_bucket{{{sel},le=\"{threshold_ms}\"}}[{w}])) / sum(rate(istio_request_duration_milliseconds_count{{{sel}}}[{w}])))"
+            ),
+        }
+    }
+
+    /// Recording rules and burn-rate alerts for this objective.
+    pub fn rules(&self, path: &str) -> Result<RuleGroup, Error> {
+        self.check(path)?;
+        let labels = BTreeMap::from([("slo".to_string(), self.name.clone())]);
+        let mut rules = Vec::new();
+        for w in RATE_WINDOWS {
+            rules.push(PromRule {
+                record: Some(format!("slo:sli_error:ratio_rate{w}")),
+                expr: self.error_ratio(w),
+                labels: Some(labels.clone()),
+                ..Default::default()
+            });
+        }
+        if let Sli::Latency { .. } = self.sli {
+            let sel = self.selector();
+            rules.push(PromRule {
+                record: Some("slo:latency_p99:ms_rate5m".into()),
+                expr: format!(
+                    "histogram_quantile(0.99, sum(rate(istio_request_duration_milliseconds_bucket{{{sel}}}[5m])) by (le))"
+                ),
+                labels: Some(labels.clone()),
+                ..Default::default()
+            });
+        }
+        let budget = 1.0 - self.objective_percent / 100.0;
+        let window_h = f64::from(self.window_days) * 24.0;
+        for (long, short, spent, severity) in BURN_WINDOWS {
+            // Burn rate that spends `spent` of the budget within `long`.
+            let burn = spent * window_h / window_hours(long);
+            let threshold = num(burn * budget);
+            let name = format!("{}ErrorBudgetBurn{long}", camel(&self.name));
+            let mut l = labels.clone();
+            l.insert("severity".into(), (*severity).into());
+            l.insert("long_window".into(), (*long).into());
+            rules.push(PromRule {
+                alert: Some(name),
+                expr: format!(
+                    "slo:sli_error:ratio_rate{long}{{slo=\"{n}\"}} > {threshold} and slo:sli_error:ratio_rate{short}{{slo=\"{n}\"}} > {threshold}",
+                    n = self.name
+                ),
+                for_: Some(if *severity == "critical" { "2m" } else { "15m" }.into()),
+                labels: Some(l),
+                annotations: Some(BTreeMap::from([(
+                    "summary".to_string(),
+                    format!(
+                        "{}: error budget of the {} % objective burning {}x over {long} (and {short})",
+                        self.service,
+                        num(self.objective_percent),
+                        num(burn)
+                    ),
+                )])),
+                ..Default::default()
+            });
+        }
+        Ok(RuleGroup {
+            name: format!("slo-{}", self.name),
+            interval: Some("30s".into()),
+            rules,
+        })
+    }
+}
+
+fn camel(s: &str) -> String {
+    s.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let mut c = p.chars();
+            // Invariant: filtered parts are non-empty.
+            let first = c.next().expect("non-empty part");
+            first.to_ascii_uppercase().to_string() + c.as_str()
+        })
+        .collect()
+}
+
+/// A PrometheusRule holding the rules of several SLOs.
+pub struct SloRules;
+
+impl SloRules {
+    /// Adds one PrometheusRule named `name` with a group per objective.
+    pub fn new(
+        scope: &mut Scope<'_>,
+        id: &str,
+        name: &str,
+        slos: &[SloProps],
+    ) -> Result<ObjectRef<PrometheusRule>, Error> {
+        let path = format!("{}/{id}", scope.path());
+        let groups = slos
+            .iter()
+            .map(|s| s.rules(&path))
+            .collect::<Result<Vec<_>, _>>()?;
+        PrometheusRule::named(name, PrometheusRuleSpec { groups }).add(scope, id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn slo(obj: f64) -> SloProps {
+        SloProps {
+            name: "api".into(),
+            service: "api".into(),
+            namespace: "shop".into(),
+            sli: Sli::Availability,
+            objective_percent: obj,
+            window_days: 30,
+        }
+    }
+
+    #[test]
+    fn workbook_burn_rates_for_30_days() {
+        let g = slo(99.9).rules("P").unwrap();
+        let alerts: Vec<&PromRule> = g.rules.iter().filter(|r| r.alert.is_some()).collect();
+        assert_eq!(alerts.len(), 4);
+        // 14.4 × 0.001 for the 1h/5m pair, 6 × 0.001 for 6h/30m.
+        assert!(
+            alerts[0].expr.contains("> 0.0144 and"),
+            "{}",
+            alerts[0].expr
+        );
+        assert!(alerts[1].expr.contains("> 0.006 and"), "{}", alerts[1].expr);
+        assert!(alerts[2].expr.contains("> 0.003 and"), "{}", alerts[2].expr);
+        assert!(alerts[3].expr.contains("> 0.001 and"), "{}", alerts[3].expr);
+    }
+
+    #[test]
+    fn objectives_outside_0_100_are_errors() {
+        for bad in [0.0, 100.0, -1.0, 150.0] {
+            let e = slo(bad).rules("App/Slo").unwrap_err().to_string();
+            assert!(
+                e.contains("outside (0, 100)") && e.starts_with("App/Slo"),
+                "{e}"
+            );
+        }
+    }
+
+    #[test]
+    fn latency_threshold_must_be_a_bucket() {
+        let mut s = slo(99.0);
+        s.sli = Sli::Latency { threshold_ms: 400 };
+        assert!(s.rules("P").is_err());
+        s.sli = Sli::Latency { threshold_ms: 500 };
+        assert!(s.rules("P").is_ok());
+    }
+}

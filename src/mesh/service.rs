@@ -1,0 +1,756 @@
+//! `MeshService` (L3 construct): one declaration — name, image, port,
+//! replicas, routes, resilience, scaling and identity — becomes, consistent
+//! by construction, the ServiceAccount (IRSA-linked when IAM needs are
+//! given), the Deployment or Argo Rollout, the Service, VirtualServices and
+//! DestinationRule, the HPA or KEDA ScaledObject, the PodDisruptionBudget and
+//! the AuthorizationPolicy.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::ServiceAccount;
+
+use crate::core::{Error, ObjectRef, Scope, Value};
+use crate::k8s::workloads::{
+    self, AppDeployment, AppProtocol, AppService, ContainerPort, ContainerProps, DeploymentProps,
+    Disruption, Hpa, HpaMetric, HpaProps, PodProps, ProbeProps, Resources, ScalingRules,
+    ServicePortProps, ServiceProps,
+};
+use crate::mesh::istio::networking::{
+    ClientTlsMode, ClientTlsSettings, ConnectionPoolSettings, Destination, DestinationRule,
+    DestinationRuleSpec, HttpMatchRequest, HttpRetry, HttpRoute, HttpRouteDestination,
+    HttpSettings, LoadBalancerSettings, OutlierDetection, SimpleLb, StringMatch, Subset,
+    TcpSettings, TrafficPolicy, VirtualService, VirtualServiceSpec, WorkloadSelector,
+};
+use crate::mesh::istio::security::{
+    principal, AuthorizationAction, AuthorizationPolicy, AuthorizationPolicySpec, Rule, RuleFrom,
+    Source,
+};
+use crate::mesh::keda::{AwsIdentity, KedaScaler, KedaScalerProps, Trigger};
+use crate::mesh::rollouts::{
+    selector, BlueGreen, Canary, CanaryStep, IstioDestinationRuleRef, IstioTrafficRouting,
+    IstioVirtualServiceRef, Rollout, RolloutAnalysis, RolloutSpec, RolloutStrategy, TrafficRouting,
+};
+
+/// The mesh's trust domain, used for SPIFFE principals.
+pub const TRUST_DOMAIN: &str = "cluster.local";
+
+/// The ingress gateway's identity (istioctl's default installation).
+pub const INGRESS_GATEWAY_PRINCIPAL: &str =
+    "cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account";
+
+/// IAM needs of a service, for an IRSA role.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IrsaNeeds {
+    /// The cluster's OIDC provider ARN.
+    pub oidc_provider_arn: Value,
+    /// The issuer host (`oidc.eks.REGION.amazonaws.com/id/…`).
+    pub oidc_issuer_host: Value,
+    /// Policy statements as IAM JSON (`{"Effect", "Action", "Resource"}`).
+    pub statements: Vec<serde_json::Value>,
+    pub managed_policy_arns: Vec<Value>,
+}
+
+/// Who the service's pods are in AWS.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum ServiceIdentity {
+    /// A ServiceAccount with no cloud identity.
+    #[default]
+    Plain,
+    /// An existing IAM role (literal ARN or a CloudFormation attribute).
+    RoleArn(Value),
+    /// A new IRSA role with these permissions (integration point with
+    /// `aws::iam::IrsaRole`; see `service_account_for`).
+    Irsa(IrsaNeeds),
+}
+
+/// The ServiceAccount of a workload: the one place where identity becomes
+/// objects. `Plain` and `RoleArn` are handled here; `Irsa` is where
+/// `aws::iam::IrsaRole::new` plugs in (it creates the role and the
+/// ServiceAccount from one call, so its trust policy names this account).
+pub fn service_account_for(
+    scope: &mut Scope<'_>,
+    id: &str,
+    name: &str,
+    namespace: Option<&str>,
+    identity: &ServiceIdentity,
+) -> Result<ObjectRef<ServiceAccount>, Error> {
+    match identity {
+        ServiceIdentity::Plain => {
+            workloads::service_account(scope, id, name, namespace, BTreeMap::new())
+        }
+        ServiceIdentity::RoleArn(arn) => {
+            let arn = scope.deferred(arn)?;
+            workloads::service_account(
+                scope,
+                id,
+                name,
+                namespace,
+                BTreeMap::from([("eks.amazonaws.com/role-arn".to_string(), arn)]),
+            )
+        }
+        // Integration point: with `aws::iam::IrsaRole` merged this becomes
+        //   let ns = namespace.or(scope.chart_namespace()).unwrap_or("default");
+        //   IrsaRole::new(scope, id, IrsaRoleProps { oidc, namespace: ns.into(),
+        //       service_account: name.into(), statements, managed_policy_arns })
+        //       .map(|r| r.service_account)
+        ServiceIdentity::Irsa(_) => Err(Error::construct(
+            format!("{}/{id}", scope.path()),
+            "IRSA roles need the aws::iam::IrsaRole construct, which this build does not include yet",
+            "pass ServiceIdentity::RoleArn with an existing role for now",
+        )),
+    }
+}
+
+/// An ingress route through a Gateway.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct IngressRoute {
+    /// The Gateway (`name` or `namespace/name`).
+    pub gateway: String,
+    /// External hosts, e.g. `api.c4ang.com`.
+    pub hosts: Vec<String>,
+    /// URI prefix, e.g. `/api/v1/orders`.
+    pub prefix: String,
+}
+
+/// Retries, timeouts and circuit breaking.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resilience {
+    /// Request timeout. Default: `10s`.
+    pub timeout: String,
+    /// Retry attempts. Default: 3.
+    pub retries: i32,
+    /// Per-try timeout. Default: `2s`.
+    pub per_try_timeout: String,
+    /// Default: `5xx,reset,connect-failure,retriable-4xx`.
+    pub retry_on: String,
+    /// TCP connection cap. Default: 100.
+    pub max_connections: i32,
+    /// Concurrent HTTP/2 requests cap. Default: 100.
+    pub http2_max_requests: i32,
+    /// Pending HTTP/1 requests cap. Default: 100.
+    pub http1_max_pending_requests: i32,
+    /// Consecutive 5xx before ejection. Default: 5.
+    pub consecutive_5xx_errors: u32,
+    /// Default: `30s`.
+    pub ejection_interval: String,
+    /// Default: `30s`.
+    pub base_ejection_time: String,
+    /// Default: round robin.
+    pub load_balancer: SimpleLb,
+}
+
+impl Default for Resilience {
+    fn default() -> Self {
+        Resilience {
+            timeout: "10s".into(),
+            retries: 3,
+            per_try_timeout: "2s".into(),
+            retry_on: "5xx,reset,connect-failure,retriable-4xx".into(),
+            max_connections: 100,
+            http2_max_requests: 100,
+            http1_max_pending_requests: 100,
+            consecutive_5xx_errors: 5,
+            ejection_interval: "30s".into(),
+            base_ejection_time: "30s".into(),
+            load_balancer: SimpleLb::RoundRobin,
+        }
+    }
+}
+
+/// How the replica count is managed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Scaling {
+    /// A fixed count.
+    Fixed(i32),
+    /// HPA v2 on CPU/memory utilization (and optional extra metrics).
+    Hpa {
+        min: i32,
+        max: i32,
+        cpu_percent: Option<i32>,
+        memory_percent: Option<i32>,
+        extra: Vec<HpaMetric>,
+        scale_up: Option<ScalingRules>,
+        scale_down: Option<ScalingRules>,
+    },
+    /// A KEDA ScaledObject.
+    Keda {
+        min: i32,
+        max: i32,
+        triggers: Vec<Trigger>,
+        aws_identity: AwsIdentity,
+    },
+}
+
+/// How new versions roll out.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Delivery {
+    /// A plain Deployment (rolling update).
+    #[default]
+    Deployment,
+    /// Argo Rollouts blue/green with active and preview Services.
+    BlueGreen {
+        /// Default: false (a human promotes).
+        auto_promotion: bool,
+        /// Default used by the reference apps: 30.
+        scale_down_delay_seconds: i32,
+        /// AnalysisTemplate run before and after promotion (e.g. `success-rate`).
+        analysis_template: Option<String>,
+    },
+    /// Argo Rollouts canary, shifting weight through the VirtualService and DestinationRule subsets.
+    Canary {
+        /// e.g. weights 10, 50 with pauses.
+        steps: Vec<CanaryStep>,
+        analysis_template: Option<String>,
+    },
+}
+
+/// Props of a `MeshService`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MeshServiceProps {
+    /// Name of every object; a DNS-1123 label starting with a letter.
+    pub name: String,
+    /// Pinned image.
+    pub image: String,
+    /// Container port.
+    pub port: u32,
+    /// Service port. Default: `port`.
+    pub service_port: Option<u32>,
+    /// Default: HTTP.
+    pub protocol: AppProtocol,
+    /// The `version` label of the pods. Default: `v1`.
+    pub version: String,
+    /// Liveness/readiness HTTP path. Default: TCP probes on the port.
+    pub health_path: Option<String>,
+    pub env: Vec<(String, String)>,
+    /// Default: `Resources::default()`.
+    pub resources: Option<Resources>,
+    /// Ingress routes. Default: none (mesh only).
+    pub routes: Vec<IngressRoute>,
+    pub resilience: Resilience,
+    /// Default: 2 fixed replicas.
+    pub scaling: Scaling,
+    pub identity: ServiceIdentity,
+    /// ServiceAccount name. Default: `name` (e.g. `order-service-sa` to follow a naming scheme).
+    pub service_account_name: Option<String>,
+    pub delivery: Delivery,
+    /// Emit the Istio objects (DestinationRule, VirtualServices,
+    /// AuthorizationPolicy). Default: true. Without them the service is a
+    /// plain Kubernetes workload (canary delivery and routes need Istio).
+    pub istio: bool,
+    /// Callers allowed in, as (namespace, service account). Default: none —
+    /// only the ingress gateway (with routes) or the own namespace (without).
+    pub allowed_callers: Vec<(String, String)>,
+}
+
+impl Default for MeshServiceProps {
+    fn default() -> Self {
+        MeshServiceProps {
+            name: String::new(),
+            image: String::new(),
+            port: 8080,
+            service_port: None,
+            protocol: AppProtocol::Http,
+            version: "v1".into(),
+            health_path: None,
+            env: Vec::new(),
+            resources: None,
+            routes: Vec::new(),
+            resilience: Resilience::default(),
+            scaling: Scaling::Fixed(2),
+            identity: ServiceIdentity::Plain,
+            service_account_name: None,
+            delivery: Delivery::Deployment,
+            istio: true,
+            allowed_callers: Vec::new(),
+        }
+    }
+}
+
+/// The gateways of the routes, in first-use order, with the name of the
+/// ingress VirtualService made for each.
+fn ingress_virtual_services(name: &str, routes: &[IngressRoute]) -> Vec<(String, String)> {
+    let mut gateways: Vec<&str> = Vec::new();
+    for r in routes {
+        if !gateways.contains(&r.gateway.as_str()) {
+            gateways.push(&r.gateway);
+        }
+    }
+    gateways
+        .iter()
+        .enumerate()
+        .map(|(i, g)| {
+            let vs = if i == 0 {
+                format!("{name}-ingress")
+            } else {
+                format!("{name}-ingress-{i}")
+            };
+            (g.to_string(), vs)
+        })
+        .collect()
+}
+
+/// What a `MeshService` produced.
+pub struct MeshService {
+    pub name: String,
+    pub namespace: String,
+    pub service_account: ObjectRef<ServiceAccount>,
+    /// The Kubernetes host callers use (`name`, or the active Service for blue/green).
+    pub host: String,
+    /// The SPIFFE principal of the service's pods.
+    pub principal: String,
+}
+
+impl MeshService {
+    /// Adds every object of the service.
+    pub fn new(
+        scope: &mut Scope<'_>,
+        id: &str,
+        props: MeshServiceProps,
+    ) -> Result<MeshService, Error> {
+        workloads::check_name(scope, id, "mesh service name", &props.name)?;
+        let path = format!("{}/{id}", scope.path());
+        workloads::check_port(&path, "container port", props.port)?;
+        if !props.istio
+            && (!props.routes.is_empty() || matches!(props.delivery, Delivery::Canary { .. }))
+        {
+            return Err(Error::construct(
+                path,
+                "ingress routes and canary delivery are Istio routing; they need istio: true",
+                "set istio: true, or use an AlbIngress and blue/green delivery",
+            ));
+        }
+        let mut s = scope.child(id)?;
+        let name = props.name.clone();
+        let sa_name = props
+            .service_account_name
+            .clone()
+            .unwrap_or_else(|| name.clone());
+        let sa = service_account_for(&mut s, "ServiceAccount", &sa_name, None, &props.identity)?;
+        let namespace = sa.namespace().unwrap_or("default").to_string();
+        let app_labels = BTreeMap::from([("app".to_string(), name.clone())]);
+        let mut pod_labels = BTreeMap::from([("version".to_string(), props.version.clone())]);
+        if matches!(props.delivery, Delivery::Deployment) {
+            pod_labels.insert("app.kubernetes.io/name".into(), name.clone());
+        }
+        let probe = props.health_path.as_ref().map(|p| ProbeProps::Http {
+            path: p.clone(),
+            port: props.port,
+        });
+        let pod = PodProps {
+            selector: app_labels.clone(),
+            labels: pod_labels,
+            annotations: BTreeMap::new(),
+            service_account: Some(sa_name.clone()),
+            containers: vec![ContainerProps {
+                name: "app".into(),
+                image: props.image.clone(),
+                ports: vec![ContainerPort {
+                    name: props.protocol.prefix().into(),
+                    port: props.port,
+                }],
+                env: props.env.clone(),
+                resources: props.resources.clone(),
+                liveness: probe.clone(),
+                readiness: probe,
+                ..Default::default()
+            }],
+            volumes: Vec::new(),
+        };
+        let fixed = match props.scaling {
+            Scaling::Fixed(n) => Some(n),
+            _ => None,
+        };
+        let min_replicas = match &props.scaling {
+            Scaling::Fixed(n) => *n,
+            Scaling::Hpa { min, .. } | Scaling::Keda { min, .. } => *min,
+        };
+        let service_port = props.service_port.unwrap_or(props.port);
+        let svc_props = |svc_name: String| ServiceProps {
+            name: svc_name,
+            selector: app_labels.clone(),
+            ports: vec![ServicePortProps {
+                protocol: props.protocol,
+                port: service_port,
+                target_port: Some(props.port),
+                suffix: None,
+            }],
+            labels: app_labels.clone(),
+            ..Default::default()
+        };
+
+        // Workload and Services.
+        let (host, target) = match &props.delivery {
+            Delivery::Deployment => {
+                AppDeployment::new(
+                    &mut s,
+                    "Deployment",
+                    DeploymentProps {
+                        name: name.clone(),
+                        replicas: fixed,
+                        pod,
+                        labels: app_labels.clone(),
+                    },
+                )?;
+                AppService::new(&mut s, "Service", svc_props(name.clone()))?;
+                (name.clone(), ("apps/v1", "Deployment"))
+            }
+            Delivery::BlueGreen {
+                auto_promotion,
+                scale_down_delay_seconds,
+                analysis_template,
+            } => {
+                let active = format!("{name}-active");
+                let preview = format!("{name}-preview");
+                AppService::new(&mut s, "ActiveService", svc_props(active.clone()))?;
+                AppService::new(&mut s, "PreviewService", svc_props(preview.clone()))?;
+                let analysis = analysis_template
+                    .as_ref()
+                    .map(|t| RolloutAnalysis::success_rate(t, &preview, &namespace));
+                let post = analysis_template
+                    .as_ref()
+                    .map(|t| RolloutAnalysis::success_rate(t, &active, &namespace));
+                let r = Rollout::named(
+                    name.clone(),
+                    RolloutSpec {
+                        replicas: fixed,
+                        selector: selector(&app_labels),
+                        template: pod.template(&path)?,
+                        strategy: RolloutStrategy {
+                            blue_green: Some(BlueGreen {
+                                active_service: active.clone(),
+                                preview_service: Some(preview),
+                                auto_promotion_enabled: Some(*auto_promotion),
+                                scale_down_delay_seconds: Some(*scale_down_delay_seconds),
+                                pre_promotion_analysis: analysis,
+                                post_promotion_analysis: post,
+                            }),
+                            canary: None,
+                        },
+                        revision_history_limit: Some(3),
+                    },
+                );
+                r.add(&mut s, "Rollout")?;
+                (active, ("argoproj.io/v1alpha1", "Rollout"))
+            }
+            Delivery::Canary {
+                steps,
+                analysis_template,
+            } => {
+                AppService::new(&mut s, "Service", svc_props(name.clone()))?;
+                let r = Rollout::named(
+                    name.clone(),
+                    RolloutSpec {
+                        replicas: fixed,
+                        selector: selector(&app_labels),
+                        template: pod.template(&path)?,
+                        strategy: RolloutStrategy {
+                            blue_green: None,
+                            canary: Some(Canary {
+                                canary_service: None,
+                                stable_service: None,
+                                traffic_routing: Some(TrafficRouting {
+                                    istio: Some(IstioTrafficRouting {
+                                        // The ingress VirtualServices shift weight too,
+                                        // or gateway traffic would skip the canary.
+                                        virtual_service: None,
+                                        virtual_services: Some(
+                                            std::iter::once(IstioVirtualServiceRef {
+                                                name: name.clone(),
+                                                routes: Some(vec!["primary".into()]),
+                                            })
+                                            .chain(
+                                                ingress_virtual_services(&name, &props.routes)
+                                                    .into_iter()
+                                                    .map(|(_, vs)| IstioVirtualServiceRef {
+                                                        name: vs,
+                                                        routes: Some(vec!["ingress".into()]),
+                                                    }),
+                                            )
+                                            .collect(),
+                                        ),
+                                        destination_rule: Some(IstioDestinationRuleRef {
+                                            name: name.clone(),
+                                            canary_subset_name: "canary".into(),
+                                            stable_subset_name: "stable".into(),
+                                        }),
+                                    }),
+                                }),
+                                steps: Some(steps.clone()),
+                                analysis: analysis_template
+                                    .as_ref()
+                                    .map(|t| RolloutAnalysis::success_rate(t, &name, &namespace)),
+                            }),
+                        },
+                        revision_history_limit: Some(3),
+                    },
+                );
+                r.add(&mut s, "Rollout")?;
+                (name.clone(), ("argoproj.io/v1alpha1", "Rollout"))
+            }
+        };
+        let canary = matches!(props.delivery, Delivery::Canary { .. });
+        let dest = Destination::host(host.clone()).port(service_port);
+        if props.istio {
+            Self::mesh_objects(&mut s, &props, &name, &namespace, &host, &dest, canary)?;
+        }
+        Self::scaling(&mut s, &props, &name, target, min_replicas)?;
+        Ok(MeshService {
+            principal: principal(TRUST_DOMAIN, &namespace, &sa_name),
+            name,
+            namespace,
+            service_account: sa,
+            host,
+        })
+    }
+
+    /// DestinationRule, VirtualServices and AuthorizationPolicy.
+    fn mesh_objects(
+        s: &mut Scope<'_>,
+        props: &MeshServiceProps,
+        name: &str,
+        namespace: &str,
+        host: &str,
+        dest: &Destination,
+        canary: bool,
+    ) -> Result<(), Error> {
+        let app_labels = BTreeMap::from([("app".to_string(), name.to_string())]);
+        let res = &props.resilience;
+        let retries = HttpRetry {
+            attempts: res.retries,
+            per_try_timeout: Some(res.per_try_timeout.clone()),
+            retry_on: Some(res.retry_on.clone()),
+            ..Default::default()
+        };
+
+        // DestinationRule: pool limits, ejection, mTLS, and canary subsets.
+        let dr = DestinationRule::named(
+            name.to_string(),
+            DestinationRuleSpec {
+                host: host.to_string(),
+                traffic_policy: Some(TrafficPolicy {
+                    load_balancer: Some(LoadBalancerSettings {
+                        simple: Some(res.load_balancer),
+                        ..Default::default()
+                    }),
+                    connection_pool: Some(ConnectionPoolSettings {
+                        tcp: Some(TcpSettings {
+                            max_connections: Some(res.max_connections),
+                            ..Default::default()
+                        }),
+                        http: Some(HttpSettings {
+                            http2_max_requests: Some(res.http2_max_requests),
+                            http1_max_pending_requests: Some(res.http1_max_pending_requests),
+                            ..Default::default()
+                        }),
+                    }),
+                    outlier_detection: Some(OutlierDetection {
+                        consecutive_5xx_errors: Some(res.consecutive_5xx_errors),
+                        interval: Some(res.ejection_interval.clone()),
+                        base_ejection_time: Some(res.base_ejection_time.clone()),
+                        max_ejection_percent: Some(50),
+                        ..Default::default()
+                    }),
+                    tls: Some(ClientTlsSettings {
+                        mode: Some(ClientTlsMode::IstioMutual),
+                        ..Default::default()
+                    }),
+                    port_level_settings: None,
+                }),
+                // Argo Rollouts adds the pod-template hash to these at runtime.
+                subsets: canary.then(|| {
+                    vec![
+                        Subset {
+                            name: "stable".into(),
+                            labels: Some(app_labels.clone()),
+                            traffic_policy: None,
+                        },
+                        Subset {
+                            name: "canary".into(),
+                            labels: Some(app_labels.clone()),
+                            traffic_policy: None,
+                        },
+                    ]
+                }),
+                ..Default::default()
+            },
+        );
+        dr.add(s, "DestinationRule")?;
+
+        // In-mesh routing: retries and timeout for every caller.
+        let route = if canary {
+            vec![
+                HttpRouteDestination::weighted(dest.clone().subset("stable"), 100),
+                HttpRouteDestination::weighted(dest.clone().subset("canary"), 0),
+            ]
+        } else {
+            vec![HttpRouteDestination::from(dest.clone())]
+        };
+        VirtualService::named(
+            name.to_string(),
+            VirtualServiceSpec {
+                hosts: vec![host.to_string()],
+                http: Some(vec![HttpRoute {
+                    name: Some("primary".into()),
+                    route: Some(route.clone()),
+                    timeout: Some(res.timeout.clone()),
+                    retries: Some(retries.clone()),
+                    ..Default::default()
+                }]),
+                ..Default::default()
+            },
+        )
+        .add(s, "VirtualService")?;
+
+        // Ingress routing: one gateway-bound VirtualService per gateway.
+        for (gi, (gw, vs_name)) in ingress_virtual_services(name, &props.routes)
+            .into_iter()
+            .enumerate()
+        {
+            let rs: Vec<&IngressRoute> = props.routes.iter().filter(|r| r.gateway == gw).collect();
+            let mut hosts: Vec<String> = rs.iter().flat_map(|r| r.hosts.clone()).collect();
+            hosts.sort();
+            hosts.dedup();
+            let matches: Vec<HttpMatchRequest> = rs
+                .iter()
+                .map(|r| HttpMatchRequest {
+                    uri: Some(StringMatch::Prefix(r.prefix.clone())),
+                    ..Default::default()
+                })
+                .collect();
+            let id = if gi == 0 {
+                "IngressVirtualService".to_string()
+            } else {
+                format!("IngressVirtualService{gi}")
+            };
+            VirtualService::named(
+                vs_name,
+                VirtualServiceSpec {
+                    hosts,
+                    gateways: Some(vec![gw.clone()]),
+                    http: Some(vec![HttpRoute {
+                        name: Some("ingress".into()),
+                        matches: Some(matches),
+                        route: Some(route.clone()),
+                        timeout: Some(res.timeout.clone()),
+                        retries: Some(retries.clone()),
+                        ..Default::default()
+                    }]),
+                    ..Default::default()
+                },
+            )
+            .add(s, &id)?;
+        }
+
+        // Who may call it.
+        let mut principals: Vec<String> = props
+            .allowed_callers
+            .iter()
+            .map(|(ns, sa)| principal(TRUST_DOMAIN, ns, sa))
+            .collect();
+        if !props.routes.is_empty() {
+            principals.push(INGRESS_GATEWAY_PRINCIPAL.into());
+        }
+        let source = if principals.is_empty() {
+            Source {
+                namespaces: Some(vec![namespace.to_string()]),
+                ..Default::default()
+            }
+        } else {
+            Source {
+                principals: Some(principals),
+                ..Default::default()
+            }
+        };
+        AuthorizationPolicy::named(
+            name.to_string(),
+            AuthorizationPolicySpec {
+                selector: Some(WorkloadSelector {
+                    match_labels: app_labels.clone(),
+                }),
+                action: Some(AuthorizationAction::Allow),
+                rules: Some(vec![Rule {
+                    from: Some(vec![RuleFrom { source }]),
+                    to: None,
+                    when: None,
+                }]),
+                provider: None,
+            },
+        )
+        .add(s, "AuthorizationPolicy")?;
+
+        Ok(())
+    }
+
+    /// HPA or KEDA, and the disruption budget.
+    fn scaling(
+        s: &mut Scope<'_>,
+        props: &MeshServiceProps,
+        name: &str,
+        target: (&str, &str),
+        min_replicas: i32,
+    ) -> Result<(), Error> {
+        let app_labels = BTreeMap::from([("app".to_string(), name.to_string())]);
+        match &props.scaling {
+            Scaling::Fixed(_) => {}
+            Scaling::Hpa {
+                min,
+                max,
+                cpu_percent,
+                memory_percent,
+                extra,
+                scale_up,
+                scale_down,
+            } => {
+                let mut metrics = Vec::new();
+                metrics.extend(cpu_percent.map(HpaMetric::Cpu));
+                metrics.extend(memory_percent.map(HpaMetric::Memory));
+                metrics.extend(extra.iter().cloned());
+                Hpa::new(
+                    s,
+                    "Hpa",
+                    HpaProps {
+                        name: format!("{name}-hpa"),
+                        target: (target.0.into(), target.1.into(), name.to_string()),
+                        min_replicas: *min,
+                        max_replicas: *max,
+                        metrics,
+                        scale_up: scale_up.clone(),
+                        scale_down: scale_down.clone(),
+                    },
+                )?;
+            }
+            Scaling::Keda {
+                min,
+                max,
+                triggers,
+                aws_identity,
+            } => {
+                KedaScaler::new(
+                    s,
+                    "ScaledObject",
+                    KedaScalerProps {
+                        name: name.to_string(),
+                        target: (target.0.into(), target.1.into(), name.to_string()),
+                        min_replicas: *min,
+                        max_replicas: *max,
+                        polling_interval: Some(30),
+                        cooldown_period: Some(300),
+                        triggers: triggers.clone(),
+                        aws_identity: aws_identity.clone(),
+                    },
+                )?;
+            }
+        }
+        if min_replicas >= 2 {
+            workloads::pod_disruption_budget(
+                s,
+                "Pdb",
+                &format!("{name}-pdb"),
+                &app_labels,
+                Disruption::MinAvailable(min_replicas / 2),
+            )?;
+        }
+
+        Ok(())
+    }
+}
