@@ -305,9 +305,6 @@ impl<'a, A: CfnApi, S: ObjectStore, P: Approver> Engine<'a, A, S, P> {
         let mut running = FuturesUnordered::new();
         loop {
             for i in 0..n {
-                if halted || running.len() >= self.opts.concurrency.max(1) {
-                    break;
-                }
                 if started[i] {
                     continue;
                 }
@@ -325,7 +322,8 @@ impl<'a, A: CfnApi, S: ObjectStore, P: Approver> Engine<'a, A, S, P> {
                         .insert(i, (StackOutcome::Skipped(why), BTreeMap::new()));
                     continue;
                 }
-                if deps.iter().all(|&d| ok[d] == Some(true)) {
+                let room = running.len() < self.opts.concurrency.max(1);
+                if !halted && room && deps.iter().all(|&d| ok[d] == Some(true)) {
                     started[i] = true;
                     let st = &plan.stacks[i];
                     running.push(async move {
@@ -573,7 +571,7 @@ impl<'a, A: CfnApi, S: ObjectStore, P: Approver> Engine<'a, A, S, P> {
             stack: id.clone(),
             total,
         });
-        let (info, failure) = self.follow(id, marker, total).await?;
+        let (info, failure) = self.follow(id, id, marker, total).await?;
         let Some(info) = info else {
             return Err(DeployError::StackFailed {
                 stack: id.clone(),
@@ -666,7 +664,7 @@ impl<'a, A: CfnApi, S: ObjectStore, P: Approver> Engine<'a, A, S, P> {
             .delete_stack(id)
             .await
             .map_err(Self::api_err(id, "DeleteStack"))?;
-        let (after, failure) = self.follow(&by_id, marker, 0).await?;
+        let (after, failure) = self.follow(&by_id, id, marker, 0).await?;
         match after {
             Some(a) if a.status != "DELETE_COMPLETE" => Err(DeployError::StackFailed {
                 stack: id.clone(),
@@ -707,6 +705,7 @@ impl<'a, A: CfnApi, S: ObjectStore, P: Approver> Engine<'a, A, S, P> {
     async fn follow(
         &self,
         id: &StackId,
+        shown: &StackId,
         mut marker: Option<String>,
         total: usize,
     ) -> Result<(Option<StackInfo>, Option<Box<FailedResource>>), DeployError> {
@@ -725,13 +724,13 @@ impl<'a, A: CfnApi, S: ObjectStore, P: Approver> Engine<'a, A, S, P> {
                     for e in events {
                         self.note_event(&e, &mut done, &mut first_failure);
                         self.emit(DeployEvent::Resource {
-                            stack: id.clone(),
+                            stack: shown.clone(),
                             event: e,
                         });
                     }
                     if any {
                         self.emit(DeployEvent::Progress {
-                            stack: id.clone(),
+                            stack: shown.clone(),
                             done: if total > 0 {
                                 done.len().min(total)
                             } else {
@@ -929,7 +928,7 @@ impl<'a, A: CfnApi, S: ObjectStore, P: Approver> Engine<'a, A, S, P> {
             stack: id.clone(),
             total: 0,
         });
-        let (after, failure) = self.follow(by_id, marker, 0).await?;
+        let (after, failure) = self.follow(by_id, id, marker, 0).await?;
         match after {
             Some(a) => Err(DeployError::StackFailed {
                 stack: id.clone(),

@@ -26,7 +26,6 @@ pub enum NoChangeStyle {
 pub struct FakeChangeSet {
     pub kind: ChangeSetKind,
     pub template: String,
-    pub parameters: BTreeMap<String, String>,
     pub changes: Vec<ResourceChange>,
     pub status: String,
     pub reason: Option<String>,
@@ -64,6 +63,8 @@ pub struct State {
     pub hang_on_execute: bool,
     pub serial: u32,
     pub uploads: Vec<(String, String, String, usize)>,
+    /// Every CreateChangeSet request, in order.
+    pub requests: Vec<ChangeSetRequest>,
 }
 
 pub struct FakeCfn {
@@ -246,6 +247,7 @@ impl CfnApi for FakeCfn {
         self.enter("CreateChangeSet", &req.stack)?;
         let mut guard = self.state.borrow_mut();
         let s = &mut *guard;
+        s.requests.push(req.clone());
         let template = match &req.template {
             TemplateSource::Body(b) => b.clone(),
             TemplateSource::Url(u) => {
@@ -368,7 +370,6 @@ impl CfnApi for FakeCfn {
             FakeChangeSet {
                 kind: req.kind,
                 template,
-                parameters: req.parameters.clone(),
                 changes,
                 status: status.into(),
                 reason,
