@@ -181,8 +181,14 @@ impl Report {
 #[derive(Debug, Clone)]
 enum Phase {
     Preparing,
-    ChangeSet { new_stack: bool },
-    Executing { kind: ChangeSetKind },
+    /// `change_set` is the ID once known (the name before).
+    ChangeSet {
+        new_stack: bool,
+        change_set: String,
+    },
+    Executing {
+        kind: ChangeSetKind,
+    },
     Deleting,
 }
 
@@ -502,10 +508,12 @@ impl<'a, A: CfnApi, S: ObjectStore, P: Approver> Engine<'a, A, S, P> {
             parameters,
             capabilities: CAPABILITIES.iter().map(|c| c.to_string()).collect(),
         };
+        let new_stack = kind == ChangeSetKind::Create;
         self.set_phase(
             id,
             Some(Phase::ChangeSet {
-                new_stack: kind == ChangeSetKind::Create,
+                new_stack,
+                change_set: CHANGE_SET_NAME.into(),
             }),
         );
         let created = match self.api.create_change_set(&req).await {
@@ -516,12 +524,22 @@ impl<'a, A: CfnApi, S: ObjectStore, P: Approver> Engine<'a, A, S, P> {
             }
             r => r,
         };
-        match created {
-            Ok(_) => {}
+        // From here on the change set is addressed by its ID: names are only
+        // unique per stack (and some emulators look names up globally).
+        let cs_id = match created {
+            Ok(cs_id) if !cs_id.is_empty() => cs_id,
+            Ok(_) => CHANGE_SET_NAME.to_string(),
             Err(ApiError::NoChanges(_)) => return self.unchanged(st, existing).await,
             Err(e) => return Err(Self::api_err(id, "CreateChangeSet")(e)),
-        }
-        let cs = self.wait_change_set(id).await?;
+        };
+        self.set_phase(
+            id,
+            Some(Phase::ChangeSet {
+                new_stack,
+                change_set: cs_id.clone(),
+            }),
+        );
+        let cs = self.wait_change_set(id, &cs_id).await?;
         let no_changes = cs.status == "FAILED"
             && cs.status_reason.as_deref().is_some_and(|r| {
                 let r = r.to_ascii_lowercase();
@@ -530,11 +548,11 @@ impl<'a, A: CfnApi, S: ObjectStore, P: Approver> Engine<'a, A, S, P> {
                     || r.contains("did not contain changes")
             });
         if no_changes || (cs.status == "CREATE_COMPLETE" && cs.changes.is_empty()) {
-            let _ = self.api.delete_change_set(id, CHANGE_SET_NAME).await;
+            let _ = self.api.delete_change_set(id, &cs_id).await;
             return self.unchanged(st, existing).await;
         }
         if cs.status == "FAILED" {
-            self.discard(id, kind).await;
+            self.discard(id, &cs_id, new_stack).await;
             return Err(DeployError::ChangeSetFailed {
                 stack: id.clone(),
                 reason: cs.status_reason.unwrap_or_else(|| "no reason given".into()),
@@ -554,13 +572,13 @@ impl<'a, A: CfnApi, S: ObjectStore, P: Approver> Engine<'a, A, S, P> {
                 details: reasons,
             };
             if let Err(e) = self.ask(id, prompt).await {
-                self.discard(id, kind).await;
+                self.discard(id, &cs_id, new_stack).await;
                 return Err(e);
             }
         }
         let marker = self.newest_event(id).await;
         self.set_phase(id, Some(Phase::Executing { kind }));
-        if let Err(e) = self.api.execute_change_set(id, CHANGE_SET_NAME).await {
+        if let Err(e) = self.api.execute_change_set(id, &cs_id).await {
             return Err(DeployError::ExecuteFailed {
                 stack: id.clone(),
                 message: e.to_string(),
@@ -619,9 +637,9 @@ impl<'a, A: CfnApi, S: ObjectStore, P: Approver> Engine<'a, A, S, P> {
 
     /// Deletes an unexecuted change set, and the empty stack shell a CREATE
     /// change set made, so a declined or failed deploy leaves nothing behind.
-    async fn discard(&self, id: &StackId, kind: ChangeSetKind) {
-        let _ = self.api.delete_change_set(id, CHANGE_SET_NAME).await;
-        if kind == ChangeSetKind::Create {
+    async fn discard(&self, id: &StackId, change_set: &str, new_stack: bool) {
+        let _ = self.api.delete_change_set(id, change_set).await;
+        if new_stack {
             let _ = self.api.delete_stack(id).await;
         }
     }
@@ -681,10 +699,11 @@ impl<'a, A: CfnApi, S: ObjectStore, P: Approver> Engine<'a, A, S, P> {
     async fn wait_change_set(
         &self,
         id: &StackId,
+        change_set: &str,
     ) -> Result<super::api::ChangeSetInfo, DeployError> {
         let mut delay = self.opts.poll.initial;
         loop {
-            match self.api.describe_change_set(id, CHANGE_SET_NAME).await {
+            match self.api.describe_change_set(id, change_set).await {
                 Ok(cs) if cs.status == "CREATE_COMPLETE" || cs.status == "FAILED" => return Ok(cs),
                 Ok(_) | Err(ApiError::Throttled(_)) => self.sleep(&mut delay).await,
                 Err(e) => return Err(Self::api_err(id, "DescribeChangeSet")(e)),
@@ -955,13 +974,11 @@ impl<'a, A: CfnApi, S: ObjectStore, P: Approver> Engine<'a, A, S, P> {
         };
         let action = match phase {
             Phase::Preparing => "nothing had been changed yet".to_string(),
-            Phase::ChangeSet { new_stack } => {
-                let kind = if new_stack {
-                    ChangeSetKind::Create
-                } else {
-                    ChangeSetKind::Update
-                };
-                self.discard(id, kind).await;
+            Phase::ChangeSet {
+                new_stack,
+                change_set,
+            } => {
+                self.discard(id, &change_set, new_stack).await;
                 "discarded the unexecuted change set".to_string()
             }
             Phase::Executing {

@@ -142,6 +142,13 @@ fn find<'a>(s: &'a mut State, id: &StackId) -> Option<&'a mut FakeStack> {
         .filter(|st| !st.deleted)
 }
 
+/// A change set name from its name or its ID (`…:changeSet/<name>`).
+fn cs_name(change_set: &str) -> &str {
+    change_set
+        .rsplit_once(":changeSet/")
+        .map_or(change_set, |(_, n)| n)
+}
+
 fn not_found(id: &StackId) -> ApiError {
     ApiError::NotFound(format!("Stack with id {} does not exist", id.name))
 }
@@ -387,7 +394,7 @@ impl CfnApi for FakeCfn {
         self.enter("DescribeChangeSet", id)?;
         let mut s = self.state.borrow_mut();
         let st = find(&mut s, id).ok_or_else(|| not_found(id))?;
-        let cs = st.change_sets.get_mut(change_set).ok_or_else(|| {
+        let cs = st.change_sets.get_mut(cs_name(change_set)).ok_or_else(|| {
             ApiError::NotFound(format!("ChangeSet [{change_set}] does not exist"))
         })?;
         cs.describes += 1;
@@ -414,7 +421,7 @@ impl CfnApi for FakeCfn {
         let hang = s.hang_on_execute;
         let key = (id.region.clone(), id.name.clone());
         let mut st = s.stacks.remove(&key).ok_or_else(|| not_found(id))?;
-        let Some(cs) = st.change_sets.remove(change_set) else {
+        let Some(cs) = st.change_sets.remove(cs_name(change_set)) else {
             s.stacks.insert(key, st);
             return Err(ApiError::NotFound(format!(
                 "ChangeSet [{change_set}] does not exist"
@@ -497,7 +504,7 @@ impl CfnApi for FakeCfn {
         let mut s = self.state.borrow_mut();
         let st = find(&mut s, id).ok_or_else(|| not_found(id))?;
         st.change_sets
-            .remove(change_set)
+            .remove(cs_name(change_set))
             .map(|_| ())
             .ok_or_else(|| ApiError::NotFound(format!("ChangeSet [{change_set}] does not exist")))
     }
