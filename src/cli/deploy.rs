@@ -180,6 +180,28 @@ impl<'w> Ui<'w> {
     fn bar(&self, stack: &StackId) -> Option<ProgressBar> {
         self.bars.borrow().get(stack).cloned()
     }
+
+    fn drop_bar(&self, stack: &StackId) {
+        let bar = self.bars.borrow_mut().remove(stack);
+        if let Some(b) = bar {
+            b.finish_and_clear();
+            self.multi.remove(&b);
+        }
+    }
+
+    /// Removes every bar (before the summary).
+    fn clear(&self) {
+        let bars = std::mem::take(&mut *self.bars.borrow_mut());
+        for b in bars.values() {
+            b.finish_and_clear();
+            self.multi.remove(b);
+        }
+    }
+}
+
+fn style(template: &str) -> ProgressStyle {
+    // Invariant: the templates are literals of this file and valid.
+    ProgressStyle::with_template(template).expect("valid progress template")
 }
 
 impl Observer for Ui<'_> {
@@ -187,16 +209,11 @@ impl Observer for Ui<'_> {
         match e {
             DeployEvent::Started { stack } => {
                 let bar = self.multi.add(ProgressBar::new(0));
-                bar.set_style(
-                    ProgressStyle::with_template(
-                        "{prefix:.bold} [{elapsed_precise}] {bar:30} {pos}/{len} {msg}",
-                    )
-                    // Invariant: the template above is valid.
-                    .expect("valid progress template"),
-                );
+                bar.set_style(style("{prefix:.bold} [{elapsed_precise}] {msg}"));
                 bar.set_prefix(stack.name.clone());
                 bar.set_message("preparing");
-                bar.enable_steady_tick(Duration::from_millis(200));
+                // No steady tick: a ticker thread would contend for stderr,
+                // which the CLI holds locked; the engine's polls redraw.
                 self.bars.borrow_mut().insert(stack.clone(), bar);
             }
             DeployEvent::Busy {
@@ -251,11 +268,17 @@ impl Observer for Ui<'_> {
                 }
             }
             DeployEvent::NoChanges { stack } => {
+                self.drop_bar(stack);
                 self.line(format!("{} {stack}: no changes", self.elapsed()));
             }
             DeployEvent::Executing { stack, total } => {
                 if let Some(b) = self.bar(stack) {
-                    b.set_length(*total as u64);
+                    if *total > 0 {
+                        b.set_style(style(
+                            "{prefix:.bold} [{elapsed_precise}] {bar:30} {pos}/{len} resources {msg}",
+                        ));
+                        b.set_length(*total as u64);
+                    }
                     b.set_message("executing");
                 }
             }
@@ -275,15 +298,16 @@ impl Observer for Ui<'_> {
             )),
             DeployEvent::Progress { stack, done, total } => {
                 if let Some(b) = self.bar(stack) {
-                    b.set_length((*total).max(*done) as u64);
-                    b.set_position(*done as u64);
+                    if *total > 0 {
+                        b.set_length((*total).max(*done) as u64);
+                        b.set_position(*done as u64);
+                    } else {
+                        b.tick();
+                    }
                 }
             }
             DeployEvent::Finished { stack, status } => {
-                if let Some(b) = self.bars.borrow_mut().remove(stack) {
-                    b.finish_and_clear();
-                    self.multi.remove(&b);
-                }
+                self.drop_bar(stack);
                 self.line(format!("{} {stack}: {status}", self.elapsed()));
             }
         }
@@ -306,6 +330,7 @@ impl Approver for Ui<'_> {
             ));
         }
         // Hide the bars while the user reads and types.
+        let _ = self.multi.clear();
         self.multi.set_draw_target(ProgressDrawTarget::hidden());
         let mut text = String::new();
         for d in &prompt.details {
@@ -355,6 +380,11 @@ fn watch_ctrl_c() -> tokio::sync::watch::Receiver<u32> {
 }
 
 fn print_summary(ui: &Ui<'_>, report: &Report, verb: &str) {
+    ui.clear();
+    if report.interrupted {
+        // The interrupt may have cut a prompt line short.
+        ui.line("");
+    }
     for s in &report.stacks {
         let what = match &s.outcome {
             StackOutcome::Created => "created".to_string(),
@@ -365,8 +395,12 @@ fn print_summary(ui: &Ui<'_>, report: &Report, verb: &str) {
             StackOutcome::Failed(_) => "FAILED".to_string(),
             StackOutcome::Skipped(why) => format!("skipped: {why}"),
             StackOutcome::Interrupted { action, status } => format!(
-                "interrupted: {action}; status now {}",
-                status.as_deref().unwrap_or("(no stack)")
+                "interrupted: {action}; {}",
+                status
+                    .as_deref()
+                    .map_or("the stack does not exist".to_string(), |s| format!(
+                        "status now {s}"
+                    ))
             ),
         };
         ui.line(format!("  {}: {what}", s.id));

@@ -435,13 +435,13 @@ impl<'a, A: CfnApi, S: ObjectStore, P: Approver> Engine<'a, A, S, P> {
         }
     }
 
-    async fn ask(&self, id: &StackId, prompt: Prompt) -> Result<(), DeployError> {
+    async fn ask(&self, id: &StackId, prompt: Prompt, what: &str) -> Result<(), DeployError> {
         let _guard = self.prompt_lock.lock().await;
         match self.approver.confirm(&prompt).await {
             Ok(true) => Ok(()),
             Ok(false) => Err(DeployError::NotConfirmed {
                 stack: id.clone(),
-                what: prompt.question,
+                what: what.to_string(),
             }),
             Err(reason) => Err(DeployError::CannotConfirm {
                 stack: id.clone(),
@@ -571,7 +571,7 @@ impl<'a, A: CfnApi, S: ObjectStore, P: Approver> Engine<'a, A, S, P> {
                 question: format!("execute the change set of stack {id}?"),
                 details: reasons,
             };
-            if let Err(e) = self.ask(id, prompt).await {
+            if let Err(e) = self.ask(id, prompt, "executing the change set").await {
                 self.discard(id, &cs_id, new_stack).await;
                 return Err(e);
             }
@@ -670,7 +670,8 @@ impl<'a, A: CfnApi, S: ObjectStore, P: Approver> Engine<'a, A, S, P> {
                 ),
                 details: info.status_reason.iter().cloned().collect(),
             };
-            self.ask(id, prompt).await?;
+            self.ask(id, prompt, "deleting and re-creating the stack")
+                .await?;
         }
         self.emit(DeployEvent::Recreating {
             stack: id.clone(),
@@ -739,7 +740,6 @@ impl<'a, A: CfnApi, S: ObjectStore, P: Approver> Engine<'a, A, S, P> {
                     if let Some(last) = events.last() {
                         marker = Some(last.event_id.clone());
                     }
-                    let any = !events.is_empty();
                     for e in events {
                         self.note_event(&e, &mut done, &mut first_failure);
                         self.emit(DeployEvent::Resource {
@@ -747,17 +747,16 @@ impl<'a, A: CfnApi, S: ObjectStore, P: Approver> Engine<'a, A, S, P> {
                             event: e,
                         });
                     }
-                    if any {
-                        self.emit(DeployEvent::Progress {
-                            stack: shown.clone(),
-                            done: if total > 0 {
-                                done.len().min(total)
-                            } else {
-                                done.len()
-                            },
-                            total,
-                        });
-                    }
+                    // Every round, so displays can refresh elapsed time.
+                    self.emit(DeployEvent::Progress {
+                        stack: shown.clone(),
+                        done: if total > 0 {
+                            done.len().min(total)
+                        } else {
+                            done.len()
+                        },
+                        total,
+                    });
                 }
                 Err(ApiError::Throttled(_)) => {}
                 // Once the stack is deleted, its name no longer finds events.

@@ -262,5 +262,9 @@ pub fn block_on<F: std::future::Future>(f: F) -> Result<F::Output, DeployError> 
             path: String::new(),
             message: format!("cannot start the async runtime: {e}"),
         })?;
-    Ok(rt.block_on(f))
+    let out = rt.block_on(f);
+    // Do not wait for blocking work still running (a prompt reading stdin
+    // after Ctrl-C): the result is in.
+    rt.shutdown_background();
+    Ok(out)
 }
