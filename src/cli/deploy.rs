@@ -282,10 +282,20 @@ impl Observer for Ui<'_> {
                     b.set_message("executing");
                 }
             }
-            DeployEvent::Resource { stack, event } => self.line(format!(
-                "{} {}  {:<28} {} {}{}",
+            DeployEvent::Resource {
+                stack,
+                event,
+                done,
+                total,
+            } => self.line(format!(
+                "{} {} {}  {:<28} {} {}{}",
                 self.elapsed(),
                 stack.name,
+                if *total > 0 {
+                    format!("{done}/{total}")
+                } else {
+                    format!("{done}")
+                },
                 event.status,
                 event.resource_type,
                 event.logical_id,

@@ -214,6 +214,15 @@ fn is_in_progress(status: &str) -> bool {
     status.ends_with("_IN_PROGRESS")
 }
 
+/// Done count for display: never above a known total.
+fn capped(done: usize, total: usize) -> usize {
+    if total > 0 {
+        done.min(total)
+    } else {
+        done
+    }
+}
+
 fn is_resource_final(status: &str) -> bool {
     status.ends_with("_COMPLETE") || status.ends_with("_FAILED") || status.ends_with("_SKIPPED")
 }
@@ -745,16 +754,14 @@ impl<'a, A: CfnApi, S: ObjectStore, P: Approver> Engine<'a, A, S, P> {
                         self.emit(DeployEvent::Resource {
                             stack: shown.clone(),
                             event: e,
+                            done: capped(done.len(), total),
+                            total,
                         });
                     }
                     // Every round, so displays can refresh elapsed time.
                     self.emit(DeployEvent::Progress {
                         stack: shown.clone(),
-                        done: if total > 0 {
-                            done.len().min(total)
-                        } else {
-                            done.len()
-                        },
+                        done: capped(done.len(), total),
                         total,
                     });
                 }

@@ -65,6 +65,10 @@ pub enum DeployEvent {
         stack: StackId,
         /// The event.
         event: StackEvent,
+        /// Resources done so far, this event included.
+        done: usize,
+        /// Resources the operation touches (0 when unknown).
+        total: usize,
     },
     /// Resources done so far.
     Progress {

@@ -31,9 +31,9 @@ impl Log {
             .borrow()
             .iter()
             .filter_map(|e| match e {
-                DeployEvent::Resource { stack: s, event } if s.name == stack => {
-                    Some((event.logical_id.clone(), event.status.clone()))
-                }
+                DeployEvent::Resource {
+                    stack: s, event, ..
+                } if s.name == stack => Some((event.logical_id.clone(), event.status.clone())),
                 _ => None,
             })
             .collect()
@@ -163,6 +163,17 @@ async fn creates_streams_every_resource_event_and_collects_outputs() {
         _ => None,
     });
     assert_eq!(last_progress, Some((2, 2)));
+    let counts: Vec<(usize, usize)> = log
+        .0
+        .borrow()
+        .iter()
+        .filter_map(|e| match e {
+            DeployEvent::Resource { done, total, .. } => Some((*done, *total)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(counts.first(), Some(&(0, 2)));
+    assert_eq!(counts.last(), Some(&(2, 2)));
     let calls = fake.calls();
     let order: Vec<&str> = calls
         .iter()
