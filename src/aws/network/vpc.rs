@@ -1,11 +1,37 @@
 //! The `Vpc` L2 construct: subnets sized with real CIDR math (ipnet), an
-//! internet gateway, NAT gateways and route tables, spread over AZs.
+//! internet gateway, NAT gateways and route tables, spread over AZs; flow
+//! logs to CloudWatch Logs on by default; optional VPC endpoints.
 
 use ipnet::Ipv4Net;
 
 use super::cfn::*;
+use super::endpoints::{add_endpoints, Endpoint};
+use crate::aws::iam::{PolicyStatement, Principal, Role, RoleProps};
+use crate::aws::kms::{Key, KeyProps, KeyUser};
+use crate::aws::logs::{LogGroup, LogGroupProps};
 use crate::aws::CfnTag;
 use crate::core::{Error, ResourceRef, Scope, Value};
+
+/// Props of a VPC's flow logs.
+#[derive(Debug, Clone)]
+pub struct FlowLogProps {
+    /// Which traffic to log: `ALL`, `ACCEPT` or `REJECT`. Default: `ALL`.
+    pub traffic_type: String,
+    /// Log retention in days. Default: 365.
+    pub retention_days: i64,
+    /// KMS key ARN for the log group. Default: a key made for the flow logs.
+    pub encryption_key: Option<Value>,
+}
+
+impl Default for FlowLogProps {
+    fn default() -> Self {
+        FlowLogProps {
+            traffic_type: "ALL".into(),
+            retention_days: 365,
+            encryption_key: None,
+        }
+    }
+}
 
 /// What a subnet group is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,6 +79,12 @@ pub struct VpcProps {
     /// Tag subnets for the AWS Load Balancer Controller
     /// (`kubernetes.io/role/elb` and `…/internal-elb`). Default: true.
     pub tag_for_load_balancers: bool,
+    /// VPC flow logs to CloudWatch Logs. Default: on, all traffic, 365 days,
+    /// KMS-encrypted; `None` turns them off (fails `AwsSolutions-VPC7`
+    /// unless suppressed).
+    pub flow_logs: Option<FlowLogProps>,
+    /// VPC endpoints. Default: none.
+    pub endpoints: Vec<Endpoint>,
 }
 
 impl Default for VpcProps {
@@ -66,6 +98,8 @@ impl Default for VpcProps {
             ],
             nat_gateways: None,
             tag_for_load_balancers: true,
+            flow_logs: Some(FlowLogProps::default()),
+            endpoints: Vec::new(),
         }
     }
 }
@@ -78,6 +112,8 @@ pub struct Subnet {
     pub az_index: u8,
     pub cidr: Ipv4Net,
     pub resource: ResourceRef<CfnSubnet>,
+    /// The subnet's route table.
+    pub route_table: ResourceRef<CfnRouteTable>,
 }
 
 impl Subnet {
@@ -238,6 +274,7 @@ impl Vpc {
                 az_index: p.az_index,
                 cidr: p.cidr,
                 resource: subnet,
+                route_table: rt,
             });
         }
         // Keep subnets in declaration order (group, then AZ) for callers.
@@ -251,12 +288,17 @@ impl Vpc {
                 sn.az_index,
             )
         });
-        Ok(Vpc {
+        let out = Vpc {
             resource: vpc,
             cidr: plan.vpc,
             subnets,
             az_count: plan.azs,
-        })
+        };
+        if let Some(fl) = props.flow_logs {
+            add_flow_logs(&mut s, &path, &out, fl)?;
+        }
+        add_endpoints(&mut s, &out, &props.endpoints)?;
+        Ok(out)
     }
 
     pub fn vpc_id(&self) -> Value {
@@ -275,6 +317,79 @@ impl Vpc {
             .map(|s| s.subnet_id())
             .collect()
     }
+}
+
+/// Flow logs of the whole VPC to an encrypted log group.
+fn add_flow_logs(
+    s: &mut Scope<'_>,
+    path: &str,
+    vpc: &Vpc,
+    props: FlowLogProps,
+) -> Result<(), Error> {
+    if !["ALL", "ACCEPT", "REJECT"].contains(&props.traffic_type.as_str()) {
+        return Err(Error::construct(
+            path,
+            format!("flow log traffic type {:?} is unknown", props.traffic_type),
+            "use ALL, ACCEPT or REJECT",
+        ));
+    }
+    let mut fs = s.child("FlowLogs")?;
+    let key = match props.encryption_key {
+        Some(k) => k,
+        None => Key::new(
+            &mut fs,
+            "Key",
+            KeyProps {
+                description: Some(format!("{path} flow logs")),
+                users: vec![KeyUser::CloudWatchLogs],
+                ..Default::default()
+            },
+        )?
+        .arn(),
+    };
+    let group = LogGroup::new(
+        &mut fs,
+        "LogGroup",
+        LogGroupProps {
+            retention_days: props.retention_days,
+            encryption_key: Some(key),
+            ..Default::default()
+        },
+    )?;
+    let role = Role::new(
+        &mut fs,
+        "Role",
+        RoleProps {
+            assumed_by: vec![Principal::Service("vpc-flow-logs.amazonaws.com".into())],
+            description: Some(format!("{path}: delivers flow logs to CloudWatch Logs")),
+            statements: vec![
+                PolicyStatement::allow(
+                    [
+                        "logs:CreateLogStream",
+                        "logs:PutLogEvents",
+                        "logs:DescribeLogStreams",
+                    ],
+                    [group.arn()],
+                ),
+                PolicyStatement::allow(["logs:DescribeLogGroups"], [Value::str("*")]),
+            ],
+            ..Default::default()
+        },
+    )?;
+    fs.add_resource(
+        "FlowLog",
+        CfnFlowLog {
+            resource_id: Some(vpc.vpc_id()),
+            resource_type: Some("VPC".into()),
+            traffic_type: Some(props.traffic_type),
+            log_destination_type: Some("cloud-watch-logs".into()),
+            log_group_name: Some(group.name()),
+            deliver_logs_permission_arn: Some(role.arn()),
+            max_aggregation_interval: Some(60),
+            tags: Some(vec![CfnTag::new("Name", path.to_string())]),
+        },
+    )?;
+    Ok(())
 }
 
 #[derive(Debug, Clone)]
