@@ -1,6 +1,7 @@
 //! AWS construct library: one folder per family, each with its L1 `Cfn<Type>`
 //! structs and its L2 constructs.
 
+pub mod eks;
 pub mod iam;
 pub mod kms;
 pub mod logs;
