@@ -2,6 +2,7 @@
 //! module; `build` adds them all, and stack-name globs select among them.
 
 pub mod starter;
+pub mod testapps;
 
 use crate::core::{App, Error};
 

@@ -6,6 +6,7 @@ pub mod iam;
 pub mod kms;
 pub mod logs;
 pub mod network;
+pub mod rds;
 
 use serde::Serialize;
 

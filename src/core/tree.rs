@@ -669,7 +669,7 @@ impl<'a> Scope<'a> {
             format!(
                 "{what} needs the stack's {part}, but the stack has no {part} in its environment"
             ),
-            format!("set StackProps {{ env: Env::new(ACCOUNT, REGION) }} on the enclosing stack"),
+            "set StackProps { env: Env::new(ACCOUNT, REGION) } on the enclosing stack",
         )
     }
 
