@@ -13,9 +13,16 @@ use crate::aws::network::{
     Endpoint, Port, SecurityGroup, SecurityGroupProps, SubnetGroup, SubnetKind, Vpc, VpcProps,
     WorldIngress,
 };
+use crate::aws::ecr::{Repository, RepositoryProps};
+use crate::aws::elasticache::{CacheReplicationGroup, CacheReplicationGroupProps};
+use crate::aws::logs::{LogGroup, LogGroupProps};
+use crate::aws::msk::{MskCluster, MskClusterProps, IAM_TLS_PORT};
 use crate::aws::rds::{AuroraPostgresCluster, DatabaseProps, PostgresInstance};
+use crate::aws::route53::{HealthCheck, HealthCheckProps};
+use crate::aws::secrets::{Secret, SecretProps};
+use crate::aws::ssm::{ParameterValue, StringParameter, StringParameterProps};
 use crate::core::value::ArnPart;
-use crate::core::{App, Arn, Chart, ChartProps, Env, Error, Stack, StackProps, Tags, Value};
+use crate::core::{App, Arn, Chart, ChartProps, Env, Error, Stack, StackProps, Tags};
 
 /// The account and region of the test app (a documentation account).
 pub const ACCOUNT: &str = "123456789012";
@@ -192,6 +199,91 @@ pub fn build(app: &mut App) -> Result<(), Error> {
         "PostgreSQL from the EKS nodes",
     )?;
 
+    let kafka = MskCluster::new(
+        &mut s,
+        "Kafka",
+        MskClusterProps {
+            name: "aws-all-kafka".into(),
+            vpc_id: vpc.vpc_id(),
+            subnet_ids: private.clone(),
+            encryption_key: key.arn(),
+            ..Default::default()
+        },
+    )?;
+    kafka.security_group.allow_from(&mut s, &nodes_sg, Port::tcp(IAM_TLS_PORT), "Kafka (IAM over TLS) from the EKS nodes")?;
+    let redis = CacheReplicationGroup::new(
+        &mut s,
+        "Redis",
+        CacheReplicationGroupProps {
+            id: "aws-all-redis".into(),
+            vpc_id: vpc.vpc_id(),
+            subnet_ids: private[..2].to_vec(),
+            encryption_key: key.arn(),
+            ..Default::default()
+        },
+    )?;
+    redis.security_group.allow_from(&mut s, &nodes_sg, Port::tcp(6379), "Redis (TLS) from the EKS nodes")?;
+
+    StringParameter::new(
+        &mut s,
+        "DatabaseUrlParameter",
+        StringParameterProps {
+            name: "/shop/order/database-host".into(),
+            value: ParameterValue::String(db.endpoint_address()),
+            description: Some("order database host".into()),
+        },
+    )?;
+    StringParameter::new(
+        &mut s,
+        "FeatureFlags",
+        StringParameterProps {
+            name: "/shop/order/features".into(),
+            value: ParameterValue::StringList(vec!["checkout-v2".into(), "fast-refunds".into()]),
+            description: None,
+        },
+    )?;
+    let api_key = Secret::new(
+        &mut s,
+        "PartnerApiKey",
+        SecretProps {
+            name: Some("aws-all/partner-api-key".into()),
+            encryption_key: Some(key.arn()),
+            template: r#"{"username":"aws-all"}"#.into(),
+            ..Default::default()
+        },
+    )?;
+    s.at(api_key.resource.node())?.suppress(
+        "AwsSolutions-SMG4",
+        "the partner rotates this key by hand every 90 days; there is no rotation API",
+    )?;
+    Repository::new(
+        &mut s,
+        "OrderImages",
+        RepositoryProps {
+            name: "aws-all/order".into(),
+            encryption_key: Some(key.arn()),
+            ..Default::default()
+        },
+    )?;
+    let app_logs = LogGroup::new(
+        &mut s,
+        "ApplicationLogs",
+        LogGroupProps {
+            name: Some("/aws/eks/aws-all/application".into()),
+            retention_days: 90,
+            encryption_key: Some(key.arn()),
+            ..Default::default()
+        },
+    )?;
+    HealthCheck::new(
+        &mut s,
+        "IngressHealth",
+        HealthCheckProps {
+            domain_name: "shop.example.com".into(),
+            ..Default::default()
+        },
+    )?;
+
     let chart = Chart::new(
         &mut s,
         "Workloads",
@@ -212,7 +304,7 @@ pub fn build(app: &mut App) -> Result<(), Error> {
                         "ssm:GetParameters",
                         "ssm:GetParametersByPath",
                     ],
-                    [Arn::new("ssm", "parameter/aws-all/order/*")
+                    [Arn::new("ssm", "parameter/shop/order/*")
                         .region(ArnPart::Any)
                         .account(ArnPart::Any)
                         .value()],
@@ -222,6 +314,38 @@ pub fn build(app: &mut App) -> Result<(), Error> {
             ..Default::default()
         },
     )?;
-    let _ = (irsa, Value::str(""));
+    IrsaRole::new(
+        &mut c,
+        "FluentBitIrsa",
+        IrsaRoleProps {
+            oidc: cluster.oidc_provider(),
+            namespace: "amazon-cloudwatch".into(),
+            service_account: "fluent-bit".into(),
+            statements: vec![PolicyStatement::allow(
+                ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                [app_logs.arn()],
+            )],
+            ..Default::default()
+        },
+    )?;
+    let mut c = app.scope(chart.node())?;
+    // Deferred: the database endpoint reaches a Kubernetes object after deploy.
+    let mut data = BTreeMap::new();
+    data.insert("DB_HOST".to_string(), c.deferred(&db.endpoint_address())?);
+    data.insert("DB_PORT".to_string(), c.deferred(&db.endpoint_port())?);
+    data.insert("REDIS_HOST".to_string(), c.deferred(&redis.resource.primary_endpoint_address())?);
+    data.insert("KAFKA_CLUSTER_ARN".to_string(), c.deferred(&kafka.arn())?);
+    data.insert("ORDER_ROLE_ARN".to_string(), irsa.role_arn.clone());
+    c.add_object(
+        "OrderConfig",
+        k8s_openapi::api::core::v1::ConfigMap {
+            metadata: k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+                name: Some("order-config".into()),
+                ..Default::default()
+            },
+            data: Some(data),
+            ..Default::default()
+        },
+    )?;
     Ok(())
 }
