@@ -4,19 +4,19 @@
 
 use std::collections::BTreeMap;
 
+use crate::aws::ecr::{Repository, RepositoryProps};
 use crate::aws::eks::{
     Capacity, EksCluster, EksClusterProps, NodeGroup, NodeGroupProps, Taint, TaintEffect,
 };
+use crate::aws::elasticache::{CacheReplicationGroup, CacheReplicationGroupProps};
 use crate::aws::iam::{IrsaRole, IrsaRoleProps, PolicyStatement};
 use crate::aws::kms::{Key, KeyProps, KeyUser};
+use crate::aws::logs::{LogGroup, LogGroupProps};
+use crate::aws::msk::{MskCluster, MskClusterProps, IAM_TLS_PORT};
 use crate::aws::network::{
     Endpoint, Port, SecurityGroup, SecurityGroupProps, SubnetGroup, SubnetKind, Vpc, VpcProps,
     WorldIngress,
 };
-use crate::aws::ecr::{Repository, RepositoryProps};
-use crate::aws::elasticache::{CacheReplicationGroup, CacheReplicationGroupProps};
-use crate::aws::logs::{LogGroup, LogGroupProps};
-use crate::aws::msk::{MskCluster, MskClusterProps, IAM_TLS_PORT};
 use crate::aws::rds::{AuroraPostgresCluster, DatabaseProps, PostgresInstance};
 use crate::aws::route53::{HealthCheck, HealthCheckProps};
 use crate::aws::secrets::{Secret, SecretProps};
@@ -210,7 +210,12 @@ pub fn build(app: &mut App) -> Result<(), Error> {
             ..Default::default()
         },
     )?;
-    kafka.security_group.allow_from(&mut s, &nodes_sg, Port::tcp(IAM_TLS_PORT), "Kafka (IAM over TLS) from the EKS nodes")?;
+    kafka.security_group.allow_from(
+        &mut s,
+        &nodes_sg,
+        Port::tcp(IAM_TLS_PORT),
+        "Kafka (IAM over TLS) from the EKS nodes",
+    )?;
     let redis = CacheReplicationGroup::new(
         &mut s,
         "Redis",
@@ -222,7 +227,12 @@ pub fn build(app: &mut App) -> Result<(), Error> {
             ..Default::default()
         },
     )?;
-    redis.security_group.allow_from(&mut s, &nodes_sg, Port::tcp(6379), "Redis (TLS) from the EKS nodes")?;
+    redis.security_group.allow_from(
+        &mut s,
+        &nodes_sg,
+        Port::tcp(6379),
+        "Redis (TLS) from the EKS nodes",
+    )?;
 
     StringParameter::new(
         &mut s,
@@ -322,7 +332,11 @@ pub fn build(app: &mut App) -> Result<(), Error> {
             namespace: "amazon-cloudwatch".into(),
             service_account: "fluent-bit".into(),
             statements: vec![PolicyStatement::allow(
-                ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                [
+                    "logs:CreateLogStream",
+                    "logs:PutLogEvents",
+                    "logs:DescribeLogStreams",
+                ],
                 [app_logs.arn()],
             )],
             ..Default::default()
@@ -333,7 +347,10 @@ pub fn build(app: &mut App) -> Result<(), Error> {
     let mut data = BTreeMap::new();
     data.insert("DB_HOST".to_string(), c.deferred(&db.endpoint_address())?);
     data.insert("DB_PORT".to_string(), c.deferred(&db.endpoint_port())?);
-    data.insert("REDIS_HOST".to_string(), c.deferred(&redis.resource.primary_endpoint_address())?);
+    data.insert(
+        "REDIS_HOST".to_string(),
+        c.deferred(&redis.resource.primary_endpoint_address())?,
+    );
     data.insert("KAFKA_CLUSTER_ARN".to_string(), c.deferred(&kafka.arn())?);
     data.insert("ORDER_ROLE_ARN".to_string(), irsa.role_arn.clone());
     c.add_object(

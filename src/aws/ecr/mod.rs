@@ -21,7 +21,11 @@ pub struct RepositoryProps {
 
 impl Default for RepositoryProps {
     fn default() -> Self {
-        RepositoryProps { name: String::new(), encryption_key: None, keep_images: 100 }
+        RepositoryProps {
+            name: String::new(),
+            encryption_key: None,
+            keep_images: 100,
+        }
     }
 }
 
@@ -34,18 +38,31 @@ pub struct Repository {
 
 impl Repository {
     /// Adds a repository.
-    pub fn new(scope: &mut Scope<'_>, id: &str, props: RepositoryProps) -> Result<Repository, Error> {
+    pub fn new(
+        scope: &mut Scope<'_>,
+        id: &str,
+        props: RepositoryProps,
+    ) -> Result<Repository, Error> {
         let path = format!("{}/{id}", scope.path());
         let n = &props.name;
         let ok = (2..=256).contains(&n.len())
             && n.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
-            && n.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-/".contains(c))
+            && n.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-/".contains(c))
             && !n.ends_with(['/', '-', '.', '_']);
         if !ok {
-            return Err(Error::construct(path, format!("repository name {n:?} is invalid"), "use lower-case letters, digits and . _ - /, e.g. genai-demo/order"));
+            return Err(Error::construct(
+                path,
+                format!("repository name {n:?} is invalid"),
+                "use lower-case letters, digits and . _ - /, e.g. genai-demo/order",
+            ));
         }
         if !(1..=10000).contains(&props.keep_images) {
-            return Err(Error::construct(path, format!("keep_images {} is outside 1..10000", props.keep_images), "keep e.g. 100 images"));
+            return Err(Error::construct(
+                path,
+                format!("keep_images {} is outside 1..10000", props.keep_images),
+                "keep e.g. 100 images",
+            ));
         }
         let lifecycle = serde_json::json!({
             "rules": [{
@@ -63,10 +80,17 @@ impl Repository {
                 image_tag_mutability: Some("IMMUTABLE".into()),
                 image_scanning_configuration: Some(CfnImageScanning { scan_on_push: true }),
                 encryption_configuration: Some(CfnRepositoryEncryption {
-                    encryption_type: if props.encryption_key.is_some() { "KMS" } else { "AES256" }.into(),
+                    encryption_type: if props.encryption_key.is_some() {
+                        "KMS"
+                    } else {
+                        "AES256"
+                    }
+                    .into(),
                     kms_key: props.encryption_key,
                 }),
-                lifecycle_policy: Some(CfnLifecyclePolicy { lifecycle_policy_text: lifecycle.to_string() }),
+                lifecycle_policy: Some(CfnLifecyclePolicy {
+                    lifecycle_policy_text: lifecycle.to_string(),
+                }),
                 ..Default::default()
             },
         )?;

@@ -10,7 +10,9 @@ use cfn::*;
 pub use nodegroup::{Capacity, NodeGroup, NodeGroupProps, Taint, TaintEffect};
 
 use crate::aws::iam::cfn::CfnOidcProvider;
-use crate::aws::iam::{aws_managed_policy, OidcProviderRef, Principal, Role, RoleProps};
+use crate::aws::iam::{
+    aws_managed_policy, OidcProviderRef, PolicyStatement, Principal, Role, RoleProps,
+};
 use crate::aws::kms::{Key, KeyProps, KeyUser};
 use crate::core::value::ArnPart;
 use crate::core::{Arn, Error, ResourceRef, Scope, Value};
@@ -242,6 +244,16 @@ impl EksCluster {
                 assumed_by: vec![Principal::Service("eks.amazonaws.com".into())],
                 description: Some(format!("EKS control plane of {}", props.name)),
                 managed_policy_arns: vec![aws_managed_policy("AmazonEKSClusterPolicy")],
+                // The key policy delegates to IAM; EKS uses the key as this role.
+                statements: vec![PolicyStatement::allow(
+                    [
+                        "kms:Encrypt",
+                        "kms:Decrypt",
+                        "kms:DescribeKey",
+                        "kms:CreateGrant",
+                    ],
+                    [secrets_key_arn.clone()],
+                )],
                 ..Default::default()
             },
         )?;

@@ -95,27 +95,59 @@ impl CacheReplicationGroup {
         let id_ok = !props.id.is_empty()
             && props.id.len() <= 40
             && props.id.starts_with(|c: char| c.is_ascii_lowercase())
-            && props.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            && props
+                .id
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
             && !props.id.ends_with('-')
             && !props.id.contains("--");
         if !id_ok {
-            return Err(err(format!("replication group id {:?} is invalid", props.id), "use 1-40 lower-case letters, digits and single '-', starting with a letter"));
+            return Err(err(
+                format!("replication group id {:?} is invalid", props.id),
+                "use 1-40 lower-case letters, digits and single '-', starting with a letter",
+            ));
         }
         if !(2..=6).contains(&props.nodes) {
-            return Err(err(format!("{} nodes: Multi-AZ with failover needs 2 to 6", props.nodes), "use 2 or more nodes"));
+            return Err(err(
+                format!("{} nodes: Multi-AZ with failover needs 2 to 6", props.nodes),
+                "use 2 or more nodes",
+            ));
         }
         if props.subnet_ids.len() < 2 {
-            return Err(err(format!("the subnet group needs at least 2 AZs; {} subnets given", props.subnet_ids.len()), "pass private subnets of 2 or more AZs"));
+            return Err(err(
+                format!(
+                    "the subnet group needs at least 2 AZs; {} subnets given",
+                    props.subnet_ids.len()
+                ),
+                "pass private subnets of 2 or more AZs",
+            ));
         }
         if !props.node_type.starts_with("cache.") {
-            return Err(err(format!("node type {:?} is not an ElastiCache node type", props.node_type), "use e.g. cache.t3.micro"));
+            return Err(err(
+                format!(
+                    "node type {:?} is not an ElastiCache node type",
+                    props.node_type
+                ),
+                "use e.g. cache.t3.micro",
+            ));
         }
         if props.encryption_key.as_literal() == Some("") || props.vpc_id.as_literal() == Some("") {
-            return Err(err("encryption_key and vpc_id are required".into(), "pass key.arn() and vpc.vpc_id()"));
+            return Err(err(
+                "encryption_key and vpc_id are required".into(),
+                "pass key.arn() and vpc.vpc_id()",
+            ));
         }
         let (engine, version, family) = match props.engine {
-            CacheEngine::Redis => ("redis", props.engine_version.clone().unwrap_or_else(|| "7.1".into()), "redis7"),
-            CacheEngine::Valkey => ("valkey", props.engine_version.clone().unwrap_or_else(|| "8.0".into()), "valkey8"),
+            CacheEngine::Redis => (
+                "redis",
+                props.engine_version.clone().unwrap_or_else(|| "7.1".into()),
+                "redis7",
+            ),
+            CacheEngine::Valkey => (
+                "valkey",
+                props.engine_version.clone().unwrap_or_else(|| "8.0".into()),
+                "valkey8",
+            ),
         };
         let mut s = scope.child(id)?;
         let auth_token = Secret::new(
@@ -193,12 +225,36 @@ impl CacheReplicationGroup {
             },
         )?;
         for (oid, value, what) in [
-            ("PrimaryEndpointAddress", resource.primary_endpoint_address(), "primary endpoint host"),
-            ("PrimaryEndpointPort", resource.primary_endpoint_port(), "primary endpoint port"),
-            ("ReaderEndpointAddress", resource.reader_endpoint_address(), "reader endpoint host"),
+            (
+                "PrimaryEndpointAddress",
+                resource.primary_endpoint_address(),
+                "primary endpoint host",
+            ),
+            (
+                "PrimaryEndpointPort",
+                resource.primary_endpoint_port(),
+                "primary endpoint port",
+            ),
+            (
+                "ReaderEndpointAddress",
+                resource.reader_endpoint_address(),
+                "reader endpoint host",
+            ),
         ] {
-            CfnOutput::new(&mut s, oid, OutputProps { value, description: Some(format!("{path}: {what}")), export_name: None })?;
+            CfnOutput::new(
+                &mut s,
+                oid,
+                OutputProps {
+                    value,
+                    description: Some(format!("{path}: {what}")),
+                    export_name: None,
+                },
+            )?;
         }
-        Ok(CacheReplicationGroup { resource, security_group: sg, auth_token })
+        Ok(CacheReplicationGroup {
+            resource,
+            security_group: sg,
+            auth_token,
+        })
     }
 }

@@ -14,9 +14,9 @@ use crate::core::{Arn, Error, Pseudo, ResourceRef, Scope, Value};
 pub enum KeyUser {
     /// CloudWatch Logs in the stack's region (encrypted log groups).
     CloudWatchLogs,
-    /// Any AWS service acting for a principal of this account through the
-    /// service's own endpoint (`kms:ViaService`), e.g. `rds`, `kafka`,
-    /// `elasticache`, `secretsmanager`, `eks`, `ec2`.
+    /// Principals of this account (as their IAM policies allow) using the
+    /// key through one service's endpoint (`kms:ViaService`), e.g. `rds`,
+    /// `kafka`, `elasticache`, `secretsmanager`, `eks`, `ec2`.
     ViaService(String),
 }
 
@@ -73,7 +73,7 @@ impl Key {
         let account_root = Arn::new("iam", "root").region(ArnPart::Empty).value();
         let mut statements = vec![PolicyStatement::allow(["kms:*"], [Value::str("*")])
             .with_sid("AccountAdministersKeyThroughIam")
-            .with_principal(Principal::Aws(account_root))];
+            .with_principal(Principal::Aws(account_root.clone()))];
         let crypto = [
             "kms:Encrypt",
             "kms:Decrypt",
@@ -103,7 +103,7 @@ impl Key {
                         [Value::str("*")],
                     )
                     .with_sid(&format!("Via{}", sid_part(service)))
-                    .with_principal(Principal::Aws(Value::str("*")))
+                    .with_principal(Principal::Aws(account_root.clone()))
                     .with_condition(
                         "StringEquals",
                         "kms:ViaService",

@@ -73,34 +73,62 @@ pub struct MskCluster {
 
 impl MskCluster {
     /// Adds the cluster, its configuration, security group and log group.
-    pub fn new(scope: &mut Scope<'_>, id: &str, props: MskClusterProps) -> Result<MskCluster, Error> {
+    pub fn new(
+        scope: &mut Scope<'_>,
+        id: &str,
+        props: MskClusterProps,
+    ) -> Result<MskCluster, Error> {
         let path = format!("{}/{id}", scope.path());
         let err = |m: String, h: &str| Error::construct(path.clone(), m, h);
         let name_ok = !props.name.is_empty()
             && props.name.len() <= 64
             && props.name.starts_with(|c: char| c.is_ascii_alphabetic())
-            && props.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+            && props
+                .name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-');
         if !name_ok {
-            return Err(err(format!("cluster name {:?} is invalid", props.name), "use 1-64 letters, digits and '-', starting with a letter"));
+            return Err(err(
+                format!("cluster name {:?} is invalid", props.name),
+                "use 1-64 letters, digits and '-', starting with a letter",
+            ));
         }
         let azs = props.subnet_ids.len() as i64;
         if !(2..=3).contains(&azs) {
-            return Err(err(format!("MSK needs client subnets in 2 or 3 AZs; {azs} given"), "pass one private subnet per AZ"));
+            return Err(err(
+                format!("MSK needs client subnets in 2 or 3 AZs; {azs} given"),
+                "pass one private subnet per AZ",
+            ));
         }
         if props.broker_count < 1 || props.broker_count % azs != 0 {
             return Err(err(
-                format!("broker count {} is not a multiple of the AZ count {azs}", props.broker_count),
+                format!(
+                    "broker count {} is not a multiple of the AZ count {azs}",
+                    props.broker_count
+                ),
                 "MSK spreads brokers evenly over the AZs: use a multiple of the number of subnets",
             ));
         }
         if !props.instance_type.starts_with("kafka.") {
-            return Err(err(format!("instance type {:?} is not an MSK broker type", props.instance_type), "use e.g. kafka.m5.large"));
+            return Err(err(
+                format!(
+                    "instance type {:?} is not an MSK broker type",
+                    props.instance_type
+                ),
+                "use e.g. kafka.m5.large",
+            ));
         }
         if !(1..=16384).contains(&props.volume_size_gib) {
-            return Err(err(format!("EBS size {} GiB is outside 1..16384", props.volume_size_gib), "use e.g. 100"));
+            return Err(err(
+                format!("EBS size {} GiB is outside 1..16384", props.volume_size_gib),
+                "use e.g. 100",
+            ));
         }
         if props.encryption_key.as_literal() == Some("") || props.vpc_id.as_literal() == Some("") {
-            return Err(err("encryption_key and vpc_id are required".into(), "pass key.arn() and vpc.vpc_id()"));
+            return Err(err(
+                "encryption_key and vpc_id are required".into(),
+                "pass key.arn() and vpc.vpc_id()",
+            ));
         }
         let mut s = scope.child(id)?;
         let sg = SecurityGroup::new(
@@ -129,7 +157,12 @@ impl MskCluster {
             "num.partitions=3".to_string(),
             "unclean.leader.election.enable=false".to_string(),
         ];
-        lines.extend(props.server_properties.iter().map(|(k, v)| format!("{k}={v}")));
+        lines.extend(
+            props
+                .server_properties
+                .iter()
+                .map(|(k, v)| format!("{k}={v}")),
+        );
         let configuration = s.add_resource(
             "Configuration",
             CfnMskConfiguration {
@@ -150,23 +183,32 @@ impl MskCluster {
                     client_subnets: props.subnet_ids,
                     security_groups: Some(vec![sg.group_id()]),
                     storage_info: Some(CfnMskStorageInfo {
-                        ebs_storage_info: CfnMskEbsStorageInfo { volume_size: props.volume_size_gib },
+                        ebs_storage_info: CfnMskEbsStorageInfo {
+                            volume_size: props.volume_size_gib,
+                        },
                     }),
                 }),
                 encryption_info: Some(CfnMskEncryptionInfo {
-                    encryption_at_rest: Some(CfnMskEncryptionAtRest { data_volume_kms_key_id: props.encryption_key }),
+                    encryption_at_rest: Some(CfnMskEncryptionAtRest {
+                        data_volume_kms_key_id: props.encryption_key,
+                    }),
                     encryption_in_transit: Some(CfnMskEncryptionInTransit {
                         client_broker: Some("TLS".into()),
                         in_cluster: Some(true),
                     }),
                 }),
                 client_authentication: Some(CfnMskClientAuthentication {
-                    sasl: Some(CfnMskSasl { iam: Some(CfnMskEnabled { enabled: true }) }),
+                    sasl: Some(CfnMskSasl {
+                        iam: Some(CfnMskEnabled { enabled: true }),
+                    }),
                     unauthenticated: Some(CfnMskEnabled { enabled: false }),
                 }),
                 logging_info: Some(CfnMskLoggingInfo {
                     broker_logs: CfnMskBrokerLogs {
-                        cloud_watch_logs: Some(CfnMskCloudWatchLogs { enabled: true, log_group: Some(log_group.name()) }),
+                        cloud_watch_logs: Some(CfnMskCloudWatchLogs {
+                            enabled: true,
+                            log_group: Some(log_group.name()),
+                        }),
                     },
                 }),
                 configuration_info: Some(CfnMskConfigurationInfo {
@@ -182,11 +224,18 @@ impl MskCluster {
             "ClusterArn",
             OutputProps {
                 value: resource.arn(),
-                description: Some(format!("{path}: cluster ARN (deploy looks up the bootstrap brokers from it)")),
+                description: Some(format!(
+                    "{path}: cluster ARN (deploy looks up the bootstrap brokers from it)"
+                )),
                 export_name: None,
             },
         )?;
-        Ok(MskCluster { resource, configuration, security_group: sg, log_group })
+        Ok(MskCluster {
+            resource,
+            configuration,
+            security_group: sg,
+            log_group,
+        })
     }
 
     /// The cluster ARN.

@@ -44,19 +44,42 @@ pub struct HealthCheck {
 
 impl HealthCheck {
     /// Adds a health check.
-    pub fn new(scope: &mut Scope<'_>, id: &str, props: HealthCheckProps) -> Result<HealthCheck, Error> {
+    pub fn new(
+        scope: &mut Scope<'_>,
+        id: &str,
+        props: HealthCheckProps,
+    ) -> Result<HealthCheck, Error> {
         let path = format!("{}/{id}", scope.path());
         if props.domain_name.as_literal() == Some("") {
-            return Err(Error::construct(path, "a health check needs a domain name", "set HealthCheckProps::domain_name"));
+            return Err(Error::construct(
+                path,
+                "a health check needs a domain name",
+                "set HealthCheckProps::domain_name",
+            ));
         }
         if ![10, 30].contains(&props.interval_seconds) {
-            return Err(Error::construct(path, format!("interval {} s is not 10 or 30", props.interval_seconds), "Route 53 checks every 10 or 30 seconds"));
+            return Err(Error::construct(
+                path,
+                format!("interval {} s is not 10 or 30", props.interval_seconds),
+                "Route 53 checks every 10 or 30 seconds",
+            ));
         }
         if !(1..=10).contains(&props.failure_threshold) {
-            return Err(Error::construct(path, format!("failure threshold {} is outside 1..10", props.failure_threshold), "use e.g. 3"));
+            return Err(Error::construct(
+                path,
+                format!(
+                    "failure threshold {} is outside 1..10",
+                    props.failure_threshold
+                ),
+                "use e.g. 3",
+            ));
         }
         if !props.path.starts_with('/') {
-            return Err(Error::construct(path, format!("path {:?} must start with '/'", props.path), "write e.g. /healthz"));
+            return Err(Error::construct(
+                path,
+                format!("path {:?} must start with '/'", props.path),
+                "write e.g. /healthz",
+            ));
         }
         let mut s = scope.child(id)?;
         let resource = s.add_resource(

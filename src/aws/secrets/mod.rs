@@ -56,11 +56,20 @@ impl Secret {
     pub fn new(scope: &mut Scope<'_>, id: &str, props: SecretProps) -> Result<Secret, Error> {
         let path = format!("{}/{id}", scope.path());
         if !(8..=4096).contains(&props.length) {
-            return Err(Error::construct(path, format!("length {} is outside 8..4096", props.length), "use at least 16"));
+            return Err(Error::construct(
+                path,
+                format!("length {} is outside 8..4096", props.length),
+                "use at least 16",
+            ));
         }
-        let template_ok = serde_json::from_str::<serde_json::Value>(&props.template).is_ok_and(|v| v.is_object());
+        let template_ok =
+            serde_json::from_str::<serde_json::Value>(&props.template).is_ok_and(|v| v.is_object());
         if !template_ok {
-            return Err(Error::construct(path, "the secret template is not a JSON object", "write e.g. {\"username\":\"app\"}"));
+            return Err(Error::construct(
+                path,
+                "the secret template is not a JSON object",
+                "write e.g. {\"username\":\"app\"}",
+            ));
         }
         let mut s = scope.child(id)?;
         let resource = s.add_resource(
@@ -74,14 +83,18 @@ impl Secret {
                     generate_string_key: Some(props.generate_key.clone()),
                     password_length: Some(props.length),
                     // Characters that break URLs, shells and connection strings.
-                    exclude_characters: (!props.exclude_punctuation).then(|| "\"'@/\\`".to_string()),
+                    exclude_characters: (!props.exclude_punctuation)
+                        .then(|| "\"'@/\\`".to_string()),
                     exclude_punctuation: props.exclude_punctuation.then_some(true),
                     ..Default::default()
                 }),
                 ..Default::default()
             },
         )?;
-        Ok(Secret { resource, generate_key: props.generate_key })
+        Ok(Secret {
+            resource,
+            generate_key: props.generate_key,
+        })
     }
 
     /// The secret ARN.
@@ -93,7 +106,10 @@ impl Secret {
     /// value, for properties that take one (resolved by CloudFormation).
     pub fn dynamic_reference(&self) -> Value {
         Value::sub_with(
-            format!("{{{{resolve:secretsmanager:${{Secret}}:SecretString:{}}}}}", self.generate_key),
+            format!(
+                "{{{{resolve:secretsmanager:${{Secret}}:SecretString:{}}}}}",
+                self.generate_key
+            ),
             vec![("Secret", self.arn())],
         )
     }

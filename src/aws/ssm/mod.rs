@@ -11,7 +11,16 @@ use crate::core::value::ArnPart;
 use crate::core::{Arn, Diagnostic, Error, ResourceRef, Scope, Value};
 
 /// Words that mark a parameter name as holding a secret.
-const SECRET_WORDS: &[&str] = &["password", "passwd", "secret", "token", "credential", "private-key", "apikey", "api-key"];
+const SECRET_WORDS: &[&str] = &[
+    "password",
+    "passwd",
+    "secret",
+    "token",
+    "credential",
+    "private-key",
+    "apikey",
+    "api-key",
+];
 
 /// The value of a parameter.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,14 +54,25 @@ pub struct StringParameter {
 
 impl StringParameter {
     /// Adds a parameter.
-    pub fn new(scope: &mut Scope<'_>, id: &str, props: StringParameterProps) -> Result<StringParameter, Error> {
+    pub fn new(
+        scope: &mut Scope<'_>,
+        id: &str,
+        props: StringParameterProps,
+    ) -> Result<StringParameter, Error> {
         let path = format!("{}/{id}", scope.path());
         let n = &props.name;
         let name_ok = !n.is_empty()
             && n.len() <= 1011
-            && n.chars().all(|c| c.is_ascii_alphanumeric() || "_.-/".contains(c))
-            && !n.to_ascii_lowercase().trim_start_matches('/').starts_with("aws")
-            && !n.to_ascii_lowercase().trim_start_matches('/').starts_with("ssm")
+            && n.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_.-/".contains(c))
+            && !n
+                .to_ascii_lowercase()
+                .trim_start_matches('/')
+                .starts_with("aws")
+            && !n
+                .to_ascii_lowercase()
+                .trim_start_matches('/')
+                .starts_with("ssm")
             && (!n.contains('/') || n.starts_with('/'));
         if !name_ok {
             return Err(Error::construct(
@@ -64,13 +84,21 @@ impl StringParameter {
         let (ptype, value) = match props.value {
             ParameterValue::String(v) => {
                 if v.as_literal() == Some("") {
-                    return Err(Error::construct(path, "a parameter value cannot be empty", "give a value"));
+                    return Err(Error::construct(
+                        path,
+                        "a parameter value cannot be empty",
+                        "give a value",
+                    ));
                 }
                 ("String", v)
             }
             ParameterValue::StringList(items) => {
                 if items.is_empty() || items.iter().any(|i| i.is_empty() || i.contains(',')) {
-                    return Err(Error::construct(path, "a StringList needs non-empty items without commas", "split the values"));
+                    return Err(Error::construct(
+                        path,
+                        "a StringList needs non-empty items without commas",
+                        "split the values",
+                    ));
                 }
                 ("StringList", Value::Str(items.join(",")))
             }
@@ -98,12 +126,19 @@ impl StringParameter {
                 .with_hint("store secrets in Secrets Manager (aws::secrets::Secret), or suppress MS-SSM-1 with the reason the value is not secret"),
             );
         }
-        Ok(StringParameter { resource, name: props.name })
+        Ok(StringParameter {
+            resource,
+            name: props.name,
+        })
     }
 
     /// The parameter ARN (for IAM statements).
     pub fn arn(&self) -> Value {
-        Arn::new("ssm", format!("parameter/{}", self.name.trim_start_matches('/'))).value()
+        Arn::new(
+            "ssm",
+            format!("parameter/{}", self.name.trim_start_matches('/')),
+        )
+        .value()
     }
 
     /// An ARN pattern for every parameter under `prefix` in any region and
