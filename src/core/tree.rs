@@ -73,6 +73,8 @@ pub struct App {
     context: Context,
     pub(crate) diagnostics: Vec<Diagnostic>,
     pub(crate) validations: Vec<(u32, Box<dyn Validation>)>,
+    /// Keys of validations registered with `add_validation_once`.
+    validation_keys: std::collections::BTreeSet<String>,
     pub(crate) aspects: Vec<(u32, Box<dyn Aspect>)>,
     pub(crate) suppressions: Vec<Suppression>,
 }
@@ -104,6 +106,7 @@ impl App {
             context,
             diagnostics: Vec::new(),
             validations: Vec::new(),
+            validation_keys: Default::default(),
             aspects: Vec::new(),
             suppressions: Vec::new(),
         }
@@ -573,6 +576,14 @@ impl<'a> Scope<'a> {
     /// Registers a check to run over the locked tree at synth.
     pub fn add_validation(&mut self, v: impl Validation + 'static) {
         self.app.validations.push((self.node, Box::new(v)));
+    }
+
+    /// Registers an app-wide check once under `key`: a library's rule set
+    /// that every construct of the library enables. Later calls are no-ops.
+    pub fn add_validation_once(&mut self, key: &str, v: impl Validation + 'static) {
+        if self.app.validation_keys.insert(key.to_string()) {
+            self.app.validations.push((0, Box::new(v)));
+        }
     }
 
     /// Turns `rule` (a diagnostic code such as `MS-IAM-001` or a checkov id)

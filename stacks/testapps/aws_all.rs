@@ -43,6 +43,8 @@ pub fn build(app: &mut App) -> Result<(), Error> {
     )?;
     let mut s = app.scope(stack.node())?;
     Tags::add(&mut s, "app", "aws-all");
+    // Recorded in the Metadata of the resources it is suppressed on.
+    let port_reason = "clients find the port in config; security groups, TLS and authentication protect the data, not an unusual port";
 
     let vpc = Vpc::new(
         &mut s,
@@ -176,6 +178,7 @@ pub fn build(app: &mut App) -> Result<(), Error> {
             ..Default::default()
         },
     )?;
+    s.at(db.resource.node())?.suppress("AwsSolutions-RDS11", port_reason)?;
     db.security_group.allow_from(
         &mut s,
         &nodes_sg,
@@ -192,6 +195,7 @@ pub fn build(app: &mut App) -> Result<(), Error> {
             ..Default::default()
         },
     )?;
+    s.at(aurora.resource.node())?.suppress("AwsSolutions-RDS11", port_reason)?;
     aurora.security_group.allow_from(
         &mut s,
         &nodes_sg,
@@ -227,6 +231,7 @@ pub fn build(app: &mut App) -> Result<(), Error> {
             ..Default::default()
         },
     )?;
+    s.at(redis.resource.node())?.suppress("AwsSolutions-AEC5", port_reason)?;
     redis.security_group.allow_from(
         &mut s,
         &nodes_sg,

@@ -44,6 +44,7 @@ impl Repository {
         props: RepositoryProps,
     ) -> Result<Repository, Error> {
         let path = format!("{}/{id}", scope.path());
+        crate::aws::security::enable(scope);
         let n = &props.name;
         let ok = (2..=256).contains(&n.len())
             && n.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())

@@ -132,6 +132,7 @@ impl EksCluster {
         props: EksClusterProps,
     ) -> Result<EksCluster, Error> {
         let path = format!("{}/{id}", scope.path());
+        crate::aws::security::enable(scope);
         let err = |m: String, h: &str| Error::construct(path.clone(), m, h);
         let name_ok = !props.name.is_empty()
             && props.name.len() <= 100

@@ -110,6 +110,7 @@ impl NodeGroup {
         props: NodeGroupProps,
     ) -> Result<NodeGroup, Error> {
         let path = format!("{}/{id}", scope.path());
+        crate::aws::security::enable(scope);
         let err = |m: String, h: &str| Error::construct(path.clone(), m, h);
         if !(props.min_size >= 0
             && props.min_size <= props.desired_size

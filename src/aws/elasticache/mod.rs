@@ -91,6 +91,7 @@ impl CacheReplicationGroup {
         props: CacheReplicationGroupProps,
     ) -> Result<CacheReplicationGroup, Error> {
         let path = format!("{}/{id}", scope.path());
+        crate::aws::security::enable(scope);
         let err = |m: String, h: &str| Error::construct(path.clone(), m, h);
         let id_ok = !props.id.is_empty()
             && props.id.len() <= 40

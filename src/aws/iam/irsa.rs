@@ -74,6 +74,7 @@ impl IrsaRole {
     /// Chart inside a Stack whose environment has an account.
     pub fn new(scope: &mut Scope<'_>, id: &str, props: IrsaRoleProps) -> Result<IrsaRole, Error> {
         let path = format!("{}/{id}", scope.path());
+        crate::aws::security::enable(scope);
         validate_dns1123_label(&props.namespace).map_err(|e| {
             Error::construct(
                 path.clone(),

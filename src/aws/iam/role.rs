@@ -40,6 +40,7 @@ impl Role {
     /// Adds a role assumed by `props.assumed_by`.
     pub fn new(scope: &mut Scope<'_>, id: &str, props: RoleProps) -> Result<Role, Error> {
         let path = format!("{}/{id}", scope.path());
+        crate::aws::security::enable(scope);
         if props.assumed_by.is_empty() {
             return Err(Error::construct(
                 path,

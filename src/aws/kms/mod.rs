@@ -60,6 +60,7 @@ impl Key {
     /// Adds a key (and its alias, when asked).
     pub fn new(scope: &mut Scope<'_>, id: &str, props: KeyProps) -> Result<Key, Error> {
         let path = format!("{}/{id}", scope.path());
+        crate::aws::security::enable(scope);
         if !(7..=30).contains(&props.pending_window_days) {
             return Err(Error::construct(
                 path,

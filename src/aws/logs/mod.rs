@@ -50,6 +50,7 @@ impl LogGroup {
     /// Adds a log group.
     pub fn new(scope: &mut Scope<'_>, id: &str, props: LogGroupProps) -> Result<LogGroup, Error> {
         let path = format!("{}/{id}", scope.path());
+        crate::aws::security::enable(scope);
         if !RETENTION_DAYS.contains(&props.retention_days) {
             return Err(Error::construct(
                 path,

@@ -79,6 +79,7 @@ impl MskCluster {
         props: MskClusterProps,
     ) -> Result<MskCluster, Error> {
         let path = format!("{}/{id}", scope.path());
+        crate::aws::security::enable(scope);
         let err = |m: String, h: &str| Error::construct(path.clone(), m, h);
         let name_ok = !props.name.is_empty()
             && props.name.len() <= 64

@@ -114,6 +114,7 @@ impl SecurityGroup {
         props: SecurityGroupProps,
     ) -> Result<SecurityGroup, Error> {
         let path = format!("{}/{id}", scope.path());
+        crate::aws::security::enable(scope);
         if props.description.trim().is_empty() {
             return Err(Error::construct(
                 path,

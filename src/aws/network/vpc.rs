@@ -134,6 +134,7 @@ pub struct Vpc {
 impl Vpc {
     pub fn new(scope: &mut Scope<'_>, id: &str, props: VpcProps) -> Result<Vpc, Error> {
         let path = format!("{}/{id}", scope.path());
+        crate::aws::security::enable(scope);
         let plan = plan_subnets(&path, &props)?;
         let mut s = scope.child(id)?;
         let vpc = s.add_resource(

@@ -102,6 +102,7 @@ impl PostgresInstance {
         props: DatabaseProps,
     ) -> Result<PostgresInstance, Error> {
         let path = format!("{}/{id}", scope.path());
+        crate::aws::security::enable(scope);
         let class = props
             .instance_class
             .clone()
@@ -216,6 +217,7 @@ impl AuroraPostgresCluster {
         props: DatabaseProps,
     ) -> Result<AuroraPostgresCluster, Error> {
         let path = format!("{}/{id}", scope.path());
+        crate::aws::security::enable(scope);
         let class = props
             .instance_class
             .clone()

@@ -50,6 +50,7 @@ impl HealthCheck {
         props: HealthCheckProps,
     ) -> Result<HealthCheck, Error> {
         let path = format!("{}/{id}", scope.path());
+        crate::aws::security::enable(scope);
         if props.domain_name.as_literal() == Some("") {
             return Err(Error::construct(
                 path,

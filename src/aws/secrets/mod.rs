@@ -55,6 +55,7 @@ impl Secret {
     /// Adds a secret.
     pub fn new(scope: &mut Scope<'_>, id: &str, props: SecretProps) -> Result<Secret, Error> {
         let path = format!("{}/{id}", scope.path());
+        crate::aws::security::enable(scope);
         if !(8..=4096).contains(&props.length) {
             return Err(Error::construct(
                 path,

@@ -60,6 +60,7 @@ impl StringParameter {
         props: StringParameterProps,
     ) -> Result<StringParameter, Error> {
         let path = format!("{}/{id}", scope.path());
+        crate::aws::security::enable(scope);
         let n = &props.name;
         let name_ok = !n.is_empty()
             && n.len() <= 1011
