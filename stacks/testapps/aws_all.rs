@@ -178,7 +178,8 @@ pub fn build(app: &mut App) -> Result<(), Error> {
             ..Default::default()
         },
     )?;
-    s.at(db.resource.node())?.suppress("AwsSolutions-RDS11", port_reason)?;
+    s.at(db.resource.node())?
+        .suppress("AwsSolutions-RDS11", port_reason)?;
     db.security_group.allow_from(
         &mut s,
         &nodes_sg,
@@ -195,7 +196,8 @@ pub fn build(app: &mut App) -> Result<(), Error> {
             ..Default::default()
         },
     )?;
-    s.at(aurora.resource.node())?.suppress("AwsSolutions-RDS11", port_reason)?;
+    s.at(aurora.resource.node())?
+        .suppress("AwsSolutions-RDS11", port_reason)?;
     aurora.security_group.allow_from(
         &mut s,
         &nodes_sg,
@@ -231,7 +233,8 @@ pub fn build(app: &mut App) -> Result<(), Error> {
             ..Default::default()
         },
     )?;
-    s.at(redis.resource.node())?.suppress("AwsSolutions-AEC5", port_reason)?;
+    s.at(redis.resource.node())?
+        .suppress("AwsSolutions-AEC5", port_reason)?;
     redis.security_group.allow_from(
         &mut s,
         &nodes_sg,

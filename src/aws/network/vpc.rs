@@ -47,18 +47,39 @@ pub enum SubnetKind {
 /// One subnet per AZ of this kind and size.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SubnetGroup {
+    /// The group name (unique in the VPC).
     pub name: String,
+    /// What the subnets are for.
     pub kind: SubnetKind,
     /// Prefix length of each subnet (e.g. 24 for /24).
     pub cidr_mask: u8,
+    /// Explicit CIDRs, one per AZ in AZ order. Default: none (allocated from
+    /// the VPC CIDR, around any explicit ones).
+    pub cidrs: Vec<String>,
 }
 
 impl SubnetGroup {
+    /// A group whose subnets are allocated automatically.
     pub fn new(name: &str, kind: SubnetKind, cidr_mask: u8) -> SubnetGroup {
         SubnetGroup {
             name: name.into(),
             kind,
             cidr_mask,
+            cidrs: Vec::new(),
+        }
+    }
+
+    /// A group with explicit CIDRs, one per AZ (e.g. to match an existing
+    /// address plan). They must lie inside the VPC CIDR and not overlap.
+    pub fn with_cidrs(name: &str, kind: SubnetKind, cidrs: &[&str]) -> SubnetGroup {
+        SubnetGroup {
+            name: name.into(),
+            kind,
+            cidr_mask: cidrs
+                .first()
+                .and_then(|c| c.parse::<Ipv4Net>().ok())
+                .map_or(0, |n| n.prefix_len()),
+            cidrs: cidrs.iter().map(|c| c.to_string()).collect(),
         }
     }
 }
@@ -455,7 +476,7 @@ fn plan_subnets(path: &str, props: &VpcProps) -> Result<Plan, Error> {
                 "give each subnet group a unique name",
             ));
         }
-        if g.cidr_mask < vpc.prefix_len() || g.cidr_mask > 28 {
+        if g.cidrs.is_empty() && (g.cidr_mask < vpc.prefix_len() || g.cidr_mask > 28) {
             return Err(Error::construct(
                 path,
                 format!(
@@ -469,47 +490,120 @@ fn plan_subnets(path: &str, props: &VpcProps) -> Result<Plan, Error> {
     let azs = props.max_azs;
     let start = u32::from(vpc.network());
     let end = u64::from(u32::from(vpc.broadcast())) + 1;
-    let mut cursor = u64::from(start);
-    let mut subnets = Vec::new();
-    for g in &props.subnets {
-        let size = 1u64 << (32 - g.cidr_mask);
-        for az in 0..azs {
-            let aligned = cursor.div_ceil(size) * size;
-            if aligned + size > end {
-                let needed: u64 = props
-                    .subnets
-                    .iter()
-                    .map(|g| (1u64 << (32 - g.cidr_mask)) * u64::from(azs))
-                    .sum();
+    // Explicit CIDRs first: they are fixed, automatic subnets go around them.
+    let mut explicit: Vec<(usize, u8, Ipv4Net)> = Vec::new();
+    for (gi, g) in props.subnets.iter().enumerate() {
+        if g.cidrs.is_empty() {
+            continue;
+        }
+        if g.cidrs.len() != usize::from(azs) {
+            return Err(Error::construct(
+                path,
+                format!(
+                    "subnet group {} lists {} CIDRs for {azs} AZs",
+                    g.name,
+                    g.cidrs.len()
+                ),
+                "give one CIDR per AZ",
+            ));
+        }
+        for (az, c) in g.cidrs.iter().enumerate() {
+            let net: Ipv4Net = c.parse().map_err(|_| {
+                Error::construct(
+                    path,
+                    format!("subnet group {}: {c:?} is not an IPv4 CIDR", g.name),
+                    "write e.g. 10.0.1.0/24",
+                )
+            })?;
+            if net.trunc() != net {
+                return Err(Error::construct(
+                    path,
+                    format!("subnet group {}: {c} has host bits set", g.name),
+                    format!("did you mean {}?", net.trunc()),
+                ));
+            }
+            if !vpc.contains(&net) {
                 return Err(Error::construct(
                     path,
                     format!(
-                        "{vpc} cannot hold {azs} AZs of these subnets: they need {needed} addresses, the CIDR has {}",
-                        end - u64::from(start)
+                        "subnet {c} of group {} is outside the VPC CIDR {vpc}",
+                        g.name
                     ),
-                    "use a larger VPC CIDR, fewer AZs or smaller subnets",
+                    format!("pick subnets inside {vpc}"),
                 ));
             }
-            // Invariant: aligned + size ≤ end ≤ 2^32, and the mask is ≤ 32.
-            let net = Ipv4Net::new(std::net::Ipv4Addr::from(aligned as u32), g.cidr_mask)
-                .expect("valid prefix");
+            if net.prefix_len() > 28 {
+                return Err(Error::construct(
+                    path,
+                    format!("subnet {c} of group {} is smaller than /28", g.name),
+                    "AWS subnets are /16 to /28",
+                ));
+            }
+            explicit.push((gi, az as u8, net));
+        }
+    }
+    let overlaps = |a: &Ipv4Net, b: &Ipv4Net| a.contains(&b.network()) || b.contains(&a.network());
+    let mut cursor = u64::from(start);
+    let mut subnets = Vec::new();
+    for (gi, g) in props.subnets.iter().enumerate() {
+        if !g.cidrs.is_empty() {
+            for (_, az, net) in explicit.iter().filter(|(i, _, _)| *i == gi) {
+                subnets.push(PlannedSubnet {
+                    group: g.name.clone(),
+                    kind: g.kind,
+                    az_index: *az,
+                    cidr: *net,
+                });
+            }
+            continue;
+        }
+        let size = 1u64 << (32 - g.cidr_mask);
+        for az in 0..azs {
+            let net = loop {
+                let aligned = cursor.div_ceil(size) * size;
+                if aligned + size > end {
+                    let needed: u64 = props
+                        .subnets
+                        .iter()
+                        .map(|g| (1u64 << (32 - g.cidr_mask)) * u64::from(azs))
+                        .sum();
+                    return Err(Error::construct(
+                        path,
+                        format!(
+                            "{vpc} cannot hold {azs} AZs of these subnets: they need {needed} addresses, the CIDR has {}",
+                            end - u64::from(start)
+                        ),
+                        "use a larger VPC CIDR, fewer AZs or smaller subnets",
+                    ));
+                }
+                // Invariant: aligned + size ≤ end ≤ 2^32, and the mask is ≤ 32.
+                let net = Ipv4Net::new(std::net::Ipv4Addr::from(aligned as u32), g.cidr_mask)
+                    .expect("valid prefix");
+                match explicit.iter().find(|(_, _, e)| overlaps(e, &net)) {
+                    Some((_, _, e)) => cursor = u64::from(u32::from(e.broadcast())) + 1,
+                    None => break net,
+                }
+            };
             subnets.push(PlannedSubnet {
                 group: g.name.clone(),
                 kind: g.kind,
                 az_index: az,
                 cidr: net,
             });
-            cursor = aligned + size;
+            cursor = u64::from(u32::from(net.broadcast())) + 1;
         }
     }
-    // Allocation never overlaps; checked anyway, since explicit plans may be added.
+    // Automatic subnets never overlap; explicit ones may.
     for (i, a) in subnets.iter().enumerate() {
         for b in &subnets[i + 1..] {
             if a.cidr.contains(&b.cidr.network()) || b.cidr.contains(&a.cidr.network()) {
                 return Err(Error::construct(
                     path,
-                    format!("subnets {} and {} overlap", a.cidr, b.cidr),
-                    "report this as a meshsynth bug",
+                    format!(
+                        "subnets {} ({}) and {} ({}) overlap",
+                        a.cidr, a.group, b.cidr, b.group
+                    ),
+                    "give each subnet its own address range",
                 ));
             }
         }
@@ -564,6 +658,60 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("/16 to /28"));
+    }
+
+    #[test]
+    fn explicit_cidrs_are_checked_and_avoided() {
+        let props = |groups: Vec<SubnetGroup>| VpcProps {
+            cidr: "10.0.0.0/16".into(),
+            max_azs: 2,
+            subnets: groups,
+            ..Default::default()
+        };
+        let p = plan_subnets(
+            "N/Vpc",
+            &props(vec![
+                SubnetGroup::with_cidrs(
+                    "Db",
+                    SubnetKind::Isolated,
+                    &["10.0.0.0/24", "10.0.1.0/24"],
+                ),
+                SubnetGroup::new("Public", SubnetKind::Public, 24),
+            ]),
+        )
+        .unwrap();
+        let cidrs: Vec<String> = p.subnets.iter().map(|s| s.cidr.to_string()).collect();
+        assert_eq!(
+            cidrs,
+            ["10.0.0.0/24", "10.0.1.0/24", "10.0.2.0/24", "10.0.3.0/24"]
+        );
+        let overlap = plan_subnets(
+            "N/Vpc",
+            &props(vec![
+                SubnetGroup::with_cidrs("A", SubnetKind::Isolated, &["10.0.0.0/24", "10.0.1.0/24"]),
+                SubnetGroup::with_cidrs("B", SubnetKind::Private, &["10.0.1.0/25", "10.0.2.0/24"]),
+            ]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            overlap.starts_with("N/Vpc: subnets 10.0.1.0/24 (A) and 10.0.1.0/25 (B) overlap"),
+            "{overlap}"
+        );
+        let outside = plan_subnets(
+            "N/Vpc",
+            &props(vec![SubnetGroup::with_cidrs(
+                "A",
+                SubnetKind::Isolated,
+                &["10.1.0.0/24", "10.0.1.0/24"],
+            )]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            outside.contains("outside the VPC CIDR 10.0.0.0/16"),
+            "{outside}"
+        );
     }
 
     #[test]
