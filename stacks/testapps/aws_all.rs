@@ -233,7 +233,11 @@ pub fn build(app: &mut App) -> Result<(), Error> {
     };
 
     // Supporting resources.
-    let support = stack(app, "aws-all-support", "SSM, Secrets Manager, ECR, logs, Route 53")?;
+    let support = stack(
+        app,
+        "aws-all-support",
+        "SSM, Secrets Manager, ECR, logs, Route 53",
+    )?;
     let app_logs = {
         let mut s = app.scope(support.node())?;
         StringParameter::new(

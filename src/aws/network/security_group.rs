@@ -166,10 +166,8 @@ impl SecurityGroup {
         description: &str,
     ) -> Result<(), Error> {
         let peer_path = scope.app().path_of(peer.node).unwrap_or_default();
-        let peer_id: String = peer_path
-            .chars()
-            .filter(char::is_ascii_alphanumeric)
-            .collect();
+        // The peer's own id reads well in the rule's id and logical ID.
+        let peer_id = peer_path.rsplit('/').next().unwrap_or_default().to_string();
         let mut rule = self.ingress(port, description);
         rule.source_security_group_id = Some(peer.group_id());
         self.add_ingress(scope, &format!("From{peer_id}{}", port.id()), rule)
@@ -216,7 +214,7 @@ impl SecurityGroup {
             IpNet::V4(_) => rule.cidr_ip = Some(cidr.into()),
             IpNet::V6(_) => rule.cidr_ipv6 = Some(cidr.into()),
         }
-        let id: String = cidr.chars().filter(char::is_ascii_alphanumeric).collect();
+        let id = cidr.replace('/', "-");
         self.add_ingress(scope, &format!("From{id}{}", port.id()), rule)
             .map(|_| ())
     }
