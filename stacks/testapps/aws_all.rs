@@ -340,6 +340,10 @@ pub fn build(app: &mut App) -> Result<(), Error> {
                 effect: TaintEffect::PreferNoSchedule,
             }],
             volume_key: Some(key.arn()),
+            security_group_ids: vec![
+                cluster.resource.cluster_security_group_id(),
+                nodes_sg.group_id(),
+            ],
             ..Default::default()
         },
     )?;

@@ -271,6 +271,7 @@ pub struct CfnLaunchTemplate {
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CfnLaunchTemplateData {
+    pub security_group_ids: Option<Vec<Value>>,
     pub metadata_options: Option<CfnLaunchTemplateMetadata>,
     pub block_device_mappings: Option<Vec<CfnLaunchTemplateBlockDevice>>,
     pub monitoring: Option<CfnLaunchTemplateMonitoring>,

@@ -66,6 +66,11 @@ pub struct NodeGroupProps {
     pub ami_type: String,
     /// Root volume size in GiB. Default: 20.
     pub disk_size_gib: i64,
+    /// Security groups of the nodes. Default: none, so EKS attaches the
+    /// cluster security group; when set, include
+    /// `cluster.resource.cluster_security_group_id()` to keep the nodes
+    /// reachable from the control plane.
+    pub security_group_ids: Vec<Value>,
     /// KMS key ARN for the root volume. Default: the account's EBS default
     /// key (volumes are encrypted either way).
     pub volume_key: Option<Value>,
@@ -85,6 +90,7 @@ impl Default for NodeGroupProps {
             subnet_ids: Vec::new(),
             ami_type: "AL2023_x86_64_STANDARD".into(),
             disk_size_gib: 20,
+            security_group_ids: Vec::new(),
             volume_key: None,
         }
     }
@@ -177,6 +183,8 @@ impl NodeGroup {
             "LaunchTemplate",
             CfnLaunchTemplate {
                 launch_template_data: Some(CfnLaunchTemplateData {
+                    security_group_ids: (!props.security_group_ids.is_empty())
+                        .then_some(props.security_group_ids),
                     metadata_options: Some(CfnLaunchTemplateMetadata {
                         http_endpoint: Some("enabled".into()),
                         http_tokens: Some("required".into()),

@@ -174,6 +174,22 @@ impl SecurityGroup {
             .map(|_| ())
     }
 
+    /// Allows `port` from a group known only by its id (e.g. the security
+    /// group EKS creates for a cluster); `peer_name` names the rule.
+    pub fn allow_from_group_id(
+        &self,
+        scope: &mut Scope<'_>,
+        peer_name: &str,
+        group_id: Value,
+        port: Port,
+        description: &str,
+    ) -> Result<(), Error> {
+        let mut rule = self.ingress(port, description);
+        rule.source_security_group_id = Some(group_id);
+        self.add_ingress(scope, &format!("From{peer_name}{}", port.id()), rule)
+            .map(|_| ())
+    }
+
     /// Allows `port` from an IPv4 or IPv6 CIDR. The whole internet is
     /// refused here: use `allow_from_anywhere`.
     pub fn allow_from_cidr(
