@@ -988,6 +988,18 @@ mod tests {
     }
 
     #[test]
+    fn every_rule_is_documented() {
+        let doc = include_str!("../../docs/security.md");
+        for r in RULES {
+            assert!(
+                doc.contains(&format!("`{}`", r.code)),
+                "{} missing from docs/security.md",
+                r.code
+            );
+        }
+    }
+
+    #[test]
     fn iam_wildcards() {
         use crate::aws::iam::PolicyStatement;
         let mut out = Vec::new();
