@@ -122,6 +122,8 @@ pub struct EksCluster {
     pub subnet_ids: Vec<Value>,
     /// The secrets encryption key ARN.
     pub secrets_key_arn: Value,
+    /// The managed add-ons by name.
+    pub addons: Vec<(String, ResourceRef<CfnAddon>)>,
 }
 
 impl EksCluster {
@@ -333,6 +335,7 @@ impl EksCluster {
             )?;
         }
         let mut seen = Vec::new();
+        let mut addon_refs = Vec::new();
         for a in addons {
             if seen.contains(&a.name) {
                 return Err(err(
@@ -351,7 +354,8 @@ impl EksCluster {
                         .unwrap_or_default()
                 })
                 .collect();
-            s.add_resource(
+            let name = a.name.clone();
+            let addon = s.add_resource(
                 &format!("Addon{id}"),
                 CfnAddon {
                     cluster_name: Some(resource.cluster_name()),
@@ -362,6 +366,7 @@ impl EksCluster {
                     ..Default::default()
                 },
             )?;
+            addon_refs.push((name, addon));
         }
         Ok(EksCluster {
             resource,
@@ -371,6 +376,7 @@ impl EksCluster {
             version: props.version,
             subnet_ids: props.subnet_ids,
             secrets_key_arn,
+            addons: addon_refs,
         })
     }
 

@@ -257,6 +257,15 @@ impl NodeGroup {
                 ..Default::default()
             },
         )?;
+        // Nodes join once networking (vpc-cni, kube-proxy) and the pod identity
+        // agent are installed; coredns needs nodes, so it is not waited for.
+        let deps: Vec<crate::core::NodeId> = cluster
+            .addons
+            .iter()
+            .filter(|(name, _)| name != "coredns")
+            .map(|(_, a)| a.node())
+            .collect();
+        s.options(resource.node())?.depends_on.extend(deps);
         Ok(NodeGroup {
             resource,
             role,
