@@ -37,7 +37,9 @@ impl CfnTag {
 }
 
 /// Lists every L1 type once, so diff can look up create-only properties by
-/// type name from an assembly alone (it never sees the tree).
+/// type name from an assembly alone (it never sees the tree). Each type's
+/// `CREATE_ONLY` is its CloudFormation resource schema's
+/// `createOnlyProperties` (as bundled with cfn-lint 1.58), dotted.
 macro_rules! l1_registry {
     ($($t:ty),* $(,)?) => {
         /// The create-only properties of a CloudFormation type meshsynth models.

@@ -95,7 +95,8 @@ impl CfnResource for CfnCluster {
         "AccessConfig.BootstrapClusterCreatorAdminPermissions",
         "BootstrapSelfManagedAddons",
         "EncryptionConfig",
-        "KubernetesNetworkConfig",
+        "KubernetesNetworkConfig.IpFamily",
+        "KubernetesNetworkConfig.ServiceIpv4Cidr",
         "Name",
         "OutpostConfig",
         "RoleArn",
@@ -222,7 +223,7 @@ pub struct CfnAddon {
 
 impl CfnResource for CfnAddon {
     const TYPE: &'static str = "AWS::EKS::Addon";
-    const CREATE_ONLY: &'static [&'static str] = &["AddonName", "ClusterName"];
+    const CREATE_ONLY: &'static [&'static str] = &["AddonName", "ClusterName", "NamespaceConfig"];
 }
 
 /// `AWS::EKS::AccessEntry`.

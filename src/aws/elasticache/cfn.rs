@@ -98,5 +98,5 @@ pub struct CfnCacheParameterGroup {
 
 impl CfnResource for CfnCacheParameterGroup {
     const TYPE: &'static str = "AWS::ElastiCache::ParameterGroup";
-    const CREATE_ONLY: &'static [&'static str] = &["CacheParameterGroupFamily", "Description"];
+    const CREATE_ONLY: &'static [&'static str] = &["CacheParameterGroupFamily"];
 }

@@ -19,7 +19,7 @@ pub struct CfnLogGroup {
 
 impl CfnResource for CfnLogGroup {
     const TYPE: &'static str = "AWS::Logs::LogGroup";
-    const CREATE_ONLY: &'static [&'static str] = &["LogGroupName", "LogGroupClass"];
+    const CREATE_ONLY: &'static [&'static str] = &["LogGroupName"];
 }
 
 impl ResourceRef<CfnLogGroup> {

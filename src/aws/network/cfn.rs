@@ -22,9 +22,9 @@ impl CfnResource for CfnVpc {
     const TYPE: &'static str = "AWS::EC2::VPC";
     const CREATE_ONLY: &'static [&'static str] = &[
         "CidrBlock",
-        "InstanceTenancy",
         "Ipv4IpamPoolId",
         "Ipv4NetmaskLength",
+        "VpcEncryptionControl",
     ];
 }
 
@@ -57,10 +57,13 @@ impl CfnResource for CfnSubnet {
         "AvailabilityZone",
         "AvailabilityZoneId",
         "CidrBlock",
-        "VpcId",
         "Ipv4IpamPoolId",
         "Ipv4NetmaskLength",
+        "Ipv6IpamPoolId",
+        "Ipv6Native",
+        "Ipv6NetmaskLength",
         "OutpostArn",
+        "VpcId",
     ];
 }
 
@@ -109,8 +112,12 @@ pub struct CfnEip {
 
 impl CfnResource for CfnEip {
     const TYPE: &'static str = "AWS::EC2::EIP";
-    const CREATE_ONLY: &'static [&'static str] =
-        &["Domain", "NetworkBorderGroup", "Address", "IpamPoolId"];
+    const CREATE_ONLY: &'static [&'static str] = &[
+        "Address",
+        "IpamPoolId",
+        "NetworkBorderGroup",
+        "TransferAddress",
+    ];
 }
 
 impl ResourceRef<CfnEip> {
@@ -133,9 +140,11 @@ impl CfnResource for CfnNatGateway {
     const TYPE: &'static str = "AWS::EC2::NatGateway";
     const CREATE_ONLY: &'static [&'static str] = &[
         "AllocationId",
+        "AvailabilityMode",
         "ConnectivityType",
         "PrivateIpAddress",
         "SubnetId",
+        "VpcId",
     ];
 }
 
@@ -165,10 +174,10 @@ pub struct CfnRoute {
 impl CfnResource for CfnRoute {
     const TYPE: &'static str = "AWS::EC2::Route";
     const CREATE_ONLY: &'static [&'static str] = &[
-        "RouteTableId",
         "DestinationCidrBlock",
         "DestinationIpv6CidrBlock",
         "DestinationPrefixListId",
+        "RouteTableId",
     ];
     const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
@@ -183,7 +192,7 @@ pub struct CfnSubnetRouteTableAssociation {
 
 impl CfnResource for CfnSubnetRouteTableAssociation {
     const TYPE: &'static str = "AWS::EC2::SubnetRouteTableAssociation";
-    const CREATE_ONLY: &'static [&'static str] = &["SubnetId"];
+    const CREATE_ONLY: &'static [&'static str] = &["RouteTableId", "SubnetId"];
     const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
@@ -284,6 +293,7 @@ impl CfnResource for CfnFlowLog {
         "MaxAggregationInterval",
         "ResourceId",
         "ResourceType",
+        "TagFieldSpecifications",
         "TrafficType",
     ];
 }
@@ -304,5 +314,14 @@ pub struct CfnVpcEndpoint {
 
 impl CfnResource for CfnVpcEndpoint {
     const TYPE: &'static str = "AWS::EC2::VPCEndpoint";
-    const CREATE_ONLY: &'static [&'static str] = &["ServiceName", "VpcEndpointType", "VpcId"];
+    const CREATE_ONLY: &'static [&'static str] = &[
+        "DnsOptions.PrivateDnsPreference",
+        "DnsOptions.PrivateDnsSpecifiedDomains",
+        "ResourceConfigurationArn",
+        "ServiceName",
+        "ServiceNetworkArn",
+        "ServiceRegion",
+        "VpcEndpointType",
+        "VpcId",
+    ];
 }

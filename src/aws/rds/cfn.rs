@@ -68,12 +68,14 @@ pub struct CfnDbInstance {
 impl CfnResource for CfnDbInstance {
     const TYPE: &'static str = "AWS::RDS::DBInstance";
     const CREATE_ONLY: &'static [&'static str] = &[
+        "BackupTarget",
         "CharacterSetName",
         "CustomIAMInstanceProfile",
         "DBClusterIdentifier",
         "DBInstanceIdentifier",
         "DBName",
         "DBSubnetGroupName",
+        "DBSystemId",
         "KmsKeyId",
         "MasterUsername",
         "NcharCharacterSetName",
@@ -144,19 +146,19 @@ pub struct CfnDbCluster {
 impl CfnResource for CfnDbCluster {
     const TYPE: &'static str = "AWS::RDS::DBCluster";
     const CREATE_ONLY: &'static [&'static str] = &[
-        "AvailabilityZones",
+        "ClusterScalabilityType",
         "DBClusterIdentifier",
         "DBSubnetGroupName",
         "DBSystemId",
         "DatabaseName",
         "EngineMode",
         "KmsKeyId",
-        "MasterUsername",
         "PubliclyAccessible",
         "RestoreToTime",
         "RestoreType",
         "SnapshotIdentifier",
         "SourceDBClusterIdentifier",
+        "SourceDbClusterResourceId",
         "SourceRegion",
         "StorageEncrypted",
         "UseLatestRestorableTime",
