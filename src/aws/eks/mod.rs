@@ -14,6 +14,7 @@ use crate::aws::iam::{
     aws_managed_policy, OidcProviderRef, PolicyStatement, Principal, Role, RoleProps,
 };
 use crate::aws::kms::{Key, KeyProps, KeyUser};
+use crate::aws::logs::{LogGroup, LogGroupProps};
 use crate::core::value::ArnPart;
 use crate::core::{Arn, Error, ResourceRef, Scope, Value};
 
@@ -79,6 +80,14 @@ pub struct EksClusterProps {
     /// KMS key ARN for envelope encryption of secrets. Default: a key made
     /// for the cluster.
     pub secrets_key: Option<Value>,
+    /// Retention of the control-plane log group `/aws/eks/<name>/cluster`,
+    /// which the construct creates (encrypted) before EKS would create it
+    /// unencrypted and kept forever. Default: 365 days.
+    pub log_retention_days: i64,
+    /// KMS key ARN of that log group; its policy must allow CloudWatch Logs.
+    /// Default: the cluster's own key when `secrets_key` is not given (it
+    /// lists `KeyUser::CloudWatchLogs`), else `secrets_key`.
+    pub log_key: Option<Value>,
     /// IAM principal ARNs given cluster-admin access entries. Default: none.
     pub admin_principal_arns: Vec<Value>,
     /// Managed add-ons. Default: `DEFAULT_ADDONS` when `version` is
@@ -99,6 +108,8 @@ impl Default for EksClusterProps {
                 .map(|s| s.to_string())
                 .collect(),
             secrets_key: None,
+            log_retention_days: 365,
+            log_key: None,
             admin_principal_arns: Vec::new(),
             addons: None,
         }
@@ -233,13 +244,25 @@ impl EksCluster {
                 &mut s,
                 "SecretsKey",
                 KeyProps {
-                    description: Some(format!("{path}: envelope encryption of Kubernetes secrets")),
-                    users: vec![KeyUser::ViaService("eks".into())],
+                    description: Some(format!(
+                        "{path}: envelope encryption of Kubernetes secrets, control-plane logs"
+                    )),
+                    users: vec![KeyUser::ViaService("eks".into()), KeyUser::CloudWatchLogs],
                     ..Default::default()
                 },
             )?
             .arn(),
         };
+        let logs = LogGroup::new(
+            &mut s,
+            "ControlPlaneLogs",
+            LogGroupProps {
+                name: Some(format!("/aws/eks/{}/cluster", props.name)),
+                retention_days: props.log_retention_days,
+                encryption_key: Some(props.log_key.unwrap_or_else(|| secrets_key_arn.clone())),
+                ..Default::default()
+            },
+        )?;
         let role = Role::new(
             &mut s,
             "Role",
@@ -312,6 +335,10 @@ impl EksCluster {
                 ..Default::default()
             },
         )?;
+        // EKS would otherwise create the group itself, unencrypted.
+        s.options(resource.node())?
+            .depends_on
+            .push(logs.resource.node());
         let admin_policy = Arn::new("eks", "cluster-access-policy/AmazonEKSClusterAdminPolicy")
             .region(ArnPart::Empty)
             .account(ArnPart::Empty)
