@@ -23,11 +23,14 @@ use crate::core::Value;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CfnTag {
+    /// The tag key.
     pub key: String,
+    /// The tag value.
     pub value: Value,
 }
 
 impl CfnTag {
+    /// A tag.
     pub fn new(key: impl Into<String>, value: impl Into<Value>) -> CfnTag {
         CfnTag {
             key: key.into(),

@@ -128,16 +128,22 @@ impl Default for VpcProps {
 /// A subnet of the VPC with its computed CIDR.
 #[derive(Debug, Clone)]
 pub struct Subnet {
+    /// The subnet group's name.
     pub group: String,
+    /// What the subnet is for.
     pub kind: SubnetKind,
+    /// Index of its AZ (0-based, into `Fn::GetAZs`).
     pub az_index: u8,
+    /// Its CIDR.
     pub cidr: Ipv4Net,
+    /// The L1 subnet.
     pub resource: ResourceRef<CfnSubnet>,
     /// The subnet's route table.
     pub route_table: ResourceRef<CfnRouteTable>,
 }
 
 impl Subnet {
+    /// The subnet id.
     pub fn subnet_id(&self) -> Value {
         self.resource.subnet_id()
     }
@@ -146,13 +152,18 @@ impl Subnet {
 /// A VPC with subnets in each AZ.
 #[derive(Debug, Clone)]
 pub struct Vpc {
+    /// The L1 VPC.
     pub resource: ResourceRef<CfnVpc>,
+    /// The VPC's CIDR.
     pub cidr: Ipv4Net,
+    /// Every subnet, by group then AZ.
     pub subnets: Vec<Subnet>,
+    /// How many AZs the subnets span.
     pub az_count: u8,
 }
 
 impl Vpc {
+    /// Adds the VPC, its subnets, routing, flow logs and endpoints.
     pub fn new(scope: &mut Scope<'_>, id: &str, props: VpcProps) -> Result<Vpc, Error> {
         let path = format!("{}/{id}", scope.path());
         crate::aws::security::enable(scope);
@@ -323,6 +334,7 @@ impl Vpc {
         Ok(out)
     }
 
+    /// The VPC id.
     pub fn vpc_id(&self) -> Value {
         self.resource.vpc_id()
     }
