@@ -2,7 +2,7 @@
 //! statements and managed policies.
 
 use super::cfn::{CfnRole, CfnRoleInlinePolicy};
-use super::policy::{PolicyDocument, PolicyStatement, Principal};
+use super::policy::{Condition, PolicyDocument, PolicyStatement, Principal};
 use crate::core::value::ArnPart;
 use crate::core::{Arn, Error, ResourceRef, Scope, Value};
 
@@ -27,6 +27,9 @@ pub struct RoleProps {
     pub managed_policy_arns: Vec<Value>,
     /// Inline statements, as one inline policy. Default: none.
     pub statements: Vec<PolicyStatement>,
+    /// Conditions on the trust statement (e.g. `aws:SourceAccount` against
+    /// the confused-deputy problem). Default: none.
+    pub trust_conditions: Vec<Condition>,
 }
 
 /// An IAM role.
@@ -51,6 +54,7 @@ impl Role {
         let trust = PolicyDocument::new(vec![PolicyStatement {
             principals: props.assumed_by,
             actions: vec!["sts:AssumeRole".into()],
+            conditions: props.trust_conditions,
             ..Default::default()
         }]);
         let mut s = scope.child(id)?;
@@ -77,6 +81,16 @@ impl Role {
     /// The role name (`Ref`).
     pub fn name(&self) -> Value {
         self.resource.role_name()
+    }
+}
+
+/// A trust condition limiting a service principal to this account's
+/// resources (`aws:SourceAccount`), against the confused-deputy problem.
+pub fn same_account() -> Condition {
+    Condition {
+        operator: "StringEquals".into(),
+        key: "aws:SourceAccount".into(),
+        values: vec![Value::Pseudo(crate::core::Pseudo::AccountId)],
     }
 }
 

@@ -6,7 +6,7 @@ use ipnet::Ipv4Net;
 
 use super::cfn::*;
 use super::endpoints::{add_endpoints, Endpoint};
-use crate::aws::iam::{PolicyStatement, Principal, Role, RoleProps};
+use crate::aws::iam::{same_account, PolicyStatement, Principal, Role, RoleProps};
 use crate::aws::kms::{Key, KeyProps, KeyUser};
 use crate::aws::logs::{LogGroup, LogGroupProps};
 use crate::aws::CfnTag;
@@ -395,6 +395,7 @@ fn add_flow_logs(
         "Role",
         RoleProps {
             assumed_by: vec![Principal::Service("vpc-flow-logs.amazonaws.com".into())],
+            trust_conditions: vec![same_account()],
             description: Some(format!("{path}: delivers flow logs to CloudWatch Logs")),
             statements: vec![
                 PolicyStatement::allow(

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use cfn::*;
 
-use crate::aws::iam::{aws_managed_policy, Principal, Role, RoleProps};
+use crate::aws::iam::{aws_managed_policy, same_account, Principal, Role, RoleProps};
 use crate::aws::kms::{Key, KeyProps, KeyUser};
 use crate::aws::network::{SecurityGroup, SecurityGroupProps};
 use crate::core::{CfnOutput, DeletionPolicy, Error, OutputProps, ResourceRef, Scope, Value};
@@ -394,6 +394,7 @@ impl Common {
                 "MonitoringRole",
                 RoleProps {
                     assumed_by: vec![Principal::Service("monitoring.rds.amazonaws.com".into())],
+                    trust_conditions: vec![same_account()],
                     description: Some(format!("{path}: enhanced monitoring")),
                     managed_policy_arns: vec![aws_managed_policy(
                         "service-role/AmazonRDSEnhancedMonitoringRole",
