@@ -382,3 +382,141 @@ fn eks_public_endpoint_to_the_world_is_refused() {
         "{e}"
     );
 }
+
+#[test]
+fn smaller_construct_props_are_checked() {
+    use meshsynth::aws::ecr::{Repository, RepositoryProps};
+    use meshsynth::aws::elasticache::{CacheReplicationGroup, CacheReplicationGroupProps};
+    use meshsynth::aws::kms::{Key, KeyProps};
+    use meshsynth::aws::logs::{LogGroup, LogGroupProps};
+    let (mut app, stack) = app_with_stack(full_env());
+    let mut s = app.scope(stack.node()).unwrap();
+    let e = err_text(Key::new(
+        &mut s,
+        "Key",
+        KeyProps {
+            alias: Some("aws/mine".into()),
+            ..Default::default()
+        },
+    ));
+    assert!(
+        e.starts_with("bad/Key: alias \"aws/mine\" is not a valid KMS alias name"),
+        "{e}"
+    );
+    let e = err_text(LogGroup::new(
+        &mut s,
+        "Logs",
+        LogGroupProps {
+            retention_days: 42,
+            ..Default::default()
+        },
+    ));
+    assert!(e.starts_with("bad/Logs: retention of 42 days"), "{e}");
+    let e = err_text(Repository::new(
+        &mut s,
+        "Repo",
+        RepositoryProps {
+            name: "Shop/Order".into(),
+            ..Default::default()
+        },
+    ));
+    assert!(
+        e.starts_with("bad/Repo: repository name \"Shop/Order\" is invalid"),
+        "{e}"
+    );
+    let e = err_text(CacheReplicationGroup::new(
+        &mut s,
+        "Cache",
+        CacheReplicationGroupProps {
+            id: "cache".into(),
+            nodes: 1,
+            vpc_id: "vpc-1".into(),
+            subnet_ids: subnets(2),
+            encryption_key: "arn:aws:kms:ap-northeast-1:123456789012:key/x".into(),
+            ..Default::default()
+        },
+    ));
+    assert!(
+        e.starts_with("bad/Cache: 1 nodes: Multi-AZ with failover needs 2 to 6"),
+        "{e}"
+    );
+    let e = err_text(EksCluster::new(
+        &mut s,
+        "Old",
+        EksClusterProps {
+            name: "old".into(),
+            version: "1.31".into(),
+            subnet_ids: subnets(2),
+            ..Default::default()
+        },
+    ));
+    assert!(
+        e.starts_with("bad/Old: add-on versions are pinned for Kubernetes 1.33 only"),
+        "{e}"
+    );
+}
+
+#[test]
+fn node_group_scaling_must_be_ordered() {
+    use meshsynth::aws::eks::{NodeGroup, NodeGroupProps};
+    let (mut app, stack) = app_with_stack(full_env());
+    let mut s = app.scope(stack.node()).unwrap();
+    let cluster = EksCluster::new(
+        &mut s,
+        "Cluster",
+        EksClusterProps {
+            name: "c".into(),
+            subnet_ids: subnets(2),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let e = err_text(NodeGroup::new(
+        &mut s,
+        "Nodes",
+        &cluster,
+        NodeGroupProps {
+            min_size: 3,
+            desired_size: 2,
+            ..Default::default()
+        },
+    ));
+    assert!(
+        e.starts_with("bad/Nodes: scaling min 3 / desired 2 / max 3 is not ordered"),
+        "{e}"
+    );
+}
+
+#[test]
+fn secret_looking_ssm_parameter_is_reported_until_suppressed() {
+    use meshsynth::aws::ssm::{ParameterValue, StringParameter, StringParameterProps};
+    let build = |suppress: bool| {
+        let (mut app, stack) = app_with_stack(full_env());
+        let mut s = app.scope(stack.node()).unwrap();
+        if suppress {
+            s.suppress("MS-SSM-1", "the value is a public key id, not a secret")
+                .unwrap();
+        }
+        StringParameter::new(
+            &mut s,
+            "Param",
+            StringParameterProps {
+                name: "/shop/database/password".into(),
+                value: ParameterValue::String("x".into()),
+                description: None,
+            },
+        )
+        .unwrap();
+        synth(app, &SynthOptions::default())
+    };
+    let diags = build(false)
+        .expect_err("MS-SSM-1 is an error")
+        .diagnostics();
+    assert!(
+        diags
+            .iter()
+            .any(|d| d.code.as_deref() == Some("MS-SSM-1") && d.path == "bad/Param/Resource"),
+        "{diags:#?}"
+    );
+    assert!(build(true).is_ok());
+}
