@@ -13,7 +13,9 @@ use crate::aws::eks::{
     Capacity, EksCluster, EksClusterProps, NodeGroup, NodeGroupProps, Taint, TaintEffect,
 };
 use crate::aws::elasticache::{CacheReplicationGroup, CacheReplicationGroupProps};
-use crate::aws::iam::{IrsaRole, IrsaRoleProps, PolicyStatement};
+use crate::aws::iam::{
+    IrsaRole, IrsaRoleProps, ManagedPolicy, ManagedPolicyProps, PolicyStatement,
+};
 use crate::aws::kms::{Key, KeyProps, KeyUser};
 use crate::aws::logs::{LogGroup, LogGroupProps};
 use crate::aws::msk::{MskCluster, MskClusterProps, IAM_TLS_PORT};
@@ -349,6 +351,22 @@ pub fn build(app: &mut App) -> Result<(), Error> {
     )?;
     NodeGroup::new(&mut s, "OnDemandNodes", &cluster, NodeGroupProps::default())?;
 
+    let tracing = ManagedPolicy::new(
+        &mut s,
+        "TracingPolicy",
+        ManagedPolicyProps {
+            description: Some("X-Ray traces and CloudWatch metrics from workloads".into()),
+            statements: vec![PolicyStatement::allow(
+                [
+                    "xray:PutTraceSegments",
+                    "xray:PutTelemetryRecords",
+                    "cloudwatch:PutMetricData",
+                ],
+                [crate::core::Value::str("*")],
+            )],
+            ..Default::default()
+        },
+    )?;
     let chart = Chart::new(
         &mut s,
         "Workloads",
@@ -373,7 +391,7 @@ pub fn build(app: &mut App) -> Result<(), Error> {
                 ),
                 PolicyStatement::allow(["rds:DescribeDBInstances"], [db.resource.arn()]),
             ],
-            ..Default::default()
+            managed_policy_arns: vec![tracing.arn()],
         },
     )?;
     IrsaRole::new(

@@ -8,4 +8,6 @@ mod role;
 
 pub use irsa::{IrsaRole, IrsaRoleProps, OidcProviderRef};
 pub use policy::{Condition, Effect, PolicyDocument, PolicyStatement, Principal};
-pub use role::{aws_managed_policy, same_account, Role, RoleProps};
+pub use role::{
+    aws_managed_policy, same_account, ManagedPolicy, ManagedPolicyProps, Role, RoleProps,
+};
