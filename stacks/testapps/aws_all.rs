@@ -139,6 +139,7 @@ pub fn build(app: &mut App) -> Result<(), Error> {
                     KeyUser::ViaService("elasticache".into()),
                     KeyUser::ViaService("secretsmanager".into()),
                     KeyUser::ViaService("ec2".into()),
+                    KeyUser::Ec2AutoScaling,
                 ],
                 ..Default::default()
             },

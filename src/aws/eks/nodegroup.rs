@@ -71,8 +71,9 @@ pub struct NodeGroupProps {
     /// `cluster.resource.cluster_security_group_id()` to keep the nodes
     /// reachable from the control plane.
     pub security_group_ids: Vec<Value>,
-    /// KMS key ARN for the root volume. Default: the account's EBS default
-    /// key (volumes are encrypted either way).
+    /// KMS key ARN for the root volume; its policy must list
+    /// `KeyUser::Ec2AutoScaling`. Default: the account's EBS default key
+    /// (volumes are encrypted either way).
     pub volume_key: Option<Value>,
 }
 

@@ -18,6 +18,9 @@ pub enum KeyUser {
     /// key through one service's endpoint (`kms:ViaService`), e.g. `rds`,
     /// `kafka`, `elasticache`, `secretsmanager`, `eks`, `ec2`.
     ViaService(String),
+    /// The EC2 Auto Scaling service-linked role, which launches EKS nodes:
+    /// needed when node volumes are encrypted with this key.
+    Ec2AutoScaling,
 }
 
 /// Props of a `Key`.
@@ -98,6 +101,31 @@ impl Key {
                             vec![Arn::new("logs", "log-group:*").value()],
                         ),
                 ),
+                KeyUser::Ec2AutoScaling => {
+                    let slr = Principal::Aws(
+                        Arn::new(
+                            "iam",
+                            "role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling",
+                        )
+                        .region(ArnPart::Empty)
+                        .value(),
+                    );
+                    statements.push(
+                        PolicyStatement::allow(crypto, [Value::str("*")])
+                            .with_sid("Ec2AutoScalingUsesKey")
+                            .with_principal(slr.clone()),
+                    );
+                    statements.push(
+                        PolicyStatement::allow(["kms:CreateGrant"], [Value::str("*")])
+                            .with_sid("Ec2AutoScalingGrantsToAwsResources")
+                            .with_principal(slr)
+                            .with_condition(
+                                "Bool",
+                                "kms:GrantIsForAWSResource",
+                                vec![Value::str("true")],
+                            ),
+                    );
+                }
                 KeyUser::ViaService(service) => statements.push(
                     PolicyStatement::allow(
                         crypto.iter().copied().chain(["kms:CreateGrant"]),
