@@ -290,7 +290,8 @@ fn write_string(v: &Value, out: &mut String, vars: &mut Vec<(String, Value)>) {
     for p in parts {
         match p {
             Value::Str(s) => {
-                let json = serde_json::to_string(&s).unwrap_or_default();
+                // Display of a JSON string value is infallible and quoted.
+                let json = serde_json::Value::String(s).to_string();
                 // Strip the quotes; keep a literal `${` literal under Fn::Sub.
                 out.push_str(&json[1..json.len() - 1].replace("${", "${!"));
             }
