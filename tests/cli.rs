@@ -268,7 +268,11 @@ fn invalid_cidrs_fail_cleanly() {
 
 #[test]
 fn overlapping_cidrs_fail_cleanly() {
-    assert_fails_cleanly(broken_apps(), &["synth", "-c", "case=overlapping-cidr"], "error: net/Vpc: subnet group Private: CIDR 10.0.1.0/24 overlaps 10.0.1.0/24 of group Public");
+    assert_fails_cleanly(
+        broken_apps(),
+        &["synth", "-c", "case=overlapping-cidr"],
+        "error: net/Vpc: subnets 10.0.1.0/24 (Public) and 10.0.1.0/24 (Private) overlap",
+    );
 }
 
 #[test]
