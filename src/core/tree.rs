@@ -629,6 +629,24 @@ impl<'a> Scope<'a> {
         Ok(())
     }
 
+    /// Like `suppress`, for one node (a resource or object and what is below
+    /// it) rather than this whole scope, so the exception stays as narrow as
+    /// the reason for it.
+    pub fn suppress_node(&mut self, node: NodeId, rule: &str, reason: &str) -> Result<(), Error> {
+        let index = self.app.index_of(node).ok_or_else(|| {
+            Error::construct(
+                self.path().to_string(),
+                "suppression for a node of another app",
+                "pass a handle of this app",
+            )
+        })?;
+        let saved = self.node;
+        self.node = index;
+        let result = self.suppress(rule, reason);
+        self.node = saved;
+        result
+    }
+
     /// Adds an install input to the enclosing chart's cluster: a file beside
     /// the manifests (an IstioOperator, Helm values) that is listed in
     /// `manifest.json` but kept out of the kustomization.

@@ -175,6 +175,7 @@ impl FluentBit {
         let pod = PodProps {
             selector: labels.clone(),
             service_account: Some(sa.name().to_string()),
+            kubernetes_api_access: true,
             containers: vec![ContainerProps {
                 name: "fluent-bit".into(),
                 image: props.image.clone(),
@@ -255,6 +256,24 @@ impl FluentBit {
             ..Default::default()
         };
         let daemon_set = add_object(&mut s, "DaemonSet", ds)?;
+        // A node log agent runs as root and reads the API server by design;
+        // the exceptions are recorded on the DaemonSet for review.
+        for (rule, why) in [
+            (
+                "CKV_K8S_23",
+                "Fluent Bit reads root-owned container log files on the node",
+            ),
+            (
+                "CKV_K8S_40",
+                "Fluent Bit runs as UID 0 to read node log files",
+            ),
+            (
+                "CKV_K8S_38",
+                "Fluent Bit's kubernetes filter reads pod metadata from the API server",
+            ),
+        ] {
+            s.suppress_node(daemon_set.node(), rule, why)?;
+        }
         Ok(FluentBit { daemon_set })
     }
 }

@@ -363,6 +363,7 @@ impl MeshService {
                 ..Default::default()
             }],
             volumes: Vec::new(),
+            kubernetes_api_access: false,
         };
         let fixed = match props.scaling {
             Scaling::Fixed(n) => Some(n),
