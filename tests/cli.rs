@@ -1,5 +1,7 @@
 //! CLI tests: the built binaries run as processes in temp dirs; exit codes,
-//! stderr, and that an error leaves the previous assembly untouched.
+//! stderr, and that an error leaves the previous assembly untouched. Most run
+//! `broken-apps` (a user-style binary over the same `cli::main`), whose default
+//! case is the small starter app, so they do not depend on the reference apps.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -62,7 +64,7 @@ fn synth_writes_an_assembly_and_prints_its_path() {
     let t = tempfile::tempdir().unwrap();
     let o = run(
         {
-            let mut c = meshsynth();
+            let mut c = broken_apps();
             c.arg("synth");
             c
         },
@@ -84,7 +86,7 @@ fn two_processes_produce_identical_bytes() {
     for out in ["a", "b"] {
         let o = run(
             {
-                let mut c = meshsynth();
+                let mut c = broken_apps();
                 c.args(["synth", "-o", out]);
                 c
             },
@@ -103,7 +105,7 @@ fn yaml_format_writes_yaml_templates() {
     let t = tempfile::tempdir().unwrap();
     let o = run(
         {
-            let mut c = meshsynth();
+            let mut c = broken_apps();
             c.args(["synth", "--format", "yaml"]);
             c
         },
@@ -122,7 +124,7 @@ fn list_prints_stacks_with_environment_and_dependencies() {
     let t = tempfile::tempdir().unwrap();
     let o = run(
         {
-            let mut c = meshsynth();
+            let mut c = broken_apps();
             c.arg("list");
             c
         },
@@ -145,7 +147,7 @@ fn selecting_a_stack_pulls_in_its_dependencies() {
     let t = tempfile::tempdir().unwrap();
     let o = run(
         {
-            let mut c = meshsynth();
+            let mut c = broken_apps();
             c.args(["synth", "starter-s*"]);
             c
         },
@@ -169,7 +171,7 @@ fn stale_files_are_removed() {
     let t = tempfile::tempdir().unwrap();
     assert!(run(
         {
-            let mut c = meshsynth();
+            let mut c = broken_apps();
             c.arg("synth");
             c
         },
@@ -180,7 +182,7 @@ fn stale_files_are_removed() {
     fs::write(t.path().join("mesh.out/stale.template.json"), "{}").unwrap();
     assert!(run(
         {
-            let mut c = meshsynth();
+            let mut c = broken_apps();
             c.arg("synth");
             c
         },
@@ -294,7 +296,7 @@ fn unknown_stack_patterns_fail_cleanly() {
     assert_fails_cleanly(
         broken_apps(),
         &["synth", "nope-*"],
-        "error: no stack matches pattern \"nope-*\"; stacks are: net",
+        "error: no stack matches pattern \"nope-*\"; stacks are: starter-network, starter-services",
     );
 }
 
@@ -304,7 +306,7 @@ fn unwritable_output_dirs_fail_cleanly() {
     fs::write(t.path().join("a-file"), "x").unwrap();
     let o = run(
         {
-            let mut c = meshsynth();
+            let mut c = broken_apps();
             c.args(["synth", "-o", "a-file/out"]);
             c
         },

@@ -4,3 +4,4 @@
 
 pub mod aws_all;
 pub mod mesh_all;
+pub mod starter;
