@@ -666,7 +666,11 @@ mod tests {
         let mut app = App::new(Context::new());
         let mut root = app.root();
         root.child("A").unwrap();
-        let err = root.child("A").unwrap_err().to_string();
+        let err = root
+            .child("A")
+            .err()
+            .expect("duplicate rejected")
+            .to_string();
         assert!(err.contains("A: duplicate construct id \"A\""), "{err}");
     }
 

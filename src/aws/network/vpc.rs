@@ -285,6 +285,7 @@ struct PlannedSubnet {
     cidr: Ipv4Net,
 }
 
+#[derive(Debug)]
 struct Plan {
     vpc: Ipv4Net,
     azs: u8,
