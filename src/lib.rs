@@ -9,6 +9,7 @@ pub mod assembly;
 pub mod aws;
 pub mod cli;
 pub mod core;
+pub mod diff;
 pub mod emit;
 pub mod k8s;
 pub mod synth;

@@ -137,6 +137,8 @@ pub struct LoadedObject {
     pub api_version: String,
     /// The file it came from, relative to the assembly root.
     pub file: String,
+    /// The construct path of the chart that rendered it.
+    pub chart: String,
     /// The whole document.
     pub body: Json,
 }
@@ -410,6 +412,7 @@ fn load_from(src: &mut dyn Source) -> Result<LoadedAssembly, LoadError> {
                     key,
                     api_version,
                     file: f.file.clone(),
+                    chart: f.chart.clone(),
                     body,
                 });
             }
