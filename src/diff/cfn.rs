@@ -11,7 +11,8 @@ use serde_json::Value as Json;
 
 use super::value::{diff_values, RawChange, Seg};
 use super::{
-    canonical, security, ResourceAction, ResourceDiff, Retention, SecurityChange, StackDiff, Status,
+    canonical, security, CreateOnlyLookup, ResourceAction, ResourceDiff, Retention, SecurityChange,
+    StackDiff, Status,
 };
 
 /// Pairs compared for near-equal renames, per resource type, at most: above
@@ -103,11 +104,11 @@ fn touches(keys: &[&str], entry: &str) -> bool {
 }
 
 /// Compares two versions of one resource (same logical ID).
-fn diff_resource(id: &str, old: &Json, new: &Json) -> ResourceDiff {
+fn diff_resource(id: &str, old: &Json, new: &Json, lookup: CreateOnlyLookup) -> ResourceDiff {
     let mut raw: Vec<RawChange> = Vec::new();
     diff_values(&mut Vec::new(), old, new, &mut raw);
     let (old_type, new_type) = (type_of(old), type_of(new));
-    let create_only = crate::aws::create_only_properties(new_type);
+    let create_only = lookup(new_type);
     let mut replaced_by: Vec<String> = Vec::new();
     let mut property_changed = false;
     let changes = raw
@@ -155,7 +156,9 @@ fn diff_resource(id: &str, old: &Json, new: &Json) -> ResourceDiff {
     } else if property_changed && create_only.is_none() {
         (
             ResourceAction::MayReplace,
-            Some(format!("may replace: unknown type {new_type}")),
+            Some(format!(
+                "unknown type {new_type}: its create-only properties are not modeled"
+            )),
         )
     } else {
         (ResourceAction::Update, None)
@@ -292,6 +295,7 @@ pub(crate) fn diff_stack(
     name: &str,
     old: Option<&Json>,
     new: Option<&Json>,
+    lookup: CreateOnlyLookup,
     security: &mut Vec<SecurityChange>,
 ) -> StackDiff {
     let (ro, rn) = (resources(old), resources(new));
@@ -302,7 +306,7 @@ pub(crate) fn diff_stack(
             Some(&o) if o == r => {}
             Some(&o) => {
                 security::resource(name, id, Some(o), Some(r), security);
-                diffs.insert(id.to_string(), diff_resource(id, o, r));
+                diffs.insert(id.to_string(), diff_resource(id, o, r, lookup));
             }
             None => {
                 added.push((id, r));
@@ -322,7 +326,7 @@ pub(crate) fn diff_stack(
     for (old_id, new_id) in &renames {
         let (o, n) = (ro[old_id], rn[new_id]);
         security::resource(name, new_id, Some(o), Some(n), security);
-        let mut d = diff_resource(new_id, o, n);
+        let mut d = diff_resource(new_id, o, n, lookup);
         d.action = ResourceAction::Replace;
         d.reason = Some(format!(
             "logical ID changed from {old_id}: looks like a renamed construct"
@@ -417,7 +421,13 @@ mod tests {
             json!({"Vpc": {"Type": "AWS::EC2::VPC", "UpdateReplacePolicy": "Retain",
             "Properties": {"CidrBlock": "10.1.0.0/16", "EnableDnsSupport": true}}}),
         );
-        let d = diff_stack("s", Some(&old), Some(&new), &mut Vec::new());
+        let d = diff_stack(
+            "s",
+            Some(&old),
+            Some(&new),
+            crate::aws::create_only_properties,
+            &mut Vec::new(),
+        );
         let r = &d.resources[0];
         assert_eq!(r.action, ResourceAction::Replace);
         assert_eq!(r.retention, Some(Retention::Orphan));
@@ -439,7 +449,13 @@ mod tests {
             "Kept": {"Type": "AWS::Foo::Bar", "Properties": {"A": 2}},
             "RenamedE5F6A7B8": {"Type": "AWS::SNS::Topic", "Properties": {"DisplayName": "a", "X": 1}}
         }));
-        let d = diff_stack("s", Some(&old), Some(&new), &mut Vec::new());
+        let d = diff_stack(
+            "s",
+            Some(&old),
+            Some(&new),
+            crate::aws::create_only_properties,
+            &mut Vec::new(),
+        );
         let got: Vec<(&str, ResourceAction)> = d
             .resources
             .iter()

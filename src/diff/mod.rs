@@ -413,11 +413,27 @@ pub struct Summary {
     pub security: SecurityCounts,
 }
 
-/// Compares `after` (the assembly under review) with `before` (the baseline).
+/// Gives the create-only properties of a CloudFormation type, `None` when
+/// the type is unknown.
+pub type CreateOnlyLookup = fn(&str) -> Option<&'static [&'static str]>;
+
+/// Compares `after` (the assembly under review) with `before` (the baseline),
+/// predicting replacements from the types meshsynth models.
 pub fn plan(
     before: &Snapshot,
     after: &LoadedAssembly,
     filter: &StackFilter,
+) -> Result<Plan, DiffError> {
+    plan_with(before, after, filter, crate::aws::create_only_properties)
+}
+
+/// [`plan`] with another create-only lookup (tests pin one, so their
+/// snapshots do not move when more types are modeled).
+pub fn plan_with(
+    before: &Snapshot,
+    after: &LoadedAssembly,
+    filter: &StackFilter,
+    create_only: CreateOnlyLookup,
 ) -> Result<Plan, DiffError> {
     check_patterns(before, after, filter)?;
     let mut security = Vec::new();
@@ -439,6 +455,7 @@ pub fn plan(
             name,
             before.templates.get(name),
             after.templates.get(name),
+            create_only,
             &mut security,
         ));
     }

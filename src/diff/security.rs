@@ -948,7 +948,7 @@ fn network_policy(ctx: &mut Ctx<'_>, old: Option<&LoadedObject>, new: Option<&Lo
             Direction::Widens,
             ChangeOp::Removed,
             format!(
-                "NetworkPolicy removed: {} lose this isolation for {}",
+                "NetworkPolicy removed: it no longer isolates {} ({})",
                 pods(so),
                 types(so).join(", ")
             ),

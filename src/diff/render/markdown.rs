@@ -93,6 +93,14 @@ fn md(s: &str) -> String {
     out
 }
 
+/// Escapes text for HTML (the `<summary>` line, where Markdown is not read).
+fn html(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
 /// A code span safe inside a table cell.
 fn code(s: &str) -> String {
     let s = s.replace(['\n', '\r'], " ").replace('|', "\\|");
@@ -307,7 +315,7 @@ fn view(plan: &Plan, caps: &Caps) -> Json {
             }));
         }
         stacks.push(json!({
-            "name": code(&s.name),
+            "name": html(&s.name),
             "status": status_word(s.status),
             "counts": md(&stack_counts(s)),
             "rows": rows,
@@ -337,7 +345,7 @@ fn view(plan: &Plan, caps: &Caps) -> Json {
             })
             .collect();
         clusters.push(json!({
-            "name": code(&c.name),
+            "name": html(&c.name),
             "status": status_word(c.status),
             "counts": md(&cluster_counts(c)),
             "rows": rows,

@@ -71,7 +71,31 @@ pub(crate) fn change_line(c: &super::Change, max: usize) -> String {
         ChangeOp::Added => format!("{}: added {}", c.path, v(&c.new)),
         ChangeOp::Removed => format!("{}: removed {}", c.path, v(&c.old)),
         ChangeOp::Changed => format!("{}: {} → {}", c.path, v(&c.old), v(&c.new)),
-        ChangeOp::Reordered => format!("{}: reordered {} → {}", c.path, v(&c.old), v(&c.new)),
+        ChangeOp::Reordered => format!(
+            "{}: reordered {} → {}",
+            c.path,
+            order(&c.old, max),
+            order(&c.new, max)
+        ),
+    }
+}
+
+/// The identities of a reordered list, as `a, b, c`.
+fn order(v: &Option<Json>, max: usize) -> String {
+    match v {
+        Some(Json::Array(a)) => cut(
+            &a.iter()
+                .map(|x| {
+                    x.as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| x.to_string())
+                })
+                .collect::<Vec<_>>()
+                .join(", "),
+            max,
+        ),
+        Some(other) => short(other, max),
+        None => String::new(),
     }
 }
 

@@ -91,7 +91,8 @@ pub fn text(plan: &Plan, color: bool) -> String {
         o.line(&format!("note: {n}"));
     }
 
-    // Replacements and widened access first: what a reviewer must not miss.
+    // Replacements and retained resources first, then the security section:
+    // what a reviewer must not miss comes before the details.
     let mut warnings = Vec::new();
     for s in &plan.stacks {
         for r in &s.resources {
@@ -146,18 +147,6 @@ pub fn text(plan: &Plan, color: bool) -> String {
                 ));
             }
         }
-    }
-    for sc in plan.security.iter().filter(|s| s.is_warning()) {
-        warnings.push((
-            direction_paint(sc.direction),
-            format!(
-                "{} access: {} ({}): {}",
-                direction_word(sc.direction),
-                location(sc),
-                category_word(sc.category),
-                sc.description
-            ),
-        ));
     }
     if !warnings.is_empty() {
         o.line("");
