@@ -119,6 +119,7 @@ fn policy_document(v: &Json) -> Option<Json> {
 
 /// One statement, normalized: sorted lists, intrinsics shown, no `Sid`.
 #[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 struct Statement {
     effect: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
