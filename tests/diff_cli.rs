@@ -33,7 +33,27 @@ fn synthesized_app_against_its_own_assembly_has_no_changes() {
     let out = meshsynth(&["diff", "--against", "base", "--exit-code"], t.path());
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stdout(&out).contains("No changes: 2 stack(s) and 1 cluster(s) compared."));
-    // -c reaches the in-memory synthesis like it does for `synth`.
+    // -c reaches the in-memory synthesis like it does for `synth`; a stack
+    // moved to another region is a change.
+    let out = meshsynth(
+        &[
+            "diff",
+            "--against",
+            "base",
+            "--exit-code",
+            "-c",
+            "starter:region=eu-west-1",
+        ],
+        t.path(),
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains(
+            "environment.region: \"ap-northeast-1\" → \"eu-west-1\" (forces replacement)"
+        ),
+        "{}",
+        stdout(&out)
+    );
     let out = meshsynth(
         &["diff", "--against", "base", "-c", "no-equals-sign"],
         t.path(),

@@ -43,11 +43,7 @@ fuzz_target!(|data: &[u8]| {
         max_total_bytes: 4 << 20,
     };
     if let Ok(a) = parse_assembly_files(&files, &limits) {
-        let empty = Snapshot {
-            description: "empty".into(),
-            templates: Default::default(),
-            clusters: Some(Default::default()),
-        };
+        let empty = Snapshot::empty("empty");
         let itself = Snapshot::from_assembly("itself".into(), a.clone());
         for before in [&empty, &itself] {
             let p = plan(before, &a, &StackFilter::default()).expect("no pattern, no error");

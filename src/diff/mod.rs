@@ -18,7 +18,9 @@ use indexmap::IndexMap;
 use serde::Serialize;
 use serde_json::Value as Json;
 
-use crate::assembly::{load_assembly, LoadError, LoadedAssembly, LoadedObject, ObjectKey};
+use crate::assembly::{
+    load_assembly, Environment, LoadError, LoadedAssembly, LoadedObject, ObjectKey,
+};
 
 pub use k8s::{immutable_fields, ImmutableField};
 
@@ -85,6 +87,7 @@ impl Baseline {
                     description: source.describe(),
                     templates,
                     clusters: None,
+                    environments: IndexMap::new(),
                 })
             }
         }
@@ -102,17 +105,38 @@ pub struct Snapshot {
     /// Cluster name → objects; `None` when this side has no Kubernetes view
     /// (deployed stacks), so clusters are not compared.
     pub clusters: Option<IndexMap<String, Vec<LoadedObject>>>,
+    /// Stack name → where it deploys, when known.
+    pub environments: IndexMap<String, Environment>,
 }
 
 impl Snapshot {
+    /// A side with nothing on it: every stack and object is new.
+    pub fn empty(description: impl Into<String>) -> Snapshot {
+        Snapshot {
+            description: description.into(),
+            templates: IndexMap::new(),
+            clusters: Some(IndexMap::new()),
+            environments: IndexMap::new(),
+        }
+    }
+
     /// A loaded assembly as one side of a comparison.
     pub fn from_assembly(description: String, a: LoadedAssembly) -> Snapshot {
         Snapshot {
             description,
+            environments: environments(&a),
             templates: a.templates,
             clusters: Some(a.clusters),
         }
     }
+}
+
+fn environments(a: &LoadedAssembly) -> IndexMap<String, Environment> {
+    a.manifest
+        .stacks
+        .iter()
+        .map(|s| (s.name.clone(), s.environment.clone()))
+        .collect()
 }
 
 /// Stack-name globs; a cluster object belongs to the stack (or top-level
@@ -190,7 +214,8 @@ pub struct StackDiff {
     pub status: Status,
     /// Changed resources only, in template order (removed ones last).
     pub resources: Vec<ResourceDiff>,
-    /// Changes outside `Resources` (outputs, parameters, conditions…).
+    /// Changes outside `Resources` (outputs, parameters, conditions…), and
+    /// of the stack's environment (`environment.account`/`.region`).
     pub template_changes: Vec<Change>,
 }
 
@@ -451,13 +476,40 @@ pub fn plan_with(
         if !filter.matches(name) {
             continue;
         }
-        stacks.push(cfn::diff_stack(
+        let mut diff = cfn::diff_stack(
             name,
             before.templates.get(name),
             after.templates.get(name),
             create_only,
             &mut security,
-        ));
+        );
+        // Moving a stack to another account or region deploys it anew.
+        let after_env = after
+            .manifest
+            .stacks
+            .iter()
+            .find(|s| &s.name == name)
+            .map(|s| &s.environment);
+        if let (Some(old), Some(new)) = (before.environments.get(name), after_env) {
+            if diff.status != Status::Added && diff.status != Status::Removed {
+                for (field, o, n) in [
+                    ("account", &old.account, &new.account),
+                    ("region", &old.region, &new.region),
+                ] {
+                    if o != n {
+                        diff.template_changes.push(Change {
+                            path: format!("environment.{field}"),
+                            op: ChangeOp::Changed,
+                            old: Some(o.clone().map_or(Json::Null, Json::String)),
+                            new: Some(n.clone().map_or(Json::Null, Json::String)),
+                            forces_replacement: true,
+                        });
+                        diff.status = Status::Changed;
+                    }
+                }
+            }
+        }
+        stacks.push(diff);
     }
 
     let mut clusters = Vec::new();

@@ -200,6 +200,13 @@ fn view(plan: &Plan, caps: &Caps) -> Json {
 
     let mut warnings: Vec<String> = Vec::new();
     for s in &plan.stacks {
+        for c in s.template_changes.iter().filter(|c| c.forces_replacement) {
+            warnings.push(format!(
+                "**deployed anew** {}: {}",
+                code(&s.name),
+                change_cell(c, caps, "every resource is created again")
+            ));
+        }
         for r in &s.resources {
             let retention = match r.retention {
                 Some(Retention::Orphan) => " — the old resource is **retained (orphan)**",

@@ -219,7 +219,11 @@ pub fn text(plan: &Plan, color: bool) -> String {
         if !s.template_changes.is_empty() {
             o.line("  template:");
             for c in &s.template_changes {
-                o.line(&format!("      {}", change_line(c, VALUE_CHARS)));
+                let mut l = format!("      {}", change_line(c, VALUE_CHARS));
+                if c.forces_replacement {
+                    l.push_str(&o.paint(Paint::Magenta, " (forces replacement)"));
+                }
+                o.line(&l);
             }
         }
     }
