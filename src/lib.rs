@@ -3,7 +3,8 @@
 //!
 //! Pipeline: build the construct tree (`core`) → lock, aspects, validation,
 //! naming and reference resolution (`synth`) → emitters (`emit`) → the
-//! on-disk cloud assembly (`assembly`). The CLI (`cli`) is a thin adapter.
+//! on-disk cloud assembly (`assembly`), which `diff` compares with a baseline.
+//! The CLI (`cli`) is a thin adapter.
 
 pub mod assembly;
 pub mod aws;

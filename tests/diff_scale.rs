@@ -86,6 +86,18 @@ fn assembly(after: bool) -> (Vec<diff_support::StackSpec>, Vec<diff_support::Clu
     (stacks, vec![("main", vec![("stack-00", docs)])])
 }
 
+/// CPU time of this thread (Linux; `None` elsewhere), so the numbers mean
+/// something on a busy machine too.
+fn thread_cpu() -> Option<std::time::Duration> {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
+    // Fields after the command name (which is in parentheses).
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: u64 = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
+    // USER_HZ is 100 on Linux.
+    Some(std::time::Duration::from_millis(ticks * 10))
+}
+
 #[test]
 fn ten_thousand_resources() {
     let t = tempfile::tempdir().unwrap();
@@ -95,15 +107,27 @@ fn ten_thousand_resources() {
     diff_support::write(&t.path().join("head"), &a_s, &ac);
 
     let started = Instant::now();
+    let cpu0 = thread_cpu();
     let after = load_assembly(&t.path().join("head")).unwrap();
     let before = Baseline::Assembly(t.path().join("base")).load(&[]).unwrap();
     let loaded = started.elapsed();
+    let cpu1 = thread_cpu();
     let p = plan(&before, &after, &StackFilter::default()).unwrap();
     let planned = started.elapsed();
+    let cpu2 = thread_cpu();
     let (txt, md, js) = (text(&p, false), markdown(&p).unwrap(), json(&p));
     let rendered = started.elapsed();
+    let cpu3 = thread_cpu();
+    if let (Some(a), Some(b), Some(c), Some(d)) = (cpu0, cpu1, cpu2, cpu3) {
+        println!(
+            "cpu: load {:?}, plan {:?}, render {:?}",
+            b - a,
+            c - b,
+            d - c
+        );
+    }
     println!(
-        "load {loaded:?}, plan {:?}, render {:?}; {} resource changes, {} object changes; markdown {} chars, text {} bytes, json {} bytes",
+        "wall: load {loaded:?}, plan {:?}, render {:?}; {} resource changes, {} object changes; markdown {} chars, text {} bytes, json {} bytes",
         planned - loaded,
         rendered - planned,
         p.stacks.iter().map(|s| s.resources.len()).sum::<usize>(),

@@ -365,12 +365,17 @@ pub(crate) fn diff_stack(
 
     let mut template_changes = Vec::new();
     if let (Some(o), Some(n)) = (old, new) {
-        let strip = |t: &Json| {
-            let mut t = t.clone();
-            if let Some(m) = t.as_object_mut() {
-                m.shift_remove("Resources");
+        // Everything but Resources, without cloning the resources.
+        let strip = |t: &Json| -> Json {
+            match t.as_object() {
+                Some(m) => Json::Object(
+                    m.iter()
+                        .filter(|(k, _)| *k != "Resources")
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect(),
+                ),
+                None => t.clone(),
             }
-            t
         };
         let mut raw = Vec::new();
         diff_values(&mut Vec::new(), &strip(o), &strip(n), &mut raw);
