@@ -4,6 +4,8 @@
 //! limit, it renders again with fewer detail lines, so 500 changed resources
 //! still give a readable comment.
 
+use std::sync::OnceLock;
+
 use handlebars::Handlebars;
 use serde_json::{json, Value as Json};
 
@@ -382,17 +384,29 @@ fn view(plan: &Plan, caps: &Caps) -> Json {
     })
 }
 
+/// The compiled template, built once per process.
+fn registry() -> Result<&'static Handlebars<'static>, DiffError> {
+    static REGISTRY: OnceLock<Result<Handlebars<'static>, String>> = OnceLock::new();
+    REGISTRY
+        .get_or_init(|| {
+            let mut hb = Handlebars::new();
+            hb.set_strict_mode(true);
+            // Values are escaped for Markdown by `view`; HTML escaping would mangle them.
+            hb.register_escape_fn(handlebars::no_escape);
+            hb.register_template_string("diff", TEMPLATE)
+                .map_err(|e| e.to_string())?;
+            Ok(hb)
+        })
+        .as_ref()
+        .map_err(|message| DiffError::Render {
+            format: "markdown".into(),
+            message: message.clone(),
+        })
+}
+
 /// The plan as a Markdown pull-request comment.
 pub fn markdown(plan: &Plan) -> Result<String, DiffError> {
-    let mut hb = Handlebars::new();
-    hb.set_strict_mode(true);
-    // Values are escaped for Markdown by `view`; HTML escaping would mangle them.
-    hb.register_escape_fn(handlebars::no_escape);
-    hb.register_template_string("diff", TEMPLATE)
-        .map_err(|e| DiffError::Render {
-            format: "markdown".into(),
-            message: e.to_string(),
-        })?;
+    let hb = registry()?;
     let mut last = String::new();
     for caps in &LEVELS {
         last = hb
