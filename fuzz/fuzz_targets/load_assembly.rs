@@ -1,9 +1,9 @@
 //! Fuzz target for the assembly loader (untrusted input from pull requests)
 //! and, when an input loads, for diff and its three renderers.
 //!
-//! Input format (see `meshsynth_fuzz_input` in `tests/diff_loader_mutations.rs`,
-//! which uses the same one): parts separated by two NUL bytes; the first part
-//! is `manifest.json`, every other part is `path\ncontents`.
+//! Input format: parts separated by two NUL bytes; the first part is
+//! `manifest.json`, every other part is `path\ncontents` (the seeds in
+//! `fuzz/seeds/load_assembly/` are real assemblies in this form).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
