@@ -3,7 +3,8 @@
 //!
 //! Pipeline: build the construct tree (`core`) → lock, aspects, validation,
 //! naming and reference resolution (`synth`) → emitters (`emit`) → the
-//! on-disk cloud assembly (`assembly`). The CLI (`cli`) is a thin adapter.
+//! on-disk cloud assembly (`assembly`), which `diff` compares with a baseline.
+//! The CLI (`cli`) is a thin adapter.
 
 // Constructs follow `Thing::new(scope, id, props) -> Result<Handle, Error>`,
 // returning a handle into the tree rather than `Self`.
@@ -13,6 +14,7 @@ pub mod assembly;
 pub mod aws;
 pub mod cli;
 pub mod core;
+pub mod diff;
 pub mod emit;
 pub mod k8s;
 pub mod mesh;
