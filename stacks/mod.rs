@@ -2,6 +2,7 @@
 //! module with a `build` function; `build` adds them all to one app, and
 //! stack-name globs select among them.
 
+pub mod ecommerce_mesh;
 pub mod starter;
 pub mod testapps;
 
@@ -11,7 +12,10 @@ use crate::core::{App, Error};
 pub type AppFn = fn(&mut App) -> Result<(), Error>;
 
 /// Every built-in app, in the order they are added.
-pub const APPS: &[(&str, AppFn)] = &[("starter", starter::build)];
+pub const APPS: &[(&str, AppFn)] = &[
+    ("starter", starter::build),
+    ("ecommerce-mesh", ecommerce_mesh::build),
+];
 
 /// Adds every built-in app to `app`.
 pub fn build(app: &mut App) -> Result<(), Error> {
