@@ -17,6 +17,9 @@ use crate::mesh::istio::{
 };
 use crate::mesh::service::{IngressRoute, MeshService, MeshServiceProps};
 
+/// The tag (and Kubernetes label) naming the app on every resource and
+/// object. Not `app`: Kubernetes objects use `app` for their component.
+pub const PART_OF: &str = "app.kubernetes.io/part-of";
 /// The app name; every stack name starts with it.
 pub const APP: &str = "ecommerce-mesh";
 /// The namespace of the services.
@@ -72,7 +75,7 @@ pub fn build(app: &mut App) -> Result<(), Error> {
     )?;
     let vpc = {
         let mut s = app.scope(net.node())?;
-        Tags::add(&mut s, "app", APP);
+        Tags::add(&mut s, PART_OF, APP);
         Vpc::new(&mut s, "Vpc", VpcProps::default())?
     };
 
@@ -86,7 +89,7 @@ pub fn build(app: &mut App) -> Result<(), Error> {
         },
     )?;
     let mut s = app.scope(cl.node())?;
-    Tags::add(&mut s, "app", APP);
+    Tags::add(&mut s, PART_OF, APP);
     // The seed asks for Kubernetes 1.28+; the construct's default (1.33) is
     // the newest version with pinned add-ons.
     let cluster = EksCluster::new(

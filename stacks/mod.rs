@@ -2,6 +2,7 @@
 //! module with a `build` function; `build` adds them all to one app, and
 //! stack-name globs select among them.
 
+pub mod advanced_mesh;
 pub mod ecommerce_mesh;
 pub mod starter;
 pub mod testapps;
@@ -15,6 +16,7 @@ pub type AppFn = fn(&mut App) -> Result<(), Error>;
 pub const APPS: &[(&str, AppFn)] = &[
     ("starter", starter::build),
     ("ecommerce-mesh", ecommerce_mesh::build),
+    ("advanced-mesh", advanced_mesh::build),
 ];
 
 /// Adds every built-in app to `app`.

@@ -9,10 +9,14 @@ use serde_json::Value as Json;
 
 use meshsynth::core::{App, Chart, ChartProps, Context, Diagnostic, Error, Scope};
 use meshsynth::k8s::core::{MeshMode, MeshNamespace, NamespaceProps};
+use meshsynth::k8s::workloads::{
+    AppDeployment, AppService, ContainerPort, ContainerProps, DeploymentProps, PodProps,
+    ServicePortProps, ServiceProps,
+};
 use meshsynth::mesh::analysis::CREDENTIAL_SOURCES_ANNOTATION;
 use meshsynth::mesh::istio::*;
 use meshsynth::mesh::service::{IngressRoute, MeshService, MeshServiceProps};
-use meshsynth::stacks::ecommerce_mesh;
+use meshsynth::stacks::{advanced_mesh, ecommerce_mesh};
 use meshsynth::synth::{synth, SynthOptions};
 
 /// Synthesizes one app with the given context pairs; every file by path.
@@ -397,4 +401,402 @@ fn ecommerce_fixed_variant_is_clean() {
     };
     let out = synth(app, &opts).unwrap_or_else(|e| panic!("{e}: {:#?}", e.diagnostics()));
     assert!(out.diagnostics.is_empty());
+}
+
+// ------------------------------------------------------------ advanced-mesh
+
+fn seq_str(v: &serde_yaml::Value) -> Vec<&str> {
+    v.as_sequence()
+        .unwrap_or_else(|| panic!("a sequence: {v:?}"))
+        .iter()
+        .map(|x| x.as_str().unwrap())
+        .collect()
+}
+
+#[test]
+fn advanced_control_planes() {
+    let f = files(advanced_mesh::build, &[]);
+    let primary: serde_yaml::Value = serde_yaml::from_str(
+        &f["k8s/advanced-mesh-cluster1/istio-control-plane.istiooperator.yaml"],
+    )
+    .unwrap();
+    assert_eq!(primary["metadata"]["name"], "istio-control-plane");
+    assert_eq!(primary["spec"]["profile"], "default");
+    let g = &primary["spec"]["values"]["global"];
+    assert_eq!(g["meshID"], "mesh1");
+    assert_eq!(g["multiCluster"]["clusterName"], "cluster1");
+    assert_eq!(g["network"], "network1");
+    let igw = &primary["spec"]["components"]["ingressGateways"][0];
+    assert_eq!(
+        igw["k8s"]["serviceAnnotations"]["service.beta.kubernetes.io/aws-load-balancer-type"],
+        "external"
+    );
+    let remote: serde_yaml::Value =
+        serde_yaml::from_str(&f["k8s/advanced-mesh-cluster2/istio-remote.istiooperator.yaml"])
+            .unwrap();
+    assert_eq!(remote["metadata"]["name"], "istio-remote");
+    assert_eq!(remote["spec"]["profile"], "remote");
+    let g = &remote["spec"]["values"]["global"];
+    assert_eq!(g["meshID"], "mesh1");
+    assert_eq!(g["multiCluster"]["clusterName"], "cluster2");
+    assert_eq!(g["network"], "network2");
+}
+
+#[test]
+fn advanced_routing_and_subsets() {
+    let f = files(advanced_mesh::build, &[]);
+    let objs = objects(&f, "advanced-mesh-cluster1");
+    let vs = named(&objs, "VirtualService", "complex-routing");
+    assert_eq!(seq_str(&vs["spec"]["hosts"]), ["api.example.com"]);
+    assert_eq!(seq_str(&vs["spec"]["gateways"]), ["api-gateway"]);
+    let http = vs["spec"]["http"].as_sequence().unwrap();
+    assert_eq!(
+        http[0]["match"][0]["headers"]["user-type"]["exact"],
+        "premium"
+    );
+    assert_eq!(http[0]["match"][0]["uri"]["prefix"], "/api/v1");
+    let premium: Vec<(&str, &str, i64)> = http[0]["route"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["destination"]["host"].as_str().unwrap(),
+                r["destination"]["subset"].as_str().unwrap(),
+                r["weight"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        premium,
+        [("premium-api", "v2", 90), ("premium-api", "v3", 10)]
+    );
+    assert_eq!(
+        http[1]["match"][0]["headers"]["user-region"]["exact"],
+        "asia"
+    );
+    assert_eq!(http[1]["route"][0]["destination"]["host"], "api-service");
+    assert_eq!(http[1]["route"][0]["destination"]["subset"], "asia-v1");
+    assert!(http[2].get("match").is_none());
+    assert_eq!(http[2]["route"][0]["destination"]["subset"], "default-v1");
+    named(&objs, "Gateway", "api-gateway");
+
+    let dr = named(&objs, "DestinationRule", "api-versions");
+    assert_eq!(dr["spec"]["host"], "api-service");
+    let cookie = &dr["spec"]["trafficPolicy"]["loadBalancer"]["consistentHash"]["httpCookie"];
+    assert_eq!(cookie["name"], "user_session");
+    assert_eq!(cookie["ttl"], "3600s");
+    let v1 = &dr["spec"]["subsets"][0];
+    assert_eq!(v1["name"], "v1");
+    assert_eq!(v1["labels"]["version"], "v1");
+    let tp = &v1["trafficPolicy"];
+    assert_eq!(tp["connectionPool"]["tcp"]["maxConnections"], 100);
+    assert_eq!(tp["connectionPool"]["http"]["http1MaxPendingRequests"], 1);
+    assert_eq!(tp["connectionPool"]["http"]["maxRequestsPerConnection"], 10);
+    assert_eq!(tp["outlierDetection"]["consecutive5xxErrors"], 3);
+    assert_eq!(tp["outlierDetection"]["interval"], "30s");
+    assert_eq!(tp["outlierDetection"]["baseEjectionTime"], "30s");
+
+    // Every subset a route uses is defined, and pods carry its labels.
+    let subsets = |host: &str| -> Vec<String> {
+        of_kind(&objs, "DestinationRule")
+            .into_iter()
+            .filter(|d| d["spec"]["host"].as_str() == Some(host))
+            .flat_map(|d| d["spec"]["subsets"].as_sequence().unwrap().clone())
+            .map(|s| s["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(subsets("api-service"), ["v1", "asia-v1", "default-v1"]);
+    assert_eq!(subsets("premium-api"), ["v2", "v3"]);
+    for (app, version) in [
+        ("api-service", "v1"),
+        ("api-service", "asia-v1"),
+        ("api-service", "default-v1"),
+        ("premium-api", "v2"),
+        ("premium-api", "v3"),
+    ] {
+        let d = named(&objs, "Deployment", &format!("{app}-{version}"));
+        let l = &d["spec"]["template"]["metadata"]["labels"];
+        assert_eq!(l["app"], app);
+        assert_eq!(l["version"], version);
+    }
+}
+
+#[test]
+fn advanced_cross_cluster_telemetry_and_slos() {
+    let f = files(advanced_mesh::build, &[]);
+    let objs = objects(&f, "advanced-mesh-cluster1");
+    let se = named(&objs, "ServiceEntry", "cross-cluster-api");
+    assert_eq!(seq_str(&se["spec"]["hosts"]), ["api.global"]);
+    assert_eq!(se["spec"]["location"], "MESH_INTERNAL");
+    assert_eq!(se["spec"]["resolution"], "DNS");
+    assert_eq!(se["spec"]["ports"][0]["number"], 80);
+    assert_eq!(se["spec"]["ports"][0]["protocol"], "HTTP");
+    let eps: Vec<(&str, &str, i64)> = se["spec"]["endpoints"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["address"].as_str().unwrap(),
+                e["network"].as_str().unwrap(),
+                e["weight"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        eps,
+        [
+            ("cluster1-api.example.com", "network1", 50),
+            ("cluster2-api.example.com", "network2", 50)
+        ]
+    );
+    let g = named(&objs, "VirtualService", "global-routing");
+    let r = &g["spec"]["http"][0];
+    assert_eq!(r["retries"]["attempts"], 3);
+    assert_eq!(r["retries"]["perTryTimeout"], "2s");
+    assert_eq!(r["timeout"], "10s");
+
+    let t = named(&objs, "Telemetry", "mesh-telemetry");
+    let tr = &t["spec"]["tracing"][0];
+    assert_eq!(tr["providers"][0]["name"], "jaeger");
+    assert_eq!(tr["randomSamplingPercentage"].as_f64(), Some(100.0));
+    assert_eq!(tr["customTags"]["user_id"]["header"]["name"], "x-user-id");
+    assert_eq!(
+        tr["customTags"]["environment"]["literal"]["value"],
+        "production"
+    );
+    let m = &t["spec"]["metrics"][0];
+    assert_eq!(m["providers"][0]["name"], "prometheus");
+    let o = &m["overrides"][0];
+    assert_eq!(o["match"]["metric"], "REQUEST_DURATION");
+    assert_eq!(o["match"]["mode"], "CLIENT_AND_SERVER");
+    assert_eq!(o["tagOverrides"]["response_code"]["operation"], "UPSERT");
+    assert_eq!(
+        o["tagOverrides"]["request_operation"]["operation"],
+        "UPSERT"
+    );
+
+    let pr = named(&objs, "PrometheusRule", "slo-rules");
+    let rules: Vec<&serde_yaml::Value> = pr["spec"]["groups"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .flat_map(|g| g["rules"].as_sequence().unwrap())
+        .collect();
+    let rule = |key: &str, name: &str| {
+        *rules
+            .iter()
+            .find(|r| r[key].as_str() == Some(name))
+            .unwrap_or_else(|| panic!("{key} {name}"))
+    };
+    assert!(rule("record", "availability:success_rate_5m")["expr"]
+        .as_str()
+        .unwrap()
+        .contains("istio_requests_total"));
+    let a = rule("alert", "AvailabilitySLOViolation");
+    assert!(a["expr"].as_str().unwrap().ends_with("[1h]) < 0.995"));
+    assert_eq!(a["for"], "5m");
+    assert_eq!(a["labels"]["severity"], "critical");
+    assert!(rule("record", "latency:p99_5m")["expr"]
+        .as_str()
+        .unwrap()
+        .contains("istio_request_duration_milliseconds_bucket"));
+    let l = rule("alert", "LatencySLOViolation");
+    assert!(l["expr"].as_str().unwrap().ends_with("> 500"));
+    assert_eq!(l["for"], "5m");
+    assert_eq!(l["labels"]["severity"], "critical");
+}
+
+#[test]
+fn advanced_services_knob_scales() {
+    let f = files(advanced_mesh::build, &[("services", "1")]);
+    let objs = objects(&f, "advanced-mesh-cluster1");
+    assert!(of_kind(&objs, "Deployment")
+        .iter()
+        .all(|d| d["metadata"]["name"]
+            .as_str()
+            .unwrap()
+            .starts_with("api-service-")));
+    let vs = named(&objs, "VirtualService", "complex-routing");
+    assert_eq!(vs["spec"]["http"].as_sequence().unwrap().len(), 2);
+
+    let f = files(advanced_mesh::build, &[("services", "300")]);
+    let objs = objects(&f, "advanced-mesh-cluster1");
+    named(&objs, "Deployment", "premium-api-v3");
+    named(&objs, "Deployment", "svc-300-v1");
+    named(&objs, "DestinationRule", "svc-300-versions");
+    named(&objs, "VirtualService", "svc-300");
+}
+
+/// Adds a Deployment labelled `app`/`version` per version and the Service.
+fn api_workload(c: &mut Scope<'_>, id: &str, app: &str, versions: &[&str]) {
+    for v in versions {
+        AppDeployment::new(
+            c,
+            &format!("{id}{v}"),
+            DeploymentProps {
+                name: format!("{app}-{v}"),
+                replicas: Some(1),
+                pod: PodProps {
+                    selector: BTreeMap::from([
+                        ("app".to_string(), app.to_string()),
+                        ("version".to_string(), v.to_string()),
+                    ]),
+                    containers: vec![ContainerProps {
+                        name: "app".into(),
+                        image: format!("registry.example.com/{app}:1.0.0"),
+                        ports: vec![ContainerPort {
+                            name: "http".into(),
+                            port: 8080,
+                        }],
+                        ..Default::default()
+                    }],
+                    ..Default::default()
+                },
+                labels: BTreeMap::from([("app".to_string(), app.to_string())]),
+            },
+        )
+        .unwrap();
+    }
+    AppService::new(
+        c,
+        &format!("{id}Svc"),
+        ServiceProps {
+            name: app.into(),
+            selector: BTreeMap::from([("app".to_string(), app.to_string())]),
+            ports: vec![ServicePortProps::http(80, 8080)],
+            ..Default::default()
+        },
+    )
+    .unwrap();
+}
+
+/// The seed's own traffic-management.yaml: `complex-routing` routes to
+/// premium-api v2/v3 and api-service asia-v1/default-v1, while the only
+/// DestinationRule, `api-versions`, defines v1. The workloads and the
+/// gateway exist, so the subsets are the only mistake.
+#[test]
+fn advanced_seed_virtual_service_fails_on_each_missing_subset() {
+    let mut app = App::new(Context::new());
+    let chart = Chart::new(
+        &mut app.root(),
+        "advanced-mesh-primary",
+        ChartProps::new("advanced-mesh-cluster1").namespace("api"),
+    )
+    .unwrap();
+    let mut c = app.scope(chart.node()).unwrap();
+    MeshNamespace::new(
+        &mut c,
+        "Namespace",
+        NamespaceProps {
+            name: "api".into(),
+            mesh: MeshMode::Sidecar,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    IstioInstall::new(&mut c, "Istio", IstioInstallProps::default()).unwrap();
+    Gateway::named(
+        "api-gateway",
+        GatewaySpec::ingress(&["api.example.com"], None, false),
+    )
+    .add(&mut c, "Gateway")
+    .unwrap();
+    api_workload(&mut c, "Api", "api-service", &["v1"]);
+    api_workload(&mut c, "Premium", "premium-api", &["v2", "v3"]);
+    DestinationRule::named(
+        "api-versions",
+        DestinationRuleSpec {
+            host: "api-service".into(),
+            traffic_policy: Some(TrafficPolicy {
+                load_balancer: Some(LoadBalancerSettings {
+                    consistent_hash: Some(ConsistentHashLb {
+                        http_cookie: Some(HttpCookie {
+                            name: "user_session".into(),
+                            path: None,
+                            ttl: Some("3600s".into()),
+                        }),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }),
+            subsets: Some(vec![Subset::version("v1")]),
+            ..Default::default()
+        },
+    )
+    .add(&mut c, "ApiVersions")
+    .unwrap();
+    let dest = |host: &str, subset: &str| Destination::host(host).subset(subset);
+    VirtualService::named(
+        "complex-routing",
+        VirtualServiceSpec {
+            hosts: vec!["api.example.com".into()],
+            gateways: Some(vec!["api-gateway".into()]),
+            http: Some(vec![
+                HttpRoute {
+                    matches: Some(vec![HttpMatchRequest {
+                        headers: Some(BTreeMap::from([(
+                            "user-type".to_string(),
+                            StringMatch::Exact("premium".into()),
+                        )])),
+                        uri: Some(StringMatch::Prefix("/api/v1".into())),
+                        ..Default::default()
+                    }]),
+                    route: Some(vec![
+                        HttpRouteDestination::weighted(dest("premium-api", "v2"), 90),
+                        HttpRouteDestination::weighted(dest("premium-api", "v3"), 10),
+                    ]),
+                    ..Default::default()
+                },
+                HttpRoute {
+                    matches: Some(vec![HttpMatchRequest {
+                        headers: Some(BTreeMap::from([(
+                            "user-region".to_string(),
+                            StringMatch::Exact("asia".into()),
+                        )])),
+                        ..Default::default()
+                    }]),
+                    route: Some(vec![dest("api-service", "asia-v1").into()]),
+                    ..Default::default()
+                },
+                HttpRoute {
+                    route: Some(vec![dest("api-service", "default-v1").into()]),
+                    ..Default::default()
+                },
+            ]),
+            ..Default::default()
+        },
+    )
+    .add(&mut c, "ComplexRouting")
+    .unwrap();
+
+    let ds = match synth(app, &SynthOptions::default()) {
+        Ok(_) => panic!("the seed's VirtualService must not synthesize"),
+        Err(Error::Diagnostics(d)) => d,
+        Err(e) => panic!("unexpected error: {e}"),
+    };
+    let errors: Vec<&Diagnostic> = ds
+        .iter()
+        .filter(|d| d.is_error() && d.code.as_deref() == Some("IST0101"))
+        .collect();
+    for (host, subset) in [
+        ("premium-api", "v2"),
+        ("premium-api", "v3"),
+        ("api-service", "asia-v1"),
+        ("api-service", "default-v1"),
+    ] {
+        assert!(
+            errors
+                .iter()
+                .any(|d| d.path == "advanced-mesh-primary/ComplexRouting"
+                    && d.message
+                        .contains(&format!("subset {subset:?} of host {host:?}"))),
+            "missing IST0101 for {host} subset {subset}: {:#?}",
+            ds.iter().map(|d| d.to_string()).collect::<Vec<_>>()
+        );
+    }
+    assert_eq!(errors.len(), 4, "{errors:#?}");
 }
