@@ -493,3 +493,17 @@ pub fn build(app: &mut App) -> Result<(), Error> {
         .add(&mut r, "Mtls")?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn services_take_the_documented_list_then_generate() {
+        assert_eq!(services(1)[0].0, "api-service");
+        assert_eq!(services(1)[0].1, ["v1", "asia-v1", "default-v1"]);
+        let s = services(3);
+        assert_eq!(s[1].1, ["v2", "v3"]);
+        assert_eq!(s[2], ("svc-3".to_string(), vec!["v1".to_string()]));
+    }
+}

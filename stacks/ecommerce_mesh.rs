@@ -183,3 +183,22 @@ pub fn build(app: &mut App) -> Result<(), Error> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn services_take_the_documented_list_then_generate() {
+        assert_eq!(
+            services(1),
+            [("customer-service".into(), "/api/v1/customers".into())]
+        );
+        assert_eq!(services(6).len(), 6);
+        let s = services(8);
+        assert_eq!(s[5].0, "saga-tracker");
+        assert_eq!(s[6], ("svc-7".into(), "/api/v1/svc-7".into()));
+        assert_eq!(s[7].0, "svc-8");
+        assert!(services(0).is_empty());
+    }
+}
