@@ -2,6 +2,8 @@
 //! module with a `build` function; `build` adds them all to one app, and
 //! stack-name globs select among them.
 
+pub mod advanced_mesh;
+pub mod ecommerce_mesh;
 pub mod testapps;
 
 use crate::core::{App, Error};
@@ -10,7 +12,10 @@ use crate::core::{App, Error};
 pub type AppFn = fn(&mut App) -> Result<(), Error>;
 
 /// Every built-in app, in the order they are added.
-pub const APPS: &[(&str, AppFn)] = &[("starter", testapps::starter::build)];
+pub const APPS: &[(&str, AppFn)] = &[
+    ("ecommerce-mesh", ecommerce_mesh::build),
+    ("advanced-mesh", advanced_mesh::build),
+];
 
 /// Adds every built-in app to `app`.
 pub fn build(app: &mut App) -> Result<(), Error> {

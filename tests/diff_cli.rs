@@ -17,6 +17,23 @@ fn meshsynth(args: &[&str], cwd: &Path) -> Output {
         .expect("runs meshsynth")
 }
 
+/// The `broken-apps` fixture binary (a user-style app over the same CLI; its
+/// default case is the small starter app), so this test does not move when
+/// the built-in reference apps change.
+fn starter_app(args: &[&str], cwd: &Path) -> Output {
+    let exe = std::env::current_exe().expect("test exe path");
+    let dir = exe.parent().and_then(Path::parent).expect("target dir");
+    let bin = dir
+        .join("examples")
+        .join(format!("broken-apps{}", std::env::consts::EXE_SUFFIX));
+    Command::new(bin)
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("runs broken-apps")
+}
+
 fn stdout(o: &Output) -> String {
     String::from_utf8(o.stdout.clone()).unwrap()
 }
@@ -28,14 +45,14 @@ fn stderr(o: &Output) -> String {
 #[test]
 fn synthesized_app_against_its_own_assembly_has_no_changes() {
     let t = tempfile::tempdir().unwrap();
-    let out = meshsynth(&["synth", "-o", "base"], t.path());
+    let out = starter_app(&["synth", "-o", "base"], t.path());
     assert!(out.status.success(), "{}", stderr(&out));
-    let out = meshsynth(&["diff", "--against", "base", "--exit-code"], t.path());
+    let out = starter_app(&["diff", "--against", "base", "--exit-code"], t.path());
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stdout(&out).contains("No changes: 2 stack(s) and 1 cluster(s) compared."));
     // -c reaches the in-memory synthesis like it does for `synth`; a stack
     // moved to another region is a change.
-    let out = meshsynth(
+    let out = starter_app(
         &[
             "diff",
             "--against",
@@ -54,7 +71,7 @@ fn synthesized_app_against_its_own_assembly_has_no_changes() {
         "{}",
         stdout(&out)
     );
-    let out = meshsynth(
+    let out = starter_app(
         &["diff", "--against", "base", "-c", "no-equals-sign"],
         t.path(),
     );

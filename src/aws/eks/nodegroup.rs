@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use super::cfn::*;
 use super::EksCluster;
 use crate::aws::iam::{aws_managed_policy, Principal, Role, RoleProps};
+use crate::aws::network::{Port, SecurityGroup, SecurityGroupProps};
 use crate::aws::CfnTag;
 use crate::core::{Error, ResourceRef, Scope, Value};
 
@@ -75,6 +76,12 @@ pub struct NodeGroupProps {
     /// `KeyUser::Ec2AutoScaling`. Default: the account's EBS default key
     /// (volumes are encrypted either way).
     pub volume_key: Option<Value>,
+    /// Open what Istio's control plane needs from the EKS control plane:
+    /// with `Some(vpc_id)`, the nodes get a node security group in that VPC
+    /// admitting the cluster security group on tcp/15017 (istiod's webhook
+    /// target port) and tcp/443 (the webhook Service port), and keep the
+    /// cluster security group. Default: none.
+    pub istio_webhook_access: Option<Value>,
 }
 
 impl Default for NodeGroupProps {
@@ -93,6 +100,7 @@ impl Default for NodeGroupProps {
             disk_size_gib: 20,
             security_group_ids: Vec::new(),
             volume_key: None,
+            istio_webhook_access: None,
         }
     }
 }
@@ -106,7 +114,14 @@ pub struct NodeGroup {
     pub role: Role,
     /// The launch template.
     pub launch_template: ResourceRef<CfnLaunchTemplate>,
+    /// The node security group made for `istio_webhook_access`.
+    pub istio_security_group: Option<SecurityGroup>,
 }
+
+/// The ports the EKS control plane calls istiod's admission webhooks on:
+/// the Service port (443) and the pod port it targets (15017). Blocking
+/// them makes every injection and validation webhook call time out.
+pub const ISTIO_WEBHOOK_PORTS: [u16; 2] = [15017, 443];
 
 impl NodeGroup {
     /// Adds a node group to `cluster`.
@@ -162,6 +177,42 @@ impl NodeGroup {
             props.subnet_ids
         };
         let mut s = scope.child(id)?;
+        let mut security_group_ids = props.security_group_ids;
+        let istio_security_group = match props.istio_webhook_access {
+            None => None,
+            Some(vpc_id) => {
+                let sg = SecurityGroup::new(
+                    &mut s,
+                    "IstioNodeSecurityGroup",
+                    SecurityGroupProps {
+                        vpc_id,
+                        description: format!(
+                            "{path}: EKS control plane to istiod webhooks (15017, 443)"
+                        ),
+                        // Nodes pull images and reach AWS APIs.
+                        allow_all_outbound: true,
+                    },
+                )?;
+                let cluster_sg = cluster.resource.cluster_security_group_id();
+                for port in ISTIO_WEBHOOK_PORTS {
+                    sg.allow_from_group_id(
+                        &mut s,
+                        "ClusterSecurityGroup",
+                        cluster_sg.clone(),
+                        Port::tcp(port),
+                        &format!("EKS control plane to istiod webhook port {port}"),
+                    )?;
+                }
+                // A launch template with security groups replaces the cluster
+                // security group EKS would attach; keep it, or nodes lose
+                // kubelet and node-to-node traffic.
+                if !security_group_ids.contains(&cluster_sg) {
+                    security_group_ids.insert(0, cluster_sg);
+                }
+                security_group_ids.push(sg.group_id());
+                Some(sg)
+            }
+        };
         let role = Role::new(
             &mut s,
             "NodeRole",
@@ -184,8 +235,8 @@ impl NodeGroup {
             "LaunchTemplate",
             CfnLaunchTemplate {
                 launch_template_data: Some(CfnLaunchTemplateData {
-                    security_group_ids: (!props.security_group_ids.is_empty())
-                        .then_some(props.security_group_ids),
+                    security_group_ids: (!security_group_ids.is_empty())
+                        .then_some(security_group_ids),
                     metadata_options: Some(CfnLaunchTemplateMetadata {
                         http_endpoint: Some("enabled".into()),
                         http_tokens: Some("required".into()),
@@ -271,6 +322,79 @@ impl NodeGroup {
             resource,
             role,
             launch_template: lt,
+            istio_security_group,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::eks::EksClusterProps;
+    use crate::core::{App, Context, Stack, StackProps};
+    use crate::synth::{synth, SynthOptions};
+
+    /// The cluster template of a node group built with `props`.
+    fn template(props: NodeGroupProps) -> serde_json::Value {
+        let mut app = App::new(Context::new());
+        let stack = Stack::new(&mut app.root(), "eks", StackProps::default()).unwrap();
+        let mut s = app.scope(stack.node()).unwrap();
+        let cluster = EksCluster::new(
+            &mut s,
+            "Cluster",
+            EksClusterProps {
+                name: "c".into(),
+                subnet_ids: vec!["subnet-1".into(), "subnet-2".into()],
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        NodeGroup::new(&mut s, "Nodes", &cluster, props).unwrap();
+        let files = synth(app, &SynthOptions::default())
+            .unwrap()
+            .assembly
+            .all_files();
+        let (_, bytes) = files
+            .into_iter()
+            .find(|(f, _)| f == "eks.template.json")
+            .unwrap();
+        serde_json::from_slice(&bytes).unwrap()
+    }
+
+    fn ingress_ports(t: &serde_json::Value) -> Vec<i64> {
+        t["Resources"]
+            .as_object()
+            .unwrap()
+            .values()
+            .filter(|r| r["Type"] == "AWS::EC2::SecurityGroupIngress")
+            .map(|r| r["Properties"]["FromPort"].as_i64().unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn istio_webhook_access_opens_15017_and_443_from_the_control_plane() {
+        let t = template(NodeGroupProps {
+            istio_webhook_access: Some("vpc-1".into()),
+            ..Default::default()
+        });
+        assert_eq!(ingress_ports(&t), [15017, 443]);
+        let lt = t["Resources"]
+            .as_object()
+            .unwrap()
+            .values()
+            .find(|r| r["Type"] == "AWS::EC2::LaunchTemplate")
+            .unwrap();
+        let groups = lt["Properties"]["LaunchTemplateData"]["SecurityGroupIds"]
+            .as_array()
+            .unwrap();
+        // The cluster security group stays, the Istio node group is added.
+        assert_eq!(groups.len(), 2);
+        assert_eq!(groups[0]["Fn::GetAtt"][1], "ClusterSecurityGroupId");
+    }
+
+    #[test]
+    fn without_istio_webhook_access_no_node_security_group() {
+        let t = template(NodeGroupProps::default());
+        assert!(ingress_ports(&t).is_empty());
     }
 }
