@@ -2,6 +2,8 @@
 //! module with a `build` function; `build` adds them all to one app, and
 //! stack-name globs select among them.
 
+pub mod cross_region_mesh;
+pub mod genai_demo;
 pub mod starter;
 pub mod testapps;
 
@@ -11,7 +13,11 @@ use crate::core::{App, Error};
 pub type AppFn = fn(&mut App) -> Result<(), Error>;
 
 /// Every built-in app, in the order they are added.
-pub const APPS: &[(&str, AppFn)] = &[("starter", starter::build)];
+pub const APPS: &[(&str, AppFn)] = &[
+    ("starter", starter::build),
+    ("genai-demo", genai_demo::build),
+    ("cross-region-mesh", cross_region_mesh::build),
+];
 
 /// Adds every built-in app to `app`.
 pub fn build(app: &mut App) -> Result<(), Error> {
