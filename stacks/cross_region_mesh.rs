@@ -153,7 +153,8 @@ fn stack(app: &mut App, env: &Env, name: &str, what: &str) -> Result<StackRef, E
             ..Default::default()
         },
     )?;
-    Tags::add(&mut app.scope(stack.node())?, "app", APP);
+    // "project", not "app": pods already use "app" for the service name.
+    Tags::add(&mut app.scope(stack.node())?, "project", APP);
     Ok(stack)
 }
 
@@ -536,8 +537,8 @@ fn global_service(
                 name: "http".into(),
                 target_port: None,
             }]),
-            workload_selector: Some(WorkloadSelector {
-                match_labels: app_label.clone(),
+            workload_selector: Some(SidecarWorkloadSelector {
+                labels: app_label.clone(),
             }),
             export_to: Some(vec![".".into()]),
             ..Default::default()

@@ -81,7 +81,8 @@ fn stack(app: &mut App, env: &Env, suffix: &str, what: &str) -> Result<StackRef,
             ..Default::default()
         },
     )?;
-    Tags::add(&mut app.scope(stack.node())?, "app", APP);
+    // "project", not "app": pods already use "app" for the service name.
+    Tags::add(&mut app.scope(stack.node())?, "project", APP);
     Ok(stack)
 }
 
@@ -368,8 +369,8 @@ pub fn build(app: &mut App) -> Result<(), Error> {
                 DatabaseProps {
                     identifier: Some(format!("{APP}-{short}-db")),
                     // Seed 001 pins postgres 14.9, which RDS has retired;
-                    // 14.15 is a supported 14.x minor.
-                    engine_version: "14.15".into(),
+                    // 14.20 is a supported 14.x minor (cfn-lint lists up to 14.17 as deprecated).
+                    engine_version: "14.20".into(),
                     instance_class: Some("db.t3.micro".into()),
                     database_name: Some(db_name.clone()),
                     master_username: format!("{}user", short.replace('-', "")),
