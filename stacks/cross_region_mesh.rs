@@ -17,7 +17,7 @@ use crate::core::{
     App, Arn, Chart, ChartProps, Env, Error, Scope, Stack, StackProps, StackRef, Tags, Value,
 };
 use crate::k8s::core::{MeshMode, MeshNamespace, NamespaceProps};
-use crate::k8s::workloads::{HpaMetric, ScalingRules};
+use crate::k8s::workloads::{network_policy, HpaMetric, NetworkPolicyProps, ScalingRules};
 use crate::mesh::istio::*;
 use crate::mesh::keda::{AwsIdentity, Trigger};
 use crate::mesh::prometheus::{
@@ -474,7 +474,7 @@ fn global_service(
     let svc_sel = format!(
         "destination_service_name=\"{name}\",destination_service_namespace=\"{NAMESPACE}\",reporter=\"destination\""
     );
-    let service = MeshService::new(
+    MeshService::new(
         c,
         &id,
         MeshServiceProps {
@@ -520,7 +520,23 @@ fn global_service(
             ..Default::default()
         },
     )?;
-    let _ = service;
+    // Ingress on the service port from the namespace, the gateways
+    // (istio-system) and Prometheus (monitoring) only.
+    let ns = |n: &str| labels(&[("kubernetes.io/metadata.name", n)]);
+    network_policy(
+        c,
+        &format!("{id}NetworkPolicy"),
+        NetworkPolicyProps {
+            name: name.into(),
+            pod_selector: labels(&[("app", name)]),
+            allow_from: vec![
+                (ns(NAMESPACE), BTreeMap::new()),
+                (ns("istio-system"), BTreeMap::new()),
+                (ns("monitoring"), BTreeMap::new()),
+            ],
+            ports: vec![PORT],
+        },
+    )?;
 
     // Discovery: the global host selects this region's pods and the other
     // region's WorkloadEntry (reached through its east-west gateway).
@@ -847,6 +863,29 @@ fn load_balancer(
                 }),
             },
             ..Default::default()
+        },
+    )?;
+    network_policy(
+        c,
+        "CrossRegionLbNetworkPolicy",
+        NetworkPolicyProps {
+            name: name.into(),
+            pod_selector: labels(&[("app", name)]),
+            allow_from: vec![
+                (
+                    labels(&[("kubernetes.io/metadata.name", NAMESPACE)]),
+                    BTreeMap::new(),
+                ),
+                (
+                    labels(&[("kubernetes.io/metadata.name", "istio-system")]),
+                    BTreeMap::new(),
+                ),
+                (
+                    labels(&[("kubernetes.io/metadata.name", "monitoring")]),
+                    BTreeMap::new(),
+                ),
+            ],
+            ports: vec![PORT],
         },
     )?;
     ServiceMonitor::named(

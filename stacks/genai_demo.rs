@@ -5,6 +5,8 @@
 //! repository and SSM configuration, so the model can be scaled with
 //! `-c services=N`.
 
+use std::collections::BTreeMap;
+
 use crate::aws::ecr::{Repository, RepositoryProps};
 use crate::aws::eks::{Capacity, EksCluster, EksClusterProps, NodeGroup, NodeGroupProps};
 use crate::aws::elasticache::{CacheReplicationGroup, CacheReplicationGroupProps};
@@ -20,7 +22,9 @@ use crate::core::{
     App, Arn, Chart, ChartProps, Env, Error, Stack, StackProps, StackRef, Tags, Value,
 };
 use crate::k8s::core::{MeshMode, MeshNamespace, NamespaceProps};
-use crate::k8s::workloads::{Hpa, HpaMetric, HpaProps};
+use crate::k8s::workloads::{
+    network_policy, network_policy_from_cidrs, Hpa, HpaMetric, HpaProps, NetworkPolicyProps,
+};
 use crate::mesh::fluentbit::{log_group_statements, FluentBit, FluentBitProps};
 use crate::mesh::ingress::{AlbIngress, AlbIngressProps, AlbPath};
 use crate::mesh::rollouts::{
@@ -328,6 +332,17 @@ pub fn build(app: &mut App) -> Result<(), Error> {
                 ..Default::default()
             },
         )?;
+        // The log shipper takes no connections.
+        network_policy(
+            &mut l,
+            "NetworkPolicy",
+            NetworkPolicyProps {
+                name: "fluent-bit".into(),
+                pod_selector: BTreeMap::from([("app".to_string(), "fluent-bit".to_string())]),
+                allow_from: Vec::new(),
+                ports: Vec::new(),
+            },
+        )?;
         cluster
     };
 
@@ -498,6 +513,16 @@ pub fn build(app: &mut App) -> Result<(), Error> {
                     scaling: Scaling::Fixed(if order { 5 } else { 2 }),
                     ..Default::default()
                 },
+            )?;
+            // Ingress on 8080 from inside the VPC only: the ALB's IP targets
+            // and the other services (VPC CNI pod addresses) come from there.
+            network_policy_from_cidrs(
+                &mut c,
+                "NetworkPolicy",
+                &service,
+                &BTreeMap::from([("app".to_string(), service.clone())]),
+                &[vpc.cidr.to_string()],
+                &[8080],
             )?;
             if order {
                 // The Rollout starts at 5 replicas; the HPA then keeps it
