@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use crate::aws::ecr::{Repository, RepositoryProps};
 use crate::aws::eks::{Capacity, EksCluster, EksClusterProps, NodeGroup, NodeGroupProps};
 use crate::aws::elasticache::{CacheReplicationGroup, CacheReplicationGroupProps};
-use crate::aws::iam::PolicyStatement;
+use crate::aws::iam::{ManagedPolicy, ManagedPolicyProps, PolicyStatement};
 use crate::aws::kms::{Key, KeyProps, KeyUser};
 use crate::aws::logs::{LogGroup, LogGroupProps};
 use crate::aws::msk::{MskCluster, MskClusterProps, IAM_TLS_PORT};
@@ -246,7 +246,7 @@ pub fn build(app: &mut App) -> Result<(), Error> {
         "cluster",
         "EKS cluster, node group and platform objects",
     )?;
-    let cluster = {
+    let (cluster, observability) = {
         let mut s = app.scope(eks.node())?;
         let cluster = EksCluster::new(
             &mut s,
@@ -285,6 +285,31 @@ pub fn build(app: &mut App) -> Result<(), Error> {
                 name: Some(LOG_GROUP.into()),
                 retention_days: 90,
                 encryption_key: Some(key.arn()),
+                ..Default::default()
+            },
+        )?;
+        // CloudWatch metrics and X-Ray traces from every service. These
+        // actions have no resource-level permissions; metrics are limited to
+        // the app's namespace by the cloudwatch:namespace condition.
+        let observability = ManagedPolicy::new(
+            &mut s,
+            "ObservabilityPolicy",
+            ManagedPolicyProps {
+                description: Some(
+                    "genai-demo services: X-Ray traces and CloudWatch metrics".into(),
+                ),
+                statements: vec![
+                    PolicyStatement::allow(
+                        ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+                        [Value::str("*")],
+                    ),
+                    PolicyStatement::allow(["cloudwatch:PutMetricData"], [Value::str("*")])
+                        .with_condition(
+                            "StringEquals",
+                            Value::str("cloudwatch:namespace"),
+                            vec![Value::str(APP)],
+                        ),
+                ],
                 ..Default::default()
             },
         )?;
@@ -343,7 +368,7 @@ pub fn build(app: &mut App) -> Result<(), Error> {
                 ports: Vec::new(),
             },
         )?;
-        cluster
+        (cluster, observability)
     };
 
     // Services, about 20 per data stack.
@@ -485,7 +510,7 @@ pub fn build(app: &mut App) -> Result<(), Error> {
                     ),
                     PolicyStatement::allow(["rds:DescribeDBInstances"], [db.resource.arn()]),
                 ],
-                managed_policy_arns: Vec::new(),
+                managed_policy_arns: vec![observability.arn()],
             });
             let order = short == "order";
             MeshService::new(
