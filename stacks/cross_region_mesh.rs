@@ -282,7 +282,7 @@ fn region(app: &mut App, p: &RegionProps) -> Result<(), Error> {
         &format!("{prefix}-data"),
         &format!("key and cache in {}", p.local),
     )?;
-    let key = {
+    let (key, redis) = {
         let mut s = app.scope(data.node())?;
         let key = Key::new(
             &mut s,
@@ -321,7 +321,7 @@ fn region(app: &mut App, p: &RegionProps) -> Result<(), Error> {
             Port::tcp(6379),
             "Redis (TLS) from the EKS nodes",
         )?;
-        key
+        (key, redis)
     };
 
     // Images: one repository per service (and the load balancer), spread
@@ -446,8 +446,10 @@ fn region(app: &mut App, p: &RegionProps) -> Result<(), Error> {
     )
     .add(&mut c, "Sidecar")?;
 
+    // The session cache's address exists only after deploy: a deferred input.
+    let redis_host = c.deferred(&redis.resource.primary_endpoint_address())?;
     for name in &p.services {
-        global_service(&mut c, p, name, &images[name])?;
+        global_service(&mut c, p, name, &images[name], &redis_host)?;
     }
     load_balancer(
         &mut c,
@@ -466,6 +468,7 @@ fn global_service(
     p: &RegionProps,
     name: &str,
     image: &str,
+    redis_host: &str,
 ) -> Result<(), Error> {
     let id = construct_id(name);
     let host = global_host(name);
@@ -482,7 +485,10 @@ fn global_service(
             image: image.into(),
             port: PORT,
             health_path: Some("/healthz".into()),
-            env: vec![("AWS_REGION".into(), p.local.clone())],
+            env: vec![
+                ("AWS_REGION".into(), p.local.clone()),
+                ("REDIS_HOST".into(), redis_host.into()),
+            ],
             scaling: Scaling::Keda {
                 min: 3,
                 max: 20,
