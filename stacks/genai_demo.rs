@@ -439,6 +439,9 @@ pub fn build(app: &mut App) -> Result<(), Error> {
                 Port::tcp(5432),
                 "PostgreSQL from the EKS nodes",
             )?;
+            // The seed's /genai-demo/database/url and /username become
+            // /genai-demo/<service>/database/..., so that each service's role,
+            // scoped to /genai-demo/<service>/*, reads its own database only.
             // Plain configuration only: the password is the RDS-managed
             // Secrets Manager secret (ManageMasterUserPassword), never an SSM
             // value (CloudFormation cannot create SecureString parameters).
