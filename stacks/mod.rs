@@ -3,7 +3,9 @@
 //! stack-name globs select among them.
 
 pub mod advanced_mesh;
+pub mod cross_region_mesh;
 pub mod ecommerce_mesh;
+pub mod genai_demo;
 pub mod testapps;
 
 use crate::core::{App, Error};
@@ -13,7 +15,9 @@ pub type AppFn = fn(&mut App) -> Result<(), Error>;
 
 /// Every built-in app, in the order they are added.
 pub const APPS: &[(&str, AppFn)] = &[
+    ("genai-demo", genai_demo::build),
     ("ecommerce-mesh", ecommerce_mesh::build),
+    ("cross-region-mesh", cross_region_mesh::build),
     ("advanced-mesh", advanced_mesh::build),
 ];
 
