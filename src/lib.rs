@@ -3,8 +3,9 @@
 //!
 //! Pipeline: build the construct tree (`core`) → lock, aspects, validation,
 //! naming and reference resolution (`synth`) → emitters (`emit`) → the
-//! on-disk cloud assembly (`assembly`) → `deploy` (change sets, outputs,
-//! resolved manifests). The CLI (`cli`) is a thin adapter.
+//! on-disk cloud assembly (`assembly`), which `diff` compares with a baseline
+//! and `deploy` deploys (change sets, outputs, resolved manifests). The CLI
+//! (`cli`) is a thin adapter.
 
 // Constructs follow `Thing::new(scope, id, props) -> Result<Handle, Error>`,
 // returning a handle into the tree rather than `Self`.
@@ -15,6 +16,7 @@ pub mod aws;
 pub mod cli;
 pub mod core;
 pub mod deploy;
+pub mod diff;
 pub mod emit;
 pub mod k8s;
 pub mod mesh;

@@ -2,11 +2,16 @@
 //! what diff and deploy read. `manifest.json` is versioned; see
 //! `docs/assembly.md`.
 
+mod load;
 mod write;
 
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
+pub use load::{
+    load_assembly, load_assembly_with, parse_assembly_files, parse_template, LoadError, LoadLimits,
+    LoadedAssembly, LoadedObject, ObjectKey,
+};
 pub use write::write_atomically;
 
 /// The manifest schema version this build writes and reads.

@@ -4,15 +4,17 @@
 
 mod deploy;
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::assembly::write_atomically;
+use crate::assembly::{load_assembly, write_atomically, LoadedAssembly};
 use crate::core::{App, Context, Error};
+use crate::diff::render::{render, Format};
+use crate::diff::{self, Baseline, DiffError, StackFilter};
 use crate::emit::cfn::TemplateFormat;
 use crate::synth::{synth, SynthOptions, Synthesis};
 
@@ -37,6 +39,8 @@ enum Command {
     Synth(SynthArgs),
     /// List every stack with its region, account and dependencies.
     List(ListArgs),
+    /// Compare the app (or an assembly) with a saved assembly or the deployed stacks.
+    Diff(DiffArgs),
     /// Deploy stacks through CloudFormation change sets and write resolved manifests.
     Deploy(deploy::DeployArgs),
     /// Delete stacks, dependents first.
@@ -74,6 +78,34 @@ struct ListArgs {
     /// Stack-name globs; default: every stack.
     stacks: Vec<String>,
     /// Context value for the app, repeatable.
+    #[arg(short = 'c', long = "context", value_name = "KEY=VALUE")]
+    context: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum DiffFormatArg {
+    Text,
+    Markdown,
+    Json,
+}
+
+#[derive(Parser, Debug)]
+struct DiffArgs {
+    /// Stack-name globs (e.g. 'genai-*'); default: every stack. Cluster objects follow their chart's stack.
+    stacks: Vec<String>,
+    /// The baseline: a saved assembly directory, or `deployed` for the live stacks (write ./deployed for a directory of that name).
+    #[arg(long, value_name = "DIR|deployed")]
+    against: String,
+    /// Compare this assembly directory instead of synthesizing the app in memory.
+    #[arg(long, value_name = "DIR")]
+    assembly: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: DiffFormatArg,
+    /// Exit 2 when something changed, 0 when nothing did (1 stays for errors).
+    #[arg(long)]
+    exit_code: bool,
+    /// Context value for the app, repeatable (when synthesizing in memory).
     #[arg(short = 'c', long = "context", value_name = "KEY=VALUE")]
     context: Vec<String>,
 }
@@ -172,6 +204,7 @@ fn run(
     err: &mut dyn Write,
 ) -> Result<u8, Error> {
     match cli.command {
+        Command::Diff(args) => Ok(diff_command(args, build, out, err)),
         Command::Synth(args) => {
             let started = Instant::now();
             let opts = SynthOptions {
@@ -225,6 +258,79 @@ fn run(
         Command::Destroy(args) => deploy::destroy(args, build, out, err),
         Command::Bootstrap(args) => deploy::bootstrap(args, out, err),
     }
+}
+
+/// `meshsynth diff`: errors are reported here, so the exit code is 1 for
+/// any failure and 0/2 for the comparison.
+/// `diff`'s exit code: 0 no change (or no `--exit-code`), 2 changes, 1 error.
+fn diff_command(
+    args: DiffArgs,
+    build: &impl AppBuilder,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> u8 {
+    match run_diff(args, build, out, err) {
+        Ok(code) => code,
+        Err(DiffError::Synth(e)) => {
+            report_error(&e, err);
+            1
+        }
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
+            1
+        }
+    }
+}
+
+fn run_diff(
+    args: DiffArgs,
+    build: &impl AppBuilder,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<u8, DiffError> {
+    let filter = StackFilter::new(&args.stacks)?;
+    let after = match &args.assembly {
+        Some(dir) => {
+            if !args.context.is_empty() {
+                let _ = writeln!(err, "note: -c values are ignored with --assembly");
+            }
+            load_assembly(dir)?
+        }
+        None => {
+            // Synthesize everything exactly as `synth` does, in memory; the
+            // stack globs filter both sides of the comparison afterwards.
+            let result = build_and_synth(build, &args.context, &SynthOptions::default(), err)?;
+            for d in &result.diagnostics {
+                let _ = writeln!(err, "{d}");
+            }
+            LoadedAssembly::from_assembly(&result.assembly)?
+        }
+    };
+    let baseline = if args.against == "deployed" {
+        return Err(DiffError::Baseline {
+            baseline: "deployed".into(),
+            message: "comparing with deployed stacks needs the deployer's AWS client, which this build does not have yet; compare with a saved assembly instead (--against DIR)".into(),
+        });
+    } else {
+        Baseline::Assembly(PathBuf::from(&args.against))
+    };
+    let names: Vec<String> = after.templates.keys().cloned().collect();
+    let before = baseline.load(&names)?;
+    let plan = diff::plan(&before, &after, &filter)?;
+    let format = match args.format {
+        DiffFormatArg::Text => Format::Text,
+        DiffFormatArg::Markdown => Format::Markdown,
+        DiffFormatArg::Json => Format::Json,
+    };
+    let color = format == Format::Text
+        && std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let _ = out.write_all(render(&plan, format, color)?.as_bytes());
+    Ok(if args.exit_code && plan.has_changes() {
+        2
+    } else {
+        0
+    })
 }
 
 /// The `list` table: stack, region, account, dependencies; then clusters.

@@ -59,7 +59,8 @@ pub struct Tags {
 }
 
 impl Tags {
-    /// Adds `key=value` to everything under `scope`. Deeper scopes win.
+    /// Adds `key=value` to everything under `scope`. Tags and labels a
+    /// construct set itself win; among aspects, deeper scopes win.
     pub fn add(scope: &mut Scope<'_>, key: &str, value: &str) {
         let mut t = Tags::default();
         t.tags.insert(key.to_string(), value.to_string());
@@ -100,9 +101,11 @@ fn valid_label_value(v: &str) -> bool {
 
 impl Aspect for Tags {
     fn visit(&self, node: &mut NodeMut<'_>) {
+        // Never overwrite: what a construct set itself wins, and aspects run
+        // deepest first, so a deeper scope's tag wins over a shallower one.
         if let Some(tags) = node.cfn_tags() {
             for (k, v) in &self.tags {
-                tags.insert(k.clone(), v.clone());
+                tags.entry(k.clone()).or_insert_with(|| v.clone());
             }
             return;
         }
@@ -113,7 +116,7 @@ impl Aspect for Tags {
             for (k, v) in &self.tags {
                 // A Kubernetes label cannot hold every tag; say which is dropped.
                 if valid_label_key(k) && valid_label_value(v) {
-                    labels.insert(k.clone(), v.clone());
+                    labels.entry(k.clone()).or_insert_with(|| v.clone());
                 } else {
                     bad.push(k.clone());
                 }
@@ -131,10 +134,11 @@ impl Aspect for Tags {
     }
 }
 
-/// Applies every aspect to its subtree, shallow scopes first so deeper win.
+/// Applies every aspect to its subtree, deepest scopes first: aspects only
+/// fill what is unset, so the deeper (more specific) one wins.
 pub(crate) fn apply(app: &mut App) {
     let mut aspects = std::mem::take(&mut app.aspects);
-    aspects.sort_by_key(|(node, _)| depth(app, *node));
+    aspects.sort_by_key(|(node, _)| std::cmp::Reverse(depth(app, *node)));
     let mut diagnostics = Vec::new();
     for (root, aspect) in &aspects {
         for index in app.subtree(*root) {
@@ -163,6 +167,34 @@ fn depth(app: &App, mut node: u32) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn explicit_labels_and_deeper_tags_win() {
+        use crate::core::{Chart, ChartProps, Context};
+        let mut app = App::new(Context::new());
+        let chart = Chart::new(&mut app.root(), "c", ChartProps::new("k").namespace("ns")).unwrap();
+        let mut cs = app.scope(chart.node()).unwrap();
+        Tags::add(&mut cs, "app", "outer");
+        Tags::add(&mut cs, "team", "outer");
+        let mut inner = cs.child("Inner").unwrap();
+        Tags::add(&mut inner, "team", "inner");
+        let cm = k8s_openapi::api::core::v1::ConfigMap {
+            metadata: k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+                labels: Some(
+                    [("app".to_string(), "mine".to_string())]
+                        .into_iter()
+                        .collect(),
+                ),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let o = inner.add_object("Cm", cm).unwrap();
+        apply(&mut app);
+        let labels = app.object(&o).unwrap().metadata.labels.clone().unwrap();
+        assert_eq!(labels["app"], "mine");
+        assert_eq!(labels["team"], "inner");
+    }
 
     #[test]
     fn label_syntax() {

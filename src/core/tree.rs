@@ -73,8 +73,8 @@ pub struct App {
     context: Context,
     pub(crate) diagnostics: Vec<Diagnostic>,
     pub(crate) validations: Vec<(u32, Box<dyn Validation>)>,
-    /// Keys of app-wide validations already registered (`add_validation_once`).
-    validation_keys: std::collections::BTreeSet<&'static str>,
+    /// Keys of validations registered with `add_validation_once`.
+    validation_keys: std::collections::BTreeSet<String>,
     pub(crate) aspects: Vec<(u32, Box<dyn Aspect>)>,
     pub(crate) suppressions: Vec<Suppression>,
 }
@@ -601,10 +601,10 @@ impl<'a> Scope<'a> {
         self.app.validations.push((self.node, Box::new(v)));
     }
 
-    /// Registers an app-wide check once, however many constructs ask for it
-    /// (e.g. analyzers that look at every object): the first call with `key` wins.
-    pub fn add_validation_once(&mut self, key: &'static str, v: impl Validation + 'static) {
-        if self.app.validation_keys.insert(key) {
+    /// Registers an app-wide check once under `key`: a library's rule set
+    /// that every construct of the library enables. Later calls are no-ops.
+    pub fn add_validation_once(&mut self, key: &str, v: impl Validation + 'static) {
+        if self.app.validation_keys.insert(key.to_string()) {
             self.app.validations.push((0, Box::new(v)));
         }
     }
@@ -627,6 +627,24 @@ impl<'a> Scope<'a> {
             reason: reason.to_string(),
         });
         Ok(())
+    }
+
+    /// Like `suppress`, for one node (a resource or object and what is below
+    /// it) rather than this whole scope, so the exception stays as narrow as
+    /// the reason for it.
+    pub fn suppress_node(&mut self, node: NodeId, rule: &str, reason: &str) -> Result<(), Error> {
+        let index = self.app.index_of(node).ok_or_else(|| {
+            Error::construct(
+                self.path().to_string(),
+                "suppression for a node of another app",
+                "pass a handle of this app",
+            )
+        })?;
+        let saved = self.node;
+        self.node = index;
+        let result = self.suppress(rule, reason);
+        self.node = saved;
+        result
     }
 
     /// Adds an install input to the enclosing chart's cluster: a file beside

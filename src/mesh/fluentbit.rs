@@ -9,8 +9,9 @@ use k8s_openapi::api::apps::v1::{DaemonSet, DaemonSetSpec};
 use k8s_openapi::api::core::v1::{ConfigMapVolumeSource, HostPathVolumeSource, Volume};
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, PolicyRule, RoleRef, Subject};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
-use serde_json::json;
 
+use crate::aws::iam::PolicyStatement;
+use crate::core::Arn;
 use crate::core::{Error, ObjectRef, Scope};
 use crate::k8s::core::{MeshMode, MeshNamespace, NamespaceProps};
 use crate::k8s::workloads::{ContainerPort, ContainerProps, PodProps, ProbeProps, Resources};
@@ -51,22 +52,18 @@ impl Default for FluentBitProps {
 }
 
 /// IAM statements that allow writing to one log group only.
-pub fn log_group_statements(
-    partition: &str,
-    region: &str,
-    account: &str,
-    log_group: &str,
-) -> Vec<serde_json::Value> {
-    let group = format!("arn:{partition}:logs:{region}:{account}:log-group:{log_group}");
-    vec![json!({
-        "Effect": "Allow",
-        "Action": [
+pub fn log_group_statements(log_group: &str) -> Vec<PolicyStatement> {
+    vec![PolicyStatement::allow(
+        [
             "logs:CreateLogStream",
             "logs:DescribeLogStreams",
             "logs:PutLogEvents",
         ],
-        "Resource": [group.clone(), format!("{group}:log-stream:*")],
-    })]
+        [
+            Arn::new("logs", format!("log-group:{log_group}")).value(),
+            Arn::new("logs", format!("log-group:{log_group}:log-stream:*")).value(),
+        ],
+    )]
 }
 
 /// What a `FluentBit` produced.
@@ -178,6 +175,7 @@ impl FluentBit {
         let pod = PodProps {
             selector: labels.clone(),
             service_account: Some(sa.name().to_string()),
+            kubernetes_api_access: true,
             containers: vec![ContainerProps {
                 name: "fluent-bit".into(),
                 image: props.image.clone(),
@@ -258,6 +256,24 @@ impl FluentBit {
             ..Default::default()
         };
         let daemon_set = add_object(&mut s, "DaemonSet", ds)?;
+        // A node log agent runs as root and reads the API server by design;
+        // the exceptions are recorded on the DaemonSet for review.
+        for (rule, why) in [
+            (
+                "CKV_K8S_23",
+                "Fluent Bit reads root-owned container log files on the node",
+            ),
+            (
+                "CKV_K8S_40",
+                "Fluent Bit runs as UID 0 to read node log files",
+            ),
+            (
+                "CKV_K8S_38",
+                "Fluent Bit's kubernetes filter reads pod metadata from the API server",
+            ),
+        ] {
+            s.suppress_node(daemon_set.node(), rule, why)?;
+        }
         Ok(FluentBit { daemon_set })
     }
 }

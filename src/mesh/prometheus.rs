@@ -268,6 +268,76 @@ impl SloProps {
     }
 }
 
+/// Names for the simple threshold form of an objective, as hand-written
+/// rule files use them (e.g. `availability:success_rate_5m` and
+/// `AvailabilitySLOViolation`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ThresholdNames {
+    /// The 5-minute recording rule.
+    pub record: String,
+    /// The alert on it.
+    pub alert: String,
+}
+
+impl SloProps {
+    /// The simple threshold form, besides the burn-rate rules: a 5-minute
+    /// recording rule (availability: non-5xx share; latency: p99 in ms) and a
+    /// critical alert after 5 minutes (availability: its 1h average below the
+    /// objective; latency: above the threshold).
+    pub fn threshold_rules(
+        &self,
+        path: &str,
+        names: &ThresholdNames,
+    ) -> Result<Vec<PromRule>, Error> {
+        self.check(path)?;
+        let sel = self.selector();
+        let labels = BTreeMap::from([("slo".to_string(), self.name.clone())]);
+        let (record, alert, summary) = match self.sli {
+            Sli::Availability => (
+                format!(
+                    "sum(rate(istio_requests_total{{{sel},response_code!~\"5..\"}}[5m])) / sum(rate(istio_requests_total{{{sel}}}[5m]))"
+                ),
+                format!(
+                    "avg_over_time({}{{slo=\"{}\"}}[1h]) < {}",
+                    names.record,
+                    self.name,
+                    num(self.objective_percent / 100.0)
+                ),
+                format!(
+                    "{}: availability below {} %",
+                    self.service,
+                    num(self.objective_percent)
+                ),
+            ),
+            Sli::Latency { threshold_ms } => (
+                format!(
+                    "histogram_quantile(0.99, sum(rate(istio_request_duration_milliseconds_bucket{{{sel}}}[5m])) by (le))"
+                ),
+                format!("{}{{slo=\"{}\"}} > {threshold_ms}", names.record, self.name),
+                format!("{}: p99 latency above {threshold_ms} ms", self.service),
+            ),
+        };
+        let mut alert_labels = labels.clone();
+        alert_labels.insert("severity".into(), "critical".into());
+        Ok(vec![
+            PromRule {
+                record: Some(names.record.clone()),
+                expr: record,
+                labels: Some(labels),
+                ..Default::default()
+            },
+            PromRule {
+                alert: Some(names.alert.clone()),
+                expr: alert,
+                for_: Some("5m".into()),
+                labels: Some(alert_labels),
+                annotations: Some(BTreeMap::from([("summary".to_string(), summary)])),
+                ..Default::default()
+            },
+        ])
+    }
+}
+
 fn camel(s: &str) -> String {
     s.split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|p| !p.is_empty())
@@ -296,6 +366,26 @@ impl SloRules {
             .iter()
             .map(|s| s.rules(&path))
             .collect::<Result<Vec<_>, _>>()?;
+        PrometheusRule::named(name, PrometheusRuleSpec { groups }).add(scope, id)
+    }
+
+    /// Like `new`, and each objective given `ThresholdNames` also gets the
+    /// simple threshold rules (`SloProps::threshold_rules`) in its group.
+    pub fn with_threshold_rules(
+        scope: &mut Scope<'_>,
+        id: &str,
+        name: &str,
+        slos: &[(SloProps, Option<ThresholdNames>)],
+    ) -> Result<ObjectRef<PrometheusRule>, Error> {
+        let path = format!("{}/{id}", scope.path());
+        let mut groups = Vec::new();
+        for (slo, names) in slos {
+            let mut group = slo.rules(&path)?;
+            if let Some(names) = names {
+                group.rules.extend(slo.threshold_rules(&path, names)?);
+            }
+            groups.push(group);
+        }
         PrometheusRule::named(name, PrometheusRuleSpec { groups }).add(scope, id)
     }
 }
@@ -340,6 +430,41 @@ mod tests {
                 "{e}"
             );
         }
+    }
+
+    #[test]
+    fn threshold_rules_use_the_given_names() {
+        let names = ThresholdNames {
+            record: "availability:success_rate_5m".into(),
+            alert: "AvailabilitySLOViolation".into(),
+        };
+        let r = slo(99.5).threshold_rules("P", &names).unwrap();
+        assert_eq!(r[0].record.as_deref(), Some("availability:success_rate_5m"));
+        assert!(
+            r[0].expr.contains("response_code!~\"5..\""),
+            "{}",
+            r[0].expr
+        );
+        assert_eq!(r[1].alert.as_deref(), Some("AvailabilitySLOViolation"));
+        assert_eq!(
+            r[1].expr,
+            "avg_over_time(availability:success_rate_5m{slo=\"api\"}[1h]) < 0.995"
+        );
+        assert_eq!(r[1].for_.as_deref(), Some("5m"));
+        let mut lat = slo(99.0);
+        lat.sli = Sli::Latency { threshold_ms: 500 };
+        let names = ThresholdNames {
+            record: "latency:p99_5m".into(),
+            alert: "LatencySLOViolation".into(),
+        };
+        let r = lat.threshold_rules("P", &names).unwrap();
+        assert!(
+            r[0].expr.starts_with("histogram_quantile(0.99, "),
+            "{}",
+            r[0].expr
+        );
+        assert_eq!(r[1].expr, "latency:p99_5m{slo=\"api\"} > 500");
+        assert!(slo(100.0).threshold_rules("P", &names).is_err());
     }
 
     #[test]

@@ -31,6 +31,8 @@ use crate::mesh::rollouts::{
     IstioVirtualServiceRef, Rollout, RolloutAnalysis, RolloutSpec, RolloutStrategy, TrafficRouting,
 };
 
+use crate::aws::iam::{IrsaRole, IrsaRoleProps, OidcProviderRef, PolicyStatement};
+
 /// The mesh's trust domain, used for SPIFFE principals.
 pub const TRUST_DOMAIN: &str = "cluster.local";
 
@@ -41,12 +43,11 @@ pub const INGRESS_GATEWAY_PRINCIPAL: &str =
 /// IAM needs of a service, for an IRSA role.
 #[derive(Debug, Clone, PartialEq)]
 pub struct IrsaNeeds {
-    /// The cluster's OIDC provider ARN.
-    pub oidc_provider_arn: Value,
-    /// The issuer host (`oidc.eks.REGION.amazonaws.com/id/…`).
-    pub oidc_issuer_host: Value,
-    /// Policy statements as IAM JSON (`{"Effect", "Action", "Resource"}`).
-    pub statements: Vec<serde_json::Value>,
+    /// The cluster's OIDC provider (`EksCluster::oidc_provider()`).
+    pub oidc: OidcProviderRef,
+    /// Permissions of the role, as typed statements.
+    pub statements: Vec<PolicyStatement>,
+    /// Managed policies to attach. Default: none.
     pub managed_policy_arns: Vec<Value>,
 }
 
@@ -64,9 +65,8 @@ pub enum ServiceIdentity {
 }
 
 /// The ServiceAccount of a workload: the one place where identity becomes
-/// objects. `Plain` and `RoleArn` are handled here; `Irsa` is where
-/// `aws::iam::IrsaRole::new` plugs in (it creates the role and the
-/// ServiceAccount from one call, so its trust policy names this account).
+/// objects. For `Irsa`, `aws::iam::IrsaRole::new` creates the role and the
+/// ServiceAccount from one call, so the trust policy names this very account.
 pub fn service_account_for(
     scope: &mut Scope<'_>,
     id: &str,
@@ -88,16 +88,24 @@ pub fn service_account_for(
                 BTreeMap::from([("eks.amazonaws.com/role-arn".to_string(), arn)]),
             )
         }
-        // Integration point: with `aws::iam::IrsaRole` merged this becomes
-        //   let ns = namespace.or(scope.chart_namespace()).unwrap_or("default");
-        //   IrsaRole::new(scope, id, IrsaRoleProps { oidc, namespace: ns.into(),
-        //       service_account: name.into(), statements, managed_policy_arns })
-        //       .map(|r| r.service_account)
-        ServiceIdentity::Irsa(_) => Err(Error::construct(
-            format!("{}/{id}", scope.path()),
-            "IRSA roles need the aws::iam::IrsaRole construct, which this build does not include yet",
-            "pass ServiceIdentity::RoleArn with an existing role for now",
-        )),
+        ServiceIdentity::Irsa(needs) => {
+            let ns = namespace
+                .or(scope.chart_namespace())
+                .unwrap_or("default")
+                .to_string();
+            IrsaRole::new(
+                scope,
+                id,
+                IrsaRoleProps {
+                    oidc: needs.oidc.clone(),
+                    namespace: ns,
+                    service_account: name.into(),
+                    statements: needs.statements.clone(),
+                    managed_policy_arns: needs.managed_policy_arns.clone(),
+                },
+            )
+            .map(|r| r.service_account)
+        }
     }
 }
 
@@ -355,6 +363,7 @@ impl MeshService {
                 ..Default::default()
             }],
             volumes: Vec::new(),
+            kubernetes_api_access: false,
         };
         let fixed = match props.scaling {
             Scaling::Fixed(n) => Some(n),

@@ -1022,4 +1022,6 @@ fn checkov_annotations(obj: &mut Json, list: &[(String, String)]) {
             ann.insert(format!("checkov.io/skip{}", n + 1), Json::String(s));
         }
     }
+    // Keep metadata in k8s-openapi's (alphabetical) field order.
+    meta.sort_keys();
 }

@@ -1,4 +1,7 @@
 //! Test apps that exercise every construct of an area; they are not part of
-//! `stacks::build`, so `meshsynth synth` does not emit them.
+//! `stacks::build`, so `meshsynth synth` does not emit them. Tests synthesize
+//! them for snapshots and the conformance step.
 
+pub mod aws_all;
 pub mod mesh_all;
+pub mod starter;

@@ -22,9 +22,9 @@ impl CfnResource for CfnVpc {
     const TYPE: &'static str = "AWS::EC2::VPC";
     const CREATE_ONLY: &'static [&'static str] = &[
         "CidrBlock",
-        "InstanceTenancy",
         "Ipv4IpamPoolId",
         "Ipv4NetmaskLength",
+        "VpcEncryptionControl",
     ];
 }
 
@@ -57,10 +57,13 @@ impl CfnResource for CfnSubnet {
         "AvailabilityZone",
         "AvailabilityZoneId",
         "CidrBlock",
-        "VpcId",
         "Ipv4IpamPoolId",
         "Ipv4NetmaskLength",
+        "Ipv6IpamPoolId",
+        "Ipv6Native",
+        "Ipv6NetmaskLength",
         "OutpostArn",
+        "VpcId",
     ];
 }
 
@@ -109,8 +112,12 @@ pub struct CfnEip {
 
 impl CfnResource for CfnEip {
     const TYPE: &'static str = "AWS::EC2::EIP";
-    const CREATE_ONLY: &'static [&'static str] =
-        &["Domain", "NetworkBorderGroup", "Address", "IpamPoolId"];
+    const CREATE_ONLY: &'static [&'static str] = &[
+        "Address",
+        "IpamPoolId",
+        "NetworkBorderGroup",
+        "TransferAddress",
+    ];
 }
 
 impl ResourceRef<CfnEip> {
@@ -133,9 +140,11 @@ impl CfnResource for CfnNatGateway {
     const TYPE: &'static str = "AWS::EC2::NatGateway";
     const CREATE_ONLY: &'static [&'static str] = &[
         "AllocationId",
+        "AvailabilityMode",
         "ConnectivityType",
         "PrivateIpAddress",
         "SubnetId",
+        "VpcId",
     ];
 }
 
@@ -165,10 +174,10 @@ pub struct CfnRoute {
 impl CfnResource for CfnRoute {
     const TYPE: &'static str = "AWS::EC2::Route";
     const CREATE_ONLY: &'static [&'static str] = &[
-        "RouteTableId",
         "DestinationCidrBlock",
         "DestinationIpv6CidrBlock",
         "DestinationPrefixListId",
+        "RouteTableId",
     ];
     const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
@@ -183,7 +192,7 @@ pub struct CfnSubnetRouteTableAssociation {
 
 impl CfnResource for CfnSubnetRouteTableAssociation {
     const TYPE: &'static str = "AWS::EC2::SubnetRouteTableAssociation";
-    const CREATE_ONLY: &'static [&'static str] = &["SubnetId"];
+    const CREATE_ONLY: &'static [&'static str] = &["RouteTableId", "SubnetId"];
     const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
@@ -222,4 +231,97 @@ impl ResourceRef<CfnSecurityGroup> {
     pub fn group_id(&self) -> Value {
         self.attr("GroupId")
     }
+}
+
+/// `AWS::EC2::SecurityGroupIngress`: a rule kept apart from its group, so two
+/// groups may grant each other access without a dependency cycle.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CfnSecurityGroupIngress {
+    pub group_id: Option<Value>,
+    pub ip_protocol: String,
+    pub from_port: Option<i64>,
+    pub to_port: Option<i64>,
+    pub cidr_ip: Option<Value>,
+    pub cidr_ipv6: Option<Value>,
+    pub source_security_group_id: Option<Value>,
+    pub description: Option<String>,
+}
+
+impl CfnResource for CfnSecurityGroupIngress {
+    const TYPE: &'static str = "AWS::EC2::SecurityGroupIngress";
+    const CREATE_ONLY: &'static [&'static str] = &[
+        "CidrIp",
+        "CidrIpv6",
+        "FromPort",
+        "GroupId",
+        "GroupName",
+        "IpProtocol",
+        "SourcePrefixListId",
+        "SourceSecurityGroupId",
+        "SourceSecurityGroupName",
+        "SourceSecurityGroupOwnerId",
+        "ToPort",
+    ];
+    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
+}
+
+/// `AWS::EC2::FlowLog`.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CfnFlowLog {
+    pub resource_id: Option<Value>,
+    pub resource_type: Option<String>,
+    pub traffic_type: Option<String>,
+    pub log_destination_type: Option<String>,
+    pub log_group_name: Option<Value>,
+    pub deliver_logs_permission_arn: Option<Value>,
+    pub max_aggregation_interval: Option<i64>,
+    pub tags: Option<Vec<CfnTag>>,
+}
+
+impl CfnResource for CfnFlowLog {
+    const TYPE: &'static str = "AWS::EC2::FlowLog";
+    const CREATE_ONLY: &'static [&'static str] = &[
+        "DeliverCrossAccountRole",
+        "DeliverLogsPermissionArn",
+        "DestinationOptions",
+        "LogDestination",
+        "LogDestinationType",
+        "LogFormat",
+        "LogGroupName",
+        "MaxAggregationInterval",
+        "ResourceId",
+        "ResourceType",
+        "TagFieldSpecifications",
+        "TrafficType",
+    ];
+}
+
+/// `AWS::EC2::VPCEndpoint`.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CfnVpcEndpoint {
+    pub vpc_id: Option<Value>,
+    pub service_name: Option<Value>,
+    pub vpc_endpoint_type: Option<String>,
+    pub route_table_ids: Option<Vec<Value>>,
+    pub subnet_ids: Option<Vec<Value>>,
+    pub security_group_ids: Option<Vec<Value>>,
+    pub private_dns_enabled: Option<bool>,
+    pub tags: Option<Vec<CfnTag>>,
+}
+
+impl CfnResource for CfnVpcEndpoint {
+    const TYPE: &'static str = "AWS::EC2::VPCEndpoint";
+    const CREATE_ONLY: &'static [&'static str] = &[
+        "DnsOptions.PrivateDnsPreference",
+        "DnsOptions.PrivateDnsSpecifiedDomains",
+        "ResourceConfigurationArn",
+        "ServiceName",
+        "ServiceNetworkArn",
+        "ServiceRegion",
+        "VpcEndpointType",
+        "VpcId",
+    ];
 }

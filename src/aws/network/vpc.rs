@@ -1,11 +1,37 @@
 //! The `Vpc` L2 construct: subnets sized with real CIDR math (ipnet), an
-//! internet gateway, NAT gateways and route tables, spread over AZs.
+//! internet gateway, NAT gateways and route tables, spread over AZs; flow
+//! logs to CloudWatch Logs on by default; optional VPC endpoints.
 
 use ipnet::Ipv4Net;
 
 use super::cfn::*;
+use super::endpoints::{add_endpoints, Endpoint};
+use crate::aws::iam::{same_account, PolicyStatement, Principal, Role, RoleProps};
+use crate::aws::kms::{Key, KeyProps, KeyUser};
+use crate::aws::logs::{LogGroup, LogGroupProps};
 use crate::aws::CfnTag;
 use crate::core::{Error, ResourceRef, Scope, Value};
+
+/// Props of a VPC's flow logs.
+#[derive(Debug, Clone)]
+pub struct FlowLogProps {
+    /// Which traffic to log: `ALL`, `ACCEPT` or `REJECT`. Default: `ALL`.
+    pub traffic_type: String,
+    /// Log retention in days. Default: 365.
+    pub retention_days: i64,
+    /// KMS key ARN for the log group. Default: a key made for the flow logs.
+    pub encryption_key: Option<Value>,
+}
+
+impl Default for FlowLogProps {
+    fn default() -> Self {
+        FlowLogProps {
+            traffic_type: "ALL".into(),
+            retention_days: 365,
+            encryption_key: None,
+        }
+    }
+}
 
 /// What a subnet group is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,16 +47,19 @@ pub enum SubnetKind {
 /// One subnet per AZ of this kind and size.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SubnetGroup {
+    /// The group name (unique in the VPC).
     pub name: String,
+    /// What the subnets are for.
     pub kind: SubnetKind,
     /// Prefix length of each subnet (e.g. 24 for /24).
     pub cidr_mask: u8,
-    /// Explicit CIDRs, one per AZ, for address plans fixed elsewhere.
-    /// Default: empty, computed from the VPC CIDR.
+    /// Explicit CIDRs, one per AZ in AZ order. Default: none (allocated from
+    /// the VPC CIDR, around any explicit ones).
     pub cidrs: Vec<String>,
 }
 
 impl SubnetGroup {
+    /// A group whose subnets are allocated automatically.
     pub fn new(name: &str, kind: SubnetKind, cidr_mask: u8) -> SubnetGroup {
         SubnetGroup {
             name: name.into(),
@@ -40,12 +69,16 @@ impl SubnetGroup {
         }
     }
 
-    /// A group with explicit CIDRs, one per AZ.
+    /// A group with explicit CIDRs, one per AZ (e.g. to match an existing
+    /// address plan). They must lie inside the VPC CIDR and not overlap.
     pub fn with_cidrs(name: &str, kind: SubnetKind, cidrs: &[&str]) -> SubnetGroup {
         SubnetGroup {
             name: name.into(),
             kind,
-            cidr_mask: 0,
+            cidr_mask: cidrs
+                .first()
+                .and_then(|c| c.parse::<Ipv4Net>().ok())
+                .map_or(0, |n| n.prefix_len()),
             cidrs: cidrs.iter().map(|c| c.to_string()).collect(),
         }
     }
@@ -67,6 +100,12 @@ pub struct VpcProps {
     /// Tag subnets for the AWS Load Balancer Controller
     /// (`kubernetes.io/role/elb` and `…/internal-elb`). Default: true.
     pub tag_for_load_balancers: bool,
+    /// VPC flow logs to CloudWatch Logs. Default: on, all traffic, 365 days,
+    /// KMS-encrypted; `None` turns them off (fails `AwsSolutions-VPC7`
+    /// unless suppressed).
+    pub flow_logs: Option<FlowLogProps>,
+    /// VPC endpoints. Default: none.
+    pub endpoints: Vec<Endpoint>,
 }
 
 impl Default for VpcProps {
@@ -80,6 +119,8 @@ impl Default for VpcProps {
             ],
             nat_gateways: None,
             tag_for_load_balancers: true,
+            flow_logs: Some(FlowLogProps::default()),
+            endpoints: Vec::new(),
         }
     }
 }
@@ -87,14 +128,22 @@ impl Default for VpcProps {
 /// A subnet of the VPC with its computed CIDR.
 #[derive(Debug, Clone)]
 pub struct Subnet {
+    /// The subnet group's name.
     pub group: String,
+    /// What the subnet is for.
     pub kind: SubnetKind,
+    /// Index of its AZ (0-based, into `Fn::GetAZs`).
     pub az_index: u8,
+    /// Its CIDR.
     pub cidr: Ipv4Net,
+    /// The L1 subnet.
     pub resource: ResourceRef<CfnSubnet>,
+    /// The subnet's route table.
+    pub route_table: ResourceRef<CfnRouteTable>,
 }
 
 impl Subnet {
+    /// The subnet id.
     pub fn subnet_id(&self) -> Value {
         self.resource.subnet_id()
     }
@@ -103,15 +152,21 @@ impl Subnet {
 /// A VPC with subnets in each AZ.
 #[derive(Debug, Clone)]
 pub struct Vpc {
+    /// The L1 VPC.
     pub resource: ResourceRef<CfnVpc>,
+    /// The VPC's CIDR.
     pub cidr: Ipv4Net,
+    /// Every subnet, by group then AZ.
     pub subnets: Vec<Subnet>,
+    /// How many AZs the subnets span.
     pub az_count: u8,
 }
 
 impl Vpc {
+    /// Adds the VPC, its subnets, routing, flow logs and endpoints.
     pub fn new(scope: &mut Scope<'_>, id: &str, props: VpcProps) -> Result<Vpc, Error> {
         let path = format!("{}/{id}", scope.path());
+        crate::aws::security::enable(scope);
         let plan = plan_subnets(&path, &props)?;
         let mut s = scope.child(id)?;
         let vpc = s.add_resource(
@@ -252,6 +307,7 @@ impl Vpc {
                 az_index: p.az_index,
                 cidr: p.cidr,
                 resource: subnet,
+                route_table: rt,
             });
         }
         // Keep subnets in declaration order (group, then AZ) for callers.
@@ -265,14 +321,20 @@ impl Vpc {
                 sn.az_index,
             )
         });
-        Ok(Vpc {
+        let out = Vpc {
             resource: vpc,
             cidr: plan.vpc,
             subnets,
             az_count: plan.azs,
-        })
+        };
+        if let Some(fl) = props.flow_logs {
+            add_flow_logs(&mut s, &path, &out, fl)?;
+        }
+        add_endpoints(&mut s, &out, &props.endpoints)?;
+        Ok(out)
     }
 
+    /// The VPC id.
     pub fn vpc_id(&self) -> Value {
         self.resource.vpc_id()
     }
@@ -291,8 +353,78 @@ impl Vpc {
     }
 }
 
-fn overlaps(a: &Ipv4Net, b: &Ipv4Net) -> bool {
-    a.contains(&b.network()) || b.contains(&a.network())
+/// Flow logs of the whole VPC to an encrypted log group.
+fn add_flow_logs(
+    s: &mut Scope<'_>,
+    path: &str,
+    vpc: &Vpc,
+    props: FlowLogProps,
+) -> Result<(), Error> {
+    if !["ALL", "ACCEPT", "REJECT"].contains(&props.traffic_type.as_str()) {
+        return Err(Error::construct(
+            path,
+            format!("flow log traffic type {:?} is unknown", props.traffic_type),
+            "use ALL, ACCEPT or REJECT",
+        ));
+    }
+    let mut fs = s.child("FlowLogs")?;
+    let key = match props.encryption_key {
+        Some(k) => k,
+        None => Key::new(
+            &mut fs,
+            "Key",
+            KeyProps {
+                description: Some(format!("{path} flow logs")),
+                users: vec![KeyUser::CloudWatchLogs],
+                ..Default::default()
+            },
+        )?
+        .arn(),
+    };
+    let group = LogGroup::new(
+        &mut fs,
+        "LogGroup",
+        LogGroupProps {
+            retention_days: props.retention_days,
+            encryption_key: Some(key),
+            ..Default::default()
+        },
+    )?;
+    let role = Role::new(
+        &mut fs,
+        "Role",
+        RoleProps {
+            assumed_by: vec![Principal::Service("vpc-flow-logs.amazonaws.com".into())],
+            trust_conditions: vec![same_account()],
+            description: Some(format!("{path}: delivers flow logs to CloudWatch Logs")),
+            statements: vec![
+                PolicyStatement::allow(
+                    [
+                        "logs:CreateLogStream",
+                        "logs:PutLogEvents",
+                        "logs:DescribeLogStreams",
+                    ],
+                    [group.arn()],
+                ),
+                PolicyStatement::allow(["logs:DescribeLogGroups"], [Value::str("*")]),
+            ],
+            ..Default::default()
+        },
+    )?;
+    fs.add_resource(
+        "FlowLog",
+        CfnFlowLog {
+            resource_id: Some(vpc.vpc_id()),
+            resource_type: Some("VPC".into()),
+            traffic_type: Some(props.traffic_type),
+            log_destination_type: Some("cloud-watch-logs".into()),
+            log_group_name: Some(group.name()),
+            deliver_logs_permission_arn: Some(role.arn()),
+            max_aggregation_interval: Some(60),
+            tags: Some(vec![CfnTag::new("Name", path.to_string())]),
+        },
+    )?;
+    Ok(())
 }
 
 #[derive(Debug, Clone)]
@@ -348,10 +480,7 @@ fn plan_subnets(path: &str, props: &VpcProps) -> Result<Plan, Error> {
             "add SubnetGroup entries",
         ));
     }
-    let azs = props.max_azs;
     let mut names = std::collections::BTreeSet::new();
-    let mut subnets: Vec<PlannedSubnet> = Vec::new();
-    // Explicit CIDRs first, so computed ones are allocated around them.
     for g in &props.subnets {
         if !names.insert(g.name.as_str()) {
             return Err(Error::construct(
@@ -360,17 +489,24 @@ fn plan_subnets(path: &str, props: &VpcProps) -> Result<Plan, Error> {
                 "give each subnet group a unique name",
             ));
         }
+        if g.cidrs.is_empty() && (g.cidr_mask < vpc.prefix_len() || g.cidr_mask > 28) {
+            return Err(Error::construct(
+                path,
+                format!(
+                    "subnet group {} asks for /{} subnets, outside {vpc} or smaller than /28",
+                    g.name, g.cidr_mask
+                ),
+                format!("use a mask from /{} to /28", vpc.prefix_len()),
+            ));
+        }
+    }
+    let azs = props.max_azs;
+    let start = u32::from(vpc.network());
+    let end = u64::from(u32::from(vpc.broadcast())) + 1;
+    // Explicit CIDRs first: they are fixed, automatic subnets go around them.
+    let mut explicit: Vec<(usize, u8, Ipv4Net)> = Vec::new();
+    for (gi, g) in props.subnets.iter().enumerate() {
         if g.cidrs.is_empty() {
-            if g.cidr_mask < vpc.prefix_len() || g.cidr_mask > 28 {
-                return Err(Error::construct(
-                    path,
-                    format!(
-                        "subnet group {} asks for /{} subnets, outside {vpc} or smaller than /28",
-                        g.name, g.cidr_mask
-                    ),
-                    format!("use a mask from /{} to /28", vpc.prefix_len()),
-                ));
-            }
             continue;
         }
         if g.cidrs.len() != usize::from(azs) {
@@ -381,108 +517,110 @@ fn plan_subnets(path: &str, props: &VpcProps) -> Result<Plan, Error> {
                     g.name,
                     g.cidrs.len()
                 ),
-                "give exactly one CIDR per AZ",
+                "give one CIDR per AZ",
             ));
         }
-        for (az, raw) in g.cidrs.iter().enumerate() {
-            let net: Ipv4Net = raw.parse().map_err(|_| {
+        for (az, c) in g.cidrs.iter().enumerate() {
+            let net: Ipv4Net = c.parse().map_err(|_| {
                 Error::construct(
                     path,
-                    format!("subnet group {}: invalid CIDR {raw:?}", g.name),
-                    "write an IPv4 CIDR such as 10.0.1.0/24",
+                    format!("subnet group {}: {c:?} is not an IPv4 CIDR", g.name),
+                    "write e.g. 10.0.1.0/24",
                 )
             })?;
-            if net.network() != net.addr() {
+            if net.trunc() != net {
                 return Err(Error::construct(
                     path,
-                    format!("subnet group {}: CIDR {raw} has host bits set", g.name),
+                    format!("subnet group {}: {c} has host bits set", g.name),
                     format!("did you mean {}?", net.trunc()),
                 ));
             }
-            if !vpc.contains(&net) || net.prefix_len() > 28 {
-                return Err(Error::construct(
-                    path,
-                    format!("subnet group {}: CIDR {net} is out of range of the VPC {vpc} (or smaller than /28)", g.name),
-                    format!("pick a /{}–/28 block inside {vpc}", vpc.prefix_len()),
-                ));
-            }
-            if let Some(other) = subnets.iter().find(|o| overlaps(&o.cidr, &net)) {
+            if !vpc.contains(&net) {
                 return Err(Error::construct(
                     path,
                     format!(
-                        "subnet group {}: CIDR {net} overlaps {} of group {}",
-                        g.name, other.cidr, other.group
+                        "subnet {c} of group {} is outside the VPC CIDR {vpc}",
+                        g.name
                     ),
-                    "give every subnet its own address range",
+                    format!("pick subnets inside {vpc}"),
                 ));
             }
-            subnets.push(PlannedSubnet {
-                group: g.name.clone(),
-                kind: g.kind,
-                az_index: az as u8,
-                cidr: net,
-            });
+            if net.prefix_len() > 28 {
+                return Err(Error::construct(
+                    path,
+                    format!("subnet {c} of group {} is smaller than /28", g.name),
+                    "AWS subnets are /16 to /28",
+                ));
+            }
+            explicit.push((gi, az as u8, net));
         }
     }
-    let start = u64::from(u32::from(vpc.network()));
-    let end = u64::from(u32::from(vpc.broadcast())) + 1;
-    let mut cursor = start;
-    for g in props.subnets.iter().filter(|g| g.cidrs.is_empty()) {
+    let overlaps = |a: &Ipv4Net, b: &Ipv4Net| a.contains(&b.network()) || b.contains(&a.network());
+    let mut cursor = u64::from(start);
+    let mut subnets = Vec::new();
+    for (gi, g) in props.subnets.iter().enumerate() {
+        if !g.cidrs.is_empty() {
+            for (_, az, net) in explicit.iter().filter(|(i, _, _)| *i == gi) {
+                subnets.push(PlannedSubnet {
+                    group: g.name.clone(),
+                    kind: g.kind,
+                    az_index: *az,
+                    cidr: *net,
+                });
+            }
+            continue;
+        }
         let size = 1u64 << (32 - g.cidr_mask);
         for az in 0..azs {
-            let mut candidate = cursor.div_ceil(size) * size;
-            loop {
-                if candidate + size > end {
+            let net = loop {
+                let aligned = cursor.div_ceil(size) * size;
+                if aligned + size > end {
                     let needed: u64 = props
                         .subnets
                         .iter()
-                        .map(|g| {
-                            if g.cidrs.is_empty() {
-                                (1u64 << (32 - g.cidr_mask)) * u64::from(azs)
-                            } else {
-                                0
-                            }
-                        })
+                        .map(|g| (1u64 << (32 - g.cidr_mask)) * u64::from(azs))
                         .sum();
                     return Err(Error::construct(
                         path,
-                        format!("{vpc} cannot hold {azs} AZs of these subnets: they need {needed} addresses, the CIDR has {}", end - start),
+                        format!(
+                            "{vpc} cannot hold {azs} AZs of these subnets: they need {needed} addresses, the CIDR has {}",
+                            end - u64::from(start)
+                        ),
                         "use a larger VPC CIDR, fewer AZs or smaller subnets",
                     ));
                 }
-                // Invariant: candidate + size ≤ end ≤ 2^32, and the mask is ≤ 32.
-                let net = Ipv4Net::new(std::net::Ipv4Addr::from(candidate as u32), g.cidr_mask)
+                // Invariant: aligned + size ≤ end ≤ 2^32, and the mask is ≤ 32.
+                let net = Ipv4Net::new(std::net::Ipv4Addr::from(aligned as u32), g.cidr_mask)
                     .expect("valid prefix");
-                match subnets.iter().find(|o| overlaps(&o.cidr, &net)) {
-                    Some(o) => {
-                        let past = u64::from(u32::from(o.cidr.broadcast())) + 1;
-                        candidate = past.div_ceil(size) * size;
-                    }
-                    None => {
-                        subnets.push(PlannedSubnet {
-                            group: g.name.clone(),
-                            kind: g.kind,
-                            az_index: az,
-                            cidr: net,
-                        });
-                        cursor = candidate + size;
-                        break;
-                    }
+                match explicit.iter().find(|(_, _, e)| overlaps(e, &net)) {
+                    Some((_, _, e)) => cursor = u64::from(u32::from(e.broadcast())) + 1,
+                    None => break net,
                 }
+            };
+            subnets.push(PlannedSubnet {
+                group: g.name.clone(),
+                kind: g.kind,
+                az_index: az,
+                cidr: net,
+            });
+            cursor = u64::from(u32::from(net.broadcast())) + 1;
+        }
+    }
+    // Automatic subnets never overlap; explicit ones may.
+    for (i, a) in subnets.iter().enumerate() {
+        for b in &subnets[i + 1..] {
+            if a.cidr.contains(&b.cidr.network()) || b.cidr.contains(&a.cidr.network()) {
+                return Err(Error::construct(
+                    path,
+                    format!(
+                        "subnets {} ({}) and {} ({}) overlap",
+                        a.cidr, a.group, b.cidr, b.group
+                    ),
+                    "give each subnet its own address range",
+                ));
             }
         }
     }
-    // Keep declaration order: group by group, AZ by AZ.
-    subnets.sort_by_key(|p| {
-        (
-            props
-                .subnets
-                .iter()
-                .position(|g| g.name == p.group)
-                .unwrap_or(0),
-            p.az_index,
-        )
-    });
     Ok(Plan { vpc, azs, subnets })
 }
 
@@ -537,43 +675,56 @@ mod tests {
 
     #[test]
     fn explicit_cidrs_are_checked_and_avoided() {
-        let mut props = VpcProps {
+        let props = |groups: Vec<SubnetGroup>| VpcProps {
+            cidr: "10.0.0.0/16".into(),
             max_azs: 2,
+            subnets: groups,
             ..Default::default()
         };
-        props.subnets = vec![
-            SubnetGroup::with_cidrs(
-                "Public",
-                SubnetKind::Public,
-                &["10.0.0.0/24", "10.0.1.0/24"],
-            ),
-            SubnetGroup::new("Private", SubnetKind::Private, 24),
-        ];
-        let p = plan_subnets("N/Vpc", &props).unwrap();
+        let p = plan_subnets(
+            "N/Vpc",
+            &props(vec![
+                SubnetGroup::with_cidrs(
+                    "Db",
+                    SubnetKind::Isolated,
+                    &["10.0.0.0/24", "10.0.1.0/24"],
+                ),
+                SubnetGroup::new("Public", SubnetKind::Public, 24),
+            ]),
+        )
+        .unwrap();
         let cidrs: Vec<String> = p.subnets.iter().map(|s| s.cidr.to_string()).collect();
         assert_eq!(
             cidrs,
             ["10.0.0.0/24", "10.0.1.0/24", "10.0.2.0/24", "10.0.3.0/24"]
         );
-
-        props.subnets[0] = SubnetGroup::with_cidrs(
-            "Public",
-            SubnetKind::Public,
-            &["10.0.0.0/24", "10.0.0.128/25"],
-        );
-        let err = plan_subnets("N/Vpc", &props).unwrap_err().to_string();
+        let overlap = plan_subnets(
+            "N/Vpc",
+            &props(vec![
+                SubnetGroup::with_cidrs("A", SubnetKind::Isolated, &["10.0.0.0/24", "10.0.1.0/24"]),
+                SubnetGroup::with_cidrs("B", SubnetKind::Private, &["10.0.1.0/25", "10.0.2.0/24"]),
+            ]),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(
-            err.starts_with("N/Vpc: ") && err.contains("overlaps 10.0.0.0/24"),
-            "{err}"
+            overlap.starts_with("N/Vpc: subnets 10.0.1.0/24 (A) and 10.0.1.0/25 (B) overlap"),
+            "{overlap}"
         );
-
-        props.subnets[0] = SubnetGroup::with_cidrs(
-            "Public",
-            SubnetKind::Public,
-            &["10.0.0.0/24", "10.1.0.0/24"],
+        let outside = plan_subnets(
+            "N/Vpc",
+            &props(vec![SubnetGroup::with_cidrs(
+                "A",
+                SubnetKind::Isolated,
+                &["10.1.0.0/24", "10.0.1.0/24"],
+            )]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            outside.contains("outside the VPC CIDR 10.0.0.0/16"),
+            "{outside}"
         );
-        let err = plan_subnets("N/Vpc", &props).unwrap_err().to_string();
-        assert!(err.contains("out of range"), "{err}");
     }
 
     #[test]

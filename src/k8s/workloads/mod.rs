@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec, DeploymentStrategy};
 use k8s_openapi::api::core::v1::{ConfigMap, Service, ServiceAccount};
 use k8s_openapi::api::networking::v1::{
-    NetworkPolicy, NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicyPort,
+    IPBlock, NetworkPolicy, NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicyPort,
     NetworkPolicySpec,
 };
 use k8s_openapi::api::policy::v1::{PodDisruptionBudget, PodDisruptionBudgetSpec};
@@ -276,4 +276,107 @@ pub fn network_policy(
         }),
     };
     add_object(scope, id, np)
+}
+
+/// A NetworkPolicy admitting TCP `ports` to the selected pods from IP ranges
+/// only, e.g. the VPC CIDR for an ALB's IP targets, whose traffic comes from
+/// the load balancer's addresses rather than from pods. A `/0` range is
+/// refused: it would be no policy at all.
+pub fn network_policy_from_cidrs(
+    scope: &mut Scope<'_>,
+    id: &str,
+    name: &str,
+    pod_selector: &BTreeMap<String, String>,
+    cidrs: &[String],
+    ports: &[u32],
+) -> Result<ObjectRef<NetworkPolicy>, Error> {
+    check_name(scope, id, "network policy name", name)?;
+    let path = format!("{}/{id}", scope.path());
+    if cidrs.is_empty() {
+        return Err(Error::construct(
+            path,
+            "a CIDR network policy needs at least one range",
+            "pass e.g. the VPC CIDR, or use network_policy with an empty allow list to deny all",
+        ));
+    }
+    let mut from = Vec::new();
+    for c in cidrs {
+        let net: ipnet::IpNet = c.parse().map_err(|_| {
+            Error::construct(
+                path.clone(),
+                format!("{c:?} is not a CIDR range"),
+                "use a range such as 10.0.0.0/16",
+            )
+        })?;
+        if net.prefix_len() == 0 || net.network() != net.addr() {
+            return Err(Error::construct(
+                path.clone(),
+                format!("{c} admits the whole internet or has host bits set"),
+                "admit a specific range such as the VPC CIDR",
+            ));
+        }
+        from.push(NetworkPolicyPeer {
+            ip_block: Some(IPBlock {
+                cidr: c.clone(),
+                except: None,
+            }),
+            ..Default::default()
+        });
+    }
+    let ports = ports
+        .iter()
+        .map(|p| {
+            Ok(NetworkPolicyPort {
+                port: Some(IntOrString::Int(check_port(&path, "network policy", *p)?)),
+                protocol: Some("TCP".into()),
+                ..Default::default()
+            })
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+    let np = NetworkPolicy {
+        metadata: meta(name, &BTreeMap::new()),
+        spec: Some(NetworkPolicySpec {
+            pod_selector: Some(LabelSelector {
+                match_labels: Some(pod_selector.clone()),
+                ..Default::default()
+            }),
+            policy_types: Some(vec!["Ingress".into()]),
+            ingress: Some(vec![NetworkPolicyIngressRule {
+                from: Some(from),
+                ports: (!ports.is_empty()).then_some(ports),
+            }]),
+            ..Default::default()
+        }),
+    };
+    add_object(scope, id, np)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::{App, Chart, ChartProps, Context};
+
+    #[test]
+    fn cidr_policy_admits_ranges_and_refuses_the_internet() {
+        let mut app = App::new(Context::new());
+        let chart = Chart::new(&mut app.root(), "C", ChartProps::new("c").namespace("ns")).unwrap();
+        let mut s = app.scope(chart.node()).unwrap();
+        let sel = BTreeMap::from([("app".to_string(), "web".to_string())]);
+        let np =
+            network_policy_from_cidrs(&mut s, "Np", "web", &sel, &["10.0.0.0/16".into()], &[8080])
+                .unwrap();
+        let obj = s.app().object(&np).unwrap();
+        let rule = &obj.spec.as_ref().unwrap().ingress.as_ref().unwrap()[0];
+        let peer = &rule.from.as_ref().unwrap()[0];
+        assert_eq!(peer.ip_block.as_ref().unwrap().cidr, "10.0.0.0/16");
+        assert_eq!(
+            rule.ports.as_ref().unwrap()[0].port,
+            Some(IntOrString::Int(8080))
+        );
+        for bad in ["0.0.0.0/0", "10.0.0.1/16", "nope"] {
+            let e = network_policy_from_cidrs(&mut s, "Bad", "bad", &sel, &[bad.into()], &[80]);
+            assert!(e.is_err(), "{bad}");
+        }
+        assert!(network_policy_from_cidrs(&mut s, "None", "none", &sel, &[], &[80]).is_err());
+    }
 }

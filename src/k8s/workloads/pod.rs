@@ -126,6 +126,10 @@ pub struct PodProps {
     pub containers: Vec<ContainerProps>,
     /// Volumes. Default: none; an `emptyDir` `tmp` is added for `/tmp`.
     pub volumes: Vec<Volume>,
+    /// Mount the ServiceAccount token, for pods that call the Kubernetes API.
+    /// Default: false — IRSA and the Istio proxy use their own projected
+    /// tokens, so application pods need no API credentials.
+    pub kubernetes_api_access: bool,
 }
 
 fn probe(path: &str, p: &ProbeProps) -> Result<Probe, Error> {
@@ -341,7 +345,7 @@ impl PodProps {
             }),
             spec: Some(PodSpec {
                 service_account_name: self.service_account.clone(),
-                automount_service_account_token: Some(self.service_account.is_some()),
+                automount_service_account_token: Some(self.kubernetes_api_access),
                 security_context: Some(PodSecurityContext {
                     run_as_non_root: Some(!all_root),
                     fs_group: Some(DEFAULT_UID),

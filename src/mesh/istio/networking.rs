@@ -659,7 +659,9 @@ pub struct ServiceEntrySpec {
     pub location: Option<Location>,
     pub resolution: Option<Resolution>,
     pub endpoints: Option<Vec<WorkloadEntrySpec>>,
-    pub workload_selector: Option<WorkloadSelector>,
+    /// Pods and WorkloadEntries by `labels` (Istio's networking
+    /// WorkloadSelector, not the `matchLabels` one of policies).
+    pub workload_selector: Option<SidecarWorkloadSelector>,
     pub export_to: Option<Vec<String>>,
     pub subject_alt_names: Option<Vec<String>>,
 }
@@ -760,7 +762,7 @@ pub struct SidecarSpec {
     pub outbound_traffic_policy: Option<OutboundTrafficPolicy>,
 }
 
-/// A Sidecar's workload selector (`labels`, not `matchLabels`).
+/// A Sidecar's or ServiceEntry's workload selector (`labels`, not `matchLabels`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct SidecarWorkloadSelector {
     pub labels: BTreeMap<String, String>,
@@ -803,4 +805,25 @@ pub enum OutboundMode {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct OutboundTrafficPolicy {
     pub mode: OutboundMode,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn service_entry_selects_workloads_by_labels() {
+        // Istio's ServiceEntry takes `workloadSelector.labels`; `matchLabels`
+        // is rejected by the CRD schema.
+        let spec = ServiceEntrySpec {
+            hosts: vec!["orders.global".into()],
+            workload_selector: Some(SidecarWorkloadSelector {
+                labels: BTreeMap::from([("app".to_string(), "orders".to_string())]),
+            }),
+            ..Default::default()
+        };
+        let json = serde_json::to_value(&spec).unwrap();
+        assert_eq!(json["workloadSelector"]["labels"]["app"], "orders");
+        assert!(json["workloadSelector"].get("matchLabels").is_none());
+    }
 }

@@ -1,0 +1,209 @@
+//! ECR family: repositories with scan on push, immutable tags, KMS
+//! encryption and a lifecycle policy.
+
+pub mod cfn;
+
+use cfn::*;
+
+use crate::core::{DeletionPolicy, Error, ResourceRef, Scope, Value};
+
+/// The DNS suffix of a region's endpoints (`amazonaws.com.cn` in China).
+fn url_suffix(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "amazonaws.com.cn"
+    } else {
+        "amazonaws.com"
+    }
+}
+
+/// Props of a `Repository`.
+#[derive(Debug, Clone)]
+pub struct RepositoryProps {
+    /// The repository name, e.g. `genai-demo/order` (required).
+    pub name: String,
+    /// KMS key ARN. Default: none, which uses the AWS-managed ECR key and
+    /// fails `MS-ECR-1` unless suppressed.
+    pub encryption_key: Option<Value>,
+    /// Images kept (older ones expire). Default: 100.
+    pub keep_images: i64,
+}
+
+impl Default for RepositoryProps {
+    fn default() -> Self {
+        RepositoryProps {
+            name: String::new(),
+            encryption_key: None,
+            keep_images: 100,
+        }
+    }
+}
+
+/// An ECR repository.
+#[derive(Debug, Clone)]
+pub struct Repository {
+    /// The L1 repository.
+    pub resource: ResourceRef<CfnRepository>,
+    /// `ACCOUNT.dkr.ecr.REGION.SUFFIX/NAME`, known at synth when the stack
+    /// has an account and a region (the URI is a pure function of them).
+    registry_uri: Option<String>,
+    /// The construct path, for errors.
+    path: String,
+}
+
+impl Repository {
+    /// Adds a repository.
+    pub fn new(
+        scope: &mut Scope<'_>,
+        id: &str,
+        props: RepositoryProps,
+    ) -> Result<Repository, Error> {
+        let path = format!("{}/{id}", scope.path());
+        crate::aws::security::enable(scope);
+        let n = &props.name;
+        let ok = (2..=256).contains(&n.len())
+            && n.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+            && n.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-/".contains(c))
+            && !n.ends_with(['/', '-', '.', '_']);
+        if !ok {
+            return Err(Error::construct(
+                path,
+                format!("repository name {n:?} is invalid"),
+                "use lower-case letters, digits and . _ - /, e.g. genai-demo/order",
+            ));
+        }
+        if !(1..=10000).contains(&props.keep_images) {
+            return Err(Error::construct(
+                path,
+                format!("keep_images {} is outside 1..10000", props.keep_images),
+                "keep e.g. 100 images",
+            ));
+        }
+        let lifecycle = serde_json::json!({
+            "rules": [{
+                "rulePriority": 1,
+                "description": format!("keep the last {} images", props.keep_images),
+                "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": props.keep_images},
+                "action": {"type": "expire"}
+            }]
+        });
+        let registry_uri = scope.env().and_then(|e| {
+            let account = e.account.as_deref()?;
+            let region = e.region.as_deref()?;
+            Some(format!(
+                "{account}.dkr.ecr.{region}.{}/{}",
+                url_suffix(region),
+                props.name
+            ))
+        });
+        let mut s = scope.child(id)?;
+        let resource = s.add_resource(
+            "Resource",
+            CfnRepository {
+                repository_name: Some(props.name),
+                image_tag_mutability: Some("IMMUTABLE".into()),
+                image_scanning_configuration: Some(CfnImageScanning { scan_on_push: true }),
+                encryption_configuration: Some(CfnRepositoryEncryption {
+                    encryption_type: if props.encryption_key.is_some() {
+                        "KMS"
+                    } else {
+                        "AES256"
+                    }
+                    .into(),
+                    kms_key: props.encryption_key,
+                }),
+                lifecycle_policy: Some(CfnLifecyclePolicy {
+                    lifecycle_policy_text: lifecycle.to_string(),
+                }),
+                ..Default::default()
+            },
+        )?;
+        // Images are release artifacts: keep them if the stack goes away.
+        let o = s.options(resource.node())?;
+        o.deletion_policy = Some(DeletionPolicy::Retain);
+        o.update_replace_policy = Some(DeletionPolicy::Retain);
+        Ok(Repository {
+            resource,
+            registry_uri,
+            path,
+        })
+    }
+
+    /// The pinned image reference `ACCOUNT.dkr.ecr.REGION.amazonaws.com/NAME:TAG`,
+    /// final at synth (no deferred input): the URI is built from the
+    /// repository's name and its stack's environment, never typed by hand.
+    pub fn image(&self, tag: &str) -> Result<String, Error> {
+        let Some(uri) = &self.registry_uri else {
+            return Err(Error::construct(
+                self.path.clone(),
+                "the image URI needs the stack's account and region, but the stack's environment lacks one",
+                "set StackProps { env: Env::new(ACCOUNT, REGION) } on the repository's stack",
+            ));
+        };
+        let ok = !tag.is_empty()
+            && tag.len() <= 128
+            && tag
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+            && !tag.starts_with(['.', '-']);
+        if !ok {
+            return Err(Error::construct(
+                self.path.clone(),
+                format!("image tag {tag:?} is invalid"),
+                "use letters, digits, . _ - (at most 128), e.g. 1.4.2",
+            ));
+        }
+        Ok(format!("{uri}:{tag}"))
+    }
+
+    /// The repository URI.
+    pub fn uri(&self) -> Value {
+        self.resource.repository_uri()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::{App, Context, Env, Stack, StackProps};
+
+    fn repo(env: Env) -> Repository {
+        let mut app = App::new(Context::new());
+        let st = Stack::new(
+            &mut app.root(),
+            "s",
+            StackProps {
+                env,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let mut s = app.scope(st.node()).unwrap();
+        Repository::new(
+            &mut s,
+            "Repo",
+            RepositoryProps {
+                name: "genai-demo/order-service".into(),
+                ..Default::default()
+            },
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn image_uri_comes_from_the_stack_environment() {
+        let r = repo(Env::new("123456789012", "ap-northeast-1"));
+        assert_eq!(
+            r.image("1.0.0").unwrap(),
+            "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/genai-demo/order-service:1.0.0"
+        );
+        let cn = repo(Env::new("123456789012", "cn-north-1"));
+        assert!(cn.image("1.0.0").unwrap().contains(".amazonaws.com.cn/"));
+        assert!(r.image("").is_err());
+        assert!(r.image("a b").is_err());
+        let e = repo(Env::region("ap-northeast-1"))
+            .image("1.0.0")
+            .unwrap_err();
+        assert!(e.to_string().contains("s/Repo"), "{e}");
+    }
+}

@@ -1,0 +1,425 @@
+//! EKS family: the cluster (private endpoint, all control-plane logs, KMS
+//! envelope encryption of secrets, access entries), its IAM OIDC provider for
+//! IRSA, pinned managed add-ons, and managed node groups with a hardened
+//! launch template.
+
+pub mod cfn;
+mod nodegroup;
+
+use cfn::*;
+pub use nodegroup::{Capacity, NodeGroup, NodeGroupProps, Taint, TaintEffect};
+
+use crate::aws::iam::cfn::CfnOidcProvider;
+use crate::aws::iam::{
+    aws_managed_policy, OidcProviderRef, PolicyStatement, Principal, Role, RoleProps,
+};
+use crate::aws::kms::{Key, KeyProps, KeyUser};
+use crate::aws::logs::{LogGroup, LogGroupProps};
+use crate::core::value::ArnPart;
+use crate::core::{Arn, Error, ResourceRef, Scope, Value};
+
+/// Every control-plane log type; all are on by default.
+pub const CONTROL_PLANE_LOG_TYPES: &[&str] = &[
+    "api",
+    "audit",
+    "authenticator",
+    "controllerManager",
+    "scheduler",
+];
+
+/// The Kubernetes version used when none is given.
+pub const DEFAULT_VERSION: &str = "1.33";
+
+/// Add-on versions pinned for `DEFAULT_VERSION` (from `aws eks
+/// describe-addon-versions`); other versions must pin their own.
+pub const DEFAULT_ADDONS: &[(&str, &str)] = &[
+    ("vpc-cni", "v1.19.5-eksbuild.1"),
+    ("coredns", "v1.12.1-eksbuild.2"),
+    ("kube-proxy", "v1.33.0-eksbuild.2"),
+    ("eks-pod-identity-agent", "v1.3.7-eksbuild.2"),
+];
+
+/// Who can reach the Kubernetes API endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EndpointAccess {
+    /// From inside the VPC only.
+    Private,
+    /// From inside the VPC, and from these public CIDRs (never the world).
+    PrivateAndPublic {
+        /// The allow-list; at least one CIDR, none of them `/0`.
+        cidrs: Vec<String>,
+    },
+}
+
+/// A pinned managed add-on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Addon {
+    /// The add-on name, e.g. `vpc-cni`.
+    pub name: String,
+    /// The exact version, e.g. `v1.19.5-eksbuild.1`.
+    pub version: String,
+    /// The IRSA role the add-on's service account uses. Default: none.
+    pub service_account_role_arn: Option<Value>,
+}
+
+/// Props of an `EksCluster`.
+#[derive(Debug, Clone)]
+pub struct EksClusterProps {
+    /// The cluster name (1-100 of letters, digits, `-`, `_`).
+    pub name: String,
+    /// Kubernetes version. Default: `DEFAULT_VERSION`.
+    pub version: String,
+    /// Subnets for the control plane's network interfaces (private ones).
+    pub subnet_ids: Vec<Value>,
+    /// Extra security groups for the control plane. Default: none.
+    pub security_group_ids: Vec<Value>,
+    /// Endpoint access. Default: `Private`.
+    pub endpoint_access: EndpointAccess,
+    /// Control-plane log types. Default: all of `CONTROL_PLANE_LOG_TYPES`.
+    pub log_types: Vec<String>,
+    /// KMS key ARN for envelope encryption of secrets. Default: a key made
+    /// for the cluster.
+    pub secrets_key: Option<Value>,
+    /// Retention of the control-plane log group `/aws/eks/<name>/cluster`,
+    /// which the construct creates (encrypted) before EKS would create it
+    /// unencrypted and kept forever. Default: 365 days.
+    pub log_retention_days: i64,
+    /// KMS key ARN of that log group; its policy must allow CloudWatch Logs.
+    /// Default: the cluster's own key when `secrets_key` is not given (it
+    /// lists `KeyUser::CloudWatchLogs`), else `secrets_key`.
+    pub log_key: Option<Value>,
+    /// IAM principal ARNs given cluster-admin access entries. Default: none.
+    pub admin_principal_arns: Vec<Value>,
+    /// Managed add-ons. Default: `DEFAULT_ADDONS` when `version` is
+    /// `DEFAULT_VERSION`; otherwise they must be given.
+    pub addons: Option<Vec<Addon>>,
+}
+
+impl Default for EksClusterProps {
+    fn default() -> Self {
+        EksClusterProps {
+            name: String::new(),
+            version: DEFAULT_VERSION.into(),
+            subnet_ids: Vec::new(),
+            security_group_ids: Vec::new(),
+            endpoint_access: EndpointAccess::Private,
+            log_types: CONTROL_PLANE_LOG_TYPES
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            secrets_key: None,
+            log_retention_days: 365,
+            log_key: None,
+            admin_principal_arns: Vec::new(),
+            addons: None,
+        }
+    }
+}
+
+/// An EKS cluster with its role, OIDC provider and add-ons.
+#[derive(Debug, Clone)]
+pub struct EksCluster {
+    /// The L1 cluster.
+    pub resource: ResourceRef<CfnCluster>,
+    /// The cluster's IAM role.
+    pub role: Role,
+    /// The IAM OIDC provider for IRSA.
+    pub oidc: ResourceRef<CfnOidcProvider>,
+    /// The cluster name, final at synth.
+    pub name: String,
+    /// The Kubernetes version.
+    pub version: String,
+    /// The control-plane subnets (node groups default to them).
+    pub subnet_ids: Vec<Value>,
+    /// The secrets encryption key ARN.
+    pub secrets_key_arn: Value,
+    /// The managed add-ons by name.
+    pub addons: Vec<(String, ResourceRef<CfnAddon>)>,
+}
+
+impl EksCluster {
+    /// Adds the cluster.
+    pub fn new(
+        scope: &mut Scope<'_>,
+        id: &str,
+        props: EksClusterProps,
+    ) -> Result<EksCluster, Error> {
+        let path = format!("{}/{id}", scope.path());
+        crate::aws::security::enable(scope);
+        let err = |m: String, h: &str| Error::construct(path.clone(), m, h);
+        let name_ok = !props.name.is_empty()
+            && props.name.len() <= 100
+            && props.name.starts_with(|c: char| c.is_ascii_alphanumeric())
+            && props
+                .name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_".contains(c));
+        if !name_ok {
+            return Err(err(
+                format!("cluster name {:?} is invalid", props.name),
+                "use 1-100 letters, digits, '-' and '_', starting with a letter or digit",
+            ));
+        }
+        let version_ok = props
+            .version
+            .split_once('.')
+            .is_some_and(|(a, b)| a == "1" && b.parse::<u32>().is_ok_and(|m| m >= 28));
+        if !version_ok {
+            return Err(err(
+                format!(
+                    "Kubernetes version {:?} is not a supported EKS version",
+                    props.version
+                ),
+                "use a version such as \"1.33\" (1.28 or newer)",
+            ));
+        }
+        if props.subnet_ids.len() < 2 {
+            return Err(err(
+                format!(
+                    "EKS needs subnets in at least 2 AZs; {} given",
+                    props.subnet_ids.len()
+                ),
+                "pass vpc.subnet_ids(SubnetKind::Private)",
+            ));
+        }
+        for t in &props.log_types {
+            if !CONTROL_PLANE_LOG_TYPES.contains(&t.as_str()) {
+                return Err(err(
+                    format!("unknown control-plane log type {t:?}"),
+                    "use api, audit, authenticator, controllerManager or scheduler",
+                ));
+            }
+        }
+        let (public, cidrs) = match &props.endpoint_access {
+            EndpointAccess::Private => (false, None),
+            EndpointAccess::PrivateAndPublic { cidrs } => {
+                if cidrs.is_empty() {
+                    return Err(err(
+                        "a public endpoint needs a CIDR allow-list".into(),
+                        "list the CIDRs that may reach the API (e.g. your VPN egress)",
+                    ));
+                }
+                for c in cidrs {
+                    let net: ipnet::IpNet = c.parse().map_err(|_| {
+                        err(
+                            format!("endpoint CIDR {c:?} is not a CIDR"),
+                            "write e.g. 203.0.113.0/24",
+                        )
+                    })?;
+                    if net.prefix_len() == 0 {
+                        return Err(err(
+                            format!("endpoint CIDR {c} opens the Kubernetes API to the world"),
+                            "list specific CIDRs, or keep the endpoint private",
+                        ));
+                    }
+                }
+                (true, Some(cidrs.clone()))
+            }
+        };
+        let addons = match props.addons {
+            Some(a) => a,
+            None if props.version == DEFAULT_VERSION => DEFAULT_ADDONS
+                .iter()
+                .map(|(n, v)| Addon {
+                    name: n.to_string(),
+                    version: v.to_string(),
+                    service_account_role_arn: None,
+                })
+                .collect(),
+            None => {
+                return Err(err(
+                    format!(
+                        "add-on versions are pinned for Kubernetes {DEFAULT_VERSION} only; version {} needs its own",
+                        props.version
+                    ),
+                    "set EksClusterProps::addons with versions from `aws eks describe-addon-versions`",
+                ))
+            }
+        };
+
+        let mut s = scope.child(id)?;
+        let secrets_key_arn = match props.secrets_key {
+            Some(k) => k,
+            None => Key::new(
+                &mut s,
+                "SecretsKey",
+                KeyProps {
+                    description: Some(format!(
+                        "{path}: envelope encryption of Kubernetes secrets, control-plane logs"
+                    )),
+                    users: vec![KeyUser::ViaService("eks".into()), KeyUser::CloudWatchLogs],
+                    ..Default::default()
+                },
+            )?
+            .arn(),
+        };
+        let logs = LogGroup::new(
+            &mut s,
+            "ControlPlaneLogs",
+            LogGroupProps {
+                name: Some(format!("/aws/eks/{}/cluster", props.name)),
+                retention_days: props.log_retention_days,
+                encryption_key: Some(props.log_key.unwrap_or_else(|| secrets_key_arn.clone())),
+                ..Default::default()
+            },
+        )?;
+        let role = Role::new(
+            &mut s,
+            "Role",
+            RoleProps {
+                assumed_by: vec![Principal::Service("eks.amazonaws.com".into())],
+                description: Some(format!("EKS control plane of {}", props.name)),
+                managed_policy_arns: vec![aws_managed_policy("AmazonEKSClusterPolicy")],
+                // The key policy delegates to IAM; EKS uses the key as this role.
+                statements: vec![PolicyStatement::allow(
+                    [
+                        "kms:Encrypt",
+                        "kms:Decrypt",
+                        "kms:DescribeKey",
+                        "kms:CreateGrant",
+                    ],
+                    [secrets_key_arn.clone()],
+                )],
+                ..Default::default()
+            },
+        )?;
+        s.at(role.resource.node())?.suppress(
+            "AwsSolutions-IAM4",
+            "AmazonEKSClusterPolicy is the policy AWS maintains for the EKS service role",
+        )?;
+        let resource = s.add_resource(
+            "Resource",
+            CfnCluster {
+                name: Some(props.name.clone()),
+                version: Some(props.version.clone()),
+                role_arn: Some(role.arn()),
+                resources_vpc_config: Some(CfnClusterVpcConfig {
+                    subnet_ids: props.subnet_ids.clone(),
+                    security_group_ids: (!props.security_group_ids.is_empty())
+                        .then_some(props.security_group_ids),
+                    endpoint_private_access: Some(true),
+                    endpoint_public_access: Some(public),
+                    public_access_cidrs: cidrs,
+                }),
+                logging: Some(CfnClusterLogging {
+                    cluster_logging: CfnClusterLoggingTypes {
+                        enabled_types: props
+                            .log_types
+                            .iter()
+                            .map(|t| CfnClusterLogType {
+                                log_type: t.clone(),
+                            })
+                            .collect(),
+                    },
+                }),
+                encryption_config: Some(vec![CfnClusterEncryptionConfig {
+                    provider: CfnClusterEncryptionProvider {
+                        key_arn: secrets_key_arn.clone(),
+                    },
+                    resources: vec!["secrets".into()],
+                }]),
+                access_config: Some(CfnClusterAccessConfig {
+                    authentication_mode: Some("API".into()),
+                    // Admins come from explicit access entries, not from
+                    // whoever happened to run the deployment.
+                    bootstrap_cluster_creator_admin_permissions: Some(false),
+                }),
+                ..Default::default()
+            },
+        )?;
+        let oidc = s.add_resource(
+            "OidcProvider",
+            CfnOidcProvider {
+                url: Some(resource.open_id_connect_issuer_url()),
+                client_id_list: Some(vec!["sts.amazonaws.com".into()]),
+                ..Default::default()
+            },
+        )?;
+        // EKS would otherwise create the group itself, unencrypted.
+        s.options(resource.node())?
+            .depends_on
+            .push(logs.resource.node());
+        let admin_policy = Arn::new("eks", "cluster-access-policy/AmazonEKSClusterAdminPolicy")
+            .region(ArnPart::Empty)
+            .account(ArnPart::Empty)
+            .value();
+        for (i, principal) in props.admin_principal_arns.into_iter().enumerate() {
+            s.add_resource(
+                &format!("AdminAccess{}", i + 1),
+                CfnAccessEntry {
+                    cluster_name: Some(resource.cluster_name()),
+                    principal_arn: Some(principal),
+                    entry_type: Some("STANDARD".into()),
+                    access_policies: Some(vec![CfnAccessPolicy {
+                        policy_arn: admin_policy.clone(),
+                        access_scope: CfnAccessScope {
+                            scope_type: "cluster".into(),
+                            namespaces: None,
+                        },
+                    }]),
+                    ..Default::default()
+                },
+            )?;
+        }
+        let mut seen = Vec::new();
+        let mut addon_refs = Vec::new();
+        for a in addons {
+            if seen.contains(&a.name) {
+                return Err(err(
+                    format!("add-on {} is listed twice", a.name),
+                    "list each add-on once",
+                ));
+            }
+            seen.push(a.name.clone());
+            let id: String = a
+                .name
+                .split('-')
+                .map(|w| {
+                    let mut c = w.chars();
+                    c.next()
+                        .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                        .unwrap_or_default()
+                })
+                .collect();
+            let name = a.name.clone();
+            let addon = s.add_resource(
+                &format!("Addon{id}"),
+                CfnAddon {
+                    cluster_name: Some(resource.cluster_name()),
+                    addon_name: Some(a.name),
+                    addon_version: Some(a.version),
+                    resolve_conflicts: Some("OVERWRITE".into()),
+                    service_account_role_arn: a.service_account_role_arn,
+                    ..Default::default()
+                },
+            )?;
+            addon_refs.push((name, addon));
+        }
+        Ok(EksCluster {
+            resource,
+            role,
+            oidc,
+            name: props.name,
+            version: props.version,
+            subnet_ids: props.subnet_ids,
+            secrets_key_arn,
+            addons: addon_refs,
+        })
+    }
+
+    /// The cluster's OIDC provider, for `IrsaRole`.
+    pub fn oidc_provider(&self) -> OidcProviderRef {
+        OidcProviderRef {
+            arn: self.oidc.arn(),
+            issuer_host: Value::select(
+                1,
+                Value::split("//", self.resource.open_id_connect_issuer_url()),
+            ),
+        }
+    }
+
+    /// The cluster name (`Ref`, so users depend on the cluster).
+    pub fn cluster_name(&self) -> Value {
+        self.resource.cluster_name()
+    }
+}

@@ -1,0 +1,215 @@
+//! KMS family: customer-managed keys with rotation on, an alias, and a key
+//! policy scoped to the account and to the services that use the key.
+
+pub mod cfn;
+
+use cfn::{CfnAlias, CfnKey};
+
+use crate::aws::iam::{PolicyDocument, PolicyStatement, Principal};
+use crate::core::value::ArnPart;
+use crate::core::{Arn, Error, Pseudo, ResourceRef, Scope, Value};
+
+/// A service that may use the key, through the key policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyUser {
+    /// CloudWatch Logs in the stack's region (encrypted log groups).
+    CloudWatchLogs,
+    /// Principals of this account (as their IAM policies allow) using the
+    /// key through one service's endpoint (`kms:ViaService`), e.g. `rds`,
+    /// `kafka`, `elasticache`, `secretsmanager`, `eks`, `ec2`.
+    ViaService(String),
+    /// The EC2 Auto Scaling service-linked role, which launches EKS nodes:
+    /// needed when node volumes are encrypted with this key.
+    Ec2AutoScaling,
+}
+
+/// Props of a `Key`.
+#[derive(Debug, Clone)]
+pub struct KeyProps {
+    /// Description. Default: the construct path.
+    pub description: Option<String>,
+    /// Alias without the `alias/` prefix. Default: none.
+    pub alias: Option<String>,
+    /// Services allowed to use the key. Default: none (account principals
+    /// with IAM permissions only).
+    pub users: Vec<KeyUser>,
+    /// Annual automatic rotation. Default: true (turning it off fails the
+    /// `AwsSolutions-KMS5` rule unless suppressed).
+    pub rotation: bool,
+    /// Days before a deleted key is destroyed. Default: 30.
+    pub pending_window_days: i64,
+}
+
+impl Default for KeyProps {
+    fn default() -> Self {
+        KeyProps {
+            description: None,
+            alias: None,
+            users: Vec::new(),
+            rotation: true,
+            pending_window_days: 30,
+        }
+    }
+}
+
+/// A symmetric customer-managed KMS key.
+#[derive(Debug, Clone, Copy)]
+pub struct Key {
+    /// The L1 key.
+    pub resource: ResourceRef<CfnKey>,
+}
+
+impl Key {
+    /// Adds a key (and its alias, when asked).
+    pub fn new(scope: &mut Scope<'_>, id: &str, props: KeyProps) -> Result<Key, Error> {
+        let path = format!("{}/{id}", scope.path());
+        crate::aws::security::enable(scope);
+        if !(7..=30).contains(&props.pending_window_days) {
+            return Err(Error::construct(
+                path,
+                format!(
+                    "pending window {} days is outside 7..30",
+                    props.pending_window_days
+                ),
+                "KMS accepts 7 to 30 days",
+            ));
+        }
+        let account_root = Arn::new("iam", "root").region(ArnPart::Empty).value();
+        let mut statements = vec![PolicyStatement::allow(["kms:*"], [Value::str("*")])
+            .with_sid("AccountAdministersKeyThroughIam")
+            .with_principal(Principal::Aws(account_root.clone()))];
+        let crypto = [
+            "kms:Encrypt",
+            "kms:Decrypt",
+            "kms:ReEncryptFrom",
+            "kms:ReEncryptTo",
+            "kms:GenerateDataKey",
+            "kms:GenerateDataKeyWithoutPlaintext",
+            "kms:DescribeKey",
+        ];
+        for user in &props.users {
+            match user {
+                KeyUser::CloudWatchLogs => statements.push(
+                    PolicyStatement::allow(crypto, [Value::str("*")])
+                        .with_sid("CloudWatchLogsInThisAccount")
+                        .with_principal(Principal::Service(Value::sub(
+                            "logs.${AWS::Region}.amazonaws.com",
+                        )))
+                        .with_condition(
+                            "ArnLike",
+                            "kms:EncryptionContext:aws:logs:arn",
+                            vec![Arn::new("logs", "log-group:*").value()],
+                        ),
+                ),
+                KeyUser::Ec2AutoScaling => {
+                    let slr = Principal::Aws(
+                        Arn::new(
+                            "iam",
+                            "role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling",
+                        )
+                        .region(ArnPart::Empty)
+                        .value(),
+                    );
+                    statements.push(
+                        PolicyStatement::allow(crypto, [Value::str("*")])
+                            .with_sid("Ec2AutoScalingUsesKey")
+                            .with_principal(slr.clone()),
+                    );
+                    statements.push(
+                        PolicyStatement::allow(["kms:CreateGrant"], [Value::str("*")])
+                            .with_sid("Ec2AutoScalingGrantsToAwsResources")
+                            .with_principal(slr)
+                            .with_condition(
+                                "Bool",
+                                "kms:GrantIsForAWSResource",
+                                vec![Value::str("true")],
+                            ),
+                    );
+                }
+                KeyUser::ViaService(service) => statements.push(
+                    PolicyStatement::allow(
+                        crypto.iter().copied().chain(["kms:CreateGrant"]),
+                        [Value::str("*")],
+                    )
+                    .with_sid(&format!("Via{}", sid_part(service)))
+                    .with_principal(Principal::Aws(account_root.clone()))
+                    .with_condition(
+                        "StringEquals",
+                        "kms:ViaService",
+                        vec![Value::sub(format!(
+                            "{service}.${{AWS::Region}}.amazonaws.com"
+                        ))],
+                    )
+                    .with_condition(
+                        "StringEquals",
+                        "kms:CallerAccount",
+                        vec![Value::Pseudo(Pseudo::AccountId)],
+                    ),
+                ),
+            }
+        }
+        let key_policy = PolicyDocument::new(statements);
+        let mut s = scope.child(id)?;
+        let resource = s.add_resource(
+            "Resource",
+            CfnKey {
+                description: Some(props.description.unwrap_or_else(|| path.clone())),
+                enable_key_rotation: Some(props.rotation),
+                key_policy: Some(key_policy),
+                key_spec: Some("SYMMETRIC_DEFAULT".into()),
+                key_usage: Some("ENCRYPT_DECRYPT".into()),
+                pending_window_in_days: Some(props.pending_window_days),
+                ..Default::default()
+            },
+        )?;
+        // A replaced key would orphan every ciphertext made with it.
+        let opts = s.options(resource.node())?;
+        opts.deletion_policy = Some(crate::core::DeletionPolicy::Retain);
+        opts.update_replace_policy = Some(crate::core::DeletionPolicy::Retain);
+        if let Some(alias) = props.alias {
+            let ok = !alias.is_empty()
+                && !alias.starts_with("aws/")
+                && alias
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "/_-".contains(c));
+            if !ok {
+                return Err(Error::construct(
+                    path,
+                    format!("alias {alias:?} is not a valid KMS alias name"),
+                    "use letters, digits, '/', '_' and '-', without the alias/ prefix and not starting with aws/",
+                ));
+            }
+            s.add_resource(
+                "Alias",
+                CfnAlias {
+                    alias_name: Some(format!("alias/{alias}")),
+                    target_key_id: Some(resource.key_id()),
+                },
+            )?;
+        }
+        Ok(Key { resource })
+    }
+
+    /// The key ARN.
+    pub fn arn(&self) -> Value {
+        self.resource.arn()
+    }
+
+    /// The key id (`Ref`).
+    pub fn key_id(&self) -> Value {
+        self.resource.key_id()
+    }
+}
+
+fn sid_part(service: &str) -> String {
+    service
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .map(|w| {
+            let mut c = w.chars();
+            match c.next() {
+                Some(f) => f.to_ascii_uppercase().to_string() + c.as_str(),
+                None => String::new(),
+            }
+        })
+        .collect()
+}

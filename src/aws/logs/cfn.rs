@@ -1,0 +1,34 @@
+//! L1 types of the CloudWatch Logs family (`AWS::Logs::*`).
+//! Reference: <https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/AWS_Logs.html>
+
+use serde::Serialize;
+
+use crate::aws::CfnTag;
+use crate::core::{CfnResource, ResourceRef, Value};
+
+/// `AWS::Logs::LogGroup`.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CfnLogGroup {
+    pub log_group_name: Option<String>,
+    pub retention_in_days: Option<i64>,
+    pub kms_key_id: Option<Value>,
+    pub log_group_class: Option<String>,
+    pub tags: Option<Vec<CfnTag>>,
+}
+
+impl CfnResource for CfnLogGroup {
+    const TYPE: &'static str = "AWS::Logs::LogGroup";
+    const CREATE_ONLY: &'static [&'static str] = &["LogGroupName"];
+}
+
+impl ResourceRef<CfnLogGroup> {
+    /// `Ref`: the log group name.
+    pub fn log_group_name(&self) -> Value {
+        self.reference()
+    }
+    /// The ARN (`arn:…:log-group:NAME:*`).
+    pub fn arn(&self) -> Value {
+        self.attr("Arn")
+    }
+}

@@ -1,0 +1,246 @@
+//! MSK family: a provisioned Kafka cluster with KMS at rest, TLS between
+//! clients and brokers and inside the cluster, IAM client authentication,
+//! broker logs to CloudWatch Logs, and its configuration resource.
+//! CloudFormation exposes only the cluster ARN: the bootstrap brokers are
+//! looked up at deploy (`kafka:GetBootstrapBrokers`); see docs/aws.md.
+
+pub mod cfn;
+
+use cfn::*;
+
+use crate::aws::logs::{LogGroup, LogGroupProps};
+use crate::aws::network::{SecurityGroup, SecurityGroupProps};
+use crate::core::{CfnOutput, Error, OutputProps, ResourceRef, Scope, Value};
+
+/// The port of IAM-authenticated TLS listeners.
+pub const IAM_TLS_PORT: u16 = 9098;
+
+/// Props of an `MskCluster`.
+#[derive(Debug, Clone)]
+pub struct MskClusterProps {
+    /// Cluster name (1-64 of letters, digits and `-`).
+    pub name: String,
+    /// Kafka version. Default: `3.6.0`.
+    pub kafka_version: String,
+    /// Broker count; a multiple of the number of subnets (AZs). Default: 3.
+    pub broker_count: i64,
+    /// Broker instance type. Default: `kafka.m5.large`.
+    pub instance_type: String,
+    /// EBS volume per broker in GiB. Default: 100.
+    pub volume_size_gib: i64,
+    /// The VPC.
+    pub vpc_id: Value,
+    /// Client subnets, one per AZ (2 or 3).
+    pub subnet_ids: Vec<Value>,
+    /// KMS key ARN for data at rest (required: never the AWS-owned key).
+    pub encryption_key: Value,
+    /// Broker log retention in days. Default: 365.
+    pub log_retention_days: i64,
+    /// Extra broker properties (`key=value` lines, added after the defaults).
+    /// Default: none.
+    pub server_properties: Vec<(String, String)>,
+}
+
+impl Default for MskClusterProps {
+    fn default() -> Self {
+        MskClusterProps {
+            name: String::new(),
+            kafka_version: "3.6.0".into(),
+            broker_count: 3,
+            instance_type: "kafka.m5.large".into(),
+            volume_size_gib: 100,
+            vpc_id: Value::str(""),
+            subnet_ids: Vec::new(),
+            encryption_key: Value::str(""),
+            log_retention_days: 365,
+            server_properties: Vec::new(),
+        }
+    }
+}
+
+/// A provisioned MSK cluster.
+#[derive(Debug, Clone)]
+pub struct MskCluster {
+    /// The L1 cluster.
+    pub resource: ResourceRef<CfnMskCluster>,
+    /// The configuration.
+    pub configuration: ResourceRef<CfnMskConfiguration>,
+    /// The brokers' security group: grant clients port `IAM_TLS_PORT`.
+    pub security_group: SecurityGroup,
+    /// The broker log group.
+    pub log_group: LogGroup,
+}
+
+impl MskCluster {
+    /// Adds the cluster, its configuration, security group and log group.
+    pub fn new(
+        scope: &mut Scope<'_>,
+        id: &str,
+        props: MskClusterProps,
+    ) -> Result<MskCluster, Error> {
+        let path = format!("{}/{id}", scope.path());
+        crate::aws::security::enable(scope);
+        let err = |m: String, h: &str| Error::construct(path.clone(), m, h);
+        let name_ok = !props.name.is_empty()
+            && props.name.len() <= 64
+            && props.name.starts_with(|c: char| c.is_ascii_alphabetic())
+            && props
+                .name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-');
+        if !name_ok {
+            return Err(err(
+                format!("cluster name {:?} is invalid", props.name),
+                "use 1-64 letters, digits and '-', starting with a letter",
+            ));
+        }
+        let azs = props.subnet_ids.len() as i64;
+        if !(2..=3).contains(&azs) {
+            return Err(err(
+                format!("MSK needs client subnets in 2 or 3 AZs; {azs} given"),
+                "pass one private subnet per AZ",
+            ));
+        }
+        if props.broker_count < 1 || props.broker_count % azs != 0 {
+            return Err(err(
+                format!(
+                    "broker count {} is not a multiple of the AZ count {azs}",
+                    props.broker_count
+                ),
+                "MSK spreads brokers evenly over the AZs: use a multiple of the number of subnets",
+            ));
+        }
+        if !props.instance_type.starts_with("kafka.") {
+            return Err(err(
+                format!(
+                    "instance type {:?} is not an MSK broker type",
+                    props.instance_type
+                ),
+                "use e.g. kafka.m5.large",
+            ));
+        }
+        if !(1..=16384).contains(&props.volume_size_gib) {
+            return Err(err(
+                format!("EBS size {} GiB is outside 1..16384", props.volume_size_gib),
+                "use e.g. 100",
+            ));
+        }
+        if props.encryption_key.as_literal() == Some("") || props.vpc_id.as_literal() == Some("") {
+            return Err(err(
+                "encryption_key and vpc_id are required".into(),
+                "pass key.arn() and vpc.vpc_id()",
+            ));
+        }
+        let mut s = scope.child(id)?;
+        let sg = SecurityGroup::new(
+            &mut s,
+            "SecurityGroup",
+            SecurityGroupProps {
+                vpc_id: props.vpc_id.clone(),
+                description: format!("{path}: Kafka brokers"),
+                allow_all_outbound: false,
+            },
+        )?;
+        let log_group = LogGroup::new(
+            &mut s,
+            "BrokerLogs",
+            LogGroupProps {
+                retention_days: props.log_retention_days,
+                encryption_key: Some(props.encryption_key.clone()),
+                ..Default::default()
+            },
+        )?;
+        let replication = props.broker_count.min(3);
+        let mut lines = vec![
+            "auto.create.topics.enable=false".to_string(),
+            format!("default.replication.factor={replication}"),
+            format!("min.insync.replicas={}", (replication - 1).max(1)),
+            "num.partitions=3".to_string(),
+            "unclean.leader.election.enable=false".to_string(),
+        ];
+        lines.extend(
+            props
+                .server_properties
+                .iter()
+                .map(|(k, v)| format!("{k}={v}")),
+        );
+        let configuration = s.add_resource(
+            "Configuration",
+            CfnMskConfiguration {
+                name: Some(format!("{}-config", props.name)),
+                description: Some(format!("{path} broker configuration")),
+                kafka_versions_list: Some(vec![props.kafka_version.clone()]),
+                server_properties: Some(lines.join("\n") + "\n"),
+            },
+        )?;
+        let resource = s.add_resource(
+            "Resource",
+            CfnMskCluster {
+                cluster_name: Some(props.name),
+                kafka_version: Some(props.kafka_version),
+                number_of_broker_nodes: Some(props.broker_count),
+                broker_node_group_info: Some(CfnBrokerNodeGroupInfo {
+                    instance_type: props.instance_type,
+                    client_subnets: props.subnet_ids,
+                    security_groups: Some(vec![sg.group_id()]),
+                    storage_info: Some(CfnMskStorageInfo {
+                        ebs_storage_info: CfnMskEbsStorageInfo {
+                            volume_size: props.volume_size_gib,
+                        },
+                    }),
+                }),
+                encryption_info: Some(CfnMskEncryptionInfo {
+                    encryption_at_rest: Some(CfnMskEncryptionAtRest {
+                        data_volume_kms_key_id: props.encryption_key,
+                    }),
+                    encryption_in_transit: Some(CfnMskEncryptionInTransit {
+                        client_broker: Some("TLS".into()),
+                        in_cluster: Some(true),
+                    }),
+                }),
+                client_authentication: Some(CfnMskClientAuthentication {
+                    sasl: Some(CfnMskSasl {
+                        iam: Some(CfnMskEnabled { enabled: true }),
+                    }),
+                    unauthenticated: Some(CfnMskEnabled { enabled: false }),
+                }),
+                logging_info: Some(CfnMskLoggingInfo {
+                    broker_logs: CfnMskBrokerLogs {
+                        cloud_watch_logs: Some(CfnMskCloudWatchLogs {
+                            enabled: true,
+                            log_group: Some(log_group.name()),
+                        }),
+                    },
+                }),
+                configuration_info: Some(CfnMskConfigurationInfo {
+                    arn: configuration.arn(),
+                    revision: configuration.latest_revision(),
+                }),
+                enhanced_monitoring: Some("PER_BROKER".into()),
+                ..Default::default()
+            },
+        )?;
+        CfnOutput::new(
+            &mut s,
+            "ClusterArn",
+            OutputProps {
+                value: resource.arn(),
+                description: Some(format!(
+                    "{path}: cluster ARN (deploy looks up the bootstrap brokers from it)"
+                )),
+                export_name: None,
+            },
+        )?;
+        Ok(MskCluster {
+            resource,
+            configuration,
+            security_group: sg,
+            log_group,
+        })
+    }
+
+    /// The cluster ARN.
+    pub fn arn(&self) -> Value {
+        self.resource.arn()
+    }
+}

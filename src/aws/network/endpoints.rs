@@ -1,0 +1,133 @@
+//! VPC endpoints: an S3 gateway endpoint on the private and isolated route
+//! tables, and interface endpoints (ECR, STS, Logs) in the private subnets
+//! behind a security group that admits HTTPS from the VPC only.
+
+use super::cfn::CfnVpcEndpoint;
+use super::security_group::{Port, SecurityGroup, SecurityGroupProps};
+use super::vpc::{SubnetKind, Vpc};
+use crate::aws::CfnTag;
+use crate::core::{Error, Scope, Value};
+
+/// A VPC endpoint the `Vpc` can create.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    /// S3 gateway endpoint (free; image layers from ECR come from S3).
+    S3Gateway,
+    /// ECR API and Docker registry interface endpoints.
+    Ecr,
+    /// STS interface endpoint (IRSA token exchange).
+    Sts,
+    /// CloudWatch Logs interface endpoint.
+    Logs,
+}
+
+impl Endpoint {
+    fn services(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            Endpoint::S3Gateway => &[("S3", "s3")],
+            Endpoint::Ecr => &[("EcrApi", "ecr.api"), ("EcrDkr", "ecr.dkr")],
+            Endpoint::Sts => &[("Sts", "sts")],
+            Endpoint::Logs => &[("Logs", "logs")],
+        }
+    }
+}
+
+pub(super) fn add_endpoints(
+    s: &mut Scope<'_>,
+    vpc: &Vpc,
+    endpoints: &[Endpoint],
+) -> Result<(), Error> {
+    if endpoints.is_empty() {
+        return Ok(());
+    }
+    let path = s.path().to_string();
+    let private: Vec<Value> = vpc
+        .subnets
+        .iter()
+        .filter(|sn| sn.kind == SubnetKind::Private)
+        .map(|sn| sn.subnet_id())
+        .collect();
+    let route_tables: Vec<Value> = vpc
+        .subnets
+        .iter()
+        .filter(|sn| sn.kind != SubnetKind::Public)
+        .map(|sn| sn.route_table.reference())
+        .collect();
+    let mut es = s.child("Endpoints")?;
+    let mut sg: Option<SecurityGroup> = None;
+    let mut seen = Vec::new();
+    for ep in endpoints {
+        if seen.contains(ep) {
+            continue;
+        }
+        seen.push(*ep);
+        for (id, service) in ep.services() {
+            let service_name = Value::sub(format!("com.amazonaws.${{AWS::Region}}.{service}"));
+            let tags = Some(vec![CfnTag::new("Name", format!("{path}/{service}"))]);
+            if *ep == Endpoint::S3Gateway {
+                if route_tables.is_empty() {
+                    return Err(Error::construct(
+                        format!("{path}/Endpoints/{id}"),
+                        "an S3 gateway endpoint needs private or isolated subnets",
+                        "add a Private or Isolated subnet group",
+                    ));
+                }
+                es.add_resource(
+                    id,
+                    CfnVpcEndpoint {
+                        vpc_id: Some(vpc.vpc_id()),
+                        service_name: Some(service_name),
+                        vpc_endpoint_type: Some("Gateway".into()),
+                        route_table_ids: Some(route_tables.clone()),
+                        tags,
+                        ..Default::default()
+                    },
+                )?;
+                continue;
+            }
+            if private.is_empty() {
+                return Err(Error::construct(
+                    format!("{path}/Endpoints/{id}"),
+                    "interface endpoints need private subnets",
+                    "add a Private subnet group",
+                ));
+            }
+            let group = match sg {
+                Some(g) => g,
+                None => {
+                    let g = SecurityGroup::new(
+                        &mut es,
+                        "SecurityGroup",
+                        SecurityGroupProps {
+                            vpc_id: vpc.vpc_id(),
+                            description: format!("{path}: interface endpoints"),
+                            allow_all_outbound: false,
+                        },
+                    )?;
+                    g.allow_from_cidr(
+                        &mut es,
+                        &vpc.cidr.to_string(),
+                        Port::tcp(443),
+                        "HTTPS to the endpoints from inside the VPC",
+                    )?;
+                    sg = Some(g);
+                    g
+                }
+            };
+            es.add_resource(
+                id,
+                CfnVpcEndpoint {
+                    vpc_id: Some(vpc.vpc_id()),
+                    service_name: Some(service_name),
+                    vpc_endpoint_type: Some("Interface".into()),
+                    subnet_ids: Some(private.clone()),
+                    security_group_ids: Some(vec![group.group_id()]),
+                    private_dns_enabled: Some(true),
+                    tags,
+                    ..Default::default()
+                },
+            )?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,315 @@
+//! The `SecurityGroup` L2 construct: typed ports, a description on every rule,
+//! group-to-group grants, and world access only by explicit opt-in.
+
+use ipnet::IpNet;
+
+use super::cfn::{CfnSecurityGroup, CfnSecurityGroupIngress, CfnSecurityGroupRule};
+use crate::core::{Error, NodeId, ResourceRef, Scope, Value};
+
+/// An IP protocol and port range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Port {
+    /// `tcp`, `udp`, `icmp` or `-1` (all).
+    pub protocol: &'static str,
+    /// First port (or ICMP type); -1 for all.
+    pub from: i64,
+    /// Last port (or ICMP code); -1 for all.
+    pub to: i64,
+}
+
+impl Port {
+    /// One TCP port.
+    pub fn tcp(port: u16) -> Port {
+        Port {
+            protocol: "tcp",
+            from: port.into(),
+            to: port.into(),
+        }
+    }
+    /// A TCP port range, inclusive.
+    pub fn tcp_range(from: u16, to: u16) -> Port {
+        Port {
+            protocol: "tcp",
+            from: from.into(),
+            to: to.into(),
+        }
+    }
+    /// One UDP port.
+    pub fn udp(port: u16) -> Port {
+        Port {
+            protocol: "udp",
+            from: port.into(),
+            to: port.into(),
+        }
+    }
+    /// Every protocol and port.
+    pub fn all_traffic() -> Port {
+        Port {
+            protocol: "-1",
+            from: -1,
+            to: -1,
+        }
+    }
+
+    /// A short id for construct ids, e.g. `Tcp5432`.
+    fn id(&self) -> String {
+        match (self.protocol, self.from == self.to) {
+            ("-1", _) => "All".into(),
+            (p, true) => format!("{}{}", capitalize(p), self.from),
+            (p, false) => format!("{}{}To{}", capitalize(p), self.from, self.to),
+        }
+    }
+
+    fn rule(&self, description: &str) -> CfnSecurityGroupRule {
+        CfnSecurityGroupRule {
+            ip_protocol: self.protocol.into(),
+            from_port: (self.protocol != "-1").then_some(self.from),
+            to_port: (self.protocol != "-1").then_some(self.to),
+            description: Some(description.into()),
+            ..Default::default()
+        }
+    }
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_ascii_uppercase().to_string() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+/// Why a rule may be open to the whole internet; the only accepted reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorldIngress {
+    /// The group belongs to an internet-facing load balancer (ports 80/443).
+    InternetFacingLoadBalancer,
+}
+
+/// Props of a `SecurityGroup`.
+#[derive(Debug, Clone)]
+pub struct SecurityGroupProps {
+    /// The VPC.
+    pub vpc_id: Value,
+    /// What the group is for; required (shown in the console and in reviews).
+    pub description: String,
+    /// Allow all outbound traffic. Default: true (as CDK); when false no
+    /// egress is allowed until `egress` rules are given.
+    pub allow_all_outbound: bool,
+}
+
+/// A security group.
+#[derive(Debug, Clone, Copy)]
+pub struct SecurityGroup {
+    /// The L1 group.
+    pub resource: ResourceRef<CfnSecurityGroup>,
+    node: NodeId,
+}
+
+impl SecurityGroup {
+    /// Adds a security group.
+    pub fn new(
+        scope: &mut Scope<'_>,
+        id: &str,
+        props: SecurityGroupProps,
+    ) -> Result<SecurityGroup, Error> {
+        let path = format!("{}/{id}", scope.path());
+        crate::aws::security::enable(scope);
+        if props.description.trim().is_empty() {
+            return Err(Error::construct(
+                path,
+                "a security group needs a description",
+                "say what the group protects, e.g. \"order database\"",
+            ));
+        }
+        let egress = if props.allow_all_outbound {
+            let mut r = Port::all_traffic().rule("all outbound traffic");
+            r.cidr_ip = Some("0.0.0.0/0".into());
+            r
+        } else {
+            // CloudFormation adds allow-all egress to a group without rules;
+            // a rule matching nothing keeps the group closed (as CDK does).
+            CfnSecurityGroupRule {
+                ip_protocol: "icmp".into(),
+                from_port: Some(252),
+                to_port: Some(86),
+                cidr_ip: Some("255.255.255.255/32".into()),
+                description: Some("no outbound traffic".into()),
+                ..Default::default()
+            }
+        };
+        let mut s = scope.child(id)?;
+        let node = s.id();
+        let resource = s.add_resource(
+            "Resource",
+            CfnSecurityGroup {
+                group_description: Some(props.description),
+                vpc_id: Some(props.vpc_id),
+                security_group_egress: Some(vec![egress]),
+                ..Default::default()
+            },
+        )?;
+        Ok(SecurityGroup { resource, node })
+    }
+
+    /// The group id.
+    pub fn group_id(&self) -> Value {
+        self.resource.group_id()
+    }
+
+    /// Allows `port` from members of `peer` (another group, or this one).
+    pub fn allow_from(
+        &self,
+        scope: &mut Scope<'_>,
+        peer: &SecurityGroup,
+        port: Port,
+        description: &str,
+    ) -> Result<(), Error> {
+        let peer_path = scope.app().path_of(peer.node).unwrap_or_default();
+        // The peer's own id reads well in the rule's id and logical ID.
+        let peer_id = peer_path.rsplit('/').next().unwrap_or_default().to_string();
+        let mut rule = self.ingress(port, description);
+        rule.source_security_group_id = Some(peer.group_id());
+        self.add_ingress(scope, &format!("From{peer_id}{}", port.id()), rule)
+            .map(|_| ())
+    }
+
+    /// Allows `port` from a group known only by its id (e.g. the security
+    /// group EKS creates for a cluster); `peer_name` names the rule.
+    pub fn allow_from_group_id(
+        &self,
+        scope: &mut Scope<'_>,
+        peer_name: &str,
+        group_id: Value,
+        port: Port,
+        description: &str,
+    ) -> Result<(), Error> {
+        let mut rule = self.ingress(port, description);
+        rule.source_security_group_id = Some(group_id);
+        self.add_ingress(scope, &format!("From{peer_name}{}", port.id()), rule)
+            .map(|_| ())
+    }
+
+    /// Allows `port` from an IPv4 or IPv6 CIDR. The whole internet is
+    /// refused here: use `allow_from_anywhere`.
+    pub fn allow_from_cidr(
+        &self,
+        scope: &mut Scope<'_>,
+        cidr: &str,
+        port: Port,
+        description: &str,
+    ) -> Result<(), Error> {
+        let path = scope
+            .app()
+            .path_of(self.node)
+            .unwrap_or_default()
+            .to_string();
+        let net: IpNet = cidr.parse().map_err(|_| {
+            Error::construct(
+                path.clone(),
+                format!("ingress CIDR {cidr:?} is not a CIDR"),
+                "write e.g. 10.0.0.0/16",
+            )
+        })?;
+        if net.prefix_len() == 0 {
+            return Err(Error::construct(
+                path,
+                format!("ingress from {cidr} opens {} to the whole internet", port.id()),
+                "only an internet-facing load balancer may be opened to the world: use allow_from_anywhere(…, WorldIngress::InternetFacingLoadBalancer) on 80/443",
+            ));
+        }
+        if net.trunc() != net {
+            return Err(Error::construct(
+                path,
+                format!("ingress CIDR {cidr} has host bits set"),
+                format!("did you mean {}?", net.trunc()),
+            ));
+        }
+        let mut rule = self.ingress(port, description);
+        match net {
+            IpNet::V4(_) => rule.cidr_ip = Some(cidr.into()),
+            IpNet::V6(_) => rule.cidr_ipv6 = Some(cidr.into()),
+        }
+        let id = cidr.replace('/', "-");
+        self.add_ingress(scope, &format!("From{id}{}", port.id()), rule)
+            .map(|_| ())
+    }
+
+    /// Opens `port` (80 or 443 only) to 0.0.0.0/0 and ::/0, for an
+    /// internet-facing load balancer. The exception is recorded in the
+    /// rules' Metadata (`AwsSolutions-EC23` suppressed with the reason).
+    pub fn allow_from_anywhere(
+        &self,
+        scope: &mut Scope<'_>,
+        port: Port,
+        description: &str,
+        why: WorldIngress,
+    ) -> Result<(), Error> {
+        let path = scope
+            .app()
+            .path_of(self.node)
+            .unwrap_or_default()
+            .to_string();
+        let WorldIngress::InternetFacingLoadBalancer = why;
+        if port.protocol != "tcp" || port.from != port.to || ![80, 443].contains(&port.from) {
+            return Err(Error::construct(
+                path,
+                format!("world ingress on {} is not allowed", port.id()),
+                "an internet-facing load balancer may be opened on tcp/80 and tcp/443 only",
+            ));
+        }
+        for (cidr, v6) in [("0.0.0.0/0", false), ("::/0", true)] {
+            let mut rule = self.ingress(port, description);
+            if v6 {
+                rule.cidr_ipv6 = Some(cidr.into());
+            } else {
+                rule.cidr_ip = Some(cidr.into());
+            }
+            let id = format!("FromAnywhere{}{}", if v6 { "Ipv6" } else { "" }, port.id());
+            let node = self.add_ingress(scope, &id, rule)?;
+            let mut rule_scope = scope.at(node)?;
+            let reason = "internet-facing load balancer: world ingress on 80/443 is its purpose";
+            rule_scope.suppress("AwsSolutions-EC23", reason)?;
+            if port.from == 80 {
+                rule_scope.suppress(
+                    "CKV_AWS_260",
+                    "internet-facing load balancer: port 80 only redirects to 443",
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    fn ingress(&self, port: Port, description: &str) -> CfnSecurityGroupIngress {
+        let r = port.rule(description);
+        CfnSecurityGroupIngress {
+            group_id: Some(self.group_id()),
+            ip_protocol: r.ip_protocol,
+            from_port: r.from_port,
+            to_port: r.to_port,
+            description: r.description,
+            ..Default::default()
+        }
+    }
+
+    fn add_ingress(
+        &self,
+        scope: &mut Scope<'_>,
+        id: &str,
+        rule: CfnSecurityGroupIngress,
+    ) -> Result<NodeId, Error> {
+        let mut at = scope.at(self.node)?;
+        if rule
+            .description
+            .as_deref()
+            .is_none_or(|d| d.trim().is_empty())
+        {
+            return Err(Error::construct(
+                format!("{}/{id}", at.path()),
+                "every security group rule needs a description",
+                "say who connects and why",
+            ));
+        }
+        Ok(at.add_resource(id, rule)?.node())
+    }
+}

@@ -1,0 +1,153 @@
+//! SSM family: Parameter Store parameters for plain configuration only.
+//! CloudFormation cannot create `SecureString` parameters, so secrets go to
+//! Secrets Manager (`aws::secrets`); a parameter whose name looks like a
+//! secret is reported as `MS-SSM-1`.
+
+pub mod cfn;
+
+use cfn::CfnParameter;
+
+use crate::core::value::ArnPart;
+use crate::core::{Arn, Diagnostic, Error, ResourceRef, Scope, Value};
+
+/// Words that mark a parameter name as holding a secret.
+const SECRET_WORDS: &[&str] = &[
+    "password",
+    "passwd",
+    "secret",
+    "token",
+    "credential",
+    "private-key",
+    "apikey",
+    "api-key",
+];
+
+/// The value of a parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ParameterValue {
+    /// One string.
+    String(Value),
+    /// A comma-separated list.
+    StringList(Vec<String>),
+}
+
+/// Props of a `StringParameter`.
+#[derive(Debug, Clone)]
+pub struct StringParameterProps {
+    /// The full name, e.g. `/genai-demo/database/url` (required, so the
+    /// parameter can be found by path and emulators accept it).
+    pub name: String,
+    /// The value.
+    pub value: ParameterValue,
+    /// Description. Default: none.
+    pub description: Option<String>,
+}
+
+/// A plain configuration parameter.
+#[derive(Debug, Clone)]
+pub struct StringParameter {
+    /// The L1 parameter.
+    pub resource: ResourceRef<CfnParameter>,
+    /// The parameter name.
+    pub name: String,
+}
+
+impl StringParameter {
+    /// Adds a parameter.
+    pub fn new(
+        scope: &mut Scope<'_>,
+        id: &str,
+        props: StringParameterProps,
+    ) -> Result<StringParameter, Error> {
+        let path = format!("{}/{id}", scope.path());
+        crate::aws::security::enable(scope);
+        let n = &props.name;
+        let name_ok = !n.is_empty()
+            && n.len() <= 1011
+            && n.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_.-/".contains(c))
+            && !n
+                .to_ascii_lowercase()
+                .trim_start_matches('/')
+                .starts_with("aws")
+            && !n
+                .to_ascii_lowercase()
+                .trim_start_matches('/')
+                .starts_with("ssm")
+            && (!n.contains('/') || n.starts_with('/'));
+        if !name_ok {
+            return Err(Error::construct(
+                path,
+                format!("parameter name {n:?} is invalid"),
+                "use letters, digits, '_', '.', '-' and '/', a leading '/' for hierarchies, not starting with aws or ssm",
+            ));
+        }
+        let (ptype, value) = match props.value {
+            ParameterValue::String(v) => {
+                if v.as_literal() == Some("") {
+                    return Err(Error::construct(
+                        path,
+                        "a parameter value cannot be empty",
+                        "give a value",
+                    ));
+                }
+                ("String", v)
+            }
+            ParameterValue::StringList(items) => {
+                if items.is_empty() || items.iter().any(|i| i.is_empty() || i.contains(',')) {
+                    return Err(Error::construct(
+                        path,
+                        "a StringList needs non-empty items without commas",
+                        "split the values",
+                    ));
+                }
+                ("StringList", Value::Str(items.join(",")))
+            }
+        };
+        let mut s = scope.child(id)?;
+        let resource = s.add_resource(
+            "Resource",
+            CfnParameter {
+                name: Some(props.name.clone()),
+                parameter_type: Some(ptype.into()),
+                value: Some(value),
+                description: props.description,
+                tier: Some("Standard".into()),
+                ..Default::default()
+            },
+        )?;
+        let lower = props.name.to_ascii_lowercase();
+        if let Some(word) = SECRET_WORDS.iter().find(|w| lower.contains(*w)) {
+            s.report(
+                Diagnostic::error(
+                    format!("{path}/Resource"),
+                    format!("parameter {} looks like a secret ({word}); SSM parameters made by CloudFormation are plain text", props.name),
+                )
+                .with_code("MS-SSM-1")
+                .with_hint("store secrets in Secrets Manager (aws::secrets::Secret), or suppress MS-SSM-1 with the reason the value is not secret"),
+            );
+        }
+        Ok(StringParameter {
+            resource,
+            name: props.name,
+        })
+    }
+
+    /// The parameter ARN (for IAM statements).
+    pub fn arn(&self) -> Value {
+        Arn::new(
+            "ssm",
+            format!("parameter/{}", self.name.trim_start_matches('/')),
+        )
+        .value()
+    }
+
+    /// An ARN pattern for every parameter under `prefix` in any region and
+    /// account of the partition, as IRSA policies for config readers use.
+    pub fn path_arn_any(prefix: &str) -> Value {
+        Arn::new("ssm", format!("parameter/{}/*", prefix.trim_matches('/')))
+            .region(ArnPart::Any)
+            .account(ArnPart::Any)
+            .value()
+    }
+}

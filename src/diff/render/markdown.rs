@@ -1,0 +1,435 @@
+//! Markdown rendering for a pull-request comment, from the handlebars
+//! template `templates/diff.md.hbs`. The renderer builds an escaped view of
+//! the plan and caps it: if the comment would pass GitHub's 65,536-character
+//! limit, it renders again with fewer detail lines, so 500 changed resources
+//! still give a readable comment.
+
+use std::sync::OnceLock;
+
+use handlebars::Handlebars;
+use serde_json::{json, Value as Json};
+
+use super::{
+    action_word, category_word, cluster_counts, cut, direction_word, object_word, op_word, short,
+    stack_counts, status_word, summary_lines,
+};
+use crate::diff::{
+    Change, ChangeOp, DiffError, Direction, ObjectAction, Plan, ResourceAction, Retention, Status,
+};
+
+/// The template, compiled in so the binary needs no files at run time.
+const TEMPLATE: &str = include_str!("../../../templates/diff.md.hbs");
+
+/// Longest comment aimed for (GitHub refuses comments over 65,536 characters).
+pub const MAX_COMMENT_CHARS: usize = 60_000;
+
+/// How much detail to show; tried from the first level down until the
+/// comment fits.
+#[derive(Debug, Clone, Copy)]
+struct Caps {
+    /// Table rows per stack or cluster.
+    rows: usize,
+    /// Change lines per row.
+    paths: usize,
+    /// Characters per value.
+    value: usize,
+    /// Rows of the security table.
+    security: usize,
+    /// Items of the warning list.
+    warnings: usize,
+    /// Names in the unchanged lines.
+    names: usize,
+}
+
+const LEVELS: [Caps; 4] = [
+    Caps {
+        rows: 200,
+        paths: 8,
+        value: 80,
+        security: 100,
+        warnings: 50,
+        names: 50,
+    },
+    Caps {
+        rows: 100,
+        paths: 3,
+        value: 60,
+        security: 50,
+        warnings: 30,
+        names: 30,
+    },
+    Caps {
+        rows: 40,
+        paths: 1,
+        value: 40,
+        security: 30,
+        warnings: 20,
+        names: 20,
+    },
+    Caps {
+        rows: 15,
+        paths: 0,
+        value: 30,
+        security: 15,
+        warnings: 10,
+        names: 10,
+    },
+];
+
+/// Escapes text for a Markdown table cell or list item.
+fn md(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\\' | '|' | '*' | '_' | '`' | '[' | ']' | '#' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\n' | '\r' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Escapes text for HTML (the `<summary>` line, where Markdown is not read).
+fn html(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// A code span safe inside a table cell.
+fn code(s: &str) -> String {
+    let s = s.replace(['\n', '\r'], " ").replace('|', "\\|");
+    if s.contains('`') {
+        format!("`` {s} ``")
+    } else {
+        format!("`{s}`")
+    }
+}
+
+fn change_cell(c: &Change, caps: &Caps, immutable_word: &str) -> String {
+    let v = |x: &Option<Json>| code(&x.as_ref().map(|x| short(x, caps.value)).unwrap_or_default());
+    let mut l = match c.op {
+        ChangeOp::Added => format!("{}: added {}", code(&c.path), v(&c.new)),
+        ChangeOp::Removed => format!("{}: removed {}", code(&c.path), v(&c.old)),
+        ChangeOp::Changed => format!("{}: {} → {}", code(&c.path), v(&c.old), v(&c.new)),
+        ChangeOp::Reordered => format!("{}: reordered", code(&c.path)),
+    };
+    if c.forces_replacement {
+        l.push_str(&format!(" **({immutable_word})**"));
+    }
+    l
+}
+
+fn details(
+    reason: Option<String>,
+    changes: &[Change],
+    caps: &Caps,
+    immutable_word: &str,
+) -> String {
+    let mut parts: Vec<String> = reason.into_iter().collect();
+    // Changes that force a replacement are shown before the others.
+    let mut ordered: Vec<&Change> = changes.iter().filter(|c| c.forces_replacement).collect();
+    ordered.extend(changes.iter().filter(|c| !c.forces_replacement));
+    for c in ordered.iter().take(caps.paths) {
+        parts.push(change_cell(c, caps, immutable_word));
+    }
+    let hidden = changes.len().saturating_sub(caps.paths);
+    if hidden > 0 {
+        parts.push(format!("{hidden} more change(s)"));
+    }
+    parts.join("<br>")
+}
+
+fn resource_action(a: ResourceAction, r: Option<Retention>) -> String {
+    let icon = match a {
+        ResourceAction::Add => "➕",
+        ResourceAction::Remove => "➖",
+        ResourceAction::Update => "✏️",
+        ResourceAction::Replace => "🔁",
+        ResourceAction::MayReplace => "❓",
+    };
+    let mut s = format!("{icon} {}", action_word(a));
+    match r {
+        Some(Retention::Orphan) => s.push_str(" (orphan)"),
+        Some(Retention::Snapshot) => s.push_str(" (snapshot)"),
+        None => {}
+    }
+    s
+}
+
+fn object_action(a: ObjectAction) -> String {
+    let icon = match a {
+        ObjectAction::Add => "➕",
+        ObjectAction::Remove => "➖",
+        ObjectAction::Update => "✏️",
+        ObjectAction::Recreate => "🔁",
+    };
+    format!("{icon} {}", object_word(a))
+}
+
+fn direction_cell(d: Direction) -> String {
+    let icon = match d {
+        Direction::Widens => "🔴",
+        Direction::MayWiden => "🟠",
+        Direction::Narrows => "🟢",
+    };
+    format!("{icon} {}", direction_word(d))
+}
+
+fn names_line(names: &[&str], caps: &Caps) -> String {
+    let mut s: Vec<String> = names.iter().take(caps.names).map(|n| code(n)).collect();
+    if names.len() > caps.names {
+        s.push(format!("and {} more", names.len() - caps.names));
+    }
+    s.join(", ")
+}
+
+fn view(plan: &Plan, caps: &Caps) -> Json {
+    let summary: Vec<Json> = summary_lines(&plan.summary)
+        .into_iter()
+        .filter_map(|l| {
+            l.split_once(": ")
+                .map(|(a, t)| json!({"area": md(a), "text": md(t)}))
+        })
+        .collect();
+
+    let mut warnings: Vec<String> = Vec::new();
+    for s in &plan.stacks {
+        for c in s.template_changes.iter().filter(|c| c.forces_replacement) {
+            warnings.push(format!(
+                "**deployed anew** {}: {}",
+                code(&s.name),
+                change_cell(c, caps, "every resource is created again")
+            ));
+        }
+        for r in &s.resources {
+            let retention = match r.retention {
+                Some(Retention::Orphan) => " — the old resource is **retained (orphan)**",
+                Some(Retention::Snapshot) => " — a **snapshot** is taken before deletion",
+                None => "",
+            };
+            match r.action {
+                ResourceAction::Replace | ResourceAction::MayReplace => warnings.push(format!(
+                    "**{}** {} / {} ({}): {}{retention}",
+                    action_word(r.action),
+                    code(&s.name),
+                    code(&r.logical_id),
+                    code(&r.resource_type),
+                    md(r.reason.as_deref().unwrap_or("")),
+                )),
+                ResourceAction::Remove if r.retention.is_some() => warnings.push(format!(
+                    "**remove** {} / {} ({}){retention}",
+                    code(&s.name),
+                    code(&r.logical_id),
+                    code(&r.resource_type),
+                )),
+                _ => {}
+            }
+        }
+    }
+    for c in &plan.clusters {
+        for o in c
+            .objects
+            .iter()
+            .filter(|o| o.action == ObjectAction::Recreate)
+        {
+            let fields: Vec<String> = o
+                .changes
+                .iter()
+                .filter(|x| x.forces_replacement)
+                .map(|x| code(&x.path))
+                .collect();
+            warnings.push(format!(
+                "**recreate** {} / {}: immutable field(s) {} changed; `kubectl apply` will be refused",
+                code(&c.name),
+                code(&o.object.to_string()),
+                fields.join(", ")
+            ));
+        }
+    }
+    for sc in plan.security.iter().filter(|s| s.is_warning()) {
+        let place = match (&sc.stack, &sc.cluster) {
+            (Some(s), _) => code(s),
+            (_, Some(k)) => code(k),
+            _ => String::new(),
+        };
+        warnings.push(format!(
+            "**{} access** {place} / {} ({}): {}",
+            direction_word(sc.direction),
+            code(&sc.subject),
+            md(category_word(sc.category)),
+            md(&cut(&sc.description, caps.value * 3)),
+        ));
+    }
+    let warnings_more = warnings.len().saturating_sub(caps.warnings);
+    warnings.truncate(caps.warnings);
+
+    let security: Vec<Json> = plan
+        .security
+        .iter()
+        .take(caps.security)
+        .map(|sc| {
+            let place = match (&sc.stack, &sc.cluster) {
+                (Some(s), _) => format!("stack {}", code(s)),
+                (_, Some(k)) => format!("cluster {}", code(k)),
+                _ => String::new(),
+            };
+            json!({
+                "direction": direction_cell(sc.direction),
+                "op": op_word(sc.op),
+                "location": format!("{place} / {}", code(&sc.subject)),
+                "description": format!("{}: {}", md(category_word(sc.category)), md(&cut(&sc.description, caps.value * 3))),
+            })
+        })
+        .collect();
+    let security_more = plan.security.len().saturating_sub(caps.security);
+
+    let mut stacks = Vec::new();
+    let mut unchanged_stacks = Vec::new();
+    for s in &plan.stacks {
+        if s.status == Status::Unchanged {
+            unchanged_stacks.push(s.name.as_str());
+            continue;
+        }
+        let mut rows: Vec<Json> = s
+            .resources
+            .iter()
+            .take(caps.rows)
+            .map(|r| {
+                let mut id = code(&r.logical_id);
+                if let Some(from) = &r.renamed_from {
+                    id.push_str(&format!(" (renamed from {}?)", code(from)));
+                }
+                json!({
+                    "action": resource_action(r.action, r.retention),
+                    "id": id,
+                    "type": code(&r.resource_type),
+                    "details": details(r.reason.as_deref().map(md), &r.changes, caps, "forces replacement"),
+                })
+            })
+            .collect();
+        if !s.template_changes.is_empty() && rows.len() < caps.rows {
+            rows.push(json!({
+                "action": "✏️ update",
+                "id": "(template)",
+                "type": "",
+                "details": details(None, &s.template_changes, caps, "forces replacement"),
+            }));
+        }
+        stacks.push(json!({
+            "name": html(&s.name),
+            "status": status_word(s.status),
+            "counts": md(&stack_counts(s)),
+            "rows": rows,
+            "more": s.resources.len().saturating_sub(caps.rows),
+        }));
+    }
+    let mut clusters = Vec::new();
+    let mut unchanged_clusters = Vec::new();
+    for c in &plan.clusters {
+        if c.status == Status::Unchanged {
+            unchanged_clusters.push(c.name.as_str());
+            continue;
+        }
+        let rows: Vec<Json> = c
+            .objects
+            .iter()
+            .take(caps.rows)
+            .map(|o| {
+                let reason = (o.action == ObjectAction::Recreate)
+                    .then(|| "immutable field changed: delete and create again".to_string());
+                json!({
+                    "action": object_action(o.action),
+                    "id": code(&o.object.to_string()),
+                    "type": code(&o.api_version),
+                    "details": details(reason, &o.changes, caps, "immutable"),
+                })
+            })
+            .collect();
+        clusters.push(json!({
+            "name": html(&c.name),
+            "status": status_word(c.status),
+            "counts": md(&cluster_counts(c)),
+            "rows": rows,
+            "more": c.objects.len().saturating_sub(caps.rows),
+        }));
+    }
+    let no_change = summary_lines(&plan.summary)
+        .first()
+        .map(|l| md(l.trim_start_matches("No changes: ")))
+        .unwrap_or_default();
+    json!({
+        "baseline": md(&plan.baseline),
+        "changed": plan.summary.changed,
+        "no_change": no_change,
+        "summary": summary,
+        "notes": plan.notes.iter().map(|n| md(n)).collect::<Vec<_>>(),
+        "warnings": warnings,
+        "warnings_more": warnings_more,
+        "security": security,
+        "security_more": security_more,
+        "stacks": stacks,
+        "clusters": clusters,
+        "unchanged_stacks": names_line(&unchanged_stacks, caps),
+        "unchanged_stacks_count": unchanged_stacks.len(),
+        "unchanged_clusters": names_line(&unchanged_clusters, caps),
+        "unchanged_clusters_count": unchanged_clusters.len(),
+    })
+}
+
+/// The compiled template, built once per process.
+fn registry() -> Result<&'static Handlebars<'static>, DiffError> {
+    static REGISTRY: OnceLock<Result<Handlebars<'static>, String>> = OnceLock::new();
+    REGISTRY
+        .get_or_init(|| {
+            let mut hb = Handlebars::new();
+            hb.set_strict_mode(true);
+            // Values are escaped for Markdown by `view`; HTML escaping would mangle them.
+            hb.register_escape_fn(handlebars::no_escape);
+            hb.register_template_string("diff", TEMPLATE)
+                .map_err(|e| e.to_string())?;
+            Ok(hb)
+        })
+        .as_ref()
+        .map_err(|message| DiffError::Render {
+            format: "markdown".into(),
+            message: message.clone(),
+        })
+}
+
+/// The plan as a Markdown pull-request comment.
+pub fn markdown(plan: &Plan) -> Result<String, DiffError> {
+    let hb = registry()?;
+    let mut last = String::new();
+    for caps in &LEVELS {
+        last = hb
+            .render("diff", &view(plan, caps))
+            .map_err(|e| DiffError::Render {
+                format: "markdown".into(),
+                message: e.to_string(),
+            })?;
+        if last.chars().count() <= MAX_COMMENT_CHARS {
+            break;
+        }
+    }
+    Ok(last)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markdown_and_code_spans() {
+        assert_eq!(md("a|b <x> *y*"), "a\\|b &lt;x&gt; \\*y\\*");
+        assert_eq!(code("a|b"), "`a\\|b`");
+        assert_eq!(code("a`b"), "`` a`b ``");
+    }
+}

@@ -1,0 +1,522 @@
+//! Bad input to the AWS constructs: each case fails with a clear error that
+//! names the construct path; security-rule violations fail synth unless
+//! suppressed with a reason, which then lands in the template's Metadata.
+
+use meshsynth::aws::eks::{EksCluster, EksClusterProps};
+use meshsynth::aws::iam::{IrsaRole, IrsaRoleProps, OidcProviderRef};
+use meshsynth::aws::msk::{MskCluster, MskClusterProps};
+use meshsynth::aws::network::cfn::{CfnSecurityGroup, CfnSecurityGroupIngress};
+use meshsynth::aws::network::{
+    Port, SecurityGroup, SecurityGroupProps, SubnetGroup, SubnetKind, Vpc, VpcProps, WorldIngress,
+};
+use meshsynth::aws::rds::{DatabaseProps, PostgresInstance};
+use meshsynth::core::{App, Chart, ChartProps, Context, Env, Error, Stack, StackProps, Value};
+use meshsynth::synth::{synth, SynthOptions};
+
+fn app_with_stack(env: Env) -> (App, meshsynth::core::StackRef) {
+    let mut app = App::new(Context::new());
+    let stack = Stack::new(
+        &mut app.root(),
+        "bad",
+        StackProps {
+            env,
+            ..Default::default()
+        },
+    )
+    .expect("stack");
+    (app, stack)
+}
+
+fn full_env() -> Env {
+    Env::new("123456789012", "ap-northeast-1")
+}
+
+fn subnets(n: usize) -> Vec<Value> {
+    (0..n).map(|i| Value::Str(format!("subnet-{i}"))).collect()
+}
+
+fn err_text(r: Result<impl Sized, Error>) -> String {
+    match r {
+        Ok(_) => panic!("expected an error"),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn overlapping_subnet_cidrs() {
+    let (mut app, stack) = app_with_stack(full_env());
+    let mut s = app.scope(stack.node()).unwrap();
+    let e = err_text(Vpc::new(
+        &mut s,
+        "Vpc",
+        VpcProps {
+            max_azs: 2,
+            subnets: vec![
+                SubnetGroup::with_cidrs(
+                    "Db",
+                    SubnetKind::Isolated,
+                    &["10.0.0.0/24", "10.0.1.0/24"],
+                ),
+                SubnetGroup::with_cidrs(
+                    "App",
+                    SubnetKind::Private,
+                    &["10.0.1.0/24", "10.0.2.0/24"],
+                ),
+            ],
+            ..Default::default()
+        },
+    ));
+    assert!(
+        e.starts_with("bad/Vpc: subnets 10.0.1.0/24 (Db) and 10.0.1.0/24 (App) overlap"),
+        "{e}"
+    );
+}
+
+#[test]
+fn out_of_range_subnet_cidrs() {
+    let (mut app, stack) = app_with_stack(full_env());
+    let mut s = app.scope(stack.node()).unwrap();
+    let e = err_text(Vpc::new(
+        &mut s,
+        "Vpc",
+        VpcProps {
+            max_azs: 2,
+            subnets: vec![SubnetGroup::with_cidrs(
+                "Db",
+                SubnetKind::Isolated,
+                &["10.0.0.0/24", "192.168.0.0/24"],
+            )],
+            ..Default::default()
+        },
+    ));
+    assert!(
+        e.starts_with(
+            "bad/Vpc: subnet 192.168.0.0/24 of group Db is outside the VPC CIDR 10.0.0.0/16"
+        ),
+        "{e}"
+    );
+    let e = err_text(Vpc::new(
+        &mut s,
+        "Vpc2",
+        VpcProps {
+            subnets: vec![SubnetGroup::new("Wide", SubnetKind::Private, 8)],
+            ..Default::default()
+        },
+    ));
+    assert!(
+        e.starts_with("bad/Vpc2: subnet group Wide asks for /8 subnets"),
+        "{e}"
+    );
+}
+
+#[test]
+fn more_azs_than_the_cidr_holds() {
+    let (mut app, stack) = app_with_stack(full_env());
+    let mut s = app.scope(stack.node()).unwrap();
+    let e = err_text(Vpc::new(
+        &mut s,
+        "Vpc",
+        VpcProps {
+            cidr: "10.0.0.0/20".into(),
+            max_azs: 6,
+            subnets: vec![
+                SubnetGroup::new("Public", SubnetKind::Public, 24),
+                SubnetGroup::new("Private", SubnetKind::Private, 22),
+            ],
+            ..Default::default()
+        },
+    ));
+    assert!(
+        e.starts_with("bad/Vpc: 10.0.0.0/20 cannot hold 6 AZs of these subnets"),
+        "{e}"
+    );
+}
+
+#[test]
+fn msk_broker_count_not_a_multiple_of_azs() {
+    let (mut app, stack) = app_with_stack(full_env());
+    let mut s = app.scope(stack.node()).unwrap();
+    let e = err_text(MskCluster::new(
+        &mut s,
+        "Kafka",
+        MskClusterProps {
+            name: "k".into(),
+            broker_count: 4,
+            subnet_ids: subnets(3),
+            vpc_id: "vpc-1".into(),
+            encryption_key: "arn:aws:kms:ap-northeast-1:123456789012:key/x".into(),
+            ..Default::default()
+        },
+    ));
+    assert!(
+        e.starts_with("bad/Kafka: broker count 4 is not a multiple of the AZ count 3"),
+        "{e}"
+    );
+}
+
+#[test]
+fn rds_engine_and_instance_class_known_invalid() {
+    let (mut app, stack) = app_with_stack(full_env());
+    let mut s = app.scope(stack.node()).unwrap();
+    let e = err_text(PostgresInstance::new(
+        &mut s,
+        "Db",
+        DatabaseProps {
+            instance_class: Some("db.t2.micro".into()),
+            vpc_id: "vpc-1".into(),
+            subnet_ids: subnets(2),
+            ..Default::default()
+        },
+    ));
+    assert!(
+        e.starts_with("bad/Db: instance class db.t2.micro cannot run postgres 17.6"),
+        "{e}"
+    );
+}
+
+fn oidc() -> OidcProviderRef {
+    OidcProviderRef {
+        arn: "arn:aws:iam::123456789012:oidc-provider/x".into(),
+        issuer_host: "oidc.eks.ap-northeast-1.amazonaws.com/id/X".into(),
+    }
+}
+
+#[test]
+fn irsa_names_must_be_dns1123() {
+    let (mut app, stack) = app_with_stack(full_env());
+    let mut s = app.scope(stack.node()).unwrap();
+    let chart = Chart::new(&mut s, "C", ChartProps::new("main")).unwrap();
+    let mut c = app.scope(chart.node()).unwrap();
+    let e = err_text(IrsaRole::new(
+        &mut c,
+        "Irsa",
+        IrsaRoleProps {
+            oidc: oidc(),
+            namespace: "Shop_NS".into(),
+            service_account: "sa".into(),
+            ..Default::default()
+        },
+    ));
+    assert!(
+        e.starts_with("bad/C/Irsa: IRSA namespace: \"Shop_NS\" is not a DNS-1123 label"),
+        "{e}"
+    );
+    let e = err_text(IrsaRole::new(
+        &mut c,
+        "Irsa",
+        IrsaRoleProps {
+            oidc: oidc(),
+            namespace: "shop".into(),
+            service_account: "Order SA".into(),
+            ..Default::default()
+        },
+    ));
+    assert!(
+        e.starts_with(
+            "bad/C/Irsa: IRSA service account name: \"Order SA\" is not a DNS-1123 subdomain"
+        ),
+        "{e}"
+    );
+}
+
+#[test]
+fn irsa_needs_the_account() {
+    let (mut app, stack) = app_with_stack(Env::region("ap-northeast-1"));
+    let mut s = app.scope(stack.node()).unwrap();
+    let chart = Chart::new(&mut s, "C", ChartProps::new("main")).unwrap();
+    let mut c = app.scope(chart.node()).unwrap();
+    let e = err_text(IrsaRole::new(
+        &mut c,
+        "Irsa",
+        IrsaRoleProps {
+            oidc: oidc(),
+            namespace: "shop".into(),
+            service_account: "order".into(),
+            ..Default::default()
+        },
+    ));
+    assert!(
+        e.starts_with("bad/C/Irsa: IrsaRole needs the stack's account"),
+        "{e}"
+    );
+}
+
+#[test]
+fn world_access_needs_explicit_opt_in() {
+    let (mut app, stack) = app_with_stack(full_env());
+    let mut s = app.scope(stack.node()).unwrap();
+    let sg = SecurityGroup::new(
+        &mut s,
+        "Sg",
+        SecurityGroupProps {
+            vpc_id: "vpc-1".into(),
+            description: "web".into(),
+            allow_all_outbound: false,
+        },
+    )
+    .unwrap();
+    let e = err_text(sg.allow_from_cidr(&mut s, "0.0.0.0/0", Port::tcp(22), "ssh"));
+    assert!(
+        e.starts_with("bad/Sg: ingress from 0.0.0.0/0 opens Tcp22 to the whole internet"),
+        "{e}"
+    );
+    let e = err_text(sg.allow_from_anywhere(
+        &mut s,
+        Port::tcp(22),
+        "ssh",
+        WorldIngress::InternetFacingLoadBalancer,
+    ));
+    assert!(
+        e.starts_with("bad/Sg: world ingress on Tcp22 is not allowed"),
+        "{e}"
+    );
+    // The opt-in itself synthesizes, with the reason recorded.
+    sg.allow_from_anywhere(
+        &mut s,
+        Port::tcp(443),
+        "HTTPS",
+        WorldIngress::InternetFacingLoadBalancer,
+    )
+    .unwrap();
+    let out = synth(app, &SynthOptions::default()).expect("opt-in synthesizes");
+    let files = out.assembly.all_files();
+    let template = String::from_utf8(
+        files
+            .iter()
+            .find(|(f, _)| f == "bad.template.json")
+            .unwrap()
+            .1
+            .clone(),
+    )
+    .unwrap();
+    assert!(
+        template.contains("\"rule\": \"AwsSolutions-EC23\""),
+        "{template}"
+    );
+}
+
+#[test]
+fn raw_world_ingress_fails_synth_unless_suppressed() {
+    let build = |suppress: bool| {
+        let (mut app, stack) = app_with_stack(full_env());
+        let mut s = app.scope(stack.node()).unwrap();
+        meshsynth::aws::security::enable(&mut s);
+        let sg = s
+            .add_resource(
+                "Sg",
+                CfnSecurityGroup {
+                    group_description: Some("raw".into()),
+                    vpc_id: Some("vpc-1".into()),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        let rule = s
+            .add_resource(
+                "Ssh",
+                CfnSecurityGroupIngress {
+                    group_id: Some(sg.group_id()),
+                    ip_protocol: "tcp".into(),
+                    from_port: Some(22),
+                    to_port: Some(22),
+                    cidr_ip: Some("0.0.0.0/0".into()),
+                    description: Some("ssh from anywhere".into()),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        if suppress {
+            s.at(rule.node())
+                .unwrap()
+                .suppress(
+                    "AwsSolutions-EC23",
+                    "bastion for a break-glass drill, removed after",
+                )
+                .unwrap();
+        }
+        synth(app, &SynthOptions::default())
+    };
+    let e = build(false).expect_err("world ingress is an error");
+    let diags = e.diagnostics();
+    assert!(
+        diags
+            .iter()
+            .any(|d| d.code.as_deref() == Some("AwsSolutions-EC23") && d.path == "bad/Ssh"),
+        "{diags:#?}"
+    );
+    let out = build(true).expect("suppressed");
+    let files = out.assembly.all_files();
+    let template = String::from_utf8(
+        files
+            .iter()
+            .find(|(f, _)| f == "bad.template.json")
+            .unwrap()
+            .1
+            .clone(),
+    )
+    .unwrap();
+    assert!(
+        template.contains("bastion for a break-glass drill, removed after"),
+        "{template}"
+    );
+}
+
+#[test]
+fn eks_public_endpoint_to_the_world_is_refused() {
+    let (mut app, stack) = app_with_stack(full_env());
+    let mut s = app.scope(stack.node()).unwrap();
+    let e = err_text(EksCluster::new(
+        &mut s,
+        "Cluster",
+        EksClusterProps {
+            name: "c".into(),
+            subnet_ids: subnets(2),
+            endpoint_access: meshsynth::aws::eks::EndpointAccess::PrivateAndPublic {
+                cidrs: vec!["0.0.0.0/0".into()],
+            },
+            ..Default::default()
+        },
+    ));
+    assert!(
+        e.starts_with("bad/Cluster: endpoint CIDR 0.0.0.0/0 opens the Kubernetes API to the world"),
+        "{e}"
+    );
+}
+
+#[test]
+fn smaller_construct_props_are_checked() {
+    use meshsynth::aws::ecr::{Repository, RepositoryProps};
+    use meshsynth::aws::elasticache::{CacheReplicationGroup, CacheReplicationGroupProps};
+    use meshsynth::aws::kms::{Key, KeyProps};
+    use meshsynth::aws::logs::{LogGroup, LogGroupProps};
+    let (mut app, stack) = app_with_stack(full_env());
+    let mut s = app.scope(stack.node()).unwrap();
+    let e = err_text(Key::new(
+        &mut s,
+        "Key",
+        KeyProps {
+            alias: Some("aws/mine".into()),
+            ..Default::default()
+        },
+    ));
+    assert!(
+        e.starts_with("bad/Key: alias \"aws/mine\" is not a valid KMS alias name"),
+        "{e}"
+    );
+    let e = err_text(LogGroup::new(
+        &mut s,
+        "Logs",
+        LogGroupProps {
+            retention_days: 42,
+            ..Default::default()
+        },
+    ));
+    assert!(e.starts_with("bad/Logs: retention of 42 days"), "{e}");
+    let e = err_text(Repository::new(
+        &mut s,
+        "Repo",
+        RepositoryProps {
+            name: "Shop/Order".into(),
+            ..Default::default()
+        },
+    ));
+    assert!(
+        e.starts_with("bad/Repo: repository name \"Shop/Order\" is invalid"),
+        "{e}"
+    );
+    let e = err_text(CacheReplicationGroup::new(
+        &mut s,
+        "Cache",
+        CacheReplicationGroupProps {
+            id: "cache".into(),
+            nodes: 1,
+            vpc_id: "vpc-1".into(),
+            subnet_ids: subnets(2),
+            encryption_key: "arn:aws:kms:ap-northeast-1:123456789012:key/x".into(),
+            ..Default::default()
+        },
+    ));
+    assert!(
+        e.starts_with("bad/Cache: 1 nodes: Multi-AZ with failover needs 2 to 6"),
+        "{e}"
+    );
+    let e = err_text(EksCluster::new(
+        &mut s,
+        "Old",
+        EksClusterProps {
+            name: "old".into(),
+            version: "1.31".into(),
+            subnet_ids: subnets(2),
+            ..Default::default()
+        },
+    ));
+    assert!(
+        e.starts_with("bad/Old: add-on versions are pinned for Kubernetes 1.33 only"),
+        "{e}"
+    );
+}
+
+#[test]
+fn node_group_scaling_must_be_ordered() {
+    use meshsynth::aws::eks::{NodeGroup, NodeGroupProps};
+    let (mut app, stack) = app_with_stack(full_env());
+    let mut s = app.scope(stack.node()).unwrap();
+    let cluster = EksCluster::new(
+        &mut s,
+        "Cluster",
+        EksClusterProps {
+            name: "c".into(),
+            subnet_ids: subnets(2),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let e = err_text(NodeGroup::new(
+        &mut s,
+        "Nodes",
+        &cluster,
+        NodeGroupProps {
+            min_size: 3,
+            desired_size: 2,
+            ..Default::default()
+        },
+    ));
+    assert!(
+        e.starts_with("bad/Nodes: scaling min 3 / desired 2 / max 3 is not ordered"),
+        "{e}"
+    );
+}
+
+#[test]
+fn secret_looking_ssm_parameter_is_reported_until_suppressed() {
+    use meshsynth::aws::ssm::{ParameterValue, StringParameter, StringParameterProps};
+    let build = |suppress: bool| {
+        let (mut app, stack) = app_with_stack(full_env());
+        let mut s = app.scope(stack.node()).unwrap();
+        if suppress {
+            s.suppress("MS-SSM-1", "the value is a public key id, not a secret")
+                .unwrap();
+        }
+        StringParameter::new(
+            &mut s,
+            "Param",
+            StringParameterProps {
+                name: "/shop/database/password".into(),
+                value: ParameterValue::String("x".into()),
+                description: None,
+            },
+        )
+        .unwrap();
+        synth(app, &SynthOptions::default())
+    };
+    let diags = build(false)
+        .expect_err("MS-SSM-1 is an error")
+        .diagnostics();
+    assert!(
+        diags
+            .iter()
+            .any(|d| d.code.as_deref() == Some("MS-SSM-1") && d.path == "bad/Param/Resource"),
+        "{diags:#?}"
+    );
+    assert!(build(true).is_ok());
+}

@@ -1,0 +1,204 @@
+//! A bounded, deterministic fuzz-style test of the assembly loader and of
+//! diff over whatever loads: the fixture assemblies are mutated (byte flips,
+//! cuts, inserted tokens such as `..`, YAML anchors and deep nesting) by a
+//! fixed-seed generator. No input may panic, and every error must name a
+//! file. Runs on stable in CI; `fuzz/` holds the cargo-fuzz target.
+
+mod diff_support;
+
+use std::fs;
+use std::path::Path;
+
+use meshsynth::assembly::{parse_assembly_files, LoadLimits};
+use meshsynth::diff::render::{json, markdown, text};
+use meshsynth::diff::{plan, Snapshot, StackFilter};
+
+const ITERATIONS: usize = 3000;
+
+/// xorshift64*: deterministic, no dependency.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        if n == 0 {
+            0
+        } else {
+            (self.next() % n as u64) as usize
+        }
+    }
+}
+
+const TOKENS: &[&str] = &[
+    "..",
+    "../",
+    "/",
+    "\\",
+    "\"",
+    "{",
+    "}",
+    "[",
+    "]",
+    ":",
+    ",",
+    "---\n",
+    "- ",
+    ": ",
+    "!Ref ",
+    "!GetAtt a.b",
+    "!Sub ",
+    "&a ",
+    "*a ",
+    "\0",
+    "\"version\": \"2\", ",
+    "null",
+    "1e999",
+    "-1",
+    "\u{feff}",
+    "{\"Fn::Sub\": \"{\\\"Statement\\\": 1}\"}",
+    "\"Statement\"",
+    "\"Resources\"",
+    "\"/etc/passwd\"",
+    "\"C:\\\\x\"",
+    "apiVersion: v1\nkind: Service\nmetadata:\n  name: x\n",
+    "? [a]\n: b\n",
+    "!!binary aGVsbG8=",
+    "~",
+    "\u{1F600}",
+    "\r\n",
+];
+
+fn read_dir_files(root: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                out.push((rel, fs::read(&p).unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn mutate(rng: &mut Rng, files: &mut [(String, Vec<u8>)]) {
+    // The manifest is the most interesting file: a third of the mutations.
+    let i = if rng.below(3) == 0 {
+        files
+            .iter()
+            .position(|(n, _)| n == "manifest.json")
+            .unwrap()
+    } else {
+        rng.below(files.len())
+    };
+    let bytes = &mut files[i].1;
+    let at = rng.below(bytes.len() + 1);
+    match rng.below(7) {
+        0 if !bytes.is_empty() => {
+            let j = rng.below(bytes.len());
+            bytes[j] ^= 1 << rng.below(8);
+        }
+        1 => bytes.truncate(at),
+        2 | 3 => {
+            let t = TOKENS[rng.below(TOKENS.len())].as_bytes();
+            bytes.splice(at..at, t.iter().copied());
+        }
+        4 => {
+            let end = (at + rng.below(64)).min(bytes.len());
+            bytes.drain(at..end);
+        }
+        5 => {
+            let end = (at + rng.below(256)).min(bytes.len());
+            let copy: Vec<u8> = bytes[at..end].to_vec();
+            bytes.splice(at..at, copy);
+        }
+        _ => {
+            // Deep nesting, past the parsers' recursion limits.
+            let open = if rng.below(2) == 0 { b"[" } else { b"{" };
+            let n = 50 + rng.below(300);
+            bytes.splice(at..at, std::iter::repeat_n(open[0], n));
+        }
+    }
+}
+
+fn exercise(files: &[(String, Vec<u8>)], other: &Snapshot) -> Result<(), String> {
+    let limits = LoadLimits {
+        max_file_bytes: 1 << 20,
+        max_total_bytes: 4 << 20,
+    };
+    match parse_assembly_files(files, &limits) {
+        Ok(a) => {
+            let itself = Snapshot::from_assembly("itself".into(), a.clone());
+            for before in [other, &itself] {
+                let p = plan(before, &a, &StackFilter::default()).unwrap();
+                text(&p, true);
+                markdown(&p).unwrap();
+                json(&p);
+            }
+            Ok(())
+        }
+        Err(e) => {
+            assert!(!e.path().is_empty(), "error without a file: {e}");
+            assert!(e.to_string().contains(e.path()), "{e}");
+            Err(e.to_string())
+        }
+    }
+}
+
+#[test]
+fn mutated_assemblies_never_panic() {
+    let t = tempfile::tempdir().unwrap();
+    let (base, head) = diff_support::write_pair(t.path());
+    let seeds = [read_dir_files(&base), read_dir_files(&head)];
+    let other = Snapshot::from_assembly(
+        "base".into(),
+        parse_assembly_files(&seeds[0], &LoadLimits::default()).unwrap(),
+    );
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let (mut ok, mut err) = (0, 0);
+    for _ in 0..ITERATIONS {
+        let mut files = seeds[rng.below(2)].clone();
+        for _ in 0..1 + rng.below(3) {
+            mutate(&mut rng, &mut files);
+        }
+        match exercise(&files, &other) {
+            Ok(()) => ok += 1,
+            Err(_) => err += 1,
+        }
+    }
+    // Both paths must have been exercised for the test to mean anything.
+    assert!(ok > 100 && err > 100, "ok {ok}, err {err}");
+}
+
+#[test]
+fn yaml_alias_bombs_are_refused() {
+    let t = tempfile::tempdir().unwrap();
+    let (base, _) = diff_support::write_pair(t.path());
+    let mut files = read_dir_files(&base);
+    let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+    for (i, prev) in ["a", "b", "c", "d", "e", "f", "g", "h"].iter().enumerate() {
+        let name = (b'b' + i as u8) as char;
+        bomb.push_str(&format!("{name}: &{name} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
+    }
+    let k8s = files
+        .iter_mut()
+        .find(|(n, _)| n.ends_with("app-data.yaml"))
+        .unwrap();
+    k8s.1 = bomb.into_bytes();
+    let err = parse_assembly_files(&files, &LoadLimits::default()).unwrap_err();
+    assert_eq!(err.path(), "k8s/main/app-data.yaml");
+}

@@ -1,0 +1,141 @@
+//! Snapshot tests of `meshsynth diff`'s three formats over two fixture
+//! assemblies that differ in every change class: add, remove, in-place
+//! update, replacement, orphan and snapshot, rename, IAM and security-group
+//! widening, mesh policy, and a Kubernetes immutable field.
+
+mod diff_support;
+
+use meshsynth::assembly::load_assembly;
+use meshsynth::diff::render::{json, markdown, text};
+use meshsynth::diff::{plan_with, Baseline, Plan, StackFilter};
+
+/// Create-only properties pinned for these tests, so the snapshots do not
+/// move as more types are modeled. AWS::SQS::Queue stays unknown on purpose.
+fn create_only(type_name: &str) -> Option<&'static [&'static str]> {
+    Some(match type_name {
+        "AWS::EC2::VPC" => &["CidrBlock", "InstanceTenancy"],
+        "AWS::EC2::Subnet" => &["AvailabilityZone", "CidrBlock", "VpcId"],
+        "AWS::EC2::SecurityGroup" => &["GroupDescription", "GroupName", "VpcId"],
+        "AWS::EC2::SecurityGroupIngress" => &[
+            "GroupId",
+            "IpProtocol",
+            "FromPort",
+            "ToPort",
+            "CidrIp",
+            "CidrIpv6",
+        ],
+        "AWS::IAM::Role" => &["RoleName", "Path"],
+        "AWS::IAM::ManagedPolicy" => &["ManagedPolicyName", "Path"],
+        "AWS::KMS::Key" => &[],
+        "AWS::SNS::Topic" => &["TopicName", "FifoTopic"],
+        "AWS::S3::Bucket" => &["BucketName"],
+        "AWS::RDS::DBInstance" => &["DBInstanceIdentifier", "Engine"],
+        "AWS::DynamoDB::Table" => &["TableName"],
+        _ => return None,
+    })
+}
+
+fn fixture_plan(patterns: &[&str]) -> Plan {
+    let t = tempfile::tempdir().unwrap();
+    let (base, head) = diff_support::write_pair(t.path());
+    let after = load_assembly(&head).unwrap();
+    let before = Baseline::Assembly(base).load(&[]).unwrap();
+    let patterns: Vec<String> = patterns.iter().map(|p| p.to_string()).collect();
+    let mut p = plan_with(
+        &before,
+        &after,
+        &StackFilter::new(&patterns).unwrap(),
+        create_only,
+    )
+    .unwrap();
+    // The temp dir's name is host data: name the baseline as a user would.
+    p.baseline = "assembly base".into();
+    p
+}
+
+macro_rules! snap {
+    ($name:expr, $value:expr) => {
+        insta::with_settings!({snapshot_path => "../snapshots/diff", prepend_module_to_snapshot => false}, {
+            insta::assert_snapshot!($name, $value);
+        })
+    };
+}
+
+#[test]
+fn every_change_class_as_text() {
+    snap!("plan.txt", text(&fixture_plan(&[]), false));
+}
+
+#[test]
+fn every_change_class_as_colored_text() {
+    snap!("plan.color.txt", text(&fixture_plan(&[]), true));
+}
+
+#[test]
+fn every_change_class_as_markdown() {
+    snap!("plan.md", markdown(&fixture_plan(&[])).unwrap());
+}
+
+#[test]
+fn every_change_class_as_json() {
+    let p = fixture_plan(&[]);
+    let out = json(&p);
+    // The JSON is the documented, versioned schema.
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["schemaVersion"], 1);
+    snap!("plan.json", out);
+}
+
+#[test]
+fn stack_globs_filter_both_sides() {
+    let p = fixture_plan(&["app-iam", "app-leg*"]);
+    let names: Vec<&str> = p.stacks.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["app-iam", "app-legacy"]);
+    // No cluster object belongs to these stacks.
+    assert!(p.clusters.is_empty());
+    snap!("filtered.txt", text(&p, false));
+}
+
+#[test]
+fn no_changes_in_all_formats() {
+    let t = tempfile::tempdir().unwrap();
+    let (stacks, clusters) = diff_support::after();
+    let dir = t.path().join("a");
+    diff_support::write(&dir, &stacks, &clusters);
+    let after = load_assembly(&dir).unwrap();
+    let before = Baseline::Assembly(dir).load(&[]).unwrap();
+    let mut p = plan_with(&before, &after, &StackFilter::default(), create_only).unwrap();
+    p.baseline = "assembly base".into();
+    assert!(!p.has_changes());
+    snap!("unchanged.txt", text(&p, false));
+    snap!("unchanged.md", markdown(&p).unwrap());
+    snap!("unchanged.json", json(&p));
+}
+
+#[test]
+fn every_change_class_is_present() {
+    let p = fixture_plan(&[]);
+    let s = &p.summary;
+    assert!(s.resources.added > 0 && s.resources.removed > 0 && s.resources.updated > 0);
+    assert!(s.resources.replaced >= 2 && s.resources.renamed == 1 && s.resources.may_replace == 1);
+    assert!(s.resources.orphaned == 2 && s.resources.snapshotted == 1);
+    assert!(s.objects.recreated == 1 && s.objects.added == 1 && s.objects.removed == 2);
+    use meshsynth::diff::{Direction, SecurityCategory as C};
+    for cat in [
+        C::IamStatement,
+        C::TrustPolicy,
+        C::KeyPolicy,
+        C::PolicyAttachment,
+        C::SecurityGroupRule,
+        C::AuthorizationPolicy,
+        C::PeerAuthentication,
+        C::NetworkPolicy,
+    ] {
+        assert!(
+            p.security
+                .iter()
+                .any(|x| x.category == cat && x.direction == Direction::Widens),
+            "no widening {cat:?}"
+        );
+    }
+}
