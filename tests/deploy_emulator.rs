@@ -163,6 +163,21 @@ fn create_then_no_op_then_update_then_destroy() {
         serde_json::from_slice(&std::fs::read(t.path().join("outputs.json")).unwrap()).unwrap();
     assert!(outputs.get(&stack).is_some(), "{outputs}");
 
+    // diff --against deployed reads the deployed template back: no changes.
+    let (code, out, err) = meshsynth(
+        &ep,
+        t.path(),
+        &[
+            "diff",
+            "--against",
+            "deployed",
+            "--assembly",
+            v1s,
+            "--exit-code",
+        ],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+
     // 2. The same assembly again: no changes, still a success.
     let (code, _, err) = meshsynth(
         &ep,
@@ -185,6 +200,20 @@ fn create_then_no_op_then_update_then_destroy() {
             ("Logs".into(), log_group(&format!("/{stack}/app"))),
         ],
     );
+    let (code, out, err) = meshsynth(
+        &ep,
+        t.path(),
+        &[
+            "diff",
+            "--against",
+            "deployed",
+            "--assembly",
+            v2.to_str().unwrap(),
+            "--exit-code",
+        ],
+    );
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(out.contains("Greeting"), "{out}");
     let (code, _, err) = meshsynth(
         &ep,
         t.path(),

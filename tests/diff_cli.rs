@@ -140,13 +140,35 @@ fn stack_globs_select_and_unknown_patterns_fail() {
 }
 
 #[test]
-fn deployed_baseline_is_not_wired_yet() {
+fn deployed_baseline_without_credentials_fails_cleanly() {
     let t = tempfile::tempdir().unwrap();
     diff_support::write_pair(t.path());
-    let out = meshsynth(
-        &["diff", "--assembly", "head", "--against", "deployed"],
-        t.path(),
-    );
+    // No credentials anywhere (and no instance metadata): the AWS client
+    // fails before any request; nothing leaves the machine.
+    let out = Command::new(env!("CARGO_BIN_EXE_meshsynth"))
+        .args(["diff", "--assembly", "head", "--against", "deployed"])
+        .args([
+            "--endpoint-url",
+            "http://127.0.0.1:1",
+            "--region",
+            "us-east-1",
+        ])
+        .current_dir(t.path())
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_WEB_IDENTITY_TOKEN_FILE")
+        .env_remove("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
+        .env_remove("AWS_CONTAINER_CREDENTIALS_FULL_URI")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", t.path().join("no-config"))
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            t.path().join("no-credentials"),
+        )
+        .output()
+        .expect("runs meshsynth");
     assert_eq!(out.status.code(), Some(1));
     assert!(
         stderr(&out).contains("baseline deployed:"),

@@ -45,7 +45,8 @@ pub(super) struct ConnectArgs {
 }
 
 impl ConnectArgs {
-    fn options(&self) -> ConnectOptions {
+    /// The connection options these flags give.
+    pub(super) fn options(&self) -> ConnectOptions {
         ConnectOptions {
             profile: self.profile.clone(),
             region: self.region.clone(),

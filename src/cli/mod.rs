@@ -108,6 +108,9 @@ struct DiffArgs {
     /// Context value for the app, repeatable (when synthesizing in memory).
     #[arg(short = 'c', long = "context", value_name = "KEY=VALUE")]
     context: Vec<String>,
+    /// With `--against deployed`: where the stacks are (as for deploy).
+    #[command(flatten)]
+    connect: deploy::ConnectArgs,
 }
 
 /// The entry point of `meshsynth` and of a user's own infrastructure binary:
@@ -307,10 +310,18 @@ fn run_diff(
         }
     };
     let baseline = if args.against == "deployed" {
-        return Err(DiffError::Baseline {
-            baseline: "deployed".into(),
-            message: "comparing with deployed stacks needs the deployer's AWS client, which this build does not have yet; compare with a saved assembly instead (--against DIR)".into(),
-        });
+        let stacks: Vec<(String, Option<String>)> = after
+            .manifest
+            .stacks
+            .iter()
+            .map(|s| (s.name.clone(), s.environment.region.clone()))
+            .collect();
+        let deployed = crate::deploy::DeployedBaseline::fetch(&args.connect.options(), &stacks)
+            .map_err(|e| DiffError::Baseline {
+                baseline: "deployed".into(),
+                message: e.to_string(),
+            })?;
+        Baseline::Deployed(Box::new(deployed))
     } else {
         Baseline::Assembly(PathBuf::from(&args.against))
     };

@@ -31,7 +31,7 @@ pub struct ConnectOptions {
     pub region: Option<String>,
     /// A custom endpoint for every service (an emulator). Default: AWS.
     pub endpoint_url: Option<String>,
-    /// Attempts per call, first included, for throttling and transient errors. Default: 10.
+    /// Attempts per call, first included, for throttling and transient errors. Default: 6.
     pub max_attempts: u32,
     /// The first retry delay; it grows exponentially (with jitter) up to 20 s. Default: 1 s.
     pub initial_backoff: Duration,
@@ -43,7 +43,7 @@ impl Default for ConnectOptions {
             profile: None,
             region: None,
             endpoint_url: None,
-            max_attempts: 10,
+            max_attempts: 6,
             initial_backoff: Duration::from_secs(1),
         }
     }

@@ -11,6 +11,7 @@ pub mod api;
 pub mod approval;
 pub mod aws;
 pub mod bootstrap;
+pub mod deployed;
 pub mod engine;
 pub mod events;
 pub mod manifests;
@@ -25,6 +26,7 @@ use std::collections::BTreeMap;
 
 pub use api::{ApiError, CfnApi, ObjectStore, StackId};
 pub use approval::{RequireApproval, SecurityAnalysis, TypeHeuristic};
+pub use deployed::DeployedBaseline;
 pub use engine::{DeployOptions, Engine, Poll, Report, StackOutcome, StackResult};
 pub use events::{AlwaysAnswer, Approver, DeployEvent, Observer, Prompt, PromptKind, Quiet};
 pub use plan::{LoadedAssembly, ParameterValue, Plan, PlannedStack};
@@ -227,28 +229,22 @@ pub async fn fetch_deployed_templates<A: CfnApi>(
                     }
                     Err(e) => return Err(err("GetTemplate", e)),
                 };
-                Some(parse_template(&body).map_err(|message| DeployError::Api {
-                    stack: s.clone(),
-                    operation: "GetTemplate",
-                    source: ApiError::Transport(message),
-                })?)
+                let path = format!("deployed template of {s}");
+                Some(
+                    crate::assembly::parse_template(&path, body.as_bytes()).map_err(|e| {
+                        DeployError::Api {
+                            stack: s.clone(),
+                            operation: "GetTemplate",
+                            source: ApiError::Transport(e.to_string()),
+                        }
+                    })?,
+                )
             }
             _ => None,
         };
         out.insert(s.clone(), template);
     }
     Ok(out)
-}
-
-/// A template body (JSON, or YAML in long form) as JSON.
-fn parse_template(body: &str) -> Result<serde_json::Value, String> {
-    serde_json::from_str(body).or_else(|json_err| {
-        serde_yaml::from_str::<serde_json::Value>(body).map_err(|yaml_err| {
-            format!(
-                "the deployed template is neither JSON ({json_err}) nor plain YAML ({yaml_err})"
-            )
-        })
-    })
 }
 
 /// Runs `f` on a fresh single-threaded runtime: the engine polls all its work

@@ -954,3 +954,26 @@ async fn outputs_fill_the_deferred_inputs_of_a_synthesized_app() {
         "{e}"
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn the_deployed_baseline_for_diff_names_stacks_and_regions() {
+    use crate::diff::DeployedTemplates;
+    let fake = FakeCfn::new();
+    let t = template(&[param("/a")], json!({}));
+    deploy(&fake, &plan(vec![stack("app", t.clone(), &[])])).await;
+    let stacks = vec![
+        ("app".to_string(), Some(R.to_string())),
+        ("later".to_string(), None),
+    ];
+    let b = super::DeployedBaseline::from_api(&fake, &stacks, Some("us-east-1"))
+        .await
+        .unwrap();
+    assert_eq!(b.describe(), "deployed (eu-west-1, us-east-1)");
+    let want: serde_json::Value = serde_json::from_slice(&t).unwrap();
+    assert_eq!(b.template("app").unwrap(), Some(want));
+    assert_eq!(b.template("later").unwrap(), None);
+    let e = super::DeployedBaseline::from_api(&fake, &stacks, None)
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("stack later has no region"), "{e}");
+}
