@@ -487,7 +487,14 @@ pub(super) fn deploy(
         let ctrl_c = watch_ctrl_c();
         let cloud = AwsCloud::connect(&args.connect.options()).await;
         let region = cloud.default_region();
-        let plan = match Plan::for_deploy(&asm, &args.stacks, region.as_deref()) {
+        // A freshly synthesized assembly already is the selection (synth
+        // applied the globs, which may also name charts).
+        let patterns: &[String] = if args.assembly.is_some() {
+            &args.stacks
+        } else {
+            &[]
+        };
+        let plan = match Plan::for_deploy(&asm, patterns, region.as_deref()) {
             Ok(p) => p,
             Err(e) => return ui.fail(e),
         };

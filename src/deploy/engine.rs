@@ -686,6 +686,7 @@ impl<'a, A: CfnApi, S: ObjectStore, P: Approver> Engine<'a, A, S, P> {
             stack: id.clone(),
             status: info.status.clone(),
         });
+        self.set_phase(id, Some(Phase::Deleting));
         let by_id = StackId::new(&id.region, &info.stack_id);
         let marker = self.newest_event(&by_id).await;
         self.api
