@@ -69,12 +69,16 @@ fn log_group(name: &str) -> CfnRaw {
 
 /// Synthesizes one stack holding `resources` into `dir`.
 fn assembly(dir: &Path, stack: &str, region: &str, resources: Vec<(String, CfnRaw)>) -> PathBuf {
+    assembly_in(dir, stack, Env::region(region), resources)
+}
+
+fn assembly_in(dir: &Path, stack: &str, env: Env, resources: Vec<(String, CfnRaw)>) -> PathBuf {
     let mut app = App::new(Context::new());
     let s = Stack::new(
         &mut app.root(),
         stack,
         StackProps {
-            env: Env::region(region),
+            env,
             ..Default::default()
         },
     )
@@ -411,5 +415,53 @@ fn broadening_changes_without_a_terminal_ask_for_require_approval_never() {
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("create with 1 resource change(s)"), "{err}");
     let (code, _, err) = meshsynth(&ep, t.path(), &["destroy", "--assembly", dirs, "--force"]);
+    assert_eq!(code, 0, "{err}");
+}
+
+#[test]
+fn a_stack_of_another_account_is_refused_before_any_change() {
+    let Some(ep) = endpoint() else { return };
+    let t = tempfile::tempdir().unwrap();
+    let stack = unique("acct");
+    // moto's credentials belong to account 123456789012.
+    let dir = assembly_in(
+        t.path(),
+        &stack,
+        Env::new("111111111111", REGION),
+        vec![("P".into(), ssm(&format!("/{stack}/p"), "v"))],
+    );
+    let (code, _, err) = meshsynth(
+        &ep,
+        t.path(),
+        &[
+            "deploy",
+            "--assembly",
+            dir.to_str().unwrap(),
+            "--require-approval",
+            "never",
+        ],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains(
+            "belongs to account 111111111111, but the credentials are for account 123456789012"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("create with"), "{err}");
+    let ok = assembly_in(
+        &t.path().join("ok"),
+        &stack,
+        Env::new("123456789012", REGION),
+        vec![("P".into(), ssm(&format!("/{stack}/p"), "v"))],
+    );
+    let oks = ok.to_str().unwrap();
+    let (code, _, err) = meshsynth(
+        &ep,
+        t.path(),
+        &["deploy", "--assembly", oks, "--require-approval", "never"],
+    );
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = meshsynth(&ep, t.path(), &["destroy", "--assembly", oks, "--force"]);
     assert_eq!(code, 0, "{err}");
 }

@@ -448,6 +448,18 @@ fn fail_to(err: &mut dyn Write, e: impl std::fmt::Display) -> u8 {
     1
 }
 
+/// Stops before any change when a stack names another account than the
+/// credentials' (one STS call, only when some stack names an account).
+async fn check_account(cloud: &AwsCloud, plan: &Plan) -> Result<(), String> {
+    if !plan.names_accounts() {
+        return Ok(());
+    }
+    let account = cloud.caller_account().await.map_err(|e| {
+        format!("cannot tell the credentials' account (STS GetCallerIdentity): {e}")
+    })?;
+    plan.check_account(&account).map_err(|e| e.to_string())
+}
+
 fn write_outputs(path: &PathBuf, report: &Report) -> Result<(), DeployError> {
     std::fs::write(path, outputs_json(&report.outputs())).map_err(|e| DeployError::Io {
         path: path.display().to_string(),
@@ -500,6 +512,9 @@ pub(super) fn deploy(
         };
         for n in &plan.notes {
             ui.line(format!("note: {n}"));
+        }
+        if let Err(e) = check_account(&cloud, &plan).await {
+            return ui.fail(e);
         }
         let engine = Engine::new(&cloud, &cloud, &ui, &ui, &TypeHeuristic, opts);
         let report = tokio::select! {
@@ -584,6 +599,9 @@ pub(super) fn destroy(
         };
         for n in &plan.notes {
             ui.line(format!("note: {n}"));
+        }
+        if let Err(e) = check_account(&cloud, &plan).await {
+            return ui.fail(e);
         }
         if !args.force {
             let prompt = Prompt {

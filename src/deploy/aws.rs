@@ -113,6 +113,16 @@ impl AwsCloud {
     fn cfn(&self, region: &str) -> cfn::Client {
         self.clients(region).0
     }
+
+    /// The account of the credentials (STS GetCallerIdentity).
+    pub async fn caller_account(&self) -> Result<String, ApiError> {
+        let out = aws_sdk_sts::Client::new(&self.base)
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(map_err)?;
+        Ok(out.account().unwrap_or_default().to_string())
+    }
 }
 
 fn map_err<E, R>(e: cfn::error::SdkError<E, R>) -> ApiError

@@ -78,6 +78,7 @@ pub fn plan(region: &str) -> Plan {
             after: Vec::new(),
             parameters: Vec::new(),
             termination_protection: false,
+            account: None,
         }],
         notes: Vec::new(),
     }

@@ -146,6 +146,16 @@ pub enum DeployError {
         /// Which output of which stack, and why it is missing.
         input: String,
     },
+    /// The credentials belong to another account than the stack's environment names.
+    #[error("stack {stack} belongs to account {expected}, but the credentials are for account {actual}; use the profile (--profile) or credentials of account {expected}")]
+    WrongAccount {
+        /// The stack.
+        stack: StackId,
+        /// The account of its environment.
+        expected: String,
+        /// The account of the credentials (STS GetCallerIdentity).
+        actual: String,
+    },
     /// Destroy refuses a stack with termination protection.
     #[error("stack {stack} has termination protection; disable it first (aws cloudformation update-termination-protection --no-enable-termination-protection --stack-name {} --region {}) if you really mean to delete it", .stack.name, .stack.region)]
     TerminationProtected {

@@ -109,6 +109,8 @@ pub struct PlannedStack {
     pub parameters: Vec<(String, ParameterValue)>,
     /// Whether the stack should have termination protection.
     pub termination_protection: bool,
+    /// The account the stack belongs to, when its environment names one.
+    pub account: Option<String>,
 }
 
 /// Stacks in the order they are processed.
@@ -161,6 +163,27 @@ fn region_of(s: &StackArtifact, default_region: Option<&str>) -> Result<String, 
 }
 
 impl Plan {
+    /// Refuses to work with credentials of another account than the one a
+    /// stack's environment names (a deploy to the wrong account is silent
+    /// otherwise).
+    pub fn check_account(&self, caller_account: &str) -> Result<(), DeployError> {
+        for s in &self.stacks {
+            if let Some(a) = s.account.as_deref().filter(|a| *a != caller_account) {
+                return Err(DeployError::WrongAccount {
+                    stack: s.id.clone(),
+                    expected: a.to_string(),
+                    actual: caller_account.to_string(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// True when some stack names its account.
+    pub fn names_accounts(&self) -> bool {
+        self.stacks.iter().any(|s| s.account.is_some())
+    }
+
     /// The selected stacks plus everything they depend on, dependencies first.
     pub fn for_deploy(
         asm: &LoadedAssembly,
@@ -199,6 +222,7 @@ impl Plan {
                 after: s.dependencies.clone(),
                 parameters: Vec::new(),
                 termination_protection: s.termination_protection,
+                account: s.environment.account.clone(),
             });
         }
         notes.sort();
@@ -244,6 +268,7 @@ impl Plan {
                 after: dependents,
                 parameters: Vec::new(),
                 termination_protection: s.termination_protection,
+                account: s.environment.account.clone(),
             });
         }
         Ok(Plan { stacks, notes })
@@ -317,6 +342,18 @@ mod tests {
         assert!(e.to_string().contains("stacks are: net"), "{e}");
         let e = Plan::for_deploy(&asm, &[], None).unwrap_err();
         assert!(e.to_string().contains("--region"), "{e}");
+    }
+
+    #[test]
+    fn stacks_of_another_account_are_refused() {
+        let mut a = artifact("net", &[], Some("eu-west-1"));
+        a.environment.account = Some("111111111111".into());
+        let (_t, asm) = assembly(vec![a, artifact("any", &[], Some("eu-west-1"))]);
+        let p = Plan::for_deploy(&asm, &[], None).unwrap();
+        assert!(p.names_accounts());
+        assert!(p.check_account("111111111111").is_ok());
+        let e = p.check_account("222222222222").unwrap_err().to_string();
+        assert!(e.contains("stack net (eu-west-1) belongs to account 111111111111, but the credentials are for account 222222222222"), "{e}");
     }
 
     #[test]

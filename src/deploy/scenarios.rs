@@ -77,6 +77,7 @@ fn stack(name: &str, template: Vec<u8>, after: &[&str]) -> PlannedStack {
         after: after.iter().map(|s| s.to_string()).collect(),
         parameters: Vec::new(),
         termination_protection: false,
+        account: None,
     }
 }
 
