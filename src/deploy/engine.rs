@@ -712,13 +712,28 @@ impl<'a, A: CfnApi, S: ObjectStore, P: Approver> Engine<'a, A, S, P> {
         id: &StackId,
         change_set: &str,
     ) -> Result<super::api::ChangeSetInfo, DeployError> {
+        let start = Instant::now();
         let mut delay = self.opts.poll.initial;
         loop {
-            match self.api.describe_change_set(id, change_set).await {
+            let status = match self.api.describe_change_set(id, change_set).await {
                 Ok(cs) if cs.status == "CREATE_COMPLETE" || cs.status == "FAILED" => return Ok(cs),
-                Ok(_) | Err(ApiError::Throttled(_)) => self.sleep(&mut delay).await,
+                Ok(cs) => cs.status,
+                Err(ApiError::Throttled(_)) => "unknown (throttled)".to_string(),
                 Err(e) => return Err(Self::api_err(id, "DescribeChangeSet")(e)),
+            };
+            // Bounded like the busy wait: a change set is computed in
+            // seconds, so a long wait means something is wrong.
+            if start.elapsed() >= self.opts.busy_timeout {
+                let _ = self.api.delete_change_set(id, change_set).await;
+                return Err(DeployError::ChangeSetFailed {
+                    stack: id.clone(),
+                    reason: format!(
+                        "still {status} after {} s (--timeout)",
+                        start.elapsed().as_secs()
+                    ),
+                });
             }
+            self.sleep(&mut delay).await;
         }
     }
 

@@ -61,6 +61,8 @@ pub struct State {
     /// Resource logical ID → failure reason, applied at execution.
     pub fail: BTreeMap<String, String>,
     pub hang_on_execute: bool,
+    /// Change sets never finish computing.
+    pub stuck_change_sets: bool,
     pub serial: u32,
     pub uploads: Vec<(String, String, String, usize)>,
     /// Every CreateChangeSet request, in order.
@@ -393,13 +395,14 @@ impl CfnApi for FakeCfn {
     ) -> Result<ChangeSetInfo, ApiError> {
         self.enter("DescribeChangeSet", id)?;
         let mut s = self.state.borrow_mut();
+        let stuck = s.stuck_change_sets;
         let st = find(&mut s, id).ok_or_else(|| not_found(id))?;
         let cs = st.change_sets.get_mut(cs_name(change_set)).ok_or_else(|| {
             ApiError::NotFound(format!("ChangeSet [{change_set}] does not exist"))
         })?;
         cs.describes += 1;
         // The first look finds it still being computed.
-        let status = if cs.describes == 1 {
+        let status = if cs.describes == 1 || stuck {
             "CREATE_IN_PROGRESS".to_string()
         } else {
             cs.status.clone()

@@ -978,3 +978,21 @@ async fn the_deployed_baseline_for_diff_names_stacks_and_regions() {
         .unwrap_err();
     assert!(e.to_string().contains("stack later has no region"), "{e}");
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_change_set_that_never_completes_is_bounded_by_the_timeout() {
+    let fake = FakeCfn::new();
+    fake.state.borrow_mut().stuck_change_sets = true;
+    let o = DeployOptions {
+        busy_timeout: Duration::from_secs(60),
+        ..opts()
+    };
+    let p = plan(vec![stack("app", template(&[param("/a")], json!({})), &[])]);
+    let (report, _) = deploy_with(&fake, &p, o, &AlwaysAnswer(true)).await;
+    let e = report.errors()[0].to_string();
+    assert!(
+        e.contains("the change set failed: still CREATE_IN_PROGRESS after 60 s"),
+        "{e}"
+    );
+    assert!(fake.calls().contains(&"DeleteChangeSet app".to_string()));
+}
