@@ -21,10 +21,25 @@ pub const APPS: &[(&str, AppFn)] = &[
     ("advanced-mesh", advanced_mesh::build),
 ];
 
-/// Adds every built-in app to `app`.
+/// Adds the built-in apps to `app`: all of them, or those named by
+/// `-c apps=a,b` (which also saves building apps a stack glob would drop).
 pub fn build(app: &mut App) -> Result<(), Error> {
-    for (_, add) in APPS {
-        add(app)?;
+    let wanted: Option<Vec<String>> = app.context().get("apps")?;
+    if let Some(names) = &wanted {
+        for n in names {
+            if !APPS.iter().any(|(a, _)| a == n) {
+                let known: Vec<&str> = APPS.iter().map(|(a, _)| *a).collect();
+                return Err(Error::Context {
+                    key: "apps".into(),
+                    message: format!("unknown app {n:?}; the apps are: {}", known.join(", ")),
+                });
+            }
+        }
+    }
+    for (name, add) in APPS {
+        if wanted.as_ref().is_none_or(|w| w.iter().any(|n| n == name)) {
+            add(app)?;
+        }
     }
     Ok(())
 }

@@ -297,11 +297,11 @@ fn paths_escaping_the_assembly_and_oversized_files() {
     );
     bad_baseline(
         |b| {
-            // A sparse 17 MiB file: rejected from its size, never read.
+            // A sparse 129 MiB file: rejected from its size, never read.
             let f = fs::File::create(b.join("app-iam.template.json")).unwrap();
-            f.set_len(17 * 1024 * 1024).unwrap();
+            f.set_len(129 * 1024 * 1024).unwrap();
         },
         "base/app-iam.template.json",
-        "file is larger than the limit of 16777216 bytes",
+        "file is larger than the limit of 134217728 bytes",
     );
 }

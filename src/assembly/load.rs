@@ -19,18 +19,19 @@ use super::{Assembly, Manifest, MANIFEST_VERSION};
 /// Size bounds applied while loading.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LoadLimits {
-    /// Largest single file, in bytes (default 16 MiB; CloudFormation itself
-    /// takes at most 1 MB per template).
+    /// Largest single file, in bytes (default 128 MiB: a chart file of a
+    /// 10,000-resource platform is tens of MiB; CloudFormation itself takes at
+    /// most 1 MB per template).
     pub max_file_bytes: u64,
-    /// Largest sum over every file read, in bytes (default 256 MiB).
+    /// Largest sum over every file read, in bytes (default 1 GiB).
     pub max_total_bytes: u64,
 }
 
 impl Default for LoadLimits {
     fn default() -> Self {
         LoadLimits {
-            max_file_bytes: 16 * 1024 * 1024,
-            max_total_bytes: 256 * 1024 * 1024,
+            max_file_bytes: 128 * 1024 * 1024,
+            max_total_bytes: 1024 * 1024 * 1024,
         }
     }
 }

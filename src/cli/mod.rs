@@ -243,6 +243,9 @@ fn run(
                 started.elapsed().as_millis()
             );
             let _ = writeln!(out, "{}", args.output.display());
+            // The process ends right after this: freeing the tree and the
+            // assembly's buffers would only cost time (docs/performance.md).
+            std::mem::forget(result);
             Ok(0)
         }
         Command::List(args) => {

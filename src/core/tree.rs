@@ -87,6 +87,16 @@ pub(crate) struct Suppression {
     pub reason: String,
 }
 
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App")
+            .field("nodes", &self.nodes.len())
+            .field("locked", &self.locked)
+            .field("context", &self.context)
+            .finish_non_exhaustive()
+    }
+}
+
 impl App {
     pub fn new(context: Context) -> App {
         let root = Node {

@@ -56,6 +56,8 @@ pub struct Synthesis {
     pub diagnostics: Vec<Diagnostic>,
     /// Notes for stderr, e.g. stacks pulled in as dependencies.
     pub notes: Vec<String>,
+    /// The locked tree, for callers that inspect what was synthesized.
+    pub app: App,
 }
 
 struct StackBuild {
@@ -281,6 +283,7 @@ pub fn synth(mut app: App, opts: &SynthOptions) -> Result<Synthesis, Error> {
         },
         diagnostics: diags,
         notes,
+        app,
     })
 }
 
