@@ -295,7 +295,24 @@ fn run_diff(
     err: &mut dyn Write,
 ) -> Result<u8, DiffError> {
     let filter = StackFilter::new(&args.stacks)?;
+    // Two saved assemblies load in parallel: parsing them is most of a diff.
+    let mut preloaded = None;
     let after = match &args.assembly {
+        Some(dir) if args.against != "deployed" => {
+            if !args.context.is_empty() {
+                let _ = writeln!(err, "note: -c values are ignored with --assembly");
+            }
+            let against = PathBuf::from(&args.against);
+            let (after, before) = std::thread::scope(|s| {
+                let before = s.spawn(move || Baseline::Assembly(against).load(&[]));
+                (load_assembly(dir), before.join())
+            });
+            // Invariant: loading never panics (the loader is fuzzed); a panic
+            // here is a bug and is re-raised as one.
+            let after = after?;
+            preloaded = Some(before.unwrap_or_else(|p| std::panic::resume_unwind(p))?);
+            after
+        }
         Some(dir) => {
             if !args.context.is_empty() {
                 let _ = writeln!(err, "note: -c values are ignored with --assembly");
@@ -328,8 +345,13 @@ fn run_diff(
     } else {
         Baseline::Assembly(PathBuf::from(&args.against))
     };
-    let names: Vec<String> = after.templates.keys().cloned().collect();
-    let before = baseline.load(&names)?;
+    let before = match preloaded {
+        Some(before) => before,
+        None => {
+            let names: Vec<String> = after.templates.keys().cloned().collect();
+            baseline.load(&names)?
+        }
+    };
     let plan = diff::plan(&before, &after, &filter)?;
     let format = match args.format {
         DiffFormatArg::Text => Format::Text,
@@ -340,11 +362,14 @@ fn run_diff(
         && std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let _ = out.write_all(render(&plan, format, color)?.as_bytes());
-    Ok(if args.exit_code && plan.has_changes() {
+    let code = if args.exit_code && plan.has_changes() {
         2
     } else {
         0
-    })
+    };
+    // The process ends right after this; freeing both assemblies only costs time.
+    std::mem::forget((before, after, plan));
+    Ok(code)
 }
 
 /// The `list` table: stack, region, account, dependencies; then clusters.
