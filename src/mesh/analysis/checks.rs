@@ -153,8 +153,10 @@ pub fn virtual_service_gateways(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
                     })
                 })
             });
+            // An error, not istioctl's warning: traffic for the host never
+            // reaches the service (a known failure of the reference platforms).
             if !served {
-                out.push(warn(
+                out.push(error(
                     "IST0132",
                     vs.path,
                     format!(
@@ -867,8 +869,10 @@ pub fn services_and_workloads(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
                     && p.labels.get("sidecar.istio.io/inject").map(String::as_str) != Some("true")
             })
             .collect();
+        // An error, not istioctl's info: pods without a sidecar fall out of
+        // STRICT mTLS and policy. Opting out is explicit (istio-injection=disabled).
         if let Some(w) = workloads.first() {
-            out.push(warn(
+            out.push(error(
                 "IST0102",
                 ns.path,
                 format!("namespace {name} is not enabled for injection, so {} ({}) runs without a sidecar", w.name, w.path),
