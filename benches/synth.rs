@@ -127,7 +127,7 @@ fn main() {
             ));
         };
 
-    let help = measure(&["--help".to_string()], 20);
+    let help = measure(&["--help".to_string()], 31);
     push(
         "`meshsynth --help`",
         "-",
@@ -138,7 +138,7 @@ fn main() {
     );
 
     let default_dir = work.join("reference");
-    let reference = measure(&synth_args(&default_dir, None), 10);
+    let reference = measure(&synth_args(&default_dir, None), 31);
     let (r, o) = size_of(&default_dir);
     push(
         "synth, all reference apps",
@@ -164,7 +164,8 @@ fn main() {
     for target in [100u64, 1_000, 10_000] {
         let n = (((target as f64 - base) / per_service).round() as i64).max(1) as usize;
         let dir = work.join(format!("scale-{target}"));
-        let runs = if target >= 10_000 { 5 } else { 7 };
+        // This VM is noisy: many runs for the fast sizes, so medians are stable.
+        let runs = if target >= 10_000 { 9 } else { 21 };
         let m = measure(&synth_args(&dir, Some(n)), runs);
         let (r, o) = size_of(&dir);
         per_resource.push((target, m.wall.as_secs_f64() / r as f64));
@@ -233,7 +234,7 @@ fn main() {
             .iter()
             .map(|s| s.to_string())
             .collect();
-            let m = measure(&args, 5);
+            let m = measure(&args, 9);
             let (r, _) = size_of(dir);
             push(
                 "diff of two assemblies",
