@@ -61,8 +61,6 @@ pub struct CfnOptions {
 pub(crate) trait ErasedResource: Any {
     fn cfn_type(&self) -> &str;
     fn tag_style(&self) -> TagStyle;
-    #[allow(dead_code)] // read by tests and kept for raw-resource diffs
-    fn create_only(&self) -> &'static [&'static str];
     fn properties(&self) -> serde_json::Result<serde_json::Value>;
     fn as_any(&self) -> &dyn Any;
     fn as_any_mut(&mut self) -> &mut dyn Any;
@@ -78,9 +76,6 @@ impl<T: CfnResource> ErasedResource for T {
     }
     fn tag_style(&self) -> TagStyle {
         T::TAGS
-    }
-    fn create_only(&self) -> &'static [&'static str] {
-        T::CREATE_ONLY
     }
     fn properties(&self) -> serde_json::Result<serde_json::Value> {
         serde_json::to_value(self)
@@ -108,9 +103,6 @@ impl ErasedResource for CfnRaw {
     }
     fn tag_style(&self) -> TagStyle {
         self.tags
-    }
-    fn create_only(&self) -> &'static [&'static str] {
-        &[]
     }
     fn properties(&self) -> serde_json::Result<serde_json::Value> {
         serde_json::to_value(&self.properties)
