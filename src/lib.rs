@@ -3,9 +3,10 @@
 //!
 //! Pipeline: build the construct tree (`core`) → lock, aspects, validation,
 //! naming and reference resolution (`synth`) → emitters (`emit`) → the
-//! on-disk cloud assembly (`assembly`), which `diff` compares with a baseline
-//! and `deploy` deploys (change sets, outputs, resolved manifests). The CLI
-//! (`cli`) is a thin adapter.
+//! on-disk cloud assembly (`assembly`), which `diff` compares with a baseline.
+//! The CLI (`cli`) is a thin adapter; `testing` serves a platform crate's own
+//! tests. Deploying is the toolkit's job (the `meshsynth-cli` crate): this
+//! library has no AWS SDK, no async runtime and no TLS stack.
 
 // Constructs follow `Thing::new(scope, id, props) -> Result<Handle, Error>`,
 // returning a handle into the tree rather than `Self`.
@@ -15,16 +16,18 @@ pub mod assembly;
 pub mod aws;
 pub mod cli;
 pub mod core;
-pub mod deploy;
 pub mod diff;
 pub mod emit;
 pub mod k8s;
 pub mod mesh;
 pub mod synth;
+pub mod testing;
 
-/// The reference apps compiled into the `meshsynth` binary.
-#[path = "../stacks/mod.rs"]
-pub mod stacks;
+/// The Kubernetes API types the workload constructs are built on, re-exported
+/// so a platform crate uses exactly the version this library does.
+pub use k8s_openapi;
+/// JSON values, for raw properties and escape hatches (`serde_json::json!`).
+pub use serde_json;
 
 /// `docs/getting-started.md`, compiled as a doctest so the guide cannot drift.
 #[doc = include_str!("../docs/getting-started.md")]

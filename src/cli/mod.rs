@@ -1,8 +1,24 @@
-//! The command line: clap parsing in one place, raw args turned into library
-//! options, results on stdout, progress and diagnostics on stderr. The only
-//! place that prints or exits.
-
-mod deploy;
+//! The command line of a platform binary: `synth`, `list` and offline `diff`.
+//! clap parsing in one place, raw args turned into library options, results on
+//! stdout, diagnostics on stderr. The only place in the library that prints.
+//!
+//! A user's platform crate calls [`main`] with its build function. The toolkit
+//! (`meshsynth-cli`) reuses the argument types and the `*_command` functions and
+//! adds what needs AWS: `deploy`, `destroy`, `bootstrap`, `diff --against deployed`.
+//!
+//! ```no_run
+//! use meshsynth::{App, Error};
+//!
+//! fn build(app: &mut App) -> Result<(), Error> {
+//!     // add stacks, charts and constructs to `app` here
+//!     # let _ = app;
+//!     Ok(())
+//! }
+//!
+//! fn main() -> std::process::ExitCode {
+//!     meshsynth::cli::main(build)
+//! }
+//! ```
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -14,7 +30,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::assembly::{load_assembly, write_atomically, LoadedAssembly};
 use crate::core::{App, Context, Error};
 use crate::diff::render::{render, Format};
-use crate::diff::{self, Baseline, DiffError, StackFilter};
+use crate::diff::{self, Baseline, DeployedTemplates, DiffError, StackFilter};
 use crate::emit::cfn::TemplateFormat;
 use crate::synth::{synth, SynthOptions, Synthesis};
 
@@ -33,85 +49,99 @@ struct Cli {
     command: Command,
 }
 
+/// The subcommands of a platform binary.
 #[derive(Subcommand, Debug)]
-enum Command {
+pub enum Command {
     /// Synthesize the app into a cloud assembly directory.
     Synth(SynthArgs),
     /// List every stack with its region, account and dependencies.
     List(ListArgs),
-    /// Compare the app (or an assembly) with a saved assembly or the deployed stacks.
+    /// Compare the app (or an assembly) with a saved assembly.
     Diff(DiffArgs),
-    /// Deploy stacks through CloudFormation change sets and write resolved manifests.
-    Deploy(deploy::DeployArgs),
-    /// Delete stacks, dependents first.
-    Destroy(deploy::DestroyArgs),
-    /// Create the per-region bucket for templates over 51,200 bytes.
-    Bootstrap(deploy::BootstrapArgs),
 }
 
+/// `synth --format`.
 #[derive(Clone, Copy, Debug, ValueEnum)]
-enum FormatArg {
+pub enum FormatArg {
+    /// CloudFormation JSON (the default).
     Json,
+    /// CloudFormation YAML.
     Yaml,
 }
 
+/// The arguments of `synth`.
 #[derive(Parser, Debug)]
-struct SynthArgs {
+pub struct SynthArgs {
     /// Stack-name globs (e.g. 'genai-*'); default: every stack. Dependencies are included.
-    stacks: Vec<String>,
+    pub stacks: Vec<String>,
     /// Output directory of the cloud assembly.
     #[arg(short = 'o', long = "output", default_value = "mesh.out")]
-    output: PathBuf,
+    pub output: PathBuf,
     /// Context value for the app, repeatable (e.g. -c services=6).
     #[arg(short = 'c', long = "context", value_name = "KEY=VALUE")]
-    context: Vec<String>,
+    pub context: Vec<String>,
     /// Template format.
     #[arg(long, value_enum, default_value = "json")]
-    format: FormatArg,
+    pub format: FormatArg,
     /// Treat warnings as errors.
     #[arg(long)]
-    strict: bool,
+    pub strict: bool,
 }
 
+/// The arguments of `list`.
 #[derive(Parser, Debug)]
-struct ListArgs {
+pub struct ListArgs {
     /// Stack-name globs; default: every stack.
-    stacks: Vec<String>,
+    pub stacks: Vec<String>,
     /// Context value for the app, repeatable.
     #[arg(short = 'c', long = "context", value_name = "KEY=VALUE")]
-    context: Vec<String>,
+    pub context: Vec<String>,
 }
 
+/// `diff --format`.
 #[derive(Clone, Copy, Debug, ValueEnum)]
-enum DiffFormatArg {
+pub enum DiffFormatArg {
+    /// Text for a terminal, coloured on a TTY (the default).
     Text,
+    /// Markdown for a pull-request comment.
     Markdown,
+    /// The versioned JSON plan (docs/diff.md).
     Json,
 }
 
+/// The arguments of `diff`.
 #[derive(Parser, Debug)]
-struct DiffArgs {
+pub struct DiffArgs {
     /// Stack-name globs (e.g. 'genai-*'); default: every stack. Cluster objects follow their chart's stack.
-    stacks: Vec<String>,
+    pub stacks: Vec<String>,
     /// The baseline: a saved assembly directory, or `deployed` for the live stacks (write ./deployed for a directory of that name).
     #[arg(long, value_name = "DIR|deployed")]
-    against: String,
+    pub against: String,
     /// Compare this assembly directory instead of synthesizing the app in memory.
     #[arg(long, value_name = "DIR")]
-    assembly: Option<PathBuf>,
+    pub assembly: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
-    format: DiffFormatArg,
+    pub format: DiffFormatArg,
     /// Exit 2 when something changed, 0 when nothing did (1 stays for errors).
     #[arg(long)]
-    exit_code: bool,
+    pub exit_code: bool,
     /// Context value for the app, repeatable (when synthesizing in memory).
     #[arg(short = 'c', long = "context", value_name = "KEY=VALUE")]
-    context: Vec<String>,
-    /// With `--against deployed`: where the stacks are (as for deploy).
-    #[command(flatten)]
-    connect: deploy::ConnectArgs,
+    pub context: Vec<String>,
 }
+
+impl DiffArgs {
+    /// Whether the baseline is the deployed stacks (`--against deployed`).
+    pub fn against_deployed(&self) -> bool {
+        self.against == "deployed"
+    }
+}
+
+/// Fetches the deployed templates of the given stacks (name, region) for
+/// `diff --against deployed`; the toolkit supplies one, the library has none.
+pub type DeployedSource<'a> =
+    &'a dyn Fn(&[(String, Option<String>)]) -> Result<Box<dyn DeployedTemplates>, String>;
 
 /// The entry point of `meshsynth` and of a user's own infrastructure binary:
 /// `fn main() -> ExitCode { meshsynth::cli::main(my_platform::build) }`.
@@ -152,16 +182,26 @@ where
             return code;
         }
     };
-    match run(cli, build, out, err) {
-        Ok(code) => code,
-        Err(e) => {
-            report_error(&e, err);
-            1
-        }
+    run_command(cli.command, build, out, err)
+}
+
+/// Runs one parsed subcommand; returns the exit code.
+pub fn run_command(
+    command: Command,
+    build: &impl AppBuilder,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> u8 {
+    match command {
+        Command::Synth(args) => synth_command(args, build, out, err),
+        Command::List(args) => list_command(args, build, out, err),
+        Command::Diff(args) => diff_command(args, build, None, out, err),
     }
 }
 
-fn report_error(e: &Error, err: &mut dyn Write) {
+/// Prints an error as the CLI does: each diagnostic on its own line, then
+/// one `error:` line.
+pub fn report_error(e: &Error, err: &mut dyn Write) {
     match e {
         Error::Diagnostics(diags) => {
             for d in diags {
@@ -175,7 +215,9 @@ fn report_error(e: &Error, err: &mut dyn Write) {
     }
 }
 
-fn build_and_synth(
+/// Builds the app with the `-c` context values and synthesizes it in memory;
+/// unused context keys are warned about on `err`.
+pub fn build_and_synth(
     build: &impl AppBuilder,
     context: &[String],
     opts: &SynthOptions,
@@ -200,82 +242,111 @@ fn build_and_synth(
     synth(app, opts)
 }
 
-fn run(
-    cli: Cli,
-    build: &impl AppBuilder,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> Result<u8, Error> {
-    match cli.command {
-        Command::Diff(args) => Ok(diff_command(args, build, out, err)),
-        Command::Synth(args) => {
-            let started = Instant::now();
-            let opts = SynthOptions {
-                format: match args.format {
-                    FormatArg::Json => TemplateFormat::Json,
-                    FormatArg::Yaml => TemplateFormat::Yaml,
-                },
-                strict: args.strict,
-                patterns: args.stacks,
-            };
-            let result = build_and_synth(build, &args.context, &opts, err)?;
-            for note in &result.notes {
-                let _ = writeln!(err, "note: {note}");
-            }
-            for d in &result.diagnostics {
-                let _ = writeln!(err, "{d}");
-            }
-            write_atomically(&args.output, &result.assembly.all_files())?;
-            let m = &result.assembly.manifest;
-            let objects: usize = m
-                .clusters
-                .iter()
-                .flat_map(|c| &c.files)
-                .map(|f| f.objects)
-                .sum();
-            let resources: usize = m.stacks.iter().map(|s| s.resource_count).sum();
-            let _ = writeln!(
-                err,
-                "synthesized {} stacks ({resources} resources) and {} clusters ({objects} objects) to {} in {} ms",
-                m.stacks.len(),
-                m.clusters.len(),
-                args.output.display(),
-                started.elapsed().as_millis()
-            );
-            let _ = writeln!(out, "{}", args.output.display());
-            // The process ends right after this: freeing the tree and the
-            // assembly's buffers would only cost time (docs/performance.md).
-            std::mem::forget(result);
-            Ok(0)
-        }
-        Command::List(args) => {
-            let opts = SynthOptions {
-                patterns: args.stacks,
-                ..Default::default()
-            };
-            let result = build_and_synth(build, &args.context, &opts, err)?;
-            for note in &result.notes {
-                let _ = writeln!(err, "note: {note}");
-            }
-            let _ = out.write_all(list_table(&result).as_bytes());
-            Ok(0)
-        }
-        Command::Deploy(args) => deploy::deploy(args, build, out, err),
-        Command::Destroy(args) => deploy::destroy(args, build, out, err),
-        Command::Bootstrap(args) => deploy::bootstrap(args, out, err),
-    }
-}
-
-/// `meshsynth diff`: errors are reported here, so the exit code is 1 for
-/// any failure and 0/2 for the comparison.
-/// `diff`'s exit code: 0 no change (or no `--exit-code`), 2 changes, 1 error.
-fn diff_command(
-    args: DiffArgs,
+/// `synth`: writes the assembly atomically; returns the exit code.
+pub fn synth_command(
+    args: SynthArgs,
     build: &impl AppBuilder,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> u8 {
-    match run_diff(args, build, out, err) {
+    exit_code(synth_inner(args, build, out, err), err)
+}
+
+/// `list`: the stacks table; returns the exit code.
+pub fn list_command(
+    args: ListArgs,
+    build: &impl AppBuilder,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> u8 {
+    exit_code(list_inner(args, build, out, err), err)
+}
+
+fn exit_code(r: Result<u8, Error>, err: &mut dyn Write) -> u8 {
+    match r {
+        Ok(code) => code,
+        Err(e) => {
+            report_error(&e, err);
+            1
+        }
+    }
+}
+
+fn synth_inner(
+    args: SynthArgs,
+    build: &impl AppBuilder,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<u8, Error> {
+    let started = Instant::now();
+    let opts = SynthOptions {
+        format: match args.format {
+            FormatArg::Json => TemplateFormat::Json,
+            FormatArg::Yaml => TemplateFormat::Yaml,
+        },
+        strict: args.strict,
+        patterns: args.stacks,
+    };
+    let result = build_and_synth(build, &args.context, &opts, err)?;
+    for note in &result.notes {
+        let _ = writeln!(err, "note: {note}");
+    }
+    for d in &result.diagnostics {
+        let _ = writeln!(err, "{d}");
+    }
+    write_atomically(&args.output, &result.assembly.all_files())?;
+    let m = &result.assembly.manifest;
+    let objects: usize = m
+        .clusters
+        .iter()
+        .flat_map(|c| &c.files)
+        .map(|f| f.objects)
+        .sum();
+    let resources: usize = m.stacks.iter().map(|s| s.resource_count).sum();
+    let _ = writeln!(
+        err,
+        "synthesized {} stacks ({resources} resources) and {} clusters ({objects} objects) to {} in {} ms",
+        m.stacks.len(),
+        m.clusters.len(),
+        args.output.display(),
+        started.elapsed().as_millis()
+    );
+    let _ = writeln!(out, "{}", args.output.display());
+    // The process ends right after this: freeing the tree and the
+    // assembly's buffers would only cost time (docs/performance.md).
+    std::mem::forget(result);
+    Ok(0)
+}
+
+fn list_inner(
+    args: ListArgs,
+    build: &impl AppBuilder,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<u8, Error> {
+    let opts = SynthOptions {
+        patterns: args.stacks,
+        ..Default::default()
+    };
+    let result = build_and_synth(build, &args.context, &opts, err)?;
+    for note in &result.notes {
+        let _ = writeln!(err, "note: {note}");
+    }
+    let _ = out.write_all(list_table(&result).as_bytes());
+    Ok(0)
+}
+
+/// `diff`: errors are reported here. The exit code is 1 for any failure, and
+/// 0 (no change, or no `--exit-code`) or 2 (changes) for the comparison.
+/// `deployed` serves `--against deployed`; without it that baseline is an error.
+pub fn diff_command(
+    args: DiffArgs,
+    build: &impl AppBuilder,
+    deployed: Option<DeployedSource<'_>>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> u8 {
+    match run_diff(args, build, deployed, out, err) {
         Ok(code) => code,
         Err(DiffError::Synth(e)) => {
             report_error(&e, err);
@@ -291,6 +362,7 @@ fn diff_command(
 fn run_diff(
     args: DiffArgs,
     build: &impl AppBuilder,
+    deployed: Option<DeployedSource<'_>>,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<u8, DiffError> {
@@ -336,12 +408,15 @@ fn run_diff(
             .iter()
             .map(|s| (s.name.clone(), s.environment.region.clone()))
             .collect();
-        let deployed = crate::deploy::DeployedBaseline::fetch(&args.connect.options(), &stacks)
-            .map_err(|e| DiffError::Baseline {
-                baseline: "deployed".into(),
-                message: e.to_string(),
-            })?;
-        Baseline::Deployed(Box::new(deployed))
+        let fetch = deployed.ok_or_else(|| DiffError::Baseline {
+            baseline: "deployed".into(),
+            message: "reading the deployed stacks needs the meshsynth toolkit (`cargo install meshsynth-cli`, then `meshsynth diff --against deployed` in this crate); this binary compares saved assemblies".into(),
+        })?;
+        let source = fetch(&stacks).map_err(|message| DiffError::Baseline {
+            baseline: "deployed".into(),
+            message,
+        })?;
+        Baseline::Deployed(source)
     } else {
         Baseline::Assembly(PathBuf::from(&args.against))
     };
@@ -440,4 +515,14 @@ fn list_table(s: &Synthesis) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn command_line_definition_is_consistent() {
+        super::Cli::command().debug_assert();
+    }
 }

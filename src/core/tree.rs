@@ -250,6 +250,30 @@ impl App {
             .collect()
     }
 
+    /// Every CloudFormation resource as (construct path, stack name, logical
+    /// ID), in tree order: the addresses synth gives them.
+    pub fn resource_addresses(&self) -> Vec<(&str, &str, String)> {
+        self.preorder()
+            .into_iter()
+            .filter_map(|i| {
+                let n = self.node(i);
+                let NodeKind::Resource(r) = &n.kind else {
+                    return None;
+                };
+                let stack = n.stack?;
+                let NodeKind::Stack(info) = &self.node(stack).kind else {
+                    return None;
+                };
+                let id = r
+                    .options
+                    .logical_id
+                    .clone()
+                    .unwrap_or_else(|| names::logical_id(&self.components_below(i, stack)));
+                Some((&*n.path, info.name.as_str(), id))
+            })
+            .collect()
+    }
+
     /// Every resource of type `R` with its construct path, in tree order.
     pub fn resources_of<R: CfnResource>(&self) -> Vec<(&str, &R)> {
         self.preorder()

@@ -1,0 +1,45 @@
+//! The reference apps compiled into the `meshsynth` binary. Each app is one
+//! module with a `build` function; `build` adds them all to one app, and
+//! stack-name globs select among them.
+
+pub mod advanced_mesh;
+pub mod cross_region_mesh;
+pub mod ecommerce_mesh;
+pub mod genai_demo;
+pub mod testapps;
+
+use meshsynth::core::{App, Error};
+
+/// A reference app: its name and the function that adds it to an app.
+pub type AppFn = fn(&mut App) -> Result<(), Error>;
+
+/// Every built-in app, in the order they are added.
+pub const APPS: &[(&str, AppFn)] = &[
+    ("genai-demo", genai_demo::build),
+    ("ecommerce-mesh", ecommerce_mesh::build),
+    ("cross-region-mesh", cross_region_mesh::build),
+    ("advanced-mesh", advanced_mesh::build),
+];
+
+/// Adds the built-in apps to `app`: all of them, or those named by
+/// `-c apps=a,b` (which also saves building apps a stack glob would drop).
+pub fn build(app: &mut App) -> Result<(), Error> {
+    let wanted: Option<Vec<String>> = app.context().get("apps")?;
+    if let Some(names) = &wanted {
+        for n in names {
+            if !APPS.iter().any(|(a, _)| a == n) {
+                let known: Vec<&str> = APPS.iter().map(|(a, _)| *a).collect();
+                return Err(Error::Context {
+                    key: "apps".into(),
+                    message: format!("unknown app {n:?}; the apps are: {}", known.join(", ")),
+                });
+            }
+        }
+    }
+    for (name, add) in APPS {
+        if wanted.as_ref().is_none_or(|w| w.iter().any(|n| n == name)) {
+            add(app)?;
+        }
+    }
+    Ok(())
+}

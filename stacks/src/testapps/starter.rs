@@ -1,0 +1,69 @@
+//! `starter`: the smallest app that exercises the whole spine — a VPC in one
+//! stack, a security group in another that references it across stacks, and
+//! a namespace on a cluster.
+
+use meshsynth::aws::network::cfn::{CfnSecurityGroup, CfnSecurityGroupRule};
+use meshsynth::aws::network::{Vpc, VpcProps};
+use meshsynth::core::{App, Chart, ChartProps, Env, Error, Stack, StackProps, Tags};
+use meshsynth::k8s::core::{MeshMode, MeshNamespace, NamespaceProps};
+
+/// Adds the starter app.
+pub fn build(app: &mut App) -> Result<(), Error> {
+    let region = app
+        .context()
+        .get_or("starter:region", "ap-northeast-1".to_string())?;
+    let env = Env::region(region);
+    let net = Stack::new(
+        &mut app.root(),
+        "starter-network",
+        StackProps {
+            env: env.clone(),
+            description: Some("meshsynth starter: network".into()),
+            ..Default::default()
+        },
+    )?;
+    let vpc = {
+        let mut s = app.scope(net.node())?;
+        Tags::add(&mut s, "app", "starter");
+        Vpc::new(&mut s, "Vpc", VpcProps::default())?
+    };
+    let svc = Stack::new(
+        &mut app.root(),
+        "starter-services",
+        StackProps {
+            env,
+            description: Some("meshsynth starter: services".into()),
+            ..Default::default()
+        },
+    )?;
+    let mut s = app.scope(svc.node())?;
+    Tags::add(&mut s, "app", "starter");
+    s.add_resource(
+        "AppSecurityGroup",
+        CfnSecurityGroup {
+            group_description: Some("starter application pods".into()),
+            vpc_id: Some(vpc.vpc_id()),
+            security_group_egress: Some(vec![CfnSecurityGroupRule {
+                ip_protocol: "tcp".into(),
+                from_port: Some(443),
+                to_port: Some(443),
+                cidr_ip: Some(vpc.cidr.to_string().into()),
+                description: Some("HTTPS inside the VPC only".into()),
+                ..Default::default()
+            }]),
+            ..Default::default()
+        },
+    )?;
+    let chart = Chart::new(&mut s, "Cluster", ChartProps::new("starter"))?;
+    let mut c = app.scope(chart.node())?;
+    MeshNamespace::new(
+        &mut c,
+        "Namespace",
+        NamespaceProps {
+            name: "starter".into(),
+            mesh: MeshMode::Sidecar,
+            ..Default::default()
+        },
+    )?;
+    Ok(())
+}

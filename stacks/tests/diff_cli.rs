@@ -1,0 +1,288 @@
+//! `meshsynth diff` run as a process: exit codes, formats, colour rules,
+//! stack globs, and every kind of bad assembly (exit 1, the file named, no
+//! panic).
+
+#[path = "../../tests/diff_support/mod.rs"]
+mod diff_support;
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn meshsynth(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_meshsynth-apps"))
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("runs meshsynth")
+}
+
+/// The `broken-apps` fixture binary (a user-style app over the same CLI; its
+/// default case is the small starter app), so this test does not move when
+/// the built-in reference apps change.
+fn starter_app(args: &[&str], cwd: &Path) -> Output {
+    let exe = std::env::current_exe().expect("test exe path");
+    let dir = exe.parent().and_then(Path::parent).expect("target dir");
+    let bin = dir
+        .join("examples")
+        .join(format!("broken-apps{}", std::env::consts::EXE_SUFFIX));
+    Command::new(bin)
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("runs broken-apps")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).unwrap()
+}
+
+#[test]
+fn synthesized_app_against_its_own_assembly_has_no_changes() {
+    let t = tempfile::tempdir().unwrap();
+    let out = starter_app(&["synth", "-o", "base"], t.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = starter_app(&["diff", "--against", "base", "--exit-code"], t.path());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("No changes: 2 stack(s) and 1 cluster(s) compared."));
+    // -c reaches the in-memory synthesis like it does for `synth`; a stack
+    // moved to another region is a change.
+    let out = starter_app(
+        &[
+            "diff",
+            "--against",
+            "base",
+            "--exit-code",
+            "-c",
+            "starter:region=eu-west-1",
+        ],
+        t.path(),
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains(
+            "environment.region: \"ap-northeast-1\" → \"eu-west-1\" (forces replacement)"
+        ),
+        "{}",
+        stdout(&out)
+    );
+    let out = starter_app(
+        &["diff", "--against", "base", "-c", "no-equals-sign"],
+        t.path(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("context"), "{}", stderr(&out));
+}
+
+#[test]
+fn exit_code_formats_and_color() {
+    let t = tempfile::tempdir().unwrap();
+    diff_support::write_pair(t.path());
+    let args = ["diff", "--assembly", "head", "--against", "base"];
+    let out = meshsynth(&args, t.path());
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "without --exit-code a diff is a success"
+    );
+    let text = stdout(&out);
+    assert!(
+        text.contains("[!] AWS::EC2::Subnet SubnetE5F6A7B8"),
+        "{text}"
+    );
+    // stdout is a pipe here, not a terminal: no colour.
+    assert!(!text.contains('\x1b'));
+
+    let out = meshsynth(&[&args[..], &["--exit-code"]].concat(), t.path());
+    assert_eq!(out.status.code(), Some(2));
+
+    let out = meshsynth(&[&args[..], &["--format", "json"]].concat(), t.path());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["schemaVersion"], 1);
+    assert_eq!(v["baseline"], "assembly base");
+    assert_eq!(v["summary"]["changed"], true);
+
+    let out = meshsynth(&[&args[..], &["--format", "markdown"]].concat(), t.path());
+    let md = stdout(&out);
+    assert!(md.starts_with("## meshsynth diff\n"), "{md}");
+    assert!(md.contains("<details><summary><b>Stack <code>app-data</code></b>"));
+}
+
+#[test]
+fn stack_globs_select_and_unknown_patterns_fail() {
+    let t = tempfile::tempdir().unwrap();
+    diff_support::write_pair(t.path());
+    let out = meshsynth(
+        &[
+            "diff",
+            "app-net*",
+            "--assembly",
+            "head",
+            "--against",
+            "base",
+            "--exit-code",
+        ],
+        t.path(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("Unchanged stacks (1): app-network"));
+    let out = meshsynth(
+        &["diff", "nope-*", "--assembly", "head", "--against", "base"],
+        t.path(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("stack pattern \"nope-*\" matches no stack"));
+}
+
+#[test]
+fn deployed_baseline_needs_the_toolkit() {
+    // A platform binary has no AWS client: it says where `--against deployed` lives.
+    let t = tempfile::tempdir().unwrap();
+    diff_support::write_pair(t.path());
+    let out = meshsynth(
+        &["diff", "--assembly", "head", "--against", "deployed"],
+        t.path(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("baseline deployed:") && err.contains("cargo install meshsynth-cli"),
+        "{err}"
+    );
+}
+
+/// Writes the fixture pair, breaks `base` with `f`, and expects exit 1 with
+/// a message naming `file` and containing `want`.
+fn bad_baseline(f: impl FnOnce(&Path), file: &str, want: &str) {
+    let t = tempfile::tempdir().unwrap();
+    let (base, _) = diff_support::write_pair(t.path());
+    f(&base);
+    let out = meshsynth(
+        &["diff", "--assembly", "head", "--against", "base"],
+        t.path(),
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(err.starts_with(&format!("error: {file}")), "{err}");
+    assert!(err.contains(want), "{err}");
+    assert!(out.stdout.is_empty());
+}
+
+fn edit_manifest(base: &Path, f: impl FnOnce(&mut serde_json::Value)) {
+    let p = base.join("manifest.json");
+    let mut m: serde_json::Value = serde_json::from_slice(&fs::read(&p).unwrap()).unwrap();
+    f(&mut m);
+    fs::write(&p, serde_json::to_vec(&m).unwrap()).unwrap();
+}
+
+#[test]
+fn missing_and_corrupt_assemblies() {
+    let t = tempfile::tempdir().unwrap();
+    let out = meshsynth(&["diff", "--against", "nowhere"], t.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).starts_with("error: nowhere: cannot read the assembly directory"));
+
+    bad_baseline(
+        |b| fs::remove_file(b.join("manifest.json")).unwrap(),
+        "base/manifest.json",
+        "not a cloud assembly",
+    );
+    bad_baseline(
+        |b| {
+            fs::write(
+                b.join("manifest.json"),
+                "{\"version\": \"1\", \"stacks\": [",
+            )
+            .unwrap()
+        },
+        "base/manifest.json",
+        "invalid manifest: not valid JSON",
+    );
+    bad_baseline(
+        |b| edit_manifest(b, |m| m["version"] = "2".into()),
+        "base/manifest.json",
+        "manifest schema version \"2\"; this meshsynth reads version \"1\"",
+    );
+    bad_baseline(
+        |b| edit_manifest(b, |m| m["stacks"][0]["extra"] = true.into()),
+        "base/manifest.json",
+        "unknown field `extra`",
+    );
+    bad_baseline(
+        |b| fs::remove_file(b.join("app-iam.template.json")).unwrap(),
+        "base/app-iam.template.json",
+        "cannot read",
+    );
+}
+
+#[test]
+fn invalid_templates_and_manifests() {
+    bad_baseline(
+        |b| fs::write(b.join("app-iam.template.json"), "{\"Resources\": {").unwrap(),
+        "base/app-iam.template.json",
+        "not valid JSON",
+    );
+    bad_baseline(
+        |b| {
+            edit_manifest(b, |m| m["stacks"][0]["template"] = "net.yaml".into());
+            fs::write(b.join("net.yaml"), "Resources:\n  X: [unclosed\n").unwrap();
+        },
+        "base/net.yaml",
+        "not valid YAML",
+    );
+    bad_baseline(
+        |b| {
+            let f = b.join("k8s/main/app-data.yaml");
+            let mut s = fs::read_to_string(&f).unwrap();
+            s.push_str("---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: old-worker\n  namespace: shop\n");
+            fs::write(&f, s).unwrap();
+        },
+        "base/k8s/main/app-data.yaml",
+        "duplicate Kubernetes object ServiceAccount shop/old-worker in cluster main",
+    );
+}
+
+#[test]
+fn paths_escaping_the_assembly_and_oversized_files() {
+    bad_baseline(
+        |b| edit_manifest(b, |m| m["stacks"][0]["template"] = "../head/app-network.template.json".into()),
+        "base/manifest.json",
+        "unsafe path \"../head/app-network.template.json\": `..` would leave the assembly directory",
+    );
+    bad_baseline(
+        |b| {
+            edit_manifest(b, |m| {
+                m["clusters"][0]["files"][0]["file"] = "/etc/hostname".into()
+            })
+        },
+        "base/manifest.json",
+        "unsafe path \"/etc/hostname\": absolute paths are not allowed",
+    );
+    #[cfg(unix)]
+    bad_baseline(
+        |b| {
+            let f = b.join("app-iam.template.json");
+            fs::remove_file(&f).unwrap();
+            std::os::unix::fs::symlink("../head/app-iam.template.json", &f).unwrap();
+        },
+        "base/app-iam.template.json",
+        "resolves (through a symbolic link) outside the assembly directory",
+    );
+    bad_baseline(
+        |b| {
+            // A sparse 129 MiB file: rejected from its size, never read.
+            let f = fs::File::create(b.join("app-iam.template.json")).unwrap();
+            f.set_len(129 * 1024 * 1024).unwrap();
+        },
+        "base/app-iam.template.json",
+        "file is larger than the limit of 134217728 bytes",
+    );
+}

@@ -1,0 +1,234 @@
+//! The toolkit's command line: the library's `synth`, `list` and `diff`, plus
+//! `deploy`, `destroy`, `bootstrap`, `diff --against deployed`, `init` and
+//! `completions`. The only place in the toolkit that parses arguments.
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::Path;
+
+use clap::{Args, CommandFactory, Parser, Subcommand};
+use meshsynth::cli::{self as lib, report_error, DeployedSource};
+use meshsynth::core::{App, Error};
+use meshsynth::diff::DeployedTemplates;
+
+use crate::app::AppSource;
+use crate::deploy::DeployedBaseline;
+use crate::deploy_cmd::{self, ConnectArgs};
+use crate::init;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "meshsynth",
+    version,
+    about = "Synthesize, diff and deploy EKS + service-mesh platforms written in meshsynth's typed Rust model",
+    after_help = "The app is the command in ./meshsynth.json ({\"app\": \"cargo run -q --\"}) or --app; without either, the built-in reference apps."
+)]
+struct Cli {
+    /// The command that runs your platform binary (default: `app` of ./meshsynth.json, else the built-in reference apps).
+    #[arg(long, global = true, value_name = "CMD")]
+    app: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Synthesize the app into a cloud assembly directory.
+    Synth(lib::SynthArgs),
+    /// List every stack with its region, account and dependencies.
+    List(lib::ListArgs),
+    /// Compare the app (or an assembly) with a saved assembly or the deployed stacks.
+    Diff(ToolkitDiffArgs),
+    /// Deploy stacks through CloudFormation change sets and write resolved manifests.
+    Deploy(deploy_cmd::DeployArgs),
+    /// Delete stacks, dependents first.
+    Destroy(deploy_cmd::DestroyArgs),
+    /// Create the per-region bucket for templates over 51,200 bytes.
+    Bootstrap(deploy_cmd::BootstrapArgs),
+    /// Scaffold a new platform crate (Cargo.toml, an app, a snapshot test, meshsynth.json).
+    Init(init::InitArgs),
+    /// Print a shell completion script (e.g. `meshsynth completions bash > /etc/bash_completion.d/meshsynth`).
+    Completions(CompletionsArgs),
+}
+
+#[derive(Args, Debug)]
+struct ToolkitDiffArgs {
+    #[command(flatten)]
+    diff: lib::DiffArgs,
+    /// With `--against deployed`: where the stacks are (as for deploy).
+    #[command(flatten)]
+    connect: ConnectArgs,
+}
+
+#[derive(Args, Debug)]
+struct CompletionsArgs {
+    /// The shell.
+    shell: clap_complete::Shell,
+}
+
+/// The `meshsynth` binary: the CLI over `builtin` (the reference apps) or the
+/// app a `meshsynth.json` names.
+pub fn main(builtin: fn(&mut App) -> Result<(), Error>) -> std::process::ExitCode {
+    let mut out = std::io::stdout().lock();
+    let mut err = std::io::stderr().lock();
+    std::process::ExitCode::from(run_with_args(
+        std::env::args_os(),
+        builtin,
+        &mut out,
+        &mut err,
+    ))
+}
+
+/// Runs the toolkit on `args` (the first is the program name) in the current
+/// directory; returns the exit code (0 success, 1 error, 2 usage or `diff
+/// --exit-code` changes, 130 deploy interrupted).
+pub fn run_with_args<I, T>(
+    args: I,
+    builtin: fn(&mut App) -> Result<(), Error>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    let cli = match Cli::try_parse_from(&args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let text = e.render().to_string();
+            let _ = if e.use_stderr() {
+                err.write_all(text.as_bytes())
+            } else {
+                out.write_all(text.as_bytes())
+            };
+            return code;
+        }
+    };
+    match run(cli, &args, builtin, out, err) {
+        Ok(code) => code,
+        Err(e) => {
+            report_error(&e, err);
+            1
+        }
+    }
+}
+
+fn run(
+    cli: Cli,
+    raw: &[OsString],
+    builtin: fn(&mut App) -> Result<(), Error>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<u8, Error> {
+    // Commands that need no app.
+    let command = match cli.command {
+        Command::Init(args) => return init::run(&args, out, err),
+        Command::Completions(args) => {
+            clap_complete::generate(args.shell, &mut Cli::command(), "meshsynth", out);
+            return Ok(0);
+        }
+        Command::Bootstrap(args) => return deploy_cmd::bootstrap(args, out, err),
+        other => other,
+    };
+    let app = AppSource::resolve(cli.app.as_deref(), Path::new("."), builtin)?;
+    match (command, &app) {
+        (Command::Deploy(args), _) => deploy_cmd::deploy(args, &app, out, err),
+        (Command::Destroy(args), _) => deploy_cmd::destroy(args, &app, out, err),
+        (Command::Synth(args), AppSource::Builtin(build)) => {
+            Ok(lib::synth_command(args, build, out, err))
+        }
+        (Command::List(args), AppSource::Builtin(build)) => {
+            Ok(lib::list_command(args, build, out, err))
+        }
+        (Command::Diff(args), AppSource::Builtin(build)) => {
+            let connect = args.connect;
+            let fetch = |stacks: &[(String, Option<String>)]| fetch_deployed(&connect, stacks);
+            let source: DeployedSource<'_> = &fetch;
+            Ok(lib::diff_command(args.diff, build, Some(source), out, err))
+        }
+        (Command::Diff(mut args), AppSource::Command { .. }) if args.diff.against_deployed() => {
+            // The app synthesizes to a scratch assembly; the toolkit compares
+            // that with the deployed stacks.
+            let scratch = scratch_dir()?;
+            if args.diff.assembly.is_none() {
+                app.synthesize_to(&[], &args.diff.context, scratch.path(), err)?;
+                args.diff.assembly = Some(scratch.path().to_path_buf());
+                args.diff.context.clear();
+            }
+            let connect = args.connect;
+            let fetch = |stacks: &[(String, Option<String>)]| fetch_deployed(&connect, stacks);
+            let source: DeployedSource<'_> = &fetch;
+            let no_app = |_: &mut App| Ok(());
+            Ok(lib::diff_command(
+                args.diff,
+                &no_app,
+                Some(source),
+                out,
+                err,
+            ))
+        }
+        // synth, list and offline diff of a user's app: the app answers them itself.
+        (_, AppSource::Command { .. }) => app.run(&forwarded_args(raw)),
+        (Command::Init(_) | Command::Completions(_) | Command::Bootstrap(_), _) => {
+            unreachable!("handled above")
+        }
+    }
+}
+
+fn fetch_deployed(
+    connect: &ConnectArgs,
+    stacks: &[(String, Option<String>)],
+) -> Result<Box<dyn DeployedTemplates>, String> {
+    DeployedBaseline::fetch(&connect.options(), stacks)
+        .map(|b| Box::new(b) as Box<dyn DeployedTemplates>)
+        .map_err(|e| e.to_string())
+}
+
+/// The arguments after the program name, without `--app CMD` (the app
+/// command parses the rest exactly as the toolkit did).
+fn forwarded_args(raw: &[OsString]) -> Vec<OsString> {
+    let mut out = Vec::new();
+    let mut it = raw.iter().skip(1);
+    while let Some(a) = it.next() {
+        if a == "--app" {
+            it.next();
+        } else if a.to_str().is_some_and(|s| s.starts_with("--app=")) {
+        } else {
+            out.push(a.clone());
+        }
+    }
+    out
+}
+
+/// A scratch directory under target/ or the system temp dir, removed on drop.
+fn scratch_dir() -> Result<tempfile::TempDir, Error> {
+    tempfile::Builder::new()
+        .prefix("meshsynth-diff-")
+        .tempdir()
+        .map_err(|e| Error::Io {
+            path: std::env::temp_dir().display().to_string(),
+            message: format!("cannot create a scratch directory: {e}"),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_line_definition_is_consistent() {
+        // clap checks names, groups and flags only when a command is built.
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn the_app_flag_is_not_forwarded() {
+        let raw: Vec<OsString> = ["meshsynth", "--app", "x y", "synth", "--app=z", "-o", "d"]
+            .iter()
+            .map(OsString::from)
+            .collect();
+        assert_eq!(forwarded_args(&raw), ["synth", "-o", "d"]);
+    }
+}

@@ -1,0 +1,340 @@
+//! After deploy: the Kubernetes manifests of the assembly with every
+//! deferred input replaced by the producing stack's output, written as one
+//! directory per cluster (`<dir>/<cluster>/`, with its kustomization), ready
+//! for `kubectl apply -k` or a GitOps controller. Nothing is written unless
+//! every placeholder is resolved.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde_json::Value as Json;
+
+use super::api::{CfnApi, StackId};
+use super::plan::LoadedAssembly;
+use super::{DeployError, OutputsByStack};
+
+/// The marker file that identifies a directory of resolved manifests, so a
+/// re-deploy may replace it and nothing else.
+pub const MARKER: &str = ".meshsynth-resolved";
+
+/// The default directory for resolved manifests: `<assembly>/resolved`.
+pub fn default_dir(assembly: &Path) -> PathBuf {
+    assembly.join("resolved")
+}
+
+/// Adds to `known` the outputs of stacks that deferred inputs read and that
+/// this run did not deploy, from their deployed state. Stacks that do not
+/// exist are left out (and reported by `resolve`).
+pub async fn outputs_for_deferred<A: CfnApi>(
+    api: &A,
+    asm: &LoadedAssembly,
+    known: &OutputsByStack,
+    default_region: Option<&str>,
+) -> Result<OutputsByStack, DeployError> {
+    let mut out = known.clone();
+    for c in &asm.manifest.clusters {
+        for d in &c.deferred_inputs {
+            if out.contains_key(&d.stack) {
+                continue;
+            }
+            let region = asm
+                .stack(&d.stack)
+                .and_then(|s| s.environment.region.clone())
+                .or_else(|| default_region.map(str::to_string));
+            let Some(region) = region else { continue };
+            let id = StackId::new(region, &d.stack);
+            match api.describe_stack(&id).await {
+                Ok(Some(info)) => {
+                    out.insert(d.stack.clone(), info.outputs);
+                }
+                Ok(None) => {}
+                Err(source) => {
+                    return Err(DeployError::Api {
+                        stack: id,
+                        operation: "DescribeStacks",
+                        source,
+                    })
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The resolved files (path relative to the manifests directory → bytes),
+/// or the list of every placeholder that could not be filled.
+pub fn resolve(
+    asm: &LoadedAssembly,
+    outputs: &OutputsByStack,
+) -> Result<Vec<(String, Vec<u8>)>, DeployError> {
+    let mut files = Vec::new();
+    let mut unresolved = Vec::new();
+    for c in &asm.manifest.clusters {
+        let mut values: BTreeMap<&str, &str> = BTreeMap::new();
+        for d in &c.deferred_inputs {
+            match outputs.get(&d.stack).map(|o| o.get(&d.output)) {
+                Some(Some(v)) => {
+                    values.insert(&d.placeholder, v);
+                }
+                Some(None) => unresolved.push(format!(
+                    "{} (cluster {}): stack {} has no output {}",
+                    d.placeholder, c.name, d.stack, d.output
+                )),
+                None => unresolved.push(format!(
+                    "{} (cluster {}): stack {} is not deployed",
+                    d.placeholder, c.name, d.stack
+                )),
+            }
+        }
+        let mut rels: Vec<&str> = c.files.iter().map(|f| f.file.as_str()).collect();
+        rels.push(&c.kustomization);
+        rels.extend(c.install_inputs.iter().map(|i| i.file.as_str()));
+        for rel in rels {
+            let bytes = asm.read(rel)?;
+            let has_input = c
+                .deferred_inputs
+                .iter()
+                .any(|d| d.files.iter().any(|f| f == rel));
+            let bytes = if has_input {
+                substitute(rel, &bytes, &values)?
+            } else {
+                bytes
+            };
+            if let Some(pos) = find_placeholder(&bytes) {
+                let end = bytes[pos..]
+                    .iter()
+                    .position(|b| *b == b'}')
+                    .map_or(bytes.len(), |e| pos + e + 1);
+                let ph = String::from_utf8_lossy(&bytes[pos..end]).to_string();
+                if !unresolved.iter().any(|u| u.starts_with(&ph)) {
+                    unresolved.push(format!(
+                        "{ph} in {rel}: not listed as a deferred input of cluster {}",
+                        c.name
+                    ));
+                }
+            }
+            let inner = rel
+                .strip_prefix(&format!("{}/", c.directory))
+                .unwrap_or(rel);
+            files.push((format!("{}/{inner}", c.name), bytes));
+        }
+    }
+    if !unresolved.is_empty() {
+        return Err(DeployError::Unresolved(unresolved));
+    }
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(files)
+}
+
+fn find_placeholder(bytes: &[u8]) -> Option<usize> {
+    let needle = b"${meshsynth:";
+    bytes.windows(needle.len()).position(|w| w == needle)
+}
+
+/// Replaces placeholders inside the YAML documents' strings and renders them
+/// again with the assembly's emitter, so a value is quoted as its content
+/// needs (an endpoint that looks like a number stays a string).
+fn substitute(
+    rel: &str,
+    bytes: &[u8],
+    values: &BTreeMap<&str, &str>,
+) -> Result<Vec<u8>, DeployError> {
+    let text = std::str::from_utf8(bytes).map_err(|_| DeployError::Assembly {
+        path: rel.to_string(),
+        message: "not UTF-8".into(),
+    })?;
+    let mut docs = Vec::new();
+    for doc in serde_yaml::Deserializer::from_str(text) {
+        let v = Json::deserialize(doc).map_err(|e| DeployError::Assembly {
+            path: rel.to_string(),
+            message: format!("cannot read the YAML to fill deferred inputs: {e}"),
+        })?;
+        docs.push(v);
+    }
+    for d in &mut docs {
+        replace_in(d, values);
+    }
+    Ok(meshsynth::emit::yaml::to_yaml_stream(docs.iter()).into_bytes())
+}
+
+fn replace_in(v: &mut Json, values: &BTreeMap<&str, &str>) {
+    match v {
+        Json::String(s) if s.contains("${meshsynth:") => {
+            for (ph, val) in values {
+                if s.contains(ph) {
+                    *s = s.replace(ph, val);
+                }
+            }
+        }
+        Json::Array(a) => a.iter_mut().for_each(|x| replace_in(x, values)),
+        Json::Object(m) => m.values_mut().for_each(|x| replace_in(x, values)),
+        _ => {}
+    }
+}
+
+fn io(path: &Path, e: impl std::fmt::Display) -> DeployError {
+    DeployError::Io {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    }
+}
+
+/// Writes the resolved files as `dir`, replacing a previous resolved
+/// directory atomically; refuses to replace any other non-empty directory.
+pub fn write(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), DeployError> {
+    if dir.exists() {
+        let marked = dir.join(MARKER).is_file();
+        let empty = fs::read_dir(dir).map_err(|e| io(dir, e))?.next().is_none();
+        if !marked && !empty {
+            return Err(io(
+                dir,
+                "exists, is not empty and was not written by meshsynth deploy; choose another --manifests-dir",
+            ));
+        }
+    }
+    let name = dir
+        .file_name()
+        .ok_or_else(|| io(dir, "the manifests directory needs a name"))?
+        .to_string_lossy()
+        .to_string();
+    let parent = match dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    fs::create_dir_all(&parent).map_err(|e| io(&parent, e))?;
+    let pid = std::process::id();
+    let tmp = parent.join(format!(".{name}.tmp-{pid}"));
+    let old = parent.join(format!(".{name}.old-{pid}"));
+    let _ = fs::remove_dir_all(&tmp);
+    let written = (|| {
+        fs::create_dir(&tmp).map_err(|e| io(&tmp, e))?;
+        fs::write(
+            tmp.join(MARKER),
+            "written by `meshsynth deploy`; replaced on every deploy\n",
+        )
+        .map_err(|e| io(&tmp, e))?;
+        for (rel, bytes) in files {
+            let p = tmp.join(rel);
+            if let Some(d) = p.parent() {
+                fs::create_dir_all(d).map_err(|e| io(d, e))?;
+            }
+            fs::write(&p, bytes).map_err(|e| io(&p, e))?;
+        }
+        let had_old = dir.exists();
+        if had_old {
+            let _ = fs::remove_dir_all(&old);
+            fs::rename(dir, &old).map_err(|e| io(dir, e))?;
+        }
+        if let Err(e) = fs::rename(&tmp, dir) {
+            if had_old {
+                let _ = fs::rename(&old, dir);
+            }
+            return Err(io(dir, e));
+        }
+        if had_old {
+            let _ = fs::remove_dir_all(&old);
+        }
+        Ok(())
+    })();
+    if written.is_err() {
+        let _ = fs::remove_dir_all(&tmp);
+    }
+    written
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use meshsynth::assembly::{
+        ClusterArtifact, DeferredInput, K8sFile, Manifest, MANIFEST_VERSION,
+    };
+
+    const PH: &str = "${meshsynth:data/Db/Resource#Endpoint.Address}";
+
+    fn asm_with_input() -> (tempfile::TempDir, LoadedAssembly) {
+        let t = tempfile::tempdir().unwrap();
+        let k = t.path().join("k8s/main");
+        fs::create_dir_all(&k).unwrap();
+        fs::write(
+            k.join("app.yaml"),
+            format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: db\n  namespace: app\ndata:\n  host: '{PH}'\n  url: 'postgres://{PH}:5432/app'\n"),
+        )
+        .unwrap();
+        fs::write(k.join("kustomization.yaml"), "resources:\n- app.yaml\n").unwrap();
+        let asm = LoadedAssembly {
+            dir: t.path().to_path_buf(),
+            manifest: Manifest {
+                version: MANIFEST_VERSION.into(),
+                stacks: vec![],
+                clusters: vec![ClusterArtifact {
+                    name: "main".into(),
+                    directory: "k8s/main".into(),
+                    kustomization: "k8s/main/kustomization.yaml".into(),
+                    files: vec![K8sFile {
+                        file: "k8s/main/app.yaml".into(),
+                        chart: "app/Chart".into(),
+                        objects: 1,
+                    }],
+                    deferred_inputs: vec![DeferredInput {
+                        placeholder: PH.into(),
+                        stack: "data".into(),
+                        output: "ExportDbAddress".into(),
+                        files: vec!["k8s/main/app.yaml".into()],
+                    }],
+                    install_inputs: vec![],
+                    escape_hatches: vec![],
+                }],
+            },
+        };
+        (t, asm)
+    }
+
+    #[test]
+    fn fills_placeholders_and_keeps_values_strings() {
+        let (_t, asm) = asm_with_input();
+        let mut outputs = OutputsByStack::new();
+        outputs.insert(
+            "data".into(),
+            [("ExportDbAddress".to_string(), "12345".to_string())].into(),
+        );
+        let files = resolve(&asm, &outputs).unwrap();
+        let names: Vec<&str> = files.iter().map(|f| f.0.as_str()).collect();
+        assert_eq!(names, ["main/app.yaml", "main/kustomization.yaml"]);
+        let app = String::from_utf8(files[0].1.clone()).unwrap();
+        assert!(app.contains("host: '12345'"), "{app}");
+        assert!(app.contains("url: postgres://12345:5432/app"), "{app}");
+    }
+
+    #[test]
+    fn refuses_when_an_input_is_missing_naming_it() {
+        let (_t, asm) = asm_with_input();
+        let e = resolve(&asm, &OutputsByStack::new())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains(PH) && e.contains("stack data is not deployed"),
+            "{e}"
+        );
+        let mut outputs = OutputsByStack::new();
+        outputs.insert("data".into(), BTreeMap::new());
+        let e = resolve(&asm, &outputs).unwrap_err().to_string();
+        assert!(e.contains("has no output ExportDbAddress"), "{e}");
+    }
+
+    #[test]
+    fn writes_and_replaces_only_its_own_directory() {
+        let t = tempfile::tempdir().unwrap();
+        let dir = t.path().join("resolved");
+        write(&dir, &[("main/a.yaml".into(), b"a: 1\n".to_vec())]).unwrap();
+        write(&dir, &[("main/b.yaml".into(), b"b: 1\n".to_vec())]).unwrap();
+        assert!(!dir.join("main/a.yaml").exists());
+        assert!(dir.join("main/b.yaml").exists());
+        let foreign = t.path().join("foreign");
+        fs::create_dir(&foreign).unwrap();
+        fs::write(foreign.join("x"), "keep").unwrap();
+        assert!(write(&foreign, &[]).is_err());
+        assert!(foreign.join("x").exists());
+    }
+}

@@ -1,0 +1,663 @@
+//! The `deploy`, `destroy` and `bootstrap` subcommands: options turned into
+//! engine options, live progress (indicatif) and prompts (stdin) on stderr,
+//! outputs on stdout. The async runtime and the AWS SDK start only here.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use clap::{Parser, ValueEnum};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::app::{default_assembly_dir, AppSource};
+use crate::deploy::api::ChangeSetKind;
+use crate::deploy::aws::{AwsCloud, ConnectOptions};
+use crate::deploy::{
+    bootstrap, manifests, outputs_json, Approver, DeployError, DeployEvent, DeployOptions, Engine,
+    LoadedAssembly, Observer, Plan, Prompt, PromptKind, Report, RequireApproval, StackId,
+    StackOutcome, TypeHeuristic,
+};
+use meshsynth::core::Error;
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub(crate) enum ApprovalArg {
+    Never,
+    Broadening,
+    Any,
+}
+
+/// Where to find AWS, shared by the three commands.
+#[derive(Parser, Debug)]
+pub(crate) struct ConnectArgs {
+    /// A custom endpoint for CloudFormation and S3 (an emulator such as moto).
+    #[arg(long, value_name = "URL")]
+    endpoint_url: Option<String>,
+    /// Region for stacks whose environment has none. Default: AWS_REGION or the profile's.
+    #[arg(long, value_name = "R")]
+    region: Option<String>,
+    /// Named profile of ~/.aws/config and ~/.aws/credentials. Default: AWS_PROFILE or `default`.
+    #[arg(long, value_name = "P")]
+    profile: Option<String>,
+}
+
+impl ConnectArgs {
+    /// The connection options these flags give.
+    pub(crate) fn options(&self) -> ConnectOptions {
+        ConnectOptions {
+            profile: self.profile.clone(),
+            region: self.region.clone(),
+            endpoint_url: self.endpoint_url.clone(),
+            ..Default::default()
+        }
+    }
+}
+
+#[derive(Parser, Debug)]
+pub(crate) struct DeployArgs {
+    /// Stack-name globs; default: every stack. Dependencies are included.
+    stacks: Vec<String>,
+    /// Deploy this assembly directory instead of synthesizing the app to mesh.out first.
+    #[arg(long, value_name = "DIR")]
+    assembly: Option<PathBuf>,
+    #[command(flatten)]
+    connect: ConnectArgs,
+    /// When to ask before executing a change set.
+    #[arg(long, value_enum, default_value = "broadening")]
+    require_approval: ApprovalArg,
+    /// Stacks deployed at once (independent stacks only).
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..))]
+    concurrency: u16,
+    /// Seconds to wait for a stack busy with another operation.
+    #[arg(long, value_name = "SECS", default_value_t = 1800)]
+    timeout: u64,
+    /// S3 bucket for templates over 51,200 bytes. Default: the bucket of `meshsynth bootstrap`.
+    #[arg(long, value_name = "B")]
+    bucket: Option<String>,
+    /// Delete and re-create stacks left in ROLLBACK_COMPLETE without asking.
+    #[arg(long)]
+    force: bool,
+    /// Write the stack outputs as JSON to this file.
+    #[arg(long, value_name = "F")]
+    outputs_file: Option<PathBuf>,
+    /// Where to write the resolved Kubernetes manifests. Default: <assembly>/resolved.
+    #[arg(long, value_name = "DIR")]
+    manifests_dir: Option<PathBuf>,
+    /// Context value for the app when synthesizing, repeatable.
+    #[arg(short = 'c', long = "context", value_name = "KEY=VALUE")]
+    context: Vec<String>,
+}
+
+#[derive(Parser, Debug)]
+pub(crate) struct DestroyArgs {
+    /// Stack-name globs; default: every stack. Stacks that depend on them are included.
+    stacks: Vec<String>,
+    /// Use this assembly directory instead of synthesizing the app to mesh.out first.
+    #[arg(long, value_name = "DIR")]
+    assembly: Option<PathBuf>,
+    #[command(flatten)]
+    connect: ConnectArgs,
+    /// Delete without asking.
+    #[arg(long)]
+    force: bool,
+    /// Stacks deleted at once (independent stacks only).
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..))]
+    concurrency: u16,
+    /// Seconds to wait for a stack busy with another operation.
+    #[arg(long, value_name = "SECS", default_value_t = 1800)]
+    timeout: u64,
+    /// Context value for the app when synthesizing, repeatable.
+    #[arg(short = 'c', long = "context", value_name = "KEY=VALUE")]
+    context: Vec<String>,
+}
+
+#[derive(Parser, Debug)]
+pub(crate) struct BootstrapArgs {
+    #[command(flatten)]
+    connect: ConnectArgs,
+}
+
+/// The assembly to work on: the given directory, or the app synthesized to mesh.out.
+fn assembly_dir(
+    app: &AppSource,
+    given: &Option<PathBuf>,
+    patterns: &[String],
+    context: &[String],
+    err: &mut dyn Write,
+) -> Result<PathBuf, Error> {
+    if let Some(dir) = given {
+        return Ok(dir.clone());
+    }
+    let dir = default_assembly_dir();
+    app.synthesize_to(patterns, context, &dir, err)?;
+    let _ = writeln!(err, "synthesized the app to {}", dir.display());
+    Ok(dir)
+}
+
+/// Live progress on stderr: one bar per running stack, event lines above.
+struct Ui<'w> {
+    err: RefCell<&'w mut dyn Write>,
+    multi: MultiProgress,
+    bars: RefCell<BTreeMap<StackId, ProgressBar>>,
+    started: Instant,
+    tty: bool,
+}
+
+impl<'w> Ui<'w> {
+    fn new(err: &'w mut dyn Write) -> Ui<'w> {
+        Ui {
+            err: RefCell::new(err),
+            multi: MultiProgress::with_draw_target(ProgressDrawTarget::stderr()),
+            bars: RefCell::new(BTreeMap::new()),
+            started: Instant::now(),
+            tty: std::io::stdin().is_terminal(),
+        }
+    }
+
+    fn line(&self, text: impl std::fmt::Display) {
+        self.multi.suspend(|| {
+            let _ = writeln!(self.err.borrow_mut(), "{text}");
+        });
+    }
+
+    fn elapsed(&self) -> String {
+        format!("{:>6.1}s", self.started.elapsed().as_secs_f64())
+    }
+
+    fn bar(&self, stack: &StackId) -> Option<ProgressBar> {
+        self.bars.borrow().get(stack).cloned()
+    }
+
+    fn drop_bar(&self, stack: &StackId) {
+        let bar = self.bars.borrow_mut().remove(stack);
+        if let Some(b) = bar {
+            b.finish_and_clear();
+            self.multi.remove(&b);
+        }
+    }
+
+    /// Removes every bar (before the summary).
+    fn clear(&self) {
+        let bars = std::mem::take(&mut *self.bars.borrow_mut());
+        for b in bars.values() {
+            b.finish_and_clear();
+            self.multi.remove(b);
+        }
+    }
+}
+
+fn style(template: &str) -> ProgressStyle {
+    // Invariant: the templates are literals of this file and valid.
+    ProgressStyle::with_template(template).expect("valid progress template")
+}
+
+impl Observer for Ui<'_> {
+    fn on_event(&self, e: &DeployEvent) {
+        match e {
+            DeployEvent::Started { stack } => {
+                let bar = self.multi.add(ProgressBar::new(0));
+                bar.set_style(style("{prefix:.bold} [{elapsed_precise}] {msg}"));
+                bar.set_prefix(stack.name.clone());
+                bar.set_message("preparing");
+                // No steady tick: a ticker thread would contend for stderr,
+                // which the CLI holds locked; the engine's polls redraw.
+                self.bars.borrow_mut().insert(stack.clone(), bar);
+            }
+            DeployEvent::Busy {
+                stack,
+                status,
+                timeout_secs,
+            } => self.line(format!(
+                "{} {stack}: busy with another operation ({status}); waiting up to {timeout_secs} s for it to finish",
+                self.elapsed()
+            )),
+            DeployEvent::Recreating { stack, status } => self.line(format!(
+                "{} {stack}: in {status} after a failed first create; deleting it to create it again",
+                self.elapsed()
+            )),
+            DeployEvent::Uploaded { stack, bytes, url } => self.line(format!(
+                "{} {stack}: template is {bytes} bytes (over 51,200): uploaded to {url}",
+                self.elapsed()
+            )),
+            DeployEvent::ChangeSet {
+                stack,
+                kind,
+                changes,
+            } => {
+                let verb = match kind {
+                    ChangeSetKind::Create => "create",
+                    ChangeSetKind::Update => "update",
+                };
+                let mut text = format!(
+                    "{} {stack}: {verb} with {} resource change(s):",
+                    self.elapsed(),
+                    changes.len()
+                );
+                for c in changes {
+                    let sign = match c.action.as_str() {
+                        "Add" => "+",
+                        "Remove" => "-",
+                        _ => "~",
+                    };
+                    let replace = match c.replacement.as_deref() {
+                        Some("True") => " (replacement)",
+                        Some("Conditional") => " (may be replaced)",
+                        _ => "",
+                    };
+                    text.push_str(&format!(
+                        "\n    {sign} {} {} {}{replace}",
+                        c.action, c.resource_type, c.logical_id
+                    ));
+                }
+                self.line(text);
+                if let Some(b) = self.bar(stack) {
+                    b.set_message("change set ready");
+                }
+            }
+            DeployEvent::NoChanges { stack } => {
+                self.drop_bar(stack);
+                self.line(format!("{} {stack}: no changes", self.elapsed()));
+            }
+            DeployEvent::Executing { stack, total } => {
+                if let Some(b) = self.bar(stack) {
+                    if *total > 0 {
+                        b.set_style(style(
+                            "{prefix:.bold} [{elapsed_precise}] {bar:30} {pos}/{len} resources {msg}",
+                        ));
+                        b.set_length(*total as u64);
+                    }
+                    b.set_message("executing");
+                }
+            }
+            DeployEvent::Resource {
+                stack,
+                event,
+                done,
+                total,
+            } => self.line(format!(
+                "{} {} {}  {:<28} {} {}{}",
+                self.elapsed(),
+                stack.name,
+                if *total > 0 {
+                    format!("{done}/{total}")
+                } else {
+                    format!("{done}")
+                },
+                event.status,
+                event.resource_type,
+                event.logical_id,
+                event
+                    .reason
+                    .as_deref()
+                    .filter(|r| !r.is_empty())
+                    .map(|r| format!(": {r}"))
+                    .unwrap_or_default()
+            )),
+            DeployEvent::Progress { stack, done, total } => {
+                if let Some(b) = self.bar(stack) {
+                    if *total > 0 {
+                        b.set_length((*total).max(*done) as u64);
+                        b.set_position(*done as u64);
+                    } else {
+                        b.tick();
+                    }
+                }
+            }
+            DeployEvent::Finished { stack, status } => {
+                self.drop_bar(stack);
+                self.line(format!("{} {stack}: {status}", self.elapsed()));
+            }
+        }
+    }
+}
+
+impl Approver for Ui<'_> {
+    async fn confirm(&self, prompt: &Prompt) -> Result<bool, String> {
+        if !self.tty {
+            let way_out = match prompt.kind {
+                PromptKind::ApproveChangeSet => {
+                    "pass --require-approval never to deploy without confirmation (review the change set above first)"
+                }
+                PromptKind::RecreateFailedStack => "pass --force to delete and re-create it",
+                PromptKind::Destroy => "pass --force to delete without confirmation",
+            };
+            return Err(format!(
+                "stdin is not a terminal, so nobody can answer \"{}\"; {way_out}",
+                prompt.question
+            ));
+        }
+        // Hide the bars while the user reads and types.
+        let _ = self.multi.clear();
+        self.multi.set_draw_target(ProgressDrawTarget::hidden());
+        let mut text = String::new();
+        for d in &prompt.details {
+            text.push_str(&format!("    {d}\n"));
+        }
+        {
+            let mut err = self.err.borrow_mut();
+            let _ = write!(err, "{text}{} [y/N] ", prompt.question);
+            let _ = err.flush();
+        }
+        let answer = tokio::task::spawn_blocking(|| {
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line).map(|_| line)
+        })
+        .await;
+        self.multi.set_draw_target(ProgressDrawTarget::stderr());
+        match answer {
+            Ok(Ok(line)) => Ok(matches!(line.trim(), "y" | "Y" | "yes" | "YES" | "Yes")),
+            Ok(Err(e)) => Err(format!("cannot read the answer from stdin: {e}")),
+            Err(e) => Err(format!("cannot read the answer from stdin: {e}")),
+        }
+    }
+}
+
+/// Resolves on the `n`-th Ctrl-C.
+async fn interrupts(rx: &tokio::sync::watch::Receiver<u32>, n: u32) {
+    let mut rx = rx.clone();
+    if rx.wait_for(|c| *c >= n).await.is_err() {
+        // The signal task ended (no signal support): never resolve.
+        std::future::pending::<()>().await;
+    }
+}
+
+/// Counts Ctrl-C presses for the whole command.
+fn watch_ctrl_c() -> tokio::sync::watch::Receiver<u32> {
+    let (tx, rx) = tokio::sync::watch::channel(0u32);
+    tokio::spawn(async move {
+        let mut n = 0;
+        while tokio::signal::ctrl_c().await.is_ok() {
+            n += 1;
+            if tx.send(n).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+fn print_summary(ui: &Ui<'_>, report: &Report, verb: &str) {
+    ui.clear();
+    if report.interrupted {
+        // The interrupt may have cut a prompt line short.
+        ui.line("");
+    }
+    for s in &report.stacks {
+        let what = match &s.outcome {
+            StackOutcome::Created => "created".to_string(),
+            StackOutcome::Updated => "updated".to_string(),
+            StackOutcome::Unchanged => "no changes".to_string(),
+            StackOutcome::Deleted => "deleted".to_string(),
+            StackOutcome::AlreadyGone => "does not exist (nothing to delete)".to_string(),
+            StackOutcome::Failed(_) => "FAILED".to_string(),
+            StackOutcome::Skipped(why) => format!("skipped: {why}"),
+            StackOutcome::Interrupted { action, status } => format!(
+                "interrupted: {action}; {}",
+                status
+                    .as_deref()
+                    .map_or("the stack does not exist".to_string(), |s| format!(
+                        "status now {s}"
+                    ))
+            ),
+        };
+        ui.line(format!("  {}: {what}", s.id));
+    }
+    for e in report.errors() {
+        ui.line(format!("error: {e}"));
+    }
+    if report.interrupted {
+        ui.line(format!(
+            "{verb} interrupted; the state of each stack is listed above"
+        ));
+    }
+}
+
+fn exit_for(report: &Report) -> u8 {
+    if report.interrupted {
+        130
+    } else if report.success() {
+        0
+    } else {
+        1
+    }
+}
+
+impl Ui<'_> {
+    fn fail(&self, e: impl std::fmt::Display) -> u8 {
+        self.line(format!("error: {e}"));
+        1
+    }
+}
+
+fn fail_to(err: &mut dyn Write, e: impl std::fmt::Display) -> u8 {
+    let _ = writeln!(err, "error: {e}");
+    1
+}
+
+/// Stops before any change when a stack names another account than the
+/// credentials' (one STS call, only when some stack names an account).
+async fn check_account(cloud: &AwsCloud, plan: &Plan) -> Result<(), String> {
+    if !plan.names_accounts() {
+        return Ok(());
+    }
+    let account = cloud.caller_account().await.map_err(|e| {
+        format!("cannot tell the credentials' account (STS GetCallerIdentity): {e}")
+    })?;
+    plan.check_account(&account).map_err(|e| e.to_string())
+}
+
+fn write_outputs(path: &PathBuf, report: &Report) -> Result<(), DeployError> {
+    std::fs::write(path, outputs_json(&report.outputs())).map_err(|e| DeployError::Io {
+        path: path.display().to_string(),
+        message: format!("cannot write the outputs file: {e}"),
+    })
+}
+
+const SECOND_INTERRUPT: &str =
+    "second interrupt: exiting without waiting; check the stacks in CloudFormation";
+
+/// `meshsynth deploy`.
+pub(crate) fn deploy(
+    args: DeployArgs,
+    app: &AppSource,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<u8, Error> {
+    let dir = assembly_dir(app, &args.assembly, &args.stacks, &args.context, err)?;
+    let asm = match LoadedAssembly::load(&dir) {
+        Ok(a) => a,
+        Err(e) => return Ok(fail_to(err, e)),
+    };
+    let opts = DeployOptions {
+        require_approval: match args.require_approval {
+            ApprovalArg::Never => RequireApproval::Never,
+            ApprovalArg::Broadening => RequireApproval::Broadening,
+            ApprovalArg::Any => RequireApproval::Any,
+        },
+        concurrency: args.concurrency as usize,
+        busy_timeout: Duration::from_secs(args.timeout),
+        bucket: args.bucket.clone(),
+        force: args.force,
+        ..Default::default()
+    };
+    let ui = Ui::new(err);
+    let run = async {
+        let ctrl_c = watch_ctrl_c();
+        let cloud = AwsCloud::connect(&args.connect.options()).await;
+        let region = cloud.default_region();
+        // A freshly synthesized assembly already is the selection (synth
+        // applied the globs, which may also name charts).
+        let patterns: &[String] = if args.assembly.is_some() {
+            &args.stacks
+        } else {
+            &[]
+        };
+        let plan = match Plan::for_deploy(&asm, patterns, region.as_deref()) {
+            Ok(p) => p,
+            Err(e) => return ui.fail(e),
+        };
+        for n in &plan.notes {
+            ui.line(format!("note: {n}"));
+        }
+        if let Err(e) = check_account(&cloud, &plan).await {
+            return ui.fail(e);
+        }
+        let engine = Engine::new(&cloud, &cloud, &ui, &ui, &TypeHeuristic, opts);
+        let report = tokio::select! {
+            r = engine.deploy(&plan, interrupts(&ctrl_c, 1)) => r,
+            () = interrupts(&ctrl_c, 2) => {
+                ui.line(SECOND_INTERRUPT);
+                return 130;
+            }
+        };
+        print_summary(&ui, &report, "deploy");
+        let mut code = exit_for(&report);
+        let outputs = report.outputs();
+        for (stack, outs) in &outputs {
+            for (k, v) in outs {
+                let _ = writeln!(out, "{stack}.{k} = {v}");
+            }
+        }
+        if let Some(path) = &args.outputs_file {
+            match write_outputs(path, &report) {
+                Ok(()) => ui.line(format!("outputs written to {}", path.display())),
+                Err(e) => code = ui.fail(e),
+            }
+        }
+        if report.success() && !asm.manifest.clusters.is_empty() {
+            let target = args
+                .manifests_dir
+                .clone()
+                .unwrap_or_else(|| manifests::default_dir(&asm.dir));
+            let written = async {
+                let all =
+                    manifests::outputs_for_deferred(&cloud, &asm, &outputs, region.as_deref())
+                        .await?;
+                let files = manifests::resolve(&asm, &all)?;
+                manifests::write(&target, &files)
+            }
+            .await;
+            match written {
+                Ok(()) => {
+                    for c in &asm.manifest.clusters {
+                        ui.line(format!(
+                            "resolved manifests of cluster {}: {} (kubectl apply -k)",
+                            c.name,
+                            target.join(&c.name).display()
+                        ));
+                    }
+                }
+                Err(e) => code = ui.fail(e),
+            }
+        }
+        code
+    };
+    let code = crate::deploy::block_on(run);
+    Ok(code.unwrap_or_else(|e| ui.fail(e)))
+}
+
+/// `meshsynth destroy`.
+pub(crate) fn destroy(
+    args: DestroyArgs,
+    app: &AppSource,
+    _out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<u8, Error> {
+    let dir = assembly_dir(app, &args.assembly, &[], &args.context, err)?;
+    let asm = match LoadedAssembly::load(&dir) {
+        Ok(a) => a,
+        Err(e) => return Ok(fail_to(err, e)),
+    };
+    let opts = DeployOptions {
+        concurrency: args.concurrency as usize,
+        busy_timeout: Duration::from_secs(args.timeout),
+        force: args.force,
+        ..Default::default()
+    };
+    let ui = Ui::new(err);
+    let run = async {
+        let ctrl_c = watch_ctrl_c();
+        let cloud = AwsCloud::connect(&args.connect.options()).await;
+        let region = cloud.default_region();
+        let plan = match Plan::for_destroy(&asm, &args.stacks, region.as_deref()) {
+            Ok(p) => p,
+            Err(e) => return ui.fail(e),
+        };
+        for n in &plan.notes {
+            ui.line(format!("note: {n}"));
+        }
+        if let Err(e) = check_account(&cloud, &plan).await {
+            return ui.fail(e);
+        }
+        if !args.force {
+            let prompt = Prompt {
+                kind: PromptKind::Destroy,
+                question: format!("delete {} stack(s)?", plan.stacks.len()),
+                details: plan.stacks.iter().map(|s| s.id.to_string()).collect(),
+            };
+            match ui.confirm(&prompt).await {
+                Ok(true) => {}
+                Ok(false) => return ui.fail("not confirmed; nothing was deleted"),
+                Err(e) => return ui.fail(e),
+            }
+        }
+        let engine = Engine::new(&cloud, &cloud, &ui, &ui, &TypeHeuristic, opts);
+        let report = tokio::select! {
+            r = engine.destroy(&plan, interrupts(&ctrl_c, 1)) => r,
+            () = interrupts(&ctrl_c, 2) => {
+                ui.line(SECOND_INTERRUPT);
+                return 130;
+            }
+        };
+        print_summary(&ui, &report, "destroy");
+        exit_for(&report)
+    };
+    let code = crate::deploy::block_on(run);
+    Ok(code.unwrap_or_else(|e| ui.fail(e)))
+}
+
+/// `meshsynth bootstrap`.
+pub(crate) fn bootstrap(
+    args: BootstrapArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<u8, Error> {
+    let ui = Ui::new(err);
+    let run = async {
+        let ctrl_c = watch_ctrl_c();
+        let cloud = AwsCloud::connect(&args.connect.options()).await;
+        let Some(region) = cloud.default_region() else {
+            return ui
+                .fail("no region: pass --region or set AWS_REGION (bootstrap once per region)");
+        };
+        let plan = bootstrap::plan(&region);
+        let opts = DeployOptions {
+            require_approval: RequireApproval::Never,
+            ..Default::default()
+        };
+        let engine = Engine::new(&cloud, &cloud, &ui, &ui, &TypeHeuristic, opts);
+        let report = engine.deploy(&plan, interrupts(&ctrl_c, 1)).await;
+        print_summary(&ui, &report, "bootstrap");
+        if !report.success() {
+            return exit_for(&report);
+        }
+        let id = StackId::new(&region, bootstrap::BOOTSTRAP_STACK);
+        match crate::deploy::CfnApi::physical_resource_id(&cloud, &id, bootstrap::BUCKET_LOGICAL_ID)
+            .await
+        {
+            Ok(Some(bucket)) => {
+                ui.line(format!("template bucket of {region}: {bucket}"));
+                let _ = writeln!(out, "{bucket}");
+                0
+            }
+            Ok(None) => ui.fail(format!(
+                "stack {id} has no {} resource",
+                bootstrap::BUCKET_LOGICAL_ID
+            )),
+            Err(e) => ui.fail(e),
+        }
+    };
+    let code = crate::deploy::block_on(run);
+    Ok(code.unwrap_or_else(|e| ui.fail(e)))
+}

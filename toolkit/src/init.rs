@@ -1,0 +1,188 @@
+//! `meshsynth init`: scaffolds a new platform crate, as `cdk init` and
+//! `cdk8s init` do: `Cargo.toml`, a small working app, one snapshot test,
+//! `meshsynth.json`, `.gitignore` and a README with the three commands.
+//! Nothing is written when the directory already holds any of those files.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use meshsynth::core::names::validate_dns1123_label;
+use meshsynth::core::Error;
+
+/// The arguments of `init`.
+#[derive(Args, Debug)]
+pub struct InitArgs {
+    /// Directory of the new crate; created if missing. Default: the current directory.
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    /// Crate and platform name (lowercase letters, digits, '-'). Default: the directory's name.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Depend on the meshsynth library at this path. Default: the library this toolkit was built from, when it is still there; else crates.io.
+    #[arg(long, value_name = "DIR", conflicts_with = "meshsynth_git")]
+    pub meshsynth_path: Option<PathBuf>,
+    /// Depend on the meshsynth library from this git repository.
+    #[arg(long, value_name = "URL")]
+    pub meshsynth_git: Option<String>,
+}
+
+/// Where the new crate's `meshsynth` dependency comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Dependency {
+    /// A local checkout.
+    Path(PathBuf),
+    /// A git repository.
+    Git(String),
+    /// The version on crates.io.
+    Registry,
+}
+
+impl Dependency {
+    fn toml(&self) -> String {
+        match self {
+            Dependency::Path(p) => {
+                format!("meshsynth = {{ path = {:?} }}", p.display().to_string())
+            }
+            Dependency::Git(url) => format!("meshsynth = {{ git = {url:?} }}"),
+            Dependency::Registry => format!("meshsynth = \"{}\"", env!("CARGO_PKG_VERSION")),
+        }
+    }
+}
+
+/// The library source this toolkit was built from, if it is still on disk.
+fn built_from() -> Option<PathBuf> {
+    let lib = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let manifest = std::fs::read_to_string(lib.join("Cargo.toml")).ok()?;
+    manifest
+        .contains("name = \"meshsynth\"")
+        .then(|| lib.canonicalize().ok())
+        .flatten()
+}
+
+/// `meshsynth init`.
+pub fn run(args: &InitArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Error> {
+    let dir = &args.dir;
+    let name = match &args.name {
+        Some(n) => n.clone(),
+        None => {
+            let abs = std::path::absolute(dir).map_err(|e| Error::Io {
+                path: dir.display().to_string(),
+                message: e.to_string(),
+            })?;
+            abs.file_name()
+                .map(|n| {
+                    n.to_string_lossy()
+                        .to_lowercase()
+                        .replace(['_', ' ', '.'], "-")
+                })
+                .unwrap_or_default()
+        }
+    };
+    validate_dns1123_label(&name).map_err(|reason| Error::Io {
+        path: "--name".into(),
+        message: format!(
+            "{name:?} cannot name a platform: {reason}; pass --name with lowercase letters, digits and '-'"
+        ),
+    })?;
+    let dependency = match (&args.meshsynth_path, &args.meshsynth_git) {
+        (Some(p), _) => Dependency::Path(p.canonicalize().map_err(|e| Error::Io {
+            path: p.display().to_string(),
+            message: format!("--meshsynth-path: {e}"),
+        })?),
+        (None, Some(url)) => Dependency::Git(url.clone()),
+        (None, None) => built_from().map_or(Dependency::Registry, Dependency::Path),
+    };
+    let files = scaffold(&name, &dependency);
+    let existing: Vec<&str> = files
+        .iter()
+        .map(|(p, _)| p.as_str())
+        .filter(|p| dir.join(p).exists())
+        .collect();
+    if !existing.is_empty() {
+        return Err(Error::Io {
+            path: dir.display().to_string(),
+            message: format!(
+                "already holds {}; init writes a new crate: choose an empty directory",
+                existing.join(", ")
+            ),
+        });
+    }
+    for (path, bytes) in &files {
+        let target = dir.join(path);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| Error::Io {
+                path: parent.display().to_string(),
+                message: e.to_string(),
+            })?;
+        }
+        // Each file appears whole or not at all. (`write_atomically` replaces
+        // a whole directory, and this one may hold the user's other files.)
+        write_file_atomically(&target, bytes)?;
+    }
+    let _ = writeln!(
+        err,
+        "created platform crate {name} in {} ({} files); next: cd {} && cargo test && meshsynth synth",
+        dir.display(),
+        files.len(),
+        dir.display()
+    );
+    let _ = writeln!(out, "{}", dir.display());
+    Ok(0)
+}
+
+fn write_file_atomically(target: &Path, bytes: &[u8]) -> Result<(), Error> {
+    let tmp = target.with_extension("meshsynth-init.tmp");
+    std::fs::write(&tmp, bytes)
+        .and_then(|()| std::fs::rename(&tmp, target))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            Error::Io {
+                path: target.display().to_string(),
+                message: e.to_string(),
+            }
+        })
+}
+
+/// The files of a new crate named `name`, as (relative path, bytes).
+pub fn scaffold(name: &str, dependency: &Dependency) -> Vec<(String, Vec<u8>)> {
+    let fill = |t: &str| {
+        t.replace("{{name_snake}}", &name.replace('-', "_"))
+            .replace("{{name}}", name)
+            .replace("{{meshsynth}}", &dependency.toml())
+            .into_bytes()
+    };
+    vec![
+        ("Cargo.toml".into(), fill(CARGO_TOML)),
+        ("src/lib.rs".into(), fill(LIB_RS)),
+        ("src/main.rs".into(), fill(MAIN_RS)),
+        ("tests/snapshot.rs".into(), fill(TEST_RS)),
+        ("meshsynth.json".into(), fill(MESHSYNTH_JSON)),
+        (".gitignore".into(), fill(GITIGNORE)),
+        ("README.md".into(), fill(README)),
+    ]
+}
+
+const CARGO_TOML: &str = include_str!("../templates/init/Cargo.toml.tmpl");
+const LIB_RS: &str = include_str!("../templates/init/lib.rs.tmpl");
+const MAIN_RS: &str = include_str!("../templates/init/main.rs.tmpl");
+const TEST_RS: &str = include_str!("../templates/init/snapshot.rs.tmpl");
+const MESHSYNTH_JSON: &str = include_str!("../templates/init/meshsynth.json.tmpl");
+const GITIGNORE: &str = include_str!("../templates/init/gitignore.tmpl");
+const README: &str = include_str!("../templates/init/README.md.tmpl");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scaffold_names_the_crate_and_the_dependency() {
+        let files = scaffold("acme", &Dependency::Git("https://example.com/m.git".into()));
+        let cargo = String::from_utf8(files[0].1.clone()).unwrap();
+        assert!(cargo.contains("name = \"acme\""), "{cargo}");
+        assert!(cargo.contains("meshsynth = { git = \"https://example.com/m.git\" }"));
+        assert!(files
+            .iter()
+            .all(|(_, b)| !String::from_utf8_lossy(b).contains("{{")));
+    }
+}

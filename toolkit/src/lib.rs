@@ -1,0 +1,13 @@
+//! The meshsynth toolkit: the `meshsynth` binary that synthesizes a platform,
+//! compares it with what is deployed, deploys it through CloudFormation change
+//! sets and scaffolds new platform crates. The construct library (`meshsynth`)
+//! never depends on this crate: a platform crate compiles no AWS SDK.
+//!
+//! Pipeline: the app (built-in, or the command of `meshsynth.json`) writes a
+//! cloud assembly; `deploy` reads only that assembly.
+
+pub mod app;
+pub mod cli;
+pub mod deploy;
+mod deploy_cmd;
+pub mod init;

@@ -1,0 +1,115 @@
+//! `meshsynth deploy` / `destroy` errors that need no AWS endpoint: they stop
+//! before the first call and say what to do.
+
+#[path = "../../tests/diff_support/mod.rs"]
+mod diff_support;
+
+use std::process::{Command, Stdio};
+
+fn meshsynth(cwd: &std::path::Path, args: &[&str]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_meshsynth"))
+        .args(args)
+        .current_dir(cwd)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", cwd.join("no-aws-config"))
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            cwd.join("no-aws-credentials"),
+        )
+        .env_remove("AWS_REGION")
+        .env_remove("AWS_DEFAULT_REGION")
+        .env_remove("AWS_PROFILE")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}
+
+#[test]
+fn a_missing_assembly_is_named() {
+    let t = tempfile::tempdir().unwrap();
+    let (code, err) = meshsynth(t.path(), &["deploy", "--assembly", "nowhere"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("nowhere/manifest.json: cannot read"), "{err}");
+    assert!(err.contains("run `meshsynth synth` first"), "{err}");
+}
+
+#[test]
+fn a_stack_without_region_needs_one() {
+    let t = tempfile::tempdir().unwrap();
+    let mut app = meshsynth::App::new(meshsynth::Context::new());
+    meshsynth::Stack::new(&mut app.root(), "anywhere", Default::default()).unwrap();
+    let s = meshsynth::synth::synth(app, &Default::default()).unwrap();
+    let dir = t.path().join("asm");
+    meshsynth::assembly::write_atomically(&dir, &s.assembly.all_files()).unwrap();
+    let (code, err) = meshsynth(t.path(), &["deploy", "--assembly", "asm"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains(
+            "stack anywhere has no region in its environment; pass --region or set AWS_REGION"
+        ),
+        "{err}"
+    );
+    let (code, err) = meshsynth(t.path(), &["destroy", "--assembly", "asm", "nothing-*"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains(
+            "no stack of the assembly matches pattern \"nothing-*\"; stacks are: anywhere"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn bootstrap_needs_a_region() {
+    let t = tempfile::tempdir().unwrap();
+    let (code, err) = meshsynth(t.path(), &["bootstrap"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("no region: pass --region or set AWS_REGION"),
+        "{err}"
+    );
+}
+
+#[test]
+fn deployed_baseline_without_credentials_fails_cleanly() {
+    let t = tempfile::tempdir().unwrap();
+    diff_support::write_pair(t.path());
+    // No credentials anywhere (and no instance metadata): the AWS client
+    // fails before any request; nothing leaves the machine.
+    let out = Command::new(env!("CARGO_BIN_EXE_meshsynth"))
+        .args(["diff", "--assembly", "head", "--against", "deployed"])
+        .args([
+            "--endpoint-url",
+            "http://127.0.0.1:1",
+            "--region",
+            "us-east-1",
+        ])
+        .current_dir(t.path())
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_WEB_IDENTITY_TOKEN_FILE")
+        .env_remove("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
+        .env_remove("AWS_CONTAINER_CREDENTIALS_FULL_URI")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", t.path().join("no-config"))
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            t.path().join("no-credentials"),
+        )
+        .output()
+        .expect("runs meshsynth");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("baseline deployed:"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

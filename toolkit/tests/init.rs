@@ -1,0 +1,195 @@
+//! `meshsynth init` as a new user runs it: scaffold a crate in a temp dir,
+//! build it against this workspace's library, run its snapshot test, and
+//! synthesize it through `meshsynth.json` with the toolkit.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .canonicalize()
+        .expect("workspace root")
+}
+
+fn meshsynth(cwd: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_meshsynth"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("runs meshsynth")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// Cargo for the scaffolded crate: offline, with the workspace's lock file
+/// (so it resolves to the crates already downloaded) and its own target dir
+/// under the workspace's (cargo may hold the workspace's own while tests run).
+fn cargo(crate_dir: &Path, args: &[&str], insta_update: &str) -> Output {
+    Command::new(env!("CARGO"))
+        .args(args)
+        .arg("--offline")
+        .current_dir(crate_dir)
+        .env("CARGO_TARGET_DIR", workspace().join("target/init-crate"))
+        .env("INSTA_UPDATE", insta_update)
+        .env_remove("RUSTFLAGS")
+        .output()
+        .expect("runs cargo")
+}
+
+#[test]
+fn init_then_test_then_synth() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("acme-platform");
+    let lib = workspace();
+    let out = meshsynth(
+        t.path(),
+        &[
+            "init",
+            "acme-platform",
+            "--meshsynth-path",
+            lib.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    for f in [
+        "Cargo.toml",
+        "src/lib.rs",
+        "src/main.rs",
+        "tests/snapshot.rs",
+        "meshsynth.json",
+        ".gitignore",
+        "README.md",
+    ] {
+        assert!(dir.join(f).is_file(), "init did not write {f}");
+    }
+    let cargo_toml = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap();
+    assert!(
+        cargo_toml.contains("name = \"acme-platform\""),
+        "{cargo_toml}"
+    );
+    assert!(cargo_toml.contains(&format!("path = {:?}", lib.display().to_string())));
+
+    // A second init into the same directory refuses and changes nothing.
+    let again = meshsynth(t.path(), &["init", "acme-platform"]);
+    assert_eq!(again.status.code(), Some(1));
+    let err = text(&again.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("already holds Cargo.toml"), "{err}");
+
+    std::fs::copy(lib.join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
+
+    // Its test runs. The first run records the snapshots (as a user's
+    // `cargo insta accept` would); the second checks against them; a changed
+    // snapshot makes it fail.
+    let first = cargo(&dir, &["test", "-q"], "always");
+    assert!(
+        first.status.success(),
+        "the scaffolded test fails:\n{}\n{}",
+        text(&first.stdout),
+        text(&first.stderr)
+    );
+    let snaps: Vec<_> = std::fs::read_dir(dir.join("tests/snapshots"))
+        .expect("insta wrote snapshots")
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(snaps.len(), 3, "{snaps:?}");
+    let second = cargo(&dir, &["test", "-q"], "no");
+    assert!(second.status.success(), "{}", text(&second.stderr));
+    let network =
+        std::fs::read_to_string(dir.join("tests/snapshots/snapshot__network.template.json.snap"))
+            .unwrap();
+    assert!(network.contains("\"AWS::EC2::VPC\""), "{network}");
+    std::fs::write(
+        dir.join("tests/snapshots/snapshot__network.template.json.snap"),
+        network.replace("10.20.0.0/16", "10.99.0.0/16"),
+    )
+    .unwrap();
+    let tampered = cargo(&dir, &["test", "-q"], "no");
+    assert!(
+        !tampered.status.success(),
+        "a changed snapshot must fail the test"
+    );
+
+    // The toolkit synthesizes the crate through meshsynth.json's app command.
+    let built = cargo(&dir, &["build", "-q"], "no");
+    assert!(built.status.success(), "{}", text(&built.stderr));
+    let bin = workspace().join("target/init-crate/debug/acme-platform");
+    std::fs::write(
+        dir.join("meshsynth.json"),
+        format!("{{\"app\": {:?}}}", bin.display().to_string()),
+    )
+    .unwrap();
+    let synth = meshsynth(&dir, &["synth", "-o", "out"]);
+    assert_eq!(synth.status.code(), Some(0), "{}", text(&synth.stderr));
+    for f in [
+        "manifest.json",
+        "acme-platform-network.template.json",
+        "acme-platform-services.template.json",
+    ] {
+        assert!(dir.join("out").join(f).is_file(), "synth did not write {f}");
+    }
+    let list = meshsynth(&dir, &["list"]);
+    assert_eq!(list.status.code(), Some(0), "{}", text(&list.stderr));
+    assert!(text(&list.stdout).contains("acme-platform-services"));
+}
+
+#[test]
+fn init_rejects_a_name_that_cannot_name_a_platform() {
+    let t = tempfile::tempdir().unwrap();
+    let out = meshsynth(t.path(), &["init", "x", "--name", "Bad_Name"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("error: --name: \"Bad_Name\""), "{err}");
+    assert!(!t.path().join("x").exists(), "nothing is written");
+}
+
+#[test]
+fn a_broken_meshsynth_json_is_one_line_naming_the_file() {
+    let t = tempfile::tempdir().unwrap();
+    std::fs::write(t.path().join("meshsynth.json"), r#"{"apps": "x"}"#).unwrap();
+    let out = meshsynth(t.path(), &["synth"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("error: meshsynth.json: unknown field `apps`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_failing_app_command_fails_deploy_before_any_aws_call() {
+    let t = tempfile::tempdir().unwrap();
+    std::fs::write(t.path().join("meshsynth.json"), r#"{"app": "false"}"#).unwrap();
+    let out = meshsynth(
+        t.path(),
+        &["deploy", "--endpoint-url", "http://127.0.0.1:1"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("error: app command `false` (from meshsynth.json): exited with status 1"),
+        "{err}"
+    );
+    assert!(!t.path().join("mesh.out").exists());
+}
+
+#[test]
+fn completions_are_generated_for_each_shell() {
+    let t = tempfile::tempdir().unwrap();
+    for shell in ["bash", "zsh", "fish"] {
+        let out = meshsynth(t.path(), &["completions", shell]);
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        let script = text(&out.stdout);
+        assert!(
+            script.contains("deploy") && script.contains("init"),
+            "{shell}"
+        );
+    }
+    let bad = meshsynth(t.path(), &["completions", "tcsh"]);
+    assert_eq!(bad.status.code(), Some(2));
+}
