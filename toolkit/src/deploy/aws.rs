@@ -16,6 +16,7 @@ use aws_sdk_cloudformation::error::{DisplayErrorContext, ProvideErrorMetadata};
 use aws_sdk_cloudformation::primitives::DateTimeFormat;
 use aws_sdk_cloudformation::types::{Capability, ChangeSetType, Parameter, TemplateStage};
 use aws_sdk_s3 as s3;
+use aws_smithy_http_client::tls;
 
 use super::api::{
     ApiError, CfnApi, ChangeSetInfo, ChangeSetKind, ChangeSetRequest, ObjectStore, ResourceChange,
@@ -60,12 +61,19 @@ pub struct AwsCloud {
 impl AwsCloud {
     /// Loads credentials and region from the standard chain plus `opts`.
     pub async fn connect(opts: &ConnectOptions) -> AwsCloud {
-        let mut loader = aws_config::defaults(BehaviorVersion::latest()).retry_config(
-            RetryConfig::standard()
-                .with_max_attempts(opts.max_attempts.max(1))
-                .with_initial_backoff(opts.initial_backoff)
-                .with_max_backoff(Duration::from_secs(20)),
-        );
+        let https = aws_smithy_http_client::Builder::new()
+            .tls_provider(tls::Provider::Rustls(
+                tls::rustls_provider::CryptoMode::Ring,
+            ))
+            .build_https();
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .http_client(https)
+            .retry_config(
+                RetryConfig::standard()
+                    .with_max_attempts(opts.max_attempts.max(1))
+                    .with_initial_backoff(opts.initial_backoff)
+                    .with_max_backoff(Duration::from_secs(20)),
+            );
         if let Some(p) = &opts.profile {
             loader = loader.profile_name(p);
         }
