@@ -1,4 +1,4 @@
-//! The performance benchmark (`cargo bench --bench synth`): runs the release
+//! The performance benchmark (`cargo bench -p meshsynth-stacks --bench synth`): runs the release
 //! `meshsynth` binary as a process — start to files on disk — and measures
 //! wall time (median of several runs) and peak memory (the child's maxrss,
 //! from `wait4`). Apps are scaled with `-c services=N`; sizes are reported in
