@@ -11,6 +11,8 @@
 // Constructs follow `Thing::new(scope, id, props) -> Result<Handle, Error>`,
 // returning a handle into the tree rather than `Self`.
 #![allow(clippy::new_ret_no_self)]
+// Every public item is documented: the API reference is the rustdoc.
+#![warn(missing_docs)]
 
 pub mod assembly;
 pub mod aws;

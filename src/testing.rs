@@ -340,7 +340,7 @@ impl Template {
     }
 
     /// Asserts that some resource of `resource_type` has `Properties` that
-    /// match `expected` (a partial match: see [`matches`]).
+    /// match `expected` (a partial match: see [`matches()`]).
     pub fn has_resource_properties(&self, resource_type: &str, expected: Json) {
         let candidates = self.resources_of_type(resource_type);
         static NULL: Json = Json::Null;
@@ -418,7 +418,7 @@ impl Object {
         }
     }
 
-    /// Asserts that the object matches `expected` (partially, see [`matches`]).
+    /// Asserts that the object matches `expected` (partially, see [`matches()`]).
     pub fn has(&self, expected: Json) {
         assert!(
             matches(&self.json, &expected),

@@ -41,47 +41,90 @@ impl Default for LoadLimits {
 pub enum LoadError {
     /// A file is missing or unreadable.
     #[error("{path}: {message}")]
-    Io { path: String, message: String },
+    Io {
+        /// The file.
+        path: String,
+        /// What went wrong.
+        message: String,
+    },
     /// The directory holds no `manifest.json`.
     #[error("{path}: not a cloud assembly (no manifest.json); synthesize one with `meshsynth synth -o DIR`")]
-    NotAnAssembly { path: String },
+    NotAnAssembly {
+        /// The directory.
+        path: String,
+    },
     /// `manifest.json` declares a schema version this build does not read.
     #[error("{path}: manifest schema version {found}; this meshsynth reads version {expected} (synthesize the baseline again with this meshsynth)")]
     Version {
+        /// The manifest file.
         path: String,
+        /// The version the file declares.
         found: String,
+        /// The version this build reads.
         expected: String,
     },
     /// `manifest.json` is not valid JSON or does not match the schema.
     #[error("{path}: invalid manifest: {message}")]
-    Manifest { path: String, message: String },
+    Manifest {
+        /// The manifest file.
+        path: String,
+        /// The parse or schema error.
+        message: String,
+    },
     /// A path in `manifest.json` points outside the assembly directory.
     #[error("{path}: unsafe path {entry:?}: {reason}")]
     UnsafePath {
+        /// The manifest file.
         path: String,
+        /// The offending path as written in the manifest.
         entry: String,
+        /// Why it is refused.
         reason: String,
     },
     /// A file is larger than the limit.
     #[error("{path}: file is larger than the limit of {limit} bytes")]
-    TooLarge { path: String, limit: u64 },
+    TooLarge {
+        /// The file.
+        path: String,
+        /// The limit in bytes.
+        limit: u64,
+    },
     /// The files together are larger than the limit.
     #[error("{path}: the assembly is larger than the limit of {limit} bytes in total")]
-    TotalTooLarge { path: String, limit: u64 },
+    TotalTooLarge {
+        /// The assembly directory.
+        path: String,
+        /// The limit in bytes.
+        limit: u64,
+    },
     /// A template or manifest file is not valid JSON or YAML.
     #[error("{path}: {message}")]
-    Parse { path: String, message: String },
+    Parse {
+        /// The file.
+        path: String,
+        /// The parser's error, with line and column.
+        message: String,
+    },
     /// The file parses but its content is not what the assembly promises.
     #[error("{path}: {message}")]
-    Invalid { path: String, message: String },
+    Invalid {
+        /// The file.
+        path: String,
+        /// What is wrong in it.
+        message: String,
+    },
     /// Two documents describe the same Kubernetes object in one cluster.
     #[error(
         "{path}: duplicate Kubernetes object {object} in cluster {cluster} (first in {first})"
     )]
     DuplicateObject {
+        /// The file of the second document.
         path: String,
+        /// The object, `Kind namespace/name`.
         object: String,
+        /// The cluster.
         cluster: String,
+        /// The file of the first document.
         first: String,
     },
 }
@@ -110,9 +153,11 @@ impl LoadError {
 pub struct ObjectKey {
     /// The API group; empty for the core group.
     pub group: String,
+    /// `kind`.
     pub kind: String,
     /// `None` for cluster-scoped objects.
     pub namespace: Option<String>,
+    /// `metadata.name`.
     pub name: String,
 }
 
@@ -133,6 +178,7 @@ impl fmt::Display for ObjectKey {
 /// One Kubernetes document of a cluster's files.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LoadedObject {
+    /// Which object this is.
     pub key: ObjectKey,
     /// The full `apiVersion`, e.g. `apps/v1`.
     pub api_version: String,
@@ -147,6 +193,7 @@ pub struct LoadedObject {
 /// An assembly read back and parsed: templates and objects as JSON trees.
 #[derive(Debug, Clone)]
 pub struct LoadedAssembly {
+    /// The parsed `manifest.json`.
     pub manifest: Manifest,
     /// Stack name → template, in manifest order.
     pub templates: IndexMap<String, Json>,

@@ -21,9 +21,11 @@ pub const MANIFEST_VERSION: &str = "1";
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Manifest {
+    /// The manifest schema version (`MANIFEST_VERSION`).
     pub version: String,
     /// Stacks in deployment order: each after the stacks it depends on.
     pub stacks: Vec<StackArtifact>,
+    /// Kubernetes clusters, in a stable order.
     pub clusters: Vec<ClusterArtifact>,
 }
 
@@ -31,7 +33,9 @@ pub struct Manifest {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Environment {
+    /// The account id; `null` for any account.
     pub account: Option<String>,
+    /// The region; `null` for any region.
     pub region: Option<String>,
 }
 
@@ -43,6 +47,7 @@ pub struct StackArtifact {
     pub name: String,
     /// The construct path of the stack.
     pub path: String,
+    /// Where the stack deploys.
     pub environment: Environment,
     /// The template file, relative to the assembly root.
     pub template: String,
@@ -50,26 +55,36 @@ pub struct StackArtifact {
     pub template_size: usize,
     /// Names of the stacks this one depends on.
     pub dependencies: Vec<String>,
+    /// Template parameters by logical id.
     pub parameters: IndexMap<String, ParameterSpec>,
+    /// Template outputs by logical id.
     pub outputs: IndexMap<String, OutputSpec>,
+    /// Whether the stack has termination protection.
     pub termination_protection: bool,
+    /// How many resources the template has.
     pub resource_count: usize,
     /// Construct paths that use escape hatches (raw resources or overrides).
     pub escape_hatches: Vec<String>,
 }
 
+/// A template parameter, as listed in `manifest.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ParameterSpec {
+    /// The CloudFormation parameter type, e.g. `String`.
     #[serde(rename = "type")]
     pub param_type: String,
+    /// The default value, if any.
     pub default: Option<String>,
 }
 
+/// A template output, as listed in `manifest.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct OutputSpec {
+    /// The output's description.
     pub description: Option<String>,
+    /// The export name, when the output is exported.
     pub export_name: Option<String>,
 }
 
@@ -77,25 +92,32 @@ pub struct OutputSpec {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ClusterArtifact {
+    /// The cluster name (the directory `k8s/<name>/`).
     pub name: String,
     /// `k8s/<cluster>`, relative to the assembly root.
     pub directory: String,
+    /// The kustomization file listing the cluster's manifest files.
     pub kustomization: String,
+    /// The manifest files, in apply order.
     pub files: Vec<K8sFile>,
     /// Values filled by deploy from stack outputs.
     pub deferred_inputs: Vec<DeferredInput>,
     /// Install inputs (IstioOperator, Helm values) beside the manifests; not
     /// listed in the kustomization.
     pub install_inputs: Vec<InstallInput>,
+    /// Construct paths of objects changed through escape hatches (raw objects, patches).
     pub escape_hatches: Vec<String>,
 }
 
+/// One manifest file of a cluster.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct K8sFile {
+    /// The file's path, relative to the assembly directory.
     pub file: String,
     /// The construct path of the chart.
     pub chart: String,
+    /// How many objects the file holds.
     pub objects: usize,
 }
 
@@ -103,16 +125,21 @@ pub struct K8sFile {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DeferredInput {
+    /// The placeholder written in the manifests, replaced at deploy.
     pub placeholder: String,
+    /// The stack whose output fills it.
     pub stack: String,
+    /// The output's logical id.
     pub output: String,
     /// Files (relative to the assembly root) that contain the placeholder.
     pub files: Vec<String>,
 }
 
+/// An install input of a cluster (Helm values, an IstioOperator): applied by the installer, not by `kubectl apply`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct InstallInput {
+    /// The file's path, relative to the assembly directory.
     pub file: String,
     /// `istio-operator` or `helm-values`.
     pub kind: String,
@@ -123,6 +150,7 @@ pub struct InstallInput {
 /// An assembly in memory: the manifest plus every other file's bytes.
 #[derive(Debug, Clone)]
 pub struct Assembly {
+    /// The manifest.
     pub manifest: Manifest,
     /// Relative path → bytes, in a stable order.
     pub files: Vec<(String, Vec<u8>)>,

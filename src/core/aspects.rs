@@ -10,6 +10,7 @@ use crate::core::tree::{App, NodeKind, Scope};
 
 /// What an aspect sees of one node.
 pub struct NodeMut<'a> {
+    /// The node's construct path.
     pub path: &'a str,
     pub(crate) kind: &'a mut NodeKind,
     pub(crate) diagnostics: &'a mut Vec<Diagnostic>,
@@ -42,6 +43,7 @@ impl NodeMut<'_> {
         }
     }
 
+    /// Reports a diagnostic about this node (reported once synthesis validates).
     pub fn report(&mut self, d: Diagnostic) {
         self.diagnostics.push(d);
     }
@@ -49,6 +51,7 @@ impl NodeMut<'_> {
 
 /// A visitor applied to every node of the subtree it was added to.
 pub trait Aspect {
+    /// Visits one node; called for every node of the scope the aspect was added to.
     fn visit(&self, node: &mut NodeMut<'_>);
 }
 

@@ -11,7 +11,8 @@ use crate::core::tree::{NodeId, NodeKind, Scope};
 /// Props of a `Chart`.
 #[derive(Debug, Clone)]
 pub struct ChartProps {
-    /// The target cluster: the directory `k8s/<cluster>/` of the assembly.
+    /// The target cluster: the directory `k8s/<cluster>/` of the assembly. Required
+    /// (`ChartProps::new(cluster)`).
     pub cluster: String,
     /// The namespace given to namespaced objects that set none. Default: none.
     pub namespace: Option<String>,
@@ -20,6 +21,7 @@ pub struct ChartProps {
 }
 
 impl ChartProps {
+    /// Props for a chart of `cluster`, with no default namespace and no labels.
     pub fn new(cluster: impl Into<String>) -> ChartProps {
         ChartProps {
             cluster: cluster.into(),
@@ -28,6 +30,7 @@ impl ChartProps {
         }
     }
 
+    /// Sets the namespace given to namespaced objects that set none.
     pub fn namespace(mut self, ns: impl Into<String>) -> ChartProps {
         self.namespace = Some(ns.into());
         self
@@ -48,7 +51,10 @@ pub enum InstallKind {
     /// An `istioctl install -f` IstioOperator file.
     IstioOperator,
     /// Values for a Helm chart, e.g. `istio/istiod`.
-    HelmValues { chart: String },
+    HelmValues {
+        /// The Helm chart the values are for, e.g. `istio/istiod`.
+        chart: String,
+    },
 }
 
 pub(crate) struct InstallInputData {
@@ -69,12 +75,14 @@ pub struct ChartRef {
 }
 
 impl ChartRef {
+    /// The chart's node in the construct tree: `app.scope(chart.node())` adds objects to it.
     pub fn node(&self) -> NodeId {
         self.node
     }
 }
 
 impl Chart {
+    /// Adds a chart under `scope` (anywhere in the tree: under a stack, the chart can use its resources' values).
     pub fn new(scope: &mut Scope<'_>, id: &str, props: ChartProps) -> Result<ChartRef, Error> {
         let path = format!("{}/{id}", scope.path());
         names::validate_dns1123_label(&props.cluster).map_err(|e| {

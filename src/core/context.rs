@@ -15,7 +15,9 @@ pub struct Context {
 
 /// A type a context value can be parsed into; `EXPECTED` names it in errors.
 pub trait ContextValue: Sized {
+    /// What a valid value looks like, for error messages (e.g. `an integer`).
     const EXPECTED: &'static str;
+    /// Parses a raw `-c` value; `None` when it is not a valid value of this type.
     fn parse(raw: &str) -> Option<Self>;
 }
 
@@ -58,6 +60,7 @@ impl ContextValue for Vec<String> {
 }
 
 impl Context {
+    /// An empty context.
     pub fn new() -> Self {
         Self::default()
     }
@@ -93,6 +96,7 @@ impl Context {
         Ok(ctx)
     }
 
+    /// Sets `key` to `value` (as `-c key=value` does).
     pub fn set(&mut self, key: impl Into<String>, value: impl Into<String>) -> &mut Self {
         self.values.insert(key.into(), value.into());
         self

@@ -7,25 +7,31 @@ use std::fmt;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// Information only.
     Info,
+    /// Printed; fails synthesis with `--strict`.
     Warning,
+    /// Fails synthesis.
     Error,
 }
 
 /// One finding about one construct.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Diagnostic {
+    /// How serious it is.
     pub severity: Severity,
     /// A stable code such as `IST0101` or `MS-VPC-001`, when the check has one.
     pub code: Option<String>,
     /// The construct path the finding is about; empty for app-wide findings.
     pub path: String,
+    /// What is wrong.
     pub message: String,
     /// What to do about it.
     pub hint: Option<String>,
 }
 
 impl Diagnostic {
+    /// A diagnostic of `severity` about the construct at `path`.
     pub fn new(severity: Severity, path: impl Into<String>, message: impl Into<String>) -> Self {
         Diagnostic {
             severity,
@@ -36,28 +42,34 @@ impl Diagnostic {
         }
     }
 
+    /// An error about the construct at `path`.
     pub fn error(path: impl Into<String>, message: impl Into<String>) -> Self {
         Self::new(Severity::Error, path, message)
     }
 
+    /// A warning about the construct at `path`.
     pub fn warning(path: impl Into<String>, message: impl Into<String>) -> Self {
         Self::new(Severity::Warning, path, message)
     }
 
+    /// An informational note about the construct at `path`.
     pub fn info(path: impl Into<String>, message: impl Into<String>) -> Self {
         Self::new(Severity::Info, path, message)
     }
 
+    /// Sets the rule code (e.g. `IST0101`, `AwsSolutions-RDS3`), which suppressions name.
     pub fn with_code(mut self, code: impl Into<String>) -> Self {
         self.code = Some(code.into());
         self
     }
 
+    /// Sets the hint: what to do about it.
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self
     }
 
+    /// Whether this is an error.
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }

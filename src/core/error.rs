@@ -9,30 +9,47 @@ pub enum Error {
     /// Two siblings share an id, so their paths (and names) would collide.
     #[error("{path}: duplicate construct id {id:?}: {parent} already has a child with this id; give each sibling a unique id")]
     DuplicateId {
+        /// The new construct's path.
         path: String,
+        /// The parent's path.
         parent: String,
+        /// The duplicated id.
         id: String,
     },
     /// An id that cannot be part of a path.
     #[error("{parent}: invalid construct id {id:?}: {reason}")]
     InvalidId {
+        /// The parent's path.
         parent: String,
+        /// The refused id.
         id: String,
+        /// Why it is refused.
         reason: String,
     },
     /// A construct was given props it cannot be built from.
     #[error("{path}: {message}{}", hint_suffix(.hint))]
     Construct {
+        /// The construct's path.
         path: String,
+        /// What is wrong.
         message: String,
+        /// What to do about it.
         hint: Option<String>,
     },
     /// The tree was modified after synthesis started.
     #[error("{path}: the construct tree is locked; constructs cannot be added during synthesis")]
-    Locked { path: String },
+    Locked {
+        /// The construct that was being added.
+        path: String,
+    },
     /// A `-c key=value` context value is missing or malformed.
     #[error("context {key}: {message}")]
-    Context { key: String, message: String },
+    Context {
+        /// The context key.
+        key: String,
+        /// What is wrong with its value.
+        message: String,
+    },
     /// Synthesis found errors; every diagnostic is listed.
     #[error("synthesis failed with {} error(s)", count_errors(.0))]
     Diagnostics(Vec<Diagnostic>),
@@ -41,7 +58,12 @@ pub enum Error {
     Selection(String),
     /// Writing or reading the cloud assembly failed.
     #[error("{path}: {message}")]
-    Io { path: String, message: String },
+    Io {
+        /// The file or directory.
+        path: String,
+        /// What went wrong.
+        message: String,
+    },
 }
 
 fn hint_suffix(hint: &Option<String>) -> String {

@@ -13,12 +13,17 @@ use crate::core::tree::NodeId;
 
 /// A Kubernetes object kind meshsynth can emit.
 pub trait K8sObject: Any {
+    /// `apiVersion`, e.g. `networking.istio.io/v1`.
     fn api_version(&self) -> &str;
+    /// `kind`, e.g. `VirtualService`.
     fn kind(&self) -> &str;
     /// Whether objects of this kind live in a namespace.
     fn namespaced(&self) -> bool;
+    /// `metadata`.
     fn metadata(&self) -> &ObjectMeta;
+    /// `metadata`, for aspects and defaults to change (labels, namespace).
     fn metadata_mut(&mut self) -> &mut ObjectMeta;
+    /// The whole object as JSON, as it is emitted.
     fn to_json(&self) -> serde_json::Result<serde_json::Value>;
     /// True for the raw escape hatch, which the manifest lists.
     fn is_raw(&self) -> bool {
@@ -54,9 +59,13 @@ where
 /// the assembly manifest.
 #[derive(Debug, Clone)]
 pub struct RawObject {
+    /// `apiVersion`.
     pub api_version: String,
+    /// `kind`.
     pub kind: String,
+    /// Whether the kind is namespaced (the chart's namespace is applied when true).
     pub namespaced: bool,
+    /// `metadata`.
     pub metadata: ObjectMeta,
     /// Everything beside apiVersion, kind and metadata.
     pub body: IndexMap<String, serde_json::Value>,
@@ -137,6 +146,7 @@ impl<O> ObjectRef<O> {
             _type: PhantomData,
         }
     }
+    /// The object's node in the construct tree.
     pub fn node(&self) -> NodeId {
         self.node
     }
@@ -144,6 +154,7 @@ impl<O> ObjectRef<O> {
     pub fn name(&self) -> &str {
         &self.name
     }
+    /// The object's namespace, when it has one.
     pub fn namespace(&self) -> Option<&str> {
         self.namespace.as_deref()
     }

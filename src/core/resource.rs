@@ -36,19 +36,28 @@ pub trait CfnResource: Serialize + Any {
 /// `DeletionPolicy` / `UpdateReplacePolicy`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum DeletionPolicy {
+    /// Delete the resource (CloudFormation's default).
     Delete,
+    /// Keep the resource, outside the stack.
     Retain,
+    /// Keep it, except when the stack's creation fails.
     RetainExceptOnCreate,
+    /// Take a final snapshot, then delete (databases, caches, volumes).
     Snapshot,
 }
 
 /// The resource options beside its properties.
 #[derive(Debug, Clone, Default)]
 pub struct CfnOptions {
+    /// Resources to create first (`DependsOn`), beyond those references imply.
     pub depends_on: Vec<NodeId>,
+    /// `DeletionPolicy`. Default: none (Delete).
     pub deletion_policy: Option<DeletionPolicy>,
+    /// `UpdateReplacePolicy`. Default: none (Delete).
     pub update_replace_policy: Option<DeletionPolicy>,
+    /// The template condition that decides whether the resource is created. Default: none.
     pub condition: Option<NodeId>,
+    /// `Metadata` entries (suppression reasons are added here too).
     pub metadata: IndexMap<String, serde_json::Value>,
     /// An explicit logical ID, validated when set.
     pub logical_id: Option<String>,
@@ -92,8 +101,11 @@ impl<T: CfnResource> ErasedResource for T {
 /// are given as values; it is listed as raw in the assembly manifest.
 #[derive(Debug, Clone)]
 pub struct CfnRaw {
+    /// The CloudFormation type, e.g. `AWS::S3::Bucket`.
     pub type_name: String,
+    /// The properties, as values (references resolve like typed fields).
     pub properties: IndexMap<String, Value>,
+    /// How the type takes tags, so the `Tags` aspect can tag it.
     pub tags: TagStyle,
 }
 
@@ -158,6 +170,7 @@ impl<R: CfnResource> ResourceRef<R> {
         }
     }
 
+    /// The resource's node in the construct tree: for options, overrides and suppressions.
     pub fn node(&self) -> NodeId {
         self.node
     }

@@ -9,11 +9,14 @@ use crate::core::value::{CondExpr, Value};
 /// except where a construct needs them; it then says so.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Env {
+    /// The account id; `None` for any account.
     pub account: Option<String>,
+    /// The region; `None` for any region (`--region` at deploy).
     pub region: Option<String>,
 }
 
 impl Env {
+    /// An environment pinned to one account and region.
     pub fn new(account: impl Into<String>, region: impl Into<String>) -> Env {
         Env {
             account: Some(account.into()),
@@ -21,6 +24,7 @@ impl Env {
         }
     }
 
+    /// An environment pinned to a region, in whatever account deploys it.
     pub fn region(region: impl Into<String>) -> Env {
         Env {
             account: None,
@@ -91,6 +95,7 @@ pub struct StackRef {
 }
 
 impl StackRef {
+    /// The stack's node in the construct tree: `app.scope(stack.node())` adds resources to it.
     pub fn node(&self) -> NodeId {
         self.node
     }
@@ -137,7 +142,9 @@ pub struct CfnParameter;
 pub struct ParameterProps {
     /// The parameter type. Default: `String`.
     pub param_type: String,
+    /// The value used when a deploy gives none. Default: none (deploy must give one).
     pub default: Option<String>,
+    /// Description shown in the console. Default: none.
     pub description: Option<String>,
     /// Allowed values. Default: any.
     pub allowed_values: Vec<String>,
@@ -190,7 +197,9 @@ pub struct CfnOutput;
 /// Props of a `CfnOutput`.
 #[derive(Debug, Clone)]
 pub struct OutputProps {
+    /// The value. Required (no default).
     pub value: Value,
+    /// Description. Default: none.
     pub description: Option<String>,
     /// Export name. Default: not exported.
     pub export_name: Option<String>,
@@ -201,6 +210,7 @@ pub(crate) struct OutputInfo {
 }
 
 impl CfnOutput {
+    /// Adds an output; its logical id is derived from the path.
     pub fn new(scope: &mut Scope<'_>, id: &str, props: OutputProps) -> Result<NodeId, Error> {
         let i = scope.add_kind(id, NodeKind::Output(Box::new(OutputInfo { props })))?;
         Ok(scope.app.node_id(i))

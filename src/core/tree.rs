@@ -55,6 +55,7 @@ pub(crate) struct Node {
 
 /// A check run over the locked tree; it reports diagnostics, never fails fast.
 pub trait Validation {
+    /// Checks the locked tree and pushes its findings to `out`.
     fn validate(&self, app: &App, out: &mut Vec<Diagnostic>);
 }
 
@@ -98,6 +99,7 @@ impl std::fmt::Debug for App {
 }
 
 impl App {
+    /// A new app with these context values.
     pub fn new(context: Context) -> App {
         let root = Node {
             id: String::new(),
@@ -122,6 +124,7 @@ impl App {
         }
     }
 
+    /// The context values (`-c key=value`).
     pub fn context(&self) -> &Context {
         &self.context
     }
@@ -168,6 +171,7 @@ impl App {
         self.index_of(node).map(|i| &*self.node(i).path)
     }
 
+    /// Whether synthesis has started (the tree no longer changes).
     pub fn is_locked(&self) -> bool {
         self.locked
     }
@@ -474,14 +478,17 @@ pub struct Scope<'a> {
 }
 
 impl<'a> Scope<'a> {
+    /// This scope's node.
     pub fn id(&self) -> NodeId {
         self.app.node_id(self.node)
     }
 
+    /// This scope's construct path.
     pub fn path(&self) -> &str {
         &self.app.node(self.node).path
     }
 
+    /// The app's context values.
     pub fn context(&self) -> &Context {
         self.app.context()
     }

@@ -13,16 +13,24 @@ use crate::core::tree::NodeId;
 /// A CloudFormation pseudo parameter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Pseudo {
+    /// `AWS::Region`.
     Region,
+    /// `AWS::AccountId`.
     AccountId,
+    /// `AWS::Partition`.
     Partition,
+    /// `AWS::StackName`.
     StackName,
+    /// `AWS::StackId`.
     StackId,
+    /// `AWS::URLSuffix`.
     UrlSuffix,
+    /// `AWS::NoValue`: removes the property it stands for.
     NoValue,
 }
 
 impl Pseudo {
+    /// The pseudo parameter's name, e.g. `AWS::Region`.
     pub fn name(self) -> &'static str {
         match self {
             Pseudo::Region => "AWS::Region",
@@ -50,21 +58,30 @@ impl Pseudo {
 /// A value in a CloudFormation template.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
+    /// A string literal.
     Str(String),
+    /// An integer literal.
     Int(i64),
+    /// A boolean literal.
     Bool(bool),
+    /// A list of values.
     List(Vec<Value>),
+    /// A map of values.
     Map(IndexMap<String, Value>),
     /// `Ref` to a resource or parameter of the tree.
     Ref(NodeId),
     /// `Fn::GetAtt` of a resource of the tree.
     GetAtt(NodeId, Cow<'static, str>),
+    /// A pseudo parameter (`Ref` of `AWS::…`).
     Pseudo(Pseudo),
     /// `Fn::Sub` with a template and named variables; a `${Name}` in the
     /// template must be a variable or a pseudo parameter.
     Sub(String, Vec<(String, Value)>),
+    /// `Fn::Join`: delimiter and parts.
     Join(String, Vec<Value>),
+    /// `Fn::Select`: index and list.
     Select(u32, Box<Value>),
+    /// `Fn::Split`: delimiter and source.
     Split(String, Box<Value>),
     /// `Fn::If` on a condition of the tree.
     If(NodeId, Box<Value>, Box<Value>),
@@ -75,14 +92,17 @@ pub enum Value {
 }
 
 impl Value {
+    /// A string literal.
     pub fn str(s: impl Into<String>) -> Value {
         Value::Str(s.into())
     }
 
+    /// `Fn::Sub` of a template whose `${…}` names are parameters, resources or pseudo parameters of the stack.
     pub fn sub(template: impl Into<String>) -> Value {
         Value::Sub(template.into(), Vec::new())
     }
 
+    /// `Fn::Sub` with variables of its own, which may be any values (references too).
     pub fn sub_with(template: impl Into<String>, vars: Vec<(&str, Value)>) -> Value {
         Value::Sub(
             template.into(),
@@ -90,14 +110,17 @@ impl Value {
         )
     }
 
+    /// `Fn::Join` of `parts` with `delimiter`.
     pub fn join(delimiter: impl Into<String>, parts: Vec<Value>) -> Value {
         Value::Join(delimiter.into(), parts)
     }
 
+    /// `Fn::Select` of item `index` of `list`.
     pub fn select(index: u32, list: Value) -> Value {
         Value::Select(index, Box::new(list))
     }
 
+    /// `Fn::Split` of `source` at `delimiter`.
     pub fn split(delimiter: impl Into<String>, source: Value) -> Value {
         Value::Split(delimiter.into(), Box::new(source))
     }
@@ -189,9 +212,13 @@ impl Serialize for Value {
 /// A condition expression for `Conditions` (`Fn::Equals`, `Fn::And`, …).
 #[derive(Debug, Clone, PartialEq)]
 pub enum CondExpr {
+    /// `Fn::Equals` of two values.
     Equals(Value, Value),
+    /// `Fn::And` of conditions.
     And(Vec<CondExpr>),
+    /// `Fn::Or` of conditions.
     Or(Vec<CondExpr>),
+    /// `Fn::Not` of a condition.
     Not(Box<CondExpr>),
     /// Another condition of the same stack.
     Condition(NodeId),
@@ -225,6 +252,7 @@ pub enum ArnPart {
     Empty,
     /// `*`, for policies that match any.
     Any,
+    /// A literal, e.g. `us-east-1`.
     Literal(String),
 }
 
@@ -232,8 +260,11 @@ pub enum ArnPart {
 /// so no construct formats one by hand.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Arn {
+    /// The service, e.g. `iam`.
     pub service: String,
+    /// The region part. Default: the stack's region.
     pub region: ArnPart,
+    /// The account part. Default: the stack's account.
     pub account: ArnPart,
     /// The resource part, e.g. `parameter/genai-demo/order/*`; may hold values.
     pub resource: Vec<Value>,
@@ -250,11 +281,13 @@ impl Arn {
         }
     }
 
+    /// Sets the region part (`ArnPart::Empty` for global services such as IAM).
     pub fn region(mut self, region: ArnPart) -> Arn {
         self.region = region;
         self
     }
 
+    /// Sets the account part.
     pub fn account(mut self, account: ArnPart) -> Arn {
         self.account = account;
         self

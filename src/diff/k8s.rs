@@ -14,6 +14,7 @@ use crate::assembly::{LoadedObject, ObjectKey};
 pub struct ImmutableField {
     /// API group (`""` for core).
     pub group: &'static str,
+    /// The kind the field belongs to.
     pub kind: &'static str,
     /// Dotted path from the object root.
     pub path: &'static str,

@@ -41,10 +41,20 @@ pub enum DiffError {
     Selection(String),
     /// The baseline could not be read (e.g. a deployed stack).
     #[error("baseline {baseline}: {message}")]
-    Baseline { baseline: String, message: String },
+    Baseline {
+        /// The baseline: a directory, or `deployed`.
+        baseline: String,
+        /// What went wrong.
+        message: String,
+    },
     /// A renderer failed (a template error: a meshsynth bug).
     #[error("rendering the {format} plan: {message}")]
-    Render { format: String, message: String },
+    Render {
+        /// The output format.
+        format: String,
+        /// What went wrong.
+        message: String,
+    },
 }
 
 /// The deployed side of `--against deployed`: supplied by the deployer,
@@ -180,10 +190,13 @@ pub struct Plan {
     pub schema_version: u32,
     /// What the assembly was compared against.
     pub baseline: String,
+    /// Counts of everything that changes.
     pub summary: Summary,
     /// Every access-relevant change, widening first.
     pub security: Vec<SecurityChange>,
+    /// Stacks, in deployment order.
     pub stacks: Vec<StackDiff>,
+    /// Clusters, by name.
     pub clusters: Vec<ClusterDiff>,
     /// Remarks about what was not compared.
     pub notes: Vec<String>,
@@ -200,9 +213,13 @@ impl Plan {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Status {
+    /// Only in the new assembly.
     Added,
+    /// Only in the baseline.
     Removed,
+    /// In both, with changes.
     Changed,
+    /// In both, unchanged.
     Unchanged,
 }
 
@@ -210,7 +227,9 @@ pub enum Status {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StackDiff {
+    /// The stack name.
     pub name: String,
+    /// Whether the stack is added, removed, changed or unchanged.
     pub status: Status,
     /// Changed resources only, in template order (removed ones last).
     pub resources: Vec<ResourceDiff>,
@@ -223,7 +242,9 @@ pub struct StackDiff {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum ResourceAction {
+    /// A new resource.
     Add,
+    /// A deleted resource.
     Remove,
     /// Updated in place.
     Update,
@@ -248,10 +269,12 @@ pub enum Retention {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ResourceDiff {
+    /// The resource's logical id.
     pub logical_id: String,
     /// The CloudFormation type (the new one when it changed).
     #[serde(rename = "type")]
     pub resource_type: String,
+    /// What happens to the resource.
     pub action: ResourceAction,
     /// Why it is replaced (or may be).
     pub reason: Option<String>,
@@ -270,8 +293,11 @@ pub struct Change {
     /// e.g. `Properties.SecurityGroupIngress[0].CidrIp`,
     /// `spec.template.spec.containers[name=app].image`.
     pub path: String,
+    /// Whether the value was added, removed or changed.
     pub op: ChangeOp,
+    /// The baseline's value.
     pub old: Option<Json>,
+    /// The new value.
     pub new: Option<Json>,
     /// A create-only property (CloudFormation) or an immutable field
     /// (Kubernetes).
@@ -282,8 +308,11 @@ pub struct Change {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum ChangeOp {
+    /// Only in the new assembly.
     Added,
+    /// Only in the baseline.
     Removed,
+    /// In both, different.
     Changed,
     /// The same items in another order (`old`/`new` list their identities).
     Reordered,
@@ -293,7 +322,9 @@ pub enum ChangeOp {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ClusterDiff {
+    /// The cluster name.
     pub name: String,
+    /// Whether the cluster is added, removed, changed or unchanged.
     pub status: Status,
     /// Changed objects only, in file order (removed ones last).
     pub objects: Vec<ObjectDiff>,
@@ -303,8 +334,11 @@ pub struct ClusterDiff {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum ObjectAction {
+    /// A new object.
     Add,
+    /// A deleted object.
     Remove,
+    /// An object updated in place.
     Update,
     /// An immutable field changed: `kubectl apply` is refused; the object
     /// must be deleted and created again.
@@ -315,9 +349,13 @@ pub enum ObjectAction {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ObjectDiff {
+    /// Which object.
     pub object: ObjectKey,
+    /// Its `apiVersion` (new side, else the baseline's).
     pub api_version: String,
+    /// What happens to it.
     pub action: ObjectAction,
+    /// Field-level changes.
     pub changes: Vec<Change>,
 }
 
@@ -347,9 +385,11 @@ pub enum SecurityCategory {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Direction {
+    /// More access than before.
     Widens,
     /// Could widen, depending on what else applies (reviewer must judge).
     MayWiden,
+    /// Less access than before.
     Narrows,
 }
 
@@ -363,8 +403,11 @@ pub struct SecurityChange {
     pub cluster: Option<String>,
     /// The logical ID or the object (`Kind.group ns/name`).
     pub subject: String,
+    /// What kind of access it is about.
     pub category: SecurityCategory,
+    /// Whether access grows or shrinks.
     pub direction: Direction,
+    /// Whether the entry is added, removed or changed.
     pub op: ChangeOp,
     /// One readable line, e.g. `Allow s3:GetObject on arn:… for role X`.
     pub description: String,
@@ -383,9 +426,13 @@ impl SecurityChange {
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GroupCounts {
+    /// Present only in the new assembly.
     pub added: usize,
+    /// Present only in the baseline.
     pub removed: usize,
+    /// Present in both, with changes.
     pub changed: usize,
+    /// Present in both, unchanged.
     pub unchanged: usize,
 }
 
@@ -393,10 +440,15 @@ pub struct GroupCounts {
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ResourceCounts {
+    /// Resources created.
     pub added: usize,
+    /// Resources deleted.
     pub removed: usize,
+    /// Resources updated in place.
     pub updated: usize,
+    /// Resources replaced (a create-only property changed).
     pub replaced: usize,
+    /// Resources that may be replaced (a changed value is only known at deploy).
     pub may_replace: usize,
     /// Removed or replaced resources kept by a `Retain` policy.
     pub orphaned: usize,
@@ -410,9 +462,13 @@ pub struct ResourceCounts {
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ObjectCounts {
+    /// Objects created.
     pub added: usize,
+    /// Objects deleted.
     pub removed: usize,
+    /// Objects updated in place.
     pub updated: usize,
+    /// Objects deleted and created again (an immutable field changed).
     pub recreated: usize,
 }
 
@@ -420,8 +476,11 @@ pub struct ObjectCounts {
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SecurityCounts {
+    /// Changes that grant more access.
     pub widens: usize,
+    /// Changes whose effect on access is known only at deploy.
     pub may_widen: usize,
+    /// Changes that grant less access.
     pub narrows: usize,
 }
 
@@ -431,10 +490,15 @@ pub struct SecurityCounts {
 pub struct Summary {
     /// True when anything differs (what `--exit-code` reports).
     pub changed: bool,
+    /// Stacks by status.
     pub stacks: GroupCounts,
+    /// Clusters by status.
     pub clusters: GroupCounts,
+    /// Resources by action.
     pub resources: ResourceCounts,
+    /// Kubernetes objects by action.
     pub objects: ObjectCounts,
+    /// Security-relevant changes by direction.
     pub security: SecurityCounts,
 }
 

@@ -10,12 +10,15 @@ use crate::core::resource::DeletionPolicy;
 /// Template file format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum TemplateFormat {
+    /// JSON (`.template.json`).
     #[default]
     Json,
+    /// YAML (`.template.yaml`).
     Yaml,
 }
 
 impl TemplateFormat {
+    /// The file extension: `json` or `yaml`.
     pub fn extension(self) -> &'static str {
         match self {
             TemplateFormat::Json => "json",
@@ -27,33 +30,51 @@ impl TemplateFormat {
 /// One resolved resource.
 #[derive(Debug, Clone)]
 pub struct ResourceEntry {
+    /// The logical id.
     pub logical_id: String,
+    /// The CloudFormation type.
     pub cfn_type: String,
+    /// `Properties`, resolved.
     pub properties: Map<String, Json>,
+    /// `DependsOn`, sorted.
     pub depends_on: Vec<String>,
+    /// `Condition`.
     pub condition: Option<String>,
+    /// `DeletionPolicy`.
     pub deletion_policy: Option<DeletionPolicy>,
+    /// `UpdateReplacePolicy`.
     pub update_replace_policy: Option<DeletionPolicy>,
+    /// `Metadata`.
     pub metadata: IndexMap<String, Json>,
 }
 
 /// One resolved output.
 #[derive(Debug, Clone)]
 pub struct OutputEntry {
+    /// The logical id.
     pub logical_id: String,
+    /// `Value`, resolved.
     pub value: Json,
+    /// `Description`.
     pub description: Option<String>,
+    /// `Export.Name`, when exported.
     pub export_name: Option<String>,
 }
 
 /// A resolved template, ready to render.
 #[derive(Debug, Clone, Default)]
 pub struct TemplateModel {
+    /// `Description`.
     pub description: Option<String>,
+    /// `Metadata`.
     pub metadata: IndexMap<String, Json>,
+    /// `Parameters`.
     pub parameters: IndexMap<String, Json>,
+    /// `Conditions`.
     pub conditions: IndexMap<String, Json>,
+    /// `Resources`, in tree order.
     pub resources: Vec<ResourceEntry>,
+    /// `Outputs`.
     pub outputs: Vec<OutputEntry>,
 }
 

@@ -2,6 +2,31 @@
 //! `amazon-cloudwatch` that tails container logs and ships them to one
 //! CloudWatch Logs group, through a role whose policy is scoped to that
 //! group (`log_group_statements`).
+//!
+//! # Example
+//!
+//! ```
+//! use meshsynth::mesh::fluentbit::{FluentBit, FluentBitProps};
+//! use meshsynth::mesh::service::ServiceIdentity;
+//! use meshsynth::testing::synth_app;
+//! use meshsynth::{App, Chart, ChartProps, Error, Value};
+//!
+//! fn build(app: &mut App) -> Result<(), Error> {
+//!     let chart = Chart::new(&mut app.root(), "Logging", ChartProps::new("acme-prod"))?;
+//!     FluentBit::new(&mut app.scope(chart.node())?, "FluentBit", FluentBitProps {
+//!         cluster_name: "acme-prod".into(),
+//!         region: "eu-west-1".into(),
+//!         log_group: "/aws/eks/acme-prod/application".into(),
+//!         // A role whose policy is `log_group_statements("/aws/eks/acme-prod/application")`.
+//!         identity: ServiceIdentity::RoleArn(Value::str("arn:aws:iam::123456789012:role/acme-fluent-bit")),
+//!         ..Default::default()
+//!     })?;
+//!     Ok(())
+//! }
+//!
+//! let synth = synth_app(build, &[]).unwrap();
+//! assert_eq!(synth.objects_of_kind("DaemonSet").len(), 1);
+//! ```
 
 use std::collections::BTreeMap;
 
@@ -30,11 +55,14 @@ pub struct FluentBitProps {
     pub namespace: String,
     /// Default: `DEFAULT_IMAGE`; must be pinned.
     pub image: String,
+    /// The EKS cluster name, added to every record. Required (no default).
     pub cluster_name: String,
+    /// The region of the log group. Required (no default).
     pub region: String,
-    /// e.g. `/aws/eks/genai-demo/application`.
+    /// The CloudWatch log group, e.g. `/aws/eks/genai-demo/application`. Required (no default).
     pub log_group: String,
-    /// The role that may write to the log group (see `log_group_statements`).
+    /// The role that may write to the log group (see `log_group_statements`). Default:
+    /// `ServiceIdentity::Plain` (no AWS identity: writes fail until one is given).
     pub identity: ServiceIdentity,
 }
 
@@ -68,6 +96,7 @@ pub fn log_group_statements(log_group: &str) -> Vec<PolicyStatement> {
 
 /// What a `FluentBit` produced.
 pub struct FluentBit {
+    /// The DaemonSet that ships the logs.
     pub daemon_set: ObjectRef<DaemonSet>,
 }
 

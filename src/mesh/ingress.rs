@@ -1,6 +1,29 @@
 //! Ingress through the AWS Load Balancer Controller (construct layer): an
 //! ALB Ingress (HTTP→HTTPS redirect, IP targets), or the Service annotations
 //! that make an NLB.
+//!
+//! # Example
+//!
+//! ```
+//! use meshsynth::mesh::ingress::{AlbIngress, AlbIngressProps, AlbPath};
+//! use meshsynth::testing::synth_app;
+//! use meshsynth::{App, Chart, ChartProps, Error};
+//!
+//! fn build(app: &mut App) -> Result<(), Error> {
+//!     let chart = Chart::new(&mut app.root(), "Edge", ChartProps::new("acme-prod").namespace("istio-system"))?;
+//!     AlbIngress::new(&mut app.scope(chart.node())?, "Public", AlbIngressProps {
+//!         name: "public".into(),
+//!         host: Some("shop.acme.example".into()),
+//!         paths: vec![AlbPath { path: "/".into(), service: "istio-ingressgateway".into(), port: 80 }],
+//!         certificate_arn: Some("arn:aws:acm:eu-west-1:123456789012:certificate/abc".into()),
+//!         ..Default::default()
+//!     })?;
+//!     Ok(())
+//! }
+//!
+//! let synth = synth_app(build, &[]).unwrap();
+//! synth.object("Ingress", "public").has(serde_json::json!({ "spec": { "ingressClassName": "alb" } }));
+//! ```
 
 use std::collections::BTreeMap;
 
@@ -22,17 +45,20 @@ pub use crate::mesh::istio::install::nlb_annotations;
 pub struct AlbPath {
     /// Path prefix, e.g. `/api`.
     pub path: String,
+    /// The Service traffic to this path goes to.
     pub service: String,
+    /// That Service's port.
     pub port: u32,
 }
 
 /// Props of an `AlbIngress`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AlbIngressProps {
-    /// `metadata.name`.
+    /// `metadata.name`; a DNS-1123 label. Required (no default).
     pub name: String,
     /// Host to match. Default: any host.
     pub host: Option<String>,
+    /// Path prefixes and the Services behind them; at least one. Required (no default).
     pub paths: Vec<AlbPath>,
     /// ACM certificate for HTTPS (literal ARN or CloudFormation value). Default: HTTP only.
     pub certificate_arn: Option<Value>,

@@ -2,6 +2,41 @@
 //! typed triggers (prometheus; kafka fed by an MSK cluster's brokers;
 //! aws-cloudwatch with pod identity) and TriggerAuthentication. Required
 //! trigger fields are checked when the object is built.
+//!
+//! # Example
+//!
+//! ```
+//! use meshsynth::k8s::core::{MeshMode, MeshNamespace, NamespaceProps};
+//! use meshsynth::mesh::keda::{AwsIdentity, KedaScaler, KedaScalerProps, Trigger};
+//! use meshsynth::testing::synth_app;
+//! use meshsynth::{App, Chart, ChartProps, Error};
+//!
+//! fn build(app: &mut App) -> Result<(), Error> {
+//!     let chart = Chart::new(&mut app.root(), "Shop", ChartProps::new("acme-prod").namespace("shop"))?;
+//!     let mut c = app.scope(chart.node())?;
+//!     MeshNamespace::new(&mut c, "Namespace",
+//!         NamespaceProps { name: "shop".into(), mesh: MeshMode::Sidecar, ..Default::default() })?;
+//!     KedaScaler::new(&mut c, "Worker", KedaScalerProps {
+//!         name: "worker".into(),
+//!         target: ("apps/v1".into(), "Deployment".into(), "worker".into()),
+//!         min_replicas: 1,
+//!         max_replicas: 20,
+//!         polling_interval: None,
+//!         cooldown_period: None,
+//!         triggers: vec![Trigger::Prometheus {
+//!             server_address: "http://prometheus-operated.monitoring:9090".into(),
+//!             query: "sum(rate(istio_requests_total{destination_service_name=\"worker\"}[1m]))".into(),
+//!             threshold: "50".into(),
+//!             activation_threshold: None,
+//!         }],
+//!         aws_identity: AwsIdentity::Workload,
+//!     })?;
+//!     Ok(())
+//! }
+//!
+//! let synth = synth_app(build, &[]).unwrap();
+//! synth.object("ScaledObject", "worker").has(serde_json::json!({ "spec": { "maxReplicaCount": 20 } }));
+//! ```
 
 use std::collections::BTreeMap;
 
@@ -19,13 +54,21 @@ crd_kind!(
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ScaledObjectSpec {
+    /// The workload scaled.
     pub scale_target_ref: ScaleTargetRef,
+    /// Seconds between checks of the triggers. Default: KEDA's 30.
     pub polling_interval: Option<i32>,
+    /// Seconds after the last active trigger before scaling down to the minimum. Default: KEDA's 300.
     pub cooldown_period: Option<i32>,
+    /// Fewest replicas. Default: KEDA's 0.
     pub min_replica_count: Option<i32>,
+    /// Most replicas. Default: KEDA's 100.
     pub max_replica_count: Option<i32>,
+    /// Replicas to hold when a trigger keeps failing. Default: none.
     pub fallback: Option<Fallback>,
+    /// KEDA's `advanced` settings (HPA behaviour), as JSON. Default: none.
     pub advanced: Option<serde_json::Value>,
+    /// The triggers; the largest wanted replica count wins.
     pub triggers: Vec<ScaleTrigger>,
 }
 
@@ -37,6 +80,7 @@ pub struct ScaleTargetRef {
     pub api_version: Option<String>,
     /// Default: `Deployment`.
     pub kind: Option<String>,
+    /// The workload's name (a Deployment, or another kind with a scale subresource).
     pub name: String,
 }
 
@@ -44,7 +88,9 @@ pub struct ScaleTargetRef {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Fallback {
+    /// Failed checks before the fallback applies.
     pub failure_threshold: i32,
+    /// Replicas to hold meanwhile.
     pub replicas: i32,
 }
 
@@ -52,18 +98,25 @@ pub struct Fallback {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ScaleTrigger {
+    /// The scaler type, e.g. `prometheus`, `kafka`, `aws-cloudwatch`.
     #[serde(rename = "type")]
     pub trigger_type: String,
+    /// A name for the trigger. Default: none.
     pub name: Option<String>,
+    /// The scaler's settings.
     pub metadata: BTreeMap<String, String>,
+    /// The TriggerAuthentication with its credentials. Default: none.
     pub authentication_ref: Option<AuthenticationRef>,
+    /// `AverageValue`, `Value` or `Utilization`. Default: `AverageValue`.
     pub metric_type: Option<String>,
 }
 
 /// A reference to a TriggerAuthentication.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct AuthenticationRef {
+    /// The TriggerAuthentication's name.
     pub name: String,
+    /// `TriggerAuthentication` or `ClusterTriggerAuthentication`. Default: the former.
     pub kind: Option<String>,
 }
 
@@ -76,7 +129,9 @@ crd_kind!(
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TriggerAuthenticationSpec {
+    /// A pod identity provider, e.g. `aws` (IRSA). Default: none.
     pub pod_identity: Option<PodIdentity>,
+    /// Settings read from Secrets. Default: none.
     pub secret_target_ref: Option<Vec<SecretTargetRef>>,
 }
 
@@ -95,8 +150,11 @@ pub struct PodIdentity {
 /// A parameter read from a Secret.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct SecretTargetRef {
+    /// The scaler parameter set from the Secret.
     pub parameter: String,
+    /// The Secret's name.
     pub name: String,
+    /// The key in the Secret.
     pub key: String,
 }
 
@@ -116,29 +174,42 @@ pub enum AwsIdentity {
 pub enum Trigger {
     /// Scale on a PromQL query.
     Prometheus {
+        /// Prometheus' address, e.g. `http://prometheus-operated.monitoring:9090`.
         server_address: String,
+        /// The PromQL query; its value is compared with `threshold`.
         query: String,
         /// Target value per replica.
         threshold: String,
+        /// The value above which the workload scales up from zero. Default: none.
         activation_threshold: Option<String>,
     },
     /// Scale on consumer-group lag; `bootstrap_servers` comes from the MSK
     /// construct (a CloudFormation value that deploy fills in).
     Kafka {
+        /// The brokers, e.g. an MSK cluster's bootstrap brokers.
         bootstrap_servers: Value,
+        /// The consumer group whose lag is measured.
         consumer_group: String,
+        /// The topic.
         topic: String,
+        /// Target lag per replica.
         lag_threshold: u32,
         /// AWS region for MSK IAM auth; `None` means TLS without SASL.
         msk_iam_region: Option<String>,
     },
     /// Scale on a CloudWatch metric, authenticated with pod identity.
     AwsCloudwatch {
+        /// The CloudWatch namespace, e.g. `AWS/SQS`.
         namespace: String,
+        /// The metric name.
         metric_name: String,
+        /// The dimension's name, e.g. `QueueName`.
         dimension_name: String,
+        /// The dimension's value.
         dimension_value: String,
+        /// Target value per replica.
         target_value: String,
+        /// The metric's region.
         region: String,
     },
 }
@@ -146,16 +217,19 @@ pub enum Trigger {
 /// Props of a `KedaScaler`.
 #[derive(Debug, Clone)]
 pub struct KedaScalerProps {
-    /// ScaledObject name.
+    /// ScaledObject name; a DNS-1123 label. Required (no default).
     pub name: String,
-    /// The scaled workload: (apiVersion, kind, name).
+    /// The scaled workload: (apiVersion, kind, name). Required (no default).
     pub target: (String, String, String),
+    /// Fewest replicas; 0 scales to zero. Required (the props have no `Default`).
     pub min_replicas: i32,
+    /// Most replicas, at least `min_replicas` and 1. Required (no default).
     pub max_replicas: i32,
     /// Seconds between checks. Default: KEDA's 30.
     pub polling_interval: Option<i32>,
     /// Seconds before scaling to zero/min after the last activity. Default: KEDA's 300.
     pub cooldown_period: Option<i32>,
+    /// What drives the scaling; at least one trigger. Required (no default).
     pub triggers: Vec<Trigger>,
     /// Identity for AWS triggers. Default: the workload's (`identityOwner: workload`).
     pub aws_identity: AwsIdentity,
@@ -163,6 +237,7 @@ pub struct KedaScalerProps {
 
 /// What a `KedaScaler` produced.
 pub struct KedaScaler {
+    /// The ScaledObject.
     pub scaled_object: ObjectRef<ScaledObject>,
     /// Present when a trigger needs AWS credentials.
     pub trigger_authentication: Option<ObjectRef<TriggerAuthentication>>,

@@ -3,6 +3,32 @@
 //! objective ("99.5 % availability over 30 days", "p99 < 500 ms") into
 //! recording rules plus multi-window, multi-burn-rate alerts (the SRE
 //! workbook method, chapter 5).
+//!
+//! # Example
+//!
+//! ```
+//! use meshsynth::mesh::prometheus::{Sli, SloProps, SloRules};
+//! use meshsynth::testing::synth_app;
+//! use meshsynth::{App, Chart, ChartProps, Error};
+//!
+//! fn build(app: &mut App) -> Result<(), Error> {
+//!     let chart = Chart::new(&mut app.root(), "Slo", ChartProps::new("acme-prod").namespace("monitoring"))?;
+//!     // "99.5 % of checkout requests succeed over 30 days": recording rules plus
+//!     // multi-window, multi-burn-rate alerts.
+//!     SloRules::new(&mut app.scope(chart.node())?, "Checkout", "checkout-slo", &[SloProps {
+//!         name: "checkout-availability".into(),
+//!         service: "checkout".into(),
+//!         namespace: "shop".into(),
+//!         sli: Sli::Availability,
+//!         objective_percent: 99.5,
+//!         window_days: 30,
+//!     }])?;
+//!     Ok(())
+//! }
+//!
+//! let synth = synth_app(build, &[]).unwrap();
+//! assert_eq!(synth.objects_of_kind("PrometheusRule").len(), 1);
+//! ```
 
 use std::collections::BTreeMap;
 
@@ -20,8 +46,11 @@ crd_kind!(
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ServiceMonitorSpec {
+    /// The Services scraped, by label.
     pub selector: LabelSelector,
+    /// The namespaces searched. Default: the ServiceMonitor's own.
     pub namespace_selector: Option<NamespaceSelector>,
+    /// The ports scraped and how.
     pub endpoints: Vec<Endpoint>,
 }
 
@@ -29,6 +58,7 @@ pub struct ServiceMonitorSpec {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LabelSelector {
+    /// Labels a Service must have.
     pub match_labels: BTreeMap<String, String>,
 }
 
@@ -36,7 +66,9 @@ pub struct LabelSelector {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NamespaceSelector {
+    /// Search every namespace. Default: false.
     pub any: Option<bool>,
+    /// Search these namespaces. Default: none.
     pub match_names: Option<Vec<String>>,
 }
 
@@ -46,8 +78,11 @@ pub struct NamespaceSelector {
 pub struct Endpoint {
     /// The Service port name.
     pub port: Option<String>,
+    /// The metrics path. Default: `/metrics`.
     pub path: Option<String>,
+    /// The scrape interval, e.g. `30s`. Default: Prometheus'.
     pub interval: Option<String>,
+    /// `http` or `https`. Default: `http`.
     pub scheme: Option<String>,
 }
 
@@ -59,26 +94,36 @@ crd_kind!(
 /// `PrometheusRule.spec`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct PrometheusRuleSpec {
+    /// The rule groups.
     pub groups: Vec<RuleGroup>,
 }
 
 /// A rule group.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct RuleGroup {
+    /// The group's name, unique in the PrometheusRule.
     pub name: String,
+    /// How often the group is evaluated. Default: Prometheus' global interval.
     pub interval: Option<String>,
+    /// The rules, evaluated in order.
     pub rules: Vec<PromRule>,
 }
 
 /// A recording rule (`record`) or alert (`alert`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct PromRule {
+    /// The recorded series' name (a recording rule). Set this or `alert`.
     pub record: Option<String>,
+    /// The alert's name (an alerting rule). Set this or `record`.
     pub alert: Option<String>,
+    /// The PromQL expression.
     pub expr: String,
+    /// How long the expression must hold before the alert fires (`for`). Default: at once.
     #[serde(rename = "for")]
     pub for_: Option<String>,
+    /// Labels added to the series or alert. Default: none.
     pub labels: Option<BTreeMap<String, String>>,
+    /// Annotations of the alert (summary, runbook). Default: none.
     pub annotations: Option<BTreeMap<String, String>>,
 }
 
@@ -105,21 +150,28 @@ pub enum Sli {
     /// Share of requests that are not 5xx.
     Availability,
     /// Share of requests faster than `threshold_ms` (an Istio bucket bound).
-    Latency { threshold_ms: u64 },
+    Latency {
+        /// The latency bound in milliseconds; one of Istio's histogram buckets.
+        threshold_ms: u64,
+    },
 }
 
 /// One service-level objective.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SloProps {
-    /// Name used in rule labels (`slo="…"`); a DNS-1123 label.
+    /// Name used in rule labels (`slo="…"`); a DNS-1123 label. Required (no default).
     pub name: String,
-    /// The Istio destination service name and namespace.
+    /// The Istio destination service name. Required (no default).
     pub service: String,
+    /// The destination service's namespace. Required (no default).
     pub namespace: String,
+    /// What is measured: availability or latency. Required (no default).
     pub sli: Sli,
-    /// Target percentage, strictly between 0 and 100 (e.g. 99.5; 99 for p99).
+    /// Target percentage, strictly between 0 and 100 (e.g. 99.5; 99 for p99). Required (no
+    /// default).
     pub objective_percent: f64,
-    /// Compliance window in days. Default for the reference apps: 30.
+    /// Compliance window in days; 0 is refused. Required (no default; the reference apps use
+    /// 30).
     pub window_days: u32,
 }
 

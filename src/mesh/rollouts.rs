@@ -2,6 +2,42 @@
 //! Rollout with blue/green (active/preview services, promotion, analysis) or
 //! canary with Istio traffic routing, and AnalysisTemplate, including one
 //! that computes the success rate from Istio metrics.
+//!
+//! # Example
+//!
+//! ```
+//! use meshsynth::k8s::core::{MeshMode, MeshNamespace, NamespaceProps};
+//! use meshsynth::mesh::rollouts::{success_rate_template, CanaryStep};
+//! use meshsynth::mesh::service::{Delivery, MeshService, MeshServiceProps};
+//! use meshsynth::testing::synth_app;
+//! use meshsynth::{App, Chart, ChartProps, Error};
+//!
+//! fn build(app: &mut App) -> Result<(), Error> {
+//!     let chart = Chart::new(&mut app.root(), "Shop", ChartProps::new("acme-prod").namespace("shop"))?;
+//!     let mut c = app.scope(chart.node())?;
+//!     MeshNamespace::new(&mut c, "Namespace",
+//!         NamespaceProps { name: "shop".into(), mesh: MeshMode::Sidecar, ..Default::default() })?;
+//!     // An AnalysisTemplate that reads the success rate from Istio's metrics.
+//!     success_rate_template(&mut c, "SuccessRate", "success-rate",
+//!         "http://prometheus-operated.monitoring:9090", 0.95)?;
+//!     // A canary through Istio traffic routing: 10 %, wait, 50 %, wait for promotion.
+//!     MeshService::new(&mut c, "Catalog", MeshServiceProps {
+//!         name: "catalog".into(),
+//!         image: "registry.example.com/acme/catalog:3.1.0".into(),
+//!         delivery: Delivery::Canary {
+//!             steps: vec![CanaryStep::weight(10), CanaryStep::pause(Some("5m")),
+//!                         CanaryStep::weight(50), CanaryStep::pause(None)],
+//!             analysis_template: Some("success-rate".into()),
+//!         },
+//!         ..Default::default()
+//!     })?;
+//!     Ok(())
+//! }
+//!
+//! let synth = synth_app(build, &[]).unwrap();
+//! assert_eq!(synth.objects_of_kind("Rollout").len(), 1);
+//! assert_eq!(synth.objects_of_kind("AnalysisTemplate").len(), 1);
+//! ```
 
 use std::collections::BTreeMap;
 
@@ -21,10 +57,15 @@ crd_kind!(
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RolloutSpec {
+    /// Replicas. Default: unset (1, or the autoscaler's).
     pub replicas: Option<i32>,
+    /// The pods the Rollout manages.
     pub selector: LabelSelector,
+    /// The pod template.
     pub template: PodTemplateSpec,
+    /// Blue/green or canary.
     pub strategy: RolloutStrategy,
+    /// Old ReplicaSets kept. Default: 10.
     pub revision_history_limit: Option<i32>,
 }
 
@@ -32,7 +73,9 @@ pub struct RolloutSpec {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RolloutStrategy {
+    /// Blue/green settings. Set this or `canary`.
     pub blue_green: Option<BlueGreen>,
+    /// Canary settings. Set this or `blue_green`.
     pub canary: Option<Canary>,
 }
 
@@ -40,18 +83,26 @@ pub struct RolloutStrategy {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct BlueGreen {
+    /// The Service that serves production traffic.
     pub active_service: String,
+    /// The Service that serves the new version before promotion. Default: none.
     pub preview_service: Option<String>,
+    /// Promote without a manual step. Default: true.
     pub auto_promotion_enabled: Option<bool>,
+    /// Seconds the old version keeps running after promotion. Default: 30.
     pub scale_down_delay_seconds: Option<i32>,
+    /// Analysis before the switch. Default: none.
     pub pre_promotion_analysis: Option<RolloutAnalysis>,
+    /// Analysis after the switch. Default: none.
     pub post_promotion_analysis: Option<RolloutAnalysis>,
 }
 
 /// Analysis run during a rollout.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct RolloutAnalysis {
+    /// The AnalysisTemplates run.
     pub templates: Vec<TemplateRef>,
+    /// Arguments passed to them. Default: none.
     pub args: Option<Vec<AnalysisRunArgument>>,
 }
 
@@ -59,13 +110,16 @@ pub struct RolloutAnalysis {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TemplateRef {
+    /// The AnalysisTemplate's name.
     pub template_name: String,
 }
 
 /// An argument value.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct AnalysisRunArgument {
+    /// The argument's name.
     pub name: String,
+    /// Its value.
     pub value: String,
 }
 
@@ -94,16 +148,22 @@ impl RolloutAnalysis {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Canary {
+    /// The Service that selects the canary pods. Default: none.
     pub canary_service: Option<String>,
+    /// The Service that selects the stable pods. Default: none.
     pub stable_service: Option<String>,
+    /// How traffic is split (Istio). Default: by replica counts.
     pub traffic_routing: Option<TrafficRouting>,
+    /// The steps: weights, pauses and analyses. Default: straight to 100 %.
     pub steps: Option<Vec<CanaryStep>>,
+    /// Analysis running in the background during the steps. Default: none.
     pub analysis: Option<RolloutAnalysis>,
 }
 
 /// Traffic routing through a mesh.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct TrafficRouting {
+    /// Istio routing.
     pub istio: Option<IstioTrafficRouting>,
 }
 
@@ -115,13 +175,16 @@ pub struct IstioTrafficRouting {
     pub virtual_service: Option<IstioVirtualServiceRef>,
     /// Several VirtualServices, e.g. the in-mesh one and the ingress one.
     pub virtual_services: Option<Vec<IstioVirtualServiceRef>>,
+    /// The DestinationRule whose subsets tell the versions apart. Default: none (host-level split).
     pub destination_rule: Option<IstioDestinationRuleRef>,
 }
 
 /// The VirtualService (and named HTTP routes) Argo adjusts.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct IstioVirtualServiceRef {
+    /// The VirtualService's name.
     pub name: String,
+    /// The named routes whose weights change. Default: all HTTP routes.
     pub routes: Option<Vec<String>>,
 }
 
@@ -129,8 +192,11 @@ pub struct IstioVirtualServiceRef {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct IstioDestinationRuleRef {
+    /// The DestinationRule's name.
     pub name: String,
+    /// The subset of the canary version.
     pub canary_subset_name: String,
+    /// The subset of the stable version.
     pub stable_subset_name: String,
 }
 
@@ -138,8 +204,11 @@ pub struct IstioDestinationRuleRef {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CanaryStep {
+    /// Set the canary's traffic share, in percent.
     pub set_weight: Option<i32>,
+    /// Wait: for a duration, or until promoted.
     pub pause: Option<Pause>,
+    /// Run an analysis and wait for its result.
     pub analysis: Option<RolloutAnalysis>,
 }
 
@@ -165,6 +234,7 @@ impl CanaryStep {
 /// A pause step.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Pause {
+    /// How long, e.g. `5m`. Default: until promoted by hand.
     pub duration: Option<String>,
 }
 
@@ -176,14 +246,18 @@ crd_kind!(
 /// `AnalysisTemplate.spec`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct AnalysisTemplateSpec {
+    /// Arguments the template takes. Default: none.
     pub args: Option<Vec<Argument>>,
+    /// The measurements.
     pub metrics: Vec<Metric>,
 }
 
 /// A template argument.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Argument {
+    /// The argument's name.
     pub name: String,
+    /// Its value. Default: given by the Rollout.
     pub value: Option<String>,
 }
 
@@ -191,24 +265,33 @@ pub struct Argument {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Metric {
+    /// The metric's name.
     pub name: String,
+    /// Time between measurements, e.g. `1m`. Default: once.
     pub interval: Option<String>,
+    /// How many measurements. Default: 1 (or unlimited with an interval).
     pub count: Option<i32>,
+    /// The expression a result must satisfy, e.g. `result[0] >= 0.95`.
     pub success_condition: Option<String>,
+    /// Failed measurements tolerated. Default: 0.
     pub failure_limit: Option<i32>,
+    /// Where results come from.
     pub provider: MetricProvider,
 }
 
 /// Where a metric comes from.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct MetricProvider {
+    /// A Prometheus query.
     pub prometheus: Option<PrometheusMetric>,
 }
 
 /// A Prometheus query.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct PrometheusMetric {
+    /// Prometheus' address.
     pub address: String,
+    /// The PromQL query.
     pub query: String,
 }
 

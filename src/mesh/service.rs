@@ -4,6 +4,41 @@
 //! given), the Deployment or Argo Rollout, the Service, VirtualServices and
 //! DestinationRule, the HPA or KEDA ScaledObject, the PodDisruptionBudget and
 //! the AuthorizationPolicy.
+//!
+//! # Example
+//!
+//! ```
+//! use meshsynth::k8s::core::{MeshMode, MeshNamespace, NamespaceProps};
+//! use meshsynth::mesh::service::{MeshService, MeshServiceProps, Scaling};
+//! use meshsynth::testing::synth_app;
+//! use meshsynth::{App, Chart, ChartProps, Error};
+//!
+//! fn build(app: &mut App) -> Result<(), Error> {
+//!     let chart = Chart::new(&mut app.root(), "Shop", ChartProps::new("acme-prod").namespace("shop"))?;
+//!     let mut c = app.scope(chart.node())?;
+//!     MeshNamespace::new(&mut c, "Namespace",
+//!         NamespaceProps { name: "shop".into(), mesh: MeshMode::Sidecar, ..Default::default() })?;
+//!     // One declaration: ServiceAccount, Deployment, Service, DestinationRule, VirtualService,
+//!     // HPA, PodDisruptionBudget and AuthorizationPolicy, consistent by construction.
+//!     MeshService::new(&mut c, "Orders", MeshServiceProps {
+//!         name: "orders".into(),
+//!         image: "registry.example.com/acme/orders:1.4.2".into(),
+//!         health_path: Some("/healthz".into()),
+//!         scaling: Scaling::Hpa {
+//!             min: 2, max: 10, cpu_percent: Some(70), memory_percent: None,
+//!             extra: vec![], scale_up: None, scale_down: None,
+//!         },
+//!         ..Default::default()
+//!     })?;
+//!     Ok(())
+//! }
+//!
+//! let synth = synth_app(build, &[]).unwrap();
+//! for kind in ["ServiceAccount", "Deployment", "Service", "DestinationRule", "HorizontalPodAutoscaler",
+//!              "PodDisruptionBudget", "AuthorizationPolicy"] {
+//!     assert_eq!(synth.objects_of_kind(kind).len(), 1, "{kind}");
+//! }
+//! ```
 
 use std::collections::BTreeMap;
 
@@ -172,19 +207,30 @@ pub enum Scaling {
     Fixed(i32),
     /// HPA v2 on CPU/memory utilization (and optional extra metrics).
     Hpa {
+        /// Fewest replicas, at least 1.
         min: i32,
+        /// Most replicas.
         max: i32,
+        /// Target average CPU utilisation in percent. Default: none.
         cpu_percent: Option<i32>,
+        /// Target average memory utilisation in percent. Default: none.
         memory_percent: Option<i32>,
+        /// Further metrics. Default: none.
         extra: Vec<HpaMetric>,
+        /// Scale-up behaviour. Default: Kubernetes'.
         scale_up: Option<ScalingRules>,
+        /// Scale-down behaviour. Default: Kubernetes'.
         scale_down: Option<ScalingRules>,
     },
     /// A KEDA ScaledObject.
     Keda {
+        /// Fewest replicas; 0 scales to zero.
         min: i32,
+        /// Most replicas.
         max: i32,
+        /// The triggers.
         triggers: Vec<Trigger>,
+        /// Identity for AWS triggers.
         aws_identity: AwsIdentity,
     },
 }
@@ -208,6 +254,7 @@ pub enum Delivery {
     Canary {
         /// e.g. weights 10, 50 with pauses.
         steps: Vec<CanaryStep>,
+        /// AnalysisTemplate run in the background during the steps (e.g. `success-rate`). Default: none.
         analysis_template: Option<String>,
     },
 }
@@ -215,11 +262,11 @@ pub enum Delivery {
 /// Props of a `MeshService`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MeshServiceProps {
-    /// Name of every object; a DNS-1123 label starting with a letter.
+    /// Name of every object; a DNS-1123 label starting with a letter. Required (no default).
     pub name: String,
-    /// Pinned image.
+    /// Pinned image (a tag other than `latest`, or a digest). Required (no default).
     pub image: String,
-    /// Container port.
+    /// Container port. Default: 8080.
     pub port: u32,
     /// Service port. Default: `port`.
     pub service_port: Option<u32>,
@@ -229,17 +276,24 @@ pub struct MeshServiceProps {
     pub version: String,
     /// Liveness/readiness HTTP path. Default: TCP probes on the port.
     pub health_path: Option<String>,
+    /// Environment variables, in order. Default: none.
     pub env: Vec<(String, String)>,
     /// Default: `Resources::default()`.
     pub resources: Option<Resources>,
     /// Ingress routes. Default: none (mesh only).
     pub routes: Vec<IngressRoute>,
+    /// Timeouts, retries and outlier detection of the DestinationRule and VirtualService.
+    /// Default: `Resilience::default()`.
     pub resilience: Resilience,
     /// Default: 2 fixed replicas.
     pub scaling: Scaling,
+    /// The service's AWS identity (IRSA) and ServiceAccount. Default: `ServiceIdentity::Plain`
+    /// (a ServiceAccount with no AWS role).
     pub identity: ServiceIdentity,
     /// ServiceAccount name. Default: `name` (e.g. `order-service-sa` to follow a naming scheme).
     pub service_account_name: Option<String>,
+    /// How new versions roll out: a Deployment, or an Argo Rollout (canary or blue/green).
+    /// Default: `Delivery::Deployment`.
     pub delivery: Delivery,
     /// Emit the Istio objects (DestinationRule, VirtualServices,
     /// AuthorizationPolicy). Default: true. Without them the service is a
@@ -299,8 +353,11 @@ fn ingress_virtual_services(name: &str, routes: &[IngressRoute]) -> Vec<(String,
 
 /// What a `MeshService` produced.
 pub struct MeshService {
+    /// The name of every object.
     pub name: String,
+    /// The namespace.
     pub namespace: String,
+    /// The ServiceAccount the pods run as.
     pub service_account: ObjectRef<ServiceAccount>,
     /// The Kubernetes host callers use (`name`, or the active Service for blue/green).
     pub host: String,

@@ -32,8 +32,11 @@ use resolve::{RefInfo, RefKind, Resolver, StackEnv, Tables};
 
 /// CloudFormation's per-template limits.
 pub const MAX_RESOURCES: usize = 500;
+/// CloudFormation's limit on outputs per template.
 pub const MAX_OUTPUTS: usize = 200;
+/// CloudFormation's limit on parameters per template.
 pub const MAX_PARAMETERS: usize = 200;
+/// CloudFormation's limit on a template's size in bytes (through S3).
 pub const MAX_TEMPLATE_BYTES: usize = 1_000_000;
 /// Above this a template body must go through S3 at deploy.
 pub const MAX_INLINE_TEMPLATE_BYTES: usize = 51_200;
@@ -41,6 +44,7 @@ pub const MAX_INLINE_TEMPLATE_BYTES: usize = 51_200;
 /// How to synthesize.
 #[derive(Debug, Clone, Default)]
 pub struct SynthOptions {
+    /// CloudFormation template format. Default: JSON.
     pub format: TemplateFormat,
     /// Warnings are fatal.
     pub strict: bool,
@@ -51,6 +55,7 @@ pub struct SynthOptions {
 /// A successful synthesis.
 #[derive(Debug)]
 pub struct Synthesis {
+    /// The cloud assembly, ready to write.
     pub assembly: Assembly,
     /// Non-fatal diagnostics, to print.
     pub diagnostics: Vec<Diagnostic>,

@@ -1,6 +1,11 @@
-//! The reference apps compiled into the `meshsynth` binary. Each app is one
+//! The built-in reference apps: a platform crate over the meshsynth library
+//! (its binary is `meshsynth-apps`), also compiled into the toolkit's
+//! `meshsynth` binary. Each app is one
 //! module with a `build` function; `build` adds them all to one app, and
 //! stack-name globs select among them.
+
+// Every public item is documented.
+#![warn(missing_docs)]
 
 pub mod advanced_mesh;
 pub mod cross_region_mesh;

@@ -6,6 +6,9 @@
 //! Pipeline: the app (built-in, or the command of `meshsynth.json`) writes a
 //! cloud assembly; `deploy` reads only that assembly.
 
+// Every public item is documented.
+#![warn(missing_docs)]
+
 pub mod app;
 pub mod cli;
 pub mod deploy;

@@ -10,11 +10,17 @@ use crate::core::{CfnResource, ResourceRef, Value};
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CfnRepository {
+    /// `RepositoryName`: The name to use for the repository.
     pub repository_name: Option<String>,
+    /// `ImageTagMutability`: The tag mutability setting for the repository.
     pub image_tag_mutability: Option<String>,
+    /// `ImageScanningConfiguration`: The ''imageScanningConfiguration'' parameter is being deprecated, in favor of specifying the image scanning configuration at the registry level.
     pub image_scanning_configuration: Option<CfnImageScanning>,
+    /// `EncryptionConfiguration`: The encryption configuration for the repository.
     pub encryption_configuration: Option<CfnRepositoryEncryption>,
+    /// `LifecyclePolicy`: Creates or updates a lifecycle policy.
     pub lifecycle_policy: Option<CfnLifecyclePolicy>,
+    /// `Tags`: An array of key-value pairs to apply to this resource.
     pub tags: Option<Vec<CfnTag>>,
 }
 
@@ -22,6 +28,7 @@ pub struct CfnRepository {
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CfnImageScanning {
+    /// `ScanOnPush`: The setting that determines whether images are scanned after being pushed to a repository.
     pub scan_on_push: bool,
 }
 
@@ -29,7 +36,9 @@ pub struct CfnImageScanning {
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CfnRepositoryEncryption {
+    /// `EncryptionType`: The encryption type to use.
     pub encryption_type: String,
+    /// `KmsKey`: If you use the ''KMS'' encryption type, specify the KMS key to use for encryption.
     pub kms_key: Option<Value>,
 }
 
@@ -37,6 +46,7 @@ pub struct CfnRepositoryEncryption {
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CfnLifecyclePolicy {
+    /// `LifecyclePolicyText`: The JSON repository policy text to apply to the repository.
     pub lifecycle_policy_text: String,
 }
 

@@ -1,5 +1,31 @@
 //! ECR family: repositories with scan on push, immutable tags, KMS
 //! encryption and a lifecycle policy.
+//!
+//! # Example
+//!
+//! ```
+//! use meshsynth::aws::ecr::{Repository, RepositoryProps};
+//! use meshsynth::aws::kms::{Key, KeyProps};
+//! use meshsynth::testing::synth_app;
+//! use meshsynth::{App, Env, Error, Stack, StackProps};
+//!
+//! fn build(app: &mut App) -> Result<(), Error> {
+//!     let st = Stack::new(&mut app.root(), "acme-images",
+//!         StackProps { env: Env::new("123456789012", "eu-west-1"), ..Default::default() })?;
+//!     let mut s = app.scope(st.node())?;
+//!     let key = Key::new(&mut s, "Key", KeyProps::default())?;
+//!     Repository::new(&mut s, "Orders", RepositoryProps {
+//!         name: "acme/orders".into(),
+//!         encryption_key: Some(key.arn()),
+//!         ..Default::default()
+//!     })?;
+//!     Ok(())
+//! }
+//!
+//! let synth = synth_app(build, &[]).unwrap();
+//! synth.template("acme-images").has_resource_properties("AWS::ECR::Repository",
+//!     serde_json::json!({ "ImageTagMutability": "IMMUTABLE", "ImageScanningConfiguration": { "ScanOnPush": true } }));
+//! ```
 
 pub mod cfn;
 
@@ -19,7 +45,7 @@ fn url_suffix(region: &str) -> &'static str {
 /// Props of a `Repository`.
 #[derive(Debug, Clone)]
 pub struct RepositoryProps {
-    /// The repository name, e.g. `genai-demo/order` (required).
+    /// The repository name, e.g. `genai-demo/order`. Required (no default).
     pub name: String,
     /// KMS key ARN. Default: none, which uses the AWS-managed ECR key and
     /// fails `MS-ECR-1` unless suppressed.

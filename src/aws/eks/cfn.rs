@@ -13,15 +13,25 @@ use crate::core::{CfnResource, ResourceRef, TagStyle, Value};
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CfnCluster {
+    /// `Name`: The unique name to give to your cluster.
     pub name: Option<String>,
+    /// `Version`: The desired Kubernetes version for your cluster.
     pub version: Option<String>,
+    /// `RoleArn`: The Amazon Resource Name (ARN) of the IAM role that provides permissions for the Kubernetes control plane to make calls to AWS API operations on your behalf.
     pub role_arn: Option<Value>,
+    /// `ResourcesVpcConfig`: the subnets and security groups of the control plane's network interfaces, and endpoint access.
     pub resources_vpc_config: Option<CfnClusterVpcConfig>,
+    /// `Logging`: the control-plane log types sent to CloudWatch Logs.
     pub logging: Option<CfnClusterLogging>,
+    /// `EncryptionConfig`: envelope encryption of Kubernetes secrets with a KMS key.
     pub encryption_config: Option<Vec<CfnClusterEncryptionConfig>>,
+    /// `AccessConfig`: how IAM principals are granted cluster access (access entries).
     pub access_config: Option<CfnClusterAccessConfig>,
+    /// `KubernetesNetworkConfig`: the service IP range and IP family.
     pub kubernetes_network_config: Option<CfnClusterNetworkConfig>,
+    /// `BootstrapSelfManagedAddons`: Set this value to false to avoid creating the default networking add-ons when the cluster is created.
     pub bootstrap_self_managed_addons: Option<bool>,
+    /// `Tags`: An array of key-value pairs to apply to this resource.
     pub tags: Option<Vec<CfnTag>>,
 }
 
@@ -29,10 +39,15 @@ pub struct CfnCluster {
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CfnClusterVpcConfig {
+    /// `SubnetIds`: Specify subnets for your Amazon EKS nodes.
     pub subnet_ids: Vec<Value>,
+    /// `SecurityGroupIds`: Specify one or more security groups for the cross-account elastic network interfaces that Amazon EKS creates to use to allow communication between your worker nodes and the Kubernetes control plane.
     pub security_group_ids: Option<Vec<Value>>,
+    /// `EndpointPrivateAccess`: Set this value to true to enable private access for your cluster's Kubernetes API server endpoint.
     pub endpoint_private_access: Option<bool>,
+    /// `EndpointPublicAccess`: Set this value to false to disable public access to your cluster's Kubernetes API server endpoint.
     pub endpoint_public_access: Option<bool>,
+    /// `PublicAccessCidrs`: The CIDR blocks that are allowed access to your cluster's public Kubernetes API server endpoint.
     pub public_access_cidrs: Option<Vec<String>>,
 }
 
@@ -40,6 +55,7 @@ pub struct CfnClusterVpcConfig {
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CfnClusterLogging {
+    /// `ClusterLogging`: The cluster control plane logging configuration for your cluster.
     pub cluster_logging: CfnClusterLoggingTypes,
 }
 
@@ -47,6 +63,7 @@ pub struct CfnClusterLogging {
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CfnClusterLoggingTypes {
+    /// `EnabledTypes`: the enabled log types.
     pub enabled_types: Vec<CfnClusterLogType>,
 }
 
@@ -54,6 +71,7 @@ pub struct CfnClusterLoggingTypes {
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CfnClusterLogType {
+    /// `Type`: name of the log type
     #[serde(rename = "Type")]
     pub log_type: String,
 }
@@ -62,7 +80,9 @@ pub struct CfnClusterLogType {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CfnClusterEncryptionConfig {
+    /// `Provider`: The encryption provider for the cluster.
     pub provider: CfnClusterEncryptionProvider,
+    /// `Resources`: Specifies the resources to be encrypted.
     pub resources: Vec<String>,
 }
 
@@ -70,6 +90,7 @@ pub struct CfnClusterEncryptionConfig {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CfnClusterEncryptionProvider {
+    /// `KeyArn`: Amazon Resource Name (ARN) or alias of the KMS key.
     pub key_arn: Value,
 }
 
@@ -77,7 +98,9 @@ pub struct CfnClusterEncryptionProvider {
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CfnClusterAccessConfig {
+    /// `AuthenticationMode`: Specify the authentication mode that should be used to create your cluster.
     pub authentication_mode: Option<String>,
+    /// `BootstrapClusterCreatorAdminPermissions`: Set this value to false to avoid creating a default cluster admin Access Entry using the IAM principal used to create the cluster.
     pub bootstrap_cluster_creator_admin_permissions: Option<bool>,
 }
 
@@ -85,7 +108,9 @@ pub struct CfnClusterAccessConfig {
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CfnClusterNetworkConfig {
+    /// `IpFamily`: Ipv4 or Ipv6.
     pub ip_family: Option<String>,
+    /// `ServiceIpv4Cidr`: The CIDR block to assign Kubernetes service IP addresses from.
     pub service_ipv4_cidr: Option<String>,
 }
 
@@ -134,18 +159,31 @@ impl ResourceRef<CfnCluster> {
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CfnNodegroup {
+    /// `ClusterName`: Name of the cluster to create the node group in.
     pub cluster_name: Option<Value>,
+    /// `NodegroupName`: The unique name to give your node group.
     pub nodegroup_name: Option<String>,
+    /// `NodeRole`: The Amazon Resource Name (ARN) of the IAM role to associate with your node group.
     pub node_role: Option<Value>,
+    /// `Subnets`: The subnets to use for the Auto Scaling group that is created for your node group.
     pub subnets: Option<Vec<Value>>,
+    /// `CapacityType`: The capacity type of your managed node group.
     pub capacity_type: Option<String>,
+    /// `InstanceTypes`: Specify the instance types for a node group.
     pub instance_types: Option<Vec<String>>,
+    /// `AmiType`: The AMI type for your node group.
     pub ami_type: Option<String>,
+    /// `ScalingConfig`: The scaling configuration details for the Auto Scaling group that is created for your node group.
     pub scaling_config: Option<CfnNodegroupScaling>,
+    /// `UpdateConfig`: The node group update configuration.
     pub update_config: Option<CfnNodegroupUpdate>,
+    /// `Labels`: The Kubernetes labels to be applied to the nodes in the node group when they are created.
     pub labels: Option<BTreeMap<String, String>>,
+    /// `Taints`: The Kubernetes taints to be applied to the nodes in the node group when they are created.
     pub taints: Option<Vec<CfnNodegroupTaint>>,
+    /// `LaunchTemplate`: An object representing a node group's launch template specification.
     pub launch_template: Option<CfnNodegroupLaunchTemplate>,
+    /// `Tags`: The metadata, as key-value pairs, to apply to the node group to assist with categorization and organization.
     pub tags: Option<BTreeMap<String, String>>,
 }
 
@@ -153,8 +191,11 @@ pub struct CfnNodegroup {
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CfnNodegroupScaling {
+    /// `MinSize`: The minimum number of instances to maintain in the warm pool.
     pub min_size: i64,
+    /// `DesiredSize`: the number of nodes the group should have.
     pub desired_size: i64,
+    /// `MaxSize`: the most nodes the group may scale to.
     pub max_size: i64,
 }
 
@@ -162,6 +203,7 @@ pub struct CfnNodegroupScaling {
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CfnNodegroupUpdate {
+    /// `MaxUnavailable`: The maximum number of nodes unavailable at once during a version update.
     pub max_unavailable: Option<i64>,
 }
 
@@ -169,8 +211,11 @@ pub struct CfnNodegroupUpdate {
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CfnNodegroupTaint {
+    /// `Key`: The key name of the tag.
     pub key: String,
+    /// `Value`: The value for the tag.
     pub value: Option<String>,
+    /// `Effect`: `NO_SCHEDULE`, `NO_EXECUTE` or `PREFER_NO_SCHEDULE`.
     pub effect: String,
 }
 
@@ -178,7 +223,9 @@ pub struct CfnNodegroupTaint {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CfnNodegroupLaunchTemplate {
+    /// `Id`: The ID of the active (signing) certificate authority.
     pub id: Value,
+    /// `Version`: The desired Kubernetes version for your cluster.
     pub version: Value,
 }
 
@@ -213,11 +260,17 @@ impl ResourceRef<CfnNodegroup> {
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CfnAddon {
+    /// `ClusterName`: Name of Cluster
     pub cluster_name: Option<Value>,
+    /// `AddonName`: Name of Addon
     pub addon_name: Option<String>,
+    /// `AddonVersion`: Version of Addon
     pub addon_version: Option<String>,
+    /// `ResolveConflicts`: Resolve parameter value conflicts
     pub resolve_conflicts: Option<String>,
+    /// `ServiceAccountRoleArn`: IAM role to bind to the add-on's service account
     pub service_account_role_arn: Option<Value>,
+    /// `Tags`: An array of key-value pairs to apply to this resource.
     pub tags: Option<Vec<CfnTag>>,
 }
 
@@ -230,11 +283,16 @@ impl CfnResource for CfnAddon {
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CfnAccessEntry {
+    /// `ClusterName`: The cluster that the access entry is created for.
     pub cluster_name: Option<Value>,
+    /// `PrincipalArn`: The principal ARN that the access entry is created for.
     pub principal_arn: Option<Value>,
+    /// `Type`: The node type to associate with the access entry.
     #[serde(rename = "Type")]
     pub entry_type: Option<String>,
+    /// `AccessPolicies`: An array of access policies that are associated with the access entry.
     pub access_policies: Option<Vec<CfnAccessPolicy>>,
+    /// `Tags`: An array of key-value pairs to apply to this resource.
     pub tags: Option<Vec<CfnTag>>,
 }
 
@@ -242,7 +300,9 @@ pub struct CfnAccessEntry {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CfnAccessPolicy {
+    /// `PolicyArn`: The ARN of the access policy to add to the access entry.
     pub policy_arn: Value,
+    /// `AccessScope`: the cluster or the namespaces the policy applies to.
     pub access_scope: CfnAccessScope,
 }
 
@@ -250,8 +310,10 @@ pub struct CfnAccessPolicy {
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CfnAccessScope {
+    /// `Type`: name of the log type
     #[serde(rename = "Type")]
     pub scope_type: String,
+    /// `Namespaces`: The namespaces to associate with the access scope.
     pub namespaces: Option<Vec<String>>,
 }
 
@@ -264,7 +326,9 @@ impl CfnResource for CfnAccessEntry {
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CfnLaunchTemplate {
+    /// `LaunchTemplateName`: A name for the launch template.
     pub launch_template_name: Option<String>,
+    /// `LaunchTemplateData`: The information for the launch template.
     pub launch_template_data: Option<CfnLaunchTemplateData>,
 }
 
@@ -272,10 +336,15 @@ pub struct CfnLaunchTemplate {
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CfnLaunchTemplateData {
+    /// `SecurityGroupIds`: Specify one or more security groups for the cross-account elastic network interfaces that Amazon EKS creates to use to allow communication between your worker nodes and the Kubernetes control plane.
     pub security_group_ids: Option<Vec<Value>>,
+    /// `MetadataOptions`: The metadata options for the instance.
     pub metadata_options: Option<CfnLaunchTemplateMetadata>,
+    /// `BlockDeviceMappings`: The block device mapping.
     pub block_device_mappings: Option<Vec<CfnLaunchTemplateBlockDevice>>,
+    /// `Monitoring`: The monitoring for the instance.
     pub monitoring: Option<CfnLaunchTemplateMonitoring>,
+    /// `TagSpecifications`: The tags to apply to resources that are created during instance launch.
     pub tag_specifications: Option<Vec<CfnLaunchTemplateTags>>,
 }
 
@@ -283,8 +352,11 @@ pub struct CfnLaunchTemplateData {
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CfnLaunchTemplateMetadata {
+    /// `HttpEndpoint`: Enables or disables the HTTP metadata endpoint on your instances.
     pub http_endpoint: Option<String>,
+    /// `HttpTokens`: Indicates whether IMDSv2 is required.
     pub http_tokens: Option<String>,
+    /// `HttpPutResponseHopLimit`: The desired HTTP PUT response hop limit for instance metadata requests.
     pub http_put_response_hop_limit: Option<i64>,
 }
 
@@ -292,7 +364,9 @@ pub struct CfnLaunchTemplateMetadata {
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CfnLaunchTemplateBlockDevice {
+    /// `DeviceName`: The device name (for example, /dev/sdh or xvdh).
     pub device_name: String,
+    /// `Ebs`: Parameters used to automatically set up EBS volumes when the instance is launched.
     pub ebs: CfnLaunchTemplateEbs,
 }
 
@@ -300,10 +374,15 @@ pub struct CfnLaunchTemplateBlockDevice {
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CfnLaunchTemplateEbs {
+    /// `VolumeSize`: The size of the volume, in GiBs.
     pub volume_size: Option<i64>,
+    /// `VolumeType`: The volume type.
     pub volume_type: Option<String>,
+    /// `Encrypted`: Indicates whether the EBS volume is encrypted.
     pub encrypted: Option<bool>,
+    /// `KmsKeyId`: Identifier (key ID, key alias, key ARN, or alias ARN) of the customer managed KMS key to use for EBS encryption.
     pub kms_key_id: Option<Value>,
+    /// `DeleteOnTermination`: Indicates whether the EBS volume is deleted on instance termination.
     pub delete_on_termination: Option<bool>,
 }
 
@@ -311,6 +390,7 @@ pub struct CfnLaunchTemplateEbs {
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CfnLaunchTemplateMonitoring {
+    /// `Enabled`: Todo: add description
     pub enabled: bool,
 }
 
@@ -318,7 +398,9 @@ pub struct CfnLaunchTemplateMonitoring {
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CfnLaunchTemplateTags {
+    /// `ResourceType`: The type of resource.
     pub resource_type: String,
+    /// `Tags`: The tags for the resource.
     pub tags: Vec<CfnTag>,
 }
 

@@ -2,6 +2,38 @@
 //! envelope encryption of secrets, access entries), its IAM OIDC provider for
 //! IRSA, pinned managed add-ons, and managed node groups with a hardened
 //! launch template.
+//!
+//! # Example
+//!
+//! ```
+//! use meshsynth::aws::eks::{EksCluster, EksClusterProps, NodeGroup, NodeGroupProps};
+//! use meshsynth::aws::network::{SubnetKind, Vpc, VpcProps};
+//! use meshsynth::testing::synth_app;
+//! use meshsynth::{App, Env, Error, Stack, StackProps};
+//!
+//! fn build(app: &mut App) -> Result<(), Error> {
+//!     let st = Stack::new(&mut app.root(), "acme-cluster",
+//!         StackProps { env: Env::new("123456789012", "eu-west-1"), ..Default::default() })?;
+//!     let mut s = app.scope(st.node())?;
+//!     let vpc = Vpc::new(&mut s, "Vpc", VpcProps::default())?;
+//!     // Private endpoint, every control-plane log, secrets encrypted with a key made for it,
+//!     // the OIDC provider for IRSA and pinned add-ons.
+//!     let cluster = EksCluster::new(&mut s, "Cluster", EksClusterProps {
+//!         name: "acme-prod".into(),
+//!         subnet_ids: vpc.subnet_ids(SubnetKind::Private),
+//!         ..Default::default()
+//!     })?;
+//!     // IMDSv2-only, encrypted launch template.
+//!     NodeGroup::new(&mut s, "Nodes", &cluster, NodeGroupProps::default())?;
+//!     Ok(())
+//! }
+//!
+//! let synth = synth_app(build, &[]).unwrap();
+//! let t = synth.template("acme-cluster");
+//! t.resource_count_is("AWS::EKS::Cluster", 1);
+//! t.resource_count_is("AWS::EKS::Nodegroup", 1);
+//! t.resource_count_is("AWS::IAM::OIDCProvider", 1);
+//! ```
 
 pub mod cfn;
 mod nodegroup;
@@ -65,11 +97,12 @@ pub struct Addon {
 /// Props of an `EksCluster`.
 #[derive(Debug, Clone)]
 pub struct EksClusterProps {
-    /// The cluster name (1-100 of letters, digits, `-`, `_`).
+    /// The cluster name (1-100 of letters, digits, `-`, `_`). Required (no default).
     pub name: String,
     /// Kubernetes version. Default: `DEFAULT_VERSION`.
     pub version: String,
-    /// Subnets for the control plane's network interfaces (private ones).
+    /// Subnets for the control plane's network interfaces (private ones), in at least 2 AZs.
+    /// Required (no default).
     pub subnet_ids: Vec<Value>,
     /// Extra security groups for the control plane. Default: none.
     pub security_group_ids: Vec<Value>,

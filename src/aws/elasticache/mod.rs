@@ -2,6 +2,40 @@
 //! parameter and security groups; encryption at rest (KMS) and in transit,
 //! an AUTH token from Secrets Manager, Multi-AZ with automatic failover;
 //! primary and reader endpoints exported as stack outputs.
+//!
+//! # Example
+//!
+//! ```
+//! use meshsynth::aws::elasticache::{CacheReplicationGroup, CacheReplicationGroupProps};
+//! use meshsynth::aws::kms::{Key, KeyProps, KeyUser};
+//! use meshsynth::aws::network::{SubnetKind, Vpc, VpcProps};
+//! use meshsynth::testing::synth_app;
+//! use meshsynth::{App, Env, Error, Stack, StackProps};
+//!
+//! fn build(app: &mut App) -> Result<(), Error> {
+//!     let st = Stack::new(&mut app.root(), "acme-cache",
+//!         StackProps { env: Env::new("123456789012", "eu-west-1"), ..Default::default() })?;
+//!     let mut s = app.scope(st.node())?;
+//!     let vpc = Vpc::new(&mut s, "Vpc", VpcProps::default())?;
+//!     let key = Key::new(&mut s, "Key", KeyProps {
+//!         users: vec![KeyUser::ViaService("elasticache".into()), KeyUser::ViaService("secretsmanager".into())],
+//!         ..Default::default()
+//!     })?;
+//!     CacheReplicationGroup::new(&mut s, "Sessions", CacheReplicationGroupProps {
+//!         id: "acme-sessions".into(),
+//!         vpc_id: vpc.vpc_id(),
+//!         subnet_ids: vpc.subnet_ids(SubnetKind::Private),
+//!         encryption_key: key.arn(),
+//!         port: 6380,
+//!         ..Default::default()
+//!     })?;
+//!     Ok(())
+//! }
+//!
+//! let synth = synth_app(build, &[]).unwrap();
+//! synth.template("acme-cache").has_resource_properties("AWS::ElastiCache::ReplicationGroup",
+//!     serde_json::json!({ "TransitEncryptionEnabled": true, "AtRestEncryptionEnabled": true }));
+//! ```
 
 pub mod cfn;
 
@@ -26,7 +60,7 @@ pub enum CacheEngine {
 /// Props of a `CacheReplicationGroup`.
 #[derive(Debug, Clone)]
 pub struct CacheReplicationGroupProps {
-    /// The replication group id (1-40 lower-case letters, digits, `-`).
+    /// The replication group id (1-40 lower-case letters, digits, `-`). Required (no default).
     pub id: String,
     /// Engine. Default: Redis.
     pub engine: CacheEngine,
@@ -38,11 +72,12 @@ pub struct CacheReplicationGroupProps {
     pub nodes: i64,
     /// Port. Default: 6379.
     pub port: i64,
-    /// The VPC.
+    /// The VPC. Required (no default).
     pub vpc_id: Value,
-    /// Subnets (private), in at least 2 AZs.
+    /// Subnets (private), in at least 2 AZs. Required (no default).
     pub subnet_ids: Vec<Value>,
-    /// KMS key ARN for data at rest and the AUTH token secret (required).
+    /// KMS key ARN for data at rest and the AUTH token secret. Required (no default: never the
+    /// AWS-owned key).
     pub encryption_key: Value,
     /// Engine parameters; with none, the engine's default group
     /// (`default.redis7`, `default.valkey8`) is used. Default: none.

@@ -12,7 +12,9 @@ use crate::core::{CfnResource, ResourceRef, TagStyle, Value};
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CfnRoleInlinePolicy {
+    /// `PolicyName`: The friendly name (not ARN) identifying the policy.
     pub policy_name: String,
+    /// `PolicyDocument`: The entire contents of the policy that defines permissions.
     pub policy_document: PolicyDocument,
 }
 
@@ -20,14 +22,23 @@ pub struct CfnRoleInlinePolicy {
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CfnRole {
+    /// `RoleName`: A name for the IAM role, up to 64 characters in length.
     pub role_name: Option<String>,
+    /// `Description`: A description of the role that you provide.
     pub description: Option<String>,
+    /// `AssumeRolePolicyDocument`: The trust policy that is associated with this role.
     pub assume_role_policy_document: Option<PolicyDocument>,
+    /// `ManagedPolicyArns`: A list of Amazon Resource Names (ARNs) of the IAM managed policies that you want to attach to the role.
     pub managed_policy_arns: Option<Vec<Value>>,
+    /// `Policies`: Adds or updates an inline policy document that is embedded in the specified IAM role.
     pub policies: Option<Vec<CfnRoleInlinePolicy>>,
+    /// `MaxSessionDuration`: The maximum session duration (in seconds) that you want to set for the specified role.
     pub max_session_duration: Option<i64>,
+    /// `Path`: The path to the role.
     pub path: Option<String>,
+    /// `PermissionsBoundary`: The ARN of the policy used to set the permissions boundary for the role.
     pub permissions_boundary: Option<Value>,
+    /// `Tags`: A list of tags that are attached to the role.
     pub tags: Option<Vec<CfnTag>>,
 }
 
@@ -55,8 +66,11 @@ impl ResourceRef<CfnRole> {
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CfnPolicy {
+    /// `PolicyName`: The name of the policy document.
     pub policy_name: Option<String>,
+    /// `PolicyDocument`: The policy document.
     pub policy_document: Option<PolicyDocument>,
+    /// `Roles`: The name of the role to associate the policy with.
     pub roles: Option<Vec<Value>>,
 }
 
@@ -69,10 +83,15 @@ impl CfnResource for CfnPolicy {
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CfnManagedPolicy {
+    /// `ManagedPolicyName`: The friendly name of the policy.
     pub managed_policy_name: Option<String>,
+    /// `Description`: A friendly description of the policy.
     pub description: Option<String>,
+    /// `Path`: The path for the policy.
     pub path: Option<String>,
+    /// `PolicyDocument`: The policy document.
     pub policy_document: Option<PolicyDocument>,
+    /// `Roles`: The name (friendly name, not ARN) of the role to attach the policy to.
     pub roles: Option<Vec<Value>>,
 }
 
@@ -93,9 +112,13 @@ impl ResourceRef<CfnManagedPolicy> {
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CfnOidcProvider {
+    /// `Url`: the issuer URL of the OIDC identity provider.
     pub url: Option<Value>,
+    /// `ClientIdList`: the audiences (client ids) the provider's tokens may carry.
     pub client_id_list: Option<Vec<String>>,
+    /// `ThumbprintList`: server certificate thumbprints of the provider.
     pub thumbprint_list: Option<Vec<String>>,
+    /// `Tags`: A list of tags that are attached to the role.
     pub tags: Option<Vec<CfnTag>>,
 }
 

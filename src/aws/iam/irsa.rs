@@ -31,11 +31,11 @@ pub struct OidcProviderRef {
 /// Props of an `IrsaRole`.
 #[derive(Debug, Clone)]
 pub struct IrsaRoleProps {
-    /// The cluster's OIDC provider (`EksCluster::oidc_provider()`).
+    /// The cluster's OIDC provider (`EksCluster::oidc_provider()`). Required (no default).
     pub oidc: OidcProviderRef,
-    /// The ServiceAccount's namespace; a DNS-1123 label.
+    /// The ServiceAccount's namespace; a DNS-1123 label. Default: `default`.
     pub namespace: String,
-    /// The ServiceAccount's name; a DNS-1123 subdomain.
+    /// The ServiceAccount's name; a DNS-1123 subdomain. Required (no default).
     pub service_account: String,
     /// Permissions, as one inline policy. Default: none.
     pub statements: Vec<PolicyStatement>,

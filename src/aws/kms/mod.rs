@@ -1,5 +1,29 @@
 //! KMS family: customer-managed keys with rotation on, an alias, and a key
 //! policy scoped to the account and to the services that use the key.
+//!
+//! # Example
+//!
+//! ```
+//! use meshsynth::aws::kms::{Key, KeyProps, KeyUser};
+//! use meshsynth::testing::synth_app;
+//! use meshsynth::{App, Env, Error, Stack, StackProps};
+//!
+//! fn build(app: &mut App) -> Result<(), Error> {
+//!     let keys = Stack::new(&mut app.root(), "acme-keys",
+//!         StackProps { env: Env::new("123456789012", "eu-west-1"), ..Default::default() })?;
+//!     Key::new(&mut app.scope(keys.node())?, "DataKey", KeyProps {
+//!         alias: Some("acme/data".into()),
+//!         // Who may use the key besides the account's administrators.
+//!         users: vec![KeyUser::CloudWatchLogs, KeyUser::ViaService("rds".into())],
+//!         ..Default::default()
+//!     })?;
+//!     Ok(())
+//! }
+//!
+//! let synth = synth_app(build, &[]).unwrap();
+//! synth.template("acme-keys").has_resource_properties("AWS::KMS::Key", serde_json::json!({ "EnableKeyRotation": true }));
+//! synth.template("acme-keys").resource_count_is("AWS::KMS::Alias", 1);
+//! ```
 
 pub mod cfn;
 

@@ -10,10 +10,15 @@ use crate::core::{CfnResource, ResourceRef, Value};
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CfnLogGroup {
+    /// `LogGroupName`: The name of the log group.
     pub log_group_name: Option<String>,
+    /// `RetentionInDays`: The number of days to retain the log events in the specified log group.
     pub retention_in_days: Option<i64>,
+    /// `KmsKeyId`: The Amazon Resource Name (ARN) of the KMS key to use when encrypting log data.
     pub kms_key_id: Option<Value>,
+    /// `LogGroupClass`: Specifies the log group class for this log group.
     pub log_group_class: Option<String>,
+    /// `Tags`: An array of key-value pairs to apply to the log group.
     pub tags: Option<Vec<CfnTag>>,
 }
 

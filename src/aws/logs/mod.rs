@@ -1,4 +1,30 @@
 //! CloudWatch Logs family: log groups with retention and KMS encryption.
+//!
+//! # Example
+//!
+//! ```
+//! use meshsynth::aws::kms::{Key, KeyProps, KeyUser};
+//! use meshsynth::aws::logs::{LogGroup, LogGroupProps};
+//! use meshsynth::testing::synth_app;
+//! use meshsynth::{App, Env, Error, Stack, StackProps};
+//!
+//! fn build(app: &mut App) -> Result<(), Error> {
+//!     let st = Stack::new(&mut app.root(), "acme-logs",
+//!         StackProps { env: Env::new("123456789012", "eu-west-1"), ..Default::default() })?;
+//!     let mut s = app.scope(st.node())?;
+//!     let key = Key::new(&mut s, "LogsKey", KeyProps { users: vec![KeyUser::CloudWatchLogs], ..Default::default() })?;
+//!     LogGroup::new(&mut s, "AppLogs", LogGroupProps {
+//!         name: Some("/acme/app".into()),
+//!         retention_days: 90,
+//!         encryption_key: Some(key.arn()),
+//!         ..Default::default()
+//!     })?;
+//!     Ok(())
+//! }
+//!
+//! let synth = synth_app(build, &[]).unwrap();
+//! synth.template("acme-logs").has_resource_properties("AWS::Logs::LogGroup", serde_json::json!({ "RetentionInDays": 90 }));
+//! ```
 
 pub mod cfn;
 

@@ -3,6 +3,38 @@
 //! broker logs to CloudWatch Logs, and its configuration resource.
 //! CloudFormation exposes only the cluster ARN: the bootstrap brokers are
 //! looked up at deploy (`kafka:GetBootstrapBrokers`); see docs/aws.md.
+//!
+//! # Example
+//!
+//! ```
+//! use meshsynth::aws::kms::{Key, KeyProps, KeyUser};
+//! use meshsynth::aws::msk::{MskCluster, MskClusterProps};
+//! use meshsynth::aws::network::{SubnetKind, Vpc, VpcProps};
+//! use meshsynth::testing::synth_app;
+//! use meshsynth::{App, Env, Error, Stack, StackProps};
+//!
+//! fn build(app: &mut App) -> Result<(), Error> {
+//!     let st = Stack::new(&mut app.root(), "acme-streaming",
+//!         StackProps { env: Env::new("123456789012", "eu-west-1"), ..Default::default() })?;
+//!     let mut s = app.scope(st.node())?;
+//!     let vpc = Vpc::new(&mut s, "Vpc", VpcProps::default())?;
+//!     let key = Key::new(&mut s, "Key", KeyProps {
+//!         users: vec![KeyUser::ViaService("kafka".into()), KeyUser::CloudWatchLogs],
+//!         ..Default::default()
+//!     })?;
+//!     MskCluster::new(&mut s, "Kafka", MskClusterProps {
+//!         name: "acme-kafka".into(),
+//!         vpc_id: vpc.vpc_id(),
+//!         subnet_ids: vpc.subnet_ids(SubnetKind::Private),
+//!         encryption_key: key.arn(),
+//!         ..Default::default()
+//!     })?;
+//!     Ok(())
+//! }
+//!
+//! let synth = synth_app(build, &[]).unwrap();
+//! synth.template("acme-streaming").resource_count_is("AWS::MSK::Cluster", 1);
+//! ```
 
 pub mod cfn;
 
@@ -18,7 +50,7 @@ pub const IAM_TLS_PORT: u16 = 9098;
 /// Props of an `MskCluster`.
 #[derive(Debug, Clone)]
 pub struct MskClusterProps {
-    /// Cluster name (1-64 of letters, digits and `-`).
+    /// Cluster name (1-64 of letters, digits and `-`). Required (no default).
     pub name: String,
     /// Kafka version. Default: `3.6.0`.
     pub kafka_version: String,
@@ -28,11 +60,11 @@ pub struct MskClusterProps {
     pub instance_type: String,
     /// EBS volume per broker in GiB. Default: 100.
     pub volume_size_gib: i64,
-    /// The VPC.
+    /// The VPC. Required (no default).
     pub vpc_id: Value,
-    /// Client subnets, one per AZ (2 or 3).
+    /// Client subnets, one per AZ (2 or 3). Required (no default).
     pub subnet_ids: Vec<Value>,
-    /// KMS key ARN for data at rest (required: never the AWS-owned key).
+    /// KMS key ARN for data at rest. Required (no default: never the AWS-owned key).
     pub encryption_key: Value,
     /// Broker log retention in days. Default: 365.
     pub log_retention_days: i64,

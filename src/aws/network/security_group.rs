@@ -89,9 +89,9 @@ pub enum WorldIngress {
 /// Props of a `SecurityGroup`.
 #[derive(Debug, Clone)]
 pub struct SecurityGroupProps {
-    /// The VPC.
+    /// The VPC. Required (no default).
     pub vpc_id: Value,
-    /// What the group is for; required (shown in the console and in reviews).
+    /// What the group is for, shown in the console and in reviews. Required (no default).
     pub description: String,
     /// Allow all outbound traffic. Default: true (as CDK); when false no
     /// egress is allowed until `egress` rules are given.

@@ -3,6 +3,38 @@
 //! managed by Secrets Manager, IAM authentication, KMS encryption, TLS forced,
 //! Performance Insights, enhanced monitoring, backups, deletion protection
 //! and a snapshot on delete; endpoint and port exported as stack outputs.
+//!
+//! # Example
+//!
+//! ```
+//! use meshsynth::aws::network::{SubnetKind, Vpc, VpcProps};
+//! use meshsynth::aws::rds::{DatabaseProps, PostgresInstance};
+//! use meshsynth::testing::synth_app;
+//! use meshsynth::{App, Env, Error, Stack, StackProps};
+//!
+//! fn build(app: &mut App) -> Result<(), Error> {
+//!     let st = Stack::new(&mut app.root(), "acme-data",
+//!         StackProps { env: Env::new("123456789012", "eu-west-1"), ..Default::default() })?;
+//!     let mut s = app.scope(st.node())?;
+//!     let vpc = Vpc::new(&mut s, "Vpc", VpcProps::default())?;
+//!     let db = PostgresInstance::new(&mut s, "Orders", DatabaseProps {
+//!         database_name: Some("orders".into()),
+//!         vpc_id: vpc.vpc_id(),
+//!         subnet_ids: vpc.subnet_ids(SubnetKind::Private),
+//!         port: 5433,
+//!         ..Default::default()
+//!     })?;
+//!     // Endpoint and port are stack outputs; another stack or a chart can use them.
+//!     let _host = db.endpoint_address();
+//!     Ok(())
+//! }
+//!
+//! let synth = synth_app(build, &[]).unwrap();
+//! synth.template("acme-data").has_resource("AWS::RDS::DBInstance", serde_json::json!({
+//!     "DeletionPolicy": "Snapshot",
+//!     "Properties": { "StorageEncrypted": true, "ManageMasterUserPassword": true }
+//! }));
+//! ```
 
 pub mod cfn;
 
@@ -29,9 +61,9 @@ pub struct DatabaseProps {
     /// The master user; its password is generated and kept by Secrets
     /// Manager, never written in the template. Default: `dbadmin`.
     pub master_username: String,
-    /// The VPC.
+    /// The VPC. Required (no default).
     pub vpc_id: Value,
-    /// Subnets (private or isolated), in at least 2 AZs.
+    /// Subnets (private or isolated), in at least 2 AZs. Required (no default).
     pub subnet_ids: Vec<Value>,
     /// KMS key ARN for storage, Performance Insights and the password
     /// secret. Default: a key made for the database.

@@ -10,7 +10,9 @@ use crate::core::{CfnResource, ResourceRef, TagStyle, Value};
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CfnHealthCheck {
+    /// `HealthCheckConfig`: A complex type that contains information about the health check.
     pub health_check_config: Option<CfnHealthCheckConfig>,
+    /// `HealthCheckTags`: An array of key-value pairs to apply to this resource.
     pub health_check_tags: Option<Vec<CfnTag>>,
 }
 
@@ -18,15 +20,23 @@ pub struct CfnHealthCheck {
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CfnHealthCheckConfig {
+    /// `Type`: the check type, e.g. `HTTPS`.
     #[serde(rename = "Type")]
     pub check_type: String,
+    /// `FullyQualifiedDomainName`: the host to check.
     pub fully_qualified_domain_name: Option<Value>,
+    /// `Port`: the port to check.
     pub port: Option<i64>,
+    /// `ResourcePath`: the path requested, e.g. `/healthz`.
     pub resource_path: Option<String>,
+    /// `RequestInterval`: seconds between checks, 10 or 30.
     pub request_interval: Option<i64>,
+    /// `FailureThreshold`: consecutive failures before the endpoint is unhealthy.
     pub failure_threshold: Option<i64>,
+    /// `EnableSNI`: whether to send the host name in the TLS handshake.
     #[serde(rename = "EnableSNI")]
     pub enable_sni: Option<bool>,
+    /// `Regions`: the regions the checkers run from.
     pub regions: Option<Vec<String>>,
 }
 

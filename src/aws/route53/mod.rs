@@ -1,5 +1,26 @@
 //! Route 53 family: health checks of HTTPS endpoints (e.g. one region's
 //! ingress in a multi-region mesh).
+//!
+//! # Example
+//!
+//! ```
+//! use meshsynth::aws::route53::{HealthCheck, HealthCheckProps};
+//! use meshsynth::testing::synth_app;
+//! use meshsynth::{App, Env, Error, Stack, StackProps};
+//!
+//! fn build(app: &mut App) -> Result<(), Error> {
+//!     let st = Stack::new(&mut app.root(), "acme-dns",
+//!         StackProps { env: Env::new("123456789012", "eu-west-1"), ..Default::default() })?;
+//!     HealthCheck::new(&mut app.scope(st.node())?, "Ingress", HealthCheckProps {
+//!         domain_name: "shop.acme.example".into(),
+//!         ..Default::default()
+//!     })?;
+//!     Ok(())
+//! }
+//!
+//! let synth = synth_app(build, &[]).unwrap();
+//! synth.template("acme-dns").resource_count_is("AWS::Route53::HealthCheck", 1);
+//! ```
 
 pub mod cfn;
 
@@ -11,7 +32,7 @@ use crate::core::{Error, ResourceRef, Scope, Value};
 /// Props of a `HealthCheck`.
 #[derive(Debug, Clone)]
 pub struct HealthCheckProps {
-    /// The host to check.
+    /// The host to check. Required (no default).
     pub domain_name: Value,
     /// The path. Default: `/healthz`.
     pub path: String,

@@ -1,6 +1,39 @@
 //! Secrets Manager family: secrets whose value Secrets Manager generates, so
 //! no secret is ever written in a template. (CloudFormation cannot create SSM
 //! SecureString parameters; secrets belong here.)
+//!
+//! # Example
+//!
+//! ```
+//! use meshsynth::aws::kms::{Key, KeyProps, KeyUser};
+//! use meshsynth::aws::secrets::{Secret, SecretProps};
+//! use meshsynth::testing::synth_app;
+//! use meshsynth::{App, Env, Error, Stack, StackProps};
+//!
+//! fn build(app: &mut App) -> Result<(), Error> {
+//!     let st = Stack::new(&mut app.root(), "acme-secrets",
+//!         StackProps { env: Env::new("123456789012", "eu-west-1"), ..Default::default() })?;
+//!     let mut s = app.scope(st.node())?;
+//!     let key = Key::new(&mut s, "Key", KeyProps {
+//!         users: vec![KeyUser::ViaService("secretsmanager".into())],
+//!         ..Default::default()
+//!     })?;
+//!     // Secrets Manager generates the value: no secret is ever in the template.
+//!     let secret = Secret::new(&mut s, "PartnerKey", SecretProps {
+//!         name: Some("acme/partner-key".into()),
+//!         encryption_key: Some(key.arn()),
+//!         template: r#"{"username":"acme"}"#.into(),
+//!         ..Default::default()
+//!     })?;
+//!     s.at(secret.resource.node())?
+//!         .suppress("AwsSolutions-SMG4", "the partner rotates this key by hand; there is no rotation API")?;
+//!     Ok(())
+//! }
+//!
+//! let synth = synth_app(build, &[]).unwrap();
+//! synth.template("acme-secrets").has_resource_properties("AWS::SecretsManager::Secret",
+//!     serde_json::json!({ "GenerateSecretString": { "SecretStringTemplate": "{\"username\":\"acme\"}" } }));
+//! ```
 
 pub mod cfn;
 

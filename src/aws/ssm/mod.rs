@@ -2,6 +2,29 @@
 //! CloudFormation cannot create `SecureString` parameters, so secrets go to
 //! Secrets Manager (`aws::secrets`); a parameter whose name looks like a
 //! secret is reported as `MS-SSM-1`.
+//!
+//! # Example
+//!
+//! ```
+//! use meshsynth::aws::ssm::{ParameterValue, StringParameter, StringParameterProps};
+//! use meshsynth::testing::synth_app;
+//! use meshsynth::{App, Env, Error, Stack, StackProps, Value};
+//!
+//! fn build(app: &mut App) -> Result<(), Error> {
+//!     let st = Stack::new(&mut app.root(), "acme-config",
+//!         StackProps { env: Env::new("123456789012", "eu-west-1"), ..Default::default() })?;
+//!     StringParameter::new(&mut app.scope(st.node())?, "Endpoint", StringParameterProps {
+//!         name: "/acme/orders/api-url".into(),
+//!         value: ParameterValue::String(Value::str("https://orders.acme.example")),
+//!         description: Some("where the orders API listens".into()),
+//!     })?;
+//!     Ok(())
+//! }
+//!
+//! let synth = synth_app(build, &[]).unwrap();
+//! synth.template("acme-config").has_resource_properties("AWS::SSM::Parameter",
+//!     serde_json::json!({ "Name": "/acme/orders/api-url", "Type": "String" }));
+//! ```
 
 pub mod cfn;
 
@@ -34,10 +57,10 @@ pub enum ParameterValue {
 /// Props of a `StringParameter`.
 #[derive(Debug, Clone)]
 pub struct StringParameterProps {
-    /// The full name, e.g. `/genai-demo/database/url` (required, so the
-    /// parameter can be found by path and emulators accept it).
+    /// The full name, e.g. `/genai-demo/database/url`, so the parameter can be found by path
+    /// and emulators accept it. Required (no default).
     pub name: String,
-    /// The value.
+    /// The value: a literal or a CloudFormation value. Required (no default).
     pub value: ParameterValue,
     /// Description. Default: none.
     pub description: Option<String>,

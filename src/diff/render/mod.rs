@@ -1,4 +1,4 @@
-//! Renderers of a [`Plan`](super::Plan): terminal text, Markdown for a pull
+//! Renderers of a [`Plan`]: terminal text, Markdown for a pull
 //! request comment (handlebars templates from `templates/`), and JSON. They
 //! only read the plan; every decision was made when it was computed.
 
@@ -18,8 +18,11 @@ pub use text::text;
 /// An output format of `meshsynth diff`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
+    /// Text for a terminal.
     Text,
+    /// Markdown for a pull-request comment.
     Markdown,
+    /// The versioned JSON plan.
     Json,
 }
 

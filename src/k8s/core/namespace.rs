@@ -23,7 +23,7 @@ pub enum MeshMode {
 /// Props of a `MeshNamespace`.
 #[derive(Debug, Clone, Default)]
 pub struct NamespaceProps {
-    /// The namespace name; must be a DNS-1123 label.
+    /// The namespace name; a DNS-1123 label. Required (no default).
     pub name: String,
     /// Mesh data-plane mode. Default: not in the mesh.
     pub mesh: MeshMode,
@@ -36,6 +36,7 @@ pub struct NamespaceProps {
 pub struct MeshNamespace;
 
 impl MeshNamespace {
+    /// Adds the Namespace, labelled for its mesh mode (`istio-injection: enabled`, or `istio.io/dataplane-mode: ambient`).
     pub fn new(
         scope: &mut Scope<'_>,
         id: &str,

@@ -23,13 +23,18 @@ pub enum HpaMetric {
     Memory(i32),
     /// A per-pod metric (custom metrics API) with a target average value.
     Pods {
+        /// The pod metric's name.
         metric: String,
+        /// The target average per pod, e.g. `50`.
         average_value: String,
     },
     /// An external metric (external metrics API) with a target average value.
     External {
+        /// The external metric's name.
         metric: String,
+        /// The metric's label selector. Default: none.
         selector: Option<std::collections::BTreeMap<String, String>>,
+        /// The target average per pod.
         average_value: String,
     },
 }
@@ -37,6 +42,7 @@ pub enum HpaMetric {
 /// Scale-up or scale-down behaviour.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScalingRules {
+    /// Seconds of history considered before scaling in this direction.
     pub stabilization_window_seconds: i32,
     /// (type `Pods`|`Percent`, value, period seconds).
     pub policies: Vec<(String, i32, i32)>,
@@ -45,12 +51,15 @@ pub struct ScalingRules {
 /// Props of an `Hpa`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HpaProps {
-    /// `metadata.name`.
+    /// `metadata.name`; a DNS-1123 label. Required (no default).
     pub name: String,
-    /// The scaled object's (apiVersion, kind, name).
+    /// The scaled object's (apiVersion, kind, name). Required (no default).
     pub target: (String, String, String),
+    /// Fewest replicas, at least 1. Required (no default).
     pub min_replicas: i32,
+    /// Most replicas, at least `min_replicas`. Required (no default).
     pub max_replicas: i32,
+    /// What drives the scaling; at least one metric. Required (no default).
     pub metrics: Vec<HpaMetric>,
     /// Default: Kubernetes' own.
     pub scale_up: Option<ScalingRules>,

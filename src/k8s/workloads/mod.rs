@@ -3,6 +3,57 @@
 //! ServiceAccount, ConfigMap, PodDisruptionBudget, NetworkPolicy and HPA v2.
 //! Every object is added through `mesh::add_object`, so the offline mesh
 //! analyzers see it.
+//!
+//! # Example
+//!
+//! ```
+//! use std::collections::BTreeMap;
+//!
+//! use meshsynth::k8s::core::{MeshMode, MeshNamespace, NamespaceProps};
+//! use meshsynth::k8s::workloads::{
+//!     AppDeployment, AppService, ContainerPort, ContainerProps, DeploymentProps, PodProps,
+//!     ServicePortProps, ServiceProps,
+//! };
+//! use meshsynth::testing::synth_app;
+//! use meshsynth::{App, Chart, ChartProps, Error};
+//!
+//! fn build(app: &mut App) -> Result<(), Error> {
+//!     let chart = Chart::new(&mut app.root(), "Shop", ChartProps::new("acme-prod").namespace("shop"))?;
+//!     let mut c = app.scope(chart.node())?;
+//!     MeshNamespace::new(&mut c, "Namespace",
+//!         NamespaceProps { name: "shop".into(), mesh: MeshMode::Sidecar, ..Default::default() })?;
+//!     let selector = BTreeMap::from([("app".to_string(), "web".to_string())]);
+//!     // Non-root, read-only root filesystem, dropped capabilities, seccomp, probes and
+//!     // requests/limits are the defaults.
+//!     AppDeployment::new(&mut c, "Web", DeploymentProps {
+//!         name: "web".into(),
+//!         replicas: Some(2),
+//!         pod: PodProps {
+//!             selector: selector.clone(),
+//!             containers: vec![ContainerProps {
+//!                 name: "web".into(),
+//!                 image: "registry.example.com/acme/web:1.2.3".into(),
+//!                 ports: vec![ContainerPort { name: "http".into(), port: 8080 }],
+//!                 ..Default::default()
+//!             }],
+//!             ..Default::default()
+//!         },
+//!         ..Default::default()
+//!     })?;
+//!     AppService::new(&mut c, "WebService", ServiceProps {
+//!         name: "web".into(),
+//!         selector,
+//!         ports: vec![ServicePortProps::http(80, 8080)],
+//!         ..Default::default()
+//!     })?;
+//!     Ok(())
+//! }
+//!
+//! let synth = synth_app(build, &[]).unwrap();
+//! synth.object("Deployment", "web").has(serde_json::json!({ "spec": { "template": { "spec": {
+//!     "securityContext": { "runAsNonRoot": true } } } } }));
+//! synth.object("Service", "web").has(serde_json::json!({ "spec": { "ports": [{ "name": "http", "port": 80 }] } }));
+//! ```
 
 mod autoscaling;
 mod pod;
@@ -66,11 +117,11 @@ fn meta(name: &str, labels: &BTreeMap<String, String>) -> ObjectMeta {
 /// Props of an `AppDeployment`.
 #[derive(Debug, Clone, Default)]
 pub struct DeploymentProps {
-    /// `metadata.name`; a DNS-1123 label.
+    /// `metadata.name`; a DNS-1123 label. Required (no default).
     pub name: String,
     /// Replicas. Default: unset (Kubernetes' 1; leave unset when an autoscaler owns the count).
     pub replicas: Option<i32>,
-    /// The pod template.
+    /// The pod template. Required: its selector and containers have no defaults.
     pub pod: PodProps,
     /// Labels of the Deployment object itself. Default: the pod's selector labels.
     pub labels: BTreeMap<String, String>,
@@ -213,11 +264,12 @@ pub fn pod_disruption_budget(
 /// Who may connect to the selected pods.
 #[derive(Debug, Clone, Default)]
 pub struct NetworkPolicyProps {
-    /// `metadata.name`.
+    /// `metadata.name`; a DNS-1123 label. Required (no default).
     pub name: String,
-    /// The pods the policy protects.
+    /// The pods the policy protects. Default: empty, which selects every pod of the namespace.
     pub pod_selector: BTreeMap<String, String>,
-    /// Allowed peers as (namespace labels, pod labels); an empty list denies all ingress.
+    /// Allowed peers as (namespace labels, pod labels). Default: none, which denies all
+    /// ingress.
     pub allow_from: Vec<(BTreeMap<String, String>, BTreeMap<String, String>)>,
     /// Allowed TCP ports. Default: every port.
     pub ports: Vec<u32>,

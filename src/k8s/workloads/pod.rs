@@ -54,6 +54,7 @@ pub fn check_image_pinned(image: &str) -> Result<(), String> {
 pub struct ContainerPort {
     /// Port name (≤ 15 chars), e.g. `http`.
     pub name: String,
+    /// The port number.
     pub port: u32,
 }
 
@@ -61,19 +62,34 @@ pub struct ContainerPort {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProbeProps {
     /// HTTP GET on a path and port.
-    Http { path: String, port: u32 },
+    Http {
+        /// The path, e.g. `/healthz`.
+        path: String,
+        /// The port.
+        port: u32,
+    },
     /// TCP connect.
-    Tcp { port: u32 },
+    Tcp {
+        /// The port.
+        port: u32,
+    },
     /// A command in the container.
-    Exec { command: Vec<String> },
+    Exec {
+        /// The command and its arguments.
+        command: Vec<String>,
+    },
 }
 
 /// CPU and memory requests and limits (Kubernetes quantities).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Resources {
+    /// CPU request. Default: `100m`.
     pub cpu_request: String,
+    /// Memory request. Default: `128Mi`.
     pub memory_request: String,
+    /// CPU limit. Default: `500m`.
     pub cpu_limit: String,
+    /// Memory limit. Default: `512Mi`.
     pub memory_limit: String,
 }
 
@@ -91,14 +107,18 @@ impl Default for Resources {
 /// One container.
 #[derive(Debug, Clone, Default)]
 pub struct ContainerProps {
-    /// Container name; a DNS-1123 label.
+    /// Container name; a DNS-1123 label. Required (no default).
     pub name: String,
-    /// Image reference; must be pinned (no `latest`).
+    /// Image reference; must be pinned to a tag or digest (no `latest`). Required (no default).
     pub image: String,
+    /// Ports the container listens on; the first one is probed when no probe is given. Default:
+    /// none.
     pub ports: Vec<ContainerPort>,
-    /// Environment variables, in order.
+    /// Environment variables, in order. Default: none.
     pub env: Vec<(String, String)>,
+    /// The entrypoint (`command`). Default: the image's.
     pub command: Option<Vec<String>>,
+    /// Arguments (`args`). Default: the image's.
     pub args: Option<Vec<String>>,
     /// Default: `Resources::default()`.
     pub resources: Option<Resources>,
@@ -110,19 +130,24 @@ pub struct ContainerProps {
     pub run_as_user: Option<i64>,
     /// Run as root; only for agents that must read host files. Default: false.
     pub allow_root: bool,
-    /// Volume mounts as (volume name, mount path, read only).
+    /// Volume mounts as (volume name, mount path, read only). Default: none (`/tmp` is always
+    /// mounted).
     pub mounts: Vec<(String, String, bool)>,
 }
 
 /// A pod template.
 #[derive(Debug, Clone, Default)]
 pub struct PodProps {
-    /// Labels that select the pods (Deployment selector, Service selector).
+    /// Labels that select the pods (Deployment selector, Service selector). Required: at least
+    /// one label.
     pub selector: BTreeMap<String, String>,
-    /// Extra pod labels (e.g. `version: v1`).
+    /// Extra pod labels (e.g. `version: v1`). Default: none.
     pub labels: BTreeMap<String, String>,
+    /// Pod annotations. Default: none.
     pub annotations: BTreeMap<String, String>,
+    /// The ServiceAccount the pods run as. Default: none (the namespace's `default`).
     pub service_account: Option<String>,
+    /// The containers; at least one. Required (no default).
     pub containers: Vec<ContainerProps>,
     /// Volumes. Default: none; an `emptyDir` `tmp` is added for `/tmp`.
     pub volumes: Vec<Volume>,

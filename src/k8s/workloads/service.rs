@@ -14,16 +14,26 @@ use super::check_port;
 /// The application protocol of a port, as Istio reads it from the port name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum AppProtocol {
+    /// `http`.
     #[default]
     Http,
+    /// `http2`.
     Http2,
+    /// `https`.
     Https,
+    /// `grpc`.
     Grpc,
+    /// `grpc-web`.
     GrpcWeb,
+    /// `tcp`.
     Tcp,
+    /// `tls`.
     Tls,
+    /// `mongo`.
     Mongo,
+    /// `mysql`.
     Mysql,
+    /// `redis`.
     Redis,
 }
 
@@ -54,16 +64,22 @@ impl AppProtocol {
 /// Service type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ServiceType {
+    /// Reachable inside the cluster only.
     #[default]
     ClusterIp,
+    /// Behind a cloud load balancer.
     LoadBalancer,
+    /// On a port of every node.
     NodePort,
 }
 
 /// One Service port.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ServicePortProps {
+    /// The application protocol; it prefixes the port name (`http-…`, `grpc-…`) as Istio's
+    /// protocol selection expects. Default: HTTP.
     pub protocol: AppProtocol,
+    /// The Service port. Required (no default).
     pub port: u32,
     /// Default: `port`.
     pub target_port: Option<u32>,
@@ -94,14 +110,17 @@ impl ServicePortProps {
 /// Props of an `AppService`.
 #[derive(Debug, Clone, Default)]
 pub struct ServiceProps {
-    /// `metadata.name`; a DNS-1123 label starting with a letter.
+    /// `metadata.name`; a DNS-1123 label starting with a letter. Required (no default).
     pub name: String,
-    /// Pods the Service selects.
+    /// Pods the Service selects. Required: at least one label.
     pub selector: BTreeMap<String, String>,
+    /// The ports; at least one. Required (no default).
     pub ports: Vec<ServicePortProps>,
     /// Default: ClusterIP.
     pub service_type: ServiceType,
+    /// Labels of the Service object. Default: none.
     pub labels: BTreeMap<String, String>,
+    /// Annotations of the Service object (e.g. load-balancer settings). Default: none.
     pub annotations: BTreeMap<String, String>,
 }
 

@@ -3,6 +3,42 @@
 //! the locked tree. Errors stop synth; warnings print. Every finding carries
 //! its IST code (or an `MS-MESH-*` code for meshsynth's own checks) and the
 //! construct path of the object it is about. See docs/mesh-analysis.md.
+//!
+//! # Example
+//!
+//! ```
+//! use meshsynth::k8s::core::{MeshMode, MeshNamespace, NamespaceProps};
+//! use meshsynth::mesh::istio::{Destination, HttpRoute, VirtualService, VirtualServiceSpec};
+//! use meshsynth::testing::synth_app;
+//! use meshsynth::{App, Chart, ChartProps, Error};
+//!
+//! fn build(app: &mut App) -> Result<(), Error> {
+//!     let chart = Chart::new(&mut app.root(), "Shop", ChartProps::new("acme-prod").namespace("shop"))?;
+//!     let mut c = app.scope(chart.node())?;
+//!     MeshNamespace::new(&mut c, "Namespace",
+//!         NamespaceProps { name: "shop".into(), mesh: MeshMode::Sidecar, ..Default::default() })?;
+//!     // Routes to subset v2 of a host no DestinationRule defines subsets for.
+//!     VirtualService::named("reviews", VirtualServiceSpec {
+//!         hosts: vec!["reviews".into()],
+//!         http: Some(vec![HttpRoute {
+//!             route: Some(vec![Destination::host("reviews").subset("v2").into()]),
+//!             ..Default::default()
+//!         }]),
+//!         ..Default::default()
+//!     })
+//!     .add(&mut c, "Routing")?;
+//!     Ok(())
+//! }
+//!
+//! // Synth stops with an error naming the construct path and the IST code.
+//! let err = synth_app(build, &[]).err().expect("the analyzers reject it");
+//! let text = match &err {
+//!     Error::Diagnostics(diags) => diags.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n"),
+//!     other => other.to_string(),
+//! };
+//! assert!(text.contains("IST0101"), "{text}");
+//! assert!(text.contains("acme-prod/Shop/Routing") || text.contains("Shop/Routing"), "{text}");
+//! ```
 
 mod annotations;
 mod checks;

@@ -85,15 +85,16 @@ pub fn nlb_annotations() -> BTreeMap<String, String> {
 /// Props of an `IstioInstall`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct IstioInstallProps {
-    /// Name of the IstioOperator and prefix of the values files; a DNS-1123 label.
+    /// Name of the IstioOperator and prefix of the values files; a DNS-1123 label. Default:
+    /// `istio-control-plane`.
     pub name: String,
     /// Primary (istiod here) or remote. Default: primary.
     pub control_plane: ControlPlane,
-    /// The mesh id shared by every cluster of the mesh.
+    /// The mesh id shared by every cluster of the mesh. Default: `mesh1`.
     pub mesh_id: String,
-    /// This cluster's name in the mesh.
+    /// This cluster's name in the mesh. Default: `cluster1`.
     pub cluster_name: String,
-    /// This cluster's network.
+    /// This cluster's network. Default: `network1`.
     pub network: String,
     /// The ingress gateway. Default: `istio-ingressgateway` behind an NLB.
     pub ingress_gateway: Option<IngressGatewayProps>,

@@ -1,5 +1,48 @@
 //! Istio kinds (networking, security and telemetry v1) and the mesh
 //! installation, one module per API group.
+//!
+//! # Example
+//!
+//! The typed kinds are built with `Kind::named(name, spec)` and added with
+//! `.add(scope, id)`. Routing for a service of the app usually comes from
+//! [`MeshService`](crate::mesh::service::MeshService); the kinds serve
+//! everything else, e.g. an external API and mesh-wide mTLS:
+//!
+//! ```
+//! use meshsynth::k8s::core::{MeshMode, MeshNamespace, NamespaceProps};
+//! use meshsynth::mesh::istio::{
+//!     Location, MtlsMode, PeerAuthentication, PeerAuthenticationSpec, Resolution, ServiceEntry,
+//!     ServiceEntrySpec, ServicePort,
+//! };
+//! use meshsynth::testing::synth_app;
+//! use meshsynth::{App, Chart, ChartProps, Error};
+//!
+//! fn build(app: &mut App) -> Result<(), Error> {
+//!     let chart = Chart::new(&mut app.root(), "Shop", ChartProps::new("acme-prod").namespace("shop"))?;
+//!     let mut c = app.scope(chart.node())?;
+//!     MeshNamespace::new(&mut c, "Namespace",
+//!         NamespaceProps { name: "shop".into(), mesh: MeshMode::Sidecar, ..Default::default() })?;
+//!     PeerAuthentication::named("default", PeerAuthenticationSpec::mode(MtlsMode::Strict))
+//!         .add(&mut c, "Mtls")?;
+//!     ServiceEntry::named("payments-api", ServiceEntrySpec {
+//!         hosts: vec!["api.payments.example".into()],
+//!         location: Some(Location::MeshExternal),
+//!         resolution: Some(Resolution::Dns),
+//!         ports: Some(vec![ServicePort {
+//!             number: 443, protocol: Some("TLS".into()), name: "tls".into(), target_port: None,
+//!         }]),
+//!         ..Default::default()
+//!     })
+//!     .add(&mut c, "PaymentsApi")?;
+//!     Ok(())
+//! }
+//!
+//! let synth = synth_app(build, &[]).unwrap();
+//! synth.object("PeerAuthentication", "default")
+//!     .has(serde_json::json!({ "spec": { "mtls": { "mode": "STRICT" } } }));
+//! synth.object("ServiceEntry", "payments-api")
+//!     .has(serde_json::json!({ "spec": { "location": "MESH_EXTERNAL" } }));
+//! ```
 
 pub mod install;
 pub mod networking;

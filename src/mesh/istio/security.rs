@@ -17,7 +17,9 @@ crd_kind!(
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PeerAuthenticationSpec {
+    /// The workloads the policy applies to. Default: every workload of the namespace (of the mesh in the root namespace).
     pub selector: Option<WorkloadSelector>,
+    /// The mTLS mode. Default: inherited from the parent policy.
     pub mtls: Option<Mtls>,
     /// Per-port overrides, keyed by container port.
     pub port_level_mtls: Option<BTreeMap<u32, Mtls>>,
@@ -26,6 +28,7 @@ pub struct PeerAuthenticationSpec {
 /// The mTLS setting.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Mtls {
+    /// The mode.
     pub mode: MtlsMode,
 }
 
@@ -33,9 +36,13 @@ pub struct Mtls {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum MtlsMode {
+    /// Inherit from the parent policy.
     Unset,
+    /// No mTLS.
     Disable,
+    /// Accept mTLS and plain text.
     Permissive,
+    /// Require mTLS.
     Strict,
 }
 
@@ -59,9 +66,13 @@ crd_kind!(
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum AuthorizationAction {
+    /// Allow requests that match a rule.
     Allow,
+    /// Deny requests that match a rule (evaluated before ALLOW).
     Deny,
+    /// Log requests that match a rule; allows nothing by itself.
     Audit,
+    /// Delegate the decision to an external authorizer (`provider`).
     Custom,
 }
 
@@ -69,30 +80,38 @@ pub enum AuthorizationAction {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AuthorizationPolicySpec {
+    /// The workloads the policy applies to. Default: every workload of the namespace.
     pub selector: Option<WorkloadSelector>,
     /// Default: ALLOW.
     pub action: Option<AuthorizationAction>,
+    /// The rules; a request matching any of them matches the policy. Default: none (ALLOW with no rules denies everything).
     pub rules: Option<Vec<Rule>>,
+    /// The external authorizer, for CUSTOM. Default: none.
     pub provider: Option<ExtensionProvider>,
 }
 
 /// A CUSTOM action's provider.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ExtensionProvider {
+    /// The provider's name, as configured in the mesh config.
     pub name: String,
 }
 
 /// A rule: from sources, to operations, when conditions.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Rule {
+    /// Where requests come from; any entry matches. Default: any source.
     pub from: Option<Vec<RuleFrom>>,
+    /// What they ask for; any entry matches. Default: any operation.
     pub to: Option<Vec<RuleTo>>,
+    /// Extra conditions, all of which must hold. Default: none.
     pub when: Option<Vec<Condition>>,
 }
 
 /// A rule's source clause.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct RuleFrom {
+    /// The source.
     pub source: Source,
 }
 
@@ -102,14 +121,23 @@ pub struct RuleFrom {
 pub struct Source {
     /// Peer identities, e.g. `cluster.local/ns/shop/sa/order`.
     pub principals: Option<Vec<String>>,
+    /// Peer identities that do not match. Default: none.
     pub not_principals: Option<Vec<String>>,
+    /// Request (JWT) principals, `issuer/subject`. Default: any.
     pub request_principals: Option<Vec<String>>,
+    /// Request principals that do not match. Default: none.
     pub not_request_principals: Option<Vec<String>>,
+    /// Source namespaces. Default: any.
     pub namespaces: Option<Vec<String>>,
+    /// Source namespaces that do not match. Default: none.
     pub not_namespaces: Option<Vec<String>>,
+    /// Source IP blocks (the peer's address). Default: any.
     pub ip_blocks: Option<Vec<String>>,
+    /// Source IP blocks that do not match. Default: none.
     pub not_ip_blocks: Option<Vec<String>>,
+    /// Client IP blocks as seen through proxies (`X-Forwarded-For`). Default: any.
     pub remote_ip_blocks: Option<Vec<String>>,
+    /// Client IP blocks that do not match. Default: none.
     pub not_remote_ip_blocks: Option<Vec<String>>,
     /// ServiceAccount names.
     pub service_accounts: Option<Vec<String>>,
@@ -118,6 +146,7 @@ pub struct Source {
 /// A rule's operation clause.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct RuleTo {
+    /// The operation.
     pub operation: Operation,
 }
 
@@ -125,13 +154,21 @@ pub struct RuleTo {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Operation {
+    /// Hosts (the `Host` header). Default: any.
     pub hosts: Option<Vec<String>>,
+    /// Hosts that do not match. Default: none.
     pub not_hosts: Option<Vec<String>>,
+    /// Destination ports. Default: any.
     pub ports: Option<Vec<String>>,
+    /// Ports that do not match. Default: none.
     pub not_ports: Option<Vec<String>>,
+    /// HTTP methods (gRPC: `POST`). Default: any.
     pub methods: Option<Vec<String>>,
+    /// Methods that do not match. Default: none.
     pub not_methods: Option<Vec<String>>,
+    /// Paths, with `*` prefix or suffix wildcards. Default: any.
     pub paths: Option<Vec<String>>,
+    /// Paths that do not match. Default: none.
     pub not_paths: Option<Vec<String>>,
 }
 
@@ -139,8 +176,11 @@ pub struct Operation {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Condition {
+    /// The attribute, e.g. `request.headers[x-tenant]` or `source.ip`.
     pub key: String,
+    /// Values that match. Default: none.
     pub values: Option<Vec<String>>,
+    /// Values that do not match. Default: none.
     pub not_values: Option<Vec<String>>,
 }
 
@@ -170,7 +210,9 @@ crd_kind!(
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RequestAuthenticationSpec {
+    /// The workloads that validate JWTs. Default: every workload of the namespace.
     pub selector: Option<WorkloadSelector>,
+    /// The accepted issuers and how to find and check their tokens.
     pub jwt_rules: Vec<JwtRule>,
 }
 
@@ -178,18 +220,27 @@ pub struct RequestAuthenticationSpec {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct JwtRule {
+    /// The issuer (`iss`).
     pub issuer: String,
+    /// Accepted audiences (`aud`). Default: any.
     pub audiences: Option<Vec<String>>,
+    /// Where the issuer's keys are published. Default: discovered from the issuer.
     pub jwks_uri: Option<String>,
+    /// Headers the token is read from. Default: `Authorization: Bearer`.
     pub from_headers: Option<Vec<JwtHeader>>,
+    /// Query parameters the token is read from. Default: `access_token`.
     pub from_params: Option<Vec<String>>,
+    /// A header that receives the token's payload. Default: none.
     pub output_payload_to_header: Option<String>,
+    /// Keep the token in the forwarded request. Default: false.
     pub forward_original_token: Option<bool>,
 }
 
 /// A header carrying the JWT.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct JwtHeader {
+    /// The header name.
     pub name: String,
+    /// The prefix before the token, e.g. `Bearer `. Default: none.
     pub prefix: Option<String>,
 }

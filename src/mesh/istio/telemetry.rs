@@ -17,15 +17,20 @@ crd_kind!(
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TelemetrySpec {
+    /// The workloads this applies to. Default: every workload of the namespace.
     pub selector: Option<WorkloadSelector>,
+    /// Tracing settings. Default: the mesh's.
     pub tracing: Option<Vec<Tracing>>,
+    /// Metrics settings. Default: the mesh's.
     pub metrics: Option<Vec<Metrics>>,
+    /// Access-log settings. Default: the mesh's.
     pub access_logging: Option<Vec<AccessLogging>>,
 }
 
 /// A provider reference by name (e.g. `jaeger`, `prometheus`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ProviderRef {
+    /// The provider's name, as configured in the mesh config.
     pub name: String,
 }
 
@@ -40,8 +45,11 @@ impl ProviderRef {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum WorkloadMode {
+    /// Both sides of a connection.
     ClientAndServer,
+    /// The client side.
     Client,
+    /// The server side.
     Server,
 }
 
@@ -49,18 +57,24 @@ pub enum WorkloadMode {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Tracing {
+    /// Tracing providers. Default: the mesh's.
     pub providers: Option<Vec<ProviderRef>>,
     /// 0.0–100.0.
     pub random_sampling_percentage: Option<f64>,
+    /// Stop reporting spans (context still propagates). Default: false.
     pub disable_span_reporting: Option<bool>,
+    /// Tags added to spans, by tag name. Default: none.
     pub custom_tags: Option<BTreeMap<String, CustomTag>>,
 }
 
 /// A span tag's source; set exactly one.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct CustomTag {
+    /// A fixed value.
     pub literal: Option<LiteralTag>,
+    /// The value of an environment variable of the proxy.
     pub environment: Option<NamedTag>,
+    /// The value of a request header.
     pub header: Option<NamedTag>,
 }
 
@@ -89,6 +103,7 @@ impl CustomTag {
 /// A literal tag value.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct LiteralTag {
+    /// The value.
     pub value: String,
 }
 
@@ -96,7 +111,9 @@ pub struct LiteralTag {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NamedTag {
+    /// The environment variable or header name.
     pub name: String,
+    /// The value when it is missing. Default: none.
     pub default_value: Option<String>,
 }
 
@@ -104,8 +121,11 @@ pub struct NamedTag {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Metrics {
+    /// Metrics providers. Default: the mesh's.
     pub providers: Option<Vec<ProviderRef>>,
+    /// Changes to metrics: disable them or change their tags. Default: none.
     pub overrides: Option<Vec<MetricsOverride>>,
+    /// How often metrics are reported, e.g. `15s`. Default: the provider's.
     pub reporting_interval: Option<String>,
 }
 
@@ -113,9 +133,12 @@ pub struct Metrics {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MetricsOverride {
+    /// Which metrics. Default: all.
     #[serde(rename = "match")]
     pub matches: Option<MetricSelector>,
+    /// Turn the metrics off. Default: false.
     pub disabled: Option<bool>,
+    /// Tag changes by tag name. Default: none.
     pub tag_overrides: Option<BTreeMap<String, TagOverride>>,
 }
 
@@ -125,7 +148,9 @@ pub struct MetricsOverride {
 pub struct MetricSelector {
     /// e.g. `REQUEST_DURATION`, `ALL_METRICS`.
     pub metric: Option<String>,
+    /// A custom metric name. Default: none.
     pub custom_metric: Option<String>,
+    /// Client, server or both. Default: both.
     pub mode: Option<WorkloadMode>,
 }
 
@@ -133,13 +158,16 @@ pub struct MetricSelector {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum TagOperation {
+    /// Add or replace the tag.
     Upsert,
+    /// Remove the tag.
     Remove,
 }
 
 /// Add, change or remove one metric tag.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TagOverride {
+    /// Add, replace or remove.
     pub operation: TagOperation,
     /// A CEL expression, for UPSERT.
     pub value: Option<String>,
@@ -148,13 +176,17 @@ pub struct TagOverride {
 /// Access logging settings.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct AccessLogging {
+    /// Access-log providers. Default: the mesh's.
     pub providers: Option<Vec<ProviderRef>>,
+    /// Turn access logs off. Default: false.
     pub disabled: Option<bool>,
+    /// Which requests are logged. Default: all.
     pub filter: Option<AccessLogFilter>,
 }
 
 /// A CEL filter for access logs.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct AccessLogFilter {
+    /// A CEL expression, e.g. `response.code >= 400`.
     pub expression: String,
 }

@@ -12,7 +12,9 @@ pub const CONTEXT_KEY: &str = "istio:version";
 /// A `major.minor` Istio release.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct IstioVersion {
+    /// The major version.
     pub major: u32,
+    /// The minor version.
     pub minor: u32,
 }
 
