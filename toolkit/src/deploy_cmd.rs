@@ -437,14 +437,23 @@ fn fail_to(err: &mut dyn Write, e: impl std::fmt::Display) -> u8 {
 
 /// Stops before any change when a stack names another account than the
 /// credentials' (one STS call, only when some stack names an account).
-async fn check_account(cloud: &AwsCloud, plan: &Plan) -> Result<(), String> {
+async fn check_account(cloud: &AwsCloud, plan: &Plan, profile: Option<&str>) -> Result<(), String> {
     if !plan.names_accounts() {
         return Ok(());
     }
-    let account = cloud.caller_account().await.map_err(|e| {
+    let region = plan.stacks.first().map(|s| s.id.region.as_str());
+    let (account, arn) = cloud.caller_identity(region).await.map_err(|e| {
         format!("cannot tell the credentials' account (STS GetCallerIdentity): {e}")
     })?;
-    plan.check_account(&account).map_err(|e| e.to_string())
+    let profile = profile
+        .map(str::to_string)
+        .or_else(|| std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()));
+    let caller = match profile {
+        Some(p) => format!("{arn}, profile {p}"),
+        None => arn,
+    };
+    plan.check_account(&account, &caller)
+        .map_err(|e| e.to_string())
 }
 
 fn write_outputs(path: &PathBuf, report: &Report) -> Result<(), DeployError> {
@@ -484,7 +493,10 @@ pub(crate) fn deploy(
     let ui = Ui::new(err);
     let run = async {
         let ctrl_c = watch_ctrl_c();
-        let cloud = AwsCloud::connect(&args.connect.options()).await;
+        let cloud = match AwsCloud::connect(&args.connect.options()).await {
+            Ok(c) => c,
+            Err(e) => return ui.fail(e),
+        };
         let region = cloud.default_region();
         // A freshly synthesized assembly already is the selection (synth
         // applied the globs, which may also name charts).
@@ -500,7 +512,7 @@ pub(crate) fn deploy(
         for n in &plan.notes {
             ui.line(format!("note: {n}"));
         }
-        if let Err(e) = check_account(&cloud, &plan).await {
+        if let Err(e) = check_account(&cloud, &plan, args.connect.profile.as_deref()).await {
             return ui.fail(e);
         }
         let engine = Engine::new(&cloud, &cloud, &ui, &ui, &TypeHeuristic, opts);
@@ -530,22 +542,28 @@ pub(crate) fn deploy(
                 .manifests_dir
                 .clone()
                 .unwrap_or_else(|| manifests::default_dir(&asm.dir));
-            let written = async {
+            let resolved = async {
                 let all =
                     manifests::outputs_for_deferred(&cloud, &asm, &outputs, region.as_deref())
                         .await?;
-                let files = manifests::resolve(&asm, &all)?;
-                manifests::write(&target, &files)
+                let r = manifests::resolve(&asm, &all)?;
+                if !r.ready.is_empty() {
+                    manifests::write(&target, &r.files)?;
+                }
+                Ok::<_, DeployError>(r)
             }
             .await;
-            match written {
-                Ok(()) => {
-                    for c in &asm.manifest.clusters {
+            match resolved {
+                Ok(r) => {
+                    for c in &r.ready {
                         ui.line(format!(
-                            "resolved manifests of cluster {}: {} (kubectl apply -k)",
-                            c.name,
-                            target.join(&c.name).display()
+                            "resolved manifests of cluster {c}: {} (kubectl apply -k)",
+                            target.join(c).display()
                         ));
+                    }
+                    // A staged rollout: these clusters come with a later deploy.
+                    for p in &r.pending {
+                        ui.line(p.to_string());
                     }
                 }
                 Err(e) => code = ui.fail(e),
@@ -578,7 +596,10 @@ pub(crate) fn destroy(
     let ui = Ui::new(err);
     let run = async {
         let ctrl_c = watch_ctrl_c();
-        let cloud = AwsCloud::connect(&args.connect.options()).await;
+        let cloud = match AwsCloud::connect(&args.connect.options()).await {
+            Ok(c) => c,
+            Err(e) => return ui.fail(e),
+        };
         let region = cloud.default_region();
         let plan = match Plan::for_destroy(&asm, &args.stacks, region.as_deref()) {
             Ok(p) => p,
@@ -587,7 +608,7 @@ pub(crate) fn destroy(
         for n in &plan.notes {
             ui.line(format!("note: {n}"));
         }
-        if let Err(e) = check_account(&cloud, &plan).await {
+        if let Err(e) = check_account(&cloud, &plan, args.connect.profile.as_deref()).await {
             return ui.fail(e);
         }
         if !args.force {
@@ -626,7 +647,10 @@ pub(crate) fn bootstrap(
     let ui = Ui::new(err);
     let run = async {
         let ctrl_c = watch_ctrl_c();
-        let cloud = AwsCloud::connect(&args.connect.options()).await;
+        let cloud = match AwsCloud::connect(&args.connect.options()).await {
+            Ok(c) => c,
+            Err(e) => return ui.fail(e),
+        };
         let Some(region) = cloud.default_region() else {
             return ui
                 .fail("no region: pass --region or set AWS_REGION (bootstrap once per region)");

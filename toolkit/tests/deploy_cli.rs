@@ -76,20 +76,126 @@ fn bootstrap_needs_a_region() {
     );
 }
 
+/// A local port that accepts connections and never answers: reachable, so
+/// what fails next is whatever the client needs before sending a request.
+fn silent_endpoint() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for c in listener.incoming().flatten() {
+            held.push(c);
+        }
+    });
+    url
+}
+
+/// An app with one stack in us-east-1, synthesized to `<dir>/asm`.
+fn one_stack_assembly(dir: &std::path::Path) {
+    let mut app = meshsynth::App::new(meshsynth::Context::new());
+    meshsynth::Stack::new(
+        &mut app.root(),
+        "solo",
+        meshsynth::StackProps {
+            env: meshsynth::Env::region("us-east-1"),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let s = meshsynth::synth::synth(app, &Default::default()).unwrap();
+    meshsynth::assembly::write_atomically(&dir.join("asm"), &s.assembly.all_files()).unwrap();
+}
+
+#[test]
+fn a_closed_endpoint_fails_within_seconds_naming_it() {
+    let t = tempfile::tempdir().unwrap();
+    one_stack_assembly(t.path());
+    let started = std::time::Instant::now();
+    let (code, err) = meshsynth(
+        t.path(),
+        &[
+            "deploy",
+            "--assembly",
+            "asm",
+            "--endpoint-url",
+            "http://127.0.0.1:1",
+        ],
+    );
+    let took = started.elapsed();
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(
+        err.contains("error: cannot reach http://127.0.0.1:1 (--endpoint-url): connection refused (hint: check --endpoint-url"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("DispatchFailure") && !err.contains("ConnectorError"),
+        "{err}"
+    );
+    // The bound is 5 s; a refused port answers at once.
+    assert!(took < std::time::Duration::from_secs(5), "took {took:?}");
+}
+
+#[test]
+fn missing_credentials_list_the_fixes() {
+    let t = tempfile::tempdir().unwrap();
+    one_stack_assembly(t.path());
+    let out = Command::new(env!("CARGO_BIN_EXE_meshsynth"))
+        .args([
+            "deploy",
+            "--assembly",
+            "asm",
+            "--endpoint-url",
+            &silent_endpoint(),
+        ])
+        .current_dir(t.path())
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_WEB_IDENTITY_TOKEN_FILE")
+        .env_remove("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
+        .env_remove("AWS_CONTAINER_CREDENTIALS_FULL_URI")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", t.path().join("no-config"))
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            t.path().join("no-credentials"),
+        )
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    let line = err
+        .lines()
+        .find(|l| l.starts_with("error:"))
+        .unwrap_or_else(|| panic!("no error line: {err}"));
+    assert!(line.contains("no AWS credentials were found"), "{line}");
+    for fix in [
+        "--profile",
+        "AWS_PROFILE",
+        "aws sso login",
+        "AWS_ACCESS_KEY_ID",
+    ] {
+        assert!(line.contains(fix), "{fix} missing from: {line}");
+    }
+    assert!(
+        !err.contains("ProviderError") && !err.contains("DispatchFailure"),
+        "{err}"
+    );
+}
+
 #[test]
 fn deployed_baseline_without_credentials_fails_cleanly() {
     let t = tempfile::tempdir().unwrap();
     diff_support::write_pair(t.path());
     // No credentials anywhere (and no instance metadata): the AWS client
     // fails before any request; nothing leaves the machine.
+    let endpoint = silent_endpoint();
     let out = Command::new(env!("CARGO_BIN_EXE_meshsynth"))
         .args(["diff", "--assembly", "head", "--against", "deployed"])
-        .args([
-            "--endpoint-url",
-            "http://127.0.0.1:1",
-            "--region",
-            "us-east-1",
-        ])
+        .args(["--endpoint-url", &endpoint, "--region", "us-east-1"])
         .current_dir(t.path())
         .env_remove("AWS_ACCESS_KEY_ID")
         .env_remove("AWS_SECRET_ACCESS_KEY")
@@ -106,10 +212,12 @@ fn deployed_baseline_without_credentials_fails_cleanly() {
         )
         .output()
         .expect("runs meshsynth");
-    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(err.contains("baseline deployed:"), "{err}");
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("baseline deployed:"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        err.contains("no AWS credentials were found (hint:"),
+        "{err}"
     );
 }

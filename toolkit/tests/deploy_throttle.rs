@@ -88,7 +88,9 @@ fn throttling_is_retried_with_backoff_then_surfaces_as_throttled() {
 
     let (url, count) = serve(3);
     let info = meshsynth_cli::deploy::block_on(async {
-        let cloud = AwsCloud::connect(&connect(&url, 5)).await;
+        let cloud = AwsCloud::connect(&connect(&url, 5))
+            .await
+            .expect("the local server is reachable");
         cloud
             .describe_stack(&StackId::new("us-east-1", "app"))
             .await
@@ -102,7 +104,9 @@ fn throttling_is_retried_with_backoff_then_surfaces_as_throttled() {
 
     let (url, count) = serve(usize::MAX);
     let err = meshsynth_cli::deploy::block_on(async {
-        let cloud = AwsCloud::connect(&connect(&url, 3)).await;
+        let cloud = AwsCloud::connect(&connect(&url, 3))
+            .await
+            .expect("the local server is reachable");
         cloud
             .describe_stack(&StackId::new("us-east-1", "app"))
             .await

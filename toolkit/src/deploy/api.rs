@@ -160,7 +160,21 @@ pub enum ApiError {
         /// The service's message.
         message: String,
     },
-    /// No usable answer: connection, credentials, or an unparseable response.
+    /// No credentials anywhere in the chain.
+    #[error("no AWS credentials were found (hint: pass --profile or set AWS_PROFILE; for an SSO profile run `aws sso login --profile NAME` first; or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)")]
+    NoCredentials,
+    /// The client has no region to sign for.
+    #[error("no region for the AWS client (hint: pass --region or set AWS_REGION)")]
+    NoRegion,
+    /// The endpoint did not answer: refused, unreachable or timed out.
+    #[error("cannot reach {endpoint}: {detail} (hint: check --endpoint-url, or the network and proxy settings)")]
+    Unreachable {
+        /// The endpoint, e.g. `http://127.0.0.1:4566` or `the AWS endpoint`.
+        endpoint: String,
+        /// What the connection attempt said, e.g. `connection refused`.
+        detail: String,
+    },
+    /// No usable answer: an unparseable response or another client-side failure.
     #[error("{0}")]
     Transport(String),
 }

@@ -9,9 +9,12 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
+use aws_credential_types::provider::error::CredentialsError;
 use aws_sdk_cloudformation as cfn;
 use aws_sdk_cloudformation::config::Region;
+use aws_sdk_cloudformation::error::SdkError;
 use aws_sdk_cloudformation::error::{DisplayErrorContext, ProvideErrorMetadata};
 use aws_sdk_cloudformation::primitives::DateTimeFormat;
 use aws_sdk_cloudformation::types::{Capability, ChangeSetType, Parameter, TemplateStage};
@@ -60,7 +63,13 @@ pub struct AwsCloud {
 
 impl AwsCloud {
     /// Loads credentials and region from the standard chain plus `opts`.
-    pub async fn connect(opts: &ConnectOptions) -> AwsCloud {
+    /// A custom endpoint must accept a TCP connection within
+    /// `CONNECT_TIMEOUT`, so a wrong `--endpoint-url` fails at once with its
+    /// name instead of after every retry.
+    pub async fn connect(opts: &ConnectOptions) -> Result<AwsCloud, ApiError> {
+        if let Some(url) = &opts.endpoint_url {
+            check_reachable(url)?;
+        }
         let https = aws_smithy_http_client::Builder::new()
             .tls_provider(tls::Provider::Rustls(
                 tls::rustls_provider::CryptoMode::Ring,
@@ -68,6 +77,11 @@ impl AwsCloud {
             .build_https();
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .http_client(https)
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(CONNECT_TIMEOUT)
+                    .build(),
+            )
             .retry_config(
                 RetryConfig::standard()
                     .with_max_attempts(opts.max_attempts.max(1))
@@ -83,12 +97,12 @@ impl AwsCloud {
         if let Some(u) = &opts.endpoint_url {
             loader = loader.endpoint_url(u);
         }
-        AwsCloud {
+        Ok(AwsCloud {
             base: loader.load().await,
             // Emulators cannot serve virtual-hosted bucket names.
             path_style: opts.endpoint_url.is_some(),
             clients: RefCell::new(BTreeMap::new()),
-        }
+        })
     }
 
     /// The region for stacks without one (`--region`, or the chain's).
@@ -122,22 +136,114 @@ impl AwsCloud {
         self.clients(region).0
     }
 
-    /// The account of the credentials (STS GetCallerIdentity).
-    pub async fn caller_account(&self) -> Result<String, ApiError> {
-        let out = aws_sdk_sts::Client::new(&self.base)
+    /// The account and ARN of the credentials (STS GetCallerIdentity), asked
+    /// in `region` when the chain names none (STS is in every region).
+    pub async fn caller_identity(
+        &self,
+        region: Option<&str>,
+    ) -> Result<(String, String), ApiError> {
+        let mut conf = aws_sdk_sts::config::Builder::from(&self.base);
+        if self.base.region().is_none() {
+            if let Some(r) = region {
+                conf = conf.region(Region::new(r.to_string()));
+            }
+        }
+        let out = aws_sdk_sts::Client::from_conf(conf.build())
             .get_caller_identity()
             .send()
             .await
             .map_err(map_err)?;
-        Ok(out.account().unwrap_or_default().to_string())
+        Ok((
+            out.account().unwrap_or_default().to_string(),
+            out.arn().unwrap_or_default().to_string(),
+        ))
     }
 }
 
-fn map_err<E, R>(e: cfn::error::SdkError<E, R>) -> ApiError
+/// How long a connection to an endpoint may take before the call fails.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// A TCP connection to the host and port of `url` within `CONNECT_TIMEOUT`.
+fn check_reachable(url: &str) -> Result<(), ApiError> {
+    use std::net::{TcpStream, ToSocketAddrs};
+    let unreachable = |detail: String| ApiError::Unreachable {
+        endpoint: format!("{url} (--endpoint-url)"),
+        detail,
+    };
+    let (scheme, rest) = url
+        .split_once("://")
+        .ok_or_else(|| unreachable("not a URL; write it as http://HOST:PORT".into()))?;
+    let authority = rest.split('/').next().unwrap_or(rest);
+    let authority = authority.rsplit('@').next().unwrap_or(authority);
+    let default_port = if scheme.eq_ignore_ascii_case("https") {
+        443
+    } else {
+        80
+    };
+    let has_port = authority
+        .rsplit_once(':')
+        .is_some_and(|(_, p)| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        && !authority.ends_with(']');
+    let target = if has_port {
+        authority.to_string()
+    } else {
+        format!("{authority}:{default_port}")
+    };
+    let addrs: Vec<_> = target
+        .to_socket_addrs()
+        .map_err(|e| unreachable(format!("cannot resolve {target}: {e}")))?
+        .collect();
+    let mut last = String::from("no address");
+    for a in addrs {
+        match TcpStream::connect_timeout(&a, CONNECT_TIMEOUT) {
+            Ok(_) => return Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
+                last = format!("no answer within {} s", CONNECT_TIMEOUT.as_secs())
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+                last = "connection refused".into()
+            }
+            Err(e) => last = e.to_string(),
+        }
+    }
+    Err(unreachable(last))
+}
+
+/// What went wrong, classified: service errors by code; failures before an
+/// answer as missing credentials, a missing region or an unreachable
+/// endpoint, each with what to do, never a `Debug` dump.
+fn map_err<E, R>(e: SdkError<E, R>) -> ApiError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
+    R: std::fmt::Debug + 'static,
 {
+    match &e {
+        SdkError::DispatchFailure(d) => {
+            if chain_has::<CredentialsError>(&e) {
+                return ApiError::NoCredentials;
+            }
+            if chain_text(&e).contains("signing region") {
+                return ApiError::NoRegion;
+            }
+            if d.is_io() || d.is_timeout() {
+                return ApiError::Unreachable {
+                    endpoint: "the AWS endpoint".into(),
+                    detail: innermost(&e),
+                };
+            }
+            return ApiError::Transport(format!(
+                "the request could not be sent: {}",
+                innermost(&e)
+            ));
+        }
+        SdkError::TimeoutError(_) => {
+            return ApiError::Unreachable {
+                endpoint: "the AWS endpoint".into(),
+                detail: "the request timed out".into(),
+            }
+        }
+        _ => {}
+    }
     let mut fallback = DisplayErrorContext(&e).to_string();
     // Emulators answer some errors with whole HTML pages; keep the gist.
     if fallback.len() > 400 {
@@ -149,6 +255,39 @@ where
         fallback.push('…');
     }
     ApiError::from_code(e.code(), e.message(), fallback)
+}
+
+/// Whether some error in `e`'s source chain is a `T`.
+fn chain_has<T: std::error::Error + 'static>(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(x) = cur {
+        if x.downcast_ref::<T>().is_some() {
+            return true;
+        }
+        cur = x.source();
+    }
+    false
+}
+
+/// Every message of `e`'s source chain, lower-cased, for classification.
+fn chain_text(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = String::new();
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(x) = cur {
+        out.push_str(&x.to_string().to_ascii_lowercase());
+        out.push_str(&format!(" {x:?} ").to_ascii_lowercase());
+        cur = x.source();
+    }
+    out
+}
+
+/// The innermost message of `e`'s source chain (e.g. `Connection refused (os error 111)`).
+fn innermost(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cur: &(dyn std::error::Error + 'static) = e;
+    while let Some(next) = cur.source() {
+        cur = next;
+    }
+    cur.to_string()
 }
 
 impl CfnApi for AwsCloud {

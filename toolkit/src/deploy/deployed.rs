@@ -54,7 +54,9 @@ impl DeployedBaseline {
         stacks: &[(String, Option<String>)],
     ) -> Result<DeployedBaseline, DeployError> {
         super::block_on(async {
-            let cloud = AwsCloud::connect(opts).await;
+            let cloud = AwsCloud::connect(opts)
+                .await
+                .map_err(|source| DeployError::Connect { source })?;
             let region = cloud.default_region();
             DeployedBaseline::from_api(&cloud, stacks, region.as_deref()).await
         })?

@@ -1,8 +1,10 @@
 //! After deploy: the Kubernetes manifests of the assembly with every
 //! deferred input replaced by the producing stack's output, written as one
 //! directory per cluster (`<dir>/<cluster>/`, with its kustomization), ready
-//! for `kubectl apply -k` or a GitOps controller. Nothing is written unless
-//! every placeholder is resolved.
+//! for `kubectl apply -k` or a GitOps controller. A cluster's manifests are
+//! written only when every one of its placeholders is filled; a cluster
+//! whose producing stacks are not deployed yet (a staged rollout: network,
+//! then data, then the cluster) is reported as pending, not as an error.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -63,30 +65,81 @@ pub async fn outputs_for_deferred<A: CfnApi>(
     Ok(out)
 }
 
-/// The resolved files (path relative to the manifests directory → bytes),
-/// or the list of every placeholder that could not be filled.
-pub fn resolve(
-    asm: &LoadedAssembly,
-    outputs: &OutputsByStack,
-) -> Result<Vec<(String, Vec<u8>)>, DeployError> {
-    let mut files = Vec::new();
-    let mut unresolved = Vec::new();
+/// A cluster whose manifests cannot be written yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pending {
+    /// The cluster.
+    pub cluster: String,
+    /// Stacks that deferred inputs read and that are not deployed.
+    pub waiting_on: std::collections::BTreeSet<String>,
+    /// (stack, output) pairs of deployed stacks that lack the output (deployed
+    /// from an older assembly).
+    pub missing_outputs: Vec<(String, String)>,
+}
+
+impl std::fmt::Display for Pending {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "cluster {}: manifests not written", self.cluster)?;
+        if !self.waiting_on.is_empty() {
+            let stacks: Vec<&str> = self.waiting_on.iter().map(String::as_str).collect();
+            write!(f, ", waiting on stacks {}", stacks.join(", "))?;
+        }
+        if !self.missing_outputs.is_empty() {
+            let list: Vec<String> = self
+                .missing_outputs
+                .iter()
+                .map(|(s, o)| format!("{s} (output {o})"))
+                .collect();
+            write!(
+                f,
+                "; deployed without the outputs it needs: {} (deploy them from this assembly)",
+                list.join(", ")
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// What can be written: the resolved files of every cluster whose inputs
+/// are all available, and the clusters still waiting.
+#[derive(Debug, Clone, Default)]
+pub struct Resolution {
+    /// Path relative to the manifests directory → bytes, sorted.
+    pub files: Vec<(String, Vec<u8>)>,
+    /// Clusters whose manifests are in `files`.
+    pub ready: Vec<String>,
+    /// Clusters left out, with what they wait for.
+    pub pending: Vec<Pending>,
+}
+
+/// Resolves every cluster that can be resolved. An error only for an
+/// inconsistent assembly (a placeholder no deferred input lists).
+pub fn resolve(asm: &LoadedAssembly, outputs: &OutputsByStack) -> Result<Resolution, DeployError> {
+    let mut out = Resolution::default();
+    let mut unlisted = Vec::new();
     for c in &asm.manifest.clusters {
         let mut values: BTreeMap<&str, &str> = BTreeMap::new();
+        let mut pending = Pending {
+            cluster: c.name.clone(),
+            waiting_on: Default::default(),
+            missing_outputs: Vec::new(),
+        };
         for d in &c.deferred_inputs {
             match outputs.get(&d.stack).map(|o| o.get(&d.output)) {
                 Some(Some(v)) => {
                     values.insert(&d.placeholder, v);
                 }
-                Some(None) => unresolved.push(format!(
-                    "{} (cluster {}): stack {} has no output {}",
-                    d.placeholder, c.name, d.stack, d.output
-                )),
-                None => unresolved.push(format!(
-                    "{} (cluster {}): stack {} is not deployed",
-                    d.placeholder, c.name, d.stack
-                )),
+                Some(None) => pending
+                    .missing_outputs
+                    .push((d.stack.clone(), d.output.clone())),
+                None => {
+                    pending.waiting_on.insert(d.stack.clone());
+                }
             }
+        }
+        if !pending.waiting_on.is_empty() || !pending.missing_outputs.is_empty() {
+            out.pending.push(pending);
+            continue;
         }
         let mut rels: Vec<&str> = c.files.iter().map(|f| f.file.as_str()).collect();
         rels.push(&c.kustomization);
@@ -108,24 +161,23 @@ pub fn resolve(
                     .position(|b| *b == b'}')
                     .map_or(bytes.len(), |e| pos + e + 1);
                 let ph = String::from_utf8_lossy(&bytes[pos..end]).to_string();
-                if !unresolved.iter().any(|u| u.starts_with(&ph)) {
-                    unresolved.push(format!(
-                        "{ph} in {rel}: not listed as a deferred input of cluster {}",
-                        c.name
-                    ));
-                }
+                unlisted.push(format!(
+                    "{ph} in {rel}: not listed as a deferred input of cluster {}",
+                    c.name
+                ));
             }
             let inner = rel
                 .strip_prefix(&format!("{}/", c.directory))
                 .unwrap_or(rel);
-            files.push((format!("{}/{inner}", c.name), bytes));
+            out.files.push((format!("{}/{inner}", c.name), bytes));
         }
+        out.ready.push(c.name.clone());
     }
-    if !unresolved.is_empty() {
-        return Err(DeployError::Unresolved(unresolved));
+    if !unlisted.is_empty() {
+        return Err(DeployError::Unresolved(unlisted));
     }
-    files.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok(files)
+    out.files.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(out)
 }
 
 fn find_placeholder(bytes: &[u8]) -> Option<usize> {
@@ -299,7 +351,7 @@ mod tests {
             "data".into(),
             [("ExportDbAddress".to_string(), "12345".to_string())].into(),
         );
-        let files = resolve(&asm, &outputs).unwrap();
+        let files = resolve(&asm, &outputs).unwrap().files;
         let names: Vec<&str> = files.iter().map(|f| f.0.as_str()).collect();
         assert_eq!(names, ["main/app.yaml", "main/kustomization.yaml"]);
         let app = String::from_utf8(files[0].1.clone()).unwrap();
@@ -308,19 +360,38 @@ mod tests {
     }
 
     #[test]
-    fn refuses_when_an_input_is_missing_naming_it() {
+    fn a_cluster_waiting_on_stacks_is_pending_not_an_error() {
         let (_t, asm) = asm_with_input();
-        let e = resolve(&asm, &OutputsByStack::new())
-            .unwrap_err()
-            .to_string();
-        assert!(
-            e.contains(PH) && e.contains("stack data is not deployed"),
-            "{e}"
+        let r = resolve(&asm, &OutputsByStack::new()).unwrap();
+        assert!(r.files.is_empty() && r.ready.is_empty());
+        assert_eq!(
+            r.pending[0].to_string(),
+            "cluster main: manifests not written, waiting on stacks data"
         );
         let mut outputs = OutputsByStack::new();
         outputs.insert("data".into(), BTreeMap::new());
+        let r = resolve(&asm, &outputs).unwrap();
+        assert_eq!(
+            r.pending[0].to_string(),
+            "cluster main: manifests not written; deployed without the outputs it needs: data (output ExportDbAddress) (deploy them from this assembly)"
+        );
+    }
+
+    #[test]
+    fn a_placeholder_no_input_lists_is_an_error() {
+        let (t, mut asm) = asm_with_input();
+        asm.manifest.clusters[0].deferred_inputs[0].files.clear();
+        let mut outputs = OutputsByStack::new();
+        outputs.insert(
+            "data".into(),
+            [("ExportDbAddress".to_string(), "h".to_string())].into(),
+        );
         let e = resolve(&asm, &outputs).unwrap_err().to_string();
-        assert!(e.contains("has no output ExportDbAddress"), "{e}");
+        assert!(
+            e.contains("not listed as a deferred input of cluster main"),
+            "{e}"
+        );
+        drop(t);
     }
 
     #[test]

@@ -147,7 +147,7 @@ pub enum DeployError {
         input: String,
     },
     /// The credentials belong to another account than the stack's environment names.
-    #[error("stack {stack} belongs to account {expected}, but the credentials are for account {actual}; use the profile (--profile) or credentials of account {expected}")]
+    #[error("stack {stack} belongs to account {expected}, but the credentials in use ({caller}) are for account {actual} (hint: pick credentials of account {expected} with --profile or AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)")]
     WrongAccount {
         /// The stack.
         stack: StackId,
@@ -155,6 +155,14 @@ pub enum DeployError {
         expected: String,
         /// The account of the credentials (STS GetCallerIdentity).
         actual: String,
+        /// Who the credentials are: the caller's ARN, and the profile when one is named.
+        caller: String,
+    },
+    /// The client could not be set up: the endpoint is unreachable.
+    #[error("{source}")]
+    Connect {
+        /// Why.
+        source: ApiError,
     },
     /// Destroy refuses a stack with termination protection.
     #[error("stack {stack} has termination protection; disable it first (aws cloudformation update-termination-protection --no-enable-termination-protection --stack-name {} --region {}) if you really mean to delete it", .stack.name, .stack.region)]

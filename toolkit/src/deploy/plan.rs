@@ -166,13 +166,14 @@ impl Plan {
     /// Refuses to work with credentials of another account than the one a
     /// stack's environment names (a deploy to the wrong account is silent
     /// otherwise).
-    pub fn check_account(&self, caller_account: &str) -> Result<(), DeployError> {
+    pub fn check_account(&self, caller_account: &str, caller: &str) -> Result<(), DeployError> {
         for s in &self.stacks {
             if let Some(a) = s.account.as_deref().filter(|a| *a != caller_account) {
                 return Err(DeployError::WrongAccount {
                     stack: s.id.clone(),
                     expected: a.to_string(),
                     actual: caller_account.to_string(),
+                    caller: caller.to_string(),
                 });
             }
         }
@@ -351,9 +352,13 @@ mod tests {
         let (_t, asm) = assembly(vec![a, artifact("any", &[], Some("eu-west-1"))]);
         let p = Plan::for_deploy(&asm, &[], None).unwrap();
         assert!(p.names_accounts());
-        assert!(p.check_account("111111111111").is_ok());
-        let e = p.check_account("222222222222").unwrap_err().to_string();
-        assert!(e.contains("stack net (eu-west-1) belongs to account 111111111111, but the credentials are for account 222222222222"), "{e}");
+        let caller = "arn:aws:iam::222222222222:user/ci, profile dev";
+        assert!(p.check_account("111111111111", caller).is_ok());
+        let e = p
+            .check_account("222222222222", caller)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("stack net (eu-west-1) belongs to account 111111111111, but the credentials in use (arn:aws:iam::222222222222:user/ci, profile dev) are for account 222222222222 (hint: pick credentials of account 111111111111 with --profile or AWS_PROFILE"), "{e}");
     }
 
     #[test]

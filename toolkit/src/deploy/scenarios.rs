@@ -928,7 +928,7 @@ async fn outputs_fill_the_deferred_inputs_of_a_synthesized_app() {
     let all = super::manifests::outputs_for_deferred(&fake, &asm, &outputs, None)
         .await
         .unwrap();
-    let files = super::manifests::resolve(&asm, &all).unwrap();
+    let files = super::manifests::resolve(&asm, &all).unwrap().files;
     let target = super::manifests::default_dir(&dir);
     super::manifests::write(&target, &files).unwrap();
     let cm = std::fs::read_to_string(target.join("main/web-cluster.yaml")).unwrap();
@@ -943,18 +943,20 @@ async fn outputs_fill_the_deferred_inputs_of_a_synthesized_app() {
     let all = super::manifests::outputs_for_deferred(&fake, &asm, &Default::default(), None)
         .await
         .unwrap();
-    assert!(super::manifests::resolve(&asm, &all).is_ok());
-    // With no deployed producer, nothing is written and the input is named.
+    assert_eq!(
+        super::manifests::resolve(&asm, &all).unwrap().ready,
+        ["main"]
+    );
+    // With no deployed producer, the cluster waits and the stack is named.
     let empty = FakeCfn::new();
     let all = super::manifests::outputs_for_deferred(&empty, &asm, &Default::default(), None)
         .await
         .unwrap();
-    let e = super::manifests::resolve(&asm, &all)
-        .unwrap_err()
-        .to_string();
-    assert!(
-        e.contains(&input.placeholder) && e.contains("stack data is not deployed"),
-        "{e}"
+    let r = super::manifests::resolve(&asm, &all).unwrap();
+    assert!(r.files.is_empty());
+    assert_eq!(
+        r.pending[0].to_string(),
+        "cluster main: manifests not written, waiting on stacks data"
     );
 }
 
