@@ -5,7 +5,7 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use meshsynth_cli::deploy::aws::{AwsCloud, ConnectOptions};
@@ -15,8 +15,18 @@ const THROTTLED: &str = r#"<ErrorResponse xmlns="http://cloudformation.amazonaws
 
 const STACK: &str = r#"<DescribeStacksResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><DescribeStacksResult><Stacks><member><StackName>app</StackName><StackId>arn:aws:cloudformation:us-east-1:123456789012:stack/app/1</StackId><StackStatus>UPDATE_COMPLETE</StackStatus><CreationTime>2026-01-01T00:00:00Z</CreationTime><Outputs><member><OutputKey>Url</OutputKey><OutputValue>https://x</OutputValue></member></Outputs></member></Stacks></DescribeStacksResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></DescribeStacksResponse>"#;
 
-/// Serves `throttle` Throttling errors, then stack descriptions; counts requests.
+const EXECUTED: &str = r#"<ExecuteChangeSetResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><ExecuteChangeSetResult/><ResponseMetadata><RequestId>e</RequestId></ResponseMetadata></ExecuteChangeSetResponse>"#;
+
+/// Serves `throttle` Throttling errors, then answers; counts requests.
 fn serve(throttle: usize) -> (String, Arc<AtomicUsize>) {
+    let (url, count, _) = serve_recording(throttle);
+    (url, count)
+}
+
+/// `serve`, also keeping every request body.
+fn serve_recording(throttle: usize) -> (String, Arc<AtomicUsize>, Arc<Mutex<Vec<String>>>) {
+    let bodies = Arc::new(Mutex::new(Vec::new()));
+    let kept = bodies.clone();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let count = Arc::new(AtomicUsize::new(0));
@@ -25,6 +35,7 @@ fn serve(throttle: usize) -> (String, Arc<AtomicUsize>) {
         for conn in listener.incoming() {
             let Ok(mut conn) = conn else { return };
             let seen = seen.clone();
+            let kept = kept.clone();
             std::thread::spawn(move || {
                 let mut reader = BufReader::new(conn.try_clone().unwrap());
                 loop {
@@ -50,8 +61,13 @@ fn serve(throttle: usize) -> (String, Arc<AtomicUsize>) {
                         return;
                     }
                     let n = seen.fetch_add(1, Ordering::SeqCst);
+                    let body = String::from_utf8_lossy(&body).to_string();
+                    let executes = body.contains("Action=ExecuteChangeSet");
+                    kept.lock().unwrap().push(body);
                     let (status, text) = if n < throttle {
                         ("400 Bad Request", THROTTLED)
+                    } else if executes {
+                        ("200 OK", EXECUTED)
                     } else {
                         ("200 OK", STACK)
                     };
@@ -66,7 +82,7 @@ fn serve(throttle: usize) -> (String, Arc<AtomicUsize>) {
             });
         }
     });
-    (url, count)
+    (url, count, bodies)
 }
 
 fn connect(url: &str, attempts: u32) -> ConnectOptions {
@@ -115,4 +131,36 @@ fn throttling_is_retried_with_backoff_then_surfaces_as_throttled() {
     .unwrap_err();
     assert!(matches!(err, ApiError::Throttled(_)), "{err:?}");
     assert_eq!(count.load(Ordering::SeqCst), 3, "max attempts");
+}
+
+#[test]
+fn executing_a_change_set_is_idempotent_across_retries() {
+    std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
+    std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
+    std::env::remove_var("AWS_PROFILE");
+    let (url, count, bodies) = serve_recording(2);
+    let change_set = "arn:aws:cloudformation:us-east-1:123456789012:changeSet/meshsynth-1/abc";
+    meshsynth_cli::deploy::block_on(async {
+        let cloud = AwsCloud::connect(&connect(&url, 5))
+            .await
+            .expect("the local server is reachable");
+        cloud
+            .execute_change_set(&StackId::new("us-east-1", "app"), change_set)
+            .await
+    })
+    .unwrap()
+    .unwrap();
+    assert_eq!(count.load(Ordering::SeqCst), 3, "2 throttled + 1 answered");
+    let want = format!(
+        "ClientRequestToken={}",
+        meshsynth_cli::deploy::aws::request_token(change_set)
+    );
+    let bodies = bodies.lock().unwrap();
+    for b in bodies.iter() {
+        assert!(b.contains(&want), "every attempt carries {want}: {b}");
+    }
+    assert_ne!(
+        meshsynth_cli::deploy::aws::request_token(change_set),
+        meshsynth_cli::deploy::aws::request_token("another")
+    );
 }

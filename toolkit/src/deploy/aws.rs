@@ -160,6 +160,17 @@ impl AwsCloud {
     }
 }
 
+/// The `ClientRequestToken` of executing `change_set`: a function of the
+/// change set alone, so every retry of the call (by the SDK after a
+/// timeout, or by a person re-running deploy) is the same request to
+/// CloudFormation and executes it at most once.
+pub fn request_token(change_set: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(change_set.as_bytes());
+    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+    format!("meshsynth-{hex}")
+}
+
 /// How long a connection to an endpoint may take before the call fails.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 
@@ -408,6 +419,7 @@ impl CfnApi for AwsCloud {
             .execute_change_set()
             .stack_name(&stack.name)
             .change_set_name(change_set)
+            .client_request_token(request_token(change_set))
             .send()
             .await
             .map_err(map_err)?;

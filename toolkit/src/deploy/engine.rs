@@ -758,6 +758,10 @@ impl<'a, A: CfnApi, S: ObjectStore, P: Approver> Engine<'a, A, S, P> {
         let mut done: BTreeSet<String> = BTreeSet::new();
         let mut first_failure: Option<(FailedResource, bool)> = None;
         let mut last_round = false;
+        // The status last shown per resource: CloudFormation writes two
+        // CREATE_IN_PROGRESS events per resource (requested, then "Resource
+        // creation Initiated"); a reader wants one line.
+        let mut shown_status: std::collections::HashMap<String, String> = Default::default();
         loop {
             match self.api.stack_events(id, marker.as_deref()).await {
                 Ok(mut events) => {
@@ -767,6 +771,12 @@ impl<'a, A: CfnApi, S: ObjectStore, P: Approver> Engine<'a, A, S, P> {
                     }
                     for e in events {
                         self.note_event(&e, &mut done, &mut first_failure);
+                        if shown_status.get(&e.logical_id) == Some(&e.status)
+                            && !e.status.ends_with("_FAILED")
+                        {
+                            continue;
+                        }
+                        shown_status.insert(e.logical_id.clone(), e.status.clone());
                         self.emit(DeployEvent::Resource {
                             stack: shown.clone(),
                             event: e,

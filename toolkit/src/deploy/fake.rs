@@ -464,6 +464,18 @@ impl CfnApi for FakeCfn {
                 None,
             );
             st.pending.push_back((e, in_progress.clone()));
+            // CloudFormation writes a second IN_PROGRESS event once the
+            // resource's handler has started ("Resource creation Initiated").
+            if res_verb == "CREATE" {
+                let e = s.event(
+                    &st,
+                    &c.logical_id,
+                    &c.resource_type,
+                    "CREATE_IN_PROGRESS",
+                    Some("Resource creation Initiated"),
+                );
+                st.pending.push_back((e, in_progress.clone()));
+            }
             if let Some(reason) = fail.get(&c.logical_id) {
                 let e = s.event(
                     &st,
