@@ -133,6 +133,10 @@ pub struct DeferredInput {
     pub output: String,
     /// Files (relative to the assembly root) that contain the placeholder.
     pub files: Vec<String>,
+    /// What deploy asks the service with the output's value before filling
+    /// the placeholder (absent: the output is the value).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lookup: Option<crate::core::Lookup>,
 }
 
 /// An install input of a cluster (Helm values, an IstioOperator): applied by the installer, not by `kubectl apply`.

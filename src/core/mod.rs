@@ -18,7 +18,7 @@ pub use chart::{Chart, ChartProps, ChartRef, InstallKind};
 pub use context::{Context, ContextValue};
 pub use diag::{Diagnostic, Severity};
 pub use error::Error;
-pub use object::{K8sObject, ObjectRef, RawObject};
+pub use object::{K8sObject, Lookup, LookupValue, MskListener, ObjectRef, RawObject};
 pub use resource::{CfnOptions, CfnRaw, CfnResource, DeletionPolicy, ResourceRef, TagStyle};
 pub use stack::{
     CfnCondition, CfnOutput, CfnParameter, Env, OutputProps, ParameterProps, Stack, StackProps,

@@ -108,8 +108,62 @@ impl K8sObject for RawObject {
 pub(crate) struct Deferred {
     pub placeholder: String,
     pub value: crate::core::value::Value,
+    /// What deploy does with the output before filling the placeholder.
+    pub lookup: Option<Lookup>,
     /// The construct that asked for it, for error messages.
     pub consumer: String,
+}
+
+/// How deploy turns a producing stack's output into the value a deferred
+/// input receives, when CloudFormation cannot output the value itself (an
+/// MSK cluster's bootstrap brokers, for one). Recorded in `manifest.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase", deny_unknown_fields)]
+pub enum Lookup {
+    /// Kafka `GetBootstrapBrokers` of the MSK cluster whose ARN the output
+    /// holds; the value is the broker string of `listener`.
+    MskBootstrapBrokers {
+        /// Which listener's brokers.
+        listener: MskListener,
+    },
+}
+
+/// A listener of an MSK cluster, as `GetBootstrapBrokers` names its broker strings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum MskListener {
+    /// IAM authentication over TLS (port 9098): `BootstrapBrokerStringSaslIam`.
+    SaslIam,
+    /// TLS without SASL (port 9094): `BootstrapBrokerStringTls`.
+    Tls,
+    /// SASL/SCRAM over TLS (port 9096): `BootstrapBrokerStringSaslScram`.
+    SaslScram,
+    /// Plain text (port 9092): `BootstrapBrokerString`.
+    Plaintext,
+}
+
+impl Lookup {
+    /// The placeholder suffix that tells lookups of one output apart.
+    pub(crate) fn tag(&self) -> &'static str {
+        match self {
+            Lookup::MskBootstrapBrokers { listener } => match listener {
+                MskListener::SaslIam => "mskBootstrapBrokers:saslIam",
+                MskListener::Tls => "mskBootstrapBrokers:tls",
+                MskListener::SaslScram => "mskBootstrapBrokers:saslScram",
+                MskListener::Plaintext => "mskBootstrapBrokers:plaintext",
+            },
+        }
+    }
+}
+
+/// A value only deploy can find: a resource's output and the lookup that
+/// turns it into the value (see [`Scope::deferred_lookup`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LookupValue {
+    /// The resource's `Ref` or attribute that deploy reads from the stack's outputs.
+    pub value: crate::core::value::Value,
+    /// What deploy then asks the service.
+    pub lookup: Lookup,
 }
 
 /// A typed handle to an object of the tree.

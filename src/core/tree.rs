@@ -782,6 +782,24 @@ impl<'a> Scope<'a> {
     /// literal is returned as is; a resource attribute becomes a visible
     /// placeholder that `deploy` fills from a stack output (a deferred input).
     pub fn deferred(&mut self, value: &Value) -> Result<String, Error> {
+        self.deferred_with(value, None)
+    }
+
+    /// Like [`Scope::deferred`], for a value deploy looks up from a
+    /// resource's output (e.g. `MskCluster::bootstrap_brokers()`): the
+    /// placeholder is filled with what the lookup returns.
+    pub fn deferred_lookup(
+        &mut self,
+        value: &crate::core::object::LookupValue,
+    ) -> Result<String, Error> {
+        self.deferred_with(&value.value, Some(value.lookup.clone()))
+    }
+
+    fn deferred_with(
+        &mut self,
+        value: &Value,
+        lookup: Option<crate::core::object::Lookup>,
+    ) -> Result<String, Error> {
         if let Some(s) = value.as_literal() {
             return Ok(s.to_string());
         }
@@ -810,9 +828,13 @@ impl<'a> Scope<'a> {
                 "reference resources created in this app",
             ));
         };
+        let suffix = lookup
+            .as_ref()
+            .map(|l| format!("|{}", l.tag()))
+            .unwrap_or_default();
         let placeholder = match attr {
-            Some(a) => format!("${{meshsynth:{target_path}#{a}}}"),
-            None => format!("${{meshsynth:{target_path}#Ref}}"),
+            Some(a) => format!("${{meshsynth:{target_path}#{a}{suffix}}}"),
+            None => format!("${{meshsynth:{target_path}#Ref{suffix}}}"),
         };
         let consumer = self.path().to_string();
         if let NodeKind::Chart(info) = &mut self.app.node_mut(chart).kind {
@@ -820,6 +842,7 @@ impl<'a> Scope<'a> {
                 info.deferred.push(Deferred {
                     placeholder: placeholder.clone(),
                     value: value.clone(),
+                    lookup,
                     consumer,
                 });
             }

@@ -42,7 +42,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::core::{Error, ObjectRef, Scope, Value};
+use crate::core::{Error, LookupValue, ObjectRef, Scope, Value};
 use crate::mesh::crd::crd_kind;
 
 crd_kind!(
@@ -169,6 +169,34 @@ pub enum AwsIdentity {
     Role(Value),
 }
 
+/// The brokers a Kafka trigger reads lag from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum KafkaBrokers {
+    /// A literal list, `host:port,host:port`.
+    List(String),
+    /// An MSK cluster's brokers, looked up at deploy
+    /// (`MskCluster::bootstrap_brokers()`).
+    Msk(LookupValue),
+}
+
+impl From<LookupValue> for KafkaBrokers {
+    fn from(v: LookupValue) -> Self {
+        KafkaBrokers::Msk(v)
+    }
+}
+
+impl From<&str> for KafkaBrokers {
+    fn from(v: &str) -> Self {
+        KafkaBrokers::List(v.to_string())
+    }
+}
+
+impl From<String> for KafkaBrokers {
+    fn from(v: String) -> Self {
+        KafkaBrokers::List(v)
+    }
+}
+
 /// A typed trigger, checked for its required fields.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Trigger {
@@ -184,10 +212,11 @@ pub enum Trigger {
         activation_threshold: Option<String>,
     },
     /// Scale on consumer-group lag; `bootstrap_servers` comes from the MSK
-    /// construct (a CloudFormation value that deploy fills in).
+    /// construct (`kafka.bootstrap_brokers().into()`: deploy looks the
+    /// brokers up) or is a literal broker list.
     Kafka {
-        /// The brokers, e.g. an MSK cluster's bootstrap brokers.
-        bootstrap_servers: Value,
+        /// The brokers.
+        bootstrap_servers: KafkaBrokers,
         /// The consumer group whose lag is measured.
         consumer_group: String,
         /// The topic.
@@ -315,7 +344,10 @@ impl KedaScaler {
                     lag_threshold,
                     msk_iam_region,
                 } => {
-                    let servers = scope.deferred(bootstrap_servers)?;
+                    let servers = match bootstrap_servers {
+                        KafkaBrokers::List(list) => list.clone(),
+                        KafkaBrokers::Msk(lookup) => scope.deferred_lookup(lookup)?,
+                    };
                     required(&path, "kafka", "bootstrap_servers", &servers)?;
                     required(&path, "kafka", "consumer_group", consumer_group)?;
                     required(&path, "kafka", "topic", topic)?;

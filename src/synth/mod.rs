@@ -523,6 +523,7 @@ pub(crate) struct DeferredEntry {
     pub placeholder: String,
     pub stack: u32,
     pub output: String,
+    pub lookup: Option<crate::core::Lookup>,
 }
 
 /// Turns each chart's deferred values into outputs of the producing stacks.
@@ -563,6 +564,7 @@ fn resolve_deferred(
                 placeholder: d.placeholder.clone(),
                 stack,
                 output,
+                lookup: d.lookup.clone(),
             });
         }
     }
@@ -908,6 +910,7 @@ fn emit_charts(
                     stack,
                     output: d.output.clone(),
                     files: vec![file.clone()],
+                    lookup: d.lookup.clone(),
                 }),
             }
         }

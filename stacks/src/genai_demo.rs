@@ -495,6 +495,11 @@ pub fn build(app: &mut App) -> Result<(), Error> {
                     c.deferred(&redis.resource.primary_endpoint_address())?,
                 ),
                 ("KAFKA_CLUSTER_ARN".to_string(), c.deferred(&kafka.arn())?),
+                // Looked up at deploy (Kafka GetBootstrapBrokers, IAM listener).
+                (
+                    "KAFKA_BOOTSTRAP_SERVERS".to_string(),
+                    c.deferred_lookup(&kafka.bootstrap_brokers())?,
+                ),
             ];
             // Seed 001 scopes the policy to arn:aws:ssm:*:*:parameter/...; the
             // region and account are narrowed to the stack's, where the

@@ -71,32 +71,49 @@ fn mesh_all_matches_snapshots_and_is_written_for_conformance() {
         .expect("assembly written");
 }
 
-/// A Kafka trigger fed by a CloudFormation attribute (as the MSK construct
-/// gives it) becomes a visible placeholder, listed as a deferred input.
+/// A Kafka trigger fed by an MSK cluster's brokers becomes a visible
+/// placeholder, listed as a deferred input with the lookup deploy performs.
 #[test]
-fn kafka_brokers_from_cloudformation_are_deferred() {
-    use meshsynth::core::{CfnRaw, Chart, ChartProps, Stack, StackProps, TagStyle};
+fn kafka_brokers_from_msk_are_a_deferred_lookup() {
+    use meshsynth::aws::kms::{Key, KeyProps, KeyUser};
+    use meshsynth::aws::msk::{MskCluster, MskClusterProps};
+    use meshsynth::aws::network::{SubnetKind, Vpc, VpcProps};
+    use meshsynth::core::{Chart, ChartProps, Env, Lookup, MskListener, Stack, StackProps};
     use meshsynth::mesh::keda::{AwsIdentity, KedaScaler, KedaScalerProps, Trigger};
 
     let mut app = App::new(Context::new());
-    let stack = Stack::new(&mut app.root(), "data", StackProps::default()).unwrap();
+    let stack = Stack::new(
+        &mut app.root(),
+        "data",
+        StackProps {
+            env: Env::new("123456789012", "eu-west-1"),
+            ..Default::default()
+        },
+    )
+    .unwrap();
     let mut s = app.scope(stack.node()).unwrap();
-    let brokers = s
-        .add_raw_resource(
-            "Brokers",
-            CfnRaw {
-                type_name: "AWS::SSM::Parameter".into(),
-                properties: [
-                    ("Name".to_string(), "/shop/kafka/brokers".into()),
-                    ("Type".to_string(), "String".into()),
-                    ("Value".to_string(), "b-1.example:9098".into()),
-                ]
-                .into_iter()
-                .collect(),
-                tags: TagStyle::None,
-            },
-        )
-        .unwrap();
+    let vpc = Vpc::new(&mut s, "Vpc", VpcProps::default()).unwrap();
+    let key = Key::new(
+        &mut s,
+        "Key",
+        KeyProps {
+            users: vec![KeyUser::ViaService("kafka".into()), KeyUser::CloudWatchLogs],
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let kafka = MskCluster::new(
+        &mut s,
+        "Kafka",
+        MskClusterProps {
+            name: "shop-kafka".into(),
+            vpc_id: vpc.vpc_id(),
+            subnet_ids: vpc.subnet_ids(SubnetKind::Private),
+            encryption_key: key.arn(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
     let chart = Chart::new(&mut s, "Cluster", ChartProps::new("main").namespace("shop")).unwrap();
     let mut c = app.scope(chart.node()).unwrap();
     KedaScaler::new(
@@ -110,11 +127,11 @@ fn kafka_brokers_from_cloudformation_are_deferred() {
             polling_interval: None,
             cooldown_period: None,
             triggers: vec![Trigger::Kafka {
-                bootstrap_servers: meshsynth::core::Value::GetAtt(brokers, "Value".into()),
+                bootstrap_servers: kafka.bootstrap_brokers().into(),
                 consumer_group: "orders".into(),
                 topic: "orders".into(),
                 lag_threshold: 10,
-                msk_iam_region: None,
+                msk_iam_region: Some("eu-west-1".into()),
             }],
             aws_identity: AwsIdentity::Workload,
         },
@@ -123,12 +140,32 @@ fn kafka_brokers_from_cloudformation_are_deferred() {
     let out = synth(app, &SynthOptions::default()).expect("synthesizes");
     let cluster = &out.assembly.manifest.clusters[0];
     assert_eq!(cluster.deferred_inputs.len(), 1, "{cluster:?}");
-    let placeholder = &cluster.deferred_inputs[0].placeholder;
-    assert_eq!(placeholder, "${meshsynth:data/Brokers#Value}");
+    let input = &cluster.deferred_inputs[0];
+    assert_eq!(
+        input.placeholder,
+        "${meshsynth:data/Kafka/Resource#Ref|mskBootstrapBrokers:saslIam}"
+    );
+    assert_eq!(
+        input.lookup,
+        Some(Lookup::MskBootstrapBrokers {
+            listener: MskListener::SaslIam
+        })
+    );
+    let manifest = String::from_utf8(out.assembly.manifest_bytes()).unwrap();
+    assert!(
+        manifest.contains(r#""lookup": {"#)
+            && manifest.contains(r#""kind": "mskBootstrapBrokers""#),
+        "{manifest}"
+    );
     let files = out.assembly.all_files();
     let (_, body) = files
         .iter()
         .find(|(f, _)| f.ends_with("cluster.yaml"))
         .expect("chart file");
-    assert!(String::from_utf8_lossy(body).contains(placeholder.as_str()));
+    let body = String::from_utf8_lossy(body);
+    assert!(
+        body.contains(&format!("bootstrapServers: {}", input.placeholder))
+            || body.contains(input.placeholder.as_str()),
+        "{body}"
+    );
 }

@@ -546,7 +546,8 @@ pub(crate) fn deploy(
                 let all =
                     manifests::outputs_for_deferred(&cloud, &asm, &outputs, region.as_deref())
                         .await?;
-                let r = manifests::resolve(&asm, &all)?;
+                let looked_up = manifests::lookups(&cloud, &asm, &all, region.as_deref()).await?;
+                let r = manifests::resolve(&asm, &all, &looked_up)?;
                 if !r.ready.is_empty() {
                     manifests::write(&target, &r.files)?;
                 }

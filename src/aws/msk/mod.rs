@@ -42,7 +42,9 @@ use cfn::*;
 
 use crate::aws::logs::{LogGroup, LogGroupProps};
 use crate::aws::network::{SecurityGroup, SecurityGroupProps};
-use crate::core::{CfnOutput, Error, OutputProps, ResourceRef, Scope, Value};
+use crate::core::{
+    CfnOutput, Error, Lookup, LookupValue, MskListener, OutputProps, ResourceRef, Scope, Value,
+};
 
 /// The port of IAM-authenticated TLS listeners.
 pub const IAM_TLS_PORT: u16 = 9098;
@@ -269,6 +271,20 @@ impl MskCluster {
             security_group: sg,
             log_group,
         })
+    }
+
+    /// The bootstrap brokers of the IAM-over-TLS listener (port
+    /// `IAM_TLS_PORT`), for clients and KEDA's Kafka trigger. CloudFormation
+    /// cannot output them, so they are a deferred lookup: deploy reads the
+    /// cluster ARN from the stack's outputs and asks Kafka
+    /// `GetBootstrapBrokers`. Use it with `Scope::deferred_lookup` in a chart.
+    pub fn bootstrap_brokers(&self) -> LookupValue {
+        LookupValue {
+            value: self.arn(),
+            lookup: Lookup::MskBootstrapBrokers {
+                listener: MskListener::SaslIam,
+            },
+        }
     }
 
     /// The cluster ARN.

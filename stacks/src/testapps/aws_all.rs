@@ -422,6 +422,10 @@ pub fn build(app: &mut App) -> Result<(), Error> {
         c.deferred(&redis.resource.primary_endpoint_address())?,
     );
     data.insert("KAFKA_CLUSTER_ARN".to_string(), c.deferred(&kafka.arn())?);
+    data.insert(
+        "KAFKA_BOOTSTRAP_SERVERS".to_string(),
+        c.deferred_lookup(&kafka.bootstrap_brokers())?,
+    );
     data.insert("ORDER_ROLE_ARN".to_string(), order.role_arn.clone());
     c.add_object(
         "OrderConfig",

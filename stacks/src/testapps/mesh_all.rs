@@ -208,7 +208,7 @@ pub fn build(app: &mut App) -> Result<(), Error> {
                         region: "ap-northeast-1".into(),
                     },
                     Trigger::Kafka {
-                        bootstrap_servers: Value::from("b-1.shop-kafka.example:9098"),
+                        bootstrap_servers: "b-1.shop-kafka.example:9098".into(),
                         consumer_group: "catalog".into(),
                         topic: "catalog-events".into(),
                         lag_threshold: 50,

@@ -211,6 +211,32 @@ impl ApiError {
     }
 }
 
+/// The broker strings of an MSK cluster, per listener (`GetBootstrapBrokers`);
+/// `None` where the cluster has no such listener.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MskBrokers {
+    /// IAM over TLS, port 9098.
+    pub sasl_iam: Option<String>,
+    /// TLS, port 9094.
+    pub tls: Option<String>,
+    /// SASL/SCRAM over TLS, port 9096.
+    pub sasl_scram: Option<String>,
+    /// Plain text, port 9092.
+    pub plaintext: Option<String>,
+}
+
+/// The calls that turn a stack output into a deferred input's value when
+/// CloudFormation cannot output the value itself.
+#[allow(async_fn_in_trait)]
+pub trait LookupApi {
+    /// Kafka `GetBootstrapBrokers` of the MSK cluster `cluster_arn` in `region`.
+    async fn msk_bootstrap_brokers(
+        &self,
+        region: &str,
+        cluster_arn: &str,
+    ) -> Result<MskBrokers, ApiError>;
+}
+
 /// The CloudFormation calls deploy, destroy and `diff --against deployed` use.
 ///
 /// The engine polls every future on one task (independent stacks run

@@ -22,8 +22,8 @@ use aws_sdk_s3 as s3;
 use aws_smithy_http_client::tls;
 
 use super::api::{
-    ApiError, CfnApi, ChangeSetInfo, ChangeSetKind, ChangeSetRequest, ObjectStore, ResourceChange,
-    StackEvent, StackId, StackInfo, TemplateSource,
+    ApiError, CfnApi, ChangeSetInfo, ChangeSetKind, ChangeSetRequest, LookupApi, MskBrokers,
+    ObjectStore, ResourceChange, StackEvent, StackId, StackInfo, TemplateSource,
 };
 
 /// How to reach AWS (or an emulator).
@@ -299,6 +299,32 @@ fn innermost(e: &(dyn std::error::Error + 'static)) -> String {
         cur = next;
     }
     cur.to_string()
+}
+
+impl LookupApi for AwsCloud {
+    async fn msk_bootstrap_brokers(
+        &self,
+        region: &str,
+        cluster_arn: &str,
+    ) -> Result<MskBrokers, ApiError> {
+        let client = aws_sdk_kafka::Client::from_conf(
+            aws_sdk_kafka::config::Builder::from(&self.base)
+                .region(Region::new(region.to_string()))
+                .build(),
+        );
+        let out = client
+            .get_bootstrap_brokers()
+            .cluster_arn(cluster_arn)
+            .send()
+            .await
+            .map_err(map_err)?;
+        Ok(MskBrokers {
+            sasl_iam: out.bootstrap_broker_string_sasl_iam().map(str::to_string),
+            tls: out.bootstrap_broker_string_tls().map(str::to_string),
+            sasl_scram: out.bootstrap_broker_string_sasl_scram().map(str::to_string),
+            plaintext: out.bootstrap_broker_string().map(str::to_string),
+        })
+    }
 }
 
 impl CfnApi for AwsCloud {

@@ -9,8 +9,8 @@ use std::collections::{BTreeMap, VecDeque};
 use serde_json::Value as Json;
 
 use super::api::{
-    ApiError, CfnApi, ChangeSetInfo, ChangeSetKind, ChangeSetRequest, ObjectStore, ResourceChange,
-    StackEvent, StackId, StackInfo, TemplateSource,
+    ApiError, CfnApi, ChangeSetInfo, ChangeSetKind, ChangeSetRequest, LookupApi, MskBrokers,
+    ObjectStore, ResourceChange, StackEvent, StackId, StackInfo, TemplateSource,
 };
 
 /// How the fake reports a change set without changes.
@@ -67,6 +67,9 @@ pub struct State {
     pub uploads: Vec<(String, String, String, usize)>,
     /// Every CreateChangeSet request, in order.
     pub requests: Vec<ChangeSetRequest>,
+    /// Broker strings by MSK cluster ARN; any other ARN gets IAM brokers
+    /// made from it, as a provisioned cluster with IAM authentication has.
+    pub msk_brokers: BTreeMap<String, MskBrokers>,
 }
 
 pub struct FakeCfn {
@@ -216,6 +219,31 @@ impl State {
 }
 
 const STACK_TYPE: &str = "AWS::CloudFormation::Stack";
+
+impl LookupApi for FakeCfn {
+    async fn msk_bootstrap_brokers(
+        &self,
+        region: &str,
+        cluster_arn: &str,
+    ) -> Result<MskBrokers, ApiError> {
+        let mut st = self.state.borrow_mut();
+        st.calls
+            .push(format!("GetBootstrapBrokers {region} {cluster_arn}"));
+        if let Some(b) = st.msk_brokers.get(cluster_arn) {
+            return Ok(b.clone());
+        }
+        let host = cluster_arn.rsplit(['/', '-']).next().unwrap_or("kafka");
+        Ok(MskBrokers {
+            sasl_iam: Some(
+                (1..=3)
+                    .map(|i| format!("b-{i}.{host}.kafka.{region}.amazonaws.com:9098"))
+                    .collect::<Vec<_>>()
+                    .join(","),
+            ),
+            ..Default::default()
+        })
+    }
+}
 
 impl CfnApi for FakeCfn {
     async fn describe_stack(&self, id: &StackId) -> Result<Option<StackInfo>, ApiError> {

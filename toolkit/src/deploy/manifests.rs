@@ -13,9 +13,10 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_json::Value as Json;
 
-use super::api::{CfnApi, StackId};
+use super::api::{CfnApi, LookupApi, StackId};
 use super::plan::LoadedAssembly;
 use super::{DeployError, OutputsByStack};
+use meshsynth::core::{Lookup, MskListener};
 
 /// The marker file that identifies a directory of resolved manifests, so a
 /// re-deploy may replace it and nothing else.
@@ -58,6 +59,66 @@ pub async fn outputs_for_deferred<A: CfnApi>(
                         operation: "DescribeStacks",
                         source,
                     })
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Performs the lookup of every deferred input that has one and whose
+/// producing stack's output is known: placeholder → value. Inputs whose
+/// stack is not deployed are left out (their cluster waits).
+pub async fn lookups<L: LookupApi>(
+    api: &L,
+    asm: &LoadedAssembly,
+    outputs: &OutputsByStack,
+    default_region: Option<&str>,
+) -> Result<BTreeMap<String, String>, DeployError> {
+    let mut out = BTreeMap::new();
+    for c in &asm.manifest.clusters {
+        for d in &c.deferred_inputs {
+            let Some(lookup) = &d.lookup else { continue };
+            if out.contains_key(&d.placeholder) {
+                continue;
+            }
+            let Some(value) = outputs.get(&d.stack).and_then(|o| o.get(&d.output)) else {
+                continue;
+            };
+            let region = asm
+                .stack(&d.stack)
+                .and_then(|s| s.environment.region.clone())
+                .or_else(|| default_region.map(str::to_string))
+                .ok_or_else(|| DeployError::NoRegion {
+                    stack: d.stack.clone(),
+                })?;
+            let fail = |message: String| DeployError::Lookup {
+                placeholder: d.placeholder.clone(),
+                cluster: c.name.clone(),
+                message,
+            };
+            match lookup {
+                Lookup::MskBootstrapBrokers { listener } => {
+                    let brokers = api
+                        .msk_bootstrap_brokers(&region, value)
+                        .await
+                        .map_err(|e| {
+                            fail(format!("Kafka GetBootstrapBrokers of {value} failed: {e}"))
+                        })?;
+                    let (field, found) = match listener {
+                        MskListener::SaslIam => ("BootstrapBrokerStringSaslIam", brokers.sasl_iam),
+                        MskListener::Tls => ("BootstrapBrokerStringTls", brokers.tls),
+                        MskListener::SaslScram => {
+                            ("BootstrapBrokerStringSaslScram", brokers.sasl_scram)
+                        }
+                        MskListener::Plaintext => ("BootstrapBrokerString", brokers.plaintext),
+                    };
+                    let found = found.filter(|s| !s.is_empty()).ok_or_else(|| {
+                        fail(format!(
+                            "the MSK cluster {value} reports no {field}; enable that listener's authentication on the cluster"
+                        ))
+                    })?;
+                    out.insert(d.placeholder.clone(), found);
                 }
             }
         }
@@ -114,7 +175,12 @@ pub struct Resolution {
 
 /// Resolves every cluster that can be resolved. An error only for an
 /// inconsistent assembly (a placeholder no deferred input lists).
-pub fn resolve(asm: &LoadedAssembly, outputs: &OutputsByStack) -> Result<Resolution, DeployError> {
+/// `looked_up` holds the values of inputs with a lookup (see [`lookups`]).
+pub fn resolve(
+    asm: &LoadedAssembly,
+    outputs: &OutputsByStack,
+    looked_up: &BTreeMap<String, String>,
+) -> Result<Resolution, DeployError> {
     let mut out = Resolution::default();
     let mut unlisted = Vec::new();
     for c in &asm.manifest.clusters {
@@ -127,6 +193,19 @@ pub fn resolve(asm: &LoadedAssembly, outputs: &OutputsByStack) -> Result<Resolut
         for d in &c.deferred_inputs {
             match outputs.get(&d.stack).map(|o| o.get(&d.output)) {
                 Some(Some(v)) => {
+                    let v = match &d.lookup {
+                        None => v.as_str(),
+                        Some(_) => match looked_up.get(&d.placeholder) {
+                            Some(found) => found.as_str(),
+                            None => {
+                                return Err(DeployError::Lookup {
+                                    placeholder: d.placeholder.clone(),
+                                    cluster: c.name.clone(),
+                                    message: "the lookup was not performed".into(),
+                                })
+                            }
+                        },
+                    };
                     values.insert(&d.placeholder, v);
                 }
                 Some(None) => pending
@@ -334,6 +413,7 @@ mod tests {
                         stack: "data".into(),
                         output: "ExportDbAddress".into(),
                         files: vec!["k8s/main/app.yaml".into()],
+                        lookup: None,
                     }],
                     install_inputs: vec![],
                     escape_hatches: vec![],
@@ -351,7 +431,7 @@ mod tests {
             "data".into(),
             [("ExportDbAddress".to_string(), "12345".to_string())].into(),
         );
-        let files = resolve(&asm, &outputs).unwrap().files;
+        let files = resolve(&asm, &outputs, &BTreeMap::new()).unwrap().files;
         let names: Vec<&str> = files.iter().map(|f| f.0.as_str()).collect();
         assert_eq!(names, ["main/app.yaml", "main/kustomization.yaml"]);
         let app = String::from_utf8(files[0].1.clone()).unwrap();
@@ -362,7 +442,7 @@ mod tests {
     #[test]
     fn a_cluster_waiting_on_stacks_is_pending_not_an_error() {
         let (_t, asm) = asm_with_input();
-        let r = resolve(&asm, &OutputsByStack::new()).unwrap();
+        let r = resolve(&asm, &OutputsByStack::new(), &BTreeMap::new()).unwrap();
         assert!(r.files.is_empty() && r.ready.is_empty());
         assert_eq!(
             r.pending[0].to_string(),
@@ -370,7 +450,7 @@ mod tests {
         );
         let mut outputs = OutputsByStack::new();
         outputs.insert("data".into(), BTreeMap::new());
-        let r = resolve(&asm, &outputs).unwrap();
+        let r = resolve(&asm, &outputs, &BTreeMap::new()).unwrap();
         assert_eq!(
             r.pending[0].to_string(),
             "cluster main: manifests not written; deployed without the outputs it needs: data (output ExportDbAddress) (deploy them from this assembly)"
@@ -386,7 +466,9 @@ mod tests {
             "data".into(),
             [("ExportDbAddress".to_string(), "h".to_string())].into(),
         );
-        let e = resolve(&asm, &outputs).unwrap_err().to_string();
+        let e = resolve(&asm, &outputs, &BTreeMap::new())
+            .unwrap_err()
+            .to_string();
         assert!(
             e.contains("not listed as a deferred input of cluster main"),
             "{e}"

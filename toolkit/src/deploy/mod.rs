@@ -24,7 +24,7 @@ mod scenarios;
 
 use std::collections::BTreeMap;
 
-pub use api::{ApiError, CfnApi, ObjectStore, StackId};
+pub use api::{ApiError, CfnApi, LookupApi, MskBrokers, ObjectStore, StackId};
 pub use approval::{RequireApproval, SecurityAnalysis, TypeHeuristic};
 pub use deployed::DeployedBaseline;
 pub use engine::{DeployOptions, Engine, Poll, Report, StackOutcome, StackResult};
@@ -169,6 +169,16 @@ pub enum DeployError {
     TerminationProtected {
         /// The stack.
         stack: StackId,
+    },
+    /// A deferred input's lookup failed (e.g. the MSK cluster has no such listener).
+    #[error("{placeholder} (cluster {cluster}): {message}")]
+    Lookup {
+        /// The placeholder.
+        placeholder: String,
+        /// The cluster whose manifests need it.
+        cluster: String,
+        /// What went wrong and what to do.
+        message: String,
     },
     /// Deferred inputs could not be filled; no manifest was written.
     #[error("resolved manifests were not written: {} deferred input(s) could not be resolved: {}", .0.len(), .0.join("; "))]

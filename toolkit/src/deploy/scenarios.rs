@@ -928,7 +928,9 @@ async fn outputs_fill_the_deferred_inputs_of_a_synthesized_app() {
     let all = super::manifests::outputs_for_deferred(&fake, &asm, &outputs, None)
         .await
         .unwrap();
-    let files = super::manifests::resolve(&asm, &all).unwrap().files;
+    let files = super::manifests::resolve(&asm, &all, &Default::default())
+        .unwrap()
+        .files;
     let target = super::manifests::default_dir(&dir);
     super::manifests::write(&target, &files).unwrap();
     let cm = std::fs::read_to_string(target.join("main/web-cluster.yaml")).unwrap();
@@ -944,7 +946,9 @@ async fn outputs_fill_the_deferred_inputs_of_a_synthesized_app() {
         .await
         .unwrap();
     assert_eq!(
-        super::manifests::resolve(&asm, &all).unwrap().ready,
+        super::manifests::resolve(&asm, &all, &Default::default())
+            .unwrap()
+            .ready,
         ["main"]
     );
     // With no deployed producer, the cluster waits and the stack is named.
@@ -952,7 +956,7 @@ async fn outputs_fill_the_deferred_inputs_of_a_synthesized_app() {
     let all = super::manifests::outputs_for_deferred(&empty, &asm, &Default::default(), None)
         .await
         .unwrap();
-    let r = super::manifests::resolve(&asm, &all).unwrap();
+    let r = super::manifests::resolve(&asm, &all, &Default::default()).unwrap();
     assert!(r.files.is_empty());
     assert_eq!(
         r.pending[0].to_string(),
@@ -999,4 +1003,118 @@ async fn a_change_set_that_never_completes_is_bounded_by_the_timeout() {
         "{e}"
     );
     assert!(fake.calls().contains(&"DeleteChangeSet app".to_string()));
+}
+
+/// An MSK cluster's brokers reach the manifests: deploy reads the cluster
+/// ARN from the stack's outputs, asks Kafka GetBootstrapBrokers in the
+/// stack's region, and fills the lookup's placeholder with the IAM brokers.
+#[tokio::test(start_paused = true)]
+async fn msk_bootstrap_brokers_are_looked_up_and_filled() {
+    use meshsynth::aws::kms::{Key, KeyProps, KeyUser};
+    use meshsynth::aws::msk::{MskCluster, MskClusterProps};
+    use meshsynth::aws::network::{SubnetKind, Vpc, VpcProps};
+    use meshsynth::core::{Chart, ChartProps, Env, Stack, StackProps};
+    use meshsynth::k8s_openapi::api::core::v1::ConfigMap;
+
+    let mut app = meshsynth::App::new(meshsynth::Context::new());
+    let data = Stack::new(
+        &mut app.root(),
+        "data",
+        StackProps {
+            env: Env::region("eu-west-1"),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let mut s = app.scope(data.node()).unwrap();
+    let vpc = Vpc::new(&mut s, "Vpc", VpcProps::default()).unwrap();
+    let key = Key::new(
+        &mut s,
+        "Key",
+        KeyProps {
+            users: vec![KeyUser::ViaService("kafka".into()), KeyUser::CloudWatchLogs],
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let kafka = MskCluster::new(
+        &mut s,
+        "Kafka",
+        MskClusterProps {
+            name: "shop-kafka".into(),
+            vpc_id: vpc.vpc_id(),
+            subnet_ids: vpc.subnet_ids(SubnetKind::Private),
+            encryption_key: key.arn(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let chart = Chart::new(&mut s, "Cluster", ChartProps::new("main").namespace("shop")).unwrap();
+    {
+        let mut c = app.scope(chart.node()).unwrap();
+        let brokers = c.deferred_lookup(&kafka.bootstrap_brokers()).unwrap();
+        let cm = ConfigMap {
+            data: Some([("KAFKA_BOOTSTRAP_SERVERS".to_string(), brokers)].into()),
+            ..Default::default()
+        };
+        c.add_object("Kafka", cm).unwrap();
+    }
+    let synthesized = meshsynth::synth::synth(app, &Default::default()).unwrap();
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("mesh.out");
+    meshsynth::assembly::write_atomically(&dir, &synthesized.assembly.all_files()).unwrap();
+    let asm = super::LoadedAssembly::load(&dir).unwrap();
+
+    let fake = FakeCfn::new();
+    let (report, _) = deploy(&fake, &Plan::for_deploy(&asm, &[], None).unwrap()).await;
+    assert!(report.success(), "{report:?}");
+    let outputs = report.outputs();
+    let all = super::manifests::outputs_for_deferred(&fake, &asm, &outputs, None)
+        .await
+        .unwrap();
+    let looked = super::manifests::lookups(&fake, &asm, &all, None)
+        .await
+        .unwrap();
+    assert_eq!(looked.len(), 1, "{looked:?}");
+    assert!(
+        fake.calls()
+            .iter()
+            .any(|c| c == "GetBootstrapBrokers eu-west-1 physical-KafkaA1AB568C"),
+        "{:?}",
+        fake.calls()
+    );
+    let r = super::manifests::resolve(&asm, &all, &looked).unwrap();
+    assert_eq!(r.ready, ["main"]);
+    let file = &r
+        .files
+        .iter()
+        .find(|(f, _)| f.ends_with(".yaml") && !f.ends_with("kustomization.yaml"))
+        .unwrap()
+        .1;
+    let text = String::from_utf8_lossy(file);
+    assert!(
+        text.contains(
+            "KAFKA_BOOTSTRAP_SERVERS: b-1.KafkaA1AB568C.kafka.eu-west-1.amazonaws.com:9098,b-2."
+        ) || text.contains("b-1.physical-KafkaA1AB568C"),
+        "{text}"
+    );
+    assert!(!text.contains("${meshsynth:"), "{text}");
+
+    // A cluster without the IAM listener: one line naming what to enable.
+    let arn = all["data"].values().next().unwrap().clone();
+    fake.state.borrow_mut().msk_brokers.insert(
+        arn,
+        super::MskBrokers {
+            tls: Some("b-1.x:9094".into()),
+            ..Default::default()
+        },
+    );
+    let e = super::manifests::lookups(&fake, &asm, &all, None)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("reports no BootstrapBrokerStringSaslIam; enable that listener"),
+        "{e}"
+    );
 }
