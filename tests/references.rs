@@ -144,18 +144,61 @@ fn cross_stack_cycles_are_errors_naming_the_paths() {
 }
 
 #[test]
-fn cross_region_references_name_the_alternatives() {
+fn cross_region_references_read_the_other_regions_output() {
     let mut app = App::new(Context::new());
-    let a = stack(&mut app, "east", Env::region("us-east-1"));
+    let a = stack(&mut app, "east", Env::new("123456789012", "us-east-1"));
+    let b = stack(&mut app, "west", Env::new("123456789012", "us-west-2"));
+    let x = thing(&mut app, &a, "X", None);
+    thing(&mut app, &b, "Y", Some(x.attr("Arn")));
+    let out = synth(app, &SynthOptions::default()).expect("synthesizes");
+    let east = template(&out, "east");
+    let west = template(&out, "west");
+    // The producer outputs the value without an export (exports stay in one region).
+    let (id, output) = east["Outputs"].as_object().unwrap().iter().next().unwrap();
+    assert_eq!(output["Value"]["Fn::GetAtt"][1], "Arn", "{output}");
+    assert!(output.get("Export").is_none(), "{output}");
+    let other = &west["Resources"]
+        .as_object()
+        .unwrap()
+        .values()
+        .next()
+        .unwrap()["Properties"]["Other"];
+    assert_eq!(
+        other,
+        &serde_json::json!({"Fn::GetStackOutput": {"StackName": "east", "OutputName": id, "Region": "us-east-1"}})
+    );
+    // The consumer deploys after the producer, across regions.
+    let m = &out.assembly.manifest;
+    let w = m.stacks.iter().find(|s| s.name == "west").unwrap();
+    assert_eq!(w.dependencies, vec!["east"]);
+    assert_eq!(m.stacks[0].name, "east");
+}
+
+#[test]
+fn cross_account_references_name_the_alternatives() {
+    let mut app = App::new(Context::new());
+    let a = stack(&mut app, "prod", Env::new("111111111111", "us-east-1"));
+    let b = stack(&mut app, "tools", Env::new("222222222222", "us-east-1"));
+    let x = thing(&mut app, &a, "X", None);
+    thing(&mut app, &b, "Y", Some(x.reference()));
+    let err = diag_text(synth(app, &SynthOptions::default()).unwrap_err());
+    assert!(
+        err.contains("tools/Y: cross-account reference to prod/X"),
+        "{err}"
+    );
+    assert!(err.contains("SSM parameter"), "{err}");
+    // A stack without a region cannot be read from elsewhere by name and region.
+    let mut app = App::new(Context::new());
+    let a = stack(&mut app, "anywhere", Env::default());
     let b = stack(&mut app, "west", Env::region("us-west-2"));
     let x = thing(&mut app, &a, "X", None);
     thing(&mut app, &b, "Y", Some(x.reference()));
     let err = diag_text(synth(app, &SynthOptions::default()).unwrap_err());
     assert!(
-        err.contains("west/Y: cross-region reference to east/X"),
+        err.contains("west/Y: cross-region reference to anywhere/X"),
         "{err}"
     );
-    assert!(err.contains("SSM parameter"), "{err}");
+    assert!(err.contains("give both stacks an explicit region"), "{err}");
 }
 
 #[test]

@@ -157,7 +157,7 @@ impl Lookup {
 }
 
 /// A value only deploy can find: a resource's output and the lookup that
-/// turns it into the value (see [`Scope::deferred_lookup`]).
+/// turns it into the value (see [`Scope::deferred_lookup`](crate::core::Scope::deferred_lookup)).
 #[derive(Debug, Clone, PartialEq)]
 pub struct LookupValue {
     /// The resource's `Ref` or attribute that deploy reads from the stack's outputs.

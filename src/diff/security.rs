@@ -56,6 +56,14 @@ fn show(v: &Json) -> String {
                 ("Fn::Sub", Json::String(s)) => s.clone(),
                 ("Fn::Sub", Json::Array(a)) if !a.is_empty() => show(&a[0]),
                 ("Fn::ImportValue", x) => format!("import({})", show(x)),
+                ("Fn::GetStackOutput", Json::Object(o)) => format!(
+                    "output({}.{}@{})",
+                    o.get("StackName").map(show).unwrap_or_default(),
+                    o.get("OutputName").map(show).unwrap_or_default(),
+                    o.get("Region")
+                        .map(show)
+                        .unwrap_or_else(|| "this region".into())
+                ),
                 ("Fn::Join", Json::Array(a)) if a.len() == 2 => match (&a[0], &a[1]) {
                     (Json::String(sep), Json::Array(parts)) => {
                         parts.iter().map(show).collect::<Vec<_>>().join(sep)
@@ -1054,6 +1062,20 @@ mod tests {
         out.into_iter()
             .map(|c| (c.direction, c.description))
             .collect()
+    }
+
+    #[test]
+    fn cross_stack_references_read_as_imports_and_outputs() {
+        assert_eq!(
+            show(&json!({"Fn::ImportValue": "net:ExportVpcRef"})),
+            "import(net:ExportVpcRef)"
+        );
+        assert_eq!(
+            show(
+                &json!({"Fn::GetStackOutput": {"StackName": "east", "OutputName": "ExportGwIp", "Region": "us-east-1"}})
+            ),
+            "output(east.ExportGwIp@us-east-1)"
+        );
     }
 
     #[test]

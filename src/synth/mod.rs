@@ -133,7 +133,8 @@ pub fn synth(mut app: App, opts: &SynthOptions) -> Result<Synthesis, Error> {
     });
     diags.extend(resolver.problems);
 
-    // Cross-stack references become exports on the producer and a dependency.
+    // Cross-stack references become exports on the producer and a
+    // dependency; cross-region ones an (unexported) output and a dependency.
     let mut imports = resolver.imports;
     imports.sort();
     imports.dedup_by(|a, b| {
@@ -149,14 +150,26 @@ pub fn synth(mut app: App, opts: &SynthOptions) -> Result<Synthesis, Error> {
                 producer_path,
             },
         );
-        add_export(
-            &app,
-            &tables,
-            &mut builds,
-            imp.producer_stack,
-            imp.node,
-            imp.attr.clone(),
-        );
+        if imp.cross_region {
+            add_export_output(
+                &app,
+                &tables,
+                &mut builds,
+                imp.producer_stack,
+                imp.node,
+                imp.attr.clone(),
+                false,
+            );
+        } else {
+            add_export(
+                &app,
+                &tables,
+                &mut builds,
+                imp.producer_stack,
+                imp.node,
+                imp.attr.clone(),
+            );
+        }
     }
 
     if let Some(cycle) = graph.find_cycle() {

@@ -1,7 +1,9 @@
 //! Reference resolution. L1 structs hold `Value`s; while the synthesizer
 //! serializes a stack's resources, an active `Resolver` turns each reference
-//! into `Ref`/`Fn::GetAtt` within the stack, or into `Fn::ImportValue` plus a
-//! recorded export across stacks. The resolver lives in a thread-local for the
+//! into `Ref`/`Fn::GetAtt` within the stack, into `Fn::ImportValue` plus a
+//! recorded export across stacks of one environment, or into
+//! `Fn::GetStackOutput` plus a recorded (unexported) output across regions
+//! of one account. The resolver lives in a thread-local for the
 //! duration of one serialization, so L1 types stay plain `Serialize` structs.
 
 use std::cell::RefCell;
@@ -55,6 +57,9 @@ pub(crate) struct Import {
     /// `None` for `Ref`.
     pub attr: Option<String>,
     pub consumer_path: Arc<str>,
+    /// Read with `Fn::GetStackOutput` from another region: the producer's
+    /// output needs no export.
+    pub cross_region: bool,
 }
 
 pub(crate) struct Resolver {
@@ -88,6 +93,12 @@ pub(crate) fn export_output_id(logical_id: &str, attr: Option<&str>) -> String {
 enum Target {
     Local(Arc<str>),
     Import(String),
+    /// `Fn::GetStackOutput` of another region's stack.
+    StackOutput {
+        stack: String,
+        output: String,
+        region: String,
+    },
     Invalid,
 }
 
@@ -153,6 +164,28 @@ fn resolve_target(node: NodeId, attr: Option<&str>, want: RefKind) -> Result<Tar
         ) else {
             return Err("stack table out of sync".into());
         };
+        // Same account, both regions known, regions differ: CloudFormation
+        // reads the other region's output itself (Fn::GetStackOutput).
+        let same_account = p.env.account == c.env.account;
+        if same_account && p.env.region != c.env.region {
+            if let (Some(region), Some(_)) = (&p.env.region, &c.env.region) {
+                let output = export_output_id(&lid, attr);
+                let current_path = r.current_path.clone();
+                r.imports.push(Import {
+                    producer_stack: producer,
+                    consumer_stack: r.current_stack,
+                    node: node.index,
+                    attr: attr.map(str::to_string),
+                    consumer_path: current_path,
+                    cross_region: true,
+                });
+                return Ok(Target::StackOutput {
+                    stack: p.name.clone(),
+                    output,
+                    region: region.clone(),
+                });
+            }
+        }
         if p.env != c.env {
             let differs = if p.env.region != c.env.region { "region" } else { "account" };
             r.problems.push(
@@ -163,7 +196,11 @@ fn resolve_target(node: NodeId, attr: Option<&str>, want: RefKind) -> Result<Tar
                         info.path, p.name, env_text(&p.env), c.name, env_text(&c.env)
                     ),
                 )
-                .with_hint("publish the value to an SSM parameter in the consumer's region and read it there, pass it in as a context value (-c), or place both stacks in the same environment"),
+                .with_hint(if differs == "account" {
+                    "CloudFormation reads another account's outputs only through a role meshsynth cannot name yet: publish the value to an SSM parameter shared with that account, pass it in as a context value (-c), or place both stacks in one account"
+                } else {
+                    "give both stacks an explicit region (Fn::GetStackOutput needs the producer's), or pass the value in as a context value (-c)"
+                }),
             );
             return Ok(Target::Invalid);
         }
@@ -176,9 +213,23 @@ fn resolve_target(node: NodeId, attr: Option<&str>, want: RefKind) -> Result<Tar
             node: node.index,
             attr: attr.map(str::to_string),
             consumer_path: current_path,
+            cross_region: false,
         });
         Ok(Target::Import(export))
     })
+}
+
+/// The argument of `Fn::GetStackOutput`, keys in CloudFormation's order.
+fn stack_output<'a>(
+    stack: &'a str,
+    output: &'a str,
+    region: &'a str,
+) -> indexmap::IndexMap<&'static str, &'a str> {
+    indexmap::IndexMap::from([
+        ("StackName", stack),
+        ("OutputName", output),
+        ("Region", region),
+    ])
 }
 
 fn env_text(env: &Env) -> String {
@@ -242,6 +293,15 @@ pub(crate) fn serialize_value<S: Serializer>(value: &Value, s: S) -> Result<S::O
             match resolve_target(*node, None, RefKind::Resource).map_err(S::Error::custom)? {
                 Target::Local(id) => single(s, "Ref", &*id),
                 Target::Import(export) => single(s, "Fn::ImportValue", &export),
+                Target::StackOutput {
+                    stack,
+                    output,
+                    region,
+                } => single(
+                    s,
+                    "Fn::GetStackOutput",
+                    &stack_output(&stack, &output, &region),
+                ),
                 Target::Invalid => s.serialize_none(),
             }
         }
@@ -249,6 +309,15 @@ pub(crate) fn serialize_value<S: Serializer>(value: &Value, s: S) -> Result<S::O
             match resolve_target(*node, Some(attr), RefKind::Resource).map_err(S::Error::custom)? {
                 Target::Local(id) => single(s, "Fn::GetAtt", &[&*id, attr.as_ref()]),
                 Target::Import(export) => single(s, "Fn::ImportValue", &export),
+                Target::StackOutput {
+                    stack,
+                    output,
+                    region,
+                } => single(
+                    s,
+                    "Fn::GetStackOutput",
+                    &stack_output(&stack, &output, &region),
+                ),
                 Target::Invalid => s.serialize_none(),
             }
         }

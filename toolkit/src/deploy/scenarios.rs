@@ -1118,3 +1118,87 @@ async fn msk_bootstrap_brokers_are_looked_up_and_filled() {
         "{e}"
     );
 }
+
+/// A cross-region reference (Fn::GetStackOutput) orders the stacks across
+/// regions: the producer's change set is executed before the consumer's is
+/// even created, each in its own region.
+#[tokio::test(start_paused = true)]
+async fn cross_region_references_deploy_the_producer_first() {
+    use meshsynth::core::{CfnRaw, Env, Stack, StackProps, TagStyle, Value};
+
+    let mut app = meshsynth::App::new(meshsynth::Context::new());
+    let east = Stack::new(
+        &mut app.root(),
+        "east",
+        StackProps {
+            env: Env::new("123456789012", "us-east-1"),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let west = Stack::new(
+        &mut app.root(),
+        "west",
+        StackProps {
+            env: Env::new("123456789012", "us-west-2"),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let raw = |props: Vec<(&str, Value)>| CfnRaw {
+        type_name: "AWS::SSM::Parameter".into(),
+        properties: props.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+        tags: TagStyle::Map,
+    };
+    let produced = app
+        .scope(east.node())
+        .unwrap()
+        .add_raw_resource(
+            "Address",
+            raw(vec![
+                ("Name", "/mesh/east/address".into()),
+                ("Type", "String".into()),
+                ("Value", "203.0.113.10".into()),
+            ]),
+        )
+        .unwrap();
+    app.scope(west.node())
+        .unwrap()
+        .add_raw_resource(
+            "RemoteAddress",
+            raw(vec![
+                ("Name", "/mesh/west/remote-address".into()),
+                ("Type", "String".into()),
+                ("Value", Value::GetAtt(produced, "Value".into())),
+            ]),
+        )
+        .unwrap();
+    let synthesized = meshsynth::synth::synth(app, &Default::default()).unwrap();
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("mesh.out");
+    meshsynth::assembly::write_atomically(&dir, &synthesized.assembly.all_files()).unwrap();
+    let west_template = std::fs::read_to_string(dir.join("west.template.json")).unwrap();
+    assert!(
+        west_template.contains("\"Fn::GetStackOutput\""),
+        "{west_template}"
+    );
+    let asm = super::LoadedAssembly::load(&dir).unwrap();
+
+    // Selecting the consumer pulls its producer in, from the other region.
+    let p = Plan::for_deploy(&asm, &["west".to_string()], None).unwrap();
+    let fake = FakeCfn::new();
+    let (report, _) = deploy(&fake, &p).await;
+    assert!(report.success(), "{report:?}");
+    let calls = fake.calls();
+    let pos = |needle: &str| {
+        calls
+            .iter()
+            .position(|c| c.starts_with(needle))
+            .unwrap_or_else(|| panic!("no {needle} in {calls:?}"))
+    };
+    let east_done = pos("ExecuteChangeSet east");
+    let west_created = pos("CreateChangeSet west");
+    assert!(east_done < west_created, "{calls:?}");
+    assert!(fake.stack("us-east-1", "east").is_some());
+    assert!(fake.stack("us-west-2", "west").is_some());
+}
