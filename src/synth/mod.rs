@@ -880,6 +880,9 @@ fn emit_charts(
         cluster
             .escape_hatches
             .extend(escapes.shift_remove(&chart).unwrap_or_default());
+        // Install inputs of this chart that hold a deferred placeholder: the
+        // deployer fills them as it fills the manifests.
+        let mut input_files: Vec<(String, String)> = Vec::new();
         for input in &info.install_inputs {
             let (suffix, kind, helm_chart) = match &input.kind {
                 InstallKind::IstioOperator => ("istiooperator", "istio-operator", None),
@@ -896,10 +899,11 @@ fn emit_charts(
                 ));
             }
             let content = k8s_emit::normalize_object(input.content.clone());
-            files.push((
-                input_file.clone(),
-                crate::emit::yaml::to_yaml(&content).into_bytes(),
-            ));
+            let text = crate::emit::yaml::to_yaml(&content);
+            if text.contains("${meshsynth:") {
+                input_files.push((input_file.clone(), text.clone()));
+            }
+            files.push((input_file.clone(), text.into_bytes()));
             cluster.install_inputs.push(InstallInput {
                 file: input_file,
                 kind: kind.into(),
@@ -908,21 +912,30 @@ fn emit_charts(
         }
         for d in deferred.iter().filter(|d| d.chart == chart) {
             let stack = app.stack_info(d.stack).name.clone();
+            let mut holders = vec![file.clone()];
+            holders.extend(
+                input_files
+                    .iter()
+                    .filter(|(_, text)| text.contains(&d.placeholder))
+                    .map(|(f, _)| f.clone()),
+            );
             match cluster
                 .deferred_inputs
                 .iter_mut()
                 .find(|x| x.placeholder == d.placeholder)
             {
                 Some(x) => {
-                    if !x.files.contains(&file) {
-                        x.files.push(file.clone());
+                    for f in holders {
+                        if !x.files.contains(&f) {
+                            x.files.push(f);
+                        }
                     }
                 }
                 None => cluster.deferred_inputs.push(DeferredInput {
                     placeholder: d.placeholder.clone(),
                     stack,
                     output: d.output.clone(),
-                    files: vec![file.clone()],
+                    files: holders,
                     lookup: d.lookup.clone(),
                 }),
             }

@@ -1,8 +1,12 @@
 //! `cross-region-mesh` (reference app, REFERENCE.md section 3, seed 000):
 //! one Istio mesh (`mesh1`) over an EKS cluster in each of two regions.
-//! Per region: network, data, image and cluster stacks that reference only
-//! stacks of their own region; the mesh objects of each cluster name the
-//! other region through context values, never through CloudFormation.
+//! Per region: network, data, image and cluster stacks. The one
+//! cross-region fact, the other region's east-west gateway address, is a
+//! CloudFormation reference: each network stack allocates the Elastic IPs
+//! its east-west gateway's NLB uses, and each cluster stack reads the other
+//! region's first address with `Fn::GetStackOutput` into an SSM parameter,
+//! which its mesh objects receive as a deferred input. One deploy wires both
+//! regions; no context value, no second pass.
 
 use std::collections::BTreeMap;
 
@@ -11,10 +15,13 @@ use meshsynth::aws::eks::{EksCluster, EksClusterProps, NodeGroup, NodeGroupProps
 use meshsynth::aws::elasticache::{CacheReplicationGroup, CacheReplicationGroupProps};
 use meshsynth::aws::iam::PolicyStatement;
 use meshsynth::aws::kms::{Key, KeyProps, KeyUser};
+use meshsynth::aws::network::cfn::CfnEip;
 use meshsynth::aws::network::{Port, SecurityGroup, SecurityGroupProps, SubnetKind, Vpc, VpcProps};
+use meshsynth::aws::ssm::{ParameterValue, StringParameter, StringParameterProps};
 use meshsynth::core::value::ArnPart;
 use meshsynth::core::{
-    App, Arn, Chart, ChartProps, Env, Error, Scope, Stack, StackProps, StackRef, Tags, Value,
+    App, Arn, Chart, ChartProps, Env, Error, ResourceRef, Scope, Stack, StackProps, StackRef, Tags,
+    Value,
 };
 use meshsynth::k8s::core::{MeshMode, MeshNamespace, NamespaceProps};
 use meshsynth::k8s::workloads::{network_policy, HpaMetric, NetworkPolicyProps, ScalingRules};
@@ -193,88 +200,124 @@ pub fn build(app: &mut App) -> Result<(), Error> {
         "Z0123456789EXAMPLE".to_string(),
     )?;
     let names = service_names(count);
-    for (i, (local, remote)) in [(&first, &second), (&second, &first)]
-        .into_iter()
-        .enumerate()
-    {
-        // The other region's east-west gateway address cannot be a
-        // CloudFormation reference (cross-region references are a synth
-        // error), and the NLB's name exists only after the other region's
-        // manifests are applied: it comes from context.
-        let key = format!("cross-region-mesh:eastwest-{remote}");
-        let remote_gateway = app
-            .context()
-            .get_or(&key, format!("eastwest.{remote}.{APP}.example.com"))?;
+    // Networks first: each region's cluster reads the other's gateway address.
+    let mut networks = Vec::new();
+    for (i, region) in [&first, &second].into_iter().enumerate() {
+        // Non-overlapping VPCs: 10.10.0.0/16, 10.20.0.0/16.
+        networks.push(network(
+            app,
+            &account,
+            region,
+            &format!("10.{}.0.0/16", 10 * (i + 1)),
+        )?);
+    }
+    for (l, r) in [(0, 1), (1, 0)] {
+        let (local, remote) = ([&first, &second][l], [&first, &second][r]);
         region(
             app,
             &RegionProps {
                 account: account.clone(),
                 local: local.clone(),
                 remote: remote.clone(),
-                remote_gateway,
-                // Non-overlapping VPCs: 10.10.0.0/16, 10.20.0.0/16.
-                cidr: format!("10.{}.0.0/16", 10 * (i + 1)),
+                remote_gateway: String::new(),
                 services: names.clone(),
                 chaos,
                 zone: zone.clone(),
             },
+            &networks[l],
+            &networks[r],
         )?;
     }
     Ok(())
 }
 
+/// One region's network stack: the VPC, the nodes' security group and the
+/// Elastic IPs of the east-west gateway's NLB (one per public subnet).
+struct Network {
+    vpc: Vpc,
+    nodes_sg: SecurityGroup,
+    east_west_addresses: Vec<ResourceRef<CfnEip>>,
+}
+
+fn network(app: &mut App, account: &str, region: &str, cidr: &str) -> Result<Network, Error> {
+    let env = Env::new(account.to_string(), region.to_string());
+    let prefix = format!("{APP}-{region}");
+    let cluster_name = cluster_name(region);
+    let net = stack(
+        app,
+        &env,
+        &format!("{prefix}-network"),
+        &format!("network in {region}"),
+    )?;
+    let mut s = app.scope(net.node())?;
+    let vpc = Vpc::new(
+        &mut s,
+        "Vpc",
+        VpcProps {
+            cidr: cidr.to_string(),
+            ..Default::default()
+        },
+    )?;
+    let nodes_sg = SecurityGroup::new(
+        &mut s,
+        "NodesSecurityGroup",
+        SecurityGroupProps {
+            vpc_id: vpc.vpc_id(),
+            description: format!("{cluster_name} worker nodes"),
+            allow_all_outbound: true,
+        },
+    )?;
+    // istiod's webhook and the sidecars' traffic come from inside the VPC.
+    nodes_sg.allow_from_cidr(
+        &mut s,
+        &vpc.cidr.to_string(),
+        Port::tcp(443),
+        "HTTPS and the istiod webhook from inside the VPC",
+    )?;
+    // Fixed addresses for the east-west gateway: the AWS Load Balancer
+    // Controller gives its NLB these (aws-load-balancer-eip-allocations), so
+    // the other region knows the address from CloudFormation.
+    let mut east_west_addresses = Vec::new();
+    for i in 1..=vpc.subnet_ids(SubnetKind::Public).len() {
+        east_west_addresses.push(s.add_resource(
+            &format!("EastWestAddress{i}"),
+            CfnEip {
+                domain: Some("vpc".into()),
+                tags: None,
+            },
+        )?);
+    }
+    Ok(Network {
+        vpc,
+        nodes_sg,
+        east_west_addresses,
+    })
+}
+
+#[derive(Clone)]
 struct RegionProps {
     account: String,
     local: String,
     remote: String,
+    /// The other region's east-west gateway address: a deferred input, set
+    /// once the cluster's chart exists.
     remote_gateway: String,
-    cidr: String,
     services: Vec<String>,
     chaos: bool,
     zone: String,
 }
 
-/// Every stack and object of one region.
-fn region(app: &mut App, p: &RegionProps) -> Result<(), Error> {
+/// Every stack and object of one region but its network.
+fn region(
+    app: &mut App,
+    p: &RegionProps,
+    net: &Network,
+    remote_net: &Network,
+) -> Result<(), Error> {
     let env = Env::new(p.account.clone(), p.local.clone());
     let prefix = format!("{APP}-{}", p.local);
     let cluster_name = cluster_name(&p.local);
-
-    // Network.
-    let net = stack(
-        app,
-        &env,
-        &format!("{prefix}-network"),
-        &format!("network in {}", p.local),
-    )?;
-    let (vpc, nodes_sg) = {
-        let mut s = app.scope(net.node())?;
-        let vpc = Vpc::new(
-            &mut s,
-            "Vpc",
-            VpcProps {
-                cidr: p.cidr.clone(),
-                ..Default::default()
-            },
-        )?;
-        let nodes_sg = SecurityGroup::new(
-            &mut s,
-            "NodesSecurityGroup",
-            SecurityGroupProps {
-                vpc_id: vpc.vpc_id(),
-                description: format!("{cluster_name} worker nodes"),
-                allow_all_outbound: true,
-            },
-        )?;
-        // istiod's webhook and the sidecars' traffic come from inside the VPC.
-        nodes_sg.allow_from_cidr(
-            &mut s,
-            &vpc.cidr.to_string(),
-            Port::tcp(443),
-            "HTTPS and the istiod webhook from inside the VPC",
-        )?;
-        (vpc, nodes_sg)
-    };
+    let (vpc, nodes_sg) = (&net.vpc, net.nodes_sg);
     let private = vpc.subnet_ids(SubnetKind::Private);
 
     // Data: the region's key and session cache.
@@ -389,12 +432,41 @@ fn region(app: &mut App, p: &RegionProps) -> Result<(), Error> {
             ..Default::default()
         },
     )?;
+    // The other region's east-west gateway address, read across regions by
+    // CloudFormation (Fn::GetStackOutput of its network stack) into this
+    // region's parameter store, where operators and the mesh read it.
+    let remote_address = StringParameter::new(
+        &mut s,
+        "RemoteEastWestAddress",
+        StringParameterProps {
+            name: format!("/{APP}/{}/remote-east-west-address", p.local),
+            value: ParameterValue::String(remote_net.east_west_addresses[0].reference()),
+            description: Some(format!(
+                "east-west gateway address of {} (its NLB's first Elastic IP)",
+                p.remote
+            )),
+        },
+    )?;
     let chart = Chart::new(
         &mut s,
         "Mesh",
         ChartProps::new(cluster_name.clone()).namespace(NAMESPACE),
     )?;
     let mut c = app.scope(chart.node())?;
+    let p = &RegionProps {
+        remote_gateway: c.deferred(&remote_address.resource.attr("Value"))?,
+        ..p.clone()
+    };
+    // The NLB of this region's east-west gateway takes the network stack's
+    // Elastic IPs, one per public subnet (deferred inputs of the install inputs).
+    let mut allocations = Vec::new();
+    for eip in &net.east_west_addresses {
+        allocations.push(c.deferred(&eip.allocation_id())?);
+    }
+    let mut public_subnets = Vec::new();
+    for subnet in vpc.subnet_ids(SubnetKind::Public) {
+        public_subnets.push(c.deferred(&subnet)?);
+    }
     MeshNamespace::new(
         &mut c,
         "Namespace",
@@ -415,6 +487,16 @@ fn region(app: &mut App, p: &RegionProps) -> Result<(), Error> {
             // east-west gateway behind an NLB on 80, 443 and 15443.
             east_west_gateway: true,
             east_west_extra_ports: vec![("http2".into(), 80, 8080), ("https".into(), 443, 8443)],
+            east_west_service_annotations: BTreeMap::from([
+                (
+                    "service.beta.kubernetes.io/aws-load-balancer-eip-allocations".to_string(),
+                    allocations.join(","),
+                ),
+                (
+                    "service.beta.kubernetes.io/aws-load-balancer-subnets".to_string(),
+                    public_subnets.join(","),
+                ),
+            ]),
             pilot_env: BTreeMap::from([
                 (
                     "PILOT_ENABLE_WORKLOAD_ENTRY_AUTOREGISTRATION".to_string(),

@@ -423,7 +423,7 @@ const TOKYO: &str = "cross-region-mesh-ap-northeast-1";
 const OREGON: &str = "cross-region-mesh-us-west-2";
 
 #[test]
-fn cross_region_stacks_stay_in_their_region() {
+fn cross_region_stacks_depend_across_regions_only_for_the_gateway_address() {
     let out = run(cross_region_mesh::build, &[]).unwrap();
     let manifest = out.manifest();
     let stacks = manifest["stacks"].as_array().unwrap();
@@ -435,12 +435,55 @@ fn cross_region_stacks_stay_in_their_region() {
     }
     for s in stacks {
         let region = s["environment"]["region"].as_str().unwrap();
+        let name = s["name"].as_str().unwrap();
         for d in s["dependencies"].as_array().unwrap() {
-            assert!(d
+            let d = d.as_str().unwrap();
+            // The one cross-region edge: a cluster stack reads the other
+            // region's east-west gateway address from its network stack.
+            let cross = !d.starts_with(&format!("cross-region-mesh-{region}-"));
+            assert!(
+                !cross || (name.ends_with("-cluster") && d.ends_with("-network")),
+                "{name} -> {d}"
+            );
+        }
+    }
+    for (local, remote, remote_region) in [
+        (TOKYO, OREGON, "us-west-2"),
+        (OREGON, TOKYO, "ap-northeast-1"),
+    ] {
+        // Fn::GetStackOutput of the other region's network stack, into an
+        // SSM parameter of this region...
+        let cluster = out.template(&format!("{local}-cluster"));
+        let param = resources(&cluster, "AWS::SSM::Parameter")
+            .into_iter()
+            .find(|p| {
+                p["Properties"]["Name"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with("/remote-east-west-address")
+            })
+            .expect("the remote address parameter");
+        let get = &param["Properties"]["Value"]["Fn::GetStackOutput"];
+        assert_eq!(get["StackName"], format!("{remote}-network"));
+        assert_eq!(get["Region"], remote_region);
+        // ...which the other region's network stack outputs (not exported).
+        let network = out.template(&format!("{remote}-network"));
+        let output = &network["Outputs"][get["OutputName"].as_str().unwrap()];
+        assert!(
+            output["Value"]["Ref"]
                 .as_str()
                 .unwrap()
-                .starts_with(&format!("cross-region-mesh-{region}-")));
-        }
+                .starts_with("EastWestAddress1"),
+            "{output}"
+        );
+        assert!(output.get("Export").is_none(), "{output}");
+        let east_west: Vec<&String> = network["Resources"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .filter(|k| k.starts_with("EastWestAddress"))
+            .collect();
+        assert_eq!(east_west.len(), 3, "{east_west:?}");
     }
     let cidr = |stack: &str| {
         resources(&out.template(stack), "AWS::EC2::VPC")[0]["Properties"]["CidrBlock"].clone()
@@ -479,10 +522,21 @@ fn cross_region_istio_installation() {
         for p in [80, 443, 15443] {
             assert!(ports.contains(&p), "{p} in {ports:?}");
         }
+        let annotations = &ew["k8s"]["serviceAnnotations"];
         assert_eq!(
-            ew["k8s"]["serviceAnnotations"]["service.beta.kubernetes.io/aws-load-balancer-type"],
+            annotations["service.beta.kubernetes.io/aws-load-balancer-type"],
             "external"
         );
+        // The NLB takes the network stack's Elastic IPs, one per public subnet.
+        let eips = annotations["service.beta.kubernetes.io/aws-load-balancer-eip-allocations"]
+            .as_str()
+            .unwrap();
+        assert_eq!(eips.matches("#AllocationId}").count(), 3, "{eips}");
+        assert!(eips.contains(&format!("{cluster}-network/EastWestAddress1#AllocationId")));
+        let subnets = annotations["service.beta.kubernetes.io/aws-load-balancer-subnets"]
+            .as_str()
+            .unwrap();
+        assert_eq!(subnets.matches("PublicSubnet").count(), 3, "{subnets}");
         let pa = out.object(cluster, "PeerAuthentication", "default");
         assert_eq!(pa["spec"]["mtls"]["mode"], "STRICT");
         let sidecar = out.object(cluster, "Sidecar", "default");
@@ -501,6 +555,11 @@ fn cross_region_discovery_and_routing() {
     assert_eq!(se["spec"]["location"], "MESH_INTERNAL");
     let we = out.object(TOKYO, "WorkloadEntry", "order-service-us-west-2");
     assert_eq!(we["spec"]["network"], "network-us-west-2");
+    // The address: this region's copy of the other region's gateway address.
+    assert_eq!(
+        we["spec"]["address"],
+        "${meshsynth:cross-region-mesh-ap-northeast-1-cluster/RemoteEastWestAddress/Resource#Value}"
+    );
     assert_eq!(we["spec"]["ports"]["http"], 15443);
     let wg = out.object(TOKYO, "WorkloadGroup", "order-service-us-west-2");
     let probe = &wg["spec"]["probe"];

@@ -82,6 +82,13 @@ pub fn nlb_annotations() -> BTreeMap<String, String> {
     ])
 }
 
+/// The east-west gateway Service's annotations: the NLB ones, then the props'.
+fn east_west_annotations(props: &IstioInstallProps) -> BTreeMap<String, String> {
+    let mut a = nlb_annotations();
+    a.extend(props.east_west_service_annotations.clone());
+    a
+}
+
 /// Props of an `IstioInstall`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct IstioInstallProps {
@@ -103,6 +110,11 @@ pub struct IstioInstallProps {
     /// Extra east-west gateway Service ports as (name, port, targetPort),
     /// e.g. 80 and 443. Default: none (15021, 15443, 15012, 15017 only).
     pub east_west_extra_ports: Vec<(String, u32, u32)>,
+    /// Annotations of the east-west gateway Service besides the NLB ones,
+    /// e.g. `service.beta.kubernetes.io/aws-load-balancer-eip-allocations`
+    /// with deferred allocation IDs, so the gateway's address is fixed in
+    /// CloudFormation. Default: none.
+    pub east_west_service_annotations: BTreeMap<String, String>,
     /// istiod environment (`values.pilot.env`), e.g.
     /// `PILOT_ENABLE_WORKLOAD_ENTRY_AUTOREGISTRATION`. Default: none.
     pub pilot_env: BTreeMap<String, String>,
@@ -123,6 +135,7 @@ impl Default for IstioInstallProps {
             ingress_gateway: Some(IngressGatewayProps::default()),
             east_west_gateway: false,
             east_west_extra_ports: Vec::new(),
+            east_west_service_annotations: BTreeMap::new(),
             pilot_env: BTreeMap::new(),
             tag: None,
             registry_only_egress: false,
@@ -232,7 +245,7 @@ impl IstioInstall {
                     "env": [
                         {"name": "ISTIO_META_REQUESTED_NETWORK_VIEW", "value": props.network},
                     ],
-                    "serviceAnnotations": nlb_annotations(),
+                    "serviceAnnotations": east_west_annotations(&props),
                     "service": {"ports": ports_json(&ew_ports)},
                 },
             }));
@@ -321,7 +334,7 @@ impl IstioInstall {
                     "networkGateway": props.network,
                     "env": {"ISTIO_META_REQUESTED_NETWORK_VIEW": props.network},
                     "service": {
-                        "annotations": nlb_annotations(),
+                        "annotations": east_west_annotations(&props),
                         "ports": ports_json(&ew_ports),
                     },
                 }),

@@ -458,6 +458,39 @@ mod tests {
     }
 
     #[test]
+    fn install_inputs_are_filled_too() {
+        let (t, mut asm) = asm_with_input();
+        let values = "k8s/main/istio-eastwest.values.yaml";
+        fs::write(
+            t.path().join(values),
+            format!("service:\n  annotations:\n    eips: '{PH},{PH}'\n"),
+        )
+        .unwrap();
+        let c = &mut asm.manifest.clusters[0];
+        c.install_inputs.push(meshsynth::assembly::InstallInput {
+            file: values.into(),
+            kind: "helm-values".into(),
+            chart: Some("istio/gateway".into()),
+        });
+        c.deferred_inputs[0].files.push(values.into());
+        let mut outputs = OutputsByStack::new();
+        outputs.insert(
+            "data".into(),
+            [("ExportDbAddress".to_string(), "eipalloc-1".to_string())].into(),
+        );
+        let r = resolve(&asm, &outputs, &BTreeMap::new()).unwrap();
+        let (_, bytes) = r
+            .files
+            .iter()
+            .find(|(f, _)| f == "main/istio-eastwest.values.yaml")
+            .unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(bytes),
+            "service:\n  annotations:\n    eips: 'eipalloc-1,eipalloc-1'\n"
+        );
+    }
+
+    #[test]
     fn a_placeholder_no_input_lists_is_an_error() {
         let (t, mut asm) = asm_with_input();
         asm.manifest.clusters[0].deferred_inputs[0].files.clear();
