@@ -50,7 +50,7 @@ fn overlapping_subnet_cidrs() {
         &mut s,
         "Vpc",
         VpcProps {
-            max_azs: 2,
+            azs: 2,
             subnets: vec![
                 SubnetGroup::with_cidrs(
                     "Db",
@@ -80,7 +80,7 @@ fn out_of_range_subnet_cidrs() {
         &mut s,
         "Vpc",
         VpcProps {
-            max_azs: 2,
+            azs: 2,
             subnets: vec![SubnetGroup::with_cidrs(
                 "Db",
                 SubnetKind::Isolated,
@@ -111,14 +111,14 @@ fn out_of_range_subnet_cidrs() {
 
 #[test]
 fn more_azs_than_the_cidr_holds() {
-    let (mut app, stack) = app_with_stack(full_env());
+    let (mut app, stack) = app_with_stack(Env::new("123456789012", "us-east-1"));
     let mut s = app.scope(stack.node()).unwrap();
     let e = err_text(Vpc::new(
         &mut s,
         "Vpc",
         VpcProps {
             cidr: "10.0.0.0/20".into(),
-            max_azs: 6,
+            azs: 6,
             subnets: vec![
                 SubnetGroup::new("Public", SubnetKind::Public, 24),
                 SubnetGroup::new("Private", SubnetKind::Private, 22),
@@ -519,4 +519,175 @@ fn secret_looking_ssm_parameter_is_reported_until_suppressed() {
         "{diags:#?}"
     );
     assert!(build(true).is_ok());
+}
+
+/// Issue layout: node group in the cluster stack, database in the data
+/// stack, the cluster also reading the database (an IRSA-style policy on its
+/// ARN), and "the database admits the nodes". With the rule in the
+/// database's stack the stacks form a cycle whose hint names the fix; with
+/// the cluster stack's scope the rule lives there and it synthesizes.
+#[test]
+fn security_group_rules_follow_the_scope_across_stacks() {
+    use meshsynth::aws::iam::{PolicyStatement, Principal, Role, RoleProps};
+    use meshsynth::aws::network::{
+        Port, SecurityGroup, SecurityGroupProps, SubnetKind, Vpc, VpcProps,
+    };
+    use meshsynth::aws::rds::{DatabaseProps, PostgresInstance};
+    use meshsynth::core::{App, Context, Env, Stack, StackProps, Value};
+    use meshsynth::synth::{synth, SynthOptions};
+
+    let build = |rule_in_cluster: bool| {
+        let mut app = App::new(Context::new());
+        let env = Env::new("123456789012", "eu-west-1");
+        let net = Stack::new(
+            &mut app.root(),
+            "net",
+            StackProps {
+                env: env.clone(),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let vpc = Vpc::new(
+            &mut app.scope(net.node()).unwrap(),
+            "Vpc",
+            VpcProps::default(),
+        )
+        .unwrap();
+        let data = Stack::new(
+            &mut app.root(),
+            "data",
+            StackProps {
+                env: env.clone(),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let db = PostgresInstance::new(
+            &mut app.scope(data.node()).unwrap(),
+            "Orders",
+            DatabaseProps {
+                vpc_id: vpc.vpc_id(),
+                subnet_ids: vpc.subnet_ids(SubnetKind::Private),
+                port: 5433,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let cluster = Stack::new(
+            &mut app.root(),
+            "cluster",
+            StackProps {
+                env,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let mut c = app.scope(cluster.node()).unwrap();
+        let nodes = SecurityGroup::new(
+            &mut c,
+            "Nodes",
+            SecurityGroupProps {
+                vpc_id: vpc.vpc_id(),
+                description: "worker nodes".into(),
+                allow_all_outbound: true,
+            },
+        )
+        .unwrap();
+        Role::new(
+            &mut c,
+            "App",
+            RoleProps {
+                assumed_by: vec![Principal::Service(Value::str("ec2.amazonaws.com"))],
+                statements: vec![PolicyStatement::allow(
+                    ["rds:DescribeDBInstances"],
+                    [db.resource.arn()],
+                )],
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        if rule_in_cluster {
+            db.security_group
+                .allow_from(&mut c, &nodes, Port::tcp(5433), "PostgreSQL from the nodes")
+                .unwrap();
+        } else {
+            let mut d = app.scope(data.node()).unwrap();
+            db.security_group
+                .allow_from(&mut d, &nodes, Port::tcp(5433), "PostgreSQL from the nodes")
+                .unwrap();
+        }
+        synth(app, &SynthOptions::default())
+    };
+    let text = match build(false).expect_err("a cycle") {
+        meshsynth::Error::Diagnostics(d) => d
+            .iter()
+            .map(|x| x.to_string())
+            .collect::<Vec<_>>()
+            .join("\n"),
+        e => e.to_string(),
+    };
+    assert!(text.contains("stack dependency cycle"), "{text}");
+    assert!(text.contains("pass the connecting peer's stack"), "{text}");
+    let out = build(true).expect("the rule in the cluster stack breaks the cycle");
+    let m = &out.assembly.manifest;
+    let cluster = m.stacks.iter().find(|s| s.name == "cluster").unwrap();
+    assert!(cluster.dependencies.contains(&"data".to_string()));
+    let data = m.stacks.iter().find(|s| s.name == "data").unwrap();
+    assert!(!data.dependencies.contains(&"cluster".to_string()));
+    let (_, t) = out
+        .assembly
+        .files
+        .iter()
+        .find(|(f, _)| f == "cluster.template.json")
+        .unwrap();
+    let t: serde_json::Value = serde_json::from_slice(t).unwrap();
+    let rule = t["Resources"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .find(|(_, r)| r["Type"] == "AWS::EC2::SecurityGroupIngress")
+        .expect("the rule is in the cluster stack")
+        .1;
+    assert!(
+        rule["Properties"]["GroupId"]
+            .get("Fn::ImportValue")
+            .is_some(),
+        "{rule}"
+    );
+    assert_eq!(rule["Properties"]["FromPort"], 5433);
+}
+
+/// More AZs than the stack's (literal) region has: an error at synth naming
+/// the region and its count, instead of a deploy failing on Fn::Select.
+#[test]
+fn more_azs_than_the_region_has() {
+    let (mut app, stack) = app_with_stack(Env::new("123456789012", "eu-west-1"));
+    let mut s = app.scope(stack.node()).unwrap();
+    let e = err_text(Vpc::new(
+        &mut s,
+        "Vpc",
+        VpcProps {
+            azs: 7,
+            ..Default::default()
+        },
+    ));
+    assert!(
+        e.starts_with(
+            "bad/Vpc: azs is 7, but eu-west-1 has 3 Availability Zones (hint: use azs: 3 or fewer"
+        ),
+        "{e}"
+    );
+    // A region the table does not know, or none at all, is not checked.
+    let (mut app, stack) = app_with_stack(Env::default());
+    let mut s = app.scope(stack.node()).unwrap();
+    assert!(Vpc::new(
+        &mut s,
+        "Vpc",
+        VpcProps {
+            azs: 4,
+            ..Default::default()
+        }
+    )
+    .is_ok());
 }

@@ -153,7 +153,7 @@ fn to(dest: Destination) -> HttpRoute {
     }
 }
 
-fn gateway(hosts: &[&str], port: u32, tls: Option<ServerTls>) -> GatewaySpec {
+fn gateway(hosts: &[&str], port: u16, tls: Option<ServerTls>) -> GatewaySpec {
     GatewaySpec {
         selector: labels(&[("istio", "ingressgateway")]),
         servers: vec![Server {
@@ -1375,14 +1375,15 @@ fn bad_names_ports_triggers_and_objectives_are_errors() {
             MeshServiceProps {
                 name: "orders".into(),
                 image: "x:1.0".into(),
-                port: 70000,
+                // Ports are u16 everywhere: 70000 no longer compiles; 0 is refused.
+                port: 0,
                 ..Default::default()
             },
         )
         .map(|_| ())
     });
     assert!(
-        e.contains("C/Svc") && e.contains("70000 is out of range"),
+        e.contains("C/Svc") && e.contains("port 0 is out of range"),
         "{e}"
     );
 

@@ -10,6 +10,7 @@ pub mod logs;
 pub mod msk;
 pub mod network;
 pub mod rds;
+pub mod regions;
 pub mod route53;
 pub mod secrets;
 pub mod security;

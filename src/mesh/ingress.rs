@@ -48,7 +48,7 @@ pub struct AlbPath {
     /// The Service traffic to this path goes to.
     pub service: String,
     /// That Service's port.
-    pub port: u32,
+    pub port: u16,
 }
 
 /// Props of an `AlbIngress`.

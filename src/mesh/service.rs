@@ -267,9 +267,9 @@ pub struct MeshServiceProps {
     /// Pinned image (a tag other than `latest`, or a digest). Required (no default).
     pub image: String,
     /// Container port. Default: 8080.
-    pub port: u32,
+    pub port: u16,
     /// Service port. Default: `port`.
-    pub service_port: Option<u32>,
+    pub service_port: Option<u16>,
     /// Default: HTTP.
     pub protocol: AppProtocol,
     /// The `version` label of the pods. Default: `v1`.

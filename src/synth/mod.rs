@@ -193,7 +193,7 @@ pub fn synth(mut app: App, opts: &SynthOptions) -> Result<Synthesis, Error> {
                 ),
             )
             .with_hint(
-                "move one of these resources so references flow one way, or merge the stacks",
+                "move one of these resources so references flow one way, or merge the stacks; a security group rule goes to the stack of the scope you pass to allow_from (pass the connecting peer's stack to keep the group's stack independent)",
             ),
         );
     }

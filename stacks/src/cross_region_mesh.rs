@@ -60,9 +60,9 @@ pub const LATENCY_HEADER: &str = "x-latency-sensitive";
 /// Prometheus inside each cluster (KEDA queries it).
 const PROMETHEUS: &str = "http://prometheus-operated.monitoring.svc.cluster.local:9090";
 /// The service port of every global service.
-const PORT: u32 = 8080;
+const PORT: u16 = 8080;
 /// The east-west gateway's mTLS passthrough port.
-const EAST_WEST_PORT: u32 = 15443;
+const EAST_WEST_PORT: u16 = 15443;
 
 /// The service names for `count` services.
 pub fn service_names(count: usize) -> Vec<String> {

@@ -292,13 +292,41 @@ impl SecurityGroup {
         }
     }
 
+    /// Adds the rule where the caller's `scope` says. In the group's own
+    /// stack the rule sits under the group (`<group>/<id>`); in another stack
+    /// it sits under `scope` (`<scope>/<group id><id>`) and references the
+    /// group across stacks, so the stack that *uses* the group holds the
+    /// rule and depends on the group's stack, never the other way round
+    /// (CDK places cross-stack rules on the dependent side the same way).
     fn add_ingress(
         &self,
         scope: &mut Scope<'_>,
         id: &str,
         rule: CfnSecurityGroupIngress,
     ) -> Result<NodeId, Error> {
-        let mut at = scope.at(self.node)?;
+        let app = scope.app();
+        let stack_of = |n: NodeId| app.index_of(n).and_then(|i| app.node(i).stack);
+        let own_stack = stack_of(self.node);
+        let scope_stack = stack_of(scope.id());
+        if scope_stack.is_none() {
+            return Err(Error::construct(
+                format!("{}/{id}", scope.path()),
+                "a security group rule belongs to a stack, and this scope is in none",
+                "pass a scope inside a stack: the group's own stack, or the stack of the peer that connects",
+            ));
+        }
+        let group_id = app
+            .path_of(self.node)
+            .and_then(|p| p.rsplit('/').next())
+            .unwrap_or_default()
+            .to_string();
+        let (mut at, id) = if scope_stack == own_stack {
+            (scope.at(self.node)?, id.to_string())
+        } else {
+            let node = scope.id();
+            (scope.at(node)?, format!("{group_id}{id}"))
+        };
+        let id = id.as_str();
         if rule
             .description
             .as_deref()

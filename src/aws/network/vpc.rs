@@ -89,8 +89,12 @@ impl SubnetGroup {
 pub struct VpcProps {
     /// The VPC's IPv4 CIDR, /16 to /28. Default: `10.0.0.0/16`.
     pub cidr: String,
-    /// How many AZs to spread subnets over. Default: 3.
-    pub max_azs: u8,
+    /// Exactly how many Availability Zones the subnets spread over: the
+    /// first `azs` of the region's (`Fn::GetAZs`). When the stack's region
+    /// is literal, it must not exceed that region's AZ count (see
+    /// [`crate::aws::regions`]). Unlike CDK's `maxAzs` it is not a maximum.
+    /// Default: 3.
+    pub azs: u8,
     /// Subnet groups, allocated in order from the start of the CIDR.
     /// Default: `Public` /24 and `Private` /19 (room for EKS pod IPs).
     pub subnets: Vec<SubnetGroup>,
@@ -112,7 +116,7 @@ impl Default for VpcProps {
     fn default() -> Self {
         VpcProps {
             cidr: "10.0.0.0/16".into(),
-            max_azs: 3,
+            azs: 3,
             subnets: vec![
                 SubnetGroup::new("Public", SubnetKind::Public, 24),
                 SubnetGroup::new("Private", SubnetKind::Private, 19),
@@ -167,6 +171,17 @@ impl Vpc {
     pub fn new(scope: &mut Scope<'_>, id: &str, props: VpcProps) -> Result<Vpc, Error> {
         let path = format!("{}/{id}", scope.path());
         crate::aws::security::enable(scope);
+        if let Some(region) = scope.env().and_then(|e| e.region.clone()) {
+            if let Some(n) = crate::aws::regions::az_count(&region) {
+                if props.azs > n {
+                    return Err(Error::construct(
+                        path,
+                        format!("azs is {}, but {region} has {n} Availability Zones", props.azs),
+                        format!("use azs: {n} or fewer (the deploy would fail on Fn::Select of a missing AZ)"),
+                    ));
+                }
+            }
+        }
         let plan = plan_subnets(&path, &props)?;
         let mut s = scope.child(id)?;
         let vpc = s.add_resource(
@@ -466,10 +481,10 @@ fn plan_subnets(path: &str, props: &VpcProps) -> Result<Plan, Error> {
             "AWS allows VPC CIDRs between /16 and /28",
         ));
     }
-    if props.max_azs == 0 {
+    if props.azs == 0 {
         return Err(Error::construct(
             path,
-            "max_azs must be at least 1",
+            "azs must be at least 1",
             "use 2 or 3 AZs for high availability",
         ));
     }
@@ -500,7 +515,7 @@ fn plan_subnets(path: &str, props: &VpcProps) -> Result<Plan, Error> {
             ));
         }
     }
-    let azs = props.max_azs;
+    let azs = props.azs;
     let start = u32::from(vpc.network());
     let end = u64::from(u32::from(vpc.broadcast())) + 1;
     // Explicit CIDRs first: they are fixed, automatic subnets go around them.
@@ -633,7 +648,7 @@ mod tests {
             "N/Vpc",
             &VpcProps {
                 cidr: cidr.into(),
-                max_azs: azs,
+                azs,
                 ..Default::default()
             },
         )
@@ -677,7 +692,7 @@ mod tests {
     fn explicit_cidrs_are_checked_and_avoided() {
         let props = |groups: Vec<SubnetGroup>| VpcProps {
             cidr: "10.0.0.0/16".into(),
-            max_azs: 2,
+            azs: 2,
             subnets: groups,
             ..Default::default()
         };

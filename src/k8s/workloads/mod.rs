@@ -94,9 +94,9 @@ pub fn check_name(scope: &Scope<'_>, id: &str, what: &str, name: &str) -> Result
 }
 
 /// Checks a port number is in 1..=65535.
-pub fn check_port(path: &str, what: &str, port: u32) -> Result<i32, Error> {
-    if (1..=65535).contains(&port) {
-        Ok(port as i32)
+pub fn check_port(path: &str, what: &str, port: u16) -> Result<i32, Error> {
+    if port != 0 {
+        Ok(i32::from(port))
     } else {
         Err(Error::construct(
             path,
@@ -272,7 +272,7 @@ pub struct NetworkPolicyProps {
     /// ingress.
     pub allow_from: Vec<(BTreeMap<String, String>, BTreeMap<String, String>)>,
     /// Allowed TCP ports. Default: every port.
-    pub ports: Vec<u32>,
+    pub ports: Vec<u16>,
 }
 
 /// A NetworkPolicy restricting ingress to the selected pods.
@@ -340,7 +340,7 @@ pub fn network_policy_from_cidrs(
     name: &str,
     pod_selector: &BTreeMap<String, String>,
     cidrs: &[String],
-    ports: &[u32],
+    ports: &[u16],
 ) -> Result<ObjectRef<NetworkPolicy>, Error> {
     check_name(scope, id, "network policy name", name)?;
     let path = format!("{}/{id}", scope.path());

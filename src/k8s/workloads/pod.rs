@@ -55,7 +55,7 @@ pub struct ContainerPort {
     /// Port name (≤ 15 chars), e.g. `http`.
     pub name: String,
     /// The port number.
-    pub port: u32,
+    pub port: u16,
 }
 
 /// A probe.
@@ -66,12 +66,12 @@ pub enum ProbeProps {
         /// The path, e.g. `/healthz`.
         path: String,
         /// The port.
-        port: u32,
+        port: u16,
     },
     /// TCP connect.
     Tcp {
         /// The port.
-        port: u32,
+        port: u16,
     },
     /// A command in the container.
     Exec {

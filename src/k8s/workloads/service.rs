@@ -80,16 +80,16 @@ pub struct ServicePortProps {
     /// protocol selection expects. Default: HTTP.
     pub protocol: AppProtocol,
     /// The Service port. Required (no default).
-    pub port: u32,
+    pub port: u16,
     /// Default: `port`.
-    pub target_port: Option<u32>,
+    pub target_port: Option<u16>,
     /// Name suffix after the protocol (`http-admin`). Default: none.
     pub suffix: Option<String>,
 }
 
 impl ServicePortProps {
     /// An HTTP port forwarding to `target`.
-    pub fn http(port: u32, target: u32) -> Self {
+    pub fn http(port: u16, target: u16) -> Self {
         ServicePortProps {
             protocol: AppProtocol::Http,
             port,

@@ -496,7 +496,7 @@ pub fn destination_rules(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
 /// Gateway checks: MS-MESH-003, MS-MESH-004, IST0101 (credential), IST0162, IST0145, IST0138.
 pub fn gateways(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
     // (cluster, selector, port) → [(gateway idx, hosts)] for IST0145.
-    type Listeners<'x> = BTreeMap<(&'x str, String, u32), Vec<(usize, &'x Vec<String>)>>;
+    type Listeners<'x> = BTreeMap<(&'x str, String, u16), Vec<(usize, &'x Vec<String>)>>;
     let mut listeners: Listeners<'_> = BTreeMap::new();
     let mut certs: BTreeMap<(&str, String, String), Vec<usize>> = BTreeMap::new();
     for (gi, gw) in ix.gateways.iter().enumerate() {
@@ -514,7 +514,7 @@ pub fn gateways(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
         }
         let sel = format!("{:?}", gw.obj.spec.selector);
         // Ports of the gateway Services.
-        let mut ports: BTreeSet<u32> = BTreeSet::new();
+        let mut ports: BTreeSet<u16> = BTreeSet::new();
         for w in &workloads {
             for (p, t) in &w.gateway_ports {
                 ports.insert(*p);
@@ -530,9 +530,9 @@ pub fn gateways(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
                         .into_iter()
                         .flatten()
                     {
-                        ports.insert(sp.port as u32);
+                        ports.extend(u16::try_from(sp.port).ok());
                         if let Some(IntOrString::Int(t)) = &sp.target_port {
-                            ports.insert(*t as u32);
+                            ports.extend(u16::try_from(*t).ok());
                         }
                     }
                 }
@@ -649,7 +649,7 @@ pub fn gateways(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
 
 /// ServiceEntry checks: IST0134, IST0177.
 pub fn service_entries(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
-    let mut protocols: BTreeMap<(&str, String, u32), (String, &str)> = BTreeMap::new();
+    let mut protocols: BTreeMap<(&str, String, u16), (String, &str)> = BTreeMap::new();
     for se in &ix.service_entries {
         let s = &se.obj.spec;
         let no_addresses = s.addresses.as_ref().is_none_or(Vec::is_empty);

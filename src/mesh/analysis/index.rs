@@ -43,7 +43,7 @@ pub struct PodInfo<'a> {
     pub labels: BTreeMap<String, String>,
     pub spec: Option<&'a PodSpec>,
     /// Service ports (port, targetPort) known for an installed gateway.
-    pub gateway_ports: Vec<(u32, u32)>,
+    pub gateway_ports: Vec<(u16, u16)>,
     /// True for gateways installed by an IstioOperator (no object in the tree).
     pub installed_gateway: bool,
 }
@@ -342,16 +342,16 @@ impl<'a> Index<'a> {
                     ("istio".into(), "ingressgateway".into()),
                 ]),
             };
-            let ports: Vec<(u32, u32)> =
+            let ports: Vec<(u16, u16)> =
                 match g.pointer("/k8s/service/ports").and_then(Json::as_array) {
                     Some(ps) => ps
                         .iter()
                         .filter_map(|p| {
-                            let port = p.get("port")?.as_u64()? as u32;
+                            let port = u16::try_from(p.get("port")?.as_u64()?).ok()?;
                             let target = p
                                 .get("targetPort")
                                 .and_then(Json::as_u64)
-                                .map(|t| t as u32)
+                                .and_then(|t| u16::try_from(t).ok())
                                 .unwrap_or(port);
                             Some((port, target))
                         })
@@ -412,16 +412,16 @@ impl<'a> Index<'a> {
                 }
             }
         }
-        let ports: Vec<(u32, u32)> = match values.pointer("/service/ports").and_then(Json::as_array)
+        let ports: Vec<(u16, u16)> = match values.pointer("/service/ports").and_then(Json::as_array)
         {
             Some(ps) => ps
                 .iter()
                 .filter_map(|p| {
-                    let port = p.get("port")?.as_u64()? as u32;
+                    let port = u16::try_from(p.get("port")?.as_u64()?).ok()?;
                     let target = p
                         .get("targetPort")
                         .and_then(Json::as_u64)
-                        .map(|t| t as u32)
+                        .and_then(|t| u16::try_from(t).ok())
                         .unwrap_or(port);
                     Some((port, target))
                 })

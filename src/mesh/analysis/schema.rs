@@ -62,8 +62,9 @@ fn percent(out: &mut Vec<Diagnostic>, path: &str, field: &str, p: &Option<Percen
     }
 }
 
-fn port(out: &mut Vec<Diagnostic>, path: &str, field: &str, p: u32) {
-    if !(1..=65535).contains(&p) {
+fn port(out: &mut Vec<Diagnostic>, path: &str, field: &str, p: u16) {
+    // The type bounds it above; 0 is the one invalid `u16`.
+    if p == 0 {
         out.push(bad(path, format!("{field}: port {p} is outside 1–65535")));
     }
 }

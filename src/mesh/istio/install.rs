@@ -42,7 +42,7 @@ pub struct IngressGatewayProps {
     /// Service annotations (e.g. for an AWS NLB). Default: NLB annotations.
     pub service_annotations: BTreeMap<String, String>,
     /// Service ports as (name, port, targetPort). Default: 15021, 80→8080, 443→8443.
-    pub ports: Vec<(String, u32, u32)>,
+    pub ports: Vec<(String, u16, u16)>,
 }
 
 impl Default for IngressGatewayProps {
@@ -109,7 +109,7 @@ pub struct IstioInstallProps {
     pub east_west_gateway: bool,
     /// Extra east-west gateway Service ports as (name, port, targetPort),
     /// e.g. 80 and 443. Default: none (15021, 15443, 15012, 15017 only).
-    pub east_west_extra_ports: Vec<(String, u32, u32)>,
+    pub east_west_extra_ports: Vec<(String, u16, u16)>,
     /// Annotations of the east-west gateway Service besides the NLB ones,
     /// e.g. `service.beta.kubernetes.io/aws-load-balancer-eip-allocations`
     /// with deferred allocation IDs, so the gateway's address is fixed in
@@ -160,7 +160,7 @@ pub fn east_west_labels(network: &str) -> BTreeMap<String, String> {
     ])
 }
 
-fn east_west_ports() -> Vec<(String, u32, u32)> {
+fn east_west_ports() -> Vec<(String, u16, u16)> {
     vec![
         ("status-port".into(), 15021, 15021),
         ("tls".into(), 15443, 15443),
@@ -169,7 +169,7 @@ fn east_west_ports() -> Vec<(String, u32, u32)> {
     ]
 }
 
-fn ports_json(ports: &[(String, u32, u32)]) -> Json {
+fn ports_json(ports: &[(String, u16, u16)]) -> Json {
     Json::Array(
         ports
             .iter()

@@ -92,13 +92,13 @@ pub struct Server {
 #[serde(rename_all = "camelCase")]
 pub struct GatewayPort {
     /// The port number.
-    pub number: u32,
+    pub number: u16,
     /// HTTP, HTTPS, GRPC, HTTP2, MONGO, TCP or TLS.
     pub protocol: String,
     /// The port name, unique within the Gateway.
     pub name: String,
     /// The port on the gateway workload the traffic goes to. Default: `number`.
-    pub target_port: Option<u32>,
+    pub target_port: Option<u16>,
 }
 
 /// TLS mode of a Gateway server.
@@ -234,7 +234,7 @@ pub struct HttpMatchRequest {
     /// Matches headers by name (lower case). Default: none.
     pub headers: Option<BTreeMap<String, StringMatch>>,
     /// Matches the destination port. Default: any.
-    pub port: Option<u32>,
+    pub port: Option<u16>,
     /// Matches the source workload's labels. Default: any.
     pub source_labels: Option<BTreeMap<String, String>>,
     /// Gateways the match applies to (`mesh` for sidecars). Default: the VirtualService's.
@@ -285,7 +285,7 @@ impl Destination {
         self
     }
     /// The same destination on a port.
-    pub fn port(mut self, number: u32) -> Self {
+    pub fn port(mut self, number: u16) -> Self {
         self.port = Some(PortSelector { number });
         self
     }
@@ -295,7 +295,7 @@ impl Destination {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct PortSelector {
     /// The port number.
-    pub number: u32,
+    pub number: u16,
 }
 
 /// A weighted HTTP destination.
@@ -360,7 +360,7 @@ pub struct HttpRedirect {
     /// The new authority. Default: unchanged.
     pub authority: Option<String>,
     /// The new port. Default: unchanged.
-    pub port: Option<u32>,
+    pub port: Option<u16>,
     /// The new scheme. Default: unchanged.
     pub scheme: Option<String>,
     /// The status code, e.g. 301 or 308. Default: 301.
@@ -480,7 +480,7 @@ pub struct L4MatchAttributes {
     /// Destination IPs or subnets matched. Default: any.
     pub destination_subnets: Option<Vec<String>>,
     /// The destination port matched. Default: any.
-    pub port: Option<u32>,
+    pub port: Option<u16>,
     /// The source workload's labels. Default: any.
     pub source_labels: Option<BTreeMap<String, String>>,
     /// Gateways the match applies to. Default: the VirtualService's.
@@ -498,7 +498,7 @@ pub struct TlsMatchAttributes {
     /// Destination IPs or subnets matched. Default: any.
     pub destination_subnets: Option<Vec<String>>,
     /// The destination port matched. Default: any.
-    pub port: Option<u32>,
+    pub port: Option<u16>,
     /// The source workload's labels. Default: any.
     pub source_labels: Option<BTreeMap<String, String>>,
     /// Gateways the match applies to. Default: the VirtualService's.
@@ -868,13 +868,13 @@ pub struct ServiceEntrySpec {
 #[serde(rename_all = "camelCase")]
 pub struct ServicePort {
     /// The port number.
-    pub number: u32,
+    pub number: u16,
     /// The protocol, e.g. `HTTP`, `TLS`, `TCP`. Default: auto-detected.
     pub protocol: Option<String>,
     /// The port name.
     pub name: String,
     /// The port on the endpoints. Default: `number`.
-    pub target_port: Option<u32>,
+    pub target_port: Option<u16>,
 }
 
 // ---------------------------------------------------------------- WorkloadEntry / WorkloadGroup
@@ -891,7 +891,7 @@ pub struct WorkloadEntrySpec {
     /// The address (IP or DNS name). Default: none (auto-registration fills it).
     pub address: Option<String>,
     /// Port overrides by port name. Default: none.
-    pub ports: Option<BTreeMap<String, u32>>,
+    pub ports: Option<BTreeMap<String, u16>>,
     /// Labels of the workload, for selectors and subsets. Default: none.
     pub labels: Option<BTreeMap<String, String>>,
     /// The network the workload is on (multi-network meshes). Default: the default network.
@@ -955,7 +955,7 @@ pub struct HttpHealthCheck {
     /// The path. Default: `/`.
     pub path: Option<String>,
     /// The port.
-    pub port: u32,
+    pub port: u16,
     /// The host. Default: the workload's address.
     pub host: Option<String>,
     /// `HTTP` or `HTTPS`. Default: `HTTP`.
@@ -968,7 +968,7 @@ pub struct TcpHealthCheck {
     /// The host. Default: the workload's address.
     pub host: Option<String>,
     /// The port.
-    pub port: u32,
+    pub port: u16,
 }
 
 // ---------------------------------------------------------------- Sidecar
@@ -1026,7 +1026,7 @@ pub struct IstioEgressListener {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct SidecarPort {
     /// The port number.
-    pub number: u32,
+    pub number: u16,
     /// The protocol. Default: auto-detected.
     pub protocol: Option<String>,
     /// The port name. Default: none.

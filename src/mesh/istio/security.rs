@@ -22,7 +22,7 @@ pub struct PeerAuthenticationSpec {
     /// The mTLS mode. Default: inherited from the parent policy.
     pub mtls: Option<Mtls>,
     /// Per-port overrides, keyed by container port.
-    pub port_level_mtls: Option<BTreeMap<u32, Mtls>>,
+    pub port_level_mtls: Option<BTreeMap<u16, Mtls>>,
 }
 
 /// The mTLS setting.
