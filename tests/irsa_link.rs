@@ -4,6 +4,7 @@
 
 use meshsynth::aws::iam::{OidcProviderRef, PolicyStatement};
 use meshsynth::core::{App, Chart, ChartProps, Context, Env, Stack, StackProps, Value};
+use meshsynth::k8s::core::{MeshMode, MeshNamespace, NamespaceProps};
 use meshsynth::mesh::service::{IrsaNeeds, MeshService, MeshServiceProps, ServiceIdentity};
 use meshsynth::synth::{synth, SynthOptions};
 use serde_json::Value as Json;
@@ -24,6 +25,16 @@ fn irsa_service_account_and_role_trust_agree() {
         &mut app.scope(stack.node()).unwrap(),
         "Cluster",
         ChartProps::new("prod").namespace("shop"),
+    )
+    .unwrap();
+    MeshNamespace::new(
+        &mut app.scope(chart.node()).unwrap(),
+        "Namespace",
+        NamespaceProps {
+            name: "shop".into(),
+            mesh: MeshMode::Sidecar,
+            ..Default::default()
+        },
     )
     .unwrap();
     let oidc = OidcProviderRef {

@@ -1775,6 +1775,16 @@ fn gateways_installed_with_helm_values_only_are_known() {
         )
         .unwrap();
         let mut c = app.scope(chart.node()).unwrap();
+        MeshNamespace::new(
+            &mut c,
+            "Namespace",
+            NamespaceProps {
+                name: "shop".into(),
+                mesh: MeshMode::Sidecar,
+                ..Default::default()
+            },
+        )
+        .unwrap();
         c.add_install_input(
             "ingress",
             meshsynth::core::InstallKind::HelmValues {
@@ -1794,4 +1804,85 @@ fn gateways_installed_with_helm_values_only_are_known() {
     };
     assert_clean(&synth_with("ingressgateway"));
     assert_finding(&synth_with("ingress"), "MS-MESH-003", "C/Gw");
+}
+
+/// MS-MESH-007: a namespaced object whose namespace nothing creates would
+/// fail `kubectl apply`; built-in namespaces and istio-system of a cluster
+/// with an Istio installation are there already.
+#[test]
+fn objects_in_namespaces_nothing_creates_are_errors() {
+    let mut app = App::new(Context::new());
+    let chart = Chart::new(
+        &mut app.root(),
+        "C",
+        ChartProps::new("main").namespace("shop"),
+    )
+    .unwrap();
+    let mut c = app.scope(chart.node()).unwrap();
+    MeshService::new(
+        &mut c,
+        "Orders",
+        MeshServiceProps {
+            name: "orders".into(),
+            image: "registry.example.com/orders:1.0.0".into(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let ds = match synth(app, &SynthOptions::default()) {
+        Ok(s) => s.diagnostics,
+        Err(Error::Diagnostics(d)) => d,
+        Err(e) => panic!("{e}"),
+    };
+    let sa = ds
+        .iter()
+        .find(|d| d.code.as_deref() == Some("MS-MESH-007") && d.path == "C/Orders/ServiceAccount")
+        .unwrap_or_else(|| panic!("{ds:#?}"));
+    assert!(sa.is_error());
+    assert!(
+        sa.message
+            .contains("ServiceAccount shop/orders is in namespace \"shop\""),
+        "{sa}"
+    );
+    assert_eq!(
+        sa.hint.as_deref(),
+        Some("add a MeshNamespace (or Namespace) named shop to a chart of cluster main")
+    );
+    // With the namespace, and objects in kube-system, nothing is reported.
+    let mut app = App::new(Context::new());
+    let chart = Chart::new(
+        &mut app.root(),
+        "C",
+        ChartProps::new("main").namespace("shop"),
+    )
+    .unwrap();
+    let mut c = app.scope(chart.node()).unwrap();
+    MeshNamespace::new(
+        &mut c,
+        "Namespace",
+        NamespaceProps {
+            name: "shop".into(),
+            mesh: MeshMode::Sidecar,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    MeshService::new(
+        &mut c,
+        "Orders",
+        MeshServiceProps {
+            name: "orders".into(),
+            image: "registry.example.com/orders:1.0.0".into(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let out = synth(app, &SynthOptions::default()).expect("synthesizes");
+    assert!(
+        !out.diagnostics
+            .iter()
+            .any(|d| d.code.as_deref() == Some("MS-MESH-007")),
+        "{:#?}",
+        out.diagnostics
+    );
 }

@@ -5,13 +5,17 @@
 //! # Example
 //!
 //! ```
+//! use meshsynth::k8s::core::{MeshNamespace, NamespaceProps};
 //! use meshsynth::mesh::ingress::{AlbIngress, AlbIngressProps, AlbPath};
 //! use meshsynth::testing::synth_app;
 //! use meshsynth::{App, Chart, ChartProps, Error};
 //!
 //! fn build(app: &mut App) -> Result<(), Error> {
 //!     let chart = Chart::new(&mut app.root(), "Edge", ChartProps::new("acme-prod").namespace("istio-system"))?;
-//!     AlbIngress::new(&mut app.scope(chart.node())?, "Public", AlbIngressProps {
+//!     let mut c = app.scope(chart.node())?;
+//!     // The gateway's namespace (an Istio installation in the cluster would create it).
+//!     MeshNamespace::new(&mut c, "Namespace", NamespaceProps { name: "istio-system".into(), ..Default::default() })?;
+//!     AlbIngress::new(&mut c, "Public", AlbIngressProps {
 //!         name: "public".into(),
 //!         host: Some("shop.acme.example".into()),
 //!         paths: vec![AlbPath { path: "/".into(), service: "istio-ingressgateway".into(), port: 80 }],

@@ -7,15 +7,18 @@
 //! # Example
 //!
 //! ```
+//! use meshsynth::k8s::core::{MeshNamespace, NamespaceProps};
 //! use meshsynth::mesh::prometheus::{Sli, SloProps, SloRules};
 //! use meshsynth::testing::synth_app;
 //! use meshsynth::{App, Chart, ChartProps, Error};
 //!
 //! fn build(app: &mut App) -> Result<(), Error> {
 //!     let chart = Chart::new(&mut app.root(), "Slo", ChartProps::new("acme-prod").namespace("monitoring"))?;
+//!     let mut c = app.scope(chart.node())?;
+//!     MeshNamespace::new(&mut c, "Namespace", NamespaceProps { name: "monitoring".into(), ..Default::default() })?;
 //!     // "99.5 % of checkout requests succeed over 30 days": recording rules plus
 //!     // multi-window, multi-burn-rate alerts.
-//!     SloRules::new(&mut app.scope(chart.node())?, "Checkout", "checkout-slo", &[SloProps {
+//!     SloRules::new(&mut c, "Checkout", "checkout-slo", &[SloProps {
 //!         name: "checkout-availability".into(),
 //!         service: "checkout".into(),
 //!         namespace: "shop".into(),

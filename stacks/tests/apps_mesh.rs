@@ -798,3 +798,104 @@ fn advanced_seed_virtual_service_fails_on_each_missing_subset() {
     }
     assert_eq!(errors.len(), 4, "{errors:#?}");
 }
+
+/// The seed's configuration on its own, as a user would paste it: no
+/// workloads, no installed gateway, one DestinationRule with subset v1. The
+/// unknown hosts do not hide the subsets: each of the four undefined subsets
+/// is reported beside the host errors.
+#[test]
+fn the_literal_seed_reports_subsets_beside_unknown_hosts() {
+    let mut app = App::new(Context::new());
+    let chart = Chart::new(
+        &mut app.root(),
+        "seed",
+        ChartProps::new("seed").namespace("api"),
+    )
+    .unwrap();
+    let mut c = app.scope(chart.node()).unwrap();
+    MeshNamespace::new(
+        &mut c,
+        "Namespace",
+        NamespaceProps {
+            name: "api".into(),
+            mesh: MeshMode::Sidecar,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    DestinationRule::named(
+        "api-versions",
+        DestinationRuleSpec {
+            host: "api-service".into(),
+            subsets: Some(vec![Subset::version("v1")]),
+            ..Default::default()
+        },
+    )
+    .add(&mut c, "ApiVersions")
+    .unwrap();
+    let dest = |host: &str, subset: &str| Destination::host(host).subset(subset);
+    VirtualService::named(
+        "complex-routing",
+        VirtualServiceSpec {
+            hosts: vec!["api.example.com".into()],
+            gateways: Some(vec!["api-gateway".into()]),
+            http: Some(vec![
+                HttpRoute {
+                    route: Some(vec![
+                        HttpRouteDestination::weighted(dest("premium-api", "v2"), 90),
+                        HttpRouteDestination::weighted(dest("premium-api", "v3"), 10),
+                    ]),
+                    ..Default::default()
+                },
+                HttpRoute {
+                    route: Some(vec![dest("api-service", "asia-v1").into()]),
+                    ..Default::default()
+                },
+                HttpRoute {
+                    route: Some(vec![dest("api-service", "default-v1").into()]),
+                    ..Default::default()
+                },
+            ]),
+            ..Default::default()
+        },
+    )
+    .add(&mut c, "ComplexRouting")
+    .unwrap();
+    let ds = match synth(app, &SynthOptions::default()) {
+        Ok(_) => panic!("the seed must not synthesize"),
+        Err(Error::Diagnostics(d)) => d,
+        Err(e) => panic!("unexpected error: {e}"),
+    };
+    let text: Vec<String> = ds.iter().map(|d| d.to_string()).collect();
+    let ist0101 = |needle: &str| {
+        ds.iter().any(|d| {
+            d.code.as_deref() == Some("IST0101")
+                && d.path == "seed/ComplexRouting"
+                && d.message.contains(needle)
+        })
+    };
+    for (host, subset) in [
+        ("premium-api", "v2"),
+        ("premium-api", "v3"),
+        ("api-service", "asia-v1"),
+        ("api-service", "default-v1"),
+    ] {
+        assert!(
+            ist0101(&format!("subset {subset:?} of host {host:?}")),
+            "missing subset {subset} of {host}: {text:#?}"
+        );
+    }
+    assert!(
+        ist0101("referenced host \"premium-api\" not found"),
+        "{text:#?}"
+    );
+    assert!(
+        ist0101("referenced host \"api-service\" not found"),
+        "{text:#?}"
+    );
+    assert!(
+        ds.iter()
+            .any(|d| d.path == "seed/ComplexRouting" && d.message.contains("api-gateway")),
+        "the unknown gateway is reported: {text:#?}"
+    );
+}

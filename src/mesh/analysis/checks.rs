@@ -215,7 +215,8 @@ pub fn virtual_service_destinations(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
                     ),
                     "define the Service or a ServiceEntry for the host, or fix the destination",
                 ));
-                continue;
+                // The subset is still checked: one finding per problem, and
+                // an unknown host must not hide a missing subset.
             }
             if let Some(subset) = &d.subset {
                 let defined = ix

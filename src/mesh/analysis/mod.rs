@@ -78,4 +78,50 @@ pub fn analyze(app: &App, out: &mut Vec<Diagnostic>) {
     checks::namespace_singletons(&ix, out);
     checks::services_and_workloads(&ix, out);
     checks::policies(&ix, out);
+    namespaces_exist(app, &ix, out);
+}
+
+/// Namespaces every cluster has before anything is applied.
+const BUILTIN_NAMESPACES: &[&str] = &["default", "kube-system", "kube-public", "kube-node-lease"];
+
+/// MS-MESH-007: a namespaced object whose namespace nothing creates. Its
+/// cluster has no Namespace object of that name, the namespace is not one
+/// Kubernetes creates, and it is not `istio-system` of a cluster whose Istio
+/// installation (an install input) creates it. `kubectl apply` would fail.
+fn namespaces_exist(app: &App, ix: &index::Index<'_>, out: &mut Vec<Diagnostic>) {
+    let istio_clusters: std::collections::BTreeSet<&str> = app
+        .install_inputs()
+        .into_iter()
+        .map(|(_, cluster, _, _, _)| cluster)
+        .collect();
+    let mut reported = std::collections::BTreeSet::new();
+    for (path, cluster, obj) in app.all_objects() {
+        if !obj.namespaced() {
+            continue;
+        }
+        let ns = obj.metadata().namespace.as_deref().unwrap_or("default");
+        if BUILTIN_NAMESPACES.contains(&ns)
+            || ix.namespaces.contains_key(&(cluster, ns.to_string()))
+            || (ns == "istio-system" && istio_clusters.contains(cluster))
+        {
+            continue;
+        }
+        // One finding per object: each would fail to apply.
+        if reported.insert(path) {
+            out.push(
+                Diagnostic::error(
+                    path,
+                    format!(
+                        "{} {ns}/{} is in namespace {ns:?}, which no Namespace object of cluster {cluster} creates; `kubectl apply` would fail",
+                        obj.kind(),
+                        obj.metadata().name.as_deref().unwrap_or("")
+                    ),
+                )
+                .with_code("MS-MESH-007")
+                .with_hint(format!(
+                    "add a MeshNamespace (or Namespace) named {ns} to a chart of cluster {cluster}"
+                )),
+            );
+        }
+    }
 }
