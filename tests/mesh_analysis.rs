@@ -1573,7 +1573,7 @@ fn mesh_service_without_istio_is_a_plain_workload() {
         MeshServiceProps {
             name: "order-service".into(),
             image: "registry.example.com/orders:1.0.0".into(),
-            istio: false,
+            istio_objects: false,
             delivery: meshsynth::mesh::service::Delivery::BlueGreen {
                 auto_promotion: false,
                 scale_down_delay_seconds: 30,
@@ -1597,14 +1597,14 @@ fn mesh_service_without_istio_is_a_plain_workload() {
             MeshServiceProps {
                 name: "orders".into(),
                 image: "x:1.0".into(),
-                istio: false,
+                istio_objects: false,
                 routes: vec![meshsynth::mesh::service::IngressRoute::default()],
                 ..Default::default()
             },
         )
         .map(|_| ())
     });
-    assert!(e.contains("need istio: true"), "{e}");
+    assert!(e.contains("need istio_objects: true"), "{e}");
 }
 
 #[test]

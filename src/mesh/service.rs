@@ -295,10 +295,12 @@ pub struct MeshServiceProps {
     /// How new versions roll out: a Deployment, or an Argo Rollout (canary or blue/green).
     /// Default: `Delivery::Deployment`.
     pub delivery: Delivery,
-    /// Emit the Istio objects (DestinationRule, VirtualServices,
-    /// AuthorizationPolicy). Default: true. Without them the service is a
-    /// plain Kubernetes workload (canary delivery and routes need Istio).
-    pub istio: bool,
+    /// Emit the Istio traffic objects (DestinationRule, VirtualServices,
+    /// AuthorizationPolicy). Whether the pods get a sidecar is the
+    /// namespace's mode (`MeshNamespace`), not this. Default: true. Without
+    /// them the service is a plain Kubernetes workload (canary delivery and
+    /// routes need Istio routing and are refused).
+    pub istio_objects: bool,
     /// Callers allowed in, as (namespace, service account). Default: none —
     /// only the ingress gateway (with routes) or the own namespace (without).
     pub allowed_callers: Vec<(String, String)>,
@@ -322,7 +324,7 @@ impl Default for MeshServiceProps {
             identity: ServiceIdentity::Plain,
             service_account_name: None,
             delivery: Delivery::Deployment,
-            istio: true,
+            istio_objects: true,
             allowed_callers: Vec::new(),
         }
     }
@@ -375,13 +377,13 @@ impl MeshService {
         workloads::check_name(scope, id, "mesh service name", &props.name)?;
         let path = format!("{}/{id}", scope.path());
         workloads::check_port(&path, "container port", props.port)?;
-        if !props.istio
+        if !props.istio_objects
             && (!props.routes.is_empty() || matches!(props.delivery, Delivery::Canary { .. }))
         {
             return Err(Error::construct(
                 path,
-                "ingress routes and canary delivery are Istio routing; they need istio: true",
-                "set istio: true, or use an AlbIngress and blue/green delivery",
+                "ingress routes and canary delivery are Istio routing; they need istio_objects: true",
+                "set istio_objects: true, or use an AlbIngress and blue/green delivery",
             ));
         }
         let mut s = scope.child(id)?;
@@ -556,7 +558,7 @@ impl MeshService {
         };
         let canary = matches!(props.delivery, Delivery::Canary { .. });
         let dest = Destination::host(host.clone()).port(service_port);
-        if props.istio {
+        if props.istio_objects {
             Self::mesh_objects(&mut s, &props, &name, &namespace, &host, &dest, canary)?;
         }
         Self::scaling(&mut s, &props, &name, target, min_replicas)?;

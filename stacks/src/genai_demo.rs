@@ -531,7 +531,7 @@ pub fn build(app: &mut App) -> Result<(), Error> {
                     env: env_vars,
                     identity,
                     service_account_name: Some(format!("{service}-sa")),
-                    istio: false,
+                    istio_objects: false,
                     // order-service: Argo Rollouts blue/green, 5 replicas, a
                     // human promotes, success-rate analysis before and after.
                     delivery: if order {

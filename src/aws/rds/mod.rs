@@ -42,10 +42,13 @@ use std::collections::BTreeMap;
 
 use cfn::*;
 
-use crate::aws::iam::{aws_managed_policy, same_account, Principal, Role, RoleProps};
+use crate::aws::iam::{
+    aws_managed_policy, same_account, PolicyStatement, Principal, Role, RoleProps,
+};
 use crate::aws::kms::{Key, KeyProps, KeyUser};
 use crate::aws::network::{SecurityGroup, SecurityGroupProps};
-use crate::core::{CfnOutput, DeletionPolicy, Error, OutputProps, ResourceRef, Scope, Value};
+use crate::core::value::ArnPart;
+use crate::core::{Arn, CfnOutput, DeletionPolicy, Error, OutputProps, ResourceRef, Scope, Value};
 
 /// Props shared by the PostgreSQL instance and the Aurora cluster.
 #[derive(Debug, Clone)]
@@ -226,6 +229,65 @@ impl PostgresInstance {
     pub fn endpoint_port(&self) -> Value {
         self.resource.endpoint_port()
     }
+
+    /// The ARN of the secret RDS manages for the master user's password
+    /// (`MasterUserSecret.SecretArn`).
+    pub fn master_user_secret_arn(&self) -> Value {
+        self.resource.attr("MasterUserSecret.SecretArn")
+    }
+
+    /// Least-privilege statements to read the master user's secret,
+    /// `kms:Decrypt` included (only through Secrets Manager). Add them to an
+    /// IRSA role's or a role's statements.
+    pub fn grant_read_master_secret(&self) -> Vec<PolicyStatement> {
+        read_secret_statements(self.master_user_secret_arn(), self.key_arn.clone())
+    }
+
+    /// `rds-db:connect` as `db_user` (IAM database authentication is on).
+    pub fn grant_connect(&self, db_user: &str) -> Vec<PolicyStatement> {
+        connect_statements(self.resource.attr("DbiResourceId"), db_user)
+    }
+}
+/// `secretsmanager:GetSecretValue` and `DescribeSecret` on `secret`, and
+/// `kms:Decrypt` with `key` only through Secrets Manager in this region:
+/// what a client needs to read an RDS-managed master secret.
+fn read_secret_statements(secret: Value, key: Value) -> Vec<PolicyStatement> {
+    vec![
+        PolicyStatement::allow(
+            [
+                "secretsmanager:GetSecretValue",
+                "secretsmanager:DescribeSecret",
+            ],
+            [secret],
+        ),
+        PolicyStatement::allow(["kms:Decrypt"], [key]).with_condition(
+            "StringEquals",
+            "kms:ViaService",
+            vec![Value::Join(
+                String::new(),
+                vec![
+                    Value::str("secretsmanager."),
+                    Value::Pseudo(crate::core::value::Pseudo::Region),
+                    Value::str(".amazonaws.com"),
+                ],
+            )],
+        ),
+    ]
+}
+
+/// `rds-db:connect` as `db_user` on the database whose resource id is `resource_id`.
+fn connect_statements(resource_id: Value, db_user: &str) -> Vec<PolicyStatement> {
+    let arn = Arn {
+        service: "rds-db".into(),
+        region: ArnPart::Current,
+        account: ArnPart::Current,
+        resource: vec![
+            Value::str("dbuser:"),
+            resource_id,
+            Value::Str(format!("/{db_user}")),
+        ],
+    };
+    vec![PolicyStatement::allow(["rds-db:connect"], [arn.value()])]
 }
 
 /// An Aurora PostgreSQL cluster with a writer and (with `multi_az`) a reader.
@@ -339,6 +401,23 @@ impl AuroraPostgresCluster {
             security_group: common.sg,
             key_arn: common.key,
         })
+    }
+
+    /// The ARN of the secret RDS manages for the master user's password
+    /// (`MasterUserSecret.SecretArn`).
+    pub fn master_user_secret_arn(&self) -> Value {
+        self.resource.attr("MasterUserSecret.SecretArn")
+    }
+
+    /// Least-privilege statements to read the master user's secret,
+    /// `kms:Decrypt` included (only through Secrets Manager).
+    pub fn grant_read_master_secret(&self) -> Vec<PolicyStatement> {
+        read_secret_statements(self.master_user_secret_arn(), self.key_arn.clone())
+    }
+
+    /// `rds-db:connect` as `db_user` on the cluster (IAM database authentication is on).
+    pub fn grant_connect(&self, db_user: &str) -> Vec<PolicyStatement> {
+        connect_statements(self.resource.attr("DBClusterResourceId"), db_user)
     }
 }
 

@@ -391,7 +391,13 @@ pub fn build(app: &mut App) -> Result<(), Error> {
                     [StringParameter::path_arn_any("/shop/order")],
                 ),
                 PolicyStatement::allow(["rds:DescribeDBInstances"], [db.resource.arn()]),
-            ],
+            ]
+            .into_iter()
+            // Least privilege without hand-written ARNs: the master secret
+            // (and its key, through Secrets Manager only) and IAM connect.
+            .chain(db.grant_read_master_secret())
+            .chain(db.grant_connect("orderuser"))
+            .collect(),
             managed_policy_arns: vec![tracing.arn()],
         },
     )?;
