@@ -4,7 +4,7 @@
 //! PeerAuthentication, Kubernetes NetworkPolicy) are normalized, compared as
 //! sets, and each difference is classified as widening or narrowing.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Value as Json};
 
@@ -443,6 +443,19 @@ fn sg_rule(direction: &str, group: Option<String>, r: &Json) -> (String, String,
     (key, d, detail)
 }
 
+/// The rule that keeps a group's egress closed (CloudFormation adds
+/// allow-all to a group with no egress rule): ICMP type 252, code 86, to
+/// 255.255.255.255/32, which matches no traffic. CDK and meshsynth write it.
+fn is_no_egress_placeholder(r: &Json) -> bool {
+    r.get("IpProtocol").map(show).as_deref() == Some("icmp")
+        && r.get("FromPort").map(show).as_deref() == Some("252")
+        && r.get("ToPort").map(show).as_deref() == Some("86")
+        && r.get("CidrIp").map(show).as_deref() == Some("255.255.255.255/32")
+}
+
+/// Key of the "no egress" entry of a rule set.
+const NO_EGRESS: &str = "egress:none";
+
 /// The rules of an `AWS::EC2::SecurityGroup`; no egress rule means
 /// CloudFormation's default allow-all egress, which is what it grants.
 fn inline_rules(props: Option<&Json>) -> BTreeMap<String, (String, Json)> {
@@ -456,6 +469,17 @@ fn inline_rules(props: Option<&Json>) -> BTreeMap<String, (String, Json)> {
         match rules {
             Some(a) if !a.is_empty() => {
                 for r in a {
+                    if dir == "egress" && is_no_egress_placeholder(r) {
+                        out.insert(
+                            NO_EGRESS.to_string(),
+                            (
+                                "no egress (a placeholder rule that matches no traffic closes it)"
+                                    .to_string(),
+                                json!({"direction": "egress", "none": true}),
+                            ),
+                        );
+                        continue;
+                    }
                     let (k, d, detail) = sg_rule(dir, None, r);
                     out.insert(k, (d, detail));
                 }
@@ -482,11 +506,18 @@ fn diff_rule_sets(
     added: Direction,
     removed: Direction,
 ) {
+    // "No egress" closes the group: adding it narrows, removing it widens,
+    // whatever the direction of ordinary rules.
+    let dir = |k: &str, normal: Direction, closing: bool| match (k == NO_EGRESS, closing) {
+        (false, _) => normal,
+        (true, true) => Direction::Narrows,
+        (true, false) => Direction::Widens,
+    };
     for (k, (d, detail)) in old {
         if !new.contains_key(k) {
             ctx.push(
                 category,
-                removed,
+                dir(k, removed, false),
                 ChangeOp::Removed,
                 d.clone(),
                 detail.clone(),
@@ -495,7 +526,13 @@ fn diff_rule_sets(
     }
     for (k, (d, detail)) in new {
         if !old.contains_key(k) {
-            ctx.push(category, added, ChangeOp::Added, d.clone(), detail.clone());
+            ctx.push(
+                category,
+                dir(k, added, true),
+                ChangeOp::Added,
+                d.clone(),
+                detail.clone(),
+            );
         }
     }
 }
@@ -670,6 +707,119 @@ fn rule_set(s: Option<&Json>, field: &str) -> BTreeMap<String, Json> {
         .unwrap_or_default()
 }
 
+/// One grant of a rule, as a reviewer reads it: `(label, value)`, e.g.
+/// `("principal", "cluster.local/ns/shop/sa/payment")` or `("port", "8080")`.
+type Atom = (String, String);
+
+/// The independent grants of a list of alternatives (`from` sources, `to`
+/// operations, NetworkPolicy peers or ports): an entry with one list field
+/// gives one grant per value; any other entry is one grant as a whole.
+fn atoms(entries: &[Json], inner: Option<&str>) -> BTreeSet<Atom> {
+    let mut out = BTreeSet::new();
+    for e in entries {
+        let body = inner.and_then(|k| e.get(k)).unwrap_or(e);
+        match body.as_object() {
+            // Istio sources and operations hold lists; a NetworkPolicy peer
+            // or port (no `inner`) is one grant as a whole.
+            Some(m) if m.len() == 1 && inner.is_some() => {
+                // Invariant: the map has exactly one entry.
+                let (k, v) = m.iter().next().expect("one entry");
+                let label = k.trim_end_matches('s').to_string();
+                match v.as_array() {
+                    Some(vals) => {
+                        for x in vals {
+                            out.insert((label.clone(), show(x)));
+                        }
+                    }
+                    None => {
+                        out.insert((label, show(v)));
+                    }
+                }
+            }
+            _ => {
+                out.insert(("".to_string(), flow(body)));
+            }
+        }
+    }
+    out
+}
+
+/// A NetworkPolicy peer or port, as a whole.
+fn atom_value((_, value): &Atom) -> String {
+    value.clone()
+}
+
+fn atom_text((label, value): &Atom) -> String {
+    if label.is_empty() {
+        value.clone()
+    } else {
+        format!("{label} {value}")
+    }
+}
+
+/// Per pair of rules, the grants (added, removed); then the indexes of the
+/// removed and added rules that were paired.
+type SplitChanges = (
+    Vec<(BTreeSet<Atom>, BTreeSet<Atom>)>,
+    BTreeSet<usize>,
+    BTreeSet<usize>,
+);
+
+/// A changed rule seen as one part that stayed and grants that came or went:
+/// for each pair of (removed, added) rules that differ only in `varying`
+/// (every other field equal), the grants of `varying` that changed. Pairs are
+/// taken only when the unchanged part identifies one rule on each side.
+/// Returns the grants (added, removed) per pair, and the indexes it used.
+fn split_changes(
+    removed: &[&Json],
+    added: &[&Json],
+    varying: &str,
+    inner: Option<&str>,
+) -> SplitChanges {
+    let context = |r: &Json| -> Option<String> {
+        let m = r.as_object()?;
+        let entries = m.get(varying)?.as_array()?;
+        if entries.is_empty() {
+            return None;
+        }
+        let rest: serde_json::Map<String, Json> = m
+            .iter()
+            .filter(|(k, _)| k.as_str() != varying)
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        Some(canonical(&Json::Object(rest)))
+    };
+    let mut out = Vec::new();
+    let (mut used_r, mut used_a) = (BTreeSet::new(), BTreeSet::new());
+    for (ri, r) in removed.iter().enumerate() {
+        let Some(cr) = context(r) else { continue };
+        let same_r: Vec<usize> = (0..removed.len())
+            .filter(|&j| context(removed[j]).as_ref() == Some(&cr))
+            .collect();
+        let same_a: Vec<usize> = (0..added.len())
+            .filter(|&j| context(added[j]).as_ref() == Some(&cr))
+            .collect();
+        if same_r.len() != 1 || same_a.len() != 1 || used_a.contains(&same_a[0]) {
+            continue;
+        }
+        let a = added[same_a[0]];
+        let list = |x: &Json| {
+            x.get(varying)
+                .and_then(Json::as_array)
+                .cloned()
+                .unwrap_or_default()
+        };
+        let (old, new) = (atoms(&list(r), inner), atoms(&list(a), inner));
+        out.push((
+            new.difference(&old).cloned().collect(),
+            old.difference(&new).cloned().collect(),
+        ));
+        used_r.insert(ri);
+        used_a.insert(same_a[0]);
+    }
+    (out, used_r, used_a)
+}
+
 fn authorization_policy(ctx: &mut Ctx<'_>, old: Option<&LoadedObject>, new: Option<&LoadedObject>) {
     let cat = SecurityCategory::AuthorizationPolicy;
     let action = |s: Option<&Json>| {
@@ -747,32 +897,80 @@ fn authorization_policy(ctx: &mut Ctx<'_>, old: Option<&LoadedObject>, new: Opti
         }
         _ => {}
     }
-    for (k, r) in &ro {
-        if !rn.contains_key(k) {
-            ctx.push(
-                cat,
-                rule_dir(&ao, false),
-                ChangeOp::Removed,
-                format!("{ao} rule {} on {}", flow(r), target(so)),
-                r.clone(),
-            );
+    let mut removed: Vec<&Json> = ro
+        .iter()
+        .filter(|(k, _)| !rn.contains_key(*k))
+        .map(|(_, r)| r)
+        .collect();
+    let mut added: Vec<&Json> = rn
+        .iter()
+        .filter(|(k, _)| !ro.contains_key(*k))
+        .map(|(_, r)| r)
+        .collect();
+    // One principal, namespace or IP more or less in an otherwise equal rule
+    // is one line naming it; then the same for operations (ports, paths…).
+    if ao == an {
+        for (varying, inner, what) in [
+            ("from", Some("source"), "from"),
+            ("to", Some("operation"), "to"),
+        ] {
+            let (pairs, used_r, used_a) = split_changes(&removed, &added, varying, inner);
+            for (plus, minus) in pairs {
+                for a in &plus {
+                    ctx.push(
+                        cat,
+                        rule_dir(&an, true),
+                        ChangeOp::Added,
+                        format!("{an} {what} {} on {}", atom_text(a), target(sn)),
+                        json!({"field": varying, a.0.clone(): a.1}),
+                    );
+                }
+                for a in &minus {
+                    ctx.push(
+                        cat,
+                        rule_dir(&ao, false),
+                        ChangeOp::Removed,
+                        format!("{ao} {what} {} on {}", atom_text(a), target(sn)),
+                        json!({"field": varying, a.0.clone(): a.1}),
+                    );
+                }
+            }
+            removed = removed
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !used_r.contains(i))
+                .map(|(_, r)| *r)
+                .collect();
+            added = added
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !used_a.contains(i))
+                .map(|(_, r)| *r)
+                .collect();
         }
     }
-    for (k, r) in &rn {
-        if !ro.contains_key(k) {
-            let every = if r.as_object().is_some_and(|m| m.is_empty()) {
-                " (matches every request)"
-            } else {
-                ""
-            };
-            ctx.push(
-                cat,
-                rule_dir(&an, true),
-                ChangeOp::Added,
-                format!("{an} rule {}{every} on {}", flow(r), target(sn)),
-                r.clone(),
-            );
-        }
+    for r in removed {
+        ctx.push(
+            cat,
+            rule_dir(&ao, false),
+            ChangeOp::Removed,
+            format!("{ao} rule {} on {}", flow(r), target(so)),
+            r.clone(),
+        );
+    }
+    for r in added {
+        let every = if r.as_object().is_some_and(|m| m.is_empty()) {
+            " (matches every request)"
+        } else {
+            ""
+        };
+        ctx.push(
+            cat,
+            rule_dir(&an, true),
+            ChangeOp::Added,
+            format!("{an} rule {}{every} on {}", flow(r), target(sn)),
+            r.clone(),
+        );
     }
 }
 
@@ -998,27 +1196,71 @@ fn network_policy(ctx: &mut Ctx<'_>, old: Option<&LoadedObject>, new: Option<&Lo
             }
             for field in ["ingress", "egress"] {
                 let (ro, rn) = (rule_set(so, field), rule_set(sn, field));
-                for (k, r) in &ro {
-                    if !rn.contains_key(k) {
-                        ctx.push(
-                            cat,
-                            Direction::Narrows,
-                            ChangeOp::Removed,
-                            format!("{field} rule {} for {}", flow(r), pods(sn)),
-                            r.clone(),
-                        );
+                let mut removed: Vec<&Json> = ro
+                    .iter()
+                    .filter(|(k, _)| !rn.contains_key(*k))
+                    .map(|(_, r)| r)
+                    .collect();
+                let mut added: Vec<&Json> = rn
+                    .iter()
+                    .filter(|(k, _)| !ro.contains_key(*k))
+                    .map(|(_, r)| r)
+                    .collect();
+                // One peer or port more or less in an otherwise equal rule is
+                // one line naming it.
+                let peers = if field == "ingress" { "from" } else { "to" };
+                for (varying, what) in [(peers, "peer"), ("ports", "port")] {
+                    let (pairs, used_r, used_a) = split_changes(&removed, &added, varying, None);
+                    for (plus, minus) in pairs {
+                        for a in &plus {
+                            ctx.push(
+                                cat,
+                                Direction::Widens,
+                                ChangeOp::Added,
+                                format!("{field} {what} {} for {}", atom_value(a), pods(sn)),
+                                json!({"field": varying, "grant": atom_value(a)}),
+                            );
+                        }
+                        for a in &minus {
+                            ctx.push(
+                                cat,
+                                Direction::Narrows,
+                                ChangeOp::Removed,
+                                format!("{field} {what} {} for {}", atom_value(a), pods(sn)),
+                                json!({"field": varying, "grant": atom_value(a)}),
+                            );
+                        }
                     }
+                    removed = removed
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, _)| !used_r.contains(i))
+                        .map(|(_, r)| *r)
+                        .collect();
+                    added = added
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, _)| !used_a.contains(i))
+                        .map(|(_, r)| *r)
+                        .collect();
                 }
-                for (k, r) in &rn {
-                    if !ro.contains_key(k) {
-                        ctx.push(
-                            cat,
-                            Direction::Widens,
-                            ChangeOp::Added,
-                            format!("{field} rule {} for {}", flow(r), pods(sn)),
-                            r.clone(),
-                        );
-                    }
+                for r in removed {
+                    ctx.push(
+                        cat,
+                        Direction::Narrows,
+                        ChangeOp::Removed,
+                        format!("{field} rule {} for {}", flow(r), pods(sn)),
+                        r.clone(),
+                    );
+                }
+                for r in added {
+                    ctx.push(
+                        cat,
+                        Direction::Widens,
+                        ChangeOp::Added,
+                        format!("{field} rule {} for {}", flow(r), pods(sn)),
+                        r.clone(),
+                    );
                 }
             }
         }
@@ -1101,6 +1343,132 @@ mod tests {
             c[1].1
         );
         assert!(c[1].1.contains("[wildcard service-account subject]"));
+    }
+
+    fn k8s(group: &str, kind: &str, spec: Json) -> LoadedObject {
+        LoadedObject {
+            key: crate::assembly::ObjectKey {
+                group: group.into(),
+                kind: kind.into(),
+                namespace: Some("shop".into()),
+                name: "orders".into(),
+            },
+            api_version: format!("{group}/v1"),
+            file: "k8s/main/x.yaml".into(),
+            chart: "C".into(),
+            body: json!({ "spec": spec }),
+        }
+    }
+
+    fn object_changes(group: &str, kind: &str, old: Json, new: Json) -> Vec<(Direction, String)> {
+        let (o, n) = (k8s(group, kind, old), k8s(group, kind, new));
+        let mut out = Vec::new();
+        object("main", Some(&o), Some(&n), &mut out);
+        out.into_iter()
+            .map(|c| (c.direction, c.description))
+            .collect()
+    }
+
+    #[test]
+    fn one_more_principal_is_one_widening_line_naming_it() {
+        let policy = |principals: &[&str]| {
+            json!({
+                "selector": {"matchLabels": {"app": "orders"}},
+                "action": "ALLOW",
+                "rules": [{
+                    "from": [{"source": {"principals": principals}}],
+                    "to": [{"operation": {"methods": ["GET"]}}]
+                }]
+            })
+        };
+        let pay = "cluster.local/ns/shop/sa/payment";
+        let cart = "cluster.local/ns/shop/sa/cart";
+        let c = object_changes(
+            "security.istio.io",
+            "AuthorizationPolicy",
+            policy(&[pay]),
+            policy(&[pay, cart]),
+        );
+        assert_eq!(c.len(), 1, "{c:?}");
+        assert_eq!(c[0].0, Direction::Widens);
+        assert!(c[0].1.contains(&format!("from principal {cart}")), "{c:?}");
+        // Removing one is one narrowing line, and never a widening.
+        let c = object_changes(
+            "security.istio.io",
+            "AuthorizationPolicy",
+            policy(&[pay, cart]),
+            policy(&[pay]),
+        );
+        assert_eq!(c.len(), 1, "{c:?}");
+        assert_eq!(c[0].0, Direction::Narrows);
+        assert!(c[0].1.contains(&format!("from principal {cart}")), "{c:?}");
+    }
+
+    #[test]
+    fn one_more_network_policy_peer_or_port_is_one_line() {
+        let policy = |peers: Vec<Json>, ports: Vec<u16>| {
+            json!({
+                "podSelector": {"matchLabels": {"app": "orders"}},
+                "ingress": [{
+                    "from": peers,
+                    "ports": ports.iter().map(|p| json!({"port": p, "protocol": "TCP"})).collect::<Vec<_>>()
+                }]
+            })
+        };
+        let web = json!({"podSelector": {"matchLabels": {"app": "web"}}});
+        let api = json!({"podSelector": {"matchLabels": {"app": "api"}}});
+        let c = object_changes(
+            "networking.k8s.io",
+            "NetworkPolicy",
+            policy(vec![web.clone()], vec![8080]),
+            policy(vec![web.clone(), api.clone()], vec![8080]),
+        );
+        assert_eq!(c.len(), 1, "{c:?}");
+        assert_eq!(c[0].0, Direction::Widens);
+        assert!(
+            c[0].1
+                .starts_with("ingress peer {podSelector: {matchLabels: {app: api}}}"),
+            "{c:?}"
+        );
+        let c = object_changes(
+            "networking.k8s.io",
+            "NetworkPolicy",
+            policy(vec![web.clone()], vec![8080, 9090]),
+            policy(vec![web], vec![8080]),
+        );
+        assert_eq!(c.len(), 1, "{c:?}");
+        assert_eq!(c[0].0, Direction::Narrows);
+        assert!(
+            c[0].1.contains("ingress port {port: 9090, protocol: TCP}"),
+            "{c:?}"
+        );
+    }
+
+    #[test]
+    fn the_no_egress_placeholder_reads_as_no_egress() {
+        let placeholder = json!({"SecurityGroupEgress": [{"IpProtocol": "icmp", "FromPort": 252, "ToPort": 86, "CidrIp": "255.255.255.255/32", "Description": "no outbound traffic"}]});
+        // A new closed group: nothing widens.
+        let c = changes("AWS::EC2::SecurityGroup", None, Some(placeholder.clone()));
+        assert!(c.iter().all(|(d, _)| *d != Direction::Widens), "{c:?}");
+        assert!(
+            c.iter()
+                .any(|(d, t)| *d == Direction::Narrows && t.starts_with("no egress")),
+            "{c:?}"
+        );
+        // Closing an open group narrows, twice over (allow-all gone, no egress).
+        let c = changes(
+            "AWS::EC2::SecurityGroup",
+            Some(json!({})),
+            Some(placeholder.clone()),
+        );
+        assert!(c.iter().all(|(d, _)| *d == Direction::Narrows), "{c:?}");
+        // Opening it again widens.
+        let c = changes(
+            "AWS::EC2::SecurityGroup",
+            Some(placeholder),
+            Some(json!({})),
+        );
+        assert!(c.iter().all(|(d, _)| *d == Direction::Widens), "{c:?}");
     }
 
     #[test]
