@@ -465,6 +465,54 @@ fn load_from(src: &mut dyn Source) -> Result<LoadedAssembly, LoadError> {
                 });
             }
         }
+        // Install inputs are compared too: an IstioOperator is an object of
+        // its own; a Helm values file is keyed by its file name.
+        for input in &c.install_inputs {
+            let rel = checked(&manifest_path, &input.file)?;
+            let shown = src.display(rel);
+            let bytes = src.read(rel)?;
+            let parsed = if input.kind == "istio-operator" {
+                parse_k8s_documents(&shown, &bytes)?
+            } else {
+                let text = std::str::from_utf8(&bytes).map_err(|e| LoadError::Parse {
+                    path: shown.clone(),
+                    message: format!("not valid UTF-8: {e}"),
+                })?;
+                let body = yaml_documents(&shown, text)?
+                    .into_iter()
+                    .next()
+                    .unwrap_or(Json::Null);
+                let name = input.file.rsplit('/').next().unwrap_or(&input.file);
+                vec![(
+                    ObjectKey {
+                        group: "helm".into(),
+                        kind: "HelmValues".into(),
+                        namespace: None,
+                        name: name.to_string(),
+                    },
+                    "helm/values".to_string(),
+                    body,
+                )]
+            };
+            for (key, api_version, body) in parsed {
+                if let Some(first) = seen.get(&key) {
+                    return Err(LoadError::DuplicateObject {
+                        path: shown.clone(),
+                        object: key.to_string(),
+                        cluster: c.name.clone(),
+                        first: first.clone(),
+                    });
+                }
+                seen.insert(key.clone(), input.file.clone());
+                objects.push(LoadedObject {
+                    key,
+                    api_version,
+                    file: input.file.clone(),
+                    chart: input.chart.clone().unwrap_or_default(),
+                    body,
+                });
+            }
+        }
         clusters.insert(c.name.clone(), objects);
     }
     Ok(LoadedAssembly {

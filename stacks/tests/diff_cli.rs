@@ -286,3 +286,60 @@ fn paths_escaping_the_assembly_and_oversized_files() {
         "file is larger than the limit of 134217728 bytes",
     );
 }
+
+/// Install inputs are compared: a changed ztunnel/CNI/istiod setting in a
+/// Helm values file or the IstioOperator is a change of its own, not invisible.
+#[test]
+fn install_inputs_are_compared() {
+    let t = tempfile::tempdir().unwrap();
+    let out = meshsynth(
+        &["synth", "-c", "apps=ecommerce-mesh", "-o", "base"],
+        t.path(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let head = t.path().join("head");
+    fs::create_dir_all(head.join("k8s/ecommerce-mesh")).unwrap();
+    for entry in walk(&t.path().join("base")) {
+        let rel = entry.strip_prefix(t.path().join("base")).unwrap();
+        let target = head.join(rel);
+        fs::create_dir_all(target.parent().unwrap()).unwrap();
+        let text = fs::read_to_string(&entry).unwrap();
+        let text = if rel.to_string_lossy().ends_with("istiod.values.yaml") {
+            text.replace("tag: '1.28.0'", "tag: '1.28.1'")
+        } else {
+            text
+        };
+        fs::write(target, text).unwrap();
+    }
+    let out = meshsynth(
+        &[
+            "diff",
+            "--assembly",
+            "head",
+            "--against",
+            "base",
+            "--exit-code",
+        ],
+        t.path(),
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("[~] HelmValues.helm istio-control-plane-istiod.values.yaml")
+            && text.contains("global.tag: \"1.28.0\" → \"1.28.1\""),
+        "{text}"
+    );
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
