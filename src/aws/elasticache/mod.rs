@@ -294,3 +294,11 @@ impl CacheReplicationGroup {
         })
     }
 }
+
+impl CacheReplicationGroup {
+    /// Least-privilege statements for a client to read the AUTH token it
+    /// connects with (the token's secret, decrypted through Secrets Manager).
+    pub fn grant_auth(&self) -> Vec<crate::aws::iam::PolicyStatement> {
+        self.auth_token.grant_read()
+    }
+}

@@ -24,6 +24,7 @@
 //! ```
 
 pub mod cfn;
+pub mod grants;
 pub mod irsa;
 pub mod policy;
 mod role;

@@ -116,9 +116,17 @@ pub struct PolicyDocument {
 }
 
 impl PolicyDocument {
-    /// A document of these statements.
+    /// A document of these statements; a statement equal to an earlier one
+    /// is left out (grants of several constructs may repeat one, e.g. MSK's
+    /// connect statement in both a produce and a consume grant).
     pub fn new(statements: Vec<PolicyStatement>) -> PolicyDocument {
-        PolicyDocument { statements }
+        let mut unique: Vec<PolicyStatement> = Vec::with_capacity(statements.len());
+        for st in statements {
+            if !unique.contains(&st) {
+                unique.push(st);
+            }
+        }
+        PolicyDocument { statements: unique }
     }
 
     /// The document as a tree whose keys may hold values.

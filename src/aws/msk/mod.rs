@@ -40,6 +40,7 @@ pub mod cfn;
 
 use cfn::*;
 
+use crate::aws::iam::PolicyStatement;
 use crate::aws::logs::{LogGroup, LogGroupProps};
 use crate::aws::network::{SecurityGroup, SecurityGroupProps};
 use crate::core::{
@@ -285,6 +286,55 @@ impl MskCluster {
                 listener: MskListener::SaslIam,
             },
         }
+    }
+
+    /// The ARN of a `kind` (`topic`, `group`) of this cluster named `name`:
+    /// the cluster ARN with `:cluster/` swapped for `:<kind>/`, plus `/<name>`
+    /// (`arn:aws:kafka:<region>:<account>:topic/<cluster>/<uuid>/<name>`).
+    fn resource_arn(&self, kind: &str, name: &str) -> Value {
+        let parts = || Value::split(":cluster/", self.arn());
+        Value::join(
+            "",
+            vec![
+                Value::select(0, parts()),
+                Value::Str(format!(":{kind}/")),
+                Value::select(1, parts()),
+                Value::Str(format!("/{name}")),
+            ],
+        )
+    }
+
+    /// MSK IAM: `kafka-cluster:Connect` and `DescribeCluster` on the cluster.
+    pub fn grant_connect(&self) -> Vec<PolicyStatement> {
+        vec![PolicyStatement::allow(
+            ["kafka-cluster:Connect", "kafka-cluster:DescribeCluster"],
+            [self.arn()],
+        )]
+    }
+
+    /// MSK IAM: connect, and write to `topics` (`WriteData`, `DescribeTopic`).
+    pub fn grant_produce(&self, topics: &[&str]) -> Vec<PolicyStatement> {
+        let mut out = self.grant_connect();
+        out.push(PolicyStatement::allow(
+            ["kafka-cluster:WriteData", "kafka-cluster:DescribeTopic"],
+            topics.iter().map(|t| self.resource_arn("topic", t)),
+        ));
+        out
+    }
+
+    /// MSK IAM: connect, read `topics` (`ReadData`, `DescribeTopic`) as
+    /// consumer group `group` (`AlterGroup`, `DescribeGroup`).
+    pub fn grant_consume(&self, topics: &[&str], group: &str) -> Vec<PolicyStatement> {
+        let mut out = self.grant_connect();
+        out.push(PolicyStatement::allow(
+            ["kafka-cluster:ReadData", "kafka-cluster:DescribeTopic"],
+            topics.iter().map(|t| self.resource_arn("topic", t)),
+        ));
+        out.push(PolicyStatement::allow(
+            ["kafka-cluster:AlterGroup", "kafka-cluster:DescribeGroup"],
+            [self.resource_arn("group", group)],
+        ));
+        out
     }
 
     /// The cluster ARN.

@@ -240,7 +240,10 @@ impl PostgresInstance {
     /// `kms:Decrypt` included (only through Secrets Manager). Add them to an
     /// IRSA role's or a role's statements.
     pub fn grant_read_master_secret(&self) -> Vec<PolicyStatement> {
-        read_secret_statements(self.master_user_secret_arn(), self.key_arn.clone())
+        crate::aws::iam::grants::read_secret(
+            self.master_user_secret_arn(),
+            Some(self.key_arn.clone()),
+        )
     }
 
     /// `rds-db:connect` as `db_user` (IAM database authentication is on).
@@ -248,33 +251,6 @@ impl PostgresInstance {
         connect_statements(self.resource.attr("DbiResourceId"), db_user)
     }
 }
-/// `secretsmanager:GetSecretValue` and `DescribeSecret` on `secret`, and
-/// `kms:Decrypt` with `key` only through Secrets Manager in this region:
-/// what a client needs to read an RDS-managed master secret.
-fn read_secret_statements(secret: Value, key: Value) -> Vec<PolicyStatement> {
-    vec![
-        PolicyStatement::allow(
-            [
-                "secretsmanager:GetSecretValue",
-                "secretsmanager:DescribeSecret",
-            ],
-            [secret],
-        ),
-        PolicyStatement::allow(["kms:Decrypt"], [key]).with_condition(
-            "StringEquals",
-            "kms:ViaService",
-            vec![Value::Join(
-                String::new(),
-                vec![
-                    Value::str("secretsmanager."),
-                    Value::Pseudo(crate::core::value::Pseudo::Region),
-                    Value::str(".amazonaws.com"),
-                ],
-            )],
-        ),
-    ]
-}
-
 /// `rds-db:connect` as `db_user` on the database whose resource id is `resource_id`.
 fn connect_statements(resource_id: Value, db_user: &str) -> Vec<PolicyStatement> {
     let arn = Arn {
@@ -412,7 +388,10 @@ impl AuroraPostgresCluster {
     /// Least-privilege statements to read the master user's secret,
     /// `kms:Decrypt` included (only through Secrets Manager).
     pub fn grant_read_master_secret(&self) -> Vec<PolicyStatement> {
-        read_secret_statements(self.master_user_secret_arn(), self.key_arn.clone())
+        crate::aws::iam::grants::read_secret(
+            self.master_user_secret_arn(),
+            Some(self.key_arn.clone()),
+        )
     }
 
     /// `rds-db:connect` as `db_user` on the cluster (IAM database authentication is on).

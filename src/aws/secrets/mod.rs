@@ -82,6 +82,8 @@ pub struct Secret {
     pub resource: ResourceRef<CfnSecret>,
     /// The key of the generated value.
     pub generate_key: String,
+    /// The customer-managed key that encrypts it, if one does.
+    pub encryption_key: Option<Value>,
 }
 
 impl Secret {
@@ -111,7 +113,7 @@ impl Secret {
             CfnSecret {
                 name: props.name,
                 description: Some(props.description.unwrap_or_else(|| path.clone())),
-                kms_key_id: props.encryption_key,
+                kms_key_id: props.encryption_key.clone(),
                 generate_secret_string: Some(CfnGenerateSecretString {
                     secret_string_template: Some(props.template),
                     generate_string_key: Some(props.generate_key.clone()),
@@ -128,6 +130,7 @@ impl Secret {
         Ok(Secret {
             resource,
             generate_key: props.generate_key,
+            encryption_key: props.encryption_key,
         })
     }
 
@@ -146,5 +149,14 @@ impl Secret {
             ),
             vec![("Secret", self.arn())],
         )
+    }
+}
+
+impl Secret {
+    /// Least-privilege statements to read the secret: `GetSecretValue` and
+    /// `DescribeSecret` on it, and `kms:Decrypt` through Secrets Manager when
+    /// a customer key encrypts it.
+    pub fn grant_read(&self) -> Vec<crate::aws::iam::PolicyStatement> {
+        crate::aws::iam::grants::read_secret(self.arn(), self.encryption_key.clone())
     }
 }

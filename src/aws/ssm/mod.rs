@@ -165,6 +165,24 @@ impl StringParameter {
         .value()
     }
 
+    /// Least-privilege statements to read every parameter under `prefix`
+    /// (and the path itself) in this stack's region and account:
+    /// `ssm:GetParameter`, `GetParameters` and `GetParametersByPath`.
+    pub fn grant_read_path(prefix: &str) -> Vec<crate::aws::iam::PolicyStatement> {
+        let p = prefix.trim_matches('/');
+        vec![crate::aws::iam::PolicyStatement::allow(
+            [
+                "ssm:GetParameter",
+                "ssm:GetParameters",
+                "ssm:GetParametersByPath",
+            ],
+            [
+                Arn::new("ssm", format!("parameter/{p}")).value(),
+                Arn::new("ssm", format!("parameter/{p}/*")).value(),
+            ],
+        )]
+    }
+
     /// An ARN pattern for every parameter under `prefix` in any region and
     /// account of the partition, as IRSA policies for config readers use.
     pub fn path_arn_any(prefix: &str) -> Value {

@@ -397,6 +397,9 @@ pub fn build(app: &mut App) -> Result<(), Error> {
             // (and its key, through Secrets Manager only) and IAM connect.
             .chain(db.grant_read_master_secret())
             .chain(db.grant_connect("orderuser"))
+            .chain(kafka.grant_produce(&["orders"]))
+            .chain(kafka.grant_consume(&["payments"], "order-service"))
+            .chain(redis.grant_auth())
             .collect(),
             managed_policy_arns: vec![tracing.arn()],
         },
