@@ -58,6 +58,58 @@ pub enum Command {
     List(ListArgs),
     /// Compare the app (or an assembly) with a saved assembly.
     Diff(DiffArgs),
+    /// Run the mesh analyzers over Kubernetes YAML files, directories or stdin (`-`); without PATH, over the app's assembly.
+    Analyze(AnalyzeArgs),
+}
+
+/// `analyze --format`.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum AnalyzeFormatArg {
+    /// Lines like istioctl's.
+    Text,
+    /// One JSON document (schema in docs/mesh-analysis.md).
+    Json,
+    /// SARIF 2.1.0, for GitHub code scanning.
+    Sarif,
+}
+
+/// `analyze --failure-threshold`.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum ThresholdArg {
+    /// Fail on errors only (the default).
+    Error,
+    /// Fail on warnings and errors.
+    Warning,
+    /// Fail on any finding.
+    Info,
+}
+
+/// The arguments of `analyze`.
+#[derive(Parser, Debug)]
+pub struct AnalyzeArgs {
+    /// Files, directories (walked for *.yaml, *.yml, *.json) or `-` for stdin. Default: the app's synthesized assembly.
+    pub paths: Vec<PathBuf>,
+    /// The Istio version the configuration targets (e.g. 1.28); fields newer than it are IST0106.
+    #[arg(long, value_name = "MAJOR.MINOR")]
+    pub istio_version: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: AnalyzeFormatArg,
+    /// The lowest level that makes the exit code 1.
+    #[arg(long, value_enum, default_value = "error")]
+    pub failure_threshold: ThresholdArg,
+    /// Drop findings: CODE=Kind/namespace/name (CODE=Kind/name when cluster-scoped; `*` matches a segment). Repeatable.
+    #[arg(long, value_name = "CODE=KIND/NS/NAME")]
+    pub suppress: Vec<String>,
+    /// Do not assume istioctl's default ingress gateway for Gateways selecting `istio: ingressgateway`.
+    #[arg(long)]
+    pub no_default_ingress: bool,
+    /// Print every analyzer code with its level and a description, and exit.
+    #[arg(long)]
+    pub list_analyzers: bool,
+    /// Context value for the app, when no PATH is given (e.g. -c services=6).
+    #[arg(short = 'c', long = "context", value_name = "KEY=VALUE")]
+    pub context: Vec<String>,
 }
 
 /// `synth --format`.
@@ -196,7 +248,95 @@ pub fn run_command(
         Command::Synth(args) => synth_command(args, build, out, err),
         Command::List(args) => list_command(args, build, out, err),
         Command::Diff(args) => diff_command(args, build, None, out, err),
+        Command::Analyze(args) => analyze_command(args, build, out, err),
     }
+}
+
+/// `analyze`: findings on `out` in the chosen format, notes on `err`;
+/// returns 0, 1 (a finding reached the threshold, or bad input) or 2
+/// (bad arguments).
+pub fn analyze_command(
+    args: AnalyzeArgs,
+    build: &impl AppBuilder,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> u8 {
+    use crate::analyze::{self, Format as AFormat, Options};
+    use crate::core::Severity;
+    if args.list_analyzers {
+        return match analyze::list_analyzers(out) {
+            Ok(()) => 0,
+            Err(_) => 1,
+        };
+    }
+    if let Some(bad) = args.suppress.iter().find(|s| {
+        s.split_once('=')
+            .is_none_or(|(_, t)| !(2..=3).contains(&t.split('/').count()))
+    }) {
+        let _ = writeln!(
+            err,
+            "error: --suppress {bad:?}: expected CODE=Kind/namespace/name (or CODE=Kind/name), e.g. IST0102=Namespace/default"
+        );
+        return 2;
+    }
+    let opts = Options {
+        istio_version: args.istio_version.clone(),
+        assume_default_ingress: !args.no_default_ingress,
+        suppress: args.suppress.clone(),
+    };
+    let result = if args.paths.is_empty() {
+        build_and_synth(build, &args.context, &SynthOptions::default(), err)
+            .and_then(|s| analyze::analyze_assembly(&s.assembly.all_files(), &opts))
+    } else {
+        let mut notes = Vec::new();
+        let mut stdin = std::io::stdin().lock();
+        analyze::read_paths(&args.paths, &mut stdin, &mut notes).and_then(|sources| {
+            let mut r = analyze::analyze_sources(&sources, &opts)?;
+            notes.append(&mut r.notes);
+            r.notes = notes;
+            Ok(r)
+        })
+    };
+    let report = match result {
+        Ok(r) => r,
+        Err(e) => {
+            report_error(&e, err);
+            return 1;
+        }
+    };
+    let format = match args.format {
+        AnalyzeFormatArg::Text => AFormat::Text,
+        AnalyzeFormatArg::Json => AFormat::Json,
+        AnalyzeFormatArg::Sarif => AFormat::Sarif,
+    };
+    if format == AFormat::Text {
+        for n in &report.notes {
+            let _ = writeln!(err, "note: {n}");
+        }
+        let skipped: usize = report.skipped.values().sum();
+        if skipped > 0 {
+            let kinds: Vec<String> = report
+                .skipped
+                .iter()
+                .map(|(k, n)| format!("{k} ({n})"))
+                .collect();
+            let _ = writeln!(
+                err,
+                "note: {skipped} object(s) not analyzed (no analyzer reads their kind, or a system namespace): {}",
+                kinds.join(", ")
+            );
+        }
+    }
+    if let Err(e) = analyze::render(&report, format, out) {
+        let _ = writeln!(err, "error: writing the report: {e}");
+        return 1;
+    }
+    let threshold = match args.failure_threshold {
+        ThresholdArg::Error => Severity::Error,
+        ThresholdArg::Warning => Severity::Warning,
+        ThresholdArg::Info => Severity::Info,
+    };
+    u8::from(report.fails(threshold))
 }
 
 /// Prints an error as the CLI does: each diagnostic on its own line, then

@@ -26,6 +26,10 @@ macro_rules! crd_kind {
             type Scope = k8s_openapi::NamespaceResourceScope;
         }
 
+        impl $crate::mesh::crd::HasSpec for $name {
+            type Spec = $spec;
+        }
+
         impl k8s_openapi::Metadata for $name {
             type Ty = k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
             fn metadata(&self) -> &Self::Ty {
@@ -79,3 +83,40 @@ macro_rules! crd_kind {
 }
 
 pub(crate) use crd_kind;
+
+/// Gives a CRD kind declared by `crd_kind!` a `Deserialize` that reads an
+/// object as written in YAML (`meshsynth analyze`): `apiVersion` and `kind`
+/// are the caller's to check, `status` is accepted and dropped, and a missing
+/// `metadata` or `spec` is the default.
+macro_rules! crd_deserialize {
+    ($($name:ident),+ $(,)?) => {
+        $(
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                #[derive(serde::Deserialize)]
+                struct Object {
+                    #[serde(default, rename = "apiVersion")]
+                    _api_version: Option<String>,
+                    #[serde(default, rename = "kind")]
+                    _kind: Option<String>,
+                    #[serde(default)]
+                    metadata: k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+                    #[serde(default)]
+                    spec: <$name as $crate::mesh::crd::HasSpec>::Spec,
+                    #[serde(default, rename = "status")]
+                    _status: Option<serde::de::IgnoredAny>,
+                }
+                let o = Object::deserialize(d)?;
+                Ok($name { metadata: o.metadata, spec: o.spec })
+            }
+        }
+        )+
+    };
+}
+
+pub(crate) use crd_deserialize;
+
+/// The spec type of a CRD kind (lets `crd_deserialize!` name it).
+pub(crate) trait HasSpec {
+    type Spec;
+}

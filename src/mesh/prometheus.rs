@@ -58,8 +58,8 @@ pub struct ServiceMonitorSpec {
 }
 
 /// Labels to match.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct LabelSelector {
     /// Labels a Service must have.
     pub match_labels: BTreeMap<String, String>,

@@ -42,10 +42,10 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::PodTemplateSpec;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::core::{Error, ObjectRef, Scope};
-use crate::mesh::crd::crd_kind;
+use crate::mesh::crd::{crd_deserialize, crd_kind};
 use crate::mesh::prometheus::LabelSelector;
 
 crd_kind!(
@@ -54,7 +54,8 @@ crd_kind!(
 );
 
 /// `Rollout.spec`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 #[serde(rename_all = "camelCase")]
 pub struct RolloutSpec {
     /// Replicas. Default: unset (1, or the autoscaler's).
@@ -70,7 +71,8 @@ pub struct RolloutSpec {
 }
 
 /// Blue/green or canary.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 #[serde(rename_all = "camelCase")]
 pub struct RolloutStrategy {
     /// Blue/green settings. Set this or `canary`.
@@ -80,7 +82,8 @@ pub struct RolloutStrategy {
 }
 
 /// Blue/green strategy.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 #[serde(rename_all = "camelCase")]
 pub struct BlueGreen {
     /// The Service that serves production traffic.
@@ -98,7 +101,8 @@ pub struct BlueGreen {
 }
 
 /// Analysis run during a rollout.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct RolloutAnalysis {
     /// The AnalysisTemplates run.
     pub templates: Vec<TemplateRef>,
@@ -107,7 +111,8 @@ pub struct RolloutAnalysis {
 }
 
 /// A reference to an AnalysisTemplate.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 #[serde(rename_all = "camelCase")]
 pub struct TemplateRef {
     /// The AnalysisTemplate's name.
@@ -115,7 +120,8 @@ pub struct TemplateRef {
 }
 
 /// An argument value.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct AnalysisRunArgument {
     /// The argument's name.
     pub name: String,
@@ -145,7 +151,8 @@ impl RolloutAnalysis {
 }
 
 /// Canary strategy.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 #[serde(rename_all = "camelCase")]
 pub struct Canary {
     /// The Service that selects the canary pods. Default: none.
@@ -161,14 +168,16 @@ pub struct Canary {
 }
 
 /// Traffic routing through a mesh.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct TrafficRouting {
     /// Istio routing.
     pub istio: Option<IstioTrafficRouting>,
 }
 
 /// Istio subset-level routing: the VirtualService routes and DestinationRule subsets Argo edits.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 #[serde(rename_all = "camelCase")]
 pub struct IstioTrafficRouting {
     /// One VirtualService (exclusive with `virtual_services`).
@@ -180,7 +189,8 @@ pub struct IstioTrafficRouting {
 }
 
 /// The VirtualService (and named HTTP routes) Argo adjusts.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct IstioVirtualServiceRef {
     /// The VirtualService's name.
     pub name: String,
@@ -189,7 +199,8 @@ pub struct IstioVirtualServiceRef {
 }
 
 /// The DestinationRule whose subsets Argo points at the revisions.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 #[serde(rename_all = "camelCase")]
 pub struct IstioDestinationRuleRef {
     /// The DestinationRule's name.
@@ -201,7 +212,8 @@ pub struct IstioDestinationRuleRef {
 }
 
 /// A canary step; set exactly one field.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 #[serde(rename_all = "camelCase")]
 pub struct CanaryStep {
     /// Set the canary's traffic share, in percent.
@@ -232,7 +244,8 @@ impl CanaryStep {
 }
 
 /// A pause step.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Pause {
     /// How long, e.g. `5m`. Default: until promoted by hand.
     pub duration: Option<String>,
@@ -244,7 +257,8 @@ crd_kind!(
 );
 
 /// `AnalysisTemplate.spec`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct AnalysisTemplateSpec {
     /// Arguments the template takes. Default: none.
     pub args: Option<Vec<Argument>>,
@@ -253,7 +267,8 @@ pub struct AnalysisTemplateSpec {
 }
 
 /// A template argument.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Argument {
     /// The argument's name.
     pub name: String,
@@ -262,7 +277,8 @@ pub struct Argument {
 }
 
 /// A measured metric.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 #[serde(rename_all = "camelCase")]
 pub struct Metric {
     /// The metric's name.
@@ -280,14 +296,16 @@ pub struct Metric {
 }
 
 /// Where a metric comes from.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct MetricProvider {
     /// A Prometheus query.
     pub prometheus: Option<PrometheusMetric>,
 }
 
 /// A Prometheus query.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct PrometheusMetric {
     /// Prometheus' address.
     pub address: String,
@@ -356,3 +374,5 @@ pub fn selector(labels: &BTreeMap<String, String>) -> LabelSelector {
         match_labels: labels.clone(),
     }
 }
+
+crd_deserialize!(Rollout, AnalysisTemplate);

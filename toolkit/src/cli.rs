@@ -1,4 +1,4 @@
-//! The toolkit's command line: the library's `synth`, `list` and `diff`, plus
+//! The toolkit's command line: the library's `synth`, `list`, `diff` and `analyze`, plus
 //! `deploy`, `destroy`, `bootstrap`, `diff --against deployed`, `init` and
 //! `completions`. The only place in the toolkit that parses arguments.
 
@@ -39,6 +39,8 @@ enum Command {
     List(lib::ListArgs),
     /// Compare the app (or an assembly) with a saved assembly or the deployed stacks.
     Diff(ToolkitDiffArgs),
+    /// Run the mesh analyzers over Kubernetes YAML files, directories or stdin (`-`); without PATH, over the app's assembly.
+    Analyze(lib::AnalyzeArgs),
     /// Deploy stacks through CloudFormation change sets and write resolved manifests.
     Deploy(deploy_cmd::DeployArgs),
     /// Delete stacks, dependents first.
@@ -130,6 +132,11 @@ fn run(
             return Ok(0);
         }
         Command::Bootstrap(args) => return deploy_cmd::bootstrap(args, out, err),
+        // YAML given as PATHs (or --list-analyzers) needs no app.
+        Command::Analyze(args) if !args.paths.is_empty() || args.list_analyzers => {
+            let no_app = |_: &mut App| Ok(());
+            return Ok(lib::analyze_command(args, &no_app, out, err));
+        }
         other => other,
     };
     let app = AppSource::resolve(cli.app.as_deref(), Path::new("."), builtin)?;
@@ -141,6 +148,9 @@ fn run(
         }
         (Command::List(args), AppSource::Builtin(build)) => {
             Ok(lib::list_command(args, build, out, err))
+        }
+        (Command::Analyze(args), AppSource::Builtin(build)) => {
+            Ok(lib::analyze_command(args, build, out, err))
         }
         (Command::Diff(args), AppSource::Builtin(build)) => {
             let connect = args.connect;

@@ -6,7 +6,7 @@ use std::any::Any;
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, StatefulSet};
-use k8s_openapi::api::core::v1::{Namespace, PodSpec, Secret, Service};
+use k8s_openapi::api::core::v1::{Namespace, Pod, PodSpec, Secret, Service};
 use serde_json::Value as Json;
 
 use crate::core::{App, InstallKind, K8sObject, RawObject};
@@ -130,7 +130,8 @@ impl<'a> Index<'a> {
             let meta = obj.metadata();
             let ns = meta.namespace.clone().unwrap_or_else(|| "default".into());
             let name = meta.name.clone().unwrap_or_default();
-            if let Some(a) = &meta.annotations {
+            // A bare Pod's annotations are checked once, as a pod template's.
+            if let Some(a) = meta.annotations.as_ref().filter(|_| obj.kind() != "Pod") {
                 ix.annotated.push((path, obj.kind(), a.clone(), false));
             }
             macro_rules! item {
@@ -204,6 +205,17 @@ impl<'a> Index<'a> {
                         t.spec.as_ref(),
                     );
                 }
+            } else if let Some(o) = downcast::<Pod>(obj) {
+                // Bare Pods (YAML given to `meshsynth analyze`) are workloads too.
+                ix.add_pod(
+                    path,
+                    "Pod",
+                    &name,
+                    cluster,
+                    &ns,
+                    Some(&o.metadata),
+                    o.spec.as_ref(),
+                );
             } else if let Some(o) = downcast::<Rollout>(obj) {
                 let t = &o.spec.template;
                 ix.add_pod(

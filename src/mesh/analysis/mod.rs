@@ -41,6 +41,7 @@
 //! ```
 
 mod annotations;
+pub mod catalog;
 mod checks;
 mod index;
 mod schema;
@@ -58,6 +59,19 @@ pub fn register(scope: &mut Scope<'_>) {
 
 /// Runs every analyzer over the app.
 pub fn analyze(app: &App, out: &mut Vec<Diagnostic>) {
+    let ix = analyze_objects(app, out);
+    namespaces_exist(app, &ix, out);
+}
+
+/// Runs every analyzer except MS-MESH-007 (namespace existence), which only
+/// makes sense when the input is a whole cluster: `meshsynth analyze` of a
+/// few files of a GitOps repository would flag every namespace created
+/// elsewhere.
+pub fn analyze_without_namespace_check(app: &App, out: &mut Vec<Diagnostic>) {
+    analyze_objects(app, out);
+}
+
+fn analyze_objects<'a>(app: &'a App, out: &mut Vec<Diagnostic>) -> index::Index<'a> {
     let target = match IstioVersion::from_context(app.context()) {
         Ok(v) => v,
         Err(e) => {
@@ -78,7 +92,7 @@ pub fn analyze(app: &App, out: &mut Vec<Diagnostic>) {
     checks::namespace_singletons(&ix, out);
     checks::services_and_workloads(&ix, out);
     checks::policies(&ix, out);
-    namespaces_exist(app, &ix, out);
+    ix
 }
 
 /// Namespaces every cluster has before anything is applied.

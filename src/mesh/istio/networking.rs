@@ -4,9 +4,9 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use crate::mesh::crd::crd_kind;
+use crate::mesh::crd::{crd_deserialize, crd_kind};
 
 // ---------------------------------------------------------------- Gateway
 
@@ -16,7 +16,8 @@ crd_kind!(
 );
 
 /// `Gateway.spec`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 #[serde(rename_all = "camelCase")]
 pub struct GatewaySpec {
     /// Labels of the gateway workload pods (e.g. `istio: ingressgateway`).
@@ -72,7 +73,8 @@ impl GatewaySpec {
 }
 
 /// A listener of a Gateway.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 #[serde(rename_all = "camelCase")]
 pub struct Server {
     /// The port to listen on.
@@ -88,7 +90,8 @@ pub struct Server {
 }
 
 /// The port of a Gateway server.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 #[serde(rename_all = "camelCase")]
 pub struct GatewayPort {
     /// The port number.
@@ -102,7 +105,7 @@ pub struct GatewayPort {
 }
 
 /// TLS mode of a Gateway server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ServerTlsMode {
     /// Forward TLS as is, routed by SNI.
@@ -120,7 +123,8 @@ pub enum ServerTlsMode {
 }
 
 /// TLS settings of a Gateway server.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 #[serde(rename_all = "camelCase")]
 pub struct ServerTls {
     /// Redirect plain HTTP to HTTPS with a 301. Default: off.
@@ -155,7 +159,8 @@ crd_kind!(
 );
 
 /// `VirtualService.spec`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 #[serde(rename_all = "camelCase")]
 pub struct VirtualServiceSpec {
     /// The hosts the rules apply to: service names, FQDNs or wildcards.
@@ -173,7 +178,7 @@ pub struct VirtualServiceSpec {
 }
 
 /// A string matcher.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum StringMatch {
     /// Equal to the string.
@@ -185,7 +190,8 @@ pub enum StringMatch {
 }
 
 /// One HTTP route rule.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 #[serde(rename_all = "camelCase")]
 pub struct HttpRoute {
     /// A name for the route, shown in access logs and metrics. Default: none.
@@ -218,7 +224,8 @@ pub struct HttpRoute {
 }
 
 /// Match conditions of an HTTP rule (all must hold).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 #[serde(rename_all = "camelCase")]
 pub struct HttpMatchRequest {
     /// A name for the match, added to the route name in logs. Default: none.
@@ -260,7 +267,8 @@ impl HttpMatchRequest {
 }
 
 /// Where traffic goes: a host, optionally a subset and port.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 #[serde(rename_all = "camelCase")]
 pub struct Destination {
     /// The service's host: a short name in the VirtualService's namespace, or an FQDN.
@@ -292,14 +300,16 @@ impl Destination {
 }
 
 /// A port number selector.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct PortSelector {
     /// The port number.
     pub number: u16,
 }
 
 /// A weighted HTTP destination.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 #[serde(rename_all = "camelCase")]
 pub struct HttpRouteDestination {
     /// Where the traffic goes.
@@ -332,7 +342,8 @@ impl From<Destination> for HttpRouteDestination {
 }
 
 /// Header manipulation for requests and responses.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Headers {
     /// Changes to the request headers. Default: none.
     pub request: Option<HeaderOperations>,
@@ -341,7 +352,8 @@ pub struct Headers {
 }
 
 /// Set, add or remove headers.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct HeaderOperations {
     /// Headers set, replacing existing values.
     pub set: Option<BTreeMap<String, String>>,
@@ -352,7 +364,8 @@ pub struct HeaderOperations {
 }
 
 /// An HTTP redirect.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 #[serde(rename_all = "camelCase")]
 pub struct HttpRedirect {
     /// The new path. Default: unchanged.
@@ -368,7 +381,8 @@ pub struct HttpRedirect {
 }
 
 /// A fixed response.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct HttpDirectResponse {
     /// The HTTP status code.
     pub status: u32,
@@ -377,14 +391,16 @@ pub struct HttpDirectResponse {
 }
 
 /// A direct response's body.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct HttpBody {
     /// The body as a string.
     pub string: Option<String>,
 }
 
 /// A URI/authority rewrite.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct HttpRewrite {
     /// The new path (or path prefix of the matched prefix). Default: unchanged.
     pub uri: Option<String>,
@@ -393,7 +409,8 @@ pub struct HttpRewrite {
 }
 
 /// Retry policy of an HTTP rule.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 #[serde(rename_all = "camelCase")]
 pub struct HttpRetry {
     /// Retries per request (0 turns retries off).
@@ -411,7 +428,8 @@ pub struct HttpRetry {
 }
 
 /// A percentage 0.0–100.0.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Percent {
     /// The percentage, 0 to 100.
     pub value: f64,
@@ -425,7 +443,8 @@ impl Percent {
 }
 
 /// Fault injection.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct HttpFaultInjection {
     /// A delay before forwarding. Default: none.
     pub delay: Option<FaultDelay>,
@@ -434,7 +453,8 @@ pub struct HttpFaultInjection {
 }
 
 /// Injected delay.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 #[serde(rename_all = "camelCase")]
 pub struct FaultDelay {
     /// How long to wait, e.g. `5s`.
@@ -444,7 +464,8 @@ pub struct FaultDelay {
 }
 
 /// Injected abort.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 #[serde(rename_all = "camelCase")]
 pub struct FaultAbort {
     /// The HTTP status returned. Default: none (set this or `grpc_status`).
@@ -456,7 +477,8 @@ pub struct FaultAbort {
 }
 
 /// CORS policy.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 #[serde(rename_all = "camelCase")]
 pub struct CorsPolicy {
     /// Allowed origins.
@@ -474,7 +496,8 @@ pub struct CorsPolicy {
 }
 
 /// L4 match attributes.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 #[serde(rename_all = "camelCase")]
 pub struct L4MatchAttributes {
     /// Destination IPs or subnets matched. Default: any.
@@ -490,7 +513,8 @@ pub struct L4MatchAttributes {
 }
 
 /// TLS (SNI) match attributes.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 #[serde(rename_all = "camelCase")]
 pub struct TlsMatchAttributes {
     /// SNI names matched; wildcards allowed.
@@ -508,7 +532,8 @@ pub struct TlsMatchAttributes {
 }
 
 /// A weighted L4 destination.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct RouteDestination {
     /// Where the traffic goes.
     pub destination: Destination,
@@ -517,7 +542,8 @@ pub struct RouteDestination {
 }
 
 /// A TCP rule.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct TcpRoute {
     /// Conditions, any of which selects the route. Default: every connection.
     #[serde(rename = "match")]
@@ -527,7 +553,8 @@ pub struct TcpRoute {
 }
 
 /// A TLS passthrough rule.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct TlsRoute {
     /// SNI conditions, any of which selects the route.
     #[serde(rename = "match")]
@@ -544,7 +571,8 @@ crd_kind!(
 );
 
 /// `DestinationRule.spec`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 #[serde(rename_all = "camelCase")]
 pub struct DestinationRuleSpec {
     /// The service the rule applies to: a short name in the rule's namespace, or an FQDN.
@@ -560,7 +588,8 @@ pub struct DestinationRuleSpec {
 }
 
 /// Pods selected by labels.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 #[serde(rename_all = "camelCase")]
 pub struct WorkloadSelector {
     /// Labels a workload must have.
@@ -568,7 +597,8 @@ pub struct WorkloadSelector {
 }
 
 /// A named subset of a host's endpoints.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 #[serde(rename_all = "camelCase")]
 pub struct Subset {
     /// The subset's name, referenced by routes.
@@ -591,7 +621,8 @@ impl Subset {
 }
 
 /// Traffic policy.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 #[serde(rename_all = "camelCase")]
 pub struct TrafficPolicy {
     /// How endpoints are chosen. Default: least request.
@@ -607,7 +638,8 @@ pub struct TrafficPolicy {
 }
 
 /// Traffic policy of one port.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 #[serde(rename_all = "camelCase")]
 pub struct PortTrafficPolicy {
     /// The port the policy applies to.
@@ -623,7 +655,7 @@ pub struct PortTrafficPolicy {
 }
 
 /// Simple load-balancing algorithms.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum SimpleLb {
     /// Let Istio choose.
@@ -641,7 +673,8 @@ pub enum SimpleLb {
 }
 
 /// Load balancing.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 #[serde(rename_all = "camelCase")]
 pub struct LoadBalancerSettings {
     /// A simple algorithm. Default: least request.
@@ -655,7 +688,8 @@ pub struct LoadBalancerSettings {
 }
 
 /// Consistent hashing (session affinity). Set exactly one hash key.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 #[serde(rename_all = "camelCase")]
 pub struct ConsistentHashLb {
     /// Hash on this header.
@@ -671,7 +705,8 @@ pub struct ConsistentHashLb {
 }
 
 /// A hash cookie.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct HttpCookie {
     /// The cookie's name.
     pub name: String,
@@ -682,7 +717,8 @@ pub struct HttpCookie {
 }
 
 /// Locality-aware load balancing.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 #[serde(rename_all = "camelCase")]
 pub struct LocalityLbSetting {
     /// Shares of traffic from a locality to other localities. Default: none.
@@ -696,7 +732,8 @@ pub struct LocalityLbSetting {
 }
 
 /// Traffic share from one locality to others (weights sum to 100).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct LocalityDistribute {
     /// The source locality, `region/zone/subzone` with wildcards.
     pub from: String,
@@ -705,7 +742,8 @@ pub struct LocalityDistribute {
 }
 
 /// Failover from one region to another.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct LocalityFailover {
     /// The region traffic fails over from.
     pub from: String,
@@ -714,7 +752,8 @@ pub struct LocalityFailover {
 }
 
 /// Connection pool limits.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ConnectionPoolSettings {
     /// TCP limits (HTTP traffic too). Default: Envoy's.
     pub tcp: Option<TcpSettings>,
@@ -723,7 +762,8 @@ pub struct ConnectionPoolSettings {
 }
 
 /// TCP pool limits.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 #[serde(rename_all = "camelCase")]
 pub struct TcpSettings {
     /// Most connections to the host. Default: Envoy's (2³²−1).
@@ -735,7 +775,8 @@ pub struct TcpSettings {
 }
 
 /// HTTP pool limits.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 #[serde(rename_all = "camelCase")]
 pub struct HttpSettings {
     /// Most requests queued while waiting for a connection. Default: 2³²−1.
@@ -753,7 +794,8 @@ pub struct HttpSettings {
 }
 
 /// Circuit breaking by ejecting failing hosts.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 #[serde(rename_all = "camelCase")]
 pub struct OutlierDetection {
     /// Consecutive 5xx (or connection errors) before ejection. Default: 5.
@@ -772,7 +814,7 @@ pub struct OutlierDetection {
 }
 
 /// TLS mode towards a destination.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ClientTlsMode {
     /// No TLS.
@@ -786,7 +828,8 @@ pub enum ClientTlsMode {
 }
 
 /// Client TLS settings.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 #[serde(rename_all = "camelCase")]
 pub struct ClientTlsSettings {
     /// How TLS is used to the upstream.
@@ -815,7 +858,7 @@ crd_kind!(
 );
 
 /// Whether a ServiceEntry's host is inside or outside the mesh.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Location {
     /// Outside the mesh (no sidecar; mTLS off).
@@ -825,7 +868,7 @@ pub enum Location {
 }
 
 /// How a ServiceEntry's endpoints are resolved.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Resolution {
     /// Addresses the client asked for, as they are.
@@ -839,7 +882,8 @@ pub enum Resolution {
 }
 
 /// `ServiceEntry.spec`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 #[serde(rename_all = "camelCase")]
 pub struct ServiceEntrySpec {
     /// The hosts: FQDNs, possibly with a wildcard prefix.
@@ -864,7 +908,8 @@ pub struct ServiceEntrySpec {
 }
 
 /// A port of a ServiceEntry.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 #[serde(rename_all = "camelCase")]
 pub struct ServicePort {
     /// The port number.
@@ -885,7 +930,8 @@ crd_kind!(
 );
 
 /// `WorkloadEntry.spec`, also an endpoint of a ServiceEntry.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 #[serde(rename_all = "camelCase")]
 pub struct WorkloadEntrySpec {
     /// The address (IP or DNS name). Default: none (auto-registration fills it).
@@ -910,7 +956,8 @@ crd_kind!(
 );
 
 /// `WorkloadGroup.spec`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct WorkloadGroupSpec {
     /// Labels and annotations of the generated WorkloadEntries. Default: none.
     pub metadata: Option<WorkloadGroupMetadata>,
@@ -921,7 +968,8 @@ pub struct WorkloadGroupSpec {
 }
 
 /// Labels and annotations of the generated WorkloadEntries.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct WorkloadGroupMetadata {
     /// Labels. Default: none.
     pub labels: Option<BTreeMap<String, String>>,
@@ -930,7 +978,8 @@ pub struct WorkloadGroupMetadata {
 }
 
 /// A WorkloadGroup health check.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 #[serde(rename_all = "camelCase")]
 pub struct ReadinessProbe {
     /// Seconds before the first probe. Default: 0.
@@ -950,7 +999,8 @@ pub struct ReadinessProbe {
 }
 
 /// An HTTP health check.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct HttpHealthCheck {
     /// The path. Default: `/`.
     pub path: Option<String>,
@@ -963,7 +1013,8 @@ pub struct HttpHealthCheck {
 }
 
 /// A TCP health check.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct TcpHealthCheck {
     /// The host. Default: the workload's address.
     pub host: Option<String>,
@@ -979,7 +1030,8 @@ crd_kind!(
 );
 
 /// `Sidecar.spec`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 #[serde(rename_all = "camelCase")]
 pub struct SidecarSpec {
     /// The workloads this Sidecar applies to. Default: every workload of the namespace.
@@ -993,14 +1045,16 @@ pub struct SidecarSpec {
 }
 
 /// A Sidecar's or ServiceEntry's workload selector (`labels`, not `matchLabels`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct SidecarWorkloadSelector {
     /// Labels a workload must have.
     pub labels: BTreeMap<String, String>,
 }
 
 /// An inbound listener.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 #[serde(rename_all = "camelCase")]
 pub struct IstioIngressListener {
     /// The port to listen on.
@@ -1012,7 +1066,8 @@ pub struct IstioIngressListener {
 }
 
 /// An outbound listener: the hosts (`namespace/host`) the proxy may reach.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct IstioEgressListener {
     /// The port. Default: all ports.
     pub port: Option<SidecarPort>,
@@ -1023,7 +1078,8 @@ pub struct IstioEgressListener {
 }
 
 /// A Sidecar listener port.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct SidecarPort {
     /// The port number.
     pub number: u16,
@@ -1034,7 +1090,7 @@ pub struct SidecarPort {
 }
 
 /// `REGISTRY_ONLY` or `ALLOW_ANY`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum OutboundMode {
     /// Only hosts in the service registry are reachable.
@@ -1044,7 +1100,7 @@ pub enum OutboundMode {
 }
 
 /// Outbound traffic policy.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OutboundTrafficPolicy {
     /// The mode.
     pub mode: OutboundMode,
@@ -1070,3 +1126,13 @@ mod tests {
         assert!(json["workloadSelector"].get("matchLabels").is_none());
     }
 }
+
+crd_deserialize!(
+    Gateway,
+    VirtualService,
+    DestinationRule,
+    ServiceEntry,
+    WorkloadEntry,
+    WorkloadGroup,
+    Sidecar
+);

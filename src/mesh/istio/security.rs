@@ -3,9 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use crate::mesh::crd::crd_kind;
+use crate::mesh::crd::{crd_deserialize, crd_kind};
 use crate::mesh::istio::networking::WorkloadSelector;
 
 crd_kind!(
@@ -14,7 +14,8 @@ crd_kind!(
 );
 
 /// `PeerAuthentication.spec`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 #[serde(rename_all = "camelCase")]
 pub struct PeerAuthenticationSpec {
     /// The workloads the policy applies to. Default: every workload of the namespace (of the mesh in the root namespace).
@@ -26,14 +27,14 @@ pub struct PeerAuthenticationSpec {
 }
 
 /// The mTLS setting.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Mtls {
     /// The mode.
     pub mode: MtlsMode,
 }
 
 /// Mutual-TLS modes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum MtlsMode {
     /// Inherit from the parent policy.
@@ -63,7 +64,7 @@ crd_kind!(
 );
 
 /// What a matching AuthorizationPolicy does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum AuthorizationAction {
     /// Allow requests that match a rule.
@@ -77,7 +78,8 @@ pub enum AuthorizationAction {
 }
 
 /// `AuthorizationPolicy.spec`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 #[serde(rename_all = "camelCase")]
 pub struct AuthorizationPolicySpec {
     /// The workloads the policy applies to. Default: every workload of the namespace.
@@ -91,14 +93,16 @@ pub struct AuthorizationPolicySpec {
 }
 
 /// A CUSTOM action's provider.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ExtensionProvider {
     /// The provider's name, as configured in the mesh config.
     pub name: String,
 }
 
 /// A rule: from sources, to operations, when conditions.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Rule {
     /// Where requests come from; any entry matches. Default: any source.
     pub from: Option<Vec<RuleFrom>>,
@@ -109,14 +113,16 @@ pub struct Rule {
 }
 
 /// A rule's source clause.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct RuleFrom {
     /// The source.
     pub source: Source,
 }
 
 /// Request sources.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 #[serde(rename_all = "camelCase")]
 pub struct Source {
     /// Peer identities, e.g. `cluster.local/ns/shop/sa/order`.
@@ -144,14 +150,16 @@ pub struct Source {
 }
 
 /// A rule's operation clause.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct RuleTo {
     /// The operation.
     pub operation: Operation,
 }
 
 /// Request operations.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 #[serde(rename_all = "camelCase")]
 pub struct Operation {
     /// Hosts (the `Host` header). Default: any.
@@ -173,7 +181,8 @@ pub struct Operation {
 }
 
 /// An extra condition.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 #[serde(rename_all = "camelCase")]
 pub struct Condition {
     /// The attribute, e.g. `request.headers[x-tenant]` or `source.ip`.
@@ -207,7 +216,8 @@ crd_kind!(
 );
 
 /// `RequestAuthentication.spec`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 #[serde(rename_all = "camelCase")]
 pub struct RequestAuthenticationSpec {
     /// The workloads that validate JWTs. Default: every workload of the namespace.
@@ -217,7 +227,8 @@ pub struct RequestAuthenticationSpec {
 }
 
 /// How to validate a JWT.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 #[serde(rename_all = "camelCase")]
 pub struct JwtRule {
     /// The issuer (`iss`).
@@ -237,10 +248,17 @@ pub struct JwtRule {
 }
 
 /// A header carrying the JWT.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct JwtHeader {
     /// The header name.
     pub name: String,
     /// The prefix before the token, e.g. `Bearer `. Default: none.
     pub prefix: Option<String>,
 }
+
+crd_deserialize!(
+    PeerAuthentication,
+    AuthorizationPolicy,
+    RequestAuthentication
+);

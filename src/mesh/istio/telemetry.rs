@@ -3,9 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use crate::mesh::crd::crd_kind;
+use crate::mesh::crd::{crd_deserialize, crd_kind};
 use crate::mesh::istio::networking::WorkloadSelector;
 
 crd_kind!(
@@ -14,7 +14,8 @@ crd_kind!(
 );
 
 /// `Telemetry.spec`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 #[serde(rename_all = "camelCase")]
 pub struct TelemetrySpec {
     /// The workloads this applies to. Default: every workload of the namespace.
@@ -28,7 +29,8 @@ pub struct TelemetrySpec {
 }
 
 /// A provider reference by name (e.g. `jaeger`, `prometheus`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ProviderRef {
     /// The provider's name, as configured in the mesh config.
     pub name: String,
@@ -42,7 +44,7 @@ impl ProviderRef {
 }
 
 /// Which side of a request telemetry applies to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum WorkloadMode {
     /// Both sides of a connection.
@@ -54,7 +56,8 @@ pub enum WorkloadMode {
 }
 
 /// Tracing settings.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 #[serde(rename_all = "camelCase")]
 pub struct Tracing {
     /// Tracing providers. Default: the mesh's.
@@ -68,7 +71,8 @@ pub struct Tracing {
 }
 
 /// A span tag's source; set exactly one.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct CustomTag {
     /// A fixed value.
     pub literal: Option<LiteralTag>,
@@ -101,14 +105,16 @@ impl CustomTag {
 }
 
 /// A literal tag value.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct LiteralTag {
     /// The value.
     pub value: String,
 }
 
 /// A header or environment tag source.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 #[serde(rename_all = "camelCase")]
 pub struct NamedTag {
     /// The environment variable or header name.
@@ -118,7 +124,8 @@ pub struct NamedTag {
 }
 
 /// Metrics settings.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 #[serde(rename_all = "camelCase")]
 pub struct Metrics {
     /// Metrics providers. Default: the mesh's.
@@ -130,7 +137,8 @@ pub struct Metrics {
 }
 
 /// A change to generated metrics.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 #[serde(rename_all = "camelCase")]
 pub struct MetricsOverride {
     /// Which metrics. Default: all.
@@ -143,7 +151,8 @@ pub struct MetricsOverride {
 }
 
 /// Which metric an override applies to.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 #[serde(rename_all = "camelCase")]
 pub struct MetricSelector {
     /// e.g. `REQUEST_DURATION`, `ALL_METRICS`.
@@ -155,7 +164,7 @@ pub struct MetricSelector {
 }
 
 /// Tag operation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum TagOperation {
     /// Add or replace the tag.
@@ -165,7 +174,7 @@ pub enum TagOperation {
 }
 
 /// Add, change or remove one metric tag.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TagOverride {
     /// Add, replace or remove.
     pub operation: TagOperation,
@@ -174,7 +183,8 @@ pub struct TagOverride {
 }
 
 /// Access logging settings.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct AccessLogging {
     /// Access-log providers. Default: the mesh's.
     pub providers: Option<Vec<ProviderRef>>,
@@ -185,8 +195,11 @@ pub struct AccessLogging {
 }
 
 /// A CEL filter for access logs.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct AccessLogFilter {
     /// A CEL expression, e.g. `response.code >= 400`.
     pub expression: String,
 }
+
+crd_deserialize!(Telemetry);

@@ -1,0 +1,421 @@
+//! Parsing documents into the DSL's typed objects and placing them in an
+//! [`App`]: one chart per cluster, one object per document (or `List` item).
+//! A document that does not fit its type is an IST0106 finding; a field the
+//! type does not know is an IST0106 finding too, and the object is still
+//! analyzed.
+
+use std::collections::HashMap;
+
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, StatefulSet};
+use k8s_openapi::api::core::v1::{Namespace, Pod, Secret, Service};
+use serde::de::DeserializeOwned;
+use serde_yaml::Value as Yaml;
+
+use super::input::{documents, Source};
+use super::{Finding, Options, Origin, Report};
+use crate::core::{
+    App, Chart, ChartProps, Error, InstallKind, K8sObject, RawObject, Scope, Severity,
+};
+use crate::mesh::istio::networking::{
+    DestinationRule, Gateway, ServiceEntry, Sidecar, VirtualService, WorkloadEntry, WorkloadGroup,
+};
+use crate::mesh::istio::security::{
+    AuthorizationPolicy, PeerAuthentication, RequestAuthentication,
+};
+use crate::mesh::istio::telemetry::Telemetry;
+use crate::mesh::rollouts::Rollout;
+
+/// An install input of an assembly cluster (IstioOperator or Helm values).
+pub(crate) struct InstallFile {
+    pub cluster: String,
+    pub source: Source,
+    /// `istio-operator` or `helm-values`, as in manifest.json.
+    pub kind: String,
+    pub chart: Option<String>,
+}
+
+/// Namespaces istioctl does not analyze.
+const SYSTEM_NAMESPACES: &[&str] = &["kube-system", "kube-public", "kube-node-lease"];
+
+struct Loader<'r> {
+    report: &'r mut Report,
+    origins: HashMap<String, Origin>,
+    next_id: usize,
+    system_skipped: usize,
+    gateway_wants_default_ingress: bool,
+    has_ingress_workload: bool,
+}
+
+/// Loads every group (cluster) into `app`; returns construct path → origin.
+pub(crate) fn load(
+    app: &mut App,
+    groups: &[(String, Vec<&Source>)],
+    installs: &[InstallFile],
+    opts: &Options,
+    whole_clusters: bool,
+    report: &mut Report,
+) -> Result<HashMap<String, Origin>, Error> {
+    let mut l = Loader {
+        report,
+        origins: HashMap::new(),
+        next_id: 0,
+        system_skipped: 0,
+        gateway_wants_default_ingress: false,
+        has_ingress_workload: false,
+    };
+    for (i, (cluster, sources)) in groups.iter().enumerate() {
+        let chart = Chart::new(
+            &mut app.root(),
+            &format!("c{i}"),
+            ChartProps::new(cluster.as_str()),
+        )?;
+        let mut scope = app.scope(chart.node())?;
+        for src in sources {
+            for doc in documents(&src.text) {
+                l.document(&mut scope, src, &doc)?;
+            }
+        }
+        for inst in installs.iter().filter(|f| &f.cluster == cluster) {
+            let kind = match (inst.kind.as_str(), &inst.chart) {
+                ("istio-operator", _) => InstallKind::IstioOperator,
+                ("helm-values", Some(chart)) => InstallKind::HelmValues {
+                    chart: chart.clone(),
+                },
+                _ => continue,
+            };
+            let content: serde_json::Value =
+                serde_yaml::from_str(&inst.source.text).map_err(|e| Error::Io {
+                    path: inst.source.name.clone(),
+                    message: format!("invalid YAML: {e}"),
+                })?;
+            l.has_ingress_workload = true;
+            let id = l.fresh_id("install");
+            scope.add_install_input(&id, kind, &content)?;
+        }
+        if !whole_clusters && opts.assume_default_ingress {
+            l.assume_default_ingress(&mut scope)?;
+        }
+    }
+    if l.system_skipped > 0 {
+        l.report.notes.push(format!(
+            "{} object(s) in kube-system, kube-public or kube-node-lease not analyzed (as istioctl)",
+            l.system_skipped
+        ));
+    }
+    Ok(l.origins)
+}
+
+fn yaml_error(
+    file: &str,
+    doc: &super::input::Document<'_>,
+    e: &serde_yaml::Error,
+    what: &str,
+) -> Error {
+    // libyaml may point one past the last line (end of stream): clamp.
+    let last = doc.first_line + doc.text.lines().count().max(1) - 1;
+    let line = e
+        .location()
+        .map(|l| (doc.first_line + l.line() - 1).min(last))
+        .unwrap_or(doc.line);
+    // serde_yaml appends " at line L column C" with document-relative
+    // numbers; the file line is given in front instead.
+    let msg = e.to_string();
+    let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+    Error::Io {
+        path: format!("{file}:{line}"),
+        message: format!("{what}: {msg}; fix the document or leave the file out"),
+    }
+}
+
+fn str_at<'v>(v: &'v Yaml, path: &[&str]) -> Option<&'v str> {
+    let mut cur = v;
+    for p in path {
+        cur = cur.get(*p)?;
+    }
+    cur.as_str()
+}
+
+impl Loader<'_> {
+    fn fresh_id(&mut self, prefix: &str) -> String {
+        self.next_id += 1;
+        format!("{prefix}-{}", self.next_id)
+    }
+
+    fn document(
+        &mut self,
+        scope: &mut Scope<'_>,
+        src: &Source,
+        doc: &super::input::Document<'_>,
+    ) -> Result<(), Error> {
+        let value: Yaml = serde_yaml::from_str(doc.text)
+            .map_err(|e| yaml_error(&src.name, doc, &e, "invalid YAML"))?;
+        match &value {
+            Yaml::Null => Ok(()),
+            Yaml::Mapping(_) if value.get("kind").and_then(Yaml::as_str) == Some("List") => {
+                let items = value.get("items").and_then(Yaml::as_sequence);
+                for item in items.into_iter().flatten() {
+                    if !item.is_mapping() {
+                        return Err(not_an_object(src, doc, item));
+                    }
+                    self.object(scope, src, doc.line, item)?;
+                }
+                Ok(())
+            }
+            Yaml::Mapping(_) => self.object(scope, src, doc.line, &value),
+            other => Err(not_an_object(src, doc, other)),
+        }
+    }
+
+    fn object(
+        &mut self,
+        scope: &mut Scope<'_>,
+        src: &Source,
+        line: usize,
+        value: &Yaml,
+    ) -> Result<(), Error> {
+        let kind = value.get("kind").and_then(Yaml::as_str).unwrap_or("");
+        let api_version = value.get("apiVersion").and_then(Yaml::as_str).unwrap_or("");
+        let name = str_at(value, &["metadata", "name"]).unwrap_or("");
+        let namespace = str_at(value, &["metadata", "namespace"]);
+        let origin = Origin {
+            file: src.name.clone(),
+            line,
+            kind: kind.to_string(),
+            namespace: namespace.map(str::to_string),
+            name: name.to_string(),
+        };
+        if kind.is_empty() || api_version.is_empty() {
+            self.parse_finding(&origin, "apiVersion and kind are required".into());
+            return Ok(());
+        }
+        if namespace.is_some_and(|ns| SYSTEM_NAMESPACES.contains(&ns)) {
+            self.system_skipped += 1;
+            *self.report.skipped.entry(kind.to_string()).or_default() += 1;
+            return Ok(());
+        }
+        self.note_ingress(kind, value);
+        let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
+        match (group, kind) {
+            ("", "Namespace") => self.add::<Namespace>(scope, origin, value),
+            ("", "Service") => self.add::<Service>(scope, origin, value),
+            ("", "Pod") => self.add::<Pod>(scope, origin, value),
+            ("", "Secret") => self.add::<Secret>(scope, origin, value),
+            ("apps", "Deployment") => self.add::<Deployment>(scope, origin, value),
+            ("apps", "StatefulSet") => self.add::<StatefulSet>(scope, origin, value),
+            ("apps", "DaemonSet") => self.add::<DaemonSet>(scope, origin, value),
+            ("networking.istio.io", "Gateway") => self.add::<Gateway>(scope, origin, value),
+            ("networking.istio.io", "VirtualService") => {
+                self.add::<VirtualService>(scope, origin, value)
+            }
+            ("networking.istio.io", "DestinationRule") => {
+                self.add::<DestinationRule>(scope, origin, value)
+            }
+            ("networking.istio.io", "ServiceEntry") => {
+                self.add::<ServiceEntry>(scope, origin, value)
+            }
+            ("networking.istio.io", "WorkloadEntry") => {
+                self.add::<WorkloadEntry>(scope, origin, value)
+            }
+            ("networking.istio.io", "WorkloadGroup") => {
+                self.add::<WorkloadGroup>(scope, origin, value)
+            }
+            ("networking.istio.io", "Sidecar") => self.add::<Sidecar>(scope, origin, value),
+            ("security.istio.io", "PeerAuthentication") => {
+                self.add::<PeerAuthentication>(scope, origin, value)
+            }
+            ("security.istio.io", "AuthorizationPolicy") => {
+                self.add::<AuthorizationPolicy>(scope, origin, value)
+            }
+            ("security.istio.io", "RequestAuthentication") => {
+                self.add::<RequestAuthentication>(scope, origin, value)
+            }
+            ("telemetry.istio.io", "Telemetry") => self.add::<Telemetry>(scope, origin, value),
+            ("argoproj.io", "Rollout") => self.add::<Rollout>(scope, origin, value),
+            ("cert-manager.io", "Certificate") | ("external-secrets.io", "ExternalSecret") => {
+                self.add_raw(scope, origin, api_version, value)
+            }
+            ("install.istio.io", "IstioOperator") => {
+                let content = serde_json::to_value(value).map_err(|e| Error::Io {
+                    path: format!("{}:{line}", src.name),
+                    message: format!("IstioOperator is not JSON-compatible: {e}"),
+                })?;
+                self.has_ingress_workload = true;
+                let id = self.fresh_id("operator");
+                scope.add_install_input(&id, InstallKind::IstioOperator, &content)?;
+                self.origins
+                    .insert(format!("{}/{id}", scope.path()), origin);
+                self.report.objects += 1;
+                Ok(())
+            }
+            _ => {
+                *self.report.skipped.entry(kind.to_string()).or_default() += 1;
+                Ok(())
+            }
+        }
+    }
+
+    /// Tracks whether istioctl's default ingress gateway would be assumed.
+    fn note_ingress(&mut self, kind: &str, value: &Yaml) {
+        let label = match kind {
+            "Gateway" => {
+                if str_at(value, &["spec", "selector", "istio"]) == Some("ingressgateway") {
+                    self.gateway_wants_default_ingress = true;
+                }
+                return;
+            }
+            "Pod" => str_at(value, &["metadata", "labels", "istio"]),
+            _ => str_at(value, &["spec", "template", "metadata", "labels", "istio"]),
+        };
+        if label == Some("ingressgateway") {
+            self.has_ingress_workload = true;
+        }
+    }
+
+    fn assume_default_ingress(&mut self, scope: &mut Scope<'_>) -> Result<(), Error> {
+        if !self.gateway_wants_default_ingress || self.has_ingress_workload {
+            return Ok(());
+        }
+        let operator = serde_json::json!({
+            "apiVersion": "install.istio.io/v1alpha1",
+            "kind": "IstioOperator",
+            "spec": {"components": {"ingressGateways": [
+                {"name": "istio-ingressgateway", "namespace": "istio-system", "enabled": true}
+            ]}}
+        });
+        scope.add_install_input(
+            "assumed-default-ingress",
+            InstallKind::IstioOperator,
+            &operator,
+        )?;
+        self.report.notes.push(
+            "assumed istioctl's default ingress gateway (istio-system/istio-ingressgateway, label istio=ingressgateway, ports 80, 443, 15021) for Gateways that select it; --no-default-ingress turns this off"
+                .into(),
+        );
+        Ok(())
+    }
+
+    fn parse_finding(&mut self, origin: &Origin, message: String) {
+        self.report.findings.push(Finding {
+            code: "IST0106".into(),
+            level: Severity::Error,
+            message,
+            hint: Some("fix the field (see the kind's reference) or remove it".into()),
+            file: Some(origin.file.clone()),
+            line: Some(origin.line),
+            kind: Some(origin.kind.clone()),
+            namespace: origin.namespace.clone(),
+            name: Some(origin.name.clone()),
+        });
+    }
+
+    fn add<T: K8sObject + DeserializeOwned>(
+        &mut self,
+        scope: &mut Scope<'_>,
+        mut origin: Origin,
+        value: &Yaml,
+    ) -> Result<(), Error> {
+        let mut unknown = Vec::new();
+        let mut track = |p: serde_ignored::Path<'_>| unknown.push(p.to_string());
+        // Through JSON: Kubernetes enums are maps (`exact: x`), which
+        // serde_yaml would only read as `!tags`.
+        let json = match serde_json::to_value(value) {
+            Ok(j) => j,
+            Err(e) => {
+                self.parse_finding(&origin, format!("not representable as JSON: {e}"));
+                return Ok(());
+            }
+        };
+        let de = serde_ignored::Deserializer::new(json, &mut track);
+        let parsed: Result<T, String> = serde_path_to_error::deserialize(de).map_err(|e| {
+            let path = e.path().to_string();
+            let msg = e.inner().to_string();
+            if path == "." {
+                msg
+            } else {
+                format!("{path}: {msg}")
+            }
+        });
+        let obj = match parsed {
+            Ok(o) => o,
+            Err(message) => {
+                self.parse_finding(&origin, message);
+                return Ok(());
+            }
+        };
+        for field in unknown {
+            self.parse_finding(&origin, format!("{field}: unknown field"));
+        }
+        if origin.name.is_empty() {
+            self.parse_finding(&origin, "metadata.name: required".into());
+        }
+        if obj.namespaced() && origin.namespace.is_none() {
+            origin.namespace = Some("default".into());
+        }
+        self.insert(scope, origin, obj)
+    }
+
+    fn add_raw(
+        &mut self,
+        scope: &mut Scope<'_>,
+        origin: Origin,
+        api_version: &str,
+        value: &Yaml,
+    ) -> Result<(), Error> {
+        let json: serde_json::Value = serde_json::to_value(value).unwrap_or_default();
+        let metadata = json
+            .get("metadata")
+            .and_then(|m| serde_json::from_value(m.clone()).ok())
+            .unwrap_or_default();
+        let body = json
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter(|(k, _)| !matches!(k.as_str(), "apiVersion" | "kind" | "metadata"))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let obj = RawObject {
+            api_version: api_version.to_string(),
+            kind: origin.kind.clone(),
+            namespaced: true,
+            metadata,
+            body,
+        };
+        self.insert(scope, origin, obj)
+    }
+
+    fn insert<T: K8sObject>(
+        &mut self,
+        scope: &mut Scope<'_>,
+        origin: Origin,
+        obj: T,
+    ) -> Result<(), Error> {
+        let id = self.fresh_id("o");
+        let r = scope.add_object(&id, obj)?;
+        let path = scope
+            .app()
+            .path_of(r.node())
+            .map(str::to_string)
+            .unwrap_or_default();
+        self.origins.insert(path, origin);
+        self.report.objects += 1;
+        Ok(())
+    }
+}
+
+fn not_an_object(src: &Source, doc: &super::input::Document<'_>, v: &Yaml) -> Error {
+    let what = match v {
+        Yaml::Bool(_) => "a boolean",
+        Yaml::Number(_) => "a number",
+        Yaml::String(_) => "a string",
+        Yaml::Sequence(_) => "a list",
+        Yaml::Tagged(_) => "a tagged value",
+        Yaml::Null | Yaml::Mapping(_) => "not an object",
+    };
+    Error::Io {
+        path: format!("{}:{}", src.name, doc.line),
+        message: format!(
+            "document {} is {what}, not a Kubernetes object; each document must be a mapping with apiVersion and kind",
+            doc.index + 1
+        ),
+    }
+}

@@ -1,0 +1,192 @@
+//! The three output formats of `meshsynth analyze`: text like istioctl's,
+//! JSON (schema in docs/mesh-analysis.md) and SARIF 2.1.0 for code scanning.
+
+use std::io::Write;
+
+use serde_json::json;
+
+use super::{Finding, Report};
+use crate::core::Severity;
+use crate::mesh::analysis::catalog::ANALYZERS;
+
+/// An output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// `Error [IST0101] (VirtualService shop/complex-routing file.yaml:12) message`.
+    Text,
+    /// One JSON document: `{"version": 1, "objects", "skipped", "notes", "findings"}`.
+    Json,
+    /// SARIF 2.1.0, one run, a rule per analyzer code.
+    Sarif,
+}
+
+fn level_word(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "Error",
+        Severity::Warning => "Warning",
+        Severity::Info => "Info",
+    }
+}
+
+/// The `(Kind ns/name file:line)` part of a text line.
+fn subject(f: &Finding) -> String {
+    let mut parts = Vec::new();
+    if let Some(k) = &f.kind {
+        let name = f.name.clone().unwrap_or_default();
+        parts.push(match &f.namespace {
+            Some(ns) => format!("{k} {ns}/{name}"),
+            None => format!("{k} {name}"),
+        });
+    }
+    if let Some(file) = &f.file {
+        parts.push(match f.line {
+            Some(l) => format!("{file}:{l}"),
+            None => file.clone(),
+        });
+    }
+    parts.join(" ")
+}
+
+/// Writes `report` in `format` to `out` (notes go to the text output only;
+/// the other formats carry them as data).
+pub fn render(report: &Report, format: Format, out: &mut dyn Write) -> std::io::Result<()> {
+    match format {
+        Format::Text => {
+            for f in &report.findings {
+                let subj = subject(f);
+                let subj = if subj.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({subj})")
+                };
+                write!(
+                    out,
+                    "{} [{}]{subj} {}",
+                    level_word(f.level),
+                    f.code,
+                    f.message
+                )?;
+                if let Some(h) = &f.hint {
+                    write!(out, " (hint: {h})")?;
+                }
+                writeln!(out)?;
+            }
+            if report.findings.is_empty() {
+                writeln!(
+                    out,
+                    "\u{2714} No validation issues found when analyzing {} object(s).",
+                    report.objects
+                )?;
+            }
+            Ok(())
+        }
+        Format::Json => {
+            let v = json!({
+                "version": 1,
+                "objects": report.objects,
+                "skipped": report.skipped,
+                "notes": report.notes,
+                "findings": report.findings,
+            });
+            writeln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(&v).unwrap_or_default()
+            )
+        }
+        Format::Sarif => {
+            let rules: Vec<_> = ANALYZERS
+                .iter()
+                .map(|a| {
+                    json!({
+                        "id": a.code,
+                        "shortDescription": {"text": a.description},
+                        "defaultConfiguration": {"level": sarif_level(a.level)},
+                        "helpUri": format!("https://github.com/meshsynth/meshsynth/blob/main/docs/mesh-analysis.md#{}", a.code.to_lowercase()),
+                    })
+                })
+                .collect();
+            let results: Vec<_> = report
+                .findings
+                .iter()
+                .map(|f| {
+                    let mut r = json!({
+                        "ruleId": f.code,
+                        "level": sarif_level(f.level),
+                        "message": {"text": match &f.hint {
+                            Some(h) => format!("{} ({})", f.message, h),
+                            None => f.message.clone(),
+                        }},
+                    });
+                    if let Some(i) = ANALYZERS.iter().position(|a| a.code == f.code) {
+                        r["ruleIndex"] = json!(i);
+                    }
+                    if let Some(file) = &f.file {
+                        let mut loc = json!({
+                            "physicalLocation": {
+                                "artifactLocation": {"uri": sarif_uri(file)},
+                            }
+                        });
+                        if let Some(l) = f.line {
+                            loc["physicalLocation"]["region"] = json!({"startLine": l});
+                        }
+                        if f.kind.is_some() {
+                            loc["logicalLocations"] = json!([{
+                                "fullyQualifiedName": subject(&Finding { file: None, ..f.clone() }),
+                                "kind": "resource",
+                            }]);
+                        }
+                        r["locations"] = json!([loc]);
+                    }
+                    r
+                })
+                .collect();
+            let v = json!({
+                "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+                "version": "2.1.0",
+                "runs": [{
+                    "tool": {"driver": {
+                        "name": "meshsynth",
+                        "version": env!("CARGO_PKG_VERSION"),
+                        "informationUri": "https://github.com/meshsynth/meshsynth",
+                        "rules": rules,
+                    }},
+                    "results": results,
+                }],
+            });
+            writeln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(&v).unwrap_or_default()
+            )
+        }
+    }
+}
+
+fn sarif_level(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "note",
+    }
+}
+
+/// A relative URI for a path (SARIF wants `/` separators and no `./`).
+fn sarif_uri(file: &str) -> String {
+    let f = file.replace('\\', "/");
+    f.strip_prefix("./").unwrap_or(&f).to_string()
+}
+
+/// `--list-analyzers`: code, level and description, one per line.
+pub fn list_analyzers(out: &mut dyn Write) -> std::io::Result<()> {
+    for a in ANALYZERS {
+        writeln!(
+            out,
+            "{:<12} {:<8} {}",
+            a.code,
+            level_word(a.level).to_lowercase(),
+            a.description
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,71 @@
+//! Every analyzer code with its level and a one-line description, for
+//! `meshsynth analyze --list-analyzers`, SARIF rule metadata and the docs.
+
+use crate::core::Severity;
+
+/// One analyzer: its code, its level and what it finds.
+#[derive(Debug, Clone, Copy)]
+pub struct AnalyzerInfo {
+    /// `IST0101`, `MS-MESH-001`, …
+    pub code: &'static str,
+    /// The level its findings have.
+    pub level: Severity,
+    /// What it finds, in one line.
+    pub description: &'static str,
+}
+
+const fn a(code: &'static str, level: Severity, description: &'static str) -> AnalyzerInfo {
+    AnalyzerInfo {
+        code,
+        level,
+        description,
+    }
+}
+
+use Severity::{Error as E, Warning as W};
+
+/// Every analyzer, in code order (docs/mesh-analysis.md lists the same).
+pub const ANALYZERS: &[AnalyzerInfo] = &[
+    a("IST0101", E, "referenced gateway, host, subset or TLS secret not found"),
+    a("IST0102", E, "namespace not enabled for injection (istioctl: info; escalated)"),
+    a("IST0106", E, "schema validation: ranges, durations, one-of rules, unknown or too-new fields"),
+    a("IST0107", W, "Istio annotation on a kind where it has no effect"),
+    a("IST0108", W, "unknown Istio annotation"),
+    a("IST0109", E, "two mesh VirtualServices for one host"),
+    a("IST0111", E, "several Sidecars without workload selector in a namespace"),
+    a("IST0112", E, "gateway route to a multi-port Service without a port"),
+    a("IST0116", W, "Services selecting one workload use a port with different protocols"),
+    a("IST0118", W, "Service port name not <protocol>[-<suffix>] (and no appProtocol)"),
+    a("IST0123", W, "namespace with both istio-injection and istio.io/rev"),
+    a("IST0125", E, "Istio annotation with an invalid value"),
+    a("IST0128", W, "DestinationRule TLS without caCertificates"),
+    a("IST0129", W, "DestinationRule portLevelSettings TLS without caCertificates"),
+    a("IST0130", W, "unreachable VirtualService rule"),
+    a("IST0131", W, "ineffective (duplicate) VirtualService match"),
+    a("IST0132", E, "VirtualService host not served by its Gateway (istioctl: warning; escalated)"),
+    a("IST0134", W, "ServiceEntry TCP port without addresses"),
+    a("IST0137", W, "Services route one target port of a workload through different ports"),
+    a("IST0138", W, "one certificate on several Gateways of the same workload"),
+    a("IST0140", W, "subset rules that ingress traffic never goes through"),
+    a("IST0144", E, "application container running as UID 1337"),
+    a("IST0145", E, "conflicting Gateways (same selector, port and host)"),
+    a("IST0160", E, "several Telemetries without selector in a namespace"),
+    a("IST0162", W, "Gateway port not on its gateway's Service"),
+    a("IST0165", W, "VirtualService bound to an internal gateway"),
+    a("IST0167", W, "ineffective policy"),
+    a("IST0173", W, "DestinationRule subset selects no pods"),
+    a("IST0174", W, "DestinationRule host matches no Service or ServiceEntry"),
+    a("IST0177", E, "ServiceEntries give one host and port different protocols"),
+    a("MS-MESH-001", E, "route weights that do not sum to 100"),
+    a("MS-MESH-002", E, "ingress VirtualService bound to no gateway"),
+    a("MS-MESH-003", E, "Gateway selector that matches no gateway workload"),
+    a("MS-MESH-004", E, "TLS server whose certificate has no source"),
+    a("MS-MESH-005", E, "PeerAuthentication mTLS mode conflicts with DestinationRule TLS"),
+    a("MS-MESH-006", E, "policy, Sidecar or Telemetry selector that matches nothing"),
+    a("MS-MESH-007", E, "namespaced object whose namespace nothing in its cluster creates (synth and assemblies only)"),
+];
+
+/// The catalog entry of `code`.
+pub fn analyzer(code: &str) -> Option<&'static AnalyzerInfo> {
+    ANALYZERS.iter().find(|a| a.code == code)
+}

@@ -1,0 +1,301 @@
+//! `meshsynth analyze` as a process: each YAML fixture's expected findings,
+//! the three formats, stdin, exit codes, and bad input (one line, no panic).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/analyze")
+}
+
+fn analyze(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_meshsynth-apps"))
+        .arg("analyze")
+        .args(args)
+        .current_dir(fixtures())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run meshsynth-apps");
+    {
+        let mut input = child.stdin.take().expect("stdin");
+        if let Some(bytes) = stdin {
+            // The analyzer may refuse before reading everything.
+            let _ = input.write_all(bytes);
+        }
+    }
+    child.wait_with_output().expect("wait")
+}
+
+fn text(o: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+/// `(level, code, file:line)` of each text finding line.
+fn findings(stdout: &str) -> Vec<(String, String, String)> {
+    stdout
+        .lines()
+        .filter(|l| {
+            l.starts_with("Error [") || l.starts_with("Warning [") || l.starts_with("Info [")
+        })
+        .map(|l| {
+            let level = l.split(' ').next().unwrap_or("").to_string();
+            let code = l[l.find('[').unwrap() + 1..l.find(']').unwrap()].to_string();
+            let subject = &l[l.find('(').unwrap() + 1..l.find(')').unwrap()];
+            let loc = subject.rsplit(' ').next().unwrap_or("").to_string();
+            (level, code, loc)
+        })
+        .collect()
+}
+
+fn owned(v: &[(&str, &str, &str)]) -> Vec<(String, String, String)> {
+    v.iter()
+        .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+        .collect()
+}
+
+#[test]
+fn the_seed_complex_routing_virtual_service_alone() {
+    let o = analyze(&["complex-routing.yaml"], None);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}{err}");
+    let f = findings(&out);
+    // The unknown gateway, two unknown hosts (per destination) and four subsets.
+    assert_eq!(f.len(), 9, "{out}");
+    assert!(f
+        .iter()
+        .all(|(l, c, loc)| l == "Error" && c == "IST0101" && loc == "complex-routing.yaml:3"));
+    for subset in ["\"v2\"", "\"v3\"", "\"asia-v1\"", "\"default-v1\""] {
+        assert!(
+            out.contains(&format!("referenced subset {subset}")),
+            "{subset}: {out}"
+        );
+    }
+    assert!(
+        out.contains("referenced gateway shop/api-gateway not found"),
+        "{out}"
+    );
+    assert!(
+        out.starts_with(
+            "Error [IST0101] (VirtualService shop/complex-routing complex-routing.yaml:3) "
+        ),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_helm_rendering_over_several_namespaces() {
+    let o = analyze(&["helm-rendering.yaml"], None);
+    let (out, err) = text(&o);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "warnings stay under the default threshold: {out}{err}"
+    );
+    assert_eq!(
+        findings(&out),
+        owned(&[
+            ("Warning", "IST0118", "helm-rendering.yaml:40"),
+            ("Warning", "IST0173", "helm-rendering.yaml:114"),
+        ])
+    );
+    assert!(
+        err.contains("assumed istioctl's default ingress gateway"),
+        "{err}"
+    );
+    assert!(
+        err.contains("ConfigMap (1)") && err.contains("Widget (1)"),
+        "{err}"
+    );
+    assert!(err.contains("1 object(s) in kube-system"), "{err}");
+    // Without the assumed gateway, the Gateway selects nothing.
+    let o = analyze(&["helm-rendering.yaml", "--no-default-ingress"], None);
+    let (out, _) = text(&o);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(out.contains("[MS-MESH-003] (Gateway shop/public"), "{out}");
+    // The threshold makes warnings fail.
+    let o = analyze(
+        &["helm-rendering.yaml", "--failure-threshold", "warning"],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(1));
+    // A suppression drops exactly one finding.
+    let o = analyze(
+        &[
+            "helm-rendering.yaml",
+            "--suppress",
+            "IST0118=Service/shop/cart",
+        ],
+        None,
+    );
+    let (out, _) = text(&o);
+    assert_eq!(findings(&out).len(), 1, "{out}");
+}
+
+#[test]
+fn schema_errors_and_unknown_fields_are_ist0106_and_lenient_objects_are_still_analyzed() {
+    let o = analyze(&["schema-errors.yaml"], None);
+    let (out, _) = text(&o);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        findings(&out),
+        owned(&[
+            ("Error", "IST0106", "schema-errors.yaml:3"),
+            ("Error", "IST0106", "schema-errors.yaml:11"),
+            ("Warning", "IST0174", "schema-errors.yaml:11"),
+        ])
+    );
+    assert!(
+        out.contains("spec.ports[0].port: invalid type: string \"eighty\""),
+        "{out}"
+    );
+    assert!(out.contains("spec.trafficPolicyy: unknown field"), "{out}");
+}
+
+#[test]
+fn lists_json_bare_pods_directories_and_stdin() {
+    let o = analyze(&["list.json"], None);
+    let (out, _) = text(&o);
+    assert_eq!(findings(&out).len(), 2, "{out}");
+    assert!(out.contains("subset \"v9\""), "{out}");
+
+    let o = analyze(&["pod-workload.yaml"], None);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}{err}");
+    assert!(
+        out.contains("No validation issues found when analyzing 3 object(s)"),
+        "{out}"
+    );
+
+    let stdin = std::fs::read(fixtures().join("complex-routing.yaml")).unwrap();
+    let o = analyze(&["-"], Some(&stdin));
+    let (out, _) = text(&o);
+    assert_eq!(findings(&out).len(), 9);
+    assert!(out.contains("<stdin>:3"), "{out}");
+
+    // A directory: every fixture, one cluster.
+    let o = analyze(&["."], None);
+    let (out, _) = text(&o);
+    assert!(findings(&out).len() >= 14, "{out}");
+}
+
+#[test]
+fn json_and_sarif_outputs() {
+    let o = analyze(&["complex-routing.yaml", "--format", "json"], None);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert_eq!(v["version"], 1);
+    assert_eq!(v["objects"], 1);
+    let f = &v["findings"][0];
+    assert_eq!(f["code"], "IST0101");
+    assert_eq!(f["level"], "error");
+    assert_eq!(f["file"], "complex-routing.yaml");
+    assert_eq!(f["line"], 3);
+    assert_eq!(f["kind"], "VirtualService");
+    assert_eq!(f["namespace"], "shop");
+    assert_eq!(f["name"], "complex-routing");
+
+    let o = analyze(&["complex-routing.yaml", "--format", "sarif"], None);
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("SARIF is JSON");
+    assert_eq!(v["version"], "2.1.0");
+    let run = &v["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    let results = run["results"].as_array().unwrap();
+    assert_eq!(results.len(), 9);
+    for r in results {
+        let i = r["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(rules[i]["id"], r["ruleId"], "ruleIndex points at its rule");
+        assert_eq!(r["level"], "error");
+        let loc = &r["locations"][0]["physicalLocation"];
+        assert_eq!(loc["artifactLocation"]["uri"], "complex-routing.yaml");
+        assert_eq!(loc["region"]["startLine"], 3);
+    }
+}
+
+#[test]
+fn list_analyzers_prints_every_code() {
+    let o = analyze(&["--list-analyzers"], None);
+    let (out, _) = text(&o);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(out.lines().count(), 37, "{out}");
+    assert!(out
+        .lines()
+        .any(|l| l.starts_with("IST0101") && l.contains("error")));
+}
+
+/// Each bad input: exit 1, one `error:` line naming the file (and line), no panic.
+fn one_line_error(o: &Output, needle: &str) {
+    let (out, err) = text(o);
+    assert_eq!(o.status.code(), Some(1), "{out}{err}");
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 1, "{err}");
+    assert!(lines[0].starts_with("error: "), "{err}");
+    assert!(lines[0].contains(needle), "{needle}: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn bad_input_gets_one_clear_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |n: &str| dir.path().join(n).display().to_string();
+
+    std::fs::write(
+        p("invalid.yaml"),
+        "apiVersion: v1\nkind: Service\n---\nmetadata: {name: [x\n",
+    )
+    .unwrap();
+    one_line_error(
+        &analyze(&[&p("invalid.yaml")], None),
+        "invalid.yaml:4: invalid YAML",
+    );
+
+    std::fs::write(p("scalar.yaml"), "# a comment\njust a string\n").unwrap();
+    one_line_error(
+        &analyze(&[&p("scalar.yaml")], None),
+        "scalar.yaml:2: document 1 is a string, not a Kubernetes object",
+    );
+
+    let bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\ng: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f, *f]\nh: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g, *g]\ni: &i [*h, *h, *h, *h, *h, *h, *h, *h, *h, *h]\n";
+    std::fs::write(p("bomb.yaml"), bomb).unwrap();
+    one_line_error(&analyze(&[&p("bomb.yaml")], None), "bomb.yaml:");
+
+    // Refused from its size alone (a sparse file: nothing is read).
+    let big = std::fs::File::create(p("big.yaml")).unwrap();
+    big.set_len(100 * 1024 * 1024).unwrap();
+    one_line_error(
+        &analyze(&[&p("big.yaml")], None),
+        "over the 32 MiB input limit",
+    );
+
+    let big_stdin = vec![b'#'; 33 * 1024 * 1024];
+    one_line_error(
+        &analyze(&["-"], Some(&big_stdin)),
+        "<stdin>: more than 32 MiB",
+    );
+
+    one_line_error(&analyze(&[&p("missing.yaml")], None), "missing.yaml");
+
+    let o = analyze(&["complex-routing.yaml", "--suppress", "IST0101"], None);
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.starts_with("error: --suppress"), "{err}");
+}
+
+#[test]
+fn the_reference_apps_assembly_has_the_same_findings_as_synth() {
+    // Synth of the reference apps succeeds with no analyzer finding; their
+    // assembly, analyzed from its files, gives none either.
+    let o = analyze(&[], None);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}{err}");
+    assert!(
+        out.starts_with("\u{2714} No validation issues found when analyzing "),
+        "{out}"
+    );
+    assert!(!err.contains("warning["), "{err}");
+}
