@@ -299,3 +299,77 @@ fn the_reference_apps_assembly_has_the_same_findings_as_synth() {
     );
     assert!(!err.contains("warning["), "{err}");
 }
+
+/// Codes in `--list-analyzers`, with their levels.
+fn catalog() -> Vec<(String, String)> {
+    let o = analyze(&["--list-analyzers"], None);
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| {
+            let mut w = l.split_whitespace();
+            (w.next().unwrap().to_string(), w.next().unwrap().to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn every_code_has_a_failing_and_a_passing_yaml_fixture() {
+    let dir = fixtures().join("codes");
+    for (code, level) in catalog() {
+        if code == "MS-MESH-007" {
+            // Namespace existence needs a whole cluster: it applies to
+            // assemblies and synth only (tests/mesh_analysis.rs covers it).
+            continue;
+        }
+        let fail = dir.join(format!("{code}.fail.yaml"));
+        let pass = dir.join(format!("{code}.pass.yaml"));
+        assert!(
+            fail.exists() && pass.exists(),
+            "{code}: fixtures missing in {}",
+            dir.display()
+        );
+
+        let o = analyze(&[fail.to_str().unwrap(), "--format", "json"], None);
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+        let hits: Vec<&serde_json::Value> = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["code"] == code.as_str())
+            .collect();
+        assert!(!hits.is_empty(), "{code}.fail.yaml: not reported: {v}");
+        for h in &hits {
+            assert_eq!(
+                h["level"],
+                level.as_str(),
+                "{code}: level differs from the catalog"
+            );
+            assert!(
+                h["line"].as_u64().is_some() && h["kind"].is_string(),
+                "{code}: unlocated: {h}"
+            );
+        }
+        let expected_exit = if level == "error" { 1 } else { 0 };
+        let others_error = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["level"] == "error");
+        if !others_error {
+            assert_eq!(
+                o.status.code(),
+                Some(expected_exit),
+                "{code}.fail.yaml exit code"
+            );
+        }
+
+        let o = analyze(&[pass.to_str().unwrap(), "--format", "json"], None);
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+        assert_eq!(
+            v["findings"],
+            serde_json::json!([]),
+            "{code}.pass.yaml must be clean"
+        );
+        assert_eq!(o.status.code(), Some(0), "{code}.pass.yaml exit code");
+    }
+}
