@@ -8,7 +8,8 @@ use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{Namespace, Secret};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use meshsynth::core::{App, Chart, ChartProps, Context, Diagnostic, Error, Scope};
+use meshsynth::analyze::{analyze_assembly, Options as AnalyzeOptions};
+use meshsynth::core::{App, Chart, ChartProps, Context, Diagnostic, Error, Scope, Severity};
 use meshsynth::k8s::core::{MeshMode, MeshNamespace, NamespaceProps};
 use meshsynth::k8s::workloads::{
     AppDeployment, AppProtocol, AppService, ContainerPort, ContainerProps, DeploymentProps,
@@ -103,10 +104,40 @@ fn run_with(ctx: Context, mesh: MeshMode, f: impl FnOnce(&mut Scope<'_>)) -> Vec
     base(&mut c, mesh);
     f(&mut c);
     match synth(app, &SynthOptions::default()) {
-        Ok(s) => s.diagnostics,
+        Ok(s) => {
+            same_findings_from_the_assembly(&s);
+            s.diagnostics
+        }
         Err(Error::Diagnostics(d)) => d,
         Err(e) => panic!("unexpected error: {e}"),
     }
+}
+
+/// `meshsynth analyze` of the synthesized assembly (its YAML files, read
+/// back) reports exactly the mesh findings synth reported: same codes, same
+/// levels, same counts. Every fixture that synthesizes runs through this.
+#[track_caller]
+fn same_findings_from_the_assembly(s: &meshsynth::synth::Synthesis) {
+    let mesh = |code: &str| code.starts_with("IST") || code.starts_with("MS-MESH");
+    let mut from_synth: Vec<(String, Severity)> = s
+        .diagnostics
+        .iter()
+        .filter_map(|d| d.code.clone().filter(|c| mesh(c)).map(|c| (c, d.severity)))
+        .collect();
+    let report = analyze_assembly(&s.assembly.all_files(), &AnalyzeOptions::default())
+        .expect("the assembly is readable");
+    let mut from_files: Vec<(String, Severity)> = report
+        .findings
+        .iter()
+        .map(|f| (f.code.clone(), f.level))
+        .collect();
+    from_synth.sort();
+    from_files.sort();
+    assert_eq!(
+        from_files, from_synth,
+        "analyze of the assembly differs from synth: {:#?}",
+        report.findings
+    );
 }
 
 fn run(f: impl FnOnce(&mut Scope<'_>)) -> Vec<Diagnostic> {
