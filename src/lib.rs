@@ -41,3 +41,9 @@ pub use crate::core::{
     App, Chart, ChartProps, Context, Diagnostic, Env, Error, NodeId, Scope, Severity, Stack,
     StackProps, Value,
 };
+
+/// The recipes of docs/cookbook.md, compiled and run as doctests so the
+/// cookbook cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/cookbook.md")]
+pub struct CookbookDoctests;

@@ -373,3 +373,19 @@ fn every_code_has_a_failing_and_a_passing_yaml_fixture() {
         assert_eq!(o.status.code(), Some(0), "{code}.pass.yaml exit code");
     }
 }
+
+#[test]
+fn one_finding_per_problem() {
+    // Two badly named ports on one Service are two findings, not one.
+    let yaml = b"apiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: default}\nspec:\n  selector: {app: s}\n  ports: [{name: web, port: 80}, {name: admin, port: 81}]\n";
+    let o = analyze(&["-"], Some(yaml));
+    let (out, _) = text(&o);
+    assert_eq!(
+        findings(&out),
+        owned(&[
+            ("Warning", "IST0118", "<stdin>:1"),
+            ("Warning", "IST0118", "<stdin>:1"),
+        ])
+    );
+    assert!(out.contains("port 80 is named \"web\"") && out.contains("port 81 is named \"admin\""));
+}
