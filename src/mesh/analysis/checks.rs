@@ -311,6 +311,7 @@ pub fn virtual_service_destinations(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
 /// IST0130 / IST0131: unreachable rules and ineffective matches.
 pub fn virtual_service_rules(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
     for vs in &ix.virtual_services {
+        invalid_regexes(vs, out);
         let mut seen: BTreeSet<String> = BTreeSet::new();
         let mut catch_all: Option<usize> = None;
         for (i, r) in vs.obj.spec.http.iter().flatten().enumerate() {
@@ -736,7 +737,7 @@ fn port_protocol(name: &str) -> Option<&'static str> {
         .max_by_key(|p| p.len())
 }
 
-/// Services and workloads: IST0118, IST0116, IST0137, IST0144, IST0102, IST0123.
+/// Services and workloads: IST0118, IST0116, IST0137, IST0144, IST0157, IST0158, IST0102, IST0123.
 pub fn services_and_workloads(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
     for s in &ix.services {
         for p in s
@@ -812,6 +813,7 @@ pub fn services_and_workloads(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
             }
         }
         if let Some(spec) = pod.spec {
+            image_auto_without_injection(ix, pod, spec, out);
             let pod_uid = spec.security_context.as_ref().and_then(|s| s.run_as_user);
             for c in &spec.containers {
                 if c.name == "istio-proxy" {
@@ -852,9 +854,7 @@ pub fn services_and_workloads(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
                 "keep one injection label (MeshNamespace sets exactly one)",
             ));
         }
-        let enrolled = injection == Some("enabled")
-            || labels.contains_key("istio.io/rev")
-            || labels.get("istio.io/dataplane-mode").map(String::as_str) == Some("ambient");
+        let enrolled = namespace_enrolled(&labels);
         let opted_out = injection == Some("disabled");
         if enrolled || opted_out || !has_mesh_config.contains(cluster) {
             continue;
@@ -881,6 +881,108 @@ pub fn services_and_workloads(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
             ));
         }
     }
+}
+
+/// IST0122: a `regex` string match Envoy's RE2 engine would reject. The
+/// `regex` crate's syntax is RE2's (no look-around, no back-references), so
+/// what it cannot parse, Envoy cannot either.
+fn invalid_regexes(
+    vs: &Item<'_, crate::mesh::istio::networking::VirtualService>,
+    out: &mut Vec<Diagnostic>,
+) {
+    use crate::mesh::istio::networking::StringMatch;
+    let mut check = |field: String, m: &StringMatch| {
+        if let StringMatch::Regex(re) = m {
+            if let Err(e) = regex::Regex::new(re) {
+                let why = e.to_string();
+                let why = why.lines().last().unwrap_or("invalid").trim().to_string();
+                out.push(warn(
+                    "IST0122",
+                    vs.path,
+                    format!("{field}: regular expression {re:?} is invalid ({why})"),
+                    "fix the expression (RE2 syntax: no look-around or back-references)",
+                ));
+            }
+        }
+    };
+    for (i, r) in vs.obj.spec.http.iter().flatten().enumerate() {
+        for (j, m) in r.matches.iter().flatten().enumerate() {
+            let at = |f: &str| format!("spec.http[{i}].match[{j}].{f}");
+            for (f, v) in [
+                ("uri", &m.uri),
+                ("scheme", &m.scheme),
+                ("method", &m.method),
+                ("authority", &m.authority),
+            ] {
+                if let Some(v) = v {
+                    check(at(f), v);
+                }
+            }
+            for (f, map) in [
+                ("headers", &m.headers),
+                ("queryParams", &m.query_params),
+                ("withoutHeaders", &m.without_headers),
+            ] {
+                for (k, v) in map.iter().flatten() {
+                    check(at(&format!("{f}.{k}")), v);
+                }
+            }
+        }
+    }
+}
+
+/// Whether a namespace object enrolls its pods in the mesh.
+fn namespace_enrolled(labels: &BTreeMap<String, String>) -> bool {
+    labels.get("istio-injection").map(String::as_str) == Some("enabled")
+        || labels.contains_key("istio.io/rev")
+        || labels.get("istio.io/dataplane-mode").map(String::as_str) == Some("ambient")
+}
+
+/// IST0157 / IST0158: a container with `image: auto` (filled in by the
+/// injector, as gateway Deployments do) in a pod that is not targeted for
+/// injection: the image stays `auto` and the pod never starts. Warning for
+/// a workload's template, error for a bare Pod, as istioctl. Decided only
+/// when the namespace's Namespace object is known (or the pod opts out).
+fn image_auto_without_injection(
+    ix: &Index<'_>,
+    pod: &PodInfo<'_>,
+    spec: &k8s_openapi::api::core::v1::PodSpec,
+    out: &mut Vec<Diagnostic>,
+) {
+    let Some(c) = spec
+        .containers
+        .iter()
+        .find(|c| c.image.as_deref() == Some("auto"))
+    else {
+        return;
+    };
+    let pod_label = pod
+        .labels
+        .get("sidecar.istio.io/inject")
+        .map(String::as_str);
+    let targeted = match pod_label {
+        Some("true") => true,
+        Some("false") => false,
+        _ => match ix.namespaces.get(&(pod.cluster, pod.ns.clone())) {
+            Some(ns) => namespace_enrolled(&ns.obj.metadata.labels.clone().unwrap_or_default()),
+            None => return,
+        },
+    };
+    if targeted {
+        return;
+    }
+    let message = format!(
+        "container {} has image \"auto\" but the pod is not targeted for injection (namespace {} is not enrolled{}), so the image is never filled in",
+        c.name,
+        pod.ns,
+        if pod_label == Some("false") { "; the pod sets sidecar.istio.io/inject=false" } else { "" }
+    );
+    let hint = "enable injection for the namespace (istio-injection=enabled or istio.io/rev), or label the pod sidecar.istio.io/inject=\"true\"";
+    out.push(if pod.kind == "Pod" {
+        error("IST0158", pod.path, message, hint)
+    } else {
+        warn("IST0157", pod.path, message, hint)
+    });
 }
 
 /// Effective mTLS mode for a pod: workload PA, then namespace PA, then mesh-wide (istio-system).
