@@ -727,6 +727,55 @@ pub fn namespace_singletons(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
             tels.insert((t.cluster, t.ns.as_str()), t.path);
         }
     }
+    // IST0110 / IST0169: two selector-bearing Sidecars (Telemetries) that
+    // select the same pod; which one applies is undefined.
+    let sidecar_selectors = ix.sidecars.iter().filter_map(|s| {
+        let sel = s.obj.spec.workload_selector.as_ref()?;
+        Some((s.path, s.cluster, s.ns.as_str(), &sel.labels))
+    });
+    same_pod_selected(ix, "IST0110", "Sidecar", sidecar_selectors, out);
+    let telemetry_selectors = ix.telemetries.iter().filter_map(|t| {
+        let sel = t.obj.spec.selector.as_ref()?;
+        Some((t.path, t.cluster, t.ns.as_str(), &sel.match_labels))
+    });
+    same_pod_selected(ix, "IST0169", "Telemetry", telemetry_selectors, out);
+}
+
+/// Reports each object whose selector picks a pod an earlier object of the
+/// same kind (same namespace) already picks; one finding per object.
+fn same_pod_selected<'a>(
+    ix: &Index<'a>,
+    code: &str,
+    kind: &str,
+    selectors: impl Iterator<Item = (&'a str, &'a str, &'a str, &'a BTreeMap<String, String>)>,
+    out: &mut Vec<Diagnostic>,
+) {
+    // (cluster, pod path, pod name) → the first object selecting it.
+    let mut owner: BTreeMap<(&str, &str, String), &str> = BTreeMap::new();
+    for (path, cluster, ns, labels) in selectors {
+        let mut reported = false;
+        for pod in ix.pods_selected(cluster, ns, labels) {
+            let key = (cluster, pod.path, pod.name.clone());
+            match owner.get(&key) {
+                Some(first) if !reported => {
+                    reported = true;
+                    out.push(error(
+                        code,
+                        path,
+                        format!(
+                            "{kind} selects workload {} ({}), which {first} also selects; which one applies is undefined",
+                            pod.name, pod.path
+                        ),
+                        "make the selectors disjoint, or merge the two",
+                    ));
+                }
+                Some(_) => {}
+                None => {
+                    owner.insert(key, path);
+                }
+            }
+        }
+    }
 }
 
 fn port_protocol(name: &str) -> Option<&'static str> {
