@@ -1292,7 +1292,24 @@ fn ist0144_application_uid_1337() {
         add_object(c, "Raw", d).unwrap();
     };
     assert_finding(&run(|c| raw(c, 1337)), "IST0144", "C/Raw");
-    assert_clean(&run(|c| raw(c, 10001)));
+    // Without a Service the Deployment is IST0117 (and nothing else).
+    let ds = run(|c| raw(c, 10001));
+    assert_finding(&ds, "IST0117", "C/Raw");
+    assert_eq!(ds.len(), 1, "{ds:#?}");
+    assert_clean(&run(|c| {
+        raw(c, 10001);
+        AppService::new(
+            c,
+            "RawSvc",
+            ServiceProps {
+                name: "raw".into(),
+                selector: labels(&[("app", "raw")]),
+                ports: vec![ServicePortProps::http(80, 8080)],
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    }));
 }
 
 // ---------------------------------------------------------------- policies

@@ -36,6 +36,7 @@ pub const ANALYZERS: &[AnalyzerInfo] = &[
     a("IST0111", E, "several Sidecars without workload selector in a namespace"),
     a("IST0112", E, "gateway route to a multi-port Service without a port"),
     a("IST0116", W, "Services selecting one workload use a port with different protocols"),
+    a("IST0117", W, "Deployment in the mesh that no Service selects"),
     a("IST0118", W, "Service port name not <protocol>[-<suffix>] (and no appProtocol)"),
     a("IST0122", W, "invalid regular expression in a VirtualService match"),
     a("IST0123", W, "namespace with both istio-injection and istio.io/rev"),

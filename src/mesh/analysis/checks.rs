@@ -786,7 +786,7 @@ fn port_protocol(name: &str) -> Option<&'static str> {
         .max_by_key(|p| p.len())
 }
 
-/// Services and workloads: IST0118, IST0116, IST0137, IST0144, IST0157, IST0158, IST0102, IST0123.
+/// Services and workloads: IST0117, IST0118, IST0116, IST0137, IST0144, IST0157, IST0158, IST0102, IST0123.
 pub fn services_and_workloads(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
     for s in &ix.services {
         for p in s
@@ -813,6 +813,20 @@ pub fn services_and_workloads(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
     }
     for pod in ix.pods.iter().filter(|p| !p.installed_gateway) {
         let svcs = ix.services_of(pod);
+        // Gateways (label `istio`, or in istio-system) are reached through their own Service or none.
+        let gateway =
+            pod.labels.contains_key("istio") || pod.ns == crate::mesh::istio::install::ISTIO_SYSTEM;
+        if svcs.is_empty() && pod.kind == "Deployment" && !gateway && pod_injected(ix, pod) {
+            out.push(warn(
+                "IST0117",
+                pod.path,
+                format!(
+                    "no Service selects Deployment {}: the mesh needs a Service to route to it and to name its traffic",
+                    pod.name
+                ),
+                "add a Service selecting the pod labels (MeshService makes one), or opt the pods out of injection",
+            ));
+        }
         let mut by_port: BTreeMap<i32, (Option<&str>, &str)> = BTreeMap::new();
         let mut by_target: BTreeMap<i32, (i32, &str)> = BTreeMap::new();
         for s in &svcs {
@@ -977,6 +991,27 @@ fn invalid_regexes(
                 }
             }
         }
+    }
+}
+
+/// Whether a workload's pods get a sidecar: its own label, else its
+/// Namespace object's labels (unknown namespace: not decided, so false).
+fn pod_injected(ix: &Index<'_>, pod: &PodInfo<'_>) -> bool {
+    match pod
+        .labels
+        .get("sidecar.istio.io/inject")
+        .map(String::as_str)
+    {
+        Some("true") => true,
+        Some(_) => false,
+        None => ix
+            .namespaces
+            .get(&(pod.cluster, pod.ns.clone()))
+            .is_some_and(|ns| {
+                let labels = ns.obj.metadata.labels.clone().unwrap_or_default();
+                labels.get("istio-injection").map(String::as_str) == Some("enabled")
+                    || labels.contains_key("istio.io/rev")
+            }),
     }
 }
 
