@@ -38,7 +38,8 @@ struct Emulator {
     log: Option<(PathBuf, u64)>,
     /// Set by a test that inspects the errors itself.
     expects_errors: bool,
-    _serial: MutexGuard<'static, ()>,
+    /// The lock on the shared emulator (none for a test's own server).
+    _serial: Option<MutexGuard<'static, ()>>,
 }
 
 /// Every test that used the emulator fails if the emulator errored.
@@ -78,6 +79,52 @@ impl Emulator {
     }
 }
 
+/// A throw-away moto server (`scripts/moto start` with its own pid file),
+/// stopped when dropped.
+struct OwnServer {
+    pidfile: PathBuf,
+    endpoint: String,
+    log: PathBuf,
+}
+
+impl OwnServer {
+    fn start(dir: &Path) -> OwnServer {
+        let pidfile = dir.join("moto.pid");
+        let out = Command::new(Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/moto"))
+            .arg("start")
+            .env("MOTO_PIDFILE", &pidfile)
+            .env_remove("MOTO_PORT")
+            .output()
+            .expect("scripts/moto runs");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let endpoint = stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("endpoint="))
+            .unwrap_or_else(|| {
+                panic!(
+                    "a second moto server did not start: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                )
+            })
+            .to_string();
+        let log = PathBuf::from(format!("{}.log", pidfile.display()));
+        OwnServer {
+            pidfile,
+            endpoint,
+            log,
+        }
+    }
+}
+
+impl Drop for OwnServer {
+    fn drop(&mut self) {
+        let _ = Command::new(Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/moto"))
+            .arg("stop")
+            .env("MOTO_PIDFILE", &self.pidfile)
+            .output();
+    }
+}
+
 /// A werkzeug access-log line whose status is 5xx: `... "POST / HTTP/1.1" 500 -`.
 fn is_server_error_line(line: &str) -> bool {
     let Some(rest) = line.rsplit_once("\" ").map(|(_, r)| r) else {
@@ -113,7 +160,7 @@ fn emulator() -> Option<Emulator> {
         endpoint,
         log,
         expects_errors: false,
-        _serial: serial,
+        _serial: Some(serial),
     })
 }
 
@@ -163,10 +210,8 @@ fn endpoint() -> Option<String> {
             return Some(e);
         }
     }
-    let required = std::env::var_os("CI").is_some()
-        || std::env::var("MESHSYNTH_REQUIRE_EMULATOR").as_deref() == Ok("1");
     assert!(
-        !required,
+        !required(),
         "MESHSYNTH_TEST_ENDPOINT is not set, but the emulator is required here (CI or MESHSYNTH_REQUIRE_EMULATOR=1); start moto and export its endpoint"
     );
     eprintln!("skipping: MESHSYNTH_TEST_ENDPOINT is not set (start moto and export its endpoint to run the deploy tests)");
@@ -732,13 +777,22 @@ fn a_reference_app_deploys_in_stages() {
 /// log, so the test that caused it would fail.
 #[test]
 fn an_emulator_server_error_fails_the_test() {
-    let Some(mut emu) = emulator() else { return };
-    if emu.log.is_none() {
+    let Some(shared) = emulator() else { return };
+    if shared.log.is_none() {
         return;
     }
-    emu.expects_errors = true;
-    let ep = emu.endpoint.clone();
     let t = tempfile::tempdir().unwrap();
+    // A server of its own: the deliberate 500 stays out of the shared
+    // emulator's log, which must show no server error after a green run.
+    let own = OwnServer::start(t.path());
+    // `shared` stays alive: it holds the lock and checks its own log on drop.
+    let emu = Emulator {
+        endpoint: own.endpoint.clone(),
+        log: Some((own.log.clone(), 0)),
+        expects_errors: true,
+        _serial: None,
+    };
+    let ep = emu.endpoint.clone();
     let stack = unique("unnamed");
     let unnamed = CfnRaw {
         type_name: "AWS::SSM::Parameter".into(),
