@@ -202,6 +202,21 @@ pub fn analyze_assembly(files: &[(String, Vec<u8>)], opts: &Options) -> Result<R
     run(&groups, &installs, opts, true)
 }
 
+/// Checks the options a user typed (`--suppress` syntax, `--istio-version`)
+/// before any input is read, so a typo is a usage error naming the flag.
+pub fn check_options(opts: &Options) -> Result<(), Error> {
+    for s in &opts.suppress {
+        Suppression::parse(s)?;
+    }
+    if let Some(v) = &opts.istio_version {
+        crate::mesh::istio::version::IstioVersion::parse(v).map_err(|message| Error::Io {
+            path: "--istio-version".into(),
+            message: format!("{message}; give MAJOR.MINOR, e.g. 1.28"),
+        })?;
+    }
+    Ok(())
+}
+
 fn run(
     groups: &[(String, Vec<&Source>)],
     installs: &[load::InstallFile],

@@ -102,7 +102,7 @@ pub fn render(report: &Report, format: Format, out: &mut dyn Write) -> std::io::
                         "id": a.code,
                         "shortDescription": {"text": a.description},
                         "defaultConfiguration": {"level": sarif_level(a.level)},
-                        "helpUri": format!("https://github.com/meshsynth/meshsynth/blob/main/docs/mesh-analysis.md#{}", a.code.to_lowercase()),
+                        "help": {"text": format!("{}: see docs/mesh-analysis.md of meshsynth", a.code)},
                     })
                 })
                 .collect();
@@ -148,7 +148,6 @@ pub fn render(report: &Report, format: Format, out: &mut dyn Write) -> std::io::
                     "tool": {"driver": {
                         "name": "meshsynth",
                         "version": env!("CARGO_PKG_VERSION"),
-                        "informationUri": "https://github.com/meshsynth/meshsynth",
                         "rules": rules,
                     }},
                     "results": results,

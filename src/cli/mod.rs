@@ -269,21 +269,15 @@ pub fn analyze_command(
             Err(_) => 1,
         };
     }
-    if let Some(bad) = args.suppress.iter().find(|s| {
-        s.split_once('=')
-            .is_none_or(|(_, t)| !(2..=3).contains(&t.split('/').count()))
-    }) {
-        let _ = writeln!(
-            err,
-            "error: --suppress {bad:?}: expected CODE=Kind/namespace/name (or CODE=Kind/name), e.g. IST0102=Namespace/default"
-        );
-        return 2;
-    }
     let opts = Options {
         istio_version: args.istio_version.clone(),
         assume_default_ingress: !args.no_default_ingress,
         suppress: args.suppress.clone(),
     };
+    if let Err(e) = analyze::check_options(&opts) {
+        report_error(&e, err);
+        return 2;
+    }
     let result = if args.paths.is_empty() {
         build_and_synth(build, &args.context, &SynthOptions::default(), err)
             .and_then(|s| analyze::analyze_assembly(&s.assembly.all_files(), &opts))

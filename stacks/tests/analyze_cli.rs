@@ -284,6 +284,12 @@ fn bad_input_gets_one_clear_line() {
     let (_, err) = text(&o);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.starts_with("error: --suppress"), "{err}");
+
+    let o = analyze(&["complex-routing.yaml", "--istio-version", "banana"], None);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{out}{err}");
+    assert!(err.starts_with("error: --istio-version: "), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
 }
 
 #[test]
