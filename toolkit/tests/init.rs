@@ -34,6 +34,9 @@ fn cargo(crate_dir: &Path, args: &[&str], insta_update: &str) -> Output {
         .current_dir(crate_dir)
         .env("CARGO_TARGET_DIR", workspace().join("target/init-crate"))
         .env("INSTA_UPDATE", insta_update)
+        // The scaffold keeps cargo's default profile for users; here its
+        // debug info would only cost gigabytes of CI disk.
+        .env("CARGO_PROFILE_DEV_DEBUG", "0")
         .env_remove("RUSTFLAGS")
         .output()
         .expect("runs cargo")
