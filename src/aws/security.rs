@@ -290,9 +290,72 @@ pub fn rule_of(code: &str) -> Option<&'static Rule> {
     RULES.iter().find(|r| r.code == code)
 }
 
+/// The key the rules are registered under; synthesis also runs
+/// [`check_emitted`] on every resource when it is present.
+pub(crate) const VALIDATION_KEY: &str = "meshsynth:aws-security";
+
 /// Enables the rules for the whole app (once, however often it is called).
 pub fn enable(scope: &mut Scope<'_>) {
-    scope.add_validation_once("meshsynth:aws-security", check);
+    scope.add_validation_once(VALIDATION_KEY, check);
+}
+
+/// Whether an emitted property is literally off: absent, `false` or
+/// `"false"`. An intrinsic is not judged (it is decided at deploy).
+fn off(props: &serde_json::Map<String, serde_json::Value>, key: &str) -> bool {
+    use serde_json::Value as Json;
+    match props.get(key) {
+        None | Some(Json::Null) => true,
+        Some(Json::Bool(b)) => !b,
+        Some(Json::String(s)) => !s.eq_ignore_ascii_case("true"),
+        Some(_) => false,
+    }
+}
+
+/// The rules that read a resource's final properties, after overrides and
+/// raw resources, so an escape hatch that turns encryption off is caught
+/// exactly like the typed field.
+pub(crate) fn check_emitted(
+    cfn_type: &str,
+    props: &serde_json::Map<String, serde_json::Value>,
+    path: &str,
+    out: &mut Vec<Diagnostic>,
+) {
+    match cfn_type {
+        "AWS::RDS::DBInstance" | "AWS::RDS::DBCluster" => {
+            // An instance of a cluster takes its storage from the cluster.
+            if props.contains_key("DBClusterIdentifier") && cfn_type == "AWS::RDS::DBInstance" {
+                return;
+            }
+            if off(props, "StorageEncrypted") {
+                report(
+                    out,
+                    "AwsSolutions-RDS2",
+                    path,
+                    "storage is not encrypted (StorageEncrypted is not true)".into(),
+                    "set StorageEncrypted with a KMS key",
+                );
+            }
+        }
+        "AWS::ElastiCache::ReplicationGroup" => {
+            let at_rest = off(props, "AtRestEncryptionEnabled");
+            let transit = off(props, "TransitEncryptionEnabled");
+            if at_rest || transit {
+                let which = match (at_rest, transit) {
+                    (true, true) => "at rest and in transit",
+                    (true, false) => "at rest (AtRestEncryptionEnabled is not true)",
+                    _ => "in transit (TransitEncryptionEnabled is not true)",
+                };
+                report(
+                    out,
+                    "AwsSolutions-AEC3",
+                    path,
+                    format!("encryption {which} is off"),
+                    "enable both AtRestEncryptionEnabled and TransitEncryptionEnabled",
+                );
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Runs every rule over the app.
@@ -617,15 +680,6 @@ fn rds(app: &App, out: &mut Vec<Diagnostic>) {
             continue; // Storage, backups and protection belong to the cluster.
         }
         let engine = db.engine.as_deref().unwrap_or_default();
-        if db.storage_encrypted != Some(true) {
-            report(
-                out,
-                "AwsSolutions-RDS2",
-                path,
-                "storage is not encrypted".into(),
-                "set StorageEncrypted with a KMS key",
-            );
-        }
         if db.multi_az != Some(true) {
             report(
                 out,
@@ -686,15 +740,6 @@ fn rds(app: &App, out: &mut Vec<Diagnostic>) {
         }
     }
     for (path, c) in app.resources_of::<CfnDbCluster>() {
-        if c.storage_encrypted != Some(true) {
-            report(
-                out,
-                "AwsSolutions-RDS2",
-                path,
-                "storage is not encrypted".into(),
-                "set StorageEncrypted with a KMS key",
-            );
-        }
         if c.enable_iam_database_authentication != Some(true) {
             report(
                 out,
@@ -790,16 +835,6 @@ fn elasticache(app: &App, out: &mut Vec<Diagnostic>) {
                 path,
                 "the replication group has no VPC subnet group".into(),
                 "set CacheSubnetGroupName",
-            );
-        }
-        if g.at_rest_encryption_enabled != Some(true) || g.transit_encryption_enabled != Some(true)
-        {
-            report(
-                out,
-                "AwsSolutions-AEC3",
-                path,
-                "encryption at rest or in transit is off".into(),
-                "enable both",
             );
         }
         if g.multi_az_enabled != Some(true) || g.automatic_failover_enabled != Some(true) {

@@ -27,8 +27,6 @@ pub enum TagStyle {
 pub trait CfnResource: Serialize + Any {
     /// The CloudFormation type name, e.g. `AWS::EC2::VPC`.
     const TYPE: &'static str;
-    /// Properties whose change replaces the resource (dotted paths).
-    const CREATE_ONLY: &'static [&'static str] = &[];
     /// How tags are given, if at all.
     const TAGS: TagStyle = TagStyle::List;
 }

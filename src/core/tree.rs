@@ -99,6 +99,11 @@ impl std::fmt::Debug for App {
 }
 
 impl App {
+    /// Whether a validation was registered under `key` with `add_validation_once`.
+    pub(crate) fn has_validation(&self, key: &str) -> bool {
+        self.validation_keys.contains(key)
+    }
+
     /// A new app with these context values.
     pub fn new(context: Context) -> App {
         let root = Node {

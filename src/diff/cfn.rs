@@ -430,7 +430,7 @@ mod tests {
             "s",
             Some(&old),
             Some(&new),
-            crate::aws::create_only_properties,
+            crate::aws::cfn::create_only_properties,
             &mut Vec::new(),
         );
         let r = &d.resources[0];
@@ -458,7 +458,7 @@ mod tests {
             "s",
             Some(&old),
             Some(&new),
-            crate::aws::create_only_properties,
+            crate::aws::cfn::create_only_properties,
             &mut Vec::new(),
         );
         let got: Vec<(&str, ResourceAction)> = d
@@ -479,6 +479,66 @@ mod tests {
             Some("TopicA1B2C3D4")
         );
         assert_eq!(d.resources[2].retention, Some(Retention::Snapshot));
+    }
+
+    /// Replacement comes from the registry schema's create-only properties,
+    /// for every type, however the resource was written (typed or raw).
+    #[test]
+    fn registry_create_only_properties_predict_replacement() {
+        let cases = [
+            (
+                "AWS::S3::Bucket",
+                json!({"BucketName": "a"}),
+                json!({"BucketName": "b"}),
+                "BucketName",
+            ),
+            (
+                "AWS::DynamoDB::Table",
+                json!({"KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}]}),
+                json!({"KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}]}),
+                "KeySchema",
+            ),
+            (
+                "AWS::SQS::Queue",
+                json!({}),
+                json!({"FifoQueue": true}),
+                "FifoQueue",
+            ),
+            (
+                "AWS::CloudFront::OriginAccessControl",
+                json!({"OriginAccessControlConfig": {"Name": "a"}}),
+                json!({"OriginAccessControlConfig": {"Name": "b"}}),
+                "",
+            ),
+            (
+                "AWS::Events::EventBus",
+                json!({"Name": "a"}),
+                json!({"Name": "b"}),
+                "Name",
+            ),
+        ];
+        for (t, before, after, property) in cases {
+            let old = stack(json!({"R": {"Type": t, "Properties": before}}));
+            let new = stack(json!({"R": {"Type": t, "Properties": after}}));
+            let d = diff_stack(
+                "s",
+                Some(&old),
+                Some(&new),
+                crate::aws::cfn::create_only_properties,
+                &mut Vec::new(),
+            );
+            let r = &d.resources[0];
+            if property.is_empty() {
+                assert_eq!(r.action, ResourceAction::Update, "{t}: {:?}", r.reason);
+            } else {
+                assert_eq!(r.action, ResourceAction::Replace, "{t}");
+                assert_eq!(
+                    r.reason.as_deref(),
+                    Some(format!("create-only property {property} changed").as_str()),
+                    "{t}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -513,7 +513,12 @@ pub fn plan(
     after: &LoadedAssembly,
     filter: &StackFilter,
 ) -> Result<Plan, DiffError> {
-    plan_with(before, after, filter, crate::aws::create_only_properties)
+    plan_with(
+        before,
+        after,
+        filter,
+        crate::aws::cfn::create_only_properties,
+    )
 }
 
 /// [`plan`] with another create-only lookup (tests pin one, so their

@@ -78,6 +78,7 @@ pub fn synth(mut app: App, opts: &SynthOptions) -> Result<Synthesis, Error> {
     crate::core::aspects::apply(&mut app);
     let mut diags = std::mem::take(&mut app.diagnostics);
     let validations = std::mem::take(&mut app.validations);
+    let security_on = app.has_validation(crate::aws::security::VALIDATION_KEY);
     for (_, v) in &validations {
         v.validate(&app, &mut diags);
     }
@@ -122,6 +123,7 @@ pub fn synth(mut app: App, opts: &SynthOptions) -> Result<Synthesis, Error> {
     let (deferred_entries, resolver) = resolve::with_resolver(resolver, || {
         emit_stack_elements(
             &app,
+            security_on,
             &order,
             &tables,
             &suppressed,
@@ -321,6 +323,10 @@ fn build_tables(app: &App, order: &[u32], diags: &mut Vec<Diagnostic>) -> Tables
             logical_id: None,
             stack: n.stack,
             kind,
+            cfn_type: match &n.kind {
+                NodeKind::Resource(r) => Some(Arc::from(r.resource.cfn_type())),
+                _ => None,
+            },
         });
         stacks.push(match &n.kind {
             NodeKind::Stack(s) => Some(StackEnv {
@@ -372,8 +378,10 @@ fn build_tables(app: &App, order: &[u32], diags: &mut Vec<Diagnostic>) -> Tables
 }
 
 /// Serializes resources, parameters, conditions and user outputs per stack.
+#[allow(clippy::too_many_arguments)]
 fn emit_stack_elements(
     app: &App,
+    security_on: bool,
     order: &[u32],
     tables: &Tables,
     suppressed: &Suppressed,
@@ -430,6 +438,22 @@ fn emit_stack_elements(
                     Json::Object(m) => m,
                     _ => Map::new(),
                 };
+                // What is emitted is what gets checked: typed fields, raw
+                // resources and overrides alike.
+                let mut found = Vec::new();
+                let cfn_type = r.resource.cfn_type();
+                crate::aws::cfn::check::check_resource(cfn_type, &properties, &n.path, &mut found);
+                if security_on {
+                    crate::aws::security::check_emitted(cfn_type, &properties, &n.path, &mut found);
+                }
+                if let Some(list) = suppressed.get(&i) {
+                    found.retain(|d| {
+                        d.code
+                            .as_ref()
+                            .is_none_or(|c| !list.iter().any(|(rule, _)| rule == c))
+                    });
+                }
+                diags.extend(found);
                 let mut depends_on = Vec::new();
                 for dep in &r.options.depends_on {
                     match app.index_of(*dep) {

@@ -33,6 +33,8 @@ pub(crate) struct RefInfo {
     pub logical_id: Option<Arc<str>>,
     pub stack: Option<u32>,
     pub kind: RefKind,
+    /// The CloudFormation type of a resource node, for `Fn::GetAtt` checks.
+    pub cfn_type: Option<Arc<str>>,
 }
 
 pub(crate) struct StackEnv {
@@ -140,6 +142,13 @@ fn resolve_target(node: NodeId, attr: Option<&str>, want: RefKind) -> Result<Tar
                 .with_hint("pass the handle of a resource, parameter or condition"),
             );
             return Ok(Target::Invalid);
+        }
+        if let (Some(attr), Some(t)) = (attr, info.cfn_type.as_deref()) {
+            if let Some(mut d) = crate::aws::cfn::check::check_attribute(t, attr) {
+                d.path = r.current_path.to_string();
+                d.message = format!("{} (on {})", d.message, info.path);
+                r.problems.push(d);
+            }
         }
         // Invariant: resources, parameters and conditions always get an id and a stack.
         let (Some(lid), Some(producer)) = (info.logical_id.clone(), info.stack) else {

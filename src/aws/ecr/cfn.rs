@@ -52,12 +52,6 @@ pub struct CfnLifecyclePolicy {
 
 impl CfnResource for CfnRepository {
     const TYPE: &'static str = "AWS::ECR::Repository";
-    const CREATE_ONLY: &'static [&'static str] = &[
-        "EncryptionConfiguration",
-        "EncryptionConfiguration.EncryptionType",
-        "EncryptionConfiguration.KmsKey",
-        "RepositoryName",
-    ];
 }
 
 impl ResourceRef<CfnRepository> {

@@ -116,16 +116,6 @@ pub struct CfnClusterNetworkConfig {
 
 impl CfnResource for CfnCluster {
     const TYPE: &'static str = "AWS::EKS::Cluster";
-    const CREATE_ONLY: &'static [&'static str] = &[
-        "AccessConfig.BootstrapClusterCreatorAdminPermissions",
-        "BootstrapSelfManagedAddons",
-        "EncryptionConfig",
-        "KubernetesNetworkConfig.IpFamily",
-        "KubernetesNetworkConfig.ServiceIpv4Cidr",
-        "Name",
-        "OutpostConfig",
-        "RoleArn",
-    ];
 }
 
 impl ResourceRef<CfnCluster> {
@@ -231,17 +221,6 @@ pub struct CfnNodegroupLaunchTemplate {
 
 impl CfnResource for CfnNodegroup {
     const TYPE: &'static str = "AWS::EKS::Nodegroup";
-    const CREATE_ONLY: &'static [&'static str] = &[
-        "AmiType",
-        "CapacityType",
-        "ClusterName",
-        "DiskSize",
-        "InstanceTypes",
-        "NodeRole",
-        "NodegroupName",
-        "RemoteAccess",
-        "Subnets",
-    ];
     const TAGS: TagStyle = TagStyle::Map;
 }
 
@@ -276,7 +255,6 @@ pub struct CfnAddon {
 
 impl CfnResource for CfnAddon {
     const TYPE: &'static str = "AWS::EKS::Addon";
-    const CREATE_ONLY: &'static [&'static str] = &["AddonName", "ClusterName", "NamespaceConfig"];
 }
 
 /// `AWS::EKS::AccessEntry`.
@@ -319,7 +297,6 @@ pub struct CfnAccessScope {
 
 impl CfnResource for CfnAccessEntry {
     const TYPE: &'static str = "AWS::EKS::AccessEntry";
-    const CREATE_ONLY: &'static [&'static str] = &["ClusterName", "PrincipalArn", "Type"];
 }
 
 /// `AWS::EC2::LaunchTemplate`.
@@ -406,7 +383,6 @@ pub struct CfnLaunchTemplateTags {
 
 impl CfnResource for CfnLaunchTemplate {
     const TYPE: &'static str = "AWS::EC2::LaunchTemplate";
-    const CREATE_ONLY: &'static [&'static str] = &["LaunchTemplateName"];
     const TAGS: TagStyle = TagStyle::None;
 }
 

@@ -368,6 +368,11 @@ impl EksCluster {
                 ..Default::default()
             },
         )?;
+        s.suppress_node(
+            resource.node(),
+            "MS-CFN-9",
+            "EncryptionConfig.Resources is deprecated in the registry schema, but [secrets] is still how the EKS API documents envelope encryption of Secrets",
+        )?;
         // EKS would otherwise create the group itself, unencrypted.
         s.options(resource.node())?
             .depends_on

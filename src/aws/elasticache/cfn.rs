@@ -59,19 +59,6 @@ pub struct CfnReplicationGroup {
 
 impl CfnResource for CfnReplicationGroup {
     const TYPE: &'static str = "AWS::ElastiCache::ReplicationGroup";
-    const CREATE_ONLY: &'static [&'static str] = &[
-        "AtRestEncryptionEnabled",
-        "CacheSubnetGroupName",
-        "DataTieringEnabled",
-        "GlobalReplicationGroupId",
-        "KmsKeyId",
-        "NetworkType",
-        "Port",
-        "PreferredCacheClusterAZs",
-        "ReplicationGroupId",
-        "SnapshotArns",
-        "SnapshotName",
-    ];
 }
 
 impl ResourceRef<CfnReplicationGroup> {
@@ -107,7 +94,6 @@ pub struct CfnCacheSubnetGroup {
 
 impl CfnResource for CfnCacheSubnetGroup {
     const TYPE: &'static str = "AWS::ElastiCache::SubnetGroup";
-    const CREATE_ONLY: &'static [&'static str] = &["CacheSubnetGroupName"];
 }
 
 /// `AWS::ElastiCache::ParameterGroup`.
@@ -126,5 +112,4 @@ pub struct CfnCacheParameterGroup {
 
 impl CfnResource for CfnCacheParameterGroup {
     const TYPE: &'static str = "AWS::ElastiCache::ParameterGroup";
-    const CREATE_ONLY: &'static [&'static str] = &["CacheParameterGroupFamily"];
 }

@@ -44,7 +44,6 @@ pub struct CfnRole {
 
 impl CfnResource for CfnRole {
     const TYPE: &'static str = "AWS::IAM::Role";
-    const CREATE_ONLY: &'static [&'static str] = &["Path", "RoleName"];
 }
 
 impl ResourceRef<CfnRole> {
@@ -97,7 +96,6 @@ pub struct CfnManagedPolicy {
 
 impl CfnResource for CfnManagedPolicy {
     const TYPE: &'static str = "AWS::IAM::ManagedPolicy";
-    const CREATE_ONLY: &'static [&'static str] = &["Description", "ManagedPolicyName", "Path"];
     const TAGS: TagStyle = TagStyle::None;
 }
 
@@ -124,7 +122,6 @@ pub struct CfnOidcProvider {
 
 impl CfnResource for CfnOidcProvider {
     const TYPE: &'static str = "AWS::IAM::OIDCProvider";
-    const CREATE_ONLY: &'static [&'static str] = &["Url"];
 }
 
 impl ResourceRef<CfnOidcProvider> {

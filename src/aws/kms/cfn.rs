@@ -58,6 +58,5 @@ pub struct CfnAlias {
 
 impl CfnResource for CfnAlias {
     const TYPE: &'static str = "AWS::KMS::Alias";
-    const CREATE_ONLY: &'static [&'static str] = &["AliasName"];
     const TAGS: TagStyle = TagStyle::None;
 }

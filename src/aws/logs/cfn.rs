@@ -24,7 +24,6 @@ pub struct CfnLogGroup {
 
 impl CfnResource for CfnLogGroup {
     const TYPE: &'static str = "AWS::Logs::LogGroup";
-    const CREATE_ONLY: &'static [&'static str] = &["LogGroupName"];
 }
 
 impl ResourceRef<CfnLogGroup> {

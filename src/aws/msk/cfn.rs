@@ -157,14 +157,6 @@ pub struct CfnMskConfigurationInfo {
 
 impl CfnResource for CfnMskCluster {
     const TYPE: &'static str = "AWS::MSK::Cluster";
-    const CREATE_ONLY: &'static [&'static str] = &[
-        "BrokerNodeGroupInfo.BrokerAZDistribution",
-        "BrokerNodeGroupInfo.ClientSubnets",
-        "BrokerNodeGroupInfo.SecurityGroups",
-        "ClusterName",
-        "EncryptionInfo.EncryptionAtRest",
-        "EncryptionInfo.EncryptionInTransit.InCluster",
-    ];
     const TAGS: TagStyle = TagStyle::Map;
 }
 
@@ -192,7 +184,6 @@ pub struct CfnMskConfiguration {
 
 impl CfnResource for CfnMskConfiguration {
     const TYPE: &'static str = "AWS::MSK::Configuration";
-    const CREATE_ONLY: &'static [&'static str] = &["KafkaVersionsList", "Name"];
     const TAGS: TagStyle = TagStyle::None;
 }
 

@@ -25,12 +25,6 @@ pub struct CfnVpc {
 
 impl CfnResource for CfnVpc {
     const TYPE: &'static str = "AWS::EC2::VPC";
-    const CREATE_ONLY: &'static [&'static str] = &[
-        "CidrBlock",
-        "Ipv4IpamPoolId",
-        "Ipv4NetmaskLength",
-        "VpcEncryptionControl",
-    ];
 }
 
 impl ResourceRef<CfnVpc> {
@@ -66,18 +60,6 @@ pub struct CfnSubnet {
 
 impl CfnResource for CfnSubnet {
     const TYPE: &'static str = "AWS::EC2::Subnet";
-    const CREATE_ONLY: &'static [&'static str] = &[
-        "AvailabilityZone",
-        "AvailabilityZoneId",
-        "CidrBlock",
-        "Ipv4IpamPoolId",
-        "Ipv4NetmaskLength",
-        "Ipv6IpamPoolId",
-        "Ipv6Native",
-        "Ipv6NetmaskLength",
-        "OutpostArn",
-        "VpcId",
-    ];
 }
 
 impl ResourceRef<CfnSubnet> {
@@ -117,7 +99,6 @@ pub struct CfnVpcGatewayAttachment {
 
 impl CfnResource for CfnVpcGatewayAttachment {
     const TYPE: &'static str = "AWS::EC2::VPCGatewayAttachment";
-    const CREATE_ONLY: &'static [&'static str] = &["VpcId"];
     const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
@@ -133,12 +114,6 @@ pub struct CfnEip {
 
 impl CfnResource for CfnEip {
     const TYPE: &'static str = "AWS::EC2::EIP";
-    const CREATE_ONLY: &'static [&'static str] = &[
-        "Address",
-        "IpamPoolId",
-        "NetworkBorderGroup",
-        "TransferAddress",
-    ];
 }
 
 impl ResourceRef<CfnEip> {
@@ -164,14 +139,6 @@ pub struct CfnNatGateway {
 
 impl CfnResource for CfnNatGateway {
     const TYPE: &'static str = "AWS::EC2::NatGateway";
-    const CREATE_ONLY: &'static [&'static str] = &[
-        "AllocationId",
-        "AvailabilityMode",
-        "ConnectivityType",
-        "PrivateIpAddress",
-        "SubnetId",
-        "VpcId",
-    ];
 }
 
 /// `AWS::EC2::RouteTable`.
@@ -186,7 +153,6 @@ pub struct CfnRouteTable {
 
 impl CfnResource for CfnRouteTable {
     const TYPE: &'static str = "AWS::EC2::RouteTable";
-    const CREATE_ONLY: &'static [&'static str] = &["VpcId"];
 }
 
 /// `AWS::EC2::Route`.
@@ -205,12 +171,6 @@ pub struct CfnRoute {
 
 impl CfnResource for CfnRoute {
     const TYPE: &'static str = "AWS::EC2::Route";
-    const CREATE_ONLY: &'static [&'static str] = &[
-        "DestinationCidrBlock",
-        "DestinationIpv6CidrBlock",
-        "DestinationPrefixListId",
-        "RouteTableId",
-    ];
     const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
@@ -226,7 +186,6 @@ pub struct CfnSubnetRouteTableAssociation {
 
 impl CfnResource for CfnSubnetRouteTableAssociation {
     const TYPE: &'static str = "AWS::EC2::SubnetRouteTableAssociation";
-    const CREATE_ONLY: &'static [&'static str] = &["RouteTableId", "SubnetId"];
     const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
@@ -272,7 +231,6 @@ pub struct CfnSecurityGroupRule {
 
 impl CfnResource for CfnSecurityGroup {
     const TYPE: &'static str = "AWS::EC2::SecurityGroup";
-    const CREATE_ONLY: &'static [&'static str] = &["GroupDescription", "GroupName", "VpcId"];
 }
 
 impl ResourceRef<CfnSecurityGroup> {
@@ -307,19 +265,6 @@ pub struct CfnSecurityGroupIngress {
 
 impl CfnResource for CfnSecurityGroupIngress {
     const TYPE: &'static str = "AWS::EC2::SecurityGroupIngress";
-    const CREATE_ONLY: &'static [&'static str] = &[
-        "CidrIp",
-        "CidrIpv6",
-        "FromPort",
-        "GroupId",
-        "GroupName",
-        "IpProtocol",
-        "SourcePrefixListId",
-        "SourceSecurityGroupId",
-        "SourceSecurityGroupName",
-        "SourceSecurityGroupOwnerId",
-        "ToPort",
-    ];
     const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
@@ -347,20 +292,6 @@ pub struct CfnFlowLog {
 
 impl CfnResource for CfnFlowLog {
     const TYPE: &'static str = "AWS::EC2::FlowLog";
-    const CREATE_ONLY: &'static [&'static str] = &[
-        "DeliverCrossAccountRole",
-        "DeliverLogsPermissionArn",
-        "DestinationOptions",
-        "LogDestination",
-        "LogDestinationType",
-        "LogFormat",
-        "LogGroupName",
-        "MaxAggregationInterval",
-        "ResourceId",
-        "ResourceType",
-        "TagFieldSpecifications",
-        "TrafficType",
-    ];
 }
 
 /// `AWS::EC2::VPCEndpoint`.
@@ -387,14 +318,4 @@ pub struct CfnVpcEndpoint {
 
 impl CfnResource for CfnVpcEndpoint {
     const TYPE: &'static str = "AWS::EC2::VPCEndpoint";
-    const CREATE_ONLY: &'static [&'static str] = &[
-        "DnsOptions.PrivateDnsPreference",
-        "DnsOptions.PrivateDnsSpecifiedDomains",
-        "ResourceConfigurationArn",
-        "ServiceName",
-        "ServiceNetworkArn",
-        "ServiceRegion",
-        "VpcEndpointType",
-        "VpcId",
-    ];
 }

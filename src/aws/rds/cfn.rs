@@ -102,22 +102,6 @@ pub struct CfnDbInstance {
 
 impl CfnResource for CfnDbInstance {
     const TYPE: &'static str = "AWS::RDS::DBInstance";
-    const CREATE_ONLY: &'static [&'static str] = &[
-        "BackupTarget",
-        "CharacterSetName",
-        "CustomIAMInstanceProfile",
-        "DBClusterIdentifier",
-        "DBInstanceIdentifier",
-        "DBName",
-        "DBSubnetGroupName",
-        "DBSystemId",
-        "KmsKeyId",
-        "MasterUsername",
-        "NcharCharacterSetName",
-        "SourceRegion",
-        "StorageEncrypted",
-        "Timezone",
-    ];
 }
 
 impl ResourceRef<CfnDbInstance> {
@@ -201,24 +185,6 @@ pub struct CfnDbCluster {
 
 impl CfnResource for CfnDbCluster {
     const TYPE: &'static str = "AWS::RDS::DBCluster";
-    const CREATE_ONLY: &'static [&'static str] = &[
-        "ClusterScalabilityType",
-        "DBClusterIdentifier",
-        "DBSubnetGroupName",
-        "DBSystemId",
-        "DatabaseName",
-        "EngineMode",
-        "KmsKeyId",
-        "PubliclyAccessible",
-        "RestoreToTime",
-        "RestoreType",
-        "SnapshotIdentifier",
-        "SourceDBClusterIdentifier",
-        "SourceDbClusterResourceId",
-        "SourceRegion",
-        "StorageEncrypted",
-        "UseLatestRestorableTime",
-    ];
 }
 
 impl ResourceRef<CfnDbCluster> {
@@ -259,7 +225,6 @@ pub struct CfnDbSubnetGroup {
 
 impl CfnResource for CfnDbSubnetGroup {
     const TYPE: &'static str = "AWS::RDS::DBSubnetGroup";
-    const CREATE_ONLY: &'static [&'static str] = &["DBSubnetGroupName"];
 }
 
 /// `AWS::RDS::DBParameterGroup`.
@@ -278,7 +243,6 @@ pub struct CfnDbParameterGroup {
 
 impl CfnResource for CfnDbParameterGroup {
     const TYPE: &'static str = "AWS::RDS::DBParameterGroup";
-    const CREATE_ONLY: &'static [&'static str] = &["DBParameterGroupName", "Description", "Family"];
 }
 
 /// `AWS::RDS::DBClusterParameterGroup`.
@@ -297,6 +261,4 @@ pub struct CfnDbClusterParameterGroup {
 
 impl CfnResource for CfnDbClusterParameterGroup {
     const TYPE: &'static str = "AWS::RDS::DBClusterParameterGroup";
-    const CREATE_ONLY: &'static [&'static str] =
-        &["DBClusterParameterGroupName", "Description", "Family"];
 }

@@ -42,11 +42,6 @@ pub struct CfnHealthCheckConfig {
 
 impl CfnResource for CfnHealthCheck {
     const TYPE: &'static str = "AWS::Route53::HealthCheck";
-    const CREATE_ONLY: &'static [&'static str] = &[
-        "HealthCheckConfig.MeasureLatency",
-        "HealthCheckConfig.RequestInterval",
-        "HealthCheckConfig.Type",
-    ];
     // Tags go in `HealthCheckTags`, which the Tags aspect does not reach.
     const TAGS: TagStyle = TagStyle::None;
 }

@@ -43,7 +43,6 @@ pub struct CfnGenerateSecretString {
 
 impl CfnResource for CfnSecret {
     const TYPE: &'static str = "AWS::SecretsManager::Secret";
-    const CREATE_ONLY: &'static [&'static str] = &["Name"];
 }
 
 impl ResourceRef<CfnSecret> {

@@ -31,7 +31,6 @@ pub struct CfnParameter {
 
 impl CfnResource for CfnParameter {
     const TYPE: &'static str = "AWS::SSM::Parameter";
-    const CREATE_ONLY: &'static [&'static str] = &["Name"];
     const TAGS: TagStyle = TagStyle::Map;
 }
 

@@ -1,0 +1,416 @@
+//! Generates meshsynth's CloudFormation type registry from the resource
+//! provider schemas that a pinned cfn-lint release bundles.
+//!
+//! Two files come out, both committed under `src/aws/cfn/generated/`:
+//! - `registry.rs`: one metadata entry per type (create-only, read-only,
+//!   write-only, required and deprecated properties, the primary identifier,
+//!   `Fn::GetAtt` names, tagging), sorted by type name;
+//! - `schemas.json`: each type's validation schema (descriptions, handlers and
+//!   other prose dropped), one after another; a registry entry holds the byte
+//!   range of its type, so synthesis parses only the types an app uses.
+//!
+//! The output is a pure function of the input files: keys are sorted, lists
+//! keep schema order, and nothing depends on time or the machine.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, bail, Context, Result};
+use serde_json::Value as Json;
+
+/// The schema keywords the synth-time checker reads; everything else
+/// (descriptions, examples, handlers, `insertionOrder`…) is dropped.
+const KEEP: &[&str] = &[
+    "$ref",
+    "additionalProperties",
+    "allOf",
+    "anyOf",
+    "definitions",
+    "enum",
+    "enumCaseInsensitive",
+    "items",
+    "maxItems",
+    "maxLength",
+    "maxProperties",
+    "maximum",
+    "minItems",
+    "minLength",
+    "minProperties",
+    "minimum",
+    "oneOf",
+    "pattern",
+    "patternProperties",
+    "properties",
+    "required",
+    "type",
+];
+
+/// Keywords whose value is a map from names to schemas.
+const SCHEMA_MAPS: &[&str] = &["definitions", "patternProperties", "properties"];
+
+/// What the generator read, recorded in the generated files.
+pub struct Source {
+    /// The cfn-lint version, e.g. `1.58.0`.
+    pub cfn_lint_version: String,
+    /// The `schema_date` of cfn-lint's `data/schemas/version.json`.
+    pub schema_date: String,
+    /// type name → schema file.
+    pub types: BTreeMap<String, PathBuf>,
+    /// type name → create-only properties the schema leaves out
+    /// (`codegen/patches/create-only.json`).
+    pub create_only_additions: BTreeMap<String, Vec<String>>,
+}
+
+impl Source {
+    /// Reads the layout of an installed cfn-lint package: `cfnlint_dir` is
+    /// its `cfnlint/` folder.
+    pub fn open(cfnlint_dir: &Path, region: &str) -> Result<Source> {
+        let schemas = cfnlint_dir.join("data/schemas");
+        let version_py = std::fs::read_to_string(cfnlint_dir.join("version.py"))
+            .with_context(|| format!("{}: not a cfn-lint package", cfnlint_dir.display()))?;
+        let cfn_lint_version = version_py
+            .lines()
+            .find_map(|l| l.strip_prefix("__version__ = "))
+            .map(|v| v.trim().trim_matches('"').to_string())
+            .ok_or_else(|| anyhow!("{}/version.py has no __version__", cfnlint_dir.display()))?;
+        let version: Json = read_json(&schemas.join("version.json"))?;
+        let schema_date = version["schema_date"]
+            .as_str()
+            .ok_or_else(|| anyhow!("data/schemas/version.json has no schema_date"))?
+            .to_string();
+        let providers: Json = read_json(&schemas.join(format!("providers/{region}.json")))?;
+        let Json::Object(map) = providers else {
+            bail!("providers/{region}.json is not an object");
+        };
+        let mut types = BTreeMap::new();
+        for (name, file) in map {
+            let file = file
+                .as_str()
+                .ok_or_else(|| anyhow!("providers/{region}.json: {name} has no file"))?;
+            types.insert(name, schemas.join(format!("resources/{file}.json")));
+        }
+        let patches: Json = serde_json::from_str(include_str!("../patches/create-only.json"))
+            .context("codegen/patches/create-only.json")?;
+        let mut create_only_additions = BTreeMap::new();
+        for (name, patch) in patches.as_object().into_iter().flatten() {
+            if name.starts_with('$') {
+                continue;
+            }
+            if !types.contains_key(name) {
+                bail!("patches/create-only.json: {name} is not a type of the schema set");
+            }
+            let add = patch["add"]
+                .as_array()
+                .ok_or_else(|| anyhow!("patches/create-only.json: {name} has no add list"))?;
+            create_only_additions.insert(
+                name.clone(),
+                add.iter()
+                    .filter_map(Json::as_str)
+                    .map(String::from)
+                    .collect(),
+            );
+        }
+        Ok(Source {
+            cfn_lint_version,
+            schema_date,
+            types,
+            create_only_additions,
+        })
+    }
+}
+
+fn read_json(path: &Path) -> Result<Json> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+}
+
+/// The generated files: (file name, bytes).
+pub fn generate(source: &Source) -> Result<Vec<(String, Vec<u8>)>> {
+    let mut blob = String::new();
+    let mut rust = String::new();
+    writeln!(
+        rust,
+        "// @generated by meshsynth-codegen from the CloudFormation resource provider\n\
+         // schemas of cfn-lint {} (schema date {}). Do not edit: run\n\
+         // `scripts/codegen` instead.\n",
+        source.cfn_lint_version, source.schema_date
+    )?;
+    writeln!(rust, "use super::{{Tagging, TypeMeta}};")?;
+    writeln!(rust, "use crate::core::TagStyle;\n")?;
+    writeln!(
+        rust,
+        "/// The cfn-lint release whose schemas this registry was generated from.\n\
+         pub const CFN_LINT_VERSION: &str = {:?};\n\
+         /// The `schema_date` of those schemas.\n\
+         pub const SCHEMA_DATE: &str = {:?};\n",
+        source.cfn_lint_version, source.schema_date
+    )?;
+    writeln!(
+        rust,
+        "/// Every type, sorted by name.\npub static TYPES: &[TypeMeta] = &["
+    )?;
+    for (name, path) in &source.types {
+        let schema = read_json(path)?;
+        let mut entry = TypeEntry::new(name, &schema)?;
+        for extra in source.create_only_additions.get(name).into_iter().flatten() {
+            if !entry.create_only.contains(extra) {
+                entry.create_only.push(extra.clone());
+            }
+        }
+        let start = blob.len();
+        write_canonical(&mut blob, &compact_schema(&schema));
+        let end = blob.len();
+        blob.push('\n');
+        entry.write(&mut rust, start, end)?;
+    }
+    writeln!(rust, "];")?;
+    Ok(vec![
+        ("registry.rs".into(), rust.into_bytes()),
+        ("schemas.json".into(), blob.into_bytes()),
+    ])
+}
+
+/// One type's metadata, read off its schema.
+struct TypeEntry {
+    name: String,
+    create_only: Vec<String>,
+    read_only: Vec<String>,
+    write_only: Vec<String>,
+    required: Vec<String>,
+    primary_identifier: Vec<String>,
+    attributes: Vec<String>,
+    deprecated: Vec<String>,
+    taggable: bool,
+    tag_property: Option<String>,
+    tag_style: &'static str,
+}
+
+impl TypeEntry {
+    fn new(name: &str, s: &Json) -> Result<TypeEntry> {
+        let pointers = |key: &str| -> Vec<String> {
+            s[key]
+                .as_array()
+                .map(|a| a.iter().filter_map(Json::as_str).map(dotted).collect())
+                .unwrap_or_default()
+        };
+        let read_only = pointers("readOnlyProperties");
+        let attributes = read_only
+            .iter()
+            .filter(|p| !p.contains('*'))
+            .cloned()
+            .collect();
+        let (taggable, tag_pointer) = match s.get("tagging") {
+            Some(t) => (
+                t["taggable"].as_bool().unwrap_or(true),
+                t["tagProperty"]
+                    .as_str()
+                    .unwrap_or("/properties/Tags")
+                    .to_string(),
+            ),
+            None => (
+                s["taggable"].as_bool().unwrap_or(false),
+                "/properties/Tags".to_string(),
+            ),
+        };
+        // Only a top-level tag property is one the Tags aspect can fill.
+        let tag_name = tag_pointer
+            .strip_prefix("/properties/")
+            .filter(|p| !p.contains('/'))
+            .map(str::to_string);
+        let (tag_property, tag_style) = match (&tag_name, taggable) {
+            (Some(p), true) => match tag_shape(s, &s["properties"][p.as_str()]) {
+                Some(style) => (Some(p.clone()), style),
+                None => (None, "None"),
+            },
+            _ => (None, "None"),
+        };
+        let required = s["required"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(Json::as_str)
+                    .map(String::from)
+                    .collect()
+            })
+            .unwrap_or_default();
+        if s["properties"].as_object().is_none() {
+            bail!("{name}: the schema has no properties");
+        }
+        Ok(TypeEntry {
+            name: name.to_string(),
+            create_only: pointers("createOnlyProperties"),
+            read_only,
+            write_only: pointers("writeOnlyProperties"),
+            required,
+            primary_identifier: pointers("primaryIdentifier"),
+            attributes,
+            deprecated: pointers("deprecatedProperties"),
+            taggable,
+            tag_property,
+            tag_style,
+        })
+    }
+
+    fn write(&self, out: &mut String, start: usize, end: usize) -> Result<()> {
+        let list = |v: &[String]| -> String {
+            let items: Vec<String> = v.iter().map(|s| format!("{s:?}")).collect();
+            format!("&[{}]", items.join(", "))
+        };
+        writeln!(out, "    TypeMeta {{")?;
+        writeln!(out, "        type_name: {:?},", self.name)?;
+        writeln!(out, "        create_only: {},", list(&self.create_only))?;
+        writeln!(out, "        read_only: {},", list(&self.read_only))?;
+        writeln!(out, "        write_only: {},", list(&self.write_only))?;
+        writeln!(out, "        required: {},", list(&self.required))?;
+        writeln!(
+            out,
+            "        primary_identifier: {},",
+            list(&self.primary_identifier)
+        )?;
+        writeln!(out, "        attributes: {},", list(&self.attributes))?;
+        writeln!(out, "        deprecated: {},", list(&self.deprecated))?;
+        writeln!(
+            out,
+            "        tagging: Tagging {{ taggable: {}, property: {:?}, style: TagStyle::{} }},",
+            self.taggable, self.tag_property, self.tag_style
+        )?;
+        writeln!(out, "        schema: ({start}, {end}),")?;
+        writeln!(out, "    }},")?;
+        Ok(())
+    }
+}
+
+/// `/properties/A/*/B` → `A.*.B`.
+fn dotted(pointer: &str) -> String {
+    pointer.trim_start_matches("/properties/").replace('/', ".")
+}
+
+/// Whether a tag property is a `[{Key, Value}]` list or a `{key: value}` map.
+fn tag_shape(root: &Json, prop: &Json) -> Option<&'static str> {
+    let resolved = resolve(root, prop);
+    match resolved["type"].as_str() {
+        Some("array") => Some("List"),
+        Some("object") => Some("Map"),
+        _ => None,
+    }
+}
+
+fn resolve<'a>(root: &'a Json, s: &'a Json) -> &'a Json {
+    match s["$ref"]
+        .as_str()
+        .and_then(|r| r.strip_prefix("#/definitions/"))
+    {
+        Some(name) => &root["definitions"][name],
+        None => s,
+    }
+}
+
+/// The schema with only the keywords the checker reads.
+fn compact_schema(s: &Json) -> Json {
+    match s {
+        Json::Object(m) => {
+            let mut out = serde_json::Map::new();
+            for (k, v) in m {
+                if !KEEP.contains(&k.as_str()) {
+                    continue;
+                }
+                let v = if SCHEMA_MAPS.contains(&k.as_str()) {
+                    match v {
+                        Json::Object(inner) => Json::Object(
+                            inner
+                                .iter()
+                                .map(|(n, sub)| (n.clone(), compact_schema(sub)))
+                                .collect(),
+                        ),
+                        other => other.clone(),
+                    }
+                } else if matches!(k.as_str(), "items" | "additionalProperties") {
+                    compact_schema(v)
+                } else if matches!(k.as_str(), "allOf" | "anyOf" | "oneOf") {
+                    match v {
+                        Json::Array(a) => Json::Array(a.iter().map(compact_schema).collect()),
+                        other => other.clone(),
+                    }
+                } else {
+                    v.clone()
+                };
+                out.insert(k.clone(), v);
+            }
+            Json::Object(out)
+        }
+        other => other.clone(),
+    }
+}
+
+/// Minified JSON with object keys sorted, whatever map the parser kept.
+fn write_canonical(out: &mut String, v: &Json) {
+    match v {
+        Json::Object(m) => {
+            let mut keys: Vec<&String> = m.keys().collect();
+            keys.sort();
+            out.push('{');
+            for (i, k) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Json::String(k.clone()).to_string());
+                out.push(':');
+                write_canonical(out, &m[k]);
+            }
+            out.push('}');
+        }
+        Json::Array(a) => {
+            out.push('[');
+            for (i, x) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_canonical(out, x);
+            }
+            out.push(']');
+        }
+        other => out.push_str(&other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pointers_become_dotted_paths() {
+        assert_eq!(dotted("/properties/A/*/B"), "A.*.B");
+        assert_eq!(dotted("/properties/Name"), "Name");
+    }
+
+    #[test]
+    fn canonical_json_sorts_keys_and_drops_prose() {
+        let s: Json = serde_json::json!({
+            "description": "x",
+            "properties": {"B": {"type": "string", "description": "y"}, "A": {"type": "integer"}},
+            "required": ["B"]
+        });
+        let mut out = String::new();
+        write_canonical(&mut out, &compact_schema(&s));
+        assert_eq!(
+            out,
+            r#"{"properties":{"A":{"type":"integer"},"B":{"type":"string"}},"required":["B"]}"#
+        );
+    }
+
+    #[test]
+    fn tag_style_follows_the_tag_property_shape() {
+        let s: Json = serde_json::json!({
+            "definitions": {"Tags": {"type": "object"}},
+            "properties": {"Tags": {"$ref": "#/definitions/Tags"}},
+            "tagging": {"taggable": true}
+        });
+        let e = TypeEntry::new("AWS::X::Y", &s).unwrap();
+        assert_eq!(
+            (e.tag_property.as_deref(), e.tag_style),
+            (Some("Tags"), "Map")
+        );
+    }
+}

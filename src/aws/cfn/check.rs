@@ -1,0 +1,702 @@
+//! Synth-time check of a resource's final properties against its type's
+//! registry schema. It runs on what is emitted — after typed fields, raw
+//! resources, overrides and tags are merged — so every resource is checked
+//! the same way, and a user learns at synth (with the construct path) what
+//! CloudFormation would reject at deploy.
+//!
+//! Intrinsics (`Ref`, `Fn::*`) stand for any value, so they are never
+//! checked against a type, enum, pattern or range. Scalars are coerced the
+//! way CloudFormation coerces them: `"5"` is an integer and `5` a string.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use regex::Regex;
+use serde_json::{Map, Value as Json};
+
+use super::TypeMeta;
+use crate::core::Diagnostic;
+
+/// Codes of the schema checks, for suppressions and docs.
+pub(crate) mod codes {
+    /// The type is not in the registry.
+    pub const UNKNOWN_TYPE: &str = "MS-CFN-1";
+    /// A property the type does not have.
+    pub const UNKNOWN_PROPERTY: &str = "MS-CFN-2";
+    /// A required property is missing.
+    pub const MISSING_REQUIRED: &str = "MS-CFN-3";
+    /// A value of the wrong JSON type.
+    pub const WRONG_TYPE: &str = "MS-CFN-4";
+    /// A value outside the schema's enum.
+    pub const NOT_IN_ENUM: &str = "MS-CFN-5";
+    /// A pattern, length, size or range violated.
+    pub const OUT_OF_BOUNDS: &str = "MS-CFN-6";
+    /// `Fn::GetAtt` of a name that is not an attribute of the type.
+    pub const NOT_AN_ATTRIBUTE: &str = "MS-CFN-7";
+    /// A read-only property set in the template.
+    pub const READ_ONLY: &str = "MS-CFN-8";
+    /// A deprecated property.
+    pub const DEPRECATED: &str = "MS-CFN-9";
+}
+
+/// Parsed schemas, shared by every synthesis of the process: parsing is
+/// per type, on first use.
+fn schema_of(meta: &'static TypeMeta) -> Arc<Json> {
+    static CACHE: OnceLock<Mutex<HashMap<&'static str, Arc<Json>>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    let mut guard = cache.lock().unwrap_or_else(|p| p.into_inner());
+    guard
+        .entry(meta.type_name)
+        .or_insert_with(|| {
+            // The generator wrote this text from parsed JSON; a failure here is
+            // a corrupted checkout, and an empty schema then checks nothing.
+            Arc::new(serde_json::from_str(meta.schema_text()).unwrap_or(Json::Null))
+        })
+        .clone()
+}
+
+/// Compiled patterns; `None` for a pattern Rust's regex cannot express
+/// (look-around, back-references), which is then not checked.
+fn regex_of(pattern: &str) -> Option<Arc<Regex>> {
+    static CACHE: OnceLock<Mutex<HashMap<String, Option<Arc<Regex>>>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    let mut guard = cache.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(r) = guard.get(pattern) {
+        return r.clone();
+    }
+    let compiled = Regex::new(pattern).ok().map(Arc::new);
+    guard.insert(pattern.to_string(), compiled.clone());
+    compiled
+}
+
+/// Whether a value is an intrinsic function (it stands for any value).
+pub(crate) fn is_intrinsic(v: &Json) -> bool {
+    match v {
+        Json::Object(m) if m.len() == 1 => m
+            .keys()
+            .next()
+            .is_some_and(|k| k == "Ref" || k == "Condition" || k.starts_with("Fn::")),
+        _ => false,
+    }
+}
+
+/// Checks the final properties of the resource at construct `path`.
+pub(crate) fn check_resource(
+    type_name: &str,
+    props: &Map<String, Json>,
+    path: &str,
+    out: &mut Vec<Diagnostic>,
+) {
+    let Some(meta) = super::lookup(type_name) else {
+        // Custom resources and third-party registry types have no schema here.
+        if type_name.starts_with("AWS::") && type_name != "AWS::CloudFormation::CustomResource" {
+            let hint = match super::similar_type(type_name) {
+                Some(t) => format!("did you mean {t}?"),
+                None => format!(
+                    "use a type of the CloudFormation registry (cfn-lint {} schemas)",
+                    super::CFN_LINT_VERSION
+                ),
+            };
+            out.push(
+                Diagnostic::error(path, format!("unknown CloudFormation type {type_name}"))
+                    .with_code(codes::UNKNOWN_TYPE)
+                    .with_hint(hint),
+            );
+        }
+        return;
+    };
+    let root = schema_of(meta);
+    if root.is_null() {
+        return;
+    }
+    let mut walk = Walk {
+        root: &root,
+        meta,
+        path,
+        out,
+        at: Vec::new(),
+    };
+    for key in props.keys() {
+        if meta.read_only.contains(&key.as_str()) {
+            walk.report(
+                codes::READ_ONLY,
+                format!("{key} is read-only: CloudFormation sets it"),
+                Some(format!("remove it; read it with attr(\"{key}\")")),
+            );
+        }
+    }
+    let obj = Json::Object(props.clone());
+    walk.value(&root, &obj);
+}
+
+/// Checks `Fn::GetAtt` of `attr` on a resource of `type_name`; `None` when
+/// fine or the type is unknown.
+pub(crate) fn check_attribute(type_name: &str, attr: &str) -> Option<Diagnostic> {
+    let meta = super::lookup(type_name)?;
+    if meta.attributes.contains(&attr) {
+        return None;
+    }
+    // CloudFormation also returns plain properties of registry types, and
+    // attributes of a map property (`Outputs.Name`) are open-ended.
+    let head = attr.split('.').next().unwrap_or(attr);
+    let root = schema_of(meta);
+    if root["properties"].get(head).is_some() {
+        return None;
+    }
+    let hint = match closest(attr, meta.attributes.iter().copied()) {
+        Some(s) => format!(
+            "did you mean {s}? ({} has: {})",
+            meta.type_name,
+            list(meta.attributes)
+        ),
+        None if meta.attributes.is_empty() => {
+            format!("{} has no attributes; use Ref", meta.type_name)
+        }
+        None => format!("{} has: {}", meta.type_name, list(meta.attributes)),
+    };
+    Some(
+        Diagnostic::error(
+            "",
+            format!(
+                "Fn::GetAtt {attr} is not an attribute of {}",
+                meta.type_name
+            ),
+        )
+        .with_code(codes::NOT_AN_ATTRIBUTE)
+        .with_hint(hint),
+    )
+}
+
+fn list(items: &[&str]) -> String {
+    items.join(", ")
+}
+
+fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let lower = name.to_ascii_lowercase();
+    let candidates: Vec<&str> = candidates.collect();
+    // `Url` means `QueueUrl` more often than a near spelling does.
+    if let Some(c) = candidates
+        .iter()
+        .filter(|c| lower.len() >= 3 && c.to_ascii_lowercase().contains(&lower))
+        .min_by_key(|c| c.len())
+    {
+        return Some(c);
+    }
+    candidates
+        .into_iter()
+        .map(|c| (strsim::levenshtein(&lower, &c.to_ascii_lowercase()), c))
+        .filter(|(d, c)| *d <= 3.max(c.len() / 4))
+        .min()
+        .map(|(_, c)| c)
+}
+
+enum Seg<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+struct Walk<'a, 'o> {
+    root: &'a Json,
+    meta: &'static TypeMeta,
+    path: &'a str,
+    out: &'o mut Vec<Diagnostic>,
+    at: Vec<Seg<'a>>,
+}
+
+impl<'a> Walk<'a, '_> {
+    /// `A.B[0].C`.
+    fn shown(&self) -> String {
+        let mut s = String::new();
+        for seg in &self.at {
+            match seg {
+                Seg::Key(k) => {
+                    if !s.is_empty() {
+                        s.push('.');
+                    }
+                    s.push_str(k);
+                }
+                Seg::Index(i) => s.push_str(&format!("[{i}]")),
+            }
+        }
+        s
+    }
+
+    /// `A.B.*.C`, as schema pointers name paths.
+    fn pattern(&self) -> String {
+        let parts: Vec<&str> = self
+            .at
+            .iter()
+            .map(|s| match s {
+                Seg::Key(k) => k,
+                Seg::Index(_) => "*",
+            })
+            .collect();
+        parts.join(".")
+    }
+
+    fn report(&mut self, code: &'static str, what: String, hint: Option<String>) {
+        let prop = self.shown();
+        let message = if prop.is_empty() {
+            format!("{}: {what}", self.meta.type_name)
+        } else {
+            format!("{} property {prop}: {what}", self.meta.type_name)
+        };
+        let d = Diagnostic::error(self.path, message)
+            .with_code(code)
+            .with_hint(hint.unwrap_or_else(|| format!("see {}", self.meta.docs_url())));
+        self.out.push(d);
+    }
+
+    fn resolve(&self, s: &'a Json) -> &'a Json {
+        let mut s = s;
+        // Definitions may alias each other; a few hops at most in practice.
+        for _ in 0..8 {
+            match s
+                .get("$ref")
+                .and_then(Json::as_str)
+                .and_then(|r| r.strip_prefix("#/definitions/"))
+            {
+                Some(name) => s = &self.root["definitions"][name],
+                None => break,
+            }
+        }
+        s
+    }
+
+    /// Findings of `v` against `s`, without reporting them (for `anyOf`/`oneOf`).
+    fn trial(&mut self, s: &'a Json, v: &'a Json) -> Vec<Diagnostic> {
+        let mut scratch = Vec::new();
+        std::mem::swap(self.out, &mut scratch);
+        let depth = self.at.len();
+        self.value(s, v);
+        self.at.truncate(depth);
+        std::mem::swap(self.out, &mut scratch);
+        scratch
+    }
+
+    fn value(&mut self, s: &'a Json, v: &'a Json) {
+        if v.is_null() || is_intrinsic(v) {
+            return;
+        }
+        // `$ref` with siblings (`{"$ref": …, "maxItems": 2}`): both apply.
+        if s.get("$ref").is_some() {
+            let target = self.resolve(s);
+            self.value(target, v);
+            if s.as_object().is_none_or(|m| m.len() == 1) {
+                return;
+            }
+        }
+        if !s.is_object() {
+            return;
+        }
+        if !self.type_ok(s, v) {
+            return;
+        }
+        for key in ["anyOf", "oneOf"] {
+            if let Some(branches) = s.get(key).and_then(Json::as_array) {
+                let mut best: Option<Vec<Diagnostic>> = None;
+                for b in branches {
+                    let found = self.trial(b, v);
+                    if found.is_empty() {
+                        best = None;
+                        break;
+                    }
+                    if best.as_ref().is_none_or(|x| found.len() < x.len()) {
+                        best = Some(found);
+                    }
+                }
+                if let Some(found) = best {
+                    self.out.extend(found);
+                }
+            }
+        }
+        if let Some(all) = s.get("allOf").and_then(Json::as_array) {
+            for b in all {
+                self.value(b, v);
+            }
+        }
+        match v {
+            Json::Object(m) => self.object(s, m),
+            Json::Array(items) => self.array(s, items),
+            Json::String(text) => self.string(s, text),
+            Json::Number(n) => self.number(s, n.as_f64().unwrap_or_default(), v),
+            _ => {}
+        }
+        if let Some(allowed) = s.get("enum").and_then(Json::as_array) {
+            self.enumeration(s, allowed, v);
+        }
+    }
+
+    /// The JSON type check, with CloudFormation's scalar coercions.
+    fn type_ok(&mut self, s: &Json, v: &Json) -> bool {
+        let types: Vec<&str> = match s.get("type") {
+            Some(Json::String(t)) => vec![t.as_str()],
+            Some(Json::Array(a)) => a.iter().filter_map(Json::as_str).collect(),
+            _ => return true,
+        };
+        let fits = |t: &str| match (t, v) {
+            ("string", Json::String(_) | Json::Number(_) | Json::Bool(_)) => true,
+            ("integer", Json::Number(n)) => n.is_i64() || n.is_u64(),
+            ("integer", Json::String(x)) => x.trim().parse::<i64>().is_ok(),
+            ("number", Json::Number(_)) => true,
+            ("number", Json::String(x)) => x.trim().parse::<f64>().is_ok(),
+            ("boolean", Json::Bool(_)) => true,
+            ("boolean", Json::String(x)) => {
+                x.eq_ignore_ascii_case("true") || x.eq_ignore_ascii_case("false")
+            }
+            ("object", Json::Object(_)) => true,
+            ("array", Json::Array(_)) => true,
+            _ => false,
+        };
+        if types.iter().any(|t| fits(t)) {
+            return true;
+        }
+        let got = match v {
+            Json::String(x) => format!("the string {x:?}"),
+            Json::Number(n) => format!("the number {n}"),
+            Json::Bool(b) => format!("{b}"),
+            Json::Array(_) => "a list".into(),
+            Json::Object(_) => "an object".into(),
+            Json::Null => "null".into(),
+        };
+        let want: Vec<&str> = types
+            .iter()
+            .map(|t| match *t {
+                "string" => "a string",
+                "integer" => "an integer",
+                "number" => "a number",
+                "boolean" => "a boolean",
+                "object" => "an object",
+                "array" => "a list",
+                other => other,
+            })
+            .collect();
+        self.report(
+            codes::WRONG_TYPE,
+            format!("expected {}, got {got}", want.join(" or ")),
+            None,
+        );
+        false
+    }
+
+    /// Property names a schema (and its composite branches) declares.
+    fn declared(&self, s: &'a Json, names: &mut Vec<&'a str>) {
+        let s = self.resolve(s);
+        if let Some(p) = s.get("properties").and_then(Json::as_object) {
+            names.extend(p.keys().map(String::as_str));
+        }
+        for key in ["allOf", "anyOf", "oneOf"] {
+            if let Some(branches) = s.get(key).and_then(Json::as_array) {
+                for b in branches {
+                    self.declared(b, names);
+                }
+            }
+        }
+    }
+
+    fn object(&mut self, s: &'a Json, m: &'a Map<String, Json>) {
+        let props = s.get("properties").and_then(Json::as_object);
+        let patterns = s.get("patternProperties").and_then(Json::as_object);
+        let closed = s.get("additionalProperties") == Some(&Json::Bool(false));
+        let extra = s.get("additionalProperties").filter(|a| a.is_object());
+        let mut declared = Vec::new();
+        if closed {
+            self.declared(s, &mut declared);
+        }
+        for (k, val) in m {
+            self.at.push(Seg::Key(k));
+            if let Some(sub) = props.and_then(|p| p.get(k)) {
+                if !self.meta.deprecated.is_empty()
+                    && self.meta.deprecated.contains(&self.pattern().as_str())
+                {
+                    let mut d = Diagnostic::warning(
+                        self.path,
+                        format!(
+                            "{} property {} is deprecated",
+                            self.meta.type_name,
+                            self.shown()
+                        ),
+                    )
+                    .with_code(codes::DEPRECATED);
+                    d.hint = Some(format!("see {}", self.meta.docs_url()));
+                    self.out.push(d);
+                }
+                self.value(sub, val);
+            } else if let Some(sub) = patterns.and_then(|p| {
+                p.iter()
+                    .find(|(pat, _)| regex_of(pat).is_none_or(|r| r.is_match(k)))
+                    .map(|(_, sub)| sub)
+            }) {
+                self.value(sub, val);
+            } else if let Some(sub) = extra {
+                self.value(sub, val);
+            } else if closed && !declared.contains(&k.as_str()) {
+                self.at.pop();
+                let hint = match closest(k, declared.iter().copied()) {
+                    Some(c) => format!("did you mean {c}?"),
+                    None if declared.is_empty() => "this object takes no properties".into(),
+                    None => format!("valid properties: {}", declared.join(", ")),
+                };
+                let where_ = if self.at.is_empty() {
+                    String::new()
+                } else {
+                    format!(" in {}", self.shown())
+                };
+                self.at.push(Seg::Key(k));
+                let message = format!("{}: unknown property {}{where_}", self.meta.type_name, k);
+                self.out.push(
+                    Diagnostic::error(self.path, message)
+                        .with_code(codes::UNKNOWN_PROPERTY)
+                        .with_hint(hint),
+                );
+            }
+            self.at.pop();
+        }
+        if let Some(req) = s.get("required").and_then(Json::as_array) {
+            for r in req.iter().filter_map(Json::as_str) {
+                if !m.contains_key(r) {
+                    let where_ = if self.at.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" in {}", self.shown())
+                    };
+                    let message = format!(
+                        "{}: required property {r} is missing{where_}",
+                        self.meta.type_name
+                    );
+                    self.out.push(
+                        Diagnostic::error(self.path, message)
+                            .with_code(codes::MISSING_REQUIRED)
+                            .with_hint(format!("set {r}; see {}", self.meta.docs_url())),
+                    );
+                }
+            }
+        }
+        self.bounds(s, "minProperties", "maxProperties", m.len(), "properties");
+    }
+
+    fn array(&mut self, s: &'a Json, items: &'a [Json]) {
+        if let Some(item) = s.get("items") {
+            for (i, v) in items.iter().enumerate() {
+                self.at.push(Seg::Index(i));
+                self.value(item, v);
+                self.at.pop();
+            }
+        }
+        self.bounds(s, "minItems", "maxItems", items.len(), "items");
+    }
+
+    fn string(&mut self, s: &Json, text: &str) {
+        self.bounds(
+            s,
+            "minLength",
+            "maxLength",
+            text.chars().count(),
+            "characters",
+        );
+        if let Some(p) = s.get("pattern").and_then(Json::as_str) {
+            if let Some(re) = regex_of(p) {
+                if !re.is_match(text) {
+                    self.report(
+                        codes::OUT_OF_BOUNDS,
+                        format!("{text:?} does not match the pattern {p}"),
+                        None,
+                    );
+                }
+            }
+        }
+        if s.get("type")
+            .and_then(Json::as_str)
+            .is_some_and(|t| t == "integer" || t == "number")
+        {
+            if let Ok(n) = text.trim().parse::<f64>() {
+                self.range(s, n, text);
+            }
+        }
+    }
+
+    fn number(&mut self, s: &Json, n: f64, v: &Json) {
+        self.range(s, n, &v.to_string());
+    }
+
+    fn range(&mut self, s: &Json, n: f64, shown: &str) {
+        if let Some(min) = s.get("minimum").and_then(Json::as_f64) {
+            if n < min {
+                self.report(
+                    codes::OUT_OF_BOUNDS,
+                    format!("{shown} is below the minimum {}", num(min)),
+                    None,
+                );
+            }
+        }
+        if let Some(max) = s.get("maximum").and_then(Json::as_f64) {
+            if n > max {
+                self.report(
+                    codes::OUT_OF_BOUNDS,
+                    format!("{shown} is above the maximum {}", num(max)),
+                    None,
+                );
+            }
+        }
+    }
+
+    fn bounds(&mut self, s: &Json, min_key: &str, max_key: &str, len: usize, unit: &str) {
+        let len = len as u64;
+        if let Some(min) = s.get(min_key).and_then(Json::as_u64) {
+            if len < min {
+                self.report(
+                    codes::OUT_OF_BOUNDS,
+                    format!("has {len} {unit}, fewer than the minimum {min}"),
+                    None,
+                );
+            }
+        }
+        if let Some(max) = s.get(max_key).and_then(Json::as_u64) {
+            if len > max {
+                self.report(
+                    codes::OUT_OF_BOUNDS,
+                    format!("has {len} {unit}, more than the maximum {max}"),
+                    None,
+                );
+            }
+        }
+    }
+
+    fn enumeration(&mut self, s: &Json, allowed: &[Json], v: &Json) {
+        let loose = s.get("enumCaseInsensitive") == Some(&Json::Bool(true));
+        let text = |x: &Json| match x {
+            Json::String(t) => t.clone(),
+            other => other.to_string(),
+        };
+        let mine = text(v);
+        let ok = allowed.iter().any(|a| {
+            let a = text(a);
+            if loose {
+                a.eq_ignore_ascii_case(&mine)
+            } else {
+                a == mine
+            }
+        });
+        if !ok {
+            let names: Vec<String> = allowed.iter().map(text).collect();
+            let hint = match closest(&mine, names.iter().map(String::as_str)) {
+                Some(c) => format!("did you mean {c}? (allowed: {})", names.join(", ")),
+                None => format!("allowed: {}", names.join(", ")),
+            };
+            self.report(
+                codes::NOT_IN_ENUM,
+                format!("{mine:?} is not an allowed value"),
+                Some(hint),
+            );
+        }
+    }
+}
+
+/// `900` rather than `900.0`.
+fn num(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        n.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn check(type_name: &str, props: Json) -> Vec<String> {
+        let mut out = Vec::new();
+        let Json::Object(m) = props else { panic!() };
+        check_resource(type_name, &m, "App/Stack/Res", &mut out);
+        out.iter()
+            .map(|d| format!("{} {}", d.code.as_deref().unwrap_or(""), d.message))
+            .collect()
+    }
+
+    #[test]
+    fn a_valid_queue_passes() {
+        assert!(check(
+            "AWS::SQS::Queue",
+            json!({"DelaySeconds": 10, "FifoQueue": "true"})
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn each_check_names_the_property() {
+        let found = check(
+            "AWS::SQS::Queue",
+            json!({"DelaySecond": 1, "DelaySeconds": 1000, "FifoQueue": [1], "Arn": "x"}),
+        );
+        assert_eq!(
+            found,
+            vec![
+                "MS-CFN-8 AWS::SQS::Queue: Arn is read-only: CloudFormation sets it",
+                "MS-CFN-2 AWS::SQS::Queue: unknown property DelaySecond",
+                "MS-CFN-6 AWS::SQS::Queue property DelaySeconds: 1000 is above the maximum 900",
+                "MS-CFN-4 AWS::SQS::Queue property FifoQueue: expected a boolean, got a list",
+            ]
+        );
+    }
+
+    #[test]
+    fn required_enum_and_nested_paths() {
+        let found = check(
+            "AWS::S3::Bucket",
+            json!({"VersioningConfiguration": {"Status": "Enable"}, "BucketName": "x"}),
+        );
+        assert_eq!(
+            found,
+            vec![
+                "MS-CFN-5 AWS::S3::Bucket property VersioningConfiguration.Status: \"Enable\" is not an allowed value",
+                "MS-CFN-6 AWS::S3::Bucket property BucketName: \"x\" does not match the pattern ^([a-z0-9][a-z0-9.-]*[a-z0-9])?$",
+            ]
+        );
+        let lambda = check(
+            "AWS::Lambda::Function",
+            json!({"Code": {}, "Role": "r", "Architectures": ["x86"]}),
+        );
+        assert!(
+            lambda
+                .iter()
+                .any(|f| f.starts_with("MS-CFN-5 AWS::Lambda::Function property Architectures[0]")),
+            "{lambda:?}"
+        );
+        let missing = check("AWS::SNS::Subscription", json!({"Protocol": "sqs"}));
+        assert!(
+            missing
+                .iter()
+                .any(|f| f.contains("required property TopicArn is missing")),
+            "{missing:?}"
+        );
+    }
+
+    #[test]
+    fn intrinsics_stand_for_any_value() {
+        assert!(check(
+            "AWS::SQS::Queue",
+            json!({"DelaySeconds": {"Ref": "P"}, "QueueName": {"Fn::Sub": "${AWS::StackName}-q"}})
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn unknown_types_get_a_suggestion_and_custom_ones_pass() {
+        let found = check("AWS::S3::Buckets", json!({}));
+        assert_eq!(
+            found,
+            vec!["MS-CFN-1 unknown CloudFormation type AWS::S3::Buckets"]
+        );
+        assert!(check("Custom::Seeder", json!({"Anything": 1})).is_empty());
+    }
+
+    #[test]
+    fn get_att_names_are_checked() {
+        assert!(check_attribute("AWS::SQS::Queue", "Arn").is_none());
+        assert!(check_attribute("AWS::RDS::DBInstance", "Endpoint.Address").is_none());
+        let d = check_attribute("AWS::SQS::Queue", "Arnn").expect("not an attribute");
+        assert!(d.hint.unwrap_or_default().starts_with("did you mean Arn?"));
+    }
+}

@@ -1,0 +1,238 @@
+//! Every resource is checked at synth against its registry schema, on the
+//! properties that are emitted: raw resources and overrides included. Each
+//! case fails synth with an error naming the construct and the property.
+
+use indexmap::IndexMap;
+use meshsynth::aws::elasticache::{CacheReplicationGroup, CacheReplicationGroupProps};
+use meshsynth::aws::rds::{DatabaseProps, PostgresInstance};
+use meshsynth::core::{
+    App, CfnRaw, Context, Diagnostic, Env, NodeId, Stack, StackProps, TagStyle, Value,
+};
+use meshsynth::synth::{synth, SynthOptions};
+
+fn app() -> (App, meshsynth::core::StackRef) {
+    let mut app = App::new(Context::new());
+    let stack = Stack::new(
+        &mut app.root(),
+        "bad",
+        StackProps {
+            env: Env::new("123456789012", "eu-west-1"),
+            ..Default::default()
+        },
+    )
+    .expect("stack");
+    (app, stack)
+}
+
+fn raw(type_name: &str, props: &[(&str, Value)]) -> CfnRaw {
+    CfnRaw {
+        type_name: type_name.into(),
+        properties: props
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect::<IndexMap<_, _>>(),
+        tags: TagStyle::None,
+    }
+}
+
+fn errors(app: App) -> Vec<Diagnostic> {
+    match synth(app, &SynthOptions::default()) {
+        Ok(_) => panic!("expected synth to fail"),
+        Err(e) => e
+            .diagnostics()
+            .into_iter()
+            .filter(|d| d.is_error())
+            .collect(),
+    }
+}
+
+fn one(diags: &[Diagnostic], code: &str) -> String {
+    let found: Vec<&Diagnostic> = diags
+        .iter()
+        .filter(|d| d.code.as_deref() == Some(code))
+        .collect();
+    assert_eq!(found.len(), 1, "{code} in {diags:#?}");
+    found[0].to_string()
+}
+
+#[test]
+fn unknown_property_on_a_raw_resource_suggests_the_right_one() {
+    let (mut app, stack) = app();
+    let mut s = app.scope(stack.node()).unwrap();
+    s.add_raw_resource(
+        "Queue",
+        raw("AWS::SQS::Queue", &[("VisibilityTimout", Value::Int(30))]),
+    )
+    .unwrap();
+    let text = one(&errors(app), "MS-CFN-2");
+    assert_eq!(
+        text,
+        "error[MS-CFN-2]: bad/Queue: AWS::SQS::Queue: unknown property VisibilityTimout (hint: did you mean VisibilityTimeout?)"
+    );
+}
+
+#[test]
+fn missing_required_property() {
+    let (mut app, stack) = app();
+    let mut s = app.scope(stack.node()).unwrap();
+    s.add_raw_resource(
+        "Sub",
+        raw("AWS::SNS::Subscription", &[("Protocol", "sqs".into())]),
+    )
+    .unwrap();
+    let text = one(&errors(app), "MS-CFN-3");
+    assert!(
+        text.starts_with(
+            "error[MS-CFN-3]: bad/Sub: AWS::SNS::Subscription: required property TopicArn is missing"
+        ),
+        "{text}"
+    );
+}
+
+#[test]
+fn wrong_enum_value_names_the_nested_property() {
+    let (mut app, stack) = app();
+    let mut s = app.scope(stack.node()).unwrap();
+    let mut versioning = IndexMap::new();
+    versioning.insert("Status".to_string(), Value::from("Enable"));
+    s.add_raw_resource(
+        "Bucket",
+        raw(
+            "AWS::S3::Bucket",
+            &[("VersioningConfiguration", Value::Map(versioning))],
+        ),
+    )
+    .unwrap();
+    let text = one(&errors(app), "MS-CFN-5");
+    assert_eq!(
+        text,
+        "error[MS-CFN-5]: bad/Bucket: AWS::S3::Bucket property VersioningConfiguration.Status: \"Enable\" is not an allowed value (hint: did you mean Enabled? (allowed: Enabled, Suspended))"
+    );
+}
+
+#[test]
+fn get_att_of_something_that_is_not_an_attribute() {
+    let (mut app, stack) = app();
+    let mut s = app.scope(stack.node()).unwrap();
+    let queue: NodeId = s
+        .add_raw_resource("Queue", raw("AWS::SQS::Queue", &[]))
+        .unwrap();
+    let url = meshsynth::core::Value::GetAtt(queue, "Url".into());
+    s.add_raw_resource(
+        "Param",
+        raw(
+            "AWS::SSM::Parameter",
+            &[("Type", "String".into()), ("Value", url)],
+        ),
+    )
+    .unwrap();
+    let text = one(&errors(app), "MS-CFN-7");
+    assert!(
+        text.starts_with("error[MS-CFN-7]: bad/Param: Fn::GetAtt Url is not an attribute of AWS::SQS::Queue (on bad/Queue)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("did you mean QueueUrl? (AWS::SQS::Queue has: QueueUrl, Arn)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn unknown_type_is_caught_with_a_suggestion() {
+    let (mut app, stack) = app();
+    let mut s = app.scope(stack.node()).unwrap();
+    s.add_raw_resource("Table", raw("AWS::DynamoDB::Tabel", &[]))
+        .unwrap();
+    let text = one(&errors(app), "MS-CFN-1");
+    assert_eq!(
+        text,
+        "error[MS-CFN-1]: bad/Table: unknown CloudFormation type AWS::DynamoDB::Tabel (hint: did you mean AWS::DynamoDB::Table?)"
+    );
+}
+
+#[test]
+fn an_override_turning_rds_storage_encryption_off_is_caught() {
+    let build = |turn_off: bool| {
+        let (mut app, stack) = app();
+        let mut s = app.scope(stack.node()).unwrap();
+        let db = PostgresInstance::new(
+            &mut s,
+            "Db",
+            DatabaseProps {
+                vpc_id: "vpc-1".into(),
+                subnet_ids: vec!["subnet-1".into(), "subnet-2".into()],
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        if turn_off {
+            s.options(db.resource.node())
+                .unwrap()
+                .overrides
+                .push(("Properties.StorageEncrypted".into(), false.into()));
+        }
+        synth(app, &SynthOptions::default())
+    };
+    assert!(build(false).is_ok(), "the construct alone is clean");
+    let diags = build(true).expect_err("override caught").diagnostics();
+    let text = one(&diags, "AwsSolutions-RDS2");
+    assert!(
+        text.starts_with("error[AwsSolutions-RDS2]: bad/Db/Resource: storage is not encrypted"),
+        "{text}"
+    );
+}
+
+#[test]
+fn an_override_turning_elasticache_transit_encryption_off_is_caught() {
+    let build = |turn_off: bool| {
+        let (mut app, stack) = app();
+        let mut s = app.scope(stack.node()).unwrap();
+        let redis = CacheReplicationGroup::new(
+            &mut s,
+            "Cache",
+            CacheReplicationGroupProps {
+                id: "sessions".into(),
+                vpc_id: "vpc-1".into(),
+                subnet_ids: vec!["subnet-1".into(), "subnet-2".into()],
+                encryption_key: "arn:aws:kms:eu-west-1:123456789012:key/1".into(),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        if turn_off {
+            s.options(redis.resource.node())
+                .unwrap()
+                .overrides
+                .push(("Properties.TransitEncryptionEnabled".into(), "false".into()));
+        }
+        synth(app, &SynthOptions::default())
+    };
+    if let Err(e) = build(false) {
+        panic!("the construct alone is clean: {e}");
+    }
+    let diags = build(true).expect_err("override caught").diagnostics();
+    let text = one(&diags, "AwsSolutions-AEC3");
+    assert!(
+        text.contains("encryption in transit (TransitEncryptionEnabled is not true) is off"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_schema_finding_can_be_suppressed_with_a_reason() {
+    let (mut app, stack) = app();
+    let mut s = app.scope(stack.node()).unwrap();
+    let q = s
+        .add_raw_resource(
+            "Queue",
+            raw("AWS::SQS::Queue", &[("DelaySeconds", Value::Int(901))]),
+        )
+        .unwrap();
+    s.suppress_node(
+        q,
+        "MS-CFN-6",
+        "the service raised this quota for our account",
+    )
+    .unwrap();
+    assert!(synth(app, &SynthOptions::default()).is_ok());
+}
