@@ -4,4 +4,5 @@
 
 pub mod aws_all;
 pub mod mesh_all;
+pub mod registry_types;
 pub mod starter;
