@@ -15,7 +15,12 @@ pub(crate) mod check;
 #[path = "generated/registry.rs"]
 mod registry;
 
+#[rustfmt::skip]
+#[path = "generated/services/mod.rs"]
+mod services;
+
 pub use registry::{CFN_LINT_VERSION, SCHEMA_DATE};
+pub use services::*;
 
 use crate::core::TagStyle;
 

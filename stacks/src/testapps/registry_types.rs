@@ -1,10 +1,13 @@
 //! `registry-types`: 17 CloudFormation types from 11 services that meshsynth
-//! has no hand-written L1 struct for, written as raw resources. Each one is
-//! checked at synth against its registry schema, wired to the others by
-//! `Ref`/`Fn::GetAtt` (attribute names checked too), and the assembly must
-//! pass cfn-lint with warnings fatal and checkov.
+//! has no hand-written L1 struct for. Eight are written with the generated
+//! typed L1 structs (`aws::cfn::<service>`, one Cargo feature per service),
+//! the rest as raw resources. Every one is checked at synth against its
+//! registry schema, wired to the others by `Ref`/`Fn::GetAtt` (attribute
+//! names checked too), and the assembly must pass cfn-lint with warnings
+//! fatal and checkov.
 
 use indexmap::IndexMap;
+use meshsynth::aws::cfn::{backup, certificatemanager, cloudwatch, dynamodb, sns, sqs};
 use meshsynth::aws::kms::{Key, KeyProps};
 use meshsynth::core::{App, CfnRaw, Env, Error, NodeId, Scope, Stack, StackProps, TagStyle, Value};
 use meshsynth::serde_json::{json, Value as Json};
@@ -156,56 +159,44 @@ pub fn build(app: &mut App) -> Result<(), Error> {
         )?;
     }
 
-    // SQS with a dead-letter queue, fed by SNS.
-    let dlq = add(
-        &mut s,
+    // SQS with a dead-letter queue, fed by SNS: typed L1 structs.
+    let dlq = s.add_resource(
         "OrdersDlq",
-        "AWS::SQS::Queue",
-        TagStyle::List,
-        props(
-            json!({"MessageRetentionPeriod": 1_209_600}),
-            vec![("KmsMasterKeyId", key.arn())],
-        ),
+        sqs::CfnQueue {
+            message_retention_period: Some(Value::Int(1_209_600)),
+            kms_master_key_id: Some(key.arn()),
+            ..Default::default()
+        },
     )?;
-    let queue = add(
-        &mut s,
+    let queue = s.add_resource(
         "Orders",
-        "AWS::SQS::Queue",
-        TagStyle::List,
-        props(
-            json!({"VisibilityTimeout": 60}),
-            vec![
-                ("KmsMasterKeyId", key.arn()),
-                (
-                    "RedrivePolicy",
-                    Value::Map(IndexMap::from([
-                        ("deadLetterTargetArn".to_string(), arn(dlq)),
-                        ("maxReceiveCount".to_string(), Value::Int(5)),
-                    ])),
-                ),
-            ],
-        ),
+        sqs::CfnQueue {
+            visibility_timeout: Some(Value::Int(60)),
+            kms_master_key_id: Some(key.arn()),
+            redrive_policy: Some(sqs::queue::RedrivePolicy {
+                dead_letter_target_arn: Some(dlq.attr_arn()),
+                max_receive_count: Some(Value::Int(5)),
+            }),
+            ..Default::default()
+        },
     )?;
-    let topic = add(
-        &mut s,
+    let topic = s.add_resource(
         "OrderEvents",
-        "AWS::SNS::Topic",
-        TagStyle::List,
-        props(
-            json!({"DisplayName": "order events"}),
-            vec![("KmsMasterKeyId", key.arn())],
-        ),
+        sns::CfnTopic {
+            display_name: Some("order events".into()),
+            kms_master_key_id: Some(key.arn()),
+            ..Default::default()
+        },
     )?;
-    add(
-        &mut s,
+    s.add_resource(
         "OrderEventsToQueue",
-        "AWS::SNS::Subscription",
-        TagStyle::None,
-        props(
-            json!({"Protocol": "sqs", "RawMessageDelivery": true}),
-            vec![("TopicArn", Value::Ref(topic)), ("Endpoint", arn(queue))],
-        ),
+        sns::CfnSubscription {
+            raw_message_delivery: Some(true.into()),
+            endpoint: Some(queue.attr_arn()),
+            ..sns::CfnSubscription::new("sqs", topic.reference())
+        },
     )?;
+    let (queue, topic, dlq) = (queue.node(), topic.node(), dlq.node());
     add(
         &mut s,
         "OrderEventsPolicy",
@@ -278,38 +269,37 @@ pub fn build(app: &mut App) -> Result<(), Error> {
     )?;
 
     // DynamoDB, on-demand, encrypted with the key, point-in-time recovery on.
-    add(
-        &mut s,
+    s.add_resource(
         "Carts",
-        "AWS::DynamoDB::Table",
-        TagStyle::List,
-        props(
-            json!({"BillingMode": "PAY_PER_REQUEST",
-                "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
-                "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
-                "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": true}}),
-            vec![(
-                "SSESpecification",
-                Value::Map(IndexMap::from([
-                    ("SSEEnabled".to_string(), Value::Bool(true)),
-                    ("SSEType".to_string(), "KMS".into()),
-                    ("KMSMasterKeyId".to_string(), key.arn()),
-                ])),
-            )],
-        ),
+        dynamodb::CfnTable {
+            billing_mode: Some(dynamodb::table::BillingMode::PayPerRequest),
+            attribute_definitions: Some(vec![dynamodb::table::AttributeDefinition::new(
+                "pk",
+                dynamodb::table::AttributeType::S,
+            )]),
+            point_in_time_recovery_specification: Some(
+                dynamodb::table::PointInTimeRecoverySpecification {
+                    point_in_time_recovery_enabled: Some(true.into()),
+                    ..Default::default()
+                },
+            ),
+            sse_specification: Some(dynamodb::table::SSESpecification {
+                sse_type: Some(dynamodb::table::SSEType::Kms),
+                kms_master_key_id: Some(key.arn()),
+                ..dynamodb::table::SSESpecification::new(true)
+            }),
+            ..dynamodb::CfnTable::new(v(json!([{"AttributeName": "pk", "KeyType": "HASH"}])))
+        },
     )?;
 
     // ACM and WAF for the public edge.
-    add(
-        &mut s,
+    s.add_resource(
         "Certificate",
-        "AWS::CertificateManager::Certificate",
-        TagStyle::List,
-        props(
-            json!({"DomainName": "shop.example.com", "ValidationMethod": "DNS",
-                "SubjectAlternativeNames": ["www.shop.example.com"]}),
-            vec![],
-        ),
+        certificatemanager::CfnCertificate {
+            validation_method: Some("DNS".into()),
+            subject_alternative_names: Some(vec!["www.shop.example.com".into()]),
+            ..certificatemanager::CfnCertificate::new("shop.example.com")
+        },
     )?;
     add(
         &mut s,
@@ -362,27 +352,24 @@ pub fn build(app: &mut App) -> Result<(), Error> {
     )?;
 
     // CloudWatch and Logs: a queue-depth alarm and a metric filter.
-    add(
-        &mut s,
+    s.add_resource(
         "DlqNotEmpty",
-        "AWS::CloudWatch::Alarm",
-        TagStyle::List,
-        props(
-            json!({"Namespace": "AWS/SQS", "MetricName": "ApproximateNumberOfMessagesVisible",
-                "Statistic": "Maximum", "Period": 300, "EvaluationPeriods": 1,
-                "Threshold": 0, "ComparisonOperator": "GreaterThanThreshold",
-                "TreatMissingData": "notBreaching"}),
-            vec![
-                (
-                    "Dimensions",
-                    Value::List(vec![Value::Map(IndexMap::from([
-                        ("Name".to_string(), "QueueName".into()),
-                        ("Value".to_string(), Value::GetAtt(dlq, "QueueName".into())),
-                    ]))]),
-                ),
-                ("AlarmActions", Value::List(vec![Value::Ref(topic)])),
-            ],
-        ),
+        cloudwatch::CfnAlarm {
+            namespace: Some("AWS/SQS".into()),
+            metric_name: Some("ApproximateNumberOfMessagesVisible".into()),
+            statistic: Some(cloudwatch::alarm::Statistic::Maximum),
+            period: Some(Value::Int(300)),
+            evaluation_periods: Some(Value::Int(1)),
+            threshold: Some(Value::Int(0)),
+            comparison_operator: Some(cloudwatch::alarm::ComparisonOperator::GreaterThanThreshold),
+            treat_missing_data: Some(cloudwatch::alarm::TreatMissingData::NotBreaching),
+            dimensions: Some(vec![cloudwatch::alarm::Dimension::new(
+                "QueueName",
+                Value::GetAtt(dlq, "QueueName".into()),
+            )]),
+            alarm_actions: Some(vec![Value::Ref(topic)]),
+            ..Default::default()
+        },
     )?;
     let log_group = meshsynth::aws::logs::LogGroup::new(
         &mut s,
@@ -420,22 +407,15 @@ pub fn build(app: &mut App) -> Result<(), Error> {
     )?;
 
     // Backup: an encrypted vault and a daily plan.
-    let vault = add(
-        &mut s,
-        "Vault",
-        "AWS::Backup::BackupVault",
-        TagStyle::None,
-        props(
-            json!({}),
-            vec![
-                (
-                    "BackupVaultName",
-                    Value::Sub("${AWS::StackName}-vault".into(), vec![]),
-                ),
-                ("EncryptionKeyArn", key.arn()),
-            ],
-        ),
-    )?;
+    let vault = s
+        .add_resource(
+            "Vault",
+            backup::CfnBackupVault {
+                encryption_key_arn: Some(key.arn()),
+                ..backup::CfnBackupVault::new(Value::Sub("${AWS::StackName}-vault".into(), vec![]))
+            },
+        )?
+        .node();
     add(
         &mut s,
         "DailyBackups",

@@ -1,0 +1,591 @@
+//! The typed L1 layer: one Rust module per service, one `Cfn<Resource>`
+//! struct per type, a struct per nested definition, an enum where the schema
+//! lists string values, and an attribute accessor per `Fn::GetAtt` name.
+//!
+//! Scalars are `Value`, so an intrinsic may stand wherever CloudFormation
+//! accepts one; required properties are not `Option`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+use serde_json::Value as Json;
+
+/// `AWS::S3::Bucket` → (`s3`, `Bucket`).
+pub fn split(type_name: &str) -> Option<(String, String)> {
+    let mut parts = type_name.split("::");
+    let (vendor, service, resource) = (parts.next()?, parts.next()?, parts.next()?);
+    (vendor == "AWS").then(|| (module_name(service), resource.to_string()))
+}
+
+/// The Cargo feature of a service module.
+pub fn feature(module: &str) -> String {
+    format!("aws-{}", module.trim_start_matches("r#"))
+}
+
+fn module_name(service: &str) -> String {
+    let m = service.to_ascii_lowercase();
+    if is_keyword(&m) {
+        format!("r#{m}")
+    } else {
+        m
+    }
+}
+
+const KEYWORDS: &[&str] = &[
+    "as", "async", "await", "box", "break", "const", "continue", "crate", "dyn", "else", "enum",
+    "extern", "false", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "macro", "match",
+    "mod", "move", "mut", "override", "priv", "pub", "ref", "return", "self", "static", "struct",
+    "super", "trait", "true", "try", "type", "typeof", "unsafe", "unsized", "use", "virtual",
+    "where", "while", "yield", "abstract", "become", "do", "final",
+];
+
+fn is_keyword(s: &str) -> bool {
+    KEYWORDS.contains(&s)
+}
+
+/// `DBInstanceIdentifier` → `db_instance_identifier`.
+fn snake(name: &str) -> String {
+    let chars: Vec<char> = name.chars().collect();
+    let mut out = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        if !c.is_ascii_alphanumeric() {
+            if !out.ends_with('_') && !out.is_empty() {
+                out.push('_');
+            }
+            continue;
+        }
+        if c.is_ascii_uppercase() {
+            let prev = i.checked_sub(1).map(|j| chars[j]);
+            let next = chars.get(i + 1);
+            let boundary = prev.is_some_and(|p| p.is_ascii_lowercase() || p.is_ascii_digit())
+                || (prev.is_some_and(|p| p.is_ascii_uppercase())
+                    && next.is_some_and(|n| n.is_ascii_lowercase()));
+            if boundary && !out.ends_with('_') {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    let out = out.trim_matches('_').to_string();
+    let out = if out.is_empty() {
+        "value".to_string()
+    } else {
+        out
+    };
+    let out = if out.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("v{out}")
+    } else {
+        out
+    };
+    if is_keyword(&out) {
+        format!("r#{out}")
+    } else {
+        out
+    }
+}
+
+/// `aws:kms` → `AwsKms`; `PAY_PER_REQUEST` → `PayPerRequest`.
+fn pascal(name: &str) -> String {
+    let mut out = String::new();
+    for word in name.split(|c: char| !c.is_ascii_alphanumeric()) {
+        if word.is_empty() {
+            continue;
+        }
+        let all_caps = word.chars().all(|c| !c.is_ascii_lowercase());
+        let mut cs = word.chars();
+        if let Some(f) = cs.next() {
+            out.push(f.to_ascii_uppercase());
+            let rest: String = cs.collect();
+            out.push_str(&if all_caps {
+                rest.to_ascii_lowercase()
+            } else {
+                rest
+            });
+        }
+    }
+    if out.is_empty() {
+        out.push_str("Empty");
+    }
+    if out.starts_with(|c: char| c.is_ascii_digit()) {
+        out.insert(0, 'V');
+    }
+    if matches!(
+        out.as_str(),
+        "Self" | "Value" | "Option" | "Vec" | "Box" | "String"
+    ) {
+        out.push_str("Type");
+    }
+    out
+}
+
+/// A one-paragraph doc line: rustdoc must neither see code blocks nor links
+/// it cannot resolve in the schema's prose.
+fn doc(description: Option<&str>, fallback: &str) -> String {
+    let text = description.unwrap_or_default();
+    let para = text.split("\n").next().unwrap_or_default();
+    let mut one: String = para.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one.len() > 400 {
+        let cut = one[..400].rfind(". ").map(|i| i + 1).unwrap_or_else(|| {
+            let mut i = 400;
+            while !one.is_char_boundary(i) {
+                i -= 1;
+            }
+            i
+        });
+        one.truncate(cut);
+    }
+    let one = one
+        .replace('\\', "\\\\")
+        .replace('[', "\\[")
+        .replace(']', "\\]")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace("```", "`");
+    if one.trim().is_empty() {
+        fallback.to_string()
+    } else {
+        one
+    }
+}
+
+/// Generates one type's Rust items into `out`, as part of its service module.
+struct TypeGen<'a> {
+    root: &'a Json,
+    /// Definition name → Rust struct/enum name (in the type's module).
+    names: BTreeMap<String, String>,
+    /// Items of the type's module.
+    items: String,
+    /// Names taken in the type's module.
+    taken: BTreeSet<String>,
+    /// Definitions whose struct is generated (or in progress).
+    done: BTreeSet<String>,
+}
+
+impl<'a> TypeGen<'a> {
+    fn def(&self, name: &str) -> &'a Json {
+        &self.root["definitions"][name]
+    }
+
+    fn unique(&mut self, wanted: String) -> String {
+        let mut name = wanted.clone();
+        let mut i = 2;
+        while self.taken.contains(&name) {
+            name = format!("{wanted}{i}");
+            i += 1;
+        }
+        self.taken.insert(name.clone());
+        name
+    }
+
+    /// Whether definition `to` reaches definition `from` (so a field of
+    /// `from` holding `to` needs a box).
+    fn reaches(&self, to: &str, from: &str, seen: &mut BTreeSet<String>) -> bool {
+        if to == from {
+            return true;
+        }
+        if !seen.insert(to.to_string()) {
+            return false;
+        }
+        let mut refs = Vec::new();
+        collect_refs(self.def(to), &mut refs);
+        refs.iter().any(|r| self.reaches(r, from, seen))
+    }
+
+    /// The Rust type of a property schema, generating what it needs.
+    /// `owner` is the definition being generated (for recursion boxes).
+    fn ty(&mut self, s: &'a Json, hint: &str, owner: Option<&str>) -> String {
+        if let Some(r) = s
+            .get("$ref")
+            .and_then(Json::as_str)
+            .and_then(|r| r.strip_prefix("#/definitions/"))
+        {
+            let target = self.def(r);
+            if !target.is_object() {
+                return "Value".into();
+            }
+            let t = self.ty_of_def(r, target);
+            let boxed = t != "Value"
+                && !t.starts_with("Vec<")
+                && owner.is_some_and(|o| self.reaches(r, o, &mut BTreeSet::new()));
+            return if boxed { format!("Box<{t}>") } else { t };
+        }
+        if s.get("oneOf").is_some() || s.get("anyOf").is_some() {
+            return "Value".into();
+        }
+        match s.get("type") {
+            Some(Json::String(t)) => match t.as_str() {
+                "array" => match s.get("items") {
+                    Some(items) => {
+                        let inner = self.ty(items, hint, None);
+                        let inner = match inner.strip_prefix("Box<") {
+                            Some(b) => b.strip_suffix('>').unwrap_or(b).to_string(),
+                            None => inner,
+                        };
+                        format!("Vec<{inner}>")
+                    }
+                    None => "Vec<Value>".into(),
+                },
+                "object" => match s.get("properties").and_then(Json::as_object) {
+                    Some(p) if !p.is_empty() => {
+                        let name = self.unique(pascal(hint));
+                        let body = self.gen_struct(&name, s, None, None);
+                        self.items.push_str(&body);
+                        name
+                    }
+                    _ => "Value".into(),
+                },
+                "string" => match string_enum(s) {
+                    Some(values) => {
+                        let name = self.unique(pascal(hint));
+                        self.gen_enum(&name, &values, s);
+                        name
+                    }
+                    None => "Value".into(),
+                },
+                _ => "Value".into(),
+            },
+            _ => match s.get("properties").and_then(Json::as_object) {
+                Some(p) if !p.is_empty() => {
+                    let name = self.unique(pascal(hint));
+                    let body = self.gen_struct(&name, s, None, None);
+                    self.items.push_str(&body);
+                    name
+                }
+                _ => "Value".into(),
+            },
+        }
+    }
+
+    fn ty_of_def(&mut self, def: &str, s: &'a Json) -> String {
+        if let Some(n) = self.names.get(def) {
+            return n.clone();
+        }
+        let is_struct = s
+            .get("properties")
+            .and_then(Json::as_object)
+            .is_some_and(|p| !p.is_empty())
+            && s.get("oneOf").is_none()
+            && s.get("anyOf").is_none();
+        if is_struct {
+            let name = self.unique(pascal(def));
+            self.names.insert(def.to_string(), name.clone());
+            if self.done.insert(def.to_string()) {
+                let body = self.gen_struct(&name, s, Some(def), None);
+                self.items.push_str(&body);
+            }
+            return name;
+        }
+        if let Some(values) = string_enum(s) {
+            let name = self.unique(pascal(def));
+            self.names.insert(def.to_string(), name.clone());
+            self.gen_enum(&name, &values, s);
+            return name;
+        }
+        // Arrays and scalars behind a definition: resolved in place.
+        let t = self.ty(s, def, Some(def));
+        self.names.insert(def.to_string(), t.clone());
+        t
+    }
+
+    fn gen_enum(&mut self, name: &str, values: &[String], s: &Json) {
+        let mut body = String::new();
+        let _ = writeln!(
+            body,
+            "/// {}\n#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]\npub enum {name} {{",
+            doc(s.get("description").and_then(Json::as_str), &format!("The values `{name}` takes."))
+        );
+        let mut seen = BTreeSet::new();
+        for v in values {
+            let mut variant = pascal(v);
+            let mut i = 2;
+            while !seen.insert(variant.clone()) {
+                variant = format!("{}{i}", pascal(v));
+                i += 1;
+            }
+            let _ = writeln!(
+                body,
+                "    /// `{v}`\n    #[serde(rename = {v:?})]\n    {variant},"
+            );
+        }
+        body.push_str("}\n\n");
+        self.items.push_str(&body);
+    }
+
+    /// A struct for an object schema. `resource` is `Some((type name, docs
+    /// url))` for the resource's own properties struct.
+    fn gen_struct(
+        &mut self,
+        name: &str,
+        s: &'a Json,
+        def: Option<&str>,
+        resource: Option<(&str, &str, &str)>,
+    ) -> String {
+        let required: BTreeSet<&str> = s
+            .get("required")
+            .and_then(Json::as_array)
+            .map(|a| a.iter().filter_map(Json::as_str).collect())
+            .unwrap_or_default();
+        let read_only: BTreeSet<String> = match resource {
+            Some(_) => self.root["readOnlyProperties"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Json::as_str)
+                        .filter_map(|p| p.strip_prefix("/properties/"))
+                        .filter(|p| !p.contains('/'))
+                        .map(String::from)
+                        .collect()
+                })
+                .unwrap_or_default(),
+            None => BTreeSet::new(),
+        };
+        let mut fields = Vec::new();
+        let mut used = BTreeSet::new();
+        if let Some(props) = s.get("properties").and_then(Json::as_object) {
+            for (pname, pschema) in props {
+                if read_only.contains(pname) {
+                    continue;
+                }
+                let mut field = snake(pname);
+                let mut i = 2;
+                while !used.insert(field.clone()) {
+                    field = format!("{}_{i}", snake(pname));
+                    i += 1;
+                }
+                let hint = pname.to_string();
+                let t = self.ty(pschema, &hint, def);
+                let t = match resource {
+                    Some((_, _, sub)) => qualify_type(&t, sub),
+                    None => t,
+                };
+                let desc = pschema
+                    .get("description")
+                    .and_then(Json::as_str)
+                    .or_else(|| {
+                        pschema
+                            .get("$ref")
+                            .and_then(Json::as_str)
+                            .and_then(|r| r.strip_prefix("#/definitions/"))
+                            .and_then(|r| self.def(r).get("description").and_then(Json::as_str))
+                    });
+                let req = required.contains(pname.as_str());
+                fields.push((
+                    pname.clone(),
+                    field,
+                    t,
+                    doc(desc, &format!("`{pname}`.")),
+                    req,
+                ));
+            }
+        }
+        let any_required = fields.iter().any(|f| f.4);
+        let mut body = String::new();
+        match resource {
+            Some((type_name, url, _)) => {
+                let _ = writeln!(
+                    body,
+                    "/// `{type_name}`: {} ([reference]({url}))",
+                    doc(
+                        s.get("description").and_then(Json::as_str),
+                        "a CloudFormation resource."
+                    )
+                );
+            }
+            None => {
+                let _ = writeln!(
+                    body,
+                    "/// {}",
+                    doc(
+                        s.get("description").and_then(Json::as_str),
+                        &format!("`{name}`.")
+                    )
+                );
+            }
+        }
+        let derives = if any_required {
+            "Debug, Clone, ::serde::Serialize"
+        } else {
+            "Debug, Clone, Default, ::serde::Serialize"
+        };
+        let _ = writeln!(body, "#[derive({derives})]\npub struct {name} {{");
+        for (pname, field, t, d, req) in &fields {
+            let shown = if *req {
+                t.clone()
+            } else {
+                format!("Option<{t}>")
+            };
+            let _ = writeln!(
+                body,
+                "    /// {d}{}\n    #[serde(rename = {pname:?})]\n    pub {field}: {shown},",
+                if *req { " Required." } else { "" }
+            );
+        }
+        body.push_str("}\n\n");
+        if any_required {
+            let args: Vec<String> = fields
+                .iter()
+                .filter(|f| f.4)
+                .map(|(_, field, t, _, _)| {
+                    if t == "Value" {
+                        format!("{field}: impl Into<Value>")
+                    } else {
+                        format!("{field}: {t}")
+                    }
+                })
+                .collect();
+            let inits: Vec<String> = fields
+                .iter()
+                .map(|(_, field, t, _, req)| match (req, t.as_str()) {
+                    (true, "Value") => format!("{field}: {field}.into()"),
+                    (true, _) => field.clone(),
+                    (false, _) => format!("{field}: None"),
+                })
+                .collect();
+            let _ = writeln!(
+                body,
+                "impl {name} {{\n    /// With the required properties; the others unset.\n    #[allow(clippy::too_many_arguments)]\n    pub fn new({}) -> Self {{\n        {name} {{ {} }}\n    }}\n}}\n",
+                args.join(", "),
+                inits.join(", ")
+            );
+        }
+        body
+    }
+}
+
+/// `Vec<Box<Name>>` with `Name` a nested type → `Vec<Box<sub::Name>>`.
+fn qualify_type(t: &str, sub: &str) -> String {
+    for wrapper in ["Vec<", "Box<"] {
+        if let Some(inner) = t.strip_prefix(wrapper).and_then(|r| r.strip_suffix('>')) {
+            return format!("{wrapper}{}>", qualify_type(inner, sub));
+        }
+    }
+    if t == "Value" {
+        t.to_string()
+    } else {
+        format!("{sub}::{t}")
+    }
+}
+
+fn string_enum(s: &Json) -> Option<Vec<String>> {
+    let values = s.get("enum")?.as_array()?;
+    if s.get("enumCaseInsensitive") == Some(&Json::Bool(true)) {
+        return None;
+    }
+    let strings: Vec<String> = values
+        .iter()
+        .filter_map(|v| v.as_str().map(String::from))
+        .collect();
+    (strings.len() == values.len() && !strings.is_empty()).then_some(strings)
+}
+
+fn collect_refs(s: &Json, out: &mut Vec<String>) {
+    match s {
+        Json::Object(m) => {
+            for (k, v) in m {
+                if k == "$ref" {
+                    if let Some(r) = v.as_str().and_then(|r| r.strip_prefix("#/definitions/")) {
+                        out.push(r.to_string());
+                    }
+                } else {
+                    collect_refs(v, out);
+                }
+            }
+        }
+        Json::Array(a) => a.iter().for_each(|x| collect_refs(x, out)),
+        _ => {}
+    }
+}
+
+/// One type's items for its service module: the resource struct, its
+/// `CfnResource` impl and attribute accessors, and a submodule with the
+/// nested property types.
+pub fn type_items(
+    type_name: &str,
+    root: &Json,
+    docs_url: &str,
+    attributes: &[String],
+    tag_style: &str,
+) -> String {
+    let Some((_, resource)) = split(type_name) else {
+        return String::new();
+    };
+    let struct_name = format!("Cfn{}", pascal(&resource));
+    let sub = snake(&resource);
+    let mut g = TypeGen {
+        root,
+        names: BTreeMap::new(),
+        items: String::new(),
+        taken: BTreeSet::new(),
+        done: BTreeSet::new(),
+    };
+    let own = g.gen_struct(&struct_name, root, None, Some((type_name, docs_url, &sub)));
+    let mut out = String::new();
+    if !g.items.is_empty() {
+        let _ = writeln!(
+            out,
+            "/// Property types of [`{struct_name}`].\npub mod {sub} {{\n    #[allow(unused_imports)]\n    use super::*;\n"
+        );
+        for line in g.items.lines() {
+            if line.is_empty() {
+                out.push('\n');
+            } else {
+                let _ = writeln!(out, "    {line}");
+            }
+        }
+        out.push_str("}\n\n");
+    }
+    out.push_str(&own);
+    let _ = writeln!(
+        out,
+        "impl crate::core::CfnResource for {struct_name} {{\n    const TYPE: &'static str = {type_name:?};\n    const TAGS: crate::core::TagStyle = crate::core::TagStyle::{tag_style};\n}}\n"
+    );
+    if !attributes.is_empty() {
+        let _ = writeln!(out, "impl crate::core::ResourceRef<{struct_name}> {{");
+        let mut seen = BTreeSet::new();
+        for a in attributes {
+            let base = snake(&a.replace('.', "_"));
+            let base = base.trim_start_matches("r#");
+            let mut m = format!("attr_{base}");
+            let mut i = 2;
+            while !seen.insert(m.clone()) {
+                m = format!("attr_{base}_{i}");
+                i += 1;
+            }
+            let _ = writeln!(
+                out,
+                "    /// `Fn::GetAtt` `{a}`.\n    pub fn {m}(&self) -> Value {{\n        self.attr({a:?})\n    }}"
+            );
+        }
+        out.push_str("}\n\n");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        assert_eq!(snake("DBInstanceIdentifier"), "db_instance_identifier");
+        assert_eq!(snake("Type"), "r#type");
+        assert_eq!(snake("KMSMasterKeyId"), "kms_master_key_id");
+        assert_eq!(pascal("aws:kms"), "AwsKms");
+        assert_eq!(pascal("PAY_PER_REQUEST"), "PayPerRequest");
+        assert_eq!(pascal("x86_64"), "X8664");
+        assert_eq!(
+            split("AWS::S3::Bucket"),
+            Some(("s3".into(), "Bucket".into()))
+        );
+    }
+
+    #[test]
+    fn docs_never_hold_code_or_links() {
+        assert_eq!(
+            doc(Some("See [x](y) <b>\n```x```"), "f"),
+            "See \\[x\\](y) &lt;b&gt;"
+        );
+    }
+}
