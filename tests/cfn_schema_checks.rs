@@ -236,3 +236,58 @@ fn a_schema_finding_can_be_suppressed_with_a_reason() {
     .unwrap();
     assert!(synth(app, &SynthOptions::default()).is_ok());
 }
+
+#[test]
+fn tags_land_in_the_property_the_registry_names_after_overrides() {
+    let (mut app, stack) = app();
+    let mut s = app.scope(stack.node()).unwrap();
+    meshsynth::core::Tags::add(&mut s, "team", "payments");
+    let vault = s
+        .add_raw_resource(
+            "Vault",
+            raw(
+                "AWS::Backup::BackupVault",
+                &[("BackupVaultName", "orders".into())],
+            ),
+        )
+        .unwrap();
+    let queue = s
+        .add_raw_resource("Queue", raw("AWS::SQS::Queue", &[]))
+        .unwrap();
+    s.options(queue).unwrap().overrides.push((
+        "Properties.Tags".into(),
+        meshsynth::serde_json::json!([{"Key": "owner", "Value": "me"}]),
+    ));
+    let out = synth(app, &SynthOptions::default()).expect("synthesizes");
+    let (_, bytes) = out
+        .assembly
+        .files
+        .iter()
+        .find(|(f, _)| f == "bad.template.json")
+        .expect("template");
+    let t: meshsynth::serde_json::Value = meshsynth::serde_json::from_slice(bytes).unwrap();
+    let r = &t["Resources"];
+    let vault_id = r
+        .as_object()
+        .unwrap()
+        .keys()
+        .find(|k| k.starts_with("Vault"))
+        .unwrap();
+    let queue_id = r
+        .as_object()
+        .unwrap()
+        .keys()
+        .find(|k| k.starts_with("Queue"))
+        .unwrap();
+    // The vault takes a map under BackupVaultTags, though the raw resource said TagStyle::None.
+    assert_eq!(
+        r[vault_id]["Properties"]["BackupVaultTags"],
+        meshsynth::serde_json::json!({"team": "payments"})
+    );
+    // The override's tag and the aspect's both survive.
+    assert_eq!(
+        r[queue_id]["Properties"]["Tags"],
+        meshsynth::serde_json::json!([{"Key": "owner", "Value": "me"}, {"Key": "team", "Value": "payments"}])
+    );
+    let _ = vault;
+}

@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 
 use crate::core::diag::Diagnostic;
-use crate::core::resource::TagStyle;
 use crate::core::tree::{App, NodeKind, Scope};
 
 /// What an aspect sees of one node.
@@ -17,10 +16,12 @@ pub struct NodeMut<'a> {
 }
 
 impl NodeMut<'_> {
-    /// The resource's tags, when it is a taggable CloudFormation resource.
+    /// The tags of a CloudFormation resource. Synthesis writes them into the
+    /// property the type's registry schema names for tags (list or map), or
+    /// drops them for a type that takes none.
     pub fn cfn_tags(&mut self) -> Option<&mut BTreeMap<String, String>> {
         match self.kind {
-            NodeKind::Resource(r) if r.resource.tag_style() != TagStyle::None => Some(&mut r.tags),
+            NodeKind::Resource(r) => Some(&mut r.tags),
             _ => None,
         }
     }

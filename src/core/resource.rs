@@ -103,7 +103,10 @@ pub struct CfnRaw {
     pub type_name: String,
     /// The properties, as values (references resolve like typed fields).
     pub properties: IndexMap<String, Value>,
-    /// How the type takes tags, so the `Tags` aspect can tag it.
+    /// How the type takes tags, for a type the CloudFormation registry does
+    /// not know (custom resources). For registry types the registry decides
+    /// where the `Tags` aspect writes (`Tags`, `BackupVaultTags`…), and this
+    /// is not read.
     pub tags: TagStyle,
 }
 

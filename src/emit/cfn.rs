@@ -166,6 +166,7 @@ impl TemplateModel {
 pub(crate) fn merge_tags(
     props: &mut Map<String, Json>,
     style: crate::core::resource::TagStyle,
+    property: &str,
     tags: &std::collections::BTreeMap<String, String>,
 ) {
     use crate::core::resource::TagStyle;
@@ -179,7 +180,7 @@ pub(crate) fn merge_tags(
                 .iter()
                 .map(|(k, v)| (k.clone(), Json::String(v.clone())))
                 .collect();
-            if let Some(Json::Array(existing)) = props.get("Tags") {
+            if let Some(Json::Array(existing)) = props.get(property) {
                 for t in existing {
                     if let Some(Json::String(k)) = t.get("Key") {
                         merged.insert(k.clone(), t.get("Value").cloned().unwrap_or(Json::Null));
@@ -190,19 +191,19 @@ pub(crate) fn merge_tags(
                 .into_iter()
                 .map(|(k, v)| serde_json::json!({"Key": k, "Value": v}))
                 .collect();
-            props.insert("Tags".into(), Json::Array(list));
+            props.insert(property.into(), Json::Array(list));
         }
         TagStyle::Map => {
             let mut merged: std::collections::BTreeMap<String, Json> = tags
                 .iter()
                 .map(|(k, v)| (k.clone(), Json::String(v.clone())))
                 .collect();
-            if let Some(Json::Object(existing)) = props.get("Tags") {
+            if let Some(Json::Object(existing)) = props.get(property) {
                 for (k, v) in existing {
                     merged.insert(k.clone(), v.clone());
                 }
             }
-            props.insert("Tags".into(), Json::Object(merged.into_iter().collect()));
+            props.insert(property.into(), Json::Object(merged.into_iter().collect()));
         }
     }
 }
@@ -269,7 +270,7 @@ mod tests {
         ]
         .into_iter()
         .collect();
-        merge_tags(&mut props, TagStyle::List, &tags);
+        merge_tags(&mut props, TagStyle::List, "Tags", &tags);
         assert_eq!(
             props["Tags"],
             json!([{"Key": "A", "Value": "1"}, {"Key": "Name", "Value": "mine"}])

@@ -402,7 +402,7 @@ fn emit_stack_elements(
         resolve::set_current(stack, n.path.clone());
         match &n.kind {
             NodeKind::Resource(r) => {
-                let mut props = match r.resource.properties() {
+                let props = match r.resource.properties() {
                     Ok(Json::Object(m)) => m,
                     Ok(Json::Null) => Map::new(),
                     Ok(_) => {
@@ -420,7 +420,6 @@ fn emit_stack_elements(
                         continue;
                     }
                 };
-                merge_tags(&mut props, r.resource.tag_style(), &r.tags);
                 let mut entry_map = Map::new();
                 entry_map.insert("Properties".into(), Json::Object(props));
                 let build = builds.get_mut(&stack).expect("stack build exists");
@@ -434,10 +433,17 @@ fn emit_stack_elements(
                     .remove("Properties")
                     .unwrap_or(Json::Object(Map::new()));
                 strip_nulls(&mut props_json);
-                let properties = match props_json {
+                let mut properties = match props_json {
                     Json::Object(m) => m,
                     _ => Map::new(),
                 };
+                // Tags go last, into the final properties, where the type's
+                // registry schema takes them (`Tags`, `BackupVaultTags`…).
+                let (style, tag_property) = match crate::aws::cfn::lookup(r.resource.cfn_type()) {
+                    Some(meta) => (meta.tagging.style, meta.tagging.property.unwrap_or("Tags")),
+                    None => (r.resource.tag_style(), "Tags"),
+                };
+                merge_tags(&mut properties, style, tag_property, &r.tags);
                 // What is emitted is what gets checked: typed fields, raw
                 // resources and overrides alike.
                 let mut found = Vec::new();
