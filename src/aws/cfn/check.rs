@@ -157,6 +157,16 @@ pub(crate) fn check_resource(
     if root.is_null() {
         return;
     }
+    // A root with composites (`allOf`…) is checked as a whole value; the
+    // usual root is walked in place, without copying the properties.
+    let composite = ["allOf", "anyOf", "oneOf"]
+        .iter()
+        .any(|k| root.get(k).is_some());
+    let whole = if composite {
+        Json::Object(props.clone())
+    } else {
+        Json::Null
+    };
     let mut walk = Walk {
         root: &root,
         meta,
@@ -173,8 +183,11 @@ pub(crate) fn check_resource(
             );
         }
     }
-    let obj = Json::Object(props.clone());
-    walk.value(&root, &obj);
+    if composite {
+        walk.value(&root, &whole);
+    } else {
+        walk.object(&root, props);
+    }
 }
 
 /// Checks `Fn::GetAtt` of `attr` on a resource of `type_name`; `None` when
@@ -447,10 +460,8 @@ impl<'a> Walk<'a, '_> {
         let patterns = s.get("patternProperties").and_then(Json::as_object);
         let closed = s.get("additionalProperties") == Some(&Json::Bool(false));
         let extra = s.get("additionalProperties").filter(|a| a.is_object());
-        let mut declared = Vec::new();
-        if closed {
-            self.declared(s, &mut declared);
-        }
+        // Only an unknown key needs the full list (composite branches included).
+        let mut declared: Option<Vec<&'a str>> = None;
         for (k, val) in m {
             self.at.push(Seg::Key(k));
             if let Some(sub) = props.and_then(|p| p.get(k)) {
@@ -478,7 +489,15 @@ impl<'a> Walk<'a, '_> {
                 self.value(sub, val);
             } else if let Some(sub) = extra {
                 self.value(sub, val);
-            } else if closed && !declared.contains(&k.as_str()) {
+            } else if closed && {
+                let names = declared.get_or_insert_with(|| {
+                    let mut names = Vec::new();
+                    self.declared(s, &mut names);
+                    names
+                });
+                !names.contains(&k.as_str())
+            } {
+                let declared = declared.clone().unwrap_or_default();
                 self.at.pop();
                 let hint = match closest(k, declared.iter().copied()) {
                     Some(c) => format!("did you mean {c}?"),
