@@ -10,6 +10,7 @@
 //! [`TypeMeta::create_only`] for every type.
 
 pub(crate) mod check;
+mod grants;
 
 #[rustfmt::skip]
 #[path = "generated/registry.rs"]

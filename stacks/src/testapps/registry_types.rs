@@ -196,6 +196,7 @@ pub fn build(app: &mut App) -> Result<(), Error> {
             ..sns::CfnSubscription::new("sqs", topic.reference())
         },
     )?;
+    let (queue_ref, topic_ref) = (queue, topic);
     let (queue, topic, dlq) = (queue.node(), topic.node(), dlq.node());
     add(
         &mut s,
@@ -269,7 +270,7 @@ pub fn build(app: &mut App) -> Result<(), Error> {
     )?;
 
     // DynamoDB, on-demand, encrypted with the key, point-in-time recovery on.
-    s.add_resource(
+    let carts = s.add_resource(
         "Carts",
         dynamodb::CfnTable {
             billing_mode: Some(dynamodb::table::BillingMode::PayPerRequest),
@@ -289,6 +290,23 @@ pub fn build(app: &mut App) -> Result<(), Error> {
                 ..dynamodb::table::SSESpecification::new(true)
             }),
             ..dynamodb::CfnTable::new(v(json!([{"AttributeName": "pk", "KeyType": "HASH"}])))
+        },
+    )?;
+
+    // The order worker's role: least-privilege grants on the typed handles.
+    let mut statements = queue_ref.grant_consume(Some(key.arn()));
+    statements.extend(carts.grant_read(Some(key.arn())));
+    statements.extend(carts.grant_write(Some(key.arn())));
+    statements.extend(topic_ref.grant_publish(Some(key.arn())));
+    meshsynth::aws::iam::Role::new(
+        &mut s,
+        "OrderWorker",
+        meshsynth::aws::iam::RoleProps {
+            assumed_by: vec![meshsynth::aws::iam::Principal::Service(
+                "ecs-tasks.amazonaws.com".into(),
+            )],
+            statements,
+            ..Default::default()
         },
     )?;
 
