@@ -291,3 +291,51 @@ fn tags_land_in_the_property_the_registry_names_after_overrides() {
     );
     let _ = vault;
 }
+
+#[test]
+fn data_service_rules_read_the_emitted_properties() {
+    let (mut app, stack) = app();
+    let mut s = app.scope(stack.node()).unwrap();
+    meshsynth::aws::security::enable(&mut s);
+    s.add_raw_resource("Bucket", raw("AWS::S3::Bucket", &[]))
+        .unwrap();
+    s.add_raw_resource("Queue", raw("AWS::SQS::Queue", &[]))
+        .unwrap();
+    s.add_raw_resource("Topic", raw("AWS::SNS::Topic", &[]))
+        .unwrap();
+    let table = s
+        .add_raw_resource(
+            "Table",
+            raw(
+                "AWS::DynamoDB::Table",
+                &[(
+                    "KeySchema",
+                    Value::List(vec![Value::Map(IndexMap::from([
+                        ("AttributeName".to_string(), Value::from("pk")),
+                        ("KeyType".to_string(), Value::from("HASH")),
+                    ]))]),
+                )],
+            ),
+        )
+        .unwrap();
+    // An override that turns recovery on is judged like a typed field would be.
+    s.options(table).unwrap().overrides.push((
+        "Properties.PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled".into(),
+        true.into(),
+    ));
+    let diags = errors(app);
+    let mut codes: Vec<(String, String)> = diags
+        .iter()
+        .filter_map(|d| Some((d.code.clone()?, d.path.clone())))
+        .collect();
+    codes.sort();
+    assert_eq!(
+        codes,
+        [
+            ("AwsSolutions-S1".to_string(), "bad/Bucket".to_string()),
+            ("AwsSolutions-S2".into(), "bad/Bucket".into()),
+            ("AwsSolutions-SNS2".into(), "bad/Topic".into()),
+            ("AwsSolutions-SQS2".into(), "bad/Queue".into()),
+        ]
+    );
+}

@@ -283,6 +283,31 @@ pub const RULES: &[Rule] = &[
         Severity::Error,
         "SSM parameter whose name looks like a secret (reported by the construct)",
     ),
+    rule(
+        "AwsSolutions-S1",
+        Severity::Error,
+        "S3 bucket without server access logging",
+    ),
+    rule(
+        "AwsSolutions-S2",
+        Severity::Error,
+        "S3 bucket without all four public-access blocks on",
+    ),
+    rule(
+        "AwsSolutions-SQS2",
+        Severity::Error,
+        "SQS queue without server-side encryption",
+    ),
+    rule(
+        "AwsSolutions-SNS2",
+        Severity::Error,
+        "SNS topic without server-side encryption",
+    ),
+    rule(
+        "AwsSolutions-DDB3",
+        Severity::Error,
+        "DynamoDB table without point-in-time recovery",
+    ),
 ];
 
 /// The rule behind a code.
@@ -351,6 +376,74 @@ pub(crate) fn check_emitted(
                     path,
                     format!("encryption {which} is off"),
                     "enable both AtRestEncryptionEnabled and TransitEncryptionEnabled",
+                );
+            }
+        }
+        // Data services written with the generated L1 structs or raw: the
+        // rules read what is emitted, so both are judged alike.
+        "AWS::S3::Bucket" => {
+            if props.get("LoggingConfiguration").is_none() {
+                report(
+                    out,
+                    "AwsSolutions-S1",
+                    path,
+                    "the bucket has no server access logging (LoggingConfiguration)".into(),
+                    "log to an access-log bucket with LoggingConfiguration.DestinationBucketName",
+                );
+            }
+            let block = props.get("PublicAccessBlockConfiguration");
+            let all_on = block.and_then(|b| b.as_object()).is_some_and(|b| {
+                [
+                    "BlockPublicAcls",
+                    "BlockPublicPolicy",
+                    "IgnorePublicAcls",
+                    "RestrictPublicBuckets",
+                ]
+                .iter()
+                .all(|k| !off(b, k))
+            });
+            if !all_on {
+                report(
+                    out,
+                    "AwsSolutions-S2",
+                    path,
+                    "public access is not fully blocked (PublicAccessBlockConfiguration)".into(),
+                    "set BlockPublicAcls, BlockPublicPolicy, IgnorePublicAcls and RestrictPublicBuckets to true",
+                );
+            }
+        }
+        "AWS::SQS::Queue"
+            if props.get("KmsMasterKeyId").is_none() && off(props, "SqsManagedSseEnabled") =>
+        {
+            report(
+                out,
+                "AwsSolutions-SQS2",
+                path,
+                "the queue has no server-side encryption".into(),
+                "set KmsMasterKeyId (a customer key) or SqsManagedSseEnabled",
+            );
+        }
+        "AWS::SNS::Topic" if props.get("KmsMasterKeyId").is_none() => {
+            report(
+                out,
+                "AwsSolutions-SNS2",
+                path,
+                "the topic has no server-side encryption".into(),
+                "set KmsMasterKeyId",
+            );
+        }
+        "AWS::DynamoDB::Table" => {
+            let pitr = props
+                .get("PointInTimeRecoverySpecification")
+                .and_then(|p| p.as_object())
+                .is_some_and(|p| !off(p, "PointInTimeRecoveryEnabled"));
+            if !pitr {
+                report(
+                    out,
+                    "AwsSolutions-DDB3",
+                    path,
+                    "point-in-time recovery is off".into(),
+                    "set PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled",
                 );
             }
         }

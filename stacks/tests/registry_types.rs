@@ -15,7 +15,13 @@ fn registry_types_synthesize_clean_and_are_written_for_conformance() {
     meshsynth_stacks::testapps::registry_types::build(&mut app).expect("registry-types builds");
     let out = match synth(app, &SynthOptions::default()) {
         Ok(out) => out,
-        Err(e) => panic!("registry-types synthesizes: {e}"),
+        Err(e) => panic!(
+            "registry-types synthesizes: {:#?}",
+            e.diagnostics()
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+        ),
     };
     assert!(
         out.diagnostics.is_empty(),

@@ -95,11 +95,13 @@ pub fn build(app: &mut App) -> Result<(), Error> {
             vec![],
         ),
     )?;
-    s.suppress_node(
-        logs,
-        "CKV_AWS_18",
-        "the access-log bucket is the log destination; logging it to itself would loop",
-    )?;
+    for rule in ["CKV_AWS_18", "AwsSolutions-S1"] {
+        s.suppress_node(
+            logs,
+            rule,
+            "the access-log bucket is the log destination; logging it to itself would loop",
+        )?;
+    }
     let bucket = add(
         &mut s,
         "Data",
