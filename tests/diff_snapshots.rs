@@ -11,8 +11,8 @@ use meshsynth::diff::{plan_with, Baseline, Plan, StackFilter};
 
 /// Create-only properties pinned for these tests, so the snapshots do not
 /// move as more types are modeled. AWS::SQS::Queue stays unknown on purpose.
-fn create_only(type_name: &str) -> Option<&'static [&'static str]> {
-    Some(match type_name {
+fn create_only(type_name: &str) -> Option<Vec<&'static str>> {
+    let list: &[&str] = match type_name {
         "AWS::EC2::VPC" => &["CidrBlock", "InstanceTenancy"],
         "AWS::EC2::Subnet" => &["AvailabilityZone", "CidrBlock", "VpcId"],
         "AWS::EC2::SecurityGroup" => &["GroupDescription", "GroupName", "VpcId"],
@@ -32,7 +32,8 @@ fn create_only(type_name: &str) -> Option<&'static [&'static str]> {
         "AWS::RDS::DBInstance" => &["DBInstanceIdentifier", "Engine"],
         "AWS::DynamoDB::Table" => &["TableName"],
         _ => return None,
-    })
+    };
+    Some(list.to_vec())
 }
 
 fn fixture_plan(patterns: &[&str]) -> Plan {

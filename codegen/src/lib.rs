@@ -139,8 +139,6 @@ pub fn generate(source: &Source) -> Result<Vec<(String, Vec<u8>)>> {
          // `scripts/codegen` instead.\n",
         source.cfn_lint_version, source.schema_date
     )?;
-    writeln!(rust, "use super::{{Tagging, TypeMeta}};")?;
-    writeln!(rust, "use crate::core::TagStyle;\n")?;
     writeln!(
         rust,
         "/// The cfn-lint release whose schemas this registry was generated from.\n\
@@ -149,10 +147,11 @@ pub fn generate(source: &Source) -> Result<Vec<(String, Vec<u8>)>> {
          pub const SCHEMA_DATE: &str = {:?};\n",
         source.cfn_lint_version, source.schema_date
     )?;
-    writeln!(
-        rust,
-        "/// Every type, sorted by name.\npub static TYPES: &[TypeMeta] = &["
-    )?;
+    // One tab-separated line per type (lists space-separated) in a text
+    // file, and the lines' byte offsets here: plain data, so the table costs
+    // the binary no relocations and a process reads only the lines it uses.
+    let mut table = String::new();
+    let mut offsets = Vec::new();
     for (name, path) in &source.types {
         let schema = read_json(path)?;
         let mut entry = TypeEntry::new(name, &schema)?;
@@ -165,11 +164,25 @@ pub fn generate(source: &Source) -> Result<Vec<(String, Vec<u8>)>> {
         write_canonical(&mut blob, &compact_schema(&schema));
         let end = blob.len();
         blob.push('\n');
-        entry.write(&mut rust, start, end)?;
+        offsets.push(table.len());
+        entry.write(&mut table, start, end)?;
+    }
+    writeln!(
+        rust,
+        "/// Every type, one line each, sorted by name (see `TypeMeta::parse`).\n\
+         pub(super) static TABLE: &str = include_str!(\"registry.tsv\");\n\n\
+         /// The byte offset of each line of `TABLE`.\n\
+         pub(super) static LINES: [u32; {}] = [",
+        offsets.len()
+    )?;
+    for chunk in offsets.chunks(12) {
+        let items: Vec<String> = chunk.iter().map(|o| o.to_string()).collect();
+        writeln!(rust, "    {},", items.join(", "))?;
     }
     writeln!(rust, "];")?;
     let mut files = vec![
         ("registry.rs".to_string(), rust.into_bytes()),
+        ("registry.tsv".to_string(), table.into_bytes()),
         ("schemas.json".to_string(), blob.into_bytes()),
     ];
     files.extend(typed_layer(source)?);
@@ -372,31 +385,32 @@ impl TypeEntry {
         })
     }
 
+    /// One line of the table: name, create-only, read-only, write-only,
+    /// required, primary identifier, attributes, deprecated (lists joined by
+    /// spaces), taggable (`1`/`0`), tag property, tag style, schema range.
     fn write(&self, out: &mut String, start: usize, end: usize) -> Result<()> {
-        let list = |v: &[String]| -> String {
-            let items: Vec<String> = v.iter().map(|s| format!("{s:?}")).collect();
-            format!("&[{}]", items.join(", "))
-        };
-        writeln!(out, "    TypeMeta {{")?;
-        writeln!(out, "        type_name: {:?},", self.name)?;
-        writeln!(out, "        create_only: {},", list(&self.create_only))?;
-        writeln!(out, "        read_only: {},", list(&self.read_only))?;
-        writeln!(out, "        write_only: {},", list(&self.write_only))?;
-        writeln!(out, "        required: {},", list(&self.required))?;
-        writeln!(
-            out,
-            "        primary_identifier: {},",
-            list(&self.primary_identifier)
-        )?;
-        writeln!(out, "        attributes: {},", list(&self.attributes))?;
-        writeln!(out, "        deprecated: {},", list(&self.deprecated))?;
-        writeln!(
-            out,
-            "        tagging: Tagging {{ taggable: {}, property: {:?}, style: TagStyle::{} }},",
-            self.taggable, self.tag_property, self.tag_style
-        )?;
-        writeln!(out, "        schema: ({start}, {end}),")?;
-        writeln!(out, "    }},")?;
+        let lists = [
+            &self.create_only,
+            &self.read_only,
+            &self.write_only,
+            &self.required,
+            &self.primary_identifier,
+            &self.attributes,
+            &self.deprecated,
+        ];
+        for item in lists.iter().flat_map(|l| l.iter()) {
+            if item.contains([' ', '\t', '\n']) {
+                bail!("{}: property path {item:?} holds whitespace", self.name);
+            }
+        }
+        let mut fields = vec![self.name.clone()];
+        fields.extend(lists.iter().map(|l| l.join(" ")));
+        fields.push(if self.taggable { "1" } else { "0" }.to_string());
+        fields.push(self.tag_property.clone().unwrap_or_default());
+        fields.push(self.tag_style.to_string());
+        fields.push(start.to_string());
+        fields.push(end.to_string());
+        writeln!(out, "{}", fields.join("\t"))?;
         Ok(())
     }
 }

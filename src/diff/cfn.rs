@@ -108,7 +108,8 @@ fn diff_resource(id: &str, old: &Json, new: &Json, lookup: CreateOnlyLookup) -> 
     let mut raw: Vec<RawChange> = Vec::new();
     diff_values(&mut Vec::new(), old, new, &mut raw);
     let (old_type, new_type) = (type_of(old), type_of(new));
-    let create_only = lookup(new_type);
+    let create_only_list = lookup(new_type);
+    let create_only = create_only_list.as_deref();
     let mut replaced_by: Vec<String> = Vec::new();
     let mut property_changed = false;
     let changes = raw

@@ -504,7 +504,7 @@ pub struct Summary {
 
 /// Gives the create-only properties of a CloudFormation type, `None` when
 /// the type is unknown.
-pub type CreateOnlyLookup = fn(&str) -> Option<&'static [&'static str]>;
+pub type CreateOnlyLookup = fn(&str) -> Option<Vec<&'static str>>;
 
 /// Compares `after` (the assembly under review) with `before` (the baseline),
 /// predicting replacements from the types meshsynth models.

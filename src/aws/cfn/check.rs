@@ -41,7 +41,7 @@ pub(crate) mod codes {
 
 /// Parsed schemas, shared by every synthesis of the process: parsing is
 /// per type, on first use.
-fn schema_of(meta: &'static TypeMeta) -> Arc<Json> {
+fn schema_of(meta: TypeMeta) -> Arc<Json> {
     static CACHE: OnceLock<Mutex<HashMap<&'static str, Arc<Json>>>> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
     let mut guard = cache.lock().unwrap_or_else(|p| p.into_inner());
@@ -175,7 +175,7 @@ pub(crate) fn check_resource(
         at: Vec::new(),
     };
     for key in props.keys() {
-        if meta.read_only.contains(&key.as_str()) {
+        if meta.read_only.contains(key) {
             walk.report(
                 codes::READ_ONLY,
                 format!("{key} is read-only: CloudFormation sets it"),
@@ -194,7 +194,7 @@ pub(crate) fn check_resource(
 /// fine or the type is unknown.
 pub(crate) fn check_attribute(type_name: &str, attr: &str) -> Option<Diagnostic> {
     let meta = super::lookup(type_name)?;
-    if meta.attributes.contains(&attr) {
+    if meta.attributes.contains(attr) {
         return None;
     }
     // CloudFormation also returns plain properties of registry types, and
@@ -204,16 +204,20 @@ pub(crate) fn check_attribute(type_name: &str, attr: &str) -> Option<Diagnostic>
     if root["properties"].get(head).is_some() {
         return None;
     }
-    let hint = match closest(attr, meta.attributes.iter().copied()) {
+    let hint = match closest(attr, meta.attributes.iter()) {
         Some(s) => format!(
             "did you mean {s}? ({} has: {})",
             meta.type_name,
-            list(meta.attributes)
+            list(&meta.attributes.to_vec())
         ),
         None if meta.attributes.is_empty() => {
             format!("{} has no attributes; use Ref", meta.type_name)
         }
-        None => format!("{} has: {}", meta.type_name, list(meta.attributes)),
+        None => format!(
+            "{} has: {}",
+            meta.type_name,
+            list(&meta.attributes.to_vec())
+        ),
     };
     Some(
         Diagnostic::error(
@@ -258,7 +262,7 @@ enum Seg<'a> {
 
 struct Walk<'a, 'o> {
     root: &'a Json,
-    meta: &'static TypeMeta,
+    meta: TypeMeta,
     path: &'a str,
     out: &'o mut Vec<Diagnostic>,
     at: Vec<Seg<'a>>,
@@ -466,7 +470,7 @@ impl<'a> Walk<'a, '_> {
             self.at.push(Seg::Key(k));
             if let Some(sub) = props.and_then(|p| p.get(k)) {
                 if !self.meta.deprecated.is_empty()
-                    && self.meta.deprecated.contains(&self.pattern().as_str())
+                    && self.meta.deprecated.contains(&self.pattern())
                 {
                     let mut d = Diagnostic::warning(
                         self.path,

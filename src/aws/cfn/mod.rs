@@ -37,28 +37,54 @@ pub struct Tagging {
     pub style: TagStyle,
 }
 
+/// A list of property paths or attribute names from the registry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Names(&'static str);
+
+impl Names {
+    /// The names, in schema order.
+    pub fn iter(&self) -> impl Iterator<Item = &'static str> {
+        self.0.split(' ').filter(|n| !n.is_empty())
+    }
+
+    /// Whether `name` is one of them.
+    pub fn contains(&self, name: &str) -> bool {
+        self.iter().any(|n| n == name)
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The names, collected.
+    pub fn to_vec(&self) -> Vec<&'static str> {
+        self.iter().collect()
+    }
+}
+
 /// One CloudFormation resource type, as its registry schema describes it.
 /// Property paths are dotted (`VpcConfig.SubnetIds`); `*` stands for every
 /// item of a list.
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub struct TypeMeta {
     /// The type name, e.g. `AWS::S3::Bucket`.
     pub type_name: &'static str,
     /// Properties whose change replaces the resource.
-    pub create_only: &'static [&'static str],
+    pub create_only: Names,
     /// Properties CloudFormation sets; a template cannot.
-    pub read_only: &'static [&'static str],
+    pub read_only: Names,
     /// Properties CloudFormation accepts but never returns (passwords…).
-    pub write_only: &'static [&'static str],
+    pub write_only: Names,
     /// Top-level properties a template must set.
-    pub required: &'static [&'static str],
+    pub required: Names,
     /// The properties that identify a resource; `Ref` returns them (joined
     /// with `|` when there are several).
-    pub primary_identifier: &'static [&'static str],
+    pub primary_identifier: Names,
     /// The names `Fn::GetAtt` accepts.
-    pub attributes: &'static [&'static str],
+    pub attributes: Names,
     /// Properties the schema marks deprecated.
-    pub deprecated: &'static [&'static str],
+    pub deprecated: Names,
     /// How the type takes tags.
     pub tagging: Tagging,
     /// Byte range of the type's schema in `generated/schemas.json`.
@@ -66,6 +92,42 @@ pub struct TypeMeta {
 }
 
 impl TypeMeta {
+    /// One line of the generated table (its layout is the generator's).
+    fn parse(line: &'static str) -> Option<TypeMeta> {
+        let mut f = line.split('\t');
+        let mut next = || f.next();
+        let type_name = next()?;
+        let mut names = || next().map(Names);
+        let (create_only, read_only, write_only, required) =
+            (names()?, names()?, names()?, names()?);
+        let (primary_identifier, attributes, deprecated) = (names()?, names()?, names()?);
+        let taggable = next()? == "1";
+        let property = next().filter(|p| !p.is_empty());
+        let style = match next()? {
+            "List" => TagStyle::List,
+            "Map" => TagStyle::Map,
+            _ => TagStyle::None,
+        };
+        let start = next()?.parse().ok()?;
+        let end = next()?.parse().ok()?;
+        Some(TypeMeta {
+            type_name,
+            create_only,
+            read_only,
+            write_only,
+            required,
+            primary_identifier,
+            attributes,
+            deprecated,
+            tagging: Tagging {
+                taggable,
+                property,
+                style,
+            },
+            schema: (start, end),
+        })
+    }
+
     /// The type's page in the CloudFormation template reference.
     pub fn docs_url(&self) -> String {
         let mut parts = self.type_name.split("::");
@@ -89,7 +151,7 @@ impl TypeMeta {
 
     /// What `Ref` returns, from the primary identifier.
     pub fn ref_returns(&self) -> String {
-        self.primary_identifier.join("|")
+        self.primary_identifier.to_vec().join("|")
     }
 
     /// The type's validation schema (JSON text, prose dropped).
@@ -100,36 +162,70 @@ impl TypeMeta {
 
 static SCHEMAS: &str = include_str!("generated/schemas.json");
 
+/// The table line at `i`.
+fn line(i: usize) -> &'static str {
+    let start = registry::LINES[i] as usize;
+    let rest = &registry::TABLE[start..];
+    rest.split('\n').next().unwrap_or_default()
+}
+
 /// Every CloudFormation type of the pinned schema set, sorted by name.
-pub fn types() -> &'static [TypeMeta] {
-    registry::TYPES
+pub fn types() -> impl Iterator<Item = TypeMeta> {
+    (0..registry::LINES.len()).filter_map(|i| TypeMeta::parse(line(i)))
 }
 
 /// The metadata of one type; `None` for a type the registry does not have
 /// (custom resources, third-party types, typos).
-pub fn lookup(type_name: &str) -> Option<&'static TypeMeta> {
-    registry::TYPES
-        .binary_search_by(|t| t.type_name.cmp(type_name))
-        .ok()
-        .map(|i| &registry::TYPES[i])
+pub fn lookup(type_name: &str) -> Option<TypeMeta> {
+    // Synthesis asks for the same few dozen types thousands of times (every
+    // `Fn::GetAtt` is checked), so answers are kept per process.
+    static CACHE: std::sync::OnceLock<
+        std::sync::Mutex<std::collections::HashMap<String, Option<TypeMeta>>>,
+    > = std::sync::OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    let mut guard = cache.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(hit) = guard.get(type_name) {
+        return *hit;
+    }
+    let found = search(type_name);
+    guard.insert(type_name.to_string(), found);
+    found
+}
+
+/// Binary search of the table.
+fn search(type_name: &str) -> Option<TypeMeta> {
+    // Compares the name at the head of each probed line in place: no line
+    // is split until the match.
+    let name_at = |i: usize| {
+        let rest = &registry::TABLE.as_bytes()[registry::LINES[i] as usize..];
+        let end = rest.iter().position(|&b| b == b'\t').unwrap_or(rest.len());
+        &rest[..end]
+    };
+    let (mut lo, mut hi) = (0, registry::LINES.len());
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        match name_at(mid).cmp(type_name.as_bytes()) {
+            std::cmp::Ordering::Less => lo = mid + 1,
+            std::cmp::Ordering::Greater => hi = mid,
+            std::cmp::Ordering::Equal => return TypeMeta::parse(line(mid)),
+        }
+    }
+    None
 }
 
 /// The create-only properties of a type (dotted), for diff's replacement
 /// prediction; `None` when the type is unknown.
-pub fn create_only_properties(type_name: &str) -> Option<&'static [&'static str]> {
-    lookup(type_name).map(|t| t.create_only)
+pub fn create_only_properties(type_name: &str) -> Option<Vec<&'static str>> {
+    lookup(type_name).map(|t| t.create_only.to_vec())
 }
 
 /// The registry type names closest to `name`, for "did you mean".
 pub(crate) fn similar_type(name: &str) -> Option<&'static str> {
-    registry::TYPES
-        .iter()
+    let lower = name.to_ascii_lowercase();
+    types()
         .map(|t| {
             (
-                strsim::levenshtein(
-                    &t.type_name.to_ascii_lowercase(),
-                    &name.to_ascii_lowercase(),
-                ),
+                strsim::levenshtein(&t.type_name.to_ascii_lowercase(), &lower),
                 t.type_name,
             )
         })
@@ -144,12 +240,12 @@ mod tests {
 
     #[test]
     fn the_registry_is_sorted_and_complete() {
-        let t = types();
+        let t: Vec<TypeMeta> = types().collect();
         assert!(t.windows(2).all(|w| w[0].type_name < w[1].type_name));
         assert!(t.len() >= 1800, "{} types", t.len());
         let q = lookup("AWS::SQS::Queue").expect("SQS queue");
-        assert!(q.create_only.contains(&"FifoQueue"));
-        assert!(q.attributes.contains(&"Arn"));
+        assert!(q.create_only.contains("FifoQueue"));
+        assert!(q.attributes.contains("Arn"));
         assert_eq!(q.tagging.style, TagStyle::List);
         assert_eq!(
             lookup("AWS::SSM::Parameter").map(|t| t.tagging.style),
@@ -171,7 +267,7 @@ mod tests {
     #[test]
     fn docs_urls_follow_the_reference_layout() {
         assert_eq!(
-            lookup("AWS::S3::Bucket").map(TypeMeta::docs_url).as_deref(),
+            lookup("AWS::S3::Bucket").map(|t| t.docs_url()).as_deref(),
             Some("https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html")
         );
     }
