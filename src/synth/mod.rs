@@ -133,6 +133,7 @@ pub fn synth(mut app: App, opts: &SynthOptions) -> Result<Synthesis, Error> {
         );
         resolve_deferred(&app, &order, &tables, &mut builds, &mut diags)
     });
+    crate::aws::cfn::check::release_schemas();
     diags.extend(resolver.problems);
 
     // Cross-stack references become exports on the producer and a

@@ -39,11 +39,19 @@ pub(crate) mod codes {
     pub const DEPRECATED: &str = "MS-CFN-9";
 }
 
-/// Parsed schemas, shared by every synthesis of the process: parsing is
-/// per type, on first use.
+/// Parsed schemas: per type, on first use, until [`release_schemas`].
+static SCHEMAS: OnceLock<Mutex<HashMap<&'static str, Arc<Json>>>> = OnceLock::new();
+
+/// Frees the parsed schemas once every resource is checked: as JSON trees
+/// they weigh several MiB, which the rest of synthesis can reuse.
+pub(crate) fn release_schemas() {
+    if let Some(cache) = SCHEMAS.get() {
+        cache.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+}
+
 fn schema_of(meta: TypeMeta) -> Arc<Json> {
-    static CACHE: OnceLock<Mutex<HashMap<&'static str, Arc<Json>>>> = OnceLock::new();
-    let cache = CACHE.get_or_init(Default::default);
+    let cache = SCHEMAS.get_or_init(Default::default);
     let mut guard = cache.lock().unwrap_or_else(|p| p.into_inner());
     guard
         .entry(meta.type_name)
