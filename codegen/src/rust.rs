@@ -161,6 +161,9 @@ struct TypeGen<'a> {
     taken: BTreeSet<String>,
     /// Definitions whose struct is generated (or in progress).
     done: BTreeSet<String>,
+    /// The struct whose fields are being typed: an inline type whose name
+    /// is taken is named after it (`VersioningConfigurationStatus`).
+    context: String,
 }
 
 impl<'a> TypeGen<'a> {
@@ -169,6 +172,10 @@ impl<'a> TypeGen<'a> {
     }
 
     fn unique(&mut self, wanted: String) -> String {
+        let mut wanted = wanted;
+        if self.taken.contains(&wanted) && !self.context.is_empty() {
+            wanted = format!("{}{wanted}", self.context);
+        }
         let mut name = wanted.clone();
         let mut i = 2;
         while self.taken.contains(&name) {
@@ -343,6 +350,7 @@ impl<'a> TypeGen<'a> {
         };
         let mut fields = Vec::new();
         let mut used = BTreeSet::new();
+        let saved_context = std::mem::replace(&mut self.context, name.to_string());
         if let Some(props) = s.get("properties").and_then(Json::as_object) {
             for (pname, pschema) in props {
                 if read_only.contains(pname) {
@@ -380,6 +388,7 @@ impl<'a> TypeGen<'a> {
                 ));
             }
         }
+        self.context = saved_context;
         let any_required = fields.iter().any(|f| f.4);
         let mut body = String::new();
         match resource {
@@ -519,6 +528,7 @@ pub fn type_items(
         items: String::new(),
         taken: BTreeSet::new(),
         done: BTreeSet::new(),
+        context: String::new(),
     };
     let own = g.gen_struct(&struct_name, root, None, Some((type_name, docs_url, &sub)));
     let mut out = String::new();

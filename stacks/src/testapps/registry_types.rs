@@ -1,15 +1,16 @@
 //! `registry-types`: 17 CloudFormation types from 11 services that meshsynth
-//! has no hand-written L1 struct for. Eight are written with the generated
-//! typed L1 structs (`aws::cfn::<service>`, one Cargo feature per service),
-//! the rest as raw resources. Every one is checked at synth against its
-//! registry schema, wired to the others by `Ref`/`Fn::GetAtt` (attribute
-//! names checked too), and the assembly must pass cfn-lint with warnings
-//! fatal and checkov.
+//! has no hand-written L1 struct for, every one written with the generated
+//! typed L1 structs (`aws::cfn::<service>`, one Cargo feature per service).
+//! Each is checked at synth against its registry schema, wired to the others
+//! by typed attribute handles, granted to a role with `grant_*`, and the
+//! assembly must pass cfn-lint with warnings fatal and checkov.
 
 use indexmap::IndexMap;
-use meshsynth::aws::cfn::{backup, certificatemanager, cloudwatch, dynamodb, sns, sqs};
+use meshsynth::aws::cfn::{
+    backup, certificatemanager, cloudwatch, dynamodb, events, logs, s3, sns, sqs, ssm, wafv2,
+};
 use meshsynth::aws::kms::{Key, KeyProps};
-use meshsynth::core::{App, CfnRaw, Env, Error, NodeId, Scope, Stack, StackProps, TagStyle, Value};
+use meshsynth::core::{App, Env, Error, Stack, StackProps, Value};
 use meshsynth::serde_json::{json, Value as Json};
 
 /// A JSON literal as a meshsynth value (integers stay integers).
@@ -27,39 +28,55 @@ fn v(j: Json) -> Value {
     }
 }
 
-/// Properties from a JSON literal, plus wired values.
-fn props(literal: Json, wired: Vec<(&str, Value)>) -> IndexMap<String, Value> {
-    let mut out = IndexMap::new();
-    if let Json::Object(m) = literal {
-        for (k, x) in m {
-            out.insert(k, v(x));
-        }
-    }
-    for (k, x) in wired {
-        out.insert(k.to_string(), x);
-    }
-    out
+/// A bucket policy that denies every request not made over TLS.
+fn tls_only(bucket_arn: Value) -> Value {
+    let objects = Value::Join(String::new(), vec![bucket_arn.clone(), "/*".into()]);
+    Value::Map(IndexMap::from([
+        ("Version".to_string(), "2012-10-17".into()),
+        (
+            "Statement".to_string(),
+            Value::List(vec![Value::Map(IndexMap::from([
+                ("Sid".to_string(), "TlsOnly".into()),
+                ("Effect".to_string(), "Deny".into()),
+                ("Principal".to_string(), "*".into()),
+                ("Action".to_string(), "s3:*".into()),
+                (
+                    "Resource".to_string(),
+                    Value::List(vec![bucket_arn, objects]),
+                ),
+                (
+                    "Condition".to_string(),
+                    v(json!({"Bool": {"aws:SecureTransport": "false"}})),
+                ),
+            ]))]),
+        ),
+    ]))
 }
 
-fn add(
-    s: &mut Scope<'_>,
-    id: &str,
-    type_name: &str,
-    tags: TagStyle,
-    properties: IndexMap<String, Value>,
-) -> Result<NodeId, Error> {
-    s.add_raw_resource(
-        id,
-        CfnRaw {
-            type_name: type_name.into(),
-            properties,
-            tags,
-        },
-    )
-}
-
-fn arn(node: NodeId) -> Value {
-    Value::GetAtt(node, "Arn".into())
+/// A policy document of one `Allow` statement for a service principal.
+fn allow_service(service: &str, action: &str, resource: Value, source: Option<Value>) -> Value {
+    let mut statement = IndexMap::from([
+        ("Effect".to_string(), Value::from("Allow")),
+        ("Principal".to_string(), v(json!({ "Service": service }))),
+        ("Action".to_string(), action.into()),
+        ("Resource".to_string(), resource),
+    ]);
+    if let Some(arn) = source {
+        statement.insert(
+            "Condition".to_string(),
+            Value::Map(IndexMap::from([(
+                "ArnEquals".to_string(),
+                Value::Map(IndexMap::from([("aws:SourceArn".to_string(), arn)])),
+            )])),
+        );
+    }
+    Value::Map(IndexMap::from([
+        ("Version".to_string(), "2012-10-17".into()),
+        (
+            "Statement".to_string(),
+            Value::List(vec![Value::Map(statement)]),
+        ),
+    ]))
 }
 
 /// Builds the app into `app`.
@@ -69,99 +86,76 @@ pub fn build(app: &mut App) -> Result<(), Error> {
         "registry-types",
         StackProps {
             env: Env::region("eu-west-1"),
-            description: Some("Raw resources of 17 registry types, schema-checked".into()),
+            description: Some("Generated L1 structs of 17 registry types, schema-checked".into()),
             ..Default::default()
         },
     )?;
     let mut s = app.scope(stack.node())?;
     let key = Key::new(&mut s, "Key", KeyProps::default())?;
 
-    // S3: a bucket for access logs, the data bucket, and a TLS-only policy.
-    let encryption = json!({"ServerSideEncryptionConfiguration": [
-        {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms"}, "BucketKeyEnabled": true}
-    ]});
-    let private = json!({"BlockPublicAcls": true, "BlockPublicPolicy": true,
-        "IgnorePublicAcls": true, "RestrictPublicBuckets": true});
-    let logs = add(
-        &mut s,
+    // S3: a bucket for access logs, the data bucket, and TLS-only policies.
+    let private = || s3::bucket::PublicAccessBlockConfiguration {
+        block_public_acls: Some(true.into()),
+        block_public_policy: Some(true.into()),
+        ignore_public_acls: Some(true.into()),
+        restrict_public_buckets: Some(true.into()),
+    };
+    let encrypted = || {
+        s3::bucket::BucketEncryption::new(vec![s3::bucket::ServerSideEncryptionRule {
+            bucket_key_enabled: Some(true.into()),
+            server_side_encryption_by_default: Some(
+                s3::bucket::ServerSideEncryptionByDefault::new(s3::bucket::SSEAlgorithm::AwsKms),
+            ),
+            ..Default::default()
+        }])
+    };
+    let logs = s.add_resource(
         "AccessLogs",
-        "AWS::S3::Bucket",
-        TagStyle::List,
-        props(
-            json!({"BucketEncryption": encryption.clone(),
-                "PublicAccessBlockConfiguration": private.clone(),
-                "VersioningConfiguration": {"Status": "Enabled"},
-                "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerPreferred"}]}}),
-            vec![],
-        ),
+        s3::CfnBucket {
+            bucket_encryption: Some(encrypted()),
+            public_access_block_configuration: Some(private()),
+            versioning_configuration: Some(s3::bucket::VersioningConfiguration::new(
+                s3::bucket::VersioningConfigurationStatus::Enabled,
+            )),
+            ownership_controls: Some(s3::bucket::OwnershipControls::new(vec![
+                s3::bucket::OwnershipControlsRule {
+                    object_ownership: Some(s3::bucket::ObjectOwnership::BucketOwnerPreferred),
+                },
+            ])),
+            ..Default::default()
+        },
     )?;
     for rule in ["CKV_AWS_18", "AwsSolutions-S1"] {
         s.suppress_node(
-            logs,
+            logs.node(),
             rule,
             "the access-log bucket is the log destination; logging it to itself would loop",
         )?;
     }
-    let bucket = add(
-        &mut s,
+    let bucket = s.add_resource(
         "Data",
-        "AWS::S3::Bucket",
-        TagStyle::List,
-        props(
-            json!({"BucketEncryption": encryption,
-                "PublicAccessBlockConfiguration": private,
-                "VersioningConfiguration": {"Status": "Enabled"}}),
-            vec![(
-                "LoggingConfiguration",
-                Value::Map(IndexMap::from([
-                    ("DestinationBucketName".to_string(), Value::Ref(logs)),
-                    ("LogFilePrefix".to_string(), "data/".into()),
-                ])),
-            )],
-        ),
+        s3::CfnBucket {
+            bucket_encryption: Some(encrypted()),
+            public_access_block_configuration: Some(private()),
+            versioning_configuration: Some(s3::bucket::VersioningConfiguration::new(
+                s3::bucket::VersioningConfigurationStatus::Enabled,
+            )),
+            logging_configuration: Some(s3::bucket::LoggingConfiguration {
+                destination_bucket_name: Some(logs.reference()),
+                log_file_prefix: Some("data/".into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        },
     )?;
     for (id, target) in [("DataPolicy", bucket), ("AccessLogsPolicy", logs)] {
-        add(
-            &mut s,
+        s.add_resource(
             id,
-            "AWS::S3::BucketPolicy",
-            TagStyle::None,
-            props(
-                json!({}),
-                vec![
-                    ("Bucket", Value::Ref(target)),
-                    (
-                        "PolicyDocument",
-                        Value::Map(IndexMap::from([
-                            ("Version".to_string(), "2012-10-17".into()),
-                            (
-                                "Statement".to_string(),
-                                Value::List(vec![Value::Map(IndexMap::from([
-                                    ("Sid".to_string(), "TlsOnly".into()),
-                                    ("Effect".to_string(), "Deny".into()),
-                                    ("Principal".to_string(), "*".into()),
-                                    ("Action".to_string(), "s3:*".into()),
-                                    (
-                                        "Resource".to_string(),
-                                        Value::List(vec![
-                                            arn(target),
-                                            Value::Join("".into(), vec![arn(target), "/*".into()]),
-                                        ]),
-                                    ),
-                                    (
-                                        "Condition".to_string(),
-                                        v(json!({"Bool": {"aws:SecureTransport": "false"}})),
-                                    ),
-                                ]))]),
-                            ),
-                        ])),
-                    ),
-                ],
-            ),
+            s3::CfnBucketPolicy::new(target.reference(), tls_only(target.attr_arn())),
         )?;
     }
 
-    // SQS with a dead-letter queue, fed by SNS: typed L1 structs.
+    // SQS with a dead-letter queue, fed by SNS.
     let dlq = s.add_resource(
         "OrdersDlq",
         sqs::CfnQueue {
@@ -198,76 +192,28 @@ pub fn build(app: &mut App) -> Result<(), Error> {
             ..sns::CfnSubscription::new("sqs", topic.reference())
         },
     )?;
-    let (queue_ref, topic_ref) = (queue, topic);
-    let (queue, topic, dlq) = (queue.node(), topic.node(), dlq.node());
-    add(
-        &mut s,
+    s.add_resource(
         "OrderEventsPolicy",
-        "AWS::SNS::TopicPolicy",
-        TagStyle::None,
-        props(
-            json!({}),
-            vec![
-                ("Topics", Value::List(vec![Value::Ref(topic)])),
-                (
-                    "PolicyDocument",
-                    Value::Map(IndexMap::from([
-                        ("Version".to_string(), "2012-10-17".into()),
-                        (
-                            "Statement".to_string(),
-                            Value::List(vec![Value::Map(IndexMap::from([
-                                ("Effect".to_string(), "Allow".into()),
-                                (
-                                    "Principal".to_string(),
-                                    v(json!({"Service": "events.amazonaws.com"})),
-                                ),
-                                ("Action".to_string(), "sns:Publish".into()),
-                                ("Resource".to_string(), Value::Ref(topic)),
-                            ]))]),
-                        ),
-                    ])),
-                ),
-            ],
+        sns::CfnTopicPolicy::new(
+            allow_service(
+                "events.amazonaws.com",
+                "sns:Publish",
+                topic.reference(),
+                None,
+            ),
+            vec![topic.reference()],
         ),
     )?;
-    add(
-        &mut s,
+    s.add_resource(
         "OrdersPolicy",
-        "AWS::SQS::QueuePolicy",
-        TagStyle::None,
-        props(
-            json!({}),
-            vec![
-                ("Queues", Value::List(vec![Value::Ref(queue)])),
-                (
-                    "PolicyDocument",
-                    Value::Map(IndexMap::from([
-                        ("Version".to_string(), "2012-10-17".into()),
-                        (
-                            "Statement".to_string(),
-                            Value::List(vec![Value::Map(IndexMap::from([
-                                ("Effect".to_string(), "Allow".into()),
-                                (
-                                    "Principal".to_string(),
-                                    v(json!({"Service": "sns.amazonaws.com"})),
-                                ),
-                                ("Action".to_string(), "sqs:SendMessage".into()),
-                                ("Resource".to_string(), arn(queue)),
-                                (
-                                    "Condition".to_string(),
-                                    Value::Map(IndexMap::from([(
-                                        "ArnEquals".to_string(),
-                                        Value::Map(IndexMap::from([(
-                                            "aws:SourceArn".to_string(),
-                                            Value::Ref(topic),
-                                        )])),
-                                    )])),
-                                ),
-                            ]))]),
-                        ),
-                    ])),
-                ),
-            ],
+        sqs::CfnQueuePolicy::new(
+            allow_service(
+                "sns.amazonaws.com",
+                "sqs:SendMessage",
+                queue.attr_arn(),
+                Some(topic.reference()),
+            ),
+            vec![queue.reference()],
         ),
     )?;
 
@@ -296,10 +242,11 @@ pub fn build(app: &mut App) -> Result<(), Error> {
     )?;
 
     // The order worker's role: least-privilege grants on the typed handles.
-    let mut statements = queue_ref.grant_consume(Some(key.arn()));
+    let mut statements = queue.grant_consume(Some(key.arn()));
     statements.extend(carts.grant_read(Some(key.arn())));
     statements.extend(carts.grant_write(Some(key.arn())));
-    statements.extend(topic_ref.grant_publish(Some(key.arn())));
+    statements.extend(topic.grant_publish(Some(key.arn())));
+    statements.extend(bucket.grant_read(Some(key.arn())));
     meshsynth::aws::iam::Role::new(
         &mut s,
         "OrderWorker",
@@ -321,54 +268,54 @@ pub fn build(app: &mut App) -> Result<(), Error> {
             ..certificatemanager::CfnCertificate::new("shop.example.com")
         },
     )?;
-    add(
-        &mut s,
+    let metrics = |name: &str| wafv2::web_acl::VisibilityConfig::new(true, name, true);
+    s.add_resource(
         "EdgeAcl",
-        "AWS::WAFv2::WebACL",
-        TagStyle::List,
-        props(
-            json!({"Scope": "REGIONAL", "DefaultAction": {"Allow": {}},
-                "VisibilityConfig": {"SampledRequestsEnabled": true,
-                    "CloudWatchMetricsEnabled": true, "MetricName": "edge"},
-                "Rules": [{"Name": "aws-common", "Priority": 0,
-                    "OverrideAction": {"None": {}},
-                    "Statement": {"ManagedRuleGroupStatement": {
-                        "VendorName": "AWS", "Name": "AWSManagedRulesKnownBadInputsRuleSet"}},
-                    "VisibilityConfig": {"SampledRequestsEnabled": true,
-                        "CloudWatchMetricsEnabled": true, "MetricName": "aws-common"}}]}),
-            vec![],
-        ),
+        wafv2::CfnWebACL {
+            rules: Some(vec![wafv2::web_acl::Rule {
+                override_action: Some(wafv2::web_acl::OverrideAction {
+                    none: Some(Value::Map(IndexMap::new())),
+                    ..Default::default()
+                }),
+                ..wafv2::web_acl::Rule::new(
+                    "aws-common",
+                    Value::Int(0),
+                    wafv2::web_acl::Statement {
+                        managed_rule_group_statement: Some(Box::new(
+                            wafv2::web_acl::ManagedRuleGroupStatement::new(
+                                "AWSManagedRulesKnownBadInputsRuleSet",
+                                "AWS",
+                            ),
+                        )),
+                        ..Default::default()
+                    },
+                    metrics("aws-common"),
+                )
+            }]),
+            ..wafv2::CfnWebACL::new(
+                wafv2::web_acl::DefaultAction {
+                    allow: Some(wafv2::web_acl::AllowAction::default()),
+                    ..Default::default()
+                },
+                wafv2::web_acl::Scope::Regional,
+                metrics("edge"),
+            )
+        },
     )?;
 
     // EventBridge: a bus and a nightly rule that publishes to the topic.
-    add(
-        &mut s,
+    s.add_resource(
         "Bus",
-        "AWS::Events::EventBus",
-        TagStyle::List,
-        props(
-            json!({}),
-            vec![(
-                "Name",
-                Value::Sub("${AWS::StackName}-orders".into(), vec![]),
-            )],
-        ),
+        events::CfnEventBus::new(Value::Sub("${AWS::StackName}-orders".into(), vec![])),
     )?;
-    add(
-        &mut s,
+    s.add_resource(
         "Nightly",
-        "AWS::Events::Rule",
-        TagStyle::None,
-        props(
-            json!({"ScheduleExpression": "cron(0 3 * * ? *)", "State": "ENABLED"}),
-            vec![(
-                "Targets",
-                Value::List(vec![Value::Map(IndexMap::from([
-                    ("Id".to_string(), "topic".into()),
-                    ("Arn".to_string(), Value::Ref(topic)),
-                ]))]),
-            )],
-        ),
+        events::CfnRule {
+            schedule_expression: Some("cron(0 3 * * ? *)".into()),
+            state: Some(events::rule::State::Enabled),
+            targets: Some(vec![events::rule::Target::new(topic.reference(), "topic")]),
+            ..Default::default()
+        },
     )?;
 
     // CloudWatch and Logs: a queue-depth alarm and a metric filter.
@@ -385,9 +332,9 @@ pub fn build(app: &mut App) -> Result<(), Error> {
             treat_missing_data: Some(cloudwatch::alarm::TreatMissingData::NotBreaching),
             dimensions: Some(vec![cloudwatch::alarm::Dimension::new(
                 "QueueName",
-                Value::GetAtt(dlq, "QueueName".into()),
+                dlq.attr("QueueName"),
             )]),
-            alarm_actions: Some(vec![Value::Ref(topic)]),
+            alarm_actions: Some(vec![topic.reference()]),
             ..Default::default()
         },
     )?;
@@ -399,66 +346,52 @@ pub fn build(app: &mut App) -> Result<(), Error> {
             ..Default::default()
         },
     )?;
-    add(
-        &mut s,
+    s.add_resource(
         "Errors",
-        "AWS::Logs::MetricFilter",
-        TagStyle::None,
-        props(
-            json!({"FilterPattern": "ERROR",
-                "MetricTransformations": [{"MetricNamespace": "Shop", "MetricName": "Errors", "MetricValue": "1"}]}),
-            vec![("LogGroupName", log_group.name())],
+        logs::CfnMetricFilter::new(
+            "ERROR",
+            log_group.name(),
+            vec![logs::metric_filter::MetricTransformation::new(
+                "Errors", "Shop", "1",
+            )],
         ),
     )?;
 
     // SSM: a run-command document.
-    add(
-        &mut s,
+    s.add_resource(
         "RotateLogs",
-        "AWS::SSM::Document",
-        TagStyle::List,
-        props(
-            json!({"DocumentType": "Command", "DocumentFormat": "YAML",
-                "Content": {"schemaVersion": "2.2", "description": "Rotate logs",
-                    "mainSteps": [{"action": "aws:runShellScript", "name": "rotate",
-                        "inputs": {"runCommand": ["logrotate -f /etc/logrotate.conf"]}}]}}),
-            vec![],
-        ),
+        ssm::CfnDocument {
+            document_type: Some(ssm::document::DocumentType::Command),
+            document_format: Some(ssm::document::DocumentFormat::Yaml),
+            ..ssm::CfnDocument::new(v(
+                json!({"schemaVersion": "2.2", "description": "Rotate logs",
+                "mainSteps": [{"action": "aws:runShellScript", "name": "rotate",
+                    "inputs": {"runCommand": ["logrotate -f /etc/logrotate.conf"]}}]}),
+            ))
+        },
     )?;
 
     // Backup: an encrypted vault and a daily plan.
-    let vault = s
-        .add_resource(
-            "Vault",
-            backup::CfnBackupVault {
-                encryption_key_arn: Some(key.arn()),
-                ..backup::CfnBackupVault::new(Value::Sub("${AWS::StackName}-vault".into(), vec![]))
-            },
-        )?
-        .node();
-    add(
-        &mut s,
+    let vault = s.add_resource(
+        "Vault",
+        backup::CfnBackupVault {
+            encryption_key_arn: Some(key.arn()),
+            ..backup::CfnBackupVault::new(Value::Sub("${AWS::StackName}-vault".into(), vec![]))
+        },
+    )?;
+    s.add_resource(
         "DailyBackups",
-        "AWS::Backup::BackupPlan",
-        TagStyle::None,
-        props(
-            json!({}),
-            vec![(
-                "BackupPlan",
-                Value::Map(IndexMap::from([
-                    ("BackupPlanName".to_string(), "daily".into()),
-                    (
-                        "BackupPlanRule".to_string(),
-                        Value::List(vec![Value::Map(IndexMap::from([
-                            ("RuleName".to_string(), "daily".into()),
-                            ("TargetBackupVault".to_string(), Value::Ref(vault)),
-                            ("ScheduleExpression".to_string(), "cron(0 5 * * ? *)".into()),
-                            ("Lifecycle".to_string(), v(json!({"DeleteAfterDays": 35}))),
-                        ]))]),
-                    ),
-                ])),
-            )],
-        ),
+        backup::CfnBackupPlan::new(backup::backup_plan::BackupPlanResourceType::new(
+            "daily",
+            vec![backup::backup_plan::BackupRuleResourceType {
+                schedule_expression: Some("cron(0 5 * * ? *)".into()),
+                lifecycle: Some(backup::backup_plan::LifecycleResourceType {
+                    delete_after_days: Some(Value::Int(35)),
+                    ..Default::default()
+                }),
+                ..backup::backup_plan::BackupRuleResourceType::new("daily", vault.reference())
+            }],
+        )),
     )?;
     Ok(())
 }

@@ -954,9 +954,9 @@ pub mod method {
         ConvertToText,
     }
 
-    /// The values `ContentHandling2` takes.
+    /// The values `IntegrationResponseContentHandling` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ContentHandling2 {
+    pub enum IntegrationResponseContentHandling {
         /// `CONVERT_TO_BINARY`
         #[serde(rename = "CONVERT_TO_BINARY")]
         ConvertToBinary,
@@ -970,7 +970,7 @@ pub mod method {
     pub struct IntegrationResponse {
         /// `ContentHandling`.
         #[serde(rename = "ContentHandling")]
-        pub content_handling: Option<ContentHandling2>,
+        pub content_handling: Option<IntegrationResponseContentHandling>,
         /// `ResponseParameters`.
         #[serde(rename = "ResponseParameters")]
         pub response_parameters: Option<Value>,

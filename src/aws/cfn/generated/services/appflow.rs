@@ -1781,9 +1781,9 @@ pub mod flow {
         Automatic,
     }
 
-    /// `DataTransferApi2`.
+    /// `CustomConnectorSourcePropertiesDataTransferApi`.
     #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct DataTransferApi2 {
+    pub struct CustomConnectorSourcePropertiesDataTransferApi {
         /// `Name`. Required.
         #[serde(rename = "Name")]
         pub name: Value,
@@ -1792,11 +1792,11 @@ pub mod flow {
         pub r#type: Type,
     }
 
-    impl DataTransferApi2 {
+    impl CustomConnectorSourcePropertiesDataTransferApi {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
         pub fn new(name: impl Into<Value>, r#type: Type) -> Self {
-            DataTransferApi2 { name: name.into(), r#type }
+            CustomConnectorSourcePropertiesDataTransferApi { name: name.into(), r#type }
         }
     }
 
@@ -1808,7 +1808,7 @@ pub mod flow {
         pub custom_properties: Option<Value>,
         /// `DataTransferApi`.
         #[serde(rename = "DataTransferApi")]
-        pub data_transfer_api: Option<DataTransferApi2>,
+        pub data_transfer_api: Option<CustomConnectorSourcePropertiesDataTransferApi>,
         /// `EntityName`. Required.
         #[serde(rename = "EntityName")]
         pub entity_name: Value,

@@ -465,7 +465,7 @@ pub mod scaling_policy {
 
     /// Indicates which metrics to use. There are two different types of metrics for each metric type: one is a load metric and one is a scaling metric.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum PredefinedMetricType2 {
+    pub enum PredictiveScalingPredefinedMetricPairPredefinedMetricType {
         /// `ALBRequestCount`
         #[serde(rename = "ALBRequestCount")]
         ALBRequestCount,
@@ -500,7 +500,7 @@ pub mod scaling_policy {
     pub struct PredictiveScalingPredefinedMetricPair {
         /// Indicates which metrics to use. There are two different types of metrics for each metric type: one is a load metric and one is a scaling metric. Required.
         #[serde(rename = "PredefinedMetricType")]
-        pub predefined_metric_type: PredefinedMetricType2,
+        pub predefined_metric_type: PredictiveScalingPredefinedMetricPairPredefinedMetricType,
         /// A label that uniquely identifies a specific target group from which to determine the total and average request count.
         #[serde(rename = "ResourceLabel")]
         pub resource_label: Option<Value>,
@@ -509,14 +509,14 @@ pub mod scaling_policy {
     impl PredictiveScalingPredefinedMetricPair {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(predefined_metric_type: PredefinedMetricType2) -> Self {
+        pub fn new(predefined_metric_type: PredictiveScalingPredefinedMetricPairPredefinedMetricType) -> Self {
             PredictiveScalingPredefinedMetricPair { predefined_metric_type, resource_label: None }
         }
     }
 
     /// The metric type.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum PredefinedMetricType3 {
+    pub enum PredictiveScalingPredefinedScalingMetricPredefinedMetricType {
         /// `ALBRequestCount`
         #[serde(rename = "ALBRequestCount")]
         ALBRequestCount,
@@ -551,7 +551,7 @@ pub mod scaling_policy {
     pub struct PredictiveScalingPredefinedScalingMetric {
         /// The metric type. Required.
         #[serde(rename = "PredefinedMetricType")]
-        pub predefined_metric_type: PredefinedMetricType3,
+        pub predefined_metric_type: PredictiveScalingPredefinedScalingMetricPredefinedMetricType,
         /// A label that uniquely identifies a specific target group from which to determine the average request count.
         #[serde(rename = "ResourceLabel")]
         pub resource_label: Option<Value>,
@@ -560,7 +560,7 @@ pub mod scaling_policy {
     impl PredictiveScalingPredefinedScalingMetric {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(predefined_metric_type: PredefinedMetricType3) -> Self {
+        pub fn new(predefined_metric_type: PredictiveScalingPredefinedScalingMetricPredefinedMetricType) -> Self {
             PredictiveScalingPredefinedScalingMetric { predefined_metric_type, resource_label: None }
         }
     }
@@ -958,7 +958,7 @@ pub mod scaling_policy {
 
     /// The metric type. The ``ALBRequestCountPerTarget`` metric type applies only to Spot fleet requests and ECS services.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum PredefinedMetricType4 {
+    pub enum PredefinedMetricSpecificationPredefinedMetricType {
         /// `ALBRequestCountPerTarget`
         #[serde(rename = "ALBRequestCountPerTarget")]
         ALBRequestCountPerTarget,
@@ -1059,7 +1059,7 @@ pub mod scaling_policy {
     pub struct PredefinedMetricSpecification {
         /// The metric type. The ``ALBRequestCountPerTarget`` metric type applies only to Spot fleet requests and ECS services. Required.
         #[serde(rename = "PredefinedMetricType")]
-        pub predefined_metric_type: PredefinedMetricType4,
+        pub predefined_metric_type: PredefinedMetricSpecificationPredefinedMetricType,
         /// Identifies the resource associated with the metric type. You can't specify a resource label unless the metric type is ``ALBRequestCountPerTarget`` and there is a target group attached to the Spot Fleet or ECS service.
         #[serde(rename = "ResourceLabel")]
         pub resource_label: Option<Value>,
@@ -1068,7 +1068,7 @@ pub mod scaling_policy {
     impl PredefinedMetricSpecification {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(predefined_metric_type: PredefinedMetricType4) -> Self {
+        pub fn new(predefined_metric_type: PredefinedMetricSpecificationPredefinedMetricType) -> Self {
             PredefinedMetricSpecification { predefined_metric_type, resource_label: None }
         }
     }

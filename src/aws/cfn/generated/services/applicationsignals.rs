@@ -782,7 +782,7 @@ pub mod service_level_objective {
 
     /// The arithmetic operation used when comparing the specified metric to the threshold.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ComparisonOperator2 {
+    pub enum SliComparisonOperator {
         /// `GreaterThanOrEqualTo`
         #[serde(rename = "GreaterThanOrEqualTo")]
         GreaterThanOrEqualTo,
@@ -799,7 +799,7 @@ pub mod service_level_objective {
 
     /// If the SLO monitors either the LATENCY or AVAILABILITY metric that Application Signals collects, this field displays which of those metrics is used.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum MetricType2 {
+    pub enum SliMetricMetricType {
         /// `LATENCY`
         #[serde(rename = "LATENCY")]
         Latency,
@@ -831,7 +831,7 @@ pub mod service_level_objective {
         pub metric_source: Option<MetricSource>,
         /// If the SLO monitors either the LATENCY or AVAILABILITY metric that Application Signals collects, this field displays which of those metrics is used.
         #[serde(rename = "MetricType")]
-        pub metric_type: Option<MetricType2>,
+        pub metric_type: Option<SliMetricMetricType>,
         /// If the SLO monitors a specific operation of the service, this field displays that operation name.
         #[serde(rename = "OperationName")]
         pub operation_name: Option<Value>,
@@ -848,7 +848,7 @@ pub mod service_level_objective {
     pub struct Sli {
         /// The arithmetic operation used when comparing the specified metric to the threshold. Required.
         #[serde(rename = "ComparisonOperator")]
-        pub comparison_operator: ComparisonOperator2,
+        pub comparison_operator: SliComparisonOperator,
         /// The value that the SLI metric is compared to. Required.
         #[serde(rename = "MetricThreshold")]
         pub metric_threshold: Value,
@@ -860,7 +860,7 @@ pub mod service_level_objective {
     impl Sli {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(comparison_operator: ComparisonOperator2, metric_threshold: impl Into<Value>, sli_metric: SliMetric) -> Self {
+        pub fn new(comparison_operator: SliComparisonOperator, metric_threshold: impl Into<Value>, sli_metric: SliMetric) -> Self {
             Sli { comparison_operator, metric_threshold: metric_threshold.into(), sli_metric }
         }
     }

@@ -1307,7 +1307,7 @@ pub mod stack {
 
     /// Indicates whether the action is enabled or disabled.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Permission2 {
+    pub enum UserSettingPermission {
         /// `DISABLED`
         #[serde(rename = "DISABLED")]
         Disabled,
@@ -1327,13 +1327,13 @@ pub mod stack {
         pub maximum_length: Option<Value>,
         /// Indicates whether the action is enabled or disabled. Required.
         #[serde(rename = "Permission")]
-        pub permission: Permission2,
+        pub permission: UserSettingPermission,
     }
 
     impl UserSetting {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(action: Action, permission: Permission2) -> Self {
+        pub fn new(action: Action, permission: UserSettingPermission) -> Self {
             UserSetting { action, maximum_length: None, permission }
         }
     }

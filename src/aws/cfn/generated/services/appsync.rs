@@ -1358,7 +1358,7 @@ pub mod graph_ql_api {
 
     /// Security configuration for your GraphQL API
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum AuthenticationType2 {
+    pub enum CfnGraphQLApiAuthenticationType {
         /// `AMAZON_COGNITO_USER_POOLS`
         #[serde(rename = "AMAZON_COGNITO_USER_POOLS")]
         AmazonCognitoUserPools,
@@ -1555,7 +1555,7 @@ pub struct CfnGraphQLApi {
     pub api_type: Option<graph_ql_api::ApiType>,
     /// Security configuration for your GraphQL API Required.
     #[serde(rename = "AuthenticationType")]
-    pub authentication_type: graph_ql_api::AuthenticationType2,
+    pub authentication_type: graph_ql_api::CfnGraphQLApiAuthenticationType,
     /// Enables and controls the enhanced metrics feature. Enhanced metrics emit granular data on API usage and performance such as AppSync request and error counts, latency, and cache hits/misses. All enhanced metric data is sent to your CloudWatch account, and you can configure the types of data that will be sent.
     #[serde(rename = "EnhancedMetricsConfig")]
     pub enhanced_metrics_config: Option<graph_ql_api::EnhancedMetricsConfig>,
@@ -1606,7 +1606,7 @@ pub struct CfnGraphQLApi {
 impl CfnGraphQLApi {
     /// With the required properties; the others unset.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(authentication_type: graph_ql_api::AuthenticationType2, name: impl Into<Value>) -> Self {
+    pub fn new(authentication_type: graph_ql_api::CfnGraphQLApiAuthenticationType, name: impl Into<Value>) -> Self {
         CfnGraphQLApi { additional_authentication_providers: None, api_type: None, authentication_type, enhanced_metrics_config: None, environment_variables: None, introspection_config: None, lambda_authorizer_config: None, log_config: None, merged_api_execution_role_arn: None, name: name.into(), open_id_connect_config: None, owner_contact: None, query_depth_limit: None, resolver_count_limit: None, tags: None, user_pool_config: None, visibility: None, xray_enabled: None }
     }
 }

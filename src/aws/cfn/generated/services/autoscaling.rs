@@ -1385,9 +1385,9 @@ pub mod scaling_policy {
         }
     }
 
-    /// The values `PredefinedMetricType2` takes.
+    /// The values `PredictiveScalingPredefinedMetricPairPredefinedMetricType` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum PredefinedMetricType2 {
+    pub enum PredictiveScalingPredefinedMetricPairPredefinedMetricType {
         /// `ALBRequestCount`
         #[serde(rename = "ALBRequestCount")]
         ALBRequestCount,
@@ -1407,7 +1407,7 @@ pub mod scaling_policy {
     pub struct PredictiveScalingPredefinedMetricPair {
         /// `PredefinedMetricType`. Required.
         #[serde(rename = "PredefinedMetricType")]
-        pub predefined_metric_type: PredefinedMetricType2,
+        pub predefined_metric_type: PredictiveScalingPredefinedMetricPairPredefinedMetricType,
         /// `ResourceLabel`.
         #[serde(rename = "ResourceLabel")]
         pub resource_label: Option<Value>,
@@ -1416,14 +1416,14 @@ pub mod scaling_policy {
     impl PredictiveScalingPredefinedMetricPair {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(predefined_metric_type: PredefinedMetricType2) -> Self {
+        pub fn new(predefined_metric_type: PredictiveScalingPredefinedMetricPairPredefinedMetricType) -> Self {
             PredictiveScalingPredefinedMetricPair { predefined_metric_type, resource_label: None }
         }
     }
 
-    /// The values `PredefinedMetricType3` takes.
+    /// The values `PredictiveScalingPredefinedScalingMetricPredefinedMetricType` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum PredefinedMetricType3 {
+    pub enum PredictiveScalingPredefinedScalingMetricPredefinedMetricType {
         /// `ALBRequestCountPerTarget`
         #[serde(rename = "ALBRequestCountPerTarget")]
         ALBRequestCountPerTarget,
@@ -1443,7 +1443,7 @@ pub mod scaling_policy {
     pub struct PredictiveScalingPredefinedScalingMetric {
         /// `PredefinedMetricType`. Required.
         #[serde(rename = "PredefinedMetricType")]
-        pub predefined_metric_type: PredefinedMetricType3,
+        pub predefined_metric_type: PredictiveScalingPredefinedScalingMetricPredefinedMetricType,
         /// `ResourceLabel`.
         #[serde(rename = "ResourceLabel")]
         pub resource_label: Option<Value>,
@@ -1452,7 +1452,7 @@ pub mod scaling_policy {
     impl PredictiveScalingPredefinedScalingMetric {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(predefined_metric_type: PredefinedMetricType3) -> Self {
+        pub fn new(predefined_metric_type: PredictiveScalingPredefinedScalingMetricPredefinedMetricType) -> Self {
             PredictiveScalingPredefinedScalingMetric { predefined_metric_type, resource_label: None }
         }
     }
@@ -1654,9 +1654,9 @@ pub mod scaling_policy {
         pub unit: Option<Value>,
     }
 
-    /// The values `PredefinedMetricType4` takes.
+    /// The values `PredefinedMetricSpecificationPredefinedMetricType` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum PredefinedMetricType4 {
+    pub enum PredefinedMetricSpecificationPredefinedMetricType {
         /// `ALBRequestCountPerTarget`
         #[serde(rename = "ALBRequestCountPerTarget")]
         ALBRequestCountPerTarget,
@@ -1676,7 +1676,7 @@ pub mod scaling_policy {
     pub struct PredefinedMetricSpecification {
         /// `PredefinedMetricType`. Required.
         #[serde(rename = "PredefinedMetricType")]
-        pub predefined_metric_type: PredefinedMetricType4,
+        pub predefined_metric_type: PredefinedMetricSpecificationPredefinedMetricType,
         /// `ResourceLabel`.
         #[serde(rename = "ResourceLabel")]
         pub resource_label: Option<Value>,
@@ -1685,7 +1685,7 @@ pub mod scaling_policy {
     impl PredefinedMetricSpecification {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(predefined_metric_type: PredefinedMetricType4) -> Self {
+        pub fn new(predefined_metric_type: PredefinedMetricSpecificationPredefinedMetricType) -> Self {
             PredefinedMetricSpecification { predefined_metric_type, resource_label: None }
         }
     }

@@ -236,7 +236,7 @@ pub mod scaling_plan {
 
     /// The statistic of the metric.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Statistic2 {
+    pub enum CustomizedScalingMetricSpecificationStatistic {
         /// `Average`
         #[serde(rename = "Average")]
         Average,
@@ -268,7 +268,7 @@ pub mod scaling_plan {
         pub namespace: Value,
         /// The statistic of the metric. Required.
         #[serde(rename = "Statistic")]
-        pub statistic: Statistic2,
+        pub statistic: CustomizedScalingMetricSpecificationStatistic,
         /// The unit of the metric.
         #[serde(rename = "Unit")]
         pub unit: Option<Value>,
@@ -277,7 +277,7 @@ pub mod scaling_plan {
     impl CustomizedScalingMetricSpecification {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(metric_name: impl Into<Value>, namespace: impl Into<Value>, statistic: Statistic2) -> Self {
+        pub fn new(metric_name: impl Into<Value>, namespace: impl Into<Value>, statistic: CustomizedScalingMetricSpecificationStatistic) -> Self {
             CustomizedScalingMetricSpecification { dimensions: None, metric_name: metric_name.into(), namespace: namespace.into(), statistic, unit: None }
         }
     }

@@ -1730,9 +1730,9 @@ pub mod job_queue {
         }
     }
 
-    /// The values `State2` takes.
+    /// The values `CfnJobQueueState` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum State2 {
+    pub enum CfnJobQueueState {
         /// `DISABLED`
         #[serde(rename = "DISABLED")]
         Disabled,
@@ -1769,7 +1769,7 @@ pub struct CfnJobQueue {
     pub service_environment_order: Option<Vec<job_queue::ServiceEnvironmentOrder>>,
     /// `State`.
     #[serde(rename = "State")]
-    pub state: Option<job_queue::State2>,
+    pub state: Option<job_queue::CfnJobQueueState>,
     /// A key-value pair to associate with a resource.
     #[serde(rename = "Tags")]
     pub tags: Option<Value>,

@@ -2504,7 +2504,7 @@ pub mod data_source {
 
     /// The supported authentication type to authenticate and connect to your Salesforce instance.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum AuthType2 {
+    pub enum SalesforceSourceConfigurationAuthType {
         /// `OAUTH2_CLIENT_CREDENTIALS`
         #[serde(rename = "OAUTH2_CLIENT_CREDENTIALS")]
         Oauth2ClientCredentials,
@@ -2515,7 +2515,7 @@ pub mod data_source {
     pub struct SalesforceSourceConfiguration {
         /// The supported authentication type to authenticate and connect to your Salesforce instance. Required.
         #[serde(rename = "AuthType")]
-        pub auth_type: AuthType2,
+        pub auth_type: SalesforceSourceConfigurationAuthType,
         /// The Amazon Resource Name of an AWS Secrets Manager secret that stores your authentication credentials for your Salesforce instance URL. For more information on the key-value pairs that must be included in your secret, depending on your authentication type, see Salesforce connection configuration. Required.
         #[serde(rename = "CredentialsSecretArn")]
         pub credentials_secret_arn: Value,
@@ -2527,7 +2527,7 @@ pub mod data_source {
     impl SalesforceSourceConfiguration {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(auth_type: AuthType2, credentials_secret_arn: impl Into<Value>, host_url: impl Into<Value>) -> Self {
+        pub fn new(auth_type: SalesforceSourceConfigurationAuthType, credentials_secret_arn: impl Into<Value>, host_url: impl Into<Value>) -> Self {
             SalesforceSourceConfiguration { auth_type, credentials_secret_arn: credentials_secret_arn.into(), host_url: host_url.into() }
         }
     }
@@ -2561,7 +2561,7 @@ pub mod data_source {
 
     /// The supported authentication type to authenticate and connect to your SharePoint site/sites.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum AuthType3 {
+    pub enum SharePointSourceConfigurationAuthType {
         /// `OAUTH2_CLIENT_CREDENTIALS`
         #[serde(rename = "OAUTH2_CLIENT_CREDENTIALS")]
         Oauth2ClientCredentials,
@@ -2572,7 +2572,7 @@ pub mod data_source {
 
     /// The supported host type, whether online/cloud or server/on-premises.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum HostType2 {
+    pub enum SharePointSourceConfigurationHostType {
         /// `ONLINE`
         #[serde(rename = "ONLINE")]
         Online,
@@ -2583,7 +2583,7 @@ pub mod data_source {
     pub struct SharePointSourceConfiguration {
         /// The supported authentication type to authenticate and connect to your SharePoint site/sites. Required.
         #[serde(rename = "AuthType")]
-        pub auth_type: AuthType3,
+        pub auth_type: SharePointSourceConfigurationAuthType,
         /// The Amazon Resource Name of an AWS Secrets Manager secret that stores your authentication credentials for your SharePoint site/sites. For more information on the key-value pairs that must be included in your secret, depending on your authentication type, see SharePoint connection configuration. Required.
         #[serde(rename = "CredentialsSecretArn")]
         pub credentials_secret_arn: Value,
@@ -2592,7 +2592,7 @@ pub mod data_source {
         pub domain: Value,
         /// The supported host type, whether online/cloud or server/on-premises. Required.
         #[serde(rename = "HostType")]
-        pub host_type: HostType2,
+        pub host_type: SharePointSourceConfigurationHostType,
         /// A list of one or more SharePoint site URLs. Required.
         #[serde(rename = "SiteUrls")]
         pub site_urls: Vec<Value>,
@@ -2604,7 +2604,7 @@ pub mod data_source {
     impl SharePointSourceConfiguration {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(auth_type: AuthType3, credentials_secret_arn: impl Into<Value>, domain: impl Into<Value>, host_type: HostType2, site_urls: Vec<Value>) -> Self {
+        pub fn new(auth_type: SharePointSourceConfigurationAuthType, credentials_secret_arn: impl Into<Value>, domain: impl Into<Value>, host_type: SharePointSourceConfigurationHostType, site_urls: Vec<Value>) -> Self {
             SharePointSourceConfiguration { auth_type, credentials_secret_arn: credentials_secret_arn.into(), domain: domain.into(), host_type, site_urls, tenant_id: None }
         }
     }

@@ -649,7 +649,7 @@ pub mod capacity_provider {
 
     /// The EBS volume type. Defaults to gp3 if not specified.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum VolumeType2 {
+    pub enum RootVolumeConfigurationVolumeType {
         /// `standard`
         #[serde(rename = "standard")]
         Standard,
@@ -693,12 +693,12 @@ pub mod capacity_provider {
         pub throughput: Option<Value>,
         /// The EBS volume type. Defaults to gp3 if not specified.
         #[serde(rename = "VolumeType")]
-        pub volume_type: Option<VolumeType2>,
+        pub volume_type: Option<RootVolumeConfigurationVolumeType>,
     }
 
     /// The EBS volume type. Defaults to gp3 if not specified.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum VolumeType3 {
+    pub enum EbsVolumeConfigurationVolumeType {
         /// `standard`
         #[serde(rename = "standard")]
         Standard,
@@ -748,7 +748,7 @@ pub mod capacity_provider {
         pub throughput: Option<Value>,
         /// The EBS volume type. Defaults to gp3 if not specified.
         #[serde(rename = "VolumeType")]
-        pub volume_type: Option<VolumeType3>,
+        pub volume_type: Option<EbsVolumeConfigurationVolumeType>,
     }
 
     impl EbsVolumeConfiguration {
@@ -3595,7 +3595,7 @@ pub mod memory {
 
     /// Status of the memory strategy
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Status2 {
+    pub enum EpisodicMemoryStrategyStatus {
         /// `CREATING`
         #[serde(rename = "CREATING")]
         Creating,
@@ -3612,7 +3612,7 @@ pub mod memory {
 
     /// Type of memory strategy
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Type2 {
+    pub enum EpisodicMemoryStrategyType {
         /// `SEMANTIC`
         #[serde(rename = "SEMANTIC")]
         Semantic,
@@ -3662,13 +3662,13 @@ pub mod memory {
         pub reflection_configuration: Option<EpisodicReflectionConfigurationInput>,
         /// Status of the memory strategy
         #[serde(rename = "Status")]
-        pub status: Option<Status2>,
+        pub status: Option<EpisodicMemoryStrategyStatus>,
         /// Unique identifier for the memory strategy
         #[serde(rename = "StrategyId")]
         pub strategy_id: Option<Value>,
         /// Type of memory strategy
         #[serde(rename = "Type")]
-        pub r#type: Option<Type2>,
+        pub r#type: Option<EpisodicMemoryStrategyType>,
         /// Last update timestamp of the memory strategy
         #[serde(rename = "UpdatedAt")]
         pub updated_at: Option<Value>,
@@ -3684,7 +3684,7 @@ pub mod memory {
 
     /// Status of the memory strategy
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Status3 {
+    pub enum SemanticMemoryStrategyStatus {
         /// `CREATING`
         #[serde(rename = "CREATING")]
         Creating,
@@ -3701,7 +3701,7 @@ pub mod memory {
 
     /// Type of memory strategy
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Type3 {
+    pub enum SemanticMemoryStrategyType {
         /// `SEMANTIC`
         #[serde(rename = "SEMANTIC")]
         Semantic,
@@ -3748,13 +3748,13 @@ pub mod memory {
         pub record_expiry_specification: Option<Value>,
         /// Status of the memory strategy
         #[serde(rename = "Status")]
-        pub status: Option<Status3>,
+        pub status: Option<SemanticMemoryStrategyStatus>,
         /// Unique identifier for the memory strategy
         #[serde(rename = "StrategyId")]
         pub strategy_id: Option<Value>,
         /// Type of memory strategy
         #[serde(rename = "Type")]
-        pub r#type: Option<Type3>,
+        pub r#type: Option<SemanticMemoryStrategyType>,
         /// Last update timestamp of the memory strategy
         #[serde(rename = "UpdatedAt")]
         pub updated_at: Option<Value>,
@@ -3770,7 +3770,7 @@ pub mod memory {
 
     /// Status of the memory strategy
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Status4 {
+    pub enum SummaryMemoryStrategyStatus {
         /// `CREATING`
         #[serde(rename = "CREATING")]
         Creating,
@@ -3787,7 +3787,7 @@ pub mod memory {
 
     /// Type of memory strategy
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Type4 {
+    pub enum SummaryMemoryStrategyType {
         /// `SEMANTIC`
         #[serde(rename = "SEMANTIC")]
         Semantic,
@@ -3834,13 +3834,13 @@ pub mod memory {
         pub record_expiry_specification: Option<Value>,
         /// Status of the memory strategy
         #[serde(rename = "Status")]
-        pub status: Option<Status4>,
+        pub status: Option<SummaryMemoryStrategyStatus>,
         /// Unique identifier for the memory strategy
         #[serde(rename = "StrategyId")]
         pub strategy_id: Option<Value>,
         /// Type of memory strategy
         #[serde(rename = "Type")]
-        pub r#type: Option<Type4>,
+        pub r#type: Option<SummaryMemoryStrategyType>,
         /// Last update timestamp of the memory strategy
         #[serde(rename = "UpdatedAt")]
         pub updated_at: Option<Value>,
@@ -3856,7 +3856,7 @@ pub mod memory {
 
     /// Status of the memory strategy
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Status5 {
+    pub enum UserPreferenceMemoryStrategyStatus {
         /// `CREATING`
         #[serde(rename = "CREATING")]
         Creating,
@@ -3873,7 +3873,7 @@ pub mod memory {
 
     /// Type of memory strategy
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Type5 {
+    pub enum UserPreferenceMemoryStrategyType {
         /// `SEMANTIC`
         #[serde(rename = "SEMANTIC")]
         Semantic,
@@ -3920,13 +3920,13 @@ pub mod memory {
         pub record_expiry_specification: Option<Value>,
         /// Status of the memory strategy
         #[serde(rename = "Status")]
-        pub status: Option<Status5>,
+        pub status: Option<UserPreferenceMemoryStrategyStatus>,
         /// Unique identifier for the memory strategy
         #[serde(rename = "StrategyId")]
         pub strategy_id: Option<Value>,
         /// Type of memory strategy
         #[serde(rename = "Type")]
-        pub r#type: Option<Type5>,
+        pub r#type: Option<UserPreferenceMemoryStrategyType>,
         /// Last update timestamp of the memory strategy
         #[serde(rename = "UpdatedAt")]
         pub updated_at: Option<Value>,
@@ -4003,7 +4003,7 @@ pub mod memory {
 
     /// The type of content to deliver
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Type6 {
+    pub enum ContentConfigurationType {
         /// `MEMORY_RECORDS`
         #[serde(rename = "MEMORY_RECORDS")]
         MemoryRecords,
@@ -4017,13 +4017,13 @@ pub mod memory {
         pub level: Option<Level>,
         /// The type of content to deliver Required.
         #[serde(rename = "Type")]
-        pub r#type: Type6,
+        pub r#type: ContentConfigurationType,
     }
 
     impl ContentConfiguration {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(r#type: Type6) -> Self {
+        pub fn new(r#type: ContentConfigurationType) -> Self {
             ContentConfiguration { level: None, r#type }
         }
     }
@@ -4307,7 +4307,7 @@ pub mod o_auth2_credential_provider {
 
     /// The source of the client secret
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ClientSecretSource2 {
+    pub enum CustomOauth2ProviderConfigInputClientSecretSource {
         /// `MANAGED`
         #[serde(rename = "MANAGED")]
         Managed,
@@ -4575,7 +4575,7 @@ pub mod o_auth2_credential_provider {
         pub client_secret_config: Option<SecretReference>,
         /// The source of the client secret
         #[serde(rename = "ClientSecretSource")]
-        pub client_secret_source: Option<ClientSecretSource2>,
+        pub client_secret_source: Option<CustomOauth2ProviderConfigInputClientSecretSource>,
         /// Discovery information for an OAuth2 provider Required.
         #[serde(rename = "OauthDiscovery")]
         pub oauth_discovery: Oauth2Discovery,
@@ -4601,9 +4601,9 @@ pub mod o_auth2_credential_provider {
         }
     }
 
-    /// The values `ClientSecretSource3` takes.
+    /// The values `GithubOauth2ProviderConfigInputClientSecretSource` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ClientSecretSource3 {
+    pub enum GithubOauth2ProviderConfigInputClientSecretSource {
         /// `MANAGED`
         #[serde(rename = "MANAGED")]
         Managed,
@@ -4626,7 +4626,7 @@ pub mod o_auth2_credential_provider {
         pub client_secret_config: Option<SecretReference>,
         /// `ClientSecretSource`.
         #[serde(rename = "ClientSecretSource")]
-        pub client_secret_source: Option<ClientSecretSource3>,
+        pub client_secret_source: Option<GithubOauth2ProviderConfigInputClientSecretSource>,
     }
 
     impl GithubOauth2ProviderConfigInput {
@@ -4637,9 +4637,9 @@ pub mod o_auth2_credential_provider {
         }
     }
 
-    /// The values `ClientSecretSource4` takes.
+    /// The values `GoogleOauth2ProviderConfigInputClientSecretSource` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ClientSecretSource4 {
+    pub enum GoogleOauth2ProviderConfigInputClientSecretSource {
         /// `MANAGED`
         #[serde(rename = "MANAGED")]
         Managed,
@@ -4662,7 +4662,7 @@ pub mod o_auth2_credential_provider {
         pub client_secret_config: Option<SecretReference>,
         /// `ClientSecretSource`.
         #[serde(rename = "ClientSecretSource")]
-        pub client_secret_source: Option<ClientSecretSource4>,
+        pub client_secret_source: Option<GoogleOauth2ProviderConfigInputClientSecretSource>,
     }
 
     impl GoogleOauth2ProviderConfigInput {
@@ -4673,9 +4673,9 @@ pub mod o_auth2_credential_provider {
         }
     }
 
-    /// The values `ClientSecretSource5` takes.
+    /// The values `IncludedOauth2ProviderConfigInputClientSecretSource` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ClientSecretSource5 {
+    pub enum IncludedOauth2ProviderConfigInputClientSecretSource {
         /// `MANAGED`
         #[serde(rename = "MANAGED")]
         Managed,
@@ -4701,7 +4701,7 @@ pub mod o_auth2_credential_provider {
         pub client_secret_config: Option<SecretReference>,
         /// `ClientSecretSource`.
         #[serde(rename = "ClientSecretSource")]
-        pub client_secret_source: Option<ClientSecretSource5>,
+        pub client_secret_source: Option<IncludedOauth2ProviderConfigInputClientSecretSource>,
         /// Token issuer of your isolated OAuth2 application tenant
         #[serde(rename = "Issuer")]
         pub issuer: Option<Value>,
@@ -4718,9 +4718,9 @@ pub mod o_auth2_credential_provider {
         }
     }
 
-    /// The values `ClientSecretSource6` takes.
+    /// The values `LinkedinOauth2ProviderConfigInputClientSecretSource` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ClientSecretSource6 {
+    pub enum LinkedinOauth2ProviderConfigInputClientSecretSource {
         /// `MANAGED`
         #[serde(rename = "MANAGED")]
         Managed,
@@ -4743,7 +4743,7 @@ pub mod o_auth2_credential_provider {
         pub client_secret_config: Option<SecretReference>,
         /// `ClientSecretSource`.
         #[serde(rename = "ClientSecretSource")]
-        pub client_secret_source: Option<ClientSecretSource6>,
+        pub client_secret_source: Option<LinkedinOauth2ProviderConfigInputClientSecretSource>,
     }
 
     impl LinkedinOauth2ProviderConfigInput {
@@ -4754,9 +4754,9 @@ pub mod o_auth2_credential_provider {
         }
     }
 
-    /// The values `ClientSecretSource7` takes.
+    /// The values `MicrosoftOauth2ProviderConfigInputClientSecretSource` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ClientSecretSource7 {
+    pub enum MicrosoftOauth2ProviderConfigInputClientSecretSource {
         /// `MANAGED`
         #[serde(rename = "MANAGED")]
         Managed,
@@ -4779,7 +4779,7 @@ pub mod o_auth2_credential_provider {
         pub client_secret_config: Option<SecretReference>,
         /// `ClientSecretSource`.
         #[serde(rename = "ClientSecretSource")]
-        pub client_secret_source: Option<ClientSecretSource7>,
+        pub client_secret_source: Option<MicrosoftOauth2ProviderConfigInputClientSecretSource>,
         /// The Microsoft Entra ID tenant ID
         #[serde(rename = "TenantId")]
         pub tenant_id: Option<Value>,
@@ -4793,9 +4793,9 @@ pub mod o_auth2_credential_provider {
         }
     }
 
-    /// The values `ClientSecretSource8` takes.
+    /// The values `SalesforceOauth2ProviderConfigInputClientSecretSource` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ClientSecretSource8 {
+    pub enum SalesforceOauth2ProviderConfigInputClientSecretSource {
         /// `MANAGED`
         #[serde(rename = "MANAGED")]
         Managed,
@@ -4818,7 +4818,7 @@ pub mod o_auth2_credential_provider {
         pub client_secret_config: Option<SecretReference>,
         /// `ClientSecretSource`.
         #[serde(rename = "ClientSecretSource")]
-        pub client_secret_source: Option<ClientSecretSource8>,
+        pub client_secret_source: Option<SalesforceOauth2ProviderConfigInputClientSecretSource>,
     }
 
     impl SalesforceOauth2ProviderConfigInput {
@@ -4829,9 +4829,9 @@ pub mod o_auth2_credential_provider {
         }
     }
 
-    /// The values `ClientSecretSource9` takes.
+    /// The values `SlackOauth2ProviderConfigInputClientSecretSource` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ClientSecretSource9 {
+    pub enum SlackOauth2ProviderConfigInputClientSecretSource {
         /// `MANAGED`
         #[serde(rename = "MANAGED")]
         Managed,
@@ -4854,7 +4854,7 @@ pub mod o_auth2_credential_provider {
         pub client_secret_config: Option<SecretReference>,
         /// `ClientSecretSource`.
         #[serde(rename = "ClientSecretSource")]
-        pub client_secret_source: Option<ClientSecretSource9>,
+        pub client_secret_source: Option<SlackOauth2ProviderConfigInputClientSecretSource>,
     }
 
     impl SlackOauth2ProviderConfigInput {

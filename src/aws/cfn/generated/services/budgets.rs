@@ -532,9 +532,9 @@ pub mod budgets_action {
         }
     }
 
-    /// The values `Type2` takes.
+    /// The values `SubscriberType` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Type2 {
+    pub enum SubscriberType {
         /// `SNS`
         #[serde(rename = "SNS")]
         Sns,
@@ -551,13 +551,13 @@ pub mod budgets_action {
         pub address: Value,
         /// `Type`. Required.
         #[serde(rename = "Type")]
-        pub r#type: Type2,
+        pub r#type: SubscriberType,
     }
 
     impl Subscriber {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(address: impl Into<Value>, r#type: Type2) -> Self {
+        pub fn new(address: impl Into<Value>, r#type: SubscriberType) -> Self {
             Subscriber { address: address.into(), r#type }
         }
     }

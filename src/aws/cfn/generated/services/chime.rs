@@ -858,7 +858,7 @@ pub mod media_insights_pipeline_configuration {
 
     /// Labels all PII identified in the transcript.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ContentIdentificationType2 {
+    pub enum AmazonTranscribeProcessorConfigurationContentIdentificationType {
         /// `PII`
         #[serde(rename = "PII")]
         Pii,
@@ -866,7 +866,7 @@ pub mod media_insights_pipeline_configuration {
 
     /// Redacts all PII identified in the transcript.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ContentRedactionType2 {
+    pub enum AmazonTranscribeProcessorConfigurationContentRedactionType {
         /// `PII`
         #[serde(rename = "PII")]
         Pii,
@@ -874,7 +874,7 @@ pub mod media_insights_pipeline_configuration {
 
     /// The language code.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum LanguageCode2 {
+    pub enum AmazonTranscribeProcessorConfigurationLanguageCode {
         /// `en-US`
         #[serde(rename = "en-US")]
         EnUs,
@@ -906,7 +906,7 @@ pub mod media_insights_pipeline_configuration {
 
     /// The level of stability for partial results.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum PartialResultsStability2 {
+    pub enum AmazonTranscribeProcessorConfigurationPartialResultsStability {
         /// `high`
         #[serde(rename = "high")]
         High,
@@ -952,7 +952,7 @@ pub mod media_insights_pipeline_configuration {
 
     /// The vocabulary filtering method.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum VocabularyFilterMethod2 {
+    pub enum AmazonTranscribeProcessorConfigurationVocabularyFilterMethod {
         /// `remove`
         #[serde(rename = "remove")]
         Remove,
@@ -969,10 +969,10 @@ pub mod media_insights_pipeline_configuration {
     pub struct AmazonTranscribeProcessorConfiguration {
         /// Labels all PII identified in the transcript.
         #[serde(rename = "ContentIdentificationType")]
-        pub content_identification_type: Option<ContentIdentificationType2>,
+        pub content_identification_type: Option<AmazonTranscribeProcessorConfigurationContentIdentificationType>,
         /// Redacts all PII identified in the transcript.
         #[serde(rename = "ContentRedactionType")]
-        pub content_redaction_type: Option<ContentRedactionType2>,
+        pub content_redaction_type: Option<AmazonTranscribeProcessorConfigurationContentRedactionType>,
         /// Enables partial result stabilization.
         #[serde(rename = "EnablePartialResultsStabilization")]
         pub enable_partial_results_stabilization: Option<Value>,
@@ -987,7 +987,7 @@ pub mod media_insights_pipeline_configuration {
         pub identify_multiple_languages: Option<Value>,
         /// The language code.
         #[serde(rename = "LanguageCode")]
-        pub language_code: Option<LanguageCode2>,
+        pub language_code: Option<AmazonTranscribeProcessorConfigurationLanguageCode>,
         /// The name of the custom language model.
         #[serde(rename = "LanguageModelName")]
         pub language_model_name: Option<Value>,
@@ -996,7 +996,7 @@ pub mod media_insights_pipeline_configuration {
         pub language_options: Option<Value>,
         /// The level of stability for partial results.
         #[serde(rename = "PartialResultsStability")]
-        pub partial_results_stability: Option<PartialResultsStability2>,
+        pub partial_results_stability: Option<AmazonTranscribeProcessorConfigurationPartialResultsStability>,
         /// The types of PII to redact.
         #[serde(rename = "PiiEntityTypes")]
         pub pii_entity_types: Option<Value>,
@@ -1008,7 +1008,7 @@ pub mod media_insights_pipeline_configuration {
         pub show_speaker_label: Option<Value>,
         /// The vocabulary filtering method.
         #[serde(rename = "VocabularyFilterMethod")]
-        pub vocabulary_filter_method: Option<VocabularyFilterMethod2>,
+        pub vocabulary_filter_method: Option<AmazonTranscribeProcessorConfigurationVocabularyFilterMethod>,
         /// The name of the custom vocabulary filter.
         #[serde(rename = "VocabularyFilterName")]
         pub vocabulary_filter_name: Option<Value>,
@@ -1168,7 +1168,7 @@ pub mod media_insights_pipeline_configuration {
 
     /// The type of alert rule.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Type2 {
+    pub enum RealTimeAlertRuleType {
         /// `KeywordMatch`
         #[serde(rename = "KeywordMatch")]
         KeywordMatch,
@@ -1194,13 +1194,13 @@ pub mod media_insights_pipeline_configuration {
         pub sentiment_configuration: Option<SentimentConfiguration>,
         /// The type of alert rule. Required.
         #[serde(rename = "Type")]
-        pub r#type: Type2,
+        pub r#type: RealTimeAlertRuleType,
     }
 
     impl RealTimeAlertRule {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(r#type: Type2) -> Self {
+        pub fn new(r#type: RealTimeAlertRuleType) -> Self {
             RealTimeAlertRule { issue_detection_configuration: None, keyword_match_configuration: None, sentiment_configuration: None, r#type }
         }
     }

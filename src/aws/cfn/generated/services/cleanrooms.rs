@@ -127,9 +127,9 @@ pub mod analysis_template {
         }
     }
 
-    /// The values `Type2` takes.
+    /// The values `ErrorMessageConfigurationType` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Type2 {
+    pub enum ErrorMessageConfigurationType {
         /// `DETAILED`
         #[serde(rename = "DETAILED")]
         Detailed,
@@ -140,13 +140,13 @@ pub mod analysis_template {
     pub struct ErrorMessageConfiguration {
         /// `Type`. Required.
         #[serde(rename = "Type")]
-        pub r#type: Type2,
+        pub r#type: ErrorMessageConfigurationType,
     }
 
     impl ErrorMessageConfiguration {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(r#type: Type2) -> Self {
+        pub fn new(r#type: ErrorMessageConfigurationType) -> Self {
             ErrorMessageConfiguration { r#type }
         }
     }
@@ -1764,9 +1764,9 @@ pub mod privacy_budget_template {
         None,
     }
 
-    /// The values `AutoRefresh2` takes.
+    /// The values `BudgetParameterAutoRefresh` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum AutoRefresh2 {
+    pub enum BudgetParameterAutoRefresh {
         /// `ENABLED`
         #[serde(rename = "ENABLED")]
         Enabled,
@@ -1797,7 +1797,7 @@ pub mod privacy_budget_template {
     pub struct BudgetParameter {
         /// `AutoRefresh`.
         #[serde(rename = "AutoRefresh")]
-        pub auto_refresh: Option<AutoRefresh2>,
+        pub auto_refresh: Option<BudgetParameterAutoRefresh>,
         /// `Budget`. Required.
         #[serde(rename = "Budget")]
         pub budget: Value,

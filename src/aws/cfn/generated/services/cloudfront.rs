@@ -702,7 +702,7 @@ pub mod continuous_deployment_policy {
 
     /// The type of traffic configuration.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Type2 {
+    pub enum ContinuousDeploymentPolicyConfigType {
         /// `SingleWeight`
         #[serde(rename = "SingleWeight")]
         SingleWeight,
@@ -731,7 +731,7 @@ pub mod continuous_deployment_policy {
         pub traffic_config: Option<TrafficConfig>,
         /// The type of traffic configuration.
         #[serde(rename = "Type")]
-        pub r#type: Option<Type2>,
+        pub r#type: Option<ContinuousDeploymentPolicyConfigType>,
     }
 
     impl ContinuousDeploymentPolicyConfig {

@@ -330,7 +330,7 @@ pub mod alarm {
 
     /// The unit of the metric associated with the alarm. Specify this only if you are creating an alarm based on a single metric. Do not specify this if you are specifying a ``Metrics`` array.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Unit2 {
+    pub enum CfnAlarmUnit {
         /// `Bits`
         #[serde(rename = "Bits")]
         Bits,
@@ -507,7 +507,7 @@ pub struct CfnAlarm {
     pub treat_missing_data: Option<alarm::TreatMissingData>,
     /// The unit of the metric associated with the alarm. Specify this only if you are creating an alarm based on a single metric. Do not specify this if you are specifying a ``Metrics`` array.
     #[serde(rename = "Unit")]
-    pub unit: Option<alarm::Unit2>,
+    pub unit: Option<alarm::CfnAlarmUnit>,
     /// The warm-up configuration for the alarm. A warm-up period delays alarm evaluation after you create or update the alarm. During the warm-up period, the alarm stays in ``INSUFFICIENT_DATA`` and does not perform alarm actions.
     #[serde(rename = "WarmUpConfiguration")]
     pub warm_up_configuration: Option<alarm::WarmUpConfiguration>,

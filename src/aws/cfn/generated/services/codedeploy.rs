@@ -157,9 +157,9 @@ pub mod deployment_config {
         }
     }
 
-    /// The values `Type2` takes.
+    /// The values `TrafficRoutingConfigType` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Type2 {
+    pub enum TrafficRoutingConfigType {
         /// `AllAtOnce`
         #[serde(rename = "AllAtOnce")]
         AllAtOnce,
@@ -182,20 +182,20 @@ pub mod deployment_config {
         pub time_based_linear: Option<TimeBasedLinear>,
         /// `Type`. Required.
         #[serde(rename = "Type")]
-        pub r#type: Type2,
+        pub r#type: TrafficRoutingConfigType,
     }
 
     impl TrafficRoutingConfig {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(r#type: Type2) -> Self {
+        pub fn new(r#type: TrafficRoutingConfigType) -> Self {
             TrafficRoutingConfig { time_based_canary: None, time_based_linear: None, r#type }
         }
     }
 
-    /// The values `Type3` takes.
+    /// The values `MinimumHealthyHostsPerZoneType` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Type3 {
+    pub enum MinimumHealthyHostsPerZoneType {
         /// `FLEET_PERCENT`
         #[serde(rename = "FLEET_PERCENT")]
         FleetPercent,
@@ -209,7 +209,7 @@ pub mod deployment_config {
     pub struct MinimumHealthyHostsPerZone {
         /// `Type`. Required.
         #[serde(rename = "Type")]
-        pub r#type: Type3,
+        pub r#type: MinimumHealthyHostsPerZoneType,
         /// `Value`. Required.
         #[serde(rename = "Value")]
         pub value: Value,
@@ -218,7 +218,7 @@ pub mod deployment_config {
     impl MinimumHealthyHostsPerZone {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(r#type: Type3, value: impl Into<Value>) -> Self {
+        pub fn new(r#type: MinimumHealthyHostsPerZoneType, value: impl Into<Value>) -> Self {
             MinimumHealthyHostsPerZone { r#type, value: value.into() }
         }
     }
@@ -359,7 +359,7 @@ pub mod deployment_group {
 
     /// The action to take on instances in the original environment after a successful blue/green deployment.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Action2 {
+    pub enum BlueInstanceTerminationOptionAction {
         /// `KEEP_ALIVE`
         #[serde(rename = "KEEP_ALIVE")]
         KeepAlive,
@@ -373,7 +373,7 @@ pub mod deployment_group {
     pub struct BlueInstanceTerminationOption {
         /// The action to take on instances in the original environment after a successful blue/green deployment.
         #[serde(rename = "Action")]
-        pub action: Option<Action2>,
+        pub action: Option<BlueInstanceTerminationOptionAction>,
         /// For an Amazon EC2 deployment, the number of minutes to wait after a successful blue/green deployment before terminating instances from the original environment. For an Amazon ECS deployment, the number of minutes before deleting the original (blue) task set. During an Amazon ECS deployment, CodeDeploy shifts traffic from the original (blue) task set to a replacement (green) task set.
         #[serde(rename = "TerminationWaitTimeInMinutes")]
         pub termination_wait_time_in_minutes: Option<Value>,
@@ -626,7 +626,7 @@ pub mod deployment_group {
 
     /// The on-premises instance tag filter type
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Type2 {
+    pub enum TagFilterType {
         /// `KEY_AND_VALUE`
         #[serde(rename = "KEY_AND_VALUE")]
         KeyAndValue,
@@ -646,7 +646,7 @@ pub mod deployment_group {
         pub key: Option<Value>,
         /// The on-premises instance tag filter type
         #[serde(rename = "Type")]
-        pub r#type: Option<Type2>,
+        pub r#type: Option<TagFilterType>,
         /// The on-premises instance tag filter value.
         #[serde(rename = "Value")]
         pub value: Option<Value>,

@@ -366,7 +366,7 @@ pub mod pipeline {
 
     /// The type of the environment variable.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Type2 {
+    pub enum EnvironmentVariableType {
         /// `PLAINTEXT`
         #[serde(rename = "PLAINTEXT")]
         Plaintext,
@@ -383,7 +383,7 @@ pub mod pipeline {
         pub name: Value,
         /// The type of the environment variable.
         #[serde(rename = "Type")]
-        pub r#type: Option<Type2>,
+        pub r#type: Option<EnvironmentVariableType>,
         /// The value of the environment variable. Required.
         #[serde(rename = "Value")]
         pub value: Value,
@@ -548,7 +548,7 @@ pub mod pipeline {
 
     /// Reserved for future use.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Type3 {
+    pub enum BlockerDeclarationType {
         /// `Schedule`
         #[serde(rename = "Schedule")]
         Schedule,
@@ -562,13 +562,13 @@ pub mod pipeline {
         pub name: Value,
         /// Reserved for future use. Required.
         #[serde(rename = "Type")]
-        pub r#type: Type3,
+        pub r#type: BlockerDeclarationType,
     }
 
     impl BlockerDeclaration {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(name: impl Into<Value>, r#type: Type3) -> Self {
+        pub fn new(name: impl Into<Value>, r#type: BlockerDeclarationType) -> Self {
             BlockerDeclaration { name: name.into(), r#type }
         }
     }

@@ -727,9 +727,9 @@ pub mod user_pool {
         pub lambda_version: Option<LambdaVersion>,
     }
 
-    /// The values `LambdaVersion2` takes.
+    /// The values `CustomSMSSenderLambdaVersion` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum LambdaVersion2 {
+    pub enum CustomSMSSenderLambdaVersion {
         /// `V1_0`
         #[serde(rename = "V1_0")]
         V10,
@@ -743,12 +743,12 @@ pub mod user_pool {
         pub lambda_arn: Option<Value>,
         /// `LambdaVersion`.
         #[serde(rename = "LambdaVersion")]
-        pub lambda_version: Option<LambdaVersion2>,
+        pub lambda_version: Option<CustomSMSSenderLambdaVersion>,
     }
 
-    /// The values `LambdaVersion3` takes.
+    /// The values `InboundFederationLambdaVersion` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum LambdaVersion3 {
+    pub enum InboundFederationLambdaVersion {
         /// `V1_0`
         #[serde(rename = "V1_0")]
         V10,
@@ -762,12 +762,12 @@ pub mod user_pool {
         pub lambda_arn: Option<Value>,
         /// `LambdaVersion`.
         #[serde(rename = "LambdaVersion")]
-        pub lambda_version: Option<LambdaVersion3>,
+        pub lambda_version: Option<InboundFederationLambdaVersion>,
     }
 
-    /// The values `LambdaVersion4` takes.
+    /// The values `PreTokenGenerationConfigLambdaVersion` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum LambdaVersion4 {
+    pub enum PreTokenGenerationConfigLambdaVersion {
         /// `V1_0`
         #[serde(rename = "V1_0")]
         V10,
@@ -787,7 +787,7 @@ pub mod user_pool {
         pub lambda_arn: Option<Value>,
         /// `LambdaVersion`.
         #[serde(rename = "LambdaVersion")]
-        pub lambda_version: Option<LambdaVersion4>,
+        pub lambda_version: Option<PreTokenGenerationConfigLambdaVersion>,
     }
 
     /// `LambdaConfig`.

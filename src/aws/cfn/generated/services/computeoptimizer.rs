@@ -68,9 +68,9 @@ pub mod automation_rule {
         pub values: Option<Vec<Value>>,
     }
 
-    /// The values `Comparison2` takes.
+    /// The values `StringCriteriaConditionComparison` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Comparison2 {
+    pub enum StringCriteriaConditionComparison {
         /// `StringEquals`
         #[serde(rename = "StringEquals")]
         StringEquals,
@@ -114,15 +114,15 @@ pub mod automation_rule {
     pub struct StringCriteriaCondition {
         /// `Comparison`.
         #[serde(rename = "Comparison")]
-        pub comparison: Option<Comparison2>,
+        pub comparison: Option<StringCriteriaConditionComparison>,
         /// `Values`.
         #[serde(rename = "Values")]
         pub values: Option<Vec<Value>>,
     }
 
-    /// The values `Comparison3` takes.
+    /// The values `DoubleCriteriaConditionComparison` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Comparison3 {
+    pub enum DoubleCriteriaConditionComparison {
         /// `StringEquals`
         #[serde(rename = "StringEquals")]
         StringEquals,
@@ -166,15 +166,15 @@ pub mod automation_rule {
     pub struct DoubleCriteriaCondition {
         /// `Comparison`.
         #[serde(rename = "Comparison")]
-        pub comparison: Option<Comparison3>,
+        pub comparison: Option<DoubleCriteriaConditionComparison>,
         /// `Values`.
         #[serde(rename = "Values")]
         pub values: Option<Vec<Value>>,
     }
 
-    /// The values `Comparison4` takes.
+    /// The values `ResourceTagsCriteriaConditionComparison` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Comparison4 {
+    pub enum ResourceTagsCriteriaConditionComparison {
         /// `StringEquals`
         #[serde(rename = "StringEquals")]
         StringEquals,
@@ -218,7 +218,7 @@ pub mod automation_rule {
     pub struct ResourceTagsCriteriaCondition {
         /// `Comparison`.
         #[serde(rename = "Comparison")]
-        pub comparison: Option<Comparison4>,
+        pub comparison: Option<ResourceTagsCriteriaConditionComparison>,
         /// `Key`.
         #[serde(rename = "Key")]
         pub key: Option<Value>,

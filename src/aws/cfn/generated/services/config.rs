@@ -815,9 +815,9 @@ pub mod organization_config_rule {
         TwentyFourHours,
     }
 
-    /// The values `OrganizationConfigRuleTriggerTypes2` takes.
+    /// The values `OrganizationCustomRuleMetadataOrganizationConfigRuleTriggerTypes` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum OrganizationConfigRuleTriggerTypes2 {
+    pub enum OrganizationCustomRuleMetadataOrganizationConfigRuleTriggerTypes {
         /// `ConfigurationItemChangeNotification`
         #[serde(rename = "ConfigurationItemChangeNotification")]
         ConfigurationItemChangeNotification,
@@ -846,7 +846,7 @@ pub mod organization_config_rule {
         pub maximum_execution_frequency: Option<MaximumExecutionFrequency>,
         /// The type of notification that triggers AWS Config to run an evaluation for a rule. You can specify the following notification types: Required.
         #[serde(rename = "OrganizationConfigRuleTriggerTypes")]
-        pub organization_config_rule_trigger_types: Vec<OrganizationConfigRuleTriggerTypes2>,
+        pub organization_config_rule_trigger_types: Vec<OrganizationCustomRuleMetadataOrganizationConfigRuleTriggerTypes>,
         /// The ID of the AWS resource that was evaluated.
         #[serde(rename = "ResourceIdScope")]
         pub resource_id_scope: Option<Value>,
@@ -864,14 +864,14 @@ pub mod organization_config_rule {
     impl OrganizationCustomRuleMetadata {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(lambda_function_arn: impl Into<Value>, organization_config_rule_trigger_types: Vec<OrganizationConfigRuleTriggerTypes2>) -> Self {
+        pub fn new(lambda_function_arn: impl Into<Value>, organization_config_rule_trigger_types: Vec<OrganizationCustomRuleMetadataOrganizationConfigRuleTriggerTypes>) -> Self {
             OrganizationCustomRuleMetadata { description: None, input_parameters: None, lambda_function_arn: lambda_function_arn.into(), maximum_execution_frequency: None, organization_config_rule_trigger_types, resource_id_scope: None, resource_types_scope: None, tag_key_scope: None, tag_value_scope: None }
         }
     }
 
     /// The maximum frequency with which AWS Config runs evaluations for a rule. Valid Values: One_Hour | Three_Hours | Six_Hours | Twelve_Hours | TwentyFour_Hours.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum MaximumExecutionFrequency2 {
+    pub enum OrganizationManagedRuleMetadataMaximumExecutionFrequency {
         /// `One_Hour`
         #[serde(rename = "One_Hour")]
         OneHour,
@@ -900,7 +900,7 @@ pub mod organization_config_rule {
         pub input_parameters: Option<Value>,
         /// The maximum frequency with which AWS Config runs evaluations for a rule. Valid Values: One_Hour | Three_Hours | Six_Hours | Twelve_Hours | TwentyFour_Hours.
         #[serde(rename = "MaximumExecutionFrequency")]
-        pub maximum_execution_frequency: Option<MaximumExecutionFrequency2>,
+        pub maximum_execution_frequency: Option<OrganizationManagedRuleMetadataMaximumExecutionFrequency>,
         /// The ID of the AWS resource that was evaluated.
         #[serde(rename = "ResourceIdScope")]
         pub resource_id_scope: Option<Value>,

@@ -978,7 +978,7 @@ pub mod evaluation_form {
 
     /// A type of source item value.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Type2 {
+    pub enum EvaluationFormItemEnablementSourceValueType {
         /// `OPTION_REF_ID`
         #[serde(rename = "OPTION_REF_ID")]
         OptionRefId,
@@ -992,7 +992,7 @@ pub mod evaluation_form {
         pub ref_id: Option<Value>,
         /// A type of source item value.
         #[serde(rename = "Type")]
-        pub r#type: Option<Type2>,
+        pub r#type: Option<EvaluationFormItemEnablementSourceValueType>,
     }
 
     /// An expression that defines a basic building block of conditional enablement.
@@ -1445,7 +1445,7 @@ pub mod evaluation_form {
 
     /// The condition to apply for the automation option. If the condition is PRESENT, then the option is applied when the contact data includes the category. Similarly, if the condition is NOT_PRESENT, then the option is applied when the contact data does not include the category.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Condition2 {
+    pub enum SingleSelectQuestionRuleCategoryAutomationCondition {
         /// `PRESENT`
         #[serde(rename = "PRESENT")]
         Present,
@@ -1462,7 +1462,7 @@ pub mod evaluation_form {
         pub category: Value,
         /// The condition to apply for the automation option. If the condition is PRESENT, then the option is applied when the contact data includes the category. Similarly, if the condition is NOT_PRESENT, then the option is applied when the contact data does not include the category. Required.
         #[serde(rename = "Condition")]
-        pub condition: Condition2,
+        pub condition: SingleSelectQuestionRuleCategoryAutomationCondition,
         /// The identifier of the answer option. An identifier must be unique within the question. Required.
         #[serde(rename = "OptionRefId")]
         pub option_ref_id: Value,
@@ -1471,7 +1471,7 @@ pub mod evaluation_form {
     impl SingleSelectQuestionRuleCategoryAutomation {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(category: impl Into<Value>, condition: Condition2, option_ref_id: impl Into<Value>) -> Self {
+        pub fn new(category: impl Into<Value>, condition: SingleSelectQuestionRuleCategoryAutomationCondition, option_ref_id: impl Into<Value>) -> Self {
             SingleSelectQuestionRuleCategoryAutomation { category: category.into(), condition, option_ref_id: option_ref_id.into() }
         }
     }
@@ -1508,7 +1508,7 @@ pub mod evaluation_form {
 
     /// The display mode of the single select question.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum DisplayAs2 {
+    pub enum EvaluationFormSingleSelectQuestionPropertiesDisplayAs {
         /// `DROPDOWN`
         #[serde(rename = "DROPDOWN")]
         Dropdown,
@@ -1556,7 +1556,7 @@ pub mod evaluation_form {
         pub automation: Option<EvaluationFormSingleSelectQuestionAutomation>,
         /// The display mode of the single select question.
         #[serde(rename = "DisplayAs")]
-        pub display_as: Option<DisplayAs2>,
+        pub display_as: Option<EvaluationFormSingleSelectQuestionPropertiesDisplayAs>,
         /// The answer options of the single select question. Required.
         #[serde(rename = "Options")]
         pub options: Vec<EvaluationFormSingleSelectQuestionOption>,
@@ -1813,7 +1813,7 @@ pub mod evaluation_form {
 
     /// The type of notification recipient.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Type3 {
+    pub enum EvaluationReviewNotificationRecipientType {
         /// `USER_ID`
         #[serde(rename = "USER_ID")]
         UserId,
@@ -1832,7 +1832,7 @@ pub mod evaluation_form {
     pub struct EvaluationReviewNotificationRecipient {
         /// The type of notification recipient. Required.
         #[serde(rename = "Type")]
-        pub r#type: Type3,
+        pub r#type: EvaluationReviewNotificationRecipientType,
         /// The value associated with the notification recipient type. Required.
         #[serde(rename = "Value")]
         pub value: EvaluationReviewNotificationRecipientValue,
@@ -1841,7 +1841,7 @@ pub mod evaluation_form {
     impl EvaluationReviewNotificationRecipient {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(r#type: Type3, value: EvaluationReviewNotificationRecipientValue) -> Self {
+        pub fn new(r#type: EvaluationReviewNotificationRecipientType, value: EvaluationReviewNotificationRecipientValue) -> Self {
             EvaluationReviewNotificationRecipient { r#type, value }
         }
     }
@@ -1914,7 +1914,7 @@ pub mod evaluation_form {
 
     /// The status of the evaluation form.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Status2 {
+    pub enum CfnEvaluationFormStatus {
         /// `DRAFT`
         #[serde(rename = "DRAFT")]
         Draft,
@@ -2003,7 +2003,7 @@ pub struct CfnEvaluationForm {
     pub scoring_strategy: Option<evaluation_form::ScoringStrategy>,
     /// The status of the evaluation form. Required.
     #[serde(rename = "Status")]
-    pub status: evaluation_form::Status2,
+    pub status: evaluation_form::CfnEvaluationFormStatus,
     /// The tags used to organize, track, or control access for this resource. For example, { "tags": {"key1":"value1", "key2":"value2"} }.
     #[serde(rename = "Tags")]
     pub tags: Option<Vec<evaluation_form::Tag>>,
@@ -2018,7 +2018,7 @@ pub struct CfnEvaluationForm {
 impl CfnEvaluationForm {
     /// With the required properties; the others unset.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(instance_arn: impl Into<Value>, items: Vec<evaluation_form::EvaluationFormBaseItem>, status: evaluation_form::Status2, title: impl Into<Value>) -> Self {
+    pub fn new(instance_arn: impl Into<Value>, items: Vec<evaluation_form::EvaluationFormBaseItem>, status: evaluation_form::CfnEvaluationFormStatus, title: impl Into<Value>) -> Self {
         CfnEvaluationForm { ai_version: None, auto_evaluation_configuration: None, description: None, instance_arn: instance_arn.into(), items, language_configuration: None, review_configuration: None, scoring_strategy: None, status, tags: None, target_configuration: None, title: title.into() }
     }
 }
@@ -2128,7 +2128,7 @@ pub mod hours_of_operation {
 
     /// The day that the hours of operation override applies to.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Day2 {
+    pub enum HoursOfOperationOverrideConfigDay {
         /// `SUNDAY`
         #[serde(rename = "SUNDAY")]
         Sunday,
@@ -2176,7 +2176,7 @@ pub mod hours_of_operation {
     pub struct HoursOfOperationOverrideConfig {
         /// The day that the hours of operation override applies to. Required.
         #[serde(rename = "Day")]
-        pub day: Day2,
+        pub day: HoursOfOperationOverrideConfigDay,
         /// The new end time that your contact center closes for the overriden days. Required.
         #[serde(rename = "EndTime")]
         pub end_time: OverrideTimeSlice,
@@ -2188,7 +2188,7 @@ pub mod hours_of_operation {
     impl HoursOfOperationOverrideConfig {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(day: Day2, end_time: OverrideTimeSlice, start_time: OverrideTimeSlice) -> Self {
+        pub fn new(day: HoursOfOperationOverrideConfigDay, end_time: OverrideTimeSlice, start_time: OverrideTimeSlice) -> Self {
             HoursOfOperationOverrideConfig { day, end_time, start_time }
         }
     }
@@ -2894,9 +2894,9 @@ pub mod metric {
         }
     }
 
-    /// The values `Comparison2` takes.
+    /// The values `MetricFilterNumberConditionComparison` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Comparison2 {
+    pub enum MetricFilterNumberConditionComparison {
         /// `LESSER`
         #[serde(rename = "LESSER")]
         Lesser,
@@ -2916,7 +2916,7 @@ pub mod metric {
     pub struct MetricFilterNumberCondition {
         /// `Comparison`. Required.
         #[serde(rename = "Comparison")]
-        pub comparison: Comparison2,
+        pub comparison: MetricFilterNumberConditionComparison,
         /// `Values`. Required.
         #[serde(rename = "Values")]
         pub values: Vec<Value>,
@@ -2925,14 +2925,14 @@ pub mod metric {
     impl MetricFilterNumberCondition {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(comparison: Comparison2, values: Vec<Value>) -> Self {
+        pub fn new(comparison: MetricFilterNumberConditionComparison, values: Vec<Value>) -> Self {
             MetricFilterNumberCondition { comparison, values }
         }
     }
 
-    /// The values `Comparison3` takes.
+    /// The values `MetricFilterStringConditionComparison` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Comparison3 {
+    pub enum MetricFilterStringConditionComparison {
         /// `MATCHES_ANY`
         #[serde(rename = "MATCHES_ANY")]
         MatchesAny,
@@ -2946,7 +2946,7 @@ pub mod metric {
     pub struct MetricFilterStringCondition {
         /// `Comparison`. Required.
         #[serde(rename = "Comparison")]
-        pub comparison: Comparison3,
+        pub comparison: MetricFilterStringConditionComparison,
         /// `Values`. Required.
         #[serde(rename = "Values")]
         pub values: Vec<Value>,
@@ -2955,7 +2955,7 @@ pub mod metric {
     impl MetricFilterStringCondition {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(comparison: Comparison3, values: Vec<Value>) -> Self {
+        pub fn new(comparison: MetricFilterStringConditionComparison, values: Vec<Value>) -> Self {
             MetricFilterStringCondition { comparison, values }
         }
     }
@@ -4700,7 +4700,7 @@ pub mod security_profile {
 
     /// The type of the application.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Type2 {
+    pub enum ApplicationType {
         /// `MCP`
         #[serde(rename = "MCP")]
         Mcp,
@@ -4720,7 +4720,7 @@ pub mod security_profile {
         pub namespace: Option<Value>,
         /// The type of the application.
         #[serde(rename = "Type")]
-        pub r#type: Option<Type2>,
+        pub r#type: Option<ApplicationType>,
     }
 
     /// Specifies the type of access granted. Currently, only "ALLOW" is supported

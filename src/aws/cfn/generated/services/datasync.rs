@@ -551,7 +551,7 @@ pub mod location_f_sx_ontap {
 
     /// The specific SMB version that you want DataSync to use to mount your SMB share.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Version2 {
+    pub enum SmbMountOptionsVersion {
         /// `AUTOMATIC`
         #[serde(rename = "AUTOMATIC")]
         Automatic,
@@ -568,7 +568,7 @@ pub mod location_f_sx_ontap {
     pub struct SmbMountOptions {
         /// The specific SMB version that you want DataSync to use to mount your SMB share.
         #[serde(rename = "Version")]
-        pub version: Option<Version2>,
+        pub version: Option<SmbMountOptionsVersion>,
     }
 
     /// SMB protocol configuration for FSx ONTAP file system.
@@ -2173,7 +2173,7 @@ pub mod task {
 
     /// Specifies whether you want your task report to include only what went wrong with your transfer or a list of what succeeded and didn't.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ReportLevel2 {
+    pub enum SkippedReportLevel {
         /// `ERRORS_ONLY`
         #[serde(rename = "ERRORS_ONLY")]
         ErrorsOnly,
@@ -2187,12 +2187,12 @@ pub mod task {
     pub struct Skipped {
         /// Specifies whether you want your task report to include only what went wrong with your transfer or a list of what succeeded and didn't.
         #[serde(rename = "ReportLevel")]
-        pub report_level: Option<ReportLevel2>,
+        pub report_level: Option<SkippedReportLevel>,
     }
 
     /// Specifies whether you want your task report to include only what went wrong with your transfer or a list of what succeeded and didn't.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ReportLevel3 {
+    pub enum TransferredReportLevel {
         /// `ERRORS_ONLY`
         #[serde(rename = "ERRORS_ONLY")]
         ErrorsOnly,
@@ -2206,12 +2206,12 @@ pub mod task {
     pub struct Transferred {
         /// Specifies whether you want your task report to include only what went wrong with your transfer or a list of what succeeded and didn't.
         #[serde(rename = "ReportLevel")]
-        pub report_level: Option<ReportLevel3>,
+        pub report_level: Option<TransferredReportLevel>,
     }
 
     /// Specifies whether you want your task report to include only what went wrong with your transfer or a list of what succeeded and didn't.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ReportLevel4 {
+    pub enum VerifiedReportLevel {
         /// `ERRORS_ONLY`
         #[serde(rename = "ERRORS_ONLY")]
         ErrorsOnly,
@@ -2225,7 +2225,7 @@ pub mod task {
     pub struct Verified {
         /// Specifies whether you want your task report to include only what went wrong with your transfer or a list of what succeeded and didn't.
         #[serde(rename = "ReportLevel")]
-        pub report_level: Option<ReportLevel4>,
+        pub report_level: Option<VerifiedReportLevel>,
     }
 
     /// Customizes the reporting level for aspects of your task report. For example, your report might generally only include errors, but you could specify that you want a list of successes and errors just for the files that Datasync attempted to delete in your destination location.
@@ -2247,7 +2247,7 @@ pub mod task {
 
     /// Specifies whether you want your task report to include only what went wrong with your transfer or a list of what succeeded and didn't.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ReportLevel5 {
+    pub enum TaskReportConfigReportLevel {
         /// `ERRORS_ONLY`
         #[serde(rename = "ERRORS_ONLY")]
         ErrorsOnly,
@@ -2273,7 +2273,7 @@ pub mod task {
         pub overrides: Option<Overrides>,
         /// Specifies whether you want your task report to include only what went wrong with your transfer or a list of what succeeded and didn't.
         #[serde(rename = "ReportLevel")]
-        pub report_level: Option<ReportLevel5>,
+        pub report_level: Option<TaskReportConfigReportLevel>,
     }
 
     impl TaskReportConfig {

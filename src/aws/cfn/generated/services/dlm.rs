@@ -298,7 +298,7 @@ pub mod lifecycle_policy {
 
     /// The unit of time in which to measure the **Interval**. For example, to retain snapshots in the archive tier for 6 months, specify `Interval=6` and `IntervalUnit=MONTHS`.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum IntervalUnit2 {
+    pub enum RetentionArchiveTierIntervalUnit {
         /// `DAYS`
         #[serde(rename = "DAYS")]
         Days,
@@ -324,7 +324,7 @@ pub mod lifecycle_policy {
         pub interval: Option<Value>,
         /// The unit of time in which to measure the **Interval**. For example, to retain snapshots in the archive tier for 6 months, specify `Interval=6` and `IntervalUnit=MONTHS`.
         #[serde(rename = "IntervalUnit")]
-        pub interval_unit: Option<IntervalUnit2>,
+        pub interval_unit: Option<RetentionArchiveTierIntervalUnit>,
     }
 
     /// Information about the retention period for the snapshot archiving rule.
@@ -361,7 +361,7 @@ pub mod lifecycle_policy {
 
     /// The interval unit.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum IntervalUnit3 {
+    pub enum CreateRuleIntervalUnit {
         /// `HOURS`
         #[serde(rename = "HOURS")]
         Hours,
@@ -434,7 +434,7 @@ pub mod lifecycle_policy {
         pub interval: Option<Value>,
         /// The interval unit.
         #[serde(rename = "IntervalUnit")]
-        pub interval_unit: Option<IntervalUnit3>,
+        pub interval_unit: Option<CreateRuleIntervalUnit>,
         /// **\[Custom snapshot policies only\]** Specifies the destination for snapshots created by the policy. The allowed destinations depend on the location of the targeted resources.
         #[serde(rename = "Location")]
         pub location: Option<Location>,
@@ -448,7 +448,7 @@ pub mod lifecycle_policy {
 
     /// The unit of time in which to measure the **Interval**. For example, to deprecate a cross-Region AMI copy after 3 months, specify `Interval=3` and `IntervalUnit=MONTHS`.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum IntervalUnit4 {
+    pub enum CrossRegionCopyDeprecateRuleIntervalUnit {
         /// `DAYS`
         #[serde(rename = "DAYS")]
         Days,
@@ -471,13 +471,13 @@ pub mod lifecycle_policy {
         pub interval: Value,
         /// The unit of time in which to measure the **Interval**. For example, to deprecate a cross-Region AMI copy after 3 months, specify `Interval=3` and `IntervalUnit=MONTHS`. Required.
         #[serde(rename = "IntervalUnit")]
-        pub interval_unit: IntervalUnit4,
+        pub interval_unit: CrossRegionCopyDeprecateRuleIntervalUnit,
     }
 
     impl CrossRegionCopyDeprecateRule {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(interval: impl Into<Value>, interval_unit: IntervalUnit4) -> Self {
+        pub fn new(interval: impl Into<Value>, interval_unit: CrossRegionCopyDeprecateRuleIntervalUnit) -> Self {
             CrossRegionCopyDeprecateRule { interval: interval.into(), interval_unit }
         }
     }
@@ -518,7 +518,7 @@ pub mod lifecycle_policy {
 
     /// The unit of time in which to measure the **Interval**.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum IntervalUnit5 {
+    pub enum DeprecateRuleIntervalUnit {
         /// `DAYS`
         #[serde(rename = "DAYS")]
         Days,
@@ -544,12 +544,12 @@ pub mod lifecycle_policy {
         pub interval: Option<Value>,
         /// The unit of time in which to measure the **Interval**.
         #[serde(rename = "IntervalUnit")]
-        pub interval_unit: Option<IntervalUnit5>,
+        pub interval_unit: Option<DeprecateRuleIntervalUnit>,
     }
 
     /// The unit of time for enabling fast snapshot restore.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum IntervalUnit6 {
+    pub enum FastRestoreRuleIntervalUnit {
         /// `DAYS`
         #[serde(rename = "DAYS")]
         Days,
@@ -581,12 +581,12 @@ pub mod lifecycle_policy {
         pub interval: Option<Value>,
         /// The unit of time for enabling fast snapshot restore.
         #[serde(rename = "IntervalUnit")]
-        pub interval_unit: Option<IntervalUnit6>,
+        pub interval_unit: Option<FastRestoreRuleIntervalUnit>,
     }
 
     /// The unit of time for time-based retention. For example, to retain snapshots for 3 months, specify `Interval=3` and `IntervalUnit=MONTHS`. Once the snapshot has been retained for 3 months, it is deleted, or it is moved to the archive tier if you have specified an `ArchiveRule`.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum IntervalUnit7 {
+    pub enum RetainRuleIntervalUnit {
         /// `DAYS`
         #[serde(rename = "DAYS")]
         Days,
@@ -612,7 +612,7 @@ pub mod lifecycle_policy {
         pub interval: Option<Value>,
         /// The unit of time for time-based retention. For example, to retain snapshots for 3 months, specify `Interval=3` and `IntervalUnit=MONTHS`. Once the snapshot has been retained for 3 months, it is deleted, or it is moved to the archive tier if you have specified an `ArchiveRule`.
         #[serde(rename = "IntervalUnit")]
-        pub interval_unit: Option<IntervalUnit7>,
+        pub interval_unit: Option<RetainRuleIntervalUnit>,
     }
 
     /// The unit of time for the automatic unsharing interval.

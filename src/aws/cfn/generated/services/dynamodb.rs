@@ -242,9 +242,9 @@ pub mod global_table {
         pub region: Option<Value>,
     }
 
-    /// `KeySchema2`.
+    /// `CfnGlobalTableKeySchema`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct KeySchema2 {
+    pub struct CfnGlobalTableKeySchema {
         /// `KeyType`.
         #[serde(rename = "KeyType")]
         pub key_type: Option<Value>,
@@ -258,7 +258,7 @@ pub mod global_table {
         pub index_name: Value,
         /// `KeySchema`. Required.
         #[serde(rename = "KeySchema")]
-        pub key_schema: KeySchema2,
+        pub key_schema: CfnGlobalTableKeySchema,
         /// `Projection`. Required.
         #[serde(rename = "Projection")]
         pub projection: Projection,
@@ -267,7 +267,7 @@ pub mod global_table {
     impl LocalSecondaryIndex {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(index_name: impl Into<Value>, key_schema: KeySchema2, projection: Projection) -> Self {
+        pub fn new(index_name: impl Into<Value>, key_schema: CfnGlobalTableKeySchema, projection: Projection) -> Self {
             LocalSecondaryIndex { index_name: index_name.into(), key_schema, projection }
         }
     }
@@ -713,7 +713,7 @@ pub struct CfnGlobalTable {
     pub global_table_witnesses: Option<Vec<global_table::GlobalTableWitness>>,
     /// `KeySchema`.
     #[serde(rename = "KeySchema")]
-    pub key_schema: Option<global_table::KeySchema2>,
+    pub key_schema: Option<global_table::CfnGlobalTableKeySchema>,
     /// `LocalSecondaryIndexes`.
     #[serde(rename = "LocalSecondaryIndexes")]
     pub local_secondary_indexes: Option<Vec<global_table::LocalSecondaryIndex>>,
@@ -1069,9 +1069,9 @@ pub mod table {
         }
     }
 
-    /// `KeySchema2`.
+    /// `LocalSecondaryIndexKeySchema`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct KeySchema2 {
+    pub struct LocalSecondaryIndexKeySchema {
         /// `AttributeName`.
         #[serde(rename = "AttributeName")]
         pub attribute_name: Option<Value>,
@@ -1088,7 +1088,7 @@ pub mod table {
         pub index_name: Value,
         /// `KeySchema`. Required.
         #[serde(rename = "KeySchema")]
-        pub key_schema: KeySchema2,
+        pub key_schema: LocalSecondaryIndexKeySchema,
         /// Represents attributes that are copied (projected) from the table into the local secondary index. These are in addition to the primary key attributes and index key attributes, which are automatically projected. Required.
         #[serde(rename = "Projection")]
         pub projection: Projection,
@@ -1097,7 +1097,7 @@ pub mod table {
     impl LocalSecondaryIndex {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(index_name: impl Into<Value>, key_schema: KeySchema2, projection: Projection) -> Self {
+        pub fn new(index_name: impl Into<Value>, key_schema: LocalSecondaryIndexKeySchema, projection: Projection) -> Self {
             LocalSecondaryIndex { index_name: index_name.into(), key_schema, projection }
         }
     }

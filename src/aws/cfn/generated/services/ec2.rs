@@ -2848,9 +2848,9 @@ pub mod ec2_fleet {
         pub single_instance_type: Option<Value>,
     }
 
-    /// The values `AllocationStrategy2` takes.
+    /// The values `ReservedCapacityOptionsRequestAllocationStrategy` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum AllocationStrategy2 {
+    pub enum ReservedCapacityOptionsRequestAllocationStrategy {
         /// `prioritized`
         #[serde(rename = "prioritized")]
         Prioritized,
@@ -2902,7 +2902,7 @@ pub mod ec2_fleet {
     pub struct ReservedCapacityOptionsRequest {
         /// `AllocationStrategy`.
         #[serde(rename = "AllocationStrategy")]
-        pub allocation_strategy: Option<AllocationStrategy2>,
+        pub allocation_strategy: Option<ReservedCapacityOptionsRequestAllocationStrategy>,
         /// `CapacityReservationTarget`.
         #[serde(rename = "CapacityReservationTarget")]
         pub capacity_reservation_target: Option<CapacityReservationTargetRequest>,
@@ -2914,9 +2914,9 @@ pub mod ec2_fleet {
         pub reserved_capacity_fallback_options: Option<ReservedCapacityFallbackOptionsRequest>,
     }
 
-    /// The values `AllocationStrategy3` takes.
+    /// The values `SpotOptionsRequestAllocationStrategy` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum AllocationStrategy3 {
+    pub enum SpotOptionsRequestAllocationStrategy {
         /// `lowest-price`
         #[serde(rename = "lowest-price")]
         LowestPrice,
@@ -2995,7 +2995,7 @@ pub mod ec2_fleet {
     pub struct SpotOptionsRequest {
         /// `AllocationStrategy`.
         #[serde(rename = "AllocationStrategy")]
-        pub allocation_strategy: Option<AllocationStrategy3>,
+        pub allocation_strategy: Option<SpotOptionsRequestAllocationStrategy>,
         /// `InstanceInterruptionBehavior`.
         #[serde(rename = "InstanceInterruptionBehavior")]
         pub instance_interruption_behavior: Option<InstanceInterruptionBehavior>,
@@ -3608,9 +3608,9 @@ pub mod flow_log {
         RegionalNatGateway,
     }
 
-    /// The values `ResourceType2` takes.
+    /// The values `TagFieldSpecificationResourceType` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ResourceType2 {
+    pub enum TagFieldSpecificationResourceType {
         /// `auto-scaling-group`
         #[serde(rename = "auto-scaling-group")]
         AutoScalingGroup,
@@ -3627,7 +3627,7 @@ pub mod flow_log {
     pub struct TagFieldSpecification {
         /// `ResourceType`. Required.
         #[serde(rename = "ResourceType")]
-        pub resource_type: ResourceType2,
+        pub resource_type: TagFieldSpecificationResourceType,
         /// `TagKeys`. Required.
         #[serde(rename = "TagKeys")]
         pub tag_keys: Vec<Value>,
@@ -3636,7 +3636,7 @@ pub mod flow_log {
     impl TagFieldSpecification {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(resource_type: ResourceType2, tag_keys: Vec<Value>) -> Self {
+        pub fn new(resource_type: TagFieldSpecificationResourceType, tag_keys: Vec<Value>) -> Self {
             TagFieldSpecification { resource_type, tag_keys }
         }
     }
@@ -7651,7 +7651,7 @@ pub mod launch_template {
 
     /// The type of resource. To tag a launch template, ``ResourceType`` must be ``launch-template``.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ResourceType2 {
+    pub enum LaunchTemplateTagSpecificationResourceType {
         /// `application-status-check`
         #[serde(rename = "application-status-check")]
         ApplicationStatusCheck,
@@ -7995,7 +7995,7 @@ pub mod launch_template {
     pub struct LaunchTemplateTagSpecification {
         /// The type of resource. To tag a launch template, ``ResourceType`` must be ``launch-template``.
         #[serde(rename = "ResourceType")]
-        pub resource_type: Option<ResourceType2>,
+        pub resource_type: Option<LaunchTemplateTagSpecificationResourceType>,
         /// The tags for the resource.
         #[serde(rename = "Tags")]
         pub tags: Option<Vec<Tag>>,
@@ -15418,7 +15418,7 @@ pub mod vpn_connection {
 
     /// The value for the encryption algorithm.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ValueType2 {
+    pub enum Phase1EncryptionAlgorithmsRequestListValueValueType {
         /// `AES128`
         #[serde(rename = "AES128")]
         Aes128,
@@ -15438,12 +15438,12 @@ pub mod vpn_connection {
     pub struct Phase1EncryptionAlgorithmsRequestListValue {
         /// The value for the encryption algorithm.
         #[serde(rename = "Value")]
-        pub value: Option<ValueType2>,
+        pub value: Option<Phase1EncryptionAlgorithmsRequestListValueValueType>,
     }
 
     /// The value for the integrity algorithm.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ValueType3 {
+    pub enum Phase1IntegrityAlgorithmsRequestListValueValueType {
         /// `SHA1`
         #[serde(rename = "SHA1")]
         Sha1,
@@ -15463,7 +15463,7 @@ pub mod vpn_connection {
     pub struct Phase1IntegrityAlgorithmsRequestListValue {
         /// The value for the integrity algorithm.
         #[serde(rename = "Value")]
-        pub value: Option<ValueType3>,
+        pub value: Option<Phase1IntegrityAlgorithmsRequestListValueValueType>,
     }
 
     /// Specifies a Diffie-Hellman group number for the VPN tunnel for phase 2 IKE negotiations.
@@ -15476,7 +15476,7 @@ pub mod vpn_connection {
 
     /// The encryption algorithm.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ValueType4 {
+    pub enum Phase2EncryptionAlgorithmsRequestListValueValueType {
         /// `AES128`
         #[serde(rename = "AES128")]
         Aes128,
@@ -15496,12 +15496,12 @@ pub mod vpn_connection {
     pub struct Phase2EncryptionAlgorithmsRequestListValue {
         /// The encryption algorithm.
         #[serde(rename = "Value")]
-        pub value: Option<ValueType4>,
+        pub value: Option<Phase2EncryptionAlgorithmsRequestListValueValueType>,
     }
 
     /// The integrity algorithm.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ValueType5 {
+    pub enum Phase2IntegrityAlgorithmsRequestListValueValueType {
         /// `SHA1`
         #[serde(rename = "SHA1")]
         Sha1,
@@ -15521,7 +15521,7 @@ pub mod vpn_connection {
     pub struct Phase2IntegrityAlgorithmsRequestListValue {
         /// The integrity algorithm.
         #[serde(rename = "Value")]
-        pub value: Option<ValueType5>,
+        pub value: Option<Phase2IntegrityAlgorithmsRequestListValueValueType>,
     }
 
     /// The action to take when the establishing the tunnel for the VPN connection. By default, your customer gateway device must initiate the IKE negotiation and bring up the tunnel. Specify ``start`` for AWS to initiate the IKE negotiation.
@@ -15870,7 +15870,7 @@ pub mod verified_access_endpoint {
 
     /// The IP protocol.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Protocol2 {
+    pub enum LoadBalancerOptionsProtocol {
         /// `http`
         #[serde(rename = "http")]
         Http,
@@ -15896,7 +15896,7 @@ pub mod verified_access_endpoint {
         pub port_ranges: Option<Vec<PortRange>>,
         /// The IP protocol.
         #[serde(rename = "Protocol")]
-        pub protocol: Option<Protocol2>,
+        pub protocol: Option<LoadBalancerOptionsProtocol>,
         /// The IDs of the subnets.
         #[serde(rename = "SubnetIds")]
         pub subnet_ids: Option<Vec<Value>>,
@@ -15904,7 +15904,7 @@ pub mod verified_access_endpoint {
 
     /// The IP protocol.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Protocol3 {
+    pub enum NetworkInterfaceOptionsProtocol {
         /// `http`
         #[serde(rename = "http")]
         Http,
@@ -15930,12 +15930,12 @@ pub mod verified_access_endpoint {
         pub port_ranges: Option<Vec<PortRange>>,
         /// The IP protocol.
         #[serde(rename = "Protocol")]
-        pub protocol: Option<Protocol3>,
+        pub protocol: Option<NetworkInterfaceOptionsProtocol>,
     }
 
     /// The IP protocol.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Protocol4 {
+    pub enum RdsOptionsProtocol {
         /// `http`
         #[serde(rename = "http")]
         Http,
@@ -15955,7 +15955,7 @@ pub mod verified_access_endpoint {
         pub port: Option<Value>,
         /// The IP protocol.
         #[serde(rename = "Protocol")]
-        pub protocol: Option<Protocol4>,
+        pub protocol: Option<RdsOptionsProtocol>,
         /// The ARN of the RDS DB cluster.
         #[serde(rename = "RdsDbClusterArn")]
         pub rds_db_cluster_arn: Option<Value>,

@@ -1113,7 +1113,7 @@ pub mod daemon_task_definition {
 
     /// The log router to use. The valid values are ``fluentd`` or ``fluentbit``.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Type2 {
+    pub enum FirelensConfigurationType {
         /// `fluentbit`
         #[serde(rename = "fluentbit")]
         Fluentbit,
@@ -1130,7 +1130,7 @@ pub mod daemon_task_definition {
         pub options: Option<Value>,
         /// The log router to use. The valid values are ``fluentd`` or ``fluentbit``.
         #[serde(rename = "Type")]
-        pub r#type: Option<Type2>,
+        pub r#type: Option<FirelensConfigurationType>,
     }
 
     /// An object representing a container health check. Health check parameters that are specified in a container definition override any Docker health checks that exist in the container image (such as those specified in a parent image or from the image's Dockerfile). This configuration maps to the ``HEALTHCHECK`` parameter of docker run.
@@ -2527,7 +2527,7 @@ pub mod service {
 
     /// The deployment controller type to use.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Type2 {
+    pub enum DeploymentControllerType {
         /// `CODE_DEPLOY`
         #[serde(rename = "CODE_DEPLOY")]
         CodeDeploy,
@@ -2544,7 +2544,7 @@ pub mod service {
     pub struct DeploymentController {
         /// The deployment controller type to use.
         #[serde(rename = "Type")]
-        pub r#type: Option<Type2>,
+        pub r#type: Option<DeploymentControllerType>,
     }
 
     /// Determines whether to force a new deployment of the service. By default, deployments aren't forced. You can use this option to start a new deployment with no service definition changes. For example, you can update a service's tasks to use a newer Docker image with the same image/tag combination (``my_image:latest``) or to roll Fargate tasks onto a newer platform version.
@@ -2798,7 +2798,7 @@ pub mod service {
 
     /// The type of constraint. Use ``distinctInstance`` to ensure that each task in a particular group is running on a different container instance. Use ``memberOf`` to restrict the selection to a group of valid candidates.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Type3 {
+    pub enum PlacementConstraintType {
         /// `distinctInstance`
         #[serde(rename = "distinctInstance")]
         DistinctInstance,
@@ -2815,20 +2815,20 @@ pub mod service {
         pub expression: Option<Value>,
         /// The type of constraint. Use ``distinctInstance`` to ensure that each task in a particular group is running on a different container instance. Use ``memberOf`` to restrict the selection to a group of valid candidates. Required.
         #[serde(rename = "Type")]
-        pub r#type: Type3,
+        pub r#type: PlacementConstraintType,
     }
 
     impl PlacementConstraint {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(r#type: Type3) -> Self {
+        pub fn new(r#type: PlacementConstraintType) -> Self {
             PlacementConstraint { expression: None, r#type }
         }
     }
 
     /// The type of placement strategy. The ``random`` placement strategy randomly places tasks on available candidates. The ``spread`` placement strategy spreads placement across available candidates evenly based on the ``field`` parameter. The ``binpack`` strategy places tasks on available candidates that have the least available amount of the resource that's specified with the ``field`` parameter.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Type4 {
+    pub enum PlacementStrategyType {
         /// `binpack`
         #[serde(rename = "binpack")]
         Binpack,
@@ -2848,13 +2848,13 @@ pub mod service {
         pub field: Option<Value>,
         /// The type of placement strategy. The ``random`` placement strategy randomly places tasks on available candidates. The ``spread`` placement strategy spreads placement across available candidates evenly based on the ``field`` parameter. The ``binpack`` strategy places tasks on available candidates that have the least available amount of the resource that's specified with the ``field`` parameter. Required.
         #[serde(rename = "Type")]
-        pub r#type: Type4,
+        pub r#type: PlacementStrategyType,
     }
 
     impl PlacementStrategy {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(r#type: Type4) -> Self {
+        pub fn new(r#type: PlacementStrategyType) -> Self {
             PlacementStrategy { field: None, r#type }
         }
     }
@@ -3197,7 +3197,7 @@ pub mod service {
 
     /// Determines whether to propagate the tags from the task definition to the Amazon EBS volume. Tags can only propagate to a ``SERVICE`` specified in ``ServiceVolumeConfiguration``. If no value is specified, the tags aren't propagated.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum PropagateTags2 {
+    pub enum EBSTagSpecificationPropagateTags {
         /// `SERVICE`
         #[serde(rename = "SERVICE")]
         Service,
@@ -3219,7 +3219,7 @@ pub mod service {
     pub struct EBSTagSpecification {
         /// Determines whether to propagate the tags from the task definition to the Amazon EBS volume. Tags can only propagate to a ``SERVICE`` specified in ``ServiceVolumeConfiguration``. If no value is specified, the tags aren't propagated.
         #[serde(rename = "PropagateTags")]
-        pub propagate_tags: Option<PropagateTags2>,
+        pub propagate_tags: Option<EBSTagSpecificationPropagateTags>,
         /// The type of volume resource. Required.
         #[serde(rename = "ResourceType")]
         pub resource_type: ResourceType,
@@ -3523,7 +3523,7 @@ pub mod task_definition {
 
     /// The log router to use. The valid values are ``fluentd`` or ``fluentbit``.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Type2 {
+    pub enum FirelensConfigurationType {
         /// `fluentbit`
         #[serde(rename = "fluentbit")]
         Fluentbit,
@@ -3540,7 +3540,7 @@ pub mod task_definition {
         pub options: Option<Value>,
         /// The log router to use. The valid values are ``fluentd`` or ``fluentbit``.
         #[serde(rename = "Type")]
-        pub r#type: Option<Type2>,
+        pub r#type: Option<FirelensConfigurationType>,
     }
 
     /// The ``HealthCheck`` property specifies an object representing a container health check. Health check parameters that are specified in a container definition override any Docker health checks that exist in the container image (such as those specified in a parent image or from the image's Dockerfile). This configuration maps to the ``HEALTHCHECK`` parameter of docker run.
@@ -3798,7 +3798,7 @@ pub mod task_definition {
 
     /// The type of resource to assign to a container.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Type3 {
+    pub enum ResourceRequirementType {
         /// `GPU`
         #[serde(rename = "GPU")]
         Gpu,
@@ -3818,7 +3818,7 @@ pub mod task_definition {
         pub sharing_strategy: Option<SharingStrategy>,
         /// The type of resource to assign to a container. Required.
         #[serde(rename = "Type")]
-        pub r#type: Type3,
+        pub r#type: ResourceRequirementType,
         /// The value for the specified resource type.
         #[serde(rename = "Value")]
         pub value: Option<Value>,
@@ -3827,7 +3827,7 @@ pub mod task_definition {
     impl ResourceRequirement {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(r#type: Type3) -> Self {
+        pub fn new(r#type: ResourceRequirementType) -> Self {
             ResourceRequirement { sharing_strategy: None, r#type, value: None }
         }
     }
@@ -4153,7 +4153,7 @@ pub mod task_definition {
 
     /// The type of constraint. The ``MemberOf`` constraint restricts selection to be from a group of valid candidates.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Type4 {
+    pub enum TaskDefinitionPlacementConstraintType {
         /// `memberOf`
         #[serde(rename = "memberOf")]
         MemberOf,
@@ -4167,20 +4167,20 @@ pub mod task_definition {
         pub expression: Option<Value>,
         /// The type of constraint. The ``MemberOf`` constraint restricts selection to be from a group of valid candidates. Required.
         #[serde(rename = "Type")]
-        pub r#type: Type4,
+        pub r#type: TaskDefinitionPlacementConstraintType,
     }
 
     impl TaskDefinitionPlacementConstraint {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(r#type: Type4) -> Self {
+        pub fn new(r#type: TaskDefinitionPlacementConstraintType) -> Self {
             TaskDefinitionPlacementConstraint { expression: None, r#type }
         }
     }
 
     /// The proxy type. The only supported value is ``APPMESH``.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Type5 {
+    pub enum ProxyConfigurationType {
         /// `APPMESH`
         #[serde(rename = "APPMESH")]
         Appmesh,
@@ -4197,7 +4197,7 @@ pub mod task_definition {
         pub proxy_configuration_properties: Option<Vec<KeyValuePair>>,
         /// The proxy type. The only supported value is ``APPMESH``.
         #[serde(rename = "Type")]
-        pub r#type: Option<Type5>,
+        pub r#type: Option<ProxyConfigurationType>,
     }
 
     impl ProxyConfiguration {

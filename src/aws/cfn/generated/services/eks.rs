@@ -442,7 +442,7 @@ pub mod capability {
 
     /// The type of capability to create. Valid values are: ACK (AWS Controllers for Kubernetes, which lets you manage AWS resources directly from Kubernetes), ARGOCD (Argo CD for GitOps-based continuous delivery), or KRO (Kube Resource Orchestrator for composing and managing custom Kubernetes resources).
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Type2 {
+    pub enum CfnCapabilityType {
         /// `ARGOCD`
         #[serde(rename = "ARGOCD")]
         Argocd,
@@ -479,13 +479,13 @@ pub struct CfnCapability {
     pub tags: Option<Vec<capability::Tag>>,
     /// The type of capability to create. Valid values are: ACK (AWS Controllers for Kubernetes, which lets you manage AWS resources directly from Kubernetes), ARGOCD (Argo CD for GitOps-based continuous delivery), or KRO (Kube Resource Orchestrator for composing and managing custom Kubernetes resources). Required.
     #[serde(rename = "Type")]
-    pub r#type: capability::Type2,
+    pub r#type: capability::CfnCapabilityType,
 }
 
 impl CfnCapability {
     /// With the required properties; the others unset.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(capability_name: impl Into<Value>, cluster_name: impl Into<Value>, delete_propagation_policy: capability::DeletePropagationPolicy, role_arn: impl Into<Value>, r#type: capability::Type2) -> Self {
+    pub fn new(capability_name: impl Into<Value>, cluster_name: impl Into<Value>, delete_propagation_policy: capability::DeletePropagationPolicy, role_arn: impl Into<Value>, r#type: capability::CfnCapabilityType) -> Self {
         CfnCapability { capability_name: capability_name.into(), cluster_name: cluster_name.into(), configuration: None, delete_propagation_policy, role_arn: role_arn.into(), tags: None, r#type }
     }
 }
@@ -862,7 +862,7 @@ pub mod cluster {
 
     /// name of the log type
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Type2 {
+    pub enum LoggingTypeConfigType {
         /// `api`
         #[serde(rename = "api")]
         Api,
@@ -885,7 +885,7 @@ pub mod cluster {
     pub struct LoggingTypeConfig {
         /// name of the log type
         #[serde(rename = "Type")]
-        pub r#type: Option<Type2>,
+        pub r#type: Option<LoggingTypeConfigType>,
     }
 
     /// The cluster control plane logging configuration for your cluster.
@@ -928,7 +928,7 @@ pub mod cluster {
 
     /// Optional parameter to specify the placement group spread level for etcd instances. If not provided, EKS will deploy etcd instances without a placement group.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum SpreadLevel2 {
+    pub enum EtcdPlacementSpreadLevel {
         /// `host`
         #[serde(rename = "host")]
         Host,
@@ -942,7 +942,7 @@ pub mod cluster {
     pub struct EtcdPlacement {
         /// Optional parameter to specify the placement group spread level for etcd instances. If not provided, EKS will deploy etcd instances without a placement group.
         #[serde(rename = "SpreadLevel")]
-        pub spread_level: Option<SpreadLevel2>,
+        pub spread_level: Option<EtcdPlacementSpreadLevel>,
     }
 
     /// An object representing the Outpost configuration to use for AWS EKS outpost cluster.

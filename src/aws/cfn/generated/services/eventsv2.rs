@@ -704,7 +704,7 @@ pub mod subscriber {
 
     /// The delivery ordering mode of the subscriber. FIFO delivers events in order within an event group; UNORDERED delivers without an ordering guarantee.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Type2 {
+    pub enum CfnSubscriberType {
         /// `FIFO`
         #[serde(rename = "FIFO")]
         Fifo,
@@ -765,7 +765,7 @@ pub struct CfnSubscriber {
     pub transformer: Option<subscriber::Transformer>,
     /// The delivery ordering mode of the subscriber. FIFO delivers events in order within an event group; UNORDERED delivers without an ordering guarantee.
     #[serde(rename = "Type")]
-    pub r#type: Option<subscriber::Type2>,
+    pub r#type: Option<subscriber::CfnSubscriberType>,
 }
 
 impl CfnSubscriber {

@@ -1112,7 +1112,7 @@ pub mod s3_access_point_attachment {
 
     /// The type of Amazon FSx volume that the S3 access point is attached to.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Type2 {
+    pub enum CfnS3AccessPointAttachmentType {
         /// `OPENZFS`
         #[serde(rename = "OPENZFS")]
         Openzfs,
@@ -1140,13 +1140,13 @@ pub struct CfnS3AccessPointAttachment {
     pub s3_access_point: Option<s3_access_point_attachment::S3AccessPoint>,
     /// The type of Amazon FSx volume that the S3 access point is attached to. Required.
     #[serde(rename = "Type")]
-    pub r#type: s3_access_point_attachment::Type2,
+    pub r#type: s3_access_point_attachment::CfnS3AccessPointAttachmentType,
 }
 
 impl CfnS3AccessPointAttachment {
     /// With the required properties; the others unset.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(name: impl Into<Value>, r#type: s3_access_point_attachment::Type2) -> Self {
+    pub fn new(name: impl Into<Value>, r#type: s3_access_point_attachment::CfnS3AccessPointAttachmentType) -> Self {
         CfnS3AccessPointAttachment { name: name.into(), ontap_configuration: None, open_zfs_configuration: None, s3_access_point: None, r#type }
     }
 }
@@ -1462,7 +1462,7 @@ pub mod volume {
 
     /// Defines the type of time for the retention period of an FSx for ONTAP SnapLock volume. Set it to one of the valid types. If you set it to INFINITE, the files are retained forever. If you set it to UNSPECIFIED, the files are retained until you set an explicit retention period.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Type2 {
+    pub enum RetentionPeriodType {
         /// `DAYS`
         #[serde(rename = "DAYS")]
         Days,
@@ -1494,7 +1494,7 @@ pub mod volume {
     pub struct RetentionPeriod {
         /// Defines the type of time for the retention period of an FSx for ONTAP SnapLock volume. Set it to one of the valid types. If you set it to INFINITE, the files are retained forever. If you set it to UNSPECIFIED, the files are retained until you set an explicit retention period. Required.
         #[serde(rename = "Type")]
-        pub r#type: Type2,
+        pub r#type: RetentionPeriodType,
         /// Defines the amount of time for the retention period of an FSx for ONTAP SnapLock volume. You can't set a value for INFINITE or UNSPECIFIED.
         #[serde(rename = "Value")]
         pub value: Option<Value>,
@@ -1503,7 +1503,7 @@ pub mod volume {
     impl RetentionPeriod {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(r#type: Type2) -> Self {
+        pub fn new(r#type: RetentionPeriodType) -> Self {
             RetentionPeriod { r#type, value: None }
         }
     }
@@ -1747,7 +1747,7 @@ pub mod volume {
 
     /// Specifies whether the quota applies to a user or group.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Type3 {
+    pub enum UserAndGroupQuotasType {
         /// `GROUP`
         #[serde(rename = "GROUP")]
         Group,
@@ -1767,13 +1767,13 @@ pub mod volume {
         pub storage_capacity_quota_gi_b: Value,
         /// Specifies whether the quota applies to a user or group. Required.
         #[serde(rename = "Type")]
-        pub r#type: Type3,
+        pub r#type: UserAndGroupQuotasType,
     }
 
     impl UserAndGroupQuotas {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(id: impl Into<Value>, storage_capacity_quota_gi_b: impl Into<Value>, r#type: Type3) -> Self {
+        pub fn new(id: impl Into<Value>, storage_capacity_quota_gi_b: impl Into<Value>, r#type: UserAndGroupQuotasType) -> Self {
             UserAndGroupQuotas { id: id.into(), storage_capacity_quota_gi_b: storage_capacity_quota_gi_b.into(), r#type }
         }
     }

@@ -108,7 +108,7 @@ pub mod catalog {
 
     /// Allows third-party engines to access data in Amazon S3 locations that are registered with Lake Formation.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum AllowFullTableExternalDataAccess2 {
+    pub enum DataLakeAccessPropertiesAllowFullTableExternalDataAccess {
         /// `True`
         #[serde(rename = "True")]
         True,
@@ -122,7 +122,7 @@ pub mod catalog {
     pub struct DataLakeAccessProperties {
         /// Allows third-party engines to access data in Amazon S3 locations that are registered with Lake Formation.
         #[serde(rename = "AllowFullTableExternalDataAccess")]
-        pub allow_full_table_external_data_access: Option<AllowFullTableExternalDataAccess2>,
+        pub allow_full_table_external_data_access: Option<DataLakeAccessPropertiesAllowFullTableExternalDataAccess>,
         /// Specifies a federated catalog type for the native catalog resource.
         #[serde(rename = "CatalogType")]
         pub catalog_type: Option<Value>,
@@ -1144,7 +1144,7 @@ pub mod connection_type {
 
     /// Specifies where this property should be included in REST requests.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum PropertyLocation2 {
+    pub enum SecretConnectorPropertyPropertyLocation {
         /// `HEADER`
         #[serde(rename = "HEADER")]
         Header,
@@ -1161,7 +1161,7 @@ pub mod connection_type {
 
     /// The data type of this property. Must be SECRET for secret properties.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum PropertyType2 {
+    pub enum SecretConnectorPropertyPropertyType {
         /// `SECRET`
         #[serde(rename = "SECRET")]
         Secret,
@@ -1178,10 +1178,10 @@ pub mod connection_type {
         pub name: Value,
         /// Specifies where this property should be included in REST requests.
         #[serde(rename = "PropertyLocation")]
-        pub property_location: Option<PropertyLocation2>,
+        pub property_location: Option<SecretConnectorPropertyPropertyLocation>,
         /// The data type of this property. Must be SECRET for secret properties. Required.
         #[serde(rename = "PropertyType")]
-        pub property_type: PropertyType2,
+        pub property_type: SecretConnectorPropertyPropertyType,
         /// Indicates whether the property is required. Required.
         #[serde(rename = "Required")]
         pub required: Value,
@@ -1190,7 +1190,7 @@ pub mod connection_type {
     impl SecretConnectorProperty {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(name: impl Into<Value>, property_type: PropertyType2, required: impl Into<Value>) -> Self {
+        pub fn new(name: impl Into<Value>, property_type: SecretConnectorPropertyPropertyType, required: impl Into<Value>) -> Self {
             SecretConnectorProperty { key_override: None, name: name.into(), property_location: None, property_type, required: required.into() }
         }
     }
@@ -1282,9 +1282,9 @@ pub mod connection_type {
         pub token_url_parameters: Option<Vec<ConnectorProperty>>,
     }
 
-    /// The values `ContentType2` takes.
+    /// The values `ClientCredentialsPropertiesContentType` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ContentType2 {
+    pub enum ClientCredentialsPropertiesContentType {
         /// `APPLICATION_JSON`
         #[serde(rename = "APPLICATION_JSON")]
         ApplicationJson,
@@ -1293,9 +1293,9 @@ pub mod connection_type {
         UrlEncoded,
     }
 
-    /// The values `RequestMethod2` takes.
+    /// The values `ClientCredentialsPropertiesRequestMethod` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum RequestMethod2 {
+    pub enum ClientCredentialsPropertiesRequestMethod {
         /// `GET`
         #[serde(rename = "GET")]
         Get,
@@ -1315,10 +1315,10 @@ pub mod connection_type {
         pub client_secret: Option<SecretConnectorProperty>,
         /// `ContentType`.
         #[serde(rename = "ContentType")]
-        pub content_type: Option<ContentType2>,
+        pub content_type: Option<ClientCredentialsPropertiesContentType>,
         /// `RequestMethod`.
         #[serde(rename = "RequestMethod")]
-        pub request_method: Option<RequestMethod2>,
+        pub request_method: Option<ClientCredentialsPropertiesRequestMethod>,
         /// Defines a property configuration for connection types.
         #[serde(rename = "Scope")]
         pub scope: Option<ConnectorProperty>,
@@ -1330,9 +1330,9 @@ pub mod connection_type {
         pub token_url_parameters: Option<Vec<ConnectorProperty>>,
     }
 
-    /// The values `ContentType3` takes.
+    /// The values `JWTBearerPropertiesContentType` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ContentType3 {
+    pub enum JWTBearerPropertiesContentType {
         /// `APPLICATION_JSON`
         #[serde(rename = "APPLICATION_JSON")]
         ApplicationJson,
@@ -1341,9 +1341,9 @@ pub mod connection_type {
         UrlEncoded,
     }
 
-    /// The values `RequestMethod3` takes.
+    /// The values `JWTBearerPropertiesRequestMethod` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum RequestMethod3 {
+    pub enum JWTBearerPropertiesRequestMethod {
         /// `GET`
         #[serde(rename = "GET")]
         Get,
@@ -1357,13 +1357,13 @@ pub mod connection_type {
     pub struct JWTBearerProperties {
         /// `ContentType`.
         #[serde(rename = "ContentType")]
-        pub content_type: Option<ContentType3>,
+        pub content_type: Option<JWTBearerPropertiesContentType>,
         /// Defines a secret property configuration. SECRET-type properties cannot have DefaultValue or AllowedValues.
         #[serde(rename = "JwtToken")]
         pub jwt_token: Option<SecretConnectorProperty>,
         /// `RequestMethod`.
         #[serde(rename = "RequestMethod")]
-        pub request_method: Option<RequestMethod3>,
+        pub request_method: Option<JWTBearerPropertiesRequestMethod>,
         /// Defines a property configuration for connection types.
         #[serde(rename = "TokenUrl")]
         pub token_url: Option<ConnectorProperty>,
@@ -1524,7 +1524,7 @@ pub mod connection_type {
 
     /// Specifies where to place the parameter in requests.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum PropertyLocation3 {
+    pub enum ExtractedParameterPropertyLocation {
         /// `HEADER`
         #[serde(rename = "HEADER")]
         Header,
@@ -1561,7 +1561,7 @@ pub mod connection_type {
         pub key: Option<Value>,
         /// Specifies where to place the parameter in requests.
         #[serde(rename = "PropertyLocation")]
-        pub property_location: Option<PropertyLocation3>,
+        pub property_location: Option<ExtractedParameterPropertyLocation>,
         /// Defines how to extract values from HTTP responses.
         #[serde(rename = "Value")]
         pub value: Option<ResponseExtractionMapping>,
@@ -1618,7 +1618,7 @@ pub mod connection_type {
 
     /// The HTTP method to use.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum RequestMethod4 {
+    pub enum SourceConfigurationRequestMethod {
         /// `GET`
         #[serde(rename = "GET")]
         Get,
@@ -1657,7 +1657,7 @@ pub mod connection_type {
         pub pagination_configuration: Option<PaginationConfiguration>,
         /// The HTTP method to use.
         #[serde(rename = "RequestMethod")]
-        pub request_method: Option<RequestMethod4>,
+        pub request_method: Option<SourceConfigurationRequestMethod>,
         /// Request parameters configuration.
         #[serde(rename = "RequestParameters")]
         pub request_parameters: Option<Vec<ConnectorProperty>>,
@@ -1671,7 +1671,7 @@ pub mod connection_type {
 
     /// The HTTP method to use.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum RequestMethod5 {
+    pub enum ValidationEndpointConfigurationRequestMethod {
         /// `GET`
         #[serde(rename = "GET")]
         Get,
@@ -1685,7 +1685,7 @@ pub mod connection_type {
     pub struct ValidationEndpointConfiguration {
         /// The HTTP method to use.
         #[serde(rename = "RequestMethod")]
-        pub request_method: Option<RequestMethod5>,
+        pub request_method: Option<ValidationEndpointConfigurationRequestMethod>,
         /// The URL path for the REST endpoint.
         #[serde(rename = "RequestPath")]
         pub request_path: Option<Value>,

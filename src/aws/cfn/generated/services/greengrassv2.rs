@@ -298,9 +298,9 @@ pub mod deployment {
         pub failure_handling_policy: Option<FailureHandlingPolicy>,
     }
 
-    /// The values `Action2` takes.
+    /// The values `IoTJobAbortCriteriaAction` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Action2 {
+    pub enum IoTJobAbortCriteriaAction {
         /// `CANCEL`
         #[serde(rename = "CANCEL")]
         Cancel,
@@ -328,7 +328,7 @@ pub mod deployment {
     pub struct IoTJobAbortCriteria {
         /// `Action`. Required.
         #[serde(rename = "Action")]
-        pub action: Action2,
+        pub action: IoTJobAbortCriteriaAction,
         /// `FailureType`. Required.
         #[serde(rename = "FailureType")]
         pub failure_type: FailureType,
@@ -343,7 +343,7 @@ pub mod deployment {
     impl IoTJobAbortCriteria {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(action: Action2, failure_type: FailureType, min_number_of_executed_things: impl Into<Value>, threshold_percentage: impl Into<Value>) -> Self {
+        pub fn new(action: IoTJobAbortCriteriaAction, failure_type: FailureType, min_number_of_executed_things: impl Into<Value>, threshold_percentage: impl Into<Value>) -> Self {
             IoTJobAbortCriteria { action, failure_type, min_number_of_executed_things: min_number_of_executed_things.into(), threshold_percentage: threshold_percentage.into() }
         }
     }

@@ -220,9 +220,9 @@ pub mod detector {
         pub status: Option<Status>,
     }
 
-    /// The values `Name2` takes.
+    /// The values `CFNFeatureConfigurationName` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Name2 {
+    pub enum CFNFeatureConfigurationName {
         /// `AI_ANALYST`
         #[serde(rename = "AI_ANALYST")]
         AiAnalyst,
@@ -252,9 +252,9 @@ pub mod detector {
         S3DataEvents,
     }
 
-    /// The values `Status2` takes.
+    /// The values `CFNFeatureConfigurationStatus` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Status2 {
+    pub enum CFNFeatureConfigurationStatus {
         /// `ENABLED`
         #[serde(rename = "ENABLED")]
         Enabled,
@@ -271,16 +271,16 @@ pub mod detector {
         pub additional_configuration: Option<Vec<CFNFeatureAdditionalConfiguration>>,
         /// `Name`. Required.
         #[serde(rename = "Name")]
-        pub name: Name2,
+        pub name: CFNFeatureConfigurationName,
         /// `Status`. Required.
         #[serde(rename = "Status")]
-        pub status: Status2,
+        pub status: CFNFeatureConfigurationStatus,
     }
 
     impl CFNFeatureConfiguration {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(name: Name2, status: Status2) -> Self {
+        pub fn new(name: CFNFeatureConfigurationName, status: CFNFeatureConfigurationStatus) -> Self {
             CFNFeatureConfiguration { additional_configuration: None, name, status }
         }
     }

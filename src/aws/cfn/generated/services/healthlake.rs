@@ -245,7 +245,7 @@ pub mod fhir_datastore {
 
     /// The NLP status for the Data Store.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Status2 {
+    pub enum NlpConfigurationStatus {
         /// `ENABLED`
         #[serde(rename = "ENABLED")]
         Enabled,
@@ -259,13 +259,13 @@ pub mod fhir_datastore {
     pub struct NlpConfiguration {
         /// The NLP status for the Data Store. Required.
         #[serde(rename = "Status")]
-        pub status: Status2,
+        pub status: NlpConfigurationStatus,
     }
 
     impl NlpConfiguration {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(status: Status2) -> Self {
+        pub fn new(status: NlpConfigurationStatus) -> Self {
             NlpConfiguration { status }
         }
     }

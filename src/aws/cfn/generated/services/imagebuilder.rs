@@ -1537,7 +1537,7 @@ pub mod lifecycle_policy {
 
     /// The filter type.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Type2 {
+    pub enum FilterType {
         /// `AGE`
         #[serde(rename = "AGE")]
         Age,
@@ -1554,7 +1554,7 @@ pub mod lifecycle_policy {
         pub retain_at_least: Option<Value>,
         /// The filter type. Required.
         #[serde(rename = "Type")]
-        pub r#type: Type2,
+        pub r#type: FilterType,
         /// The value's time unit.
         #[serde(rename = "Unit")]
         pub unit: Option<TimeUnit>,
@@ -1566,7 +1566,7 @@ pub mod lifecycle_policy {
     impl Filter {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(r#type: Type2, value: impl Into<Value>) -> Self {
+        pub fn new(r#type: FilterType, value: impl Into<Value>) -> Self {
             Filter { retain_at_least: None, r#type, unit: None, value: value.into() }
         }
     }

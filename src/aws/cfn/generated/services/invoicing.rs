@@ -287,7 +287,7 @@ pub mod procurement_portal_preference {
 
     /// The domain identifier for the buyer in the test environment.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum BuyerDomain2 {
+    pub enum TestEnvPreferenceBuyerDomain {
         /// `NetworkID`
         #[serde(rename = "NetworkID")]
         NetworkID,
@@ -295,7 +295,7 @@ pub mod procurement_portal_preference {
 
     /// The domain identifier for the supplier in the test environment.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum SupplierDomain2 {
+    pub enum TestEnvPreferenceSupplierDomain {
         /// `NetworkID`
         #[serde(rename = "NetworkID")]
         NetworkID,
@@ -306,7 +306,7 @@ pub mod procurement_portal_preference {
     pub struct TestEnvPreference {
         /// The domain identifier for the buyer in the test environment.
         #[serde(rename = "BuyerDomain")]
-        pub buyer_domain: Option<BuyerDomain2>,
+        pub buyer_domain: Option<TestEnvPreferenceBuyerDomain>,
         /// The unique identifier for the buyer in the test environment.
         #[serde(rename = "BuyerIdentifier")]
         pub buyer_identifier: Option<Value>,
@@ -318,7 +318,7 @@ pub mod procurement_portal_preference {
         pub procurement_portal_shared_secret: Option<Value>,
         /// The domain identifier for the supplier in the test environment.
         #[serde(rename = "SupplierDomain")]
-        pub supplier_domain: Option<SupplierDomain2>,
+        pub supplier_domain: Option<TestEnvPreferenceSupplierDomain>,
         /// The unique identifier for the supplier in the test environment.
         #[serde(rename = "SupplierIdentifier")]
         pub supplier_identifier: Option<Value>,

@@ -1616,7 +1616,7 @@ pub mod job {
 
     /// The type of job execution failures that can initiate a job retry.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum FailureType2 {
+    pub enum RetryCriteriaFailureType {
         /// `FAILED`
         #[serde(rename = "FAILED")]
         Failed,
@@ -1633,7 +1633,7 @@ pub mod job {
     pub struct RetryCriteria {
         /// The type of job execution failures that can initiate a job retry. Required.
         #[serde(rename = "FailureType")]
-        pub failure_type: FailureType2,
+        pub failure_type: RetryCriteriaFailureType,
         /// The number of retries allowed for a failure type for the job. Required.
         #[serde(rename = "NumberOfRetries")]
         pub number_of_retries: Value,
@@ -1642,7 +1642,7 @@ pub mod job {
     impl RetryCriteria {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(failure_type: FailureType2, number_of_retries: impl Into<Value>) -> Self {
+        pub fn new(failure_type: RetryCriteriaFailureType, number_of_retries: impl Into<Value>) -> Self {
             RetryCriteria { failure_type, number_of_retries: number_of_retries.into() }
         }
     }
@@ -2396,9 +2396,9 @@ pub mod mitigation_action {
         }
     }
 
-    /// The values `Action2` takes.
+    /// The values `UpdateDeviceCertificateParamsAction` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Action2 {
+    pub enum UpdateDeviceCertificateParamsAction {
         /// `DEACTIVATE`
         #[serde(rename = "DEACTIVATE")]
         Deactivate,
@@ -2412,13 +2412,13 @@ pub mod mitigation_action {
     pub struct UpdateDeviceCertificateParams {
         /// `Action`. Required.
         #[serde(rename = "Action")]
-        pub action: Action2,
+        pub action: UpdateDeviceCertificateParamsAction,
     }
 
     impl UpdateDeviceCertificateParams {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(action: Action2) -> Self {
+        pub fn new(action: UpdateDeviceCertificateParamsAction) -> Self {
             UpdateDeviceCertificateParams { action }
         }
     }

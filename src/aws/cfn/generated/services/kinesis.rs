@@ -183,7 +183,7 @@ pub mod channel {
 
     /// The compression algorithm applied to objects delivered to the S3 Tables destination.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum CompressionType2 {
+    pub enum S3TableConfigurationCompressionType {
         /// `NONE`
         #[serde(rename = "NONE")]
         None,
@@ -243,7 +243,7 @@ pub mod channel {
     pub struct S3TableConfiguration {
         /// The compression algorithm applied to objects delivered to the S3 Tables destination. Required.
         #[serde(rename = "CompressionType")]
-        pub compression_type: CompressionType2,
+        pub compression_type: S3TableConfigurationCompressionType,
         /// The name of the S3 Tables namespace that contains the destination table. Required.
         #[serde(rename = "Namespace")]
         pub namespace: Value,
@@ -261,7 +261,7 @@ pub mod channel {
     impl S3TableConfiguration {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(compression_type: CompressionType2, namespace: impl Into<Value>, table_bucket_arn: impl Into<Value>, table_name: impl Into<Value>) -> Self {
+        pub fn new(compression_type: S3TableConfigurationCompressionType, namespace: impl Into<Value>, table_bucket_arn: impl Into<Value>, table_name: impl Into<Value>) -> Self {
             S3TableConfiguration { compression_type, namespace: namespace.into(), partition_spec: None, table_bucket_arn: table_bucket_arn.into(), table_name: table_name.into() }
         }
     }

@@ -201,7 +201,7 @@ pub mod application {
 
     /// Describes whether to use the default CloudWatch logging configuration for an application. You must set this property to CUSTOM in order to set the LogLevel or MetricsLevel parameters.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ConfigurationType2 {
+    pub enum MonitoringConfigurationConfigurationType {
         /// `DEFAULT`
         #[serde(rename = "DEFAULT")]
         Default,
@@ -249,7 +249,7 @@ pub mod application {
     pub struct MonitoringConfiguration {
         /// Describes whether to use the default CloudWatch logging configuration for an application. You must set this property to CUSTOM in order to set the LogLevel or MetricsLevel parameters. Required.
         #[serde(rename = "ConfigurationType")]
-        pub configuration_type: ConfigurationType2,
+        pub configuration_type: MonitoringConfigurationConfigurationType,
         /// Describes the verbosity of the CloudWatch Logs for an application.
         #[serde(rename = "LogLevel")]
         pub log_level: Option<LogLevel>,
@@ -261,14 +261,14 @@ pub mod application {
     impl MonitoringConfiguration {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(configuration_type: ConfigurationType2) -> Self {
+        pub fn new(configuration_type: MonitoringConfigurationConfigurationType) -> Self {
             MonitoringConfiguration { configuration_type, log_level: None, metrics_level: None }
         }
     }
 
     /// Describes whether the application uses the default parallelism for the Kinesis Data Analytics service. You must set this property to `CUSTOM` in order to change your application's `AutoScalingEnabled`, `Parallelism`, or `ParallelismPerKPU` properties.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ConfigurationType3 {
+    pub enum ParallelismConfigurationConfigurationType {
         /// `CUSTOM`
         #[serde(rename = "CUSTOM")]
         Custom,
@@ -285,7 +285,7 @@ pub mod application {
         pub auto_scaling_enabled: Option<Value>,
         /// Describes whether the application uses the default parallelism for the Kinesis Data Analytics service. You must set this property to `CUSTOM` in order to change your application's `AutoScalingEnabled`, `Parallelism`, or `ParallelismPerKPU` properties. Required.
         #[serde(rename = "ConfigurationType")]
-        pub configuration_type: ConfigurationType3,
+        pub configuration_type: ParallelismConfigurationConfigurationType,
         /// Describes the initial number of parallel tasks that a Java-based Kinesis Data Analytics application can perform. The Kinesis Data Analytics service can increase this number automatically if ParallelismConfiguration:AutoScalingEnabled is set to true.
         #[serde(rename = "Parallelism")]
         pub parallelism: Option<Value>,
@@ -297,7 +297,7 @@ pub mod application {
     impl ParallelismConfiguration {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(configuration_type: ConfigurationType3) -> Self {
+        pub fn new(configuration_type: ParallelismConfigurationConfigurationType) -> Self {
             ParallelismConfiguration { auto_scaling_enabled: None, configuration_type, parallelism: None, parallelism_per_kpu: None }
         }
     }
@@ -674,7 +674,7 @@ pub mod application {
 
     /// The verbosity of the CloudWatch Logs for an application. You can set it to `INFO`, `WARN`, `ERROR`, or `DEBUG`.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum LogLevel2 {
+    pub enum ZeppelinMonitoringConfigurationLogLevel {
         /// `DEBUG`
         #[serde(rename = "DEBUG")]
         Debug,
@@ -694,7 +694,7 @@ pub mod application {
     pub struct ZeppelinMonitoringConfiguration {
         /// The verbosity of the CloudWatch Logs for an application. You can set it to `INFO`, `WARN`, `ERROR`, or `DEBUG`.
         #[serde(rename = "LogLevel")]
-        pub log_level: Option<LogLevel2>,
+        pub log_level: Option<ZeppelinMonitoringConfigurationLogLevel>,
     }
 
     /// The configuration of a Kinesis Data Analytics Studio notebook.

@@ -404,9 +404,9 @@ pub mod delivery_stream {
         pub duration_in_seconds: Option<Value>,
     }
 
-    /// The values `S3BackupMode2` takes.
+    /// The values `AmazonopensearchserviceDestinationConfigurationS3BackupMode` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum S3BackupMode2 {
+    pub enum AmazonopensearchserviceDestinationConfigurationS3BackupMode {
         /// `FailedDocumentsOnly`
         #[serde(rename = "FailedDocumentsOnly")]
         FailedDocumentsOnly,
@@ -450,7 +450,7 @@ pub mod delivery_stream {
         pub role_arn: Value,
         /// `S3BackupMode`.
         #[serde(rename = "S3BackupMode")]
-        pub s3_backup_mode: Option<S3BackupMode2>,
+        pub s3_backup_mode: Option<AmazonopensearchserviceDestinationConfigurationS3BackupMode>,
         /// `S3Configuration`. Required.
         #[serde(rename = "S3Configuration")]
         pub s3_configuration: S3DestinationConfiguration,
@@ -568,9 +568,9 @@ pub mod delivery_stream {
         pub include: Option<Vec<Value>>,
     }
 
-    /// The values `Type2` takes.
+    /// The values `DatabaseSourceConfigurationType` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Type2 {
+    pub enum DatabaseSourceConfigurationType {
         /// `MySQL`
         #[serde(rename = "MySQL")]
         MySQL,
@@ -620,13 +620,13 @@ pub mod delivery_stream {
         pub tables: DatabaseTables,
         /// `Type`. Required.
         #[serde(rename = "Type")]
-        pub r#type: Type2,
+        pub r#type: DatabaseSourceConfigurationType,
     }
 
     impl DatabaseSourceConfiguration {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(database_source_authentication_configuration: DatabaseSourceAuthenticationConfiguration, database_source_vpc_configuration: DatabaseSourceVPCConfiguration, databases: Databases, endpoint: impl Into<Value>, port: impl Into<Value>, snapshot_watermark_table: impl Into<Value>, tables: DatabaseTables, r#type: Type2) -> Self {
+        pub fn new(database_source_authentication_configuration: DatabaseSourceAuthenticationConfiguration, database_source_vpc_configuration: DatabaseSourceVPCConfiguration, databases: Databases, endpoint: impl Into<Value>, port: impl Into<Value>, snapshot_watermark_table: impl Into<Value>, tables: DatabaseTables, r#type: DatabaseSourceConfigurationType) -> Self {
             DatabaseSourceConfiguration { columns: None, database_source_authentication_configuration, database_source_vpc_configuration, databases, digest: None, endpoint: endpoint.into(), port: port.into(), public_certificate: None, ssl_mode: None, snapshot_watermark_table: snapshot_watermark_table.into(), surrogate_keys: None, tables, r#type }
         }
     }
@@ -697,9 +697,9 @@ pub mod delivery_stream {
         pub size_in_m_bs: Option<Value>,
     }
 
-    /// The values `IndexRotationPeriod2` takes.
+    /// The values `ElasticsearchDestinationConfigurationIndexRotationPeriod` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum IndexRotationPeriod2 {
+    pub enum ElasticsearchDestinationConfigurationIndexRotationPeriod {
         /// `NoRotation`
         #[serde(rename = "NoRotation")]
         NoRotation,
@@ -725,9 +725,9 @@ pub mod delivery_stream {
         pub duration_in_seconds: Option<Value>,
     }
 
-    /// The values `S3BackupMode3` takes.
+    /// The values `ElasticsearchDestinationConfigurationS3BackupMode` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum S3BackupMode3 {
+    pub enum ElasticsearchDestinationConfigurationS3BackupMode {
         /// `FailedDocumentsOnly`
         #[serde(rename = "FailedDocumentsOnly")]
         FailedDocumentsOnly,
@@ -759,7 +759,7 @@ pub mod delivery_stream {
         pub index_name: Value,
         /// `IndexRotationPeriod`.
         #[serde(rename = "IndexRotationPeriod")]
-        pub index_rotation_period: Option<IndexRotationPeriod2>,
+        pub index_rotation_period: Option<ElasticsearchDestinationConfigurationIndexRotationPeriod>,
         /// `ProcessingConfiguration`.
         #[serde(rename = "ProcessingConfiguration")]
         pub processing_configuration: Option<ProcessingConfiguration>,
@@ -771,7 +771,7 @@ pub mod delivery_stream {
         pub role_arn: Value,
         /// `S3BackupMode`.
         #[serde(rename = "S3BackupMode")]
-        pub s3_backup_mode: Option<S3BackupMode3>,
+        pub s3_backup_mode: Option<ElasticsearchDestinationConfigurationS3BackupMode>,
         /// `S3Configuration`. Required.
         #[serde(rename = "S3Configuration")]
         pub s3_configuration: S3DestinationConfiguration,
@@ -791,9 +791,9 @@ pub mod delivery_stream {
         }
     }
 
-    /// The values `CompressionFormat2` takes.
+    /// The values `ExtendedS3DestinationConfigurationCompressionFormat` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum CompressionFormat2 {
+    pub enum ExtendedS3DestinationConfigurationCompressionFormat {
         /// `UNCOMPRESSED`
         #[serde(rename = "UNCOMPRESSED")]
         Uncompressed,
@@ -912,9 +912,9 @@ pub mod delivery_stream {
         pub stripe_size_bytes: Option<Value>,
     }
 
-    /// The values `Compression2` takes.
+    /// The values `ParquetSerDeCompression` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Compression2 {
+    pub enum ParquetSerDeCompression {
         /// `GZIP`
         #[serde(rename = "GZIP")]
         Gzip,
@@ -945,7 +945,7 @@ pub mod delivery_stream {
         pub block_size_bytes: Option<Value>,
         /// `Compression`.
         #[serde(rename = "Compression")]
-        pub compression: Option<Compression2>,
+        pub compression: Option<ParquetSerDeCompression>,
         /// `EnableDictionaryCompression`.
         #[serde(rename = "EnableDictionaryCompression")]
         pub enable_dictionary_compression: Option<Value>,
@@ -1038,9 +1038,9 @@ pub mod delivery_stream {
         pub retry_options: Option<RetryOptions>,
     }
 
-    /// The values `S3BackupMode4` takes.
+    /// The values `ExtendedS3DestinationConfigurationS3BackupMode` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum S3BackupMode4 {
+    pub enum ExtendedS3DestinationConfigurationS3BackupMode {
         /// `Disabled`
         #[serde(rename = "Disabled")]
         Disabled,
@@ -1063,7 +1063,7 @@ pub mod delivery_stream {
         pub cloud_watch_logging_options: Option<CloudWatchLoggingOptions>,
         /// `CompressionFormat`.
         #[serde(rename = "CompressionFormat")]
-        pub compression_format: Option<CompressionFormat2>,
+        pub compression_format: Option<ExtendedS3DestinationConfigurationCompressionFormat>,
         /// `CustomTimeZone`.
         #[serde(rename = "CustomTimeZone")]
         pub custom_time_zone: Option<Value>,
@@ -1096,7 +1096,7 @@ pub mod delivery_stream {
         pub s3_backup_configuration: Option<S3DestinationConfiguration>,
         /// `S3BackupMode`.
         #[serde(rename = "S3BackupMode")]
-        pub s3_backup_mode: Option<S3BackupMode4>,
+        pub s3_backup_mode: Option<ExtendedS3DestinationConfigurationS3BackupMode>,
     }
 
     impl ExtendedS3DestinationConfiguration {
@@ -1170,9 +1170,9 @@ pub mod delivery_stream {
         pub content_encoding: Option<ContentEncoding>,
     }
 
-    /// The values `S3BackupMode5` takes.
+    /// The values `HttpEndpointDestinationConfigurationS3BackupMode` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum S3BackupMode5 {
+    pub enum HttpEndpointDestinationConfigurationS3BackupMode {
         /// `AllData`
         #[serde(rename = "AllData")]
         AllData,
@@ -1207,7 +1207,7 @@ pub mod delivery_stream {
         pub role_arn: Option<Value>,
         /// `S3BackupMode`.
         #[serde(rename = "S3BackupMode")]
-        pub s3_backup_mode: Option<S3BackupMode5>,
+        pub s3_backup_mode: Option<HttpEndpointDestinationConfigurationS3BackupMode>,
         /// `S3Configuration`. Required.
         #[serde(rename = "S3Configuration")]
         pub s3_configuration: S3DestinationConfiguration,
@@ -1303,9 +1303,9 @@ pub mod delivery_stream {
         pub enabled: Option<Value>,
     }
 
-    /// The values `S3BackupMode6` takes.
+    /// The values `IcebergDestinationConfigurationS3BackupMode` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum S3BackupMode6 {
+    pub enum IcebergDestinationConfigurationS3BackupMode {
         /// `AllData`
         #[serde(rename = "AllData")]
         AllData,
@@ -1352,7 +1352,7 @@ pub mod delivery_stream {
         pub table_creation_configuration: Option<TableCreationConfiguration>,
         /// `s3BackupMode`.
         #[serde(rename = "s3BackupMode")]
-        pub s3_backup_mode: Option<S3BackupMode6>,
+        pub s3_backup_mode: Option<IcebergDestinationConfigurationS3BackupMode>,
     }
 
     impl IcebergDestinationConfiguration {
@@ -1467,9 +1467,9 @@ pub mod delivery_stream {
         pub duration_in_seconds: Option<Value>,
     }
 
-    /// The values `S3BackupMode7` takes.
+    /// The values `RedshiftDestinationConfigurationS3BackupMode` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum S3BackupMode7 {
+    pub enum RedshiftDestinationConfigurationS3BackupMode {
         /// `Disabled`
         #[serde(rename = "Disabled")]
         Disabled,
@@ -1507,7 +1507,7 @@ pub mod delivery_stream {
         pub s3_backup_configuration: Option<S3DestinationConfiguration>,
         /// `S3BackupMode`.
         #[serde(rename = "S3BackupMode")]
-        pub s3_backup_mode: Option<S3BackupMode7>,
+        pub s3_backup_mode: Option<RedshiftDestinationConfigurationS3BackupMode>,
         /// `S3Configuration`. Required.
         #[serde(rename = "S3Configuration")]
         pub s3_configuration: S3DestinationConfiguration,
@@ -1560,9 +1560,9 @@ pub mod delivery_stream {
         pub duration_in_seconds: Option<Value>,
     }
 
-    /// The values `S3BackupMode8` takes.
+    /// The values `SnowflakeDestinationConfigurationS3BackupMode` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum S3BackupMode8 {
+    pub enum SnowflakeDestinationConfigurationS3BackupMode {
         /// `FailedDataOnly`
         #[serde(rename = "FailedDataOnly")]
         FailedDataOnly,
@@ -1639,7 +1639,7 @@ pub mod delivery_stream {
         pub role_arn: Value,
         /// `S3BackupMode`.
         #[serde(rename = "S3BackupMode")]
-        pub s3_backup_mode: Option<S3BackupMode8>,
+        pub s3_backup_mode: Option<SnowflakeDestinationConfigurationS3BackupMode>,
         /// `S3Configuration`. Required.
         #[serde(rename = "S3Configuration")]
         pub s3_configuration: S3DestinationConfiguration,
@@ -1701,9 +1701,9 @@ pub mod delivery_stream {
         pub duration_in_seconds: Option<Value>,
     }
 
-    /// The values `S3BackupMode9` takes.
+    /// The values `SplunkDestinationConfigurationS3BackupMode` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum S3BackupMode9 {
+    pub enum SplunkDestinationConfigurationS3BackupMode {
         /// `AllEvents`
         #[serde(rename = "AllEvents")]
         AllEvents,
@@ -1741,7 +1741,7 @@ pub mod delivery_stream {
         pub retry_options: Option<SplunkRetryOptions>,
         /// `S3BackupMode`.
         #[serde(rename = "S3BackupMode")]
-        pub s3_backup_mode: Option<S3BackupMode9>,
+        pub s3_backup_mode: Option<SplunkDestinationConfigurationS3BackupMode>,
         /// `S3Configuration`. Required.
         #[serde(rename = "S3Configuration")]
         pub s3_configuration: S3DestinationConfiguration,

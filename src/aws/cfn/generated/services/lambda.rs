@@ -814,7 +814,7 @@ pub mod event_source_mapping {
 
     /// The type of authentication protocol, VPC components, or virtual host for your event source. For example: ``"Type":"SASL_SCRAM_512_AUTH"``.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Type2 {
+    pub enum SourceAccessConfigurationType {
         /// `BASIC_AUTH`
         #[serde(rename = "BASIC_AUTH")]
         BasicAuth,
@@ -867,7 +867,7 @@ pub mod event_source_mapping {
     pub struct SourceAccessConfiguration {
         /// The type of authentication protocol, VPC components, or virtual host for your event source. For example: ``"Type":"SASL_SCRAM_512_AUTH"``.
         #[serde(rename = "Type")]
-        pub r#type: Option<Type2>,
+        pub r#type: Option<SourceAccessConfigurationType>,
         /// The value for your chosen configuration in ``Type``. For example: ``"URI": "arn:aws:secretsmanager:us-east-1:01234567890:secret:MyBrokerSecretName"``.
         #[serde(rename = "URI")]
         pub uri: Option<Value>,

@@ -1234,7 +1234,7 @@ pub mod distribution {
 
     /// The headers that you want your distribution to forward to your origin and base caching on.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum OptionType2 {
+    pub enum HeaderObjectOptionType {
         /// `all`
         #[serde(rename = "all")]
         All,
@@ -1254,7 +1254,7 @@ pub mod distribution {
         pub headers_allow_list: Option<Vec<Value>>,
         /// The headers that you want your distribution to forward to your origin and base caching on.
         #[serde(rename = "Option")]
-        pub option: Option<OptionType2>,
+        pub option: Option<HeaderObjectOptionType>,
     }
 
     /// Describes the query string parameters that an Amazon Lightsail content delivery network (CDN) distribution to bases caching on.
@@ -1321,7 +1321,7 @@ pub mod distribution {
 
     /// The cache behavior of the distribution.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Behavior2 {
+    pub enum CacheBehaviorBehavior {
         /// `cache`
         #[serde(rename = "cache")]
         Cache,
@@ -1335,7 +1335,7 @@ pub mod distribution {
     pub struct CacheBehavior {
         /// The cache behavior of the distribution.
         #[serde(rename = "Behavior")]
-        pub behavior: Option<Behavior2>,
+        pub behavior: Option<CacheBehaviorBehavior>,
     }
 
     /// The IP address type for the distribution.

@@ -1217,7 +1217,7 @@ pub mod flow {
 
     /// Indicates whether the SilentAudio metric is enabled or disabled.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum State2 {
+    pub enum SilentAudioState {
         /// `ENABLED`
         #[serde(rename = "ENABLED")]
         Enabled,
@@ -1231,7 +1231,7 @@ pub mod flow {
     pub struct SilentAudio {
         /// Indicates whether the SilentAudio metric is enabled or disabled.
         #[serde(rename = "State")]
-        pub state: Option<State2>,
+        pub state: Option<SilentAudioState>,
         /// Specifies the number of consecutive seconds of silence that triggers an event or alert.
         #[serde(rename = "ThresholdSeconds")]
         pub threshold_seconds: Option<Value>,
@@ -1269,7 +1269,7 @@ pub mod flow {
 
     /// Indicates whether the BlackFrames metric is enabled or disabled.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum State3 {
+    pub enum BlackFramesState {
         /// `ENABLED`
         #[serde(rename = "ENABLED")]
         Enabled,
@@ -1283,7 +1283,7 @@ pub mod flow {
     pub struct BlackFrames {
         /// Indicates whether the BlackFrames metric is enabled or disabled.
         #[serde(rename = "State")]
-        pub state: Option<State3>,
+        pub state: Option<BlackFramesState>,
         /// Specifies the number of consecutive seconds of black frames that triggers an event or alert.
         #[serde(rename = "ThresholdSeconds")]
         pub threshold_seconds: Option<Value>,
@@ -1291,7 +1291,7 @@ pub mod flow {
 
     /// Indicates whether the FrozenFrames metric is enabled or disabled.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum State4 {
+    pub enum FrozenFramesState {
         /// `ENABLED`
         #[serde(rename = "ENABLED")]
         Enabled,
@@ -1305,7 +1305,7 @@ pub mod flow {
     pub struct FrozenFrames {
         /// Indicates whether the FrozenFrames metric is enabled or disabled.
         #[serde(rename = "State")]
-        pub state: Option<State4>,
+        pub state: Option<FrozenFramesState>,
         /// Specifies the number of consecutive seconds of a static image that triggers an event or alert.
         #[serde(rename = "ThresholdSeconds")]
         pub threshold_seconds: Option<Value>,

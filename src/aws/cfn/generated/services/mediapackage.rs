@@ -541,9 +541,9 @@ pub mod origin_endpoint {
         pub stream_selection: Option<StreamSelection>,
     }
 
-    /// The values `AdTriggers2` takes.
+    /// The values `DashPackageAdTriggers` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum AdTriggers2 {
+    pub enum DashPackageAdTriggers {
         /// `SPLICE_INSERT`
         #[serde(rename = "SPLICE_INSERT")]
         SpliceInsert,
@@ -664,7 +664,7 @@ pub mod origin_endpoint {
     pub struct DashPackage {
         /// A list of SCTE-35 message types that are treated as ad markers in the output. If empty, no ad markers are output. Specify multiple items to create ad markers for all of the included message types.
         #[serde(rename = "AdTriggers")]
-        pub ad_triggers: Option<Vec<AdTriggers2>>,
+        pub ad_triggers: Option<Vec<DashPackageAdTriggers>>,
         /// This setting allows the delivery restriction flags on SCTE-35 segmentation descriptors to determine whether a message signals an ad. Choosing "NONE" means no SCTE-35 messages become ads. Choosing "RESTRICTED" means SCTE-35 messages of the types specified in AdTriggers that contain delivery restrictions will be treated as ads.
         #[serde(rename = "AdsOnDeliveryRestrictions")]
         pub ads_on_delivery_restrictions: Option<AdsOnDeliveryRestrictions>,
@@ -714,7 +714,7 @@ pub mod origin_endpoint {
 
     /// This setting controls how ad markers are included in the packaged OriginEndpoint. "NONE" will omit all SCTE-35 ad markers from the output. "PASSTHROUGH" causes the manifest to contain a copy of the SCTE-35 ad markers (comments) taken directly from the input HTTP Live Streaming (HLS) manifest. "SCTE35_ENHANCED" generates ad markers and blackout tags based on SCTE-35 messages in the input source.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum AdMarkers2 {
+    pub enum HlsPackageAdMarkers {
         /// `NONE`
         #[serde(rename = "NONE")]
         None,
@@ -729,9 +729,9 @@ pub mod origin_endpoint {
         Daterange,
     }
 
-    /// The values `AdTriggers3` takes.
+    /// The values `HlsPackageAdTriggers` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum AdTriggers3 {
+    pub enum HlsPackageAdTriggers {
         /// `SPLICE_INSERT`
         #[serde(rename = "SPLICE_INSERT")]
         SpliceInsert,
@@ -760,7 +760,7 @@ pub mod origin_endpoint {
 
     /// The encryption method to use.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum EncryptionMethod2 {
+    pub enum HlsEncryptionEncryptionMethod {
         /// `AES_128`
         #[serde(rename = "AES_128")]
         Aes128,
@@ -777,7 +777,7 @@ pub mod origin_endpoint {
         pub constant_initialization_vector: Option<Value>,
         /// The encryption method to use.
         #[serde(rename = "EncryptionMethod")]
-        pub encryption_method: Option<EncryptionMethod2>,
+        pub encryption_method: Option<HlsEncryptionEncryptionMethod>,
         /// Interval (in seconds) between each encryption key rotation.
         #[serde(rename = "KeyRotationIntervalSeconds")]
         pub key_rotation_interval_seconds: Option<Value>,
@@ -799,7 +799,7 @@ pub mod origin_endpoint {
 
     /// The HTTP Live Streaming (HLS) playlist type. When either "EVENT" or "VOD" is specified, a corresponding EXT-X-PLAYLIST-TYPE entry will be included in the media playlist.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum PlaylistType2 {
+    pub enum HlsPackagePlaylistType {
         /// `NONE`
         #[serde(rename = "NONE")]
         None,
@@ -816,10 +816,10 @@ pub mod origin_endpoint {
     pub struct HlsPackage {
         /// This setting controls how ad markers are included in the packaged OriginEndpoint. "NONE" will omit all SCTE-35 ad markers from the output. "PASSTHROUGH" causes the manifest to contain a copy of the SCTE-35 ad markers (comments) taken directly from the input HTTP Live Streaming (HLS) manifest. "SCTE35_ENHANCED" generates ad markers and blackout tags based on SCTE-35 messages in the input source.
         #[serde(rename = "AdMarkers")]
-        pub ad_markers: Option<AdMarkers2>,
+        pub ad_markers: Option<HlsPackageAdMarkers>,
         /// A list of SCTE-35 message types that are treated as ad markers in the output. If empty, no ad markers are output. Specify multiple items to create ad markers for all of the included message types.
         #[serde(rename = "AdTriggers")]
-        pub ad_triggers: Option<Vec<AdTriggers3>>,
+        pub ad_triggers: Option<Vec<HlsPackageAdTriggers>>,
         /// This setting allows the delivery restriction flags on SCTE-35 segmentation descriptors to determine whether a message signals an ad. Choosing "NONE" means no SCTE-35 messages become ads. Choosing "RESTRICTED" means SCTE-35 messages of the types specified in AdTriggers that contain delivery restrictions will be treated as ads.
         #[serde(rename = "AdsOnDeliveryRestrictions")]
         pub ads_on_delivery_restrictions: Option<AdsOnDeliveryRestrictions>,
@@ -834,7 +834,7 @@ pub mod origin_endpoint {
         pub include_iframe_only_stream: Option<Value>,
         /// The HTTP Live Streaming (HLS) playlist type. When either "EVENT" or "VOD" is specified, a corresponding EXT-X-PLAYLIST-TYPE entry will be included in the media playlist.
         #[serde(rename = "PlaylistType")]
-        pub playlist_type: Option<PlaylistType2>,
+        pub playlist_type: Option<HlsPackagePlaylistType>,
         /// Time window (in seconds) contained in each parent manifest.
         #[serde(rename = "PlaylistWindowSeconds")]
         pub playlist_window_seconds: Option<Value>,

@@ -955,7 +955,7 @@ pub mod playback_configuration {
 
     /// Determines how MediaTailor sequences ads returned in the pre-roll VAST response.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum AdSequencingMode2 {
+    pub enum PreRollVastResponseAdSequencingMode {
         /// `FOLLOW_AD_SEQUENCE`
         #[serde(rename = "FOLLOW_AD_SEQUENCE")]
         FollowAdSequence,
@@ -969,7 +969,7 @@ pub mod playback_configuration {
     pub struct PreRollVastResponse {
         /// Determines how MediaTailor sequences ads returned in the pre-roll VAST response.
         #[serde(rename = "AdSequencingMode")]
-        pub ad_sequencing_mode: Option<AdSequencingMode2>,
+        pub ad_sequencing_mode: Option<PreRollVastResponseAdSequencingMode>,
     }
 
     /// The configuration for the request to the pre-roll Ad Decision Server.
@@ -1327,7 +1327,7 @@ pub mod prefetch_schedule {
 
     /// Indicates the type of traffic shaping used to limit the number of requests to the ADS at one time.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum TrafficShapingType2 {
+    pub enum PrefetchRetrievalTrafficShapingType {
         /// `RETRIEVAL_WINDOW`
         #[serde(rename = "RETRIEVAL_WINDOW")]
         RetrievalWindow,
@@ -1356,7 +1356,7 @@ pub mod prefetch_schedule {
         pub traffic_shaping_tps_configuration: Option<TrafficShapingTpsConfiguration>,
         /// Indicates the type of traffic shaping used to limit the number of requests to the ADS at one time.
         #[serde(rename = "TrafficShapingType")]
-        pub traffic_shaping_type: Option<TrafficShapingType2>,
+        pub traffic_shaping_type: Option<PrefetchRetrievalTrafficShapingType>,
     }
 
     impl PrefetchRetrieval {

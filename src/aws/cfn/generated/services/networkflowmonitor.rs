@@ -57,7 +57,7 @@ pub mod monitor {
 
     /// The type of the remote resource.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Type2 {
+    pub enum MonitorRemoteResourceType {
         /// `AWS::EC2::VPC`
         #[serde(rename = "AWS::EC2::VPC")]
         AwsEc2Vpc,
@@ -83,13 +83,13 @@ pub mod monitor {
         pub identifier: Value,
         /// The type of the remote resource. Required.
         #[serde(rename = "Type")]
-        pub r#type: Type2,
+        pub r#type: MonitorRemoteResourceType,
     }
 
     impl MonitorRemoteResource {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(identifier: impl Into<Value>, r#type: Type2) -> Self {
+        pub fn new(identifier: impl Into<Value>, r#type: MonitorRemoteResourceType) -> Self {
             MonitorRemoteResource { identifier: identifier.into(), r#type }
         }
     }

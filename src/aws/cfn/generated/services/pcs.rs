@@ -198,7 +198,7 @@ pub mod cluster {
 
     /// The default value is `NONE`. A value of `STANDARD` means that Slurm Rest is enabled.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Mode2 {
+    pub enum SlurmRestMode {
         /// `STANDARD`
         #[serde(rename = "STANDARD")]
         Standard,
@@ -212,13 +212,13 @@ pub mod cluster {
     pub struct SlurmRest {
         /// The default value is `NONE`. A value of `STANDARD` means that Slurm Rest is enabled. Required.
         #[serde(rename = "Mode")]
-        pub mode: Mode2,
+        pub mode: SlurmRestMode,
     }
 
     impl SlurmRest {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(mode: Mode2) -> Self {
+        pub fn new(mode: SlurmRestMode) -> Self {
             SlurmRest { mode }
         }
     }

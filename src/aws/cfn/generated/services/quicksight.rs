@@ -18890,9 +18890,9 @@ pub mod dashboard {
         pub availability_status: Option<DashboardBehavior>,
     }
 
-    /// `VisualMenuOption2`.
+    /// `VisualInteractionOptionsVisualMenuOption`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct VisualMenuOption2 {
+    pub struct VisualInteractionOptionsVisualMenuOption {
         /// `AvailabilityStatus`.
         #[serde(rename = "AvailabilityStatus")]
         pub availability_status: Option<DashboardBehavior>,
@@ -18906,7 +18906,7 @@ pub mod dashboard {
         pub context_menu_option: Option<ContextMenuOption>,
         /// `VisualMenuOption`.
         #[serde(rename = "VisualMenuOption")]
-        pub visual_menu_option: Option<VisualMenuOption2>,
+        pub visual_menu_option: Option<VisualInteractionOptionsVisualMenuOption>,
     }
 
     /// The values `LegendPosition` takes.

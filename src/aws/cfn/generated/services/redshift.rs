@@ -995,7 +995,7 @@ pub mod redshift_idc_application {
 
     /// Determines whether the Amazon Redshift connect integration is enabled or disabled.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Authorization2 {
+    pub enum ConnectAuthorization {
         /// `Enabled`
         #[serde(rename = "Enabled")]
         Enabled,
@@ -1009,13 +1009,13 @@ pub mod redshift_idc_application {
     pub struct Connect {
         /// Determines whether the Amazon Redshift connect integration is enabled or disabled. Required.
         #[serde(rename = "Authorization")]
-        pub authorization: Authorization2,
+        pub authorization: ConnectAuthorization,
     }
 
     impl Connect {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(authorization: Authorization2) -> Self {
+        pub fn new(authorization: ConnectAuthorization) -> Self {
             Connect { authorization }
         }
     }
@@ -1030,7 +1030,7 @@ pub mod redshift_idc_application {
 
     /// Determines whether the read/write scope is enabled or disabled.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Authorization3 {
+    pub enum ReadWriteAccessAuthorization {
         /// `Enabled`
         #[serde(rename = "Enabled")]
         Enabled,
@@ -1044,13 +1044,13 @@ pub mod redshift_idc_application {
     pub struct ReadWriteAccess {
         /// Determines whether the read/write scope is enabled or disabled. Required.
         #[serde(rename = "Authorization")]
-        pub authorization: Authorization3,
+        pub authorization: ReadWriteAccessAuthorization,
     }
 
     impl ReadWriteAccess {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(authorization: Authorization3) -> Self {
+        pub fn new(authorization: ReadWriteAccessAuthorization) -> Self {
             ReadWriteAccess { authorization }
         }
     }

@@ -68,7 +68,7 @@ pub mod policy {
 
     /// Multi-Region disaster recovery approach.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum DisasterRecoveryApproach2 {
+    pub enum MultiRegionTargetsDisasterRecoveryApproach {
         /// `ACTIVE_ACTIVE`
         #[serde(rename = "ACTIVE_ACTIVE")]
         ActiveActive,
@@ -91,7 +91,7 @@ pub mod policy {
     pub struct MultiRegionTargets {
         /// Multi-Region disaster recovery approach.
         #[serde(rename = "DisasterRecoveryApproach")]
-        pub disaster_recovery_approach: Option<DisasterRecoveryApproach2>,
+        pub disaster_recovery_approach: Option<MultiRegionTargetsDisasterRecoveryApproach>,
         /// Recovery Point Objective in minutes.
         #[serde(rename = "RpoInMinutes")]
         pub rpo_in_minutes: Option<Value>,

@@ -297,7 +297,7 @@ pub mod simulation_application {
 
     /// The name of the robot software suite.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Name2 {
+    pub enum RobotSoftwareSuiteName {
         /// `ROS`
         #[serde(rename = "ROS")]
         Ros,
@@ -331,7 +331,7 @@ pub mod simulation_application {
     pub struct RobotSoftwareSuite {
         /// The name of the robot software suite. Required.
         #[serde(rename = "Name")]
-        pub name: Name2,
+        pub name: RobotSoftwareSuiteName,
         /// The version of the robot software suite.
         #[serde(rename = "Version")]
         pub version: Option<Version>,
@@ -340,14 +340,14 @@ pub mod simulation_application {
     impl RobotSoftwareSuite {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(name: Name2) -> Self {
+        pub fn new(name: RobotSoftwareSuiteName) -> Self {
             RobotSoftwareSuite { name, version: None }
         }
     }
 
     /// The name of the simulation software suite.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Name3 {
+    pub enum SimulationSoftwareSuiteName {
         /// `Gazebo`
         #[serde(rename = "Gazebo")]
         Gazebo,
@@ -361,7 +361,7 @@ pub mod simulation_application {
 
     /// The version of the simulation software suite.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Version2 {
+    pub enum SimulationSoftwareSuiteVersion {
         /// `7`
         #[serde(rename = "7")]
         V7,
@@ -390,16 +390,16 @@ pub mod simulation_application {
     pub struct SimulationSoftwareSuite {
         /// The name of the simulation software suite. Required.
         #[serde(rename = "Name")]
-        pub name: Name3,
+        pub name: SimulationSoftwareSuiteName,
         /// The version of the simulation software suite.
         #[serde(rename = "Version")]
-        pub version: Option<Version2>,
+        pub version: Option<SimulationSoftwareSuiteVersion>,
     }
 
     impl SimulationSoftwareSuite {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(name: Name3) -> Self {
+        pub fn new(name: SimulationSoftwareSuiteName) -> Self {
             SimulationSoftwareSuite { name, version: None }
         }
     }

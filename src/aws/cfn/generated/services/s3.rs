@@ -998,7 +998,7 @@ pub mod bucket {
 
     /// If ``Enabled``, the rule is currently being applied. If ``Disabled``, the rule is not currently being applied.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Status2 {
+    pub enum RuleStatus {
         /// `Enabled`
         #[serde(rename = "Enabled")]
         Enabled,
@@ -1009,7 +1009,7 @@ pub mod bucket {
 
     /// The storage class to which you want the object to transition.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum StorageClass2 {
+    pub enum TransitionStorageClass {
         /// `DEEP_ARCHIVE`
         #[serde(rename = "DEEP_ARCHIVE")]
         DeepArchive,
@@ -1038,7 +1038,7 @@ pub mod bucket {
     pub struct Transition {
         /// The storage class to which you want the object to transition. Required.
         #[serde(rename = "StorageClass")]
-        pub storage_class: StorageClass2,
+        pub storage_class: TransitionStorageClass,
         /// Indicates when objects are transitioned to the specified storage class. The date value must be in ISO 8601 format. The time is always midnight UTC.
         #[serde(rename = "TransitionDate")]
         pub transition_date: Option<Value>,
@@ -1050,7 +1050,7 @@ pub mod bucket {
     impl Transition {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(storage_class: StorageClass2) -> Self {
+        pub fn new(storage_class: TransitionStorageClass) -> Self {
             Transition { storage_class, transition_date: None, transition_in_days: None }
         }
     }
@@ -1096,7 +1096,7 @@ pub mod bucket {
         pub prefix: Option<Value>,
         /// If ``Enabled``, the rule is currently being applied. If ``Disabled``, the rule is not currently being applied. Required.
         #[serde(rename = "Status")]
-        pub status: Status2,
+        pub status: RuleStatus,
         /// Tags to use to identify a subset of objects to which the lifecycle rule applies.
         #[serde(rename = "TagFilters")]
         pub tag_filters: Option<Vec<TagFilter>>,
@@ -1111,7 +1111,7 @@ pub mod bucket {
     impl Rule {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(status: Status2) -> Self {
+        pub fn new(status: RuleStatus) -> Self {
             Rule { abort_incomplete_multipart_upload: None, expiration_date: None, expiration_in_days: None, expired_object_delete_marker: None, id: None, noncurrent_version_expiration: None, noncurrent_version_expiration_in_days: None, noncurrent_version_transition: None, noncurrent_version_transitions: None, object_size_greater_than: None, object_size_less_than: None, prefix: None, status, tag_filters: None, transition: None, transitions: None }
         }
     }
@@ -1264,7 +1264,7 @@ pub mod bucket {
 
     /// The configuration state of the inventory table, indicating whether the inventory table is enabled or disabled.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ConfigurationState2 {
+    pub enum InventoryTableConfigurationConfigurationState {
         /// `ENABLED`
         #[serde(rename = "ENABLED")]
         Enabled,
@@ -1278,7 +1278,7 @@ pub mod bucket {
     pub struct InventoryTableConfiguration {
         /// The configuration state of the inventory table, indicating whether the inventory table is enabled or disabled. Required.
         #[serde(rename = "ConfigurationState")]
-        pub configuration_state: ConfigurationState2,
+        pub configuration_state: InventoryTableConfigurationConfigurationState,
         /// The encryption configuration for the inventory table.
         #[serde(rename = "EncryptionConfiguration")]
         pub encryption_configuration: Option<MetadataTableEncryptionConfiguration>,
@@ -1293,7 +1293,7 @@ pub mod bucket {
     impl InventoryTableConfiguration {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(configuration_state: ConfigurationState2) -> Self {
+        pub fn new(configuration_state: InventoryTableConfigurationConfigurationState) -> Self {
             InventoryTableConfiguration { configuration_state, encryption_configuration: None, table_arn: None, table_name: None }
         }
     }
@@ -1717,7 +1717,7 @@ pub mod bucket {
 
     /// Indicates whether to replicate delete markers.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Status3 {
+    pub enum DeleteMarkerReplicationStatus {
         /// `Disabled`
         #[serde(rename = "Disabled")]
         Disabled,
@@ -1731,7 +1731,7 @@ pub mod bucket {
     pub struct DeleteMarkerReplication {
         /// Indicates whether to replicate delete markers.
         #[serde(rename = "Status")]
-        pub status: Option<Status3>,
+        pub status: Option<DeleteMarkerReplicationStatus>,
     }
 
     /// Specifies the replica ownership. For default and valid values, see \[PUT bucket replication\](https://docs.aws.amazon.com/AmazonS3/latest/API/RESTBucketPUTreplication.html) in the *Amazon S3 API Reference*.
@@ -1792,7 +1792,7 @@ pub mod bucket {
 
     /// Specifies whether the replication metrics are enabled.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Status4 {
+    pub enum MetricsStatus {
         /// `Disabled`
         #[serde(rename = "Disabled")]
         Disabled,
@@ -1809,20 +1809,20 @@ pub mod bucket {
         pub event_threshold: Option<ReplicationTimeValue>,
         /// Specifies whether the replication metrics are enabled. Required.
         #[serde(rename = "Status")]
-        pub status: Status4,
+        pub status: MetricsStatus,
     }
 
     impl Metrics {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(status: Status4) -> Self {
+        pub fn new(status: MetricsStatus) -> Self {
             Metrics { event_threshold: None, status }
         }
     }
 
     /// Specifies whether the replication time is enabled.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Status5 {
+    pub enum ReplicationTimeStatus {
         /// `Disabled`
         #[serde(rename = "Disabled")]
         Disabled,
@@ -1836,7 +1836,7 @@ pub mod bucket {
     pub struct ReplicationTime {
         /// Specifies whether the replication time is enabled. Required.
         #[serde(rename = "Status")]
-        pub status: Status5,
+        pub status: ReplicationTimeStatus,
         /// A container specifying the time by which replication should be complete for all objects and operations on objects. Required.
         #[serde(rename = "Time")]
         pub time: ReplicationTimeValue,
@@ -1845,14 +1845,14 @@ pub mod bucket {
     impl ReplicationTime {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(status: Status5, time: ReplicationTimeValue) -> Self {
+        pub fn new(status: ReplicationTimeStatus, time: ReplicationTimeValue) -> Self {
             ReplicationTime { status, time }
         }
     }
 
     /// The storage class to use when replicating objects, such as S3 Standard or reduced redundancy. By default, Amazon S3 uses the storage class of the source object to create the object replica.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum StorageClass3 {
+    pub enum ReplicationDestinationStorageClass {
         /// `DEEP_ARCHIVE`
         #[serde(rename = "DEEP_ARCHIVE")]
         DeepArchive,
@@ -1902,7 +1902,7 @@ pub mod bucket {
         pub replication_time: Option<ReplicationTime>,
         /// The storage class to use when replicating objects, such as S3 Standard or reduced redundancy. By default, Amazon S3 uses the storage class of the source object to create the object replica.
         #[serde(rename = "StorageClass")]
-        pub storage_class: Option<StorageClass3>,
+        pub storage_class: Option<ReplicationDestinationStorageClass>,
     }
 
     impl ReplicationDestination {
@@ -1940,7 +1940,7 @@ pub mod bucket {
 
     /// Specifies whether Amazon S3 replicates modifications on replicas.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Status6 {
+    pub enum ReplicaModificationsStatus {
         /// `Enabled`
         #[serde(rename = "Enabled")]
         Enabled,
@@ -1954,20 +1954,20 @@ pub mod bucket {
     pub struct ReplicaModifications {
         /// Specifies whether Amazon S3 replicates modifications on replicas. Required.
         #[serde(rename = "Status")]
-        pub status: Status6,
+        pub status: ReplicaModificationsStatus,
     }
 
     impl ReplicaModifications {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(status: Status6) -> Self {
+        pub fn new(status: ReplicaModificationsStatus) -> Self {
             ReplicaModifications { status }
         }
     }
 
     /// Specifies whether Amazon S3 replicates objects created with server-side encryption using an AWS KMS key stored in AWS Key Management Service.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Status7 {
+    pub enum SseKmsEncryptedObjectsStatus {
         /// `Disabled`
         #[serde(rename = "Disabled")]
         Disabled,
@@ -1981,13 +1981,13 @@ pub mod bucket {
     pub struct SseKmsEncryptedObjects {
         /// Specifies whether Amazon S3 replicates objects created with server-side encryption using an AWS KMS key stored in AWS Key Management Service. Required.
         #[serde(rename = "Status")]
-        pub status: Status7,
+        pub status: SseKmsEncryptedObjectsStatus,
     }
 
     impl SseKmsEncryptedObjects {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(status: Status7) -> Self {
+        pub fn new(status: SseKmsEncryptedObjectsStatus) -> Self {
             SseKmsEncryptedObjects { status }
         }
     }
@@ -2005,7 +2005,7 @@ pub mod bucket {
 
     /// Specifies whether the rule is enabled.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Status8 {
+    pub enum ReplicationRuleStatus {
         /// `Disabled`
         #[serde(rename = "Disabled")]
         Disabled,
@@ -2040,13 +2040,13 @@ pub mod bucket {
         pub source_selection_criteria: Option<SourceSelectionCriteria>,
         /// Specifies whether the rule is enabled. Required.
         #[serde(rename = "Status")]
-        pub status: Status8,
+        pub status: ReplicationRuleStatus,
     }
 
     impl ReplicationRule {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(destination: ReplicationDestination, status: Status8) -> Self {
+        pub fn new(destination: ReplicationDestination, status: ReplicationRuleStatus) -> Self {
             ReplicationRule { delete_marker_replication: None, destination, filter: None, id: None, prefix: None, priority: None, source_selection_criteria: None, status }
         }
     }
@@ -2091,7 +2091,7 @@ pub mod bucket {
 
     /// The versioning state of the bucket.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Status9 {
+    pub enum VersioningConfigurationStatus {
         /// `Enabled`
         #[serde(rename = "Enabled")]
         Enabled,
@@ -2105,13 +2105,13 @@ pub mod bucket {
     pub struct VersioningConfiguration {
         /// The versioning state of the bucket. Required.
         #[serde(rename = "Status")]
-        pub status: Status9,
+        pub status: VersioningConfigurationStatus,
     }
 
     impl VersioningConfiguration {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(status: Status9) -> Self {
+        pub fn new(status: VersioningConfigurationStatus) -> Self {
             VersioningConfiguration { status }
         }
     }
@@ -2148,7 +2148,7 @@ pub mod bucket {
 
     /// Protocol to use when redirecting requests. The default is the protocol that is used in the original request.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Protocol2 {
+    pub enum RedirectRuleProtocol {
         /// `http`
         #[serde(rename = "http")]
         Http,
@@ -2168,7 +2168,7 @@ pub mod bucket {
         pub http_redirect_code: Option<Value>,
         /// Protocol to use when redirecting requests. The default is the protocol that is used in the original request.
         #[serde(rename = "Protocol")]
-        pub protocol: Option<Protocol2>,
+        pub protocol: Option<RedirectRuleProtocol>,
         /// The object key prefix to use in the redirect request. For example, to redirect requests for all pages with prefix ``docs/`` (objects in the ``docs/`` folder) to ``documents/``, you can set a condition block with ``KeyPrefixEquals`` set to ``docs/`` and in the Redirect set ``ReplaceKeyPrefixWith`` to ``/documents``. Not required if one of the siblings is present.
         #[serde(rename = "ReplaceKeyPrefixWith")]
         pub replace_key_prefix_with: Option<Value>,

@@ -304,7 +304,7 @@ pub mod table {
 
     /// Indicates whether the SnapshotManagement maintenance action is enabled.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Status2 {
+    pub enum SnapshotManagementStatus {
         /// `enabled`
         #[serde(rename = "enabled")]
         Enabled,
@@ -324,7 +324,7 @@ pub mod table {
         pub min_snapshots_to_keep: Option<Value>,
         /// Indicates whether the SnapshotManagement maintenance action is enabled.
         #[serde(rename = "Status")]
-        pub status: Option<Status2>,
+        pub status: Option<SnapshotManagementStatus>,
     }
 
     /// The storage class for the table
@@ -575,7 +575,7 @@ pub mod table_bucket {
 
     /// Indicates whether the Unreferenced File Removal maintenance action is enabled.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Status2 {
+    pub enum UnreferencedFileRemovalStatus {
         /// `Enabled`
         #[serde(rename = "Enabled")]
         Enabled,
@@ -592,7 +592,7 @@ pub mod table_bucket {
         pub noncurrent_days: Option<Value>,
         /// Indicates whether the Unreferenced File Removal maintenance action is enabled.
         #[serde(rename = "Status")]
-        pub status: Option<Status2>,
+        pub status: Option<UnreferencedFileRemovalStatus>,
         /// For any object not referenced by your table and older than the UnreferencedDays property, S3 creates a delete marker and marks the object version as noncurrent.
         #[serde(rename = "UnreferencedDays")]
         pub unreferenced_days: Option<Value>,

@@ -2429,9 +2429,9 @@ pub mod algorithm {
         MlTrn248xlarge,
     }
 
-    /// The values `Type2` takes.
+    /// The values `HyperParameterTuningJobObjectiveType` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Type2 {
+    pub enum HyperParameterTuningJobObjectiveType {
         /// `Maximize`
         #[serde(rename = "Maximize")]
         Maximize,
@@ -2448,13 +2448,13 @@ pub mod algorithm {
         pub metric_name: Value,
         /// `Type`. Required.
         #[serde(rename = "Type")]
-        pub r#type: Type2,
+        pub r#type: HyperParameterTuningJobObjectiveType,
     }
 
     impl HyperParameterTuningJobObjective {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(metric_name: impl Into<Value>, r#type: Type2) -> Self {
+        pub fn new(metric_name: impl Into<Value>, r#type: HyperParameterTuningJobObjectiveType) -> Self {
             HyperParameterTuningJobObjective { metric_name: metric_name.into(), r#type }
         }
     }
@@ -4108,7 +4108,7 @@ pub mod cluster {
 
     /// The mode of tiered storage.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Mode2 {
+    pub enum TieredStorageConfigMode {
         /// `Enable`
         #[serde(rename = "Enable")]
         Enable,
@@ -4125,13 +4125,13 @@ pub mod cluster {
         pub instance_memory_allocation_percentage: Option<Value>,
         /// The mode of tiered storage. Required.
         #[serde(rename = "Mode")]
-        pub mode: Mode2,
+        pub mode: TieredStorageConfigMode,
     }
 
     impl TieredStorageConfig {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(mode: Mode2) -> Self {
+        pub fn new(mode: TieredStorageConfigMode) -> Self {
             TieredStorageConfig { instance_memory_allocation_percentage: None, mode }
         }
     }
@@ -5626,7 +5626,7 @@ pub mod data_quality_job_definition {
 
     /// Whether input data distributed in Amazon S3 is fully replicated or sharded by an S3 key. Defauts to FullyReplicated
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum S3DataDistributionType2 {
+    pub enum EndpointInputS3DataDistributionType {
         /// `FullyReplicated`
         #[serde(rename = "FullyReplicated")]
         FullyReplicated,
@@ -5637,7 +5637,7 @@ pub mod data_quality_job_definition {
 
     /// Whether the Pipe or File is used as the input mode for transfering data for the monitoring job. Pipe mode is recommended for large datasets. File mode is useful for small files that fit in memory. Defaults to File.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum S3InputMode2 {
+    pub enum EndpointInputS3InputMode {
         /// `Pipe`
         #[serde(rename = "Pipe")]
         Pipe,
@@ -5660,10 +5660,10 @@ pub mod data_quality_job_definition {
         pub local_path: Value,
         /// Whether input data distributed in Amazon S3 is fully replicated or sharded by an S3 key. Defauts to FullyReplicated
         #[serde(rename = "S3DataDistributionType")]
-        pub s3_data_distribution_type: Option<S3DataDistributionType2>,
+        pub s3_data_distribution_type: Option<EndpointInputS3DataDistributionType>,
         /// Whether the Pipe or File is used as the input mode for transfering data for the monitoring job. Pipe mode is recommended for large datasets. File mode is useful for small files that fit in memory. Defaults to File.
         #[serde(rename = "S3InputMode")]
-        pub s3_input_mode: Option<S3InputMode2>,
+        pub s3_input_mode: Option<EndpointInputS3InputMode>,
     }
 
     impl EndpointInput {
@@ -7554,7 +7554,7 @@ pub mod endpoint {
 
     /// Specifies the type of traffic routing (e.g., 'AllAtOnce', 'Canary', 'Linear').
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Type2 {
+    pub enum TrafficRoutingConfigType {
         /// `ALL_AT_ONCE`
         #[serde(rename = "ALL_AT_ONCE")]
         AllAtOnce,
@@ -7577,7 +7577,7 @@ pub mod endpoint {
         pub linear_step_size: Option<CapacitySize>,
         /// Specifies the type of traffic routing (e.g., 'AllAtOnce', 'Canary', 'Linear'). Required.
         #[serde(rename = "Type")]
-        pub r#type: Type2,
+        pub r#type: TrafficRoutingConfigType,
         /// Specifies the wait interval between traffic shifts, in seconds.
         #[serde(rename = "WaitIntervalInSeconds")]
         pub wait_interval_in_seconds: Option<Value>,
@@ -7586,7 +7586,7 @@ pub mod endpoint {
     impl TrafficRoutingConfig {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(r#type: Type2) -> Self {
+        pub fn new(r#type: TrafficRoutingConfigType) -> Self {
             TrafficRoutingConfig { canary_size: None, linear_step_size: None, r#type, wait_interval_in_seconds: None }
         }
     }
@@ -8926,7 +8926,7 @@ pub mod endpoint_config {
 
     /// The ML compute instance type.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum InstanceType2 {
+    pub enum ProductionVariantInstanceType {
         /// `ml.c4.2xlarge`
         #[serde(rename = "ml.c4.2xlarge")]
         MlC42xlarge,
@@ -9908,7 +9908,7 @@ pub mod endpoint_config {
         pub instance_pools: Option<Vec<InstancePool>>,
         /// The ML compute instance type.
         #[serde(rename = "InstanceType")]
-        pub instance_type: Option<InstanceType2>,
+        pub instance_type: Option<ProductionVariantInstanceType>,
         /// Settings that control the range in the number of instances that the endpoint provisions as it scales up or down to accommodate traffic.
         #[serde(rename = "ManagedInstanceScaling")]
         pub managed_instance_scaling: Option<ManagedInstanceScaling>,
@@ -12056,7 +12056,7 @@ pub mod model {
 
     /// How containers in a multi-container are run.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Mode2 {
+    pub enum InferenceExecutionConfigMode {
         /// `Serial`
         #[serde(rename = "Serial")]
         Serial,
@@ -12070,13 +12070,13 @@ pub mod model {
     pub struct InferenceExecutionConfig {
         /// How containers in a multi-container are run. Required.
         #[serde(rename = "Mode")]
-        pub mode: Mode2,
+        pub mode: InferenceExecutionConfigMode,
     }
 
     impl InferenceExecutionConfig {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(mode: Mode2) -> Self {
+        pub fn new(mode: InferenceExecutionConfigMode) -> Self {
             InferenceExecutionConfig { mode }
         }
     }
@@ -12349,7 +12349,7 @@ pub mod model_bias_job_definition {
 
     /// Whether input data distributed in Amazon S3 is fully replicated or sharded by an S3 key. Defauts to FullyReplicated
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum S3DataDistributionType2 {
+    pub enum EndpointInputS3DataDistributionType {
         /// `FullyReplicated`
         #[serde(rename = "FullyReplicated")]
         FullyReplicated,
@@ -12360,7 +12360,7 @@ pub mod model_bias_job_definition {
 
     /// Whether the Pipe or File is used as the input mode for transfering data for the monitoring job. Pipe mode is recommended for large datasets. File mode is useful for small files that fit in memory. Defaults to File.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum S3InputMode2 {
+    pub enum EndpointInputS3InputMode {
         /// `Pipe`
         #[serde(rename = "Pipe")]
         Pipe,
@@ -12395,10 +12395,10 @@ pub mod model_bias_job_definition {
         pub probability_threshold_attribute: Option<Value>,
         /// Whether input data distributed in Amazon S3 is fully replicated or sharded by an S3 key. Defauts to FullyReplicated
         #[serde(rename = "S3DataDistributionType")]
-        pub s3_data_distribution_type: Option<S3DataDistributionType2>,
+        pub s3_data_distribution_type: Option<EndpointInputS3DataDistributionType>,
         /// Whether the Pipe or File is used as the input mode for transfering data for the monitoring job. Pipe mode is recommended for large datasets. File mode is useful for small files that fit in memory. Defaults to File.
         #[serde(rename = "S3InputMode")]
-        pub s3_input_mode: Option<S3InputMode2>,
+        pub s3_input_mode: Option<EndpointInputS3InputMode>,
         /// Monitoring start time offset, e.g. -PT1H
         #[serde(rename = "StartTimeOffset")]
         pub start_time_offset: Option<Value>,
@@ -12956,9 +12956,9 @@ pub mod model_card {
         pub task: Option<Value>,
     }
 
-    /// The values `Function2` takes.
+    /// The values `FunctionFunction` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Function2 {
+    pub enum FunctionFunction {
         /// `Maximize`
         #[serde(rename = "Maximize")]
         Maximize,
@@ -12978,7 +12978,7 @@ pub mod model_card {
         pub facet: Option<Value>,
         /// `Function`.
         #[serde(rename = "Function")]
-        pub function: Option<Function2>,
+        pub function: Option<FunctionFunction>,
     }
 
     /// the objective function the model will optimize for.
@@ -13431,7 +13431,7 @@ pub mod model_explainability_job_definition {
 
     /// Whether input data distributed in Amazon S3 is fully replicated or sharded by an S3 key. Defauts to FullyReplicated
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum S3DataDistributionType2 {
+    pub enum EndpointInputS3DataDistributionType {
         /// `FullyReplicated`
         #[serde(rename = "FullyReplicated")]
         FullyReplicated,
@@ -13442,7 +13442,7 @@ pub mod model_explainability_job_definition {
 
     /// Whether the Pipe or File is used as the input mode for transfering data for the monitoring job. Pipe mode is recommended for large datasets. File mode is useful for small files that fit in memory. Defaults to File.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum S3InputMode2 {
+    pub enum EndpointInputS3InputMode {
         /// `Pipe`
         #[serde(rename = "Pipe")]
         Pipe,
@@ -13471,10 +13471,10 @@ pub mod model_explainability_job_definition {
         pub probability_attribute: Option<Value>,
         /// Whether input data distributed in Amazon S3 is fully replicated or sharded by an S3 key. Defauts to FullyReplicated
         #[serde(rename = "S3DataDistributionType")]
-        pub s3_data_distribution_type: Option<S3DataDistributionType2>,
+        pub s3_data_distribution_type: Option<EndpointInputS3DataDistributionType>,
         /// Whether the Pipe or File is used as the input mode for transfering data for the monitoring job. Pipe mode is recommended for large datasets. File mode is useful for small files that fit in memory. Defaults to File.
         #[serde(rename = "S3InputMode")]
-        pub s3_input_mode: Option<S3InputMode2>,
+        pub s3_input_mode: Option<EndpointInputS3InputMode>,
     }
 
     impl EndpointInput {
@@ -14270,7 +14270,7 @@ pub mod model_package {
 
     /// If your transform data is compressed, specify the compression type. Amazon SageMaker automatically decompresses the data for the transform job accordingly. The default value is None.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum CompressionType2 {
+    pub enum TransformInputCompressionType {
         /// `None`
         #[serde(rename = "None")]
         None,
@@ -14281,7 +14281,7 @@ pub mod model_package {
 
     /// The S3 Data Source Type
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum S3DataType2 {
+    pub enum S3DataSourceS3DataType {
         /// `ManifestFile`
         #[serde(rename = "ManifestFile")]
         ManifestFile,
@@ -14298,7 +14298,7 @@ pub mod model_package {
     pub struct S3DataSource {
         /// The S3 Data Source Type Required.
         #[serde(rename = "S3DataType")]
-        pub s3_data_type: S3DataType2,
+        pub s3_data_type: S3DataSourceS3DataType,
         /// Depending on the value specified for the S3DataType, identifies either a key name prefix or a manifest. Required.
         #[serde(rename = "S3Uri")]
         pub s3_uri: Value,
@@ -14307,7 +14307,7 @@ pub mod model_package {
     impl S3DataSource {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(s3_data_type: S3DataType2, s3_uri: impl Into<Value>) -> Self {
+        pub fn new(s3_data_type: S3DataSourceS3DataType, s3_uri: impl Into<Value>) -> Self {
             S3DataSource { s3_data_type, s3_uri: s3_uri.into() }
         }
     }
@@ -14350,7 +14350,7 @@ pub mod model_package {
     pub struct TransformInput {
         /// If your transform data is compressed, specify the compression type. Amazon SageMaker automatically decompresses the data for the transform job accordingly. The default value is None.
         #[serde(rename = "CompressionType")]
-        pub compression_type: Option<CompressionType2>,
+        pub compression_type: Option<TransformInputCompressionType>,
         /// The multipurpose internet mail extension (MIME) type of the data. Amazon SageMaker uses the MIME type with each http call to transfer data to the transform job.
         #[serde(rename = "ContentType")]
         pub content_type: Option<Value>,
@@ -14890,7 +14890,7 @@ pub mod model_quality_job_definition {
 
     /// Whether input data distributed in Amazon S3 is fully replicated or sharded by an S3 key. Defauts to FullyReplicated
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum S3DataDistributionType2 {
+    pub enum EndpointInputS3DataDistributionType {
         /// `FullyReplicated`
         #[serde(rename = "FullyReplicated")]
         FullyReplicated,
@@ -14901,7 +14901,7 @@ pub mod model_quality_job_definition {
 
     /// Whether the Pipe or File is used as the input mode for transfering data for the monitoring job. Pipe mode is recommended for large datasets. File mode is useful for small files that fit in memory. Defaults to File.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum S3InputMode2 {
+    pub enum EndpointInputS3InputMode {
         /// `Pipe`
         #[serde(rename = "Pipe")]
         Pipe,
@@ -14933,10 +14933,10 @@ pub mod model_quality_job_definition {
         pub probability_threshold_attribute: Option<Value>,
         /// Whether input data distributed in Amazon S3 is fully replicated or sharded by an S3 key. Defauts to FullyReplicated
         #[serde(rename = "S3DataDistributionType")]
-        pub s3_data_distribution_type: Option<S3DataDistributionType2>,
+        pub s3_data_distribution_type: Option<EndpointInputS3DataDistributionType>,
         /// Whether the Pipe or File is used as the input mode for transfering data for the monitoring job. Pipe mode is recommended for large datasets. File mode is useful for small files that fit in memory. Defaults to File.
         #[serde(rename = "S3InputMode")]
-        pub s3_input_mode: Option<S3InputMode2>,
+        pub s3_input_mode: Option<EndpointInputS3InputMode>,
         /// Monitoring start time offset, e.g. -PT1H
         #[serde(rename = "StartTimeOffset")]
         pub start_time_offset: Option<Value>,
@@ -15396,7 +15396,7 @@ pub mod monitoring_schedule {
 
     /// Whether input data distributed in Amazon S3 is fully replicated or sharded by an S3 key. Defauts to FullyReplicated
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum S3DataDistributionType2 {
+    pub enum EndpointInputS3DataDistributionType {
         /// `FullyReplicated`
         #[serde(rename = "FullyReplicated")]
         FullyReplicated,
@@ -15407,7 +15407,7 @@ pub mod monitoring_schedule {
 
     /// Whether the Pipe or File is used as the input mode for transfering data for the monitoring job. Pipe mode is recommended for large datasets. File mode is useful for small files that fit in memory. Defaults to File.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum S3InputMode2 {
+    pub enum EndpointInputS3InputMode {
         /// `Pipe`
         #[serde(rename = "Pipe")]
         Pipe,
@@ -15430,10 +15430,10 @@ pub mod monitoring_schedule {
         pub local_path: Value,
         /// Whether input data distributed in Amazon S3 is fully replicated or sharded by an S3 key. Defauts to FullyReplicated
         #[serde(rename = "S3DataDistributionType")]
-        pub s3_data_distribution_type: Option<S3DataDistributionType2>,
+        pub s3_data_distribution_type: Option<EndpointInputS3DataDistributionType>,
         /// Whether the Pipe or File is used as the input mode for transfering data for the monitoring job. Pipe mode is recommended for large datasets. File mode is useful for small files that fit in memory. Defaults to File.
         #[serde(rename = "S3InputMode")]
-        pub s3_input_mode: Option<S3InputMode2>,
+        pub s3_input_mode: Option<EndpointInputS3InputMode>,
     }
 
     impl EndpointInput {
@@ -16999,7 +16999,7 @@ pub mod processing_job {
 
     /// The compression used for Redshift query results.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum OutputCompression2 {
+    pub enum RedshiftDatasetDefinitionOutputCompression {
         /// `None`
         #[serde(rename = "None")]
         None,
@@ -17019,7 +17019,7 @@ pub mod processing_job {
 
     /// The data storage format for Redshift query results.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum OutputFormat2 {
+    pub enum RedshiftDatasetDefinitionOutputFormat {
         /// `PARQUET`
         #[serde(rename = "PARQUET")]
         Parquet,
@@ -17048,10 +17048,10 @@ pub mod processing_job {
         pub kms_key_id: Option<Value>,
         /// The compression used for Redshift query results.
         #[serde(rename = "OutputCompression")]
-        pub output_compression: Option<OutputCompression2>,
+        pub output_compression: Option<RedshiftDatasetDefinitionOutputCompression>,
         /// The data storage format for Redshift query results. Required.
         #[serde(rename = "OutputFormat")]
-        pub output_format: OutputFormat2,
+        pub output_format: RedshiftDatasetDefinitionOutputFormat,
         /// The location in Amazon S3 where the Redshift query results are stored. Required.
         #[serde(rename = "OutputS3Uri")]
         pub output_s3_uri: Value,
@@ -17063,7 +17063,7 @@ pub mod processing_job {
     impl RedshiftDatasetDefinition {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(cluster_id: impl Into<Value>, cluster_role_arn: impl Into<Value>, database: impl Into<Value>, db_user: impl Into<Value>, output_format: OutputFormat2, output_s3_uri: impl Into<Value>, query_string: impl Into<Value>) -> Self {
+        pub fn new(cluster_id: impl Into<Value>, cluster_role_arn: impl Into<Value>, database: impl Into<Value>, db_user: impl Into<Value>, output_format: RedshiftDatasetDefinitionOutputFormat, output_s3_uri: impl Into<Value>, query_string: impl Into<Value>) -> Self {
             RedshiftDatasetDefinition { cluster_id: cluster_id.into(), cluster_role_arn: cluster_role_arn.into(), database: database.into(), db_user: db_user.into(), kms_key_id: None, output_compression: None, output_format, output_s3_uri: output_s3_uri.into(), query_string: query_string.into() }
         }
     }

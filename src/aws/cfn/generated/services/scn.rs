@@ -455,7 +455,7 @@ pub mod dataset {
 
     /// The dataset field type.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Type2 {
+    pub enum DataLakeDatasetSchemaFieldType {
         /// `INT`
         #[serde(rename = "INT")]
         Int,
@@ -484,13 +484,13 @@ pub mod dataset {
         pub name: Value,
         /// The dataset field type. Required.
         #[serde(rename = "Type")]
-        pub r#type: Type2,
+        pub r#type: DataLakeDatasetSchemaFieldType,
     }
 
     impl DataLakeDatasetSchemaField {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(is_required: impl Into<Value>, name: impl Into<Value>, r#type: Type2) -> Self {
+        pub fn new(is_required: impl Into<Value>, name: impl Into<Value>, r#type: DataLakeDatasetSchemaFieldType) -> Self {
             DataLakeDatasetSchemaField { is_required: is_required.into(), name: name.into(), r#type }
         }
     }

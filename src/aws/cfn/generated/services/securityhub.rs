@@ -660,7 +660,7 @@ pub mod automation_rule_v2 {
 
     /// The name of the field
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum FieldName2 {
+    pub enum OcsfDateFilterFieldName {
         /// `finding_info.created_time_dt`
         #[serde(rename = "finding_info.created_time_dt")]
         FindingInfoCreatedTimeDt,
@@ -721,7 +721,7 @@ pub mod automation_rule_v2 {
     pub struct OcsfDateFilter {
         /// The name of the field Required.
         #[serde(rename = "FieldName")]
-        pub field_name: FieldName2,
+        pub field_name: OcsfDateFilterFieldName,
         /// A date filter for querying findings Required.
         #[serde(rename = "Filter")]
         pub filter: DateFilter,
@@ -730,14 +730,14 @@ pub mod automation_rule_v2 {
     impl OcsfDateFilter {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(field_name: FieldName2, filter: DateFilter) -> Self {
+        pub fn new(field_name: OcsfDateFilterFieldName, filter: DateFilter) -> Self {
             OcsfDateFilter { field_name, filter }
         }
     }
 
     /// The name of the field
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum FieldName3 {
+    pub enum OcsfMapFilterFieldName {
         /// `resources.tags`
         #[serde(rename = "resources.tags")]
         ResourcesTags,
@@ -781,7 +781,7 @@ pub mod automation_rule_v2 {
     pub struct OcsfMapFilter {
         /// The name of the field Required.
         #[serde(rename = "FieldName")]
-        pub field_name: FieldName3,
+        pub field_name: OcsfMapFilterFieldName,
         /// A map filter for filtering findings Required.
         #[serde(rename = "Filter")]
         pub filter: MapFilter,
@@ -790,14 +790,14 @@ pub mod automation_rule_v2 {
     impl OcsfMapFilter {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(field_name: FieldName3, filter: MapFilter) -> Self {
+        pub fn new(field_name: OcsfMapFilterFieldName, filter: MapFilter) -> Self {
             OcsfMapFilter { field_name, filter }
         }
     }
 
     /// The name of the field
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum FieldName4 {
+    pub enum OcsfNumberFilterFieldName {
         /// `activity_id`
         #[serde(rename = "activity_id")]
         ActivityId,
@@ -834,7 +834,7 @@ pub mod automation_rule_v2 {
     pub struct OcsfNumberFilter {
         /// The name of the field Required.
         #[serde(rename = "FieldName")]
-        pub field_name: FieldName4,
+        pub field_name: OcsfNumberFilterFieldName,
         /// A number filter for querying findings Required.
         #[serde(rename = "Filter")]
         pub filter: NumberFilter,
@@ -843,7 +843,7 @@ pub mod automation_rule_v2 {
     impl OcsfNumberFilter {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(field_name: FieldName4, filter: NumberFilter) -> Self {
+        pub fn new(field_name: OcsfNumberFilterFieldName, filter: NumberFilter) -> Self {
             OcsfNumberFilter { field_name, filter }
         }
     }
@@ -962,7 +962,7 @@ pub mod automation_rule_v2 {
 
     /// The condition to apply to a string value when filtering findings
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Comparison2 {
+    pub enum StringFilterComparison {
         /// `EQUALS`
         #[serde(rename = "EQUALS")]
         Equals,
@@ -985,7 +985,7 @@ pub mod automation_rule_v2 {
     pub struct StringFilter {
         /// The condition to apply to a string value when filtering findings Required.
         #[serde(rename = "Comparison")]
-        pub comparison: Comparison2,
+        pub comparison: StringFilterComparison,
         /// The string filter value Required.
         #[serde(rename = "Value")]
         pub value: Value,
@@ -994,7 +994,7 @@ pub mod automation_rule_v2 {
     impl StringFilter {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(comparison: Comparison2, value: impl Into<Value>) -> Self {
+        pub fn new(comparison: StringFilterComparison, value: impl Into<Value>) -> Self {
             StringFilter { comparison, value: value.into() }
         }
     }

@@ -149,7 +149,7 @@ pub mod cloud_formation_product {
 
     /// The only supported SourceConnection type is Codestar.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Type2 {
+    pub enum SourceConnectionType {
         /// `CODESTAR`
         #[serde(rename = "CODESTAR")]
         Codestar,
@@ -163,13 +163,13 @@ pub mod cloud_formation_product {
         pub connection_parameters: ConnectionParameters,
         /// The only supported SourceConnection type is Codestar. Required.
         #[serde(rename = "Type")]
-        pub r#type: Type2,
+        pub r#type: SourceConnectionType,
     }
 
     impl SourceConnection {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(connection_parameters: ConnectionParameters, r#type: Type2) -> Self {
+        pub fn new(connection_parameters: ConnectionParameters, r#type: SourceConnectionType) -> Self {
             SourceConnection { connection_parameters, r#type }
         }
     }

@@ -371,7 +371,7 @@ pub mod service {
 
     /// The type of health check (e.g., HTTP, HTTPS, TCP).
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Type2 {
+    pub enum HealthCheckConfigType {
         /// `HTTP`
         #[serde(rename = "HTTP")]
         Http,
@@ -394,13 +394,13 @@ pub mod service {
         pub resource_path: Option<Value>,
         /// The type of health check (e.g., HTTP, HTTPS, TCP). Required.
         #[serde(rename = "Type")]
-        pub r#type: Type2,
+        pub r#type: HealthCheckConfigType,
     }
 
     impl HealthCheckConfig {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(r#type: Type2) -> Self {
+        pub fn new(r#type: HealthCheckConfigType) -> Self {
             HealthCheckConfig { failure_threshold: None, resource_path: None, r#type }
         }
     }
@@ -434,7 +434,7 @@ pub mod service {
 
     /// The type of service. Supported values are HTTP or DNS.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Type3 {
+    pub enum CfnServiceType {
         /// `HTTP`
         #[serde(rename = "HTTP")]
         Http,
@@ -471,7 +471,7 @@ pub struct CfnService {
     pub tags: Option<Vec<service::Tag>>,
     /// The type of service. Supported values are HTTP or DNS.
     #[serde(rename = "Type")]
-    pub r#type: Option<service::Type3>,
+    pub r#type: Option<service::CfnServiceType>,
 }
 
 impl crate::core::CfnResource for CfnService {

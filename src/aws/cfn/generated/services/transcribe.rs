@@ -109,9 +109,9 @@ pub mod call_analytics_category {
         pub threshold: Option<Value>,
     }
 
-    /// The values `ParticipantRole2` takes.
+    /// The values `SentimentFilterParticipantRole` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ParticipantRole2 {
+    pub enum SentimentFilterParticipantRole {
         /// `AGENT`
         #[serde(rename = "AGENT")]
         Agent,
@@ -148,7 +148,7 @@ pub mod call_analytics_category {
         pub negate: Option<Value>,
         /// `ParticipantRole`.
         #[serde(rename = "ParticipantRole")]
-        pub participant_role: Option<ParticipantRole2>,
+        pub participant_role: Option<SentimentFilterParticipantRole>,
         /// `RelativeTimeRange`.
         #[serde(rename = "RelativeTimeRange")]
         pub relative_time_range: Option<RelativeTimeRange>,
@@ -165,9 +165,9 @@ pub mod call_analytics_category {
         }
     }
 
-    /// The values `ParticipantRole3` takes.
+    /// The values `TranscriptFilterParticipantRole` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ParticipantRole3 {
+    pub enum TranscriptFilterParticipantRole {
         /// `AGENT`
         #[serde(rename = "AGENT")]
         Agent,
@@ -195,7 +195,7 @@ pub mod call_analytics_category {
         pub negate: Option<Value>,
         /// `ParticipantRole`.
         #[serde(rename = "ParticipantRole")]
-        pub participant_role: Option<ParticipantRole3>,
+        pub participant_role: Option<TranscriptFilterParticipantRole>,
         /// `RelativeTimeRange`.
         #[serde(rename = "RelativeTimeRange")]
         pub relative_time_range: Option<RelativeTimeRange>,

@@ -1534,7 +1534,7 @@ pub mod workflow {
 
     /// A flag that indicates whether or not to overwrite an existing file of the same name. The default is FALSE.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum OverwriteExisting2 {
+    pub enum DecryptStepDetailsOverwriteExisting {
         /// `TRUE`
         #[serde(rename = "TRUE")]
         True,
@@ -1562,7 +1562,7 @@ pub mod workflow {
         pub name: Option<Value>,
         /// A flag that indicates whether or not to overwrite an existing file of the same name. The default is FALSE.
         #[serde(rename = "OverwriteExisting")]
-        pub overwrite_existing: Option<OverwriteExisting2>,
+        pub overwrite_existing: Option<DecryptStepDetailsOverwriteExisting>,
         /// Specifies which file to use as input to the workflow step.
         #[serde(rename = "SourceFileLocation")]
         pub source_file_location: Option<Value>,
@@ -1623,9 +1623,9 @@ pub mod workflow {
         pub tags: Option<Vec<S3Tag>>,
     }
 
-    /// The values `Type2` takes.
+    /// The values `WorkflowStepType` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Type2 {
+    pub enum WorkflowStepType {
         /// `COPY`
         #[serde(rename = "COPY")]
         Copy,
@@ -1663,7 +1663,7 @@ pub mod workflow {
         pub tag_step_details: Option<TagStepDetails>,
         /// `Type`.
         #[serde(rename = "Type")]
-        pub r#type: Option<Type2>,
+        pub r#type: Option<WorkflowStepType>,
     }
 
     /// Creates a key-value pair for a specific resource.

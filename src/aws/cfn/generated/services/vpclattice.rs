@@ -1468,9 +1468,9 @@ pub mod target_group {
         V2,
     }
 
-    /// The values `Protocol2` takes.
+    /// The values `TargetGroupConfigProtocol` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Protocol2 {
+    pub enum TargetGroupConfigProtocol {
         /// `HTTP`
         #[serde(rename = "HTTP")]
         Http,
@@ -1482,9 +1482,9 @@ pub mod target_group {
         Tcp,
     }
 
-    /// The values `ProtocolVersion2` takes.
+    /// The values `TargetGroupConfigProtocolVersion` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ProtocolVersion2 {
+    pub enum TargetGroupConfigProtocolVersion {
         /// `HTTP1`
         #[serde(rename = "HTTP1")]
         Http1,
@@ -1513,10 +1513,10 @@ pub mod target_group {
         pub port: Option<Value>,
         /// `Protocol`.
         #[serde(rename = "Protocol")]
-        pub protocol: Option<Protocol2>,
+        pub protocol: Option<TargetGroupConfigProtocol>,
         /// `ProtocolVersion`.
         #[serde(rename = "ProtocolVersion")]
-        pub protocol_version: Option<ProtocolVersion2>,
+        pub protocol_version: Option<TargetGroupConfigProtocolVersion>,
         /// `VpcIdentifier`.
         #[serde(rename = "VpcIdentifier")]
         pub vpc_identifier: Option<Value>,

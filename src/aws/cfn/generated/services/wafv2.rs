@@ -865,9 +865,9 @@ pub mod rule_group {
         }
     }
 
-    /// The values `FallbackBehavior2` takes.
+    /// The values `JA3FingerprintFallbackBehavior` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum FallbackBehavior2 {
+    pub enum JA3FingerprintFallbackBehavior {
         /// `MATCH`
         #[serde(rename = "MATCH")]
         Match,
@@ -881,20 +881,20 @@ pub mod rule_group {
     pub struct JA3Fingerprint {
         /// `FallbackBehavior`. Required.
         #[serde(rename = "FallbackBehavior")]
-        pub fallback_behavior: FallbackBehavior2,
+        pub fallback_behavior: JA3FingerprintFallbackBehavior,
     }
 
     impl JA3Fingerprint {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(fallback_behavior: FallbackBehavior2) -> Self {
+        pub fn new(fallback_behavior: JA3FingerprintFallbackBehavior) -> Self {
             JA3Fingerprint { fallback_behavior }
         }
     }
 
-    /// The values `FallbackBehavior3` takes.
+    /// The values `JA4FingerprintFallbackBehavior` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum FallbackBehavior3 {
+    pub enum JA4FingerprintFallbackBehavior {
         /// `MATCH`
         #[serde(rename = "MATCH")]
         Match,
@@ -908,13 +908,13 @@ pub mod rule_group {
     pub struct JA4Fingerprint {
         /// `FallbackBehavior`. Required.
         #[serde(rename = "FallbackBehavior")]
-        pub fallback_behavior: FallbackBehavior3,
+        pub fallback_behavior: JA4FingerprintFallbackBehavior,
     }
 
     impl JA4Fingerprint {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(fallback_behavior: FallbackBehavior3) -> Self {
+        pub fn new(fallback_behavior: JA4FingerprintFallbackBehavior) -> Self {
             JA4Fingerprint { fallback_behavior }
         }
     }
@@ -1015,9 +1015,9 @@ pub mod rule_group {
         }
     }
 
-    /// The values `FallbackBehavior4` takes.
+    /// The values `UriFragmentFallbackBehavior` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum FallbackBehavior4 {
+    pub enum UriFragmentFallbackBehavior {
         /// `MATCH`
         #[serde(rename = "MATCH")]
         Match,
@@ -1031,7 +1031,7 @@ pub mod rule_group {
     pub struct UriFragment {
         /// `FallbackBehavior`.
         #[serde(rename = "FallbackBehavior")]
-        pub fallback_behavior: Option<FallbackBehavior4>,
+        pub fallback_behavior: Option<UriFragmentFallbackBehavior>,
     }
 
     /// Field of the request to match.
@@ -2054,9 +2054,9 @@ pub mod rule_group {
         pub forwarded_ip_config: Option<ForwardedIPConfiguration>,
     }
 
-    /// The values `FallbackBehavior5` takes.
+    /// The values `IPSetForwardedIPConfigurationFallbackBehavior` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum FallbackBehavior5 {
+    pub enum IPSetForwardedIPConfigurationFallbackBehavior {
         /// `MATCH`
         #[serde(rename = "MATCH")]
         Match,
@@ -2084,7 +2084,7 @@ pub mod rule_group {
     pub struct IPSetForwardedIPConfiguration {
         /// `FallbackBehavior`. Required.
         #[serde(rename = "FallbackBehavior")]
-        pub fallback_behavior: FallbackBehavior5,
+        pub fallback_behavior: IPSetForwardedIPConfigurationFallbackBehavior,
         /// `HeaderName`. Required.
         #[serde(rename = "HeaderName")]
         pub header_name: Value,
@@ -2096,7 +2096,7 @@ pub mod rule_group {
     impl IPSetForwardedIPConfiguration {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(fallback_behavior: FallbackBehavior5, header_name: impl Into<Value>, position: Position) -> Self {
+        pub fn new(fallback_behavior: IPSetForwardedIPConfigurationFallbackBehavior, header_name: impl Into<Value>, position: Position) -> Self {
             IPSetForwardedIPConfiguration { fallback_behavior, header_name: header_name.into(), position }
         }
     }
@@ -2237,9 +2237,9 @@ pub mod rule_group {
         }
     }
 
-    /// The values `FallbackBehavior6` takes.
+    /// The values `RateLimitJA3FingerprintFallbackBehavior` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum FallbackBehavior6 {
+    pub enum RateLimitJA3FingerprintFallbackBehavior {
         /// `MATCH`
         #[serde(rename = "MATCH")]
         Match,
@@ -2253,20 +2253,20 @@ pub mod rule_group {
     pub struct RateLimitJA3Fingerprint {
         /// `FallbackBehavior`. Required.
         #[serde(rename = "FallbackBehavior")]
-        pub fallback_behavior: FallbackBehavior6,
+        pub fallback_behavior: RateLimitJA3FingerprintFallbackBehavior,
     }
 
     impl RateLimitJA3Fingerprint {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(fallback_behavior: FallbackBehavior6) -> Self {
+        pub fn new(fallback_behavior: RateLimitJA3FingerprintFallbackBehavior) -> Self {
             RateLimitJA3Fingerprint { fallback_behavior }
         }
     }
 
-    /// The values `FallbackBehavior7` takes.
+    /// The values `RateLimitJA4FingerprintFallbackBehavior` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum FallbackBehavior7 {
+    pub enum RateLimitJA4FingerprintFallbackBehavior {
         /// `MATCH`
         #[serde(rename = "MATCH")]
         Match,
@@ -2280,13 +2280,13 @@ pub mod rule_group {
     pub struct RateLimitJA4Fingerprint {
         /// `FallbackBehavior`. Required.
         #[serde(rename = "FallbackBehavior")]
-        pub fallback_behavior: FallbackBehavior7,
+        pub fallback_behavior: RateLimitJA4FingerprintFallbackBehavior,
     }
 
     impl RateLimitJA4Fingerprint {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(fallback_behavior: FallbackBehavior7) -> Self {
+        pub fn new(fallback_behavior: RateLimitJA4FingerprintFallbackBehavior) -> Self {
             RateLimitJA4Fingerprint { fallback_behavior }
         }
     }
@@ -3434,9 +3434,9 @@ pub mod web_acl {
         }
     }
 
-    /// The values `FallbackBehavior2` takes.
+    /// The values `JA3FingerprintFallbackBehavior` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum FallbackBehavior2 {
+    pub enum JA3FingerprintFallbackBehavior {
         /// `MATCH`
         #[serde(rename = "MATCH")]
         Match,
@@ -3450,20 +3450,20 @@ pub mod web_acl {
     pub struct JA3Fingerprint {
         /// `FallbackBehavior`. Required.
         #[serde(rename = "FallbackBehavior")]
-        pub fallback_behavior: FallbackBehavior2,
+        pub fallback_behavior: JA3FingerprintFallbackBehavior,
     }
 
     impl JA3Fingerprint {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(fallback_behavior: FallbackBehavior2) -> Self {
+        pub fn new(fallback_behavior: JA3FingerprintFallbackBehavior) -> Self {
             JA3Fingerprint { fallback_behavior }
         }
     }
 
-    /// The values `FallbackBehavior3` takes.
+    /// The values `JA4FingerprintFallbackBehavior` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum FallbackBehavior3 {
+    pub enum JA4FingerprintFallbackBehavior {
         /// `MATCH`
         #[serde(rename = "MATCH")]
         Match,
@@ -3477,13 +3477,13 @@ pub mod web_acl {
     pub struct JA4Fingerprint {
         /// `FallbackBehavior`. Required.
         #[serde(rename = "FallbackBehavior")]
-        pub fallback_behavior: FallbackBehavior3,
+        pub fallback_behavior: JA4FingerprintFallbackBehavior,
     }
 
     impl JA4Fingerprint {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(fallback_behavior: FallbackBehavior3) -> Self {
+        pub fn new(fallback_behavior: JA4FingerprintFallbackBehavior) -> Self {
             JA4Fingerprint { fallback_behavior }
         }
     }
@@ -3584,9 +3584,9 @@ pub mod web_acl {
         }
     }
 
-    /// The values `FallbackBehavior4` takes.
+    /// The values `UriFragmentFallbackBehavior` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum FallbackBehavior4 {
+    pub enum UriFragmentFallbackBehavior {
         /// `MATCH`
         #[serde(rename = "MATCH")]
         Match,
@@ -3600,7 +3600,7 @@ pub mod web_acl {
     pub struct UriFragment {
         /// `FallbackBehavior`.
         #[serde(rename = "FallbackBehavior")]
-        pub fallback_behavior: Option<FallbackBehavior4>,
+        pub fallback_behavior: Option<UriFragmentFallbackBehavior>,
     }
 
     /// Field of the request to match.
@@ -4623,9 +4623,9 @@ pub mod web_acl {
         pub forwarded_ip_config: Option<ForwardedIPConfiguration>,
     }
 
-    /// The values `FallbackBehavior5` takes.
+    /// The values `IPSetForwardedIPConfigurationFallbackBehavior` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum FallbackBehavior5 {
+    pub enum IPSetForwardedIPConfigurationFallbackBehavior {
         /// `MATCH`
         #[serde(rename = "MATCH")]
         Match,
@@ -4653,7 +4653,7 @@ pub mod web_acl {
     pub struct IPSetForwardedIPConfiguration {
         /// `FallbackBehavior`. Required.
         #[serde(rename = "FallbackBehavior")]
-        pub fallback_behavior: FallbackBehavior5,
+        pub fallback_behavior: IPSetForwardedIPConfigurationFallbackBehavior,
         /// `HeaderName`. Required.
         #[serde(rename = "HeaderName")]
         pub header_name: Value,
@@ -4665,7 +4665,7 @@ pub mod web_acl {
     impl IPSetForwardedIPConfiguration {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(fallback_behavior: FallbackBehavior5, header_name: impl Into<Value>, position: Position) -> Self {
+        pub fn new(fallback_behavior: IPSetForwardedIPConfigurationFallbackBehavior, header_name: impl Into<Value>, position: Position) -> Self {
             IPSetForwardedIPConfiguration { fallback_behavior, header_name: header_name.into(), position }
         }
     }
@@ -4920,9 +4920,9 @@ pub mod web_acl {
         }
     }
 
-    /// The values `PayloadType2` takes.
+    /// The values `RequestInspectionPayloadType` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum PayloadType2 {
+    pub enum RequestInspectionPayloadType {
         /// `JSON`
         #[serde(rename = "JSON")]
         Json,
@@ -4939,7 +4939,7 @@ pub mod web_acl {
         pub password_field: FieldIdentifier,
         /// `PayloadType`. Required.
         #[serde(rename = "PayloadType")]
-        pub payload_type: PayloadType2,
+        pub payload_type: RequestInspectionPayloadType,
         /// `UsernameField`. Required.
         #[serde(rename = "UsernameField")]
         pub username_field: FieldIdentifier,
@@ -4948,7 +4948,7 @@ pub mod web_acl {
     impl RequestInspection {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(password_field: FieldIdentifier, payload_type: PayloadType2, username_field: FieldIdentifier) -> Self {
+        pub fn new(password_field: FieldIdentifier, payload_type: RequestInspectionPayloadType, username_field: FieldIdentifier) -> Self {
             RequestInspection { password_field, payload_type, username_field }
         }
     }
@@ -5098,9 +5098,9 @@ pub mod web_acl {
         }
     }
 
-    /// The values `PayloadType3` takes.
+    /// The values `ManagedRuleGroupConfigPayloadType` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum PayloadType3 {
+    pub enum ManagedRuleGroupConfigPayloadType {
         /// `JSON`
         #[serde(rename = "JSON")]
         Json,
@@ -5132,7 +5132,7 @@ pub mod web_acl {
         pub password_field: Option<FieldIdentifier>,
         /// `PayloadType`.
         #[serde(rename = "PayloadType")]
-        pub payload_type: Option<PayloadType3>,
+        pub payload_type: Option<ManagedRuleGroupConfigPayloadType>,
         /// `UsernameField`.
         #[serde(rename = "UsernameField")]
         pub username_field: Option<FieldIdentifier>,
@@ -5278,9 +5278,9 @@ pub mod web_acl {
         }
     }
 
-    /// The values `FallbackBehavior6` takes.
+    /// The values `RateLimitJA3FingerprintFallbackBehavior` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum FallbackBehavior6 {
+    pub enum RateLimitJA3FingerprintFallbackBehavior {
         /// `MATCH`
         #[serde(rename = "MATCH")]
         Match,
@@ -5294,20 +5294,20 @@ pub mod web_acl {
     pub struct RateLimitJA3Fingerprint {
         /// `FallbackBehavior`. Required.
         #[serde(rename = "FallbackBehavior")]
-        pub fallback_behavior: FallbackBehavior6,
+        pub fallback_behavior: RateLimitJA3FingerprintFallbackBehavior,
     }
 
     impl RateLimitJA3Fingerprint {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(fallback_behavior: FallbackBehavior6) -> Self {
+        pub fn new(fallback_behavior: RateLimitJA3FingerprintFallbackBehavior) -> Self {
             RateLimitJA3Fingerprint { fallback_behavior }
         }
     }
 
-    /// The values `FallbackBehavior7` takes.
+    /// The values `RateLimitJA4FingerprintFallbackBehavior` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum FallbackBehavior7 {
+    pub enum RateLimitJA4FingerprintFallbackBehavior {
         /// `MATCH`
         #[serde(rename = "MATCH")]
         Match,
@@ -5321,13 +5321,13 @@ pub mod web_acl {
     pub struct RateLimitJA4Fingerprint {
         /// `FallbackBehavior`. Required.
         #[serde(rename = "FallbackBehavior")]
-        pub fallback_behavior: FallbackBehavior7,
+        pub fallback_behavior: RateLimitJA4FingerprintFallbackBehavior,
     }
 
     impl RateLimitJA4Fingerprint {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(fallback_behavior: FallbackBehavior7) -> Self {
+        pub fn new(fallback_behavior: RateLimitJA4FingerprintFallbackBehavior) -> Self {
             RateLimitJA4Fingerprint { fallback_behavior }
         }
     }

@@ -146,7 +146,7 @@ pub mod directory {
 
     /// Indicates the status of SAML 2.0 authentication.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Status2 {
+    pub enum SamlPropertiesStatus {
         /// `DISABLED`
         #[serde(rename = "DISABLED")]
         Disabled,
@@ -166,7 +166,7 @@ pub mod directory {
         pub relay_state_parameter_name: Option<Value>,
         /// Indicates the status of SAML 2.0 authentication.
         #[serde(rename = "Status")]
-        pub status: Option<Status2>,
+        pub status: Option<SamlPropertiesStatus>,
         /// The SAML 2.0 identity provider (IdP) user access URL.
         #[serde(rename = "UserAccessUrl")]
         pub user_access_url: Option<Value>,
@@ -298,7 +298,7 @@ pub mod directory {
 
     /// Indicates if the storage connector is enabled or disabled.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Status3 {
+    pub enum StorageConnectorStatus {
         /// `ENABLED`
         #[serde(rename = "ENABLED")]
         Enabled,
@@ -315,13 +315,13 @@ pub mod directory {
         pub connector_type: ConnectorType,
         /// Indicates if the storage connector is enabled or disabled. Required.
         #[serde(rename = "Status")]
-        pub status: Status3,
+        pub status: StorageConnectorStatus,
     }
 
     impl StorageConnector {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(connector_type: ConnectorType, status: Status3) -> Self {
+        pub fn new(connector_type: ConnectorType, status: StorageConnectorStatus) -> Self {
             StorageConnector { connector_type, status }
         }
     }
