@@ -1,5 +1,5 @@
 //! The `registry-types` test app: 17 registry types outside the hand-written
-//! L1 structs, written as raw resources. It must synthesize with no
+//! L1 structs, written with the generated typed structs. It must synthesize with no
 //! diagnostics (every resource passes its schema check), match its reviewed
 //! snapshot, and is written to `target/conformance/registry/` for cfn-lint
 //! (warnings fatal) and checkov.
