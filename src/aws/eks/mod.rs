@@ -50,14 +50,7 @@ use crate::aws::logs::{LogGroup, LogGroupProps};
 use crate::core::value::ArnPart;
 use crate::core::{Arn, Error, ResourceRef, Scope, Value};
 
-/// Every control-plane log type; all are on by default.
-pub const CONTROL_PLANE_LOG_TYPES: &[&str] = &[
-    "api",
-    "audit",
-    "authenticator",
-    "controllerManager",
-    "scheduler",
-];
+pub use cfn::CONTROL_PLANE_LOG_TYPES;
 
 /// The Kubernetes version used when none is given.
 pub const DEFAULT_VERSION: &str = "1.33";

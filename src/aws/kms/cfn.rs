@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::aws::iam::PolicyDocument;
+use crate::aws::iam::policy::PolicyDocument;
 use crate::aws::CfnTag;
 use crate::core::{CfnResource, ResourceRef, TagStyle, Value};
 

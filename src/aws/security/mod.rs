@@ -1,0 +1,439 @@
+//! Security rules of the AWS library, run at synth (validate stage) over the
+//! typed L1 resources of the whole app, one module per family (each
+//! reads only its families' `cfn` L1 structs, so no family module imports
+//! this one back but to `enable` it). Every AWS construct enables them; an
+//! app that only uses raw L1 structs calls `enable` itself. Codes are the
+//! cdk-nag `AwsSolutions-*` ids where cdk-nag has the rule and `MS-*` ids for
+//! meshsynth's own, so `scope.suppress(code, reason)` turns one off below a
+//! scope, and the reason lands in the template's Metadata.
+
+mod eks;
+mod elasticache;
+mod emitted;
+mod iam;
+mod kms;
+mod msk;
+mod network;
+mod rds;
+mod supporting;
+
+pub(crate) use emitted::check_emitted;
+
+use crate::core::{App, Diagnostic, Scope, Severity, Value};
+
+/// IAM actions that have no resource-level permissions, so `Resource: *` is
+/// the only possible scope for them. The one list the IAM rule reads.
+pub const NO_RESOURCE_LEVEL_ACTIONS: &[&str] = &[
+    "acm:ListCertificates",
+    "autoscaling:DescribeAutoScalingGroups",
+    "autoscaling:DescribeAutoScalingInstances",
+    "autoscaling:DescribeLaunchConfigurations",
+    "autoscaling:DescribeScalingActivities",
+    "autoscaling:DescribeTags",
+    "cloudwatch:DescribeAlarmsForMetric",
+    "cloudwatch:GetMetricData",
+    "cloudwatch:GetMetricStatistics",
+    "cloudwatch:ListMetrics",
+    "cloudwatch:PutMetricData",
+    "ec2:DescribeAccountAttributes",
+    "ec2:DescribeAddresses",
+    "ec2:DescribeAvailabilityZones",
+    "ec2:DescribeInstanceTypes",
+    "ec2:DescribeInstances",
+    "ec2:DescribeInternetGateways",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeRouteTables",
+    "ec2:DescribeSecurityGroups",
+    "ec2:DescribeSubnets",
+    "ec2:DescribeTags",
+    "ec2:DescribeVpcPeeringConnections",
+    "ec2:DescribeVpcs",
+    "ecr:GetAuthorizationToken",
+    "elasticloadbalancing:DescribeListenerCertificates",
+    "elasticloadbalancing:DescribeListeners",
+    "elasticloadbalancing:DescribeLoadBalancerAttributes",
+    "elasticloadbalancing:DescribeLoadBalancers",
+    "elasticloadbalancing:DescribeRules",
+    "elasticloadbalancing:DescribeSSLPolicies",
+    "elasticloadbalancing:DescribeTags",
+    "elasticloadbalancing:DescribeTargetGroupAttributes",
+    "elasticloadbalancing:DescribeTargetGroups",
+    "elasticloadbalancing:DescribeTargetHealth",
+    "kms:ListAliases",
+    "kms:ListKeys",
+    "logs:DescribeLogGroups",
+    "route53:GetHostedZoneCount",
+    "route53:ListHealthChecks",
+    "route53:ListHostedZones",
+    "route53:ListHostedZonesByName",
+    "secretsmanager:GetRandomPassword",
+    "secretsmanager:ListSecrets",
+    "ssm:DescribeParameters",
+    "sts:GetCallerIdentity",
+    "tag:GetResources",
+    "xray:GetSamplingRules",
+    "xray:GetSamplingStatisticSummaries",
+    "xray:GetSamplingTargets",
+    "xray:PutTelemetryRecords",
+    "xray:PutTraceSegments",
+];
+
+/// One rule: its code, severity and what it checks (for docs and tests).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rule {
+    /// The diagnostic code.
+    pub code: &'static str,
+    /// Error (stops synth) or warning.
+    pub severity: Severity,
+    /// What a violation means.
+    pub summary: &'static str,
+}
+
+const fn rule(code: &'static str, severity: Severity, summary: &'static str) -> Rule {
+    Rule {
+        code,
+        severity,
+        summary,
+    }
+}
+
+/// Every rule this module checks.
+pub const RULES: &[Rule] = &[
+    rule(
+        "AwsSolutions-EC23",
+        Severity::Error,
+        "security group ingress from 0.0.0.0/0 or ::/0",
+    ),
+    rule(
+        "AwsSolutions-EC26",
+        Severity::Error,
+        "EBS volume of a launch template not encrypted",
+    ),
+    rule(
+        "AwsSolutions-EC27",
+        Severity::Error,
+        "security group or rule without a description",
+    ),
+    rule(
+        "AwsSolutions-VPC7",
+        Severity::Error,
+        "VPC without a flow log",
+    ),
+    rule(
+        "MS-EC2-1",
+        Severity::Error,
+        "launch template does not require IMDSv2",
+    ),
+    rule(
+        "AwsSolutions-IAM4",
+        Severity::Error,
+        "AWS managed policy attached",
+    ),
+    rule(
+        "AwsSolutions-IAM5",
+        Severity::Error,
+        "wildcard action, or Resource * for an action that has resource-level permissions",
+    ),
+    rule(
+        "MS-IAM-1",
+        Severity::Error,
+        "Action * or *:* (full administrator)",
+    ),
+    rule(
+        "AwsSolutions-KMS5",
+        Severity::Error,
+        "KMS key without rotation",
+    ),
+    rule(
+        "AwsSolutions-EKS1",
+        Severity::Error,
+        "EKS API endpoint publicly accessible",
+    ),
+    rule(
+        "AwsSolutions-EKS2",
+        Severity::Error,
+        "EKS control-plane log types not all enabled",
+    ),
+    rule(
+        "MS-EKS-1",
+        Severity::Error,
+        "EKS secrets not envelope-encrypted with KMS",
+    ),
+    rule(
+        "AwsSolutions-RDS2",
+        Severity::Error,
+        "RDS storage not encrypted",
+    ),
+    rule(
+        "AwsSolutions-RDS3",
+        Severity::Error,
+        "RDS instance (non-Aurora) not Multi-AZ",
+    ),
+    rule(
+        "AwsSolutions-RDS6",
+        Severity::Error,
+        "RDS IAM database authentication off",
+    ),
+    rule(
+        "AwsSolutions-RDS10",
+        Severity::Error,
+        "RDS deletion protection off",
+    ),
+    rule(
+        "AwsSolutions-RDS11",
+        Severity::Warning,
+        "RDS on the engine's default port",
+    ),
+    rule(
+        "AwsSolutions-RDS13",
+        Severity::Error,
+        "RDS automated backups off",
+    ),
+    rule(
+        "MS-RDS-1",
+        Severity::Error,
+        "RDS instance publicly accessible",
+    ),
+    rule(
+        "MS-RDS-2",
+        Severity::Error,
+        "RDS master password not managed by Secrets Manager",
+    ),
+    rule(
+        "MS-RDS-3",
+        Severity::Error,
+        "PostgreSQL parameter group does not force TLS (rds.force_ssl=1)",
+    ),
+    rule(
+        "AwsSolutions-AEC1",
+        Severity::Error,
+        "ElastiCache replication group outside a VPC subnet group",
+    ),
+    rule(
+        "AwsSolutions-AEC3",
+        Severity::Error,
+        "ElastiCache encryption at rest or in transit off",
+    ),
+    rule(
+        "AwsSolutions-AEC4",
+        Severity::Error,
+        "ElastiCache Multi-AZ off",
+    ),
+    rule(
+        "AwsSolutions-AEC5",
+        Severity::Warning,
+        "ElastiCache on the default port",
+    ),
+    rule(
+        "AwsSolutions-AEC6",
+        Severity::Error,
+        "Redis/Valkey without an AUTH token",
+    ),
+    rule(
+        "MS-CACHE-1",
+        Severity::Error,
+        "ElastiCache at rest not encrypted with a customer KMS key",
+    ),
+    rule(
+        "AwsSolutions-MSK2",
+        Severity::Error,
+        "MSK client-broker traffic not TLS-only",
+    ),
+    rule(
+        "AwsSolutions-MSK3",
+        Severity::Error,
+        "MSK traffic between brokers not TLS",
+    ),
+    rule("AwsSolutions-MSK6", Severity::Error, "MSK broker logs off"),
+    rule(
+        "MS-MSK-1",
+        Severity::Error,
+        "MSK at rest not encrypted with a customer KMS key",
+    ),
+    rule(
+        "MS-MSK-2",
+        Severity::Error,
+        "MSK allows unauthenticated clients",
+    ),
+    rule(
+        "AwsSolutions-SMG4",
+        Severity::Error,
+        "Secrets Manager secret without automatic rotation",
+    ),
+    rule(
+        "MS-SMG-1",
+        Severity::Error,
+        "secret not encrypted with a customer KMS key",
+    ),
+    rule(
+        "MS-LOGS-1",
+        Severity::Error,
+        "log group not encrypted with KMS",
+    ),
+    rule("MS-LOGS-2", Severity::Error, "log group without retention"),
+    rule(
+        "MS-ECR-1",
+        Severity::Error,
+        "ECR repository without scan on push, immutable tags or KMS encryption",
+    ),
+    rule(
+        "MS-SSM-1",
+        Severity::Error,
+        "SSM parameter whose name looks like a secret (reported by the construct)",
+    ),
+    rule(
+        "AwsSolutions-S1",
+        Severity::Error,
+        "S3 bucket without server access logging",
+    ),
+    rule(
+        "AwsSolutions-S2",
+        Severity::Error,
+        "S3 bucket without all four public-access blocks on",
+    ),
+    rule(
+        "AwsSolutions-SQS2",
+        Severity::Error,
+        "SQS queue without server-side encryption",
+    ),
+    rule(
+        "AwsSolutions-SNS2",
+        Severity::Error,
+        "SNS topic without server-side encryption",
+    ),
+    rule(
+        "AwsSolutions-DDB3",
+        Severity::Error,
+        "DynamoDB table without point-in-time recovery",
+    ),
+];
+
+/// The rule behind a code.
+pub fn rule_of(code: &str) -> Option<&'static Rule> {
+    RULES.iter().find(|r| r.code == code)
+}
+
+/// The key the rules are registered under; synthesis also runs
+/// `check_emitted` on every resource when it is present.
+pub(crate) const VALIDATION_KEY: &str = "meshsynth:aws-security";
+
+/// Enables the rules for the whole app (once, however often it is called).
+pub fn enable(scope: &mut Scope<'_>) {
+    scope.add_validation_once(VALIDATION_KEY, check);
+}
+
+/// Whether an emitted property is literally off: absent, `false` or
+/// `"false"`. An intrinsic is not judged (it is decided at deploy).
+pub(super) fn off(props: &serde_json::Map<String, serde_json::Value>, key: &str) -> bool {
+    use serde_json::Value as Json;
+    match props.get(key) {
+        None | Some(Json::Null) => true,
+        Some(Json::Bool(b)) => !b,
+        Some(Json::String(s)) => !s.eq_ignore_ascii_case("true"),
+        Some(_) => false,
+    }
+}
+
+/// Runs every rule over the app.
+pub fn check(app: &App, out: &mut Vec<Diagnostic>) {
+    network::check(app, out);
+    iam::check(app, out);
+    kms::check(app, out);
+    eks::check(app, out);
+    rds::check(app, out);
+    elasticache::check(app, out);
+    msk::check(app, out);
+    supporting::check(app, out);
+}
+
+pub(super) fn report(
+    out: &mut Vec<Diagnostic>,
+    code: &str,
+    path: &str,
+    message: String,
+    hint: &str,
+) {
+    let severity = rule_of(code).map_or(Severity::Error, |r| r.severity);
+    out.push(
+        Diagnostic::new(severity, path, message)
+            .with_code(code)
+            .with_hint(format!(
+                "{hint}; or suppress(\"{code}\", reason) if this is intended"
+            )),
+    );
+}
+
+/// The text of a value when it is literal, or a join of literals.
+pub(super) fn text(v: &Value) -> Option<String> {
+    match v {
+        Value::Str(s) => Some(s.clone()),
+        Value::Join(sep, parts) => parts
+            .iter()
+            .map(text)
+            .collect::<Option<Vec<_>>>()
+            .map(|p| p.join(sep)),
+        _ => None,
+    }
+}
+
+/// Literal fragments of a value (joins flattened), for pattern checks.
+pub(super) fn fragments(v: &Value) -> Vec<String> {
+    match v {
+        Value::Str(s) => vec![s.clone()],
+        Value::Join(_, parts) => parts.iter().flat_map(fragments).collect(),
+        _ => Vec::new(),
+    }
+}
+
+pub(super) fn world(v: &Option<Value>) -> bool {
+    v.as_ref()
+        .and_then(text)
+        .is_some_and(|c| c == "0.0.0.0/0" || c == "::/0")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::iam::check_document;
+    use super::*;
+    use crate::aws::iam::policy::PolicyDocument;
+
+    #[test]
+    fn codes_are_unique() {
+        let codes: std::collections::BTreeSet<_> = RULES.iter().map(|r| r.code).collect();
+        assert_eq!(codes.len(), RULES.len());
+    }
+
+    #[test]
+    fn every_rule_is_documented() {
+        let doc = include_str!("../../../docs/security.md");
+        for r in RULES {
+            assert!(
+                doc.contains(&format!("`{}`", r.code)),
+                "{} missing from docs/security.md",
+                r.code
+            );
+        }
+    }
+
+    #[test]
+    fn iam_wildcards() {
+        use crate::aws::iam::PolicyStatement;
+        let mut out = Vec::new();
+        let doc = PolicyDocument::new(vec![
+            PolicyStatement::allow(["*"], [Value::str("*")]),
+            PolicyStatement::allow(["s3:Get*"], [Value::str("arn:aws:s3:::b/*")]),
+            PolicyStatement::allow(["ecr:GetAuthorizationToken"], [Value::str("*")]),
+            PolicyStatement::allow(["ssm:GetParameter"], [Value::str("*")]),
+        ]);
+        check_document(&mut out, "p", &doc);
+        let codes: Vec<_> = out
+            .iter()
+            .map(|d| d.code.clone().unwrap_or_default())
+            .collect();
+        assert_eq!(
+            codes,
+            ["MS-IAM-1", "AwsSolutions-IAM5", "AwsSolutions-IAM5"]
+        );
+        assert!(out[2].message.contains("ssm:GetParameter"));
+    }
+}
