@@ -152,6 +152,8 @@ pub fn generate(source: &Source) -> Result<Vec<(String, Vec<u8>)>> {
     // the binary no relocations and a process reads only the lines it uses.
     let mut table = String::new();
     let mut offsets = Vec::new();
+    // Each schema is read and summarised once, for the table and the typed layer.
+    let mut parsed = Vec::with_capacity(source.types.len());
     for (name, path) in &source.types {
         let schema = read_json(path)?;
         let mut entry = TypeEntry::new(name, &schema)?;
@@ -166,6 +168,7 @@ pub fn generate(source: &Source) -> Result<Vec<(String, Vec<u8>)>> {
         blob.push('\n');
         offsets.push(table.len());
         entry.write(&mut table, start, end)?;
+        parsed.push((name.as_str(), schema, entry));
     }
     writeln!(
         rust,
@@ -185,7 +188,7 @@ pub fn generate(source: &Source) -> Result<Vec<(String, Vec<u8>)>> {
         ("registry.tsv".to_string(), table.into_bytes()),
         ("schemas.json".to_string(), blob.into_bytes()),
     ];
-    files.extend(typed_layer(source)?);
+    files.extend(typed_layer(source, &parsed)?);
     Ok(files)
 }
 
@@ -194,19 +197,20 @@ pub fn generate(source: &Source) -> Result<Vec<(String, Vec<u8>)>> {
 pub const DEFAULT_SERVICES: &[&str] = &[];
 
 /// `services/<service>.rs` for every `AWS::*` service, and `services/mod.rs`.
-fn typed_layer(source: &Source) -> Result<Vec<(String, Vec<u8>)>> {
+fn typed_layer(
+    source: &Source,
+    parsed: &[(&str, Json, TypeEntry)],
+) -> Result<Vec<(String, Vec<u8>)>> {
     let mut modules: BTreeMap<String, String> = BTreeMap::new();
     let mut service_names: BTreeMap<String, String> = BTreeMap::new();
-    for (name, path) in &source.types {
+    for (name, schema, entry) in parsed {
         let Some((module, _)) = rust::split(name) else {
             continue;
         };
-        let schema = read_json(path)?;
-        let entry = TypeEntry::new(name, &schema)?;
         let service = name.split("::").nth(1).unwrap_or_default().to_string();
         service_names.insert(module.clone(), service);
         let url = docs_url(name);
-        let items = rust::type_items(name, &schema, &url, &entry.attributes, entry.tag_style);
+        let items = rust::type_items(name, schema, &url, &entry.attributes, entry.tag_style);
         modules.entry(module).or_default().push_str(&items);
     }
     let header = |service: &str| {

@@ -159,8 +159,6 @@ struct TypeGen<'a> {
     items: String,
     /// Names taken in the type's module.
     taken: BTreeSet<String>,
-    /// Definitions whose struct is generated (or in progress).
-    done: BTreeSet<String>,
     /// The struct whose fields are being typed: an inline type whose name
     /// is taken is named after it (`VersioningConfigurationStatus`).
     context: String,
@@ -221,47 +219,38 @@ impl<'a> TypeGen<'a> {
         if s.get("oneOf").is_some() || s.get("anyOf").is_some() {
             return "Value".into();
         }
-        match s.get("type") {
-            Some(Json::String(t)) => match t.as_str() {
-                "array" => match s.get("items") {
-                    Some(items) => {
-                        let inner = self.ty(items, hint, None);
-                        let inner = match inner.strip_prefix("Box<") {
-                            Some(b) => b.strip_suffix('>').unwrap_or(b).to_string(),
-                            None => inner,
-                        };
-                        format!("Vec<{inner}>")
-                    }
-                    None => "Vec<Value>".into(),
-                },
-                "object" => match s.get("properties").and_then(Json::as_object) {
-                    Some(p) if !p.is_empty() => {
-                        let name = self.unique(pascal(hint));
-                        let body = self.gen_struct(&name, s, None, None);
-                        self.items.push_str(&body);
-                        name
-                    }
-                    _ => "Value".into(),
-                },
-                "string" => match string_enum(s) {
-                    Some(values) => {
-                        let name = self.unique(pascal(hint));
-                        self.gen_enum(&name, &values, s);
-                        name
-                    }
-                    None => "Value".into(),
-                },
-                _ => "Value".into(),
+        let has_properties = s
+            .get("properties")
+            .and_then(Json::as_object)
+            .is_some_and(|p| !p.is_empty());
+        // A list of types (`["object", "string"]`) counts as no single type.
+        match s.get("type").and_then(Json::as_str) {
+            Some("array") => match s.get("items") {
+                Some(items) => {
+                    let inner = self.ty(items, hint, None);
+                    let inner = match inner.strip_prefix("Box<") {
+                        Some(b) => b.strip_suffix('>').unwrap_or(b).to_string(),
+                        None => inner,
+                    };
+                    format!("Vec<{inner}>")
+                }
+                None => "Vec<Value>".into(),
             },
-            _ => match s.get("properties").and_then(Json::as_object) {
-                Some(p) if !p.is_empty() => {
+            Some("object") | None if has_properties => {
+                let name = self.unique(pascal(hint));
+                let body = self.gen_struct(&name, s, None, None);
+                self.items.push_str(&body);
+                name
+            }
+            Some("string") => match string_enum(s) {
+                Some(values) => {
                     let name = self.unique(pascal(hint));
-                    let body = self.gen_struct(&name, s, None, None);
-                    self.items.push_str(&body);
+                    self.gen_enum(&name, &values, s);
                     name
                 }
-                _ => "Value".into(),
+                None => "Value".into(),
             },
+            _ => "Value".into(),
         }
     }
 
@@ -277,11 +266,11 @@ impl<'a> TypeGen<'a> {
             && s.get("anyOf").is_none();
         if is_struct {
             let name = self.unique(pascal(def));
+            // Named before its fields are typed, so a recursive reference
+            // finds it in `names` and is not generated twice.
             self.names.insert(def.to_string(), name.clone());
-            if self.done.insert(def.to_string()) {
-                let body = self.gen_struct(&name, s, Some(def), None);
-                self.items.push_str(&body);
-            }
+            let body = self.gen_struct(&name, s, Some(def), None);
+            self.items.push_str(&body);
             return name;
         }
         if let Some(values) = string_enum(s) {
@@ -527,7 +516,6 @@ pub fn type_items(
         names: BTreeMap::new(),
         items: String::new(),
         taken: BTreeSet::new(),
-        done: BTreeSet::new(),
         context: String::new(),
     };
     let own = g.gen_struct(&struct_name, root, None, Some((type_name, docs_url, &sub)));
