@@ -242,15 +242,14 @@ fn tags_land_in_the_property_the_registry_names_after_overrides() {
     let (mut app, stack) = app();
     let mut s = app.scope(stack.node()).unwrap();
     meshsynth::core::Tags::add(&mut s, "team", "payments");
-    let vault = s
-        .add_raw_resource(
-            "Vault",
-            raw(
-                "AWS::Backup::BackupVault",
-                &[("BackupVaultName", "orders".into())],
-            ),
-        )
-        .unwrap();
+    s.add_raw_resource(
+        "Vault",
+        raw(
+            "AWS::Backup::BackupVault",
+            &[("BackupVaultName", "orders".into())],
+        ),
+    )
+    .unwrap();
     let queue = s
         .add_raw_resource("Queue", raw("AWS::SQS::Queue", &[]))
         .unwrap();
@@ -289,7 +288,6 @@ fn tags_land_in_the_property_the_registry_names_after_overrides() {
         r[queue_id]["Properties"]["Tags"],
         meshsynth::serde_json::json!([{"Key": "owner", "Value": "me"}, {"Key": "team", "Value": "payments"}])
     );
-    let _ = vault;
 }
 
 #[test]

@@ -212,20 +212,13 @@ pub(crate) fn check_attribute(type_name: &str, attr: &str) -> Option<Diagnostic>
     if root["properties"].get(head).is_some() {
         return None;
     }
+    let all = meta.attributes.to_vec().join(", ");
     let hint = match closest(attr, meta.attributes.iter()) {
-        Some(s) => format!(
-            "did you mean {s}? ({} has: {})",
-            meta.type_name,
-            list(&meta.attributes.to_vec())
-        ),
+        Some(s) => format!("did you mean {s}? ({} has: {all})", meta.type_name),
         None if meta.attributes.is_empty() => {
             format!("{} has no attributes; use Ref", meta.type_name)
         }
-        None => format!(
-            "{} has: {}",
-            meta.type_name,
-            list(&meta.attributes.to_vec())
-        ),
+        None => format!("{} has: {all}", meta.type_name),
     };
     Some(
         Diagnostic::error(
@@ -238,10 +231,6 @@ pub(crate) fn check_attribute(type_name: &str, attr: &str) -> Option<Diagnostic>
         .with_code(codes::NOT_AN_ATTRIBUTE)
         .with_hint(hint),
     )
-}
-
-fn list(items: &[&str]) -> String {
-    items.join(", ")
 }
 
 fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
@@ -392,7 +381,7 @@ impl<'a> Walk<'a, '_> {
             Json::Object(m) => self.object(s, m),
             Json::Array(items) => self.array(s, items),
             Json::String(text) => self.string(s, text),
-            Json::Number(n) => self.number(s, n.as_f64().unwrap_or_default(), v),
+            Json::Number(n) => self.range(s, n.as_f64().unwrap_or_default(), &n.to_string()),
             _ => {}
         }
         if let Some(allowed) = s.get("enum").and_then(Json::as_array) {
@@ -592,10 +581,6 @@ impl<'a> Walk<'a, '_> {
         }
     }
 
-    fn number(&mut self, s: &Json, n: f64, v: &Json) {
-        self.range(s, n, &v.to_string());
-    }
-
     fn range(&mut self, s: &Json, n: f64, shown: &str) {
         if let Some(min) = s.get("minimum").and_then(Json::as_f64) {
             if n < min {
@@ -747,6 +732,23 @@ mod tests {
                 .iter()
                 .any(|f| f.contains("required property TopicArn is missing")),
             "{missing:?}"
+        );
+    }
+
+    #[test]
+    fn a_deprecated_property_is_a_warning() {
+        let mut out = Vec::new();
+        let Json::Object(m) = json!({"ResourcesVpcConfig": {"SubnetIds": ["s"]}, "RoleArn": "r",
+            "EncryptionConfig": [{"Resources": ["secrets"]}]})
+        else {
+            panic!()
+        };
+        check_resource("AWS::EKS::Cluster", &m, "App/Cluster", &mut out);
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert_eq!(out[0].severity, crate::core::Severity::Warning);
+        assert_eq!(
+            out[0].message,
+            "AWS::EKS::Cluster property EncryptionConfig[0].Resources is deprecated"
         );
     }
 

@@ -245,6 +245,7 @@ mod tests {
         assert!(t.len() >= 1800, "{} types", t.len());
         let q = lookup("AWS::SQS::Queue").expect("SQS queue");
         assert!(q.create_only.contains("FifoQueue"));
+        assert_eq!((q.service(), q.ref_returns().as_str()), ("SQS", "QueueUrl"));
         assert!(q.attributes.contains("Arn"));
         assert_eq!(q.tagging.style, TagStyle::List);
         assert_eq!(
