@@ -210,7 +210,7 @@ fn typed_layer(
         let service = name.split("::").nth(1).unwrap_or_default().to_string();
         service_names.insert(module.clone(), service);
         let url = docs_url(name);
-        let items = rust::type_items(name, schema, &url, &entry.attributes, entry.tag_style);
+        let items = rust::type_items(name, schema, &url, &entry.attributes);
         modules.entry(module).or_default().push_str(&items);
     }
     let header = |service: &str| {

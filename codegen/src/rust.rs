@@ -497,15 +497,10 @@ fn collect_refs(s: &Json, out: &mut Vec<String>) {
 }
 
 /// One type's items for its service module: the resource struct, its
-/// `CfnResource` impl and attribute accessors, and a submodule with the
+/// `CfnResource` impl (tags come from the registry, not from the struct) and
+/// attribute accessors, and a submodule with the
 /// nested property types.
-pub fn type_items(
-    type_name: &str,
-    root: &Json,
-    docs_url: &str,
-    attributes: &[String],
-    tag_style: &str,
-) -> String {
+pub fn type_items(type_name: &str, root: &Json, docs_url: &str, attributes: &[String]) -> String {
     let Some((_, resource)) = split(type_name) else {
         return String::new();
     };
@@ -537,7 +532,7 @@ pub fn type_items(
     out.push_str(&own);
     let _ = writeln!(
         out,
-        "impl crate::core::CfnResource for {struct_name} {{\n    const TYPE: &'static str = {type_name:?};\n    const TAGS: crate::core::TagStyle = crate::core::TagStyle::{tag_style};\n}}\n"
+        "impl crate::core::CfnResource for {struct_name} {{\n    const TYPE: &'static str = {type_name:?};\n}}\n"
     );
     if !attributes.is_empty() {
         let _ = writeln!(out, "impl crate::core::ResourceRef<{struct_name}> {{");

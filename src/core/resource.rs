@@ -27,7 +27,9 @@ pub enum TagStyle {
 pub trait CfnResource: Serialize + Any {
     /// The CloudFormation type name, e.g. `AWS::EC2::VPC`.
     const TYPE: &'static str;
-    /// How tags are given, if at all.
+    /// How tags are given, for a type the CloudFormation registry does not
+    /// know (a custom resource). Registry types take their tag property and
+    /// style from the registry, and this is not read for them.
     const TAGS: TagStyle = TagStyle::List;
 }
 

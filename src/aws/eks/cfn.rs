@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::aws::CfnTag;
-use crate::core::{CfnResource, ResourceRef, TagStyle, Value};
+use crate::core::{CfnResource, ResourceRef, Value};
 
 /// `AWS::EKS::Cluster`.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -221,7 +221,6 @@ pub struct CfnNodegroupLaunchTemplate {
 
 impl CfnResource for CfnNodegroup {
     const TYPE: &'static str = "AWS::EKS::Nodegroup";
-    const TAGS: TagStyle = TagStyle::Map;
 }
 
 impl ResourceRef<CfnNodegroup> {
@@ -383,7 +382,6 @@ pub struct CfnLaunchTemplateTags {
 
 impl CfnResource for CfnLaunchTemplate {
     const TYPE: &'static str = "AWS::EC2::LaunchTemplate";
-    const TAGS: TagStyle = TagStyle::None;
 }
 
 impl ResourceRef<CfnLaunchTemplate> {

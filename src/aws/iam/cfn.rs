@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::policy::PolicyDocument;
 use crate::aws::CfnTag;
-use crate::core::{CfnResource, ResourceRef, TagStyle, Value};
+use crate::core::{CfnResource, ResourceRef, Value};
 
 /// An inline policy of a role.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -75,7 +75,6 @@ pub struct CfnPolicy {
 
 impl CfnResource for CfnPolicy {
     const TYPE: &'static str = "AWS::IAM::Policy";
-    const TAGS: TagStyle = TagStyle::None;
 }
 
 /// `AWS::IAM::ManagedPolicy` (a customer-managed policy).
@@ -96,7 +95,6 @@ pub struct CfnManagedPolicy {
 
 impl CfnResource for CfnManagedPolicy {
     const TYPE: &'static str = "AWS::IAM::ManagedPolicy";
-    const TAGS: TagStyle = TagStyle::None;
 }
 
 impl ResourceRef<CfnManagedPolicy> {

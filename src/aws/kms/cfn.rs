@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::aws::iam::policy::PolicyDocument;
 use crate::aws::CfnTag;
-use crate::core::{CfnResource, ResourceRef, TagStyle, Value};
+use crate::core::{CfnResource, ResourceRef, Value};
 
 /// `AWS::KMS::Key`.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -58,5 +58,4 @@ pub struct CfnAlias {
 
 impl CfnResource for CfnAlias {
     const TYPE: &'static str = "AWS::KMS::Alias";
-    const TAGS: TagStyle = TagStyle::None;
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::core::{CfnResource, ResourceRef, TagStyle, Value};
+use crate::core::{CfnResource, ResourceRef, Value};
 
 /// `AWS::MSK::Cluster` (provisioned).
 #[derive(Debug, Clone, Default, Serialize)]
@@ -157,7 +157,6 @@ pub struct CfnMskConfigurationInfo {
 
 impl CfnResource for CfnMskCluster {
     const TYPE: &'static str = "AWS::MSK::Cluster";
-    const TAGS: TagStyle = TagStyle::Map;
 }
 
 impl ResourceRef<CfnMskCluster> {
@@ -184,7 +183,6 @@ pub struct CfnMskConfiguration {
 
 impl CfnResource for CfnMskConfiguration {
     const TYPE: &'static str = "AWS::MSK::Configuration";
-    const TAGS: TagStyle = TagStyle::None;
 }
 
 impl ResourceRef<CfnMskConfiguration> {

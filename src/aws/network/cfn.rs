@@ -99,7 +99,6 @@ pub struct CfnVpcGatewayAttachment {
 
 impl CfnResource for CfnVpcGatewayAttachment {
     const TYPE: &'static str = "AWS::EC2::VPCGatewayAttachment";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// `AWS::EC2::EIP`.
@@ -171,7 +170,6 @@ pub struct CfnRoute {
 
 impl CfnResource for CfnRoute {
     const TYPE: &'static str = "AWS::EC2::Route";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// `AWS::EC2::SubnetRouteTableAssociation`.
@@ -186,7 +184,6 @@ pub struct CfnSubnetRouteTableAssociation {
 
 impl CfnResource for CfnSubnetRouteTableAssociation {
     const TYPE: &'static str = "AWS::EC2::SubnetRouteTableAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// `AWS::EC2::SecurityGroup`.
@@ -265,7 +262,6 @@ pub struct CfnSecurityGroupIngress {
 
 impl CfnResource for CfnSecurityGroupIngress {
     const TYPE: &'static str = "AWS::EC2::SecurityGroupIngress";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// `AWS::EC2::FlowLog`.

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::aws::CfnTag;
-use crate::core::{CfnResource, ResourceRef, TagStyle, Value};
+use crate::core::{CfnResource, ResourceRef, Value};
 
 /// `AWS::Route53::HealthCheck`.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -43,7 +43,6 @@ pub struct CfnHealthCheckConfig {
 impl CfnResource for CfnHealthCheck {
     const TYPE: &'static str = "AWS::Route53::HealthCheck";
     // Tags go in `HealthCheckTags`, which the Tags aspect does not reach.
-    const TAGS: TagStyle = TagStyle::None;
 }
 
 impl ResourceRef<CfnHealthCheck> {

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::core::{CfnResource, ResourceRef, TagStyle, Value};
+use crate::core::{CfnResource, ResourceRef, Value};
 
 /// `AWS::SSM::Parameter` (`String` or `StringList`; CloudFormation cannot
 /// create `SecureString`).
@@ -31,7 +31,6 @@ pub struct CfnParameter {
 
 impl CfnResource for CfnParameter {
     const TYPE: &'static str = "AWS::SSM::Parameter";
-    const TAGS: TagStyle = TagStyle::Map;
 }
 
 impl ResourceRef<CfnParameter> {

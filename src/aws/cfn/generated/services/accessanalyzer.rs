@@ -185,7 +185,6 @@ impl CfnAnalyzer {
 
 impl crate::core::CfnResource for CfnAnalyzer {
     const TYPE: &'static str = "AWS::AccessAnalyzer::Analyzer";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnAnalyzer> {
@@ -219,7 +218,6 @@ impl CfnArchiveRule {
 
 impl crate::core::CfnResource for CfnArchiveRule {
     const TYPE: &'static str = "AWS::AccessAnalyzer::ArchiveRule";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnArchiveRule> {

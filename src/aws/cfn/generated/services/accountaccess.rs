@@ -93,7 +93,6 @@ impl CfnApplication {
 
 impl crate::core::CfnResource for CfnApplication {
     const TYPE: &'static str = "AWS::AccountAccess::Application";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnApplication> {
@@ -205,7 +204,6 @@ impl CfnEntitlement {
 
 impl crate::core::CfnResource for CfnEntitlement {
     const TYPE: &'static str = "AWS::AccountAccess::Entitlement";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnEntitlement> {

@@ -359,7 +359,6 @@ impl CfnCertificate {
 
 impl crate::core::CfnResource for CfnCertificate {
     const TYPE: &'static str = "AWS::ACMPCA::Certificate";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnCertificate> {
@@ -780,7 +779,6 @@ impl CfnCertificateAuthority {
 
 impl crate::core::CfnResource for CfnCertificateAuthority {
     const TYPE: &'static str = "AWS::ACMPCA::CertificateAuthority";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnCertificateAuthority> {
@@ -821,7 +819,6 @@ impl CfnCertificateAuthorityActivation {
 
 impl crate::core::CfnResource for CfnCertificateAuthorityActivation {
     const TYPE: &'static str = "AWS::ACMPCA::CertificateAuthorityActivation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnCertificateAuthorityActivation> {
@@ -879,5 +876,4 @@ impl CfnPermission {
 
 impl crate::core::CfnResource for CfnPermission {
     const TYPE: &'static str = "AWS::ACMPCA::Permission";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }

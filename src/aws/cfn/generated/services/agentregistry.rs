@@ -301,7 +301,6 @@ impl CfnRegistry {
 
 impl crate::core::CfnResource for CfnRegistry {
     const TYPE: &'static str = "AWS::AgentRegistry::Registry";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnRegistry> {
@@ -715,7 +714,6 @@ impl CfnRegistryRecord {
 
 impl crate::core::CfnResource for CfnRegistryRecord {
     const TYPE: &'static str = "AWS::AgentRegistry::RegistryRecord";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnRegistryRecord> {

@@ -112,7 +112,6 @@ impl CfnInvestigationGroup {
 
 impl crate::core::CfnResource for CfnInvestigationGroup {
     const TYPE: &'static str = "AWS::AIOps::InvestigationGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnInvestigationGroup> {

@@ -263,7 +263,6 @@ impl CfnBroker {
 
 impl crate::core::CfnResource for CfnBroker {
     const TYPE: &'static str = "AWS::AmazonMQ::Broker";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnBroker> {
@@ -379,7 +378,6 @@ impl CfnConfiguration {
 
 impl crate::core::CfnResource for CfnConfiguration {
     const TYPE: &'static str = "AWS::AmazonMQ::Configuration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnConfiguration> {
@@ -444,7 +442,6 @@ impl CfnConfigurationAssociation {
 
 impl crate::core::CfnResource for CfnConfigurationAssociation {
     const TYPE: &'static str = "AWS::AmazonMQ::ConfigurationAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnConfigurationAssociation> {

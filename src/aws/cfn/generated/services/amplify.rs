@@ -285,7 +285,6 @@ impl CfnApp {
 
 impl crate::core::CfnResource for CfnApp {
     const TYPE: &'static str = "AWS::Amplify::App";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnApp> {
@@ -465,7 +464,6 @@ impl CfnBranch {
 
 impl crate::core::CfnResource for CfnBranch {
     const TYPE: &'static str = "AWS::Amplify::Branch";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnBranch> {
@@ -559,7 +557,6 @@ impl CfnDomain {
 
 impl crate::core::CfnResource for CfnDomain {
     const TYPE: &'static str = "AWS::Amplify::Domain";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnDomain> {
@@ -642,7 +639,6 @@ impl CfnWebhook {
 
 impl crate::core::CfnResource for CfnWebhook {
     const TYPE: &'static str = "AWS::Amplify::Webhook";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnWebhook> {

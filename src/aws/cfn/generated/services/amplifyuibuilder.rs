@@ -109,7 +109,6 @@ pub struct CfnComponent {
 
 impl crate::core::CfnResource for CfnComponent {
     const TYPE: &'static str = "AWS::AmplifyUIBuilder::Component";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnComponent> {
@@ -291,7 +290,6 @@ pub struct CfnForm {
 
 impl crate::core::CfnResource for CfnForm {
     const TYPE: &'static str = "AWS::AmplifyUIBuilder::Form";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnForm> {
@@ -355,7 +353,6 @@ pub struct CfnTheme {
 
 impl crate::core::CfnResource for CfnTheme {
     const TYPE: &'static str = "AWS::AmplifyUIBuilder::Theme";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnTheme> {

@@ -21,7 +21,6 @@ pub struct CfnAccount {
 
 impl crate::core::CfnResource for CfnAccount {
     const TYPE: &'static str = "AWS::ApiGateway::Account";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnAccount> {
@@ -99,7 +98,6 @@ pub struct CfnApiKey {
 
 impl crate::core::CfnResource for CfnApiKey {
     const TYPE: &'static str = "AWS::ApiGateway::ApiKey";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnApiKey> {
@@ -154,7 +152,6 @@ impl CfnAuthorizer {
 
 impl crate::core::CfnResource for CfnAuthorizer {
     const TYPE: &'static str = "AWS::ApiGateway::Authorizer";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnAuthorizer> {
@@ -191,7 +188,6 @@ impl CfnBasePathMapping {
 
 impl crate::core::CfnResource for CfnBasePathMapping {
     const TYPE: &'static str = "AWS::ApiGateway::BasePathMapping";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// `AWS::ApiGateway::BasePathMappingV2`: Resource Type definition for AWS::ApiGateway::BasePathMappingV2 ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-basepathmappingv2.html))
@@ -221,7 +217,6 @@ impl CfnBasePathMappingV2 {
 
 impl crate::core::CfnResource for CfnBasePathMappingV2 {
     const TYPE: &'static str = "AWS::ApiGateway::BasePathMappingV2";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnBasePathMappingV2> {
@@ -270,7 +265,6 @@ pub struct CfnClientCertificate {
 
 impl crate::core::CfnResource for CfnClientCertificate {
     const TYPE: &'static str = "AWS::ApiGateway::ClientCertificate";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnClientCertificate> {
@@ -472,7 +466,6 @@ impl CfnDeployment {
 
 impl crate::core::CfnResource for CfnDeployment {
     const TYPE: &'static str = "AWS::ApiGateway::Deployment";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnDeployment> {
@@ -574,7 +567,6 @@ impl CfnDocumentationPart {
 
 impl crate::core::CfnResource for CfnDocumentationPart {
     const TYPE: &'static str = "AWS::ApiGateway::DocumentationPart";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnDocumentationPart> {
@@ -608,7 +600,6 @@ impl CfnDocumentationVersion {
 
 impl crate::core::CfnResource for CfnDocumentationVersion {
     const TYPE: &'static str = "AWS::ApiGateway::DocumentationVersion";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnDomainName`].
@@ -702,7 +693,6 @@ pub struct CfnDomainName {
 
 impl crate::core::CfnResource for CfnDomainName {
     const TYPE: &'static str = "AWS::ApiGateway::DomainName";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDomainName> {
@@ -789,7 +779,6 @@ impl CfnDomainNameAccessAssociation {
 
 impl crate::core::CfnResource for CfnDomainNameAccessAssociation {
     const TYPE: &'static str = "AWS::ApiGateway::DomainNameAccessAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDomainNameAccessAssociation> {
@@ -873,7 +862,6 @@ pub struct CfnDomainNameV2 {
 
 impl crate::core::CfnResource for CfnDomainNameV2 {
     const TYPE: &'static str = "AWS::ApiGateway::DomainNameV2";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDomainNameV2> {
@@ -917,7 +905,6 @@ impl CfnGatewayResponse {
 
 impl crate::core::CfnResource for CfnGatewayResponse {
     const TYPE: &'static str = "AWS::ApiGateway::GatewayResponse";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnGatewayResponse> {
@@ -1177,7 +1164,6 @@ impl CfnMethod {
 
 impl crate::core::CfnResource for CfnMethod {
     const TYPE: &'static str = "AWS::ApiGateway::Method";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// `AWS::ApiGateway::Model`: The ``AWS::ApiGateway::Model`` resource defines the structure of a request or response payload for an API method. ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-model.html))
@@ -1210,7 +1196,6 @@ impl CfnModel {
 
 impl crate::core::CfnResource for CfnModel {
     const TYPE: &'static str = "AWS::ApiGateway::Model";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// `AWS::ApiGateway::RequestValidator`: The ``AWS::ApiGateway::RequestValidator`` resource sets up basic validation rules for incoming requests to your API. For more information, see \[Enable Basic Request Validation for an API in API Gateway\](https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-method-request-validation.html) in the *API Gateway Developer Guide*. ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-requestvalidator.html))
@@ -1240,7 +1225,6 @@ impl CfnRequestValidator {
 
 impl crate::core::CfnResource for CfnRequestValidator {
     const TYPE: &'static str = "AWS::ApiGateway::RequestValidator";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnRequestValidator> {
@@ -1274,7 +1258,6 @@ impl CfnResource {
 
 impl crate::core::CfnResource for CfnResource {
     const TYPE: &'static str = "AWS::ApiGateway::Resource";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnResource> {
@@ -1402,7 +1385,6 @@ pub struct CfnRestApi {
 
 impl crate::core::CfnResource for CfnRestApi {
     const TYPE: &'static str = "AWS::ApiGateway::RestApi";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnRestApi> {
@@ -1562,7 +1544,6 @@ impl CfnStage {
 
 impl crate::core::CfnResource for CfnStage {
     const TYPE: &'static str = "AWS::ApiGateway::Stage";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 /// Property types of [`CfnUsagePlan`].
@@ -1655,7 +1636,6 @@ pub struct CfnUsagePlan {
 
 impl crate::core::CfnResource for CfnUsagePlan {
     const TYPE: &'static str = "AWS::ApiGateway::UsagePlan";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnUsagePlan> {
@@ -1704,7 +1684,6 @@ impl CfnUsagePlanKey {
 
 impl crate::core::CfnResource for CfnUsagePlanKey {
     const TYPE: &'static str = "AWS::ApiGateway::UsagePlanKey";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnUsagePlanKey> {
@@ -1767,7 +1746,6 @@ impl CfnVpcLink {
 
 impl crate::core::CfnResource for CfnVpcLink {
     const TYPE: &'static str = "AWS::ApiGateway::VpcLink";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnVpcLink> {

@@ -119,7 +119,6 @@ pub struct CfnApi {
 
 impl crate::core::CfnResource for CfnApi {
     const TYPE: &'static str = "AWS::ApiGatewayV2::Api";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnApi> {
@@ -256,7 +255,6 @@ impl CfnApiGatewayManagedOverrides {
 
 impl crate::core::CfnResource for CfnApiGatewayManagedOverrides {
     const TYPE: &'static str = "AWS::ApiGatewayV2::ApiGatewayManagedOverrides";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnApiGatewayManagedOverrides> {
@@ -293,7 +291,6 @@ impl CfnApiMapping {
 
 impl crate::core::CfnResource for CfnApiMapping {
     const TYPE: &'static str = "AWS::ApiGatewayV2::ApiMapping";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnApiMapping> {
@@ -369,7 +366,6 @@ impl CfnAuthorizer {
 
 impl crate::core::CfnResource for CfnAuthorizer {
     const TYPE: &'static str = "AWS::ApiGatewayV2::Authorizer";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnAuthorizer> {
@@ -403,7 +399,6 @@ impl CfnDeployment {
 
 impl crate::core::CfnResource for CfnDeployment {
     const TYPE: &'static str = "AWS::ApiGatewayV2::Deployment";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnDeployment> {
@@ -498,7 +493,6 @@ impl CfnDomainName {
 
 impl crate::core::CfnResource for CfnDomainName {
     const TYPE: &'static str = "AWS::ApiGatewayV2::DomainName";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnDomainName> {
@@ -600,7 +594,6 @@ impl CfnIntegration {
 
 impl crate::core::CfnResource for CfnIntegration {
     const TYPE: &'static str = "AWS::ApiGatewayV2::Integration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnIntegration> {
@@ -646,7 +639,6 @@ impl CfnIntegrationResponse {
 
 impl crate::core::CfnResource for CfnIntegrationResponse {
     const TYPE: &'static str = "AWS::ApiGatewayV2::IntegrationResponse";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnIntegrationResponse> {
@@ -686,7 +678,6 @@ impl CfnModel {
 
 impl crate::core::CfnResource for CfnModel {
     const TYPE: &'static str = "AWS::ApiGatewayV2::Model";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnModel> {
@@ -746,7 +737,6 @@ impl CfnPortalProduct {
 
 impl crate::core::CfnResource for CfnPortalProduct {
     const TYPE: &'static str = "AWS::ApiGatewayV2::PortalProduct";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnPortalProduct> {
@@ -815,7 +805,6 @@ impl CfnRoute {
 
 impl crate::core::CfnResource for CfnRoute {
     const TYPE: &'static str = "AWS::ApiGatewayV2::Route";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnRoute> {
@@ -858,7 +847,6 @@ impl CfnRouteResponse {
 
 impl crate::core::CfnResource for CfnRouteResponse {
     const TYPE: &'static str = "AWS::ApiGatewayV2::RouteResponse";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnRouteResponse> {
@@ -1002,7 +990,6 @@ impl CfnRoutingRule {
 
 impl crate::core::CfnResource for CfnRoutingRule {
     const TYPE: &'static str = "AWS::ApiGatewayV2::RoutingRule";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnRoutingRule> {
@@ -1102,7 +1089,6 @@ impl CfnStage {
 
 impl crate::core::CfnResource for CfnStage {
     const TYPE: &'static str = "AWS::ApiGatewayV2::Stage";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 /// `AWS::ApiGatewayV2::VpcLink`: The ``AWS::ApiGatewayV2::VpcLink`` resource creates a VPC link. This VPC link can be used with both REST and HTTP APIs. The VPC link status must transition from ``PENDING`` to ``AVAILABLE`` to successfully create a VPC link, which can take up to 10 minutes. ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-vpclink.html))
@@ -1132,7 +1118,6 @@ impl CfnVpcLink {
 
 impl crate::core::CfnResource for CfnVpcLink {
     const TYPE: &'static str = "AWS::ApiGatewayV2::VpcLink";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnVpcLink> {

@@ -61,7 +61,6 @@ impl CfnApplication {
 
 impl crate::core::CfnResource for CfnApplication {
     const TYPE: &'static str = "AWS::AppConfig::Application";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnApplication> {
@@ -170,7 +169,6 @@ impl CfnConfigurationProfile {
 
 impl crate::core::CfnResource for CfnConfigurationProfile {
     const TYPE: &'static str = "AWS::AppConfig::ConfigurationProfile";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnConfigurationProfile> {
@@ -258,7 +256,6 @@ impl CfnDeployment {
 
 impl crate::core::CfnResource for CfnDeployment {
     const TYPE: &'static str = "AWS::AppConfig::Deployment";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDeployment> {
@@ -351,7 +348,6 @@ impl CfnDeploymentStrategy {
 
 impl crate::core::CfnResource for CfnDeploymentStrategy {
     const TYPE: &'static str = "AWS::AppConfig::DeploymentStrategy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDeploymentStrategy> {
@@ -453,7 +449,6 @@ impl CfnEnvironment {
 
 impl crate::core::CfnResource for CfnEnvironment {
     const TYPE: &'static str = "AWS::AppConfig::Environment";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnEnvironment> {
@@ -568,7 +563,6 @@ impl CfnExperimentDefinition {
 
 impl crate::core::CfnResource for CfnExperimentDefinition {
     const TYPE: &'static str = "AWS::AppConfig::ExperimentDefinition";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnExperimentDefinition> {
@@ -665,7 +659,6 @@ impl CfnExperimentRun {
 
 impl crate::core::CfnResource for CfnExperimentRun {
     const TYPE: &'static str = "AWS::AppConfig::ExperimentRun";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnExperimentRun> {
@@ -754,7 +747,6 @@ impl CfnExtension {
 
 impl crate::core::CfnResource for CfnExtension {
     const TYPE: &'static str = "AWS::AppConfig::Extension";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnExtension> {
@@ -820,7 +812,6 @@ pub struct CfnExtensionAssociation {
 
 impl crate::core::CfnResource for CfnExtensionAssociation {
     const TYPE: &'static str = "AWS::AppConfig::ExtensionAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnExtensionAssociation> {
@@ -878,7 +869,6 @@ impl CfnHostedConfigurationVersion {
 
 impl crate::core::CfnResource for CfnHostedConfigurationVersion {
     const TYPE: &'static str = "AWS::AppConfig::HostedConfigurationVersion";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnHostedConfigurationVersion> {

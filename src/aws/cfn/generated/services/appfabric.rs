@@ -146,7 +146,6 @@ impl CfnAppAuthorization {
 
 impl crate::core::CfnResource for CfnAppAuthorization {
     const TYPE: &'static str = "AWS::AppFabric::AppAuthorization";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnAppAuthorization> {
@@ -325,7 +324,6 @@ impl CfnIngestionDestination {
 
 impl crate::core::CfnResource for CfnIngestionDestination {
     const TYPE: &'static str = "AWS::AppFabric::IngestionDestination";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnIngestionDestination> {

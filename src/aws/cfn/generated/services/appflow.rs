@@ -69,7 +69,6 @@ impl CfnConnector {
 
 impl crate::core::CfnResource for CfnConnector {
     const TYPE: &'static str = "AWS::AppFlow::Connector";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnConnector> {
@@ -1107,7 +1106,6 @@ impl CfnConnectorProfile {
 
 impl crate::core::CfnResource for CfnConnectorProfile {
     const TYPE: &'static str = "AWS::AppFlow::ConnectorProfile";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnConnectorProfile> {
@@ -3433,7 +3431,6 @@ impl CfnFlow {
 
 impl crate::core::CfnResource for CfnFlow {
     const TYPE: &'static str = "AWS::AppFlow::Flow";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnFlow> {

@@ -180,7 +180,6 @@ impl CfnApplication {
 
 impl crate::core::CfnResource for CfnApplication {
     const TYPE: &'static str = "AWS::AppIntegrations::Application";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnApplication> {
@@ -300,7 +299,6 @@ impl CfnDataIntegration {
 
 impl crate::core::CfnResource for CfnDataIntegration {
     const TYPE: &'static str = "AWS::AppIntegrations::DataIntegration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDataIntegration> {
@@ -386,7 +384,6 @@ impl CfnEventIntegration {
 
 impl crate::core::CfnResource for CfnEventIntegration {
     const TYPE: &'static str = "AWS::AppIntegrations::EventIntegration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnEventIntegration> {

@@ -265,7 +265,6 @@ impl CfnScalableTarget {
 
 impl crate::core::CfnResource for CfnScalableTarget {
     const TYPE: &'static str = "AWS::ApplicationAutoScaling::ScalableTarget";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnScalableTarget> {
@@ -1148,7 +1147,6 @@ impl CfnScalingPolicy {
 
 impl crate::core::CfnResource for CfnScalingPolicy {
     const TYPE: &'static str = "AWS::ApplicationAutoScaling::ScalingPolicy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnScalingPolicy> {

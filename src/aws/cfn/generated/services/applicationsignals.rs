@@ -18,7 +18,6 @@ pub struct CfnDiscovery {
 
 impl crate::core::CfnResource for CfnDiscovery {
     const TYPE: &'static str = "AWS::ApplicationSignals::Discovery";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnDiscovery> {
@@ -75,7 +74,6 @@ impl CfnGroupingConfiguration {
 
 impl crate::core::CfnResource for CfnGroupingConfiguration {
     const TYPE: &'static str = "AWS::ApplicationSignals::GroupingConfiguration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnGroupingConfiguration> {
@@ -313,7 +311,6 @@ impl CfnInstrumentationConfig {
 
 impl crate::core::CfnResource for CfnInstrumentationConfig {
     const TYPE: &'static str = "AWS::ApplicationSignals::InstrumentationConfig";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnInstrumentationConfig> {
@@ -925,7 +922,6 @@ impl CfnServiceLevelObjective {
 
 impl crate::core::CfnResource for CfnServiceLevelObjective {
     const TYPE: &'static str = "AWS::ApplicationSignals::ServiceLevelObjective";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnServiceLevelObjective> {

@@ -442,7 +442,6 @@ impl CfnGatewayRoute {
 
 impl crate::core::CfnResource for CfnGatewayRoute {
     const TYPE: &'static str = "AWS::AppMesh::GatewayRoute";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnGatewayRoute> {
@@ -541,7 +540,6 @@ pub struct CfnMesh {
 
 impl crate::core::CfnResource for CfnMesh {
     const TYPE: &'static str = "AWS::AppMesh::Mesh";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnMesh> {
@@ -1082,7 +1080,6 @@ impl CfnRoute {
 
 impl crate::core::CfnResource for CfnRoute {
     const TYPE: &'static str = "AWS::AppMesh::Route";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnRoute> {
@@ -1664,7 +1661,6 @@ impl CfnVirtualGateway {
 
 impl crate::core::CfnResource for CfnVirtualGateway {
     const TYPE: &'static str = "AWS::AppMesh::VirtualGateway";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnVirtualGateway> {
@@ -2464,7 +2460,6 @@ impl CfnVirtualNode {
 
 impl crate::core::CfnResource for CfnVirtualNode {
     const TYPE: &'static str = "AWS::AppMesh::VirtualNode";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnVirtualNode> {
@@ -2593,7 +2588,6 @@ impl CfnVirtualRouter {
 
 impl crate::core::CfnResource for CfnVirtualRouter {
     const TYPE: &'static str = "AWS::AppMesh::VirtualRouter";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnVirtualRouter> {
@@ -2722,7 +2716,6 @@ impl CfnVirtualService {
 
 impl crate::core::CfnResource for CfnVirtualService {
     const TYPE: &'static str = "AWS::AppMesh::VirtualService";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnVirtualService> {

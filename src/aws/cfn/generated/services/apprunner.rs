@@ -51,7 +51,6 @@ pub struct CfnAutoScalingConfiguration {
 
 impl crate::core::CfnResource for CfnAutoScalingConfiguration {
     const TYPE: &'static str = "AWS::AppRunner::AutoScalingConfiguration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnAutoScalingConfiguration> {
@@ -127,7 +126,6 @@ pub struct CfnObservabilityConfiguration {
 
 impl crate::core::CfnResource for CfnObservabilityConfiguration {
     const TYPE: &'static str = "AWS::AppRunner::ObservabilityConfiguration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnObservabilityConfiguration> {
@@ -605,7 +603,6 @@ impl CfnService {
 
 impl crate::core::CfnResource for CfnService {
     const TYPE: &'static str = "AWS::AppRunner::Service";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnService> {
@@ -672,7 +669,6 @@ impl CfnVpcConnector {
 
 impl crate::core::CfnResource for CfnVpcConnector {
     const TYPE: &'static str = "AWS::AppRunner::VpcConnector";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnVpcConnector> {
@@ -750,7 +746,6 @@ impl CfnVpcIngressConnection {
 
 impl crate::core::CfnResource for CfnVpcIngressConnection {
     const TYPE: &'static str = "AWS::AppRunner::VpcIngressConnection";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnVpcIngressConnection> {

@@ -112,7 +112,6 @@ impl CfnAppBlock {
 
 impl crate::core::CfnResource for CfnAppBlock {
     const TYPE: &'static str = "AWS::AppStream::AppBlock";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnAppBlock> {
@@ -249,7 +248,6 @@ impl CfnAppBlockBuilder {
 
 impl crate::core::CfnResource for CfnAppBlockBuilder {
     const TYPE: &'static str = "AWS::AppStream::AppBlockBuilder";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnAppBlockBuilder> {
@@ -372,7 +370,6 @@ impl CfnApplication {
 
 impl crate::core::CfnResource for CfnApplication {
     const TYPE: &'static str = "AWS::AppStream::Application";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnApplication> {
@@ -410,7 +407,6 @@ impl CfnApplicationEntitlementAssociation {
 
 impl crate::core::CfnResource for CfnApplicationEntitlementAssociation {
     const TYPE: &'static str = "AWS::AppStream::ApplicationEntitlementAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// `AWS::AppStream::ApplicationFleetAssociation`: Resource Type definition for AWS::AppStream::ApplicationFleetAssociation ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-applicationfleetassociation.html))
@@ -434,7 +430,6 @@ impl CfnApplicationFleetAssociation {
 
 impl crate::core::CfnResource for CfnApplicationFleetAssociation {
     const TYPE: &'static str = "AWS::AppStream::ApplicationFleetAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnDirectoryConfig`].
@@ -515,7 +510,6 @@ impl CfnDirectoryConfig {
 
 impl crate::core::CfnResource for CfnDirectoryConfig {
     const TYPE: &'static str = "AWS::AppStream::DirectoryConfig";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnEntitlement`].
@@ -585,7 +579,6 @@ impl CfnEntitlement {
 
 impl crate::core::CfnResource for CfnEntitlement {
     const TYPE: &'static str = "AWS::AppStream::Entitlement";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnEntitlement> {
@@ -844,7 +837,6 @@ impl CfnFleet {
 
 impl crate::core::CfnResource for CfnFleet {
     const TYPE: &'static str = "AWS::AppStream::Fleet";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnFleet> {
@@ -1003,7 +995,6 @@ impl CfnImageBuilder {
 
 impl crate::core::CfnResource for CfnImageBuilder {
     const TYPE: &'static str = "AWS::AppStream::ImageBuilder";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnImageBuilder> {
@@ -1395,7 +1386,6 @@ pub struct CfnStack {
 
 impl crate::core::CfnResource for CfnStack {
     const TYPE: &'static str = "AWS::AppStream::Stack";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 /// `AWS::AppStream::StackFleetAssociation`: Resource Type definition for AWS::AppStream::StackFleetAssociation ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-stackfleetassociation.html))
@@ -1419,7 +1409,6 @@ impl CfnStackFleetAssociation {
 
 impl crate::core::CfnResource for CfnStackFleetAssociation {
     const TYPE: &'static str = "AWS::AppStream::StackFleetAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// `AWS::AppStream::StackUserAssociation`: Resource Type definition for AWS::AppStream::StackUserAssociation ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-stackuserassociation.html))
@@ -1449,7 +1438,6 @@ impl CfnStackUserAssociation {
 
 impl crate::core::CfnResource for CfnStackUserAssociation {
     const TYPE: &'static str = "AWS::AppStream::StackUserAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnUser`].
@@ -1517,7 +1505,6 @@ impl CfnUser {
 
 impl crate::core::CfnResource for CfnUser {
     const TYPE: &'static str = "AWS::AppStream::User";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnUser> {

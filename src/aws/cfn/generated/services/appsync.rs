@@ -253,7 +253,6 @@ impl CfnApi {
 
 impl crate::core::CfnResource for CfnApi {
     const TYPE: &'static str = "AWS::AppSync::Api";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnApi> {
@@ -397,7 +396,6 @@ impl CfnApiCache {
 
 impl crate::core::CfnResource for CfnApiCache {
     const TYPE: &'static str = "AWS::AppSync::ApiCache";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnApiCache> {
@@ -431,7 +429,6 @@ impl CfnApiKey {
 
 impl crate::core::CfnResource for CfnApiKey {
     const TYPE: &'static str = "AWS::AppSync::ApiKey";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnApiKey> {
@@ -629,7 +626,6 @@ impl CfnChannelNamespace {
 
 impl crate::core::CfnResource for CfnChannelNamespace {
     const TYPE: &'static str = "AWS::AppSync::ChannelNamespace";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnChannelNamespace> {
@@ -975,7 +971,6 @@ impl CfnDataSource {
 
 impl crate::core::CfnResource for CfnDataSource {
     const TYPE: &'static str = "AWS::AppSync::DataSource";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnDataSource> {
@@ -1038,7 +1033,6 @@ impl CfnDomainName {
 
 impl crate::core::CfnResource for CfnDomainName {
     const TYPE: &'static str = "AWS::AppSync::DomainName";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDomainName> {
@@ -1077,7 +1071,6 @@ impl CfnDomainNameApiAssociation {
 
 impl crate::core::CfnResource for CfnDomainNameApiAssociation {
     const TYPE: &'static str = "AWS::AppSync::DomainNameApiAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnDomainNameApiAssociation> {
@@ -1236,7 +1229,6 @@ impl CfnFunctionConfiguration {
 
 impl crate::core::CfnResource for CfnFunctionConfiguration {
     const TYPE: &'static str = "AWS::AppSync::FunctionConfiguration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnFunctionConfiguration> {
@@ -1613,7 +1605,6 @@ impl CfnGraphQLApi {
 
 impl crate::core::CfnResource for CfnGraphQLApi {
     const TYPE: &'static str = "AWS::AppSync::GraphQLApi";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnGraphQLApi> {
@@ -1671,7 +1662,6 @@ impl CfnGraphQLSchema {
 
 impl crate::core::CfnResource for CfnGraphQLSchema {
     const TYPE: &'static str = "AWS::AppSync::GraphQLSchema";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnGraphQLSchema> {
@@ -1888,7 +1878,6 @@ impl CfnResolver {
 
 impl crate::core::CfnResource for CfnResolver {
     const TYPE: &'static str = "AWS::AppSync::Resolver";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnResolver> {
@@ -1943,7 +1932,6 @@ pub struct CfnSourceApiAssociation {
 
 impl crate::core::CfnResource for CfnSourceApiAssociation {
     const TYPE: &'static str = "AWS::AppSync::SourceApiAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnSourceApiAssociation> {
@@ -2027,7 +2015,6 @@ impl CfnType {
 
 impl crate::core::CfnResource for CfnType {
     const TYPE: &'static str = "AWS::AppSync::Type";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnType> {

@@ -67,7 +67,6 @@ impl CfnTestCase {
 
 impl crate::core::CfnResource for CfnTestCase {
     const TYPE: &'static str = "AWS::AppTest::TestCase";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnTestCase> {

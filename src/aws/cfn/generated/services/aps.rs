@@ -136,7 +136,6 @@ impl CfnAnomalyDetector {
 
 impl crate::core::CfnResource for CfnAnomalyDetector {
     const TYPE: &'static str = "AWS::APS::AnomalyDetector";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnAnomalyDetector> {
@@ -167,7 +166,6 @@ impl CfnResourcePolicy {
 
 impl crate::core::CfnResource for CfnResourcePolicy {
     const TYPE: &'static str = "AWS::APS::ResourcePolicy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnRuleGroupsNamespace`].
@@ -223,7 +221,6 @@ impl CfnRuleGroupsNamespace {
 
 impl crate::core::CfnResource for CfnRuleGroupsNamespace {
     const TYPE: &'static str = "AWS::APS::RuleGroupsNamespace";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnRuleGroupsNamespace> {
@@ -382,7 +379,6 @@ impl CfnScraper {
 
 impl crate::core::CfnResource for CfnScraper {
     const TYPE: &'static str = "AWS::APS::Scraper";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnScraper> {
@@ -592,7 +588,6 @@ pub struct CfnWorkspace {
 
 impl crate::core::CfnResource for CfnWorkspace {
     const TYPE: &'static str = "AWS::APS::Workspace";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnWorkspace> {

@@ -275,7 +275,6 @@ impl CfnPlan {
 
 impl crate::core::CfnResource for CfnPlan {
     const TYPE: &'static str = "AWS::ARCRegionSwitch::Plan";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnPlan> {

@@ -44,7 +44,6 @@ impl CfnAutoshiftObserverNotificationStatus {
 
 impl crate::core::CfnResource for CfnAutoshiftObserverNotificationStatus {
     const TYPE: &'static str = "AWS::ARCZonalShift::AutoshiftObserverNotificationStatus";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnAutoshiftObserverNotificationStatus> {
@@ -133,5 +132,4 @@ pub struct CfnZonalAutoshiftConfiguration {
 
 impl crate::core::CfnResource for CfnZonalAutoshiftConfiguration {
     const TYPE: &'static str = "AWS::ARCZonalShift::ZonalAutoshiftConfiguration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }

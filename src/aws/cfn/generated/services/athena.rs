@@ -96,7 +96,6 @@ impl CfnCapacityReservation {
 
 impl crate::core::CfnResource for CfnCapacityReservation {
     const TYPE: &'static str = "AWS::Athena::CapacityReservation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnCapacityReservation> {
@@ -236,7 +235,6 @@ impl CfnDataCatalog {
 
 impl crate::core::CfnResource for CfnDataCatalog {
     const TYPE: &'static str = "AWS::Athena::DataCatalog";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 /// `AWS::Athena::NamedQuery`: Resource schema for AWS::Athena::NamedQuery ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-athena-namedquery.html))
@@ -269,7 +267,6 @@ impl CfnNamedQuery {
 
 impl crate::core::CfnResource for CfnNamedQuery {
     const TYPE: &'static str = "AWS::Athena::NamedQuery";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnNamedQuery> {
@@ -306,7 +303,6 @@ impl CfnPreparedStatement {
 
 impl crate::core::CfnResource for CfnPreparedStatement {
     const TYPE: &'static str = "AWS::Athena::PreparedStatement";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnWorkGroup`].
@@ -709,7 +705,6 @@ impl CfnWorkGroup {
 
 impl crate::core::CfnResource for CfnWorkGroup {
     const TYPE: &'static str = "AWS::Athena::WorkGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnWorkGroup> {

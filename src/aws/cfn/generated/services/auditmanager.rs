@@ -211,7 +211,6 @@ pub struct CfnAssessment {
 
 impl crate::core::CfnResource for CfnAssessment {
     const TYPE: &'static str = "AWS::AuditManager::Assessment";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnAssessment> {
@@ -320,7 +319,6 @@ impl CfnAssessmentFramework {
 
 impl crate::core::CfnResource for CfnAssessmentFramework {
     const TYPE: &'static str = "AWS::AuditManager::AssessmentFramework";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnAssessmentFramework> {

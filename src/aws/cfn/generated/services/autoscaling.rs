@@ -899,7 +899,6 @@ impl CfnAutoScalingGroup {
 
 impl crate::core::CfnResource for CfnAutoScalingGroup {
     const TYPE: &'static str = "AWS::AutoScaling::AutoScalingGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnAutoScalingGroup> {
@@ -1075,7 +1074,6 @@ impl CfnLaunchConfiguration {
 
 impl crate::core::CfnResource for CfnLaunchConfiguration {
     const TYPE: &'static str = "AWS::AutoScaling::LaunchConfiguration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnLifecycleHook`].
@@ -1146,7 +1144,6 @@ impl CfnLifecycleHook {
 
 impl crate::core::CfnResource for CfnLifecycleHook {
     const TYPE: &'static str = "AWS::AutoScaling::LifecycleHook";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnScalingPolicy`].
@@ -1765,7 +1762,6 @@ impl CfnScalingPolicy {
 
 impl crate::core::CfnResource for CfnScalingPolicy {
     const TYPE: &'static str = "AWS::AutoScaling::ScalingPolicy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnScalingPolicy> {
@@ -1818,7 +1814,6 @@ impl CfnScheduledAction {
 
 impl crate::core::CfnResource for CfnScheduledAction {
     const TYPE: &'static str = "AWS::AutoScaling::ScheduledAction";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnScheduledAction> {
@@ -1887,5 +1882,4 @@ impl CfnWarmPool {
 
 impl crate::core::CfnResource for CfnWarmPool {
     const TYPE: &'static str = "AWS::AutoScaling::WarmPool";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }

@@ -457,7 +457,6 @@ impl CfnScalingPlan {
 
 impl crate::core::CfnResource for CfnScalingPlan {
     const TYPE: &'static str = "AWS::AutoScalingPlans::ScalingPlan";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnScalingPlan> {

@@ -86,7 +86,6 @@ impl CfnCapability {
 
 impl crate::core::CfnResource for CfnCapability {
     const TYPE: &'static str = "AWS::B2BI::Capability";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnCapability> {
@@ -241,7 +240,6 @@ impl CfnPartnership {
 
 impl crate::core::CfnResource for CfnPartnership {
     const TYPE: &'static str = "AWS::B2BI::Partnership";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnPartnership> {
@@ -337,7 +335,6 @@ impl CfnProfile {
 
 impl crate::core::CfnResource for CfnProfile {
     const TYPE: &'static str = "AWS::B2BI::Profile";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnProfile> {
@@ -628,7 +625,6 @@ impl CfnTransformer {
 
 impl crate::core::CfnResource for CfnTransformer {
     const TYPE: &'static str = "AWS::B2BI::Transformer";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnTransformer> {

@@ -220,7 +220,6 @@ impl CfnBackupPlan {
 
 impl crate::core::CfnResource for CfnBackupPlan {
     const TYPE: &'static str = "AWS::Backup::BackupPlan";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnBackupPlan> {
@@ -347,7 +346,6 @@ impl CfnBackupSelection {
 
 impl crate::core::CfnResource for CfnBackupSelection {
     const TYPE: &'static str = "AWS::Backup::BackupSelection";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnBackupSelection> {
@@ -442,7 +440,6 @@ impl CfnBackupVault {
 
 impl crate::core::CfnResource for CfnBackupVault {
     const TYPE: &'static str = "AWS::Backup::BackupVault";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnBackupVault> {
@@ -552,7 +549,6 @@ impl CfnFramework {
 
 impl crate::core::CfnResource for CfnFramework {
     const TYPE: &'static str = "AWS::Backup::Framework";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnFramework> {
@@ -660,7 +656,6 @@ impl CfnLegalHold {
 
 impl crate::core::CfnResource for CfnLegalHold {
     const TYPE: &'static str = "AWS::Backup::LegalHold";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnLegalHold> {
@@ -747,7 +742,6 @@ impl CfnLogicallyAirGappedBackupVault {
 
 impl crate::core::CfnResource for CfnLogicallyAirGappedBackupVault {
     const TYPE: &'static str = "AWS::Backup::LogicallyAirGappedBackupVault";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnLogicallyAirGappedBackupVault> {
@@ -863,7 +857,6 @@ impl CfnReportPlan {
 
 impl crate::core::CfnResource for CfnReportPlan {
     const TYPE: &'static str = "AWS::Backup::ReportPlan";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnReportPlan> {
@@ -982,7 +975,6 @@ impl CfnRestoreTestingPlan {
 
 impl crate::core::CfnResource for CfnRestoreTestingPlan {
     const TYPE: &'static str = "AWS::Backup::RestoreTestingPlan";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnRestoreTestingPlan> {
@@ -1068,7 +1060,6 @@ impl CfnRestoreTestingSelection {
 
 impl crate::core::CfnResource for CfnRestoreTestingSelection {
     const TYPE: &'static str = "AWS::Backup::RestoreTestingSelection";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnTieringConfiguration`].
@@ -1127,7 +1118,6 @@ impl CfnTieringConfiguration {
 
 impl crate::core::CfnResource for CfnTieringConfiguration {
     const TYPE: &'static str = "AWS::Backup::TieringConfiguration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnTieringConfiguration> {

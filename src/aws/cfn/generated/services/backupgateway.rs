@@ -65,7 +65,6 @@ pub struct CfnHypervisor {
 
 impl crate::core::CfnResource for CfnHypervisor {
     const TYPE: &'static str = "AWS::BackupGateway::Hypervisor";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnHypervisor> {

@@ -425,7 +425,6 @@ impl CfnComputeEnvironment {
 
 impl crate::core::CfnResource for CfnComputeEnvironment {
     const TYPE: &'static str = "AWS::Batch::ComputeEnvironment";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnComputeEnvironment> {
@@ -484,7 +483,6 @@ impl CfnConsumableResource {
 
 impl crate::core::CfnResource for CfnConsumableResource {
     const TYPE: &'static str = "AWS::Batch::ConsumableResource";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnConsumableResource> {
@@ -1644,7 +1642,6 @@ impl CfnJobDefinition {
 
 impl crate::core::CfnResource for CfnJobDefinition {
     const TYPE: &'static str = "AWS::Batch::JobDefinition";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnJobDefinition> {
@@ -1785,7 +1782,6 @@ impl CfnJobQueue {
 
 impl crate::core::CfnResource for CfnJobQueue {
     const TYPE: &'static str = "AWS::Batch::JobQueue";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnJobQueue> {
@@ -1903,7 +1899,6 @@ impl CfnQuotaShare {
 
 impl crate::core::CfnResource for CfnQuotaShare {
     const TYPE: &'static str = "AWS::Batch::QuotaShare";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnQuotaShare> {
@@ -1972,7 +1967,6 @@ pub struct CfnSchedulingPolicy {
 
 impl crate::core::CfnResource for CfnSchedulingPolicy {
     const TYPE: &'static str = "AWS::Batch::SchedulingPolicy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnSchedulingPolicy> {
@@ -2030,7 +2024,6 @@ impl CfnServiceEnvironment {
 
 impl crate::core::CfnResource for CfnServiceEnvironment {
     const TYPE: &'static str = "AWS::Batch::ServiceEnvironment";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnServiceEnvironment> {

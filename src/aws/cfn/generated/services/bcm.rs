@@ -631,7 +631,6 @@ impl CfnDashboard {
 
 impl crate::core::CfnResource for CfnDashboard {
     const TYPE: &'static str = "AWS::BCM::Dashboard";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDashboard> {
@@ -806,7 +805,6 @@ impl CfnScheduledReport {
 
 impl crate::core::CfnResource for CfnScheduledReport {
     const TYPE: &'static str = "AWS::BCM::ScheduledReport";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnScheduledReport> {

@@ -251,7 +251,6 @@ impl CfnExport {
 
 impl crate::core::CfnResource for CfnExport {
     const TYPE: &'static str = "AWS::BCMDataExports::Export";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnExport> {

@@ -64,7 +64,6 @@ impl CfnBillEstimate {
 
 impl crate::core::CfnResource for CfnBillEstimate {
     const TYPE: &'static str = "AWS::BcmPricingCalculator::BillEstimate";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnBillEstimate> {
@@ -164,7 +163,6 @@ pub struct CfnBillScenario {
 
 impl crate::core::CfnResource for CfnBillScenario {
     const TYPE: &'static str = "AWS::BcmPricingCalculator::BillScenario";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnBillScenario> {
@@ -261,7 +259,6 @@ impl CfnWorkloadEstimate {
 
 impl crate::core::CfnResource for CfnWorkloadEstimate {
     const TYPE: &'static str = "AWS::BcmPricingCalculator::WorkloadEstimate";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnWorkloadEstimate> {

@@ -484,7 +484,6 @@ impl CfnAgent {
 
 impl crate::core::CfnResource for CfnAgent {
     const TYPE: &'static str = "AWS::Bedrock::Agent";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnAgent> {
@@ -579,7 +578,6 @@ impl CfnAgentAlias {
 
 impl crate::core::CfnResource for CfnAgentAlias {
     const TYPE: &'static str = "AWS::Bedrock::AgentAlias";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnAgentAlias> {
@@ -662,7 +660,6 @@ impl CfnApplicationInferenceProfile {
 
 impl crate::core::CfnResource for CfnApplicationInferenceProfile {
     const TYPE: &'static str = "AWS::Bedrock::ApplicationInferenceProfile";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnApplicationInferenceProfile> {
@@ -861,7 +858,6 @@ impl CfnAutomatedReasoningPolicy {
 
 impl crate::core::CfnResource for CfnAutomatedReasoningPolicy {
     const TYPE: &'static str = "AWS::Bedrock::AutomatedReasoningPolicy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnAutomatedReasoningPolicy> {
@@ -945,7 +941,6 @@ impl CfnAutomatedReasoningPolicyVersion {
 
 impl crate::core::CfnResource for CfnAutomatedReasoningPolicyVersion {
     const TYPE: &'static str = "AWS::Bedrock::AutomatedReasoningPolicyVersion";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnAutomatedReasoningPolicyVersion> {
@@ -1055,7 +1050,6 @@ impl CfnBlueprint {
 
 impl crate::core::CfnResource for CfnBlueprint {
     const TYPE: &'static str = "AWS::Bedrock::Blueprint";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnBlueprint> {
@@ -1149,7 +1143,6 @@ impl CfnDataAutomationLibrary {
 
 impl crate::core::CfnResource for CfnDataAutomationLibrary {
     const TYPE: &'static str = "AWS::Bedrock::DataAutomationLibrary";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDataAutomationLibrary> {
@@ -2185,7 +2178,6 @@ impl CfnDataAutomationProject {
 
 impl crate::core::CfnResource for CfnDataAutomationProject {
     const TYPE: &'static str = "AWS::Bedrock::DataAutomationProject";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDataAutomationProject> {
@@ -3257,7 +3249,6 @@ impl CfnDataSource {
 
 impl crate::core::CfnResource for CfnDataSource {
     const TYPE: &'static str = "AWS::Bedrock::DataSource";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnDataSource> {
@@ -3373,7 +3364,6 @@ impl CfnEnforcedGuardrailConfiguration {
 
 impl crate::core::CfnResource for CfnEnforcedGuardrailConfiguration {
     const TYPE: &'static str = "AWS::Bedrock::EnforcedGuardrailConfiguration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnEnforcedGuardrailConfiguration> {
@@ -3694,7 +3684,6 @@ impl CfnFlow {
 
 impl crate::core::CfnResource for CfnFlow {
     const TYPE: &'static str = "AWS::Bedrock::Flow";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnFlow> {
@@ -3806,7 +3795,6 @@ impl CfnFlowAlias {
 
 impl crate::core::CfnResource for CfnFlowAlias {
     const TYPE: &'static str = "AWS::Bedrock::FlowAlias";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnFlowAlias> {
@@ -3853,7 +3841,6 @@ impl CfnFlowVersion {
 
 impl crate::core::CfnResource for CfnFlowVersion {
     const TYPE: &'static str = "AWS::Bedrock::FlowVersion";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnFlowVersion> {
@@ -4596,7 +4583,6 @@ impl CfnGuardrail {
 
 impl crate::core::CfnResource for CfnGuardrail {
     const TYPE: &'static str = "AWS::Bedrock::Guardrail";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnGuardrail> {
@@ -4655,7 +4641,6 @@ impl CfnGuardrailVersion {
 
 impl crate::core::CfnResource for CfnGuardrailVersion {
     const TYPE: &'static str = "AWS::Bedrock::GuardrailVersion";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnGuardrailVersion> {
@@ -4764,7 +4749,6 @@ impl CfnIntelligentPromptRouter {
 
 impl crate::core::CfnResource for CfnIntelligentPromptRouter {
     const TYPE: &'static str = "AWS::Bedrock::IntelligentPromptRouter";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnIntelligentPromptRouter> {
@@ -5456,7 +5440,6 @@ impl CfnKnowledgeBase {
 
 impl crate::core::CfnResource for CfnKnowledgeBase {
     const TYPE: &'static str = "AWS::Bedrock::KnowledgeBase";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnKnowledgeBase> {
@@ -5507,7 +5490,6 @@ impl CfnKnowledgeBasePolicy {
 
 impl crate::core::CfnResource for CfnKnowledgeBasePolicy {
     const TYPE: &'static str = "AWS::Bedrock::KnowledgeBasePolicy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnKnowledgeBasePolicy> {
@@ -5624,7 +5606,6 @@ impl CfnPrompt {
 
 impl crate::core::CfnResource for CfnPrompt {
     const TYPE: &'static str = "AWS::Bedrock::Prompt";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnPrompt> {
@@ -5674,7 +5655,6 @@ impl CfnPromptVersion {
 
 impl crate::core::CfnResource for CfnPromptVersion {
     const TYPE: &'static str = "AWS::Bedrock::PromptVersion";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnPromptVersion> {
@@ -5737,7 +5717,6 @@ impl CfnResourcePolicy {
 
 impl crate::core::CfnResource for CfnResourcePolicy {
     const TYPE: &'static str = "AWS::Bedrock::ResourcePolicy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnRetrievalInstruction`].
@@ -5813,7 +5792,6 @@ impl CfnRetrievalInstruction {
 
 impl crate::core::CfnResource for CfnRetrievalInstruction {
     const TYPE: &'static str = "AWS::Bedrock::RetrievalInstruction";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnRetrievalInstruction> {
@@ -5885,7 +5863,6 @@ pub struct CfnSession {
 
 impl crate::core::CfnResource for CfnSession {
     const TYPE: &'static str = "AWS::Bedrock::Session";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnSession> {

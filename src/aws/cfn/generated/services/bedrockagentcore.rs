@@ -97,7 +97,6 @@ impl CfnApiKeyCredentialProvider {
 
 impl crate::core::CfnResource for CfnApiKeyCredentialProvider {
     const TYPE: &'static str = "AWS::BedrockAgentCore::ApiKeyCredentialProvider";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnApiKeyCredentialProvider> {
@@ -321,7 +320,6 @@ impl CfnBrowserCustom {
 
 impl crate::core::CfnResource for CfnBrowserCustom {
     const TYPE: &'static str = "AWS::BedrockAgentCore::BrowserCustom";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnBrowserCustom> {
@@ -375,7 +373,6 @@ impl CfnBrowserProfile {
 
 impl crate::core::CfnResource for CfnBrowserProfile {
     const TYPE: &'static str = "AWS::BedrockAgentCore::BrowserProfile";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnBrowserProfile> {
@@ -905,7 +902,6 @@ impl CfnCapacityProvider {
 
 impl crate::core::CfnResource for CfnCapacityProvider {
     const TYPE: &'static str = "AWS::BedrockAgentCore::CapacityProvider";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnCapacityProvider> {
@@ -1055,7 +1051,6 @@ impl CfnCodeInterpreterCustom {
 
 impl crate::core::CfnResource for CfnCodeInterpreterCustom {
     const TYPE: &'static str = "AWS::BedrockAgentCore::CodeInterpreterCustom";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnCodeInterpreterCustom> {
@@ -1169,7 +1164,6 @@ impl CfnConfigurationBundle {
 
 impl crate::core::CfnResource for CfnConfigurationBundle {
     const TYPE: &'static str = "AWS::BedrockAgentCore::ConfigurationBundle";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnConfigurationBundle> {
@@ -1307,7 +1301,6 @@ impl CfnConsentPortal {
 
 impl crate::core::CfnResource for CfnConsentPortal {
     const TYPE: &'static str = "AWS::BedrockAgentCore::ConsentPortal";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnConsentPortal> {
@@ -1456,7 +1449,6 @@ impl CfnDataset {
 
 impl crate::core::CfnResource for CfnDataset {
     const TYPE: &'static str = "AWS::BedrockAgentCore::Dataset";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDataset> {
@@ -1559,7 +1551,6 @@ impl CfnEvaluator {
 
 impl crate::core::CfnResource for CfnEvaluator {
     const TYPE: &'static str = "AWS::BedrockAgentCore::Evaluator";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnEvaluator> {
@@ -1796,7 +1787,6 @@ impl CfnGateway {
 
 impl crate::core::CfnResource for CfnGateway {
     const TYPE: &'static str = "AWS::BedrockAgentCore::Gateway";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnGateway> {
@@ -1930,7 +1920,6 @@ impl CfnGatewayRateLimit {
 
 impl crate::core::CfnResource for CfnGatewayRateLimit {
     const TYPE: &'static str = "AWS::BedrockAgentCore::GatewayRateLimit";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnGatewayRateLimit> {
@@ -1978,7 +1967,6 @@ impl CfnGatewayRule {
 
 impl crate::core::CfnResource for CfnGatewayRule {
     const TYPE: &'static str = "AWS::BedrockAgentCore::GatewayRule";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnGatewayRule> {
@@ -2104,7 +2092,6 @@ impl CfnGatewayTarget {
 
 impl crate::core::CfnResource for CfnGatewayTarget {
     const TYPE: &'static str = "AWS::BedrockAgentCore::GatewayTarget";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnGatewayTarget> {
@@ -2906,7 +2893,6 @@ impl CfnHarness {
 
 impl crate::core::CfnResource for CfnHarness {
     const TYPE: &'static str = "AWS::BedrockAgentCore::Harness";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnHarness> {
@@ -3008,7 +2994,6 @@ impl CfnHarnessEndpoint {
 
 impl crate::core::CfnResource for CfnHarnessEndpoint {
     const TYPE: &'static str = "AWS::BedrockAgentCore::HarnessEndpoint";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnHarnessEndpoint> {
@@ -4118,7 +4103,6 @@ impl CfnMemory {
 
 impl crate::core::CfnResource for CfnMemory {
     const TYPE: &'static str = "AWS::BedrockAgentCore::Memory";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnMemory> {
@@ -4945,7 +4929,6 @@ impl CfnOAuth2CredentialProvider {
 
 impl crate::core::CfnResource for CfnOAuth2CredentialProvider {
     const TYPE: &'static str = "AWS::BedrockAgentCore::OAuth2CredentialProvider";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnOAuth2CredentialProvider> {
@@ -5302,7 +5285,6 @@ impl CfnOnlineEvaluationConfig {
 
 impl crate::core::CfnResource for CfnOnlineEvaluationConfig {
     const TYPE: &'static str = "AWS::BedrockAgentCore::OnlineEvaluationConfig";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnOnlineEvaluationConfig> {
@@ -5417,7 +5399,6 @@ impl CfnPaymentConnector {
 
 impl crate::core::CfnResource for CfnPaymentConnector {
     const TYPE: &'static str = "AWS::BedrockAgentCore::PaymentConnector";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnPaymentConnector> {
@@ -5623,7 +5604,6 @@ impl CfnPaymentCredentialProvider {
 
 impl crate::core::CfnResource for CfnPaymentCredentialProvider {
     const TYPE: &'static str = "AWS::BedrockAgentCore::PaymentCredentialProvider";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnPaymentCredentialProvider> {
@@ -5836,7 +5816,6 @@ impl CfnPaymentManager {
 
 impl crate::core::CfnResource for CfnPaymentManager {
     const TYPE: &'static str = "AWS::BedrockAgentCore::PaymentManager";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnPaymentManager> {
@@ -5928,7 +5907,6 @@ impl CfnPolicy {
 
 impl crate::core::CfnResource for CfnPolicy {
     const TYPE: &'static str = "AWS::BedrockAgentCore::Policy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnPolicy> {
@@ -6011,7 +5989,6 @@ impl CfnPolicyEngine {
 
 impl crate::core::CfnResource for CfnPolicyEngine {
     const TYPE: &'static str = "AWS::BedrockAgentCore::PolicyEngine";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnPolicyEngine> {
@@ -6062,7 +6039,6 @@ impl CfnResourcePolicy {
 
 impl crate::core::CfnResource for CfnResourcePolicy {
     const TYPE: &'static str = "AWS::BedrockAgentCore::ResourcePolicy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnRuntime`].
@@ -6590,7 +6566,6 @@ impl CfnRuntime {
 
 impl crate::core::CfnResource for CfnRuntime {
     const TYPE: &'static str = "AWS::BedrockAgentCore::Runtime";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnRuntime> {
@@ -6658,7 +6633,6 @@ impl CfnRuntimeEndpoint {
 
 impl crate::core::CfnResource for CfnRuntimeEndpoint {
     const TYPE: &'static str = "AWS::BedrockAgentCore::RuntimeEndpoint";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnRuntimeEndpoint> {
@@ -6750,7 +6724,6 @@ impl CfnWorkloadIdentity {
 
 impl crate::core::CfnResource for CfnWorkloadIdentity {
     const TYPE: &'static str = "AWS::BedrockAgentCore::WorkloadIdentity";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnWorkloadIdentity> {

@@ -58,7 +58,6 @@ impl CfnProject {
 
 impl crate::core::CfnResource for CfnProject {
     const TYPE: &'static str = "AWS::BedrockMantle::Project";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnProject> {

@@ -122,7 +122,6 @@ impl CfnBillingView {
 
 impl crate::core::CfnResource for CfnBillingView {
     const TYPE: &'static str = "AWS::Billing::BillingView";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnBillingView> {

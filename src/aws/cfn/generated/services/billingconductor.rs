@@ -100,7 +100,6 @@ impl CfnBillingGroup {
 
 impl crate::core::CfnResource for CfnBillingGroup {
     const TYPE: &'static str = "AWS::BillingConductor::BillingGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnBillingGroup> {
@@ -362,7 +361,6 @@ impl CfnCustomLineItem {
 
 impl crate::core::CfnResource for CfnCustomLineItem {
     const TYPE: &'static str = "AWS::BillingConductor::CustomLineItem";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnCustomLineItem> {
@@ -445,7 +443,6 @@ impl CfnPricingPlan {
 
 impl crate::core::CfnResource for CfnPricingPlan {
     const TYPE: &'static str = "AWS::BillingConductor::PricingPlan";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnPricingPlan> {
@@ -635,7 +632,6 @@ impl CfnPricingRule {
 
 impl crate::core::CfnResource for CfnPricingRule {
     const TYPE: &'static str = "AWS::BillingConductor::PricingRule";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnPricingRule> {

@@ -83,7 +83,6 @@ impl CfnSpendingLimit {
 
 impl crate::core::CfnResource for CfnSpendingLimit {
     const TYPE: &'static str = "AWS::Braket::SpendingLimit";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnSpendingLimit> {

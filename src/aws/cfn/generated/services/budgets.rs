@@ -341,7 +341,6 @@ impl CfnBudget {
 
 impl crate::core::CfnResource for CfnBudget {
     const TYPE: &'static str = "AWS::Budgets::Budget";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnBudget> {
@@ -606,7 +605,6 @@ impl CfnBudgetsAction {
 
 impl crate::core::CfnResource for CfnBudgetsAction {
     const TYPE: &'static str = "AWS::Budgets::BudgetsAction";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnBudgetsAction> {

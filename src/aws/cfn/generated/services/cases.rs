@@ -67,7 +67,6 @@ impl CfnCase {
 
 impl crate::core::CfnResource for CfnCase {
     const TYPE: &'static str = "AWS::Cases::Case";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnCase> {
@@ -137,7 +136,6 @@ impl CfnCaseRule {
 
 impl crate::core::CfnResource for CfnCaseRule {
     const TYPE: &'static str = "AWS::Cases::CaseRule";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnCaseRule> {
@@ -206,7 +204,6 @@ impl CfnDomain {
 
 impl crate::core::CfnResource for CfnDomain {
     const TYPE: &'static str = "AWS::Cases::Domain";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDomain> {
@@ -337,7 +334,6 @@ impl CfnField {
 
 impl crate::core::CfnResource for CfnField {
     const TYPE: &'static str = "AWS::Cases::Field";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnField> {
@@ -416,7 +412,6 @@ impl CfnLayout {
 
 impl crate::core::CfnResource for CfnLayout {
     const TYPE: &'static str = "AWS::Cases::Layout";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnLayout> {
@@ -552,7 +547,6 @@ impl CfnRelatedItem {
 
 impl crate::core::CfnResource for CfnRelatedItem {
     const TYPE: &'static str = "AWS::Cases::RelatedItem";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnRelatedItem> {
@@ -685,7 +679,6 @@ impl CfnTemplate {
 
 impl crate::core::CfnResource for CfnTemplate {
     const TYPE: &'static str = "AWS::Cases::Template";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnTemplate> {

@@ -78,7 +78,6 @@ pub struct CfnKeyspace {
 
 impl crate::core::CfnResource for CfnKeyspace {
     const TYPE: &'static str = "AWS::Cassandra::Keyspace";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 /// Property types of [`CfnTable`].
@@ -439,7 +438,6 @@ impl CfnTable {
 
 impl crate::core::CfnResource for CfnTable {
     const TYPE: &'static str = "AWS::Cassandra::Table";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 /// Property types of [`CfnType`].
@@ -492,7 +490,6 @@ impl CfnType {
 
 impl crate::core::CfnResource for CfnType {
     const TYPE: &'static str = "AWS::Cassandra::Type";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnType> {

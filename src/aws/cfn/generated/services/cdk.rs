@@ -24,7 +24,6 @@ pub struct CfnMetadata {
 
 impl crate::core::CfnResource for CfnMetadata {
     const TYPE: &'static str = "AWS::CDK::Metadata";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnMetadata> {

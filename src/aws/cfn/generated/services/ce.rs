@@ -95,7 +95,6 @@ impl CfnAnomalyMonitor {
 
 impl crate::core::CfnResource for CfnAnomalyMonitor {
     const TYPE: &'static str = "AWS::CE::AnomalyMonitor";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnAnomalyMonitor> {
@@ -241,7 +240,6 @@ impl CfnAnomalySubscription {
 
 impl crate::core::CfnResource for CfnAnomalySubscription {
     const TYPE: &'static str = "AWS::CE::AnomalySubscription";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnAnomalySubscription> {
@@ -322,7 +320,6 @@ impl CfnCostCategory {
 
 impl crate::core::CfnResource for CfnCostCategory {
     const TYPE: &'static str = "AWS::CE::CostCategory";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnCostCategory> {

@@ -44,7 +44,6 @@ impl CfnAccount {
 
 impl crate::core::CfnResource for CfnAccount {
     const TYPE: &'static str = "AWS::CertificateManager::Account";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnAccount> {
@@ -148,7 +147,6 @@ impl CfnAcmeDomainValidation {
 
 impl crate::core::CfnResource for CfnAcmeDomainValidation {
     const TYPE: &'static str = "AWS::CertificateManager::AcmeDomainValidation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnAcmeDomainValidation> {
@@ -276,7 +274,6 @@ impl CfnAcmeEndpoint {
 
 impl crate::core::CfnResource for CfnAcmeEndpoint {
     const TYPE: &'static str = "AWS::CertificateManager::AcmeEndpoint";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnAcmeEndpoint> {
@@ -376,7 +373,6 @@ impl CfnAcmeExternalAccountBinding {
 
 impl crate::core::CfnResource for CfnAcmeExternalAccountBinding {
     const TYPE: &'static str = "AWS::CertificateManager::AcmeExternalAccountBinding";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnAcmeExternalAccountBinding> {
@@ -493,7 +489,6 @@ impl CfnCertificate {
 
 impl crate::core::CfnResource for CfnCertificate {
     const TYPE: &'static str = "AWS::CertificateManager::Certificate";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnCertificate> {

@@ -133,7 +133,6 @@ impl CfnCustomAction {
 
 impl crate::core::CfnResource for CfnCustomAction {
     const TYPE: &'static str = "AWS::Chatbot::CustomAction";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnCustomAction> {
@@ -220,7 +219,6 @@ impl CfnMicrosoftTeamsChannelConfiguration {
 
 impl crate::core::CfnResource for CfnMicrosoftTeamsChannelConfiguration {
     const TYPE: &'static str = "AWS::Chatbot::MicrosoftTeamsChannelConfiguration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnMicrosoftTeamsChannelConfiguration> {
@@ -301,7 +299,6 @@ impl CfnSlackChannelConfiguration {
 
 impl crate::core::CfnResource for CfnSlackChannelConfiguration {
     const TYPE: &'static str = "AWS::Chatbot::SlackChannelConfiguration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnSlackChannelConfiguration> {

@@ -61,7 +61,6 @@ impl CfnAppInstance {
 
 impl crate::core::CfnResource for CfnAppInstance {
     const TYPE: &'static str = "AWS::Chime::AppInstance";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnAppInstance> {
@@ -234,7 +233,6 @@ impl CfnAppInstanceBot {
 
 impl crate::core::CfnResource for CfnAppInstanceBot {
     const TYPE: &'static str = "AWS::Chime::AppInstanceBot";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnAppInstanceBot> {
@@ -338,7 +336,6 @@ impl CfnAppInstanceUser {
 
 impl crate::core::CfnResource for CfnAppInstanceUser {
     const TYPE: &'static str = "AWS::Chime::AppInstanceUser";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnAppInstanceUser> {
@@ -499,7 +496,6 @@ impl CfnChannel {
 
 impl crate::core::CfnResource for CfnChannel {
     const TYPE: &'static str = "AWS::Chime::Channel";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnChannel> {
@@ -661,7 +657,6 @@ impl CfnChannelFlow {
 
 impl crate::core::CfnResource for CfnChannelFlow {
     const TYPE: &'static str = "AWS::Chime::ChannelFlow";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnChannelFlow> {
@@ -1267,7 +1262,6 @@ impl CfnMediaInsightsPipelineConfiguration {
 
 impl crate::core::CfnResource for CfnMediaInsightsPipelineConfiguration {
     const TYPE: &'static str = "AWS::Chime::MediaInsightsPipelineConfiguration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnMediaInsightsPipelineConfiguration> {
@@ -1358,7 +1352,6 @@ impl CfnMediaPipelineKinesisVideoStreamPool {
 
 impl crate::core::CfnResource for CfnMediaPipelineKinesisVideoStreamPool {
     const TYPE: &'static str = "AWS::Chime::MediaPipelineKinesisVideoStreamPool";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnMediaPipelineKinesisVideoStreamPool> {
@@ -1453,7 +1446,6 @@ impl CfnSipMediaApplication {
 
 impl crate::core::CfnResource for CfnSipMediaApplication {
     const TYPE: &'static str = "AWS::Chime::SipMediaApplication";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnSipMediaApplication> {
@@ -1577,7 +1569,6 @@ impl CfnVoiceConnector {
 
 impl crate::core::CfnResource for CfnVoiceConnector {
     const TYPE: &'static str = "AWS::Chime::VoiceConnector";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnVoiceConnector> {

@@ -247,7 +247,6 @@ impl CfnAnalysisTemplate {
 
 impl crate::core::CfnResource for CfnAnalysisTemplate {
     const TYPE: &'static str = "AWS::CleanRooms::AnalysisTemplate";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnAnalysisTemplate> {
@@ -720,7 +719,6 @@ impl CfnCollaboration {
 
 impl crate::core::CfnResource for CfnCollaboration {
     const TYPE: &'static str = "AWS::CleanRooms::Collaboration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnCollaboration> {
@@ -873,7 +871,6 @@ impl CfnConfiguredTable {
 
 impl crate::core::CfnResource for CfnConfiguredTable {
     const TYPE: &'static str = "AWS::CleanRooms::ConfiguredTable";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnConfiguredTable> {
@@ -998,7 +995,6 @@ impl CfnConfiguredTableAssociation {
 
 impl crate::core::CfnResource for CfnConfiguredTableAssociation {
     const TYPE: &'static str = "AWS::CleanRooms::ConfiguredTableAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnConfiguredTableAssociation> {
@@ -1090,7 +1086,6 @@ impl CfnIdMappingTable {
 
 impl crate::core::CfnResource for CfnIdMappingTable {
     const TYPE: &'static str = "AWS::CleanRooms::IdMappingTable";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnIdMappingTable> {
@@ -1214,7 +1209,6 @@ impl CfnIdNamespaceAssociation {
 
 impl crate::core::CfnResource for CfnIdNamespaceAssociation {
     const TYPE: &'static str = "AWS::CleanRooms::IdNamespaceAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnIdNamespaceAssociation> {
@@ -1368,7 +1362,6 @@ impl CfnIntermediateTable {
 
 impl crate::core::CfnResource for CfnIntermediateTable {
     const TYPE: &'static str = "AWS::CleanRooms::IntermediateTable";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnIntermediateTable> {
@@ -1726,7 +1719,6 @@ impl CfnMembership {
 
 impl crate::core::CfnResource for CfnMembership {
     const TYPE: &'static str = "AWS::CleanRooms::Membership";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnMembership> {
@@ -1893,7 +1885,6 @@ impl CfnPrivacyBudgetTemplate {
 
 impl crate::core::CfnResource for CfnPrivacyBudgetTemplate {
     const TYPE: &'static str = "AWS::CleanRooms::PrivacyBudgetTemplate";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnPrivacyBudgetTemplate> {

@@ -133,7 +133,6 @@ impl CfnConfiguredModelAlgorithm {
 
 impl crate::core::CfnResource for CfnConfiguredModelAlgorithm {
     const TYPE: &'static str = "AWS::CleanRoomsML::ConfiguredModelAlgorithm";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnConfiguredModelAlgorithm> {
@@ -486,7 +485,6 @@ impl CfnConfiguredModelAlgorithmAssociation {
 
 impl crate::core::CfnResource for CfnConfiguredModelAlgorithmAssociation {
     const TYPE: &'static str = "AWS::CleanRoomsML::ConfiguredModelAlgorithmAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnConfiguredModelAlgorithmAssociation> {
@@ -679,7 +677,6 @@ impl CfnTrainingDataset {
 
 impl crate::core::CfnResource for CfnTrainingDataset {
     const TYPE: &'static str = "AWS::CleanRoomsML::TrainingDataset";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnTrainingDataset> {

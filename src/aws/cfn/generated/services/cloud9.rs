@@ -104,7 +104,6 @@ pub struct CfnEnvironmentEC2 {
 
 impl crate::core::CfnResource for CfnEnvironmentEC2 {
     const TYPE: &'static str = "AWS::Cloud9::EnvironmentEC2";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnEnvironmentEC2> {

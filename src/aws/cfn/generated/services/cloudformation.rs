@@ -147,7 +147,6 @@ impl CfnChangeSet {
 
 impl crate::core::CfnResource for CfnChangeSet {
     const TYPE: &'static str = "AWS::CloudFormation::ChangeSet";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnChangeSet> {
@@ -186,7 +185,6 @@ impl CfnCustomResource {
 
 impl crate::core::CfnResource for CfnCustomResource {
     const TYPE: &'static str = "AWS::CloudFormation::CustomResource";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnCustomResource> {
@@ -257,7 +255,6 @@ impl CfnGeneratedTemplate {
 
 impl crate::core::CfnResource for CfnGeneratedTemplate {
     const TYPE: &'static str = "AWS::CloudFormation::GeneratedTemplate";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnGeneratedTemplate> {
@@ -460,7 +457,6 @@ impl CfnGuardHook {
 
 impl crate::core::CfnResource for CfnGuardHook {
     const TYPE: &'static str = "AWS::CloudFormation::GuardHook";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnGuardHook> {
@@ -486,7 +482,6 @@ pub struct CfnHookDefaultVersion {
 
 impl crate::core::CfnResource for CfnHookDefaultVersion {
     const TYPE: &'static str = "AWS::CloudFormation::HookDefaultVersion";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnHookDefaultVersion> {
@@ -530,7 +525,6 @@ pub struct CfnHookTypeConfig {
 
 impl crate::core::CfnResource for CfnHookTypeConfig {
     const TYPE: &'static str = "AWS::CloudFormation::HookTypeConfig";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnHookTypeConfig> {
@@ -585,7 +579,6 @@ impl CfnHookVersion {
 
 impl crate::core::CfnResource for CfnHookVersion {
     const TYPE: &'static str = "AWS::CloudFormation::HookVersion";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnHookVersion> {
@@ -776,7 +769,6 @@ impl CfnLambdaHook {
 
 impl crate::core::CfnResource for CfnLambdaHook {
     const TYPE: &'static str = "AWS::CloudFormation::LambdaHook";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnLambdaHook> {
@@ -816,7 +808,6 @@ impl CfnMacro {
 
 impl crate::core::CfnResource for CfnMacro {
     const TYPE: &'static str = "AWS::CloudFormation::Macro";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnMacro> {
@@ -842,7 +833,6 @@ pub struct CfnModuleDefaultVersion {
 
 impl crate::core::CfnResource for CfnModuleDefaultVersion {
     const TYPE: &'static str = "AWS::CloudFormation::ModuleDefaultVersion";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// `AWS::CloudFormation::ModuleVersion`: A module that has been registered in the CloudFormation registry. ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-moduleversion.html))
@@ -866,7 +856,6 @@ impl CfnModuleVersion {
 
 impl crate::core::CfnResource for CfnModuleVersion {
     const TYPE: &'static str = "AWS::CloudFormation::ModuleVersion";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnModuleVersion> {
@@ -947,7 +936,6 @@ pub struct CfnPublicTypeVersion {
 
 impl crate::core::CfnResource for CfnPublicTypeVersion {
     const TYPE: &'static str = "AWS::CloudFormation::PublicTypeVersion";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnPublicTypeVersion> {
@@ -986,7 +974,6 @@ impl CfnPublisher {
 
 impl crate::core::CfnResource for CfnPublisher {
     const TYPE: &'static str = "AWS::CloudFormation::Publisher";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnPublisher> {
@@ -1024,7 +1011,6 @@ pub struct CfnResourceDefaultVersion {
 
 impl crate::core::CfnResource for CfnResourceDefaultVersion {
     const TYPE: &'static str = "AWS::CloudFormation::ResourceDefaultVersion";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnResourceDefaultVersion> {
@@ -1079,7 +1065,6 @@ impl CfnResourceVersion {
 
 impl crate::core::CfnResource for CfnResourceVersion {
     const TYPE: &'static str = "AWS::CloudFormation::ResourceVersion";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnResourceVersion> {
@@ -1165,7 +1150,6 @@ impl CfnStack {
 
 impl crate::core::CfnResource for CfnStack {
     const TYPE: &'static str = "AWS::CloudFormation::Stack";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnStack> {
@@ -1442,7 +1426,6 @@ impl CfnStackSet {
 
 impl crate::core::CfnResource for CfnStackSet {
     const TYPE: &'static str = "AWS::CloudFormation::StackSet";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnStackSet> {
@@ -1532,7 +1515,6 @@ pub struct CfnTypeActivation {
 
 impl crate::core::CfnResource for CfnTypeActivation {
     const TYPE: &'static str = "AWS::CloudFormation::TypeActivation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnTypeActivation> {
@@ -1558,7 +1540,6 @@ pub struct CfnWaitCondition {
 
 impl crate::core::CfnResource for CfnWaitCondition {
     const TYPE: &'static str = "AWS::CloudFormation::WaitCondition";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnWaitCondition> {
@@ -1579,7 +1560,6 @@ pub struct CfnWaitConditionHandle {
 
 impl crate::core::CfnResource for CfnWaitConditionHandle {
     const TYPE: &'static str = "AWS::CloudFormation::WaitConditionHandle";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnWaitConditionHandle> {

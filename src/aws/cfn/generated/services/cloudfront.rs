@@ -105,7 +105,6 @@ impl CfnAnycastIpList {
 
 impl crate::core::CfnResource for CfnAnycastIpList {
     const TYPE: &'static str = "AWS::CloudFront::AnycastIpList";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnAnycastIpList> {
@@ -268,7 +267,6 @@ impl CfnCachePolicy {
 
 impl crate::core::CfnResource for CfnCachePolicy {
     const TYPE: &'static str = "AWS::CloudFront::CachePolicy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnCachePolicy> {
@@ -323,7 +321,6 @@ impl CfnCloudFrontOriginAccessIdentity {
 
 impl crate::core::CfnResource for CfnCloudFrontOriginAccessIdentity {
     const TYPE: &'static str = "AWS::CloudFront::CloudFrontOriginAccessIdentity";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnCloudFrontOriginAccessIdentity> {
@@ -439,7 +436,6 @@ impl CfnConnectionFunction {
 
 impl crate::core::CfnResource for CfnConnectionFunction {
     const TYPE: &'static str = "AWS::CloudFront::ConnectionFunction";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnConnectionFunction> {
@@ -529,7 +525,6 @@ impl CfnConnectionGroup {
 
 impl crate::core::CfnResource for CfnConnectionGroup {
     const TYPE: &'static str = "AWS::CloudFront::ConnectionGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnConnectionGroup> {
@@ -762,7 +757,6 @@ impl CfnContinuousDeploymentPolicy {
 
 impl crate::core::CfnResource for CfnContinuousDeploymentPolicy {
     const TYPE: &'static str = "AWS::CloudFront::ContinuousDeploymentPolicy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnContinuousDeploymentPolicy> {
@@ -2606,7 +2600,6 @@ impl CfnDistribution {
 
 impl crate::core::CfnResource for CfnDistribution {
     const TYPE: &'static str = "AWS::CloudFront::Distribution";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDistribution> {
@@ -2804,7 +2797,6 @@ impl CfnDistributionTenant {
 
 impl crate::core::CfnResource for CfnDistributionTenant {
     const TYPE: &'static str = "AWS::CloudFront::DistributionTenant";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDistributionTenant> {
@@ -2959,7 +2951,6 @@ impl CfnFieldLevelEncryptionConfig {
 
 impl crate::core::CfnResource for CfnFieldLevelEncryptionConfig {
     const TYPE: &'static str = "AWS::CloudFront::FieldLevelEncryptionConfig";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnFieldLevelEncryptionConfig> {
@@ -3049,7 +3040,6 @@ impl CfnFieldLevelEncryptionProfile {
 
 impl crate::core::CfnResource for CfnFieldLevelEncryptionProfile {
     const TYPE: &'static str = "AWS::CloudFront::FieldLevelEncryptionProfile";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnFieldLevelEncryptionProfile> {
@@ -3183,7 +3173,6 @@ impl CfnFunction {
 
 impl crate::core::CfnResource for CfnFunction {
     const TYPE: &'static str = "AWS::CloudFront::Function";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnFunction> {
@@ -3248,7 +3237,6 @@ impl CfnKeyGroup {
 
 impl crate::core::CfnResource for CfnKeyGroup {
     const TYPE: &'static str = "AWS::CloudFront::KeyGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnKeyGroup> {
@@ -3342,7 +3330,6 @@ impl CfnKeyValueStore {
 
 impl crate::core::CfnResource for CfnKeyValueStore {
     const TYPE: &'static str = "AWS::CloudFront::KeyValueStore";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnKeyValueStore> {
@@ -3423,7 +3410,6 @@ impl CfnMonitoringSubscription {
 
 impl crate::core::CfnResource for CfnMonitoringSubscription {
     const TYPE: &'static str = "AWS::CloudFront::MonitoringSubscription";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnOriginAccessControl`].
@@ -3479,7 +3465,6 @@ impl CfnOriginAccessControl {
 
 impl crate::core::CfnResource for CfnOriginAccessControl {
     const TYPE: &'static str = "AWS::CloudFront::OriginAccessControl";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnOriginAccessControl> {
@@ -3599,7 +3584,6 @@ impl CfnOriginRequestPolicy {
 
 impl crate::core::CfnResource for CfnOriginRequestPolicy {
     const TYPE: &'static str = "AWS::CloudFront::OriginRequestPolicy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnOriginRequestPolicy> {
@@ -3663,7 +3647,6 @@ impl CfnPublicKey {
 
 impl crate::core::CfnResource for CfnPublicKey {
     const TYPE: &'static str = "AWS::CloudFront::PublicKey";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnPublicKey> {
@@ -3749,7 +3732,6 @@ impl CfnRealtimeLogConfig {
 
 impl crate::core::CfnResource for CfnRealtimeLogConfig {
     const TYPE: &'static str = "AWS::CloudFront::RealtimeLogConfig";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnRealtimeLogConfig> {
@@ -4180,7 +4162,6 @@ impl CfnResponseHeadersPolicy {
 
 impl crate::core::CfnResource for CfnResponseHeadersPolicy {
     const TYPE: &'static str = "AWS::CloudFront::ResponseHeadersPolicy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnResponseHeadersPolicy> {
@@ -4335,7 +4316,6 @@ impl CfnStreamingDistribution {
 
 impl crate::core::CfnResource for CfnStreamingDistribution {
     const TYPE: &'static str = "AWS::CloudFront::StreamingDistribution";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnStreamingDistribution> {
@@ -4443,7 +4423,6 @@ impl CfnTrustStore {
 
 impl crate::core::CfnResource for CfnTrustStore {
     const TYPE: &'static str = "AWS::CloudFront::TrustStore";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnTrustStore> {
@@ -4579,7 +4558,6 @@ impl CfnVpcOrigin {
 
 impl crate::core::CfnResource for CfnVpcOrigin {
     const TYPE: &'static str = "AWS::CloudFront::VpcOrigin";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnVpcOrigin> {

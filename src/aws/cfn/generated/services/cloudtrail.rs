@@ -83,7 +83,6 @@ pub struct CfnChannel {
 
 impl crate::core::CfnResource for CfnChannel {
     const TYPE: &'static str = "AWS::CloudTrail::Channel";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnChannel> {
@@ -218,7 +217,6 @@ pub struct CfnDashboard {
 
 impl crate::core::CfnResource for CfnDashboard {
     const TYPE: &'static str = "AWS::CloudTrail::Dashboard";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDashboard> {
@@ -449,7 +447,6 @@ pub struct CfnEventDataStore {
 
 impl crate::core::CfnResource for CfnEventDataStore {
     const TYPE: &'static str = "AWS::CloudTrail::EventDataStore";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnEventDataStore> {
@@ -492,7 +489,6 @@ impl CfnResourcePolicy {
 
 impl crate::core::CfnResource for CfnResourcePolicy {
     const TYPE: &'static str = "AWS::CloudTrail::ResourcePolicy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnTrail`].
@@ -796,7 +792,6 @@ impl CfnTrail {
 
 impl crate::core::CfnResource for CfnTrail {
     const TYPE: &'static str = "AWS::CloudTrail::Trail";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnTrail> {

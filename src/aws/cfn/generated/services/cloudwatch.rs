@@ -515,7 +515,6 @@ pub struct CfnAlarm {
 
 impl crate::core::CfnResource for CfnAlarm {
     const TYPE: &'static str = "AWS::CloudWatch::Alarm";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnAlarm> {
@@ -641,7 +640,6 @@ impl CfnAlarmMuteRule {
 
 impl crate::core::CfnResource for CfnAlarmMuteRule {
     const TYPE: &'static str = "AWS::CloudWatch::AlarmMuteRule";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnAlarmMuteRule> {
@@ -867,7 +865,6 @@ pub struct CfnAnomalyDetector {
 
 impl crate::core::CfnResource for CfnAnomalyDetector {
     const TYPE: &'static str = "AWS::CloudWatch::AnomalyDetector";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnAnomalyDetector> {
@@ -984,7 +981,6 @@ impl CfnCompositeAlarm {
 
 impl crate::core::CfnResource for CfnCompositeAlarm {
     const TYPE: &'static str = "AWS::CloudWatch::CompositeAlarm";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnCompositeAlarm> {
@@ -1044,7 +1040,6 @@ impl CfnDashboard {
 
 impl crate::core::CfnResource for CfnDashboard {
     const TYPE: &'static str = "AWS::CloudWatch::Dashboard";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 /// Property types of [`CfnInsightRule`].
@@ -1114,7 +1109,6 @@ impl CfnInsightRule {
 
 impl crate::core::CfnResource for CfnInsightRule {
     const TYPE: &'static str = "AWS::CloudWatch::InsightRule";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnInsightRule> {
@@ -1229,7 +1223,6 @@ impl CfnIntegration {
 
 impl crate::core::CfnResource for CfnIntegration {
     const TYPE: &'static str = "AWS::CloudWatch::Integration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnIntegration> {
@@ -1467,7 +1460,6 @@ impl CfnLogAlarm {
 
 impl crate::core::CfnResource for CfnLogAlarm {
     const TYPE: &'static str = "AWS::CloudWatch::LogAlarm";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnLogAlarm> {
@@ -1608,7 +1600,6 @@ pub struct CfnMetricStream {
 
 impl crate::core::CfnResource for CfnMetricStream {
     const TYPE: &'static str = "AWS::CloudWatch::MetricStream";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnMetricStream> {
@@ -1669,7 +1660,6 @@ pub struct CfnOTelEnrichment {
 
 impl crate::core::CfnResource for CfnOTelEnrichment {
     const TYPE: &'static str = "AWS::CloudWatch::OTelEnrichment";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnOTelEnrichment> {
@@ -1727,7 +1717,6 @@ impl CfnResourceMetricsConfiguration {
 
 impl crate::core::CfnResource for CfnResourceMetricsConfiguration {
     const TYPE: &'static str = "AWS::CloudWatch::ResourceMetricsConfiguration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnResourceMetricsConfiguration> {
@@ -1794,7 +1783,6 @@ impl CfnView {
 
 impl crate::core::CfnResource for CfnView {
     const TYPE: &'static str = "AWS::CloudWatch::View";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnView> {

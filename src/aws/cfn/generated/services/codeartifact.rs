@@ -61,7 +61,6 @@ impl CfnDomain {
 
 impl crate::core::CfnResource for CfnDomain {
     const TYPE: &'static str = "AWS::CodeArtifact::Domain";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDomain> {
@@ -211,7 +210,6 @@ impl CfnPackageGroup {
 
 impl crate::core::CfnResource for CfnPackageGroup {
     const TYPE: &'static str = "AWS::CodeArtifact::PackageGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnPackageGroup> {
@@ -283,7 +281,6 @@ impl CfnRepository {
 
 impl crate::core::CfnResource for CfnRepository {
     const TYPE: &'static str = "AWS::CodeArtifact::Repository";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnRepository> {

@@ -293,7 +293,6 @@ pub struct CfnFleet {
 
 impl crate::core::CfnResource for CfnFleet {
     const TYPE: &'static str = "AWS::CodeBuild::Fleet";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnFleet> {
@@ -895,7 +894,6 @@ impl CfnProject {
 
 impl crate::core::CfnResource for CfnProject {
     const TYPE: &'static str = "AWS::CodeBuild::Project";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnProject> {
@@ -1048,7 +1046,6 @@ impl CfnReportGroup {
 
 impl crate::core::CfnResource for CfnReportGroup {
     const TYPE: &'static str = "AWS::CodeBuild::ReportGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnReportGroup> {
@@ -1085,7 +1082,6 @@ impl CfnSourceCredential {
 
 impl crate::core::CfnResource for CfnSourceCredential {
     const TYPE: &'static str = "AWS::CodeBuild::SourceCredential";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnSourceCredential> {

@@ -156,7 +156,6 @@ impl CfnRepository {
 
 impl crate::core::CfnResource for CfnRepository {
     const TYPE: &'static str = "AWS::CodeCommit::Repository";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnRepository> {

@@ -87,7 +87,6 @@ impl CfnConnection {
 
 impl crate::core::CfnResource for CfnConnection {
     const TYPE: &'static str = "AWS::CodeConnections::Connection";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnConnection> {
@@ -209,7 +208,6 @@ impl CfnHost {
 
 impl crate::core::CfnResource for CfnHost {
     const TYPE: &'static str = "AWS::CodeConnections::Host";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnHost> {

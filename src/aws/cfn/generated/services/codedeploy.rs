@@ -67,7 +67,6 @@ pub struct CfnApplication {
 
 impl crate::core::CfnResource for CfnApplication {
     const TYPE: &'static str = "AWS::CodeDeploy::Application";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 /// Property types of [`CfnDeploymentConfig`].
@@ -261,7 +260,6 @@ pub struct CfnDeploymentConfig {
 
 impl crate::core::CfnResource for CfnDeploymentConfig {
     const TYPE: &'static str = "AWS::CodeDeploy::DeploymentConfig";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnDeploymentGroup`].
@@ -824,5 +822,4 @@ impl CfnDeploymentGroup {
 
 impl crate::core::CfnResource for CfnDeploymentGroup {
     const TYPE: &'static str = "AWS::CodeDeploy::DeploymentGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }

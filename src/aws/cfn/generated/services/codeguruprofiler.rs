@@ -113,7 +113,6 @@ impl CfnProfilingGroup {
 
 impl crate::core::CfnResource for CfnProfilingGroup {
     const TYPE: &'static str = "AWS::CodeGuruProfiler::ProfilingGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnProfilingGroup> {

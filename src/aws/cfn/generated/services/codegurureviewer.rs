@@ -87,7 +87,6 @@ impl CfnRepositoryAssociation {
 
 impl crate::core::CfnResource for CfnRepositoryAssociation {
     const TYPE: &'static str = "AWS::CodeGuruReviewer::RepositoryAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnRepositoryAssociation> {

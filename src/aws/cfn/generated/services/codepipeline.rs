@@ -186,7 +186,6 @@ impl CfnCustomActionType {
 
 impl crate::core::CfnResource for CfnCustomActionType {
     const TYPE: &'static str = "AWS::CodePipeline::CustomActionType";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnCustomActionType> {
@@ -860,7 +859,6 @@ impl CfnPipeline {
 
 impl crate::core::CfnResource for CfnPipeline {
     const TYPE: &'static str = "AWS::CodePipeline::Pipeline";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnPipeline> {
@@ -986,7 +984,6 @@ impl CfnWebhook {
 
 impl crate::core::CfnResource for CfnWebhook {
     const TYPE: &'static str = "AWS::CodePipeline::Webhook";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnWebhook> {

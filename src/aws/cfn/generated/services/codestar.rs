@@ -95,7 +95,6 @@ impl CfnGitHubRepository {
 
 impl crate::core::CfnResource for CfnGitHubRepository {
     const TYPE: &'static str = "AWS::CodeStar::GitHubRepository";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnGitHubRepository> {

@@ -84,7 +84,6 @@ impl CfnConnection {
 
 impl crate::core::CfnResource for CfnConnection {
     const TYPE: &'static str = "AWS::CodeStarConnections::Connection";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnConnection> {
@@ -158,7 +157,6 @@ impl CfnRepositoryLink {
 
 impl crate::core::CfnResource for CfnRepositoryLink {
     const TYPE: &'static str = "AWS::CodeStarConnections::RepositoryLink";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnRepositoryLink> {
@@ -252,7 +250,6 @@ impl CfnSyncConfiguration {
 
 impl crate::core::CfnResource for CfnSyncConfiguration {
     const TYPE: &'static str = "AWS::CodeStarConnections::SyncConfiguration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnSyncConfiguration> {

@@ -104,7 +104,6 @@ impl CfnNotificationRule {
 
 impl crate::core::CfnResource for CfnNotificationRule {
     const TYPE: &'static str = "AWS::CodeStarNotifications::NotificationRule";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnNotificationRule> {

@@ -135,7 +135,6 @@ impl CfnIdentityPool {
 
 impl crate::core::CfnResource for CfnIdentityPool {
     const TYPE: &'static str = "AWS::Cognito::IdentityPool";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnIdentityPool> {
@@ -176,7 +175,6 @@ impl CfnIdentityPoolPrincipalTag {
 
 impl crate::core::CfnResource for CfnIdentityPoolPrincipalTag {
     const TYPE: &'static str = "AWS::Cognito::IdentityPoolPrincipalTag";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// `AWS::Cognito::IdentityPoolRoleAttachment`: Resource Type definition for AWS::Cognito::IdentityPoolRoleAttachment ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-identitypoolroleattachment.html))
@@ -203,7 +201,6 @@ impl CfnIdentityPoolRoleAttachment {
 
 impl crate::core::CfnResource for CfnIdentityPoolRoleAttachment {
     const TYPE: &'static str = "AWS::Cognito::IdentityPoolRoleAttachment";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnIdentityPoolRoleAttachment> {
@@ -285,7 +282,6 @@ impl CfnLogDeliveryConfiguration {
 
 impl crate::core::CfnResource for CfnLogDeliveryConfiguration {
     const TYPE: &'static str = "AWS::Cognito::LogDeliveryConfiguration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnLogDeliveryConfiguration> {
@@ -447,7 +443,6 @@ impl CfnManagedLoginBranding {
 
 impl crate::core::CfnResource for CfnManagedLoginBranding {
     const TYPE: &'static str = "AWS::Cognito::ManagedLoginBranding";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnManagedLoginBranding> {
@@ -513,7 +508,6 @@ impl CfnTerms {
 
 impl crate::core::CfnResource for CfnTerms {
     const TYPE: &'static str = "AWS::Cognito::Terms";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnTerms> {
@@ -1289,7 +1283,6 @@ pub struct CfnUserPool {
 
 impl crate::core::CfnResource for CfnUserPool {
     const TYPE: &'static str = "AWS::Cognito::UserPool";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnUserPool> {
@@ -1566,7 +1559,6 @@ impl CfnUserPoolClient {
 
 impl crate::core::CfnResource for CfnUserPoolClient {
     const TYPE: &'static str = "AWS::Cognito::UserPoolClient";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnUserPoolClient> {
@@ -1673,7 +1665,6 @@ impl CfnUserPoolDomain {
 
 impl crate::core::CfnResource for CfnUserPoolDomain {
     const TYPE: &'static str = "AWS::Cognito::UserPoolDomain";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnUserPoolDomain> {
@@ -1713,7 +1704,6 @@ impl CfnUserPoolGroup {
 
 impl crate::core::CfnResource for CfnUserPoolGroup {
     const TYPE: &'static str = "AWS::Cognito::UserPoolGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnUserPoolIdentityProvider`].
@@ -1779,7 +1769,6 @@ impl CfnUserPoolIdentityProvider {
 
 impl crate::core::CfnResource for CfnUserPoolIdentityProvider {
     const TYPE: &'static str = "AWS::Cognito::UserPoolIdentityProvider";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnUserPoolRegionalConfigurationAttachment`].
@@ -1987,7 +1976,6 @@ impl CfnUserPoolRegionalConfigurationAttachment {
 
 impl crate::core::CfnResource for CfnUserPoolRegionalConfigurationAttachment {
     const TYPE: &'static str = "AWS::Cognito::UserPoolRegionalConfigurationAttachment";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 /// `AWS::Cognito::UserPoolReplica`: Resource Type definition for AWS::Cognito::UserPoolReplica ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolreplica.html))
@@ -2014,7 +2002,6 @@ impl CfnUserPoolReplica {
 
 impl crate::core::CfnResource for CfnUserPoolReplica {
     const TYPE: &'static str = "AWS::Cognito::UserPoolReplica";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 /// Property types of [`CfnUserPoolResourceServer`].
@@ -2070,7 +2057,6 @@ impl CfnUserPoolResourceServer {
 
 impl crate::core::CfnResource for CfnUserPoolResourceServer {
     const TYPE: &'static str = "AWS::Cognito::UserPoolResourceServer";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnUserPoolRiskConfigurationAttachment`].
@@ -2261,7 +2247,6 @@ impl CfnUserPoolRiskConfigurationAttachment {
 
 impl crate::core::CfnResource for CfnUserPoolRiskConfigurationAttachment {
     const TYPE: &'static str = "AWS::Cognito::UserPoolRiskConfigurationAttachment";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// `AWS::Cognito::UserPoolUICustomizationAttachment`: Resource Type definition for AWS::Cognito::UserPoolUICustomizationAttachment ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpooluicustomizationattachment.html))
@@ -2288,7 +2273,6 @@ impl CfnUserPoolUICustomizationAttachment {
 
 impl crate::core::CfnResource for CfnUserPoolUICustomizationAttachment {
     const TYPE: &'static str = "AWS::Cognito::UserPoolUICustomizationAttachment";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnUserPoolUser`].
@@ -2348,7 +2332,6 @@ impl CfnUserPoolUser {
 
 impl crate::core::CfnResource for CfnUserPoolUser {
     const TYPE: &'static str = "AWS::Cognito::UserPoolUser";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// `AWS::Cognito::UserPoolUserToGroupAttachment`: Resource Type definition for AWS::Cognito::UserPoolUserToGroupAttachment ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolusertogroupattachment.html))
@@ -2375,5 +2358,4 @@ impl CfnUserPoolUserToGroupAttachment {
 
 impl crate::core::CfnResource for CfnUserPoolUserToGroupAttachment {
     const TYPE: &'static str = "AWS::Cognito::UserPoolUserToGroupAttachment";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }

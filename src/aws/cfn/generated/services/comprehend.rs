@@ -310,7 +310,6 @@ impl CfnDocumentClassifier {
 
 impl crate::core::CfnResource for CfnDocumentClassifier {
     const TYPE: &'static str = "AWS::Comprehend::DocumentClassifier";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDocumentClassifier> {
@@ -373,7 +372,6 @@ impl CfnDocumentClassifierEndpoint {
 
 impl crate::core::CfnResource for CfnDocumentClassifierEndpoint {
     const TYPE: &'static str = "AWS::Comprehend::DocumentClassifierEndpoint";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDocumentClassifierEndpoint> {
@@ -705,7 +703,6 @@ impl CfnEntityRecognizer {
 
 impl crate::core::CfnResource for CfnEntityRecognizer {
     const TYPE: &'static str = "AWS::Comprehend::EntityRecognizer";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnEntityRecognizer> {
@@ -774,7 +771,6 @@ impl CfnEntityRecognizerEndpoint {
 
 impl crate::core::CfnResource for CfnEntityRecognizerEndpoint {
     const TYPE: &'static str = "AWS::Comprehend::EntityRecognizerEndpoint";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnEntityRecognizerEndpoint> {
@@ -1011,7 +1007,6 @@ impl CfnFlywheel {
 
 impl crate::core::CfnResource for CfnFlywheel {
     const TYPE: &'static str = "AWS::Comprehend::Flywheel";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnFlywheel> {

@@ -391,7 +391,6 @@ impl CfnAutomationRule {
 
 impl crate::core::CfnResource for CfnAutomationRule {
     const TYPE: &'static str = "AWS::ComputeOptimizer::AutomationRule";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnAutomationRule> {

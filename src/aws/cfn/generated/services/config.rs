@@ -61,7 +61,6 @@ impl CfnAggregationAuthorization {
 
 impl crate::core::CfnResource for CfnAggregationAuthorization {
     const TYPE: &'static str = "AWS::Config::AggregationAuthorization";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnAggregationAuthorization> {
@@ -211,7 +210,6 @@ impl CfnConfigRule {
 
 impl crate::core::CfnResource for CfnConfigRule {
     const TYPE: &'static str = "AWS::Config::ConfigRule";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnConfigRule> {
@@ -318,7 +316,6 @@ pub struct CfnConfigurationAggregator {
 
 impl crate::core::CfnResource for CfnConfigurationAggregator {
     const TYPE: &'static str = "AWS::Config::ConfigurationAggregator";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnConfigurationAggregator> {
@@ -458,7 +455,6 @@ impl CfnConfigurationRecorder {
 
 impl crate::core::CfnResource for CfnConfigurationRecorder {
     const TYPE: &'static str = "AWS::Config::ConfigurationRecorder";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnConfigurationRecorder> {
@@ -563,7 +559,6 @@ impl CfnConformancePack {
 
 impl crate::core::CfnResource for CfnConformancePack {
     const TYPE: &'static str = "AWS::Config::ConformancePack";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnConformancePack> {
@@ -647,7 +642,6 @@ impl CfnConnector {
 
 impl crate::core::CfnResource for CfnConnector {
     const TYPE: &'static str = "AWS::Config::Connector";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnConnector> {
@@ -733,7 +727,6 @@ impl CfnDeliveryChannel {
 
 impl crate::core::CfnResource for CfnDeliveryChannel {
     const TYPE: &'static str = "AWS::Config::DeliveryChannel";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnOrganizationConfigRule`].
@@ -958,7 +951,6 @@ impl CfnOrganizationConfigRule {
 
 impl crate::core::CfnResource for CfnOrganizationConfigRule {
     const TYPE: &'static str = "AWS::Config::OrganizationConfigRule";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnOrganizationConfigRule> {
@@ -1052,7 +1044,6 @@ impl CfnOrganizationConformancePack {
 
 impl crate::core::CfnResource for CfnOrganizationConformancePack {
     const TYPE: &'static str = "AWS::Config::OrganizationConformancePack";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnOrganizationConformancePack> {
@@ -1133,7 +1124,6 @@ impl CfnRemediationConfiguration {
 
 impl crate::core::CfnResource for CfnRemediationConfiguration {
     const TYPE: &'static str = "AWS::Config::RemediationConfiguration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnStoredQuery`].
@@ -1189,7 +1179,6 @@ impl CfnStoredQuery {
 
 impl crate::core::CfnResource for CfnStoredQuery {
     const TYPE: &'static str = "AWS::Config::StoredQuery";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnStoredQuery> {

@@ -101,7 +101,6 @@ impl CfnAgentStatus {
 
 impl crate::core::CfnResource for CfnAgentStatus {
     const TYPE: &'static str = "AWS::Connect::AgentStatus";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnAgentStatus> {
@@ -140,7 +139,6 @@ impl CfnApprovedOrigin {
 
 impl crate::core::CfnResource for CfnApprovedOrigin {
     const TYPE: &'static str = "AWS::Connect::ApprovedOrigin";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnContactFlow`].
@@ -251,7 +249,6 @@ impl CfnContactFlow {
 
 impl crate::core::CfnResource for CfnContactFlow {
     const TYPE: &'static str = "AWS::Connect::ContactFlow";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnContactFlow> {
@@ -334,7 +331,6 @@ impl CfnContactFlowModule {
 
 impl crate::core::CfnResource for CfnContactFlowModule {
     const TYPE: &'static str = "AWS::Connect::ContactFlowModule";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnContactFlowModule> {
@@ -375,7 +371,6 @@ impl CfnContactFlowModuleAlias {
 
 impl crate::core::CfnResource for CfnContactFlowModuleAlias {
     const TYPE: &'static str = "AWS::Connect::ContactFlowModuleAlias";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnContactFlowModuleAlias> {
@@ -410,7 +405,6 @@ impl CfnContactFlowModuleVersion {
 
 impl crate::core::CfnResource for CfnContactFlowModuleVersion {
     const TYPE: &'static str = "AWS::Connect::ContactFlowModuleVersion";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnContactFlowModuleVersion> {
@@ -449,7 +443,6 @@ impl CfnContactFlowVersion {
 
 impl crate::core::CfnResource for CfnContactFlowVersion {
     const TYPE: &'static str = "AWS::Connect::ContactFlowVersion";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnContactFlowVersion> {
@@ -491,7 +484,6 @@ impl CfnDataLakeAssociation {
 
 impl crate::core::CfnResource for CfnDataLakeAssociation {
     const TYPE: &'static str = "AWS::Connect::DataLakeAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnDataLakeAssociation> {
@@ -595,7 +587,6 @@ impl CfnDataTable {
 
 impl crate::core::CfnResource for CfnDataTable {
     const TYPE: &'static str = "AWS::Connect::DataTable";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDataTable> {
@@ -730,7 +721,6 @@ impl CfnDataTableAttribute {
 
 impl crate::core::CfnResource for CfnDataTableAttribute {
     const TYPE: &'static str = "AWS::Connect::DataTableAttribute";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnDataTableAttribute> {
@@ -813,7 +803,6 @@ impl CfnDataTableRecord {
 
 impl crate::core::CfnResource for CfnDataTableRecord {
     const TYPE: &'static str = "AWS::Connect::DataTableRecord";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnDataTableRecord> {
@@ -898,7 +887,6 @@ impl CfnEmailAddress {
 
 impl crate::core::CfnResource for CfnEmailAddress {
     const TYPE: &'static str = "AWS::Connect::EmailAddress";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnEmailAddress> {
@@ -2025,7 +2013,6 @@ impl CfnEvaluationForm {
 
 impl crate::core::CfnResource for CfnEvaluationForm {
     const TYPE: &'static str = "AWS::Connect::EvaluationForm";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnEvaluationForm> {
@@ -2357,7 +2344,6 @@ impl CfnHoursOfOperation {
 
 impl crate::core::CfnResource for CfnHoursOfOperation {
     const TYPE: &'static str = "AWS::Connect::HoursOfOperation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnHoursOfOperation> {
@@ -2492,7 +2478,6 @@ impl CfnInstance {
 
 impl crate::core::CfnResource for CfnInstance {
     const TYPE: &'static str = "AWS::Connect::Instance";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnInstance> {
@@ -2725,7 +2710,6 @@ impl CfnInstanceStorageConfig {
 
 impl crate::core::CfnResource for CfnInstanceStorageConfig {
     const TYPE: &'static str = "AWS::Connect::InstanceStorageConfig";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnInstanceStorageConfig> {
@@ -2852,7 +2836,6 @@ impl CfnIntegrationAssociation {
 
 impl crate::core::CfnResource for CfnIntegrationAssociation {
     const TYPE: &'static str = "AWS::Connect::IntegrationAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnIntegrationAssociation> {
@@ -3134,7 +3117,6 @@ impl CfnMetric {
 
 impl crate::core::CfnResource for CfnMetric {
     const TYPE: &'static str = "AWS::Connect::Metric";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnMetric> {
@@ -3320,7 +3302,6 @@ impl CfnNotification {
 
 impl crate::core::CfnResource for CfnNotification {
     const TYPE: &'static str = "AWS::Connect::Notification";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnNotification> {
@@ -3400,7 +3381,6 @@ impl CfnPhoneNumber {
 
 impl crate::core::CfnResource for CfnPhoneNumber {
     const TYPE: &'static str = "AWS::Connect::PhoneNumber";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnPhoneNumber> {
@@ -3470,7 +3450,6 @@ impl CfnPredefinedAttribute {
 
 impl crate::core::CfnResource for CfnPredefinedAttribute {
     const TYPE: &'static str = "AWS::Connect::PredefinedAttribute";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnPredefinedAttribute> {
@@ -3540,7 +3519,6 @@ impl CfnPrompt {
 
 impl crate::core::CfnResource for CfnPrompt {
     const TYPE: &'static str = "AWS::Connect::Prompt";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnPrompt> {
@@ -3673,7 +3651,6 @@ impl CfnQueue {
 
 impl crate::core::CfnResource for CfnQueue {
     const TYPE: &'static str = "AWS::Connect::Queue";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnQueue> {
@@ -3866,7 +3843,6 @@ impl CfnQuickConnect {
 
 impl crate::core::CfnResource for CfnQuickConnect {
     const TYPE: &'static str = "AWS::Connect::QuickConnect";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnQuickConnect> {
@@ -4082,7 +4058,6 @@ impl CfnRoutingProfile {
 
 impl crate::core::CfnResource for CfnRoutingProfile {
     const TYPE: &'static str = "AWS::Connect::RoutingProfile";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnRoutingProfile> {
@@ -4614,7 +4589,6 @@ impl CfnRule {
 
 impl crate::core::CfnResource for CfnRule {
     const TYPE: &'static str = "AWS::Connect::Rule";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnRule> {
@@ -4645,7 +4619,6 @@ impl CfnSecurityKey {
 
 impl crate::core::CfnResource for CfnSecurityKey {
     const TYPE: &'static str = "AWS::Connect::SecurityKey";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnSecurityKey> {
@@ -4822,7 +4795,6 @@ impl CfnSecurityProfile {
 
 impl crate::core::CfnResource for CfnSecurityProfile {
     const TYPE: &'static str = "AWS::Connect::SecurityProfile";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnSecurityProfile> {
@@ -5094,7 +5066,6 @@ impl CfnTaskTemplate {
 
 impl crate::core::CfnResource for CfnTaskTemplate {
     const TYPE: &'static str = "AWS::Connect::TaskTemplate";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnTaskTemplate> {
@@ -5227,7 +5198,6 @@ impl CfnTestCase {
 
 impl crate::core::CfnResource for CfnTestCase {
     const TYPE: &'static str = "AWS::Connect::TestCase";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnTestCase> {
@@ -5298,7 +5268,6 @@ impl CfnTrafficDistributionGroup {
 
 impl crate::core::CfnResource for CfnTrafficDistributionGroup {
     const TYPE: &'static str = "AWS::Connect::TrafficDistributionGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnTrafficDistributionGroup> {
@@ -5380,7 +5349,6 @@ impl CfnUseCase {
 
 impl crate::core::CfnResource for CfnUseCase {
     const TYPE: &'static str = "AWS::Connect::UseCase";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnUseCase> {
@@ -5716,7 +5684,6 @@ impl CfnUser {
 
 impl crate::core::CfnResource for CfnUser {
     const TYPE: &'static str = "AWS::Connect::User";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnUser> {
@@ -5779,7 +5746,6 @@ impl CfnUserHierarchyGroup {
 
 impl crate::core::CfnResource for CfnUserHierarchyGroup {
     const TYPE: &'static str = "AWS::Connect::UserHierarchyGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnUserHierarchyGroup> {
@@ -5947,7 +5913,6 @@ impl CfnUserHierarchyStructure {
 
 impl crate::core::CfnResource for CfnUserHierarchyStructure {
     const TYPE: &'static str = "AWS::Connect::UserHierarchyStructure";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnUserHierarchyStructure> {
@@ -6016,7 +5981,6 @@ impl CfnView {
 
 impl crate::core::CfnResource for CfnView {
     const TYPE: &'static str = "AWS::Connect::View";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnView> {
@@ -6058,7 +6022,6 @@ impl CfnViewVersion {
 
 impl crate::core::CfnResource for CfnViewVersion {
     const TYPE: &'static str = "AWS::Connect::ViewVersion";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnViewVersion> {
@@ -6232,7 +6195,6 @@ impl CfnVocabulary {
 
 impl crate::core::CfnResource for CfnVocabulary {
     const TYPE: &'static str = "AWS::Connect::Vocabulary";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnVocabulary> {
@@ -6549,7 +6511,6 @@ impl CfnWorkspace {
 
 impl crate::core::CfnResource for CfnWorkspace {
     const TYPE: &'static str = "AWS::Connect::Workspace";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnWorkspace> {

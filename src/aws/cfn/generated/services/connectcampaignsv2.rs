@@ -352,7 +352,6 @@ impl CfnCampaign {
 
 impl crate::core::CfnResource for CfnCampaign {
     const TYPE: &'static str = "AWS::ConnectCampaignsV2::Campaign";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnCampaign> {

@@ -70,7 +70,6 @@ impl CfnEnabledBaseline {
 
 impl crate::core::CfnResource for CfnEnabledBaseline {
     const TYPE: &'static str = "AWS::ControlTower::EnabledBaseline";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnEnabledBaseline> {
@@ -152,7 +151,6 @@ impl CfnEnabledControl {
 
 impl crate::core::CfnResource for CfnEnabledControl {
     const TYPE: &'static str = "AWS::ControlTower::EnabledControl";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 /// Property types of [`CfnLandingZone`].
@@ -208,7 +206,6 @@ impl CfnLandingZone {
 
 impl crate::core::CfnResource for CfnLandingZone {
     const TYPE: &'static str = "AWS::ControlTower::LandingZone";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnLandingZone> {

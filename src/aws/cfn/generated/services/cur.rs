@@ -169,5 +169,4 @@ impl CfnReportDefinition {
 
 impl crate::core::CfnResource for CfnReportDefinition {
     const TYPE: &'static str = "AWS::CUR::ReportDefinition";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }

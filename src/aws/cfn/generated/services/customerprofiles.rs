@@ -248,7 +248,6 @@ impl CfnCalculatedAttributeDefinition {
 
 impl crate::core::CfnResource for CfnCalculatedAttributeDefinition {
     const TYPE: &'static str = "AWS::CustomerProfiles::CalculatedAttributeDefinition";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnCalculatedAttributeDefinition> {
@@ -628,7 +627,6 @@ impl CfnDomain {
 
 impl crate::core::CfnResource for CfnDomain {
     const TYPE: &'static str = "AWS::CustomerProfiles::Domain";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDomain> {
@@ -713,7 +711,6 @@ impl CfnDomainObjectType {
 
 impl crate::core::CfnResource for CfnDomainObjectType {
     const TYPE: &'static str = "AWS::CustomerProfiles::DomainObjectType";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDomainObjectType> {
@@ -780,7 +777,6 @@ impl CfnEventStream {
 
 impl crate::core::CfnResource for CfnEventStream {
     const TYPE: &'static str = "AWS::CustomerProfiles::EventStream";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnEventStream> {
@@ -1047,7 +1043,6 @@ impl CfnEventTrigger {
 
 impl crate::core::CfnResource for CfnEventTrigger {
     const TYPE: &'static str = "AWS::CustomerProfiles::EventTrigger";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnEventTrigger> {
@@ -1876,7 +1871,6 @@ impl CfnIntegration {
 
 impl crate::core::CfnResource for CfnIntegration {
     const TYPE: &'static str = "AWS::CustomerProfiles::Integration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnIntegration> {
@@ -2102,7 +2096,6 @@ impl CfnObjectType {
 
 impl crate::core::CfnResource for CfnObjectType {
     const TYPE: &'static str = "AWS::CustomerProfiles::ObjectType";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnObjectType> {
@@ -2245,7 +2238,6 @@ impl CfnRecommender {
 
 impl crate::core::CfnResource for CfnRecommender {
     const TYPE: &'static str = "AWS::CustomerProfiles::Recommender";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnRecommender> {
@@ -2338,7 +2330,6 @@ impl CfnRecommenderFilter {
 
 impl crate::core::CfnResource for CfnRecommenderFilter {
     const TYPE: &'static str = "AWS::CustomerProfiles::RecommenderFilter";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnRecommenderFilter> {
@@ -2409,7 +2400,6 @@ impl CfnRecommenderSchema {
 
 impl crate::core::CfnResource for CfnRecommenderSchema {
     const TYPE: &'static str = "AWS::CustomerProfiles::RecommenderSchema";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnRecommenderSchema> {
@@ -2619,7 +2609,6 @@ impl CfnSegmentDefinition {
 
 impl crate::core::CfnResource for CfnSegmentDefinition {
     const TYPE: &'static str = "AWS::CustomerProfiles::SegmentDefinition";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnSegmentDefinition> {

@@ -405,7 +405,6 @@ impl CfnDataset {
 
 impl crate::core::CfnResource for CfnDataset {
     const TYPE: &'static str = "AWS::DataBrew::Dataset";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 /// Property types of [`CfnJob`].
@@ -973,7 +972,6 @@ impl CfnJob {
 
 impl crate::core::CfnResource for CfnJob {
     const TYPE: &'static str = "AWS::DataBrew::Job";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 /// Property types of [`CfnProject`].
@@ -1068,7 +1066,6 @@ impl CfnProject {
 
 impl crate::core::CfnResource for CfnProject {
     const TYPE: &'static str = "AWS::DataBrew::Project";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 /// Property types of [`CfnRecipe`].
@@ -1184,7 +1181,6 @@ impl CfnRecipe {
 
 impl crate::core::CfnResource for CfnRecipe {
     const TYPE: &'static str = "AWS::DataBrew::Recipe";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 /// Property types of [`CfnRuleset`].
@@ -1354,7 +1350,6 @@ impl CfnRuleset {
 
 impl crate::core::CfnResource for CfnRuleset {
     const TYPE: &'static str = "AWS::DataBrew::Ruleset";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 /// Property types of [`CfnSchedule`].
@@ -1410,5 +1405,4 @@ impl CfnSchedule {
 
 impl crate::core::CfnResource for CfnSchedule {
     const TYPE: &'static str = "AWS::DataBrew::Schedule";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }

@@ -84,7 +84,6 @@ impl CfnDataSet {
 
 impl crate::core::CfnResource for CfnDataSet {
     const TYPE: &'static str = "AWS::DataExchange::DataSet";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDataSet> {
@@ -260,7 +259,6 @@ impl CfnEventAction {
 
 impl crate::core::CfnResource for CfnEventAction {
     const TYPE: &'static str = "AWS::DataExchange::EventAction";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnEventAction> {

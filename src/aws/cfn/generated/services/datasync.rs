@@ -62,7 +62,6 @@ pub struct CfnAgent {
 
 impl crate::core::CfnResource for CfnAgent {
     const TYPE: &'static str = "AWS::DataSync::Agent";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnAgent> {
@@ -262,7 +261,6 @@ impl CfnLocationAzureBlob {
 
 impl crate::core::CfnResource for CfnLocationAzureBlob {
     const TYPE: &'static str = "AWS::DataSync::LocationAzureBlob";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnLocationAzureBlob> {
@@ -376,7 +374,6 @@ impl CfnLocationEFS {
 
 impl crate::core::CfnResource for CfnLocationEFS {
     const TYPE: &'static str = "AWS::DataSync::LocationEFS";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnLocationEFS> {
@@ -443,7 +440,6 @@ impl CfnLocationFSxLustre {
 
 impl crate::core::CfnResource for CfnLocationFSxLustre {
     const TYPE: &'static str = "AWS::DataSync::LocationFSxLustre";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnLocationFSxLustre> {
@@ -667,7 +663,6 @@ impl CfnLocationFSxONTAP {
 
 impl crate::core::CfnResource for CfnLocationFSxONTAP {
     const TYPE: &'static str = "AWS::DataSync::LocationFSxONTAP";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnLocationFSxONTAP> {
@@ -801,7 +796,6 @@ impl CfnLocationFSxOpenZFS {
 
 impl crate::core::CfnResource for CfnLocationFSxOpenZFS {
     const TYPE: &'static str = "AWS::DataSync::LocationFSxOpenZFS";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnLocationFSxOpenZFS> {
@@ -913,7 +907,6 @@ impl CfnLocationFSxWindows {
 
 impl crate::core::CfnResource for CfnLocationFSxWindows {
     const TYPE: &'static str = "AWS::DataSync::LocationFSxWindows";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnLocationFSxWindows> {
@@ -1126,7 +1119,6 @@ impl CfnLocationHDFS {
 
 impl crate::core::CfnResource for CfnLocationHDFS {
     const TYPE: &'static str = "AWS::DataSync::LocationHDFS";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnLocationHDFS> {
@@ -1248,7 +1240,6 @@ impl CfnLocationNFS {
 
 impl crate::core::CfnResource for CfnLocationNFS {
     const TYPE: &'static str = "AWS::DataSync::LocationNFS";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnLocationNFS> {
@@ -1419,7 +1410,6 @@ pub struct CfnLocationObjectStorage {
 
 impl crate::core::CfnResource for CfnLocationObjectStorage {
     const TYPE: &'static str = "AWS::DataSync::LocationObjectStorage";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnLocationObjectStorage> {
@@ -1539,7 +1529,6 @@ impl CfnLocationS3 {
 
 impl crate::core::CfnResource for CfnLocationS3 {
     const TYPE: &'static str = "AWS::DataSync::LocationS3";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnLocationS3> {
@@ -1708,7 +1697,6 @@ impl CfnLocationSMB {
 
 impl crate::core::CfnResource for CfnLocationSMB {
     const TYPE: &'static str = "AWS::DataSync::LocationSMB";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnLocationSMB> {
@@ -2337,7 +2325,6 @@ impl CfnTask {
 
 impl crate::core::CfnResource for CfnTask {
     const TYPE: &'static str = "AWS::DataSync::Task";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnTask> {

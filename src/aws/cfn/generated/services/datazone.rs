@@ -102,7 +102,6 @@ impl CfnConnection {
 
 impl crate::core::CfnResource for CfnConnection {
     const TYPE: &'static str = "AWS::DataZone::Connection";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnConnection> {
@@ -449,7 +448,6 @@ impl CfnDataSource {
 
 impl crate::core::CfnResource for CfnDataSource {
     const TYPE: &'static str = "AWS::DataZone::DataSource";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnDataSource> {
@@ -611,7 +609,6 @@ impl CfnDomain {
 
 impl crate::core::CfnResource for CfnDomain {
     const TYPE: &'static str = "AWS::DataZone::Domain";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDomain> {
@@ -676,7 +673,6 @@ impl CfnDomainUnit {
 
 impl crate::core::CfnResource for CfnDomainUnit {
     const TYPE: &'static str = "AWS::DataZone::DomainUnit";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnDomainUnit> {
@@ -778,7 +774,6 @@ impl CfnEnvironment {
 
 impl crate::core::CfnResource for CfnEnvironment {
     const TYPE: &'static str = "AWS::DataZone::Environment";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnEnvironment> {
@@ -880,7 +875,6 @@ impl CfnEnvironmentActions {
 
 impl crate::core::CfnResource for CfnEnvironmentActions {
     const TYPE: &'static str = "AWS::DataZone::EnvironmentActions";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnEnvironmentActions> {
@@ -958,7 +952,6 @@ impl CfnEnvironmentBlueprintConfiguration {
 
 impl crate::core::CfnResource for CfnEnvironmentBlueprintConfiguration {
     const TYPE: &'static str = "AWS::DataZone::EnvironmentBlueprintConfiguration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnEnvironmentBlueprintConfiguration> {
@@ -1037,7 +1030,6 @@ impl CfnEnvironmentProfile {
 
 impl crate::core::CfnResource for CfnEnvironmentProfile {
     const TYPE: &'static str = "AWS::DataZone::EnvironmentProfile";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnEnvironmentProfile> {
@@ -1130,7 +1122,6 @@ impl CfnFormType {
 
 impl crate::core::CfnResource for CfnFormType {
     const TYPE: &'static str = "AWS::DataZone::FormType";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnFormType> {
@@ -1219,7 +1210,6 @@ impl CfnGroupProfile {
 
 impl crate::core::CfnResource for CfnGroupProfile {
     const TYPE: &'static str = "AWS::DataZone::GroupProfile";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnGroupProfile> {
@@ -1283,7 +1273,6 @@ impl CfnOwner {
 
 impl crate::core::CfnResource for CfnOwner {
     const TYPE: &'static str = "AWS::DataZone::Owner";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnOwner> {
@@ -1398,7 +1387,6 @@ impl CfnPolicyGrant {
 
 impl crate::core::CfnResource for CfnPolicyGrant {
     const TYPE: &'static str = "AWS::DataZone::PolicyGrant";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnPolicyGrant> {
@@ -1548,7 +1536,6 @@ impl CfnProject {
 
 impl crate::core::CfnResource for CfnProject {
     const TYPE: &'static str = "AWS::DataZone::Project";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnProject> {
@@ -1605,7 +1592,6 @@ impl CfnProjectMembership {
 
 impl crate::core::CfnResource for CfnProjectMembership {
     const TYPE: &'static str = "AWS::DataZone::ProjectMembership";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnProjectMembership> {
@@ -1815,7 +1801,6 @@ impl CfnProjectProfile {
 
 impl crate::core::CfnResource for CfnProjectProfile {
     const TYPE: &'static str = "AWS::DataZone::ProjectProfile";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnProjectProfile> {
@@ -1917,7 +1902,6 @@ impl CfnSubscriptionTarget {
 
 impl crate::core::CfnResource for CfnSubscriptionTarget {
     const TYPE: &'static str = "AWS::DataZone::SubscriptionTarget";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnSubscriptionTarget> {
@@ -2026,7 +2010,6 @@ impl CfnUserProfile {
 
 impl crate::core::CfnResource for CfnUserProfile {
     const TYPE: &'static str = "AWS::DataZone::UserProfile";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnUserProfile> {

@@ -86,7 +86,6 @@ impl CfnCluster {
 
 impl crate::core::CfnResource for CfnCluster {
     const TYPE: &'static str = "AWS::DAX::Cluster";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnCluster> {
@@ -124,7 +123,6 @@ pub struct CfnParameterGroup {
 
 impl crate::core::CfnResource for CfnParameterGroup {
     const TYPE: &'static str = "AWS::DAX::ParameterGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// `AWS::DAX::SubnetGroup`: Resource type definition for AWS::DAX::SubnetGroup ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dax-subnetgroup.html))
@@ -151,5 +149,4 @@ impl CfnSubnetGroup {
 
 impl crate::core::CfnResource for CfnSubnetGroup {
     const TYPE: &'static str = "AWS::DAX::SubnetGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }

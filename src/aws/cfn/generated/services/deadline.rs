@@ -160,7 +160,6 @@ impl CfnBudget {
 
 impl crate::core::CfnResource for CfnBudget {
     const TYPE: &'static str = "AWS::Deadline::Budget";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnBudget> {
@@ -234,7 +233,6 @@ impl CfnFarm {
 
 impl crate::core::CfnResource for CfnFarm {
     const TYPE: &'static str = "AWS::Deadline::Farm";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnFarm> {
@@ -335,7 +333,6 @@ impl CfnFleet {
 
 impl crate::core::CfnResource for CfnFleet {
     const TYPE: &'static str = "AWS::Deadline::Fleet";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnFleet> {
@@ -418,7 +415,6 @@ impl CfnLicenseEndpoint {
 
 impl crate::core::CfnResource for CfnLicenseEndpoint {
     const TYPE: &'static str = "AWS::Deadline::LicenseEndpoint";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnLicenseEndpoint> {
@@ -474,7 +470,6 @@ impl CfnLimit {
 
 impl crate::core::CfnResource for CfnLimit {
     const TYPE: &'static str = "AWS::Deadline::Limit";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnLimit> {
@@ -501,7 +496,6 @@ pub struct CfnMeteredProduct {
 
 impl crate::core::CfnResource for CfnMeteredProduct {
     const TYPE: &'static str = "AWS::Deadline::MeteredProduct";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnMeteredProduct> {
@@ -582,7 +576,6 @@ impl CfnMonitor {
 
 impl crate::core::CfnResource for CfnMonitor {
     const TYPE: &'static str = "AWS::Deadline::Monitor";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnMonitor> {
@@ -782,7 +775,6 @@ impl CfnQueue {
 
 impl crate::core::CfnResource for CfnQueue {
     const TYPE: &'static str = "AWS::Deadline::Queue";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnQueue> {
@@ -844,7 +836,6 @@ impl CfnQueueEnvironment {
 
 impl crate::core::CfnResource for CfnQueueEnvironment {
     const TYPE: &'static str = "AWS::Deadline::QueueEnvironment";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnQueueEnvironment> {
@@ -882,7 +873,6 @@ impl CfnQueueFleetAssociation {
 
 impl crate::core::CfnResource for CfnQueueFleetAssociation {
     const TYPE: &'static str = "AWS::Deadline::QueueFleetAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// `AWS::Deadline::QueueLimitAssociation`: Resource Type definition for AWS::Deadline::QueueLimitAssociation ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-queuelimitassociation.html))
@@ -909,7 +899,6 @@ impl CfnQueueLimitAssociation {
 
 impl crate::core::CfnResource for CfnQueueLimitAssociation {
     const TYPE: &'static str = "AWS::Deadline::QueueLimitAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnStorageProfile`].
@@ -993,7 +982,6 @@ impl CfnStorageProfile {
 
 impl crate::core::CfnResource for CfnStorageProfile {
     const TYPE: &'static str = "AWS::Deadline::StorageProfile";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnStorageProfile> {
@@ -1078,7 +1066,6 @@ impl CfnWorker {
 
 impl crate::core::CfnResource for CfnWorker {
     const TYPE: &'static str = "AWS::Deadline::Worker";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnWorker> {

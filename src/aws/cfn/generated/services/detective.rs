@@ -42,7 +42,6 @@ pub struct CfnGraph {
 
 impl crate::core::CfnResource for CfnGraph {
     const TYPE: &'static str = "AWS::Detective::Graph";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnGraph> {
@@ -82,7 +81,6 @@ impl CfnMemberInvitation {
 
 impl crate::core::CfnResource for CfnMemberInvitation {
     const TYPE: &'static str = "AWS::Detective::MemberInvitation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// `AWS::Detective::OrganizationAdmin`: Resource schema for AWS::Detective::OrganizationAdmin ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-detective-organizationadmin.html))
@@ -103,7 +101,6 @@ impl CfnOrganizationAdmin {
 
 impl crate::core::CfnResource for CfnOrganizationAdmin {
     const TYPE: &'static str = "AWS::Detective::OrganizationAdmin";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnOrganizationAdmin> {

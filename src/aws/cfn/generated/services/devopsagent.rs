@@ -193,7 +193,6 @@ impl CfnAgentSpace {
 
 impl crate::core::CfnResource for CfnAgentSpace {
     const TYPE: &'static str = "AWS::DevOpsAgent::AgentSpace";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnAgentSpace> {
@@ -277,7 +276,6 @@ impl CfnAsset {
 
 impl crate::core::CfnResource for CfnAsset {
     const TYPE: &'static str = "AWS::DevOpsAgent::Asset";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnAsset> {
@@ -330,7 +328,6 @@ impl CfnAssociation {
 
 impl crate::core::CfnResource for CfnAssociation {
     const TYPE: &'static str = "AWS::DevOpsAgent::Association";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnAssociation> {
@@ -401,7 +398,6 @@ impl CfnPrivateConnection {
 
 impl crate::core::CfnResource for CfnPrivateConnection {
     const TYPE: &'static str = "AWS::DevOpsAgent::PrivateConnection";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnPrivateConnection> {
@@ -522,7 +518,6 @@ impl CfnService {
 
 impl crate::core::CfnResource for CfnService {
     const TYPE: &'static str = "AWS::DevOpsAgent::Service";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnService> {
@@ -632,7 +627,6 @@ impl CfnTrigger {
 
 impl crate::core::CfnResource for CfnTrigger {
     const TYPE: &'static str = "AWS::DevOpsAgent::Trigger";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnTrigger> {

@@ -18,7 +18,6 @@ pub struct CfnLogAnomalyDetectionIntegration {
 
 impl crate::core::CfnResource for CfnLogAnomalyDetectionIntegration {
     const TYPE: &'static str = "AWS::DevOpsGuru::LogAnomalyDetectionIntegration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnLogAnomalyDetectionIntegration> {
@@ -117,7 +116,6 @@ impl CfnNotificationChannel {
 
 impl crate::core::CfnResource for CfnNotificationChannel {
     const TYPE: &'static str = "AWS::DevOpsGuru::NotificationChannel";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnNotificationChannel> {
@@ -182,7 +180,6 @@ impl CfnResourceCollection {
 
 impl crate::core::CfnResource for CfnResourceCollection {
     const TYPE: &'static str = "AWS::DevOpsGuru::ResourceCollection";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnResourceCollection> {

@@ -73,7 +73,6 @@ impl CfnConnection {
 
 impl crate::core::CfnResource for CfnConnection {
     const TYPE: &'static str = "AWS::DirectConnect::Connection";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnConnection> {
@@ -141,7 +140,6 @@ impl CfnDirectConnectGateway {
 
 impl crate::core::CfnResource for CfnDirectConnectGateway {
     const TYPE: &'static str = "AWS::DirectConnect::DirectConnectGateway";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDirectConnectGateway> {
@@ -182,7 +180,6 @@ impl CfnDirectConnectGatewayAssociation {
 
 impl crate::core::CfnResource for CfnDirectConnectGatewayAssociation {
     const TYPE: &'static str = "AWS::DirectConnect::DirectConnectGatewayAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnDirectConnectGatewayAssociation> {
@@ -254,7 +251,6 @@ impl CfnLag {
 
 impl crate::core::CfnResource for CfnLag {
     const TYPE: &'static str = "AWS::DirectConnect::Lag";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnLag> {
@@ -377,7 +373,6 @@ impl CfnPrivateVirtualInterface {
 
 impl crate::core::CfnResource for CfnPrivateVirtualInterface {
     const TYPE: &'static str = "AWS::DirectConnect::PrivateVirtualInterface";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnPrivateVirtualInterface> {
@@ -487,7 +482,6 @@ impl CfnPublicVirtualInterface {
 
 impl crate::core::CfnResource for CfnPublicVirtualInterface {
     const TYPE: &'static str = "AWS::DirectConnect::PublicVirtualInterface";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnPublicVirtualInterface> {
@@ -603,7 +597,6 @@ impl CfnTransitVirtualInterface {
 
 impl crate::core::CfnResource for CfnTransitVirtualInterface {
     const TYPE: &'static str = "AWS::DirectConnect::TransitVirtualInterface";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnTransitVirtualInterface> {

@@ -84,7 +84,6 @@ impl CfnMicrosoftAD {
 
 impl crate::core::CfnResource for CfnMicrosoftAD {
     const TYPE: &'static str = "AWS::DirectoryService::MicrosoftAD";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnMicrosoftAD> {
@@ -200,7 +199,6 @@ impl CfnSimpleAD {
 
 impl crate::core::CfnResource for CfnSimpleAD {
     const TYPE: &'static str = "AWS::DirectoryService::SimpleAD";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnSimpleAD> {

@@ -782,7 +782,6 @@ pub struct CfnLifecyclePolicy {
 
 impl crate::core::CfnResource for CfnLifecyclePolicy {
     const TYPE: &'static str = "AWS::DLM::LifecyclePolicy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnLifecyclePolicy> {

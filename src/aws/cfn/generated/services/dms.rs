@@ -27,7 +27,6 @@ pub struct CfnCertificate {
 
 impl crate::core::CfnResource for CfnCertificate {
     const TYPE: &'static str = "AWS::DMS::Certificate";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnCertificate> {
@@ -147,7 +146,6 @@ impl CfnDataMigration {
 
 impl crate::core::CfnResource for CfnDataMigration {
     const TYPE: &'static str = "AWS::DMS::DataMigration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDataMigration> {
@@ -270,7 +268,6 @@ impl CfnDataProvider {
 
 impl crate::core::CfnResource for CfnDataProvider {
     const TYPE: &'static str = "AWS::DMS::DataProvider";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDataProvider> {
@@ -1202,7 +1199,6 @@ impl CfnEndpoint {
 
 impl crate::core::CfnResource for CfnEndpoint {
     const TYPE: &'static str = "AWS::DMS::Endpoint";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnEndpoint> {
@@ -1278,7 +1274,6 @@ impl CfnEventSubscription {
 
 impl crate::core::CfnResource for CfnEventSubscription {
     const TYPE: &'static str = "AWS::DMS::EventSubscription";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 /// Property types of [`CfnInstanceProfile`].
@@ -1355,7 +1350,6 @@ pub struct CfnInstanceProfile {
 
 impl crate::core::CfnResource for CfnInstanceProfile {
     const TYPE: &'static str = "AWS::DMS::InstanceProfile";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnInstanceProfile> {
@@ -1460,7 +1454,6 @@ pub struct CfnMigrationProject {
 
 impl crate::core::CfnResource for CfnMigrationProject {
     const TYPE: &'static str = "AWS::DMS::MigrationProject";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnMigrationProject> {
@@ -1607,7 +1600,6 @@ impl CfnReplicationConfig {
 
 impl crate::core::CfnResource for CfnReplicationConfig {
     const TYPE: &'static str = "AWS::DMS::ReplicationConfig";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnReplicationConfig> {
@@ -1709,7 +1701,6 @@ impl CfnReplicationInstance {
 
 impl crate::core::CfnResource for CfnReplicationInstance {
     const TYPE: &'static str = "AWS::DMS::ReplicationInstance";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnReplicationInstance> {
@@ -1780,7 +1771,6 @@ impl CfnReplicationSubnetGroup {
 
 impl crate::core::CfnResource for CfnReplicationSubnetGroup {
     const TYPE: &'static str = "AWS::DMS::ReplicationSubnetGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 /// Property types of [`CfnReplicationTask`].
@@ -1877,7 +1867,6 @@ impl CfnReplicationTask {
 
 impl crate::core::CfnResource for CfnReplicationTask {
     const TYPE: &'static str = "AWS::DMS::ReplicationTask";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnReplicationTask> {

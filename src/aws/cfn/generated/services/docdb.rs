@@ -179,7 +179,6 @@ pub struct CfnDBCluster {
 
 impl crate::core::CfnResource for CfnDBCluster {
     const TYPE: &'static str = "AWS::DocDB::DBCluster";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnDBCluster> {
@@ -257,7 +256,6 @@ impl CfnDBClusterParameterGroup {
 
 impl crate::core::CfnResource for CfnDBClusterParameterGroup {
     const TYPE: &'static str = "AWS::DocDB::DBClusterParameterGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 /// Property types of [`CfnDBInstance`].
@@ -331,7 +329,6 @@ impl CfnDBInstance {
 
 impl crate::core::CfnResource for CfnDBInstance {
     const TYPE: &'static str = "AWS::DocDB::DBInstance";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnDBInstance> {
@@ -402,7 +399,6 @@ impl CfnDBSubnetGroup {
 
 impl crate::core::CfnResource for CfnDBSubnetGroup {
     const TYPE: &'static str = "AWS::DocDB::DBSubnetGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 /// Property types of [`CfnEventSubscription`].
@@ -465,7 +461,6 @@ impl CfnEventSubscription {
 
 impl crate::core::CfnResource for CfnEventSubscription {
     const TYPE: &'static str = "AWS::DocDB::EventSubscription";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnGlobalCluster`].
@@ -538,7 +533,6 @@ impl CfnGlobalCluster {
 
 impl crate::core::CfnResource for CfnGlobalCluster {
     const TYPE: &'static str = "AWS::DocDB::GlobalCluster";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnGlobalCluster> {

@@ -94,7 +94,6 @@ impl CfnCluster {
 
 impl crate::core::CfnResource for CfnCluster {
     const TYPE: &'static str = "AWS::DocDBElastic::Cluster";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnCluster> {
@@ -158,7 +157,6 @@ impl CfnClusterSnapshot {
 
 impl crate::core::CfnResource for CfnClusterSnapshot {
     const TYPE: &'static str = "AWS::DocDBElastic::ClusterSnapshot";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnClusterSnapshot> {

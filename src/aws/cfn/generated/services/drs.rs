@@ -104,7 +104,6 @@ pub struct CfnLaunchConfigurationTemplate {
 
 impl crate::core::CfnResource for CfnLaunchConfigurationTemplate {
     const TYPE: &'static str = "AWS::DRS::LaunchConfigurationTemplate";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnLaunchConfigurationTemplate> {
@@ -168,7 +167,6 @@ impl CfnRecoveryPlan {
 
 impl crate::core::CfnResource for CfnRecoveryPlan {
     const TYPE: &'static str = "AWS::DRS::RecoveryPlan";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnRecoveryPlan> {
@@ -378,7 +376,6 @@ impl CfnReplicationConfigurationTemplate {
 
 impl crate::core::CfnResource for CfnReplicationConfigurationTemplate {
     const TYPE: &'static str = "AWS::DRS::ReplicationConfigurationTemplate";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnReplicationConfigurationTemplate> {
@@ -445,7 +442,6 @@ impl CfnSourceNetwork {
 
 impl crate::core::CfnResource for CfnSourceNetwork {
     const TYPE: &'static str = "AWS::DRS::SourceNetwork";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnSourceNetwork> {

@@ -768,7 +768,6 @@ impl CfnGlobalTable {
 
 impl crate::core::CfnResource for CfnGlobalTable {
     const TYPE: &'static str = "AWS::DynamoDB::GlobalTable";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnGlobalTable> {
@@ -1418,7 +1417,6 @@ impl CfnTable {
 
 impl crate::core::CfnResource for CfnTable {
     const TYPE: &'static str = "AWS::DynamoDB::Table";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnTable> {

@@ -171,7 +171,6 @@ impl CfnApplicationStatusCheck {
 
 impl crate::core::CfnResource for CfnApplicationStatusCheck {
     const TYPE: &'static str = "AWS::EC2::ApplicationStatusCheck";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnApplicationStatusCheck> {
@@ -264,7 +263,6 @@ impl CfnCapacityManagerDataExport {
 
 impl crate::core::CfnResource for CfnCapacityManagerDataExport {
     const TYPE: &'static str = "AWS::EC2::CapacityManagerDataExport";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnCapacityManagerDataExport> {
@@ -804,7 +802,6 @@ impl CfnCapacityReservation {
 
 impl crate::core::CfnResource for CfnCapacityReservation {
     const TYPE: &'static str = "AWS::EC2::CapacityReservation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnCapacityReservation> {
@@ -1375,7 +1372,6 @@ pub struct CfnCapacityReservationFleet {
 
 impl crate::core::CfnResource for CfnCapacityReservationFleet {
     const TYPE: &'static str = "AWS::EC2::CapacityReservationFleet";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnCapacityReservationFleet> {
@@ -1424,7 +1420,6 @@ impl CfnCarrierGateway {
 
 impl crate::core::CfnResource for CfnCarrierGateway {
     const TYPE: &'static str = "AWS::EC2::CarrierGateway";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnCarrierGateway> {
@@ -1472,7 +1467,6 @@ impl CfnClientVpnAuthorizationRule {
 
 impl crate::core::CfnResource for CfnClientVpnAuthorizationRule {
     const TYPE: &'static str = "AWS::EC2::ClientVpnAuthorizationRule";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnClientVpnAuthorizationRule> {
@@ -1843,7 +1837,6 @@ impl CfnClientVpnEndpoint {
 
 impl crate::core::CfnResource for CfnClientVpnEndpoint {
     const TYPE: &'static str = "AWS::EC2::ClientVpnEndpoint";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnClientVpnEndpoint> {
@@ -1880,7 +1873,6 @@ impl CfnClientVpnRoute {
 
 impl crate::core::CfnResource for CfnClientVpnRoute {
     const TYPE: &'static str = "AWS::EC2::ClientVpnRoute";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnClientVpnRoute> {
@@ -1917,7 +1909,6 @@ impl CfnClientVpnTargetNetworkAssociation {
 
 impl crate::core::CfnResource for CfnClientVpnTargetNetworkAssociation {
     const TYPE: &'static str = "AWS::EC2::ClientVpnTargetNetworkAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnClientVpnTargetNetworkAssociation> {
@@ -1989,7 +1980,6 @@ impl CfnCustomerGateway {
 
 impl crate::core::CfnResource for CfnCustomerGateway {
     const TYPE: &'static str = "AWS::EC2::CustomerGateway";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnCustomerGateway> {
@@ -2053,7 +2043,6 @@ pub struct CfnDHCPOptions {
 
 impl crate::core::CfnResource for CfnDHCPOptions {
     const TYPE: &'static str = "AWS::EC2::DHCPOptions";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDHCPOptions> {
@@ -3324,7 +3313,6 @@ impl CfnEC2Fleet {
 
 impl crate::core::CfnResource for CfnEC2Fleet {
     const TYPE: &'static str = "AWS::EC2::EC2Fleet";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnEC2Fleet> {
@@ -3391,7 +3379,6 @@ pub struct CfnEip {
 
 impl crate::core::CfnResource for CfnEip {
     const TYPE: &'static str = "AWS::EC2::EIP";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnEip> {
@@ -3427,7 +3414,6 @@ pub struct CfnEIPAssociation {
 
 impl crate::core::CfnResource for CfnEIPAssociation {
     const TYPE: &'static str = "AWS::EC2::EIPAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnEIPAssociation> {
@@ -3484,7 +3470,6 @@ impl CfnEgressOnlyInternetGateway {
 
 impl crate::core::CfnResource for CfnEgressOnlyInternetGateway {
     const TYPE: &'static str = "AWS::EC2::EgressOnlyInternetGateway";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnEgressOnlyInternetGateway> {
@@ -3515,7 +3500,6 @@ impl CfnEnclaveCertificateIamRoleAssociation {
 
 impl crate::core::CfnResource for CfnEnclaveCertificateIamRoleAssociation {
     const TYPE: &'static str = "AWS::EC2::EnclaveCertificateIamRoleAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnEnclaveCertificateIamRoleAssociation> {
@@ -3730,7 +3714,6 @@ impl CfnFlowLog {
 
 impl crate::core::CfnResource for CfnFlowLog {
     const TYPE: &'static str = "AWS::EC2::FlowLog";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnFlowLog> {
@@ -3799,7 +3782,6 @@ pub struct CfnFpgaImage {
 
 impl crate::core::CfnResource for CfnFpgaImage {
     const TYPE: &'static str = "AWS::EC2::FpgaImage";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnFpgaImage> {
@@ -3862,7 +3844,6 @@ impl CfnGatewayRouteTableAssociation {
 
 impl crate::core::CfnResource for CfnGatewayRouteTableAssociation {
     const TYPE: &'static str = "AWS::EC2::GatewayRouteTableAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnGatewayRouteTableAssociation> {
@@ -3973,7 +3954,6 @@ impl CfnHost {
 
 impl crate::core::CfnResource for CfnHost {
     const TYPE: &'static str = "AWS::EC2::Host";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnHost> {
@@ -4091,7 +4071,6 @@ pub struct CfnIpam {
 
 impl crate::core::CfnResource for CfnIpam {
     const TYPE: &'static str = "AWS::EC2::IPAM";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnIpam> {
@@ -4156,7 +4135,6 @@ impl CfnIPAMAllocation {
 
 impl crate::core::CfnResource for CfnIPAMAllocation {
     const TYPE: &'static str = "AWS::EC2::IPAMAllocation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnIPAMAllocation> {
@@ -4296,7 +4274,6 @@ impl CfnIPAMPool {
 
 impl crate::core::CfnResource for CfnIPAMPool {
     const TYPE: &'static str = "AWS::EC2::IPAMPool";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnIPAMPool> {
@@ -4358,7 +4335,6 @@ impl CfnIPAMPoolCidr {
 
 impl crate::core::CfnResource for CfnIPAMPoolCidr {
     const TYPE: &'static str = "AWS::EC2::IPAMPoolCidr";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnIPAMPoolCidr> {
@@ -4498,7 +4474,6 @@ impl CfnIPAMPrefixListResolver {
 
 impl crate::core::CfnResource for CfnIPAMPrefixListResolver {
     const TYPE: &'static str = "AWS::EC2::IPAMPrefixListResolver";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnIPAMPrefixListResolver> {
@@ -4575,7 +4550,6 @@ impl CfnIPAMPrefixListResolverTarget {
 
 impl crate::core::CfnResource for CfnIPAMPrefixListResolverTarget {
     const TYPE: &'static str = "AWS::EC2::IPAMPrefixListResolverTarget";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnIPAMPrefixListResolverTarget> {
@@ -4666,7 +4640,6 @@ pub struct CfnIPAMResourceDiscovery {
 
 impl crate::core::CfnResource for CfnIPAMResourceDiscovery {
     const TYPE: &'static str = "AWS::EC2::IPAMResourceDiscovery";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnIPAMResourceDiscovery> {
@@ -4746,7 +4719,6 @@ impl CfnIPAMResourceDiscoveryAssociation {
 
 impl crate::core::CfnResource for CfnIPAMResourceDiscoveryAssociation {
     const TYPE: &'static str = "AWS::EC2::IPAMResourceDiscoveryAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnIPAMResourceDiscoveryAssociation> {
@@ -4864,7 +4836,6 @@ impl CfnIPAMScope {
 
 impl crate::core::CfnResource for CfnIPAMScope {
     const TYPE: &'static str = "AWS::EC2::IPAMScope";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnIPAMScope> {
@@ -4930,7 +4901,6 @@ pub struct CfnIPv4Pool {
 
 impl crate::core::CfnResource for CfnIPv4Pool {
     const TYPE: &'static str = "AWS::EC2::IPv4Pool";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnIPv4Pool> {
@@ -5556,7 +5526,6 @@ pub struct CfnInstance {
 
 impl crate::core::CfnResource for CfnInstance {
     const TYPE: &'static str = "AWS::EC2::Instance";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnInstance> {
@@ -5646,7 +5615,6 @@ impl CfnInstanceConnectEndpoint {
 
 impl crate::core::CfnResource for CfnInstanceConnectEndpoint {
     const TYPE: &'static str = "AWS::EC2::InstanceConnectEndpoint";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnInstanceConnectEndpoint> {
@@ -5810,7 +5778,6 @@ pub struct CfnInstanceEventWindow {
 
 impl crate::core::CfnResource for CfnInstanceEventWindow {
     const TYPE: &'static str = "AWS::EC2::InstanceEventWindow";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnInstanceEventWindow> {
@@ -5864,7 +5831,6 @@ pub struct CfnInternetGateway {
 
 impl crate::core::CfnResource for CfnInternetGateway {
     const TYPE: &'static str = "AWS::EC2::InternetGateway";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnInternetGateway> {
@@ -5895,7 +5861,6 @@ impl CfnIpPoolRouteTableAssociation {
 
 impl crate::core::CfnResource for CfnIpPoolRouteTableAssociation {
     const TYPE: &'static str = "AWS::EC2::IpPoolRouteTableAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnIpPoolRouteTableAssociation> {
@@ -5952,7 +5917,6 @@ impl CfnIpamExternalResourceVerificationToken {
 
 impl crate::core::CfnResource for CfnIpamExternalResourceVerificationToken {
     const TYPE: &'static str = "AWS::EC2::IpamExternalResourceVerificationToken";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnIpamExternalResourceVerificationToken> {
@@ -6067,7 +6031,6 @@ impl CfnIpamInternetRegistryAssociation {
 
 impl crate::core::CfnResource for CfnIpamInternetRegistryAssociation {
     const TYPE: &'static str = "AWS::EC2::IpamInternetRegistryAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnIpamInternetRegistryAssociation> {
@@ -6175,7 +6138,6 @@ impl CfnKeyPair {
 
 impl crate::core::CfnResource for CfnKeyPair {
     const TYPE: &'static str = "AWS::EC2::KeyPair";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnKeyPair> {
@@ -8030,7 +7992,6 @@ impl CfnLaunchTemplate {
 
 impl crate::core::CfnResource for CfnLaunchTemplate {
     const TYPE: &'static str = "AWS::EC2::LaunchTemplate";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnLaunchTemplate> {
@@ -8067,7 +8028,6 @@ pub struct CfnLocalGatewayRoute {
 
 impl crate::core::CfnResource for CfnLocalGatewayRoute {
     const TYPE: &'static str = "AWS::EC2::LocalGatewayRoute";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnLocalGatewayRoute> {
@@ -8134,7 +8094,6 @@ impl CfnLocalGatewayRouteTable {
 
 impl crate::core::CfnResource for CfnLocalGatewayRouteTable {
     const TYPE: &'static str = "AWS::EC2::LocalGatewayRouteTable";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnLocalGatewayRouteTable> {
@@ -8202,7 +8161,6 @@ impl CfnLocalGatewayRouteTableVPCAssociation {
 
 impl crate::core::CfnResource for CfnLocalGatewayRouteTableVPCAssociation {
     const TYPE: &'static str = "AWS::EC2::LocalGatewayRouteTableVPCAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnLocalGatewayRouteTableVPCAssociation> {
@@ -8262,7 +8220,6 @@ impl CfnLocalGatewayRouteTableVirtualInterfaceGroupAssociation {
 
 impl crate::core::CfnResource for CfnLocalGatewayRouteTableVirtualInterfaceGroupAssociation {
     const TYPE: &'static str = "AWS::EC2::LocalGatewayRouteTableVirtualInterfaceGroupAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnLocalGatewayRouteTableVirtualInterfaceGroupAssociation> {
@@ -8345,7 +8302,6 @@ impl CfnLocalGatewayVirtualInterface {
 
 impl crate::core::CfnResource for CfnLocalGatewayVirtualInterface {
     const TYPE: &'static str = "AWS::EC2::LocalGatewayVirtualInterface";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnLocalGatewayVirtualInterface> {
@@ -8416,7 +8372,6 @@ impl CfnLocalGatewayVirtualInterfaceGroup {
 
 impl crate::core::CfnResource for CfnLocalGatewayVirtualInterfaceGroup {
     const TYPE: &'static str = "AWS::EC2::LocalGatewayVirtualInterfaceGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnLocalGatewayVirtualInterfaceGroup> {
@@ -8555,7 +8510,6 @@ pub struct CfnNatGateway {
 
 impl crate::core::CfnResource for CfnNatGateway {
     const TYPE: &'static str = "AWS::EC2::NatGateway";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnNatGateway> {
@@ -8628,7 +8582,6 @@ impl CfnNetworkAcl {
 
 impl crate::core::CfnResource for CfnNetworkAcl {
     const TYPE: &'static str = "AWS::EC2::NetworkAcl";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnNetworkAcl> {
@@ -8709,7 +8662,6 @@ impl CfnNetworkAclEntry {
 
 impl crate::core::CfnResource for CfnNetworkAclEntry {
     const TYPE: &'static str = "AWS::EC2::NetworkAclEntry";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnNetworkAclEntry> {
@@ -8842,7 +8794,6 @@ pub struct CfnNetworkInsightsAccessScope {
 
 impl crate::core::CfnResource for CfnNetworkInsightsAccessScope {
     const TYPE: &'static str = "AWS::EC2::NetworkInsightsAccessScope";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnNetworkInsightsAccessScope> {
@@ -8911,7 +8862,6 @@ impl CfnNetworkInsightsAccessScopeAnalysis {
 
 impl crate::core::CfnResource for CfnNetworkInsightsAccessScopeAnalysis {
     const TYPE: &'static str = "AWS::EC2::NetworkInsightsAccessScopeAnalysis";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnNetworkInsightsAccessScopeAnalysis> {
@@ -9005,7 +8955,6 @@ impl CfnNetworkInsightsAnalysis {
 
 impl crate::core::CfnResource for CfnNetworkInsightsAnalysis {
     const TYPE: &'static str = "AWS::EC2::NetworkInsightsAnalysis";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnNetworkInsightsAnalysis> {
@@ -9162,7 +9111,6 @@ impl CfnNetworkInsightsPath {
 
 impl crate::core::CfnResource for CfnNetworkInsightsPath {
     const TYPE: &'static str = "AWS::EC2::NetworkInsightsPath";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnNetworkInsightsPath> {
@@ -9378,7 +9326,6 @@ impl CfnNetworkInterface {
 
 impl crate::core::CfnResource for CfnNetworkInterface {
     const TYPE: &'static str = "AWS::EC2::NetworkInterface";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnNetworkInterface> {
@@ -9467,7 +9414,6 @@ impl CfnNetworkInterfaceAttachment {
 
 impl crate::core::CfnResource for CfnNetworkInterfaceAttachment {
     const TYPE: &'static str = "AWS::EC2::NetworkInterfaceAttachment";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnNetworkInterfaceAttachment> {
@@ -9501,7 +9447,6 @@ impl CfnNetworkInterfacePermission {
 
 impl crate::core::CfnResource for CfnNetworkInterfacePermission {
     const TYPE: &'static str = "AWS::EC2::NetworkInterfacePermission";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnNetworkInterfacePermission> {
@@ -9538,7 +9483,6 @@ impl CfnNetworkPerformanceMetricSubscription {
 
 impl crate::core::CfnResource for CfnNetworkPerformanceMetricSubscription {
     const TYPE: &'static str = "AWS::EC2::NetworkPerformanceMetricSubscription";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnPlacementGroup`].
@@ -9617,7 +9561,6 @@ pub struct CfnPlacementGroup {
 
 impl crate::core::CfnResource for CfnPlacementGroup {
     const TYPE: &'static str = "AWS::EC2::PlacementGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnPlacementGroup> {
@@ -9717,7 +9660,6 @@ impl CfnPrefixList {
 
 impl crate::core::CfnResource for CfnPrefixList {
     const TYPE: &'static str = "AWS::EC2::PrefixList";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnPrefixList> {
@@ -9802,7 +9744,6 @@ impl CfnRoute {
 
 impl crate::core::CfnResource for CfnRoute {
     const TYPE: &'static str = "AWS::EC2::Route";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnRoute> {
@@ -9879,7 +9820,6 @@ impl CfnRouteServer {
 
 impl crate::core::CfnResource for CfnRouteServer {
     const TYPE: &'static str = "AWS::EC2::RouteServer";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnRouteServer> {
@@ -9914,7 +9854,6 @@ impl CfnRouteServerAssociation {
 
 impl crate::core::CfnResource for CfnRouteServerAssociation {
     const TYPE: &'static str = "AWS::EC2::RouteServerAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnRouteServerEndpoint`].
@@ -9967,7 +9906,6 @@ impl CfnRouteServerEndpoint {
 
 impl crate::core::CfnResource for CfnRouteServerEndpoint {
     const TYPE: &'static str = "AWS::EC2::RouteServerEndpoint";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnRouteServerEndpoint> {
@@ -10068,7 +10006,6 @@ impl CfnRouteServerPeer {
 
 impl crate::core::CfnResource for CfnRouteServerPeer {
     const TYPE: &'static str = "AWS::EC2::RouteServerPeer";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnRouteServerPeer> {
@@ -10123,7 +10060,6 @@ impl CfnRouteServerPropagation {
 
 impl crate::core::CfnResource for CfnRouteServerPropagation {
     const TYPE: &'static str = "AWS::EC2::RouteServerPropagation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnRouteTable`].
@@ -10173,7 +10109,6 @@ impl CfnRouteTable {
 
 impl crate::core::CfnResource for CfnRouteTable {
     const TYPE: &'static str = "AWS::EC2::RouteTable";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnRouteTable> {
@@ -10241,7 +10176,6 @@ impl CfnSecondaryNetwork {
 
 impl crate::core::CfnResource for CfnSecondaryNetwork {
     const TYPE: &'static str = "AWS::EC2::SecondaryNetwork";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnSecondaryNetwork> {
@@ -10402,7 +10336,6 @@ impl CfnSecurityGroup {
 
 impl crate::core::CfnResource for CfnSecurityGroup {
     const TYPE: &'static str = "AWS::EC2::SecurityGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnSecurityGroup> {
@@ -10458,7 +10391,6 @@ impl CfnSecurityGroupEgress {
 
 impl crate::core::CfnResource for CfnSecurityGroupEgress {
     const TYPE: &'static str = "AWS::EC2::SecurityGroupEgress";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnSecurityGroupEgress> {
@@ -10519,7 +10451,6 @@ impl CfnSecurityGroupIngress {
 
 impl crate::core::CfnResource for CfnSecurityGroupIngress {
     const TYPE: &'static str = "AWS::EC2::SecurityGroupIngress";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnSecurityGroupIngress> {
@@ -10550,7 +10481,6 @@ impl CfnSecurityGroupVpcAssociation {
 
 impl crate::core::CfnResource for CfnSecurityGroupVpcAssociation {
     const TYPE: &'static str = "AWS::EC2::SecurityGroupVpcAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnSecurityGroupVpcAssociation> {
@@ -10604,7 +10534,6 @@ impl CfnSnapshotBlockPublicAccess {
 
 impl crate::core::CfnResource for CfnSnapshotBlockPublicAccess {
     const TYPE: &'static str = "AWS::EC2::SnapshotBlockPublicAccess";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnSnapshotBlockPublicAccess> {
@@ -11780,7 +11709,6 @@ impl CfnSpotFleet {
 
 impl crate::core::CfnResource for CfnSpotFleet {
     const TYPE: &'static str = "AWS::EC2::SpotFleet";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnSpotFleet> {
@@ -11811,7 +11739,6 @@ impl CfnSqlHaStandbyDetectedInstance {
 
 impl crate::core::CfnResource for CfnSqlHaStandbyDetectedInstance {
     const TYPE: &'static str = "AWS::EC2::SqlHaStandbyDetectedInstance";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnSqlHaStandbyDetectedInstance> {
@@ -11935,7 +11862,6 @@ impl CfnSubnet {
 
 impl crate::core::CfnResource for CfnSubnet {
     const TYPE: &'static str = "AWS::EC2::Subnet";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnSubnet> {
@@ -11984,7 +11910,6 @@ impl CfnSubnetCidrBlock {
 
 impl crate::core::CfnResource for CfnSubnetCidrBlock {
     const TYPE: &'static str = "AWS::EC2::SubnetCidrBlock";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnSubnetCidrBlock> {
@@ -12069,7 +11994,6 @@ impl CfnSubnetCidrReservation {
 
 impl crate::core::CfnResource for CfnSubnetCidrReservation {
     const TYPE: &'static str = "AWS::EC2::SubnetCidrReservation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnSubnetCidrReservation> {
@@ -12108,7 +12032,6 @@ impl CfnSubnetNetworkAclAssociation {
 
 impl crate::core::CfnResource for CfnSubnetNetworkAclAssociation {
     const TYPE: &'static str = "AWS::EC2::SubnetNetworkAclAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnSubnetNetworkAclAssociation> {
@@ -12139,7 +12062,6 @@ impl CfnSubnetRouteTableAssociation {
 
 impl crate::core::CfnResource for CfnSubnetRouteTableAssociation {
     const TYPE: &'static str = "AWS::EC2::SubnetRouteTableAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnSubnetRouteTableAssociation> {
@@ -12199,7 +12121,6 @@ pub struct CfnTrafficMirrorFilter {
 
 impl crate::core::CfnResource for CfnTrafficMirrorFilter {
     const TYPE: &'static str = "AWS::EC2::TrafficMirrorFilter";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnTrafficMirrorFilter> {
@@ -12302,7 +12223,6 @@ impl CfnTrafficMirrorFilterRule {
 
 impl crate::core::CfnResource for CfnTrafficMirrorFilterRule {
     const TYPE: &'static str = "AWS::EC2::TrafficMirrorFilterRule";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnTrafficMirrorFilterRule> {
@@ -12380,7 +12300,6 @@ impl CfnTrafficMirrorSession {
 
 impl crate::core::CfnResource for CfnTrafficMirrorSession {
     const TYPE: &'static str = "AWS::EC2::TrafficMirrorSession";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnTrafficMirrorSession> {
@@ -12438,7 +12357,6 @@ pub struct CfnTrafficMirrorTarget {
 
 impl crate::core::CfnResource for CfnTrafficMirrorTarget {
     const TYPE: &'static str = "AWS::EC2::TrafficMirrorTarget";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnTrafficMirrorTarget> {
@@ -12534,7 +12452,6 @@ pub struct CfnTransitGateway {
 
 impl crate::core::CfnResource for CfnTransitGateway {
     const TYPE: &'static str = "AWS::EC2::TransitGateway";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnTransitGateway> {
@@ -12669,7 +12586,6 @@ impl CfnTransitGatewayAttachment {
 
 impl crate::core::CfnResource for CfnTransitGatewayAttachment {
     const TYPE: &'static str = "AWS::EC2::TransitGatewayAttachment";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnTransitGatewayAttachment> {
@@ -12737,7 +12653,6 @@ impl CfnTransitGatewayConnect {
 
 impl crate::core::CfnResource for CfnTransitGatewayConnect {
     const TYPE: &'static str = "AWS::EC2::TransitGatewayConnect";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnTransitGatewayConnect> {
@@ -12849,7 +12764,6 @@ impl CfnTransitGatewayConnectPeer {
 
 impl crate::core::CfnResource for CfnTransitGatewayConnectPeer {
     const TYPE: &'static str = "AWS::EC2::TransitGatewayConnectPeer";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnTransitGatewayConnectPeer> {
@@ -12925,7 +12839,6 @@ impl CfnTransitGatewayMeteringPolicy {
 
 impl crate::core::CfnResource for CfnTransitGatewayMeteringPolicy {
     const TYPE: &'static str = "AWS::EC2::TransitGatewayMeteringPolicy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnTransitGatewayMeteringPolicy> {
@@ -13041,7 +12954,6 @@ impl CfnTransitGatewayMeteringPolicyEntry {
 
 impl crate::core::CfnResource for CfnTransitGatewayMeteringPolicyEntry {
     const TYPE: &'static str = "AWS::EC2::TransitGatewayMeteringPolicyEntry";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnTransitGatewayMeteringPolicyEntry> {
@@ -13144,7 +13056,6 @@ impl CfnTransitGatewayMulticastDomain {
 
 impl crate::core::CfnResource for CfnTransitGatewayMulticastDomain {
     const TYPE: &'static str = "AWS::EC2::TransitGatewayMulticastDomain";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnTransitGatewayMulticastDomain> {
@@ -13190,7 +13101,6 @@ impl CfnTransitGatewayMulticastDomainAssociation {
 
 impl crate::core::CfnResource for CfnTransitGatewayMulticastDomainAssociation {
     const TYPE: &'static str = "AWS::EC2::TransitGatewayMulticastDomainAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnTransitGatewayMulticastDomainAssociation> {
@@ -13232,7 +13142,6 @@ impl CfnTransitGatewayMulticastGroupMember {
 
 impl crate::core::CfnResource for CfnTransitGatewayMulticastGroupMember {
     const TYPE: &'static str = "AWS::EC2::TransitGatewayMulticastGroupMember";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnTransitGatewayMulticastGroupMember> {
@@ -13290,7 +13199,6 @@ impl CfnTransitGatewayMulticastGroupSource {
 
 impl crate::core::CfnResource for CfnTransitGatewayMulticastGroupSource {
     const TYPE: &'static str = "AWS::EC2::TransitGatewayMulticastGroupSource";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnTransitGatewayMulticastGroupSource> {
@@ -13372,7 +13280,6 @@ impl CfnTransitGatewayPeeringAttachment {
 
 impl crate::core::CfnResource for CfnTransitGatewayPeeringAttachment {
     const TYPE: &'static str = "AWS::EC2::TransitGatewayPeeringAttachment";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnTransitGatewayPeeringAttachment> {
@@ -13441,7 +13348,6 @@ impl CfnTransitGatewayPolicyTable {
 
 impl crate::core::CfnResource for CfnTransitGatewayPolicyTable {
     const TYPE: &'static str = "AWS::EC2::TransitGatewayPolicyTable";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnTransitGatewayPolicyTable> {
@@ -13480,7 +13386,6 @@ impl CfnTransitGatewayPolicyTableAssociation {
 
 impl crate::core::CfnResource for CfnTransitGatewayPolicyTableAssociation {
     const TYPE: &'static str = "AWS::EC2::TransitGatewayPolicyTableAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnTransitGatewayPolicyTableAssociation> {
@@ -13544,7 +13449,6 @@ impl CfnTransitGatewayPolicyTableEntry {
 
 impl crate::core::CfnResource for CfnTransitGatewayPolicyTableEntry {
     const TYPE: &'static str = "AWS::EC2::TransitGatewayPolicyTableEntry";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnTransitGatewayPolicyTableEntry> {
@@ -13581,7 +13485,6 @@ impl CfnTransitGatewayRoute {
 
 impl crate::core::CfnResource for CfnTransitGatewayRoute {
     const TYPE: &'static str = "AWS::EC2::TransitGatewayRoute";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnTransitGatewayRouteTable`].
@@ -13631,7 +13534,6 @@ impl CfnTransitGatewayRouteTable {
 
 impl crate::core::CfnResource for CfnTransitGatewayRouteTable {
     const TYPE: &'static str = "AWS::EC2::TransitGatewayRouteTable";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnTransitGatewayRouteTable> {
@@ -13662,7 +13564,6 @@ impl CfnTransitGatewayRouteTableAssociation {
 
 impl crate::core::CfnResource for CfnTransitGatewayRouteTableAssociation {
     const TYPE: &'static str = "AWS::EC2::TransitGatewayRouteTableAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// `AWS::EC2::TransitGatewayRouteTablePropagation`: AWS::EC2::TransitGatewayRouteTablePropagation Type ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ec2-transitgatewayroutetablepropagation.html))
@@ -13686,7 +13587,6 @@ impl CfnTransitGatewayRouteTablePropagation {
 
 impl crate::core::CfnResource for CfnTransitGatewayRouteTablePropagation {
     const TYPE: &'static str = "AWS::EC2::TransitGatewayRouteTablePropagation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnTransitGatewayVpcAttachment`].
@@ -13812,7 +13712,6 @@ impl CfnTransitGatewayVpcAttachment {
 
 impl crate::core::CfnResource for CfnTransitGatewayVpcAttachment {
     const TYPE: &'static str = "AWS::EC2::TransitGatewayVpcAttachment";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnTransitGatewayVpcAttachment> {
@@ -14079,7 +13978,6 @@ pub struct CfnVpc {
 
 impl crate::core::CfnResource for CfnVpc {
     const TYPE: &'static str = "AWS::EC2::VPC";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnVpc> {
@@ -14285,7 +14183,6 @@ impl CfnVPCBlockPublicAccessExclusion {
 
 impl crate::core::CfnResource for CfnVPCBlockPublicAccessExclusion {
     const TYPE: &'static str = "AWS::EC2::VPCBlockPublicAccessExclusion";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnVPCBlockPublicAccessExclusion> {
@@ -14331,7 +14228,6 @@ impl CfnVPCBlockPublicAccessOptions {
 
 impl crate::core::CfnResource for CfnVPCBlockPublicAccessOptions {
     const TYPE: &'static str = "AWS::EC2::VPCBlockPublicAccessOptions";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnVPCBlockPublicAccessOptions> {
@@ -14390,7 +14286,6 @@ impl CfnVPCCidrBlock {
 
 impl crate::core::CfnResource for CfnVPCCidrBlock {
     const TYPE: &'static str = "AWS::EC2::VPCCidrBlock";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnVPCCidrBlock> {
@@ -14429,7 +14324,6 @@ impl CfnVPCDHCPOptionsAssociation {
 
 impl crate::core::CfnResource for CfnVPCDHCPOptionsAssociation {
     const TYPE: &'static str = "AWS::EC2::VPCDHCPOptionsAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnVPCEncryptionControl`].
@@ -14597,7 +14491,6 @@ pub struct CfnVPCEncryptionControl {
 
 impl crate::core::CfnResource for CfnVPCEncryptionControl {
     const TYPE: &'static str = "AWS::EC2::VPCEncryptionControl";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnVPCEncryptionControl> {
@@ -14906,7 +14799,6 @@ impl CfnVPCEndpoint {
 
 impl crate::core::CfnResource for CfnVPCEndpoint {
     const TYPE: &'static str = "AWS::EC2::VPCEndpoint";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnVPCEndpoint> {
@@ -14955,7 +14847,6 @@ impl CfnVPCEndpointConnectionNotification {
 
 impl crate::core::CfnResource for CfnVPCEndpointConnectionNotification {
     const TYPE: &'static str = "AWS::EC2::VPCEndpointConnectionNotification";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnVPCEndpointConnectionNotification> {
@@ -15056,7 +14947,6 @@ pub struct CfnVPCEndpointService {
 
 impl crate::core::CfnResource for CfnVPCEndpointService {
     const TYPE: &'static str = "AWS::EC2::VPCEndpointService";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnVPCEndpointService> {
@@ -15103,7 +14993,6 @@ impl CfnVPCEndpointServicePermissions {
 
 impl crate::core::CfnResource for CfnVPCEndpointServicePermissions {
     const TYPE: &'static str = "AWS::EC2::VPCEndpointServicePermissions";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// `AWS::EC2::VPCGatewayAttachment`: Resource Type definition for AWS::EC2::VPCGatewayAttachment ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ec2-vpcgatewayattachment.html))
@@ -15130,7 +15019,6 @@ impl CfnVPCGatewayAttachment {
 
 impl crate::core::CfnResource for CfnVPCGatewayAttachment {
     const TYPE: &'static str = "AWS::EC2::VPCGatewayAttachment";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnVPCGatewayAttachment> {
@@ -15202,7 +15090,6 @@ impl CfnVPCPeeringConnection {
 
 impl crate::core::CfnResource for CfnVPCPeeringConnection {
     const TYPE: &'static str = "AWS::EC2::VPCPeeringConnection";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnVPCPeeringConnection> {
@@ -15262,7 +15149,6 @@ impl CfnVPNConcentrator {
 
 impl crate::core::CfnResource for CfnVPNConcentrator {
     const TYPE: &'static str = "AWS::EC2::VPNConcentrator";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnVPNConcentrator> {
@@ -15671,7 +15557,6 @@ impl CfnVPNConnection {
 
 impl crate::core::CfnResource for CfnVPNConnection {
     const TYPE: &'static str = "AWS::EC2::VPNConnection";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnVPNConnection> {
@@ -15702,7 +15587,6 @@ impl CfnVPNConnectionRoute {
 
 impl crate::core::CfnResource for CfnVPNConnectionRoute {
     const TYPE: &'static str = "AWS::EC2::VPNConnectionRoute";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnVPNGateway`].
@@ -15755,7 +15639,6 @@ impl CfnVPNGateway {
 
 impl crate::core::CfnResource for CfnVPNGateway {
     const TYPE: &'static str = "AWS::EC2::VPNGateway";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnVPNGateway> {
@@ -15786,7 +15669,6 @@ impl CfnVPNGatewayRoutePropagation {
 
 impl crate::core::CfnResource for CfnVPNGatewayRoutePropagation {
     const TYPE: &'static str = "AWS::EC2::VPNGatewayRoutePropagation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnVPNGatewayRoutePropagation> {
@@ -16068,7 +15950,6 @@ impl CfnVerifiedAccessEndpoint {
 
 impl crate::core::CfnResource for CfnVerifiedAccessEndpoint {
     const TYPE: &'static str = "AWS::EC2::VerifiedAccessEndpoint";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnVerifiedAccessEndpoint> {
@@ -16172,7 +16053,6 @@ impl CfnVerifiedAccessGroup {
 
 impl crate::core::CfnResource for CfnVerifiedAccessGroup {
     const TYPE: &'static str = "AWS::EC2::VerifiedAccessGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnVerifiedAccessGroup> {
@@ -16331,7 +16211,6 @@ pub struct CfnVerifiedAccessInstance {
 
 impl crate::core::CfnResource for CfnVerifiedAccessInstance {
     const TYPE: &'static str = "AWS::EC2::VerifiedAccessInstance";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnVerifiedAccessInstance> {
@@ -16537,7 +16416,6 @@ impl CfnVerifiedAccessTrustProvider {
 
 impl crate::core::CfnResource for CfnVerifiedAccessTrustProvider {
     const TYPE: &'static str = "AWS::EC2::VerifiedAccessTrustProvider";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnVerifiedAccessTrustProvider> {
@@ -16633,7 +16511,6 @@ pub struct CfnVolume {
 
 impl crate::core::CfnResource for CfnVolume {
     const TYPE: &'static str = "AWS::EC2::Volume";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnVolume> {
@@ -16670,5 +16547,4 @@ impl CfnVolumeAttachment {
 
 impl crate::core::CfnResource for CfnVolumeAttachment {
     const TYPE: &'static str = "AWS::EC2::VolumeAttachment";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }

@@ -76,7 +76,6 @@ pub struct CfnPublicRepository {
 
 impl crate::core::CfnResource for CfnPublicRepository {
     const TYPE: &'static str = "AWS::ECR::PublicRepository";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnPublicRepository> {
@@ -150,7 +149,6 @@ pub struct CfnPullThroughCacheRule {
 
 impl crate::core::CfnResource for CfnPullThroughCacheRule {
     const TYPE: &'static str = "AWS::ECR::PullThroughCacheRule";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// `AWS::ECR::PullTimeUpdateExclusion`: The ARN of the IAM principal to remove from the pull time update exclusion list. ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecr-pulltimeupdateexclusion.html))
@@ -171,7 +169,6 @@ impl CfnPullTimeUpdateExclusion {
 
 impl crate::core::CfnResource for CfnPullTimeUpdateExclusion {
     const TYPE: &'static str = "AWS::ECR::PullTimeUpdateExclusion";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// `AWS::ECR::RegistryPolicy`: The ``AWS::ECR::RegistryPolicy`` resource creates or updates the permissions policy for a private registry. ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecr-registrypolicy.html))
@@ -192,7 +189,6 @@ impl CfnRegistryPolicy {
 
 impl crate::core::CfnResource for CfnRegistryPolicy {
     const TYPE: &'static str = "AWS::ECR::RegistryPolicy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnRegistryPolicy> {
@@ -298,7 +294,6 @@ impl CfnRegistryScanningConfiguration {
 
 impl crate::core::CfnResource for CfnRegistryScanningConfiguration {
     const TYPE: &'static str = "AWS::ECR::RegistryScanningConfiguration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnRegistryScanningConfiguration> {
@@ -414,7 +409,6 @@ impl CfnReplicationConfiguration {
 
 impl crate::core::CfnResource for CfnReplicationConfiguration {
     const TYPE: &'static str = "AWS::ECR::ReplicationConfiguration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnReplicationConfiguration> {
@@ -580,7 +574,6 @@ pub struct CfnRepository {
 
 impl crate::core::CfnResource for CfnRepository {
     const TYPE: &'static str = "AWS::ECR::Repository";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnRepository> {
@@ -756,7 +749,6 @@ impl CfnRepositoryCreationTemplate {
 
 impl crate::core::CfnResource for CfnRepositoryCreationTemplate {
     const TYPE: &'static str = "AWS::ECR::RepositoryCreationTemplate";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnRepositoryCreationTemplate> {
@@ -841,7 +833,6 @@ impl CfnSigningConfiguration {
 
 impl crate::core::CfnResource for CfnSigningConfiguration {
     const TYPE: &'static str = "AWS::ECR::SigningConfiguration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnSigningConfiguration> {

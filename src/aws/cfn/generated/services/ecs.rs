@@ -705,7 +705,6 @@ pub struct CfnCapacityProvider {
 
 impl crate::core::CfnResource for CfnCapacityProvider {
     const TYPE: &'static str = "AWS::ECS::CapacityProvider";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 /// Property types of [`CfnCluster`].
@@ -857,7 +856,6 @@ pub struct CfnCluster {
 
 impl crate::core::CfnResource for CfnCluster {
     const TYPE: &'static str = "AWS::ECS::Cluster";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnCluster> {
@@ -920,7 +918,6 @@ impl CfnClusterCapacityProviderAssociations {
 
 impl crate::core::CfnResource for CfnClusterCapacityProviderAssociations {
     const TYPE: &'static str = "AWS::ECS::ClusterCapacityProviderAssociations";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnDaemon`].
@@ -1022,7 +1019,6 @@ pub struct CfnDaemon {
 
 impl crate::core::CfnResource for CfnDaemon {
     const TYPE: &'static str = "AWS::ECS::Daemon";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDaemon> {
@@ -1582,7 +1578,6 @@ pub struct CfnDaemonTaskDefinition {
 
 impl crate::core::CfnResource for CfnDaemonTaskDefinition {
     const TYPE: &'static str = "AWS::ECS::DaemonTaskDefinition";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDaemonTaskDefinition> {
@@ -1821,7 +1816,6 @@ impl CfnExpressGatewayService {
 
 impl crate::core::CfnResource for CfnExpressGatewayService {
     const TYPE: &'static str = "AWS::ECS::ExpressGatewayService";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnExpressGatewayService> {
@@ -2127,7 +2121,6 @@ impl CfnGateway {
 
 impl crate::core::CfnResource for CfnGateway {
     const TYPE: &'static str = "AWS::ECS::Gateway";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnGateway> {
@@ -2178,7 +2171,6 @@ impl CfnGatewayClusterAssociations {
 
 impl crate::core::CfnResource for CfnGatewayClusterAssociations {
     const TYPE: &'static str = "AWS::ECS::GatewayClusterAssociations";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnGatewayClusterAssociations> {
@@ -2220,7 +2212,6 @@ impl CfnPrimaryTaskSet {
 
 impl crate::core::CfnResource for CfnPrimaryTaskSet {
     const TYPE: &'static str = "AWS::ECS::PrimaryTaskSet";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnService`].
@@ -3433,7 +3424,6 @@ pub struct CfnService {
 
 impl crate::core::CfnResource for CfnService {
     const TYPE: &'static str = "AWS::ECS::Service";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnService> {
@@ -4548,7 +4538,6 @@ pub struct CfnTaskDefinition {
 
 impl crate::core::CfnResource for CfnTaskDefinition {
     const TYPE: &'static str = "AWS::ECS::TaskDefinition";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnTaskDefinition> {
@@ -4743,7 +4732,6 @@ impl CfnTaskSet {
 
 impl crate::core::CfnResource for CfnTaskSet {
     const TYPE: &'static str = "AWS::ECS::TaskSet";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnTaskSet> {

@@ -114,7 +114,6 @@ impl CfnAccessPoint {
 
 impl crate::core::CfnResource for CfnAccessPoint {
     const TYPE: &'static str = "AWS::EFS::AccessPoint";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnAccessPoint> {
@@ -391,7 +390,6 @@ pub struct CfnFileSystem {
 
 impl crate::core::CfnResource for CfnFileSystem {
     const TYPE: &'static str = "AWS::EFS::FileSystem";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnFileSystem> {
@@ -459,7 +457,6 @@ impl CfnMountTarget {
 
 impl crate::core::CfnResource for CfnMountTarget {
     const TYPE: &'static str = "AWS::EFS::MountTarget";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnMountTarget> {

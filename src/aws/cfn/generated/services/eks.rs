@@ -122,7 +122,6 @@ impl CfnAccessEntry {
 
 impl crate::core::CfnResource for CfnAccessEntry {
     const TYPE: &'static str = "AWS::EKS::AccessEntry";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnAccessEntry> {
@@ -252,7 +251,6 @@ impl CfnAddon {
 
 impl crate::core::CfnResource for CfnAddon {
     const TYPE: &'static str = "AWS::EKS::Addon";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnAddon> {
@@ -492,7 +490,6 @@ impl CfnCapability {
 
 impl crate::core::CfnResource for CfnCapability {
     const TYPE: &'static str = "AWS::EKS::Capability";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnCapability> {
@@ -544,7 +541,6 @@ impl CfnCertificateAuthority {
 
 impl crate::core::CfnResource for CfnCertificateAuthority {
     const TYPE: &'static str = "AWS::EKS::CertificateAuthority";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnCertificateAuthority> {
@@ -1223,7 +1219,6 @@ impl CfnCluster {
 
 impl crate::core::CfnResource for CfnCluster {
     const TYPE: &'static str = "AWS::EKS::Cluster";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnCluster> {
@@ -1370,7 +1365,6 @@ impl CfnFargateProfile {
 
 impl crate::core::CfnResource for CfnFargateProfile {
     const TYPE: &'static str = "AWS::EKS::FargateProfile";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnFargateProfile> {
@@ -1497,7 +1491,6 @@ impl CfnIdentityProviderConfig {
 
 impl crate::core::CfnResource for CfnIdentityProviderConfig {
     const TYPE: &'static str = "AWS::EKS::IdentityProviderConfig";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnIdentityProviderConfig> {
@@ -1868,7 +1861,6 @@ impl CfnNodegroup {
 
 impl crate::core::CfnResource for CfnNodegroup {
     const TYPE: &'static str = "AWS::EKS::Nodegroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnNodegroup> {
@@ -1947,7 +1939,6 @@ impl CfnPodIdentityAssociation {
 
 impl crate::core::CfnResource for CfnPodIdentityAssociation {
     const TYPE: &'static str = "AWS::EKS::PodIdentityAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnPodIdentityAssociation> {

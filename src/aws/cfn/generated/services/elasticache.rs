@@ -195,7 +195,6 @@ impl CfnCacheCluster {
 
 impl crate::core::CfnResource for CfnCacheCluster {
     const TYPE: &'static str = "AWS::ElastiCache::CacheCluster";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnCacheCluster> {
@@ -349,7 +348,6 @@ impl CfnGlobalReplicationGroup {
 
 impl crate::core::CfnResource for CfnGlobalReplicationGroup {
     const TYPE: &'static str = "AWS::ElastiCache::GlobalReplicationGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnGlobalReplicationGroup> {
@@ -420,7 +418,6 @@ impl CfnParameterGroup {
 
 impl crate::core::CfnResource for CfnParameterGroup {
     const TYPE: &'static str = "AWS::ElastiCache::ParameterGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnParameterGroup> {
@@ -679,7 +676,6 @@ impl CfnReplicationGroup {
 
 impl crate::core::CfnResource for CfnReplicationGroup {
     const TYPE: &'static str = "AWS::ElastiCache::ReplicationGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnReplicationGroup> {
@@ -792,7 +788,6 @@ impl CfnSecurityGroup {
 
 impl crate::core::CfnResource for CfnSecurityGroup {
     const TYPE: &'static str = "AWS::ElastiCache::SecurityGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnSecurityGroup> {
@@ -826,7 +821,6 @@ impl CfnSecurityGroupIngress {
 
 impl crate::core::CfnResource for CfnSecurityGroupIngress {
     const TYPE: &'static str = "AWS::ElastiCache::SecurityGroupIngress";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnSecurityGroupIngress> {
@@ -986,7 +980,6 @@ impl CfnServerlessCache {
 
 impl crate::core::CfnResource for CfnServerlessCache {
     const TYPE: &'static str = "AWS::ElastiCache::ServerlessCache";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnServerlessCache> {
@@ -1077,7 +1070,6 @@ impl CfnServerlessCacheSnapshot {
 
 impl crate::core::CfnResource for CfnServerlessCacheSnapshot {
     const TYPE: &'static str = "AWS::ElastiCache::ServerlessCacheSnapshot";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnServerlessCacheSnapshot> {
@@ -1163,7 +1155,6 @@ impl CfnSnapshot {
 
 impl crate::core::CfnResource for CfnSnapshot {
     const TYPE: &'static str = "AWS::ElastiCache::Snapshot";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnSnapshot> {
@@ -1314,7 +1305,6 @@ impl CfnSubnetGroup {
 
 impl crate::core::CfnResource for CfnSubnetGroup {
     const TYPE: &'static str = "AWS::ElastiCache::SubnetGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 /// Property types of [`CfnUser`].
@@ -1412,7 +1402,6 @@ impl CfnUser {
 
 impl crate::core::CfnResource for CfnUser {
     const TYPE: &'static str = "AWS::ElastiCache::User";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnUser> {
@@ -1490,7 +1479,6 @@ impl CfnUserGroup {
 
 impl crate::core::CfnResource for CfnUserGroup {
     const TYPE: &'static str = "AWS::ElastiCache::UserGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnUserGroup> {

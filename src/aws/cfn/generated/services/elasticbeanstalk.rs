@@ -84,7 +84,6 @@ pub struct CfnApplication {
 
 impl crate::core::CfnResource for CfnApplication {
     const TYPE: &'static str = "AWS::ElasticBeanstalk::Application";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnApplicationVersion`].
@@ -188,7 +187,6 @@ impl CfnApplicationVersion {
 
 impl crate::core::CfnResource for CfnApplicationVersion {
     const TYPE: &'static str = "AWS::ElasticBeanstalk::ApplicationVersion";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnApplicationVersion> {
@@ -285,7 +283,6 @@ impl CfnConfigurationTemplate {
 
 impl crate::core::CfnResource for CfnConfigurationTemplate {
     const TYPE: &'static str = "AWS::ElasticBeanstalk::ConfigurationTemplate";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnConfigurationTemplate> {
@@ -411,7 +408,6 @@ impl CfnEnvironment {
 
 impl crate::core::CfnResource for CfnEnvironment {
     const TYPE: &'static str = "AWS::ElasticBeanstalk::Environment";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnEnvironment> {

@@ -288,7 +288,6 @@ impl CfnLoadBalancer {
 
 impl crate::core::CfnResource for CfnLoadBalancer {
     const TYPE: &'static str = "AWS::ElasticLoadBalancing::LoadBalancer";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnLoadBalancer> {

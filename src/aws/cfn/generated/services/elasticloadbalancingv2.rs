@@ -430,7 +430,6 @@ impl CfnListener {
 
 impl crate::core::CfnResource for CfnListener {
     const TYPE: &'static str = "AWS::ElasticLoadBalancingV2::Listener";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnListener> {
@@ -476,7 +475,6 @@ impl CfnListenerCertificate {
 
 impl crate::core::CfnResource for CfnListenerCertificate {
     const TYPE: &'static str = "AWS::ElasticLoadBalancingV2::ListenerCertificate";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnListenerCertificate> {
@@ -931,7 +929,6 @@ impl CfnListenerRule {
 
 impl crate::core::CfnResource for CfnListenerRule {
     const TYPE: &'static str = "AWS::ElasticLoadBalancingV2::ListenerRule";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnListenerRule> {
@@ -1125,7 +1122,6 @@ pub struct CfnLoadBalancer {
 
 impl crate::core::CfnResource for CfnLoadBalancer {
     const TYPE: &'static str = "AWS::ElasticLoadBalancingV2::LoadBalancer";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnLoadBalancer> {
@@ -1383,7 +1379,6 @@ pub struct CfnTargetGroup {
 
 impl crate::core::CfnResource for CfnTargetGroup {
     const TYPE: &'static str = "AWS::ElasticLoadBalancingV2::TargetGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnTargetGroup> {
@@ -1453,7 +1448,6 @@ pub struct CfnTrustStore {
 
 impl crate::core::CfnResource for CfnTrustStore {
     const TYPE: &'static str = "AWS::ElasticLoadBalancingV2::TrustStore";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnTrustStore> {
@@ -1516,7 +1510,6 @@ pub struct CfnTrustStoreRevocation {
 
 impl crate::core::CfnResource for CfnTrustStoreRevocation {
     const TYPE: &'static str = "AWS::ElasticLoadBalancingV2::TrustStoreRevocation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnTrustStoreRevocation> {

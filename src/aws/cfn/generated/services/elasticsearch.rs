@@ -266,7 +266,6 @@ pub struct CfnDomain {
 
 impl crate::core::CfnResource for CfnDomain {
     const TYPE: &'static str = "AWS::Elasticsearch::Domain";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnDomain> {

@@ -68,7 +68,6 @@ impl CfnDictionary {
 
 impl crate::core::CfnResource for CfnDictionary {
     const TYPE: &'static str = "AWS::ElementalInference::Dictionary";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnDictionary> {
@@ -152,7 +151,6 @@ impl CfnFeed {
 
 impl crate::core::CfnResource for CfnFeed {
     const TYPE: &'static str = "AWS::ElementalInference::Feed";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnFeed> {

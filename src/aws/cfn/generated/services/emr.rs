@@ -874,7 +874,6 @@ impl CfnCluster {
 
 impl crate::core::CfnResource for CfnCluster {
     const TYPE: &'static str = "AWS::EMR::Cluster";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnCluster> {
@@ -1145,7 +1144,6 @@ impl CfnInstanceFleetConfig {
 
 impl crate::core::CfnResource for CfnInstanceFleetConfig {
     const TYPE: &'static str = "AWS::EMR::InstanceFleetConfig";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnInstanceFleetConfig> {
@@ -1458,7 +1456,6 @@ impl CfnInstanceGroupConfig {
 
 impl crate::core::CfnResource for CfnInstanceGroupConfig {
     const TYPE: &'static str = "AWS::EMR::InstanceGroupConfig";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnInstanceGroupConfig> {
@@ -1489,7 +1486,6 @@ impl CfnSecurityConfiguration {
 
 impl crate::core::CfnResource for CfnSecurityConfiguration {
     const TYPE: &'static str = "AWS::EMR::SecurityConfiguration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnStep`].
@@ -1568,7 +1564,6 @@ impl CfnStep {
 
 impl crate::core::CfnResource for CfnStep {
     const TYPE: &'static str = "AWS::EMR::Step";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnStep> {
@@ -1692,7 +1687,6 @@ impl CfnStudio {
 
 impl crate::core::CfnResource for CfnStudio {
     const TYPE: &'static str = "AWS::EMR::Studio";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnStudio> {
@@ -1755,7 +1749,6 @@ impl CfnStudioSessionMapping {
 
 impl crate::core::CfnResource for CfnStudioSessionMapping {
     const TYPE: &'static str = "AWS::EMR::StudioSessionMapping";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnWALWorkspace`].
@@ -1797,5 +1790,4 @@ pub struct CfnWALWorkspace {
 
 impl crate::core::CfnResource for CfnWALWorkspace {
     const TYPE: &'static str = "AWS::EMR::WALWorkspace";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }

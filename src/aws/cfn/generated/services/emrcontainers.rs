@@ -191,7 +191,6 @@ impl CfnEndpoint {
 
 impl crate::core::CfnResource for CfnEndpoint {
     const TYPE: &'static str = "AWS::EMRContainers::Endpoint";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnEndpoint> {
@@ -384,7 +383,6 @@ impl CfnJobTemplate {
 
 impl crate::core::CfnResource for CfnJobTemplate {
     const TYPE: &'static str = "AWS::EMRContainers::JobTemplate";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnJobTemplate> {
@@ -684,7 +682,6 @@ impl CfnSecurityConfiguration {
 
 impl crate::core::CfnResource for CfnSecurityConfiguration {
     const TYPE: &'static str = "AWS::EMRContainers::SecurityConfiguration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnSecurityConfiguration> {
@@ -816,7 +813,6 @@ impl CfnVirtualCluster {
 
 impl crate::core::CfnResource for CfnVirtualCluster {
     const TYPE: &'static str = "AWS::EMRContainers::VirtualCluster";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnVirtualCluster> {

@@ -295,7 +295,6 @@ impl CfnIdMappingWorkflow {
 
 impl crate::core::CfnResource for CfnIdMappingWorkflow {
     const TYPE: &'static str = "AWS::EntityResolution::IdMappingWorkflow";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnIdMappingWorkflow> {
@@ -526,7 +525,6 @@ impl CfnIdNamespace {
 
 impl crate::core::CfnResource for CfnIdNamespace {
     const TYPE: &'static str = "AWS::EntityResolution::IdNamespace";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnIdNamespace> {
@@ -894,7 +892,6 @@ impl CfnMatchingWorkflow {
 
 impl crate::core::CfnResource for CfnMatchingWorkflow {
     const TYPE: &'static str = "AWS::EntityResolution::MatchingWorkflow";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnMatchingWorkflow> {
@@ -963,7 +960,6 @@ impl CfnPolicyStatement {
 
 impl crate::core::CfnResource for CfnPolicyStatement {
     const TYPE: &'static str = "AWS::EntityResolution::PolicyStatement";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnSchemaMapping`].
@@ -1115,7 +1111,6 @@ impl CfnSchemaMapping {
 
 impl crate::core::CfnResource for CfnSchemaMapping {
     const TYPE: &'static str = "AWS::EntityResolution::SchemaMapping";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnSchemaMapping> {

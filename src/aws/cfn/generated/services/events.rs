@@ -77,7 +77,6 @@ impl CfnApiDestination {
 
 impl crate::core::CfnResource for CfnApiDestination {
     const TYPE: &'static str = "AWS::Events::ApiDestination";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnApiDestination> {
@@ -124,7 +123,6 @@ impl CfnArchive {
 
 impl crate::core::CfnResource for CfnArchive {
     const TYPE: &'static str = "AWS::Events::Archive";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnArchive> {
@@ -215,7 +213,6 @@ pub struct CfnConnection {
 
 impl crate::core::CfnResource for CfnConnection {
     const TYPE: &'static str = "AWS::Events::Connection";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnConnection> {
@@ -391,7 +388,6 @@ impl CfnEndpoint {
 
 impl crate::core::CfnResource for CfnEndpoint {
     const TYPE: &'static str = "AWS::Events::Endpoint";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnEndpoint> {
@@ -529,7 +525,6 @@ impl CfnEventBus {
 
 impl crate::core::CfnResource for CfnEventBus {
     const TYPE: &'static str = "AWS::Events::EventBus";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnEventBus> {
@@ -609,7 +604,6 @@ impl CfnEventBusPolicy {
 
 impl crate::core::CfnResource for CfnEventBusPolicy {
     const TYPE: &'static str = "AWS::Events::EventBusPolicy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnRule`].
@@ -1152,7 +1146,6 @@ pub struct CfnRule {
 
 impl crate::core::CfnResource for CfnRule {
     const TYPE: &'static str = "AWS::Events::Rule";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnRule> {

@@ -64,7 +64,6 @@ impl CfnDiscoverer {
 
 impl crate::core::CfnResource for CfnDiscoverer {
     const TYPE: &'static str = "AWS::EventSchemas::Discoverer";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDiscoverer> {
@@ -124,7 +123,6 @@ pub struct CfnRegistry {
 
 impl crate::core::CfnResource for CfnRegistry {
     const TYPE: &'static str = "AWS::EventSchemas::Registry";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnRegistry> {
@@ -158,7 +156,6 @@ impl CfnRegistryPolicy {
 
 impl crate::core::CfnResource for CfnRegistryPolicy {
     const TYPE: &'static str = "AWS::EventSchemas::RegistryPolicy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnRegistryPolicy> {
@@ -227,7 +224,6 @@ impl CfnSchema {
 
 impl crate::core::CfnResource for CfnSchema {
     const TYPE: &'static str = "AWS::EventSchemas::Schema";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnSchema> {

@@ -83,7 +83,6 @@ impl CfnEventBus {
 
 impl crate::core::CfnResource for CfnEventBus {
     const TYPE: &'static str = "AWS::EventsV2::EventBus";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnEventBus> {
@@ -161,7 +160,6 @@ impl CfnEventSource {
 
 impl crate::core::CfnResource for CfnEventSource {
     const TYPE: &'static str = "AWS::EventsV2::EventSource";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnEventSource> {
@@ -208,7 +206,6 @@ impl CfnResourcePolicy {
 
 impl crate::core::CfnResource for CfnResourcePolicy {
     const TYPE: &'static str = "AWS::EventsV2::ResourcePolicy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnResourcePolicy> {
@@ -778,7 +775,6 @@ impl CfnSubscriber {
 
 impl crate::core::CfnResource for CfnSubscriber {
     const TYPE: &'static str = "AWS::EventsV2::Subscriber";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnSubscriber> {

@@ -185,7 +185,6 @@ impl CfnExperiment {
 
 impl crate::core::CfnResource for CfnExperiment {
     const TYPE: &'static str = "AWS::Evidently::Experiment";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnExperiment> {
@@ -282,7 +281,6 @@ impl CfnFeature {
 
 impl crate::core::CfnResource for CfnFeature {
     const TYPE: &'static str = "AWS::Evidently::Feature";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnFeature> {
@@ -498,7 +496,6 @@ impl CfnLaunch {
 
 impl crate::core::CfnResource for CfnLaunch {
     const TYPE: &'static str = "AWS::Evidently::Launch";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnLaunch> {
@@ -583,7 +580,6 @@ impl CfnProject {
 
 impl crate::core::CfnResource for CfnProject {
     const TYPE: &'static str = "AWS::Evidently::Project";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnProject> {
@@ -646,7 +642,6 @@ impl CfnSegment {
 
 impl crate::core::CfnResource for CfnSegment {
     const TYPE: &'static str = "AWS::Evidently::Segment";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnSegment> {

@@ -298,7 +298,6 @@ impl CfnEnvironment {
 
 impl crate::core::CfnResource for CfnEnvironment {
     const TYPE: &'static str = "AWS::EVS::Environment";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnEnvironment> {

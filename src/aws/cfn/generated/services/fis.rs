@@ -253,7 +253,6 @@ impl CfnExperimentTemplate {
 
 impl crate::core::CfnResource for CfnExperimentTemplate {
     const TYPE: &'static str = "AWS::FIS::ExperimentTemplate";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnExperimentTemplate> {
@@ -290,5 +289,4 @@ impl CfnTargetAccountConfiguration {
 
 impl crate::core::CfnResource for CfnTargetAccountConfiguration {
     const TYPE: &'static str = "AWS::FIS::TargetAccountConfiguration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }

@@ -83,7 +83,6 @@ impl CfnApplicationsList {
 
 impl crate::core::CfnResource for CfnApplicationsList {
     const TYPE: &'static str = "AWS::FMS::ApplicationsList";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnApplicationsList> {
@@ -126,7 +125,6 @@ impl CfnNotificationChannel {
 
 impl crate::core::CfnResource for CfnNotificationChannel {
     const TYPE: &'static str = "AWS::FMS::NotificationChannel";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnPolicy`].
@@ -316,7 +314,6 @@ impl CfnPolicy {
 
 impl crate::core::CfnResource for CfnPolicy {
     const TYPE: &'static str = "AWS::FMS::Policy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnPolicy> {
@@ -380,7 +377,6 @@ impl CfnProtocolsList {
 
 impl crate::core::CfnResource for CfnProtocolsList {
     const TYPE: &'static str = "AWS::FMS::ProtocolsList";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnProtocolsList> {
@@ -458,7 +454,6 @@ impl CfnResourceSet {
 
 impl crate::core::CfnResource for CfnResourceSet {
     const TYPE: &'static str = "AWS::FMS::ResourceSet";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnResourceSet> {

@@ -163,7 +163,6 @@ impl CfnDataset {
 
 impl crate::core::CfnResource for CfnDataset {
     const TYPE: &'static str = "AWS::Forecast::Dataset";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnDataset> {
@@ -252,7 +251,6 @@ impl CfnDatasetGroup {
 
 impl crate::core::CfnResource for CfnDatasetGroup {
     const TYPE: &'static str = "AWS::Forecast::DatasetGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDatasetGroup> {

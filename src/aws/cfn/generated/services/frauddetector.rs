@@ -432,7 +432,6 @@ impl CfnDetector {
 
 impl crate::core::CfnResource for CfnDetector {
     const TYPE: &'static str = "AWS::FraudDetector::Detector";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnDetector> {
@@ -516,7 +515,6 @@ impl CfnEntityType {
 
 impl crate::core::CfnResource for CfnEntityType {
     const TYPE: &'static str = "AWS::FraudDetector::EntityType";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnEntityType> {
@@ -812,7 +810,6 @@ impl CfnEventType {
 
 impl crate::core::CfnResource for CfnEventType {
     const TYPE: &'static str = "AWS::FraudDetector::EventType";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnEventType> {
@@ -880,7 +877,6 @@ impl CfnLabel {
 
 impl crate::core::CfnResource for CfnLabel {
     const TYPE: &'static str = "AWS::FraudDetector::Label";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnLabel> {
@@ -954,7 +950,6 @@ impl CfnList {
 
 impl crate::core::CfnResource for CfnList {
     const TYPE: &'static str = "AWS::FraudDetector::List";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnList> {
@@ -1022,7 +1017,6 @@ impl CfnOutcome {
 
 impl crate::core::CfnResource for CfnOutcome {
     const TYPE: &'static str = "AWS::FraudDetector::Outcome";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnOutcome> {
@@ -1234,7 +1228,6 @@ impl CfnVariable {
 
 impl crate::core::CfnResource for CfnVariable {
     const TYPE: &'static str = "AWS::FraudDetector::Variable";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnVariable> {

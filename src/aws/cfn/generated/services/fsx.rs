@@ -58,7 +58,6 @@ impl CfnBackup {
 
 impl crate::core::CfnResource for CfnBackup {
     const TYPE: &'static str = "AWS::FSx::Backup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnBackup> {
@@ -203,7 +202,6 @@ impl CfnDataRepositoryAssociation {
 
 impl crate::core::CfnResource for CfnDataRepositoryAssociation {
     const TYPE: &'static str = "AWS::FSx::DataRepositoryAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDataRepositoryAssociation> {
@@ -406,7 +404,6 @@ impl CfnFileCache {
 
 impl crate::core::CfnResource for CfnFileCache {
     const TYPE: &'static str = "AWS::FSx::FileCache";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnFileCache> {
@@ -943,7 +940,6 @@ impl CfnFileSystem {
 
 impl crate::core::CfnResource for CfnFileSystem {
     const TYPE: &'static str = "AWS::FSx::FileSystem";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnFileSystem> {
@@ -1153,7 +1149,6 @@ impl CfnS3AccessPointAttachment {
 
 impl crate::core::CfnResource for CfnS3AccessPointAttachment {
     const TYPE: &'static str = "AWS::FSx::S3AccessPointAttachment";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnS3AccessPointAttachment> {
@@ -1221,7 +1216,6 @@ impl CfnSnapshot {
 
 impl crate::core::CfnResource for CfnSnapshot {
     const TYPE: &'static str = "AWS::FSx::Snapshot";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnSnapshot> {
@@ -1345,7 +1339,6 @@ impl CfnStorageVirtualMachine {
 
 impl crate::core::CfnResource for CfnStorageVirtualMachine {
     const TYPE: &'static str = "AWS::FSx::StorageVirtualMachine";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnStorageVirtualMachine> {
@@ -1889,7 +1882,6 @@ impl CfnVolume {
 
 impl crate::core::CfnResource for CfnVolume {
     const TYPE: &'static str = "AWS::FSx::Volume";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnVolume> {

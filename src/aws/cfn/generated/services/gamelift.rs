@@ -64,7 +64,6 @@ impl CfnAlias {
 
 impl crate::core::CfnResource for CfnAlias {
     const TYPE: &'static str = "AWS::GameLift::Alias";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnAlias> {
@@ -177,7 +176,6 @@ pub struct CfnBuild {
 
 impl crate::core::CfnResource for CfnBuild {
     const TYPE: &'static str = "AWS::GameLift::Build";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnBuild> {
@@ -693,7 +691,6 @@ impl CfnContainerFleet {
 
 impl crate::core::CfnResource for CfnContainerFleet {
     const TYPE: &'static str = "AWS::GameLift::ContainerFleet";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnContainerFleet> {
@@ -1202,7 +1199,6 @@ impl CfnContainerGroupDefinition {
 
 impl crate::core::CfnResource for CfnContainerGroupDefinition {
     const TYPE: &'static str = "AWS::GameLift::ContainerGroupDefinition";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnContainerGroupDefinition> {
@@ -1846,7 +1842,6 @@ impl CfnFleet {
 
 impl crate::core::CfnResource for CfnFleet {
     const TYPE: &'static str = "AWS::GameLift::Fleet";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnFleet> {
@@ -2036,7 +2031,6 @@ impl CfnGameServerGroup {
 
 impl crate::core::CfnResource for CfnGameServerGroup {
     const TYPE: &'static str = "AWS::GameLift::GameServerGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnGameServerGroup> {
@@ -2173,7 +2167,6 @@ impl CfnGameSessionQueue {
 
 impl crate::core::CfnResource for CfnGameSessionQueue {
     const TYPE: &'static str = "AWS::GameLift::GameSessionQueue";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnGameSessionQueue> {
@@ -2230,7 +2223,6 @@ impl CfnLocation {
 
 impl crate::core::CfnResource for CfnLocation {
     const TYPE: &'static str = "AWS::GameLift::Location";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnLocation> {
@@ -2373,7 +2365,6 @@ impl CfnMatchmakingConfiguration {
 
 impl crate::core::CfnResource for CfnMatchmakingConfiguration {
     const TYPE: &'static str = "AWS::GameLift::MatchmakingConfiguration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnMatchmakingConfiguration> {
@@ -2433,7 +2424,6 @@ impl CfnMatchmakingRuleSet {
 
 impl crate::core::CfnResource for CfnMatchmakingRuleSet {
     const TYPE: &'static str = "AWS::GameLift::MatchmakingRuleSet";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnMatchmakingRuleSet> {
@@ -2528,7 +2518,6 @@ impl CfnScript {
 
 impl crate::core::CfnResource for CfnScript {
     const TYPE: &'static str = "AWS::GameLift::Script";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnScript> {

@@ -87,7 +87,6 @@ impl CfnAccelerator {
 
 impl crate::core::CfnResource for CfnAccelerator {
     const TYPE: &'static str = "AWS::GlobalAccelerator::Accelerator";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnAccelerator> {
@@ -180,7 +179,6 @@ impl CfnCrossAccountAttachment {
 
 impl crate::core::CfnResource for CfnCrossAccountAttachment {
     const TYPE: &'static str = "AWS::GlobalAccelerator::CrossAccountAttachment";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnCrossAccountAttachment> {
@@ -300,7 +298,6 @@ impl CfnEndpointGroup {
 
 impl crate::core::CfnResource for CfnEndpointGroup {
     const TYPE: &'static str = "AWS::GlobalAccelerator::EndpointGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnEndpointGroup> {
@@ -385,7 +382,6 @@ impl CfnListener {
 
 impl crate::core::CfnResource for CfnListener {
     const TYPE: &'static str = "AWS::GlobalAccelerator::Listener";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnListener> {

@@ -64,7 +64,6 @@ impl CfnBlueprint {
 
 impl crate::core::CfnResource for CfnBlueprint {
     const TYPE: &'static str = "AWS::Glue::Blueprint";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnBlueprint> {
@@ -315,7 +314,6 @@ impl CfnCatalog {
 
 impl crate::core::CfnResource for CfnCatalog {
     const TYPE: &'static str = "AWS::Glue::Catalog";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnCatalog> {
@@ -491,7 +489,6 @@ pub struct CfnClassifier {
 
 impl crate::core::CfnResource for CfnClassifier {
     const TYPE: &'static str = "AWS::Glue::Classifier";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnClassifier> {
@@ -1028,7 +1025,6 @@ impl CfnConnection {
 
 impl crate::core::CfnResource for CfnConnection {
     const TYPE: &'static str = "AWS::Glue::Connection";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnConnection> {
@@ -1762,7 +1758,6 @@ impl CfnConnectionType {
 
 impl crate::core::CfnResource for CfnConnectionType {
     const TYPE: &'static str = "AWS::Glue::ConnectionType";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnConnectionType> {
@@ -2089,7 +2084,6 @@ impl CfnCrawler {
 
 impl crate::core::CfnResource for CfnCrawler {
     const TYPE: &'static str = "AWS::Glue::Crawler";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// `AWS::Glue::CustomEntityType`: Resource Type definition for AWS::Glue::CustomEntityType ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-customentitytype.html))
@@ -2111,7 +2105,6 @@ pub struct CfnCustomEntityType {
 
 impl crate::core::CfnResource for CfnCustomEntityType {
     const TYPE: &'static str = "AWS::Glue::CustomEntityType";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnDataCatalogEncryptionSettings`].
@@ -2192,7 +2185,6 @@ impl CfnDataCatalogEncryptionSettings {
 
 impl crate::core::CfnResource for CfnDataCatalogEncryptionSettings {
     const TYPE: &'static str = "AWS::Glue::DataCatalogEncryptionSettings";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnDataQualityRuleset`].
@@ -2254,7 +2246,6 @@ impl CfnDataQualityRuleset {
 
 impl crate::core::CfnResource for CfnDataQualityRuleset {
     const TYPE: &'static str = "AWS::Glue::DataQualityRuleset";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnDatabase`].
@@ -2390,7 +2381,6 @@ impl CfnDatabase {
 
 impl crate::core::CfnResource for CfnDatabase {
     const TYPE: &'static str = "AWS::Glue::Database";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// `AWS::Glue::DevEndpoint`: Resource Type definition for AWS::Glue::DevEndpoint ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-devendpoint.html))
@@ -2453,7 +2443,6 @@ impl CfnDevEndpoint {
 
 impl crate::core::CfnResource for CfnDevEndpoint {
     const TYPE: &'static str = "AWS::Glue::DevEndpoint";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnDevEndpoint> {
@@ -2487,7 +2476,6 @@ impl CfnIdentityCenterConfiguration {
 
 impl crate::core::CfnResource for CfnIdentityCenterConfiguration {
     const TYPE: &'static str = "AWS::Glue::IdentityCenterConfiguration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnIdentityCenterConfiguration> {
@@ -2583,7 +2571,6 @@ impl CfnIntegration {
 
 impl crate::core::CfnResource for CfnIntegration {
     const TYPE: &'static str = "AWS::Glue::Integration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnIntegration> {
@@ -2695,7 +2682,6 @@ impl CfnIntegrationResourceProperty {
 
 impl crate::core::CfnResource for CfnIntegrationResourceProperty {
     const TYPE: &'static str = "AWS::Glue::IntegrationResourceProperty";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnIntegrationResourceProperty> {
@@ -2906,7 +2892,6 @@ impl CfnJob {
 
 impl crate::core::CfnResource for CfnJob {
     const TYPE: &'static str = "AWS::Glue::Job";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnMLTransform`].
@@ -3114,7 +3099,6 @@ impl CfnMLTransform {
 
 impl crate::core::CfnResource for CfnMLTransform {
     const TYPE: &'static str = "AWS::Glue::MLTransform";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnMLTransform> {
@@ -3321,7 +3305,6 @@ impl CfnPartition {
 
 impl crate::core::CfnResource for CfnPartition {
     const TYPE: &'static str = "AWS::Glue::Partition";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnPartition> {
@@ -3381,7 +3364,6 @@ impl CfnRegistry {
 
 impl crate::core::CfnResource for CfnRegistry {
     const TYPE: &'static str = "AWS::Glue::Registry";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnRegistry> {
@@ -3521,7 +3503,6 @@ impl CfnSchema {
 
 impl crate::core::CfnResource for CfnSchema {
     const TYPE: &'static str = "AWS::Glue::Schema";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnSchema> {
@@ -3577,7 +3558,6 @@ impl CfnSchemaVersion {
 
 impl crate::core::CfnResource for CfnSchemaVersion {
     const TYPE: &'static str = "AWS::Glue::SchemaVersion";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnSchemaVersion> {
@@ -3611,7 +3591,6 @@ impl CfnSchemaVersionMetadata {
 
 impl crate::core::CfnResource for CfnSchemaVersionMetadata {
     const TYPE: &'static str = "AWS::Glue::SchemaVersionMetadata";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnSecurityConfiguration`].
@@ -3711,7 +3690,6 @@ impl CfnSecurityConfiguration {
 
 impl crate::core::CfnResource for CfnSecurityConfiguration {
     const TYPE: &'static str = "AWS::Glue::SecurityConfiguration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnSession`].
@@ -3845,7 +3823,6 @@ impl CfnSession {
 
 impl crate::core::CfnResource for CfnSession {
     const TYPE: &'static str = "AWS::Glue::Session";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnSession> {
@@ -4364,7 +4341,6 @@ impl CfnTable {
 
 impl crate::core::CfnResource for CfnTable {
     const TYPE: &'static str = "AWS::Glue::Table";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnTableOptimizer`].
@@ -4534,7 +4510,6 @@ impl CfnTableOptimizer {
 
 impl crate::core::CfnResource for CfnTableOptimizer {
     const TYPE: &'static str = "AWS::Glue::TableOptimizer";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnTrigger`].
@@ -4746,7 +4721,6 @@ impl CfnTrigger {
 
 impl crate::core::CfnResource for CfnTrigger {
     const TYPE: &'static str = "AWS::Glue::Trigger";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnUsageProfile`].
@@ -4802,7 +4776,6 @@ impl CfnUsageProfile {
 
 impl crate::core::CfnResource for CfnUsageProfile {
     const TYPE: &'static str = "AWS::Glue::UsageProfile";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnUsageProfile> {
@@ -4908,7 +4881,6 @@ impl CfnUserDefinedFunction {
 
 impl crate::core::CfnResource for CfnUserDefinedFunction {
     const TYPE: &'static str = "AWS::Glue::UserDefinedFunction";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnUserDefinedFunction> {
@@ -4940,5 +4912,4 @@ pub struct CfnWorkflow {
 
 impl crate::core::CfnResource for CfnWorkflow {
     const TYPE: &'static str = "AWS::Glue::Workflow";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }

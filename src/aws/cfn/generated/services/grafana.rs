@@ -279,7 +279,6 @@ impl CfnWorkspace {
 
 impl crate::core::CfnResource for CfnWorkspace {
     const TYPE: &'static str = "AWS::Grafana::Workspace";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnWorkspace> {

@@ -80,7 +80,6 @@ impl CfnConnectorDefinition {
 
 impl crate::core::CfnResource for CfnConnectorDefinition {
     const TYPE: &'static str = "AWS::Greengrass::ConnectorDefinition";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnConnectorDefinition> {
@@ -148,7 +147,6 @@ impl CfnConnectorDefinitionVersion {
 
 impl crate::core::CfnResource for CfnConnectorDefinitionVersion {
     const TYPE: &'static str = "AWS::Greengrass::ConnectorDefinitionVersion";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnConnectorDefinitionVersion> {
@@ -230,7 +228,6 @@ impl CfnCoreDefinition {
 
 impl crate::core::CfnResource for CfnCoreDefinition {
     const TYPE: &'static str = "AWS::Greengrass::CoreDefinition";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnCoreDefinition> {
@@ -301,7 +298,6 @@ impl CfnCoreDefinitionVersion {
 
 impl crate::core::CfnResource for CfnCoreDefinitionVersion {
     const TYPE: &'static str = "AWS::Greengrass::CoreDefinitionVersion";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnCoreDefinitionVersion> {
@@ -383,7 +379,6 @@ impl CfnDeviceDefinition {
 
 impl crate::core::CfnResource for CfnDeviceDefinition {
     const TYPE: &'static str = "AWS::Greengrass::DeviceDefinition";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnDeviceDefinition> {
@@ -454,7 +449,6 @@ impl CfnDeviceDefinitionVersion {
 
 impl crate::core::CfnResource for CfnDeviceDefinitionVersion {
     const TYPE: &'static str = "AWS::Greengrass::DeviceDefinitionVersion";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnDeviceDefinitionVersion> {
@@ -636,7 +630,6 @@ impl CfnFunctionDefinition {
 
 impl crate::core::CfnResource for CfnFunctionDefinition {
     const TYPE: &'static str = "AWS::Greengrass::FunctionDefinition";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnFunctionDefinition> {
@@ -807,7 +800,6 @@ impl CfnFunctionDefinitionVersion {
 
 impl crate::core::CfnResource for CfnFunctionDefinitionVersion {
     const TYPE: &'static str = "AWS::Greengrass::FunctionDefinitionVersion";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnFunctionDefinitionVersion> {
@@ -877,7 +869,6 @@ impl CfnGroup {
 
 impl crate::core::CfnResource for CfnGroup {
     const TYPE: &'static str = "AWS::Greengrass::Group";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnGroup> {
@@ -938,7 +929,6 @@ impl CfnGroupVersion {
 
 impl crate::core::CfnResource for CfnGroupVersion {
     const TYPE: &'static str = "AWS::Greengrass::GroupVersion";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnGroupVersion> {
@@ -1023,7 +1013,6 @@ impl CfnLoggerDefinition {
 
 impl crate::core::CfnResource for CfnLoggerDefinition {
     const TYPE: &'static str = "AWS::Greengrass::LoggerDefinition";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnLoggerDefinition> {
@@ -1097,7 +1086,6 @@ impl CfnLoggerDefinitionVersion {
 
 impl crate::core::CfnResource for CfnLoggerDefinitionVersion {
     const TYPE: &'static str = "AWS::Greengrass::LoggerDefinitionVersion";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnLoggerDefinitionVersion> {
@@ -1338,7 +1326,6 @@ impl CfnResourceDefinition {
 
 impl crate::core::CfnResource for CfnResourceDefinition {
     const TYPE: &'static str = "AWS::Greengrass::ResourceDefinition";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnResourceDefinition> {
@@ -1568,7 +1555,6 @@ impl CfnResourceDefinitionVersion {
 
 impl crate::core::CfnResource for CfnResourceDefinitionVersion {
     const TYPE: &'static str = "AWS::Greengrass::ResourceDefinitionVersion";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnResourceDefinitionVersion> {
@@ -1650,7 +1636,6 @@ impl CfnSubscriptionDefinition {
 
 impl crate::core::CfnResource for CfnSubscriptionDefinition {
     const TYPE: &'static str = "AWS::Greengrass::SubscriptionDefinition";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnSubscriptionDefinition> {
@@ -1721,7 +1706,6 @@ impl CfnSubscriptionDefinitionVersion {
 
 impl crate::core::CfnResource for CfnSubscriptionDefinitionVersion {
     const TYPE: &'static str = "AWS::Greengrass::SubscriptionDefinitionVersion";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnSubscriptionDefinitionVersion> {

@@ -220,7 +220,6 @@ pub struct CfnComponentVersion {
 
 impl crate::core::CfnResource for CfnComponentVersion {
     const TYPE: &'static str = "AWS::GreengrassV2::ComponentVersion";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnComponentVersion> {
@@ -457,7 +456,6 @@ impl CfnDeployment {
 
 impl crate::core::CfnResource for CfnDeployment {
     const TYPE: &'static str = "AWS::GreengrassV2::Deployment";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnDeployment> {

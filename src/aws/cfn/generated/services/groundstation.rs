@@ -327,7 +327,6 @@ impl CfnConfig {
 
 impl crate::core::CfnResource for CfnConfig {
     const TYPE: &'static str = "AWS::GroundStation::Config";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnConfig> {
@@ -398,7 +397,6 @@ impl CfnDataflowEndpointGroup {
 
 impl crate::core::CfnResource for CfnDataflowEndpointGroup {
     const TYPE: &'static str = "AWS::GroundStation::DataflowEndpointGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDataflowEndpointGroup> {
@@ -457,7 +455,6 @@ pub struct CfnDataflowEndpointGroupV2 {
 
 impl crate::core::CfnResource for CfnDataflowEndpointGroupV2 {
     const TYPE: &'static str = "AWS::GroundStation::DataflowEndpointGroupV2";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDataflowEndpointGroupV2> {
@@ -557,7 +554,6 @@ impl CfnMissionProfile {
 
 impl crate::core::CfnResource for CfnMissionProfile {
     const TYPE: &'static str = "AWS::GroundStation::MissionProfile";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnMissionProfile> {

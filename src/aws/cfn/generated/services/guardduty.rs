@@ -72,7 +72,6 @@ impl CfnCustomDetectionRuleAssociation {
 
 impl crate::core::CfnResource for CfnCustomDetectionRuleAssociation {
     const TYPE: &'static str = "AWS::GuardDuty::CustomDetectionRuleAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnCustomDetectionRuleAssociation> {
@@ -350,7 +349,6 @@ impl CfnDetector {
 
 impl crate::core::CfnResource for CfnDetector {
     const TYPE: &'static str = "AWS::GuardDuty::Detector";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDetector> {
@@ -441,7 +439,6 @@ impl CfnFilter {
 
 impl crate::core::CfnResource for CfnFilter {
     const TYPE: &'static str = "AWS::GuardDuty::Filter";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 /// Property types of [`CfnIPSet`].
@@ -529,7 +526,6 @@ impl CfnIPSet {
 
 impl crate::core::CfnResource for CfnIPSet {
     const TYPE: &'static str = "AWS::GuardDuty::IPSet";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnIPSet> {
@@ -646,7 +642,6 @@ impl CfnMalwareProtectionPlan {
 
 impl crate::core::CfnResource for CfnMalwareProtectionPlan {
     const TYPE: &'static str = "AWS::GuardDuty::MalwareProtectionPlan";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnMalwareProtectionPlan> {
@@ -696,7 +691,6 @@ impl CfnMaster {
 
 impl crate::core::CfnResource for CfnMaster {
     const TYPE: &'static str = "AWS::GuardDuty::Master";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnMember`].
@@ -762,7 +756,6 @@ impl CfnMember {
 
 impl crate::core::CfnResource for CfnMember {
     const TYPE: &'static str = "AWS::GuardDuty::Member";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnPublishingDestination`].
@@ -837,7 +830,6 @@ impl CfnPublishingDestination {
 
 impl crate::core::CfnResource for CfnPublishingDestination {
     const TYPE: &'static str = "AWS::GuardDuty::PublishingDestination";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnPublishingDestination> {
@@ -940,7 +932,6 @@ impl CfnThreatEntitySet {
 
 impl crate::core::CfnResource for CfnThreatEntitySet {
     const TYPE: &'static str = "AWS::GuardDuty::ThreatEntitySet";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnThreatEntitySet> {
@@ -1051,7 +1042,6 @@ impl CfnThreatIntelSet {
 
 impl crate::core::CfnResource for CfnThreatIntelSet {
     const TYPE: &'static str = "AWS::GuardDuty::ThreatIntelSet";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnThreatIntelSet> {
@@ -1146,7 +1136,6 @@ impl CfnTrustedEntitySet {
 
 impl crate::core::CfnResource for CfnTrustedEntitySet {
     const TYPE: &'static str = "AWS::GuardDuty::TrustedEntitySet";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnTrustedEntitySet> {

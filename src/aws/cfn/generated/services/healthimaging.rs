@@ -27,7 +27,6 @@ pub struct CfnDatastore {
 
 impl crate::core::CfnResource for CfnDatastore {
     const TYPE: &'static str = "AWS::HealthImaging::Datastore";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnDatastore> {

@@ -146,7 +146,6 @@ impl CfnDataTransformationProfile {
 
 impl crate::core::CfnResource for CfnDataTransformationProfile {
     const TYPE: &'static str = "AWS::HealthLake::DataTransformationProfile";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDataTransformationProfile> {
@@ -419,7 +418,6 @@ impl CfnFHIRDatastore {
 
 impl crate::core::CfnResource for CfnFHIRDatastore {
     const TYPE: &'static str = "AWS::HealthLake::FHIRDatastore";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnFHIRDatastore> {

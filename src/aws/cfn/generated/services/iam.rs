@@ -35,7 +35,6 @@ impl CfnAccessKey {
 
 impl crate::core::CfnResource for CfnAccessKey {
     const TYPE: &'static str = "AWS::IAM::AccessKey";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnAccessKey> {
@@ -94,7 +93,6 @@ pub struct CfnGroup {
 
 impl crate::core::CfnResource for CfnGroup {
     const TYPE: &'static str = "AWS::IAM::Group";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnGroup> {
@@ -128,7 +126,6 @@ impl CfnGroupPolicy {
 
 impl crate::core::CfnResource for CfnGroupPolicy {
     const TYPE: &'static str = "AWS::IAM::GroupPolicy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// `AWS::IAM::InstanceProfile`: Creates a new instance profile. For information about instance profiles, see \[Using instance profiles\](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_switch-role-ec2_instance-profiles.html). ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-instanceprofile.html))
@@ -155,7 +152,6 @@ impl CfnInstanceProfile {
 
 impl crate::core::CfnResource for CfnInstanceProfile {
     const TYPE: &'static str = "AWS::IAM::InstanceProfile";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnInstanceProfile> {
@@ -201,7 +197,6 @@ impl CfnManagedPolicy {
 
 impl crate::core::CfnResource for CfnManagedPolicy {
     const TYPE: &'static str = "AWS::IAM::ManagedPolicy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnManagedPolicy> {
@@ -284,7 +279,6 @@ pub struct CfnOIDCProvider {
 
 impl crate::core::CfnResource for CfnOIDCProvider {
     const TYPE: &'static str = "AWS::IAM::OIDCProvider";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnOIDCProvider> {
@@ -324,7 +318,6 @@ impl CfnPolicy {
 
 impl crate::core::CfnResource for CfnPolicy {
     const TYPE: &'static str = "AWS::IAM::Policy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnPolicy> {
@@ -421,7 +414,6 @@ impl CfnRole {
 
 impl crate::core::CfnResource for CfnRole {
     const TYPE: &'static str = "AWS::IAM::Role";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnRole> {
@@ -459,7 +451,6 @@ impl CfnRolePolicy {
 
 impl crate::core::CfnResource for CfnRolePolicy {
     const TYPE: &'static str = "AWS::IAM::RolePolicy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnSAMLProvider`].
@@ -546,7 +537,6 @@ pub struct CfnSAMLProvider {
 
 impl crate::core::CfnResource for CfnSAMLProvider {
     const TYPE: &'static str = "AWS::IAM::SAMLProvider";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnSAMLProvider> {
@@ -611,7 +601,6 @@ pub struct CfnServerCertificate {
 
 impl crate::core::CfnResource for CfnServerCertificate {
     const TYPE: &'static str = "AWS::IAM::ServerCertificate";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnServerCertificate> {
@@ -637,7 +626,6 @@ pub struct CfnServiceLinkedRole {
 
 impl crate::core::CfnResource for CfnServiceLinkedRole {
     const TYPE: &'static str = "AWS::IAM::ServiceLinkedRole";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnServiceLinkedRole> {
@@ -742,7 +730,6 @@ pub struct CfnUser {
 
 impl crate::core::CfnResource for CfnUser {
     const TYPE: &'static str = "AWS::IAM::User";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnUser> {
@@ -776,7 +763,6 @@ impl CfnUserPolicy {
 
 impl crate::core::CfnResource for CfnUserPolicy {
     const TYPE: &'static str = "AWS::IAM::UserPolicy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// `AWS::IAM::UserToGroupAddition`: Resource Type definition for AWS::IAM::UserToGroupAddition ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-usertogroupaddition.html))
@@ -800,7 +786,6 @@ impl CfnUserToGroupAddition {
 
 impl crate::core::CfnResource for CfnUserToGroupAddition {
     const TYPE: &'static str = "AWS::IAM::UserToGroupAddition";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnUserToGroupAddition> {
@@ -863,7 +848,6 @@ impl CfnVirtualMFADevice {
 
 impl crate::core::CfnResource for CfnVirtualMFADevice {
     const TYPE: &'static str = "AWS::IAM::VirtualMFADevice";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnVirtualMFADevice> {

@@ -35,7 +35,6 @@ impl CfnGroup {
 
 impl crate::core::CfnResource for CfnGroup {
     const TYPE: &'static str = "AWS::IdentityStore::Group";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnGroup> {
@@ -92,7 +91,6 @@ impl CfnGroupMembership {
 
 impl crate::core::CfnResource for CfnGroupMembership {
     const TYPE: &'static str = "AWS::IdentityStore::GroupMembership";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnGroupMembership> {
@@ -297,7 +295,6 @@ impl CfnUser {
 
 impl crate::core::CfnResource for CfnUser {
     const TYPE: &'static str = "AWS::IdentityStore::User";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnUser> {

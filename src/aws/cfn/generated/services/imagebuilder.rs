@@ -77,7 +77,6 @@ impl CfnComponent {
 
 impl crate::core::CfnResource for CfnComponent {
     const TYPE: &'static str = "AWS::ImageBuilder::Component";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnComponent> {
@@ -331,7 +330,6 @@ pub struct CfnContainerRecipe {
 
 impl crate::core::CfnResource for CfnContainerRecipe {
     const TYPE: &'static str = "AWS::ImageBuilder::ContainerRecipe";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnContainerRecipe> {
@@ -591,7 +589,6 @@ impl CfnDistributionConfiguration {
 
 impl crate::core::CfnResource for CfnDistributionConfiguration {
     const TYPE: &'static str = "AWS::ImageBuilder::DistributionConfiguration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnDistributionConfiguration> {
@@ -761,7 +758,6 @@ pub struct CfnImage {
 
 impl crate::core::CfnResource for CfnImage {
     const TYPE: &'static str = "AWS::ImageBuilder::Image";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnImage> {
@@ -1003,7 +999,6 @@ pub struct CfnImagePipeline {
 
 impl crate::core::CfnResource for CfnImagePipeline {
     const TYPE: &'static str = "AWS::ImageBuilder::ImagePipeline";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnImagePipeline> {
@@ -1199,7 +1194,6 @@ impl CfnImageRecipe {
 
 impl crate::core::CfnResource for CfnImageRecipe {
     const TYPE: &'static str = "AWS::ImageBuilder::ImageRecipe";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnImageRecipe> {
@@ -1406,7 +1400,6 @@ impl CfnInfrastructureConfiguration {
 
 impl crate::core::CfnResource for CfnInfrastructureConfiguration {
     const TYPE: &'static str = "AWS::ImageBuilder::InfrastructureConfiguration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnInfrastructureConfiguration> {
@@ -1686,7 +1679,6 @@ impl CfnLifecyclePolicy {
 
 impl crate::core::CfnResource for CfnLifecyclePolicy {
     const TYPE: &'static str = "AWS::ImageBuilder::LifecyclePolicy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnLifecyclePolicy> {
@@ -1759,7 +1751,6 @@ impl CfnWorkflow {
 
 impl crate::core::CfnResource for CfnWorkflow {
     const TYPE: &'static str = "AWS::ImageBuilder::Workflow";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnWorkflow> {

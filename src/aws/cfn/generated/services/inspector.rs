@@ -24,7 +24,6 @@ pub struct CfnAssessmentTarget {
 
 impl crate::core::CfnResource for CfnAssessmentTarget {
     const TYPE: &'static str = "AWS::Inspector::AssessmentTarget";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnAssessmentTarget> {
@@ -90,7 +89,6 @@ impl CfnAssessmentTemplate {
 
 impl crate::core::CfnResource for CfnAssessmentTemplate {
     const TYPE: &'static str = "AWS::Inspector::AssessmentTemplate";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnAssessmentTemplate> {
@@ -144,7 +142,6 @@ impl CfnResourceGroup {
 
 impl crate::core::CfnResource for CfnResourceGroup {
     const TYPE: &'static str = "AWS::Inspector::ResourceGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnResourceGroup> {

@@ -194,7 +194,6 @@ impl CfnCisScanConfiguration {
 
 impl crate::core::CfnResource for CfnCisScanConfiguration {
     const TYPE: &'static str = "AWS::InspectorV2::CisScanConfiguration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnCisScanConfiguration> {
@@ -279,7 +278,6 @@ pub struct CfnCodeSecurityIntegration {
 
 impl crate::core::CfnResource for CfnCodeSecurityIntegration {
     const TYPE: &'static str = "AWS::InspectorV2::CodeSecurityIntegration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnCodeSecurityIntegration> {
@@ -453,7 +451,6 @@ pub struct CfnCodeSecurityScanConfiguration {
 
 impl crate::core::CfnResource for CfnCodeSecurityScanConfiguration {
     const TYPE: &'static str = "AWS::InspectorV2::CodeSecurityScanConfiguration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnCodeSecurityScanConfiguration> {
@@ -635,7 +632,6 @@ impl CfnConnector {
 
 impl crate::core::CfnResource for CfnConnector {
     const TYPE: &'static str = "AWS::InspectorV2::Connector";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnConnector> {
@@ -996,7 +992,6 @@ impl CfnFilter {
 
 impl crate::core::CfnResource for CfnFilter {
     const TYPE: &'static str = "AWS::InspectorV2::Filter";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnFilter> {

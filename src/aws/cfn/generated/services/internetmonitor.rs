@@ -172,7 +172,6 @@ impl CfnMonitor {
 
 impl crate::core::CfnResource for CfnMonitor {
     const TYPE: &'static str = "AWS::InternetMonitor::Monitor";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnMonitor> {

@@ -86,7 +86,6 @@ impl CfnInvoiceUnit {
 
 impl crate::core::CfnResource for CfnInvoiceUnit {
     const TYPE: &'static str = "AWS::Invoicing::InvoiceUnit";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnInvoiceUnit> {
@@ -383,7 +382,6 @@ impl CfnProcurementPortalPreference {
 
 impl crate::core::CfnResource for CfnProcurementPortalPreference {
     const TYPE: &'static str = "AWS::Invoicing::ProcurementPortalPreference";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnProcurementPortalPreference> {

@@ -169,7 +169,6 @@ impl CfnAccountAuditConfiguration {
 
 impl crate::core::CfnResource for CfnAccountAuditConfiguration {
     const TYPE: &'static str = "AWS::IoT::AccountAuditConfiguration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnAuthorizer`].
@@ -248,7 +247,6 @@ impl CfnAuthorizer {
 
 impl crate::core::CfnResource for CfnAuthorizer {
     const TYPE: &'static str = "AWS::IoT::Authorizer";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnAuthorizer> {
@@ -308,7 +306,6 @@ pub struct CfnBillingGroup {
 
 impl crate::core::CfnResource for CfnBillingGroup {
     const TYPE: &'static str = "AWS::IoT::BillingGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnBillingGroup> {
@@ -434,7 +431,6 @@ impl CfnCACertificate {
 
 impl crate::core::CfnResource for CfnCACertificate {
     const TYPE: &'static str = "AWS::IoT::CACertificate";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnCACertificate> {
@@ -516,7 +512,6 @@ impl CfnCertificate {
 
 impl crate::core::CfnResource for CfnCertificate {
     const TYPE: &'static str = "AWS::IoT::Certificate";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnCertificate> {
@@ -591,7 +586,6 @@ impl CfnCertificateProvider {
 
 impl crate::core::CfnResource for CfnCertificateProvider {
     const TYPE: &'static str = "AWS::IoT::CertificateProvider";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnCertificateProvider> {
@@ -917,7 +911,6 @@ impl CfnCommand {
 
 impl crate::core::CfnResource for CfnCommand {
     const TYPE: &'static str = "AWS::IoT::Command";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnCommand> {
@@ -997,7 +990,6 @@ impl CfnCustomMetric {
 
 impl crate::core::CfnResource for CfnCustomMetric {
     const TYPE: &'static str = "AWS::IoT::CustomMetric";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnCustomMetric> {
@@ -1068,7 +1060,6 @@ impl CfnDimension {
 
 impl crate::core::CfnResource for CfnDimension {
     const TYPE: &'static str = "AWS::IoT::Dimension";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDimension> {
@@ -1253,7 +1244,6 @@ pub struct CfnDomainConfiguration {
 
 impl crate::core::CfnResource for CfnDomainConfiguration {
     const TYPE: &'static str = "AWS::IoT::DomainConfiguration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDomainConfiguration> {
@@ -1313,7 +1303,6 @@ impl CfnEncryptionConfiguration {
 
 impl crate::core::CfnResource for CfnEncryptionConfiguration {
     const TYPE: &'static str = "AWS::IoT::EncryptionConfiguration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnEncryptionConfiguration> {
@@ -1521,7 +1510,6 @@ impl CfnFleetMetric {
 
 impl crate::core::CfnResource for CfnFleetMetric {
     const TYPE: &'static str = "AWS::IoT::FleetMetric";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnFleetMetric> {
@@ -1871,7 +1859,6 @@ impl CfnJob {
 
 impl crate::core::CfnResource for CfnJob {
     const TYPE: &'static str = "AWS::IoT::Job";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnJob> {
@@ -2154,7 +2141,6 @@ impl CfnJobTemplate {
 
 impl crate::core::CfnResource for CfnJobTemplate {
     const TYPE: &'static str = "AWS::IoT::JobTemplate";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnJobTemplate> {
@@ -2260,7 +2246,6 @@ impl CfnLogging {
 
 impl crate::core::CfnResource for CfnLogging {
     const TYPE: &'static str = "AWS::IoT::Logging";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnMitigationAction`].
@@ -2494,7 +2479,6 @@ impl CfnMitigationAction {
 
 impl crate::core::CfnResource for CfnMitigationAction {
     const TYPE: &'static str = "AWS::IoT::MitigationAction";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnMitigationAction> {
@@ -2558,7 +2542,6 @@ impl CfnPolicy {
 
 impl crate::core::CfnResource for CfnPolicy {
     const TYPE: &'static str = "AWS::IoT::Policy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnPolicy> {
@@ -2593,7 +2576,6 @@ impl CfnPolicyPrincipalAttachment {
 
 impl crate::core::CfnResource for CfnPolicyPrincipalAttachment {
     const TYPE: &'static str = "AWS::IoT::PolicyPrincipalAttachment";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnProvisioningTemplate`].
@@ -2683,7 +2665,6 @@ impl CfnProvisioningTemplate {
 
 impl crate::core::CfnResource for CfnProvisioningTemplate {
     const TYPE: &'static str = "AWS::IoT::ProvisioningTemplate";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnProvisioningTemplate> {
@@ -2764,7 +2745,6 @@ impl CfnResourceSpecificLogging {
 
 impl crate::core::CfnResource for CfnResourceSpecificLogging {
     const TYPE: &'static str = "AWS::IoT::ResourceSpecificLogging";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnResourceSpecificLogging> {
@@ -2827,7 +2807,6 @@ impl CfnRoleAlias {
 
 impl crate::core::CfnResource for CfnRoleAlias {
     const TYPE: &'static str = "AWS::IoT::RoleAlias";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnRoleAlias> {
@@ -2942,7 +2921,6 @@ impl CfnScheduledAudit {
 
 impl crate::core::CfnResource for CfnScheduledAudit {
     const TYPE: &'static str = "AWS::IoT::ScheduledAudit";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnScheduledAudit> {
@@ -3266,7 +3244,6 @@ pub struct CfnSecurityProfile {
 
 impl crate::core::CfnResource for CfnSecurityProfile {
     const TYPE: &'static str = "AWS::IoT::SecurityProfile";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnSecurityProfile> {
@@ -3318,7 +3295,6 @@ pub struct CfnSoftwarePackage {
 
 impl crate::core::CfnResource for CfnSoftwarePackage {
     const TYPE: &'static str = "AWS::IoT::SoftwarePackage";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnSoftwarePackage> {
@@ -3447,7 +3423,6 @@ impl CfnSoftwarePackageVersion {
 
 impl crate::core::CfnResource for CfnSoftwarePackageVersion {
     const TYPE: &'static str = "AWS::IoT::SoftwarePackageVersion";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnSoftwarePackageVersion> {
@@ -3550,7 +3525,6 @@ impl CfnStream {
 
 impl crate::core::CfnResource for CfnStream {
     const TYPE: &'static str = "AWS::IoT::Stream";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnStream> {
@@ -3600,7 +3574,6 @@ pub struct CfnThing {
 
 impl crate::core::CfnResource for CfnThing {
     const TYPE: &'static str = "AWS::IoT::Thing";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnThing> {
@@ -3681,7 +3654,6 @@ pub struct CfnThingGroup {
 
 impl crate::core::CfnResource for CfnThingGroup {
     const TYPE: &'static str = "AWS::IoT::ThingGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnThingGroup> {
@@ -3719,7 +3691,6 @@ impl CfnThingPrincipalAttachment {
 
 impl crate::core::CfnResource for CfnThingPrincipalAttachment {
     const TYPE: &'static str = "AWS::IoT::ThingPrincipalAttachment";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnThingType`].
@@ -3822,7 +3793,6 @@ pub struct CfnThingType {
 
 impl crate::core::CfnResource for CfnThingType {
     const TYPE: &'static str = "AWS::IoT::ThingType";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnThingType> {
@@ -4953,7 +4923,6 @@ impl CfnTopicRule {
 
 impl crate::core::CfnResource for CfnTopicRule {
     const TYPE: &'static str = "AWS::IoT::TopicRule";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnTopicRule> {
@@ -5056,7 +5025,6 @@ pub struct CfnTopicRuleDestination {
 
 impl crate::core::CfnResource for CfnTopicRuleDestination {
     const TYPE: &'static str = "AWS::IoT::TopicRuleDestination";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnTopicRuleDestination> {

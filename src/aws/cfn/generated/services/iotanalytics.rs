@@ -100,7 +100,6 @@ pub struct CfnChannel {
 
 impl crate::core::CfnResource for CfnChannel {
     const TYPE: &'static str = "AWS::IoTAnalytics::Channel";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnChannel> {
@@ -559,7 +558,6 @@ impl CfnDataset {
 
 impl crate::core::CfnResource for CfnDataset {
     const TYPE: &'static str = "AWS::IoTAnalytics::Dataset";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDataset> {
@@ -794,7 +792,6 @@ pub struct CfnDatastore {
 
 impl crate::core::CfnResource for CfnDatastore {
     const TYPE: &'static str = "AWS::IoTAnalytics::Datastore";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDatastore> {
@@ -1124,7 +1121,6 @@ impl CfnPipeline {
 
 impl crate::core::CfnResource for CfnPipeline {
     const TYPE: &'static str = "AWS::IoTAnalytics::Pipeline";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnPipeline> {

@@ -97,7 +97,6 @@ impl CfnSuiteDefinition {
 
 impl crate::core::CfnResource for CfnSuiteDefinition {
     const TYPE: &'static str = "AWS::IoTCoreDeviceAdvisor::SuiteDefinition";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnSuiteDefinition> {

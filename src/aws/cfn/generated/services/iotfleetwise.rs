@@ -338,7 +338,6 @@ impl CfnCampaign {
 
 impl crate::core::CfnResource for CfnCampaign {
     const TYPE: &'static str = "AWS::IoTFleetWise::Campaign";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnCampaign> {
@@ -444,7 +443,6 @@ impl CfnDecoderManifest {
 
 impl crate::core::CfnResource for CfnDecoderManifest {
     const TYPE: &'static str = "AWS::IoTFleetWise::DecoderManifest";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDecoderManifest> {
@@ -515,7 +513,6 @@ impl CfnFleet {
 
 impl crate::core::CfnResource for CfnFleet {
     const TYPE: &'static str = "AWS::IoTFleetWise::Fleet";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnFleet> {
@@ -603,7 +600,6 @@ impl CfnModelManifest {
 
 impl crate::core::CfnResource for CfnModelManifest {
     const TYPE: &'static str = "AWS::IoTFleetWise::ModelManifest";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnModelManifest> {
@@ -689,7 +685,6 @@ pub struct CfnSignalCatalog {
 
 impl crate::core::CfnResource for CfnSignalCatalog {
     const TYPE: &'static str = "AWS::IoTFleetWise::SignalCatalog";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnSignalCatalog> {
@@ -789,7 +784,6 @@ impl CfnStateTemplate {
 
 impl crate::core::CfnResource for CfnStateTemplate {
     const TYPE: &'static str = "AWS::IoTFleetWise::StateTemplate";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnStateTemplate> {
@@ -903,7 +897,6 @@ impl CfnVehicle {
 
 impl crate::core::CfnResource for CfnVehicle {
     const TYPE: &'static str = "AWS::IoTFleetWise::Vehicle";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnVehicle> {

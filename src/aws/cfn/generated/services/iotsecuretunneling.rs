@@ -83,7 +83,6 @@ pub struct CfnTunnel {
 
 impl crate::core::CfnResource for CfnTunnel {
     const TYPE: &'static str = "AWS::IoTSecureTunneling::Tunnel";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnTunnel> {

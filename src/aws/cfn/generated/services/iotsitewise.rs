@@ -118,7 +118,6 @@ impl CfnAccessPolicy {
 
 impl crate::core::CfnResource for CfnAccessPolicy {
     const TYPE: &'static str = "AWS::IoTSiteWise::AccessPolicy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnAccessPolicy> {
@@ -188,7 +187,6 @@ impl CfnApplication {
 
 impl crate::core::CfnResource for CfnApplication {
     const TYPE: &'static str = "AWS::IoTSiteWise::Application";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnApplication> {
@@ -343,7 +341,6 @@ impl CfnAsset {
 
 impl crate::core::CfnResource for CfnAsset {
     const TYPE: &'static str = "AWS::IoTSiteWise::Asset";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnAsset> {
@@ -784,7 +781,6 @@ impl CfnAssetModel {
 
 impl crate::core::CfnResource for CfnAssetModel {
     const TYPE: &'static str = "AWS::IoTSiteWise::AssetModel";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnAssetModel> {
@@ -881,7 +877,6 @@ impl CfnComputationModel {
 
 impl crate::core::CfnResource for CfnComputationModel {
     const TYPE: &'static str = "AWS::IoTSiteWise::ComputationModel";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnComputationModel> {
@@ -951,7 +946,6 @@ impl CfnDashboard {
 
 impl crate::core::CfnResource for CfnDashboard {
     const TYPE: &'static str = "AWS::IoTSiteWise::Dashboard";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDashboard> {
@@ -1139,7 +1133,6 @@ impl CfnDataset {
 
 impl crate::core::CfnResource for CfnDataset {
     const TYPE: &'static str = "AWS::IoTSiteWise::Dataset";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDataset> {
@@ -1228,7 +1221,6 @@ impl CfnGateway {
 
 impl crate::core::CfnResource for CfnGateway {
     const TYPE: &'static str = "AWS::IoTSiteWise::Gateway";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnGateway> {
@@ -1322,7 +1314,6 @@ impl CfnPipeline {
 
 impl crate::core::CfnResource for CfnPipeline {
     const TYPE: &'static str = "AWS::IoTSiteWise::Pipeline";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnPipeline> {
@@ -1440,7 +1431,6 @@ impl CfnPortal {
 
 impl crate::core::CfnResource for CfnPortal {
     const TYPE: &'static str = "AWS::IoTSiteWise::Portal";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnPortal> {
@@ -1518,7 +1508,6 @@ impl CfnProject {
 
 impl crate::core::CfnResource for CfnProject {
     const TYPE: &'static str = "AWS::IoTSiteWise::Project";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnProject> {
@@ -1806,7 +1795,6 @@ impl CfnTask {
 
 impl crate::core::CfnResource for CfnTask {
     const TYPE: &'static str = "AWS::IoTSiteWise::Task";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnTask> {
@@ -1903,7 +1891,6 @@ impl CfnWorkspace {
 
 impl crate::core::CfnResource for CfnWorkspace {
     const TYPE: &'static str = "AWS::IoTSiteWise::Workspace";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnWorkspace> {

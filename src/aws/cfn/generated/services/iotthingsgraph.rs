@@ -58,7 +58,6 @@ impl CfnFlowTemplate {
 
 impl crate::core::CfnResource for CfnFlowTemplate {
     const TYPE: &'static str = "AWS::IoTThingsGraph::FlowTemplate";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnFlowTemplate> {

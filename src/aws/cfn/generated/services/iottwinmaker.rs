@@ -56,7 +56,6 @@ impl CfnComponentType {
 
 impl crate::core::CfnResource for CfnComponentType {
     const TYPE: &'static str = "AWS::IoTTwinMaker::ComponentType";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnComponentType> {
@@ -125,7 +124,6 @@ impl CfnEntity {
 
 impl crate::core::CfnResource for CfnEntity {
     const TYPE: &'static str = "AWS::IoTTwinMaker::Entity";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnEntity> {
@@ -187,7 +185,6 @@ impl CfnScene {
 
 impl crate::core::CfnResource for CfnScene {
     const TYPE: &'static str = "AWS::IoTTwinMaker::Scene";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnScene> {
@@ -236,7 +233,6 @@ impl CfnSyncJob {
 
 impl crate::core::CfnResource for CfnSyncJob {
     const TYPE: &'static str = "AWS::IoTTwinMaker::SyncJob";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnSyncJob> {
@@ -288,7 +284,6 @@ impl CfnWorkspace {
 
 impl crate::core::CfnResource for CfnWorkspace {
     const TYPE: &'static str = "AWS::IoTTwinMaker::Workspace";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnWorkspace> {

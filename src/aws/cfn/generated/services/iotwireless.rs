@@ -76,7 +76,6 @@ impl CfnDestination {
 
 impl crate::core::CfnResource for CfnDestination {
     const TYPE: &'static str = "AWS::IoTWireless::Destination";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDestination> {
@@ -182,7 +181,6 @@ pub struct CfnDeviceProfile {
 
 impl crate::core::CfnResource for CfnDeviceProfile {
     const TYPE: &'static str = "AWS::IoTWireless::DeviceProfile";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDeviceProfile> {
@@ -322,7 +320,6 @@ impl CfnFuotaTask {
 
 impl crate::core::CfnResource for CfnFuotaTask {
     const TYPE: &'static str = "AWS::IoTWireless::FuotaTask";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnFuotaTask> {
@@ -475,7 +472,6 @@ impl CfnMulticastGroup {
 
 impl crate::core::CfnResource for CfnMulticastGroup {
     const TYPE: &'static str = "AWS::IoTWireless::MulticastGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnMulticastGroup> {
@@ -596,7 +592,6 @@ impl CfnNetworkAnalyzerConfiguration {
 
 impl crate::core::CfnResource for CfnNetworkAnalyzerConfiguration {
     const TYPE: &'static str = "AWS::IoTWireless::NetworkAnalyzerConfiguration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnNetworkAnalyzerConfiguration> {
@@ -698,7 +693,6 @@ pub struct CfnPartnerAccount {
 
 impl crate::core::CfnResource for CfnPartnerAccount {
     const TYPE: &'static str = "AWS::IoTWireless::PartnerAccount";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnPartnerAccount> {
@@ -808,7 +802,6 @@ pub struct CfnServiceProfile {
 
 impl crate::core::CfnResource for CfnServiceProfile {
     const TYPE: &'static str = "AWS::IoTWireless::ServiceProfile";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnServiceProfile> {
@@ -1001,7 +994,6 @@ impl CfnTaskDefinition {
 
 impl crate::core::CfnResource for CfnTaskDefinition {
     const TYPE: &'static str = "AWS::IoTWireless::TaskDefinition";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnTaskDefinition> {
@@ -1097,7 +1089,6 @@ impl CfnWirelessDevice {
 
 impl crate::core::CfnResource for CfnWirelessDevice {
     const TYPE: &'static str = "AWS::IoTWireless::WirelessDevice";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnWirelessDevice> {
@@ -1182,7 +1173,6 @@ impl CfnWirelessDeviceImportTask {
 
 impl crate::core::CfnResource for CfnWirelessDeviceImportTask {
     const TYPE: &'static str = "AWS::IoTWireless::WirelessDeviceImportTask";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnWirelessDeviceImportTask> {
@@ -1301,7 +1291,6 @@ impl CfnWirelessGateway {
 
 impl crate::core::CfnResource for CfnWirelessGateway {
     const TYPE: &'static str = "AWS::IoTWireless::WirelessGateway";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnWirelessGateway> {

@@ -91,7 +91,6 @@ impl CfnAdConfiguration {
 
 impl crate::core::CfnResource for CfnAdConfiguration {
     const TYPE: &'static str = "AWS::IVS::AdConfiguration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnAdConfiguration> {
@@ -256,7 +255,6 @@ pub struct CfnChannel {
 
 impl crate::core::CfnResource for CfnChannel {
     const TYPE: &'static str = "AWS::IVS::Channel";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnChannel> {
@@ -333,7 +331,6 @@ pub struct CfnEncoderConfiguration {
 
 impl crate::core::CfnResource for CfnEncoderConfiguration {
     const TYPE: &'static str = "AWS::IVS::EncoderConfiguration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnEncoderConfiguration> {
@@ -405,7 +402,6 @@ pub struct CfnIngestConfiguration {
 
 impl crate::core::CfnResource for CfnIngestConfiguration {
     const TYPE: &'static str = "AWS::IVS::IngestConfiguration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnIngestConfiguration> {
@@ -469,7 +465,6 @@ pub struct CfnPlaybackKeyPair {
 
 impl crate::core::CfnResource for CfnPlaybackKeyPair {
     const TYPE: &'static str = "AWS::IVS::PlaybackKeyPair";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnPlaybackKeyPair> {
@@ -531,7 +526,6 @@ pub struct CfnPlaybackRestrictionPolicy {
 
 impl crate::core::CfnResource for CfnPlaybackRestrictionPolicy {
     const TYPE: &'static str = "AWS::IVS::PlaybackRestrictionPolicy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnPlaybackRestrictionPolicy> {
@@ -583,7 +577,6 @@ pub struct CfnPublicKey {
 
 impl crate::core::CfnResource for CfnPublicKey {
     const TYPE: &'static str = "AWS::IVS::PublicKey";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnPublicKey> {
@@ -778,7 +771,6 @@ impl CfnRecordingConfiguration {
 
 impl crate::core::CfnResource for CfnRecordingConfiguration {
     const TYPE: &'static str = "AWS::IVS::RecordingConfiguration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnRecordingConfiguration> {
@@ -933,7 +925,6 @@ pub struct CfnStage {
 
 impl crate::core::CfnResource for CfnStage {
     const TYPE: &'static str = "AWS::IVS::Stage";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnStage> {
@@ -1013,7 +1004,6 @@ impl CfnStorageConfiguration {
 
 impl crate::core::CfnResource for CfnStorageConfiguration {
     const TYPE: &'static str = "AWS::IVS::StorageConfiguration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnStorageConfiguration> {
@@ -1070,7 +1060,6 @@ impl CfnStreamKey {
 
 impl crate::core::CfnResource for CfnStreamKey {
     const TYPE: &'static str = "AWS::IVS::StreamKey";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnStreamKey> {

@@ -123,7 +123,6 @@ impl CfnLoggingConfiguration {
 
 impl crate::core::CfnResource for CfnLoggingConfiguration {
     const TYPE: &'static str = "AWS::IVSChat::LoggingConfiguration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnLoggingConfiguration> {
@@ -214,7 +213,6 @@ pub struct CfnRoom {
 
 impl crate::core::CfnResource for CfnRoom {
     const TYPE: &'static str = "AWS::IVSChat::Room";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnRoom> {

@@ -357,7 +357,6 @@ impl CfnConnector {
 
 impl crate::core::CfnResource for CfnConnector {
     const TYPE: &'static str = "AWS::KafkaConnect::Connector";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnConnector> {
@@ -472,7 +471,6 @@ impl CfnCustomPlugin {
 
 impl crate::core::CfnResource for CfnCustomPlugin {
     const TYPE: &'static str = "AWS::KafkaConnect::CustomPlugin";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnCustomPlugin> {
@@ -543,7 +541,6 @@ impl CfnWorkerConfiguration {
 
 impl crate::core::CfnResource for CfnWorkerConfiguration {
     const TYPE: &'static str = "AWS::KafkaConnect::WorkerConfiguration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnWorkerConfiguration> {

@@ -275,7 +275,6 @@ impl CfnDataSource {
 
 impl crate::core::CfnResource for CfnDataSource {
     const TYPE: &'static str = "AWS::Kendra::DataSource";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDataSource> {
@@ -387,7 +386,6 @@ impl CfnFaq {
 
 impl crate::core::CfnResource for CfnFaq {
     const TYPE: &'static str = "AWS::Kendra::Faq";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnFaq> {
@@ -482,7 +480,6 @@ impl CfnFeaturedResultsSet {
 
 impl crate::core::CfnResource for CfnFeaturedResultsSet {
     const TYPE: &'static str = "AWS::Kendra::FeaturedResultsSet";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnFeaturedResultsSet> {
@@ -795,7 +792,6 @@ impl CfnIndex {
 
 impl crate::core::CfnResource for CfnIndex {
     const TYPE: &'static str = "AWS::Kendra::Index";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnIndex> {
@@ -887,7 +883,6 @@ impl CfnQuerySuggestionsBlockList {
 
 impl crate::core::CfnResource for CfnQuerySuggestionsBlockList {
     const TYPE: &'static str = "AWS::Kendra::QuerySuggestionsBlockList";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnQuerySuggestionsBlockList> {
@@ -979,7 +974,6 @@ impl CfnThesaurus {
 
 impl crate::core::CfnResource for CfnThesaurus {
     const TYPE: &'static str = "AWS::Kendra::Thesaurus";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnThesaurus> {

@@ -80,7 +80,6 @@ impl CfnExecutionPlan {
 
 impl crate::core::CfnResource for CfnExecutionPlan {
     const TYPE: &'static str = "AWS::KendraRanking::ExecutionPlan";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnExecutionPlan> {

@@ -403,7 +403,6 @@ impl CfnChannel {
 
 impl crate::core::CfnResource for CfnChannel {
     const TYPE: &'static str = "AWS::Kinesis::Channel";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnChannel> {
@@ -446,7 +445,6 @@ impl CfnResourcePolicy {
 
 impl crate::core::CfnResource for CfnResourcePolicy {
     const TYPE: &'static str = "AWS::Kinesis::ResourcePolicy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnStream`].
@@ -606,7 +604,6 @@ pub struct CfnStream {
 
 impl crate::core::CfnResource for CfnStream {
     const TYPE: &'static str = "AWS::Kinesis::Stream";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnStream> {
@@ -670,7 +667,6 @@ impl CfnStreamConsumer {
 
 impl crate::core::CfnResource for CfnStreamConsumer {
     const TYPE: &'static str = "AWS::Kinesis::StreamConsumer";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnStreamConsumer> {

@@ -258,7 +258,6 @@ impl CfnApplication {
 
 impl crate::core::CfnResource for CfnApplication {
     const TYPE: &'static str = "AWS::KinesisAnalytics::Application";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnApplication> {
@@ -389,7 +388,6 @@ impl CfnApplicationOutput {
 
 impl crate::core::CfnResource for CfnApplicationOutput {
     const TYPE: &'static str = "AWS::KinesisAnalytics::ApplicationOutput";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnApplicationOutput> {
@@ -580,7 +578,6 @@ impl CfnApplicationReferenceDataSource {
 
 impl crate::core::CfnResource for CfnApplicationReferenceDataSource {
     const TYPE: &'static str = "AWS::KinesisAnalytics::ApplicationReferenceDataSource";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnApplicationReferenceDataSource> {

@@ -935,7 +935,6 @@ impl CfnApplication {
 
 impl crate::core::CfnResource for CfnApplication {
     const TYPE: &'static str = "AWS::KinesisAnalyticsV2::Application";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 /// Property types of [`CfnApplicationCloudWatchLoggingOption`].
@@ -982,7 +981,6 @@ impl CfnApplicationCloudWatchLoggingOption {
 
 impl crate::core::CfnResource for CfnApplicationCloudWatchLoggingOption {
     const TYPE: &'static str = "AWS::KinesisAnalyticsV2::ApplicationCloudWatchLoggingOption";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnApplicationCloudWatchLoggingOption> {
@@ -1104,7 +1102,6 @@ impl CfnApplicationOutput {
 
 impl crate::core::CfnResource for CfnApplicationOutput {
     const TYPE: &'static str = "AWS::KinesisAnalyticsV2::ApplicationOutput";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnApplicationOutput> {
@@ -1292,7 +1289,6 @@ impl CfnApplicationReferenceDataSource {
 
 impl crate::core::CfnResource for CfnApplicationReferenceDataSource {
     const TYPE: &'static str = "AWS::KinesisAnalyticsV2::ApplicationReferenceDataSource";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnApplicationReferenceDataSource> {

@@ -1840,7 +1840,6 @@ pub struct CfnDeliveryStream {
 
 impl crate::core::CfnResource for CfnDeliveryStream {
     const TYPE: &'static str = "AWS::KinesisFirehose::DeliveryStream";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDeliveryStream> {

@@ -64,7 +64,6 @@ pub struct CfnSignalingChannel {
 
 impl crate::core::CfnResource for CfnSignalingChannel {
     const TYPE: &'static str = "AWS::KinesisVideo::SignalingChannel";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnSignalingChannel> {
@@ -147,7 +146,6 @@ pub struct CfnStream {
 
 impl crate::core::CfnResource for CfnStream {
     const TYPE: &'static str = "AWS::KinesisVideo::Stream";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnStream> {

@@ -32,7 +32,6 @@ impl CfnAlias {
 
 impl crate::core::CfnResource for CfnAlias {
     const TYPE: &'static str = "AWS::KMS::Alias";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnKey`].
@@ -188,7 +187,6 @@ pub struct CfnKey {
 
 impl crate::core::CfnResource for CfnKey {
     const TYPE: &'static str = "AWS::KMS::Key";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnKey> {
@@ -261,7 +259,6 @@ impl CfnReplicaKey {
 
 impl crate::core::CfnResource for CfnReplicaKey {
     const TYPE: &'static str = "AWS::KMS::ReplicaKey";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnReplicaKey> {

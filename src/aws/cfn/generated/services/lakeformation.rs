@@ -73,7 +73,6 @@ impl CfnDataCellsFilter {
 
 impl crate::core::CfnResource for CfnDataCellsFilter {
     const TYPE: &'static str = "AWS::LakeFormation::DataCellsFilter";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnDataLakeSettings`].
@@ -158,7 +157,6 @@ pub struct CfnDataLakeSettings {
 
 impl crate::core::CfnResource for CfnDataLakeSettings {
     const TYPE: &'static str = "AWS::LakeFormation::DataLakeSettings";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnDataLakeSettings> {
@@ -294,7 +292,6 @@ impl CfnPermissions {
 
 impl crate::core::CfnResource for CfnPermissions {
     const TYPE: &'static str = "AWS::LakeFormation::Permissions";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnPermissions> {
@@ -612,7 +609,6 @@ impl CfnPrincipalPermissions {
 
 impl crate::core::CfnResource for CfnPrincipalPermissions {
     const TYPE: &'static str = "AWS::LakeFormation::PrincipalPermissions";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnPrincipalPermissions> {
@@ -656,7 +652,6 @@ impl CfnResource {
 
 impl crate::core::CfnResource for CfnResource {
     const TYPE: &'static str = "AWS::LakeFormation::Resource";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnResource> {
@@ -690,7 +685,6 @@ impl CfnTag {
 
 impl crate::core::CfnResource for CfnTag {
     const TYPE: &'static str = "AWS::LakeFormation::Tag";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnTagAssociation`].
@@ -829,7 +823,6 @@ impl CfnTagAssociation {
 
 impl crate::core::CfnResource for CfnTagAssociation {
     const TYPE: &'static str = "AWS::LakeFormation::TagAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnTagAssociation> {

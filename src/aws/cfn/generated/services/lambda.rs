@@ -94,7 +94,6 @@ impl CfnAlias {
 
 impl crate::core::CfnResource for CfnAlias {
     const TYPE: &'static str = "AWS::Lambda::Alias";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnAlias> {
@@ -342,7 +341,6 @@ impl CfnCapacityProvider {
 
 impl crate::core::CfnResource for CfnCapacityProvider {
     const TYPE: &'static str = "AWS::Lambda::CapacityProvider";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnCapacityProvider> {
@@ -452,7 +450,6 @@ impl CfnCodeSigningConfig {
 
 impl crate::core::CfnResource for CfnCodeSigningConfig {
     const TYPE: &'static str = "AWS::Lambda::CodeSigningConfig";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnCodeSigningConfig> {
@@ -546,7 +543,6 @@ impl CfnEventInvokeConfig {
 
 impl crate::core::CfnResource for CfnEventInvokeConfig {
     const TYPE: &'static str = "AWS::Lambda::EventInvokeConfig";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnEventSourceMapping`].
@@ -993,7 +989,6 @@ impl CfnEventSourceMapping {
 
 impl crate::core::CfnResource for CfnEventSourceMapping {
     const TYPE: &'static str = "AWS::Lambda::EventSourceMapping";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnEventSourceMapping> {
@@ -1712,7 +1707,6 @@ impl CfnFunction {
 
 impl crate::core::CfnResource for CfnFunction {
     const TYPE: &'static str = "AWS::Lambda::Function";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnFunction> {
@@ -1979,7 +1973,6 @@ impl CfnLayerVersion {
 
 impl crate::core::CfnResource for CfnLayerVersion {
     const TYPE: &'static str = "AWS::Lambda::LayerVersion";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnLayerVersion> {
@@ -2016,7 +2009,6 @@ impl CfnLayerVersionPermission {
 
 impl crate::core::CfnResource for CfnLayerVersionPermission {
     const TYPE: &'static str = "AWS::Lambda::LayerVersionPermission";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnLayerVersionPermission> {
@@ -2285,7 +2277,6 @@ impl CfnMicrovmImage {
 
 impl crate::core::CfnResource for CfnMicrovmImage {
     const TYPE: &'static str = "AWS::Lambda::MicrovmImage";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnMicrovmImage> {
@@ -2431,7 +2422,6 @@ impl CfnNetworkConnector {
 
 impl crate::core::CfnResource for CfnNetworkConnector {
     const TYPE: &'static str = "AWS::Lambda::NetworkConnector";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnNetworkConnector> {
@@ -2513,7 +2503,6 @@ impl CfnPermission {
 
 impl crate::core::CfnResource for CfnPermission {
     const TYPE: &'static str = "AWS::Lambda::Permission";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnPermission> {
@@ -2544,7 +2533,6 @@ impl CfnResourcePolicy {
 
 impl crate::core::CfnResource for CfnResourcePolicy {
     const TYPE: &'static str = "AWS::Lambda::ResourcePolicy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnUrl`].
@@ -2655,7 +2643,6 @@ impl CfnUrl {
 
 impl crate::core::CfnResource for CfnUrl {
     const TYPE: &'static str = "AWS::Lambda::Url";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnUrl> {
@@ -2755,7 +2742,6 @@ impl CfnVersion {
 
 impl crate::core::CfnResource for CfnVersion {
     const TYPE: &'static str = "AWS::Lambda::Version";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnVersion> {
@@ -2816,7 +2802,6 @@ impl CfnWebFunction {
 
 impl crate::core::CfnResource for CfnWebFunction {
     const TYPE: &'static str = "AWS::Lambda::WebFunction";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnWebFunction> {
@@ -2951,7 +2936,6 @@ impl CfnWebFunctionEndpoint {
 
 impl crate::core::CfnResource for CfnWebFunctionEndpoint {
     const TYPE: &'static str = "AWS::Lambda::WebFunctionEndpoint";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnWebFunctionEndpoint> {
@@ -3197,7 +3181,6 @@ impl CfnWebFunctionRevision {
 
 impl crate::core::CfnResource for CfnWebFunctionRevision {
     const TYPE: &'static str = "AWS::Lambda::WebFunctionRevision";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnWebFunctionRevision> {

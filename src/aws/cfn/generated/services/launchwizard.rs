@@ -67,7 +67,6 @@ impl CfnDeployment {
 
 impl crate::core::CfnResource for CfnDeployment {
     const TYPE: &'static str = "AWS::LaunchWizard::Deployment";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDeployment> {

@@ -2367,7 +2367,6 @@ impl CfnBot {
 
 impl crate::core::CfnResource for CfnBot {
     const TYPE: &'static str = "AWS::Lex::Bot";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnBot> {
@@ -2657,7 +2656,6 @@ impl CfnBotAlias {
 
 impl crate::core::CfnResource for CfnBotAlias {
     const TYPE: &'static str = "AWS::Lex::BotAlias";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnBotAlias> {
@@ -2741,7 +2739,6 @@ impl CfnBotVersion {
 
 impl crate::core::CfnResource for CfnBotVersion {
     const TYPE: &'static str = "AWS::Lex::BotVersion";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnBotVersion> {
@@ -2772,7 +2769,6 @@ impl CfnResourcePolicy {
 
 impl crate::core::CfnResource for CfnResourcePolicy {
     const TYPE: &'static str = "AWS::Lex::ResourcePolicy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnResourcePolicy> {

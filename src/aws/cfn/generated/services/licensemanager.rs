@@ -123,7 +123,6 @@ pub struct CfnGrant {
 
 impl crate::core::CfnResource for CfnGrant {
     const TYPE: &'static str = "AWS::LicenseManager::Grant";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnGrant> {
@@ -451,7 +450,6 @@ impl CfnLicense {
 
 impl crate::core::CfnResource for CfnLicense {
     const TYPE: &'static str = "AWS::LicenseManager::License";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnLicense> {
@@ -543,7 +541,6 @@ impl CfnLicenseAssetGroup {
 
 impl crate::core::CfnResource for CfnLicenseAssetGroup {
     const TYPE: &'static str = "AWS::LicenseManager::LicenseAssetGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnLicenseAssetGroup> {
@@ -716,7 +713,6 @@ impl CfnLicenseAssetRuleSet {
 
 impl crate::core::CfnResource for CfnLicenseAssetRuleSet {
     const TYPE: &'static str = "AWS::LicenseManager::LicenseAssetRuleSet";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnLicenseAssetRuleSet> {
@@ -855,7 +851,6 @@ impl CfnLicenseConfiguration {
 
 impl crate::core::CfnResource for CfnLicenseConfiguration {
     const TYPE: &'static str = "AWS::LicenseManager::LicenseConfiguration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnLicenseConfiguration> {
@@ -995,7 +990,6 @@ impl CfnReportGenerator {
 
 impl crate::core::CfnResource for CfnReportGenerator {
     const TYPE: &'static str = "AWS::LicenseManager::ReportGenerator";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnReportGenerator> {

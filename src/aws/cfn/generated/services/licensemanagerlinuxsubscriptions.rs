@@ -69,7 +69,6 @@ impl CfnSubscriptionProvider {
 
 impl crate::core::CfnResource for CfnSubscriptionProvider {
     const TYPE: &'static str = "AWS::LicenseManagerLinuxSubscriptions::SubscriptionProvider";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnSubscriptionProvider> {

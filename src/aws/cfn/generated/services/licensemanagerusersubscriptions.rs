@@ -152,7 +152,6 @@ impl CfnLicenseServerEndpoint {
 
 impl crate::core::CfnResource for CfnLicenseServerEndpoint {
     const TYPE: &'static str = "AWS::LicenseManagerUserSubscriptions::LicenseServerEndpoint";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnLicenseServerEndpoint> {

@@ -211,7 +211,6 @@ impl CfnAlarm {
 
 impl crate::core::CfnResource for CfnAlarm {
     const TYPE: &'static str = "AWS::Lightsail::Alarm";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnAlarm> {
@@ -298,7 +297,6 @@ impl CfnBucket {
 
 impl crate::core::CfnResource for CfnBucket {
     const TYPE: &'static str = "AWS::Lightsail::Bucket";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnBucket> {
@@ -369,7 +367,6 @@ impl CfnCertificate {
 
 impl crate::core::CfnResource for CfnCertificate {
     const TYPE: &'static str = "AWS::Lightsail::Certificate";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnCertificate> {
@@ -422,7 +419,6 @@ impl CfnContactMethod {
 
 impl crate::core::CfnResource for CfnContactMethod {
     const TYPE: &'static str = "AWS::Lightsail::ContactMethod";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnContactMethod> {
@@ -660,7 +656,6 @@ impl CfnContainer {
 
 impl crate::core::CfnResource for CfnContainer {
     const TYPE: &'static str = "AWS::Lightsail::Container";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnContainer> {
@@ -797,7 +792,6 @@ impl CfnDatabase {
 
 impl crate::core::CfnResource for CfnDatabase {
     const TYPE: &'static str = "AWS::Lightsail::Database";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDatabase> {
@@ -857,7 +851,6 @@ impl CfnDatabaseSnapshot {
 
 impl crate::core::CfnResource for CfnDatabaseSnapshot {
     const TYPE: &'static str = "AWS::Lightsail::DatabaseSnapshot";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDatabaseSnapshot> {
@@ -1056,7 +1049,6 @@ impl CfnDisk {
 
 impl crate::core::CfnResource for CfnDisk {
     const TYPE: &'static str = "AWS::Lightsail::Disk";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDisk> {
@@ -1156,7 +1148,6 @@ impl CfnDiskSnapshot {
 
 impl crate::core::CfnResource for CfnDiskSnapshot {
     const TYPE: &'static str = "AWS::Lightsail::DiskSnapshot";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDiskSnapshot> {
@@ -1508,7 +1499,6 @@ impl CfnDistribution {
 
 impl crate::core::CfnResource for CfnDistribution {
     const TYPE: &'static str = "AWS::Lightsail::Distribution";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDistribution> {
@@ -1633,7 +1623,6 @@ impl CfnDomain {
 
 impl crate::core::CfnResource for CfnDomain {
     const TYPE: &'static str = "AWS::Lightsail::Domain";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDomain> {
@@ -1935,7 +1924,6 @@ impl CfnInstance {
 
 impl crate::core::CfnResource for CfnInstance {
     const TYPE: &'static str = "AWS::Lightsail::Instance";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnInstance> {
@@ -2055,7 +2043,6 @@ impl CfnInstanceSnapshot {
 
 impl crate::core::CfnResource for CfnInstanceSnapshot {
     const TYPE: &'static str = "AWS::Lightsail::InstanceSnapshot";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnInstanceSnapshot> {
@@ -2144,7 +2131,6 @@ impl CfnKeyPair {
 
 impl crate::core::CfnResource for CfnKeyPair {
     const TYPE: &'static str = "AWS::Lightsail::KeyPair";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnKeyPair> {
@@ -2256,7 +2242,6 @@ impl CfnLoadBalancer {
 
 impl crate::core::CfnResource for CfnLoadBalancer {
     const TYPE: &'static str = "AWS::Lightsail::LoadBalancer";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnLoadBalancer> {
@@ -2299,7 +2284,6 @@ impl CfnLoadBalancerTlsCertificate {
 
 impl crate::core::CfnResource for CfnLoadBalancerTlsCertificate {
     const TYPE: &'static str = "AWS::Lightsail::LoadBalancerTlsCertificate";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnLoadBalancerTlsCertificate> {
@@ -2334,7 +2318,6 @@ impl CfnStaticIp {
 
 impl crate::core::CfnResource for CfnStaticIp {
     const TYPE: &'static str = "AWS::Lightsail::StaticIp";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnStaticIp> {

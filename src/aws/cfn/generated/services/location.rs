@@ -139,7 +139,6 @@ impl CfnAPIKey {
 
 impl crate::core::CfnResource for CfnAPIKey {
     const TYPE: &'static str = "AWS::Location::APIKey";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnAPIKey> {
@@ -228,7 +227,6 @@ impl CfnGeofenceCollection {
 
 impl crate::core::CfnResource for CfnGeofenceCollection {
     const TYPE: &'static str = "AWS::Location::GeofenceCollection";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnGeofenceCollection> {
@@ -336,7 +334,6 @@ impl CfnMap {
 
 impl crate::core::CfnResource for CfnMap {
     const TYPE: &'static str = "AWS::Location::Map";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnMap> {
@@ -444,7 +441,6 @@ impl CfnPlaceIndex {
 
 impl crate::core::CfnResource for CfnPlaceIndex {
     const TYPE: &'static str = "AWS::Location::PlaceIndex";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnPlaceIndex> {
@@ -530,7 +526,6 @@ impl CfnRouteCalculator {
 
 impl crate::core::CfnResource for CfnRouteCalculator {
     const TYPE: &'static str = "AWS::Location::RouteCalculator";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnRouteCalculator> {
@@ -642,7 +637,6 @@ impl CfnTracker {
 
 impl crate::core::CfnResource for CfnTracker {
     const TYPE: &'static str = "AWS::Location::Tracker";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnTracker> {
@@ -685,5 +679,4 @@ impl CfnTrackerConsumer {
 
 impl crate::core::CfnResource for CfnTrackerConsumer {
     const TYPE: &'static str = "AWS::Location::TrackerConsumer";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }

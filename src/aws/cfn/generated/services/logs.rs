@@ -76,7 +76,6 @@ impl CfnAccountPolicy {
 
 impl crate::core::CfnResource for CfnAccountPolicy {
     const TYPE: &'static str = "AWS::Logs::AccountPolicy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnAccountPolicy> {
@@ -148,7 +147,6 @@ impl CfnDelivery {
 
 impl crate::core::CfnResource for CfnDelivery {
     const TYPE: &'static str = "AWS::Logs::Delivery";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDelivery> {
@@ -236,7 +234,6 @@ impl CfnDeliveryDestination {
 
 impl crate::core::CfnResource for CfnDeliveryDestination {
     const TYPE: &'static str = "AWS::Logs::DeliveryDestination";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDeliveryDestination> {
@@ -302,7 +299,6 @@ impl CfnDeliverySource {
 
 impl crate::core::CfnResource for CfnDeliverySource {
     const TYPE: &'static str = "AWS::Logs::DeliverySource";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDeliverySource> {
@@ -384,7 +380,6 @@ impl CfnDestination {
 
 impl crate::core::CfnResource for CfnDestination {
     const TYPE: &'static str = "AWS::Logs::Destination";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDestination> {
@@ -469,7 +464,6 @@ impl CfnIntegration {
 
 impl crate::core::CfnResource for CfnIntegration {
     const TYPE: &'static str = "AWS::Logs::Integration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnIntegration> {
@@ -534,7 +528,6 @@ pub struct CfnLogAnomalyDetector {
 
 impl crate::core::CfnResource for CfnLogAnomalyDetector {
     const TYPE: &'static str = "AWS::Logs::LogAnomalyDetector";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnLogAnomalyDetector> {
@@ -633,7 +626,6 @@ pub struct CfnLogGroup {
 
 impl crate::core::CfnResource for CfnLogGroup {
     const TYPE: &'static str = "AWS::Logs::LogGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnLogGroup> {
@@ -664,7 +656,6 @@ impl CfnLogStream {
 
 impl crate::core::CfnResource for CfnLogStream {
     const TYPE: &'static str = "AWS::Logs::LogStream";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnMetricFilter`].
@@ -846,7 +837,6 @@ impl CfnMetricFilter {
 
 impl crate::core::CfnResource for CfnMetricFilter {
     const TYPE: &'static str = "AWS::Logs::MetricFilter";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnQueryDefinition`].
@@ -922,7 +912,6 @@ impl CfnQueryDefinition {
 
 impl crate::core::CfnResource for CfnQueryDefinition {
     const TYPE: &'static str = "AWS::Logs::QueryDefinition";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnQueryDefinition> {
@@ -953,7 +942,6 @@ impl CfnResourcePolicy {
 
 impl crate::core::CfnResource for CfnResourcePolicy {
     const TYPE: &'static str = "AWS::Logs::ResourcePolicy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnScheduledQuery`].
@@ -1091,7 +1079,6 @@ impl CfnScheduledQuery {
 
 impl crate::core::CfnResource for CfnScheduledQuery {
     const TYPE: &'static str = "AWS::Logs::ScheduledQuery";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnScheduledQuery> {
@@ -1150,7 +1137,6 @@ impl CfnStorageTierPolicy {
 
 impl crate::core::CfnResource for CfnStorageTierPolicy {
     const TYPE: &'static str = "AWS::Logs::StorageTierPolicy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnStorageTierPolicy> {
@@ -1224,7 +1210,6 @@ impl CfnSubscriptionFilter {
 
 impl crate::core::CfnResource for CfnSubscriptionFilter {
     const TYPE: &'static str = "AWS::Logs::SubscriptionFilter";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnTransformer`].
@@ -1915,5 +1900,4 @@ impl CfnTransformer {
 
 impl crate::core::CfnResource for CfnTransformer {
     const TYPE: &'static str = "AWS::Logs::Transformer";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }

@@ -189,7 +189,6 @@ impl CfnInferenceScheduler {
 
 impl crate::core::CfnResource for CfnInferenceScheduler {
     const TYPE: &'static str = "AWS::LookoutEquipment::InferenceScheduler";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnInferenceScheduler> {

@@ -65,7 +65,6 @@ impl CfnApplication {
 
 impl crate::core::CfnResource for CfnApplication {
     const TYPE: &'static str = "AWS::M2::Application";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnApplication> {
@@ -103,7 +102,6 @@ impl CfnDeployment {
 
 impl crate::core::CfnResource for CfnDeployment {
     const TYPE: &'static str = "AWS::M2::Deployment";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnDeployment> {
@@ -219,7 +217,6 @@ impl CfnEnvironment {
 
 impl crate::core::CfnResource for CfnEnvironment {
     const TYPE: &'static str = "AWS::M2::Environment";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnEnvironment> {

@@ -64,7 +64,6 @@ impl CfnAllowList {
 
 impl crate::core::CfnResource for CfnAllowList {
     const TYPE: &'static str = "AWS::Macie::AllowList";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnAllowList> {
@@ -144,7 +143,6 @@ impl CfnCustomDataIdentifier {
 
 impl crate::core::CfnResource for CfnCustomDataIdentifier {
     const TYPE: &'static str = "AWS::Macie::CustomDataIdentifier";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnCustomDataIdentifier> {
@@ -236,7 +234,6 @@ impl CfnFindingsFilter {
 
 impl crate::core::CfnResource for CfnFindingsFilter {
     const TYPE: &'static str = "AWS::Macie::FindingsFilter";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnFindingsFilter> {
@@ -300,7 +297,6 @@ impl CfnMember {
 
 impl crate::core::CfnResource for CfnMember {
     const TYPE: &'static str = "AWS::Macie::Member";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnMember> {
@@ -367,7 +363,6 @@ pub struct CfnSession {
 
 impl crate::core::CfnResource for CfnSession {
     const TYPE: &'static str = "AWS::Macie::Session";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnSession> {

@@ -89,7 +89,6 @@ impl CfnAccessor {
 
 impl crate::core::CfnResource for CfnAccessor {
     const TYPE: &'static str = "AWS::ManagedBlockchain::Accessor";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnAccessor> {
@@ -275,7 +274,6 @@ impl CfnMember {
 
 impl crate::core::CfnResource for CfnMember {
     const TYPE: &'static str = "AWS::ManagedBlockchain::Member";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnMember> {
@@ -335,7 +333,6 @@ impl CfnNode {
 
 impl crate::core::CfnResource for CfnNode {
     const TYPE: &'static str = "AWS::ManagedBlockchain::Node";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnNode> {

@@ -271,7 +271,6 @@ impl CfnBridge {
 
 impl crate::core::CfnResource for CfnBridge {
     const TYPE: &'static str = "AWS::MediaConnect::Bridge";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnBridge> {
@@ -358,7 +357,6 @@ impl CfnBridgeOutput {
 
 impl crate::core::CfnResource for CfnBridgeOutput {
     const TYPE: &'static str = "AWS::MediaConnect::BridgeOutput";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnBridgeSource`].
@@ -472,7 +470,6 @@ impl CfnBridgeSource {
 
 impl crate::core::CfnResource for CfnBridgeSource {
     const TYPE: &'static str = "AWS::MediaConnect::BridgeSource";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnFlow`].
@@ -1437,7 +1434,6 @@ impl CfnFlow {
 
 impl crate::core::CfnResource for CfnFlow {
     const TYPE: &'static str = "AWS::MediaConnect::Flow";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnFlow> {
@@ -1612,7 +1608,6 @@ impl CfnFlowEntitlement {
 
 impl crate::core::CfnResource for CfnFlowEntitlement {
     const TYPE: &'static str = "AWS::MediaConnect::FlowEntitlement";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnFlowEntitlement> {
@@ -1827,7 +1822,6 @@ impl CfnFlowMediaStream {
 
 impl crate::core::CfnResource for CfnFlowMediaStream {
     const TYPE: &'static str = "AWS::MediaConnect::FlowMediaStream";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnFlowMediaStream> {
@@ -2217,7 +2211,6 @@ impl CfnFlowOutput {
 
 impl crate::core::CfnResource for CfnFlowOutput {
     const TYPE: &'static str = "AWS::MediaConnect::FlowOutput";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnFlowOutput> {
@@ -2443,7 +2436,6 @@ impl CfnFlowSource {
 
 impl crate::core::CfnResource for CfnFlowSource {
     const TYPE: &'static str = "AWS::MediaConnect::FlowSource";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnFlowSource> {
@@ -2520,7 +2512,6 @@ impl CfnFlowVpcInterface {
 
 impl crate::core::CfnResource for CfnFlowVpcInterface {
     const TYPE: &'static str = "AWS::MediaConnect::FlowVpcInterface";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnFlowVpcInterface> {
@@ -2580,7 +2571,6 @@ impl CfnGateway {
 
 impl crate::core::CfnResource for CfnGateway {
     const TYPE: &'static str = "AWS::MediaConnect::Gateway";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnGateway> {
@@ -2723,7 +2713,6 @@ impl CfnRouterInput {
 
 impl crate::core::CfnResource for CfnRouterInput {
     const TYPE: &'static str = "AWS::MediaConnect::RouterInput";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnRouterInput> {
@@ -2822,7 +2811,6 @@ impl CfnRouterNetworkInterface {
 
 impl crate::core::CfnResource for CfnRouterNetworkInterface {
     const TYPE: &'static str = "AWS::MediaConnect::RouterNetworkInterface";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnRouterNetworkInterface> {
@@ -2983,7 +2971,6 @@ impl CfnRouterOutput {
 
 impl crate::core::CfnResource for CfnRouterOutput {
     const TYPE: &'static str = "AWS::MediaConnect::RouterOutput";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnRouterOutput> {

@@ -29,7 +29,6 @@ impl CfnCertificateAssociation {
 
 impl crate::core::CfnResource for CfnCertificateAssociation {
     const TYPE: &'static str = "AWS::MediaConvert::CertificateAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnJobTemplate`].
@@ -178,7 +177,6 @@ impl CfnJobTemplate {
 
 impl crate::core::CfnResource for CfnJobTemplate {
     const TYPE: &'static str = "AWS::MediaConvert::JobTemplate";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnJobTemplate> {
@@ -218,7 +216,6 @@ impl CfnPreset {
 
 impl crate::core::CfnResource for CfnPreset {
     const TYPE: &'static str = "AWS::MediaConvert::Preset";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnPreset> {
@@ -285,7 +282,6 @@ pub struct CfnQueue {
 
 impl crate::core::CfnResource for CfnQueue {
     const TYPE: &'static str = "AWS::MediaConvert::Queue";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnQueue> {

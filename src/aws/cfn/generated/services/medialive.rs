@@ -3533,7 +3533,6 @@ pub struct CfnChannel {
 
 impl crate::core::CfnResource for CfnChannel {
     const TYPE: &'static str = "AWS::MediaLive::Channel";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnChannel> {
@@ -3588,7 +3587,6 @@ pub struct CfnChannelPlacementGroup {
 
 impl crate::core::CfnResource for CfnChannelPlacementGroup {
     const TYPE: &'static str = "AWS::MediaLive::ChannelPlacementGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnChannelPlacementGroup> {
@@ -3757,7 +3755,6 @@ impl CfnCloudWatchAlarmTemplate {
 
 impl crate::core::CfnResource for CfnCloudWatchAlarmTemplate {
     const TYPE: &'static str = "AWS::MediaLive::CloudWatchAlarmTemplate";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnCloudWatchAlarmTemplate> {
@@ -3811,7 +3808,6 @@ impl CfnCloudWatchAlarmTemplateGroup {
 
 impl crate::core::CfnResource for CfnCloudWatchAlarmTemplateGroup {
     const TYPE: &'static str = "AWS::MediaLive::CloudWatchAlarmTemplateGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnCloudWatchAlarmTemplateGroup> {
@@ -3916,7 +3912,6 @@ pub struct CfnCluster {
 
 impl crate::core::CfnResource for CfnCluster {
     const TYPE: &'static str = "AWS::MediaLive::Cluster";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnCluster> {
@@ -4038,7 +4033,6 @@ impl CfnEventBridgeRuleTemplate {
 
 impl crate::core::CfnResource for CfnEventBridgeRuleTemplate {
     const TYPE: &'static str = "AWS::MediaLive::EventBridgeRuleTemplate";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnEventBridgeRuleTemplate> {
@@ -4092,7 +4086,6 @@ impl CfnEventBridgeRuleTemplateGroup {
 
 impl crate::core::CfnResource for CfnEventBridgeRuleTemplateGroup {
     const TYPE: &'static str = "AWS::MediaLive::EventBridgeRuleTemplateGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnEventBridgeRuleTemplateGroup> {
@@ -4529,7 +4522,6 @@ pub struct CfnInput {
 
 impl crate::core::CfnResource for CfnInput {
     const TYPE: &'static str = "AWS::MediaLive::Input";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnInput> {
@@ -4603,7 +4595,6 @@ pub struct CfnInputSecurityGroup {
 
 impl crate::core::CfnResource for CfnInputSecurityGroup {
     const TYPE: &'static str = "AWS::MediaLive::InputSecurityGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnInputSecurityGroup> {
@@ -4710,7 +4701,6 @@ impl CfnMultiplex {
 
 impl crate::core::CfnResource for CfnMultiplex {
     const TYPE: &'static str = "AWS::MediaLive::Multiplex";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnMultiplex> {
@@ -4881,7 +4871,6 @@ pub struct CfnMultiplexprogram {
 
 impl crate::core::CfnResource for CfnMultiplexprogram {
     const TYPE: &'static str = "AWS::MediaLive::Multiplexprogram";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnMultiplexprogram> {
@@ -4955,7 +4944,6 @@ impl CfnNetwork {
 
 impl crate::core::CfnResource for CfnNetwork {
     const TYPE: &'static str = "AWS::MediaLive::Network";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnNetwork> {
@@ -5086,7 +5074,6 @@ impl CfnNode {
 
 impl crate::core::CfnResource for CfnNode {
     const TYPE: &'static str = "AWS::MediaLive::Node";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnNode> {
@@ -5183,7 +5170,6 @@ impl CfnSdiSource {
 
 impl crate::core::CfnResource for CfnSdiSource {
     const TYPE: &'static str = "AWS::MediaLive::SdiSource";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnSdiSource> {
@@ -5241,7 +5227,6 @@ impl CfnSignalMap {
 
 impl crate::core::CfnResource for CfnSignalMap {
     const TYPE: &'static str = "AWS::MediaLive::SignalMap";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnSignalMap> {

@@ -92,7 +92,6 @@ impl CfnAsset {
 
 impl crate::core::CfnResource for CfnAsset {
     const TYPE: &'static str = "AWS::MediaPackage::Asset";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnAsset> {
@@ -198,7 +197,6 @@ impl CfnChannel {
 
 impl crate::core::CfnResource for CfnChannel {
     const TYPE: &'static str = "AWS::MediaPackage::Channel";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnChannel> {
@@ -974,7 +972,6 @@ impl CfnOriginEndpoint {
 
 impl crate::core::CfnResource for CfnOriginEndpoint {
     const TYPE: &'static str = "AWS::MediaPackage::OriginEndpoint";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnOriginEndpoint> {
@@ -1493,7 +1490,6 @@ impl CfnPackagingConfiguration {
 
 impl crate::core::CfnResource for CfnPackagingConfiguration {
     const TYPE: &'static str = "AWS::MediaPackage::PackagingConfiguration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnPackagingConfiguration> {
@@ -1583,7 +1579,6 @@ impl CfnPackagingGroup {
 
 impl crate::core::CfnResource for CfnPackagingGroup {
     const TYPE: &'static str = "AWS::MediaPackage::PackagingGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnPackagingGroup> {

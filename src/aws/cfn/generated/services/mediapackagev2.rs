@@ -157,7 +157,6 @@ impl CfnChannel {
 
 impl crate::core::CfnResource for CfnChannel {
     const TYPE: &'static str = "AWS::MediaPackageV2::Channel";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnChannel> {
@@ -229,7 +228,6 @@ impl CfnChannelGroup {
 
 impl crate::core::CfnResource for CfnChannelGroup {
     const TYPE: &'static str = "AWS::MediaPackageV2::ChannelGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnChannelGroup> {
@@ -275,7 +273,6 @@ impl CfnChannelPolicy {
 
 impl crate::core::CfnResource for CfnChannelPolicy {
     const TYPE: &'static str = "AWS::MediaPackageV2::ChannelPolicy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnOriginEndpoint`].
@@ -1418,7 +1415,6 @@ impl CfnOriginEndpoint {
 
 impl crate::core::CfnResource for CfnOriginEndpoint {
     const TYPE: &'static str = "AWS::MediaPackageV2::OriginEndpoint";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnOriginEndpoint> {
@@ -1508,5 +1504,4 @@ impl CfnOriginEndpointPolicy {
 
 impl crate::core::CfnResource for CfnOriginEndpointPolicy {
     const TYPE: &'static str = "AWS::MediaPackageV2::OriginEndpointPolicy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }

@@ -131,7 +131,6 @@ impl CfnContainer {
 
 impl crate::core::CfnResource for CfnContainer {
     const TYPE: &'static str = "AWS::MediaStore::Container";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnContainer> {

@@ -208,7 +208,6 @@ impl CfnChannel {
 
 impl crate::core::CfnResource for CfnChannel {
     const TYPE: &'static str = "AWS::MediaTailor::Channel";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnChannel> {
@@ -239,7 +238,6 @@ impl CfnChannelPolicy {
 
 impl crate::core::CfnResource for CfnChannelPolicy {
     const TYPE: &'static str = "AWS::MediaTailor::ChannelPolicy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnFunction`].
@@ -549,7 +547,6 @@ impl CfnFunction {
 
 impl crate::core::CfnResource for CfnFunction {
     const TYPE: &'static str = "AWS::MediaTailor::Function";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnFunction> {
@@ -645,7 +642,6 @@ impl CfnLiveSource {
 
 impl crate::core::CfnResource for CfnLiveSource {
     const TYPE: &'static str = "AWS::MediaTailor::LiveSource";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnLiveSource> {
@@ -1159,7 +1155,6 @@ impl CfnPlaybackConfiguration {
 
 impl crate::core::CfnResource for CfnPlaybackConfiguration {
     const TYPE: &'static str = "AWS::MediaTailor::PlaybackConfiguration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnPlaybackConfiguration> {
@@ -1438,7 +1433,6 @@ impl CfnPrefetchSchedule {
 
 impl crate::core::CfnResource for CfnPrefetchSchedule {
     const TYPE: &'static str = "AWS::MediaTailor::PrefetchSchedule";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnPrefetchSchedule> {
@@ -1726,7 +1720,6 @@ impl CfnProgram {
 
 impl crate::core::CfnResource for CfnProgram {
     const TYPE: &'static str = "AWS::MediaTailor::Program";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnProgram> {
@@ -1885,7 +1878,6 @@ impl CfnSourceLocation {
 
 impl crate::core::CfnResource for CfnSourceLocation {
     const TYPE: &'static str = "AWS::MediaTailor::SourceLocation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnSourceLocation> {
@@ -1981,7 +1973,6 @@ impl CfnVodSource {
 
 impl crate::core::CfnResource for CfnVodSource {
     const TYPE: &'static str = "AWS::MediaTailor::VodSource";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnVodSource> {

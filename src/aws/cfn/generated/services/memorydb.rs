@@ -61,7 +61,6 @@ impl CfnAcl {
 
 impl crate::core::CfnResource for CfnAcl {
     const TYPE: &'static str = "AWS::MemoryDB::ACL";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnAcl> {
@@ -250,7 +249,6 @@ impl CfnCluster {
 
 impl crate::core::CfnResource for CfnCluster {
     const TYPE: &'static str = "AWS::MemoryDB::Cluster";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnCluster> {
@@ -358,7 +356,6 @@ impl CfnMultiRegionCluster {
 
 impl crate::core::CfnResource for CfnMultiRegionCluster {
     const TYPE: &'static str = "AWS::MemoryDB::MultiRegionCluster";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnMultiRegionCluster> {
@@ -432,7 +429,6 @@ impl CfnParameterGroup {
 
 impl crate::core::CfnResource for CfnParameterGroup {
     const TYPE: &'static str = "AWS::MemoryDB::ParameterGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnParameterGroup> {
@@ -495,7 +491,6 @@ impl CfnSnapshot {
 
 impl crate::core::CfnResource for CfnSnapshot {
     const TYPE: &'static str = "AWS::MemoryDB::Snapshot";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnSnapshot> {
@@ -574,7 +569,6 @@ impl CfnSubnetGroup {
 
 impl crate::core::CfnResource for CfnSubnetGroup {
     const TYPE: &'static str = "AWS::MemoryDB::SubnetGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnSubnetGroup> {
@@ -663,7 +657,6 @@ impl CfnUser {
 
 impl crate::core::CfnResource for CfnUser {
     const TYPE: &'static str = "AWS::MemoryDB::User";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnUser> {

@@ -89,7 +89,6 @@ impl CfnConnector {
 
 impl crate::core::CfnResource for CfnConnector {
     const TYPE: &'static str = "AWS::MGN::Connector";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnConnector> {
@@ -333,7 +332,6 @@ pub struct CfnLaunchConfigurationTemplate {
 
 impl crate::core::CfnResource for CfnLaunchConfigurationTemplate {
     const TYPE: &'static str = "AWS::MGN::LaunchConfigurationTemplate";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnLaunchConfigurationTemplate> {
@@ -549,7 +547,6 @@ impl CfnNetworkMigrationDefinition {
 
 impl crate::core::CfnResource for CfnNetworkMigrationDefinition {
     const TYPE: &'static str = "AWS::MGN::NetworkMigrationDefinition";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnNetworkMigrationDefinition> {

@@ -146,7 +146,6 @@ impl CfnApprovalTeam {
 
 impl crate::core::CfnResource for CfnApprovalTeam {
     const TYPE: &'static str = "AWS::MPA::ApprovalTeam";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnApprovalTeam> {
@@ -273,7 +272,6 @@ impl CfnIdentitySource {
 
 impl crate::core::CfnResource for CfnIdentitySource {
     const TYPE: &'static str = "AWS::MPA::IdentitySource";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnIdentitySource> {

@@ -32,7 +32,6 @@ impl CfnBatchScramSecret {
 
 impl crate::core::CfnResource for CfnBatchScramSecret {
     const TYPE: &'static str = "AWS::MSK::BatchScramSecret";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnChannel`].
@@ -499,7 +498,6 @@ impl CfnChannel {
 
 impl crate::core::CfnResource for CfnChannel {
     const TYPE: &'static str = "AWS::MSK::Channel";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnChannel> {
@@ -1137,7 +1135,6 @@ impl CfnCluster {
 
 impl crate::core::CfnResource for CfnCluster {
     const TYPE: &'static str = "AWS::MSK::Cluster";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnCluster> {
@@ -1172,7 +1169,6 @@ impl CfnClusterPolicy {
 
 impl crate::core::CfnResource for CfnClusterPolicy {
     const TYPE: &'static str = "AWS::MSK::ClusterPolicy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnClusterPolicy> {
@@ -1233,7 +1229,6 @@ impl CfnConfiguration {
 
 impl crate::core::CfnResource for CfnConfiguration {
     const TYPE: &'static str = "AWS::MSK::Configuration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnConfiguration> {
@@ -1844,7 +1839,6 @@ impl CfnReplicator {
 
 impl crate::core::CfnResource for CfnReplicator {
     const TYPE: &'static str = "AWS::MSK::Replicator";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnReplicator> {
@@ -1959,7 +1953,6 @@ impl CfnServerlessCluster {
 
 impl crate::core::CfnResource for CfnServerlessCluster {
     const TYPE: &'static str = "AWS::MSK::ServerlessCluster";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnServerlessCluster> {
@@ -1999,7 +1992,6 @@ impl CfnTopic {
 
 impl crate::core::CfnResource for CfnTopic {
     const TYPE: &'static str = "AWS::MSK::Topic";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnTopic> {
@@ -2063,7 +2055,6 @@ impl CfnVpcConnection {
 
 impl crate::core::CfnResource for CfnVpcConnection {
     const TYPE: &'static str = "AWS::MSK::VpcConnection";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnVpcConnection> {

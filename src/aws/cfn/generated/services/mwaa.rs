@@ -212,7 +212,6 @@ impl CfnEnvironment {
 
 impl crate::core::CfnResource for CfnEnvironment {
     const TYPE: &'static str = "AWS::MWAA::Environment";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnEnvironment> {

@@ -172,7 +172,6 @@ impl CfnWorkflow {
 
 impl crate::core::CfnResource for CfnWorkflow {
     const TYPE: &'static str = "AWS::MWAAServerless::Workflow";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnWorkflow> {

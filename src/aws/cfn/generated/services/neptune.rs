@@ -174,7 +174,6 @@ pub struct CfnDBCluster {
 
 impl crate::core::CfnResource for CfnDBCluster {
     const TYPE: &'static str = "AWS::Neptune::DBCluster";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDBCluster> {
@@ -252,7 +251,6 @@ impl CfnDBClusterParameterGroup {
 
 impl crate::core::CfnResource for CfnDBClusterParameterGroup {
     const TYPE: &'static str = "AWS::Neptune::DBClusterParameterGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 /// Property types of [`CfnDBInstance`].
@@ -332,7 +330,6 @@ impl CfnDBInstance {
 
 impl crate::core::CfnResource for CfnDBInstance {
     const TYPE: &'static str = "AWS::Neptune::DBInstance";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDBInstance> {
@@ -402,7 +399,6 @@ impl CfnDBParameterGroup {
 
 impl crate::core::CfnResource for CfnDBParameterGroup {
     const TYPE: &'static str = "AWS::Neptune::DBParameterGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 /// Property types of [`CfnDBSubnetGroup`].
@@ -458,7 +454,6 @@ impl CfnDBSubnetGroup {
 
 impl crate::core::CfnResource for CfnDBSubnetGroup {
     const TYPE: &'static str = "AWS::Neptune::DBSubnetGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 /// Property types of [`CfnEventSubscription`].
@@ -523,7 +518,6 @@ impl CfnEventSubscription {
 
 impl crate::core::CfnResource for CfnEventSubscription {
     const TYPE: &'static str = "AWS::Neptune::EventSubscription";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 /// Property types of [`CfnGlobalCluster`].
@@ -588,5 +582,4 @@ pub struct CfnGlobalCluster {
 
 impl crate::core::CfnResource for CfnGlobalCluster {
     const TYPE: &'static str = "AWS::Neptune::GlobalCluster";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }

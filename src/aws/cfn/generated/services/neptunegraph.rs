@@ -201,7 +201,6 @@ impl CfnGraph {
 
 impl crate::core::CfnResource for CfnGraph {
     const TYPE: &'static str = "AWS::NeptuneGraph::Graph";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnGraph> {
@@ -269,7 +268,6 @@ impl CfnGraphSnapshot {
 
 impl crate::core::CfnResource for CfnGraphSnapshot {
     const TYPE: &'static str = "AWS::NeptuneGraph::GraphSnapshot";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnGraphSnapshot> {
@@ -322,7 +320,6 @@ impl CfnPrivateGraphEndpoint {
 
 impl crate::core::CfnResource for CfnPrivateGraphEndpoint {
     const TYPE: &'static str = "AWS::NeptuneGraph::PrivateGraphEndpoint";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnPrivateGraphEndpoint> {

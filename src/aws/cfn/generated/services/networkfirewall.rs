@@ -116,7 +116,6 @@ impl CfnContainerAssociation {
 
 impl crate::core::CfnResource for CfnContainerAssociation {
     const TYPE: &'static str = "AWS::NetworkFirewall::ContainerAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnContainerAssociation> {
@@ -343,7 +342,6 @@ impl CfnFirewall {
 
 impl crate::core::CfnResource for CfnFirewall {
     const TYPE: &'static str = "AWS::NetworkFirewall::Firewall";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnFirewall> {
@@ -639,7 +637,6 @@ impl CfnFirewallPolicy {
 
 impl crate::core::CfnResource for CfnFirewallPolicy {
     const TYPE: &'static str = "AWS::NetworkFirewall::FirewallPolicy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnFirewallPolicy> {
@@ -753,7 +750,6 @@ impl CfnLoggingConfiguration {
 
 impl crate::core::CfnResource for CfnLoggingConfiguration {
     const TYPE: &'static str = "AWS::NetworkFirewall::LoggingConfiguration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnRuleGroup`].
@@ -1365,7 +1361,6 @@ impl CfnRuleGroup {
 
 impl crate::core::CfnResource for CfnRuleGroup {
     const TYPE: &'static str = "AWS::NetworkFirewall::RuleGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnRuleGroup> {
@@ -1559,7 +1554,6 @@ impl CfnTLSInspectionConfiguration {
 
 impl crate::core::CfnResource for CfnTLSInspectionConfiguration {
     const TYPE: &'static str = "AWS::NetworkFirewall::TLSInspectionConfiguration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnTLSInspectionConfiguration> {
@@ -1662,7 +1656,6 @@ impl CfnVpcEndpointAssociation {
 
 impl crate::core::CfnResource for CfnVpcEndpointAssociation {
     const TYPE: &'static str = "AWS::NetworkFirewall::VpcEndpointAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnVpcEndpointAssociation> {

@@ -145,7 +145,6 @@ impl CfnMonitor {
 
 impl crate::core::CfnResource for CfnMonitor {
     const TYPE: &'static str = "AWS::NetworkFlowMonitor::Monitor";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnMonitor> {
@@ -276,7 +275,6 @@ impl CfnScope {
 
 impl crate::core::CfnResource for CfnScope {
     const TYPE: &'static str = "AWS::NetworkFlowMonitor::Scope";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnScope> {

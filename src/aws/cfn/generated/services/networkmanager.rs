@@ -92,7 +92,6 @@ impl CfnConnectAttachment {
 
 impl crate::core::CfnResource for CfnConnectAttachment {
     const TYPE: &'static str = "AWS::NetworkManager::ConnectAttachment";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnConnectAttachment> {
@@ -220,7 +219,6 @@ impl CfnConnectPeer {
 
 impl crate::core::CfnResource for CfnConnectPeer {
     const TYPE: &'static str = "AWS::NetworkManager::ConnectPeer";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnConnectPeer> {
@@ -307,7 +305,6 @@ impl CfnCoreNetwork {
 
 impl crate::core::CfnResource for CfnCoreNetwork {
     const TYPE: &'static str = "AWS::NetworkManager::CoreNetwork";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnCoreNetwork> {
@@ -369,7 +366,6 @@ impl CfnCoreNetworkPrefixListAssociation {
 
 impl crate::core::CfnResource for CfnCoreNetworkPrefixListAssociation {
     const TYPE: &'static str = "AWS::NetworkManager::CoreNetworkPrefixListAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// `AWS::NetworkManager::CustomerGatewayAssociation`: The AWS::NetworkManager::CustomerGatewayAssociation type associates a customer gateway with a device and optionally, with a link. ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-customergatewayassociation.html))
@@ -399,7 +395,6 @@ impl CfnCustomerGatewayAssociation {
 
 impl crate::core::CfnResource for CfnCustomerGatewayAssociation {
     const TYPE: &'static str = "AWS::NetworkManager::CustomerGatewayAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnDevice`].
@@ -498,7 +493,6 @@ impl CfnDevice {
 
 impl crate::core::CfnResource for CfnDevice {
     const TYPE: &'static str = "AWS::NetworkManager::Device";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDevice> {
@@ -576,7 +570,6 @@ impl CfnDirectConnectGatewayAttachment {
 
 impl crate::core::CfnResource for CfnDirectConnectGatewayAttachment {
     const TYPE: &'static str = "AWS::NetworkManager::DirectConnectGatewayAttachment";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDirectConnectGatewayAttachment> {
@@ -683,7 +676,6 @@ pub struct CfnGlobalNetwork {
 
 impl crate::core::CfnResource for CfnGlobalNetwork {
     const TYPE: &'static str = "AWS::NetworkManager::GlobalNetwork";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnGlobalNetwork> {
@@ -770,7 +762,6 @@ impl CfnLink {
 
 impl crate::core::CfnResource for CfnLink {
     const TYPE: &'static str = "AWS::NetworkManager::Link";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnLink> {
@@ -816,7 +807,6 @@ impl CfnLinkAssociation {
 
 impl crate::core::CfnResource for CfnLinkAssociation {
     const TYPE: &'static str = "AWS::NetworkManager::LinkAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnSite`].
@@ -886,7 +876,6 @@ impl CfnSite {
 
 impl crate::core::CfnResource for CfnSite {
     const TYPE: &'static str = "AWS::NetworkManager::Site";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnSite> {
@@ -964,7 +953,6 @@ impl CfnSiteToSiteVpnAttachment {
 
 impl crate::core::CfnResource for CfnSiteToSiteVpnAttachment {
     const TYPE: &'static str = "AWS::NetworkManager::SiteToSiteVpnAttachment";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnSiteToSiteVpnAttachment> {
@@ -1076,7 +1064,6 @@ impl CfnTransitGatewayPeering {
 
 impl crate::core::CfnResource for CfnTransitGatewayPeering {
     const TYPE: &'static str = "AWS::NetworkManager::TransitGatewayPeering";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnTransitGatewayPeering> {
@@ -1143,7 +1130,6 @@ impl CfnTransitGatewayRegistration {
 
 impl crate::core::CfnResource for CfnTransitGatewayRegistration {
     const TYPE: &'static str = "AWS::NetworkManager::TransitGatewayRegistration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnTransitGatewayRouteTableAttachment`].
@@ -1202,7 +1188,6 @@ impl CfnTransitGatewayRouteTableAttachment {
 
 impl crate::core::CfnResource for CfnTransitGatewayRouteTableAttachment {
     const TYPE: &'static str = "AWS::NetworkManager::TransitGatewayRouteTableAttachment";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnTransitGatewayRouteTableAttachment> {
@@ -1344,7 +1329,6 @@ impl CfnVpcAttachment {
 
 impl crate::core::CfnResource for CfnVpcAttachment {
     const TYPE: &'static str = "AWS::NetworkManager::VpcAttachment";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnVpcAttachment> {

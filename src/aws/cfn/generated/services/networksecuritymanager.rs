@@ -118,7 +118,6 @@ impl CfnDeployment {
 
 impl crate::core::CfnResource for CfnDeployment {
     const TYPE: &'static str = "AWS::NetworkSecurityManager::Deployment";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDeployment> {
@@ -283,7 +282,6 @@ impl CfnPolicy {
 
 impl crate::core::CfnResource for CfnPolicy {
     const TYPE: &'static str = "AWS::NetworkSecurityManager::Policy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnPolicy> {
@@ -387,7 +385,6 @@ impl CfnRule {
 
 impl crate::core::CfnResource for CfnRule {
     const TYPE: &'static str = "AWS::NetworkSecurityManager::Rule";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnRule> {
@@ -466,7 +463,6 @@ impl CfnScope {
 
 impl crate::core::CfnResource for CfnScope {
     const TYPE: &'static str = "AWS::NetworkSecurityManager::Scope";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnScope> {
@@ -581,7 +577,6 @@ impl CfnTemplate {
 
 impl crate::core::CfnResource for CfnTemplate {
     const TYPE: &'static str = "AWS::NetworkSecurityManager::Template";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnTemplate> {

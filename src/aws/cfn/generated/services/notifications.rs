@@ -32,7 +32,6 @@ impl CfnChannelAssociation {
 
 impl crate::core::CfnResource for CfnChannelAssociation {
     const TYPE: &'static str = "AWS::Notifications::ChannelAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// `AWS::Notifications::EventRule`: Resource Type definition for AWS::Notifications::EventRule ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-notifications-eventrule.html))
@@ -65,7 +64,6 @@ impl CfnEventRule {
 
 impl crate::core::CfnResource for CfnEventRule {
     const TYPE: &'static str = "AWS::Notifications::EventRule";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnEventRule> {
@@ -135,7 +133,6 @@ impl CfnManagedNotificationAccountContactAssociation {
 
 impl crate::core::CfnResource for CfnManagedNotificationAccountContactAssociation {
     const TYPE: &'static str = "AWS::Notifications::ManagedNotificationAccountContactAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// `AWS::Notifications::ManagedNotificationAdditionalChannelAssociation`: Resource Type definition for AWS::Notifications::ManagedNotificationAdditionalChannelAssociation ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-notifications-managednotificationadditionalchannelassociation.html))
@@ -162,7 +159,6 @@ impl CfnManagedNotificationAdditionalChannelAssociation {
 
 impl crate::core::CfnResource for CfnManagedNotificationAdditionalChannelAssociation {
     const TYPE: &'static str = "AWS::Notifications::ManagedNotificationAdditionalChannelAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnNotificationConfiguration`].
@@ -232,7 +228,6 @@ impl CfnNotificationConfiguration {
 
 impl crate::core::CfnResource for CfnNotificationConfiguration {
     const TYPE: &'static str = "AWS::Notifications::NotificationConfiguration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnNotificationConfiguration> {
@@ -268,7 +263,6 @@ impl CfnNotificationHub {
 
 impl crate::core::CfnResource for CfnNotificationHub {
     const TYPE: &'static str = "AWS::Notifications::NotificationHub";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnNotificationHub> {
@@ -303,5 +297,4 @@ impl CfnOrganizationalUnitAssociation {
 
 impl crate::core::CfnResource for CfnOrganizationalUnitAssociation {
     const TYPE: &'static str = "AWS::Notifications::OrganizationalUnitAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }

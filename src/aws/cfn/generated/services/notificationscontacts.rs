@@ -61,7 +61,6 @@ impl CfnEmailContact {
 
 impl crate::core::CfnResource for CfnEmailContact {
     const TYPE: &'static str = "AWS::NotificationsContacts::EmailContact";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnEmailContact> {

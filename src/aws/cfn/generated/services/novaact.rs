@@ -61,7 +61,6 @@ impl CfnWorkflowDefinition {
 
 impl crate::core::CfnResource for CfnWorkflowDefinition {
     const TYPE: &'static str = "AWS::NovaAct::WorkflowDefinition";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnWorkflowDefinition> {

@@ -101,7 +101,6 @@ impl CfnLink {
 
 impl crate::core::CfnResource for CfnLink {
     const TYPE: &'static str = "AWS::Oam::Link";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnLink> {
@@ -139,7 +138,6 @@ impl CfnSink {
 
 impl crate::core::CfnResource for CfnSink {
     const TYPE: &'static str = "AWS::Oam::Sink";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnSink> {

@@ -58,7 +58,6 @@ impl CfnDatasetIntegration {
 
 impl crate::core::CfnResource for CfnDatasetIntegration {
     const TYPE: &'static str = "AWS::ObservabilityAdmin::DatasetIntegration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDatasetIntegration> {
@@ -403,7 +402,6 @@ impl CfnOrganizationCentralizationRule {
 
 impl crate::core::CfnResource for CfnOrganizationCentralizationRule {
     const TYPE: &'static str = "AWS::ObservabilityAdmin::OrganizationCentralizationRule";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnOrganizationCentralizationRule> {
@@ -932,7 +930,6 @@ impl CfnOrganizationTelemetryRule {
 
 impl crate::core::CfnResource for CfnOrganizationTelemetryRule {
     const TYPE: &'static str = "AWS::ObservabilityAdmin::OrganizationTelemetryRule";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnOrganizationTelemetryRule> {
@@ -1051,7 +1048,6 @@ impl CfnS3TableIntegration {
 
 impl crate::core::CfnResource for CfnS3TableIntegration {
     const TYPE: &'static str = "AWS::ObservabilityAdmin::S3TableIntegration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnS3TableIntegration> {
@@ -1094,7 +1090,6 @@ impl CfnTelemetryEnrichment {
 
 impl crate::core::CfnResource for CfnTelemetryEnrichment {
     const TYPE: &'static str = "AWS::ObservabilityAdmin::TelemetryEnrichment";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnTelemetryEnrichment> {
@@ -1170,7 +1165,6 @@ impl CfnTelemetryPipelines {
 
 impl crate::core::CfnResource for CfnTelemetryPipelines {
     const TYPE: &'static str = "AWS::ObservabilityAdmin::TelemetryPipelines";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnTelemetryPipelines> {
@@ -1742,7 +1736,6 @@ impl CfnTelemetryRule {
 
 impl crate::core::CfnResource for CfnTelemetryRule {
     const TYPE: &'static str = "AWS::ObservabilityAdmin::TelemetryRule";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnTelemetryRule> {

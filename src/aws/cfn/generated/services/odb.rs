@@ -221,7 +221,6 @@ pub struct CfnCloudAutonomousVmCluster {
 
 impl crate::core::CfnResource for CfnCloudAutonomousVmCluster {
     const TYPE: &'static str = "AWS::ODB::CloudAutonomousVmCluster";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnCloudAutonomousVmCluster> {
@@ -534,7 +533,6 @@ pub struct CfnCloudExadataInfrastructure {
 
 impl crate::core::CfnResource for CfnCloudExadataInfrastructure {
     const TYPE: &'static str = "AWS::ODB::CloudExadataInfrastructure";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnCloudExadataInfrastructure> {
@@ -823,7 +821,6 @@ pub struct CfnCloudVmCluster {
 
 impl crate::core::CfnResource for CfnCloudVmCluster {
     const TYPE: &'static str = "AWS::ODB::CloudVmCluster";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnCloudVmCluster> {
@@ -1017,7 +1014,6 @@ pub struct CfnOdbNetwork {
 
 impl crate::core::CfnResource for CfnOdbNetwork {
     const TYPE: &'static str = "AWS::ODB::OdbNetwork";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnOdbNetwork> {
@@ -1102,7 +1098,6 @@ pub struct CfnOdbPeeringConnection {
 
 impl crate::core::CfnResource for CfnOdbPeeringConnection {
     const TYPE: &'static str = "AWS::ODB::OdbPeeringConnection";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnOdbPeeringConnection> {

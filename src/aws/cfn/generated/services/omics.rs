@@ -111,7 +111,6 @@ impl CfnAnnotationStore {
 
 impl crate::core::CfnResource for CfnAnnotationStore {
     const TYPE: &'static str = "AWS::Omics::AnnotationStore";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnAnnotationStore> {
@@ -198,7 +197,6 @@ impl CfnConfiguration {
 
 impl crate::core::CfnResource for CfnConfiguration {
     const TYPE: &'static str = "AWS::Omics::Configuration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnConfiguration> {
@@ -281,7 +279,6 @@ impl CfnReferenceStore {
 
 impl crate::core::CfnResource for CfnReferenceStore {
     const TYPE: &'static str = "AWS::Omics::ReferenceStore";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnReferenceStore> {
@@ -361,7 +358,6 @@ pub struct CfnRunCache {
 
 impl crate::core::CfnResource for CfnRunCache {
     const TYPE: &'static str = "AWS::Omics::RunCache";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnRunCache> {
@@ -408,7 +404,6 @@ pub struct CfnRunGroup {
 
 impl crate::core::CfnResource for CfnRunGroup {
     const TYPE: &'static str = "AWS::Omics::RunGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnRunGroup> {
@@ -516,7 +511,6 @@ impl CfnSequenceStore {
 
 impl crate::core::CfnResource for CfnSequenceStore {
     const TYPE: &'static str = "AWS::Omics::SequenceStore";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnSequenceStore> {
@@ -634,7 +628,6 @@ impl CfnVariantStore {
 
 impl crate::core::CfnResource for CfnVariantStore {
     const TYPE: &'static str = "AWS::Omics::VariantStore";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnVariantStore> {
@@ -850,7 +843,6 @@ pub struct CfnWorkflow {
 
 impl crate::core::CfnResource for CfnWorkflow {
     const TYPE: &'static str = "AWS::Omics::Workflow";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnWorkflow> {
@@ -1073,7 +1065,6 @@ impl CfnWorkflowVersion {
 
 impl crate::core::CfnResource for CfnWorkflowVersion {
     const TYPE: &'static str = "AWS::Omics::WorkflowVersion";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnWorkflowVersion> {

@@ -69,7 +69,6 @@ impl CfnDataSource {
 
 impl crate::core::CfnResource for CfnDataSource {
     const TYPE: &'static str = "AWS::OpenSearch::DataSource";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnDataSource> {

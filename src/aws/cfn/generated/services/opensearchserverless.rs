@@ -53,7 +53,6 @@ impl CfnAccessPolicy {
 
 impl crate::core::CfnResource for CfnAccessPolicy {
     const TYPE: &'static str = "AWS::OpenSearchServerless::AccessPolicy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnCollection`].
@@ -193,7 +192,6 @@ impl CfnCollection {
 
 impl crate::core::CfnResource for CfnCollection {
     const TYPE: &'static str = "AWS::OpenSearchServerless::Collection";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnCollection> {
@@ -321,7 +319,6 @@ impl CfnCollectionGroup {
 
 impl crate::core::CfnResource for CfnCollectionGroup {
     const TYPE: &'static str = "AWS::OpenSearchServerless::CollectionGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnCollectionGroup> {
@@ -359,7 +356,6 @@ impl CfnCollectionIndex {
 
 impl crate::core::CfnResource for CfnCollectionIndex {
     const TYPE: &'static str = "AWS::OpenSearchServerless::CollectionIndex";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnIndex`].
@@ -437,7 +433,6 @@ impl CfnIndex {
 
 impl crate::core::CfnResource for CfnIndex {
     const TYPE: &'static str = "AWS::OpenSearchServerless::Index";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnIndex> {
@@ -489,7 +484,6 @@ impl CfnLifecyclePolicy {
 
 impl crate::core::CfnResource for CfnLifecyclePolicy {
     const TYPE: &'static str = "AWS::OpenSearchServerless::LifecyclePolicy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnSecurityConfig`].
@@ -608,7 +602,6 @@ pub struct CfnSecurityConfig {
 
 impl crate::core::CfnResource for CfnSecurityConfig {
     const TYPE: &'static str = "AWS::OpenSearchServerless::SecurityConfig";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnSecurityConfig> {
@@ -675,7 +668,6 @@ impl CfnSecurityPolicy {
 
 impl crate::core::CfnResource for CfnSecurityPolicy {
     const TYPE: &'static str = "AWS::OpenSearchServerless::SecurityPolicy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// `AWS::OpenSearchServerless::VpcEndpoint`: Resource Type definition for AWS::OpenSearchServerless::VpcEndpoint ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchserverless-vpcendpoint.html))
@@ -705,7 +697,6 @@ impl CfnVpcEndpoint {
 
 impl crate::core::CfnResource for CfnVpcEndpoint {
     const TYPE: &'static str = "AWS::OpenSearchServerless::VpcEndpoint";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnVpcEndpoint> {

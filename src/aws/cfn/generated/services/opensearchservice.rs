@@ -136,7 +136,6 @@ impl CfnApplication {
 
 impl crate::core::CfnResource for CfnApplication {
     const TYPE: &'static str = "AWS::OpenSearchService::Application";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnApplication> {
@@ -769,7 +768,6 @@ pub struct CfnDomain {
 
 impl crate::core::CfnResource for CfnDomain {
     const TYPE: &'static str = "AWS::OpenSearchService::Domain";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDomain> {

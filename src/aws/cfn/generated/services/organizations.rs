@@ -67,7 +67,6 @@ impl CfnAccount {
 
 impl crate::core::CfnResource for CfnAccount {
     const TYPE: &'static str = "AWS::Organizations::Account";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnAccount> {
@@ -129,7 +128,6 @@ pub struct CfnOrganization {
 
 impl crate::core::CfnResource for CfnOrganization {
     const TYPE: &'static str = "AWS::Organizations::Organization";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnOrganization> {
@@ -209,7 +207,6 @@ impl CfnOrganizationalUnit {
 
 impl crate::core::CfnResource for CfnOrganizationalUnit {
     const TYPE: &'static str = "AWS::Organizations::OrganizationalUnit";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnOrganizationalUnit> {
@@ -333,7 +330,6 @@ impl CfnPolicy {
 
 impl crate::core::CfnResource for CfnPolicy {
     const TYPE: &'static str = "AWS::Organizations::Policy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnPolicy> {
@@ -398,7 +394,6 @@ impl CfnResourcePolicy {
 
 impl crate::core::CfnResource for CfnResourcePolicy {
     const TYPE: &'static str = "AWS::Organizations::ResourcePolicy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnResourcePolicy> {

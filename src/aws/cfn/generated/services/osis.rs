@@ -215,7 +215,6 @@ impl CfnPipeline {
 
 impl crate::core::CfnResource for CfnPipeline {
     const TYPE: &'static str = "AWS::OSIS::Pipeline";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnPipeline> {

@@ -84,7 +84,6 @@ impl CfnOutpost {
 
 impl crate::core::CfnResource for CfnOutpost {
     const TYPE: &'static str = "AWS::Outposts::Outpost";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnOutpost> {
@@ -436,7 +435,6 @@ impl CfnSite {
 
 impl crate::core::CfnResource for CfnSite {
     const TYPE: &'static str = "AWS::Outposts::Site";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnSite> {

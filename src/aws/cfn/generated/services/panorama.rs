@@ -92,7 +92,6 @@ impl CfnApplicationInstance {
 
 impl crate::core::CfnResource for CfnApplicationInstance {
     const TYPE: &'static str = "AWS::Panorama::ApplicationInstance";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnApplicationInstance> {
@@ -200,7 +199,6 @@ impl CfnPackage {
 
 impl crate::core::CfnResource for CfnPackage {
     const TYPE: &'static str = "AWS::Panorama::Package";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnPackage> {
@@ -271,7 +269,6 @@ impl CfnPackageVersion {
 
 impl crate::core::CfnResource for CfnPackageVersion {
     const TYPE: &'static str = "AWS::Panorama::PackageVersion";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnPackageVersion> {

@@ -32,7 +32,6 @@ impl CfnAlias {
 
 impl crate::core::CfnResource for CfnAlias {
     const TYPE: &'static str = "AWS::PaymentCryptography::Alias";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnKey`].
@@ -380,7 +379,6 @@ impl CfnKey {
 
 impl crate::core::CfnResource for CfnKey {
     const TYPE: &'static str = "AWS::PaymentCryptography::Key";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnKey> {

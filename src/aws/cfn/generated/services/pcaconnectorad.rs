@@ -75,7 +75,6 @@ impl CfnConnector {
 
 impl crate::core::CfnResource for CfnConnector {
     const TYPE: &'static str = "AWS::PCAConnectorAD::Connector";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnConnector> {
@@ -106,7 +105,6 @@ impl CfnDirectoryRegistration {
 
 impl crate::core::CfnResource for CfnDirectoryRegistration {
     const TYPE: &'static str = "AWS::PCAConnectorAD::DirectoryRegistration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnDirectoryRegistration> {
@@ -137,7 +135,6 @@ impl CfnServicePrincipalName {
 
 impl crate::core::CfnResource for CfnServicePrincipalName {
     const TYPE: &'static str = "AWS::PCAConnectorAD::ServicePrincipalName";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// `AWS::PCAConnectorAD::Template`: Represents a template that defines certificate configurations, both for issuance and client handling ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcaconnectorad-template.html))
@@ -170,7 +167,6 @@ impl CfnTemplate {
 
 impl crate::core::CfnResource for CfnTemplate {
     const TYPE: &'static str = "AWS::PCAConnectorAD::Template";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnTemplate> {
@@ -236,5 +232,4 @@ impl CfnTemplateGroupAccessControlEntry {
 
 impl crate::core::CfnResource for CfnTemplateGroupAccessControlEntry {
     const TYPE: &'static str = "AWS::PCAConnectorAD::TemplateGroupAccessControlEntry";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }

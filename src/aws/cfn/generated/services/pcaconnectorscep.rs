@@ -32,7 +32,6 @@ impl CfnChallenge {
 
 impl crate::core::CfnResource for CfnChallenge {
     const TYPE: &'static str = "AWS::PCAConnectorSCEP::Challenge";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnChallenge> {
@@ -69,7 +68,6 @@ impl CfnConnector {
 
 impl crate::core::CfnResource for CfnConnector {
     const TYPE: &'static str = "AWS::PCAConnectorSCEP::Connector";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnConnector> {

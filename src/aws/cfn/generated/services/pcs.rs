@@ -306,7 +306,6 @@ impl CfnCluster {
 
 impl crate::core::CfnResource for CfnCluster {
     const TYPE: &'static str = "AWS::PCS::Cluster";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnCluster> {
@@ -619,7 +618,6 @@ impl CfnComputeNodeGroup {
 
 impl crate::core::CfnResource for CfnComputeNodeGroup {
     const TYPE: &'static str = "AWS::PCS::ComputeNodeGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnComputeNodeGroup> {
@@ -713,7 +711,6 @@ impl CfnQueue {
 
 impl crate::core::CfnResource for CfnQueue {
     const TYPE: &'static str = "AWS::PCS::Queue";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnQueue> {

@@ -84,7 +84,6 @@ impl CfnCampaign {
 
 impl crate::core::CfnResource for CfnCampaign {
     const TYPE: &'static str = "AWS::Personalize::Campaign";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnCampaign> {
@@ -207,7 +206,6 @@ impl CfnDataset {
 
 impl crate::core::CfnResource for CfnDataset {
     const TYPE: &'static str = "AWS::Personalize::Dataset";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDataset> {
@@ -284,7 +282,6 @@ impl CfnDatasetGroup {
 
 impl crate::core::CfnResource for CfnDatasetGroup {
     const TYPE: &'static str = "AWS::Personalize::DatasetGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDatasetGroup> {
@@ -344,7 +341,6 @@ impl CfnEventTracker {
 
 impl crate::core::CfnResource for CfnEventTracker {
     const TYPE: &'static str = "AWS::Personalize::EventTracker";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnEventTracker> {
@@ -411,7 +407,6 @@ impl CfnFilter {
 
 impl crate::core::CfnResource for CfnFilter {
     const TYPE: &'static str = "AWS::Personalize::Filter";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnFilter> {
@@ -527,7 +522,6 @@ impl CfnMetricAttribution {
 
 impl crate::core::CfnResource for CfnMetricAttribution {
     const TYPE: &'static str = "AWS::Personalize::MetricAttribution";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnMetricAttribution> {
@@ -605,7 +599,6 @@ impl CfnSchema {
 
 impl crate::core::CfnResource for CfnSchema {
     const TYPE: &'static str = "AWS::Personalize::Schema";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnSchema> {
@@ -814,7 +807,6 @@ impl CfnSolution {
 
 impl crate::core::CfnResource for CfnSolution {
     const TYPE: &'static str = "AWS::Personalize::Solution";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnSolution> {

@@ -78,7 +78,6 @@ impl CfnPerfReports {
 
 impl crate::core::CfnResource for CfnPerfReports {
     const TYPE: &'static str = "AWS::PI::PerfReports";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnPerfReports> {

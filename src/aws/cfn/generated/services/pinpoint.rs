@@ -38,7 +38,6 @@ impl CfnADMChannel {
 
 impl crate::core::CfnResource for CfnADMChannel {
     const TYPE: &'static str = "AWS::Pinpoint::ADMChannel";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnADMChannel> {
@@ -90,7 +89,6 @@ impl CfnAPNSChannel {
 
 impl crate::core::CfnResource for CfnAPNSChannel {
     const TYPE: &'static str = "AWS::Pinpoint::APNSChannel";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnAPNSChannel> {
@@ -142,7 +140,6 @@ impl CfnAPNSSandboxChannel {
 
 impl crate::core::CfnResource for CfnAPNSSandboxChannel {
     const TYPE: &'static str = "AWS::Pinpoint::APNSSandboxChannel";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnAPNSSandboxChannel> {
@@ -194,7 +191,6 @@ impl CfnAPNSVoipChannel {
 
 impl crate::core::CfnResource for CfnAPNSVoipChannel {
     const TYPE: &'static str = "AWS::Pinpoint::APNSVoipChannel";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnAPNSVoipChannel> {
@@ -246,7 +242,6 @@ impl CfnAPNSVoipSandboxChannel {
 
 impl crate::core::CfnResource for CfnAPNSVoipSandboxChannel {
     const TYPE: &'static str = "AWS::Pinpoint::APNSVoipSandboxChannel";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnAPNSVoipSandboxChannel> {
@@ -277,7 +272,6 @@ impl CfnApp {
 
 impl crate::core::CfnResource for CfnApp {
     const TYPE: &'static str = "AWS::Pinpoint::App";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnApp> {
@@ -378,7 +372,6 @@ impl CfnApplicationSettings {
 
 impl crate::core::CfnResource for CfnApplicationSettings {
     const TYPE: &'static str = "AWS::Pinpoint::ApplicationSettings";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnApplicationSettings> {
@@ -415,7 +408,6 @@ impl CfnBaiduChannel {
 
 impl crate::core::CfnResource for CfnBaiduChannel {
     const TYPE: &'static str = "AWS::Pinpoint::BaiduChannel";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnBaiduChannel> {
@@ -918,7 +910,6 @@ impl CfnCampaign {
 
 impl crate::core::CfnResource for CfnCampaign {
     const TYPE: &'static str = "AWS::Pinpoint::Campaign";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnCampaign> {
@@ -968,7 +959,6 @@ impl CfnEmailChannel {
 
 impl crate::core::CfnResource for CfnEmailChannel {
     const TYPE: &'static str = "AWS::Pinpoint::EmailChannel";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnEmailChannel> {
@@ -1014,7 +1004,6 @@ impl CfnEmailTemplate {
 
 impl crate::core::CfnResource for CfnEmailTemplate {
     const TYPE: &'static str = "AWS::Pinpoint::EmailTemplate";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnEmailTemplate> {
@@ -1052,7 +1041,6 @@ impl CfnEventStream {
 
 impl crate::core::CfnResource for CfnEventStream {
     const TYPE: &'static str = "AWS::Pinpoint::EventStream";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnEventStream> {
@@ -1092,7 +1080,6 @@ impl CfnGCMChannel {
 
 impl crate::core::CfnResource for CfnGCMChannel {
     const TYPE: &'static str = "AWS::Pinpoint::GCMChannel";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnGCMChannel> {
@@ -1295,7 +1282,6 @@ impl CfnInAppTemplate {
 
 impl crate::core::CfnResource for CfnInAppTemplate {
     const TYPE: &'static str = "AWS::Pinpoint::InAppTemplate";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnInAppTemplate> {
@@ -1426,7 +1412,6 @@ impl CfnPushTemplate {
 
 impl crate::core::CfnResource for CfnPushTemplate {
     const TYPE: &'static str = "AWS::Pinpoint::PushTemplate";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnPushTemplate> {
@@ -1467,7 +1452,6 @@ impl CfnSMSChannel {
 
 impl crate::core::CfnResource for CfnSMSChannel {
     const TYPE: &'static str = "AWS::Pinpoint::SMSChannel";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnSMSChannel> {
@@ -1694,7 +1678,6 @@ impl CfnSegment {
 
 impl crate::core::CfnResource for CfnSegment {
     const TYPE: &'static str = "AWS::Pinpoint::Segment";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnSegment> {
@@ -1738,7 +1721,6 @@ impl CfnSmsTemplate {
 
 impl crate::core::CfnResource for CfnSmsTemplate {
     const TYPE: &'static str = "AWS::Pinpoint::SmsTemplate";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnSmsTemplate> {
@@ -1773,7 +1755,6 @@ impl CfnVoiceChannel {
 
 impl crate::core::CfnResource for CfnVoiceChannel {
     const TYPE: &'static str = "AWS::Pinpoint::VoiceChannel";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnVoiceChannel> {

@@ -94,7 +94,6 @@ impl CfnConfigurationSet {
 
 impl crate::core::CfnResource for CfnConfigurationSet {
     const TYPE: &'static str = "AWS::PinpointEmail::ConfigurationSet";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnConfigurationSet> {
@@ -239,7 +238,6 @@ impl CfnConfigurationSetEventDestination {
 
 impl crate::core::CfnResource for CfnConfigurationSetEventDestination {
     const TYPE: &'static str = "AWS::PinpointEmail::ConfigurationSetEventDestination";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnConfigurationSetEventDestination> {
@@ -280,7 +278,6 @@ pub struct CfnDedicatedIpPool {
 
 impl crate::core::CfnResource for CfnDedicatedIpPool {
     const TYPE: &'static str = "AWS::PinpointEmail::DedicatedIpPool";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnDedicatedIpPool> {
@@ -349,7 +346,6 @@ impl CfnIdentity {
 
 impl crate::core::CfnResource for CfnIdentity {
     const TYPE: &'static str = "AWS::PinpointEmail::Identity";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnIdentity> {

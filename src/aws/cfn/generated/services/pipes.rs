@@ -1402,7 +1402,6 @@ impl CfnPipe {
 
 impl crate::core::CfnResource for CfnPipe {
     const TYPE: &'static str = "AWS::Pipes::Pipe";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnPipe> {

@@ -32,7 +32,6 @@ impl CfnLexicon {
 
 impl crate::core::CfnResource for CfnLexicon {
     const TYPE: &'static str = "AWS::Polly::Lexicon";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnLexicon> {

@@ -79,7 +79,6 @@ impl CfnSubscription {
 
 impl crate::core::CfnResource for CfnSubscription {
     const TYPE: &'static str = "AWS::PricingPlanManager::Subscription";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnSubscription> {

@@ -65,7 +65,6 @@ pub struct CfnEnvironmentAccountConnection {
 
 impl crate::core::CfnResource for CfnEnvironmentAccountConnection {
     const TYPE: &'static str = "AWS::Proton::EnvironmentAccountConnection";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnEnvironmentAccountConnection> {
@@ -142,7 +141,6 @@ pub struct CfnEnvironmentTemplate {
 
 impl crate::core::CfnResource for CfnEnvironmentTemplate {
     const TYPE: &'static str = "AWS::Proton::EnvironmentTemplate";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnEnvironmentTemplate> {
@@ -211,7 +209,6 @@ pub struct CfnServiceTemplate {
 
 impl crate::core::CfnResource for CfnServiceTemplate {
     const TYPE: &'static str = "AWS::Proton::ServiceTemplate";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnServiceTemplate> {

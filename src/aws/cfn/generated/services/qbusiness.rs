@@ -260,7 +260,6 @@ impl CfnApplication {
 
 impl crate::core::CfnResource for CfnApplication {
     const TYPE: &'static str = "AWS::QBusiness::Application";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnApplication> {
@@ -471,7 +470,6 @@ impl CfnDataAccessor {
 
 impl crate::core::CfnResource for CfnDataAccessor {
     const TYPE: &'static str = "AWS::QBusiness::DataAccessor";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDataAccessor> {
@@ -828,7 +826,6 @@ impl CfnDataSource {
 
 impl crate::core::CfnResource for CfnDataSource {
     const TYPE: &'static str = "AWS::QBusiness::DataSource";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDataSource> {
@@ -981,7 +978,6 @@ impl CfnIndex {
 
 impl crate::core::CfnResource for CfnIndex {
     const TYPE: &'static str = "AWS::QBusiness::Index";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnIndex> {
@@ -1078,7 +1074,6 @@ impl CfnPermission {
 
 impl crate::core::CfnResource for CfnPermission {
     const TYPE: &'static str = "AWS::QBusiness::Permission";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnPlugin`].
@@ -1243,7 +1238,6 @@ impl CfnPlugin {
 
 impl crate::core::CfnResource for CfnPlugin {
     const TYPE: &'static str = "AWS::QBusiness::Plugin";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnPlugin> {
@@ -1339,7 +1333,6 @@ impl CfnRetriever {
 
 impl crate::core::CfnResource for CfnRetriever {
     const TYPE: &'static str = "AWS::QBusiness::Retriever";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnRetriever> {
@@ -1494,7 +1487,6 @@ impl CfnWebExperience {
 
 impl crate::core::CfnResource for CfnWebExperience {
     const TYPE: &'static str = "AWS::QBusiness::WebExperience";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnWebExperience> {

@@ -67,7 +67,6 @@ impl CfnLedger {
 
 impl crate::core::CfnResource for CfnLedger {
     const TYPE: &'static str = "AWS::QLDB::Ledger";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnLedger> {
@@ -150,7 +149,6 @@ impl CfnStream {
 
 impl crate::core::CfnResource for CfnStream {
     const TYPE: &'static str = "AWS::QLDB::Stream";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnStream> {

@@ -226,7 +226,6 @@ impl CfnActionConnector {
 
 impl crate::core::CfnResource for CfnActionConnector {
     const TYPE: &'static str = "AWS::QuickSight::ActionConnector";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnActionConnector> {
@@ -340,7 +339,6 @@ impl CfnAgent {
 
 impl crate::core::CfnResource for CfnAgent {
     const TYPE: &'static str = "AWS::QuickSight::Agent";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnAgent> {
@@ -12711,7 +12709,6 @@ impl CfnAnalysis {
 
 impl crate::core::CfnResource for CfnAnalysis {
     const TYPE: &'static str = "AWS::QuickSight::Analysis";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnAnalysis> {
@@ -12795,7 +12792,6 @@ impl CfnApprovalPolicy {
 
 impl crate::core::CfnResource for CfnApprovalPolicy {
     const TYPE: &'static str = "AWS::QuickSight::ApprovalPolicy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnApprovalPolicy> {
@@ -12864,7 +12860,6 @@ impl CfnAssignment {
 
 impl crate::core::CfnResource for CfnAssignment {
     const TYPE: &'static str = "AWS::QuickSight::Assignment";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnAssignment> {
@@ -13015,7 +13010,6 @@ impl CfnBrand {
 
 impl crate::core::CfnResource for CfnBrand {
     const TYPE: &'static str = "AWS::QuickSight::Brand";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnBrand> {
@@ -13793,7 +13787,6 @@ impl CfnCustomPermissions {
 
 impl crate::core::CfnResource for CfnCustomPermissions {
     const TYPE: &'static str = "AWS::QuickSight::CustomPermissions";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnCustomPermissions> {
@@ -13853,7 +13846,6 @@ impl CfnCustomization {
 
 impl crate::core::CfnResource for CfnCustomization {
     const TYPE: &'static str = "AWS::QuickSight::Customization";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnCustomization> {
@@ -13954,7 +13946,6 @@ impl CfnDLPSetting {
 
 impl crate::core::CfnResource for CfnDLPSetting {
     const TYPE: &'static str = "AWS::QuickSight::DLPSetting";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDLPSetting> {
@@ -26411,7 +26402,6 @@ impl CfnDashboard {
 
 impl crate::core::CfnResource for CfnDashboard {
     const TYPE: &'static str = "AWS::QuickSight::Dashboard";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDashboard> {
@@ -27173,7 +27163,6 @@ pub struct CfnDataSet {
 
 impl crate::core::CfnResource for CfnDataSet {
     const TYPE: &'static str = "AWS::QuickSight::DataSet";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDataSet> {
@@ -28253,7 +28242,6 @@ impl CfnDataSource {
 
 impl crate::core::CfnResource for CfnDataSource {
     const TYPE: &'static str = "AWS::QuickSight::DataSource";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDataSource> {
@@ -28331,7 +28319,6 @@ impl CfnFlow {
 
 impl crate::core::CfnResource for CfnFlow {
     const TYPE: &'static str = "AWS::QuickSight::Flow";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnFlow> {
@@ -28459,7 +28446,6 @@ pub struct CfnFolder {
 
 impl crate::core::CfnResource for CfnFolder {
     const TYPE: &'static str = "AWS::QuickSight::Folder";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnFolder> {
@@ -28501,7 +28487,6 @@ impl CfnGroup {
 
 impl crate::core::CfnResource for CfnGroup {
     const TYPE: &'static str = "AWS::QuickSight::Group";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnGroup> {
@@ -28747,7 +28732,6 @@ impl CfnKnowledgeBase {
 
 impl crate::core::CfnResource for CfnKnowledgeBase {
     const TYPE: &'static str = "AWS::QuickSight::KnowledgeBase";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnKnowledgeBase> {
@@ -28812,7 +28796,6 @@ impl CfnLimitsProfile {
 
 impl crate::core::CfnResource for CfnLimitsProfile {
     const TYPE: &'static str = "AWS::QuickSight::LimitsProfile";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnLimitsProfile> {
@@ -29051,7 +29034,6 @@ impl CfnOAuthClientApplication {
 
 impl crate::core::CfnResource for CfnOAuthClientApplication {
     const TYPE: &'static str = "AWS::QuickSight::OAuthClientApplication";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnOAuthClientApplication> {
@@ -29197,7 +29179,6 @@ pub struct CfnRefreshSchedule {
 
 impl crate::core::CfnResource for CfnRefreshSchedule {
     const TYPE: &'static str = "AWS::QuickSight::RefreshSchedule";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnRefreshSchedule> {
@@ -29327,7 +29308,6 @@ impl CfnSpace {
 
 impl crate::core::CfnResource for CfnSpace {
     const TYPE: &'static str = "AWS::QuickSight::Space";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnSpace> {
@@ -41522,7 +41502,6 @@ impl CfnTemplate {
 
 impl crate::core::CfnResource for CfnTemplate {
     const TYPE: &'static str = "AWS::QuickSight::Template";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnTemplate> {
@@ -41957,7 +41936,6 @@ impl CfnTheme {
 
 impl crate::core::CfnResource for CfnTheme {
     const TYPE: &'static str = "AWS::QuickSight::Theme";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnTheme> {
@@ -43028,7 +43006,6 @@ pub struct CfnTopic {
 
 impl crate::core::CfnResource for CfnTopic {
     const TYPE: &'static str = "AWS::QuickSight::Topic";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnTopic> {
@@ -43193,7 +43170,6 @@ pub struct CfnTopicV2 {
 
 impl crate::core::CfnResource for CfnTopicV2 {
     const TYPE: &'static str = "AWS::QuickSight::TopicV2";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnTopicV2> {
@@ -43277,7 +43253,6 @@ pub struct CfnVPCConnection {
 
 impl crate::core::CfnResource for CfnVPCConnection {
     const TYPE: &'static str = "AWS::QuickSight::VPCConnection";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnVPCConnection> {

@@ -64,7 +64,6 @@ impl CfnPermission {
 
 impl crate::core::CfnResource for CfnPermission {
     const TYPE: &'static str = "AWS::RAM::Permission";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnPermission> {
@@ -110,7 +109,6 @@ impl CfnPermissionAssociation {
 
 impl crate::core::CfnResource for CfnPermissionAssociation {
     const TYPE: &'static str = "AWS::RAM::PermissionAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnPermissionAssociation> {
@@ -161,7 +159,6 @@ impl CfnPrincipalAssociation {
 
 impl crate::core::CfnResource for CfnPrincipalAssociation {
     const TYPE: &'static str = "AWS::RAM::PrincipalAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnPrincipalAssociation> {
@@ -208,7 +205,6 @@ impl CfnResourceAssociation {
 
 impl crate::core::CfnResource for CfnResourceAssociation {
     const TYPE: &'static str = "AWS::RAM::ResourceAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnResourceAssociation> {
@@ -310,7 +306,6 @@ impl CfnResourceShare {
 
 impl crate::core::CfnResource for CfnResourceShare {
     const TYPE: &'static str = "AWS::RAM::ResourceShare";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnResourceShare> {
@@ -361,7 +356,6 @@ impl CfnSourceAssociation {
 
 impl crate::core::CfnResource for CfnSourceAssociation {
     const TYPE: &'static str = "AWS::RAM::SourceAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnSourceAssociation> {

@@ -61,7 +61,6 @@ impl CfnClusterSnapshot {
 
 impl crate::core::CfnResource for CfnClusterSnapshot {
     const TYPE: &'static str = "AWS::RDS::ClusterSnapshot";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnClusterSnapshot> {
@@ -236,7 +235,6 @@ impl CfnCustomDBEngineVersion {
 
 impl crate::core::CfnResource for CfnCustomDBEngineVersion {
     const TYPE: &'static str = "AWS::RDS::CustomDBEngineVersion";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnCustomDBEngineVersion> {
@@ -562,7 +560,6 @@ pub struct CfnDBCluster {
 
 impl crate::core::CfnResource for CfnDBCluster {
     const TYPE: &'static str = "AWS::RDS::DBCluster";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDBCluster> {
@@ -681,7 +678,6 @@ impl CfnDBClusterEndpoint {
 
 impl crate::core::CfnResource for CfnDBClusterEndpoint {
     const TYPE: &'static str = "AWS::RDS::DBClusterEndpoint";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDBClusterEndpoint> {
@@ -763,7 +759,6 @@ impl CfnDBClusterParameterGroup {
 
 impl crate::core::CfnResource for CfnDBClusterParameterGroup {
     const TYPE: &'static str = "AWS::RDS::DBClusterParameterGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 /// Property types of [`CfnDBInstance`].
@@ -1151,7 +1146,6 @@ pub struct CfnDBInstance {
 
 impl crate::core::CfnResource for CfnDBInstance {
     const TYPE: &'static str = "AWS::RDS::DBInstance";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDBInstance> {
@@ -1321,7 +1315,6 @@ impl CfnDBParameterGroup {
 
 impl crate::core::CfnResource for CfnDBParameterGroup {
     const TYPE: &'static str = "AWS::RDS::DBParameterGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDBParameterGroup> {
@@ -1515,7 +1508,6 @@ impl CfnDBProxy {
 
 impl crate::core::CfnResource for CfnDBProxy {
     const TYPE: &'static str = "AWS::RDS::DBProxy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDBProxy> {
@@ -1612,7 +1604,6 @@ impl CfnDBProxyEndpoint {
 
 impl crate::core::CfnResource for CfnDBProxyEndpoint {
     const TYPE: &'static str = "AWS::RDS::DBProxyEndpoint";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDBProxyEndpoint> {
@@ -1721,7 +1712,6 @@ impl CfnDBProxyTargetGroup {
 
 impl crate::core::CfnResource for CfnDBProxyTargetGroup {
     const TYPE: &'static str = "AWS::RDS::DBProxyTargetGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDBProxyTargetGroup> {
@@ -1801,7 +1791,6 @@ impl CfnDBSecurityGroup {
 
 impl crate::core::CfnResource for CfnDBSecurityGroup {
     const TYPE: &'static str = "AWS::RDS::DBSecurityGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnDBSecurityGroup> {
@@ -1841,7 +1830,6 @@ impl CfnDBSecurityGroupIngress {
 
 impl crate::core::CfnResource for CfnDBSecurityGroupIngress {
     const TYPE: &'static str = "AWS::RDS::DBSecurityGroupIngress";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnDBSecurityGroupIngress> {
@@ -1913,7 +1901,6 @@ impl CfnDBShardGroup {
 
 impl crate::core::CfnResource for CfnDBShardGroup {
     const TYPE: &'static str = "AWS::RDS::DBShardGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDBShardGroup> {
@@ -1977,7 +1964,6 @@ impl CfnDBSnapshot {
 
 impl crate::core::CfnResource for CfnDBSnapshot {
     const TYPE: &'static str = "AWS::RDS::DBSnapshot";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDBSnapshot> {
@@ -2124,7 +2110,6 @@ impl CfnDBSubnetGroup {
 
 impl crate::core::CfnResource for CfnDBSubnetGroup {
     const TYPE: &'static str = "AWS::RDS::DBSubnetGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDBSubnetGroup> {
@@ -2211,7 +2196,6 @@ impl CfnDeployment {
 
 impl crate::core::CfnResource for CfnDeployment {
     const TYPE: &'static str = "AWS::RDS::Deployment";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDeployment> {
@@ -2307,7 +2291,6 @@ impl CfnEventSubscription {
 
 impl crate::core::CfnResource for CfnEventSubscription {
     const TYPE: &'static str = "AWS::RDS::EventSubscription";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 /// Property types of [`CfnGlobalCluster`].
@@ -2381,7 +2364,6 @@ pub struct CfnGlobalCluster {
 
 impl crate::core::CfnResource for CfnGlobalCluster {
     const TYPE: &'static str = "AWS::RDS::GlobalCluster";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnGlobalCluster> {
@@ -2456,7 +2438,6 @@ impl CfnIntegration {
 
 impl crate::core::CfnResource for CfnIntegration {
     const TYPE: &'static str = "AWS::RDS::Integration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnIntegration> {
@@ -2571,5 +2552,4 @@ impl CfnOptionGroup {
 
 impl crate::core::CfnResource for CfnOptionGroup {
     const TYPE: &'static str = "AWS::RDS::OptionGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }

@@ -250,7 +250,6 @@ impl CfnCluster {
 
 impl crate::core::CfnResource for CfnCluster {
     const TYPE: &'static str = "AWS::Redshift::Cluster";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnCluster> {
@@ -351,7 +350,6 @@ impl CfnClusterParameterGroup {
 
 impl crate::core::CfnResource for CfnClusterParameterGroup {
     const TYPE: &'static str = "AWS::Redshift::ClusterParameterGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 /// Property types of [`CfnClusterSecurityGroup`].
@@ -401,7 +399,6 @@ impl CfnClusterSecurityGroup {
 
 impl crate::core::CfnResource for CfnClusterSecurityGroup {
     const TYPE: &'static str = "AWS::Redshift::ClusterSecurityGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnClusterSecurityGroup> {
@@ -438,7 +435,6 @@ impl CfnClusterSecurityGroupIngress {
 
 impl crate::core::CfnResource for CfnClusterSecurityGroupIngress {
     const TYPE: &'static str = "AWS::Redshift::ClusterSecurityGroupIngress";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnClusterSecurityGroupIngress> {
@@ -498,7 +494,6 @@ impl CfnClusterSubnetGroup {
 
 impl crate::core::CfnResource for CfnClusterSubnetGroup {
     const TYPE: &'static str = "AWS::Redshift::ClusterSubnetGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnClusterSubnetGroup> {
@@ -538,7 +533,6 @@ impl CfnEndpointAccess {
 
 impl crate::core::CfnResource for CfnEndpointAccess {
     const TYPE: &'static str = "AWS::Redshift::EndpointAccess";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnEndpointAccess> {
@@ -603,7 +597,6 @@ impl CfnEndpointAuthorization {
 
 impl crate::core::CfnResource for CfnEndpointAuthorization {
     const TYPE: &'static str = "AWS::Redshift::EndpointAuthorization";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnEndpointAuthorization> {
@@ -757,7 +750,6 @@ impl CfnEventSubscription {
 
 impl crate::core::CfnResource for CfnEventSubscription {
     const TYPE: &'static str = "AWS::Redshift::EventSubscription";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnEventSubscription> {
@@ -846,7 +838,6 @@ impl CfnIntegration {
 
 impl crate::core::CfnResource for CfnIntegration {
     const TYPE: &'static str = "AWS::Redshift::Integration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnIntegration> {
@@ -913,7 +904,6 @@ impl CfnQEV2IdcApplication {
 
 impl crate::core::CfnResource for CfnQEV2IdcApplication {
     const TYPE: &'static str = "AWS::Redshift::QEV2IdcApplication";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnQEV2IdcApplication> {
@@ -1143,7 +1133,6 @@ impl CfnRedshiftIdcApplication {
 
 impl crate::core::CfnResource for CfnRedshiftIdcApplication {
     const TYPE: &'static str = "AWS::Redshift::RedshiftIdcApplication";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnRedshiftIdcApplication> {
@@ -1200,7 +1189,6 @@ impl CfnScheduledAction {
 
 impl crate::core::CfnResource for CfnScheduledAction {
     const TYPE: &'static str = "AWS::Redshift::ScheduledAction";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnScheduledAction> {
@@ -1267,7 +1255,6 @@ impl CfnSnapshot {
 
 impl crate::core::CfnResource for CfnSnapshot {
     const TYPE: &'static str = "AWS::Redshift::Snapshot";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnSnapshot> {
@@ -1403,7 +1390,6 @@ impl CfnSnapshotCopyGrant {
 
 impl crate::core::CfnResource for CfnSnapshotCopyGrant {
     const TYPE: &'static str = "AWS::Redshift::SnapshotCopyGrant";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnSnapshotCopyGrant> {
@@ -1466,7 +1452,6 @@ impl CfnSnapshotSchedule {
 
 impl crate::core::CfnResource for CfnSnapshotSchedule {
     const TYPE: &'static str = "AWS::Redshift::SnapshotSchedule";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnSnapshotSchedule> {
@@ -1598,7 +1583,6 @@ impl CfnUsageLimit {
 
 impl crate::core::CfnResource for CfnUsageLimit {
     const TYPE: &'static str = "AWS::Redshift::UsageLimit";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnUsageLimit> {

@@ -136,7 +136,6 @@ impl CfnNamespace {
 
 impl crate::core::CfnResource for CfnNamespace {
     const TYPE: &'static str = "AWS::RedshiftServerless::Namespace";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnNamespace> {
@@ -243,7 +242,6 @@ impl CfnSnapshot {
 
 impl crate::core::CfnResource for CfnSnapshot {
     const TYPE: &'static str = "AWS::RedshiftServerless::Snapshot";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnSnapshot> {
@@ -540,7 +538,6 @@ impl CfnWorkgroup {
 
 impl crate::core::CfnResource for CfnWorkgroup {
     const TYPE: &'static str = "AWS::RedshiftServerless::Workgroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnWorkgroup> {

@@ -58,7 +58,6 @@ impl CfnCollection {
 
 impl crate::core::CfnResource for CfnCollection {
     const TYPE: &'static str = "AWS::Rekognition::Collection";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnCollection> {
@@ -129,7 +128,6 @@ impl CfnDataset {
 
 impl crate::core::CfnResource for CfnDataset {
     const TYPE: &'static str = "AWS::Rekognition::Dataset";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDataset> {
@@ -186,7 +184,6 @@ impl CfnProject {
 
 impl crate::core::CfnResource for CfnProject {
     const TYPE: &'static str = "AWS::Rekognition::Project";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnProject> {
@@ -441,7 +438,6 @@ impl CfnStreamProcessor {
 
 impl crate::core::CfnResource for CfnStreamProcessor {
     const TYPE: &'static str = "AWS::Rekognition::StreamProcessor";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnStreamProcessor> {

@@ -193,7 +193,6 @@ impl CfnApp {
 
 impl crate::core::CfnResource for CfnApp {
     const TYPE: &'static str = "AWS::ResilienceHub::App";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnApp> {
@@ -325,7 +324,6 @@ impl CfnResiliencyPolicy {
 
 impl crate::core::CfnResource for CfnResiliencyPolicy {
     const TYPE: &'static str = "AWS::ResilienceHub::ResiliencyPolicy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnResiliencyPolicy> {

@@ -163,7 +163,6 @@ impl CfnPolicy {
 
 impl crate::core::CfnResource for CfnPolicy {
     const TYPE: &'static str = "AWS::ResilienceHubV2::Policy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnPolicy> {
@@ -400,7 +399,6 @@ impl CfnService {
 
 impl crate::core::CfnResource for CfnService {
     const TYPE: &'static str = "AWS::ResilienceHubV2::Service";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnService> {
@@ -467,7 +465,6 @@ impl CfnServiceFunction {
 
 impl crate::core::CfnResource for CfnServiceFunction {
     const TYPE: &'static str = "AWS::ResilienceHubV2::ServiceFunction";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnServiceFunction> {
@@ -549,7 +546,6 @@ impl CfnSystem {
 
 impl crate::core::CfnResource for CfnSystem {
     const TYPE: &'static str = "AWS::ResilienceHubV2::System";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnSystem> {
@@ -598,7 +594,6 @@ impl CfnUserJourney {
 
 impl crate::core::CfnResource for CfnUserJourney {
     const TYPE: &'static str = "AWS::ResilienceHubV2::UserJourney";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnUserJourney> {

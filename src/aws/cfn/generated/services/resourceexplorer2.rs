@@ -29,7 +29,6 @@ impl CfnDefaultViewAssociation {
 
 impl crate::core::CfnResource for CfnDefaultViewAssociation {
     const TYPE: &'static str = "AWS::ResourceExplorer2::DefaultViewAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnDefaultViewAssociation> {
@@ -78,7 +77,6 @@ impl CfnIndex {
 
 impl crate::core::CfnResource for CfnIndex {
     const TYPE: &'static str = "AWS::ResourceExplorer2::Index";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnIndex> {
@@ -161,7 +159,6 @@ impl CfnView {
 
 impl crate::core::CfnResource for CfnView {
     const TYPE: &'static str = "AWS::ResourceExplorer2::View";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnView> {

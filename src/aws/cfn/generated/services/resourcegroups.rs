@@ -131,7 +131,6 @@ impl CfnGroup {
 
 impl crate::core::CfnResource for CfnGroup {
     const TYPE: &'static str = "AWS::ResourceGroups::Group";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnGroup> {
@@ -168,7 +167,6 @@ impl CfnTagSyncTask {
 
 impl crate::core::CfnResource for CfnTagSyncTask {
     const TYPE: &'static str = "AWS::ResourceGroups::TagSyncTask";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnTagSyncTask> {

@@ -24,7 +24,6 @@ pub struct CfnFleet {
 
 impl crate::core::CfnResource for CfnFleet {
     const TYPE: &'static str = "AWS::RoboMaker::Fleet";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnFleet> {
@@ -85,7 +84,6 @@ impl CfnRobot {
 
 impl crate::core::CfnResource for CfnRobot {
     const TYPE: &'static str = "AWS::RoboMaker::Robot";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnRobot> {
@@ -218,7 +216,6 @@ impl CfnRobotApplication {
 
 impl crate::core::CfnResource for CfnRobotApplication {
     const TYPE: &'static str = "AWS::RoboMaker::RobotApplication";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnRobotApplication> {
@@ -249,7 +246,6 @@ impl CfnRobotApplicationVersion {
 
 impl crate::core::CfnResource for CfnRobotApplicationVersion {
     const TYPE: &'static str = "AWS::RoboMaker::RobotApplicationVersion";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnRobotApplicationVersion> {
@@ -481,7 +477,6 @@ impl CfnSimulationApplication {
 
 impl crate::core::CfnResource for CfnSimulationApplication {
     const TYPE: &'static str = "AWS::RoboMaker::SimulationApplication";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnSimulationApplication> {
@@ -512,7 +507,6 @@ impl CfnSimulationApplicationVersion {
 
 impl crate::core::CfnResource for CfnSimulationApplicationVersion {
     const TYPE: &'static str = "AWS::RoboMaker::SimulationApplicationVersion";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnSimulationApplicationVersion> {

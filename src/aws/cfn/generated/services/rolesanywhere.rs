@@ -67,7 +67,6 @@ impl CfnCrl {
 
 impl crate::core::CfnResource for CfnCrl {
     const TYPE: &'static str = "AWS::RolesAnywhere::CRL";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnCrl> {
@@ -197,7 +196,6 @@ impl CfnProfile {
 
 impl crate::core::CfnResource for CfnProfile {
     const TYPE: &'static str = "AWS::RolesAnywhere::Profile";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnProfile> {
@@ -341,7 +339,6 @@ impl CfnTrustAnchor {
 
 impl crate::core::CfnResource for CfnTrustAnchor {
     const TYPE: &'static str = "AWS::RolesAnywhere::TrustAnchor";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnTrustAnchor> {

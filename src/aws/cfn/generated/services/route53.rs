@@ -58,7 +58,6 @@ impl CfnCidrCollection {
 
 impl crate::core::CfnResource for CfnCidrCollection {
     const TYPE: &'static str = "AWS::Route53::CidrCollection";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnCidrCollection> {
@@ -90,7 +89,6 @@ impl CfnDnssec {
 
 impl crate::core::CfnResource for CfnDnssec {
     const TYPE: &'static str = "AWS::Route53::DNSSEC";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// `AWS::Route53::DelegationSet`: Resource Type definition for AWS::Route53::DelegationSet. Creates a reusable delegation set (a group of four name servers) that can be associated with multiple hosted zones. ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-delegationset.html))
@@ -100,7 +98,6 @@ pub struct CfnDelegationSet {
 
 impl crate::core::CfnResource for CfnDelegationSet {
     const TYPE: &'static str = "AWS::Route53::DelegationSet";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnDelegationSet> {
@@ -467,7 +464,6 @@ impl CfnHealthCheck {
 
 impl crate::core::CfnResource for CfnHealthCheck {
     const TYPE: &'static str = "AWS::Route53::HealthCheck";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnHealthCheck> {
@@ -582,7 +578,6 @@ pub struct CfnHostedZone {
 
 impl crate::core::CfnResource for CfnHostedZone {
     const TYPE: &'static str = "AWS::Route53::HostedZone";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnHostedZone> {
@@ -641,7 +636,6 @@ impl CfnKeySigningKey {
 
 impl crate::core::CfnResource for CfnKeySigningKey {
     const TYPE: &'static str = "AWS::Route53::KeySigningKey";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// `AWS::Route53::QueryLoggingConfig`: Resource Type definition for AWS::Route53::QueryLoggingConfig. Creates a configuration for DNS query logging, which publishes query logs for a public hosted zone to an Amazon CloudWatch Logs log group. ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-queryloggingconfig.html))
@@ -665,7 +659,6 @@ impl CfnQueryLoggingConfig {
 
 impl crate::core::CfnResource for CfnQueryLoggingConfig {
     const TYPE: &'static str = "AWS::Route53::QueryLoggingConfig";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnQueryLoggingConfig> {
@@ -804,7 +797,6 @@ impl CfnRecordSet {
 
 impl crate::core::CfnResource for CfnRecordSet {
     const TYPE: &'static str = "AWS::Route53::RecordSet";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnRecordSetGroup`].
@@ -985,7 +977,6 @@ pub struct CfnRecordSetGroup {
 
 impl crate::core::CfnResource for CfnRecordSetGroup {
     const TYPE: &'static str = "AWS::Route53::RecordSetGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnRecordSetGroup> {
@@ -1019,7 +1010,6 @@ impl CfnTrafficPolicy {
 
 impl crate::core::CfnResource for CfnTrafficPolicy {
     const TYPE: &'static str = "AWS::Route53::TrafficPolicy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnTrafficPolicy> {
@@ -1071,7 +1061,6 @@ impl CfnTrafficPolicyInstance {
 
 impl crate::core::CfnResource for CfnTrafficPolicyInstance {
     const TYPE: &'static str = "AWS::Route53::TrafficPolicyInstance";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnTrafficPolicyInstance> {

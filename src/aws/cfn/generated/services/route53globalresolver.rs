@@ -98,7 +98,6 @@ impl CfnAccessSource {
 
 impl crate::core::CfnResource for CfnAccessSource {
     const TYPE: &'static str = "AWS::Route53GlobalResolver::AccessSource";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnAccessSource> {
@@ -180,7 +179,6 @@ impl CfnAccessToken {
 
 impl crate::core::CfnResource for CfnAccessToken {
     const TYPE: &'static str = "AWS::Route53GlobalResolver::AccessToken";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnAccessToken> {
@@ -312,7 +310,6 @@ impl CfnDnsView {
 
 impl crate::core::CfnResource for CfnDnsView {
     const TYPE: &'static str = "AWS::Route53GlobalResolver::DnsView";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDnsView> {
@@ -400,7 +397,6 @@ impl CfnFirewallDomainList {
 
 impl crate::core::CfnResource for CfnFirewallDomainList {
     const TYPE: &'static str = "AWS::Route53GlobalResolver::FirewallDomainList";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnFirewallDomainList> {
@@ -562,7 +558,6 @@ impl CfnFirewallRule {
 
 impl crate::core::CfnResource for CfnFirewallRule {
     const TYPE: &'static str = "AWS::Route53GlobalResolver::FirewallRule";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnFirewallRule> {
@@ -661,7 +656,6 @@ impl CfnGlobalResolver {
 
 impl crate::core::CfnResource for CfnGlobalResolver {
     const TYPE: &'static str = "AWS::Route53GlobalResolver::GlobalResolver";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnGlobalResolver> {
@@ -723,7 +717,6 @@ impl CfnHostedZoneAssociation {
 
 impl crate::core::CfnResource for CfnHostedZoneAssociation {
     const TYPE: &'static str = "AWS::Route53GlobalResolver::HostedZoneAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnHostedZoneAssociation> {

@@ -58,7 +58,6 @@ impl CfnProfile {
 
 impl crate::core::CfnResource for CfnProfile {
     const TYPE: &'static str = "AWS::Route53Profiles::Profile";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnProfile> {
@@ -136,7 +135,6 @@ impl CfnProfileAssociation {
 
 impl crate::core::CfnResource for CfnProfileAssociation {
     const TYPE: &'static str = "AWS::Route53Profiles::ProfileAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnProfileAssociation> {
@@ -173,7 +171,6 @@ impl CfnProfileResourceAssociation {
 
 impl crate::core::CfnResource for CfnProfileResourceAssociation {
     const TYPE: &'static str = "AWS::Route53Profiles::ProfileResourceAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnProfileResourceAssociation> {

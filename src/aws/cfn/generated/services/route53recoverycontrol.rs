@@ -72,7 +72,6 @@ impl CfnCluster {
 
 impl crate::core::CfnResource for CfnCluster {
     const TYPE: &'static str = "AWS::Route53RecoveryControl::Cluster";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnCluster> {
@@ -140,7 +139,6 @@ impl CfnControlPanel {
 
 impl crate::core::CfnResource for CfnControlPanel {
     const TYPE: &'static str = "AWS::Route53RecoveryControl::ControlPanel";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnControlPanel> {
@@ -186,7 +184,6 @@ impl CfnRoutingControl {
 
 impl crate::core::CfnResource for CfnRoutingControl {
     const TYPE: &'static str = "AWS::Route53RecoveryControl::RoutingControl";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnRoutingControl> {
@@ -328,7 +325,6 @@ pub struct CfnSafetyRule {
 
 impl crate::core::CfnResource for CfnSafetyRule {
     const TYPE: &'static str = "AWS::Route53RecoveryControl::SafetyRule";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnSafetyRule> {

@@ -53,7 +53,6 @@ pub struct CfnCell {
 
 impl crate::core::CfnResource for CfnCell {
     const TYPE: &'static str = "AWS::Route53RecoveryReadiness::Cell";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnCell> {
@@ -109,7 +108,6 @@ pub struct CfnReadinessCheck {
 
 impl crate::core::CfnResource for CfnReadinessCheck {
     const TYPE: &'static str = "AWS::Route53RecoveryReadiness::ReadinessCheck";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnReadinessCheck> {
@@ -161,7 +159,6 @@ pub struct CfnRecoveryGroup {
 
 impl crate::core::CfnResource for CfnRecoveryGroup {
     const TYPE: &'static str = "AWS::Route53RecoveryReadiness::RecoveryGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnRecoveryGroup> {
@@ -261,7 +258,6 @@ impl CfnResourceSet {
 
 impl crate::core::CfnResource for CfnResourceSet {
     const TYPE: &'static str = "AWS::Route53RecoveryReadiness::ResourceSet";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnResourceSet> {

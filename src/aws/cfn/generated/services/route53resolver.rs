@@ -56,7 +56,6 @@ pub struct CfnFirewallDomainList {
 
 impl crate::core::CfnResource for CfnFirewallDomainList {
     const TYPE: &'static str = "AWS::Route53Resolver::FirewallDomainList";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnFirewallDomainList> {
@@ -284,7 +283,6 @@ pub struct CfnFirewallRuleGroup {
 
 impl crate::core::CfnResource for CfnFirewallRuleGroup {
     const TYPE: &'static str = "AWS::Route53Resolver::FirewallRuleGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnFirewallRuleGroup> {
@@ -400,7 +398,6 @@ impl CfnFirewallRuleGroupAssociation {
 
 impl crate::core::CfnResource for CfnFirewallRuleGroupAssociation {
     const TYPE: &'static str = "AWS::Route53Resolver::FirewallRuleGroupAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnFirewallRuleGroupAssociation> {
@@ -494,7 +491,6 @@ impl CfnOutpostResolver {
 
 impl crate::core::CfnResource for CfnOutpostResolver {
     const TYPE: &'static str = "AWS::Route53Resolver::OutpostResolver";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnOutpostResolver> {
@@ -564,7 +560,6 @@ impl CfnResolverConfig {
 
 impl crate::core::CfnResource for CfnResolverConfig {
     const TYPE: &'static str = "AWS::Route53Resolver::ResolverConfig";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnResolverConfig> {
@@ -592,7 +587,6 @@ pub struct CfnResolverDNSSECConfig {
 
 impl crate::core::CfnResource for CfnResolverDNSSECConfig {
     const TYPE: &'static str = "AWS::Route53Resolver::ResolverDNSSECConfig";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnResolverDNSSECConfig> {
@@ -712,7 +706,6 @@ impl CfnResolverEndpoint {
 
 impl crate::core::CfnResource for CfnResolverEndpoint {
     const TYPE: &'static str = "AWS::Route53Resolver::ResolverEndpoint";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnResolverEndpoint> {
@@ -776,7 +769,6 @@ pub struct CfnResolverQueryLoggingConfig {
 
 impl crate::core::CfnResource for CfnResolverQueryLoggingConfig {
     const TYPE: &'static str = "AWS::Route53Resolver::ResolverQueryLoggingConfig";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnResolverQueryLoggingConfig> {
@@ -827,7 +819,6 @@ pub struct CfnResolverQueryLoggingConfigAssociation {
 
 impl crate::core::CfnResource for CfnResolverQueryLoggingConfigAssociation {
     const TYPE: &'static str = "AWS::Route53Resolver::ResolverQueryLoggingConfigAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnResolverQueryLoggingConfigAssociation> {
@@ -935,7 +926,6 @@ impl CfnResolverRule {
 
 impl crate::core::CfnResource for CfnResolverRule {
     const TYPE: &'static str = "AWS::Route53Resolver::ResolverRule";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnResolverRule> {
@@ -973,7 +963,6 @@ impl CfnResolverRuleAssociation {
 
 impl crate::core::CfnResource for CfnResolverRuleAssociation {
     const TYPE: &'static str = "AWS::Route53Resolver::ResolverRuleAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnResolverRuleAssociation> {

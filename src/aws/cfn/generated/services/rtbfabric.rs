@@ -176,7 +176,6 @@ impl CfnInboundExternalLink {
 
 impl crate::core::CfnResource for CfnInboundExternalLink {
     const TYPE: &'static str = "AWS::RTBFabric::InboundExternalLink";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnInboundExternalLink> {
@@ -405,7 +404,6 @@ impl CfnLink {
 
 impl crate::core::CfnResource for CfnLink {
     const TYPE: &'static str = "AWS::RTBFabric::Link";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnLink> {
@@ -533,7 +531,6 @@ impl CfnLinkRoutingRule {
 
 impl crate::core::CfnResource for CfnLinkRoutingRule {
     const TYPE: &'static str = "AWS::RTBFabric::LinkRoutingRule";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnLinkRoutingRule> {
@@ -727,7 +724,6 @@ impl CfnOutboundExternalLink {
 
 impl crate::core::CfnResource for CfnOutboundExternalLink {
     const TYPE: &'static str = "AWS::RTBFabric::OutboundExternalLink";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnOutboundExternalLink> {
@@ -809,7 +805,6 @@ impl CfnRequesterGateway {
 
 impl crate::core::CfnResource for CfnRequesterGateway {
     const TYPE: &'static str = "AWS::RTBFabric::RequesterGateway";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnRequesterGateway> {
@@ -981,7 +976,6 @@ impl CfnResponderGateway {
 
 impl crate::core::CfnResource for CfnResponderGateway {
     const TYPE: &'static str = "AWS::RTBFabric::ResponderGateway";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnResponderGateway> {

@@ -288,7 +288,6 @@ impl CfnAppMonitor {
 
 impl crate::core::CfnResource for CfnAppMonitor {
     const TYPE: &'static str = "AWS::RUM::AppMonitor";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnAppMonitor> {

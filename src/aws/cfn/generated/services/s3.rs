@@ -144,7 +144,6 @@ impl CfnAccessGrant {
 
 impl crate::core::CfnResource for CfnAccessGrant {
     const TYPE: &'static str = "AWS::S3::AccessGrant";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnAccessGrant> {
@@ -201,7 +200,6 @@ pub struct CfnAccessGrantsInstance {
 
 impl crate::core::CfnResource for CfnAccessGrantsInstance {
     const TYPE: &'static str = "AWS::S3::AccessGrantsInstance";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnAccessGrantsInstance> {
@@ -265,7 +263,6 @@ impl CfnAccessGrantsLocation {
 
 impl crate::core::CfnResource for CfnAccessGrantsLocation {
     const TYPE: &'static str = "AWS::S3::AccessGrantsLocation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnAccessGrantsLocation> {
@@ -366,7 +363,6 @@ impl CfnAccessPoint {
 
 impl crate::core::CfnResource for CfnAccessPoint {
     const TYPE: &'static str = "AWS::S3::AccessPoint";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnAccessPoint> {
@@ -2297,7 +2293,6 @@ pub struct CfnBucket {
 
 impl crate::core::CfnResource for CfnBucket {
     const TYPE: &'static str = "AWS::S3::Bucket";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnBucket> {
@@ -2380,7 +2375,6 @@ impl CfnBucketPolicy {
 
 impl crate::core::CfnResource for CfnBucketPolicy {
     const TYPE: &'static str = "AWS::S3::BucketPolicy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnMultiRegionAccessPoint`].
@@ -2450,7 +2444,6 @@ impl CfnMultiRegionAccessPoint {
 
 impl crate::core::CfnResource for CfnMultiRegionAccessPoint {
     const TYPE: &'static str = "AWS::S3::MultiRegionAccessPoint";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnMultiRegionAccessPoint> {
@@ -2485,7 +2478,6 @@ impl CfnMultiRegionAccessPointPolicy {
 
 impl crate::core::CfnResource for CfnMultiRegionAccessPointPolicy {
     const TYPE: &'static str = "AWS::S3::MultiRegionAccessPointPolicy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnMultiRegionAccessPointPolicy> {
@@ -2883,7 +2875,6 @@ impl CfnStorageLens {
 
 impl crate::core::CfnResource for CfnStorageLens {
     const TYPE: &'static str = "AWS::S3::StorageLens";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnStorageLens> {
@@ -3031,7 +3022,6 @@ impl CfnStorageLensGroup {
 
 impl crate::core::CfnResource for CfnStorageLensGroup {
     const TYPE: &'static str = "AWS::S3::StorageLensGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnStorageLensGroup> {

@@ -141,7 +141,6 @@ impl CfnAccessPoint {
 
 impl crate::core::CfnResource for CfnAccessPoint {
     const TYPE: &'static str = "AWS::S3Express::AccessPoint";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnAccessPoint> {
@@ -176,7 +175,6 @@ impl CfnBucketPolicy {
 
 impl crate::core::CfnResource for CfnBucketPolicy {
     const TYPE: &'static str = "AWS::S3Express::BucketPolicy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnDirectoryBucket`].
@@ -538,7 +536,6 @@ impl CfnDirectoryBucket {
 
 impl crate::core::CfnResource for CfnDirectoryBucket {
     const TYPE: &'static str = "AWS::S3Express::DirectoryBucket";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDirectoryBucket> {

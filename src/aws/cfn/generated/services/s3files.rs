@@ -114,7 +114,6 @@ impl CfnAccessPoint {
 
 impl crate::core::CfnResource for CfnAccessPoint {
     const TYPE: &'static str = "AWS::S3Files::AccessPoint";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnAccessPoint> {
@@ -272,7 +271,6 @@ impl CfnFileSystem {
 
 impl crate::core::CfnResource for CfnFileSystem {
     const TYPE: &'static str = "AWS::S3Files::FileSystem";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnFileSystem> {
@@ -331,7 +329,6 @@ impl CfnFileSystemPolicy {
 
 impl crate::core::CfnResource for CfnFileSystemPolicy {
     const TYPE: &'static str = "AWS::S3Files::FileSystemPolicy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnMountTarget`].
@@ -388,7 +385,6 @@ impl CfnMountTarget {
 
 impl crate::core::CfnResource for CfnMountTarget {
     const TYPE: &'static str = "AWS::S3Files::MountTarget";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnMountTarget> {

@@ -83,7 +83,6 @@ impl CfnAccessPoint {
 
 impl crate::core::CfnResource for CfnAccessPoint {
     const TYPE: &'static str = "AWS::S3ObjectLambda::AccessPoint";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnAccessPoint> {
@@ -142,5 +141,4 @@ impl CfnAccessPointPolicy {
 
 impl crate::core::CfnResource for CfnAccessPointPolicy {
     const TYPE: &'static str = "AWS::S3ObjectLambda::AccessPointPolicy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }

@@ -53,7 +53,6 @@ impl CfnAccessPoint {
 
 impl crate::core::CfnResource for CfnAccessPoint {
     const TYPE: &'static str = "AWS::S3Outposts::AccessPoint";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnAccessPoint> {
@@ -132,7 +131,6 @@ impl CfnBucket {
 
 impl crate::core::CfnResource for CfnBucket {
     const TYPE: &'static str = "AWS::S3Outposts::Bucket";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnBucket> {
@@ -163,7 +161,6 @@ impl CfnBucketPolicy {
 
 impl crate::core::CfnResource for CfnBucketPolicy {
     const TYPE: &'static str = "AWS::S3Outposts::BucketPolicy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnEndpoint`].
@@ -228,7 +225,6 @@ impl CfnEndpoint {
 
 impl crate::core::CfnResource for CfnEndpoint {
     const TYPE: &'static str = "AWS::S3Outposts::Endpoint";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnEndpoint> {

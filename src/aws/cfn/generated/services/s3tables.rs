@@ -32,7 +32,6 @@ impl CfnNamespace {
 
 impl crate::core::CfnResource for CfnNamespace {
     const TYPE: &'static str = "AWS::S3Tables::Namespace";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnTable`].
@@ -420,7 +419,6 @@ impl CfnTable {
 
 impl crate::core::CfnResource for CfnTable {
     const TYPE: &'static str = "AWS::S3Tables::Table";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnTable> {
@@ -636,7 +634,6 @@ impl CfnTableBucket {
 
 impl crate::core::CfnResource for CfnTableBucket {
     const TYPE: &'static str = "AWS::S3Tables::TableBucket";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnTableBucket> {
@@ -667,7 +664,6 @@ impl CfnTableBucketPolicy {
 
 impl crate::core::CfnResource for CfnTableBucketPolicy {
     const TYPE: &'static str = "AWS::S3Tables::TableBucketPolicy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// `AWS::S3Tables::TablePolicy`: Resource Type definition for AWS::S3Tables::TablePolicy ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3tables-tablepolicy.html))
@@ -691,7 +687,6 @@ impl CfnTablePolicy {
 
 impl crate::core::CfnResource for CfnTablePolicy {
     const TYPE: &'static str = "AWS::S3Tables::TablePolicy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnTablePolicy> {

@@ -128,7 +128,6 @@ impl CfnIndex {
 
 impl crate::core::CfnResource for CfnIndex {
     const TYPE: &'static str = "AWS::S3Vectors::Index";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnIndex> {
@@ -206,7 +205,6 @@ pub struct CfnVectorBucket {
 
 impl crate::core::CfnResource for CfnVectorBucket {
     const TYPE: &'static str = "AWS::S3Vectors::VectorBucket";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnVectorBucket> {
@@ -244,5 +242,4 @@ impl CfnVectorBucketPolicy {
 
 impl crate::core::CfnResource for CfnVectorBucketPolicy {
     const TYPE: &'static str = "AWS::S3Vectors::VectorBucketPolicy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }

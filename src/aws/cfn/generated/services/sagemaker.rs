@@ -155,7 +155,6 @@ impl CfnAIWorkloadConfig {
 
 impl crate::core::CfnResource for CfnAIWorkloadConfig {
     const TYPE: &'static str = "AWS::SageMaker::AIWorkloadConfig";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnAIWorkloadConfig> {
@@ -296,7 +295,6 @@ impl CfnAction {
 
 impl crate::core::CfnResource for CfnAction {
     const TYPE: &'static str = "AWS::SageMaker::Action";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnAction> {
@@ -2587,7 +2585,6 @@ impl CfnAlgorithm {
 
 impl crate::core::CfnResource for CfnAlgorithm {
     const TYPE: &'static str = "AWS::SageMaker::Algorithm";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnAlgorithm> {
@@ -3194,7 +3191,6 @@ impl CfnApp {
 
 impl crate::core::CfnResource for CfnApp {
     const TYPE: &'static str = "AWS::SageMaker::App";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnApp> {
@@ -3365,7 +3361,6 @@ impl CfnAppImageConfig {
 
 impl crate::core::CfnResource for CfnAppImageConfig {
     const TYPE: &'static str = "AWS::SageMaker::AppImageConfig";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnAppImageConfig> {
@@ -3506,7 +3501,6 @@ impl CfnArtifact {
 
 impl crate::core::CfnResource for CfnArtifact {
     const TYPE: &'static str = "AWS::SageMaker::Artifact";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnArtifact> {
@@ -4181,7 +4175,6 @@ pub struct CfnCluster {
 
 impl crate::core::CfnResource for CfnCluster {
     const TYPE: &'static str = "AWS::SageMaker::Cluster";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnCluster> {
@@ -4314,7 +4307,6 @@ impl CfnClusterSchedulerConfig {
 
 impl crate::core::CfnResource for CfnClusterSchedulerConfig {
     const TYPE: &'static str = "AWS::SageMaker::ClusterSchedulerConfig";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnClusterSchedulerConfig> {
@@ -4412,7 +4404,6 @@ impl CfnCodeRepository {
 
 impl crate::core::CfnResource for CfnCodeRepository {
     const TYPE: &'static str = "AWS::SageMaker::CodeRepository";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnCodeRepository> {
@@ -5346,7 +5337,6 @@ impl CfnComputeQuota {
 
 impl crate::core::CfnResource for CfnComputeQuota {
     const TYPE: &'static str = "AWS::SageMaker::ComputeQuota";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnComputeQuota> {
@@ -5457,7 +5447,6 @@ impl CfnContext {
 
 impl crate::core::CfnResource for CfnContext {
     const TYPE: &'static str = "AWS::SageMaker::Context";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnContext> {
@@ -5912,7 +5901,6 @@ impl CfnDataQualityJobDefinition {
 
 impl crate::core::CfnResource for CfnDataQualityJobDefinition {
     const TYPE: &'static str = "AWS::SageMaker::DataQualityJobDefinition";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDataQualityJobDefinition> {
@@ -5998,7 +5986,6 @@ impl CfnDevice {
 
 impl crate::core::CfnResource for CfnDevice {
     const TYPE: &'static str = "AWS::SageMaker::Device";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnDeviceFleet`].
@@ -6076,7 +6063,6 @@ impl CfnDeviceFleet {
 
 impl crate::core::CfnResource for CfnDeviceFleet {
     const TYPE: &'static str = "AWS::SageMaker::DeviceFleet";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnDomain`].
@@ -7451,7 +7437,6 @@ impl CfnDomain {
 
 impl crate::core::CfnResource for CfnDomain {
     const TYPE: &'static str = "AWS::SageMaker::Domain";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDomain> {
@@ -7717,7 +7702,6 @@ impl CfnEndpoint {
 
 impl crate::core::CfnResource for CfnEndpoint {
     const TYPE: &'static str = "AWS::SageMaker::Endpoint";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnEndpoint> {
@@ -10034,7 +10018,6 @@ impl CfnEndpointConfig {
 
 impl crate::core::CfnResource for CfnEndpointConfig {
     const TYPE: &'static str = "AWS::SageMaker::EndpointConfig";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnEndpointConfig> {
@@ -10097,7 +10080,6 @@ impl CfnExperiment {
 
 impl crate::core::CfnResource for CfnExperiment {
     const TYPE: &'static str = "AWS::SageMaker::Experiment";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnExperiment> {
@@ -10205,7 +10187,6 @@ impl CfnExperimentTrialComponent {
 
 impl crate::core::CfnResource for CfnExperimentTrialComponent {
     const TYPE: &'static str = "AWS::SageMaker::ExperimentTrialComponent";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnExperimentTrialComponent> {
@@ -10512,7 +10493,6 @@ impl CfnFeatureGroup {
 
 impl crate::core::CfnResource for CfnFeatureGroup {
     const TYPE: &'static str = "AWS::SageMaker::FeatureGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnFeatureGroup> {
@@ -10593,7 +10573,6 @@ impl CfnHub {
 
 impl crate::core::CfnResource for CfnHub {
     const TYPE: &'static str = "AWS::SageMaker::Hub";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnHub> {
@@ -10681,7 +10660,6 @@ impl CfnHumanTaskUi {
 
 impl crate::core::CfnResource for CfnHumanTaskUi {
     const TYPE: &'static str = "AWS::SageMaker::HumanTaskUi";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnHumanTaskUi> {
@@ -10751,7 +10729,6 @@ impl CfnImage {
 
 impl crate::core::CfnResource for CfnImage {
     const TYPE: &'static str = "AWS::SageMaker::Image";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnImage> {
@@ -10858,7 +10835,6 @@ impl CfnImageVersion {
 
 impl crate::core::CfnResource for CfnImageVersion {
     const TYPE: &'static str = "AWS::SageMaker::ImageVersion";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnImageVersion> {
@@ -11327,7 +11303,6 @@ impl CfnInferenceComponent {
 
 impl crate::core::CfnResource for CfnInferenceComponent {
     const TYPE: &'static str = "AWS::SageMaker::InferenceComponent";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnInferenceComponent> {
@@ -11625,7 +11600,6 @@ impl CfnInferenceExperiment {
 
 impl crate::core::CfnResource for CfnInferenceExperiment {
     const TYPE: &'static str = "AWS::SageMaker::InferenceExperiment";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnInferenceExperiment> {
@@ -11721,7 +11695,6 @@ impl CfnMlflowApp {
 
 impl crate::core::CfnResource for CfnMlflowApp {
     const TYPE: &'static str = "AWS::SageMaker::MlflowApp";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnMlflowApp> {
@@ -11830,7 +11803,6 @@ impl CfnMlflowTrackingServer {
 
 impl crate::core::CfnResource for CfnMlflowTrackingServer {
     const TYPE: &'static str = "AWS::SageMaker::MlflowTrackingServer";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnMlflowTrackingServer> {
@@ -12152,7 +12124,6 @@ pub struct CfnModel {
 
 impl crate::core::CfnResource for CfnModel {
     const TYPE: &'static str = "AWS::SageMaker::Model";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnModel> {
@@ -12636,7 +12607,6 @@ impl CfnModelBiasJobDefinition {
 
 impl crate::core::CfnResource for CfnModelBiasJobDefinition {
     const TYPE: &'static str = "AWS::SageMaker::ModelBiasJobDefinition";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnModelBiasJobDefinition> {
@@ -13203,7 +13173,6 @@ impl CfnModelCard {
 
 impl crate::core::CfnResource for CfnModelCard {
     const TYPE: &'static str = "AWS::SageMaker::ModelCard";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnModelCard> {
@@ -13682,7 +13651,6 @@ impl CfnModelExplainabilityJobDefinition {
 
 impl crate::core::CfnResource for CfnModelExplainabilityJobDefinition {
     const TYPE: &'static str = "AWS::SageMaker::ModelExplainabilityJobDefinition";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnModelExplainabilityJobDefinition> {
@@ -14587,7 +14555,6 @@ pub struct CfnModelPackage {
 
 impl crate::core::CfnResource for CfnModelPackage {
     const TYPE: &'static str = "AWS::SageMaker::ModelPackage";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnModelPackage> {
@@ -14662,7 +14629,6 @@ impl CfnModelPackageGroup {
 
 impl crate::core::CfnResource for CfnModelPackageGroup {
     const TYPE: &'static str = "AWS::SageMaker::ModelPackageGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnModelPackageGroup> {
@@ -15174,7 +15140,6 @@ impl CfnModelQualityJobDefinition {
 
 impl crate::core::CfnResource for CfnModelQualityJobDefinition {
     const TYPE: &'static str = "AWS::SageMaker::ModelQualityJobDefinition";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnModelQualityJobDefinition> {
@@ -15783,7 +15748,6 @@ impl CfnMonitoringSchedule {
 
 impl crate::core::CfnResource for CfnMonitoringSchedule {
     const TYPE: &'static str = "AWS::SageMaker::MonitoringSchedule";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnMonitoringSchedule> {
@@ -16523,7 +16487,6 @@ impl CfnNotebookInstance {
 
 impl crate::core::CfnResource for CfnNotebookInstance {
     const TYPE: &'static str = "AWS::SageMaker::NotebookInstance";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnNotebookInstance> {
@@ -16586,7 +16549,6 @@ pub struct CfnNotebookInstanceLifecycleConfig {
 
 impl crate::core::CfnResource for CfnNotebookInstanceLifecycleConfig {
     const TYPE: &'static str = "AWS::SageMaker::NotebookInstanceLifecycleConfig";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnNotebookInstanceLifecycleConfig> {
@@ -16728,7 +16690,6 @@ impl CfnPartnerApp {
 
 impl crate::core::CfnResource for CfnPartnerApp {
     const TYPE: &'static str = "AWS::SageMaker::PartnerApp";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnPartnerApp> {
@@ -16824,7 +16785,6 @@ impl CfnPipeline {
 
 impl crate::core::CfnResource for CfnPipeline {
     const TYPE: &'static str = "AWS::SageMaker::Pipeline";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 /// Property types of [`CfnProcessingJob`].
@@ -17754,7 +17714,6 @@ impl CfnProcessingJob {
 
 impl crate::core::CfnResource for CfnProcessingJob {
     const TYPE: &'static str = "AWS::SageMaker::ProcessingJob";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnProcessingJob> {
@@ -17918,7 +17877,6 @@ impl CfnProject {
 
 impl crate::core::CfnResource for CfnProject {
     const TYPE: &'static str = "AWS::SageMaker::Project";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnProject> {
@@ -18496,7 +18454,6 @@ impl CfnSpace {
 
 impl crate::core::CfnResource for CfnSpace {
     const TYPE: &'static str = "AWS::SageMaker::Space";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnSpace> {
@@ -18580,7 +18537,6 @@ impl CfnStudioLifecycleConfig {
 
 impl crate::core::CfnResource for CfnStudioLifecycleConfig {
     const TYPE: &'static str = "AWS::SageMaker::StudioLifecycleConfig";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnStudioLifecycleConfig> {
@@ -18703,7 +18659,6 @@ impl CfnTrialComponent {
 
 impl crate::core::CfnResource for CfnTrialComponent {
     const TYPE: &'static str = "AWS::SageMaker::TrialComponent";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnTrialComponent> {
@@ -19823,7 +19778,6 @@ impl CfnUserProfile {
 
 impl crate::core::CfnResource for CfnUserProfile {
     const TYPE: &'static str = "AWS::SageMaker::UserProfile";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnUserProfile> {
@@ -19998,7 +19952,6 @@ impl CfnWorkforce {
 
 impl crate::core::CfnResource for CfnWorkforce {
     const TYPE: &'static str = "AWS::SageMaker::Workforce";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnWorkforce> {
@@ -20136,7 +20089,6 @@ impl CfnWorkteam {
 
 impl crate::core::CfnResource for CfnWorkteam {
     const TYPE: &'static str = "AWS::SageMaker::Workteam";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnWorkteam> {

@@ -426,7 +426,6 @@ impl CfnSchedule {
 
 impl crate::core::CfnResource for CfnSchedule {
     const TYPE: &'static str = "AWS::Scheduler::Schedule";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnSchedule> {
@@ -475,7 +474,6 @@ pub struct CfnScheduleGroup {
 
 impl crate::core::CfnResource for CfnScheduleGroup {
     const TYPE: &'static str = "AWS::Scheduler::ScheduleGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnScheduleGroup> {

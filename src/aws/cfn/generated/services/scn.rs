@@ -359,7 +359,6 @@ impl CfnDataIntegrationFlow {
 
 impl crate::core::CfnResource for CfnDataIntegrationFlow {
     const TYPE: &'static str = "AWS::SCN::DataIntegrationFlow";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDataIntegrationFlow> {
@@ -590,7 +589,6 @@ impl CfnDataset {
 
 impl crate::core::CfnResource for CfnDataset {
     const TYPE: &'static str = "AWS::SCN::Dataset";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDataset> {
@@ -653,7 +651,6 @@ pub struct CfnInstance {
 
 impl crate::core::CfnResource for CfnInstance {
     const TYPE: &'static str = "AWS::SCN::Instance";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnInstance> {
@@ -740,7 +737,6 @@ impl CfnNamespace {
 
 impl crate::core::CfnResource for CfnNamespace {
     const TYPE: &'static str = "AWS::SCN::Namespace";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnNamespace> {

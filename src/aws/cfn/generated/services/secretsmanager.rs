@@ -35,7 +35,6 @@ impl CfnResourcePolicy {
 
 impl crate::core::CfnResource for CfnResourcePolicy {
     const TYPE: &'static str = "AWS::SecretsManager::ResourcePolicy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnResourcePolicy> {
@@ -167,7 +166,6 @@ impl CfnRotationSchedule {
 
 impl crate::core::CfnResource for CfnRotationSchedule {
     const TYPE: &'static str = "AWS::SecretsManager::RotationSchedule";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnRotationSchedule> {
@@ -288,7 +286,6 @@ pub struct CfnSecret {
 
 impl crate::core::CfnResource for CfnSecret {
     const TYPE: &'static str = "AWS::SecretsManager::Secret";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnSecret> {
@@ -322,7 +319,6 @@ impl CfnSecretTargetAttachment {
 
 impl crate::core::CfnResource for CfnSecretTargetAttachment {
     const TYPE: &'static str = "AWS::SecretsManager::SecretTargetAttachment";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnSecretTargetAttachment> {

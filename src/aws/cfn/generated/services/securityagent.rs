@@ -320,7 +320,6 @@ impl CfnAgentSpace {
 
 impl crate::core::CfnResource for CfnAgentSpace {
     const TYPE: &'static str = "AWS::SecurityAgent::AgentSpace";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnAgentSpace> {
@@ -394,7 +393,6 @@ pub struct CfnApplication {
 
 impl crate::core::CfnResource for CfnApplication {
     const TYPE: &'static str = "AWS::SecurityAgent::Application";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnApplication> {
@@ -482,7 +480,6 @@ impl CfnArtifact {
 
 impl crate::core::CfnResource for CfnArtifact {
     const TYPE: &'static str = "AWS::SecurityAgent::Artifact";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnArtifact> {
@@ -707,7 +704,6 @@ impl CfnIntegration {
 
 impl crate::core::CfnResource for CfnIntegration {
     const TYPE: &'static str = "AWS::SecurityAgent::Integration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnIntegration> {
@@ -1129,7 +1125,6 @@ impl CfnPentest {
 
 impl crate::core::CfnResource for CfnPentest {
     const TYPE: &'static str = "AWS::SecurityAgent::Pentest";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnPentest> {
@@ -1245,7 +1240,6 @@ impl CfnSecurityRequirementPack {
 
 impl crate::core::CfnResource for CfnSecurityRequirementPack {
     const TYPE: &'static str = "AWS::SecurityAgent::SecurityRequirementPack";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnSecurityRequirementPack> {
@@ -1319,7 +1313,6 @@ impl CfnTargetDomain {
 
 impl crate::core::CfnResource for CfnTargetDomain {
     const TYPE: &'static str = "AWS::SecurityAgent::TargetDomain";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnTargetDomain> {

@@ -35,7 +35,6 @@ impl CfnActionTarget {
 
 impl crate::core::CfnResource for CfnActionTarget {
     const TYPE: &'static str = "AWS::SecurityHub::ActionTarget";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnActionTarget> {
@@ -84,7 +83,6 @@ impl CfnAggregatorV2 {
 
 impl crate::core::CfnResource for CfnAggregatorV2 {
     const TYPE: &'static str = "AWS::SecurityHub::AggregatorV2";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnAggregatorV2> {
@@ -527,7 +525,6 @@ impl CfnAutomationRule {
 
 impl crate::core::CfnResource for CfnAutomationRule {
     const TYPE: &'static str = "AWS::SecurityHub::AutomationRule";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnAutomationRule> {
@@ -1109,7 +1106,6 @@ impl CfnAutomationRuleV2 {
 
 impl crate::core::CfnResource for CfnAutomationRuleV2 {
     const TYPE: &'static str = "AWS::SecurityHub::AutomationRuleV2";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnAutomationRuleV2> {
@@ -1212,7 +1208,6 @@ impl CfnConfigurationPolicy {
 
 impl crate::core::CfnResource for CfnConfigurationPolicy {
     const TYPE: &'static str = "AWS::SecurityHub::ConfigurationPolicy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnConfigurationPolicy> {
@@ -1340,7 +1335,6 @@ impl CfnConnector {
 
 impl crate::core::CfnResource for CfnConnector {
     const TYPE: &'static str = "AWS::SecurityHub::Connector";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnConnector> {
@@ -1416,7 +1410,6 @@ impl CfnConnectorV2 {
 
 impl crate::core::CfnResource for CfnConnectorV2 {
     const TYPE: &'static str = "AWS::SecurityHub::ConnectorV2";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnConnectorV2> {
@@ -1480,7 +1473,6 @@ impl CfnDelegatedAdmin {
 
 impl crate::core::CfnResource for CfnDelegatedAdmin {
     const TYPE: &'static str = "AWS::SecurityHub::DelegatedAdmin";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnDelegatedAdmin> {
@@ -1536,7 +1528,6 @@ impl CfnFindingAggregator {
 
 impl crate::core::CfnResource for CfnFindingAggregator {
     const TYPE: &'static str = "AWS::SecurityHub::FindingAggregator";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnFindingAggregator> {
@@ -1569,7 +1560,6 @@ pub struct CfnHub {
 
 impl crate::core::CfnResource for CfnHub {
     const TYPE: &'static str = "AWS::SecurityHub::Hub";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnHub> {
@@ -1630,7 +1620,6 @@ pub struct CfnHubV2 {
 
 impl crate::core::CfnResource for CfnHubV2 {
     const TYPE: &'static str = "AWS::SecurityHub::HubV2";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnHubV2> {
@@ -2164,7 +2153,6 @@ impl CfnInsight {
 
 impl crate::core::CfnResource for CfnInsight {
     const TYPE: &'static str = "AWS::SecurityHub::Insight";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnInsight> {
@@ -2227,7 +2215,6 @@ impl CfnOrganizationConfiguration {
 
 impl crate::core::CfnResource for CfnOrganizationConfiguration {
     const TYPE: &'static str = "AWS::SecurityHub::OrganizationConfiguration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnOrganizationConfiguration> {
@@ -2294,7 +2281,6 @@ impl CfnPolicyAssociation {
 
 impl crate::core::CfnResource for CfnPolicyAssociation {
     const TYPE: &'static str = "AWS::SecurityHub::PolicyAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnPolicyAssociation> {
@@ -2338,7 +2324,6 @@ impl CfnProductSubscription {
 
 impl crate::core::CfnResource for CfnProductSubscription {
     const TYPE: &'static str = "AWS::SecurityHub::ProductSubscription";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnProductSubscription> {
@@ -2375,7 +2360,6 @@ impl CfnSecurityControl {
 
 impl crate::core::CfnResource for CfnSecurityControl {
     const TYPE: &'static str = "AWS::SecurityHub::SecurityControl";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnStandard`].
@@ -2425,7 +2409,6 @@ impl CfnStandard {
 
 impl crate::core::CfnResource for CfnStandard {
     const TYPE: &'static str = "AWS::SecurityHub::Standard";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnStandard> {

@@ -38,7 +38,6 @@ impl CfnAwsLogSource {
 
 impl crate::core::CfnResource for CfnAwsLogSource {
     const TYPE: &'static str = "AWS::SecurityLake::AwsLogSource";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnDataLake`].
@@ -138,7 +137,6 @@ pub struct CfnDataLake {
 
 impl crate::core::CfnResource for CfnDataLake {
     const TYPE: &'static str = "AWS::SecurityLake::DataLake";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDataLake> {
@@ -244,7 +242,6 @@ impl CfnSubscriber {
 
 impl crate::core::CfnResource for CfnSubscriber {
     const TYPE: &'static str = "AWS::SecurityLake::Subscriber";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnSubscriber> {
@@ -291,7 +288,6 @@ impl CfnSubscriberNotification {
 
 impl crate::core::CfnResource for CfnSubscriberNotification {
     const TYPE: &'static str = "AWS::SecurityLake::SubscriberNotification";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnSubscriberNotification> {

@@ -59,7 +59,6 @@ impl CfnApplication {
 
 impl crate::core::CfnResource for CfnApplication {
     const TYPE: &'static str = "AWS::ServerlessRepo::Application";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnApplication> {

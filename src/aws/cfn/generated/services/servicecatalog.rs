@@ -32,7 +32,6 @@ impl CfnAcceptedPortfolioShare {
 
 impl crate::core::CfnResource for CfnAcceptedPortfolioShare {
     const TYPE: &'static str = "AWS::ServiceCatalog::AcceptedPortfolioShare";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnCloudFormationProduct`].
@@ -249,7 +248,6 @@ impl CfnCloudFormationProduct {
 
 impl crate::core::CfnResource for CfnCloudFormationProduct {
     const TYPE: &'static str = "AWS::ServiceCatalog::CloudFormationProduct";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnCloudFormationProduct> {
@@ -413,7 +411,6 @@ pub struct CfnCloudFormationProvisionedProduct {
 
 impl crate::core::CfnResource for CfnCloudFormationProvisionedProduct {
     const TYPE: &'static str = "AWS::ServiceCatalog::CloudFormationProvisionedProduct";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnCloudFormationProvisionedProduct> {
@@ -465,7 +462,6 @@ impl CfnLaunchNotificationConstraint {
 
 impl crate::core::CfnResource for CfnLaunchNotificationConstraint {
     const TYPE: &'static str = "AWS::ServiceCatalog::LaunchNotificationConstraint";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnLaunchNotificationConstraint> {
@@ -508,7 +504,6 @@ impl CfnLaunchRoleConstraint {
 
 impl crate::core::CfnResource for CfnLaunchRoleConstraint {
     const TYPE: &'static str = "AWS::ServiceCatalog::LaunchRoleConstraint";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnLaunchRoleConstraint> {
@@ -548,7 +543,6 @@ impl CfnLaunchTemplateConstraint {
 
 impl crate::core::CfnResource for CfnLaunchTemplateConstraint {
     const TYPE: &'static str = "AWS::ServiceCatalog::LaunchTemplateConstraint";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnLaunchTemplateConstraint> {
@@ -614,7 +608,6 @@ impl CfnPortfolio {
 
 impl crate::core::CfnResource for CfnPortfolio {
     const TYPE: &'static str = "AWS::ServiceCatalog::Portfolio";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnPortfolio> {
@@ -655,7 +648,6 @@ impl CfnPortfolioPrincipalAssociation {
 
 impl crate::core::CfnResource for CfnPortfolioPrincipalAssociation {
     const TYPE: &'static str = "AWS::ServiceCatalog::PortfolioPrincipalAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// `AWS::ServiceCatalog::PortfolioProductAssociation`: Resource Type definition for AWS::ServiceCatalog::PortfolioProductAssociation ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-portfolioproductassociation.html))
@@ -677,7 +669,6 @@ pub struct CfnPortfolioProductAssociation {
 
 impl crate::core::CfnResource for CfnPortfolioProductAssociation {
     const TYPE: &'static str = "AWS::ServiceCatalog::PortfolioProductAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// `AWS::ServiceCatalog::PortfolioShare`: Resource Type definition for AWS::ServiceCatalog::PortfolioShare ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-portfolioshare.html))
@@ -707,7 +698,6 @@ impl CfnPortfolioShare {
 
 impl crate::core::CfnResource for CfnPortfolioShare {
     const TYPE: &'static str = "AWS::ServiceCatalog::PortfolioShare";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// `AWS::ServiceCatalog::ResourceUpdateConstraint`: Resource type definition for AWS::ServiceCatalog::ResourceUpdateConstraint ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-resourceupdateconstraint.html))
@@ -740,7 +730,6 @@ impl CfnResourceUpdateConstraint {
 
 impl crate::core::CfnResource for CfnResourceUpdateConstraint {
     const TYPE: &'static str = "AWS::ServiceCatalog::ResourceUpdateConstraint";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnResourceUpdateConstraint> {
@@ -828,7 +817,6 @@ impl CfnServiceAction {
 
 impl crate::core::CfnResource for CfnServiceAction {
     const TYPE: &'static str = "AWS::ServiceCatalog::ServiceAction";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnServiceAction> {
@@ -862,7 +850,6 @@ impl CfnServiceActionAssociation {
 
 impl crate::core::CfnResource for CfnServiceActionAssociation {
     const TYPE: &'static str = "AWS::ServiceCatalog::ServiceActionAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// `AWS::ServiceCatalog::StackSetConstraint`: Resource Type definition for AWS::ServiceCatalog::StackSetConstraint ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-stacksetconstraint.html))
@@ -907,7 +894,6 @@ impl CfnStackSetConstraint {
 
 impl crate::core::CfnResource for CfnStackSetConstraint {
     const TYPE: &'static str = "AWS::ServiceCatalog::StackSetConstraint";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnStackSetConstraint> {
@@ -941,7 +927,6 @@ impl CfnTagOption {
 
 impl crate::core::CfnResource for CfnTagOption {
     const TYPE: &'static str = "AWS::ServiceCatalog::TagOption";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnTagOption> {
@@ -964,5 +949,4 @@ pub struct CfnTagOptionAssociation {
 
 impl crate::core::CfnResource for CfnTagOptionAssociation {
     const TYPE: &'static str = "AWS::ServiceCatalog::TagOptionAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }

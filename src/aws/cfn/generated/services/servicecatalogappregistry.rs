@@ -35,7 +35,6 @@ impl CfnApplication {
 
 impl crate::core::CfnResource for CfnApplication {
     const TYPE: &'static str = "AWS::ServiceCatalogAppRegistry::Application";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnApplication> {
@@ -88,7 +87,6 @@ impl CfnAttributeGroup {
 
 impl crate::core::CfnResource for CfnAttributeGroup {
     const TYPE: &'static str = "AWS::ServiceCatalogAppRegistry::AttributeGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnAttributeGroup> {
@@ -123,7 +121,6 @@ impl CfnAttributeGroupAssociation {
 
 impl crate::core::CfnResource for CfnAttributeGroupAssociation {
     const TYPE: &'static str = "AWS::ServiceCatalogAppRegistry::AttributeGroupAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnAttributeGroupAssociation> {
@@ -176,7 +173,6 @@ impl CfnResourceAssociation {
 
 impl crate::core::CfnResource for CfnResourceAssociation {
     const TYPE: &'static str = "AWS::ServiceCatalogAppRegistry::ResourceAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnResourceAssociation> {

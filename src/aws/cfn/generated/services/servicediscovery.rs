@@ -61,7 +61,6 @@ impl CfnHttpNamespace {
 
 impl crate::core::CfnResource for CfnHttpNamespace {
     const TYPE: &'static str = "AWS::ServiceDiscovery::HttpNamespace";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnHttpNamespace> {
@@ -99,7 +98,6 @@ impl CfnInstance {
 
 impl crate::core::CfnResource for CfnInstance {
     const TYPE: &'static str = "AWS::ServiceDiscovery::Instance";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnPrivateDnsNamespace`].
@@ -182,7 +180,6 @@ impl CfnPrivateDnsNamespace {
 
 impl crate::core::CfnResource for CfnPrivateDnsNamespace {
     const TYPE: &'static str = "AWS::ServiceDiscovery::PrivateDnsNamespace";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnPrivateDnsNamespace> {
@@ -277,7 +274,6 @@ impl CfnPublicDnsNamespace {
 
 impl crate::core::CfnResource for CfnPublicDnsNamespace {
     const TYPE: &'static str = "AWS::ServiceDiscovery::PublicDnsNamespace";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnPublicDnsNamespace> {
@@ -476,7 +472,6 @@ pub struct CfnService {
 
 impl crate::core::CfnResource for CfnService {
     const TYPE: &'static str = "AWS::ServiceDiscovery::Service";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnService> {

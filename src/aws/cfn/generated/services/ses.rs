@@ -225,7 +225,6 @@ pub struct CfnConfigurationSet {
 
 impl crate::core::CfnResource for CfnConfigurationSet {
     const TYPE: &'static str = "AWS::SES::ConfigurationSet";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 /// Property types of [`CfnConfigurationSetEventDestination`].
@@ -394,7 +393,6 @@ impl CfnConfigurationSetEventDestination {
 
 impl crate::core::CfnResource for CfnConfigurationSetEventDestination {
     const TYPE: &'static str = "AWS::SES::ConfigurationSetEventDestination";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnConfigurationSetEventDestination> {
@@ -474,7 +472,6 @@ pub struct CfnContactList {
 
 impl crate::core::CfnResource for CfnContactList {
     const TYPE: &'static str = "AWS::SES::ContactList";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 /// Property types of [`CfnCustomVerificationEmailTemplate`].
@@ -539,7 +536,6 @@ impl CfnCustomVerificationEmailTemplate {
 
 impl crate::core::CfnResource for CfnCustomVerificationEmailTemplate {
     const TYPE: &'static str = "AWS::SES::CustomVerificationEmailTemplate";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 /// Property types of [`CfnDedicatedIpPool`].
@@ -584,7 +580,6 @@ pub struct CfnDedicatedIpPool {
 
 impl crate::core::CfnResource for CfnDedicatedIpPool {
     const TYPE: &'static str = "AWS::SES::DedicatedIpPool";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 /// Property types of [`CfnEmailIdentity`].
@@ -698,7 +693,6 @@ impl CfnEmailIdentity {
 
 impl crate::core::CfnResource for CfnEmailIdentity {
     const TYPE: &'static str = "AWS::SES::EmailIdentity";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnEmailIdentity> {
@@ -752,7 +746,6 @@ impl CfnEmailIdentityCertificate {
 
 impl crate::core::CfnResource for CfnEmailIdentityCertificate {
     const TYPE: &'static str = "AWS::SES::EmailIdentityCertificate";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnMailManagerAddonInstance`].
@@ -802,7 +795,6 @@ impl CfnMailManagerAddonInstance {
 
 impl crate::core::CfnResource for CfnMailManagerAddonInstance {
     const TYPE: &'static str = "AWS::SES::MailManagerAddonInstance";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnMailManagerAddonInstance> {
@@ -867,7 +859,6 @@ impl CfnMailManagerAddonSubscription {
 
 impl crate::core::CfnResource for CfnMailManagerAddonSubscription {
     const TYPE: &'static str = "AWS::SES::MailManagerAddonSubscription";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnMailManagerAddonSubscription> {
@@ -920,7 +911,6 @@ pub struct CfnMailManagerAddressList {
 
 impl crate::core::CfnResource for CfnMailManagerAddressList {
     const TYPE: &'static str = "AWS::SES::MailManagerAddressList";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnMailManagerAddressList> {
@@ -979,7 +969,6 @@ pub struct CfnMailManagerArchive {
 
 impl crate::core::CfnResource for CfnMailManagerArchive {
     const TYPE: &'static str = "AWS::SES::MailManagerArchive";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnMailManagerArchive> {
@@ -1104,7 +1093,6 @@ impl CfnMailManagerIngressPoint {
 
 impl crate::core::CfnResource for CfnMailManagerIngressPoint {
     const TYPE: &'static str = "AWS::SES::MailManagerIngressPoint";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnMailManagerIngressPoint> {
@@ -1182,7 +1170,6 @@ impl CfnMailManagerRelay {
 
 impl crate::core::CfnResource for CfnMailManagerRelay {
     const TYPE: &'static str = "AWS::SES::MailManagerRelay";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnMailManagerRelay> {
@@ -1271,7 +1258,6 @@ impl CfnMailManagerRuleSet {
 
 impl crate::core::CfnResource for CfnMailManagerRuleSet {
     const TYPE: &'static str = "AWS::SES::MailManagerRuleSet";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnMailManagerRuleSet> {
@@ -1371,7 +1357,6 @@ impl CfnMailManagerTrafficPolicy {
 
 impl crate::core::CfnResource for CfnMailManagerTrafficPolicy {
     const TYPE: &'static str = "AWS::SES::MailManagerTrafficPolicy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnMailManagerTrafficPolicy> {
@@ -1467,7 +1452,6 @@ impl CfnMultiRegionEndpoint {
 
 impl crate::core::CfnResource for CfnMultiRegionEndpoint {
     const TYPE: &'static str = "AWS::SES::MultiRegionEndpoint";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 /// Property types of [`CfnReceiptFilter`].
@@ -1544,7 +1528,6 @@ impl CfnReceiptFilter {
 
 impl crate::core::CfnResource for CfnReceiptFilter {
     const TYPE: &'static str = "AWS::SES::ReceiptFilter";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnReceiptFilter> {
@@ -1843,7 +1826,6 @@ impl CfnReceiptRule {
 
 impl crate::core::CfnResource for CfnReceiptRule {
     const TYPE: &'static str = "AWS::SES::ReceiptRule";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnReceiptRule> {
@@ -1863,7 +1845,6 @@ pub struct CfnReceiptRuleSet {
 
 impl crate::core::CfnResource for CfnReceiptRuleSet {
     const TYPE: &'static str = "AWS::SES::ReceiptRuleSet";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnTemplate`].
@@ -1930,7 +1911,6 @@ pub struct CfnTemplate {
 
 impl crate::core::CfnResource for CfnTemplate {
     const TYPE: &'static str = "AWS::SES::Template";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnTemplate> {
@@ -2085,7 +2065,6 @@ impl CfnTenant {
 
 impl crate::core::CfnResource for CfnTenant {
     const TYPE: &'static str = "AWS::SES::Tenant";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnTenant> {
@@ -2131,7 +2110,6 @@ pub struct CfnVdmAttributes {
 
 impl crate::core::CfnResource for CfnVdmAttributes {
     const TYPE: &'static str = "AWS::SES::VdmAttributes";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnVdmAttributes> {

@@ -32,7 +32,6 @@ impl CfnDRTAccess {
 
 impl crate::core::CfnResource for CfnDRTAccess {
     const TYPE: &'static str = "AWS::Shield::DRTAccess";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnDRTAccess> {
@@ -103,7 +102,6 @@ impl CfnProactiveEngagement {
 
 impl crate::core::CfnResource for CfnProactiveEngagement {
     const TYPE: &'static str = "AWS::Shield::ProactiveEngagement";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnProactiveEngagement> {
@@ -199,7 +197,6 @@ impl CfnProtection {
 
 impl crate::core::CfnResource for CfnProtection {
     const TYPE: &'static str = "AWS::Shield::Protection";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnProtection> {
@@ -323,7 +320,6 @@ impl CfnProtectionGroup {
 
 impl crate::core::CfnResource for CfnProtectionGroup {
     const TYPE: &'static str = "AWS::Shield::ProtectionGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnProtectionGroup> {

@@ -41,7 +41,6 @@ impl CfnProfilePermission {
 
 impl crate::core::CfnResource for CfnProfilePermission {
     const TYPE: &'static str = "AWS::Signer::ProfilePermission";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnSigningProfile`].
@@ -122,7 +121,6 @@ impl CfnSigningProfile {
 
 impl crate::core::CfnResource for CfnSigningProfile {
     const TYPE: &'static str = "AWS::Signer::SigningProfile";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnSigningProfile> {

@@ -67,7 +67,6 @@ impl CfnSimulation {
 
 impl crate::core::CfnResource for CfnSimulation {
     const TYPE: &'static str = "AWS::SimSpaceWeaver::Simulation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnSimulation> {

@@ -62,7 +62,6 @@ pub struct CfnConfigurationSet {
 
 impl crate::core::CfnResource for CfnConfigurationSet {
     const TYPE: &'static str = "AWS::SMSVOICE::ConfigurationSet";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnConfigurationSet> {
@@ -162,7 +161,6 @@ impl CfnNotifyConfiguration {
 
 impl crate::core::CfnResource for CfnNotifyConfiguration {
     const TYPE: &'static str = "AWS::SMSVOICE::NotifyConfiguration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnNotifyConfiguration> {
@@ -231,7 +229,6 @@ pub struct CfnOptOutList {
 
 impl crate::core::CfnResource for CfnOptOutList {
     const TYPE: &'static str = "AWS::SMSVOICE::OptOutList";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnOptOutList> {
@@ -436,7 +433,6 @@ impl CfnPhoneNumber {
 
 impl crate::core::CfnResource for CfnPhoneNumber {
     const TYPE: &'static str = "AWS::SMSVOICE::PhoneNumber";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnPhoneNumber> {
@@ -615,7 +611,6 @@ impl CfnPool {
 
 impl crate::core::CfnResource for CfnPool {
     const TYPE: &'static str = "AWS::SMSVOICE::Pool";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnPool> {
@@ -671,7 +666,6 @@ pub struct CfnProtectConfiguration {
 
 impl crate::core::CfnResource for CfnProtectConfiguration {
     const TYPE: &'static str = "AWS::SMSVOICE::ProtectConfiguration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnProtectConfiguration> {
@@ -751,7 +745,6 @@ pub struct CfnRcsAgent {
 
 impl crate::core::CfnResource for CfnRcsAgent {
     const TYPE: &'static str = "AWS::SMSVOICE::RcsAgent";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnRcsAgent> {
@@ -828,7 +821,6 @@ impl CfnRegistration {
 
 impl crate::core::CfnResource for CfnRegistration {
     const TYPE: &'static str = "AWS::SMSVOICE::Registration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnRegistration> {
@@ -896,7 +888,6 @@ pub struct CfnRegistrationAttachment {
 
 impl crate::core::CfnResource for CfnRegistrationAttachment {
     const TYPE: &'static str = "AWS::SMSVOICE::RegistrationAttachment";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnRegistrationAttachment> {
@@ -943,7 +934,6 @@ impl CfnResourcePolicy {
 
 impl crate::core::CfnResource for CfnResourcePolicy {
     const TYPE: &'static str = "AWS::SMSVOICE::ResourcePolicy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnSenderId`].
@@ -999,7 +989,6 @@ impl CfnSenderId {
 
 impl crate::core::CfnResource for CfnSenderId {
     const TYPE: &'static str = "AWS::SMSVOICE::SenderId";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnSenderId> {
@@ -1056,7 +1045,6 @@ impl CfnVerifiedDestinationNumber {
 
 impl crate::core::CfnResource for CfnVerifiedDestinationNumber {
     const TYPE: &'static str = "AWS::SMSVOICE::VerifiedDestinationNumber";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnVerifiedDestinationNumber> {

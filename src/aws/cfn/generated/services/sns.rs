@@ -59,7 +59,6 @@ impl CfnSubscription {
 
 impl crate::core::CfnResource for CfnSubscription {
     const TYPE: &'static str = "AWS::SNS::Subscription";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnSubscription> {
@@ -208,7 +207,6 @@ pub struct CfnTopic {
 
 impl crate::core::CfnResource for CfnTopic {
     const TYPE: &'static str = "AWS::SNS::Topic";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnTopic> {
@@ -239,7 +237,6 @@ impl CfnTopicInlinePolicy {
 
 impl crate::core::CfnResource for CfnTopicInlinePolicy {
     const TYPE: &'static str = "AWS::SNS::TopicInlinePolicy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// `AWS::SNS::TopicPolicy`: The ``AWS::SNS::TopicPolicy`` resource associates SNS topics with a policy. For an example snippet, see \[Declaring an policy\](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/quickref-iam.html#scenario-sns-policy) in the *User Guide*. ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sns-topicpolicy.html))
@@ -263,7 +260,6 @@ impl CfnTopicPolicy {
 
 impl crate::core::CfnResource for CfnTopicPolicy {
     const TYPE: &'static str = "AWS::SNS::TopicPolicy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnTopicPolicy> {

@@ -103,7 +103,6 @@ pub struct CfnQueue {
 
 impl crate::core::CfnResource for CfnQueue {
     const TYPE: &'static str = "AWS::SQS::Queue";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnQueue> {
@@ -138,7 +137,6 @@ impl CfnQueueInlinePolicy {
 
 impl crate::core::CfnResource for CfnQueueInlinePolicy {
     const TYPE: &'static str = "AWS::SQS::QueueInlinePolicy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// `AWS::SQS::QueuePolicy`: The ``AWS::SQS::QueuePolicy`` type applies a policy to SQS queues. For an example snippet, see \[Declaring an policy\](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/quickref-iam.html#scenario-sqs-policy) in the *User Guide*. ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sqs-queuepolicy.html))
@@ -162,7 +160,6 @@ impl CfnQueuePolicy {
 
 impl crate::core::CfnResource for CfnQueuePolicy {
     const TYPE: &'static str = "AWS::SQS::QueuePolicy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnQueuePolicy> {

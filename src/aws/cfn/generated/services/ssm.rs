@@ -181,7 +181,6 @@ impl CfnAssociation {
 
 impl crate::core::CfnResource for CfnAssociation {
     const TYPE: &'static str = "AWS::SSM::Association";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnAssociation> {
@@ -329,7 +328,6 @@ impl CfnCloudConnector {
 
 impl crate::core::CfnResource for CfnCloudConnector {
     const TYPE: &'static str = "AWS::SSM::CloudConnector";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnCloudConnector> {
@@ -528,7 +526,6 @@ impl CfnDocument {
 
 impl crate::core::CfnResource for CfnDocument {
     const TYPE: &'static str = "AWS::SSM::Document";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 /// Property types of [`CfnMaintenanceWindow`].
@@ -605,7 +602,6 @@ impl CfnMaintenanceWindow {
 
 impl crate::core::CfnResource for CfnMaintenanceWindow {
     const TYPE: &'static str = "AWS::SSM::MaintenanceWindow";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnMaintenanceWindow> {
@@ -685,7 +681,6 @@ impl CfnMaintenanceWindowTarget {
 
 impl crate::core::CfnResource for CfnMaintenanceWindowTarget {
     const TYPE: &'static str = "AWS::SSM::MaintenanceWindowTarget";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnMaintenanceWindowTarget> {
@@ -952,7 +947,6 @@ impl CfnMaintenanceWindowTask {
 
 impl crate::core::CfnResource for CfnMaintenanceWindowTask {
     const TYPE: &'static str = "AWS::SSM::MaintenanceWindowTask";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnMaintenanceWindowTask> {
@@ -1024,7 +1018,6 @@ impl CfnOpsItem {
 
 impl crate::core::CfnResource for CfnOpsItem {
     const TYPE: &'static str = "AWS::SSM::OpsItem";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnOpsItem> {
@@ -1151,7 +1144,6 @@ impl CfnParameter {
 
 impl crate::core::CfnResource for CfnParameter {
     const TYPE: &'static str = "AWS::SSM::Parameter";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnParameter> {
@@ -1488,7 +1480,6 @@ impl CfnPatchBaseline {
 
 impl crate::core::CfnResource for CfnPatchBaseline {
     const TYPE: &'static str = "AWS::SSM::PatchBaseline";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnPatchBaseline> {
@@ -1627,7 +1618,6 @@ impl CfnResourceDataSync {
 
 impl crate::core::CfnResource for CfnResourceDataSync {
     const TYPE: &'static str = "AWS::SSM::ResourceDataSync";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// `AWS::SSM::ResourcePolicy`: Resource Type definition for AWS::SSM::ResourcePolicy ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-resourcepolicy.html))
@@ -1651,7 +1641,6 @@ impl CfnResourcePolicy {
 
 impl crate::core::CfnResource for CfnResourcePolicy {
     const TYPE: &'static str = "AWS::SSM::ResourcePolicy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnResourcePolicy> {
@@ -1686,7 +1675,6 @@ impl CfnServiceSetting {
 
 impl crate::core::CfnResource for CfnServiceSetting {
     const TYPE: &'static str = "AWS::SSM::ServiceSetting";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnServiceSetting> {

@@ -81,7 +81,6 @@ impl CfnContact {
 
 impl crate::core::CfnResource for CfnContact {
     const TYPE: &'static str = "AWS::SSMContacts::Contact";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnContact> {
@@ -134,7 +133,6 @@ pub struct CfnContactChannel {
 
 impl crate::core::CfnResource for CfnContactChannel {
     const TYPE: &'static str = "AWS::SSMContacts::ContactChannel";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnContactChannel> {
@@ -186,7 +184,6 @@ pub struct CfnPlan {
 
 impl crate::core::CfnResource for CfnPlan {
     const TYPE: &'static str = "AWS::SSMContacts::Plan";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnPlan> {
@@ -255,7 +252,6 @@ impl CfnRotation {
 
 impl crate::core::CfnResource for CfnRotation {
     const TYPE: &'static str = "AWS::SSMContacts::Rotation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnRotation> {

@@ -82,7 +82,6 @@ pub struct CfnPreferences {
 
 impl crate::core::CfnResource for CfnPreferences {
     const TYPE: &'static str = "AWS::SSMGuiConnect::Preferences";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnPreferences> {

@@ -88,7 +88,6 @@ impl CfnReplicationSet {
 
 impl crate::core::CfnResource for CfnReplicationSet {
     const TYPE: &'static str = "AWS::SSMIncidents::ReplicationSet";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnReplicationSet> {
@@ -317,7 +316,6 @@ impl CfnResponsePlan {
 
 impl crate::core::CfnResource for CfnResponsePlan {
     const TYPE: &'static str = "AWS::SSMIncidents::ResponsePlan";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnResponsePlan> {

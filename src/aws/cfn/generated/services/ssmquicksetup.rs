@@ -76,7 +76,6 @@ impl CfnConfigurationManager {
 
 impl crate::core::CfnResource for CfnConfigurationManager {
     const TYPE: &'static str = "AWS::SSMQuickSetup::ConfigurationManager";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnConfigurationManager> {
@@ -125,7 +124,6 @@ impl CfnLifecycleAutomation {
 
 impl crate::core::CfnResource for CfnLifecycleAutomation {
     const TYPE: &'static str = "AWS::SSMQuickSetup::LifecycleAutomation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnLifecycleAutomation> {

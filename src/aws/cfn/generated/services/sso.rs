@@ -136,7 +136,6 @@ impl CfnApplication {
 
 impl crate::core::CfnResource for CfnApplication {
     const TYPE: &'static str = "AWS::SSO::Application";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnApplication> {
@@ -192,7 +191,6 @@ impl CfnApplicationAssignment {
 
 impl crate::core::CfnResource for CfnApplicationAssignment {
     const TYPE: &'static str = "AWS::SSO::ApplicationAssignment";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnAssignment`].
@@ -254,7 +252,6 @@ impl CfnAssignment {
 
 impl crate::core::CfnResource for CfnAssignment {
     const TYPE: &'static str = "AWS::SSO::Assignment";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnInstance`].
@@ -296,7 +293,6 @@ pub struct CfnInstance {
 
 impl crate::core::CfnResource for CfnInstance {
     const TYPE: &'static str = "AWS::SSO::Instance";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnInstance> {
@@ -400,7 +396,6 @@ impl CfnInstanceAccessControlAttributeConfiguration {
 
 impl crate::core::CfnResource for CfnInstanceAccessControlAttributeConfiguration {
     const TYPE: &'static str = "AWS::SSO::InstanceAccessControlAttributeConfiguration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnPermissionSet`].
@@ -504,7 +499,6 @@ impl CfnPermissionSet {
 
 impl crate::core::CfnResource for CfnPermissionSet {
     const TYPE: &'static str = "AWS::SSO::PermissionSet";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnPermissionSet> {

@@ -94,7 +94,6 @@ impl CfnActivity {
 
 impl crate::core::CfnResource for CfnActivity {
     const TYPE: &'static str = "AWS::StepFunctions::Activity";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnActivity> {
@@ -299,7 +298,6 @@ impl CfnStateMachine {
 
 impl crate::core::CfnResource for CfnStateMachine {
     const TYPE: &'static str = "AWS::StepFunctions::StateMachine";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnStateMachine> {
@@ -407,7 +405,6 @@ pub struct CfnStateMachineAlias {
 
 impl crate::core::CfnResource for CfnStateMachineAlias {
     const TYPE: &'static str = "AWS::StepFunctions::StateMachineAlias";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnStateMachineAlias> {
@@ -441,7 +438,6 @@ impl CfnStateMachineVersion {
 
 impl crate::core::CfnResource for CfnStateMachineVersion {
     const TYPE: &'static str = "AWS::StepFunctions::StateMachineVersion";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnStateMachineVersion> {

@@ -180,7 +180,6 @@ impl CfnNFSFileShare {
 
 impl crate::core::CfnResource for CfnNFSFileShare {
     const TYPE: &'static str = "AWS::StorageGateway::NFSFileShare";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnNFSFileShare> {
@@ -380,7 +379,6 @@ impl CfnSMBFileShare {
 
 impl crate::core::CfnResource for CfnSMBFileShare {
     const TYPE: &'static str = "AWS::StorageGateway::SMBFileShare";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnSMBFileShare> {
@@ -467,7 +465,6 @@ impl CfnTape {
 
 impl crate::core::CfnResource for CfnTape {
     const TYPE: &'static str = "AWS::StorageGateway::Tape";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnTape> {
@@ -570,7 +567,6 @@ impl CfnTapePool {
 
 impl crate::core::CfnResource for CfnTapePool {
     const TYPE: &'static str = "AWS::StorageGateway::TapePool";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnTapePool> {
@@ -652,7 +648,6 @@ impl CfnVolume {
 
 impl crate::core::CfnResource for CfnVolume {
     const TYPE: &'static str = "AWS::StorageGateway::Volume";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnVolume> {

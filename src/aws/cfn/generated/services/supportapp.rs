@@ -29,7 +29,6 @@ impl CfnAccountAlias {
 
 impl crate::core::CfnResource for CfnAccountAlias {
     const TYPE: &'static str = "AWS::SupportApp::AccountAlias";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnAccountAlias> {
@@ -99,7 +98,6 @@ impl CfnSlackChannelConfiguration {
 
 impl crate::core::CfnResource for CfnSlackChannelConfiguration {
     const TYPE: &'static str = "AWS::SupportApp::SlackChannelConfiguration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// `AWS::SupportApp::SlackWorkspaceConfiguration`: An AWS Support App resource that creates, updates, lists, and deletes Slack workspace configurations. ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-supportapp-slackworkspaceconfiguration.html))
@@ -123,5 +121,4 @@ impl CfnSlackWorkspaceConfiguration {
 
 impl crate::core::CfnResource for CfnSlackWorkspaceConfiguration {
     const TYPE: &'static str = "AWS::SupportApp::SlackWorkspaceConfiguration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }

@@ -141,7 +141,6 @@ impl CfnSupportPermit {
 
 impl crate::core::CfnResource for CfnSupportPermit {
     const TYPE: &'static str = "AWS::SupportAuthZ::SupportPermit";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnSupportPermit> {

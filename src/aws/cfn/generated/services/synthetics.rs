@@ -363,7 +363,6 @@ impl CfnCanary {
 
 impl crate::core::CfnResource for CfnCanary {
     const TYPE: &'static str = "AWS::Synthetics::Canary";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnCanary> {
@@ -431,7 +430,6 @@ impl CfnGroup {
 
 impl crate::core::CfnResource for CfnGroup {
     const TYPE: &'static str = "AWS::Synthetics::Group";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnGroup> {

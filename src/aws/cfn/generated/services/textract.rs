@@ -86,7 +86,6 @@ impl CfnAdapter {
 
 impl crate::core::CfnResource for CfnAdapter {
     const TYPE: &'static str = "AWS::Textract::Adapter";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnAdapter> {

@@ -45,7 +45,6 @@ pub struct CfnDatabase {
 
 impl crate::core::CfnResource for CfnDatabase {
     const TYPE: &'static str = "AWS::Timestream::Database";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDatabase> {
@@ -108,7 +107,6 @@ impl CfnInfluxDBBackup {
 
 impl crate::core::CfnResource for CfnInfluxDBBackup {
     const TYPE: &'static str = "AWS::Timestream::InfluxDBBackup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnInfluxDBBackup> {
@@ -426,7 +424,6 @@ pub struct CfnInfluxDBCluster {
 
 impl crate::core::CfnResource for CfnInfluxDBCluster {
     const TYPE: &'static str = "AWS::Timestream::InfluxDBCluster";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnInfluxDBCluster> {
@@ -673,7 +670,6 @@ pub struct CfnInfluxDBInstance {
 
 impl crate::core::CfnResource for CfnInfluxDBInstance {
     const TYPE: &'static str = "AWS::Timestream::InfluxDBInstance";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnInfluxDBInstance> {
@@ -1065,7 +1061,6 @@ impl CfnScheduledQuery {
 
 impl crate::core::CfnResource for CfnScheduledQuery {
     const TYPE: &'static str = "AWS::Timestream::ScheduledQuery";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnScheduledQuery> {
@@ -1273,7 +1268,6 @@ impl CfnTable {
 
 impl crate::core::CfnResource for CfnTable {
     const TYPE: &'static str = "AWS::Timestream::Table";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnTable> {

@@ -280,7 +280,6 @@ impl CfnCallAnalyticsCategory {
 
 impl crate::core::CfnResource for CfnCallAnalyticsCategory {
     const TYPE: &'static str = "AWS::Transcribe::CallAnalyticsCategory";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnCallAnalyticsCategory> {
@@ -473,7 +472,6 @@ impl CfnMedicalVocabulary {
 
 impl crate::core::CfnResource for CfnMedicalVocabulary {
     const TYPE: &'static str = "AWS::Transcribe::MedicalVocabulary";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnMedicalVocabulary> {
@@ -898,7 +896,6 @@ impl CfnVocabulary {
 
 impl crate::core::CfnResource for CfnVocabulary {
     const TYPE: &'static str = "AWS::Transcribe::Vocabulary";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnVocabulary> {
@@ -1331,7 +1328,6 @@ impl CfnVocabularyFilter {
 
 impl crate::core::CfnResource for CfnVocabularyFilter {
     const TYPE: &'static str = "AWS::Transcribe::VocabularyFilter";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnVocabularyFilter> {

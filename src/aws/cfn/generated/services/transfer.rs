@@ -146,7 +146,6 @@ impl CfnAgreement {
 
 impl crate::core::CfnResource for CfnAgreement {
     const TYPE: &'static str = "AWS::Transfer::Agreement";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnAgreement> {
@@ -239,7 +238,6 @@ impl CfnCertificate {
 
 impl crate::core::CfnResource for CfnCertificate {
     const TYPE: &'static str = "AWS::Transfer::Certificate";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnCertificate> {
@@ -574,7 +572,6 @@ impl CfnConnector {
 
 impl crate::core::CfnResource for CfnConnector {
     const TYPE: &'static str = "AWS::Transfer::Connector";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnConnector> {
@@ -670,7 +667,6 @@ impl CfnHostKey {
 
 impl crate::core::CfnResource for CfnHostKey {
     const TYPE: &'static str = "AWS::Transfer::HostKey";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnHostKey> {
@@ -764,7 +760,6 @@ impl CfnProfile {
 
 impl crate::core::CfnResource for CfnProfile {
     const TYPE: &'static str = "AWS::Transfer::Profile";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnProfile> {
@@ -1113,7 +1108,6 @@ pub struct CfnServer {
 
 impl crate::core::CfnResource for CfnServer {
     const TYPE: &'static str = "AWS::Transfer::Server";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnServer> {
@@ -1272,7 +1266,6 @@ impl CfnUser {
 
 impl crate::core::CfnResource for CfnUser {
     const TYPE: &'static str = "AWS::Transfer::User";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnUser> {
@@ -1419,7 +1412,6 @@ impl CfnWebApp {
 
 impl crate::core::CfnResource for CfnWebApp {
     const TYPE: &'static str = "AWS::Transfer::WebApp";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnWebApp> {
@@ -1714,7 +1706,6 @@ impl CfnWorkflow {
 
 impl crate::core::CfnResource for CfnWorkflow {
     const TYPE: &'static str = "AWS::Transfer::Workflow";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnWorkflow> {

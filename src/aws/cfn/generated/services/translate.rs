@@ -127,7 +127,6 @@ impl CfnParallelData {
 
 impl crate::core::CfnResource for CfnParallelData {
     const TYPE: &'static str = "AWS::Translate::ParallelData";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnParallelData> {
@@ -314,7 +313,6 @@ impl CfnTerminology {
 
 impl crate::core::CfnResource for CfnTerminology {
     const TYPE: &'static str = "AWS::Translate::Terminology";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnTerminology> {

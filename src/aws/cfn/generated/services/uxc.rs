@@ -69,7 +69,6 @@ pub struct CfnAccountCustomization {
 
 impl crate::core::CfnResource for CfnAccountCustomization {
     const TYPE: &'static str = "AWS::UXC::AccountCustomization";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnAccountCustomization> {

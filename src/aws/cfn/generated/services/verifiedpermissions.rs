@@ -35,7 +35,6 @@ impl CfnIdentitySource {
 
 impl crate::core::CfnResource for CfnIdentitySource {
     const TYPE: &'static str = "AWS::VerifiedPermissions::IdentitySource";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnIdentitySource> {
@@ -73,7 +72,6 @@ impl CfnPolicy {
 
 impl crate::core::CfnResource for CfnPolicy {
     const TYPE: &'static str = "AWS::VerifiedPermissions::Policy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnPolicy> {
@@ -208,7 +206,6 @@ impl CfnPolicyStore {
 
 impl crate::core::CfnResource for CfnPolicyStore {
     const TYPE: &'static str = "AWS::VerifiedPermissions::PolicyStore";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnPolicyStore> {
@@ -247,7 +244,6 @@ impl CfnPolicyStoreAlias {
 
 impl crate::core::CfnResource for CfnPolicyStoreAlias {
     const TYPE: &'static str = "AWS::VerifiedPermissions::PolicyStoreAlias";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// `AWS::VerifiedPermissions::PolicyTemplate`: Definition of AWS::VerifiedPermissions::PolicyTemplate Resource Type ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-verifiedpermissions-policytemplate.html))
@@ -277,7 +273,6 @@ impl CfnPolicyTemplate {
 
 impl crate::core::CfnResource for CfnPolicyTemplate {
     const TYPE: &'static str = "AWS::VerifiedPermissions::PolicyTemplate";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnPolicyTemplate> {

@@ -75,7 +75,6 @@ impl CfnAccessLogSubscription {
 
 impl crate::core::CfnResource for CfnAccessLogSubscription {
     const TYPE: &'static str = "AWS::VpcLattice::AccessLogSubscription";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnAccessLogSubscription> {
@@ -118,7 +117,6 @@ impl CfnAuthPolicy {
 
 impl crate::core::CfnResource for CfnAuthPolicy {
     const TYPE: &'static str = "AWS::VpcLattice::AuthPolicy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnAuthPolicy> {
@@ -175,7 +173,6 @@ impl CfnDomainVerification {
 
 impl crate::core::CfnResource for CfnDomainVerification {
     const TYPE: &'static str = "AWS::VpcLattice::DomainVerification";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDomainVerification> {
@@ -332,7 +329,6 @@ impl CfnListener {
 
 impl crate::core::CfnResource for CfnListener {
     const TYPE: &'static str = "AWS::VpcLattice::Listener";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnListener> {
@@ -473,7 +469,6 @@ impl CfnResourceConfiguration {
 
 impl crate::core::CfnResource for CfnResourceConfiguration {
     const TYPE: &'static str = "AWS::VpcLattice::ResourceConfiguration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnResourceConfiguration> {
@@ -577,7 +572,6 @@ impl CfnResourceGateway {
 
 impl crate::core::CfnResource for CfnResourceGateway {
     const TYPE: &'static str = "AWS::VpcLattice::ResourceGateway";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnResourceGateway> {
@@ -612,7 +606,6 @@ impl CfnResourcePolicy {
 
 impl crate::core::CfnResource for CfnResourcePolicy {
     const TYPE: &'static str = "AWS::VpcLattice::ResourcePolicy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnRule`].
@@ -864,7 +857,6 @@ impl CfnRule {
 
 impl crate::core::CfnResource for CfnRule {
     const TYPE: &'static str = "AWS::VpcLattice::Rule";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnRule> {
@@ -954,7 +946,6 @@ pub struct CfnService {
 
 impl crate::core::CfnResource for CfnService {
     const TYPE: &'static str = "AWS::VpcLattice::Service";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnService> {
@@ -1060,7 +1051,6 @@ pub struct CfnServiceNetwork {
 
 impl crate::core::CfnResource for CfnServiceNetwork {
     const TYPE: &'static str = "AWS::VpcLattice::ServiceNetwork";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnServiceNetwork> {
@@ -1127,7 +1117,6 @@ pub struct CfnServiceNetworkResourceAssociation {
 
 impl crate::core::CfnResource for CfnServiceNetworkResourceAssociation {
     const TYPE: &'static str = "AWS::VpcLattice::ServiceNetworkResourceAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnServiceNetworkResourceAssociation> {
@@ -1197,7 +1186,6 @@ pub struct CfnServiceNetworkServiceAssociation {
 
 impl crate::core::CfnResource for CfnServiceNetworkServiceAssociation {
     const TYPE: &'static str = "AWS::VpcLattice::ServiceNetworkServiceAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnServiceNetworkServiceAssociation> {
@@ -1330,7 +1318,6 @@ pub struct CfnServiceNetworkVpcAssociation {
 
 impl crate::core::CfnResource for CfnServiceNetworkVpcAssociation {
     const TYPE: &'static str = "AWS::VpcLattice::ServiceNetworkVpcAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnServiceNetworkVpcAssociation> {
@@ -1609,7 +1596,6 @@ impl CfnTargetGroup {
 
 impl crate::core::CfnResource for CfnTargetGroup {
     const TYPE: &'static str = "AWS::VpcLattice::TargetGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnTargetGroup> {

@@ -86,7 +86,6 @@ impl CfnByteMatchSet {
 
 impl crate::core::CfnResource for CfnByteMatchSet {
     const TYPE: &'static str = "AWS::WAF::ByteMatchSet";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnByteMatchSet> {
@@ -143,7 +142,6 @@ impl CfnIPSet {
 
 impl crate::core::CfnResource for CfnIPSet {
     const TYPE: &'static str = "AWS::WAF::IPSet";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnIPSet> {
@@ -206,7 +204,6 @@ impl CfnRule {
 
 impl crate::core::CfnResource for CfnRule {
     const TYPE: &'static str = "AWS::WAF::Rule";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnRule> {
@@ -288,7 +285,6 @@ impl CfnSizeConstraintSet {
 
 impl crate::core::CfnResource for CfnSizeConstraintSet {
     const TYPE: &'static str = "AWS::WAF::SizeConstraintSet";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnSizeConstraintSet> {
@@ -364,7 +360,6 @@ impl CfnSqlInjectionMatchSet {
 
 impl crate::core::CfnResource for CfnSqlInjectionMatchSet {
     const TYPE: &'static str = "AWS::WAF::SqlInjectionMatchSet";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnSqlInjectionMatchSet> {
@@ -446,7 +441,6 @@ impl CfnWebACL {
 
 impl crate::core::CfnResource for CfnWebACL {
     const TYPE: &'static str = "AWS::WAF::WebACL";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnWebACL> {
@@ -522,7 +516,6 @@ impl CfnXssMatchSet {
 
 impl crate::core::CfnResource for CfnXssMatchSet {
     const TYPE: &'static str = "AWS::WAF::XssMatchSet";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnXssMatchSet> {

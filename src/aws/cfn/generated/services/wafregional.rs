@@ -86,7 +86,6 @@ impl CfnByteMatchSet {
 
 impl crate::core::CfnResource for CfnByteMatchSet {
     const TYPE: &'static str = "AWS::WAFRegional::ByteMatchSet";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnByteMatchSet> {
@@ -143,7 +142,6 @@ impl CfnGeoMatchSet {
 
 impl crate::core::CfnResource for CfnGeoMatchSet {
     const TYPE: &'static str = "AWS::WAFRegional::GeoMatchSet";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnGeoMatchSet> {
@@ -200,7 +198,6 @@ impl CfnIPSet {
 
 impl crate::core::CfnResource for CfnIPSet {
     const TYPE: &'static str = "AWS::WAFRegional::IPSet";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnIPSet> {
@@ -269,7 +266,6 @@ impl CfnRateBasedRule {
 
 impl crate::core::CfnResource for CfnRateBasedRule {
     const TYPE: &'static str = "AWS::WAFRegional::RateBasedRule";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnRateBasedRule> {
@@ -300,7 +296,6 @@ impl CfnRegexPatternSet {
 
 impl crate::core::CfnResource for CfnRegexPatternSet {
     const TYPE: &'static str = "AWS::WAFRegional::RegexPatternSet";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnRegexPatternSet> {
@@ -363,7 +358,6 @@ impl CfnRule {
 
 impl crate::core::CfnResource for CfnRule {
     const TYPE: &'static str = "AWS::WAFRegional::Rule";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnRule> {
@@ -445,7 +439,6 @@ impl CfnSizeConstraintSet {
 
 impl crate::core::CfnResource for CfnSizeConstraintSet {
     const TYPE: &'static str = "AWS::WAFRegional::SizeConstraintSet";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnSizeConstraintSet> {
@@ -521,7 +514,6 @@ impl CfnSqlInjectionMatchSet {
 
 impl crate::core::CfnResource for CfnSqlInjectionMatchSet {
     const TYPE: &'static str = "AWS::WAFRegional::SqlInjectionMatchSet";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnSqlInjectionMatchSet> {
@@ -603,7 +595,6 @@ impl CfnWebACL {
 
 impl crate::core::CfnResource for CfnWebACL {
     const TYPE: &'static str = "AWS::WAFRegional::WebACL";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnWebACL> {
@@ -634,7 +625,6 @@ impl CfnWebACLAssociation {
 
 impl crate::core::CfnResource for CfnWebACLAssociation {
     const TYPE: &'static str = "AWS::WAFRegional::WebACLAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnWebACLAssociation> {
@@ -710,7 +700,6 @@ impl CfnXssMatchSet {
 
 impl crate::core::CfnResource for CfnXssMatchSet {
     const TYPE: &'static str = "AWS::WAFRegional::XssMatchSet";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnXssMatchSet> {

@@ -84,7 +84,6 @@ impl CfnIPSet {
 
 impl crate::core::CfnResource for CfnIPSet {
     const TYPE: &'static str = "AWS::WAFv2::IPSet";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnIPSet> {
@@ -308,7 +307,6 @@ impl CfnLoggingConfiguration {
 
 impl crate::core::CfnResource for CfnLoggingConfiguration {
     const TYPE: &'static str = "AWS::WAFv2::LoggingConfiguration";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnLoggingConfiguration> {
@@ -377,7 +375,6 @@ impl CfnRegexPatternSet {
 
 impl crate::core::CfnResource for CfnRegexPatternSet {
     const TYPE: &'static str = "AWS::WAFv2::RegexPatternSet";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnRegexPatternSet> {
@@ -2767,7 +2764,6 @@ impl CfnRuleGroup {
 
 impl crate::core::CfnResource for CfnRuleGroup {
     const TYPE: &'static str = "AWS::WAFv2::RuleGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnRuleGroup> {
@@ -5854,7 +5850,6 @@ impl CfnWebACL {
 
 impl crate::core::CfnResource for CfnWebACL {
     const TYPE: &'static str = "AWS::WAFv2::WebACL";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnWebACL> {
@@ -5897,5 +5892,4 @@ impl CfnWebACLAssociation {
 
 impl crate::core::CfnResource for CfnWebACLAssociation {
     const TYPE: &'static str = "AWS::WAFv2::WebACLAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }

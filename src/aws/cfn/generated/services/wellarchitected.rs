@@ -53,7 +53,6 @@ impl CfnAgentContext {
 
 impl crate::core::CfnResource for CfnAgentContext {
     const TYPE: &'static str = "AWS::WellArchitected::AgentContext";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnAgentContext> {
@@ -145,7 +144,6 @@ impl CfnAgentGoal {
 
 impl crate::core::CfnResource for CfnAgentGoal {
     const TYPE: &'static str = "AWS::WellArchitected::AgentGoal";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnAgentGoal> {
@@ -282,7 +280,6 @@ impl CfnAgentProfile {
 
 impl crate::core::CfnResource for CfnAgentProfile {
     const TYPE: &'static str = "AWS::WellArchitected::AgentProfile";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnAgentProfile> {
@@ -350,7 +347,6 @@ pub struct CfnLens {
 
 impl crate::core::CfnResource for CfnLens {
     const TYPE: &'static str = "AWS::WellArchitected::Lens";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnLens> {
@@ -440,7 +436,6 @@ impl CfnProfile {
 
 impl crate::core::CfnResource for CfnProfile {
     const TYPE: &'static str = "AWS::WellArchitected::Profile";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnProfile> {
@@ -522,7 +517,6 @@ impl CfnReviewTemplate {
 
 impl crate::core::CfnResource for CfnReviewTemplate {
     const TYPE: &'static str = "AWS::WellArchitected::ReviewTemplate";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnReviewTemplate> {
@@ -671,7 +665,6 @@ impl CfnWorkload {
 
 impl crate::core::CfnResource for CfnWorkload {
     const TYPE: &'static str = "AWS::WellArchitected::Workload";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnWorkload> {

@@ -50,7 +50,6 @@ impl CfnNetwork {
 
 impl crate::core::CfnResource for CfnNetwork {
     const TYPE: &'static str = "AWS::Wickr::Network";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnNetwork> {

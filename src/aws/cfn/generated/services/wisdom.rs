@@ -83,7 +83,6 @@ impl CfnAIAgent {
 
 impl crate::core::CfnResource for CfnAIAgent {
     const TYPE: &'static str = "AWS::Wisdom::AIAgent";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnAIAgent> {
@@ -129,7 +128,6 @@ impl CfnAIAgentVersion {
 
 impl crate::core::CfnResource for CfnAIAgentVersion {
     const TYPE: &'static str = "AWS::Wisdom::AIAgentVersion";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnAIAgentVersion> {
@@ -594,7 +592,6 @@ impl CfnAIGuardrail {
 
 impl crate::core::CfnResource for CfnAIGuardrail {
     const TYPE: &'static str = "AWS::Wisdom::AIGuardrail";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnAIGuardrail> {
@@ -640,7 +637,6 @@ impl CfnAIGuardrailVersion {
 
 impl crate::core::CfnResource for CfnAIGuardrailVersion {
     const TYPE: &'static str = "AWS::Wisdom::AIGuardrailVersion";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnAIGuardrailVersion> {
@@ -777,7 +773,6 @@ impl CfnAIPrompt {
 
 impl crate::core::CfnResource for CfnAIPrompt {
     const TYPE: &'static str = "AWS::Wisdom::AIPrompt";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::Map;
 }
 
 impl crate::core::ResourceRef<CfnAIPrompt> {
@@ -823,7 +818,6 @@ impl CfnAIPromptVersion {
 
 impl crate::core::CfnResource for CfnAIPromptVersion {
     const TYPE: &'static str = "AWS::Wisdom::AIPromptVersion";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnAIPromptVersion> {
@@ -917,7 +911,6 @@ impl CfnAssistant {
 
 impl crate::core::CfnResource for CfnAssistant {
     const TYPE: &'static str = "AWS::Wisdom::Assistant";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnAssistant> {
@@ -995,7 +988,6 @@ impl CfnAssistantAssociation {
 
 impl crate::core::CfnResource for CfnAssistantAssociation {
     const TYPE: &'static str = "AWS::Wisdom::AssistantAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnAssistantAssociation> {
@@ -1075,7 +1067,6 @@ impl CfnContent {
 
 impl crate::core::CfnResource for CfnContent {
     const TYPE: &'static str = "AWS::Wisdom::Content";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnContent> {
@@ -1197,7 +1188,6 @@ impl CfnContentAssociation {
 
 impl crate::core::CfnResource for CfnContentAssociation {
     const TYPE: &'static str = "AWS::Wisdom::ContentAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnContentAssociation> {
@@ -1511,7 +1501,6 @@ impl CfnKnowledgeBase {
 
 impl crate::core::CfnResource for CfnKnowledgeBase {
     const TYPE: &'static str = "AWS::Wisdom::KnowledgeBase";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnKnowledgeBase> {
@@ -1877,7 +1866,6 @@ impl CfnMessageTemplate {
 
 impl crate::core::CfnResource for CfnMessageTemplate {
     const TYPE: &'static str = "AWS::Wisdom::MessageTemplate";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnMessageTemplate> {
@@ -1916,7 +1904,6 @@ impl CfnMessageTemplateVersion {
 
 impl crate::core::CfnResource for CfnMessageTemplateVersion {
     const TYPE: &'static str = "AWS::Wisdom::MessageTemplateVersion";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnMessageTemplateVersion> {
@@ -2042,7 +2029,6 @@ impl CfnQuickResponse {
 
 impl crate::core::CfnResource for CfnQuickResponse {
     const TYPE: &'static str = "AWS::Wisdom::QuickResponse";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnQuickResponse> {

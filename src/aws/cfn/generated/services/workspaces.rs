@@ -58,7 +58,6 @@ impl CfnConnectionAlias {
 
 impl crate::core::CfnResource for CfnConnectionAlias {
     const TYPE: &'static str = "AWS::WorkSpaces::ConnectionAlias";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnConnectionAlias> {
@@ -728,7 +727,6 @@ pub struct CfnDirectory {
 
 impl crate::core::CfnResource for CfnDirectory {
     const TYPE: &'static str = "AWS::WorkSpaces::Directory";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDirectory> {
@@ -871,7 +869,6 @@ impl CfnWorkspace {
 
 impl crate::core::CfnResource for CfnWorkspace {
     const TYPE: &'static str = "AWS::WorkSpaces::Workspace";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnWorkspace> {
@@ -957,7 +954,6 @@ impl CfnWorkspaceIpGroup {
 
 impl crate::core::CfnResource for CfnWorkspaceIpGroup {
     const TYPE: &'static str = "AWS::WorkSpaces::WorkspaceIpGroup";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnWorkspaceIpGroup> {
@@ -1110,7 +1106,6 @@ impl CfnWorkspacesPool {
 
 impl crate::core::CfnResource for CfnWorkspacesPool {
     const TYPE: &'static str = "AWS::WorkSpaces::WorkspacesPool";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnWorkspacesPool> {

@@ -133,7 +133,6 @@ impl CfnVolume {
 
 impl crate::core::CfnResource for CfnVolume {
     const TYPE: &'static str = "AWS::WorkspacesInstances::Volume";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnVolume> {
@@ -188,7 +187,6 @@ impl CfnVolumeAssociation {
 
 impl crate::core::CfnResource for CfnVolumeAssociation {
     const TYPE: &'static str = "AWS::WorkspacesInstances::VolumeAssociation";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnWorkspaceInstance`].
@@ -702,7 +700,6 @@ pub struct CfnWorkspaceInstance {
 
 impl crate::core::CfnResource for CfnWorkspaceInstance {
     const TYPE: &'static str = "AWS::WorkspacesInstances::WorkspaceInstance";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnWorkspaceInstance> {

@@ -159,7 +159,6 @@ pub struct CfnBrowserSettings {
 
 impl crate::core::CfnResource for CfnBrowserSettings {
     const TYPE: &'static str = "AWS::WorkSpacesWeb::BrowserSettings";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnBrowserSettings> {
@@ -332,7 +331,6 @@ pub struct CfnDataProtectionSettings {
 
 impl crate::core::CfnResource for CfnDataProtectionSettings {
     const TYPE: &'static str = "AWS::WorkSpacesWeb::DataProtectionSettings";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnDataProtectionSettings> {
@@ -429,7 +427,6 @@ impl CfnIdentityProvider {
 
 impl crate::core::CfnResource for CfnIdentityProvider {
     const TYPE: &'static str = "AWS::WorkSpacesWeb::IdentityProvider";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnIdentityProvider> {
@@ -517,7 +514,6 @@ impl CfnIpAccessSettings {
 
 impl crate::core::CfnResource for CfnIpAccessSettings {
     const TYPE: &'static str = "AWS::WorkSpacesWeb::IpAccessSettings";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnIpAccessSettings> {
@@ -588,7 +584,6 @@ impl CfnNetworkSettings {
 
 impl crate::core::CfnResource for CfnNetworkSettings {
     const TYPE: &'static str = "AWS::WorkSpacesWeb::NetworkSettings";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnNetworkSettings> {
@@ -708,7 +703,6 @@ pub struct CfnPortal {
 
 impl crate::core::CfnResource for CfnPortal {
     const TYPE: &'static str = "AWS::WorkSpacesWeb::Portal";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnPortal> {
@@ -863,7 +857,6 @@ impl CfnSessionLogger {
 
 impl crate::core::CfnResource for CfnSessionLogger {
     const TYPE: &'static str = "AWS::WorkSpacesWeb::SessionLogger";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnSessionLogger> {
@@ -928,7 +921,6 @@ impl CfnTrustStore {
 
 impl crate::core::CfnResource for CfnTrustStore {
     const TYPE: &'static str = "AWS::WorkSpacesWeb::TrustStore";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnTrustStore> {
@@ -989,7 +981,6 @@ impl CfnUserAccessLoggingSettings {
 
 impl crate::core::CfnResource for CfnUserAccessLoggingSettings {
     const TYPE: &'static str = "AWS::WorkSpacesWeb::UserAccessLoggingSettings";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnUserAccessLoggingSettings> {
@@ -1308,7 +1299,6 @@ impl CfnUserSettings {
 
 impl crate::core::CfnResource for CfnUserSettings {
     const TYPE: &'static str = "AWS::WorkSpacesWeb::UserSettings";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnUserSettings> {

@@ -75,7 +75,6 @@ impl CfnGroup {
 
 impl crate::core::CfnResource for CfnGroup {
     const TYPE: &'static str = "AWS::XRay::Group";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnGroup> {
@@ -109,7 +108,6 @@ impl CfnResourcePolicy {
 
 impl crate::core::CfnResource for CfnResourcePolicy {
     const TYPE: &'static str = "AWS::XRay::ResourcePolicy";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 /// Property types of [`CfnSamplingRule`].
@@ -292,7 +290,6 @@ pub struct CfnSamplingRule {
 
 impl crate::core::CfnResource for CfnSamplingRule {
     const TYPE: &'static str = "AWS::XRay::SamplingRule";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::List;
 }
 
 impl crate::core::ResourceRef<CfnSamplingRule> {
@@ -312,7 +309,6 @@ pub struct CfnTransactionSearchConfig {
 
 impl crate::core::CfnResource for CfnTransactionSearchConfig {
     const TYPE: &'static str = "AWS::XRay::TransactionSearchConfig";
-    const TAGS: crate::core::TagStyle = crate::core::TagStyle::None;
 }
 
 impl crate::core::ResourceRef<CfnTransactionSearchConfig> {
