@@ -13,6 +13,7 @@ pub mod keda;
 pub mod prometheus;
 pub mod rollouts;
 pub mod service;
+pub mod traffic;
 
 use crate::core::names::validate_dns1123_subdomain;
 use crate::core::{Error, K8sObject, ObjectRef, Scope};

@@ -65,6 +65,7 @@ use crate::mesh::rollouts::{
     selector, BlueGreen, Canary, CanaryStep, IstioDestinationRuleRef, IstioTrafficRouting,
     IstioVirtualServiceRef, Rollout, RolloutAnalysis, RolloutSpec, RolloutStrategy, TrafficRouting,
 };
+use crate::mesh::traffic::{Plan, ServiceVersion, TrafficRule};
 
 use crate::aws::iam::{IrsaRole, IrsaRoleProps, OidcProviderRef, PolicyStatement};
 
@@ -304,6 +305,17 @@ pub struct MeshServiceProps {
     /// Callers allowed in, as (namespace, service account). Default: none —
     /// only the ingress gateway (with routes) or the own namespace (without).
     pub allowed_callers: Vec<(String, String)>,
+    /// Further versions run beside the primary one (`version`), each a
+    /// Deployment `<name>-<version>` and a DestinationRule subset. With
+    /// versions, every Deployment selects on `version` too (a selector is
+    /// immutable: adding the first version replaces the primary Deployment).
+    /// Needs `Delivery::Deployment`. Default: none.
+    pub versions: Vec<ServiceVersion>,
+    /// Ordered traffic rules (matches, weighted splits, mirroring, faults,
+    /// per-rule timeouts and retries) for the in-mesh and ingress
+    /// VirtualServices; see [`TrafficRule`]. Needs `Delivery::Deployment`.
+    /// Default: none (every request to the primary version).
+    pub traffic: Vec<TrafficRule>,
 }
 
 impl Default for MeshServiceProps {
@@ -326,6 +338,8 @@ impl Default for MeshServiceProps {
             delivery: Delivery::Deployment,
             istio_objects: true,
             allowed_callers: Vec::new(),
+            versions: Vec::new(),
+            traffic: Vec::new(),
         }
     }
 }
@@ -386,6 +400,31 @@ impl MeshService {
                 "set istio_objects: true, or use an AlbIngress and blue/green delivery",
             ));
         }
+        let composed = !props.versions.is_empty() || !props.traffic.is_empty();
+        if composed && !matches!(props.delivery, Delivery::Deployment) {
+            return Err(Error::construct(
+                path,
+                "versions and traffic rules route between Deployments; Argo Rollouts delivery routes on its own",
+                "use Delivery::Deployment with versions and traffic rules, or drop them for the Rollout",
+            ));
+        }
+        if composed && !props.istio_objects {
+            return Err(Error::construct(
+                path,
+                "versions and traffic rules are Istio routing; they need istio_objects: true",
+                "set istio_objects: true, or drop versions and traffic",
+            ));
+        }
+        let plan = if composed {
+            Some(Plan::new(
+                &path,
+                &props.version,
+                &props.versions,
+                &props.traffic,
+            )?)
+        } else {
+            None
+        };
         let mut s = scope.child(id)?;
         let name = props.name.clone();
         let sa_name = props
@@ -403,8 +442,13 @@ impl MeshService {
             path: p.clone(),
             port: props.port,
         });
+        // Versions run side by side, so each Deployment must select its own pods.
+        let mut pod_selector = app_labels.clone();
+        if !props.versions.is_empty() {
+            pod_selector.insert("version".into(), props.version.clone());
+        }
         let pod = PodProps {
-            selector: app_labels.clone(),
+            selector: pod_selector,
             labels: pod_labels,
             annotations: BTreeMap::new(),
             service_account: Some(sa_name.clone()),
@@ -455,10 +499,27 @@ impl MeshService {
                     DeploymentProps {
                         name: name.clone(),
                         replicas: fixed,
-                        pod,
+                        pod: pod.clone(),
                         labels: app_labels.clone(),
                     },
                 )?;
+                for v in &props.versions {
+                    let mut p = pod.clone();
+                    p.selector.insert("version".into(), v.name.clone());
+                    p.labels.insert("version".into(), v.name.clone());
+                    p.containers[0].image = v.image.clone();
+                    p.containers[0].env = v.env.clone();
+                    AppDeployment::new(
+                        &mut s,
+                        &format!("Deployment-{}", v.name),
+                        DeploymentProps {
+                            name: format!("{name}-{}", v.name),
+                            replicas: Some(v.replicas),
+                            pod: p,
+                            labels: app_labels.clone(),
+                        },
+                    )?;
+                }
                 AppService::new(&mut s, "Service", svc_props(name.clone()))?;
                 (name.clone(), ("apps/v1", "Deployment"))
             }
@@ -559,7 +620,16 @@ impl MeshService {
         let canary = matches!(props.delivery, Delivery::Canary { .. });
         let dest = Destination::host(host.clone()).port(service_port);
         if props.istio_objects {
-            Self::mesh_objects(&mut s, &props, &name, &namespace, &host, &dest, canary)?;
+            Self::mesh_objects(
+                &mut s,
+                &props,
+                &name,
+                &namespace,
+                &host,
+                &dest,
+                canary,
+                plan.as_ref(),
+            )?;
         }
         Self::scaling(&mut s, &props, &name, target, min_replicas)?;
         Ok(MeshService {
@@ -580,6 +650,7 @@ impl MeshService {
         host: &str,
         dest: &Destination,
         canary: bool,
+        plan: Option<&Plan<'_>>,
     ) -> Result<(), Error> {
         let app_labels = BTreeMap::from([("app".to_string(), name.to_string())]);
         let res = &props.resilience;
@@ -625,19 +696,21 @@ impl MeshService {
                     port_level_settings: None,
                 }),
                 // Argo Rollouts adds the pod-template hash to these at runtime.
-                subsets: canary.then(|| {
-                    vec![
-                        Subset {
-                            name: "stable".into(),
-                            labels: Some(app_labels.clone()),
-                            traffic_policy: None,
-                        },
-                        Subset {
-                            name: "canary".into(),
-                            labels: Some(app_labels.clone()),
-                            traffic_policy: None,
-                        },
-                    ]
+                subsets: plan.map(Plan::subsets).or_else(|| {
+                    canary.then(|| {
+                        vec![
+                            Subset {
+                                name: "stable".into(),
+                                labels: Some(app_labels.clone()),
+                                traffic_policy: None,
+                            },
+                            Subset {
+                                name: "canary".into(),
+                                labels: Some(app_labels.clone()),
+                                traffic_policy: None,
+                            },
+                        ]
+                    })
                 }),
                 ..Default::default()
             },
@@ -653,17 +726,21 @@ impl MeshService {
         } else {
             vec![HttpRouteDestination::from(dest.clone())]
         };
+        let mesh_http = match plan {
+            Some(p) => p.routes(dest, &[], &res.timeout, &retries),
+            None => vec![HttpRoute {
+                name: Some("primary".into()),
+                route: Some(route.clone()),
+                timeout: Some(res.timeout.clone()),
+                retries: Some(retries.clone()),
+                ..Default::default()
+            }],
+        };
         VirtualService::named(
             name.to_string(),
             VirtualServiceSpec {
                 hosts: vec![host.to_string()],
-                http: Some(vec![HttpRoute {
-                    name: Some("primary".into()),
-                    route: Some(route.clone()),
-                    timeout: Some(res.timeout.clone()),
-                    retries: Some(retries.clone()),
-                    ..Default::default()
-                }]),
+                http: Some(mesh_http),
                 ..Default::default()
             },
         )
@@ -690,19 +767,26 @@ impl MeshService {
             } else {
                 format!("IngressVirtualService{gi}")
             };
+            let http = match plan {
+                Some(p) => {
+                    let prefixes: Vec<String> = rs.iter().map(|r| r.prefix.clone()).collect();
+                    p.routes(dest, &prefixes, &res.timeout, &retries)
+                }
+                None => vec![HttpRoute {
+                    name: Some("ingress".into()),
+                    matches: Some(matches),
+                    route: Some(route.clone()),
+                    timeout: Some(res.timeout.clone()),
+                    retries: Some(retries.clone()),
+                    ..Default::default()
+                }],
+            };
             VirtualService::named(
                 vs_name,
                 VirtualServiceSpec {
                     hosts,
                     gateways: Some(vec![gw.clone()]),
-                    http: Some(vec![HttpRoute {
-                        name: Some("ingress".into()),
-                        matches: Some(matches),
-                        route: Some(route.clone()),
-                        timeout: Some(res.timeout.clone()),
-                        retries: Some(retries.clone()),
-                        ..Default::default()
-                    }]),
+                    http: Some(http),
                     ..Default::default()
                 },
             )
