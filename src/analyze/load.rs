@@ -90,7 +90,7 @@ pub(crate) fn load(
                 })?;
             l.has_ingress_workload = true;
             let id = l.fresh_id("install");
-            scope.add_install_input(&id, kind, &content)?;
+            scope.add_builtin_install_input(&id, kind, &content)?;
         }
         if !whole_clusters && opts.assume_default_ingress {
             l.assume_default_ingress(&mut scope)?;
@@ -241,7 +241,7 @@ impl Loader<'_> {
                 })?;
                 self.has_ingress_workload = true;
                 let id = self.fresh_id("operator");
-                scope.add_install_input(&id, InstallKind::IstioOperator, &content)?;
+                scope.add_builtin_install_input(&id, InstallKind::IstioOperator, &content)?;
                 self.origins
                     .insert(format!("{}/{id}", scope.path()), origin);
                 self.report.objects += 1;
@@ -282,7 +282,7 @@ impl Loader<'_> {
                 {"name": "istio-ingressgateway", "namespace": "istio-system", "enabled": true}
             ]}}
         });
-        scope.add_install_input(
+        scope.add_builtin_install_input(
             "assumed-default-ingress",
             InstallKind::IstioOperator,
             &operator,

@@ -63,6 +63,9 @@ pub(crate) struct InstallInputData {
     pub content: serde_json::Value,
     /// The construct path that added it.
     pub path: String,
+    /// Added by the user rather than a meshsynth construct: listed in
+    /// `manifest.json` `escapeHatches`.
+    pub escape_hatch: bool,
 }
 
 /// A set of Kubernetes objects for one cluster.

@@ -8,6 +8,7 @@ pub mod diag;
 pub mod error;
 pub mod names;
 pub mod object;
+pub mod patch;
 pub mod resource;
 pub mod stack;
 pub mod tree;
@@ -19,6 +20,7 @@ pub use context::{Context, ContextValue};
 pub use diag::{Diagnostic, Severity};
 pub use error::Error;
 pub use object::{K8sObject, Lookup, LookupValue, MskListener, ObjectRef, RawObject};
+pub use patch::K8sPatch;
 pub use resource::{CfnOptions, CfnRaw, CfnResource, DeletionPolicy, ResourceRef, TagStyle};
 pub use stack::{
     CfnCondition, CfnOutput, CfnParameter, Env, OutputProps, ParameterProps, Stack, StackProps,

@@ -29,11 +29,25 @@ pub trait K8sObject: Any {
     fn is_raw(&self) -> bool {
         false
     }
+    /// True once a patch (`Scope::patch_object`) changed the object; the
+    /// manifest lists it as an escape hatch.
+    fn is_patched(&self) -> bool {
+        false
+    }
+    /// The typed object, for downcasting (a patched object answers with its
+    /// typed view).
+    fn as_any(&self) -> &dyn Any;
+    /// The same kind read from `json` (a patched document).
+    fn retyped(&self, json: serde_json::Value) -> Result<Box<dyn K8sObject>, String>;
 }
 
 impl<T> K8sObject for T
 where
-    T: k8s_openapi::Resource + k8s_openapi::Metadata<Ty = ObjectMeta> + Serialize + Any,
+    T: k8s_openapi::Resource
+        + k8s_openapi::Metadata<Ty = ObjectMeta>
+        + Serialize
+        + serde::de::DeserializeOwned
+        + Any,
 {
     fn api_version(&self) -> &str {
         T::API_VERSION
@@ -52,6 +66,14 @@ where
     }
     fn to_json(&self) -> serde_json::Result<serde_json::Value> {
         serde_json::to_value(self)
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn retyped(&self, json: serde_json::Value) -> Result<Box<dyn K8sObject>, String> {
+        serde_path_to_error::deserialize::<_, T>(json)
+            .map(|t| Box::new(t) as Box<dyn K8sObject>)
+            .map_err(|e| format!("the patched object is not a valid {}: {e}", T::KIND))
     }
 }
 
@@ -99,6 +121,26 @@ impl K8sObject for RawObject {
     }
     fn is_raw(&self) -> bool {
         true
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn retyped(&self, json: serde_json::Value) -> Result<Box<dyn K8sObject>, String> {
+        let serde_json::Value::Object(mut map) = json else {
+            return Err("the patched object is not a JSON object".into());
+        };
+        let metadata = map.shift_remove("metadata").unwrap_or_default();
+        let metadata: ObjectMeta = serde_path_to_error::deserialize(metadata)
+            .map_err(|e| format!("the patched metadata is invalid: {e}"))?;
+        map.shift_remove("apiVersion");
+        map.shift_remove("kind");
+        Ok(Box::new(RawObject {
+            api_version: self.api_version.clone(),
+            kind: self.kind.clone(),
+            namespaced: self.namespaced,
+            metadata,
+            body: map.into_iter().collect(),
+        }))
     }
 }
 

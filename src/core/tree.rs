@@ -2,7 +2,6 @@
 //! path made of sibling-unique ids. `App` owns it; `Scope` is a mutable
 //! cursor at one node that constructs use to add children.
 
-use std::any::Any;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
@@ -14,6 +13,7 @@ use crate::core::diag::Diagnostic;
 use crate::core::error::Error;
 use crate::core::names;
 use crate::core::object::{Deferred, K8sObject, ObjectRef};
+use crate::core::patch::{self, K8sPatch};
 use crate::core::resource::{CfnNode, CfnOptions, CfnResource, ErasedResource, ResourceRef};
 use crate::core::stack::{ConditionInfo, Env, OutputInfo, ParameterInfo, StackInfo};
 use crate::core::value::Value;
@@ -220,7 +220,7 @@ impl App {
     pub fn object<O: K8sObject>(&self, o: &ObjectRef<O>) -> Option<&O> {
         let i = self.index_of(o.node())?;
         match &self.node(i).kind {
-            NodeKind::Object(obj) => (obj.as_ref() as &dyn Any).downcast_ref::<O>(),
+            NodeKind::Object(obj) => obj.as_any().downcast_ref::<O>(),
             _ => None,
         }
     }
@@ -232,9 +232,9 @@ impl App {
             .filter_map(|i| {
                 let n = self.node(i);
                 match &n.kind {
-                    NodeKind::Object(obj) => (obj.as_ref() as &dyn Any)
-                        .downcast_ref::<O>()
-                        .map(|o| (&*n.path, o)),
+                    NodeKind::Object(obj) => {
+                        obj.as_any().downcast_ref::<O>().map(|o| (&*n.path, o))
+                    }
                     _ => None,
                 }
             })
@@ -626,6 +626,61 @@ impl<'a> Scope<'a> {
         Ok(ObjectRef::new(self.app.node_id(index), name, namespace))
     }
 
+    /// Patches the Kubernetes object at `path`, a construct path below this
+    /// scope (e.g. `Orders/VirtualService`), with a JSON merge patch or JSON
+    /// patch: the escape hatch for a field a construct does not expose. The
+    /// mesh analyzers see the patched object; `manifest.json` lists the path
+    /// under `escapeHatches`. Patch after the construct is complete: a later
+    /// typed change would not see the patch.
+    pub fn patch_object(&mut self, path: &str, patch: K8sPatch) -> Result<(), Error> {
+        let mut at = self.node;
+        for comp in path.split('/') {
+            match self.app.children_by_id.get(&(at, comp.to_string())) {
+                Some(&i) => at = i,
+                None => {
+                    let here = self.app.node(at);
+                    let children: Vec<&str> = here
+                        .children
+                        .iter()
+                        .map(|&c| self.app.node(c).id.as_str())
+                        .collect();
+                    let base = if here.path.is_empty() {
+                        "the app"
+                    } else {
+                        &here.path
+                    };
+                    return Err(Error::construct(
+                        self.path().to_string(),
+                        format!("cannot patch {path:?}: {base} has no child {comp:?}"),
+                        if children.is_empty() {
+                            "give a construct path below this scope, e.g. Orders/VirtualService"
+                                .to_string()
+                        } else {
+                            format!("its children are: {}", children.join(", "))
+                        },
+                    ));
+                }
+            }
+        }
+        let full = self.app.node(at).path.to_string();
+        let NodeKind::Object(object) = &self.app.node(at).kind else {
+            return Err(Error::construct(
+                full,
+                "cannot patch: this construct is not a Kubernetes object",
+                "give the path of the object itself (e.g. Orders/VirtualService); for a CloudFormation resource use options().overrides",
+            ));
+        };
+        let patched = patch::patch_object(object.as_ref(), &patch).map_err(|e| {
+            Error::construct(
+                full,
+                format!("patch failed: {e}"),
+                "fix the patch against the object as `meshsynth synth` writes it",
+            )
+        })?;
+        self.app.node_mut(at).kind = NodeKind::Object(patched);
+        Ok(())
+    }
+
     /// The Kubernetes name a child object with this id would get by default.
     pub fn default_k8s_name(&self, id: &str) -> Option<String> {
         let chart = self.app.node(self.node).chart?;
@@ -695,12 +750,35 @@ impl<'a> Scope<'a> {
 
     /// Adds an install input to the enclosing chart's cluster: a file beside
     /// the manifests (an IstioOperator, Helm values) that is listed in
-    /// `manifest.json` but kept out of the kustomization.
+    /// `manifest.json` but kept out of the kustomization. meshsynth does not
+    /// check what it holds, so `manifest.json` lists its path under
+    /// `escapeHatches`.
     pub fn add_install_input(
         &mut self,
         name: &str,
         kind: InstallKind,
         content: &impl serde::Serialize,
+    ) -> Result<(), Error> {
+        self.install_input(name, kind, content, true)
+    }
+
+    /// [`Scope::add_install_input`] for meshsynth's own constructs, whose
+    /// inputs are no escape hatch.
+    pub(crate) fn add_builtin_install_input(
+        &mut self,
+        name: &str,
+        kind: InstallKind,
+        content: &impl serde::Serialize,
+    ) -> Result<(), Error> {
+        self.install_input(name, kind, content, false)
+    }
+
+    fn install_input(
+        &mut self,
+        name: &str,
+        kind: InstallKind,
+        content: &impl serde::Serialize,
+        escape_hatch: bool,
     ) -> Result<(), Error> {
         let path = format!("{}/{name}", self.path());
         let chart = self.app.node(self.node).chart.ok_or_else(|| {
@@ -731,6 +809,7 @@ impl<'a> Scope<'a> {
                     kind,
                     content,
                     path,
+                    escape_hatch,
                 });
         }
         Ok(())

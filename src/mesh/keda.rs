@@ -40,10 +40,10 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::core::{Error, LookupValue, ObjectRef, Scope, Value};
-use crate::mesh::crd::crd_kind;
+use crate::mesh::crd::{crd_deserialize, crd_kind};
 
 crd_kind!(
     /// A KEDA ScaledObject: event-driven autoscaling of a workload.
@@ -51,7 +51,7 @@ crd_kind!(
 );
 
 /// `ScaledObject.spec`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ScaledObjectSpec {
     /// The workload scaled.
@@ -73,7 +73,7 @@ pub struct ScaledObjectSpec {
 }
 
 /// What a ScaledObject scales.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ScaleTargetRef {
     /// Default: `apps/v1`.
@@ -85,7 +85,7 @@ pub struct ScaleTargetRef {
 }
 
 /// Replicas to keep when the scaler fails.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Fallback {
     /// Failed checks before the fallback applies.
@@ -95,7 +95,7 @@ pub struct Fallback {
 }
 
 /// A trigger as the CRD stores it (`type` + string metadata).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ScaleTrigger {
     /// The scaler type, e.g. `prometheus`, `kafka`, `aws-cloudwatch`.
@@ -112,7 +112,7 @@ pub struct ScaleTrigger {
 }
 
 /// A reference to a TriggerAuthentication.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AuthenticationRef {
     /// The TriggerAuthentication's name.
     pub name: String,
@@ -126,7 +126,7 @@ crd_kind!(
 );
 
 /// `TriggerAuthentication.spec`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TriggerAuthenticationSpec {
     /// A pod identity provider, e.g. `aws` (IRSA). Default: none.
@@ -136,7 +136,7 @@ pub struct TriggerAuthenticationSpec {
 }
 
 /// Platform identity of the scaler.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PodIdentity {
     /// `aws` for IRSA / EKS Pod Identity.
@@ -148,7 +148,7 @@ pub struct PodIdentity {
 }
 
 /// A parameter read from a Secret.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SecretTargetRef {
     /// The scaler parameter set from the Secret.
     pub parameter: String,
@@ -476,3 +476,5 @@ impl KedaScaler {
         })
     }
 }
+
+crd_deserialize!(ScaledObject, TriggerAuthentication);

@@ -35,10 +35,10 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::core::{Error, ObjectRef, Scope};
-use crate::mesh::crd::crd_kind;
+use crate::mesh::crd::{crd_deserialize, crd_kind};
 
 crd_kind!(
     /// Which Services Prometheus scrapes, and how.
@@ -46,7 +46,7 @@ crd_kind!(
 );
 
 /// `ServiceMonitor.spec`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ServiceMonitorSpec {
     /// The Services scraped, by label.
@@ -58,7 +58,7 @@ pub struct ServiceMonitorSpec {
 }
 
 /// Labels to match.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct LabelSelector {
     /// Labels a Service must have.
@@ -66,7 +66,7 @@ pub struct LabelSelector {
 }
 
 /// Namespaces to look in.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NamespaceSelector {
     /// Search every namespace. Default: false.
@@ -76,7 +76,7 @@ pub struct NamespaceSelector {
 }
 
 /// A scrape endpoint.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Endpoint {
     /// The Service port name.
@@ -95,14 +95,14 @@ crd_kind!(
 );
 
 /// `PrometheusRule.spec`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PrometheusRuleSpec {
     /// The rule groups.
     pub groups: Vec<RuleGroup>,
 }
 
 /// A rule group.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RuleGroup {
     /// The group's name, unique in the PrometheusRule.
     pub name: String,
@@ -113,7 +113,7 @@ pub struct RuleGroup {
 }
 
 /// A recording rule (`record`) or alert (`alert`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PromRule {
     /// The recorded series' name (a recording rule). Set this or `alert`.
     pub record: Option<String>,
@@ -531,3 +531,5 @@ mod tests {
         assert!(s.rules("P").is_ok());
     }
 }
+
+crd_deserialize!(ServiceMonitor, PrometheusRule);

@@ -850,7 +850,7 @@ fn emit_charts(
                 }
             }
         }
-        if o.is_raw() {
+        if o.is_raw() || o.is_patched() {
             escapes.entry(chart).or_default().push(n.path.to_string());
         }
         if let Some(list) = suppressed.get(&i) {
@@ -935,6 +935,9 @@ fn emit_charts(
                 input_files.push((input_file.clone(), text.clone()));
             }
             files.push((input_file.clone(), text.into_bytes()));
+            if input.escape_hatch {
+                cluster.escape_hatches.push(input.path.clone());
+            }
             cluster.install_inputs.push(InstallInput {
                 file: input_file,
                 kind: kind.into(),

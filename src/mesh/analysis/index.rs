@@ -2,7 +2,6 @@
 //! kind, cluster and namespace once, so each check is a lookup instead of a
 //! scan (synth of thousands of objects stays well under a second).
 
-use std::any::Any;
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, StatefulSet};
@@ -118,8 +117,7 @@ pub fn selects(selector: &BTreeMap<String, String>, labels: &BTreeMap<String, St
 }
 
 fn downcast<T: 'static>(obj: &dyn K8sObject) -> Option<&T> {
-    let any: &dyn Any = obj;
-    any.downcast_ref::<T>()
+    obj.as_any().downcast_ref::<T>()
 }
 
 impl<'a> Index<'a> {

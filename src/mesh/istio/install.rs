@@ -271,14 +271,14 @@ impl IstioInstall {
             "metadata": {"name": props.name, "namespace": ISTIO_SYSTEM},
             "spec": spec,
         });
-        scope.add_install_input(&props.name, InstallKind::IstioOperator, &operator)?;
+        scope.add_builtin_install_input(&props.name, InstallKind::IstioOperator, &operator)?;
 
         // The same installation as Helm values, chart by chart.
         let mut base = json!({"defaultRevision": "default"});
         if remote {
             base["profile"] = "remote".into();
         }
-        scope.add_install_input(
+        scope.add_builtin_install_input(
             &format!("{}-base", props.name),
             InstallKind::HelmValues {
                 chart: "istio/base".into(),
@@ -298,7 +298,7 @@ impl IstioInstall {
         if props.registry_only_egress {
             istiod["meshConfig"] = json!({"outboundTrafficPolicy": {"mode": "REGISTRY_ONLY"}});
         }
-        scope.add_install_input(
+        scope.add_builtin_install_input(
             &format!("{}-istiod", props.name),
             InstallKind::HelmValues {
                 chart: "istio/istiod".into(),
@@ -306,7 +306,7 @@ impl IstioInstall {
             &istiod,
         )?;
         if let Some(g) = &props.ingress_gateway {
-            scope.add_install_input(
+            scope.add_builtin_install_input(
                 &format!("{}-ingress", props.name),
                 InstallKind::HelmValues {
                     chart: "istio/gateway".into(),
@@ -323,7 +323,7 @@ impl IstioInstall {
         }
         let mut cross_network_gateway = None;
         if props.east_west_gateway {
-            scope.add_install_input(
+            scope.add_builtin_install_input(
                 &format!("{}-eastwest", props.name),
                 InstallKind::HelmValues {
                     chart: "istio/gateway".into(),
