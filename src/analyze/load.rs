@@ -204,6 +204,9 @@ impl Loader<'_> {
             ("apps", "StatefulSet") => self.add::<StatefulSet>(scope, origin, value),
             ("apps", "DaemonSet") => self.add::<DaemonSet>(scope, origin, value),
             ("networking.istio.io", "Gateway") => self.add::<Gateway>(scope, origin, value),
+            ("gateway.networking.k8s.io", "Gateway") => {
+                self.add::<crate::mesh::gateway_api::Gateway>(scope, origin, value)
+            }
             ("networking.istio.io", "VirtualService") => {
                 self.add::<VirtualService>(scope, origin, value)
             }

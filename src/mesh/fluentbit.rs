@@ -137,6 +137,7 @@ impl FluentBit {
                 mesh: MeshMode::None,
                 // A node agent reads host files; it stays out of the mesh on purpose.
                 labels: BTreeMap::from([("istio-injection".to_string(), "disabled".to_string())]),
+                waypoint: None,
             },
         )?;
         let named = |name: &str| ObjectMeta {

@@ -50,6 +50,7 @@ use crate::k8s::workloads::{
     Disruption, Hpa, HpaMetric, HpaProps, PodProps, ProbeProps, Resources, ScalingRules,
     ServicePortProps, ServiceProps,
 };
+use crate::mesh::gateway_api::USE_WAYPOINT_LABEL;
 use crate::mesh::istio::networking::{
     ClientTlsMode, ClientTlsSettings, ConnectionPoolSettings, Destination, DestinationRule,
     DestinationRuleSpec, HttpMatchRequest, HttpRetry, HttpRoute, HttpRouteDestination,
@@ -311,6 +312,11 @@ pub struct MeshServiceProps {
     /// immutable: adding the first version replaces the primary Deployment).
     /// Needs `Delivery::Deployment`. Default: none.
     pub versions: Vec<ServiceVersion>,
+    /// The ambient waypoint (`Waypoint` name) the Service's traffic goes
+    /// through, as the `istio.io/use-waypoint` label on the Service; for a
+    /// Service in an ambient namespace. Default: none (the namespace's, if
+    /// it names one).
+    pub waypoint: Option<String>,
     /// Ordered traffic rules (matches, weighted splits, mirroring, faults,
     /// per-rule timeouts and retries) for the in-mesh and ingress
     /// VirtualServices; see [`TrafficRule`]. Needs `Delivery::Deployment`.
@@ -340,6 +346,7 @@ impl Default for MeshServiceProps {
             allowed_callers: Vec::new(),
             versions: Vec::new(),
             traffic: Vec::new(),
+            waypoint: None,
         }
     }
 }
@@ -477,6 +484,10 @@ impl MeshService {
             Scaling::Hpa { min, .. } | Scaling::Keda { min, .. } => *min,
         };
         let service_port = props.service_port.unwrap_or(props.port);
+        let mut svc_labels = app_labels.clone();
+        if let Some(w) = &props.waypoint {
+            svc_labels.insert(USE_WAYPOINT_LABEL.into(), w.clone());
+        }
         let svc_props = |svc_name: String| ServiceProps {
             name: svc_name,
             selector: app_labels.clone(),
@@ -486,7 +497,7 @@ impl MeshService {
                 target_port: Some(props.port),
                 suffix: None,
             }],
-            labels: app_labels.clone(),
+            labels: svc_labels.clone(),
             ..Default::default()
         };
 
@@ -826,6 +837,7 @@ impl MeshService {
                     when: None,
                 }]),
                 provider: None,
+                target_refs: None,
             },
         )
         .add(s, "AuthorizationPolicy")?;

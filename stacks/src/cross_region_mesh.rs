@@ -474,6 +474,7 @@ fn region(
             name: NAMESPACE.into(),
             mesh: MeshMode::Sidecar,
             labels: labels(&[("topology.istio.io/network", &network_name(&p.local))]),
+            waypoint: None,
         },
     )?;
     IstioInstall::new(

@@ -3,9 +3,16 @@
 //! statements (see `aws::iam::grants`) to put on a role or an IRSA role;
 //! `key` is the customer KMS key that encrypts the resource, if any.
 
-use crate::aws::iam::grants;
-use crate::aws::iam::PolicyStatement;
-use crate::core::{ResourceRef, Value};
+#[cfg(any(
+    feature = "aws-s3",
+    feature = "aws-sqs",
+    feature = "aws-sns",
+    feature = "aws-dynamodb"
+))]
+use crate::{
+    aws::iam::{grants, PolicyStatement},
+    core::{ResourceRef, Value},
+};
 
 #[cfg(feature = "aws-s3")]
 impl ResourceRef<super::s3::CfnBucket> {

@@ -21,6 +21,8 @@ mod registry;
 mod services;
 
 pub use registry::{CFN_LINT_VERSION, SCHEMA_DATE};
+// Empty when no `aws-*` feature is on.
+#[allow(unused_imports)]
 pub use services::*;
 
 use crate::core::TagStyle;

@@ -29,6 +29,10 @@ pub struct NamespaceProps {
     pub mesh: MeshMode,
     /// Extra labels. Default: none.
     pub labels: BTreeMap<String, String>,
+    /// The waypoint (`mesh::gateway_api::Waypoint` name) every Service of
+    /// an ambient namespace goes through, as `istio.io/use-waypoint`; only
+    /// with `MeshMode::Ambient`. Default: none (L4 only, through ztunnel).
+    pub waypoint: Option<String>,
 }
 
 /// A Namespace whose mesh membership is one typed field, so it can never
@@ -49,7 +53,17 @@ impl MeshNamespace {
                 "use a name such as \"ecommerce\"",
             )
         })?;
+        if props.waypoint.is_some() && props.mesh != MeshMode::Ambient {
+            return Err(Error::construct(
+                format!("{}/{id}", scope.path()),
+                "a waypoint serves ambient workloads only, but this namespace is not in ambient mode",
+                "set mesh: MeshMode::Ambient, or drop the waypoint",
+            ));
+        }
         let mut labels = props.labels;
+        if let Some(w) = props.waypoint {
+            labels.insert("istio.io/use-waypoint".into(), w);
+        }
         match props.mesh {
             MeshMode::None => {}
             MeshMode::Sidecar => {

@@ -84,6 +84,8 @@ pub struct Index<'a> {
     pub authorization_policies: Vec<Item<'a, AuthorizationPolicy>>,
     pub request_authentications: Vec<Item<'a, RequestAuthentication>>,
     pub telemetries: Vec<Item<'a, Telemetry>>,
+    /// (cluster, ns, name) of ambient waypoints (Gateway API Gateways of class `istio-waypoint`).
+    pub waypoints: std::collections::BTreeSet<(&'a str, String, String)>,
     /// Every object, for annotation checks: (path, kind, annotations, is pod template).
     pub annotated: Vec<(&'a str, &'a str, BTreeMap<String, String>, bool)>,
 }
@@ -241,6 +243,10 @@ impl<'a> Index<'a> {
                 if let Some(t) = target.and_then(Json::as_str) {
                     ix.secrets
                         .insert((cluster, ns.clone(), t.to_string()), path);
+                }
+            } else if let Some(o) = downcast::<crate::mesh::gateway_api::Gateway>(obj) {
+                if o.spec.gateway_class_name == crate::mesh::gateway_api::WAYPOINT_CLASS {
+                    ix.waypoints.insert((cluster, ns.clone(), name.clone()));
                 }
             } else if let Some(o) = downcast::<Gateway>(obj) {
                 ix.gateways_by_key

@@ -40,6 +40,7 @@
 //! assert!(text.contains("acme-prod/Shop/Routing") || text.contains("Shop/Routing"), "{text}");
 //! ```
 
+mod ambient;
 mod annotations;
 pub mod catalog;
 mod checks;
@@ -92,6 +93,7 @@ fn analyze_objects<'a>(app: &'a App, out: &mut Vec<Diagnostic>) -> index::Index<
     checks::namespace_singletons(&ix, out);
     checks::services_and_workloads(&ix, out);
     checks::policies(&ix, out);
+    ambient::ambient(&ix, out);
     ix
 }
 

@@ -122,6 +122,11 @@ pub struct IstioInstallProps {
     pub tag: Option<String>,
     /// Mesh-wide mTLS and outbound policy: REGISTRY_ONLY when true. Default: false.
     pub registry_only_egress: bool,
+    /// Install ambient mode too: the `ambient` profile (istiod, istio-cni
+    /// and ztunnel) in the IstioOperator, and Helm values for `istio/cni` and
+    /// `istio/ztunnel` beside istiod's. Sidecar namespaces keep working.
+    /// Needs a primary control plane. Default: false.
+    pub ambient: bool,
 }
 
 impl Default for IstioInstallProps {
@@ -139,6 +144,7 @@ impl Default for IstioInstallProps {
             pilot_env: BTreeMap::new(),
             tag: None,
             registry_only_egress: false,
+            ambient: false,
         }
     }
 }
@@ -203,6 +209,18 @@ impl IstioInstall {
             })?;
         }
         let remote = matches!(props.control_plane, ControlPlane::Remote { .. });
+        if remote && props.ambient {
+            return Err(Error::construct(
+                path,
+                "ambient mode is installed with a primary control plane here; a remote cluster's ambient install is not supported",
+                "set ambient only on the primary cluster's IstioInstall, or use sidecar mode on the remote",
+            ));
+        }
+        let profile = match (remote, props.ambient) {
+            (true, _) => "remote",
+            (false, true) => "ambient",
+            (false, false) => "default",
+        };
         let mut global = json!({
             "meshID": props.mesh_id,
             "multiCluster": {"clusterName": props.cluster_name},
@@ -255,7 +273,7 @@ impl IstioInstall {
             values["pilot"] = json!({"env": props.pilot_env});
         }
         let mut spec = json!({
-            "profile": if remote { "remote" } else { "default" },
+            "profile": profile,
             "values": values,
             "components": {"ingressGateways": ingress},
         });
@@ -289,8 +307,8 @@ impl IstioInstall {
         if !props.pilot_env.is_empty() {
             istiod["pilot"] = json!({"env": props.pilot_env});
         }
-        if remote {
-            istiod["profile"] = "remote".into();
+        if remote || props.ambient {
+            istiod["profile"] = profile.into();
         }
         if let Some(tag) = &props.tag {
             istiod["global"]["tag"] = tag.clone().into();
@@ -305,6 +323,32 @@ impl IstioInstall {
             },
             &istiod,
         )?;
+        if props.ambient {
+            // The node agent that redirects pod traffic, and the per-node proxy.
+            let mut cni = json!({"profile": "ambient"});
+            let mut ztunnel = json!({
+                "multiCluster": {"clusterName": props.cluster_name},
+                "network": props.network,
+            });
+            if let Some(tag) = &props.tag {
+                cni["global"] = json!({"tag": tag});
+                ztunnel["tag"] = tag.clone().into();
+            }
+            scope.add_builtin_install_input(
+                &format!("{}-cni", props.name),
+                InstallKind::HelmValues {
+                    chart: "istio/cni".into(),
+                },
+                &cni,
+            )?;
+            scope.add_builtin_install_input(
+                &format!("{}-ztunnel", props.name),
+                InstallKind::HelmValues {
+                    chart: "istio/ztunnel".into(),
+                },
+                &ztunnel,
+            )?;
+        }
         if let Some(g) = &props.ingress_gateway {
             scope.add_builtin_install_input(
                 &format!("{}-ingress", props.name),

@@ -90,6 +90,41 @@ pub struct AuthorizationPolicySpec {
     pub rules: Option<Vec<Rule>>,
     /// The external authorizer, for CUSTOM. Default: none.
     pub provider: Option<ExtensionProvider>,
+    /// What the policy attaches to instead of `selector`: in ambient mode a
+    /// waypoint `Gateway` or a `Service`, so its L7 rules run in the
+    /// waypoint. Default: none.
+    pub target_refs: Option<Vec<PolicyTargetRef>>,
+}
+
+/// A policy attachment (Gateway API `PolicyTargetReference`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PolicyTargetRef {
+    /// API group: `gateway.networking.k8s.io` for a Gateway, `""` for a Service.
+    pub group: String,
+    /// `Gateway` or `Service`.
+    pub kind: String,
+    /// The object's name, in the policy's namespace.
+    pub name: String,
+}
+
+impl PolicyTargetRef {
+    /// Attaches to a waypoint (Gateway API `Gateway`).
+    pub fn waypoint(name: impl Into<String>) -> Self {
+        PolicyTargetRef {
+            group: "gateway.networking.k8s.io".into(),
+            kind: "Gateway".into(),
+            name: name.into(),
+        }
+    }
+    /// Attaches to a Service (enforced by the waypoint it uses).
+    pub fn service(name: impl Into<String>) -> Self {
+        PolicyTargetRef {
+            group: String::new(),
+            kind: "Service".into(),
+            name: name.into(),
+        }
+    }
 }
 
 /// A CUSTOM action's provider.

@@ -560,6 +560,7 @@ pub fn build(app: &mut App) -> Result<(), Error> {
                 ..Default::default()
             }]),
             provider: None,
+            target_refs: None,
         },
     )
     .add(&mut c, "DenyAdmin")?;
@@ -841,6 +842,7 @@ pub fn build(app: &mut App) -> Result<(), Error> {
                 }]),
             }]),
             provider: None,
+            target_refs: None,
         },
     )
     .add(&mut c, "ApiCallers")?;

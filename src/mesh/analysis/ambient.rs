@@ -1,0 +1,229 @@
+//! Ambient-mode checks: policies and resources that assume a sidecar, and
+//! waypoint enrollments that point nowhere.
+
+use std::collections::BTreeMap;
+
+use crate::core::Diagnostic;
+use crate::mesh::analysis::index::{Index, PodInfo};
+use crate::mesh::gateway_api::USE_WAYPOINT_LABEL;
+use crate::mesh::istio::security::{AuthorizationPolicy, Rule};
+
+fn error(code: &str, path: &str, msg: String, hint: &str) -> Diagnostic {
+    Diagnostic::error(path.to_string(), msg)
+        .with_code(code)
+        .with_hint(hint)
+}
+
+fn ns_labels<'x>(
+    ix: &'x Index<'_>,
+    cluster: &str,
+    ns: &str,
+) -> Option<&'x BTreeMap<String, String>> {
+    ix.namespaces
+        .get(&(cluster, ns.to_string()))
+        .and_then(|n| n.obj.metadata.labels.as_ref())
+}
+
+/// Whether the pod is captured by ztunnel: its namespace is in ambient mode
+/// and the pod neither opts out nor carries a sidecar.
+fn ambient_pod(ix: &Index<'_>, pod: &PodInfo<'_>) -> bool {
+    let ambient_ns = ns_labels(ix, pod.cluster, &pod.ns)
+        .and_then(|l| l.get("istio.io/dataplane-mode"))
+        .is_some_and(|m| m == "ambient");
+    let opted_out = pod
+        .labels
+        .get("istio.io/dataplane-mode")
+        .is_some_and(|m| m == "none");
+    let sidecar = pod
+        .labels
+        .get("sidecar.istio.io/inject")
+        .is_some_and(|v| v == "true");
+    ambient_ns && !opted_out && !sidecar
+}
+
+/// The waypoint a pod's traffic goes through: a Service selecting it that
+/// names one, else its namespace's.
+fn waypoint_of(ix: &Index<'_>, pod: &PodInfo<'_>) -> Option<String> {
+    for &i in ix
+        .services_by_ns
+        .get(&(pod.cluster, pod.ns.clone()))
+        .into_iter()
+        .flatten()
+    {
+        let s = &ix.services[i];
+        let selects = s
+            .obj
+            .spec
+            .as_ref()
+            .and_then(|sp| sp.selector.as_ref())
+            .is_some_and(|sel| {
+                !sel.is_empty() && crate::mesh::analysis::index::selects(sel, &pod.labels)
+            });
+        if let Some(w) = s
+            .obj
+            .metadata
+            .labels
+            .as_ref()
+            .and_then(|l| l.get(USE_WAYPOINT_LABEL))
+            .filter(|_| selects)
+        {
+            return (w != "none").then(|| w.clone());
+        }
+    }
+    ns_labels(ix, pod.cluster, &pod.ns)
+        .and_then(|l| l.get(USE_WAYPOINT_LABEL))
+        .filter(|w| *w != "none")
+        .cloned()
+}
+
+/// The L7 attributes a rule uses (methods, paths, hosts, request
+/// principals, request-level conditions), which ztunnel cannot enforce.
+fn l7_attributes(rule: &Rule) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    for to in rule.to.iter().flatten() {
+        let o = &to.operation;
+        if o.methods.is_some() || o.not_methods.is_some() {
+            out.push("methods");
+        }
+        if o.paths.is_some() || o.not_paths.is_some() {
+            out.push("paths");
+        }
+        if o.hosts.is_some() || o.not_hosts.is_some() {
+            out.push("hosts");
+        }
+    }
+    for from in rule.from.iter().flatten() {
+        let s = &from.source;
+        if s.request_principals.is_some() || s.not_request_principals.is_some() {
+            out.push("requestPrincipals");
+        }
+    }
+    for w in rule.when.iter().flatten() {
+        if w.key.starts_with("request.") {
+            out.push("request conditions");
+        }
+    }
+    out.dedup();
+    out
+}
+
+/// MS-MESH-008 (L7 AuthorizationPolicy on ambient workloads that only
+/// ztunnel sees), MS-MESH-009 (sidecar-only resources in an ambient
+/// namespace) and MS-MESH-010 (a waypoint enrollment naming no waypoint).
+pub fn ambient(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
+    for p in &ix.authorization_policies {
+        check_policy(ix, p.path, p.cluster, &p.ns, p.obj, out);
+    }
+    for s in &ix.sidecars {
+        let ambient = ns_labels(ix, s.cluster, &s.ns)
+            .and_then(|l| l.get("istio.io/dataplane-mode"))
+            .is_some_and(|m| m == "ambient");
+        if ambient {
+            out.push(error(
+                "MS-MESH-009",
+                s.path,
+                format!(
+                    "Sidecar {} configures sidecar proxies, but namespace {} is in ambient mode and its pods have none",
+                    s.name, s.ns
+                ),
+                "remove the Sidecar (ztunnel and waypoints need none), or move the workloads to a sidecar namespace",
+            ));
+        }
+    }
+    // Enrollments: namespaces and Services naming a waypoint.
+    let mut enrollments: Vec<(&str, &str, &str, &str, &str)> = Vec::new();
+    for ((cluster, ns), n) in &ix.namespaces {
+        if let Some(w) = n
+            .obj
+            .metadata
+            .labels
+            .as_ref()
+            .and_then(|l| l.get(USE_WAYPOINT_LABEL))
+        {
+            enrollments.push((n.path, cluster, ns, w, "namespace"));
+        }
+    }
+    for s in &ix.services {
+        if let Some(w) = s
+            .obj
+            .metadata
+            .labels
+            .as_ref()
+            .and_then(|l| l.get(USE_WAYPOINT_LABEL))
+        {
+            enrollments.push((s.path, s.cluster, &s.ns, w, "Service"));
+        }
+    }
+    for (path, cluster, ns, waypoint, what) in enrollments {
+        if waypoint == "none" {
+            continue;
+        }
+        if !ix
+            .waypoints
+            .contains(&(cluster, ns.to_string(), waypoint.to_string()))
+        {
+            out.push(error(
+                "MS-MESH-010",
+                path,
+                format!("the {what} uses waypoint {waypoint:?}, but namespace {ns} has no waypoint of that name"),
+                "add a Waypoint with that name to the namespace, or fix the istio.io/use-waypoint label",
+            ));
+        }
+    }
+}
+
+fn check_policy(
+    ix: &Index<'_>,
+    path: &str,
+    cluster: &str,
+    ns: &str,
+    policy: &AuthorizationPolicy,
+    out: &mut Vec<Diagnostic>,
+) {
+    let spec = &policy.spec;
+    if spec.target_refs.is_some() {
+        return; // attached to a waypoint or Service: enforced at L7
+    }
+    let l7: Vec<&str> = spec
+        .rules
+        .iter()
+        .flatten()
+        .flat_map(l7_attributes)
+        .collect();
+    if l7.is_empty() {
+        return;
+    }
+    let pods: Vec<&PodInfo<'_>> = match &spec.selector {
+        Some(s) => ix.pods_selected(cluster, ns, &s.match_labels),
+        None => ix
+            .pods_by_ns
+            .get(&(cluster, ns.to_string()))
+            .into_iter()
+            .flatten()
+            .map(|&i| &ix.pods[i])
+            .collect(),
+    };
+    let Some(pod) = pods.into_iter().find(|p| ambient_pod(ix, p)) else {
+        return;
+    };
+    let mut l7 = l7;
+    l7.sort();
+    l7.dedup();
+    let (msg, hint) = match waypoint_of(ix, pod) {
+        None => (
+            format!(
+                "L7 rules ({}) select ambient workload {} {}, which has no waypoint: ztunnel enforces L4 only and fails safe (an ALLOW rule with L7 attributes never matches, a DENY rule matches all of its L4 traffic)",
+                l7.join(", "), pod.kind, pod.name
+            ),
+            "add a Waypoint, enroll the namespace or Service (use-waypoint), and attach the policy with targetRefs",
+        ),
+        Some(w) => (
+            format!(
+                "L7 rules ({}) select ambient workload {} {} by label, so ztunnel enforces them at L4 only, not waypoint {w}",
+                l7.join(", "), pod.kind, pod.name
+            ),
+            "attach the policy to the Service or waypoint with targetRefs instead of a selector",
+        ),
+    };
+    out.push(error("MS-MESH-008", path, msg, hint));
+}

@@ -1,0 +1,216 @@
+//! Ambient mode end to end at synth: the install profile (istio-cni and
+//! ztunnel inputs), a waypoint, `istio.io/use-waypoint` wiring from a
+//! namespace and a Service, and the ambient analyzer checks.
+
+use meshsynth::k8s::core::{MeshMode, MeshNamespace, NamespaceProps};
+use meshsynth::mesh::gateway_api::{Waypoint, WaypointProps};
+use meshsynth::mesh::istio::install::{ControlPlane, IstioInstall, IstioInstallProps};
+use meshsynth::mesh::istio::networking::{Sidecar, SidecarSpec, WorkloadSelector};
+use meshsynth::mesh::istio::security::{
+    AuthorizationAction, AuthorizationPolicy, AuthorizationPolicySpec, Operation, PolicyTargetRef,
+    Rule, RuleTo,
+};
+use meshsynth::mesh::service::{MeshService, MeshServiceProps};
+use meshsynth::testing::synth_app;
+use meshsynth::{App, Chart, ChartProps, Error};
+use serde_json::json;
+
+#[derive(Clone, Copy, PartialEq)]
+enum Variant {
+    /// Waypoint on the Service, policy attached with targetRefs.
+    Good,
+    /// The policy selects the pods by label, and nothing uses a waypoint.
+    L7WithoutWaypoint,
+    /// A Sidecar left in the ambient namespace.
+    Sidecar,
+    /// The Service names a waypoint that does not exist.
+    MissingWaypoint,
+}
+
+fn app(variant: Variant) -> impl Fn(&mut App) -> Result<(), Error> {
+    move |app: &mut App| {
+        let chart = Chart::new(
+            &mut app.root(),
+            "Payments",
+            ChartProps::new("acme-prod").namespace("payments"),
+        )?;
+        let mut c = app.scope(chart.node())?;
+        IstioInstall::new(
+            &mut c,
+            "Istio",
+            IstioInstallProps {
+                ambient: true,
+                tag: Some("1.28.1".into()),
+                ingress_gateway: None,
+                ..Default::default()
+            },
+        )?;
+        MeshNamespace::new(
+            &mut c,
+            "Namespace",
+            NamespaceProps {
+                name: "payments".into(),
+                mesh: MeshMode::Ambient,
+                ..Default::default()
+            },
+        )?;
+        if variant != Variant::MissingWaypoint {
+            Waypoint::new(&mut c, "Waypoint", WaypointProps::default())?;
+        }
+        MeshService::new(
+            &mut c,
+            "Ledger",
+            MeshServiceProps {
+                name: "ledger".into(),
+                image: "registry.example.com/acme/ledger:2.0.1".into(),
+                waypoint: (variant != Variant::L7WithoutWaypoint).then(|| "waypoint".into()),
+                ..Default::default()
+            },
+        )?;
+        let by_label = variant == Variant::L7WithoutWaypoint;
+        AuthorizationPolicy::named(
+            "ledger-read-only",
+            AuthorizationPolicySpec {
+                selector: by_label.then(|| WorkloadSelector {
+                    match_labels: [("app".to_string(), "ledger".to_string())].into(),
+                }),
+                target_refs: (!by_label).then(|| vec![PolicyTargetRef::service("ledger")]),
+                action: Some(AuthorizationAction::Allow),
+                rules: Some(vec![Rule {
+                    from: None,
+                    to: Some(vec![RuleTo {
+                        operation: Operation {
+                            methods: Some(vec!["GET".into()]),
+                            ..Default::default()
+                        },
+                    }]),
+                    when: None,
+                }]),
+                provider: None,
+            },
+        )
+        .add(&mut c, "ReadOnly")?;
+        if variant == Variant::Sidecar {
+            Sidecar::named("default", SidecarSpec::default()).add(&mut c, "Sidecar")?;
+        }
+        Ok(())
+    }
+}
+
+fn codes(variant: Variant) -> Vec<String> {
+    match synth_app(app(variant), &[]) {
+        Ok(out) => out.diagnostics().iter().map(|d| d.to_string()).collect(),
+        Err(Error::Diagnostics(d)) => d.iter().map(|d| d.to_string()).collect(),
+        Err(e) => panic!("unexpected error: {e}"),
+    }
+}
+
+#[test]
+fn an_ambient_namespace_with_a_waypoint_synthesizes_cleanly() {
+    let out = synth_app(app(Variant::Good), &[]).unwrap();
+    assert!(out.diagnostics().is_empty(), "{:?}", out.diagnostics());
+    out.object_in("Gateway", "payments", "waypoint").has(json!({
+        "apiVersion": "gateway.networking.k8s.io/v1",
+        "metadata": {"labels": {"istio.io/waypoint-for": "service"}},
+        "spec": {"gatewayClassName": "istio-waypoint",
+                 "listeners": [{"name": "mesh", "port": 15008, "protocol": "HBONE"}]}
+    }));
+    out.object_in("Service", "payments", "ledger").has(json!({
+        "metadata": {"labels": {"istio.io/use-waypoint": "waypoint"}}
+    }));
+    out.object("Namespace", "payments").has(json!({
+        "metadata": {"labels": {"istio.io/dataplane-mode": "ambient"}}
+    }));
+    out.object_in("AuthorizationPolicy", "payments", "ledger-read-only")
+        .has(json!({
+            "spec": {"targetRefs": [{"group": "", "kind": "Service", "name": "ledger"}]}
+        }));
+    // The ambient profile and the cni/ztunnel charts' values are install inputs.
+    let files = out.file_names();
+    for f in [
+        "k8s/acme-prod/istio-control-plane-cni.values.yaml",
+        "k8s/acme-prod/istio-control-plane-ztunnel.values.yaml",
+    ] {
+        assert!(files.contains(&f), "{f} missing from {files:?}");
+    }
+    let operator = out
+        .file("k8s/acme-prod/istio-control-plane.istiooperator.yaml")
+        .expect("operator file");
+    assert!(operator.contains("profile: ambient"), "{operator}");
+}
+
+#[test]
+fn ambient_mistakes_are_reported() {
+    let l7 = codes(Variant::L7WithoutWaypoint);
+    assert!(
+        l7.len() == 1 && l7[0].contains("[MS-MESH-008]") && l7[0].contains("Payments/ReadOnly"),
+        "{l7:#?}"
+    );
+    let sidecar = codes(Variant::Sidecar);
+    assert!(
+        sidecar.len() == 1 && sidecar[0].contains("[MS-MESH-009]"),
+        "{sidecar:#?}"
+    );
+    let missing = codes(Variant::MissingWaypoint);
+    assert!(
+        missing.len() == 1
+            && missing[0].contains("[MS-MESH-010]")
+            && missing[0].contains("Payments/Ledger/Service"),
+        "{missing:#?}"
+    );
+}
+
+#[test]
+fn ambient_props_that_cannot_work_are_construct_errors() {
+    let err = synth_app(
+        |app: &mut App| {
+            let chart = Chart::new(&mut app.root(), "C", ChartProps::new("k").namespace("a"))?;
+            let mut c = app.scope(chart.node())?;
+            MeshNamespace::new(
+                &mut c,
+                "Ns",
+                NamespaceProps {
+                    name: "a".into(),
+                    mesh: MeshMode::Sidecar,
+                    waypoint: Some("waypoint".into()),
+                    ..Default::default()
+                },
+            )?;
+            Ok(())
+        },
+        &[],
+    )
+    .err()
+    .unwrap()
+    .to_string();
+    assert!(
+        err.starts_with("C/Ns: a waypoint serves ambient workloads only"),
+        "{err}"
+    );
+    let err = synth_app(
+        |app: &mut App| {
+            let chart = Chart::new(&mut app.root(), "C", ChartProps::new("k").namespace("a"))?;
+            let mut c = app.scope(chart.node())?;
+            IstioInstall::new(
+                &mut c,
+                "Istio",
+                IstioInstallProps {
+                    ambient: true,
+                    control_plane: ControlPlane::Remote {
+                        remote_pilot_address: None,
+                    },
+                    ..Default::default()
+                },
+            )?;
+            Ok(())
+        },
+        &[],
+    )
+    .err()
+    .unwrap()
+    .to_string();
+    assert!(
+        err.starts_with("C/Istio: ambient mode is installed with a primary control plane"),
+        "{err}"
+    );
+}
