@@ -451,9 +451,29 @@ fn smaller_construct_props_are_checked() {
         },
     ));
     assert!(
-        e.starts_with("bad/Old: add-on versions are pinned for Kubernetes 1.33 only"),
+        e.starts_with("bad/Old: meshsynth pins no default add-on versions for Kubernetes 1.31 (hint: set EksClusterProps::addons with versions from `aws eks describe-addon-versions --kubernetes-version 1.31`)"),
         "{e}"
     );
+    // Versions EKS does not have, or no longer runs, are refused with the
+    // supported ones; "1.99" used to pass when add-ons were pinned.
+    for (version, expected) in [
+        ("1.99", "bad/V199: Kubernetes version \"1.99\" is not a version EKS supports (hint: use one of 1.35, 1.34, 1.33, 1.32, 1.31 (table of 2026-11-22; `aws eks describe-cluster-versions` lists the current ones))"),
+        ("1.30", "bad/V130: Kubernetes 1.30 is no longer supported by EKS (extended support ended 2026-07-23) (hint: use one of 1.35, 1.34, 1.33, 1.32, 1.31)"),
+    ] {
+        let id = format!("V{}", version.replace('.', ""));
+        let e = err_text(EksCluster::new(
+            &mut s,
+            &id,
+            EksClusterProps {
+                name: id.to_lowercase(),
+                version: version.into(),
+                subnet_ids: subnets(2),
+                addons: Some(vec![]),
+                ..Default::default()
+            },
+        ));
+        assert_eq!(e, expected);
+    }
 }
 
 #[test]
@@ -690,4 +710,32 @@ fn more_azs_than_the_region_has() {
         }
     )
     .is_ok());
+}
+
+#[test]
+fn eks_versions_in_extended_support_or_newer_than_the_table_are_warnings() {
+    let (mut app, stack) = app_with_stack(full_env());
+    let mut s = app.scope(stack.node()).unwrap();
+    for (id, version) in [("Extended", "1.32"), ("Newer", "1.36")] {
+        EksCluster::new(
+            &mut s,
+            id,
+            EksClusterProps {
+                name: id.to_lowercase(),
+                version: version.into(),
+                subnet_ids: subnets(2),
+                addons: Some(vec![]),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    }
+    let shown: Vec<String> = app.diagnostics().iter().map(|d| d.to_string()).collect();
+    assert_eq!(
+        shown,
+        [
+            "warning[MS-EKS-VERSION]: bad/Extended: Kubernetes 1.32 is in EKS extended support (standard support ended 2026-03-23; extended ends 2027-03-23), which costs extra per cluster hour (hint: upgrade to 1.35)",
+            "warning[MS-EKS-VERSION]: bad/Newer: Kubernetes 1.36 is newer than meshsynth's EKS version table (checked 2026-11-22) (hint: check it with `aws eks describe-cluster-versions` and pin its add-ons from `aws eks describe-addon-versions`)",
+        ]
+    );
 }

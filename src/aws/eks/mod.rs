@@ -37,6 +37,7 @@
 
 pub mod cfn;
 mod nodegroup;
+pub mod versions;
 
 use cfn::*;
 pub use nodegroup::{Capacity, NodeGroup, NodeGroupProps, Taint, TaintEffect};
@@ -48,21 +49,14 @@ use crate::aws::iam::{
 use crate::aws::kms::{Key, KeyProps, KeyUser};
 use crate::aws::logs::{LogGroup, LogGroupProps};
 use crate::core::value::ArnPart;
-use crate::core::{Arn, Error, ResourceRef, Scope, Value};
+use crate::core::{Arn, Diagnostic, Error, ResourceRef, Scope, Value};
+use versions::Support;
 
 pub use cfn::CONTROL_PLANE_LOG_TYPES;
 
-/// The Kubernetes version used when none is given.
-pub const DEFAULT_VERSION: &str = "1.33";
-
-/// Add-on versions pinned for `DEFAULT_VERSION` (from `aws eks
-/// describe-addon-versions`); other versions must pin their own.
-pub const DEFAULT_ADDONS: &[(&str, &str)] = &[
-    ("vpc-cni", "v1.19.5-eksbuild.1"),
-    ("coredns", "v1.12.1-eksbuild.2"),
-    ("kube-proxy", "v1.33.0-eksbuild.2"),
-    ("eks-pod-identity-agent", "v1.3.7-eksbuild.2"),
-];
+/// The Kubernetes version used when none is given: the newest in
+/// [`versions::EKS_VERSIONS`], in standard support on its table date.
+pub const DEFAULT_VERSION: &str = "1.35";
 
 /// Who can reach the Kubernetes API endpoint.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,7 +86,9 @@ pub struct Addon {
 pub struct EksClusterProps {
     /// The cluster name (1-100 of letters, digits, `-`, `_`). Required (no default).
     pub name: String,
-    /// Kubernetes version. Default: `DEFAULT_VERSION`.
+    /// Kubernetes version, checked against [`versions::EKS_VERSIONS`]: a
+    /// version past extended support or unknown to EKS is an error, one in
+    /// extended support (extra cost) a warning. Default: `DEFAULT_VERSION`.
     pub version: String,
     /// Subnets for the control plane's network interfaces (private ones), in at least 2 AZs.
     /// Required (no default).
@@ -116,8 +112,9 @@ pub struct EksClusterProps {
     pub log_key: Option<Value>,
     /// IAM principal ARNs given cluster-admin access entries. Default: none.
     pub admin_principal_arns: Vec<Value>,
-    /// Managed add-ons. Default: `DEFAULT_ADDONS` when `version` is
-    /// `DEFAULT_VERSION`; otherwise they must be given.
+    /// Managed add-ons. Default: the set [`versions::EKS_VERSIONS`] pins for
+    /// `version` (vpc-cni, coredns, kube-proxy, eks-pod-identity-agent), for
+    /// 1.33 to 1.35; for other versions they must be given.
     pub addons: Option<Vec<Addon>>,
 }
 
@@ -186,19 +183,60 @@ impl EksCluster {
                 "use 1-100 letters, digits, '-' and '_', starting with a letter or digit",
             ));
         }
-        let version_ok = props
-            .version
-            .split_once('.')
-            .is_some_and(|(a, b)| a == "1" && b.parse::<u32>().is_ok_and(|m| m >= 28));
-        if !version_ok {
-            return Err(err(
-                format!(
-                    "Kubernetes version {:?} is not a supported EKS version",
-                    props.version
-                ),
-                "use a version such as \"1.33\" (1.28 or newer)",
-            ));
-        }
+        let table_addons = match versions::support(&props.version) {
+            Support::Standard(v) => v.addons,
+            Support::Extended(v) => {
+                scope.report(
+                    Diagnostic::warning(
+                        path.clone(),
+                        format!(
+                            "Kubernetes {} is in EKS extended support (standard support ended {}; extended ends {}), which costs extra per cluster hour",
+                            v.version, v.end_of_standard_support, v.end_of_extended_support
+                        ),
+                    )
+                    .with_code("MS-EKS-VERSION")
+                    .with_hint(format!("upgrade to {DEFAULT_VERSION}")),
+                );
+                v.addons
+            }
+            Support::Ended(v) => {
+                return Err(err(
+                    format!(
+                        "Kubernetes {} is no longer supported by EKS (extended support ended {})",
+                        v.version, v.end_of_extended_support
+                    ),
+                    &format!("use one of {}", versions::supported_list()),
+                ))
+            }
+            Support::Newer => {
+                scope.report(
+                    Diagnostic::warning(
+                        path.clone(),
+                        format!(
+                            "Kubernetes {} is newer than meshsynth's EKS version table (checked {})",
+                            props.version,
+                            versions::TABLE_DATE
+                        ),
+                    )
+                    .with_code("MS-EKS-VERSION")
+                    .with_hint("check it with `aws eks describe-cluster-versions` and pin its add-ons from `aws eks describe-addon-versions`"),
+                );
+                &[]
+            }
+            Support::Unknown => {
+                return Err(err(
+                    format!(
+                        "Kubernetes version {:?} is not a version EKS supports",
+                        props.version
+                    ),
+                    &format!(
+                        "use one of {} (table of {}; `aws eks describe-cluster-versions` lists the current ones)",
+                        versions::supported_list(),
+                        versions::TABLE_DATE
+                    ),
+                ))
+            }
+        };
         if props.subnet_ids.len() < 2 {
             return Err(err(
                 format!(
@@ -244,7 +282,7 @@ impl EksCluster {
         };
         let addons = match props.addons {
             Some(a) => a,
-            None if props.version == DEFAULT_VERSION => DEFAULT_ADDONS
+            None if !table_addons.is_empty() => table_addons
                 .iter()
                 .map(|(n, v)| Addon {
                     name: n.to_string(),
@@ -255,10 +293,13 @@ impl EksCluster {
             None => {
                 return Err(err(
                     format!(
-                        "add-on versions are pinned for Kubernetes {DEFAULT_VERSION} only; version {} needs its own",
+                        "meshsynth pins no default add-on versions for Kubernetes {}",
                         props.version
                     ),
-                    "set EksClusterProps::addons with versions from `aws eks describe-addon-versions`",
+                    &format!(
+                        "set EksClusterProps::addons with versions from `aws eks describe-addon-versions --kubernetes-version {}`",
+                        props.version
+                    ),
                 ))
             }
         };
