@@ -4,5 +4,6 @@
 
 pub mod aws_all;
 pub mod mesh_all;
+pub mod payments;
 pub mod registry_types;
 pub mod starter;
