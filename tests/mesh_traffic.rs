@@ -190,7 +190,8 @@ fn error_of(props: impl Fn() -> MeshServiceProps) -> String {
 
 #[test]
 fn a_wrong_plan_is_one_error_naming_the_service() {
-    let cases: Vec<(Box<dyn Fn() -> MeshServiceProps>, &str)> = vec![
+    type Props = Box<dyn Fn() -> MeshServiceProps>;
+    let cases: Vec<(Props, &str)> = vec![
         (
             Box::new(|| MeshServiceProps {
                 traffic: vec![TrafficRule::new("all").to("v3")],

@@ -628,7 +628,6 @@ impl MeshService {
                 (name.clone(), ("argoproj.io/v1alpha1", "Rollout"))
             }
         };
-        let canary = matches!(props.delivery, Delivery::Canary { .. });
         let dest = Destination::host(host.clone()).port(service_port);
         if props.istio_objects {
             Self::mesh_objects(
@@ -638,7 +637,6 @@ impl MeshService {
                 &namespace,
                 &host,
                 &dest,
-                canary,
                 plan.as_ref(),
             )?;
         }
@@ -660,9 +658,9 @@ impl MeshService {
         namespace: &str,
         host: &str,
         dest: &Destination,
-        canary: bool,
         plan: Option<&Plan<'_>>,
     ) -> Result<(), Error> {
+        let canary = matches!(props.delivery, Delivery::Canary { .. });
         let app_labels = BTreeMap::from([("app".to_string(), name.to_string())]);
         let res = &props.resilience;
         let retries = HttpRetry {

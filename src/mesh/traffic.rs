@@ -355,7 +355,11 @@ impl<'a> Plan<'a> {
                 };
                 let base = match_request(&r.when);
                 let matches: Vec<HttpMatchRequest> = if prefixes.is_empty() {
-                    (!r.when.is_empty()).then(|| vec![base]).unwrap_or_default()
+                    if r.when.is_empty() {
+                        Vec::new()
+                    } else {
+                        vec![base]
+                    }
                 } else if base.uri.is_some() {
                     vec![base]
                 } else {
