@@ -11,11 +11,13 @@ use meshsynth::aws::network::{SubnetKind, Vpc, VpcProps};
 use meshsynth::core::{App, Chart, ChartProps, Env, Error, Stack, StackProps, Tags};
 use meshsynth::k8s::core::{MeshMode, MeshNamespace, NamespaceProps};
 use meshsynth::mesh::analysis::CREDENTIAL_SOURCES_ANNOTATION;
+use meshsynth::mesh::istio::networking::StringMatch;
 use meshsynth::mesh::istio::{
     Gateway, GatewaySpec, IstioInstall, IstioInstallProps, MtlsMode, PeerAuthentication,
     PeerAuthenticationSpec,
 };
 use meshsynth::mesh::service::{IngressRoute, MeshService, MeshServiceProps};
+use meshsynth::mesh::traffic::{ServiceVersion, TrafficRule};
 
 /// The tag (and Kubernetes label) naming the app on every resource and
 /// object. Not `app`: Kubernetes objects use `app` for their component.
@@ -166,6 +168,27 @@ pub fn build(app: &mut App) -> Result<(), Error> {
     // `<name>-ingress` bound to the gateway on `api.c4ang.com` (prefix,
     // 3 retries, 10s timeout) and an AuthorizationPolicy.
     for (i, (name, prefix)) in services(n).into_iter().enumerate() {
+        // REFERENCE §5 (seed 004): a 98/2 canary with `User-Agent: iOS` → v2
+        // and mirrored traffic, composed by MeshService rather than
+        // hand-built; the recommendation service is the one being canaried.
+        let (versions, traffic) = if name == "recommendation-service" {
+            (
+                vec![ServiceVersion::new(
+                    "v2",
+                    format!("{REGISTRY}/{name}:1.1.0"),
+                )],
+                vec![
+                    TrafficRule::new("ios")
+                        .header("user-agent", StringMatch::Regex(".*iOS.*".into()))
+                        .to("v2"),
+                    TrafficRule::new("canary")
+                        .split([("v1", 98), ("v2", 2)])
+                        .mirror("v2", 10.0),
+                ],
+            )
+        } else {
+            (Vec::new(), Vec::new())
+        };
         MeshService::new(
             &mut c,
             &format!("Service{}", i + 1),
@@ -177,6 +200,8 @@ pub fn build(app: &mut App) -> Result<(), Error> {
                     prefix,
                 }],
                 name,
+                versions,
+                traffic,
                 ..Default::default()
             },
         )?;

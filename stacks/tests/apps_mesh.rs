@@ -120,7 +120,20 @@ fn ecommerce_reference_values() {
         ("recommendation-service", "/api/v1/recommendations"),
         ("saga-tracker", "/api/v1/saga"),
     ];
-    assert_eq!(of_kind(&objs, "Deployment").len(), 6);
+    // Six services, plus v2 of the canaried recommendation service (§5).
+    assert_eq!(of_kind(&objs, "Deployment").len(), 7);
+    let canary = named(&objs, "VirtualService", "recommendation-service-ingress");
+    let http = &canary["spec"]["http"];
+    assert_eq!(http[0]["name"], "ios");
+    assert_eq!(http[0]["route"][0]["destination"]["subset"], "v2");
+    assert_eq!(http[1]["name"], "canary");
+    assert_eq!(http[1]["route"][0]["weight"], 98);
+    assert_eq!(http[1]["route"][1]["weight"], 2);
+    assert_eq!(http[1]["mirrorPercentage"]["value"], 10.0);
+    assert_eq!(
+        named(&objs, "Deployment", "recommendation-service-v2")["spec"]["replicas"],
+        1
+    );
     for (svc, prefix) in expected {
         let d = named(&objs, "Deployment", svc);
         assert_eq!(d["spec"]["replicas"], 2, "{svc} replicas");
@@ -192,7 +205,8 @@ fn ecommerce_services_knob_scales() {
 
     let f = files(ecommerce_mesh::build, &[("services", "300")]);
     let objs = objects(&f, "ecommerce-mesh");
-    assert_eq!(of_kind(&objs, "Deployment").len(), 300);
+    // 300 services and the recommendation canary's v2.
+    assert_eq!(of_kind(&objs, "Deployment").len(), 301);
     let vs = named(&objs, "VirtualService", "svc-300-ingress");
     assert_eq!(
         vs["spec"]["http"][0]["match"][0]["uri"]["prefix"],
