@@ -53,9 +53,10 @@ pub const WAYPOINT_CLASS: &str = "istio-waypoint";
 #[serde(default)]
 #[serde(rename_all = "camelCase")]
 pub struct GatewaySpec {
-    /// The GatewayClass, e.g. `istio-waypoint` or `istio`.
+    /// The GatewayClass, e.g. `istio-waypoint` or `istio`. Required (no
+    /// default).
     pub gateway_class_name: String,
-    /// The listeners; at least one.
+    /// The listeners; at least one. Required (no default).
     pub listeners: Vec<Listener>,
 }
 
@@ -64,11 +65,12 @@ pub struct GatewaySpec {
 #[serde(default)]
 #[serde(rename_all = "camelCase")]
 pub struct Listener {
-    /// Unique within the Gateway.
+    /// Unique within the Gateway. Required (no default).
     pub name: String,
-    /// The port.
+    /// The port. Required (no default).
     pub port: u16,
-    /// `HTTP`, `HTTPS`, `TLS`, `TCP`, or `HBONE` for a waypoint.
+    /// `HTTP`, `HTTPS`, `TLS`, `TCP`, or `HBONE` for a waypoint. Required
+    /// (no default).
     pub protocol: String,
     /// The host name the listener serves. Default: any.
     pub hostname: Option<String>,

@@ -76,9 +76,9 @@ pub enum RequestMatch {
 /// copy are discarded.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Mirror {
-    /// The version that receives the copies.
+    /// The version that receives the copies. Required (no default).
     pub version: String,
-    /// Share of requests copied, 0 to 100.
+    /// Share of requests copied, 0 to 100. Required (no default).
     pub percent: f64,
 }
 

@@ -100,11 +100,12 @@ pub struct AuthorizationPolicySpec {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct PolicyTargetRef {
-    /// API group: `gateway.networking.k8s.io` for a Gateway, `""` for a Service.
+    /// API group: `gateway.networking.k8s.io` for a Gateway, `""` for a
+    /// Service. Required (no default; the constructors set it).
     pub group: String,
-    /// `Gateway` or `Service`.
+    /// `Gateway` or `Service`. Required (no default).
     pub kind: String,
-    /// The object's name, in the policy's namespace.
+    /// The object's name, in the policy's namespace. Required (no default).
     pub name: String,
 }
 
