@@ -12,7 +12,7 @@ use serde::Serialize;
 use crate::core::tree::NodeId;
 
 /// A Kubernetes object kind meshsynth can emit.
-pub trait K8sObject: Any {
+pub trait K8sObject: Any + Send + Sync {
     /// `apiVersion`, e.g. `networking.istio.io/v1`.
     fn api_version(&self) -> &str;
     /// `kind`, e.g. `VirtualService`.
@@ -47,7 +47,9 @@ where
         + k8s_openapi::Metadata<Ty = ObjectMeta>
         + Serialize
         + serde::de::DeserializeOwned
-        + Any,
+        + Any
+        + Send
+        + Sync,
 {
     fn api_version(&self) -> &str {
         T::API_VERSION

@@ -38,6 +38,41 @@ pub fn render_stream(docs: &[Json]) -> String {
     super::yaml::to_yaml_stream(docs.iter())
 }
 
+/// One object already rendered to YAML, with the rank that orders it.
+pub struct Document {
+    rank: u8,
+    yaml: String,
+}
+
+impl Document {
+    /// Renders a normalized object.
+    pub fn new(obj: Json) -> Document {
+        Document {
+            rank: rank(obj.get("kind").and_then(Json::as_str).unwrap_or("")),
+            yaml: super::yaml::to_yaml(&obj),
+        }
+    }
+}
+
+/// [`order_documents`] for rendered documents (the same stable order).
+pub fn order_rendered(docs: &mut [Document]) {
+    docs.sort_by_key(|d| d.rank);
+}
+
+/// The multi-document YAML of rendered documents; the same bytes as
+/// [`render_stream`] of the objects they were made from.
+pub fn join_rendered(docs: &[Document]) -> String {
+    let len = docs.iter().map(|d| d.yaml.len() + 4).sum();
+    let mut out = String::with_capacity(len);
+    for (i, d) in docs.iter().enumerate() {
+        if i > 0 {
+            out.push_str("---\n");
+        }
+        out.push_str(&d.yaml);
+    }
+    out
+}
+
 /// A cluster's `kustomization.yaml`, listing its files in order.
 pub fn kustomization(files: &[String]) -> String {
     let doc = serde_json::json!({

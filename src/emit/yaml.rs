@@ -167,59 +167,67 @@ const RESERVED: &[&str] = &[
 /// Whether `s` can be written without quotes and still read back as the same
 /// string under YAML 1.1 and 1.2. Deliberately conservative.
 fn is_plain_safe(s: &str) -> bool {
-    if s.is_empty() || RESERVED.contains(&s) {
+    let b = s.as_bytes();
+    // The reserved words are at most 5 bytes long.
+    if b.is_empty() || (b.len() <= 5 && RESERVED.contains(&s)) {
         return false;
     }
-    let first = s.chars().next().unwrap_or(' ');
+    let first = b[0];
     // Anything that starts like a number (1, -1, +1, .5, 0x1F, 1e3, 12:30,
     // 2024-01-01, .inf) is quoted rather than classified exactly.
-    if first.is_ascii_digit() || matches!(first, '+' | '-' | '.') && s.len() > 1 {
-        let second = s.chars().nth(1).unwrap_or(' ');
-        if first.is_ascii_digit() || second.is_ascii_digit() || second == '.' {
+    if first.is_ascii_digit() || matches!(first, b'+' | b'-' | b'.') && b.len() > 1 {
+        let second = b.get(1).copied().unwrap_or(b' ');
+        if first.is_ascii_digit() || second.is_ascii_digit() || second == b'.' {
             return false;
         }
-        let lower = s.to_ascii_lowercase();
-        if [".inf", "-.inf", "+.inf", ".nan"].contains(&lower.as_str()) {
+        if [".inf", "-.inf", "+.inf", ".nan"]
+            .iter()
+            .any(|w| w.eq_ignore_ascii_case(s))
+        {
             return false;
         }
     }
     if matches!(
         first,
-        '-' | '?'
-            | ':'
-            | ','
-            | '['
-            | ']'
-            | '{'
-            | '}'
-            | '#'
-            | '&'
-            | '*'
-            | '!'
-            | '|'
-            | '>'
-            | '\''
-            | '"'
-            | '%'
-            | '@'
-            | '`'
-            | ' '
-            | '\t'
+        b'-' | b'?'
+            | b':'
+            | b','
+            | b'['
+            | b']'
+            | b'{'
+            | b'}'
+            | b'#'
+            | b'&'
+            | b'*'
+            | b'!'
+            | b'|'
+            | b'>'
+            | b'\''
+            | b'"'
+            | b'%'
+            | b'@'
+            | b'`'
+            | b' '
+            | b'\t'
     ) {
         return false;
     }
-    if s.ends_with([' ', '\t', ':']) {
+    if matches!(b[b.len() - 1], b' ' | b'\t' | b':') {
         return false;
     }
-    if s.contains(": ") || s.contains(" #") || s.contains('\t') {
-        return false;
+    // One pass for what may not appear anywhere: ": ", " #", flow
+    // indicators, tabs and ASCII control characters.
+    for (i, &c) in b.iter().enumerate() {
+        match c {
+            b'{' | b'}' | b'[' | b']' | b',' | b'\t' => return false,
+            b':' if b.get(i + 1) == Some(&b' ') => return false,
+            b' ' if b.get(i + 1) == Some(&b'#') => return false,
+            c if c < 0x20 || c == 0x7f => return false,
+            _ => {}
+        }
     }
-    if s.chars()
-        .any(|c| c.is_control() || matches!(c, '{' | '}' | '[' | ']' | ',' | '\u{feff}'))
-    {
-        return false;
-    }
-    true
+    // Beyond ASCII: C1 control characters and the byte-order mark.
+    s.is_ascii() || !s.chars().any(|c| c.is_control() || c == '\u{feff}')
 }
 
 #[cfg(test)]

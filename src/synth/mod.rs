@@ -213,7 +213,10 @@ pub fn synth(mut app: App, opts: &SynthOptions) -> Result<Synthesis, Error> {
             continue;
         }
         let info = app.stack_info(s);
-        let build = &builds[&s];
+        // Taken, so each template's JSON tree is freed once it is rendered.
+        let Some(build) = builds.remove(&s) else {
+            continue;
+        };
         let bytes = build.model.render(opts.format);
         check_limits(&app, s, &build.model, bytes.len(), &mut diags);
         let file = format!("{}.template.{}", info.name, opts.format.extension());
@@ -260,7 +263,7 @@ pub fn synth(mut app: App, opts: &SynthOptions) -> Result<Synthesis, Error> {
                 .collect(),
             termination_protection: info.termination_protection,
             resource_count: build.model.resources.len(),
-            escape_hatches: build.escape_hatches.clone(),
+            escape_hatches: build.escape_hatches,
         });
         files.push((file, bytes));
     }
@@ -814,8 +817,14 @@ fn emit_charts(
 ) -> Result<Vec<ClusterArtifact>, Error> {
     let mut clusters: IndexMap<String, ClusterArtifact> = IndexMap::new();
     let mut kustomize: IndexMap<String, Vec<String>> = IndexMap::new();
-    let mut docs_by_chart: IndexMap<u32, Vec<Json>> = IndexMap::new();
+    // Each object becomes its YAML text as soon as it is serialized, so the
+    // JSON trees of a whole cluster are never alive at once (at 39k objects
+    // they were most of the peak memory).
+    let mut docs_by_chart: IndexMap<u32, Vec<k8s_emit::Document>> = IndexMap::new();
     let mut escapes: IndexMap<u32, Vec<String>> = IndexMap::new();
+    // What each selected object needs, gathered in tree order; rendering
+    // (serialize, label, normalize, YAML) is then independent per object.
+    let mut work: Vec<RenderJob<'_>> = Vec::new();
     for &i in order {
         let n = app.node(i);
         if let NodeKind::Chart(_) = n.kind {
@@ -829,37 +838,19 @@ fn emit_charts(
         let Some(chart) = n.chart.filter(|c| selected.contains(c)) else {
             continue;
         };
-        let mut json = o.to_json().map_err(|e| {
-            Error::construct(
-                n.path.to_string(),
-                format!("cannot serialize object: {e}"),
-                "report this as a meshsynth bug",
-            )
-        })?;
-        let labels = &app.chart_info(chart).labels;
-        if !labels.is_empty() {
-            if let Some(meta) = json.get_mut("metadata").and_then(Json::as_object_mut) {
-                let l = meta
-                    .entry("labels")
-                    .or_insert_with(|| Json::Object(Map::new()));
-                if let Some(l) = l.as_object_mut() {
-                    for (k, v) in labels {
-                        l.entry(k.clone())
-                            .or_insert_with(|| Json::String(v.clone()));
-                    }
-                }
-            }
-        }
         if o.is_raw() || o.is_patched() {
             escapes.entry(chart).or_default().push(n.path.to_string());
         }
-        if let Some(list) = suppressed.get(&i) {
-            checkov_annotations(&mut json, list);
-        }
-        docs_by_chart
-            .entry(chart)
-            .or_default()
-            .push(k8s_emit::normalize_object(json));
+        work.push(RenderJob {
+            chart,
+            path: &n.path,
+            object: o.as_ref(),
+            labels: &app.chart_info(chart).labels,
+            suppressed: suppressed.get(&i).map(Vec::as_slice),
+        });
+    }
+    for (chart, doc) in render_objects(&work)? {
+        docs_by_chart.entry(chart).or_default().push(doc);
     }
     let mut used_files: HashMap<String, Arc<str>> = HashMap::new();
     for (chart, mut docs) in docs_by_chart {
@@ -885,9 +876,9 @@ fn emit_charts(
                 "rename one of the charts",
             ));
         }
-        k8s_emit::order_documents(&mut docs);
+        k8s_emit::order_rendered(&mut docs);
         let count = docs.len();
-        files.push((file.clone(), k8s_emit::render_stream(&docs).into_bytes()));
+        files.push((file.clone(), k8s_emit::join_rendered(&docs).into_bytes()));
         kustomize
             .entry(info.cluster.clone())
             .or_default()
@@ -1069,6 +1060,80 @@ fn suppression_metadata(metadata: &mut IndexMap<String, Json>, list: &[(String, 
             serde_json::json!({"config": {"ignore_checks": cfn_lint}}),
         );
     }
+}
+
+/// One Kubernetes object to render, with what its chart adds.
+struct RenderJob<'a> {
+    chart: u32,
+    path: &'a str,
+    object: &'a dyn crate::core::K8sObject,
+    labels: &'a BTreeMap<String, String>,
+    suppressed: Option<&'a [(String, String)]>,
+}
+
+/// Below this many objects one thread renders them all: a thread's start
+/// costs more than it saves.
+const PARALLEL_RENDER_MIN: usize = 1024;
+
+/// Renders every job to YAML, in job order. Large apps are split across the
+/// machine's cores; each object renders on its own, so the bytes do not
+/// depend on the split.
+fn render_objects(work: &[RenderJob<'_>]) -> Result<Vec<(u32, k8s_emit::Document)>, Error> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    if threads < 2 || work.len() < PARALLEL_RENDER_MIN {
+        return work.iter().map(render_one).collect();
+    }
+    let chunk = work.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = work
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(render_one)
+                        .collect::<Result<Vec<_>, Error>>()
+                })
+            })
+            .collect();
+        let mut out = Vec::with_capacity(work.len());
+        for h in handles {
+            match h.join() {
+                Ok(part) => out.extend(part?),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        Ok(out)
+    })
+}
+
+fn render_one(job: &RenderJob<'_>) -> Result<(u32, k8s_emit::Document), Error> {
+    let mut json = job.object.to_json().map_err(|e| {
+        Error::construct(
+            job.path.to_string(),
+            format!("cannot serialize object: {e}"),
+            "report this as a meshsynth bug",
+        )
+    })?;
+    if !job.labels.is_empty() {
+        if let Some(meta) = json.get_mut("metadata").and_then(Json::as_object_mut) {
+            let l = meta
+                .entry("labels")
+                .or_insert_with(|| Json::Object(Map::new()));
+            if let Some(l) = l.as_object_mut() {
+                for (k, v) in job.labels {
+                    l.entry(k.clone())
+                        .or_insert_with(|| Json::String(v.clone()));
+                }
+            }
+        }
+    }
+    if let Some(list) = job.suppressed {
+        checkov_annotations(&mut json, list);
+    }
+    Ok((
+        job.chart,
+        k8s_emit::Document::new(k8s_emit::normalize_object(json)),
+    ))
 }
 
 /// Records checkov suppressions on a Kubernetes object as the annotations
