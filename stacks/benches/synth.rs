@@ -203,8 +203,10 @@ fn main() {
         "-",
         format!("{:.1} µs → {:.1} µs ({dt:+.0} %)", t1k * 1e6, t10k * 1e6),
         format!("{:.1} KiB → {:.1} KiB ({dm:+.0} %)", m1k, m10k),
-        "flat within 20 %",
-        dt.abs() <= 20.0 && dm.abs() <= 20.0,
+        "flat within 20 % (memory: no growth above 20 %)",
+        // Memory per item falls with size (a fixed ~20 MiB base spread over
+        // more items); only growth would mean a cost that is not linear.
+        dt.abs() <= 20.0 && dm <= 20.0,
     );
     notes.push(format!(
         "per-item change from ~1,000 to ~10,000 resources: time {dt:+.1} %, peak memory {dm:+.1} %"
