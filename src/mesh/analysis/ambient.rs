@@ -24,12 +24,22 @@ fn ns_labels<'x>(
         .and_then(|n| n.obj.metadata.labels.as_ref())
 }
 
+/// The waypoint an object's `istio.io/use-waypoint` label names.
+fn use_waypoint(labels: Option<&BTreeMap<String, String>>) -> Option<&String> {
+    labels.and_then(|l| l.get(USE_WAYPOINT_LABEL))
+}
+
+/// Whether the namespace's Namespace object puts it in ambient mode.
+fn ambient_namespace(ix: &Index<'_>, cluster: &str, ns: &str) -> bool {
+    ns_labels(ix, cluster, ns)
+        .and_then(|l| l.get("istio.io/dataplane-mode"))
+        .is_some_and(|m| m == "ambient")
+}
+
 /// Whether the pod is captured by ztunnel: its namespace is in ambient mode
 /// and the pod neither opts out nor carries a sidecar.
 fn ambient_pod(ix: &Index<'_>, pod: &PodInfo<'_>) -> bool {
-    let ambient_ns = ns_labels(ix, pod.cluster, &pod.ns)
-        .and_then(|l| l.get("istio.io/dataplane-mode"))
-        .is_some_and(|m| m == "ambient");
+    let ambient_ns = ambient_namespace(ix, pod.cluster, &pod.ns);
     let opted_out = pod
         .labels
         .get("istio.io/dataplane-mode")
@@ -59,19 +69,11 @@ fn waypoint_of(ix: &Index<'_>, pod: &PodInfo<'_>) -> Option<String> {
             .is_some_and(|sel| {
                 !sel.is_empty() && crate::mesh::analysis::index::selects(sel, &pod.labels)
             });
-        if let Some(w) = s
-            .obj
-            .metadata
-            .labels
-            .as_ref()
-            .and_then(|l| l.get(USE_WAYPOINT_LABEL))
-            .filter(|_| selects)
-        {
+        if let Some(w) = use_waypoint(s.obj.metadata.labels.as_ref()).filter(|_| selects) {
             return (w != "none").then(|| w.clone());
         }
     }
-    ns_labels(ix, pod.cluster, &pod.ns)
-        .and_then(|l| l.get(USE_WAYPOINT_LABEL))
+    use_waypoint(ns_labels(ix, pod.cluster, &pod.ns))
         .filter(|w| *w != "none")
         .cloned()
 }
@@ -115,10 +117,7 @@ pub fn ambient(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
         check_policy(ix, p.path, p.cluster, &p.ns, p.obj, out);
     }
     for s in &ix.sidecars {
-        let ambient = ns_labels(ix, s.cluster, &s.ns)
-            .and_then(|l| l.get("istio.io/dataplane-mode"))
-            .is_some_and(|m| m == "ambient");
-        if ambient {
+        if ambient_namespace(ix, s.cluster, &s.ns) {
             out.push(error(
                 "MS-MESH-009",
                 s.path,
@@ -133,24 +132,12 @@ pub fn ambient(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
     // Enrollments: namespaces and Services naming a waypoint.
     let mut enrollments: Vec<(&str, &str, &str, &str, &str)> = Vec::new();
     for ((cluster, ns), n) in &ix.namespaces {
-        if let Some(w) = n
-            .obj
-            .metadata
-            .labels
-            .as_ref()
-            .and_then(|l| l.get(USE_WAYPOINT_LABEL))
-        {
+        if let Some(w) = use_waypoint(n.obj.metadata.labels.as_ref()) {
             enrollments.push((n.path, cluster, ns, w, "namespace"));
         }
     }
     for s in &ix.services {
-        if let Some(w) = s
-            .obj
-            .metadata
-            .labels
-            .as_ref()
-            .and_then(|l| l.get(USE_WAYPOINT_LABEL))
-        {
+        if let Some(w) = use_waypoint(s.obj.metadata.labels.as_ref()) {
             enrollments.push((s.path, s.cluster, &s.ns, w, "Service"));
         }
     }

@@ -28,7 +28,7 @@ use meshsynth::aws::route53::{HealthCheck, HealthCheckProps};
 use meshsynth::aws::secrets::{Secret, SecretProps};
 use meshsynth::aws::ssm::{ParameterValue, StringParameter, StringParameterProps};
 use meshsynth::core::value::ArnPart;
-use meshsynth::core::{App, Arn, Chart, ChartProps, Env, Error, Stack, StackProps, StackRef, Tags};
+use meshsynth::core::{App, Arn, Chart, ChartProps, Env, Error, StackRef};
 
 /// The account of the test app (the documentation account).
 pub const ACCOUNT: &str = "123456789012";
@@ -39,17 +39,13 @@ pub const REGION: &str = "ap-northeast-1";
 const PORT_REASON: &str = "clients find the port in config; security groups, TLS and authentication protect the data, not an unusual port";
 
 fn stack(app: &mut App, name: &str, what: &str) -> Result<StackRef, Error> {
-    let stack = Stack::new(
-        &mut app.root(),
+    super::tagged_stack(
+        app,
+        Env::new(ACCOUNT, REGION),
+        ("aws-all", "app"),
         name,
-        StackProps {
-            env: Env::new(ACCOUNT, REGION),
-            description: Some(format!("meshsynth aws-all: {what}")),
-            ..Default::default()
-        },
-    )?;
-    Tags::add(&mut app.scope(stack.node())?, "app", "aws-all");
-    Ok(stack)
+        what,
+    )
 }
 
 /// Adds the `aws-all` app.

@@ -23,9 +23,7 @@ use meshsynth::aws::network::{
 };
 use meshsynth::aws::rds::{AuroraPostgresCluster, DatabaseProps};
 use meshsynth::aws::secrets::{Secret, SecretProps};
-use meshsynth::core::{
-    App, Chart, ChartProps, Env, Error, K8sPatch, Stack, StackProps, StackRef, Tags,
-};
+use meshsynth::core::{App, Chart, ChartProps, Env, Error, K8sPatch, StackRef};
 use meshsynth::k8s::core::{MeshMode, MeshNamespace, NamespaceProps};
 use meshsynth::mesh::gateway_api::{Waypoint, WaypointProps};
 use meshsynth::mesh::istio::install::{IstioInstall, IstioInstallProps};
@@ -52,21 +50,13 @@ pub const CLUSTER: &str = "payments-eks";
 const PORT_REASON: &str = "clients find the port in config; security groups, TLS and IAM authentication protect the data, not an unusual port";
 
 fn stack(app: &mut App, name: &str, what: &str) -> Result<StackRef, Error> {
-    let stack = Stack::new(
-        &mut app.root(),
+    super::tagged_stack(
+        app,
+        Env::new(ACCOUNT, REGION),
+        ("payments", "app.kubernetes.io/part-of"),
         name,
-        StackProps {
-            env: Env::new(ACCOUNT, REGION),
-            description: Some(format!("meshsynth payments: {what}")),
-            ..Default::default()
-        },
-    )?;
-    Tags::add(
-        &mut app.scope(stack.node())?,
-        "app.kubernetes.io/part-of",
-        "payments",
-    );
-    Ok(stack)
+        what,
+    )
 }
 
 /// Adds the `payments` app.
