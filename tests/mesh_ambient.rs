@@ -25,6 +25,8 @@ enum Variant {
     Sidecar,
     /// The Service names a waypoint that does not exist.
     MissingWaypoint,
+    /// The policy's targetRefs names a Service that does not exist.
+    WrongTarget,
 }
 
 fn app(variant: Variant) -> impl Fn(&mut App) -> Result<(), Error> {
@@ -74,7 +76,15 @@ fn app(variant: Variant) -> impl Fn(&mut App) -> Result<(), Error> {
                 selector: by_label.then(|| WorkloadSelector {
                     match_labels: [("app".to_string(), "ledger".to_string())].into(),
                 }),
-                target_refs: (!by_label).then(|| vec![PolicyTargetRef::service("ledger")]),
+                target_refs: (!by_label).then(|| {
+                    vec![PolicyTargetRef::service(
+                        if variant == Variant::WrongTarget {
+                            "ledgr"
+                        } else {
+                            "ledger"
+                        },
+                    )]
+                }),
                 action: Some(AuthorizationAction::Allow),
                 rules: Some(vec![Rule {
                     from: None,
@@ -157,6 +167,11 @@ fn ambient_mistakes_are_reported() {
             && missing[0].contains("[MS-MESH-010]")
             && missing[0].contains("Payments/Ledger/Service"),
         "{missing:#?}"
+    );
+    let target = codes(Variant::WrongTarget);
+    assert_eq!(
+        target,
+        ["error[MS-MESH-010]: Payments/ReadOnly: spec.targetRefs[0]: Service \"ledgr\" is not in namespace payments, so the policy applies to nothing (hint: fix the name, or add the Service or Waypoint to the namespace)"]
     );
 }
 

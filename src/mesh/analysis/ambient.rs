@@ -111,10 +111,36 @@ fn l7_attributes(rule: &Rule) -> Vec<&'static str> {
 
 /// MS-MESH-008 (L7 AuthorizationPolicy on ambient workloads that only
 /// ztunnel sees), MS-MESH-009 (sidecar-only resources in an ambient
-/// namespace) and MS-MESH-010 (a waypoint enrollment naming no waypoint).
+/// namespace) and MS-MESH-010 (a waypoint enrollment or a policy's
+/// `targetRefs` naming nothing).
 pub fn ambient(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
     for p in &ix.authorization_policies {
         check_policy(ix, p.path, p.cluster, &p.ns, p.obj, out);
+        for (i, t) in p.obj.spec.target_refs.iter().flatten().enumerate() {
+            let found = match t.kind.as_str() {
+                "Service" => ix
+                    .services_by_ns
+                    .get(&(p.cluster, p.ns.clone()))
+                    .into_iter()
+                    .flatten()
+                    .any(|&s| ix.services[s].name == t.name),
+                "Gateway" => ix
+                    .waypoints
+                    .contains(&(p.cluster, p.ns.clone(), t.name.clone())),
+                _ => true,
+            };
+            if !found {
+                out.push(error(
+                    "MS-MESH-010",
+                    p.path,
+                    format!(
+                        "spec.targetRefs[{i}]: {} {:?} is not in namespace {}, so the policy applies to nothing",
+                        t.kind, t.name, p.ns
+                    ),
+                    "fix the name, or add the Service or Waypoint to the namespace",
+                ));
+            }
+        }
     }
     for s in &ix.sidecars {
         if ambient_namespace(ix, s.cluster, &s.ns) {

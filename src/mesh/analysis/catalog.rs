@@ -71,7 +71,7 @@ pub const ANALYZERS: &[AnalyzerInfo] = &[
     a("MS-MESH-007", E, "namespaced object whose namespace nothing in its cluster creates (synth and assemblies only)"),
     a("MS-MESH-008", E, "AuthorizationPolicy with L7 rules selecting ambient workloads by label (ztunnel enforces L4 only)"),
     a("MS-MESH-009", E, "Sidecar resource in an ambient namespace"),
-    a("MS-MESH-010", E, "istio.io/use-waypoint naming no waypoint of the namespace"),
+    a("MS-MESH-010", E, "istio.io/use-waypoint or a policy's targetRefs naming nothing in the namespace"),
 ];
 
 /// The catalog entry of `code`.
