@@ -28,16 +28,6 @@ fn rank(kind: &str) -> u8 {
     }
 }
 
-/// Orders documents stably by rank, keeping tree order within a rank.
-pub fn order_documents(docs: &mut [Json]) {
-    docs.sort_by_key(|d| rank(d.get("kind").and_then(Json::as_str).unwrap_or("")));
-}
-
-/// The multi-document YAML of a chart file.
-pub fn render_stream(docs: &[Json]) -> String {
-    super::yaml::to_yaml_stream(docs.iter())
-}
-
 /// One object already rendered to YAML, with the rank that orders it.
 pub struct Document {
     rank: u8,
@@ -54,23 +44,15 @@ impl Document {
     }
 }
 
-/// [`order_documents`] for rendered documents (the same stable order).
+/// Orders rendered documents stably by rank (what others need first),
+/// keeping tree order within a rank.
 pub fn order_rendered(docs: &mut [Document]) {
     docs.sort_by_key(|d| d.rank);
 }
 
-/// The multi-document YAML of rendered documents; the same bytes as
-/// [`render_stream`] of the objects they were made from.
+/// The multi-document YAML of a chart file.
 pub fn join_rendered(docs: &[Document]) -> String {
-    let len = docs.iter().map(|d| d.yaml.len() + 4).sum();
-    let mut out = String::with_capacity(len);
-    for (i, d) in docs.iter().enumerate() {
-        if i > 0 {
-            out.push_str("---\n");
-        }
-        out.push_str(&d.yaml);
-    }
-    out
+    super::yaml::join_stream(docs.iter().map(|d| d.yaml.as_str()))
 }
 
 /// A cluster's `kustomization.yaml`, listing its files in order.
@@ -96,8 +78,11 @@ mod tests {
         let keys: Vec<&String> = o.as_object().unwrap().keys().collect();
         assert_eq!(keys, ["apiVersion", "kind", "metadata", "spec"]);
         assert_eq!(o["spec"], json!({}));
-        let mut docs = vec![json!({"kind": "Service"}), json!({"kind": "Namespace"})];
-        order_documents(&mut docs);
-        assert_eq!(docs[0]["kind"], "Namespace");
+        let mut docs = vec![
+            Document::new(json!({"kind": "Service"})),
+            Document::new(json!({"kind": "Namespace"})),
+        ];
+        order_rendered(&mut docs);
+        assert_eq!(docs[0].yaml, "kind: Namespace\n");
     }
 }

@@ -21,12 +21,18 @@ pub fn to_yaml(v: &Value) -> String {
 
 /// Several documents separated by `---`.
 pub fn to_yaml_stream<'a>(docs: impl IntoIterator<Item = &'a Value>) -> String {
+    let docs: Vec<String> = docs.into_iter().map(to_yaml).collect();
+    join_stream(docs.iter().map(String::as_str))
+}
+
+/// Documents already rendered to YAML, separated by `---`.
+pub fn join_stream<'a>(docs: impl IntoIterator<Item = &'a str>) -> String {
     let mut out = String::new();
     for (i, d) in docs.into_iter().enumerate() {
         if i > 0 {
             out.push_str("---\n");
         }
-        out.push_str(&to_yaml(d));
+        out.push_str(d);
     }
     out
 }

@@ -53,9 +53,9 @@ use crate::k8s::workloads::{
 use crate::mesh::gateway_api::USE_WAYPOINT_LABEL;
 use crate::mesh::istio::networking::{
     ClientTlsMode, ClientTlsSettings, ConnectionPoolSettings, Destination, DestinationRule,
-    DestinationRuleSpec, HttpMatchRequest, HttpRetry, HttpRoute, HttpRouteDestination,
-    HttpSettings, LoadBalancerSettings, OutlierDetection, SimpleLb, StringMatch, Subset,
-    TcpSettings, TrafficPolicy, VirtualService, VirtualServiceSpec, WorkloadSelector,
+    DestinationRuleSpec, HttpRetry, HttpRoute, HttpRouteDestination, HttpSettings,
+    LoadBalancerSettings, OutlierDetection, SimpleLb, Subset, TcpSettings, TrafficPolicy,
+    VirtualService, VirtualServiceSpec, WorkloadSelector,
 };
 use crate::mesh::istio::security::{
     principal, AuthorizationAction, AuthorizationPolicy, AuthorizationPolicySpec, Rule, RuleFrom,
@@ -66,7 +66,7 @@ use crate::mesh::rollouts::{
     selector, BlueGreen, Canary, CanaryStep, IstioDestinationRuleRef, IstioTrafficRouting,
     IstioVirtualServiceRef, Rollout, RolloutAnalysis, RolloutSpec, RolloutStrategy, TrafficRouting,
 };
-use crate::mesh::traffic::{Plan, ServiceVersion, TrafficRule};
+use crate::mesh::traffic::{matches_for, Plan, ServiceVersion, TrafficRule};
 
 use crate::aws::iam::{IrsaRole, IrsaRoleProps, OidcProviderRef, PolicyStatement};
 
@@ -764,26 +764,17 @@ impl MeshService {
             let mut hosts: Vec<String> = rs.iter().flat_map(|r| r.hosts.clone()).collect();
             hosts.sort();
             hosts.dedup();
-            let matches: Vec<HttpMatchRequest> = rs
-                .iter()
-                .map(|r| HttpMatchRequest {
-                    uri: Some(StringMatch::Prefix(r.prefix.clone())),
-                    ..Default::default()
-                })
-                .collect();
+            let prefixes: Vec<String> = rs.iter().map(|r| r.prefix.clone()).collect();
             let id = if gi == 0 {
                 "IngressVirtualService".to_string()
             } else {
                 format!("IngressVirtualService{gi}")
             };
             let http = match plan {
-                Some(p) => {
-                    let prefixes: Vec<String> = rs.iter().map(|r| r.prefix.clone()).collect();
-                    p.routes(dest, &prefixes, &res.timeout, &retries)
-                }
+                Some(p) => p.routes(dest, &prefixes, &res.timeout, &retries),
                 None => vec![HttpRoute {
                     name: Some("ingress".into()),
-                    matches: Some(matches),
+                    matches: Some(matches_for(&[], &prefixes)),
                     route: Some(route.clone()),
                     timeout: Some(res.timeout.clone()),
                     retries: Some(retries.clone()),

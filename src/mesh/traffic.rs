@@ -193,118 +193,23 @@ impl<'a> Plan<'a> {
         versions: &'a [ServiceVersion],
         rules: &[TrafficRule],
     ) -> Result<Plan<'a>, Error> {
-        let err = |msg: String, hint: &str| Error::construct(path, msg, hint);
-        let mut names = vec![primary];
-        for v in versions {
-            validate_dns1123_label(&v.name)
-                .map_err(|e| err(format!("version name: {e}"), "use e.g. \"v2\""))?;
-            if names.contains(&v.name.as_str()) {
-                return Err(err(
-                    format!("version {:?} is declared twice", v.name),
-                    "give each version (and the primary `version`) its own name",
-                ));
-            }
-            if v.replicas < 0 {
-                return Err(err(
-                    format!("version {:?} has {} replicas", v.name, v.replicas),
-                    "use 0 or more replicas",
-                ));
-            }
-            names.push(&v.name);
-        }
-        let known = |v: &str| names.contains(&v);
-        let listed = names.join(", ");
-        let pct = |what: String, p: f64| {
-            if (0.0..=100.0).contains(&p) {
-                Ok(())
-            } else {
-                Err(err(
-                    format!("{what} is {p} %, outside 0–100"),
-                    "give a percentage between 0 and 100",
-                ))
-            }
+        let mut check = Checker {
+            path,
+            versions: vec![primary],
         };
+        for v in versions {
+            check.version(v)?;
+        }
         let mut seen: Vec<&str> = Vec::new();
         for (i, r) in rules.iter().enumerate() {
-            let rule = format!("traffic rule {:?}", r.name);
-            validate_dns1123_label(&r.name).map_err(|e| {
-                err(
-                    format!("traffic rule name: {e}"),
-                    "use e.g. \"ios\" or \"default\"",
-                )
-            })?;
             if seen.contains(&r.name.as_str()) {
-                return Err(err(
-                    format!("{rule} is declared twice"),
+                return Err(check.err(
+                    format!("traffic rule {:?} is declared twice", r.name),
                     "give each rule its own name",
                 ));
             }
-            if r.name == "primary" && !r.when.is_empty() {
-                return Err(err(
-                    format!(
-                        "{rule} has conditions, but `primary` names the rule that takes the rest"
-                    ),
-                    "rename the rule, e.g. \"ios\"",
-                ));
-            }
             seen.push(&r.name);
-            if r.when.is_empty() && i + 1 != rules.len() {
-                return Err(err(
-                    format!("{rule} has no conditions, so the rules after it never apply"),
-                    "move the rule without conditions to the end",
-                ));
-            }
-            for (v, _) in &r.split {
-                if !known(v) {
-                    return Err(err(
-                        format!(
-                            "{rule} sends traffic to version {v:?}, which the service does not run"
-                        ),
-                        &format!("add it to `versions`, or use one of: {listed}"),
-                    ));
-                }
-            }
-            if !r.split.is_empty() {
-                let sum: u32 = r.split.iter().map(|(_, w)| w).sum();
-                if sum != 100 {
-                    return Err(err(
-                        format!("{rule} has weights summing to {sum}"),
-                        "make the weights of a split sum to 100",
-                    ));
-                }
-            }
-            if let Some(m) = &r.mirror {
-                if !known(&m.version) {
-                    return Err(err(
-                        format!(
-                            "{rule} mirrors to version {:?}, which the service does not run",
-                            m.version
-                        ),
-                        &format!("add it to `versions`, or use one of: {listed}"),
-                    ));
-                }
-                pct(format!("the mirror share of {rule}"), m.percent)?;
-            }
-            if let Some(f) = &r.fault {
-                if f.delay.is_none() && f.abort.is_none() {
-                    return Err(err(
-                        format!("{rule} has a fault with neither a delay nor an abort"),
-                        "set delay or abort, or remove the fault",
-                    ));
-                }
-                if let Some((_, p)) = &f.delay {
-                    pct(format!("the delayed share of {rule}"), *p)?;
-                }
-                if let Some((status, p)) = &f.abort {
-                    if !(200..=599).contains(status) {
-                        return Err(err(
-                            format!("{rule} aborts with HTTP status {status}"),
-                            "use a status between 200 and 599, e.g. 503",
-                        ));
-                    }
-                    pct(format!("the aborted share of {rule}"), *p)?;
-                }
-            }
+            check.rule(r, i + 1 == rules.len())?;
         }
         let mut rules = rules.to_vec();
         if rules.last().is_none_or(|r| !r.when.is_empty()) {
@@ -312,7 +217,7 @@ impl<'a> Plan<'a> {
         }
         Ok(Plan {
             primary,
-            versions: names,
+            versions: check.versions,
             rules,
         })
     }
@@ -353,24 +258,7 @@ impl<'a> Plan<'a> {
                         .map(|(v, w)| HttpRouteDestination::weighted(to(v), *w as i32))
                         .collect()
                 };
-                let base = match_request(&r.when);
-                let matches: Vec<HttpMatchRequest> = if prefixes.is_empty() {
-                    if r.when.is_empty() {
-                        Vec::new()
-                    } else {
-                        vec![base]
-                    }
-                } else if base.uri.is_some() {
-                    vec![base]
-                } else {
-                    prefixes
-                        .iter()
-                        .map(|p| HttpMatchRequest {
-                            uri: Some(StringMatch::Prefix(p.clone())),
-                            ..base.clone()
-                        })
-                        .collect()
-                };
+                let matches = matches_for(&r.when, prefixes);
                 let retries = match r.retries {
                     Some(attempts) => HttpRetry {
                         attempts,
@@ -402,6 +290,145 @@ impl<'a> Plan<'a> {
             })
             .collect()
     }
+}
+
+/// The checks of `Plan::new`, each a one-line error naming the service.
+struct Checker<'p, 'a> {
+    path: &'p str,
+    /// The versions declared so far, the primary first.
+    versions: Vec<&'a str>,
+}
+
+impl<'a> Checker<'_, 'a> {
+    fn err(&self, msg: String, hint: &str) -> Error {
+        Error::construct(self.path, msg, hint)
+    }
+
+    fn version(&mut self, v: &'a ServiceVersion) -> Result<(), Error> {
+        validate_dns1123_label(&v.name)
+            .map_err(|e| self.err(format!("version name: {e}"), "use e.g. \"v2\""))?;
+        if self.versions.contains(&v.name.as_str()) {
+            return Err(self.err(
+                format!("version {:?} is declared twice", v.name),
+                "give each version (and the primary `version`) its own name",
+            ));
+        }
+        if v.replicas < 0 {
+            return Err(self.err(
+                format!("version {:?} has {} replicas", v.name, v.replicas),
+                "use 0 or more replicas",
+            ));
+        }
+        self.versions.push(&v.name);
+        Ok(())
+    }
+
+    /// `what` of `rule` (e.g. "sends traffic to") names a declared version.
+    fn known(&self, rule: &str, what: &str, version: &str) -> Result<(), Error> {
+        if self.versions.contains(&version) {
+            return Ok(());
+        }
+        Err(self.err(
+            format!("{rule} {what} version {version:?}, which the service does not run"),
+            &format!(
+                "add it to `versions`, or use one of: {}",
+                self.versions.join(", ")
+            ),
+        ))
+    }
+
+    fn percent(&self, what: String, p: f64) -> Result<(), Error> {
+        if (0.0..=100.0).contains(&p) {
+            Ok(())
+        } else {
+            Err(self.err(
+                format!("{what} is {p} %, outside 0–100"),
+                "give a percentage between 0 and 100",
+            ))
+        }
+    }
+
+    fn rule(&self, r: &TrafficRule, last: bool) -> Result<(), Error> {
+        let rule = format!("traffic rule {:?}", r.name);
+        validate_dns1123_label(&r.name).map_err(|e| {
+            self.err(
+                format!("traffic rule name: {e}"),
+                "use e.g. \"ios\" or \"default\"",
+            )
+        })?;
+        if r.name == "primary" && !r.when.is_empty() {
+            return Err(self.err(
+                format!("{rule} has conditions, but `primary` names the rule that takes the rest"),
+                "rename the rule, e.g. \"ios\"",
+            ));
+        }
+        if r.when.is_empty() && !last {
+            return Err(self.err(
+                format!("{rule} has no conditions, so the rules after it never apply"),
+                "move the rule without conditions to the end",
+            ));
+        }
+        for (v, _) in &r.split {
+            self.known(&rule, "sends traffic to", v)?;
+        }
+        let sum: u32 = r.split.iter().map(|(_, w)| w).sum();
+        if !r.split.is_empty() && sum != 100 {
+            return Err(self.err(
+                format!("{rule} has weights summing to {sum}"),
+                "make the weights of a split sum to 100",
+            ));
+        }
+        if let Some(m) = &r.mirror {
+            self.known(&rule, "mirrors to", &m.version)?;
+            self.percent(format!("the mirror share of {rule}"), m.percent)?;
+        }
+        let Some(f) = &r.fault else {
+            return Ok(());
+        };
+        if f.delay.is_none() && f.abort.is_none() {
+            return Err(self.err(
+                format!("{rule} has a fault with neither a delay nor an abort"),
+                "set delay or abort, or remove the fault",
+            ));
+        }
+        if let Some((_, p)) = &f.delay {
+            self.percent(format!("the delayed share of {rule}"), *p)?;
+        }
+        if let Some((status, p)) = &f.abort {
+            if !(200..=599).contains(status) {
+                return Err(self.err(
+                    format!("{rule} aborts with HTTP status {status}"),
+                    "use a status between 200 and 599, e.g. 503",
+                ));
+            }
+            self.percent(format!("the aborted share of {rule}"), *p)?;
+        }
+        Ok(())
+    }
+}
+
+/// The match list of a rule. In an ingress VirtualService (`prefixes` not
+/// empty) the rule's conditions hold within each route prefix, unless the
+/// rule matches the URI itself.
+pub(crate) fn matches_for(when: &[RequestMatch], prefixes: &[String]) -> Vec<HttpMatchRequest> {
+    let base = match_request(when);
+    if prefixes.is_empty() {
+        return if when.is_empty() {
+            Vec::new()
+        } else {
+            vec![base]
+        };
+    }
+    if base.uri.is_some() {
+        return vec![base];
+    }
+    prefixes
+        .iter()
+        .map(|p| HttpMatchRequest {
+            uri: Some(StringMatch::Prefix(p.clone())),
+            ..base.clone()
+        })
+        .collect()
 }
 
 fn match_request(when: &[RequestMatch]) -> HttpMatchRequest {
