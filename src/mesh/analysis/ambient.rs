@@ -4,15 +4,10 @@
 use std::collections::BTreeMap;
 
 use crate::core::Diagnostic;
+use crate::mesh::analysis::checks::error;
 use crate::mesh::analysis::index::{Index, PodInfo};
 use crate::mesh::gateway_api::USE_WAYPOINT_LABEL;
 use crate::mesh::istio::security::{AuthorizationPolicy, Rule};
-
-fn error(code: &str, path: &str, msg: String, hint: &str) -> Diagnostic {
-    Diagnostic::error(path.to_string(), msg)
-        .with_code(code)
-        .with_hint(hint)
-}
 
 fn ns_labels<'x>(
     ix: &'x Index<'_>,
@@ -54,26 +49,10 @@ fn ambient_pod(ix: &Index<'_>, pod: &PodInfo<'_>) -> bool {
 /// The waypoint a pod's traffic goes through: a Service selecting it that
 /// names one, else its namespace's.
 fn waypoint_of(ix: &Index<'_>, pod: &PodInfo<'_>) -> Option<String> {
-    for &i in ix
-        .services_by_ns
-        .get(&(pod.cluster, pod.ns.clone()))
+    ix.services_of(pod)
         .into_iter()
-        .flatten()
-    {
-        let s = &ix.services[i];
-        let selects = s
-            .obj
-            .spec
-            .as_ref()
-            .and_then(|sp| sp.selector.as_ref())
-            .is_some_and(|sel| {
-                !sel.is_empty() && crate::mesh::analysis::index::selects(sel, &pod.labels)
-            });
-        if let Some(w) = use_waypoint(s.obj.metadata.labels.as_ref()).filter(|_| selects) {
-            return (w != "none").then(|| w.clone());
-        }
-    }
-    use_waypoint(ns_labels(ix, pod.cluster, &pod.ns))
+        .find_map(|s| use_waypoint(s.obj.metadata.labels.as_ref()))
+        .or_else(|| use_waypoint(ns_labels(ix, pod.cluster, &pod.ns)))
         .filter(|w| *w != "none")
         .cloned()
 }
@@ -105,7 +84,6 @@ fn l7_attributes(rule: &Rule) -> Vec<&'static str> {
             out.push("request conditions");
         }
     }
-    out.dedup();
     out
 }
 
@@ -116,31 +94,7 @@ fn l7_attributes(rule: &Rule) -> Vec<&'static str> {
 pub fn ambient(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
     for p in &ix.authorization_policies {
         check_policy(ix, p.path, p.cluster, &p.ns, p.obj, out);
-        for (i, t) in p.obj.spec.target_refs.iter().flatten().enumerate() {
-            let found = match t.kind.as_str() {
-                "Service" => ix
-                    .services_by_ns
-                    .get(&(p.cluster, p.ns.clone()))
-                    .into_iter()
-                    .flatten()
-                    .any(|&s| ix.services[s].name == t.name),
-                "Gateway" => ix
-                    .waypoints
-                    .contains(&(p.cluster, p.ns.clone(), t.name.clone())),
-                _ => true,
-            };
-            if !found {
-                out.push(error(
-                    "MS-MESH-010",
-                    p.path,
-                    format!(
-                        "spec.targetRefs[{i}]: {} {:?} is not in namespace {}, so the policy applies to nothing",
-                        t.kind, t.name, p.ns
-                    ),
-                    "fix the name, or add the Service or Waypoint to the namespace",
-                ));
-            }
-        }
+        check_target_refs(ix, p.path, p.cluster, &p.ns, p.obj, out);
     }
     for s in &ix.sidecars {
         if ambient_namespace(ix, s.cluster, &s.ns) {
@@ -239,4 +193,40 @@ fn check_policy(
         ),
     };
     out.push(error("MS-MESH-008", path, msg, hint));
+}
+
+/// A policy's `targetRefs` must name a Service or waypoint of its namespace.
+fn check_target_refs(
+    ix: &Index<'_>,
+    path: &str,
+    cluster: &str,
+    ns: &str,
+    policy: &AuthorizationPolicy,
+    out: &mut Vec<Diagnostic>,
+) {
+    for (i, t) in policy.spec.target_refs.iter().flatten().enumerate() {
+        let found = match t.kind.as_str() {
+            "Service" => ix
+                .services_by_ns
+                .get(&(cluster, ns.to_string()))
+                .into_iter()
+                .flatten()
+                .any(|&s| ix.services[s].name == t.name),
+            "Gateway" => ix
+                .waypoints
+                .contains(&(cluster, ns.to_string(), t.name.clone())),
+            _ => true,
+        };
+        if !found {
+            out.push(error(
+                "MS-MESH-010",
+                path,
+                format!(
+                    "spec.targetRefs[{i}]: {} {:?} is not in namespace {ns}, so the policy applies to nothing",
+                    t.kind, t.name
+                ),
+                "fix the name, or add the Service or Waypoint to the namespace",
+            ));
+        }
+    }
 }

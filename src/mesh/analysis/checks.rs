@@ -25,7 +25,7 @@ fn warn(code: &str, path: &str, msg: String, hint: &str) -> Diagnostic {
         .with_hint(hint)
 }
 
-fn error(code: &str, path: &str, msg: String, hint: &str) -> Diagnostic {
+pub(super) fn error(code: &str, path: &str, msg: String, hint: &str) -> Diagnostic {
     Diagnostic::error(path, msg).with_code(code).with_hint(hint)
 }
 
