@@ -29,6 +29,7 @@ fn rank(kind: &str) -> u8 {
 }
 
 /// One object already rendered to YAML, with the rank that orders it.
+#[derive(Clone)]
 pub struct Document {
     rank: u8,
     yaml: String,

@@ -1161,3 +1161,65 @@ fn checkov_annotations(obj: &mut Json, list: &[(String, String)]) {
     // Keep metadata in k8s-openapi's (alphabetical) field order.
     meta.sort_keys();
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::RawObject;
+
+    /// Above the threshold the objects render on several threads; the
+    /// documents must come back in job order with the same bytes as one
+    /// thread gives.
+    #[test]
+    fn parallel_rendering_keeps_job_order_and_bytes() {
+        let objects: Vec<RawObject> = (0..PARALLEL_RENDER_MIN + 500)
+            .map(|i| RawObject {
+                api_version: "v1".into(),
+                kind: if i % 7 == 0 { "Namespace" } else { "ConfigMap" }.into(),
+                namespaced: i % 7 != 0,
+                metadata: k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+                    name: Some(format!("o{i}")),
+                    ..Default::default()
+                },
+                body: Default::default(),
+            })
+            .collect();
+        let labels = BTreeMap::from([("team".to_string(), "payments".to_string())]);
+        let work: Vec<RenderJob<'_>> = objects
+            .iter()
+            .enumerate()
+            .map(|(i, o)| RenderJob {
+                chart: (i % 3) as u32,
+                path: "App/Chart/Object",
+                object: o,
+                labels: &labels,
+                suppressed: None,
+            })
+            .collect();
+        let join = |docs: Vec<(u32, k8s_emit::Document)>| -> Vec<(u32, String)> {
+            (0..3u32)
+                .map(|c| {
+                    let mut mine: Vec<k8s_emit::Document> = docs
+                        .iter()
+                        .filter(|(chart, _)| *chart == c)
+                        .map(|(_, d)| d.clone())
+                        .collect();
+                    k8s_emit::order_rendered(&mut mine);
+                    (c, k8s_emit::join_rendered(&mine))
+                })
+                .collect()
+        };
+        let parallel = render_objects(&work).unwrap();
+        let sequential: Vec<_> = work
+            .iter()
+            .map(render_one)
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let charts: Vec<u32> = parallel.iter().map(|(c, _)| *c).collect();
+        assert_eq!(
+            charts,
+            (0..work.len()).map(|i| (i % 3) as u32).collect::<Vec<_>>()
+        );
+        assert_eq!(join(parallel), join(sequential));
+    }
+}
