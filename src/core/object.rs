@@ -1,6 +1,9 @@
 //! Kubernetes objects in the tree. Core kinds come from `k8s-openapi`; CRD
 //! kinds implement the same `k8s_openapi::Resource` + `Metadata` traits, so
-//! one blanket impl covers both.
+//! one blanket impl covers both. A kind of your own gets [`K8sObject`] the
+//! same way: implement those two traits, `Serialize` and `Deserialize` (a
+//! patch reads the object back into its type), and keep it `Send + Sync`
+//! (large apps render objects on several threads).
 
 use std::any::{Any, TypeId};
 use std::marker::PhantomData;
