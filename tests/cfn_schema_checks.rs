@@ -337,3 +337,71 @@ fn data_service_rules_read_the_emitted_properties() {
         ]
     );
 }
+
+#[test]
+fn an_override_making_a_database_public_is_caught() {
+    let (mut app, stack) = app();
+    let mut s = app.scope(stack.node()).unwrap();
+    let db = PostgresInstance::new(
+        &mut s,
+        "Db",
+        DatabaseProps {
+            vpc_id: "vpc-1".into(),
+            subnet_ids: vec!["subnet-1".into(), "subnet-2".into()],
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    s.options(db.resource.node())
+        .unwrap()
+        .overrides
+        .push(("Properties.PubliclyAccessible".into(), true.into()));
+    let text = one(&errors(app), "MS-RDS-1");
+    assert!(
+        text.starts_with(
+            "error[MS-RDS-1]: bad/Db/Resource: the DB instance is publicly accessible"
+        ),
+        "{text}"
+    );
+}
+
+#[test]
+fn raw_resources_are_judged_by_the_security_rules_like_typed_ones() {
+    let (mut app, stack) = app();
+    let mut s = app.scope(stack.node()).unwrap();
+    meshsynth::aws::security::enable(&mut s);
+    s.add_raw_resource("Key", raw("AWS::KMS::Key", &[]))
+        .unwrap();
+    let mut ingress = IndexMap::new();
+    ingress.insert("IpProtocol".to_string(), Value::str("tcp"));
+    ingress.insert("FromPort".to_string(), Value::Int(22));
+    ingress.insert("ToPort".to_string(), Value::Int(22));
+    ingress.insert("CidrIp".to_string(), Value::str("0.0.0.0/0"));
+    ingress.insert("Description".to_string(), Value::str("ssh"));
+    s.add_raw_resource(
+        "Bastion",
+        raw(
+            "AWS::EC2::SecurityGroup",
+            &[
+                ("GroupDescription", "bastion".into()),
+                ("VpcId", "vpc-1".into()),
+                (
+                    "SecurityGroupIngress",
+                    Value::List(vec![Value::Map(ingress)]),
+                ),
+            ],
+        ),
+    )
+    .unwrap();
+    let diags = errors(app);
+    let key = one(&diags, "AwsSolutions-KMS5");
+    assert!(
+        key.starts_with("error[AwsSolutions-KMS5]: bad/Key: key rotation is off"),
+        "{key}"
+    );
+    let sg = one(&diags, "AwsSolutions-EC23");
+    assert!(
+        sg.starts_with("error[AwsSolutions-EC23]: bad/Bastion: inline ingress on tcp port 22 is open to the world"),
+        "{sg}"
+    );
+}

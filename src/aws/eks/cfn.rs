@@ -394,12 +394,3 @@ impl ResourceRef<CfnLaunchTemplate> {
         self.attr("LatestVersionNumber")
     }
 }
-
-/// Every control-plane log type; all are on by default.
-pub const CONTROL_PLANE_LOG_TYPES: &[&str] = &[
-    "api",
-    "audit",
-    "authenticator",
-    "controllerManager",
-    "scheduler",
-];

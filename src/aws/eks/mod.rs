@@ -52,7 +52,7 @@ use crate::core::value::ArnPart;
 use crate::core::{Arn, Diagnostic, Error, ResourceRef, Scope, Value};
 use versions::Support;
 
-pub use cfn::CONTROL_PLANE_LOG_TYPES;
+pub use crate::aws::security::CONTROL_PLANE_LOG_TYPES;
 
 /// The Kubernetes version used when none is given: the newest in
 /// [`versions::EKS_VERSIONS`], in standard support on its table date.

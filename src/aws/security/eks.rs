@@ -1,62 +1,68 @@
-//! Security rules of EKS: endpoint access, control-plane logs, secrets encryption, IMDSv2.
+//! Security rules of EKS: endpoint access, control-plane logs, secrets encryption.
 
-use super::report;
-use crate::aws::eks::cfn::CfnCluster;
-use crate::aws::eks::cfn::CONTROL_PLANE_LOG_TYPES;
-use crate::core::App;
+use super::{lit, literally_false, obj, objects, report, Props};
 use crate::core::Diagnostic;
 
-pub(super) fn check(app: &App, out: &mut Vec<Diagnostic>) {
-    for (path, c) in app.resources_of::<CfnCluster>() {
-        let public = c
-            .resources_vpc_config
-            .as_ref()
-            .is_none_or(|v| v.endpoint_public_access != Some(false));
-        if public {
-            report(
-                out,
-                "AwsSolutions-EKS1",
-                path,
-                "the Kubernetes API endpoint is public".into(),
-                "use EndpointAccess::Private",
-            );
-        }
-        let enabled: Vec<&str> = c
-            .logging
-            .iter()
-            .flat_map(|l| {
-                l.cluster_logging
-                    .enabled_types
-                    .iter()
-                    .map(|t| t.log_type.as_str())
-            })
-            .collect();
-        let missing: Vec<&&str> = CONTROL_PLANE_LOG_TYPES
-            .iter()
-            .filter(|t| !enabled.contains(t))
-            .collect();
-        if !missing.is_empty() {
-            report(
-                out,
-                "AwsSolutions-EKS2",
-                path,
-                format!("control-plane log types off: {missing:?}"),
-                "enable every log type",
-            );
-        }
-        let secrets = c
-            .encryption_config
-            .iter()
-            .flatten()
-            .any(|e| e.resources.iter().any(|r| r == "secrets"));
-        if !secrets {
-            report(
-                out,
-                "MS-EKS-1",
-                path,
-                "Kubernetes secrets are not envelope-encrypted with KMS".into(),
-                "set EncryptionConfig for secrets",
-            );
-        }
+/// Every control-plane log type; the EKS construct turns all of them on by
+/// default, and `AwsSolutions-EKS2` wants every one.
+pub const CONTROL_PLANE_LOG_TYPES: &[&str] = &[
+    "api",
+    "audit",
+    "authenticator",
+    "controllerManager",
+    "scheduler",
+];
+
+pub(super) fn check(cfn_type: &str, props: &Props, path: &str, out: &mut Vec<Diagnostic>) {
+    if cfn_type != "AWS::EKS::Cluster" {
+        return;
+    }
+    // The endpoint is public unless EndpointPublicAccess is literally false.
+    let public = obj(props, "ResourcesVpcConfig")
+        .is_none_or(|v| !literally_false(v, "EndpointPublicAccess"));
+    if public {
+        report(
+            out,
+            "AwsSolutions-EKS1",
+            path,
+            "the Kubernetes API endpoint is public".into(),
+            "use EndpointAccess::Private",
+        );
+    }
+    let enabled: Vec<String> = obj(props, "Logging")
+        .and_then(|l| obj(l, "ClusterLogging"))
+        .map(|c| {
+            objects(c, "EnabledTypes")
+                .filter_map(|t| lit(t, "Type"))
+                .collect()
+        })
+        .unwrap_or_default();
+    let missing: Vec<&str> = CONTROL_PLANE_LOG_TYPES
+        .iter()
+        .copied()
+        .filter(|t| !enabled.iter().any(|e| e == t))
+        .collect();
+    if !missing.is_empty() {
+        report(
+            out,
+            "AwsSolutions-EKS2",
+            path,
+            format!("control-plane log types off: {}", missing.join(", ")),
+            "enable every log type",
+        );
+    }
+    let secrets = objects(props, "EncryptionConfig").any(|e| {
+        e.get("Resources")
+            .and_then(|r| r.as_array())
+            .is_some_and(|r| r.iter().any(|x| x.as_str() == Some("secrets")))
+    });
+    if !secrets {
+        report(
+            out,
+            "MS-EKS-1",
+            path,
+            "Kubernetes secrets are not envelope-encrypted with KMS".into(),
+            "set EncryptionConfig for secrets",
+        );
     }
 }

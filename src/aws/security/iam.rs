@@ -1,21 +1,89 @@
 //! Security rules of IAM: wildcard actions and resources, AWS-managed policies.
 
-use super::{fragments, report, text, NO_RESOURCE_LEVEL_ACTIONS};
-use crate::aws::iam::cfn::CfnManagedPolicy;
-use crate::aws::iam::cfn::CfnPolicy;
-use crate::aws::iam::cfn::CfnRole;
-use crate::aws::iam::policy::Effect;
-use crate::aws::iam::policy::PolicyDocument;
-use crate::core::App;
-use crate::core::Diagnostic;
-use crate::core::Value;
+use serde_json::Value as Json;
 
-pub(super) fn check_document(out: &mut Vec<Diagnostic>, path: &str, doc: &PolicyDocument) {
-    for st in &doc.statements {
-        if st.effect == Effect::Deny {
+use super::{fragments, objects, report, text, Props, NO_RESOURCE_LEVEL_ACTIONS};
+use crate::core::Diagnostic;
+
+pub(super) fn check(cfn_type: &str, props: &Props, path: &str, out: &mut Vec<Diagnostic>) {
+    match cfn_type {
+        "AWS::IAM::Role" => {
+            for p in objects(props, "Policies") {
+                if let Some(d) = p.get("PolicyDocument") {
+                    check_document(out, path, d);
+                }
+            }
+            for arn in props
+                .get("ManagedPolicyArns")
+                .and_then(Json::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let parts = fragments(arn);
+                if parts.iter().any(|f| f.contains(":iam::aws:policy/")) {
+                    let name = parts.concat();
+                    report(
+                        out,
+                        "AwsSolutions-IAM4",
+                        path,
+                        format!(
+                            "AWS managed policy attached: {}",
+                            name.rsplit('/').next().unwrap_or_default()
+                        ),
+                        "use a customer-managed policy or inline statements",
+                    );
+                }
+            }
+        }
+        "AWS::IAM::Policy" | "AWS::IAM::ManagedPolicy" | "AWS::IAM::RolePolicy" => {
+            if let Some(d) = props.get("PolicyDocument") {
+                check_document(out, path, d);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A list-or-one field of a statement, as values.
+fn one_or_many(v: Option<&Json>) -> Vec<&Json> {
+    match v {
+        Some(Json::Array(items)) => items.iter().collect(),
+        Some(other) => vec![other],
+        None => Vec::new(),
+    }
+}
+
+/// Checks an emitted policy document: an object, or the `Fn::Sub` over
+/// JSON text that a document with deploy-time keys becomes (its `${…}`
+/// placeholders sit inside strings, so the text parses as JSON).
+pub(super) fn check_document(out: &mut Vec<Diagnostic>, path: &str, doc: &Json) {
+    let parsed;
+    let doc = match doc.get("Fn::Sub") {
+        Some(sub) => {
+            let template = match sub {
+                Json::Array(a) => a.first().and_then(Json::as_str),
+                other => other.as_str(),
+            };
+            match template.and_then(|t| serde_json::from_str::<Json>(t).ok()) {
+                Some(d) => {
+                    parsed = d;
+                    &parsed
+                }
+                None => return,
+            }
+        }
+        None => doc,
+    };
+    let statements = one_or_many(doc.get("Statement"));
+    for st in statements.iter().filter_map(|s| s.as_object()) {
+        if st.get("Effect").and_then(Json::as_str) == Some("Deny") {
             continue;
         }
-        for a in &st.actions {
+        let actions: Vec<String> = one_or_many(st.get("Action"))
+            .into_iter()
+            .filter_map(text)
+            .collect();
+        for a in &actions {
             if a == "*" || a == "*:*" {
                 report(
                     out,
@@ -34,52 +102,17 @@ pub(super) fn check_document(out: &mut Vec<Diagnostic>, path: &str, doc: &Policy
                 );
             }
         }
-        if st.resources.iter().any(|r| text(r).as_deref() == Some("*")) {
-            let scoped: Vec<&String> = st
-                .actions
+        let any_resource = one_or_many(st.get("Resource"))
+            .into_iter()
+            .any(|r| text(r).as_deref() == Some("*"));
+        if any_resource {
+            let scoped: Vec<&String> = actions
                 .iter()
                 .filter(|a| !a.contains('*') && !NO_RESOURCE_LEVEL_ACTIONS.contains(&a.as_str()))
                 .collect();
             if !scoped.is_empty() {
                 report(out, "AwsSolutions-IAM5", path, format!("Resource * for actions that support resource-level permissions: {scoped:?}"), "scope them to ARNs (security::NO_RESOURCE_LEVEL_ACTIONS lists the exceptions)");
             }
-        }
-    }
-}
-
-fn aws_managed(v: &Value) -> bool {
-    fragments(v).iter().any(|f| f.contains(":iam::aws:policy/"))
-}
-
-pub(super) fn check(app: &App, out: &mut Vec<Diagnostic>) {
-    for (path, role) in app.resources_of::<CfnRole>() {
-        for p in role.policies.iter().flatten() {
-            check_document(out, path, &p.policy_document);
-        }
-        for arn in role.managed_policy_arns.iter().flatten() {
-            if aws_managed(arn) {
-                let name = fragments(arn).concat();
-                report(
-                    out,
-                    "AwsSolutions-IAM4",
-                    path,
-                    format!(
-                        "AWS managed policy attached: {}",
-                        name.rsplit('/').next().unwrap_or_default()
-                    ),
-                    "use a customer-managed policy or inline statements",
-                );
-            }
-        }
-    }
-    for (path, p) in app.resources_of::<CfnPolicy>() {
-        if let Some(d) = &p.policy_document {
-            check_document(out, path, d);
-        }
-    }
-    for (path, p) in app.resources_of::<CfnManagedPolicy>() {
-        if let Some(d) = &p.policy_document {
-            check_document(out, path, d);
         }
     }
 }

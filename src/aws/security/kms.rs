@@ -1,24 +1,21 @@
 //! Security rules of KMS: key rotation.
 
-use super::report;
-use crate::aws::kms::cfn::CfnKey;
-use crate::core::App;
+use super::{lit, off, report, Props};
 use crate::core::Diagnostic;
 
-pub(super) fn check(app: &App, out: &mut Vec<Diagnostic>) {
-    for (path, k) in app.resources_of::<CfnKey>() {
-        let symmetric = k
-            .key_spec
-            .as_deref()
-            .is_none_or(|s| s == "SYMMETRIC_DEFAULT");
-        if symmetric && k.enable_key_rotation != Some(true) {
-            report(
-                out,
-                "AwsSolutions-KMS5",
-                path,
-                "key rotation is off".into(),
-                "keep KeyProps::rotation on",
-            );
-        }
+pub(super) fn check(cfn_type: &str, props: &Props, path: &str, out: &mut Vec<Diagnostic>) {
+    if cfn_type != "AWS::KMS::Key" {
+        return;
+    }
+    // Only symmetric keys can rotate.
+    let symmetric = lit(props, "KeySpec").is_none_or(|s| s == "SYMMETRIC_DEFAULT");
+    if symmetric && off(props, "EnableKeyRotation") {
+        report(
+            out,
+            "AwsSolutions-KMS5",
+            path,
+            "key rotation is off".into(),
+            "keep KeyProps::rotation on",
+        );
     }
 }

@@ -1,15 +1,18 @@
-//! Security rules of the AWS library, run at synth (validate stage) over the
-//! typed L1 resources of the whole app, one module per family (each
-//! reads only its families' `cfn` L1 structs, so no family module imports
-//! this one back but to `enable` it). Every AWS construct enables them; an
-//! app that only uses raw L1 structs calls `enable` itself. Codes are the
-//! cdk-nag `AwsSolutions-*` ids where cdk-nag has the rule and `MS-*` ids for
-//! meshsynth's own, so `scope.suppress(code, reason)` turns one off below a
-//! scope, and the reason lands in the template's Metadata.
+//! Security rules of the AWS library. They read what synthesis emits — a
+//! resource's final properties after overrides, aspects and raw resources —
+//! so an escape hatch is judged exactly like a typed field, and a type
+//! written raw or with a generated L1 struct is judged like one an L2
+//! construct made. One module per service family; none of them imports a
+//! family's constructs (the families import this module to `enable` it).
+//! Every AWS construct enables the rules; an app that only uses L1 structs
+//! calls `enable` itself. Codes are the cdk-nag `AwsSolutions-*` ids where
+//! cdk-nag has the rule and `MS-*` ids for meshsynth's own, so
+//! `scope.suppress(code, reason)` turns one off below a scope, and the
+//! reason lands in the template's Metadata.
 
+mod data;
 mod eks;
 mod elasticache;
-mod emitted;
 mod iam;
 mod kms;
 mod msk;
@@ -17,9 +20,11 @@ mod network;
 mod rds;
 mod supporting;
 
-pub(crate) use emitted::check_emitted;
+pub use eks::CONTROL_PLANE_LOG_TYPES;
 
-use crate::core::{App, Diagnostic, Scope, Severity, Value};
+use serde_json::Value as Json;
+
+use crate::core::{App, Diagnostic, Scope, Severity};
 
 /// IAM actions that have no resource-level permissions, so `Resource: *` is
 /// the only possible scope for them. The one list the IAM rule reads.
@@ -322,10 +327,12 @@ pub fn enable(scope: &mut Scope<'_>) {
     scope.add_validation_once(VALIDATION_KEY, check);
 }
 
+/// A resource's emitted properties, as the rules read them.
+pub(super) type Props = serde_json::Map<String, Json>;
+
 /// Whether an emitted property is literally off: absent, `false` or
 /// `"false"`. An intrinsic is not judged (it is decided at deploy).
-pub(super) fn off(props: &serde_json::Map<String, serde_json::Value>, key: &str) -> bool {
-    use serde_json::Value as Json;
+pub(super) fn off(props: &Props, key: &str) -> bool {
     match props.get(key) {
         None | Some(Json::Null) => true,
         Some(Json::Bool(b)) => !b,
@@ -334,16 +341,122 @@ pub(super) fn off(props: &serde_json::Map<String, serde_json::Value>, key: &str)
     }
 }
 
-/// Runs every rule over the app.
+/// Whether an emitted property is literally `true` or `"true"`.
+pub(super) fn on(props: &Props, key: &str) -> bool {
+    match props.get(key) {
+        Some(Json::Bool(b)) => *b,
+        Some(Json::String(s)) => s.eq_ignore_ascii_case("true"),
+        _ => false,
+    }
+}
+
+/// Whether an emitted property is literally `false` or `"false"`.
+pub(super) fn literally_false(props: &Props, key: &str) -> bool {
+    match props.get(key) {
+        Some(Json::Bool(b)) => !*b,
+        Some(Json::String(s)) => s.eq_ignore_ascii_case("false"),
+        _ => false,
+    }
+}
+
+/// A literal scalar (string, number or boolean), or a `Fn::Join` of
+/// literals, as text; `None` for an intrinsic decided at deploy.
+pub(super) fn text(v: &Json) -> Option<String> {
+    match v {
+        Json::String(s) => Some(s.clone()),
+        Json::Number(n) => Some(n.to_string()),
+        Json::Bool(b) => Some(b.to_string()),
+        Json::Object(m) => {
+            let join = m.get("Fn::Join")?.as_array()?;
+            let sep = join.first()?.as_str()?;
+            let parts = join.get(1)?.as_array()?;
+            parts
+                .iter()
+                .map(text)
+                .collect::<Option<Vec<_>>>()
+                .map(|p| p.join(sep))
+        }
+        _ => None,
+    }
+}
+
+/// The literal text of a property, when it has one.
+pub(super) fn lit(props: &Props, key: &str) -> Option<String> {
+    props.get(key).and_then(text)
+}
+
+/// Whether a property is set to a value only known at deploy.
+pub(super) fn intrinsic(props: &Props, key: &str) -> bool {
+    props.get(key).is_some_and(|v| text(v).is_none())
+}
+
+/// Whether a property is absent, or a literal that is blank.
+pub(super) fn blank(props: &Props, key: &str) -> bool {
+    match props.get(key) {
+        None | Some(Json::Null) => true,
+        Some(v) => text(v).is_some_and(|t| t.trim().is_empty()),
+    }
+}
+
+/// A nested object property.
+pub(super) fn obj<'a>(props: &'a Props, key: &str) -> Option<&'a Props> {
+    props.get(key).and_then(Json::as_object)
+}
+
+/// The objects of a list property (none when absent or not a list).
+pub(super) fn objects<'a>(props: &'a Props, key: &str) -> impl Iterator<Item = &'a Props> {
+    props
+        .get(key)
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Json::as_object)
+}
+
+/// Every literal string inside a value (joins and `Fn::Sub` templates
+/// included), for pattern checks on values that are partly intrinsic.
+pub(super) fn fragments(v: &Json) -> Vec<String> {
+    fn walk(v: &Json, out: &mut Vec<String>) {
+        match v {
+            Json::String(s) => out.push(s.clone()),
+            Json::Array(items) => items.iter().for_each(|i| walk(i, out)),
+            Json::Object(m) => m.values().for_each(|i| walk(i, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(v, &mut out);
+    out
+}
+
+/// Whether a CIDR property is the whole internet.
+pub(super) fn world(props: &Props, key: &str) -> bool {
+    lit(props, key).is_some_and(|c| c == "0.0.0.0/0" || c == "::/0")
+}
+
+/// Runs the app-wide rules: those that relate one resource to another
+/// (a VPC and the flow logs that name it).
 pub fn check(app: &App, out: &mut Vec<Diagnostic>) {
-    network::check(app, out);
-    iam::check(app, out);
-    kms::check(app, out);
-    eks::check(app, out);
-    rds::check(app, out);
-    elasticache::check(app, out);
-    msk::check(app, out);
-    supporting::check(app, out);
+    network::check_app(app, out);
+}
+
+/// The rules that read one resource's final properties, after overrides,
+/// aspects and raw resources, so an escape hatch is judged exactly like a
+/// typed field. Each family module matches the types it knows.
+pub(crate) fn check_emitted(cfn_type: &str, props: &Props, path: &str, out: &mut Vec<Diagnostic>) {
+    let service = cfn_type.split("::").nth(1).unwrap_or_default();
+    match service {
+        "EC2" => network::check(cfn_type, props, path, out),
+        "IAM" => iam::check(cfn_type, props, path, out),
+        "KMS" => kms::check(cfn_type, props, path, out),
+        "EKS" => eks::check(cfn_type, props, path, out),
+        "RDS" => rds::check(cfn_type, props, path, out),
+        "ElastiCache" => elasticache::check(cfn_type, props, path, out),
+        "MSK" => msk::check(cfn_type, props, path, out),
+        "SecretsManager" | "Logs" | "ECR" => supporting::check(cfn_type, props, path, out),
+        "S3" | "SQS" | "SNS" | "DynamoDB" => data::check(cfn_type, props, path, out),
+        _ => {}
+    }
 }
 
 pub(super) fn report(
@@ -363,39 +476,12 @@ pub(super) fn report(
     );
 }
 
-/// The text of a value when it is literal, or a join of literals.
-pub(super) fn text(v: &Value) -> Option<String> {
-    match v {
-        Value::Str(s) => Some(s.clone()),
-        Value::Join(sep, parts) => parts
-            .iter()
-            .map(text)
-            .collect::<Option<Vec<_>>>()
-            .map(|p| p.join(sep)),
-        _ => None,
-    }
-}
-
-/// Literal fragments of a value (joins flattened), for pattern checks.
-pub(super) fn fragments(v: &Value) -> Vec<String> {
-    match v {
-        Value::Str(s) => vec![s.clone()],
-        Value::Join(_, parts) => parts.iter().flat_map(fragments).collect(),
-        _ => Vec::new(),
-    }
-}
-
-pub(super) fn world(v: &Option<Value>) -> bool {
-    v.as_ref()
-        .and_then(text)
-        .is_some_and(|c| c == "0.0.0.0/0" || c == "::/0")
-}
-
 #[cfg(test)]
 mod tests {
     use super::iam::check_document;
     use super::*;
     use crate::aws::iam::policy::PolicyDocument;
+    use crate::core::Value;
 
     #[test]
     fn codes_are_unique() {
@@ -425,7 +511,8 @@ mod tests {
             PolicyStatement::allow(["ecr:GetAuthorizationToken"], [Value::str("*")]),
             PolicyStatement::allow(["ssm:GetParameter"], [Value::str("*")]),
         ]);
-        check_document(&mut out, "p", &doc);
+        let json = serde_json::to_value(&doc).expect("a literal document serializes");
+        check_document(&mut out, "p", &json);
         let codes: Vec<_> = out
             .iter()
             .map(|d| d.code.clone().unwrap_or_default())

@@ -1,51 +1,11 @@
-//! The rules that read a resource's final properties, after overrides and raw resources, so an escape hatch is judged like a typed field: RDS and ElastiCache encryption, and the data services written with generated L1 structs (S3, SQS, SNS, DynamoDB).
+//! Security rules of the data services most often written with the
+//! generated L1 structs or raw: S3, SQS, SNS and DynamoDB.
 
-use super::{off, report};
+use super::{off, report, Props};
 use crate::core::Diagnostic;
 
-/// The rules that read a resource's final properties, after overrides and
-/// raw resources, so an escape hatch that turns encryption off is caught
-/// exactly like the typed field.
-pub(crate) fn check_emitted(
-    cfn_type: &str,
-    props: &serde_json::Map<String, serde_json::Value>,
-    path: &str,
-    out: &mut Vec<Diagnostic>,
-) {
+pub(super) fn check(cfn_type: &str, props: &Props, path: &str, out: &mut Vec<Diagnostic>) {
     match cfn_type {
-        "AWS::RDS::DBInstance" | "AWS::RDS::DBCluster" => {
-            // An instance of a cluster takes its storage from the cluster.
-            if props.contains_key("DBClusterIdentifier") && cfn_type == "AWS::RDS::DBInstance" {
-                return;
-            }
-            if off(props, "StorageEncrypted") {
-                report(
-                    out,
-                    "AwsSolutions-RDS2",
-                    path,
-                    "storage is not encrypted (StorageEncrypted is not true)".into(),
-                    "set StorageEncrypted with a KMS key",
-                );
-            }
-        }
-        "AWS::ElastiCache::ReplicationGroup" => {
-            let at_rest = off(props, "AtRestEncryptionEnabled");
-            let transit = off(props, "TransitEncryptionEnabled");
-            if at_rest || transit {
-                let which = match (at_rest, transit) {
-                    (true, true) => "at rest and in transit",
-                    (true, false) => "at rest (AtRestEncryptionEnabled is not true)",
-                    _ => "in transit (TransitEncryptionEnabled is not true)",
-                };
-                report(
-                    out,
-                    "AwsSolutions-AEC3",
-                    path,
-                    format!("encryption {which} is off"),
-                    "enable both AtRestEncryptionEnabled and TransitEncryptionEnabled",
-                );
-            }
-        }
         // Data services written with the generated L1 structs or raw: the
         // rules read what is emitted, so both are judged alike.
         "AWS::S3::Bucket" => {
