@@ -185,6 +185,14 @@ impl From<u32> for Value {
     }
 }
 
+/// A string-keyed map (parameter groups, map-style tags) as a template
+/// object, in key order.
+impl<V: Into<Value>> From<std::collections::BTreeMap<String, V>> for Value {
+    fn from(m: std::collections::BTreeMap<String, V>) -> Self {
+        Value::Map(m.into_iter().map(|(k, v)| (k, v.into())).collect())
+    }
+}
+
 impl From<bool> for Value {
     fn from(b: bool) -> Self {
         Value::Bool(b)

@@ -27,9 +27,11 @@
 //!     serde_json::json!({ "ImageTagMutability": "IMMUTABLE", "ImageScanningConfiguration": { "ScanOnPush": true } }));
 //! ```
 
-pub mod cfn;
+/// The generated L1 structs (`AWS::*` of this service) the constructs build on.
+pub use crate::aws::cfn::ecr as cfn;
 
-use cfn::*;
+use cfn::repository;
+use cfn::CfnRepository;
 
 use crate::core::{DeletionPolicy, Error, ResourceRef, Scope, Value};
 
@@ -126,20 +128,22 @@ impl Repository {
         let resource = s.add_resource(
             "Resource",
             CfnRepository {
-                repository_name: Some(props.name),
-                image_tag_mutability: Some("IMMUTABLE".into()),
-                image_scanning_configuration: Some(CfnImageScanning { scan_on_push: true }),
-                encryption_configuration: Some(CfnRepositoryEncryption {
+                repository_name: Some(props.name.into()),
+                image_tag_mutability: Some(repository::ImageTagMutability::Immutable),
+                image_scanning_configuration: Some(repository::ImageScanningConfiguration {
+                    scan_on_push: Some(true.into()),
+                }),
+                encryption_configuration: Some(repository::EncryptionConfiguration {
                     encryption_type: if props.encryption_key.is_some() {
-                        "KMS"
+                        repository::EncryptionType::Kms
                     } else {
-                        "AES256"
-                    }
-                    .into(),
+                        repository::EncryptionType::Aes256
+                    },
                     kms_key: props.encryption_key,
                 }),
-                lifecycle_policy: Some(CfnLifecyclePolicy {
-                    lifecycle_policy_text: lifecycle.to_string(),
+                lifecycle_policy: Some(repository::LifecyclePolicy {
+                    lifecycle_policy_text: Some(lifecycle.to_string().into()),
+                    ..Default::default()
                 }),
                 ..Default::default()
             },
@@ -231,5 +235,20 @@ mod tests {
             .image("1.0.0")
             .unwrap_err();
         assert!(e.to_string().contains("s/Repo"), "{e}");
+    }
+}
+
+impl ResourceRef<CfnRepository> {
+    /// `Ref`: the repository name.
+    pub fn repository_name(&self) -> Value {
+        self.reference()
+    }
+    /// The repository ARN.
+    pub fn arn(&self) -> Value {
+        self.attr("Arn")
+    }
+    /// The repository URI (`ACCOUNT.dkr.ecr.REGION.amazonaws.com/NAME`).
+    pub fn repository_uri(&self) -> Value {
+        self.attr("RepositoryUri")
     }
 }

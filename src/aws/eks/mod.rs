@@ -42,7 +42,7 @@ pub mod versions;
 use cfn::*;
 pub use nodegroup::{Capacity, NodeGroup, NodeGroupProps, Taint, TaintEffect};
 
-use crate::aws::iam::cfn::CfnOidcProvider;
+use crate::aws::iam::cfn::CfnOIDCProvider;
 use crate::aws::iam::{
     aws_managed_policy, OidcProviderRef, PolicyStatement, Principal, Role, RoleProps,
 };
@@ -147,7 +147,7 @@ pub struct EksCluster {
     /// The cluster's IAM role.
     pub role: Role,
     /// The IAM OIDC provider for IRSA.
-    pub oidc: ResourceRef<CfnOidcProvider>,
+    pub oidc: ResourceRef<CfnOIDCProvider>,
     /// The cluster name, final at synth.
     pub name: String,
     /// The Kubernetes version.
@@ -396,7 +396,7 @@ impl EksCluster {
         )?;
         let oidc = s.add_resource(
             "OidcProvider",
-            CfnOidcProvider {
+            CfnOIDCProvider {
                 url: Some(resource.open_id_connect_issuer_url()),
                 client_id_list: Some(vec!["sts.amazonaws.com".into()]),
                 ..Default::default()

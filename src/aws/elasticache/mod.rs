@@ -37,11 +37,12 @@
 //!     serde_json::json!({ "TransitEncryptionEnabled": true, "AtRestEncryptionEnabled": true }));
 //! ```
 
-pub mod cfn;
+/// The generated L1 structs (`AWS::*` of this service) the constructs build on.
+pub use crate::aws::cfn::elasticache as cfn;
 
 use std::collections::BTreeMap;
 
-use cfn::*;
+use cfn::{CfnParameterGroup, CfnReplicationGroup, CfnSubnetGroup};
 
 use crate::aws::network::{SecurityGroup, SecurityGroupProps};
 use crate::aws::secrets::{Secret, SecretProps};
@@ -214,22 +215,16 @@ impl CacheReplicationGroup {
         )?;
         let subnet_group = s.add_resource(
             "SubnetGroup",
-            CfnCacheSubnetGroup {
-                description: Some(format!("{path} subnets")),
-                subnet_ids: Some(props.subnet_ids),
-                ..Default::default()
-            },
+            CfnSubnetGroup::new(format!("{path} subnets"), props.subnet_ids),
         )?;
         let parameter_group = if props.parameters.is_empty() {
             Value::Str(format!("default.{family}"))
         } else {
             s.add_resource(
                 "ParameterGroup",
-                CfnCacheParameterGroup {
-                    cache_parameter_group_family: Some(family.into()),
-                    description: Some(format!("{path} parameters")),
-                    properties: Some(props.parameters),
-                    ..Default::default()
+                CfnParameterGroup {
+                    properties: Some(props.parameters.into()),
+                    ..CfnParameterGroup::new(family, format!("{path} parameters"))
                 },
             )?
             .reference()
@@ -237,27 +232,26 @@ impl CacheReplicationGroup {
         let resource = s.add_resource(
             "Resource",
             CfnReplicationGroup {
-                replication_group_id: Some(props.id),
-                replication_group_description: Some(path.clone()),
+                replication_group_id: Some(props.id.into()),
                 engine: Some(engine.into()),
-                engine_version: Some(version),
-                cache_node_type: Some(props.node_type),
-                num_cache_clusters: Some(props.nodes),
-                automatic_failover_enabled: Some(true),
-                multi_az_enabled: Some(true),
-                at_rest_encryption_enabled: Some(true),
+                engine_version: Some(version.into()),
+                cache_node_type: Some(props.node_type.into()),
+                num_cache_clusters: Some(props.nodes.into()),
+                automatic_failover_enabled: Some(true.into()),
+                multi_az_enabled: Some(true.into()),
+                at_rest_encryption_enabled: Some(true.into()),
                 kms_key_id: Some(props.encryption_key),
-                transit_encryption_enabled: Some(true),
+                transit_encryption_enabled: Some(true.into()),
                 auth_token: Some(auth_token.dynamic_reference()),
                 cache_subnet_group_name: Some(subnet_group.reference()),
                 security_group_ids: Some(vec![sg.group_id()]),
                 cache_parameter_group_name: Some(parameter_group),
-                port: Some(props.port),
-                preferred_maintenance_window: Some(props.maintenance_window),
-                snapshot_retention_limit: Some(props.snapshot_retention_days),
+                port: Some(props.port.into()),
+                preferred_maintenance_window: Some(props.maintenance_window.into()),
+                snapshot_retention_limit: Some(props.snapshot_retention_days.into()),
                 snapshot_window: Some("03:00-04:00".into()),
-                auto_minor_version_upgrade: Some(true),
-                ..Default::default()
+                auto_minor_version_upgrade: Some(true.into()),
+                ..CfnReplicationGroup::new(path.clone())
             },
         )?;
         for (oid, value, what) in [
@@ -300,5 +294,24 @@ impl CacheReplicationGroup {
     /// connects with (the token's secret, decrypted through Secrets Manager).
     pub fn grant_auth(&self) -> Vec<crate::aws::iam::PolicyStatement> {
         self.auth_token.grant_read()
+    }
+}
+
+impl ResourceRef<CfnReplicationGroup> {
+    /// The primary endpoint host name.
+    pub fn primary_endpoint_address(&self) -> Value {
+        self.attr("PrimaryEndPoint.Address")
+    }
+    /// The primary endpoint port.
+    pub fn primary_endpoint_port(&self) -> Value {
+        self.attr("PrimaryEndPoint.Port")
+    }
+    /// The reader endpoint host name.
+    pub fn reader_endpoint_address(&self) -> Value {
+        self.attr("ReaderEndPoint.Address")
+    }
+    /// The reader endpoint port.
+    pub fn reader_endpoint_port(&self) -> Value {
+        self.attr("ReaderEndPoint.Port")
     }
 }

@@ -151,13 +151,12 @@ impl IrsaRole {
         let role = s.add_resource(
             "Role",
             CfnRole {
-                role_name: Some(role_name),
-                description: Some(format!("IRSA role of {subject} on cluster {cluster}")),
-                assume_role_policy_document: Some(trust),
+                role_name: Some(role_name.into()),
+                description: Some(format!("IRSA role of {subject} on cluster {cluster}").into()),
                 managed_policy_arns: (!props.managed_policy_arns.is_empty())
                     .then_some(props.managed_policy_arns),
                 policies: inline_policy(props.statements),
-                ..Default::default()
+                ..CfnRole::new(trust)
             },
         )?;
         let mut annotations = BTreeMap::new();

@@ -23,7 +23,8 @@
 //! synth.template("acme-iam").resource_count_is("AWS::IAM::Role", 1);
 //! ```
 
-pub mod cfn;
+/// The generated L1 structs (`AWS::*` of this service) the constructs build on.
+pub use crate::aws::cfn::iam as cfn;
 pub mod grants;
 pub mod irsa;
 pub mod policy;
@@ -34,3 +35,34 @@ pub use policy::{Condition, Effect, PolicyDocument, PolicyStatement, Principal};
 pub use role::{
     aws_managed_policy, same_account, ManagedPolicy, ManagedPolicyProps, Role, RoleProps,
 };
+
+use crate::core::{ResourceRef, Value};
+
+impl ResourceRef<cfn::CfnRole> {
+    /// `Ref`: the role name.
+    pub fn role_name(&self) -> Value {
+        self.reference()
+    }
+    /// The role ARN.
+    pub fn arn(&self) -> Value {
+        self.attr("Arn")
+    }
+    /// The stable role id.
+    pub fn role_id(&self) -> Value {
+        self.attr("RoleId")
+    }
+}
+
+impl ResourceRef<cfn::CfnManagedPolicy> {
+    /// `Ref`: the policy ARN.
+    pub fn policy_arn(&self) -> Value {
+        self.reference()
+    }
+}
+
+impl ResourceRef<cfn::CfnOIDCProvider> {
+    /// `Ref`: the provider ARN.
+    pub fn arn(&self) -> Value {
+        self.reference()
+    }
+}

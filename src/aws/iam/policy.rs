@@ -207,6 +207,14 @@ impl PolicyDocument {
     }
 }
 
+/// A document where a generated L1 struct takes one (`KeyPolicy`,
+/// `PolicyDocument`…): its template value, see [`PolicyDocument::to_value`].
+impl From<PolicyDocument> for Value {
+    fn from(doc: PolicyDocument) -> Value {
+        doc.to_value()
+    }
+}
+
 impl Serialize for PolicyDocument {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         self.to_value().serialize(s)

@@ -1,7 +1,8 @@
 //! The `Role` and `ManagedPolicy` L2 constructs: a role with a typed trust
 //! policy, typed inline statements and managed policies.
 
-use super::cfn::{CfnManagedPolicy, CfnRole, CfnRoleInlinePolicy};
+use super::cfn::role::Policy as InlinePolicy;
+use super::cfn::{CfnManagedPolicy, CfnRole};
 use super::policy::{Condition, PolicyDocument, PolicyStatement, Principal};
 use crate::core::value::ArnPart;
 use crate::core::{Arn, Error, ResourceRef, Scope, Value};
@@ -61,13 +62,12 @@ impl Role {
         let resource = s.add_resource(
             "Resource",
             CfnRole {
-                role_name: props.role_name,
-                description: props.description,
-                assume_role_policy_document: Some(trust),
+                role_name: props.role_name.map(Value::from),
+                description: props.description.map(Value::from),
                 managed_policy_arns: (!props.managed_policy_arns.is_empty())
                     .then_some(props.managed_policy_arns),
                 policies: inline_policy(props.statements),
-                ..Default::default()
+                ..CfnRole::new(trust)
             },
         )?;
         Ok(Role { resource })
@@ -95,13 +95,9 @@ pub fn same_account() -> Condition {
 }
 
 /// The `Policies` property for a list of statements: one policy, or none.
-pub(crate) fn inline_policy(statements: Vec<PolicyStatement>) -> Option<Vec<CfnRoleInlinePolicy>> {
-    (!statements.is_empty()).then(|| {
-        vec![CfnRoleInlinePolicy {
-            policy_name: "inline".into(),
-            policy_document: PolicyDocument::new(statements),
-        }]
-    })
+pub(crate) fn inline_policy(statements: Vec<PolicyStatement>) -> Option<Vec<InlinePolicy>> {
+    (!statements.is_empty())
+        .then(|| vec![InlinePolicy::new(PolicyDocument::new(statements), "inline")])
 }
 
 /// Props of a `ManagedPolicy`.
@@ -158,11 +154,10 @@ impl ManagedPolicy {
         let resource = s.add_resource(
             "Resource",
             CfnManagedPolicy {
-                managed_policy_name: props.name,
-                description: props.description,
-                policy_document: Some(PolicyDocument::new(props.statements)),
+                managed_policy_name: props.name.map(Value::from),
+                description: props.description.map(Value::from),
                 roles: (!props.roles.is_empty()).then_some(props.roles),
-                ..Default::default()
+                ..CfnManagedPolicy::new(PolicyDocument::new(props.statements))
             },
         )?;
         Ok(ManagedPolicy { resource })

@@ -25,7 +25,8 @@
 //! synth.template("acme-keys").resource_count_is("AWS::KMS::Alias", 1);
 //! ```
 
-pub mod cfn;
+/// The generated L1 structs of KMS (`AWS::KMS::*`) the constructs build on.
+pub use crate::aws::cfn::kms as cfn;
 
 use cfn::{CfnAlias, CfnKey};
 
@@ -177,12 +178,12 @@ impl Key {
         let resource = s.add_resource(
             "Resource",
             CfnKey {
-                description: Some(props.description.unwrap_or_else(|| path.clone())),
-                enable_key_rotation: Some(props.rotation),
-                key_policy: Some(key_policy),
-                key_spec: Some("SYMMETRIC_DEFAULT".into()),
-                key_usage: Some("ENCRYPT_DECRYPT".into()),
-                pending_window_in_days: Some(props.pending_window_days),
+                description: Some(props.description.unwrap_or_else(|| path.clone()).into()),
+                enable_key_rotation: Some(props.rotation.into()),
+                key_policy: Some(key_policy.into()),
+                key_spec: Some(cfn::key::KeySpec::SymmetricDefault),
+                key_usage: Some(cfn::key::KeyUsage::EncryptDecrypt),
+                pending_window_in_days: Some(props.pending_window_days.into()),
                 ..Default::default()
             },
         )?;
@@ -205,10 +206,7 @@ impl Key {
             }
             s.add_resource(
                 "Alias",
-                CfnAlias {
-                    alias_name: Some(format!("alias/{alias}")),
-                    target_key_id: Some(resource.key_id()),
-                },
+                CfnAlias::new(format!("alias/{alias}"), resource.key_id()),
             )?;
         }
         Ok(Key { resource })
@@ -236,4 +234,15 @@ fn sid_part(service: &str) -> String {
             }
         })
         .collect()
+}
+
+impl ResourceRef<CfnKey> {
+    /// `Ref`: the key id.
+    pub fn key_id(&self) -> Value {
+        self.reference()
+    }
+    /// The key ARN.
+    pub fn arn(&self) -> Value {
+        self.attr("Arn")
+    }
 }

@@ -26,7 +26,8 @@
 //! synth.template("acme-logs").has_resource_properties("AWS::Logs::LogGroup", serde_json::json!({ "RetentionInDays": 90 }));
 //! ```
 
-pub mod cfn;
+/// The generated L1 structs (`AWS::*` of this service) the constructs build on.
+pub use crate::aws::cfn::logs as cfn;
 
 use cfn::CfnLogGroup;
 
@@ -105,8 +106,8 @@ impl LogGroup {
         let resource = s.add_resource(
             "Resource",
             CfnLogGroup {
-                log_group_name: props.name,
-                retention_in_days: Some(props.retention_days),
+                log_group_name: props.name.map(Value::from),
+                retention_in_days: Some(props.retention_days.into()),
                 kms_key_id: props.encryption_key,
                 ..Default::default()
             },
@@ -127,5 +128,16 @@ impl LogGroup {
     /// The log group ARN (ends in `:*`).
     pub fn arn(&self) -> Value {
         self.resource.arn()
+    }
+}
+
+impl ResourceRef<CfnLogGroup> {
+    /// `Ref`: the log group name.
+    pub fn log_group_name(&self) -> Value {
+        self.reference()
+    }
+    /// The ARN (`arn:…:log-group:NAME:*`).
+    pub fn arn(&self) -> Value {
+        self.attr("Arn")
     }
 }

@@ -22,11 +22,12 @@
 //! synth.template("acme-dns").resource_count_is("AWS::Route53::HealthCheck", 1);
 //! ```
 
-pub mod cfn;
+/// The generated L1 structs (`AWS::*` of this service) the constructs build on.
+pub use crate::aws::cfn::route53 as cfn;
 
-use cfn::*;
+use cfn::health_check::{self, HealthCheckConfig, HealthCheckTag};
+use cfn::CfnHealthCheck;
 
-use crate::aws::CfnTag;
 use crate::core::{Error, ResourceRef, Scope, Value};
 
 /// Props of a `HealthCheck`.
@@ -107,19 +108,25 @@ impl HealthCheck {
         let resource = s.add_resource(
             "Resource",
             CfnHealthCheck {
-                health_check_config: Some(CfnHealthCheckConfig {
-                    check_type: "HTTPS".into(),
+                health_check_config: HealthCheckConfig {
                     fully_qualified_domain_name: Some(props.domain_name),
-                    port: Some(props.port),
-                    resource_path: Some(props.path),
-                    request_interval: Some(props.interval_seconds),
-                    failure_threshold: Some(props.failure_threshold),
-                    enable_sni: Some(true),
-                    regions: None,
-                }),
-                health_check_tags: Some(vec![CfnTag::new("Name", path.clone())]),
+                    port: Some(props.port.into()),
+                    resource_path: Some(props.path.into()),
+                    request_interval: Some(props.interval_seconds.into()),
+                    failure_threshold: Some(props.failure_threshold.into()),
+                    enable_sni: Some(true.into()),
+                    ..HealthCheckConfig::new(health_check::Type::Https)
+                },
+                health_check_tags: Some(vec![HealthCheckTag::new("Name", path.clone())]),
             },
         )?;
         Ok(HealthCheck { resource })
+    }
+}
+
+impl ResourceRef<CfnHealthCheck> {
+    /// `Ref`: the health check id.
+    pub fn health_check_id(&self) -> Value {
+        self.reference()
     }
 }

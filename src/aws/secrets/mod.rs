@@ -35,9 +35,11 @@
 //!     serde_json::json!({ "GenerateSecretString": { "SecretStringTemplate": "{\"username\":\"acme\"}" } }));
 //! ```
 
-pub mod cfn;
+/// The generated L1 structs (`AWS::*` of this service) the constructs build on.
+pub use crate::aws::cfn::secretsmanager as cfn;
 
-use cfn::{CfnGenerateSecretString, CfnSecret};
+use cfn::secret::GenerateSecretString;
+use cfn::CfnSecret;
 
 use crate::core::{Error, ResourceRef, Scope, Value};
 
@@ -111,17 +113,17 @@ impl Secret {
         let resource = s.add_resource(
             "Resource",
             CfnSecret {
-                name: props.name,
-                description: Some(props.description.unwrap_or_else(|| path.clone())),
+                name: props.name.map(Value::from),
+                description: Some(props.description.unwrap_or_else(|| path.clone()).into()),
                 kms_key_id: props.encryption_key.clone(),
-                generate_secret_string: Some(CfnGenerateSecretString {
-                    secret_string_template: Some(props.template),
-                    generate_string_key: Some(props.generate_key.clone()),
-                    password_length: Some(props.length),
+                generate_secret_string: Some(GenerateSecretString {
+                    secret_string_template: Some(props.template.into()),
+                    generate_string_key: Some(props.generate_key.clone().into()),
+                    password_length: Some(props.length.into()),
                     // Characters that break URLs, shells and connection strings.
                     exclude_characters: (!props.exclude_punctuation)
-                        .then(|| "\"'@/\\`".to_string()),
-                    exclude_punctuation: props.exclude_punctuation.then_some(true),
+                        .then(|| Value::str("\"'@/\\`")),
+                    exclude_punctuation: props.exclude_punctuation.then_some(true.into()),
                     ..Default::default()
                 }),
                 ..Default::default()
@@ -158,5 +160,12 @@ impl Secret {
     /// a customer key encrypts it.
     pub fn grant_read(&self) -> Vec<crate::aws::iam::PolicyStatement> {
         crate::aws::iam::grants::read_secret(self.arn(), self.encryption_key.clone())
+    }
+}
+
+impl ResourceRef<CfnSecret> {
+    /// `Ref`: the secret ARN.
+    pub fn secret_arn(&self) -> Value {
+        self.reference()
     }
 }

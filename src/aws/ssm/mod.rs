@@ -26,7 +26,8 @@
 //!     serde_json::json!({ "Name": "/acme/orders/api-url", "Type": "String" }));
 //! ```
 
-pub mod cfn;
+/// The generated L1 structs (`AWS::*` of this service) the constructs build on.
+pub use crate::aws::cfn::ssm as cfn;
 
 use cfn::CfnParameter;
 
@@ -114,7 +115,7 @@ impl StringParameter {
                         "give a value",
                     ));
                 }
-                ("String", v)
+                (cfn::parameter::Type::StringType, v)
             }
             ParameterValue::StringList(items) => {
                 if items.is_empty() || items.iter().any(|i| i.is_empty() || i.contains(',')) {
@@ -124,19 +125,20 @@ impl StringParameter {
                         "split the values",
                     ));
                 }
-                ("StringList", Value::Str(items.join(",")))
+                (
+                    cfn::parameter::Type::StringList,
+                    Value::Str(items.join(",")),
+                )
             }
         };
         let mut s = scope.child(id)?;
         let resource = s.add_resource(
             "Resource",
             CfnParameter {
-                name: Some(props.name.clone()),
-                parameter_type: Some(ptype.into()),
-                value: Some(value),
-                description: props.description,
-                tier: Some("Standard".into()),
-                ..Default::default()
+                name: Some(props.name.clone().into()),
+                description: props.description.map(Value::from),
+                tier: Some(cfn::parameter::Tier::Standard),
+                ..CfnParameter::new(ptype, value)
             },
         )?;
         let lower = props.name.to_ascii_lowercase();
@@ -190,5 +192,12 @@ impl StringParameter {
             .region(ArnPart::Any)
             .account(ArnPart::Any)
             .value()
+    }
+}
+
+impl ResourceRef<CfnParameter> {
+    /// `Ref`: the parameter name.
+    pub fn parameter_name(&self) -> Value {
+        self.reference()
     }
 }
