@@ -192,6 +192,21 @@ impl Repository {
     }
 }
 
+impl ResourceRef<CfnRepository> {
+    /// `Ref`: the repository name.
+    pub fn repository_name(&self) -> Value {
+        self.reference()
+    }
+    /// The repository ARN.
+    pub fn arn(&self) -> Value {
+        self.attr("Arn")
+    }
+    /// The repository URI (`ACCOUNT.dkr.ecr.REGION.amazonaws.com/NAME`).
+    pub fn repository_uri(&self) -> Value {
+        self.attr("RepositoryUri")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,20 +250,5 @@ mod tests {
             .image("1.0.0")
             .unwrap_err();
         assert!(e.to_string().contains("s/Repo"), "{e}");
-    }
-}
-
-impl ResourceRef<CfnRepository> {
-    /// `Ref`: the repository name.
-    pub fn repository_name(&self) -> Value {
-        self.reference()
-    }
-    /// The repository ARN.
-    pub fn arn(&self) -> Value {
-        self.attr("Arn")
-    }
-    /// The repository URI (`ACCOUNT.dkr.ecr.REGION.amazonaws.com/NAME`).
-    pub fn repository_uri(&self) -> Value {
-        self.attr("RepositoryUri")
     }
 }
