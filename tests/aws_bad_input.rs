@@ -305,9 +305,8 @@ fn raw_world_ingress_fails_synth_unless_suppressed() {
             .add_resource(
                 "Sg",
                 CfnSecurityGroup {
-                    group_description: Some("raw".into()),
                     vpc_id: Some("vpc-1".into()),
-                    ..Default::default()
+                    ..CfnSecurityGroup::new("raw")
                 },
             )
             .unwrap();
@@ -316,12 +315,11 @@ fn raw_world_ingress_fails_synth_unless_suppressed() {
                 "Ssh",
                 CfnSecurityGroupIngress {
                     group_id: Some(sg.group_id()),
-                    ip_protocol: "tcp".into(),
-                    from_port: Some(22),
-                    to_port: Some(22),
+                    from_port: Some(22u16.into()),
+                    to_port: Some(22u16.into()),
                     cidr_ip: Some("0.0.0.0/0".into()),
                     description: Some("ssh from anywhere".into()),
-                    ..Default::default()
+                    ..CfnSecurityGroupIngress::new("tcp")
                 },
             )
             .unwrap();

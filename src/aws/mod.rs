@@ -1,5 +1,6 @@
-//! AWS construct library: one folder per family, each with its L1 `Cfn<Type>`
-//! structs and its L2 constructs.
+//! AWS construct library: one folder per family with its L2 constructs,
+//! built on the typed L1 structs generated from the CloudFormation registry
+//! schemas (module [`cfn`]; each family's `cfn` re-exports its service).
 
 pub mod cfn;
 pub mod ecr;
@@ -16,27 +17,3 @@ pub mod route53;
 pub mod secrets;
 pub mod security;
 pub mod ssm;
-
-use serde::Serialize;
-
-use crate::core::Value;
-
-/// A `{Key, Value}` tag, as most resource types take them.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct CfnTag {
-    /// The tag key.
-    pub key: String,
-    /// The tag value.
-    pub value: Value,
-}
-
-impl CfnTag {
-    /// A tag.
-    pub fn new(key: impl Into<String>, value: impl Into<Value>) -> CfnTag {
-        CfnTag {
-            key: key.into(),
-            value: value.into(),
-        }
-    }
-}

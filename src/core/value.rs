@@ -193,6 +193,12 @@ impl<V: Into<Value>> From<std::collections::BTreeMap<String, V>> for Value {
     }
 }
 
+impl From<u16> for Value {
+    fn from(n: u16) -> Self {
+        Value::Int(n.into())
+    }
+}
+
 impl From<bool> for Value {
     fn from(b: bool) -> Self {
         Value::Bool(b)

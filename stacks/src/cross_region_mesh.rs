@@ -283,7 +283,7 @@ fn network(app: &mut App, account: &str, region: &str, cidr: &str) -> Result<Net
             &format!("EastWestAddress{i}"),
             CfnEip {
                 domain: Some("vpc".into()),
-                tags: None,
+                ..Default::default()
             },
         )?);
     }

@@ -35,12 +35,14 @@
 //! t.resource_count_is("AWS::IAM::OIDCProvider", 1);
 //! ```
 
-pub mod cfn;
+/// The generated L1 structs (`AWS::*` of this service) the constructs build on.
+pub use crate::aws::cfn::eks as cfn;
 mod nodegroup;
 pub mod versions;
 
-use cfn::*;
-pub use nodegroup::{Capacity, NodeGroup, NodeGroupProps, Taint, TaintEffect};
+use crate::aws::cfn::ec2::CfnLaunchTemplate;
+use cfn::{access_entry, addon, cluster, CfnAccessEntry, CfnAddon, CfnCluster, CfnNodegroup};
+pub use nodegroup::{AmiType, Capacity, NodeGroup, NodeGroupProps, Taint, TaintEffect};
 
 use crate::aws::iam::cfn::CfnOIDCProvider;
 use crate::aws::iam::{
@@ -357,41 +359,45 @@ impl EksCluster {
         let resource = s.add_resource(
             "Resource",
             CfnCluster {
-                name: Some(props.name.clone()),
-                version: Some(props.version.clone()),
-                role_arn: Some(role.arn()),
-                resources_vpc_config: Some(CfnClusterVpcConfig {
-                    subnet_ids: props.subnet_ids.clone(),
-                    security_group_ids: (!props.security_group_ids.is_empty())
-                        .then_some(props.security_group_ids),
-                    endpoint_private_access: Some(true),
-                    endpoint_public_access: Some(public),
-                    public_access_cidrs: cidrs,
+                name: Some(props.name.clone().into()),
+                version: Some(props.version.clone().into()),
+                logging: Some(cluster::Logging {
+                    cluster_logging: Some(cluster::ClusterLogging {
+                        enabled_types: Some(
+                            props
+                                .log_types
+                                .iter()
+                                .map(|t| cluster::LoggingTypeConfig {
+                                    r#type: Some(log_type(t)),
+                                })
+                                .collect(),
+                        ),
+                    }),
                 }),
-                logging: Some(CfnClusterLogging {
-                    cluster_logging: CfnClusterLoggingTypes {
-                        enabled_types: props
-                            .log_types
-                            .iter()
-                            .map(|t| CfnClusterLogType {
-                                log_type: t.clone(),
-                            })
-                            .collect(),
-                    },
-                }),
-                encryption_config: Some(vec![CfnClusterEncryptionConfig {
-                    provider: CfnClusterEncryptionProvider {
-                        key_arn: secrets_key_arn.clone(),
-                    },
-                    resources: vec!["secrets".into()],
+                encryption_config: Some(vec![cluster::EncryptionConfig {
+                    provider: Some(cluster::Provider {
+                        key_arn: Some(secrets_key_arn.clone()),
+                    }),
+                    resources: Some(vec!["secrets".into()]),
                 }]),
-                access_config: Some(CfnClusterAccessConfig {
-                    authentication_mode: Some("API".into()),
+                access_config: Some(cluster::AccessConfig {
+                    authentication_mode: Some(cluster::AuthenticationMode::Api),
                     // Admins come from explicit access entries, not from
                     // whoever happened to run the deployment.
-                    bootstrap_cluster_creator_admin_permissions: Some(false),
+                    bootstrap_cluster_creator_admin_permissions: Some(false.into()),
                 }),
-                ..Default::default()
+                ..CfnCluster::new(
+                    cluster::ResourcesVpcConfig {
+                        security_group_ids: (!props.security_group_ids.is_empty())
+                            .then_some(props.security_group_ids),
+                        endpoint_private_access: Some(true.into()),
+                        endpoint_public_access: Some(public.into()),
+                        public_access_cidrs: cidrs
+                            .map(|c| c.into_iter().map(Value::from).collect()),
+                        ..cluster::ResourcesVpcConfig::new(props.subnet_ids.clone())
+                    },
+                    role.arn(),
+                )
             },
         )?;
         let oidc = s.add_resource(
@@ -419,17 +425,12 @@ impl EksCluster {
             s.add_resource(
                 &format!("AdminAccess{}", i + 1),
                 CfnAccessEntry {
-                    cluster_name: Some(resource.cluster_name()),
-                    principal_arn: Some(principal),
-                    entry_type: Some("STANDARD".into()),
-                    access_policies: Some(vec![CfnAccessPolicy {
-                        policy_arn: admin_policy.clone(),
-                        access_scope: CfnAccessScope {
-                            scope_type: "cluster".into(),
-                            namespaces: None,
-                        },
-                    }]),
-                    ..Default::default()
+                    r#type: Some("STANDARD".into()),
+                    access_policies: Some(vec![access_entry::AccessPolicy::new(
+                        access_entry::AccessScope::new(access_entry::Type::Cluster),
+                        admin_policy.clone(),
+                    )]),
+                    ..CfnAccessEntry::new(resource.cluster_name(), principal)
                 },
             )?;
         }
@@ -457,12 +458,10 @@ impl EksCluster {
             let addon = s.add_resource(
                 &format!("Addon{id}"),
                 CfnAddon {
-                    cluster_name: Some(resource.cluster_name()),
-                    addon_name: Some(a.name),
-                    addon_version: Some(a.version),
-                    resolve_conflicts: Some("OVERWRITE".into()),
+                    addon_version: Some(a.version.into()),
+                    resolve_conflicts: Some(addon::ResolveConflicts::Overwrite),
                     service_account_role_arn: a.service_account_role_arn,
-                    ..Default::default()
+                    ..CfnAddon::new(a.name, resource.cluster_name())
                 },
             )?;
             addon_refs.push((name, addon));
@@ -493,5 +492,67 @@ impl EksCluster {
     /// The cluster name (`Ref`, so users depend on the cluster).
     pub fn cluster_name(&self) -> Value {
         self.resource.cluster_name()
+    }
+}
+
+/// The schema's value of a control-plane log type, once validated against
+/// [`CONTROL_PLANE_LOG_TYPES`].
+fn log_type(t: &str) -> cluster::LoggingTypeConfigType {
+    match t {
+        "api" => cluster::LoggingTypeConfigType::Api,
+        "audit" => cluster::LoggingTypeConfigType::Audit,
+        "authenticator" => cluster::LoggingTypeConfigType::Authenticator,
+        "controllerManager" => cluster::LoggingTypeConfigType::ControllerManager,
+        _ => cluster::LoggingTypeConfigType::Scheduler,
+    }
+}
+
+impl ResourceRef<CfnCluster> {
+    /// `Ref`: the cluster name.
+    pub fn cluster_name(&self) -> Value {
+        self.reference()
+    }
+    /// The cluster ARN.
+    pub fn arn(&self) -> Value {
+        self.attr("Arn")
+    }
+    /// The API server endpoint.
+    pub fn endpoint(&self) -> Value {
+        self.attr("Endpoint")
+    }
+    /// The cluster CA certificate (base64).
+    pub fn certificate_authority_data(&self) -> Value {
+        self.attr("CertificateAuthorityData")
+    }
+    /// The OIDC issuer URL (`https://oidc.eks…`).
+    pub fn open_id_connect_issuer_url(&self) -> Value {
+        self.attr("OpenIdConnectIssuerUrl")
+    }
+    /// The security group EKS made for the control plane and nodes.
+    pub fn cluster_security_group_id(&self) -> Value {
+        self.attr("ClusterSecurityGroupId")
+    }
+}
+
+impl ResourceRef<CfnNodegroup> {
+    /// The node group ARN.
+    pub fn arn(&self) -> Value {
+        self.attr("Arn")
+    }
+    /// The node group name.
+    pub fn nodegroup_name(&self) -> Value {
+        self.attr("NodegroupName")
+    }
+}
+
+/// Launch templates of node groups.
+impl ResourceRef<CfnLaunchTemplate> {
+    /// `Ref`: the launch template id.
+    pub fn launch_template_id(&self) -> Value {
+        self.reference()
+    }
+    /// The latest version number.
+    pub fn latest_version_number(&self) -> Value {
+        self.attr("LatestVersionNumber")
     }
 }

@@ -3,11 +3,13 @@
 
 use std::collections::BTreeMap;
 
-use super::cfn::*;
+pub use super::cfn::nodegroup::AmiType;
+use super::cfn::{nodegroup, CfnNodegroup};
 use super::EksCluster;
+use crate::aws::cfn::ec2::launch_template as lt;
+use crate::aws::cfn::ec2::CfnLaunchTemplate;
 use crate::aws::iam::{aws_managed_policy, Principal, Role, RoleProps};
 use crate::aws::network::{Port, SecurityGroup, SecurityGroupProps};
-use crate::aws::CfnTag;
 use crate::core::{Error, ResourceRef, Scope, Value};
 
 /// How node capacity is bought.
@@ -63,8 +65,8 @@ pub struct NodeGroupProps {
     pub taints: Vec<Taint>,
     /// Subnets. Default: the cluster's subnets.
     pub subnet_ids: Vec<Value>,
-    /// AMI type. Default: `AL2023_x86_64_STANDARD`.
-    pub ami_type: String,
+    /// AMI type. Default: `AmiType::Al2023X8664Standard` (`AL2023_x86_64_STANDARD`).
+    pub ami_type: AmiType,
     /// Root volume size in GiB. Default: 20.
     pub disk_size_gib: i64,
     /// Security groups of the nodes. Default: none, so EKS attaches the
@@ -96,7 +98,7 @@ impl Default for NodeGroupProps {
             labels: BTreeMap::new(),
             taints: Vec::new(),
             subnet_ids: Vec::new(),
-            ami_type: "AL2023_x86_64_STANDARD".into(),
+            ami_type: AmiType::Al2023X8664Standard,
             disk_size_gib: 20,
             security_group_ids: Vec::new(),
             volume_key: None,
@@ -233,80 +235,77 @@ impl NodeGroup {
         )?;
         let lt = s.add_resource(
             "LaunchTemplate",
-            CfnLaunchTemplate {
-                launch_template_data: Some(CfnLaunchTemplateData {
-                    security_group_ids: (!security_group_ids.is_empty())
-                        .then_some(security_group_ids),
-                    metadata_options: Some(CfnLaunchTemplateMetadata {
-                        http_endpoint: Some("enabled".into()),
-                        http_tokens: Some("required".into()),
-                        // 2 hops so pods on the host network still reach IMDS.
-                        http_put_response_hop_limit: Some(2),
-                    }),
-                    block_device_mappings: Some(vec![CfnLaunchTemplateBlockDevice {
-                        device_name: "/dev/xvda".into(),
-                        ebs: CfnLaunchTemplateEbs {
-                            volume_size: Some(props.disk_size_gib),
-                            volume_type: Some("gp3".into()),
-                            encrypted: Some(true),
-                            kms_key_id: props.volume_key,
-                            delete_on_termination: Some(true),
-                        },
-                    }]),
-                    monitoring: Some(CfnLaunchTemplateMonitoring { enabled: true }),
-                    tag_specifications: Some(vec![CfnLaunchTemplateTags {
-                        resource_type: "instance".into(),
-                        tags: vec![CfnTag::new("Name", path.clone())],
-                    }]),
+            CfnLaunchTemplate::new(lt::LaunchTemplateData {
+                security_group_ids: (!security_group_ids.is_empty()).then_some(security_group_ids),
+                metadata_options: Some(lt::MetadataOptions {
+                    http_endpoint: Some(lt::HttpEndpoint::Enabled),
+                    http_tokens: Some(lt::HttpTokens::Required),
+                    // 2 hops so pods on the host network still reach IMDS.
+                    http_put_response_hop_limit: Some(2i64.into()),
+                    ..Default::default()
                 }),
+                block_device_mappings: Some(vec![lt::BlockDeviceMapping {
+                    device_name: Some("/dev/xvda".into()),
+                    ebs: Some(lt::Ebs {
+                        volume_size: Some(props.disk_size_gib.into()),
+                        volume_type: Some(lt::VolumeType::Gp3),
+                        encrypted: Some(true.into()),
+                        kms_key_id: props.volume_key,
+                        delete_on_termination: Some(true.into()),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                }]),
+                monitoring: Some(lt::Monitoring {
+                    enabled: Some(true.into()),
+                }),
+                tag_specifications: Some(vec![lt::TagSpecification {
+                    resource_type: Some(lt::ResourceType::Instance),
+                    tags: Some(vec![lt::Tag::new("Name", path.clone())]),
+                }]),
                 ..Default::default()
-            },
+            }),
         )?;
-        let taints: Vec<CfnNodegroupTaint> = props
+        let taints: Vec<nodegroup::Taint> = props
             .taints
             .into_iter()
-            .map(|t| CfnNodegroupTaint {
-                key: t.key,
-                value: t.value,
-                effect: match t.effect {
-                    TaintEffect::NoSchedule => "NO_SCHEDULE",
-                    TaintEffect::PreferNoSchedule => "PREFER_NO_SCHEDULE",
-                    TaintEffect::NoExecute => "NO_EXECUTE",
-                }
-                .into(),
+            .map(|t| nodegroup::Taint {
+                key: Some(t.key.into()),
+                value: t.value.map(Value::from),
+                effect: Some(match t.effect {
+                    TaintEffect::NoSchedule => nodegroup::Effect::NoSchedule,
+                    TaintEffect::PreferNoSchedule => nodegroup::Effect::PreferNoSchedule,
+                    TaintEffect::NoExecute => nodegroup::Effect::NoExecute,
+                }),
             })
             .collect();
         let resource = s.add_resource(
             "Resource",
             CfnNodegroup {
-                cluster_name: Some(cluster.cluster_name()),
-                nodegroup_name: props.name,
-                node_role: Some(role.arn()),
-                subnets: Some(subnets),
-                capacity_type: Some(
-                    match props.capacity {
-                        Capacity::OnDemand => "ON_DEMAND",
-                        Capacity::Spot => "SPOT",
-                    }
-                    .into(),
-                ),
-                instance_types: Some(props.instance_types),
+                nodegroup_name: props.name.map(Value::from),
+                capacity_type: Some(match props.capacity {
+                    Capacity::OnDemand => nodegroup::CapacityType::OnDemand,
+                    Capacity::Spot => nodegroup::CapacityType::Spot,
+                }),
+                instance_types: Some(props.instance_types.into_iter().map(Value::from).collect()),
                 ami_type: Some(props.ami_type),
-                scaling_config: Some(CfnNodegroupScaling {
-                    min_size: props.min_size,
-                    desired_size: props.desired_size,
-                    max_size: props.max_size,
+                scaling_config: Some(nodegroup::ScalingConfig {
+                    min_size: Some(props.min_size.into()),
+                    desired_size: Some(props.desired_size.into()),
+                    max_size: Some(props.max_size.into()),
                 }),
-                update_config: Some(CfnNodegroupUpdate {
-                    max_unavailable: Some(1),
+                update_config: Some(nodegroup::UpdateConfig {
+                    max_unavailable: Some(1i64.into()),
+                    ..Default::default()
                 }),
-                labels: (!props.labels.is_empty()).then_some(props.labels),
+                labels: (!props.labels.is_empty()).then(|| props.labels.into()),
                 taints: (!taints.is_empty()).then_some(taints),
-                launch_template: Some(CfnNodegroupLaunchTemplate {
-                    id: lt.launch_template_id(),
-                    version: lt.latest_version_number(),
+                launch_template: Some(nodegroup::LaunchTemplateSpecification {
+                    id: Some(lt.launch_template_id()),
+                    version: Some(lt.latest_version_number()),
+                    ..Default::default()
                 }),
-                ..Default::default()
+                ..CfnNodegroup::new(cluster.cluster_name(), role.arn(), subnets)
             },
         )?;
         // Nodes join once networking (vpc-cni, kube-proxy) and the pod identity

@@ -36,9 +36,10 @@
 //! synth.template("acme-streaming").resource_count_is("AWS::MSK::Cluster", 1);
 //! ```
 
-pub mod cfn;
+/// The generated L1 structs (`AWS::*` of this service) the constructs build on.
+pub use crate::aws::cfn::msk as cfn;
 
-use cfn::*;
+use cfn::{cluster, CfnCluster, CfnConfiguration};
 
 use crate::aws::iam::PolicyStatement;
 use crate::aws::logs::{LogGroup, LogGroupProps};
@@ -97,9 +98,9 @@ impl Default for MskClusterProps {
 #[derive(Debug, Clone)]
 pub struct MskCluster {
     /// The L1 cluster.
-    pub resource: ResourceRef<CfnMskCluster>,
+    pub resource: ResourceRef<CfnCluster>,
     /// The configuration.
-    pub configuration: ResourceRef<CfnMskConfiguration>,
+    pub configuration: ResourceRef<CfnConfiguration>,
     /// The brokers' security group: grant clients port `IAM_TLS_PORT`.
     pub security_group: SecurityGroup,
     /// The broker log group.
@@ -201,58 +202,60 @@ impl MskCluster {
         );
         let configuration = s.add_resource(
             "Configuration",
-            CfnMskConfiguration {
-                name: Some(format!("{}-config", props.name)),
-                description: Some(format!("{path} broker configuration")),
-                kafka_versions_list: Some(vec![props.kafka_version.clone()]),
-                server_properties: Some(lines.join("\n") + "\n"),
+            CfnConfiguration {
+                description: Some(format!("{path} broker configuration").into()),
+                kafka_versions_list: Some(vec![props.kafka_version.clone().into()]),
+                ..CfnConfiguration::new(format!("{}-config", props.name), lines.join("\n") + "\n")
             },
         )?;
         let resource = s.add_resource(
             "Resource",
-            CfnMskCluster {
-                cluster_name: Some(props.name),
-                kafka_version: Some(props.kafka_version),
-                number_of_broker_nodes: Some(props.broker_count),
-                broker_node_group_info: Some(CfnBrokerNodeGroupInfo {
-                    instance_type: props.instance_type,
-                    client_subnets: props.subnet_ids,
-                    security_groups: Some(vec![sg.group_id()]),
-                    storage_info: Some(CfnMskStorageInfo {
-                        ebs_storage_info: CfnMskEbsStorageInfo {
-                            volume_size: props.volume_size_gib,
-                        },
+            CfnCluster {
+                encryption_info: Some(cluster::EncryptionInfo {
+                    encryption_at_rest: Some(cluster::EncryptionAtRest::new(props.encryption_key)),
+                    encryption_in_transit: Some(cluster::EncryptionInTransit {
+                        client_broker: Some(cluster::ClientBroker::Tls),
+                        in_cluster: Some(true.into()),
                     }),
                 }),
-                encryption_info: Some(CfnMskEncryptionInfo {
-                    encryption_at_rest: Some(CfnMskEncryptionAtRest {
-                        data_volume_kms_key_id: props.encryption_key,
+                client_authentication: Some(cluster::ClientAuthentication {
+                    sasl: Some(cluster::Sasl {
+                        iam: Some(cluster::Iam::new(true)),
+                        ..Default::default()
                     }),
-                    encryption_in_transit: Some(CfnMskEncryptionInTransit {
-                        client_broker: Some("TLS".into()),
-                        in_cluster: Some(true),
-                    }),
+                    unauthenticated: Some(cluster::Unauthenticated::new(false)),
+                    ..Default::default()
                 }),
-                client_authentication: Some(CfnMskClientAuthentication {
-                    sasl: Some(CfnMskSasl {
-                        iam: Some(CfnMskEnabled { enabled: true }),
-                    }),
-                    unauthenticated: Some(CfnMskEnabled { enabled: false }),
-                }),
-                logging_info: Some(CfnMskLoggingInfo {
-                    broker_logs: CfnMskBrokerLogs {
-                        cloud_watch_logs: Some(CfnMskCloudWatchLogs {
-                            enabled: true,
+                logging_info: Some(cluster::LoggingInfo {
+                    broker_logs: Some(cluster::BrokerLogs {
+                        cloud_watch_logs: Some(cluster::CloudWatchLogs {
                             log_group: Some(log_group.name()),
+                            ..cluster::CloudWatchLogs::new(true)
                         }),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                }),
+                configuration_info: Some(cluster::ConfigurationInfo::new(
+                    configuration.arn(),
+                    configuration.latest_revision(),
+                )),
+                enhanced_monitoring: Some(cluster::EnhancedMonitoring::PerBroker),
+                ..CfnCluster::new(
+                    cluster::BrokerNodeGroupInfo {
+                        security_groups: Some(vec![sg.group_id()]),
+                        storage_info: Some(cluster::StorageInfo {
+                            ebs_storage_info: Some(cluster::EBSStorageInfo {
+                                volume_size: Some(props.volume_size_gib.into()),
+                                ..Default::default()
+                            }),
+                        }),
+                        ..cluster::BrokerNodeGroupInfo::new(props.subnet_ids, props.instance_type)
                     },
-                }),
-                configuration_info: Some(CfnMskConfigurationInfo {
-                    arn: configuration.arn(),
-                    revision: configuration.latest_revision(),
-                }),
-                enhanced_monitoring: Some("PER_BROKER".into()),
-                ..Default::default()
+                    props.name,
+                    props.kafka_version,
+                    props.broker_count,
+                )
             },
         )?;
         CfnOutput::new(
@@ -340,5 +343,24 @@ impl MskCluster {
     /// The cluster ARN.
     pub fn arn(&self) -> Value {
         self.resource.arn()
+    }
+}
+
+impl ResourceRef<CfnCluster> {
+    /// `Ref`: the cluster ARN. (CloudFormation exposes nothing else: no
+    /// bootstrap brokers; see docs/aws.md.)
+    pub fn arn(&self) -> Value {
+        self.reference()
+    }
+}
+
+impl ResourceRef<CfnConfiguration> {
+    /// The configuration ARN.
+    pub fn arn(&self) -> Value {
+        self.attr("Arn")
+    }
+    /// The latest revision number.
+    pub fn latest_revision(&self) -> Value {
+        self.attr("LatestRevision.Revision")
     }
 }

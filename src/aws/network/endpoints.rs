@@ -2,10 +2,10 @@
 //! tables, and interface endpoints (ECR, STS, Logs) in the private subnets
 //! behind a security group that admits HTTPS from the VPC only.
 
-use super::cfn::CfnVpcEndpoint;
+use super::cfn::vpc_endpoint::{self, VpcEndpointType};
+use super::cfn::CfnVPCEndpoint;
 use super::security_group::{Port, SecurityGroup, SecurityGroupProps};
 use super::vpc::{SubnetKind, Vpc};
-use crate::aws::CfnTag;
 use crate::core::{Error, Scope, Value};
 
 /// A VPC endpoint the `Vpc` can create.
@@ -63,7 +63,10 @@ pub(super) fn add_endpoints(
         seen.push(*ep);
         for (id, service) in ep.services() {
             let service_name = Value::sub(format!("com.amazonaws.${{AWS::Region}}.{service}"));
-            let tags = Some(vec![CfnTag::new("Name", format!("{path}/{service}"))]);
+            let tags = Some(vec![vpc_endpoint::Tag::new(
+                "Name",
+                format!("{path}/{service}"),
+            )]);
             if *ep == Endpoint::S3Gateway {
                 if route_tables.is_empty() {
                     return Err(Error::construct(
@@ -74,13 +77,12 @@ pub(super) fn add_endpoints(
                 }
                 es.add_resource(
                     id,
-                    CfnVpcEndpoint {
-                        vpc_id: Some(vpc.vpc_id()),
+                    CfnVPCEndpoint {
                         service_name: Some(service_name),
-                        vpc_endpoint_type: Some("Gateway".into()),
+                        vpc_endpoint_type: Some(VpcEndpointType::Gateway),
                         route_table_ids: Some(route_tables.clone()),
                         tags,
-                        ..Default::default()
+                        ..CfnVPCEndpoint::new(vpc.vpc_id())
                     },
                 )?;
                 continue;
@@ -116,15 +118,14 @@ pub(super) fn add_endpoints(
             };
             es.add_resource(
                 id,
-                CfnVpcEndpoint {
-                    vpc_id: Some(vpc.vpc_id()),
+                CfnVPCEndpoint {
                     service_name: Some(service_name),
-                    vpc_endpoint_type: Some("Interface".into()),
+                    vpc_endpoint_type: Some(VpcEndpointType::Interface),
                     subnet_ids: Some(private.clone()),
                     security_group_ids: Some(vec![group.group_id()]),
-                    private_dns_enabled: Some(true),
+                    private_dns_enabled: Some(true.into()),
                     tags,
-                    ..Default::default()
+                    ..CfnVPCEndpoint::new(vpc.vpc_id())
                 },
             )?;
         }

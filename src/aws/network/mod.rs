@@ -29,7 +29,8 @@
 //! synth.template("acme-network").has_resource_properties("AWS::EC2::FlowLog", serde_json::json!({ "TrafficType": "ALL" }));
 //! ```
 
-pub mod cfn;
+/// The generated L1 structs (`AWS::*` of this service) the constructs build on.
+pub use crate::aws::cfn::ec2 as cfn;
 mod endpoints;
 mod security_group;
 mod vpc;
@@ -37,3 +38,46 @@ mod vpc;
 pub use endpoints::Endpoint;
 pub use security_group::{Port, SecurityGroup, SecurityGroupProps, WorldIngress};
 pub use vpc::{FlowLogProps, Subnet, SubnetGroup, SubnetKind, Vpc, VpcProps};
+
+use crate::core::{ResourceRef, Value};
+use cfn::{CfnEip, CfnSecurityGroup, CfnSubnet, CfnVpc};
+
+impl ResourceRef<CfnVpc> {
+    /// `Ref` of the resource: its vpc id.
+    pub fn vpc_id(&self) -> Value {
+        self.reference()
+    }
+    /// `Fn::GetAtt` `CidrBlock` of the resource.
+    pub fn cidr_block(&self) -> Value {
+        self.attr("CidrBlock")
+    }
+    /// `Fn::GetAtt` `DefaultSecurityGroup` of the resource.
+    pub fn default_security_group(&self) -> Value {
+        self.attr("DefaultSecurityGroup")
+    }
+}
+
+impl ResourceRef<CfnSubnet> {
+    /// `Ref` of the resource: its subnet id.
+    pub fn subnet_id(&self) -> Value {
+        self.reference()
+    }
+    /// `Fn::GetAtt` `AvailabilityZone` of the resource.
+    pub fn availability_zone(&self) -> Value {
+        self.attr("AvailabilityZone")
+    }
+}
+
+impl ResourceRef<CfnEip> {
+    /// `Fn::GetAtt` `AllocationId` of the resource.
+    pub fn allocation_id(&self) -> Value {
+        self.attr("AllocationId")
+    }
+}
+
+impl ResourceRef<CfnSecurityGroup> {
+    /// `Fn::GetAtt` `GroupId` of the resource.
+    pub fn group_id(&self) -> Value {
+        self.attr("GroupId")
+    }
+}

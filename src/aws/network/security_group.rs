@@ -3,7 +3,8 @@
 
 use ipnet::IpNet;
 
-use super::cfn::{CfnSecurityGroup, CfnSecurityGroupIngress, CfnSecurityGroupRule};
+use super::cfn::security_group::Egress;
+use super::cfn::{CfnSecurityGroup, CfnSecurityGroupIngress};
 use crate::core::{Error, NodeId, ResourceRef, Scope, Value};
 
 /// An IP protocol and port range.
@@ -60,13 +61,12 @@ impl Port {
         }
     }
 
-    fn rule(&self, description: &str) -> CfnSecurityGroupRule {
-        CfnSecurityGroupRule {
-            ip_protocol: self.protocol.into(),
-            from_port: (self.protocol != "-1").then_some(self.from),
-            to_port: (self.protocol != "-1").then_some(self.to),
-            description: Some(description.into()),
-            ..Default::default()
+    /// `FromPort`/`ToPort`: none for all traffic (`-1`).
+    fn ports(&self) -> (Option<Value>, Option<Value>) {
+        if self.protocol == "-1" {
+            (None, None)
+        } else {
+            (Some(self.from.into()), Some(self.to.into()))
         }
     }
 }
@@ -123,19 +123,20 @@ impl SecurityGroup {
             ));
         }
         let egress = if props.allow_all_outbound {
-            let mut r = Port::all_traffic().rule("all outbound traffic");
-            r.cidr_ip = Some("0.0.0.0/0".into());
-            r
+            Egress {
+                cidr_ip: Some("0.0.0.0/0".into()),
+                description: Some("all outbound traffic".into()),
+                ..Egress::new(Port::all_traffic().protocol)
+            }
         } else {
             // CloudFormation adds allow-all egress to a group without rules;
             // a rule matching nothing keeps the group closed (as CDK does).
-            CfnSecurityGroupRule {
-                ip_protocol: "icmp".into(),
-                from_port: Some(252),
-                to_port: Some(86),
+            Egress {
+                from_port: Some(252i64.into()),
+                to_port: Some(86i64.into()),
                 cidr_ip: Some("255.255.255.255/32".into()),
                 description: Some("no outbound traffic".into()),
-                ..Default::default()
+                ..Egress::new("icmp")
             }
         };
         let mut s = scope.child(id)?;
@@ -143,10 +144,9 @@ impl SecurityGroup {
         let resource = s.add_resource(
             "Resource",
             CfnSecurityGroup {
-                group_description: Some(props.description),
                 vpc_id: Some(props.vpc_id),
                 security_group_egress: Some(vec![egress]),
-                ..Default::default()
+                ..CfnSecurityGroup::new(props.description)
             },
         )?;
         Ok(SecurityGroup { resource, node })
@@ -281,14 +281,13 @@ impl SecurityGroup {
     }
 
     fn ingress(&self, port: Port, description: &str) -> CfnSecurityGroupIngress {
-        let r = port.rule(description);
+        let (from_port, to_port) = port.ports();
         CfnSecurityGroupIngress {
             group_id: Some(self.group_id()),
-            ip_protocol: r.ip_protocol,
-            from_port: r.from_port,
-            to_port: r.to_port,
-            description: r.description,
-            ..Default::default()
+            from_port,
+            to_port,
+            description: Some(description.into()),
+            ..CfnSecurityGroupIngress::new(port.protocol)
         }
     }
 
@@ -329,8 +328,8 @@ impl SecurityGroup {
         let id = id.as_str();
         if rule
             .description
-            .as_deref()
-            .is_none_or(|d| d.trim().is_empty())
+            .as_ref()
+            .is_none_or(|d| d.as_literal().is_some_and(|d| d.trim().is_empty()))
         {
             return Err(Error::construct(
                 format!("{}/{id}", at.path()),

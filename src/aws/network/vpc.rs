@@ -9,7 +9,6 @@ use super::endpoints::{add_endpoints, Endpoint};
 use crate::aws::iam::{same_account, PolicyStatement, Principal, Role, RoleProps};
 use crate::aws::kms::{Key, KeyProps, KeyUser};
 use crate::aws::logs::{LogGroup, LogGroupProps};
-use crate::aws::CfnTag;
 use crate::core::{Error, ResourceRef, Scope, Value};
 
 /// Props of a VPC's flow logs.
@@ -188,9 +187,9 @@ impl Vpc {
             "Resource",
             CfnVpc {
                 cidr_block: Some(Value::Str(plan.vpc.to_string())),
-                enable_dns_hostnames: Some(true),
-                enable_dns_support: Some(true),
-                tags: Some(vec![CfnTag::new("Name", path.clone())]),
+                enable_dns_hostnames: Some(true.into()),
+                enable_dns_support: Some(true.into()),
+                tags: Some(vec![vpc::Tag::new("Name", path.clone())]),
                 ..Default::default()
             },
         )?;
@@ -199,15 +198,14 @@ impl Vpc {
             let igw = s.add_resource(
                 "InternetGateway",
                 CfnInternetGateway {
-                    tags: Some(vec![CfnTag::new("Name", path.clone())]),
+                    tags: Some(vec![internet_gateway::Tag::new("Name", path.clone())]),
                 },
             )?;
             let attachment = s.add_resource(
                 "InternetGatewayAttachment",
-                CfnVpcGatewayAttachment {
-                    vpc_id: Some(vpc.vpc_id()),
+                CfnVPCGatewayAttachment {
                     internet_gateway_id: Some(igw.reference()),
-                    ..Default::default()
+                    ..CfnVPCGatewayAttachment::new(vpc.vpc_id())
                 },
             )?;
             Some((igw, attachment.node()))
@@ -227,12 +225,14 @@ impl Vpc {
         for p in planned {
             let sid = format!("{}Subnet{}", p.group, p.az_index + 1);
             let mut sub_scope = s.child(&sid)?;
-            let mut tags = vec![CfnTag::new("Name", format!("{path}/{sid}"))];
+            let mut tags = vec![subnet::Tag::new("Name", format!("{path}/{sid}"))];
             if props.tag_for_load_balancers {
                 match p.kind {
-                    SubnetKind::Public => tags.push(CfnTag::new("kubernetes.io/role/elb", "1")),
+                    SubnetKind::Public => {
+                        tags.push(subnet::Tag::new("kubernetes.io/role/elb", "1"))
+                    }
                     SubnetKind::Private => {
-                        tags.push(CfnTag::new("kubernetes.io/role/internal-elb", "1"))
+                        tags.push(subnet::Tag::new("kubernetes.io/role/internal-elb", "1"))
                     }
                     SubnetKind::Isolated => {}
                 }
@@ -240,27 +240,24 @@ impl Vpc {
             let subnet = sub_scope.add_resource(
                 "Subnet",
                 CfnSubnet {
-                    vpc_id: Some(vpc.vpc_id()),
                     cidr_block: Some(Value::Str(p.cidr.to_string())),
                     availability_zone: Some(Value::select(p.az_index.into(), Value::GetAzs)),
                     // Instances get public IPs only by explicit choice.
-                    map_public_ip_on_launch: Some(false),
+                    map_public_ip_on_launch: Some(false.into()),
                     tags: Some(tags),
+                    ..CfnSubnet::new(vpc.vpc_id())
                 },
             )?;
             let rt = sub_scope.add_resource(
                 "RouteTable",
                 CfnRouteTable {
-                    vpc_id: Some(vpc.vpc_id()),
-                    tags: Some(vec![CfnTag::new("Name", format!("{path}/{sid}"))]),
+                    tags: Some(vec![route_table::Tag::new("Name", format!("{path}/{sid}"))]),
+                    ..CfnRouteTable::new(vpc.vpc_id())
                 },
             )?;
             sub_scope.add_resource(
                 "RouteTableAssociation",
-                CfnSubnetRouteTableAssociation {
-                    route_table_id: Some(rt.reference()),
-                    subnet_id: Some(subnet.subnet_id()),
-                },
+                CfnSubnetRouteTableAssociation::new(rt.reference(), subnet.subnet_id()),
             )?;
             match p.kind {
                 SubnetKind::Public => {
@@ -268,10 +265,9 @@ impl Vpc {
                         let route = sub_scope.add_resource(
                             "DefaultRoute",
                             CfnRoute {
-                                route_table_id: Some(rt.reference()),
                                 destination_cidr_block: Some("0.0.0.0/0".into()),
                                 gateway_id: Some(igw.reference()),
-                                ..Default::default()
+                                ..CfnRoute::new(rt.reference())
                             },
                         )?;
                         // The route needs the gateway attached first.
@@ -285,7 +281,8 @@ impl Vpc {
                             "Eip",
                             CfnEip {
                                 domain: Some("vpc".into()),
-                                tags: Some(vec![CfnTag::new("Name", format!("{path}/{sid}"))]),
+                                tags: Some(vec![eip::Tag::new("Name", format!("{path}/{sid}"))]),
+                                ..Default::default()
                             },
                         )?;
                         let nat = sub_scope.add_resource(
@@ -293,7 +290,10 @@ impl Vpc {
                             CfnNatGateway {
                                 allocation_id: Some(eip.allocation_id()),
                                 subnet_id: Some(subnet.subnet_id()),
-                                tags: Some(vec![CfnTag::new("Name", format!("{path}/{sid}"))]),
+                                tags: Some(vec![nat_gateway::Tag::new(
+                                    "Name",
+                                    format!("{path}/{sid}"),
+                                )]),
                                 ..Default::default()
                             },
                         )?;
@@ -306,10 +306,9 @@ impl Vpc {
                         sub_scope.add_resource(
                             "DefaultRoute",
                             CfnRoute {
-                                route_table_id: Some(rt.reference()),
                                 destination_cidr_block: Some("0.0.0.0/0".into()),
                                 nat_gateway_id: Some(nat.reference()),
-                                ..Default::default()
+                                ..CfnRoute::new(rt.reference())
                             },
                         )?;
                     }
@@ -429,14 +428,17 @@ fn add_flow_logs(
     fs.add_resource(
         "FlowLog",
         CfnFlowLog {
-            resource_id: Some(vpc.vpc_id()),
-            resource_type: Some("VPC".into()),
-            traffic_type: Some(props.traffic_type),
-            log_destination_type: Some("cloud-watch-logs".into()),
+            traffic_type: Some(match props.traffic_type.as_str() {
+                "ACCEPT" => flow_log::TrafficType::Accept,
+                "REJECT" => flow_log::TrafficType::Reject,
+                _ => flow_log::TrafficType::All,
+            }),
+            log_destination_type: Some(flow_log::LogDestinationType::CloudWatchLogs),
             log_group_name: Some(group.name()),
             deliver_logs_permission_arn: Some(role.arn()),
-            max_aggregation_interval: Some(60),
-            tags: Some(vec![CfnTag::new("Name", path.to_string())]),
+            max_aggregation_interval: Some(60i64.into()),
+            tags: Some(vec![flow_log::Tag::new("Name", path.to_string())]),
+            ..CfnFlowLog::new(vpc.vpc_id(), flow_log::ResourceType::Vpc)
         },
     )?;
     Ok(())

@@ -36,7 +36,8 @@
 //! }));
 //! ```
 
-pub mod cfn;
+/// The generated L1 structs (`AWS::*` of this service) the constructs build on.
+pub use crate::aws::cfn::rds as cfn;
 
 use std::collections::BTreeMap;
 
@@ -122,7 +123,7 @@ impl Default for DatabaseProps {
 #[derive(Debug, Clone)]
 pub struct PostgresInstance {
     /// The L1 instance.
-    pub resource: ResourceRef<CfnDbInstance>,
+    pub resource: ResourceRef<CfnDBInstance>,
     /// The instance's security group: grant access with `allow_from`.
     pub security_group: SecurityGroup,
     /// The encryption key ARN.
@@ -169,39 +170,40 @@ impl PostgresInstance {
         let common = Common::new(&mut s, &path, &props, &format!("postgres{major}"), false)?;
         let resource = s.add_resource(
             "Resource",
-            CfnDbInstance {
-                db_instance_identifier: props.identifier,
+            CfnDBInstance {
+                db_instance_identifier: props.identifier.map(Value::from),
                 engine: Some("postgres".into()),
-                engine_version: Some(props.engine_version),
-                db_instance_class: Some(class),
-                db_name: props.database_name,
-                allocated_storage: Some(props.allocated_storage_gib.to_string()),
-                max_allocated_storage: props.max_allocated_storage_gib,
+                engine_version: Some(props.engine_version.into()),
+                db_instance_class: Some(class.into()),
+                db_name: props.database_name.map(Value::from),
+                allocated_storage: Some(props.allocated_storage_gib.to_string().into()),
+                max_allocated_storage: props.max_allocated_storage_gib.map(Value::from),
                 storage_type: Some("gp3".into()),
-                storage_encrypted: Some(true),
+                storage_encrypted: Some(true.into()),
                 kms_key_id: Some(common.key.clone()),
-                master_username: Some(props.master_username),
-                manage_master_user_password: Some(true),
-                master_user_secret: Some(CfnMasterUserSecret {
+                master_username: Some(props.master_username.into()),
+                manage_master_user_password: Some(true.into()),
+                master_user_secret: Some(cfn::db_instance::MasterUserSecret {
                     kms_key_id: Some(common.key.clone()),
+                    ..Default::default()
                 }),
-                enable_iam_database_authentication: Some(true),
+                enable_iam_database_authentication: Some(true.into()),
                 db_subnet_group_name: Some(common.subnet_group.clone()),
                 vpc_security_groups: Some(vec![common.sg.group_id()]),
                 db_parameter_group_name: Some(common.parameter_group.clone()),
-                port: Some(props.port.to_string()),
-                publicly_accessible: Some(false),
-                multi_az: Some(props.multi_az),
-                backup_retention_period: Some(props.backup_retention_days),
-                preferred_backup_window: Some(props.backup_window),
-                preferred_maintenance_window: Some(props.maintenance_window),
-                deletion_protection: Some(props.deletion_protection),
-                copy_tags_to_snapshot: Some(true),
-                auto_minor_version_upgrade: Some(true),
-                enable_performance_insights: Some(true),
+                port: Some(props.port.to_string().into()),
+                publicly_accessible: Some(false.into()),
+                multi_az: Some(props.multi_az.into()),
+                backup_retention_period: Some(props.backup_retention_days.into()),
+                preferred_backup_window: Some(props.backup_window.into()),
+                preferred_maintenance_window: Some(props.maintenance_window.into()),
+                deletion_protection: Some(props.deletion_protection.into()),
+                copy_tags_to_snapshot: Some(true.into()),
+                auto_minor_version_upgrade: Some(true.into()),
+                enable_performance_insights: Some(true.into()),
                 performance_insights_kms_key_id: Some(common.key.clone()),
-                performance_insights_retention_period: Some(7),
-                monitoring_interval: Some(props.monitoring_interval),
+                performance_insights_retention_period: Some(7i64.into()),
+                monitoring_interval: Some(props.monitoring_interval.into()),
                 monitoring_role_arn: common.monitoring_role.clone(),
                 enable_cloudwatch_logs_exports: Some(vec!["postgresql".into(), "upgrade".into()]),
                 ..Default::default()
@@ -270,9 +272,9 @@ fn connect_statements(resource_id: Value, db_user: &str) -> Vec<PolicyStatement>
 #[derive(Debug, Clone)]
 pub struct AuroraPostgresCluster {
     /// The L1 cluster.
-    pub resource: ResourceRef<CfnDbCluster>,
+    pub resource: ResourceRef<CfnDBCluster>,
     /// The cluster's instances, writer first.
-    pub instances: Vec<ResourceRef<CfnDbInstance>>,
+    pub instances: Vec<ResourceRef<CfnDBInstance>>,
     /// The cluster's security group.
     pub security_group: SecurityGroup,
     /// The encryption key ARN.
@@ -303,28 +305,29 @@ impl AuroraPostgresCluster {
         )?;
         let resource = s.add_resource(
             "Resource",
-            CfnDbCluster {
-                db_cluster_identifier: props.identifier.clone(),
+            CfnDBCluster {
+                db_cluster_identifier: props.identifier.clone().map(Value::from),
                 engine: Some("aurora-postgresql".into()),
-                engine_version: Some(props.engine_version),
-                database_name: props.database_name,
-                master_username: Some(props.master_username),
-                manage_master_user_password: Some(true),
-                master_user_secret: Some(CfnMasterUserSecret {
+                engine_version: Some(props.engine_version.into()),
+                database_name: props.database_name.map(Value::from),
+                master_username: Some(props.master_username.into()),
+                manage_master_user_password: Some(true.into()),
+                master_user_secret: Some(cfn::db_cluster::MasterUserSecret {
                     kms_key_id: Some(common.key.clone()),
+                    ..Default::default()
                 }),
-                storage_encrypted: Some(true),
+                storage_encrypted: Some(true.into()),
                 kms_key_id: Some(common.key.clone()),
-                enable_iam_database_authentication: Some(true),
+                enable_iam_database_authentication: Some(true.into()),
                 db_subnet_group_name: Some(common.subnet_group.clone()),
                 vpc_security_group_ids: Some(vec![common.sg.group_id()]),
                 db_cluster_parameter_group_name: Some(common.parameter_group.clone()),
                 port: Some(props.port.into()),
-                backup_retention_period: Some(props.backup_retention_days),
-                preferred_backup_window: Some(props.backup_window),
-                preferred_maintenance_window: Some(props.maintenance_window.clone()),
-                deletion_protection: Some(props.deletion_protection),
-                copy_tags_to_snapshot: Some(true),
+                backup_retention_period: Some(props.backup_retention_days.into()),
+                preferred_backup_window: Some(props.backup_window.into()),
+                preferred_maintenance_window: Some(props.maintenance_window.clone().into()),
+                deletion_protection: Some(props.deletion_protection.into()),
+                copy_tags_to_snapshot: Some(true.into()),
                 enable_cloudwatch_logs_exports: Some(vec!["postgresql".into()]),
                 ..Default::default()
             },
@@ -335,22 +338,22 @@ impl AuroraPostgresCluster {
         for i in 0..count {
             let inst = s.add_resource(
                 if i == 0 { "Writer" } else { "Reader" },
-                CfnDbInstance {
+                CfnDBInstance {
                     db_instance_identifier: props
                         .identifier
                         .as_ref()
-                        .map(|n| format!("{n}-{}", i + 1)),
+                        .map(|n| format!("{n}-{}", i + 1).into()),
                     db_cluster_identifier: Some(resource.identifier()),
                     engine: Some("aurora-postgresql".into()),
-                    db_instance_class: Some(class.clone()),
+                    db_instance_class: Some(class.clone().into()),
                     db_subnet_group_name: Some(common.subnet_group.clone()),
-                    publicly_accessible: Some(false),
-                    preferred_maintenance_window: Some(props.maintenance_window.clone()),
-                    auto_minor_version_upgrade: Some(true),
-                    enable_performance_insights: Some(true),
+                    publicly_accessible: Some(false.into()),
+                    preferred_maintenance_window: Some(props.maintenance_window.clone().into()),
+                    auto_minor_version_upgrade: Some(true.into()),
+                    enable_performance_insights: Some(true.into()),
                     performance_insights_kms_key_id: Some(common.key.clone()),
-                    performance_insights_retention_period: Some(7),
-                    monitoring_interval: Some(props.monitoring_interval),
+                    performance_insights_retention_period: Some(7i64.into()),
+                    monitoring_interval: Some(props.monitoring_interval.into()),
                     monitoring_role_arn: common.monitoring_role.clone(),
                     ..Default::default()
                 },
@@ -446,11 +449,7 @@ impl Common {
         )?;
         let subnet_group = s.add_resource(
             "SubnetGroup",
-            CfnDbSubnetGroup {
-                db_subnet_group_description: Some(format!("{path} subnets")),
-                subnet_ids: Some(props.subnet_ids.clone()),
-                ..Default::default()
-            },
+            CfnDBSubnetGroup::new(format!("{path} subnets"), props.subnet_ids.clone()),
         )?;
         let mut params = props.parameters.clone();
         // In-transit encryption: refuse clients without TLS.
@@ -458,22 +457,15 @@ impl Common {
         let parameter_group = if aurora {
             s.add_resource(
                 "ParameterGroup",
-                CfnDbClusterParameterGroup {
-                    description: Some(format!("{path} parameters")),
-                    family: Some(family.into()),
-                    parameters: Some(params),
-                    ..Default::default()
-                },
+                CfnDBClusterParameterGroup::new(format!("{path} parameters"), family, params),
             )?
             .reference()
         } else {
             s.add_resource(
                 "ParameterGroup",
-                CfnDbParameterGroup {
-                    description: Some(format!("{path} parameters")),
-                    family: Some(family.into()),
-                    parameters: Some(params),
-                    ..Default::default()
+                CfnDBParameterGroup {
+                    parameters: Some(params.into()),
+                    ..CfnDBParameterGroup::new(format!("{path} parameters"), family)
                 },
             )?
             .reference()
@@ -686,6 +678,56 @@ fn valid_window(w: &str, with_day: bool) -> bool {
         }
     };
     w.split_once('-').is_some_and(|(a, b)| part(a) && part(b))
+}
+
+impl ResourceRef<CfnDBInstance> {
+    /// `Ref`: the instance identifier.
+    pub fn identifier(&self) -> Value {
+        self.reference()
+    }
+    /// The endpoint host name.
+    pub fn endpoint_address(&self) -> Value {
+        self.attr("Endpoint.Address")
+    }
+    /// The endpoint port.
+    pub fn endpoint_port(&self) -> Value {
+        self.attr("Endpoint.Port")
+    }
+    /// The instance ARN.
+    pub fn arn(&self) -> Value {
+        self.attr("DBInstanceArn")
+    }
+    /// The resource id used in `rds-db:connect` ARNs.
+    pub fn dbi_resource_id(&self) -> Value {
+        self.attr("DbiResourceId")
+    }
+    /// The ARN of the RDS-managed master password secret.
+    pub fn master_user_secret_arn(&self) -> Value {
+        self.attr("MasterUserSecret.SecretArn")
+    }
+}
+
+impl ResourceRef<CfnDBCluster> {
+    /// `Ref`: the cluster identifier.
+    pub fn identifier(&self) -> Value {
+        self.reference()
+    }
+    /// The writer endpoint host name.
+    pub fn endpoint_address(&self) -> Value {
+        self.attr("Endpoint.Address")
+    }
+    /// The reader endpoint host name.
+    pub fn read_endpoint_address(&self) -> Value {
+        self.attr("ReadEndpoint.Address")
+    }
+    /// The port.
+    pub fn endpoint_port(&self) -> Value {
+        self.attr("Endpoint.Port")
+    }
+    /// The cluster ARN.
+    pub fn arn(&self) -> Value {
+        self.attr("DBClusterArn")
+    }
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! VPC flow logs.
 
 use super::{blank, lit, obj, objects, on, report, world, Props};
-use crate::aws::network::cfn::{CfnFlowLog, CfnVpc};
+use crate::aws::cfn::ec2::{CfnFlowLog, CfnVpc};
 use crate::core::{App, Diagnostic, Value};
 
 pub(super) fn check(cfn_type: &str, props: &Props, path: &str, out: &mut Vec<Diagnostic>) {
@@ -104,8 +104,8 @@ pub(super) fn check_app(app: &App, out: &mut Vec<Diagnostic>) {
     let logged: Vec<&str> = app
         .resources_of::<CfnFlowLog>()
         .into_iter()
-        .filter_map(|(_, f)| match f.resource_id.as_ref() {
-            Some(Value::Ref(n)) => app.path_of(*n),
+        .filter_map(|(_, f)| match &f.resource_id {
+            Value::Ref(n) => app.path_of(*n),
             _ => None,
         })
         .collect();

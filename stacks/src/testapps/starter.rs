@@ -2,7 +2,8 @@
 //! stack, a security group in another that references it across stacks, and
 //! a namespace on a cluster.
 
-use meshsynth::aws::network::cfn::{CfnSecurityGroup, CfnSecurityGroupRule};
+use meshsynth::aws::network::cfn::security_group::Egress;
+use meshsynth::aws::network::cfn::CfnSecurityGroup;
 use meshsynth::aws::network::{Vpc, VpcProps};
 use meshsynth::core::{App, Chart, ChartProps, Env, Error, Stack, StackProps, Tags};
 use meshsynth::k8s::core::{MeshMode, MeshNamespace, NamespaceProps};
@@ -41,17 +42,15 @@ pub fn build(app: &mut App) -> Result<(), Error> {
     s.add_resource(
         "AppSecurityGroup",
         CfnSecurityGroup {
-            group_description: Some("starter application pods".into()),
             vpc_id: Some(vpc.vpc_id()),
-            security_group_egress: Some(vec![CfnSecurityGroupRule {
-                ip_protocol: "tcp".into(),
-                from_port: Some(443),
-                to_port: Some(443),
+            security_group_egress: Some(vec![Egress {
+                from_port: Some(443u16.into()),
+                to_port: Some(443u16.into()),
                 cidr_ip: Some(vpc.cidr.to_string().into()),
                 description: Some("HTTPS inside the VPC only".into()),
-                ..Default::default()
+                ..Egress::new("tcp")
             }]),
-            ..Default::default()
+            ..CfnSecurityGroup::new("starter application pods")
         },
     )?;
     let chart = Chart::new(&mut s, "Cluster", ChartProps::new("starter"))?;
