@@ -405,3 +405,44 @@ fn raw_resources_are_judged_by_the_security_rules_like_typed_ones() {
         "{sg}"
     );
 }
+
+#[test]
+fn a_raw_vpc_needs_a_flow_log_and_a_raw_flow_log_counts() {
+    let build = |with_log: bool| {
+        let (mut app, stack) = app();
+        let mut s = app.scope(stack.node()).unwrap();
+        meshsynth::aws::security::enable(&mut s);
+        let vpc = s
+            .add_raw_resource(
+                "Vpc",
+                raw("AWS::EC2::VPC", &[("CidrBlock", "10.0.0.0/16".into())]),
+            )
+            .unwrap();
+        if with_log {
+            s.add_raw_resource(
+                "VpcLog",
+                raw(
+                    "AWS::EC2::FlowLog",
+                    &[
+                        ("ResourceId", Value::Ref(vpc)),
+                        ("ResourceType", "VPC".into()),
+                        ("TrafficType", "ALL".into()),
+                        ("LogDestinationType", "s3".into()),
+                        ("LogDestination", "arn:aws:s3:::flow-logs".into()),
+                    ],
+                ),
+            )
+            .unwrap();
+        }
+        synth(app, &SynthOptions::default())
+    };
+    let diags = build(false).expect_err("no flow log").diagnostics();
+    let text = one(&diags, "AwsSolutions-VPC7");
+    assert!(
+        text.starts_with("error[AwsSolutions-VPC7]: bad/Vpc: the VPC has no flow log"),
+        "{text}"
+    );
+    if let Err(e) = build(true) {
+        panic!("a raw flow log naming the raw VPC satisfies the rule: {e}");
+    }
+}

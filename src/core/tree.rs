@@ -14,7 +14,9 @@ use crate::core::error::Error;
 use crate::core::names;
 use crate::core::object::{Deferred, K8sObject, ObjectRef};
 use crate::core::patch::{self, K8sPatch};
-use crate::core::resource::{CfnNode, CfnOptions, CfnResource, ErasedResource, ResourceRef};
+use crate::core::resource::{
+    CfnNode, CfnOptions, CfnRaw, CfnResource, ErasedResource, ResourceRef,
+};
 use crate::core::stack::{ConditionInfo, Env, OutputInfo, ParameterInfo, StackInfo};
 use crate::core::value::Value;
 
@@ -285,6 +287,20 @@ impl App {
 
     /// Every resource of type `R` with its construct path, in tree order.
     pub fn resources_of<R: CfnResource>(&self) -> Vec<(&str, &R)> {
+        self.resources_of_erased::<R>()
+    }
+
+    /// Every raw resource (`add_raw_resource`) of CloudFormation type
+    /// `type_name` with its construct path, in tree order, for rules that
+    /// relate resources and must see the escape hatch too.
+    pub fn raw_resources_of(&self, type_name: &str) -> Vec<(&str, &CfnRaw)> {
+        self.resources_of_erased::<CfnRaw>()
+            .into_iter()
+            .filter(|(_, r)| r.type_name == type_name)
+            .collect()
+    }
+
+    fn resources_of_erased<R: 'static>(&self) -> Vec<(&str, &R)> {
         self.preorder()
             .into_iter()
             .filter_map(|i| {

@@ -101,15 +101,26 @@ fn ingress(r: &Props, what: &str, path: &str, out: &mut Vec<Diagnostic>) {
 /// A VPC needs a flow log that names it: the one rule that relates two
 /// resources, so it reads the tree rather than one resource's properties.
 pub(super) fn check_app(app: &App, out: &mut Vec<Diagnostic>) {
-    let logged: Vec<&str> = app
+    let target = |v: Option<&Value>| match v {
+        Some(Value::Ref(n)) => app.path_of(*n),
+        _ => None,
+    };
+    let mut logged: Vec<&str> = app
         .resources_of::<CfnFlowLog>()
         .into_iter()
-        .filter_map(|(_, f)| match &f.resource_id {
-            Value::Ref(n) => app.path_of(*n),
-            _ => None,
-        })
+        .filter_map(|(_, f)| target(Some(&f.resource_id)))
         .collect();
-    for (path, _) in app.resources_of::<CfnVpc>() {
+    logged.extend(
+        app.raw_resources_of("AWS::EC2::FlowLog")
+            .into_iter()
+            .filter_map(|(_, f)| target(f.properties.get("ResourceId"))),
+    );
+    let vpcs = app.resources_of::<CfnVpc>().into_iter().map(|(p, _)| p);
+    for path in vpcs.chain(
+        app.raw_resources_of("AWS::EC2::VPC")
+            .into_iter()
+            .map(|(p, _)| p),
+    ) {
         if !logged.contains(&path) {
             report(
                 out,
