@@ -316,13 +316,10 @@ pub fn splice_features(cargo_toml: &str, features: &str) -> Result<String> {
     ))
 }
 
-fn docs_url(type_name: &str) -> String {
-    let parts: Vec<String> = type_name.split("::").map(str::to_ascii_lowercase).collect();
-    format!(
-        "https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-{}.html",
-        parts[1..].join("-")
-    )
-}
+// The library's own function, so generated links and `TypeMeta::docs_url` agree.
+#[path = "../../src/aws/cfn/docs_url.rs"]
+mod docs_url;
+use docs_url::docs_url;
 
 /// One type's metadata, read off its schema.
 struct TypeEntry {

@@ -10,6 +10,7 @@
 //! [`TypeMeta::create_only`] for every type.
 
 pub(crate) mod check;
+mod docs_url;
 mod grants;
 
 #[rustfmt::skip]
@@ -132,18 +133,7 @@ impl TypeMeta {
 
     /// The type's page in the CloudFormation template reference.
     pub fn docs_url(&self) -> String {
-        let mut parts = self.type_name.split("::");
-        let vendor = parts.next().unwrap_or_default().to_ascii_lowercase();
-        let rest: Vec<String> = parts.map(str::to_ascii_lowercase).collect();
-        let kind = if vendor == "aws" {
-            "aws-resource"
-        } else {
-            vendor.as_str()
-        };
-        format!(
-            "https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/{kind}-{}.html",
-            rest.join("-")
-        )
+        docs_url::docs_url(self.type_name)
     }
 
     /// The service namespace, e.g. `S3` for `AWS::S3::Bucket`.
