@@ -155,8 +155,8 @@ struct TypeGen<'a> {
     root: &'a Json,
     /// Definition name → Rust struct/enum name (in the type's module).
     names: BTreeMap<String, String>,
-    /// Items of the type's module.
-    items: String,
+    /// Items of the type's module, as (name, text), in generation order.
+    items: Vec<(String, String)>,
     /// Names taken in the type's module.
     taken: BTreeSet<String>,
     /// The struct whose fields are being typed: an inline type whose name
@@ -239,7 +239,7 @@ impl<'a> TypeGen<'a> {
             Some("object") | None if has_properties => {
                 let name = self.unique(pascal(hint));
                 let body = self.gen_struct(&name, s, None, None);
-                self.items.push_str(&body);
+                self.items.push((name.clone(), body));
                 name
             }
             Some("string") => match string_enum(s) {
@@ -270,7 +270,7 @@ impl<'a> TypeGen<'a> {
             // finds it in `names` and is not generated twice.
             self.names.insert(def.to_string(), name.clone());
             let body = self.gen_struct(&name, s, Some(def), None);
-            self.items.push_str(&body);
+            self.items.push((name.clone(), body));
             return name;
         }
         if let Some(values) = string_enum(s) {
@@ -306,7 +306,7 @@ impl<'a> TypeGen<'a> {
             );
         }
         body.push_str("}\n\n");
-        self.items.push_str(&body);
+        self.items.push((name.to_string(), body));
     }
 
     /// A struct for an object schema. `resource` is `Some((type name, docs
@@ -496,40 +496,39 @@ fn collect_refs(s: &Json, out: &mut Vec<String>) {
     }
 }
 
-/// One type's items for its service module: the resource struct, its
-/// `CfnResource` impl (tags come from the registry, not from the struct) and
-/// attribute accessors, and a submodule with the
-/// nested property types.
-pub fn type_items(type_name: &str, root: &Json, docs_url: &str, attributes: &[String]) -> String {
-    let Some((_, resource)) = split(type_name) else {
-        return String::new();
-    };
+/// One resource type's generated code: its nested property types (name,
+/// text) for its submodule, and its own struct with the `CfnResource` impl
+/// (tags come from the registry, not from the struct) and attribute
+/// accessors.
+pub struct TypeOut {
+    /// The submodule name, e.g. `db_instance`.
+    pub sub: String,
+    /// The resource struct's name, e.g. `CfnDBInstance`.
+    pub struct_name: String,
+    /// The nested property types, in generation order.
+    pub nested: Vec<(String, String)>,
+    /// The resource struct, its impls and accessors.
+    pub own: String,
+}
+
+/// The generated code of one resource type.
+pub fn type_items(
+    type_name: &str,
+    root: &Json,
+    docs_url: &str,
+    attributes: &[String],
+) -> Option<TypeOut> {
+    let (_, resource) = split(type_name)?;
     let struct_name = format!("Cfn{}", pascal(&resource));
     let sub = snake(&resource);
     let mut g = TypeGen {
         root,
         names: BTreeMap::new(),
-        items: String::new(),
+        items: Vec::new(),
         taken: BTreeSet::new(),
         context: String::new(),
     };
-    let own = g.gen_struct(&struct_name, root, None, Some((type_name, docs_url, &sub)));
-    let mut out = String::new();
-    if !g.items.is_empty() {
-        let _ = writeln!(
-            out,
-            "/// Property types of [`{struct_name}`].\npub mod {sub} {{\n    #[allow(unused_imports)]\n    use super::*;\n"
-        );
-        for line in g.items.lines() {
-            if line.is_empty() {
-                out.push('\n');
-            } else {
-                let _ = writeln!(out, "    {line}");
-            }
-        }
-        out.push_str("}\n\n");
-    }
-    out.push_str(&own);
+    let mut out = g.gen_struct(&struct_name, root, None, Some((type_name, docs_url, &sub)));
     let _ = writeln!(
         out,
         "impl crate::core::CfnResource for {struct_name} {{\n    const TYPE: &'static str = {type_name:?};\n}}\n"
@@ -552,6 +551,171 @@ pub fn type_items(type_name: &str, root: &Json, docs_url: &str, attributes: &[St
             );
         }
         out.push_str("}\n\n");
+    }
+    Some(TypeOut {
+        sub,
+        struct_name,
+        nested: g.items,
+        own: out,
+    })
+}
+
+/// The module that holds the property types several resource types of a
+/// service define identically (tags, most often).
+const SHARED: &str = "shared_types";
+
+/// An item's code without its doc comments.
+fn shape(text: &str) -> String {
+    text.lines()
+        .filter(|l| !l.trim_start().starts_with("///"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Whether `text` names `name` as a whole word.
+fn mentions(text: &str, name: &str) -> bool {
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    text.match_indices(name).any(|(i, _)| {
+        let before = text[..i].chars().next_back();
+        let after = text[i + name.len()..].chars().next();
+        !before.is_some_and(word) && !after.is_some_and(word)
+    })
+}
+
+/// A service's module body: its resource types, with each property type
+/// that two or more of them define identically written once in
+/// `shared_types` and re-exported by each type's submodule. A type is
+/// shared only with everything it names, so the shared module is closed.
+pub fn service_items(types: &[TypeOut]) -> String {
+    // Items compare without their doc comments, which schemas word per type
+    // ("the tags of the VPC"); the shared copy keeps the first one's docs.
+    let shapes: Vec<Vec<String>> = types
+        .iter()
+        .map(|t| t.nested.iter().map(|(_, text)| shape(text)).collect())
+        .collect();
+    let shape_of = |t: usize, i: usize| shapes[t][i].as_str();
+    // For each name, the shape most types define it with (first seen wins a tie).
+    let mut tally: Vec<(&str, &str, usize)> = Vec::new();
+    for (ti, t) in types.iter().enumerate() {
+        for (i, (name, _)) in t.nested.iter().enumerate() {
+            let body = shape_of(ti, i);
+            match tally.iter_mut().find(|(n, b, _)| n == name && *b == body) {
+                Some(e) => e.2 += 1,
+                None => tally.push((name, body, 1)),
+            }
+        }
+    }
+    let mut chosen: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut best: BTreeMap<&str, usize> = BTreeMap::new();
+    for (n, b, c) in &tally {
+        if *c >= 2 && best.get(n).is_none_or(|m| c > m) {
+            best.insert(n, *c);
+            chosen.insert(n, b);
+        }
+    }
+    // shared[t][i]: whether item i of type t comes from the shared module.
+    let mut shared: Vec<Vec<bool>> = types
+        .iter()
+        .enumerate()
+        .map(|(ti, t)| {
+            t.nested
+                .iter()
+                .enumerate()
+                .map(|(i, (n, _))| chosen.get(n.as_str()) == Some(&shape_of(ti, i)))
+                .collect()
+        })
+        .collect();
+    loop {
+        for (t, flags) in types.iter().zip(shared.iter_mut()) {
+            loop {
+                let mut changed = false;
+                for i in 0..t.nested.len() {
+                    if !flags[i] {
+                        continue;
+                    }
+                    let (own, text) = &t.nested[i];
+                    let needs_local = t.nested.iter().enumerate().any(|(j, (other, _))| {
+                        j != i && !flags[j] && other != own && mentions(text, other)
+                    });
+                    if needs_local {
+                        flags[i] = false;
+                        changed = true;
+                    }
+                }
+                if !changed {
+                    break;
+                }
+            }
+        }
+        let mut users: BTreeMap<&str, usize> = BTreeMap::new();
+        for (t, flags) in types.iter().zip(&shared) {
+            for ((n, _), f) in t.nested.iter().zip(flags) {
+                if *f {
+                    *users.entry(n.as_str()).or_default() += 1;
+                }
+            }
+        }
+        let lonely: Vec<&str> = chosen
+            .keys()
+            .copied()
+            .filter(|n| users.get(n).copied().unwrap_or(0) < 2)
+            .collect();
+        if lonely.is_empty() {
+            break;
+        }
+        for n in lonely {
+            chosen.remove(n);
+        }
+        for (t, flags) in types.iter().zip(shared.iter_mut()) {
+            for ((n, _), f) in t.nested.iter().zip(flags.iter_mut()) {
+                if *f && !chosen.contains_key(n.as_str()) {
+                    *f = false;
+                }
+            }
+        }
+    }
+    let mut out = String::new();
+    let indent = |out: &mut String, text: &str| {
+        for line in text.lines() {
+            if line.is_empty() {
+                out.push('\n');
+            } else {
+                let _ = writeln!(out, "    {line}");
+            }
+        }
+    };
+    if !chosen.is_empty() {
+        let _ = writeln!(
+            out,
+            "/// Property types that several resource types of the service define\n/// identically; each type's module re-exports the ones it uses.\npub mod {SHARED} {{\n    #[allow(unused_imports)]\n    use super::*;\n"
+        );
+        let mut written = BTreeSet::new();
+        for (t, flags) in types.iter().zip(&shared) {
+            for ((n, text), f) in t.nested.iter().zip(flags) {
+                if *f && written.insert(n.as_str()) {
+                    indent(&mut out, text);
+                }
+            }
+        }
+        out.push_str("}\n\n");
+    }
+    for (t, flags) in types.iter().zip(&shared) {
+        if !t.nested.is_empty() {
+            let _ = writeln!(
+                out,
+                "/// Property types of [`{}`].\npub mod {} {{\n    #[allow(unused_imports)]\n    use super::*;\n",
+                t.struct_name, t.sub
+            );
+            for ((n, text), f) in t.nested.iter().zip(flags) {
+                if *f {
+                    let _ = writeln!(out, "    pub use super::{SHARED}::{n};\n");
+                } else {
+                    indent(&mut out, text);
+                }
+            }
+            out.push_str("}\n\n");
+        }
+        out.push_str(&t.own);
     }
     out
 }
@@ -580,5 +744,49 @@ mod tests {
             doc(Some("See [x](y) <b>\n```x```"), "f"),
             "See \\[x\\](y) &lt;b&gt;"
         );
+    }
+
+    fn ty(sub: &str, nested: &[(&str, &str)]) -> TypeOut {
+        TypeOut {
+            sub: sub.into(),
+            struct_name: format!("Cfn{sub}"),
+            nested: nested
+                .iter()
+                .map(|(n, t)| (n.to_string(), t.to_string()))
+                .collect(),
+            own: format!("pub struct Cfn{sub};\n"),
+        }
+    }
+
+    #[test]
+    fn identical_property_types_are_written_once_with_what_they_name() {
+        let tag_a = "/// Tags of A.\npub struct Tag { pub key: Value }\n";
+        let tag_b = "/// Tags of B.\npub struct Tag { pub key: Value }\n";
+        let rule = "pub struct Rule { pub mode: Mode }\n";
+        let out = service_items(&[
+            ty(
+                "a",
+                &[
+                    ("Tag", tag_a),
+                    ("Mode", "pub enum Mode { X }\n"),
+                    ("Rule", rule),
+                ],
+            ),
+            ty(
+                "b",
+                &[
+                    ("Tag", tag_b),
+                    ("Mode", "pub enum Mode { Y }\n"),
+                    ("Rule", rule),
+                ],
+            ),
+        ]);
+        // Tag differs only in its docs: shared, with the first one's docs.
+        assert_eq!(out.matches("pub struct Tag").count(), 1, "{out}");
+        assert!(out.contains("Tags of A.") && !out.contains("Tags of B."));
+        assert_eq!(out.matches("pub use super::shared_types::Tag;").count(), 2);
+        // Rule is identical but names a Mode that differs: it stays in each type.
+        assert_eq!(out.matches("pub struct Rule").count(), 2, "{out}");
+        assert!(!out.contains("shared_types::Rule"));
     }
 }

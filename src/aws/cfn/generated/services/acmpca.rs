@@ -11,97 +11,11 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
-/// Property types of [`CfnCertificate`].
-pub mod certificate {
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
     #[allow(unused_imports)]
     use super::*;
-
-    /// Defines a ``PolicyInformation`` qualifier. AWS Private CA supports the \[certification practice statement (CPS) qualifier\](https://docs.aws.amazon.com/https://datatracker.ietf.org/doc/html/rfc5280#section-4.2.1.4) defined in RFC 5280.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Qualifier {
-        /// Contains a pointer to a certification practice statement (CPS) published by the CA. Required.
-        #[serde(rename = "CpsUri")]
-        pub cps_uri: Value,
-    }
-
-    impl Qualifier {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(cps_uri: impl Into<Value>) -> Self {
-            Qualifier { cps_uri: cps_uri.into() }
-        }
-    }
-
-    /// Modifies the ``CertPolicyId`` of a ``PolicyInformation`` object with a qualifier. AWS Private CA supports the certification practice statement (CPS) qualifier.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct PolicyQualifierInfo {
-        /// Identifies the qualifier modifying a ``CertPolicyId``. Required.
-        #[serde(rename = "PolicyQualifierId")]
-        pub policy_qualifier_id: Value,
-        /// Defines the qualifier type. AWS Private CA supports the use of a URI for a CPS qualifier in this field. Required.
-        #[serde(rename = "Qualifier")]
-        pub qualifier: Qualifier,
-    }
-
-    impl PolicyQualifierInfo {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(policy_qualifier_id: impl Into<Value>, qualifier: Qualifier) -> Self {
-            PolicyQualifierInfo { policy_qualifier_id: policy_qualifier_id.into(), qualifier }
-        }
-    }
-
-    /// Defines the X.509 ``CertificatePolicies`` extension.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct PolicyInformation {
-        /// Specifies the object identifier (OID) of the certificate policy under which the certificate was issued. For more information, see NIST's definition of \[Object Identifier (OID)\](https://docs.aws.amazon.com/https://csrc.nist.gov/glossary/term/Object_Identifier). Required.
-        #[serde(rename = "CertPolicyId")]
-        pub cert_policy_id: Value,
-        /// Modifies the given ``CertPolicyId`` with a qualifier. AWS Private CA supports the certification practice statement (CPS) qualifier.
-        #[serde(rename = "PolicyQualifiers")]
-        pub policy_qualifiers: Option<Vec<PolicyQualifierInfo>>,
-    }
-
-    impl PolicyInformation {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(cert_policy_id: impl Into<Value>) -> Self {
-            PolicyInformation { cert_policy_id: cert_policy_id.into(), policy_qualifiers: None }
-        }
-    }
-
-    /// Specifies the X.509 extension information for a certificate.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct CustomExtension {
-        /// Specifies the critical flag of the X.509 extension.
-        #[serde(rename = "Critical")]
-        pub critical: Option<Value>,
-        /// Specifies the object identifier (OID) of the X.509 extension. For more information, see the \[Global OID reference database.\](https://docs.aws.amazon.com/https://oidref.com/2.5.29) Required.
-        #[serde(rename = "ObjectIdentifier")]
-        pub object_identifier: Value,
-        /// Specifies the base64-encoded value of the X.509 extension. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl CustomExtension {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(object_identifier: impl Into<Value>, value: impl Into<Value>) -> Self {
-            CustomExtension { critical: None, object_identifier: object_identifier.into(), value: value.into() }
-        }
-    }
-
-    /// Specifies additional purposes for which the certified public key may be used other than basic purposes indicated in the ``KeyUsage`` extension.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct ExtendedKeyUsage {
-        /// Specifies a custom ``ExtendedKeyUsage`` with an object identifier (OID).
-        #[serde(rename = "ExtendedKeyUsageObjectIdentifier")]
-        pub extended_key_usage_object_identifier: Option<Value>,
-        /// Specifies a standard ``ExtendedKeyUsage`` as defined as in \[RFC 5280\](https://docs.aws.amazon.com/https://datatracker.ietf.org/doc/html/rfc5280#section-4.2.1.12).
-        #[serde(rename = "ExtendedKeyUsageType")]
-        pub extended_key_usage_type: Option<Value>,
-    }
 
     /// Defines one or more purposes for which the key contained in the certificate can be used. Default value for each option is false.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -203,6 +117,106 @@ pub mod certificate {
         #[serde(rename = "Title")]
         pub title: Option<Value>,
     }
+
+}
+
+/// Property types of [`CfnCertificate`].
+pub mod certificate {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// Defines a ``PolicyInformation`` qualifier. AWS Private CA supports the \[certification practice statement (CPS) qualifier\](https://docs.aws.amazon.com/https://datatracker.ietf.org/doc/html/rfc5280#section-4.2.1.4) defined in RFC 5280.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct Qualifier {
+        /// Contains a pointer to a certification practice statement (CPS) published by the CA. Required.
+        #[serde(rename = "CpsUri")]
+        pub cps_uri: Value,
+    }
+
+    impl Qualifier {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(cps_uri: impl Into<Value>) -> Self {
+            Qualifier { cps_uri: cps_uri.into() }
+        }
+    }
+
+    /// Modifies the ``CertPolicyId`` of a ``PolicyInformation`` object with a qualifier. AWS Private CA supports the certification practice statement (CPS) qualifier.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct PolicyQualifierInfo {
+        /// Identifies the qualifier modifying a ``CertPolicyId``. Required.
+        #[serde(rename = "PolicyQualifierId")]
+        pub policy_qualifier_id: Value,
+        /// Defines the qualifier type. AWS Private CA supports the use of a URI for a CPS qualifier in this field. Required.
+        #[serde(rename = "Qualifier")]
+        pub qualifier: Qualifier,
+    }
+
+    impl PolicyQualifierInfo {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(policy_qualifier_id: impl Into<Value>, qualifier: Qualifier) -> Self {
+            PolicyQualifierInfo { policy_qualifier_id: policy_qualifier_id.into(), qualifier }
+        }
+    }
+
+    /// Defines the X.509 ``CertificatePolicies`` extension.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct PolicyInformation {
+        /// Specifies the object identifier (OID) of the certificate policy under which the certificate was issued. For more information, see NIST's definition of \[Object Identifier (OID)\](https://docs.aws.amazon.com/https://csrc.nist.gov/glossary/term/Object_Identifier). Required.
+        #[serde(rename = "CertPolicyId")]
+        pub cert_policy_id: Value,
+        /// Modifies the given ``CertPolicyId`` with a qualifier. AWS Private CA supports the certification practice statement (CPS) qualifier.
+        #[serde(rename = "PolicyQualifiers")]
+        pub policy_qualifiers: Option<Vec<PolicyQualifierInfo>>,
+    }
+
+    impl PolicyInformation {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(cert_policy_id: impl Into<Value>) -> Self {
+            PolicyInformation { cert_policy_id: cert_policy_id.into(), policy_qualifiers: None }
+        }
+    }
+
+    /// Specifies the X.509 extension information for a certificate.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct CustomExtension {
+        /// Specifies the critical flag of the X.509 extension.
+        #[serde(rename = "Critical")]
+        pub critical: Option<Value>,
+        /// Specifies the object identifier (OID) of the X.509 extension. For more information, see the \[Global OID reference database.\](https://docs.aws.amazon.com/https://oidref.com/2.5.29) Required.
+        #[serde(rename = "ObjectIdentifier")]
+        pub object_identifier: Value,
+        /// Specifies the base64-encoded value of the X.509 extension. Required.
+        #[serde(rename = "Value")]
+        pub value: Value,
+    }
+
+    impl CustomExtension {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(object_identifier: impl Into<Value>, value: impl Into<Value>) -> Self {
+            CustomExtension { critical: None, object_identifier: object_identifier.into(), value: value.into() }
+        }
+    }
+
+    /// Specifies additional purposes for which the certified public key may be used other than basic purposes indicated in the ``KeyUsage`` extension.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct ExtendedKeyUsage {
+        /// Specifies a custom ``ExtendedKeyUsage`` with an object identifier (OID).
+        #[serde(rename = "ExtendedKeyUsageObjectIdentifier")]
+        pub extended_key_usage_object_identifier: Option<Value>,
+        /// Specifies a standard ``ExtendedKeyUsage`` as defined as in \[RFC 5280\](https://docs.aws.amazon.com/https://datatracker.ietf.org/doc/html/rfc5280#section-4.2.1.12).
+        #[serde(rename = "ExtendedKeyUsageType")]
+        pub extended_key_usage_type: Option<Value>,
+    }
+
+    pub use super::shared_types::KeyUsage;
+
+    pub use super::shared_types::CustomAttribute;
+
+    pub use super::shared_types::Subject;
 
     /// Describes an Electronic Data Interchange (EDI) entity as described in as defined in \[Subject Alternative Name\](https://docs.aws.amazon.com/https://datatracker.ietf.org/doc/html/rfc5280) in RFC 5280.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -377,106 +391,11 @@ pub mod certificate_authority {
     #[allow(unused_imports)]
     use super::*;
 
-    /// Structure that contains X.509 KeyUsage information.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct KeyUsage {
-        /// `CRLSign`.
-        #[serde(rename = "CRLSign")]
-        pub crl_sign: Option<Value>,
-        /// `DataEncipherment`.
-        #[serde(rename = "DataEncipherment")]
-        pub data_encipherment: Option<Value>,
-        /// `DecipherOnly`.
-        #[serde(rename = "DecipherOnly")]
-        pub decipher_only: Option<Value>,
-        /// `DigitalSignature`.
-        #[serde(rename = "DigitalSignature")]
-        pub digital_signature: Option<Value>,
-        /// `EncipherOnly`.
-        #[serde(rename = "EncipherOnly")]
-        pub encipher_only: Option<Value>,
-        /// `KeyAgreement`.
-        #[serde(rename = "KeyAgreement")]
-        pub key_agreement: Option<Value>,
-        /// `KeyCertSign`.
-        #[serde(rename = "KeyCertSign")]
-        pub key_cert_sign: Option<Value>,
-        /// `KeyEncipherment`.
-        #[serde(rename = "KeyEncipherment")]
-        pub key_encipherment: Option<Value>,
-        /// `NonRepudiation`.
-        #[serde(rename = "NonRepudiation")]
-        pub non_repudiation: Option<Value>,
-    }
+    pub use super::shared_types::KeyUsage;
 
-    /// Structure that contains X.500 attribute type and value.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct CustomAttribute {
-        /// String that contains X.509 ObjectIdentifier information. Required.
-        #[serde(rename = "ObjectIdentifier")]
-        pub object_identifier: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
+    pub use super::shared_types::CustomAttribute;
 
-    impl CustomAttribute {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(object_identifier: impl Into<Value>, value: impl Into<Value>) -> Self {
-            CustomAttribute { object_identifier: object_identifier.into(), value: value.into() }
-        }
-    }
-
-    /// Structure that contains X.500 distinguished name information for your CA.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct Subject {
-        /// `CommonName`.
-        #[serde(rename = "CommonName")]
-        pub common_name: Option<Value>,
-        /// `Country`.
-        #[serde(rename = "Country")]
-        pub country: Option<Value>,
-        /// Array of X.500 attribute type and value. CustomAttributes cannot be used along with pre-defined attributes.
-        #[serde(rename = "CustomAttributes")]
-        pub custom_attributes: Option<Vec<CustomAttribute>>,
-        /// `DistinguishedNameQualifier`.
-        #[serde(rename = "DistinguishedNameQualifier")]
-        pub distinguished_name_qualifier: Option<Value>,
-        /// `GenerationQualifier`.
-        #[serde(rename = "GenerationQualifier")]
-        pub generation_qualifier: Option<Value>,
-        /// `GivenName`.
-        #[serde(rename = "GivenName")]
-        pub given_name: Option<Value>,
-        /// `Initials`.
-        #[serde(rename = "Initials")]
-        pub initials: Option<Value>,
-        /// `Locality`.
-        #[serde(rename = "Locality")]
-        pub locality: Option<Value>,
-        /// `Organization`.
-        #[serde(rename = "Organization")]
-        pub organization: Option<Value>,
-        /// `OrganizationalUnit`.
-        #[serde(rename = "OrganizationalUnit")]
-        pub organizational_unit: Option<Value>,
-        /// `Pseudonym`.
-        #[serde(rename = "Pseudonym")]
-        pub pseudonym: Option<Value>,
-        /// `SerialNumber`.
-        #[serde(rename = "SerialNumber")]
-        pub serial_number: Option<Value>,
-        /// `State`.
-        #[serde(rename = "State")]
-        pub state: Option<Value>,
-        /// `Surname`.
-        #[serde(rename = "Surname")]
-        pub surname: Option<Value>,
-        /// `Title`.
-        #[serde(rename = "Title")]
-        pub title: Option<Value>,
-    }
+    pub use super::shared_types::Subject;
 
     /// Structure that contains X.509 EdiPartyName information.
     #[derive(Debug, Clone, ::serde::Serialize)]

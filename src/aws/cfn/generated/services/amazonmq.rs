@@ -11,8 +11,9 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
-/// Property types of [`CfnBroker`].
-pub mod broker {
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
     #[allow(unused_imports)]
     use super::*;
 
@@ -34,6 +35,34 @@ pub mod broker {
             ConfigurationId { id: id.into(), revision: revision.into() }
         }
     }
+
+    /// `TagsEntry`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct TagsEntry {
+        /// `Key`. Required.
+        #[serde(rename = "Key")]
+        pub key: Value,
+        /// `Value`. Required.
+        #[serde(rename = "Value")]
+        pub value: Value,
+    }
+
+    impl TagsEntry {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
+            TagsEntry { key: key.into(), value: value.into() }
+        }
+    }
+
+}
+
+/// Property types of [`CfnBroker`].
+pub mod broker {
+    #[allow(unused_imports)]
+    use super::*;
+
+    pub use super::shared_types::ConfigurationId;
 
     /// `EncryptionOptions`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -133,24 +162,7 @@ pub mod broker {
         }
     }
 
-    /// `TagsEntry`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct TagsEntry {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl TagsEntry {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            TagsEntry { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::TagsEntry;
 
     /// `User`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -321,24 +333,7 @@ pub mod configuration {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `TagsEntry`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct TagsEntry {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl TagsEntry {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            TagsEntry { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::TagsEntry;
 
 }
 
@@ -400,24 +395,7 @@ pub mod configuration_association {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `ConfigurationId`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct ConfigurationId {
-        /// ID of the Configuration to apply to a Broker Required.
-        #[serde(rename = "Id")]
-        pub id: Value,
-        /// Revision of the Configuration to apply to a Broker Required.
-        #[serde(rename = "Revision")]
-        pub revision: Value,
-    }
-
-    impl ConfigurationId {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(id: impl Into<Value>, revision: impl Into<Value>) -> Self {
-            ConfigurationId { id: id.into(), revision: revision.into() }
-        }
-    }
+    pub use super::shared_types::ConfigurationId;
 
 }
 

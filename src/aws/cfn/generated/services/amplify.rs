@@ -11,24 +11,11 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
-/// Property types of [`CfnApp`].
-pub mod app {
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
     #[allow(unused_imports)]
     use super::*;
-
-    /// `BasicAuthConfig`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct BasicAuthConfig {
-        /// `EnableBasicAuth`.
-        #[serde(rename = "EnableBasicAuth")]
-        pub enable_basic_auth: Option<Value>,
-        /// `Password`.
-        #[serde(rename = "Password")]
-        pub password: Option<Value>,
-        /// `Username`.
-        #[serde(rename = "Username")]
-        pub username: Option<Value>,
-    }
 
     /// `EnvironmentVariable`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -68,6 +55,50 @@ pub mod app {
         #[serde(rename = "DEVELOPMENT")]
         Development,
     }
+
+    /// `Tag`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct Tag {
+        /// `Key`. Required.
+        #[serde(rename = "Key")]
+        pub key: Value,
+        /// `Value`. Required.
+        #[serde(rename = "Value")]
+        pub value: Value,
+    }
+
+    impl Tag {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
+            Tag { key: key.into(), value: value.into() }
+        }
+    }
+
+}
+
+/// Property types of [`CfnApp`].
+pub mod app {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// `BasicAuthConfig`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct BasicAuthConfig {
+        /// `EnableBasicAuth`.
+        #[serde(rename = "EnableBasicAuth")]
+        pub enable_basic_auth: Option<Value>,
+        /// `Password`.
+        #[serde(rename = "Password")]
+        pub password: Option<Value>,
+        /// `Username`.
+        #[serde(rename = "Username")]
+        pub username: Option<Value>,
+    }
+
+    pub use super::shared_types::EnvironmentVariable;
+
+    pub use super::shared_types::Stage;
 
     /// `AutoBranchCreationConfig`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -195,24 +226,7 @@ pub mod app {
         WebCompute,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -341,63 +355,11 @@ pub mod branch {
         }
     }
 
-    /// `EnvironmentVariable`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct EnvironmentVariable {
-        /// `Name`. Required.
-        #[serde(rename = "Name")]
-        pub name: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
+    pub use super::shared_types::EnvironmentVariable;
 
-    impl EnvironmentVariable {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(name: impl Into<Value>, value: impl Into<Value>) -> Self {
-            EnvironmentVariable { name: name.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Stage;
 
-    /// The values `Stage` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Stage {
-        /// `EXPERIMENTAL`
-        #[serde(rename = "EXPERIMENTAL")]
-        Experimental,
-        /// `BETA`
-        #[serde(rename = "BETA")]
-        Beta,
-        /// `PULL_REQUEST`
-        #[serde(rename = "PULL_REQUEST")]
-        PullRequest,
-        /// `PRODUCTION`
-        #[serde(rename = "PRODUCTION")]
-        Production,
-        /// `DEVELOPMENT`
-        #[serde(rename = "DEVELOPMENT")]
-        Development,
-    }
-
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -591,24 +553,7 @@ pub mod webhook {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 

@@ -11,6 +11,104 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// An array of key-value pairs to apply to this resource.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct Tag {
+        /// A string you can use to assign a value. The combination of tag keys and values can help you organize and categorize your resources. Required.
+        #[serde(rename = "Key")]
+        pub key: Value,
+        /// The value for the specified tag key. Required.
+        #[serde(rename = "Value")]
+        pub value: Value,
+    }
+
+    impl Tag {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
+            Tag { key: key.into(), value: value.into() }
+        }
+    }
+
+    /// The ``AccessLogSetting`` property type specifies settings for logging access in this stage.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct AccessLogSetting {
+        /// `DestinationArn`.
+        #[serde(rename = "DestinationArn")]
+        pub destination_arn: Option<Value>,
+        /// `Format`.
+        #[serde(rename = "Format")]
+        pub format: Option<Value>,
+    }
+
+    /// The ``MethodSetting`` property type configures settings for all methods in a stage.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct MethodSetting {
+        /// `CacheDataEncrypted`.
+        #[serde(rename = "CacheDataEncrypted")]
+        pub cache_data_encrypted: Option<Value>,
+        /// `CacheTtlInSeconds`.
+        #[serde(rename = "CacheTtlInSeconds")]
+        pub cache_ttl_in_seconds: Option<Value>,
+        /// `CachingEnabled`.
+        #[serde(rename = "CachingEnabled")]
+        pub caching_enabled: Option<Value>,
+        /// `DataTraceEnabled`.
+        #[serde(rename = "DataTraceEnabled")]
+        pub data_trace_enabled: Option<Value>,
+        /// The HTTP method.
+        #[serde(rename = "HttpMethod")]
+        pub http_method: Option<Value>,
+        /// `LoggingLevel`.
+        #[serde(rename = "LoggingLevel")]
+        pub logging_level: Option<Value>,
+        /// `MetricsEnabled`.
+        #[serde(rename = "MetricsEnabled")]
+        pub metrics_enabled: Option<Value>,
+        /// The resource path for this method. Forward slashes (``/``) are encoded as ``~1`` and the initial slash must include a forward slash. For example, the path value ``/resource/subresource`` must be encoded as ``/~1resource~1subresource``. To specify the root path, use only a slash (``/``).
+        #[serde(rename = "ResourcePath")]
+        pub resource_path: Option<Value>,
+        /// `ThrottlingBurstLimit`.
+        #[serde(rename = "ThrottlingBurstLimit")]
+        pub throttling_burst_limit: Option<Value>,
+        /// `ThrottlingRateLimit`.
+        #[serde(rename = "ThrottlingRateLimit")]
+        pub throttling_rate_limit: Option<Value>,
+    }
+
+    /// The ``EndpointConfiguration`` property type specifies the endpoint types and IP address types of an Amazon API Gateway domain name.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct EndpointConfiguration {
+        /// `IpAddressType`.
+        #[serde(rename = "IpAddressType")]
+        pub ip_address_type: Option<Value>,
+        /// `Types`.
+        #[serde(rename = "Types")]
+        pub types: Option<Vec<Value>>,
+    }
+
+    /// The values `RoutingMode` takes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum RoutingMode {
+        /// `BASE_PATH_MAPPING_ONLY`
+        #[serde(rename = "BASE_PATH_MAPPING_ONLY")]
+        BasePathMappingOnly,
+        /// `ROUTING_RULE_THEN_BASE_PATH_MAPPING`
+        #[serde(rename = "ROUTING_RULE_THEN_BASE_PATH_MAPPING")]
+        RoutingRuleThenBasePathMapping,
+        /// `ROUTING_RULE_ONLY`
+        #[serde(rename = "ROUTING_RULE_ONLY")]
+        RoutingRuleOnly,
+    }
+
+}
+
 /// `AWS::ApiGateway::Account`: The ``AWS::ApiGateway::Account`` resource specifies the IAM role that Amazon API Gateway uses to write API logs to Amazon CloudWatch Logs. To avoid overwriting other roles, you should only have one ``AWS::ApiGateway::Account`` resource per region per account. ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-account.html))
 #[derive(Debug, Clone, Default, ::serde::Serialize)]
 pub struct CfnAccount {
@@ -46,24 +144,7 @@ pub mod api_key {
         pub stage_name: Option<Value>,
     }
 
-    /// An array of key-value pairs to apply to this resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// A string you can use to assign a value. The combination of tag keys and values can help you organize and categorize your resources. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the specified tag key. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -231,24 +312,7 @@ pub mod client_certificate {
     #[allow(unused_imports)]
     use super::*;
 
-    /// An array of key-value pairs to apply to this resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// A string you can use to assign a value. The combination of tag keys and values can help you organize and categorize your resources. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the specified tag key. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -293,16 +357,7 @@ pub mod deployment {
         pub use_stage_cache: Option<Value>,
     }
 
-    /// The ``AccessLogSetting`` property type specifies settings for logging access in this stage.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct AccessLogSetting {
-        /// `DestinationArn`.
-        #[serde(rename = "DestinationArn")]
-        pub destination_arn: Option<Value>,
-        /// `Format`.
-        #[serde(rename = "Format")]
-        pub format: Option<Value>,
-    }
+    pub use super::shared_types::AccessLogSetting;
 
     /// The ``CanarySetting`` property type specifies settings for the canary deployment in this stage.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -318,59 +373,9 @@ pub mod deployment {
         pub use_stage_cache: Option<Value>,
     }
 
-    /// The ``MethodSetting`` property type configures settings for all methods in a stage.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct MethodSetting {
-        /// `CacheDataEncrypted`.
-        #[serde(rename = "CacheDataEncrypted")]
-        pub cache_data_encrypted: Option<Value>,
-        /// `CacheTtlInSeconds`.
-        #[serde(rename = "CacheTtlInSeconds")]
-        pub cache_ttl_in_seconds: Option<Value>,
-        /// `CachingEnabled`.
-        #[serde(rename = "CachingEnabled")]
-        pub caching_enabled: Option<Value>,
-        /// `DataTraceEnabled`.
-        #[serde(rename = "DataTraceEnabled")]
-        pub data_trace_enabled: Option<Value>,
-        /// The HTTP method.
-        #[serde(rename = "HttpMethod")]
-        pub http_method: Option<Value>,
-        /// `LoggingLevel`.
-        #[serde(rename = "LoggingLevel")]
-        pub logging_level: Option<Value>,
-        /// `MetricsEnabled`.
-        #[serde(rename = "MetricsEnabled")]
-        pub metrics_enabled: Option<Value>,
-        /// The resource path for this method. Forward slashes (``/``) are encoded as ``~1`` and the initial slash must include a forward slash. For example, the path value ``/resource/subresource`` must be encoded as ``/~1resource~1subresource``. To specify the root path, use only a slash (``/``).
-        #[serde(rename = "ResourcePath")]
-        pub resource_path: Option<Value>,
-        /// `ThrottlingBurstLimit`.
-        #[serde(rename = "ThrottlingBurstLimit")]
-        pub throttling_burst_limit: Option<Value>,
-        /// `ThrottlingRateLimit`.
-        #[serde(rename = "ThrottlingRateLimit")]
-        pub throttling_rate_limit: Option<Value>,
-    }
+    pub use super::shared_types::MethodSetting;
 
-    /// An array of key-value pairs to apply to this resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// A string you can use to assign a value. The combination of tag keys and values can help you organize and categorize your resources. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the specified tag key. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// ``StageDescription`` is a property of the \[AWS::ApiGateway::Deployment\](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-deployment.html) resource that configures a deployment stage.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -607,16 +612,7 @@ pub mod domain_name {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The ``EndpointConfiguration`` property type specifies the endpoint types and IP address types of an Amazon API Gateway domain name.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct EndpointConfiguration {
-        /// `IpAddressType`.
-        #[serde(rename = "IpAddressType")]
-        pub ip_address_type: Option<Value>,
-        /// `Types`.
-        #[serde(rename = "Types")]
-        pub types: Option<Vec<Value>>,
-    }
+    pub use super::shared_types::EndpointConfiguration;
 
     /// `MutualTlsAuthentication`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -629,19 +625,7 @@ pub mod domain_name {
         pub truststore_version: Option<Value>,
     }
 
-    /// The values `RoutingMode` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum RoutingMode {
-        /// `BASE_PATH_MAPPING_ONLY`
-        #[serde(rename = "BASE_PATH_MAPPING_ONLY")]
-        BasePathMappingOnly,
-        /// `ROUTING_RULE_THEN_BASE_PATH_MAPPING`
-        #[serde(rename = "ROUTING_RULE_THEN_BASE_PATH_MAPPING")]
-        RoutingRuleThenBasePathMapping,
-        /// `ROUTING_RULE_ONLY`
-        #[serde(rename = "ROUTING_RULE_ONLY")]
-        RoutingRuleOnly,
-    }
+    pub use super::shared_types::RoutingMode;
 
     /// An array of key-value pairs to apply to this resource.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -731,24 +715,7 @@ pub mod domain_name_access_association {
         Vpce,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -793,30 +760,9 @@ pub mod domain_name_v2 {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `EndpointConfiguration`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct EndpointConfiguration {
-        /// `IpAddressType`.
-        #[serde(rename = "IpAddressType")]
-        pub ip_address_type: Option<Value>,
-        /// `Types`.
-        #[serde(rename = "Types")]
-        pub types: Option<Vec<Value>>,
-    }
+    pub use super::shared_types::EndpointConfiguration;
 
-    /// The valid routing modes are \[BASE_PATH_MAPPING_ONLY\], \[ROUTING_RULE_THEN_BASE_PATH_MAPPING\] and \[ROUTING_RULE_ONLY\]. All other inputs are invalid.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum RoutingMode {
-        /// `BASE_PATH_MAPPING_ONLY`
-        #[serde(rename = "BASE_PATH_MAPPING_ONLY")]
-        BasePathMappingOnly,
-        /// `ROUTING_RULE_THEN_BASE_PATH_MAPPING`
-        #[serde(rename = "ROUTING_RULE_THEN_BASE_PATH_MAPPING")]
-        RoutingRuleThenBasePathMapping,
-        /// `ROUTING_RULE_ONLY`
-        #[serde(rename = "ROUTING_RULE_ONLY")]
-        RoutingRuleOnly,
-    }
+    pub use super::shared_types::RoutingMode;
 
     /// `Tag`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -1303,24 +1249,7 @@ pub mod rest_api {
         pub vpc_endpoint_ids: Option<Vec<Value>>,
     }
 
-    /// An array of key-value pairs to apply to this resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// A string you can use to assign a value. The combination of tag keys and values can help you organize and categorize your resources. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the specified tag key. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -1403,16 +1332,7 @@ pub mod stage {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The ``AccessLogSetting`` property type specifies settings for logging access in this stage.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct AccessLogSetting {
-        /// The Amazon Resource Name (ARN) of the CloudWatch Logs log group or Kinesis Data Firehose delivery stream to receive access logs. If you specify a Kinesis Data Firehose delivery stream, the stream name must begin with ``amazon-apigateway-``. This parameter is required to enable access logging.
-        #[serde(rename = "DestinationArn")]
-        pub destination_arn: Option<Value>,
-        /// A single line format of the access logs of data, as specified by selected \[$context variables\](https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-mapping-template-reference.html#context-variable-reference). The format must include at least ``$context.requestId``. This parameter is required to enable access logging.
-        #[serde(rename = "Format")]
-        pub format: Option<Value>,
-    }
+    pub use super::shared_types::AccessLogSetting;
 
     /// `CanarySetting`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -1431,59 +1351,9 @@ pub mod stage {
         pub use_stage_cache: Option<Value>,
     }
 
-    /// The ``MethodSetting`` property type configures settings for all methods in a stage.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct MethodSetting {
-        /// `CacheDataEncrypted`.
-        #[serde(rename = "CacheDataEncrypted")]
-        pub cache_data_encrypted: Option<Value>,
-        /// `CacheTtlInSeconds`.
-        #[serde(rename = "CacheTtlInSeconds")]
-        pub cache_ttl_in_seconds: Option<Value>,
-        /// `CachingEnabled`.
-        #[serde(rename = "CachingEnabled")]
-        pub caching_enabled: Option<Value>,
-        /// `DataTraceEnabled`.
-        #[serde(rename = "DataTraceEnabled")]
-        pub data_trace_enabled: Option<Value>,
-        /// The HTTP method. To apply settings to multiple resources and methods, specify an asterisk (``*``) for the ``HttpMethod`` and ``/*`` for the ``ResourcePath``. This parameter is required when you specify a ``MethodSetting``.
-        #[serde(rename = "HttpMethod")]
-        pub http_method: Option<Value>,
-        /// `LoggingLevel`.
-        #[serde(rename = "LoggingLevel")]
-        pub logging_level: Option<Value>,
-        /// `MetricsEnabled`.
-        #[serde(rename = "MetricsEnabled")]
-        pub metrics_enabled: Option<Value>,
-        /// The resource path for this method. Forward slashes (``/``) are encoded as ``~1`` and the initial slash must include a forward slash. For example, the path value ``/resource/subresource`` must be encoded as ``/~1resource~1subresource``. To specify the root path, use only a slash (``/``).
-        #[serde(rename = "ResourcePath")]
-        pub resource_path: Option<Value>,
-        /// `ThrottlingBurstLimit`.
-        #[serde(rename = "ThrottlingBurstLimit")]
-        pub throttling_burst_limit: Option<Value>,
-        /// `ThrottlingRateLimit`.
-        #[serde(rename = "ThrottlingRateLimit")]
-        pub throttling_rate_limit: Option<Value>,
-    }
+    pub use super::shared_types::MethodSetting;
 
-    /// An array of key-value pairs to apply to this resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// A string you can use to assign a value. The combination of tag keys and values can help you organize and categorize your resources. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the specified tag key. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -1579,24 +1449,7 @@ pub mod usage_plan {
         pub period: Option<Value>,
     }
 
-    /// An array of key-value pairs to apply to this resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// A string you can use to assign a value. The combination of tag keys and values can help you organize and categorize your resources. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the specified tag key. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// ``ThrottleSettings`` is a property of the \[AWS::ApiGateway::UsagePlan\](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-usageplan.html) resource that specifies the overall request rate (average requests per second) and burst capacity when users call your REST APIs.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -1698,24 +1551,7 @@ pub mod vpc_link {
     #[allow(unused_imports)]
     use super::*;
 
-    /// An array of key-value pairs to apply to this resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// A string you can use to assign a value. The combination of tag keys and values can help you organize and categorize your resources. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the specified tag key. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 

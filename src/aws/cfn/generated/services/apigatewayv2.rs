@@ -11,6 +11,25 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// `AccessLogSettings`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct AccessLogSettings {
+        /// The ARN of the CloudWatch Logs log group to receive access logs.
+        #[serde(rename = "DestinationArn")]
+        pub destination_arn: Option<Value>,
+        /// A single line format of the access logs of data, as specified by selected $context variables. The format must include at least $context.requestId.
+        #[serde(rename = "Format")]
+        pub format: Option<Value>,
+    }
+
+}
+
 /// Property types of [`CfnApi`].
 pub mod api {
     #[allow(unused_imports)]
@@ -178,16 +197,7 @@ pub mod api_gateway_managed_overrides {
         pub target: Option<Value>,
     }
 
-    /// `AccessLogSettings`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct AccessLogSettings {
-        /// The ARN of the CloudWatch Logs log group to receive access logs.
-        #[serde(rename = "DestinationArn")]
-        pub destination_arn: Option<Value>,
-        /// A single line format of the access logs of data, as specified by selected $context variables. The format must include at least $context.requestId.
-        #[serde(rename = "Format")]
-        pub format: Option<Value>,
-    }
+    pub use super::shared_types::AccessLogSettings;
 
     /// `RouteSettings`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -1008,16 +1018,7 @@ pub mod stage {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `AccessLogSettings`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct AccessLogSettings {
-        /// `DestinationArn`.
-        #[serde(rename = "DestinationArn")]
-        pub destination_arn: Option<Value>,
-        /// `Format`.
-        #[serde(rename = "Format")]
-        pub format: Option<Value>,
-    }
+    pub use super::shared_types::AccessLogSettings;
 
     /// `RouteSettings`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]

@@ -11,6 +11,47 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// On resource deletion this controls whether the Deletion Protection check should be applied, bypassed, or (the default) whether the behavior should be controlled by the account-level Deletion Protection setting. See https://docs.aws.amazon.com/appconfig/latest/userguide/deletion-protection.html
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum DeletionProtectionCheck {
+        /// `ACCOUNT_DEFAULT`
+        #[serde(rename = "ACCOUNT_DEFAULT")]
+        AccountDefault,
+        /// `APPLY`
+        #[serde(rename = "APPLY")]
+        Apply,
+        /// `BYPASS`
+        #[serde(rename = "BYPASS")]
+        Bypass,
+    }
+
+    /// Metadata to assign to the environment. Tags help organize and categorize your AWS AppConfig resources. Each tag consists of a key and an optional value, both of which you define.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct Tag {
+        /// The key-value string map. The valid character set is \[a-zA-Z1-9+-=._:/\]. The tag key can be up to 128 characters and must not start with aws:. Required.
+        #[serde(rename = "Key")]
+        pub key: Value,
+        /// The tag value can be up to 256 characters. Required.
+        #[serde(rename = "Value")]
+        pub value: Value,
+    }
+
+    impl Tag {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
+            Tag { key: key.into(), value: value.into() }
+        }
+    }
+
+}
+
 /// Property types of [`CfnApplication`].
 pub mod application {
     #[allow(unused_imports)]
@@ -75,19 +116,7 @@ pub mod configuration_profile {
     #[allow(unused_imports)]
     use super::*;
 
-    /// On resource deletion this controls whether the Deletion Protection check should be applied, bypassed, or (the default) whether the behavior should be controlled by the account-level Deletion Protection setting. See https://docs.aws.amazon.com/appconfig/latest/userguide/deletion-protection.html
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum DeletionProtectionCheck {
-        /// `ACCOUNT_DEFAULT`
-        #[serde(rename = "ACCOUNT_DEFAULT")]
-        AccountDefault,
-        /// `APPLY`
-        #[serde(rename = "APPLY")]
-        Apply,
-        /// `BYPASS`
-        #[serde(rename = "BYPASS")]
-        Bypass,
-    }
+    pub use super::shared_types::DeletionProtectionCheck;
 
     /// Metadata to assign to the configuration profile. Tags help organize and categorize your AWS AppConfig resources. Each tag consists of a key and an optional value, both of which you define.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -362,19 +391,7 @@ pub mod environment {
     #[allow(unused_imports)]
     use super::*;
 
-    /// On resource deletion this controls whether the Deletion Protection check should be applied, bypassed, or (the default) whether the behavior should be controlled by the account-level Deletion Protection setting. See https://docs.aws.amazon.com/appconfig/latest/userguide/deletion-protection.html
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum DeletionProtectionCheck {
-        /// `ACCOUNT_DEFAULT`
-        #[serde(rename = "ACCOUNT_DEFAULT")]
-        AccountDefault,
-        /// `APPLY`
-        #[serde(rename = "APPLY")]
-        Apply,
-        /// `BYPASS`
-        #[serde(rename = "BYPASS")]
-        Bypass,
-    }
+    pub use super::shared_types::DeletionProtectionCheck;
 
     /// Amazon CloudWatch alarm to monitor during the deployment process.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -395,24 +412,7 @@ pub mod environment {
         }
     }
 
-    /// Metadata to assign to the environment. Tags help organize and categorize your AWS AppConfig resources. Each tag consists of a key and an optional value, both of which you define.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key-value string map. The valid character set is \[a-zA-Z1-9+-=._:/\]. The tag key can be up to 128 characters and must not start with aws:. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The tag value can be up to 256 characters. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -491,24 +491,7 @@ pub mod experiment_definition {
         }
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The tag key. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The tag value. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -597,24 +580,7 @@ pub mod experiment_run {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The tag key. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The tag value. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// Treatment overrides for specific entities.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -693,24 +659,7 @@ pub mod extension {
     #[allow(unused_imports)]
     use super::*;
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -769,24 +718,7 @@ pub mod extension_association {
     #[allow(unused_imports)]
     use super::*;
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 

@@ -11,6 +11,33 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// A label for tagging Application resources
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct Tag {
+        /// A key to identify the tag. Required.
+        #[serde(rename = "Key")]
+        pub key: Value,
+        /// Corresponding tag value for the key. Required.
+        #[serde(rename = "Value")]
+        pub value: Value,
+    }
+
+    impl Tag {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
+            Tag { key: key.into(), value: value.into() }
+        }
+    }
+
+}
+
 /// Property types of [`CfnApplication`].
 pub mod application {
     #[allow(unused_imports)]
@@ -111,24 +138,7 @@ pub mod application {
         pub sandbox: Option<Vec<Value>>,
     }
 
-    /// A label for tagging Application resources
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// A key to identify the tag. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// Corresponding tag value for the key. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -239,24 +249,7 @@ pub mod data_integration {
         }
     }
 
-    /// A label for tagging DataIntegration resources
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// A key to identify the tag. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// Corresponding tag value for the key. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -333,24 +326,7 @@ pub mod event_integration {
         }
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// A key to identify the tag. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// Corresponding tag value for the key. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 

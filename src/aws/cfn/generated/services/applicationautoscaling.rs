@@ -11,6 +11,64 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// The namespace of the AWS service that provides the resource, or a ``custom-resource``.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum ServiceNamespace {
+        /// `appstream`
+        #[serde(rename = "appstream")]
+        Appstream,
+        /// `cassandra`
+        #[serde(rename = "cassandra")]
+        Cassandra,
+        /// `comprehend`
+        #[serde(rename = "comprehend")]
+        Comprehend,
+        /// `custom-resource`
+        #[serde(rename = "custom-resource")]
+        CustomResource,
+        /// `dynamodb`
+        #[serde(rename = "dynamodb")]
+        Dynamodb,
+        /// `ec2`
+        #[serde(rename = "ec2")]
+        Ec2,
+        /// `ecs`
+        #[serde(rename = "ecs")]
+        Ecs,
+        /// `elasticache`
+        #[serde(rename = "elasticache")]
+        Elasticache,
+        /// `elasticmapreduce`
+        #[serde(rename = "elasticmapreduce")]
+        Elasticmapreduce,
+        /// `kafka`
+        #[serde(rename = "kafka")]
+        Kafka,
+        /// `lambda`
+        #[serde(rename = "lambda")]
+        Lambda,
+        /// `neptune`
+        #[serde(rename = "neptune")]
+        Neptune,
+        /// `rds`
+        #[serde(rename = "rds")]
+        Rds,
+        /// `sagemaker`
+        #[serde(rename = "sagemaker")]
+        Sagemaker,
+        /// `workspaces`
+        #[serde(rename = "workspaces")]
+        Workspaces,
+    }
+
+}
+
 /// Property types of [`CfnScalableTarget`].
 pub mod scalable_target {
     #[allow(unused_imports)]
@@ -138,55 +196,7 @@ pub mod scalable_target {
         }
     }
 
-    /// The namespace of the AWS service that provides the resource, or a ``custom-resource``.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ServiceNamespace {
-        /// `appstream`
-        #[serde(rename = "appstream")]
-        Appstream,
-        /// `cassandra`
-        #[serde(rename = "cassandra")]
-        Cassandra,
-        /// `comprehend`
-        #[serde(rename = "comprehend")]
-        Comprehend,
-        /// `custom-resource`
-        #[serde(rename = "custom-resource")]
-        CustomResource,
-        /// `dynamodb`
-        #[serde(rename = "dynamodb")]
-        Dynamodb,
-        /// `ec2`
-        #[serde(rename = "ec2")]
-        Ec2,
-        /// `ecs`
-        #[serde(rename = "ecs")]
-        Ecs,
-        /// `elasticache`
-        #[serde(rename = "elasticache")]
-        Elasticache,
-        /// `elasticmapreduce`
-        #[serde(rename = "elasticmapreduce")]
-        Elasticmapreduce,
-        /// `kafka`
-        #[serde(rename = "kafka")]
-        Kafka,
-        /// `lambda`
-        #[serde(rename = "lambda")]
-        Lambda,
-        /// `neptune`
-        #[serde(rename = "neptune")]
-        Neptune,
-        /// `rds`
-        #[serde(rename = "rds")]
-        Rds,
-        /// `sagemaker`
-        #[serde(rename = "sagemaker")]
-        Sagemaker,
-        /// `workspaces`
-        #[serde(rename = "workspaces")]
-        Workspaces,
-    }
+    pub use super::shared_types::ServiceNamespace;
 
     /// ``SuspendedState`` is a property of the \[AWS::ApplicationAutoScaling::ScalableTarget\](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-applicationautoscaling-scalabletarget.html) resource that specifies whether the scaling activities for a scalable target are in a suspended state.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -714,55 +724,7 @@ pub mod scaling_policy {
         WorkspacesWorkspacespoolDesiredUserSessions,
     }
 
-    /// The namespace of the AWS service that provides the resource, or a ``custom-resource``.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ServiceNamespace {
-        /// `appstream`
-        #[serde(rename = "appstream")]
-        Appstream,
-        /// `cassandra`
-        #[serde(rename = "cassandra")]
-        Cassandra,
-        /// `comprehend`
-        #[serde(rename = "comprehend")]
-        Comprehend,
-        /// `custom-resource`
-        #[serde(rename = "custom-resource")]
-        CustomResource,
-        /// `dynamodb`
-        #[serde(rename = "dynamodb")]
-        Dynamodb,
-        /// `ec2`
-        #[serde(rename = "ec2")]
-        Ec2,
-        /// `ecs`
-        #[serde(rename = "ecs")]
-        Ecs,
-        /// `elasticache`
-        #[serde(rename = "elasticache")]
-        Elasticache,
-        /// `elasticmapreduce`
-        #[serde(rename = "elasticmapreduce")]
-        Elasticmapreduce,
-        /// `kafka`
-        #[serde(rename = "kafka")]
-        Kafka,
-        /// `lambda`
-        #[serde(rename = "lambda")]
-        Lambda,
-        /// `neptune`
-        #[serde(rename = "neptune")]
-        Neptune,
-        /// `rds`
-        #[serde(rename = "rds")]
-        Rds,
-        /// `sagemaker`
-        #[serde(rename = "sagemaker")]
-        Sagemaker,
-        /// `workspaces`
-        #[serde(rename = "workspaces")]
-        Workspaces,
-    }
+    pub use super::shared_types::ServiceNamespace;
 
     /// Specifies whether the ``ScalingAdjustment`` value in the ``StepAdjustment`` property is an absolute number or a percentage of the current capacity.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]

@@ -11,6 +11,193 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// `HttpPathMatch`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct HttpPathMatch {
+        /// `Exact`.
+        #[serde(rename = "Exact")]
+        pub exact: Option<Value>,
+        /// `Regex`.
+        #[serde(rename = "Regex")]
+        pub regex: Option<Value>,
+    }
+
+    /// `HttpQueryParameterMatch`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct HttpQueryParameterMatch {
+        /// `Exact`.
+        #[serde(rename = "Exact")]
+        pub exact: Option<Value>,
+    }
+
+    /// `QueryParameter`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct QueryParameter {
+        /// `Match`.
+        #[serde(rename = "Match")]
+        pub r#match: Option<HttpQueryParameterMatch>,
+        /// `Name`. Required.
+        #[serde(rename = "Name")]
+        pub name: Value,
+    }
+
+    impl QueryParameter {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(name: impl Into<Value>) -> Self {
+            QueryParameter { r#match: None, name: name.into() }
+        }
+    }
+
+    /// `Tag`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct Tag {
+        /// `Key`. Required.
+        #[serde(rename = "Key")]
+        pub key: Value,
+        /// `Value`. Required.
+        #[serde(rename = "Value")]
+        pub value: Value,
+    }
+
+    impl Tag {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
+            Tag { key: key.into(), value: value.into() }
+        }
+    }
+
+    /// `Duration`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct Duration {
+        /// `Unit`. Required.
+        #[serde(rename = "Unit")]
+        pub unit: Value,
+        /// `Value`. Required.
+        #[serde(rename = "Value")]
+        pub value: Value,
+    }
+
+    impl Duration {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(unit: impl Into<Value>, value: impl Into<Value>) -> Self {
+            Duration { unit: unit.into(), value: value.into() }
+        }
+    }
+
+    /// `GrpcTimeout`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct GrpcTimeout {
+        /// `Idle`.
+        #[serde(rename = "Idle")]
+        pub idle: Option<Duration>,
+        /// `PerRequest`.
+        #[serde(rename = "PerRequest")]
+        pub per_request: Option<Duration>,
+    }
+
+    /// `HttpTimeout`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct HttpTimeout {
+        /// `Idle`.
+        #[serde(rename = "Idle")]
+        pub idle: Option<Duration>,
+        /// `PerRequest`.
+        #[serde(rename = "PerRequest")]
+        pub per_request: Option<Duration>,
+    }
+
+    /// `TcpTimeout`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct TcpTimeout {
+        /// `Idle`.
+        #[serde(rename = "Idle")]
+        pub idle: Option<Duration>,
+    }
+
+    /// `SubjectAlternativeNameMatchers`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct SubjectAlternativeNameMatchers {
+        /// `Exact`.
+        #[serde(rename = "Exact")]
+        pub exact: Option<Vec<Value>>,
+    }
+
+    /// `SubjectAlternativeNames`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct SubjectAlternativeNames {
+        /// `Match`. Required.
+        #[serde(rename = "Match")]
+        pub r#match: SubjectAlternativeNameMatchers,
+    }
+
+    impl SubjectAlternativeNames {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(r#match: SubjectAlternativeNameMatchers) -> Self {
+            SubjectAlternativeNames { r#match }
+        }
+    }
+
+    /// `JsonFormatRef`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct JsonFormatRef {
+        /// `Key`. Required.
+        #[serde(rename = "Key")]
+        pub key: Value,
+        /// `Value`. Required.
+        #[serde(rename = "Value")]
+        pub value: Value,
+    }
+
+    impl JsonFormatRef {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
+            JsonFormatRef { key: key.into(), value: value.into() }
+        }
+    }
+
+    /// `LoggingFormat`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct LoggingFormat {
+        /// `Json`.
+        #[serde(rename = "Json")]
+        pub json: Option<Vec<JsonFormatRef>>,
+        /// `Text`.
+        #[serde(rename = "Text")]
+        pub text: Option<Value>,
+    }
+
+    /// `PortMapping`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct PortMapping {
+        /// `Port`. Required.
+        #[serde(rename = "Port")]
+        pub port: Value,
+        /// `Protocol`. Required.
+        #[serde(rename = "Protocol")]
+        pub protocol: Value,
+    }
+
+    impl PortMapping {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(port: impl Into<Value>, protocol: impl Into<Value>) -> Self {
+            PortMapping { port: port.into(), protocol: protocol.into() }
+        }
+    }
+
+}
+
 /// Property types of [`CfnGatewayRoute`].
 pub mod gateway_route {
     #[allow(unused_imports)]
@@ -288,43 +475,11 @@ pub mod gateway_route {
         }
     }
 
-    /// `HttpPathMatch`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct HttpPathMatch {
-        /// `Exact`.
-        #[serde(rename = "Exact")]
-        pub exact: Option<Value>,
-        /// `Regex`.
-        #[serde(rename = "Regex")]
-        pub regex: Option<Value>,
-    }
+    pub use super::shared_types::HttpPathMatch;
 
-    /// `HttpQueryParameterMatch`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct HttpQueryParameterMatch {
-        /// `Exact`.
-        #[serde(rename = "Exact")]
-        pub exact: Option<Value>,
-    }
+    pub use super::shared_types::HttpQueryParameterMatch;
 
-    /// `QueryParameter`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct QueryParameter {
-        /// `Match`.
-        #[serde(rename = "Match")]
-        pub r#match: Option<HttpQueryParameterMatch>,
-        /// `Name`. Required.
-        #[serde(rename = "Name")]
-        pub name: Value,
-    }
-
-    impl QueryParameter {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(name: impl Into<Value>) -> Self {
-            QueryParameter { r#match: None, name: name.into() }
-        }
-    }
+    pub use super::shared_types::QueryParameter;
 
     /// `HttpGatewayRouteMatch`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -388,24 +543,7 @@ pub mod gateway_route {
         pub priority: Option<Value>,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -503,24 +641,7 @@ pub mod mesh {
         pub service_discovery: Option<MeshServiceDiscovery>,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -686,24 +807,7 @@ pub mod route {
         pub service_name: Option<Value>,
     }
 
-    /// `Duration`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Duration {
-        /// `Unit`. Required.
-        #[serde(rename = "Unit")]
-        pub unit: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Duration {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(unit: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Duration { unit: unit.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Duration;
 
     /// `GrpcRetryPolicy`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -733,16 +837,7 @@ pub mod route {
         }
     }
 
-    /// `GrpcTimeout`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct GrpcTimeout {
-        /// `Idle`.
-        #[serde(rename = "Idle")]
-        pub idle: Option<Duration>,
-        /// `PerRequest`.
-        #[serde(rename = "PerRequest")]
-        pub per_request: Option<Duration>,
-    }
+    pub use super::shared_types::GrpcTimeout;
 
     /// `GrpcRoute`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -827,43 +922,11 @@ pub mod route {
         }
     }
 
-    /// `HttpPathMatch`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct HttpPathMatch {
-        /// `Exact`.
-        #[serde(rename = "Exact")]
-        pub exact: Option<Value>,
-        /// `Regex`.
-        #[serde(rename = "Regex")]
-        pub regex: Option<Value>,
-    }
+    pub use super::shared_types::HttpPathMatch;
 
-    /// `HttpQueryParameterMatch`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct HttpQueryParameterMatch {
-        /// `Exact`.
-        #[serde(rename = "Exact")]
-        pub exact: Option<Value>,
-    }
+    pub use super::shared_types::HttpQueryParameterMatch;
 
-    /// `QueryParameter`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct QueryParameter {
-        /// `Match`.
-        #[serde(rename = "Match")]
-        pub r#match: Option<HttpQueryParameterMatch>,
-        /// `Name`. Required.
-        #[serde(rename = "Name")]
-        pub name: Value,
-    }
-
-    impl QueryParameter {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(name: impl Into<Value>) -> Self {
-            QueryParameter { r#match: None, name: name.into() }
-        }
-    }
+    pub use super::shared_types::QueryParameter;
 
     /// `HttpRouteMatch`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -916,16 +979,7 @@ pub mod route {
         }
     }
 
-    /// `HttpTimeout`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct HttpTimeout {
-        /// `Idle`.
-        #[serde(rename = "Idle")]
-        pub idle: Option<Duration>,
-        /// `PerRequest`.
-        #[serde(rename = "PerRequest")]
-        pub per_request: Option<Duration>,
-    }
+    pub use super::shared_types::HttpTimeout;
 
     /// `HttpRoute`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -976,13 +1030,7 @@ pub mod route {
         pub port: Option<Value>,
     }
 
-    /// `TcpTimeout`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct TcpTimeout {
-        /// `Idle`.
-        #[serde(rename = "Idle")]
-        pub idle: Option<Duration>,
-    }
+    pub use super::shared_types::TcpTimeout;
 
     /// `TcpRoute`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -1026,24 +1074,7 @@ pub mod route {
         pub tcp_route: Option<TcpRoute>,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -1152,29 +1183,9 @@ pub mod virtual_gateway {
         pub sds: Option<VirtualGatewayListenerTlsSdsCertificate>,
     }
 
-    /// `SubjectAlternativeNameMatchers`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct SubjectAlternativeNameMatchers {
-        /// `Exact`.
-        #[serde(rename = "Exact")]
-        pub exact: Option<Vec<Value>>,
-    }
+    pub use super::shared_types::SubjectAlternativeNameMatchers;
 
-    /// `SubjectAlternativeNames`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct SubjectAlternativeNames {
-        /// `Match`. Required.
-        #[serde(rename = "Match")]
-        pub r#match: SubjectAlternativeNameMatchers,
-    }
-
-    impl SubjectAlternativeNames {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(r#match: SubjectAlternativeNameMatchers) -> Self {
-            SubjectAlternativeNames { r#match }
-        }
-    }
+    pub use super::shared_types::SubjectAlternativeNames;
 
     /// `VirtualGatewayTlsValidationContextAcmTrust`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -1523,35 +1534,9 @@ pub mod virtual_gateway {
         }
     }
 
-    /// `JsonFormatRef`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct JsonFormatRef {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
+    pub use super::shared_types::JsonFormatRef;
 
-    impl JsonFormatRef {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            JsonFormatRef { key: key.into(), value: value.into() }
-        }
-    }
-
-    /// `LoggingFormat`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct LoggingFormat {
-        /// `Json`.
-        #[serde(rename = "Json")]
-        pub json: Option<Vec<JsonFormatRef>>,
-        /// `Text`.
-        #[serde(rename = "Text")]
-        pub text: Option<Value>,
-    }
+    pub use super::shared_types::LoggingFormat;
 
     /// `VirtualGatewayFileAccessLog`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -1610,24 +1595,7 @@ pub mod virtual_gateway {
         }
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -1733,29 +1701,9 @@ pub mod virtual_node {
         pub sds: Option<ListenerTlsSdsCertificate>,
     }
 
-    /// `SubjectAlternativeNameMatchers`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct SubjectAlternativeNameMatchers {
-        /// `Exact`.
-        #[serde(rename = "Exact")]
-        pub exact: Option<Vec<Value>>,
-    }
+    pub use super::shared_types::SubjectAlternativeNameMatchers;
 
-    /// `SubjectAlternativeNames`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct SubjectAlternativeNames {
-        /// `Match`. Required.
-        #[serde(rename = "Match")]
-        pub r#match: SubjectAlternativeNameMatchers,
-    }
-
-    impl SubjectAlternativeNames {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(r#match: SubjectAlternativeNameMatchers) -> Self {
-            SubjectAlternativeNames { r#match }
-        }
-    }
+    pub use super::shared_types::SubjectAlternativeNames;
 
     /// `TlsValidationContextAcmTrust`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -2024,24 +1972,7 @@ pub mod virtual_node {
         }
     }
 
-    /// `Duration`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Duration {
-        /// `Unit`. Required.
-        #[serde(rename = "Unit")]
-        pub unit: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Duration {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(unit: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Duration { unit: unit.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Duration;
 
     /// `OutlierDetection`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -2068,24 +1999,7 @@ pub mod virtual_node {
         }
     }
 
-    /// `PortMapping`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct PortMapping {
-        /// `Port`. Required.
-        #[serde(rename = "Port")]
-        pub port: Value,
-        /// `Protocol`. Required.
-        #[serde(rename = "Protocol")]
-        pub protocol: Value,
-    }
-
-    impl PortMapping {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(port: impl Into<Value>, protocol: impl Into<Value>) -> Self {
-            PortMapping { port: port.into(), protocol: protocol.into() }
-        }
-    }
+    pub use super::shared_types::PortMapping;
 
     /// `ListenerTlsAcmCertificate`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -2169,35 +2083,11 @@ pub mod virtual_node {
         }
     }
 
-    /// `GrpcTimeout`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct GrpcTimeout {
-        /// `Idle`.
-        #[serde(rename = "Idle")]
-        pub idle: Option<Duration>,
-        /// `PerRequest`.
-        #[serde(rename = "PerRequest")]
-        pub per_request: Option<Duration>,
-    }
+    pub use super::shared_types::GrpcTimeout;
 
-    /// `HttpTimeout`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct HttpTimeout {
-        /// `Idle`.
-        #[serde(rename = "Idle")]
-        pub idle: Option<Duration>,
-        /// `PerRequest`.
-        #[serde(rename = "PerRequest")]
-        pub per_request: Option<Duration>,
-    }
+    pub use super::shared_types::HttpTimeout;
 
-    /// `TcpTimeout`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct TcpTimeout {
-        /// `Idle`.
-        #[serde(rename = "Idle")]
-        pub idle: Option<Duration>,
-    }
+    pub use super::shared_types::TcpTimeout;
 
     /// `ListenerTimeout`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -2247,35 +2137,9 @@ pub mod virtual_node {
         }
     }
 
-    /// `JsonFormatRef`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct JsonFormatRef {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
+    pub use super::shared_types::JsonFormatRef;
 
-    impl JsonFormatRef {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            JsonFormatRef { key: key.into(), value: value.into() }
-        }
-    }
-
-    /// `LoggingFormat`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct LoggingFormat {
-        /// `Json`.
-        #[serde(rename = "Json")]
-        pub json: Option<Vec<JsonFormatRef>>,
-        /// `Text`.
-        #[serde(rename = "Text")]
-        pub text: Option<Value>,
-    }
+    pub use super::shared_types::LoggingFormat;
 
     /// `FileAccessLog`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -2409,24 +2273,7 @@ pub mod virtual_node {
         pub service_discovery: Option<ServiceDiscovery>,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -2486,24 +2333,7 @@ pub mod virtual_router {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `PortMapping`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct PortMapping {
-        /// `Port`. Required.
-        #[serde(rename = "Port")]
-        pub port: Value,
-        /// `Protocol`. Required.
-        #[serde(rename = "Protocol")]
-        pub protocol: Value,
-    }
-
-    impl PortMapping {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(port: impl Into<Value>, protocol: impl Into<Value>) -> Self {
-            PortMapping { port: port.into(), protocol: protocol.into() }
-        }
-    }
+    pub use super::shared_types::PortMapping;
 
     /// `VirtualRouterListener`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -2537,24 +2367,7 @@ pub mod virtual_router {
         }
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -2665,24 +2478,7 @@ pub mod virtual_service {
         pub provider: Option<VirtualServiceProvider>,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 

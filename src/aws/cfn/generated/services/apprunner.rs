@@ -11,8 +11,9 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
-/// Property types of [`CfnAutoScalingConfiguration`].
-pub mod auto_scaling_configuration {
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
     #[allow(unused_imports)]
     use super::*;
 
@@ -26,6 +27,15 @@ pub mod auto_scaling_configuration {
         #[serde(rename = "Value")]
         pub value: Option<Value>,
     }
+
+}
+
+/// Property types of [`CfnAutoScalingConfiguration`].
+pub mod auto_scaling_configuration {
+    #[allow(unused_imports)]
+    use super::*;
+
+    pub use super::shared_types::Tag;
 
 }
 
@@ -73,16 +83,7 @@ pub mod observability_configuration {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `Tag`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`.
-        #[serde(rename = "Key")]
-        pub key: Option<Value>,
-        /// `Value`.
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
+    pub use super::shared_types::Tag;
 
     /// The implementation provider chosen for tracing App Runner services.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -548,16 +549,7 @@ pub mod service {
         pub image_repository: Option<ImageRepository>,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`.
-        #[serde(rename = "Key")]
-        pub key: Option<Value>,
-        /// `Value`.
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -629,16 +621,7 @@ pub mod vpc_connector {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `Tag`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`.
-        #[serde(rename = "Key")]
-        pub key: Option<Value>,
-        /// `Value`.
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -706,16 +689,7 @@ pub mod vpc_ingress_connection {
         }
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`.
-        #[serde(rename = "Key")]
-        pub key: Option<Value>,
-        /// `Value`.
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
+    pub use super::shared_types::Tag;
 
 }
 

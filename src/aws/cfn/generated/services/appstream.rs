@@ -11,6 +11,109 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// The values `EndpointType` takes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum EndpointType {
+        /// `STREAMING`
+        #[serde(rename = "STREAMING")]
+        Streaming,
+    }
+
+    /// `AccessEndpoint`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct AccessEndpoint {
+        /// `EndpointType`. Required.
+        #[serde(rename = "EndpointType")]
+        pub endpoint_type: EndpointType,
+        /// `VpceId`. Required.
+        #[serde(rename = "VpceId")]
+        pub vpce_id: Value,
+    }
+
+    impl AccessEndpoint {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(endpoint_type: EndpointType, vpce_id: impl Into<Value>) -> Self {
+            AccessEndpoint { endpoint_type, vpce_id: vpce_id.into() }
+        }
+    }
+
+    /// `Tag`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct Tag {
+        /// `Key`. Required.
+        #[serde(rename = "Key")]
+        pub key: Value,
+        /// `Value`. Required.
+        #[serde(rename = "Value")]
+        pub value: Value,
+    }
+
+    impl Tag {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
+            Tag { key: key.into(), value: value.into() }
+        }
+    }
+
+    /// `VpcConfig`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct VpcConfig {
+        /// `SecurityGroupIds`.
+        #[serde(rename = "SecurityGroupIds")]
+        pub security_group_ids: Option<Vec<Value>>,
+        /// `SubnetIds`.
+        #[serde(rename = "SubnetIds")]
+        pub subnet_ids: Option<Vec<Value>>,
+    }
+
+    /// `S3Location`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct S3Location {
+        /// `S3Bucket`. Required.
+        #[serde(rename = "S3Bucket")]
+        pub s3_bucket: Value,
+        /// `S3Key`. Required.
+        #[serde(rename = "S3Key")]
+        pub s3_key: Value,
+    }
+
+    impl S3Location {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(s3_bucket: impl Into<Value>, s3_key: impl Into<Value>) -> Self {
+            S3Location { s3_bucket: s3_bucket.into(), s3_key: s3_key.into() }
+        }
+    }
+
+    /// `DomainJoinInfo`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct DomainJoinInfo {
+        /// `DirectoryName`.
+        #[serde(rename = "DirectoryName")]
+        pub directory_name: Option<Value>,
+        /// `OrganizationalUnitDistinguishedName`.
+        #[serde(rename = "OrganizationalUnitDistinguishedName")]
+        pub organizational_unit_distinguished_name: Option<Value>,
+    }
+
+    /// `VolumeConfig`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct VolumeConfig {
+        /// `VolumeSizeInGb`.
+        #[serde(rename = "VolumeSizeInGb")]
+        pub volume_size_in_gb: Option<Value>,
+    }
+
+}
+
 /// Property types of [`CfnAppBlock`].
 pub mod app_block {
     #[allow(unused_imports)]
@@ -130,32 +233,9 @@ pub mod app_block_builder {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The values `EndpointType` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum EndpointType {
-        /// `STREAMING`
-        #[serde(rename = "STREAMING")]
-        Streaming,
-    }
+    pub use super::shared_types::EndpointType;
 
-    /// `AccessEndpoint`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct AccessEndpoint {
-        /// `EndpointType`. Required.
-        #[serde(rename = "EndpointType")]
-        pub endpoint_type: EndpointType,
-        /// `VpceId`. Required.
-        #[serde(rename = "VpceId")]
-        pub vpce_id: Value,
-    }
-
-    impl AccessEndpoint {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(endpoint_type: EndpointType, vpce_id: impl Into<Value>) -> Self {
-            AccessEndpoint { endpoint_type, vpce_id: vpce_id.into() }
-        }
-    }
+    pub use super::shared_types::AccessEndpoint;
 
     /// The values `PlatformType` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -165,35 +245,9 @@ pub mod app_block_builder {
         WindowsServer2019,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
+    pub use super::shared_types::Tag;
 
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
-
-    /// `VpcConfig`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct VpcConfig {
-        /// `SecurityGroupIds`.
-        #[serde(rename = "SecurityGroupIds")]
-        pub security_group_ids: Option<Vec<Value>>,
-        /// `SubnetIds`.
-        #[serde(rename = "SubnetIds")]
-        pub subnet_ids: Option<Vec<Value>>,
-    }
+    pub use super::shared_types::VpcConfig;
 
 }
 
@@ -266,24 +320,7 @@ pub mod application {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `S3Location`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct S3Location {
-        /// `S3Bucket`. Required.
-        #[serde(rename = "S3Bucket")]
-        pub s3_bucket: Value,
-        /// `S3Key`. Required.
-        #[serde(rename = "S3Key")]
-        pub s3_key: Value,
-    }
-
-    impl S3Location {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(s3_bucket: impl Into<Value>, s3_key: impl Into<Value>) -> Self {
-            S3Location { s3_bucket: s3_bucket.into(), s3_key: s3_key.into() }
-        }
-    }
+    pub use super::shared_types::S3Location;
 
     /// The values `PlatformType` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -634,16 +671,7 @@ pub mod fleet {
         pub desired_sessions: Option<Value>,
     }
 
-    /// `DomainJoinInfo`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct DomainJoinInfo {
-        /// `DirectoryName`.
-        #[serde(rename = "DirectoryName")]
-        pub directory_name: Option<Value>,
-        /// `OrganizationalUnitDistinguishedName`.
-        #[serde(rename = "OrganizationalUnitDistinguishedName")]
-        pub organizational_unit_distinguished_name: Option<Value>,
-    }
+    pub use super::shared_types::DomainJoinInfo;
 
     /// The values `Platform` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -677,32 +705,9 @@ pub mod fleet {
         WindowsServer2025,
     }
 
-    /// `VolumeConfig`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct VolumeConfig {
-        /// `VolumeSizeInGb`.
-        #[serde(rename = "VolumeSizeInGb")]
-        pub volume_size_in_gb: Option<Value>,
-    }
+    pub use super::shared_types::VolumeConfig;
 
-    /// `S3Location`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct S3Location {
-        /// `S3Bucket`. Required.
-        #[serde(rename = "S3Bucket")]
-        pub s3_bucket: Value,
-        /// `S3Key`. Required.
-        #[serde(rename = "S3Key")]
-        pub s3_key: Value,
-    }
-
-    impl S3Location {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(s3_bucket: impl Into<Value>, s3_key: impl Into<Value>) -> Self {
-            S3Location { s3_bucket: s3_bucket.into(), s3_key: s3_key.into() }
-        }
-    }
+    pub use super::shared_types::S3Location;
 
     /// The values `StreamView` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -734,16 +739,7 @@ pub mod fleet {
         }
     }
 
-    /// `VpcConfig`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct VpcConfig {
-        /// `SecurityGroupIds`.
-        #[serde(rename = "SecurityGroupIds")]
-        pub security_group_ids: Option<Vec<Value>>,
-        /// `SubnetIds`.
-        #[serde(rename = "SubnetIds")]
-        pub subnet_ids: Option<Vec<Value>>,
-    }
+    pub use super::shared_types::VpcConfig;
 
 }
 
@@ -851,81 +847,17 @@ pub mod image_builder {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The values `EndpointType` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum EndpointType {
-        /// `STREAMING`
-        #[serde(rename = "STREAMING")]
-        Streaming,
-    }
+    pub use super::shared_types::EndpointType;
 
-    /// `AccessEndpoint`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct AccessEndpoint {
-        /// `EndpointType`. Required.
-        #[serde(rename = "EndpointType")]
-        pub endpoint_type: EndpointType,
-        /// `VpceId`. Required.
-        #[serde(rename = "VpceId")]
-        pub vpce_id: Value,
-    }
+    pub use super::shared_types::AccessEndpoint;
 
-    impl AccessEndpoint {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(endpoint_type: EndpointType, vpce_id: impl Into<Value>) -> Self {
-            AccessEndpoint { endpoint_type, vpce_id: vpce_id.into() }
-        }
-    }
+    pub use super::shared_types::DomainJoinInfo;
 
-    /// `DomainJoinInfo`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct DomainJoinInfo {
-        /// `DirectoryName`.
-        #[serde(rename = "DirectoryName")]
-        pub directory_name: Option<Value>,
-        /// `OrganizationalUnitDistinguishedName`.
-        #[serde(rename = "OrganizationalUnitDistinguishedName")]
-        pub organizational_unit_distinguished_name: Option<Value>,
-    }
+    pub use super::shared_types::VolumeConfig;
 
-    /// `VolumeConfig`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct VolumeConfig {
-        /// `VolumeSizeInGb`.
-        #[serde(rename = "VolumeSizeInGb")]
-        pub volume_size_in_gb: Option<Value>,
-    }
+    pub use super::shared_types::Tag;
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
-
-    /// `VpcConfig`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct VpcConfig {
-        /// `SecurityGroupIds`.
-        #[serde(rename = "SecurityGroupIds")]
-        pub security_group_ids: Option<Vec<Value>>,
-        /// `SubnetIds`.
-        #[serde(rename = "SubnetIds")]
-        pub subnet_ids: Option<Vec<Value>>,
-    }
+    pub use super::shared_types::VpcConfig;
 
 }
 
@@ -1009,32 +941,9 @@ pub mod stack {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The type of interface endpoint.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum EndpointType {
-        /// `STREAMING`
-        #[serde(rename = "STREAMING")]
-        Streaming,
-    }
+    pub use super::shared_types::EndpointType;
 
-    /// Describes an interface VPC endpoint (interface endpoint) that lets you create a private connection between the virtual private cloud (VPC) that you specify and AppStream 2.0. When you specify an interface endpoint for a stack, users of the stack can connect to AppStream 2.0 only through that endpoint.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct AccessEndpoint {
-        /// The type of interface endpoint. Required.
-        #[serde(rename = "EndpointType")]
-        pub endpoint_type: EndpointType,
-        /// The identifier (ID) of the VPC in which the interface endpoint is used. Required.
-        #[serde(rename = "VpceId")]
-        pub vpce_id: Value,
-    }
-
-    impl AccessEndpoint {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(endpoint_type: EndpointType, vpce_id: impl Into<Value>) -> Self {
-            AccessEndpoint { endpoint_type, vpce_id: vpce_id.into() }
-        }
-    }
+    pub use super::shared_types::AccessEndpoint;
 
     /// The image format for agent screen captures.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -1248,24 +1157,7 @@ pub mod stack {
         pub preferred_protocol: Option<PreferredProtocol>,
     }
 
-    /// The tag of the stack.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key of the tag. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value of the tag. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// The action that is enabled or disabled.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]

@@ -11,8 +11,9 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
-/// Property types of [`CfnApi`].
-pub mod api {
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
     #[allow(unused_imports)]
     use super::*;
 
@@ -35,6 +36,127 @@ pub mod api {
         #[serde(rename = "AWS_LAMBDA")]
         AwsLambda,
     }
+
+    /// An auth mode.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct AuthMode {
+        /// Security configuration for your AppSync API.
+        #[serde(rename = "AuthType")]
+        pub auth_type: Option<AuthenticationType>,
+    }
+
+    /// An arbitrary set of tags (key-value pairs) for this AppSync API.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct Tag {
+        /// A string used to identify this tag. You can specify a maximum of 128 characters for a tag key. Required.
+        #[serde(rename = "Key")]
+        pub key: Value,
+        /// A string containing the value for this tag. You can specify a maximum of 256 characters for a tag value. Required.
+        #[serde(rename = "Value")]
+        pub value: Value,
+    }
+
+    impl Tag {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
+            Tag { key: key.into(), value: value.into() }
+        }
+    }
+
+    /// The name of the runtime to use. Currently, the only allowed value is APPSYNC_JS.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum Name {
+        /// `APPSYNC_JS`
+        #[serde(rename = "APPSYNC_JS")]
+        AppsyncJs,
+    }
+
+    /// Describes a runtime used by an AWS AppSync pipeline resolver or AWS AppSync function. Specifies the name and version of the runtime to use. Note that if a runtime is specified, code must also be specified.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct AppSyncRuntime {
+        /// The name of the runtime to use. Currently, the only allowed value is APPSYNC_JS. Required.
+        #[serde(rename = "Name")]
+        pub name: Name,
+        /// The version of the runtime to use. Currently, the only allowed version is 1.0.0. Required.
+        #[serde(rename = "RuntimeVersion")]
+        pub runtime_version: Value,
+    }
+
+    impl AppSyncRuntime {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(name: Name, runtime_version: impl Into<Value>) -> Self {
+            AppSyncRuntime { name, runtime_version: runtime_version.into() }
+        }
+    }
+
+    /// The Conflict Detection strategy to use.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum ConflictDetection {
+        /// `NONE`
+        #[serde(rename = "NONE")]
+        None,
+        /// `VERSION`
+        #[serde(rename = "VERSION")]
+        Version,
+    }
+
+    /// The Conflict Resolution strategy to perform in the event of a conflict.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum ConflictHandler {
+        /// `AUTOMERGE`
+        #[serde(rename = "AUTOMERGE")]
+        Automerge,
+        /// `LAMBDA`
+        #[serde(rename = "LAMBDA")]
+        Lambda,
+        /// `NONE`
+        #[serde(rename = "NONE")]
+        None,
+        /// `OPTIMISTIC_CONCURRENCY`
+        #[serde(rename = "OPTIMISTIC_CONCURRENCY")]
+        OptimisticConcurrency,
+    }
+
+    /// The LambdaConflictHandlerConfig when configuring LAMBDA as the Conflict Handler.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct LambdaConflictHandlerConfig {
+        /// The Amazon Resource Name (ARN) for the Lambda function to use as the Conflict Handler.
+        #[serde(rename = "LambdaConflictHandlerArn")]
+        pub lambda_conflict_handler_arn: Option<Value>,
+    }
+
+    /// Describes a Sync configuration for a resolver. Specifies which Conflict Detection strategy and Resolution strategy to use when the resolver is invoked.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct SyncConfig {
+        /// The Conflict Detection strategy to use. Required.
+        #[serde(rename = "ConflictDetection")]
+        pub conflict_detection: ConflictDetection,
+        /// The Conflict Resolution strategy to perform in the event of a conflict.
+        #[serde(rename = "ConflictHandler")]
+        pub conflict_handler: Option<ConflictHandler>,
+        /// The LambdaConflictHandlerConfig when configuring LAMBDA as the Conflict Handler.
+        #[serde(rename = "LambdaConflictHandlerConfig")]
+        pub lambda_conflict_handler_config: Option<LambdaConflictHandlerConfig>,
+    }
+
+    impl SyncConfig {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(conflict_detection: ConflictDetection) -> Self {
+            SyncConfig { conflict_detection, conflict_handler: None, lambda_conflict_handler_config: None }
+        }
+    }
+
+}
+
+/// Property types of [`CfnApi`].
+pub mod api {
+    #[allow(unused_imports)]
+    use super::*;
+
+    pub use super::shared_types::AuthenticationType;
 
     /// Optional authorization configuration for using Amazon Cognito user pools with your API endpoint.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -130,13 +252,7 @@ pub mod api {
         }
     }
 
-    /// An auth mode.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct AuthMode {
-        /// Security configuration for your AppSync API.
-        #[serde(rename = "AuthType")]
-        pub auth_type: Option<AuthenticationType>,
-    }
+    pub use super::shared_types::AuthMode;
 
     /// Logging level for the AppSync API.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -205,24 +321,7 @@ pub mod api {
         }
     }
 
-    /// An arbitrary set of tags (key-value pairs) for this AppSync API.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// A string used to identify this tag. You can specify a maximum of 128 characters for a tag key. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// A string containing the value for this tag. You can specify a maximum of 256 characters for a tag value. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -538,52 +637,11 @@ pub mod channel_namespace {
         pub on_subscribe: Option<HandlerConfig>,
     }
 
-    /// Security configuration for your AppSync API.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum AuthenticationType {
-        /// `AMAZON_COGNITO_USER_POOLS`
-        #[serde(rename = "AMAZON_COGNITO_USER_POOLS")]
-        AmazonCognitoUserPools,
-        /// `AWS_IAM`
-        #[serde(rename = "AWS_IAM")]
-        AwsIam,
-        /// `API_KEY`
-        #[serde(rename = "API_KEY")]
-        ApiKey,
-        /// `OPENID_CONNECT`
-        #[serde(rename = "OPENID_CONNECT")]
-        OpenidConnect,
-        /// `AWS_LAMBDA`
-        #[serde(rename = "AWS_LAMBDA")]
-        AwsLambda,
-    }
+    pub use super::shared_types::AuthenticationType;
 
-    /// An auth mode.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct AuthMode {
-        /// Security configuration for your AppSync API.
-        #[serde(rename = "AuthType")]
-        pub auth_type: Option<AuthenticationType>,
-    }
+    pub use super::shared_types::AuthMode;
 
-    /// An arbitrary set of tags (key-value pairs) for this AppSync API.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// A string used to identify this tag. You can specify a maximum of 128 characters for a tag key. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// A string containing the value for this tag. You can specify a maximum of 256 characters for a tag value. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -985,24 +1043,7 @@ pub mod domain_name {
     #[allow(unused_imports)]
     use super::*;
 
-    /// An arbitrary set of tags (key-value pairs) for this Domain Name.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// A string used to identify this tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// A string containing the value for this tag. You can specify a maximum of 256 characters for a tag value. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -1085,90 +1126,17 @@ pub mod function_configuration {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The name of the runtime to use. Currently, the only allowed value is APPSYNC_JS.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Name {
-        /// `APPSYNC_JS`
-        #[serde(rename = "APPSYNC_JS")]
-        AppsyncJs,
-    }
+    pub use super::shared_types::Name;
 
-    /// Describes a runtime used by an AWS AppSync pipeline resolver or AWS AppSync function. Specifies the name and version of the runtime to use. Note that if a runtime is specified, code must also be specified.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct AppSyncRuntime {
-        /// The name of the runtime to use. Currently, the only allowed value is APPSYNC_JS. Required.
-        #[serde(rename = "Name")]
-        pub name: Name,
-        /// The version of the runtime to use. Currently, the only allowed version is 1.0.0. Required.
-        #[serde(rename = "RuntimeVersion")]
-        pub runtime_version: Value,
-    }
+    pub use super::shared_types::AppSyncRuntime;
 
-    impl AppSyncRuntime {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(name: Name, runtime_version: impl Into<Value>) -> Self {
-            AppSyncRuntime { name, runtime_version: runtime_version.into() }
-        }
-    }
+    pub use super::shared_types::ConflictDetection;
 
-    /// The Conflict Detection strategy to use.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ConflictDetection {
-        /// `NONE`
-        #[serde(rename = "NONE")]
-        None,
-        /// `VERSION`
-        #[serde(rename = "VERSION")]
-        Version,
-    }
+    pub use super::shared_types::ConflictHandler;
 
-    /// The Conflict Resolution strategy to perform in the event of a conflict.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ConflictHandler {
-        /// `AUTOMERGE`
-        #[serde(rename = "AUTOMERGE")]
-        Automerge,
-        /// `LAMBDA`
-        #[serde(rename = "LAMBDA")]
-        Lambda,
-        /// `NONE`
-        #[serde(rename = "NONE")]
-        None,
-        /// `OPTIMISTIC_CONCURRENCY`
-        #[serde(rename = "OPTIMISTIC_CONCURRENCY")]
-        OptimisticConcurrency,
-    }
+    pub use super::shared_types::LambdaConflictHandlerConfig;
 
-    /// The LambdaConflictHandlerConfig when configuring LAMBDA as the Conflict Handler.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct LambdaConflictHandlerConfig {
-        /// The Amazon Resource Name (ARN) for the Lambda function to use as the Conflict Handler.
-        #[serde(rename = "LambdaConflictHandlerArn")]
-        pub lambda_conflict_handler_arn: Option<Value>,
-    }
-
-    /// Describes a Sync configuration for a resolver. Specifies which Conflict Detection strategy and Resolution strategy to use when the resolver is invoked.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct SyncConfig {
-        /// The Conflict Detection strategy to use. Required.
-        #[serde(rename = "ConflictDetection")]
-        pub conflict_detection: ConflictDetection,
-        /// The Conflict Resolution strategy to perform in the event of a conflict.
-        #[serde(rename = "ConflictHandler")]
-        pub conflict_handler: Option<ConflictHandler>,
-        /// The LambdaConflictHandlerConfig when configuring LAMBDA as the Conflict Handler.
-        #[serde(rename = "LambdaConflictHandlerConfig")]
-        pub lambda_conflict_handler_config: Option<LambdaConflictHandlerConfig>,
-    }
-
-    impl SyncConfig {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(conflict_detection: ConflictDetection) -> Self {
-            SyncConfig { conflict_detection, conflict_handler: None, lambda_conflict_handler_config: None }
-        }
-    }
+    pub use super::shared_types::SyncConfig;
 
 }
 
@@ -1476,24 +1444,7 @@ pub mod graph_ql_api {
         }
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// The action that you want your GraphQL API to take when a request that uses Amazon Cognito user pool authentication doesn't match the Amazon Cognito user pool configuration.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -1725,90 +1676,17 @@ pub mod resolver {
         pub functions: Option<Vec<Value>>,
     }
 
-    /// The ``name`` of the runtime to use. Currently, the only allowed value is ``APPSYNC_JS``.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Name {
-        /// `APPSYNC_JS`
-        #[serde(rename = "APPSYNC_JS")]
-        AppsyncJs,
-    }
+    pub use super::shared_types::Name;
 
-    /// Describes a runtime used by an APSYlong resolver or APSYlong function. Specifies the name and version of the runtime to use. Note that if a runtime is specified, code must also be specified.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct AppSyncRuntime {
-        /// The ``name`` of the runtime to use. Currently, the only allowed value is ``APPSYNC_JS``. Required.
-        #[serde(rename = "Name")]
-        pub name: Name,
-        /// The ``version`` of the runtime to use. Currently, the only allowed version is ``1.0.0``. Required.
-        #[serde(rename = "RuntimeVersion")]
-        pub runtime_version: Value,
-    }
+    pub use super::shared_types::AppSyncRuntime;
 
-    impl AppSyncRuntime {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(name: Name, runtime_version: impl Into<Value>) -> Self {
-            AppSyncRuntime { name, runtime_version: runtime_version.into() }
-        }
-    }
+    pub use super::shared_types::ConflictDetection;
 
-    /// The Conflict Detection strategy to use.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ConflictDetection {
-        /// `NONE`
-        #[serde(rename = "NONE")]
-        None,
-        /// `VERSION`
-        #[serde(rename = "VERSION")]
-        Version,
-    }
+    pub use super::shared_types::ConflictHandler;
 
-    /// The Conflict Resolution strategy to perform in the event of a conflict.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ConflictHandler {
-        /// `AUTOMERGE`
-        #[serde(rename = "AUTOMERGE")]
-        Automerge,
-        /// `LAMBDA`
-        #[serde(rename = "LAMBDA")]
-        Lambda,
-        /// `NONE`
-        #[serde(rename = "NONE")]
-        None,
-        /// `OPTIMISTIC_CONCURRENCY`
-        #[serde(rename = "OPTIMISTIC_CONCURRENCY")]
-        OptimisticConcurrency,
-    }
+    pub use super::shared_types::LambdaConflictHandlerConfig;
 
-    /// The ``LambdaConflictHandlerConfig`` when configuring LAMBDA as the Conflict Handler.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct LambdaConflictHandlerConfig {
-        /// The Amazon Resource Name (ARN) for the Lambda function to use as the Conflict Handler.
-        #[serde(rename = "LambdaConflictHandlerArn")]
-        pub lambda_conflict_handler_arn: Option<Value>,
-    }
-
-    /// Describes a Sync configuration for a resolver.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct SyncConfig {
-        /// The Conflict Detection strategy to use. Required.
-        #[serde(rename = "ConflictDetection")]
-        pub conflict_detection: ConflictDetection,
-        /// The Conflict Resolution strategy to perform in the event of a conflict.
-        #[serde(rename = "ConflictHandler")]
-        pub conflict_handler: Option<ConflictHandler>,
-        /// The ``LambdaConflictHandlerConfig`` when configuring ``LAMBDA`` as the Conflict Handler.
-        #[serde(rename = "LambdaConflictHandlerConfig")]
-        pub lambda_conflict_handler_config: Option<LambdaConflictHandlerConfig>,
-    }
-
-    impl SyncConfig {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(conflict_detection: ConflictDetection) -> Self {
-            SyncConfig { conflict_detection, conflict_handler: None, lambda_conflict_handler_config: None }
-        }
-    }
+    pub use super::shared_types::SyncConfig;
 
 }
 

@@ -11,21 +11,11 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
-/// Property types of [`CfnCapability`].
-pub mod capability {
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
     #[allow(unused_imports)]
     use super::*;
-
-    /// `S3Location`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct S3Location {
-        /// `BucketName`.
-        #[serde(rename = "BucketName")]
-        pub bucket_name: Option<Value>,
-        /// `Key`.
-        #[serde(rename = "Key")]
-        pub key: Option<Value>,
-    }
 
     /// `Tag`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -45,6 +35,26 @@ pub mod capability {
             Tag { key: key.into(), value: value.into() }
         }
     }
+
+}
+
+/// Property types of [`CfnCapability`].
+pub mod capability {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// `S3Location`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct S3Location {
+        /// `BucketName`.
+        #[serde(rename = "BucketName")]
+        pub bucket_name: Option<Value>,
+        /// `Key`.
+        #[serde(rename = "Key")]
+        pub key: Option<Value>,
+    }
+
+    pub use super::shared_types::Tag;
 
     /// The values `CapabilityType` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -183,24 +193,7 @@ pub mod partnership {
         pub outbound_edi: Option<Value>,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -281,24 +274,7 @@ pub mod profile {
         Disabled,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -556,24 +532,7 @@ pub mod transformer {
         Inactive,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 

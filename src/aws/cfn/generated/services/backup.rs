@@ -11,6 +11,44 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// `NotificationObjectType`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct NotificationObjectType {
+        /// `BackupVaultEvents`. Required.
+        #[serde(rename = "BackupVaultEvents")]
+        pub backup_vault_events: Vec<Value>,
+        /// `SNSTopicArn`. Required.
+        #[serde(rename = "SNSTopicArn")]
+        pub sns_topic_arn: Value,
+    }
+
+    impl NotificationObjectType {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(backup_vault_events: Vec<Value>, sns_topic_arn: impl Into<Value>) -> Self {
+            NotificationObjectType { backup_vault_events, sns_topic_arn: sns_topic_arn.into() }
+        }
+    }
+
+    /// A key-value pair to associate with a resource.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct Tag {
+        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
+        #[serde(rename = "Key")]
+        pub key: Option<Value>,
+        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
+        #[serde(rename = "Value")]
+        pub value: Option<Value>,
+    }
+
+}
+
 /// Property types of [`CfnBackupPlan`].
 pub mod backup_plan {
     #[allow(unused_imports)]
@@ -386,24 +424,7 @@ pub mod backup_vault {
         }
     }
 
-    /// `NotificationObjectType`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct NotificationObjectType {
-        /// `BackupVaultEvents`. Required.
-        #[serde(rename = "BackupVaultEvents")]
-        pub backup_vault_events: Vec<Value>,
-        /// `SNSTopicArn`. Required.
-        #[serde(rename = "SNSTopicArn")]
-        pub sns_topic_arn: Value,
-    }
-
-    impl NotificationObjectType {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(backup_vault_events: Vec<Value>, sns_topic_arn: impl Into<Value>) -> Self {
-            NotificationObjectType { backup_vault_events, sns_topic_arn: sns_topic_arn.into() }
-        }
-    }
+    pub use super::shared_types::NotificationObjectType;
 
 }
 
@@ -473,16 +494,7 @@ pub mod framework {
         }
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-        #[serde(rename = "Key")]
-        pub key: Option<Value>,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
+    pub use super::shared_types::Tag;
 
     /// The scope of a control. The control scope defines what the control will evaluate. Three examples of control scopes are: a specific backup plan, all backup plans with a specific tag, or all backup plans.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -682,24 +694,7 @@ pub mod logically_air_gapped_backup_vault {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `NotificationObjectType`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct NotificationObjectType {
-        /// `BackupVaultEvents`. Required.
-        #[serde(rename = "BackupVaultEvents")]
-        pub backup_vault_events: Vec<Value>,
-        /// `SNSTopicArn`. Required.
-        #[serde(rename = "SNSTopicArn")]
-        pub sns_topic_arn: Value,
-    }
-
-    impl NotificationObjectType {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(backup_vault_events: Vec<Value>, sns_topic_arn: impl Into<Value>) -> Self {
-            NotificationObjectType { backup_vault_events, sns_topic_arn: sns_topic_arn.into() }
-        }
-    }
+    pub use super::shared_types::NotificationObjectType;
 
 }
 
@@ -786,16 +781,7 @@ pub mod report_plan {
         }
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-        #[serde(rename = "Key")]
-        pub key: Option<Value>,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
+    pub use super::shared_types::Tag;
 
     /// Identifies the report template for the report. Reports are built using a report template.
     #[derive(Debug, Clone, ::serde::Serialize)]

@@ -11,8 +11,9 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
-/// Property types of [`CfnDashboard`].
-pub mod dashboard {
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
     #[allow(unused_imports)]
     use super::*;
 
@@ -34,6 +35,64 @@ pub mod dashboard {
             Tag { key: key.into(), value: value.into() }
         }
     }
+
+    /// The values `DateTimeType` takes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum DateTimeType {
+        /// `ABSOLUTE`
+        #[serde(rename = "ABSOLUTE")]
+        Absolute,
+        /// `RELATIVE`
+        #[serde(rename = "RELATIVE")]
+        Relative,
+    }
+
+    /// `DateTimeValue`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct DateTimeValue {
+        /// `Type`. Required.
+        #[serde(rename = "Type")]
+        pub r#type: DateTimeType,
+        /// `Value`. Required.
+        #[serde(rename = "Value")]
+        pub value: Value,
+    }
+
+    impl DateTimeValue {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(r#type: DateTimeType, value: impl Into<Value>) -> Self {
+            DateTimeValue { r#type, value: value.into() }
+        }
+    }
+
+    /// `DateTimeRange`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct DateTimeRange {
+        /// `EndTime`. Required.
+        #[serde(rename = "EndTime")]
+        pub end_time: DateTimeValue,
+        /// `StartTime`. Required.
+        #[serde(rename = "StartTime")]
+        pub start_time: DateTimeValue,
+    }
+
+    impl DateTimeRange {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(end_time: DateTimeValue, start_time: DateTimeValue) -> Self {
+            DateTimeRange { end_time, start_time }
+        }
+    }
+
+}
+
+/// Property types of [`CfnDashboard`].
+pub mod dashboard {
+    #[allow(unused_imports)]
+    use super::*;
+
+    pub use super::shared_types::Tag;
 
     /// `DisplayConfig`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -332,54 +391,11 @@ pub mod dashboard {
         Cost,
     }
 
-    /// The values `DateTimeType` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum DateTimeType {
-        /// `ABSOLUTE`
-        #[serde(rename = "ABSOLUTE")]
-        Absolute,
-        /// `RELATIVE`
-        #[serde(rename = "RELATIVE")]
-        Relative,
-    }
+    pub use super::shared_types::DateTimeType;
 
-    /// `DateTimeValue`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct DateTimeValue {
-        /// `Type`. Required.
-        #[serde(rename = "Type")]
-        pub r#type: DateTimeType,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
+    pub use super::shared_types::DateTimeValue;
 
-    impl DateTimeValue {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(r#type: DateTimeType, value: impl Into<Value>) -> Self {
-            DateTimeValue { r#type, value: value.into() }
-        }
-    }
-
-    /// `DateTimeRange`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct DateTimeRange {
-        /// `EndTime`. Required.
-        #[serde(rename = "EndTime")]
-        pub end_time: DateTimeValue,
-        /// `StartTime`. Required.
-        #[serde(rename = "StartTime")]
-        pub start_time: DateTimeValue,
-    }
-
-    impl DateTimeRange {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(end_time: DateTimeValue, start_time: DateTimeValue) -> Self {
-            DateTimeRange { end_time, start_time }
-        }
-    }
+    pub use super::shared_types::DateTimeRange;
 
     /// `CostAndUsageQuery`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -696,73 +712,13 @@ pub mod scheduled_report {
         pub state: Option<ScheduleState>,
     }
 
-    /// A key-value pair applied to the scheduled report.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The tag key. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The tag value. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
+    pub use super::shared_types::Tag;
 
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::DateTimeType;
 
-    /// Whether a date value is absolute or relative.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum DateTimeType {
-        /// `ABSOLUTE`
-        #[serde(rename = "ABSOLUTE")]
-        Absolute,
-        /// `RELATIVE`
-        #[serde(rename = "RELATIVE")]
-        Relative,
-    }
+    pub use super::shared_types::DateTimeValue;
 
-    /// A date expressed either as an absolute instant or as an offset from now.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct DateTimeValue {
-        /// Whether Value is an absolute date or a duration relative to now. Required.
-        #[serde(rename = "Type")]
-        pub r#type: DateTimeType,
-        /// The date, or an ISO 8601 duration when Type is RELATIVE. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl DateTimeValue {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(r#type: DateTimeType, value: impl Into<Value>) -> Self {
-            DateTimeValue { r#type, value: value.into() }
-        }
-    }
-
-    /// An absolute or relative date range.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct DateTimeRange {
-        /// The end of the range. Required.
-        #[serde(rename = "EndTime")]
-        pub end_time: DateTimeValue,
-        /// The start of the range. Required.
-        #[serde(rename = "StartTime")]
-        pub start_time: DateTimeValue,
-    }
-
-    impl DateTimeRange {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(end_time: DateTimeValue, start_time: DateTimeValue) -> Self {
-            DateTimeRange { end_time, start_time }
-        }
-    }
+    pub use super::shared_types::DateTimeRange;
 
 }
 

@@ -11,6 +11,49 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// Definition of the key/value pair for a tag
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct Tag {
+        /// Tag Key Required.
+        #[serde(rename = "Key")]
+        pub key: Value,
+        /// Tag Value Required.
+        #[serde(rename = "Value")]
+        pub value: Value,
+    }
+
+    impl Tag {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
+            Tag { key: key.into(), value: value.into() }
+        }
+    }
+
+    /// An Amazon S3 location.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct S3Location {
+        /// The location's URI Required.
+        #[serde(rename = "URI")]
+        pub uri: Value,
+    }
+
+    impl S3Location {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(uri: impl Into<Value>) -> Self {
+            S3Location { uri: uri.into() }
+        }
+    }
+
+}
+
 /// Property types of [`CfnAgent`].
 pub mod agent {
     #[allow(unused_imports)]
@@ -612,24 +655,7 @@ pub mod application_inference_profile {
     #[allow(unused_imports)]
     use super::*;
 
-    /// Definition of the key/value pair for a tag
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// Tag Key Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// Tag Value Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -804,24 +830,7 @@ pub mod automated_reasoning_policy {
         pub version: Option<Value>,
     }
 
-    /// Definition of the key/value pair for a tag
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// Tag Key Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// Tag Value Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -896,24 +905,7 @@ pub mod automated_reasoning_policy_version {
     #[allow(unused_imports)]
     use super::*;
 
-    /// Definition of the key/value pair for a tag
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// Tag Key Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// Tag Value Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -979,24 +971,7 @@ pub mod blueprint {
     #[allow(unused_imports)]
     use super::*;
 
-    /// Definition of the key/value pair for a tag
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// Key for the tag Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// Value for the tag Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// Modality Type
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -1095,24 +1070,7 @@ pub mod data_automation_library {
         }
     }
 
-    /// Key value pair of a tag
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// Tag key Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// Tag value Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -2115,24 +2073,7 @@ pub mod data_automation_project {
         pub video: Option<VideoStandardOutputConfiguration>,
     }
 
-    /// Definition of the key/value pair for a tag
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// Key for the tag Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// Value for the tag Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -2991,21 +2932,7 @@ pub mod data_source {
         }
     }
 
-    /// An Amazon S3 location.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct S3Location {
-        /// The location's URI Required.
-        #[serde(rename = "URI")]
-        pub uri: Value,
-    }
-
-    impl S3Location {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(uri: impl Into<Value>) -> Self {
-            S3Location { uri: uri.into() }
-        }
-    }
+    pub use super::shared_types::S3Location;
 
     /// A location for storing content from data sources temporarily as it is processed by custom components in the ingestion pipeline.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -4320,24 +4247,7 @@ pub mod guardrail {
         pub regexes_config: Option<Vec<RegexConfig>>,
     }
 
-    /// Definition of the key/value pair for a tag
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// Tag Key Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// Tag Value Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// The values `TopicAction` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -4695,24 +4605,7 @@ pub mod intelligent_prompt_router {
         }
     }
 
-    /// Definition of the key/value pair for a tag
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// Tag Key Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// Tag Value Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -4917,21 +4810,7 @@ pub mod knowledge_base {
         pub kms_key_arn: Option<Value>,
     }
 
-    /// An Amazon S3 location.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct S3Location {
-        /// The location's URI Required.
-        #[serde(rename = "URI")]
-        pub uri: Value,
-    }
-
-    impl S3Location {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(uri: impl Into<Value>) -> Self {
-            S3Location { uri: uri.into() }
-        }
-    }
+    pub use super::shared_types::S3Location;
 
     /// Supplemental data storage location type.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -5741,24 +5620,7 @@ pub mod retrieval_instruction {
         pub retrieval_guidance: Option<Value>,
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -5826,24 +5688,7 @@ pub mod session {
     #[allow(unused_imports)]
     use super::*;
 
-    /// A tag associated with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key of the tag. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value of the tag. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 

@@ -11,8 +11,9 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
-/// Property types of [`CfnApiKeyCredentialProvider`].
-pub mod api_key_credential_provider {
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
     #[allow(unused_imports)]
     use super::*;
 
@@ -35,17 +36,6 @@ pub mod api_key_credential_provider {
         }
     }
 
-    /// The source of the API key secret. Use MANAGED for service-managed secrets or EXTERNAL for customer-provided secrets.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ApiKeySecretSource {
-        /// `MANAGED`
-        #[serde(rename = "MANAGED")]
-        Managed,
-        /// `EXTERNAL`
-        #[serde(rename = "EXTERNAL")]
-        External,
-    }
-
     /// `Tag`.
     #[derive(Debug, Clone, ::serde::Serialize)]
     pub struct Tag {
@@ -64,6 +54,355 @@ pub mod api_key_credential_provider {
             Tag { key: key.into(), value: value.into() }
         }
     }
+
+    /// Certificate location in Secrets Manager.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct CertificateLocation {
+        /// Secrets Manager secret ARN. Required.
+        #[serde(rename = "SecretArn")]
+        pub secret_arn: Value,
+    }
+
+    impl CertificateLocation {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(secret_arn: impl Into<Value>) -> Self {
+            CertificateLocation { secret_arn: secret_arn.into() }
+        }
+    }
+
+    /// A root CA certificate configuration.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct Certificate {
+        /// Certificate location in Secrets Manager. Required.
+        #[serde(rename = "CertificateLocation")]
+        pub certificate_location: CertificateLocation,
+    }
+
+    impl Certificate {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(certificate_location: CertificateLocation) -> Self {
+            Certificate { certificate_location }
+        }
+    }
+
+    /// Network mode configuration for VPC
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct VpcConfig {
+        /// Security groups for VPC Required.
+        #[serde(rename = "SecurityGroups")]
+        pub security_groups: Vec<Value>,
+        /// Subnets for VPC Required.
+        #[serde(rename = "Subnets")]
+        pub subnets: Vec<Value>,
+    }
+
+    impl VpcConfig {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(security_groups: Vec<Value>, subnets: Vec<Value>) -> Self {
+            VpcConfig { security_groups, subnets }
+        }
+    }
+
+    /// The values `ClaimMatchOperator` takes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum ClaimMatchOperator {
+        /// `EQUALS`
+        #[serde(rename = "EQUALS")]
+        Equals,
+        /// `CONTAINS`
+        #[serde(rename = "CONTAINS")]
+        Contains,
+        /// `CONTAINS_ANY`
+        #[serde(rename = "CONTAINS_ANY")]
+        ContainsAny,
+    }
+
+    /// The values `InboundTokenClaimValueType` takes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum InboundTokenClaimValueType {
+        /// `STRING`
+        #[serde(rename = "STRING")]
+        StringType,
+        /// `STRING_ARRAY`
+        #[serde(rename = "STRING_ARRAY")]
+        StringArray,
+    }
+
+    /// The values `EndpointIpAddressType` takes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum EndpointIpAddressType {
+        /// `IPV4`
+        #[serde(rename = "IPV4")]
+        Ipv4,
+        /// `IPV6`
+        #[serde(rename = "IPV6")]
+        Ipv6,
+    }
+
+    /// Configuration for a service-managed VPC endpoint.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct ManagedVpcResource {
+        /// `EndpointIpAddressType`. Required.
+        #[serde(rename = "EndpointIpAddressType")]
+        pub endpoint_ip_address_type: EndpointIpAddressType,
+        /// `RoutingDomain`.
+        #[serde(rename = "RoutingDomain")]
+        pub routing_domain: Option<Value>,
+        /// `SecurityGroupIds`.
+        #[serde(rename = "SecurityGroupIds")]
+        pub security_group_ids: Option<Vec<Value>>,
+        /// `SubnetIds`. Required.
+        #[serde(rename = "SubnetIds")]
+        pub subnet_ids: Vec<Value>,
+        /// `Tags`.
+        #[serde(rename = "Tags")]
+        pub tags: Option<Value>,
+        /// `VpcIdentifier`. Required.
+        #[serde(rename = "VpcIdentifier")]
+        pub vpc_identifier: Value,
+    }
+
+    impl ManagedVpcResource {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(endpoint_ip_address_type: EndpointIpAddressType, subnet_ids: Vec<Value>, vpc_identifier: impl Into<Value>) -> Self {
+            ManagedVpcResource { endpoint_ip_address_type, routing_domain: None, security_group_ids: None, subnet_ids, tags: None, vpc_identifier: vpc_identifier.into() }
+        }
+    }
+
+    /// Configuration for connecting to a private resource using a self-managed VPC Lattice resource configuration.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct SelfManagedLatticeResource {
+        /// `ResourceConfigurationIdentifier`. Required.
+        #[serde(rename = "ResourceConfigurationIdentifier")]
+        pub resource_configuration_identifier: Value,
+    }
+
+    impl SelfManagedLatticeResource {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(resource_configuration_identifier: impl Into<Value>) -> Self {
+            SelfManagedLatticeResource { resource_configuration_identifier: resource_configuration_identifier.into() }
+        }
+    }
+
+    /// Private endpoint configuration for connecting to the OpenID Connect discovery endpoint over a private network.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct PrivateEndpoint {
+        /// Configuration for a service-managed VPC endpoint.
+        #[serde(rename = "ManagedVpcResource")]
+        pub managed_vpc_resource: Option<ManagedVpcResource>,
+        /// Configuration for connecting to a private resource using a self-managed VPC Lattice resource configuration.
+        #[serde(rename = "SelfManagedLatticeResource")]
+        pub self_managed_lattice_resource: Option<SelfManagedLatticeResource>,
+    }
+
+    /// Maps a domain to a private endpoint for resolving that domain over a private network.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct PrivateEndpointOverride {
+        /// `Domain`. Required.
+        #[serde(rename = "Domain")]
+        pub domain: Value,
+        /// Private endpoint configuration for connecting to the OpenID Connect discovery endpoint over a private network. Required.
+        #[serde(rename = "PrivateEndpoint")]
+        pub private_endpoint: PrivateEndpoint,
+    }
+
+    impl PrivateEndpointOverride {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(domain: impl Into<Value>, private_endpoint: PrivateEndpoint) -> Self {
+            PrivateEndpointOverride { domain: domain.into(), private_endpoint }
+        }
+    }
+
+    /// Configuration for an Amazon EFS access point to mount into the AgentCore Runtime.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct EfsAccessPointConfiguration {
+        /// `AccessPointArn`. Required.
+        #[serde(rename = "AccessPointArn")]
+        pub access_point_arn: Value,
+        /// `MountPath`. Required.
+        #[serde(rename = "MountPath")]
+        pub mount_path: Value,
+    }
+
+    impl EfsAccessPointConfiguration {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(access_point_arn: impl Into<Value>, mount_path: impl Into<Value>) -> Self {
+            EfsAccessPointConfiguration { access_point_arn: access_point_arn.into(), mount_path: mount_path.into() }
+        }
+    }
+
+    /// Configuration for an Amazon S3 Files access point to mount into the AgentCore Runtime.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct S3FilesAccessPointConfiguration {
+        /// `AccessPointArn`. Required.
+        #[serde(rename = "AccessPointArn")]
+        pub access_point_arn: Value,
+        /// `MountPath`. Required.
+        #[serde(rename = "MountPath")]
+        pub mount_path: Value,
+    }
+
+    impl S3FilesAccessPointConfiguration {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(access_point_arn: impl Into<Value>, mount_path: impl Into<Value>) -> Self {
+            S3FilesAccessPointConfiguration { access_point_arn: access_point_arn.into(), mount_path: mount_path.into() }
+        }
+    }
+
+    /// `SessionStorageConfiguration`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct SessionStorageConfiguration {
+        /// `MountPath`. Required.
+        #[serde(rename = "MountPath")]
+        pub mount_path: Value,
+    }
+
+    impl SessionStorageConfiguration {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(mount_path: impl Into<Value>) -> Self {
+            SessionStorageConfiguration { mount_path: mount_path.into() }
+        }
+    }
+
+    /// `LifecycleConfiguration`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct LifecycleConfiguration {
+        /// `IdleRuntimeSessionTimeout`.
+        #[serde(rename = "IdleRuntimeSessionTimeout")]
+        pub idle_runtime_session_timeout: Option<Value>,
+        /// `MaxLifetime`.
+        #[serde(rename = "MaxLifetime")]
+        pub max_lifetime: Option<Value>,
+    }
+
+    /// The values `NetworkMode` takes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum NetworkMode {
+        /// `PUBLIC`
+        #[serde(rename = "PUBLIC")]
+        Public,
+        /// `VPC`
+        #[serde(rename = "VPC")]
+        Vpc,
+    }
+
+    /// `NetworkConfiguration`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct NetworkConfiguration {
+        /// `NetworkMode`. Required.
+        #[serde(rename = "NetworkMode")]
+        pub network_mode: NetworkMode,
+        /// `NetworkModeConfig`.
+        #[serde(rename = "NetworkModeConfig")]
+        pub network_mode_config: Option<VpcConfig>,
+    }
+
+    impl NetworkConfiguration {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(network_mode: NetworkMode) -> Self {
+            NetworkConfiguration { network_mode, network_mode_config: None }
+        }
+    }
+
+    /// `ContainerConfiguration`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct ContainerConfiguration {
+        /// The ECR URI of the container. Required.
+        #[serde(rename = "ContainerUri")]
+        pub container_uri: Value,
+    }
+
+    impl ContainerConfiguration {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(container_uri: impl Into<Value>) -> Self {
+            ContainerConfiguration { container_uri: container_uri.into() }
+        }
+    }
+
+    /// `ClaimMatchValueType`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct ClaimMatchValueType {
+        /// `MatchValueString`.
+        #[serde(rename = "MatchValueString")]
+        pub match_value_string: Option<Value>,
+        /// `MatchValueStringList`.
+        #[serde(rename = "MatchValueStringList")]
+        pub match_value_string_list: Option<Vec<Value>>,
+    }
+
+    /// `AuthorizingClaimMatchValueType`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct AuthorizingClaimMatchValueType {
+        /// `ClaimMatchOperator`. Required.
+        #[serde(rename = "ClaimMatchOperator")]
+        pub claim_match_operator: ClaimMatchOperator,
+        /// `ClaimMatchValue`. Required.
+        #[serde(rename = "ClaimMatchValue")]
+        pub claim_match_value: ClaimMatchValueType,
+    }
+
+    impl AuthorizingClaimMatchValueType {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(claim_match_operator: ClaimMatchOperator, claim_match_value: ClaimMatchValueType) -> Self {
+            AuthorizingClaimMatchValueType { claim_match_operator, claim_match_value }
+        }
+    }
+
+    /// `CustomClaimValidationType`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct CustomClaimValidationType {
+        /// `AuthorizingClaimMatchValue`. Required.
+        #[serde(rename = "AuthorizingClaimMatchValue")]
+        pub authorizing_claim_match_value: AuthorizingClaimMatchValueType,
+        /// `InboundTokenClaimName`. Required.
+        #[serde(rename = "InboundTokenClaimName")]
+        pub inbound_token_claim_name: Value,
+        /// `InboundTokenClaimValueType`. Required.
+        #[serde(rename = "InboundTokenClaimValueType")]
+        pub inbound_token_claim_value_type: InboundTokenClaimValueType,
+    }
+
+    impl CustomClaimValidationType {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(authorizing_claim_match_value: AuthorizingClaimMatchValueType, inbound_token_claim_name: impl Into<Value>, inbound_token_claim_value_type: InboundTokenClaimValueType) -> Self {
+            CustomClaimValidationType { authorizing_claim_match_value, inbound_token_claim_name: inbound_token_claim_name.into(), inbound_token_claim_value_type }
+        }
+    }
+
+}
+
+/// Property types of [`CfnApiKeyCredentialProvider`].
+pub mod api_key_credential_provider {
+    #[allow(unused_imports)]
+    use super::*;
+
+    pub use super::shared_types::SecretReference;
+
+    /// The source of the API key secret. Use MANAGED for service-managed secrets or EXTERNAL for customer-provided secrets.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum ApiKeySecretSource {
+        /// `MANAGED`
+        #[serde(rename = "MANAGED")]
+        Managed,
+        /// `EXTERNAL`
+        #[serde(rename = "EXTERNAL")]
+        External,
+    }
+
+    pub use super::shared_types::Tag;
 
 }
 
@@ -135,37 +474,9 @@ pub mod browser_custom {
         pub enabled: Option<Value>,
     }
 
-    /// Certificate location in Secrets Manager.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct CertificateLocation {
-        /// Secrets Manager secret ARN. Required.
-        #[serde(rename = "SecretArn")]
-        pub secret_arn: Value,
-    }
+    pub use super::shared_types::CertificateLocation;
 
-    impl CertificateLocation {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(secret_arn: impl Into<Value>) -> Self {
-            CertificateLocation { secret_arn: secret_arn.into() }
-        }
-    }
-
-    /// A root CA certificate configuration.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Certificate {
-        /// Certificate location in Secrets Manager. Required.
-        #[serde(rename = "CertificateLocation")]
-        pub certificate_location: CertificateLocation,
-    }
-
-    impl Certificate {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(certificate_location: CertificateLocation) -> Self {
-            Certificate { certificate_location }
-        }
-    }
+    pub use super::shared_types::Certificate;
 
     /// S3 Location Configuration
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -227,24 +538,7 @@ pub mod browser_custom {
         Vpc,
     }
 
-    /// Network mode configuration for VPC
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct VpcConfig {
-        /// Security groups for VPC Required.
-        #[serde(rename = "SecurityGroups")]
-        pub security_groups: Vec<Value>,
-        /// Subnets for VPC Required.
-        #[serde(rename = "Subnets")]
-        pub subnets: Vec<Value>,
-    }
-
-    impl VpcConfig {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(security_groups: Vec<Value>, subnets: Vec<Value>) -> Self {
-            VpcConfig { security_groups, subnets }
-        }
-    }
+    pub use super::shared_types::VpcConfig;
 
     /// Network configuration for browser
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -851,24 +1145,7 @@ pub mod capacity_provider {
         }
     }
 
-    /// A key-value pair to associate with the capacity provider.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The tag key. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The tag value. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -932,37 +1209,9 @@ pub mod code_interpreter_custom {
     #[allow(unused_imports)]
     use super::*;
 
-    /// Certificate location in Secrets Manager.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct CertificateLocation {
-        /// Secrets Manager secret ARN. Required.
-        #[serde(rename = "SecretArn")]
-        pub secret_arn: Value,
-    }
+    pub use super::shared_types::CertificateLocation;
 
-    impl CertificateLocation {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(secret_arn: impl Into<Value>) -> Self {
-            CertificateLocation { secret_arn: secret_arn.into() }
-        }
-    }
-
-    /// A root CA certificate configuration.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Certificate {
-        /// Certificate location in Secrets Manager. Required.
-        #[serde(rename = "CertificateLocation")]
-        pub certificate_location: CertificateLocation,
-    }
-
-    impl Certificate {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(certificate_location: CertificateLocation) -> Self {
-            Certificate { certificate_location }
-        }
-    }
+    pub use super::shared_types::Certificate;
 
     /// Network modes supported by code interpreter
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -978,24 +1227,7 @@ pub mod code_interpreter_custom {
         Vpc,
     }
 
-    /// Network mode configuration for VPC
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct VpcConfig {
-        /// Security groups for VPC Required.
-        #[serde(rename = "SecurityGroups")]
-        pub security_groups: Vec<Value>,
-        /// Subnets for VPC Required.
-        #[serde(rename = "Subnets")]
-        pub subnets: Vec<Value>,
-    }
-
-    impl VpcConfig {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(security_groups: Vec<Value>, subnets: Vec<Value>) -> Self {
-            VpcConfig { security_groups, subnets }
-        }
-    }
+    pub use super::shared_types::VpcConfig;
 
     /// Network configuration for code interpreter
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -1104,24 +1336,7 @@ pub mod configuration_bundle {
         }
     }
 
-    /// A tag consisting of a key-value pair.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -1247,24 +1462,7 @@ pub mod consent_portal {
         }
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -1395,24 +1593,7 @@ pub mod dataset {
         pub s3_source: Option<S3Source>,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -1497,24 +1678,7 @@ pub mod evaluator {
         Session,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -2142,19 +2306,7 @@ pub mod harness {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The values `ClaimMatchOperator` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ClaimMatchOperator {
-        /// `EQUALS`
-        #[serde(rename = "EQUALS")]
-        Equals,
-        /// `CONTAINS`
-        #[serde(rename = "CONTAINS")]
-        Contains,
-        /// `CONTAINS_ANY`
-        #[serde(rename = "CONTAINS_ANY")]
-        ContainsAny,
-    }
+    pub use super::shared_types::ClaimMatchOperator;
 
     /// `AuthorizingClaimMatchValueType`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -2175,16 +2327,7 @@ pub mod harness {
         }
     }
 
-    /// The values `InboundTokenClaimValueType` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum InboundTokenClaimValueType {
-        /// `STRING`
-        #[serde(rename = "STRING")]
-        StringType,
-        /// `STRING_ARRAY`
-        #[serde(rename = "STRING_ARRAY")]
-        StringArray,
-    }
+    pub use super::shared_types::InboundTokenClaimValueType;
 
     /// `CustomClaimValidationType`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -2208,93 +2351,15 @@ pub mod harness {
         }
     }
 
-    /// The values `EndpointIpAddressType` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum EndpointIpAddressType {
-        /// `IPV4`
-        #[serde(rename = "IPV4")]
-        Ipv4,
-        /// `IPV6`
-        #[serde(rename = "IPV6")]
-        Ipv6,
-    }
+    pub use super::shared_types::EndpointIpAddressType;
 
-    /// Configuration for a service-managed VPC endpoint.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct ManagedVpcResource {
-        /// `EndpointIpAddressType`. Required.
-        #[serde(rename = "EndpointIpAddressType")]
-        pub endpoint_ip_address_type: EndpointIpAddressType,
-        /// `RoutingDomain`.
-        #[serde(rename = "RoutingDomain")]
-        pub routing_domain: Option<Value>,
-        /// `SecurityGroupIds`.
-        #[serde(rename = "SecurityGroupIds")]
-        pub security_group_ids: Option<Vec<Value>>,
-        /// `SubnetIds`. Required.
-        #[serde(rename = "SubnetIds")]
-        pub subnet_ids: Vec<Value>,
-        /// `Tags`.
-        #[serde(rename = "Tags")]
-        pub tags: Option<Value>,
-        /// `VpcIdentifier`. Required.
-        #[serde(rename = "VpcIdentifier")]
-        pub vpc_identifier: Value,
-    }
+    pub use super::shared_types::ManagedVpcResource;
 
-    impl ManagedVpcResource {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(endpoint_ip_address_type: EndpointIpAddressType, subnet_ids: Vec<Value>, vpc_identifier: impl Into<Value>) -> Self {
-            ManagedVpcResource { endpoint_ip_address_type, routing_domain: None, security_group_ids: None, subnet_ids, tags: None, vpc_identifier: vpc_identifier.into() }
-        }
-    }
+    pub use super::shared_types::SelfManagedLatticeResource;
 
-    /// Configuration for connecting to a private resource using a self-managed VPC Lattice resource configuration.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct SelfManagedLatticeResource {
-        /// `ResourceConfigurationIdentifier`. Required.
-        #[serde(rename = "ResourceConfigurationIdentifier")]
-        pub resource_configuration_identifier: Value,
-    }
+    pub use super::shared_types::PrivateEndpoint;
 
-    impl SelfManagedLatticeResource {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(resource_configuration_identifier: impl Into<Value>) -> Self {
-            SelfManagedLatticeResource { resource_configuration_identifier: resource_configuration_identifier.into() }
-        }
-    }
-
-    /// Private endpoint configuration for connecting to the OpenID Connect discovery endpoint over a private network.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct PrivateEndpoint {
-        /// Configuration for a service-managed VPC endpoint.
-        #[serde(rename = "ManagedVpcResource")]
-        pub managed_vpc_resource: Option<ManagedVpcResource>,
-        /// Configuration for connecting to a private resource using a self-managed VPC Lattice resource configuration.
-        #[serde(rename = "SelfManagedLatticeResource")]
-        pub self_managed_lattice_resource: Option<SelfManagedLatticeResource>,
-    }
-
-    /// Maps a domain to a private endpoint for resolving that domain over a private network.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct PrivateEndpointOverride {
-        /// `Domain`. Required.
-        #[serde(rename = "Domain")]
-        pub domain: Value,
-        /// Private endpoint configuration for connecting to the OpenID Connect discovery endpoint over a private network. Required.
-        #[serde(rename = "PrivateEndpoint")]
-        pub private_endpoint: PrivateEndpoint,
-    }
-
-    impl PrivateEndpointOverride {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(domain: impl Into<Value>, private_endpoint: PrivateEndpoint) -> Self {
-            PrivateEndpointOverride { domain: domain.into(), private_endpoint }
-        }
-    }
+    pub use super::shared_types::PrivateEndpointOverride;
 
     /// `CustomJWTAuthorizerConfiguration`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -2341,59 +2406,11 @@ pub mod harness {
         pub custom_jwt_authorizer: Option<CustomJWTAuthorizerConfiguration>,
     }
 
-    /// Configuration for an Amazon EFS access point to mount into the AgentCore Runtime.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct EfsAccessPointConfiguration {
-        /// `AccessPointArn`. Required.
-        #[serde(rename = "AccessPointArn")]
-        pub access_point_arn: Value,
-        /// `MountPath`. Required.
-        #[serde(rename = "MountPath")]
-        pub mount_path: Value,
-    }
+    pub use super::shared_types::EfsAccessPointConfiguration;
 
-    impl EfsAccessPointConfiguration {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(access_point_arn: impl Into<Value>, mount_path: impl Into<Value>) -> Self {
-            EfsAccessPointConfiguration { access_point_arn: access_point_arn.into(), mount_path: mount_path.into() }
-        }
-    }
+    pub use super::shared_types::S3FilesAccessPointConfiguration;
 
-    /// Configuration for an Amazon S3 Files access point to mount into the AgentCore Runtime.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct S3FilesAccessPointConfiguration {
-        /// `AccessPointArn`. Required.
-        #[serde(rename = "AccessPointArn")]
-        pub access_point_arn: Value,
-        /// `MountPath`. Required.
-        #[serde(rename = "MountPath")]
-        pub mount_path: Value,
-    }
-
-    impl S3FilesAccessPointConfiguration {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(access_point_arn: impl Into<Value>, mount_path: impl Into<Value>) -> Self {
-            S3FilesAccessPointConfiguration { access_point_arn: access_point_arn.into(), mount_path: mount_path.into() }
-        }
-    }
-
-    /// `SessionStorageConfiguration`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct SessionStorageConfiguration {
-        /// `MountPath`. Required.
-        #[serde(rename = "MountPath")]
-        pub mount_path: Value,
-    }
-
-    impl SessionStorageConfiguration {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(mount_path: impl Into<Value>) -> Self {
-            SessionStorageConfiguration { mount_path: mount_path.into() }
-        }
-    }
+    pub use super::shared_types::SessionStorageConfiguration;
 
     /// `FilesystemConfiguration`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -2409,65 +2426,13 @@ pub mod harness {
         pub session_storage: Option<SessionStorageConfiguration>,
     }
 
-    /// `LifecycleConfiguration`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct LifecycleConfiguration {
-        /// `IdleRuntimeSessionTimeout`.
-        #[serde(rename = "IdleRuntimeSessionTimeout")]
-        pub idle_runtime_session_timeout: Option<Value>,
-        /// `MaxLifetime`.
-        #[serde(rename = "MaxLifetime")]
-        pub max_lifetime: Option<Value>,
-    }
+    pub use super::shared_types::LifecycleConfiguration;
 
-    /// The values `NetworkMode` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum NetworkMode {
-        /// `PUBLIC`
-        #[serde(rename = "PUBLIC")]
-        Public,
-        /// `VPC`
-        #[serde(rename = "VPC")]
-        Vpc,
-    }
+    pub use super::shared_types::NetworkMode;
 
-    /// `VpcConfig`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct VpcConfig {
-        /// `SecurityGroups`. Required.
-        #[serde(rename = "SecurityGroups")]
-        pub security_groups: Vec<Value>,
-        /// `Subnets`. Required.
-        #[serde(rename = "Subnets")]
-        pub subnets: Vec<Value>,
-    }
+    pub use super::shared_types::VpcConfig;
 
-    impl VpcConfig {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(security_groups: Vec<Value>, subnets: Vec<Value>) -> Self {
-            VpcConfig { security_groups, subnets }
-        }
-    }
-
-    /// `NetworkConfiguration`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct NetworkConfiguration {
-        /// `NetworkMode`. Required.
-        #[serde(rename = "NetworkMode")]
-        pub network_mode: NetworkMode,
-        /// `NetworkModeConfig`.
-        #[serde(rename = "NetworkModeConfig")]
-        pub network_mode_config: Option<VpcConfig>,
-    }
-
-    impl NetworkConfiguration {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(network_mode: NetworkMode) -> Self {
-            NetworkConfiguration { network_mode, network_mode_config: None }
-        }
-    }
+    pub use super::shared_types::NetworkConfiguration;
 
     /// `HarnessAgentCoreRuntimeEnvironment`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -2500,21 +2465,7 @@ pub mod harness {
         pub agent_core_runtime_environment: Option<HarnessAgentCoreRuntimeEnvironment>,
     }
 
-    /// `ContainerConfiguration`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct ContainerConfiguration {
-        /// The ECR URI of the container. Required.
-        #[serde(rename = "ContainerUri")]
-        pub container_uri: Value,
-    }
-
-    impl ContainerConfiguration {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(container_uri: impl Into<Value>) -> Self {
-            ContainerConfiguration { container_uri: container_uri.into() }
-        }
-    }
+    pub use super::shared_types::ContainerConfiguration;
 
     /// `HarnessEnvironmentArtifact`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -2695,24 +2646,7 @@ pub mod harness {
         }
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// The values `Type` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -2943,24 +2877,7 @@ pub mod harness_endpoint {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -4217,24 +4134,7 @@ pub mod o_auth2_credential_provider {
         CognitoOauth2,
     }
 
-    /// A reference to a customer-provided secret stored in AWS Secrets Manager
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct SecretReference {
-        /// The JSON key within the secret that contains the credential value Required.
-        #[serde(rename = "JsonKey")]
-        pub json_key: Value,
-        /// The ID or ARN of the secret in AWS Secrets Manager Required.
-        #[serde(rename = "SecretId")]
-        pub secret_id: Value,
-    }
-
-    impl SecretReference {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(json_key: impl Into<Value>, secret_id: impl Into<Value>) -> Self {
-            SecretReference { json_key: json_key.into(), secret_id: secret_id.into() }
-        }
-    }
+    pub use super::shared_types::SecretReference;
 
     /// The values `ClientSecretSource` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -4399,93 +4299,15 @@ pub mod o_auth2_credential_provider {
         }
     }
 
-    /// The IP address type for the resource configuration endpoint
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum EndpointIpAddressType {
-        /// `IPV4`
-        #[serde(rename = "IPV4")]
-        Ipv4,
-        /// `IPV6`
-        #[serde(rename = "IPV6")]
-        Ipv6,
-    }
+    pub use super::shared_types::EndpointIpAddressType;
 
-    /// Configuration for a managed VPC Lattice resource. AgentCore creates and manages the VPC Lattice resource gateway and resource configuration on your behalf.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct ManagedVpcResource {
-        /// The IP address type for the resource configuration endpoint Required.
-        #[serde(rename = "EndpointIpAddressType")]
-        pub endpoint_ip_address_type: EndpointIpAddressType,
-        /// An intermediate publicly resolvable domain used as the VPC Lattice resource configuration endpoint
-        #[serde(rename = "RoutingDomain")]
-        pub routing_domain: Option<Value>,
-        /// The security group IDs to associate with the VPC Lattice resource gateway
-        #[serde(rename = "SecurityGroupIds")]
-        pub security_group_ids: Option<Vec<Value>>,
-        /// The subnet IDs within the VPC where the VPC Lattice resource gateway is placed Required.
-        #[serde(rename = "SubnetIds")]
-        pub subnet_ids: Vec<Value>,
-        /// Tags to apply to the managed VPC Lattice resource gateway
-        #[serde(rename = "Tags")]
-        pub tags: Option<Value>,
-        /// The ID of the VPC that contains your private resource Required.
-        #[serde(rename = "VpcIdentifier")]
-        pub vpc_identifier: Value,
-    }
+    pub use super::shared_types::ManagedVpcResource;
 
-    impl ManagedVpcResource {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(endpoint_ip_address_type: EndpointIpAddressType, subnet_ids: Vec<Value>, vpc_identifier: impl Into<Value>) -> Self {
-            ManagedVpcResource { endpoint_ip_address_type, routing_domain: None, security_group_ids: None, subnet_ids, tags: None, vpc_identifier: vpc_identifier.into() }
-        }
-    }
+    pub use super::shared_types::SelfManagedLatticeResource;
 
-    /// Configuration for a self-managed VPC Lattice resource. You create and manage the VPC Lattice resource gateway and resource configuration, then provide the resource configuration identifier.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct SelfManagedLatticeResource {
-        /// The ARN or ID of the VPC Lattice resource configuration Required.
-        #[serde(rename = "ResourceConfigurationIdentifier")]
-        pub resource_configuration_identifier: Value,
-    }
+    pub use super::shared_types::PrivateEndpoint;
 
-    impl SelfManagedLatticeResource {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(resource_configuration_identifier: impl Into<Value>) -> Self {
-            SelfManagedLatticeResource { resource_configuration_identifier: resource_configuration_identifier.into() }
-        }
-    }
-
-    /// The private endpoint configuration for connecting to private resources in your VPC
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct PrivateEndpoint {
-        /// Configuration for a managed VPC Lattice resource. AgentCore creates and manages the VPC Lattice resource gateway and resource configuration on your behalf.
-        #[serde(rename = "ManagedVpcResource")]
-        pub managed_vpc_resource: Option<ManagedVpcResource>,
-        /// Configuration for a self-managed VPC Lattice resource. You create and manage the VPC Lattice resource gateway and resource configuration, then provide the resource configuration identifier.
-        #[serde(rename = "SelfManagedLatticeResource")]
-        pub self_managed_lattice_resource: Option<SelfManagedLatticeResource>,
-    }
-
-    /// A mapping of a specific domain to a private endpoint for secure connectivity through a VPC Lattice resource configuration
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct PrivateEndpointOverride {
-        /// The domain to override with a private endpoint Required.
-        #[serde(rename = "Domain")]
-        pub domain: Value,
-        /// The private endpoint configuration for connecting to private resources in your VPC Required.
-        #[serde(rename = "PrivateEndpoint")]
-        pub private_endpoint: PrivateEndpoint,
-    }
-
-    impl PrivateEndpointOverride {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(domain: impl Into<Value>, private_endpoint: PrivateEndpoint) -> Self {
-            PrivateEndpointOverride { domain: domain.into(), private_endpoint }
-        }
-    }
+    pub use super::shared_types::PrivateEndpointOverride;
 
     /// Contains the KMS key configuration for a JWT client assertion
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -4881,24 +4703,7 @@ pub mod o_auth2_credential_provider {
         pub slack_oauth2_provider_config: Option<SlackOauth2ProviderConfigInput>,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -5216,24 +5021,7 @@ pub mod online_evaluation_config {
         }
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -5444,24 +5232,7 @@ pub mod payment_credential_provider {
         StripePrivy,
     }
 
-    /// A reference to a customer-provided secret stored in AWS Secrets Manager
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct SecretReference {
-        /// The JSON key within the secret that contains the credential value Required.
-        #[serde(rename = "JsonKey")]
-        pub json_key: Value,
-        /// The ID or ARN of the secret in AWS Secrets Manager Required.
-        #[serde(rename = "SecretId")]
-        pub secret_id: Value,
-    }
-
-    impl SecretReference {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(json_key: impl Into<Value>, secret_id: impl Into<Value>) -> Self {
-            SecretReference { json_key: json_key.into(), secret_id: secret_id.into() }
-        }
-    }
+    pub use super::shared_types::SecretReference;
 
     /// The source of the secret. Use MANAGED for service-managed secrets or EXTERNAL for customer-provided secrets.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -5556,24 +5327,7 @@ pub mod payment_credential_provider {
         pub stripe_privy_configuration: Option<StripePrivyConfigurationInput>,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -5630,82 +5384,15 @@ pub mod payment_manager {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The values `ClaimMatchOperator` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ClaimMatchOperator {
-        /// `EQUALS`
-        #[serde(rename = "EQUALS")]
-        Equals,
-        /// `CONTAINS`
-        #[serde(rename = "CONTAINS")]
-        Contains,
-        /// `CONTAINS_ANY`
-        #[serde(rename = "CONTAINS_ANY")]
-        ContainsAny,
-    }
+    pub use super::shared_types::ClaimMatchOperator;
 
-    /// `ClaimMatchValueType`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct ClaimMatchValueType {
-        /// `MatchValueString`.
-        #[serde(rename = "MatchValueString")]
-        pub match_value_string: Option<Value>,
-        /// `MatchValueStringList`.
-        #[serde(rename = "MatchValueStringList")]
-        pub match_value_string_list: Option<Vec<Value>>,
-    }
+    pub use super::shared_types::ClaimMatchValueType;
 
-    /// `AuthorizingClaimMatchValueType`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct AuthorizingClaimMatchValueType {
-        /// `ClaimMatchOperator`. Required.
-        #[serde(rename = "ClaimMatchOperator")]
-        pub claim_match_operator: ClaimMatchOperator,
-        /// `ClaimMatchValue`. Required.
-        #[serde(rename = "ClaimMatchValue")]
-        pub claim_match_value: ClaimMatchValueType,
-    }
+    pub use super::shared_types::AuthorizingClaimMatchValueType;
 
-    impl AuthorizingClaimMatchValueType {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(claim_match_operator: ClaimMatchOperator, claim_match_value: ClaimMatchValueType) -> Self {
-            AuthorizingClaimMatchValueType { claim_match_operator, claim_match_value }
-        }
-    }
+    pub use super::shared_types::InboundTokenClaimValueType;
 
-    /// The values `InboundTokenClaimValueType` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum InboundTokenClaimValueType {
-        /// `STRING`
-        #[serde(rename = "STRING")]
-        StringType,
-        /// `STRING_ARRAY`
-        #[serde(rename = "STRING_ARRAY")]
-        StringArray,
-    }
-
-    /// `CustomClaimValidationType`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct CustomClaimValidationType {
-        /// `AuthorizingClaimMatchValue`. Required.
-        #[serde(rename = "AuthorizingClaimMatchValue")]
-        pub authorizing_claim_match_value: AuthorizingClaimMatchValueType,
-        /// `InboundTokenClaimName`. Required.
-        #[serde(rename = "InboundTokenClaimName")]
-        pub inbound_token_claim_name: Value,
-        /// `InboundTokenClaimValueType`. Required.
-        #[serde(rename = "InboundTokenClaimValueType")]
-        pub inbound_token_claim_value_type: InboundTokenClaimValueType,
-    }
-
-    impl CustomClaimValidationType {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(authorizing_claim_match_value: AuthorizingClaimMatchValueType, inbound_token_claim_name: impl Into<Value>, inbound_token_claim_value_type: InboundTokenClaimValueType) -> Self {
-            CustomClaimValidationType { authorizing_claim_match_value, inbound_token_claim_name: inbound_token_claim_name.into(), inbound_token_claim_value_type }
-        }
-    }
+    pub use super::shared_types::CustomClaimValidationType;
 
     /// `CustomJWTAuthorizerConfiguration`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -5762,24 +5449,7 @@ pub mod payment_manager {
         AwsIam,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -5941,24 +5611,7 @@ pub mod policy_engine {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -6121,21 +5774,7 @@ pub mod runtime {
         }
     }
 
-    /// `ContainerConfiguration`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct ContainerConfiguration {
-        /// The ECR URI of the container Required.
-        #[serde(rename = "ContainerUri")]
-        pub container_uri: Value,
-    }
-
-    impl ContainerConfiguration {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(container_uri: impl Into<Value>) -> Self {
-            ContainerConfiguration { container_uri: container_uri.into() }
-        }
-    }
+    pub use super::shared_types::ContainerConfiguration;
 
     /// `AgentRuntimeArtifact`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -6175,82 +5814,15 @@ pub mod runtime {
         pub workload_identities: Option<Vec<Value>>,
     }
 
-    /// The relationship between the claim field value and the value or values being matched
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ClaimMatchOperator {
-        /// `EQUALS`
-        #[serde(rename = "EQUALS")]
-        Equals,
-        /// `CONTAINS`
-        #[serde(rename = "CONTAINS")]
-        Contains,
-        /// `CONTAINS_ANY`
-        #[serde(rename = "CONTAINS_ANY")]
-        ContainsAny,
-    }
+    pub use super::shared_types::ClaimMatchOperator;
 
-    /// The value or values in the custom claim to match for
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct ClaimMatchValueType {
-        /// The string value to match for
-        #[serde(rename = "MatchValueString")]
-        pub match_value_string: Option<Value>,
-        /// The list of strings to check for a match
-        #[serde(rename = "MatchValueStringList")]
-        pub match_value_string_list: Option<Vec<Value>>,
-    }
+    pub use super::shared_types::ClaimMatchValueType;
 
-    /// The value or values in the custom claim to match and relationship of match
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct AuthorizingClaimMatchValueType {
-        /// The relationship between the claim field value and the value or values being matched Required.
-        #[serde(rename = "ClaimMatchOperator")]
-        pub claim_match_operator: ClaimMatchOperator,
-        /// The value or values in the custom claim to match for Required.
-        #[serde(rename = "ClaimMatchValue")]
-        pub claim_match_value: ClaimMatchValueType,
-    }
+    pub use super::shared_types::AuthorizingClaimMatchValueType;
 
-    impl AuthorizingClaimMatchValueType {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(claim_match_operator: ClaimMatchOperator, claim_match_value: ClaimMatchValueType) -> Self {
-            AuthorizingClaimMatchValueType { claim_match_operator, claim_match_value }
-        }
-    }
+    pub use super::shared_types::InboundTokenClaimValueType;
 
-    /// Token claim data type
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum InboundTokenClaimValueType {
-        /// `STRING`
-        #[serde(rename = "STRING")]
-        StringType,
-        /// `STRING_ARRAY`
-        #[serde(rename = "STRING_ARRAY")]
-        StringArray,
-    }
-
-    /// Required custom claim
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct CustomClaimValidationType {
-        /// The value or values in the custom claim to match and relationship of match Required.
-        #[serde(rename = "AuthorizingClaimMatchValue")]
-        pub authorizing_claim_match_value: AuthorizingClaimMatchValueType,
-        /// The name of the custom claim to validate Required.
-        #[serde(rename = "InboundTokenClaimName")]
-        pub inbound_token_claim_name: Value,
-        /// Token claim data type Required.
-        #[serde(rename = "InboundTokenClaimValueType")]
-        pub inbound_token_claim_value_type: InboundTokenClaimValueType,
-    }
-
-    impl CustomClaimValidationType {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(authorizing_claim_match_value: AuthorizingClaimMatchValueType, inbound_token_claim_name: impl Into<Value>, inbound_token_claim_value_type: InboundTokenClaimValueType) -> Self {
-            CustomClaimValidationType { authorizing_claim_match_value, inbound_token_claim_name: inbound_token_claim_name.into(), inbound_token_claim_value_type }
-        }
-    }
+    pub use super::shared_types::CustomClaimValidationType;
 
     /// Override mapping of a domain to a private endpoint
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -6351,59 +5923,11 @@ pub mod runtime {
         }
     }
 
-    /// Configuration for EFS access point filesystem
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct EfsAccessPointConfiguration {
-        /// ARN of the EFS access point Required.
-        #[serde(rename = "AccessPointArn")]
-        pub access_point_arn: Value,
-        /// Mount path for filesystem configuration Required.
-        #[serde(rename = "MountPath")]
-        pub mount_path: Value,
-    }
+    pub use super::shared_types::EfsAccessPointConfiguration;
 
-    impl EfsAccessPointConfiguration {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(access_point_arn: impl Into<Value>, mount_path: impl Into<Value>) -> Self {
-            EfsAccessPointConfiguration { access_point_arn: access_point_arn.into(), mount_path: mount_path.into() }
-        }
-    }
+    pub use super::shared_types::S3FilesAccessPointConfiguration;
 
-    /// Configuration for S3 Files access point filesystem
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct S3FilesAccessPointConfiguration {
-        /// ARN of the S3 Files access point Required.
-        #[serde(rename = "AccessPointArn")]
-        pub access_point_arn: Value,
-        /// Mount path for filesystem configuration Required.
-        #[serde(rename = "MountPath")]
-        pub mount_path: Value,
-    }
-
-    impl S3FilesAccessPointConfiguration {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(access_point_arn: impl Into<Value>, mount_path: impl Into<Value>) -> Self {
-            S3FilesAccessPointConfiguration { access_point_arn: access_point_arn.into(), mount_path: mount_path.into() }
-        }
-    }
-
-    /// Configuration for session storage
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct SessionStorageConfiguration {
-        /// Mount path for filesystem configuration Required.
-        #[serde(rename = "MountPath")]
-        pub mount_path: Value,
-    }
-
-    impl SessionStorageConfiguration {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(mount_path: impl Into<Value>) -> Self {
-            SessionStorageConfiguration { mount_path: mount_path.into() }
-        }
-    }
+    pub use super::shared_types::SessionStorageConfiguration;
 
     /// Filesystem configuration for the runtime
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -6422,65 +5946,13 @@ pub mod runtime {
         pub session_storage: Option<SessionStorageConfiguration>,
     }
 
-    /// Configuration for managing the lifecycle of runtime sessions and resources
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct LifecycleConfiguration {
-        /// Timeout in seconds for idle runtime sessions
-        #[serde(rename = "IdleRuntimeSessionTimeout")]
-        pub idle_runtime_session_timeout: Option<Value>,
-        /// Maximum lifetime in seconds for runtime sessions
-        #[serde(rename = "MaxLifetime")]
-        pub max_lifetime: Option<Value>,
-    }
+    pub use super::shared_types::LifecycleConfiguration;
 
-    /// Network mode configuration type
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum NetworkMode {
-        /// `PUBLIC`
-        #[serde(rename = "PUBLIC")]
-        Public,
-        /// `VPC`
-        #[serde(rename = "VPC")]
-        Vpc,
-    }
+    pub use super::shared_types::NetworkMode;
 
-    /// Network mode configuration for VPC
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct VpcConfig {
-        /// Security groups for VPC Required.
-        #[serde(rename = "SecurityGroups")]
-        pub security_groups: Vec<Value>,
-        /// Subnets for VPC Required.
-        #[serde(rename = "Subnets")]
-        pub subnets: Vec<Value>,
-    }
+    pub use super::shared_types::VpcConfig;
 
-    impl VpcConfig {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(security_groups: Vec<Value>, subnets: Vec<Value>) -> Self {
-            VpcConfig { security_groups, subnets }
-        }
-    }
-
-    /// `NetworkConfiguration`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct NetworkConfiguration {
-        /// Network mode configuration type Required.
-        #[serde(rename = "NetworkMode")]
-        pub network_mode: NetworkMode,
-        /// Network mode configuration for VPC
-        #[serde(rename = "NetworkModeConfig")]
-        pub network_mode_config: Option<VpcConfig>,
-    }
-
-    impl NetworkConfiguration {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(network_mode: NetworkMode) -> Self {
-            NetworkConfiguration { network_mode, network_mode_config: None }
-        }
-    }
+    pub use super::shared_types::NetworkConfiguration;
 
     /// The values `ProtocolConfiguration` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -6679,24 +6151,7 @@ pub mod workload_identity {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 

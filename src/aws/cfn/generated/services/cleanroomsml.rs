@@ -11,6 +11,33 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// `Tag`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct Tag {
+        /// `Key`. Required.
+        #[serde(rename = "Key")]
+        pub key: Value,
+        /// `Value`. Required.
+        #[serde(rename = "Value")]
+        pub value: Value,
+    }
+
+    impl Tag {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
+            Tag { key: key.into(), value: value.into() }
+        }
+    }
+
+}
+
 /// Property types of [`CfnConfiguredModelAlgorithm`].
 pub mod configured_model_algorithm {
     #[allow(unused_imports)]
@@ -32,24 +59,7 @@ pub mod configured_model_algorithm {
         }
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// `MetricDefinition`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -431,24 +441,7 @@ pub mod configured_model_algorithm_association {
         }
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -503,24 +496,7 @@ pub mod training_dataset {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// `GlueDataSource`.
     #[derive(Debug, Clone, ::serde::Serialize)]

@@ -11,6 +11,152 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// Attribute to specify CloudFormation behavior on hook failure.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum FailureMode {
+        /// `FAIL`
+        #[serde(rename = "FAIL")]
+        Fail,
+        /// `WARN`
+        #[serde(rename = "WARN")]
+        Warn,
+    }
+
+    /// Attribute to specify which stacks this hook applies to or should get invoked for
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum HookStatus {
+        /// `ENABLED`
+        #[serde(rename = "ENABLED")]
+        Enabled,
+        /// `DISABLED`
+        #[serde(rename = "DISABLED")]
+        Disabled,
+    }
+
+    /// Attribute to specify the filtering behavior. ANY will make the Hook pass if one filter matches. ALL will make the Hook pass if all filters match
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum FilteringCriteria {
+        /// `ALL`
+        #[serde(rename = "ALL")]
+        All,
+        /// `ANY`
+        #[serde(rename = "ANY")]
+        Any,
+    }
+
+    /// List of stack names as filters
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct StackNames {
+        /// List of stack names that the hook is going to be excluded from
+        #[serde(rename = "Exclude")]
+        pub exclude: Option<Vec<Value>>,
+        /// List of stack names that the hook is going to target
+        #[serde(rename = "Include")]
+        pub include: Option<Vec<Value>>,
+    }
+
+    /// List of stack roles that are performing the stack operations.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct StackRoles {
+        /// List of stack roles that the hook is going to be excluded from
+        #[serde(rename = "Exclude")]
+        pub exclude: Option<Vec<Value>>,
+        /// List of stack roles that the hook is going to target
+        #[serde(rename = "Include")]
+        pub include: Option<Vec<Value>>,
+    }
+
+    /// Filters to allow hooks to target specific stack attributes
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct StackFilters {
+        /// Attribute to specify the filtering behavior. ANY will make the Hook pass if one filter matches. ALL will make the Hook pass if all filters match Required.
+        #[serde(rename = "FilteringCriteria")]
+        pub filtering_criteria: FilteringCriteria,
+        /// List of stack names as filters
+        #[serde(rename = "StackNames")]
+        pub stack_names: Option<StackNames>,
+        /// List of stack roles that are performing the stack operations.
+        #[serde(rename = "StackRoles")]
+        pub stack_roles: Option<StackRoles>,
+    }
+
+    impl StackFilters {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(filtering_criteria: FilteringCriteria) -> Self {
+            StackFilters { filtering_criteria, stack_names: None, stack_roles: None }
+        }
+    }
+
+    /// Which operations should this Hook run against? Resource changes, stacks or change sets.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum TargetOperation {
+        /// `RESOURCE`
+        #[serde(rename = "RESOURCE")]
+        Resource,
+        /// `STACK`
+        #[serde(rename = "STACK")]
+        Stack,
+        /// `CHANGE_SET`
+        #[serde(rename = "CHANGE_SET")]
+        ChangeSet,
+        /// `CLOUD_CONTROL`
+        #[serde(rename = "CLOUD_CONTROL")]
+        CloudControl,
+    }
+
+    /// `LoggingConfig`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct LoggingConfig {
+        /// The Amazon CloudWatch log group to which CloudFormation sends error logging information when invoking the type's handlers.
+        #[serde(rename = "LogGroupName")]
+        pub log_group_name: Option<Value>,
+        /// The ARN of the role that CloudFormation should assume when sending log entries to CloudWatch logs.
+        #[serde(rename = "LogRoleArn")]
+        pub log_role_arn: Option<Value>,
+    }
+
+    /// The kind of extension
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum Type {
+        /// `RESOURCE`
+        #[serde(rename = "RESOURCE")]
+        Resource,
+        /// `MODULE`
+        #[serde(rename = "MODULE")]
+        Module,
+        /// `HOOK`
+        #[serde(rename = "HOOK")]
+        Hook,
+    }
+
+    /// `Tag`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct Tag {
+        /// `Key`. Required.
+        #[serde(rename = "Key")]
+        pub key: Value,
+        /// `Value`. Required.
+        #[serde(rename = "Value")]
+        pub value: Value,
+    }
+
+    impl Tag {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
+            Tag { key: key.into(), value: value.into() }
+        }
+    }
+
+}
+
 /// Property types of [`CfnChangeSet`].
 pub mod change_set {
     #[allow(unused_imports)]
@@ -289,27 +435,9 @@ pub mod guard_hook {
     #[allow(unused_imports)]
     use super::*;
 
-    /// Attribute to specify CloudFormation behavior on hook failure.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum FailureMode {
-        /// `FAIL`
-        #[serde(rename = "FAIL")]
-        Fail,
-        /// `WARN`
-        #[serde(rename = "WARN")]
-        Warn,
-    }
+    pub use super::shared_types::FailureMode;
 
-    /// Attribute to specify which stacks this hook applies to or should get invoked for
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum HookStatus {
-        /// `ENABLED`
-        #[serde(rename = "ENABLED")]
-        Enabled,
-        /// `DISABLED`
-        #[serde(rename = "DISABLED")]
-        Disabled,
-    }
+    pub use super::shared_types::HookStatus;
 
     /// `Options`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -338,77 +466,15 @@ pub mod guard_hook {
         }
     }
 
-    /// Attribute to specify the filtering behavior. ANY will make the Hook pass if one filter matches. ALL will make the Hook pass if all filters match
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum FilteringCriteria {
-        /// `ALL`
-        #[serde(rename = "ALL")]
-        All,
-        /// `ANY`
-        #[serde(rename = "ANY")]
-        Any,
-    }
+    pub use super::shared_types::FilteringCriteria;
 
-    /// List of stack names as filters
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct StackNames {
-        /// List of stack names that the hook is going to be excluded from
-        #[serde(rename = "Exclude")]
-        pub exclude: Option<Vec<Value>>,
-        /// List of stack names that the hook is going to target
-        #[serde(rename = "Include")]
-        pub include: Option<Vec<Value>>,
-    }
+    pub use super::shared_types::StackNames;
 
-    /// List of stack roles that are performing the stack operations.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct StackRoles {
-        /// List of stack roles that the hook is going to be excluded from
-        #[serde(rename = "Exclude")]
-        pub exclude: Option<Vec<Value>>,
-        /// List of stack roles that the hook is going to target
-        #[serde(rename = "Include")]
-        pub include: Option<Vec<Value>>,
-    }
+    pub use super::shared_types::StackRoles;
 
-    /// Filters to allow hooks to target specific stack attributes
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct StackFilters {
-        /// Attribute to specify the filtering behavior. ANY will make the Hook pass if one filter matches. ALL will make the Hook pass if all filters match Required.
-        #[serde(rename = "FilteringCriteria")]
-        pub filtering_criteria: FilteringCriteria,
-        /// List of stack names as filters
-        #[serde(rename = "StackNames")]
-        pub stack_names: Option<StackNames>,
-        /// List of stack roles that are performing the stack operations.
-        #[serde(rename = "StackRoles")]
-        pub stack_roles: Option<StackRoles>,
-    }
+    pub use super::shared_types::StackFilters;
 
-    impl StackFilters {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(filtering_criteria: FilteringCriteria) -> Self {
-            StackFilters { filtering_criteria, stack_names: None, stack_roles: None }
-        }
-    }
-
-    /// Which operations should this Hook run against? Resource changes, stacks or change sets.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum TargetOperation {
-        /// `RESOURCE`
-        #[serde(rename = "RESOURCE")]
-        Resource,
-        /// `STACK`
-        #[serde(rename = "STACK")]
-        Stack,
-        /// `CHANGE_SET`
-        #[serde(rename = "CHANGE_SET")]
-        ChangeSet,
-        /// `CLOUD_CONTROL`
-        #[serde(rename = "CLOUD_CONTROL")]
-        CloudControl,
-    }
+    pub use super::shared_types::TargetOperation;
 
 }
 
@@ -539,16 +605,7 @@ pub mod hook_version {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `LoggingConfig`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct LoggingConfig {
-        /// The Amazon CloudWatch log group to which CloudFormation sends error logging information when invoking the type's handlers.
-        #[serde(rename = "LogGroupName")]
-        pub log_group_name: Option<Value>,
-        /// The ARN of the role that CloudFormation should assume when sending log entries to CloudWatch logs.
-        #[serde(rename = "LogRoleArn")]
-        pub log_role_arn: Option<Value>,
-    }
+    pub use super::shared_types::LoggingConfig;
 
 }
 
@@ -609,27 +666,9 @@ pub mod lambda_hook {
     #[allow(unused_imports)]
     use super::*;
 
-    /// Attribute to specify CloudFormation behavior on hook failure.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum FailureMode {
-        /// `FAIL`
-        #[serde(rename = "FAIL")]
-        Fail,
-        /// `WARN`
-        #[serde(rename = "WARN")]
-        Warn,
-    }
+    pub use super::shared_types::FailureMode;
 
-    /// Attribute to specify which stacks this hook applies to or should get invoked for
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum HookStatus {
-        /// `ENABLED`
-        #[serde(rename = "ENABLED")]
-        Enabled,
-        /// `DISABLED`
-        #[serde(rename = "DISABLED")]
-        Disabled,
-    }
+    pub use super::shared_types::HookStatus;
 
     /// Contains logging configuration information for an extension.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -650,77 +689,15 @@ pub mod lambda_hook {
         }
     }
 
-    /// Attribute to specify the filtering behavior. ANY will make the Hook pass if one filter matches. ALL will make the Hook pass if all filters match
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum FilteringCriteria {
-        /// `ALL`
-        #[serde(rename = "ALL")]
-        All,
-        /// `ANY`
-        #[serde(rename = "ANY")]
-        Any,
-    }
+    pub use super::shared_types::FilteringCriteria;
 
-    /// List of stack names as filters
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct StackNames {
-        /// List of stack names that the hook is going to be excluded from
-        #[serde(rename = "Exclude")]
-        pub exclude: Option<Vec<Value>>,
-        /// List of stack names that the hook is going to target
-        #[serde(rename = "Include")]
-        pub include: Option<Vec<Value>>,
-    }
+    pub use super::shared_types::StackNames;
 
-    /// List of stack roles that are performing the stack operations.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct StackRoles {
-        /// List of stack roles that the hook is going to be excluded from
-        #[serde(rename = "Exclude")]
-        pub exclude: Option<Vec<Value>>,
-        /// List of stack roles that the hook is going to target
-        #[serde(rename = "Include")]
-        pub include: Option<Vec<Value>>,
-    }
+    pub use super::shared_types::StackRoles;
 
-    /// Filters to allow hooks to target specific stack attributes
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct StackFilters {
-        /// Attribute to specify the filtering behavior. ANY will make the Hook pass if one filter matches. ALL will make the Hook pass if all filters match Required.
-        #[serde(rename = "FilteringCriteria")]
-        pub filtering_criteria: FilteringCriteria,
-        /// List of stack names as filters
-        #[serde(rename = "StackNames")]
-        pub stack_names: Option<StackNames>,
-        /// List of stack roles that are performing the stack operations.
-        #[serde(rename = "StackRoles")]
-        pub stack_roles: Option<StackRoles>,
-    }
+    pub use super::shared_types::StackFilters;
 
-    impl StackFilters {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(filtering_criteria: FilteringCriteria) -> Self {
-            StackFilters { filtering_criteria, stack_names: None, stack_roles: None }
-        }
-    }
-
-    /// Which operations should this Hook run against? Resource changes, stacks or change sets.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum TargetOperation {
-        /// `RESOURCE`
-        #[serde(rename = "RESOURCE")]
-        Resource,
-        /// `STACK`
-        #[serde(rename = "STACK")]
-        Stack,
-        /// `CHANGE_SET`
-        #[serde(rename = "CHANGE_SET")]
-        ChangeSet,
-        /// `CLOUD_CONTROL`
-        #[serde(rename = "CLOUD_CONTROL")]
-        CloudControl,
-    }
+    pub use super::shared_types::TargetOperation;
 
 }
 
@@ -898,19 +875,7 @@ pub mod public_type_version {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The kind of extension
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Type {
-        /// `RESOURCE`
-        #[serde(rename = "RESOURCE")]
-        Resource,
-        /// `MODULE`
-        #[serde(rename = "MODULE")]
-        Module,
-        /// `HOOK`
-        #[serde(rename = "HOOK")]
-        Hook,
-    }
+    pub use super::shared_types::Type;
 
 }
 
@@ -1025,16 +990,7 @@ pub mod resource_version {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `LoggingConfig`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct LoggingConfig {
-        /// The Amazon CloudWatch log group to which CloudFormation sends error logging information when invoking the type's handlers.
-        #[serde(rename = "LogGroupName")]
-        pub log_group_name: Option<Value>,
-        /// The ARN of the role that CloudFormation should assume when sending log entries to CloudWatch logs.
-        #[serde(rename = "LogRoleArn")]
-        pub log_role_arn: Option<Value>,
-    }
+    pub use super::shared_types::LoggingConfig;
 
 }
 
@@ -1099,24 +1055,7 @@ pub mod stack {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -1345,24 +1284,7 @@ pub mod stack_set {
         }
     }
 
-    /// Tag type enables you to specify a key-value pair that can be used to store information about an AWS CloudFormation StackSet.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// A string used to identify this tag. You can specify a maximum of 127 characters for a tag key. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// A string containing the value for this tag. You can specify a maximum of 256 characters for a tag value. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -1440,30 +1362,9 @@ pub mod type_activation {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `LoggingConfig`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct LoggingConfig {
-        /// The Amazon CloudWatch log group to which CloudFormation sends error logging information when invoking the type's handlers.
-        #[serde(rename = "LogGroupName")]
-        pub log_group_name: Option<Value>,
-        /// The ARN of the role that CloudFormation should assume when sending log entries to CloudWatch logs.
-        #[serde(rename = "LogRoleArn")]
-        pub log_role_arn: Option<Value>,
-    }
+    pub use super::shared_types::LoggingConfig;
 
-    /// The kind of extension
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Type {
-        /// `RESOURCE`
-        #[serde(rename = "RESOURCE")]
-        Resource,
-        /// `MODULE`
-        #[serde(rename = "MODULE")]
-        Module,
-        /// `HOOK`
-        #[serde(rename = "HOOK")]
-        Hook,
-    }
+    pub use super::shared_types::Type;
 
     /// Manually updates a previously-enabled type to a new major or minor version, if available. You can also use this parameter to update the value of AutoUpdateEnabled
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]

@@ -11,8 +11,9 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
-/// Property types of [`CfnAnycastIpList`].
-pub mod anycast_ip_list {
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
     #[allow(unused_imports)]
     use super::*;
 
@@ -26,6 +27,107 @@ pub mod anycast_ip_list {
         #[serde(rename = "dualstack")]
         Dualstack,
     }
+
+    /// An object that determines whether any cookies in viewer requests (and if so, which cookies) are included in the cache key and in requests that CloudFront sends to the origin.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct CookiesConfig {
+        /// Determines whether any cookies in viewer requests are included in the cache key and in requests that CloudFront sends to the origin. Valid values are: Required.
+        #[serde(rename = "CookieBehavior")]
+        pub cookie_behavior: Value,
+        /// Contains a list of cookie names.
+        #[serde(rename = "Cookies")]
+        pub cookies: Option<Vec<Value>>,
+    }
+
+    impl CookiesConfig {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(cookie_behavior: impl Into<Value>) -> Self {
+            CookiesConfig { cookie_behavior: cookie_behavior.into(), cookies: None }
+        }
+    }
+
+    /// An object that determines whether any HTTP headers (and if so, which headers) are included in the cache key and in requests that CloudFront sends to the origin.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct HeadersConfig {
+        /// Determines whether any HTTP headers are included in the cache key and in requests that CloudFront sends to the origin. Valid values are: Required.
+        #[serde(rename = "HeaderBehavior")]
+        pub header_behavior: Value,
+        /// Contains a list of HTTP header names.
+        #[serde(rename = "Headers")]
+        pub headers: Option<Vec<Value>>,
+    }
+
+    impl HeadersConfig {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(header_behavior: impl Into<Value>) -> Self {
+            HeadersConfig { header_behavior: header_behavior.into(), headers: None }
+        }
+    }
+
+    /// An object that determines whether any URL query strings in viewer requests (and if so, which query strings) are included in the cache key and in requests that CloudFront sends to the origin.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct QueryStringsConfig {
+        /// Determines whether any URL query strings in viewer requests are included in the cache key and in requests that CloudFront sends to the origin. Valid values are: Required.
+        #[serde(rename = "QueryStringBehavior")]
+        pub query_string_behavior: Value,
+        /// Contains a list of query string names.
+        #[serde(rename = "QueryStrings")]
+        pub query_strings: Option<Vec<Value>>,
+    }
+
+    impl QueryStringsConfig {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(query_string_behavior: impl Into<Value>) -> Self {
+            QueryStringsConfig { query_string_behavior: query_string_behavior.into(), query_strings: None }
+        }
+    }
+
+    /// The key value store association.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct KeyValueStoreAssociation {
+        /// The Amazon Resource Name (ARN) of the key value store association. Required.
+        #[serde(rename = "KeyValueStoreARN")]
+        pub key_value_store_arn: Value,
+    }
+
+    impl KeyValueStoreAssociation {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(key_value_store_arn: impl Into<Value>) -> Self {
+            KeyValueStoreAssociation { key_value_store_arn: key_value_store_arn.into() }
+        }
+    }
+
+    /// A complex type that contains ``Tag`` key and ``Tag`` value.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct Tag {
+        /// A string that contains ``Tag`` key. Required.
+        #[serde(rename = "Key")]
+        pub key: Value,
+        /// A string that contains an optional ``Tag`` value. Required.
+        #[serde(rename = "Value")]
+        pub value: Value,
+    }
+
+    impl Tag {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
+            Tag { key: key.into(), value: value.into() }
+        }
+    }
+
+}
+
+/// Property types of [`CfnAnycastIpList`].
+pub mod anycast_ip_list {
+    #[allow(unused_imports)]
+    use super::*;
+
+    pub use super::shared_types::IpAddressType;
 
     /// Configuration for an IPAM CIDR that defines a specific IP address range, IPAM pool, and associated Anycast IP address.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -131,62 +233,11 @@ pub mod cache_policy {
     #[allow(unused_imports)]
     use super::*;
 
-    /// An object that determines whether any cookies in viewer requests (and if so, which cookies) are included in the cache key and in requests that CloudFront sends to the origin.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct CookiesConfig {
-        /// Determines whether any cookies in viewer requests are included in the cache key and in requests that CloudFront sends to the origin. Valid values are: Required.
-        #[serde(rename = "CookieBehavior")]
-        pub cookie_behavior: Value,
-        /// Contains a list of cookie names.
-        #[serde(rename = "Cookies")]
-        pub cookies: Option<Vec<Value>>,
-    }
+    pub use super::shared_types::CookiesConfig;
 
-    impl CookiesConfig {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(cookie_behavior: impl Into<Value>) -> Self {
-            CookiesConfig { cookie_behavior: cookie_behavior.into(), cookies: None }
-        }
-    }
+    pub use super::shared_types::HeadersConfig;
 
-    /// An object that determines whether any HTTP headers (and if so, which headers) are included in the cache key and in requests that CloudFront sends to the origin.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct HeadersConfig {
-        /// Determines whether any HTTP headers are included in the cache key and in requests that CloudFront sends to the origin. Valid values are: Required.
-        #[serde(rename = "HeaderBehavior")]
-        pub header_behavior: Value,
-        /// Contains a list of HTTP header names.
-        #[serde(rename = "Headers")]
-        pub headers: Option<Vec<Value>>,
-    }
-
-    impl HeadersConfig {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(header_behavior: impl Into<Value>) -> Self {
-            HeadersConfig { header_behavior: header_behavior.into(), headers: None }
-        }
-    }
-
-    /// An object that determines whether any URL query strings in viewer requests (and if so, which query strings) are included in the cache key and in requests that CloudFront sends to the origin.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct QueryStringsConfig {
-        /// Determines whether any URL query strings in viewer requests are included in the cache key and in requests that CloudFront sends to the origin. Valid values are: Required.
-        #[serde(rename = "QueryStringBehavior")]
-        pub query_string_behavior: Value,
-        /// Contains a list of query string names.
-        #[serde(rename = "QueryStrings")]
-        pub query_strings: Option<Vec<Value>>,
-    }
-
-    impl QueryStringsConfig {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(query_string_behavior: impl Into<Value>) -> Self {
-            QueryStringsConfig { query_string_behavior: query_string_behavior.into(), query_strings: None }
-        }
-    }
+    pub use super::shared_types::QueryStringsConfig;
 
     /// This object determines the values that CloudFront includes in the cache key. These values can include HTTP headers, cookies, and URL query strings. CloudFront uses the cache key to find an object in its cache that it can return to the viewer.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -339,21 +390,7 @@ pub mod connection_function {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The key value store association.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct KeyValueStoreAssociation {
-        /// The Amazon Resource Name (ARN) of the key value store association. Required.
-        #[serde(rename = "KeyValueStoreARN")]
-        pub key_value_store_arn: Value,
-    }
-
-    impl KeyValueStoreAssociation {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key_value_store_arn: impl Into<Value>) -> Self {
-            KeyValueStoreAssociation { key_value_store_arn: key_value_store_arn.into() }
-        }
-    }
+    pub use super::shared_types::KeyValueStoreAssociation;
 
     /// The function's runtime environment version.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -385,24 +422,7 @@ pub mod connection_function {
         }
     }
 
-    /// A complex type that contains ``Tag`` key and ``Tag`` value.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// A string that contains ``Tag`` key. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// A string that contains an optional ``Tag`` value. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -474,24 +494,7 @@ pub mod connection_group {
     #[allow(unused_imports)]
     use super::*;
 
-    /// A complex type that contains ``Tag`` key and ``Tag`` value.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// A string that contains ``Tag`` key. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// A string that contains an optional ``Tag`` value. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -2558,24 +2561,7 @@ pub mod distribution {
         }
     }
 
-    /// A complex type that contains ``Tag`` key and ``Tag`` value.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// A string that contains ``Tag`` key. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// A string that contains an optional ``Tag`` value. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -2734,24 +2720,7 @@ pub mod distribution_tenant {
         pub value: Option<Value>,
     }
 
-    /// A complex type that contains ``Tag`` key and ``Tag`` value.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// A string that contains ``Tag`` key. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// A string that contains an optional ``Tag`` value. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -3062,21 +3031,7 @@ pub mod function {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The key value store association.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct KeyValueStoreAssociation {
-        /// The Amazon Resource Name (ARN) of the key value store association. Required.
-        #[serde(rename = "KeyValueStoreARN")]
-        pub key_value_store_arn: Value,
-    }
-
-    impl KeyValueStoreAssociation {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key_value_store_arn: impl Into<Value>) -> Self {
-            KeyValueStoreAssociation { key_value_store_arn: key_value_store_arn.into() }
-        }
-    }
+    pub use super::shared_types::KeyValueStoreAssociation;
 
     /// The function's runtime environment version.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -3119,24 +3074,7 @@ pub mod function {
         pub function_arn: Option<Value>,
     }
 
-    /// A complex type that contains ``Tag`` key and ``Tag`` value.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// A string that contains ``Tag`` key. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// A string that contains an optional ``Tag`` value. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -3282,24 +3220,7 @@ pub mod key_value_store {
         }
     }
 
-    /// A complex type that contains ``Tag`` key and ``Tag`` value.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// A string that contains ``Tag`` key. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// A string that contains an optional ``Tag`` value. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -3479,62 +3400,11 @@ pub mod origin_request_policy {
     #[allow(unused_imports)]
     use super::*;
 
-    /// An object that determines whether any cookies in viewer requests (and if so, which cookies) are included in requests that CloudFront sends to the origin.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct CookiesConfig {
-        /// Determines whether cookies in viewer requests are included in requests that CloudFront sends to the origin. Valid values are: Required.
-        #[serde(rename = "CookieBehavior")]
-        pub cookie_behavior: Value,
-        /// Contains a list of cookie names.
-        #[serde(rename = "Cookies")]
-        pub cookies: Option<Vec<Value>>,
-    }
+    pub use super::shared_types::CookiesConfig;
 
-    impl CookiesConfig {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(cookie_behavior: impl Into<Value>) -> Self {
-            CookiesConfig { cookie_behavior: cookie_behavior.into(), cookies: None }
-        }
-    }
+    pub use super::shared_types::HeadersConfig;
 
-    /// An object that determines whether any HTTP headers (and if so, which headers) are included in requests that CloudFront sends to the origin.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct HeadersConfig {
-        /// Determines whether any HTTP headers are included in requests that CloudFront sends to the origin. Valid values are: Required.
-        #[serde(rename = "HeaderBehavior")]
-        pub header_behavior: Value,
-        /// Contains a list of HTTP header names.
-        #[serde(rename = "Headers")]
-        pub headers: Option<Vec<Value>>,
-    }
-
-    impl HeadersConfig {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(header_behavior: impl Into<Value>) -> Self {
-            HeadersConfig { header_behavior: header_behavior.into(), headers: None }
-        }
-    }
-
-    /// An object that determines whether any URL query strings in viewer requests (and if so, which query strings) are included in requests that CloudFront sends to the origin.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct QueryStringsConfig {
-        /// Determines whether any URL query strings in viewer requests are included in requests that CloudFront sends to the origin. Valid values are: Required.
-        #[serde(rename = "QueryStringBehavior")]
-        pub query_string_behavior: Value,
-        /// Contains a list of query string names.
-        #[serde(rename = "QueryStrings")]
-        pub query_strings: Option<Vec<Value>>,
-    }
-
-    impl QueryStringsConfig {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(query_string_behavior: impl Into<Value>) -> Self {
-            QueryStringsConfig { query_string_behavior: query_string_behavior.into(), query_strings: None }
-        }
-    }
+    pub use super::shared_types::QueryStringsConfig;
 
     /// An origin request policy configuration.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -4274,24 +4144,7 @@ pub mod streaming_distribution {
         }
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -4375,24 +4228,7 @@ pub mod trust_store {
         }
     }
 
-    /// A complex type that contains ``Tag`` key and ``Tag`` value.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// A string that contains ``Tag`` key. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// A string that contains an optional ``Tag`` value. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -4457,35 +4293,9 @@ pub mod vpc_origin {
     #[allow(unused_imports)]
     use super::*;
 
-    /// A complex type that contains ``Tag`` key and ``Tag`` value.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// A string that contains ``Tag`` key. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// A string that contains an optional ``Tag`` value. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
+    pub use super::shared_types::Tag;
 
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
-
-    /// The values `IpAddressType` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum IpAddressType {
-        /// `ipv4`
-        #[serde(rename = "ipv4")]
-        Ipv4,
-        /// `dualstack`
-        #[serde(rename = "dualstack")]
-        Dualstack,
-    }
+    pub use super::shared_types::IpAddressType;
 
     /// The origin protocol policy for the CloudFront VPC origin endpoint configuration.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]

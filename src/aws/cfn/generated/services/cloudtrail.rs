@@ -11,6 +11,97 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// A key-value pair to associate with a resource.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct Tag {
+        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
+        #[serde(rename = "Key")]
+        pub key: Value,
+        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
+        #[serde(rename = "Value")]
+        pub value: Value,
+    }
+
+    impl Tag {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
+            Tag { key: key.into(), value: value.into() }
+        }
+    }
+
+    /// A single selector statement in an advanced event selector.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct AdvancedFieldSelector {
+        /// An operator that includes events that match the last few characters of the event record field specified as the value of Field.
+        #[serde(rename = "EndsWith")]
+        pub ends_with: Option<Vec<Value>>,
+        /// An operator that includes events that match the exact value of the event record field specified as the value of Field. This is the only valid operator that you can use with the readOnly, eventCategory, and resources.type fields.
+        #[serde(rename = "Equals")]
+        pub equals: Option<Vec<Value>>,
+        /// A field in an event record on which to filter events to be logged. Supported fields include readOnly, eventCategory, eventSource (for management events), eventName, resources.type, and resources.ARN. Required.
+        #[serde(rename = "Field")]
+        pub field: Value,
+        /// An operator that excludes events that match the last few characters of the event record field specified as the value of Field.
+        #[serde(rename = "NotEndsWith")]
+        pub not_ends_with: Option<Vec<Value>>,
+        /// An operator that excludes events that match the exact value of the event record field specified as the value of Field.
+        #[serde(rename = "NotEquals")]
+        pub not_equals: Option<Vec<Value>>,
+        /// An operator that excludes events that match the first few characters of the event record field specified as the value of Field.
+        #[serde(rename = "NotStartsWith")]
+        pub not_starts_with: Option<Vec<Value>>,
+        /// An operator that includes events that match the first few characters of the event record field specified as the value of Field.
+        #[serde(rename = "StartsWith")]
+        pub starts_with: Option<Vec<Value>>,
+    }
+
+    impl AdvancedFieldSelector {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(field: impl Into<Value>) -> Self {
+            AdvancedFieldSelector { ends_with: None, equals: None, field: field.into(), not_ends_with: None, not_equals: None, not_starts_with: None, starts_with: None }
+        }
+    }
+
+    /// Advanced event selectors let you create fine-grained selectors for the following AWS CloudTrail event record ﬁelds. They help you control costs by logging only those events that are important to you.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct AdvancedEventSelector {
+        /// Contains all selector statements in an advanced event selector. Required.
+        #[serde(rename = "FieldSelectors")]
+        pub field_selectors: Vec<AdvancedFieldSelector>,
+        /// An optional, descriptive name for an advanced event selector, such as "Log data events for only two S3 buckets".
+        #[serde(rename = "Name")]
+        pub name: Option<Value>,
+    }
+
+    impl AdvancedEventSelector {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(field_selectors: Vec<AdvancedFieldSelector>) -> Self {
+            AdvancedEventSelector { field_selectors, name: None }
+        }
+    }
+
+    /// The type of Insights to log on an event data store.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum InsightType {
+        /// `ApiCallRateInsight`
+        #[serde(rename = "ApiCallRateInsight")]
+        ApiCallRateInsight,
+        /// `ApiErrorRateInsight`
+        #[serde(rename = "ApiErrorRateInsight")]
+        ApiErrorRateInsight,
+    }
+
+}
+
 /// Property types of [`CfnChannel`].
 pub mod channel {
     #[allow(unused_imports)]
@@ -43,24 +134,7 @@ pub mod channel {
         }
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -152,24 +226,7 @@ pub mod dashboard {
         pub time_of_day: Option<Value>,
     }
 
-    /// An arbitrary set of tags (key-value pairs) for this dashboard.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// The dashboard widget
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -247,58 +304,9 @@ pub mod event_data_store {
     #[allow(unused_imports)]
     use super::*;
 
-    /// A single selector statement in an advanced event selector.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct AdvancedFieldSelector {
-        /// An operator that includes events that match the last few characters of the event record field specified as the value of Field.
-        #[serde(rename = "EndsWith")]
-        pub ends_with: Option<Vec<Value>>,
-        /// An operator that includes events that match the exact value of the event record field specified as the value of Field. This is the only valid operator that you can use with the readOnly, eventCategory, and resources.type fields.
-        #[serde(rename = "Equals")]
-        pub equals: Option<Vec<Value>>,
-        /// A field in an event record on which to filter events to be logged. Supported fields include readOnly, eventCategory, eventSource (for management events), eventName, resources.type, and resources.ARN. Required.
-        #[serde(rename = "Field")]
-        pub field: Value,
-        /// An operator that excludes events that match the last few characters of the event record field specified as the value of Field.
-        #[serde(rename = "NotEndsWith")]
-        pub not_ends_with: Option<Vec<Value>>,
-        /// An operator that excludes events that match the exact value of the event record field specified as the value of Field.
-        #[serde(rename = "NotEquals")]
-        pub not_equals: Option<Vec<Value>>,
-        /// An operator that excludes events that match the first few characters of the event record field specified as the value of Field.
-        #[serde(rename = "NotStartsWith")]
-        pub not_starts_with: Option<Vec<Value>>,
-        /// An operator that includes events that match the first few characters of the event record field specified as the value of Field.
-        #[serde(rename = "StartsWith")]
-        pub starts_with: Option<Vec<Value>>,
-    }
+    pub use super::shared_types::AdvancedFieldSelector;
 
-    impl AdvancedFieldSelector {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(field: impl Into<Value>) -> Self {
-            AdvancedFieldSelector { ends_with: None, equals: None, field: field.into(), not_ends_with: None, not_equals: None, not_starts_with: None, starts_with: None }
-        }
-    }
-
-    /// Advanced event selectors let you create fine-grained selectors for the following AWS CloudTrail event record ﬁelds. They help you control costs by logging only those events that are important to you.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct AdvancedEventSelector {
-        /// Contains all selector statements in an advanced event selector. Required.
-        #[serde(rename = "FieldSelectors")]
-        pub field_selectors: Vec<AdvancedFieldSelector>,
-        /// An optional, descriptive name for an advanced event selector, such as "Log data events for only two S3 buckets".
-        #[serde(rename = "Name")]
-        pub name: Option<Value>,
-    }
-
-    impl AdvancedEventSelector {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(field_selectors: Vec<AdvancedFieldSelector>) -> Self {
-            AdvancedEventSelector { field_selectors, name: None }
-        }
-    }
+    pub use super::shared_types::AdvancedEventSelector;
 
     /// The mode that the event data store will use to charge for event storage.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -341,16 +349,7 @@ pub mod event_data_store {
         }
     }
 
-    /// The type of Insights to log on an event data store.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum InsightType {
-        /// `ApiCallRateInsight`
-        #[serde(rename = "ApiCallRateInsight")]
-        ApiCallRateInsight,
-        /// `ApiErrorRateInsight`
-        #[serde(rename = "ApiErrorRateInsight")]
-        ApiErrorRateInsight,
-    }
+    pub use super::shared_types::InsightType;
 
     /// A string that contains Insights types that are logged on an event data store.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -371,24 +370,7 @@ pub mod event_data_store {
         Large,
     }
 
-    /// An arbitrary set of tags (key-value pairs) for this event data store.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -496,58 +478,9 @@ pub mod trail {
     #[allow(unused_imports)]
     use super::*;
 
-    /// A single selector statement in an advanced event selector.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct AdvancedFieldSelector {
-        /// An operator that includes events that match the last few characters of the event record field specified as the value of Field.
-        #[serde(rename = "EndsWith")]
-        pub ends_with: Option<Vec<Value>>,
-        /// An operator that includes events that match the exact value of the event record field specified as the value of Field. This is the only valid operator that you can use with the readOnly, eventCategory, and resources.type fields.
-        #[serde(rename = "Equals")]
-        pub equals: Option<Vec<Value>>,
-        /// A field in an event record on which to filter events to be logged. Supported fields include readOnly, eventCategory, eventSource (for management events), eventName, resources.type, and resources.ARN. Required.
-        #[serde(rename = "Field")]
-        pub field: Value,
-        /// An operator that excludes events that match the last few characters of the event record field specified as the value of Field.
-        #[serde(rename = "NotEndsWith")]
-        pub not_ends_with: Option<Vec<Value>>,
-        /// An operator that excludes events that match the exact value of the event record field specified as the value of Field.
-        #[serde(rename = "NotEquals")]
-        pub not_equals: Option<Vec<Value>>,
-        /// An operator that excludes events that match the first few characters of the event record field specified as the value of Field.
-        #[serde(rename = "NotStartsWith")]
-        pub not_starts_with: Option<Vec<Value>>,
-        /// An operator that includes events that match the first few characters of the event record field specified as the value of Field.
-        #[serde(rename = "StartsWith")]
-        pub starts_with: Option<Vec<Value>>,
-    }
+    pub use super::shared_types::AdvancedFieldSelector;
 
-    impl AdvancedFieldSelector {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(field: impl Into<Value>) -> Self {
-            AdvancedFieldSelector { ends_with: None, equals: None, field: field.into(), not_ends_with: None, not_equals: None, not_starts_with: None, starts_with: None }
-        }
-    }
-
-    /// Advanced event selectors let you create fine-grained selectors for the following AWS CloudTrail event record fields. They help you control costs by logging only those events that are important to you.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct AdvancedEventSelector {
-        /// Contains all selector statements in an advanced event selector. Required.
-        #[serde(rename = "FieldSelectors")]
-        pub field_selectors: Vec<AdvancedFieldSelector>,
-        /// An optional, descriptive name for an advanced event selector, such as "Log data events for only two S3 buckets".
-        #[serde(rename = "Name")]
-        pub name: Option<Value>,
-    }
-
-    impl AdvancedEventSelector {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(field_selectors: Vec<AdvancedFieldSelector>) -> Self {
-            AdvancedEventSelector { field_selectors, name: None }
-        }
-    }
+    pub use super::shared_types::AdvancedEventSelector;
 
     /// The category of events to be aggregated.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -683,16 +616,7 @@ pub mod trail {
         Data,
     }
 
-    /// The type of insight to log on a trail.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum InsightType {
-        /// `ApiCallRateInsight`
-        #[serde(rename = "ApiCallRateInsight")]
-        ApiCallRateInsight,
-        /// `ApiErrorRateInsight`
-        #[serde(rename = "ApiErrorRateInsight")]
-        ApiErrorRateInsight,
-    }
+    pub use super::shared_types::InsightType;
 
     /// A string that contains insight types that are logged on a trail.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -705,24 +629,7 @@ pub mod trail {
         pub insight_type: Option<InsightType>,
     }
 
-    /// An arbitrary set of tags (key-value pairs) for this trail.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 

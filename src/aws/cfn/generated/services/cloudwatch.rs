@@ -11,8 +11,9 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
-/// Property types of [`CfnAlarm`].
-pub mod alarm {
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
     #[allow(unused_imports)]
     use super::*;
 
@@ -90,6 +91,51 @@ pub mod alarm {
             Dimension { name: name.into(), value: value.into() }
         }
     }
+
+    /// One of the key-value pairs associated with the alarm. Tags can help you organize and categorize your resources.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct Tag {
+        /// A string that you can use to assign a value. The combination of tag keys and values can help you organize and categorize your resources. Required.
+        #[serde(rename = "Key")]
+        pub key: Value,
+        /// The value for the specified tag key. Required.
+        #[serde(rename = "Value")]
+        pub value: Value,
+    }
+
+    impl Tag {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
+            Tag { key: key.into(), value: value.into() }
+        }
+    }
+
+    /// The configuration settings that define the warm-up behavior for an alarm. Use these settings to delay alarm evaluation after you create or update the alarm, which reduces alarm noise while a new resource or service starts publishing data.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct WarmUpConfiguration {
+        /// Specifies whether the alarm waits for the full warm-up period before it starts to evaluate. The default is ``false``. If ``true``, the alarm waits the entire ``WarmUpPeriodDurationInMinutes`` before it starts to evaluate, even if metric data arrives earlier. If ``false``, the alarm ends the warm-up period early.
+        #[serde(rename = "OnlyStartEvaluatingAfterWarmUpPeriodEnds")]
+        pub only_start_evaluating_after_warm_up_period_ends: Option<Value>,
+        /// The length of the warm-up period, in minutes. After you create or update the alarm, the alarm stays in ``INSUFFICIENT_DATA`` for this duration. During this time, the alarm does not perform alarm actions.
+        #[serde(rename = "WarmUpPeriodDurationInMinutes")]
+        pub warm_up_period_duration_in_minutes: Option<Value>,
+    }
+
+}
+
+/// Property types of [`CfnAlarm`].
+pub mod alarm {
+    #[allow(unused_imports)]
+    use super::*;
+
+    pub use super::shared_types::AlarmTagsPropagation;
+
+    pub use super::shared_types::ActionConfiguration;
+
+    pub use super::shared_types::ComparisonOperator;
+
+    pub use super::shared_types::Dimension;
 
     /// Contains the configuration that determines how a PromQL alarm evaluates its contributors, including the query to run and the durations that define when contributors transition between states.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -292,24 +338,7 @@ pub mod alarm {
         Sum,
     }
 
-    /// One of the key-value pairs associated with the alarm. Tags can help you organize and categorize your resources.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// A string that you can use to assign a value. The combination of tag keys and values can help you organize and categorize your resources. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the specified tag key. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// Sets how this alarm is to handle missing data points. Valid values are ``breaching``, ``notBreaching``, ``ignore``, and ``missing``. For more information, see \[Configuring How Alarms Treat Missing Data\](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html#alarms-and-missing-data) in the *Amazon User Guide*.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -414,16 +443,7 @@ pub mod alarm {
         TerabytesSecond,
     }
 
-    /// The configuration settings that define the warm-up behavior for an alarm. Use these settings to delay alarm evaluation after you create or update the alarm, which reduces alarm noise while a new resource or service starts publishing data.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct WarmUpConfiguration {
-        /// Specifies whether the alarm waits for the full warm-up period before it starts to evaluate. The default is ``false``. If ``true``, the alarm waits the entire ``WarmUpPeriodDurationInMinutes`` before it starts to evaluate, even if metric data arrives earlier. If ``false``, the alarm ends the warm-up period early.
-        #[serde(rename = "OnlyStartEvaluatingAfterWarmUpPeriodEnds")]
-        pub only_start_evaluating_after_warm_up_period_ends: Option<Value>,
-        /// The length of the warm-up period, in minutes. After you create or update the alarm, the alarm stays in ``INSUFFICIENT_DATA`` for this duration. During this time, the alarm does not perform alarm actions.
-        #[serde(rename = "WarmUpPeriodDurationInMinutes")]
-        pub warm_up_period_duration_in_minutes: Option<Value>,
-    }
+    pub use super::shared_types::WarmUpConfiguration;
 
 }
 
@@ -583,24 +603,7 @@ pub mod alarm_mute_rule {
         }
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -696,24 +699,7 @@ pub mod anomaly_detector {
         pub metric_time_zone: Option<Value>,
     }
 
-    /// `Dimension`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Dimension {
-        /// `Name`. Required.
-        #[serde(rename = "Name")]
-        pub name: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Dimension {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(name: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Dimension { name: name.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Dimension;
 
     /// `MetricCharacteristics`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -879,54 +865,11 @@ pub mod composite_alarm {
     #[allow(unused_imports)]
     use super::*;
 
-    /// Controls whether the alarm's tags are included in its action notifications and state-change events, and which tag keys are included. Specify IncludedTagKeys or ExcludedTagKeys, but not both. Omit both to include every tag.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct AlarmTagsPropagation {
-        /// Whether the alarm's tags are included in its action notifications and state-change events. Required.
-        #[serde(rename = "Enabled")]
-        pub enabled: Value,
-        /// The tag keys to leave out. Cannot be specified together with IncludedTagKeys.
-        #[serde(rename = "ExcludedTagKeys")]
-        pub excluded_tag_keys: Option<Vec<Value>>,
-        /// The only tag keys to include. Cannot be specified together with ExcludedTagKeys.
-        #[serde(rename = "IncludedTagKeys")]
-        pub included_tag_keys: Option<Vec<Value>>,
-    }
+    pub use super::shared_types::AlarmTagsPropagation;
 
-    impl AlarmTagsPropagation {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(enabled: impl Into<Value>) -> Self {
-            AlarmTagsPropagation { enabled: enabled.into(), excluded_tag_keys: None, included_tag_keys: None }
-        }
-    }
+    pub use super::shared_types::ActionConfiguration;
 
-    /// Configuration that applies to the notifications this alarm sends when it performs its actions.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct ActionConfiguration {
-        /// Whether the alarm's tags are included in its action notifications and state-change events.
-        #[serde(rename = "AlarmTagsPropagation")]
-        pub alarm_tags_propagation: Option<AlarmTagsPropagation>,
-    }
-
-    /// Metadata that you can assign to a composite alarm, Tags can help you organize and categorize your resources.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// A unique identifier for the tag. The combination of tag keys and values can help you organize and categorize your resources. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the specified tag key. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -995,24 +938,7 @@ pub mod dashboard {
     #[allow(unused_imports)]
     use super::*;
 
-    /// Metadata that you can assign to a cloudwatch dashboard. Tags can help you organize and categorize your resources. You can also use them to scope user permissions, by granting a user permission to access or change only resources with certain tag values.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// A unique identifier for the tag. The combination of tag keys and values can help you organize and categorize your resources. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the specified tag key. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -1058,24 +984,7 @@ pub mod insight_rule {
         Disabled,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -1253,61 +1162,11 @@ pub mod log_alarm {
     #[allow(unused_imports)]
     use super::*;
 
-    /// Controls whether the alarm's tags are included in its action notifications and state-change events, and which tag keys are included. Specify IncludedTagKeys or ExcludedTagKeys, but not both. Omit both to include every tag.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct AlarmTagsPropagation {
-        /// Whether the alarm's tags are included in its action notifications and state-change events. Required.
-        #[serde(rename = "Enabled")]
-        pub enabled: Value,
-        /// The tag keys to leave out. Cannot be specified together with IncludedTagKeys.
-        #[serde(rename = "ExcludedTagKeys")]
-        pub excluded_tag_keys: Option<Vec<Value>>,
-        /// The only tag keys to include. Cannot be specified together with ExcludedTagKeys.
-        #[serde(rename = "IncludedTagKeys")]
-        pub included_tag_keys: Option<Vec<Value>>,
-    }
+    pub use super::shared_types::AlarmTagsPropagation;
 
-    impl AlarmTagsPropagation {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(enabled: impl Into<Value>) -> Self {
-            AlarmTagsPropagation { enabled: enabled.into(), excluded_tag_keys: None, included_tag_keys: None }
-        }
-    }
+    pub use super::shared_types::ActionConfiguration;
 
-    /// Configuration that applies to the notifications this alarm sends when it performs its actions.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct ActionConfiguration {
-        /// Whether the alarm's tags are included in its action notifications and state-change events.
-        #[serde(rename = "AlarmTagsPropagation")]
-        pub alarm_tags_propagation: Option<AlarmTagsPropagation>,
-    }
-
-    /// The arithmetic operation to use when comparing the specified threshold and the query results. Valid values are GreaterThanOrEqualToThreshold, GreaterThanThreshold, LessThanThreshold, and LessThanOrEqualToThreshold.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ComparisonOperator {
-        /// `GreaterThanOrEqualToThreshold`
-        #[serde(rename = "GreaterThanOrEqualToThreshold")]
-        GreaterThanOrEqualToThreshold,
-        /// `GreaterThanThreshold`
-        #[serde(rename = "GreaterThanThreshold")]
-        GreaterThanThreshold,
-        /// `GreaterThanUpperThreshold`
-        #[serde(rename = "GreaterThanUpperThreshold")]
-        GreaterThanUpperThreshold,
-        /// `LessThanLowerOrGreaterThanUpperThreshold`
-        #[serde(rename = "LessThanLowerOrGreaterThanUpperThreshold")]
-        LessThanLowerOrGreaterThanUpperThreshold,
-        /// `LessThanLowerThreshold`
-        #[serde(rename = "LessThanLowerThreshold")]
-        LessThanLowerThreshold,
-        /// `LessThanOrEqualToThreshold`
-        #[serde(rename = "LessThanOrEqualToThreshold")]
-        LessThanOrEqualToThreshold,
-        /// `LessThanThreshold`
-        #[serde(rename = "LessThanThreshold")]
-        LessThanThreshold,
-    }
+    pub use super::shared_types::ComparisonOperator;
 
     /// The schedule configuration for the scheduled query.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -1331,24 +1190,7 @@ pub mod log_alarm {
         }
     }
 
-    /// Metadata that you can assign to a log alarm. Tags can help you organize and categorize your resources.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// A unique identifier for the tag. The combination of tag keys and values can help you organize and categorize your resources. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the specified tag key. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// The scheduled query configuration for the log alarm.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -1381,16 +1223,7 @@ pub mod log_alarm {
         }
     }
 
-    /// The warm-up configuration for an alarm. A warm-up period delays alarm evaluation after you create or update the alarm. This reduces alarm noise from missing data while a new resource or service starts up. During the warm-up period, the alarm stays in INSUFFICIENT_DATA and doesn't perform alarm actions.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct WarmUpConfiguration {
-        /// Specifies whether the alarm waits for the full warm-up period before it starts evaluating. If true, the alarm waits the entire WarmUpPeriodDurationInMinutes before it starts evaluating, even if metric data arrives earlier. If false, the alarm ends the warm-up period early and starts evaluating as soon as it has enough metric data to fill its evaluation window. This is the default behavior.
-        #[serde(rename = "OnlyStartEvaluatingAfterWarmUpPeriodEnds")]
-        pub only_start_evaluating_after_warm_up_period_ends: Option<Value>,
-        /// The length of the warm-up period, in minutes. For this duration after you create or update the alarm, the alarm stays in INSUFFICIENT_DATA and doesn't perform alarm actions. Valid values range from 1 to 2,880 minutes (2 days). You can change this value while the alarm is still in its warm-up period. Changes have no effect after the warm-up period ends.
-        #[serde(rename = "WarmUpPeriodDurationInMinutes")]
-        pub warm_up_period_duration_in_minutes: Option<Value>,
-    }
+    pub use super::shared_types::WarmUpConfiguration;
 
 }
 
@@ -1545,24 +1378,7 @@ pub mod metric_stream {
         }
     }
 
-    /// Metadata that you can assign to a Metric Stream, consisting of a key-value pair.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// A unique identifier for the tag. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// String which you can use to describe or define the tag. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -1735,24 +1551,7 @@ pub mod view {
     #[allow(unused_imports)]
     use super::*;
 
-    /// A key-value pair to associate with the view.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key of the tag. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value of the tag. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 

@@ -11,6 +11,47 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// `VpcConfig`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct VpcConfig {
+        /// `SecurityGroupIds`.
+        #[serde(rename = "SecurityGroupIds")]
+        pub security_group_ids: Option<Vec<Value>>,
+        /// `Subnets`.
+        #[serde(rename = "Subnets")]
+        pub subnets: Option<Vec<Value>>,
+        /// `VpcId`.
+        #[serde(rename = "VpcId")]
+        pub vpc_id: Option<Value>,
+    }
+
+    /// `Tag`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct Tag {
+        /// The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
+        #[serde(rename = "Key")]
+        pub key: Value,
+        /// The value for the tag. You can specify a value that is 0 to 255 Unicode characters in length. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
+        #[serde(rename = "Value")]
+        pub value: Value,
+    }
+
+    impl Tag {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
+            Tag { key: key.into(), value: value.into() }
+        }
+    }
+
+}
+
 /// Property types of [`CfnFleet`].
 pub mod fleet {
     #[allow(unused_imports)]
@@ -163,19 +204,7 @@ pub mod fleet {
         pub ordered_proxy_rules: Option<Vec<FleetProxyRule>>,
     }
 
-    /// `VpcConfig`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct VpcConfig {
-        /// `SecurityGroupIds`.
-        #[serde(rename = "SecurityGroupIds")]
-        pub security_group_ids: Option<Vec<Value>>,
-        /// `Subnets`.
-        #[serde(rename = "Subnets")]
-        pub subnets: Option<Vec<Value>>,
-        /// `VpcId`.
-        #[serde(rename = "VpcId")]
-        pub vpc_id: Option<Value>,
-    }
+    pub use super::shared_types::VpcConfig;
 
     /// The values `OverflowBehavior` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -229,24 +258,7 @@ pub mod fleet {
         pub target_tracking_scaling_configs: Option<Vec<TargetTrackingScalingConfiguration>>,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 255 Unicode characters in length. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -708,24 +720,7 @@ pub mod project {
         }
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// `PullRequestBuildPolicy`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -788,19 +783,7 @@ pub mod project {
         pub webhook: Option<Value>,
     }
 
-    /// `VpcConfig`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct VpcConfig {
-        /// `SecurityGroupIds`.
-        #[serde(rename = "SecurityGroupIds")]
-        pub security_group_ids: Option<Vec<Value>>,
-        /// `Subnets`.
-        #[serde(rename = "Subnets")]
-        pub subnets: Option<Vec<Value>>,
-        /// `VpcId`.
-        #[serde(rename = "VpcId")]
-        pub vpc_id: Option<Value>,
-    }
+    pub use super::shared_types::VpcConfig;
 
 }
 
@@ -984,24 +967,7 @@ pub mod report_group {
         }
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// The values `Type` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]

@@ -11,8 +11,9 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
-/// Property types of [`CfnApplication`].
-pub mod application {
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
     #[allow(unused_imports)]
     use super::*;
 
@@ -51,6 +52,17 @@ pub mod application {
 
 }
 
+/// Property types of [`CfnApplication`].
+pub mod application {
+    #[allow(unused_imports)]
+    use super::*;
+
+    pub use super::shared_types::ComputePlatform;
+
+    pub use super::shared_types::Tag;
+
+}
+
 /// `AWS::CodeDeploy::Application`: The AWS::CodeDeploy::Application resource creates an AWS CodeDeploy application ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codedeploy-application.html))
 #[derive(Debug, Clone, Default, ::serde::Serialize)]
 pub struct CfnApplication {
@@ -74,19 +86,7 @@ pub mod deployment_config {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The destination platform type for the deployment (Lambda, Server, or ECS).
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ComputePlatform {
-        /// `ECS`
-        #[serde(rename = "ECS")]
-        Ecs,
-        /// `Lambda`
-        #[serde(rename = "Lambda")]
-        Lambda,
-        /// `Server`
-        #[serde(rename = "Server")]
-        Server,
-    }
+    pub use super::shared_types::ComputePlatform;
 
     /// The values `Type` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -677,24 +677,7 @@ pub mod deployment_group {
         Update,
     }
 
-    /// Information about a tag.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The tag's key. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The tag's value. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// The values `TriggerEvents` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]

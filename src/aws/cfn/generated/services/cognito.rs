@@ -11,6 +11,65 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// `EumsSmsConfiguration`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct EumsSmsConfiguration {
+        /// `CallerArn`. Required.
+        #[serde(rename = "CallerArn")]
+        pub caller_arn: Value,
+        /// `ConfigurationSetName`.
+        #[serde(rename = "ConfigurationSetName")]
+        pub configuration_set_name: Option<Value>,
+        /// `ExternalId`.
+        #[serde(rename = "ExternalId")]
+        pub external_id: Option<Value>,
+        /// `InEntityId`.
+        #[serde(rename = "InEntityId")]
+        pub in_entity_id: Option<Value>,
+        /// `InTemplateId`.
+        #[serde(rename = "InTemplateId")]
+        pub in_template_id: Option<Value>,
+        /// `OriginationIdentity`.
+        #[serde(rename = "OriginationIdentity")]
+        pub origination_identity: Option<Value>,
+        /// `Region`.
+        #[serde(rename = "Region")]
+        pub region: Option<Value>,
+    }
+
+    impl EumsSmsConfiguration {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(caller_arn: impl Into<Value>) -> Self {
+            EumsSmsConfiguration { caller_arn: caller_arn.into(), configuration_set_name: None, external_id: None, in_entity_id: None, in_template_id: None, origination_identity: None, region: None }
+        }
+    }
+
+    /// `SmsConfiguration`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct SmsConfiguration {
+        /// `EumsSms`.
+        #[serde(rename = "EumsSms")]
+        pub eums_sms: Option<EumsSmsConfiguration>,
+        /// `ExternalId`.
+        #[serde(rename = "ExternalId")]
+        pub external_id: Option<Value>,
+        /// `SnsCallerArn`.
+        #[serde(rename = "SnsCallerArn")]
+        pub sns_caller_arn: Option<Value>,
+        /// `SnsRegion`.
+        #[serde(rename = "SnsRegion")]
+        pub sns_region: Option<Value>,
+    }
+
+}
+
 /// Property types of [`CfnIdentityPool`].
 pub mod identity_pool {
     #[allow(unused_imports)]
@@ -978,56 +1037,9 @@ pub mod user_pool {
         pub string_attribute_constraints: Option<StringAttributeConstraints>,
     }
 
-    /// `EumsSmsConfiguration`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct EumsSmsConfiguration {
-        /// `CallerArn`. Required.
-        #[serde(rename = "CallerArn")]
-        pub caller_arn: Value,
-        /// `ConfigurationSetName`.
-        #[serde(rename = "ConfigurationSetName")]
-        pub configuration_set_name: Option<Value>,
-        /// `ExternalId`.
-        #[serde(rename = "ExternalId")]
-        pub external_id: Option<Value>,
-        /// `InEntityId`.
-        #[serde(rename = "InEntityId")]
-        pub in_entity_id: Option<Value>,
-        /// `InTemplateId`.
-        #[serde(rename = "InTemplateId")]
-        pub in_template_id: Option<Value>,
-        /// `OriginationIdentity`.
-        #[serde(rename = "OriginationIdentity")]
-        pub origination_identity: Option<Value>,
-        /// `Region`.
-        #[serde(rename = "Region")]
-        pub region: Option<Value>,
-    }
+    pub use super::shared_types::EumsSmsConfiguration;
 
-    impl EumsSmsConfiguration {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(caller_arn: impl Into<Value>) -> Self {
-            EumsSmsConfiguration { caller_arn: caller_arn.into(), configuration_set_name: None, external_id: None, in_entity_id: None, in_template_id: None, origination_identity: None, region: None }
-        }
-    }
-
-    /// `SmsConfiguration`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct SmsConfiguration {
-        /// `EumsSms`.
-        #[serde(rename = "EumsSms")]
-        pub eums_sms: Option<EumsSmsConfiguration>,
-        /// `ExternalId`.
-        #[serde(rename = "ExternalId")]
-        pub external_id: Option<Value>,
-        /// `SnsCallerArn`.
-        #[serde(rename = "SnsCallerArn")]
-        pub sns_caller_arn: Option<Value>,
-        /// `SnsRegion`.
-        #[serde(rename = "SnsRegion")]
-        pub sns_region: Option<Value>,
-    }
+    pub use super::shared_types::SmsConfiguration;
 
     /// The values `AttributesRequireVerificationBeforeUpdate` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -1890,56 +1902,9 @@ pub mod user_pool_regional_configuration_attachment {
         pub verify_auth_challenge_response: Option<Value>,
     }
 
-    /// `EumsSmsConfiguration`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct EumsSmsConfiguration {
-        /// `CallerArn`. Required.
-        #[serde(rename = "CallerArn")]
-        pub caller_arn: Value,
-        /// `ConfigurationSetName`.
-        #[serde(rename = "ConfigurationSetName")]
-        pub configuration_set_name: Option<Value>,
-        /// `ExternalId`.
-        #[serde(rename = "ExternalId")]
-        pub external_id: Option<Value>,
-        /// `InEntityId`.
-        #[serde(rename = "InEntityId")]
-        pub in_entity_id: Option<Value>,
-        /// `InTemplateId`.
-        #[serde(rename = "InTemplateId")]
-        pub in_template_id: Option<Value>,
-        /// `OriginationIdentity`.
-        #[serde(rename = "OriginationIdentity")]
-        pub origination_identity: Option<Value>,
-        /// `Region`.
-        #[serde(rename = "Region")]
-        pub region: Option<Value>,
-    }
+    pub use super::shared_types::EumsSmsConfiguration;
 
-    impl EumsSmsConfiguration {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(caller_arn: impl Into<Value>) -> Self {
-            EumsSmsConfiguration { caller_arn: caller_arn.into(), configuration_set_name: None, external_id: None, in_entity_id: None, in_template_id: None, origination_identity: None, region: None }
-        }
-    }
-
-    /// `SmsConfiguration`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct SmsConfiguration {
-        /// `EumsSms`.
-        #[serde(rename = "EumsSms")]
-        pub eums_sms: Option<EumsSmsConfiguration>,
-        /// `ExternalId`.
-        #[serde(rename = "ExternalId")]
-        pub external_id: Option<Value>,
-        /// `SnsCallerArn`.
-        #[serde(rename = "SnsCallerArn")]
-        pub sns_caller_arn: Option<Value>,
-        /// `SnsRegion`.
-        #[serde(rename = "SnsRegion")]
-        pub sns_region: Option<Value>,
-    }
+    pub use super::shared_types::SmsConfiguration;
 
 }
 

@@ -11,8 +11,9 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
-/// Property types of [`CfnDocumentClassifier`].
-pub mod document_classifier {
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
     #[allow(unused_imports)]
     use super::*;
 
@@ -26,6 +27,125 @@ pub mod document_classifier {
         #[serde(rename = "TEST")]
         Test,
     }
+
+    /// The values `DataFormat` takes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum DataFormat {
+        /// `COMPREHEND_CSV`
+        #[serde(rename = "COMPREHEND_CSV")]
+        ComprehendCsv,
+        /// `AUGMENTED_MANIFEST`
+        #[serde(rename = "AUGMENTED_MANIFEST")]
+        AugmentedManifest,
+    }
+
+    /// The values `DocumentType` takes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum DocumentType {
+        /// `PLAIN_TEXT_DOCUMENT`
+        #[serde(rename = "PLAIN_TEXT_DOCUMENT")]
+        PlainTextDocument,
+        /// `SEMI_STRUCTURED_DOCUMENT`
+        #[serde(rename = "SEMI_STRUCTURED_DOCUMENT")]
+        SemiStructuredDocument,
+    }
+
+    /// The values `LanguageCode` takes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum LanguageCode {
+        /// `en`
+        #[serde(rename = "en")]
+        En,
+        /// `es`
+        #[serde(rename = "es")]
+        Es,
+        /// `fr`
+        #[serde(rename = "fr")]
+        Fr,
+        /// `it`
+        #[serde(rename = "it")]
+        It,
+        /// `de`
+        #[serde(rename = "de")]
+        De,
+        /// `pt`
+        #[serde(rename = "pt")]
+        Pt,
+    }
+
+    /// The values `Mode` takes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum Mode {
+        /// `MULTI_CLASS`
+        #[serde(rename = "MULTI_CLASS")]
+        MultiClass,
+        /// `MULTI_LABEL`
+        #[serde(rename = "MULTI_LABEL")]
+        MultiLabel,
+    }
+
+    /// `Tag`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct Tag {
+        /// `Key`. Required.
+        #[serde(rename = "Key")]
+        pub key: Value,
+        /// `Value`. Required.
+        #[serde(rename = "Value")]
+        pub value: Value,
+    }
+
+    impl Tag {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
+            Tag { key: key.into(), value: value.into() }
+        }
+    }
+
+    /// `VpcConfig`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct VpcConfig {
+        /// `SecurityGroupIds`. Required.
+        #[serde(rename = "SecurityGroupIds")]
+        pub security_group_ids: Vec<Value>,
+        /// `Subnets`. Required.
+        #[serde(rename = "Subnets")]
+        pub subnets: Vec<Value>,
+    }
+
+    impl VpcConfig {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(security_group_ids: Vec<Value>, subnets: Vec<Value>) -> Self {
+            VpcConfig { security_group_ids, subnets }
+        }
+    }
+
+    /// An entity type within a labeled training dataset that Amazon Comprehend uses to train a custom entity recognizer.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct EntityTypesListItem {
+        /// An entity type within a labeled training dataset. Required.
+        #[serde(rename = "Type")]
+        pub r#type: Value,
+    }
+
+    impl EntityTypesListItem {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(r#type: impl Into<Value>) -> Self {
+            EntityTypesListItem { r#type: r#type.into() }
+        }
+    }
+
+}
+
+/// Property types of [`CfnDocumentClassifier`].
+pub mod document_classifier {
+    #[allow(unused_imports)]
+    use super::*;
+
+    pub use super::shared_types::Split;
 
     /// `AugmentedManifestsListItem`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -49,16 +169,7 @@ pub mod document_classifier {
         }
     }
 
-    /// The values `DataFormat` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum DataFormat {
-        /// `COMPREHEND_CSV`
-        #[serde(rename = "COMPREHEND_CSV")]
-        ComprehendCsv,
-        /// `AUGMENTED_MANIFEST`
-        #[serde(rename = "AUGMENTED_MANIFEST")]
-        AugmentedManifest,
-    }
+    pub use super::shared_types::DataFormat;
 
     /// The values `DocumentReadAction` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -115,16 +226,7 @@ pub mod document_classifier {
         }
     }
 
-    /// The values `DocumentType` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum DocumentType {
-        /// `PLAIN_TEXT_DOCUMENT`
-        #[serde(rename = "PLAIN_TEXT_DOCUMENT")]
-        PlainTextDocument,
-        /// `SEMI_STRUCTURED_DOCUMENT`
-        #[serde(rename = "SEMI_STRUCTURED_DOCUMENT")]
-        SemiStructuredDocument,
-    }
+    pub use super::shared_types::DocumentType;
 
     /// `DocumentClassifierDocuments`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -174,39 +276,9 @@ pub mod document_classifier {
         pub test_s3_uri: Option<Value>,
     }
 
-    /// The values `LanguageCode` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum LanguageCode {
-        /// `en`
-        #[serde(rename = "en")]
-        En,
-        /// `es`
-        #[serde(rename = "es")]
-        Es,
-        /// `fr`
-        #[serde(rename = "fr")]
-        Fr,
-        /// `it`
-        #[serde(rename = "it")]
-        It,
-        /// `de`
-        #[serde(rename = "de")]
-        De,
-        /// `pt`
-        #[serde(rename = "pt")]
-        Pt,
-    }
+    pub use super::shared_types::LanguageCode;
 
-    /// The values `Mode` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Mode {
-        /// `MULTI_CLASS`
-        #[serde(rename = "MULTI_CLASS")]
-        MultiClass,
-        /// `MULTI_LABEL`
-        #[serde(rename = "MULTI_LABEL")]
-        MultiLabel,
-    }
+    pub use super::shared_types::Mode;
 
     /// `DocumentClassifierOutputDataConfig`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -219,43 +291,9 @@ pub mod document_classifier {
         pub s3_uri: Option<Value>,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
+    pub use super::shared_types::Tag;
 
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
-
-    /// `VpcConfig`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct VpcConfig {
-        /// `SecurityGroupIds`. Required.
-        #[serde(rename = "SecurityGroupIds")]
-        pub security_group_ids: Vec<Value>,
-        /// `Subnets`. Required.
-        #[serde(rename = "Subnets")]
-        pub subnets: Vec<Value>,
-    }
-
-    impl VpcConfig {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(security_group_ids: Vec<Value>, subnets: Vec<Value>) -> Self {
-            VpcConfig { security_group_ids, subnets }
-        }
-    }
+    pub use super::shared_types::VpcConfig;
 
 }
 
@@ -324,24 +362,7 @@ pub mod document_classifier_endpoint {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The initial part of a key-value pair that forms a tag associated with a given resource. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The second part of a key-value pair that forms a tag associated with a given resource. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -417,27 +438,9 @@ pub mod entity_recognizer {
         }
     }
 
-    /// The type of augmented manifest.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum DocumentType {
-        /// `PLAIN_TEXT_DOCUMENT`
-        #[serde(rename = "PLAIN_TEXT_DOCUMENT")]
-        PlainTextDocument,
-        /// `SEMI_STRUCTURED_DOCUMENT`
-        #[serde(rename = "SEMI_STRUCTURED_DOCUMENT")]
-        SemiStructuredDocument,
-    }
+    pub use super::shared_types::DocumentType;
 
-    /// The purpose of the data you've provided in the augmented manifest.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Split {
-        /// `TRAIN`
-        #[serde(rename = "TRAIN")]
-        Train,
-        /// `TEST`
-        #[serde(rename = "TEST")]
-        Test,
-    }
+    pub use super::shared_types::Split;
 
     /// An augmented manifest file that provides training data for your custom model.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -470,16 +473,7 @@ pub mod entity_recognizer {
         }
     }
 
-    /// The format of your training data.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum DataFormat {
-        /// `COMPREHEND_CSV`
-        #[serde(rename = "COMPREHEND_CSV")]
-        ComprehendCsv,
-        /// `AUGMENTED_MANIFEST`
-        #[serde(rename = "AUGMENTED_MANIFEST")]
-        AugmentedManifest,
-    }
+    pub use super::shared_types::DataFormat;
 
     /// Specifies how the text in an input file should be processed.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -530,21 +524,7 @@ pub mod entity_recognizer {
         }
     }
 
-    /// An entity type within a labeled training dataset that Amazon Comprehend uses to train a custom entity recognizer.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct EntityTypesListItem {
-        /// An entity type within a labeled training dataset. Required.
-        #[serde(rename = "Type")]
-        pub r#type: Value,
-    }
-
-    impl EntityTypesListItem {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(r#type: impl Into<Value>) -> Self {
-            EntityTypesListItem { r#type: r#type.into() }
-        }
-    }
+    pub use super::shared_types::EntityTypesListItem;
 
     /// Specifies the format and location of the input data for an entity recognizer.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -618,43 +598,9 @@ pub mod entity_recognizer {
         ZhTw,
     }
 
-    /// A key-value pair that adds metadata to a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key of the key-value pair that forms a tag. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value of the key-value pair that forms a tag. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
+    pub use super::shared_types::Tag;
 
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
-
-    /// Configuration parameters for an optional private Virtual Private Cloud (VPC) containing the resources you are using for the job.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct VpcConfig {
-        /// The ID number for a security group on an instance of your private VPC. Required.
-        #[serde(rename = "SecurityGroupIds")]
-        pub security_group_ids: Vec<Value>,
-        /// The ID for each subnet being used in your private VPC. Required.
-        #[serde(rename = "Subnets")]
-        pub subnets: Vec<Value>,
-    }
-
-    impl VpcConfig {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(security_group_ids: Vec<Value>, subnets: Vec<Value>) -> Self {
-            VpcConfig { security_group_ids, subnets }
-        }
-    }
+    pub use super::shared_types::VpcConfig;
 
 }
 
@@ -717,24 +663,7 @@ pub mod entity_recognizer_endpoint {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The initial part of a key-value pair that forms a tag associated with a given resource. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The second part of a key-value pair that forms a tag associated with a given resource. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -801,24 +730,7 @@ pub mod flywheel {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `VpcConfig`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct VpcConfig {
-        /// `SecurityGroupIds`. Required.
-        #[serde(rename = "SecurityGroupIds")]
-        pub security_group_ids: Vec<Value>,
-        /// `Subnets`. Required.
-        #[serde(rename = "Subnets")]
-        pub subnets: Vec<Value>,
-    }
-
-    impl VpcConfig {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(security_group_ids: Vec<Value>, subnets: Vec<Value>) -> Self {
-            VpcConfig { security_group_ids, subnets }
-        }
-    }
+    pub use super::shared_types::VpcConfig;
 
     /// `DataSecurityConfig`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -848,35 +760,9 @@ pub mod flywheel {
         EntityRecognizer,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
+    pub use super::shared_types::Tag;
 
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
-
-    /// The values `Mode` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Mode {
-        /// `MULTI_CLASS`
-        #[serde(rename = "MULTI_CLASS")]
-        MultiClass,
-        /// `MULTI_LABEL`
-        #[serde(rename = "MULTI_LABEL")]
-        MultiLabel,
-    }
+    pub use super::shared_types::Mode;
 
     /// `DocumentClassificationConfig`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -897,21 +783,7 @@ pub mod flywheel {
         }
     }
 
-    /// `EntityTypesListItem`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct EntityTypesListItem {
-        /// `Type`. Required.
-        #[serde(rename = "Type")]
-        pub r#type: Value,
-    }
-
-    impl EntityTypesListItem {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(r#type: impl Into<Value>) -> Self {
-            EntityTypesListItem { r#type: r#type.into() }
-        }
-    }
+    pub use super::shared_types::EntityTypesListItem;
 
     /// `EntityRecognitionConfig`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -921,28 +793,7 @@ pub mod flywheel {
         pub entity_types: Option<Vec<EntityTypesListItem>>,
     }
 
-    /// The values `LanguageCode` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum LanguageCode {
-        /// `en`
-        #[serde(rename = "en")]
-        En,
-        /// `es`
-        #[serde(rename = "es")]
-        Es,
-        /// `fr`
-        #[serde(rename = "fr")]
-        Fr,
-        /// `it`
-        #[serde(rename = "it")]
-        It,
-        /// `de`
-        #[serde(rename = "de")]
-        De,
-        /// `pt`
-        #[serde(rename = "pt")]
-        Pt,
-    }
+    pub use super::shared_types::LanguageCode;
 
     /// `TaskConfig`.
     #[derive(Debug, Clone, ::serde::Serialize)]

@@ -11,8 +11,9 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
-/// Property types of [`CfnAggregationAuthorization`].
-pub mod aggregation_authorization {
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
     #[allow(unused_imports)]
     use super::*;
 
@@ -34,6 +35,34 @@ pub mod aggregation_authorization {
             Tag { key: key.into(), value: value.into() }
         }
     }
+
+    /// Input parameters in the form of key-value pairs for the conformance pack.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct ConformancePackInputParameter {
+        /// Key part of key-value pair with value being parameter value Required.
+        #[serde(rename = "ParameterName")]
+        pub parameter_name: Value,
+        /// Value part of key-value pair with key being parameter Name Required.
+        #[serde(rename = "ParameterValue")]
+        pub parameter_value: Value,
+    }
+
+    impl ConformancePackInputParameter {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(parameter_name: impl Into<Value>, parameter_value: impl Into<Value>) -> Self {
+            ConformancePackInputParameter { parameter_name: parameter_name.into(), parameter_value: parameter_value.into() }
+        }
+    }
+
+}
+
+/// Property types of [`CfnAggregationAuthorization`].
+pub mod aggregation_authorization {
+    #[allow(unused_imports)]
+    use super::*;
+
+    pub use super::shared_types::Tag;
 
 }
 
@@ -276,24 +305,7 @@ pub mod configuration_aggregator {
         }
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -469,43 +481,9 @@ pub mod conformance_pack {
     #[allow(unused_imports)]
     use super::*;
 
-    /// Input parameters in the form of key-value pairs for the conformance pack.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct ConformancePackInputParameter {
-        /// Key part of key-value pair with value being parameter value Required.
-        #[serde(rename = "ParameterName")]
-        pub parameter_name: Value,
-        /// Value part of key-value pair with key being parameter Name Required.
-        #[serde(rename = "ParameterValue")]
-        pub parameter_value: Value,
-    }
+    pub use super::shared_types::ConformancePackInputParameter;
 
-    impl ConformancePackInputParameter {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(parameter_name: impl Into<Value>, parameter_value: impl Into<Value>) -> Self {
-            ConformancePackInputParameter { parameter_name: parameter_name.into(), parameter_value: parameter_value.into() }
-        }
-    }
-
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// The TemplateSSMDocumentDetails object contains the name of the SSM document and the version of the SSM document.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -600,24 +578,7 @@ pub mod connector {
         pub azure: Option<AzureConnectorConfiguration>,
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -965,43 +926,9 @@ pub mod organization_conformance_pack {
     #[allow(unused_imports)]
     use super::*;
 
-    /// Input parameters in the form of key-value pairs for the conformance pack.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct ConformancePackInputParameter {
-        /// `ParameterName`. Required.
-        #[serde(rename = "ParameterName")]
-        pub parameter_name: Value,
-        /// `ParameterValue`. Required.
-        #[serde(rename = "ParameterValue")]
-        pub parameter_value: Value,
-    }
+    pub use super::shared_types::ConformancePackInputParameter;
 
-    impl ConformancePackInputParameter {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(parameter_name: impl Into<Value>, parameter_value: impl Into<Value>) -> Self {
-            ConformancePackInputParameter { parameter_name: parameter_name.into(), parameter_value: parameter_value.into() }
-        }
-    }
-
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -1131,24 +1058,7 @@ pub mod stored_query {
     #[allow(unused_imports)]
     use super::*;
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 

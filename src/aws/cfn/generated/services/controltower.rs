@@ -11,6 +11,25 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// `Tag`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct Tag {
+        /// `Key`.
+        #[serde(rename = "Key")]
+        pub key: Option<Value>,
+        /// `Value`.
+        #[serde(rename = "Value")]
+        pub value: Option<Value>,
+    }
+
+}
+
 /// Property types of [`CfnEnabledBaseline`].
 pub mod enabled_baseline {
     #[allow(unused_imports)]
@@ -27,16 +46,7 @@ pub mod enabled_baseline {
         pub value: Option<Value>,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`.
-        #[serde(rename = "Key")]
-        pub key: Option<Value>,
-        /// `Value`.
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -166,16 +176,7 @@ pub mod landing_zone {
         InheritanceDrift,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`.
-        #[serde(rename = "Key")]
-        pub key: Option<Value>,
-        /// `Value`.
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
+    pub use super::shared_types::Tag;
 
 }
 

@@ -11,6 +11,44 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// A key-value pair to associate with a resource.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct Tag {
+        /// `Key`. Required.
+        #[serde(rename = "Key")]
+        pub key: Value,
+        /// `Value`. Required.
+        #[serde(rename = "Value")]
+        pub value: Value,
+    }
+
+    impl Tag {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
+            Tag { key: key.into(), value: value.into() }
+        }
+    }
+
+    /// `ColumnSelector`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct ColumnSelector {
+        /// `Name`.
+        #[serde(rename = "Name")]
+        pub name: Option<Value>,
+        /// `Regex`.
+        #[serde(rename = "Regex")]
+        pub regex: Option<Value>,
+    }
+
+}
+
 /// Property types of [`CfnDataset`].
 pub mod dataset {
     #[allow(unused_imports)]
@@ -348,24 +386,7 @@ pub mod dataset {
         Database,
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -707,16 +728,7 @@ pub mod job {
         }
     }
 
-    /// `ColumnSelector`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct ColumnSelector {
-        /// `Name`.
-        #[serde(rename = "Name")]
-        pub name: Option<Value>,
-        /// `Regex`.
-        #[serde(rename = "Regex")]
-        pub regex: Option<Value>,
-    }
+    pub use super::shared_types::ColumnSelector;
 
     /// `StatisticOverride`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -838,24 +850,7 @@ pub mod job {
         }
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// Job type
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -1012,24 +1007,7 @@ pub mod project {
         }
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -1133,24 +1111,7 @@ pub mod recipe {
         }
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -1188,16 +1149,7 @@ pub mod ruleset {
     #[allow(unused_imports)]
     use super::*;
 
-    /// Selector of a column from a dataset for profile job configuration. One selector includes either a column name or a regular expression
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct ColumnSelector {
-        /// The name of a column from a dataset
-        #[serde(rename = "Name")]
-        pub name: Option<Value>,
-        /// A regular expression for selecting a column from a dataset
-        #[serde(rename = "Regex")]
-        pub regex: Option<Value>,
-    }
+    pub use super::shared_types::ColumnSelector;
 
     /// A key-value pair to associate expression's substitution variable names with their values
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -1299,24 +1251,7 @@ pub mod ruleset {
         }
     }
 
-    /// A key-value pair to associate with a resource
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -1357,24 +1292,7 @@ pub mod schedule {
     #[allow(unused_imports)]
     use super::*;
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 

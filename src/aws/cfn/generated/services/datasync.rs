@@ -11,8 +11,9 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
-/// Property types of [`CfnAgent`].
-pub mod agent {
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
     #[allow(unused_imports)]
     use super::*;
 
@@ -34,6 +35,73 @@ pub mod agent {
             Tag { key: key.into(), value: value.into() }
         }
     }
+
+    /// Specifies configuration information for a DataSync-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and a customer-managed AWS KMS key.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct CmkSecretConfig {
+        /// Specifies the ARN for the customer-managed AWS KMS key used to encrypt the secret specified for SecretArn. DataSync provides this key to AWS Secrets Manager.
+        #[serde(rename = "KmsKeyArn")]
+        pub kms_key_arn: Option<Value>,
+        /// Specifies the ARN for an AWS Secrets Manager secret, managed by DataSync.
+        #[serde(rename = "SecretArn")]
+        pub secret_arn: Option<Value>,
+    }
+
+    /// Specifies configuration information for a customer-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and an IAM role that DataSync can assume and access the customer-managed secret.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct CustomSecretConfig {
+        /// Specifies the ARN for the AWS Identity and Access Management role that DataSync uses to access the secret specified for SecretArn. Required.
+        #[serde(rename = "SecretAccessRoleArn")]
+        pub secret_access_role_arn: Value,
+        /// Specifies the ARN for a customer created AWS Secrets Manager secret. Required.
+        #[serde(rename = "SecretArn")]
+        pub secret_arn: Value,
+    }
+
+    impl CustomSecretConfig {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(secret_access_role_arn: impl Into<Value>, secret_arn: impl Into<Value>) -> Self {
+            CustomSecretConfig { secret_access_role_arn: secret_access_role_arn.into(), secret_arn: secret_arn.into() }
+        }
+    }
+
+    /// The specific NFS version that you want DataSync to use to mount your NFS share.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum Version {
+        /// `AUTOMATIC`
+        #[serde(rename = "AUTOMATIC")]
+        Automatic,
+        /// `NFS3`
+        #[serde(rename = "NFS3")]
+        Nfs3,
+        /// `NFS4_0`
+        #[serde(rename = "NFS4_0")]
+        Nfs40,
+        /// `NFS4_1`
+        #[serde(rename = "NFS4_1")]
+        Nfs41,
+        /// `NFS4_2`
+        #[serde(rename = "NFS4_2")]
+        Nfs42,
+    }
+
+    /// The NFS mount options that DataSync can use to mount your NFS share.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct MountOptions {
+        /// The specific NFS version that you want DataSync to use to mount your NFS share.
+        #[serde(rename = "Version")]
+        pub version: Option<Version>,
+    }
+
+}
+
+/// Property types of [`CfnAgent`].
+pub mod agent {
+    #[allow(unused_imports)]
+    use super::*;
+
+    pub use super::shared_types::Tag;
 
 }
 
@@ -132,35 +200,9 @@ pub mod location_azure_blob {
         Block,
     }
 
-    /// Specifies configuration information for a DataSync-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and a customer-managed AWS KMS key.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct CmkSecretConfig {
-        /// Specifies the ARN for the customer-managed AWS KMS key used to encrypt the secret specified for SecretArn. DataSync provides this key to AWS Secrets Manager.
-        #[serde(rename = "KmsKeyArn")]
-        pub kms_key_arn: Option<Value>,
-        /// Specifies the ARN for an AWS Secrets Manager secret, managed by DataSync.
-        #[serde(rename = "SecretArn")]
-        pub secret_arn: Option<Value>,
-    }
+    pub use super::shared_types::CmkSecretConfig;
 
-    /// Specifies configuration information for a customer-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and an IAM role that DataSync can assume and access the customer-managed secret.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct CustomSecretConfig {
-        /// Specifies the ARN for the AWS Identity and Access Management role that DataSync uses to access the secret specified for SecretArn. Required.
-        #[serde(rename = "SecretAccessRoleArn")]
-        pub secret_access_role_arn: Value,
-        /// Specifies the ARN for a customer created AWS Secrets Manager secret. Required.
-        #[serde(rename = "SecretArn")]
-        pub secret_arn: Value,
-    }
-
-    impl CustomSecretConfig {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(secret_access_role_arn: impl Into<Value>, secret_arn: impl Into<Value>) -> Self {
-            CustomSecretConfig { secret_access_role_arn: secret_access_role_arn.into(), secret_arn: secret_arn.into() }
-        }
-    }
+    pub use super::shared_types::CustomSecretConfig;
 
     /// Specifies the Microsoft Entra (Azure AD) identity that DataSync federates with to obtain an access token for your Azure Blob Storage container.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -192,24 +234,7 @@ pub mod location_azure_blob {
         pub azure_oidc: Option<AzureOidcConfig>,
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key for an AWS resource tag. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for an AWS resource tag. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -317,24 +342,7 @@ pub mod location_efs {
         Tls12,
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key for an AWS resource tag. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for an AWS resource tag. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -392,24 +400,7 @@ pub mod location_f_sx_lustre {
     #[allow(unused_imports)]
     use super::*;
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key for an AWS resource tag. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for an AWS resource tag. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -499,35 +490,9 @@ pub mod location_f_sx_ontap {
         }
     }
 
-    /// Specifies configuration information for a DataSync-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and a customer-managed AWS KMS key.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct CmkSecretConfig {
-        /// Specifies the ARN for the customer-managed AWS KMS key used to encrypt the secret specified for SecretArn. DataSync provides this key to AWS Secrets Manager.
-        #[serde(rename = "KmsKeyArn")]
-        pub kms_key_arn: Option<Value>,
-        /// Specifies the ARN for an AWS Secrets Manager secret, managed by DataSync.
-        #[serde(rename = "SecretArn")]
-        pub secret_arn: Option<Value>,
-    }
+    pub use super::shared_types::CmkSecretConfig;
 
-    /// Specifies configuration information for a customer-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and an IAM role that DataSync can assume and access the customer-managed secret.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct CustomSecretConfig {
-        /// Specifies the ARN for the AWS Identity and Access Management role that DataSync uses to access the secret specified for SecretArn. Required.
-        #[serde(rename = "SecretAccessRoleArn")]
-        pub secret_access_role_arn: Value,
-        /// Specifies the ARN for a customer created AWS Secrets Manager secret. Required.
-        #[serde(rename = "SecretArn")]
-        pub secret_arn: Value,
-    }
-
-    impl CustomSecretConfig {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(secret_access_role_arn: impl Into<Value>, secret_arn: impl Into<Value>) -> Self {
-            CustomSecretConfig { secret_access_role_arn: secret_access_role_arn.into(), secret_arn: secret_arn.into() }
-        }
-    }
+    pub use super::shared_types::CustomSecretConfig;
 
     /// Specifies configuration information for a DataSync-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location. DataSync uses the default AWS-managed KMS key to encrypt this secret in AWS Secrets Manager.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -612,24 +577,7 @@ pub mod location_f_sx_ontap {
         pub smb: Option<Smb>,
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key for an AWS resource tag. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for an AWS resource tag. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -693,33 +641,9 @@ pub mod location_f_sx_open_zfs {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The specific NFS version that you want DataSync to use to mount your NFS share.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Version {
-        /// `AUTOMATIC`
-        #[serde(rename = "AUTOMATIC")]
-        Automatic,
-        /// `NFS3`
-        #[serde(rename = "NFS3")]
-        Nfs3,
-        /// `NFS4_0`
-        #[serde(rename = "NFS4_0")]
-        Nfs40,
-        /// `NFS4_1`
-        #[serde(rename = "NFS4_1")]
-        Nfs41,
-        /// `NFS4_2`
-        #[serde(rename = "NFS4_2")]
-        Nfs42,
-    }
+    pub use super::shared_types::Version;
 
-    /// The NFS mount options that DataSync can use to mount your NFS share.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct MountOptions {
-        /// The specific NFS version that you want DataSync to use to mount your NFS share.
-        #[serde(rename = "Version")]
-        pub version: Option<Version>,
-    }
+    pub use super::shared_types::MountOptions;
 
     /// FSx OpenZFS file system NFS protocol information
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -745,24 +669,7 @@ pub mod location_f_sx_open_zfs {
         pub nfs: Option<Nfs>,
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key for an AWS resource tag. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for an AWS resource tag. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -814,54 +721,11 @@ pub mod location_f_sx_windows {
     #[allow(unused_imports)]
     use super::*;
 
-    /// Specifies configuration information for a DataSync-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and a customer-managed AWS KMS key.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct CmkSecretConfig {
-        /// Specifies the ARN for the customer-managed AWS KMS key used to encrypt the secret specified for SecretArn. DataSync provides this key to AWS Secrets Manager.
-        #[serde(rename = "KmsKeyArn")]
-        pub kms_key_arn: Option<Value>,
-        /// Specifies the ARN for an AWS Secrets Manager secret, managed by DataSync.
-        #[serde(rename = "SecretArn")]
-        pub secret_arn: Option<Value>,
-    }
+    pub use super::shared_types::CmkSecretConfig;
 
-    /// Specifies configuration information for a customer-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and an IAM role that DataSync can assume and access the customer-managed secret.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct CustomSecretConfig {
-        /// Specifies the ARN for the AWS Identity and Access Management role that DataSync uses to access the secret specified for SecretArn. Required.
-        #[serde(rename = "SecretAccessRoleArn")]
-        pub secret_access_role_arn: Value,
-        /// Specifies the ARN for a customer created AWS Secrets Manager secret. Required.
-        #[serde(rename = "SecretArn")]
-        pub secret_arn: Value,
-    }
+    pub use super::shared_types::CustomSecretConfig;
 
-    impl CustomSecretConfig {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(secret_access_role_arn: impl Into<Value>, secret_arn: impl Into<Value>) -> Self {
-            CustomSecretConfig { secret_access_role_arn: secret_access_role_arn.into(), secret_arn: secret_arn.into() }
-        }
-    }
-
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key for an AWS resource tag. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for an AWS resource tag. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -944,35 +808,9 @@ pub mod location_hdfs {
         Kerberos,
     }
 
-    /// Specifies configuration information for a DataSync-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and a customer-managed AWS KMS key.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct CmkSecretConfig {
-        /// Specifies the ARN for the customer-managed AWS KMS key used to encrypt the secret specified for SecretArn. DataSync provides this key to AWS Secrets Manager.
-        #[serde(rename = "KmsKeyArn")]
-        pub kms_key_arn: Option<Value>,
-        /// Specifies the ARN for an AWS Secrets Manager secret, managed by DataSync.
-        #[serde(rename = "SecretArn")]
-        pub secret_arn: Option<Value>,
-    }
+    pub use super::shared_types::CmkSecretConfig;
 
-    /// Specifies configuration information for a customer-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and an IAM role that DataSync can assume and access the customer-managed secret.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct CustomSecretConfig {
-        /// Specifies the ARN for the AWS Identity and Access Management role that DataSync uses to access the secret specified for SecretArn. Required.
-        #[serde(rename = "SecretAccessRoleArn")]
-        pub secret_access_role_arn: Value,
-        /// Specifies the ARN for a customer created AWS Secrets Manager secret. Required.
-        #[serde(rename = "SecretArn")]
-        pub secret_arn: Value,
-    }
-
-    impl CustomSecretConfig {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(secret_access_role_arn: impl Into<Value>, secret_arn: impl Into<Value>) -> Self {
-            CustomSecretConfig { secret_access_role_arn: secret_access_role_arn.into(), secret_arn: secret_arn.into() }
-        }
-    }
+    pub use super::shared_types::CustomSecretConfig;
 
     /// HDFS Name Node IP and port information.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -1038,24 +876,7 @@ pub mod location_hdfs {
         pub rpc_protection: Option<RpcProtection>,
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -1145,33 +966,9 @@ pub mod location_nfs {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The specific NFS version that you want DataSync to use to mount your NFS share.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Version {
-        /// `AUTOMATIC`
-        #[serde(rename = "AUTOMATIC")]
-        Automatic,
-        /// `NFS3`
-        #[serde(rename = "NFS3")]
-        Nfs3,
-        /// `NFS4_0`
-        #[serde(rename = "NFS4_0")]
-        Nfs40,
-        /// `NFS4_1`
-        #[serde(rename = "NFS4_1")]
-        Nfs41,
-        /// `NFS4_2`
-        #[serde(rename = "NFS4_2")]
-        Nfs42,
-    }
+    pub use super::shared_types::Version;
 
-    /// The NFS mount options that DataSync can use to mount your NFS share.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct MountOptions {
-        /// The specific NFS version that you want DataSync to use to mount your NFS share.
-        #[serde(rename = "Version")]
-        pub version: Option<Version>,
-    }
+    pub use super::shared_types::MountOptions;
 
     /// Contains a list of Amazon Resource Names (ARNs) of agents that are used to connect an NFS server.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -1189,24 +986,7 @@ pub mod location_nfs {
         }
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key for an AWS resource tag. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for an AWS resource tag. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -1258,35 +1038,9 @@ pub mod location_object_storage {
     #[allow(unused_imports)]
     use super::*;
 
-    /// Specifies configuration information for a DataSync-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and a customer-managed AWS KMS key.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct CmkSecretConfig {
-        /// Specifies the ARN for the customer-managed AWS KMS key used to encrypt the secret specified for SecretArn. DataSync provides this key to AWS Secrets Manager.
-        #[serde(rename = "KmsKeyArn")]
-        pub kms_key_arn: Option<Value>,
-        /// Specifies the ARN for an AWS Secrets Manager secret, managed by DataSync.
-        #[serde(rename = "SecretArn")]
-        pub secret_arn: Option<Value>,
-    }
+    pub use super::shared_types::CmkSecretConfig;
 
-    /// Specifies configuration information for a customer-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and an IAM role that DataSync can assume and access the customer-managed secret.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct CustomSecretConfig {
-        /// Specifies the ARN for the AWS Identity and Access Management role that DataSync uses to access the secret specified for SecretArn. Required.
-        #[serde(rename = "SecretAccessRoleArn")]
-        pub secret_access_role_arn: Value,
-        /// Specifies the ARN for a customer created AWS Secrets Manager secret. Required.
-        #[serde(rename = "SecretArn")]
-        pub secret_arn: Value,
-    }
-
-    impl CustomSecretConfig {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(secret_access_role_arn: impl Into<Value>, secret_arn: impl Into<Value>) -> Self {
-            CustomSecretConfig { secret_access_role_arn: secret_access_role_arn.into(), secret_arn: secret_arn.into() }
-        }
-    }
+    pub use super::shared_types::CustomSecretConfig;
 
     /// Specifies the Google Cloud workload identity federation configuration that DataSync uses to obtain an access token for your Google Cloud Storage bucket.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -1343,24 +1097,7 @@ pub mod location_object_storage {
         Http,
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key for an AWS resource tag. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for an AWS resource tag. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -1478,24 +1215,7 @@ pub mod location_s3 {
         DeepArchive,
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key for an AWS resource tag. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for an AWS resource tag. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -1558,35 +1278,9 @@ pub mod location_smb {
         Kerberos,
     }
 
-    /// Specifies configuration information for a DataSync-managed secret, such as a password or set of credentials that DataSync uses to access a specific transfer location, and a customer-managed AWS KMS key.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct CmkSecretConfig {
-        /// Specifies the ARN for the customer-managed AWS KMS key used to encrypt the secret specified for SecretArn. DataSync provides this key to AWS Secrets Manager.
-        #[serde(rename = "KmsKeyArn")]
-        pub kms_key_arn: Option<Value>,
-        /// Specifies the ARN for an AWS Secrets Manager secret, managed by DataSync.
-        #[serde(rename = "SecretArn")]
-        pub secret_arn: Option<Value>,
-    }
+    pub use super::shared_types::CmkSecretConfig;
 
-    /// Specifies configuration information for a customer-managed secret, such as a password or set of credentials that DataSync uses to access a specific transfer location, and an IAM role that DataSync can assume and access the customer-managed secret.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct CustomSecretConfig {
-        /// Specifies the ARN for the AWS Identity and Access Management role that DataSync uses to access the secret specified for SecretArn. Required.
-        #[serde(rename = "SecretAccessRoleArn")]
-        pub secret_access_role_arn: Value,
-        /// Specifies the ARN for a customer created AWS Secrets Manager secret. Required.
-        #[serde(rename = "SecretArn")]
-        pub secret_arn: Value,
-    }
-
-    impl CustomSecretConfig {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(secret_access_role_arn: impl Into<Value>, secret_arn: impl Into<Value>) -> Self {
-            CustomSecretConfig { secret_access_role_arn: secret_access_role_arn.into(), secret_arn: secret_arn.into() }
-        }
-    }
+    pub use super::shared_types::CustomSecretConfig;
 
     /// The specific SMB version that you want DataSync to use to mount your SMB share.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -1616,24 +1310,7 @@ pub mod location_smb {
         pub version: Option<Version>,
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key for an AWS resource tag. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for an AWS resource tag. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -2066,24 +1743,7 @@ pub mod task {
         pub status: Option<Status>,
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key for an AWS resource tag. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for an AWS resource tag. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// Specifies the task mode for the task.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]

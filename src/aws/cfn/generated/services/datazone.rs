@@ -11,6 +11,36 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// The parameter details of an environment.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct EnvironmentParameter {
+        /// The name of an environment parameter.
+        #[serde(rename = "Name")]
+        pub name: Option<Value>,
+        /// The value of an environment parameter.
+        #[serde(rename = "Value")]
+        pub value: Option<Value>,
+    }
+
+    /// The status of this Amazon DataZone metadata form type.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum Status {
+        /// `ENABLED`
+        #[serde(rename = "ENABLED")]
+        Enabled,
+        /// `DISABLED`
+        #[serde(rename = "DISABLED")]
+        Disabled,
+    }
+
+}
+
 /// Property types of [`CfnConnection`].
 pub mod connection {
     #[allow(unused_imports)]
@@ -707,16 +737,7 @@ pub mod environment {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The parameter details of an environment.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct EnvironmentParameter {
-        /// The name of an environment parameter.
-        #[serde(rename = "Name")]
-        pub name: Option<Value>,
-        /// The value of an environment parameter.
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
+    pub use super::shared_types::EnvironmentParameter;
 
 }
 
@@ -978,16 +999,7 @@ pub mod environment_profile {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The parameter details of an environment profile.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct EnvironmentParameter {
-        /// The name of an environment profile parameter.
-        #[serde(rename = "Name")]
-        pub name: Option<Value>,
-        /// The value of an environment profile parameter.
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
+    pub use super::shared_types::EnvironmentParameter;
 
 }
 
@@ -1076,16 +1088,7 @@ pub mod form_type {
         pub smithy: Option<Value>,
     }
 
-    /// The status of this Amazon DataZone metadata form type.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Status {
-        /// `ENABLED`
-        #[serde(rename = "ENABLED")]
-        Enabled,
-        /// `DISABLED`
-        #[serde(rename = "DISABLED")]
-        Disabled,
-    }
+    pub use super::shared_types::Status;
 
 }
 
@@ -1458,16 +1461,7 @@ pub mod project {
         }
     }
 
-    /// `EnvironmentParameter`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct EnvironmentParameter {
-        /// `Name`.
-        #[serde(rename = "Name")]
-        pub name: Option<Value>,
-        /// `Value`.
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
+    pub use super::shared_types::EnvironmentParameter;
 
     /// `EnvironmentConfigurationUserParameter`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -1743,16 +1737,7 @@ pub mod project_profile {
         }
     }
 
-    /// The values `Status` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Status {
-        /// `ENABLED`
-        #[serde(rename = "ENABLED")]
-        Enabled,
-        /// `DISABLED`
-        #[serde(rename = "DISABLED")]
-        Disabled,
-    }
+    pub use super::shared_types::Status;
 
 }
 

@@ -11,8 +11,9 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
-/// Property types of [`CfnConnection`].
-pub mod connection {
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
     #[allow(unused_imports)]
     use super::*;
 
@@ -34,6 +35,46 @@ pub mod connection {
             Tag { key: key.into(), value: value.into() }
         }
     }
+
+    /// Information about a BGP peer.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct BgpPeer {
+        /// The address family for the BGP peer. Required.
+        #[serde(rename = "AddressFamily")]
+        pub address_family: Value,
+        /// The IP address assigned to the Amazon interface.
+        #[serde(rename = "AmazonAddress")]
+        pub amazon_address: Option<Value>,
+        /// The autonomous system (AS) number for Border Gateway Protocol (BGP) configuration. Required.
+        #[serde(rename = "Asn")]
+        pub asn: Value,
+        /// The authentication key for BGP configuration. This string has a minimum length of 6 characters and and a maximum length of 80 characters.
+        #[serde(rename = "AuthKey")]
+        pub auth_key: Option<Value>,
+        /// `BgpPeerId`.
+        #[serde(rename = "BgpPeerId")]
+        pub bgp_peer_id: Option<Value>,
+        /// The IP address assigned to the customer interface.
+        #[serde(rename = "CustomerAddress")]
+        pub customer_address: Option<Value>,
+    }
+
+    impl BgpPeer {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(address_family: impl Into<Value>, asn: impl Into<Value>) -> Self {
+            BgpPeer { address_family: address_family.into(), amazon_address: None, asn: asn.into(), auth_key: None, bgp_peer_id: None, customer_address: None }
+        }
+    }
+
+}
+
+/// Property types of [`CfnConnection`].
+pub mod connection {
+    #[allow(unused_imports)]
+    use super::*;
+
+    pub use super::shared_types::Tag;
 
 }
 
@@ -95,24 +136,7 @@ pub mod direct_connect_gateway {
     #[allow(unused_imports)]
     use super::*;
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -194,24 +218,7 @@ pub mod lag {
     #[allow(unused_imports)]
     use super::*;
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -273,55 +280,9 @@ pub mod private_virtual_interface {
     #[allow(unused_imports)]
     use super::*;
 
-    /// Information about a BGP peer.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct BgpPeer {
-        /// The address family for the BGP peer. Required.
-        #[serde(rename = "AddressFamily")]
-        pub address_family: Value,
-        /// The IP address assigned to the Amazon interface.
-        #[serde(rename = "AmazonAddress")]
-        pub amazon_address: Option<Value>,
-        /// The autonomous system (AS) number for Border Gateway Protocol (BGP) configuration. Required.
-        #[serde(rename = "Asn")]
-        pub asn: Value,
-        /// The authentication key for BGP configuration. This string has a minimum length of 6 characters and and a maximum length of 80 characters.
-        #[serde(rename = "AuthKey")]
-        pub auth_key: Option<Value>,
-        /// `BgpPeerId`.
-        #[serde(rename = "BgpPeerId")]
-        pub bgp_peer_id: Option<Value>,
-        /// The IP address assigned to the customer interface.
-        #[serde(rename = "CustomerAddress")]
-        pub customer_address: Option<Value>,
-    }
+    pub use super::shared_types::BgpPeer;
 
-    impl BgpPeer {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(address_family: impl Into<Value>, asn: impl Into<Value>) -> Self {
-            BgpPeer { address_family: address_family.into(), amazon_address: None, asn: asn.into(), auth_key: None, bgp_peer_id: None, customer_address: None }
-        }
-    }
-
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -391,55 +352,9 @@ pub mod public_virtual_interface {
     #[allow(unused_imports)]
     use super::*;
 
-    /// Information about a BGP peer.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct BgpPeer {
-        /// The address family for the BGP peer. Required.
-        #[serde(rename = "AddressFamily")]
-        pub address_family: Value,
-        /// The IP address assigned to the Amazon interface.
-        #[serde(rename = "AmazonAddress")]
-        pub amazon_address: Option<Value>,
-        /// The autonomous system (AS) number for Border Gateway Protocol (BGP) configuration. Required.
-        #[serde(rename = "Asn")]
-        pub asn: Value,
-        /// The authentication key for BGP configuration. This string has a minimum length of 6 characters and and a maximum length of 80 characters.
-        #[serde(rename = "AuthKey")]
-        pub auth_key: Option<Value>,
-        /// `BgpPeerId`.
-        #[serde(rename = "BgpPeerId")]
-        pub bgp_peer_id: Option<Value>,
-        /// The IP address assigned to the customer interface.
-        #[serde(rename = "CustomerAddress")]
-        pub customer_address: Option<Value>,
-    }
+    pub use super::shared_types::BgpPeer;
 
-    impl BgpPeer {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(address_family: impl Into<Value>, asn: impl Into<Value>) -> Self {
-            BgpPeer { address_family: address_family.into(), amazon_address: None, asn: asn.into(), auth_key: None, bgp_peer_id: None, customer_address: None }
-        }
-    }
-
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -500,55 +415,9 @@ pub mod transit_virtual_interface {
     #[allow(unused_imports)]
     use super::*;
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct BgpPeer {
-        /// The address family for the BGP peer. Required.
-        #[serde(rename = "AddressFamily")]
-        pub address_family: Value,
-        /// The IP address assigned to the Amazon interface.
-        #[serde(rename = "AmazonAddress")]
-        pub amazon_address: Option<Value>,
-        /// The autonomous system (AS) number for Border Gateway Protocol (BGP) configuration. Required.
-        #[serde(rename = "Asn")]
-        pub asn: Value,
-        /// The authentication key for BGP configuration. This string has a minimum length of 6 characters and and a maximum length of 80 characters.
-        #[serde(rename = "AuthKey")]
-        pub auth_key: Option<Value>,
-        /// `BgpPeerId`.
-        #[serde(rename = "BgpPeerId")]
-        pub bgp_peer_id: Option<Value>,
-        /// The IP address assigned to the customer interface.
-        #[serde(rename = "CustomerAddress")]
-        pub customer_address: Option<Value>,
-    }
+    pub use super::shared_types::BgpPeer;
 
-    impl BgpPeer {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(address_family: impl Into<Value>, asn: impl Into<Value>) -> Self {
-            BgpPeer { address_family: address_family.into(), amazon_address: None, asn: asn.into(), auth_key: None, bgp_peer_id: None, customer_address: None }
-        }
-    }
-
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 

@@ -11,21 +11,11 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
-/// Property types of [`CfnMicrosoftAD`].
-pub mod microsoft_ad {
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
     #[allow(unused_imports)]
     use super::*;
-
-    /// AWS Managed Microsoft AD is available in two editions: Standard and Enterprise.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Edition {
-        /// `Enterprise`
-        #[serde(rename = "Enterprise")]
-        Enterprise,
-        /// `Standard`
-        #[serde(rename = "Standard")]
-        Standard,
-    }
 
     /// Contains VPC information for the CreateDirectory or CreateMicrosoftAD operation
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -45,6 +35,26 @@ pub mod microsoft_ad {
             VpcSettings { subnet_ids, vpc_id: vpc_id.into() }
         }
     }
+
+}
+
+/// Property types of [`CfnMicrosoftAD`].
+pub mod microsoft_ad {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// AWS Managed Microsoft AD is available in two editions: Standard and Enterprise.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum Edition {
+        /// `Enterprise`
+        #[serde(rename = "Enterprise")]
+        Enterprise,
+        /// `Standard`
+        #[serde(rename = "Standard")]
+        Standard,
+    }
+
+    pub use super::shared_types::VpcSettings;
 
 }
 
@@ -136,24 +146,7 @@ pub mod simple_ad {
         }
     }
 
-    /// `VpcSettings`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct VpcSettings {
-        /// The identifiers of the subnets for the directory servers. The two subnets must be in different Availability Zones. AWS Directory Service specifies a directory server and a DNS server in each of these subnets. Required.
-        #[serde(rename = "SubnetIds")]
-        pub subnet_ids: Vec<Value>,
-        /// The identifier of the VPC in which to create the directory. Required.
-        #[serde(rename = "VpcId")]
-        pub vpc_id: Value,
-    }
-
-    impl VpcSettings {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(subnet_ids: Vec<Value>, vpc_id: impl Into<Value>) -> Self {
-            VpcSettings { subnet_ids, vpc_id: vpc_id.into() }
-        }
-    }
+    pub use super::shared_types::VpcSettings;
 
 }
 

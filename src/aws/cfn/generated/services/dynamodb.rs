@@ -11,8 +11,9 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
-/// Property types of [`CfnGlobalTable`].
-pub mod global_table {
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
     #[allow(unused_imports)]
     use super::*;
 
@@ -60,6 +61,285 @@ pub mod global_table {
         Provisioned,
     }
 
+    /// The values `ProjectionType` takes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum ProjectionType {
+        /// `ALL`
+        #[serde(rename = "ALL")]
+        All,
+        /// `INCLUDE`
+        #[serde(rename = "INCLUDE")]
+        Include,
+        /// `KEYS_ONLY`
+        #[serde(rename = "KEYS_ONLY")]
+        KeysOnly,
+    }
+
+    /// `Projection`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct Projection {
+        /// `NonKeyAttributes`.
+        #[serde(rename = "NonKeyAttributes")]
+        pub non_key_attributes: Option<Vec<Value>>,
+        /// `ProjectionType`.
+        #[serde(rename = "ProjectionType")]
+        pub projection_type: Option<ProjectionType>,
+    }
+
+    /// The values `Mode` takes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum Mode {
+        /// `ACCESSED_AND_THROTTLED_KEYS`
+        #[serde(rename = "ACCESSED_AND_THROTTLED_KEYS")]
+        AccessedAndThrottledKeys,
+        /// `THROTTLED_KEYS`
+        #[serde(rename = "THROTTLED_KEYS")]
+        ThrottledKeys,
+    }
+
+    /// `ContributorInsightsSpecification`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct ContributorInsightsSpecification {
+        /// `Enabled`. Required.
+        #[serde(rename = "Enabled")]
+        pub enabled: Value,
+        /// `Mode`.
+        #[serde(rename = "Mode")]
+        pub mode: Option<Mode>,
+    }
+
+    impl ContributorInsightsSpecification {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(enabled: impl Into<Value>) -> Self {
+            ContributorInsightsSpecification { enabled: enabled.into(), mode: None }
+        }
+    }
+
+    /// The values `ApproximateCreationDateTimePrecision` takes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum ApproximateCreationDateTimePrecision {
+        /// `MICROSECOND`
+        #[serde(rename = "MICROSECOND")]
+        Microsecond,
+        /// `MILLISECOND`
+        #[serde(rename = "MILLISECOND")]
+        Millisecond,
+    }
+
+    /// `KinesisStreamSpecification`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct KinesisStreamSpecification {
+        /// `ApproximateCreationDateTimePrecision`.
+        #[serde(rename = "ApproximateCreationDateTimePrecision")]
+        pub approximate_creation_date_time_precision: Option<ApproximateCreationDateTimePrecision>,
+        /// `StreamArn`. Required.
+        #[serde(rename = "StreamArn")]
+        pub stream_arn: Value,
+    }
+
+    impl KinesisStreamSpecification {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(stream_arn: impl Into<Value>) -> Self {
+            KinesisStreamSpecification { approximate_creation_date_time_precision: None, stream_arn: stream_arn.into() }
+        }
+    }
+
+    /// `PointInTimeRecoverySpecification`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct PointInTimeRecoverySpecification {
+        /// `PointInTimeRecoveryEnabled`.
+        #[serde(rename = "PointInTimeRecoveryEnabled")]
+        pub point_in_time_recovery_enabled: Option<Value>,
+        /// `RecoveryPeriodInDays`.
+        #[serde(rename = "RecoveryPeriodInDays")]
+        pub recovery_period_in_days: Option<Value>,
+    }
+
+    /// `ResourcePolicy`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct ResourcePolicy {
+        /// `PolicyDocument`. Required.
+        #[serde(rename = "PolicyDocument")]
+        pub policy_document: Value,
+    }
+
+    impl ResourcePolicy {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(policy_document: impl Into<Value>) -> Self {
+            ResourcePolicy { policy_document: policy_document.into() }
+        }
+    }
+
+    /// `Tag`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct Tag {
+        /// `Key`. Required.
+        #[serde(rename = "Key")]
+        pub key: Value,
+        /// `Value`. Required.
+        #[serde(rename = "Value")]
+        pub value: Value,
+    }
+
+    impl Tag {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
+            Tag { key: key.into(), value: value.into() }
+        }
+    }
+
+    /// The values `SSEType` takes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum SSEType {
+        /// `KMS`
+        #[serde(rename = "KMS")]
+        Kms,
+    }
+
+    /// The values `StreamViewType` takes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum StreamViewType {
+        /// `KEYS_ONLY`
+        #[serde(rename = "KEYS_ONLY")]
+        KeysOnly,
+        /// `NEW_AND_OLD_IMAGES`
+        #[serde(rename = "NEW_AND_OLD_IMAGES")]
+        NewAndOldImages,
+        /// `NEW_IMAGE`
+        #[serde(rename = "NEW_IMAGE")]
+        NewImage,
+        /// `OLD_IMAGE`
+        #[serde(rename = "OLD_IMAGE")]
+        OldImage,
+    }
+
+    /// `TimeToLiveSpecification`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct TimeToLiveSpecification {
+        /// `AttributeName`.
+        #[serde(rename = "AttributeName")]
+        pub attribute_name: Option<Value>,
+        /// `Enabled`. Required.
+        #[serde(rename = "Enabled")]
+        pub enabled: Value,
+    }
+
+    impl TimeToLiveSpecification {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(enabled: impl Into<Value>) -> Self {
+            TimeToLiveSpecification { attribute_name: None, enabled: enabled.into() }
+        }
+    }
+
+    /// The values `DistanceFunction` takes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum DistanceFunction {
+        /// `COSINE`
+        #[serde(rename = "COSINE")]
+        Cosine,
+        /// `DOT_PRODUCT`
+        #[serde(rename = "DOT_PRODUCT")]
+        DotProduct,
+        /// `EUCLIDEAN`
+        #[serde(rename = "EUCLIDEAN")]
+        Euclidean,
+    }
+
+    /// The values `SearchSchemaElementType` takes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum SearchSchemaElementType {
+        /// `HASH`
+        #[serde(rename = "HASH")]
+        Hash,
+        /// `INLINE_FILTER`
+        #[serde(rename = "INLINE_FILTER")]
+        InlineFilter,
+    }
+
+    /// `SearchSchemaElement`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct SearchSchemaElement {
+        /// `AttributeName`. Required.
+        #[serde(rename = "AttributeName")]
+        pub attribute_name: Value,
+        /// `SearchSchemaElementType`. Required.
+        #[serde(rename = "SearchSchemaElementType")]
+        pub search_schema_element_type: SearchSchemaElementType,
+    }
+
+    impl SearchSchemaElement {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(attribute_name: impl Into<Value>, search_schema_element_type: SearchSchemaElementType) -> Self {
+            SearchSchemaElement { attribute_name: attribute_name.into(), search_schema_element_type }
+        }
+    }
+
+    /// `VectorAttribute`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct VectorAttribute {
+        /// `AttributeName`. Required.
+        #[serde(rename = "AttributeName")]
+        pub attribute_name: Value,
+    }
+
+    impl VectorAttribute {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(attribute_name: impl Into<Value>) -> Self {
+            VectorAttribute { attribute_name: attribute_name.into() }
+        }
+    }
+
+    /// `VectorIndex`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct VectorIndex {
+        /// `Dimensions`. Required.
+        #[serde(rename = "Dimensions")]
+        pub dimensions: Value,
+        /// `DistanceFunction`. Required.
+        #[serde(rename = "DistanceFunction")]
+        pub distance_function: DistanceFunction,
+        /// `IndexName`. Required.
+        #[serde(rename = "IndexName")]
+        pub index_name: Value,
+        /// `Projection`. Required.
+        #[serde(rename = "Projection")]
+        pub projection: Projection,
+        /// `SearchSchema`.
+        #[serde(rename = "SearchSchema")]
+        pub search_schema: Option<Vec<SearchSchemaElement>>,
+        /// `VectorAttribute`. Required.
+        #[serde(rename = "VectorAttribute")]
+        pub vector_attribute: VectorAttribute,
+    }
+
+    impl VectorIndex {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(dimensions: impl Into<Value>, distance_function: DistanceFunction, index_name: impl Into<Value>, projection: Projection, vector_attribute: VectorAttribute) -> Self {
+            VectorIndex { dimensions: dimensions.into(), distance_function, index_name: index_name.into(), projection, search_schema: None, vector_attribute }
+        }
+    }
+
+}
+
+/// Property types of [`CfnGlobalTable`].
+pub mod global_table {
+    #[allow(unused_imports)]
+    use super::*;
+
+    pub use super::shared_types::AttributeType;
+
+    pub use super::shared_types::AttributeDefinition;
+
+    pub use super::shared_types::BillingMode;
+
     /// The values `KeyType` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
     pub enum KeyType {
@@ -90,30 +370,9 @@ pub mod global_table {
         }
     }
 
-    /// The values `ProjectionType` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ProjectionType {
-        /// `ALL`
-        #[serde(rename = "ALL")]
-        All,
-        /// `INCLUDE`
-        #[serde(rename = "INCLUDE")]
-        Include,
-        /// `KEYS_ONLY`
-        #[serde(rename = "KEYS_ONLY")]
-        KeysOnly,
-    }
+    pub use super::shared_types::ProjectionType;
 
-    /// `Projection`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct Projection {
-        /// `NonKeyAttributes`.
-        #[serde(rename = "NonKeyAttributes")]
-        pub non_key_attributes: Option<Vec<Value>>,
-        /// `ProjectionType`.
-        #[serde(rename = "ProjectionType")]
-        pub projection_type: Option<ProjectionType>,
-    }
+    pub use super::shared_types::Projection;
 
     /// `ReadOnDemandThroughputSettings`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -283,35 +542,9 @@ pub mod global_table {
         Strong,
     }
 
-    /// The values `Mode` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Mode {
-        /// `ACCESSED_AND_THROTTLED_KEYS`
-        #[serde(rename = "ACCESSED_AND_THROTTLED_KEYS")]
-        AccessedAndThrottledKeys,
-        /// `THROTTLED_KEYS`
-        #[serde(rename = "THROTTLED_KEYS")]
-        ThrottledKeys,
-    }
+    pub use super::shared_types::Mode;
 
-    /// `ContributorInsightsSpecification`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct ContributorInsightsSpecification {
-        /// `Enabled`. Required.
-        #[serde(rename = "Enabled")]
-        pub enabled: Value,
-        /// `Mode`.
-        #[serde(rename = "Mode")]
-        pub mode: Option<Mode>,
-    }
-
-    impl ContributorInsightsSpecification {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(enabled: impl Into<Value>) -> Self {
-            ContributorInsightsSpecification { enabled: enabled.into(), mode: None }
-        }
-    }
+    pub use super::shared_types::ContributorInsightsSpecification;
 
     /// `ReadProvisionedThroughputSettings`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -360,62 +593,13 @@ pub mod global_table {
         Disabled,
     }
 
-    /// The values `ApproximateCreationDateTimePrecision` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ApproximateCreationDateTimePrecision {
-        /// `MICROSECOND`
-        #[serde(rename = "MICROSECOND")]
-        Microsecond,
-        /// `MILLISECOND`
-        #[serde(rename = "MILLISECOND")]
-        Millisecond,
-    }
+    pub use super::shared_types::ApproximateCreationDateTimePrecision;
 
-    /// `KinesisStreamSpecification`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct KinesisStreamSpecification {
-        /// `ApproximateCreationDateTimePrecision`.
-        #[serde(rename = "ApproximateCreationDateTimePrecision")]
-        pub approximate_creation_date_time_precision: Option<ApproximateCreationDateTimePrecision>,
-        /// `StreamArn`. Required.
-        #[serde(rename = "StreamArn")]
-        pub stream_arn: Value,
-    }
+    pub use super::shared_types::KinesisStreamSpecification;
 
-    impl KinesisStreamSpecification {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(stream_arn: impl Into<Value>) -> Self {
-            KinesisStreamSpecification { approximate_creation_date_time_precision: None, stream_arn: stream_arn.into() }
-        }
-    }
+    pub use super::shared_types::PointInTimeRecoverySpecification;
 
-    /// `PointInTimeRecoverySpecification`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct PointInTimeRecoverySpecification {
-        /// `PointInTimeRecoveryEnabled`.
-        #[serde(rename = "PointInTimeRecoveryEnabled")]
-        pub point_in_time_recovery_enabled: Option<Value>,
-        /// `RecoveryPeriodInDays`.
-        #[serde(rename = "RecoveryPeriodInDays")]
-        pub recovery_period_in_days: Option<Value>,
-    }
-
-    /// `ResourcePolicy`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct ResourcePolicy {
-        /// `PolicyDocument`. Required.
-        #[serde(rename = "PolicyDocument")]
-        pub policy_document: Value,
-    }
-
-    impl ResourcePolicy {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(policy_document: impl Into<Value>) -> Self {
-            ResourcePolicy { policy_document: policy_document.into() }
-        }
-    }
+    pub use super::shared_types::ResourcePolicy;
 
     /// `ReplicaSSESpecification`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -433,24 +617,7 @@ pub mod global_table {
         }
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// `ReplicaSpecification`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -510,13 +677,7 @@ pub mod global_table {
         }
     }
 
-    /// The values `SSEType` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum SSEType {
-        /// `KMS`
-        #[serde(rename = "KMS")]
-        Kms,
-    }
+    pub use super::shared_types::SSEType;
 
     /// `SSESpecification`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -537,22 +698,7 @@ pub mod global_table {
         }
     }
 
-    /// The values `StreamViewType` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum StreamViewType {
-        /// `KEYS_ONLY`
-        #[serde(rename = "KEYS_ONLY")]
-        KeysOnly,
-        /// `NEW_AND_OLD_IMAGES`
-        #[serde(rename = "NEW_AND_OLD_IMAGES")]
-        NewAndOldImages,
-        /// `NEW_IMAGE`
-        #[serde(rename = "NEW_IMAGE")]
-        NewImage,
-        /// `OLD_IMAGE`
-        #[serde(rename = "OLD_IMAGE")]
-        OldImage,
-    }
+    pub use super::shared_types::StreamViewType;
 
     /// `StreamSpecification`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -581,115 +727,17 @@ pub mod global_table {
         Regional,
     }
 
-    /// `TimeToLiveSpecification`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct TimeToLiveSpecification {
-        /// `AttributeName`.
-        #[serde(rename = "AttributeName")]
-        pub attribute_name: Option<Value>,
-        /// `Enabled`. Required.
-        #[serde(rename = "Enabled")]
-        pub enabled: Value,
-    }
+    pub use super::shared_types::TimeToLiveSpecification;
 
-    impl TimeToLiveSpecification {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(enabled: impl Into<Value>) -> Self {
-            TimeToLiveSpecification { attribute_name: None, enabled: enabled.into() }
-        }
-    }
+    pub use super::shared_types::DistanceFunction;
 
-    /// The values `DistanceFunction` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum DistanceFunction {
-        /// `COSINE`
-        #[serde(rename = "COSINE")]
-        Cosine,
-        /// `DOT_PRODUCT`
-        #[serde(rename = "DOT_PRODUCT")]
-        DotProduct,
-        /// `EUCLIDEAN`
-        #[serde(rename = "EUCLIDEAN")]
-        Euclidean,
-    }
+    pub use super::shared_types::SearchSchemaElementType;
 
-    /// The values `SearchSchemaElementType` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum SearchSchemaElementType {
-        /// `HASH`
-        #[serde(rename = "HASH")]
-        Hash,
-        /// `INLINE_FILTER`
-        #[serde(rename = "INLINE_FILTER")]
-        InlineFilter,
-    }
+    pub use super::shared_types::SearchSchemaElement;
 
-    /// `SearchSchemaElement`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct SearchSchemaElement {
-        /// `AttributeName`. Required.
-        #[serde(rename = "AttributeName")]
-        pub attribute_name: Value,
-        /// `SearchSchemaElementType`. Required.
-        #[serde(rename = "SearchSchemaElementType")]
-        pub search_schema_element_type: SearchSchemaElementType,
-    }
+    pub use super::shared_types::VectorAttribute;
 
-    impl SearchSchemaElement {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(attribute_name: impl Into<Value>, search_schema_element_type: SearchSchemaElementType) -> Self {
-            SearchSchemaElement { attribute_name: attribute_name.into(), search_schema_element_type }
-        }
-    }
-
-    /// `VectorAttribute`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct VectorAttribute {
-        /// `AttributeName`. Required.
-        #[serde(rename = "AttributeName")]
-        pub attribute_name: Value,
-    }
-
-    impl VectorAttribute {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(attribute_name: impl Into<Value>) -> Self {
-            VectorAttribute { attribute_name: attribute_name.into() }
-        }
-    }
-
-    /// `VectorIndex`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct VectorIndex {
-        /// `Dimensions`. Required.
-        #[serde(rename = "Dimensions")]
-        pub dimensions: Value,
-        /// `DistanceFunction`. Required.
-        #[serde(rename = "DistanceFunction")]
-        pub distance_function: DistanceFunction,
-        /// `IndexName`. Required.
-        #[serde(rename = "IndexName")]
-        pub index_name: Value,
-        /// `Projection`. Required.
-        #[serde(rename = "Projection")]
-        pub projection: Projection,
-        /// `SearchSchema`.
-        #[serde(rename = "SearchSchema")]
-        pub search_schema: Option<Vec<SearchSchemaElement>>,
-        /// `VectorAttribute`. Required.
-        #[serde(rename = "VectorAttribute")]
-        pub vector_attribute: VectorAttribute,
-    }
-
-    impl VectorIndex {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(dimensions: impl Into<Value>, distance_function: DistanceFunction, index_name: impl Into<Value>, projection: Projection, vector_attribute: VectorAttribute) -> Self {
-            VectorIndex { dimensions: dimensions.into(), distance_function, index_name: index_name.into(), projection, search_schema: None, vector_attribute }
-        }
-    }
+    pub use super::shared_types::VectorIndex;
 
 }
 
@@ -790,79 +838,15 @@ pub mod table {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The data type for the attribute, where:
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum AttributeType {
-        /// `B`
-        #[serde(rename = "B")]
-        B,
-        /// `N`
-        #[serde(rename = "N")]
-        N,
-        /// `S`
-        #[serde(rename = "S")]
-        S,
-    }
+    pub use super::shared_types::AttributeType;
 
-    /// Represents an attribute for describing the schema for the table and indexes.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct AttributeDefinition {
-        /// A name for the attribute. Required.
-        #[serde(rename = "AttributeName")]
-        pub attribute_name: Value,
-        /// The data type for the attribute, where: Required.
-        #[serde(rename = "AttributeType")]
-        pub attribute_type: AttributeType,
-    }
+    pub use super::shared_types::AttributeDefinition;
 
-    impl AttributeDefinition {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(attribute_name: impl Into<Value>, attribute_type: AttributeType) -> Self {
-            AttributeDefinition { attribute_name: attribute_name.into(), attribute_type }
-        }
-    }
+    pub use super::shared_types::BillingMode;
 
-    /// Specify how you are charged for read and write throughput and how you manage capacity.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum BillingMode {
-        /// `PAY_PER_REQUEST`
-        #[serde(rename = "PAY_PER_REQUEST")]
-        PayPerRequest,
-        /// `PROVISIONED`
-        #[serde(rename = "PROVISIONED")]
-        Provisioned,
-    }
+    pub use super::shared_types::Mode;
 
-    /// Specifies the CloudWatch Contributor Insights mode for a table. Valid values are ``ACCESSED_AND_THROTTLED_KEYS`` (tracks all access and throttled events) or ``THROTTLED_KEYS`` (tracks only throttled events). This setting determines what type of contributor insights data is collected for the table.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Mode {
-        /// `ACCESSED_AND_THROTTLED_KEYS`
-        #[serde(rename = "ACCESSED_AND_THROTTLED_KEYS")]
-        AccessedAndThrottledKeys,
-        /// `THROTTLED_KEYS`
-        #[serde(rename = "THROTTLED_KEYS")]
-        ThrottledKeys,
-    }
-
-    /// Configures contributor insights settings for a table or one of its indexes.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct ContributorInsightsSpecification {
-        /// Indicates whether CloudWatch Contributor Insights are to be enabled (true) or disabled (false). Required.
-        #[serde(rename = "Enabled")]
-        pub enabled: Value,
-        /// Specifies the CloudWatch Contributor Insights mode for a table. Valid values are ``ACCESSED_AND_THROTTLED_KEYS`` (tracks all access and throttled events) or ``THROTTLED_KEYS`` (tracks only throttled events). This setting determines what type of contributor insights data is collected for the table.
-        #[serde(rename = "Mode")]
-        pub mode: Option<Mode>,
-    }
-
-    impl ContributorInsightsSpecification {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(enabled: impl Into<Value>) -> Self {
-            ContributorInsightsSpecification { enabled: enabled.into(), mode: None }
-        }
-    }
+    pub use super::shared_types::ContributorInsightsSpecification;
 
     /// `KeySchema`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -894,30 +878,9 @@ pub mod table {
         pub max_write_request_units: Option<Value>,
     }
 
-    /// The set of attributes that are projected into the index:
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ProjectionType {
-        /// `ALL`
-        #[serde(rename = "ALL")]
-        All,
-        /// `INCLUDE`
-        #[serde(rename = "INCLUDE")]
-        Include,
-        /// `KEYS_ONLY`
-        #[serde(rename = "KEYS_ONLY")]
-        KeysOnly,
-    }
+    pub use super::shared_types::ProjectionType;
 
-    /// Represents attributes that are copied (projected) from the table into an index. These are in addition to the primary key attributes and index key attributes, which are automatically projected.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct Projection {
-        /// Represents the non-key attribute names which will be projected into the index.
-        #[serde(rename = "NonKeyAttributes")]
-        pub non_key_attributes: Option<Vec<Value>>,
-        /// The set of attributes that are projected into the index:
-        #[serde(rename = "ProjectionType")]
-        pub projection_type: Option<ProjectionType>,
-    }
+    pub use super::shared_types::Projection;
 
     /// Throughput for the specified table, which consists of values for ``ReadCapacityUnits`` and ``WriteCapacityUnits``. For more information about the contents of a provisioned throughput structure, see \[Table ProvisionedThroughput\](https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_ProvisionedThroughput.html).
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -1038,35 +1001,9 @@ pub mod table {
         }
     }
 
-    /// The precision for the time and date that the stream was created.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ApproximateCreationDateTimePrecision {
-        /// `MICROSECOND`
-        #[serde(rename = "MICROSECOND")]
-        Microsecond,
-        /// `MILLISECOND`
-        #[serde(rename = "MILLISECOND")]
-        Millisecond,
-    }
+    pub use super::shared_types::ApproximateCreationDateTimePrecision;
 
-    /// The Kinesis Data Streams configuration for the specified table.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct KinesisStreamSpecification {
-        /// The precision for the time and date that the stream was created.
-        #[serde(rename = "ApproximateCreationDateTimePrecision")]
-        pub approximate_creation_date_time_precision: Option<ApproximateCreationDateTimePrecision>,
-        /// The ARN for a specific Kinesis data stream. Required.
-        #[serde(rename = "StreamArn")]
-        pub stream_arn: Value,
-    }
-
-    impl KinesisStreamSpecification {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(stream_arn: impl Into<Value>) -> Self {
-            KinesisStreamSpecification { approximate_creation_date_time_precision: None, stream_arn: stream_arn.into() }
-        }
-    }
+    pub use super::shared_types::KinesisStreamSpecification;
 
     /// `LocalSecondaryIndexKeySchema`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -1101,40 +1038,11 @@ pub mod table {
         }
     }
 
-    /// The settings used to enable point in time recovery.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct PointInTimeRecoverySpecification {
-        /// Indicates whether point in time recovery is enabled (true) or disabled (false) on the table.
-        #[serde(rename = "PointInTimeRecoveryEnabled")]
-        pub point_in_time_recovery_enabled: Option<Value>,
-        /// The number of preceding days for which continuous backups are taken and maintained. Your table data is only recoverable to any point-in-time from within the configured recovery period. This parameter is optional. If no value is provided, the value will default to 35.
-        #[serde(rename = "RecoveryPeriodInDays")]
-        pub recovery_period_in_days: Option<Value>,
-    }
+    pub use super::shared_types::PointInTimeRecoverySpecification;
 
-    /// Creates or updates a resource-based policy document that contains the permissions for DDB resources, such as a table, its indexes, and stream. Resource-based policies let you define access permissions by specifying who has access to each resource, and the actions they are allowed to perform on each resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct ResourcePolicy {
-        /// `PolicyDocument`. Required.
-        #[serde(rename = "PolicyDocument")]
-        pub policy_document: Value,
-    }
+    pub use super::shared_types::ResourcePolicy;
 
-    impl ResourcePolicy {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(policy_document: impl Into<Value>) -> Self {
-            ResourcePolicy { policy_document: policy_document.into() }
-        }
-    }
-
-    /// Server-side encryption type. The only supported value is:
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum SSEType {
-        /// `KMS`
-        #[serde(rename = "KMS")]
-        Kms,
-    }
+    pub use super::shared_types::SSEType;
 
     /// Represents the settings used to enable server-side encryption.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -1158,41 +1066,9 @@ pub mod table {
         }
     }
 
-    /// When an item in the table is modified, ``StreamViewType`` determines what information is written to the stream for this table. Valid values for ``StreamViewType`` are:
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum StreamViewType {
-        /// `KEYS_ONLY`
-        #[serde(rename = "KEYS_ONLY")]
-        KeysOnly,
-        /// `NEW_AND_OLD_IMAGES`
-        #[serde(rename = "NEW_AND_OLD_IMAGES")]
-        NewAndOldImages,
-        /// `NEW_IMAGE`
-        #[serde(rename = "NEW_IMAGE")]
-        NewImage,
-        /// `OLD_IMAGE`
-        #[serde(rename = "OLD_IMAGE")]
-        OldImage,
-    }
+    pub use super::shared_types::StreamViewType;
 
-    /// Describes a tag. A tag is a key-value pair. You can add up to 50 tags to a single DynamoDB table.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key of the tag. Tag keys are case sensitive. Each DynamoDB table can only have up to one tag with the same key. If you try to add an existing tag (same key), the existing tag value will be updated to the new value. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value of the tag. Tag values are case-sensitive and can be null. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// Represents the DynamoDB Streams configuration for a table in DynamoDB.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -1227,115 +1103,17 @@ pub mod table {
         StandardInfrequentAccess,
     }
 
-    /// Represents the settings used to enable or disable Time to Live (TTL) for the specified table.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct TimeToLiveSpecification {
-        /// The name of the TTL attribute used to store the expiration time for items in the table.
-        #[serde(rename = "AttributeName")]
-        pub attribute_name: Option<Value>,
-        /// Indicates whether TTL is to be enabled (true) or disabled (false) on the table. Required.
-        #[serde(rename = "Enabled")]
-        pub enabled: Value,
-    }
+    pub use super::shared_types::TimeToLiveSpecification;
 
-    impl TimeToLiveSpecification {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(enabled: impl Into<Value>) -> Self {
-            TimeToLiveSpecification { attribute_name: None, enabled: enabled.into() }
-        }
-    }
+    pub use super::shared_types::DistanceFunction;
 
-    /// The values `DistanceFunction` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum DistanceFunction {
-        /// `COSINE`
-        #[serde(rename = "COSINE")]
-        Cosine,
-        /// `DOT_PRODUCT`
-        #[serde(rename = "DOT_PRODUCT")]
-        DotProduct,
-        /// `EUCLIDEAN`
-        #[serde(rename = "EUCLIDEAN")]
-        Euclidean,
-    }
+    pub use super::shared_types::SearchSchemaElementType;
 
-    /// The values `SearchSchemaElementType` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum SearchSchemaElementType {
-        /// `HASH`
-        #[serde(rename = "HASH")]
-        Hash,
-        /// `INLINE_FILTER`
-        #[serde(rename = "INLINE_FILTER")]
-        InlineFilter,
-    }
+    pub use super::shared_types::SearchSchemaElement;
 
-    /// `SearchSchemaElement`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct SearchSchemaElement {
-        /// `AttributeName`. Required.
-        #[serde(rename = "AttributeName")]
-        pub attribute_name: Value,
-        /// `SearchSchemaElementType`. Required.
-        #[serde(rename = "SearchSchemaElementType")]
-        pub search_schema_element_type: SearchSchemaElementType,
-    }
+    pub use super::shared_types::VectorAttribute;
 
-    impl SearchSchemaElement {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(attribute_name: impl Into<Value>, search_schema_element_type: SearchSchemaElementType) -> Self {
-            SearchSchemaElement { attribute_name: attribute_name.into(), search_schema_element_type }
-        }
-    }
-
-    /// `VectorAttribute`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct VectorAttribute {
-        /// `AttributeName`. Required.
-        #[serde(rename = "AttributeName")]
-        pub attribute_name: Value,
-    }
-
-    impl VectorAttribute {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(attribute_name: impl Into<Value>) -> Self {
-            VectorAttribute { attribute_name: attribute_name.into() }
-        }
-    }
-
-    /// `VectorIndex`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct VectorIndex {
-        /// `Dimensions`. Required.
-        #[serde(rename = "Dimensions")]
-        pub dimensions: Value,
-        /// `DistanceFunction`. Required.
-        #[serde(rename = "DistanceFunction")]
-        pub distance_function: DistanceFunction,
-        /// `IndexName`. Required.
-        #[serde(rename = "IndexName")]
-        pub index_name: Value,
-        /// Represents attributes that are copied (projected) from the table into an index. These are in addition to the primary key attributes and index key attributes, which are automatically projected. Required.
-        #[serde(rename = "Projection")]
-        pub projection: Projection,
-        /// `SearchSchema`.
-        #[serde(rename = "SearchSchema")]
-        pub search_schema: Option<Vec<SearchSchemaElement>>,
-        /// `VectorAttribute`. Required.
-        #[serde(rename = "VectorAttribute")]
-        pub vector_attribute: VectorAttribute,
-    }
-
-    impl VectorIndex {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(dimensions: impl Into<Value>, distance_function: DistanceFunction, index_name: impl Into<Value>, projection: Projection, vector_attribute: VectorAttribute) -> Self {
-            VectorIndex { dimensions: dimensions.into(), distance_function, index_name: index_name.into(), projection, search_schema: None, vector_attribute }
-        }
-    }
+    pub use super::shared_types::VectorIndex;
 
 }
 

@@ -11,84 +11,11 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
-/// Property types of [`CfnApplicationStatusCheck`].
-pub mod application_status_check {
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
     #[allow(unused_imports)]
     use super::*;
-
-    /// Whether this check is included in the rolled-up application status.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Aggregation {
-        /// `included`
-        #[serde(rename = "included")]
-        Included,
-        /// `excluded`
-        #[serde(rename = "excluded")]
-        Excluded,
-    }
-
-    /// `HealthCheckPathDestination`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct HealthCheckPathDestination {
-        /// `SecurityGroupId`.
-        #[serde(rename = "SecurityGroupId")]
-        pub security_group_id: Option<Value>,
-        /// `SubnetId`.
-        #[serde(rename = "SubnetId")]
-        pub subnet_id: Option<Value>,
-    }
-
-    /// `HealthCheckPathSource`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct HealthCheckPathSource {
-        /// `SecurityGroupId`.
-        #[serde(rename = "SecurityGroupId")]
-        pub security_group_id: Option<Value>,
-        /// `SubnetId`.
-        #[serde(rename = "SubnetId")]
-        pub subnet_id: Option<Value>,
-    }
-
-    /// `HealthCheckPath`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct HealthCheckPath {
-        /// `Destinations`.
-        #[serde(rename = "Destinations")]
-        pub destinations: Option<Vec<HealthCheckPathDestination>>,
-        /// `Source`.
-        #[serde(rename = "Source")]
-        pub source: Option<HealthCheckPathSource>,
-    }
-
-    /// The IP scope used for the health check.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum IpScope {
-        /// `private`
-        #[serde(rename = "private")]
-        Private,
-    }
-
-    /// The IP version used for the health check.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum IpVersion {
-        /// `ipv4`
-        #[serde(rename = "ipv4")]
-        Ipv4,
-        /// `ipv6`
-        #[serde(rename = "ipv6")]
-        Ipv6,
-    }
-
-    /// The network protocol used for the health check.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Protocol {
-        /// `http`
-        #[serde(rename = "http")]
-        Http,
-        /// `https`
-        #[serde(rename = "https")]
-        Https,
-    }
 
     /// `Tag`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -107,196 +34,6 @@ pub mod application_status_check {
         pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
             Tag { key: key.into(), value: value.into() }
         }
-    }
-
-}
-
-/// `AWS::EC2::ApplicationStatusCheck`: An application status check monitors an HTTP or HTTPS endpoint on Amazon EC2 instances and reports application-layer health. Configure a health check with a Protocol, Port, and Path, and then associate it with EC2 instances via AWS::EC2::ApplicationStatusCheckInstanceAssociation or AWS::EC2::ApplicationStatusCheckTagAssociation. ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ec2-applicationstatuscheck.html))
-#[derive(Debug, Clone, ::serde::Serialize)]
-pub struct CfnApplicationStatusCheck {
-    /// Whether this check is included in the rolled-up application status.
-    #[serde(rename = "Aggregation")]
-    pub aggregation: Option<application_status_check::Aggregation>,
-    /// The network interface device index used for the health check.
-    #[serde(rename = "DeviceIndex")]
-    pub device_index: Option<Value>,
-    /// The number of consecutive failed probes required to mark the instance unhealthy.
-    #[serde(rename = "FailureThreshold")]
-    pub failure_threshold: Option<Value>,
-    /// The source/destination network paths used for the health check.
-    #[serde(rename = "HealthCheckPaths")]
-    pub health_check_paths: Option<Vec<application_status_check::HealthCheckPath>>,
-    /// Seconds to wait after instance launch before beginning health checks.
-    #[serde(rename = "InitializationGracePeriodSeconds")]
-    pub initialization_grace_period_seconds: Option<Value>,
-    /// The interval, in seconds, between health check probes.
-    #[serde(rename = "Interval")]
-    pub interval: Option<Value>,
-    /// The IP scope used for the health check.
-    #[serde(rename = "IpScope")]
-    pub ip_scope: Option<application_status_check::IpScope>,
-    /// The IP version used for the health check.
-    #[serde(rename = "IpVersion")]
-    pub ip_version: Option<application_status_check::IpVersion>,
-    /// The HTTP path used for the health check.
-    #[serde(rename = "Path")]
-    pub path: Option<Value>,
-    /// The port used for the health check. Required.
-    #[serde(rename = "Port")]
-    pub port: Value,
-    /// The network protocol used for the health check. Required.
-    #[serde(rename = "Protocol")]
-    pub protocol: application_status_check::Protocol,
-    /// The HTTP status codes considered successful (e.g., "200-299").
-    #[serde(rename = "StatusCodeMatcher")]
-    pub status_code_matcher: Option<Value>,
-    /// The number of consecutive successful probes required to mark the instance healthy.
-    #[serde(rename = "SuccessThreshold")]
-    pub success_threshold: Option<Value>,
-    /// Tags to apply to the application status check.
-    #[serde(rename = "Tags")]
-    pub tags: Option<Vec<application_status_check::Tag>>,
-    /// The timeout, in seconds, for each health check probe.
-    #[serde(rename = "Timeout")]
-    pub timeout: Option<Value>,
-}
-
-impl CfnApplicationStatusCheck {
-    /// With the required properties; the others unset.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(port: impl Into<Value>, protocol: application_status_check::Protocol) -> Self {
-        CfnApplicationStatusCheck { aggregation: None, device_index: None, failure_threshold: None, health_check_paths: None, initialization_grace_period_seconds: None, interval: None, ip_scope: None, ip_version: None, path: None, port: port.into(), protocol, status_code_matcher: None, success_threshold: None, tags: None, timeout: None }
-    }
-}
-
-impl crate::core::CfnResource for CfnApplicationStatusCheck {
-    const TYPE: &'static str = "AWS::EC2::ApplicationStatusCheck";
-}
-
-impl crate::core::ResourceRef<CfnApplicationStatusCheck> {
-    /// `Fn::GetAtt` `Arn`.
-    pub fn attr_arn(&self) -> Value {
-        self.attr("Arn")
-    }
-    /// `Fn::GetAtt` `ApplicationStatusCheckId`.
-    pub fn attr_application_status_check_id(&self) -> Value {
-        self.attr("ApplicationStatusCheckId")
-    }
-    /// `Fn::GetAtt` `CreationTime`.
-    pub fn attr_creation_time(&self) -> Value {
-        self.attr("CreationTime")
-    }
-}
-
-/// Property types of [`CfnCapacityManagerDataExport`].
-pub mod capacity_manager_data_export {
-    #[allow(unused_imports)]
-    use super::*;
-
-    /// The format of the exported capacity manager data. Choose 'csv' for comma-separated values or 'parquet' for optimized columnar storage format.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum OutputFormat {
-        /// `csv`
-        #[serde(rename = "csv")]
-        Csv,
-        /// `parquet`
-        #[serde(rename = "parquet")]
-        Parquet,
-    }
-
-    /// The schedule for the capacity manager data export. Currently supports hourly exports that provide periodic snapshots of capacity manager data.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Schedule {
-        /// `hourly`
-        #[serde(rename = "hourly")]
-        Hourly,
-    }
-
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
-
-}
-
-/// `AWS::EC2::CapacityManagerDataExport`: Resource Type definition for AWS::EC2::CapacityManagerDataExport ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ec2-capacitymanagerdataexport.html))
-#[derive(Debug, Clone, ::serde::Serialize)]
-pub struct CfnCapacityManagerDataExport {
-    /// The format of the exported capacity manager data. Choose 'csv' for comma-separated values or 'parquet' for optimized columnar storage format. Required.
-    #[serde(rename = "OutputFormat")]
-    pub output_format: capacity_manager_data_export::OutputFormat,
-    /// The name of the Amazon S3 bucket where the capacity manager data export will be stored. The bucket must exist and be accessible by EC2 Capacity Manager service. Required.
-    #[serde(rename = "S3BucketName")]
-    pub s3_bucket_name: Value,
-    /// The prefix for the S3 bucket location where exported files will be placed. If not specified, files will be placed in the root of the bucket.
-    #[serde(rename = "S3BucketPrefix")]
-    pub s3_bucket_prefix: Option<Value>,
-    /// The schedule for the capacity manager data export. Currently supports hourly exports that provide periodic snapshots of capacity manager data. Required.
-    #[serde(rename = "Schedule")]
-    pub schedule: capacity_manager_data_export::Schedule,
-    /// An array of key-value pairs to apply to the capacity manager data export.
-    #[serde(rename = "Tags")]
-    pub tags: Option<Vec<capacity_manager_data_export::Tag>>,
-}
-
-impl CfnCapacityManagerDataExport {
-    /// With the required properties; the others unset.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(output_format: capacity_manager_data_export::OutputFormat, s3_bucket_name: impl Into<Value>, schedule: capacity_manager_data_export::Schedule) -> Self {
-        CfnCapacityManagerDataExport { output_format, s3_bucket_name: s3_bucket_name.into(), s3_bucket_prefix: None, schedule, tags: None }
-    }
-}
-
-impl crate::core::CfnResource for CfnCapacityManagerDataExport {
-    const TYPE: &'static str = "AWS::EC2::CapacityManagerDataExport";
-}
-
-impl crate::core::ResourceRef<CfnCapacityManagerDataExport> {
-    /// `Fn::GetAtt` `CapacityManagerDataExportId`.
-    pub fn attr_capacity_manager_data_export_id(&self) -> Value {
-        self.attr("CapacityManagerDataExportId")
-    }
-}
-
-/// Property types of [`CfnCapacityReservation`].
-pub mod capacity_reservation {
-    #[allow(unused_imports)]
-    use super::*;
-
-    /// The values `EndDateType` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum EndDateType {
-        /// `limited`
-        #[serde(rename = "limited")]
-        Limited,
-        /// `unlimited`
-        #[serde(rename = "unlimited")]
-        Unlimited,
-    }
-
-    /// The values `InstanceMatchCriteria` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum InstanceMatchCriteria {
-        /// `open`
-        #[serde(rename = "open")]
-        Open,
-        /// `targeted`
-        #[serde(rename = "targeted")]
-        Targeted,
     }
 
     /// The values `InstancePlatform` takes.
@@ -699,25 +436,6 @@ pub mod capacity_reservation {
         VpnGateway,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
-
     /// `TagSpecification`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
     pub struct TagSpecification {
@@ -727,1392 +445,6 @@ pub mod capacity_reservation {
         /// `Tags`.
         #[serde(rename = "Tags")]
         pub tags: Option<Vec<Tag>>,
-    }
-
-    /// The values `Tenancy` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Tenancy {
-        /// `dedicated`
-        #[serde(rename = "dedicated")]
-        Dedicated,
-        /// `default`
-        #[serde(rename = "default")]
-        Default,
-    }
-
-}
-
-/// `AWS::EC2::CapacityReservation`: Resource Type definition for AWS::EC2::CapacityReservation ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ec2-capacityreservation.html))
-#[derive(Debug, Clone, ::serde::Serialize)]
-pub struct CfnCapacityReservation {
-    /// `AvailabilityZone`.
-    #[serde(rename = "AvailabilityZone")]
-    pub availability_zone: Option<Value>,
-    /// `AvailabilityZoneId`.
-    #[serde(rename = "AvailabilityZoneId")]
-    pub availability_zone_id: Option<Value>,
-    /// `EbsOptimized`.
-    #[serde(rename = "EbsOptimized")]
-    pub ebs_optimized: Option<Value>,
-    /// `EndDate`.
-    #[serde(rename = "EndDate")]
-    pub end_date: Option<Value>,
-    /// `EndDateType`.
-    #[serde(rename = "EndDateType")]
-    pub end_date_type: Option<capacity_reservation::EndDateType>,
-    /// `EphemeralStorage`.
-    #[serde(rename = "EphemeralStorage")]
-    pub ephemeral_storage: Option<Value>,
-    /// `InstanceCount`. Required.
-    #[serde(rename = "InstanceCount")]
-    pub instance_count: Value,
-    /// `InstanceMatchCriteria`.
-    #[serde(rename = "InstanceMatchCriteria")]
-    pub instance_match_criteria: Option<capacity_reservation::InstanceMatchCriteria>,
-    /// `InstancePlatform`. Required.
-    #[serde(rename = "InstancePlatform")]
-    pub instance_platform: capacity_reservation::InstancePlatform,
-    /// `InstanceType`. Required.
-    #[serde(rename = "InstanceType")]
-    pub instance_type: Value,
-    /// `OutPostArn`.
-    #[serde(rename = "OutPostArn")]
-    pub out_post_arn: Option<Value>,
-    /// `PlacementGroupArn`.
-    #[serde(rename = "PlacementGroupArn")]
-    pub placement_group_arn: Option<Value>,
-    /// `TagSpecifications`.
-    #[serde(rename = "TagSpecifications")]
-    pub tag_specifications: Option<Vec<capacity_reservation::TagSpecification>>,
-    /// `Tenancy`.
-    #[serde(rename = "Tenancy")]
-    pub tenancy: Option<capacity_reservation::Tenancy>,
-    /// `UnusedReservationBillingOwnerId`.
-    #[serde(rename = "UnusedReservationBillingOwnerId")]
-    pub unused_reservation_billing_owner_id: Option<Value>,
-}
-
-impl CfnCapacityReservation {
-    /// With the required properties; the others unset.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(instance_count: impl Into<Value>, instance_platform: capacity_reservation::InstancePlatform, instance_type: impl Into<Value>) -> Self {
-        CfnCapacityReservation { availability_zone: None, availability_zone_id: None, ebs_optimized: None, end_date: None, end_date_type: None, ephemeral_storage: None, instance_count: instance_count.into(), instance_match_criteria: None, instance_platform, instance_type: instance_type.into(), out_post_arn: None, placement_group_arn: None, tag_specifications: None, tenancy: None, unused_reservation_billing_owner_id: None }
-    }
-}
-
-impl crate::core::CfnResource for CfnCapacityReservation {
-    const TYPE: &'static str = "AWS::EC2::CapacityReservation";
-}
-
-impl crate::core::ResourceRef<CfnCapacityReservation> {
-    /// `Fn::GetAtt` `Id`.
-    pub fn attr_id(&self) -> Value {
-        self.attr("Id")
-    }
-    /// `Fn::GetAtt` `AvailableInstanceCount`.
-    pub fn attr_available_instance_count(&self) -> Value {
-        self.attr("AvailableInstanceCount")
-    }
-    /// `Fn::GetAtt` `TotalInstanceCount`.
-    pub fn attr_total_instance_count(&self) -> Value {
-        self.attr("TotalInstanceCount")
-    }
-    /// `Fn::GetAtt` `StartDate`.
-    pub fn attr_start_date(&self) -> Value {
-        self.attr("StartDate")
-    }
-    /// `Fn::GetAtt` `CapacityReservationArn`.
-    pub fn attr_capacity_reservation_arn(&self) -> Value {
-        self.attr("CapacityReservationArn")
-    }
-    /// `Fn::GetAtt` `CreateDate`.
-    pub fn attr_create_date(&self) -> Value {
-        self.attr("CreateDate")
-    }
-    /// `Fn::GetAtt` `State`.
-    pub fn attr_state(&self) -> Value {
-        self.attr("State")
-    }
-    /// `Fn::GetAtt` `OwnerId`.
-    pub fn attr_owner_id(&self) -> Value {
-        self.attr("OwnerId")
-    }
-    /// `Fn::GetAtt` `ReservationType`.
-    pub fn attr_reservation_type(&self) -> Value {
-        self.attr("ReservationType")
-    }
-    /// `Fn::GetAtt` `CapacityAllocationSet`.
-    pub fn attr_capacity_allocation_set(&self) -> Value {
-        self.attr("CapacityAllocationSet")
-    }
-    /// `Fn::GetAtt` `CommitmentInfo`.
-    pub fn attr_commitment_info(&self) -> Value {
-        self.attr("CommitmentInfo")
-    }
-    /// `Fn::GetAtt` `DeliveryPreference`.
-    pub fn attr_delivery_preference(&self) -> Value {
-        self.attr("DeliveryPreference")
-    }
-    /// `Fn::GetAtt` `CapacityReservationFleetId`.
-    pub fn attr_capacity_reservation_fleet_id(&self) -> Value {
-        self.attr("CapacityReservationFleetId")
-    }
-}
-
-/// Property types of [`CfnCapacityReservationFleet`].
-pub mod capacity_reservation_fleet {
-    #[allow(unused_imports)]
-    use super::*;
-
-    /// The values `InstanceMatchCriteria` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum InstanceMatchCriteria {
-        /// `open`
-        #[serde(rename = "open")]
-        Open,
-    }
-
-    /// The values `InstancePlatform` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum InstancePlatform {
-        /// `Linux with SQL Server Enterprise`
-        #[serde(rename = "Linux with SQL Server Enterprise")]
-        LinuxWithSqlServerEnterprise,
-        /// `Linux with SQL Server Standard`
-        #[serde(rename = "Linux with SQL Server Standard")]
-        LinuxWithSqlServerStandard,
-        /// `Linux with SQL Server Web`
-        #[serde(rename = "Linux with SQL Server Web")]
-        LinuxWithSqlServerWeb,
-        /// `Linux/UNIX`
-        #[serde(rename = "Linux/UNIX")]
-        LinuxUnix,
-        /// `RHEL with HA`
-        #[serde(rename = "RHEL with HA")]
-        RhelWithHa,
-        /// `RHEL with HA and SQL Server Enterprise`
-        #[serde(rename = "RHEL with HA and SQL Server Enterprise")]
-        RhelWithHaAndSqlServerEnterprise,
-        /// `RHEL with HA and SQL Server Standard`
-        #[serde(rename = "RHEL with HA and SQL Server Standard")]
-        RhelWithHaAndSqlServerStandard,
-        /// `RHEL with SQL Server Enterprise`
-        #[serde(rename = "RHEL with SQL Server Enterprise")]
-        RhelWithSqlServerEnterprise,
-        /// `RHEL with SQL Server Standard`
-        #[serde(rename = "RHEL with SQL Server Standard")]
-        RhelWithSqlServerStandard,
-        /// `RHEL with SQL Server Web`
-        #[serde(rename = "RHEL with SQL Server Web")]
-        RhelWithSqlServerWeb,
-        /// `Red Hat Enterprise Linux`
-        #[serde(rename = "Red Hat Enterprise Linux")]
-        RedHatEnterpriseLinux,
-        /// `SUSE Linux`
-        #[serde(rename = "SUSE Linux")]
-        SuseLinux,
-        /// `Ubuntu Pro`
-        #[serde(rename = "Ubuntu Pro")]
-        UbuntuPro,
-        /// `Windows`
-        #[serde(rename = "Windows")]
-        Windows,
-        /// `Windows with SQL Server`
-        #[serde(rename = "Windows with SQL Server")]
-        WindowsWithSqlServer,
-        /// `Windows with SQL Server Enterprise`
-        #[serde(rename = "Windows with SQL Server Enterprise")]
-        WindowsWithSqlServerEnterprise,
-        /// `Windows with SQL Server Standard`
-        #[serde(rename = "Windows with SQL Server Standard")]
-        WindowsWithSqlServerStandard,
-        /// `Windows with SQL Server Web`
-        #[serde(rename = "Windows with SQL Server Web")]
-        WindowsWithSqlServerWeb,
-    }
-
-    /// `InstanceTypeSpecification`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct InstanceTypeSpecification {
-        /// `AvailabilityZone`.
-        #[serde(rename = "AvailabilityZone")]
-        pub availability_zone: Option<Value>,
-        /// `AvailabilityZoneId`.
-        #[serde(rename = "AvailabilityZoneId")]
-        pub availability_zone_id: Option<Value>,
-        /// `EbsOptimized`.
-        #[serde(rename = "EbsOptimized")]
-        pub ebs_optimized: Option<Value>,
-        /// `InstancePlatform`.
-        #[serde(rename = "InstancePlatform")]
-        pub instance_platform: Option<InstancePlatform>,
-        /// `InstanceType`.
-        #[serde(rename = "InstanceType")]
-        pub instance_type: Option<Value>,
-        /// `Priority`.
-        #[serde(rename = "Priority")]
-        pub priority: Option<Value>,
-        /// `Weight`.
-        #[serde(rename = "Weight")]
-        pub weight: Option<Value>,
-    }
-
-    /// The values `ResourceType` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ResourceType {
-        /// `application-status-check`
-        #[serde(rename = "application-status-check")]
-        ApplicationStatusCheck,
-        /// `capacity-block`
-        #[serde(rename = "capacity-block")]
-        CapacityBlock,
-        /// `capacity-manager-data-export`
-        #[serde(rename = "capacity-manager-data-export")]
-        CapacityManagerDataExport,
-        /// `capacity-reservation`
-        #[serde(rename = "capacity-reservation")]
-        CapacityReservation,
-        /// `capacity-reservation-cancellation-quote`
-        #[serde(rename = "capacity-reservation-cancellation-quote")]
-        CapacityReservationCancellationQuote,
-        /// `capacity-reservation-fleet`
-        #[serde(rename = "capacity-reservation-fleet")]
-        CapacityReservationFleet,
-        /// `capacity-reservation-modification-quote`
-        #[serde(rename = "capacity-reservation-modification-quote")]
-        CapacityReservationModificationQuote,
-        /// `carrier-gateway`
-        #[serde(rename = "carrier-gateway")]
-        CarrierGateway,
-        /// `client-vpn-endpoint`
-        #[serde(rename = "client-vpn-endpoint")]
-        ClientVpnEndpoint,
-        /// `coip-pool`
-        #[serde(rename = "coip-pool")]
-        CoipPool,
-        /// `customer-gateway`
-        #[serde(rename = "customer-gateway")]
-        CustomerGateway,
-        /// `declarative-policies-report`
-        #[serde(rename = "declarative-policies-report")]
-        DeclarativePoliciesReport,
-        /// `dedicated-host`
-        #[serde(rename = "dedicated-host")]
-        DedicatedHost,
-        /// `dhcp-options`
-        #[serde(rename = "dhcp-options")]
-        DhcpOptions,
-        /// `egress-only-internet-gateway`
-        #[serde(rename = "egress-only-internet-gateway")]
-        EgressOnlyInternetGateway,
-        /// `elastic-gpu`
-        #[serde(rename = "elastic-gpu")]
-        ElasticGpu,
-        /// `elastic-ip`
-        #[serde(rename = "elastic-ip")]
-        ElasticIp,
-        /// `export-image-task`
-        #[serde(rename = "export-image-task")]
-        ExportImageTask,
-        /// `export-instance-task`
-        #[serde(rename = "export-instance-task")]
-        ExportInstanceTask,
-        /// `fleet`
-        #[serde(rename = "fleet")]
-        Fleet,
-        /// `fpga-image`
-        #[serde(rename = "fpga-image")]
-        FpgaImage,
-        /// `host-reservation`
-        #[serde(rename = "host-reservation")]
-        HostReservation,
-        /// `image`
-        #[serde(rename = "image")]
-        Image,
-        /// `image-usage-report`
-        #[serde(rename = "image-usage-report")]
-        ImageUsageReport,
-        /// `import-image-task`
-        #[serde(rename = "import-image-task")]
-        ImportImageTask,
-        /// `import-snapshot-task`
-        #[serde(rename = "import-snapshot-task")]
-        ImportSnapshotTask,
-        /// `instance`
-        #[serde(rename = "instance")]
-        Instance,
-        /// `instance-connect-endpoint`
-        #[serde(rename = "instance-connect-endpoint")]
-        InstanceConnectEndpoint,
-        /// `instance-event-window`
-        #[serde(rename = "instance-event-window")]
-        InstanceEventWindow,
-        /// `internet-gateway`
-        #[serde(rename = "internet-gateway")]
-        InternetGateway,
-        /// `ipam`
-        #[serde(rename = "ipam")]
-        Ipam,
-        /// `ipam-external-resource-verification-token`
-        #[serde(rename = "ipam-external-resource-verification-token")]
-        IpamExternalResourceVerificationToken,
-        /// `ipam-internet-registry-association`
-        #[serde(rename = "ipam-internet-registry-association")]
-        IpamInternetRegistryAssociation,
-        /// `ipam-policy`
-        #[serde(rename = "ipam-policy")]
-        IpamPolicy,
-        /// `ipam-pool`
-        #[serde(rename = "ipam-pool")]
-        IpamPool,
-        /// `ipam-pool-allocation`
-        #[serde(rename = "ipam-pool-allocation")]
-        IpamPoolAllocation,
-        /// `ipam-prefix-list-resolver`
-        #[serde(rename = "ipam-prefix-list-resolver")]
-        IpamPrefixListResolver,
-        /// `ipam-prefix-list-resolver-target`
-        #[serde(rename = "ipam-prefix-list-resolver-target")]
-        IpamPrefixListResolverTarget,
-        /// `ipam-resource-discovery`
-        #[serde(rename = "ipam-resource-discovery")]
-        IpamResourceDiscovery,
-        /// `ipam-resource-discovery-association`
-        #[serde(rename = "ipam-resource-discovery-association")]
-        IpamResourceDiscoveryAssociation,
-        /// `ipam-scope`
-        #[serde(rename = "ipam-scope")]
-        IpamScope,
-        /// `ipv4pool-ec2`
-        #[serde(rename = "ipv4pool-ec2")]
-        Ipv4poolEc2,
-        /// `ipv6pool-ec2`
-        #[serde(rename = "ipv6pool-ec2")]
-        Ipv6poolEc2,
-        /// `key-pair`
-        #[serde(rename = "key-pair")]
-        KeyPair,
-        /// `launch-template`
-        #[serde(rename = "launch-template")]
-        LaunchTemplate,
-        /// `local-gateway`
-        #[serde(rename = "local-gateway")]
-        LocalGateway,
-        /// `local-gateway-route-table`
-        #[serde(rename = "local-gateway-route-table")]
-        LocalGatewayRouteTable,
-        /// `local-gateway-route-table-virtual-interface-group-association`
-        #[serde(rename = "local-gateway-route-table-virtual-interface-group-association")]
-        LocalGatewayRouteTableVirtualInterfaceGroupAssociation,
-        /// `local-gateway-route-table-vpc-association`
-        #[serde(rename = "local-gateway-route-table-vpc-association")]
-        LocalGatewayRouteTableVpcAssociation,
-        /// `local-gateway-virtual-interface`
-        #[serde(rename = "local-gateway-virtual-interface")]
-        LocalGatewayVirtualInterface,
-        /// `local-gateway-virtual-interface-group`
-        #[serde(rename = "local-gateway-virtual-interface-group")]
-        LocalGatewayVirtualInterfaceGroup,
-        /// `mac-modification-task`
-        #[serde(rename = "mac-modification-task")]
-        MacModificationTask,
-        /// `natgateway`
-        #[serde(rename = "natgateway")]
-        Natgateway,
-        /// `network-acl`
-        #[serde(rename = "network-acl")]
-        NetworkAcl,
-        /// `network-insights-access-scope`
-        #[serde(rename = "network-insights-access-scope")]
-        NetworkInsightsAccessScope,
-        /// `network-insights-access-scope-analysis`
-        #[serde(rename = "network-insights-access-scope-analysis")]
-        NetworkInsightsAccessScopeAnalysis,
-        /// `network-insights-analysis`
-        #[serde(rename = "network-insights-analysis")]
-        NetworkInsightsAnalysis,
-        /// `network-insights-path`
-        #[serde(rename = "network-insights-path")]
-        NetworkInsightsPath,
-        /// `network-interface`
-        #[serde(rename = "network-interface")]
-        NetworkInterface,
-        /// `outpost-lag`
-        #[serde(rename = "outpost-lag")]
-        OutpostLag,
-        /// `placement-group`
-        #[serde(rename = "placement-group")]
-        PlacementGroup,
-        /// `prefix-list`
-        #[serde(rename = "prefix-list")]
-        PrefixList,
-        /// `replace-root-volume-task`
-        #[serde(rename = "replace-root-volume-task")]
-        ReplaceRootVolumeTask,
-        /// `reserved-instances`
-        #[serde(rename = "reserved-instances")]
-        ReservedInstances,
-        /// `route-server`
-        #[serde(rename = "route-server")]
-        RouteServer,
-        /// `route-server-endpoint`
-        #[serde(rename = "route-server-endpoint")]
-        RouteServerEndpoint,
-        /// `route-server-peer`
-        #[serde(rename = "route-server-peer")]
-        RouteServerPeer,
-        /// `route-table`
-        #[serde(rename = "route-table")]
-        RouteTable,
-        /// `secondary-interface`
-        #[serde(rename = "secondary-interface")]
-        SecondaryInterface,
-        /// `secondary-network`
-        #[serde(rename = "secondary-network")]
-        SecondaryNetwork,
-        /// `secondary-subnet`
-        #[serde(rename = "secondary-subnet")]
-        SecondarySubnet,
-        /// `security-group`
-        #[serde(rename = "security-group")]
-        SecurityGroup,
-        /// `security-group-rule`
-        #[serde(rename = "security-group-rule")]
-        SecurityGroupRule,
-        /// `service-link-virtual-interface`
-        #[serde(rename = "service-link-virtual-interface")]
-        ServiceLinkVirtualInterface,
-        /// `snapshot`
-        #[serde(rename = "snapshot")]
-        Snapshot,
-        /// `spot-fleet-request`
-        #[serde(rename = "spot-fleet-request")]
-        SpotFleetRequest,
-        /// `spot-instances-request`
-        #[serde(rename = "spot-instances-request")]
-        SpotInstancesRequest,
-        /// `subnet`
-        #[serde(rename = "subnet")]
-        Subnet,
-        /// `subnet-cidr-reservation`
-        #[serde(rename = "subnet-cidr-reservation")]
-        SubnetCidrReservation,
-        /// `traffic-mirror-filter`
-        #[serde(rename = "traffic-mirror-filter")]
-        TrafficMirrorFilter,
-        /// `traffic-mirror-filter-rule`
-        #[serde(rename = "traffic-mirror-filter-rule")]
-        TrafficMirrorFilterRule,
-        /// `traffic-mirror-session`
-        #[serde(rename = "traffic-mirror-session")]
-        TrafficMirrorSession,
-        /// `traffic-mirror-target`
-        #[serde(rename = "traffic-mirror-target")]
-        TrafficMirrorTarget,
-        /// `transit-gateway`
-        #[serde(rename = "transit-gateway")]
-        TransitGateway,
-        /// `transit-gateway-attachment`
-        #[serde(rename = "transit-gateway-attachment")]
-        TransitGatewayAttachment,
-        /// `transit-gateway-connect-peer`
-        #[serde(rename = "transit-gateway-connect-peer")]
-        TransitGatewayConnectPeer,
-        /// `transit-gateway-metering-policy`
-        #[serde(rename = "transit-gateway-metering-policy")]
-        TransitGatewayMeteringPolicy,
-        /// `transit-gateway-multicast-domain`
-        #[serde(rename = "transit-gateway-multicast-domain")]
-        TransitGatewayMulticastDomain,
-        /// `transit-gateway-policy-table`
-        #[serde(rename = "transit-gateway-policy-table")]
-        TransitGatewayPolicyTable,
-        /// `transit-gateway-route-table`
-        #[serde(rename = "transit-gateway-route-table")]
-        TransitGatewayRouteTable,
-        /// `transit-gateway-route-table-announcement`
-        #[serde(rename = "transit-gateway-route-table-announcement")]
-        TransitGatewayRouteTableAnnouncement,
-        /// `verified-access-endpoint`
-        #[serde(rename = "verified-access-endpoint")]
-        VerifiedAccessEndpoint,
-        /// `verified-access-endpoint-target`
-        #[serde(rename = "verified-access-endpoint-target")]
-        VerifiedAccessEndpointTarget,
-        /// `verified-access-group`
-        #[serde(rename = "verified-access-group")]
-        VerifiedAccessGroup,
-        /// `verified-access-instance`
-        #[serde(rename = "verified-access-instance")]
-        VerifiedAccessInstance,
-        /// `verified-access-policy`
-        #[serde(rename = "verified-access-policy")]
-        VerifiedAccessPolicy,
-        /// `verified-access-trust-provider`
-        #[serde(rename = "verified-access-trust-provider")]
-        VerifiedAccessTrustProvider,
-        /// `volume`
-        #[serde(rename = "volume")]
-        Volume,
-        /// `vpc`
-        #[serde(rename = "vpc")]
-        Vpc,
-        /// `vpc-block-public-access-exclusion`
-        #[serde(rename = "vpc-block-public-access-exclusion")]
-        VpcBlockPublicAccessExclusion,
-        /// `vpc-encryption-control`
-        #[serde(rename = "vpc-encryption-control")]
-        VpcEncryptionControl,
-        /// `vpc-endpoint`
-        #[serde(rename = "vpc-endpoint")]
-        VpcEndpoint,
-        /// `vpc-endpoint-connection`
-        #[serde(rename = "vpc-endpoint-connection")]
-        VpcEndpointConnection,
-        /// `vpc-endpoint-connection-device-type`
-        #[serde(rename = "vpc-endpoint-connection-device-type")]
-        VpcEndpointConnectionDeviceType,
-        /// `vpc-endpoint-service`
-        #[serde(rename = "vpc-endpoint-service")]
-        VpcEndpointService,
-        /// `vpc-endpoint-service-permission`
-        #[serde(rename = "vpc-endpoint-service-permission")]
-        VpcEndpointServicePermission,
-        /// `vpc-flow-log`
-        #[serde(rename = "vpc-flow-log")]
-        VpcFlowLog,
-        /// `vpc-peering-connection`
-        #[serde(rename = "vpc-peering-connection")]
-        VpcPeeringConnection,
-        /// `vpn-concentrator`
-        #[serde(rename = "vpn-concentrator")]
-        VpnConcentrator,
-        /// `vpn-connection`
-        #[serde(rename = "vpn-connection")]
-        VpnConnection,
-        /// `vpn-connection-device-type`
-        #[serde(rename = "vpn-connection-device-type")]
-        VpnConnectionDeviceType,
-        /// `vpn-gateway`
-        #[serde(rename = "vpn-gateway")]
-        VpnGateway,
-    }
-
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
-
-    /// `TagSpecification`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct TagSpecification {
-        /// `ResourceType`.
-        #[serde(rename = "ResourceType")]
-        pub resource_type: Option<ResourceType>,
-        /// `Tags`.
-        #[serde(rename = "Tags")]
-        pub tags: Option<Vec<Tag>>,
-    }
-
-    /// The values `Tenancy` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Tenancy {
-        /// `default`
-        #[serde(rename = "default")]
-        Default,
-    }
-
-}
-
-/// `AWS::EC2::CapacityReservationFleet`: Resource Type definition for AWS::EC2::CapacityReservationFleet ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ec2-capacityreservationfleet.html))
-#[derive(Debug, Clone, Default, ::serde::Serialize)]
-pub struct CfnCapacityReservationFleet {
-    /// `AllocationStrategy`.
-    #[serde(rename = "AllocationStrategy")]
-    pub allocation_strategy: Option<Value>,
-    /// `EndDate`.
-    #[serde(rename = "EndDate")]
-    pub end_date: Option<Value>,
-    /// `InstanceMatchCriteria`.
-    #[serde(rename = "InstanceMatchCriteria")]
-    pub instance_match_criteria: Option<capacity_reservation_fleet::InstanceMatchCriteria>,
-    /// `InstanceTypeSpecifications`.
-    #[serde(rename = "InstanceTypeSpecifications")]
-    pub instance_type_specifications: Option<Vec<capacity_reservation_fleet::InstanceTypeSpecification>>,
-    /// `NoRemoveEndDate`.
-    #[serde(rename = "NoRemoveEndDate")]
-    pub no_remove_end_date: Option<Value>,
-    /// `RemoveEndDate`.
-    #[serde(rename = "RemoveEndDate")]
-    pub remove_end_date: Option<Value>,
-    /// `TagSpecifications`.
-    #[serde(rename = "TagSpecifications")]
-    pub tag_specifications: Option<Vec<capacity_reservation_fleet::TagSpecification>>,
-    /// `Tenancy`.
-    #[serde(rename = "Tenancy")]
-    pub tenancy: Option<capacity_reservation_fleet::Tenancy>,
-    /// `TotalTargetCapacity`.
-    #[serde(rename = "TotalTargetCapacity")]
-    pub total_target_capacity: Option<Value>,
-}
-
-impl crate::core::CfnResource for CfnCapacityReservationFleet {
-    const TYPE: &'static str = "AWS::EC2::CapacityReservationFleet";
-}
-
-impl crate::core::ResourceRef<CfnCapacityReservationFleet> {
-    /// `Fn::GetAtt` `CapacityReservationFleetId`.
-    pub fn attr_capacity_reservation_fleet_id(&self) -> Value {
-        self.attr("CapacityReservationFleetId")
-    }
-}
-
-/// Property types of [`CfnCarrierGateway`].
-pub mod carrier_gateway {
-    #[allow(unused_imports)]
-    use super::*;
-
-    /// `Tag`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`.
-        #[serde(rename = "Key")]
-        pub key: Option<Value>,
-        /// `Value`.
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
-
-}
-
-/// `AWS::EC2::CarrierGateway`: Resource Type definition for Carrier Gateway which describes the Carrier Gateway resource ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ec2-carriergateway.html))
-#[derive(Debug, Clone, ::serde::Serialize)]
-pub struct CfnCarrierGateway {
-    /// The tags for the carrier gateway.
-    #[serde(rename = "Tags")]
-    pub tags: Option<Vec<carrier_gateway::Tag>>,
-    /// The ID of the VPC. Required.
-    #[serde(rename = "VpcId")]
-    pub vpc_id: Value,
-}
-
-impl CfnCarrierGateway {
-    /// With the required properties; the others unset.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(vpc_id: impl Into<Value>) -> Self {
-        CfnCarrierGateway { tags: None, vpc_id: vpc_id.into() }
-    }
-}
-
-impl crate::core::CfnResource for CfnCarrierGateway {
-    const TYPE: &'static str = "AWS::EC2::CarrierGateway";
-}
-
-impl crate::core::ResourceRef<CfnCarrierGateway> {
-    /// `Fn::GetAtt` `CarrierGatewayId`.
-    pub fn attr_carrier_gateway_id(&self) -> Value {
-        self.attr("CarrierGatewayId")
-    }
-    /// `Fn::GetAtt` `OwnerId`.
-    pub fn attr_owner_id(&self) -> Value {
-        self.attr("OwnerId")
-    }
-    /// `Fn::GetAtt` `State`.
-    pub fn attr_state(&self) -> Value {
-        self.attr("State")
-    }
-}
-
-/// `AWS::EC2::ClientVpnAuthorizationRule`: Resource Type definition for AWS::EC2::ClientVpnAuthorizationRule ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ec2-clientvpnauthorizationrule.html))
-#[derive(Debug, Clone, ::serde::Serialize)]
-pub struct CfnClientVpnAuthorizationRule {
-    /// The ID of the group to grant access to, for example, the Active Directory group or identity provider (IdP) group. Required if `AuthorizeAllGroups` is `false` or not specified.
-    #[serde(rename = "AccessGroupId")]
-    pub access_group_id: Option<Value>,
-    /// Indicates whether to grant access to all clients. Specify `true` to grant all clients who successfully establish a VPN connection access to the network. Must be set to `true` if `AccessGroupId` is not specified.
-    #[serde(rename = "AuthorizeAllGroups")]
-    pub authorize_all_groups: Option<Value>,
-    /// The ID of the Client VPN endpoint. Required.
-    #[serde(rename = "ClientVpnEndpointId")]
-    pub client_vpn_endpoint_id: Value,
-    /// A brief description of the authorization rule.
-    #[serde(rename = "Description")]
-    pub description: Option<Value>,
-    /// The IPv4 address range, in CIDR notation, of the network for which access is being authorized. Required.
-    #[serde(rename = "TargetNetworkCidr")]
-    pub target_network_cidr: Value,
-}
-
-impl CfnClientVpnAuthorizationRule {
-    /// With the required properties; the others unset.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(client_vpn_endpoint_id: impl Into<Value>, target_network_cidr: impl Into<Value>) -> Self {
-        CfnClientVpnAuthorizationRule { access_group_id: None, authorize_all_groups: None, client_vpn_endpoint_id: client_vpn_endpoint_id.into(), description: None, target_network_cidr: target_network_cidr.into() }
-    }
-}
-
-impl crate::core::CfnResource for CfnClientVpnAuthorizationRule {
-    const TYPE: &'static str = "AWS::EC2::ClientVpnAuthorizationRule";
-}
-
-impl crate::core::ResourceRef<CfnClientVpnAuthorizationRule> {
-    /// `Fn::GetAtt` `Id`.
-    pub fn attr_id(&self) -> Value {
-        self.attr("Id")
-    }
-}
-
-/// Property types of [`CfnClientVpnEndpoint`].
-pub mod client_vpn_endpoint {
-    #[allow(unused_imports)]
-    use super::*;
-
-    /// `DirectoryServiceAuthenticationRequest`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct DirectoryServiceAuthenticationRequest {
-        /// `DirectoryId`. Required.
-        #[serde(rename = "DirectoryId")]
-        pub directory_id: Value,
-    }
-
-    impl DirectoryServiceAuthenticationRequest {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(directory_id: impl Into<Value>) -> Self {
-            DirectoryServiceAuthenticationRequest { directory_id: directory_id.into() }
-        }
-    }
-
-    /// `FederatedAuthenticationRequest`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct FederatedAuthenticationRequest {
-        /// `SAMLProviderArn`. Required.
-        #[serde(rename = "SAMLProviderArn")]
-        pub saml_provider_arn: Value,
-        /// `SelfServiceSAMLProviderArn`.
-        #[serde(rename = "SelfServiceSAMLProviderArn")]
-        pub self_service_saml_provider_arn: Option<Value>,
-    }
-
-    impl FederatedAuthenticationRequest {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(saml_provider_arn: impl Into<Value>) -> Self {
-            FederatedAuthenticationRequest { saml_provider_arn: saml_provider_arn.into(), self_service_saml_provider_arn: None }
-        }
-    }
-
-    /// `CertificateAuthenticationRequest`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct CertificateAuthenticationRequest {
-        /// `ClientRootCertificateChainArn`. Required.
-        #[serde(rename = "ClientRootCertificateChainArn")]
-        pub client_root_certificate_chain_arn: Value,
-    }
-
-    impl CertificateAuthenticationRequest {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(client_root_certificate_chain_arn: impl Into<Value>) -> Self {
-            CertificateAuthenticationRequest { client_root_certificate_chain_arn: client_root_certificate_chain_arn.into() }
-        }
-    }
-
-    /// `ClientAuthenticationRequest`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct ClientAuthenticationRequest {
-        /// `ActiveDirectory`.
-        #[serde(rename = "ActiveDirectory")]
-        pub active_directory: Option<DirectoryServiceAuthenticationRequest>,
-        /// `FederatedAuthentication`.
-        #[serde(rename = "FederatedAuthentication")]
-        pub federated_authentication: Option<FederatedAuthenticationRequest>,
-        /// `MutualAuthentication`.
-        #[serde(rename = "MutualAuthentication")]
-        pub mutual_authentication: Option<CertificateAuthenticationRequest>,
-        /// `Type`. Required.
-        #[serde(rename = "Type")]
-        pub r#type: Value,
-    }
-
-    impl ClientAuthenticationRequest {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(r#type: impl Into<Value>) -> Self {
-            ClientAuthenticationRequest { active_directory: None, federated_authentication: None, mutual_authentication: None, r#type: r#type.into() }
-        }
-    }
-
-    /// `AuthorizationPolicy`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct AuthorizationPolicy {
-        /// `Description`.
-        #[serde(rename = "Description")]
-        pub description: Option<Value>,
-        /// `PolicyDocument`. Required.
-        #[serde(rename = "PolicyDocument")]
-        pub policy_document: Value,
-        /// `ShadowMode`.
-        #[serde(rename = "ShadowMode")]
-        pub shadow_mode: Option<Value>,
-    }
-
-    impl AuthorizationPolicy {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(policy_document: impl Into<Value>) -> Self {
-            AuthorizationPolicy { description: None, policy_document: policy_document.into(), shadow_mode: None }
-        }
-    }
-
-    /// `ClientConnectOptions`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct ClientConnectOptions {
-        /// `Enabled`. Required.
-        #[serde(rename = "Enabled")]
-        pub enabled: Value,
-        /// `LambdaFunctionArn`.
-        #[serde(rename = "LambdaFunctionArn")]
-        pub lambda_function_arn: Option<Value>,
-    }
-
-    impl ClientConnectOptions {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(enabled: impl Into<Value>) -> Self {
-            ClientConnectOptions { enabled: enabled.into(), lambda_function_arn: None }
-        }
-    }
-
-    /// `ClientLoginBannerOptions`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct ClientLoginBannerOptions {
-        /// `BannerText`.
-        #[serde(rename = "BannerText")]
-        pub banner_text: Option<Value>,
-        /// `Enabled`. Required.
-        #[serde(rename = "Enabled")]
-        pub enabled: Value,
-    }
-
-    impl ClientLoginBannerOptions {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(enabled: impl Into<Value>) -> Self {
-            ClientLoginBannerOptions { banner_text: None, enabled: enabled.into() }
-        }
-    }
-
-    /// `ClientRouteEnforcementOptions`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct ClientRouteEnforcementOptions {
-        /// `Enforced`.
-        #[serde(rename = "Enforced")]
-        pub enforced: Option<Value>,
-    }
-
-    /// `ConnectionLogOptions`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct ConnectionLogOptions {
-        /// `CloudwatchLogGroup`.
-        #[serde(rename = "CloudwatchLogGroup")]
-        pub cloudwatch_log_group: Option<Value>,
-        /// `CloudwatchLogStream`.
-        #[serde(rename = "CloudwatchLogStream")]
-        pub cloudwatch_log_stream: Option<Value>,
-        /// `Enabled`. Required.
-        #[serde(rename = "Enabled")]
-        pub enabled: Value,
-        /// `IncludeAuthorizationPolicyContext`.
-        #[serde(rename = "IncludeAuthorizationPolicyContext")]
-        pub include_authorization_policy_context: Option<Value>,
-    }
-
-    impl ConnectionLogOptions {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(enabled: impl Into<Value>) -> Self {
-            ConnectionLogOptions { cloudwatch_log_group: None, cloudwatch_log_stream: None, enabled: enabled.into(), include_authorization_policy_context: None }
-        }
-    }
-
-    /// `DevicePostureTrustProvider`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct DevicePostureTrustProvider {
-        /// `PublicSigningKeyUrl`.
-        #[serde(rename = "PublicSigningKeyUrl")]
-        pub public_signing_key_url: Option<Value>,
-        /// `TenantId`. Required.
-        #[serde(rename = "TenantId")]
-        pub tenant_id: Value,
-        /// `TrustProviderType`. Required.
-        #[serde(rename = "TrustProviderType")]
-        pub trust_provider_type: Value,
-    }
-
-    impl DevicePostureTrustProvider {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(tenant_id: impl Into<Value>, trust_provider_type: impl Into<Value>) -> Self {
-            DevicePostureTrustProvider { public_signing_key_url: None, tenant_id: tenant_id.into(), trust_provider_type: trust_provider_type.into() }
-        }
-    }
-
-    /// `DevicePostureOptions`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct DevicePostureOptions {
-        /// `Enabled`. Required.
-        #[serde(rename = "Enabled")]
-        pub enabled: Value,
-        /// `TrustProviders`. Required.
-        #[serde(rename = "TrustProviders")]
-        pub trust_providers: Vec<DevicePostureTrustProvider>,
-    }
-
-    impl DevicePostureOptions {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(enabled: impl Into<Value>, trust_providers: Vec<DevicePostureTrustProvider>) -> Self {
-            DevicePostureOptions { enabled: enabled.into(), trust_providers }
-        }
-    }
-
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
-
-    /// `TagSpecification`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct TagSpecification {
-        /// `ResourceType`. Required.
-        #[serde(rename = "ResourceType")]
-        pub resource_type: Value,
-        /// `Tags`. Required.
-        #[serde(rename = "Tags")]
-        pub tags: Vec<Tag>,
-    }
-
-    impl TagSpecification {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(resource_type: impl Into<Value>, tags: Vec<Tag>) -> Self {
-            TagSpecification { resource_type: resource_type.into(), tags }
-        }
-    }
-
-    /// `TransitGatewayConfiguration`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct TransitGatewayConfiguration {
-        /// `AvailabilityZoneIds`.
-        #[serde(rename = "AvailabilityZoneIds")]
-        pub availability_zone_ids: Option<Vec<Value>>,
-        /// `AvailabilityZones`.
-        #[serde(rename = "AvailabilityZones")]
-        pub availability_zones: Option<Vec<Value>>,
-        /// `TransitGatewayId`. Required.
-        #[serde(rename = "TransitGatewayId")]
-        pub transit_gateway_id: Value,
-    }
-
-    impl TransitGatewayConfiguration {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(transit_gateway_id: impl Into<Value>) -> Self {
-            TransitGatewayConfiguration { availability_zone_ids: None, availability_zones: None, transit_gateway_id: transit_gateway_id.into() }
-        }
-    }
-
-}
-
-/// `AWS::EC2::ClientVpnEndpoint`: Resource Type definition for AWS::EC2::ClientVpnEndpoint ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ec2-clientvpnendpoint.html))
-#[derive(Debug, Clone, ::serde::Serialize)]
-pub struct CfnClientVpnEndpoint {
-    /// `AuthenticationOptions`. Required.
-    #[serde(rename = "AuthenticationOptions")]
-    pub authentication_options: Vec<client_vpn_endpoint::ClientAuthenticationRequest>,
-    /// `AuthorizationPolicy`.
-    #[serde(rename = "AuthorizationPolicy")]
-    pub authorization_policy: Option<client_vpn_endpoint::AuthorizationPolicy>,
-    /// `ClientCidrBlock`.
-    #[serde(rename = "ClientCidrBlock")]
-    pub client_cidr_block: Option<Value>,
-    /// `ClientConnectOptions`.
-    #[serde(rename = "ClientConnectOptions")]
-    pub client_connect_options: Option<client_vpn_endpoint::ClientConnectOptions>,
-    /// `ClientLoginBannerOptions`.
-    #[serde(rename = "ClientLoginBannerOptions")]
-    pub client_login_banner_options: Option<client_vpn_endpoint::ClientLoginBannerOptions>,
-    /// `ClientRouteEnforcementOptions`.
-    #[serde(rename = "ClientRouteEnforcementOptions")]
-    pub client_route_enforcement_options: Option<client_vpn_endpoint::ClientRouteEnforcementOptions>,
-    /// `ConnectionLogOptions`. Required.
-    #[serde(rename = "ConnectionLogOptions")]
-    pub connection_log_options: client_vpn_endpoint::ConnectionLogOptions,
-    /// `Description`.
-    #[serde(rename = "Description")]
-    pub description: Option<Value>,
-    /// `DevicePostureOptions`.
-    #[serde(rename = "DevicePostureOptions")]
-    pub device_posture_options: Option<client_vpn_endpoint::DevicePostureOptions>,
-    /// `DisconnectOnSessionTimeout`.
-    #[serde(rename = "DisconnectOnSessionTimeout")]
-    pub disconnect_on_session_timeout: Option<Value>,
-    /// `DnsServers`.
-    #[serde(rename = "DnsServers")]
-    pub dns_servers: Option<Vec<Value>>,
-    /// `EndpointIpAddressType`.
-    #[serde(rename = "EndpointIpAddressType")]
-    pub endpoint_ip_address_type: Option<Value>,
-    /// `SecurityGroupIds`.
-    #[serde(rename = "SecurityGroupIds")]
-    pub security_group_ids: Option<Vec<Value>>,
-    /// `SelfServicePortal`.
-    #[serde(rename = "SelfServicePortal")]
-    pub self_service_portal: Option<Value>,
-    /// `ServerCertificateArn`. Required.
-    #[serde(rename = "ServerCertificateArn")]
-    pub server_certificate_arn: Value,
-    /// `SessionTimeoutHours`.
-    #[serde(rename = "SessionTimeoutHours")]
-    pub session_timeout_hours: Option<Value>,
-    /// `SplitTunnel`.
-    #[serde(rename = "SplitTunnel")]
-    pub split_tunnel: Option<Value>,
-    /// `TagSpecifications`.
-    #[serde(rename = "TagSpecifications")]
-    pub tag_specifications: Option<Vec<client_vpn_endpoint::TagSpecification>>,
-    /// `TrafficIpAddressType`.
-    #[serde(rename = "TrafficIpAddressType")]
-    pub traffic_ip_address_type: Option<Value>,
-    /// `TransitGatewayConfiguration`.
-    #[serde(rename = "TransitGatewayConfiguration")]
-    pub transit_gateway_configuration: Option<client_vpn_endpoint::TransitGatewayConfiguration>,
-    /// `TransportProtocol`.
-    #[serde(rename = "TransportProtocol")]
-    pub transport_protocol: Option<Value>,
-    /// `VpcId`.
-    #[serde(rename = "VpcId")]
-    pub vpc_id: Option<Value>,
-    /// `VpnPort`.
-    #[serde(rename = "VpnPort")]
-    pub vpn_port: Option<Value>,
-}
-
-impl CfnClientVpnEndpoint {
-    /// With the required properties; the others unset.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(authentication_options: Vec<client_vpn_endpoint::ClientAuthenticationRequest>, connection_log_options: client_vpn_endpoint::ConnectionLogOptions, server_certificate_arn: impl Into<Value>) -> Self {
-        CfnClientVpnEndpoint { authentication_options, authorization_policy: None, client_cidr_block: None, client_connect_options: None, client_login_banner_options: None, client_route_enforcement_options: None, connection_log_options, description: None, device_posture_options: None, disconnect_on_session_timeout: None, dns_servers: None, endpoint_ip_address_type: None, security_group_ids: None, self_service_portal: None, server_certificate_arn: server_certificate_arn.into(), session_timeout_hours: None, split_tunnel: None, tag_specifications: None, traffic_ip_address_type: None, transit_gateway_configuration: None, transport_protocol: None, vpc_id: None, vpn_port: None }
-    }
-}
-
-impl crate::core::CfnResource for CfnClientVpnEndpoint {
-    const TYPE: &'static str = "AWS::EC2::ClientVpnEndpoint";
-}
-
-impl crate::core::ResourceRef<CfnClientVpnEndpoint> {
-    /// `Fn::GetAtt` `Id`.
-    pub fn attr_id(&self) -> Value {
-        self.attr("Id")
-    }
-}
-
-/// `AWS::EC2::ClientVpnRoute`: Resource Type definition for AWS::EC2::ClientVpnRoute. Specifies a network route to add to a Client VPN endpoint. Each Client VPN endpoint has a route table that describes the available destination network routes. Each route in the route table specifies the path for traffic to specific resources or networks. ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ec2-clientvpnroute.html))
-#[derive(Debug, Clone, ::serde::Serialize)]
-pub struct CfnClientVpnRoute {
-    /// The ID of the Client VPN endpoint to which to add the route. Required.
-    #[serde(rename = "ClientVpnEndpointId")]
-    pub client_vpn_endpoint_id: Value,
-    /// A brief description of the route.
-    #[serde(rename = "Description")]
-    pub description: Option<Value>,
-    /// The IPv4 address range, in CIDR notation, of the route destination. For example: To add a route for Internet access, enter 0.0.0.0/0. To add a route for a peered VPC, enter the peered VPC's IPv4 CIDR range. To add a route for an on-premises network, enter the AWS Site-to-Site VPN connection's IPv4 CIDR range. To add a route for the local network, enter the client CIDR range. Required.
-    #[serde(rename = "DestinationCidrBlock")]
-    pub destination_cidr_block: Value,
-    /// The ID of the subnet through which you want to route traffic. The specified subnet must be an existing target network of the Client VPN endpoint. Alternatively, if you're adding a route for the local network, specify local.
-    #[serde(rename = "TargetVpcSubnetId")]
-    pub target_vpc_subnet_id: Option<Value>,
-}
-
-impl CfnClientVpnRoute {
-    /// With the required properties; the others unset.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(client_vpn_endpoint_id: impl Into<Value>, destination_cidr_block: impl Into<Value>) -> Self {
-        CfnClientVpnRoute { client_vpn_endpoint_id: client_vpn_endpoint_id.into(), description: None, destination_cidr_block: destination_cidr_block.into(), target_vpc_subnet_id: None }
-    }
-}
-
-impl crate::core::CfnResource for CfnClientVpnRoute {
-    const TYPE: &'static str = "AWS::EC2::ClientVpnRoute";
-}
-
-impl crate::core::ResourceRef<CfnClientVpnRoute> {
-    /// `Fn::GetAtt` `Id`.
-    pub fn attr_id(&self) -> Value {
-        self.attr("Id")
-    }
-}
-
-/// `AWS::EC2::ClientVpnTargetNetworkAssociation`: Resource Type definition for AWS::EC2::ClientVpnTargetNetworkAssociation ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ec2-clientvpntargetnetworkassociation.html))
-#[derive(Debug, Clone, ::serde::Serialize)]
-pub struct CfnClientVpnTargetNetworkAssociation {
-    /// `AvailabilityZone`.
-    #[serde(rename = "AvailabilityZone")]
-    pub availability_zone: Option<Value>,
-    /// `AvailabilityZoneId`.
-    #[serde(rename = "AvailabilityZoneId")]
-    pub availability_zone_id: Option<Value>,
-    /// `ClientVpnEndpointId`. Required.
-    #[serde(rename = "ClientVpnEndpointId")]
-    pub client_vpn_endpoint_id: Value,
-    /// `SubnetId`.
-    #[serde(rename = "SubnetId")]
-    pub subnet_id: Option<Value>,
-}
-
-impl CfnClientVpnTargetNetworkAssociation {
-    /// With the required properties; the others unset.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(client_vpn_endpoint_id: impl Into<Value>) -> Self {
-        CfnClientVpnTargetNetworkAssociation { availability_zone: None, availability_zone_id: None, client_vpn_endpoint_id: client_vpn_endpoint_id.into(), subnet_id: None }
-    }
-}
-
-impl crate::core::CfnResource for CfnClientVpnTargetNetworkAssociation {
-    const TYPE: &'static str = "AWS::EC2::ClientVpnTargetNetworkAssociation";
-}
-
-impl crate::core::ResourceRef<CfnClientVpnTargetNetworkAssociation> {
-    /// `Fn::GetAtt` `Id`.
-    pub fn attr_id(&self) -> Value {
-        self.attr("Id")
-    }
-}
-
-/// Property types of [`CfnCustomerGateway`].
-pub mod customer_gateway {
-    #[allow(unused_imports)]
-    use super::*;
-
-    /// Specifies a tag. For more information, see \[Resource tags\](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html).
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The tag key. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The tag value. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
-
-}
-
-/// `AWS::EC2::CustomerGateway`: Specifies a customer gateway. ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ec2-customergateway.html))
-#[derive(Debug, Clone, ::serde::Serialize)]
-pub struct CfnCustomerGateway {
-    /// For customer gateway devices that support BGP, specify the device's ASN. You must specify either ``BgpAsn`` or ``BgpAsnExtended`` when creating the customer gateway. If the ASN is larger than ``2,147,483,647``, you must use ``BgpAsnExtended``.
-    #[serde(rename = "BgpAsn")]
-    pub bgp_asn: Option<Value>,
-    /// For customer gateway devices that support BGP, specify the device's ASN. You must specify either ``BgpAsn`` or ``BgpAsnExtended`` when creating the customer gateway. If the ASN is larger than ``2,147,483,647``, you must use ``BgpAsnExtended``.
-    #[serde(rename = "BgpAsnExtended")]
-    pub bgp_asn_extended: Option<Value>,
-    /// The Amazon Resource Name (ARN) for the customer gateway certificate.
-    #[serde(rename = "CertificateArn")]
-    pub certificate_arn: Option<Value>,
-    /// The name of customer gateway device.
-    #[serde(rename = "DeviceName")]
-    pub device_name: Option<Value>,
-    /// The IP address for the customer gateway device's outside interface. The address must be static. If ``OutsideIpAddressType`` in your VPN connection options is set to ``PrivateIpv4``, you can use an RFC6598 or RFC1918 private IPv4 address. If ``OutsideIpAddressType`` is set to ``Ipv6``, you can use an IPv6 address. Required.
-    #[serde(rename = "IpAddress")]
-    pub ip_address: Value,
-    /// One or more tags for the customer gateway.
-    #[serde(rename = "Tags")]
-    pub tags: Option<Vec<customer_gateway::Tag>>,
-    /// The type of VPN connection that this customer gateway supports (``ipsec.1``). Required.
-    #[serde(rename = "Type")]
-    pub r#type: Value,
-}
-
-impl CfnCustomerGateway {
-    /// With the required properties; the others unset.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(ip_address: impl Into<Value>, r#type: impl Into<Value>) -> Self {
-        CfnCustomerGateway { bgp_asn: None, bgp_asn_extended: None, certificate_arn: None, device_name: None, ip_address: ip_address.into(), tags: None, r#type: r#type.into() }
-    }
-}
-
-impl crate::core::CfnResource for CfnCustomerGateway {
-    const TYPE: &'static str = "AWS::EC2::CustomerGateway";
-}
-
-impl crate::core::ResourceRef<CfnCustomerGateway> {
-    /// `Fn::GetAtt` `CustomerGatewayId`.
-    pub fn attr_customer_gateway_id(&self) -> Value {
-        self.attr("CustomerGatewayId")
-    }
-}
-
-/// Property types of [`CfnDHCPOptions`].
-pub mod dhcp_options {
-    #[allow(unused_imports)]
-    use super::*;
-
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
-
-}
-
-/// `AWS::EC2::DHCPOptions`: Resource Type definition for AWS::EC2::DHCPOptions ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ec2-dhcpoptions.html))
-#[derive(Debug, Clone, Default, ::serde::Serialize)]
-pub struct CfnDHCPOptions {
-    /// This value is used to complete unqualified DNS hostnames.
-    #[serde(rename = "DomainName")]
-    pub domain_name: Option<Value>,
-    /// The IPv4 addresses of up to four domain name servers, or AmazonProvidedDNS.
-    #[serde(rename = "DomainNameServers")]
-    pub domain_name_servers: Option<Vec<Value>>,
-    /// The preferred Lease Time for ipV6 address in seconds.
-    #[serde(rename = "Ipv6AddressPreferredLeaseTime")]
-    pub ipv6_address_preferred_lease_time: Option<Value>,
-    /// The IPv4 addresses of up to four NetBIOS name servers.
-    #[serde(rename = "NetbiosNameServers")]
-    pub netbios_name_servers: Option<Vec<Value>>,
-    /// The NetBIOS node type (1, 2, 4, or 8).
-    #[serde(rename = "NetbiosNodeType")]
-    pub netbios_node_type: Option<Value>,
-    /// The IPv4 addresses of up to four Network Time Protocol (NTP) servers.
-    #[serde(rename = "NtpServers")]
-    pub ntp_servers: Option<Vec<Value>>,
-    /// Any tags assigned to the DHCP options set.
-    #[serde(rename = "Tags")]
-    pub tags: Option<Vec<dhcp_options::Tag>>,
-}
-
-impl crate::core::CfnResource for CfnDHCPOptions {
-    const TYPE: &'static str = "AWS::EC2::DHCPOptions";
-}
-
-impl crate::core::ResourceRef<CfnDHCPOptions> {
-    /// `Fn::GetAtt` `DhcpOptionsId`.
-    pub fn attr_dhcp_options_id(&self) -> Value {
-        self.attr("DhcpOptionsId")
-    }
-}
-
-/// Property types of [`CfnEC2Fleet`].
-pub mod ec2_fleet {
-    #[allow(unused_imports)]
-    use super::*;
-
-    /// The values `ExcessCapacityTerminationPolicy` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ExcessCapacityTerminationPolicy {
-        /// `termination`
-        #[serde(rename = "termination")]
-        Termination,
-        /// `no-termination`
-        #[serde(rename = "no-termination")]
-        NoTermination,
-    }
-
-    /// `FleetLaunchTemplateSpecificationRequest`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct FleetLaunchTemplateSpecificationRequest {
-        /// `LaunchTemplateId`.
-        #[serde(rename = "LaunchTemplateId")]
-        pub launch_template_id: Option<Value>,
-        /// `LaunchTemplateName`.
-        #[serde(rename = "LaunchTemplateName")]
-        pub launch_template_name: Option<Value>,
-        /// `LaunchTemplateSpecificationUserData`.
-        #[serde(rename = "LaunchTemplateSpecificationUserData")]
-        pub launch_template_specification_user_data: Option<Value>,
-        /// `Version`. Required.
-        #[serde(rename = "Version")]
-        pub version: Value,
-    }
-
-    impl FleetLaunchTemplateSpecificationRequest {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(version: impl Into<Value>) -> Self {
-            FleetLaunchTemplateSpecificationRequest { launch_template_id: None, launch_template_name: None, launch_template_specification_user_data: None, version: version.into() }
-        }
-    }
-
-    /// `StandbyAvailabilityZone`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct StandbyAvailabilityZone {
-        /// `AvailabilityZone`.
-        #[serde(rename = "AvailabilityZone")]
-        pub availability_zone: Option<Value>,
-        /// `AvailabilityZoneId`.
-        #[serde(rename = "AvailabilityZoneId")]
-        pub availability_zone_id: Option<Value>,
-    }
-
-    /// `MultiAvailabilityZoneConfiguration`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct MultiAvailabilityZoneConfiguration {
-        /// `ConfigurationType`.
-        #[serde(rename = "ConfigurationType")]
-        pub configuration_type: Option<Value>,
-        /// `StandbyAvailabilityZones`.
-        #[serde(rename = "StandbyAvailabilityZones")]
-        pub standby_availability_zones: Option<Vec<StandbyAvailabilityZone>>,
     }
 
     /// The values `VolumeType` takes.
@@ -2139,63 +471,6 @@ pub mod ec2_fleet {
         /// `standard`
         #[serde(rename = "standard")]
         Standard,
-    }
-
-    /// `EbsBlockDevice`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct EbsBlockDevice {
-        /// `DeleteOnTermination`.
-        #[serde(rename = "DeleteOnTermination")]
-        pub delete_on_termination: Option<Value>,
-        /// `Encrypted`.
-        #[serde(rename = "Encrypted")]
-        pub encrypted: Option<Value>,
-        /// `Iops`.
-        #[serde(rename = "Iops")]
-        pub iops: Option<Value>,
-        /// `KmsKeyId`.
-        #[serde(rename = "KmsKeyId")]
-        pub kms_key_id: Option<Value>,
-        /// `MultiAvailabilityZoneConfiguration`.
-        #[serde(rename = "MultiAvailabilityZoneConfiguration")]
-        pub multi_availability_zone_configuration: Option<MultiAvailabilityZoneConfiguration>,
-        /// `SnapshotId`.
-        #[serde(rename = "SnapshotId")]
-        pub snapshot_id: Option<Value>,
-        /// `VolumeSize`.
-        #[serde(rename = "VolumeSize")]
-        pub volume_size: Option<Value>,
-        /// `VolumeType`.
-        #[serde(rename = "VolumeType")]
-        pub volume_type: Option<VolumeType>,
-    }
-
-    /// `BlockDeviceMapping`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct BlockDeviceMapping {
-        /// `DeviceName`.
-        #[serde(rename = "DeviceName")]
-        pub device_name: Option<Value>,
-        /// `Ebs`.
-        #[serde(rename = "Ebs")]
-        pub ebs: Option<EbsBlockDevice>,
-        /// `NoDevice`.
-        #[serde(rename = "NoDevice")]
-        pub no_device: Option<Value>,
-        /// `VirtualName`.
-        #[serde(rename = "VirtualName")]
-        pub virtual_name: Option<Value>,
-    }
-
-    /// `IamInstanceProfileSpecification`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct IamInstanceProfileSpecification {
-        /// `Arn`.
-        #[serde(rename = "Arn")]
-        pub arn: Option<Value>,
-        /// `Name`.
-        #[serde(rename = "Name")]
-        pub name: Option<Value>,
     }
 
     /// `AcceleratorCountRequest`.
@@ -2606,6 +881,1615 @@ pub mod ec2_fleet {
         Required,
     }
 
+    /// The values `Tenancy` takes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum Tenancy {
+        /// `dedicated`
+        #[serde(rename = "dedicated")]
+        Dedicated,
+        /// `default`
+        #[serde(rename = "default")]
+        Default,
+        /// `host`
+        #[serde(rename = "host")]
+        Host,
+    }
+
+    /// The values `InstanceInterruptionBehavior` takes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum InstanceInterruptionBehavior {
+        /// `hibernate`
+        #[serde(rename = "hibernate")]
+        Hibernate,
+        /// `stop`
+        #[serde(rename = "stop")]
+        Stop,
+        /// `terminate`
+        #[serde(rename = "terminate")]
+        Terminate,
+    }
+
+    /// The values `ReplacementStrategy` takes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum ReplacementStrategy {
+        /// `launch`
+        #[serde(rename = "launch")]
+        Launch,
+        /// `launch-before-terminate`
+        #[serde(rename = "launch-before-terminate")]
+        LaunchBeforeTerminate,
+    }
+
+    /// The values `TargetCapacityUnitType` takes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum TargetCapacityUnitType {
+        /// `vcpu`
+        #[serde(rename = "vcpu")]
+        Vcpu,
+        /// `memory-mib`
+        #[serde(rename = "memory-mib")]
+        MemoryMib,
+        /// `units`
+        #[serde(rename = "units")]
+        Units,
+    }
+
+    /// The regions IPAM is enabled for. Allows pools to be created in these regions, as well as enabling monitoring
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct IpamOperatingRegion {
+        /// The name of the region. Required.
+        #[serde(rename = "RegionName")]
+        pub region_name: Value,
+    }
+
+    impl IpamOperatingRegion {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(region_name: impl Into<Value>) -> Self {
+            IpamOperatingRegion { region_name: region_name.into() }
+        }
+    }
+
+    /// Indicates whether the instance is enabled for AWS Nitro Enclaves.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct EnclaveOptions {
+        /// If this parameter is set to true, the instance is enabled for AWS Nitro Enclaves; otherwise, it is not enabled for AWS Nitro Enclaves.
+        #[serde(rename = "Enabled")]
+        pub enabled: Option<Value>,
+    }
+
+    /// Indicates whether an instance is enabled for hibernation.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct HibernationOptions {
+        /// If you set this parameter to true, your instance is enabled for hibernation.
+        #[serde(rename = "Configured")]
+        pub configured: Option<Value>,
+    }
+
+    /// Indicates whether an instance stops or terminates when you initiate shutdown from the instance (using the operating system command for system shutdown).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum InstanceInitiatedShutdownBehavior {
+        /// `stop`
+        #[serde(rename = "stop")]
+        Stop,
+        /// `terminate`
+        #[serde(rename = "terminate")]
+        Terminate,
+    }
+
+    /// `InstanceIpv6Address`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct InstanceIpv6Address {
+        /// The IPv6 address. Required.
+        #[serde(rename = "Ipv6Address")]
+        pub ipv6_address: Value,
+    }
+
+    impl InstanceIpv6Address {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(ipv6_address: impl Into<Value>) -> Self {
+            InstanceIpv6Address { ipv6_address: ipv6_address.into() }
+        }
+    }
+
+    /// Enables or disables the IPv6 endpoint for the instance metadata service. To use this option, the instance must be a Nitro-based instance launched in a subnet that supports IPv6.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum HttpProtocolIpv6 {
+        /// `disabled`
+        #[serde(rename = "disabled")]
+        Disabled,
+        /// `enabled`
+        #[serde(rename = "enabled")]
+        Enabled,
+    }
+
+    /// Indicates whether tags from the instance are propagated to the EBS volumes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum InstanceMetadataTags {
+        /// `disabled`
+        #[serde(rename = "disabled")]
+        Disabled,
+        /// `enabled`
+        #[serde(rename = "enabled")]
+        Enabled,
+    }
+
+    /// `MetadataOptions`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct MetadataOptions {
+        /// Enables or disables the HTTP metadata endpoint on your instances. If you specify a value of disabled, you cannot access your instance metadata.
+        #[serde(rename = "HttpEndpoint")]
+        pub http_endpoint: Option<HttpEndpoint>,
+        /// Enables or disables the IPv6 endpoint for the instance metadata service. To use this option, the instance must be a Nitro-based instance launched in a subnet that supports IPv6.
+        #[serde(rename = "HttpProtocolIpv6")]
+        pub http_protocol_ipv6: Option<HttpProtocolIpv6>,
+        /// The number of network hops that the metadata token can travel. Maximum is 64.
+        #[serde(rename = "HttpPutResponseHopLimit")]
+        pub http_put_response_hop_limit: Option<Value>,
+        /// Indicates whether IMDSv2 is required.
+        #[serde(rename = "HttpTokens")]
+        pub http_tokens: Option<HttpTokens>,
+        /// Indicates whether tags from the instance are propagated to the EBS volumes.
+        #[serde(rename = "InstanceMetadataTags")]
+        pub instance_metadata_tags: Option<InstanceMetadataTags>,
+    }
+
+    /// Contains ENA Express settings for UDP network traffic for the network interface that's attached to the instance.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct EnaSrdUdpSpecification {
+        /// Indicates whether UDP traffic uses ENA Express for your instance.
+        #[serde(rename = "EnaSrdUdpEnabled")]
+        pub ena_srd_udp_enabled: Option<Value>,
+    }
+
+    /// Specifies the ENA Express settings for the network interface that's attached to the instance.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct EnaSrdSpecification {
+        /// Specifies whether ENA Express is enabled for the network interface when you launch an instance.
+        #[serde(rename = "EnaSrdEnabled")]
+        pub ena_srd_enabled: Option<Value>,
+        /// Contains ENA Express settings for UDP network traffic for the network interface that's attached to the instance.
+        #[serde(rename = "EnaSrdUdpSpecification")]
+        pub ena_srd_udp_specification: Option<EnaSrdUdpSpecification>,
+    }
+
+    /// `PrivateIpAddressSpecification`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct PrivateIpAddressSpecification {
+        /// Indicates whether the private IPv4 address is the primary private IPv4 address. Only one IPv4 address can be designated as primary. Required.
+        #[serde(rename = "Primary")]
+        pub primary: Value,
+        /// The private IPv4 addresses. Required.
+        #[serde(rename = "PrivateIpAddress")]
+        pub private_ip_address: Value,
+    }
+
+    impl PrivateIpAddressSpecification {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(primary: impl Into<Value>, private_ip_address: impl Into<Value>) -> Self {
+            PrivateIpAddressSpecification { primary: primary.into(), private_ip_address: private_ip_address.into() }
+        }
+    }
+
+    /// The type of hostnames to assign to instances in the subnet at launch. For IPv4 only subnets, an instance DNS name must be based on the instance IPv4 address. For IPv6 only subnets, an instance DNS name must be based on the instance ID. For dual-stack subnets, you can specify whether DNS names use the instance IPv4 address or the instance ID.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum HostnameType {
+        /// `ip-name`
+        #[serde(rename = "ip-name")]
+        IpName,
+        /// `resource-name`
+        #[serde(rename = "resource-name")]
+        ResourceName,
+    }
+
+    /// `PrivateDnsNameOptions`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct PrivateDnsNameOptions {
+        /// Indicates whether to respond to DNS queries for instance hostnames with DNS AAAA records. For more information, see Amazon EC2 instance hostname types in the Amazon Elastic Compute Cloud User Guide.
+        #[serde(rename = "EnableResourceNameDnsAAAARecord")]
+        pub enable_resource_name_dns_aaaa_record: Option<Value>,
+        /// Indicates whether to respond to DNS queries for instance hostnames with DNS A records. For more information, see Amazon EC2 instance hostname types in the Amazon Elastic Compute Cloud User Guide.
+        #[serde(rename = "EnableResourceNameDnsARecord")]
+        pub enable_resource_name_dns_a_record: Option<Value>,
+        /// The type of hostnames to assign to instances in the subnet at launch. For IPv4 only subnets, an instance DNS name must be based on the instance IPv4 address. For IPv6 only subnets, an instance DNS name must be based on the instance ID. For dual-stack subnets, you can specify whether DNS names use the instance IPv4 address or the instance ID.
+        #[serde(rename = "HostnameType")]
+        pub hostname_type: Option<HostnameType>,
+    }
+
+    /// A security group connection tracking specification that enables you to set the idle timeout for connection tracking on an Elastic network interface. For more information, see \[Connection tracking timeouts\](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/security-group-connection-tracking.html#connection-tracking-timeouts) in the *Amazon EC2 User Guide*.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct ConnectionTrackingSpecification {
+        /// Timeout (in seconds) for idle TCP connections in an established state. Min: 60 seconds. Max: 432000 seconds (5 days). Default: 350 seconds for Nitro v6 instance types (excluding P6e-GB200); 432000 seconds for all other instance types (including P6e-GB200). Recommended: Less than 432000 seconds.
+        #[serde(rename = "TcpEstablishedTimeout")]
+        pub tcp_established_timeout: Option<Value>,
+        /// Timeout (in seconds) for idle UDP flows classified as streams which have seen more than one request-response transaction. Min: 60 seconds. Max: 180 seconds (3 minutes). Default: 180 seconds.
+        #[serde(rename = "UdpStreamTimeout")]
+        pub udp_stream_timeout: Option<Value>,
+        /// Timeout (in seconds) for idle UDP flows that have seen traffic only in a single direction or a single request-response transaction. Min: 30 seconds. Max: 60 seconds. Default: 30 seconds.
+        #[serde(rename = "UdpTimeout")]
+        pub udp_timeout: Option<Value>,
+    }
+
+    /// The values `Protocol` takes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum Protocol {
+        /// `tcp`
+        #[serde(rename = "tcp")]
+        Tcp,
+        /// `udp`
+        #[serde(rename = "udp")]
+        Udp,
+    }
+
+    /// Indicates whether to enable Ipv6 Support for Vpc Attachment. Valid Values: enable | disable
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum ApplianceModeSupport {
+        /// `disable`
+        #[serde(rename = "disable")]
+        Disable,
+        /// `enable`
+        #[serde(rename = "enable")]
+        Enable,
+    }
+
+    /// Indicates whether to enable DNS Support for Vpc Attachment. Valid Values: enable | disable
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum DnsSupport {
+        /// `disable`
+        #[serde(rename = "disable")]
+        Disable,
+        /// `enable`
+        #[serde(rename = "enable")]
+        Enable,
+    }
+
+    /// Indicates whether to enable Ipv6 Support for Vpc Attachment. Valid Values: enable | disable
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum Ipv6Support {
+        /// `disable`
+        #[serde(rename = "disable")]
+        Disable,
+        /// `enable`
+        #[serde(rename = "enable")]
+        Enable,
+    }
+
+    /// Indicates whether to enable Security Group referencing support for Vpc Attachment. Valid Values: enable | disable
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum SecurityGroupReferencingSupport {
+        /// `disable`
+        #[serde(rename = "disable")]
+        Disable,
+        /// `enable`
+        #[serde(rename = "enable")]
+        Enable,
+    }
+
+    /// The options for the transit gateway vpc attachment.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct Options {
+        /// Indicates whether to enable Ipv6 Support for Vpc Attachment. Valid Values: enable | disable
+        #[serde(rename = "ApplianceModeSupport")]
+        pub appliance_mode_support: Option<ApplianceModeSupport>,
+        /// Indicates whether to enable DNS Support for Vpc Attachment. Valid Values: enable | disable
+        #[serde(rename = "DnsSupport")]
+        pub dns_support: Option<DnsSupport>,
+        /// Indicates whether to enable Ipv6 Support for Vpc Attachment. Valid Values: enable | disable
+        #[serde(rename = "Ipv6Support")]
+        pub ipv6_support: Option<Ipv6Support>,
+        /// Indicates whether to enable Security Group referencing support for Vpc Attachment. Valid Values: enable | disable
+        #[serde(rename = "SecurityGroupReferencingSupport")]
+        pub security_group_referencing_support: Option<SecurityGroupReferencingSupport>,
+    }
+
+    /// The encryption mode for the VPC Encryption Control configuration.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum Mode {
+        /// `monitor`
+        #[serde(rename = "monitor")]
+        Monitor,
+        /// `enforce`
+        #[serde(rename = "enforce")]
+        Enforce,
+    }
+
+    /// The configuration options for customer provided KMS encryption.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct SseSpecification {
+        /// Whether to encrypt the policy with the provided key or disable encryption
+        #[serde(rename = "CustomerManagedKeyEnabled")]
+        pub customer_managed_key_enabled: Option<Value>,
+        /// KMS Key Arn used to encrypt the group policy
+        #[serde(rename = "KmsKeyArn")]
+        pub kms_key_arn: Option<Value>,
+    }
+
+}
+
+/// Property types of [`CfnApplicationStatusCheck`].
+pub mod application_status_check {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// Whether this check is included in the rolled-up application status.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum Aggregation {
+        /// `included`
+        #[serde(rename = "included")]
+        Included,
+        /// `excluded`
+        #[serde(rename = "excluded")]
+        Excluded,
+    }
+
+    /// `HealthCheckPathDestination`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct HealthCheckPathDestination {
+        /// `SecurityGroupId`.
+        #[serde(rename = "SecurityGroupId")]
+        pub security_group_id: Option<Value>,
+        /// `SubnetId`.
+        #[serde(rename = "SubnetId")]
+        pub subnet_id: Option<Value>,
+    }
+
+    /// `HealthCheckPathSource`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct HealthCheckPathSource {
+        /// `SecurityGroupId`.
+        #[serde(rename = "SecurityGroupId")]
+        pub security_group_id: Option<Value>,
+        /// `SubnetId`.
+        #[serde(rename = "SubnetId")]
+        pub subnet_id: Option<Value>,
+    }
+
+    /// `HealthCheckPath`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct HealthCheckPath {
+        /// `Destinations`.
+        #[serde(rename = "Destinations")]
+        pub destinations: Option<Vec<HealthCheckPathDestination>>,
+        /// `Source`.
+        #[serde(rename = "Source")]
+        pub source: Option<HealthCheckPathSource>,
+    }
+
+    /// The IP scope used for the health check.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum IpScope {
+        /// `private`
+        #[serde(rename = "private")]
+        Private,
+    }
+
+    /// The IP version used for the health check.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum IpVersion {
+        /// `ipv4`
+        #[serde(rename = "ipv4")]
+        Ipv4,
+        /// `ipv6`
+        #[serde(rename = "ipv6")]
+        Ipv6,
+    }
+
+    /// The network protocol used for the health check.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum Protocol {
+        /// `http`
+        #[serde(rename = "http")]
+        Http,
+        /// `https`
+        #[serde(rename = "https")]
+        Https,
+    }
+
+    pub use super::shared_types::Tag;
+
+}
+
+/// `AWS::EC2::ApplicationStatusCheck`: An application status check monitors an HTTP or HTTPS endpoint on Amazon EC2 instances and reports application-layer health. Configure a health check with a Protocol, Port, and Path, and then associate it with EC2 instances via AWS::EC2::ApplicationStatusCheckInstanceAssociation or AWS::EC2::ApplicationStatusCheckTagAssociation. ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ec2-applicationstatuscheck.html))
+#[derive(Debug, Clone, ::serde::Serialize)]
+pub struct CfnApplicationStatusCheck {
+    /// Whether this check is included in the rolled-up application status.
+    #[serde(rename = "Aggregation")]
+    pub aggregation: Option<application_status_check::Aggregation>,
+    /// The network interface device index used for the health check.
+    #[serde(rename = "DeviceIndex")]
+    pub device_index: Option<Value>,
+    /// The number of consecutive failed probes required to mark the instance unhealthy.
+    #[serde(rename = "FailureThreshold")]
+    pub failure_threshold: Option<Value>,
+    /// The source/destination network paths used for the health check.
+    #[serde(rename = "HealthCheckPaths")]
+    pub health_check_paths: Option<Vec<application_status_check::HealthCheckPath>>,
+    /// Seconds to wait after instance launch before beginning health checks.
+    #[serde(rename = "InitializationGracePeriodSeconds")]
+    pub initialization_grace_period_seconds: Option<Value>,
+    /// The interval, in seconds, between health check probes.
+    #[serde(rename = "Interval")]
+    pub interval: Option<Value>,
+    /// The IP scope used for the health check.
+    #[serde(rename = "IpScope")]
+    pub ip_scope: Option<application_status_check::IpScope>,
+    /// The IP version used for the health check.
+    #[serde(rename = "IpVersion")]
+    pub ip_version: Option<application_status_check::IpVersion>,
+    /// The HTTP path used for the health check.
+    #[serde(rename = "Path")]
+    pub path: Option<Value>,
+    /// The port used for the health check. Required.
+    #[serde(rename = "Port")]
+    pub port: Value,
+    /// The network protocol used for the health check. Required.
+    #[serde(rename = "Protocol")]
+    pub protocol: application_status_check::Protocol,
+    /// The HTTP status codes considered successful (e.g., "200-299").
+    #[serde(rename = "StatusCodeMatcher")]
+    pub status_code_matcher: Option<Value>,
+    /// The number of consecutive successful probes required to mark the instance healthy.
+    #[serde(rename = "SuccessThreshold")]
+    pub success_threshold: Option<Value>,
+    /// Tags to apply to the application status check.
+    #[serde(rename = "Tags")]
+    pub tags: Option<Vec<application_status_check::Tag>>,
+    /// The timeout, in seconds, for each health check probe.
+    #[serde(rename = "Timeout")]
+    pub timeout: Option<Value>,
+}
+
+impl CfnApplicationStatusCheck {
+    /// With the required properties; the others unset.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(port: impl Into<Value>, protocol: application_status_check::Protocol) -> Self {
+        CfnApplicationStatusCheck { aggregation: None, device_index: None, failure_threshold: None, health_check_paths: None, initialization_grace_period_seconds: None, interval: None, ip_scope: None, ip_version: None, path: None, port: port.into(), protocol, status_code_matcher: None, success_threshold: None, tags: None, timeout: None }
+    }
+}
+
+impl crate::core::CfnResource for CfnApplicationStatusCheck {
+    const TYPE: &'static str = "AWS::EC2::ApplicationStatusCheck";
+}
+
+impl crate::core::ResourceRef<CfnApplicationStatusCheck> {
+    /// `Fn::GetAtt` `Arn`.
+    pub fn attr_arn(&self) -> Value {
+        self.attr("Arn")
+    }
+    /// `Fn::GetAtt` `ApplicationStatusCheckId`.
+    pub fn attr_application_status_check_id(&self) -> Value {
+        self.attr("ApplicationStatusCheckId")
+    }
+    /// `Fn::GetAtt` `CreationTime`.
+    pub fn attr_creation_time(&self) -> Value {
+        self.attr("CreationTime")
+    }
+}
+
+/// Property types of [`CfnCapacityManagerDataExport`].
+pub mod capacity_manager_data_export {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// The format of the exported capacity manager data. Choose 'csv' for comma-separated values or 'parquet' for optimized columnar storage format.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum OutputFormat {
+        /// `csv`
+        #[serde(rename = "csv")]
+        Csv,
+        /// `parquet`
+        #[serde(rename = "parquet")]
+        Parquet,
+    }
+
+    /// The schedule for the capacity manager data export. Currently supports hourly exports that provide periodic snapshots of capacity manager data.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum Schedule {
+        /// `hourly`
+        #[serde(rename = "hourly")]
+        Hourly,
+    }
+
+    pub use super::shared_types::Tag;
+
+}
+
+/// `AWS::EC2::CapacityManagerDataExport`: Resource Type definition for AWS::EC2::CapacityManagerDataExport ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ec2-capacitymanagerdataexport.html))
+#[derive(Debug, Clone, ::serde::Serialize)]
+pub struct CfnCapacityManagerDataExport {
+    /// The format of the exported capacity manager data. Choose 'csv' for comma-separated values or 'parquet' for optimized columnar storage format. Required.
+    #[serde(rename = "OutputFormat")]
+    pub output_format: capacity_manager_data_export::OutputFormat,
+    /// The name of the Amazon S3 bucket where the capacity manager data export will be stored. The bucket must exist and be accessible by EC2 Capacity Manager service. Required.
+    #[serde(rename = "S3BucketName")]
+    pub s3_bucket_name: Value,
+    /// The prefix for the S3 bucket location where exported files will be placed. If not specified, files will be placed in the root of the bucket.
+    #[serde(rename = "S3BucketPrefix")]
+    pub s3_bucket_prefix: Option<Value>,
+    /// The schedule for the capacity manager data export. Currently supports hourly exports that provide periodic snapshots of capacity manager data. Required.
+    #[serde(rename = "Schedule")]
+    pub schedule: capacity_manager_data_export::Schedule,
+    /// An array of key-value pairs to apply to the capacity manager data export.
+    #[serde(rename = "Tags")]
+    pub tags: Option<Vec<capacity_manager_data_export::Tag>>,
+}
+
+impl CfnCapacityManagerDataExport {
+    /// With the required properties; the others unset.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(output_format: capacity_manager_data_export::OutputFormat, s3_bucket_name: impl Into<Value>, schedule: capacity_manager_data_export::Schedule) -> Self {
+        CfnCapacityManagerDataExport { output_format, s3_bucket_name: s3_bucket_name.into(), s3_bucket_prefix: None, schedule, tags: None }
+    }
+}
+
+impl crate::core::CfnResource for CfnCapacityManagerDataExport {
+    const TYPE: &'static str = "AWS::EC2::CapacityManagerDataExport";
+}
+
+impl crate::core::ResourceRef<CfnCapacityManagerDataExport> {
+    /// `Fn::GetAtt` `CapacityManagerDataExportId`.
+    pub fn attr_capacity_manager_data_export_id(&self) -> Value {
+        self.attr("CapacityManagerDataExportId")
+    }
+}
+
+/// Property types of [`CfnCapacityReservation`].
+pub mod capacity_reservation {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// The values `EndDateType` takes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum EndDateType {
+        /// `limited`
+        #[serde(rename = "limited")]
+        Limited,
+        /// `unlimited`
+        #[serde(rename = "unlimited")]
+        Unlimited,
+    }
+
+    /// The values `InstanceMatchCriteria` takes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum InstanceMatchCriteria {
+        /// `open`
+        #[serde(rename = "open")]
+        Open,
+        /// `targeted`
+        #[serde(rename = "targeted")]
+        Targeted,
+    }
+
+    pub use super::shared_types::InstancePlatform;
+
+    pub use super::shared_types::ResourceType;
+
+    pub use super::shared_types::Tag;
+
+    pub use super::shared_types::TagSpecification;
+
+    /// The values `Tenancy` takes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum Tenancy {
+        /// `dedicated`
+        #[serde(rename = "dedicated")]
+        Dedicated,
+        /// `default`
+        #[serde(rename = "default")]
+        Default,
+    }
+
+}
+
+/// `AWS::EC2::CapacityReservation`: Resource Type definition for AWS::EC2::CapacityReservation ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ec2-capacityreservation.html))
+#[derive(Debug, Clone, ::serde::Serialize)]
+pub struct CfnCapacityReservation {
+    /// `AvailabilityZone`.
+    #[serde(rename = "AvailabilityZone")]
+    pub availability_zone: Option<Value>,
+    /// `AvailabilityZoneId`.
+    #[serde(rename = "AvailabilityZoneId")]
+    pub availability_zone_id: Option<Value>,
+    /// `EbsOptimized`.
+    #[serde(rename = "EbsOptimized")]
+    pub ebs_optimized: Option<Value>,
+    /// `EndDate`.
+    #[serde(rename = "EndDate")]
+    pub end_date: Option<Value>,
+    /// `EndDateType`.
+    #[serde(rename = "EndDateType")]
+    pub end_date_type: Option<capacity_reservation::EndDateType>,
+    /// `EphemeralStorage`.
+    #[serde(rename = "EphemeralStorage")]
+    pub ephemeral_storage: Option<Value>,
+    /// `InstanceCount`. Required.
+    #[serde(rename = "InstanceCount")]
+    pub instance_count: Value,
+    /// `InstanceMatchCriteria`.
+    #[serde(rename = "InstanceMatchCriteria")]
+    pub instance_match_criteria: Option<capacity_reservation::InstanceMatchCriteria>,
+    /// `InstancePlatform`. Required.
+    #[serde(rename = "InstancePlatform")]
+    pub instance_platform: capacity_reservation::InstancePlatform,
+    /// `InstanceType`. Required.
+    #[serde(rename = "InstanceType")]
+    pub instance_type: Value,
+    /// `OutPostArn`.
+    #[serde(rename = "OutPostArn")]
+    pub out_post_arn: Option<Value>,
+    /// `PlacementGroupArn`.
+    #[serde(rename = "PlacementGroupArn")]
+    pub placement_group_arn: Option<Value>,
+    /// `TagSpecifications`.
+    #[serde(rename = "TagSpecifications")]
+    pub tag_specifications: Option<Vec<capacity_reservation::TagSpecification>>,
+    /// `Tenancy`.
+    #[serde(rename = "Tenancy")]
+    pub tenancy: Option<capacity_reservation::Tenancy>,
+    /// `UnusedReservationBillingOwnerId`.
+    #[serde(rename = "UnusedReservationBillingOwnerId")]
+    pub unused_reservation_billing_owner_id: Option<Value>,
+}
+
+impl CfnCapacityReservation {
+    /// With the required properties; the others unset.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(instance_count: impl Into<Value>, instance_platform: capacity_reservation::InstancePlatform, instance_type: impl Into<Value>) -> Self {
+        CfnCapacityReservation { availability_zone: None, availability_zone_id: None, ebs_optimized: None, end_date: None, end_date_type: None, ephemeral_storage: None, instance_count: instance_count.into(), instance_match_criteria: None, instance_platform, instance_type: instance_type.into(), out_post_arn: None, placement_group_arn: None, tag_specifications: None, tenancy: None, unused_reservation_billing_owner_id: None }
+    }
+}
+
+impl crate::core::CfnResource for CfnCapacityReservation {
+    const TYPE: &'static str = "AWS::EC2::CapacityReservation";
+}
+
+impl crate::core::ResourceRef<CfnCapacityReservation> {
+    /// `Fn::GetAtt` `Id`.
+    pub fn attr_id(&self) -> Value {
+        self.attr("Id")
+    }
+    /// `Fn::GetAtt` `AvailableInstanceCount`.
+    pub fn attr_available_instance_count(&self) -> Value {
+        self.attr("AvailableInstanceCount")
+    }
+    /// `Fn::GetAtt` `TotalInstanceCount`.
+    pub fn attr_total_instance_count(&self) -> Value {
+        self.attr("TotalInstanceCount")
+    }
+    /// `Fn::GetAtt` `StartDate`.
+    pub fn attr_start_date(&self) -> Value {
+        self.attr("StartDate")
+    }
+    /// `Fn::GetAtt` `CapacityReservationArn`.
+    pub fn attr_capacity_reservation_arn(&self) -> Value {
+        self.attr("CapacityReservationArn")
+    }
+    /// `Fn::GetAtt` `CreateDate`.
+    pub fn attr_create_date(&self) -> Value {
+        self.attr("CreateDate")
+    }
+    /// `Fn::GetAtt` `State`.
+    pub fn attr_state(&self) -> Value {
+        self.attr("State")
+    }
+    /// `Fn::GetAtt` `OwnerId`.
+    pub fn attr_owner_id(&self) -> Value {
+        self.attr("OwnerId")
+    }
+    /// `Fn::GetAtt` `ReservationType`.
+    pub fn attr_reservation_type(&self) -> Value {
+        self.attr("ReservationType")
+    }
+    /// `Fn::GetAtt` `CapacityAllocationSet`.
+    pub fn attr_capacity_allocation_set(&self) -> Value {
+        self.attr("CapacityAllocationSet")
+    }
+    /// `Fn::GetAtt` `CommitmentInfo`.
+    pub fn attr_commitment_info(&self) -> Value {
+        self.attr("CommitmentInfo")
+    }
+    /// `Fn::GetAtt` `DeliveryPreference`.
+    pub fn attr_delivery_preference(&self) -> Value {
+        self.attr("DeliveryPreference")
+    }
+    /// `Fn::GetAtt` `CapacityReservationFleetId`.
+    pub fn attr_capacity_reservation_fleet_id(&self) -> Value {
+        self.attr("CapacityReservationFleetId")
+    }
+}
+
+/// Property types of [`CfnCapacityReservationFleet`].
+pub mod capacity_reservation_fleet {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// The values `InstanceMatchCriteria` takes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum InstanceMatchCriteria {
+        /// `open`
+        #[serde(rename = "open")]
+        Open,
+    }
+
+    pub use super::shared_types::InstancePlatform;
+
+    /// `InstanceTypeSpecification`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct InstanceTypeSpecification {
+        /// `AvailabilityZone`.
+        #[serde(rename = "AvailabilityZone")]
+        pub availability_zone: Option<Value>,
+        /// `AvailabilityZoneId`.
+        #[serde(rename = "AvailabilityZoneId")]
+        pub availability_zone_id: Option<Value>,
+        /// `EbsOptimized`.
+        #[serde(rename = "EbsOptimized")]
+        pub ebs_optimized: Option<Value>,
+        /// `InstancePlatform`.
+        #[serde(rename = "InstancePlatform")]
+        pub instance_platform: Option<InstancePlatform>,
+        /// `InstanceType`.
+        #[serde(rename = "InstanceType")]
+        pub instance_type: Option<Value>,
+        /// `Priority`.
+        #[serde(rename = "Priority")]
+        pub priority: Option<Value>,
+        /// `Weight`.
+        #[serde(rename = "Weight")]
+        pub weight: Option<Value>,
+    }
+
+    pub use super::shared_types::ResourceType;
+
+    pub use super::shared_types::Tag;
+
+    pub use super::shared_types::TagSpecification;
+
+    /// The values `Tenancy` takes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum Tenancy {
+        /// `default`
+        #[serde(rename = "default")]
+        Default,
+    }
+
+}
+
+/// `AWS::EC2::CapacityReservationFleet`: Resource Type definition for AWS::EC2::CapacityReservationFleet ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ec2-capacityreservationfleet.html))
+#[derive(Debug, Clone, Default, ::serde::Serialize)]
+pub struct CfnCapacityReservationFleet {
+    /// `AllocationStrategy`.
+    #[serde(rename = "AllocationStrategy")]
+    pub allocation_strategy: Option<Value>,
+    /// `EndDate`.
+    #[serde(rename = "EndDate")]
+    pub end_date: Option<Value>,
+    /// `InstanceMatchCriteria`.
+    #[serde(rename = "InstanceMatchCriteria")]
+    pub instance_match_criteria: Option<capacity_reservation_fleet::InstanceMatchCriteria>,
+    /// `InstanceTypeSpecifications`.
+    #[serde(rename = "InstanceTypeSpecifications")]
+    pub instance_type_specifications: Option<Vec<capacity_reservation_fleet::InstanceTypeSpecification>>,
+    /// `NoRemoveEndDate`.
+    #[serde(rename = "NoRemoveEndDate")]
+    pub no_remove_end_date: Option<Value>,
+    /// `RemoveEndDate`.
+    #[serde(rename = "RemoveEndDate")]
+    pub remove_end_date: Option<Value>,
+    /// `TagSpecifications`.
+    #[serde(rename = "TagSpecifications")]
+    pub tag_specifications: Option<Vec<capacity_reservation_fleet::TagSpecification>>,
+    /// `Tenancy`.
+    #[serde(rename = "Tenancy")]
+    pub tenancy: Option<capacity_reservation_fleet::Tenancy>,
+    /// `TotalTargetCapacity`.
+    #[serde(rename = "TotalTargetCapacity")]
+    pub total_target_capacity: Option<Value>,
+}
+
+impl crate::core::CfnResource for CfnCapacityReservationFleet {
+    const TYPE: &'static str = "AWS::EC2::CapacityReservationFleet";
+}
+
+impl crate::core::ResourceRef<CfnCapacityReservationFleet> {
+    /// `Fn::GetAtt` `CapacityReservationFleetId`.
+    pub fn attr_capacity_reservation_fleet_id(&self) -> Value {
+        self.attr("CapacityReservationFleetId")
+    }
+}
+
+/// Property types of [`CfnCarrierGateway`].
+pub mod carrier_gateway {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// `Tag`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct Tag {
+        /// `Key`.
+        #[serde(rename = "Key")]
+        pub key: Option<Value>,
+        /// `Value`.
+        #[serde(rename = "Value")]
+        pub value: Option<Value>,
+    }
+
+}
+
+/// `AWS::EC2::CarrierGateway`: Resource Type definition for Carrier Gateway which describes the Carrier Gateway resource ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ec2-carriergateway.html))
+#[derive(Debug, Clone, ::serde::Serialize)]
+pub struct CfnCarrierGateway {
+    /// The tags for the carrier gateway.
+    #[serde(rename = "Tags")]
+    pub tags: Option<Vec<carrier_gateway::Tag>>,
+    /// The ID of the VPC. Required.
+    #[serde(rename = "VpcId")]
+    pub vpc_id: Value,
+}
+
+impl CfnCarrierGateway {
+    /// With the required properties; the others unset.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(vpc_id: impl Into<Value>) -> Self {
+        CfnCarrierGateway { tags: None, vpc_id: vpc_id.into() }
+    }
+}
+
+impl crate::core::CfnResource for CfnCarrierGateway {
+    const TYPE: &'static str = "AWS::EC2::CarrierGateway";
+}
+
+impl crate::core::ResourceRef<CfnCarrierGateway> {
+    /// `Fn::GetAtt` `CarrierGatewayId`.
+    pub fn attr_carrier_gateway_id(&self) -> Value {
+        self.attr("CarrierGatewayId")
+    }
+    /// `Fn::GetAtt` `OwnerId`.
+    pub fn attr_owner_id(&self) -> Value {
+        self.attr("OwnerId")
+    }
+    /// `Fn::GetAtt` `State`.
+    pub fn attr_state(&self) -> Value {
+        self.attr("State")
+    }
+}
+
+/// `AWS::EC2::ClientVpnAuthorizationRule`: Resource Type definition for AWS::EC2::ClientVpnAuthorizationRule ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ec2-clientvpnauthorizationrule.html))
+#[derive(Debug, Clone, ::serde::Serialize)]
+pub struct CfnClientVpnAuthorizationRule {
+    /// The ID of the group to grant access to, for example, the Active Directory group or identity provider (IdP) group. Required if `AuthorizeAllGroups` is `false` or not specified.
+    #[serde(rename = "AccessGroupId")]
+    pub access_group_id: Option<Value>,
+    /// Indicates whether to grant access to all clients. Specify `true` to grant all clients who successfully establish a VPN connection access to the network. Must be set to `true` if `AccessGroupId` is not specified.
+    #[serde(rename = "AuthorizeAllGroups")]
+    pub authorize_all_groups: Option<Value>,
+    /// The ID of the Client VPN endpoint. Required.
+    #[serde(rename = "ClientVpnEndpointId")]
+    pub client_vpn_endpoint_id: Value,
+    /// A brief description of the authorization rule.
+    #[serde(rename = "Description")]
+    pub description: Option<Value>,
+    /// The IPv4 address range, in CIDR notation, of the network for which access is being authorized. Required.
+    #[serde(rename = "TargetNetworkCidr")]
+    pub target_network_cidr: Value,
+}
+
+impl CfnClientVpnAuthorizationRule {
+    /// With the required properties; the others unset.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(client_vpn_endpoint_id: impl Into<Value>, target_network_cidr: impl Into<Value>) -> Self {
+        CfnClientVpnAuthorizationRule { access_group_id: None, authorize_all_groups: None, client_vpn_endpoint_id: client_vpn_endpoint_id.into(), description: None, target_network_cidr: target_network_cidr.into() }
+    }
+}
+
+impl crate::core::CfnResource for CfnClientVpnAuthorizationRule {
+    const TYPE: &'static str = "AWS::EC2::ClientVpnAuthorizationRule";
+}
+
+impl crate::core::ResourceRef<CfnClientVpnAuthorizationRule> {
+    /// `Fn::GetAtt` `Id`.
+    pub fn attr_id(&self) -> Value {
+        self.attr("Id")
+    }
+}
+
+/// Property types of [`CfnClientVpnEndpoint`].
+pub mod client_vpn_endpoint {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// `DirectoryServiceAuthenticationRequest`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct DirectoryServiceAuthenticationRequest {
+        /// `DirectoryId`. Required.
+        #[serde(rename = "DirectoryId")]
+        pub directory_id: Value,
+    }
+
+    impl DirectoryServiceAuthenticationRequest {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(directory_id: impl Into<Value>) -> Self {
+            DirectoryServiceAuthenticationRequest { directory_id: directory_id.into() }
+        }
+    }
+
+    /// `FederatedAuthenticationRequest`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct FederatedAuthenticationRequest {
+        /// `SAMLProviderArn`. Required.
+        #[serde(rename = "SAMLProviderArn")]
+        pub saml_provider_arn: Value,
+        /// `SelfServiceSAMLProviderArn`.
+        #[serde(rename = "SelfServiceSAMLProviderArn")]
+        pub self_service_saml_provider_arn: Option<Value>,
+    }
+
+    impl FederatedAuthenticationRequest {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(saml_provider_arn: impl Into<Value>) -> Self {
+            FederatedAuthenticationRequest { saml_provider_arn: saml_provider_arn.into(), self_service_saml_provider_arn: None }
+        }
+    }
+
+    /// `CertificateAuthenticationRequest`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct CertificateAuthenticationRequest {
+        /// `ClientRootCertificateChainArn`. Required.
+        #[serde(rename = "ClientRootCertificateChainArn")]
+        pub client_root_certificate_chain_arn: Value,
+    }
+
+    impl CertificateAuthenticationRequest {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(client_root_certificate_chain_arn: impl Into<Value>) -> Self {
+            CertificateAuthenticationRequest { client_root_certificate_chain_arn: client_root_certificate_chain_arn.into() }
+        }
+    }
+
+    /// `ClientAuthenticationRequest`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct ClientAuthenticationRequest {
+        /// `ActiveDirectory`.
+        #[serde(rename = "ActiveDirectory")]
+        pub active_directory: Option<DirectoryServiceAuthenticationRequest>,
+        /// `FederatedAuthentication`.
+        #[serde(rename = "FederatedAuthentication")]
+        pub federated_authentication: Option<FederatedAuthenticationRequest>,
+        /// `MutualAuthentication`.
+        #[serde(rename = "MutualAuthentication")]
+        pub mutual_authentication: Option<CertificateAuthenticationRequest>,
+        /// `Type`. Required.
+        #[serde(rename = "Type")]
+        pub r#type: Value,
+    }
+
+    impl ClientAuthenticationRequest {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(r#type: impl Into<Value>) -> Self {
+            ClientAuthenticationRequest { active_directory: None, federated_authentication: None, mutual_authentication: None, r#type: r#type.into() }
+        }
+    }
+
+    /// `AuthorizationPolicy`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct AuthorizationPolicy {
+        /// `Description`.
+        #[serde(rename = "Description")]
+        pub description: Option<Value>,
+        /// `PolicyDocument`. Required.
+        #[serde(rename = "PolicyDocument")]
+        pub policy_document: Value,
+        /// `ShadowMode`.
+        #[serde(rename = "ShadowMode")]
+        pub shadow_mode: Option<Value>,
+    }
+
+    impl AuthorizationPolicy {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(policy_document: impl Into<Value>) -> Self {
+            AuthorizationPolicy { description: None, policy_document: policy_document.into(), shadow_mode: None }
+        }
+    }
+
+    /// `ClientConnectOptions`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct ClientConnectOptions {
+        /// `Enabled`. Required.
+        #[serde(rename = "Enabled")]
+        pub enabled: Value,
+        /// `LambdaFunctionArn`.
+        #[serde(rename = "LambdaFunctionArn")]
+        pub lambda_function_arn: Option<Value>,
+    }
+
+    impl ClientConnectOptions {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(enabled: impl Into<Value>) -> Self {
+            ClientConnectOptions { enabled: enabled.into(), lambda_function_arn: None }
+        }
+    }
+
+    /// `ClientLoginBannerOptions`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct ClientLoginBannerOptions {
+        /// `BannerText`.
+        #[serde(rename = "BannerText")]
+        pub banner_text: Option<Value>,
+        /// `Enabled`. Required.
+        #[serde(rename = "Enabled")]
+        pub enabled: Value,
+    }
+
+    impl ClientLoginBannerOptions {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(enabled: impl Into<Value>) -> Self {
+            ClientLoginBannerOptions { banner_text: None, enabled: enabled.into() }
+        }
+    }
+
+    /// `ClientRouteEnforcementOptions`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct ClientRouteEnforcementOptions {
+        /// `Enforced`.
+        #[serde(rename = "Enforced")]
+        pub enforced: Option<Value>,
+    }
+
+    /// `ConnectionLogOptions`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct ConnectionLogOptions {
+        /// `CloudwatchLogGroup`.
+        #[serde(rename = "CloudwatchLogGroup")]
+        pub cloudwatch_log_group: Option<Value>,
+        /// `CloudwatchLogStream`.
+        #[serde(rename = "CloudwatchLogStream")]
+        pub cloudwatch_log_stream: Option<Value>,
+        /// `Enabled`. Required.
+        #[serde(rename = "Enabled")]
+        pub enabled: Value,
+        /// `IncludeAuthorizationPolicyContext`.
+        #[serde(rename = "IncludeAuthorizationPolicyContext")]
+        pub include_authorization_policy_context: Option<Value>,
+    }
+
+    impl ConnectionLogOptions {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(enabled: impl Into<Value>) -> Self {
+            ConnectionLogOptions { cloudwatch_log_group: None, cloudwatch_log_stream: None, enabled: enabled.into(), include_authorization_policy_context: None }
+        }
+    }
+
+    /// `DevicePostureTrustProvider`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct DevicePostureTrustProvider {
+        /// `PublicSigningKeyUrl`.
+        #[serde(rename = "PublicSigningKeyUrl")]
+        pub public_signing_key_url: Option<Value>,
+        /// `TenantId`. Required.
+        #[serde(rename = "TenantId")]
+        pub tenant_id: Value,
+        /// `TrustProviderType`. Required.
+        #[serde(rename = "TrustProviderType")]
+        pub trust_provider_type: Value,
+    }
+
+    impl DevicePostureTrustProvider {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(tenant_id: impl Into<Value>, trust_provider_type: impl Into<Value>) -> Self {
+            DevicePostureTrustProvider { public_signing_key_url: None, tenant_id: tenant_id.into(), trust_provider_type: trust_provider_type.into() }
+        }
+    }
+
+    /// `DevicePostureOptions`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct DevicePostureOptions {
+        /// `Enabled`. Required.
+        #[serde(rename = "Enabled")]
+        pub enabled: Value,
+        /// `TrustProviders`. Required.
+        #[serde(rename = "TrustProviders")]
+        pub trust_providers: Vec<DevicePostureTrustProvider>,
+    }
+
+    impl DevicePostureOptions {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(enabled: impl Into<Value>, trust_providers: Vec<DevicePostureTrustProvider>) -> Self {
+            DevicePostureOptions { enabled: enabled.into(), trust_providers }
+        }
+    }
+
+    pub use super::shared_types::Tag;
+
+    /// `TagSpecification`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct TagSpecification {
+        /// `ResourceType`. Required.
+        #[serde(rename = "ResourceType")]
+        pub resource_type: Value,
+        /// `Tags`. Required.
+        #[serde(rename = "Tags")]
+        pub tags: Vec<Tag>,
+    }
+
+    impl TagSpecification {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(resource_type: impl Into<Value>, tags: Vec<Tag>) -> Self {
+            TagSpecification { resource_type: resource_type.into(), tags }
+        }
+    }
+
+    /// `TransitGatewayConfiguration`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct TransitGatewayConfiguration {
+        /// `AvailabilityZoneIds`.
+        #[serde(rename = "AvailabilityZoneIds")]
+        pub availability_zone_ids: Option<Vec<Value>>,
+        /// `AvailabilityZones`.
+        #[serde(rename = "AvailabilityZones")]
+        pub availability_zones: Option<Vec<Value>>,
+        /// `TransitGatewayId`. Required.
+        #[serde(rename = "TransitGatewayId")]
+        pub transit_gateway_id: Value,
+    }
+
+    impl TransitGatewayConfiguration {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(transit_gateway_id: impl Into<Value>) -> Self {
+            TransitGatewayConfiguration { availability_zone_ids: None, availability_zones: None, transit_gateway_id: transit_gateway_id.into() }
+        }
+    }
+
+}
+
+/// `AWS::EC2::ClientVpnEndpoint`: Resource Type definition for AWS::EC2::ClientVpnEndpoint ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ec2-clientvpnendpoint.html))
+#[derive(Debug, Clone, ::serde::Serialize)]
+pub struct CfnClientVpnEndpoint {
+    /// `AuthenticationOptions`. Required.
+    #[serde(rename = "AuthenticationOptions")]
+    pub authentication_options: Vec<client_vpn_endpoint::ClientAuthenticationRequest>,
+    /// `AuthorizationPolicy`.
+    #[serde(rename = "AuthorizationPolicy")]
+    pub authorization_policy: Option<client_vpn_endpoint::AuthorizationPolicy>,
+    /// `ClientCidrBlock`.
+    #[serde(rename = "ClientCidrBlock")]
+    pub client_cidr_block: Option<Value>,
+    /// `ClientConnectOptions`.
+    #[serde(rename = "ClientConnectOptions")]
+    pub client_connect_options: Option<client_vpn_endpoint::ClientConnectOptions>,
+    /// `ClientLoginBannerOptions`.
+    #[serde(rename = "ClientLoginBannerOptions")]
+    pub client_login_banner_options: Option<client_vpn_endpoint::ClientLoginBannerOptions>,
+    /// `ClientRouteEnforcementOptions`.
+    #[serde(rename = "ClientRouteEnforcementOptions")]
+    pub client_route_enforcement_options: Option<client_vpn_endpoint::ClientRouteEnforcementOptions>,
+    /// `ConnectionLogOptions`. Required.
+    #[serde(rename = "ConnectionLogOptions")]
+    pub connection_log_options: client_vpn_endpoint::ConnectionLogOptions,
+    /// `Description`.
+    #[serde(rename = "Description")]
+    pub description: Option<Value>,
+    /// `DevicePostureOptions`.
+    #[serde(rename = "DevicePostureOptions")]
+    pub device_posture_options: Option<client_vpn_endpoint::DevicePostureOptions>,
+    /// `DisconnectOnSessionTimeout`.
+    #[serde(rename = "DisconnectOnSessionTimeout")]
+    pub disconnect_on_session_timeout: Option<Value>,
+    /// `DnsServers`.
+    #[serde(rename = "DnsServers")]
+    pub dns_servers: Option<Vec<Value>>,
+    /// `EndpointIpAddressType`.
+    #[serde(rename = "EndpointIpAddressType")]
+    pub endpoint_ip_address_type: Option<Value>,
+    /// `SecurityGroupIds`.
+    #[serde(rename = "SecurityGroupIds")]
+    pub security_group_ids: Option<Vec<Value>>,
+    /// `SelfServicePortal`.
+    #[serde(rename = "SelfServicePortal")]
+    pub self_service_portal: Option<Value>,
+    /// `ServerCertificateArn`. Required.
+    #[serde(rename = "ServerCertificateArn")]
+    pub server_certificate_arn: Value,
+    /// `SessionTimeoutHours`.
+    #[serde(rename = "SessionTimeoutHours")]
+    pub session_timeout_hours: Option<Value>,
+    /// `SplitTunnel`.
+    #[serde(rename = "SplitTunnel")]
+    pub split_tunnel: Option<Value>,
+    /// `TagSpecifications`.
+    #[serde(rename = "TagSpecifications")]
+    pub tag_specifications: Option<Vec<client_vpn_endpoint::TagSpecification>>,
+    /// `TrafficIpAddressType`.
+    #[serde(rename = "TrafficIpAddressType")]
+    pub traffic_ip_address_type: Option<Value>,
+    /// `TransitGatewayConfiguration`.
+    #[serde(rename = "TransitGatewayConfiguration")]
+    pub transit_gateway_configuration: Option<client_vpn_endpoint::TransitGatewayConfiguration>,
+    /// `TransportProtocol`.
+    #[serde(rename = "TransportProtocol")]
+    pub transport_protocol: Option<Value>,
+    /// `VpcId`.
+    #[serde(rename = "VpcId")]
+    pub vpc_id: Option<Value>,
+    /// `VpnPort`.
+    #[serde(rename = "VpnPort")]
+    pub vpn_port: Option<Value>,
+}
+
+impl CfnClientVpnEndpoint {
+    /// With the required properties; the others unset.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(authentication_options: Vec<client_vpn_endpoint::ClientAuthenticationRequest>, connection_log_options: client_vpn_endpoint::ConnectionLogOptions, server_certificate_arn: impl Into<Value>) -> Self {
+        CfnClientVpnEndpoint { authentication_options, authorization_policy: None, client_cidr_block: None, client_connect_options: None, client_login_banner_options: None, client_route_enforcement_options: None, connection_log_options, description: None, device_posture_options: None, disconnect_on_session_timeout: None, dns_servers: None, endpoint_ip_address_type: None, security_group_ids: None, self_service_portal: None, server_certificate_arn: server_certificate_arn.into(), session_timeout_hours: None, split_tunnel: None, tag_specifications: None, traffic_ip_address_type: None, transit_gateway_configuration: None, transport_protocol: None, vpc_id: None, vpn_port: None }
+    }
+}
+
+impl crate::core::CfnResource for CfnClientVpnEndpoint {
+    const TYPE: &'static str = "AWS::EC2::ClientVpnEndpoint";
+}
+
+impl crate::core::ResourceRef<CfnClientVpnEndpoint> {
+    /// `Fn::GetAtt` `Id`.
+    pub fn attr_id(&self) -> Value {
+        self.attr("Id")
+    }
+}
+
+/// `AWS::EC2::ClientVpnRoute`: Resource Type definition for AWS::EC2::ClientVpnRoute. Specifies a network route to add to a Client VPN endpoint. Each Client VPN endpoint has a route table that describes the available destination network routes. Each route in the route table specifies the path for traffic to specific resources or networks. ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ec2-clientvpnroute.html))
+#[derive(Debug, Clone, ::serde::Serialize)]
+pub struct CfnClientVpnRoute {
+    /// The ID of the Client VPN endpoint to which to add the route. Required.
+    #[serde(rename = "ClientVpnEndpointId")]
+    pub client_vpn_endpoint_id: Value,
+    /// A brief description of the route.
+    #[serde(rename = "Description")]
+    pub description: Option<Value>,
+    /// The IPv4 address range, in CIDR notation, of the route destination. For example: To add a route for Internet access, enter 0.0.0.0/0. To add a route for a peered VPC, enter the peered VPC's IPv4 CIDR range. To add a route for an on-premises network, enter the AWS Site-to-Site VPN connection's IPv4 CIDR range. To add a route for the local network, enter the client CIDR range. Required.
+    #[serde(rename = "DestinationCidrBlock")]
+    pub destination_cidr_block: Value,
+    /// The ID of the subnet through which you want to route traffic. The specified subnet must be an existing target network of the Client VPN endpoint. Alternatively, if you're adding a route for the local network, specify local.
+    #[serde(rename = "TargetVpcSubnetId")]
+    pub target_vpc_subnet_id: Option<Value>,
+}
+
+impl CfnClientVpnRoute {
+    /// With the required properties; the others unset.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(client_vpn_endpoint_id: impl Into<Value>, destination_cidr_block: impl Into<Value>) -> Self {
+        CfnClientVpnRoute { client_vpn_endpoint_id: client_vpn_endpoint_id.into(), description: None, destination_cidr_block: destination_cidr_block.into(), target_vpc_subnet_id: None }
+    }
+}
+
+impl crate::core::CfnResource for CfnClientVpnRoute {
+    const TYPE: &'static str = "AWS::EC2::ClientVpnRoute";
+}
+
+impl crate::core::ResourceRef<CfnClientVpnRoute> {
+    /// `Fn::GetAtt` `Id`.
+    pub fn attr_id(&self) -> Value {
+        self.attr("Id")
+    }
+}
+
+/// `AWS::EC2::ClientVpnTargetNetworkAssociation`: Resource Type definition for AWS::EC2::ClientVpnTargetNetworkAssociation ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ec2-clientvpntargetnetworkassociation.html))
+#[derive(Debug, Clone, ::serde::Serialize)]
+pub struct CfnClientVpnTargetNetworkAssociation {
+    /// `AvailabilityZone`.
+    #[serde(rename = "AvailabilityZone")]
+    pub availability_zone: Option<Value>,
+    /// `AvailabilityZoneId`.
+    #[serde(rename = "AvailabilityZoneId")]
+    pub availability_zone_id: Option<Value>,
+    /// `ClientVpnEndpointId`. Required.
+    #[serde(rename = "ClientVpnEndpointId")]
+    pub client_vpn_endpoint_id: Value,
+    /// `SubnetId`.
+    #[serde(rename = "SubnetId")]
+    pub subnet_id: Option<Value>,
+}
+
+impl CfnClientVpnTargetNetworkAssociation {
+    /// With the required properties; the others unset.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(client_vpn_endpoint_id: impl Into<Value>) -> Self {
+        CfnClientVpnTargetNetworkAssociation { availability_zone: None, availability_zone_id: None, client_vpn_endpoint_id: client_vpn_endpoint_id.into(), subnet_id: None }
+    }
+}
+
+impl crate::core::CfnResource for CfnClientVpnTargetNetworkAssociation {
+    const TYPE: &'static str = "AWS::EC2::ClientVpnTargetNetworkAssociation";
+}
+
+impl crate::core::ResourceRef<CfnClientVpnTargetNetworkAssociation> {
+    /// `Fn::GetAtt` `Id`.
+    pub fn attr_id(&self) -> Value {
+        self.attr("Id")
+    }
+}
+
+/// Property types of [`CfnCustomerGateway`].
+pub mod customer_gateway {
+    #[allow(unused_imports)]
+    use super::*;
+
+    pub use super::shared_types::Tag;
+
+}
+
+/// `AWS::EC2::CustomerGateway`: Specifies a customer gateway. ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ec2-customergateway.html))
+#[derive(Debug, Clone, ::serde::Serialize)]
+pub struct CfnCustomerGateway {
+    /// For customer gateway devices that support BGP, specify the device's ASN. You must specify either ``BgpAsn`` or ``BgpAsnExtended`` when creating the customer gateway. If the ASN is larger than ``2,147,483,647``, you must use ``BgpAsnExtended``.
+    #[serde(rename = "BgpAsn")]
+    pub bgp_asn: Option<Value>,
+    /// For customer gateway devices that support BGP, specify the device's ASN. You must specify either ``BgpAsn`` or ``BgpAsnExtended`` when creating the customer gateway. If the ASN is larger than ``2,147,483,647``, you must use ``BgpAsnExtended``.
+    #[serde(rename = "BgpAsnExtended")]
+    pub bgp_asn_extended: Option<Value>,
+    /// The Amazon Resource Name (ARN) for the customer gateway certificate.
+    #[serde(rename = "CertificateArn")]
+    pub certificate_arn: Option<Value>,
+    /// The name of customer gateway device.
+    #[serde(rename = "DeviceName")]
+    pub device_name: Option<Value>,
+    /// The IP address for the customer gateway device's outside interface. The address must be static. If ``OutsideIpAddressType`` in your VPN connection options is set to ``PrivateIpv4``, you can use an RFC6598 or RFC1918 private IPv4 address. If ``OutsideIpAddressType`` is set to ``Ipv6``, you can use an IPv6 address. Required.
+    #[serde(rename = "IpAddress")]
+    pub ip_address: Value,
+    /// One or more tags for the customer gateway.
+    #[serde(rename = "Tags")]
+    pub tags: Option<Vec<customer_gateway::Tag>>,
+    /// The type of VPN connection that this customer gateway supports (``ipsec.1``). Required.
+    #[serde(rename = "Type")]
+    pub r#type: Value,
+}
+
+impl CfnCustomerGateway {
+    /// With the required properties; the others unset.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(ip_address: impl Into<Value>, r#type: impl Into<Value>) -> Self {
+        CfnCustomerGateway { bgp_asn: None, bgp_asn_extended: None, certificate_arn: None, device_name: None, ip_address: ip_address.into(), tags: None, r#type: r#type.into() }
+    }
+}
+
+impl crate::core::CfnResource for CfnCustomerGateway {
+    const TYPE: &'static str = "AWS::EC2::CustomerGateway";
+}
+
+impl crate::core::ResourceRef<CfnCustomerGateway> {
+    /// `Fn::GetAtt` `CustomerGatewayId`.
+    pub fn attr_customer_gateway_id(&self) -> Value {
+        self.attr("CustomerGatewayId")
+    }
+}
+
+/// Property types of [`CfnDHCPOptions`].
+pub mod dhcp_options {
+    #[allow(unused_imports)]
+    use super::*;
+
+    pub use super::shared_types::Tag;
+
+}
+
+/// `AWS::EC2::DHCPOptions`: Resource Type definition for AWS::EC2::DHCPOptions ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ec2-dhcpoptions.html))
+#[derive(Debug, Clone, Default, ::serde::Serialize)]
+pub struct CfnDHCPOptions {
+    /// This value is used to complete unqualified DNS hostnames.
+    #[serde(rename = "DomainName")]
+    pub domain_name: Option<Value>,
+    /// The IPv4 addresses of up to four domain name servers, or AmazonProvidedDNS.
+    #[serde(rename = "DomainNameServers")]
+    pub domain_name_servers: Option<Vec<Value>>,
+    /// The preferred Lease Time for ipV6 address in seconds.
+    #[serde(rename = "Ipv6AddressPreferredLeaseTime")]
+    pub ipv6_address_preferred_lease_time: Option<Value>,
+    /// The IPv4 addresses of up to four NetBIOS name servers.
+    #[serde(rename = "NetbiosNameServers")]
+    pub netbios_name_servers: Option<Vec<Value>>,
+    /// The NetBIOS node type (1, 2, 4, or 8).
+    #[serde(rename = "NetbiosNodeType")]
+    pub netbios_node_type: Option<Value>,
+    /// The IPv4 addresses of up to four Network Time Protocol (NTP) servers.
+    #[serde(rename = "NtpServers")]
+    pub ntp_servers: Option<Vec<Value>>,
+    /// Any tags assigned to the DHCP options set.
+    #[serde(rename = "Tags")]
+    pub tags: Option<Vec<dhcp_options::Tag>>,
+}
+
+impl crate::core::CfnResource for CfnDHCPOptions {
+    const TYPE: &'static str = "AWS::EC2::DHCPOptions";
+}
+
+impl crate::core::ResourceRef<CfnDHCPOptions> {
+    /// `Fn::GetAtt` `DhcpOptionsId`.
+    pub fn attr_dhcp_options_id(&self) -> Value {
+        self.attr("DhcpOptionsId")
+    }
+}
+
+/// Property types of [`CfnEC2Fleet`].
+pub mod ec2_fleet {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// The values `ExcessCapacityTerminationPolicy` takes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum ExcessCapacityTerminationPolicy {
+        /// `termination`
+        #[serde(rename = "termination")]
+        Termination,
+        /// `no-termination`
+        #[serde(rename = "no-termination")]
+        NoTermination,
+    }
+
+    /// `FleetLaunchTemplateSpecificationRequest`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct FleetLaunchTemplateSpecificationRequest {
+        /// `LaunchTemplateId`.
+        #[serde(rename = "LaunchTemplateId")]
+        pub launch_template_id: Option<Value>,
+        /// `LaunchTemplateName`.
+        #[serde(rename = "LaunchTemplateName")]
+        pub launch_template_name: Option<Value>,
+        /// `LaunchTemplateSpecificationUserData`.
+        #[serde(rename = "LaunchTemplateSpecificationUserData")]
+        pub launch_template_specification_user_data: Option<Value>,
+        /// `Version`. Required.
+        #[serde(rename = "Version")]
+        pub version: Value,
+    }
+
+    impl FleetLaunchTemplateSpecificationRequest {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(version: impl Into<Value>) -> Self {
+            FleetLaunchTemplateSpecificationRequest { launch_template_id: None, launch_template_name: None, launch_template_specification_user_data: None, version: version.into() }
+        }
+    }
+
+    /// `StandbyAvailabilityZone`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct StandbyAvailabilityZone {
+        /// `AvailabilityZone`.
+        #[serde(rename = "AvailabilityZone")]
+        pub availability_zone: Option<Value>,
+        /// `AvailabilityZoneId`.
+        #[serde(rename = "AvailabilityZoneId")]
+        pub availability_zone_id: Option<Value>,
+    }
+
+    /// `MultiAvailabilityZoneConfiguration`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct MultiAvailabilityZoneConfiguration {
+        /// `ConfigurationType`.
+        #[serde(rename = "ConfigurationType")]
+        pub configuration_type: Option<Value>,
+        /// `StandbyAvailabilityZones`.
+        #[serde(rename = "StandbyAvailabilityZones")]
+        pub standby_availability_zones: Option<Vec<StandbyAvailabilityZone>>,
+    }
+
+    pub use super::shared_types::VolumeType;
+
+    /// `EbsBlockDevice`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct EbsBlockDevice {
+        /// `DeleteOnTermination`.
+        #[serde(rename = "DeleteOnTermination")]
+        pub delete_on_termination: Option<Value>,
+        /// `Encrypted`.
+        #[serde(rename = "Encrypted")]
+        pub encrypted: Option<Value>,
+        /// `Iops`.
+        #[serde(rename = "Iops")]
+        pub iops: Option<Value>,
+        /// `KmsKeyId`.
+        #[serde(rename = "KmsKeyId")]
+        pub kms_key_id: Option<Value>,
+        /// `MultiAvailabilityZoneConfiguration`.
+        #[serde(rename = "MultiAvailabilityZoneConfiguration")]
+        pub multi_availability_zone_configuration: Option<MultiAvailabilityZoneConfiguration>,
+        /// `SnapshotId`.
+        #[serde(rename = "SnapshotId")]
+        pub snapshot_id: Option<Value>,
+        /// `VolumeSize`.
+        #[serde(rename = "VolumeSize")]
+        pub volume_size: Option<Value>,
+        /// `VolumeType`.
+        #[serde(rename = "VolumeType")]
+        pub volume_type: Option<VolumeType>,
+    }
+
+    /// `BlockDeviceMapping`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct BlockDeviceMapping {
+        /// `DeviceName`.
+        #[serde(rename = "DeviceName")]
+        pub device_name: Option<Value>,
+        /// `Ebs`.
+        #[serde(rename = "Ebs")]
+        pub ebs: Option<EbsBlockDevice>,
+        /// `NoDevice`.
+        #[serde(rename = "NoDevice")]
+        pub no_device: Option<Value>,
+        /// `VirtualName`.
+        #[serde(rename = "VirtualName")]
+        pub virtual_name: Option<Value>,
+    }
+
+    /// `IamInstanceProfileSpecification`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct IamInstanceProfileSpecification {
+        /// `Arn`.
+        #[serde(rename = "Arn")]
+        pub arn: Option<Value>,
+        /// `Name`.
+        #[serde(rename = "Name")]
+        pub name: Option<Value>,
+    }
+
+    pub use super::shared_types::AcceleratorCountRequest;
+
+    pub use super::shared_types::AcceleratorManufacturers;
+
+    pub use super::shared_types::AcceleratorNames;
+
+    pub use super::shared_types::AcceleratorTotalMemoryMiBRequest;
+
+    pub use super::shared_types::AcceleratorTypes;
+
+    pub use super::shared_types::BareMetal;
+
+    pub use super::shared_types::BaselineEbsBandwidthMbpsRequest;
+
+    pub use super::shared_types::PerformanceFactorReferenceRequest;
+
+    pub use super::shared_types::CpuPerformanceFactorRequest;
+
+    pub use super::shared_types::BaselinePerformanceFactorsRequest;
+
+    pub use super::shared_types::BurstablePerformance;
+
+    pub use super::shared_types::CpuManufacturers;
+
+    pub use super::shared_types::InstanceGenerations;
+
+    pub use super::shared_types::LocalStorage;
+
+    pub use super::shared_types::LocalStorageTypes;
+
+    pub use super::shared_types::MemoryGiBPerVCpuRequest;
+
+    pub use super::shared_types::MemoryMiBRequest;
+
+    pub use super::shared_types::NetworkBandwidthGbpsRequest;
+
+    pub use super::shared_types::NetworkInterfaceCountRequest;
+
+    pub use super::shared_types::TotalLocalStorageGBRequest;
+
+    pub use super::shared_types::VCpuCountRangeRequest;
+
+    pub use super::shared_types::InstanceRequirementsRequest;
+
+    pub use super::shared_types::HttpEndpoint;
+
+    pub use super::shared_types::HttpTokens;
+
     /// `InstanceMetadataOptionsRequest`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
     pub struct InstanceMetadataOptionsRequest {
@@ -2686,19 +2570,7 @@ pub mod ec2_fleet {
         pub subnet_id: Option<Value>,
     }
 
-    /// The values `Tenancy` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Tenancy {
-        /// `dedicated`
-        #[serde(rename = "dedicated")]
-        Dedicated,
-        /// `default`
-        #[serde(rename = "default")]
-        Default,
-        /// `host`
-        #[serde(rename = "host")]
-        Host,
-    }
+    pub use super::shared_types::Tenancy;
 
     /// `Placement`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -2935,30 +2807,9 @@ pub mod ec2_fleet {
         PriceCapacityOptimized2,
     }
 
-    /// The values `InstanceInterruptionBehavior` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum InstanceInterruptionBehavior {
-        /// `hibernate`
-        #[serde(rename = "hibernate")]
-        Hibernate,
-        /// `stop`
-        #[serde(rename = "stop")]
-        Stop,
-        /// `terminate`
-        #[serde(rename = "terminate")]
-        Terminate,
-    }
+    pub use super::shared_types::InstanceInterruptionBehavior;
 
-    /// The values `ReplacementStrategy` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ReplacementStrategy {
-        /// `launch`
-        #[serde(rename = "launch")]
-        Launch,
-        /// `launch-before-terminate`
-        #[serde(rename = "launch-before-terminate")]
-        LaunchBeforeTerminate,
-    }
+    pub use super::shared_types::ReplacementStrategy;
 
     /// `CapacityRebalance`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -3154,24 +3005,7 @@ pub mod ec2_fleet {
         VpnGateway,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// `TagSpecification`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -3201,19 +3035,7 @@ pub mod ec2_fleet {
         ReservedCapacity,
     }
 
-    /// The values `TargetCapacityUnitType` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum TargetCapacityUnitType {
-        /// `vcpu`
-        #[serde(rename = "vcpu")]
-        Vcpu,
-        /// `memory-mib`
-        #[serde(rename = "memory-mib")]
-        MemoryMib,
-        /// `units`
-        #[serde(rename = "units")]
-        Units,
-    }
+    pub use super::shared_types::TargetCapacityUnitType;
 
     /// `TargetCapacitySpecificationRequest`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -3327,24 +3149,7 @@ pub mod eip {
     #[allow(unused_imports)]
     use super::*;
 
-    /// Specifies a tag. For more information, see \[Resource tags\](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html).
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The tag key. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The tag value. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -3428,24 +3233,7 @@ pub mod egress_only_internet_gateway {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -3625,24 +3413,7 @@ pub mod flow_log {
         }
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// The type of traffic to log. You can log traffic that the resource accepts or rejects, or all traffic.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -3739,24 +3510,7 @@ pub mod fpga_image {
         pub key: Option<Value>,
     }
 
-    /// A tag consisting of a key-value pair.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The tag key. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The tag value. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -3891,24 +3645,7 @@ pub mod host {
         Off,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -3995,40 +3732,9 @@ pub mod ipam {
         ResourceOwner,
     }
 
-    /// The regions IPAM is enabled for. Allows pools to be created in these regions, as well as enabling monitoring
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct IpamOperatingRegion {
-        /// The name of the region. Required.
-        #[serde(rename = "RegionName")]
-        pub region_name: Value,
-    }
+    pub use super::shared_types::IpamOperatingRegion;
 
-    impl IpamOperatingRegion {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(region_name: impl Into<Value>) -> Self {
-            IpamOperatingRegion { region_name: region_name.into() }
-        }
-    }
-
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// The tier of the IPAM.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -4149,24 +3855,7 @@ pub mod ipam_pool {
     #[allow(unused_imports)]
     use super::*;
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// An address space to be inserted into this pool. All allocations must be made from this address space.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -4423,24 +4112,7 @@ pub mod ipam_prefix_list_resolver {
         }
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -4496,24 +4168,7 @@ pub mod ipam_prefix_list_resolver_target {
     #[allow(unused_imports)]
     use super::*;
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -4568,21 +4223,7 @@ pub mod ipam_resource_discovery {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The regions IPAM Resource Discovery is enabled for. Allows for monitoring.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct IpamOperatingRegion {
-        /// The name of the region. Required.
-        #[serde(rename = "RegionName")]
-        pub region_name: Value,
-    }
-
-    impl IpamOperatingRegion {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(region_name: impl Into<Value>) -> Self {
-            IpamOperatingRegion { region_name: region_name.into() }
-        }
-    }
+    pub use super::shared_types::IpamOperatingRegion;
 
     /// If your IPAM is integrated with AWS Organizations and you add an organizational unit (OU) exclusion, IPAM will not manage the IP addresses in accounts in that OU exclusion.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -4600,24 +4241,7 @@ pub mod ipam_resource_discovery {
         }
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -4674,24 +4298,7 @@ pub mod ipam_resource_discovery_association {
     #[allow(unused_imports)]
     use super::*;
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -4788,24 +4395,7 @@ pub mod ipam_scope {
         }
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -4870,24 +4460,7 @@ pub mod i_pv4_pool {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The tag key. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The tag value. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -4946,31 +4519,7 @@ pub mod instance {
         Host,
     }
 
-    /// The volume type.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum VolumeType {
-        /// `gp2`
-        #[serde(rename = "gp2")]
-        Gp2,
-        /// `gp3`
-        #[serde(rename = "gp3")]
-        Gp3,
-        /// `io1`
-        #[serde(rename = "io1")]
-        Io1,
-        /// `io2`
-        #[serde(rename = "io2")]
-        Io2,
-        /// `sc1`
-        #[serde(rename = "sc1")]
-        Sc1,
-        /// `st1`
-        #[serde(rename = "st1")]
-        St1,
-        /// `standard`
-        #[serde(rename = "standard")]
-        Standard,
-    }
+    pub use super::shared_types::VolumeType;
 
     /// `Ebs`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -5077,48 +4626,13 @@ pub mod instance {
         }
     }
 
-    /// Indicates whether the instance is enabled for AWS Nitro Enclaves.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct EnclaveOptions {
-        /// If this parameter is set to true, the instance is enabled for AWS Nitro Enclaves; otherwise, it is not enabled for AWS Nitro Enclaves.
-        #[serde(rename = "Enabled")]
-        pub enabled: Option<Value>,
-    }
+    pub use super::shared_types::EnclaveOptions;
 
-    /// Indicates whether an instance is enabled for hibernation.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct HibernationOptions {
-        /// If you set this parameter to true, your instance is enabled for hibernation.
-        #[serde(rename = "Configured")]
-        pub configured: Option<Value>,
-    }
+    pub use super::shared_types::HibernationOptions;
 
-    /// Indicates whether an instance stops or terminates when you initiate shutdown from the instance (using the operating system command for system shutdown).
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum InstanceInitiatedShutdownBehavior {
-        /// `stop`
-        #[serde(rename = "stop")]
-        Stop,
-        /// `terminate`
-        #[serde(rename = "terminate")]
-        Terminate,
-    }
+    pub use super::shared_types::InstanceInitiatedShutdownBehavior;
 
-    /// `InstanceIpv6Address`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct InstanceIpv6Address {
-        /// The IPv6 address. Required.
-        #[serde(rename = "Ipv6Address")]
-        pub ipv6_address: Value,
-    }
-
-    impl InstanceIpv6Address {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(ipv6_address: impl Into<Value>) -> Self {
-            InstanceIpv6Address { ipv6_address: ipv6_address.into() }
-        }
-    }
+    pub use super::shared_types::InstanceIpv6Address;
 
     /// `LicenseSpecification`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -5136,107 +4650,21 @@ pub mod instance {
         }
     }
 
-    /// Enables or disables the HTTP metadata endpoint on your instances. If you specify a value of disabled, you cannot access your instance metadata.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum HttpEndpoint {
-        /// `disabled`
-        #[serde(rename = "disabled")]
-        Disabled,
-        /// `enabled`
-        #[serde(rename = "enabled")]
-        Enabled,
-    }
+    pub use super::shared_types::HttpEndpoint;
 
-    /// Enables or disables the IPv6 endpoint for the instance metadata service. To use this option, the instance must be a Nitro-based instance launched in a subnet that supports IPv6.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum HttpProtocolIpv6 {
-        /// `disabled`
-        #[serde(rename = "disabled")]
-        Disabled,
-        /// `enabled`
-        #[serde(rename = "enabled")]
-        Enabled,
-    }
+    pub use super::shared_types::HttpProtocolIpv6;
 
-    /// Indicates whether IMDSv2 is required.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum HttpTokens {
-        /// `optional`
-        #[serde(rename = "optional")]
-        Optional,
-        /// `required`
-        #[serde(rename = "required")]
-        Required,
-    }
+    pub use super::shared_types::HttpTokens;
 
-    /// Indicates whether tags from the instance are propagated to the EBS volumes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum InstanceMetadataTags {
-        /// `disabled`
-        #[serde(rename = "disabled")]
-        Disabled,
-        /// `enabled`
-        #[serde(rename = "enabled")]
-        Enabled,
-    }
+    pub use super::shared_types::InstanceMetadataTags;
 
-    /// `MetadataOptions`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct MetadataOptions {
-        /// Enables or disables the HTTP metadata endpoint on your instances. If you specify a value of disabled, you cannot access your instance metadata.
-        #[serde(rename = "HttpEndpoint")]
-        pub http_endpoint: Option<HttpEndpoint>,
-        /// Enables or disables the IPv6 endpoint for the instance metadata service. To use this option, the instance must be a Nitro-based instance launched in a subnet that supports IPv6.
-        #[serde(rename = "HttpProtocolIpv6")]
-        pub http_protocol_ipv6: Option<HttpProtocolIpv6>,
-        /// The number of network hops that the metadata token can travel. Maximum is 64.
-        #[serde(rename = "HttpPutResponseHopLimit")]
-        pub http_put_response_hop_limit: Option<Value>,
-        /// Indicates whether IMDSv2 is required.
-        #[serde(rename = "HttpTokens")]
-        pub http_tokens: Option<HttpTokens>,
-        /// Indicates whether tags from the instance are propagated to the EBS volumes.
-        #[serde(rename = "InstanceMetadataTags")]
-        pub instance_metadata_tags: Option<InstanceMetadataTags>,
-    }
+    pub use super::shared_types::MetadataOptions;
 
-    /// Contains ENA Express settings for UDP network traffic for the network interface that's attached to the instance.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct EnaSrdUdpSpecification {
-        /// Indicates whether UDP traffic uses ENA Express for your instance.
-        #[serde(rename = "EnaSrdUdpEnabled")]
-        pub ena_srd_udp_enabled: Option<Value>,
-    }
+    pub use super::shared_types::EnaSrdUdpSpecification;
 
-    /// Specifies the ENA Express settings for the network interface that's attached to the instance.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct EnaSrdSpecification {
-        /// Specifies whether ENA Express is enabled for the network interface when you launch an instance.
-        #[serde(rename = "EnaSrdEnabled")]
-        pub ena_srd_enabled: Option<Value>,
-        /// Contains ENA Express settings for UDP network traffic for the network interface that's attached to the instance.
-        #[serde(rename = "EnaSrdUdpSpecification")]
-        pub ena_srd_udp_specification: Option<EnaSrdUdpSpecification>,
-    }
+    pub use super::shared_types::EnaSrdSpecification;
 
-    /// `PrivateIpAddressSpecification`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct PrivateIpAddressSpecification {
-        /// Indicates whether the private IPv4 address is the primary private IPv4 address. Only one IPv4 address can be designated as primary. Required.
-        #[serde(rename = "Primary")]
-        pub primary: Value,
-        /// The private IPv4 addresses. Required.
-        #[serde(rename = "PrivateIpAddress")]
-        pub private_ip_address: Value,
-    }
-
-    impl PrivateIpAddressSpecification {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(primary: impl Into<Value>, private_ip_address: impl Into<Value>) -> Self {
-            PrivateIpAddressSpecification { primary: primary.into(), private_ip_address: private_ip_address.into() }
-        }
-    }
+    pub use super::shared_types::PrivateIpAddressSpecification;
 
     /// `NetworkInterface`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -5293,30 +4721,9 @@ pub mod instance {
         }
     }
 
-    /// The type of hostnames to assign to instances in the subnet at launch. For IPv4 only subnets, an instance DNS name must be based on the instance IPv4 address. For IPv6 only subnets, an instance DNS name must be based on the instance ID. For dual-stack subnets, you can specify whether DNS names use the instance IPv4 address or the instance ID.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum HostnameType {
-        /// `ip-name`
-        #[serde(rename = "ip-name")]
-        IpName,
-        /// `resource-name`
-        #[serde(rename = "resource-name")]
-        ResourceName,
-    }
+    pub use super::shared_types::HostnameType;
 
-    /// `PrivateDnsNameOptions`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct PrivateDnsNameOptions {
-        /// Indicates whether to respond to DNS queries for instance hostnames with DNS AAAA records. For more information, see Amazon EC2 instance hostname types in the Amazon Elastic Compute Cloud User Guide.
-        #[serde(rename = "EnableResourceNameDnsAAAARecord")]
-        pub enable_resource_name_dns_aaaa_record: Option<Value>,
-        /// Indicates whether to respond to DNS queries for instance hostnames with DNS A records. For more information, see Amazon EC2 instance hostname types in the Amazon Elastic Compute Cloud User Guide.
-        #[serde(rename = "EnableResourceNameDnsARecord")]
-        pub enable_resource_name_dns_a_record: Option<Value>,
-        /// The type of hostnames to assign to instances in the subnet at launch. For IPv4 only subnets, an instance DNS name must be based on the instance IPv4 address. For IPv6 only subnets, an instance DNS name must be based on the instance ID. For dual-stack subnets, you can specify whether DNS names use the instance IPv4 address or the instance ID.
-        #[serde(rename = "HostnameType")]
-        pub hostname_type: Option<HostnameType>,
-    }
+    pub use super::shared_types::PrivateDnsNameOptions;
 
     /// `AssociationParameter`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -5356,24 +4763,7 @@ pub mod instance {
         }
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// `Volume`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -5564,24 +4954,7 @@ pub mod instance_connect_endpoint {
     #[allow(unused_imports)]
     use super::*;
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -5669,24 +5042,7 @@ pub mod instance_event_window {
     #[allow(unused_imports)]
     use super::*;
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key of the tag. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value of the tag. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// The day on which the time range ends.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -5800,24 +5156,7 @@ pub mod internet_gateway {
     #[allow(unused_imports)]
     use super::*;
 
-    /// Specifies a tag. For more information, see \[Resource tags\](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html).
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The tag key. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The tag value. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -5875,24 +5214,7 @@ pub mod ipam_external_resource_verification_token {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The tag key. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The tag value. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -5980,24 +5302,7 @@ pub mod ipam_internet_registry_association {
         Lacnic,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key of the tag. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value of the tag. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -6087,24 +5392,7 @@ pub mod key_pair {
         Ed25519,
     }
 
-    /// Specifies a tag. For more information, see \[Resource tags\](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html).
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The tag key. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The tag value. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -6156,31 +5444,7 @@ pub mod launch_template {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The volume type. For more information, see \[Amazon EBS volume types\](https://docs.aws.amazon.com/ebs/latest/userguide/ebs-volume-types.html) in the *Amazon EBS User Guide*.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum VolumeType {
-        /// `gp2`
-        #[serde(rename = "gp2")]
-        Gp2,
-        /// `gp3`
-        #[serde(rename = "gp3")]
-        Gp3,
-        /// `io1`
-        #[serde(rename = "io1")]
-        Io1,
-        /// `io2`
-        #[serde(rename = "io2")]
-        Io2,
-        /// `sc1`
-        #[serde(rename = "sc1")]
-        Sc1,
-        /// `st1`
-        #[serde(rename = "st1")]
-        St1,
-        /// `standard`
-        #[serde(rename = "standard")]
-        Standard,
-    }
+    pub use super::shared_types::VolumeType;
 
     /// Parameters for a block device for an EBS volume in an Amazon EC2 launch template.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -6317,21 +5581,9 @@ pub mod launch_template {
         pub cpu_credits: Option<Value>,
     }
 
-    /// Indicates whether the instance is enabled for AWS Nitro Enclaves.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct EnclaveOptions {
-        /// If this parameter is set to ``true``, the instance is enabled for AWS Nitro Enclaves; otherwise, it is not enabled for AWS Nitro Enclaves.
-        #[serde(rename = "Enabled")]
-        pub enabled: Option<Value>,
-    }
+    pub use super::shared_types::EnclaveOptions;
 
-    /// Specifies whether your instance is configured for hibernation. This parameter is valid only if the instance meets the \[hibernation prerequisites\](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/Hibernate.html#hibernating-prerequisites). For more information, see \[Hibernate Your Instance\](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/Hibernate.html) in the *Amazon EC2 User Guide*.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct HibernationOptions {
-        /// If you set this parameter to ``true``, the instance is enabled for hibernation.
-        #[serde(rename = "Configured")]
-        pub configured: Option<Value>,
-    }
+    pub use super::shared_types::HibernationOptions;
 
     /// Specifies an IAM instance profile, which is a container for an IAM role for your instance. You can use an IAM role to distribute your AWS credentials to your instances.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -6344,16 +5596,7 @@ pub mod launch_template {
         pub name: Option<Value>,
     }
 
-    /// Indicates whether an instance stops or terminates when you initiate shutdown from the instance (using the operating system command for system shutdown).
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum InstanceInitiatedShutdownBehavior {
-        /// `stop`
-        #[serde(rename = "stop")]
-        Stop,
-        /// `terminate`
-        #[serde(rename = "terminate")]
-        Terminate,
-    }
+    pub use super::shared_types::InstanceInitiatedShutdownBehavior;
 
     /// The market type.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -6372,19 +5615,7 @@ pub mod launch_template {
         Spot,
     }
 
-    /// The behavior when a Spot Instance is interrupted. The default is ``terminate``.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum InstanceInterruptionBehavior {
-        /// `hibernate`
-        #[serde(rename = "hibernate")]
-        Hibernate,
-        /// `stop`
-        #[serde(rename = "stop")]
-        Stop,
-        /// `terminate`
-        #[serde(rename = "terminate")]
-        Terminate,
-    }
+    pub use super::shared_types::InstanceInterruptionBehavior;
 
     /// The Spot Instance request type.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -6439,25 +5670,7 @@ pub mod launch_template {
         pub min: Option<Value>,
     }
 
-    /// The values `AcceleratorManufacturers` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum AcceleratorManufacturers {
-        /// `amazon-web-services`
-        #[serde(rename = "amazon-web-services")]
-        AmazonWebServices,
-        /// `amd`
-        #[serde(rename = "amd")]
-        Amd,
-        /// `habana`
-        #[serde(rename = "habana")]
-        Habana,
-        /// `nvidia`
-        #[serde(rename = "nvidia")]
-        Nvidia,
-        /// `xilinx`
-        #[serde(rename = "xilinx")]
-        Xilinx,
-    }
+    pub use super::shared_types::AcceleratorManufacturers;
 
     /// The values `AcceleratorNames` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -6629,16 +5842,7 @@ pub mod launch_template {
         Intel,
     }
 
-    /// The values `InstanceGenerations` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum InstanceGenerations {
-        /// `current`
-        #[serde(rename = "current")]
-        Current,
-        /// `previous`
-        #[serde(rename = "previous")]
-        Previous,
-    }
+    pub use super::shared_types::InstanceGenerations;
 
     /// Indicates whether instance types with instance store volumes are included, excluded, or required. For more information, \[Amazon EC2 instance store\](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/InstanceStorage.html) in the *Amazon EC2 User Guide*.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -6654,16 +5858,7 @@ pub mod launch_template {
         Required,
     }
 
-    /// The values `LocalStorageTypes` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum LocalStorageTypes {
-        /// `hdd`
-        #[serde(rename = "hdd")]
-        Hdd,
-        /// `ssd`
-        #[serde(rename = "ssd")]
-        Ssd,
-    }
+    pub use super::shared_types::LocalStorageTypes;
 
     /// The minimum and maximum amount of memory per vCPU, in GiB.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -6838,69 +6033,15 @@ pub mod launch_template {
         pub auto_recovery: Option<AutoRecovery>,
     }
 
-    /// Enables or disables the HTTP metadata endpoint on your instances. If the parameter is not specified, the default state is ``enabled``.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum HttpEndpoint {
-        /// `disabled`
-        #[serde(rename = "disabled")]
-        Disabled,
-        /// `enabled`
-        #[serde(rename = "enabled")]
-        Enabled,
-    }
+    pub use super::shared_types::HttpEndpoint;
 
-    /// Enables or disables the IPv6 endpoint for the instance metadata service.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum HttpProtocolIpv6 {
-        /// `disabled`
-        #[serde(rename = "disabled")]
-        Disabled,
-        /// `enabled`
-        #[serde(rename = "enabled")]
-        Enabled,
-    }
+    pub use super::shared_types::HttpProtocolIpv6;
 
-    /// Indicates whether IMDSv2 is required.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum HttpTokens {
-        /// `optional`
-        #[serde(rename = "optional")]
-        Optional,
-        /// `required`
-        #[serde(rename = "required")]
-        Required,
-    }
+    pub use super::shared_types::HttpTokens;
 
-    /// Set to ``enabled`` to allow access to instance tags from the instance metadata. Set to ``disabled`` to turn off access to instance tags from the instance metadata. For more information, see \[View tags for your EC2 instances using instance metadata\](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/work-with-tags-in-IMDS.html).
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum InstanceMetadataTags {
-        /// `disabled`
-        #[serde(rename = "disabled")]
-        Disabled,
-        /// `enabled`
-        #[serde(rename = "enabled")]
-        Enabled,
-    }
+    pub use super::shared_types::InstanceMetadataTags;
 
-    /// The metadata options for the instance. For more information, see \[Instance metadata and user data\](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-instance-metadata.html) in the *Amazon EC2 User Guide*.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct MetadataOptions {
-        /// Enables or disables the HTTP metadata endpoint on your instances. If the parameter is not specified, the default state is ``enabled``.
-        #[serde(rename = "HttpEndpoint")]
-        pub http_endpoint: Option<HttpEndpoint>,
-        /// Enables or disables the IPv6 endpoint for the instance metadata service.
-        #[serde(rename = "HttpProtocolIpv6")]
-        pub http_protocol_ipv6: Option<HttpProtocolIpv6>,
-        /// The desired HTTP PUT response hop limit for instance metadata requests. The larger the number, the further instance metadata requests can travel.
-        #[serde(rename = "HttpPutResponseHopLimit")]
-        pub http_put_response_hop_limit: Option<Value>,
-        /// Indicates whether IMDSv2 is required.
-        #[serde(rename = "HttpTokens")]
-        pub http_tokens: Option<HttpTokens>,
-        /// Set to ``enabled`` to allow access to instance tags from the instance metadata. Set to ``disabled`` to turn off access to instance tags from the instance metadata. For more information, see \[View tags for your EC2 instances using instance metadata\](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/work-with-tags-in-IMDS.html).
-        #[serde(rename = "InstanceMetadataTags")]
-        pub instance_metadata_tags: Option<InstanceMetadataTags>,
-    }
+    pub use super::shared_types::MetadataOptions;
 
     /// Specifies whether detailed monitoring is enabled for an instance. For more information about detailed monitoring, see \[Enable or turn off detailed monitoring for your instances\](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/using-cloudwatch-new.html) in the *User Guide*.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -6910,38 +6051,11 @@ pub mod launch_template {
         pub enabled: Option<Value>,
     }
 
-    /// A security group connection tracking specification that enables you to set the idle timeout for connection tracking on an Elastic network interface. For more information, see \[Connection tracking timeouts\](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/security-group-connection-tracking.html#connection-tracking-timeouts) in the *Amazon EC2 User Guide*.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct ConnectionTrackingSpecification {
-        /// Timeout (in seconds) for idle TCP connections in an established state. Min: 60 seconds. Max: 432000 seconds (5 days). Default: 350 seconds for Nitro v6 instance types (excluding P6e-GB200); 432000 seconds for all other instance types (including P6e-GB200). Recommended: Less than 432000 seconds.
-        #[serde(rename = "TcpEstablishedTimeout")]
-        pub tcp_established_timeout: Option<Value>,
-        /// Timeout (in seconds) for idle UDP flows classified as streams which have seen more than one request-response transaction. Min: 60 seconds. Max: 180 seconds (3 minutes). Default: 180 seconds.
-        #[serde(rename = "UdpStreamTimeout")]
-        pub udp_stream_timeout: Option<Value>,
-        /// Timeout (in seconds) for idle UDP flows that have seen traffic only in a single direction or a single request-response transaction. Min: 30 seconds. Max: 60 seconds. Default: 30 seconds.
-        #[serde(rename = "UdpTimeout")]
-        pub udp_timeout: Option<Value>,
-    }
+    pub use super::shared_types::ConnectionTrackingSpecification;
 
-    /// ENA Express is compatible with both TCP and UDP transport protocols. When it's enabled, TCP traffic automatically uses it. However, some UDP-based applications are designed to handle network packets that are out of order, without a need for retransmission, such as live video broadcasting or other near-real-time applications.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct EnaSrdUdpSpecification {
-        /// Indicates whether UDP traffic to and from the instance uses ENA Express. To specify this setting, you must first enable ENA Express.
-        #[serde(rename = "EnaSrdUdpEnabled")]
-        pub ena_srd_udp_enabled: Option<Value>,
-    }
+    pub use super::shared_types::EnaSrdUdpSpecification;
 
-    /// ENA Express uses AWS Scalable Reliable Datagram (SRD) technology to increase the maximum bandwidth used per stream and minimize tail latency of network traffic between EC2 instances. With ENA Express, you can communicate between two EC2 instances in the same subnet within the same account, or in different accounts. Both sending and receiving instances must have ENA Express enabled.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct EnaSrdSpecification {
-        /// Indicates whether ENA Express is enabled for the network interface.
-        #[serde(rename = "EnaSrdEnabled")]
-        pub ena_srd_enabled: Option<Value>,
-        /// Configures ENA Express for UDP network traffic.
-        #[serde(rename = "EnaSrdUdpSpecification")]
-        pub ena_srd_udp_specification: Option<EnaSrdUdpSpecification>,
-    }
+    pub use super::shared_types::EnaSrdSpecification;
 
     /// Specifies an IPv4 prefix for a network interface.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -7074,19 +6188,7 @@ pub mod launch_template {
         pub bandwidth_weighting: Option<BandwidthWeighting>,
     }
 
-    /// The tenancy of the instance. An instance with a tenancy of dedicated runs on single-tenant hardware.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Tenancy {
-        /// `dedicated`
-        #[serde(rename = "dedicated")]
-        Dedicated,
-        /// `default`
-        #[serde(rename = "default")]
-        Default,
-        /// `host`
-        #[serde(rename = "host")]
-        Host,
-    }
+    pub use super::shared_types::Tenancy;
 
     /// Specifies the placement of an instance.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -7120,30 +6222,9 @@ pub mod launch_template {
         pub tenancy: Option<Tenancy>,
     }
 
-    /// The type of hostname for EC2 instances. For IPv4 only subnets, an instance DNS name must be based on the instance IPv4 address. For IPv6 only subnets, an instance DNS name must be based on the instance ID. For dual-stack subnets, you can specify whether DNS names use the instance IPv4 address or the instance ID.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum HostnameType {
-        /// `ip-name`
-        #[serde(rename = "ip-name")]
-        IpName,
-        /// `resource-name`
-        #[serde(rename = "resource-name")]
-        ResourceName,
-    }
+    pub use super::shared_types::HostnameType;
 
-    /// The hostname type for EC2 instances launched into this subnet and how DNS A and AAAA record queries should be handled. For more information, see \[Amazon EC2 instance hostname types\](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-instance-naming.html) in the *User Guide*.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct PrivateDnsNameOptions {
-        /// Indicates whether to respond to DNS queries for instance hostnames with DNS AAAA records.
-        #[serde(rename = "EnableResourceNameDnsAAAARecord")]
-        pub enable_resource_name_dns_aaaa_record: Option<Value>,
-        /// Indicates whether to respond to DNS queries for instance hostnames with DNS A records.
-        #[serde(rename = "EnableResourceNameDnsARecord")]
-        pub enable_resource_name_dns_a_record: Option<Value>,
-        /// The type of hostname for EC2 instances. For IPv4 only subnets, an instance DNS name must be based on the instance IPv4 address. For IPv6 only subnets, an instance DNS name must be based on the instance ID. For dual-stack subnets, you can specify whether DNS names use the instance IPv4 address or the instance ID.
-        #[serde(rename = "HostnameType")]
-        pub hostname_type: Option<HostnameType>,
-    }
+    pub use super::shared_types::PrivateDnsNameOptions;
 
     /// The type of resource to tag. You can specify tags for the following resource types only: ``instance`` | ``volume`` | ``network-interface`` | ``spot-instances-request``. If the instance does not include the resource type that you specify, the instance launch fails. For example, not all instance types include a volume.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -7486,24 +6567,7 @@ pub mod launch_template {
         VpnGateway,
     }
 
-    /// Specifies a tag. For more information, see \[Resource tags\](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html).
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The tag key. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The tag value. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// Specifies the tags to apply to resources that are created during instance launch.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -8446,24 +7510,7 @@ pub mod nat_gateway {
         Public,
     }
 
-    /// Specifies a tag. For more information, see \[Resource tags\](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html).
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The tag key. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The tag value. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -8540,24 +7587,7 @@ pub mod network_acl {
     #[allow(unused_imports)]
     use super::*;
 
-    /// Specifies a tag. For more information, see \[Resource tags\](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html).
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The tag key. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The tag value. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -8676,16 +7706,7 @@ pub mod network_insights_access_scope {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The values `Protocol` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Protocol {
-        /// `tcp`
-        #[serde(rename = "tcp")]
-        Tcp,
-        /// `udp`
-        #[serde(rename = "udp")]
-        Udp,
-    }
+    pub use super::shared_types::Protocol;
 
     /// `PacketHeaderStatementRequest`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -9037,16 +8058,7 @@ pub mod network_insights_path {
         pub source_port_range: Option<FilterPortRange>,
     }
 
-    /// The values `Protocol` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Protocol {
-        /// `tcp`
-        #[serde(rename = "tcp")]
-        Tcp,
-        /// `udp`
-        #[serde(rename = "udp")]
-        Udp,
-    }
+    pub use super::shared_types::Protocol;
 
     /// `Tag`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -9141,19 +8153,7 @@ pub mod network_interface {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `ConnectionTrackingSpecification`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct ConnectionTrackingSpecification {
-        /// `TcpEstablishedTimeout`.
-        #[serde(rename = "TcpEstablishedTimeout")]
-        pub tcp_established_timeout: Option<Value>,
-        /// `UdpStreamTimeout`.
-        #[serde(rename = "UdpStreamTimeout")]
-        pub udp_stream_timeout: Option<Value>,
-        /// `UdpTimeout`.
-        #[serde(rename = "UdpTimeout")]
-        pub udp_timeout: Option<Value>,
-    }
+    pub use super::shared_types::ConnectionTrackingSpecification;
 
     /// `Ipv4PrefixSpecification`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -9171,21 +8171,7 @@ pub mod network_interface {
         }
     }
 
-    /// `InstanceIpv6Address`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct InstanceIpv6Address {
-        /// `Ipv6Address`. Required.
-        #[serde(rename = "Ipv6Address")]
-        pub ipv6_address: Value,
-    }
-
-    impl InstanceIpv6Address {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(ipv6_address: impl Into<Value>) -> Self {
-            InstanceIpv6Address { ipv6_address: ipv6_address.into() }
-        }
-    }
+    pub use super::shared_types::InstanceIpv6Address;
 
     /// `Ipv6PrefixSpecification`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -9203,24 +8189,7 @@ pub mod network_interface {
         }
     }
 
-    /// `PrivateIpAddressSpecification`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct PrivateIpAddressSpecification {
-        /// `Primary`. Required.
-        #[serde(rename = "Primary")]
-        pub primary: Value,
-        /// `PrivateIpAddress`. Required.
-        #[serde(rename = "PrivateIpAddress")]
-        pub private_ip_address: Value,
-    }
-
-    impl PrivateIpAddressSpecification {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(primary: impl Into<Value>, private_ip_address: impl Into<Value>) -> Self {
-            PrivateIpAddressSpecification { primary: primary.into(), private_ip_address: private_ip_address.into() }
-        }
-    }
+    pub use super::shared_types::PrivateIpAddressSpecification;
 
     /// Public IP DNS hostname type
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -9236,24 +8205,7 @@ pub mod network_interface {
         PublicIpv6DnsName,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -9360,24 +8312,9 @@ pub mod network_interface_attachment {
     #[allow(unused_imports)]
     use super::*;
 
-    /// Configures ENA Express for UDP network traffic.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct EnaSrdUdpSpecification {
-        /// `EnaSrdUdpEnabled`.
-        #[serde(rename = "EnaSrdUdpEnabled")]
-        pub ena_srd_udp_enabled: Option<Value>,
-    }
+    pub use super::shared_types::EnaSrdUdpSpecification;
 
-    /// ENA Express uses AWS Scalable Reliable Datagram (SRD) technology to increase the maximum bandwidth used per stream and minimize tail latency of network traffic between EC2 instances. With ENA Express, you can communicate between two EC2 instances in the same subnet within the same account, or in different accounts. Both sending and receiving instances must have ENA Express enabled.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct EnaSrdSpecification {
-        /// Indicates whether ENA Express is enabled for the network interface.
-        #[serde(rename = "EnaSrdEnabled")]
-        pub ena_srd_enabled: Option<Value>,
-        /// Configures ENA Express for UDP network traffic.
-        #[serde(rename = "EnaSrdUdpSpecification")]
-        pub ena_srd_udp_specification: Option<EnaSrdUdpSpecification>,
-    }
+    pub use super::shared_types::EnaSrdSpecification;
 
 }
 
@@ -9518,24 +8455,7 @@ pub mod placement_group {
         Spread,
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -9769,24 +8689,7 @@ pub mod route_server {
         Disable,
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -9861,24 +8764,7 @@ pub mod route_server_endpoint {
     #[allow(unused_imports)]
     use super::*;
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -9958,24 +8844,7 @@ pub mod route_server_peer {
         pub peer_liveness_detection: Option<PeerLivenessDetection>,
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -10067,24 +8936,7 @@ pub mod route_table {
     #[allow(unused_imports)]
     use super::*;
 
-    /// Specifies a tag. For more information, see \[Resource tags\](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html).
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The tag key. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The tag value. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -10131,24 +8983,7 @@ pub mod secondary_network {
         Rdma,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The tag key. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The tag value. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -10282,24 +9117,7 @@ pub mod security_group {
         }
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -10585,19 +9403,7 @@ pub mod spot_fleet {
         NoTermination2,
     }
 
-    /// The values `InstanceInterruptionBehavior` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum InstanceInterruptionBehavior {
-        /// `hibernate`
-        #[serde(rename = "hibernate")]
-        Hibernate,
-        /// `stop`
-        #[serde(rename = "stop")]
-        Stop,
-        /// `terminate`
-        #[serde(rename = "terminate")]
-        Terminate,
-    }
+    pub use super::shared_types::InstanceInterruptionBehavior;
 
     /// `EbsBlockDevice`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -10655,391 +9461,49 @@ pub mod spot_fleet {
         pub arn: Option<Value>,
     }
 
-    /// `AcceleratorCountRequest`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct AcceleratorCountRequest {
-        /// `Max`.
-        #[serde(rename = "Max")]
-        pub max: Option<Value>,
-        /// `Min`.
-        #[serde(rename = "Min")]
-        pub min: Option<Value>,
-    }
+    pub use super::shared_types::AcceleratorCountRequest;
 
-    /// The values `AcceleratorManufacturers` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum AcceleratorManufacturers {
-        /// `amazon-web-services`
-        #[serde(rename = "amazon-web-services")]
-        AmazonWebServices,
-        /// `amd`
-        #[serde(rename = "amd")]
-        Amd,
-        /// `habana`
-        #[serde(rename = "habana")]
-        Habana,
-        /// `nvidia`
-        #[serde(rename = "nvidia")]
-        Nvidia,
-        /// `xilinx`
-        #[serde(rename = "xilinx")]
-        Xilinx,
-    }
+    pub use super::shared_types::AcceleratorManufacturers;
 
-    /// The values `AcceleratorNames` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum AcceleratorNames {
-        /// `a10g`
-        #[serde(rename = "a10g")]
-        A10g,
-        /// `a100`
-        #[serde(rename = "a100")]
-        A100,
-        /// `h100`
-        #[serde(rename = "h100")]
-        H100,
-        /// `inferentia`
-        #[serde(rename = "inferentia")]
-        Inferentia,
-        /// `k520`
-        #[serde(rename = "k520")]
-        K520,
-        /// `k80`
-        #[serde(rename = "k80")]
-        K80,
-        /// `m60`
-        #[serde(rename = "m60")]
-        M60,
-        /// `radeon-pro-v520`
-        #[serde(rename = "radeon-pro-v520")]
-        RadeonProV520,
-        /// `t4`
-        #[serde(rename = "t4")]
-        T4,
-        /// `t4g`
-        #[serde(rename = "t4g")]
-        T4g,
-        /// `vu9p`
-        #[serde(rename = "vu9p")]
-        Vu9p,
-        /// `v100`
-        #[serde(rename = "v100")]
-        V100,
-        /// `l40s`
-        #[serde(rename = "l40s")]
-        L40s,
-        /// `l4`
-        #[serde(rename = "l4")]
-        L4,
-        /// `gaudi-hl-205`
-        #[serde(rename = "gaudi-hl-205")]
-        GaudiHl205,
-        /// `inferentia2`
-        #[serde(rename = "inferentia2")]
-        Inferentia2,
-        /// `trainium`
-        #[serde(rename = "trainium")]
-        Trainium,
-        /// `trainium2`
-        #[serde(rename = "trainium2")]
-        Trainium2,
-        /// `u30`
-        #[serde(rename = "u30")]
-        U30,
-    }
+    pub use super::shared_types::AcceleratorNames;
 
-    /// `AcceleratorTotalMemoryMiBRequest`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct AcceleratorTotalMemoryMiBRequest {
-        /// `Max`.
-        #[serde(rename = "Max")]
-        pub max: Option<Value>,
-        /// `Min`.
-        #[serde(rename = "Min")]
-        pub min: Option<Value>,
-    }
+    pub use super::shared_types::AcceleratorTotalMemoryMiBRequest;
 
-    /// The values `AcceleratorTypes` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum AcceleratorTypes {
-        /// `gpu`
-        #[serde(rename = "gpu")]
-        Gpu,
-        /// `fpga`
-        #[serde(rename = "fpga")]
-        Fpga,
-        /// `inference`
-        #[serde(rename = "inference")]
-        Inference,
-        /// `media`
-        #[serde(rename = "media")]
-        Media,
-    }
+    pub use super::shared_types::AcceleratorTypes;
 
-    /// The values `BareMetal` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum BareMetal {
-        /// `included`
-        #[serde(rename = "included")]
-        Included,
-        /// `required`
-        #[serde(rename = "required")]
-        Required,
-        /// `excluded`
-        #[serde(rename = "excluded")]
-        Excluded,
-    }
+    pub use super::shared_types::BareMetal;
 
-    /// `BaselineEbsBandwidthMbpsRequest`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct BaselineEbsBandwidthMbpsRequest {
-        /// `Max`.
-        #[serde(rename = "Max")]
-        pub max: Option<Value>,
-        /// `Min`.
-        #[serde(rename = "Min")]
-        pub min: Option<Value>,
-    }
+    pub use super::shared_types::BaselineEbsBandwidthMbpsRequest;
 
-    /// `PerformanceFactorReferenceRequest`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct PerformanceFactorReferenceRequest {
-        /// `InstanceFamily`.
-        #[serde(rename = "InstanceFamily")]
-        pub instance_family: Option<Value>,
-    }
+    pub use super::shared_types::PerformanceFactorReferenceRequest;
 
-    /// `CpuPerformanceFactorRequest`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct CpuPerformanceFactorRequest {
-        /// `References`.
-        #[serde(rename = "References")]
-        pub references: Option<Vec<PerformanceFactorReferenceRequest>>,
-    }
+    pub use super::shared_types::CpuPerformanceFactorRequest;
 
-    /// `BaselinePerformanceFactorsRequest`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct BaselinePerformanceFactorsRequest {
-        /// `Cpu`.
-        #[serde(rename = "Cpu")]
-        pub cpu: Option<CpuPerformanceFactorRequest>,
-    }
+    pub use super::shared_types::BaselinePerformanceFactorsRequest;
 
-    /// The values `BurstablePerformance` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum BurstablePerformance {
-        /// `included`
-        #[serde(rename = "included")]
-        Included,
-        /// `required`
-        #[serde(rename = "required")]
-        Required,
-        /// `excluded`
-        #[serde(rename = "excluded")]
-        Excluded,
-    }
+    pub use super::shared_types::BurstablePerformance;
 
-    /// The values `CpuManufacturers` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum CpuManufacturers {
-        /// `intel`
-        #[serde(rename = "intel")]
-        Intel,
-        /// `amd`
-        #[serde(rename = "amd")]
-        Amd,
-        /// `amazon-web-services`
-        #[serde(rename = "amazon-web-services")]
-        AmazonWebServices,
-        /// `apple`
-        #[serde(rename = "apple")]
-        Apple,
-    }
+    pub use super::shared_types::CpuManufacturers;
 
-    /// The values `InstanceGenerations` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum InstanceGenerations {
-        /// `current`
-        #[serde(rename = "current")]
-        Current,
-        /// `previous`
-        #[serde(rename = "previous")]
-        Previous,
-    }
+    pub use super::shared_types::InstanceGenerations;
 
-    /// The values `LocalStorage` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum LocalStorage {
-        /// `included`
-        #[serde(rename = "included")]
-        Included,
-        /// `required`
-        #[serde(rename = "required")]
-        Required,
-        /// `excluded`
-        #[serde(rename = "excluded")]
-        Excluded,
-    }
+    pub use super::shared_types::LocalStorage;
 
-    /// The values `LocalStorageTypes` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum LocalStorageTypes {
-        /// `hdd`
-        #[serde(rename = "hdd")]
-        Hdd,
-        /// `ssd`
-        #[serde(rename = "ssd")]
-        Ssd,
-    }
+    pub use super::shared_types::LocalStorageTypes;
 
-    /// `MemoryGiBPerVCpuRequest`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct MemoryGiBPerVCpuRequest {
-        /// `Max`.
-        #[serde(rename = "Max")]
-        pub max: Option<Value>,
-        /// `Min`.
-        #[serde(rename = "Min")]
-        pub min: Option<Value>,
-    }
+    pub use super::shared_types::MemoryGiBPerVCpuRequest;
 
-    /// `MemoryMiBRequest`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct MemoryMiBRequest {
-        /// `Max`.
-        #[serde(rename = "Max")]
-        pub max: Option<Value>,
-        /// `Min`.
-        #[serde(rename = "Min")]
-        pub min: Option<Value>,
-    }
+    pub use super::shared_types::MemoryMiBRequest;
 
-    /// `NetworkBandwidthGbpsRequest`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct NetworkBandwidthGbpsRequest {
-        /// `Max`.
-        #[serde(rename = "Max")]
-        pub max: Option<Value>,
-        /// `Min`.
-        #[serde(rename = "Min")]
-        pub min: Option<Value>,
-    }
+    pub use super::shared_types::NetworkBandwidthGbpsRequest;
 
-    /// `NetworkInterfaceCountRequest`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct NetworkInterfaceCountRequest {
-        /// `Max`.
-        #[serde(rename = "Max")]
-        pub max: Option<Value>,
-        /// `Min`.
-        #[serde(rename = "Min")]
-        pub min: Option<Value>,
-    }
+    pub use super::shared_types::NetworkInterfaceCountRequest;
 
-    /// `TotalLocalStorageGBRequest`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct TotalLocalStorageGBRequest {
-        /// `Max`.
-        #[serde(rename = "Max")]
-        pub max: Option<Value>,
-        /// `Min`.
-        #[serde(rename = "Min")]
-        pub min: Option<Value>,
-    }
+    pub use super::shared_types::TotalLocalStorageGBRequest;
 
-    /// `VCpuCountRangeRequest`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct VCpuCountRangeRequest {
-        /// `Max`.
-        #[serde(rename = "Max")]
-        pub max: Option<Value>,
-        /// `Min`.
-        #[serde(rename = "Min")]
-        pub min: Option<Value>,
-    }
+    pub use super::shared_types::VCpuCountRangeRequest;
 
-    /// `InstanceRequirementsRequest`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct InstanceRequirementsRequest {
-        /// `AcceleratorCount`.
-        #[serde(rename = "AcceleratorCount")]
-        pub accelerator_count: Option<AcceleratorCountRequest>,
-        /// `AcceleratorManufacturers`.
-        #[serde(rename = "AcceleratorManufacturers")]
-        pub accelerator_manufacturers: Option<Vec<AcceleratorManufacturers>>,
-        /// `AcceleratorNames`.
-        #[serde(rename = "AcceleratorNames")]
-        pub accelerator_names: Option<Vec<AcceleratorNames>>,
-        /// `AcceleratorTotalMemoryMiB`.
-        #[serde(rename = "AcceleratorTotalMemoryMiB")]
-        pub accelerator_total_memory_mi_b: Option<AcceleratorTotalMemoryMiBRequest>,
-        /// `AcceleratorTypes`.
-        #[serde(rename = "AcceleratorTypes")]
-        pub accelerator_types: Option<Vec<AcceleratorTypes>>,
-        /// `AllowedInstanceTypes`.
-        #[serde(rename = "AllowedInstanceTypes")]
-        pub allowed_instance_types: Option<Vec<Value>>,
-        /// `BareMetal`.
-        #[serde(rename = "BareMetal")]
-        pub bare_metal: Option<BareMetal>,
-        /// `BaselineEbsBandwidthMbps`.
-        #[serde(rename = "BaselineEbsBandwidthMbps")]
-        pub baseline_ebs_bandwidth_mbps: Option<BaselineEbsBandwidthMbpsRequest>,
-        /// `BaselinePerformanceFactors`.
-        #[serde(rename = "BaselinePerformanceFactors")]
-        pub baseline_performance_factors: Option<BaselinePerformanceFactorsRequest>,
-        /// `BurstablePerformance`.
-        #[serde(rename = "BurstablePerformance")]
-        pub burstable_performance: Option<BurstablePerformance>,
-        /// `CpuManufacturers`.
-        #[serde(rename = "CpuManufacturers")]
-        pub cpu_manufacturers: Option<Vec<CpuManufacturers>>,
-        /// `ExcludedInstanceTypes`.
-        #[serde(rename = "ExcludedInstanceTypes")]
-        pub excluded_instance_types: Option<Vec<Value>>,
-        /// `InstanceGenerations`.
-        #[serde(rename = "InstanceGenerations")]
-        pub instance_generations: Option<Vec<InstanceGenerations>>,
-        /// `LocalStorage`.
-        #[serde(rename = "LocalStorage")]
-        pub local_storage: Option<LocalStorage>,
-        /// `LocalStorageTypes`.
-        #[serde(rename = "LocalStorageTypes")]
-        pub local_storage_types: Option<Vec<LocalStorageTypes>>,
-        /// `MaxSpotPriceAsPercentageOfOptimalOnDemandPrice`.
-        #[serde(rename = "MaxSpotPriceAsPercentageOfOptimalOnDemandPrice")]
-        pub max_spot_price_as_percentage_of_optimal_on_demand_price: Option<Value>,
-        /// `MemoryGiBPerVCpu`.
-        #[serde(rename = "MemoryGiBPerVCpu")]
-        pub memory_gi_b_per_v_cpu: Option<MemoryGiBPerVCpuRequest>,
-        /// `MemoryMiB`.
-        #[serde(rename = "MemoryMiB")]
-        pub memory_mi_b: Option<MemoryMiBRequest>,
-        /// `NetworkBandwidthGbps`.
-        #[serde(rename = "NetworkBandwidthGbps")]
-        pub network_bandwidth_gbps: Option<NetworkBandwidthGbpsRequest>,
-        /// `NetworkInterfaceCount`.
-        #[serde(rename = "NetworkInterfaceCount")]
-        pub network_interface_count: Option<NetworkInterfaceCountRequest>,
-        /// `OnDemandMaxPricePercentageOverLowestPrice`.
-        #[serde(rename = "OnDemandMaxPricePercentageOverLowestPrice")]
-        pub on_demand_max_price_percentage_over_lowest_price: Option<Value>,
-        /// `RequireEncryptionInTransit`.
-        #[serde(rename = "RequireEncryptionInTransit")]
-        pub require_encryption_in_transit: Option<Value>,
-        /// `RequireHibernateSupport`.
-        #[serde(rename = "RequireHibernateSupport")]
-        pub require_hibernate_support: Option<Value>,
-        /// `SpotMaxPricePercentageOverLowestPrice`.
-        #[serde(rename = "SpotMaxPricePercentageOverLowestPrice")]
-        pub spot_max_price_percentage_over_lowest_price: Option<Value>,
-        /// `TotalLocalStorageGB`.
-        #[serde(rename = "TotalLocalStorageGB")]
-        pub total_local_storage_gb: Option<TotalLocalStorageGBRequest>,
-        /// `VCpuCount`.
-        #[serde(rename = "VCpuCount")]
-        pub v_cpu_count: Option<VCpuCountRangeRequest>,
-    }
+    pub use super::shared_types::InstanceRequirementsRequest;
 
     /// `SpotFleetMonitoring`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -11049,21 +9513,7 @@ pub mod spot_fleet {
         pub enabled: Option<Value>,
     }
 
-    /// `InstanceIpv6Address`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct InstanceIpv6Address {
-        /// `Ipv6Address`. Required.
-        #[serde(rename = "Ipv6Address")]
-        pub ipv6_address: Value,
-    }
-
-    impl InstanceIpv6Address {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(ipv6_address: impl Into<Value>) -> Self {
-            InstanceIpv6Address { ipv6_address: ipv6_address.into() }
-        }
-    }
+    pub use super::shared_types::InstanceIpv6Address;
 
     /// `PrivateIpAddressSpecification`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -11122,19 +9572,7 @@ pub mod spot_fleet {
         pub subnet_id: Option<Value>,
     }
 
-    /// The values `Tenancy` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Tenancy {
-        /// `dedicated`
-        #[serde(rename = "dedicated")]
-        Dedicated,
-        /// `default`
-        #[serde(rename = "default")]
-        Default,
-        /// `host`
-        #[serde(rename = "host")]
-        Host,
-    }
+    pub use super::shared_types::Tenancy;
 
     /// `SpotPlacement`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -11315,24 +9753,7 @@ pub mod spot_fleet {
         VpnGateway,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// `SpotFleetTagSpecification`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -11549,16 +9970,7 @@ pub mod spot_fleet {
         pub target_groups_config: Option<TargetGroupsConfig>,
     }
 
-    /// The values `ReplacementStrategy` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ReplacementStrategy {
-        /// `launch`
-        #[serde(rename = "launch")]
-        Launch,
-        /// `launch-before-terminate`
-        #[serde(rename = "launch-before-terminate")]
-        LaunchBeforeTerminate,
-    }
+    pub use super::shared_types::ReplacementStrategy;
 
     /// `SpotCapacityRebalance`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -11579,19 +9991,7 @@ pub mod spot_fleet {
         pub capacity_rebalance: Option<SpotCapacityRebalance>,
     }
 
-    /// The values `TargetCapacityUnitType` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum TargetCapacityUnitType {
-        /// `vcpu`
-        #[serde(rename = "vcpu")]
-        Vcpu,
-        /// `memory-mib`
-        #[serde(rename = "memory-mib")]
-        MemoryMib,
-        /// `units`
-        #[serde(rename = "units")]
-        Units,
-    }
+    pub use super::shared_types::TargetCapacityUnitType;
 
     /// The values `Type` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -11775,24 +10175,7 @@ pub mod subnet {
         pub hostname_type: Option<Value>,
     }
 
-    /// Specifies a tag. For more information, see \[Resource tags\](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html).
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The tag key. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The tag value. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -11943,24 +10326,7 @@ pub mod subnet_cidr_reservation {
         Explicit,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key of the tag. Amazon EC2 reserves keys beginning with 'aws:' for internal use and rejects them for this resource. Amazon EC2 accepts a maximum of 128 Unicode characters. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value of the tag. Amazon EC2 accepts a maximum of 256 Unicode characters. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -12084,24 +10450,7 @@ pub mod traffic_mirror_filter {
         AmazonDns,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -12154,24 +10503,7 @@ pub mod traffic_mirror_filter_rule {
         }
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -12237,24 +10569,7 @@ pub mod traffic_mirror_session {
     #[allow(unused_imports)]
     use super::*;
 
-    /// A key-value pair to associate with a traffic mirror session resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -12314,24 +10629,7 @@ pub mod traffic_mirror_target {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -12382,24 +10680,7 @@ pub mod transit_gateway {
         Enable,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -12474,85 +10755,17 @@ pub mod transit_gateway_attachment {
     #[allow(unused_imports)]
     use super::*;
 
-    /// Indicates whether to enable Ipv6 Support for Vpc Attachment. Valid Values: enable | disable
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ApplianceModeSupport {
-        /// `disable`
-        #[serde(rename = "disable")]
-        Disable,
-        /// `enable`
-        #[serde(rename = "enable")]
-        Enable,
-    }
+    pub use super::shared_types::ApplianceModeSupport;
 
-    /// Indicates whether to enable DNS Support for Vpc Attachment. Valid Values: enable | disable
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum DnsSupport {
-        /// `disable`
-        #[serde(rename = "disable")]
-        Disable,
-        /// `enable`
-        #[serde(rename = "enable")]
-        Enable,
-    }
+    pub use super::shared_types::DnsSupport;
 
-    /// Indicates whether to enable Ipv6 Support for Vpc Attachment. Valid Values: enable | disable
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Ipv6Support {
-        /// `disable`
-        #[serde(rename = "disable")]
-        Disable,
-        /// `enable`
-        #[serde(rename = "enable")]
-        Enable,
-    }
+    pub use super::shared_types::Ipv6Support;
 
-    /// Indicates whether to enable Security Group referencing support for Vpc Attachment. Valid Values: enable | disable
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum SecurityGroupReferencingSupport {
-        /// `disable`
-        #[serde(rename = "disable")]
-        Disable,
-        /// `enable`
-        #[serde(rename = "enable")]
-        Enable,
-    }
+    pub use super::shared_types::SecurityGroupReferencingSupport;
 
-    /// The options for the transit gateway vpc attachment.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct Options {
-        /// Indicates whether to enable Ipv6 Support for Vpc Attachment. Valid Values: enable | disable
-        #[serde(rename = "ApplianceModeSupport")]
-        pub appliance_mode_support: Option<ApplianceModeSupport>,
-        /// Indicates whether to enable DNS Support for Vpc Attachment. Valid Values: enable | disable
-        #[serde(rename = "DnsSupport")]
-        pub dns_support: Option<DnsSupport>,
-        /// Indicates whether to enable Ipv6 Support for Vpc Attachment. Valid Values: enable | disable
-        #[serde(rename = "Ipv6Support")]
-        pub ipv6_support: Option<Ipv6Support>,
-        /// Indicates whether to enable Security Group referencing support for Vpc Attachment. Valid Values: enable | disable
-        #[serde(rename = "SecurityGroupReferencingSupport")]
-        pub security_group_referencing_support: Option<SecurityGroupReferencingSupport>,
-    }
+    pub use super::shared_types::Options;
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -12794,24 +11007,7 @@ pub mod transit_gateway_metering_policy {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -13306,24 +11502,7 @@ pub mod transit_gateway_policy_table {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -13492,24 +11671,7 @@ pub mod transit_gateway_route_table {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key of the associated tag key-value pair Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value of the associated tag key-value pair Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -13594,85 +11756,17 @@ pub mod transit_gateway_vpc_attachment {
     #[allow(unused_imports)]
     use super::*;
 
-    /// Indicates whether to enable Ipv6 Support for Vpc Attachment. Valid Values: enable | disable
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ApplianceModeSupport {
-        /// `disable`
-        #[serde(rename = "disable")]
-        Disable,
-        /// `enable`
-        #[serde(rename = "enable")]
-        Enable,
-    }
+    pub use super::shared_types::ApplianceModeSupport;
 
-    /// Indicates whether to enable DNS Support for Vpc Attachment. Valid Values: enable | disable
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum DnsSupport {
-        /// `disable`
-        #[serde(rename = "disable")]
-        Disable,
-        /// `enable`
-        #[serde(rename = "enable")]
-        Enable,
-    }
+    pub use super::shared_types::DnsSupport;
 
-    /// Indicates whether to enable Ipv6 Support for Vpc Attachment. Valid Values: enable | disable
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Ipv6Support {
-        /// `disable`
-        #[serde(rename = "disable")]
-        Disable,
-        /// `enable`
-        #[serde(rename = "enable")]
-        Enable,
-    }
+    pub use super::shared_types::Ipv6Support;
 
-    /// Indicates whether to enable Security Group referencing support for Vpc Attachment. Valid values: enable | disable
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum SecurityGroupReferencingSupport {
-        /// `disable`
-        #[serde(rename = "disable")]
-        Disable,
-        /// `enable`
-        #[serde(rename = "enable")]
-        Enable,
-    }
+    pub use super::shared_types::SecurityGroupReferencingSupport;
 
-    /// The options for the transit gateway vpc attachment.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct Options {
-        /// Indicates whether to enable Ipv6 Support for Vpc Attachment. Valid Values: enable | disable
-        #[serde(rename = "ApplianceModeSupport")]
-        pub appliance_mode_support: Option<ApplianceModeSupport>,
-        /// Indicates whether to enable DNS Support for Vpc Attachment. Valid Values: enable | disable
-        #[serde(rename = "DnsSupport")]
-        pub dns_support: Option<DnsSupport>,
-        /// Indicates whether to enable Ipv6 Support for Vpc Attachment. Valid Values: enable | disable
-        #[serde(rename = "Ipv6Support")]
-        pub ipv6_support: Option<Ipv6Support>,
-        /// Indicates whether to enable Security Group referencing support for Vpc Attachment. Valid values: enable | disable
-        #[serde(rename = "SecurityGroupReferencingSupport")]
-        pub security_group_referencing_support: Option<SecurityGroupReferencingSupport>,
-    }
+    pub use super::shared_types::Options;
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -13740,24 +11834,7 @@ pub mod vpc {
         Host,
     }
 
-    /// Specifies a tag. For more information, see \[Resource tags\](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html).
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The tag key. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The tag value. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// The values `EgressOnlyInternetGatewayExclusion` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -13803,16 +11880,7 @@ pub mod vpc {
         Disable,
     }
 
-    /// The encryption mode for the VPC Encryption Control configuration.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Mode {
-        /// `monitor`
-        #[serde(rename = "monitor")]
-        Monitor,
-        /// `enforce`
-        #[serde(rename = "enforce")]
-        Enforce,
-    }
+    pub use super::shared_types::Mode;
 
     /// The values `NatGatewayExclusion` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -14135,24 +12203,7 @@ pub mod vpc_block_public_access_exclusion {
         AllowEgress,
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -14375,16 +12426,7 @@ pub mod vpc_encryption_control {
         Disable,
     }
 
-    /// The VPC encryption control mode, either monitor or enforce.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Mode {
-        /// `monitor`
-        #[serde(rename = "monitor")]
-        Monitor,
-        /// `enforce`
-        #[serde(rename = "enforce")]
-        Enforce,
-    }
+    pub use super::shared_types::Mode;
 
     /// Used to enable or disable Nat gateway exclusion
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -14397,24 +12439,7 @@ pub mod vpc_encryption_control {
         Disable,
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// Used to enable or disable VGW exclusion
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -14698,24 +12723,7 @@ pub mod vpc_endpoint {
         NotSpecified,
     }
 
-    /// Describes a tag.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key of the tag. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value of the tag. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// The type of endpoint.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -14889,24 +12897,7 @@ pub mod vpc_endpoint_service {
         Ipv6,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -15033,24 +13024,7 @@ pub mod vpc_peering_connection {
     #[allow(unused_imports)]
     use super::*;
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -15104,24 +13078,7 @@ pub mod vpn_concentrator {
     #[allow(unused_imports)]
     use super::*;
 
-    /// Describes a tag.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key of the tag. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value of the tag. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -15178,24 +13135,7 @@ pub mod vpn_connection {
         SecretsManager,
     }
 
-    /// Specifies a tag. For more information, see \[Resource tags\](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html).
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The tag key. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The tag value. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// The desired bandwidth specification for the VPN tunnel, used when creating or modifying VPN connection options to set the tunnel's throughput capacity. ``standard`` supports up to 1.25 Gbps per tunnel, while ``large`` supports up to 5 Gbps per tunnel. The default value is ``standard``. Existing VPN connections without a bandwidth setting will automatically default to ``standard``.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -15594,24 +13534,7 @@ pub mod vpn_gateway {
     #[allow(unused_imports)]
     use super::*;
 
-    /// Specifies a tag. For more information, see \[Resource tags\](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html).
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The tag key. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The tag value. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -15855,35 +13778,9 @@ pub mod verified_access_endpoint {
         pub subnet_ids: Option<Vec<Value>>,
     }
 
-    /// The configuration options for customer provided KMS encryption.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct SseSpecification {
-        /// Whether to encrypt the policy with the provided key or disable encryption
-        #[serde(rename = "CustomerManagedKeyEnabled")]
-        pub customer_managed_key_enabled: Option<Value>,
-        /// KMS Key Arn used to encrypt the group policy
-        #[serde(rename = "KmsKeyArn")]
-        pub kms_key_arn: Option<Value>,
-    }
+    pub use super::shared_types::SseSpecification;
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -15988,35 +13885,9 @@ pub mod verified_access_group {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The configuration options for customer provided KMS encryption.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct SseSpecification {
-        /// Whether to encrypt the policy with the provided key or disable encryption
-        #[serde(rename = "CustomerManagedKeyEnabled")]
-        pub customer_managed_key_enabled: Option<Value>,
-        /// KMS Key Arn used to encrypt the group policy
-        #[serde(rename = "KmsKeyArn")]
-        pub kms_key_arn: Option<Value>,
-    }
+    pub use super::shared_types::SseSpecification;
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -16142,24 +14013,7 @@ pub mod verified_access_instance {
         pub s3: Option<S3>,
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// A Verified Access Trust Provider.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -16317,35 +14171,9 @@ pub mod verified_access_trust_provider {
         pub user_info_endpoint: Option<Value>,
     }
 
-    /// The configuration options for customer provided KMS encryption.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct SseSpecification {
-        /// Whether to encrypt the policy with the provided key or disable encryption
-        #[serde(rename = "CustomerManagedKeyEnabled")]
-        pub customer_managed_key_enabled: Option<Value>,
-        /// KMS Key Arn used to encrypt the group policy
-        #[serde(rename = "KmsKeyArn")]
-        pub kms_key_arn: Option<Value>,
-    }
+    pub use super::shared_types::SseSpecification;
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// Type of trust provider. Possible values: user|device
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -16438,24 +14266,7 @@ pub mod volume {
     #[allow(unused_imports)]
     use super::*;
 
-    /// Specifies a tag. For more information, see \[Resource tags\](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html).
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The tag key. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The tag value. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 

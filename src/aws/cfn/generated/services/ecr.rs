@@ -11,6 +11,93 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// The metadata to apply to a resource to help you categorize and organize them. Each tag consists of a key and a value, both of which you define. Tag keys can have a maximum character length of 128 characters, and tag values can have a maximum length of 256 characters.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct Tag {
+        /// One part of a key-value pair that make up a tag. A ``key`` is a general label that acts like a category for more specific tag values. Required.
+        #[serde(rename = "Key")]
+        pub key: Value,
+        /// A ``value`` acts as a descriptor within a tag category (key). Required.
+        #[serde(rename = "Value")]
+        pub value: Value,
+    }
+
+    impl Tag {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
+            Tag { key: key.into(), value: value.into() }
+        }
+    }
+
+    /// The encryption type to use.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum EncryptionType {
+        /// `AES256`
+        #[serde(rename = "AES256")]
+        Aes256,
+        /// `KMS`
+        #[serde(rename = "KMS")]
+        Kms,
+        /// `KMS_DSSE`
+        #[serde(rename = "KMS_DSSE")]
+        KmsDsse,
+    }
+
+    /// The encryption configuration for the repository. This determines how the contents of your repository are encrypted at rest.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct EncryptionConfiguration {
+        /// The encryption type to use. Required.
+        #[serde(rename = "EncryptionType")]
+        pub encryption_type: EncryptionType,
+        /// If you use the ``KMS`` encryption type, specify the KMS key to use for encryption. The alias, key ID, or full ARN of the KMS key can be specified. The key must exist in the same Region as the repository. If no key is specified, the default AWS managed KMS key for Amazon ECR will be used.
+        #[serde(rename = "KmsKey")]
+        pub kms_key: Option<Value>,
+    }
+
+    impl EncryptionConfiguration {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(encryption_type: EncryptionType) -> Self {
+            EncryptionConfiguration { encryption_type, kms_key: None }
+        }
+    }
+
+    /// Specifies the type of filter to use for excluding image tags from the repository's mutability setting.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum ImageTagMutabilityExclusionFilterType {
+        /// `WILDCARD`
+        #[serde(rename = "WILDCARD")]
+        Wildcard,
+    }
+
+    /// A filter that specifies which image tags should be excluded from the repository's image tag mutability setting.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct ImageTagMutabilityExclusionFilter {
+        /// `ImageTagMutabilityExclusionFilterType`. Required.
+        #[serde(rename = "ImageTagMutabilityExclusionFilterType")]
+        pub image_tag_mutability_exclusion_filter_type: ImageTagMutabilityExclusionFilterType,
+        /// `ImageTagMutabilityExclusionFilterValue`. Required.
+        #[serde(rename = "ImageTagMutabilityExclusionFilterValue")]
+        pub image_tag_mutability_exclusion_filter_value: Value,
+    }
+
+    impl ImageTagMutabilityExclusionFilter {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(image_tag_mutability_exclusion_filter_type: ImageTagMutabilityExclusionFilterType, image_tag_mutability_exclusion_filter_value: impl Into<Value>) -> Self {
+            ImageTagMutabilityExclusionFilter { image_tag_mutability_exclusion_filter_type, image_tag_mutability_exclusion_filter_value: image_tag_mutability_exclusion_filter_value.into() }
+        }
+    }
+
+}
+
 /// Property types of [`CfnPublicRepository`].
 pub mod public_repository {
     #[allow(unused_imports)]
@@ -36,24 +123,7 @@ pub mod public_repository {
         pub usage_text: Option<Value>,
     }
 
-    /// The metadata to apply to a resource to help you categorize and organize them. Each tag consists of a key and a value, both of which you define. Tag keys can have a maximum character length of 128 characters, and tag values can have a maximum length of 256 characters.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// One part of a key-value pair that make up a tag. A ``key`` is a general label that acts like a category for more specific tag values. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// A ``value`` acts as a descriptor within a tag category (key). Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -423,38 +493,9 @@ pub mod repository {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The encryption type to use.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum EncryptionType {
-        /// `AES256`
-        #[serde(rename = "AES256")]
-        Aes256,
-        /// `KMS`
-        #[serde(rename = "KMS")]
-        Kms,
-        /// `KMS_DSSE`
-        #[serde(rename = "KMS_DSSE")]
-        KmsDsse,
-    }
+    pub use super::shared_types::EncryptionType;
 
-    /// The encryption configuration for the repository. This determines how the contents of your repository are encrypted at rest.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct EncryptionConfiguration {
-        /// The encryption type to use. Required.
-        #[serde(rename = "EncryptionType")]
-        pub encryption_type: EncryptionType,
-        /// If you use the ``KMS`` encryption type, specify the KMS key to use for encryption. The alias, key ID, or full ARN of the KMS key can be specified. The key must exist in the same Region as the repository. If no key is specified, the default AWS managed KMS key for Amazon ECR will be used.
-        #[serde(rename = "KmsKey")]
-        pub kms_key: Option<Value>,
-    }
-
-    impl EncryptionConfiguration {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(encryption_type: EncryptionType) -> Self {
-            EncryptionConfiguration { encryption_type, kms_key: None }
-        }
-    }
+    pub use super::shared_types::EncryptionConfiguration;
 
     /// The image scanning configuration for a repository.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -481,32 +522,9 @@ pub mod repository {
         ImmutableWithExclusion,
     }
 
-    /// Specifies the type of filter to use for excluding image tags from the repository's mutability setting.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ImageTagMutabilityExclusionFilterType {
-        /// `WILDCARD`
-        #[serde(rename = "WILDCARD")]
-        Wildcard,
-    }
+    pub use super::shared_types::ImageTagMutabilityExclusionFilterType;
 
-    /// A filter that specifies which image tags should be excluded from the repository's image tag mutability setting.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct ImageTagMutabilityExclusionFilter {
-        /// `ImageTagMutabilityExclusionFilterType`. Required.
-        #[serde(rename = "ImageTagMutabilityExclusionFilterType")]
-        pub image_tag_mutability_exclusion_filter_type: ImageTagMutabilityExclusionFilterType,
-        /// `ImageTagMutabilityExclusionFilterValue`. Required.
-        #[serde(rename = "ImageTagMutabilityExclusionFilterValue")]
-        pub image_tag_mutability_exclusion_filter_value: Value,
-    }
-
-    impl ImageTagMutabilityExclusionFilter {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(image_tag_mutability_exclusion_filter_type: ImageTagMutabilityExclusionFilterType, image_tag_mutability_exclusion_filter_value: impl Into<Value>) -> Self {
-            ImageTagMutabilityExclusionFilter { image_tag_mutability_exclusion_filter_type, image_tag_mutability_exclusion_filter_value: image_tag_mutability_exclusion_filter_value.into() }
-        }
-    }
+    pub use super::shared_types::ImageTagMutabilityExclusionFilter;
 
     /// The ``LifecyclePolicy`` property type specifies a lifecycle policy. For information about lifecycle policy syntax, see \[Lifecycle policy template\](https://docs.aws.amazon.com/AmazonECR/latest/userguide/LifecyclePolicies.html) in the *Amazon ECR User Guide*.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -519,24 +537,7 @@ pub mod repository {
         pub registry_id: Option<Value>,
     }
 
-    /// The metadata to apply to a resource to help you categorize and organize them. Each tag consists of a key and a value, both of which you define. Tag keys can have a maximum character length of 128 characters, and tag values can have a maximum length of 256 characters.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// One part of a key-value pair that make up a tag. A ``key`` is a general label that acts like a category for more specific tag values. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// A ``value`` acts as a descriptor within a tag category (key). Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -606,38 +607,9 @@ pub mod repository_creation_template {
         CreateOnPush,
     }
 
-    /// The encryption type to use.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum EncryptionType {
-        /// `AES256`
-        #[serde(rename = "AES256")]
-        Aes256,
-        /// `KMS`
-        #[serde(rename = "KMS")]
-        Kms,
-        /// `KMS_DSSE`
-        #[serde(rename = "KMS_DSSE")]
-        KmsDsse,
-    }
+    pub use super::shared_types::EncryptionType;
 
-    /// The encryption configuration for the repository. This determines how the contents of your repository are encrypted at rest.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct EncryptionConfiguration {
-        /// The encryption type to use. Required.
-        #[serde(rename = "EncryptionType")]
-        pub encryption_type: EncryptionType,
-        /// If you use the ``KMS`` encryption type, specify the KMS key to use for encryption. The alias, key ID, or full ARN of the KMS key can be specified. The key must exist in the same Region as the repository. If no key is specified, the default AWS managed KMS key for Amazon ECR will be used.
-        #[serde(rename = "KmsKey")]
-        pub kms_key: Option<Value>,
-    }
-
-    impl EncryptionConfiguration {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(encryption_type: EncryptionType) -> Self {
-            EncryptionConfiguration { encryption_type, kms_key: None }
-        }
-    }
+    pub use super::shared_types::EncryptionConfiguration;
 
     /// The tag mutability setting for the repository. If this parameter is omitted, the default setting of ``MUTABLE`` will be used which will allow image tags to be overwritten. If ``IMMUTABLE`` is specified, all image tags within the repository will be immutable which will prevent them from being overwritten.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -656,51 +628,11 @@ pub mod repository_creation_template {
         MutableWithExclusion,
     }
 
-    /// The values `ImageTagMutabilityExclusionFilterType` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ImageTagMutabilityExclusionFilterType {
-        /// `WILDCARD`
-        #[serde(rename = "WILDCARD")]
-        Wildcard,
-    }
+    pub use super::shared_types::ImageTagMutabilityExclusionFilterType;
 
-    /// A filter that specifies which image tags should be excluded from the repository's image tag mutability setting.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct ImageTagMutabilityExclusionFilter {
-        /// `ImageTagMutabilityExclusionFilterType`. Required.
-        #[serde(rename = "ImageTagMutabilityExclusionFilterType")]
-        pub image_tag_mutability_exclusion_filter_type: ImageTagMutabilityExclusionFilterType,
-        /// `ImageTagMutabilityExclusionFilterValue`. Required.
-        #[serde(rename = "ImageTagMutabilityExclusionFilterValue")]
-        pub image_tag_mutability_exclusion_filter_value: Value,
-    }
+    pub use super::shared_types::ImageTagMutabilityExclusionFilter;
 
-    impl ImageTagMutabilityExclusionFilter {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(image_tag_mutability_exclusion_filter_type: ImageTagMutabilityExclusionFilterType, image_tag_mutability_exclusion_filter_value: impl Into<Value>) -> Self {
-            ImageTagMutabilityExclusionFilter { image_tag_mutability_exclusion_filter_type, image_tag_mutability_exclusion_filter_value: image_tag_mutability_exclusion_filter_value.into() }
-        }
-    }
-
-    /// The metadata to apply to a resource to help you categorize and organize them. Each tag consists of a key and a value, both of which you define. Tag keys can have a maximum character length of 128 characters, and tag values can have a maximum length of 256 characters.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// One part of a key-value pair that make up a tag. A ``key`` is a general label that acts like a category for more specific tag values. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// A ``value`` acts as a descriptor within a tag category (key). Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 

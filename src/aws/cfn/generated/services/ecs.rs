@@ -11,6 +11,396 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// `Tag`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct Tag {
+        /// `Key`.
+        #[serde(rename = "Key")]
+        pub key: Option<Value>,
+        /// `Value`.
+        #[serde(rename = "Value")]
+        pub value: Option<Value>,
+    }
+
+    /// The ``CapacityProviderStrategyItem`` property specifies the details of the default capacity provider strategy for the cluster. When services or tasks are run in the cluster with no launch type or capacity provider strategy specified, the default capacity provider strategy is used.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct CapacityProviderStrategyItem {
+        /// The *base* value designates how many tasks, at a minimum, to run on the specified capacity provider for each service. Only one capacity provider in a capacity provider strategy can have a *base* defined. If no value is specified, the default value of ``0`` is used.
+        #[serde(rename = "Base")]
+        pub base: Option<Value>,
+        /// The short name of the capacity provider. This can be either an AWS managed capacity provider (``FARGATE`` or ``FARGATE_SPOT``) or the name of a custom capacity provider that you created.
+        #[serde(rename = "CapacityProvider")]
+        pub capacity_provider: Option<Value>,
+        /// The *weight* value designates the relative percentage of the total number of tasks launched that should use the specified capacity provider. The ``weight`` value is taken into consideration after the ``base`` value, if defined, is satisfied.
+        #[serde(rename = "Weight")]
+        pub weight: Option<Value>,
+    }
+
+    /// The dependency condition of the container. The following are the available conditions and their behavior:
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum Condition {
+        /// `COMPLETE`
+        #[serde(rename = "COMPLETE")]
+        Complete,
+        /// `HEALTHY`
+        #[serde(rename = "HEALTHY")]
+        Healthy,
+        /// `START`
+        #[serde(rename = "START")]
+        Start,
+        /// `SUCCESS`
+        #[serde(rename = "SUCCESS")]
+        Success,
+    }
+
+    /// The dependencies defined for container startup and shutdown. A container can contain multiple dependencies. When a dependency is defined for container startup, for container shutdown it is reversed.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct ContainerDependency {
+        /// The dependency condition of the container. The following are the available conditions and their behavior:
+        #[serde(rename = "Condition")]
+        pub condition: Option<Condition>,
+        /// The name of a container.
+        #[serde(rename = "ContainerName")]
+        pub container_name: Option<Value>,
+    }
+
+    /// A key-value pair object.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct KeyValuePair {
+        /// The name of the key-value pair. For environment variables, this is the name of the environment variable.
+        #[serde(rename = "Name")]
+        pub name: Option<Value>,
+        /// The value of the key-value pair. For environment variables, this is the value of the environment variable.
+        #[serde(rename = "Value")]
+        pub value: Option<Value>,
+    }
+
+    /// The file type to use. Environment files are objects in Amazon S3. The only supported value is ``s3``.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum Type {
+        /// `s3`
+        #[serde(rename = "s3")]
+        S3,
+    }
+
+    /// A list of files containing the environment variables to pass to a container. You can specify up to ten environment files. The file must have a ``.env`` file extension. Each line in an environment file should contain an environment variable in ``VARIABLE=VALUE`` format. Lines beginning with ``#`` are treated as comments and are ignored.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct EnvironmentFile {
+        /// The file type to use. Environment files are objects in Amazon S3. The only supported value is ``s3``.
+        #[serde(rename = "Type")]
+        pub r#type: Option<Type>,
+        /// The Amazon Resource Name (ARN) of the Amazon S3 object containing the environment variable file.
+        #[serde(rename = "Value")]
+        pub value: Option<Value>,
+    }
+
+    /// The log router to use. The valid values are ``fluentd`` or ``fluentbit``.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum FirelensConfigurationType {
+        /// `fluentbit`
+        #[serde(rename = "fluentbit")]
+        Fluentbit,
+        /// `fluentd`
+        #[serde(rename = "fluentd")]
+        Fluentd,
+    }
+
+    /// The FireLens configuration for the container. This is used to specify and configure a log router for container logs. For more information, see \[Custom log routing\](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_firelens.html) in the *Amazon Elastic Container Service Developer Guide*.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct FirelensConfiguration {
+        /// The options to use when configuring the log router. This field is optional and can be used to specify a custom configuration file or to add additional metadata, such as the task, task definition, cluster, and container instance details to the log event.
+        #[serde(rename = "Options")]
+        pub options: Option<Value>,
+        /// The log router to use. The valid values are ``fluentd`` or ``fluentbit``.
+        #[serde(rename = "Type")]
+        pub r#type: Option<FirelensConfigurationType>,
+    }
+
+    /// An object representing a container health check. Health check parameters that are specified in a container definition override any Docker health checks that exist in the container image (such as those specified in a parent image or from the image's Dockerfile). This configuration maps to the ``HEALTHCHECK`` parameter of docker run.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct HealthCheck {
+        /// A string array representing the command that the container runs to determine if it is healthy. The string array must start with ``CMD`` to run the command arguments directly, or ``CMD-SHELL`` to run the command with the container's default shell.
+        #[serde(rename = "Command")]
+        pub command: Option<Vec<Value>>,
+        /// The time period in seconds between each health check execution. You may specify between 5 and 300 seconds. The default value is 30 seconds. This value applies only when you specify a ``command``.
+        #[serde(rename = "Interval")]
+        pub interval: Option<Value>,
+        /// The number of times to retry a failed health check before the container is considered unhealthy. You may specify between 1 and 10 retries. The default value is 3. This value applies only when you specify a ``command``.
+        #[serde(rename = "Retries")]
+        pub retries: Option<Value>,
+        /// The optional grace period to provide containers time to bootstrap before failed health checks count towards the maximum number of retries. You can specify between 0 and 300 seconds. By default, the ``startPeriod`` is off. This value applies only when you specify a ``command``.
+        #[serde(rename = "StartPeriod")]
+        pub start_period: Option<Value>,
+        /// The time period in seconds to wait for a health check to succeed before it is considered a failure. You may specify between 2 and 60 seconds. The default value is 5. This value applies only when you specify a ``command``.
+        #[serde(rename = "Timeout")]
+        pub timeout: Option<Value>,
+    }
+
+    /// The Linux capabilities to add or remove from the default Docker configuration for a container defined in the task definition. For more detailed information about these Linux capabilities, see the \[capabilities(7)\](https://docs.aws.amazon.com/http://man7.org/linux/man-pages/man7/capabilities.7.html) Linux manual page.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct KernelCapabilities {
+        /// The Linux capabilities for the container that have been added to the default configuration provided by Docker. This parameter maps to ``CapAdd`` in the docker container create command and the ``--cap-add`` option to docker run.
+        #[serde(rename = "Add")]
+        pub add: Option<Vec<Value>>,
+        /// The Linux capabilities for the container that have been removed from the default configuration provided by Docker. This parameter maps to ``CapDrop`` in the docker container create command and the ``--cap-drop`` option to docker run.
+        #[serde(rename = "Drop")]
+        pub drop: Option<Vec<Value>>,
+    }
+
+    /// The values `Permissions` takes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum Permissions {
+        /// `mknod`
+        #[serde(rename = "mknod")]
+        Mknod,
+        /// `read`
+        #[serde(rename = "read")]
+        Read,
+        /// `write`
+        #[serde(rename = "write")]
+        Write,
+    }
+
+    /// An object representing a container instance host device.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct Device {
+        /// The path inside the container at which to expose the host device.
+        #[serde(rename = "ContainerPath")]
+        pub container_path: Option<Value>,
+        /// The path for the device on the host container instance.
+        #[serde(rename = "HostPath")]
+        pub host_path: Option<Value>,
+        /// The explicit permissions to provide to the container for the device. By default, the container has permissions for ``read``, ``write``, and ``mknod`` for the device.
+        #[serde(rename = "Permissions")]
+        pub permissions: Option<Vec<Permissions>>,
+    }
+
+    /// The container path, mount options, and size of the tmpfs mount.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct Tmpfs {
+        /// The absolute file path where the tmpfs volume is to be mounted.
+        #[serde(rename = "ContainerPath")]
+        pub container_path: Option<Value>,
+        /// The list of tmpfs volume mount options.
+        #[serde(rename = "MountOptions")]
+        pub mount_options: Option<Vec<Value>>,
+        /// The maximum size (in MiB) of the tmpfs volume. Required.
+        #[serde(rename = "Size")]
+        pub size: Value,
+    }
+
+    impl Tmpfs {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(size: impl Into<Value>) -> Self {
+            Tmpfs { container_path: None, mount_options: None, size: size.into() }
+        }
+    }
+
+    /// An object representing the secret to expose to your container. Secrets can be exposed to a container in the following ways:
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct Secret {
+        /// The name of the secret. Required.
+        #[serde(rename = "Name")]
+        pub name: Value,
+        /// The secret to expose to the container. The supported values are either the full ARN of the ASMlong secret or the full ARN of the parameter in the SSM Parameter Store. Required.
+        #[serde(rename = "ValueFrom")]
+        pub value_from: Value,
+    }
+
+    impl Secret {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(name: impl Into<Value>, value_from: impl Into<Value>) -> Self {
+            Secret { name: name.into(), value_from: value_from.into() }
+        }
+    }
+
+    /// The log configuration for the container. This parameter maps to ``LogConfig`` in the docker container create command and the ``--log-driver`` option to docker run.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct LogConfiguration {
+        /// The log driver to use for the container. Required.
+        #[serde(rename = "LogDriver")]
+        pub log_driver: Value,
+        /// The configuration options to send to the log driver.
+        #[serde(rename = "Options")]
+        pub options: Option<Value>,
+        /// The secrets to pass to the log configuration. For more information, see \[Specifying sensitive data\](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/specifying-sensitive-data.html) in the *Amazon Elastic Container Service Developer Guide*.
+        #[serde(rename = "SecretOptions")]
+        pub secret_options: Option<Vec<Secret>>,
+    }
+
+    impl LogConfiguration {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(log_driver: impl Into<Value>) -> Self {
+            LogConfiguration { log_driver: log_driver.into(), options: None, secret_options: None }
+        }
+    }
+
+    /// The details for a volume mount point that's used in a container definition.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct MountPoint {
+        /// The path on the container to mount the host volume at.
+        #[serde(rename = "ContainerPath")]
+        pub container_path: Option<Value>,
+        /// If this value is ``true``, the container has read-only access to the volume. If this value is ``false``, then the container can write to the volume. The default value is ``false``.
+        #[serde(rename = "ReadOnly")]
+        pub read_only: Option<Value>,
+        /// The name of the volume to mount. Must be a volume name referenced in the ``name`` parameter of task definition ``volume``.
+        #[serde(rename = "SourceVolume")]
+        pub source_volume: Option<Value>,
+    }
+
+    /// The repository credentials for private registry authentication.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct RepositoryCredentials {
+        /// The Amazon Resource Name (ARN) of the secret containing the private repository credentials.
+        #[serde(rename = "CredentialsParameter")]
+        pub credentials_parameter: Option<Value>,
+    }
+
+    /// `RestartPolicy`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct RestartPolicy {
+        /// `Enabled`.
+        #[serde(rename = "Enabled")]
+        pub enabled: Option<Value>,
+        /// `IgnoredExitCodes`.
+        #[serde(rename = "IgnoredExitCodes")]
+        pub ignored_exit_codes: Option<Vec<Value>>,
+        /// `RestartAttemptPeriod`.
+        #[serde(rename = "RestartAttemptPeriod")]
+        pub restart_attempt_period: Option<Value>,
+    }
+
+    /// A list of namespaced kernel parameters to set in the container. This parameter maps to ``Sysctls`` in the docker container create command and the ``--sysctl`` option to docker run. For example, you can configure ``net.ipv4.tcp_keepalive_time`` setting to maintain longer lived connections.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct SystemControl {
+        /// The namespaced kernel parameter to set a ``value`` for.
+        #[serde(rename = "Namespace")]
+        pub namespace: Option<Value>,
+        /// The namespaced kernel parameter to set a ``value`` for.
+        #[serde(rename = "Value")]
+        pub value: Option<Value>,
+    }
+
+    /// The ``type`` of the ``ulimit``.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum Name {
+        /// `core`
+        #[serde(rename = "core")]
+        Core,
+        /// `cpu`
+        #[serde(rename = "cpu")]
+        Cpu,
+        /// `data`
+        #[serde(rename = "data")]
+        Data,
+        /// `fsize`
+        #[serde(rename = "fsize")]
+        Fsize,
+        /// `locks`
+        #[serde(rename = "locks")]
+        Locks,
+        /// `memlock`
+        #[serde(rename = "memlock")]
+        Memlock,
+        /// `msgqueue`
+        #[serde(rename = "msgqueue")]
+        Msgqueue,
+        /// `nice`
+        #[serde(rename = "nice")]
+        Nice,
+        /// `nofile`
+        #[serde(rename = "nofile")]
+        Nofile,
+        /// `nproc`
+        #[serde(rename = "nproc")]
+        Nproc,
+        /// `rss`
+        #[serde(rename = "rss")]
+        Rss,
+        /// `rtprio`
+        #[serde(rename = "rtprio")]
+        Rtprio,
+        /// `rttime`
+        #[serde(rename = "rttime")]
+        Rttime,
+        /// `sigpending`
+        #[serde(rename = "sigpending")]
+        Sigpending,
+        /// `stack`
+        #[serde(rename = "stack")]
+        Stack,
+    }
+
+    /// The ``ulimit`` settings to pass to the container.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct Ulimit {
+        /// The hard limit for the ``ulimit`` type. The value can be specified in bytes, seconds, or as a count, depending on the ``type`` of the ``ulimit``. Required.
+        #[serde(rename = "HardLimit")]
+        pub hard_limit: Value,
+        /// The ``type`` of the ``ulimit``. Required.
+        #[serde(rename = "Name")]
+        pub name: Name,
+        /// The soft limit for the ``ulimit`` type. The value can be specified in bytes, seconds, or as a count, depending on the ``type`` of the ``ulimit``. Required.
+        #[serde(rename = "SoftLimit")]
+        pub soft_limit: Value,
+    }
+
+    impl Ulimit {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(hard_limit: impl Into<Value>, name: Name, soft_limit: impl Into<Value>) -> Self {
+            Ulimit { hard_limit: hard_limit.into(), name, soft_limit: soft_limit.into() }
+        }
+    }
+
+    /// Details on a container instance bind mount host volume.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct HostVolumeProperties {
+        /// When the ``host`` parameter is used, specify a ``sourcePath`` to declare the path on the host container instance that's presented to the container. If this parameter is empty, then the Docker daemon has assigned a host path for you.
+        #[serde(rename = "SourcePath")]
+        pub source_path: Option<Value>,
+    }
+
+    /// Whether the task's elastic network interface receives a public IP address.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum AssignPublicIp {
+        /// `DISABLED`
+        #[serde(rename = "DISABLED")]
+        Disabled,
+        /// `ENABLED`
+        #[serde(rename = "ENABLED")]
+        Enabled,
+    }
+
+    /// The details for the service registry.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct ServiceRegistry {
+        /// The container name value to be used for your service discovery service. It's already specified in the task definition. If the task definition that your service task specifies uses the ``bridge`` or ``host`` network mode, you must specify a ``containerName`` and ``containerPort`` combination from the task definition.
+        #[serde(rename = "ContainerName")]
+        pub container_name: Option<Value>,
+        /// The port value to be used for your service discovery service. It's already specified in the task definition. If the task definition your service task specifies uses the ``bridge`` or ``host`` network mode, you must specify a ``containerName`` and ``containerPort`` combination from the task definition.
+        #[serde(rename = "ContainerPort")]
+        pub container_port: Option<Value>,
+        /// The port value used if your service discovery service specified an SRV record. This field might be used if both the ``awsvpc`` network mode and SRV records are used.
+        #[serde(rename = "Port")]
+        pub port: Option<Value>,
+        /// The Amazon Resource Name (ARN) of the service registry. The currently supported service registry is CMAP. For more information, see \[CreateService\](https://docs.aws.amazon.com/cloud-map/latest/api/API_CreateService.html).
+        #[serde(rename = "RegistryArn")]
+        pub registry_arn: Option<Value>,
+    }
+
+}
+
 /// Property types of [`CfnCapacityProvider`].
 pub mod capacity_provider {
     #[allow(unused_imports)]
@@ -670,16 +1060,7 @@ pub mod capacity_provider {
         }
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`.
-        #[serde(rename = "Key")]
-        pub key: Option<Value>,
-        /// `Value`.
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -793,19 +1174,7 @@ pub mod cluster {
         pub managed_storage_configuration: Option<ManagedStorageConfiguration>,
     }
 
-    /// The ``CapacityProviderStrategyItem`` property specifies the details of the default capacity provider strategy for the cluster. When services or tasks are run in the cluster with no launch type or capacity provider strategy specified, the default capacity provider strategy is used.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct CapacityProviderStrategyItem {
-        /// The *base* value designates how many tasks, at a minimum, to run on the specified capacity provider for each service. Only one capacity provider in a capacity provider strategy can have a *base* defined. If no value is specified, the default value of ``0`` is used.
-        #[serde(rename = "Base")]
-        pub base: Option<Value>,
-        /// The short name of the capacity provider. This can be either an AWS managed capacity provider (``FARGATE`` or ``FARGATE_SPOT``) or the name of a custom capacity provider that you created.
-        #[serde(rename = "CapacityProvider")]
-        pub capacity_provider: Option<Value>,
-        /// The *weight* value designates the relative percentage of the total number of tasks launched that should use the specified capacity provider. The ``weight`` value is taken into consideration after the ``base`` value, if defined, is satisfied.
-        #[serde(rename = "Weight")]
-        pub weight: Option<Value>,
-    }
+    pub use super::shared_types::CapacityProviderStrategyItem;
 
     /// Use this parameter to set a default Service Connect namespace. After you set a default Service Connect namespace, any new services with Service Connect turned on that are created in the cluster are added as client services in the namespace. This setting only applies to new services that set the ``enabled`` parameter to ``true`` in the ``ServiceConnectConfiguration``.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -815,16 +1184,7 @@ pub mod cluster {
         pub namespace: Option<Value>,
     }
 
-    /// The metadata that you apply to a resource to help you categorize and organize them. Each tag consists of a key and an optional value. You define them.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct Tag {
-        /// One part of a key-value pair that make up a tag. A ``key`` is a general label that acts like a category for more specific tag values.
-        #[serde(rename = "Key")]
-        pub key: Option<Value>,
-        /// The optional part of a key-value pair that make up a tag. A ``value`` acts as a descriptor within a tag category (key).
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -1049,166 +1409,29 @@ pub mod daemon_task_definition {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The dependency condition of the container. The following are the available conditions and their behavior:
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Condition {
-        /// `COMPLETE`
-        #[serde(rename = "COMPLETE")]
-        Complete,
-        /// `HEALTHY`
-        #[serde(rename = "HEALTHY")]
-        Healthy,
-        /// `START`
-        #[serde(rename = "START")]
-        Start,
-        /// `SUCCESS`
-        #[serde(rename = "SUCCESS")]
-        Success,
-    }
+    pub use super::shared_types::Condition;
 
-    /// The dependencies defined for container startup and shutdown. A container can contain multiple dependencies. When a dependency is defined for container startup, for container shutdown it is reversed.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct ContainerDependency {
-        /// The dependency condition of the container. The following are the available conditions and their behavior:
-        #[serde(rename = "Condition")]
-        pub condition: Option<Condition>,
-        /// The name of a container.
-        #[serde(rename = "ContainerName")]
-        pub container_name: Option<Value>,
-    }
+    pub use super::shared_types::ContainerDependency;
 
-    /// A key-value pair object.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct KeyValuePair {
-        /// The name of the key-value pair. For environment variables, this is the name of the environment variable.
-        #[serde(rename = "Name")]
-        pub name: Option<Value>,
-        /// The value of the key-value pair. For environment variables, this is the value of the environment variable.
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
+    pub use super::shared_types::KeyValuePair;
 
-    /// The file type to use. Environment files are objects in Amazon S3. The only supported value is ``s3``.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Type {
-        /// `s3`
-        #[serde(rename = "s3")]
-        S3,
-    }
+    pub use super::shared_types::Type;
 
-    /// A list of files containing the environment variables to pass to a container. You can specify up to ten environment files. The file must have a ``.env`` file extension. Each line in an environment file should contain an environment variable in ``VARIABLE=VALUE`` format. Lines beginning with ``#`` are treated as comments and are ignored.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct EnvironmentFile {
-        /// The file type to use. Environment files are objects in Amazon S3. The only supported value is ``s3``.
-        #[serde(rename = "Type")]
-        pub r#type: Option<Type>,
-        /// The Amazon Resource Name (ARN) of the Amazon S3 object containing the environment variable file.
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
+    pub use super::shared_types::EnvironmentFile;
 
-    /// The log router to use. The valid values are ``fluentd`` or ``fluentbit``.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum FirelensConfigurationType {
-        /// `fluentbit`
-        #[serde(rename = "fluentbit")]
-        Fluentbit,
-        /// `fluentd`
-        #[serde(rename = "fluentd")]
-        Fluentd,
-    }
+    pub use super::shared_types::FirelensConfigurationType;
 
-    /// The FireLens configuration for the container. This is used to specify and configure a log router for container logs. For more information, see \[Custom log routing\](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_firelens.html) in the *Amazon Elastic Container Service Developer Guide*.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct FirelensConfiguration {
-        /// The options to use when configuring the log router. This field is optional and can be used to specify a custom configuration file or to add additional metadata, such as the task, task definition, cluster, and container instance details to the log event.
-        #[serde(rename = "Options")]
-        pub options: Option<Value>,
-        /// The log router to use. The valid values are ``fluentd`` or ``fluentbit``.
-        #[serde(rename = "Type")]
-        pub r#type: Option<FirelensConfigurationType>,
-    }
+    pub use super::shared_types::FirelensConfiguration;
 
-    /// An object representing a container health check. Health check parameters that are specified in a container definition override any Docker health checks that exist in the container image (such as those specified in a parent image or from the image's Dockerfile). This configuration maps to the ``HEALTHCHECK`` parameter of docker run.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct HealthCheck {
-        /// A string array representing the command that the container runs to determine if it is healthy. The string array must start with ``CMD`` to run the command arguments directly, or ``CMD-SHELL`` to run the command with the container's default shell.
-        #[serde(rename = "Command")]
-        pub command: Option<Vec<Value>>,
-        /// The time period in seconds between each health check execution. You may specify between 5 and 300 seconds. The default value is 30 seconds. This value applies only when you specify a ``command``.
-        #[serde(rename = "Interval")]
-        pub interval: Option<Value>,
-        /// The number of times to retry a failed health check before the container is considered unhealthy. You may specify between 1 and 10 retries. The default value is 3. This value applies only when you specify a ``command``.
-        #[serde(rename = "Retries")]
-        pub retries: Option<Value>,
-        /// The optional grace period to provide containers time to bootstrap before failed health checks count towards the maximum number of retries. You can specify between 0 and 300 seconds. By default, the ``startPeriod`` is off. This value applies only when you specify a ``command``.
-        #[serde(rename = "StartPeriod")]
-        pub start_period: Option<Value>,
-        /// The time period in seconds to wait for a health check to succeed before it is considered a failure. You may specify between 2 and 60 seconds. The default value is 5. This value applies only when you specify a ``command``.
-        #[serde(rename = "Timeout")]
-        pub timeout: Option<Value>,
-    }
+    pub use super::shared_types::HealthCheck;
 
-    /// The Linux capabilities to add or remove from the default Docker configuration for a container defined in the task definition. For more detailed information about these Linux capabilities, see the \[capabilities(7)\](https://docs.aws.amazon.com/http://man7.org/linux/man-pages/man7/capabilities.7.html) Linux manual page.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct KernelCapabilities {
-        /// The Linux capabilities for the container that have been added to the default configuration provided by Docker. This parameter maps to ``CapAdd`` in the docker container create command and the ``--cap-add`` option to docker run.
-        #[serde(rename = "Add")]
-        pub add: Option<Vec<Value>>,
-        /// The Linux capabilities for the container that have been removed from the default configuration provided by Docker. This parameter maps to ``CapDrop`` in the docker container create command and the ``--cap-drop`` option to docker run.
-        #[serde(rename = "Drop")]
-        pub drop: Option<Vec<Value>>,
-    }
+    pub use super::shared_types::KernelCapabilities;
 
-    /// The values `Permissions` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Permissions {
-        /// `mknod`
-        #[serde(rename = "mknod")]
-        Mknod,
-        /// `read`
-        #[serde(rename = "read")]
-        Read,
-        /// `write`
-        #[serde(rename = "write")]
-        Write,
-    }
+    pub use super::shared_types::Permissions;
 
-    /// An object representing a container instance host device.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct Device {
-        /// The path inside the container at which to expose the host device.
-        #[serde(rename = "ContainerPath")]
-        pub container_path: Option<Value>,
-        /// The path for the device on the host container instance.
-        #[serde(rename = "HostPath")]
-        pub host_path: Option<Value>,
-        /// The explicit permissions to provide to the container for the device. By default, the container has permissions for ``read``, ``write``, and ``mknod`` for the device.
-        #[serde(rename = "Permissions")]
-        pub permissions: Option<Vec<Permissions>>,
-    }
+    pub use super::shared_types::Device;
 
-    /// The container path, mount options, and size of the tmpfs mount.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tmpfs {
-        /// The absolute file path where the tmpfs volume is to be mounted.
-        #[serde(rename = "ContainerPath")]
-        pub container_path: Option<Value>,
-        /// The list of tmpfs volume mount options.
-        #[serde(rename = "MountOptions")]
-        pub mount_options: Option<Vec<Value>>,
-        /// The maximum size (in MiB) of the tmpfs volume. Required.
-        #[serde(rename = "Size")]
-        pub size: Value,
-    }
-
-    impl Tmpfs {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(size: impl Into<Value>) -> Self {
-            Tmpfs { container_path: None, mount_options: None, size: size.into() }
-        }
-    }
+    pub use super::shared_types::Tmpfs;
 
     /// The Linux-specific options that are applied to the container, such as Linux \[KernelCapabilities\](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_KernelCapabilities.html).
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -1227,165 +1450,21 @@ pub mod daemon_task_definition {
         pub tmpfs: Option<Vec<Tmpfs>>,
     }
 
-    /// An object representing the secret to expose to your container. Secrets can be exposed to a container in the following ways:
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Secret {
-        /// The name of the secret. Required.
-        #[serde(rename = "Name")]
-        pub name: Value,
-        /// The secret to expose to the container. The supported values are either the full ARN of the ASMlong secret or the full ARN of the parameter in the SSM Parameter Store. Required.
-        #[serde(rename = "ValueFrom")]
-        pub value_from: Value,
-    }
+    pub use super::shared_types::Secret;
 
-    impl Secret {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(name: impl Into<Value>, value_from: impl Into<Value>) -> Self {
-            Secret { name: name.into(), value_from: value_from.into() }
-        }
-    }
+    pub use super::shared_types::LogConfiguration;
 
-    /// The log configuration for the container. This parameter maps to ``LogConfig`` in the docker container create command and the ``--log-driver`` option to docker run.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct LogConfiguration {
-        /// The log driver to use for the container. Required.
-        #[serde(rename = "LogDriver")]
-        pub log_driver: Value,
-        /// The configuration options to send to the log driver.
-        #[serde(rename = "Options")]
-        pub options: Option<Value>,
-        /// The secrets to pass to the log configuration. For more information, see \[Specifying sensitive data\](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/specifying-sensitive-data.html) in the *Amazon Elastic Container Service Developer Guide*.
-        #[serde(rename = "SecretOptions")]
-        pub secret_options: Option<Vec<Secret>>,
-    }
+    pub use super::shared_types::MountPoint;
 
-    impl LogConfiguration {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(log_driver: impl Into<Value>) -> Self {
-            LogConfiguration { log_driver: log_driver.into(), options: None, secret_options: None }
-        }
-    }
+    pub use super::shared_types::RepositoryCredentials;
 
-    /// The details for a volume mount point that's used in a container definition.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct MountPoint {
-        /// The path on the container to mount the host volume at.
-        #[serde(rename = "ContainerPath")]
-        pub container_path: Option<Value>,
-        /// If this value is ``true``, the container has read-only access to the volume. If this value is ``false``, then the container can write to the volume. The default value is ``false``.
-        #[serde(rename = "ReadOnly")]
-        pub read_only: Option<Value>,
-        /// The name of the volume to mount. Must be a volume name referenced in the ``name`` parameter of task definition ``volume``.
-        #[serde(rename = "SourceVolume")]
-        pub source_volume: Option<Value>,
-    }
+    pub use super::shared_types::RestartPolicy;
 
-    /// The repository credentials for private registry authentication.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct RepositoryCredentials {
-        /// The Amazon Resource Name (ARN) of the secret containing the private repository credentials.
-        #[serde(rename = "CredentialsParameter")]
-        pub credentials_parameter: Option<Value>,
-    }
+    pub use super::shared_types::SystemControl;
 
-    /// `RestartPolicy`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct RestartPolicy {
-        /// `Enabled`.
-        #[serde(rename = "Enabled")]
-        pub enabled: Option<Value>,
-        /// `IgnoredExitCodes`.
-        #[serde(rename = "IgnoredExitCodes")]
-        pub ignored_exit_codes: Option<Vec<Value>>,
-        /// `RestartAttemptPeriod`.
-        #[serde(rename = "RestartAttemptPeriod")]
-        pub restart_attempt_period: Option<Value>,
-    }
+    pub use super::shared_types::Name;
 
-    /// A list of namespaced kernel parameters to set in the container. This parameter maps to ``Sysctls`` in the docker container create command and the ``--sysctl`` option to docker run. For example, you can configure ``net.ipv4.tcp_keepalive_time`` setting to maintain longer lived connections.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct SystemControl {
-        /// The namespaced kernel parameter to set a ``value`` for.
-        #[serde(rename = "Namespace")]
-        pub namespace: Option<Value>,
-        /// The namespaced kernel parameter to set a ``value`` for.
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
-
-    /// The ``type`` of the ``ulimit``.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Name {
-        /// `core`
-        #[serde(rename = "core")]
-        Core,
-        /// `cpu`
-        #[serde(rename = "cpu")]
-        Cpu,
-        /// `data`
-        #[serde(rename = "data")]
-        Data,
-        /// `fsize`
-        #[serde(rename = "fsize")]
-        Fsize,
-        /// `locks`
-        #[serde(rename = "locks")]
-        Locks,
-        /// `memlock`
-        #[serde(rename = "memlock")]
-        Memlock,
-        /// `msgqueue`
-        #[serde(rename = "msgqueue")]
-        Msgqueue,
-        /// `nice`
-        #[serde(rename = "nice")]
-        Nice,
-        /// `nofile`
-        #[serde(rename = "nofile")]
-        Nofile,
-        /// `nproc`
-        #[serde(rename = "nproc")]
-        Nproc,
-        /// `rss`
-        #[serde(rename = "rss")]
-        Rss,
-        /// `rtprio`
-        #[serde(rename = "rtprio")]
-        Rtprio,
-        /// `rttime`
-        #[serde(rename = "rttime")]
-        Rttime,
-        /// `sigpending`
-        #[serde(rename = "sigpending")]
-        Sigpending,
-        /// `stack`
-        #[serde(rename = "stack")]
-        Stack,
-    }
-
-    /// The ``ulimit`` settings to pass to the container.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Ulimit {
-        /// The hard limit for the ``ulimit`` type. The value can be specified in bytes, seconds, or as a count, depending on the ``type`` of the ``ulimit``. Required.
-        #[serde(rename = "HardLimit")]
-        pub hard_limit: Value,
-        /// The ``type`` of the ``ulimit``. Required.
-        #[serde(rename = "Name")]
-        pub name: Name,
-        /// The soft limit for the ``ulimit`` type. The value can be specified in bytes, seconds, or as a count, depending on the ``type`` of the ``ulimit``. Required.
-        #[serde(rename = "SoftLimit")]
-        pub soft_limit: Value,
-    }
-
-    impl Ulimit {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(hard_limit: impl Into<Value>, name: Name, soft_limit: impl Into<Value>) -> Self {
-            Ulimit { hard_limit: hard_limit.into(), name, soft_limit: soft_limit.into() }
-        }
-    }
+    pub use super::shared_types::Ulimit;
 
     /// A container definition for a daemon task. Daemon container definitions describe the containers that run as part of a daemon task on container instances managed by capacity providers.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -1509,24 +1588,9 @@ pub mod daemon_task_definition {
         Shared,
     }
 
-    /// The metadata that you apply to a resource to help you categorize and organize them. Each tag consists of a key and an optional value. You define them.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct Tag {
-        /// One part of a key-value pair that make up a tag. A ``key`` is a general label that acts like a category for more specific tag values.
-        #[serde(rename = "Key")]
-        pub key: Option<Value>,
-        /// The optional part of a key-value pair that make up a tag. A ``value`` acts as a descriptor within a tag category (key).
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
+    pub use super::shared_types::Tag;
 
-    /// Details on a container instance bind mount host volume.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct HostVolumeProperties {
-        /// When the ``host`` parameter is used, specify a ``sourcePath`` to declare the path on the host container instance that's presented to the container. If this parameter is empty, then the Docker daemon has assigned a host path for you.
-        #[serde(rename = "SourcePath")]
-        pub source_path: Option<Value>,
-    }
+    pub use super::shared_types::HostVolumeProperties;
 
     /// The data volume configuration for tasks launched using this task definition. Specifying a volume configuration in a task definition is optional. The volume configuration may contain multiple volumes but only one volume configured at launch is supported.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -1657,24 +1721,7 @@ pub mod express_gateway_service {
         }
     }
 
-    /// `Secret`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Secret {
-        /// `Name`. Required.
-        #[serde(rename = "Name")]
-        pub name: Value,
-        /// `ValueFrom`. Required.
-        #[serde(rename = "ValueFrom")]
-        pub value_from: Value,
-    }
-
-    impl Secret {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(name: impl Into<Value>, value_from: impl Into<Value>) -> Self {
-            Secret { name: name.into(), value_from: value_from.into() }
-        }
-    }
+    pub use super::shared_types::Secret;
 
     /// `ExpressGatewayContainer`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -2230,19 +2277,7 @@ pub mod service {
         Disabled,
     }
 
-    /// The details of a capacity provider strategy. A capacity provider strategy can be set when using the ``RunTask`` or ``CreateService`` APIs or as the default capacity provider strategy for a cluster with the ``CreateCluster`` API.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct CapacityProviderStrategyItem {
-        /// The *base* value designates how many tasks, at a minimum, to run on the specified capacity provider for each service. Only one capacity provider in a capacity provider strategy can have a *base* defined. If no value is specified, the default value of ``0`` is used.
-        #[serde(rename = "Base")]
-        pub base: Option<Value>,
-        /// The short name of the capacity provider. This can be either an AWS managed capacity provider (``FARGATE`` or ``FARGATE_SPOT``) or the name of a custom capacity provider that you created.
-        #[serde(rename = "CapacityProvider")]
-        pub capacity_provider: Option<Value>,
-        /// The *weight* value designates the relative percentage of the total number of tasks launched that should use the specified capacity provider. The ``weight`` value is taken into consideration after the ``base`` value, if defined, is satisfied.
-        #[serde(rename = "Weight")]
-        pub weight: Option<Value>,
-    }
+    pub use super::shared_types::CapacityProviderStrategyItem;
 
     /// One of the methods which provide a way for you to quickly identify when a deployment has failed, and then to optionally roll back the failure to the last working deployment.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -2754,16 +2789,7 @@ pub mod service {
         }
     }
 
-    /// Whether the task's elastic network interface receives a public IP address.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum AssignPublicIp {
-        /// `DISABLED`
-        #[serde(rename = "DISABLED")]
-        Disabled,
-        /// `ENABLED`
-        #[serde(rename = "ENABLED")]
-        Enabled,
-    }
+    pub use super::shared_types::AssignPublicIp;
 
     /// An object representing the networking details for a task or service. For example ``awsVpcConfiguration={subnets=\["subnet-12344321"\],securityGroups=\["sg-12344321"\]}``.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -2932,24 +2958,7 @@ pub mod service {
         pub log_level: Option<LogLevel>,
     }
 
-    /// An object representing the secret to expose to your container. Secrets can be exposed to a container in the following ways:
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Secret {
-        /// The name of the secret. Required.
-        #[serde(rename = "Name")]
-        pub name: Value,
-        /// The secret to expose to the container. The supported values are either the full ARN of the ASMlong secret or the full ARN of the parameter in the SSM Parameter Store. Required.
-        #[serde(rename = "ValueFrom")]
-        pub value_from: Value,
-    }
-
-    impl Secret {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(name: impl Into<Value>, value_from: impl Into<Value>) -> Self {
-            Secret { name: name.into(), value_from: value_from.into() }
-        }
-    }
+    pub use super::shared_types::Secret;
 
     /// The log configuration for the container. This parameter maps to ``LogConfig`` in the docker container create command and the ``--log-driver`` option to docker run.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -3141,33 +3150,9 @@ pub mod service {
         }
     }
 
-    /// The details for the service registry.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct ServiceRegistry {
-        /// The container name value to be used for your service discovery service. It's already specified in the task definition. If the task definition that your service task specifies uses the ``bridge`` or ``host`` network mode, you must specify a ``containerName`` and ``containerPort`` combination from the task definition.
-        #[serde(rename = "ContainerName")]
-        pub container_name: Option<Value>,
-        /// The port value to be used for your service discovery service. It's already specified in the task definition. If the task definition your service task specifies uses the ``bridge`` or ``host`` network mode, you must specify a ``containerName`` and ``containerPort`` combination from the task definition.
-        #[serde(rename = "ContainerPort")]
-        pub container_port: Option<Value>,
-        /// The port value used if your service discovery service specified an SRV record. This field might be used if both the ``awsvpc`` network mode and SRV records are used.
-        #[serde(rename = "Port")]
-        pub port: Option<Value>,
-        /// The Amazon Resource Name (ARN) of the service registry. The currently supported service registry is CMAP. For more information, see \[CreateService\](https://docs.aws.amazon.com/cloud-map/latest/api/API_CreateService.html).
-        #[serde(rename = "RegistryArn")]
-        pub registry_arn: Option<Value>,
-    }
+    pub use super::shared_types::ServiceRegistry;
 
-    /// The metadata that you apply to a resource to help you categorize and organize them. Each tag consists of a key and an optional value. You define them.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct Tag {
-        /// One part of a key-value pair that make up a tag. A ``key`` is a general label that acts like a category for more specific tag values.
-        #[serde(rename = "Key")]
-        pub key: Option<Value>,
-        /// The optional part of a key-value pair that make up a tag. A ``value`` acts as a descriptor within a tag category (key).
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
+    pub use super::shared_types::Tag;
 
     /// The filesystem type for the volume. For volumes created from a snapshot, you must specify the same filesystem type that the volume was using when the snapshot was created. If there is a filesystem type mismatch, the tasks will fail to start.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -3442,63 +3427,15 @@ pub mod task_definition {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The dependency condition of the container. The following are the available conditions and their behavior:
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Condition {
-        /// `COMPLETE`
-        #[serde(rename = "COMPLETE")]
-        Complete,
-        /// `HEALTHY`
-        #[serde(rename = "HEALTHY")]
-        Healthy,
-        /// `START`
-        #[serde(rename = "START")]
-        Start,
-        /// `SUCCESS`
-        #[serde(rename = "SUCCESS")]
-        Success,
-    }
+    pub use super::shared_types::Condition;
 
-    /// The ``ContainerDependency`` property specifies the dependencies defined for container startup and shutdown. A container can contain multiple dependencies. When a dependency is defined for container startup, for container shutdown it is reversed.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct ContainerDependency {
-        /// The dependency condition of the container. The following are the available conditions and their behavior:
-        #[serde(rename = "Condition")]
-        pub condition: Option<Condition>,
-        /// The name of a container.
-        #[serde(rename = "ContainerName")]
-        pub container_name: Option<Value>,
-    }
+    pub use super::shared_types::ContainerDependency;
 
-    /// A key-value pair object.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct KeyValuePair {
-        /// The name of the key-value pair. For environment variables, this is the name of the environment variable.
-        #[serde(rename = "Name")]
-        pub name: Option<Value>,
-        /// The value of the key-value pair. For environment variables, this is the value of the environment variable.
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
+    pub use super::shared_types::KeyValuePair;
 
-    /// The file type to use. Environment files are objects in Amazon S3. The only supported value is ``s3``.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Type {
-        /// `s3`
-        #[serde(rename = "s3")]
-        S3,
-    }
+    pub use super::shared_types::Type;
 
-    /// A list of files containing the environment variables to pass to a container. You can specify up to ten environment files. The file must have a ``.env`` file extension. Each line in an environment file should contain an environment variable in ``VARIABLE=VALUE`` format. Lines beginning with ``#`` are treated as comments and are ignored.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct EnvironmentFile {
-        /// The file type to use. Environment files are objects in Amazon S3. The only supported value is ``s3``.
-        #[serde(rename = "Type")]
-        pub r#type: Option<Type>,
-        /// The Amazon Resource Name (ARN) of the Amazon S3 object containing the environment variable file.
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
+    pub use super::shared_types::EnvironmentFile;
 
     /// The ``HostEntry`` property specifies a hostname and an IP address that are added to the ``/etc/hosts`` file of a container through the ``extraHosts`` parameter of its ``ContainerDefinition`` resource.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -3511,108 +3448,19 @@ pub mod task_definition {
         pub ip_address: Option<Value>,
     }
 
-    /// The log router to use. The valid values are ``fluentd`` or ``fluentbit``.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum FirelensConfigurationType {
-        /// `fluentbit`
-        #[serde(rename = "fluentbit")]
-        Fluentbit,
-        /// `fluentd`
-        #[serde(rename = "fluentd")]
-        Fluentd,
-    }
+    pub use super::shared_types::FirelensConfigurationType;
 
-    /// The FireLens configuration for the container. This is used to specify and configure a log router for container logs. For more information, see \[Custom log routing\](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_firelens.html) in the *Amazon Elastic Container Service Developer Guide*.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct FirelensConfiguration {
-        /// The options to use when configuring the log router. This field is optional and can be used to add additional metadata, such as the task, task definition, cluster, and container instance details to the log event.
-        #[serde(rename = "Options")]
-        pub options: Option<Value>,
-        /// The log router to use. The valid values are ``fluentd`` or ``fluentbit``.
-        #[serde(rename = "Type")]
-        pub r#type: Option<FirelensConfigurationType>,
-    }
+    pub use super::shared_types::FirelensConfiguration;
 
-    /// The ``HealthCheck`` property specifies an object representing a container health check. Health check parameters that are specified in a container definition override any Docker health checks that exist in the container image (such as those specified in a parent image or from the image's Dockerfile). This configuration maps to the ``HEALTHCHECK`` parameter of docker run.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct HealthCheck {
-        /// A string array representing the command that the container runs to determine if it is healthy. The string array must start with ``CMD`` to run the command arguments directly, or ``CMD-SHELL`` to run the command with the container's default shell.
-        #[serde(rename = "Command")]
-        pub command: Option<Vec<Value>>,
-        /// The time period in seconds between each health check execution. You may specify between 5 and 300 seconds. The default value is 30 seconds. This value applies only when you specify a ``command``.
-        #[serde(rename = "Interval")]
-        pub interval: Option<Value>,
-        /// The number of times to retry a failed health check before the container is considered unhealthy. You may specify between 1 and 10 retries. The default value is 3. This value applies only when you specify a ``command``.
-        #[serde(rename = "Retries")]
-        pub retries: Option<Value>,
-        /// The optional grace period to provide containers time to bootstrap before failed health checks count towards the maximum number of retries. You can specify between 0 and 300 seconds. By default, the ``startPeriod`` is off. This value applies only when you specify a ``command``.
-        #[serde(rename = "StartPeriod")]
-        pub start_period: Option<Value>,
-        /// The time period in seconds to wait for a health check to succeed before it is considered a failure. You may specify between 2 and 60 seconds. The default value is 5. This value applies only when you specify a ``command``.
-        #[serde(rename = "Timeout")]
-        pub timeout: Option<Value>,
-    }
+    pub use super::shared_types::HealthCheck;
 
-    /// The Linux capabilities to add or remove from the default Docker configuration for a container defined in the task definition. For more detailed information about these Linux capabilities, see the \[capabilities(7)\](https://docs.aws.amazon.com/http://man7.org/linux/man-pages/man7/capabilities.7.html) Linux manual page.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct KernelCapabilities {
-        /// The Linux capabilities for the container that have been added to the default configuration provided by Docker. This parameter maps to ``CapAdd`` in the docker container create command and the ``--cap-add`` option to docker run.
-        #[serde(rename = "Add")]
-        pub add: Option<Vec<Value>>,
-        /// The Linux capabilities for the container that have been removed from the default configuration provided by Docker. This parameter maps to ``CapDrop`` in the docker container create command and the ``--cap-drop`` option to docker run.
-        #[serde(rename = "Drop")]
-        pub drop: Option<Vec<Value>>,
-    }
+    pub use super::shared_types::KernelCapabilities;
 
-    /// The values `Permissions` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Permissions {
-        /// `mknod`
-        #[serde(rename = "mknod")]
-        Mknod,
-        /// `read`
-        #[serde(rename = "read")]
-        Read,
-        /// `write`
-        #[serde(rename = "write")]
-        Write,
-    }
+    pub use super::shared_types::Permissions;
 
-    /// The ``Device`` property specifies an object representing a container instance host device.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct Device {
-        /// The path inside the container at which to expose the host device.
-        #[serde(rename = "ContainerPath")]
-        pub container_path: Option<Value>,
-        /// The path for the device on the host container instance.
-        #[serde(rename = "HostPath")]
-        pub host_path: Option<Value>,
-        /// The explicit permissions to provide to the container for the device. By default, the container has permissions for ``read``, ``write``, and ``mknod`` for the device.
-        #[serde(rename = "Permissions")]
-        pub permissions: Option<Vec<Permissions>>,
-    }
+    pub use super::shared_types::Device;
 
-    /// The container path, mount options, and size of the tmpfs mount.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tmpfs {
-        /// The absolute file path where the tmpfs volume is to be mounted.
-        #[serde(rename = "ContainerPath")]
-        pub container_path: Option<Value>,
-        /// The list of tmpfs volume mount options.
-        #[serde(rename = "MountOptions")]
-        pub mount_options: Option<Vec<Value>>,
-        /// The maximum size (in MiB) of the tmpfs volume. Required.
-        #[serde(rename = "Size")]
-        pub size: Value,
-    }
-
-    impl Tmpfs {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(size: impl Into<Value>) -> Self {
-            Tmpfs { container_path: None, mount_options: None, size: size.into() }
-        }
-    }
+    pub use super::shared_types::Tmpfs;
 
     /// The Linux-specific options that are applied to the container, such as Linux \[KernelCapabilities\](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_KernelCapabilities.html).
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -3640,60 +3488,11 @@ pub mod task_definition {
         pub tmpfs: Option<Vec<Tmpfs>>,
     }
 
-    /// An object representing the secret to expose to your container. Secrets can be exposed to a container in the following ways:
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Secret {
-        /// The name of the secret. Required.
-        #[serde(rename = "Name")]
-        pub name: Value,
-        /// The secret to expose to the container. The supported values are either the full ARN of the ASMlong secret or the full ARN of the parameter in the SSM Parameter Store. Required.
-        #[serde(rename = "ValueFrom")]
-        pub value_from: Value,
-    }
+    pub use super::shared_types::Secret;
 
-    impl Secret {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(name: impl Into<Value>, value_from: impl Into<Value>) -> Self {
-            Secret { name: name.into(), value_from: value_from.into() }
-        }
-    }
+    pub use super::shared_types::LogConfiguration;
 
-    /// The ``LogConfiguration`` property specifies log configuration options to send to a custom log driver for the container.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct LogConfiguration {
-        /// The log driver to use for the container. Required.
-        #[serde(rename = "LogDriver")]
-        pub log_driver: Value,
-        /// The configuration options to send to the log driver.
-        #[serde(rename = "Options")]
-        pub options: Option<Value>,
-        /// The secrets to pass to the log configuration. For more information, see \[Specifying sensitive data\](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/specifying-sensitive-data.html) in the *Amazon Elastic Container Service Developer Guide*.
-        #[serde(rename = "SecretOptions")]
-        pub secret_options: Option<Vec<Secret>>,
-    }
-
-    impl LogConfiguration {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(log_driver: impl Into<Value>) -> Self {
-            LogConfiguration { log_driver: log_driver.into(), options: None, secret_options: None }
-        }
-    }
-
-    /// The details for a volume mount point that's used in a container definition.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct MountPoint {
-        /// The path on the container to mount the host volume at.
-        #[serde(rename = "ContainerPath")]
-        pub container_path: Option<Value>,
-        /// If this value is ``true``, the container has read-only access to the volume. If this value is ``false``, then the container can write to the volume. The default value is ``false``.
-        #[serde(rename = "ReadOnly")]
-        pub read_only: Option<Value>,
-        /// The name of the volume to mount. Must be a volume name referenced in the ``name`` parameter of task definition ``volume``.
-        #[serde(rename = "SourceVolume")]
-        pub source_volume: Option<Value>,
-    }
+    pub use super::shared_types::MountPoint;
 
     /// The application protocol that's used for the port mapping. This parameter only applies to Service Connect. We recommend that you set this parameter to be consistent with the protocol that your application uses. If you set this parameter, Amazon ECS adds protocol-specific connection handling to the Service Connect proxy.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -3743,13 +3542,7 @@ pub mod task_definition {
         pub protocol: Option<Protocol>,
     }
 
-    /// The repository credentials for private registry authentication.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct RepositoryCredentials {
-        /// The Amazon Resource Name (ARN) of the secret containing the private repository credentials.
-        #[serde(rename = "CredentialsParameter")]
-        pub credentials_parameter: Option<Value>,
-    }
+    pub use super::shared_types::RepositoryCredentials;
 
     /// `NvidiaMpsAllocation`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -3822,102 +3615,13 @@ pub mod task_definition {
         }
     }
 
-    /// You can enable a restart policy for each container defined in your task definition, to overcome transient failures faster and maintain task availability. When you enable a restart policy for a container, Amazon ECS can restart the container if it exits, without needing to replace the task.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct RestartPolicy {
-        /// Specifies whether a restart policy is enabled for the container.
-        #[serde(rename = "Enabled")]
-        pub enabled: Option<Value>,
-        /// A list of exit codes that Amazon ECS will ignore and not attempt a restart on. You can specify a maximum of 50 container exit codes. By default, Amazon ECS does not ignore any exit codes.
-        #[serde(rename = "IgnoredExitCodes")]
-        pub ignored_exit_codes: Option<Vec<Value>>,
-        /// A period of time (in seconds) that the container must run for before a restart can be attempted. A container can be restarted only once every ``restartAttemptPeriod`` seconds. If a container isn't able to run for this time period and exits early, it will not be restarted. You can set a minimum ``restartAttemptPeriod`` of 60 seconds and a maximum ``restartAttemptPeriod`` of 1800 seconds.
-        #[serde(rename = "RestartAttemptPeriod")]
-        pub restart_attempt_period: Option<Value>,
-    }
+    pub use super::shared_types::RestartPolicy;
 
-    /// A list of namespaced kernel parameters to set in the container. This parameter maps to ``Sysctls`` in the docker container create command and the ``--sysctl`` option to docker run. For example, you can configure ``net.ipv4.tcp_keepalive_time`` setting to maintain longer lived connections.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct SystemControl {
-        /// The namespaced kernel parameter to set a ``value`` for.
-        #[serde(rename = "Namespace")]
-        pub namespace: Option<Value>,
-        /// The namespaced kernel parameter to set a ``value`` for.
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
+    pub use super::shared_types::SystemControl;
 
-    /// The ``type`` of the ``ulimit``.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Name {
-        /// `core`
-        #[serde(rename = "core")]
-        Core,
-        /// `cpu`
-        #[serde(rename = "cpu")]
-        Cpu,
-        /// `data`
-        #[serde(rename = "data")]
-        Data,
-        /// `fsize`
-        #[serde(rename = "fsize")]
-        Fsize,
-        /// `locks`
-        #[serde(rename = "locks")]
-        Locks,
-        /// `memlock`
-        #[serde(rename = "memlock")]
-        Memlock,
-        /// `msgqueue`
-        #[serde(rename = "msgqueue")]
-        Msgqueue,
-        /// `nice`
-        #[serde(rename = "nice")]
-        Nice,
-        /// `nofile`
-        #[serde(rename = "nofile")]
-        Nofile,
-        /// `nproc`
-        #[serde(rename = "nproc")]
-        Nproc,
-        /// `rss`
-        #[serde(rename = "rss")]
-        Rss,
-        /// `rtprio`
-        #[serde(rename = "rtprio")]
-        Rtprio,
-        /// `rttime`
-        #[serde(rename = "rttime")]
-        Rttime,
-        /// `sigpending`
-        #[serde(rename = "sigpending")]
-        Sigpending,
-        /// `stack`
-        #[serde(rename = "stack")]
-        Stack,
-    }
+    pub use super::shared_types::Name;
 
-    /// The ``ulimit`` settings to pass to the container.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Ulimit {
-        /// The hard limit for the ``ulimit`` type. The value can be specified in bytes, seconds, or as a count, depending on the ``type`` of the ``ulimit``. Required.
-        #[serde(rename = "HardLimit")]
-        pub hard_limit: Value,
-        /// The ``type`` of the ``ulimit``. Required.
-        #[serde(rename = "Name")]
-        pub name: Name,
-        /// The soft limit for the ``ulimit`` type. The value can be specified in bytes, seconds, or as a count, depending on the ``type`` of the ``ulimit``. Required.
-        #[serde(rename = "SoftLimit")]
-        pub soft_limit: Value,
-    }
-
-    impl Ulimit {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(hard_limit: impl Into<Value>, name: Name, soft_limit: impl Into<Value>) -> Self {
-            Ulimit { hard_limit: hard_limit.into(), name, soft_limit: soft_limit.into() }
-        }
-    }
+    pub use super::shared_types::Ulimit;
 
     /// Specifies whether Amazon ECS will resolve the container image tag provided in the container definition to an image digest. By default, the value is ``enabled``. If you set the value for a container as ``disabled``, Amazon ECS will not resolve the provided container image tag to a digest and will use the original image URI specified in the container definition for deployment.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -4272,16 +3976,7 @@ pub mod task_definition {
         pub operating_system_family: Option<OperatingSystemFamily>,
     }
 
-    /// The metadata that you apply to a resource to help you categorize and organize them. Each tag consists of a key and an optional value. You define them.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct Tag {
-        /// One part of a key-value pair that make up a tag. A ``key`` is a general label that acts like a category for more specific tag values.
-        #[serde(rename = "Key")]
-        pub key: Option<Value>,
-        /// The optional part of a key-value pair that make up a tag. A ``value`` acts as a descriptor within a tag category (key).
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
+    pub use super::shared_types::Tag;
 
     /// The scope for the Docker volume that determines its lifecycle. Docker volumes that are scoped to a ``task`` are automatically provisioned when the task starts and destroyed when the task stops. Docker volumes that are scoped as ``shared`` persist after the task stops.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -4416,13 +4111,7 @@ pub mod task_definition {
         }
     }
 
-    /// The ``HostVolumeProperties`` property specifies details on a container instance bind mount host volume.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct HostVolumeProperties {
-        /// When the ``host`` parameter is used, specify a ``sourcePath`` to declare the path on the host container instance that's presented to the container. If this parameter is empty, then the Docker daemon has assigned a host path for you.
-        #[serde(rename = "SourcePath")]
-        pub source_path: Option<Value>,
-    }
+    pub use super::shared_types::HostVolumeProperties;
 
     /// This parameter is specified when you're using an Amazon S3 Files file system for task storage. For more information, see \[Amazon S3 Files volumes\](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/s3files-volumes.html) in the *Amazon Elastic Container Service Developer Guide*.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -4552,19 +4241,7 @@ pub mod task_set {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `CapacityProviderStrategyItem`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct CapacityProviderStrategyItem {
-        /// `Base`.
-        #[serde(rename = "Base")]
-        pub base: Option<Value>,
-        /// `CapacityProvider`.
-        #[serde(rename = "CapacityProvider")]
-        pub capacity_provider: Option<Value>,
-        /// `Weight`.
-        #[serde(rename = "Weight")]
-        pub weight: Option<Value>,
-    }
+    pub use super::shared_types::CapacityProviderStrategyItem;
 
     /// The launch type that new tasks in the task set will use. For more information, see https://docs.aws.amazon.com/AmazonECS/latest/developerguide/launch_types.html in the Amazon Elastic Container Service Developer Guide.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -4591,16 +4268,7 @@ pub mod task_set {
         pub target_group_arn: Option<Value>,
     }
 
-    /// Whether the task's elastic network interface receives a public IP address. The default value is DISABLED.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum AssignPublicIp {
-        /// `DISABLED`
-        #[serde(rename = "DISABLED")]
-        Disabled,
-        /// `ENABLED`
-        #[serde(rename = "ENABLED")]
-        Enabled,
-    }
+    pub use super::shared_types::AssignPublicIp;
 
     /// The VPC subnets and security groups associated with a task. All specified subnets and security groups must be from the same VPC.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -4651,33 +4319,9 @@ pub mod task_set {
         pub value: Option<Value>,
     }
 
-    /// `ServiceRegistry`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct ServiceRegistry {
-        /// The container name value, already specified in the task definition, to be used for your service discovery service. If the task definition that your service task specifies uses the bridge or host network mode, you must specify a containerName and containerPort combination from the task definition.
-        #[serde(rename = "ContainerName")]
-        pub container_name: Option<Value>,
-        /// The port value, already specified in the task definition, to be used for your service discovery service. If the task definition your service task specifies uses the bridge or host network mode, you must specify a containerName and containerPort combination from the task definition.
-        #[serde(rename = "ContainerPort")]
-        pub container_port: Option<Value>,
-        /// The port value used if your service discovery service specified an SRV record. This field may be used if both the awsvpc network mode and SRV records are used.
-        #[serde(rename = "Port")]
-        pub port: Option<Value>,
-        /// The Amazon Resource Name (ARN) of the service registry. The currently supported service registry is AWS Cloud Map. For more information, see https://docs.aws.amazon.com/cloud-map/latest/api/API_CreateService.html
-        #[serde(rename = "RegistryArn")]
-        pub registry_arn: Option<Value>,
-    }
+    pub use super::shared_types::ServiceRegistry;
 
-    /// `Tag`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`.
-        #[serde(rename = "Key")]
-        pub key: Option<Value>,
-        /// `Value`.
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
+    pub use super::shared_types::Tag;
 
 }
 

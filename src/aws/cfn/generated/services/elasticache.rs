@@ -11,8 +11,9 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
-/// Property types of [`CfnCacheCluster`].
-pub mod cache_cluster {
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
     #[allow(unused_imports)]
     use super::*;
 
@@ -102,6 +103,34 @@ pub mod cache_cluster {
             Tag { key: key.into(), value: value.into() }
         }
     }
+
+    /// The target cache engine for the user.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum Engine {
+        /// `redis`
+        #[serde(rename = "redis")]
+        Redis,
+        /// `valkey`
+        #[serde(rename = "valkey")]
+        Valkey,
+    }
+
+}
+
+/// Property types of [`CfnCacheCluster`].
+pub mod cache_cluster {
+    #[allow(unused_imports)]
+    use super::*;
+
+    pub use super::shared_types::CloudWatchLogsDestinationDetails;
+
+    pub use super::shared_types::KinesisFirehoseDestinationDetails;
+
+    pub use super::shared_types::DestinationDetails;
+
+    pub use super::shared_types::LogDeliveryConfigurationRequest;
+
+    pub use super::shared_types::Tag;
 
 }
 
@@ -370,24 +399,7 @@ pub mod parameter_group {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -432,73 +444,13 @@ pub mod replication_group {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The configuration details of the CloudWatch Logs destination. Note that this field is marked as required but only if CloudWatch Logs was chosen as the destination.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct CloudWatchLogsDestinationDetails {
-        /// The name of the CloudWatch Logs log group. Required.
-        #[serde(rename = "LogGroup")]
-        pub log_group: Value,
-    }
+    pub use super::shared_types::CloudWatchLogsDestinationDetails;
 
-    impl CloudWatchLogsDestinationDetails {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(log_group: impl Into<Value>) -> Self {
-            CloudWatchLogsDestinationDetails { log_group: log_group.into() }
-        }
-    }
+    pub use super::shared_types::KinesisFirehoseDestinationDetails;
 
-    /// The configuration details of the Kinesis Data Firehose destination. Note that this field is marked as required but only if Kinesis Data Firehose was chosen as the destination.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct KinesisFirehoseDestinationDetails {
-        /// The name of the Kinesis Data Firehose delivery stream. Required.
-        #[serde(rename = "DeliveryStream")]
-        pub delivery_stream: Value,
-    }
+    pub use super::shared_types::DestinationDetails;
 
-    impl KinesisFirehoseDestinationDetails {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(delivery_stream: impl Into<Value>) -> Self {
-            KinesisFirehoseDestinationDetails { delivery_stream: delivery_stream.into() }
-        }
-    }
-
-    /// Configuration details of either a CloudWatch Logs destination or Kinesis Data Firehose destination.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct DestinationDetails {
-        /// The configuration details of the CloudWatch Logs destination. Note that this field is marked as required but only if CloudWatch Logs was chosen as the destination.
-        #[serde(rename = "CloudWatchLogsDetails")]
-        pub cloud_watch_logs_details: Option<CloudWatchLogsDestinationDetails>,
-        /// The configuration details of the Kinesis Data Firehose destination. Note that this field is marked as required but only if Kinesis Data Firehose was chosen as the destination.
-        #[serde(rename = "KinesisFirehoseDetails")]
-        pub kinesis_firehose_details: Option<KinesisFirehoseDestinationDetails>,
-    }
-
-    /// `LogDeliveryConfigurationRequest`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct LogDeliveryConfigurationRequest {
-        /// Configuration details of either a CloudWatch Logs destination or Kinesis Data Firehose destination. Required.
-        #[serde(rename = "DestinationDetails")]
-        pub destination_details: DestinationDetails,
-        /// Specify either CloudWatch Logs or Kinesis Data Firehose as the destination type. Valid values are either cloudwatch-logs or kinesis-firehose. Required.
-        #[serde(rename = "DestinationType")]
-        pub destination_type: Value,
-        /// Valid values are either json or text. Required.
-        #[serde(rename = "LogFormat")]
-        pub log_format: Value,
-        /// Valid value is either slow-log, which refers to slow-log or engine-log. Required.
-        #[serde(rename = "LogType")]
-        pub log_type: Value,
-    }
-
-    impl LogDeliveryConfigurationRequest {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(destination_details: DestinationDetails, destination_type: impl Into<Value>, log_format: impl Into<Value>, log_type: impl Into<Value>) -> Self {
-            LogDeliveryConfigurationRequest { destination_details, destination_type: destination_type.into(), log_format: log_format.into(), log_type: log_type.into() }
-        }
-    }
+    pub use super::shared_types::LogDeliveryConfigurationRequest;
 
     /// `NodeGroupConfiguration`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -520,24 +472,7 @@ pub mod replication_group {
         pub slots: Option<Value>,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -746,24 +681,7 @@ pub mod security_group {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -1022,24 +940,7 @@ pub mod serverless_cache_snapshot {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key for the tag. May not be null. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The tag's value. May be null. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -1104,24 +1005,7 @@ pub mod snapshot {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -1257,24 +1141,7 @@ pub mod subnet_group {
     #[allow(unused_imports)]
     use super::*;
 
-    /// A tag that can be added to an ElastiCache subnet group. Tags are composed of a Key/Value pair. You can use tags to categorize and track all your subnet groups. A tag with a null Value is permitted.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -1331,16 +1198,7 @@ pub mod user {
         }
     }
 
-    /// The target cache engine for the user.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Engine {
-        /// `redis`
-        #[serde(rename = "redis")]
-        Redis,
-        /// `valkey`
-        #[serde(rename = "valkey")]
-        Valkey,
-    }
+    pub use super::shared_types::Engine;
 
     /// A key-value pair to associate with a resource.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -1420,16 +1278,7 @@ pub mod user_group {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The target cache engine for the user group.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Engine {
-        /// `redis`
-        #[serde(rename = "redis")]
-        Redis,
-        /// `valkey`
-        #[serde(rename = "valkey")]
-        Valkey,
-    }
+    pub use super::shared_types::Engine;
 
     /// A key-value pair to associate with a resource.
     #[derive(Debug, Clone, ::serde::Serialize)]

@@ -11,8 +11,9 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
-/// Property types of [`CfnListener`].
-pub mod listener {
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
     #[allow(unused_imports)]
     use super::*;
 
@@ -293,45 +294,6 @@ pub mod listener {
         }
     }
 
-    /// Information about a listener attribute.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct ListenerAttribute {
-        /// The name of the attribute.
-        #[serde(rename = "Key")]
-        pub key: Option<Value>,
-        /// The value of the attribute.
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
-
-    /// Indicates whether trust store CA certificate names are advertised.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum AdvertiseTrustStoreCaNames {
-        /// `off`
-        #[serde(rename = "off")]
-        Off,
-        /// `on`
-        #[serde(rename = "on")]
-        On,
-    }
-
-    /// The mutual authentication configuration information.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct MutualAuthentication {
-        /// Indicates whether trust store CA certificate names are advertised.
-        #[serde(rename = "AdvertiseTrustStoreCaNames")]
-        pub advertise_trust_store_ca_names: Option<AdvertiseTrustStoreCaNames>,
-        /// Indicates whether expired client certificates are ignored.
-        #[serde(rename = "IgnoreClientCertificateExpiry")]
-        pub ignore_client_certificate_expiry: Option<Value>,
-        /// The client certificate handling method. Options are ``off``, ``passthrough`` or ``verify``. The default value on initial resource creation is ``off``. After mutual authentication is turned on, you must explicitly set the ``Mode`` to ``off`` to turn it off; removing the property from your template will not turn it off.
-        #[serde(rename = "Mode")]
-        pub mode: Option<Value>,
-        /// The Amazon Resource Name (ARN) of the trust store.
-        #[serde(rename = "TrustStoreArn")]
-        pub trust_store_arn: Option<Value>,
-    }
-
     /// The protocol for connections from clients to the load balancer. For Application Load Balancers, the supported protocols are HTTP and HTTPS. For Network Load Balancers, the supported protocols are TCP, TLS, UDP, TCP_UDP, QUIC, and TCP_QUIC. You can’t specify the UDP, TCP_UDP, QUIC, or TCP_QUIC protocol if dual-stack mode is enabled. You can't specify a protocol for a Gateway Load Balancer.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
     pub enum Protocol {
@@ -382,6 +344,95 @@ pub mod listener {
             Tag { key: key.into(), value: value.into() }
         }
     }
+
+    /// The values `IpAddressType` takes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum IpAddressType {
+        /// `ipv4`
+        #[serde(rename = "ipv4")]
+        Ipv4,
+        /// `ipv6`
+        #[serde(rename = "ipv6")]
+        Ipv6,
+    }
+
+}
+
+/// Property types of [`CfnListener`].
+pub mod listener {
+    #[allow(unused_imports)]
+    use super::*;
+
+    pub use super::shared_types::Certificate;
+
+    pub use super::shared_types::OnUnauthenticatedRequest;
+
+    pub use super::shared_types::AuthenticateCognitoConfig;
+
+    pub use super::shared_types::FixedResponseConfig;
+
+    pub use super::shared_types::TargetGroupStickinessConfig;
+
+    pub use super::shared_types::TargetGroupTuple;
+
+    pub use super::shared_types::ForwardConfig;
+
+    pub use super::shared_types::Format;
+
+    pub use super::shared_types::JwtValidationActionAdditionalClaim;
+
+    pub use super::shared_types::JwtValidationConfig;
+
+    pub use super::shared_types::StatusCode;
+
+    pub use super::shared_types::RedirectConfig;
+
+    pub use super::shared_types::Type;
+
+    pub use super::shared_types::Action;
+
+    /// Information about a listener attribute.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct ListenerAttribute {
+        /// The name of the attribute.
+        #[serde(rename = "Key")]
+        pub key: Option<Value>,
+        /// The value of the attribute.
+        #[serde(rename = "Value")]
+        pub value: Option<Value>,
+    }
+
+    /// Indicates whether trust store CA certificate names are advertised.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum AdvertiseTrustStoreCaNames {
+        /// `off`
+        #[serde(rename = "off")]
+        Off,
+        /// `on`
+        #[serde(rename = "on")]
+        On,
+    }
+
+    /// The mutual authentication configuration information.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct MutualAuthentication {
+        /// Indicates whether trust store CA certificate names are advertised.
+        #[serde(rename = "AdvertiseTrustStoreCaNames")]
+        pub advertise_trust_store_ca_names: Option<AdvertiseTrustStoreCaNames>,
+        /// Indicates whether expired client certificates are ignored.
+        #[serde(rename = "IgnoreClientCertificateExpiry")]
+        pub ignore_client_certificate_expiry: Option<Value>,
+        /// The client certificate handling method. Options are ``off``, ``passthrough`` or ``verify``. The default value on initial resource creation is ``off``. After mutual authentication is turned on, you must explicitly set the ``Mode`` to ``off`` to turn it off; removing the property from your template will not turn it off.
+        #[serde(rename = "Mode")]
+        pub mode: Option<Value>,
+        /// The Amazon Resource Name (ARN) of the trust store.
+        #[serde(rename = "TrustStoreArn")]
+        pub trust_store_arn: Option<Value>,
+    }
+
+    pub use super::shared_types::Protocol;
+
+    pub use super::shared_types::Tag;
 
 }
 
@@ -444,13 +495,7 @@ pub mod listener_certificate {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `Certificate`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct Certificate {
-        /// `CertificateArn`.
-        #[serde(rename = "CertificateArn")]
-        pub certificate_arn: Option<Value>,
-    }
+    pub use super::shared_types::Certificate;
 
 }
 
@@ -489,274 +534,31 @@ pub mod listener_rule {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The behavior if the user is not authenticated. The following are possible values:
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum OnUnauthenticatedRequest {
-        /// `allow`
-        #[serde(rename = "allow")]
-        Allow,
-        /// `authenticate`
-        #[serde(rename = "authenticate")]
-        Authenticate,
-        /// `deny`
-        #[serde(rename = "deny")]
-        Deny,
-    }
+    pub use super::shared_types::OnUnauthenticatedRequest;
 
-    /// Specifies information required when integrating with Amazon Cognito to authenticate users.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct AuthenticateCognitoConfig {
-        /// The query parameters (up to 10) to include in the redirect request to the authorization endpoint.
-        #[serde(rename = "AuthenticationRequestExtraParams")]
-        pub authentication_request_extra_params: Option<Value>,
-        /// The behavior if the user is not authenticated. The following are possible values:
-        #[serde(rename = "OnUnauthenticatedRequest")]
-        pub on_unauthenticated_request: Option<OnUnauthenticatedRequest>,
-        /// The set of user claims to be requested from the IdP. The default is ``openid``.
-        #[serde(rename = "Scope")]
-        pub scope: Option<Value>,
-        /// The name of the cookie used to maintain session information. The default is AWSELBAuthSessionCookie.
-        #[serde(rename = "SessionCookieName")]
-        pub session_cookie_name: Option<Value>,
-        /// The maximum duration of the authentication session, in seconds. The default is 604800 seconds (7 days).
-        #[serde(rename = "SessionTimeout")]
-        pub session_timeout: Option<Value>,
-        /// The Amazon Resource Name (ARN) of the Amazon Cognito user pool. Required.
-        #[serde(rename = "UserPoolArn")]
-        pub user_pool_arn: Value,
-        /// The ID of the Amazon Cognito user pool client. Required.
-        #[serde(rename = "UserPoolClientId")]
-        pub user_pool_client_id: Value,
-        /// The domain prefix or fully-qualified domain name of the Amazon Cognito user pool. Required.
-        #[serde(rename = "UserPoolDomain")]
-        pub user_pool_domain: Value,
-    }
+    pub use super::shared_types::AuthenticateCognitoConfig;
 
-    impl AuthenticateCognitoConfig {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(user_pool_arn: impl Into<Value>, user_pool_client_id: impl Into<Value>, user_pool_domain: impl Into<Value>) -> Self {
-            AuthenticateCognitoConfig { authentication_request_extra_params: None, on_unauthenticated_request: None, scope: None, session_cookie_name: None, session_timeout: None, user_pool_arn: user_pool_arn.into(), user_pool_client_id: user_pool_client_id.into(), user_pool_domain: user_pool_domain.into() }
-        }
-    }
+    pub use super::shared_types::FixedResponseConfig;
 
-    /// Specifies information required when returning a custom HTTP response.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct FixedResponseConfig {
-        /// The content type.
-        #[serde(rename = "ContentType")]
-        pub content_type: Option<Value>,
-        /// The message.
-        #[serde(rename = "MessageBody")]
-        pub message_body: Option<Value>,
-        /// The HTTP response code (2XX, 4XX, or 5XX). Required.
-        #[serde(rename = "StatusCode")]
-        pub status_code: Value,
-    }
+    pub use super::shared_types::TargetGroupStickinessConfig;
 
-    impl FixedResponseConfig {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(status_code: impl Into<Value>) -> Self {
-            FixedResponseConfig { content_type: None, message_body: None, status_code: status_code.into() }
-        }
-    }
+    pub use super::shared_types::TargetGroupTuple;
 
-    /// Information about the target group stickiness for a rule.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct TargetGroupStickinessConfig {
-        /// \[Application Load Balancers\] The time period, in seconds, during which requests from a client should be routed to the same target group. The range is 1-604800 seconds (7 days). You must specify this value when enabling target group stickiness.
-        #[serde(rename = "DurationSeconds")]
-        pub duration_seconds: Option<Value>,
-        /// Indicates whether target group stickiness is enabled.
-        #[serde(rename = "Enabled")]
-        pub enabled: Option<Value>,
-    }
+    pub use super::shared_types::ForwardConfig;
 
-    /// Information about how traffic will be distributed between multiple target groups in a forward rule.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct TargetGroupTuple {
-        /// The Amazon Resource Name (ARN) of the target group.
-        #[serde(rename = "TargetGroupArn")]
-        pub target_group_arn: Option<Value>,
-        /// The weight. The range is 0 to 999.
-        #[serde(rename = "Weight")]
-        pub weight: Option<Value>,
-    }
+    pub use super::shared_types::Format;
 
-    /// Information for creating an action that distributes requests among multiple target groups. Specify only when ``Type`` is ``forward``.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct ForwardConfig {
-        /// Information about the target group stickiness for a rule.
-        #[serde(rename = "TargetGroupStickinessConfig")]
-        pub target_group_stickiness_config: Option<TargetGroupStickinessConfig>,
-        /// Information about how traffic will be distributed between multiple target groups in a forward rule.
-        #[serde(rename = "TargetGroups")]
-        pub target_groups: Option<Vec<TargetGroupTuple>>,
-    }
+    pub use super::shared_types::JwtValidationActionAdditionalClaim;
 
-    /// The format of the claim value.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Format {
-        /// `single-string`
-        #[serde(rename = "single-string")]
-        SingleString,
-        /// `space-separated-values`
-        #[serde(rename = "space-separated-values")]
-        SpaceSeparatedValues,
-        /// `string-array`
-        #[serde(rename = "string-array")]
-        StringArray,
-    }
+    pub use super::shared_types::JwtValidationConfig;
 
-    /// Information about an additional claim to validate.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct JwtValidationActionAdditionalClaim {
-        /// The format of the claim value. Required.
-        #[serde(rename = "Format")]
-        pub format: Format,
-        /// The name of the claim. You can't specify ``exp``, ``iss``, ``nbf``, or ``iat`` because we validate them by default. Required.
-        #[serde(rename = "Name")]
-        pub name: Value,
-        /// The claim value. The maximum size of the list is 10. Each value can be up to 256 characters in length. If the format is ``space-separated-values``, the values can't include spaces. Required.
-        #[serde(rename = "Values")]
-        pub values: Vec<Value>,
-    }
+    pub use super::shared_types::StatusCode;
 
-    impl JwtValidationActionAdditionalClaim {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(format: Format, name: impl Into<Value>, values: Vec<Value>) -> Self {
-            JwtValidationActionAdditionalClaim { format, name: name.into(), values }
-        }
-    }
+    pub use super::shared_types::RedirectConfig;
 
-    /// `JwtValidationConfig`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct JwtValidationConfig {
-        /// `AdditionalClaims`.
-        #[serde(rename = "AdditionalClaims")]
-        pub additional_claims: Option<Vec<JwtValidationActionAdditionalClaim>>,
-        /// `Issuer`. Required.
-        #[serde(rename = "Issuer")]
-        pub issuer: Value,
-        /// `JwksEndpoint`. Required.
-        #[serde(rename = "JwksEndpoint")]
-        pub jwks_endpoint: Value,
-    }
+    pub use super::shared_types::Type;
 
-    impl JwtValidationConfig {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(issuer: impl Into<Value>, jwks_endpoint: impl Into<Value>) -> Self {
-            JwtValidationConfig { additional_claims: None, issuer: issuer.into(), jwks_endpoint: jwks_endpoint.into() }
-        }
-    }
-
-    /// The HTTP redirect code. The redirect is either permanent (HTTP 301) or temporary (HTTP 302).
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum StatusCode {
-        /// `HTTP_301`
-        #[serde(rename = "HTTP_301")]
-        Http301,
-        /// `HTTP_302`
-        #[serde(rename = "HTTP_302")]
-        Http302,
-    }
-
-    /// Information about a redirect action.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct RedirectConfig {
-        /// The hostname. This component is not percent-encoded. The hostname can contain #{host}.
-        #[serde(rename = "Host")]
-        pub host: Option<Value>,
-        /// The absolute path, starting with the leading "/". This component is not percent-encoded. The path can contain #{host}, #{path}, and #{port}.
-        #[serde(rename = "Path")]
-        pub path: Option<Value>,
-        /// The port. You can specify a value from 1 to 65535 or #{port}.
-        #[serde(rename = "Port")]
-        pub port: Option<Value>,
-        /// The protocol. You can specify HTTP, HTTPS, or #{protocol}. You can redirect HTTP to HTTP, HTTP to HTTPS, and HTTPS to HTTPS. You can't redirect HTTPS to HTTP.
-        #[serde(rename = "Protocol")]
-        pub protocol: Option<Value>,
-        /// The query parameters, URL-encoded when necessary, but not percent-encoded. Do not include the leading "?", as it is automatically added. You can specify any of the reserved keywords.
-        #[serde(rename = "Query")]
-        pub query: Option<Value>,
-        /// The HTTP redirect code. The redirect is either permanent (HTTP 301) or temporary (HTTP 302). Required.
-        #[serde(rename = "StatusCode")]
-        pub status_code: StatusCode,
-    }
-
-    impl RedirectConfig {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(status_code: StatusCode) -> Self {
-            RedirectConfig { host: None, path: None, port: None, protocol: None, query: None, status_code }
-        }
-    }
-
-    /// The type of action.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Type {
-        /// `authenticate-cognito`
-        #[serde(rename = "authenticate-cognito")]
-        AuthenticateCognito,
-        /// `authenticate-oidc`
-        #[serde(rename = "authenticate-oidc")]
-        AuthenticateOidc,
-        /// `fixed-response`
-        #[serde(rename = "fixed-response")]
-        FixedResponse,
-        /// `forward`
-        #[serde(rename = "forward")]
-        Forward,
-        /// `jwt-validation`
-        #[serde(rename = "jwt-validation")]
-        JwtValidation,
-        /// `redirect`
-        #[serde(rename = "redirect")]
-        Redirect,
-    }
-
-    /// Specifies an action for a listener rule.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Action {
-        /// \[HTTPS listeners\] Information for using Amazon Cognito to authenticate users. Specify only when ``Type`` is ``authenticate-cognito``.
-        #[serde(rename = "AuthenticateCognitoConfig")]
-        pub authenticate_cognito_config: Option<AuthenticateCognitoConfig>,
-        /// \[HTTPS listeners\] Information about an identity provider that is compliant with OpenID Connect (OIDC). Specify only when ``Type`` is ``authenticate-oidc``.
-        #[serde(rename = "AuthenticateOidcConfig")]
-        pub authenticate_oidc_config: Option<Value>,
-        /// \[Application Load Balancer\] Information for creating an action that returns a custom HTTP response. Specify only when ``Type`` is ``fixed-response``.
-        #[serde(rename = "FixedResponseConfig")]
-        pub fixed_response_config: Option<FixedResponseConfig>,
-        /// Information for creating an action that distributes requests among multiple target groups. Specify only when ``Type`` is ``forward``.
-        #[serde(rename = "ForwardConfig")]
-        pub forward_config: Option<ForwardConfig>,
-        /// \[HTTPS listeners\] Information for validating JWT access tokens in client requests. Specify only when ``Type`` is ``jwt-validation``.
-        #[serde(rename = "JwtValidationConfig")]
-        pub jwt_validation_config: Option<JwtValidationConfig>,
-        /// The order for the action. This value is required for rules with multiple actions. The action with the lowest value for order is performed first.
-        #[serde(rename = "Order")]
-        pub order: Option<Value>,
-        /// \[Application Load Balancer\] Information for creating a redirect action. Specify only when ``Type`` is ``redirect``.
-        #[serde(rename = "RedirectConfig")]
-        pub redirect_config: Option<RedirectConfig>,
-        /// The Amazon Resource Name (ARN) of the target group. Specify only when ``Type`` is ``forward`` and you want to route to a single target group. To route to multiple target groups, you must use ``ForwardConfig`` instead.
-        #[serde(rename = "TargetGroupArn")]
-        pub target_group_arn: Option<Value>,
-        /// The type of action. Required.
-        #[serde(rename = "Type")]
-        pub r#type: Type,
-    }
-
-    impl Action {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(r#type: Type) -> Self {
-            Action { authenticate_cognito_config: None, authenticate_oidc_config: None, fixed_response_config: None, forward_config: None, jwt_validation_config: None, order: None, redirect_config: None, target_group_arn: None, r#type }
-        }
-    }
+    pub use super::shared_types::Action;
 
     /// Information about a host header condition.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -821,16 +623,7 @@ pub mod listener_rule {
         pub values: Option<Vec<QueryStringKeyValue>>,
     }
 
-    /// The values `IpAddressType` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum IpAddressType {
-        /// `ipv4`
-        #[serde(rename = "ipv4")]
-        Ipv4,
-        /// `ipv6`
-        #[serde(rename = "ipv6")]
-        Ipv6,
-    }
+    pub use super::shared_types::IpAddressType;
 
     /// Information about a source IP condition.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -875,24 +668,7 @@ pub mod listener_rule {
         pub values: Option<Vec<Value>>,
     }
 
-    /// Information about a tag.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key of the tag. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value of the tag. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -1184,16 +960,7 @@ pub mod target_group {
         Udp,
     }
 
-    /// The type of IP address used for this target group. The possible values are ipv4 and ipv6.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum IpAddressType {
-        /// `ipv4`
-        #[serde(rename = "ipv4")]
-        Ipv4,
-        /// `ipv6`
-        #[serde(rename = "ipv6")]
-        Ipv6,
-    }
+    pub use super::shared_types::IpAddressType;
 
     /// `Matcher`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -1206,56 +973,9 @@ pub mod target_group {
         pub http_code: Option<Value>,
     }
 
-    /// The protocol to use for routing traffic to the targets.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Protocol {
-        /// `GENEVE`
-        #[serde(rename = "GENEVE")]
-        Geneve,
-        /// `HTTP`
-        #[serde(rename = "HTTP")]
-        Http,
-        /// `HTTPS`
-        #[serde(rename = "HTTPS")]
-        Https,
-        /// `QUIC`
-        #[serde(rename = "QUIC")]
-        Quic,
-        /// `TCP`
-        #[serde(rename = "TCP")]
-        Tcp,
-        /// `TCP_QUIC`
-        #[serde(rename = "TCP_QUIC")]
-        TcpQuic,
-        /// `TCP_UDP`
-        #[serde(rename = "TCP_UDP")]
-        TcpUdp,
-        /// `TLS`
-        #[serde(rename = "TLS")]
-        Tls,
-        /// `UDP`
-        #[serde(rename = "UDP")]
-        Udp,
-    }
+    pub use super::shared_types::Protocol;
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The value for the tag. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The key name of the tag. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// `TargetGroupAttribute`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -1405,24 +1125,7 @@ pub mod trust_store {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 

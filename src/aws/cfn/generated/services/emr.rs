@@ -11,87 +11,11 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
-/// Property types of [`CfnCluster`].
-pub mod cluster {
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
     #[allow(unused_imports)]
     use super::*;
-
-    /// `Application`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct Application {
-        /// `AdditionalInfo`.
-        #[serde(rename = "AdditionalInfo")]
-        pub additional_info: Option<Value>,
-        /// `Args`.
-        #[serde(rename = "Args")]
-        pub args: Option<Vec<Value>>,
-        /// `Name`.
-        #[serde(rename = "Name")]
-        pub name: Option<Value>,
-        /// `Version`.
-        #[serde(rename = "Version")]
-        pub version: Option<Value>,
-    }
-
-    /// `AutoTerminationPolicy`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct AutoTerminationPolicy {
-        /// `IdleTimeout`.
-        #[serde(rename = "IdleTimeout")]
-        pub idle_timeout: Option<Value>,
-    }
-
-    /// `ScriptBootstrapActionConfig`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct ScriptBootstrapActionConfig {
-        /// `Args`.
-        #[serde(rename = "Args")]
-        pub args: Option<Vec<Value>>,
-        /// `Path`. Required.
-        #[serde(rename = "Path")]
-        pub path: Value,
-    }
-
-    impl ScriptBootstrapActionConfig {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(path: impl Into<Value>) -> Self {
-            ScriptBootstrapActionConfig { args: None, path: path.into() }
-        }
-    }
-
-    /// `BootstrapActionConfig`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct BootstrapActionConfig {
-        /// `Name`. Required.
-        #[serde(rename = "Name")]
-        pub name: Value,
-        /// `ScriptBootstrapAction`. Required.
-        #[serde(rename = "ScriptBootstrapAction")]
-        pub script_bootstrap_action: ScriptBootstrapActionConfig,
-    }
-
-    impl BootstrapActionConfig {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(name: impl Into<Value>, script_bootstrap_action: ScriptBootstrapActionConfig) -> Self {
-            BootstrapActionConfig { name: name.into(), script_bootstrap_action }
-        }
-    }
-
-    /// `Configuration`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct Configuration {
-        /// `Classification`.
-        #[serde(rename = "Classification")]
-        pub classification: Option<Value>,
-        /// `ConfigurationProperties`.
-        #[serde(rename = "ConfigurationProperties")]
-        pub configuration_properties: Option<Value>,
-        /// `Configurations`.
-        #[serde(rename = "Configurations")]
-        pub configurations: Option<Vec<Configuration>>,
-    }
 
     /// `VolumeSpecification`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -146,43 +70,6 @@ pub mod cluster {
         /// `EbsOptimized`.
         #[serde(rename = "EbsOptimized")]
         pub ebs_optimized: Option<Value>,
-    }
-
-    /// `InstanceTypeConfig`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct InstanceTypeConfig {
-        /// `BidPrice`.
-        #[serde(rename = "BidPrice")]
-        pub bid_price: Option<Value>,
-        /// `BidPriceAsPercentageOfOnDemandPrice`.
-        #[serde(rename = "BidPriceAsPercentageOfOnDemandPrice")]
-        pub bid_price_as_percentage_of_on_demand_price: Option<Value>,
-        /// `Configurations`.
-        #[serde(rename = "Configurations")]
-        pub configurations: Option<Vec<Configuration>>,
-        /// `CustomAmiId`.
-        #[serde(rename = "CustomAmiId")]
-        pub custom_ami_id: Option<Value>,
-        /// `EbsConfiguration`.
-        #[serde(rename = "EbsConfiguration")]
-        pub ebs_configuration: Option<EbsConfiguration>,
-        /// `InstanceType`. Required.
-        #[serde(rename = "InstanceType")]
-        pub instance_type: Value,
-        /// `Priority`.
-        #[serde(rename = "Priority")]
-        pub priority: Option<Value>,
-        /// `WeightedCapacity`.
-        #[serde(rename = "WeightedCapacity")]
-        pub weighted_capacity: Option<Value>,
-    }
-
-    impl InstanceTypeConfig {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(instance_type: impl Into<Value>) -> Self {
-            InstanceTypeConfig { bid_price: None, bid_price_as_percentage_of_on_demand_price: None, configurations: None, custom_ami_id: None, ebs_configuration: None, instance_type: instance_type.into(), priority: None, weighted_capacity: None }
-        }
     }
 
     /// `OnDemandCapacityReservationOptions`.
@@ -243,17 +130,6 @@ pub mod cluster {
         }
     }
 
-    /// `InstanceFleetProvisioningSpecifications`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct InstanceFleetProvisioningSpecifications {
-        /// `OnDemandSpecification`.
-        #[serde(rename = "OnDemandSpecification")]
-        pub on_demand_specification: Option<OnDemandProvisioningSpecification>,
-        /// `SpotSpecification`.
-        #[serde(rename = "SpotSpecification")]
-        pub spot_specification: Option<SpotProvisioningSpecification>,
-    }
-
     /// `OnDemandResizingSpecification`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
     pub struct OnDemandResizingSpecification {
@@ -288,29 +164,6 @@ pub mod cluster {
         /// `SpotResizeSpecification`.
         #[serde(rename = "SpotResizeSpecification")]
         pub spot_resize_specification: Option<SpotResizingSpecification>,
-    }
-
-    /// `InstanceFleetConfig`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct InstanceFleetConfig {
-        /// `InstanceTypeConfigs`.
-        #[serde(rename = "InstanceTypeConfigs")]
-        pub instance_type_configs: Option<Vec<InstanceTypeConfig>>,
-        /// `LaunchSpecifications`.
-        #[serde(rename = "LaunchSpecifications")]
-        pub launch_specifications: Option<InstanceFleetProvisioningSpecifications>,
-        /// `Name`.
-        #[serde(rename = "Name")]
-        pub name: Option<Value>,
-        /// `ResizeSpecifications`.
-        #[serde(rename = "ResizeSpecifications")]
-        pub resize_specifications: Option<InstanceFleetResizingSpecifications>,
-        /// `TargetOnDemandCapacity`.
-        #[serde(rename = "TargetOnDemandCapacity")]
-        pub target_on_demand_capacity: Option<Value>,
-        /// `TargetSpotCapacity`.
-        #[serde(rename = "TargetSpotCapacity")]
-        pub target_spot_capacity: Option<Value>,
     }
 
     /// `ScalingConstraints`.
@@ -491,6 +344,250 @@ pub mod cluster {
             AutoScalingPolicy { constraints, rules }
         }
     }
+
+    /// `KeyValue`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct KeyValue {
+        /// `Key`.
+        #[serde(rename = "Key")]
+        pub key: Option<Value>,
+        /// `Value`.
+        #[serde(rename = "Value")]
+        pub value: Option<Value>,
+    }
+
+    /// `HadoopJarStepConfig`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct HadoopJarStepConfig {
+        /// `Args`.
+        #[serde(rename = "Args")]
+        pub args: Option<Vec<Value>>,
+        /// `Jar`. Required.
+        #[serde(rename = "Jar")]
+        pub jar: Value,
+        /// `MainClass`.
+        #[serde(rename = "MainClass")]
+        pub main_class: Option<Value>,
+        /// `StepProperties`.
+        #[serde(rename = "StepProperties")]
+        pub step_properties: Option<Vec<KeyValue>>,
+    }
+
+    impl HadoopJarStepConfig {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(jar: impl Into<Value>) -> Self {
+            HadoopJarStepConfig { args: None, jar: jar.into(), main_class: None, step_properties: None }
+        }
+    }
+
+    /// `Tag`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct Tag {
+        /// `Key`. Required.
+        #[serde(rename = "Key")]
+        pub key: Value,
+        /// `Value`. Required.
+        #[serde(rename = "Value")]
+        pub value: Value,
+    }
+
+    impl Tag {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
+            Tag { key: key.into(), value: value.into() }
+        }
+    }
+
+}
+
+/// Property types of [`CfnCluster`].
+pub mod cluster {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// `Application`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct Application {
+        /// `AdditionalInfo`.
+        #[serde(rename = "AdditionalInfo")]
+        pub additional_info: Option<Value>,
+        /// `Args`.
+        #[serde(rename = "Args")]
+        pub args: Option<Vec<Value>>,
+        /// `Name`.
+        #[serde(rename = "Name")]
+        pub name: Option<Value>,
+        /// `Version`.
+        #[serde(rename = "Version")]
+        pub version: Option<Value>,
+    }
+
+    /// `AutoTerminationPolicy`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct AutoTerminationPolicy {
+        /// `IdleTimeout`.
+        #[serde(rename = "IdleTimeout")]
+        pub idle_timeout: Option<Value>,
+    }
+
+    /// `ScriptBootstrapActionConfig`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct ScriptBootstrapActionConfig {
+        /// `Args`.
+        #[serde(rename = "Args")]
+        pub args: Option<Vec<Value>>,
+        /// `Path`. Required.
+        #[serde(rename = "Path")]
+        pub path: Value,
+    }
+
+    impl ScriptBootstrapActionConfig {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(path: impl Into<Value>) -> Self {
+            ScriptBootstrapActionConfig { args: None, path: path.into() }
+        }
+    }
+
+    /// `BootstrapActionConfig`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct BootstrapActionConfig {
+        /// `Name`. Required.
+        #[serde(rename = "Name")]
+        pub name: Value,
+        /// `ScriptBootstrapAction`. Required.
+        #[serde(rename = "ScriptBootstrapAction")]
+        pub script_bootstrap_action: ScriptBootstrapActionConfig,
+    }
+
+    impl BootstrapActionConfig {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(name: impl Into<Value>, script_bootstrap_action: ScriptBootstrapActionConfig) -> Self {
+            BootstrapActionConfig { name: name.into(), script_bootstrap_action }
+        }
+    }
+
+    /// `Configuration`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct Configuration {
+        /// `Classification`.
+        #[serde(rename = "Classification")]
+        pub classification: Option<Value>,
+        /// `ConfigurationProperties`.
+        #[serde(rename = "ConfigurationProperties")]
+        pub configuration_properties: Option<Value>,
+        /// `Configurations`.
+        #[serde(rename = "Configurations")]
+        pub configurations: Option<Vec<Configuration>>,
+    }
+
+    pub use super::shared_types::VolumeSpecification;
+
+    pub use super::shared_types::EbsBlockDeviceConfig;
+
+    pub use super::shared_types::EbsConfiguration;
+
+    /// `InstanceTypeConfig`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct InstanceTypeConfig {
+        /// `BidPrice`.
+        #[serde(rename = "BidPrice")]
+        pub bid_price: Option<Value>,
+        /// `BidPriceAsPercentageOfOnDemandPrice`.
+        #[serde(rename = "BidPriceAsPercentageOfOnDemandPrice")]
+        pub bid_price_as_percentage_of_on_demand_price: Option<Value>,
+        /// `Configurations`.
+        #[serde(rename = "Configurations")]
+        pub configurations: Option<Vec<Configuration>>,
+        /// `CustomAmiId`.
+        #[serde(rename = "CustomAmiId")]
+        pub custom_ami_id: Option<Value>,
+        /// `EbsConfiguration`.
+        #[serde(rename = "EbsConfiguration")]
+        pub ebs_configuration: Option<EbsConfiguration>,
+        /// `InstanceType`. Required.
+        #[serde(rename = "InstanceType")]
+        pub instance_type: Value,
+        /// `Priority`.
+        #[serde(rename = "Priority")]
+        pub priority: Option<Value>,
+        /// `WeightedCapacity`.
+        #[serde(rename = "WeightedCapacity")]
+        pub weighted_capacity: Option<Value>,
+    }
+
+    impl InstanceTypeConfig {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(instance_type: impl Into<Value>) -> Self {
+            InstanceTypeConfig { bid_price: None, bid_price_as_percentage_of_on_demand_price: None, configurations: None, custom_ami_id: None, ebs_configuration: None, instance_type: instance_type.into(), priority: None, weighted_capacity: None }
+        }
+    }
+
+    pub use super::shared_types::OnDemandCapacityReservationOptions;
+
+    pub use super::shared_types::OnDemandProvisioningSpecification;
+
+    pub use super::shared_types::SpotProvisioningSpecification;
+
+    /// `InstanceFleetProvisioningSpecifications`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct InstanceFleetProvisioningSpecifications {
+        /// `OnDemandSpecification`.
+        #[serde(rename = "OnDemandSpecification")]
+        pub on_demand_specification: Option<OnDemandProvisioningSpecification>,
+        /// `SpotSpecification`.
+        #[serde(rename = "SpotSpecification")]
+        pub spot_specification: Option<SpotProvisioningSpecification>,
+    }
+
+    pub use super::shared_types::OnDemandResizingSpecification;
+
+    pub use super::shared_types::SpotResizingSpecification;
+
+    pub use super::shared_types::InstanceFleetResizingSpecifications;
+
+    /// `InstanceFleetConfig`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct InstanceFleetConfig {
+        /// `InstanceTypeConfigs`.
+        #[serde(rename = "InstanceTypeConfigs")]
+        pub instance_type_configs: Option<Vec<InstanceTypeConfig>>,
+        /// `LaunchSpecifications`.
+        #[serde(rename = "LaunchSpecifications")]
+        pub launch_specifications: Option<InstanceFleetProvisioningSpecifications>,
+        /// `Name`.
+        #[serde(rename = "Name")]
+        pub name: Option<Value>,
+        /// `ResizeSpecifications`.
+        #[serde(rename = "ResizeSpecifications")]
+        pub resize_specifications: Option<InstanceFleetResizingSpecifications>,
+        /// `TargetOnDemandCapacity`.
+        #[serde(rename = "TargetOnDemandCapacity")]
+        pub target_on_demand_capacity: Option<Value>,
+        /// `TargetSpotCapacity`.
+        #[serde(rename = "TargetSpotCapacity")]
+        pub target_spot_capacity: Option<Value>,
+    }
+
+    pub use super::shared_types::ScalingConstraints;
+
+    pub use super::shared_types::SimpleScalingPolicyConfiguration;
+
+    pub use super::shared_types::ScalingAction;
+
+    pub use super::shared_types::MetricDimension;
+
+    pub use super::shared_types::CloudWatchAlarmDefinition;
+
+    pub use super::shared_types::ScalingTrigger;
+
+    pub use super::shared_types::ScalingRule;
+
+    pub use super::shared_types::AutoScalingPolicy;
 
     /// `InstanceGroupConfig`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -699,41 +796,9 @@ pub mod cluster {
         }
     }
 
-    /// `KeyValue`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct KeyValue {
-        /// `Key`.
-        #[serde(rename = "Key")]
-        pub key: Option<Value>,
-        /// `Value`.
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
+    pub use super::shared_types::KeyValue;
 
-    /// `HadoopJarStepConfig`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct HadoopJarStepConfig {
-        /// `Args`.
-        #[serde(rename = "Args")]
-        pub args: Option<Vec<Value>>,
-        /// `Jar`. Required.
-        #[serde(rename = "Jar")]
-        pub jar: Value,
-        /// `MainClass`.
-        #[serde(rename = "MainClass")]
-        pub main_class: Option<Value>,
-        /// `StepProperties`.
-        #[serde(rename = "StepProperties")]
-        pub step_properties: Option<Vec<KeyValue>>,
-    }
-
-    impl HadoopJarStepConfig {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(jar: impl Into<Value>) -> Self {
-            HadoopJarStepConfig { args: None, jar: jar.into(), main_class: None, step_properties: None }
-        }
-    }
+    pub use super::shared_types::HadoopJarStepConfig;
 
     /// `StepConfig`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -757,24 +822,7 @@ pub mod cluster {
         }
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -906,60 +954,11 @@ pub mod instance_fleet_config {
         pub configurations: Option<Vec<ApplicationConfiguration>>,
     }
 
-    /// VolumeSpecification is a subproperty of the EbsBlockDeviceConfig property type. VolumeSecification determines the volume type, IOPS, and size (GiB) for EBS volumes attached to EC2 instances.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct VolumeSpecification {
-        /// The number of I/O operations per second (IOPS) that the volume supports.
-        #[serde(rename = "Iops")]
-        pub iops: Option<Value>,
-        /// The volume size, in gibibytes (GiB). This can be a number from 1 - 1024. If the volume type is EBS-optimized, the minimum value is 10. Required.
-        #[serde(rename = "SizeInGB")]
-        pub size_in_gb: Value,
-        /// The throughput, in mebibyte per second (MiB/s). This optional parameter can be a number from 125 - 1000 and is valid only for gp3 volumes.
-        #[serde(rename = "Throughput")]
-        pub throughput: Option<Value>,
-        /// The volume type. Volume types supported are gp3, gp2, io1, st1, sc1, and standard. Required.
-        #[serde(rename = "VolumeType")]
-        pub volume_type: Value,
-    }
+    pub use super::shared_types::VolumeSpecification;
 
-    impl VolumeSpecification {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(size_in_gb: impl Into<Value>, volume_type: impl Into<Value>) -> Self {
-            VolumeSpecification { iops: None, size_in_gb: size_in_gb.into(), throughput: None, volume_type: volume_type.into() }
-        }
-    }
+    pub use super::shared_types::EbsBlockDeviceConfig;
 
-    /// EbsBlockDeviceConfig defines the number and type of EBS volumes to associate with all EC2 instances in an EMR cluster.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct EbsBlockDeviceConfig {
-        /// EBS volume specifications such as volume type, IOPS, size (GiB) and throughput (MiB/s) that are requested for the EBS volume attached to an Amazon EC2 instance in the cluster. Required.
-        #[serde(rename = "VolumeSpecification")]
-        pub volume_specification: VolumeSpecification,
-        /// Use of this property can confuse CloudFormation drift detection. The EbsBlockDeviceConfigs read from the system may return a list with one entry per volume, replacing any entry specified in the template with a VolumesPerInstance greater than one by that many entries containing only the VolumeSpecification.
-        #[serde(rename = "VolumesPerInstance")]
-        pub volumes_per_instance: Option<Value>,
-    }
-
-    impl EbsBlockDeviceConfig {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(volume_specification: VolumeSpecification) -> Self {
-            EbsBlockDeviceConfig { volume_specification, volumes_per_instance: None }
-        }
-    }
-
-    /// EbsConfiguration determines the EBS volumes to attach to EMR cluster instances.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct EbsConfiguration {
-        /// An array of Amazon EBS volume specifications attached to a cluster instance.
-        #[serde(rename = "EbsBlockDeviceConfigs")]
-        pub ebs_block_device_configs: Option<Vec<EbsBlockDeviceConfig>>,
-        /// Indicates whether an Amazon EBS volume is EBS-optimized.
-        #[serde(rename = "EbsOptimized")]
-        pub ebs_optimized: Option<Value>,
-    }
+    pub use super::shared_types::EbsConfiguration;
 
     /// The configuration determines the EC2 instances Amazon EMR attempts to provision to fulfill On-Demand and Spot target capacities.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -998,63 +997,11 @@ pub mod instance_fleet_config {
         }
     }
 
-    /// `OnDemandCapacityReservationOptions`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct OnDemandCapacityReservationOptions {
-        /// Indicates the instance's Capacity Reservation preferences.
-        #[serde(rename = "CapacityReservationPreference")]
-        pub capacity_reservation_preference: Option<Value>,
-        /// The ARN of the Capacity Reservation resource group in which to run the instance.
-        #[serde(rename = "CapacityReservationResourceGroupArn")]
-        pub capacity_reservation_resource_group_arn: Option<Value>,
-        /// Indicates whether to use unused Capacity Reservations for fulfilling On-Demand capacity.
-        #[serde(rename = "UsageStrategy")]
-        pub usage_strategy: Option<Value>,
-    }
+    pub use super::shared_types::OnDemandCapacityReservationOptions;
 
-    /// The launch specification for On-Demand Instances in the instance fleet, which determines the allocation strategy.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct OnDemandProvisioningSpecification {
-        /// Specifies the strategy to use in launching On-Demand instance fleets. Currently, the only option is lowest-price (the default), which launches the lowest price first. Required.
-        #[serde(rename = "AllocationStrategy")]
-        pub allocation_strategy: Value,
-        /// `CapacityReservationOptions`.
-        #[serde(rename = "CapacityReservationOptions")]
-        pub capacity_reservation_options: Option<OnDemandCapacityReservationOptions>,
-    }
+    pub use super::shared_types::OnDemandProvisioningSpecification;
 
-    impl OnDemandProvisioningSpecification {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(allocation_strategy: impl Into<Value>) -> Self {
-            OnDemandProvisioningSpecification { allocation_strategy: allocation_strategy.into(), capacity_reservation_options: None }
-        }
-    }
-
-    /// SpotProvisioningSpecification determines the launch specification for Spot instances in the instance fleet, which includes the defined duration and provisioning timeout behavior.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct SpotProvisioningSpecification {
-        /// Specifies one of the following strategies to launch Spot Instance fleets: price-capacity-optimized, capacity-optimized, lowest-price, or diversified
-        #[serde(rename = "AllocationStrategy")]
-        pub allocation_strategy: Option<Value>,
-        /// The defined duration for Spot Instances (also known as Spot blocks) in minutes. When specified, the Spot Instance does not terminate before the defined duration expires, and defined duration pricing for Spot Instances applies. Valid values are 60, 120, 180, 240, 300, or 360.
-        #[serde(rename = "BlockDurationMinutes")]
-        pub block_duration_minutes: Option<Value>,
-        /// The action to take when TargetSpotCapacity has not been fulfilled when the TimeoutDurationMinutes has expired; that is, when all Spot Instances could not be provisioned within the Spot provisioning timeout. Valid values are TERMINATE_CLUSTER and SWITCH_TO_ON_DEMAND. Required.
-        #[serde(rename = "TimeoutAction")]
-        pub timeout_action: Value,
-        /// The Spot provisioning timeout period in minutes. If Spot Instances are not provisioned within this time period, the TimeOutAction is taken. Minimum value is 5 and maximum value is 1440. The timeout applies only during initial provisioning, when the cluster is first created. Required.
-        #[serde(rename = "TimeoutDurationMinutes")]
-        pub timeout_duration_minutes: Value,
-    }
-
-    impl SpotProvisioningSpecification {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(timeout_action: impl Into<Value>, timeout_duration_minutes: impl Into<Value>) -> Self {
-            SpotProvisioningSpecification { allocation_strategy: None, block_duration_minutes: None, timeout_action: timeout_action.into(), timeout_duration_minutes: timeout_duration_minutes.into() }
-        }
-    }
+    pub use super::shared_types::SpotProvisioningSpecification;
 
     /// InstanceTypeConfig determines the EC2 instances that Amazon EMR attempts to provision to fulfill On-Demand and Spot target capacities.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -1067,41 +1014,11 @@ pub mod instance_fleet_config {
         pub spot_specification: Option<SpotProvisioningSpecification>,
     }
 
-    /// `OnDemandResizingSpecification`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct OnDemandResizingSpecification {
-        /// Specifies the allocation strategy to use to launch On-Demand instances during a resize. The default is lowest-price.
-        #[serde(rename = "AllocationStrategy")]
-        pub allocation_strategy: Option<Value>,
-        /// Describes the strategy for using unused Capacity Reservations for fulfilling On-Demand capacity.
-        #[serde(rename = "CapacityReservationOptions")]
-        pub capacity_reservation_options: Option<OnDemandCapacityReservationOptions>,
-        /// On-Demand resize timeout in minutes.
-        #[serde(rename = "TimeoutDurationMinutes")]
-        pub timeout_duration_minutes: Option<Value>,
-    }
+    pub use super::shared_types::OnDemandResizingSpecification;
 
-    /// `SpotResizingSpecification`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct SpotResizingSpecification {
-        /// Specifies the allocation strategy to use to launch Spot instances during a resize.
-        #[serde(rename = "AllocationStrategy")]
-        pub allocation_strategy: Option<Value>,
-        /// Spot resize timeout in minutes.
-        #[serde(rename = "TimeoutDurationMinutes")]
-        pub timeout_duration_minutes: Option<Value>,
-    }
+    pub use super::shared_types::SpotResizingSpecification;
 
-    /// `InstanceFleetResizingSpecifications`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct InstanceFleetResizingSpecifications {
-        /// The resize specification for On-Demand Instances in the instance fleet, which contains the allocation strategy, capacity reservation options, and the resize timeout period.
-        #[serde(rename = "OnDemandResizeSpecification")]
-        pub on_demand_resize_specification: Option<OnDemandResizingSpecification>,
-        /// The resize specification for Spot Instances in the instance fleet, which contains the allocation strategy and the resize timeout period.
-        #[serde(rename = "SpotResizeSpecification")]
-        pub spot_resize_specification: Option<SpotResizingSpecification>,
-    }
+    pub use super::shared_types::InstanceFleetResizingSpecifications;
 
 }
 
@@ -1158,184 +1075,21 @@ pub mod instance_group_config {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `ScalingConstraints`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct ScalingConstraints {
-        /// `MaxCapacity`. Required.
-        #[serde(rename = "MaxCapacity")]
-        pub max_capacity: Value,
-        /// `MinCapacity`. Required.
-        #[serde(rename = "MinCapacity")]
-        pub min_capacity: Value,
-    }
+    pub use super::shared_types::ScalingConstraints;
 
-    impl ScalingConstraints {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(max_capacity: impl Into<Value>, min_capacity: impl Into<Value>) -> Self {
-            ScalingConstraints { max_capacity: max_capacity.into(), min_capacity: min_capacity.into() }
-        }
-    }
+    pub use super::shared_types::SimpleScalingPolicyConfiguration;
 
-    /// `SimpleScalingPolicyConfiguration`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct SimpleScalingPolicyConfiguration {
-        /// `AdjustmentType`.
-        #[serde(rename = "AdjustmentType")]
-        pub adjustment_type: Option<Value>,
-        /// `CoolDown`.
-        #[serde(rename = "CoolDown")]
-        pub cool_down: Option<Value>,
-        /// `ScalingAdjustment`. Required.
-        #[serde(rename = "ScalingAdjustment")]
-        pub scaling_adjustment: Value,
-    }
+    pub use super::shared_types::ScalingAction;
 
-    impl SimpleScalingPolicyConfiguration {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(scaling_adjustment: impl Into<Value>) -> Self {
-            SimpleScalingPolicyConfiguration { adjustment_type: None, cool_down: None, scaling_adjustment: scaling_adjustment.into() }
-        }
-    }
+    pub use super::shared_types::MetricDimension;
 
-    /// `ScalingAction`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct ScalingAction {
-        /// `Market`.
-        #[serde(rename = "Market")]
-        pub market: Option<Value>,
-        /// `SimpleScalingPolicyConfiguration`. Required.
-        #[serde(rename = "SimpleScalingPolicyConfiguration")]
-        pub simple_scaling_policy_configuration: SimpleScalingPolicyConfiguration,
-    }
+    pub use super::shared_types::CloudWatchAlarmDefinition;
 
-    impl ScalingAction {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(simple_scaling_policy_configuration: SimpleScalingPolicyConfiguration) -> Self {
-            ScalingAction { market: None, simple_scaling_policy_configuration }
-        }
-    }
+    pub use super::shared_types::ScalingTrigger;
 
-    /// `MetricDimension`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct MetricDimension {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
+    pub use super::shared_types::ScalingRule;
 
-    impl MetricDimension {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            MetricDimension { key: key.into(), value: value.into() }
-        }
-    }
-
-    /// `CloudWatchAlarmDefinition`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct CloudWatchAlarmDefinition {
-        /// `ComparisonOperator`. Required.
-        #[serde(rename = "ComparisonOperator")]
-        pub comparison_operator: Value,
-        /// `Dimensions`.
-        #[serde(rename = "Dimensions")]
-        pub dimensions: Option<Vec<MetricDimension>>,
-        /// `EvaluationPeriods`.
-        #[serde(rename = "EvaluationPeriods")]
-        pub evaluation_periods: Option<Value>,
-        /// `MetricName`. Required.
-        #[serde(rename = "MetricName")]
-        pub metric_name: Value,
-        /// `Namespace`.
-        #[serde(rename = "Namespace")]
-        pub namespace: Option<Value>,
-        /// `Period`. Required.
-        #[serde(rename = "Period")]
-        pub period: Value,
-        /// `Statistic`.
-        #[serde(rename = "Statistic")]
-        pub statistic: Option<Value>,
-        /// `Threshold`. Required.
-        #[serde(rename = "Threshold")]
-        pub threshold: Value,
-        /// `Unit`.
-        #[serde(rename = "Unit")]
-        pub unit: Option<Value>,
-    }
-
-    impl CloudWatchAlarmDefinition {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(comparison_operator: impl Into<Value>, metric_name: impl Into<Value>, period: impl Into<Value>, threshold: impl Into<Value>) -> Self {
-            CloudWatchAlarmDefinition { comparison_operator: comparison_operator.into(), dimensions: None, evaluation_periods: None, metric_name: metric_name.into(), namespace: None, period: period.into(), statistic: None, threshold: threshold.into(), unit: None }
-        }
-    }
-
-    /// `ScalingTrigger`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct ScalingTrigger {
-        /// `CloudWatchAlarmDefinition`. Required.
-        #[serde(rename = "CloudWatchAlarmDefinition")]
-        pub cloud_watch_alarm_definition: CloudWatchAlarmDefinition,
-    }
-
-    impl ScalingTrigger {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(cloud_watch_alarm_definition: CloudWatchAlarmDefinition) -> Self {
-            ScalingTrigger { cloud_watch_alarm_definition }
-        }
-    }
-
-    /// `ScalingRule`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct ScalingRule {
-        /// `Action`. Required.
-        #[serde(rename = "Action")]
-        pub action: ScalingAction,
-        /// `Description`.
-        #[serde(rename = "Description")]
-        pub description: Option<Value>,
-        /// `Name`. Required.
-        #[serde(rename = "Name")]
-        pub name: Value,
-        /// `Trigger`. Required.
-        #[serde(rename = "Trigger")]
-        pub trigger: ScalingTrigger,
-    }
-
-    impl ScalingRule {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(action: ScalingAction, name: impl Into<Value>, trigger: ScalingTrigger) -> Self {
-            ScalingRule { action, description: None, name: name.into(), trigger }
-        }
-    }
-
-    /// `AutoScalingPolicy`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct AutoScalingPolicy {
-        /// `Constraints`. Required.
-        #[serde(rename = "Constraints")]
-        pub constraints: ScalingConstraints,
-        /// `Rules`. Required.
-        #[serde(rename = "Rules")]
-        pub rules: Vec<ScalingRule>,
-    }
-
-    impl AutoScalingPolicy {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(constraints: ScalingConstraints, rules: Vec<ScalingRule>) -> Self {
-            AutoScalingPolicy { constraints, rules }
-        }
-    }
+    pub use super::shared_types::AutoScalingPolicy;
 
     /// `AppConfiguration`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -1351,60 +1105,11 @@ pub mod instance_group_config {
         pub configurations: Option<Vec<AppConfiguration>>,
     }
 
-    /// `VolumeSpecification`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct VolumeSpecification {
-        /// `Iops`.
-        #[serde(rename = "Iops")]
-        pub iops: Option<Value>,
-        /// `SizeInGB`. Required.
-        #[serde(rename = "SizeInGB")]
-        pub size_in_gb: Value,
-        /// `Throughput`.
-        #[serde(rename = "Throughput")]
-        pub throughput: Option<Value>,
-        /// `VolumeType`. Required.
-        #[serde(rename = "VolumeType")]
-        pub volume_type: Value,
-    }
+    pub use super::shared_types::VolumeSpecification;
 
-    impl VolumeSpecification {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(size_in_gb: impl Into<Value>, volume_type: impl Into<Value>) -> Self {
-            VolumeSpecification { iops: None, size_in_gb: size_in_gb.into(), throughput: None, volume_type: volume_type.into() }
-        }
-    }
+    pub use super::shared_types::EbsBlockDeviceConfig;
 
-    /// `EbsBlockDeviceConfig`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct EbsBlockDeviceConfig {
-        /// `VolumeSpecification`. Required.
-        #[serde(rename = "VolumeSpecification")]
-        pub volume_specification: VolumeSpecification,
-        /// Use of this property can confuse CloudFormation drift detection. The EbsBlockDeviceConfigs read from the system may return a list with one entry per volume, replacing any entry specified in the template with a VolumesPerInstance greater than one by that many entries containing only the VolumeSpecification.
-        #[serde(rename = "VolumesPerInstance")]
-        pub volumes_per_instance: Option<Value>,
-    }
-
-    impl EbsBlockDeviceConfig {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(volume_specification: VolumeSpecification) -> Self {
-            EbsBlockDeviceConfig { volume_specification, volumes_per_instance: None }
-        }
-    }
-
-    /// `EbsConfiguration`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct EbsConfiguration {
-        /// `EbsBlockDeviceConfigs`.
-        #[serde(rename = "EbsBlockDeviceConfigs")]
-        pub ebs_block_device_configs: Option<Vec<EbsBlockDeviceConfig>>,
-        /// `EbsOptimized`.
-        #[serde(rename = "EbsOptimized")]
-        pub ebs_optimized: Option<Value>,
-    }
+    pub use super::shared_types::EbsConfiguration;
 
 }
 
@@ -1493,41 +1198,9 @@ pub mod step {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `KeyValue`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct KeyValue {
-        /// `Key`.
-        #[serde(rename = "Key")]
-        pub key: Option<Value>,
-        /// `Value`.
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
+    pub use super::shared_types::KeyValue;
 
-    /// `HadoopJarStepConfig`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct HadoopJarStepConfig {
-        /// `Args`.
-        #[serde(rename = "Args")]
-        pub args: Option<Vec<Value>>,
-        /// `Jar`. Required.
-        #[serde(rename = "Jar")]
-        pub jar: Value,
-        /// `MainClass`.
-        #[serde(rename = "MainClass")]
-        pub main_class: Option<Value>,
-        /// `StepProperties`.
-        #[serde(rename = "StepProperties")]
-        pub step_properties: Option<Vec<KeyValue>>,
-    }
-
-    impl HadoopJarStepConfig {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(jar: impl Into<Value>) -> Self {
-            HadoopJarStepConfig { args: None, jar: jar.into(), main_class: None, step_properties: None }
-        }
-    }
+    pub use super::shared_types::HadoopJarStepConfig;
 
 }
 
@@ -1600,24 +1273,7 @@ pub mod studio {
         Optional,
     }
 
-    /// An arbitrary set of tags (key-value pairs) for this EMR Studio.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 255 Unicode characters in length. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -1756,24 +1412,7 @@ pub mod wal_workspace {
     #[allow(unused_imports)]
     use super::*;
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 

@@ -11,6 +11,41 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// `Tag`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct Tag {
+        /// A user-defined key, which is the minimum required information for a valid tag. Required.
+        #[serde(rename = "Key")]
+        pub key: Value,
+        /// A user-defined value, which is optional in a tag. Required.
+        #[serde(rename = "Value")]
+        pub value: Value,
+    }
+
+    impl Tag {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
+            Tag { key: key.into(), value: value.into() }
+        }
+    }
+
+    /// The container provider type.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum Type {
+        /// `EKS`
+        #[serde(rename = "EKS")]
+        Eks,
+    }
+
+}
+
 /// Property types of [`CfnEndpoint`].
 pub mod endpoint {
     #[allow(unused_imports)]
@@ -131,24 +166,7 @@ pub mod endpoint {
         pub monitoring_configuration: Option<MonitoringConfiguration>,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// A user-defined key, which is the minimum required information for a valid tag. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// A user-defined value, which is optional in a tag. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -338,24 +356,7 @@ pub mod job_template {
         }
     }
 
-    /// A key-value pair to associate with the job template.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -425,13 +426,7 @@ pub mod security_configuration {
         pub eks_info: Option<EksInfo>,
     }
 
-    /// The container provider type.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Type {
-        /// `EKS`
-        #[serde(rename = "EKS")]
-        Eks,
-    }
+    pub use super::shared_types::Type;
 
     /// Container provider information.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -634,24 +629,7 @@ pub mod security_configuration {
         pub encryption_configuration: Option<EncryptionConfiguration>,
     }
 
-    /// An arbitrary set of tags (key-value pairs) for this security configuration.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -732,13 +710,7 @@ pub mod virtual_cluster {
         }
     }
 
-    /// The type of the container provider
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Type {
-        /// `EKS`
-        #[serde(rename = "EKS")]
-        Eks,
-    }
+    pub use super::shared_types::Type;
 
     /// `ContainerProvider`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -762,24 +734,7 @@ pub mod virtual_cluster {
         }
     }
 
-    /// An arbitrary set of tags (key-value pairs) for this virtual cluster.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 

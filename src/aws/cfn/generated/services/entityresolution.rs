@@ -11,34 +11,11 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
-/// Property types of [`CfnIdMappingWorkflow`].
-pub mod id_mapping_workflow {
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
     #[allow(unused_imports)]
     use super::*;
-
-    /// The values `IncrementalRunType` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum IncrementalRunType {
-        /// `ON_DEMAND`
-        #[serde(rename = "ON_DEMAND")]
-        OnDemand,
-    }
-
-    /// `IdMappingIncrementalRunConfig`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct IdMappingIncrementalRunConfig {
-        /// `IncrementalRunType`. Required.
-        #[serde(rename = "IncrementalRunType")]
-        pub incremental_run_type: IncrementalRunType,
-    }
-
-    impl IdMappingIncrementalRunConfig {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(incremental_run_type: IncrementalRunType) -> Self {
-            IdMappingIncrementalRunConfig { incremental_run_type }
-        }
-    }
 
     /// The values `IdMappingType` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -141,6 +118,81 @@ pub mod id_mapping_workflow {
         }
     }
 
+    /// The values `Type` takes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum Type {
+        /// `SOURCE`
+        #[serde(rename = "SOURCE")]
+        Source,
+        /// `TARGET`
+        #[serde(rename = "TARGET")]
+        Target,
+    }
+
+    /// A key-value pair to associate with a resource
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct Tag {
+        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
+        #[serde(rename = "Key")]
+        pub key: Value,
+        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
+        #[serde(rename = "Value")]
+        pub value: Value,
+    }
+
+    impl Tag {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
+            Tag { key: key.into(), value: value.into() }
+        }
+    }
+
+}
+
+/// Property types of [`CfnIdMappingWorkflow`].
+pub mod id_mapping_workflow {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// The values `IncrementalRunType` takes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum IncrementalRunType {
+        /// `ON_DEMAND`
+        #[serde(rename = "ON_DEMAND")]
+        OnDemand,
+    }
+
+    /// `IdMappingIncrementalRunConfig`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct IdMappingIncrementalRunConfig {
+        /// `IncrementalRunType`. Required.
+        #[serde(rename = "IncrementalRunType")]
+        pub incremental_run_type: IncrementalRunType,
+    }
+
+    impl IdMappingIncrementalRunConfig {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(incremental_run_type: IncrementalRunType) -> Self {
+            IdMappingIncrementalRunConfig { incremental_run_type }
+        }
+    }
+
+    pub use super::shared_types::IdMappingType;
+
+    pub use super::shared_types::IntermediateSourceConfiguration;
+
+    pub use super::shared_types::ProviderProperties;
+
+    pub use super::shared_types::AttributeMatchingModel;
+
+    pub use super::shared_types::RecordMatchingModel;
+
+    pub use super::shared_types::RuleDefinitionType;
+
+    pub use super::shared_types::Rule;
+
     /// `IdMappingRuleBasedProperties`.
     #[derive(Debug, Clone, ::serde::Serialize)]
     pub struct IdMappingRuleBasedProperties {
@@ -183,16 +235,7 @@ pub mod id_mapping_workflow {
         pub rule_based_properties: Option<IdMappingRuleBasedProperties>,
     }
 
-    /// The values `Type` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Type {
-        /// `SOURCE`
-        #[serde(rename = "SOURCE")]
-        Source,
-        /// `TARGET`
-        #[serde(rename = "TARGET")]
-        Target,
-    }
+    pub use super::shared_types::Type;
 
     /// `IdMappingWorkflowInputSource`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -235,24 +278,7 @@ pub mod id_mapping_workflow {
         }
     }
 
-    /// A key-value pair to associate with a resource
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -317,16 +343,7 @@ pub mod id_namespace {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The values `IdMappingType` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum IdMappingType {
-        /// `PROVIDER`
-        #[serde(rename = "PROVIDER")]
-        Provider,
-        /// `RULE_BASED`
-        #[serde(rename = "RULE_BASED")]
-        RuleBased,
-    }
+    pub use super::shared_types::IdMappingType;
 
     /// `NamespaceProviderProperties`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -347,57 +364,13 @@ pub mod id_namespace {
         }
     }
 
-    /// The values `AttributeMatchingModel` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum AttributeMatchingModel {
-        /// `ONE_TO_ONE`
-        #[serde(rename = "ONE_TO_ONE")]
-        OneToOne,
-        /// `MANY_TO_MANY`
-        #[serde(rename = "MANY_TO_MANY")]
-        ManyToMany,
-    }
+    pub use super::shared_types::AttributeMatchingModel;
 
-    /// The values `RecordMatchingModel` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum RecordMatchingModel {
-        /// `ONE_SOURCE_TO_ONE_TARGET`
-        #[serde(rename = "ONE_SOURCE_TO_ONE_TARGET")]
-        OneSourceToOneTarget,
-        /// `MANY_SOURCE_TO_ONE_TARGET`
-        #[serde(rename = "MANY_SOURCE_TO_ONE_TARGET")]
-        ManySourceToOneTarget,
-    }
+    pub use super::shared_types::RecordMatchingModel;
 
-    /// The values `RuleDefinitionType` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum RuleDefinitionType {
-        /// `SOURCE`
-        #[serde(rename = "SOURCE")]
-        Source,
-        /// `TARGET`
-        #[serde(rename = "TARGET")]
-        Target,
-    }
+    pub use super::shared_types::RuleDefinitionType;
 
-    /// `Rule`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Rule {
-        /// `MatchingKeys`. Required.
-        #[serde(rename = "MatchingKeys")]
-        pub matching_keys: Vec<Value>,
-        /// `RuleName`. Required.
-        #[serde(rename = "RuleName")]
-        pub rule_name: Value,
-    }
-
-    impl Rule {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(matching_keys: Vec<Value>, rule_name: impl Into<Value>) -> Self {
-            Rule { matching_keys, rule_name: rule_name.into() }
-        }
-    }
+    pub use super::shared_types::Rule;
 
     /// `NamespaceRuleBasedProperties`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -457,35 +430,9 @@ pub mod id_namespace {
         }
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
+    pub use super::shared_types::Tag;
 
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
-
-    /// The values `Type` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Type {
-        /// `SOURCE`
-        #[serde(rename = "SOURCE")]
-        Source,
-        /// `TARGET`
-        #[serde(rename = "TARGET")]
-        Target,
-    }
+    pub use super::shared_types::Type;
 
 }
 
@@ -659,43 +606,9 @@ pub mod matching_workflow {
         }
     }
 
-    /// `IntermediateSourceConfiguration`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct IntermediateSourceConfiguration {
-        /// The s3 path that would be used to stage the intermediate data being generated during workflow execution. Required.
-        #[serde(rename = "IntermediateS3Path")]
-        pub intermediate_s3_path: Value,
-    }
+    pub use super::shared_types::IntermediateSourceConfiguration;
 
-    impl IntermediateSourceConfiguration {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(intermediate_s3_path: impl Into<Value>) -> Self {
-            IntermediateSourceConfiguration { intermediate_s3_path: intermediate_s3_path.into() }
-        }
-    }
-
-    /// `ProviderProperties`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct ProviderProperties {
-        /// `IntermediateSourceConfiguration`.
-        #[serde(rename = "IntermediateSourceConfiguration")]
-        pub intermediate_source_configuration: Option<IntermediateSourceConfiguration>,
-        /// Additional Provider configuration that would be required for the provider service. The Configuration must be in JSON string format
-        #[serde(rename = "ProviderConfiguration")]
-        pub provider_configuration: Option<Value>,
-        /// Arn of the Provider service being used. Required.
-        #[serde(rename = "ProviderServiceArn")]
-        pub provider_service_arn: Value,
-    }
-
-    impl ProviderProperties {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(provider_service_arn: impl Into<Value>) -> Self {
-            ProviderProperties { intermediate_source_configuration: None, provider_configuration: None, provider_service_arn: provider_service_arn.into() }
-        }
-    }
+    pub use super::shared_types::ProviderProperties;
 
     /// The values `ResolutionType` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -711,16 +624,7 @@ pub mod matching_workflow {
         Provider,
     }
 
-    /// The values `AttributeMatchingModel` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum AttributeMatchingModel {
-        /// `ONE_TO_ONE`
-        #[serde(rename = "ONE_TO_ONE")]
-        OneToOne,
-        /// `MANY_TO_MANY`
-        #[serde(rename = "MANY_TO_MANY")]
-        ManyToMany,
-    }
+    pub use super::shared_types::AttributeMatchingModel;
 
     /// The values `MatchPurpose` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -733,24 +637,7 @@ pub mod matching_workflow {
         Indexing,
     }
 
-    /// `Rule`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Rule {
-        /// `MatchingKeys`. Required.
-        #[serde(rename = "MatchingKeys")]
-        pub matching_keys: Vec<Value>,
-        /// `RuleName`. Required.
-        #[serde(rename = "RuleName")]
-        pub rule_name: Value,
-    }
-
-    impl Rule {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(matching_keys: Vec<Value>, rule_name: impl Into<Value>) -> Self {
-            Rule { matching_keys, rule_name: rule_name.into() }
-        }
-    }
+    pub use super::shared_types::Rule;
 
     /// `RuleBasedProperties`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -832,24 +719,7 @@ pub mod matching_workflow {
         pub rule_condition_properties: Option<RuleConditionProperties>,
     }
 
-    /// A key-value pair to associate with a resource
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -1063,24 +933,7 @@ pub mod schema_mapping {
         }
     }
 
-    /// A key-value pair to associate with a resource
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 

@@ -11,6 +11,22 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// Dead Letter Queue for the event bus.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct DeadLetterConfig {
+        /// `Arn`.
+        #[serde(rename = "Arn")]
+        pub arn: Option<Value>,
+    }
+
+}
+
 /// Property types of [`CfnApiDestination`].
 pub mod api_destination {
     #[allow(unused_imports)]
@@ -418,13 +434,7 @@ pub mod event_bus {
     #[allow(unused_imports)]
     use super::*;
 
-    /// Dead Letter Queue for the event bus.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct DeadLetterConfig {
-        /// `Arn`.
-        #[serde(rename = "Arn")]
-        pub arn: Option<Value>,
-    }
+    pub use super::shared_types::DeadLetterConfig;
 
     /// Configures whether or not to include event detail, input transformer details, target properties, and target input in the applicable log messages.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -693,13 +703,7 @@ pub mod rule {
         }
     }
 
-    /// `DeadLetterConfig`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct DeadLetterConfig {
-        /// `Arn`.
-        #[serde(rename = "Arn")]
-        pub arn: Option<Value>,
-    }
+    pub use super::shared_types::DeadLetterConfig;
 
     /// `CapacityProviderStrategyItem`.
     #[derive(Debug, Clone, ::serde::Serialize)]

@@ -11,8 +11,9 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
-/// Property types of [`CfnDiscoverer`].
-pub mod discoverer {
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
     #[allow(unused_imports)]
     use super::*;
 
@@ -34,6 +35,15 @@ pub mod discoverer {
             TagsEntry { key: key.into(), value: value.into() }
         }
     }
+
+}
+
+/// Property types of [`CfnDiscoverer`].
+pub mod discoverer {
+    #[allow(unused_imports)]
+    use super::*;
+
+    pub use super::shared_types::TagsEntry;
 
 }
 
@@ -86,24 +96,7 @@ pub mod registry {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `TagsEntry`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct TagsEntry {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl TagsEntry {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            TagsEntry { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::TagsEntry;
 
 }
 
@@ -170,24 +163,7 @@ pub mod schema {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `TagsEntry`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct TagsEntry {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl TagsEntry {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            TagsEntry { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::TagsEntry;
 
 }
 

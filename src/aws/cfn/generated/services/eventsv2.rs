@@ -11,6 +11,33 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// A key-value pair to associate with the resource.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct Tag {
+        /// The tag key. For each resource, each tag key must be unique and each key can have only one value; keys are case sensitive. A key cannot begin or end with a whitespace character; whitespace inside the key is allowed. Required.
+        #[serde(rename = "Key")]
+        pub key: Value,
+        /// The tag value. May be empty. A value cannot begin or end with a whitespace character; whitespace inside the value is allowed. Required.
+        #[serde(rename = "Value")]
+        pub value: Value,
+    }
+
+    impl Tag {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
+            Tag { key: key.into(), value: value.into() }
+        }
+    }
+
+}
+
 /// Property types of [`CfnEventBus`].
 pub mod event_bus {
     #[allow(unused_imports)]
@@ -32,24 +59,7 @@ pub mod event_bus {
         pub retention_period_in_days: Option<Value>,
     }
 
-    /// A key-value pair to associate with the resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The tag key. For each resource, each tag key must be unique and each key can have only one value; keys are case sensitive. A key cannot begin or end with a whitespace character; whitespace inside the key is allowed. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The tag value. May be empty. A value cannot begin or end with a whitespace character; whitespace inside the value is allowed. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -109,24 +119,7 @@ pub mod event_source {
     #[allow(unused_imports)]
     use super::*;
 
-    /// A key-value pair to associate with the resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The tag key. Unique per resource; keys are case sensitive. No leading or trailing whitespace (interior whitespace is allowed). Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The tag value. May be empty. No leading or trailing whitespace (interior whitespace is allowed). Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -639,24 +632,7 @@ pub mod subscriber {
         Stopped,
     }
 
-    /// A key-value pair to associate with the resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The tag key. For each resource, each tag key must be unique and each key can have only one value; keys are case sensitive. A key cannot begin or end with a whitespace character; whitespace inside the key is allowed. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The tag value. May be empty. A value cannot begin or end with a whitespace character; whitespace inside the value is allowed. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// JSONata transform settings.
     #[derive(Debug, Clone, ::serde::Serialize)]

@@ -11,24 +11,11 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
-/// Property types of [`CfnDataset`].
-pub mod dataset {
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
     #[allow(unused_imports)]
     use super::*;
-
-    /// The dataset type
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum DatasetType {
-        /// `TARGET_TIME_SERIES`
-        #[serde(rename = "TARGET_TIME_SERIES")]
-        TargetTimeSeries,
-        /// `RELATED_TIME_SERIES`
-        #[serde(rename = "RELATED_TIME_SERIES")]
-        RelatedTimeSeries,
-        /// `ITEM_METADATA`
-        #[serde(rename = "ITEM_METADATA")]
-        ItemMetadata,
-    }
 
     /// The domain associated with the dataset
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -55,6 +42,29 @@ pub mod dataset {
         #[serde(rename = "METRICS")]
         Metrics,
     }
+
+}
+
+/// Property types of [`CfnDataset`].
+pub mod dataset {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// The dataset type
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum DatasetType {
+        /// `TARGET_TIME_SERIES`
+        #[serde(rename = "TARGET_TIME_SERIES")]
+        TargetTimeSeries,
+        /// `RELATED_TIME_SERIES`
+        #[serde(rename = "RELATED_TIME_SERIES")]
+        RelatedTimeSeries,
+        /// `ITEM_METADATA`
+        #[serde(rename = "ITEM_METADATA")]
+        ItemMetadata,
+    }
+
+    pub use super::shared_types::Domain;
 
     /// `EncryptionConfig`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -177,31 +187,7 @@ pub mod dataset_group {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The domain associated with the dataset group. When you add a dataset to a dataset group, this value and the value specified for the Domain parameter of the CreateDataset operation must match.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Domain {
-        /// `RETAIL`
-        #[serde(rename = "RETAIL")]
-        Retail,
-        /// `CUSTOM`
-        #[serde(rename = "CUSTOM")]
-        Custom,
-        /// `INVENTORY_PLANNING`
-        #[serde(rename = "INVENTORY_PLANNING")]
-        InventoryPlanning,
-        /// `EC2_CAPACITY`
-        #[serde(rename = "EC2_CAPACITY")]
-        Ec2Capacity,
-        /// `WORK_FORCE`
-        #[serde(rename = "WORK_FORCE")]
-        WorkForce,
-        /// `WEB_TRAFFIC`
-        #[serde(rename = "WEB_TRAFFIC")]
-        WebTraffic,
-        /// `METRICS`
-        #[serde(rename = "METRICS")]
-        Metrics,
-    }
+    pub use super::shared_types::Domain;
 
     /// A key-value pair to associate with a resource.
     #[derive(Debug, Clone, ::serde::Serialize)]

@@ -11,29 +11,11 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
-/// Property types of [`CfnDetector`].
-pub mod detector {
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
     #[allow(unused_imports)]
     use super::*;
-
-    /// A model to associate with a detector.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct Model {
-        /// `Arn`.
-        #[serde(rename = "Arn")]
-        pub arn: Option<Value>,
-    }
-
-    /// The desired detector version status for the detector
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum DetectorVersionStatus {
-        /// `DRAFT`
-        #[serde(rename = "DRAFT")]
-        Draft,
-        /// `ACTIVE`
-        #[serde(rename = "ACTIVE")]
-        Active,
-    }
 
     /// `Tag`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -273,6 +255,46 @@ pub mod detector {
         pub tags: Option<Vec<Tag>>,
     }
 
+}
+
+/// Property types of [`CfnDetector`].
+pub mod detector {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// A model to associate with a detector.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct Model {
+        /// `Arn`.
+        #[serde(rename = "Arn")]
+        pub arn: Option<Value>,
+    }
+
+    /// The desired detector version status for the detector
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum DetectorVersionStatus {
+        /// `DRAFT`
+        #[serde(rename = "DRAFT")]
+        Draft,
+        /// `ACTIVE`
+        #[serde(rename = "ACTIVE")]
+        Active,
+    }
+
+    pub use super::shared_types::Tag;
+
+    pub use super::shared_types::EntityType;
+
+    pub use super::shared_types::DataSource;
+
+    pub use super::shared_types::DataType;
+
+    pub use super::shared_types::VariableType;
+
+    pub use super::shared_types::EventVariable;
+
+    pub use super::shared_types::Label;
+
     /// `EventType`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
     pub struct EventType {
@@ -470,24 +492,7 @@ pub mod entity_type {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -537,243 +542,19 @@ pub mod event_type {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
+    pub use super::shared_types::Tag;
 
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::EntityType;
 
-    /// `EntityType`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct EntityType {
-        /// `Arn`.
-        #[serde(rename = "Arn")]
-        pub arn: Option<Value>,
-        /// The time when the event type was created.
-        #[serde(rename = "CreatedTime")]
-        pub created_time: Option<Value>,
-        /// The description.
-        #[serde(rename = "Description")]
-        pub description: Option<Value>,
-        /// `Inline`.
-        #[serde(rename = "Inline")]
-        pub inline: Option<Value>,
-        /// The time when the event type was last updated.
-        #[serde(rename = "LastUpdatedTime")]
-        pub last_updated_time: Option<Value>,
-        /// `Name`.
-        #[serde(rename = "Name")]
-        pub name: Option<Value>,
-        /// Tags associated with this event type.
-        #[serde(rename = "Tags")]
-        pub tags: Option<Vec<Tag>>,
-    }
+    pub use super::shared_types::DataSource;
 
-    /// The values `DataSource` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum DataSource {
-        /// `EVENT`
-        #[serde(rename = "EVENT")]
-        Event,
-    }
+    pub use super::shared_types::DataType;
 
-    /// The values `DataType` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum DataType {
-        /// `STRING`
-        #[serde(rename = "STRING")]
-        StringType,
-        /// `INTEGER`
-        #[serde(rename = "INTEGER")]
-        Integer,
-        /// `FLOAT`
-        #[serde(rename = "FLOAT")]
-        Float,
-        /// `BOOLEAN`
-        #[serde(rename = "BOOLEAN")]
-        Boolean,
-    }
+    pub use super::shared_types::VariableType;
 
-    /// The values `VariableType` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum VariableType {
-        /// `AUTH_CODE`
-        #[serde(rename = "AUTH_CODE")]
-        AuthCode,
-        /// `AVS`
-        #[serde(rename = "AVS")]
-        Avs,
-        /// `BILLING_ADDRESS_L1`
-        #[serde(rename = "BILLING_ADDRESS_L1")]
-        BillingAddressL1,
-        /// `BILLING_ADDRESS_L2`
-        #[serde(rename = "BILLING_ADDRESS_L2")]
-        BillingAddressL2,
-        /// `BILLING_CITY`
-        #[serde(rename = "BILLING_CITY")]
-        BillingCity,
-        /// `BILLING_COUNTRY`
-        #[serde(rename = "BILLING_COUNTRY")]
-        BillingCountry,
-        /// `BILLING_NAME`
-        #[serde(rename = "BILLING_NAME")]
-        BillingName,
-        /// `BILLING_PHONE`
-        #[serde(rename = "BILLING_PHONE")]
-        BillingPhone,
-        /// `BILLING_STATE`
-        #[serde(rename = "BILLING_STATE")]
-        BillingState,
-        /// `BILLING_ZIP`
-        #[serde(rename = "BILLING_ZIP")]
-        BillingZip,
-        /// `CARD_BIN`
-        #[serde(rename = "CARD_BIN")]
-        CardBin,
-        /// `CATEGORICAL`
-        #[serde(rename = "CATEGORICAL")]
-        Categorical,
-        /// `CURRENCY_CODE`
-        #[serde(rename = "CURRENCY_CODE")]
-        CurrencyCode,
-        /// `EMAIL_ADDRESS`
-        #[serde(rename = "EMAIL_ADDRESS")]
-        EmailAddress,
-        /// `FINGERPRINT`
-        #[serde(rename = "FINGERPRINT")]
-        Fingerprint,
-        /// `FRAUD_LABEL`
-        #[serde(rename = "FRAUD_LABEL")]
-        FraudLabel,
-        /// `FREE_FORM_TEXT`
-        #[serde(rename = "FREE_FORM_TEXT")]
-        FreeFormText,
-        /// `IP_ADDRESS`
-        #[serde(rename = "IP_ADDRESS")]
-        IpAddress,
-        /// `NUMERIC`
-        #[serde(rename = "NUMERIC")]
-        Numeric,
-        /// `ORDER_ID`
-        #[serde(rename = "ORDER_ID")]
-        OrderId,
-        /// `PAYMENT_TYPE`
-        #[serde(rename = "PAYMENT_TYPE")]
-        PaymentType,
-        /// `PHONE_NUMBER`
-        #[serde(rename = "PHONE_NUMBER")]
-        PhoneNumber,
-        /// `PRICE`
-        #[serde(rename = "PRICE")]
-        Price,
-        /// `PRODUCT_CATEGORY`
-        #[serde(rename = "PRODUCT_CATEGORY")]
-        ProductCategory,
-        /// `SHIPPING_ADDRESS_L1`
-        #[serde(rename = "SHIPPING_ADDRESS_L1")]
-        ShippingAddressL1,
-        /// `SHIPPING_ADDRESS_L2`
-        #[serde(rename = "SHIPPING_ADDRESS_L2")]
-        ShippingAddressL2,
-        /// `SHIPPING_CITY`
-        #[serde(rename = "SHIPPING_CITY")]
-        ShippingCity,
-        /// `SHIPPING_COUNTRY`
-        #[serde(rename = "SHIPPING_COUNTRY")]
-        ShippingCountry,
-        /// `SHIPPING_NAME`
-        #[serde(rename = "SHIPPING_NAME")]
-        ShippingName,
-        /// `SHIPPING_PHONE`
-        #[serde(rename = "SHIPPING_PHONE")]
-        ShippingPhone,
-        /// `SHIPPING_STATE`
-        #[serde(rename = "SHIPPING_STATE")]
-        ShippingState,
-        /// `SHIPPING_ZIP`
-        #[serde(rename = "SHIPPING_ZIP")]
-        ShippingZip,
-        /// `USERAGENT`
-        #[serde(rename = "USERAGENT")]
-        Useragent,
-    }
+    pub use super::shared_types::EventVariable;
 
-    /// `EventVariable`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct EventVariable {
-        /// `Arn`.
-        #[serde(rename = "Arn")]
-        pub arn: Option<Value>,
-        /// The time when the event type was created.
-        #[serde(rename = "CreatedTime")]
-        pub created_time: Option<Value>,
-        /// `DataSource`.
-        #[serde(rename = "DataSource")]
-        pub data_source: Option<DataSource>,
-        /// `DataType`.
-        #[serde(rename = "DataType")]
-        pub data_type: Option<DataType>,
-        /// `DefaultValue`.
-        #[serde(rename = "DefaultValue")]
-        pub default_value: Option<Value>,
-        /// The description.
-        #[serde(rename = "Description")]
-        pub description: Option<Value>,
-        /// `Inline`.
-        #[serde(rename = "Inline")]
-        pub inline: Option<Value>,
-        /// The time when the event type was last updated.
-        #[serde(rename = "LastUpdatedTime")]
-        pub last_updated_time: Option<Value>,
-        /// `Name`.
-        #[serde(rename = "Name")]
-        pub name: Option<Value>,
-        /// Tags associated with this event type.
-        #[serde(rename = "Tags")]
-        pub tags: Option<Vec<Tag>>,
-        /// `VariableType`.
-        #[serde(rename = "VariableType")]
-        pub variable_type: Option<VariableType>,
-    }
-
-    /// `Label`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct Label {
-        /// `Arn`.
-        #[serde(rename = "Arn")]
-        pub arn: Option<Value>,
-        /// The time when the event type was created.
-        #[serde(rename = "CreatedTime")]
-        pub created_time: Option<Value>,
-        /// The description.
-        #[serde(rename = "Description")]
-        pub description: Option<Value>,
-        /// `Inline`.
-        #[serde(rename = "Inline")]
-        pub inline: Option<Value>,
-        /// The time when the event type was last updated.
-        #[serde(rename = "LastUpdatedTime")]
-        pub last_updated_time: Option<Value>,
-        /// `Name`.
-        #[serde(rename = "Name")]
-        pub name: Option<Value>,
-        /// Tags associated with this event type.
-        #[serde(rename = "Tags")]
-        pub tags: Option<Vec<Tag>>,
-    }
+    pub use super::shared_types::Label;
 
 }
 
@@ -832,24 +613,7 @@ pub mod label {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -899,24 +663,7 @@ pub mod list {
     #[allow(unused_imports)]
     use super::*;
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -972,24 +719,7 @@ pub mod outcome {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -1050,145 +780,11 @@ pub mod variable {
         ExternalModelScore,
     }
 
-    /// The data type.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum DataType {
-        /// `STRING`
-        #[serde(rename = "STRING")]
-        StringType,
-        /// `INTEGER`
-        #[serde(rename = "INTEGER")]
-        Integer,
-        /// `FLOAT`
-        #[serde(rename = "FLOAT")]
-        Float,
-        /// `BOOLEAN`
-        #[serde(rename = "BOOLEAN")]
-        Boolean,
-    }
+    pub use super::shared_types::DataType;
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
+    pub use super::shared_types::Tag;
 
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
-
-    /// The variable type. For more information see https://docs.aws.amazon.com/frauddetector/latest/ug/create-a-variable.html#variable-types
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum VariableType {
-        /// `AUTH_CODE`
-        #[serde(rename = "AUTH_CODE")]
-        AuthCode,
-        /// `AVS`
-        #[serde(rename = "AVS")]
-        Avs,
-        /// `BILLING_ADDRESS_L1`
-        #[serde(rename = "BILLING_ADDRESS_L1")]
-        BillingAddressL1,
-        /// `BILLING_ADDRESS_L2`
-        #[serde(rename = "BILLING_ADDRESS_L2")]
-        BillingAddressL2,
-        /// `BILLING_CITY`
-        #[serde(rename = "BILLING_CITY")]
-        BillingCity,
-        /// `BILLING_COUNTRY`
-        #[serde(rename = "BILLING_COUNTRY")]
-        BillingCountry,
-        /// `BILLING_NAME`
-        #[serde(rename = "BILLING_NAME")]
-        BillingName,
-        /// `BILLING_PHONE`
-        #[serde(rename = "BILLING_PHONE")]
-        BillingPhone,
-        /// `BILLING_STATE`
-        #[serde(rename = "BILLING_STATE")]
-        BillingState,
-        /// `BILLING_ZIP`
-        #[serde(rename = "BILLING_ZIP")]
-        BillingZip,
-        /// `CARD_BIN`
-        #[serde(rename = "CARD_BIN")]
-        CardBin,
-        /// `CATEGORICAL`
-        #[serde(rename = "CATEGORICAL")]
-        Categorical,
-        /// `CURRENCY_CODE`
-        #[serde(rename = "CURRENCY_CODE")]
-        CurrencyCode,
-        /// `EMAIL_ADDRESS`
-        #[serde(rename = "EMAIL_ADDRESS")]
-        EmailAddress,
-        /// `FINGERPRINT`
-        #[serde(rename = "FINGERPRINT")]
-        Fingerprint,
-        /// `FRAUD_LABEL`
-        #[serde(rename = "FRAUD_LABEL")]
-        FraudLabel,
-        /// `FREE_FORM_TEXT`
-        #[serde(rename = "FREE_FORM_TEXT")]
-        FreeFormText,
-        /// `IP_ADDRESS`
-        #[serde(rename = "IP_ADDRESS")]
-        IpAddress,
-        /// `NUMERIC`
-        #[serde(rename = "NUMERIC")]
-        Numeric,
-        /// `ORDER_ID`
-        #[serde(rename = "ORDER_ID")]
-        OrderId,
-        /// `PAYMENT_TYPE`
-        #[serde(rename = "PAYMENT_TYPE")]
-        PaymentType,
-        /// `PHONE_NUMBER`
-        #[serde(rename = "PHONE_NUMBER")]
-        PhoneNumber,
-        /// `PRICE`
-        #[serde(rename = "PRICE")]
-        Price,
-        /// `PRODUCT_CATEGORY`
-        #[serde(rename = "PRODUCT_CATEGORY")]
-        ProductCategory,
-        /// `SHIPPING_ADDRESS_L1`
-        #[serde(rename = "SHIPPING_ADDRESS_L1")]
-        ShippingAddressL1,
-        /// `SHIPPING_ADDRESS_L2`
-        #[serde(rename = "SHIPPING_ADDRESS_L2")]
-        ShippingAddressL2,
-        /// `SHIPPING_CITY`
-        #[serde(rename = "SHIPPING_CITY")]
-        ShippingCity,
-        /// `SHIPPING_COUNTRY`
-        #[serde(rename = "SHIPPING_COUNTRY")]
-        ShippingCountry,
-        /// `SHIPPING_NAME`
-        #[serde(rename = "SHIPPING_NAME")]
-        ShippingName,
-        /// `SHIPPING_PHONE`
-        #[serde(rename = "SHIPPING_PHONE")]
-        ShippingPhone,
-        /// `SHIPPING_STATE`
-        #[serde(rename = "SHIPPING_STATE")]
-        ShippingState,
-        /// `SHIPPING_ZIP`
-        #[serde(rename = "SHIPPING_ZIP")]
-        ShippingZip,
-        /// `USERAGENT`
-        #[serde(rename = "USERAGENT")]
-        Useragent,
-    }
+    pub use super::shared_types::VariableType;
 
 }
 

@@ -11,8 +11,9 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
-/// Property types of [`CfnBackup`].
-pub mod backup {
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
     #[allow(unused_imports)]
     use super::*;
 
@@ -34,6 +35,41 @@ pub mod backup {
             Tag { key: key.into(), value: value.into() }
         }
     }
+
+    /// `SelfManagedActiveDirectoryConfiguration`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct SelfManagedActiveDirectoryConfiguration {
+        /// `DnsIps`.
+        #[serde(rename = "DnsIps")]
+        pub dns_ips: Option<Vec<Value>>,
+        /// `DomainJoinServiceAccountSecret`.
+        #[serde(rename = "DomainJoinServiceAccountSecret")]
+        pub domain_join_service_account_secret: Option<Value>,
+        /// `DomainName`.
+        #[serde(rename = "DomainName")]
+        pub domain_name: Option<Value>,
+        /// `FileSystemAdministratorsGroup`.
+        #[serde(rename = "FileSystemAdministratorsGroup")]
+        pub file_system_administrators_group: Option<Value>,
+        /// `OrganizationalUnitDistinguishedName`.
+        #[serde(rename = "OrganizationalUnitDistinguishedName")]
+        pub organizational_unit_distinguished_name: Option<Value>,
+        /// `Password`.
+        #[serde(rename = "Password")]
+        pub password: Option<Value>,
+        /// `UserName`.
+        #[serde(rename = "UserName")]
+        pub user_name: Option<Value>,
+    }
+
+}
+
+/// Property types of [`CfnBackup`].
+pub mod backup {
+    #[allow(unused_imports)]
+    use super::*;
+
+    pub use super::shared_types::Tag;
 
 }
 
@@ -145,24 +181,7 @@ pub mod data_repository_association {
         pub auto_import_policy: Option<AutoImportPolicy>,
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -338,24 +357,7 @@ pub mod file_cache {
         }
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -743,24 +745,7 @@ pub mod file_system {
         }
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// `AuditLogConfiguration`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -803,31 +788,7 @@ pub mod file_system {
         }
     }
 
-    /// `SelfManagedActiveDirectoryConfiguration`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct SelfManagedActiveDirectoryConfiguration {
-        /// `DnsIps`.
-        #[serde(rename = "DnsIps")]
-        pub dns_ips: Option<Vec<Value>>,
-        /// `DomainJoinServiceAccountSecret`.
-        #[serde(rename = "DomainJoinServiceAccountSecret")]
-        pub domain_join_service_account_secret: Option<Value>,
-        /// `DomainName`.
-        #[serde(rename = "DomainName")]
-        pub domain_name: Option<Value>,
-        /// `FileSystemAdministratorsGroup`.
-        #[serde(rename = "FileSystemAdministratorsGroup")]
-        pub file_system_administrators_group: Option<Value>,
-        /// `OrganizationalUnitDistinguishedName`.
-        #[serde(rename = "OrganizationalUnitDistinguishedName")]
-        pub organizational_unit_distinguished_name: Option<Value>,
-        /// `Password`.
-        #[serde(rename = "Password")]
-        pub password: Option<Value>,
-        /// `UserName`.
-        #[serde(rename = "UserName")]
-        pub user_name: Option<Value>,
-    }
+    pub use super::shared_types::SelfManagedActiveDirectoryConfiguration;
 
     /// `WindowsConfiguration`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -1171,24 +1132,7 @@ pub mod snapshot {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// A value that specifies the TagKey, the name of the tag. Tag keys must be unique for the resource to which they are attached. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// A value that specifies the TagValue, the value assigned to the corresponding tag key. Tag values can be null and don't have to be unique in a tag set. For example, you can have a key-value pair in a tag set of finances : April and also of payroll : April. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -1234,31 +1178,7 @@ pub mod storage_virtual_machine {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `SelfManagedActiveDirectoryConfiguration`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct SelfManagedActiveDirectoryConfiguration {
-        /// A list of IP addresses of DNS servers or domain controllers in the self-managed AD directory. Minimum: 1. Maximum: 3.
-        #[serde(rename = "DnsIps")]
-        pub dns_ips: Option<Vec<Value>>,
-        /// The Amazon Resource Name (ARN) of the AWS Secrets Manager secret containing the self-managed Active Directory domain join service account credentials. Minimum: 64. Maximum: 1024.
-        #[serde(rename = "DomainJoinServiceAccountSecret")]
-        pub domain_join_service_account_secret: Option<Value>,
-        /// The fully qualified domain name of the self-managed AD directory, such as corp.example.com. Minimum: 1. Maximum: 255. Pattern: `^\[^\\u0000\\u0085\\u2028\\u2029\\r\\n\]{1,255}$`
-        #[serde(rename = "DomainName")]
-        pub domain_name: Option<Value>,
-        /// The name of the domain group whose members are granted administrative privileges for the file system. Minimum: 1. Maximum: 256. Pattern: `^\[^\\u0000\\u0085\\u2028\\u2029\\r\\n\]{1,256}$`
-        #[serde(rename = "FileSystemAdministratorsGroup")]
-        pub file_system_administrators_group: Option<Value>,
-        /// The fully qualified distinguished name of the organizational unit within your self-managed AD directory. Minimum: 1. Maximum: 2000. Pattern: `^\[^\\u0000\\u0085\\u2028\\u2029\\r\\n\]{1,2000}$`
-        #[serde(rename = "OrganizationalUnitDistinguishedName")]
-        pub organizational_unit_distinguished_name: Option<Value>,
-        /// The password for the service account on your self-managed AD domain that Amazon FSx will use to join to your AD domain. Minimum: 1. Maximum: 256. Pattern: `^.{1,256}$`
-        #[serde(rename = "Password")]
-        pub password: Option<Value>,
-        /// The user name for the service account on your self-managed AD domain that Amazon FSx will use to join to your AD domain. Minimum: 1. Maximum: 256. Pattern: `^\[^\\u0000\\u0085\\u2028\\u2029\\r\\n\]{1,256}$`
-        #[serde(rename = "UserName")]
-        pub user_name: Option<Value>,
-    }
+    pub use super::shared_types::SelfManagedActiveDirectoryConfiguration;
 
     /// Describes the self-managed Microsoft Active Directory to which you want to join the SVM.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -1285,24 +1205,7 @@ pub mod storage_virtual_machine {
         Unix,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -1817,24 +1720,7 @@ pub mod volume {
         }
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// A value that specifies the TagKey, the name of the tag. Tag keys must be unique for the resource to which they are attached. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// A value that specifies the TagValue, the value assigned to the corresponding tag key. Tag values can be null and don't have to be unique in a tag set. For example, you can have a key-value pair in a tag set of finances : April and also of payroll : April. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// The type of the volume.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]

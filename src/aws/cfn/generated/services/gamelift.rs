@@ -11,8 +11,9 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
-/// Property types of [`CfnAlias`].
-pub mod alias {
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
     #[allow(unused_imports)]
     use super::*;
 
@@ -32,242 +33,6 @@ pub mod alias {
         #[allow(clippy::too_many_arguments)]
         pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
             Tag { key: key.into(), value: value.into() }
-        }
-    }
-
-}
-
-/// `AWS::GameLift::Alias`: The AWS::GameLift::Alias resource creates an alias for an Amazon GameLift (GameLift) fleet destination. ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-alias.html))
-#[derive(Debug, Clone, ::serde::Serialize)]
-pub struct CfnAlias {
-    /// A human-readable description of the alias.
-    #[serde(rename = "Description")]
-    pub description: Option<Value>,
-    /// A descriptive label that is associated with an alias. Alias names do not need to be unique. Required.
-    #[serde(rename = "Name")]
-    pub name: Value,
-    /// A routing configuration that specifies where traffic is directed for this alias, such as to a fleet or to a message. Required.
-    #[serde(rename = "RoutingStrategy")]
-    pub routing_strategy: Value,
-    /// An array of key-value pairs to apply to this resource.
-    #[serde(rename = "Tags")]
-    pub tags: Option<Vec<alias::Tag>>,
-}
-
-impl CfnAlias {
-    /// With the required properties; the others unset.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(name: impl Into<Value>, routing_strategy: impl Into<Value>) -> Self {
-        CfnAlias { description: None, name: name.into(), routing_strategy: routing_strategy.into(), tags: None }
-    }
-}
-
-impl crate::core::CfnResource for CfnAlias {
-    const TYPE: &'static str = "AWS::GameLift::Alias";
-}
-
-impl crate::core::ResourceRef<CfnAlias> {
-    /// `Fn::GetAtt` `AliasId`.
-    pub fn attr_alias_id(&self) -> Value {
-        self.attr("AliasId")
-    }
-    /// `Fn::GetAtt` `AliasArn`.
-    pub fn attr_alias_arn(&self) -> Value {
-        self.attr("AliasArn")
-    }
-}
-
-/// Property types of [`CfnBuild`].
-pub mod build {
-    #[allow(unused_imports)]
-    use super::*;
-
-    /// The operating system that the game server binaries are built to run on. This value determines the type of fleet resources that you can use for this build. If your game build contains multiple executables, they all must run on the same operating system. If an operating system is not specified when creating a build, Amazon GameLift uses the default value (WINDOWS_2012).
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum OperatingSystem {
-        /// `AMAZON_LINUX`
-        #[serde(rename = "AMAZON_LINUX")]
-        AmazonLinux,
-        /// `AMAZON_LINUX_2`
-        #[serde(rename = "AMAZON_LINUX_2")]
-        AmazonLinux2,
-        /// `AMAZON_LINUX_2023`
-        #[serde(rename = "AMAZON_LINUX_2023")]
-        AmazonLinux2023,
-        /// `WINDOWS_2012`
-        #[serde(rename = "WINDOWS_2012")]
-        Windows2012,
-        /// `WINDOWS_2016`
-        #[serde(rename = "WINDOWS_2016")]
-        Windows2016,
-        /// `WINDOWS_2022`
-        #[serde(rename = "WINDOWS_2022")]
-        Windows2022,
-    }
-
-    /// `StorageLocation`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct StorageLocation {
-        /// An Amazon S3 bucket identifier. This is the name of the S3 bucket. Required.
-        #[serde(rename = "Bucket")]
-        pub bucket: Value,
-        /// The name of the zip file that contains the build files or script files. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The version of the file, if object versioning is turned on for the bucket. Amazon GameLift uses this information when retrieving files from your S3 bucket. To retrieve a specific version of the file, provide an object version. To retrieve the latest version of the file, do not set this parameter.
-        #[serde(rename = "ObjectVersion")]
-        pub object_version: Option<Value>,
-        /// The Amazon Resource Name (ARN) for an IAM role that allows Amazon GameLift to access the S3 bucket. Required.
-        #[serde(rename = "RoleArn")]
-        pub role_arn: Value,
-    }
-
-    impl StorageLocation {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(bucket: impl Into<Value>, key: impl Into<Value>, role_arn: impl Into<Value>) -> Self {
-            StorageLocation { bucket: bucket.into(), key: key.into(), object_version: None, role_arn: role_arn.into() }
-        }
-    }
-
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
-
-}
-
-/// `AWS::GameLift::Build`: Resource Type definition for AWS::GameLift::Build ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-build.html))
-#[derive(Debug, Clone, Default, ::serde::Serialize)]
-pub struct CfnBuild {
-    /// A descriptive label that is associated with a build. Build names do not need to be unique.
-    #[serde(rename = "Name")]
-    pub name: Option<Value>,
-    /// The operating system that the game server binaries are built to run on. This value determines the type of fleet resources that you can use for this build. If your game build contains multiple executables, they all must run on the same operating system. If an operating system is not specified when creating a build, Amazon GameLift uses the default value (WINDOWS_2012).
-    #[serde(rename = "OperatingSystem")]
-    pub operating_system: Option<build::OperatingSystem>,
-    /// A server SDK version you used when integrating your game server build with Amazon GameLift. By default Amazon GameLift sets this value to 4.0.2.
-    #[serde(rename = "ServerSdkVersion")]
-    pub server_sdk_version: Option<Value>,
-    /// Information indicating where your game build files are stored. Use this parameter only when creating a build with files stored in an Amazon S3 bucket that you own. The storage location must specify an Amazon S3 bucket name and key. The location must also specify a role ARN that you set up to allow Amazon GameLift to access your Amazon S3 bucket.
-    #[serde(rename = "StorageLocation")]
-    pub storage_location: Option<build::StorageLocation>,
-    /// An array of key-value pairs to apply to this resource.
-    #[serde(rename = "Tags")]
-    pub tags: Option<Vec<build::Tag>>,
-    /// Version information that is associated with this build. Version strings do not need to be unique.
-    #[serde(rename = "Version")]
-    pub version: Option<Value>,
-}
-
-impl crate::core::CfnResource for CfnBuild {
-    const TYPE: &'static str = "AWS::GameLift::Build";
-}
-
-impl crate::core::ResourceRef<CfnBuild> {
-    /// `Fn::GetAtt` `BuildId`.
-    pub fn attr_build_id(&self) -> Value {
-        self.attr("BuildId")
-    }
-    /// `Fn::GetAtt` `BuildArn`.
-    pub fn attr_build_arn(&self) -> Value {
-        self.attr("BuildArn")
-    }
-}
-
-/// Property types of [`CfnContainerFleet`].
-pub mod container_fleet {
-    #[allow(unused_imports)]
-    use super::*;
-
-    /// Indicates whether to use On-Demand instances or Spot instances for this fleet. If empty, the default is ON_DEMAND. Both categories of instances use identical hardware and configurations based on the instance type selected for this fleet.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum BillingType {
-        /// `ON_DEMAND`
-        #[serde(rename = "ON_DEMAND")]
-        OnDemand,
-        /// `SPOT`
-        #[serde(rename = "SPOT")]
-        Spot,
-    }
-
-    /// The strategy to apply in case of impairment; defaults to MAINTAIN.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ImpairmentStrategy {
-        /// `MAINTAIN`
-        #[serde(rename = "MAINTAIN")]
-        Maintain,
-        /// `ROLLBACK`
-        #[serde(rename = "ROLLBACK")]
-        Rollback,
-    }
-
-    /// The protection strategy for deployment on the container fleet; defaults to WITH_PROTECTION.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ProtectionStrategy {
-        /// `WITH_PROTECTION`
-        #[serde(rename = "WITH_PROTECTION")]
-        WithProtection,
-        /// `IGNORE_PROTECTION`
-        #[serde(rename = "IGNORE_PROTECTION")]
-        IgnoreProtection,
-    }
-
-    /// Provides details about how to drain old tasks and replace them with new updated tasks.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct DeploymentConfiguration {
-        /// The strategy to apply in case of impairment; defaults to MAINTAIN.
-        #[serde(rename = "ImpairmentStrategy")]
-        pub impairment_strategy: Option<ImpairmentStrategy>,
-        /// The minimum percentage of healthy required; defaults to 75.
-        #[serde(rename = "MinimumHealthyPercentage")]
-        pub minimum_healthy_percentage: Option<Value>,
-        /// The protection strategy for deployment on the container fleet; defaults to WITH_PROTECTION.
-        #[serde(rename = "ProtectionStrategy")]
-        pub protection_strategy: Option<ProtectionStrategy>,
-    }
-
-    /// A policy that limits the number of game sessions a player can create on the same fleet. This optional policy gives game owners control over how players can consume available game server resources. A resource creation policy makes the following statement: "An individual player can create a maximum number of new game sessions within a specified time period".
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct GameSessionCreationLimitPolicy {
-        /// The maximum number of game sessions that an individual can create during the policy period.
-        #[serde(rename = "NewGameSessionsPerCreator")]
-        pub new_game_sessions_per_creator: Option<Value>,
-        /// The time span used in evaluating the resource creation limit policy.
-        #[serde(rename = "PolicyPeriodInMinutes")]
-        pub policy_period_in_minutes: Option<Value>,
-    }
-
-    /// Defines the range of ports on the instance that allow inbound traffic to connect with containers in a fleet.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct ConnectionPortRange {
-        /// A starting value for a range of allowed port numbers. Required.
-        #[serde(rename = "FromPort")]
-        pub from_port: Value,
-        /// An ending value for a range of allowed port numbers. Port numbers are end-inclusive. This value must be higher than FromPort. Required.
-        #[serde(rename = "ToPort")]
-        pub to_port: Value,
-    }
-
-    impl ConnectionPortRange {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(from_port: impl Into<Value>, to_port: impl Into<Value>) -> Self {
-            ConnectionPortRange { from_port: from_port.into(), to_port: to_port.into() }
         }
     }
 
@@ -371,67 +136,6 @@ pub mod container_fleet {
         /// `ENABLED`
         #[serde(rename = "ENABLED")]
         Enabled,
-    }
-
-    /// The values `StoppedActions` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum StoppedActions {
-        /// `AUTO_SCALING`
-        #[serde(rename = "AUTO_SCALING")]
-        AutoScaling,
-    }
-
-    /// A remote location where a multi-location fleet can deploy EC2 instances for game hosting.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct LocationConfiguration {
-        /// `Location`. Required.
-        #[serde(rename = "Location")]
-        pub location: Value,
-        /// Current resource capacity settings in a specified fleet or location. The location value might refer to a fleet's remote location or its home Region.
-        #[serde(rename = "LocationCapacity")]
-        pub location_capacity: Option<LocationCapacity>,
-        /// The player gateway status for the location.
-        #[serde(rename = "PlayerGatewayStatus")]
-        pub player_gateway_status: Option<PlayerGatewayStatus>,
-        /// A list of fleet actions that have been suspended in the fleet location.
-        #[serde(rename = "StoppedActions")]
-        pub stopped_actions: Option<Vec<StoppedActions>>,
-    }
-
-    impl LocationConfiguration {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(location: impl Into<Value>) -> Self {
-            LocationConfiguration { location: location.into(), location_capacity: None, player_gateway_status: None, stopped_actions: None }
-        }
-    }
-
-    /// Configures the service that provides logs.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum LogDestination {
-        /// `NONE`
-        #[serde(rename = "NONE")]
-        None,
-        /// `CLOUDWATCH`
-        #[serde(rename = "CLOUDWATCH")]
-        Cloudwatch,
-        /// `S3`
-        #[serde(rename = "S3")]
-        S3,
-    }
-
-    /// A policy the location and provider of logs from the fleet.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct LogConfiguration {
-        /// Configures the service that provides logs.
-        #[serde(rename = "LogDestination")]
-        pub log_destination: Option<LogDestination>,
-        /// If log destination is CLOUDWATCH, logs are sent to the specified log group in Amazon CloudWatch.
-        #[serde(rename = "LogGroupArn")]
-        pub log_group_arn: Option<Value>,
-        /// The name of the S3 bucket to pull logs from if S3 is the LogDestination
-        #[serde(rename = "S3BucketName")]
-        pub s3_bucket_name: Option<Value>,
     }
 
     /// A game session protection policy to apply to all game sessions hosted on instances in this fleet. When protected, active game sessions cannot be terminated during a scale-down event. If this parameter is not set, instances in this fleet default to no protection. You can change a fleet's protection policy to affect future game sessions on the fleet.
@@ -561,6 +265,321 @@ pub mod container_fleet {
         }
     }
 
+}
+
+/// Property types of [`CfnAlias`].
+pub mod alias {
+    #[allow(unused_imports)]
+    use super::*;
+
+    pub use super::shared_types::Tag;
+
+}
+
+/// `AWS::GameLift::Alias`: The AWS::GameLift::Alias resource creates an alias for an Amazon GameLift (GameLift) fleet destination. ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-alias.html))
+#[derive(Debug, Clone, ::serde::Serialize)]
+pub struct CfnAlias {
+    /// A human-readable description of the alias.
+    #[serde(rename = "Description")]
+    pub description: Option<Value>,
+    /// A descriptive label that is associated with an alias. Alias names do not need to be unique. Required.
+    #[serde(rename = "Name")]
+    pub name: Value,
+    /// A routing configuration that specifies where traffic is directed for this alias, such as to a fleet or to a message. Required.
+    #[serde(rename = "RoutingStrategy")]
+    pub routing_strategy: Value,
+    /// An array of key-value pairs to apply to this resource.
+    #[serde(rename = "Tags")]
+    pub tags: Option<Vec<alias::Tag>>,
+}
+
+impl CfnAlias {
+    /// With the required properties; the others unset.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(name: impl Into<Value>, routing_strategy: impl Into<Value>) -> Self {
+        CfnAlias { description: None, name: name.into(), routing_strategy: routing_strategy.into(), tags: None }
+    }
+}
+
+impl crate::core::CfnResource for CfnAlias {
+    const TYPE: &'static str = "AWS::GameLift::Alias";
+}
+
+impl crate::core::ResourceRef<CfnAlias> {
+    /// `Fn::GetAtt` `AliasId`.
+    pub fn attr_alias_id(&self) -> Value {
+        self.attr("AliasId")
+    }
+    /// `Fn::GetAtt` `AliasArn`.
+    pub fn attr_alias_arn(&self) -> Value {
+        self.attr("AliasArn")
+    }
+}
+
+/// Property types of [`CfnBuild`].
+pub mod build {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// The operating system that the game server binaries are built to run on. This value determines the type of fleet resources that you can use for this build. If your game build contains multiple executables, they all must run on the same operating system. If an operating system is not specified when creating a build, Amazon GameLift uses the default value (WINDOWS_2012).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum OperatingSystem {
+        /// `AMAZON_LINUX`
+        #[serde(rename = "AMAZON_LINUX")]
+        AmazonLinux,
+        /// `AMAZON_LINUX_2`
+        #[serde(rename = "AMAZON_LINUX_2")]
+        AmazonLinux2,
+        /// `AMAZON_LINUX_2023`
+        #[serde(rename = "AMAZON_LINUX_2023")]
+        AmazonLinux2023,
+        /// `WINDOWS_2012`
+        #[serde(rename = "WINDOWS_2012")]
+        Windows2012,
+        /// `WINDOWS_2016`
+        #[serde(rename = "WINDOWS_2016")]
+        Windows2016,
+        /// `WINDOWS_2022`
+        #[serde(rename = "WINDOWS_2022")]
+        Windows2022,
+    }
+
+    /// `StorageLocation`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct StorageLocation {
+        /// An Amazon S3 bucket identifier. This is the name of the S3 bucket. Required.
+        #[serde(rename = "Bucket")]
+        pub bucket: Value,
+        /// The name of the zip file that contains the build files or script files. Required.
+        #[serde(rename = "Key")]
+        pub key: Value,
+        /// The version of the file, if object versioning is turned on for the bucket. Amazon GameLift uses this information when retrieving files from your S3 bucket. To retrieve a specific version of the file, provide an object version. To retrieve the latest version of the file, do not set this parameter.
+        #[serde(rename = "ObjectVersion")]
+        pub object_version: Option<Value>,
+        /// The Amazon Resource Name (ARN) for an IAM role that allows Amazon GameLift to access the S3 bucket. Required.
+        #[serde(rename = "RoleArn")]
+        pub role_arn: Value,
+    }
+
+    impl StorageLocation {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(bucket: impl Into<Value>, key: impl Into<Value>, role_arn: impl Into<Value>) -> Self {
+            StorageLocation { bucket: bucket.into(), key: key.into(), object_version: None, role_arn: role_arn.into() }
+        }
+    }
+
+    pub use super::shared_types::Tag;
+
+}
+
+/// `AWS::GameLift::Build`: Resource Type definition for AWS::GameLift::Build ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-build.html))
+#[derive(Debug, Clone, Default, ::serde::Serialize)]
+pub struct CfnBuild {
+    /// A descriptive label that is associated with a build. Build names do not need to be unique.
+    #[serde(rename = "Name")]
+    pub name: Option<Value>,
+    /// The operating system that the game server binaries are built to run on. This value determines the type of fleet resources that you can use for this build. If your game build contains multiple executables, they all must run on the same operating system. If an operating system is not specified when creating a build, Amazon GameLift uses the default value (WINDOWS_2012).
+    #[serde(rename = "OperatingSystem")]
+    pub operating_system: Option<build::OperatingSystem>,
+    /// A server SDK version you used when integrating your game server build with Amazon GameLift. By default Amazon GameLift sets this value to 4.0.2.
+    #[serde(rename = "ServerSdkVersion")]
+    pub server_sdk_version: Option<Value>,
+    /// Information indicating where your game build files are stored. Use this parameter only when creating a build with files stored in an Amazon S3 bucket that you own. The storage location must specify an Amazon S3 bucket name and key. The location must also specify a role ARN that you set up to allow Amazon GameLift to access your Amazon S3 bucket.
+    #[serde(rename = "StorageLocation")]
+    pub storage_location: Option<build::StorageLocation>,
+    /// An array of key-value pairs to apply to this resource.
+    #[serde(rename = "Tags")]
+    pub tags: Option<Vec<build::Tag>>,
+    /// Version information that is associated with this build. Version strings do not need to be unique.
+    #[serde(rename = "Version")]
+    pub version: Option<Value>,
+}
+
+impl crate::core::CfnResource for CfnBuild {
+    const TYPE: &'static str = "AWS::GameLift::Build";
+}
+
+impl crate::core::ResourceRef<CfnBuild> {
+    /// `Fn::GetAtt` `BuildId`.
+    pub fn attr_build_id(&self) -> Value {
+        self.attr("BuildId")
+    }
+    /// `Fn::GetAtt` `BuildArn`.
+    pub fn attr_build_arn(&self) -> Value {
+        self.attr("BuildArn")
+    }
+}
+
+/// Property types of [`CfnContainerFleet`].
+pub mod container_fleet {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// Indicates whether to use On-Demand instances or Spot instances for this fleet. If empty, the default is ON_DEMAND. Both categories of instances use identical hardware and configurations based on the instance type selected for this fleet.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum BillingType {
+        /// `ON_DEMAND`
+        #[serde(rename = "ON_DEMAND")]
+        OnDemand,
+        /// `SPOT`
+        #[serde(rename = "SPOT")]
+        Spot,
+    }
+
+    /// The strategy to apply in case of impairment; defaults to MAINTAIN.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum ImpairmentStrategy {
+        /// `MAINTAIN`
+        #[serde(rename = "MAINTAIN")]
+        Maintain,
+        /// `ROLLBACK`
+        #[serde(rename = "ROLLBACK")]
+        Rollback,
+    }
+
+    /// The protection strategy for deployment on the container fleet; defaults to WITH_PROTECTION.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum ProtectionStrategy {
+        /// `WITH_PROTECTION`
+        #[serde(rename = "WITH_PROTECTION")]
+        WithProtection,
+        /// `IGNORE_PROTECTION`
+        #[serde(rename = "IGNORE_PROTECTION")]
+        IgnoreProtection,
+    }
+
+    /// Provides details about how to drain old tasks and replace them with new updated tasks.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct DeploymentConfiguration {
+        /// The strategy to apply in case of impairment; defaults to MAINTAIN.
+        #[serde(rename = "ImpairmentStrategy")]
+        pub impairment_strategy: Option<ImpairmentStrategy>,
+        /// The minimum percentage of healthy required; defaults to 75.
+        #[serde(rename = "MinimumHealthyPercentage")]
+        pub minimum_healthy_percentage: Option<Value>,
+        /// The protection strategy for deployment on the container fleet; defaults to WITH_PROTECTION.
+        #[serde(rename = "ProtectionStrategy")]
+        pub protection_strategy: Option<ProtectionStrategy>,
+    }
+
+    /// A policy that limits the number of game sessions a player can create on the same fleet. This optional policy gives game owners control over how players can consume available game server resources. A resource creation policy makes the following statement: "An individual player can create a maximum number of new game sessions within a specified time period".
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct GameSessionCreationLimitPolicy {
+        /// The maximum number of game sessions that an individual can create during the policy period.
+        #[serde(rename = "NewGameSessionsPerCreator")]
+        pub new_game_sessions_per_creator: Option<Value>,
+        /// The time span used in evaluating the resource creation limit policy.
+        #[serde(rename = "PolicyPeriodInMinutes")]
+        pub policy_period_in_minutes: Option<Value>,
+    }
+
+    /// Defines the range of ports on the instance that allow inbound traffic to connect with containers in a fleet.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct ConnectionPortRange {
+        /// A starting value for a range of allowed port numbers. Required.
+        #[serde(rename = "FromPort")]
+        pub from_port: Value,
+        /// An ending value for a range of allowed port numbers. Port numbers are end-inclusive. This value must be higher than FromPort. Required.
+        #[serde(rename = "ToPort")]
+        pub to_port: Value,
+    }
+
+    impl ConnectionPortRange {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(from_port: impl Into<Value>, to_port: impl Into<Value>) -> Self {
+            ConnectionPortRange { from_port: from_port.into(), to_port: to_port.into() }
+        }
+    }
+
+    pub use super::shared_types::Protocol;
+
+    pub use super::shared_types::IpPermission;
+
+    pub use super::shared_types::ZeroCapacityStrategy;
+
+    pub use super::shared_types::ManagedCapacityConfiguration;
+
+    pub use super::shared_types::LocationCapacity;
+
+    pub use super::shared_types::PlayerGatewayStatus;
+
+    /// The values `StoppedActions` takes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum StoppedActions {
+        /// `AUTO_SCALING`
+        #[serde(rename = "AUTO_SCALING")]
+        AutoScaling,
+    }
+
+    /// A remote location where a multi-location fleet can deploy EC2 instances for game hosting.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct LocationConfiguration {
+        /// `Location`. Required.
+        #[serde(rename = "Location")]
+        pub location: Value,
+        /// Current resource capacity settings in a specified fleet or location. The location value might refer to a fleet's remote location or its home Region.
+        #[serde(rename = "LocationCapacity")]
+        pub location_capacity: Option<LocationCapacity>,
+        /// The player gateway status for the location.
+        #[serde(rename = "PlayerGatewayStatus")]
+        pub player_gateway_status: Option<PlayerGatewayStatus>,
+        /// A list of fleet actions that have been suspended in the fleet location.
+        #[serde(rename = "StoppedActions")]
+        pub stopped_actions: Option<Vec<StoppedActions>>,
+    }
+
+    impl LocationConfiguration {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(location: impl Into<Value>) -> Self {
+            LocationConfiguration { location: location.into(), location_capacity: None, player_gateway_status: None, stopped_actions: None }
+        }
+    }
+
+    /// Configures the service that provides logs.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum LogDestination {
+        /// `NONE`
+        #[serde(rename = "NONE")]
+        None,
+        /// `CLOUDWATCH`
+        #[serde(rename = "CLOUDWATCH")]
+        Cloudwatch,
+        /// `S3`
+        #[serde(rename = "S3")]
+        S3,
+    }
+
+    /// A policy the location and provider of logs from the fleet.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct LogConfiguration {
+        /// Configures the service that provides logs.
+        #[serde(rename = "LogDestination")]
+        pub log_destination: Option<LogDestination>,
+        /// If log destination is CLOUDWATCH, logs are sent to the specified log group in Amazon CloudWatch.
+        #[serde(rename = "LogGroupArn")]
+        pub log_group_arn: Option<Value>,
+        /// The name of the S3 bucket to pull logs from if S3 is the LogDestination
+        #[serde(rename = "S3BucketName")]
+        pub s3_bucket_name: Option<Value>,
+    }
+
+    pub use super::shared_types::NewGameSessionProtectionPolicy;
+
+    pub use super::shared_types::PlayerGatewayMode;
+
+    pub use super::shared_types::ComparisonOperator;
+
+    pub use super::shared_types::MetricName;
+
+    pub use super::shared_types::PolicyType;
+
+    pub use super::shared_types::ScalingAdjustmentType;
+
+    pub use super::shared_types::TargetConfiguration;
+
     /// Rule that controls how a fleet is scaled. Scaling policies are uniquely identified by the combination of name and fleet ID.
     #[derive(Debug, Clone, ::serde::Serialize)]
     pub struct ScalingPolicy {
@@ -601,24 +620,7 @@ pub mod container_fleet {
         }
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -956,16 +958,7 @@ pub mod container_group_definition {
         }
     }
 
-    /// Defines the protocol of these ports.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Protocol {
-        /// `TCP`
-        #[serde(rename = "TCP")]
-        Tcp,
-        /// `UDP`
-        #[serde(rename = "UDP")]
-        Udp,
-    }
+    pub use super::shared_types::Protocol;
 
     /// A set of one or more port numbers that can be opened on the container.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -1133,24 +1126,7 @@ pub mod container_group_definition {
         }
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -1297,41 +1273,9 @@ pub mod fleet {
         Anywhere,
     }
 
-    /// The network communication protocol used by the fleet.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Protocol {
-        /// `TCP`
-        #[serde(rename = "TCP")]
-        Tcp,
-        /// `UDP`
-        #[serde(rename = "UDP")]
-        Udp,
-    }
+    pub use super::shared_types::Protocol;
 
-    /// A range of IP addresses and port settings that allow inbound traffic to connect to server processes on an Amazon GameLift hosting resource. New game sessions that are started on the fleet are assigned an IP address/port number combination, which must fall into the fleet's allowed ranges. For fleets created with a custom game server, the ranges reflect the server's game session assignments.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct IpPermission {
-        /// A starting value for a range of allowed port numbers. Required.
-        #[serde(rename = "FromPort")]
-        pub from_port: Value,
-        /// A range of allowed IP addresses. This value must be expressed in CIDR notation. Example: "000.000.000.000/\[subnet mask\]" or optionally the shortened version "0.0.0.0/\[subnet mask\]". Required.
-        #[serde(rename = "IpRange")]
-        pub ip_range: Value,
-        /// The network communication protocol used by the fleet. Required.
-        #[serde(rename = "Protocol")]
-        pub protocol: Protocol,
-        /// An ending value for a range of allowed port numbers. Port numbers are end-inclusive. This value must be higher than FromPort. Required.
-        #[serde(rename = "ToPort")]
-        pub to_port: Value,
-    }
-
-    impl IpPermission {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(from_port: impl Into<Value>, ip_range: impl Into<Value>, protocol: Protocol, to_port: impl Into<Value>) -> Self {
-            IpPermission { from_port: from_port.into(), ip_range: ip_range.into(), protocol, to_port: to_port.into() }
-        }
-    }
+    pub use super::shared_types::IpPermission;
 
     /// Indicates whether to use On-Demand instances or Spot instances for this fleet. If empty, the default is ON_DEMAND. Both categories of instances use identical hardware and configurations based on the instance type selected for this fleet.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -1352,71 +1296,13 @@ pub mod fleet {
         SharedCredentialFile,
     }
 
-    /// The strategy Amazon GameLift Servers will use to automatically scale your capacity to and from zero in response to game session activity. Game session activity refers to any active running sessions or game session requests. When set to SCALE_TO_AND_FROM_ZERO, MinSize must not be specified and will be managed automatically. When set to MANUAL, MinSize is required.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ZeroCapacityStrategy {
-        /// `SCALE_TO_AND_FROM_ZERO`
-        #[serde(rename = "SCALE_TO_AND_FROM_ZERO")]
-        ScaleToAndFromZero,
-        /// `MANUAL`
-        #[serde(rename = "MANUAL")]
-        Manual,
-    }
+    pub use super::shared_types::ZeroCapacityStrategy;
 
-    /// Configuration options for Amazon GameLift Servers-managed capacity behavior.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct ManagedCapacityConfiguration {
-        /// Length of time, in minutes, that Amazon GameLift Servers will wait before scaling in your MinSize and DesiredInstances to 0 after a period with no game session activity.
-        #[serde(rename = "ScaleInAfterInactivityMinutes")]
-        pub scale_in_after_inactivity_minutes: Option<Value>,
-        /// The strategy Amazon GameLift Servers will use to automatically scale your capacity to and from zero in response to game session activity. Game session activity refers to any active running sessions or game session requests. When set to SCALE_TO_AND_FROM_ZERO, MinSize must not be specified and will be managed automatically. When set to MANUAL, MinSize is required. Required.
-        #[serde(rename = "ZeroCapacityStrategy")]
-        pub zero_capacity_strategy: ZeroCapacityStrategy,
-    }
+    pub use super::shared_types::ManagedCapacityConfiguration;
 
-    impl ManagedCapacityConfiguration {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(zero_capacity_strategy: ZeroCapacityStrategy) -> Self {
-            ManagedCapacityConfiguration { scale_in_after_inactivity_minutes: None, zero_capacity_strategy }
-        }
-    }
+    pub use super::shared_types::LocationCapacity;
 
-    /// Current resource capacity settings in a specified fleet or location. The location value might refer to a fleet's remote location or its home Region.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct LocationCapacity {
-        /// Defaults to MinSize if not defined. The number of EC2 instances you want to maintain in the specified fleet location. This value must fall between the minimum and maximum size limits.
-        #[serde(rename = "DesiredEC2Instances")]
-        pub desired_ec2_instances: Option<Value>,
-        /// Configuration options for Amazon GameLift Servers-managed capacity behavior.
-        #[serde(rename = "ManagedCapacityConfiguration")]
-        pub managed_capacity_configuration: Option<ManagedCapacityConfiguration>,
-        /// The maximum value that is allowed for the fleet's instance count for a location. When creating a new fleet, GameLift automatically sets this value to "1". Once the fleet is active, you can change this value. Required.
-        #[serde(rename = "MaxSize")]
-        pub max_size: Value,
-        /// The minimum value allowed for the fleet's instance count for a location. When creating a new fleet, GameLift automatically sets this value to "0". After the fleet is active, you can change this value.
-        #[serde(rename = "MinSize")]
-        pub min_size: Option<Value>,
-    }
-
-    impl LocationCapacity {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(max_size: impl Into<Value>) -> Self {
-            LocationCapacity { desired_ec2_instances: None, managed_capacity_configuration: None, max_size: max_size.into(), min_size: None }
-        }
-    }
-
-    /// The player gateway status for the location.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum PlayerGatewayStatus {
-        /// `DISABLED`
-        #[serde(rename = "DISABLED")]
-        Disabled,
-        /// `ENABLED`
-        #[serde(rename = "ENABLED")]
-        Enabled,
-    }
+    pub use super::shared_types::PlayerGatewayStatus;
 
     /// A remote location where a multi-location fleet can deploy EC2 instances for game hosting.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -1440,16 +1326,7 @@ pub mod fleet {
         }
     }
 
-    /// A game session protection policy to apply to all game sessions hosted on instances in this fleet. When protected, active game sessions cannot be terminated during a scale-down event. If this parameter is not set, instances in this fleet default to no protection. You can change a fleet's protection policy to affect future game sessions on the fleet.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum NewGameSessionProtectionPolicy {
-        /// `FullProtection`
-        #[serde(rename = "FullProtection")]
-        FullProtection,
-        /// `NoProtection`
-        #[serde(rename = "NoProtection")]
-        NoProtection,
-    }
+    pub use super::shared_types::NewGameSessionProtectionPolicy;
 
     /// The IP protocol supported by the game server.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -1470,19 +1347,7 @@ pub mod fleet {
         pub game_server_ip_protocol_supported: Option<GameServerIpProtocolSupported>,
     }
 
-    /// The player gateway mode for the fleet.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum PlayerGatewayMode {
-        /// `DISABLED`
-        #[serde(rename = "DISABLED")]
-        Disabled,
-        /// `ENABLED`
-        #[serde(rename = "ENABLED")]
-        Enabled,
-        /// `REQUIRED`
-        #[serde(rename = "REQUIRED")]
-        Required,
-    }
+    pub use super::shared_types::PlayerGatewayMode;
 
     /// A policy that limits the number of game sessions a player can create on the same fleet. This optional policy gives game owners control over how players can consume available game server resources. A resource creation policy makes the following statement: "An individual player can create a maximum number of new game sessions within a specified time period".
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -1531,91 +1396,13 @@ pub mod fleet {
         pub server_processes: Option<Vec<ServerProcess>>,
     }
 
-    /// Comparison operator to use when measuring a metric against the threshold value.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ComparisonOperator {
-        /// `GreaterThanOrEqualToThreshold`
-        #[serde(rename = "GreaterThanOrEqualToThreshold")]
-        GreaterThanOrEqualToThreshold,
-        /// `GreaterThanThreshold`
-        #[serde(rename = "GreaterThanThreshold")]
-        GreaterThanThreshold,
-        /// `LessThanThreshold`
-        #[serde(rename = "LessThanThreshold")]
-        LessThanThreshold,
-        /// `LessThanOrEqualToThreshold`
-        #[serde(rename = "LessThanOrEqualToThreshold")]
-        LessThanOrEqualToThreshold,
-    }
+    pub use super::shared_types::ComparisonOperator;
 
-    /// Name of the Amazon GameLift-defined metric that is used to trigger a scaling adjustment. This is required for RuleBased and TargetBased policies.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum MetricName {
-        /// `ActivatingGameSessions`
-        #[serde(rename = "ActivatingGameSessions")]
-        ActivatingGameSessions,
-        /// `ActiveGameSessions`
-        #[serde(rename = "ActiveGameSessions")]
-        ActiveGameSessions,
-        /// `ActiveInstances`
-        #[serde(rename = "ActiveInstances")]
-        ActiveInstances,
-        /// `AvailableGameSessions`
-        #[serde(rename = "AvailableGameSessions")]
-        AvailableGameSessions,
-        /// `AvailablePlayerSessions`
-        #[serde(rename = "AvailablePlayerSessions")]
-        AvailablePlayerSessions,
-        /// `CurrentPlayerSessions`
-        #[serde(rename = "CurrentPlayerSessions")]
-        CurrentPlayerSessions,
-        /// `IdleInstances`
-        #[serde(rename = "IdleInstances")]
-        IdleInstances,
-        /// `PercentAvailableGameSessions`
-        #[serde(rename = "PercentAvailableGameSessions")]
-        PercentAvailableGameSessions,
-        /// `PercentIdleInstances`
-        #[serde(rename = "PercentIdleInstances")]
-        PercentIdleInstances,
-        /// `QueueDepth`
-        #[serde(rename = "QueueDepth")]
-        QueueDepth,
-        /// `WaitTime`
-        #[serde(rename = "WaitTime")]
-        WaitTime,
-        /// `ConcurrentActivatableGameSessions`
-        #[serde(rename = "ConcurrentActivatableGameSessions")]
-        ConcurrentActivatableGameSessions,
-    }
+    pub use super::shared_types::MetricName;
 
-    /// The type of scaling policy to create. For a target-based policy, set the parameter MetricName to 'PercentAvailableGameSessions' and specify a TargetConfiguration. For a rule-based policy set the following parameters: MetricName, ComparisonOperator, Threshold, EvaluationPeriods, ScalingAdjustmentType, and ScalingAdjustment.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum PolicyType {
-        /// `RuleBased`
-        #[serde(rename = "RuleBased")]
-        RuleBased,
-        /// `TargetBased`
-        #[serde(rename = "TargetBased")]
-        TargetBased,
-        /// `ManagedScaling`
-        #[serde(rename = "ManagedScaling")]
-        ManagedScaling,
-    }
+    pub use super::shared_types::PolicyType;
 
-    /// The type of adjustment to make to a fleet's instance count.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ScalingAdjustmentType {
-        /// `ChangeInCapacity`
-        #[serde(rename = "ChangeInCapacity")]
-        ChangeInCapacity,
-        /// `ExactCapacity`
-        #[serde(rename = "ExactCapacity")]
-        ExactCapacity,
-        /// `PercentChangeInCapacity`
-        #[serde(rename = "PercentChangeInCapacity")]
-        PercentChangeInCapacity,
-    }
+    pub use super::shared_types::ScalingAdjustmentType;
 
     /// Current status of the scaling policy. The scaling policy can be in force only when in an ACTIVE status. Scaling policies can be suspended for individual fleets. If the policy is suspended for a fleet, the policy status does not change.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -1643,21 +1430,7 @@ pub mod fleet {
         Error,
     }
 
-    /// Settings for a target-based scaling policy. A target-based policy tracks a particular fleet metric specifies a target value for the metric. As player usage changes, the policy triggers Amazon GameLift to adjust capacity so that the metric returns to the target value. The target configuration specifies settings as needed for the target based policy, including the target value.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct TargetConfiguration {
-        /// Desired value to use with a target-based scaling policy. The value must be relevant for whatever metric the scaling policy is using. For example, in a policy using the metric PercentAvailableGameSessions, the target value should be the preferred size of the fleet's buffer (the percent of capacity that should be idle and ready for new game sessions). Required.
-        #[serde(rename = "TargetValue")]
-        pub target_value: Value,
-    }
-
-    impl TargetConfiguration {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(target_value: impl Into<Value>) -> Self {
-            TargetConfiguration { target_value: target_value.into() }
-        }
-    }
+    pub use super::shared_types::TargetConfiguration;
 
     /// The current status of the fleet's scaling policies in a requested fleet location. The status PENDING_UPDATE indicates that an update was requested for the fleet but has not yet been completed for the location.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -1716,24 +1489,7 @@ pub mod fleet {
         }
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -2104,24 +1860,7 @@ pub mod game_session_queue {
         pub priority_order: Option<Vec<PriorityOrder>>,
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 1 to 256 Unicode characters in length. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -2181,24 +1920,7 @@ pub mod location {
     #[allow(unused_imports)]
     use super::*;
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -2278,24 +2000,7 @@ pub mod matchmaking_configuration {
         }
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -2379,24 +2084,7 @@ pub mod matchmaking_rule_set {
     #[allow(unused_imports)]
     use super::*;
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 1 to 256 Unicode characters in length. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -2467,24 +2155,7 @@ pub mod script {
         }
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 

@@ -11,21 +11,11 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
-/// Property types of [`CfnAccelerator`].
-pub mod accelerator {
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
     #[allow(unused_imports)]
     use super::*;
-
-    /// IP Address type.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum IpAddressType {
-        /// `IPV4`
-        #[serde(rename = "IPV4")]
-        Ipv4,
-        /// `DUAL_STACK`
-        #[serde(rename = "DUAL_STACK")]
-        DualStack,
-    }
 
     /// Tag is a key-value pair associated with accelerator.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -45,6 +35,26 @@ pub mod accelerator {
             Tag { key: key.into(), value: value.into() }
         }
     }
+
+}
+
+/// Property types of [`CfnAccelerator`].
+pub mod accelerator {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// IP Address type.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum IpAddressType {
+        /// `IPV4`
+        #[serde(rename = "IPV4")]
+        Ipv4,
+        /// `DUAL_STACK`
+        #[serde(rename = "DUAL_STACK")]
+        DualStack,
+    }
+
+    pub use super::shared_types::Tag;
 
 }
 
@@ -131,24 +141,7 @@ pub mod cross_account_attachment {
         pub region: Option<Value>,
     }
 
-    /// Tag is a key-value pair associated with Cross Account Attachment.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// Key of the tag. Value can be 1 to 127 characters. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// Value for the tag. Value can be 1 to 255 characters. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 

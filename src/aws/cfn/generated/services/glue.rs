@@ -11,8 +11,9 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
-/// Property types of [`CfnBlueprint`].
-pub mod blueprint {
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
     #[allow(unused_imports)]
     use super::*;
 
@@ -34,6 +35,117 @@ pub mod blueprint {
             Tag { key: key.into(), value: value.into() }
         }
     }
+
+    /// The Lake Formation principal.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct DataLakePrincipal {
+        /// An identifier for the Lake Formation principal.
+        #[serde(rename = "DataLakePrincipalIdentifier")]
+        pub data_lake_principal_identifier: Option<Value>,
+    }
+
+    /// `ConnectionsList`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct ConnectionsList {
+        /// A list of connections used by the job.
+        #[serde(rename = "Connections")]
+        pub connections: Option<Vec<Value>>,
+    }
+
+    /// `NotificationProperty`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct NotificationProperty {
+        /// It is the number of minutes to wait before sending a job run delay notification after a job run starts
+        #[serde(rename = "NotifyDelayAfter")]
+        pub notify_delay_after: Option<Value>,
+    }
+
+    /// A column in a Table.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct Column {
+        /// A free-form text comment.
+        #[serde(rename = "Comment")]
+        pub comment: Option<Value>,
+        /// The name of the Column. Required.
+        #[serde(rename = "Name")]
+        pub name: Value,
+        /// The data type of the Column.
+        #[serde(rename = "Type")]
+        pub r#type: Option<Value>,
+    }
+
+    impl Column {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(name: impl Into<Value>) -> Self {
+            Column { comment: None, name: name.into(), r#type: None }
+        }
+    }
+
+    /// A structure that contains schema identity fields. Either this or the SchemaVersionId has to be provided.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct SchemaId {
+        /// The name of the schema registry that contains the schema.
+        #[serde(rename = "RegistryName")]
+        pub registry_name: Option<Value>,
+        /// The Amazon Resource Name (ARN) of the schema. One of SchemaArn or SchemaName has to be provided.
+        #[serde(rename = "SchemaArn")]
+        pub schema_arn: Option<Value>,
+        /// The name of the schema. One of SchemaArn or SchemaName has to be provided.
+        #[serde(rename = "SchemaName")]
+        pub schema_name: Option<Value>,
+    }
+
+    /// An object that references a schema stored in the AWS Glue Schema Registry.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct SchemaReference {
+        /// A structure that contains schema identity fields. Either this or the SchemaVersionId has to be provided.
+        #[serde(rename = "SchemaId")]
+        pub schema_id: Option<SchemaId>,
+        /// The unique ID assigned to a version of the schema. Either this or the SchemaId has to be provided.
+        #[serde(rename = "SchemaVersionId")]
+        pub schema_version_id: Option<Value>,
+        /// The version number of the schema.
+        #[serde(rename = "SchemaVersionNumber")]
+        pub schema_version_number: Option<Value>,
+    }
+
+    /// The serialization/deserialization (SerDe) information.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct SerdeInfo {
+        /// Name of the SerDe.
+        #[serde(rename = "Name")]
+        pub name: Option<Value>,
+        /// `Parameters`.
+        #[serde(rename = "Parameters")]
+        pub parameters: Option<Value>,
+        /// Usually the class that implements the SerDe. An example is org.apache.hadoop.hive.serde2.columnar.ColumnarSerDe.
+        #[serde(rename = "SerializationLibrary")]
+        pub serialization_library: Option<Value>,
+    }
+
+    /// The information about values that appear frequently in a column (skewed values).
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct SkewedInfo {
+        /// A list of values that appear so frequently as to be considered skewed.
+        #[serde(rename = "SkewedColumnNames")]
+        pub skewed_column_names: Option<Vec<Value>>,
+        /// `SkewedColumnValueLocationMaps`.
+        #[serde(rename = "SkewedColumnValueLocationMaps")]
+        pub skewed_column_value_location_maps: Option<Value>,
+        /// A list of names of columns that contain skewed values.
+        #[serde(rename = "SkewedColumnValues")]
+        pub skewed_column_values: Option<Vec<Value>>,
+    }
+
+}
+
+/// Property types of [`CfnBlueprint`].
+pub mod blueprint {
+    #[allow(unused_imports)]
+    use super::*;
+
+    pub use super::shared_types::Tag;
 
 }
 
@@ -188,13 +300,7 @@ pub mod catalog {
         DataLocationAccess,
     }
 
-    /// The Lake Formation principal.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct DataLakePrincipal {
-        /// An identifier for the Lake Formation principal.
-        #[serde(rename = "DataLakePrincipalIdentifier")]
-        pub data_lake_principal_identifier: Option<Value>,
-    }
+    pub use super::shared_types::DataLakePrincipal;
 
     /// Permissions granted to a principal.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -229,24 +335,7 @@ pub mod catalog {
         Deny,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// A structure that describes a target catalog for resource linking.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -1701,24 +1790,7 @@ pub mod connection_type {
         pub validation_endpoint_configuration: Option<ValidationEndpointConfiguration>,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -2285,13 +2357,7 @@ pub mod database {
         Select,
     }
 
-    /// The AWS Lake Formation principal.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct DataLakePrincipal {
-        /// An identifier for the AWS Lake Formation principal.
-        #[serde(rename = "DataLakePrincipalIdentifier")]
-        pub data_lake_principal_identifier: Option<Value>,
-    }
+    pub use super::shared_types::DataLakePrincipal;
 
     /// The permissions granted to a principal.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -2713,13 +2779,7 @@ pub mod job {
         pub script_location: Option<Value>,
     }
 
-    /// `ConnectionsList`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct ConnectionsList {
-        /// A list of connections used by the job.
-        #[serde(rename = "Connections")]
-        pub connections: Option<Vec<Value>>,
-    }
+    pub use super::shared_types::ConnectionsList;
 
     /// Indicates whether the job is run with a standard or flexible execution class.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -2754,13 +2814,7 @@ pub mod job {
         Visual,
     }
 
-    /// `NotificationProperty`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct NotificationProperty {
-        /// It is the number of minutes to wait before sending a job run delay notification after a job run starts
-        #[serde(rename = "NotifyDelayAfter")]
-        pub notify_delay_after: Option<Value>,
-    }
+    pub use super::shared_types::NotificationProperty;
 
     /// TThe type of predefined worker that is allocated when a job runs.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -3113,83 +3167,15 @@ pub mod partition {
     #[allow(unused_imports)]
     use super::*;
 
-    /// A column in a Table.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Column {
-        /// A free-form text comment.
-        #[serde(rename = "Comment")]
-        pub comment: Option<Value>,
-        /// The name of the Column. Required.
-        #[serde(rename = "Name")]
-        pub name: Value,
-        /// The data type of the Column.
-        #[serde(rename = "Type")]
-        pub r#type: Option<Value>,
-    }
+    pub use super::shared_types::Column;
 
-    impl Column {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(name: impl Into<Value>) -> Self {
-            Column { comment: None, name: name.into(), r#type: None }
-        }
-    }
+    pub use super::shared_types::SchemaId;
 
-    /// A structure that contains schema identity fields. Either this or the SchemaVersionId has to be provided.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct SchemaId {
-        /// The name of the schema registry that contains the schema.
-        #[serde(rename = "RegistryName")]
-        pub registry_name: Option<Value>,
-        /// The Amazon Resource Name (ARN) of the schema. One of SchemaArn or SchemaName has to be provided.
-        #[serde(rename = "SchemaArn")]
-        pub schema_arn: Option<Value>,
-        /// The name of the schema. One of SchemaArn or SchemaName has to be provided.
-        #[serde(rename = "SchemaName")]
-        pub schema_name: Option<Value>,
-    }
+    pub use super::shared_types::SchemaReference;
 
-    /// An object that references a schema stored in the AWS Glue Schema Registry.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct SchemaReference {
-        /// A structure that contains schema identity fields. Either this or the SchemaVersionId has to be provided.
-        #[serde(rename = "SchemaId")]
-        pub schema_id: Option<SchemaId>,
-        /// The unique ID assigned to a version of the schema. Either this or the SchemaId has to be provided.
-        #[serde(rename = "SchemaVersionId")]
-        pub schema_version_id: Option<Value>,
-        /// The version number of the schema.
-        #[serde(rename = "SchemaVersionNumber")]
-        pub schema_version_number: Option<Value>,
-    }
+    pub use super::shared_types::SerdeInfo;
 
-    /// The serialization/deserialization (SerDe) information.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct SerdeInfo {
-        /// Name of the SerDe.
-        #[serde(rename = "Name")]
-        pub name: Option<Value>,
-        /// `Parameters`.
-        #[serde(rename = "Parameters")]
-        pub parameters: Option<Value>,
-        /// Usually the class that implements the SerDe. An example is org.apache.hadoop.hive.serde2.columnar.ColumnarSerDe.
-        #[serde(rename = "SerializationLibrary")]
-        pub serialization_library: Option<Value>,
-    }
-
-    /// The information about values that appear frequently in a column (skewed values).
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct SkewedInfo {
-        /// A list of values that appear so frequently as to be considered skewed.
-        #[serde(rename = "SkewedColumnNames")]
-        pub skewed_column_names: Option<Vec<Value>>,
-        /// `SkewedColumnValueLocationMaps`.
-        #[serde(rename = "SkewedColumnValueLocationMaps")]
-        pub skewed_column_value_location_maps: Option<Value>,
-        /// A list of names of columns that contain skewed values.
-        #[serde(rename = "SkewedColumnValues")]
-        pub skewed_column_values: Option<Vec<Value>>,
-    }
+    pub use super::shared_types::SkewedInfo;
 
     /// Specifies the sort order of a sorted column.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -3319,24 +3305,7 @@ pub mod registry {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// A key to identify the tag. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// Corresponding tag value for the key. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -3443,24 +3412,7 @@ pub mod schema {
         pub name: Option<Value>,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// A key to identify the tag. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// Corresponding tag value for the key. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -3708,32 +3660,9 @@ pub mod session {
         pub python_version: Option<Value>,
     }
 
-    /// Specifies the connections used by the session.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct ConnectionsList {
-        /// A list of connection names used by the session.
-        #[serde(rename = "Connections")]
-        pub connections: Option<Vec<Value>>,
-    }
+    pub use super::shared_types::ConnectionsList;
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// The type of predefined worker that is allocated when a session runs.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -4048,83 +3977,15 @@ pub mod table {
         pub iceberg_input: Option<IcebergInput>,
     }
 
-    /// A column in a Table.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Column {
-        /// A free-form text comment.
-        #[serde(rename = "Comment")]
-        pub comment: Option<Value>,
-        /// The name of the Column. Required.
-        #[serde(rename = "Name")]
-        pub name: Value,
-        /// The data type of the Column.
-        #[serde(rename = "Type")]
-        pub r#type: Option<Value>,
-    }
+    pub use super::shared_types::Column;
 
-    impl Column {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(name: impl Into<Value>) -> Self {
-            Column { comment: None, name: name.into(), r#type: None }
-        }
-    }
+    pub use super::shared_types::SchemaId;
 
-    /// A structure that contains schema identity fields. Either this or the SchemaVersionId has to be provided.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct SchemaId {
-        /// The name of the schema registry that contains the schema.
-        #[serde(rename = "RegistryName")]
-        pub registry_name: Option<Value>,
-        /// The Amazon Resource Name (ARN) of the schema. One of SchemaArn or SchemaName has to be provided.
-        #[serde(rename = "SchemaArn")]
-        pub schema_arn: Option<Value>,
-        /// The name of the schema. One of SchemaArn or SchemaName has to be provided.
-        #[serde(rename = "SchemaName")]
-        pub schema_name: Option<Value>,
-    }
+    pub use super::shared_types::SchemaReference;
 
-    /// An object that references a schema stored in the AWS Glue Schema Registry.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct SchemaReference {
-        /// A structure that contains schema identity fields. Either this or the SchemaVersionId has to be provided.
-        #[serde(rename = "SchemaId")]
-        pub schema_id: Option<SchemaId>,
-        /// The unique ID assigned to a version of the schema. Either this or the SchemaId has to be provided.
-        #[serde(rename = "SchemaVersionId")]
-        pub schema_version_id: Option<Value>,
-        /// The version number of the schema.
-        #[serde(rename = "SchemaVersionNumber")]
-        pub schema_version_number: Option<Value>,
-    }
+    pub use super::shared_types::SerdeInfo;
 
-    /// Information about a serialization/deserialization program (SerDe) that serves as an extractor an loader.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct SerdeInfo {
-        /// Name of the SerDe.
-        #[serde(rename = "Name")]
-        pub name: Option<Value>,
-        /// `Parameters`.
-        #[serde(rename = "Parameters")]
-        pub parameters: Option<Value>,
-        /// Usually the class that implements the SerDe. An example is org.apache.hadoop.hive.serde2.columnar.ColumnarSerDe.
-        #[serde(rename = "SerializationLibrary")]
-        pub serialization_library: Option<Value>,
-    }
-
-    /// Specifies skewed values in a table. Skewed values are those that occur with very high frequency.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct SkewedInfo {
-        /// A list of names of columns that contain skewed values.
-        #[serde(rename = "SkewedColumnNames")]
-        pub skewed_column_names: Option<Vec<Value>>,
-        /// `SkewedColumnValueLocationMaps`.
-        #[serde(rename = "SkewedColumnValueLocationMaps")]
-        pub skewed_column_value_location_maps: Option<Value>,
-        /// A list of names of columns that contain skewed values.
-        #[serde(rename = "SkewedColumnValues")]
-        pub skewed_column_values: Option<Vec<Value>>,
-    }
+    pub use super::shared_types::SkewedInfo;
 
     /// Specifies the sort order of a sorted column.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -4517,13 +4378,7 @@ pub mod trigger {
     #[allow(unused_imports)]
     use super::*;
 
-    /// Specifies configuration properties of a job run notification.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct NotificationProperty {
-        /// After a job run starts, the number of minutes to wait before sending a job run delay notification
-        #[serde(rename = "NotifyDelayAfter")]
-        pub notify_delay_after: Option<Value>,
-    }
+    pub use super::shared_types::NotificationProperty;
 
     /// The actions initiated by this trigger.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -4728,24 +4583,7 @@ pub mod usage_profile {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// A key to identify the tag. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// Corresponding tag value for the key. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 

@@ -11,8 +11,9 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
-/// Property types of [`CfnConnectorDefinition`].
-pub mod connector_definition {
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
     #[allow(unused_imports)]
     use super::*;
 
@@ -37,129 +38,6 @@ pub mod connector_definition {
             Connector { connector_arn: connector_arn.into(), id: id.into(), parameters: None }
         }
     }
-
-    /// `ConnectorDefinitionVersion`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct ConnectorDefinitionVersion {
-        /// `Connectors`. Required.
-        #[serde(rename = "Connectors")]
-        pub connectors: Vec<Connector>,
-    }
-
-    impl ConnectorDefinitionVersion {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(connectors: Vec<Connector>) -> Self {
-            ConnectorDefinitionVersion { connectors }
-        }
-    }
-
-}
-
-/// `AWS::Greengrass::ConnectorDefinition`: Resource Type definition for AWS::Greengrass::ConnectorDefinition ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-connectordefinition.html))
-#[derive(Debug, Clone, ::serde::Serialize)]
-pub struct CfnConnectorDefinition {
-    /// `InitialVersion`.
-    #[serde(rename = "InitialVersion")]
-    pub initial_version: Option<connector_definition::ConnectorDefinitionVersion>,
-    /// `Name`. Required.
-    #[serde(rename = "Name")]
-    pub name: Value,
-    /// `Tags`.
-    #[serde(rename = "Tags")]
-    pub tags: Option<Value>,
-}
-
-impl CfnConnectorDefinition {
-    /// With the required properties; the others unset.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(name: impl Into<Value>) -> Self {
-        CfnConnectorDefinition { initial_version: None, name: name.into(), tags: None }
-    }
-}
-
-impl crate::core::CfnResource for CfnConnectorDefinition {
-    const TYPE: &'static str = "AWS::Greengrass::ConnectorDefinition";
-}
-
-impl crate::core::ResourceRef<CfnConnectorDefinition> {
-    /// `Fn::GetAtt` `LatestVersionArn`.
-    pub fn attr_latest_version_arn(&self) -> Value {
-        self.attr("LatestVersionArn")
-    }
-    /// `Fn::GetAtt` `Arn`.
-    pub fn attr_arn(&self) -> Value {
-        self.attr("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    pub fn attr_id(&self) -> Value {
-        self.attr("Id")
-    }
-}
-
-/// Property types of [`CfnConnectorDefinitionVersion`].
-pub mod connector_definition_version {
-    #[allow(unused_imports)]
-    use super::*;
-
-    /// `Connector`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Connector {
-        /// `ConnectorArn`. Required.
-        #[serde(rename = "ConnectorArn")]
-        pub connector_arn: Value,
-        /// `Id`. Required.
-        #[serde(rename = "Id")]
-        pub id: Value,
-        /// `Parameters`.
-        #[serde(rename = "Parameters")]
-        pub parameters: Option<Value>,
-    }
-
-    impl Connector {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(connector_arn: impl Into<Value>, id: impl Into<Value>) -> Self {
-            Connector { connector_arn: connector_arn.into(), id: id.into(), parameters: None }
-        }
-    }
-
-}
-
-/// `AWS::Greengrass::ConnectorDefinitionVersion`: Resource Type definition for AWS::Greengrass::ConnectorDefinitionVersion ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-connectordefinitionversion.html))
-#[derive(Debug, Clone, ::serde::Serialize)]
-pub struct CfnConnectorDefinitionVersion {
-    /// `ConnectorDefinitionId`. Required.
-    #[serde(rename = "ConnectorDefinitionId")]
-    pub connector_definition_id: Value,
-    /// `Connectors`. Required.
-    #[serde(rename = "Connectors")]
-    pub connectors: Vec<connector_definition_version::Connector>,
-}
-
-impl CfnConnectorDefinitionVersion {
-    /// With the required properties; the others unset.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(connector_definition_id: impl Into<Value>, connectors: Vec<connector_definition_version::Connector>) -> Self {
-        CfnConnectorDefinitionVersion { connector_definition_id: connector_definition_id.into(), connectors }
-    }
-}
-
-impl crate::core::CfnResource for CfnConnectorDefinitionVersion {
-    const TYPE: &'static str = "AWS::Greengrass::ConnectorDefinitionVersion";
-}
-
-impl crate::core::ResourceRef<CfnConnectorDefinitionVersion> {
-    /// `Fn::GetAtt` `Id`.
-    pub fn attr_id(&self) -> Value {
-        self.attr("Id")
-    }
-}
-
-/// Property types of [`CfnCoreDefinition`].
-pub mod core_definition {
-    #[allow(unused_imports)]
-    use super::*;
 
     /// `Core`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -186,132 +64,6 @@ pub mod core_definition {
         }
     }
 
-    /// `CoreDefinitionVersion`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct CoreDefinitionVersion {
-        /// `Cores`. Required.
-        #[serde(rename = "Cores")]
-        pub cores: Vec<Core>,
-    }
-
-    impl CoreDefinitionVersion {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(cores: Vec<Core>) -> Self {
-            CoreDefinitionVersion { cores }
-        }
-    }
-
-}
-
-/// `AWS::Greengrass::CoreDefinition`: Resource Type definition for AWS::Greengrass::CoreDefinition ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-coredefinition.html))
-#[derive(Debug, Clone, ::serde::Serialize)]
-pub struct CfnCoreDefinition {
-    /// `InitialVersion`.
-    #[serde(rename = "InitialVersion")]
-    pub initial_version: Option<core_definition::CoreDefinitionVersion>,
-    /// `Name`. Required.
-    #[serde(rename = "Name")]
-    pub name: Value,
-    /// `Tags`.
-    #[serde(rename = "Tags")]
-    pub tags: Option<Value>,
-}
-
-impl CfnCoreDefinition {
-    /// With the required properties; the others unset.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(name: impl Into<Value>) -> Self {
-        CfnCoreDefinition { initial_version: None, name: name.into(), tags: None }
-    }
-}
-
-impl crate::core::CfnResource for CfnCoreDefinition {
-    const TYPE: &'static str = "AWS::Greengrass::CoreDefinition";
-}
-
-impl crate::core::ResourceRef<CfnCoreDefinition> {
-    /// `Fn::GetAtt` `LatestVersionArn`.
-    pub fn attr_latest_version_arn(&self) -> Value {
-        self.attr("LatestVersionArn")
-    }
-    /// `Fn::GetAtt` `Arn`.
-    pub fn attr_arn(&self) -> Value {
-        self.attr("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    pub fn attr_id(&self) -> Value {
-        self.attr("Id")
-    }
-}
-
-/// Property types of [`CfnCoreDefinitionVersion`].
-pub mod core_definition_version {
-    #[allow(unused_imports)]
-    use super::*;
-
-    /// `Core`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Core {
-        /// `CertificateArn`. Required.
-        #[serde(rename = "CertificateArn")]
-        pub certificate_arn: Value,
-        /// `Id`. Required.
-        #[serde(rename = "Id")]
-        pub id: Value,
-        /// `SyncShadow`.
-        #[serde(rename = "SyncShadow")]
-        pub sync_shadow: Option<Value>,
-        /// `ThingArn`. Required.
-        #[serde(rename = "ThingArn")]
-        pub thing_arn: Value,
-    }
-
-    impl Core {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(certificate_arn: impl Into<Value>, id: impl Into<Value>, thing_arn: impl Into<Value>) -> Self {
-            Core { certificate_arn: certificate_arn.into(), id: id.into(), sync_shadow: None, thing_arn: thing_arn.into() }
-        }
-    }
-
-}
-
-/// `AWS::Greengrass::CoreDefinitionVersion`: Resource Type definition for AWS::Greengrass::CoreDefinitionVersion ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-coredefinitionversion.html))
-#[derive(Debug, Clone, ::serde::Serialize)]
-pub struct CfnCoreDefinitionVersion {
-    /// `CoreDefinitionId`. Required.
-    #[serde(rename = "CoreDefinitionId")]
-    pub core_definition_id: Value,
-    /// `Cores`. Required.
-    #[serde(rename = "Cores")]
-    pub cores: Vec<core_definition_version::Core>,
-}
-
-impl CfnCoreDefinitionVersion {
-    /// With the required properties; the others unset.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(core_definition_id: impl Into<Value>, cores: Vec<core_definition_version::Core>) -> Self {
-        CfnCoreDefinitionVersion { core_definition_id: core_definition_id.into(), cores }
-    }
-}
-
-impl crate::core::CfnResource for CfnCoreDefinitionVersion {
-    const TYPE: &'static str = "AWS::Greengrass::CoreDefinitionVersion";
-}
-
-impl crate::core::ResourceRef<CfnCoreDefinitionVersion> {
-    /// `Fn::GetAtt` `Id`.
-    pub fn attr_id(&self) -> Value {
-        self.attr("Id")
-    }
-}
-
-/// Property types of [`CfnDeviceDefinition`].
-pub mod device_definition {
-    #[allow(unused_imports)]
-    use super::*;
-
     /// `Device`.
     #[derive(Debug, Clone, ::serde::Serialize)]
     pub struct Device {
@@ -336,132 +88,6 @@ pub mod device_definition {
             Device { certificate_arn: certificate_arn.into(), id: id.into(), sync_shadow: None, thing_arn: thing_arn.into() }
         }
     }
-
-    /// `DeviceDefinitionVersion`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct DeviceDefinitionVersion {
-        /// `Devices`. Required.
-        #[serde(rename = "Devices")]
-        pub devices: Vec<Device>,
-    }
-
-    impl DeviceDefinitionVersion {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(devices: Vec<Device>) -> Self {
-            DeviceDefinitionVersion { devices }
-        }
-    }
-
-}
-
-/// `AWS::Greengrass::DeviceDefinition`: Resource Type definition for AWS::Greengrass::DeviceDefinition ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-devicedefinition.html))
-#[derive(Debug, Clone, ::serde::Serialize)]
-pub struct CfnDeviceDefinition {
-    /// `InitialVersion`.
-    #[serde(rename = "InitialVersion")]
-    pub initial_version: Option<device_definition::DeviceDefinitionVersion>,
-    /// `Name`. Required.
-    #[serde(rename = "Name")]
-    pub name: Value,
-    /// `Tags`.
-    #[serde(rename = "Tags")]
-    pub tags: Option<Value>,
-}
-
-impl CfnDeviceDefinition {
-    /// With the required properties; the others unset.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(name: impl Into<Value>) -> Self {
-        CfnDeviceDefinition { initial_version: None, name: name.into(), tags: None }
-    }
-}
-
-impl crate::core::CfnResource for CfnDeviceDefinition {
-    const TYPE: &'static str = "AWS::Greengrass::DeviceDefinition";
-}
-
-impl crate::core::ResourceRef<CfnDeviceDefinition> {
-    /// `Fn::GetAtt` `LatestVersionArn`.
-    pub fn attr_latest_version_arn(&self) -> Value {
-        self.attr("LatestVersionArn")
-    }
-    /// `Fn::GetAtt` `Arn`.
-    pub fn attr_arn(&self) -> Value {
-        self.attr("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    pub fn attr_id(&self) -> Value {
-        self.attr("Id")
-    }
-}
-
-/// Property types of [`CfnDeviceDefinitionVersion`].
-pub mod device_definition_version {
-    #[allow(unused_imports)]
-    use super::*;
-
-    /// `Device`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Device {
-        /// `CertificateArn`. Required.
-        #[serde(rename = "CertificateArn")]
-        pub certificate_arn: Value,
-        /// `Id`. Required.
-        #[serde(rename = "Id")]
-        pub id: Value,
-        /// `SyncShadow`.
-        #[serde(rename = "SyncShadow")]
-        pub sync_shadow: Option<Value>,
-        /// `ThingArn`. Required.
-        #[serde(rename = "ThingArn")]
-        pub thing_arn: Value,
-    }
-
-    impl Device {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(certificate_arn: impl Into<Value>, id: impl Into<Value>, thing_arn: impl Into<Value>) -> Self {
-            Device { certificate_arn: certificate_arn.into(), id: id.into(), sync_shadow: None, thing_arn: thing_arn.into() }
-        }
-    }
-
-}
-
-/// `AWS::Greengrass::DeviceDefinitionVersion`: Resource Type definition for AWS::Greengrass::DeviceDefinitionVersion ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-devicedefinitionversion.html))
-#[derive(Debug, Clone, ::serde::Serialize)]
-pub struct CfnDeviceDefinitionVersion {
-    /// `DeviceDefinitionId`. Required.
-    #[serde(rename = "DeviceDefinitionId")]
-    pub device_definition_id: Value,
-    /// `Devices`. Required.
-    #[serde(rename = "Devices")]
-    pub devices: Vec<device_definition_version::Device>,
-}
-
-impl CfnDeviceDefinitionVersion {
-    /// With the required properties; the others unset.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(device_definition_id: impl Into<Value>, devices: Vec<device_definition_version::Device>) -> Self {
-        CfnDeviceDefinitionVersion { device_definition_id: device_definition_id.into(), devices }
-    }
-}
-
-impl crate::core::CfnResource for CfnDeviceDefinitionVersion {
-    const TYPE: &'static str = "AWS::Greengrass::DeviceDefinitionVersion";
-}
-
-impl crate::core::ResourceRef<CfnDeviceDefinitionVersion> {
-    /// `Fn::GetAtt` `Id`.
-    pub fn attr_id(&self) -> Value {
-        self.attr("Id")
-    }
-}
-
-/// Property types of [`CfnFunctionDefinition`].
-pub mod function_definition {
-    #[allow(unused_imports)]
-    use super::*;
 
     /// `RunAs`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -584,6 +210,579 @@ pub mod function_definition {
             Function { function_arn: function_arn.into(), function_configuration, id: id.into() }
         }
     }
+
+    /// `Logger`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct Logger {
+        /// `Component`. Required.
+        #[serde(rename = "Component")]
+        pub component: Value,
+        /// `Id`. Required.
+        #[serde(rename = "Id")]
+        pub id: Value,
+        /// `Level`. Required.
+        #[serde(rename = "Level")]
+        pub level: Value,
+        /// `Space`.
+        #[serde(rename = "Space")]
+        pub space: Option<Value>,
+        /// `Type`. Required.
+        #[serde(rename = "Type")]
+        pub r#type: Value,
+    }
+
+    impl Logger {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(component: impl Into<Value>, id: impl Into<Value>, level: impl Into<Value>, r#type: impl Into<Value>) -> Self {
+            Logger { component: component.into(), id: id.into(), level: level.into(), space: None, r#type: r#type.into() }
+        }
+    }
+
+    /// `GroupOwnerSetting`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct GroupOwnerSetting {
+        /// `AutoAddGroupOwner`. Required.
+        #[serde(rename = "AutoAddGroupOwner")]
+        pub auto_add_group_owner: Value,
+        /// `GroupOwner`.
+        #[serde(rename = "GroupOwner")]
+        pub group_owner: Option<Value>,
+    }
+
+    impl GroupOwnerSetting {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(auto_add_group_owner: impl Into<Value>) -> Self {
+            GroupOwnerSetting { auto_add_group_owner: auto_add_group_owner.into(), group_owner: None }
+        }
+    }
+
+    /// `LocalDeviceResourceData`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct LocalDeviceResourceData {
+        /// `GroupOwnerSetting`.
+        #[serde(rename = "GroupOwnerSetting")]
+        pub group_owner_setting: Option<GroupOwnerSetting>,
+        /// `SourcePath`. Required.
+        #[serde(rename = "SourcePath")]
+        pub source_path: Value,
+    }
+
+    impl LocalDeviceResourceData {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(source_path: impl Into<Value>) -> Self {
+            LocalDeviceResourceData { group_owner_setting: None, source_path: source_path.into() }
+        }
+    }
+
+    /// `LocalVolumeResourceData`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct LocalVolumeResourceData {
+        /// `DestinationPath`. Required.
+        #[serde(rename = "DestinationPath")]
+        pub destination_path: Value,
+        /// `GroupOwnerSetting`.
+        #[serde(rename = "GroupOwnerSetting")]
+        pub group_owner_setting: Option<GroupOwnerSetting>,
+        /// `SourcePath`. Required.
+        #[serde(rename = "SourcePath")]
+        pub source_path: Value,
+    }
+
+    impl LocalVolumeResourceData {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(destination_path: impl Into<Value>, source_path: impl Into<Value>) -> Self {
+            LocalVolumeResourceData { destination_path: destination_path.into(), group_owner_setting: None, source_path: source_path.into() }
+        }
+    }
+
+    /// `ResourceDownloadOwnerSetting`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct ResourceDownloadOwnerSetting {
+        /// `GroupOwner`. Required.
+        #[serde(rename = "GroupOwner")]
+        pub group_owner: Value,
+        /// `GroupPermission`. Required.
+        #[serde(rename = "GroupPermission")]
+        pub group_permission: Value,
+    }
+
+    impl ResourceDownloadOwnerSetting {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(group_owner: impl Into<Value>, group_permission: impl Into<Value>) -> Self {
+            ResourceDownloadOwnerSetting { group_owner: group_owner.into(), group_permission: group_permission.into() }
+        }
+    }
+
+    /// `S3MachineLearningModelResourceData`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct S3MachineLearningModelResourceData {
+        /// `DestinationPath`. Required.
+        #[serde(rename = "DestinationPath")]
+        pub destination_path: Value,
+        /// `OwnerSetting`.
+        #[serde(rename = "OwnerSetting")]
+        pub owner_setting: Option<ResourceDownloadOwnerSetting>,
+        /// `S3Uri`. Required.
+        #[serde(rename = "S3Uri")]
+        pub s3_uri: Value,
+    }
+
+    impl S3MachineLearningModelResourceData {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(destination_path: impl Into<Value>, s3_uri: impl Into<Value>) -> Self {
+            S3MachineLearningModelResourceData { destination_path: destination_path.into(), owner_setting: None, s3_uri: s3_uri.into() }
+        }
+    }
+
+    /// `SageMakerMachineLearningModelResourceData`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct SageMakerMachineLearningModelResourceData {
+        /// `DestinationPath`. Required.
+        #[serde(rename = "DestinationPath")]
+        pub destination_path: Value,
+        /// `OwnerSetting`.
+        #[serde(rename = "OwnerSetting")]
+        pub owner_setting: Option<ResourceDownloadOwnerSetting>,
+        /// `SageMakerJobArn`. Required.
+        #[serde(rename = "SageMakerJobArn")]
+        pub sage_maker_job_arn: Value,
+    }
+
+    impl SageMakerMachineLearningModelResourceData {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(destination_path: impl Into<Value>, sage_maker_job_arn: impl Into<Value>) -> Self {
+            SageMakerMachineLearningModelResourceData { destination_path: destination_path.into(), owner_setting: None, sage_maker_job_arn: sage_maker_job_arn.into() }
+        }
+    }
+
+    /// `SecretsManagerSecretResourceData`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct SecretsManagerSecretResourceData {
+        /// `ARN`. Required.
+        #[serde(rename = "ARN")]
+        pub arn: Value,
+        /// `AdditionalStagingLabelsToDownload`.
+        #[serde(rename = "AdditionalStagingLabelsToDownload")]
+        pub additional_staging_labels_to_download: Option<Vec<Value>>,
+    }
+
+    impl SecretsManagerSecretResourceData {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(arn: impl Into<Value>) -> Self {
+            SecretsManagerSecretResourceData { arn: arn.into(), additional_staging_labels_to_download: None }
+        }
+    }
+
+    /// `ResourceDataContainer`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct ResourceDataContainer {
+        /// `LocalDeviceResourceData`.
+        #[serde(rename = "LocalDeviceResourceData")]
+        pub local_device_resource_data: Option<LocalDeviceResourceData>,
+        /// `LocalVolumeResourceData`.
+        #[serde(rename = "LocalVolumeResourceData")]
+        pub local_volume_resource_data: Option<LocalVolumeResourceData>,
+        /// `S3MachineLearningModelResourceData`.
+        #[serde(rename = "S3MachineLearningModelResourceData")]
+        pub s3_machine_learning_model_resource_data: Option<S3MachineLearningModelResourceData>,
+        /// `SageMakerMachineLearningModelResourceData`.
+        #[serde(rename = "SageMakerMachineLearningModelResourceData")]
+        pub sage_maker_machine_learning_model_resource_data: Option<SageMakerMachineLearningModelResourceData>,
+        /// `SecretsManagerSecretResourceData`.
+        #[serde(rename = "SecretsManagerSecretResourceData")]
+        pub secrets_manager_secret_resource_data: Option<SecretsManagerSecretResourceData>,
+    }
+
+    /// `ResourceInstance`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct ResourceInstance {
+        /// `Id`. Required.
+        #[serde(rename = "Id")]
+        pub id: Value,
+        /// `Name`. Required.
+        #[serde(rename = "Name")]
+        pub name: Value,
+        /// `ResourceDataContainer`. Required.
+        #[serde(rename = "ResourceDataContainer")]
+        pub resource_data_container: ResourceDataContainer,
+    }
+
+    impl ResourceInstance {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(id: impl Into<Value>, name: impl Into<Value>, resource_data_container: ResourceDataContainer) -> Self {
+            ResourceInstance { id: id.into(), name: name.into(), resource_data_container }
+        }
+    }
+
+    /// `Subscription`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct Subscription {
+        /// `Id`. Required.
+        #[serde(rename = "Id")]
+        pub id: Value,
+        /// `Source`. Required.
+        #[serde(rename = "Source")]
+        pub source: Value,
+        /// `Subject`. Required.
+        #[serde(rename = "Subject")]
+        pub subject: Value,
+        /// `Target`. Required.
+        #[serde(rename = "Target")]
+        pub target: Value,
+    }
+
+    impl Subscription {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(id: impl Into<Value>, source: impl Into<Value>, subject: impl Into<Value>, target: impl Into<Value>) -> Self {
+            Subscription { id: id.into(), source: source.into(), subject: subject.into(), target: target.into() }
+        }
+    }
+
+}
+
+/// Property types of [`CfnConnectorDefinition`].
+pub mod connector_definition {
+    #[allow(unused_imports)]
+    use super::*;
+
+    pub use super::shared_types::Connector;
+
+    /// `ConnectorDefinitionVersion`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct ConnectorDefinitionVersion {
+        /// `Connectors`. Required.
+        #[serde(rename = "Connectors")]
+        pub connectors: Vec<Connector>,
+    }
+
+    impl ConnectorDefinitionVersion {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(connectors: Vec<Connector>) -> Self {
+            ConnectorDefinitionVersion { connectors }
+        }
+    }
+
+}
+
+/// `AWS::Greengrass::ConnectorDefinition`: Resource Type definition for AWS::Greengrass::ConnectorDefinition ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-connectordefinition.html))
+#[derive(Debug, Clone, ::serde::Serialize)]
+pub struct CfnConnectorDefinition {
+    /// `InitialVersion`.
+    #[serde(rename = "InitialVersion")]
+    pub initial_version: Option<connector_definition::ConnectorDefinitionVersion>,
+    /// `Name`. Required.
+    #[serde(rename = "Name")]
+    pub name: Value,
+    /// `Tags`.
+    #[serde(rename = "Tags")]
+    pub tags: Option<Value>,
+}
+
+impl CfnConnectorDefinition {
+    /// With the required properties; the others unset.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(name: impl Into<Value>) -> Self {
+        CfnConnectorDefinition { initial_version: None, name: name.into(), tags: None }
+    }
+}
+
+impl crate::core::CfnResource for CfnConnectorDefinition {
+    const TYPE: &'static str = "AWS::Greengrass::ConnectorDefinition";
+}
+
+impl crate::core::ResourceRef<CfnConnectorDefinition> {
+    /// `Fn::GetAtt` `LatestVersionArn`.
+    pub fn attr_latest_version_arn(&self) -> Value {
+        self.attr("LatestVersionArn")
+    }
+    /// `Fn::GetAtt` `Arn`.
+    pub fn attr_arn(&self) -> Value {
+        self.attr("Arn")
+    }
+    /// `Fn::GetAtt` `Id`.
+    pub fn attr_id(&self) -> Value {
+        self.attr("Id")
+    }
+}
+
+/// Property types of [`CfnConnectorDefinitionVersion`].
+pub mod connector_definition_version {
+    #[allow(unused_imports)]
+    use super::*;
+
+    pub use super::shared_types::Connector;
+
+}
+
+/// `AWS::Greengrass::ConnectorDefinitionVersion`: Resource Type definition for AWS::Greengrass::ConnectorDefinitionVersion ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-connectordefinitionversion.html))
+#[derive(Debug, Clone, ::serde::Serialize)]
+pub struct CfnConnectorDefinitionVersion {
+    /// `ConnectorDefinitionId`. Required.
+    #[serde(rename = "ConnectorDefinitionId")]
+    pub connector_definition_id: Value,
+    /// `Connectors`. Required.
+    #[serde(rename = "Connectors")]
+    pub connectors: Vec<connector_definition_version::Connector>,
+}
+
+impl CfnConnectorDefinitionVersion {
+    /// With the required properties; the others unset.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(connector_definition_id: impl Into<Value>, connectors: Vec<connector_definition_version::Connector>) -> Self {
+        CfnConnectorDefinitionVersion { connector_definition_id: connector_definition_id.into(), connectors }
+    }
+}
+
+impl crate::core::CfnResource for CfnConnectorDefinitionVersion {
+    const TYPE: &'static str = "AWS::Greengrass::ConnectorDefinitionVersion";
+}
+
+impl crate::core::ResourceRef<CfnConnectorDefinitionVersion> {
+    /// `Fn::GetAtt` `Id`.
+    pub fn attr_id(&self) -> Value {
+        self.attr("Id")
+    }
+}
+
+/// Property types of [`CfnCoreDefinition`].
+pub mod core_definition {
+    #[allow(unused_imports)]
+    use super::*;
+
+    pub use super::shared_types::Core;
+
+    /// `CoreDefinitionVersion`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct CoreDefinitionVersion {
+        /// `Cores`. Required.
+        #[serde(rename = "Cores")]
+        pub cores: Vec<Core>,
+    }
+
+    impl CoreDefinitionVersion {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(cores: Vec<Core>) -> Self {
+            CoreDefinitionVersion { cores }
+        }
+    }
+
+}
+
+/// `AWS::Greengrass::CoreDefinition`: Resource Type definition for AWS::Greengrass::CoreDefinition ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-coredefinition.html))
+#[derive(Debug, Clone, ::serde::Serialize)]
+pub struct CfnCoreDefinition {
+    /// `InitialVersion`.
+    #[serde(rename = "InitialVersion")]
+    pub initial_version: Option<core_definition::CoreDefinitionVersion>,
+    /// `Name`. Required.
+    #[serde(rename = "Name")]
+    pub name: Value,
+    /// `Tags`.
+    #[serde(rename = "Tags")]
+    pub tags: Option<Value>,
+}
+
+impl CfnCoreDefinition {
+    /// With the required properties; the others unset.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(name: impl Into<Value>) -> Self {
+        CfnCoreDefinition { initial_version: None, name: name.into(), tags: None }
+    }
+}
+
+impl crate::core::CfnResource for CfnCoreDefinition {
+    const TYPE: &'static str = "AWS::Greengrass::CoreDefinition";
+}
+
+impl crate::core::ResourceRef<CfnCoreDefinition> {
+    /// `Fn::GetAtt` `LatestVersionArn`.
+    pub fn attr_latest_version_arn(&self) -> Value {
+        self.attr("LatestVersionArn")
+    }
+    /// `Fn::GetAtt` `Arn`.
+    pub fn attr_arn(&self) -> Value {
+        self.attr("Arn")
+    }
+    /// `Fn::GetAtt` `Id`.
+    pub fn attr_id(&self) -> Value {
+        self.attr("Id")
+    }
+}
+
+/// Property types of [`CfnCoreDefinitionVersion`].
+pub mod core_definition_version {
+    #[allow(unused_imports)]
+    use super::*;
+
+    pub use super::shared_types::Core;
+
+}
+
+/// `AWS::Greengrass::CoreDefinitionVersion`: Resource Type definition for AWS::Greengrass::CoreDefinitionVersion ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-coredefinitionversion.html))
+#[derive(Debug, Clone, ::serde::Serialize)]
+pub struct CfnCoreDefinitionVersion {
+    /// `CoreDefinitionId`. Required.
+    #[serde(rename = "CoreDefinitionId")]
+    pub core_definition_id: Value,
+    /// `Cores`. Required.
+    #[serde(rename = "Cores")]
+    pub cores: Vec<core_definition_version::Core>,
+}
+
+impl CfnCoreDefinitionVersion {
+    /// With the required properties; the others unset.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(core_definition_id: impl Into<Value>, cores: Vec<core_definition_version::Core>) -> Self {
+        CfnCoreDefinitionVersion { core_definition_id: core_definition_id.into(), cores }
+    }
+}
+
+impl crate::core::CfnResource for CfnCoreDefinitionVersion {
+    const TYPE: &'static str = "AWS::Greengrass::CoreDefinitionVersion";
+}
+
+impl crate::core::ResourceRef<CfnCoreDefinitionVersion> {
+    /// `Fn::GetAtt` `Id`.
+    pub fn attr_id(&self) -> Value {
+        self.attr("Id")
+    }
+}
+
+/// Property types of [`CfnDeviceDefinition`].
+pub mod device_definition {
+    #[allow(unused_imports)]
+    use super::*;
+
+    pub use super::shared_types::Device;
+
+    /// `DeviceDefinitionVersion`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct DeviceDefinitionVersion {
+        /// `Devices`. Required.
+        #[serde(rename = "Devices")]
+        pub devices: Vec<Device>,
+    }
+
+    impl DeviceDefinitionVersion {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(devices: Vec<Device>) -> Self {
+            DeviceDefinitionVersion { devices }
+        }
+    }
+
+}
+
+/// `AWS::Greengrass::DeviceDefinition`: Resource Type definition for AWS::Greengrass::DeviceDefinition ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-devicedefinition.html))
+#[derive(Debug, Clone, ::serde::Serialize)]
+pub struct CfnDeviceDefinition {
+    /// `InitialVersion`.
+    #[serde(rename = "InitialVersion")]
+    pub initial_version: Option<device_definition::DeviceDefinitionVersion>,
+    /// `Name`. Required.
+    #[serde(rename = "Name")]
+    pub name: Value,
+    /// `Tags`.
+    #[serde(rename = "Tags")]
+    pub tags: Option<Value>,
+}
+
+impl CfnDeviceDefinition {
+    /// With the required properties; the others unset.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(name: impl Into<Value>) -> Self {
+        CfnDeviceDefinition { initial_version: None, name: name.into(), tags: None }
+    }
+}
+
+impl crate::core::CfnResource for CfnDeviceDefinition {
+    const TYPE: &'static str = "AWS::Greengrass::DeviceDefinition";
+}
+
+impl crate::core::ResourceRef<CfnDeviceDefinition> {
+    /// `Fn::GetAtt` `LatestVersionArn`.
+    pub fn attr_latest_version_arn(&self) -> Value {
+        self.attr("LatestVersionArn")
+    }
+    /// `Fn::GetAtt` `Arn`.
+    pub fn attr_arn(&self) -> Value {
+        self.attr("Arn")
+    }
+    /// `Fn::GetAtt` `Id`.
+    pub fn attr_id(&self) -> Value {
+        self.attr("Id")
+    }
+}
+
+/// Property types of [`CfnDeviceDefinitionVersion`].
+pub mod device_definition_version {
+    #[allow(unused_imports)]
+    use super::*;
+
+    pub use super::shared_types::Device;
+
+}
+
+/// `AWS::Greengrass::DeviceDefinitionVersion`: Resource Type definition for AWS::Greengrass::DeviceDefinitionVersion ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-devicedefinitionversion.html))
+#[derive(Debug, Clone, ::serde::Serialize)]
+pub struct CfnDeviceDefinitionVersion {
+    /// `DeviceDefinitionId`. Required.
+    #[serde(rename = "DeviceDefinitionId")]
+    pub device_definition_id: Value,
+    /// `Devices`. Required.
+    #[serde(rename = "Devices")]
+    pub devices: Vec<device_definition_version::Device>,
+}
+
+impl CfnDeviceDefinitionVersion {
+    /// With the required properties; the others unset.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(device_definition_id: impl Into<Value>, devices: Vec<device_definition_version::Device>) -> Self {
+        CfnDeviceDefinitionVersion { device_definition_id: device_definition_id.into(), devices }
+    }
+}
+
+impl crate::core::CfnResource for CfnDeviceDefinitionVersion {
+    const TYPE: &'static str = "AWS::Greengrass::DeviceDefinitionVersion";
+}
+
+impl crate::core::ResourceRef<CfnDeviceDefinitionVersion> {
+    /// `Fn::GetAtt` `Id`.
+    pub fn attr_id(&self) -> Value {
+        self.attr("Id")
+    }
+}
+
+/// Property types of [`CfnFunctionDefinition`].
+pub mod function_definition {
+    #[allow(unused_imports)]
+    use super::*;
+
+    pub use super::shared_types::RunAs;
+
+    pub use super::shared_types::Execution;
+
+    pub use super::shared_types::DefaultConfig;
+
+    pub use super::shared_types::ResourceAccessPolicy;
+
+    pub use super::shared_types::Environment;
+
+    pub use super::shared_types::FunctionConfiguration;
+
+    pub use super::shared_types::Function;
 
     /// `FunctionDefinitionVersion`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -652,127 +851,19 @@ pub mod function_definition_version {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `RunAs`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct RunAs {
-        /// `Gid`.
-        #[serde(rename = "Gid")]
-        pub gid: Option<Value>,
-        /// `Uid`.
-        #[serde(rename = "Uid")]
-        pub uid: Option<Value>,
-    }
+    pub use super::shared_types::RunAs;
 
-    /// `Execution`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct Execution {
-        /// `IsolationMode`.
-        #[serde(rename = "IsolationMode")]
-        pub isolation_mode: Option<Value>,
-        /// `RunAs`.
-        #[serde(rename = "RunAs")]
-        pub run_as: Option<RunAs>,
-    }
+    pub use super::shared_types::Execution;
 
-    /// `DefaultConfig`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct DefaultConfig {
-        /// `Execution`. Required.
-        #[serde(rename = "Execution")]
-        pub execution: Execution,
-    }
+    pub use super::shared_types::DefaultConfig;
 
-    impl DefaultConfig {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(execution: Execution) -> Self {
-            DefaultConfig { execution }
-        }
-    }
+    pub use super::shared_types::ResourceAccessPolicy;
 
-    /// `ResourceAccessPolicy`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct ResourceAccessPolicy {
-        /// `Permission`.
-        #[serde(rename = "Permission")]
-        pub permission: Option<Value>,
-        /// `ResourceId`. Required.
-        #[serde(rename = "ResourceId")]
-        pub resource_id: Value,
-    }
+    pub use super::shared_types::Environment;
 
-    impl ResourceAccessPolicy {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(resource_id: impl Into<Value>) -> Self {
-            ResourceAccessPolicy { permission: None, resource_id: resource_id.into() }
-        }
-    }
+    pub use super::shared_types::FunctionConfiguration;
 
-    /// `Environment`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct Environment {
-        /// `AccessSysfs`.
-        #[serde(rename = "AccessSysfs")]
-        pub access_sysfs: Option<Value>,
-        /// `Execution`.
-        #[serde(rename = "Execution")]
-        pub execution: Option<Execution>,
-        /// `ResourceAccessPolicies`.
-        #[serde(rename = "ResourceAccessPolicies")]
-        pub resource_access_policies: Option<Vec<ResourceAccessPolicy>>,
-        /// `Variables`.
-        #[serde(rename = "Variables")]
-        pub variables: Option<Value>,
-    }
-
-    /// `FunctionConfiguration`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct FunctionConfiguration {
-        /// `EncodingType`.
-        #[serde(rename = "EncodingType")]
-        pub encoding_type: Option<Value>,
-        /// `Environment`.
-        #[serde(rename = "Environment")]
-        pub environment: Option<Environment>,
-        /// `ExecArgs`.
-        #[serde(rename = "ExecArgs")]
-        pub exec_args: Option<Value>,
-        /// `Executable`.
-        #[serde(rename = "Executable")]
-        pub executable: Option<Value>,
-        /// `MemorySize`.
-        #[serde(rename = "MemorySize")]
-        pub memory_size: Option<Value>,
-        /// `Pinned`.
-        #[serde(rename = "Pinned")]
-        pub pinned: Option<Value>,
-        /// `Timeout`.
-        #[serde(rename = "Timeout")]
-        pub timeout: Option<Value>,
-    }
-
-    /// `Function`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Function {
-        /// `FunctionArn`. Required.
-        #[serde(rename = "FunctionArn")]
-        pub function_arn: Value,
-        /// `FunctionConfiguration`. Required.
-        #[serde(rename = "FunctionConfiguration")]
-        pub function_configuration: FunctionConfiguration,
-        /// `Id`. Required.
-        #[serde(rename = "Id")]
-        pub id: Value,
-    }
-
-    impl Function {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(function_arn: impl Into<Value>, function_configuration: FunctionConfiguration, id: impl Into<Value>) -> Self {
-            Function { function_arn: function_arn.into(), function_configuration, id: id.into() }
-        }
-    }
+    pub use super::shared_types::Function;
 
 }
 
@@ -943,33 +1034,7 @@ pub mod logger_definition {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `Logger`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Logger {
-        /// `Component`. Required.
-        #[serde(rename = "Component")]
-        pub component: Value,
-        /// `Id`. Required.
-        #[serde(rename = "Id")]
-        pub id: Value,
-        /// `Level`. Required.
-        #[serde(rename = "Level")]
-        pub level: Value,
-        /// `Space`.
-        #[serde(rename = "Space")]
-        pub space: Option<Value>,
-        /// `Type`. Required.
-        #[serde(rename = "Type")]
-        pub r#type: Value,
-    }
-
-    impl Logger {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(component: impl Into<Value>, id: impl Into<Value>, level: impl Into<Value>, r#type: impl Into<Value>) -> Self {
-            Logger { component: component.into(), id: id.into(), level: level.into(), space: None, r#type: r#type.into() }
-        }
-    }
+    pub use super::shared_types::Logger;
 
     /// `LoggerDefinitionVersion`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -1035,33 +1100,7 @@ pub mod logger_definition_version {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `Logger`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Logger {
-        /// `Component`. Required.
-        #[serde(rename = "Component")]
-        pub component: Value,
-        /// `Id`. Required.
-        #[serde(rename = "Id")]
-        pub id: Value,
-        /// `Level`. Required.
-        #[serde(rename = "Level")]
-        pub level: Value,
-        /// `Space`.
-        #[serde(rename = "Space")]
-        pub space: Option<Value>,
-        /// `Type`. Required.
-        #[serde(rename = "Type")]
-        pub r#type: Value,
-    }
-
-    impl Logger {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(component: impl Into<Value>, id: impl Into<Value>, level: impl Into<Value>, r#type: impl Into<Value>) -> Self {
-            Logger { component: component.into(), id: id.into(), level: level.into(), space: None, r#type: r#type.into() }
-        }
-    }
+    pub use super::shared_types::Logger;
 
 }
 
@@ -1100,189 +1139,23 @@ pub mod resource_definition {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `GroupOwnerSetting`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct GroupOwnerSetting {
-        /// `AutoAddGroupOwner`. Required.
-        #[serde(rename = "AutoAddGroupOwner")]
-        pub auto_add_group_owner: Value,
-        /// `GroupOwner`.
-        #[serde(rename = "GroupOwner")]
-        pub group_owner: Option<Value>,
-    }
+    pub use super::shared_types::GroupOwnerSetting;
 
-    impl GroupOwnerSetting {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(auto_add_group_owner: impl Into<Value>) -> Self {
-            GroupOwnerSetting { auto_add_group_owner: auto_add_group_owner.into(), group_owner: None }
-        }
-    }
+    pub use super::shared_types::LocalDeviceResourceData;
 
-    /// `LocalDeviceResourceData`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct LocalDeviceResourceData {
-        /// `GroupOwnerSetting`.
-        #[serde(rename = "GroupOwnerSetting")]
-        pub group_owner_setting: Option<GroupOwnerSetting>,
-        /// `SourcePath`. Required.
-        #[serde(rename = "SourcePath")]
-        pub source_path: Value,
-    }
+    pub use super::shared_types::LocalVolumeResourceData;
 
-    impl LocalDeviceResourceData {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(source_path: impl Into<Value>) -> Self {
-            LocalDeviceResourceData { group_owner_setting: None, source_path: source_path.into() }
-        }
-    }
+    pub use super::shared_types::ResourceDownloadOwnerSetting;
 
-    /// `LocalVolumeResourceData`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct LocalVolumeResourceData {
-        /// `DestinationPath`. Required.
-        #[serde(rename = "DestinationPath")]
-        pub destination_path: Value,
-        /// `GroupOwnerSetting`.
-        #[serde(rename = "GroupOwnerSetting")]
-        pub group_owner_setting: Option<GroupOwnerSetting>,
-        /// `SourcePath`. Required.
-        #[serde(rename = "SourcePath")]
-        pub source_path: Value,
-    }
+    pub use super::shared_types::S3MachineLearningModelResourceData;
 
-    impl LocalVolumeResourceData {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(destination_path: impl Into<Value>, source_path: impl Into<Value>) -> Self {
-            LocalVolumeResourceData { destination_path: destination_path.into(), group_owner_setting: None, source_path: source_path.into() }
-        }
-    }
+    pub use super::shared_types::SageMakerMachineLearningModelResourceData;
 
-    /// `ResourceDownloadOwnerSetting`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct ResourceDownloadOwnerSetting {
-        /// `GroupOwner`. Required.
-        #[serde(rename = "GroupOwner")]
-        pub group_owner: Value,
-        /// `GroupPermission`. Required.
-        #[serde(rename = "GroupPermission")]
-        pub group_permission: Value,
-    }
+    pub use super::shared_types::SecretsManagerSecretResourceData;
 
-    impl ResourceDownloadOwnerSetting {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(group_owner: impl Into<Value>, group_permission: impl Into<Value>) -> Self {
-            ResourceDownloadOwnerSetting { group_owner: group_owner.into(), group_permission: group_permission.into() }
-        }
-    }
+    pub use super::shared_types::ResourceDataContainer;
 
-    /// `S3MachineLearningModelResourceData`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct S3MachineLearningModelResourceData {
-        /// `DestinationPath`. Required.
-        #[serde(rename = "DestinationPath")]
-        pub destination_path: Value,
-        /// `OwnerSetting`.
-        #[serde(rename = "OwnerSetting")]
-        pub owner_setting: Option<ResourceDownloadOwnerSetting>,
-        /// `S3Uri`. Required.
-        #[serde(rename = "S3Uri")]
-        pub s3_uri: Value,
-    }
-
-    impl S3MachineLearningModelResourceData {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(destination_path: impl Into<Value>, s3_uri: impl Into<Value>) -> Self {
-            S3MachineLearningModelResourceData { destination_path: destination_path.into(), owner_setting: None, s3_uri: s3_uri.into() }
-        }
-    }
-
-    /// `SageMakerMachineLearningModelResourceData`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct SageMakerMachineLearningModelResourceData {
-        /// `DestinationPath`. Required.
-        #[serde(rename = "DestinationPath")]
-        pub destination_path: Value,
-        /// `OwnerSetting`.
-        #[serde(rename = "OwnerSetting")]
-        pub owner_setting: Option<ResourceDownloadOwnerSetting>,
-        /// `SageMakerJobArn`. Required.
-        #[serde(rename = "SageMakerJobArn")]
-        pub sage_maker_job_arn: Value,
-    }
-
-    impl SageMakerMachineLearningModelResourceData {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(destination_path: impl Into<Value>, sage_maker_job_arn: impl Into<Value>) -> Self {
-            SageMakerMachineLearningModelResourceData { destination_path: destination_path.into(), owner_setting: None, sage_maker_job_arn: sage_maker_job_arn.into() }
-        }
-    }
-
-    /// `SecretsManagerSecretResourceData`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct SecretsManagerSecretResourceData {
-        /// `ARN`. Required.
-        #[serde(rename = "ARN")]
-        pub arn: Value,
-        /// `AdditionalStagingLabelsToDownload`.
-        #[serde(rename = "AdditionalStagingLabelsToDownload")]
-        pub additional_staging_labels_to_download: Option<Vec<Value>>,
-    }
-
-    impl SecretsManagerSecretResourceData {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(arn: impl Into<Value>) -> Self {
-            SecretsManagerSecretResourceData { arn: arn.into(), additional_staging_labels_to_download: None }
-        }
-    }
-
-    /// `ResourceDataContainer`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct ResourceDataContainer {
-        /// `LocalDeviceResourceData`.
-        #[serde(rename = "LocalDeviceResourceData")]
-        pub local_device_resource_data: Option<LocalDeviceResourceData>,
-        /// `LocalVolumeResourceData`.
-        #[serde(rename = "LocalVolumeResourceData")]
-        pub local_volume_resource_data: Option<LocalVolumeResourceData>,
-        /// `S3MachineLearningModelResourceData`.
-        #[serde(rename = "S3MachineLearningModelResourceData")]
-        pub s3_machine_learning_model_resource_data: Option<S3MachineLearningModelResourceData>,
-        /// `SageMakerMachineLearningModelResourceData`.
-        #[serde(rename = "SageMakerMachineLearningModelResourceData")]
-        pub sage_maker_machine_learning_model_resource_data: Option<SageMakerMachineLearningModelResourceData>,
-        /// `SecretsManagerSecretResourceData`.
-        #[serde(rename = "SecretsManagerSecretResourceData")]
-        pub secrets_manager_secret_resource_data: Option<SecretsManagerSecretResourceData>,
-    }
-
-    /// `ResourceInstance`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct ResourceInstance {
-        /// `Id`. Required.
-        #[serde(rename = "Id")]
-        pub id: Value,
-        /// `Name`. Required.
-        #[serde(rename = "Name")]
-        pub name: Value,
-        /// `ResourceDataContainer`. Required.
-        #[serde(rename = "ResourceDataContainer")]
-        pub resource_data_container: ResourceDataContainer,
-    }
-
-    impl ResourceInstance {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(id: impl Into<Value>, name: impl Into<Value>, resource_data_container: ResourceDataContainer) -> Self {
-            ResourceInstance { id: id.into(), name: name.into(), resource_data_container }
-        }
-    }
+    pub use super::shared_types::ResourceInstance;
 
     /// `ResourceDefinitionVersion`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -1348,189 +1221,23 @@ pub mod resource_definition_version {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `GroupOwnerSetting`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct GroupOwnerSetting {
-        /// `AutoAddGroupOwner`. Required.
-        #[serde(rename = "AutoAddGroupOwner")]
-        pub auto_add_group_owner: Value,
-        /// `GroupOwner`.
-        #[serde(rename = "GroupOwner")]
-        pub group_owner: Option<Value>,
-    }
+    pub use super::shared_types::GroupOwnerSetting;
 
-    impl GroupOwnerSetting {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(auto_add_group_owner: impl Into<Value>) -> Self {
-            GroupOwnerSetting { auto_add_group_owner: auto_add_group_owner.into(), group_owner: None }
-        }
-    }
+    pub use super::shared_types::LocalDeviceResourceData;
 
-    /// `LocalDeviceResourceData`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct LocalDeviceResourceData {
-        /// `GroupOwnerSetting`.
-        #[serde(rename = "GroupOwnerSetting")]
-        pub group_owner_setting: Option<GroupOwnerSetting>,
-        /// `SourcePath`. Required.
-        #[serde(rename = "SourcePath")]
-        pub source_path: Value,
-    }
+    pub use super::shared_types::LocalVolumeResourceData;
 
-    impl LocalDeviceResourceData {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(source_path: impl Into<Value>) -> Self {
-            LocalDeviceResourceData { group_owner_setting: None, source_path: source_path.into() }
-        }
-    }
+    pub use super::shared_types::ResourceDownloadOwnerSetting;
 
-    /// `LocalVolumeResourceData`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct LocalVolumeResourceData {
-        /// `DestinationPath`. Required.
-        #[serde(rename = "DestinationPath")]
-        pub destination_path: Value,
-        /// `GroupOwnerSetting`.
-        #[serde(rename = "GroupOwnerSetting")]
-        pub group_owner_setting: Option<GroupOwnerSetting>,
-        /// `SourcePath`. Required.
-        #[serde(rename = "SourcePath")]
-        pub source_path: Value,
-    }
+    pub use super::shared_types::S3MachineLearningModelResourceData;
 
-    impl LocalVolumeResourceData {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(destination_path: impl Into<Value>, source_path: impl Into<Value>) -> Self {
-            LocalVolumeResourceData { destination_path: destination_path.into(), group_owner_setting: None, source_path: source_path.into() }
-        }
-    }
+    pub use super::shared_types::SageMakerMachineLearningModelResourceData;
 
-    /// `ResourceDownloadOwnerSetting`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct ResourceDownloadOwnerSetting {
-        /// `GroupOwner`. Required.
-        #[serde(rename = "GroupOwner")]
-        pub group_owner: Value,
-        /// `GroupPermission`. Required.
-        #[serde(rename = "GroupPermission")]
-        pub group_permission: Value,
-    }
+    pub use super::shared_types::SecretsManagerSecretResourceData;
 
-    impl ResourceDownloadOwnerSetting {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(group_owner: impl Into<Value>, group_permission: impl Into<Value>) -> Self {
-            ResourceDownloadOwnerSetting { group_owner: group_owner.into(), group_permission: group_permission.into() }
-        }
-    }
+    pub use super::shared_types::ResourceDataContainer;
 
-    /// `S3MachineLearningModelResourceData`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct S3MachineLearningModelResourceData {
-        /// `DestinationPath`. Required.
-        #[serde(rename = "DestinationPath")]
-        pub destination_path: Value,
-        /// `OwnerSetting`.
-        #[serde(rename = "OwnerSetting")]
-        pub owner_setting: Option<ResourceDownloadOwnerSetting>,
-        /// `S3Uri`. Required.
-        #[serde(rename = "S3Uri")]
-        pub s3_uri: Value,
-    }
-
-    impl S3MachineLearningModelResourceData {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(destination_path: impl Into<Value>, s3_uri: impl Into<Value>) -> Self {
-            S3MachineLearningModelResourceData { destination_path: destination_path.into(), owner_setting: None, s3_uri: s3_uri.into() }
-        }
-    }
-
-    /// `SageMakerMachineLearningModelResourceData`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct SageMakerMachineLearningModelResourceData {
-        /// `DestinationPath`. Required.
-        #[serde(rename = "DestinationPath")]
-        pub destination_path: Value,
-        /// `OwnerSetting`.
-        #[serde(rename = "OwnerSetting")]
-        pub owner_setting: Option<ResourceDownloadOwnerSetting>,
-        /// `SageMakerJobArn`. Required.
-        #[serde(rename = "SageMakerJobArn")]
-        pub sage_maker_job_arn: Value,
-    }
-
-    impl SageMakerMachineLearningModelResourceData {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(destination_path: impl Into<Value>, sage_maker_job_arn: impl Into<Value>) -> Self {
-            SageMakerMachineLearningModelResourceData { destination_path: destination_path.into(), owner_setting: None, sage_maker_job_arn: sage_maker_job_arn.into() }
-        }
-    }
-
-    /// `SecretsManagerSecretResourceData`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct SecretsManagerSecretResourceData {
-        /// `ARN`. Required.
-        #[serde(rename = "ARN")]
-        pub arn: Value,
-        /// `AdditionalStagingLabelsToDownload`.
-        #[serde(rename = "AdditionalStagingLabelsToDownload")]
-        pub additional_staging_labels_to_download: Option<Vec<Value>>,
-    }
-
-    impl SecretsManagerSecretResourceData {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(arn: impl Into<Value>) -> Self {
-            SecretsManagerSecretResourceData { arn: arn.into(), additional_staging_labels_to_download: None }
-        }
-    }
-
-    /// `ResourceDataContainer`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct ResourceDataContainer {
-        /// `LocalDeviceResourceData`.
-        #[serde(rename = "LocalDeviceResourceData")]
-        pub local_device_resource_data: Option<LocalDeviceResourceData>,
-        /// `LocalVolumeResourceData`.
-        #[serde(rename = "LocalVolumeResourceData")]
-        pub local_volume_resource_data: Option<LocalVolumeResourceData>,
-        /// `S3MachineLearningModelResourceData`.
-        #[serde(rename = "S3MachineLearningModelResourceData")]
-        pub s3_machine_learning_model_resource_data: Option<S3MachineLearningModelResourceData>,
-        /// `SageMakerMachineLearningModelResourceData`.
-        #[serde(rename = "SageMakerMachineLearningModelResourceData")]
-        pub sage_maker_machine_learning_model_resource_data: Option<SageMakerMachineLearningModelResourceData>,
-        /// `SecretsManagerSecretResourceData`.
-        #[serde(rename = "SecretsManagerSecretResourceData")]
-        pub secrets_manager_secret_resource_data: Option<SecretsManagerSecretResourceData>,
-    }
-
-    /// `ResourceInstance`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct ResourceInstance {
-        /// `Id`. Required.
-        #[serde(rename = "Id")]
-        pub id: Value,
-        /// `Name`. Required.
-        #[serde(rename = "Name")]
-        pub name: Value,
-        /// `ResourceDataContainer`. Required.
-        #[serde(rename = "ResourceDataContainer")]
-        pub resource_data_container: ResourceDataContainer,
-    }
-
-    impl ResourceInstance {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(id: impl Into<Value>, name: impl Into<Value>, resource_data_container: ResourceDataContainer) -> Self {
-            ResourceInstance { id: id.into(), name: name.into(), resource_data_container }
-        }
-    }
+    pub use super::shared_types::ResourceInstance;
 
 }
 
@@ -1569,30 +1276,7 @@ pub mod subscription_definition {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `Subscription`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Subscription {
-        /// `Id`. Required.
-        #[serde(rename = "Id")]
-        pub id: Value,
-        /// `Source`. Required.
-        #[serde(rename = "Source")]
-        pub source: Value,
-        /// `Subject`. Required.
-        #[serde(rename = "Subject")]
-        pub subject: Value,
-        /// `Target`. Required.
-        #[serde(rename = "Target")]
-        pub target: Value,
-    }
-
-    impl Subscription {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(id: impl Into<Value>, source: impl Into<Value>, subject: impl Into<Value>, target: impl Into<Value>) -> Self {
-            Subscription { id: id.into(), source: source.into(), subject: subject.into(), target: target.into() }
-        }
-    }
+    pub use super::shared_types::Subscription;
 
     /// `SubscriptionDefinitionVersion`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -1658,30 +1342,7 @@ pub mod subscription_definition_version {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `Subscription`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Subscription {
-        /// `Id`. Required.
-        #[serde(rename = "Id")]
-        pub id: Value,
-        /// `Source`. Required.
-        #[serde(rename = "Source")]
-        pub source: Value,
-        /// `Subject`. Required.
-        #[serde(rename = "Subject")]
-        pub subject: Value,
-        /// `Target`. Required.
-        #[serde(rename = "Target")]
-        pub target: Value,
-    }
-
-    impl Subscription {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(id: impl Into<Value>, source: impl Into<Value>, subject: impl Into<Value>, target: impl Into<Value>) -> Self {
-            Subscription { id: id.into(), source: source.into(), subject: subject.into(), target: target.into() }
-        }
-    }
+    pub use super::shared_types::Subscription;
 
 }
 

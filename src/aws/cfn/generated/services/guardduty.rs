@@ -11,21 +11,11 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
-/// Property types of [`CfnCustomDetectionRuleAssociation`].
-pub mod custom_detection_rule_association {
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
     #[allow(unused_imports)]
     use super::*;
-
-    /// Whether the rule runs in LIVE mode (generates findings) or DRY_RUN mode (evaluates without generating findings).
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Mode {
-        /// `LIVE`
-        #[serde(rename = "LIVE")]
-        Live,
-        /// `DRY_RUN`
-        #[serde(rename = "DRY_RUN")]
-        DryRun,
-    }
 
     /// `TagItem`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -45,6 +35,60 @@ pub mod custom_detection_rule_association {
             TagItem { key: key.into(), value: value.into() }
         }
     }
+
+    /// The values `Status` takes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum Status {
+        /// `DISABLED`
+        #[serde(rename = "DISABLED")]
+        Disabled,
+        /// `ENABLED`
+        #[serde(rename = "ENABLED")]
+        Enabled,
+    }
+
+    /// The values `Format` takes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum Format {
+        /// `ALIEN_VAULT`
+        #[serde(rename = "ALIEN_VAULT")]
+        AlienVault,
+        /// `FIRE_EYE`
+        #[serde(rename = "FIRE_EYE")]
+        FireEye,
+        /// `OTX_CSV`
+        #[serde(rename = "OTX_CSV")]
+        OtxCsv,
+        /// `PROOF_POINT`
+        #[serde(rename = "PROOF_POINT")]
+        ProofPoint,
+        /// `STIX`
+        #[serde(rename = "STIX")]
+        Stix,
+        /// `TXT`
+        #[serde(rename = "TXT")]
+        Txt,
+    }
+
+}
+
+/// Property types of [`CfnCustomDetectionRuleAssociation`].
+pub mod custom_detection_rule_association {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// Whether the rule runs in LIVE mode (generates findings) or DRY_RUN mode (evaluates without generating findings).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum Mode {
+        /// `LIVE`
+        #[serde(rename = "LIVE")]
+        Live,
+        /// `DRY_RUN`
+        #[serde(rename = "DRY_RUN")]
+        DryRun,
+    }
+
+    pub use super::shared_types::TagItem;
 
 }
 
@@ -197,16 +241,7 @@ pub mod detector {
         RdsDataRisk,
     }
 
-    /// The values `Status` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Status {
-        /// `DISABLED`
-        #[serde(rename = "DISABLED")]
-        Disabled,
-        /// `ENABLED`
-        #[serde(rename = "ENABLED")]
-        Enabled,
-    }
+    pub use super::shared_types::Status;
 
     /// `CFNFeatureAdditionalConfiguration`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -298,24 +333,7 @@ pub mod detector {
         SixHours,
     }
 
-    /// `TagItem`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct TagItem {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl TagItem {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            TagItem { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::TagItem;
 
 }
 
@@ -382,24 +400,7 @@ pub mod filter {
         pub criterion: Option<Value>,
     }
 
-    /// `TagItem`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct TagItem {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl TagItem {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            TagItem { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::TagItem;
 
 }
 
@@ -446,47 +447,9 @@ pub mod ip_set {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The values `Format` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Format {
-        /// `ALIEN_VAULT`
-        #[serde(rename = "ALIEN_VAULT")]
-        AlienVault,
-        /// `FIRE_EYE`
-        #[serde(rename = "FIRE_EYE")]
-        FireEye,
-        /// `OTX_CSV`
-        #[serde(rename = "OTX_CSV")]
-        OtxCsv,
-        /// `PROOF_POINT`
-        #[serde(rename = "PROOF_POINT")]
-        ProofPoint,
-        /// `STIX`
-        #[serde(rename = "STIX")]
-        Stix,
-        /// `TXT`
-        #[serde(rename = "TXT")]
-        Txt,
-    }
+    pub use super::shared_types::Format;
 
-    /// `TagItem`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct TagItem {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl TagItem {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            TagItem { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::TagItem;
 
 }
 
@@ -540,16 +503,7 @@ pub mod malware_protection_plan {
     #[allow(unused_imports)]
     use super::*;
 
-    /// Indicates whether or not you chose GuardDuty to add a predefined tag to the scanned S3 object.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Status {
-        /// `DISABLED`
-        #[serde(rename = "DISABLED")]
-        Disabled,
-        /// `ENABLED`
-        #[serde(rename = "ENABLED")]
-        Enabled,
-    }
+    pub use super::shared_types::Status;
 
     /// `CFNTagging`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -594,24 +548,7 @@ pub mod malware_protection_plan {
         }
     }
 
-    /// `TagItem`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct TagItem {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl TagItem {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            TagItem { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::TagItem;
 
 }
 
@@ -782,24 +719,7 @@ pub mod publishing_destination {
         S3,
     }
 
-    /// `TagItem`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct TagItem {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl TagItem {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            TagItem { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::TagItem;
 
 }
 
@@ -852,47 +772,9 @@ pub mod threat_entity_set {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The values `Format` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Format {
-        /// `ALIEN_VAULT`
-        #[serde(rename = "ALIEN_VAULT")]
-        AlienVault,
-        /// `FIRE_EYE`
-        #[serde(rename = "FIRE_EYE")]
-        FireEye,
-        /// `OTX_CSV`
-        #[serde(rename = "OTX_CSV")]
-        OtxCsv,
-        /// `PROOF_POINT`
-        #[serde(rename = "PROOF_POINT")]
-        ProofPoint,
-        /// `STIX`
-        #[serde(rename = "STIX")]
-        Stix,
-        /// `TXT`
-        #[serde(rename = "TXT")]
-        Txt,
-    }
+    pub use super::shared_types::Format;
 
-    /// `TagItem`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct TagItem {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl TagItem {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            TagItem { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::TagItem;
 
 }
 
@@ -962,47 +844,9 @@ pub mod threat_intel_set {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The values `Format` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Format {
-        /// `ALIEN_VAULT`
-        #[serde(rename = "ALIEN_VAULT")]
-        AlienVault,
-        /// `FIRE_EYE`
-        #[serde(rename = "FIRE_EYE")]
-        FireEye,
-        /// `OTX_CSV`
-        #[serde(rename = "OTX_CSV")]
-        OtxCsv,
-        /// `PROOF_POINT`
-        #[serde(rename = "PROOF_POINT")]
-        ProofPoint,
-        /// `STIX`
-        #[serde(rename = "STIX")]
-        Stix,
-        /// `TXT`
-        #[serde(rename = "TXT")]
-        Txt,
-    }
+    pub use super::shared_types::Format;
 
-    /// `TagItem`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct TagItem {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl TagItem {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            TagItem { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::TagItem;
 
 }
 
@@ -1056,47 +900,9 @@ pub mod trusted_entity_set {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The values `Format` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Format {
-        /// `ALIEN_VAULT`
-        #[serde(rename = "ALIEN_VAULT")]
-        AlienVault,
-        /// `FIRE_EYE`
-        #[serde(rename = "FIRE_EYE")]
-        FireEye,
-        /// `OTX_CSV`
-        #[serde(rename = "OTX_CSV")]
-        OtxCsv,
-        /// `PROOF_POINT`
-        #[serde(rename = "PROOF_POINT")]
-        ProofPoint,
-        /// `STIX`
-        #[serde(rename = "STIX")]
-        Stix,
-        /// `TXT`
-        #[serde(rename = "TXT")]
-        Txt,
-    }
+    pub use super::shared_types::Format;
 
-    /// `TagItem`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct TagItem {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl TagItem {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            TagItem { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::TagItem;
 
 }
 

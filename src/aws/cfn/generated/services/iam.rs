@@ -11,6 +11,52 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// Contains information about an attached policy.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct Policy {
+        /// The policy document. Required.
+        #[serde(rename = "PolicyDocument")]
+        pub policy_document: Value,
+        /// The friendly name (not ARN) identifying the policy. Required.
+        #[serde(rename = "PolicyName")]
+        pub policy_name: Value,
+    }
+
+    impl Policy {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(policy_document: impl Into<Value>, policy_name: impl Into<Value>) -> Self {
+            Policy { policy_document: policy_document.into(), policy_name: policy_name.into() }
+        }
+    }
+
+    /// A key-value pair to associate with a resource.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct Tag {
+        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
+        #[serde(rename = "Key")]
+        pub key: Value,
+        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
+        #[serde(rename = "Value")]
+        pub value: Value,
+    }
+
+    impl Tag {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
+            Tag { key: key.into(), value: value.into() }
+        }
+    }
+
+}
+
 /// `AWS::IAM::AccessKey`: Resource Type definition for AWS::IAM::AccessKey ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-accesskey.html))
 #[derive(Debug, Clone, ::serde::Serialize)]
 pub struct CfnAccessKey {
@@ -53,24 +99,7 @@ pub mod group {
     #[allow(unused_imports)]
     use super::*;
 
-    /// Contains information about an attached policy.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Policy {
-        /// The policy document. Required.
-        #[serde(rename = "PolicyDocument")]
-        pub policy_document: Value,
-        /// The friendly name (not ARN) identifying the policy. Required.
-        #[serde(rename = "PolicyName")]
-        pub policy_name: Value,
-    }
-
-    impl Policy {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(policy_document: impl Into<Value>, policy_name: impl Into<Value>) -> Self {
-            Policy { policy_document: policy_document.into(), policy_name: policy_name.into() }
-        }
-    }
+    pub use super::shared_types::Policy;
 
 }
 
@@ -239,24 +268,7 @@ pub mod oidc_provider {
     #[allow(unused_imports)]
     use super::*;
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -332,43 +344,9 @@ pub mod role {
     #[allow(unused_imports)]
     use super::*;
 
-    /// Contains information about an attached policy.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Policy {
-        /// The entire contents of the policy that defines permissions. For more information, see \[Overview of JSON policies\](https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies.html#access_policies-json). Required.
-        #[serde(rename = "PolicyDocument")]
-        pub policy_document: Value,
-        /// The friendly name (not ARN) identifying the policy. Required.
-        #[serde(rename = "PolicyName")]
-        pub policy_name: Value,
-    }
+    pub use super::shared_types::Policy;
 
-    impl Policy {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(policy_document: impl Into<Value>, policy_name: impl Into<Value>) -> Self {
-            Policy { policy_document: policy_document.into(), policy_name: policy_name.into() }
-        }
-    }
-
-    /// A structure that represents user-provided metadata that can be associated with an IAM resource. For more information about tagging, see \[Tagging IAM resources\](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html) in the *IAM User Guide*.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name that can be used to look up or retrieve the associated value. For example, ``Department`` or ``Cost Center`` are common choices. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value associated with this tag. For example, tags with a key name of ``Department`` could have values such as ``Human Resources``, ``Accounting``, and ``Support``. Tags with a key name of ``Cost Center`` might have values that consist of the number associated with the different cost centers in your company. Typically, many resources have tags with the same key name but with different values. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -488,24 +466,7 @@ pub mod saml_provider {
         }
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -555,24 +516,7 @@ pub mod server_certificate {
     #[allow(unused_imports)]
     use super::*;
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -659,43 +603,9 @@ pub mod user {
         }
     }
 
-    /// Contains information about an attached policy.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Policy {
-        /// The entire contents of the policy that defines permissions. For more information, see \[Overview of JSON policies\](https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies.html#access_policies-json). Required.
-        #[serde(rename = "PolicyDocument")]
-        pub policy_document: Value,
-        /// The friendly name (not ARN) identifying the policy. Required.
-        #[serde(rename = "PolicyName")]
-        pub policy_name: Value,
-    }
+    pub use super::shared_types::Policy;
 
-    impl Policy {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(policy_document: impl Into<Value>, policy_name: impl Into<Value>) -> Self {
-            Policy { policy_document: policy_document.into(), policy_name: policy_name.into() }
-        }
-    }
-
-    /// A structure that represents user-provided metadata that can be associated with an IAM resource. For more information about tagging, see \[Tagging IAM resources\](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html) in the *IAM User Guide*.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name that can be used to look up or retrieve the associated value. For example, ``Department`` or ``Cost Center`` are common choices. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value associated with this tag. For example, tags with a key name of ``Department`` could have values such as ``Human Resources``, ``Accounting``, and ``Support``. Tags with a key name of ``Cost Center`` might have values that consist of the number associated with the different cost centers in your company. Typically, many resources have tags with the same key name but with different values. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -800,24 +710,7 @@ pub mod virtual_mfa_device {
     #[allow(unused_imports)]
     use super::*;
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 

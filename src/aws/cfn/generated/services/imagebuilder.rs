@@ -11,6 +11,224 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// Contains a key/value pair that sets the named component parameter.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct ComponentParameter {
+        /// The name of the component parameter to set. Required.
+        #[serde(rename = "Name")]
+        pub name: Value,
+        /// Sets the value for the named component parameter. Required.
+        #[serde(rename = "Value")]
+        pub value: Vec<Value>,
+    }
+
+    impl ComponentParameter {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(name: impl Into<Value>, value: Vec<Value>) -> Self {
+            ComponentParameter { name: name.into(), value }
+        }
+    }
+
+    /// Configuration details of the component.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct ComponentConfiguration {
+        /// The Amazon Resource Name (ARN) of the component.
+        #[serde(rename = "ComponentArn")]
+        pub component_arn: Option<Value>,
+        /// A group of parameter settings that are used to configure the component for a specific recipe.
+        #[serde(rename = "Parameters")]
+        pub parameters: Option<Vec<ComponentParameter>>,
+    }
+
+    /// Use to override the device's volume type.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum VolumeType {
+        /// `standard`
+        #[serde(rename = "standard")]
+        Standard,
+        /// `io1`
+        #[serde(rename = "io1")]
+        Io1,
+        /// `io2`
+        #[serde(rename = "io2")]
+        Io2,
+        /// `io2a`
+        #[serde(rename = "io2a")]
+        Io2a,
+        /// `gp2`
+        #[serde(rename = "gp2")]
+        Gp2,
+        /// `gp3`
+        #[serde(rename = "gp3")]
+        Gp3,
+        /// `gp3a`
+        #[serde(rename = "gp3a")]
+        Gp3a,
+        /// `sc1`
+        #[serde(rename = "sc1")]
+        Sc1,
+        /// `st1`
+        #[serde(rename = "st1")]
+        St1,
+    }
+
+    /// Amazon EBS-specific block device mapping specifications.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct EbsInstanceBlockDeviceSpecification {
+        /// Use to configure delete on termination of the associated device.
+        #[serde(rename = "DeleteOnTermination")]
+        pub delete_on_termination: Option<Value>,
+        /// Use to configure device encryption.
+        #[serde(rename = "Encrypted")]
+        pub encrypted: Option<Value>,
+        /// Use to configure device IOPS.
+        #[serde(rename = "Iops")]
+        pub iops: Option<Value>,
+        /// Use to configure the KMS key to use when encrypting the device.
+        #[serde(rename = "KmsKeyId")]
+        pub kms_key_id: Option<Value>,
+        /// The snapshot that defines the device contents.
+        #[serde(rename = "SnapshotId")]
+        pub snapshot_id: Option<Value>,
+        /// For GP3 volumes only - The throughput in MiB/s that the volume supports.
+        #[serde(rename = "Throughput")]
+        pub throughput: Option<Value>,
+        /// Use to override the device's volume size.
+        #[serde(rename = "VolumeSize")]
+        pub volume_size: Option<Value>,
+        /// Use to override the device's volume type.
+        #[serde(rename = "VolumeType")]
+        pub volume_type: Option<VolumeType>,
+    }
+
+    /// Defines block device mappings for the instance used to configure your image.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct InstanceBlockDeviceMapping {
+        /// The device to which these mappings apply.
+        #[serde(rename = "DeviceName")]
+        pub device_name: Option<Value>,
+        /// Use to manage Amazon EBS-specific configuration for this mapping.
+        #[serde(rename = "Ebs")]
+        pub ebs: Option<EbsInstanceBlockDeviceSpecification>,
+        /// Use to remove a mapping from the parent image.
+        #[serde(rename = "NoDevice")]
+        pub no_device: Option<Value>,
+        /// Use to manage instance ephemeral devices.
+        #[serde(rename = "VirtualName")]
+        pub virtual_name: Option<Value>,
+    }
+
+    /// Specifies the service in which this image was registered.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum Service {
+        /// `ECR`
+        #[serde(rename = "ECR")]
+        Ecr,
+    }
+
+    /// The container repository where the output container image is stored.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct TargetContainerRepository {
+        /// The name of the container repository where the output container image is stored. This name is prefixed by the repository location.
+        #[serde(rename = "RepositoryName")]
+        pub repository_name: Option<Value>,
+        /// Specifies the service in which this image was registered.
+        #[serde(rename = "Service")]
+        pub service: Option<Service>,
+    }
+
+    /// Settings for Image Builder to configure the ECR repository and output container images that are scanned.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct EcrConfiguration {
+        /// Tags for Image Builder to apply the output container image that is scanned. Tags can help you identify and manage your scanned images.
+        #[serde(rename = "ContainerTags")]
+        pub container_tags: Option<Vec<Value>>,
+        /// The name of the container repository that Amazon Inspector scans to identify findings for your container images. The name includes the path for the repository location. If you don’t provide this information, Image Builder creates a repository in your account named image-builder-image-scanning-repository to use for vulnerability scans for your output container images.
+        #[serde(rename = "RepositoryName")]
+        pub repository_name: Option<Value>,
+    }
+
+    /// Contains settings for Image Builder image resource and container image scans.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct ImageScanningConfiguration {
+        /// Contains ECR settings for vulnerability scans.
+        #[serde(rename = "EcrConfiguration")]
+        pub ecr_configuration: Option<EcrConfiguration>,
+        /// This sets whether Image Builder keeps a snapshot of the vulnerability scans that Amazon Inspector runs against the test instance when you create a new image.
+        #[serde(rename = "ImageScanningEnabled")]
+        pub image_scanning_enabled: Option<Value>,
+    }
+
+    /// The image tests configuration used when creating this image.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct ImageTestsConfiguration {
+        /// ImageTestsEnabled
+        #[serde(rename = "ImageTestsEnabled")]
+        pub image_tests_enabled: Option<Value>,
+        /// TimeoutMinutes
+        #[serde(rename = "TimeoutMinutes")]
+        pub timeout_minutes: Option<Value>,
+    }
+
+    /// Define execution decision in case of workflow failure
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum OnFailure {
+        /// `CONTINUE`
+        #[serde(rename = "CONTINUE")]
+        Continue,
+        /// `ABORT`
+        #[serde(rename = "ABORT")]
+        Abort,
+    }
+
+    /// A parameter associated with the workflow
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct WorkflowParameter {
+        /// `Name`.
+        #[serde(rename = "Name")]
+        pub name: Option<Value>,
+        /// `Value`.
+        #[serde(rename = "Value")]
+        pub value: Option<Vec<Value>>,
+    }
+
+    /// The workflow configuration of the image
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct WorkflowConfiguration {
+        /// Define execution decision in case of workflow failure
+        #[serde(rename = "OnFailure")]
+        pub on_failure: Option<OnFailure>,
+        /// The parallel group name
+        #[serde(rename = "ParallelGroup")]
+        pub parallel_group: Option<Value>,
+        /// The parameters associated with the workflow
+        #[serde(rename = "Parameters")]
+        pub parameters: Option<Vec<WorkflowParameter>>,
+        /// The Amazon Resource Name (ARN) of the workflow
+        #[serde(rename = "WorkflowArn")]
+        pub workflow_arn: Option<Value>,
+    }
+
+    /// The status of the image pipeline.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum Status {
+        /// `DISABLED`
+        #[serde(rename = "DISABLED")]
+        Disabled,
+        /// `ENABLED`
+        #[serde(rename = "ENABLED")]
+        Enabled,
+    }
+
+}
+
 /// Property types of [`CfnComponent`].
 pub mod component {
     #[allow(unused_imports)]
@@ -119,35 +337,9 @@ pub mod container_recipe {
     #[allow(unused_imports)]
     use super::*;
 
-    /// Contains a key/value pair that sets the named component parameter.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct ComponentParameter {
-        /// The name of the component parameter to set. Required.
-        #[serde(rename = "Name")]
-        pub name: Value,
-        /// Sets the value for the named component parameter. Required.
-        #[serde(rename = "Value")]
-        pub value: Vec<Value>,
-    }
+    pub use super::shared_types::ComponentParameter;
 
-    impl ComponentParameter {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(name: impl Into<Value>, value: Vec<Value>) -> Self {
-            ComponentParameter { name: name.into(), value }
-        }
-    }
-
-    /// Configuration details of the component.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct ComponentConfiguration {
-        /// The Amazon Resource Name (ARN) of the component.
-        #[serde(rename = "ComponentArn")]
-        pub component_arn: Option<Value>,
-        /// A group of parameter settings that are used to configure the component for a specific recipe.
-        #[serde(rename = "Parameters")]
-        pub parameters: Option<Vec<ComponentParameter>>,
-    }
+    pub use super::shared_types::ComponentConfiguration;
 
     /// Specifies the type of container, such as Docker.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -157,83 +349,11 @@ pub mod container_recipe {
         Docker,
     }
 
-    /// Use to override the device's volume type.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum VolumeType {
-        /// `standard`
-        #[serde(rename = "standard")]
-        Standard,
-        /// `io1`
-        #[serde(rename = "io1")]
-        Io1,
-        /// `io2`
-        #[serde(rename = "io2")]
-        Io2,
-        /// `io2a`
-        #[serde(rename = "io2a")]
-        Io2a,
-        /// `gp2`
-        #[serde(rename = "gp2")]
-        Gp2,
-        /// `gp3`
-        #[serde(rename = "gp3")]
-        Gp3,
-        /// `gp3a`
-        #[serde(rename = "gp3a")]
-        Gp3a,
-        /// `sc1`
-        #[serde(rename = "sc1")]
-        Sc1,
-        /// `st1`
-        #[serde(rename = "st1")]
-        St1,
-    }
+    pub use super::shared_types::VolumeType;
 
-    /// Amazon EBS-specific block device mapping specifications.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct EbsInstanceBlockDeviceSpecification {
-        /// Use to configure delete on termination of the associated device.
-        #[serde(rename = "DeleteOnTermination")]
-        pub delete_on_termination: Option<Value>,
-        /// Use to configure device encryption.
-        #[serde(rename = "Encrypted")]
-        pub encrypted: Option<Value>,
-        /// Use to configure device IOPS.
-        #[serde(rename = "Iops")]
-        pub iops: Option<Value>,
-        /// Use to configure the KMS key to use when encrypting the device.
-        #[serde(rename = "KmsKeyId")]
-        pub kms_key_id: Option<Value>,
-        /// The snapshot that defines the device contents.
-        #[serde(rename = "SnapshotId")]
-        pub snapshot_id: Option<Value>,
-        /// For GP3 volumes only - The throughput in MiB/s that the volume supports.
-        #[serde(rename = "Throughput")]
-        pub throughput: Option<Value>,
-        /// Use to override the device's volume size.
-        #[serde(rename = "VolumeSize")]
-        pub volume_size: Option<Value>,
-        /// Use to override the device's volume type.
-        #[serde(rename = "VolumeType")]
-        pub volume_type: Option<VolumeType>,
-    }
+    pub use super::shared_types::EbsInstanceBlockDeviceSpecification;
 
-    /// Defines block device mappings for the instance used to configure your image.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct InstanceBlockDeviceMapping {
-        /// The device to which these mappings apply.
-        #[serde(rename = "DeviceName")]
-        pub device_name: Option<Value>,
-        /// Use to manage Amazon EBS-specific configuration for this mapping.
-        #[serde(rename = "Ebs")]
-        pub ebs: Option<EbsInstanceBlockDeviceSpecification>,
-        /// Use to remove a mapping from the parent image.
-        #[serde(rename = "NoDevice")]
-        pub no_device: Option<Value>,
-        /// Use to manage instance ephemeral devices.
-        #[serde(rename = "VirtualName")]
-        pub virtual_name: Option<Value>,
-    }
+    pub use super::shared_types::InstanceBlockDeviceMapping;
 
     /// A group of options that can be used to configure an instance for building and testing container images.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -257,24 +377,9 @@ pub mod container_recipe {
         Linux,
     }
 
-    /// Specifies the service in which this image was registered.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Service {
-        /// `ECR`
-        #[serde(rename = "ECR")]
-        Ecr,
-    }
+    pub use super::shared_types::Service;
 
-    /// The container repository where the output container image is stored.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct TargetContainerRepository {
-        /// The name of the container repository where the output container image is stored. This name is prefixed by the repository location.
-        #[serde(rename = "RepositoryName")]
-        pub repository_name: Option<Value>,
-        /// Specifies the service in which this image was registered.
-        #[serde(rename = "Service")]
-        pub service: Option<Service>,
-    }
+    pub use super::shared_types::TargetContainerRepository;
 
 }
 
@@ -404,24 +509,9 @@ pub mod distribution_configuration {
         pub target_account_ids: Option<Vec<Value>>,
     }
 
-    /// The service of target container repository.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Service {
-        /// `ECR`
-        #[serde(rename = "ECR")]
-        Ecr,
-    }
+    pub use super::shared_types::Service;
 
-    /// The destination repository for the container image.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct TargetContainerRepository {
-        /// The repository name of target container repository.
-        #[serde(rename = "RepositoryName")]
-        pub repository_name: Option<Value>,
-        /// The service of target container repository.
-        #[serde(rename = "Service")]
-        pub service: Option<Service>,
-    }
+    pub use super::shared_types::TargetContainerRepository;
 
     /// Container distribution settings for encryption, licensing, and sharing in a specific Region.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -630,38 +720,11 @@ pub mod image {
         pub on_update: Option<Value>,
     }
 
-    /// Settings for Image Builder to configure the ECR repository and output container images that are scanned.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct EcrConfiguration {
-        /// Tags for Image Builder to apply the output container image that is scanned. Tags can help you identify and manage your scanned images.
-        #[serde(rename = "ContainerTags")]
-        pub container_tags: Option<Vec<Value>>,
-        /// The name of the container repository that Amazon Inspector scans to identify findings for your container images. The name includes the path for the repository location. If you don’t provide this information, Image Builder creates a repository in your account named image-builder-image-scanning-repository to use for vulnerability scans for your output container images.
-        #[serde(rename = "RepositoryName")]
-        pub repository_name: Option<Value>,
-    }
+    pub use super::shared_types::EcrConfiguration;
 
-    /// Contains settings for Image Builder image resource and container image scans.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct ImageScanningConfiguration {
-        /// Contains ECR settings for vulnerability scans.
-        #[serde(rename = "EcrConfiguration")]
-        pub ecr_configuration: Option<EcrConfiguration>,
-        /// This sets whether Image Builder keeps a snapshot of the vulnerability scans that Amazon Inspector runs against the test instance when you create a new image.
-        #[serde(rename = "ImageScanningEnabled")]
-        pub image_scanning_enabled: Option<Value>,
-    }
+    pub use super::shared_types::ImageScanningConfiguration;
 
-    /// The image tests configuration used when creating this image.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct ImageTestsConfiguration {
-        /// ImageTestsEnabled
-        #[serde(rename = "ImageTestsEnabled")]
-        pub image_tests_enabled: Option<Value>,
-        /// TimeoutMinutes
-        #[serde(rename = "TimeoutMinutes")]
-        pub timeout_minutes: Option<Value>,
-    }
+    pub use super::shared_types::ImageTestsConfiguration;
 
     /// The logging configuration settings for the image.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -671,44 +734,11 @@ pub mod image {
         pub log_group_name: Option<Value>,
     }
 
-    /// Define execution decision in case of workflow failure
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum OnFailure {
-        /// `CONTINUE`
-        #[serde(rename = "CONTINUE")]
-        Continue,
-        /// `ABORT`
-        #[serde(rename = "ABORT")]
-        Abort,
-    }
+    pub use super::shared_types::OnFailure;
 
-    /// A parameter associated with the workflow
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct WorkflowParameter {
-        /// `Name`.
-        #[serde(rename = "Name")]
-        pub name: Option<Value>,
-        /// `Value`.
-        #[serde(rename = "Value")]
-        pub value: Option<Vec<Value>>,
-    }
+    pub use super::shared_types::WorkflowParameter;
 
-    /// The workflow configuration of the image
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct WorkflowConfiguration {
-        /// Define execution decision in case of workflow failure
-        #[serde(rename = "OnFailure")]
-        pub on_failure: Option<OnFailure>,
-        /// The parallel group name
-        #[serde(rename = "ParallelGroup")]
-        pub parallel_group: Option<Value>,
-        /// The parameters associated with the workflow
-        #[serde(rename = "Parameters")]
-        pub parameters: Option<Vec<WorkflowParameter>>,
-        /// The Amazon Resource Name (ARN) of the workflow
-        #[serde(rename = "WorkflowArn")]
-        pub workflow_arn: Option<Value>,
-    }
+    pub use super::shared_types::WorkflowConfiguration;
 
 }
 
@@ -804,38 +834,11 @@ pub mod image_pipeline {
     #[allow(unused_imports)]
     use super::*;
 
-    /// Settings for Image Builder to configure the ECR repository and output container images that are scanned.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct EcrConfiguration {
-        /// Tags for Image Builder to apply the output container image that is scanned. Tags can help you identify and manage your scanned images.
-        #[serde(rename = "ContainerTags")]
-        pub container_tags: Option<Vec<Value>>,
-        /// The name of the container repository that Amazon Inspector scans to identify findings for your container images. The name includes the path for the repository location. If you don't provide this information, Image Builder creates a repository in your account named image-builder-image-scanning-repository to use for vulnerability scans for your output container images.
-        #[serde(rename = "RepositoryName")]
-        pub repository_name: Option<Value>,
-    }
+    pub use super::shared_types::EcrConfiguration;
 
-    /// Determines if tests should run after building the image. Image Builder defaults to enable tests to run following the image build, before image distribution.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct ImageScanningConfiguration {
-        /// Contains ECR settings for vulnerability scans.
-        #[serde(rename = "EcrConfiguration")]
-        pub ecr_configuration: Option<EcrConfiguration>,
-        /// This sets whether Image Builder keeps a snapshot of the vulnerability scans that Amazon Inspector runs against the test instance when you create a new image.
-        #[serde(rename = "ImageScanningEnabled")]
-        pub image_scanning_enabled: Option<Value>,
-    }
+    pub use super::shared_types::ImageScanningConfiguration;
 
-    /// Image tests configuration.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct ImageTestsConfiguration {
-        /// Defines if tests should be executed when building this image.
-        #[serde(rename = "ImageTestsEnabled")]
-        pub image_tests_enabled: Option<Value>,
-        /// The maximum time in minutes that tests are permitted to run.
-        #[serde(rename = "TimeoutMinutes")]
-        pub timeout_minutes: Option<Value>,
-    }
+    pub use super::shared_types::ImageTestsConfiguration;
 
     /// The logging configuration settings for the image pipeline.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -892,55 +895,13 @@ pub mod image_pipeline {
         pub timezone: Option<Value>,
     }
 
-    /// The status of the image pipeline.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Status {
-        /// `DISABLED`
-        #[serde(rename = "DISABLED")]
-        Disabled,
-        /// `ENABLED`
-        #[serde(rename = "ENABLED")]
-        Enabled,
-    }
+    pub use super::shared_types::Status;
 
-    /// Define execution decision in case of workflow failure
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum OnFailure {
-        /// `CONTINUE`
-        #[serde(rename = "CONTINUE")]
-        Continue,
-        /// `ABORT`
-        #[serde(rename = "ABORT")]
-        Abort,
-    }
+    pub use super::shared_types::OnFailure;
 
-    /// A parameter associated with the workflow
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct WorkflowParameter {
-        /// `Name`.
-        #[serde(rename = "Name")]
-        pub name: Option<Value>,
-        /// `Value`.
-        #[serde(rename = "Value")]
-        pub value: Option<Vec<Value>>,
-    }
+    pub use super::shared_types::WorkflowParameter;
 
-    /// The workflow configuration of the image
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct WorkflowConfiguration {
-        /// Define execution decision in case of workflow failure
-        #[serde(rename = "OnFailure")]
-        pub on_failure: Option<OnFailure>,
-        /// The parallel group name
-        #[serde(rename = "ParallelGroup")]
-        pub parallel_group: Option<Value>,
-        /// The parameters associated with the workflow
-        #[serde(rename = "Parameters")]
-        pub parameters: Option<Vec<WorkflowParameter>>,
-        /// The Amazon Resource Name (ARN) of the workflow
-        #[serde(rename = "WorkflowArn")]
-        pub workflow_arn: Option<Value>,
-    }
+    pub use super::shared_types::WorkflowConfiguration;
 
 }
 
@@ -1036,113 +997,15 @@ pub mod image_recipe {
         pub user_data_override: Option<Value>,
     }
 
-    /// Use to override the device's volume type.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum VolumeType {
-        /// `standard`
-        #[serde(rename = "standard")]
-        Standard,
-        /// `io1`
-        #[serde(rename = "io1")]
-        Io1,
-        /// `io2`
-        #[serde(rename = "io2")]
-        Io2,
-        /// `io2a`
-        #[serde(rename = "io2a")]
-        Io2a,
-        /// `gp2`
-        #[serde(rename = "gp2")]
-        Gp2,
-        /// `gp3`
-        #[serde(rename = "gp3")]
-        Gp3,
-        /// `gp3a`
-        #[serde(rename = "gp3a")]
-        Gp3a,
-        /// `sc1`
-        #[serde(rename = "sc1")]
-        Sc1,
-        /// `st1`
-        #[serde(rename = "st1")]
-        St1,
-    }
+    pub use super::shared_types::VolumeType;
 
-    /// Amazon EBS-specific block device mapping specifications.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct EbsInstanceBlockDeviceSpecification {
-        /// Use to configure delete on termination of the associated device.
-        #[serde(rename = "DeleteOnTermination")]
-        pub delete_on_termination: Option<Value>,
-        /// Use to configure device encryption.
-        #[serde(rename = "Encrypted")]
-        pub encrypted: Option<Value>,
-        /// Use to configure device IOPS.
-        #[serde(rename = "Iops")]
-        pub iops: Option<Value>,
-        /// Use to configure the KMS key to use when encrypting the device.
-        #[serde(rename = "KmsKeyId")]
-        pub kms_key_id: Option<Value>,
-        /// The snapshot that defines the device contents.
-        #[serde(rename = "SnapshotId")]
-        pub snapshot_id: Option<Value>,
-        /// For GP3 volumes only - The throughput in MiB/s that the volume supports.
-        #[serde(rename = "Throughput")]
-        pub throughput: Option<Value>,
-        /// Use to override the device's volume size.
-        #[serde(rename = "VolumeSize")]
-        pub volume_size: Option<Value>,
-        /// Use to override the device's volume type.
-        #[serde(rename = "VolumeType")]
-        pub volume_type: Option<VolumeType>,
-    }
+    pub use super::shared_types::EbsInstanceBlockDeviceSpecification;
 
-    /// Defines block device mappings for the instance used to configure your image.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct InstanceBlockDeviceMapping {
-        /// The device to which these mappings apply.
-        #[serde(rename = "DeviceName")]
-        pub device_name: Option<Value>,
-        /// Use to manage Amazon EBS-specific configuration for this mapping.
-        #[serde(rename = "Ebs")]
-        pub ebs: Option<EbsInstanceBlockDeviceSpecification>,
-        /// Use to remove a mapping from the parent image.
-        #[serde(rename = "NoDevice")]
-        pub no_device: Option<Value>,
-        /// Use to manage instance ephemeral devices.
-        #[serde(rename = "VirtualName")]
-        pub virtual_name: Option<Value>,
-    }
+    pub use super::shared_types::InstanceBlockDeviceMapping;
 
-    /// Contains a key/value pair that sets the named component parameter.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct ComponentParameter {
-        /// The name of the component parameter to set. Required.
-        #[serde(rename = "Name")]
-        pub name: Value,
-        /// Sets the value for the named component parameter. Required.
-        #[serde(rename = "Value")]
-        pub value: Vec<Value>,
-    }
+    pub use super::shared_types::ComponentParameter;
 
-    impl ComponentParameter {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(name: impl Into<Value>, value: Vec<Value>) -> Self {
-            ComponentParameter { name: name.into(), value }
-        }
-    }
-
-    /// Configuration details of the component.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct ComponentConfiguration {
-        /// The Amazon Resource Name (ARN) of the component.
-        #[serde(rename = "ComponentArn")]
-        pub component_arn: Option<Value>,
-        /// A group of parameter settings that are used to configure the component for a specific recipe.
-        #[serde(rename = "Parameters")]
-        pub parameters: Option<Vec<ComponentParameter>>,
-    }
+    pub use super::shared_types::ComponentConfiguration;
 
 }
 
@@ -1627,16 +1490,7 @@ pub mod lifecycle_policy {
         ContainerImage,
     }
 
-    /// The status of the lifecycle policy.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Status {
-        /// `DISABLED`
-        #[serde(rename = "DISABLED")]
-        Disabled,
-        /// `ENABLED`
-        #[serde(rename = "ENABLED")]
-        Enabled,
-    }
+    pub use super::shared_types::Status;
 
 }
 

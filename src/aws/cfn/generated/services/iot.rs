@@ -11,6 +11,182 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// The values `Status` takes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum Status {
+        /// `ACTIVE`
+        #[serde(rename = "ACTIVE")]
+        Active,
+        /// `INACTIVE`
+        #[serde(rename = "INACTIVE")]
+        Inactive,
+    }
+
+    /// `Tag`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct Tag {
+        /// `Key`. Required.
+        #[serde(rename = "Key")]
+        pub key: Value,
+        /// `Value`. Required.
+        #[serde(rename = "Value")]
+        pub value: Value,
+    }
+
+    impl Tag {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
+            Tag { key: key.into(), value: value.into() }
+        }
+    }
+
+    /// The values `CertificateMode` takes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum CertificateMode {
+        /// `DEFAULT`
+        #[serde(rename = "DEFAULT")]
+        Default,
+        /// `SNI_ONLY`
+        #[serde(rename = "SNI_ONLY")]
+        SniOnly,
+    }
+
+    /// The type of job action to take to initiate the job abort.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum Action {
+        /// `CANCEL`
+        #[serde(rename = "CANCEL")]
+        Cancel,
+    }
+
+    /// The type of job execution failures that can initiate a job abort.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum FailureType {
+        /// `FAILED`
+        #[serde(rename = "FAILED")]
+        Failed,
+        /// `REJECTED`
+        #[serde(rename = "REJECTED")]
+        Rejected,
+        /// `TIMED_OUT`
+        #[serde(rename = "TIMED_OUT")]
+        TimedOut,
+        /// `ALL`
+        #[serde(rename = "ALL")]
+        All,
+    }
+
+    /// The criteria that determine when and how a job abort takes place.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct AbortCriteria {
+        /// The type of job action to take to initiate the job abort. Required.
+        #[serde(rename = "Action")]
+        pub action: Action,
+        /// The type of job execution failures that can initiate a job abort. Required.
+        #[serde(rename = "FailureType")]
+        pub failure_type: FailureType,
+        /// The minimum number of things which must receive job execution notifications before the job can be aborted. Required.
+        #[serde(rename = "MinNumberOfExecutedThings")]
+        pub min_number_of_executed_things: Value,
+        /// The minimum percentage of job execution failures that must occur to initiate the job abort. Required.
+        #[serde(rename = "ThresholdPercentage")]
+        pub threshold_percentage: Value,
+    }
+
+    impl AbortCriteria {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(action: Action, failure_type: FailureType, min_number_of_executed_things: impl Into<Value>, threshold_percentage: impl Into<Value>) -> Self {
+            AbortCriteria { action, failure_type, min_number_of_executed_things: min_number_of_executed_things.into(), threshold_percentage: threshold_percentage.into() }
+        }
+    }
+
+    /// The criteria that determine when and how a job abort takes place.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct AbortConfig {
+        /// The list of criteria that determine when and how to abort the job. Required.
+        #[serde(rename = "CriteriaList")]
+        pub criteria_list: Vec<AbortCriteria>,
+    }
+
+    impl AbortConfig {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(criteria_list: Vec<AbortCriteria>) -> Self {
+            AbortConfig { criteria_list }
+        }
+    }
+
+    /// Allows you to define a criteria to initiate the increase in rate of rollout for a job.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct RateIncreaseCriteria {
+        /// The threshold for number of notified things that will initiate the increase in rate of rollout.
+        #[serde(rename = "NumberOfNotifiedThings")]
+        pub number_of_notified_things: Option<Value>,
+        /// The threshold for number of succeeded things that will initiate the increase in rate of rollout.
+        #[serde(rename = "NumberOfSucceededThings")]
+        pub number_of_succeeded_things: Option<Value>,
+    }
+
+    /// Allows you to create an exponential rate of rollout for a job.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct ExponentialRolloutRate {
+        /// The minimum number of things that will be notified of a pending job, per minute at the start of job rollout. Required.
+        #[serde(rename = "BaseRatePerMinute")]
+        pub base_rate_per_minute: Value,
+        /// The exponential factor to increase the rate of rollout for a job. Required.
+        #[serde(rename = "IncrementFactor")]
+        pub increment_factor: Value,
+        /// Allows you to define a criteria to initiate the increase in rate of rollout for a job. Required.
+        #[serde(rename = "RateIncreaseCriteria")]
+        pub rate_increase_criteria: RateIncreaseCriteria,
+    }
+
+    impl ExponentialRolloutRate {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(base_rate_per_minute: impl Into<Value>, increment_factor: impl Into<Value>, rate_increase_criteria: RateIncreaseCriteria) -> Self {
+            ExponentialRolloutRate { base_rate_per_minute: base_rate_per_minute.into(), increment_factor: increment_factor.into(), rate_increase_criteria }
+        }
+    }
+
+    /// The logging level for the specified event type. Determines the verbosity of log messages generated for this event type.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum LogLevel {
+        /// `ERROR`
+        #[serde(rename = "ERROR")]
+        Error,
+        /// `WARN`
+        #[serde(rename = "WARN")]
+        Warn,
+        /// `INFO`
+        #[serde(rename = "INFO")]
+        Info,
+        /// `DEBUG`
+        #[serde(rename = "DEBUG")]
+        Debug,
+        /// `DISABLED`
+        #[serde(rename = "DISABLED")]
+        Disabled,
+    }
+
+    /// `AttributePayload`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct AttributePayload {
+        /// `Attributes`.
+        #[serde(rename = "Attributes")]
+        pub attributes: Option<Value>,
+    }
+
+}
+
 /// Property types of [`CfnAccountAuditConfiguration`].
 pub mod account_audit_configuration {
     #[allow(unused_imports)]
@@ -176,35 +352,9 @@ pub mod authorizer {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The values `Status` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Status {
-        /// `ACTIVE`
-        #[serde(rename = "ACTIVE")]
-        Active,
-        /// `INACTIVE`
-        #[serde(rename = "INACTIVE")]
-        Inactive,
-    }
+    pub use super::shared_types::Status;
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -269,24 +419,7 @@ pub mod billing_group {
         pub billing_group_description: Option<Value>,
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// Tag key (1-128 chars). No 'aws:' prefix. Allows: \[A-Za-z0-9 _.:/=+-\] Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// Tag value (1-256 chars). No 'aws:' prefix. Allows: \[A-Za-z0-9 _.:/=+-\] Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -335,16 +468,7 @@ pub mod ca_certificate {
         Disable,
     }
 
-    /// The values `CertificateMode` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum CertificateMode {
-        /// `DEFAULT`
-        #[serde(rename = "DEFAULT")]
-        Default,
-        /// `SNI_ONLY`
-        #[serde(rename = "SNI_ONLY")]
-        SniOnly,
-    }
+    pub use super::shared_types::CertificateMode;
 
     /// `RegistrationConfig`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -360,35 +484,9 @@ pub mod ca_certificate {
         pub template_name: Option<Value>,
     }
 
-    /// The values `Status` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Status {
-        /// `ACTIVE`
-        #[serde(rename = "ACTIVE")]
-        Active,
-        /// `INACTIVE`
-        #[serde(rename = "INACTIVE")]
-        Inactive,
-    }
+    pub use super::shared_types::Status;
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -449,16 +547,7 @@ pub mod certificate {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The values `CertificateMode` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum CertificateMode {
-        /// `DEFAULT`
-        #[serde(rename = "DEFAULT")]
-        Default,
-        /// `SNI_ONLY`
-        #[serde(rename = "SNI_ONLY")]
-        SniOnly,
-    }
+    pub use super::shared_types::CertificateMode;
 
     /// The values `Status` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -538,24 +627,7 @@ pub mod certificate_provider {
         CreateCertificateFromCsr,
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -833,24 +905,7 @@ pub mod command {
         pub aws_json_substitution: Option<AwsJsonSubstitutionCommandPreprocessorConfig>,
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The tag's key. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The tag's value. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -942,24 +997,7 @@ pub mod custom_metric {
         Number,
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The tag's key. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The tag's value. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -1004,24 +1042,7 @@ pub mod dimension {
     #[allow(unused_imports)]
     use super::*;
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The tag's key. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The tag's value. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// Specifies the type of the dimension.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -1169,24 +1190,7 @@ pub mod domain_configuration {
         Jobs,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// `TlsConfig`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -1358,24 +1362,7 @@ pub mod fleet_metric {
         }
     }
 
-    /// A key-value pair to associate with a resource
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The tag's key Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The tag's value Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// The unit of data points emitted by a fleet metric
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -1536,71 +1523,13 @@ pub mod job {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The type of job action to take to initiate the job abort.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Action {
-        /// `CANCEL`
-        #[serde(rename = "CANCEL")]
-        Cancel,
-    }
+    pub use super::shared_types::Action;
 
-    /// The type of job execution failures that can initiate a job abort.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum FailureType {
-        /// `FAILED`
-        #[serde(rename = "FAILED")]
-        Failed,
-        /// `REJECTED`
-        #[serde(rename = "REJECTED")]
-        Rejected,
-        /// `TIMED_OUT`
-        #[serde(rename = "TIMED_OUT")]
-        TimedOut,
-        /// `ALL`
-        #[serde(rename = "ALL")]
-        All,
-    }
+    pub use super::shared_types::FailureType;
 
-    /// The criteria that determine when and how a job abort takes place.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct AbortCriteria {
-        /// The type of job action to take to initiate the job abort. Required.
-        #[serde(rename = "Action")]
-        pub action: Action,
-        /// The type of job execution failures that can initiate a job abort. Required.
-        #[serde(rename = "FailureType")]
-        pub failure_type: FailureType,
-        /// The minimum number of things which must receive job execution notifications before the job can be aborted. Required.
-        #[serde(rename = "MinNumberOfExecutedThings")]
-        pub min_number_of_executed_things: Value,
-        /// The minimum percentage of job execution failures that must occur to initiate the job abort. Required.
-        #[serde(rename = "ThresholdPercentage")]
-        pub threshold_percentage: Value,
-    }
+    pub use super::shared_types::AbortCriteria;
 
-    impl AbortCriteria {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(action: Action, failure_type: FailureType, min_number_of_executed_things: impl Into<Value>, threshold_percentage: impl Into<Value>) -> Self {
-            AbortCriteria { action, failure_type, min_number_of_executed_things: min_number_of_executed_things.into(), threshold_percentage: threshold_percentage.into() }
-        }
-    }
-
-    /// The criteria that determine when and how a job abort takes place.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct AbortConfig {
-        /// The list of criteria that determine when and how to abort the job. Required.
-        #[serde(rename = "CriteriaList")]
-        pub criteria_list: Vec<AbortCriteria>,
-    }
-
-    impl AbortConfig {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(criteria_list: Vec<AbortCriteria>) -> Self {
-            AbortConfig { criteria_list }
-        }
-    }
+    pub use super::shared_types::AbortConfig;
 
     /// The type of job execution failures that can initiate a job retry.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -1651,38 +1580,9 @@ pub mod job {
         }
     }
 
-    /// Allows you to define a criteria to initiate the increase in rate of rollout for a job.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct RateIncreaseCriteria {
-        /// The threshold for number of notified things that will initiate the increase in rate of rollout.
-        #[serde(rename = "NumberOfNotifiedThings")]
-        pub number_of_notified_things: Option<Value>,
-        /// The threshold for number of succeeded things that will initiate the increase in rate of rollout.
-        #[serde(rename = "NumberOfSucceededThings")]
-        pub number_of_succeeded_things: Option<Value>,
-    }
+    pub use super::shared_types::RateIncreaseCriteria;
 
-    /// Allows you to create an exponential rate of rollout for a job.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct ExponentialRolloutRate {
-        /// The minimum number of things that will be notified of a pending job, per minute at the start of job rollout. Required.
-        #[serde(rename = "BaseRatePerMinute")]
-        pub base_rate_per_minute: Value,
-        /// The exponential factor to increase the rate of rollout for a job. Required.
-        #[serde(rename = "IncrementFactor")]
-        pub increment_factor: Value,
-        /// Allows you to define a criteria to initiate the increase in rate of rollout for a job. Required.
-        #[serde(rename = "RateIncreaseCriteria")]
-        pub rate_increase_criteria: RateIncreaseCriteria,
-    }
-
-    impl ExponentialRolloutRate {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(base_rate_per_minute: impl Into<Value>, increment_factor: impl Into<Value>, rate_increase_criteria: RateIncreaseCriteria) -> Self {
-            ExponentialRolloutRate { base_rate_per_minute: base_rate_per_minute.into(), increment_factor: increment_factor.into(), rate_increase_criteria }
-        }
-    }
+    pub use super::shared_types::ExponentialRolloutRate;
 
     /// Allows you to create a staged rollout of a job.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -1756,24 +1656,7 @@ pub mod job {
         pub start_time: Option<Value>,
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The tag's key. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The tag's value. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// Specifies whether the job will continue to run (CONTINUOUS), or will be complete after all those things specified as targets have completed the job (SNAPSHOT).
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -1877,71 +1760,13 @@ pub mod job_template {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The values `Action` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Action {
-        /// `CANCEL`
-        #[serde(rename = "CANCEL")]
-        Cancel,
-    }
+    pub use super::shared_types::Action;
 
-    /// The values `FailureType` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum FailureType {
-        /// `FAILED`
-        #[serde(rename = "FAILED")]
-        Failed,
-        /// `REJECTED`
-        #[serde(rename = "REJECTED")]
-        Rejected,
-        /// `TIMED_OUT`
-        #[serde(rename = "TIMED_OUT")]
-        TimedOut,
-        /// `ALL`
-        #[serde(rename = "ALL")]
-        All,
-    }
+    pub use super::shared_types::FailureType;
 
-    /// The criteria that determine when and how a job abort takes place.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct AbortCriteria {
-        /// The type of job action to take to initiate the job abort. Required.
-        #[serde(rename = "Action")]
-        pub action: Action,
-        /// The type of job execution failures that can initiate a job abort. Required.
-        #[serde(rename = "FailureType")]
-        pub failure_type: FailureType,
-        /// The minimum number of things which must receive job execution notifications before the job can be aborted. Required.
-        #[serde(rename = "MinNumberOfExecutedThings")]
-        pub min_number_of_executed_things: Value,
-        /// The minimum percentage of job execution failures that must occur to initiate the job abort. Required.
-        #[serde(rename = "ThresholdPercentage")]
-        pub threshold_percentage: Value,
-    }
+    pub use super::shared_types::AbortCriteria;
 
-    impl AbortCriteria {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(action: Action, failure_type: FailureType, min_number_of_executed_things: impl Into<Value>, threshold_percentage: impl Into<Value>) -> Self {
-            AbortCriteria { action, failure_type, min_number_of_executed_things: min_number_of_executed_things.into(), threshold_percentage: threshold_percentage.into() }
-        }
-    }
-
-    /// The criteria that determine when and how a job abort takes place.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct AbortConfig {
-        /// `CriteriaList`. Required.
-        #[serde(rename = "CriteriaList")]
-        pub criteria_list: Vec<AbortCriteria>,
-    }
-
-    impl AbortConfig {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(criteria_list: Vec<AbortCriteria>) -> Self {
-            AbortConfig { criteria_list }
-        }
-    }
+    pub use super::shared_types::AbortConfig;
 
     /// The values `JobRetryFailureType` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -1976,38 +1801,9 @@ pub mod job_template {
         pub retry_criteria_list: Option<Vec<RetryCriteria>>,
     }
 
-    /// `RateIncreaseCriteria`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct RateIncreaseCriteria {
-        /// `NumberOfNotifiedThings`.
-        #[serde(rename = "NumberOfNotifiedThings")]
-        pub number_of_notified_things: Option<Value>,
-        /// `NumberOfSucceededThings`.
-        #[serde(rename = "NumberOfSucceededThings")]
-        pub number_of_succeeded_things: Option<Value>,
-    }
+    pub use super::shared_types::RateIncreaseCriteria;
 
-    /// Allows you to create an exponential rate of rollout for a job.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct ExponentialRolloutRate {
-        /// The minimum number of things that will be notified of a pending job, per minute at the start of job rollout. This parameter allows you to define the initial rate of rollout. Required.
-        #[serde(rename = "BaseRatePerMinute")]
-        pub base_rate_per_minute: Value,
-        /// The exponential factor to increase the rate of rollout for a job. Required.
-        #[serde(rename = "IncrementFactor")]
-        pub increment_factor: Value,
-        /// The criteria to initiate the increase in rate of rollout for a job. Required.
-        #[serde(rename = "RateIncreaseCriteria")]
-        pub rate_increase_criteria: RateIncreaseCriteria,
-    }
-
-    impl ExponentialRolloutRate {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(base_rate_per_minute: impl Into<Value>, increment_factor: impl Into<Value>, rate_increase_criteria: RateIncreaseCriteria) -> Self {
-            ExponentialRolloutRate { base_rate_per_minute: base_rate_per_minute.into(), increment_factor: increment_factor.into(), rate_increase_criteria }
-        }
-    }
+    pub use super::shared_types::ExponentialRolloutRate;
 
     /// Allows you to create a staged rollout of a job.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -2050,24 +1846,7 @@ pub mod job_template {
         }
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The tag's key. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The tag's value. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// Specifies the amount of time each device has to finish its execution of the job.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -2175,25 +1954,7 @@ pub mod logging {
         Disabled,
     }
 
-    /// The logging level for the specified event type. Determines the verbosity of log messages generated for this event type.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum LogLevel {
-        /// `ERROR`
-        #[serde(rename = "ERROR")]
-        Error,
-        /// `WARN`
-        #[serde(rename = "WARN")]
-        Warn,
-        /// `INFO`
-        #[serde(rename = "INFO")]
-        Info,
-        /// `DEBUG`
-        #[serde(rename = "DEBUG")]
-        Debug,
-        /// `DISABLED`
-        #[serde(rename = "DISABLED")]
-        Disabled,
-    }
+    pub use super::shared_types::LogLevel;
 
     /// Configuration for event-based logging that specifies which event types to log and their logging settings. Used for account-level logging overrides.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -2431,24 +2192,7 @@ pub mod mitigation_action {
         pub update_device_certificate_params: Option<UpdateDeviceCertificateParams>,
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The tag's key. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The tag's value. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -2497,24 +2241,7 @@ pub mod policy {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -2594,24 +2321,7 @@ pub mod provisioning_template {
         pub target_arn: Option<Value>,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// The values `TemplateType` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -2679,25 +2389,7 @@ pub mod resource_specific_logging {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The log level for a specific target. Valid values are: ERROR, WARN, INFO, DEBUG, or DISABLED.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum LogLevel {
-        /// `ERROR`
-        #[serde(rename = "ERROR")]
-        Error,
-        /// `WARN`
-        #[serde(rename = "WARN")]
-        Warn,
-        /// `INFO`
-        #[serde(rename = "INFO")]
-        Info,
-        /// `DEBUG`
-        #[serde(rename = "DEBUG")]
-        Debug,
-        /// `DISABLED`
-        #[serde(rename = "DISABLED")]
-        Disabled,
-    }
+    pub use super::shared_types::LogLevel;
 
     /// The target type. Value must be THING_GROUP, CLIENT_ID, SOURCE_IP, PRINCIPAL_ID, or EVENT_TYPE.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -2759,24 +2451,7 @@ pub mod role_alias {
     #[allow(unused_imports)]
     use super::*;
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -2867,24 +2542,7 @@ pub mod scheduled_audit {
         Monthly,
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The tag's key. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The tag's value. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -3192,24 +2850,7 @@ pub mod security_profile {
         }
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The tag's key. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The tag's value. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -3258,24 +2899,7 @@ pub mod software_package {
     #[allow(unused_imports)]
     use super::*;
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 1 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -3363,24 +2987,7 @@ pub mod software_package_version {
         }
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 1 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -3474,24 +3081,7 @@ pub mod stream {
         pub s3_location: Option<S3Location>,
     }
 
-    /// A set of key/value pairs that are used to manage the resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The tag's key. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The tag's value. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -3551,13 +3141,7 @@ pub mod thing {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `AttributePayload`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct AttributePayload {
-        /// `Attributes`.
-        #[serde(rename = "Attributes")]
-        pub attributes: Option<Value>,
-    }
+    pub use super::shared_types::AttributePayload;
 
 }
 
@@ -3592,32 +3176,9 @@ pub mod thing_group {
     #[allow(unused_imports)]
     use super::*;
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// Tag key (1-128 chars). No 'aws:' prefix. Allows: \[A-Za-z0-9 _.:/=+-\] Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// Tag value (1-256 chars). No 'aws:' prefix. Allows: \[A-Za-z0-9 _.:/=+-\] Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
+    pub use super::shared_types::Tag;
 
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
-
-    /// `AttributePayload`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct AttributePayload {
-        /// `Attributes`.
-        #[serde(rename = "Attributes")]
-        pub attributes: Option<Value>,
-    }
+    pub use super::shared_types::AttributePayload;
 
     /// `ThingGroupProperties`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -3698,24 +3259,7 @@ pub mod thing_type {
     #[allow(unused_imports)]
     use super::*;
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// Tag key (1-128 chars). No 'aws:' prefix. Allows: \[A-Za-z0-9 _.:/=+-\] Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// Tag value (1-256 chars). No 'aws:' prefix. Allows: \[A-Za-z0-9 _.:/=+-\] Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// The values `ConnectionAttribute` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -3811,24 +3355,7 @@ pub mod topic_rule {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// `CloudwatchAlarmAction`.
     #[derive(Debug, Clone, ::serde::Serialize)]

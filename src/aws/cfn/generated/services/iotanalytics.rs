@@ -11,8 +11,9 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
-/// Property types of [`CfnChannel`].
-pub mod channel {
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
     #[allow(unused_imports)]
     use super::*;
 
@@ -36,17 +37,6 @@ pub mod channel {
         pub fn new(bucket: impl Into<Value>, role_arn: impl Into<Value>) -> Self {
             CustomerManagedS3 { bucket: bucket.into(), key_prefix: None, role_arn: role_arn.into() }
         }
-    }
-
-    /// `ChannelStorage`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct ChannelStorage {
-        /// `CustomerManagedS3`.
-        #[serde(rename = "CustomerManagedS3")]
-        pub customer_managed_s3: Option<CustomerManagedS3>,
-        /// `ServiceManagedS3`.
-        #[serde(rename = "ServiceManagedS3")]
-        pub service_managed_s3: Option<Value>,
     }
 
     /// `RetentionPeriod`.
@@ -78,6 +68,30 @@ pub mod channel {
             Tag { key: key.into(), value: value.into() }
         }
     }
+
+}
+
+/// Property types of [`CfnChannel`].
+pub mod channel {
+    #[allow(unused_imports)]
+    use super::*;
+
+    pub use super::shared_types::CustomerManagedS3;
+
+    /// `ChannelStorage`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct ChannelStorage {
+        /// `CustomerManagedS3`.
+        #[serde(rename = "CustomerManagedS3")]
+        pub customer_managed_s3: Option<CustomerManagedS3>,
+        /// `ServiceManagedS3`.
+        #[serde(rename = "ServiceManagedS3")]
+        pub service_managed_s3: Option<Value>,
+    }
+
+    pub use super::shared_types::RetentionPeriod;
+
+    pub use super::shared_types::Tag;
 
 }
 
@@ -433,35 +447,9 @@ pub mod dataset {
         }
     }
 
-    /// `RetentionPeriod`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct RetentionPeriod {
-        /// `NumberOfDays`.
-        #[serde(rename = "NumberOfDays")]
-        pub number_of_days: Option<Value>,
-        /// `Unlimited`.
-        #[serde(rename = "Unlimited")]
-        pub unlimited: Option<Value>,
-    }
+    pub use super::shared_types::RetentionPeriod;
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// `Schedule`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -626,27 +614,7 @@ pub mod datastore {
         pub partitions: Option<Vec<DatastorePartition>>,
     }
 
-    /// `CustomerManagedS3`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct CustomerManagedS3 {
-        /// `Bucket`. Required.
-        #[serde(rename = "Bucket")]
-        pub bucket: Value,
-        /// `KeyPrefix`.
-        #[serde(rename = "KeyPrefix")]
-        pub key_prefix: Option<Value>,
-        /// `RoleArn`. Required.
-        #[serde(rename = "RoleArn")]
-        pub role_arn: Value,
-    }
-
-    impl CustomerManagedS3 {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(bucket: impl Into<Value>, role_arn: impl Into<Value>) -> Self {
-            CustomerManagedS3 { bucket: bucket.into(), key_prefix: None, role_arn: role_arn.into() }
-        }
-    }
+    pub use super::shared_types::CustomerManagedS3;
 
     /// `CustomerManagedS3Storage`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -735,35 +703,9 @@ pub mod datastore {
         pub parquet_configuration: Option<ParquetConfiguration>,
     }
 
-    /// `RetentionPeriod`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct RetentionPeriod {
-        /// `NumberOfDays`.
-        #[serde(rename = "NumberOfDays")]
-        pub number_of_days: Option<Value>,
-        /// `Unlimited`.
-        #[serde(rename = "Unlimited")]
-        pub unlimited: Option<Value>,
-    }
+    pub use super::shared_types::RetentionPeriod;
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -1076,24 +1018,7 @@ pub mod pipeline {
         pub select_attributes: Option<SelectAttributes>,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 

@@ -11,6 +11,44 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// `Tag`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct Tag {
+        /// `Key`. Required.
+        #[serde(rename = "Key")]
+        pub key: Value,
+        /// `Value`. Required.
+        #[serde(rename = "Value")]
+        pub value: Value,
+    }
+
+    impl Tag {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
+            Tag { key: key.into(), value: value.into() }
+        }
+    }
+
+    /// The values `ManifestStatus` takes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum ManifestStatus {
+        /// `ACTIVE`
+        #[serde(rename = "ACTIVE")]
+        Active,
+        /// `DRAFT`
+        #[serde(rename = "DRAFT")]
+        Draft,
+    }
+
+}
+
 /// Property types of [`CfnCampaign`].
 pub mod campaign {
     #[allow(unused_imports)]
@@ -245,24 +283,7 @@ pub mod campaign {
         ToDisk,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -372,35 +393,9 @@ pub mod decoder_manifest {
         CustomDecoding,
     }
 
-    /// The values `ManifestStatus` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ManifestStatus {
-        /// `ACTIVE`
-        #[serde(rename = "ACTIVE")]
-        Active,
-        /// `DRAFT`
-        #[serde(rename = "DRAFT")]
-        Draft,
-    }
+    pub use super::shared_types::ManifestStatus;
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -465,24 +460,7 @@ pub mod fleet {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -535,35 +513,9 @@ pub mod model_manifest {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The values `ManifestStatus` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ManifestStatus {
-        /// `ACTIVE`
-        #[serde(rename = "ACTIVE")]
-        Active,
-        /// `DRAFT`
-        #[serde(rename = "DRAFT")]
-        Draft,
-    }
+    pub use super::shared_types::ManifestStatus;
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -642,24 +594,7 @@ pub mod signal_catalog {
         pub total_sensors: Option<Value>,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -727,24 +662,7 @@ pub mod state_template {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -840,24 +758,7 @@ pub mod vehicle {
         }
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 

@@ -11,6 +11,52 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// A label for tagging Kendra resources
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct Tag {
+        /// A string used to identify this tag Required.
+        #[serde(rename = "Key")]
+        pub key: Value,
+        /// A string containing the value for the tag Required.
+        #[serde(rename = "Value")]
+        pub value: Value,
+    }
+
+    impl Tag {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
+            Tag { key: key.into(), value: value.into() }
+        }
+    }
+
+    /// `S3Path`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct S3Path {
+        /// `Bucket`. Required.
+        #[serde(rename = "Bucket")]
+        pub bucket: Value,
+        /// `Key`. Required.
+        #[serde(rename = "Key")]
+        pub key: Value,
+    }
+
+    impl S3Path {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(bucket: impl Into<Value>, key: impl Into<Value>) -> Self {
+            S3Path { bucket: bucket.into(), key: key.into() }
+        }
+    }
+
+}
+
 /// Property types of [`CfnDataSource`].
 pub mod data_source {
     #[allow(unused_imports)]
@@ -168,24 +214,7 @@ pub mod data_source {
         pub role_arn: Option<Value>,
     }
 
-    /// A label for tagging Kendra resources
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// A string used to identify this tag Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// A string containing the value for the tag Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// Data source type
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -307,43 +336,9 @@ pub mod faq {
         Json,
     }
 
-    /// `S3Path`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct S3Path {
-        /// `Bucket`. Required.
-        #[serde(rename = "Bucket")]
-        pub bucket: Value,
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-    }
+    pub use super::shared_types::S3Path;
 
-    impl S3Path {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(bucket: impl Into<Value>, key: impl Into<Value>) -> Self {
-            S3Path { bucket: bucket.into(), key: key.into() }
-        }
-    }
-
-    /// A label for tagging Kendra resources
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// A string used to identify this tag Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// A string containing the value for the tag Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -423,24 +418,7 @@ pub mod featured_results_set {
         Inactive,
     }
 
-    /// A key-value pair that identifies or categorizes a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key for the tag. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value associated with the tag. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -640,24 +618,7 @@ pub mod index {
         pub kms_key_id: Option<Value>,
     }
 
-    /// A label for tagging Kendra resources
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// A string used to identify this tag Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// A string containing the value for the tag Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// The values `UserContextPolicy` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -810,43 +771,9 @@ pub mod query_suggestions_block_list {
     #[allow(unused_imports)]
     use super::*;
 
-    /// Information required to find a specific file in an Amazon S3 bucket.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct S3Path {
-        /// The name of the S3 bucket that contains the file. Required.
-        #[serde(rename = "Bucket")]
-        pub bucket: Value,
-        /// The name of the file. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-    }
+    pub use super::shared_types::S3Path;
 
-    impl S3Path {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(bucket: impl Into<Value>, key: impl Into<Value>) -> Self {
-            S3Path { bucket: bucket.into(), key: key.into() }
-        }
-    }
-
-    /// A key-value pair that identifies or categorizes a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key for the tag. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value associated with the tag. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -901,43 +828,9 @@ pub mod thesaurus {
     #[allow(unused_imports)]
     use super::*;
 
-    /// Information required to find a specific file in an Amazon S3 bucket.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct S3Path {
-        /// The name of the S3 bucket that contains the file. Required.
-        #[serde(rename = "Bucket")]
-        pub bucket: Value,
-        /// The name of the file. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-    }
+    pub use super::shared_types::S3Path;
 
-    impl S3Path {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(bucket: impl Into<Value>, key: impl Into<Value>) -> Self {
-            S3Path { bucket: bucket.into(), key: key.into() }
-        }
-    }
-
-    /// A key-value pair that identifies or categorizes a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key for the tag. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value associated with the tag. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 

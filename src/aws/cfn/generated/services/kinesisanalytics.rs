@@ -11,45 +11,11 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
-/// Property types of [`CfnApplication`].
-pub mod application {
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
     #[allow(unused_imports)]
     use super::*;
-
-    /// `InputParallelism`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct InputParallelism {
-        /// `Count`.
-        #[serde(rename = "Count")]
-        pub count: Option<Value>,
-    }
-
-    /// `InputLambdaProcessor`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct InputLambdaProcessor {
-        /// `ResourceARN`. Required.
-        #[serde(rename = "ResourceARN")]
-        pub resource_arn: Value,
-        /// `RoleARN`. Required.
-        #[serde(rename = "RoleARN")]
-        pub role_arn: Value,
-    }
-
-    impl InputLambdaProcessor {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(resource_arn: impl Into<Value>, role_arn: impl Into<Value>) -> Self {
-            InputLambdaProcessor { resource_arn: resource_arn.into(), role_arn: role_arn.into() }
-        }
-    }
-
-    /// `InputProcessingConfiguration`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct InputProcessingConfiguration {
-        /// `InputLambdaProcessor`.
-        #[serde(rename = "InputLambdaProcessor")]
-        pub input_lambda_processor: Option<InputLambdaProcessor>,
-    }
 
     /// `RecordColumn`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -137,6 +103,58 @@ pub mod application {
             RecordFormat { mapping_parameters: None, record_format_type: record_format_type.into() }
         }
     }
+
+}
+
+/// Property types of [`CfnApplication`].
+pub mod application {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// `InputParallelism`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct InputParallelism {
+        /// `Count`.
+        #[serde(rename = "Count")]
+        pub count: Option<Value>,
+    }
+
+    /// `InputLambdaProcessor`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct InputLambdaProcessor {
+        /// `ResourceARN`. Required.
+        #[serde(rename = "ResourceARN")]
+        pub resource_arn: Value,
+        /// `RoleARN`. Required.
+        #[serde(rename = "RoleARN")]
+        pub role_arn: Value,
+    }
+
+    impl InputLambdaProcessor {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(resource_arn: impl Into<Value>, role_arn: impl Into<Value>) -> Self {
+            InputLambdaProcessor { resource_arn: resource_arn.into(), role_arn: role_arn.into() }
+        }
+    }
+
+    /// `InputProcessingConfiguration`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct InputProcessingConfiguration {
+        /// `InputLambdaProcessor`.
+        #[serde(rename = "InputLambdaProcessor")]
+        pub input_lambda_processor: Option<InputLambdaProcessor>,
+    }
+
+    pub use super::shared_types::RecordColumn;
+
+    pub use super::shared_types::CSVMappingParameters;
+
+    pub use super::shared_types::JSONMappingParameters;
+
+    pub use super::shared_types::MappingParameters;
+
+    pub use super::shared_types::RecordFormat;
 
     /// `InputSchema`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -402,92 +420,15 @@ pub mod application_reference_data_source {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `RecordColumn`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct RecordColumn {
-        /// `Mapping`.
-        #[serde(rename = "Mapping")]
-        pub mapping: Option<Value>,
-        /// `Name`. Required.
-        #[serde(rename = "Name")]
-        pub name: Value,
-        /// `SqlType`. Required.
-        #[serde(rename = "SqlType")]
-        pub sql_type: Value,
-    }
+    pub use super::shared_types::RecordColumn;
 
-    impl RecordColumn {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(name: impl Into<Value>, sql_type: impl Into<Value>) -> Self {
-            RecordColumn { mapping: None, name: name.into(), sql_type: sql_type.into() }
-        }
-    }
+    pub use super::shared_types::CSVMappingParameters;
 
-    /// `CSVMappingParameters`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct CSVMappingParameters {
-        /// `RecordColumnDelimiter`. Required.
-        #[serde(rename = "RecordColumnDelimiter")]
-        pub record_column_delimiter: Value,
-        /// `RecordRowDelimiter`. Required.
-        #[serde(rename = "RecordRowDelimiter")]
-        pub record_row_delimiter: Value,
-    }
+    pub use super::shared_types::JSONMappingParameters;
 
-    impl CSVMappingParameters {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(record_column_delimiter: impl Into<Value>, record_row_delimiter: impl Into<Value>) -> Self {
-            CSVMappingParameters { record_column_delimiter: record_column_delimiter.into(), record_row_delimiter: record_row_delimiter.into() }
-        }
-    }
+    pub use super::shared_types::MappingParameters;
 
-    /// `JSONMappingParameters`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct JSONMappingParameters {
-        /// `RecordRowPath`. Required.
-        #[serde(rename = "RecordRowPath")]
-        pub record_row_path: Value,
-    }
-
-    impl JSONMappingParameters {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(record_row_path: impl Into<Value>) -> Self {
-            JSONMappingParameters { record_row_path: record_row_path.into() }
-        }
-    }
-
-    /// `MappingParameters`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct MappingParameters {
-        /// `CSVMappingParameters`.
-        #[serde(rename = "CSVMappingParameters")]
-        pub csv_mapping_parameters: Option<CSVMappingParameters>,
-        /// `JSONMappingParameters`.
-        #[serde(rename = "JSONMappingParameters")]
-        pub json_mapping_parameters: Option<JSONMappingParameters>,
-    }
-
-    /// `RecordFormat`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct RecordFormat {
-        /// `MappingParameters`.
-        #[serde(rename = "MappingParameters")]
-        pub mapping_parameters: Option<MappingParameters>,
-        /// `RecordFormatType`. Required.
-        #[serde(rename = "RecordFormatType")]
-        pub record_format_type: Value,
-    }
-
-    impl RecordFormat {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(record_format_type: impl Into<Value>) -> Self {
-            RecordFormat { mapping_parameters: None, record_format_type: record_format_type.into() }
-        }
-    }
+    pub use super::shared_types::RecordFormat;
 
     /// `ReferenceSchema`.
     #[derive(Debug, Clone, ::serde::Serialize)]

@@ -11,6 +11,82 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// For a SQL-based Kinesis Data Analytics application, describes the mapping of each data element in the streaming source to the corresponding column in the in-application stream.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct RecordColumn {
+        /// A reference to the data element in the streaming input or the reference data source.
+        #[serde(rename = "Mapping")]
+        pub mapping: Option<Value>,
+        /// The name of the column that is created in the in-application input stream or reference table. Required.
+        #[serde(rename = "Name")]
+        pub name: Value,
+        /// The type of column created in the in-application input stream or reference table. Required.
+        #[serde(rename = "SqlType")]
+        pub sql_type: Value,
+    }
+
+    impl RecordColumn {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(name: impl Into<Value>, sql_type: impl Into<Value>) -> Self {
+            RecordColumn { mapping: None, name: name.into(), sql_type: sql_type.into() }
+        }
+    }
+
+    /// For a SQL-based Kinesis Data Analytics application, provides additional mapping information when the record format uses delimiters, such as CSV. For example, the following sample records use CSV format, where the records use the '\\n' as the row delimiter and a comma (",") as the column delimiter:
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct CSVMappingParameters {
+        /// The column delimiter. For example, in a CSV format, a comma (",") is the typical column delimiter. Required.
+        #[serde(rename = "RecordColumnDelimiter")]
+        pub record_column_delimiter: Value,
+        /// The row delimiter. For example, in a CSV format, '\\n' is the typical row delimiter. Required.
+        #[serde(rename = "RecordRowDelimiter")]
+        pub record_row_delimiter: Value,
+    }
+
+    impl CSVMappingParameters {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(record_column_delimiter: impl Into<Value>, record_row_delimiter: impl Into<Value>) -> Self {
+            CSVMappingParameters { record_column_delimiter: record_column_delimiter.into(), record_row_delimiter: record_row_delimiter.into() }
+        }
+    }
+
+    /// For a SQL-based Kinesis Data Analytics application, provides additional mapping information when JSON is the record format on the streaming source.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct JSONMappingParameters {
+        /// The path to the top-level parent that contains the records. Required.
+        #[serde(rename = "RecordRowPath")]
+        pub record_row_path: Value,
+    }
+
+    impl JSONMappingParameters {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(record_row_path: impl Into<Value>) -> Self {
+            JSONMappingParameters { record_row_path: record_row_path.into() }
+        }
+    }
+
+    /// When you configure a SQL-based Kinesis Data Analytics application's input at the time of creating or updating an application, provides additional mapping information specific to the record format (such as JSON, CSV, or record fields delimited by some delimiter) on the streaming source.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct MappingParameters {
+        /// Provides additional mapping information when the record format uses delimiters (for example, CSV).
+        #[serde(rename = "CSVMappingParameters")]
+        pub csv_mapping_parameters: Option<CSVMappingParameters>,
+        /// Provides additional mapping information when JSON is the record format on the streaming source.
+        #[serde(rename = "JSONMappingParameters")]
+        pub json_mapping_parameters: Option<JSONMappingParameters>,
+    }
+
+}
+
 /// Property types of [`CfnApplication`].
 pub mod application {
     #[allow(unused_imports)]
@@ -348,27 +424,7 @@ pub mod application {
         pub input_lambda_processor: Option<InputLambdaProcessor>,
     }
 
-    /// For a SQL-based Kinesis Data Analytics application, describes the mapping of each data element in the streaming source to the corresponding column in the in-application stream.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct RecordColumn {
-        /// A reference to the data element in the streaming input or the reference data source.
-        #[serde(rename = "Mapping")]
-        pub mapping: Option<Value>,
-        /// The name of the column that is created in the in-application input stream or reference table. Required.
-        #[serde(rename = "Name")]
-        pub name: Value,
-        /// The type of column created in the in-application input stream or reference table. Required.
-        #[serde(rename = "SqlType")]
-        pub sql_type: Value,
-    }
-
-    impl RecordColumn {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(name: impl Into<Value>, sql_type: impl Into<Value>) -> Self {
-            RecordColumn { mapping: None, name: name.into(), sql_type: sql_type.into() }
-        }
-    }
+    pub use super::shared_types::RecordColumn;
 
     /// Specifies the encoding of the records in the streaming source. For example, UTF-8.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -378,51 +434,11 @@ pub mod application {
         Utf8,
     }
 
-    /// For a SQL-based Kinesis Data Analytics application, provides additional mapping information when the record format uses delimiters, such as CSV. For example, the following sample records use CSV format, where the records use the '\\n' as the row delimiter and a comma (",") as the column delimiter:
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct CSVMappingParameters {
-        /// The column delimiter. For example, in a CSV format, a comma (",") is the typical column delimiter. Required.
-        #[serde(rename = "RecordColumnDelimiter")]
-        pub record_column_delimiter: Value,
-        /// The row delimiter. For example, in a CSV format, '\\n' is the typical row delimiter. Required.
-        #[serde(rename = "RecordRowDelimiter")]
-        pub record_row_delimiter: Value,
-    }
+    pub use super::shared_types::CSVMappingParameters;
 
-    impl CSVMappingParameters {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(record_column_delimiter: impl Into<Value>, record_row_delimiter: impl Into<Value>) -> Self {
-            CSVMappingParameters { record_column_delimiter: record_column_delimiter.into(), record_row_delimiter: record_row_delimiter.into() }
-        }
-    }
+    pub use super::shared_types::JSONMappingParameters;
 
-    /// For a SQL-based Kinesis Data Analytics application, provides additional mapping information when JSON is the record format on the streaming source.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct JSONMappingParameters {
-        /// The path to the top-level parent that contains the records. Required.
-        #[serde(rename = "RecordRowPath")]
-        pub record_row_path: Value,
-    }
-
-    impl JSONMappingParameters {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(record_row_path: impl Into<Value>) -> Self {
-            JSONMappingParameters { record_row_path: record_row_path.into() }
-        }
-    }
-
-    /// When you configure a SQL-based Kinesis Data Analytics application's input at the time of creating or updating an application, provides additional mapping information specific to the record format (such as JSON, CSV, or record fields delimited by some delimiter) on the streaming source.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct MappingParameters {
-        /// Provides additional mapping information when the record format uses delimiters (for example, CSV).
-        #[serde(rename = "CSVMappingParameters")]
-        pub csv_mapping_parameters: Option<CSVMappingParameters>,
-        /// Provides additional mapping information when JSON is the record format on the streaming source.
-        #[serde(rename = "JSONMappingParameters")]
-        pub json_mapping_parameters: Option<JSONMappingParameters>,
-    }
+    pub use super::shared_types::MappingParameters;
 
     /// The type of record format.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -1116,73 +1132,13 @@ pub mod application_reference_data_source {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `RecordColumn`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct RecordColumn {
-        /// `Mapping`.
-        #[serde(rename = "Mapping")]
-        pub mapping: Option<Value>,
-        /// `Name`. Required.
-        #[serde(rename = "Name")]
-        pub name: Value,
-        /// `SqlType`. Required.
-        #[serde(rename = "SqlType")]
-        pub sql_type: Value,
-    }
+    pub use super::shared_types::RecordColumn;
 
-    impl RecordColumn {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(name: impl Into<Value>, sql_type: impl Into<Value>) -> Self {
-            RecordColumn { mapping: None, name: name.into(), sql_type: sql_type.into() }
-        }
-    }
+    pub use super::shared_types::CSVMappingParameters;
 
-    /// `CSVMappingParameters`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct CSVMappingParameters {
-        /// `RecordColumnDelimiter`. Required.
-        #[serde(rename = "RecordColumnDelimiter")]
-        pub record_column_delimiter: Value,
-        /// `RecordRowDelimiter`. Required.
-        #[serde(rename = "RecordRowDelimiter")]
-        pub record_row_delimiter: Value,
-    }
+    pub use super::shared_types::JSONMappingParameters;
 
-    impl CSVMappingParameters {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(record_column_delimiter: impl Into<Value>, record_row_delimiter: impl Into<Value>) -> Self {
-            CSVMappingParameters { record_column_delimiter: record_column_delimiter.into(), record_row_delimiter: record_row_delimiter.into() }
-        }
-    }
-
-    /// `JSONMappingParameters`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct JSONMappingParameters {
-        /// `RecordRowPath`. Required.
-        #[serde(rename = "RecordRowPath")]
-        pub record_row_path: Value,
-    }
-
-    impl JSONMappingParameters {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(record_row_path: impl Into<Value>) -> Self {
-            JSONMappingParameters { record_row_path: record_row_path.into() }
-        }
-    }
-
-    /// `MappingParameters`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct MappingParameters {
-        /// `CSVMappingParameters`.
-        #[serde(rename = "CSVMappingParameters")]
-        pub csv_mapping_parameters: Option<CSVMappingParameters>,
-        /// `JSONMappingParameters`.
-        #[serde(rename = "JSONMappingParameters")]
-        pub json_mapping_parameters: Option<JSONMappingParameters>,
-    }
+    pub use super::shared_types::MappingParameters;
 
     /// `RecordFormat`.
     #[derive(Debug, Clone, ::serde::Serialize)]

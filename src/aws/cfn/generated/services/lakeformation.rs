@@ -11,8 +11,9 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
-/// Property types of [`CfnDataCellsFilter`].
-pub mod data_cells_filter {
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
     #[allow(unused_imports)]
     use super::*;
 
@@ -23,6 +24,67 @@ pub mod data_cells_filter {
         #[serde(rename = "ExcludedColumnNames")]
         pub excluded_column_names: Option<Vec<Value>>,
     }
+
+    /// `DataLakePrincipal`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct DataLakePrincipal {
+        /// `DataLakePrincipalIdentifier`.
+        #[serde(rename = "DataLakePrincipalIdentifier")]
+        pub data_lake_principal_identifier: Option<Value>,
+    }
+
+    /// A structure for the database object.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct DatabaseResource {
+        /// The identifier for the Data Catalog. By default, it is the account ID of the caller. Required.
+        #[serde(rename = "CatalogId")]
+        pub catalog_id: Value,
+        /// The name of the database resource. Unique to the Data Catalog. Required.
+        #[serde(rename = "Name")]
+        pub name: Value,
+    }
+
+    impl DatabaseResource {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(catalog_id: impl Into<Value>, name: impl Into<Value>) -> Self {
+            DatabaseResource { catalog_id: catalog_id.into(), name: name.into() }
+        }
+    }
+
+    /// A structure for the table object. A table is a metadata definition that represents your data. You can Grant and Revoke table privileges to a principal.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct TableResource {
+        /// The identifier for the Data Catalog. By default, it is the account ID of the caller. Required.
+        #[serde(rename = "CatalogId")]
+        pub catalog_id: Value,
+        /// The name of the database for the table. Unique to a Data Catalog. A database is a set of associated table definitions organized into a logical group. You can Grant and Revoke database privileges to a principal. Required.
+        #[serde(rename = "DatabaseName")]
+        pub database_name: Value,
+        /// The name of the table.
+        #[serde(rename = "Name")]
+        pub name: Option<Value>,
+        /// A wildcard object representing every table under a database.
+        #[serde(rename = "TableWildcard")]
+        pub table_wildcard: Option<Value>,
+    }
+
+    impl TableResource {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(catalog_id: impl Into<Value>, database_name: impl Into<Value>) -> Self {
+            TableResource { catalog_id: catalog_id.into(), database_name: database_name.into(), name: None, table_wildcard: None }
+        }
+    }
+
+}
+
+/// Property types of [`CfnDataCellsFilter`].
+pub mod data_cells_filter {
+    #[allow(unused_imports)]
+    use super::*;
+
+    pub use super::shared_types::ColumnWildcard;
 
     /// An object representing the Data Cells Filter's Row Filter. Either a Filter Expression or a Wildcard is required.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -171,13 +233,7 @@ pub mod permissions {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `DataLakePrincipal`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct DataLakePrincipal {
-        /// `DataLakePrincipalIdentifier`.
-        #[serde(rename = "DataLakePrincipalIdentifier")]
-        pub data_lake_principal_identifier: Option<Value>,
-    }
+    pub use super::shared_types::DataLakePrincipal;
 
     /// `DataLocationResource`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -218,13 +274,7 @@ pub mod permissions {
         pub table_wildcard: Option<Value>,
     }
 
-    /// `ColumnWildcard`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct ColumnWildcard {
-        /// `ExcludedColumnNames`.
-        #[serde(rename = "ExcludedColumnNames")]
-        pub excluded_column_names: Option<Vec<Value>>,
-    }
+    pub use super::shared_types::ColumnWildcard;
 
     /// `TableWithColumnsResource`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -350,13 +400,7 @@ pub mod principal_permissions {
         GrantWithLfTagExpression,
     }
 
-    /// The LFlong principal.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct DataLakePrincipal {
-        /// An identifier for the LFlong principal.
-        #[serde(rename = "DataLakePrincipalIdentifier")]
-        pub data_lake_principal_identifier: Option<Value>,
-    }
+    pub use super::shared_types::DataLakePrincipal;
 
     /// A structure that describes certain columns on certain rows.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -402,24 +446,7 @@ pub mod principal_permissions {
         }
     }
 
-    /// A structure for the database object.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct DatabaseResource {
-        /// The identifier for the Data Catalog. By default, it is the account ID of the caller. Required.
-        #[serde(rename = "CatalogId")]
-        pub catalog_id: Value,
-        /// The name of the database resource. Unique to the Data Catalog. Required.
-        #[serde(rename = "Name")]
-        pub name: Value,
-    }
-
-    impl DatabaseResource {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(catalog_id: impl Into<Value>, name: impl Into<Value>) -> Self {
-            DatabaseResource { catalog_id: catalog_id.into(), name: name.into() }
-        }
-    }
+    pub use super::shared_types::DatabaseResource;
 
     /// A structure containing an LF-tag key and values for a resource.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -487,38 +514,9 @@ pub mod principal_permissions {
         }
     }
 
-    /// A structure for the table object. A table is a metadata definition that represents your data. You can Grant and Revoke table privileges to a principal.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct TableResource {
-        /// The identifier for the Data Catalog. By default, it is the account ID of the caller. Required.
-        #[serde(rename = "CatalogId")]
-        pub catalog_id: Value,
-        /// The name of the database for the table. Unique to a Data Catalog. A database is a set of associated table definitions organized into a logical group. You can Grant and Revoke database privileges to a principal. Required.
-        #[serde(rename = "DatabaseName")]
-        pub database_name: Value,
-        /// The name of the table.
-        #[serde(rename = "Name")]
-        pub name: Option<Value>,
-        /// A wildcard object representing every table under a database.
-        #[serde(rename = "TableWildcard")]
-        pub table_wildcard: Option<Value>,
-    }
+    pub use super::shared_types::TableResource;
 
-    impl TableResource {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(catalog_id: impl Into<Value>, database_name: impl Into<Value>) -> Self {
-            TableResource { catalog_id: catalog_id.into(), database_name: database_name.into(), name: None, table_wildcard: None }
-        }
-    }
-
-    /// A wildcard object, consisting of an optional list of excluded column names or indexes.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct ColumnWildcard {
-        /// Excludes column names. Any column with this name will be excluded.
-        #[serde(rename = "ExcludedColumnNames")]
-        pub excluded_column_names: Option<Vec<Value>>,
-    }
+    pub use super::shared_types::ColumnWildcard;
 
     /// A structure for a table with columns object. This object is only used when granting a SELECT permission.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -714,49 +712,9 @@ pub mod tag_association {
         }
     }
 
-    /// `DatabaseResource`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct DatabaseResource {
-        /// `CatalogId`. Required.
-        #[serde(rename = "CatalogId")]
-        pub catalog_id: Value,
-        /// `Name`. Required.
-        #[serde(rename = "Name")]
-        pub name: Value,
-    }
+    pub use super::shared_types::DatabaseResource;
 
-    impl DatabaseResource {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(catalog_id: impl Into<Value>, name: impl Into<Value>) -> Self {
-            DatabaseResource { catalog_id: catalog_id.into(), name: name.into() }
-        }
-    }
-
-    /// `TableResource`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct TableResource {
-        /// `CatalogId`. Required.
-        #[serde(rename = "CatalogId")]
-        pub catalog_id: Value,
-        /// `DatabaseName`. Required.
-        #[serde(rename = "DatabaseName")]
-        pub database_name: Value,
-        /// `Name`.
-        #[serde(rename = "Name")]
-        pub name: Option<Value>,
-        /// `TableWildcard`.
-        #[serde(rename = "TableWildcard")]
-        pub table_wildcard: Option<Value>,
-    }
-
-    impl TableResource {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(catalog_id: impl Into<Value>, database_name: impl Into<Value>) -> Self {
-            TableResource { catalog_id: catalog_id.into(), database_name: database_name.into(), name: None, table_wildcard: None }
-        }
-    }
+    pub use super::shared_types::TableResource;
 
     /// `TableWithColumnsResource`.
     #[derive(Debug, Clone, ::serde::Serialize)]

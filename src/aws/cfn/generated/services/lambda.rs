@@ -11,8 +11,9 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
-/// Property types of [`CfnAlias`].
-pub mod alias {
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
     #[allow(unused_imports)]
     use super::*;
 
@@ -31,6 +32,93 @@ pub mod alias {
             ProvisionedConcurrencyConfiguration { provisioned_concurrent_executions: provisioned_concurrent_executions.into() }
         }
     }
+
+    /// A key-value pair that provides metadata for the capacity provider.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct Tag {
+        /// The key name of the tag. Required.
+        #[serde(rename = "Key")]
+        pub key: Value,
+        /// The value for the tag.
+        #[serde(rename = "Value")]
+        pub value: Option<Value>,
+    }
+
+    impl Tag {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(key: impl Into<Value>) -> Self {
+            Tag { key: key.into(), value: None }
+        }
+    }
+
+    /// Set this property to filter the system logs for your capacity provider that Lambda sends to CloudWatch. Lambda only sends system logs at the selected level of detail and lower, where ``DEBUG`` is the highest level and ``WARN`` is the lowest.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum SystemLogLevel {
+        /// `DEBUG`
+        #[serde(rename = "DEBUG")]
+        Debug,
+        /// `INFO`
+        #[serde(rename = "INFO")]
+        Info,
+        /// `WARN`
+        #[serde(rename = "WARN")]
+        Warn,
+    }
+
+    /// Specifies the storage mode for the deployment package. Use ``COPY`` to store the package in LAMlong-managed storage. Use ``REFERENCE`` to read the package directly from the Amazon S3 bucket. If omitted, the default is ``COPY``.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum S3ObjectStorageMode {
+        /// `COPY`
+        #[serde(rename = "COPY")]
+        Copy,
+        /// `REFERENCE`
+        #[serde(rename = "REFERENCE")]
+        Reference,
+    }
+
+    /// Configuration that defines the scaling behavior for a Lambda Managed Instances function, including the minimum and maximum number of execution environments that can be provisioned.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct FunctionScalingConfig {
+        /// The maximum number of execution environments that can be provisioned for the function.
+        #[serde(rename = "MaxExecutionEnvironments")]
+        pub max_execution_environments: Option<Value>,
+        /// The minimum number of execution environments to maintain for the function.
+        #[serde(rename = "MinExecutionEnvironments")]
+        pub min_execution_environments: Option<Value>,
+    }
+
+    /// Set this property to filter the application logs for your function that Lambda sends to CloudWatch. Lambda only sends application logs at the selected level of detail and lower, where ``TRACE`` is the highest level and ``FATAL`` is the lowest.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum ApplicationLogLevel {
+        /// `TRACE`
+        #[serde(rename = "TRACE")]
+        Trace,
+        /// `DEBUG`
+        #[serde(rename = "DEBUG")]
+        Debug,
+        /// `INFO`
+        #[serde(rename = "INFO")]
+        Info,
+        /// `WARN`
+        #[serde(rename = "WARN")]
+        Warn,
+        /// `ERROR`
+        #[serde(rename = "ERROR")]
+        Error,
+        /// `FATAL`
+        #[serde(rename = "FATAL")]
+        Fatal,
+    }
+
+}
+
+/// Property types of [`CfnAlias`].
+pub mod alias {
+    #[allow(unused_imports)]
+    use super::*;
+
+    pub use super::shared_types::ProvisionedConcurrencyConfiguration;
 
     /// The traffic-shifting configuration of a Lambda function alias.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -204,24 +292,7 @@ pub mod capacity_provider {
         }
     }
 
-    /// A key-value pair that provides metadata for the capacity provider.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag.
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: None }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// The mode for tag propagation.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -245,19 +316,7 @@ pub mod capacity_provider {
         pub mode: Option<PropagateTagsMode>,
     }
 
-    /// Set this property to filter the system logs for your capacity provider that Lambda sends to CloudWatch. Lambda only sends system logs at the selected level of detail and lower, where ``DEBUG`` is the highest level and ``WARN`` is the lowest.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum SystemLogLevel {
-        /// `DEBUG`
-        #[serde(rename = "DEBUG")]
-        Debug,
-        /// `INFO`
-        #[serde(rename = "INFO")]
-        Info,
-        /// `WARN`
-        #[serde(rename = "WARN")]
-        Warn,
-    }
+    pub use super::shared_types::SystemLogLevel;
 
     /// The capacity provider's Amazon CloudWatch Logs configuration settings.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -402,24 +461,7 @@ pub mod code_signing_config {
         }
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: None }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -701,19 +743,7 @@ pub mod event_source_mapping {
         ReportBatchItemFailures,
     }
 
-    /// Set this property to filter the system logs for your function that Lambda sends to CloudWatch. Lambda only sends system logs at the selected level of detail and lower, where ``DEBUG`` is the highest level and ``WARN`` is the lowest.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum SystemLogLevel {
-        /// `DEBUG`
-        #[serde(rename = "DEBUG")]
-        Debug,
-        /// `INFO`
-        #[serde(rename = "INFO")]
-        Info,
-        /// `WARN`
-        #[serde(rename = "WARN")]
-        Warn,
-    }
+    pub use super::shared_types::SystemLogLevel;
 
     /// The function's Amazon CloudWatch Logs configuration settings.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -869,24 +899,7 @@ pub mod event_source_mapping {
         pub uri: Option<Value>,
     }
 
-    /// A \[tag\](https://docs.aws.amazon.com/lambda/latest/dg/tagging.html) to apply to the event source mapping.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key for this tag. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for this tag.
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: None }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -1056,16 +1069,7 @@ pub mod function {
         }
     }
 
-    /// Specifies the storage mode for the deployment package. Use ``COPY`` to store the package in LAMlong-managed storage. Use ``REFERENCE`` to read the package directly from the Amazon S3 bucket. If omitted, the default is ``COPY``.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum S3ObjectStorageMode {
-        /// `COPY`
-        #[serde(rename = "COPY")]
-        Copy,
-        /// `REFERENCE`
-        #[serde(rename = "REFERENCE")]
-        Reference,
-    }
+    pub use super::shared_types::S3ObjectStorageMode;
 
     /// The \[deployment package\](https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-package.html) for a Lambda function. To deploy a function defined as a container image, you specify the location of a container image in the Amazon ECR registry. For a .zip file deployment package, you can specify the location of an object in Amazon S3.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -1191,16 +1195,7 @@ pub mod function {
         }
     }
 
-    /// Configuration that defines the scaling behavior for a Lambda Managed Instances function, including the minimum and maximum number of execution environments that can be provisioned.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct FunctionScalingConfig {
-        /// The maximum number of execution environments that can be provisioned for the function.
-        #[serde(rename = "MaxExecutionEnvironments")]
-        pub max_execution_environments: Option<Value>,
-        /// The minimum number of execution environments to maintain for the function.
-        #[serde(rename = "MinExecutionEnvironments")]
-        pub min_execution_environments: Option<Value>,
-    }
+    pub use super::shared_types::FunctionScalingConfig;
 
     /// Configuration values that override the container image Dockerfile settings. For more information, see \[Container image settings\](https://docs.aws.amazon.com/lambda/latest/dg/images-create.html#images-parms).
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -1216,28 +1211,7 @@ pub mod function {
         pub working_directory: Option<Value>,
     }
 
-    /// Set this property to filter the application logs for your function that Lambda sends to CloudWatch. Lambda only sends application logs at the selected level of detail and lower, where ``TRACE`` is the highest level and ``FATAL`` is the lowest.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ApplicationLogLevel {
-        /// `TRACE`
-        #[serde(rename = "TRACE")]
-        Trace,
-        /// `DEBUG`
-        #[serde(rename = "DEBUG")]
-        Debug,
-        /// `INFO`
-        #[serde(rename = "INFO")]
-        Info,
-        /// `WARN`
-        #[serde(rename = "WARN")]
-        Warn,
-        /// `ERROR`
-        #[serde(rename = "ERROR")]
-        Error,
-        /// `FATAL`
-        #[serde(rename = "FATAL")]
-        Fatal,
-    }
+    pub use super::shared_types::ApplicationLogLevel;
 
     /// The format in which Lambda sends your function's application and system logs to CloudWatch. Select between plain text and structured JSON.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -1250,19 +1224,7 @@ pub mod function {
         Json,
     }
 
-    /// Set this property to filter the system logs for your function that Lambda sends to CloudWatch. Lambda only sends system logs at the selected level of detail and lower, where ``DEBUG`` is the highest level and ``WARN`` is the lowest.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum SystemLogLevel {
-        /// `DEBUG`
-        #[serde(rename = "DEBUG")]
-        Debug,
-        /// `INFO`
-        #[serde(rename = "INFO")]
-        Info,
-        /// `WARN`
-        #[serde(rename = "WARN")]
-        Warn,
-    }
+    pub use super::shared_types::SystemLogLevel;
 
     /// The function's Amazon CloudWatch Logs configuration settings.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -1521,24 +1483,7 @@ pub mod function {
         }
     }
 
-    /// A \[tag\](https://docs.aws.amazon.com/lambda/latest/dg/tagging.html) to apply to the function.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key for this tag. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for this tag.
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: None }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// Tenant isolation mode allows for invocation to be sent to a corresponding execution environment dedicated to a specific tenant ID.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -1902,16 +1847,7 @@ pub mod layer_version {
         Ruby40,
     }
 
-    /// Specifies whether Lambda should copy the deployment package to its internal storage (COPY) or reference it directly from your S3 bucket (REFERENCE).
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum S3ObjectStorageMode {
-        /// `COPY`
-        #[serde(rename = "COPY")]
-        Copy,
-        /// `REFERENCE`
-        #[serde(rename = "REFERENCE")]
-        Reference,
-    }
+    pub use super::shared_types::S3ObjectStorageMode;
 
     /// `Content`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -2199,24 +2135,7 @@ pub mod microvm_image {
         }
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag.
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: None }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -2374,24 +2293,7 @@ pub mod network_connector {
         }
     }
 
-    /// A key-value pair that provides metadata for the network connector.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag.
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: None }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -2661,32 +2563,9 @@ pub mod version {
     #[allow(unused_imports)]
     use super::*;
 
-    /// Configuration that defines the scaling behavior for a Lambda Managed Instances function, including the minimum and maximum number of execution environments that can be provisioned.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct FunctionScalingConfig {
-        /// The maximum number of execution environments that can be provisioned for the function.
-        #[serde(rename = "MaxExecutionEnvironments")]
-        pub max_execution_environments: Option<Value>,
-        /// The minimum number of execution environments to maintain for the function.
-        #[serde(rename = "MinExecutionEnvironments")]
-        pub min_execution_environments: Option<Value>,
-    }
+    pub use super::shared_types::FunctionScalingConfig;
 
-    /// A provisioned concurrency configuration for a function's version.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct ProvisionedConcurrencyConfiguration {
-        /// The amount of provisioned concurrency to allocate for the version. Required.
-        #[serde(rename = "ProvisionedConcurrentExecutions")]
-        pub provisioned_concurrent_executions: Value,
-    }
-
-    impl ProvisionedConcurrencyConfiguration {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(provisioned_concurrent_executions: impl Into<Value>) -> Self {
-            ProvisionedConcurrencyConfiguration { provisioned_concurrent_executions: provisioned_concurrent_executions.into() }
-        }
-    }
+    pub use super::shared_types::ProvisionedConcurrencyConfiguration;
 
     /// Runtime Management Config of a function.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -3059,42 +2938,9 @@ pub mod web_function_revision {
         }
     }
 
-    /// The application log level.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ApplicationLogLevel {
-        /// `TRACE`
-        #[serde(rename = "TRACE")]
-        Trace,
-        /// `DEBUG`
-        #[serde(rename = "DEBUG")]
-        Debug,
-        /// `INFO`
-        #[serde(rename = "INFO")]
-        Info,
-        /// `WARN`
-        #[serde(rename = "WARN")]
-        Warn,
-        /// `ERROR`
-        #[serde(rename = "ERROR")]
-        Error,
-        /// `FATAL`
-        #[serde(rename = "FATAL")]
-        Fatal,
-    }
+    pub use super::shared_types::ApplicationLogLevel;
 
-    /// The system log level.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum SystemLogLevel {
-        /// `DEBUG`
-        #[serde(rename = "DEBUG")]
-        Debug,
-        /// `INFO`
-        #[serde(rename = "INFO")]
-        Info,
-        /// `WARN`
-        #[serde(rename = "WARN")]
-        Warn,
-    }
+    pub use super::shared_types::SystemLogLevel;
 
     /// The logging configuration.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]

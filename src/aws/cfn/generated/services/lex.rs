@@ -11,6 +11,244 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// `Tag`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct Tag {
+        /// `Key`. Required.
+        #[serde(rename = "Key")]
+        pub key: Value,
+        /// `Value`. Required.
+        #[serde(rename = "Value")]
+        pub value: Value,
+    }
+
+    impl Tag {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
+            Tag { key: key.into(), value: value.into() }
+        }
+    }
+
+    /// `LambdaCodeHook`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct LambdaCodeHook {
+        /// `CodeHookInterfaceVersion`. Required.
+        #[serde(rename = "CodeHookInterfaceVersion")]
+        pub code_hook_interface_version: Value,
+        /// `LambdaArn`. Required.
+        #[serde(rename = "LambdaArn")]
+        pub lambda_arn: Value,
+    }
+
+    impl LambdaCodeHook {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(code_hook_interface_version: impl Into<Value>, lambda_arn: impl Into<Value>) -> Self {
+            LambdaCodeHook { code_hook_interface_version: code_hook_interface_version.into(), lambda_arn: lambda_arn.into() }
+        }
+    }
+
+    /// `CodeHookSpecification`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct CodeHookSpecification {
+        /// `LambdaCodeHook`. Required.
+        #[serde(rename = "LambdaCodeHook")]
+        pub lambda_code_hook: LambdaCodeHook,
+    }
+
+    impl CodeHookSpecification {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(lambda_code_hook: LambdaCodeHook) -> Self {
+            CodeHookSpecification { lambda_code_hook }
+        }
+    }
+
+    /// `BotAliasLocaleSettings`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct BotAliasLocaleSettings {
+        /// `CodeHookSpecification`.
+        #[serde(rename = "CodeHookSpecification")]
+        pub code_hook_specification: Option<CodeHookSpecification>,
+        /// `Enabled`. Required.
+        #[serde(rename = "Enabled")]
+        pub enabled: Value,
+    }
+
+    impl BotAliasLocaleSettings {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(enabled: impl Into<Value>) -> Self {
+            BotAliasLocaleSettings { code_hook_specification: None, enabled: enabled.into() }
+        }
+    }
+
+    /// `BotAliasLocaleSettingsItem`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct BotAliasLocaleSettingsItem {
+        /// `BotAliasLocaleSetting`. Required.
+        #[serde(rename = "BotAliasLocaleSetting")]
+        pub bot_alias_locale_setting: BotAliasLocaleSettings,
+        /// `LocaleId`. Required.
+        #[serde(rename = "LocaleId")]
+        pub locale_id: Value,
+    }
+
+    impl BotAliasLocaleSettingsItem {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(bot_alias_locale_setting: BotAliasLocaleSettings, locale_id: impl Into<Value>) -> Self {
+            BotAliasLocaleSettingsItem { bot_alias_locale_setting, locale_id: locale_id.into() }
+        }
+    }
+
+    /// `S3BucketLogDestination`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct S3BucketLogDestination {
+        /// `KmsKeyArn`.
+        #[serde(rename = "KmsKeyArn")]
+        pub kms_key_arn: Option<Value>,
+        /// `LogPrefix`. Required.
+        #[serde(rename = "LogPrefix")]
+        pub log_prefix: Value,
+        /// `S3BucketArn`. Required.
+        #[serde(rename = "S3BucketArn")]
+        pub s3_bucket_arn: Value,
+    }
+
+    impl S3BucketLogDestination {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(log_prefix: impl Into<Value>, s3_bucket_arn: impl Into<Value>) -> Self {
+            S3BucketLogDestination { kms_key_arn: None, log_prefix: log_prefix.into(), s3_bucket_arn: s3_bucket_arn.into() }
+        }
+    }
+
+    /// `AudioLogDestination`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct AudioLogDestination {
+        /// `S3Bucket`. Required.
+        #[serde(rename = "S3Bucket")]
+        pub s3_bucket: S3BucketLogDestination,
+    }
+
+    impl AudioLogDestination {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(s3_bucket: S3BucketLogDestination) -> Self {
+            AudioLogDestination { s3_bucket }
+        }
+    }
+
+    /// `AudioLogSetting`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct AudioLogSetting {
+        /// `Destination`. Required.
+        #[serde(rename = "Destination")]
+        pub destination: AudioLogDestination,
+        /// `Enabled`. Required.
+        #[serde(rename = "Enabled")]
+        pub enabled: Value,
+    }
+
+    impl AudioLogSetting {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(destination: AudioLogDestination, enabled: impl Into<Value>) -> Self {
+            AudioLogSetting { destination, enabled: enabled.into() }
+        }
+    }
+
+    /// `CloudWatchLogGroupLogDestination`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct CloudWatchLogGroupLogDestination {
+        /// `CloudWatchLogGroupArn`. Required.
+        #[serde(rename = "CloudWatchLogGroupArn")]
+        pub cloud_watch_log_group_arn: Value,
+        /// `LogPrefix`. Required.
+        #[serde(rename = "LogPrefix")]
+        pub log_prefix: Value,
+    }
+
+    impl CloudWatchLogGroupLogDestination {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(cloud_watch_log_group_arn: impl Into<Value>, log_prefix: impl Into<Value>) -> Self {
+            CloudWatchLogGroupLogDestination { cloud_watch_log_group_arn: cloud_watch_log_group_arn.into(), log_prefix: log_prefix.into() }
+        }
+    }
+
+    /// `TextLogDestination`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct TextLogDestination {
+        /// `CloudWatch`. Required.
+        #[serde(rename = "CloudWatch")]
+        pub cloud_watch: CloudWatchLogGroupLogDestination,
+    }
+
+    impl TextLogDestination {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(cloud_watch: CloudWatchLogGroupLogDestination) -> Self {
+            TextLogDestination { cloud_watch }
+        }
+    }
+
+    /// `TextLogSetting`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct TextLogSetting {
+        /// `Destination`. Required.
+        #[serde(rename = "Destination")]
+        pub destination: TextLogDestination,
+        /// `Enabled`. Required.
+        #[serde(rename = "Enabled")]
+        pub enabled: Value,
+    }
+
+    impl TextLogSetting {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(destination: TextLogDestination, enabled: impl Into<Value>) -> Self {
+            TextLogSetting { destination, enabled: enabled.into() }
+        }
+    }
+
+    /// `ConversationLogSettings`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct ConversationLogSettings {
+        /// `AudioLogSettings`.
+        #[serde(rename = "AudioLogSettings")]
+        pub audio_log_settings: Option<Vec<AudioLogSetting>>,
+        /// `TextLogSettings`.
+        #[serde(rename = "TextLogSettings")]
+        pub text_log_settings: Option<Vec<TextLogSetting>>,
+    }
+
+    /// `SentimentAnalysisSettings`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct SentimentAnalysisSettings {
+        /// `DetectSentiment`. Required.
+        #[serde(rename = "DetectSentiment")]
+        pub detect_sentiment: Value,
+    }
+
+    impl SentimentAnalysisSettings {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(detect_sentiment: impl Into<Value>) -> Self {
+            SentimentAnalysisSettings { detect_sentiment: detect_sentiment.into() }
+        }
+    }
+
+}
+
 /// Property types of [`CfnBot`].
 pub mod bot {
     #[allow(unused_imports)]
@@ -1999,24 +2237,7 @@ pub mod bot {
         }
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// The type of a bot to create.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -2077,216 +2298,29 @@ pub mod bot {
         }
     }
 
-    /// `LambdaCodeHook`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct LambdaCodeHook {
-        /// `CodeHookInterfaceVersion`. Required.
-        #[serde(rename = "CodeHookInterfaceVersion")]
-        pub code_hook_interface_version: Value,
-        /// `LambdaArn`. Required.
-        #[serde(rename = "LambdaArn")]
-        pub lambda_arn: Value,
-    }
+    pub use super::shared_types::LambdaCodeHook;
 
-    impl LambdaCodeHook {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(code_hook_interface_version: impl Into<Value>, lambda_arn: impl Into<Value>) -> Self {
-            LambdaCodeHook { code_hook_interface_version: code_hook_interface_version.into(), lambda_arn: lambda_arn.into() }
-        }
-    }
+    pub use super::shared_types::CodeHookSpecification;
 
-    /// `CodeHookSpecification`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct CodeHookSpecification {
-        /// `LambdaCodeHook`. Required.
-        #[serde(rename = "LambdaCodeHook")]
-        pub lambda_code_hook: LambdaCodeHook,
-    }
+    pub use super::shared_types::BotAliasLocaleSettings;
 
-    impl CodeHookSpecification {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(lambda_code_hook: LambdaCodeHook) -> Self {
-            CodeHookSpecification { lambda_code_hook }
-        }
-    }
+    pub use super::shared_types::BotAliasLocaleSettingsItem;
 
-    /// `BotAliasLocaleSettings`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct BotAliasLocaleSettings {
-        /// `CodeHookSpecification`.
-        #[serde(rename = "CodeHookSpecification")]
-        pub code_hook_specification: Option<CodeHookSpecification>,
-        /// `Enabled`. Required.
-        #[serde(rename = "Enabled")]
-        pub enabled: Value,
-    }
+    pub use super::shared_types::S3BucketLogDestination;
 
-    impl BotAliasLocaleSettings {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(enabled: impl Into<Value>) -> Self {
-            BotAliasLocaleSettings { code_hook_specification: None, enabled: enabled.into() }
-        }
-    }
+    pub use super::shared_types::AudioLogDestination;
 
-    /// `BotAliasLocaleSettingsItem`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct BotAliasLocaleSettingsItem {
-        /// `BotAliasLocaleSetting`. Required.
-        #[serde(rename = "BotAliasLocaleSetting")]
-        pub bot_alias_locale_setting: BotAliasLocaleSettings,
-        /// `LocaleId`. Required.
-        #[serde(rename = "LocaleId")]
-        pub locale_id: Value,
-    }
+    pub use super::shared_types::AudioLogSetting;
 
-    impl BotAliasLocaleSettingsItem {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(bot_alias_locale_setting: BotAliasLocaleSettings, locale_id: impl Into<Value>) -> Self {
-            BotAliasLocaleSettingsItem { bot_alias_locale_setting, locale_id: locale_id.into() }
-        }
-    }
+    pub use super::shared_types::CloudWatchLogGroupLogDestination;
 
-    /// `S3BucketLogDestination`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct S3BucketLogDestination {
-        /// `KmsKeyArn`.
-        #[serde(rename = "KmsKeyArn")]
-        pub kms_key_arn: Option<Value>,
-        /// `LogPrefix`. Required.
-        #[serde(rename = "LogPrefix")]
-        pub log_prefix: Value,
-        /// `S3BucketArn`. Required.
-        #[serde(rename = "S3BucketArn")]
-        pub s3_bucket_arn: Value,
-    }
+    pub use super::shared_types::TextLogDestination;
 
-    impl S3BucketLogDestination {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(log_prefix: impl Into<Value>, s3_bucket_arn: impl Into<Value>) -> Self {
-            S3BucketLogDestination { kms_key_arn: None, log_prefix: log_prefix.into(), s3_bucket_arn: s3_bucket_arn.into() }
-        }
-    }
+    pub use super::shared_types::TextLogSetting;
 
-    /// `AudioLogDestination`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct AudioLogDestination {
-        /// `S3Bucket`. Required.
-        #[serde(rename = "S3Bucket")]
-        pub s3_bucket: S3BucketLogDestination,
-    }
+    pub use super::shared_types::ConversationLogSettings;
 
-    impl AudioLogDestination {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(s3_bucket: S3BucketLogDestination) -> Self {
-            AudioLogDestination { s3_bucket }
-        }
-    }
-
-    /// `AudioLogSetting`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct AudioLogSetting {
-        /// `Destination`. Required.
-        #[serde(rename = "Destination")]
-        pub destination: AudioLogDestination,
-        /// `Enabled`. Required.
-        #[serde(rename = "Enabled")]
-        pub enabled: Value,
-    }
-
-    impl AudioLogSetting {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(destination: AudioLogDestination, enabled: impl Into<Value>) -> Self {
-            AudioLogSetting { destination, enabled: enabled.into() }
-        }
-    }
-
-    /// `CloudWatchLogGroupLogDestination`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct CloudWatchLogGroupLogDestination {
-        /// `CloudWatchLogGroupArn`. Required.
-        #[serde(rename = "CloudWatchLogGroupArn")]
-        pub cloud_watch_log_group_arn: Value,
-        /// `LogPrefix`. Required.
-        #[serde(rename = "LogPrefix")]
-        pub log_prefix: Value,
-    }
-
-    impl CloudWatchLogGroupLogDestination {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(cloud_watch_log_group_arn: impl Into<Value>, log_prefix: impl Into<Value>) -> Self {
-            CloudWatchLogGroupLogDestination { cloud_watch_log_group_arn: cloud_watch_log_group_arn.into(), log_prefix: log_prefix.into() }
-        }
-    }
-
-    /// `TextLogDestination`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct TextLogDestination {
-        /// `CloudWatch`. Required.
-        #[serde(rename = "CloudWatch")]
-        pub cloud_watch: CloudWatchLogGroupLogDestination,
-    }
-
-    impl TextLogDestination {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(cloud_watch: CloudWatchLogGroupLogDestination) -> Self {
-            TextLogDestination { cloud_watch }
-        }
-    }
-
-    /// `TextLogSetting`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct TextLogSetting {
-        /// `Destination`. Required.
-        #[serde(rename = "Destination")]
-        pub destination: TextLogDestination,
-        /// `Enabled`. Required.
-        #[serde(rename = "Enabled")]
-        pub enabled: Value,
-    }
-
-    impl TextLogSetting {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(destination: TextLogDestination, enabled: impl Into<Value>) -> Self {
-            TextLogSetting { destination, enabled: enabled.into() }
-        }
-    }
-
-    /// `ConversationLogSettings`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct ConversationLogSettings {
-        /// `AudioLogSettings`.
-        #[serde(rename = "AudioLogSettings")]
-        pub audio_log_settings: Option<Vec<AudioLogSetting>>,
-        /// `TextLogSettings`.
-        #[serde(rename = "TextLogSettings")]
-        pub text_log_settings: Option<Vec<TextLogSetting>>,
-    }
-
-    /// `SentimentAnalysisSettings`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct SentimentAnalysisSettings {
-        /// `DetectSentiment`. Required.
-        #[serde(rename = "DetectSentiment")]
-        pub detect_sentiment: Value,
-    }
-
-    impl SentimentAnalysisSettings {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(detect_sentiment: impl Into<Value>) -> Self {
-            SentimentAnalysisSettings { detect_sentiment: detect_sentiment.into() }
-        }
-    }
+    pub use super::shared_types::SentimentAnalysisSettings;
 
     /// `TestBotAliasSettings`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -2385,235 +2419,31 @@ pub mod bot_alias {
     #[allow(unused_imports)]
     use super::*;
 
-    /// Contains information about code hooks that Amazon Lex calls during a conversation.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct LambdaCodeHook {
-        /// The version of the request-response that you want Amazon Lex to use to invoke your Lambda function. Required.
-        #[serde(rename = "CodeHookInterfaceVersion")]
-        pub code_hook_interface_version: Value,
-        /// The Amazon Resource Name (ARN) of the Lambda function. Required.
-        #[serde(rename = "LambdaArn")]
-        pub lambda_arn: Value,
-    }
+    pub use super::shared_types::LambdaCodeHook;
 
-    impl LambdaCodeHook {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(code_hook_interface_version: impl Into<Value>, lambda_arn: impl Into<Value>) -> Self {
-            LambdaCodeHook { code_hook_interface_version: code_hook_interface_version.into(), lambda_arn: lambda_arn.into() }
-        }
-    }
+    pub use super::shared_types::CodeHookSpecification;
 
-    /// Contains information about code hooks that Amazon Lex calls during a conversation.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct CodeHookSpecification {
-        /// Contains information about code hooks that Amazon Lex calls during a conversation. Required.
-        #[serde(rename = "LambdaCodeHook")]
-        pub lambda_code_hook: LambdaCodeHook,
-    }
+    pub use super::shared_types::BotAliasLocaleSettings;
 
-    impl CodeHookSpecification {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(lambda_code_hook: LambdaCodeHook) -> Self {
-            CodeHookSpecification { lambda_code_hook }
-        }
-    }
+    pub use super::shared_types::BotAliasLocaleSettingsItem;
 
-    /// You can use this parameter to specify a specific Lambda function to run different functions in different locales.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct BotAliasLocaleSettings {
-        /// Contains information about code hooks that Amazon Lex calls during a conversation.
-        #[serde(rename = "CodeHookSpecification")]
-        pub code_hook_specification: Option<CodeHookSpecification>,
-        /// Whether the Lambda code hook is enabled Required.
-        #[serde(rename = "Enabled")]
-        pub enabled: Value,
-    }
+    pub use super::shared_types::Tag;
 
-    impl BotAliasLocaleSettings {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(enabled: impl Into<Value>) -> Self {
-            BotAliasLocaleSettings { code_hook_specification: None, enabled: enabled.into() }
-        }
-    }
+    pub use super::shared_types::S3BucketLogDestination;
 
-    /// A locale setting in alias
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct BotAliasLocaleSettingsItem {
-        /// You can use this parameter to specify a specific Lambda function to run different functions in different locales. Required.
-        #[serde(rename = "BotAliasLocaleSetting")]
-        pub bot_alias_locale_setting: BotAliasLocaleSettings,
-        /// A string used to identify the locale Required.
-        #[serde(rename = "LocaleId")]
-        pub locale_id: Value,
-    }
+    pub use super::shared_types::AudioLogDestination;
 
-    impl BotAliasLocaleSettingsItem {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(bot_alias_locale_setting: BotAliasLocaleSettings, locale_id: impl Into<Value>) -> Self {
-            BotAliasLocaleSettingsItem { bot_alias_locale_setting, locale_id: locale_id.into() }
-        }
-    }
+    pub use super::shared_types::AudioLogSetting;
 
-    /// A label for tagging Lex resources
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// A string used to identify this tag Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// A string containing the value for the tag Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
+    pub use super::shared_types::CloudWatchLogGroupLogDestination;
 
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::TextLogDestination;
 
-    /// Specifies an Amazon S3 bucket for logging audio conversations
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct S3BucketLogDestination {
-        /// The Amazon Resource Name (ARN) of an AWS Key Management Service (KMS) key for encrypting audio log files stored in an S3 bucket.
-        #[serde(rename = "KmsKeyArn")]
-        pub kms_key_arn: Option<Value>,
-        /// The Amazon S3 key of the deployment package. Required.
-        #[serde(rename = "LogPrefix")]
-        pub log_prefix: Value,
-        /// The Amazon Resource Name (ARN) of an Amazon S3 bucket where audio log files are stored. Required.
-        #[serde(rename = "S3BucketArn")]
-        pub s3_bucket_arn: Value,
-    }
+    pub use super::shared_types::TextLogSetting;
 
-    impl S3BucketLogDestination {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(log_prefix: impl Into<Value>, s3_bucket_arn: impl Into<Value>) -> Self {
-            S3BucketLogDestination { kms_key_arn: None, log_prefix: log_prefix.into(), s3_bucket_arn: s3_bucket_arn.into() }
-        }
-    }
+    pub use super::shared_types::ConversationLogSettings;
 
-    /// The location of audio log files collected when conversation logging is enabled for a bot.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct AudioLogDestination {
-        /// Specifies an Amazon S3 bucket for logging audio conversations Required.
-        #[serde(rename = "S3Bucket")]
-        pub s3_bucket: S3BucketLogDestination,
-    }
-
-    impl AudioLogDestination {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(s3_bucket: S3BucketLogDestination) -> Self {
-            AudioLogDestination { s3_bucket }
-        }
-    }
-
-    /// Settings for logging audio of conversations between Amazon Lex and a user. You specify whether to log audio and the Amazon S3 bucket where the audio file is stored.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct AudioLogSetting {
-        /// The location of audio log files collected when conversation logging is enabled for a bot. Required.
-        #[serde(rename = "Destination")]
-        pub destination: AudioLogDestination,
-        /// `Enabled`. Required.
-        #[serde(rename = "Enabled")]
-        pub enabled: Value,
-    }
-
-    impl AudioLogSetting {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(destination: AudioLogDestination, enabled: impl Into<Value>) -> Self {
-            AudioLogSetting { destination, enabled: enabled.into() }
-        }
-    }
-
-    /// `CloudWatchLogGroupLogDestination`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct CloudWatchLogGroupLogDestination {
-        /// A string used to identify the groupArn for the Cloudwatch Log Group Required.
-        #[serde(rename = "CloudWatchLogGroupArn")]
-        pub cloud_watch_log_group_arn: Value,
-        /// A string containing the value for the Log Prefix Required.
-        #[serde(rename = "LogPrefix")]
-        pub log_prefix: Value,
-    }
-
-    impl CloudWatchLogGroupLogDestination {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(cloud_watch_log_group_arn: impl Into<Value>, log_prefix: impl Into<Value>) -> Self {
-            CloudWatchLogGroupLogDestination { cloud_watch_log_group_arn: cloud_watch_log_group_arn.into(), log_prefix: log_prefix.into() }
-        }
-    }
-
-    /// Defines the Amazon CloudWatch Logs destination log group for conversation text logs.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct TextLogDestination {
-        /// `CloudWatch`. Required.
-        #[serde(rename = "CloudWatch")]
-        pub cloud_watch: CloudWatchLogGroupLogDestination,
-    }
-
-    impl TextLogDestination {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(cloud_watch: CloudWatchLogGroupLogDestination) -> Self {
-            TextLogDestination { cloud_watch }
-        }
-    }
-
-    /// Contains information about code hooks that Amazon Lex calls during a conversation.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct TextLogSetting {
-        /// Defines the Amazon CloudWatch Logs destination log group for conversation text logs. Required.
-        #[serde(rename = "Destination")]
-        pub destination: TextLogDestination,
-        /// `Enabled`. Required.
-        #[serde(rename = "Enabled")]
-        pub enabled: Value,
-    }
-
-    impl TextLogSetting {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(destination: TextLogDestination, enabled: impl Into<Value>) -> Self {
-            TextLogSetting { destination, enabled: enabled.into() }
-        }
-    }
-
-    /// Contains information about code hooks that Amazon Lex calls during a conversation.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct ConversationLogSettings {
-        /// List of audio log settings
-        #[serde(rename = "AudioLogSettings")]
-        pub audio_log_settings: Option<Vec<AudioLogSetting>>,
-        /// List of text log settings
-        #[serde(rename = "TextLogSettings")]
-        pub text_log_settings: Option<Vec<TextLogSetting>>,
-    }
-
-    /// Determines whether Amazon Lex will use Amazon Comprehend to detect the sentiment of user utterances.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct SentimentAnalysisSettings {
-        /// Enable to call Amazon Comprehend for Sentiment natively within Lex Required.
-        #[serde(rename = "DetectSentiment")]
-        pub detect_sentiment: Value,
-    }
-
-    impl SentimentAnalysisSettings {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(detect_sentiment: impl Into<Value>) -> Self {
-            SentimentAnalysisSettings { detect_sentiment: detect_sentiment.into() }
-        }
-    }
+    pub use super::shared_types::SentimentAnalysisSettings;
 
 }
 

@@ -11,6 +11,125 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// A key-value pair to associate with a resource.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct Tag {
+        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
+        #[serde(rename = "Key")]
+        pub key: Value,
+        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
+        #[serde(rename = "Value")]
+        pub value: Option<Value>,
+    }
+
+    impl Tag {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(key: impl Into<Value>) -> Self {
+            Tag { key: key.into(), value: None }
+        }
+    }
+
+    /// The add-on type
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum AddOnType {
+        /// `AutoSnapshot`
+        #[serde(rename = "AutoSnapshot")]
+        AutoSnapshot,
+        /// `StopInstanceOnIdle`
+        #[serde(rename = "StopInstanceOnIdle")]
+        StopInstanceOnIdle,
+    }
+
+    /// An object that represents additional parameters when enabling or modifying the automatic snapshot add-on
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct AutoSnapshotAddOn {
+        /// The daily time when an automatic snapshot will be created.
+        #[serde(rename = "SnapshotTimeOfDay")]
+        pub snapshot_time_of_day: Option<Value>,
+    }
+
+    /// Status of the Addon
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum Status {
+        /// `Enabling`
+        #[serde(rename = "Enabling")]
+        Enabling,
+        /// `Disabling`
+        #[serde(rename = "Disabling")]
+        Disabling,
+        /// `Enabled`
+        #[serde(rename = "Enabled")]
+        Enabled,
+        /// `Terminating`
+        #[serde(rename = "Terminating")]
+        Terminating,
+        /// `Terminated`
+        #[serde(rename = "Terminated")]
+        Terminated,
+        /// `Disabled`
+        #[serde(rename = "Disabled")]
+        Disabled,
+        /// `Failed`
+        #[serde(rename = "Failed")]
+        Failed,
+    }
+
+    /// A addon associate with a resource.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct AddOn {
+        /// The add-on type Required.
+        #[serde(rename = "AddOnType")]
+        pub add_on_type: AddOnType,
+        /// An object that represents additional parameters when enabling or modifying the automatic snapshot add-on
+        #[serde(rename = "AutoSnapshotAddOnRequest")]
+        pub auto_snapshot_add_on_request: Option<AutoSnapshotAddOn>,
+        /// Status of the Addon
+        #[serde(rename = "Status")]
+        pub status: Option<Status>,
+    }
+
+    impl AddOn {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(add_on_type: AddOnType) -> Self {
+            AddOn { add_on_type, auto_snapshot_add_on_request: None, status: None }
+        }
+    }
+
+    /// Location of a resource.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct Location {
+        /// The Availability Zone in which to create your disk. Use the following format: us-east-2a (case sensitive). Be sure to add the include Availability Zones parameter to your request.
+        #[serde(rename = "AvailabilityZone")]
+        pub availability_zone: Option<Value>,
+        /// The Region Name in which to create your disk.
+        #[serde(rename = "RegionName")]
+        pub region_name: Option<Value>,
+    }
+
+    /// The IP address type for the distribution.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum IpAddressType {
+        /// `dualstack`
+        #[serde(rename = "dualstack")]
+        Dualstack,
+        /// `ipv4`
+        #[serde(rename = "ipv4")]
+        Ipv4,
+        /// `ipv6`
+        #[serde(rename = "ipv6")]
+        Ipv6,
+    }
+
+}
+
 /// Property types of [`CfnAlarm`].
 pub mod alarm {
     #[allow(unused_imports)]
@@ -240,24 +359,7 @@ pub mod bucket {
         pub get_object: Option<Value>,
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: None }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -319,24 +421,7 @@ pub mod certificate {
     #[allow(unused_imports)]
     use super::*;
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: None }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -596,24 +681,7 @@ pub mod container {
         pub domain_names: Option<Vec<Value>>,
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: None }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -711,24 +779,7 @@ pub mod database {
         pub parameter_value: Option<Value>,
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: None }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -806,24 +857,7 @@ pub mod database_snapshot {
     #[allow(unused_imports)]
     use super::*;
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: None }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -917,102 +951,17 @@ pub mod disk {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The add-on type
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum AddOnType {
-        /// `AutoSnapshot`
-        #[serde(rename = "AutoSnapshot")]
-        AutoSnapshot,
-        /// `StopInstanceOnIdle`
-        #[serde(rename = "StopInstanceOnIdle")]
-        StopInstanceOnIdle,
-    }
+    pub use super::shared_types::AddOnType;
 
-    /// An object that represents additional parameters when enabling or modifying the automatic snapshot add-on
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct AutoSnapshotAddOn {
-        /// The daily time when an automatic snapshot will be created.
-        #[serde(rename = "SnapshotTimeOfDay")]
-        pub snapshot_time_of_day: Option<Value>,
-    }
+    pub use super::shared_types::AutoSnapshotAddOn;
 
-    /// Status of the Addon
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Status {
-        /// `Enabling`
-        #[serde(rename = "Enabling")]
-        Enabling,
-        /// `Disabling`
-        #[serde(rename = "Disabling")]
-        Disabling,
-        /// `Enabled`
-        #[serde(rename = "Enabled")]
-        Enabled,
-        /// `Terminating`
-        #[serde(rename = "Terminating")]
-        Terminating,
-        /// `Terminated`
-        #[serde(rename = "Terminated")]
-        Terminated,
-        /// `Disabled`
-        #[serde(rename = "Disabled")]
-        Disabled,
-        /// `Failed`
-        #[serde(rename = "Failed")]
-        Failed,
-    }
+    pub use super::shared_types::Status;
 
-    /// A addon associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct AddOn {
-        /// The add-on type Required.
-        #[serde(rename = "AddOnType")]
-        pub add_on_type: AddOnType,
-        /// An object that represents additional parameters when enabling or modifying the automatic snapshot add-on
-        #[serde(rename = "AutoSnapshotAddOnRequest")]
-        pub auto_snapshot_add_on_request: Option<AutoSnapshotAddOn>,
-        /// Status of the Addon
-        #[serde(rename = "Status")]
-        pub status: Option<Status>,
-    }
+    pub use super::shared_types::AddOn;
 
-    impl AddOn {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(add_on_type: AddOnType) -> Self {
-            AddOn { add_on_type, auto_snapshot_add_on_request: None, status: None }
-        }
-    }
+    pub use super::shared_types::Location;
 
-    /// Location of a resource.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct Location {
-        /// The Availability Zone in which to create your disk. Use the following format: us-east-2a (case sensitive). Be sure to add the include Availability Zones parameter to your request.
-        #[serde(rename = "AvailabilityZone")]
-        pub availability_zone: Option<Value>,
-        /// The Region Name in which to create your disk.
-        #[serde(rename = "RegionName")]
-        pub region_name: Option<Value>,
-    }
-
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: None }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -1103,24 +1052,7 @@ pub mod disk_snapshot {
     #[allow(unused_imports)]
     use super::*;
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: None }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -1329,19 +1261,7 @@ pub mod distribution {
         pub behavior: Option<CacheBehaviorBehavior>,
     }
 
-    /// The IP address type for the distribution.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum IpAddressType {
-        /// `dualstack`
-        #[serde(rename = "dualstack")]
-        Dualstack,
-        /// `ipv4`
-        #[serde(rename = "ipv4")]
-        Ipv4,
-        /// `ipv6`
-        #[serde(rename = "ipv6")]
-        Ipv6,
-    }
+    pub use super::shared_types::IpAddressType;
 
     /// The protocol that your Amazon Lightsail distribution uses when establishing a connection with your origin to pull content.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -1433,24 +1353,7 @@ pub mod distribution {
         pub region_name: Option<RegionName>,
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: None }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -1578,24 +1481,7 @@ pub mod domain {
         }
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag.
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: None }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -1653,72 +1539,13 @@ pub mod instance {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The add-on type
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum AddOnType {
-        /// `AutoSnapshot`
-        #[serde(rename = "AutoSnapshot")]
-        AutoSnapshot,
-        /// `StopInstanceOnIdle`
-        #[serde(rename = "StopInstanceOnIdle")]
-        StopInstanceOnIdle,
-    }
+    pub use super::shared_types::AddOnType;
 
-    /// An object that represents additional parameters when enabling or modifying the automatic snapshot add-on
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct AutoSnapshotAddOn {
-        /// The daily time when an automatic snapshot will be created.
-        #[serde(rename = "SnapshotTimeOfDay")]
-        pub snapshot_time_of_day: Option<Value>,
-    }
+    pub use super::shared_types::AutoSnapshotAddOn;
 
-    /// Status of the Addon
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Status {
-        /// `Enabling`
-        #[serde(rename = "Enabling")]
-        Enabling,
-        /// `Disabling`
-        #[serde(rename = "Disabling")]
-        Disabling,
-        /// `Enabled`
-        #[serde(rename = "Enabled")]
-        Enabled,
-        /// `Terminating`
-        #[serde(rename = "Terminating")]
-        Terminating,
-        /// `Terminated`
-        #[serde(rename = "Terminated")]
-        Terminated,
-        /// `Disabled`
-        #[serde(rename = "Disabled")]
-        Disabled,
-        /// `Failed`
-        #[serde(rename = "Failed")]
-        Failed,
-    }
+    pub use super::shared_types::Status;
 
-    /// A addon associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct AddOn {
-        /// The add-on type Required.
-        #[serde(rename = "AddOnType")]
-        pub add_on_type: AddOnType,
-        /// An object that represents additional parameters when enabling or modifying the automatic snapshot add-on
-        #[serde(rename = "AutoSnapshotAddOnRequest")]
-        pub auto_snapshot_add_on_request: Option<AutoSnapshotAddOn>,
-        /// Status of the Addon
-        #[serde(rename = "Status")]
-        pub status: Option<Status>,
-    }
-
-    impl AddOn {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(add_on_type: AddOnType) -> Self {
-            AddOn { add_on_type, auto_snapshot_add_on_request: None, status: None }
-        }
-    }
+    pub use super::shared_types::AddOn;
 
     /// Disk associated with the Instance.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -1768,16 +1595,7 @@ pub mod instance {
         pub ram_size_in_gb: Option<Value>,
     }
 
-    /// Location of a resource.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct Location {
-        /// The Availability Zone in which to create your instance. Use the following format: us-east-2a (case sensitive). Be sure to add the include Availability Zones parameter to your request.
-        #[serde(rename = "AvailabilityZone")]
-        pub availability_zone: Option<Value>,
-        /// The Region Name in which to create your instance.
-        #[serde(rename = "RegionName")]
-        pub region_name: Option<Value>,
-    }
+    pub use super::shared_types::Location;
 
     /// Monthly Transfer of the Instance.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -1852,24 +1670,7 @@ pub mod instance {
         pub name: Option<Value>,
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: None }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -1998,24 +1799,7 @@ pub mod instance_snapshot {
     #[allow(unused_imports)]
     use super::*;
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: None }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -2165,38 +1949,9 @@ pub mod load_balancer {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The IP address type for the load balancer. The possible values are ipv4 for IPv4 only, and dualstack for IPv4 and IPv6. The default value is dualstack.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum IpAddressType {
-        /// `dualstack`
-        #[serde(rename = "dualstack")]
-        Dualstack,
-        /// `ipv4`
-        #[serde(rename = "ipv4")]
-        Ipv4,
-        /// `ipv6`
-        #[serde(rename = "ipv6")]
-        Ipv6,
-    }
+    pub use super::shared_types::IpAddressType;
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: None }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 

@@ -11,8 +11,9 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
-/// Property types of [`CfnApplication`].
-pub mod application {
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
     #[allow(unused_imports)]
     use super::*;
 
@@ -26,6 +27,15 @@ pub mod application {
         #[serde(rename = "bluage")]
         Bluage,
     }
+
+}
+
+/// Property types of [`CfnApplication`].
+pub mod application {
+    #[allow(unused_imports)]
+    use super::*;
+
+    pub use super::shared_types::EngineType;
 
 }
 
@@ -120,16 +130,7 @@ pub mod environment {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The target platform for the environment.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum EngineType {
-        /// `microfocus`
-        #[serde(rename = "microfocus")]
-        Microfocus,
-        /// `bluage`
-        #[serde(rename = "bluage")]
-        Bluage,
-    }
+    pub use super::shared_types::EngineType;
 
     /// Defines the details of a high availability configuration.
     #[derive(Debug, Clone, ::serde::Serialize)]

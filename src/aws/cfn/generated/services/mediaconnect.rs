@@ -11,6 +11,372 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// The values `ProtocolEnum` takes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum ProtocolEnum {
+        /// `rtp-fec`
+        #[serde(rename = "rtp-fec")]
+        RtpFec,
+        /// `rtp`
+        #[serde(rename = "rtp")]
+        Rtp,
+        /// `udp`
+        #[serde(rename = "udp")]
+        Udp,
+    }
+
+    /// The settings for attaching a VPC interface to an resource.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct VpcInterfaceAttachment {
+        /// The name of the VPC interface to use for this resource.
+        #[serde(rename = "VpcInterfaceName")]
+        pub vpc_interface_name: Option<Value>,
+    }
+
+    /// The settings related to the multicast source.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct MulticastSourceSettings {
+        /// The IP address of the source for source-specific multicast (SSM).
+        #[serde(rename = "MulticastSourceIp")]
+        pub multicast_source_ip: Option<Value>,
+    }
+
+    /// The format used for the representation of color.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum Colorimetry {
+        /// `BT601`
+        #[serde(rename = "BT601")]
+        Bt601,
+        /// `BT709`
+        #[serde(rename = "BT709")]
+        Bt709,
+        /// `BT2020`
+        #[serde(rename = "BT2020")]
+        Bt2020,
+        /// `BT2100`
+        #[serde(rename = "BT2100")]
+        Bt2100,
+        /// `ST2065-1`
+        #[serde(rename = "ST2065-1")]
+        St20651,
+        /// `ST2065-3`
+        #[serde(rename = "ST2065-3")]
+        St20653,
+        /// `XYZ`
+        #[serde(rename = "XYZ")]
+        Xyz,
+    }
+
+    /// The encoding range of the video.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum Range {
+        /// `NARROW`
+        #[serde(rename = "NARROW")]
+        Narrow,
+        /// `FULL`
+        #[serde(rename = "FULL")]
+        Full,
+        /// `FULLPROTECT`
+        #[serde(rename = "FULLPROTECT")]
+        Fullprotect,
+    }
+
+    /// The type of compression that was used to smooth the video's appearance.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum ScanMode {
+        /// `progressive`
+        #[serde(rename = "progressive")]
+        Progressive,
+        /// `interlace`
+        #[serde(rename = "interlace")]
+        Interlace,
+        /// `progressive-segmented-frame`
+        #[serde(rename = "progressive-segmented-frame")]
+        ProgressiveSegmentedFrame,
+    }
+
+    /// The transfer characteristic system (TCS) that is used in the video.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum Tcs {
+        /// `SDR`
+        #[serde(rename = "SDR")]
+        Sdr,
+        /// `PQ`
+        #[serde(rename = "PQ")]
+        Pq,
+        /// `HLG`
+        #[serde(rename = "HLG")]
+        Hlg,
+        /// `LINEAR`
+        #[serde(rename = "LINEAR")]
+        Linear,
+        /// `BT2100LINPQ`
+        #[serde(rename = "BT2100LINPQ")]
+        Bt2100linpq,
+        /// `BT2100LINHLG`
+        #[serde(rename = "BT2100LINHLG")]
+        Bt2100linhlg,
+        /// `ST2065-1`
+        #[serde(rename = "ST2065-1")]
+        St20651,
+        /// `ST428-1`
+        #[serde(rename = "ST428-1")]
+        St4281,
+        /// `DENSITY`
+        #[serde(rename = "DENSITY")]
+        Density,
+    }
+
+    /// A set of parameters that define the media stream.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct Fmtp {
+        /// The format of the audio channel.
+        #[serde(rename = "ChannelOrder")]
+        pub channel_order: Option<Value>,
+        /// The format used for the representation of color.
+        #[serde(rename = "Colorimetry")]
+        pub colorimetry: Option<Colorimetry>,
+        /// The frame rate for the video stream, in frames/second. For example: 60000/1001.
+        #[serde(rename = "ExactFramerate")]
+        pub exact_framerate: Option<Value>,
+        /// The pixel aspect ratio (PAR) of the video.
+        #[serde(rename = "Par")]
+        pub par: Option<Value>,
+        /// The encoding range of the video.
+        #[serde(rename = "Range")]
+        pub range: Option<Range>,
+        /// The type of compression that was used to smooth the video's appearance.
+        #[serde(rename = "ScanMode")]
+        pub scan_mode: Option<ScanMode>,
+        /// The transfer characteristic system (TCS) that is used in the video.
+        #[serde(rename = "Tcs")]
+        pub tcs: Option<Tcs>,
+    }
+
+    /// Attributes that are related to the media stream.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct MediaStreamAttributes {
+        /// A set of parameters that define the media stream.
+        #[serde(rename = "Fmtp")]
+        pub fmtp: Option<Fmtp>,
+        /// The audio language, in a format that is recognized by the receiver.
+        #[serde(rename = "Lang")]
+        pub lang: Option<Value>,
+    }
+
+    /// The type of media stream.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum MediaStreamType {
+        /// `video`
+        #[serde(rename = "video")]
+        Video,
+        /// `audio`
+        #[serde(rename = "audio")]
+        Audio,
+        /// `ancillary-data`
+        #[serde(rename = "ancillary-data")]
+        AncillaryData,
+    }
+
+    /// `Tag`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct Tag {
+        /// `Key`. Required.
+        #[serde(rename = "Key")]
+        pub key: Value,
+        /// `Value`. Required.
+        #[serde(rename = "Value")]
+        pub value: Value,
+    }
+
+    impl Tag {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
+            Tag { key: key.into(), value: value.into() }
+        }
+    }
+
+    /// The type of algorithm that is used for the encryption (such as aes128, aes192, or aes256).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum Algorithm {
+        /// `aes128`
+        #[serde(rename = "aes128")]
+        Aes128,
+        /// `aes192`
+        #[serde(rename = "aes192")]
+        Aes192,
+        /// `aes256`
+        #[serde(rename = "aes256")]
+        Aes256,
+    }
+
+    /// The type of key that is used for the encryption. If no keyType is provided, the service will use the default setting (static-key).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum KeyType {
+        /// `speke`
+        #[serde(rename = "speke")]
+        Speke,
+        /// `static-key`
+        #[serde(rename = "static-key")]
+        StaticKey,
+        /// `srt-password`
+        #[serde(rename = "srt-password")]
+        SrtPassword,
+    }
+
+    /// Information about the encryption of the flow.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct Encryption {
+        /// The type of algorithm that is used for the encryption (such as aes128, aes192, or aes256).
+        #[serde(rename = "Algorithm")]
+        pub algorithm: Option<Algorithm>,
+        /// A 128-bit, 16-byte hex value represented by a 32-character string, to be used with the key for encrypting content. This parameter is not valid for static key encryption.
+        #[serde(rename = "ConstantInitializationVector")]
+        pub constant_initialization_vector: Option<Value>,
+        /// The value of one of the devices that you configured with your digital rights management (DRM) platform key provider. This parameter is required for SPEKE encryption and is not valid for static key encryption.
+        #[serde(rename = "DeviceId")]
+        pub device_id: Option<Value>,
+        /// The type of key that is used for the encryption. If no keyType is provided, the service will use the default setting (static-key).
+        #[serde(rename = "KeyType")]
+        pub key_type: Option<KeyType>,
+        /// The AWS Region that the API Gateway proxy endpoint was created in. This parameter is required for SPEKE encryption and is not valid for static key encryption.
+        #[serde(rename = "Region")]
+        pub region: Option<Value>,
+        /// An identifier for the content. The service sends this value to the key server to identify the current endpoint. The resource ID is also known as the content ID. This parameter is required for SPEKE encryption and is not valid for static key encryption.
+        #[serde(rename = "ResourceId")]
+        pub resource_id: Option<Value>,
+        /// The ARN of the role that you created during setup (when you set up AWS Elemental MediaConnect as a trusted entity). Required.
+        #[serde(rename = "RoleArn")]
+        pub role_arn: Value,
+        /// The ARN of the secret that you created in AWS Secrets Manager to store the encryption key. This parameter is required for static key encryption and is not valid for SPEKE encryption.
+        #[serde(rename = "SecretArn")]
+        pub secret_arn: Option<Value>,
+        /// The URL from the API Gateway proxy that you set up to talk to your key server. This parameter is required for SPEKE encryption and is not valid for static key encryption.
+        #[serde(rename = "Url")]
+        pub url: Option<Value>,
+    }
+
+    impl Encryption {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(role_arn: impl Into<Value>) -> Self {
+            Encryption { algorithm: None, constant_initialization_vector: None, device_id: None, key_type: None, region: None, resource_id: None, role_arn: role_arn.into(), secret_arn: None, url: None }
+        }
+    }
+
+    /// The source configuration for cloud flows receiving a stream from a bridge.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct GatewayBridgeSource {
+        /// The ARN of the bridge feeding this flow. Required.
+        #[serde(rename = "BridgeArn")]
+        pub bridge_arn: Value,
+        /// The name of the VPC interface attachment to use for this bridge source.
+        #[serde(rename = "VpcInterfaceAttachment")]
+        pub vpc_interface_attachment: Option<VpcInterfaceAttachment>,
+    }
+
+    impl GatewayBridgeSource {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(bridge_arn: impl Into<Value>) -> Self {
+            GatewayBridgeSource { bridge_arn: bridge_arn.into(), vpc_interface_attachment: None }
+        }
+    }
+
+    /// The format that was used to encode the data. For ancillary data streams, set the encoding name to smpte291. For audio streams, set the encoding name to pcm. For video, 2110 streams, set the encoding name to raw. For video, JPEG XS streams, set the encoding name to jxsv.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum EncodingName {
+        /// `jxsv`
+        #[serde(rename = "jxsv")]
+        Jxsv,
+        /// `raw`
+        #[serde(rename = "raw")]
+        Raw,
+        /// `smpte291`
+        #[serde(rename = "smpte291")]
+        Smpte291,
+        /// `pcm`
+        #[serde(rename = "pcm")]
+        Pcm,
+    }
+
+    /// The VPC interface that you want to use for the media stream associated with the output.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct Interface {
+        /// The name of the VPC interface that you want to use for the media stream associated with the output. Required.
+        #[serde(rename = "Name")]
+        pub name: Value,
+    }
+
+    impl Interface {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(name: impl Into<Value>) -> Self {
+            Interface { name: name.into() }
+        }
+    }
+
+    /// The values `RouterIntegrationState` takes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum RouterIntegrationState {
+        /// `ENABLED`
+        #[serde(rename = "ENABLED")]
+        Enabled,
+        /// `DISABLED`
+        #[serde(rename = "DISABLED")]
+        Disabled,
+    }
+
+    /// The values `FlowTransitEncryptionKeyType` takes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum FlowTransitEncryptionKeyType {
+        /// `SECRETS_MANAGER`
+        #[serde(rename = "SECRETS_MANAGER")]
+        SecretsManager,
+        /// `AUTOMATIC`
+        #[serde(rename = "AUTOMATIC")]
+        Automatic,
+    }
+
+    /// The configuration that defines how content is encrypted during transit between the MediaConnect router and a MediaConnect flow.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct FlowTransitEncryption {
+        /// Configuration settings for flow transit encryption keys. Required.
+        #[serde(rename = "EncryptionKeyConfiguration")]
+        pub encryption_key_configuration: Value,
+        /// `EncryptionKeyType`.
+        #[serde(rename = "EncryptionKeyType")]
+        pub encryption_key_type: Option<FlowTransitEncryptionKeyType>,
+    }
+
+    impl FlowTransitEncryption {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(encryption_key_configuration: impl Into<Value>) -> Self {
+            FlowTransitEncryption { encryption_key_configuration: encryption_key_configuration.into(), encryption_key_type: None }
+        }
+    }
+
+    /// The values `RoutingScope` takes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum RoutingScope {
+        /// `REGIONAL`
+        #[serde(rename = "REGIONAL")]
+        Regional,
+        /// `GLOBAL`
+        #[serde(rename = "GLOBAL")]
+        Global,
+    }
+
+}
+
 /// Property types of [`CfnBridge`].
 pub mod bridge {
     #[allow(unused_imports)]
@@ -51,19 +417,7 @@ pub mod bridge {
         }
     }
 
-    /// The values `ProtocolEnum` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ProtocolEnum {
-        /// `rtp-fec`
-        #[serde(rename = "rtp-fec")]
-        RtpFec,
-        /// `rtp`
-        #[serde(rename = "rtp")]
-        Rtp,
-        /// `udp`
-        #[serde(rename = "udp")]
-        Udp,
-    }
+    pub use super::shared_types::ProtocolEnum;
 
     /// The output of the bridge. A network output is delivered to your premises.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -153,13 +507,7 @@ pub mod bridge {
         }
     }
 
-    /// The settings for attaching a VPC interface to an resource.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct VpcInterfaceAttachment {
-        /// The name of the VPC interface to use for this resource.
-        #[serde(rename = "VpcInterfaceName")]
-        pub vpc_interface_name: Option<Value>,
-    }
+    pub use super::shared_types::VpcInterfaceAttachment;
 
     /// The source of the bridge. A flow source originates in MediaConnect as an existing cloud flow.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -183,13 +531,7 @@ pub mod bridge {
         }
     }
 
-    /// The settings related to the multicast source.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct MulticastSourceSettings {
-        /// The IP address of the source for source-specific multicast (SSM).
-        #[serde(rename = "MulticastSourceIp")]
-        pub multicast_source_ip: Option<Value>,
-    }
+    pub use super::shared_types::MulticastSourceSettings;
 
     /// The source of the bridge. A network source originates at your premises.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -364,13 +706,7 @@ pub mod bridge_source {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The settings for attaching a VPC interface to an resource.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct VpcInterfaceAttachment {
-        /// The name of the VPC interface to use for this resource.
-        #[serde(rename = "VpcInterfaceName")]
-        pub vpc_interface_name: Option<Value>,
-    }
+    pub use super::shared_types::VpcInterfaceAttachment;
 
     /// The source of the bridge. A flow source originates in MediaConnect as an existing cloud flow.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -391,27 +727,9 @@ pub mod bridge_source {
         }
     }
 
-    /// The settings related to the multicast source.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct MulticastSourceSettings {
-        /// The IP address of the source for source-specific multicast (SSM).
-        #[serde(rename = "MulticastSourceIp")]
-        pub multicast_source_ip: Option<Value>,
-    }
+    pub use super::shared_types::MulticastSourceSettings;
 
-    /// The values `ProtocolEnum` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ProtocolEnum {
-        /// `rtp-fec`
-        #[serde(rename = "rtp-fec")]
-        RtpFec,
-        /// `rtp`
-        #[serde(rename = "rtp")]
-        Rtp,
-        /// `udp`
-        #[serde(rename = "udp")]
-        Udp,
-    }
+    pub use super::shared_types::ProtocolEnum;
 
     /// The source of the bridge. A network source originates at your premises.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -558,161 +876,21 @@ pub mod flow {
         }
     }
 
-    /// The format used for the representation of color.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Colorimetry {
-        /// `BT601`
-        #[serde(rename = "BT601")]
-        Bt601,
-        /// `BT709`
-        #[serde(rename = "BT709")]
-        Bt709,
-        /// `BT2020`
-        #[serde(rename = "BT2020")]
-        Bt2020,
-        /// `BT2100`
-        #[serde(rename = "BT2100")]
-        Bt2100,
-        /// `ST2065-1`
-        #[serde(rename = "ST2065-1")]
-        St20651,
-        /// `ST2065-3`
-        #[serde(rename = "ST2065-3")]
-        St20653,
-        /// `XYZ`
-        #[serde(rename = "XYZ")]
-        Xyz,
-    }
+    pub use super::shared_types::Colorimetry;
 
-    /// The encoding range of the video.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Range {
-        /// `NARROW`
-        #[serde(rename = "NARROW")]
-        Narrow,
-        /// `FULL`
-        #[serde(rename = "FULL")]
-        Full,
-        /// `FULLPROTECT`
-        #[serde(rename = "FULLPROTECT")]
-        Fullprotect,
-    }
+    pub use super::shared_types::Range;
 
-    /// The type of compression that was used to smooth the video's appearance.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ScanMode {
-        /// `progressive`
-        #[serde(rename = "progressive")]
-        Progressive,
-        /// `interlace`
-        #[serde(rename = "interlace")]
-        Interlace,
-        /// `progressive-segmented-frame`
-        #[serde(rename = "progressive-segmented-frame")]
-        ProgressiveSegmentedFrame,
-    }
+    pub use super::shared_types::ScanMode;
 
-    /// The transfer characteristic system (TCS) that is used in the video.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Tcs {
-        /// `SDR`
-        #[serde(rename = "SDR")]
-        Sdr,
-        /// `PQ`
-        #[serde(rename = "PQ")]
-        Pq,
-        /// `HLG`
-        #[serde(rename = "HLG")]
-        Hlg,
-        /// `LINEAR`
-        #[serde(rename = "LINEAR")]
-        Linear,
-        /// `BT2100LINPQ`
-        #[serde(rename = "BT2100LINPQ")]
-        Bt2100linpq,
-        /// `BT2100LINHLG`
-        #[serde(rename = "BT2100LINHLG")]
-        Bt2100linhlg,
-        /// `ST2065-1`
-        #[serde(rename = "ST2065-1")]
-        St20651,
-        /// `ST428-1`
-        #[serde(rename = "ST428-1")]
-        St4281,
-        /// `DENSITY`
-        #[serde(rename = "DENSITY")]
-        Density,
-    }
+    pub use super::shared_types::Tcs;
 
-    /// A set of parameters that define the media stream.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct Fmtp {
-        /// The format of the audio channel.
-        #[serde(rename = "ChannelOrder")]
-        pub channel_order: Option<Value>,
-        /// The format used for the representation of color.
-        #[serde(rename = "Colorimetry")]
-        pub colorimetry: Option<Colorimetry>,
-        /// The frame rate for the video stream, in frames/second. For example: 60000/1001.
-        #[serde(rename = "ExactFramerate")]
-        pub exact_framerate: Option<Value>,
-        /// The pixel aspect ratio (PAR) of the video.
-        #[serde(rename = "Par")]
-        pub par: Option<Value>,
-        /// The encoding range of the video.
-        #[serde(rename = "Range")]
-        pub range: Option<Range>,
-        /// The type of compression that was used to smooth the video's appearance.
-        #[serde(rename = "ScanMode")]
-        pub scan_mode: Option<ScanMode>,
-        /// The transfer characteristic system (TCS) that is used in the video.
-        #[serde(rename = "Tcs")]
-        pub tcs: Option<Tcs>,
-    }
+    pub use super::shared_types::Fmtp;
 
-    /// Attributes that are related to the media stream.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct MediaStreamAttributes {
-        /// A set of parameters that define the media stream.
-        #[serde(rename = "Fmtp")]
-        pub fmtp: Option<Fmtp>,
-        /// The audio language, in a format that is recognized by the receiver.
-        #[serde(rename = "Lang")]
-        pub lang: Option<Value>,
-    }
+    pub use super::shared_types::MediaStreamAttributes;
 
-    /// The type of media stream.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum MediaStreamType {
-        /// `video`
-        #[serde(rename = "video")]
-        Video,
-        /// `audio`
-        #[serde(rename = "audio")]
-        Audio,
-        /// `ancillary-data`
-        #[serde(rename = "ancillary-data")]
-        AncillaryData,
-    }
+    pub use super::shared_types::MediaStreamType;
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// The resolution of the video.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -821,133 +999,19 @@ pub mod flow {
         pub ndi_state: Option<NdiState>,
     }
 
-    /// The type of algorithm that is used for the encryption (such as aes128, aes192, or aes256).
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Algorithm {
-        /// `aes128`
-        #[serde(rename = "aes128")]
-        Aes128,
-        /// `aes192`
-        #[serde(rename = "aes192")]
-        Aes192,
-        /// `aes256`
-        #[serde(rename = "aes256")]
-        Aes256,
-    }
+    pub use super::shared_types::Algorithm;
 
-    /// The type of key that is used for the encryption. If no keyType is provided, the service will use the default setting (static-key).
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum KeyType {
-        /// `speke`
-        #[serde(rename = "speke")]
-        Speke,
-        /// `static-key`
-        #[serde(rename = "static-key")]
-        StaticKey,
-        /// `srt-password`
-        #[serde(rename = "srt-password")]
-        SrtPassword,
-    }
+    pub use super::shared_types::KeyType;
 
-    /// Information about the encryption of the flow.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Encryption {
-        /// The type of algorithm that is used for the encryption (such as aes128, aes192, or aes256).
-        #[serde(rename = "Algorithm")]
-        pub algorithm: Option<Algorithm>,
-        /// A 128-bit, 16-byte hex value represented by a 32-character string, to be used with the key for encrypting content. This parameter is not valid for static key encryption.
-        #[serde(rename = "ConstantInitializationVector")]
-        pub constant_initialization_vector: Option<Value>,
-        /// The value of one of the devices that you configured with your digital rights management (DRM) platform key provider. This parameter is required for SPEKE encryption and is not valid for static key encryption.
-        #[serde(rename = "DeviceId")]
-        pub device_id: Option<Value>,
-        /// The type of key that is used for the encryption. If no keyType is provided, the service will use the default setting (static-key).
-        #[serde(rename = "KeyType")]
-        pub key_type: Option<KeyType>,
-        /// The AWS Region that the API Gateway proxy endpoint was created in. This parameter is required for SPEKE encryption and is not valid for static key encryption.
-        #[serde(rename = "Region")]
-        pub region: Option<Value>,
-        /// An identifier for the content. The service sends this value to the key server to identify the current endpoint. The resource ID is also known as the content ID. This parameter is required for SPEKE encryption and is not valid for static key encryption.
-        #[serde(rename = "ResourceId")]
-        pub resource_id: Option<Value>,
-        /// The ARN of the role that you created during setup (when you set up AWS Elemental MediaConnect as a trusted entity). Required.
-        #[serde(rename = "RoleArn")]
-        pub role_arn: Value,
-        /// The ARN of the secret that you created in AWS Secrets Manager to store the encryption key. This parameter is required for static key encryption and is not valid for SPEKE encryption.
-        #[serde(rename = "SecretArn")]
-        pub secret_arn: Option<Value>,
-        /// The URL from the API Gateway proxy that you set up to talk to your key server. This parameter is required for SPEKE encryption and is not valid for static key encryption.
-        #[serde(rename = "Url")]
-        pub url: Option<Value>,
-    }
+    pub use super::shared_types::Encryption;
 
-    impl Encryption {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(role_arn: impl Into<Value>) -> Self {
-            Encryption { algorithm: None, constant_initialization_vector: None, device_id: None, key_type: None, region: None, resource_id: None, role_arn: role_arn.into(), secret_arn: None, url: None }
-        }
-    }
+    pub use super::shared_types::VpcInterfaceAttachment;
 
-    /// The settings for attaching a VPC interface to an resource.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct VpcInterfaceAttachment {
-        /// The name of the VPC interface to use for this resource.
-        #[serde(rename = "VpcInterfaceName")]
-        pub vpc_interface_name: Option<Value>,
-    }
+    pub use super::shared_types::GatewayBridgeSource;
 
-    /// The source configuration for cloud flows receiving a stream from a bridge.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct GatewayBridgeSource {
-        /// The ARN of the bridge feeding this flow. Required.
-        #[serde(rename = "BridgeArn")]
-        pub bridge_arn: Value,
-        /// The name of the VPC interface attachment to use for this bridge source.
-        #[serde(rename = "VpcInterfaceAttachment")]
-        pub vpc_interface_attachment: Option<VpcInterfaceAttachment>,
-    }
+    pub use super::shared_types::EncodingName;
 
-    impl GatewayBridgeSource {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(bridge_arn: impl Into<Value>) -> Self {
-            GatewayBridgeSource { bridge_arn: bridge_arn.into(), vpc_interface_attachment: None }
-        }
-    }
-
-    /// The format that was used to encode the data. For ancillary data streams, set the encoding name to smpte291. For audio streams, set the encoding name to pcm. For video, 2110 streams, set the encoding name to raw. For video, JPEG XS streams, set the encoding name to jxsv.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum EncodingName {
-        /// `jxsv`
-        #[serde(rename = "jxsv")]
-        Jxsv,
-        /// `raw`
-        #[serde(rename = "raw")]
-        Raw,
-        /// `smpte291`
-        #[serde(rename = "smpte291")]
-        Smpte291,
-        /// `pcm`
-        #[serde(rename = "pcm")]
-        Pcm,
-    }
-
-    /// The VPC interface that you want to use for the media stream associated with the output.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Interface {
-        /// The name of the VPC interface that you want to use for the media stream associated with the output. Required.
-        #[serde(rename = "Name")]
-        pub name: Value,
-    }
-
-    impl Interface {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(name: impl Into<Value>) -> Self {
-            Interface { name: name.into() }
-        }
-    }
+    pub use super::shared_types::Interface;
 
     /// The transport parameters associated with an incoming media stream.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -1033,46 +1097,11 @@ pub mod flow {
         NdiSpeedHq,
     }
 
-    /// The values `RouterIntegrationState` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum RouterIntegrationState {
-        /// `ENABLED`
-        #[serde(rename = "ENABLED")]
-        Enabled,
-        /// `DISABLED`
-        #[serde(rename = "DISABLED")]
-        Disabled,
-    }
+    pub use super::shared_types::RouterIntegrationState;
 
-    /// The values `FlowTransitEncryptionKeyType` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum FlowTransitEncryptionKeyType {
-        /// `SECRETS_MANAGER`
-        #[serde(rename = "SECRETS_MANAGER")]
-        SecretsManager,
-        /// `AUTOMATIC`
-        #[serde(rename = "AUTOMATIC")]
-        Automatic,
-    }
+    pub use super::shared_types::FlowTransitEncryptionKeyType;
 
-    /// The configuration that defines how content is encrypted during transit between the MediaConnect router and a MediaConnect flow.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct FlowTransitEncryption {
-        /// Configuration settings for flow transit encryption keys. Required.
-        #[serde(rename = "EncryptionKeyConfiguration")]
-        pub encryption_key_configuration: Value,
-        /// `EncryptionKeyType`.
-        #[serde(rename = "EncryptionKeyType")]
-        pub encryption_key_type: Option<FlowTransitEncryptionKeyType>,
-    }
-
-    impl FlowTransitEncryption {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(encryption_key_configuration: impl Into<Value>) -> Self {
-            FlowTransitEncryption { encryption_key_configuration: encryption_key_configuration.into(), encryption_key_type: None }
-        }
-    }
+    pub use super::shared_types::FlowTransitEncryption;
 
     /// The settings for the source of the flow.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -1472,19 +1501,7 @@ pub mod flow_entitlement {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The type of algorithm that is used for the encryption (such as aes128, aes192, or aes256).
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Algorithm {
-        /// `aes128`
-        #[serde(rename = "aes128")]
-        Aes128,
-        /// `aes192`
-        #[serde(rename = "aes192")]
-        Aes192,
-        /// `aes256`
-        #[serde(rename = "aes256")]
-        Aes256,
-    }
+    pub use super::shared_types::Algorithm;
 
     /// The type of key that is used for the encryption. If no keyType is provided, the service will use the default setting (static-key).
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -1548,24 +1565,7 @@ pub mod flow_entitlement {
         Disabled,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -1622,161 +1622,21 @@ pub mod flow_media_stream {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The format used for the representation of color.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Colorimetry {
-        /// `BT601`
-        #[serde(rename = "BT601")]
-        Bt601,
-        /// `BT709`
-        #[serde(rename = "BT709")]
-        Bt709,
-        /// `BT2020`
-        #[serde(rename = "BT2020")]
-        Bt2020,
-        /// `BT2100`
-        #[serde(rename = "BT2100")]
-        Bt2100,
-        /// `ST2065-1`
-        #[serde(rename = "ST2065-1")]
-        St20651,
-        /// `ST2065-3`
-        #[serde(rename = "ST2065-3")]
-        St20653,
-        /// `XYZ`
-        #[serde(rename = "XYZ")]
-        Xyz,
-    }
+    pub use super::shared_types::Colorimetry;
 
-    /// The encoding range of the video.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Range {
-        /// `NARROW`
-        #[serde(rename = "NARROW")]
-        Narrow,
-        /// `FULL`
-        #[serde(rename = "FULL")]
-        Full,
-        /// `FULLPROTECT`
-        #[serde(rename = "FULLPROTECT")]
-        Fullprotect,
-    }
+    pub use super::shared_types::Range;
 
-    /// The type of compression that was used to smooth the video's appearance.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ScanMode {
-        /// `progressive`
-        #[serde(rename = "progressive")]
-        Progressive,
-        /// `interlace`
-        #[serde(rename = "interlace")]
-        Interlace,
-        /// `progressive-segmented-frame`
-        #[serde(rename = "progressive-segmented-frame")]
-        ProgressiveSegmentedFrame,
-    }
+    pub use super::shared_types::ScanMode;
 
-    /// The transfer characteristic system (TCS) that is used in the video.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Tcs {
-        /// `SDR`
-        #[serde(rename = "SDR")]
-        Sdr,
-        /// `PQ`
-        #[serde(rename = "PQ")]
-        Pq,
-        /// `HLG`
-        #[serde(rename = "HLG")]
-        Hlg,
-        /// `LINEAR`
-        #[serde(rename = "LINEAR")]
-        Linear,
-        /// `BT2100LINPQ`
-        #[serde(rename = "BT2100LINPQ")]
-        Bt2100linpq,
-        /// `BT2100LINHLG`
-        #[serde(rename = "BT2100LINHLG")]
-        Bt2100linhlg,
-        /// `ST2065-1`
-        #[serde(rename = "ST2065-1")]
-        St20651,
-        /// `ST428-1`
-        #[serde(rename = "ST428-1")]
-        St4281,
-        /// `DENSITY`
-        #[serde(rename = "DENSITY")]
-        Density,
-    }
+    pub use super::shared_types::Tcs;
 
-    /// A set of parameters that define the media stream.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct Fmtp {
-        /// The format of the audio channel. Can only be specified for an audio media stream.
-        #[serde(rename = "ChannelOrder")]
-        pub channel_order: Option<Value>,
-        /// The format used for the representation of color.
-        #[serde(rename = "Colorimetry")]
-        pub colorimetry: Option<Colorimetry>,
-        /// The frame rate for the video stream, in frames/second. For example: 60000/1001.
-        #[serde(rename = "ExactFramerate")]
-        pub exact_framerate: Option<Value>,
-        /// The pixel aspect ratio (PAR) of the video.
-        #[serde(rename = "Par")]
-        pub par: Option<Value>,
-        /// The encoding range of the video.
-        #[serde(rename = "Range")]
-        pub range: Option<Range>,
-        /// The type of compression that was used to smooth the video's appearance.
-        #[serde(rename = "ScanMode")]
-        pub scan_mode: Option<ScanMode>,
-        /// The transfer characteristic system (TCS) that is used in the video.
-        #[serde(rename = "Tcs")]
-        pub tcs: Option<Tcs>,
-    }
+    pub use super::shared_types::Fmtp;
 
-    /// Attributes that are related to the media stream.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct MediaStreamAttributes {
-        /// A set of parameters that define the media stream.
-        #[serde(rename = "Fmtp")]
-        pub fmtp: Option<Fmtp>,
-        /// The audio language, in a format that is recognized by the receiver. Can only be specified for an audio media stream.
-        #[serde(rename = "Lang")]
-        pub lang: Option<Value>,
-    }
+    pub use super::shared_types::MediaStreamAttributes;
 
-    /// The type of media stream.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum MediaStreamType {
-        /// `video`
-        #[serde(rename = "video")]
-        Video,
-        /// `audio`
-        #[serde(rename = "audio")]
-        Audio,
-        /// `ancillary-data`
-        #[serde(rename = "ancillary-data")]
-        AncillaryData,
-    }
+    pub use super::shared_types::MediaStreamType;
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -1840,19 +1700,7 @@ pub mod flow_output {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The type of algorithm that is used for the encryption (such as aes128, aes192, or aes256).
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Algorithm {
-        /// `aes128`
-        #[serde(rename = "aes128")]
-        Aes128,
-        /// `aes192`
-        #[serde(rename = "aes192")]
-        Aes192,
-        /// `aes256`
-        #[serde(rename = "aes256")]
-        Aes256,
-    }
+    pub use super::shared_types::Algorithm;
 
     /// The type of key that is used for the encryption. If no keyType is provided, the service will use the default setting (static-key).
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -1890,21 +1738,7 @@ pub mod flow_output {
         }
     }
 
-    /// The VPC interface that you want to use for the media stream associated with the output.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Interface {
-        /// The name of the VPC interface that you want to use for the media stream associated with the output. Required.
-        #[serde(rename = "Name")]
-        pub name: Value,
-    }
-
-    impl Interface {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(name: impl Into<Value>) -> Self {
-            Interface { name: name.into() }
-        }
-    }
+    pub use super::shared_types::Interface;
 
     /// The definition of a media stream that is associated with the output.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -1928,22 +1762,7 @@ pub mod flow_output {
         }
     }
 
-    /// The format that will be used to encode the data. For ancillary data streams, set the encoding name to smpte291. For audio streams, set the encoding name to pcm. For video streams on sources or outputs that use the CDI protocol, set the encoding name to raw. For video streams on sources or outputs that use the ST 2110 JPEG XS protocol, set the encoding name to jxsv.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum EncodingName {
-        /// `jxsv`
-        #[serde(rename = "jxsv")]
-        Jxsv,
-        /// `raw`
-        #[serde(rename = "raw")]
-        Raw,
-        /// `smpte291`
-        #[serde(rename = "smpte291")]
-        Smpte291,
-        /// `pcm`
-        #[serde(rename = "pcm")]
-        Pcm,
-    }
+    pub use super::shared_types::EncodingName;
 
     /// A setting on the encoder that drives compression settings. This property only applies to video media streams associated with outputs that use the ST 2110 JPEG XS protocol, with a flow source that uses the CDI protocol.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -2057,73 +1876,15 @@ pub mod flow_output {
         NdiSpeedHq,
     }
 
-    /// The values `RouterIntegrationState` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum RouterIntegrationState {
-        /// `ENABLED`
-        #[serde(rename = "ENABLED")]
-        Enabled,
-        /// `DISABLED`
-        #[serde(rename = "DISABLED")]
-        Disabled,
-    }
+    pub use super::shared_types::RouterIntegrationState;
 
-    /// The values `FlowTransitEncryptionKeyType` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum FlowTransitEncryptionKeyType {
-        /// `SECRETS_MANAGER`
-        #[serde(rename = "SECRETS_MANAGER")]
-        SecretsManager,
-        /// `AUTOMATIC`
-        #[serde(rename = "AUTOMATIC")]
-        Automatic,
-    }
+    pub use super::shared_types::FlowTransitEncryptionKeyType;
 
-    /// The configuration that defines how content is encrypted during transit between the MediaConnect router and a MediaConnect flow.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct FlowTransitEncryption {
-        /// Configuration settings for flow transit encryption keys. Required.
-        #[serde(rename = "EncryptionKeyConfiguration")]
-        pub encryption_key_configuration: Value,
-        /// `EncryptionKeyType`.
-        #[serde(rename = "EncryptionKeyType")]
-        pub encryption_key_type: Option<FlowTransitEncryptionKeyType>,
-    }
+    pub use super::shared_types::FlowTransitEncryption;
 
-    impl FlowTransitEncryption {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(encryption_key_configuration: impl Into<Value>) -> Self {
-            FlowTransitEncryption { encryption_key_configuration: encryption_key_configuration.into(), encryption_key_type: None }
-        }
-    }
+    pub use super::shared_types::Tag;
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
-
-    /// The settings for attaching a VPC interface to an output.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct VpcInterfaceAttachment {
-        /// The name of the VPC interface to use for this output.
-        #[serde(rename = "VpcInterfaceName")]
-        pub vpc_interface_name: Option<Value>,
-    }
+    pub use super::shared_types::VpcInterfaceAttachment;
 
 }
 
@@ -2225,100 +1986,15 @@ pub mod flow_source {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The type of algorithm that is used for the encryption (such as aes128, aes192, or aes256).
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Algorithm {
-        /// `aes128`
-        #[serde(rename = "aes128")]
-        Aes128,
-        /// `aes192`
-        #[serde(rename = "aes192")]
-        Aes192,
-        /// `aes256`
-        #[serde(rename = "aes256")]
-        Aes256,
-    }
+    pub use super::shared_types::Algorithm;
 
-    /// The type of key that is used for the encryption. If no keyType is provided, the service will use the default setting (static-key).
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum KeyType {
-        /// `speke`
-        #[serde(rename = "speke")]
-        Speke,
-        /// `static-key`
-        #[serde(rename = "static-key")]
-        StaticKey,
-        /// `srt-password`
-        #[serde(rename = "srt-password")]
-        SrtPassword,
-    }
+    pub use super::shared_types::KeyType;
 
-    /// Information about the encryption of the flow.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Encryption {
-        /// The type of algorithm that is used for the encryption (such as aes128, aes192, or aes256).
-        #[serde(rename = "Algorithm")]
-        pub algorithm: Option<Algorithm>,
-        /// A 128-bit, 16-byte hex value represented by a 32-character string, to be used with the key for encrypting content. This parameter is not valid for static key encryption.
-        #[serde(rename = "ConstantInitializationVector")]
-        pub constant_initialization_vector: Option<Value>,
-        /// The value of one of the devices that you configured with your digital rights management (DRM) platform key provider. This parameter is required for SPEKE encryption and is not valid for static key encryption.
-        #[serde(rename = "DeviceId")]
-        pub device_id: Option<Value>,
-        /// The type of key that is used for the encryption. If no keyType is provided, the service will use the default setting (static-key).
-        #[serde(rename = "KeyType")]
-        pub key_type: Option<KeyType>,
-        /// The AWS Region that the API Gateway proxy endpoint was created in. This parameter is required for SPEKE encryption and is not valid for static key encryption.
-        #[serde(rename = "Region")]
-        pub region: Option<Value>,
-        /// An identifier for the content. The service sends this value to the key server to identify the current endpoint. The resource ID is also known as the content ID. This parameter is required for SPEKE encryption and is not valid for static key encryption.
-        #[serde(rename = "ResourceId")]
-        pub resource_id: Option<Value>,
-        /// The ARN of the role that you created during setup (when you set up AWS Elemental MediaConnect as a trusted entity). Required.
-        #[serde(rename = "RoleArn")]
-        pub role_arn: Value,
-        /// The ARN of the secret that you created in AWS Secrets Manager to store the encryption key. This parameter is required for static key encryption and is not valid for SPEKE encryption.
-        #[serde(rename = "SecretArn")]
-        pub secret_arn: Option<Value>,
-        /// The URL from the API Gateway proxy that you set up to talk to your key server. This parameter is required for SPEKE encryption and is not valid for static key encryption.
-        #[serde(rename = "Url")]
-        pub url: Option<Value>,
-    }
+    pub use super::shared_types::Encryption;
 
-    impl Encryption {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(role_arn: impl Into<Value>) -> Self {
-            Encryption { algorithm: None, constant_initialization_vector: None, device_id: None, key_type: None, region: None, resource_id: None, role_arn: role_arn.into(), secret_arn: None, url: None }
-        }
-    }
+    pub use super::shared_types::VpcInterfaceAttachment;
 
-    /// The settings for attaching a VPC interface to an resource.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct VpcInterfaceAttachment {
-        /// The name of the VPC interface to use for this resource.
-        #[serde(rename = "VpcInterfaceName")]
-        pub vpc_interface_name: Option<Value>,
-    }
-
-    /// The source configuration for cloud flows receiving a stream from a bridge.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct GatewayBridgeSource {
-        /// The ARN of the bridge feeding this flow. Required.
-        #[serde(rename = "BridgeArn")]
-        pub bridge_arn: Value,
-        /// The name of the VPC interface attachment to use for this bridge source.
-        #[serde(rename = "VpcInterfaceAttachment")]
-        pub vpc_interface_attachment: Option<VpcInterfaceAttachment>,
-    }
-
-    impl GatewayBridgeSource {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(bridge_arn: impl Into<Value>) -> Self {
-            GatewayBridgeSource { bridge_arn: bridge_arn.into(), vpc_interface_attachment: None }
-        }
-    }
+    pub use super::shared_types::GatewayBridgeSource;
 
     /// The protocol that is used by the source.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -2343,24 +2019,7 @@ pub mod flow_source {
         SrtCaller,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -2458,24 +2117,7 @@ pub mod flow_vpc_interface {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -2589,35 +2231,9 @@ pub mod router_input {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The values `RoutingScope` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum RoutingScope {
-        /// `REGIONAL`
-        #[serde(rename = "REGIONAL")]
-        Regional,
-        /// `GLOBAL`
-        #[serde(rename = "GLOBAL")]
-        Global,
-    }
+    pub use super::shared_types::RoutingScope;
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// The values `RouterInputTier` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -2763,24 +2379,7 @@ pub mod router_network_interface {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -2880,35 +2479,9 @@ pub mod router_output {
         }
     }
 
-    /// The values `RoutingScope` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum RoutingScope {
-        /// `REGIONAL`
-        #[serde(rename = "REGIONAL")]
-        Regional,
-        /// `GLOBAL`
-        #[serde(rename = "GLOBAL")]
-        Global,
-    }
+    pub use super::shared_types::RoutingScope;
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// The values `RouterOutputTier` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]

@@ -11,6 +11,25 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// A key-value pair to associate with a resource.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct Tags {
+        /// `Key`.
+        #[serde(rename = "Key")]
+        pub key: Option<Value>,
+        /// `Value`.
+        #[serde(rename = "Value")]
+        pub value: Option<Value>,
+    }
+
+}
+
 /// Property types of [`CfnChannel`].
 pub mod channel {
     #[allow(unused_imports)]
@@ -3555,16 +3574,7 @@ pub mod channel_placement_group {
     #[allow(unused_imports)]
     use super::*;
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct Tags {
-        /// `Key`.
-        #[serde(rename = "Key")]
-        pub key: Option<Value>,
-        /// `Value`.
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
+    pub use super::shared_types::Tags;
 
 }
 
@@ -3877,16 +3887,7 @@ pub mod cluster {
         pub interface_mappings: Option<Vec<InterfaceMapping>>,
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct Tags {
-        /// `Key`.
-        #[serde(rename = "Key")]
-        pub key: Option<Value>,
-        /// `Value`.
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
+    pub use super::shared_types::Tags;
 
 }
 
@@ -4658,16 +4659,7 @@ pub mod multiplex {
         }
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct Tags {
-        /// `Key`.
-        #[serde(rename = "Key")]
-        pub key: Option<Value>,
-        /// `Value`.
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
+    pub use super::shared_types::Tags;
 
 }
 
@@ -4904,16 +4896,7 @@ pub mod network {
         pub gateway: Option<Value>,
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct Tags {
-        /// `Key`.
-        #[serde(rename = "Key")]
-        pub key: Option<Value>,
-        /// `Value`.
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
+    pub use super::shared_types::Tags;
 
 }
 
@@ -5119,16 +5102,7 @@ pub mod sdi_source {
         Interleave,
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct Tags {
-        /// `Key`.
-        #[serde(rename = "Key")]
-        pub key: Option<Value>,
-        /// `Value`.
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
+    pub use super::shared_types::Tags;
 
     /// The interface mode of the SdiSource.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]

@@ -11,29 +11,11 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
-/// Property types of [`CfnAsset`].
-pub mod asset {
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
     #[allow(unused_imports)]
     use super::*;
-
-    /// The endpoint URL used to access an Asset using one PackagingConfiguration.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct EgressEndpoint {
-        /// The ID of the PackagingConfiguration being applied to the Asset. Required.
-        #[serde(rename = "PackagingConfigurationId")]
-        pub packaging_configuration_id: Value,
-        /// The URL of the parent manifest for the repackaged Asset. Required.
-        #[serde(rename = "Url")]
-        pub url: Value,
-    }
-
-    impl EgressEndpoint {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(packaging_configuration_id: impl Into<Value>, url: impl Into<Value>) -> Self {
-            EgressEndpoint { packaging_configuration_id: packaging_configuration_id.into(), url: url.into() }
-        }
-    }
 
     /// `Tag`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -53,62 +35,6 @@ pub mod asset {
             Tag { key: key.into(), value: value.into() }
         }
     }
-
-}
-
-/// `AWS::MediaPackage::Asset`: Resource schema for AWS::MediaPackage::Asset ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-asset.html))
-#[derive(Debug, Clone, ::serde::Serialize)]
-pub struct CfnAsset {
-    /// The list of egress endpoints available for the Asset.
-    #[serde(rename = "EgressEndpoints")]
-    pub egress_endpoints: Option<Vec<asset::EgressEndpoint>>,
-    /// The unique identifier for the Asset. Required.
-    #[serde(rename = "Id")]
-    pub id: Value,
-    /// The ID of the PackagingGroup for the Asset. Required.
-    #[serde(rename = "PackagingGroupId")]
-    pub packaging_group_id: Value,
-    /// The resource ID to include in SPEKE key requests.
-    #[serde(rename = "ResourceId")]
-    pub resource_id: Option<Value>,
-    /// ARN of the source object in S3. Required.
-    #[serde(rename = "SourceArn")]
-    pub source_arn: Value,
-    /// The IAM role_arn used to access the source S3 bucket. Required.
-    #[serde(rename = "SourceRoleArn")]
-    pub source_role_arn: Value,
-    /// A collection of tags associated with a resource
-    #[serde(rename = "Tags")]
-    pub tags: Option<Vec<asset::Tag>>,
-}
-
-impl CfnAsset {
-    /// With the required properties; the others unset.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(id: impl Into<Value>, packaging_group_id: impl Into<Value>, source_arn: impl Into<Value>, source_role_arn: impl Into<Value>) -> Self {
-        CfnAsset { egress_endpoints: None, id: id.into(), packaging_group_id: packaging_group_id.into(), resource_id: None, source_arn: source_arn.into(), source_role_arn: source_role_arn.into(), tags: None }
-    }
-}
-
-impl crate::core::CfnResource for CfnAsset {
-    const TYPE: &'static str = "AWS::MediaPackage::Asset";
-}
-
-impl crate::core::ResourceRef<CfnAsset> {
-    /// `Fn::GetAtt` `Arn`.
-    pub fn attr_arn(&self) -> Value {
-        self.attr("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    pub fn attr_created_at(&self) -> Value {
-        self.attr("CreatedAt")
-    }
-}
-
-/// Property types of [`CfnChannel`].
-pub mod channel {
-    #[allow(unused_imports)]
-    use super::*;
 
     /// `LogConfiguration`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -117,99 +43,6 @@ pub mod channel {
         #[serde(rename = "LogGroupName")]
         pub log_group_name: Option<Value>,
     }
-
-    /// An endpoint for ingesting source content for a Channel.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct IngestEndpoint {
-        /// The system generated unique identifier for the IngestEndpoint
-        #[serde(rename = "Id")]
-        pub id: Option<Value>,
-        /// The system generated password for ingest authentication.
-        #[serde(rename = "Password")]
-        pub password: Option<Value>,
-        /// The ingest URL to which the source stream should be sent.
-        #[serde(rename = "Url")]
-        pub url: Option<Value>,
-        /// The system generated username for ingest authentication.
-        #[serde(rename = "Username")]
-        pub username: Option<Value>,
-    }
-
-    /// An HTTP Live Streaming (HLS) ingest resource configuration.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct HlsIngest {
-        /// A list of endpoints to which the source stream should be sent.
-        #[serde(rename = "ingestEndpoints")]
-        pub ingest_endpoints: Option<Vec<IngestEndpoint>>,
-    }
-
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
-
-}
-
-/// `AWS::MediaPackage::Channel`: Resource schema for AWS::MediaPackage::Channel ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-channel.html))
-#[derive(Debug, Clone, ::serde::Serialize)]
-pub struct CfnChannel {
-    /// A short text description of the Channel.
-    #[serde(rename = "Description")]
-    pub description: Option<Value>,
-    /// The configuration parameters for egress access logging.
-    #[serde(rename = "EgressAccessLogs")]
-    pub egress_access_logs: Option<channel::LogConfiguration>,
-    /// An HTTP Live Streaming (HLS) ingest resource configuration.
-    #[serde(rename = "HlsIngest")]
-    pub hls_ingest: Option<channel::HlsIngest>,
-    /// The ID of the Channel. Required.
-    #[serde(rename = "Id")]
-    pub id: Value,
-    /// The configuration parameters for egress access logging.
-    #[serde(rename = "IngressAccessLogs")]
-    pub ingress_access_logs: Option<channel::LogConfiguration>,
-    /// A collection of tags associated with a resource
-    #[serde(rename = "Tags")]
-    pub tags: Option<Vec<channel::Tag>>,
-}
-
-impl CfnChannel {
-    /// With the required properties; the others unset.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(id: impl Into<Value>) -> Self {
-        CfnChannel { description: None, egress_access_logs: None, hls_ingest: None, id: id.into(), ingress_access_logs: None, tags: None }
-    }
-}
-
-impl crate::core::CfnResource for CfnChannel {
-    const TYPE: &'static str = "AWS::MediaPackage::Channel";
-}
-
-impl crate::core::ResourceRef<CfnChannel> {
-    /// `Fn::GetAtt` `Arn`.
-    pub fn attr_arn(&self) -> Value {
-        self.attr("Arn")
-    }
-}
-
-/// Property types of [`CfnOriginEndpoint`].
-pub mod origin_endpoint {
-    #[allow(unused_imports)]
-    use super::*;
 
     /// CDN Authorization credentials
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -228,17 +61,6 @@ pub mod origin_endpoint {
         pub fn new(cdn_identifier_secret: impl Into<Value>, secrets_role_arn: impl Into<Value>) -> Self {
             Authorization { cdn_identifier_secret: cdn_identifier_secret.into(), secrets_role_arn: secrets_role_arn.into() }
         }
-    }
-
-    /// The encryption method used
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum EncryptionMethod {
-        /// `SAMPLE_AES`
-        #[serde(rename = "SAMPLE_AES")]
-        SampleAes,
-        /// `AES_CTR`
-        #[serde(rename = "AES_CTR")]
-        AesCtr,
     }
 
     /// A collection of audio encryption presets.
@@ -314,6 +136,237 @@ pub mod origin_endpoint {
             EncryptionContractConfiguration { preset_speke20_audio, preset_speke20_video }
         }
     }
+
+    /// A directive that determines the order of streams in the output.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum StreamOrder {
+        /// `ORIGINAL`
+        #[serde(rename = "ORIGINAL")]
+        Original,
+        /// `VIDEO_BITRATE_ASCENDING`
+        #[serde(rename = "VIDEO_BITRATE_ASCENDING")]
+        VideoBitrateAscending,
+        /// `VIDEO_BITRATE_DESCENDING`
+        #[serde(rename = "VIDEO_BITRATE_DESCENDING")]
+        VideoBitrateDescending,
+    }
+
+    /// A StreamSelection configuration.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct StreamSelection {
+        /// The maximum video bitrate (bps) to include in output.
+        #[serde(rename = "MaxVideoBitsPerSecond")]
+        pub max_video_bits_per_second: Option<Value>,
+        /// The minimum video bitrate (bps) to include in output.
+        #[serde(rename = "MinVideoBitsPerSecond")]
+        pub min_video_bits_per_second: Option<Value>,
+        /// A directive that determines the order of streams in the output.
+        #[serde(rename = "StreamOrder")]
+        pub stream_order: Option<StreamOrder>,
+    }
+
+    /// The values `PeriodTriggers` takes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum PeriodTriggers {
+        /// `ADS`
+        #[serde(rename = "ADS")]
+        Ads,
+    }
+
+    /// Determines the type of SegmentTemplate included in the Media Presentation Description (MPD). When set to NUMBER_WITH_TIMELINE, a full timeline is presented in each SegmentTemplate, with $Number$ media URLs. When set to TIME_WITH_TIMELINE, a full timeline is presented in each SegmentTemplate, with $Time$ media URLs.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum SegmentTemplateFormat {
+        /// `NUMBER_WITH_TIMELINE`
+        #[serde(rename = "NUMBER_WITH_TIMELINE")]
+        NumberWithTimeline,
+        /// `TIME_WITH_TIMELINE`
+        #[serde(rename = "TIME_WITH_TIMELINE")]
+        TimeWithTimeline,
+        /// `NUMBER_WITH_DURATION`
+        #[serde(rename = "NUMBER_WITH_DURATION")]
+        NumberWithDuration,
+    }
+
+}
+
+/// Property types of [`CfnAsset`].
+pub mod asset {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// The endpoint URL used to access an Asset using one PackagingConfiguration.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct EgressEndpoint {
+        /// The ID of the PackagingConfiguration being applied to the Asset. Required.
+        #[serde(rename = "PackagingConfigurationId")]
+        pub packaging_configuration_id: Value,
+        /// The URL of the parent manifest for the repackaged Asset. Required.
+        #[serde(rename = "Url")]
+        pub url: Value,
+    }
+
+    impl EgressEndpoint {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(packaging_configuration_id: impl Into<Value>, url: impl Into<Value>) -> Self {
+            EgressEndpoint { packaging_configuration_id: packaging_configuration_id.into(), url: url.into() }
+        }
+    }
+
+    pub use super::shared_types::Tag;
+
+}
+
+/// `AWS::MediaPackage::Asset`: Resource schema for AWS::MediaPackage::Asset ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-asset.html))
+#[derive(Debug, Clone, ::serde::Serialize)]
+pub struct CfnAsset {
+    /// The list of egress endpoints available for the Asset.
+    #[serde(rename = "EgressEndpoints")]
+    pub egress_endpoints: Option<Vec<asset::EgressEndpoint>>,
+    /// The unique identifier for the Asset. Required.
+    #[serde(rename = "Id")]
+    pub id: Value,
+    /// The ID of the PackagingGroup for the Asset. Required.
+    #[serde(rename = "PackagingGroupId")]
+    pub packaging_group_id: Value,
+    /// The resource ID to include in SPEKE key requests.
+    #[serde(rename = "ResourceId")]
+    pub resource_id: Option<Value>,
+    /// ARN of the source object in S3. Required.
+    #[serde(rename = "SourceArn")]
+    pub source_arn: Value,
+    /// The IAM role_arn used to access the source S3 bucket. Required.
+    #[serde(rename = "SourceRoleArn")]
+    pub source_role_arn: Value,
+    /// A collection of tags associated with a resource
+    #[serde(rename = "Tags")]
+    pub tags: Option<Vec<asset::Tag>>,
+}
+
+impl CfnAsset {
+    /// With the required properties; the others unset.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(id: impl Into<Value>, packaging_group_id: impl Into<Value>, source_arn: impl Into<Value>, source_role_arn: impl Into<Value>) -> Self {
+        CfnAsset { egress_endpoints: None, id: id.into(), packaging_group_id: packaging_group_id.into(), resource_id: None, source_arn: source_arn.into(), source_role_arn: source_role_arn.into(), tags: None }
+    }
+}
+
+impl crate::core::CfnResource for CfnAsset {
+    const TYPE: &'static str = "AWS::MediaPackage::Asset";
+}
+
+impl crate::core::ResourceRef<CfnAsset> {
+    /// `Fn::GetAtt` `Arn`.
+    pub fn attr_arn(&self) -> Value {
+        self.attr("Arn")
+    }
+    /// `Fn::GetAtt` `CreatedAt`.
+    pub fn attr_created_at(&self) -> Value {
+        self.attr("CreatedAt")
+    }
+}
+
+/// Property types of [`CfnChannel`].
+pub mod channel {
+    #[allow(unused_imports)]
+    use super::*;
+
+    pub use super::shared_types::LogConfiguration;
+
+    /// An endpoint for ingesting source content for a Channel.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct IngestEndpoint {
+        /// The system generated unique identifier for the IngestEndpoint
+        #[serde(rename = "Id")]
+        pub id: Option<Value>,
+        /// The system generated password for ingest authentication.
+        #[serde(rename = "Password")]
+        pub password: Option<Value>,
+        /// The ingest URL to which the source stream should be sent.
+        #[serde(rename = "Url")]
+        pub url: Option<Value>,
+        /// The system generated username for ingest authentication.
+        #[serde(rename = "Username")]
+        pub username: Option<Value>,
+    }
+
+    /// An HTTP Live Streaming (HLS) ingest resource configuration.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct HlsIngest {
+        /// A list of endpoints to which the source stream should be sent.
+        #[serde(rename = "ingestEndpoints")]
+        pub ingest_endpoints: Option<Vec<IngestEndpoint>>,
+    }
+
+    pub use super::shared_types::Tag;
+
+}
+
+/// `AWS::MediaPackage::Channel`: Resource schema for AWS::MediaPackage::Channel ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-channel.html))
+#[derive(Debug, Clone, ::serde::Serialize)]
+pub struct CfnChannel {
+    /// A short text description of the Channel.
+    #[serde(rename = "Description")]
+    pub description: Option<Value>,
+    /// The configuration parameters for egress access logging.
+    #[serde(rename = "EgressAccessLogs")]
+    pub egress_access_logs: Option<channel::LogConfiguration>,
+    /// An HTTP Live Streaming (HLS) ingest resource configuration.
+    #[serde(rename = "HlsIngest")]
+    pub hls_ingest: Option<channel::HlsIngest>,
+    /// The ID of the Channel. Required.
+    #[serde(rename = "Id")]
+    pub id: Value,
+    /// The configuration parameters for egress access logging.
+    #[serde(rename = "IngressAccessLogs")]
+    pub ingress_access_logs: Option<channel::LogConfiguration>,
+    /// A collection of tags associated with a resource
+    #[serde(rename = "Tags")]
+    pub tags: Option<Vec<channel::Tag>>,
+}
+
+impl CfnChannel {
+    /// With the required properties; the others unset.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(id: impl Into<Value>) -> Self {
+        CfnChannel { description: None, egress_access_logs: None, hls_ingest: None, id: id.into(), ingress_access_logs: None, tags: None }
+    }
+}
+
+impl crate::core::CfnResource for CfnChannel {
+    const TYPE: &'static str = "AWS::MediaPackage::Channel";
+}
+
+impl crate::core::ResourceRef<CfnChannel> {
+    /// `Fn::GetAtt` `Arn`.
+    pub fn attr_arn(&self) -> Value {
+        self.attr("Arn")
+    }
+}
+
+/// Property types of [`CfnOriginEndpoint`].
+pub mod origin_endpoint {
+    #[allow(unused_imports)]
+    use super::*;
+
+    pub use super::shared_types::Authorization;
+
+    /// The encryption method used
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum EncryptionMethod {
+        /// `SAMPLE_AES`
+        #[serde(rename = "SAMPLE_AES")]
+        SampleAes,
+        /// `AES_CTR`
+        #[serde(rename = "AES_CTR")]
+        AesCtr,
+    }
+
+    pub use super::shared_types::PresetSpeke20Audio;
+
+    pub use super::shared_types::PresetSpeke20Video;
+
+    pub use super::shared_types::EncryptionContractConfiguration;
 
     /// A configuration for accessing an external Secure Packager and Encoder Key Exchange (SPEKE) service that will provide encryption keys.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -491,33 +544,9 @@ pub mod origin_endpoint {
         }
     }
 
-    /// A directive that determines the order of streams in the output.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum StreamOrder {
-        /// `ORIGINAL`
-        #[serde(rename = "ORIGINAL")]
-        Original,
-        /// `VIDEO_BITRATE_ASCENDING`
-        #[serde(rename = "VIDEO_BITRATE_ASCENDING")]
-        VideoBitrateAscending,
-        /// `VIDEO_BITRATE_DESCENDING`
-        #[serde(rename = "VIDEO_BITRATE_DESCENDING")]
-        VideoBitrateDescending,
-    }
+    pub use super::shared_types::StreamOrder;
 
-    /// A StreamSelection configuration.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct StreamSelection {
-        /// The maximum video bitrate (bps) to include in output.
-        #[serde(rename = "MaxVideoBitsPerSecond")]
-        pub max_video_bits_per_second: Option<Value>,
-        /// The minimum video bitrate (bps) to include in output.
-        #[serde(rename = "MinVideoBitsPerSecond")]
-        pub min_video_bits_per_second: Option<Value>,
-        /// A directive that determines the order of streams in the output.
-        #[serde(rename = "StreamOrder")]
-        pub stream_order: Option<StreamOrder>,
-    }
+    pub use super::shared_types::StreamSelection;
 
     /// A Common Media Application Format (CMAF) packaging configuration.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -601,13 +630,7 @@ pub mod origin_endpoint {
         DrmTopLevelCompact,
     }
 
-    /// The values `PeriodTriggers` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum PeriodTriggers {
-        /// `ADS`
-        #[serde(rename = "ADS")]
-        Ads,
-    }
+    pub use super::shared_types::PeriodTriggers;
 
     /// The Dynamic Adaptive Streaming over HTTP (DASH) profile type. When set to "HBBTV_1_5", HbbTV 1.5 compliant output is enabled.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -626,19 +649,7 @@ pub mod origin_endpoint {
         DvbDash2014,
     }
 
-    /// Determines the type of SegmentTemplate included in the Media Presentation Description (MPD). When set to NUMBER_WITH_TIMELINE, a full timeline is presented in each SegmentTemplate, with $Number$ media URLs. When set to TIME_WITH_TIMELINE, a full timeline is presented in each SegmentTemplate, with $Time$ media URLs.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum SegmentTemplateFormat {
-        /// `NUMBER_WITH_TIMELINE`
-        #[serde(rename = "NUMBER_WITH_TIMELINE")]
-        NumberWithTimeline,
-        /// `TIME_WITH_TIMELINE`
-        #[serde(rename = "TIME_WITH_TIMELINE")]
-        TimeWithTimeline,
-        /// `NUMBER_WITH_DURATION`
-        #[serde(rename = "NUMBER_WITH_DURATION")]
-        NumberWithDuration,
-    }
+    pub use super::shared_types::SegmentTemplateFormat;
 
     /// Determines the type of UTCTiming included in the Media Presentation Description (MPD)
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -894,24 +905,7 @@ pub mod origin_endpoint {
         Deny,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -990,79 +984,11 @@ pub mod packaging_configuration {
     #[allow(unused_imports)]
     use super::*;
 
-    /// A collection of audio encryption presets.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum PresetSpeke20Audio {
-        /// `PRESET-AUDIO-1`
-        #[serde(rename = "PRESET-AUDIO-1")]
-        PresetAudio1,
-        /// `PRESET-AUDIO-2`
-        #[serde(rename = "PRESET-AUDIO-2")]
-        PresetAudio2,
-        /// `PRESET-AUDIO-3`
-        #[serde(rename = "PRESET-AUDIO-3")]
-        PresetAudio3,
-        /// `SHARED`
-        #[serde(rename = "SHARED")]
-        Shared,
-        /// `UNENCRYPTED`
-        #[serde(rename = "UNENCRYPTED")]
-        Unencrypted,
-    }
+    pub use super::shared_types::PresetSpeke20Audio;
 
-    /// A collection of video encryption presets.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum PresetSpeke20Video {
-        /// `PRESET-VIDEO-1`
-        #[serde(rename = "PRESET-VIDEO-1")]
-        PresetVideo1,
-        /// `PRESET-VIDEO-2`
-        #[serde(rename = "PRESET-VIDEO-2")]
-        PresetVideo2,
-        /// `PRESET-VIDEO-3`
-        #[serde(rename = "PRESET-VIDEO-3")]
-        PresetVideo3,
-        /// `PRESET-VIDEO-4`
-        #[serde(rename = "PRESET-VIDEO-4")]
-        PresetVideo4,
-        /// `PRESET-VIDEO-5`
-        #[serde(rename = "PRESET-VIDEO-5")]
-        PresetVideo5,
-        /// `PRESET-VIDEO-6`
-        #[serde(rename = "PRESET-VIDEO-6")]
-        PresetVideo6,
-        /// `PRESET-VIDEO-7`
-        #[serde(rename = "PRESET-VIDEO-7")]
-        PresetVideo7,
-        /// `PRESET-VIDEO-8`
-        #[serde(rename = "PRESET-VIDEO-8")]
-        PresetVideo8,
-        /// `SHARED`
-        #[serde(rename = "SHARED")]
-        Shared,
-        /// `UNENCRYPTED`
-        #[serde(rename = "UNENCRYPTED")]
-        Unencrypted,
-    }
+    pub use super::shared_types::PresetSpeke20Video;
 
-    /// The configuration to use for encrypting one or more content tracks separately for endpoints that use SPEKE 2.0.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct EncryptionContractConfiguration {
-        /// A collection of audio encryption presets. Required.
-        #[serde(rename = "PresetSpeke20Audio")]
-        pub preset_speke20_audio: PresetSpeke20Audio,
-        /// A collection of video encryption presets. Required.
-        #[serde(rename = "PresetSpeke20Video")]
-        pub preset_speke20_video: PresetSpeke20Video,
-    }
-
-    impl EncryptionContractConfiguration {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(preset_speke20_audio: PresetSpeke20Audio, preset_speke20_video: PresetSpeke20Video) -> Self {
-            EncryptionContractConfiguration { preset_speke20_audio, preset_speke20_video }
-        }
-    }
+    pub use super::shared_types::EncryptionContractConfiguration;
 
     /// A configuration for accessing an external Secure Packager and Encoder Key Exchange (SPEKE) service that will provide encryption keys.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -1119,33 +1045,9 @@ pub mod packaging_configuration {
         Passthrough,
     }
 
-    /// A directive that determines the order of streams in the output.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum StreamOrder {
-        /// `ORIGINAL`
-        #[serde(rename = "ORIGINAL")]
-        Original,
-        /// `VIDEO_BITRATE_ASCENDING`
-        #[serde(rename = "VIDEO_BITRATE_ASCENDING")]
-        VideoBitrateAscending,
-        /// `VIDEO_BITRATE_DESCENDING`
-        #[serde(rename = "VIDEO_BITRATE_DESCENDING")]
-        VideoBitrateDescending,
-    }
+    pub use super::shared_types::StreamOrder;
 
-    /// A StreamSelection configuration.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct StreamSelection {
-        /// The maximum video bitrate (bps) to include in output.
-        #[serde(rename = "MaxVideoBitsPerSecond")]
-        pub max_video_bits_per_second: Option<Value>,
-        /// The minimum video bitrate (bps) to include in output.
-        #[serde(rename = "MinVideoBitsPerSecond")]
-        pub min_video_bits_per_second: Option<Value>,
-        /// A directive that determines the order of streams in the output.
-        #[serde(rename = "StreamOrder")]
-        pub stream_order: Option<StreamOrder>,
-    }
+    pub use super::shared_types::StreamSelection;
 
     /// An HTTP Live Streaming (HLS) manifest configuration.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -1267,27 +1169,9 @@ pub mod packaging_configuration {
         }
     }
 
-    /// The values `PeriodTriggers` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum PeriodTriggers {
-        /// `ADS`
-        #[serde(rename = "ADS")]
-        Ads,
-    }
+    pub use super::shared_types::PeriodTriggers;
 
-    /// Determines the type of SegmentTemplate included in the Media Presentation Description (MPD). When set to NUMBER_WITH_TIMELINE, a full timeline is presented in each SegmentTemplate, with $Number$ media URLs. When set to TIME_WITH_TIMELINE, a full timeline is presented in each SegmentTemplate, with $Time$ media URLs.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum SegmentTemplateFormat {
-        /// `NUMBER_WITH_TIMELINE`
-        #[serde(rename = "NUMBER_WITH_TIMELINE")]
-        NumberWithTimeline,
-        /// `TIME_WITH_TIMELINE`
-        #[serde(rename = "TIME_WITH_TIMELINE")]
-        TimeWithTimeline,
-        /// `NUMBER_WITH_DURATION`
-        #[serde(rename = "NUMBER_WITH_DURATION")]
-        NumberWithDuration,
-    }
+    pub use super::shared_types::SegmentTemplateFormat;
 
     /// A Dynamic Adaptive Streaming over HTTP (DASH) packaging configuration.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -1433,24 +1317,7 @@ pub mod packaging_configuration {
         }
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -1504,51 +1371,11 @@ pub mod packaging_group {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `Authorization`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Authorization {
-        /// The Amazon Resource Name (ARN) for the secret in AWS Secrets Manager that is used for CDN authorization. Required.
-        #[serde(rename = "CdnIdentifierSecret")]
-        pub cdn_identifier_secret: Value,
-        /// The Amazon Resource Name (ARN) for the IAM role that allows MediaPackage to communicate with AWS Secrets Manager. Required.
-        #[serde(rename = "SecretsRoleArn")]
-        pub secrets_role_arn: Value,
-    }
+    pub use super::shared_types::Authorization;
 
-    impl Authorization {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(cdn_identifier_secret: impl Into<Value>, secrets_role_arn: impl Into<Value>) -> Self {
-            Authorization { cdn_identifier_secret: cdn_identifier_secret.into(), secrets_role_arn: secrets_role_arn.into() }
-        }
-    }
+    pub use super::shared_types::LogConfiguration;
 
-    /// `LogConfiguration`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct LogConfiguration {
-        /// Sets a custom AWS CloudWatch log group name for egress logs. If a log group name isn't specified, the default name is used: /aws/MediaPackage/VodEgressAccessLogs.
-        #[serde(rename = "LogGroupName")]
-        pub log_group_name: Option<Value>,
-    }
-
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 

@@ -11,6 +11,48 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// &lt;p&gt;A tile layout for a multiview channel.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum MultiviewLayoutType {
+        /// `LAYOUT_2EH`
+        #[serde(rename = "LAYOUT_2EH")]
+        Layout2eh,
+        /// `LAYOUT_2PL`
+        #[serde(rename = "LAYOUT_2PL")]
+        Layout2pl,
+        /// `LAYOUT_3EL`
+        #[serde(rename = "LAYOUT_3EL")]
+        Layout3el,
+        /// `LAYOUT_3PL`
+        #[serde(rename = "LAYOUT_3PL")]
+        Layout3pl,
+        /// `LAYOUT_4E`
+        #[serde(rename = "LAYOUT_4E")]
+        Layout4e,
+        /// `LAYOUT_4PL`
+        #[serde(rename = "LAYOUT_4PL")]
+        Layout4pl,
+    }
+
+    /// `Tag`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct Tag {
+        /// `Key`.
+        #[serde(rename = "Key")]
+        pub key: Option<Value>,
+        /// `Value`.
+        #[serde(rename = "Value")]
+        pub value: Option<Value>,
+    }
+
+}
+
 /// Property types of [`CfnChannel`].
 pub mod channel {
     #[allow(unused_imports)]
@@ -41,28 +83,7 @@ pub mod channel {
         Multiview,
     }
 
-    /// &lt;p&gt;A tile layout for a multiview channel.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum MultiviewLayoutType {
-        /// `LAYOUT_2EH`
-        #[serde(rename = "LAYOUT_2EH")]
-        Layout2eh,
-        /// `LAYOUT_2PL`
-        #[serde(rename = "LAYOUT_2PL")]
-        Layout2pl,
-        /// `LAYOUT_3EL`
-        #[serde(rename = "LAYOUT_3EL")]
-        Layout3el,
-        /// `LAYOUT_3PL`
-        #[serde(rename = "LAYOUT_3PL")]
-        Layout3pl,
-        /// `LAYOUT_4E`
-        #[serde(rename = "LAYOUT_4E")]
-        Layout4e,
-        /// `LAYOUT_4PL`
-        #[serde(rename = "LAYOUT_4PL")]
-        Layout4pl,
-    }
+    pub use super::shared_types::MultiviewLayoutType;
 
     /// &lt;p&gt;The multiview configuration for a channel. A multiview channel composites video from several source channels into a single tiled output stream. Players receive one standard HLS or DASH stream instead of several separate streams. This setting is required when &lt;code&gt;InputType&lt;/code&gt; is &lt;code&gt;MULTIVIEW&lt;/code&gt;, and can't be set for any other input type.&lt;/p&gt;
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -102,16 +123,7 @@ pub mod channel {
         NonEpochLocked,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`.
-        #[serde(rename = "Key")]
-        pub key: Option<Value>,
-        /// `Value`.
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -191,16 +203,7 @@ pub mod channel_group {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `Tag`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`.
-        #[serde(rename = "Key")]
-        pub key: Option<Value>,
-        /// `Value`.
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -396,28 +399,7 @@ pub mod origin_endpoint {
         pub font_download: Option<DashDvbFontDownload>,
     }
 
-    /// &lt;p&gt;A tile layout for a multiview channel.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum MultiviewLayoutType {
-        /// `LAYOUT_2EH`
-        #[serde(rename = "LAYOUT_2EH")]
-        Layout2eh,
-        /// `LAYOUT_2PL`
-        #[serde(rename = "LAYOUT_2PL")]
-        Layout2pl,
-        /// `LAYOUT_3EL`
-        #[serde(rename = "LAYOUT_3EL")]
-        Layout3el,
-        /// `LAYOUT_3PL`
-        #[serde(rename = "LAYOUT_3PL")]
-        Layout3pl,
-        /// `LAYOUT_4E`
-        #[serde(rename = "LAYOUT_4E")]
-        Layout4e,
-        /// `LAYOUT_4PL`
-        #[serde(rename = "LAYOUT_4PL")]
-        Layout4pl,
-    }
+    pub use super::shared_types::MultiviewLayoutType;
 
     /// &lt;p&gt;The multiview combination for a pinned manifest. MediaPackage serves the manifest with this layout and these sources, so players request it without an &lt;code&gt;aws.multiview&lt;/code&gt; query parameter.&lt;/p&gt; &lt;p&gt;If a request for a pinned manifest also includes an &lt;code&gt;aws.multiview&lt;/code&gt; query parameter, MediaPackage rejects the request, even when that parameter requests the same combination.&lt;/p&gt;
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -1331,16 +1313,7 @@ pub mod origin_endpoint {
         PassthroughName,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`.
-        #[serde(rename = "Key")]
-        pub key: Option<Value>,
-        /// `Value`.
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
+    pub use super::shared_types::Tag;
 
     /// The values `UriSeparator` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]

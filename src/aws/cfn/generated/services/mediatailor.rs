@@ -11,8 +11,9 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
-/// Property types of [`CfnChannel`].
-pub mod channel {
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
     #[allow(unused_imports)]
     use super::*;
 
@@ -26,6 +27,67 @@ pub mod channel {
         #[serde(rename = "VodSourceName")]
         pub vod_source_name: Option<Value>,
     }
+
+    /// `Tag`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct Tag {
+        /// `Key`. Required.
+        #[serde(rename = "Key")]
+        pub key: Value,
+        /// `Value`. Required.
+        #[serde(rename = "Value")]
+        pub value: Value,
+    }
+
+    impl Tag {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
+            Tag { key: key.into(), value: value.into() }
+        }
+    }
+
+    /// The values `Type` takes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum Type {
+        /// `DASH`
+        #[serde(rename = "DASH")]
+        Dash,
+        /// `HLS`
+        #[serde(rename = "HLS")]
+        Hls,
+    }
+
+    /// &lt;p&gt;The HTTP package configuration properties for the requested VOD source.&lt;/p&gt;
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct HttpPackageConfiguration {
+        /// &lt;p&gt;The relative path to the URL for this VOD source. This is combined with &lt;code&gt;SourceLocation::HttpConfiguration::BaseUrl&lt;/code&gt; to form a valid URL.&lt;/p&gt; Required.
+        #[serde(rename = "Path")]
+        pub path: Value,
+        /// &lt;p&gt;The name of the source group. This has to match one of the &lt;code&gt;Channel::Outputs::SourceGroup&lt;/code&gt;.&lt;/p&gt; Required.
+        #[serde(rename = "SourceGroup")]
+        pub source_group: Value,
+        /// `Type`. Required.
+        #[serde(rename = "Type")]
+        pub r#type: Type,
+    }
+
+    impl HttpPackageConfiguration {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(path: impl Into<Value>, source_group: impl Into<Value>, r#type: Type) -> Self {
+            HttpPackageConfiguration { path: path.into(), source_group: source_group.into(), r#type }
+        }
+    }
+
+}
+
+/// Property types of [`CfnChannel`].
+pub mod channel {
+    #[allow(unused_imports)]
+    use super::*;
+
+    pub use super::shared_types::SlateSource;
 
     /// The values `LogType` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -118,24 +180,7 @@ pub mod channel {
         Linear,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// The values `Tier` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -447,24 +492,7 @@ pub mod function {
         }
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// The configuration for a VAST_REQUEST function. Specifies the HTTP method, URL, headers, body, timeout, and output expressions for a request to a VAST endpoint. MediaTailor parses the response as VAST and resolves wrapper redirects, then makes the parsed ads available to the function's output expressions.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -561,57 +589,11 @@ pub mod live_source {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The values `Type` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Type {
-        /// `DASH`
-        #[serde(rename = "DASH")]
-        Dash,
-        /// `HLS`
-        #[serde(rename = "HLS")]
-        Hls,
-    }
+    pub use super::shared_types::Type;
 
-    /// &lt;p&gt;The HTTP package configuration properties for the requested VOD source.&lt;/p&gt;
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct HttpPackageConfiguration {
-        /// &lt;p&gt;The relative path to the URL for this VOD source. This is combined with &lt;code&gt;SourceLocation::HttpConfiguration::BaseUrl&lt;/code&gt; to form a valid URL.&lt;/p&gt; Required.
-        #[serde(rename = "Path")]
-        pub path: Value,
-        /// &lt;p&gt;The name of the source group. This has to match one of the &lt;code&gt;Channel::Outputs::SourceGroup&lt;/code&gt;.&lt;/p&gt; Required.
-        #[serde(rename = "SourceGroup")]
-        pub source_group: Value,
-        /// `Type`. Required.
-        #[serde(rename = "Type")]
-        pub r#type: Type,
-    }
+    pub use super::shared_types::HttpPackageConfiguration;
 
-    impl HttpPackageConfiguration {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(path: impl Into<Value>, source_group: impl Into<Value>, r#type: Type) -> Self {
-            HttpPackageConfiguration { path: path.into(), source_group: source_group.into(), r#type }
-        }
-    }
-
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -1050,24 +1032,7 @@ pub mod playback_configuration {
         pub ad_marker_passthrough: Option<AdMarkerPassthrough>,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -1373,24 +1338,7 @@ pub mod prefetch_schedule {
         Recurring,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -1477,16 +1425,7 @@ pub mod program {
         TimeSignal,
     }
 
-    /// Slate VOD source configuration.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct SlateSource {
-        /// The name of the source location where the slate VOD source is stored.
-        #[serde(rename = "SourceLocationName")]
-        pub source_location_name: Option<Value>,
-        /// The slate VOD source name.
-        #[serde(rename = "VodSourceName")]
-        pub vod_source_name: Option<Value>,
-    }
+    pub use super::shared_types::SlateSource;
 
     /// Splice insert message configuration.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -1824,24 +1763,7 @@ pub mod source_location {
         pub name: Option<Value>,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -1892,57 +1814,11 @@ pub mod vod_source {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The values `Type` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Type {
-        /// `DASH`
-        #[serde(rename = "DASH")]
-        Dash,
-        /// `HLS`
-        #[serde(rename = "HLS")]
-        Hls,
-    }
+    pub use super::shared_types::Type;
 
-    /// &lt;p&gt;The HTTP package configuration properties for the requested VOD source.&lt;/p&gt;
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct HttpPackageConfiguration {
-        /// &lt;p&gt;The relative path to the URL for this VOD source. This is combined with &lt;code&gt;SourceLocation::HttpConfiguration::BaseUrl&lt;/code&gt; to form a valid URL.&lt;/p&gt; Required.
-        #[serde(rename = "Path")]
-        pub path: Value,
-        /// &lt;p&gt;The name of the source group. This has to match one of the &lt;code&gt;Channel::Outputs::SourceGroup&lt;/code&gt;.&lt;/p&gt; Required.
-        #[serde(rename = "SourceGroup")]
-        pub source_group: Value,
-        /// `Type`. Required.
-        #[serde(rename = "Type")]
-        pub r#type: Type,
-    }
+    pub use super::shared_types::HttpPackageConfiguration;
 
-    impl HttpPackageConfiguration {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(path: impl Into<Value>, source_group: impl Into<Value>, r#type: Type) -> Self {
-            HttpPackageConfiguration { path: path.into(), source_group: source_group.into(), r#type }
-        }
-    }
-
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 

@@ -11,6 +11,90 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// `Iam`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct Iam {
+        /// `Enabled`. Required.
+        #[serde(rename = "Enabled")]
+        pub enabled: Value,
+    }
+
+    impl Iam {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(enabled: impl Into<Value>) -> Self {
+            Iam { enabled: enabled.into() }
+        }
+    }
+
+    /// `CloudWatchLogs`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct CloudWatchLogs {
+        /// `Enabled`. Required.
+        #[serde(rename = "Enabled")]
+        pub enabled: Value,
+        /// `LogGroup`.
+        #[serde(rename = "LogGroup")]
+        pub log_group: Option<Value>,
+    }
+
+    impl CloudWatchLogs {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(enabled: impl Into<Value>) -> Self {
+            CloudWatchLogs { enabled: enabled.into(), log_group: None }
+        }
+    }
+
+    /// `Firehose`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct Firehose {
+        /// `DeliveryStream`.
+        #[serde(rename = "DeliveryStream")]
+        pub delivery_stream: Option<Value>,
+        /// `Enabled`. Required.
+        #[serde(rename = "Enabled")]
+        pub enabled: Value,
+    }
+
+    impl Firehose {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(enabled: impl Into<Value>) -> Self {
+            Firehose { delivery_stream: None, enabled: enabled.into() }
+        }
+    }
+
+    /// `S3`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct S3 {
+        /// `Bucket`.
+        #[serde(rename = "Bucket")]
+        pub bucket: Option<Value>,
+        /// `Enabled`. Required.
+        #[serde(rename = "Enabled")]
+        pub enabled: Value,
+        /// `Prefix`.
+        #[serde(rename = "Prefix")]
+        pub prefix: Option<Value>,
+    }
+
+    impl S3 {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(enabled: impl Into<Value>) -> Self {
+            S3 { bucket: None, enabled: enabled.into(), prefix: None }
+        }
+    }
+
+}
+
 /// `AWS::MSK::BatchScramSecret`: Resource Type definition for AWS::MSK::BatchScramSecret ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-batchscramsecret.html))
 #[derive(Debug, Clone, ::serde::Serialize)]
 pub struct CfnBatchScramSecret {
@@ -700,21 +784,7 @@ pub mod cluster {
         }
     }
 
-    /// `Iam`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Iam {
-        /// `Enabled`. Required.
-        #[serde(rename = "Enabled")]
-        pub enabled: Value,
-    }
-
-    impl Iam {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(enabled: impl Into<Value>) -> Self {
-            Iam { enabled: enabled.into() }
-        }
-    }
+    pub use super::shared_types::Iam;
 
     /// `Scram`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -872,65 +942,11 @@ pub mod cluster {
         PerTopicPerPartition,
     }
 
-    /// `CloudWatchLogs`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct CloudWatchLogs {
-        /// `Enabled`. Required.
-        #[serde(rename = "Enabled")]
-        pub enabled: Value,
-        /// `LogGroup`.
-        #[serde(rename = "LogGroup")]
-        pub log_group: Option<Value>,
-    }
+    pub use super::shared_types::CloudWatchLogs;
 
-    impl CloudWatchLogs {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(enabled: impl Into<Value>) -> Self {
-            CloudWatchLogs { enabled: enabled.into(), log_group: None }
-        }
-    }
+    pub use super::shared_types::Firehose;
 
-    /// `Firehose`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Firehose {
-        /// `DeliveryStream`.
-        #[serde(rename = "DeliveryStream")]
-        pub delivery_stream: Option<Value>,
-        /// `Enabled`. Required.
-        #[serde(rename = "Enabled")]
-        pub enabled: Value,
-    }
-
-    impl Firehose {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(enabled: impl Into<Value>) -> Self {
-            Firehose { delivery_stream: None, enabled: enabled.into() }
-        }
-    }
-
-    /// `S3`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct S3 {
-        /// `Bucket`.
-        #[serde(rename = "Bucket")]
-        pub bucket: Option<Value>,
-        /// `Enabled`. Required.
-        #[serde(rename = "Enabled")]
-        pub enabled: Value,
-        /// `Prefix`.
-        #[serde(rename = "Prefix")]
-        pub prefix: Option<Value>,
-    }
-
-    impl S3 {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(enabled: impl Into<Value>) -> Self {
-            S3 { bucket: None, enabled: enabled.into(), prefix: None }
-        }
-    }
+    pub use super::shared_types::S3;
 
     /// `AuthorizerLogs`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -1535,65 +1551,11 @@ pub mod replicator {
         pub vpc_config: Option<KafkaClusterClientVpcConfig>,
     }
 
-    /// Details about delivering logs to CloudWatch Logs.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct CloudWatchLogs {
-        /// Whether log delivery to CloudWatch Logs is enabled. Required.
-        #[serde(rename = "Enabled")]
-        pub enabled: Value,
-        /// The CloudWatch log group that is the destination for log delivery.
-        #[serde(rename = "LogGroup")]
-        pub log_group: Option<Value>,
-    }
+    pub use super::shared_types::CloudWatchLogs;
 
-    impl CloudWatchLogs {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(enabled: impl Into<Value>) -> Self {
-            CloudWatchLogs { enabled: enabled.into(), log_group: None }
-        }
-    }
+    pub use super::shared_types::Firehose;
 
-    /// Details about delivering logs to Firehose.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Firehose {
-        /// The Firehose delivery stream that is the destination for log delivery.
-        #[serde(rename = "DeliveryStream")]
-        pub delivery_stream: Option<Value>,
-        /// Whether log delivery to Firehose is enabled. Required.
-        #[serde(rename = "Enabled")]
-        pub enabled: Value,
-    }
-
-    impl Firehose {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(enabled: impl Into<Value>) -> Self {
-            Firehose { delivery_stream: None, enabled: enabled.into() }
-        }
-    }
-
-    /// Details about delivering logs to S3.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct S3 {
-        /// The S3 bucket that is the destination for log delivery.
-        #[serde(rename = "Bucket")]
-        pub bucket: Option<Value>,
-        /// Whether log delivery to S3 is enabled. Required.
-        #[serde(rename = "Enabled")]
-        pub enabled: Value,
-        /// The S3 prefix that is the destination for log delivery.
-        #[serde(rename = "Prefix")]
-        pub prefix: Option<Value>,
-    }
-
-    impl S3 {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(enabled: impl Into<Value>) -> Self {
-            S3 { bucket: None, enabled: enabled.into(), prefix: None }
-        }
-    }
+    pub use super::shared_types::S3;
 
     /// Details of the log delivery for the replicator.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -1857,21 +1819,7 @@ pub mod serverless_cluster {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `Iam`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Iam {
-        /// `Enabled`. Required.
-        #[serde(rename = "Enabled")]
-        pub enabled: Value,
-    }
-
-    impl Iam {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(enabled: impl Into<Value>) -> Self {
-            Iam { enabled: enabled.into() }
-        }
-    }
+    pub use super::shared_types::Iam;
 
     /// `Sasl`.
     #[derive(Debug, Clone, ::serde::Serialize)]

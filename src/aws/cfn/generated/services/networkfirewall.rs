@@ -11,6 +11,171 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// A key:value pair associated with an Amazon Web Services resource.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct Tag {
+        /// The part of the key:value pair that defines a tag. Tag keys are case-sensitive. Required.
+        #[serde(rename = "Key")]
+        pub key: Value,
+        /// The part of the key:value pair that defines a tag. Tag values are case-sensitive. Required.
+        #[serde(rename = "Value")]
+        pub value: Value,
+    }
+
+    impl Tag {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
+            Tag { key: key.into(), value: value.into() }
+        }
+    }
+
+    /// A IPAddressType
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum IPAddressType {
+        /// `DUALSTACK`
+        #[serde(rename = "DUALSTACK")]
+        Dualstack,
+        /// `IPV4`
+        #[serde(rename = "IPV4")]
+        Ipv4,
+        /// `IPV6`
+        #[serde(rename = "IPV6")]
+        Ipv6,
+    }
+
+    /// `SubnetMapping`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct SubnetMapping {
+        /// A IPAddressType
+        #[serde(rename = "IPAddressType")]
+        pub ip_address_type: Option<IPAddressType>,
+        /// A SubnetId. Required.
+        #[serde(rename = "SubnetId")]
+        pub subnet_id: Value,
+    }
+
+    impl SubnetMapping {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(subnet_id: impl Into<Value>) -> Self {
+            SubnetMapping { ip_address_type: None, subnet_id: subnet_id.into() }
+        }
+    }
+
+    /// The values `RuleOrder` takes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum RuleOrder {
+        /// `DEFAULT_ACTION_ORDER`
+        #[serde(rename = "DEFAULT_ACTION_ORDER")]
+        DefaultActionOrder,
+        /// `STRICT_ORDER`
+        #[serde(rename = "STRICT_ORDER")]
+        StrictOrder,
+    }
+
+    /// `Dimension`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct Dimension {
+        /// `Value`. Required.
+        #[serde(rename = "Value")]
+        pub value: Value,
+    }
+
+    impl Dimension {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(value: impl Into<Value>) -> Self {
+            Dimension { value: value.into() }
+        }
+    }
+
+    /// `PublishMetricAction`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct PublishMetricAction {
+        /// `Dimensions`. Required.
+        #[serde(rename = "Dimensions")]
+        pub dimensions: Vec<Dimension>,
+    }
+
+    impl PublishMetricAction {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(dimensions: Vec<Dimension>) -> Self {
+            PublishMetricAction { dimensions }
+        }
+    }
+
+    /// `ActionDefinition`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct ActionDefinition {
+        /// `PublishMetricAction`.
+        #[serde(rename = "PublishMetricAction")]
+        pub publish_metric_action: Option<PublishMetricAction>,
+    }
+
+    /// `CustomAction`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct CustomAction {
+        /// `ActionDefinition`. Required.
+        #[serde(rename = "ActionDefinition")]
+        pub action_definition: ActionDefinition,
+        /// `ActionName`. Required.
+        #[serde(rename = "ActionName")]
+        pub action_name: Value,
+    }
+
+    impl CustomAction {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(action_definition: ActionDefinition, action_name: impl Into<Value>) -> Self {
+            CustomAction { action_definition, action_name: action_name.into() }
+        }
+    }
+
+    /// `PortRange`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct PortRange {
+        /// `FromPort`. Required.
+        #[serde(rename = "FromPort")]
+        pub from_port: Value,
+        /// `ToPort`. Required.
+        #[serde(rename = "ToPort")]
+        pub to_port: Value,
+    }
+
+    impl PortRange {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(from_port: impl Into<Value>, to_port: impl Into<Value>) -> Self {
+            PortRange { from_port: from_port.into(), to_port: to_port.into() }
+        }
+    }
+
+    /// `Address`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct Address {
+        /// `AddressDefinition`. Required.
+        #[serde(rename = "AddressDefinition")]
+        pub address_definition: Value,
+    }
+
+    impl Address {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(address_definition: impl Into<Value>) -> Self {
+            Address { address_definition: address_definition.into() }
+        }
+    }
+
+}
+
 /// Property types of [`CfnContainerAssociation`].
 pub mod container_association {
     #[allow(unused_imports)]
@@ -54,24 +219,7 @@ pub mod container_association {
         }
     }
 
-    /// A key:value pair associated with an Amazon Web Services resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The part of the key:value pair that defines a tag. Tag keys are case-sensitive. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The part of the key:value pair that defines a tag. Tag values are case-sensitive. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// The type of containers to monitor. You can't change the container type after creation.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -211,57 +359,11 @@ pub mod firewall {
         pub listener_properties: Option<Vec<ListenerProperty>>,
     }
 
-    /// A IPAddressType
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum IPAddressType {
-        /// `DUALSTACK`
-        #[serde(rename = "DUALSTACK")]
-        Dualstack,
-        /// `IPV4`
-        #[serde(rename = "IPV4")]
-        Ipv4,
-        /// `IPV6`
-        #[serde(rename = "IPV6")]
-        Ipv6,
-    }
+    pub use super::shared_types::IPAddressType;
 
-    /// `SubnetMapping`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct SubnetMapping {
-        /// A IPAddressType
-        #[serde(rename = "IPAddressType")]
-        pub ip_address_type: Option<IPAddressType>,
-        /// A SubnetId. Required.
-        #[serde(rename = "SubnetId")]
-        pub subnet_id: Value,
-    }
+    pub use super::shared_types::SubnetMapping;
 
-    impl SubnetMapping {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(subnet_id: impl Into<Value>) -> Self {
-            SubnetMapping { ip_address_type: None, subnet_id: subnet_id.into() }
-        }
-    }
-
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// The VPC and subnets for a proxy-mode firewall's endpoint. Provide this instead of the top-level VpcId and SubnetMappings when NoSourcePreservation is true.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -388,16 +490,7 @@ pub mod firewall_policy {
         pub tcp_idle_timeout_seconds: Option<Value>,
     }
 
-    /// The values `RuleOrder` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum RuleOrder {
-        /// `DEFAULT_ACTION_ORDER`
-        #[serde(rename = "DEFAULT_ACTION_ORDER")]
-        DefaultActionOrder,
-        /// `STRICT_ORDER`
-        #[serde(rename = "STRICT_ORDER")]
-        StrictOrder,
-    }
+    pub use super::shared_types::RuleOrder;
 
     /// The values `StreamExceptionPolicy` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -468,64 +561,13 @@ pub mod firewall_policy {
         }
     }
 
-    /// `Dimension`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Dimension {
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
+    pub use super::shared_types::Dimension;
 
-    impl Dimension {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(value: impl Into<Value>) -> Self {
-            Dimension { value: value.into() }
-        }
-    }
+    pub use super::shared_types::PublishMetricAction;
 
-    /// `PublishMetricAction`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct PublishMetricAction {
-        /// `Dimensions`. Required.
-        #[serde(rename = "Dimensions")]
-        pub dimensions: Vec<Dimension>,
-    }
+    pub use super::shared_types::ActionDefinition;
 
-    impl PublishMetricAction {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(dimensions: Vec<Dimension>) -> Self {
-            PublishMetricAction { dimensions }
-        }
-    }
-
-    /// `ActionDefinition`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct ActionDefinition {
-        /// `PublishMetricAction`.
-        #[serde(rename = "PublishMetricAction")]
-        pub publish_metric_action: Option<PublishMetricAction>,
-    }
-
-    /// `CustomAction`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct CustomAction {
-        /// `ActionDefinition`. Required.
-        #[serde(rename = "ActionDefinition")]
-        pub action_definition: ActionDefinition,
-        /// `ActionName`. Required.
-        #[serde(rename = "ActionName")]
-        pub action_name: Value,
-    }
-
-    impl CustomAction {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(action_definition: ActionDefinition, action_name: impl Into<Value>) -> Self {
-            CustomAction { action_definition, action_name: action_name.into() }
-        }
-    }
+    pub use super::shared_types::CustomAction;
 
     /// `StatelessRuleGroupReference`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -589,24 +631,7 @@ pub mod firewall_policy {
         }
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -988,99 +1013,17 @@ pub mod rule_group {
         }
     }
 
-    /// `Dimension`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Dimension {
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
+    pub use super::shared_types::Dimension;
 
-    impl Dimension {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(value: impl Into<Value>) -> Self {
-            Dimension { value: value.into() }
-        }
-    }
+    pub use super::shared_types::PublishMetricAction;
 
-    /// `PublishMetricAction`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct PublishMetricAction {
-        /// `Dimensions`. Required.
-        #[serde(rename = "Dimensions")]
-        pub dimensions: Vec<Dimension>,
-    }
+    pub use super::shared_types::ActionDefinition;
 
-    impl PublishMetricAction {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(dimensions: Vec<Dimension>) -> Self {
-            PublishMetricAction { dimensions }
-        }
-    }
+    pub use super::shared_types::CustomAction;
 
-    /// `ActionDefinition`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct ActionDefinition {
-        /// `PublishMetricAction`.
-        #[serde(rename = "PublishMetricAction")]
-        pub publish_metric_action: Option<PublishMetricAction>,
-    }
+    pub use super::shared_types::PortRange;
 
-    /// `CustomAction`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct CustomAction {
-        /// `ActionDefinition`. Required.
-        #[serde(rename = "ActionDefinition")]
-        pub action_definition: ActionDefinition,
-        /// `ActionName`. Required.
-        #[serde(rename = "ActionName")]
-        pub action_name: Value,
-    }
-
-    impl CustomAction {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(action_definition: ActionDefinition, action_name: impl Into<Value>) -> Self {
-            CustomAction { action_definition, action_name: action_name.into() }
-        }
-    }
-
-    /// `PortRange`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct PortRange {
-        /// `FromPort`. Required.
-        #[serde(rename = "FromPort")]
-        pub from_port: Value,
-        /// `ToPort`. Required.
-        #[serde(rename = "ToPort")]
-        pub to_port: Value,
-    }
-
-    impl PortRange {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(from_port: impl Into<Value>, to_port: impl Into<Value>) -> Self {
-            PortRange { from_port: from_port.into(), to_port: to_port.into() }
-        }
-    }
-
-    /// `Address`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Address {
-        /// `AddressDefinition`. Required.
-        #[serde(rename = "AddressDefinition")]
-        pub address_definition: Value,
-    }
-
-    impl Address {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(address_definition: impl Into<Value>) -> Self {
-            Address { address_definition: address_definition.into() }
-        }
-    }
+    pub use super::shared_types::Address;
 
     /// The values `TCPFlag` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -1227,16 +1170,7 @@ pub mod rule_group {
         pub stateless_rules_and_custom_actions: Option<StatelessRulesAndCustomActions>,
     }
 
-    /// The values `RuleOrder` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum RuleOrder {
-        /// `DEFAULT_ACTION_ORDER`
-        #[serde(rename = "DEFAULT_ACTION_ORDER")]
-        DefaultActionOrder,
-        /// `STRICT_ORDER`
-        #[serde(rename = "STRICT_ORDER")]
-        StrictOrder,
-    }
+    pub use super::shared_types::RuleOrder;
 
     /// `StatefulRuleOptions`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -1293,24 +1227,7 @@ pub mod rule_group {
         pub rule_options: Option<Vec<SummaryRuleOption>>,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// The values `Type` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -1418,40 +1335,9 @@ pub mod tls_inspection_configuration {
         pub unknown_status_action: Option<UnknownStatusAction>,
     }
 
-    /// `PortRange`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct PortRange {
-        /// `FromPort`. Required.
-        #[serde(rename = "FromPort")]
-        pub from_port: Value,
-        /// `ToPort`. Required.
-        #[serde(rename = "ToPort")]
-        pub to_port: Value,
-    }
+    pub use super::shared_types::PortRange;
 
-    impl PortRange {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(from_port: impl Into<Value>, to_port: impl Into<Value>) -> Self {
-            PortRange { from_port: from_port.into(), to_port: to_port.into() }
-        }
-    }
-
-    /// `Address`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Address {
-        /// `AddressDefinition`. Required.
-        #[serde(rename = "AddressDefinition")]
-        pub address_definition: Value,
-    }
-
-    impl Address {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(address_definition: impl Into<Value>) -> Self {
-            Address { address_definition: address_definition.into() }
-        }
-    }
+    pub use super::shared_types::Address;
 
     /// `ServerCertificateScope`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -1506,24 +1392,7 @@ pub mod tls_inspection_configuration {
         pub server_certificate_configurations: Option<Vec<ServerCertificateConfiguration>>,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -1572,57 +1441,11 @@ pub mod vpc_endpoint_association {
     #[allow(unused_imports)]
     use super::*;
 
-    /// A IPAddressType
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum IPAddressType {
-        /// `DUALSTACK`
-        #[serde(rename = "DUALSTACK")]
-        Dualstack,
-        /// `IPV4`
-        #[serde(rename = "IPV4")]
-        Ipv4,
-        /// `IPV6`
-        #[serde(rename = "IPV6")]
-        Ipv6,
-    }
+    pub use super::shared_types::IPAddressType;
 
-    /// `SubnetMapping`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct SubnetMapping {
-        /// A IPAddressType
-        #[serde(rename = "IPAddressType")]
-        pub ip_address_type: Option<IPAddressType>,
-        /// A SubnetId. Required.
-        #[serde(rename = "SubnetId")]
-        pub subnet_id: Value,
-    }
+    pub use super::shared_types::SubnetMapping;
 
-    impl SubnetMapping {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(subnet_id: impl Into<Value>) -> Self {
-            SubnetMapping { ip_address_type: None, subnet_id: subnet_id.into() }
-        }
-    }
-
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 

@@ -11,8 +11,9 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
-/// Property types of [`CfnDatasetIntegration`].
-pub mod dataset_integration {
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
     #[allow(unused_imports)]
     use super::*;
 
@@ -34,6 +35,323 @@ pub mod dataset_integration {
             Tag { key: key.into(), value: value.into() }
         }
     }
+
+    /// A single selector statement in an advanced event selector.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct AdvancedFieldSelector {
+        /// An operator that includes events that match the last few characters of the event record field specified as the value of Field.
+        #[serde(rename = "EndsWith")]
+        pub ends_with: Option<Vec<Value>>,
+        /// An operator that includes events that match the exact value of the event record field specified as the value of Field.
+        #[serde(rename = "Equals")]
+        pub equals: Option<Vec<Value>>,
+        /// A field in a CloudTrail event record on which to filter events to be logged
+        #[serde(rename = "Field")]
+        pub field: Option<Value>,
+        /// An operator that excludes events that match the last few characters of the event record field specified as the value of Field.
+        #[serde(rename = "NotEndsWith")]
+        pub not_ends_with: Option<Vec<Value>>,
+        /// An operator that excludes events that match the exact value of the event record field specified as the value of Field.
+        #[serde(rename = "NotEquals")]
+        pub not_equals: Option<Vec<Value>>,
+        /// An operator that excludes events that match the first few characters of the event record field specified as the value of Field.
+        #[serde(rename = "NotStartsWith")]
+        pub not_starts_with: Option<Vec<Value>>,
+        /// An operator that includes events that match the first few characters of the event record field specified as the value of Field.
+        #[serde(rename = "StartsWith")]
+        pub starts_with: Option<Vec<Value>>,
+    }
+
+    /// An advanced event selector that includes optional name and field selectors
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct AdvancedEventSelector {
+        /// Contains all selector statements in an advanced event selector. Required.
+        #[serde(rename = "FieldSelectors")]
+        pub field_selectors: Vec<AdvancedFieldSelector>,
+        /// An optional descriptive name for the advanced event selector
+        #[serde(rename = "Name")]
+        pub name: Option<Value>,
+    }
+
+    impl AdvancedEventSelector {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(field_selectors: Vec<AdvancedFieldSelector>) -> Self {
+            AdvancedEventSelector { field_selectors, name: None }
+        }
+    }
+
+    /// Telemetry parameters for Cloudtrail
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct CloudtrailParameters {
+        /// Create fine-grained selectors for AWS CloudTrail management and data. Required.
+        #[serde(rename = "AdvancedEventSelectors")]
+        pub advanced_event_selectors: Vec<AdvancedEventSelector>,
+    }
+
+    impl CloudtrailParameters {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(advanced_event_selectors: Vec<AdvancedEventSelector>) -> Self {
+            CloudtrailParameters { advanced_event_selectors }
+        }
+    }
+
+    /// Type of telemetry destination
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum DestinationType {
+        /// `cloud-watch-logs`
+        #[serde(rename = "cloud-watch-logs")]
+        CloudWatchLogs,
+    }
+
+    /// The values `OutputFormat` takes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum OutputFormat {
+        /// `plain`
+        #[serde(rename = "plain")]
+        Plain,
+        /// `json`
+        #[serde(rename = "json")]
+        Json,
+    }
+
+    /// Telemetry parameters for ELB/NLB Load Balancer Logs
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct ELBLoadBalancerLoggingParameters {
+        /// A delimiter to delineate log fields
+        #[serde(rename = "FieldDelimiter")]
+        pub field_delimiter: Option<Value>,
+        /// `OutputFormat`.
+        #[serde(rename = "OutputFormat")]
+        pub output_format: Option<OutputFormat>,
+    }
+
+    /// The level of enhanced monitoring for the MSK cluster.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum EnhancedMonitoring {
+        /// `DEFAULT`
+        #[serde(rename = "DEFAULT")]
+        Default,
+        /// `PER_BROKER`
+        #[serde(rename = "PER_BROKER")]
+        PerBroker,
+        /// `PER_TOPIC_PER_BROKER`
+        #[serde(rename = "PER_TOPIC_PER_BROKER")]
+        PerTopicPerBroker,
+        /// `PER_TOPIC_PER_PARTITION`
+        #[serde(rename = "PER_TOPIC_PER_PARTITION")]
+        PerTopicPerPartition,
+    }
+
+    /// Configuration parameters for Amazon MSK cluster monitoring.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct MskMonitoringParameters {
+        /// The level of enhanced monitoring for the MSK cluster.
+        #[serde(rename = "EnhancedMonitoring")]
+        pub enhanced_monitoring: Option<EnhancedMonitoring>,
+    }
+
+    /// Telemetry parameters for VPC Flow logs
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct VPCFlowLogParameters {
+        /// The fields to include in the flow log record. If you omit this parameter, the flow log is created using the default format.
+        #[serde(rename = "LogFormat")]
+        pub log_format: Option<Value>,
+        /// The maximum interval of time, in seconds, during which a flow of packets is captured and aggregated into a flow log record. Default is 600s.
+        #[serde(rename = "MaxAggregationInterval")]
+        pub max_aggregation_interval: Option<Value>,
+        /// The type of traffic captured for the flow log. Default is ALL
+        #[serde(rename = "TrafficType")]
+        pub traffic_type: Option<Value>,
+    }
+
+    /// The type of logs to generate for WAF.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum WAFLogType {
+        /// `WAF_LOGS`
+        #[serde(rename = "WAF_LOGS")]
+        WafLogs,
+    }
+
+    /// The behavior required of the filter.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum FilterBehavior {
+        /// `KEEP`
+        #[serde(rename = "KEEP")]
+        Keep,
+        /// `DROP`
+        #[serde(rename = "DROP")]
+        Drop,
+    }
+
+    /// The enumerated action to take.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum Action {
+        /// `ALLOW`
+        #[serde(rename = "ALLOW")]
+        Allow,
+        /// `BLOCK`
+        #[serde(rename = "BLOCK")]
+        Block,
+        /// `COUNT`
+        #[serde(rename = "COUNT")]
+        Count,
+        /// `CAPTCHA`
+        #[serde(rename = "CAPTCHA")]
+        Captcha,
+        /// `CHALLENGE`
+        #[serde(rename = "CHALLENGE")]
+        Challenge,
+        /// `EXCLUDED_AS_COUNT`
+        #[serde(rename = "EXCLUDED_AS_COUNT")]
+        ExcludedAsCount,
+    }
+
+    /// The condition of the action desired in the filter.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct ActionCondition {
+        /// The enumerated action to take.
+        #[serde(rename = "Action")]
+        pub action: Option<Action>,
+    }
+
+    /// The label name of the condition.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct LabelNameCondition {
+        /// The label name of the condition.
+        #[serde(rename = "LabelName")]
+        pub label_name: Option<Value>,
+    }
+
+    /// A condition for a filter.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct Condition {
+        /// The condition of the action desired in the filter.
+        #[serde(rename = "ActionCondition")]
+        pub action_condition: Option<ActionCondition>,
+        /// The label name of the condition.
+        #[serde(rename = "LabelNameCondition")]
+        pub label_name_condition: Option<LabelNameCondition>,
+    }
+
+    /// The requirement portion of the filter.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum FilterRequirement {
+        /// `MEETS_ALL`
+        #[serde(rename = "MEETS_ALL")]
+        MeetsAll,
+        /// `MEETS_ANY`
+        #[serde(rename = "MEETS_ANY")]
+        MeetsAny,
+    }
+
+    /// A filter to be applied
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct Filter {
+        /// The behavior required of the filter.
+        #[serde(rename = "Behavior")]
+        pub behavior: Option<FilterBehavior>,
+        /// A list of conditions for a filter.
+        #[serde(rename = "Conditions")]
+        pub conditions: Option<Vec<Condition>>,
+        /// The requirement portion of the filter.
+        #[serde(rename = "Requirement")]
+        pub requirement: Option<FilterRequirement>,
+    }
+
+    /// Default handling for logs that don't match any of the specified filtering conditions.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct LoggingFilter {
+        /// The behavior required of the filter.
+        #[serde(rename = "DefaultBehavior")]
+        pub default_behavior: Option<FilterBehavior>,
+        /// A list of filters to be applied.
+        #[serde(rename = "Filters")]
+        pub filters: Option<Vec<Filter>>,
+    }
+
+    /// Header for the field to match.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct SingleHeader {
+        /// The name of the header Required.
+        #[serde(rename = "Name")]
+        pub name: Value,
+    }
+
+    impl SingleHeader {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(name: impl Into<Value>) -> Self {
+            SingleHeader { name: name.into() }
+        }
+    }
+
+    /// The field that we want to match this rule to.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct FieldToMatch {
+        /// The method with which to match this rule.
+        #[serde(rename = "Method")]
+        pub method: Option<Value>,
+        /// The query string to find the resource to match this field to.
+        #[serde(rename = "QueryString")]
+        pub query_string: Option<Value>,
+        /// Header for the field to match.
+        #[serde(rename = "SingleHeader")]
+        pub single_header: Option<SingleHeader>,
+        /// This is the URI path to match this rule to.
+        #[serde(rename = "UriPath")]
+        pub uri_path: Option<Value>,
+    }
+
+    /// Telemetry parameters for WAF v2 Web ACL
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct WAFLoggingParameters {
+        /// The type of logs to generate for WAF.
+        #[serde(rename = "LogType")]
+        pub log_type: Option<WAFLogType>,
+        /// Default handling for logs that don't match any of the specified filtering conditions.
+        #[serde(rename = "LoggingFilter")]
+        pub logging_filter: Option<LoggingFilter>,
+        /// Fields not to be included in the logs.
+        #[serde(rename = "RedactedFields")]
+        pub redacted_fields: Option<Vec<FieldToMatch>>,
+    }
+
+    /// The telemetry source type that goes into the array.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum TelemetrySourceType {
+        /// `VPC_FLOW_LOGS`
+        #[serde(rename = "VPC_FLOW_LOGS")]
+        VpcFlowLogs,
+        /// `ROUTE53_RESOLVER_QUERY_LOGS`
+        #[serde(rename = "ROUTE53_RESOLVER_QUERY_LOGS")]
+        Route53ResolverQueryLogs,
+        /// `EKS_AUDIT_LOGS`
+        #[serde(rename = "EKS_AUDIT_LOGS")]
+        EksAuditLogs,
+        /// `EKS_AUTHENTICATOR_LOGS`
+        #[serde(rename = "EKS_AUTHENTICATOR_LOGS")]
+        EksAuthenticatorLogs,
+        /// `EKS_CONTROLLER_MANAGER_LOGS`
+        #[serde(rename = "EKS_CONTROLLER_MANAGER_LOGS")]
+        EksControllerManagerLogs,
+        /// `EKS_SCHEDULER_LOGS`
+        #[serde(rename = "EKS_SCHEDULER_LOGS")]
+        EksSchedulerLogs,
+        /// `EKS_API_LOGS`
+        #[serde(rename = "EKS_API_LOGS")]
+        EksApiLogs,
+    }
+
+}
+
+/// Property types of [`CfnDatasetIntegration`].
+pub mod dataset_integration {
+    #[allow(unused_imports)]
+    use super::*;
+
+    pub use super::shared_types::Tag;
 
 }
 
@@ -357,24 +675,7 @@ pub mod organization_centralization_rule {
         }
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -416,96 +717,17 @@ pub mod organization_telemetry_rule {
     #[allow(unused_imports)]
     use super::*;
 
-    /// A single selector statement in an advanced event selector.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct AdvancedFieldSelector {
-        /// An operator that includes events that match the last few characters of the event record field specified as the value of Field.
-        #[serde(rename = "EndsWith")]
-        pub ends_with: Option<Vec<Value>>,
-        /// An operator that includes events that match the exact value of the event record field specified as the value of Field.
-        #[serde(rename = "Equals")]
-        pub equals: Option<Vec<Value>>,
-        /// A field in a CloudTrail event record on which to filter events to be logged
-        #[serde(rename = "Field")]
-        pub field: Option<Value>,
-        /// An operator that excludes events that match the last few characters of the event record field specified as the value of Field.
-        #[serde(rename = "NotEndsWith")]
-        pub not_ends_with: Option<Vec<Value>>,
-        /// An operator that excludes events that match the exact value of the event record field specified as the value of Field.
-        #[serde(rename = "NotEquals")]
-        pub not_equals: Option<Vec<Value>>,
-        /// An operator that excludes events that match the first few characters of the event record field specified as the value of Field.
-        #[serde(rename = "NotStartsWith")]
-        pub not_starts_with: Option<Vec<Value>>,
-        /// An operator that includes events that match the first few characters of the event record field specified as the value of Field.
-        #[serde(rename = "StartsWith")]
-        pub starts_with: Option<Vec<Value>>,
-    }
+    pub use super::shared_types::AdvancedFieldSelector;
 
-    /// An advanced event selector that includes optional name and field selectors
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct AdvancedEventSelector {
-        /// Contains all selector statements in an advanced event selector. Required.
-        #[serde(rename = "FieldSelectors")]
-        pub field_selectors: Vec<AdvancedFieldSelector>,
-        /// An optional descriptive name for the advanced event selector
-        #[serde(rename = "Name")]
-        pub name: Option<Value>,
-    }
+    pub use super::shared_types::AdvancedEventSelector;
 
-    impl AdvancedEventSelector {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(field_selectors: Vec<AdvancedFieldSelector>) -> Self {
-            AdvancedEventSelector { field_selectors, name: None }
-        }
-    }
+    pub use super::shared_types::CloudtrailParameters;
 
-    /// Telemetry parameters for Cloudtrail
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct CloudtrailParameters {
-        /// Create fine-grained selectors for AWS CloudTrail management and data. Required.
-        #[serde(rename = "AdvancedEventSelectors")]
-        pub advanced_event_selectors: Vec<AdvancedEventSelector>,
-    }
+    pub use super::shared_types::DestinationType;
 
-    impl CloudtrailParameters {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(advanced_event_selectors: Vec<AdvancedEventSelector>) -> Self {
-            CloudtrailParameters { advanced_event_selectors }
-        }
-    }
+    pub use super::shared_types::OutputFormat;
 
-    /// Type of telemetry destination
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum DestinationType {
-        /// `cloud-watch-logs`
-        #[serde(rename = "cloud-watch-logs")]
-        CloudWatchLogs,
-    }
-
-    /// The values `OutputFormat` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum OutputFormat {
-        /// `plain`
-        #[serde(rename = "plain")]
-        Plain,
-        /// `json`
-        #[serde(rename = "json")]
-        Json,
-    }
-
-    /// Telemetry parameters for ELB/NLB Load Balancer Logs
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct ELBLoadBalancerLoggingParameters {
-        /// A delimiter to delineate log fields
-        #[serde(rename = "FieldDelimiter")]
-        pub field_delimiter: Option<Value>,
-        /// `OutputFormat`.
-        #[serde(rename = "OutputFormat")]
-        pub output_format: Option<OutputFormat>,
-    }
+    pub use super::shared_types::ELBLoadBalancerLoggingParameters;
 
     /// The values `LogTypes` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -541,196 +763,35 @@ pub mod organization_telemetry_rule {
         pub log_types: Option<Vec<LogTypes>>,
     }
 
-    /// The level of enhanced monitoring for the MSK cluster.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum EnhancedMonitoring {
-        /// `DEFAULT`
-        #[serde(rename = "DEFAULT")]
-        Default,
-        /// `PER_BROKER`
-        #[serde(rename = "PER_BROKER")]
-        PerBroker,
-        /// `PER_TOPIC_PER_BROKER`
-        #[serde(rename = "PER_TOPIC_PER_BROKER")]
-        PerTopicPerBroker,
-        /// `PER_TOPIC_PER_PARTITION`
-        #[serde(rename = "PER_TOPIC_PER_PARTITION")]
-        PerTopicPerPartition,
-    }
+    pub use super::shared_types::EnhancedMonitoring;
 
-    /// Configuration parameters for Amazon MSK cluster monitoring.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct MskMonitoringParameters {
-        /// The level of enhanced monitoring for the MSK cluster.
-        #[serde(rename = "EnhancedMonitoring")]
-        pub enhanced_monitoring: Option<EnhancedMonitoring>,
-    }
+    pub use super::shared_types::MskMonitoringParameters;
 
-    /// Telemetry parameters for VPC Flow logs
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct VPCFlowLogParameters {
-        /// The fields to include in the flow log record. If you omit this parameter, the flow log is created using the default format.
-        #[serde(rename = "LogFormat")]
-        pub log_format: Option<Value>,
-        /// The maximum interval of time, in seconds, during which a flow of packets is captured and aggregated into a flow log record. Default is 600s.
-        #[serde(rename = "MaxAggregationInterval")]
-        pub max_aggregation_interval: Option<Value>,
-        /// The type of traffic captured for the flow log. Default is ALL
-        #[serde(rename = "TrafficType")]
-        pub traffic_type: Option<Value>,
-    }
+    pub use super::shared_types::VPCFlowLogParameters;
 
-    /// The type of logs to generate for WAF.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum WAFLogType {
-        /// `WAF_LOGS`
-        #[serde(rename = "WAF_LOGS")]
-        WafLogs,
-    }
+    pub use super::shared_types::WAFLogType;
 
-    /// The behavior required of the filter.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum FilterBehavior {
-        /// `KEEP`
-        #[serde(rename = "KEEP")]
-        Keep,
-        /// `DROP`
-        #[serde(rename = "DROP")]
-        Drop,
-    }
+    pub use super::shared_types::FilterBehavior;
 
-    /// The enumerated action to take.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Action {
-        /// `ALLOW`
-        #[serde(rename = "ALLOW")]
-        Allow,
-        /// `BLOCK`
-        #[serde(rename = "BLOCK")]
-        Block,
-        /// `COUNT`
-        #[serde(rename = "COUNT")]
-        Count,
-        /// `CAPTCHA`
-        #[serde(rename = "CAPTCHA")]
-        Captcha,
-        /// `CHALLENGE`
-        #[serde(rename = "CHALLENGE")]
-        Challenge,
-        /// `EXCLUDED_AS_COUNT`
-        #[serde(rename = "EXCLUDED_AS_COUNT")]
-        ExcludedAsCount,
-    }
+    pub use super::shared_types::Action;
 
-    /// The condition of the action desired in the filter.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct ActionCondition {
-        /// The enumerated action to take.
-        #[serde(rename = "Action")]
-        pub action: Option<Action>,
-    }
+    pub use super::shared_types::ActionCondition;
 
-    /// The label name of the condition.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct LabelNameCondition {
-        /// The label name of the condition.
-        #[serde(rename = "LabelName")]
-        pub label_name: Option<Value>,
-    }
+    pub use super::shared_types::LabelNameCondition;
 
-    /// A condition for a filter.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct Condition {
-        /// The condition of the action desired in the filter.
-        #[serde(rename = "ActionCondition")]
-        pub action_condition: Option<ActionCondition>,
-        /// The label name of the condition.
-        #[serde(rename = "LabelNameCondition")]
-        pub label_name_condition: Option<LabelNameCondition>,
-    }
+    pub use super::shared_types::Condition;
 
-    /// The requirement portion of the filter.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum FilterRequirement {
-        /// `MEETS_ALL`
-        #[serde(rename = "MEETS_ALL")]
-        MeetsAll,
-        /// `MEETS_ANY`
-        #[serde(rename = "MEETS_ANY")]
-        MeetsAny,
-    }
+    pub use super::shared_types::FilterRequirement;
 
-    /// A filter to be applied
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct Filter {
-        /// The behavior required of the filter.
-        #[serde(rename = "Behavior")]
-        pub behavior: Option<FilterBehavior>,
-        /// A list of conditions for a filter.
-        #[serde(rename = "Conditions")]
-        pub conditions: Option<Vec<Condition>>,
-        /// The requirement portion of the filter.
-        #[serde(rename = "Requirement")]
-        pub requirement: Option<FilterRequirement>,
-    }
+    pub use super::shared_types::Filter;
 
-    /// Default handling for logs that don't match any of the specified filtering conditions.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct LoggingFilter {
-        /// The behavior required of the filter.
-        #[serde(rename = "DefaultBehavior")]
-        pub default_behavior: Option<FilterBehavior>,
-        /// A list of filters to be applied.
-        #[serde(rename = "Filters")]
-        pub filters: Option<Vec<Filter>>,
-    }
+    pub use super::shared_types::LoggingFilter;
 
-    /// Header for the field to match.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct SingleHeader {
-        /// The name of the header Required.
-        #[serde(rename = "Name")]
-        pub name: Value,
-    }
+    pub use super::shared_types::SingleHeader;
 
-    impl SingleHeader {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(name: impl Into<Value>) -> Self {
-            SingleHeader { name: name.into() }
-        }
-    }
+    pub use super::shared_types::FieldToMatch;
 
-    /// The field that we want to match this rule to.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct FieldToMatch {
-        /// The method with which to match this rule.
-        #[serde(rename = "Method")]
-        pub method: Option<Value>,
-        /// The query string to find the resource to match this field to.
-        #[serde(rename = "QueryString")]
-        pub query_string: Option<Value>,
-        /// Header for the field to match.
-        #[serde(rename = "SingleHeader")]
-        pub single_header: Option<SingleHeader>,
-        /// This is the URI path to match this rule to.
-        #[serde(rename = "UriPath")]
-        pub uri_path: Option<Value>,
-    }
-
-    /// Telemetry parameters for WAF v2 Web ACL
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct WAFLoggingParameters {
-        /// The type of logs to generate for WAF.
-        #[serde(rename = "LogType")]
-        pub log_type: Option<WAFLogType>,
-        /// Default handling for logs that don't match any of the specified filtering conditions.
-        #[serde(rename = "LoggingFilter")]
-        pub logging_filter: Option<LoggingFilter>,
-        /// Fields not to be included in the logs.
-        #[serde(rename = "RedactedFields")]
-        pub redacted_fields: Option<Vec<FieldToMatch>>,
-    }
+    pub use super::shared_types::WAFLoggingParameters;
 
     /// The destination configuration for telemetry data
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -808,31 +869,7 @@ pub mod organization_telemetry_rule {
         AwsCloudWatchOTelEnrichment,
     }
 
-    /// The telemetry source type that goes into the array.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum TelemetrySourceType {
-        /// `VPC_FLOW_LOGS`
-        #[serde(rename = "VPC_FLOW_LOGS")]
-        VpcFlowLogs,
-        /// `ROUTE53_RESOLVER_QUERY_LOGS`
-        #[serde(rename = "ROUTE53_RESOLVER_QUERY_LOGS")]
-        Route53ResolverQueryLogs,
-        /// `EKS_AUDIT_LOGS`
-        #[serde(rename = "EKS_AUDIT_LOGS")]
-        EksAuditLogs,
-        /// `EKS_AUTHENTICATOR_LOGS`
-        #[serde(rename = "EKS_AUTHENTICATOR_LOGS")]
-        EksAuthenticatorLogs,
-        /// `EKS_CONTROLLER_MANAGER_LOGS`
-        #[serde(rename = "EKS_CONTROLLER_MANAGER_LOGS")]
-        EksControllerManagerLogs,
-        /// `EKS_SCHEDULER_LOGS`
-        #[serde(rename = "EKS_SCHEDULER_LOGS")]
-        EksSchedulerLogs,
-        /// `EKS_API_LOGS`
-        #[serde(rename = "EKS_API_LOGS")]
-        EksApiLogs,
-    }
+    pub use super::shared_types::TelemetrySourceType;
 
     /// Telemetry Type associated with the Organization Telemetry Rule
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -885,24 +922,7 @@ pub mod organization_telemetry_rule {
         }
     }
 
-    /// A key-value pair to associate with a resource
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -1000,24 +1020,7 @@ pub mod s3_table_integration {
         }
     }
 
-    /// A key-value pair to associate with a resource
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -1120,24 +1123,7 @@ pub mod telemetry_pipelines {
         }
     }
 
-    /// A key-value pair to associate with a resource
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -1195,96 +1181,17 @@ pub mod telemetry_rule {
     #[allow(unused_imports)]
     use super::*;
 
-    /// A single selector statement in an advanced event selector.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct AdvancedFieldSelector {
-        /// An operator that includes events that match the last few characters of the event record field specified as the value of Field.
-        #[serde(rename = "EndsWith")]
-        pub ends_with: Option<Vec<Value>>,
-        /// An operator that includes events that match the exact value of the event record field specified as the value of Field.
-        #[serde(rename = "Equals")]
-        pub equals: Option<Vec<Value>>,
-        /// A field in a CloudTrail event record on which to filter events to be logged
-        #[serde(rename = "Field")]
-        pub field: Option<Value>,
-        /// An operator that excludes events that match the last few characters of the event record field specified as the value of Field.
-        #[serde(rename = "NotEndsWith")]
-        pub not_ends_with: Option<Vec<Value>>,
-        /// An operator that excludes events that match the exact value of the event record field specified as the value of Field.
-        #[serde(rename = "NotEquals")]
-        pub not_equals: Option<Vec<Value>>,
-        /// An operator that excludes events that match the first few characters of the event record field specified as the value of Field.
-        #[serde(rename = "NotStartsWith")]
-        pub not_starts_with: Option<Vec<Value>>,
-        /// An operator that includes events that match the first few characters of the event record field specified as the value of Field.
-        #[serde(rename = "StartsWith")]
-        pub starts_with: Option<Vec<Value>>,
-    }
+    pub use super::shared_types::AdvancedFieldSelector;
 
-    /// An advanced event selector that includes optional name and field selectors
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct AdvancedEventSelector {
-        /// Contains all selector statements in an advanced event selector. Required.
-        #[serde(rename = "FieldSelectors")]
-        pub field_selectors: Vec<AdvancedFieldSelector>,
-        /// An optional descriptive name for the advanced event selector
-        #[serde(rename = "Name")]
-        pub name: Option<Value>,
-    }
+    pub use super::shared_types::AdvancedEventSelector;
 
-    impl AdvancedEventSelector {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(field_selectors: Vec<AdvancedFieldSelector>) -> Self {
-            AdvancedEventSelector { field_selectors, name: None }
-        }
-    }
+    pub use super::shared_types::CloudtrailParameters;
 
-    /// Telemetry parameters for Cloudtrail
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct CloudtrailParameters {
-        /// Create fine-grained selectors for AWS CloudTrail management and data. Required.
-        #[serde(rename = "AdvancedEventSelectors")]
-        pub advanced_event_selectors: Vec<AdvancedEventSelector>,
-    }
+    pub use super::shared_types::DestinationType;
 
-    impl CloudtrailParameters {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(advanced_event_selectors: Vec<AdvancedEventSelector>) -> Self {
-            CloudtrailParameters { advanced_event_selectors }
-        }
-    }
+    pub use super::shared_types::OutputFormat;
 
-    /// Type of telemetry destination
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum DestinationType {
-        /// `cloud-watch-logs`
-        #[serde(rename = "cloud-watch-logs")]
-        CloudWatchLogs,
-    }
-
-    /// The values `OutputFormat` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum OutputFormat {
-        /// `plain`
-        #[serde(rename = "plain")]
-        Plain,
-        /// `json`
-        #[serde(rename = "json")]
-        Json,
-    }
-
-    /// Telemetry parameters for ELB/NLB Load Balancer Logs
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct ELBLoadBalancerLoggingParameters {
-        /// A delimiter to delineate log fields
-        #[serde(rename = "FieldDelimiter")]
-        pub field_delimiter: Option<Value>,
-        /// `OutputFormat`.
-        #[serde(rename = "OutputFormat")]
-        pub output_format: Option<OutputFormat>,
-    }
+    pub use super::shared_types::ELBLoadBalancerLoggingParameters;
 
     /// The values `LogTypes` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -1326,196 +1233,35 @@ pub mod telemetry_rule {
         pub log_types: Option<Vec<LogTypes>>,
     }
 
-    /// The level of enhanced monitoring for the MSK cluster.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum EnhancedMonitoring {
-        /// `DEFAULT`
-        #[serde(rename = "DEFAULT")]
-        Default,
-        /// `PER_BROKER`
-        #[serde(rename = "PER_BROKER")]
-        PerBroker,
-        /// `PER_TOPIC_PER_BROKER`
-        #[serde(rename = "PER_TOPIC_PER_BROKER")]
-        PerTopicPerBroker,
-        /// `PER_TOPIC_PER_PARTITION`
-        #[serde(rename = "PER_TOPIC_PER_PARTITION")]
-        PerTopicPerPartition,
-    }
+    pub use super::shared_types::EnhancedMonitoring;
 
-    /// Configuration parameters for Amazon MSK cluster monitoring.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct MskMonitoringParameters {
-        /// The level of enhanced monitoring for the MSK cluster.
-        #[serde(rename = "EnhancedMonitoring")]
-        pub enhanced_monitoring: Option<EnhancedMonitoring>,
-    }
+    pub use super::shared_types::MskMonitoringParameters;
 
-    /// Telemetry parameters for VPC Flow logs
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct VPCFlowLogParameters {
-        /// The fields to include in the flow log record. If you omit this parameter, the flow log is created using the default format.
-        #[serde(rename = "LogFormat")]
-        pub log_format: Option<Value>,
-        /// The maximum interval of time, in seconds, during which a flow of packets is captured and aggregated into a flow log record. Default is 600s.
-        #[serde(rename = "MaxAggregationInterval")]
-        pub max_aggregation_interval: Option<Value>,
-        /// The type of traffic captured for the flow log. Default is ALL
-        #[serde(rename = "TrafficType")]
-        pub traffic_type: Option<Value>,
-    }
+    pub use super::shared_types::VPCFlowLogParameters;
 
-    /// The type of logs to generate for WAF.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum WAFLogType {
-        /// `WAF_LOGS`
-        #[serde(rename = "WAF_LOGS")]
-        WafLogs,
-    }
+    pub use super::shared_types::WAFLogType;
 
-    /// The behavior required of the filter.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum FilterBehavior {
-        /// `KEEP`
-        #[serde(rename = "KEEP")]
-        Keep,
-        /// `DROP`
-        #[serde(rename = "DROP")]
-        Drop,
-    }
+    pub use super::shared_types::FilterBehavior;
 
-    /// The enumerated action to take.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Action {
-        /// `ALLOW`
-        #[serde(rename = "ALLOW")]
-        Allow,
-        /// `BLOCK`
-        #[serde(rename = "BLOCK")]
-        Block,
-        /// `COUNT`
-        #[serde(rename = "COUNT")]
-        Count,
-        /// `CAPTCHA`
-        #[serde(rename = "CAPTCHA")]
-        Captcha,
-        /// `CHALLENGE`
-        #[serde(rename = "CHALLENGE")]
-        Challenge,
-        /// `EXCLUDED_AS_COUNT`
-        #[serde(rename = "EXCLUDED_AS_COUNT")]
-        ExcludedAsCount,
-    }
+    pub use super::shared_types::Action;
 
-    /// The condition of the action desired in the filter.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct ActionCondition {
-        /// The enumerated action to take.
-        #[serde(rename = "Action")]
-        pub action: Option<Action>,
-    }
+    pub use super::shared_types::ActionCondition;
 
-    /// The label name of the condition.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct LabelNameCondition {
-        /// The label name of the condition.
-        #[serde(rename = "LabelName")]
-        pub label_name: Option<Value>,
-    }
+    pub use super::shared_types::LabelNameCondition;
 
-    /// A condition for a filter.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct Condition {
-        /// The condition of the action desired in the filter.
-        #[serde(rename = "ActionCondition")]
-        pub action_condition: Option<ActionCondition>,
-        /// The label name of the condition.
-        #[serde(rename = "LabelNameCondition")]
-        pub label_name_condition: Option<LabelNameCondition>,
-    }
+    pub use super::shared_types::Condition;
 
-    /// The requirement portion of the filter.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum FilterRequirement {
-        /// `MEETS_ALL`
-        #[serde(rename = "MEETS_ALL")]
-        MeetsAll,
-        /// `MEETS_ANY`
-        #[serde(rename = "MEETS_ANY")]
-        MeetsAny,
-    }
+    pub use super::shared_types::FilterRequirement;
 
-    /// A filter to be applied
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct Filter {
-        /// The behavior required of the filter.
-        #[serde(rename = "Behavior")]
-        pub behavior: Option<FilterBehavior>,
-        /// A list of conditions for a filter.
-        #[serde(rename = "Conditions")]
-        pub conditions: Option<Vec<Condition>>,
-        /// The requirement portion of the filter.
-        #[serde(rename = "Requirement")]
-        pub requirement: Option<FilterRequirement>,
-    }
+    pub use super::shared_types::Filter;
 
-    /// Default handling for logs that don't match any of the specified filtering conditions.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct LoggingFilter {
-        /// The behavior required of the filter.
-        #[serde(rename = "DefaultBehavior")]
-        pub default_behavior: Option<FilterBehavior>,
-        /// A list of filters to be applied.
-        #[serde(rename = "Filters")]
-        pub filters: Option<Vec<Filter>>,
-    }
+    pub use super::shared_types::LoggingFilter;
 
-    /// Header for the field to match.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct SingleHeader {
-        /// The name of the header Required.
-        #[serde(rename = "Name")]
-        pub name: Value,
-    }
+    pub use super::shared_types::SingleHeader;
 
-    impl SingleHeader {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(name: impl Into<Value>) -> Self {
-            SingleHeader { name: name.into() }
-        }
-    }
+    pub use super::shared_types::FieldToMatch;
 
-    /// The field that we want to match this rule to.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct FieldToMatch {
-        /// The method with which to match this rule.
-        #[serde(rename = "Method")]
-        pub method: Option<Value>,
-        /// The query string to find the resource to match this field to.
-        #[serde(rename = "QueryString")]
-        pub query_string: Option<Value>,
-        /// Header for the field to match.
-        #[serde(rename = "SingleHeader")]
-        pub single_header: Option<SingleHeader>,
-        /// This is the URI path to match this rule to.
-        #[serde(rename = "UriPath")]
-        pub uri_path: Option<Value>,
-    }
-
-    /// Telemetry parameters for WAF v2 Web ACL
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct WAFLoggingParameters {
-        /// The type of logs to generate for WAF.
-        #[serde(rename = "LogType")]
-        pub log_type: Option<WAFLogType>,
-        /// Default handling for logs that don't match any of the specified filtering conditions.
-        #[serde(rename = "LoggingFilter")]
-        pub logging_filter: Option<LoggingFilter>,
-        /// Fields not to be included in the logs.
-        #[serde(rename = "RedactedFields")]
-        pub redacted_fields: Option<Vec<FieldToMatch>>,
-    }
+    pub use super::shared_types::WAFLoggingParameters;
 
     /// The destination configuration for telemetry data
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -1614,31 +1360,7 @@ pub mod telemetry_rule {
         AwsBedrockAgentCoreWorkloadIdentity,
     }
 
-    /// The telemetry source type that goes into the array.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum TelemetrySourceType {
-        /// `VPC_FLOW_LOGS`
-        #[serde(rename = "VPC_FLOW_LOGS")]
-        VpcFlowLogs,
-        /// `ROUTE53_RESOLVER_QUERY_LOGS`
-        #[serde(rename = "ROUTE53_RESOLVER_QUERY_LOGS")]
-        Route53ResolverQueryLogs,
-        /// `EKS_AUDIT_LOGS`
-        #[serde(rename = "EKS_AUDIT_LOGS")]
-        EksAuditLogs,
-        /// `EKS_AUTHENTICATOR_LOGS`
-        #[serde(rename = "EKS_AUTHENTICATOR_LOGS")]
-        EksAuthenticatorLogs,
-        /// `EKS_CONTROLLER_MANAGER_LOGS`
-        #[serde(rename = "EKS_CONTROLLER_MANAGER_LOGS")]
-        EksControllerManagerLogs,
-        /// `EKS_SCHEDULER_LOGS`
-        #[serde(rename = "EKS_SCHEDULER_LOGS")]
-        EksSchedulerLogs,
-        /// `EKS_API_LOGS`
-        #[serde(rename = "EKS_API_LOGS")]
-        EksApiLogs,
-    }
+    pub use super::shared_types::TelemetrySourceType;
 
     /// Telemetry Type associated with the Telemetry Rule
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -1691,24 +1413,7 @@ pub mod telemetry_rule {
         }
     }
 
-    /// A key-value pair to associate with a resource
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 

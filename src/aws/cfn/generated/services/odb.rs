@@ -11,8 +11,9 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
-/// Property types of [`CfnCloudAutonomousVmCluster`].
-pub mod cloud_autonomous_vm_cluster {
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
     #[allow(unused_imports)]
     use super::*;
 
@@ -108,6 +109,40 @@ pub mod cloud_autonomous_vm_cluster {
         December,
     }
 
+    /// A key-value pair to associate with a resource.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct Tag {
+        /// The key name of the tag. You can specify a value that's 1 to 128 Unicode characters in length and can't be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., :, /, =, +, @, -, and ". Required.
+        #[serde(rename = "Key")]
+        pub key: Value,
+        /// The value for the tag. You can specify a value that's 1 to 256 characters in length. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
+        #[serde(rename = "Value")]
+        pub value: Option<Value>,
+    }
+
+    impl Tag {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(key: impl Into<Value>) -> Self {
+            Tag { key: key.into(), value: None }
+        }
+    }
+
+}
+
+/// Property types of [`CfnCloudAutonomousVmCluster`].
+pub mod cloud_autonomous_vm_cluster {
+    #[allow(unused_imports)]
+    use super::*;
+
+    pub use super::shared_types::IamRole;
+
+    pub use super::shared_types::LicenseModel;
+
+    pub use super::shared_types::DaysOfWeek;
+
+    pub use super::shared_types::Months;
+
     /// The preference for the maintenance window scheduling.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
     pub enum Preference {
@@ -142,24 +177,7 @@ pub mod cloud_autonomous_vm_cluster {
         pub weeks_of_month: Option<Vec<Value>>,
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that's 1 to 128 Unicode characters in length and can't be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., :, /, =, +, @, -, and ". Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that's 1 to 256 characters in length. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: None }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -351,72 +369,9 @@ pub mod cloud_exadata_infrastructure {
         pub email: Option<Value>,
     }
 
-    /// The values `DaysOfWeek` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum DaysOfWeek {
-        /// `MONDAY`
-        #[serde(rename = "MONDAY")]
-        Monday,
-        /// `TUESDAY`
-        #[serde(rename = "TUESDAY")]
-        Tuesday,
-        /// `WEDNESDAY`
-        #[serde(rename = "WEDNESDAY")]
-        Wednesday,
-        /// `THURSDAY`
-        #[serde(rename = "THURSDAY")]
-        Thursday,
-        /// `FRIDAY`
-        #[serde(rename = "FRIDAY")]
-        Friday,
-        /// `SATURDAY`
-        #[serde(rename = "SATURDAY")]
-        Saturday,
-        /// `SUNDAY`
-        #[serde(rename = "SUNDAY")]
-        Sunday,
-    }
+    pub use super::shared_types::DaysOfWeek;
 
-    /// The values `Months` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Months {
-        /// `JANUARY`
-        #[serde(rename = "JANUARY")]
-        January,
-        /// `FEBRUARY`
-        #[serde(rename = "FEBRUARY")]
-        February,
-        /// `MARCH`
-        #[serde(rename = "MARCH")]
-        March,
-        /// `APRIL`
-        #[serde(rename = "APRIL")]
-        April,
-        /// `MAY`
-        #[serde(rename = "MAY")]
-        May,
-        /// `JUNE`
-        #[serde(rename = "JUNE")]
-        June,
-        /// `JULY`
-        #[serde(rename = "JULY")]
-        July,
-        /// `AUGUST`
-        #[serde(rename = "AUGUST")]
-        August,
-        /// `SEPTEMBER`
-        #[serde(rename = "SEPTEMBER")]
-        September,
-        /// `OCTOBER`
-        #[serde(rename = "OCTOBER")]
-        October,
-        /// `NOVEMBER`
-        #[serde(rename = "NOVEMBER")]
-        November,
-        /// `DECEMBER`
-        #[serde(rename = "DECEMBER")]
-        December,
-    }
+    pub use super::shared_types::Months;
 
     /// The patching mode for the maintenance window.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -472,24 +427,7 @@ pub mod cloud_exadata_infrastructure {
         pub weeks_of_month: Option<Vec<Value>>,
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that's 1 to 128 Unicode characters in length and can't be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., :, /, =, +, @, -, and ". Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that's 1 to 256 characters in length. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: None }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -641,24 +579,7 @@ pub mod cloud_vm_cluster {
         pub is_incident_logs_enabled: Option<Value>,
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that's 1 to 128 Unicode characters in length and can't be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., :, /, =, +, @, -, and ". Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that's 1 to 256 characters in length. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: None }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// A DbNode is a virtual machine that hosts Oracle database instances and provides access to shared storage servers within a VM Cluster
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -721,30 +642,9 @@ pub mod cloud_vm_cluster {
         }
     }
 
-    /// An AWS Identity and Access Management (IAM) service role associated with the VM cluster.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct IamRole {
-        /// The AWS integration configuration settings for the AWS Identity and Access Management (IAM) service role.
-        #[serde(rename = "AwsIntegration")]
-        pub aws_integration: Option<Value>,
-        /// The Amazon Resource Name (ARN) of the AWS Identity and Access Management (IAM) service role.
-        #[serde(rename = "IamRoleArn")]
-        pub iam_role_arn: Option<Value>,
-        /// The current status of the AWS Identity and Access Management (IAM) service role.
-        #[serde(rename = "Status")]
-        pub status: Option<Value>,
-    }
+    pub use super::shared_types::IamRole;
 
-    /// The Oracle license model applied to the VM cluster.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum LicenseModel {
-        /// `BRING_YOUR_OWN_LICENSE`
-        #[serde(rename = "BRING_YOUR_OWN_LICENSE")]
-        BringYourOwnLicense,
-        /// `LICENSE_INCLUDED`
-        #[serde(rename = "LICENSE_INCLUDED")]
-        LicenseIncluded,
-    }
+    pub use super::shared_types::LicenseModel;
 
 }
 
@@ -924,24 +824,7 @@ pub mod odb_network {
         Disabled,
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that's 1 to 128 Unicode characters in length and can't be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., :, /, =, +, @, -, and ". Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that's 1 to 256 characters in length. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: None }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// Specifies the configuration for Zero-ETL access from the ODB network.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -1052,24 +935,7 @@ pub mod odb_peering_connection {
     #[allow(unused_imports)]
     use super::*;
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that's 1 to 128 Unicode characters in length and can't be prefixed with aws:. You can use any of the following characters: Unicode letters, digits, whitespace, _, ., :, /, =, +, @, -, and ". Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that's 1 to 256 characters in length. You can use any of the following characters: Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: None }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 

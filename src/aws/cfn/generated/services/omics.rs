@@ -11,8 +11,9 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
-/// Property types of [`CfnAnnotationStore`].
-pub mod annotation_store {
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
     #[allow(unused_imports)]
     use super::*;
 
@@ -58,6 +59,133 @@ pub mod annotation_store {
             SseConfig { key_arn: None, r#type }
         }
     }
+
+    /// The values `Accelerators` takes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum Accelerators {
+        /// `GPU`
+        #[serde(rename = "GPU")]
+        Gpu,
+    }
+
+    /// `ImageMapping`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct ImageMapping {
+        /// `DestinationImage`.
+        #[serde(rename = "DestinationImage")]
+        pub destination_image: Option<Value>,
+        /// `SourceImage`.
+        #[serde(rename = "SourceImage")]
+        pub source_image: Option<Value>,
+    }
+
+    /// `RegistryMapping`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct RegistryMapping {
+        /// `EcrAccountId`.
+        #[serde(rename = "EcrAccountId")]
+        pub ecr_account_id: Option<Value>,
+        /// `EcrRepositoryPrefix`.
+        #[serde(rename = "EcrRepositoryPrefix")]
+        pub ecr_repository_prefix: Option<Value>,
+        /// `UpstreamRegistryUrl`.
+        #[serde(rename = "UpstreamRegistryUrl")]
+        pub upstream_registry_url: Option<Value>,
+        /// `UpstreamRepositoryPrefix`.
+        #[serde(rename = "UpstreamRepositoryPrefix")]
+        pub upstream_repository_prefix: Option<Value>,
+    }
+
+    /// `ContainerRegistryMap`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct ContainerRegistryMap {
+        /// `ImageMappings`.
+        #[serde(rename = "ImageMappings")]
+        pub image_mappings: Option<Vec<ImageMapping>>,
+        /// `RegistryMappings`.
+        #[serde(rename = "RegistryMappings")]
+        pub registry_mappings: Option<Vec<RegistryMapping>>,
+    }
+
+    /// The values `Type` takes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum Type {
+        /// `BRANCH`
+        #[serde(rename = "BRANCH")]
+        Branch,
+        /// `TAG`
+        #[serde(rename = "TAG")]
+        Tag,
+        /// `COMMIT`
+        #[serde(rename = "COMMIT")]
+        Commit,
+    }
+
+    /// `SourceReference`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct SourceReference {
+        /// `type`.
+        #[serde(rename = "type")]
+        pub r#type: Option<Type>,
+        /// `value`.
+        #[serde(rename = "value")]
+        pub value: Option<Value>,
+    }
+
+    /// `DefinitionRepository`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct DefinitionRepository {
+        /// `connectionArn`.
+        #[serde(rename = "connectionArn")]
+        pub connection_arn: Option<Value>,
+        /// `excludeFilePatterns`.
+        #[serde(rename = "excludeFilePatterns")]
+        pub exclude_file_patterns: Option<Vec<Value>>,
+        /// `fullRepositoryId`.
+        #[serde(rename = "fullRepositoryId")]
+        pub full_repository_id: Option<Value>,
+        /// `sourceReference`.
+        #[serde(rename = "sourceReference")]
+        pub source_reference: Option<SourceReference>,
+    }
+
+    /// The values `WorkflowEngine` takes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum WorkflowEngine {
+        /// `WDL`
+        #[serde(rename = "WDL")]
+        Wdl,
+        /// `NEXTFLOW`
+        #[serde(rename = "NEXTFLOW")]
+        Nextflow,
+        /// `CWL`
+        #[serde(rename = "CWL")]
+        Cwl,
+    }
+
+    /// The values `StorageType` takes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum StorageType {
+        /// `STATIC`
+        #[serde(rename = "STATIC")]
+        Static,
+        /// `DYNAMIC`
+        #[serde(rename = "DYNAMIC")]
+        Dynamic,
+    }
+
+}
+
+/// Property types of [`CfnAnnotationStore`].
+pub mod annotation_store {
+    #[allow(unused_imports)]
+    use super::*;
+
+    pub use super::shared_types::ReferenceItem;
+
+    pub use super::shared_types::EncryptionType;
+
+    pub use super::shared_types::SseConfig;
 
     /// The values `StoreFormat` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -223,32 +351,9 @@ pub mod reference_store {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The values `EncryptionType` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum EncryptionType {
-        /// `KMS`
-        #[serde(rename = "KMS")]
-        Kms,
-    }
+    pub use super::shared_types::EncryptionType;
 
-    /// Server-side encryption (SSE) settings for a store.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct SseConfig {
-        /// An encryption key ARN.
-        #[serde(rename = "KeyArn")]
-        pub key_arn: Option<Value>,
-        /// `Type`. Required.
-        #[serde(rename = "Type")]
-        pub r#type: EncryptionType,
-    }
-
-    impl SseConfig {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(r#type: EncryptionType) -> Self {
-            SseConfig { key_arn: None, r#type }
-        }
-    }
+    pub use super::shared_types::SseConfig;
 
 }
 
@@ -440,32 +545,9 @@ pub mod sequence_store {
         SHA512up,
     }
 
-    /// The values `EncryptionType` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum EncryptionType {
-        /// `KMS`
-        #[serde(rename = "KMS")]
-        Kms,
-    }
+    pub use super::shared_types::EncryptionType;
 
-    /// Server-side encryption (SSE) settings for a store.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct SseConfig {
-        /// An encryption key ARN.
-        #[serde(rename = "KeyArn")]
-        pub key_arn: Option<Value>,
-        /// `Type`. Required.
-        #[serde(rename = "Type")]
-        pub r#type: EncryptionType,
-    }
-
-    impl SseConfig {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(r#type: EncryptionType) -> Self {
-            SseConfig { key_arn: None, r#type }
-        }
-    }
+    pub use super::shared_types::SseConfig;
 
 }
 
@@ -553,48 +635,11 @@ pub mod variant_store {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `ReferenceItem`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct ReferenceItem {
-        /// `ReferenceArn`. Required.
-        #[serde(rename = "ReferenceArn")]
-        pub reference_arn: Value,
-    }
+    pub use super::shared_types::ReferenceItem;
 
-    impl ReferenceItem {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(reference_arn: impl Into<Value>) -> Self {
-            ReferenceItem { reference_arn: reference_arn.into() }
-        }
-    }
+    pub use super::shared_types::EncryptionType;
 
-    /// The values `EncryptionType` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum EncryptionType {
-        /// `KMS`
-        #[serde(rename = "KMS")]
-        Kms,
-    }
-
-    /// `SseConfig`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct SseConfig {
-        /// `KeyArn`.
-        #[serde(rename = "KeyArn")]
-        pub key_arn: Option<Value>,
-        /// `Type`. Required.
-        #[serde(rename = "Type")]
-        pub r#type: EncryptionType,
-    }
-
-    impl SseConfig {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(r#type: EncryptionType) -> Self {
-            SseConfig { key_arn: None, r#type }
-        }
-    }
+    pub use super::shared_types::SseConfig;
 
 }
 
@@ -666,119 +711,23 @@ pub mod workflow {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The values `Accelerators` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Accelerators {
-        /// `GPU`
-        #[serde(rename = "GPU")]
-        Gpu,
-    }
+    pub use super::shared_types::Accelerators;
 
-    /// `ImageMapping`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct ImageMapping {
-        /// `DestinationImage`.
-        #[serde(rename = "DestinationImage")]
-        pub destination_image: Option<Value>,
-        /// `SourceImage`.
-        #[serde(rename = "SourceImage")]
-        pub source_image: Option<Value>,
-    }
+    pub use super::shared_types::ImageMapping;
 
-    /// `RegistryMapping`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct RegistryMapping {
-        /// `EcrAccountId`.
-        #[serde(rename = "EcrAccountId")]
-        pub ecr_account_id: Option<Value>,
-        /// `EcrRepositoryPrefix`.
-        #[serde(rename = "EcrRepositoryPrefix")]
-        pub ecr_repository_prefix: Option<Value>,
-        /// `UpstreamRegistryUrl`.
-        #[serde(rename = "UpstreamRegistryUrl")]
-        pub upstream_registry_url: Option<Value>,
-        /// `UpstreamRepositoryPrefix`.
-        #[serde(rename = "UpstreamRepositoryPrefix")]
-        pub upstream_repository_prefix: Option<Value>,
-    }
+    pub use super::shared_types::RegistryMapping;
 
-    /// `ContainerRegistryMap`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct ContainerRegistryMap {
-        /// `ImageMappings`.
-        #[serde(rename = "ImageMappings")]
-        pub image_mappings: Option<Vec<ImageMapping>>,
-        /// `RegistryMappings`.
-        #[serde(rename = "RegistryMappings")]
-        pub registry_mappings: Option<Vec<RegistryMapping>>,
-    }
+    pub use super::shared_types::ContainerRegistryMap;
 
-    /// The values `Type` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Type {
-        /// `BRANCH`
-        #[serde(rename = "BRANCH")]
-        Branch,
-        /// `TAG`
-        #[serde(rename = "TAG")]
-        Tag,
-        /// `COMMIT`
-        #[serde(rename = "COMMIT")]
-        Commit,
-    }
+    pub use super::shared_types::Type;
 
-    /// `SourceReference`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct SourceReference {
-        /// `type`.
-        #[serde(rename = "type")]
-        pub r#type: Option<Type>,
-        /// `value`.
-        #[serde(rename = "value")]
-        pub value: Option<Value>,
-    }
+    pub use super::shared_types::SourceReference;
 
-    /// `DefinitionRepository`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct DefinitionRepository {
-        /// `connectionArn`.
-        #[serde(rename = "connectionArn")]
-        pub connection_arn: Option<Value>,
-        /// `excludeFilePatterns`.
-        #[serde(rename = "excludeFilePatterns")]
-        pub exclude_file_patterns: Option<Vec<Value>>,
-        /// `fullRepositoryId`.
-        #[serde(rename = "fullRepositoryId")]
-        pub full_repository_id: Option<Value>,
-        /// `sourceReference`.
-        #[serde(rename = "sourceReference")]
-        pub source_reference: Option<SourceReference>,
-    }
+    pub use super::shared_types::DefinitionRepository;
 
-    /// The values `WorkflowEngine` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum WorkflowEngine {
-        /// `WDL`
-        #[serde(rename = "WDL")]
-        Wdl,
-        /// `NEXTFLOW`
-        #[serde(rename = "NEXTFLOW")]
-        Nextflow,
-        /// `CWL`
-        #[serde(rename = "CWL")]
-        Cwl,
-    }
+    pub use super::shared_types::WorkflowEngine;
 
-    /// The values `StorageType` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum StorageType {
-        /// `STATIC`
-        #[serde(rename = "STATIC")]
-        Static,
-        /// `DYNAMIC`
-        #[serde(rename = "DYNAMIC")]
-        Dynamic,
-    }
+    pub use super::shared_types::StorageType;
 
 }
 
@@ -877,119 +826,23 @@ pub mod workflow_version {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The values `Accelerators` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Accelerators {
-        /// `GPU`
-        #[serde(rename = "GPU")]
-        Gpu,
-    }
+    pub use super::shared_types::Accelerators;
 
-    /// `ImageMapping`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct ImageMapping {
-        /// `DestinationImage`.
-        #[serde(rename = "DestinationImage")]
-        pub destination_image: Option<Value>,
-        /// `SourceImage`.
-        #[serde(rename = "SourceImage")]
-        pub source_image: Option<Value>,
-    }
+    pub use super::shared_types::ImageMapping;
 
-    /// `RegistryMapping`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct RegistryMapping {
-        /// `EcrAccountId`.
-        #[serde(rename = "EcrAccountId")]
-        pub ecr_account_id: Option<Value>,
-        /// `EcrRepositoryPrefix`.
-        #[serde(rename = "EcrRepositoryPrefix")]
-        pub ecr_repository_prefix: Option<Value>,
-        /// `UpstreamRegistryUrl`.
-        #[serde(rename = "UpstreamRegistryUrl")]
-        pub upstream_registry_url: Option<Value>,
-        /// `UpstreamRepositoryPrefix`.
-        #[serde(rename = "UpstreamRepositoryPrefix")]
-        pub upstream_repository_prefix: Option<Value>,
-    }
+    pub use super::shared_types::RegistryMapping;
 
-    /// `ContainerRegistryMap`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct ContainerRegistryMap {
-        /// `ImageMappings`.
-        #[serde(rename = "ImageMappings")]
-        pub image_mappings: Option<Vec<ImageMapping>>,
-        /// `RegistryMappings`.
-        #[serde(rename = "RegistryMappings")]
-        pub registry_mappings: Option<Vec<RegistryMapping>>,
-    }
+    pub use super::shared_types::ContainerRegistryMap;
 
-    /// The values `Type` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Type {
-        /// `BRANCH`
-        #[serde(rename = "BRANCH")]
-        Branch,
-        /// `TAG`
-        #[serde(rename = "TAG")]
-        Tag,
-        /// `COMMIT`
-        #[serde(rename = "COMMIT")]
-        Commit,
-    }
+    pub use super::shared_types::Type;
 
-    /// `SourceReference`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct SourceReference {
-        /// `type`.
-        #[serde(rename = "type")]
-        pub r#type: Option<Type>,
-        /// `value`.
-        #[serde(rename = "value")]
-        pub value: Option<Value>,
-    }
+    pub use super::shared_types::SourceReference;
 
-    /// `DefinitionRepository`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct DefinitionRepository {
-        /// `connectionArn`.
-        #[serde(rename = "connectionArn")]
-        pub connection_arn: Option<Value>,
-        /// `excludeFilePatterns`.
-        #[serde(rename = "excludeFilePatterns")]
-        pub exclude_file_patterns: Option<Vec<Value>>,
-        /// `fullRepositoryId`.
-        #[serde(rename = "fullRepositoryId")]
-        pub full_repository_id: Option<Value>,
-        /// `sourceReference`.
-        #[serde(rename = "sourceReference")]
-        pub source_reference: Option<SourceReference>,
-    }
+    pub use super::shared_types::DefinitionRepository;
 
-    /// The values `WorkflowEngine` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum WorkflowEngine {
-        /// `WDL`
-        #[serde(rename = "WDL")]
-        Wdl,
-        /// `NEXTFLOW`
-        #[serde(rename = "NEXTFLOW")]
-        Nextflow,
-        /// `CWL`
-        #[serde(rename = "CWL")]
-        Cwl,
-    }
+    pub use super::shared_types::WorkflowEngine;
 
-    /// The values `StorageType` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum StorageType {
-        /// `STATIC`
-        #[serde(rename = "STATIC")]
-        Static,
-        /// `DYNAMIC`
-        #[serde(rename = "DYNAMIC")]
-        Dynamic,
-    }
+    pub use super::shared_types::StorageType;
 
 }
 

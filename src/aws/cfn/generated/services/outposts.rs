@@ -11,21 +11,11 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
-/// Property types of [`CfnOutpost`].
-pub mod outpost {
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
     #[allow(unused_imports)]
     use super::*;
-
-    /// The values `SupportedHardwareType` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum SupportedHardwareType {
-        /// `RACK`
-        #[serde(rename = "RACK")]
-        Rack,
-        /// `SERVER`
-        #[serde(rename = "SERVER")]
-        Server,
-    }
 
     /// `Tag`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -45,6 +35,26 @@ pub mod outpost {
             Tag { key: key.into(), value: value.into() }
         }
     }
+
+}
+
+/// Property types of [`CfnOutpost`].
+pub mod outpost {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// The values `SupportedHardwareType` takes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum SupportedHardwareType {
+        /// `RACK`
+        #[serde(rename = "RACK")]
+        Rack,
+        /// `SERVER`
+        #[serde(rename = "SERVER")]
+        Server,
+    }
+
+    pub use super::shared_types::Tag;
 
 }
 
@@ -378,24 +388,7 @@ pub mod site {
         pub uplink_gbps: Option<UplinkGbps>,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 

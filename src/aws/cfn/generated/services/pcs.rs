@@ -11,6 +11,33 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// Additional settings that directly map to Slurm settings.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct SlurmCustomSetting {
+        /// AWS PCS supports configuration of the following Slurm parameters for clusters: Prolog, Epilog, and SelectTypeParameters. Required.
+        #[serde(rename = "ParameterName")]
+        pub parameter_name: Value,
+        /// The value for the configured Slurm setting. Required.
+        #[serde(rename = "ParameterValue")]
+        pub parameter_value: Value,
+    }
+
+    impl SlurmCustomSetting {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(parameter_name: impl Into<Value>, parameter_value: impl Into<Value>) -> Self {
+            SlurmCustomSetting { parameter_name: parameter_name.into(), parameter_value: parameter_value.into() }
+        }
+    }
+
+}
+
 /// Property types of [`CfnCluster`].
 pub mod cluster {
     #[allow(unused_imports)]
@@ -177,24 +204,7 @@ pub mod cluster {
         pub jwt_key: Option<JwtKey>,
     }
 
-    /// Additional settings that directly map to Slurm settings.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct SlurmCustomSetting {
-        /// AWS PCS supports configuration of the following Slurm parameters for clusters: Prolog, Epilog, and SelectTypeParameters. Required.
-        #[serde(rename = "ParameterName")]
-        pub parameter_name: Value,
-        /// The value for the configured Slurm setting. Required.
-        #[serde(rename = "ParameterValue")]
-        pub parameter_value: Value,
-    }
-
-    impl SlurmCustomSetting {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(parameter_name: impl Into<Value>, parameter_value: impl Into<Value>) -> Self {
-            SlurmCustomSetting { parameter_name: parameter_name.into(), parameter_value: parameter_value.into() }
-        }
-    }
+    pub use super::shared_types::SlurmCustomSetting;
 
     /// The default value is `NONE`. A value of `STANDARD` means that Slurm Rest is enabled.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -507,24 +517,7 @@ pub mod compute_node_group {
         }
     }
 
-    /// Additional settings that directly map to Slurm settings.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct SlurmCustomSetting {
-        /// AWS PCS supports configuration of the following Slurm parameters for compute node groups: Weight and RealMemory. Required.
-        #[serde(rename = "ParameterName")]
-        pub parameter_name: Value,
-        /// The value for the configured Slurm setting. Required.
-        #[serde(rename = "ParameterValue")]
-        pub parameter_value: Value,
-    }
-
-    impl SlurmCustomSetting {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(parameter_name: impl Into<Value>, parameter_value: impl Into<Value>) -> Self {
-            SlurmCustomSetting { parameter_name: parameter_name.into(), parameter_value: parameter_value.into() }
-        }
-    }
+    pub use super::shared_types::SlurmCustomSetting;
 
     /// Additional options related to the Slurm scheduler.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -652,24 +645,7 @@ pub mod queue {
         pub compute_node_group_id: Option<Value>,
     }
 
-    /// Additional settings that directly map to Slurm settings.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct SlurmCustomSetting {
-        /// AWS PCS supports configuration of the Slurm parameters for queues:. Required.
-        #[serde(rename = "ParameterName")]
-        pub parameter_name: Value,
-        /// The value for the configured Slurm setting. Required.
-        #[serde(rename = "ParameterValue")]
-        pub parameter_value: Value,
-    }
-
-    impl SlurmCustomSetting {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(parameter_name: impl Into<Value>, parameter_value: impl Into<Value>) -> Self {
-            SlurmCustomSetting { parameter_name: parameter_name.into(), parameter_value: parameter_value.into() }
-        }
-    }
+    pub use super::shared_types::SlurmCustomSetting;
 
     /// The Slurm configuration for the queue.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]

@@ -11,6 +11,44 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// A key-value pair to associate with a resource.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct Tag {
+        /// The key name of the tag. Required.
+        #[serde(rename = "Key")]
+        pub key: Value,
+        /// The value for the tag. Required.
+        #[serde(rename = "Value")]
+        pub value: Value,
+    }
+
+    impl Tag {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
+            Tag { key: key.into(), value: value.into() }
+        }
+    }
+
+    /// The domain of a Domain dataset group.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum Domain {
+        /// `ECOMMERCE`
+        #[serde(rename = "ECOMMERCE")]
+        Ecommerce,
+        /// `VIDEO_ON_DEMAND`
+        #[serde(rename = "VIDEO_ON_DEMAND")]
+        VideoOnDemand,
+    }
+
+}
+
 /// Property types of [`CfnCampaign`].
 pub mod campaign {
     #[allow(unused_imports)]
@@ -33,24 +71,7 @@ pub mod campaign {
         pub sync_with_latest_solution_version: Option<Value>,
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -152,24 +173,7 @@ pub mod dataset {
         Users,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -220,35 +224,9 @@ pub mod dataset_group {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The domain of a Domain dataset group.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Domain {
-        /// `ECOMMERCE`
-        #[serde(rename = "ECOMMERCE")]
-        Ecommerce,
-        /// `VIDEO_ON_DEMAND`
-        #[serde(rename = "VIDEO_ON_DEMAND")]
-        VideoOnDemand,
-    }
+    pub use super::shared_types::Domain;
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -296,24 +274,7 @@ pub mod event_tracker {
     #[allow(unused_imports)]
     use super::*;
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -359,24 +320,7 @@ pub mod filter {
     #[allow(unused_imports)]
     use super::*;
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -540,35 +484,9 @@ pub mod schema {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The domain of a Domain dataset group.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Domain {
-        /// `ECOMMERCE`
-        #[serde(rename = "ECOMMERCE")]
-        Ecommerce,
-        /// `VIDEO_ON_DEMAND`
-        #[serde(rename = "VIDEO_ON_DEMAND")]
-        VideoOnDemand,
-    }
+    pub use super::shared_types::Domain;
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -747,24 +665,7 @@ pub mod solution {
         pub hpo_config: Option<HpoConfig>,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 

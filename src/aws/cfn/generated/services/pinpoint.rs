@@ -11,6 +11,58 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// `CampaignHook`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct CampaignHook {
+        /// `LambdaFunctionName`.
+        #[serde(rename = "LambdaFunctionName")]
+        pub lambda_function_name: Option<Value>,
+        /// `Mode`.
+        #[serde(rename = "Mode")]
+        pub mode: Option<Value>,
+        /// `WebUrl`.
+        #[serde(rename = "WebUrl")]
+        pub web_url: Option<Value>,
+    }
+
+    /// `QuietTime`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct QuietTime {
+        /// `End`. Required.
+        #[serde(rename = "End")]
+        pub end: Value,
+        /// `Start`. Required.
+        #[serde(rename = "Start")]
+        pub start: Value,
+    }
+
+    impl QuietTime {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(end: impl Into<Value>, start: impl Into<Value>) -> Self {
+            QuietTime { end: end.into(), start: start.into() }
+        }
+    }
+
+    /// `SetDimension`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct SetDimension {
+        /// `DimensionType`.
+        #[serde(rename = "DimensionType")]
+        pub dimension_type: Option<Value>,
+        /// `Values`.
+        #[serde(rename = "Values")]
+        pub values: Option<Vec<Value>>,
+    }
+
+}
+
 /// `AWS::Pinpoint::ADMChannel`: Resource Type definition for AWS::Pinpoint::ADMChannel ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-admchannel.html))
 #[derive(Debug, Clone, ::serde::Serialize)]
 pub struct CfnADMChannel {
@@ -290,19 +342,7 @@ pub mod application_settings {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `CampaignHook`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct CampaignHook {
-        /// `LambdaFunctionName`.
-        #[serde(rename = "LambdaFunctionName")]
-        pub lambda_function_name: Option<Value>,
-        /// `Mode`.
-        #[serde(rename = "Mode")]
-        pub mode: Option<Value>,
-        /// `WebUrl`.
-        #[serde(rename = "WebUrl")]
-        pub web_url: Option<Value>,
-    }
+    pub use super::shared_types::CampaignHook;
 
     /// `Limits`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -321,24 +361,7 @@ pub mod application_settings {
         pub total: Option<Value>,
     }
 
-    /// `QuietTime`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct QuietTime {
-        /// `End`. Required.
-        #[serde(rename = "End")]
-        pub end: Value,
-        /// `Start`. Required.
-        #[serde(rename = "Start")]
-        pub start: Value,
-    }
-
-    impl QuietTime {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(end: impl Into<Value>, start: impl Into<Value>) -> Self {
-            QuietTime { end: end.into(), start: start.into() }
-        }
-    }
+    pub use super::shared_types::QuietTime;
 
 }
 
@@ -670,16 +693,7 @@ pub mod campaign {
         pub sms_message: Option<CampaignSmsMessage>,
     }
 
-    /// `SetDimension`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct SetDimension {
-        /// `DimensionType`.
-        #[serde(rename = "DimensionType")]
-        pub dimension_type: Option<Value>,
-        /// `Values`.
-        #[serde(rename = "Values")]
-        pub values: Option<Vec<Value>>,
-    }
+    pub use super::shared_types::SetDimension;
 
     /// `EventDimensions`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -706,24 +720,7 @@ pub mod campaign {
         pub filter_type: Option<Value>,
     }
 
-    /// `QuietTime`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct QuietTime {
-        /// `End`. Required.
-        #[serde(rename = "End")]
-        pub end: Value,
-        /// `Start`. Required.
-        #[serde(rename = "Start")]
-        pub start: Value,
-    }
-
-    impl QuietTime {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(end: impl Into<Value>, start: impl Into<Value>) -> Self {
-            QuietTime { end: end.into(), start: start.into() }
-        }
-    }
+    pub use super::shared_types::QuietTime;
 
     /// `Schedule`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -805,19 +802,7 @@ pub mod campaign {
         pub treatment_name: Option<Value>,
     }
 
-    /// `CampaignHook`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct CampaignHook {
-        /// `LambdaFunctionName`.
-        #[serde(rename = "LambdaFunctionName")]
-        pub lambda_function_name: Option<Value>,
-        /// `Mode`.
-        #[serde(rename = "Mode")]
-        pub mode: Option<Value>,
-        /// `WebUrl`.
-        #[serde(rename = "WebUrl")]
-        pub web_url: Option<Value>,
-    }
+    pub use super::shared_types::CampaignHook;
 
     /// `Limits`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -1493,16 +1478,7 @@ pub mod segment {
         pub recency: Option<Recency>,
     }
 
-    /// `SetDimension`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct SetDimension {
-        /// `DimensionType`.
-        #[serde(rename = "DimensionType")]
-        pub dimension_type: Option<Value>,
-        /// `Values`.
-        #[serde(rename = "Values")]
-        pub values: Option<Vec<Value>>,
-    }
+    pub use super::shared_types::SetDimension;
 
     /// `Demographic`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]

@@ -11,6 +11,25 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// `Tags`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct Tags {
+        /// `Key`.
+        #[serde(rename = "Key")]
+        pub key: Option<Value>,
+        /// `Value`.
+        #[serde(rename = "Value")]
+        pub value: Option<Value>,
+    }
+
+}
+
 /// Property types of [`CfnConfigurationSet`].
 pub mod configuration_set {
     #[allow(unused_imports)]
@@ -40,16 +59,7 @@ pub mod configuration_set {
         pub sending_enabled: Option<Value>,
     }
 
-    /// `Tags`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct Tags {
-        /// `Key`.
-        #[serde(rename = "Key")]
-        pub key: Option<Value>,
-        /// `Value`.
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
+    pub use super::shared_types::Tags;
 
     /// `TrackingOptions`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -252,16 +262,7 @@ pub mod dedicated_ip_pool {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `Tags`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct Tags {
-        /// `Key`.
-        #[serde(rename = "Key")]
-        pub key: Option<Value>,
-        /// `Value`.
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
+    pub use super::shared_types::Tags;
 
 }
 
@@ -303,16 +304,7 @@ pub mod identity {
         pub mail_from_domain: Option<Value>,
     }
 
-    /// `Tags`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct Tags {
-        /// `Key`.
-        #[serde(rename = "Key")]
-        pub key: Option<Value>,
-        /// `Value`.
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
+    pub use super::shared_types::Tags;
 
 }
 

@@ -11,8 +11,9 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
-/// Property types of [`CfnEnvironmentAccountConnection`].
-pub mod environment_account_connection {
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
     #[allow(unused_imports)]
     use super::*;
 
@@ -34,6 +35,23 @@ pub mod environment_account_connection {
             Tag { key: key.into(), value: value.into() }
         }
     }
+
+    /// The values `Provisioning` takes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum Provisioning {
+        /// `CUSTOMER_MANAGED`
+        #[serde(rename = "CUSTOMER_MANAGED")]
+        CustomerManaged,
+    }
+
+}
+
+/// Property types of [`CfnEnvironmentAccountConnection`].
+pub mod environment_account_connection {
+    #[allow(unused_imports)]
+    use super::*;
+
+    pub use super::shared_types::Tag;
 
 }
 
@@ -87,32 +105,9 @@ pub mod environment_template {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The values `Provisioning` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Provisioning {
-        /// `CUSTOMER_MANAGED`
-        #[serde(rename = "CUSTOMER_MANAGED")]
-        CustomerManaged,
-    }
+    pub use super::shared_types::Provisioning;
 
-    /// &lt;p&gt;A description of a resource tag.&lt;/p&gt;
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// &lt;p&gt;The key of the resource tag.&lt;/p&gt; Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// &lt;p&gt;The value of the resource tag.&lt;/p&gt; Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -155,32 +150,9 @@ pub mod service_template {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The values `Provisioning` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Provisioning {
-        /// `CUSTOMER_MANAGED`
-        #[serde(rename = "CUSTOMER_MANAGED")]
-        CustomerManaged,
-    }
+    pub use super::shared_types::Provisioning;
 
-    /// &lt;p&gt;A description of a resource tag.&lt;/p&gt;
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// &lt;p&gt;The key of the resource tag.&lt;/p&gt; Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// &lt;p&gt;The value of the resource tag.&lt;/p&gt; Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 

@@ -11,6 +11,33 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// `Tag`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct Tag {
+        /// `Key`. Required.
+        #[serde(rename = "Key")]
+        pub key: Value,
+        /// `Value`. Required.
+        #[serde(rename = "Value")]
+        pub value: Value,
+    }
+
+    impl Tag {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
+            Tag { key: key.into(), value: value.into() }
+        }
+    }
+
+}
+
 /// Property types of [`CfnApplication`].
 pub mod application {
     #[allow(unused_imports)]
@@ -182,24 +209,7 @@ pub mod application {
         }
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -416,24 +426,7 @@ pub mod data_accessor {
         }
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -738,24 +731,7 @@ pub mod data_source {
         pub video_extraction_configuration: Option<VideoExtractionConfiguration>,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// `DataSourceVpcConfiguration`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -910,24 +886,7 @@ pub mod index {
         pub r#type: Option<AttributeType>,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// The values `IndexType` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -1122,24 +1081,7 @@ pub mod plugin {
         Disabled,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// The values `PluginType` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -1268,24 +1210,7 @@ pub mod retriever {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// The values `RetrieverType` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -1418,24 +1343,7 @@ pub mod web_experience {
         Disabled,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 

@@ -11,6 +11,80 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// Metadata assigned to an Amazon RDS resource consisting of a key-value pair.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct Tag {
+        /// A key is the required name of the tag. The string value can be from 1 to 128 Unicode characters in length and can't be prefixed with ``aws:`` or ``rds:``. The string can only contain only the set of Unicode letters, digits, white-space, '_', '.', ':', '/', '=', '+', '-', '@' (Java regex: "^(\[\\\\p{L}\\\\p{Z}\\\\p{N}_.:/=+\\\\-@\]*)$"). Required.
+        #[serde(rename = "Key")]
+        pub key: Value,
+        /// A value is the optional value of the tag. The string value can be from 1 to 256 Unicode characters in length and can't be prefixed with ``aws:`` or ``rds:``. The string can only contain only the set of Unicode letters, digits, white-space, '_', '.', ':', '/', '=', '+', '-', '@' (Java regex: "^(\[\\\\p{L}\\\\p{Z}\\\\p{N}_.:/=+\\\\-@\]*)$").
+        #[serde(rename = "Value")]
+        pub value: Option<Value>,
+    }
+
+    impl Tag {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(key: impl Into<Value>) -> Self {
+            Tag { key: key.into(), value: None }
+        }
+    }
+
+    /// The mode of Database Insights to enable for the DB cluster.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum DatabaseInsightsMode {
+        /// `advanced`
+        #[serde(rename = "advanced")]
+        Advanced,
+        /// `standard`
+        #[serde(rename = "standard")]
+        Standard,
+    }
+
+    /// Specifies the authentication type for the master user. With IAM master user authentication, you can configure the master DB user with IAM database authentication when you create a DB cluster.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum MasterUserAuthenticationType {
+        /// `iam-db-auth`
+        #[serde(rename = "iam-db-auth")]
+        IamDbAuth,
+        /// `password`
+        #[serde(rename = "password")]
+        Password,
+    }
+
+    /// The network type of the DB proxy endpoint. The network type determines the IP version that the proxy endpoint supports.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum EndpointNetworkType {
+        /// `IPV4`
+        #[serde(rename = "IPV4")]
+        Ipv4,
+        /// `IPV6`
+        #[serde(rename = "IPV6")]
+        Ipv6,
+        /// `DUAL`
+        #[serde(rename = "DUAL")]
+        Dual,
+    }
+
+    /// `TagFormat`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct TagFormat {
+        /// `Key`.
+        #[serde(rename = "Key")]
+        pub key: Option<Value>,
+        /// `Value`.
+        #[serde(rename = "Value")]
+        pub value: Option<Value>,
+    }
+
+}
+
 /// Property types of [`CfnClusterSnapshot`].
 pub mod cluster_snapshot {
     #[allow(unused_imports)]
@@ -160,24 +234,7 @@ pub mod custom_db_engine_version {
         PendingValidation,
     }
 
-    /// Metadata assigned to an Amazon RDS resource consisting of a key-value pair.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// A key is the required name of the tag. The string value can be from 1 to 128 Unicode characters in length and can't be prefixed with ``aws:`` or ``rds:``. The string can only contain only the set of Unicode letters, digits, white-space, '_', '.', ':', '/', '=', '+', '-', '@' (Java regex: "^(\[\\\\p{L}\\\\p{Z}\\\\p{N}_.:/=+\\\\-@\]*)$"). Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// A value is the optional value of the tag. The string value can be from 1 to 256 Unicode characters in length and can't be prefixed with ``aws:`` or ``rds:``. The string can only contain only the set of Unicode letters, digits, white-space, '_', '.', ':', '/', '=', '+', '-', '@' (Java regex: "^(\[\\\\p{L}\\\\p{Z}\\\\p{N}_.:/=+\\\\-@\]*)$").
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: None }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -279,27 +336,9 @@ pub mod db_cluster {
         Standard,
     }
 
-    /// The mode of Database Insights to enable for the DB cluster.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum DatabaseInsightsMode {
-        /// `advanced`
-        #[serde(rename = "advanced")]
-        Advanced,
-        /// `standard`
-        #[serde(rename = "standard")]
-        Standard,
-    }
+    pub use super::shared_types::DatabaseInsightsMode;
 
-    /// Specifies the authentication type for the master user. With IAM master user authentication, you can configure the master DB user with IAM database authentication when you create a DB cluster.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum MasterUserAuthenticationType {
-        /// `iam-db-auth`
-        #[serde(rename = "iam-db-auth")]
-        IamDbAuth,
-        /// `password`
-        #[serde(rename = "password")]
-        Password,
-    }
+    pub use super::shared_types::MasterUserAuthenticationType;
 
     /// The ``MasterUserSecret`` return value specifies the secret managed by RDS in AWS Secrets Manager for the master user password.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -349,24 +388,7 @@ pub mod db_cluster {
         pub seconds_until_auto_pause: Option<Value>,
     }
 
-    /// Metadata assigned to an Amazon RDS resource consisting of a key-value pair.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// A key is the required name of the tag. The string value can be from 1 to 128 Unicode characters in length and can't be prefixed with ``aws:`` or ``rds:``. The string can only contain only the set of Unicode letters, digits, white-space, '_', '.', ':', '/', '=', '+', '-', '@' (Java regex: "^(\[\\\\p{L}\\\\p{Z}\\\\p{N}_.:/=+\\\\-@\]*)$"). Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// A value is the optional value of the tag. The string value can be from 1 to 256 Unicode characters in length and can't be prefixed with ``aws:`` or ``rds:``. The string can only contain only the set of Unicode letters, digits, white-space, '_', '.', ':', '/', '=', '+', '-', '@' (Java regex: "^(\[\\\\p{L}\\\\p{Z}\\\\p{N}_.:/=+\\\\-@\]*)$").
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: None }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -708,24 +730,7 @@ pub mod db_cluster_parameter_group {
     #[allow(unused_imports)]
     use super::*;
 
-    /// Metadata assigned to an Amazon RDS resource consisting of a key-value pair.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// A key is the required name of the tag. The string value can be from 1 to 128 Unicode characters in length and can't be prefixed with ``aws:`` or ``rds:``. The string can only contain only the set of Unicode letters, digits, white-space, '_', '.', ':', '/', '=', '+', '-', '@' (Java regex: "^(\[\\\\p{L}\\\\p{Z}\\\\p{N}_.:/=+\\\\-@\]*)$"). Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// A value is the optional value of the tag. The string value can be from 1 to 256 Unicode characters in length and can't be prefixed with ``aws:`` or ``rds:``. The string can only contain only the set of Unicode letters, digits, white-space, '_', '.', ':', '/', '=', '+', '-', '@' (Java regex: "^(\[\\\\p{L}\\\\p{Z}\\\\p{N}_.:/=+\\\\-@\]*)$").
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: None }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -814,27 +819,9 @@ pub mod db_instance {
         }
     }
 
-    /// The mode of Database Insights to enable for the DB instance.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum DatabaseInsightsMode {
-        /// `advanced`
-        #[serde(rename = "advanced")]
-        Advanced,
-        /// `standard`
-        #[serde(rename = "standard")]
-        Standard,
-    }
+    pub use super::shared_types::DatabaseInsightsMode;
 
-    /// Specifies the authentication type for the master user. With IAM master user authentication, you can configure the master DB user with IAM database authentication when you create a DB instance.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum MasterUserAuthenticationType {
-        /// `iam-db-auth`
-        #[serde(rename = "iam-db-auth")]
-        IamDbAuth,
-        /// `password`
-        #[serde(rename = "password")]
-        Password,
-    }
+    pub use super::shared_types::MasterUserAuthenticationType;
 
     /// The ``MasterUserSecret`` return value specifies the secret managed by RDS in AWS Secrets Manager for the master user password.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -869,24 +856,7 @@ pub mod db_instance {
         pub value: Option<Value>,
     }
 
-    /// Metadata assigned to an Amazon RDS resource consisting of a key-value pair.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// A key is the required name of the tag. The string value can be from 1 to 128 Unicode characters in length and can't be prefixed with ``aws:`` or ``rds:``. The string can only contain only the set of Unicode letters, digits, white-space, '_', '.', ':', '/', '=', '+', '-', '@' (Java regex: "^(\[\\\\p{L}\\\\p{Z}\\\\p{N}_.:/=+\\\\-@\]*)$"). Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// A value is the optional value of the tag. The string value can be from 1 to 256 Unicode characters in length and can't be prefixed with ``aws:`` or ``rds:``. The string can only contain only the set of Unicode letters, digits, white-space, '_', '.', ':', '/', '=', '+', '-', '@' (Java regex: "^(\[\\\\p{L}\\\\p{Z}\\\\p{N}_.:/=+\\\\-@\]*)$").
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: None }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -1264,24 +1234,7 @@ pub mod db_parameter_group {
     #[allow(unused_imports)]
     use super::*;
 
-    /// Metadata assigned to an Amazon RDS resource consisting of a key-value pair.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// A key is the required name of the tag. The string value can be from 1 to 128 Unicode characters in length and can't be prefixed with ``aws:`` or ``rds:``. The string can only contain only the set of Unicode letters, digits, white-space, '_', '.', ':', '/', '=', '+', '-', '@' (Java regex: "^(\[\\\\p{L}\\\\p{Z}\\\\p{N}_.:/=+\\\\-@\]*)$"). Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// A value is the optional value of the tag. The string value can be from 1 to 256 Unicode characters in length and can't be prefixed with ``aws:`` or ``rds:``. The string can only contain only the set of Unicode letters, digits, white-space, '_', '.', ':', '/', '=', '+', '-', '@' (Java regex: "^(\[\\\\p{L}\\\\p{Z}\\\\p{N}_.:/=+\\\\-@\]*)$").
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: None }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -1402,19 +1355,7 @@ pub mod db_proxy {
         None,
     }
 
-    /// The network type of the DB proxy endpoint. The network type determines the IP version that the proxy endpoint supports.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum EndpointNetworkType {
-        /// `IPV4`
-        #[serde(rename = "IPV4")]
-        Ipv4,
-        /// `IPV6`
-        #[serde(rename = "IPV6")]
-        Ipv6,
-        /// `DUAL`
-        #[serde(rename = "DUAL")]
-        Dual,
-    }
+    pub use super::shared_types::EndpointNetworkType;
 
     /// The kinds of databases that the proxy can connect to.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -1430,16 +1371,7 @@ pub mod db_proxy {
         Sqlserver,
     }
 
-    /// `TagFormat`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct TagFormat {
-        /// `Key`.
-        #[serde(rename = "Key")]
-        pub key: Option<Value>,
-        /// `Value`.
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
+    pub use super::shared_types::TagFormat;
 
     /// The network type that the proxy uses to connect to the target database. The network type determines the IP version that the proxy uses for connections to the database.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -1530,30 +1462,9 @@ pub mod db_proxy_endpoint {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The network type of the DB proxy endpoint. The network type determines the IP version that the proxy endpoint supports.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum EndpointNetworkType {
-        /// `IPV4`
-        #[serde(rename = "IPV4")]
-        Ipv4,
-        /// `IPV6`
-        #[serde(rename = "IPV6")]
-        Ipv6,
-        /// `DUAL`
-        #[serde(rename = "DUAL")]
-        Dual,
-    }
+    pub use super::shared_types::EndpointNetworkType;
 
-    /// `TagFormat`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct TagFormat {
-        /// `Key`.
-        #[serde(rename = "Key")]
-        pub key: Option<Value>,
-        /// `Value`.
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
+    pub use super::shared_types::TagFormat;
 
     /// A value that indicates whether the DB proxy endpoint can be used for read/write or read-only operations.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -1650,24 +1561,7 @@ pub mod db_proxy_target_group {
         pub session_pinning_filters: Option<Vec<Value>>,
     }
 
-    /// A key-value pair to associate with the DB proxy target group.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag.
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: None }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// The identifier for the DBProxyTargetGroup
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -1844,24 +1738,7 @@ pub mod db_shard_group {
     #[allow(unused_imports)]
     use super::*;
 
-    /// Metadata assigned to an Amazon RDS resource consisting of a key-value pair.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// A key is the required name of the tag. The string value can be from 1 to 128 Unicode characters in length and can't be prefixed with ``aws:`` or ``rds:``. The string can only contain only the set of Unicode letters, digits, white-space, '_', '.', ':', '/', '=', '+', '-', '@' (Java regex: "^(\[\\\\p{L}\\\\p{Z}\\\\p{N}_.:/=+\\\\-@\]*)$"). Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// A value is the optional value of the tag. The string value can be from 1 to 256 Unicode characters in length and can't be prefixed with ``aws:`` or ``rds:``. The string can only contain only the set of Unicode letters, digits, white-space, '_', '.', ':', '/', '=', '+', '-', '@' (Java regex: "^(\[\\\\p{L}\\\\p{Z}\\\\p{N}_.:/=+\\\\-@\]*)$").
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: None }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -2062,24 +1939,7 @@ pub mod db_subnet_group {
     #[allow(unused_imports)]
     use super::*;
 
-    /// Metadata assigned to an Amazon RDS resource consisting of a key-value pair.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// A key is the required name of the tag. The string value can be from 1 to 128 Unicode characters in length and can't be prefixed with ``aws:`` or ``rds:``. The string can only contain only the set of Unicode letters, digits, white-space, '_', '.', ':', '/', '=', '+', '-', '@' (Java regex: "^(\[\\\\p{L}\\\\p{Z}\\\\p{N}_.:/=+\\\\-@\]*)$"). Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// A value is the optional value of the tag. The string value can be from 1 to 256 Unicode characters in length and can't be prefixed with ``aws:`` or ``rds:``. The string can only contain only the set of Unicode letters, digits, white-space, '_', '.', ':', '/', '=', '+', '-', '@' (Java regex: "^(\[\\\\p{L}\\\\p{Z}\\\\p{N}_.:/=+\\\\-@\]*)$").
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: None }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -2234,24 +2094,7 @@ pub mod event_subscription {
     #[allow(unused_imports)]
     use super::*;
 
-    /// Metadata assigned to an Amazon RDS resource consisting of a key-value pair.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// A key is the required name of the tag. The string value can be from 1 to 128 Unicode characters in length and can't be prefixed with ``aws:`` or ``rds:``. The string can only contain only the set of Unicode letters, digits, white-space, '_', '.', ':', '/', '=', '+', '-', '@' (Java regex: "^(\[\\\\p{L}\\\\p{Z}\\\\p{N}_.:/=+\\\\-@\]*)$"). Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// A value is the optional value of the tag. The string value can be from 1 to 256 Unicode characters in length and can't be prefixed with ``aws:`` or ``rds:``. The string can only contain only the set of Unicode letters, digits, white-space, '_', '.', ':', '/', '=', '+', '-', '@' (Java regex: "^(\[\\\\p{L}\\\\p{Z}\\\\p{N}_.:/=+\\\\-@\]*)$").
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: None }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -2312,24 +2155,7 @@ pub mod global_cluster {
         AuroraPostgresql,
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: None }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -2378,24 +2204,7 @@ pub mod integration {
     #[allow(unused_imports)]
     use super::*;
 
-    /// Metadata assigned to an Amazon RDS resource consisting of a key-value pair.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// A key is the required name of the tag. The string value can be from 1 to 128 Unicode characters in length and can't be prefixed with ``aws:`` or ``rds:``. The string can only contain only the set of Unicode letters, digits, white-space, '_', '.', ':', '/', '=', '+', '-', '@' (Java regex: "^(\[\\\\p{L}\\\\p{Z}\\\\p{N}_.:/=+\\\\-@\]*)$"). Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// A value is the optional value of the tag. The string value can be from 1 to 256 Unicode characters in length and can't be prefixed with ``aws:`` or ``rds:``. The string can only contain only the set of Unicode letters, digits, white-space, '_', '.', ':', '/', '=', '+', '-', '@' (Java regex: "^(\[\\\\p{L}\\\\p{Z}\\\\p{N}_.:/=+\\\\-@\]*)$").
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: None }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -2498,24 +2307,7 @@ pub mod option_group {
         }
     }
 
-    /// Metadata assigned to an Amazon RDS resource consisting of a key-value pair.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// A key is the required name of the tag. The string value can be from 1 to 128 Unicode characters in length and can't be prefixed with ``aws:`` or ``rds:``. The string can only contain only the set of Unicode letters, digits, white-space, '_', '.', ':', '/', '=', '+', '-', '@' (Java regex: "^(\[\\\\p{L}\\\\p{Z}\\\\p{N}_.:/=+\\\\-@\]*)$"). Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// A value is the optional value of the tag. The string value can be from 1 to 256 Unicode characters in length and can't be prefixed with ``aws:`` or ``rds:``. The string can only contain only the set of Unicode letters, digits, white-space, '_', '.', ':', '/', '=', '+', '-', '@' (Java regex: "^(\[\\\\p{L}\\\\p{Z}\\\\p{N}_.:/=+\\\\-@\]*)$").
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: None }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 

@@ -11,6 +11,33 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// A label for tagging Environment resource
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct Tag {
+        /// A string used to identify this tag Required.
+        #[serde(rename = "Key")]
+        pub key: Value,
+        /// A string containing the value for the tag Required.
+        #[serde(rename = "Value")]
+        pub value: Value,
+    }
+
+    impl Tag {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
+            Tag { key: key.into(), value: value.into() }
+        }
+    }
+
+}
+
 /// Property types of [`CfnApplication`].
 pub mod application {
     #[allow(unused_imports)]
@@ -46,24 +73,7 @@ pub mod application {
         ApiGateway,
     }
 
-    /// A label for tagging Environment resource
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// A string used to identify this tag Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// A string containing the value for the tag Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -153,24 +163,7 @@ pub mod environment {
         None,
     }
 
-    /// A label for tagging Environment resource
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// A string used to identify this tag Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// A string containing the value for the tag Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -253,24 +246,7 @@ pub mod route {
         UriPath,
     }
 
-    /// A label for tagging Environment resource
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// A string used to identify this tag Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// A string containing the value for the tag Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// The values `Method` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -413,24 +389,7 @@ pub mod service {
         }
     }
 
-    /// A label for tagging Environment resource
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// A string used to identify this tag Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// A string containing the value for the tag Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// `UrlEndpointInput`.
     #[derive(Debug, Clone, ::serde::Serialize)]

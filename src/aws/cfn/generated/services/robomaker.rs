@@ -11,6 +11,50 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// The target architecture of the robot.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum Architecture {
+        /// `X86_64`
+        #[serde(rename = "X86_64")]
+        X8664,
+        /// `ARM64`
+        #[serde(rename = "ARM64")]
+        Arm64,
+        /// `ARMHF`
+        #[serde(rename = "ARMHF")]
+        Armhf,
+    }
+
+    /// `SourceConfig`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct SourceConfig {
+        /// The architecture of robot application. Required.
+        #[serde(rename = "Architecture")]
+        pub architecture: Architecture,
+        /// The Arn of the S3Bucket that stores the robot application source. Required.
+        #[serde(rename = "S3Bucket")]
+        pub s3_bucket: Value,
+        /// The s3 key of robot application source. Required.
+        #[serde(rename = "S3Key")]
+        pub s3_key: Value,
+    }
+
+    impl SourceConfig {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(architecture: Architecture, s3_bucket: impl Into<Value>, s3_key: impl Into<Value>) -> Self {
+            SourceConfig { architecture, s3_bucket: s3_bucket.into(), s3_key: s3_key.into() }
+        }
+    }
+
+}
+
 /// `AWS::RoboMaker::Fleet`: AWS::RoboMaker::Fleet resource creates an AWS RoboMaker fleet. Fleets contain robots and can receive deployments. ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-robomaker-fleet.html))
 #[derive(Debug, Clone, Default, ::serde::Serialize)]
 pub struct CfnFleet {
@@ -38,19 +82,7 @@ pub mod robot {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The target architecture of the robot.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Architecture {
-        /// `X86_64`
-        #[serde(rename = "X86_64")]
-        X8664,
-        /// `ARM64`
-        #[serde(rename = "ARM64")]
-        Arm64,
-        /// `ARMHF`
-        #[serde(rename = "ARMHF")]
-        Armhf,
-    }
+    pub use super::shared_types::Architecture;
 
 }
 
@@ -145,41 +177,9 @@ pub mod robot_application {
         }
     }
 
-    /// The architecture of robot application.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Architecture {
-        /// `X86_64`
-        #[serde(rename = "X86_64")]
-        X8664,
-        /// `ARM64`
-        #[serde(rename = "ARM64")]
-        Arm64,
-        /// `ARMHF`
-        #[serde(rename = "ARMHF")]
-        Armhf,
-    }
+    pub use super::shared_types::Architecture;
 
-    /// `SourceConfig`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct SourceConfig {
-        /// The architecture of robot application. Required.
-        #[serde(rename = "Architecture")]
-        pub architecture: Architecture,
-        /// The Arn of the S3Bucket that stores the robot application source. Required.
-        #[serde(rename = "S3Bucket")]
-        pub s3_bucket: Value,
-        /// The s3 key of robot application source. Required.
-        #[serde(rename = "S3Key")]
-        pub s3_key: Value,
-    }
-
-    impl SourceConfig {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(architecture: Architecture, s3_bucket: impl Into<Value>, s3_key: impl Into<Value>) -> Self {
-            SourceConfig { architecture, s3_bucket: s3_bucket.into(), s3_key: s3_key.into() }
-        }
-    }
+    pub use super::shared_types::SourceConfig;
 
 }
 
@@ -400,41 +400,9 @@ pub mod simulation_application {
         }
     }
 
-    /// The target processor architecture for the application.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Architecture {
-        /// `X86_64`
-        #[serde(rename = "X86_64")]
-        X8664,
-        /// `ARM64`
-        #[serde(rename = "ARM64")]
-        Arm64,
-        /// `ARMHF`
-        #[serde(rename = "ARMHF")]
-        Armhf,
-    }
+    pub use super::shared_types::Architecture;
 
-    /// Information about a source configuration.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct SourceConfig {
-        /// The target processor architecture for the application. Required.
-        #[serde(rename = "Architecture")]
-        pub architecture: Architecture,
-        /// The Amazon S3 bucket name. Required.
-        #[serde(rename = "S3Bucket")]
-        pub s3_bucket: Value,
-        /// The s3 object key. Required.
-        #[serde(rename = "S3Key")]
-        pub s3_key: Value,
-    }
-
-    impl SourceConfig {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(architecture: Architecture, s3_bucket: impl Into<Value>, s3_key: impl Into<Value>) -> Self {
-            SourceConfig { architecture, s3_bucket: s3_bucket.into(), s3_key: s3_key.into() }
-        }
-    }
+    pub use super::shared_types::SourceConfig;
 
 }
 

@@ -11,6 +11,55 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// `AliasTarget`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct AliasTarget {
+        /// The value that you specify depends on where you want to route queries. Required.
+        #[serde(rename = "DNSName")]
+        pub dns_name: Value,
+        /// When EvaluateTargetHealth is true, an alias resource record set inherits the health of the referenced AWS resource, such as an ELB load balancer or another resource record set in the hosted zone.
+        #[serde(rename = "EvaluateTargetHealth")]
+        pub evaluate_target_health: Option<Value>,
+        /// The value used depends on where you want to route traffic. Required.
+        #[serde(rename = "HostedZoneId")]
+        pub hosted_zone_id: Value,
+    }
+
+    impl AliasTarget {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(dns_name: impl Into<Value>, hosted_zone_id: impl Into<Value>) -> Self {
+            AliasTarget { dns_name: dns_name.into(), evaluate_target_health: None, hosted_zone_id: hosted_zone_id.into() }
+        }
+    }
+
+    /// `CidrRoutingConfig`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct CidrRoutingConfig {
+        /// The CIDR collection ID. Required.
+        #[serde(rename = "CollectionId")]
+        pub collection_id: Value,
+        /// The CIDR collection location name. Required.
+        #[serde(rename = "LocationName")]
+        pub location_name: Value,
+    }
+
+    impl CidrRoutingConfig {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(collection_id: impl Into<Value>, location_name: impl Into<Value>) -> Self {
+            CidrRoutingConfig { collection_id: collection_id.into(), location_name: location_name.into() }
+        }
+    }
+
+}
+
 /// Property types of [`CfnCidrCollection`].
 pub mod cidr_collection {
     #[allow(unused_imports)]
@@ -677,46 +726,9 @@ pub mod record_set {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `AliasTarget`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct AliasTarget {
-        /// The value that you specify depends on where you want to route queries. Required.
-        #[serde(rename = "DNSName")]
-        pub dns_name: Value,
-        /// When EvaluateTargetHealth is true, an alias resource record set inherits the health of the referenced AWS resource, such as an ELB load balancer or another resource record set in the hosted zone.
-        #[serde(rename = "EvaluateTargetHealth")]
-        pub evaluate_target_health: Option<Value>,
-        /// The value used depends on where you want to route traffic. Required.
-        #[serde(rename = "HostedZoneId")]
-        pub hosted_zone_id: Value,
-    }
+    pub use super::shared_types::AliasTarget;
 
-    impl AliasTarget {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(dns_name: impl Into<Value>, hosted_zone_id: impl Into<Value>) -> Self {
-            AliasTarget { dns_name: dns_name.into(), evaluate_target_health: None, hosted_zone_id: hosted_zone_id.into() }
-        }
-    }
-
-    /// `CidrRoutingConfig`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct CidrRoutingConfig {
-        /// The CIDR collection ID. Required.
-        #[serde(rename = "CollectionId")]
-        pub collection_id: Value,
-        /// The CIDR collection location name. Required.
-        #[serde(rename = "LocationName")]
-        pub location_name: Value,
-    }
-
-    impl CidrRoutingConfig {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(collection_id: impl Into<Value>, location_name: impl Into<Value>) -> Self {
-            CidrRoutingConfig { collection_id: collection_id.into(), location_name: location_name.into() }
-        }
-    }
+    pub use super::shared_types::CidrRoutingConfig;
 
     /// The values `Failover` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -804,46 +816,9 @@ pub mod record_set_group {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `AliasTarget`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct AliasTarget {
-        /// `DNSName`. Required.
-        #[serde(rename = "DNSName")]
-        pub dns_name: Value,
-        /// `EvaluateTargetHealth`.
-        #[serde(rename = "EvaluateTargetHealth")]
-        pub evaluate_target_health: Option<Value>,
-        /// `HostedZoneId`. Required.
-        #[serde(rename = "HostedZoneId")]
-        pub hosted_zone_id: Value,
-    }
+    pub use super::shared_types::AliasTarget;
 
-    impl AliasTarget {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(dns_name: impl Into<Value>, hosted_zone_id: impl Into<Value>) -> Self {
-            AliasTarget { dns_name: dns_name.into(), evaluate_target_health: None, hosted_zone_id: hosted_zone_id.into() }
-        }
-    }
-
-    /// `CidrRoutingConfig`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct CidrRoutingConfig {
-        /// `CollectionId`. Required.
-        #[serde(rename = "CollectionId")]
-        pub collection_id: Value,
-        /// `LocationName`. Required.
-        #[serde(rename = "LocationName")]
-        pub location_name: Value,
-    }
-
-    impl CidrRoutingConfig {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(collection_id: impl Into<Value>, location_name: impl Into<Value>) -> Self {
-            CidrRoutingConfig { collection_id: collection_id.into(), location_name: location_name.into() }
-        }
-    }
+    pub use super::shared_types::CidrRoutingConfig;
 
     /// `GeoLocation`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]

@@ -11,8 +11,9 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
-/// Property types of [`CfnInboundExternalLink`].
-pub mod inbound_external_link {
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
     #[allow(unused_imports)]
     use super::*;
 
@@ -146,6 +147,29 @@ pub mod inbound_external_link {
             Tag { key: key.into(), value: None }
         }
     }
+
+}
+
+/// Property types of [`CfnInboundExternalLink`].
+pub mod inbound_external_link {
+    #[allow(unused_imports)]
+    use super::*;
+
+    pub use super::shared_types::Action;
+
+    pub use super::shared_types::ResponderErrorMaskingLoggingType;
+
+    pub use super::shared_types::ResponderErrorMaskingForHttpCode;
+
+    pub use super::shared_types::LinkAttributes;
+
+    pub use super::shared_types::LinkApplicationLogSampling;
+
+    pub use super::shared_types::ApplicationLogs;
+
+    pub use super::shared_types::LinkLogSettings;
+
+    pub use super::shared_types::Tag;
 
 }
 
@@ -210,117 +234,19 @@ pub mod link {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The values `Action` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Action {
-        /// `NO_BID`
-        #[serde(rename = "NO_BID")]
-        NoBid,
-        /// `PASSTHROUGH`
-        #[serde(rename = "PASSTHROUGH")]
-        Passthrough,
-    }
+    pub use super::shared_types::Action;
 
-    /// The values `ResponderErrorMaskingLoggingType` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ResponderErrorMaskingLoggingType {
-        /// `NONE`
-        #[serde(rename = "NONE")]
-        None,
-        /// `METRIC`
-        #[serde(rename = "METRIC")]
-        Metric,
-        /// `RESPONSE`
-        #[serde(rename = "RESPONSE")]
-        Response,
-    }
+    pub use super::shared_types::ResponderErrorMaskingLoggingType;
 
-    /// `ResponderErrorMaskingForHttpCode`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct ResponderErrorMaskingForHttpCode {
-        /// `Action`. Required.
-        #[serde(rename = "Action")]
-        pub action: Action,
-        /// `HttpCode`. Required.
-        #[serde(rename = "HttpCode")]
-        pub http_code: Value,
-        /// `LoggingTypes`. Required.
-        #[serde(rename = "LoggingTypes")]
-        pub logging_types: Vec<ResponderErrorMaskingLoggingType>,
-        /// `ResponseLoggingPercentage`.
-        #[serde(rename = "ResponseLoggingPercentage")]
-        pub response_logging_percentage: Option<Value>,
-    }
+    pub use super::shared_types::ResponderErrorMaskingForHttpCode;
 
-    impl ResponderErrorMaskingForHttpCode {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(action: Action, http_code: impl Into<Value>, logging_types: Vec<ResponderErrorMaskingLoggingType>) -> Self {
-            ResponderErrorMaskingForHttpCode { action, http_code: http_code.into(), logging_types, response_logging_percentage: None }
-        }
-    }
+    pub use super::shared_types::LinkAttributes;
 
-    /// `LinkAttributes`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct LinkAttributes {
-        /// `CustomerProvidedId`.
-        #[serde(rename = "CustomerProvidedId")]
-        pub customer_provided_id: Option<Value>,
-        /// `ResponderErrorMasking`.
-        #[serde(rename = "ResponderErrorMasking")]
-        pub responder_error_masking: Option<Vec<ResponderErrorMaskingForHttpCode>>,
-    }
+    pub use super::shared_types::LinkApplicationLogSampling;
 
-    /// `LinkApplicationLogSampling`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct LinkApplicationLogSampling {
-        /// `ErrorLog`. Required.
-        #[serde(rename = "ErrorLog")]
-        pub error_log: Value,
-        /// `FilterLog`. Required.
-        #[serde(rename = "FilterLog")]
-        pub filter_log: Value,
-    }
+    pub use super::shared_types::ApplicationLogs;
 
-    impl LinkApplicationLogSampling {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(error_log: impl Into<Value>, filter_log: impl Into<Value>) -> Self {
-            LinkApplicationLogSampling { error_log: error_log.into(), filter_log: filter_log.into() }
-        }
-    }
-
-    /// `ApplicationLogs`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct ApplicationLogs {
-        /// `LinkApplicationLogSampling`. Required.
-        #[serde(rename = "LinkApplicationLogSampling")]
-        pub link_application_log_sampling: LinkApplicationLogSampling,
-    }
-
-    impl ApplicationLogs {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(link_application_log_sampling: LinkApplicationLogSampling) -> Self {
-            ApplicationLogs { link_application_log_sampling }
-        }
-    }
-
-    /// `LinkLogSettings`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct LinkLogSettings {
-        /// `ApplicationLogs`. Required.
-        #[serde(rename = "ApplicationLogs")]
-        pub application_logs: ApplicationLogs,
-    }
-
-    impl LinkLogSettings {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(application_logs: ApplicationLogs) -> Self {
-            LinkLogSettings { application_logs }
-        }
-    }
+    pub use super::shared_types::LinkLogSettings;
 
     /// `ModuleConfiguration`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -347,24 +273,7 @@ pub mod link {
         }
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: None }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -480,24 +389,7 @@ pub mod link_routing_rule {
         pub query_string_exists: Option<Value>,
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: None }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -561,136 +453,21 @@ pub mod outbound_external_link {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The values `Action` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Action {
-        /// `NO_BID`
-        #[serde(rename = "NO_BID")]
-        NoBid,
-        /// `PASSTHROUGH`
-        #[serde(rename = "PASSTHROUGH")]
-        Passthrough,
-    }
+    pub use super::shared_types::Action;
 
-    /// The values `ResponderErrorMaskingLoggingType` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ResponderErrorMaskingLoggingType {
-        /// `NONE`
-        #[serde(rename = "NONE")]
-        None,
-        /// `METRIC`
-        #[serde(rename = "METRIC")]
-        Metric,
-        /// `RESPONSE`
-        #[serde(rename = "RESPONSE")]
-        Response,
-    }
+    pub use super::shared_types::ResponderErrorMaskingLoggingType;
 
-    /// `ResponderErrorMaskingForHttpCode`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct ResponderErrorMaskingForHttpCode {
-        /// `Action`. Required.
-        #[serde(rename = "Action")]
-        pub action: Action,
-        /// `HttpCode`. Required.
-        #[serde(rename = "HttpCode")]
-        pub http_code: Value,
-        /// `LoggingTypes`. Required.
-        #[serde(rename = "LoggingTypes")]
-        pub logging_types: Vec<ResponderErrorMaskingLoggingType>,
-        /// `ResponseLoggingPercentage`.
-        #[serde(rename = "ResponseLoggingPercentage")]
-        pub response_logging_percentage: Option<Value>,
-    }
+    pub use super::shared_types::ResponderErrorMaskingForHttpCode;
 
-    impl ResponderErrorMaskingForHttpCode {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(action: Action, http_code: impl Into<Value>, logging_types: Vec<ResponderErrorMaskingLoggingType>) -> Self {
-            ResponderErrorMaskingForHttpCode { action, http_code: http_code.into(), logging_types, response_logging_percentage: None }
-        }
-    }
+    pub use super::shared_types::LinkAttributes;
 
-    /// `LinkAttributes`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct LinkAttributes {
-        /// `CustomerProvidedId`.
-        #[serde(rename = "CustomerProvidedId")]
-        pub customer_provided_id: Option<Value>,
-        /// `ResponderErrorMasking`.
-        #[serde(rename = "ResponderErrorMasking")]
-        pub responder_error_masking: Option<Vec<ResponderErrorMaskingForHttpCode>>,
-    }
+    pub use super::shared_types::LinkApplicationLogSampling;
 
-    /// `LinkApplicationLogSampling`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct LinkApplicationLogSampling {
-        /// `ErrorLog`. Required.
-        #[serde(rename = "ErrorLog")]
-        pub error_log: Value,
-        /// `FilterLog`. Required.
-        #[serde(rename = "FilterLog")]
-        pub filter_log: Value,
-    }
+    pub use super::shared_types::ApplicationLogs;
 
-    impl LinkApplicationLogSampling {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(error_log: impl Into<Value>, filter_log: impl Into<Value>) -> Self {
-            LinkApplicationLogSampling { error_log: error_log.into(), filter_log: filter_log.into() }
-        }
-    }
+    pub use super::shared_types::LinkLogSettings;
 
-    /// `ApplicationLogs`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct ApplicationLogs {
-        /// `LinkApplicationLogSampling`. Required.
-        #[serde(rename = "LinkApplicationLogSampling")]
-        pub link_application_log_sampling: LinkApplicationLogSampling,
-    }
-
-    impl ApplicationLogs {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(link_application_log_sampling: LinkApplicationLogSampling) -> Self {
-            ApplicationLogs { link_application_log_sampling }
-        }
-    }
-
-    /// `LinkLogSettings`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct LinkLogSettings {
-        /// `ApplicationLogs`. Required.
-        #[serde(rename = "ApplicationLogs")]
-        pub application_logs: ApplicationLogs,
-    }
-
-    impl LinkLogSettings {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(application_logs: ApplicationLogs) -> Self {
-            LinkLogSettings { application_logs }
-        }
-    }
-
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: None }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -754,24 +531,7 @@ pub mod requester_gateway {
     #[allow(unused_imports)]
     use super::*;
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: None }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -885,24 +645,7 @@ pub mod responder_gateway {
         }
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: None }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// `TrustStoreConfiguration`.
     #[derive(Debug, Clone, ::serde::Serialize)]

@@ -11,6 +11,52 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// The storage class for the table
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum StorageClass {
+        /// `STANDARD`
+        #[serde(rename = "STANDARD")]
+        Standard,
+        /// `INTELLIGENT_TIERING`
+        #[serde(rename = "INTELLIGENT_TIERING")]
+        IntelligentTiering,
+    }
+
+    /// Specifies storage class settings for the table
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct StorageClassConfiguration {
+        /// The storage class for the table
+        #[serde(rename = "StorageClass")]
+        pub storage_class: Option<StorageClass>,
+    }
+
+    /// `Tag`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct Tag {
+        /// Tag key must be between 1 to 128 characters in length. Tag key cannot start with 'aws:' and can only contain alphanumeric characters, spaces, _, ., /, =, +, -, and @. Required.
+        #[serde(rename = "Key")]
+        pub key: Value,
+        /// Tag value must be between 0 to 256 characters in length. Tag value can only contain alphanumeric characters, spaces, _, ., /, =, +, -, and @. Required.
+        #[serde(rename = "Value")]
+        pub value: Value,
+    }
+
+    impl Tag {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
+            Tag { key: key.into(), value: value.into() }
+        }
+    }
+
+}
+
 /// `AWS::S3Tables::Namespace`: Resource Type definition for AWS::S3Tables::Namespace ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3tables-namespace.html))
 #[derive(Debug, Clone, ::serde::Serialize)]
 pub struct CfnNamespace {
@@ -326,43 +372,11 @@ pub mod table {
         pub status: Option<SnapshotManagementStatus>,
     }
 
-    /// The storage class for the table
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum StorageClass {
-        /// `STANDARD`
-        #[serde(rename = "STANDARD")]
-        Standard,
-        /// `INTELLIGENT_TIERING`
-        #[serde(rename = "INTELLIGENT_TIERING")]
-        IntelligentTiering,
-    }
+    pub use super::shared_types::StorageClass;
 
-    /// Specifies storage class settings for the table
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct StorageClassConfiguration {
-        /// The storage class for the table
-        #[serde(rename = "StorageClass")]
-        pub storage_class: Option<StorageClass>,
-    }
+    pub use super::shared_types::StorageClassConfiguration;
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// Tag key must be between 1 to 128 characters in length. Tag key cannot start with 'aws:' and can only contain alphanumeric characters, spaces, _, ., /, =, +, -, and @. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// Tag value must be between 0 to 256 characters in length. Tag value can only contain alphanumeric characters, spaces, _, ., /, =, +, -, and @. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// Indicates that you don't want to specify a schema for the table. This property is mutually exclusive to 'IcebergMetadata', and its only possible value is 'Yes'.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -533,43 +547,11 @@ pub mod table_bucket {
         }
     }
 
-    /// The storage class for the table bucket
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum StorageClass {
-        /// `STANDARD`
-        #[serde(rename = "STANDARD")]
-        Standard,
-        /// `INTELLIGENT_TIERING`
-        #[serde(rename = "INTELLIGENT_TIERING")]
-        IntelligentTiering,
-    }
+    pub use super::shared_types::StorageClass;
 
-    /// Specifies storage class settings for the table bucket
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct StorageClassConfiguration {
-        /// The storage class for the table bucket
-        #[serde(rename = "StorageClass")]
-        pub storage_class: Option<StorageClass>,
-    }
+    pub use super::shared_types::StorageClassConfiguration;
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// Tag key must be between 1 to 128 characters in length. Tag key cannot start with 'aws:' and can only contain alphanumeric characters, spaces, _, ., /, =, +, -, and @. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// Tag value must be between 0 to 256 characters in length. Tag value can only contain alphanumeric characters, spaces, _, ., /, =, +, -, and @. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// Indicates whether the Unreferenced File Removal maintenance action is enabled.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]

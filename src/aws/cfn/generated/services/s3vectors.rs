@@ -11,6 +11,55 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// Defines the server-side encryption type for index encryption configuration. Defaults to the parent vector bucket's encryption settings when unspecified.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum SseType {
+        /// `AES256`
+        #[serde(rename = "AES256")]
+        Aes256,
+        /// `aws:kms`
+        #[serde(rename = "aws:kms")]
+        AwsKms,
+    }
+
+    /// The encryption configuration for the index.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct EncryptionConfiguration {
+        /// AWS Key Management Service (KMS) customer managed key ID to use for the encryption configuration. This parameter is allowed if and only if sseType is set to aws:kms
+        #[serde(rename = "KmsKeyArn")]
+        pub kms_key_arn: Option<Value>,
+        /// Defines the server-side encryption type for index encryption configuration. Defaults to the parent vector bucket's encryption settings when unspecified.
+        #[serde(rename = "SseType")]
+        pub sse_type: Option<SseType>,
+    }
+
+    /// `Tag`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct Tag {
+        /// Tag key must be between 1 to 128 characters in length. Tag key cannot start with 'aws:' and can only contain alphanumeric characters, spaces, _, ., /, =, +, -, and @. Required.
+        #[serde(rename = "Key")]
+        pub key: Value,
+        /// Tag value must be between 0 to 256 characters in length. Tag value can only contain alphanumeric characters, spaces, _, ., /, =, +, -, and @. Required.
+        #[serde(rename = "Value")]
+        pub value: Value,
+    }
+
+    impl Tag {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
+            Tag { key: key.into(), value: value.into() }
+        }
+    }
+
+}
+
 /// Property types of [`CfnIndex`].
 pub mod index {
     #[allow(unused_imports)]
@@ -35,27 +84,9 @@ pub mod index {
         Euclidean,
     }
 
-    /// Defines the server-side encryption type for index encryption configuration. Defaults to the parent vector bucket's encryption settings when unspecified.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum SseType {
-        /// `AES256`
-        #[serde(rename = "AES256")]
-        Aes256,
-        /// `aws:kms`
-        #[serde(rename = "aws:kms")]
-        AwsKms,
-    }
+    pub use super::shared_types::SseType;
 
-    /// The encryption configuration for the index.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct EncryptionConfiguration {
-        /// AWS Key Management Service (KMS) customer managed key ID to use for the encryption configuration. This parameter is allowed if and only if sseType is set to aws:kms
-        #[serde(rename = "KmsKeyArn")]
-        pub kms_key_arn: Option<Value>,
-        /// Defines the server-side encryption type for index encryption configuration. Defaults to the parent vector bucket's encryption settings when unspecified.
-        #[serde(rename = "SseType")]
-        pub sse_type: Option<SseType>,
-    }
+    pub use super::shared_types::EncryptionConfiguration;
 
     /// The metadata configuration for the vector index.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -65,24 +96,7 @@ pub mod index {
         pub non_filterable_metadata_keys: Option<Vec<Value>>,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// Tag key must be between 1 to 128 characters in length. Tag key cannot start with 'aws:' and can only contain alphanumeric characters, spaces, _, ., /, =, +, -, and @. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// Tag value must be between 0 to 256 characters in length. Tag value can only contain alphanumeric characters, spaces, _, ., /, =, +, -, and @. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -146,46 +160,11 @@ pub mod vector_bucket {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The server-side encryption type to use for the encryption configuration of the vector bucket. By default, if you don't specify, all new vectors in Amazon S3 vector buckets use server-side encryption with Amazon S3 managed keys (SSE-S3), specifically AES256.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum SseType {
-        /// `AES256`
-        #[serde(rename = "AES256")]
-        Aes256,
-        /// `aws:kms`
-        #[serde(rename = "aws:kms")]
-        AwsKms,
-    }
+    pub use super::shared_types::SseType;
 
-    /// The encryption configuration for the vector bucket.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct EncryptionConfiguration {
-        /// AWS Key Management Service (KMS) customer managed key ID to use for the encryption configuration. This parameter is allowed if and only if sseType is set to aws:kms
-        #[serde(rename = "KmsKeyArn")]
-        pub kms_key_arn: Option<Value>,
-        /// The server-side encryption type to use for the encryption configuration of the vector bucket. By default, if you don't specify, all new vectors in Amazon S3 vector buckets use server-side encryption with Amazon S3 managed keys (SSE-S3), specifically AES256.
-        #[serde(rename = "SseType")]
-        pub sse_type: Option<SseType>,
-    }
+    pub use super::shared_types::EncryptionConfiguration;
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// Tag key must be between 1 to 128 characters in length. Tag key cannot start with 'aws:' and can only contain alphanumeric characters, spaces, _, ., /, =, +, -, and @. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// Tag value must be between 0 to 256 characters in length. Tag value can only contain alphanumeric characters, spaces, _, ., /, =, +, -, and @. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 

@@ -11,6 +11,33 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// A key-value pair to associate with a resource.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct Tag {
+        /// The key name of the tag. Required.
+        #[serde(rename = "Key")]
+        pub key: Value,
+        /// The value for the tag. Required.
+        #[serde(rename = "Value")]
+        pub value: Value,
+    }
+
+    impl Tag {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
+            Tag { key: key.into(), value: value.into() }
+        }
+    }
+
+}
+
 /// Property types of [`CfnDataIntegrationFlow`].
 pub mod data_integration_flow {
     #[allow(unused_imports)]
@@ -213,24 +240,7 @@ pub mod data_integration_flow {
         }
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// The dataset target configuration parameters.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -532,24 +542,7 @@ pub mod dataset {
         }
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -611,24 +604,7 @@ pub mod instance {
     #[allow(unused_imports)]
     use super::*;
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -689,24 +665,7 @@ pub mod namespace {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 

@@ -11,8 +11,9 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
-/// Property types of [`CfnAgentSpace`].
-pub mod agent_space {
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
     #[allow(unused_imports)]
     use super::*;
 
@@ -29,6 +30,34 @@ pub mod agent_space {
         #[serde(rename = "VpcArn")]
         pub vpc_arn: Option<Value>,
     }
+
+    /// A key-value pair to associate with a resource
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct Tag {
+        /// The key name of the tag Required.
+        #[serde(rename = "Key")]
+        pub key: Value,
+        /// The value for the tag Required.
+        #[serde(rename = "Value")]
+        pub value: Value,
+    }
+
+    impl Tag {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
+            Tag { key: key.into(), value: value.into() }
+        }
+    }
+
+}
+
+/// Property types of [`CfnAgentSpace`].
+pub mod agent_space {
+    #[allow(unused_imports)]
+    use super::*;
+
+    pub use super::shared_types::VpcConfig;
 
     /// AWS resource configuration
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -260,24 +289,7 @@ pub mod agent_space {
         }
     }
 
-    /// A key-value pair to associate with a resource
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -353,24 +365,7 @@ pub mod application {
         pub id_c_instance_arn: Option<Value>,
     }
 
-    /// A key-value pair to associate with a resource
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -650,24 +645,7 @@ pub mod integration {
         pub gitlab: Option<GitLabInput>,
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -1061,19 +1039,7 @@ pub mod pentest {
         pub rules: Option<Vec<NetworkTrafficRule>>,
     }
 
-    /// VPC configuration that the pentest agent accesses
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct VpcConfig {
-        /// List of security groups in the VPC
-        #[serde(rename = "SecurityGroupArns")]
-        pub security_group_arns: Option<Vec<Value>>,
-        /// List of subnets in the VPC
-        #[serde(rename = "SubnetArns")]
-        pub subnet_arns: Option<Vec<Value>>,
-        /// `VpcArn`.
-        #[serde(rename = "VpcArn")]
-        pub vpc_arn: Option<Value>,
-    }
+    pub use super::shared_types::VpcConfig;
 
 }
 
@@ -1186,24 +1152,7 @@ pub mod security_requirement_pack {
         Disabled,
     }
 
-    /// A key-value pair to associate with a resource
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -1254,24 +1203,7 @@ pub mod target_domain {
     #[allow(unused_imports)]
     use super::*;
 
-    /// A key-value pair to associate with a resource
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// Verification method for the target domain
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]

@@ -11,6 +11,129 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// Whether the rule is active after it is created. If this parameter is equal to ``ENABLED``, ASH applies the rule to findings and finding updates after the rule is created.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum RuleStatus {
+        /// `ENABLED`
+        #[serde(rename = "ENABLED")]
+        Enabled,
+        /// `DISABLED`
+        #[serde(rename = "DISABLED")]
+        Disabled,
+    }
+
+    /// Boolean filter for querying findings
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct BooleanFilter {
+        /// The value of the boolean Required.
+        #[serde(rename = "Value")]
+        pub value: Value,
+    }
+
+    impl BooleanFilter {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(value: impl Into<Value>) -> Self {
+            BooleanFilter { value: value.into() }
+        }
+    }
+
+    /// A date range unit for the date filter
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum Unit {
+        /// `DAYS`
+        #[serde(rename = "DAYS")]
+        Days,
+    }
+
+    /// A date range for the date filter
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct DateRange {
+        /// A date range unit for the date filter Required.
+        #[serde(rename = "Unit")]
+        pub unit: Unit,
+        /// A date range value for the date filter Required.
+        #[serde(rename = "Value")]
+        pub value: Value,
+    }
+
+    impl DateRange {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(unit: Unit, value: impl Into<Value>) -> Self {
+            DateRange { unit, value: value.into() }
+        }
+    }
+
+    /// A date filter for querying findings
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct DateFilter {
+        /// A date range for the date filter
+        #[serde(rename = "DateRange")]
+        pub date_range: Option<DateRange>,
+        /// The timestamp formatted in ISO8601
+        #[serde(rename = "End")]
+        pub end: Option<Value>,
+        /// The timestamp formatted in ISO8601
+        #[serde(rename = "Start")]
+        pub start: Option<Value>,
+    }
+
+    /// The condition to apply to the key value when filtering findings with a map filter
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum Comparison {
+        /// `EQUALS`
+        #[serde(rename = "EQUALS")]
+        Equals,
+        /// `NOT_EQUALS`
+        #[serde(rename = "NOT_EQUALS")]
+        NotEquals,
+    }
+
+    /// A map filter for filtering findings
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct MapFilter {
+        /// The condition to apply to the key value when filtering findings with a map filter Required.
+        #[serde(rename = "Comparison")]
+        pub comparison: Comparison,
+        /// The key of the map filter Required.
+        #[serde(rename = "Key")]
+        pub key: Value,
+        /// The value for the key in the map filter Required.
+        #[serde(rename = "Value")]
+        pub value: Value,
+    }
+
+    impl MapFilter {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(comparison: Comparison, key: impl Into<Value>, value: impl Into<Value>) -> Self {
+            MapFilter { comparison, key: key.into(), value: value.into() }
+        }
+    }
+
+    /// A number filter for querying findings
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct NumberFilter {
+        /// The equal-to condition to be applied to a single field when querying for findings
+        #[serde(rename = "Eq")]
+        pub eq: Option<Value>,
+        /// The greater-than-equal condition to be applied to a single field when querying for findings
+        #[serde(rename = "Gte")]
+        pub gte: Option<Value>,
+        /// The less-than-equal condition to be applied to a single field when querying for findings
+        #[serde(rename = "Lte")]
+        pub lte: Option<Value>,
+    }
+
+}
+
 /// `AWS::SecurityHub::ActionTarget`: Creates a custom action target in Security Hub. ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityhub-actiontarget.html))
 #[derive(Debug, Clone, ::serde::Serialize)]
 pub struct CfnActionTarget {
@@ -473,16 +596,7 @@ pub mod automation_rule {
         pub workflow_status: Option<Vec<StringFilter>>,
     }
 
-    /// Whether the rule is active after it is created. If this parameter is equal to ``ENABLED``, ASH applies the rule to findings and finding updates after the rule is created.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum RuleStatus {
-        /// `ENABLED`
-        #[serde(rename = "ENABLED")]
-        Enabled,
-        /// `DISABLED`
-        #[serde(rename = "DISABLED")]
-        Disabled,
-    }
+    pub use super::shared_types::RuleStatus;
 
 }
 
@@ -620,21 +734,7 @@ pub mod automation_rule_v2 {
         VulnerabilitiesIsFixAvailable,
     }
 
-    /// Boolean filter for querying findings
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct BooleanFilter {
-        /// The value of the boolean Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl BooleanFilter {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(value: impl Into<Value>) -> Self {
-            BooleanFilter { value: value.into() }
-        }
-    }
+    pub use super::shared_types::BooleanFilter;
 
     /// Enables filtering of security findings based on boolean field values in OCSF
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -672,46 +772,11 @@ pub mod automation_rule_v2 {
         FindingInfoModifiedTimeDt,
     }
 
-    /// A date range unit for the date filter
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Unit {
-        /// `DAYS`
-        #[serde(rename = "DAYS")]
-        Days,
-    }
+    pub use super::shared_types::Unit;
 
-    /// A date range for the date filter
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct DateRange {
-        /// A date range unit for the date filter Required.
-        #[serde(rename = "Unit")]
-        pub unit: Unit,
-        /// A date range value for the date filter Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
+    pub use super::shared_types::DateRange;
 
-    impl DateRange {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(unit: Unit, value: impl Into<Value>) -> Self {
-            DateRange { unit, value: value.into() }
-        }
-    }
-
-    /// A date filter for querying findings
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct DateFilter {
-        /// A date range for the date filter
-        #[serde(rename = "DateRange")]
-        pub date_range: Option<DateRange>,
-        /// The timestamp formatted in ISO8601
-        #[serde(rename = "End")]
-        pub end: Option<Value>,
-        /// The timestamp formatted in ISO8601
-        #[serde(rename = "Start")]
-        pub start: Option<Value>,
-    }
+    pub use super::shared_types::DateFilter;
 
     /// Enables filtering of security findings based on date and timestamp fields in OCSF
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -740,38 +805,9 @@ pub mod automation_rule_v2 {
         ResourcesTags,
     }
 
-    /// The condition to apply to the key value when filtering findings with a map filter
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Comparison {
-        /// `EQUALS`
-        #[serde(rename = "EQUALS")]
-        Equals,
-        /// `NOT_EQUALS`
-        #[serde(rename = "NOT_EQUALS")]
-        NotEquals,
-    }
+    pub use super::shared_types::Comparison;
 
-    /// A map filter for filtering findings
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct MapFilter {
-        /// The condition to apply to the key value when filtering findings with a map filter Required.
-        #[serde(rename = "Comparison")]
-        pub comparison: Comparison,
-        /// The key of the map filter Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the key in the map filter Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl MapFilter {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(comparison: Comparison, key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            MapFilter { comparison, key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::MapFilter;
 
     /// Enables filtering of security findings based on map field values in OCSF
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -812,19 +848,7 @@ pub mod automation_rule_v2 {
         VendorAttributesSeverityId,
     }
 
-    /// A number filter for querying findings
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct NumberFilter {
-        /// The equal-to condition to be applied to a single field when querying for findings
-        #[serde(rename = "Eq")]
-        pub eq: Option<Value>,
-        /// The greater-than-equal condition to be applied to a single field when querying for findings
-        #[serde(rename = "Gte")]
-        pub gte: Option<Value>,
-        /// The less-than-equal condition to be applied to a single field when querying for findings
-        #[serde(rename = "Lte")]
-        pub lte: Option<Value>,
-    }
+    pub use super::shared_types::NumberFilter;
 
     /// Enables filtering of security findings based on numerical field values in OCSF
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -1057,16 +1081,7 @@ pub mod automation_rule_v2 {
         pub ocsf_finding_criteria: Option<OcsfFindingFilters>,
     }
 
-    /// The status of the automation rule
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum RuleStatus {
-        /// `ENABLED`
-        #[serde(rename = "ENABLED")]
-        Enabled,
-        /// `DISABLED`
-        #[serde(rename = "DISABLED")]
-        Disabled,
-    }
+    pub use super::shared_types::RuleStatus;
 
 }
 
@@ -1674,60 +1689,13 @@ pub mod insight {
         }
     }
 
-    /// A number filter for querying findings.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct NumberFilter {
-        /// The equal-to condition to be applied to a single field when querying for findings.
-        #[serde(rename = "Eq")]
-        pub eq: Option<Value>,
-        /// The greater-than-equal condition to be applied to a single field when querying for findings.
-        #[serde(rename = "Gte")]
-        pub gte: Option<Value>,
-        /// The less-than-equal condition to be applied to a single field when querying for findings.
-        #[serde(rename = "Lte")]
-        pub lte: Option<Value>,
-    }
+    pub use super::shared_types::NumberFilter;
 
-    /// A date range unit for the date filter.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Unit {
-        /// `DAYS`
-        #[serde(rename = "DAYS")]
-        Days,
-    }
+    pub use super::shared_types::Unit;
 
-    /// A date range for the date filter.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct DateRange {
-        /// A date range unit for the date filter. Required.
-        #[serde(rename = "Unit")]
-        pub unit: Unit,
-        /// A date range value for the date filter. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
+    pub use super::shared_types::DateRange;
 
-    impl DateRange {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(unit: Unit, value: impl Into<Value>) -> Self {
-            DateRange { unit, value: value.into() }
-        }
-    }
-
-    /// A date filter for querying findings.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct DateFilter {
-        /// A date range for the date filter.
-        #[serde(rename = "DateRange")]
-        pub date_range: Option<DateRange>,
-        /// The date and time, in UTC and ISO 8601 format.
-        #[serde(rename = "End")]
-        pub end: Option<Value>,
-        /// The date and time, in UTC and ISO 8601 format.
-        #[serde(rename = "Start")]
-        pub start: Option<Value>,
-    }
+    pub use super::shared_types::DateFilter;
 
     /// A keyword filter for querying findings.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -1761,54 +1729,11 @@ pub mod insight {
         }
     }
 
-    /// The condition to apply to the key value when filtering Security Hub findings with a map filter.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Comparison {
-        /// `EQUALS`
-        #[serde(rename = "EQUALS")]
-        Equals,
-        /// `NOT_EQUALS`
-        #[serde(rename = "NOT_EQUALS")]
-        NotEquals,
-    }
+    pub use super::shared_types::Comparison;
 
-    /// A map filter for filtering AWS Security Hub findings.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct MapFilter {
-        /// The condition to apply to the key value when filtering Security Hub findings with a map filter. Required.
-        #[serde(rename = "Comparison")]
-        pub comparison: Comparison,
-        /// Non-empty string definition. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// Non-empty string definition. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
+    pub use super::shared_types::MapFilter;
 
-    impl MapFilter {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(comparison: Comparison, key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            MapFilter { comparison, key: key.into(), value: value.into() }
-        }
-    }
-
-    /// Boolean filter for querying findings.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct BooleanFilter {
-        /// The value of the boolean. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl BooleanFilter {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(value: impl Into<Value>) -> Self {
-            BooleanFilter { value: value.into() }
-        }
-    }
+    pub use super::shared_types::BooleanFilter;
 
     /// A collection of filters that are applied to all active findings aggregated by AWS Security Hub.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]

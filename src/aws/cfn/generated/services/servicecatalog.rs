@@ -11,6 +11,47 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// `Tag`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct Tag {
+        /// The tag key. Required.
+        #[serde(rename = "Key")]
+        pub key: Value,
+        /// The tag value Required.
+        #[serde(rename = "Value")]
+        pub value: Value,
+    }
+
+    impl Tag {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
+            Tag { key: key.into(), value: value.into() }
+        }
+    }
+
+    /// The values `AcceptLanguage` takes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum AcceptLanguage {
+        /// `en`
+        #[serde(rename = "en")]
+        En,
+        /// `jp`
+        #[serde(rename = "jp")]
+        Jp,
+        /// `zh`
+        #[serde(rename = "zh")]
+        Zh,
+    }
+
+}
+
 /// `AWS::ServiceCatalog::AcceptedPortfolioShare`: Resource Type definition for AWS::ServiceCatalog::AcceptedPortfolioShare ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-acceptedportfolioshare.html))
 #[derive(Debug, Clone, ::serde::Serialize)]
 pub struct CfnAcceptedPortfolioShare {
@@ -173,24 +214,7 @@ pub mod cloud_formation_product {
         }
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The tag key. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The tag value Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -274,19 +298,7 @@ pub mod cloud_formation_provisioned_product {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The values `AcceptLanguage` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum AcceptLanguage {
-        /// `en`
-        #[serde(rename = "en")]
-        En,
-        /// `jp`
-        #[serde(rename = "jp")]
-        Jp,
-        /// `zh`
-        #[serde(rename = "zh")]
-        Zh,
-    }
+    pub use super::shared_types::AcceptLanguage;
 
     /// `ProvisioningParameter`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -347,24 +359,7 @@ pub mod cloud_formation_provisioned_product {
         pub stack_set_regions: Option<Vec<Value>>,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -557,24 +552,7 @@ pub mod portfolio {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -744,19 +722,7 @@ pub mod service_action {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The values `AcceptLanguage` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum AcceptLanguage {
-        /// `en`
-        #[serde(rename = "en")]
-        En,
-        /// `jp`
-        #[serde(rename = "jp")]
-        Jp,
-        /// `zh`
-        #[serde(rename = "zh")]
-        Zh,
-    }
+    pub use super::shared_types::AcceptLanguage;
 
     /// `DefinitionParameter`.
     #[derive(Debug, Clone, ::serde::Serialize)]

@@ -11,8 +11,9 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
-/// Property types of [`CfnHttpNamespace`].
-pub mod http_namespace {
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
     #[allow(unused_imports)]
     use super::*;
 
@@ -34,6 +35,23 @@ pub mod http_namespace {
             Tag { key: key.into(), value: value.into() }
         }
     }
+
+    /// `Soa`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct Soa {
+        /// `TTL`.
+        #[serde(rename = "TTL")]
+        pub ttl: Option<Value>,
+    }
+
+}
+
+/// Property types of [`CfnHttpNamespace`].
+pub mod http_namespace {
+    #[allow(unused_imports)]
+    use super::*;
+
+    pub use super::shared_types::Tag;
 
 }
 
@@ -105,13 +123,7 @@ pub mod private_dns_namespace {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `Soa`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct Soa {
-        /// `TTL`.
-        #[serde(rename = "TTL")]
-        pub ttl: Option<Value>,
-    }
+    pub use super::shared_types::Soa;
 
     /// `PrivateDnsPropertiesMutable`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -129,24 +141,7 @@ pub mod private_dns_namespace {
         pub dns_properties: Option<PrivateDnsPropertiesMutable>,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -202,13 +197,7 @@ pub mod public_dns_namespace {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `Soa`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct Soa {
-        /// `TTL`.
-        #[serde(rename = "TTL")]
-        pub ttl: Option<Value>,
-    }
+    pub use super::shared_types::Soa;
 
     /// `PublicDnsPropertiesMutable`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -226,24 +215,7 @@ pub mod public_dns_namespace {
         pub dns_properties: Option<PublicDnsPropertiesMutable>,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -409,24 +381,7 @@ pub mod service {
         pub failure_threshold: Option<Value>,
     }
 
-    /// A key-value pair to associate with the service.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value of the tag. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// The type of service. Supported values are HTTP or DNS.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]

@@ -11,8 +11,9 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
-/// Property types of [`CfnConfigurationSet`].
-pub mod configuration_set {
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
     #[allow(unused_imports)]
     use super::*;
 
@@ -34,6 +35,108 @@ pub mod configuration_set {
             Tag { key: key.into(), value: value.into() }
         }
     }
+
+    /// A keyword is a word that you can search for on a particular phone number or pool. It is also a specific word or phrase that an end user can send to your number to elicit a response, such as an informational message or a special offer. When your number receives a message that begins with a keyword, AWS End User Messaging SMS and Voice responds with a customizable message.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct MandatoryKeyword {
+        /// `Message`. Required.
+        #[serde(rename = "Message")]
+        pub message: Value,
+    }
+
+    impl MandatoryKeyword {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(message: impl Into<Value>) -> Self {
+            MandatoryKeyword { message: message.into() }
+        }
+    }
+
+    /// A keyword is a word that you can search for on a particular phone number or pool. It is also a specific word or phrase that an end user can send to your number to elicit a response, such as an informational message or a special offer. When your number receives a message that begins with a keyword, AWS End User Messaging SMS and Voice responds with a customizable message.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct MandatoryKeywords {
+        /// A keyword is a word that you can search for on a particular phone number or pool. It is also a specific word or phrase that an end user can send to your number to elicit a response, such as an informational message or a special offer. When your number receives a message that begins with a keyword, AWS End User Messaging SMS and Voice responds with a customizable message. Required.
+        #[serde(rename = "HELP")]
+        pub help: MandatoryKeyword,
+        /// A keyword is a word that you can search for on a particular phone number or pool. It is also a specific word or phrase that an end user can send to your number to elicit a response, such as an informational message or a special offer. When your number receives a message that begins with a keyword, AWS End User Messaging SMS and Voice responds with a customizable message. Required.
+        #[serde(rename = "STOP")]
+        pub stop: MandatoryKeyword,
+    }
+
+    impl MandatoryKeywords {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(help: MandatoryKeyword, stop: MandatoryKeyword) -> Self {
+            MandatoryKeywords { help, stop }
+        }
+    }
+
+    /// The values `Action` takes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum Action {
+        /// `AUTOMATIC_RESPONSE`
+        #[serde(rename = "AUTOMATIC_RESPONSE")]
+        AutomaticResponse,
+        /// `OPT_OUT`
+        #[serde(rename = "OPT_OUT")]
+        OptOut,
+        /// `OPT_IN`
+        #[serde(rename = "OPT_IN")]
+        OptIn,
+    }
+
+    /// A keyword is a word that you can search for on a particular phone number or pool. It is also a specific word or phrase that an end user can send to your number to elicit a response, such as an informational message or a special offer. When your number receives a message that begins with a keyword, AWS End User Messaging SMS and Voice responds with a customizable message.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct OptionalKeyword {
+        /// `Action`. Required.
+        #[serde(rename = "Action")]
+        pub action: Action,
+        /// `Keyword`. Required.
+        #[serde(rename = "Keyword")]
+        pub keyword: Value,
+        /// `Message`. Required.
+        #[serde(rename = "Message")]
+        pub message: Value,
+    }
+
+    impl OptionalKeyword {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(action: Action, keyword: impl Into<Value>, message: impl Into<Value>) -> Self {
+            OptionalKeyword { action, keyword: keyword.into(), message: message.into() }
+        }
+    }
+
+    /// When you set up two-way SMS, you can receive incoming messages from your customers. When one of your customers sends a message to your phone number, the message body is sent to an Amazon SNS topic or Amazon Connect for processing.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct TwoWay {
+        /// The Amazon Resource Name (ARN) of the two way channel.
+        #[serde(rename = "ChannelArn")]
+        pub channel_arn: Option<Value>,
+        /// An optional IAM Role Arn for a service to assume, to be able to post inbound SMS messages.
+        #[serde(rename = "ChannelRole")]
+        pub channel_role: Option<Value>,
+        /// By default this is set to false. When set to true you can receive incoming text messages from your end recipients. Required.
+        #[serde(rename = "Enabled")]
+        pub enabled: Value,
+    }
+
+    impl TwoWay {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(enabled: impl Into<Value>) -> Self {
+            TwoWay { channel_arn: None, channel_role: None, enabled: enabled.into() }
+        }
+    }
+
+}
+
+/// Property types of [`CfnConfigurationSet`].
+pub mod configuration_set {
+    #[allow(unused_imports)]
+    use super::*;
+
+    pub use super::shared_types::Tag;
 
 }
 
@@ -93,24 +196,7 @@ pub mod notify_configuration {
         Rcs,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key identifier, or name, of the tag. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The string value associated with the key of the tag. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// The use case for the notify configuration.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -195,24 +281,7 @@ pub mod opt_out_list {
     #[allow(unused_imports)]
     use super::*;
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -243,40 +312,9 @@ pub mod phone_number {
     #[allow(unused_imports)]
     use super::*;
 
-    /// A keyword is a word that you can search for on a particular phone number or pool. It is also a specific word or phrase that an end user can send to your number to elicit a response, such as an informational message or a special offer. When your number receives a message that begins with a keyword, AWS End User Messaging SMS and Voice responds with a customizable message.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct MandatoryKeyword {
-        /// `Message`. Required.
-        #[serde(rename = "Message")]
-        pub message: Value,
-    }
+    pub use super::shared_types::MandatoryKeyword;
 
-    impl MandatoryKeyword {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(message: impl Into<Value>) -> Self {
-            MandatoryKeyword { message: message.into() }
-        }
-    }
-
-    /// A keyword is a word that you can search for on a particular phone number or pool. It is also a specific word or phrase that an end user can send to your number to elicit a response, such as an informational message or a special offer. When your number receives a message that begins with a keyword, AWS End User Messaging SMS and Voice responds with a customizable message.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct MandatoryKeywords {
-        /// A keyword is a word that you can search for on a particular phone number or pool. It is also a specific word or phrase that an end user can send to your number to elicit a response, such as an informational message or a special offer. When your number receives a message that begins with a keyword, AWS End User Messaging SMS and Voice responds with a customizable message. Required.
-        #[serde(rename = "HELP")]
-        pub help: MandatoryKeyword,
-        /// A keyword is a word that you can search for on a particular phone number or pool. It is also a specific word or phrase that an end user can send to your number to elicit a response, such as an informational message or a special offer. When your number receives a message that begins with a keyword, AWS End User Messaging SMS and Voice responds with a customizable message. Required.
-        #[serde(rename = "STOP")]
-        pub stop: MandatoryKeyword,
-    }
-
-    impl MandatoryKeywords {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(help: MandatoryKeyword, stop: MandatoryKeyword) -> Self {
-            MandatoryKeywords { help, stop }
-        }
-    }
+    pub use super::shared_types::MandatoryKeywords;
 
     /// The values `NumberCapabilities` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -309,82 +347,13 @@ pub mod phone_number {
         Simulator,
     }
 
-    /// The values `Action` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Action {
-        /// `AUTOMATIC_RESPONSE`
-        #[serde(rename = "AUTOMATIC_RESPONSE")]
-        AutomaticResponse,
-        /// `OPT_OUT`
-        #[serde(rename = "OPT_OUT")]
-        OptOut,
-        /// `OPT_IN`
-        #[serde(rename = "OPT_IN")]
-        OptIn,
-    }
+    pub use super::shared_types::Action;
 
-    /// A keyword is a word that you can search for on a particular phone number or pool. It is also a specific word or phrase that an end user can send to your number to elicit a response, such as an informational message or a special offer. When your number receives a message that begins with a keyword, AWS End User Messaging SMS and Voice responds with a customizable message.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct OptionalKeyword {
-        /// `Action`. Required.
-        #[serde(rename = "Action")]
-        pub action: Action,
-        /// `Keyword`. Required.
-        #[serde(rename = "Keyword")]
-        pub keyword: Value,
-        /// `Message`. Required.
-        #[serde(rename = "Message")]
-        pub message: Value,
-    }
+    pub use super::shared_types::OptionalKeyword;
 
-    impl OptionalKeyword {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(action: Action, keyword: impl Into<Value>, message: impl Into<Value>) -> Self {
-            OptionalKeyword { action, keyword: keyword.into(), message: message.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
-
-    /// When you set up two-way SMS, you can receive incoming messages from your customers. When one of your customers sends a message to your phone number, the message body is sent to an Amazon SNS topic or Amazon Connect for processing.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct TwoWay {
-        /// The Amazon Resource Name (ARN) of the two way channel.
-        #[serde(rename = "ChannelArn")]
-        pub channel_arn: Option<Value>,
-        /// An optional IAM Role Arn for a service to assume, to be able to post inbound SMS messages.
-        #[serde(rename = "ChannelRole")]
-        pub channel_role: Option<Value>,
-        /// By default this is set to false. When set to true you can receive incoming text messages from your end recipients. Required.
-        #[serde(rename = "Enabled")]
-        pub enabled: Value,
-    }
-
-    impl TwoWay {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(enabled: impl Into<Value>) -> Self {
-            TwoWay { channel_arn: None, channel_role: None, enabled: enabled.into() }
-        }
-    }
+    pub use super::shared_types::TwoWay;
 
 }
 
@@ -455,117 +424,17 @@ pub mod pool {
     #[allow(unused_imports)]
     use super::*;
 
-    /// A keyword is a word that you can search for on a particular phone number or pool. It is also a specific word or phrase that an end user can send to your number to elicit a response, such as an informational message or a special offer. When your number receives a message that begins with a keyword, AWS End User Messaging SMS and Voice responds with a customizable message.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct MandatoryKeyword {
-        /// `Message`. Required.
-        #[serde(rename = "Message")]
-        pub message: Value,
-    }
+    pub use super::shared_types::MandatoryKeyword;
 
-    impl MandatoryKeyword {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(message: impl Into<Value>) -> Self {
-            MandatoryKeyword { message: message.into() }
-        }
-    }
+    pub use super::shared_types::MandatoryKeywords;
 
-    /// A keyword is a word that you can search for on a particular phone number or pool. It is also a specific word or phrase that an end user can send to your number to elicit a response, such as an informational message or a special offer. When your number receives a message that begins with a keyword, AWS End User Messaging SMS and Voice responds with a customizable message.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct MandatoryKeywords {
-        /// A keyword is a word that you can search for on a particular phone number or pool. It is also a specific word or phrase that an end user can send to your number to elicit a response, such as an informational message or a special offer. When your number receives a message that begins with a keyword, AWS End User Messaging SMS and Voice responds with a customizable message. Required.
-        #[serde(rename = "HELP")]
-        pub help: MandatoryKeyword,
-        /// A keyword is a word that you can search for on a particular phone number or pool. It is also a specific word or phrase that an end user can send to your number to elicit a response, such as an informational message or a special offer. When your number receives a message that begins with a keyword, AWS End User Messaging SMS and Voice responds with a customizable message. Required.
-        #[serde(rename = "STOP")]
-        pub stop: MandatoryKeyword,
-    }
+    pub use super::shared_types::Action;
 
-    impl MandatoryKeywords {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(help: MandatoryKeyword, stop: MandatoryKeyword) -> Self {
-            MandatoryKeywords { help, stop }
-        }
-    }
+    pub use super::shared_types::OptionalKeyword;
 
-    /// The values `Action` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Action {
-        /// `AUTOMATIC_RESPONSE`
-        #[serde(rename = "AUTOMATIC_RESPONSE")]
-        AutomaticResponse,
-        /// `OPT_OUT`
-        #[serde(rename = "OPT_OUT")]
-        OptOut,
-        /// `OPT_IN`
-        #[serde(rename = "OPT_IN")]
-        OptIn,
-    }
+    pub use super::shared_types::Tag;
 
-    /// A keyword is a word that you can search for on a particular phone number or pool. It is also a specific word or phrase that an end user can send to your number to elicit a response, such as an informational message or a special offer. When your number receives a message that begins with a keyword, AWS End User Messaging SMS and Voice responds with a customizable message.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct OptionalKeyword {
-        /// `Action`. Required.
-        #[serde(rename = "Action")]
-        pub action: Action,
-        /// `Keyword`. Required.
-        #[serde(rename = "Keyword")]
-        pub keyword: Value,
-        /// `Message`. Required.
-        #[serde(rename = "Message")]
-        pub message: Value,
-    }
-
-    impl OptionalKeyword {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(action: Action, keyword: impl Into<Value>, message: impl Into<Value>) -> Self {
-            OptionalKeyword { action, keyword: keyword.into(), message: message.into() }
-        }
-    }
-
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
-
-    /// When you set up two-way SMS, you can receive incoming messages from your customers. When one of your customers sends a message to your phone number, the message body is sent to an Amazon SNS topic or Amazon Connect for processing.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct TwoWay {
-        /// The Amazon Resource Name (ARN) of the two way channel.
-        #[serde(rename = "ChannelArn")]
-        pub channel_arn: Option<Value>,
-        /// An optional IAM Role Arn for a service to assume, to be able to post inbound SMS messages.
-        #[serde(rename = "ChannelRole")]
-        pub channel_role: Option<Value>,
-        /// By default this is set to false. When set to true you can receive incoming text messages from your end recipients. Required.
-        #[serde(rename = "Enabled")]
-        pub enabled: Value,
-    }
-
-    impl TwoWay {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(enabled: impl Into<Value>) -> Self {
-            TwoWay { channel_arn: None, channel_role: None, enabled: enabled.into() }
-        }
-    }
+    pub use super::shared_types::TwoWay;
 
 }
 
@@ -629,24 +498,7 @@ pub mod protect_configuration {
     #[allow(unused_imports)]
     use super::*;
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -684,24 +536,7 @@ pub mod rcs_agent {
     #[allow(unused_imports)]
     use super::*;
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key of the tag. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value of the tag. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -779,24 +614,7 @@ pub mod registration {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key identifier, or name, of the tag. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The string value associated with the key of the tag. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -851,24 +669,7 @@ pub mod registration_attachment {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key identifier, or name, of the tag. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The string value associated with the key of the tag. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -941,24 +742,7 @@ pub mod sender_id {
     #[allow(unused_imports)]
     use super::*;
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -1003,24 +787,7 @@ pub mod verified_destination_number {
     #[allow(unused_imports)]
     use super::*;
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key of the tag. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value of the tag. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 

@@ -11,6 +11,52 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// Metadata that you assign to your AWS resources.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct Tag {
+        /// The name of the tag. Required.
+        #[serde(rename = "Key")]
+        pub key: Value,
+        /// The value of the tag. Required.
+        #[serde(rename = "Value")]
+        pub value: Value,
+    }
+
+    impl Tag {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
+            Tag { key: key.into(), value: value.into() }
+        }
+    }
+
+    /// `Target`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct Target {
+        /// `Key`. Required.
+        #[serde(rename = "Key")]
+        pub key: Value,
+        /// `Values`. Required.
+        #[serde(rename = "Values")]
+        pub values: Vec<Value>,
+    }
+
+    impl Target {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(key: impl Into<Value>, values: Vec<Value>) -> Self {
+            Target { key: key.into(), values }
+        }
+    }
+
+}
+
 /// Property types of [`CfnAssociation`].
 pub mod association {
     #[allow(unused_imports)]
@@ -69,43 +115,9 @@ pub mod association {
         Manual,
     }
 
-    /// Metadata that you assign to your AWS resources.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The name of the tag. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value of the tag. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
+    pub use super::shared_types::Tag;
 
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
-
-    /// `Target`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Target {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Values`. Required.
-        #[serde(rename = "Values")]
-        pub values: Vec<Value>,
-    }
-
-    impl Target {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, values: Vec<Value>) -> Self {
-            Target { key: key.into(), values }
-        }
-    }
+    pub use super::shared_types::Target;
 
 }
 
@@ -274,24 +286,7 @@ pub mod cloud_connector {
         }
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -533,24 +528,7 @@ pub mod maintenance_window {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The name of the tag. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value of the tag. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -728,24 +706,7 @@ pub mod maintenance_window_task {
         }
     }
 
-    /// `Target`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Target {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Values`. Required.
-        #[serde(rename = "Values")]
-        pub values: Vec<Value>,
-    }
-
-    impl Target {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, values: Vec<Value>) -> Self {
-            Target { key: key.into(), values }
-        }
-    }
+    pub use super::shared_types::Target;
 
     /// `MaintenanceWindowAutomationParameters`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -961,24 +922,7 @@ pub mod ops_item {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 

@@ -11,6 +11,44 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// The metadata that you apply to the Identity Center (SSO) Application to help you categorize and organize them.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct Tag {
+        /// `Key`. Required.
+        #[serde(rename = "Key")]
+        pub key: Value,
+        /// `Value`. Required.
+        #[serde(rename = "Value")]
+        pub value: Value,
+    }
+
+    impl Tag {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
+            Tag { key: key.into(), value: value.into() }
+        }
+    }
+
+    /// The entity type for which the assignment will be created.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum PrincipalType {
+        /// `USER`
+        #[serde(rename = "USER")]
+        User,
+        /// `GROUP`
+        #[serde(rename = "GROUP")]
+        Group,
+    }
+
+}
+
 /// Property types of [`CfnApplication`].
 pub mod application {
     #[allow(unused_imports)]
@@ -79,24 +117,7 @@ pub mod application {
         Disabled,
     }
 
-    /// The metadata that you apply to the Identity Center (SSO) Application to help you categorize and organize them.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -154,16 +175,7 @@ pub mod application_assignment {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The entity type for which the assignment will be created.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum PrincipalType {
-        /// `USER`
-        #[serde(rename = "USER")]
-        User,
-        /// `GROUP`
-        #[serde(rename = "GROUP")]
-        Group,
-    }
+    pub use super::shared_types::PrincipalType;
 
 }
 
@@ -198,16 +210,7 @@ pub mod assignment {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The assignee's type, user/group
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum PrincipalType {
-        /// `USER`
-        #[serde(rename = "USER")]
-        User,
-        /// `GROUP`
-        #[serde(rename = "GROUP")]
-        Group,
-    }
+    pub use super::shared_types::PrincipalType;
 
     /// The type of resource to be provisioned to, only aws account now
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -259,24 +262,7 @@ pub mod instance {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The metadata that you apply to the Identity Center (SSO) Instance to help you categorize and organize them.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -433,24 +419,7 @@ pub mod permission_set {
         pub managed_policy_arn: Option<Value>,
     }
 
-    /// The metadata that you apply to the permission set to help you categorize and organize them.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 

@@ -11,8 +11,9 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
-/// Property types of [`CfnActivity`].
-pub mod activity {
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
     #[allow(unused_imports)]
     use super::*;
 
@@ -67,6 +68,19 @@ pub mod activity {
             TagsEntry { key: key.into(), value: value.into() }
         }
     }
+
+}
+
+/// Property types of [`CfnActivity`].
+pub mod activity {
+    #[allow(unused_imports)]
+    use super::*;
+
+    pub use super::shared_types::Type;
+
+    pub use super::shared_types::EncryptionConfiguration;
+
+    pub use super::shared_types::TagsEntry;
 
 }
 
@@ -130,38 +144,9 @@ pub mod state_machine {
         }
     }
 
-    /// The values `Type` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Type {
-        /// `CUSTOMER_MANAGED_KMS_KEY`
-        #[serde(rename = "CUSTOMER_MANAGED_KMS_KEY")]
-        CustomerManagedKmsKey,
-        /// `AWS_OWNED_KEY`
-        #[serde(rename = "AWS_OWNED_KEY")]
-        AwsOwnedKey,
-    }
+    pub use super::shared_types::Type;
 
-    /// `EncryptionConfiguration`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct EncryptionConfiguration {
-        /// `KmsDataKeyReusePeriodSeconds`.
-        #[serde(rename = "KmsDataKeyReusePeriodSeconds")]
-        pub kms_data_key_reuse_period_seconds: Option<Value>,
-        /// `KmsKeyId`.
-        #[serde(rename = "KmsKeyId")]
-        pub kms_key_id: Option<Value>,
-        /// `Type`. Required.
-        #[serde(rename = "Type")]
-        pub r#type: Type,
-    }
-
-    impl EncryptionConfiguration {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(r#type: Type) -> Self {
-            EncryptionConfiguration { kms_data_key_reuse_period_seconds: None, kms_key_id: None, r#type }
-        }
-    }
+    pub use super::shared_types::EncryptionConfiguration;
 
     /// `CloudWatchLogsLogGroup`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -221,24 +206,7 @@ pub mod state_machine {
         Express,
     }
 
-    /// `TagsEntry`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct TagsEntry {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl TagsEntry {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            TagsEntry { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::TagsEntry;
 
     /// `TracingConfiguration`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]

@@ -11,8 +11,9 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
-/// Property types of [`CfnNFSFileShare`].
-pub mod nfs_file_share {
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
     #[allow(unused_imports)]
     use super::*;
 
@@ -36,23 +37,6 @@ pub mod nfs_file_share {
         /// `DsseKms`
         #[serde(rename = "DsseKms")]
         DsseKms,
-    }
-
-    /// Default values for the file and directory permissions of an NFS share. Removing this property from a template leaves the live values unchanged rather than clearing them, because the service has no reset for it: a create that omits the object leaves it absent, but the update path merges member by member keyed on the same internal sentinel that reports absence, so no request can restore that state.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct NFSFileShareDefaults {
-        /// The Unix directory mode in the form nnnn.
-        #[serde(rename = "DirectoryMode")]
-        pub directory_mode: Option<Value>,
-        /// The Unix file mode in the form nnnn.
-        #[serde(rename = "FileMode")]
-        pub file_mode: Option<Value>,
-        /// The default group ID for files in the file share.
-        #[serde(rename = "GroupId")]
-        pub group_id: Option<Value>,
-        /// The default owner ID for files in the file share.
-        #[serde(rename = "OwnerId")]
-        pub owner_id: Option<Value>,
     }
 
     /// The canned S3 ACL applied to objects the gateway writes.
@@ -99,6 +83,38 @@ pub mod nfs_file_share {
             Tag { key: key.into(), value: value.into() }
         }
     }
+
+}
+
+/// Property types of [`CfnNFSFileShare`].
+pub mod nfs_file_share {
+    #[allow(unused_imports)]
+    use super::*;
+
+    pub use super::shared_types::CacheAttributes;
+
+    pub use super::shared_types::EncryptionType;
+
+    /// Default values for the file and directory permissions of an NFS share. Removing this property from a template leaves the live values unchanged rather than clearing them, because the service has no reset for it: a create that omits the object leaves it absent, but the update path merges member by member keyed on the same internal sentinel that reports absence, so no request can restore that state.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct NFSFileShareDefaults {
+        /// The Unix directory mode in the form nnnn.
+        #[serde(rename = "DirectoryMode")]
+        pub directory_mode: Option<Value>,
+        /// The Unix file mode in the form nnnn.
+        #[serde(rename = "FileMode")]
+        pub file_mode: Option<Value>,
+        /// The default group ID for files in the file share.
+        #[serde(rename = "GroupId")]
+        pub group_id: Option<Value>,
+        /// The default owner ID for files in the file share.
+        #[serde(rename = "OwnerId")]
+        pub owner_id: Option<Value>,
+    }
+
+    pub use super::shared_types::ObjectACL;
+
+    pub use super::shared_types::Tag;
 
 }
 
@@ -206,13 +222,7 @@ pub mod smb_file_share {
     #[allow(unused_imports)]
     use super::*;
 
-    /// Refresh cache information for the file share. Removing this property from a template leaves the share's current value: the service documents no value that resets it.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct CacheAttributes {
-        /// How long the directory contents cached by the gateway are considered valid.
-        #[serde(rename = "CacheStaleTimeoutInSeconds")]
-        pub cache_stale_timeout_in_seconds: Option<Value>,
-    }
+    pub use super::shared_types::CacheAttributes;
 
     /// Whether the SMB share is case sensitive or defers to the client.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -225,64 +235,11 @@ pub mod smb_file_share {
         CaseSensitive,
     }
 
-    /// The server-side encryption the gateway applies to objects it writes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum EncryptionType {
-        /// `SseS3`
-        #[serde(rename = "SseS3")]
-        SseS3,
-        /// `SseKms`
-        #[serde(rename = "SseKms")]
-        SseKms,
-        /// `DsseKms`
-        #[serde(rename = "DsseKms")]
-        DsseKms,
-    }
+    pub use super::shared_types::EncryptionType;
 
-    /// The canned S3 ACL applied to objects the gateway writes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ObjectACL {
-        /// `private`
-        #[serde(rename = "private")]
-        Private,
-        /// `public-read`
-        #[serde(rename = "public-read")]
-        PublicRead,
-        /// `public-read-write`
-        #[serde(rename = "public-read-write")]
-        PublicReadWrite,
-        /// `authenticated-read`
-        #[serde(rename = "authenticated-read")]
-        AuthenticatedRead,
-        /// `bucket-owner-read`
-        #[serde(rename = "bucket-owner-read")]
-        BucketOwnerRead,
-        /// `bucket-owner-full-control`
-        #[serde(rename = "bucket-owner-full-control")]
-        BucketOwnerFullControl,
-        /// `aws-exec-read`
-        #[serde(rename = "aws-exec-read")]
-        AwsExecRead,
-    }
+    pub use super::shared_types::ObjectACL;
 
-    /// A key-value pair assigned to the file share.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -405,24 +362,7 @@ pub mod tape {
     #[allow(unused_imports)]
     use super::*;
 
-    /// A key-value pair to associate with the virtual tape.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The tag key. Cannot be prefixed with aws:. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The tag value. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -516,24 +456,7 @@ pub mod tape_pool {
         Glacier,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The tag key. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The tag value. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -585,24 +508,7 @@ pub mod volume {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The tag key. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The tag value. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 

@@ -11,8 +11,9 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
-/// Property types of [`CfnDatabase`].
-pub mod database {
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
     #[allow(unused_imports)]
     use super::*;
 
@@ -26,6 +27,126 @@ pub mod database {
         #[serde(rename = "Value")]
         pub value: Option<Value>,
     }
+
+    /// The compute instance of the InfluxDB cluster.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum DbInstanceType {
+        /// `db.influx.medium`
+        #[serde(rename = "db.influx.medium")]
+        DbInfluxMedium,
+        /// `db.influx.large`
+        #[serde(rename = "db.influx.large")]
+        DbInfluxLarge,
+        /// `db.influx.xlarge`
+        #[serde(rename = "db.influx.xlarge")]
+        DbInfluxXlarge,
+        /// `db.influx.2xlarge`
+        #[serde(rename = "db.influx.2xlarge")]
+        DbInflux2xlarge,
+        /// `db.influx.4xlarge`
+        #[serde(rename = "db.influx.4xlarge")]
+        DbInflux4xlarge,
+        /// `db.influx.8xlarge`
+        #[serde(rename = "db.influx.8xlarge")]
+        DbInflux8xlarge,
+        /// `db.influx.12xlarge`
+        #[serde(rename = "db.influx.12xlarge")]
+        DbInflux12xlarge,
+        /// `db.influx.16xlarge`
+        #[serde(rename = "db.influx.16xlarge")]
+        DbInflux16xlarge,
+        /// `db.influx.24xlarge`
+        #[serde(rename = "db.influx.24xlarge")]
+        DbInflux24xlarge,
+    }
+
+    /// The storage type of the InfluxDB cluster.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum DbStorageType {
+        /// `InfluxIOIncludedT1`
+        #[serde(rename = "InfluxIOIncludedT1")]
+        InfluxIOIncludedT1,
+        /// `InfluxIOIncludedT2`
+        #[serde(rename = "InfluxIOIncludedT2")]
+        InfluxIOIncludedT2,
+        /// `InfluxIOIncludedT3`
+        #[serde(rename = "InfluxIOIncludedT3")]
+        InfluxIOIncludedT3,
+    }
+
+    /// S3 configuration for sending logs to customer account from the InfluxDB cluster.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct S3Configuration {
+        /// The bucket name for logs to be sent from the InfluxDB cluster Required.
+        #[serde(rename = "BucketName")]
+        pub bucket_name: Value,
+        /// Specifies whether logging to customer specified bucket is enabled. Required.
+        #[serde(rename = "Enabled")]
+        pub enabled: Value,
+    }
+
+    impl S3Configuration {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(bucket_name: impl Into<Value>, enabled: impl Into<Value>) -> Self {
+            S3Configuration { bucket_name: bucket_name.into(), enabled: enabled.into() }
+        }
+    }
+
+    /// Configuration for sending logs to customer account from the InfluxDB cluster.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct LogDeliveryConfiguration {
+        /// S3 configuration for sending logs to customer account from the InfluxDB cluster. Required.
+        #[serde(rename = "S3Configuration")]
+        pub s3_configuration: S3Configuration,
+    }
+
+    impl LogDeliveryConfiguration {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(s3_configuration: S3Configuration) -> Self {
+            LogDeliveryConfiguration { s3_configuration }
+        }
+    }
+
+    /// The maintenance schedule for the InfluxDB cluster.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct MaintenanceSchedule {
+        /// The preferred maintenance window in format ddd:HH:MM-ddd:HH:MM. Required.
+        #[serde(rename = "PreferredMaintenanceWindow")]
+        pub preferred_maintenance_window: Value,
+        /// The IANA timezone identifier for the maintenance schedule. Required.
+        #[serde(rename = "Timezone")]
+        pub timezone: Value,
+    }
+
+    impl MaintenanceSchedule {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(preferred_maintenance_window: impl Into<Value>, timezone: impl Into<Value>) -> Self {
+            MaintenanceSchedule { preferred_maintenance_window: preferred_maintenance_window.into(), timezone: timezone.into() }
+        }
+    }
+
+    /// Network type of the InfluxDB cluster.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum NetworkType {
+        /// `IPV4`
+        #[serde(rename = "IPV4")]
+        Ipv4,
+        /// `DUAL`
+        #[serde(rename = "DUAL")]
+        Dual,
+    }
+
+}
+
+/// Property types of [`CfnDatabase`].
+pub mod database {
+    #[allow(unused_imports)]
+    use super::*;
+
+    pub use super::shared_types::Tag;
 
 }
 
@@ -209,51 +330,9 @@ pub mod influx_db_cluster {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The compute instance of the InfluxDB cluster.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum DbInstanceType {
-        /// `db.influx.medium`
-        #[serde(rename = "db.influx.medium")]
-        DbInfluxMedium,
-        /// `db.influx.large`
-        #[serde(rename = "db.influx.large")]
-        DbInfluxLarge,
-        /// `db.influx.xlarge`
-        #[serde(rename = "db.influx.xlarge")]
-        DbInfluxXlarge,
-        /// `db.influx.2xlarge`
-        #[serde(rename = "db.influx.2xlarge")]
-        DbInflux2xlarge,
-        /// `db.influx.4xlarge`
-        #[serde(rename = "db.influx.4xlarge")]
-        DbInflux4xlarge,
-        /// `db.influx.8xlarge`
-        #[serde(rename = "db.influx.8xlarge")]
-        DbInflux8xlarge,
-        /// `db.influx.12xlarge`
-        #[serde(rename = "db.influx.12xlarge")]
-        DbInflux12xlarge,
-        /// `db.influx.16xlarge`
-        #[serde(rename = "db.influx.16xlarge")]
-        DbInflux16xlarge,
-        /// `db.influx.24xlarge`
-        #[serde(rename = "db.influx.24xlarge")]
-        DbInflux24xlarge,
-    }
+    pub use super::shared_types::DbInstanceType;
 
-    /// The storage type of the InfluxDB cluster.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum DbStorageType {
-        /// `InfluxIOIncludedT1`
-        #[serde(rename = "InfluxIOIncludedT1")]
-        InfluxIOIncludedT1,
-        /// `InfluxIOIncludedT2`
-        #[serde(rename = "InfluxIOIncludedT2")]
-        InfluxIOIncludedT2,
-        /// `InfluxIOIncludedT3`
-        #[serde(rename = "InfluxIOIncludedT3")]
-        InfluxIOIncludedT3,
-    }
+    pub use super::shared_types::DbStorageType;
 
     /// Deployment type of the InfluxDB cluster.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -274,70 +353,13 @@ pub mod influx_db_cluster {
         NoFailover,
     }
 
-    /// S3 configuration for sending logs to customer account from the InfluxDB cluster.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct S3Configuration {
-        /// The bucket name for logs to be sent from the InfluxDB cluster Required.
-        #[serde(rename = "BucketName")]
-        pub bucket_name: Value,
-        /// Specifies whether logging to customer specified bucket is enabled. Required.
-        #[serde(rename = "Enabled")]
-        pub enabled: Value,
-    }
+    pub use super::shared_types::S3Configuration;
 
-    impl S3Configuration {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(bucket_name: impl Into<Value>, enabled: impl Into<Value>) -> Self {
-            S3Configuration { bucket_name: bucket_name.into(), enabled: enabled.into() }
-        }
-    }
+    pub use super::shared_types::LogDeliveryConfiguration;
 
-    /// Configuration for sending logs to customer account from the InfluxDB cluster.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct LogDeliveryConfiguration {
-        /// S3 configuration for sending logs to customer account from the InfluxDB cluster. Required.
-        #[serde(rename = "S3Configuration")]
-        pub s3_configuration: S3Configuration,
-    }
+    pub use super::shared_types::MaintenanceSchedule;
 
-    impl LogDeliveryConfiguration {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(s3_configuration: S3Configuration) -> Self {
-            LogDeliveryConfiguration { s3_configuration }
-        }
-    }
-
-    /// The maintenance schedule for the InfluxDB cluster.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct MaintenanceSchedule {
-        /// The preferred maintenance window in format ddd:HH:MM-ddd:HH:MM. Required.
-        #[serde(rename = "PreferredMaintenanceWindow")]
-        pub preferred_maintenance_window: Value,
-        /// The IANA timezone identifier for the maintenance schedule. Required.
-        #[serde(rename = "Timezone")]
-        pub timezone: Value,
-    }
-
-    impl MaintenanceSchedule {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(preferred_maintenance_window: impl Into<Value>, timezone: impl Into<Value>) -> Self {
-            MaintenanceSchedule { preferred_maintenance_window: preferred_maintenance_window.into(), timezone: timezone.into() }
-        }
-    }
-
-    /// Network type of the InfluxDB cluster.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum NetworkType {
-        /// `IPV4`
-        #[serde(rename = "IPV4")]
-        Ipv4,
-        /// `DUAL`
-        #[serde(rename = "DUAL")]
-        Dual,
-    }
+    pub use super::shared_types::NetworkType;
 
     /// A key-value pair to associate with a resource.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -466,51 +488,9 @@ pub mod influx_db_instance {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The compute instance of the InfluxDB instance.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum DbInstanceType {
-        /// `db.influx.medium`
-        #[serde(rename = "db.influx.medium")]
-        DbInfluxMedium,
-        /// `db.influx.large`
-        #[serde(rename = "db.influx.large")]
-        DbInfluxLarge,
-        /// `db.influx.xlarge`
-        #[serde(rename = "db.influx.xlarge")]
-        DbInfluxXlarge,
-        /// `db.influx.2xlarge`
-        #[serde(rename = "db.influx.2xlarge")]
-        DbInflux2xlarge,
-        /// `db.influx.4xlarge`
-        #[serde(rename = "db.influx.4xlarge")]
-        DbInflux4xlarge,
-        /// `db.influx.8xlarge`
-        #[serde(rename = "db.influx.8xlarge")]
-        DbInflux8xlarge,
-        /// `db.influx.12xlarge`
-        #[serde(rename = "db.influx.12xlarge")]
-        DbInflux12xlarge,
-        /// `db.influx.16xlarge`
-        #[serde(rename = "db.influx.16xlarge")]
-        DbInflux16xlarge,
-        /// `db.influx.24xlarge`
-        #[serde(rename = "db.influx.24xlarge")]
-        DbInflux24xlarge,
-    }
+    pub use super::shared_types::DbInstanceType;
 
-    /// The storage type of the InfluxDB instance.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum DbStorageType {
-        /// `InfluxIOIncludedT1`
-        #[serde(rename = "InfluxIOIncludedT1")]
-        InfluxIOIncludedT1,
-        /// `InfluxIOIncludedT2`
-        #[serde(rename = "InfluxIOIncludedT2")]
-        InfluxIOIncludedT2,
-        /// `InfluxIOIncludedT3`
-        #[serde(rename = "InfluxIOIncludedT3")]
-        InfluxIOIncludedT3,
-    }
+    pub use super::shared_types::DbStorageType;
 
     /// Deployment type of the InfluxDB Instance.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -523,70 +503,13 @@ pub mod influx_db_instance {
         WithMultiazStandby,
     }
 
-    /// S3 configuration for sending logs to customer account from the InfluxDB instance.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct S3Configuration {
-        /// The bucket name for logs to be sent from the InfluxDB instance Required.
-        #[serde(rename = "BucketName")]
-        pub bucket_name: Value,
-        /// Specifies whether logging to customer specified bucket is enabled. Required.
-        #[serde(rename = "Enabled")]
-        pub enabled: Value,
-    }
+    pub use super::shared_types::S3Configuration;
 
-    impl S3Configuration {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(bucket_name: impl Into<Value>, enabled: impl Into<Value>) -> Self {
-            S3Configuration { bucket_name: bucket_name.into(), enabled: enabled.into() }
-        }
-    }
+    pub use super::shared_types::LogDeliveryConfiguration;
 
-    /// Configuration for sending logs to customer account from the InfluxDB instance.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct LogDeliveryConfiguration {
-        /// S3 configuration for sending logs to customer account from the InfluxDB instance. Required.
-        #[serde(rename = "S3Configuration")]
-        pub s3_configuration: S3Configuration,
-    }
+    pub use super::shared_types::MaintenanceSchedule;
 
-    impl LogDeliveryConfiguration {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(s3_configuration: S3Configuration) -> Self {
-            LogDeliveryConfiguration { s3_configuration }
-        }
-    }
-
-    /// The maintenance schedule for the InfluxDB instance.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct MaintenanceSchedule {
-        /// The preferred maintenance window in format ddd:HH:MM-ddd:HH:MM. Required.
-        #[serde(rename = "PreferredMaintenanceWindow")]
-        pub preferred_maintenance_window: Value,
-        /// The IANA timezone identifier for the maintenance schedule. Required.
-        #[serde(rename = "Timezone")]
-        pub timezone: Value,
-    }
-
-    impl MaintenanceSchedule {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(preferred_maintenance_window: impl Into<Value>, timezone: impl Into<Value>) -> Self {
-            MaintenanceSchedule { preferred_maintenance_window: preferred_maintenance_window.into(), timezone: timezone.into() }
-        }
-    }
-
-    /// Network type of the InfluxDB Instance.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum NetworkType {
-        /// `IPV4`
-        #[serde(rename = "IPV4")]
-        Ipv4,
-        /// `DUAL`
-        #[serde(rename = "DUAL")]
-        Dual,
-    }
+    pub use super::shared_types::NetworkType;
 
     /// A key-value pair to associate with a resource.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -1222,16 +1145,7 @@ pub mod table {
         pub composite_partition_key: Option<Vec<PartitionKey>>,
     }
 
-    /// You can use the Resource Tags property to apply tags to resources, which can help you identify and categorize those resources.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`.
-        #[serde(rename = "Key")]
-        pub key: Option<Value>,
-        /// `Value`.
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
+    pub use super::shared_types::Tag;
 
 }
 

@@ -11,226 +11,11 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
-/// Property types of [`CfnCallAnalyticsCategory`].
-pub mod call_analytics_category {
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
     #[allow(unused_imports)]
     use super::*;
-
-    /// The input type associated with the specified category.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum InputType {
-        /// `REAL_TIME`
-        #[serde(rename = "REAL_TIME")]
-        RealTime,
-        /// `POST_CALL`
-        #[serde(rename = "POST_CALL")]
-        PostCall,
-    }
-
-    /// `AbsoluteTimeRange`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct AbsoluteTimeRange {
-        /// `EndTime`.
-        #[serde(rename = "EndTime")]
-        pub end_time: Option<Value>,
-        /// `First`.
-        #[serde(rename = "First")]
-        pub first: Option<Value>,
-        /// `Last`.
-        #[serde(rename = "Last")]
-        pub last: Option<Value>,
-        /// `StartTime`.
-        #[serde(rename = "StartTime")]
-        pub start_time: Option<Value>,
-    }
-
-    /// The values `ParticipantRole` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ParticipantRole {
-        /// `AGENT`
-        #[serde(rename = "AGENT")]
-        Agent,
-        /// `CUSTOMER`
-        #[serde(rename = "CUSTOMER")]
-        Customer,
-    }
-
-    /// `RelativeTimeRange`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct RelativeTimeRange {
-        /// `EndPercentage`.
-        #[serde(rename = "EndPercentage")]
-        pub end_percentage: Option<Value>,
-        /// `First`.
-        #[serde(rename = "First")]
-        pub first: Option<Value>,
-        /// `Last`.
-        #[serde(rename = "Last")]
-        pub last: Option<Value>,
-        /// `StartPercentage`.
-        #[serde(rename = "StartPercentage")]
-        pub start_percentage: Option<Value>,
-    }
-
-    /// `InterruptionFilter`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct InterruptionFilter {
-        /// `AbsoluteTimeRange`.
-        #[serde(rename = "AbsoluteTimeRange")]
-        pub absolute_time_range: Option<AbsoluteTimeRange>,
-        /// `Negate`.
-        #[serde(rename = "Negate")]
-        pub negate: Option<Value>,
-        /// `ParticipantRole`.
-        #[serde(rename = "ParticipantRole")]
-        pub participant_role: Option<ParticipantRole>,
-        /// `RelativeTimeRange`.
-        #[serde(rename = "RelativeTimeRange")]
-        pub relative_time_range: Option<RelativeTimeRange>,
-        /// `Threshold`.
-        #[serde(rename = "Threshold")]
-        pub threshold: Option<Value>,
-    }
-
-    /// `NonTalkTimeFilter`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct NonTalkTimeFilter {
-        /// `AbsoluteTimeRange`.
-        #[serde(rename = "AbsoluteTimeRange")]
-        pub absolute_time_range: Option<AbsoluteTimeRange>,
-        /// `Negate`.
-        #[serde(rename = "Negate")]
-        pub negate: Option<Value>,
-        /// `RelativeTimeRange`.
-        #[serde(rename = "RelativeTimeRange")]
-        pub relative_time_range: Option<RelativeTimeRange>,
-        /// `Threshold`.
-        #[serde(rename = "Threshold")]
-        pub threshold: Option<Value>,
-    }
-
-    /// The values `SentimentFilterParticipantRole` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum SentimentFilterParticipantRole {
-        /// `AGENT`
-        #[serde(rename = "AGENT")]
-        Agent,
-        /// `CUSTOMER`
-        #[serde(rename = "CUSTOMER")]
-        Customer,
-    }
-
-    /// The values `Sentiments` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Sentiments {
-        /// `POSITIVE`
-        #[serde(rename = "POSITIVE")]
-        Positive,
-        /// `NEGATIVE`
-        #[serde(rename = "NEGATIVE")]
-        Negative,
-        /// `NEUTRAL`
-        #[serde(rename = "NEUTRAL")]
-        Neutral,
-        /// `MIXED`
-        #[serde(rename = "MIXED")]
-        Mixed,
-    }
-
-    /// `SentimentFilter`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct SentimentFilter {
-        /// `AbsoluteTimeRange`.
-        #[serde(rename = "AbsoluteTimeRange")]
-        pub absolute_time_range: Option<AbsoluteTimeRange>,
-        /// `Negate`.
-        #[serde(rename = "Negate")]
-        pub negate: Option<Value>,
-        /// `ParticipantRole`.
-        #[serde(rename = "ParticipantRole")]
-        pub participant_role: Option<SentimentFilterParticipantRole>,
-        /// `RelativeTimeRange`.
-        #[serde(rename = "RelativeTimeRange")]
-        pub relative_time_range: Option<RelativeTimeRange>,
-        /// `Sentiments`. Required.
-        #[serde(rename = "Sentiments")]
-        pub sentiments: Vec<Sentiments>,
-    }
-
-    impl SentimentFilter {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(sentiments: Vec<Sentiments>) -> Self {
-            SentimentFilter { absolute_time_range: None, negate: None, participant_role: None, relative_time_range: None, sentiments }
-        }
-    }
-
-    /// The values `TranscriptFilterParticipantRole` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum TranscriptFilterParticipantRole {
-        /// `AGENT`
-        #[serde(rename = "AGENT")]
-        Agent,
-        /// `CUSTOMER`
-        #[serde(rename = "CUSTOMER")]
-        Customer,
-    }
-
-    /// The values `TranscriptFilterType` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum TranscriptFilterType {
-        /// `EXACT`
-        #[serde(rename = "EXACT")]
-        Exact,
-    }
-
-    /// `TranscriptFilter`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct TranscriptFilter {
-        /// `AbsoluteTimeRange`.
-        #[serde(rename = "AbsoluteTimeRange")]
-        pub absolute_time_range: Option<AbsoluteTimeRange>,
-        /// `Negate`.
-        #[serde(rename = "Negate")]
-        pub negate: Option<Value>,
-        /// `ParticipantRole`.
-        #[serde(rename = "ParticipantRole")]
-        pub participant_role: Option<TranscriptFilterParticipantRole>,
-        /// `RelativeTimeRange`.
-        #[serde(rename = "RelativeTimeRange")]
-        pub relative_time_range: Option<RelativeTimeRange>,
-        /// `Targets`. Required.
-        #[serde(rename = "Targets")]
-        pub targets: Vec<Value>,
-        /// `TranscriptFilterType`. Required.
-        #[serde(rename = "TranscriptFilterType")]
-        pub transcript_filter_type: TranscriptFilterType,
-    }
-
-    impl TranscriptFilter {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(targets: Vec<Value>, transcript_filter_type: TranscriptFilterType) -> Self {
-            TranscriptFilter { absolute_time_range: None, negate: None, participant_role: None, relative_time_range: None, targets, transcript_filter_type }
-        }
-    }
-
-    /// `Rule`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct Rule {
-        /// `InterruptionFilter`.
-        #[serde(rename = "InterruptionFilter")]
-        pub interruption_filter: Option<InterruptionFilter>,
-        /// `NonTalkTimeFilter`.
-        #[serde(rename = "NonTalkTimeFilter")]
-        pub non_talk_time_filter: Option<NonTalkTimeFilter>,
-        /// `SentimentFilter`.
-        #[serde(rename = "SentimentFilter")]
-        pub sentiment_filter: Option<SentimentFilter>,
-        /// `TranscriptFilter`.
-        #[serde(rename = "TranscriptFilter")]
-        pub transcript_filter: Option<TranscriptFilter>,
-    }
 
     /// `Tag`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -250,241 +35,6 @@ pub mod call_analytics_category {
             Tag { key: key.into(), value: value.into() }
         }
     }
-
-}
-
-/// `AWS::Transcribe::CallAnalyticsCategory`: Resource type definition for AWS::Transcribe::CallAnalyticsCategory ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transcribe-callanalyticscategory.html))
-#[derive(Debug, Clone, ::serde::Serialize)]
-pub struct CfnCallAnalyticsCategory {
-    /// A unique name, chosen by you, for your Call Analytics category. Required.
-    #[serde(rename = "CategoryName")]
-    pub category_name: Value,
-    /// The input type associated with the specified category.
-    #[serde(rename = "InputType")]
-    pub input_type: Option<call_analytics_category::InputType>,
-    /// Rules define a Call Analytics category. Required.
-    #[serde(rename = "Rules")]
-    pub rules: Vec<call_analytics_category::Rule>,
-    /// Tags associated with the Call Analytics category.
-    #[serde(rename = "Tags")]
-    pub tags: Option<Vec<call_analytics_category::Tag>>,
-}
-
-impl CfnCallAnalyticsCategory {
-    /// With the required properties; the others unset.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(category_name: impl Into<Value>, rules: Vec<call_analytics_category::Rule>) -> Self {
-        CfnCallAnalyticsCategory { category_name: category_name.into(), input_type: None, rules, tags: None }
-    }
-}
-
-impl crate::core::CfnResource for CfnCallAnalyticsCategory {
-    const TYPE: &'static str = "AWS::Transcribe::CallAnalyticsCategory";
-}
-
-impl crate::core::ResourceRef<CfnCallAnalyticsCategory> {
-    /// `Fn::GetAtt` `Arn`.
-    pub fn attr_arn(&self) -> Value {
-        self.attr("Arn")
-    }
-    /// `Fn::GetAtt` `CreateTime`.
-    pub fn attr_create_time(&self) -> Value {
-        self.attr("CreateTime")
-    }
-    /// `Fn::GetAtt` `LastUpdateTime`.
-    pub fn attr_last_update_time(&self) -> Value {
-        self.attr("LastUpdateTime")
-    }
-}
-
-/// Property types of [`CfnMedicalVocabulary`].
-pub mod medical_vocabulary {
-    #[allow(unused_imports)]
-    use super::*;
-
-    /// The language code of the vocabulary entries.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum LanguageCode {
-        /// `af-ZA`
-        #[serde(rename = "af-ZA")]
-        AfZa,
-        /// `ar-AE`
-        #[serde(rename = "ar-AE")]
-        ArAe,
-        /// `ar-SA`
-        #[serde(rename = "ar-SA")]
-        ArSa,
-        /// `da-DK`
-        #[serde(rename = "da-DK")]
-        DaDk,
-        /// `de-CH`
-        #[serde(rename = "de-CH")]
-        DeCh,
-        /// `de-DE`
-        #[serde(rename = "de-DE")]
-        DeDe,
-        /// `en-AB`
-        #[serde(rename = "en-AB")]
-        EnAb,
-        /// `en-AU`
-        #[serde(rename = "en-AU")]
-        EnAu,
-        /// `en-GB`
-        #[serde(rename = "en-GB")]
-        EnGb,
-        /// `en-IE`
-        #[serde(rename = "en-IE")]
-        EnIe,
-        /// `en-IN`
-        #[serde(rename = "en-IN")]
-        EnIn,
-        /// `en-US`
-        #[serde(rename = "en-US")]
-        EnUs,
-        /// `en-WL`
-        #[serde(rename = "en-WL")]
-        EnWl,
-        /// `es-ES`
-        #[serde(rename = "es-ES")]
-        EsEs,
-        /// `es-US`
-        #[serde(rename = "es-US")]
-        EsUs,
-        /// `fa-IR`
-        #[serde(rename = "fa-IR")]
-        FaIr,
-        /// `fr-CA`
-        #[serde(rename = "fr-CA")]
-        FrCa,
-        /// `fr-FR`
-        #[serde(rename = "fr-FR")]
-        FrFr,
-        /// `he-IL`
-        #[serde(rename = "he-IL")]
-        HeIl,
-        /// `hi-IN`
-        #[serde(rename = "hi-IN")]
-        HiIn,
-        /// `id-ID`
-        #[serde(rename = "id-ID")]
-        IdId,
-        /// `it-IT`
-        #[serde(rename = "it-IT")]
-        ItIt,
-        /// `ja-JP`
-        #[serde(rename = "ja-JP")]
-        JaJp,
-        /// `ko-KR`
-        #[serde(rename = "ko-KR")]
-        KoKr,
-        /// `ms-MY`
-        #[serde(rename = "ms-MY")]
-        MsMy,
-        /// `nl-NL`
-        #[serde(rename = "nl-NL")]
-        NlNl,
-        /// `pt-BR`
-        #[serde(rename = "pt-BR")]
-        PtBr,
-        /// `pt-PT`
-        #[serde(rename = "pt-PT")]
-        PtPt,
-        /// `ru-RU`
-        #[serde(rename = "ru-RU")]
-        RuRu,
-        /// `ta-IN`
-        #[serde(rename = "ta-IN")]
-        TaIn,
-        /// `te-IN`
-        #[serde(rename = "te-IN")]
-        TeIn,
-        /// `tr-TR`
-        #[serde(rename = "tr-TR")]
-        TrTr,
-        /// `zh-CN`
-        #[serde(rename = "zh-CN")]
-        ZhCn,
-        /// `zh-TW`
-        #[serde(rename = "zh-TW")]
-        ZhTw,
-        /// `th-TH`
-        #[serde(rename = "th-TH")]
-        ThTh,
-        /// `en-ZA`
-        #[serde(rename = "en-ZA")]
-        EnZa,
-        /// `en-NZ`
-        #[serde(rename = "en-NZ")]
-        EnNz,
-        /// `vi-VN`
-        #[serde(rename = "vi-VN")]
-        ViVn,
-        /// `sv-SE`
-        #[serde(rename = "sv-SE")]
-        SvSe,
-    }
-
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key of the tag. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value of the tag. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
-
-}
-
-/// `AWS::Transcribe::MedicalVocabulary`: Resource type definition for AWS::Transcribe::MedicalVocabulary ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transcribe-medicalvocabulary.html))
-#[derive(Debug, Clone, ::serde::Serialize)]
-pub struct CfnMedicalVocabulary {
-    /// The language code of the vocabulary entries. Required.
-    #[serde(rename = "LanguageCode")]
-    pub language_code: medical_vocabulary::LanguageCode,
-    /// Tags associated with the medical vocabulary.
-    #[serde(rename = "Tags")]
-    pub tags: Option<Vec<medical_vocabulary::Tag>>,
-    /// The Amazon S3 location of the text file that contains the medical vocabulary.
-    #[serde(rename = "VocabularyFileUri")]
-    pub vocabulary_file_uri: Option<Value>,
-    /// The name of the medical vocabulary. Required.
-    #[serde(rename = "VocabularyName")]
-    pub vocabulary_name: Value,
-}
-
-impl CfnMedicalVocabulary {
-    /// With the required properties; the others unset.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(language_code: medical_vocabulary::LanguageCode, vocabulary_name: impl Into<Value>) -> Self {
-        CfnMedicalVocabulary { language_code, tags: None, vocabulary_file_uri: None, vocabulary_name: vocabulary_name.into() }
-    }
-}
-
-impl crate::core::CfnResource for CfnMedicalVocabulary {
-    const TYPE: &'static str = "AWS::Transcribe::MedicalVocabulary";
-}
-
-impl crate::core::ResourceRef<CfnMedicalVocabulary> {
-    /// `Fn::GetAtt` `Arn`.
-    pub fn attr_arn(&self) -> Value {
-        self.attr("Arn")
-    }
-}
-
-/// Property types of [`CfnVocabulary`].
-pub mod vocabulary {
-    #[allow(unused_imports)]
-    use super::*;
 
     /// The language code that represents the language of the entries in your custom vocabulary. Each custom vocabulary must contain terms in only one language.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -842,24 +392,452 @@ pub mod vocabulary {
         ZuZa,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key of the tag. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value of the tag. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
+}
+
+/// Property types of [`CfnCallAnalyticsCategory`].
+pub mod call_analytics_category {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// The input type associated with the specified category.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum InputType {
+        /// `REAL_TIME`
+        #[serde(rename = "REAL_TIME")]
+        RealTime,
+        /// `POST_CALL`
+        #[serde(rename = "POST_CALL")]
+        PostCall,
     }
 
-    impl Tag {
+    /// `AbsoluteTimeRange`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct AbsoluteTimeRange {
+        /// `EndTime`.
+        #[serde(rename = "EndTime")]
+        pub end_time: Option<Value>,
+        /// `First`.
+        #[serde(rename = "First")]
+        pub first: Option<Value>,
+        /// `Last`.
+        #[serde(rename = "Last")]
+        pub last: Option<Value>,
+        /// `StartTime`.
+        #[serde(rename = "StartTime")]
+        pub start_time: Option<Value>,
+    }
+
+    /// The values `ParticipantRole` takes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum ParticipantRole {
+        /// `AGENT`
+        #[serde(rename = "AGENT")]
+        Agent,
+        /// `CUSTOMER`
+        #[serde(rename = "CUSTOMER")]
+        Customer,
+    }
+
+    /// `RelativeTimeRange`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct RelativeTimeRange {
+        /// `EndPercentage`.
+        #[serde(rename = "EndPercentage")]
+        pub end_percentage: Option<Value>,
+        /// `First`.
+        #[serde(rename = "First")]
+        pub first: Option<Value>,
+        /// `Last`.
+        #[serde(rename = "Last")]
+        pub last: Option<Value>,
+        /// `StartPercentage`.
+        #[serde(rename = "StartPercentage")]
+        pub start_percentage: Option<Value>,
+    }
+
+    /// `InterruptionFilter`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct InterruptionFilter {
+        /// `AbsoluteTimeRange`.
+        #[serde(rename = "AbsoluteTimeRange")]
+        pub absolute_time_range: Option<AbsoluteTimeRange>,
+        /// `Negate`.
+        #[serde(rename = "Negate")]
+        pub negate: Option<Value>,
+        /// `ParticipantRole`.
+        #[serde(rename = "ParticipantRole")]
+        pub participant_role: Option<ParticipantRole>,
+        /// `RelativeTimeRange`.
+        #[serde(rename = "RelativeTimeRange")]
+        pub relative_time_range: Option<RelativeTimeRange>,
+        /// `Threshold`.
+        #[serde(rename = "Threshold")]
+        pub threshold: Option<Value>,
+    }
+
+    /// `NonTalkTimeFilter`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct NonTalkTimeFilter {
+        /// `AbsoluteTimeRange`.
+        #[serde(rename = "AbsoluteTimeRange")]
+        pub absolute_time_range: Option<AbsoluteTimeRange>,
+        /// `Negate`.
+        #[serde(rename = "Negate")]
+        pub negate: Option<Value>,
+        /// `RelativeTimeRange`.
+        #[serde(rename = "RelativeTimeRange")]
+        pub relative_time_range: Option<RelativeTimeRange>,
+        /// `Threshold`.
+        #[serde(rename = "Threshold")]
+        pub threshold: Option<Value>,
+    }
+
+    /// The values `SentimentFilterParticipantRole` takes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum SentimentFilterParticipantRole {
+        /// `AGENT`
+        #[serde(rename = "AGENT")]
+        Agent,
+        /// `CUSTOMER`
+        #[serde(rename = "CUSTOMER")]
+        Customer,
+    }
+
+    /// The values `Sentiments` takes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum Sentiments {
+        /// `POSITIVE`
+        #[serde(rename = "POSITIVE")]
+        Positive,
+        /// `NEGATIVE`
+        #[serde(rename = "NEGATIVE")]
+        Negative,
+        /// `NEUTRAL`
+        #[serde(rename = "NEUTRAL")]
+        Neutral,
+        /// `MIXED`
+        #[serde(rename = "MIXED")]
+        Mixed,
+    }
+
+    /// `SentimentFilter`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct SentimentFilter {
+        /// `AbsoluteTimeRange`.
+        #[serde(rename = "AbsoluteTimeRange")]
+        pub absolute_time_range: Option<AbsoluteTimeRange>,
+        /// `Negate`.
+        #[serde(rename = "Negate")]
+        pub negate: Option<Value>,
+        /// `ParticipantRole`.
+        #[serde(rename = "ParticipantRole")]
+        pub participant_role: Option<SentimentFilterParticipantRole>,
+        /// `RelativeTimeRange`.
+        #[serde(rename = "RelativeTimeRange")]
+        pub relative_time_range: Option<RelativeTimeRange>,
+        /// `Sentiments`. Required.
+        #[serde(rename = "Sentiments")]
+        pub sentiments: Vec<Sentiments>,
+    }
+
+    impl SentimentFilter {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
+        pub fn new(sentiments: Vec<Sentiments>) -> Self {
+            SentimentFilter { absolute_time_range: None, negate: None, participant_role: None, relative_time_range: None, sentiments }
         }
     }
+
+    /// The values `TranscriptFilterParticipantRole` takes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum TranscriptFilterParticipantRole {
+        /// `AGENT`
+        #[serde(rename = "AGENT")]
+        Agent,
+        /// `CUSTOMER`
+        #[serde(rename = "CUSTOMER")]
+        Customer,
+    }
+
+    /// The values `TranscriptFilterType` takes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum TranscriptFilterType {
+        /// `EXACT`
+        #[serde(rename = "EXACT")]
+        Exact,
+    }
+
+    /// `TranscriptFilter`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct TranscriptFilter {
+        /// `AbsoluteTimeRange`.
+        #[serde(rename = "AbsoluteTimeRange")]
+        pub absolute_time_range: Option<AbsoluteTimeRange>,
+        /// `Negate`.
+        #[serde(rename = "Negate")]
+        pub negate: Option<Value>,
+        /// `ParticipantRole`.
+        #[serde(rename = "ParticipantRole")]
+        pub participant_role: Option<TranscriptFilterParticipantRole>,
+        /// `RelativeTimeRange`.
+        #[serde(rename = "RelativeTimeRange")]
+        pub relative_time_range: Option<RelativeTimeRange>,
+        /// `Targets`. Required.
+        #[serde(rename = "Targets")]
+        pub targets: Vec<Value>,
+        /// `TranscriptFilterType`. Required.
+        #[serde(rename = "TranscriptFilterType")]
+        pub transcript_filter_type: TranscriptFilterType,
+    }
+
+    impl TranscriptFilter {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(targets: Vec<Value>, transcript_filter_type: TranscriptFilterType) -> Self {
+            TranscriptFilter { absolute_time_range: None, negate: None, participant_role: None, relative_time_range: None, targets, transcript_filter_type }
+        }
+    }
+
+    /// `Rule`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct Rule {
+        /// `InterruptionFilter`.
+        #[serde(rename = "InterruptionFilter")]
+        pub interruption_filter: Option<InterruptionFilter>,
+        /// `NonTalkTimeFilter`.
+        #[serde(rename = "NonTalkTimeFilter")]
+        pub non_talk_time_filter: Option<NonTalkTimeFilter>,
+        /// `SentimentFilter`.
+        #[serde(rename = "SentimentFilter")]
+        pub sentiment_filter: Option<SentimentFilter>,
+        /// `TranscriptFilter`.
+        #[serde(rename = "TranscriptFilter")]
+        pub transcript_filter: Option<TranscriptFilter>,
+    }
+
+    pub use super::shared_types::Tag;
+
+}
+
+/// `AWS::Transcribe::CallAnalyticsCategory`: Resource type definition for AWS::Transcribe::CallAnalyticsCategory ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transcribe-callanalyticscategory.html))
+#[derive(Debug, Clone, ::serde::Serialize)]
+pub struct CfnCallAnalyticsCategory {
+    /// A unique name, chosen by you, for your Call Analytics category. Required.
+    #[serde(rename = "CategoryName")]
+    pub category_name: Value,
+    /// The input type associated with the specified category.
+    #[serde(rename = "InputType")]
+    pub input_type: Option<call_analytics_category::InputType>,
+    /// Rules define a Call Analytics category. Required.
+    #[serde(rename = "Rules")]
+    pub rules: Vec<call_analytics_category::Rule>,
+    /// Tags associated with the Call Analytics category.
+    #[serde(rename = "Tags")]
+    pub tags: Option<Vec<call_analytics_category::Tag>>,
+}
+
+impl CfnCallAnalyticsCategory {
+    /// With the required properties; the others unset.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(category_name: impl Into<Value>, rules: Vec<call_analytics_category::Rule>) -> Self {
+        CfnCallAnalyticsCategory { category_name: category_name.into(), input_type: None, rules, tags: None }
+    }
+}
+
+impl crate::core::CfnResource for CfnCallAnalyticsCategory {
+    const TYPE: &'static str = "AWS::Transcribe::CallAnalyticsCategory";
+}
+
+impl crate::core::ResourceRef<CfnCallAnalyticsCategory> {
+    /// `Fn::GetAtt` `Arn`.
+    pub fn attr_arn(&self) -> Value {
+        self.attr("Arn")
+    }
+    /// `Fn::GetAtt` `CreateTime`.
+    pub fn attr_create_time(&self) -> Value {
+        self.attr("CreateTime")
+    }
+    /// `Fn::GetAtt` `LastUpdateTime`.
+    pub fn attr_last_update_time(&self) -> Value {
+        self.attr("LastUpdateTime")
+    }
+}
+
+/// Property types of [`CfnMedicalVocabulary`].
+pub mod medical_vocabulary {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// The language code of the vocabulary entries.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum LanguageCode {
+        /// `af-ZA`
+        #[serde(rename = "af-ZA")]
+        AfZa,
+        /// `ar-AE`
+        #[serde(rename = "ar-AE")]
+        ArAe,
+        /// `ar-SA`
+        #[serde(rename = "ar-SA")]
+        ArSa,
+        /// `da-DK`
+        #[serde(rename = "da-DK")]
+        DaDk,
+        /// `de-CH`
+        #[serde(rename = "de-CH")]
+        DeCh,
+        /// `de-DE`
+        #[serde(rename = "de-DE")]
+        DeDe,
+        /// `en-AB`
+        #[serde(rename = "en-AB")]
+        EnAb,
+        /// `en-AU`
+        #[serde(rename = "en-AU")]
+        EnAu,
+        /// `en-GB`
+        #[serde(rename = "en-GB")]
+        EnGb,
+        /// `en-IE`
+        #[serde(rename = "en-IE")]
+        EnIe,
+        /// `en-IN`
+        #[serde(rename = "en-IN")]
+        EnIn,
+        /// `en-US`
+        #[serde(rename = "en-US")]
+        EnUs,
+        /// `en-WL`
+        #[serde(rename = "en-WL")]
+        EnWl,
+        /// `es-ES`
+        #[serde(rename = "es-ES")]
+        EsEs,
+        /// `es-US`
+        #[serde(rename = "es-US")]
+        EsUs,
+        /// `fa-IR`
+        #[serde(rename = "fa-IR")]
+        FaIr,
+        /// `fr-CA`
+        #[serde(rename = "fr-CA")]
+        FrCa,
+        /// `fr-FR`
+        #[serde(rename = "fr-FR")]
+        FrFr,
+        /// `he-IL`
+        #[serde(rename = "he-IL")]
+        HeIl,
+        /// `hi-IN`
+        #[serde(rename = "hi-IN")]
+        HiIn,
+        /// `id-ID`
+        #[serde(rename = "id-ID")]
+        IdId,
+        /// `it-IT`
+        #[serde(rename = "it-IT")]
+        ItIt,
+        /// `ja-JP`
+        #[serde(rename = "ja-JP")]
+        JaJp,
+        /// `ko-KR`
+        #[serde(rename = "ko-KR")]
+        KoKr,
+        /// `ms-MY`
+        #[serde(rename = "ms-MY")]
+        MsMy,
+        /// `nl-NL`
+        #[serde(rename = "nl-NL")]
+        NlNl,
+        /// `pt-BR`
+        #[serde(rename = "pt-BR")]
+        PtBr,
+        /// `pt-PT`
+        #[serde(rename = "pt-PT")]
+        PtPt,
+        /// `ru-RU`
+        #[serde(rename = "ru-RU")]
+        RuRu,
+        /// `ta-IN`
+        #[serde(rename = "ta-IN")]
+        TaIn,
+        /// `te-IN`
+        #[serde(rename = "te-IN")]
+        TeIn,
+        /// `tr-TR`
+        #[serde(rename = "tr-TR")]
+        TrTr,
+        /// `zh-CN`
+        #[serde(rename = "zh-CN")]
+        ZhCn,
+        /// `zh-TW`
+        #[serde(rename = "zh-TW")]
+        ZhTw,
+        /// `th-TH`
+        #[serde(rename = "th-TH")]
+        ThTh,
+        /// `en-ZA`
+        #[serde(rename = "en-ZA")]
+        EnZa,
+        /// `en-NZ`
+        #[serde(rename = "en-NZ")]
+        EnNz,
+        /// `vi-VN`
+        #[serde(rename = "vi-VN")]
+        ViVn,
+        /// `sv-SE`
+        #[serde(rename = "sv-SE")]
+        SvSe,
+    }
+
+    pub use super::shared_types::Tag;
+
+}
+
+/// `AWS::Transcribe::MedicalVocabulary`: Resource type definition for AWS::Transcribe::MedicalVocabulary ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transcribe-medicalvocabulary.html))
+#[derive(Debug, Clone, ::serde::Serialize)]
+pub struct CfnMedicalVocabulary {
+    /// The language code of the vocabulary entries. Required.
+    #[serde(rename = "LanguageCode")]
+    pub language_code: medical_vocabulary::LanguageCode,
+    /// Tags associated with the medical vocabulary.
+    #[serde(rename = "Tags")]
+    pub tags: Option<Vec<medical_vocabulary::Tag>>,
+    /// The Amazon S3 location of the text file that contains the medical vocabulary.
+    #[serde(rename = "VocabularyFileUri")]
+    pub vocabulary_file_uri: Option<Value>,
+    /// The name of the medical vocabulary. Required.
+    #[serde(rename = "VocabularyName")]
+    pub vocabulary_name: Value,
+}
+
+impl CfnMedicalVocabulary {
+    /// With the required properties; the others unset.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(language_code: medical_vocabulary::LanguageCode, vocabulary_name: impl Into<Value>) -> Self {
+        CfnMedicalVocabulary { language_code, tags: None, vocabulary_file_uri: None, vocabulary_name: vocabulary_name.into() }
+    }
+}
+
+impl crate::core::CfnResource for CfnMedicalVocabulary {
+    const TYPE: &'static str = "AWS::Transcribe::MedicalVocabulary";
+}
+
+impl crate::core::ResourceRef<CfnMedicalVocabulary> {
+    /// `Fn::GetAtt` `Arn`.
+    pub fn attr_arn(&self) -> Value {
+        self.attr("Arn")
+    }
+}
+
+/// Property types of [`CfnVocabulary`].
+pub mod vocabulary {
+    #[allow(unused_imports)]
+    use super::*;
+
+    pub use super::shared_types::LanguageCode;
+
+    pub use super::shared_types::Tag;
 
 }
 
@@ -918,380 +896,9 @@ pub mod vocabulary_filter {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The language code that represents the language of the entries in your vocabulary filter.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum LanguageCode {
-        /// `ab-GE`
-        #[serde(rename = "ab-GE")]
-        AbGe,
-        /// `af-ZA`
-        #[serde(rename = "af-ZA")]
-        AfZa,
-        /// `am-ET`
-        #[serde(rename = "am-ET")]
-        AmEt,
-        /// `ar-AE`
-        #[serde(rename = "ar-AE")]
-        ArAe,
-        /// `ar-SA`
-        #[serde(rename = "ar-SA")]
-        ArSa,
-        /// `ast-ES`
-        #[serde(rename = "ast-ES")]
-        AstEs,
-        /// `az-AZ`
-        #[serde(rename = "az-AZ")]
-        AzAz,
-        /// `ba-RU`
-        #[serde(rename = "ba-RU")]
-        BaRu,
-        /// `be-BY`
-        #[serde(rename = "be-BY")]
-        BeBy,
-        /// `bg-BG`
-        #[serde(rename = "bg-BG")]
-        BgBg,
-        /// `bn-IN`
-        #[serde(rename = "bn-IN")]
-        BnIn,
-        /// `bs-BA`
-        #[serde(rename = "bs-BA")]
-        BsBa,
-        /// `ca-ES`
-        #[serde(rename = "ca-ES")]
-        CaEs,
-        /// `ckb-IQ`
-        #[serde(rename = "ckb-IQ")]
-        CkbIq,
-        /// `ckb-IR`
-        #[serde(rename = "ckb-IR")]
-        CkbIr,
-        /// `cs-CZ`
-        #[serde(rename = "cs-CZ")]
-        CsCz,
-        /// `cy-GB`
-        #[serde(rename = "cy-GB")]
-        CyGb,
-        /// `cy-WL`
-        #[serde(rename = "cy-WL")]
-        CyWl,
-        /// `da-DK`
-        #[serde(rename = "da-DK")]
-        DaDk,
-        /// `de-CH`
-        #[serde(rename = "de-CH")]
-        DeCh,
-        /// `de-DE`
-        #[serde(rename = "de-DE")]
-        DeDe,
-        /// `el-GR`
-        #[serde(rename = "el-GR")]
-        ElGr,
-        /// `en-AB`
-        #[serde(rename = "en-AB")]
-        EnAb,
-        /// `en-AU`
-        #[serde(rename = "en-AU")]
-        EnAu,
-        /// `en-GB`
-        #[serde(rename = "en-GB")]
-        EnGb,
-        /// `en-IE`
-        #[serde(rename = "en-IE")]
-        EnIe,
-        /// `en-IN`
-        #[serde(rename = "en-IN")]
-        EnIn,
-        /// `en-NZ`
-        #[serde(rename = "en-NZ")]
-        EnNz,
-        /// `en-US`
-        #[serde(rename = "en-US")]
-        EnUs,
-        /// `en-WL`
-        #[serde(rename = "en-WL")]
-        EnWl,
-        /// `en-ZA`
-        #[serde(rename = "en-ZA")]
-        EnZa,
-        /// `es-ES`
-        #[serde(rename = "es-ES")]
-        EsEs,
-        /// `es-MX`
-        #[serde(rename = "es-MX")]
-        EsMx,
-        /// `es-US`
-        #[serde(rename = "es-US")]
-        EsUs,
-        /// `et-EE`
-        #[serde(rename = "et-EE")]
-        EtEe,
-        /// `et-ET`
-        #[serde(rename = "et-ET")]
-        EtEt,
-        /// `eu-ES`
-        #[serde(rename = "eu-ES")]
-        EuEs,
-        /// `fa-AF`
-        #[serde(rename = "fa-AF")]
-        FaAf,
-        /// `fa-IR`
-        #[serde(rename = "fa-IR")]
-        FaIr,
-        /// `fi-FI`
-        #[serde(rename = "fi-FI")]
-        FiFi,
-        /// `fr-CA`
-        #[serde(rename = "fr-CA")]
-        FrCa,
-        /// `fr-FR`
-        #[serde(rename = "fr-FR")]
-        FrFr,
-        /// `ga-IE`
-        #[serde(rename = "ga-IE")]
-        GaIe,
-        /// `gd-GB`
-        #[serde(rename = "gd-GB")]
-        GdGb,
-        /// `gl-ES`
-        #[serde(rename = "gl-ES")]
-        GlEs,
-        /// `gu-IN`
-        #[serde(rename = "gu-IN")]
-        GuIn,
-        /// `ha-NG`
-        #[serde(rename = "ha-NG")]
-        HaNg,
-        /// `he-IL`
-        #[serde(rename = "he-IL")]
-        HeIl,
-        /// `hi-IN`
-        #[serde(rename = "hi-IN")]
-        HiIn,
-        /// `hr-HR`
-        #[serde(rename = "hr-HR")]
-        HrHr,
-        /// `ht-HT`
-        #[serde(rename = "ht-HT")]
-        HtHt,
-        /// `hu-HU`
-        #[serde(rename = "hu-HU")]
-        HuHu,
-        /// `hy-AM`
-        #[serde(rename = "hy-AM")]
-        HyAm,
-        /// `id-ID`
-        #[serde(rename = "id-ID")]
-        IdId,
-        /// `is-IS`
-        #[serde(rename = "is-IS")]
-        IsIs,
-        /// `it-IT`
-        #[serde(rename = "it-IT")]
-        ItIt,
-        /// `ja-JP`
-        #[serde(rename = "ja-JP")]
-        JaJp,
-        /// `jv-ID`
-        #[serde(rename = "jv-ID")]
-        JvId,
-        /// `ka-GE`
-        #[serde(rename = "ka-GE")]
-        KaGe,
-        /// `kab-DZ`
-        #[serde(rename = "kab-DZ")]
-        KabDz,
-        /// `kk-KZ`
-        #[serde(rename = "kk-KZ")]
-        KkKz,
-        /// `km-KH`
-        #[serde(rename = "km-KH")]
-        KmKh,
-        /// `kn-IN`
-        #[serde(rename = "kn-IN")]
-        KnIn,
-        /// `ko-KR`
-        #[serde(rename = "ko-KR")]
-        KoKr,
-        /// `ky-KG`
-        #[serde(rename = "ky-KG")]
-        KyKg,
-        /// `lg-IN`
-        #[serde(rename = "lg-IN")]
-        LgIn,
-        /// `lt-LT`
-        #[serde(rename = "lt-LT")]
-        LtLt,
-        /// `lv-LV`
-        #[serde(rename = "lv-LV")]
-        LvLv,
-        /// `mhr-RU`
-        #[serde(rename = "mhr-RU")]
-        MhrRu,
-        /// `mi-NZ`
-        #[serde(rename = "mi-NZ")]
-        MiNz,
-        /// `mk-MK`
-        #[serde(rename = "mk-MK")]
-        MkMk,
-        /// `ml-IN`
-        #[serde(rename = "ml-IN")]
-        MlIn,
-        /// `mn-MN`
-        #[serde(rename = "mn-MN")]
-        MnMn,
-        /// `mr-IN`
-        #[serde(rename = "mr-IN")]
-        MrIn,
-        /// `ms-MY`
-        #[serde(rename = "ms-MY")]
-        MsMy,
-        /// `mt-MT`
-        #[serde(rename = "mt-MT")]
-        MtMt,
-        /// `my-MM`
-        #[serde(rename = "my-MM")]
-        MyMm,
-        /// `ne-NP`
-        #[serde(rename = "ne-NP")]
-        NeNp,
-        /// `nl-NL`
-        #[serde(rename = "nl-NL")]
-        NlNl,
-        /// `no-NO`
-        #[serde(rename = "no-NO")]
-        NoNo,
-        /// `or-IN`
-        #[serde(rename = "or-IN")]
-        OrIn,
-        /// `pa-IN`
-        #[serde(rename = "pa-IN")]
-        PaIn,
-        /// `pl-PL`
-        #[serde(rename = "pl-PL")]
-        PlPl,
-        /// `ps-AF`
-        #[serde(rename = "ps-AF")]
-        PsAf,
-        /// `pt-BR`
-        #[serde(rename = "pt-BR")]
-        PtBr,
-        /// `pt-PT`
-        #[serde(rename = "pt-PT")]
-        PtPt,
-        /// `ro-RO`
-        #[serde(rename = "ro-RO")]
-        RoRo,
-        /// `ru-RU`
-        #[serde(rename = "ru-RU")]
-        RuRu,
-        /// `rw-RW`
-        #[serde(rename = "rw-RW")]
-        RwRw,
-        /// `si-LK`
-        #[serde(rename = "si-LK")]
-        SiLk,
-        /// `sk-SK`
-        #[serde(rename = "sk-SK")]
-        SkSk,
-        /// `sl-SI`
-        #[serde(rename = "sl-SI")]
-        SlSi,
-        /// `so-SO`
-        #[serde(rename = "so-SO")]
-        SoSo,
-        /// `sq-AL`
-        #[serde(rename = "sq-AL")]
-        SqAl,
-        /// `sr-RS`
-        #[serde(rename = "sr-RS")]
-        SrRs,
-        /// `su-ID`
-        #[serde(rename = "su-ID")]
-        SuId,
-        /// `sv-SE`
-        #[serde(rename = "sv-SE")]
-        SvSe,
-        /// `sw-BI`
-        #[serde(rename = "sw-BI")]
-        SwBi,
-        /// `sw-KE`
-        #[serde(rename = "sw-KE")]
-        SwKe,
-        /// `sw-RW`
-        #[serde(rename = "sw-RW")]
-        SwRw,
-        /// `sw-TZ`
-        #[serde(rename = "sw-TZ")]
-        SwTz,
-        /// `sw-UG`
-        #[serde(rename = "sw-UG")]
-        SwUg,
-        /// `ta-IN`
-        #[serde(rename = "ta-IN")]
-        TaIn,
-        /// `te-IN`
-        #[serde(rename = "te-IN")]
-        TeIn,
-        /// `th-TH`
-        #[serde(rename = "th-TH")]
-        ThTh,
-        /// `tl-PH`
-        #[serde(rename = "tl-PH")]
-        TlPh,
-        /// `tr-TR`
-        #[serde(rename = "tr-TR")]
-        TrTr,
-        /// `tt-RU`
-        #[serde(rename = "tt-RU")]
-        TtRu,
-        /// `ug-CN`
-        #[serde(rename = "ug-CN")]
-        UgCn,
-        /// `uk-UA`
-        #[serde(rename = "uk-UA")]
-        UkUa,
-        /// `uz-UZ`
-        #[serde(rename = "uz-UZ")]
-        UzUz,
-        /// `vi-VN`
-        #[serde(rename = "vi-VN")]
-        ViVn,
-        /// `wo-SN`
-        #[serde(rename = "wo-SN")]
-        WoSn,
-        /// `zh-CN`
-        #[serde(rename = "zh-CN")]
-        ZhCn,
-        /// `zh-HK`
-        #[serde(rename = "zh-HK")]
-        ZhHk,
-        /// `zh-TW`
-        #[serde(rename = "zh-TW")]
-        ZhTw,
-        /// `zu-ZA`
-        #[serde(rename = "zu-ZA")]
-        ZuZa,
-    }
+    pub use super::shared_types::LanguageCode;
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key of the tag. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value of the tag. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 

@@ -11,6 +11,44 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// Creates a key-value pair for a specific resource.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct Tag {
+        /// The name assigned to the tag that you create. Required.
+        #[serde(rename = "Key")]
+        pub key: Value,
+        /// Contains one or more values that you assigned to the key name you create. Required.
+        #[serde(rename = "Value")]
+        pub value: Value,
+    }
+
+    impl Tag {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
+            Tag { key: key.into(), value: value.into() }
+        }
+    }
+
+    /// IP address type for Connector
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum IpAddressType {
+        /// `IPV4`
+        #[serde(rename = "IPV4")]
+        Ipv4,
+        /// `DUALSTACK`
+        #[serde(rename = "DUALSTACK")]
+        Dualstack,
+    }
+
+}
+
 /// Property types of [`CfnAgreement`].
 pub mod agreement {
     #[allow(unused_imports)]
@@ -77,24 +115,7 @@ pub mod agreement {
         Inactive,
     }
 
-    /// Creates a key-value pair for a specific resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The name assigned to the tag that you create. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// Contains one or more values that you assigned to the key name you create. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -164,24 +185,7 @@ pub mod certificate {
     #[allow(unused_imports)]
     use super::*;
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// Specifies the usage type for the certificate.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -478,16 +482,7 @@ pub mod connector {
         VpcLattice,
     }
 
-    /// IP address type for Connector
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum IpAddressType {
-        /// `IPV4`
-        #[serde(rename = "IPV4")]
-        Ipv4,
-        /// `DUALSTACK`
-        #[serde(rename = "DUALSTACK")]
-        Dualstack,
-    }
+    pub use super::shared_types::IpAddressType;
 
     /// Configuration for an SFTP connector.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -506,24 +501,7 @@ pub mod connector {
         pub user_secret_id: Option<Value>,
     }
 
-    /// Creates a key-value pair for a specific resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The name assigned to the tag that you create. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// Contains one or more values that you assigned to the key name you create. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -613,24 +591,7 @@ pub mod host_key {
         SecretsManager,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The name assigned to the tag that you create. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// Contains one or more values that you assigned to the key name you create. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -712,24 +673,7 @@ pub mod profile {
         Partner,
     }
 
-    /// Creates a key-value pair for a specific resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The name assigned to the tag that you create. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// Contains one or more values that you assigned to the key name you create. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -877,16 +821,7 @@ pub mod server {
         AwsLambda,
     }
 
-    /// The values `IpAddressType` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum IpAddressType {
-        /// `IPV4`
-        #[serde(rename = "IPV4")]
-        Ipv4,
-        /// `DUALSTACK`
-        #[serde(rename = "DUALSTACK")]
-        Dualstack,
-    }
+    pub use super::shared_types::IpAddressType;
 
     /// The values `As2Transport` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -996,24 +931,7 @@ pub mod server {
         pub directory_listing_optimization: Option<DirectoryListingOptimization>,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// `WorkflowDetail`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -1200,24 +1118,7 @@ pub mod user {
         }
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -1280,16 +1181,7 @@ pub mod web_app {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The IP address type for the VPC endpoint used by the web app.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum IpAddressType {
-        /// `IPV4`
-        #[serde(rename = "IPV4")]
-        Ipv4,
-        /// `DUALSTACK`
-        #[serde(rename = "DUALSTACK")]
-        Dualstack,
-    }
+    pub use super::shared_types::IpAddressType;
 
     /// You can provide a structure that contains the details for the VPC endpoint to use with your web app.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -1330,24 +1222,7 @@ pub mod web_app {
         pub role: Option<Value>,
     }
 
-    /// Key-value pair that can be used to group and search for web apps.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// `WebAppCustomization`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -1658,24 +1533,7 @@ pub mod workflow {
         pub r#type: Option<WorkflowStepType>,
     }
 
-    /// Creates a key-value pair for a specific resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The name assigned to the tag that you create. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// Contains one or more values that you assigned to the key name you create. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 

@@ -11,8 +11,9 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
-/// Property types of [`CfnParallelData`].
-pub mod parallel_data {
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
     #[allow(unused_imports)]
     use super::*;
 
@@ -42,6 +43,36 @@ pub mod parallel_data {
             EncryptionKey { id: id.into(), r#type }
         }
     }
+
+    /// `Tags`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct Tags {
+        /// `Key`. Required.
+        #[serde(rename = "Key")]
+        pub key: Value,
+        /// `Value`. Required.
+        #[serde(rename = "Value")]
+        pub value: Value,
+    }
+
+    impl Tags {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
+            Tags { key: key.into(), value: value.into() }
+        }
+    }
+
+}
+
+/// Property types of [`CfnParallelData`].
+pub mod parallel_data {
+    #[allow(unused_imports)]
+    use super::*;
+
+    pub use super::shared_types::Type;
+
+    pub use super::shared_types::EncryptionKey;
 
     /// The format of the parallel data input file.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -76,24 +107,7 @@ pub mod parallel_data {
         }
     }
 
-    /// `Tags`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tags {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tags {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tags { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tags;
 
 }
 
@@ -177,32 +191,9 @@ pub mod terminology {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The type of encryption key.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Type {
-        /// `KMS`
-        #[serde(rename = "KMS")]
-        Kms,
-    }
+    pub use super::shared_types::Type;
 
-    /// The encryption key for the custom terminology.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct EncryptionKey {
-        /// The Amazon Resource Name (ARN) of the encryption key. Required.
-        #[serde(rename = "Id")]
-        pub id: Value,
-        /// The type of encryption key. Required.
-        #[serde(rename = "Type")]
-        pub r#type: Type,
-    }
-
-    impl EncryptionKey {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(id: impl Into<Value>, r#type: Type) -> Self {
-            EncryptionKey { id: id.into(), r#type }
-        }
-    }
+    pub use super::shared_types::EncryptionKey;
 
     /// The merge strategy for the custom terminology. Currently only OVERWRITE is supported.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -212,24 +203,7 @@ pub mod terminology {
         Overwrite,
     }
 
-    /// `Tags`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tags {
-        /// The key of the tag. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value of the tag. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tags {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tags { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tags;
 
     /// The directionality of the terminology resource.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]

@@ -11,21 +11,11 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
-/// Property types of [`CfnAccessLogSubscription`].
-pub mod access_log_subscription {
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
     #[allow(unused_imports)]
     use super::*;
-
-    /// The values `ServiceNetworkLogType` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ServiceNetworkLogType {
-        /// `SERVICE`
-        #[serde(rename = "SERVICE")]
-        Service,
-        /// `RESOURCE`
-        #[serde(rename = "RESOURCE")]
-        Resource,
-    }
 
     /// `Tag`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -45,6 +35,99 @@ pub mod access_log_subscription {
             Tag { key: key.into(), value: value.into() }
         }
     }
+
+    /// `FixedResponse`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct FixedResponse {
+        /// `StatusCode`. Required.
+        #[serde(rename = "StatusCode")]
+        pub status_code: Value,
+    }
+
+    impl FixedResponse {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(status_code: impl Into<Value>) -> Self {
+            FixedResponse { status_code: status_code.into() }
+        }
+    }
+
+    /// `WeightedTargetGroup`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct WeightedTargetGroup {
+        /// `TargetGroupIdentifier`. Required.
+        #[serde(rename = "TargetGroupIdentifier")]
+        pub target_group_identifier: Value,
+        /// `Weight`.
+        #[serde(rename = "Weight")]
+        pub weight: Option<Value>,
+    }
+
+    impl WeightedTargetGroup {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(target_group_identifier: impl Into<Value>) -> Self {
+            WeightedTargetGroup { target_group_identifier: target_group_identifier.into(), weight: None }
+        }
+    }
+
+    /// `Forward`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct Forward {
+        /// `TargetGroups`. Required.
+        #[serde(rename = "TargetGroups")]
+        pub target_groups: Vec<WeightedTargetGroup>,
+    }
+
+    impl Forward {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(target_groups: Vec<WeightedTargetGroup>) -> Self {
+            Forward { target_groups }
+        }
+    }
+
+    /// The values `AuthType` takes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum AuthType {
+        /// `NONE`
+        #[serde(rename = "NONE")]
+        None,
+        /// `AWS_IAM`
+        #[serde(rename = "AWS_IAM")]
+        AwsIam,
+    }
+
+    /// `DnsEntry`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct DnsEntry {
+        /// `DomainName`.
+        #[serde(rename = "DomainName")]
+        pub domain_name: Option<Value>,
+        /// `HostedZoneId`.
+        #[serde(rename = "HostedZoneId")]
+        pub hosted_zone_id: Option<Value>,
+    }
+
+}
+
+/// Property types of [`CfnAccessLogSubscription`].
+pub mod access_log_subscription {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// The values `ServiceNetworkLogType` takes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum ServiceNetworkLogType {
+        /// `SERVICE`
+        #[serde(rename = "SERVICE")]
+        Service,
+        /// `RESOURCE`
+        #[serde(rename = "RESOURCE")]
+        Resource,
+    }
+
+    pub use super::shared_types::Tag;
 
 }
 
@@ -199,56 +282,11 @@ pub mod listener {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `FixedResponse`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct FixedResponse {
-        /// `StatusCode`. Required.
-        #[serde(rename = "StatusCode")]
-        pub status_code: Value,
-    }
+    pub use super::shared_types::FixedResponse;
 
-    impl FixedResponse {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(status_code: impl Into<Value>) -> Self {
-            FixedResponse { status_code: status_code.into() }
-        }
-    }
+    pub use super::shared_types::WeightedTargetGroup;
 
-    /// `WeightedTargetGroup`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct WeightedTargetGroup {
-        /// `TargetGroupIdentifier`. Required.
-        #[serde(rename = "TargetGroupIdentifier")]
-        pub target_group_identifier: Value,
-        /// `Weight`.
-        #[serde(rename = "Weight")]
-        pub weight: Option<Value>,
-    }
-
-    impl WeightedTargetGroup {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(target_group_identifier: impl Into<Value>) -> Self {
-            WeightedTargetGroup { target_group_identifier: target_group_identifier.into(), weight: None }
-        }
-    }
-
-    /// `Forward`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Forward {
-        /// `TargetGroups`. Required.
-        #[serde(rename = "TargetGroups")]
-        pub target_groups: Vec<WeightedTargetGroup>,
-    }
-
-    impl Forward {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(target_groups: Vec<WeightedTargetGroup>) -> Self {
-            Forward { target_groups }
-        }
-    }
+    pub use super::shared_types::Forward;
 
     /// `DefaultAction`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -275,24 +313,7 @@ pub mod listener {
         TlsPassthrough,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -613,56 +634,11 @@ pub mod rule {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `FixedResponse`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct FixedResponse {
-        /// `StatusCode`. Required.
-        #[serde(rename = "StatusCode")]
-        pub status_code: Value,
-    }
+    pub use super::shared_types::FixedResponse;
 
-    impl FixedResponse {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(status_code: impl Into<Value>) -> Self {
-            FixedResponse { status_code: status_code.into() }
-        }
-    }
+    pub use super::shared_types::WeightedTargetGroup;
 
-    /// `WeightedTargetGroup`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct WeightedTargetGroup {
-        /// `TargetGroupIdentifier`. Required.
-        #[serde(rename = "TargetGroupIdentifier")]
-        pub target_group_identifier: Value,
-        /// `Weight`.
-        #[serde(rename = "Weight")]
-        pub weight: Option<Value>,
-    }
-
-    impl WeightedTargetGroup {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(target_group_identifier: impl Into<Value>) -> Self {
-            WeightedTargetGroup { target_group_identifier: target_group_identifier.into(), weight: None }
-        }
-    }
-
-    /// `Forward`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Forward {
-        /// `TargetGroups`. Required.
-        #[serde(rename = "TargetGroups")]
-        pub target_groups: Vec<WeightedTargetGroup>,
-    }
-
-    impl Forward {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(target_groups: Vec<WeightedTargetGroup>) -> Self {
-            Forward { target_groups }
-        }
-    }
+    pub use super::shared_types::Forward;
 
     /// `Action`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -800,24 +776,7 @@ pub mod rule {
         }
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -875,46 +834,11 @@ pub mod service {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The values `AuthType` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum AuthType {
-        /// `NONE`
-        #[serde(rename = "NONE")]
-        None,
-        /// `AWS_IAM`
-        #[serde(rename = "AWS_IAM")]
-        AwsIam,
-    }
+    pub use super::shared_types::AuthType;
 
-    /// `DnsEntry`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct DnsEntry {
-        /// `DomainName`.
-        #[serde(rename = "DomainName")]
-        pub domain_name: Option<Value>,
-        /// `HostedZoneId`.
-        #[serde(rename = "HostedZoneId")]
-        pub hosted_zone_id: Option<Value>,
-    }
+    pub use super::shared_types::DnsEntry;
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -984,16 +908,7 @@ pub mod service_network {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The values `AuthType` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum AuthType {
-        /// `NONE`
-        #[serde(rename = "NONE")]
-        None,
-        /// `AWS_IAM`
-        #[serde(rename = "AWS_IAM")]
-        AwsIam,
-    }
+    pub use super::shared_types::AuthType;
 
     /// `SharingConfig`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -1011,24 +926,7 @@ pub mod service_network {
         }
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -1077,24 +975,7 @@ pub mod service_network_resource_association {
     #[allow(unused_imports)]
     use super::*;
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -1135,35 +1016,9 @@ pub mod service_network_service_association {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `DnsEntry`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct DnsEntry {
-        /// `DomainName`.
-        #[serde(rename = "DomainName")]
-        pub domain_name: Option<Value>,
-        /// `HostedZoneId`.
-        #[serde(rename = "HostedZoneId")]
-        pub hosted_zone_id: Option<Value>,
-    }
+    pub use super::shared_types::DnsEntry;
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -1272,24 +1127,7 @@ pub mod service_network_vpc_association {
         pub private_dns_specified_domains: Option<Vec<Value>>,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -1509,24 +1347,7 @@ pub mod target_group {
         pub vpc_identifier: Option<Value>,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// `Target`.
     #[derive(Debug, Clone, ::serde::Serialize)]

@@ -11,8 +11,9 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
-/// Property types of [`CfnByteMatchSet`].
-pub mod byte_match_set {
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
     #[allow(unused_imports)]
     use super::*;
 
@@ -34,6 +35,15 @@ pub mod byte_match_set {
             FieldToMatch { data: None, r#type: r#type.into() }
         }
     }
+
+}
+
+/// Property types of [`CfnByteMatchSet`].
+pub mod byte_match_set {
+    #[allow(unused_imports)]
+    use super::*;
+
+    pub use super::shared_types::FieldToMatch;
 
     /// `ByteMatchTuple`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -218,24 +228,7 @@ pub mod size_constraint_set {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `FieldToMatch`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct FieldToMatch {
-        /// `Data`.
-        #[serde(rename = "Data")]
-        pub data: Option<Value>,
-        /// `Type`. Required.
-        #[serde(rename = "Type")]
-        pub r#type: Value,
-    }
-
-    impl FieldToMatch {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(r#type: impl Into<Value>) -> Self {
-            FieldToMatch { data: None, r#type: r#type.into() }
-        }
-    }
+    pub use super::shared_types::FieldToMatch;
 
     /// `SizeConstraint`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -299,24 +292,7 @@ pub mod sql_injection_match_set {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `FieldToMatch`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct FieldToMatch {
-        /// `Data`.
-        #[serde(rename = "Data")]
-        pub data: Option<Value>,
-        /// `Type`. Required.
-        #[serde(rename = "Type")]
-        pub r#type: Value,
-    }
-
-    impl FieldToMatch {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(r#type: impl Into<Value>) -> Self {
-            FieldToMatch { data: None, r#type: r#type.into() }
-        }
-    }
+    pub use super::shared_types::FieldToMatch;
 
     /// `SqlInjectionMatchTuple`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -455,24 +431,7 @@ pub mod xss_match_set {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `FieldToMatch`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct FieldToMatch {
-        /// `Data`.
-        #[serde(rename = "Data")]
-        pub data: Option<Value>,
-        /// `Type`. Required.
-        #[serde(rename = "Type")]
-        pub r#type: Value,
-    }
-
-    impl FieldToMatch {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(r#type: impl Into<Value>) -> Self {
-            FieldToMatch { data: None, r#type: r#type.into() }
-        }
-    }
+    pub use super::shared_types::FieldToMatch;
 
     /// `XssMatchTuple`.
     #[derive(Debug, Clone, ::serde::Serialize)]

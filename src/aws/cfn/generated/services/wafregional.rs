@@ -11,8 +11,9 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
-/// Property types of [`CfnByteMatchSet`].
-pub mod byte_match_set {
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
     #[allow(unused_imports)]
     use super::*;
 
@@ -34,6 +35,37 @@ pub mod byte_match_set {
             FieldToMatch { data: None, r#type: r#type.into() }
         }
     }
+
+    /// `Predicate`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct Predicate {
+        /// `DataId`. Required.
+        #[serde(rename = "DataId")]
+        pub data_id: Value,
+        /// `Negated`. Required.
+        #[serde(rename = "Negated")]
+        pub negated: Value,
+        /// `Type`. Required.
+        #[serde(rename = "Type")]
+        pub r#type: Value,
+    }
+
+    impl Predicate {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(data_id: impl Into<Value>, negated: impl Into<Value>, r#type: impl Into<Value>) -> Self {
+            Predicate { data_id: data_id.into(), negated: negated.into(), r#type: r#type.into() }
+        }
+    }
+
+}
+
+/// Property types of [`CfnByteMatchSet`].
+pub mod byte_match_set {
+    #[allow(unused_imports)]
+    use super::*;
+
+    pub use super::shared_types::FieldToMatch;
 
     /// `ByteMatchTuple`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -212,27 +244,7 @@ pub mod rate_based_rule {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `Predicate`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Predicate {
-        /// `DataId`. Required.
-        #[serde(rename = "DataId")]
-        pub data_id: Value,
-        /// `Negated`. Required.
-        #[serde(rename = "Negated")]
-        pub negated: Value,
-        /// `Type`. Required.
-        #[serde(rename = "Type")]
-        pub r#type: Value,
-    }
-
-    impl Predicate {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(data_id: impl Into<Value>, negated: impl Into<Value>, r#type: impl Into<Value>) -> Self {
-            Predicate { data_id: data_id.into(), negated: negated.into(), r#type: r#type.into() }
-        }
-    }
+    pub use super::shared_types::Predicate;
 
 }
 
@@ -310,27 +322,7 @@ pub mod rule {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `Predicate`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Predicate {
-        /// `DataId`. Required.
-        #[serde(rename = "DataId")]
-        pub data_id: Value,
-        /// `Negated`. Required.
-        #[serde(rename = "Negated")]
-        pub negated: Value,
-        /// `Type`. Required.
-        #[serde(rename = "Type")]
-        pub r#type: Value,
-    }
-
-    impl Predicate {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(data_id: impl Into<Value>, negated: impl Into<Value>, r#type: impl Into<Value>) -> Self {
-            Predicate { data_id: data_id.into(), negated: negated.into(), r#type: r#type.into() }
-        }
-    }
+    pub use super::shared_types::Predicate;
 
 }
 
@@ -372,24 +364,7 @@ pub mod size_constraint_set {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `FieldToMatch`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct FieldToMatch {
-        /// `Data`.
-        #[serde(rename = "Data")]
-        pub data: Option<Value>,
-        /// `Type`. Required.
-        #[serde(rename = "Type")]
-        pub r#type: Value,
-    }
-
-    impl FieldToMatch {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(r#type: impl Into<Value>) -> Self {
-            FieldToMatch { data: None, r#type: r#type.into() }
-        }
-    }
+    pub use super::shared_types::FieldToMatch;
 
     /// `SizeConstraint`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -453,24 +428,7 @@ pub mod sql_injection_match_set {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `FieldToMatch`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct FieldToMatch {
-        /// `Data`.
-        #[serde(rename = "Data")]
-        pub data: Option<Value>,
-        /// `Type`. Required.
-        #[serde(rename = "Type")]
-        pub r#type: Value,
-    }
-
-    impl FieldToMatch {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(r#type: impl Into<Value>) -> Self {
-            FieldToMatch { data: None, r#type: r#type.into() }
-        }
-    }
+    pub use super::shared_types::FieldToMatch;
 
     /// `SqlInjectionMatchTuple`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -639,24 +597,7 @@ pub mod xss_match_set {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `FieldToMatch`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct FieldToMatch {
-        /// `Data`.
-        #[serde(rename = "Data")]
-        pub data: Option<Value>,
-        /// `Type`. Required.
-        #[serde(rename = "Type")]
-        pub r#type: Value,
-    }
-
-    impl FieldToMatch {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(r#type: impl Into<Value>) -> Self {
-            FieldToMatch { data: None, r#type: r#type.into() }
-        }
-    }
+    pub use super::shared_types::FieldToMatch;
 
     /// `XssMatchTuple`.
     #[derive(Debug, Clone, ::serde::Serialize)]

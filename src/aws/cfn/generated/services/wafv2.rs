@@ -11,21 +11,11 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
-/// Property types of [`CfnIPSet`].
-pub mod ip_set {
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
     #[allow(unused_imports)]
     use super::*;
-
-    /// Type of addresses in the IPSet, use IPV4 for IPV4 IP addresses, IPV6 for IPV6 address.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum IPAddressVersion {
-        /// `IPV4`
-        #[serde(rename = "IPV4")]
-        Ipv4,
-        /// `IPV6`
-        #[serde(rename = "IPV6")]
-        Ipv6,
-    }
 
     /// Use CLOUDFRONT for CloudFront IPSet, use REGIONAL for Application Load Balancer and API Gateway.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -49,202 +39,6 @@ pub mod ip_set {
         pub value: Option<Value>,
     }
 
-}
-
-/// `AWS::WAFv2::IPSet`: Contains a list of IP addresses. This can be either IPV4 or IPV6. The list will be mutually ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-ipset.html))
-#[derive(Debug, Clone, ::serde::Serialize)]
-pub struct CfnIPSet {
-    /// List of IPAddresses. Required.
-    #[serde(rename = "Addresses")]
-    pub addresses: Vec<Value>,
-    /// Description of the entity.
-    #[serde(rename = "Description")]
-    pub description: Option<Value>,
-    /// Type of addresses in the IPSet, use IPV4 for IPV4 IP addresses, IPV6 for IPV6 address. Required.
-    #[serde(rename = "IPAddressVersion")]
-    pub ip_address_version: ip_set::IPAddressVersion,
-    /// Name of the IPSet.
-    #[serde(rename = "Name")]
-    pub name: Option<Value>,
-    /// Use CLOUDFRONT for CloudFront IPSet, use REGIONAL for Application Load Balancer and API Gateway. Required.
-    #[serde(rename = "Scope")]
-    pub scope: ip_set::Scope,
-    /// `Tags`.
-    #[serde(rename = "Tags")]
-    pub tags: Option<Vec<ip_set::Tag>>,
-}
-
-impl CfnIPSet {
-    /// With the required properties; the others unset.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(addresses: Vec<Value>, ip_address_version: ip_set::IPAddressVersion, scope: ip_set::Scope) -> Self {
-        CfnIPSet { addresses, description: None, ip_address_version, name: None, scope, tags: None }
-    }
-}
-
-impl crate::core::CfnResource for CfnIPSet {
-    const TYPE: &'static str = "AWS::WAFv2::IPSet";
-}
-
-impl crate::core::ResourceRef<CfnIPSet> {
-    /// `Fn::GetAtt` `Arn`.
-    pub fn attr_arn(&self) -> Value {
-        self.attr("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    pub fn attr_id(&self) -> Value {
-        self.attr("Id")
-    }
-}
-
-/// Property types of [`CfnLoggingConfiguration`].
-pub mod logging_configuration {
-    #[allow(unused_imports)]
-    use super::*;
-
-    /// Default handling for logs that don't match any of the specified filtering conditions.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum DefaultBehavior {
-        /// `KEEP`
-        #[serde(rename = "KEEP")]
-        Keep,
-        /// `DROP`
-        #[serde(rename = "DROP")]
-        Drop,
-    }
-
-    /// How to handle logs that satisfy the filter's conditions and requirement.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Behavior {
-        /// `KEEP`
-        #[serde(rename = "KEEP")]
-        Keep,
-        /// `DROP`
-        #[serde(rename = "DROP")]
-        Drop,
-    }
-
-    /// Logic to apply to the filtering conditions. You can specify that, in order to satisfy the filter, a log must match all conditions or must match at least one condition.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Action {
-        /// `ALLOW`
-        #[serde(rename = "ALLOW")]
-        Allow,
-        /// `BLOCK`
-        #[serde(rename = "BLOCK")]
-        Block,
-        /// `COUNT`
-        #[serde(rename = "COUNT")]
-        Count,
-        /// `CAPTCHA`
-        #[serde(rename = "CAPTCHA")]
-        Captcha,
-        /// `CHALLENGE`
-        #[serde(rename = "CHALLENGE")]
-        Challenge,
-        /// `MONETIZE`
-        #[serde(rename = "MONETIZE")]
-        Monetize,
-        /// `EXCLUDED_AS_COUNT`
-        #[serde(rename = "EXCLUDED_AS_COUNT")]
-        ExcludedAsCount,
-    }
-
-    /// A single action condition.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct ActionCondition {
-        /// Logic to apply to the filtering conditions. You can specify that, in order to satisfy the filter, a log must match all conditions or must match at least one condition. Required.
-        #[serde(rename = "Action")]
-        pub action: Action,
-    }
-
-    impl ActionCondition {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(action: Action) -> Self {
-            ActionCondition { action }
-        }
-    }
-
-    /// A single label name condition.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct LabelNameCondition {
-        /// The label name that a log record must contain in order to meet the condition. This must be a fully qualified label name. Fully qualified labels have a prefix, optional namespaces, and label name. The prefix identifies the rule group or web ACL context of the rule that added the label. Required.
-        #[serde(rename = "LabelName")]
-        pub label_name: Value,
-    }
-
-    impl LabelNameCondition {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(label_name: impl Into<Value>) -> Self {
-            LabelNameCondition { label_name: label_name.into() }
-        }
-    }
-
-    /// `Condition`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct Condition {
-        /// A single action condition.
-        #[serde(rename = "ActionCondition")]
-        pub action_condition: Option<ActionCondition>,
-        /// A single label name condition.
-        #[serde(rename = "LabelNameCondition")]
-        pub label_name_condition: Option<LabelNameCondition>,
-    }
-
-    /// Logic to apply to the filtering conditions. You can specify that, in order to satisfy the filter, a log must match all conditions or must match at least one condition.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Requirement {
-        /// `MEETS_ALL`
-        #[serde(rename = "MEETS_ALL")]
-        MeetsAll,
-        /// `MEETS_ANY`
-        #[serde(rename = "MEETS_ANY")]
-        MeetsAny,
-    }
-
-    /// `Filter`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Filter {
-        /// How to handle logs that satisfy the filter's conditions and requirement. Required.
-        #[serde(rename = "Behavior")]
-        pub behavior: Behavior,
-        /// Match conditions for the filter. Required.
-        #[serde(rename = "Conditions")]
-        pub conditions: Vec<Condition>,
-        /// Logic to apply to the filtering conditions. You can specify that, in order to satisfy the filter, a log must match all conditions or must match at least one condition. Required.
-        #[serde(rename = "Requirement")]
-        pub requirement: Requirement,
-    }
-
-    impl Filter {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(behavior: Behavior, conditions: Vec<Condition>, requirement: Requirement) -> Self {
-            Filter { behavior, conditions, requirement }
-        }
-    }
-
-    /// Filtering that specifies which web requests are kept in the logs and which are dropped. You can filter on the rule action and on the web request labels that were applied by matching rules during web ACL evaluation.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct LoggingFilter {
-        /// Default handling for logs that don't match any of the specified filtering conditions. Required.
-        #[serde(rename = "DefaultBehavior")]
-        pub default_behavior: DefaultBehavior,
-        /// The filters that you want to apply to the logs. Required.
-        #[serde(rename = "Filters")]
-        pub filters: Vec<Filter>,
-    }
-
-    impl LoggingFilter {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(default_behavior: DefaultBehavior, filters: Vec<Filter>) -> Self {
-            LoggingFilter { default_behavior, filters }
-        }
-    }
-
     /// Inspect a single header. Provide the name of the header to inspect, for example, User-Agent or Referer. This setting isn't case sensitive.
     #[derive(Debug, Clone, ::serde::Serialize)]
     pub struct SingleHeader {
@@ -259,146 +53,6 @@ pub mod logging_configuration {
         pub fn new(name: impl Into<Value>) -> Self {
             SingleHeader { name: name.into() }
         }
-    }
-
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct FieldToMatch {
-        /// `Method`.
-        #[serde(rename = "Method")]
-        pub method: Option<Value>,
-        /// `QueryString`.
-        #[serde(rename = "QueryString")]
-        pub query_string: Option<Value>,
-        /// Inspect a single header. Provide the name of the header to inspect, for example, User-Agent or Referer. This setting isn't case sensitive.
-        #[serde(rename = "SingleHeader")]
-        pub single_header: Option<SingleHeader>,
-        /// `UriPath`.
-        #[serde(rename = "UriPath")]
-        pub uri_path: Option<Value>,
-    }
-
-}
-
-/// `AWS::WAFv2::LoggingConfiguration`: A WAFv2 Logging Configuration Resource Provider ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-loggingconfiguration.html))
-#[derive(Debug, Clone, ::serde::Serialize)]
-pub struct CfnLoggingConfiguration {
-    /// The Amazon Resource Names (ARNs) of the logging destinations that you want to associate with the web ACL. Required.
-    #[serde(rename = "LogDestinationConfigs")]
-    pub log_destination_configs: Vec<Value>,
-    /// Filtering that specifies which web requests are kept in the logs and which are dropped. You can filter on the rule action and on the web request labels that were applied by matching rules during web ACL evaluation.
-    #[serde(rename = "LoggingFilter")]
-    pub logging_filter: Option<logging_configuration::LoggingFilter>,
-    /// The parts of the request that you want to keep out of the logs. For example, if you redact the HEADER field, the HEADER field in the firehose will be xxx.
-    #[serde(rename = "RedactedFields")]
-    pub redacted_fields: Option<Vec<logging_configuration::FieldToMatch>>,
-    /// The Amazon Resource Name (ARN) of the web ACL that you want to associate with LogDestinationConfigs. Required.
-    #[serde(rename = "ResourceArn")]
-    pub resource_arn: Value,
-}
-
-impl CfnLoggingConfiguration {
-    /// With the required properties; the others unset.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(log_destination_configs: Vec<Value>, resource_arn: impl Into<Value>) -> Self {
-        CfnLoggingConfiguration { log_destination_configs, logging_filter: None, redacted_fields: None, resource_arn: resource_arn.into() }
-    }
-}
-
-impl crate::core::CfnResource for CfnLoggingConfiguration {
-    const TYPE: &'static str = "AWS::WAFv2::LoggingConfiguration";
-}
-
-impl crate::core::ResourceRef<CfnLoggingConfiguration> {
-    /// `Fn::GetAtt` `ManagedByFirewallManager`.
-    pub fn attr_managed_by_firewall_manager(&self) -> Value {
-        self.attr("ManagedByFirewallManager")
-    }
-}
-
-/// Property types of [`CfnRegexPatternSet`].
-pub mod regex_pattern_set {
-    #[allow(unused_imports)]
-    use super::*;
-
-    /// Use CLOUDFRONT for CloudFront RegexPatternSet, use REGIONAL for Application Load Balancer and API Gateway.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Scope {
-        /// `CLOUDFRONT`
-        #[serde(rename = "CLOUDFRONT")]
-        Cloudfront,
-        /// `REGIONAL`
-        #[serde(rename = "REGIONAL")]
-        Regional,
-    }
-
-    /// `Tag`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`.
-        #[serde(rename = "Key")]
-        pub key: Option<Value>,
-        /// `Value`.
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
-
-}
-
-/// `AWS::WAFv2::RegexPatternSet`: Contains a list of Regular expressions based on the provided inputs. RegexPatternSet can be used with other WAF entities with RegexPatternSetReferenceStatement to perform other actions . ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-regexpatternset.html))
-#[derive(Debug, Clone, ::serde::Serialize)]
-pub struct CfnRegexPatternSet {
-    /// Description of the entity.
-    #[serde(rename = "Description")]
-    pub description: Option<Value>,
-    /// Name of the RegexPatternSet.
-    #[serde(rename = "Name")]
-    pub name: Option<Value>,
-    /// `RegularExpressionList`. Required.
-    #[serde(rename = "RegularExpressionList")]
-    pub regular_expression_list: Vec<Value>,
-    /// Use CLOUDFRONT for CloudFront RegexPatternSet, use REGIONAL for Application Load Balancer and API Gateway. Required.
-    #[serde(rename = "Scope")]
-    pub scope: regex_pattern_set::Scope,
-    /// `Tags`.
-    #[serde(rename = "Tags")]
-    pub tags: Option<Vec<regex_pattern_set::Tag>>,
-}
-
-impl CfnRegexPatternSet {
-    /// With the required properties; the others unset.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(regular_expression_list: Vec<Value>, scope: regex_pattern_set::Scope) -> Self {
-        CfnRegexPatternSet { description: None, name: None, regular_expression_list, scope, tags: None }
-    }
-}
-
-impl crate::core::CfnResource for CfnRegexPatternSet {
-    const TYPE: &'static str = "AWS::WAFv2::RegexPatternSet";
-}
-
-impl crate::core::ResourceRef<CfnRegexPatternSet> {
-    /// `Fn::GetAtt` `Arn`.
-    pub fn attr_arn(&self) -> Value {
-        self.attr("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    pub fn attr_id(&self) -> Value {
-        self.attr("Id")
-    }
-}
-
-/// Property types of [`CfnRuleGroup`].
-pub mod rule_group {
-    #[allow(unused_imports)]
-    use super::*;
-
-    /// `LabelSummary`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct LabelSummary {
-        /// Name of the Label.
-        #[serde(rename = "Name")]
-        pub name: Option<Value>,
     }
 
     /// The blockchain chain to use.
@@ -610,29 +264,6 @@ pub mod rule_group {
         pub price_multiplier: Option<Value>,
     }
 
-    /// Action taken when Rule matches its condition.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct RuleAction {
-        /// Allow traffic towards application.
-        #[serde(rename = "Allow")]
-        pub allow: Option<AllowAction>,
-        /// Block traffic towards application.
-        #[serde(rename = "Block")]
-        pub block: Option<BlockAction>,
-        /// Checks valid token exists with request.
-        #[serde(rename = "Captcha")]
-        pub captcha: Option<CaptchaAction>,
-        /// Checks that the request has a valid token with an unexpired challenge timestamp and, if not, returns a browser challenge to the client.
-        #[serde(rename = "Challenge")]
-        pub challenge: Option<ChallengeAction>,
-        /// Count traffic towards application.
-        #[serde(rename = "Count")]
-        pub count: Option<CountAction>,
-        /// Monetize action for rules.
-        #[serde(rename = "Monetize")]
-        pub monetize: Option<MonetizeAction>,
-    }
-
     /// `ImmunityTimeProperty`.
     #[derive(Debug, Clone, ::serde::Serialize)]
     pub struct ImmunityTimeProperty {
@@ -678,22 +309,6 @@ pub mod rule_group {
         #[allow(clippy::too_many_arguments)]
         pub fn new(name: impl Into<Value>) -> Self {
             Label { name: name.into() }
-        }
-    }
-
-    /// `AndStatement`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct AndStatement {
-        /// `Statements`. Required.
-        #[serde(rename = "Statements")]
-        pub statements: Vec<Statement>,
-    }
-
-    impl AndStatement {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(statements: Vec<Statement>) -> Self {
-            AndStatement { statements }
         }
     }
 
@@ -980,22 +595,6 @@ pub mod rule_group {
         }
     }
 
-    /// `SingleHeader`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct SingleHeader {
-        /// `Name`. Required.
-        #[serde(rename = "Name")]
-        pub name: Value,
-    }
-
-    impl SingleHeader {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(name: impl Into<Value>) -> Self {
-            SingleHeader { name: name.into() }
-        }
-    }
-
     /// One query argument in a web request, identified by name, for example UserName or SalesRegion. The name can be up to 30 characters long and isn't case sensitive.
     #[derive(Debug, Clone, ::serde::Serialize)]
     pub struct SingleQueryArgument {
@@ -1233,56 +832,6 @@ pub mod rule_group {
         /// `SHA256`
         #[serde(rename = "SHA256")]
         Sha256,
-    }
-
-    /// Text Transformation on the Search String before match.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct TextTransformation {
-        /// Priority of Rule being evaluated. Required.
-        #[serde(rename = "Priority")]
-        pub priority: Value,
-        /// Type of text transformation. Required.
-        #[serde(rename = "Type")]
-        pub r#type: TextTransformationType,
-    }
-
-    impl TextTransformation {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(priority: impl Into<Value>, r#type: TextTransformationType) -> Self {
-            TextTransformation { priority: priority.into(), r#type }
-        }
-    }
-
-    /// Byte Match statement.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct ByteMatchStatement {
-        /// Field of the request to match. Required.
-        #[serde(rename = "FieldToMatch")]
-        pub field_to_match: FieldToMatch,
-        /// Position of the evaluation in the FieldToMatch of request. Required.
-        #[serde(rename = "PositionalConstraint")]
-        pub positional_constraint: PositionalConstraint,
-        /// `PreParseTextTransformations`.
-        #[serde(rename = "PreParseTextTransformations")]
-        pub pre_parse_text_transformations: Option<Vec<PreParseTextTransformation>>,
-        /// String that is searched to find a match.
-        #[serde(rename = "SearchString")]
-        pub search_string: Option<Value>,
-        /// Base64 encoded string that is searched to find a match.
-        #[serde(rename = "SearchStringBase64")]
-        pub search_string_base64: Option<Value>,
-        /// `TextTransformations`. Required.
-        #[serde(rename = "TextTransformations")]
-        pub text_transformations: Vec<TextTransformation>,
-    }
-
-    impl ByteMatchStatement {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(field_to_match: FieldToMatch, positional_constraint: PositionalConstraint, text_transformations: Vec<TextTransformation>) -> Self {
-            ByteMatchStatement { field_to_match, positional_constraint, pre_parse_text_transformations: None, search_string: None, search_string_base64: None, text_transformations }
-        }
     }
 
     /// The values `CountryCodes` takes.
@@ -2147,6 +1696,675 @@ pub mod rule_group {
         }
     }
 
+    /// The values `RateLimitJA3FingerprintFallbackBehavior` takes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum RateLimitJA3FingerprintFallbackBehavior {
+        /// `MATCH`
+        #[serde(rename = "MATCH")]
+        Match,
+        /// `NO_MATCH`
+        #[serde(rename = "NO_MATCH")]
+        NoMatch,
+    }
+
+    /// Specifies the request's JA3 fingerprint as an aggregate key for a rate-based rule.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct RateLimitJA3Fingerprint {
+        /// `FallbackBehavior`. Required.
+        #[serde(rename = "FallbackBehavior")]
+        pub fallback_behavior: RateLimitJA3FingerprintFallbackBehavior,
+    }
+
+    impl RateLimitJA3Fingerprint {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(fallback_behavior: RateLimitJA3FingerprintFallbackBehavior) -> Self {
+            RateLimitJA3Fingerprint { fallback_behavior }
+        }
+    }
+
+    /// The values `RateLimitJA4FingerprintFallbackBehavior` takes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum RateLimitJA4FingerprintFallbackBehavior {
+        /// `MATCH`
+        #[serde(rename = "MATCH")]
+        Match,
+        /// `NO_MATCH`
+        #[serde(rename = "NO_MATCH")]
+        NoMatch,
+    }
+
+    /// Specifies the request's JA4 fingerprint as an aggregate key for a rate-based rule.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct RateLimitJA4Fingerprint {
+        /// `FallbackBehavior`. Required.
+        #[serde(rename = "FallbackBehavior")]
+        pub fallback_behavior: RateLimitJA4FingerprintFallbackBehavior,
+    }
+
+    impl RateLimitJA4Fingerprint {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(fallback_behavior: RateLimitJA4FingerprintFallbackBehavior) -> Self {
+            RateLimitJA4Fingerprint { fallback_behavior }
+        }
+    }
+
+    /// Specifies a label namespace to use as an aggregate key for a rate-based rule.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct RateLimitLabelNamespace {
+        /// The namespace to use for aggregation. Required.
+        #[serde(rename = "Namespace")]
+        pub namespace: Value,
+    }
+
+    impl RateLimitLabelNamespace {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(namespace: impl Into<Value>) -> Self {
+            RateLimitLabelNamespace { namespace: namespace.into() }
+        }
+    }
+
+    /// The values `ComparisonOperator` takes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum ComparisonOperator {
+        /// `EQ`
+        #[serde(rename = "EQ")]
+        Eq,
+        /// `NE`
+        #[serde(rename = "NE")]
+        Ne,
+        /// `LE`
+        #[serde(rename = "LE")]
+        Le,
+        /// `LT`
+        #[serde(rename = "LT")]
+        Lt,
+        /// `GE`
+        #[serde(rename = "GE")]
+        Ge,
+        /// `GT`
+        #[serde(rename = "GT")]
+        Gt,
+    }
+
+    /// Sensitivity Level current only used for sqli match statements.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum SensitivityLevel {
+        /// `LOW`
+        #[serde(rename = "LOW")]
+        Low,
+        /// `HIGH`
+        #[serde(rename = "HIGH")]
+        High,
+    }
+
+    /// Visibility Metric of the RuleGroup.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct VisibilityConfig {
+        /// `CloudWatchMetricsEnabled`. Required.
+        #[serde(rename = "CloudWatchMetricsEnabled")]
+        pub cloud_watch_metrics_enabled: Value,
+        /// `MetricName`. Required.
+        #[serde(rename = "MetricName")]
+        pub metric_name: Value,
+        /// `SampledRequestsEnabled`. Required.
+        #[serde(rename = "SampledRequestsEnabled")]
+        pub sampled_requests_enabled: Value,
+    }
+
+    impl VisibilityConfig {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(cloud_watch_metrics_enabled: impl Into<Value>, metric_name: impl Into<Value>, sampled_requests_enabled: impl Into<Value>) -> Self {
+            VisibilityConfig { cloud_watch_metrics_enabled: cloud_watch_metrics_enabled.into(), metric_name: metric_name.into(), sampled_requests_enabled: sampled_requests_enabled.into() }
+        }
+    }
+
+}
+
+/// Property types of [`CfnIPSet`].
+pub mod ip_set {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// Type of addresses in the IPSet, use IPV4 for IPV4 IP addresses, IPV6 for IPV6 address.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum IPAddressVersion {
+        /// `IPV4`
+        #[serde(rename = "IPV4")]
+        Ipv4,
+        /// `IPV6`
+        #[serde(rename = "IPV6")]
+        Ipv6,
+    }
+
+    pub use super::shared_types::Scope;
+
+    pub use super::shared_types::Tag;
+
+}
+
+/// `AWS::WAFv2::IPSet`: Contains a list of IP addresses. This can be either IPV4 or IPV6. The list will be mutually ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-ipset.html))
+#[derive(Debug, Clone, ::serde::Serialize)]
+pub struct CfnIPSet {
+    /// List of IPAddresses. Required.
+    #[serde(rename = "Addresses")]
+    pub addresses: Vec<Value>,
+    /// Description of the entity.
+    #[serde(rename = "Description")]
+    pub description: Option<Value>,
+    /// Type of addresses in the IPSet, use IPV4 for IPV4 IP addresses, IPV6 for IPV6 address. Required.
+    #[serde(rename = "IPAddressVersion")]
+    pub ip_address_version: ip_set::IPAddressVersion,
+    /// Name of the IPSet.
+    #[serde(rename = "Name")]
+    pub name: Option<Value>,
+    /// Use CLOUDFRONT for CloudFront IPSet, use REGIONAL for Application Load Balancer and API Gateway. Required.
+    #[serde(rename = "Scope")]
+    pub scope: ip_set::Scope,
+    /// `Tags`.
+    #[serde(rename = "Tags")]
+    pub tags: Option<Vec<ip_set::Tag>>,
+}
+
+impl CfnIPSet {
+    /// With the required properties; the others unset.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(addresses: Vec<Value>, ip_address_version: ip_set::IPAddressVersion, scope: ip_set::Scope) -> Self {
+        CfnIPSet { addresses, description: None, ip_address_version, name: None, scope, tags: None }
+    }
+}
+
+impl crate::core::CfnResource for CfnIPSet {
+    const TYPE: &'static str = "AWS::WAFv2::IPSet";
+}
+
+impl crate::core::ResourceRef<CfnIPSet> {
+    /// `Fn::GetAtt` `Arn`.
+    pub fn attr_arn(&self) -> Value {
+        self.attr("Arn")
+    }
+    /// `Fn::GetAtt` `Id`.
+    pub fn attr_id(&self) -> Value {
+        self.attr("Id")
+    }
+}
+
+/// Property types of [`CfnLoggingConfiguration`].
+pub mod logging_configuration {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// Default handling for logs that don't match any of the specified filtering conditions.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum DefaultBehavior {
+        /// `KEEP`
+        #[serde(rename = "KEEP")]
+        Keep,
+        /// `DROP`
+        #[serde(rename = "DROP")]
+        Drop,
+    }
+
+    /// How to handle logs that satisfy the filter's conditions and requirement.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum Behavior {
+        /// `KEEP`
+        #[serde(rename = "KEEP")]
+        Keep,
+        /// `DROP`
+        #[serde(rename = "DROP")]
+        Drop,
+    }
+
+    /// Logic to apply to the filtering conditions. You can specify that, in order to satisfy the filter, a log must match all conditions or must match at least one condition.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum Action {
+        /// `ALLOW`
+        #[serde(rename = "ALLOW")]
+        Allow,
+        /// `BLOCK`
+        #[serde(rename = "BLOCK")]
+        Block,
+        /// `COUNT`
+        #[serde(rename = "COUNT")]
+        Count,
+        /// `CAPTCHA`
+        #[serde(rename = "CAPTCHA")]
+        Captcha,
+        /// `CHALLENGE`
+        #[serde(rename = "CHALLENGE")]
+        Challenge,
+        /// `MONETIZE`
+        #[serde(rename = "MONETIZE")]
+        Monetize,
+        /// `EXCLUDED_AS_COUNT`
+        #[serde(rename = "EXCLUDED_AS_COUNT")]
+        ExcludedAsCount,
+    }
+
+    /// A single action condition.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct ActionCondition {
+        /// Logic to apply to the filtering conditions. You can specify that, in order to satisfy the filter, a log must match all conditions or must match at least one condition. Required.
+        #[serde(rename = "Action")]
+        pub action: Action,
+    }
+
+    impl ActionCondition {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(action: Action) -> Self {
+            ActionCondition { action }
+        }
+    }
+
+    /// A single label name condition.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct LabelNameCondition {
+        /// The label name that a log record must contain in order to meet the condition. This must be a fully qualified label name. Fully qualified labels have a prefix, optional namespaces, and label name. The prefix identifies the rule group or web ACL context of the rule that added the label. Required.
+        #[serde(rename = "LabelName")]
+        pub label_name: Value,
+    }
+
+    impl LabelNameCondition {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(label_name: impl Into<Value>) -> Self {
+            LabelNameCondition { label_name: label_name.into() }
+        }
+    }
+
+    /// `Condition`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct Condition {
+        /// A single action condition.
+        #[serde(rename = "ActionCondition")]
+        pub action_condition: Option<ActionCondition>,
+        /// A single label name condition.
+        #[serde(rename = "LabelNameCondition")]
+        pub label_name_condition: Option<LabelNameCondition>,
+    }
+
+    /// Logic to apply to the filtering conditions. You can specify that, in order to satisfy the filter, a log must match all conditions or must match at least one condition.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum Requirement {
+        /// `MEETS_ALL`
+        #[serde(rename = "MEETS_ALL")]
+        MeetsAll,
+        /// `MEETS_ANY`
+        #[serde(rename = "MEETS_ANY")]
+        MeetsAny,
+    }
+
+    /// `Filter`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct Filter {
+        /// How to handle logs that satisfy the filter's conditions and requirement. Required.
+        #[serde(rename = "Behavior")]
+        pub behavior: Behavior,
+        /// Match conditions for the filter. Required.
+        #[serde(rename = "Conditions")]
+        pub conditions: Vec<Condition>,
+        /// Logic to apply to the filtering conditions. You can specify that, in order to satisfy the filter, a log must match all conditions or must match at least one condition. Required.
+        #[serde(rename = "Requirement")]
+        pub requirement: Requirement,
+    }
+
+    impl Filter {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(behavior: Behavior, conditions: Vec<Condition>, requirement: Requirement) -> Self {
+            Filter { behavior, conditions, requirement }
+        }
+    }
+
+    /// Filtering that specifies which web requests are kept in the logs and which are dropped. You can filter on the rule action and on the web request labels that were applied by matching rules during web ACL evaluation.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct LoggingFilter {
+        /// Default handling for logs that don't match any of the specified filtering conditions. Required.
+        #[serde(rename = "DefaultBehavior")]
+        pub default_behavior: DefaultBehavior,
+        /// The filters that you want to apply to the logs. Required.
+        #[serde(rename = "Filters")]
+        pub filters: Vec<Filter>,
+    }
+
+    impl LoggingFilter {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(default_behavior: DefaultBehavior, filters: Vec<Filter>) -> Self {
+            LoggingFilter { default_behavior, filters }
+        }
+    }
+
+    pub use super::shared_types::SingleHeader;
+
+    /// A key-value pair to associate with a resource.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct FieldToMatch {
+        /// `Method`.
+        #[serde(rename = "Method")]
+        pub method: Option<Value>,
+        /// `QueryString`.
+        #[serde(rename = "QueryString")]
+        pub query_string: Option<Value>,
+        /// Inspect a single header. Provide the name of the header to inspect, for example, User-Agent or Referer. This setting isn't case sensitive.
+        #[serde(rename = "SingleHeader")]
+        pub single_header: Option<SingleHeader>,
+        /// `UriPath`.
+        #[serde(rename = "UriPath")]
+        pub uri_path: Option<Value>,
+    }
+
+}
+
+/// `AWS::WAFv2::LoggingConfiguration`: A WAFv2 Logging Configuration Resource Provider ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-loggingconfiguration.html))
+#[derive(Debug, Clone, ::serde::Serialize)]
+pub struct CfnLoggingConfiguration {
+    /// The Amazon Resource Names (ARNs) of the logging destinations that you want to associate with the web ACL. Required.
+    #[serde(rename = "LogDestinationConfigs")]
+    pub log_destination_configs: Vec<Value>,
+    /// Filtering that specifies which web requests are kept in the logs and which are dropped. You can filter on the rule action and on the web request labels that were applied by matching rules during web ACL evaluation.
+    #[serde(rename = "LoggingFilter")]
+    pub logging_filter: Option<logging_configuration::LoggingFilter>,
+    /// The parts of the request that you want to keep out of the logs. For example, if you redact the HEADER field, the HEADER field in the firehose will be xxx.
+    #[serde(rename = "RedactedFields")]
+    pub redacted_fields: Option<Vec<logging_configuration::FieldToMatch>>,
+    /// The Amazon Resource Name (ARN) of the web ACL that you want to associate with LogDestinationConfigs. Required.
+    #[serde(rename = "ResourceArn")]
+    pub resource_arn: Value,
+}
+
+impl CfnLoggingConfiguration {
+    /// With the required properties; the others unset.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(log_destination_configs: Vec<Value>, resource_arn: impl Into<Value>) -> Self {
+        CfnLoggingConfiguration { log_destination_configs, logging_filter: None, redacted_fields: None, resource_arn: resource_arn.into() }
+    }
+}
+
+impl crate::core::CfnResource for CfnLoggingConfiguration {
+    const TYPE: &'static str = "AWS::WAFv2::LoggingConfiguration";
+}
+
+impl crate::core::ResourceRef<CfnLoggingConfiguration> {
+    /// `Fn::GetAtt` `ManagedByFirewallManager`.
+    pub fn attr_managed_by_firewall_manager(&self) -> Value {
+        self.attr("ManagedByFirewallManager")
+    }
+}
+
+/// Property types of [`CfnRegexPatternSet`].
+pub mod regex_pattern_set {
+    #[allow(unused_imports)]
+    use super::*;
+
+    pub use super::shared_types::Scope;
+
+    pub use super::shared_types::Tag;
+
+}
+
+/// `AWS::WAFv2::RegexPatternSet`: Contains a list of Regular expressions based on the provided inputs. RegexPatternSet can be used with other WAF entities with RegexPatternSetReferenceStatement to perform other actions . ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-regexpatternset.html))
+#[derive(Debug, Clone, ::serde::Serialize)]
+pub struct CfnRegexPatternSet {
+    /// Description of the entity.
+    #[serde(rename = "Description")]
+    pub description: Option<Value>,
+    /// Name of the RegexPatternSet.
+    #[serde(rename = "Name")]
+    pub name: Option<Value>,
+    /// `RegularExpressionList`. Required.
+    #[serde(rename = "RegularExpressionList")]
+    pub regular_expression_list: Vec<Value>,
+    /// Use CLOUDFRONT for CloudFront RegexPatternSet, use REGIONAL for Application Load Balancer and API Gateway. Required.
+    #[serde(rename = "Scope")]
+    pub scope: regex_pattern_set::Scope,
+    /// `Tags`.
+    #[serde(rename = "Tags")]
+    pub tags: Option<Vec<regex_pattern_set::Tag>>,
+}
+
+impl CfnRegexPatternSet {
+    /// With the required properties; the others unset.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(regular_expression_list: Vec<Value>, scope: regex_pattern_set::Scope) -> Self {
+        CfnRegexPatternSet { description: None, name: None, regular_expression_list, scope, tags: None }
+    }
+}
+
+impl crate::core::CfnResource for CfnRegexPatternSet {
+    const TYPE: &'static str = "AWS::WAFv2::RegexPatternSet";
+}
+
+impl crate::core::ResourceRef<CfnRegexPatternSet> {
+    /// `Fn::GetAtt` `Arn`.
+    pub fn attr_arn(&self) -> Value {
+        self.attr("Arn")
+    }
+    /// `Fn::GetAtt` `Id`.
+    pub fn attr_id(&self) -> Value {
+        self.attr("Id")
+    }
+}
+
+/// Property types of [`CfnRuleGroup`].
+pub mod rule_group {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// `LabelSummary`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct LabelSummary {
+        /// Name of the Label.
+        #[serde(rename = "Name")]
+        pub name: Option<Value>,
+    }
+
+    pub use super::shared_types::BlockchainChain;
+
+    pub use super::shared_types::CryptoCurrency;
+
+    pub use super::shared_types::Price;
+
+    pub use super::shared_types::PaymentNetwork;
+
+    pub use super::shared_types::CryptoConfig;
+
+    pub use super::shared_types::CurrencyMode;
+
+    pub use super::shared_types::MonetizationConfig;
+
+    pub use super::shared_types::CustomHTTPHeader;
+
+    pub use super::shared_types::CustomRequestHandling;
+
+    pub use super::shared_types::AllowAction;
+
+    pub use super::shared_types::CustomResponse;
+
+    pub use super::shared_types::BlockAction;
+
+    pub use super::shared_types::CaptchaAction;
+
+    pub use super::shared_types::ChallengeAction;
+
+    pub use super::shared_types::CountAction;
+
+    pub use super::shared_types::MonetizeAction;
+
+    /// Action taken when Rule matches its condition.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct RuleAction {
+        /// Allow traffic towards application.
+        #[serde(rename = "Allow")]
+        pub allow: Option<AllowAction>,
+        /// Block traffic towards application.
+        #[serde(rename = "Block")]
+        pub block: Option<BlockAction>,
+        /// Checks valid token exists with request.
+        #[serde(rename = "Captcha")]
+        pub captcha: Option<CaptchaAction>,
+        /// Checks that the request has a valid token with an unexpired challenge timestamp and, if not, returns a browser challenge to the client.
+        #[serde(rename = "Challenge")]
+        pub challenge: Option<ChallengeAction>,
+        /// Count traffic towards application.
+        #[serde(rename = "Count")]
+        pub count: Option<CountAction>,
+        /// Monetize action for rules.
+        #[serde(rename = "Monetize")]
+        pub monetize: Option<MonetizeAction>,
+    }
+
+    pub use super::shared_types::ImmunityTimeProperty;
+
+    pub use super::shared_types::CaptchaConfig;
+
+    pub use super::shared_types::ChallengeConfig;
+
+    pub use super::shared_types::Label;
+
+    /// `AndStatement`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct AndStatement {
+        /// `Statements`. Required.
+        #[serde(rename = "Statements")]
+        pub statements: Vec<Statement>,
+    }
+
+    impl AndStatement {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(statements: Vec<Statement>) -> Self {
+            AndStatement { statements }
+        }
+    }
+
+    pub use super::shared_types::FallbackBehavior;
+
+    pub use super::shared_types::ForwardedIPConfiguration;
+
+    pub use super::shared_types::AsnMatchStatement;
+
+    pub use super::shared_types::OversizeHandling;
+
+    pub use super::shared_types::Body;
+
+    pub use super::shared_types::CookieMatchPattern;
+
+    pub use super::shared_types::MapMatchScope;
+
+    pub use super::shared_types::Cookies;
+
+    pub use super::shared_types::HeaderOrder;
+
+    pub use super::shared_types::HeaderMatchPattern;
+
+    pub use super::shared_types::Headers;
+
+    pub use super::shared_types::JA3FingerprintFallbackBehavior;
+
+    pub use super::shared_types::JA3Fingerprint;
+
+    pub use super::shared_types::JA4FingerprintFallbackBehavior;
+
+    pub use super::shared_types::JA4Fingerprint;
+
+    pub use super::shared_types::BodyParsingFallbackBehavior;
+
+    pub use super::shared_types::JsonMatchPattern;
+
+    pub use super::shared_types::JsonMatchScope;
+
+    pub use super::shared_types::JsonBody;
+
+    pub use super::shared_types::SingleHeader;
+
+    pub use super::shared_types::SingleQueryArgument;
+
+    pub use super::shared_types::UriFragmentFallbackBehavior;
+
+    pub use super::shared_types::UriFragment;
+
+    pub use super::shared_types::FieldToMatch;
+
+    pub use super::shared_types::PositionalConstraint;
+
+    pub use super::shared_types::PreParseTextTransformationType;
+
+    pub use super::shared_types::PreParseTextTransformation;
+
+    pub use super::shared_types::TextTransformationType;
+
+    /// Text Transformation on the Search String before match.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct TextTransformation {
+        /// Priority of Rule being evaluated. Required.
+        #[serde(rename = "Priority")]
+        pub priority: Value,
+        /// Type of text transformation. Required.
+        #[serde(rename = "Type")]
+        pub r#type: TextTransformationType,
+    }
+
+    impl TextTransformation {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(priority: impl Into<Value>, r#type: TextTransformationType) -> Self {
+            TextTransformation { priority: priority.into(), r#type }
+        }
+    }
+
+    /// Byte Match statement.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct ByteMatchStatement {
+        /// Field of the request to match. Required.
+        #[serde(rename = "FieldToMatch")]
+        pub field_to_match: FieldToMatch,
+        /// Position of the evaluation in the FieldToMatch of request. Required.
+        #[serde(rename = "PositionalConstraint")]
+        pub positional_constraint: PositionalConstraint,
+        /// `PreParseTextTransformations`.
+        #[serde(rename = "PreParseTextTransformations")]
+        pub pre_parse_text_transformations: Option<Vec<PreParseTextTransformation>>,
+        /// String that is searched to find a match.
+        #[serde(rename = "SearchString")]
+        pub search_string: Option<Value>,
+        /// Base64 encoded string that is searched to find a match.
+        #[serde(rename = "SearchStringBase64")]
+        pub search_string_base64: Option<Value>,
+        /// `TextTransformations`. Required.
+        #[serde(rename = "TextTransformations")]
+        pub text_transformations: Vec<TextTransformation>,
+    }
+
+    impl ByteMatchStatement {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(field_to_match: FieldToMatch, positional_constraint: PositionalConstraint, text_transformations: Vec<TextTransformation>) -> Self {
+            ByteMatchStatement { field_to_match, positional_constraint, pre_parse_text_transformations: None, search_string: None, search_string_base64: None, text_transformations }
+        }
+    }
+
+    pub use super::shared_types::CountryCodes;
+
+    pub use super::shared_types::GeoMatchStatement;
+
+    pub use super::shared_types::IPSetForwardedIPConfigurationFallbackBehavior;
+
+    pub use super::shared_types::Position;
+
+    pub use super::shared_types::IPSetForwardedIPConfiguration;
+
+    pub use super::shared_types::IPSetReferenceStatement;
+
+    pub use super::shared_types::LabelMatchScope;
+
+    pub use super::shared_types::LabelMatchStatement;
+
     /// `NotStatement`.
     #[derive(Debug, Clone, ::serde::Serialize)]
     pub struct NotStatement {
@@ -2234,75 +2452,15 @@ pub mod rule_group {
         }
     }
 
-    /// The values `RateLimitJA3FingerprintFallbackBehavior` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum RateLimitJA3FingerprintFallbackBehavior {
-        /// `MATCH`
-        #[serde(rename = "MATCH")]
-        Match,
-        /// `NO_MATCH`
-        #[serde(rename = "NO_MATCH")]
-        NoMatch,
-    }
+    pub use super::shared_types::RateLimitJA3FingerprintFallbackBehavior;
 
-    /// Specifies the request's JA3 fingerprint as an aggregate key for a rate-based rule.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct RateLimitJA3Fingerprint {
-        /// `FallbackBehavior`. Required.
-        #[serde(rename = "FallbackBehavior")]
-        pub fallback_behavior: RateLimitJA3FingerprintFallbackBehavior,
-    }
+    pub use super::shared_types::RateLimitJA3Fingerprint;
 
-    impl RateLimitJA3Fingerprint {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(fallback_behavior: RateLimitJA3FingerprintFallbackBehavior) -> Self {
-            RateLimitJA3Fingerprint { fallback_behavior }
-        }
-    }
+    pub use super::shared_types::RateLimitJA4FingerprintFallbackBehavior;
 
-    /// The values `RateLimitJA4FingerprintFallbackBehavior` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum RateLimitJA4FingerprintFallbackBehavior {
-        /// `MATCH`
-        #[serde(rename = "MATCH")]
-        Match,
-        /// `NO_MATCH`
-        #[serde(rename = "NO_MATCH")]
-        NoMatch,
-    }
+    pub use super::shared_types::RateLimitJA4Fingerprint;
 
-    /// Specifies the request's JA4 fingerprint as an aggregate key for a rate-based rule.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct RateLimitJA4Fingerprint {
-        /// `FallbackBehavior`. Required.
-        #[serde(rename = "FallbackBehavior")]
-        pub fallback_behavior: RateLimitJA4FingerprintFallbackBehavior,
-    }
-
-    impl RateLimitJA4Fingerprint {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(fallback_behavior: RateLimitJA4FingerprintFallbackBehavior) -> Self {
-            RateLimitJA4Fingerprint { fallback_behavior }
-        }
-    }
-
-    /// Specifies a label namespace to use as an aggregate key for a rate-based rule.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct RateLimitLabelNamespace {
-        /// The namespace to use for aggregation. Required.
-        #[serde(rename = "Namespace")]
-        pub namespace: Value,
-    }
-
-    impl RateLimitLabelNamespace {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(namespace: impl Into<Value>) -> Self {
-            RateLimitLabelNamespace { namespace: namespace.into() }
-        }
-    }
+    pub use super::shared_types::RateLimitLabelNamespace;
 
     /// Specifies a query argument in the request as an aggregate key for a rate-based rule.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -2477,28 +2635,7 @@ pub mod rule_group {
         }
     }
 
-    /// The values `ComparisonOperator` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ComparisonOperator {
-        /// `EQ`
-        #[serde(rename = "EQ")]
-        Eq,
-        /// `NE`
-        #[serde(rename = "NE")]
-        Ne,
-        /// `LE`
-        #[serde(rename = "LE")]
-        Le,
-        /// `LT`
-        #[serde(rename = "LT")]
-        Lt,
-        /// `GE`
-        #[serde(rename = "GE")]
-        Ge,
-        /// `GT`
-        #[serde(rename = "GT")]
-        Gt,
-    }
+    pub use super::shared_types::ComparisonOperator;
 
     /// Size Constraint statement.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -2528,16 +2665,7 @@ pub mod rule_group {
         }
     }
 
-    /// Sensitivity Level current only used for sqli match statements.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum SensitivityLevel {
-        /// `LOW`
-        #[serde(rename = "LOW")]
-        Low,
-        /// `HIGH`
-        #[serde(rename = "HIGH")]
-        High,
-    }
+    pub use super::shared_types::SensitivityLevel;
 
     /// Sqli Match Statement.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -2633,27 +2761,7 @@ pub mod rule_group {
         pub xss_match_statement: Option<XssMatchStatement>,
     }
 
-    /// Visibility Metric of the RuleGroup.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct VisibilityConfig {
-        /// `CloudWatchMetricsEnabled`. Required.
-        #[serde(rename = "CloudWatchMetricsEnabled")]
-        pub cloud_watch_metrics_enabled: Value,
-        /// `MetricName`. Required.
-        #[serde(rename = "MetricName")]
-        pub metric_name: Value,
-        /// `SampledRequestsEnabled`. Required.
-        #[serde(rename = "SampledRequestsEnabled")]
-        pub sampled_requests_enabled: Value,
-    }
-
-    impl VisibilityConfig {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(cloud_watch_metrics_enabled: impl Into<Value>, metric_name: impl Into<Value>, sampled_requests_enabled: impl Into<Value>) -> Self {
-            VisibilityConfig { cloud_watch_metrics_enabled: cloud_watch_metrics_enabled.into(), metric_name: metric_name.into(), sampled_requests_enabled: sampled_requests_enabled.into() }
-        }
-    }
+    pub use super::shared_types::VisibilityConfig;
 
     /// Rule of RuleGroup that contains condition and action.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -2692,27 +2800,9 @@ pub mod rule_group {
         }
     }
 
-    /// Use CLOUDFRONT for CloudFront RuleGroup, use REGIONAL for Application Load Balancer and API Gateway.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Scope {
-        /// `CLOUDFRONT`
-        #[serde(rename = "CLOUDFRONT")]
-        Cloudfront,
-        /// `REGIONAL`
-        #[serde(rename = "REGIONAL")]
-        Regional,
-    }
+    pub use super::shared_types::Scope;
 
-    /// `Tag`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`.
-        #[serde(rename = "Key")]
-        pub key: Option<Value>,
-        /// `Value`.
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -2829,37 +2919,11 @@ pub mod web_acl {
         pub request_body: Option<Value>,
     }
 
-    /// `ImmunityTimeProperty`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct ImmunityTimeProperty {
-        /// `ImmunityTime`. Required.
-        #[serde(rename = "ImmunityTime")]
-        pub immunity_time: Value,
-    }
+    pub use super::shared_types::ImmunityTimeProperty;
 
-    impl ImmunityTimeProperty {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(immunity_time: impl Into<Value>) -> Self {
-            ImmunityTimeProperty { immunity_time: immunity_time.into() }
-        }
-    }
+    pub use super::shared_types::CaptchaConfig;
 
-    /// `CaptchaConfig`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct CaptchaConfig {
-        /// `ImmunityTimeProperty`.
-        #[serde(rename = "ImmunityTimeProperty")]
-        pub immunity_time_property: Option<ImmunityTimeProperty>,
-    }
-
-    /// `ChallengeConfig`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct ChallengeConfig {
-        /// `ImmunityTimeProperty`.
-        #[serde(rename = "ImmunityTimeProperty")]
-        pub immunity_time_property: Option<ImmunityTimeProperty>,
-    }
+    pub use super::shared_types::ChallengeConfig;
 
     /// The values `DataProtectionAction` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -2952,78 +3016,15 @@ pub mod web_acl {
         }
     }
 
-    /// HTTP header.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct CustomHTTPHeader {
-        /// HTTP header name. Required.
-        #[serde(rename = "Name")]
-        pub name: Value,
-        /// HTTP header value. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
+    pub use super::shared_types::CustomHTTPHeader;
 
-    impl CustomHTTPHeader {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(name: impl Into<Value>, value: impl Into<Value>) -> Self {
-            CustomHTTPHeader { name: name.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::CustomRequestHandling;
 
-    /// Custom request handling.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct CustomRequestHandling {
-        /// Collection of HTTP headers. Required.
-        #[serde(rename = "InsertHeaders")]
-        pub insert_headers: Vec<CustomHTTPHeader>,
-    }
+    pub use super::shared_types::AllowAction;
 
-    impl CustomRequestHandling {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(insert_headers: Vec<CustomHTTPHeader>) -> Self {
-            CustomRequestHandling { insert_headers }
-        }
-    }
+    pub use super::shared_types::CustomResponse;
 
-    /// Allow traffic towards application.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct AllowAction {
-        /// Custom request handling.
-        #[serde(rename = "CustomRequestHandling")]
-        pub custom_request_handling: Option<CustomRequestHandling>,
-    }
-
-    /// Custom response.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct CustomResponse {
-        /// Custom response body key.
-        #[serde(rename = "CustomResponseBodyKey")]
-        pub custom_response_body_key: Option<Value>,
-        /// Custom response code. Required.
-        #[serde(rename = "ResponseCode")]
-        pub response_code: Value,
-        /// Collection of HTTP headers.
-        #[serde(rename = "ResponseHeaders")]
-        pub response_headers: Option<Vec<CustomHTTPHeader>>,
-    }
-
-    impl CustomResponse {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(response_code: impl Into<Value>) -> Self {
-            CustomResponse { custom_response_body_key: None, response_code: response_code.into(), response_headers: None }
-        }
-    }
-
-    /// Block traffic towards application.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct BlockAction {
-        /// Custom response.
-        #[serde(rename = "CustomResponse")]
-        pub custom_response: Option<CustomResponse>,
-    }
+    pub use super::shared_types::BlockAction;
 
     /// Default Action WebACL will take against ingress traffic when there is no matching Rule.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -3036,109 +3037,19 @@ pub mod web_acl {
         pub block: Option<BlockAction>,
     }
 
-    /// The blockchain chain to use.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum BlockchainChain {
-        /// `BASE`
-        #[serde(rename = "BASE")]
-        Base,
-        /// `SOLANA`
-        #[serde(rename = "SOLANA")]
-        Solana,
-        /// `BASE_SEPOLIA`
-        #[serde(rename = "BASE_SEPOLIA")]
-        BaseSepolia,
-        /// `SOLANA_DEVNET`
-        #[serde(rename = "SOLANA_DEVNET")]
-        SolanaDevnet,
-    }
+    pub use super::shared_types::BlockchainChain;
 
-    /// The cryptocurrency to use for payment.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum CryptoCurrency {
-        /// `USDC`
-        #[serde(rename = "USDC")]
-        Usdc,
-    }
+    pub use super::shared_types::CryptoCurrency;
 
-    /// A price configuration.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Price {
-        /// The price amount. Required.
-        #[serde(rename = "Amount")]
-        pub amount: Value,
-        /// The cryptocurrency to use for payment. Required.
-        #[serde(rename = "Currency")]
-        pub currency: CryptoCurrency,
-    }
+    pub use super::shared_types::Price;
 
-    impl Price {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(amount: impl Into<Value>, currency: CryptoCurrency) -> Self {
-            Price { amount: amount.into(), currency }
-        }
-    }
+    pub use super::shared_types::PaymentNetwork;
 
-    /// Configuration for a single payment network.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct PaymentNetwork {
-        /// The blockchain chain to use. Required.
-        #[serde(rename = "Chain")]
-        pub chain: BlockchainChain,
-        /// List of price configurations. Required.
-        #[serde(rename = "Prices")]
-        pub prices: Vec<Price>,
-        /// The wallet address for receiving payments. Required.
-        #[serde(rename = "WalletAddress")]
-        pub wallet_address: Value,
-    }
+    pub use super::shared_types::CryptoConfig;
 
-    impl PaymentNetwork {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(chain: BlockchainChain, prices: Vec<Price>, wallet_address: impl Into<Value>) -> Self {
-            PaymentNetwork { chain, prices, wallet_address: wallet_address.into() }
-        }
-    }
+    pub use super::shared_types::CurrencyMode;
 
-    /// Configures cryptocurrency payment settings.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct CryptoConfig {
-        /// List of payment network configurations. Required.
-        #[serde(rename = "PaymentNetworks")]
-        pub payment_networks: Vec<PaymentNetwork>,
-    }
-
-    impl CryptoConfig {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(payment_networks: Vec<PaymentNetwork>) -> Self {
-            CryptoConfig { payment_networks }
-        }
-    }
-
-    /// The currency mode for monetization. Use REAL for production payments and TEST for testing with testnet currencies.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum CurrencyMode {
-        /// `REAL`
-        #[serde(rename = "REAL")]
-        Real,
-        /// `TEST`
-        #[serde(rename = "TEST")]
-        Test,
-    }
-
-    /// Configures monetization for the web ACL or rule group.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct MonetizationConfig {
-        /// Configures cryptocurrency payment settings.
-        #[serde(rename = "CryptoConfig")]
-        pub crypto_config: Option<CryptoConfig>,
-        /// The currency mode for monetization. Use REAL for production payments and TEST for testing with testnet currencies.
-        #[serde(rename = "CurrencyMode")]
-        pub currency_mode: Option<CurrencyMode>,
-    }
+    pub use super::shared_types::MonetizationConfig;
 
     /// The values `ALBLowReputationMode` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -3167,37 +3078,13 @@ pub mod web_acl {
         }
     }
 
-    /// Checks valid token exists with request.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct CaptchaAction {
-        /// Custom request handling.
-        #[serde(rename = "CustomRequestHandling")]
-        pub custom_request_handling: Option<CustomRequestHandling>,
-    }
+    pub use super::shared_types::CaptchaAction;
 
-    /// Checks that the request has a valid token with an unexpired challenge timestamp and, if not, returns a browser challenge to the client.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct ChallengeAction {
-        /// Custom request handling.
-        #[serde(rename = "CustomRequestHandling")]
-        pub custom_request_handling: Option<CustomRequestHandling>,
-    }
+    pub use super::shared_types::ChallengeAction;
 
-    /// Allow traffic towards application.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct CountAction {
-        /// Custom request handling.
-        #[serde(rename = "CustomRequestHandling")]
-        pub custom_request_handling: Option<CustomRequestHandling>,
-    }
+    pub use super::shared_types::CountAction;
 
-    /// Monetize action for rules.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct MonetizeAction {
-        /// The price multiplier for the monetize action.
-        #[serde(rename = "PriceMultiplier")]
-        pub price_multiplier: Option<Value>,
-    }
+    pub use super::shared_types::MonetizeAction;
 
     /// Action taken when Rule matches its condition.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -3233,21 +3120,7 @@ pub mod web_acl {
         pub none: Option<Value>,
     }
 
-    /// `Label`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Label {
-        /// Name of the Label. Required.
-        #[serde(rename = "Name")]
-        pub name: Value,
-    }
-
-    impl Label {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(name: impl Into<Value>) -> Self {
-            Label { name: name.into() }
-        }
-    }
+    pub use super::shared_types::Label;
 
     /// `AndStatement`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -3265,543 +3138,61 @@ pub mod web_acl {
         }
     }
 
-    /// The values `FallbackBehavior` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum FallbackBehavior {
-        /// `MATCH`
-        #[serde(rename = "MATCH")]
-        Match,
-        /// `NO_MATCH`
-        #[serde(rename = "NO_MATCH")]
-        NoMatch,
-    }
+    pub use super::shared_types::FallbackBehavior;
 
-    /// `ForwardedIPConfiguration`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct ForwardedIPConfiguration {
-        /// `FallbackBehavior`. Required.
-        #[serde(rename = "FallbackBehavior")]
-        pub fallback_behavior: FallbackBehavior,
-        /// `HeaderName`. Required.
-        #[serde(rename = "HeaderName")]
-        pub header_name: Value,
-    }
+    pub use super::shared_types::ForwardedIPConfiguration;
 
-    impl ForwardedIPConfiguration {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(fallback_behavior: FallbackBehavior, header_name: impl Into<Value>) -> Self {
-            ForwardedIPConfiguration { fallback_behavior, header_name: header_name.into() }
-        }
-    }
+    pub use super::shared_types::AsnMatchStatement;
 
-    /// `AsnMatchStatement`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct AsnMatchStatement {
-        /// `AsnList`.
-        #[serde(rename = "AsnList")]
-        pub asn_list: Option<Vec<Value>>,
-        /// `ForwardedIPConfig`.
-        #[serde(rename = "ForwardedIPConfig")]
-        pub forwarded_ip_config: Option<ForwardedIPConfiguration>,
-    }
+    pub use super::shared_types::OversizeHandling;
 
-    /// Handling of requests containing oversize fields
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum OversizeHandling {
-        /// `CONTINUE`
-        #[serde(rename = "CONTINUE")]
-        Continue,
-        /// `MATCH`
-        #[serde(rename = "MATCH")]
-        Match,
-        /// `NO_MATCH`
-        #[serde(rename = "NO_MATCH")]
-        NoMatch,
-    }
+    pub use super::shared_types::Body;
 
-    /// The body of a web request. This immediately follows the request headers.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct Body {
-        /// Handling of requests containing oversize fields
-        #[serde(rename = "OversizeHandling")]
-        pub oversize_handling: Option<OversizeHandling>,
-    }
+    pub use super::shared_types::CookieMatchPattern;
 
-    /// The pattern to look for in the request cookies.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct CookieMatchPattern {
-        /// `All`.
-        #[serde(rename = "All")]
-        pub all: Option<Value>,
-        /// `ExcludedCookies`.
-        #[serde(rename = "ExcludedCookies")]
-        pub excluded_cookies: Option<Vec<Value>>,
-        /// `IncludedCookies`.
-        #[serde(rename = "IncludedCookies")]
-        pub included_cookies: Option<Vec<Value>>,
-    }
+    pub use super::shared_types::MapMatchScope;
 
-    /// The parts of the request to match against using the MatchPattern.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum MapMatchScope {
-        /// `ALL`
-        #[serde(rename = "ALL")]
-        All,
-        /// `KEY`
-        #[serde(rename = "KEY")]
-        Key,
-        /// `VALUE`
-        #[serde(rename = "VALUE")]
-        ValueType,
-    }
+    pub use super::shared_types::Cookies;
 
-    /// Includes cookies of a web request.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Cookies {
-        /// The pattern to look for in the request cookies. Required.
-        #[serde(rename = "MatchPattern")]
-        pub match_pattern: CookieMatchPattern,
-        /// The parts of the request to match against using the MatchPattern. Required.
-        #[serde(rename = "MatchScope")]
-        pub match_scope: MapMatchScope,
-        /// Handling of requests containing oversize fields Required.
-        #[serde(rename = "OversizeHandling")]
-        pub oversize_handling: OversizeHandling,
-    }
+    pub use super::shared_types::HeaderOrder;
 
-    impl Cookies {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(match_pattern: CookieMatchPattern, match_scope: MapMatchScope, oversize_handling: OversizeHandling) -> Self {
-            Cookies { match_pattern, match_scope, oversize_handling }
-        }
-    }
+    pub use super::shared_types::HeaderMatchPattern;
 
-    /// The string containing the list of a web request's header names, ordered as they appear in the web request, separated by colons.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct HeaderOrder {
-        /// Handling of requests containing oversize fields Required.
-        #[serde(rename = "OversizeHandling")]
-        pub oversize_handling: OversizeHandling,
-    }
+    pub use super::shared_types::Headers;
 
-    impl HeaderOrder {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(oversize_handling: OversizeHandling) -> Self {
-            HeaderOrder { oversize_handling }
-        }
-    }
+    pub use super::shared_types::JA3FingerprintFallbackBehavior;
 
-    /// The pattern to look for in the request headers.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct HeaderMatchPattern {
-        /// `All`.
-        #[serde(rename = "All")]
-        pub all: Option<Value>,
-        /// `ExcludedHeaders`.
-        #[serde(rename = "ExcludedHeaders")]
-        pub excluded_headers: Option<Vec<Value>>,
-        /// `IncludedHeaders`.
-        #[serde(rename = "IncludedHeaders")]
-        pub included_headers: Option<Vec<Value>>,
-    }
+    pub use super::shared_types::JA3Fingerprint;
 
-    /// Includes headers of a web request.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Headers {
-        /// The pattern to look for in the request headers. Required.
-        #[serde(rename = "MatchPattern")]
-        pub match_pattern: HeaderMatchPattern,
-        /// The parts of the request to match against using the MatchPattern. Required.
-        #[serde(rename = "MatchScope")]
-        pub match_scope: MapMatchScope,
-        /// Handling of requests containing oversize fields Required.
-        #[serde(rename = "OversizeHandling")]
-        pub oversize_handling: OversizeHandling,
-    }
+    pub use super::shared_types::JA4FingerprintFallbackBehavior;
 
-    impl Headers {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(match_pattern: HeaderMatchPattern, match_scope: MapMatchScope, oversize_handling: OversizeHandling) -> Self {
-            Headers { match_pattern, match_scope, oversize_handling }
-        }
-    }
+    pub use super::shared_types::JA4Fingerprint;
 
-    /// The values `JA3FingerprintFallbackBehavior` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum JA3FingerprintFallbackBehavior {
-        /// `MATCH`
-        #[serde(rename = "MATCH")]
-        Match,
-        /// `NO_MATCH`
-        #[serde(rename = "NO_MATCH")]
-        NoMatch,
-    }
+    pub use super::shared_types::BodyParsingFallbackBehavior;
 
-    /// Includes the JA3 fingerprint of a web request.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct JA3Fingerprint {
-        /// `FallbackBehavior`. Required.
-        #[serde(rename = "FallbackBehavior")]
-        pub fallback_behavior: JA3FingerprintFallbackBehavior,
-    }
+    pub use super::shared_types::JsonMatchPattern;
 
-    impl JA3Fingerprint {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(fallback_behavior: JA3FingerprintFallbackBehavior) -> Self {
-            JA3Fingerprint { fallback_behavior }
-        }
-    }
+    pub use super::shared_types::JsonMatchScope;
 
-    /// The values `JA4FingerprintFallbackBehavior` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum JA4FingerprintFallbackBehavior {
-        /// `MATCH`
-        #[serde(rename = "MATCH")]
-        Match,
-        /// `NO_MATCH`
-        #[serde(rename = "NO_MATCH")]
-        NoMatch,
-    }
+    pub use super::shared_types::JsonBody;
 
-    /// Includes the JA4 fingerprint of a web request.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct JA4Fingerprint {
-        /// `FallbackBehavior`. Required.
-        #[serde(rename = "FallbackBehavior")]
-        pub fallback_behavior: JA4FingerprintFallbackBehavior,
-    }
+    pub use super::shared_types::SingleHeader;
 
-    impl JA4Fingerprint {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(fallback_behavior: JA4FingerprintFallbackBehavior) -> Self {
-            JA4Fingerprint { fallback_behavior }
-        }
-    }
+    pub use super::shared_types::SingleQueryArgument;
 
-    /// The inspection behavior to fall back to if the JSON in the request body is invalid.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum BodyParsingFallbackBehavior {
-        /// `MATCH`
-        #[serde(rename = "MATCH")]
-        Match,
-        /// `NO_MATCH`
-        #[serde(rename = "NO_MATCH")]
-        NoMatch,
-        /// `EVALUATE_AS_STRING`
-        #[serde(rename = "EVALUATE_AS_STRING")]
-        EvaluateAsString,
-    }
+    pub use super::shared_types::UriFragmentFallbackBehavior;
 
-    /// The pattern to look for in the JSON body.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct JsonMatchPattern {
-        /// `All`.
-        #[serde(rename = "All")]
-        pub all: Option<Value>,
-        /// `IncludedPaths`.
-        #[serde(rename = "IncludedPaths")]
-        pub included_paths: Option<Vec<Value>>,
-    }
+    pub use super::shared_types::UriFragment;
 
-    /// The parts of the JSON to match against using the MatchPattern.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum JsonMatchScope {
-        /// `ALL`
-        #[serde(rename = "ALL")]
-        All,
-        /// `KEY`
-        #[serde(rename = "KEY")]
-        Key,
-        /// `VALUE`
-        #[serde(rename = "VALUE")]
-        ValueType,
-    }
+    pub use super::shared_types::FieldToMatch;
 
-    /// Inspect the request body as JSON. The request body immediately follows the request headers.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct JsonBody {
-        /// The inspection behavior to fall back to if the JSON in the request body is invalid.
-        #[serde(rename = "InvalidFallbackBehavior")]
-        pub invalid_fallback_behavior: Option<BodyParsingFallbackBehavior>,
-        /// The pattern to look for in the JSON body. Required.
-        #[serde(rename = "MatchPattern")]
-        pub match_pattern: JsonMatchPattern,
-        /// The parts of the JSON to match against using the MatchPattern. Required.
-        #[serde(rename = "MatchScope")]
-        pub match_scope: JsonMatchScope,
-        /// Handling of requests containing oversize fields
-        #[serde(rename = "OversizeHandling")]
-        pub oversize_handling: Option<OversizeHandling>,
-    }
+    pub use super::shared_types::PositionalConstraint;
 
-    impl JsonBody {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(match_pattern: JsonMatchPattern, match_scope: JsonMatchScope) -> Self {
-            JsonBody { invalid_fallback_behavior: None, match_pattern, match_scope, oversize_handling: None }
-        }
-    }
+    pub use super::shared_types::PreParseTextTransformationType;
 
-    /// `SingleHeader`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct SingleHeader {
-        /// `Name`. Required.
-        #[serde(rename = "Name")]
-        pub name: Value,
-    }
+    pub use super::shared_types::PreParseTextTransformation;
 
-    impl SingleHeader {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(name: impl Into<Value>) -> Self {
-            SingleHeader { name: name.into() }
-        }
-    }
-
-    /// One query argument in a web request, identified by name, for example UserName or SalesRegion. The name can be up to 30 characters long and isn't case sensitive.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct SingleQueryArgument {
-        /// `Name`. Required.
-        #[serde(rename = "Name")]
-        pub name: Value,
-    }
-
-    impl SingleQueryArgument {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(name: impl Into<Value>) -> Self {
-            SingleQueryArgument { name: name.into() }
-        }
-    }
-
-    /// The values `UriFragmentFallbackBehavior` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum UriFragmentFallbackBehavior {
-        /// `MATCH`
-        #[serde(rename = "MATCH")]
-        Match,
-        /// `NO_MATCH`
-        #[serde(rename = "NO_MATCH")]
-        NoMatch,
-    }
-
-    /// The path component of the URI Fragment. This is the part of a web request that identifies a fragment uri, for example, /abcd#introduction
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct UriFragment {
-        /// `FallbackBehavior`.
-        #[serde(rename = "FallbackBehavior")]
-        pub fallback_behavior: Option<UriFragmentFallbackBehavior>,
-    }
-
-    /// Field of the request to match.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct FieldToMatch {
-        /// `AllQueryArguments`.
-        #[serde(rename = "AllQueryArguments")]
-        pub all_query_arguments: Option<Value>,
-        /// The body of a web request. This immediately follows the request headers.
-        #[serde(rename = "Body")]
-        pub body: Option<Body>,
-        /// Includes cookies of a web request.
-        #[serde(rename = "Cookies")]
-        pub cookies: Option<Cookies>,
-        /// The string containing the list of a web request's header names, ordered as they appear in the web request, separated by colons.
-        #[serde(rename = "HeaderOrder")]
-        pub header_order: Option<HeaderOrder>,
-        /// Includes headers of a web request.
-        #[serde(rename = "Headers")]
-        pub headers: Option<Headers>,
-        /// Includes the JA3 fingerprint of a web request.
-        #[serde(rename = "JA3Fingerprint")]
-        pub ja3_fingerprint: Option<JA3Fingerprint>,
-        /// Includes the JA4 fingerprint of a web request.
-        #[serde(rename = "JA4Fingerprint")]
-        pub ja4_fingerprint: Option<JA4Fingerprint>,
-        /// Inspect the request body as JSON. The request body immediately follows the request headers.
-        #[serde(rename = "JsonBody")]
-        pub json_body: Option<JsonBody>,
-        /// `Method`.
-        #[serde(rename = "Method")]
-        pub method: Option<Value>,
-        /// `QueryString`.
-        #[serde(rename = "QueryString")]
-        pub query_string: Option<Value>,
-        /// `SingleHeader`.
-        #[serde(rename = "SingleHeader")]
-        pub single_header: Option<SingleHeader>,
-        /// One query argument in a web request, identified by name, for example UserName or SalesRegion. The name can be up to 30 characters long and isn't case sensitive.
-        #[serde(rename = "SingleQueryArgument")]
-        pub single_query_argument: Option<SingleQueryArgument>,
-        /// The path component of the URI Fragment. This is the part of a web request that identifies a fragment uri, for example, /abcd#introduction
-        #[serde(rename = "UriFragment")]
-        pub uri_fragment: Option<UriFragment>,
-        /// `UriPath`.
-        #[serde(rename = "UriPath")]
-        pub uri_path: Option<Value>,
-    }
-
-    /// Position of the evaluation in the FieldToMatch of request.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum PositionalConstraint {
-        /// `EXACTLY`
-        #[serde(rename = "EXACTLY")]
-        Exactly,
-        /// `STARTS_WITH`
-        #[serde(rename = "STARTS_WITH")]
-        StartsWith,
-        /// `ENDS_WITH`
-        #[serde(rename = "ENDS_WITH")]
-        EndsWith,
-        /// `CONTAINS`
-        #[serde(rename = "CONTAINS")]
-        Contains,
-        /// `CONTAINS_WORD`
-        #[serde(rename = "CONTAINS_WORD")]
-        ContainsWord,
-    }
-
-    /// Type of pre-parse text transformation.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum PreParseTextTransformationType {
-        /// `NONE`
-        #[serde(rename = "NONE")]
-        None,
-        /// `URL_DECODE`
-        #[serde(rename = "URL_DECODE")]
-        UrlDecode,
-        /// `URL_DECODE_UNI`
-        #[serde(rename = "URL_DECODE_UNI")]
-        UrlDecodeUni,
-        /// `COMBINE_DUPLICATE_QUERY_ARGS_BY_COMMA`
-        #[serde(rename = "COMBINE_DUPLICATE_QUERY_ARGS_BY_COMMA")]
-        CombineDuplicateQueryArgsByComma,
-        /// `REPLACE_SEMICOLONS_WITH_AMPERSANDS`
-        #[serde(rename = "REPLACE_SEMICOLONS_WITH_AMPERSANDS")]
-        ReplaceSemicolonsWithAmpersands,
-    }
-
-    /// Text Transformation applied before parsing the query string.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct PreParseTextTransformation {
-        /// Priority of PreParseTextTransformation being applied. Required.
-        #[serde(rename = "Priority")]
-        pub priority: Value,
-        /// Type of pre-parse text transformation. Required.
-        #[serde(rename = "Type")]
-        pub r#type: PreParseTextTransformationType,
-    }
-
-    impl PreParseTextTransformation {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(priority: impl Into<Value>, r#type: PreParseTextTransformationType) -> Self {
-            PreParseTextTransformation { priority: priority.into(), r#type }
-        }
-    }
-
-    /// Type of text transformation.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum TextTransformationType {
-        /// `NONE`
-        #[serde(rename = "NONE")]
-        None,
-        /// `COMPRESS_WHITE_SPACE`
-        #[serde(rename = "COMPRESS_WHITE_SPACE")]
-        CompressWhiteSpace,
-        /// `HTML_ENTITY_DECODE`
-        #[serde(rename = "HTML_ENTITY_DECODE")]
-        HtmlEntityDecode,
-        /// `LOWERCASE`
-        #[serde(rename = "LOWERCASE")]
-        Lowercase,
-        /// `CMD_LINE`
-        #[serde(rename = "CMD_LINE")]
-        CmdLine,
-        /// `URL_DECODE`
-        #[serde(rename = "URL_DECODE")]
-        UrlDecode,
-        /// `BASE64_DECODE`
-        #[serde(rename = "BASE64_DECODE")]
-        Base64Decode,
-        /// `HEX_DECODE`
-        #[serde(rename = "HEX_DECODE")]
-        HexDecode,
-        /// `MD5`
-        #[serde(rename = "MD5")]
-        Md5,
-        /// `REPLACE_COMMENTS`
-        #[serde(rename = "REPLACE_COMMENTS")]
-        ReplaceComments,
-        /// `ESCAPE_SEQ_DECODE`
-        #[serde(rename = "ESCAPE_SEQ_DECODE")]
-        EscapeSeqDecode,
-        /// `SQL_HEX_DECODE`
-        #[serde(rename = "SQL_HEX_DECODE")]
-        SqlHexDecode,
-        /// `CSS_DECODE`
-        #[serde(rename = "CSS_DECODE")]
-        CssDecode,
-        /// `JS_DECODE`
-        #[serde(rename = "JS_DECODE")]
-        JsDecode,
-        /// `NORMALIZE_PATH`
-        #[serde(rename = "NORMALIZE_PATH")]
-        NormalizePath,
-        /// `NORMALIZE_PATH_WIN`
-        #[serde(rename = "NORMALIZE_PATH_WIN")]
-        NormalizePathWin,
-        /// `REMOVE_NULLS`
-        #[serde(rename = "REMOVE_NULLS")]
-        RemoveNulls,
-        /// `REPLACE_NULLS`
-        #[serde(rename = "REPLACE_NULLS")]
-        ReplaceNulls,
-        /// `BASE64_DECODE_EXT`
-        #[serde(rename = "BASE64_DECODE_EXT")]
-        Base64DecodeExt,
-        /// `URL_DECODE_UNI`
-        #[serde(rename = "URL_DECODE_UNI")]
-        UrlDecodeUni,
-        /// `UTF8_TO_UNICODE`
-        #[serde(rename = "UTF8_TO_UNICODE")]
-        Utf8ToUnicode,
-        /// `REMOVE_WHITESPACE`
-        #[serde(rename = "REMOVE_WHITESPACE")]
-        RemoveWhitespace,
-        /// `TRIM`
-        #[serde(rename = "TRIM")]
-        Trim,
-        /// `TRIM_LEFT`
-        #[serde(rename = "TRIM_LEFT")]
-        TrimLeft,
-        /// `TRIM_RIGHT`
-        #[serde(rename = "TRIM_RIGHT")]
-        TrimRight,
-        /// `REMOVE_COMMENTS_CHAR`
-        #[serde(rename = "REMOVE_COMMENTS_CHAR")]
-        RemoveCommentsChar,
-        /// `UPPERCASE`
-        #[serde(rename = "UPPERCASE")]
-        Uppercase,
-        /// `CMD_LINE_WIN`
-        #[serde(rename = "CMD_LINE_WIN")]
-        CmdLineWin,
-        /// `CMD_LINE_UNIX`
-        #[serde(rename = "CMD_LINE_UNIX")]
-        CmdLineUnix,
-        /// `JS_DECODE_EXT`
-        #[serde(rename = "JS_DECODE_EXT")]
-        JsDecodeExt,
-        /// `SHA256`
-        #[serde(rename = "SHA256")]
-        Sha256,
-    }
+    pub use super::shared_types::TextTransformationType;
 
     /// Text Transformation on the Search String before match.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -3853,867 +3244,21 @@ pub mod web_acl {
         }
     }
 
-    /// The values `CountryCodes` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum CountryCodes {
-        /// `AD`
-        #[serde(rename = "AD")]
-        Ad,
-        /// `AE`
-        #[serde(rename = "AE")]
-        Ae,
-        /// `AF`
-        #[serde(rename = "AF")]
-        Af,
-        /// `AG`
-        #[serde(rename = "AG")]
-        Ag,
-        /// `AI`
-        #[serde(rename = "AI")]
-        Ai,
-        /// `AL`
-        #[serde(rename = "AL")]
-        Al,
-        /// `AM`
-        #[serde(rename = "AM")]
-        Am,
-        /// `AO`
-        #[serde(rename = "AO")]
-        Ao,
-        /// `AQ`
-        #[serde(rename = "AQ")]
-        Aq,
-        /// `AR`
-        #[serde(rename = "AR")]
-        Ar,
-        /// `AS`
-        #[serde(rename = "AS")]
-        As,
-        /// `AT`
-        #[serde(rename = "AT")]
-        At,
-        /// `AU`
-        #[serde(rename = "AU")]
-        Au,
-        /// `AW`
-        #[serde(rename = "AW")]
-        Aw,
-        /// `AX`
-        #[serde(rename = "AX")]
-        Ax,
-        /// `AZ`
-        #[serde(rename = "AZ")]
-        Az,
-        /// `BA`
-        #[serde(rename = "BA")]
-        Ba,
-        /// `BB`
-        #[serde(rename = "BB")]
-        Bb,
-        /// `BD`
-        #[serde(rename = "BD")]
-        Bd,
-        /// `BE`
-        #[serde(rename = "BE")]
-        Be,
-        /// `BF`
-        #[serde(rename = "BF")]
-        Bf,
-        /// `BG`
-        #[serde(rename = "BG")]
-        Bg,
-        /// `BH`
-        #[serde(rename = "BH")]
-        Bh,
-        /// `BI`
-        #[serde(rename = "BI")]
-        Bi,
-        /// `BJ`
-        #[serde(rename = "BJ")]
-        Bj,
-        /// `BL`
-        #[serde(rename = "BL")]
-        Bl,
-        /// `BM`
-        #[serde(rename = "BM")]
-        Bm,
-        /// `BN`
-        #[serde(rename = "BN")]
-        Bn,
-        /// `BO`
-        #[serde(rename = "BO")]
-        Bo,
-        /// `BQ`
-        #[serde(rename = "BQ")]
-        Bq,
-        /// `BR`
-        #[serde(rename = "BR")]
-        Br,
-        /// `BS`
-        #[serde(rename = "BS")]
-        Bs,
-        /// `BT`
-        #[serde(rename = "BT")]
-        Bt,
-        /// `BV`
-        #[serde(rename = "BV")]
-        Bv,
-        /// `BW`
-        #[serde(rename = "BW")]
-        Bw,
-        /// `BY`
-        #[serde(rename = "BY")]
-        By,
-        /// `BZ`
-        #[serde(rename = "BZ")]
-        Bz,
-        /// `CA`
-        #[serde(rename = "CA")]
-        Ca,
-        /// `CC`
-        #[serde(rename = "CC")]
-        Cc,
-        /// `CD`
-        #[serde(rename = "CD")]
-        Cd,
-        /// `CF`
-        #[serde(rename = "CF")]
-        Cf,
-        /// `CG`
-        #[serde(rename = "CG")]
-        Cg,
-        /// `CH`
-        #[serde(rename = "CH")]
-        Ch,
-        /// `CI`
-        #[serde(rename = "CI")]
-        Ci,
-        /// `CK`
-        #[serde(rename = "CK")]
-        Ck,
-        /// `CL`
-        #[serde(rename = "CL")]
-        Cl,
-        /// `CM`
-        #[serde(rename = "CM")]
-        Cm,
-        /// `CN`
-        #[serde(rename = "CN")]
-        Cn,
-        /// `CO`
-        #[serde(rename = "CO")]
-        Co,
-        /// `CR`
-        #[serde(rename = "CR")]
-        Cr,
-        /// `CU`
-        #[serde(rename = "CU")]
-        Cu,
-        /// `CV`
-        #[serde(rename = "CV")]
-        Cv,
-        /// `CW`
-        #[serde(rename = "CW")]
-        Cw,
-        /// `CX`
-        #[serde(rename = "CX")]
-        Cx,
-        /// `CY`
-        #[serde(rename = "CY")]
-        Cy,
-        /// `CZ`
-        #[serde(rename = "CZ")]
-        Cz,
-        /// `DE`
-        #[serde(rename = "DE")]
-        De,
-        /// `DJ`
-        #[serde(rename = "DJ")]
-        Dj,
-        /// `DK`
-        #[serde(rename = "DK")]
-        Dk,
-        /// `DM`
-        #[serde(rename = "DM")]
-        Dm,
-        /// `DO`
-        #[serde(rename = "DO")]
-        Do,
-        /// `DZ`
-        #[serde(rename = "DZ")]
-        Dz,
-        /// `EC`
-        #[serde(rename = "EC")]
-        Ec,
-        /// `EE`
-        #[serde(rename = "EE")]
-        Ee,
-        /// `EG`
-        #[serde(rename = "EG")]
-        Eg,
-        /// `EH`
-        #[serde(rename = "EH")]
-        Eh,
-        /// `ER`
-        #[serde(rename = "ER")]
-        Er,
-        /// `ES`
-        #[serde(rename = "ES")]
-        Es,
-        /// `ET`
-        #[serde(rename = "ET")]
-        Et,
-        /// `FI`
-        #[serde(rename = "FI")]
-        Fi,
-        /// `FJ`
-        #[serde(rename = "FJ")]
-        Fj,
-        /// `FK`
-        #[serde(rename = "FK")]
-        Fk,
-        /// `FM`
-        #[serde(rename = "FM")]
-        Fm,
-        /// `FO`
-        #[serde(rename = "FO")]
-        Fo,
-        /// `FR`
-        #[serde(rename = "FR")]
-        Fr,
-        /// `GA`
-        #[serde(rename = "GA")]
-        Ga,
-        /// `GB`
-        #[serde(rename = "GB")]
-        Gb,
-        /// `GD`
-        #[serde(rename = "GD")]
-        Gd,
-        /// `GE`
-        #[serde(rename = "GE")]
-        Ge,
-        /// `GF`
-        #[serde(rename = "GF")]
-        Gf,
-        /// `GG`
-        #[serde(rename = "GG")]
-        Gg,
-        /// `GH`
-        #[serde(rename = "GH")]
-        Gh,
-        /// `GI`
-        #[serde(rename = "GI")]
-        Gi,
-        /// `GL`
-        #[serde(rename = "GL")]
-        Gl,
-        /// `GM`
-        #[serde(rename = "GM")]
-        Gm,
-        /// `GN`
-        #[serde(rename = "GN")]
-        Gn,
-        /// `GP`
-        #[serde(rename = "GP")]
-        Gp,
-        /// `GQ`
-        #[serde(rename = "GQ")]
-        Gq,
-        /// `GR`
-        #[serde(rename = "GR")]
-        Gr,
-        /// `GS`
-        #[serde(rename = "GS")]
-        Gs,
-        /// `GT`
-        #[serde(rename = "GT")]
-        Gt,
-        /// `GU`
-        #[serde(rename = "GU")]
-        Gu,
-        /// `GW`
-        #[serde(rename = "GW")]
-        Gw,
-        /// `GY`
-        #[serde(rename = "GY")]
-        Gy,
-        /// `HK`
-        #[serde(rename = "HK")]
-        Hk,
-        /// `HM`
-        #[serde(rename = "HM")]
-        Hm,
-        /// `HN`
-        #[serde(rename = "HN")]
-        Hn,
-        /// `HR`
-        #[serde(rename = "HR")]
-        Hr,
-        /// `HT`
-        #[serde(rename = "HT")]
-        Ht,
-        /// `HU`
-        #[serde(rename = "HU")]
-        Hu,
-        /// `ID`
-        #[serde(rename = "ID")]
-        Id,
-        /// `IE`
-        #[serde(rename = "IE")]
-        Ie,
-        /// `IL`
-        #[serde(rename = "IL")]
-        Il,
-        /// `IM`
-        #[serde(rename = "IM")]
-        Im,
-        /// `IN`
-        #[serde(rename = "IN")]
-        In,
-        /// `IO`
-        #[serde(rename = "IO")]
-        Io,
-        /// `IQ`
-        #[serde(rename = "IQ")]
-        Iq,
-        /// `IR`
-        #[serde(rename = "IR")]
-        Ir,
-        /// `IS`
-        #[serde(rename = "IS")]
-        Is,
-        /// `IT`
-        #[serde(rename = "IT")]
-        It,
-        /// `JE`
-        #[serde(rename = "JE")]
-        Je,
-        /// `JM`
-        #[serde(rename = "JM")]
-        Jm,
-        /// `JO`
-        #[serde(rename = "JO")]
-        Jo,
-        /// `JP`
-        #[serde(rename = "JP")]
-        Jp,
-        /// `KE`
-        #[serde(rename = "KE")]
-        Ke,
-        /// `KG`
-        #[serde(rename = "KG")]
-        Kg,
-        /// `KH`
-        #[serde(rename = "KH")]
-        Kh,
-        /// `KI`
-        #[serde(rename = "KI")]
-        Ki,
-        /// `KM`
-        #[serde(rename = "KM")]
-        Km,
-        /// `KN`
-        #[serde(rename = "KN")]
-        Kn,
-        /// `KP`
-        #[serde(rename = "KP")]
-        Kp,
-        /// `KR`
-        #[serde(rename = "KR")]
-        Kr,
-        /// `KW`
-        #[serde(rename = "KW")]
-        Kw,
-        /// `KY`
-        #[serde(rename = "KY")]
-        Ky,
-        /// `KZ`
-        #[serde(rename = "KZ")]
-        Kz,
-        /// `LA`
-        #[serde(rename = "LA")]
-        La,
-        /// `LB`
-        #[serde(rename = "LB")]
-        Lb,
-        /// `LC`
-        #[serde(rename = "LC")]
-        Lc,
-        /// `LI`
-        #[serde(rename = "LI")]
-        Li,
-        /// `LK`
-        #[serde(rename = "LK")]
-        Lk,
-        /// `LR`
-        #[serde(rename = "LR")]
-        Lr,
-        /// `LS`
-        #[serde(rename = "LS")]
-        Ls,
-        /// `LT`
-        #[serde(rename = "LT")]
-        Lt,
-        /// `LU`
-        #[serde(rename = "LU")]
-        Lu,
-        /// `LV`
-        #[serde(rename = "LV")]
-        Lv,
-        /// `LY`
-        #[serde(rename = "LY")]
-        Ly,
-        /// `MA`
-        #[serde(rename = "MA")]
-        Ma,
-        /// `MC`
-        #[serde(rename = "MC")]
-        Mc,
-        /// `MD`
-        #[serde(rename = "MD")]
-        Md,
-        /// `ME`
-        #[serde(rename = "ME")]
-        Me,
-        /// `MF`
-        #[serde(rename = "MF")]
-        Mf,
-        /// `MG`
-        #[serde(rename = "MG")]
-        Mg,
-        /// `MH`
-        #[serde(rename = "MH")]
-        Mh,
-        /// `MK`
-        #[serde(rename = "MK")]
-        Mk,
-        /// `ML`
-        #[serde(rename = "ML")]
-        Ml,
-        /// `MM`
-        #[serde(rename = "MM")]
-        Mm,
-        /// `MN`
-        #[serde(rename = "MN")]
-        Mn,
-        /// `MO`
-        #[serde(rename = "MO")]
-        Mo,
-        /// `MP`
-        #[serde(rename = "MP")]
-        Mp,
-        /// `MQ`
-        #[serde(rename = "MQ")]
-        Mq,
-        /// `MR`
-        #[serde(rename = "MR")]
-        Mr,
-        /// `MS`
-        #[serde(rename = "MS")]
-        Ms,
-        /// `MT`
-        #[serde(rename = "MT")]
-        Mt,
-        /// `MU`
-        #[serde(rename = "MU")]
-        Mu,
-        /// `MV`
-        #[serde(rename = "MV")]
-        Mv,
-        /// `MW`
-        #[serde(rename = "MW")]
-        Mw,
-        /// `MX`
-        #[serde(rename = "MX")]
-        Mx,
-        /// `MY`
-        #[serde(rename = "MY")]
-        My,
-        /// `MZ`
-        #[serde(rename = "MZ")]
-        Mz,
-        /// `NA`
-        #[serde(rename = "NA")]
-        Na,
-        /// `NC`
-        #[serde(rename = "NC")]
-        Nc,
-        /// `NE`
-        #[serde(rename = "NE")]
-        Ne,
-        /// `NF`
-        #[serde(rename = "NF")]
-        Nf,
-        /// `NG`
-        #[serde(rename = "NG")]
-        Ng,
-        /// `NI`
-        #[serde(rename = "NI")]
-        Ni,
-        /// `NL`
-        #[serde(rename = "NL")]
-        Nl,
-        /// `NO`
-        #[serde(rename = "NO")]
-        No,
-        /// `NP`
-        #[serde(rename = "NP")]
-        Np,
-        /// `NR`
-        #[serde(rename = "NR")]
-        Nr,
-        /// `NU`
-        #[serde(rename = "NU")]
-        Nu,
-        /// `NZ`
-        #[serde(rename = "NZ")]
-        Nz,
-        /// `OM`
-        #[serde(rename = "OM")]
-        Om,
-        /// `PA`
-        #[serde(rename = "PA")]
-        Pa,
-        /// `PE`
-        #[serde(rename = "PE")]
-        Pe,
-        /// `PF`
-        #[serde(rename = "PF")]
-        Pf,
-        /// `PG`
-        #[serde(rename = "PG")]
-        Pg,
-        /// `PH`
-        #[serde(rename = "PH")]
-        Ph,
-        /// `PK`
-        #[serde(rename = "PK")]
-        Pk,
-        /// `PL`
-        #[serde(rename = "PL")]
-        Pl,
-        /// `PM`
-        #[serde(rename = "PM")]
-        Pm,
-        /// `PN`
-        #[serde(rename = "PN")]
-        Pn,
-        /// `PR`
-        #[serde(rename = "PR")]
-        Pr,
-        /// `PS`
-        #[serde(rename = "PS")]
-        Ps,
-        /// `PT`
-        #[serde(rename = "PT")]
-        Pt,
-        /// `PW`
-        #[serde(rename = "PW")]
-        Pw,
-        /// `PY`
-        #[serde(rename = "PY")]
-        Py,
-        /// `QA`
-        #[serde(rename = "QA")]
-        Qa,
-        /// `RE`
-        #[serde(rename = "RE")]
-        Re,
-        /// `RO`
-        #[serde(rename = "RO")]
-        Ro,
-        /// `RS`
-        #[serde(rename = "RS")]
-        Rs,
-        /// `RU`
-        #[serde(rename = "RU")]
-        Ru,
-        /// `RW`
-        #[serde(rename = "RW")]
-        Rw,
-        /// `SA`
-        #[serde(rename = "SA")]
-        Sa,
-        /// `SB`
-        #[serde(rename = "SB")]
-        Sb,
-        /// `SC`
-        #[serde(rename = "SC")]
-        Sc,
-        /// `SD`
-        #[serde(rename = "SD")]
-        Sd,
-        /// `SE`
-        #[serde(rename = "SE")]
-        Se,
-        /// `SG`
-        #[serde(rename = "SG")]
-        Sg,
-        /// `SH`
-        #[serde(rename = "SH")]
-        Sh,
-        /// `SI`
-        #[serde(rename = "SI")]
-        Si,
-        /// `SJ`
-        #[serde(rename = "SJ")]
-        Sj,
-        /// `SK`
-        #[serde(rename = "SK")]
-        Sk,
-        /// `SL`
-        #[serde(rename = "SL")]
-        Sl,
-        /// `SM`
-        #[serde(rename = "SM")]
-        Sm,
-        /// `SN`
-        #[serde(rename = "SN")]
-        Sn,
-        /// `SO`
-        #[serde(rename = "SO")]
-        So,
-        /// `SR`
-        #[serde(rename = "SR")]
-        Sr,
-        /// `SS`
-        #[serde(rename = "SS")]
-        Ss,
-        /// `ST`
-        #[serde(rename = "ST")]
-        St,
-        /// `SV`
-        #[serde(rename = "SV")]
-        Sv,
-        /// `SX`
-        #[serde(rename = "SX")]
-        Sx,
-        /// `SY`
-        #[serde(rename = "SY")]
-        Sy,
-        /// `SZ`
-        #[serde(rename = "SZ")]
-        Sz,
-        /// `TC`
-        #[serde(rename = "TC")]
-        Tc,
-        /// `TD`
-        #[serde(rename = "TD")]
-        Td,
-        /// `TF`
-        #[serde(rename = "TF")]
-        Tf,
-        /// `TG`
-        #[serde(rename = "TG")]
-        Tg,
-        /// `TH`
-        #[serde(rename = "TH")]
-        Th,
-        /// `TJ`
-        #[serde(rename = "TJ")]
-        Tj,
-        /// `TK`
-        #[serde(rename = "TK")]
-        Tk,
-        /// `TL`
-        #[serde(rename = "TL")]
-        Tl,
-        /// `TM`
-        #[serde(rename = "TM")]
-        Tm,
-        /// `TN`
-        #[serde(rename = "TN")]
-        Tn,
-        /// `TO`
-        #[serde(rename = "TO")]
-        To,
-        /// `TR`
-        #[serde(rename = "TR")]
-        Tr,
-        /// `TT`
-        #[serde(rename = "TT")]
-        Tt,
-        /// `TV`
-        #[serde(rename = "TV")]
-        Tv,
-        /// `TW`
-        #[serde(rename = "TW")]
-        Tw,
-        /// `TZ`
-        #[serde(rename = "TZ")]
-        Tz,
-        /// `UA`
-        #[serde(rename = "UA")]
-        Ua,
-        /// `UG`
-        #[serde(rename = "UG")]
-        Ug,
-        /// `UM`
-        #[serde(rename = "UM")]
-        Um,
-        /// `US`
-        #[serde(rename = "US")]
-        Us,
-        /// `UY`
-        #[serde(rename = "UY")]
-        Uy,
-        /// `UZ`
-        #[serde(rename = "UZ")]
-        Uz,
-        /// `VA`
-        #[serde(rename = "VA")]
-        Va,
-        /// `VC`
-        #[serde(rename = "VC")]
-        Vc,
-        /// `VE`
-        #[serde(rename = "VE")]
-        Ve,
-        /// `VG`
-        #[serde(rename = "VG")]
-        Vg,
-        /// `VI`
-        #[serde(rename = "VI")]
-        Vi,
-        /// `VN`
-        #[serde(rename = "VN")]
-        Vn,
-        /// `VU`
-        #[serde(rename = "VU")]
-        Vu,
-        /// `WF`
-        #[serde(rename = "WF")]
-        Wf,
-        /// `WS`
-        #[serde(rename = "WS")]
-        Ws,
-        /// `XK`
-        #[serde(rename = "XK")]
-        Xk,
-        /// `YE`
-        #[serde(rename = "YE")]
-        Ye,
-        /// `YT`
-        #[serde(rename = "YT")]
-        Yt,
-        /// `ZA`
-        #[serde(rename = "ZA")]
-        Za,
-        /// `ZM`
-        #[serde(rename = "ZM")]
-        Zm,
-        /// `ZW`
-        #[serde(rename = "ZW")]
-        Zw,
-    }
+    pub use super::shared_types::CountryCodes;
 
-    /// `GeoMatchStatement`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct GeoMatchStatement {
-        /// `CountryCodes`.
-        #[serde(rename = "CountryCodes")]
-        pub country_codes: Option<Vec<CountryCodes>>,
-        /// `ForwardedIPConfig`.
-        #[serde(rename = "ForwardedIPConfig")]
-        pub forwarded_ip_config: Option<ForwardedIPConfiguration>,
-    }
+    pub use super::shared_types::GeoMatchStatement;
 
-    /// The values `IPSetForwardedIPConfigurationFallbackBehavior` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum IPSetForwardedIPConfigurationFallbackBehavior {
-        /// `MATCH`
-        #[serde(rename = "MATCH")]
-        Match,
-        /// `NO_MATCH`
-        #[serde(rename = "NO_MATCH")]
-        NoMatch,
-    }
+    pub use super::shared_types::IPSetForwardedIPConfigurationFallbackBehavior;
 
-    /// The values `Position` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Position {
-        /// `FIRST`
-        #[serde(rename = "FIRST")]
-        First,
-        /// `LAST`
-        #[serde(rename = "LAST")]
-        Last,
-        /// `ANY`
-        #[serde(rename = "ANY")]
-        Any,
-    }
+    pub use super::shared_types::Position;
 
-    /// `IPSetForwardedIPConfiguration`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct IPSetForwardedIPConfiguration {
-        /// `FallbackBehavior`. Required.
-        #[serde(rename = "FallbackBehavior")]
-        pub fallback_behavior: IPSetForwardedIPConfigurationFallbackBehavior,
-        /// `HeaderName`. Required.
-        #[serde(rename = "HeaderName")]
-        pub header_name: Value,
-        /// `Position`. Required.
-        #[serde(rename = "Position")]
-        pub position: Position,
-    }
+    pub use super::shared_types::IPSetForwardedIPConfiguration;
 
-    impl IPSetForwardedIPConfiguration {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(fallback_behavior: IPSetForwardedIPConfigurationFallbackBehavior, header_name: impl Into<Value>, position: Position) -> Self {
-            IPSetForwardedIPConfiguration { fallback_behavior, header_name: header_name.into(), position }
-        }
-    }
+    pub use super::shared_types::IPSetReferenceStatement;
 
-    /// `IPSetReferenceStatement`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct IPSetReferenceStatement {
-        /// ARN of the WAF entity. Required.
-        #[serde(rename = "Arn")]
-        pub arn: Value,
-        /// `IPSetForwardedIPConfig`.
-        #[serde(rename = "IPSetForwardedIPConfig")]
-        pub ip_set_forwarded_ip_config: Option<IPSetForwardedIPConfiguration>,
-    }
+    pub use super::shared_types::LabelMatchScope;
 
-    impl IPSetReferenceStatement {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(arn: impl Into<Value>) -> Self {
-            IPSetReferenceStatement { arn: arn.into(), ip_set_forwarded_ip_config: None }
-        }
-    }
-
-    /// The values `LabelMatchScope` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum LabelMatchScope {
-        /// `LABEL`
-        #[serde(rename = "LABEL")]
-        Label,
-        /// `NAMESPACE`
-        #[serde(rename = "NAMESPACE")]
-        Namespace,
-    }
-
-    /// `LabelMatchStatement`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct LabelMatchStatement {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Scope`. Required.
-        #[serde(rename = "Scope")]
-        pub scope: LabelMatchScope,
-    }
-
-    impl LabelMatchStatement {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, scope: LabelMatchScope) -> Self {
-            LabelMatchStatement { key: key.into(), scope }
-        }
-    }
+    pub use super::shared_types::LabelMatchStatement;
 
     /// Excluded Rule in the RuleGroup or ManagedRuleGroup will not be evaluated.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -5274,75 +3819,15 @@ pub mod web_acl {
         }
     }
 
-    /// The values `RateLimitJA3FingerprintFallbackBehavior` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum RateLimitJA3FingerprintFallbackBehavior {
-        /// `MATCH`
-        #[serde(rename = "MATCH")]
-        Match,
-        /// `NO_MATCH`
-        #[serde(rename = "NO_MATCH")]
-        NoMatch,
-    }
+    pub use super::shared_types::RateLimitJA3FingerprintFallbackBehavior;
 
-    /// Specifies the request's JA3 fingerprint as an aggregate key for a rate-based rule.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct RateLimitJA3Fingerprint {
-        /// `FallbackBehavior`. Required.
-        #[serde(rename = "FallbackBehavior")]
-        pub fallback_behavior: RateLimitJA3FingerprintFallbackBehavior,
-    }
+    pub use super::shared_types::RateLimitJA3Fingerprint;
 
-    impl RateLimitJA3Fingerprint {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(fallback_behavior: RateLimitJA3FingerprintFallbackBehavior) -> Self {
-            RateLimitJA3Fingerprint { fallback_behavior }
-        }
-    }
+    pub use super::shared_types::RateLimitJA4FingerprintFallbackBehavior;
 
-    /// The values `RateLimitJA4FingerprintFallbackBehavior` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum RateLimitJA4FingerprintFallbackBehavior {
-        /// `MATCH`
-        #[serde(rename = "MATCH")]
-        Match,
-        /// `NO_MATCH`
-        #[serde(rename = "NO_MATCH")]
-        NoMatch,
-    }
+    pub use super::shared_types::RateLimitJA4Fingerprint;
 
-    /// Specifies the request's JA4 fingerprint as an aggregate key for a rate-based rule.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct RateLimitJA4Fingerprint {
-        /// `FallbackBehavior`. Required.
-        #[serde(rename = "FallbackBehavior")]
-        pub fallback_behavior: RateLimitJA4FingerprintFallbackBehavior,
-    }
-
-    impl RateLimitJA4Fingerprint {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(fallback_behavior: RateLimitJA4FingerprintFallbackBehavior) -> Self {
-            RateLimitJA4Fingerprint { fallback_behavior }
-        }
-    }
-
-    /// Specifies a label namespace to use as an aggregate key for a rate-based rule.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct RateLimitLabelNamespace {
-        /// The namespace to use for aggregation. Required.
-        #[serde(rename = "Namespace")]
-        pub namespace: Value,
-    }
-
-    impl RateLimitLabelNamespace {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(namespace: impl Into<Value>) -> Self {
-            RateLimitLabelNamespace { namespace: namespace.into() }
-        }
-    }
+    pub use super::shared_types::RateLimitLabelNamespace;
 
     /// Specifies a query argument in the request as an aggregate key for a rate-based rule.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -5539,28 +4024,7 @@ pub mod web_acl {
         }
     }
 
-    /// The values `ComparisonOperator` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ComparisonOperator {
-        /// `EQ`
-        #[serde(rename = "EQ")]
-        Eq,
-        /// `NE`
-        #[serde(rename = "NE")]
-        Ne,
-        /// `LE`
-        #[serde(rename = "LE")]
-        Le,
-        /// `LT`
-        #[serde(rename = "LT")]
-        Lt,
-        /// `GE`
-        #[serde(rename = "GE")]
-        Ge,
-        /// `GT`
-        #[serde(rename = "GT")]
-        Gt,
-    }
+    pub use super::shared_types::ComparisonOperator;
 
     /// Size Constraint statement.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -5590,16 +4054,7 @@ pub mod web_acl {
         }
     }
 
-    /// Sensitivity Level current only used for sqli match statements.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum SensitivityLevel {
-        /// `LOW`
-        #[serde(rename = "LOW")]
-        Low,
-        /// `HIGH`
-        #[serde(rename = "HIGH")]
-        High,
-    }
+    pub use super::shared_types::SensitivityLevel;
 
     /// Sqli Match Statement.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -5701,27 +4156,7 @@ pub mod web_acl {
         pub xss_match_statement: Option<XssMatchStatement>,
     }
 
-    /// Visibility Metric of the WebACL.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct VisibilityConfig {
-        /// `CloudWatchMetricsEnabled`. Required.
-        #[serde(rename = "CloudWatchMetricsEnabled")]
-        pub cloud_watch_metrics_enabled: Value,
-        /// `MetricName`. Required.
-        #[serde(rename = "MetricName")]
-        pub metric_name: Value,
-        /// `SampledRequestsEnabled`. Required.
-        #[serde(rename = "SampledRequestsEnabled")]
-        pub sampled_requests_enabled: Value,
-    }
-
-    impl VisibilityConfig {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(cloud_watch_metrics_enabled: impl Into<Value>, metric_name: impl Into<Value>, sampled_requests_enabled: impl Into<Value>) -> Self {
-            VisibilityConfig { cloud_watch_metrics_enabled: cloud_watch_metrics_enabled.into(), metric_name: metric_name.into(), sampled_requests_enabled: sampled_requests_enabled.into() }
-        }
-    }
+    pub use super::shared_types::VisibilityConfig;
 
     /// Rule of WebACL that contains condition and action.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -5763,27 +4198,9 @@ pub mod web_acl {
         }
     }
 
-    /// Use CLOUDFRONT for CloudFront WebACL, use REGIONAL for Application Load Balancer and API Gateway.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum Scope {
-        /// `CLOUDFRONT`
-        #[serde(rename = "CLOUDFRONT")]
-        Cloudfront,
-        /// `REGIONAL`
-        #[serde(rename = "REGIONAL")]
-        Regional,
-    }
+    pub use super::shared_types::Scope;
 
-    /// `Tag`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`.
-        #[serde(rename = "Key")]
-        pub key: Option<Value>,
-        /// `Value`.
-        #[serde(rename = "Value")]
-        pub value: Option<Value>,
-    }
+    pub use super::shared_types::Tag;
 
 }
 

@@ -11,6 +11,52 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// A key-value pair to associate with the Agent Profile.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct Tag {
+        /// The tag key. Required.
+        #[serde(rename = "Key")]
+        pub key: Value,
+        /// The tag value. Required.
+        #[serde(rename = "Value")]
+        pub value: Value,
+    }
+
+    impl Tag {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
+            Tag { key: key.into(), value: value.into() }
+        }
+    }
+
+    /// `Tags`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct Tags {
+        /// `Key`. Required.
+        #[serde(rename = "Key")]
+        pub key: Value,
+        /// `Value`. Required.
+        #[serde(rename = "Value")]
+        pub value: Value,
+    }
+
+    impl Tags {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
+            Tags { key: key.into(), value: value.into() }
+        }
+    }
+
+}
+
 /// Property types of [`CfnAgentContext`].
 pub mod agent_context {
     #[allow(unused_imports)]
@@ -217,24 +263,7 @@ pub mod agent_profile {
         Performance,
     }
 
-    /// A key-value pair to associate with the Agent Profile.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The tag key. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The tag value. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -310,24 +339,7 @@ pub mod lens {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `Tags`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tags {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tags {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tags { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tags;
 
 }
 
@@ -388,24 +400,7 @@ pub mod profile {
         pub selected_choice_ids: Option<Vec<Value>>,
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -466,24 +461,7 @@ pub mod review_template {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `Tags`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tags {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tags {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tags { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tags;
 
 }
 
@@ -587,24 +565,7 @@ pub mod workload {
         Preproduction,
     }
 
-    /// `Tags`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tags {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tags {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tags { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tags;
 
 }
 

@@ -11,6 +11,60 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// `ServerSideEncryptionConfiguration`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct ServerSideEncryptionConfiguration {
+        /// `KmsKeyId`.
+        #[serde(rename = "KmsKeyId")]
+        pub kms_key_id: Option<Value>,
+    }
+
+    /// `Tag`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct Tag {
+        /// `Key`. Required.
+        #[serde(rename = "Key")]
+        pub key: Value,
+        /// `Value`. Required.
+        #[serde(rename = "Value")]
+        pub value: Value,
+    }
+
+    impl Tag {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
+            Tag { key: key.into(), value: value.into() }
+        }
+    }
+
+    /// The configuration information of the user groups that the message template is accessible to.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct GroupingConfiguration {
+        /// The criteria used for grouping Amazon Q in Connect users. Required.
+        #[serde(rename = "Criteria")]
+        pub criteria: Value,
+        /// The list of values that define different groups of Amazon Q in Connect users. Required.
+        #[serde(rename = "Values")]
+        pub values: Vec<Value>,
+    }
+
+    impl GroupingConfiguration {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(criteria: impl Into<Value>, values: Vec<Value>) -> Self {
+            GroupingConfiguration { criteria: criteria.into(), values }
+        }
+    }
+
+}
+
 /// Property types of [`CfnAIAgent`].
 pub mod ai_agent {
     #[allow(unused_imports)]
@@ -844,32 +898,9 @@ pub mod assistant {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `ServerSideEncryptionConfiguration`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct ServerSideEncryptionConfiguration {
-        /// `KmsKeyId`.
-        #[serde(rename = "KmsKeyId")]
-        pub kms_key_id: Option<Value>,
-    }
+    pub use super::shared_types::ServerSideEncryptionConfiguration;
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// The values `AssistantType` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -940,24 +971,7 @@ pub mod assistant_association {
         ExternalBedrockKnowledgeBase,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -1010,24 +1024,7 @@ pub mod content {
     #[allow(unused_imports)]
     use super::*;
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -1137,24 +1134,7 @@ pub mod content_association {
         AmazonConnectGuide,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -1242,32 +1222,9 @@ pub mod knowledge_base {
         pub template_uri: Option<Value>,
     }
 
-    /// `ServerSideEncryptionConfiguration`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct ServerSideEncryptionConfiguration {
-        /// `KmsKeyId`.
-        #[serde(rename = "KmsKeyId")]
-        pub kms_key_id: Option<Value>,
-    }
+    pub use super::shared_types::ServerSideEncryptionConfiguration;
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// `Key`. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// `Value`. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
     /// The values `ChunkingStrategy` takes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
@@ -1759,24 +1716,7 @@ pub mod message_template {
         pub system_attributes: Option<SystemAttributes>,
     }
 
-    /// The configuration information of the user groups that the message template is accessible to.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct GroupingConfiguration {
-        /// The criteria used for grouping Amazon Q in Connect users. Required.
-        #[serde(rename = "Criteria")]
-        pub criteria: Value,
-        /// The list of values that define different groups of Amazon Q in Connect users. Required.
-        #[serde(rename = "Values")]
-        pub values: Vec<Value>,
-    }
-
-    impl GroupingConfiguration {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(criteria: impl Into<Value>, values: Vec<Value>) -> Self {
-            GroupingConfiguration { criteria: criteria.into(), values }
-        }
-    }
+    pub use super::shared_types::GroupingConfiguration;
 
     /// `MessageTemplateAttachment`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -1800,24 +1740,7 @@ pub mod message_template {
         }
     }
 
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and - Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and - Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
@@ -1941,43 +1864,9 @@ pub mod quick_response {
         pub content: Option<Value>,
     }
 
-    /// The configuration information of the user groups that the quick response is accessible to.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct GroupingConfiguration {
-        /// The criteria used for grouping Amazon Q in Connect users. Required.
-        #[serde(rename = "Criteria")]
-        pub criteria: Value,
-        /// The list of values that define different groups of Amazon Q in Connect users. Required.
-        #[serde(rename = "Values")]
-        pub values: Vec<Value>,
-    }
+    pub use super::shared_types::GroupingConfiguration;
 
-    impl GroupingConfiguration {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(criteria: impl Into<Value>, values: Vec<Value>) -> Self {
-            GroupingConfiguration { criteria: criteria.into(), values }
-        }
-    }
-
-    /// A key-value pair to associate with a resource.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and - Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and - Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 

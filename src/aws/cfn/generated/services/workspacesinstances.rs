@@ -11,8 +11,9 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
-/// Property types of [`CfnVolume`].
-pub mod volume {
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
     #[allow(unused_imports)]
     use super::*;
 
@@ -32,6 +33,41 @@ pub mod volume {
         #[serde(rename = "network-interface")]
         NetworkInterface,
     }
+
+    /// The volume type
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum VolumeType {
+        /// `standard`
+        #[serde(rename = "standard")]
+        Standard,
+        /// `io1`
+        #[serde(rename = "io1")]
+        Io1,
+        /// `io2`
+        #[serde(rename = "io2")]
+        Io2,
+        /// `gp2`
+        #[serde(rename = "gp2")]
+        Gp2,
+        /// `sc1`
+        #[serde(rename = "sc1")]
+        Sc1,
+        /// `st1`
+        #[serde(rename = "st1")]
+        St1,
+        /// `gp3`
+        #[serde(rename = "gp3")]
+        Gp3,
+    }
+
+}
+
+/// Property types of [`CfnVolume`].
+pub mod volume {
+    #[allow(unused_imports)]
+    use super::*;
+
+    pub use super::shared_types::ResourceType;
 
     /// `Tag`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -63,31 +99,7 @@ pub mod volume {
         pub tags: Option<Vec<Tag>>,
     }
 
-    /// The volume type
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum VolumeType {
-        /// `standard`
-        #[serde(rename = "standard")]
-        Standard,
-        /// `io1`
-        #[serde(rename = "io1")]
-        Io1,
-        /// `io2`
-        #[serde(rename = "io2")]
-        Io2,
-        /// `gp2`
-        #[serde(rename = "gp2")]
-        Gp2,
-        /// `sc1`
-        #[serde(rename = "sc1")]
-        Sc1,
-        /// `st1`
-        #[serde(rename = "st1")]
-        St1,
-        /// `gp3`
-        #[serde(rename = "gp3")]
-        Gp3,
-    }
+    pub use super::shared_types::VolumeType;
 
 }
 
@@ -194,31 +206,7 @@ pub mod workspace_instance {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The values `VolumeType` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum VolumeType {
-        /// `standard`
-        #[serde(rename = "standard")]
-        Standard,
-        /// `io1`
-        #[serde(rename = "io1")]
-        Io1,
-        /// `io2`
-        #[serde(rename = "io2")]
-        Io2,
-        /// `gp2`
-        #[serde(rename = "gp2")]
-        Gp2,
-        /// `sc1`
-        #[serde(rename = "sc1")]
-        Sc1,
-        /// `st1`
-        #[serde(rename = "st1")]
-        St1,
-        /// `gp3`
-        #[serde(rename = "gp3")]
-        Gp3,
-    }
+    pub use super::shared_types::VolumeType;
 
     /// `EbsBlockDevice`.
     #[derive(Debug, Clone, Default, ::serde::Serialize)]
@@ -550,22 +538,7 @@ pub mod workspace_instance {
         pub hostname_type: Option<HostnameType>,
     }
 
-    /// The values `ResourceType` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
-    pub enum ResourceType {
-        /// `instance`
-        #[serde(rename = "instance")]
-        Instance,
-        /// `volume`
-        #[serde(rename = "volume")]
-        Volume,
-        /// `spot-instances-request`
-        #[serde(rename = "spot-instances-request")]
-        SpotInstancesRequest,
-        /// `network-interface`
-        #[serde(rename = "network-interface")]
-        NetworkInterface,
-    }
+    pub use super::shared_types::ResourceType;
 
     /// `Tag`.
     #[derive(Debug, Clone, ::serde::Serialize)]

@@ -11,21 +11,11 @@
 #[allow(unused_imports)]
 use crate::core::Value;
 
-/// Property types of [`CfnGroup`].
-pub mod group {
+/// Property types that several resource types of the service define
+/// identically; each type's module re-exports the ones it uses.
+pub mod shared_types {
     #[allow(unused_imports)]
     use super::*;
-
-    /// `InsightsConfiguration`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
-    pub struct InsightsConfiguration {
-        /// Set the InsightsEnabled value to true to enable insights or false to disable insights.
-        #[serde(rename = "InsightsEnabled")]
-        pub insights_enabled: Option<Value>,
-        /// Set the NotificationsEnabled value to true to enable insights notifications. Notifications can only be enabled on a group with InsightsEnabled set to true.
-        #[serde(rename = "NotificationsEnabled")]
-        pub notifications_enabled: Option<Value>,
-    }
 
     /// `Tag`.
     #[derive(Debug, Clone, ::serde::Serialize)]
@@ -45,6 +35,26 @@ pub mod group {
             Tag { key: key.into(), value: value.into() }
         }
     }
+
+}
+
+/// Property types of [`CfnGroup`].
+pub mod group {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// `InsightsConfiguration`.
+    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    pub struct InsightsConfiguration {
+        /// Set the InsightsEnabled value to true to enable insights or false to disable insights.
+        #[serde(rename = "InsightsEnabled")]
+        pub insights_enabled: Option<Value>,
+        /// Set the NotificationsEnabled value to true to enable insights notifications. Notifications can only be enabled on a group with InsightsEnabled set to true.
+        #[serde(rename = "NotificationsEnabled")]
+        pub notifications_enabled: Option<Value>,
+    }
+
+    pub use super::shared_types::Tag;
 
 }
 
@@ -247,24 +257,7 @@ pub mod sampling_rule {
         pub url_path: Option<Value>,
     }
 
-    /// `Tag`.
-    #[derive(Debug, Clone, ::serde::Serialize)]
-    pub struct Tag {
-        /// The key name of the tag. Required.
-        #[serde(rename = "Key")]
-        pub key: Value,
-        /// The value for the tag. Required.
-        #[serde(rename = "Value")]
-        pub value: Value,
-    }
-
-    impl Tag {
-        /// With the required properties; the others unset.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(key: impl Into<Value>, value: impl Into<Value>) -> Self {
-            Tag { key: key.into(), value: value.into() }
-        }
-    }
+    pub use super::shared_types::Tag;
 
 }
 
