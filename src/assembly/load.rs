@@ -215,6 +215,191 @@ pub fn load_assembly(dir: &Path) -> Result<LoadedAssembly, LoadError> {
 
 /// Loads the assembly in `dir` with the given limits.
 pub fn load_assembly_with(dir: &Path, limits: &LoadLimits) -> Result<LoadedAssembly, LoadError> {
+    load_from(&mut dir_source(dir, limits)?)
+}
+
+/// Loads two assemblies for `diff`, which reports only what differs: a
+/// Kubernetes document that is byte-identical on both sides (once on each,
+/// in the same cluster) is left out of both before YAML parsing, which is
+/// most of a diff's time and memory. Everything else is loaded and checked
+/// as [`load_assembly`] does; a side that fails to load is loaded again in
+/// full, so its error names the same file, document and line.
+pub fn load_assembly_pair(
+    new: &Path,
+    old: &Path,
+) -> Result<(LoadedAssembly, LoadedAssembly), LoadError> {
+    let limits = LoadLimits::default();
+    let mut sides = [dir_source(new, &limits)?, dir_source(old, &limits)?];
+    let [a, b] = &mut sides;
+    let (cache_a, cache_b) = match (cluster_files(a), cluster_files(b)) {
+        (Ok(x), Ok(y)) => drop_common_documents(x, y),
+        // A broken manifest or file: the plain loader says what is wrong.
+        _ => (BTreeMap::new(), BTreeMap::new()),
+    };
+    let [a, b] = sides;
+    let (after, before) = std::thread::scope(|s| {
+        let before = s.spawn(move || {
+            load_from(&mut CachedSource {
+                inner: b,
+                cache: cache_b,
+            })
+            .or_else(|_| load_assembly(old))
+        });
+        let after = load_from(&mut CachedSource {
+            inner: a,
+            cache: cache_a,
+        })
+        .or_else(|_| load_assembly(new));
+        // Invariant: loading never panics (the loader is fuzzed); a panic
+        // here is a bug and is re-raised as one.
+        (
+            after,
+            before
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p)),
+        )
+    });
+    Ok((after?, before?))
+}
+
+/// Cluster name → its Kubernetes files as (relative path, bytes).
+type ClusterFiles = BTreeMap<String, Vec<(String, Vec<u8>)>>;
+
+/// Every Kubernetes file of each cluster, read through the source's checks
+/// and limits.
+fn cluster_files(src: &mut DirSource) -> Result<ClusterFiles, LoadError> {
+    let manifest_path = src.display("manifest.json");
+    let manifest_bytes = src.read("manifest.json")?;
+    let manifest = parse_manifest(&manifest_path, &manifest_bytes)?;
+    let mut out: BTreeMap<String, Vec<(String, Vec<u8>)>> = BTreeMap::new();
+    for c in &manifest.clusters {
+        let files = out.entry(c.name.clone()).or_default();
+        for f in &c.files {
+            let rel = checked(&manifest_path, &f.file)?;
+            if !files.iter().any(|(r, _)| r == rel) {
+                files.push((rel.to_string(), src.read(rel)?));
+            }
+        }
+    }
+    // The loader reads the manifest again; count it once.
+    src.total = src.total.saturating_sub(manifest_bytes.len() as u64);
+    Ok(out)
+}
+
+/// The documents of a YAML stream as byte ranges, split at `---` lines (a
+/// document marker cannot stand at column 0 inside a scalar). `None` when
+/// the stream uses anything else between documents (directives, `...`,
+/// content after `---`): such a file is parsed whole.
+fn split_documents(bytes: &[u8]) -> Option<Vec<&[u8]>> {
+    let mut docs = Vec::new();
+    let mut start = 0;
+    let mut line_start = 0;
+    while line_start < bytes.len() {
+        let end = bytes[line_start..]
+            .iter()
+            .position(|&c| c == b'\n')
+            .map_or(bytes.len(), |i| line_start + i + 1);
+        let line = &bytes[line_start..end];
+        let bare = line.strip_suffix(b"\n").unwrap_or(line);
+        let bare = bare.strip_suffix(b"\r").unwrap_or(bare);
+        if bare == b"---" {
+            docs.push(&bytes[start..line_start]);
+            start = end;
+        } else if bare.starts_with(b"---") || bare.starts_with(b"...") || bare.starts_with(b"%") {
+            return None;
+        }
+        line_start = end;
+    }
+    docs.push(&bytes[start..]);
+    Some(docs)
+}
+
+/// The two sides' files with every document found exactly once on each
+/// side of a cluster removed from both; files that cannot be split safely
+/// are kept whole.
+fn drop_common_documents(
+    a: ClusterFiles,
+    b: ClusterFiles,
+) -> (BTreeMap<String, Vec<u8>>, BTreeMap<String, Vec<u8>>) {
+    use std::collections::HashMap;
+    let mut out_a = BTreeMap::new();
+    let mut out_b = BTreeMap::new();
+    for (cluster, files_a) in &a {
+        let files_b = b.get(cluster).map(Vec::as_slice).unwrap_or_default();
+        // A file that cannot be split safely has no documents to share.
+        fn split(files: &[(String, Vec<u8>)]) -> Vec<Option<Vec<&[u8]>>> {
+            files
+                .iter()
+                .map(|(_, bytes)| split_documents(bytes))
+                .collect()
+        }
+        // Keyed by file too: the file names the chart, which the stack
+        // filter reads, so a document that moved files is compared.
+        fn count<'d>(
+            files: &'d [(String, Vec<u8>)],
+            docs: &[Option<Vec<&'d [u8]>>],
+        ) -> HashMap<(&'d str, &'d [u8]), usize> {
+            let mut m = HashMap::new();
+            for ((rel, _), docs) in files.iter().zip(docs) {
+                for d in docs.iter().flatten() {
+                    if !d.iter().all(u8::is_ascii_whitespace) {
+                        *m.entry((rel.as_str(), *d)).or_default() += 1;
+                    }
+                }
+            }
+            m
+        }
+        let (docs_a, docs_b) = (split(files_a), split(files_b));
+        let (ca, cb) = (count(files_a, &docs_a), count(files_b, &docs_b));
+        let common =
+            |rel: &str, d: &[u8]| ca.get(&(rel, d)) == Some(&1) && cb.get(&(rel, d)) == Some(&1);
+        let keep = |files: &[(String, Vec<u8>)],
+                    docs: &[Option<Vec<&[u8]>>],
+                    out: &mut BTreeMap<String, Vec<u8>>| {
+            for ((rel, bytes), docs) in files.iter().zip(docs) {
+                let Some(docs) = docs.as_ref().filter(|d| d.iter().any(|d| common(rel, d))) else {
+                    out.insert(rel.clone(), bytes.clone());
+                    continue;
+                };
+                let mut kept = Vec::with_capacity(bytes.len() / 4);
+                for d in docs.iter().filter(|d| !common(rel, d)) {
+                    if d.iter().all(u8::is_ascii_whitespace) {
+                        continue;
+                    }
+                    kept.extend_from_slice(b"---\n");
+                    kept.extend_from_slice(d);
+                }
+                out.insert(rel.clone(), kept);
+            }
+        };
+        keep(files_a, &docs_a, &mut out_a);
+        keep(files_b, &docs_b, &mut out_b);
+    }
+    (out_a, out_b)
+}
+
+/// A source that serves some files from memory (each once, as the loader
+/// reads each once) and the rest from the directory.
+struct CachedSource {
+    inner: DirSource,
+    cache: BTreeMap<String, Vec<u8>>,
+}
+
+impl Source for CachedSource {
+    fn read(&mut self, rel: &str) -> Result<Vec<u8>, LoadError> {
+        match self.cache.remove(rel) {
+            Some(bytes) => Ok(bytes),
+            None => self.inner.read(rel),
+        }
+    }
+
+    fn display(&self, rel: &str) -> String {
+        self.inner.display(rel)
+    }
+}
+
+/// A directory source, after checking that `dir` is an assembly.
+fn dir_source(dir: &Path, limits: &LoadLimits) -> Result<DirSource, LoadError> {
     let shown = dir.to_path_buf();
     let meta = fs::metadata(dir).map_err(|e| LoadError::Io {
         path: dir.display().to_string(),
@@ -235,13 +420,12 @@ pub fn load_assembly_with(dir: &Path, limits: &LoadLimits) -> Result<LoadedAssem
             path: dir.join("manifest.json").display().to_string(),
         });
     }
-    let mut src = DirSource {
+    Ok(DirSource {
         root,
         shown,
         limits: *limits,
         total: 0,
-    };
-    load_from(&mut src)
+    })
 }
 
 /// Parses an assembly given as (relative path → bytes), `manifest.json`
@@ -962,5 +1146,87 @@ mod tests {
             assert!(err.to_string().contains(want), "{err}");
             assert_eq!(err.path(), "a.tpl");
         }
+    }
+
+    fn write_dir(files: &[(&str, Vec<u8>)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for (rel, bytes) in files {
+            let p = dir.path().join(rel);
+            fs::create_dir_all(p.parent().unwrap()).unwrap();
+            fs::write(p, bytes).unwrap();
+        }
+        dir
+    }
+
+    fn cm(name: &str, value: &str) -> String {
+        format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\ndata:\n  v: {value}\n")
+    }
+
+    #[test]
+    fn documents_split_at_marker_lines_only() {
+        let docs = split_documents(b"---\na: 1\n---\nb: |\n  ---x\n").unwrap();
+        assert_eq!(docs, vec![&b""[..], b"a: 1\n", b"b: |\n  ---x\n"]);
+        assert!(split_documents(b"%YAML 1.2\n---\na: 1\n").is_none());
+        assert!(split_documents(b"--- !x\na: 1\n").is_none());
+        assert!(split_documents(b"a: 1\n...\n").is_none());
+    }
+
+    #[test]
+    fn a_pair_leaves_out_only_documents_both_sides_share_in_the_same_file() {
+        let side = |docs: &[String], other: &str| {
+            let stream: String = docs.iter().map(|d| format!("---\n{d}")).collect();
+            write_dir(&[
+                (
+                    "manifest.json",
+                    manifest(
+                        serde_json::json!([]),
+                        cluster(&["k8s/main/a.yaml", "k8s/main/b.yaml"]),
+                    ),
+                ),
+                ("k8s/main/a.yaml", stream.into_bytes()),
+                ("k8s/main/b.yaml", other.as_bytes().to_vec()),
+            ])
+        };
+        // A marker line with a comment: that file is not split, only parsed.
+        let whole = format!("--- # one document\n{}", cm("whole", "1"));
+        let new = side(
+            &[cm("same", "1"), cm("changed", "2"), cm("new-only", "1")],
+            &whole,
+        );
+        let old = side(
+            &[cm("same", "1"), cm("changed", "1"), cm("old-only", "1")],
+            &whole,
+        );
+        let (after, before) = load_assembly_pair(new.path(), old.path()).unwrap();
+        let names = |a: &LoadedAssembly| -> Vec<String> {
+            a.clusters["main"]
+                .iter()
+                .map(|o| o.key.name.clone())
+                .collect()
+        };
+        assert_eq!(names(&after), ["changed", "new-only", "whole"]);
+        assert_eq!(names(&before), ["changed", "old-only", "whole"]);
+        assert_eq!(after.clusters["main"][0].body["data"]["v"], 2);
+    }
+
+    #[test]
+    fn a_pair_side_that_fails_reports_what_the_plain_loader_reports() {
+        let files = |bad: &str| {
+            vec![
+                (
+                    "manifest.json",
+                    manifest(serde_json::json!([]), cluster(&["k8s/main/a.yaml"])),
+                ),
+                (
+                    "k8s/main/a.yaml",
+                    format!("---\n{}---\n{bad}", cm("same", "1")).into_bytes(),
+                ),
+            ]
+        };
+        let new = write_dir(&files("apiVersion: v1\nkind: [\n"));
+        let old = write_dir(&files(&cm("other", "1")));
+        let plain = load_assembly(new.path()).unwrap_err();
+        let paired = load_assembly_pair(new.path(), old.path()).unwrap_err();
+        assert_eq!(paired, plain);
     }
 }

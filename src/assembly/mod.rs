@@ -9,8 +9,8 @@ use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
 pub use load::{
-    load_assembly, load_assembly_with, parse_assembly_files, parse_template, LoadError, LoadLimits,
-    LoadedAssembly, LoadedObject, ObjectKey,
+    load_assembly, load_assembly_pair, load_assembly_with, parse_assembly_files, parse_template,
+    LoadError, LoadLimits, LoadedAssembly, LoadedObject, ObjectKey,
 };
 pub use write::write_atomically;
 

@@ -27,7 +27,7 @@ use std::time::Instant;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::assembly::{load_assembly, write_atomically, LoadedAssembly};
+use crate::assembly::{load_assembly, load_assembly_pair, write_atomically, LoadedAssembly};
 use crate::core::{App, Context, Error};
 use crate::diff::render::{render, Format};
 use crate::diff::{self, Baseline, DeployedTemplates, DiffError, StackFilter};
@@ -508,15 +508,13 @@ fn run_diff(
             if !args.context.is_empty() {
                 let _ = writeln!(err, "note: -c values are ignored with --assembly");
             }
+            // Both sides at once, without the documents they share.
             let against = PathBuf::from(&args.against);
-            let (after, before) = std::thread::scope(|s| {
-                let before = s.spawn(move || Baseline::Assembly(against).load(&[]));
-                (load_assembly(dir), before.join())
-            });
-            // Invariant: loading never panics (the loader is fuzzed); a panic
-            // here is a bug and is re-raised as one.
-            let after = after?;
-            preloaded = Some(before.unwrap_or_else(|p| std::panic::resume_unwind(p))?);
+            let (after, before) = load_assembly_pair(std::path::Path::new(dir), &against)?;
+            preloaded = Some(crate::diff::Snapshot::from_assembly(
+                format!("assembly {}", against.display()),
+                before,
+            ));
             after
         }
         Some(dir) => {
