@@ -12,6 +12,7 @@ use indexmap::IndexMap;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Serialize;
 
+use crate::core::lite::{LiteError, LiteValue};
 use crate::core::tree::NodeId;
 
 /// A Kubernetes object kind meshsynth can emit.
@@ -28,6 +29,14 @@ pub trait K8sObject: Any + Send + Sync {
     fn metadata_mut(&mut self) -> &mut ObjectMeta;
     /// The whole object as JSON, as it is emitted.
     fn to_json(&self) -> serde_json::Result<serde_json::Value>;
+    /// The whole object as a [`LiteValue`], the tree synthesis renders
+    /// from: the same content as [`to_json`](K8sObject::to_json), built
+    /// without hashing map keys. The default converts `to_json`'s result.
+    fn to_lite(&self) -> Result<LiteValue, LiteError> {
+        self.to_json()
+            .map(LiteValue::from_json)
+            .map_err(serde::ser::Error::custom)
+    }
     /// True for the raw escape hatch, which the manifest lists.
     fn is_raw(&self) -> bool {
         false
@@ -71,6 +80,9 @@ where
     }
     fn to_json(&self) -> serde_json::Result<serde_json::Value> {
         serde_json::to_value(self)
+    }
+    fn to_lite(&self) -> Result<LiteValue, LiteError> {
+        LiteValue::of(self)
     }
     fn as_any(&self) -> &dyn Any {
         self

@@ -1,20 +1,28 @@
 //! The Kubernetes emitter: objects as multi-document YAML with apiVersion,
 //! kind and metadata first, Namespaces and CRDs before what needs them.
 
-use serde_json::{Map, Value as Json};
+use crate::core::LiteValue;
 
 /// Puts apiVersion, kind and metadata first and drops nulls.
-pub fn normalize_object(mut obj: Json) -> Json {
-    super::strip_nulls(&mut obj);
-    let Json::Object(mut m) = obj else { return obj };
-    let mut out = Map::with_capacity(m.len());
-    for key in ["apiVersion", "kind", "metadata"] {
-        if let Some(v) = m.shift_remove(key) {
-            out.insert(key.to_string(), v);
+pub fn normalize_object(mut obj: LiteValue) -> LiteValue {
+    obj.strip_nulls();
+    let LiteValue::Object(m) = obj else {
+        return obj;
+    };
+    let mut head: [Option<(String, LiteValue)>; 3] = [None, None, None];
+    let mut rest = Vec::with_capacity(m.len());
+    for (k, v) in m {
+        match ["apiVersion", "kind", "metadata"]
+            .iter()
+            .position(|h| *h == k)
+        {
+            Some(i) => head[i] = Some((k, v)),
+            None => rest.push((k, v)),
         }
     }
-    out.extend(m);
-    Json::Object(out)
+    let mut out: Vec<(String, LiteValue)> = head.into_iter().flatten().collect();
+    out.extend(rest);
+    LiteValue::Object(out)
 }
 
 /// Rank of a kind in a file: what others need comes first.
@@ -37,10 +45,10 @@ pub struct Document {
 
 impl Document {
     /// Renders a normalized object.
-    pub fn new(obj: Json) -> Document {
+    pub fn new(obj: &LiteValue) -> Document {
         Document {
-            rank: rank(obj.get("kind").and_then(Json::as_str).unwrap_or("")),
-            yaml: super::yaml::to_yaml(&obj),
+            rank: rank(obj.get("kind").and_then(LiteValue::as_str).unwrap_or("")),
+            yaml: super::yaml::to_yaml(obj),
         }
     }
 }
@@ -71,17 +79,21 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn lite(v: serde_json::Value) -> LiteValue {
+        LiteValue::from_json(v)
+    }
+
     #[test]
     fn header_fields_first_and_namespaces_before_objects() {
-        let o = normalize_object(
+        let mut o = normalize_object(lite(
             json!({"spec": {"a": null}, "metadata": {"name": "x"}, "kind": "Service", "apiVersion": "v1"}),
-        );
-        let keys: Vec<&String> = o.as_object().unwrap().keys().collect();
+        ));
+        let keys: Vec<&String> = o.as_object_mut().unwrap().iter().map(|(k, _)| k).collect();
         assert_eq!(keys, ["apiVersion", "kind", "metadata", "spec"]);
-        assert_eq!(o["spec"], json!({}));
+        assert_eq!(o.get("spec"), Some(&LiteValue::Object(Vec::new())));
         let mut docs = vec![
-            Document::new(json!({"kind": "Service"})),
-            Document::new(json!({"kind": "Namespace"})),
+            Document::new(&lite(json!({"kind": "Service"}))),
+            Document::new(&lite(json!({"kind": "Namespace"}))),
         ];
         order_rendered(&mut docs);
         assert_eq!(docs[0].yaml, "kind: Namespace\n");

@@ -5,14 +5,77 @@
 
 use serde_json::Value;
 
+use crate::core::LiteValue;
+
+/// What the writer reads of a tree: both `serde_json::Value` and the
+/// hash-free [`LiteValue`] objects are rendered from, through one writer.
+pub trait YamlTree: Sized {
+    /// The node, seen as one of the JSON shapes.
+    fn view(&self) -> View<'_, Self>;
+    /// Calls `f` on each entry of a map, in order (nothing for other shapes).
+    fn for_each_entry(&self, f: &mut dyn FnMut(&str, &Self));
+}
+
+/// One node of a [`YamlTree`].
+pub enum View<'a, T> {
+    /// `null`.
+    Null,
+    /// A boolean.
+    Bool(bool),
+    /// A number.
+    Number(&'a serde_json::Number),
+    /// A string.
+    Str(&'a str),
+    /// A sequence.
+    Seq(&'a [T]),
+    /// A map with this many entries.
+    Map(usize),
+}
+
+impl YamlTree for Value {
+    fn view(&self) -> View<'_, Self> {
+        match self {
+            Value::Null => View::Null,
+            Value::Bool(b) => View::Bool(*b),
+            Value::Number(n) => View::Number(n),
+            Value::String(s) => View::Str(s),
+            Value::Array(a) => View::Seq(a),
+            Value::Object(m) => View::Map(m.len()),
+        }
+    }
+    fn for_each_entry(&self, f: &mut dyn FnMut(&str, &Self)) {
+        if let Value::Object(m) = self {
+            m.iter().for_each(|(k, v)| f(k, v));
+        }
+    }
+}
+
+impl YamlTree for LiteValue {
+    fn view(&self) -> View<'_, Self> {
+        match self {
+            LiteValue::Null => View::Null,
+            LiteValue::Bool(b) => View::Bool(*b),
+            LiteValue::Number(n) => View::Number(n),
+            LiteValue::String(s) => View::Str(s),
+            LiteValue::Array(a) => View::Seq(a),
+            LiteValue::Object(m) => View::Map(m.len()),
+        }
+    }
+    fn for_each_entry(&self, f: &mut dyn FnMut(&str, &Self)) {
+        if let LiteValue::Object(m) = self {
+            m.iter().for_each(|(k, v)| f(k, v));
+        }
+    }
+}
+
 /// One YAML document (no `---`), block style, two-space indent, final newline.
-pub fn to_yaml(v: &Value) -> String {
+pub fn to_yaml<T: YamlTree>(v: &T) -> String {
     let mut out = String::with_capacity(256);
-    match v {
-        Value::Object(m) if !m.is_empty() => write_map(&mut out, m, 0),
-        Value::Array(a) if !a.is_empty() => write_seq(&mut out, a, 0),
-        scalar => {
-            write_scalar(&mut out, scalar, 0);
+    match v.view() {
+        View::Map(n) if n > 0 => write_map(&mut out, v, 0),
+        View::Seq(a) if !a.is_empty() => write_seq(&mut out, a, 0),
+        _ => {
+            write_scalar(&mut out, v, 0);
             out.push('\n');
         }
     }
@@ -43,13 +106,17 @@ fn indent(out: &mut String, n: usize) {
     }
 }
 
-fn is_collection(v: &Value) -> bool {
-    matches!(v, Value::Object(m) if !m.is_empty()) || matches!(v, Value::Array(a) if !a.is_empty())
+fn is_collection<T: YamlTree>(v: &T) -> bool {
+    match v.view() {
+        View::Map(n) => n > 0,
+        View::Seq(a) => !a.is_empty(),
+        _ => false,
+    }
 }
 
-fn write_map(out: &mut String, m: &serde_json::Map<String, Value>, level: usize) {
+fn write_map<T: YamlTree>(out: &mut String, m: &T, level: usize) {
     let mut first = true;
-    for (k, v) in m {
+    m.for_each_entry(&mut |k, v| {
         if !first {
             indent(out, level);
         }
@@ -57,30 +124,30 @@ fn write_map(out: &mut String, m: &serde_json::Map<String, Value>, level: usize)
         write_string(out, k, level, true);
         out.push(':');
         write_value_after_key(out, v, level);
-    }
+    });
 }
 
-fn write_value_after_key(out: &mut String, v: &Value, level: usize) {
-    match v {
-        Value::Object(m) if !m.is_empty() => {
+fn write_value_after_key<T: YamlTree>(out: &mut String, v: &T, level: usize) {
+    match v.view() {
+        View::Map(n) if n > 0 => {
             out.push('\n');
             indent(out, level + 2);
-            write_map(out, m, level + 2);
+            write_map(out, v, level + 2);
         }
-        Value::Array(a) if !a.is_empty() => {
+        View::Seq(a) if !a.is_empty() => {
             out.push('\n');
             indent(out, level + 2);
             write_seq(out, a, level + 2);
         }
-        scalar => {
+        _ => {
             out.push(' ');
-            write_scalar(out, scalar, level + 2);
+            write_scalar(out, v, level + 2);
             out.push('\n');
         }
     }
 }
 
-fn write_seq(out: &mut String, a: &[Value], level: usize) {
+fn write_seq<T: YamlTree>(out: &mut String, a: &[T], level: usize) {
     let mut first = true;
     for v in a {
         if !first {
@@ -89,9 +156,9 @@ fn write_seq(out: &mut String, a: &[Value], level: usize) {
         first = false;
         out.push_str("- ");
         if is_collection(v) {
-            match v {
-                Value::Object(m) => write_map(out, m, level + 2),
-                Value::Array(inner) => write_seq(out, inner, level + 2),
+            match v.view() {
+                View::Map(_) => write_map(out, v, level + 2),
+                View::Seq(inner) => write_seq(out, inner, level + 2),
                 _ => {}
             }
         } else {
@@ -101,14 +168,14 @@ fn write_seq(out: &mut String, a: &[Value], level: usize) {
     }
 }
 
-fn write_scalar(out: &mut String, v: &Value, level: usize) {
-    match v {
-        Value::Null => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => out.push_str(&n.to_string()),
-        Value::String(s) => write_string(out, s, level, false),
-        Value::Object(_) => out.push_str("{}"),
-        Value::Array(_) => out.push_str("[]"),
+fn write_scalar<T: YamlTree>(out: &mut String, v: &T, level: usize) {
+    match v.view() {
+        View::Null => out.push_str("null"),
+        View::Bool(b) => out.push_str(if b { "true" } else { "false" }),
+        View::Number(n) => out.push_str(&n.to_string()),
+        View::Str(s) => write_string(out, s, level, false),
+        View::Map(_) => out.push_str("{}"),
+        View::Seq(_) => out.push_str("[]"),
     }
 }
 

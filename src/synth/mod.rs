@@ -22,7 +22,7 @@ use crate::core::diag::{Diagnostic, Severity};
 use crate::core::names;
 use crate::core::tree::{App, NodeKind};
 use crate::core::value::Value;
-use crate::core::Error;
+use crate::core::{Error, LiteValue};
 use crate::emit::cfn::{
     apply_override, merge_tags, OutputEntry, ResourceEntry, TemplateFormat, TemplateModel,
 };
@@ -920,7 +920,7 @@ fn emit_charts(
                     "give the install input another name",
                 ));
             }
-            let content = k8s_emit::normalize_object(input.content.clone());
+            let content = k8s_emit::normalize_object(LiteValue::from_json(input.content.clone()));
             let text = crate::emit::yaml::to_yaml(&content);
             if text.contains("${meshsynth:") {
                 input_files.push((input_file.clone(), text.clone()));
@@ -1107,38 +1107,68 @@ fn render_objects(work: &[RenderJob<'_>]) -> Result<Vec<(u32, k8s_emit::Document
 }
 
 fn render_one(job: &RenderJob<'_>) -> Result<(u32, k8s_emit::Document), Error> {
-    let mut json = job.object.to_json().map_err(|e| {
-        Error::construct(
-            job.path.to_string(),
-            format!("cannot serialize object: {e}"),
-            "report this as a meshsynth bug",
-        )
-    })?;
+    // The hash-free tree; serde_json only to report what it cannot build.
+    let mut doc = match job.object.to_lite() {
+        Ok(doc) => doc,
+        Err(_) => job
+            .object
+            .to_json()
+            .map(LiteValue::from_json)
+            .map_err(|e| {
+                Error::construct(
+                    job.path.to_string(),
+                    format!("cannot serialize object: {e}"),
+                    "report this as a meshsynth bug",
+                )
+            })?,
+    };
     if !job.labels.is_empty() {
-        if let Some(meta) = json.get_mut("metadata").and_then(Json::as_object_mut) {
-            let l = meta
-                .entry("labels")
-                .or_insert_with(|| Json::Object(Map::new()));
-            if let Some(l) = l.as_object_mut() {
+        if let Some(meta) = member_mut(&mut doc, "metadata") {
+            if let Some(l) = entry_object(meta, "labels") {
                 for (k, v) in job.labels {
-                    l.entry(k.clone())
-                        .or_insert_with(|| Json::String(v.clone()));
+                    if !l.iter().any(|(lk, _)| lk == k) {
+                        l.push((k.clone(), LiteValue::String(v.clone())));
+                    }
                 }
             }
         }
     }
     if let Some(list) = job.suppressed {
-        checkov_annotations(&mut json, list);
+        checkov_annotations(&mut doc, list);
     }
     Ok((
         job.chart,
-        k8s_emit::Document::new(k8s_emit::normalize_object(json)),
+        k8s_emit::Document::new(&k8s_emit::normalize_object(doc)),
     ))
+}
+
+/// The entries of map member `key` of `obj`, when both are maps.
+fn member_mut<'v>(obj: &'v mut LiteValue, key: &str) -> Option<&'v mut Vec<(String, LiteValue)>> {
+    obj.as_object_mut()?
+        .iter_mut()
+        .find(|(k, _)| k == key)
+        .and_then(|(_, v)| v.as_object_mut())
+}
+
+/// The entries of map `key` in `map`, added (empty, last) when absent;
+/// `None` when `key` holds something else.
+fn entry_object<'v>(
+    map: &'v mut Vec<(String, LiteValue)>,
+    key: &str,
+) -> Option<&'v mut Vec<(String, LiteValue)>> {
+    let i = match map.iter().position(|(k, _)| k == key) {
+        Some(i) => i,
+        None => {
+            map.push((key.to_string(), LiteValue::Object(Vec::new())));
+            map.len() - 1
+        }
+    };
+    map[i].1.as_object_mut()
 }
 
 /// Records checkov suppressions on a Kubernetes object as the annotations
 /// checkov reads (`checkov.io/skipN: RULE=reason`).
-fn checkov_annotations(obj: &mut Json, list: &[(String, String)]) {
+fn checkov_annotations(obj: &mut LiteValue, list: &[(String, String)]) {
     let skips: Vec<String> = list
         .iter()
         .filter(|(r, _)| r.starts_with("CKV"))
@@ -1147,19 +1177,20 @@ fn checkov_annotations(obj: &mut Json, list: &[(String, String)]) {
     if skips.is_empty() {
         return;
     }
-    let Some(meta) = obj.get_mut("metadata").and_then(Json::as_object_mut) else {
+    let Some(meta) = member_mut(obj, "metadata") else {
         return;
     };
-    let ann = meta
-        .entry("annotations")
-        .or_insert_with(|| Json::Object(Map::new()));
-    if let Some(ann) = ann.as_object_mut() {
+    if let Some(ann) = entry_object(meta, "annotations") {
         for (n, s) in skips.into_iter().enumerate() {
-            ann.insert(format!("checkov.io/skip{}", n + 1), Json::String(s));
+            let key = format!("checkov.io/skip{}", n + 1);
+            match ann.iter_mut().find(|(k, _)| *k == key) {
+                Some(slot) => slot.1 = LiteValue::String(s),
+                None => ann.push((key, LiteValue::String(s))),
+            }
         }
     }
     // Keep metadata in k8s-openapi's (alphabetical) field order.
-    meta.sort_keys();
+    meta.sort_by(|a, b| a.0.cmp(&b.0));
 }
 
 #[cfg(test)]
