@@ -180,6 +180,12 @@ fn write_scalar<T: YamlTree>(out: &mut String, v: &T, level: usize) {
 }
 
 fn write_string(out: &mut String, s: &str, level: usize, is_key: bool) {
+    // Most strings are plain; one scan settles them. A plain-safe string
+    // has no newline, so testing it first keeps the block form's choice.
+    if is_plain_safe(s) {
+        out.push_str(s);
+        return;
+    }
     if !is_key && s.contains('\n') && block_safe(s) {
         // Literal block: readable for config files and scripts.
         let chomp = if s.ends_with('\n') { "" } else { "-" };
@@ -194,11 +200,14 @@ fn write_string(out: &mut String, s: &str, level: usize, is_key: bool) {
         }
         return;
     }
-    if is_plain_safe(s) {
-        out.push_str(s);
-    } else if s.chars().all(|c| !c.is_control()) {
+    if s.chars().all(|c| !c.is_control()) {
         out.push('\'');
-        out.push_str(&s.replace('\'', "''"));
+        for (i, part) in s.split('\'').enumerate() {
+            if i > 0 {
+                out.push_str("''");
+            }
+            out.push_str(part);
+        }
         out.push('\'');
     } else {
         write_double_quoted(out, s);
