@@ -192,12 +192,13 @@ pub fn generate(source: &Source) -> Result<Vec<(String, Vec<u8>)>> {
     Ok(files)
 }
 
-/// The services the built-in constructs use: their typed modules are in the
-/// default feature set, so a platform that adds, say, a VPC endpoint policy
-/// or a second RDS parameter group has the typed L1 without a feature flag.
-/// Measured cost (docs/performance.md): the library's cold debug build
-/// 35.4 s → 41.0 s, a whole cold build 72 s → 77 s.
-pub const DEFAULT_SERVICES: &[&str] = &[
+/// The services the built-in constructs build on: their typed modules are
+/// always compiled (no feature gate; the L2 constructs need them), so a
+/// platform that adds, say, a VPC endpoint policy or a second RDS parameter
+/// group has the typed L1 without a feature flag. Their `aws-*` features
+/// remain, empty, so `full` and explicit feature lists keep working.
+/// Measured cost: docs/performance.md, "Default features".
+pub const BUILTIN_SERVICES: &[&str] = &[
     "ec2",
     "ecr",
     "eks",
@@ -256,12 +257,19 @@ fn typed_layer(
     for (module, items) in &modules {
         let service = &service_names[module];
         let file = module.trim_start_matches("r#");
-        writeln!(
-            index,
-            "/// `AWS::{service}::*` (feature `{}`).\n#[cfg(feature = {:?})]\npub mod {module};",
-            rust::feature(module),
-            rust::feature(module)
-        )?;
+        if BUILTIN_SERVICES.contains(&file) {
+            writeln!(
+                index,
+                "/// `AWS::{service}::*` (always compiled: the built-in constructs use it).\npub mod {module};"
+            )?;
+        } else {
+            writeln!(
+                index,
+                "/// `AWS::{service}::*` (feature `{}`).\n#[cfg(feature = {:?})]\npub mod {module};",
+                rust::feature(module),
+                rust::feature(module)
+            )?;
+        }
         files.push((
             format!("services/{file}.rs"),
             format!("{}{}", header(service), items.trim_end()).into_bytes(),
@@ -274,15 +282,8 @@ fn typed_layer(
     let mut features = String::from(FEATURES_BEGIN);
     features.push('\n');
     let all: Vec<String> = modules.keys().map(|m| rust::feature(m)).collect();
-    writeln!(
-        features,
-        "default = [{}]",
-        DEFAULT_SERVICES
-            .iter()
-            .map(|m| format!("{:?}", rust::feature(m)))
-            .collect::<Vec<_>>()
-            .join(", ")
-    )?;
+    // The built-in services need no feature; nothing else is on by default.
+    writeln!(features, "default = []")?;
     writeln!(
         features,
         "full = [\n{}]",

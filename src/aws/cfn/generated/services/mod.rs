@@ -297,11 +297,9 @@ pub mod dsql;
 /// `AWS::DynamoDB::*` (feature `aws-dynamodb`).
 #[cfg(feature = "aws-dynamodb")]
 pub mod dynamodb;
-/// `AWS::EC2::*` (feature `aws-ec2`).
-#[cfg(feature = "aws-ec2")]
+/// `AWS::EC2::*` (always compiled: the built-in constructs use it).
 pub mod ec2;
-/// `AWS::ECR::*` (feature `aws-ecr`).
-#[cfg(feature = "aws-ecr")]
+/// `AWS::ECR::*` (always compiled: the built-in constructs use it).
 pub mod ecr;
 /// `AWS::ECS::*` (feature `aws-ecs`).
 #[cfg(feature = "aws-ecs")]
@@ -309,11 +307,9 @@ pub mod ecs;
 /// `AWS::EFS::*` (feature `aws-efs`).
 #[cfg(feature = "aws-efs")]
 pub mod efs;
-/// `AWS::EKS::*` (feature `aws-eks`).
-#[cfg(feature = "aws-eks")]
+/// `AWS::EKS::*` (always compiled: the built-in constructs use it).
 pub mod eks;
-/// `AWS::ElastiCache::*` (feature `aws-elasticache`).
-#[cfg(feature = "aws-elasticache")]
+/// `AWS::ElastiCache::*` (always compiled: the built-in constructs use it).
 pub mod elasticache;
 /// `AWS::ElasticBeanstalk::*` (feature `aws-elasticbeanstalk`).
 #[cfg(feature = "aws-elasticbeanstalk")]
@@ -408,8 +404,7 @@ pub mod healthimaging;
 /// `AWS::HealthLake::*` (feature `aws-healthlake`).
 #[cfg(feature = "aws-healthlake")]
 pub mod healthlake;
-/// `AWS::IAM::*` (feature `aws-iam`).
-#[cfg(feature = "aws-iam")]
+/// `AWS::IAM::*` (always compiled: the built-in constructs use it).
 pub mod iam;
 /// `AWS::IdentityStore::*` (feature `aws-identitystore`).
 #[cfg(feature = "aws-identitystore")]
@@ -489,8 +484,7 @@ pub mod kinesisfirehose;
 /// `AWS::KinesisVideo::*` (feature `aws-kinesisvideo`).
 #[cfg(feature = "aws-kinesisvideo")]
 pub mod kinesisvideo;
-/// `AWS::KMS::*` (feature `aws-kms`).
-#[cfg(feature = "aws-kms")]
+/// `AWS::KMS::*` (always compiled: the built-in constructs use it).
 pub mod kms;
 /// `AWS::LakeFormation::*` (feature `aws-lakeformation`).
 #[cfg(feature = "aws-lakeformation")]
@@ -519,8 +513,7 @@ pub mod lightsail;
 /// `AWS::Location::*` (feature `aws-location`).
 #[cfg(feature = "aws-location")]
 pub mod location;
-/// `AWS::Logs::*` (feature `aws-logs`).
-#[cfg(feature = "aws-logs")]
+/// `AWS::Logs::*` (always compiled: the built-in constructs use it).
 pub mod logs;
 /// `AWS::LookoutEquipment::*` (feature `aws-lookoutequipment`).
 #[cfg(feature = "aws-lookoutequipment")]
@@ -567,8 +560,7 @@ pub mod mgn;
 /// `AWS::MPA::*` (feature `aws-mpa`).
 #[cfg(feature = "aws-mpa")]
 pub mod mpa;
-/// `AWS::MSK::*` (feature `aws-msk`).
-#[cfg(feature = "aws-msk")]
+/// `AWS::MSK::*` (always compiled: the built-in constructs use it).
 pub mod msk;
 /// `AWS::MWAA::*` (feature `aws-mwaa`).
 #[cfg(feature = "aws-mwaa")]
@@ -690,8 +682,7 @@ pub mod ram;
 /// `AWS::Rbin::*` (feature `aws-rbin`).
 #[cfg(feature = "aws-rbin")]
 pub mod rbin;
-/// `AWS::RDS::*` (feature `aws-rds`).
-#[cfg(feature = "aws-rds")]
+/// `AWS::RDS::*` (always compiled: the built-in constructs use it).
 pub mod rds;
 /// `AWS::Redshift::*` (feature `aws-redshift`).
 #[cfg(feature = "aws-redshift")]
@@ -723,8 +714,7 @@ pub mod robomaker;
 /// `AWS::RolesAnywhere::*` (feature `aws-rolesanywhere`).
 #[cfg(feature = "aws-rolesanywhere")]
 pub mod rolesanywhere;
-/// `AWS::Route53::*` (feature `aws-route53`).
-#[cfg(feature = "aws-route53")]
+/// `AWS::Route53::*` (always compiled: the built-in constructs use it).
 pub mod route53;
 /// `AWS::Route53GlobalResolver::*` (feature `aws-route53globalresolver`).
 #[cfg(feature = "aws-route53globalresolver")]
@@ -780,8 +770,7 @@ pub mod scn;
 /// `AWS::SDB::*` (feature `aws-sdb`).
 #[cfg(feature = "aws-sdb")]
 pub mod sdb;
-/// `AWS::SecretsManager::*` (feature `aws-secretsmanager`).
-#[cfg(feature = "aws-secretsmanager")]
+/// `AWS::SecretsManager::*` (always compiled: the built-in constructs use it).
 pub mod secretsmanager;
 /// `AWS::SecurityAgent::*` (feature `aws-securityagent`).
 #[cfg(feature = "aws-securityagent")]
@@ -825,8 +814,7 @@ pub mod sns;
 /// `AWS::SQS::*` (feature `aws-sqs`).
 #[cfg(feature = "aws-sqs")]
 pub mod sqs;
-/// `AWS::SSM::*` (feature `aws-ssm`).
-#[cfg(feature = "aws-ssm")]
+/// `AWS::SSM::*` (always compiled: the built-in constructs use it).
 pub mod ssm;
 /// `AWS::SSMContacts::*` (feature `aws-ssmcontacts`).
 #[cfg(feature = "aws-ssmcontacts")]
