@@ -150,31 +150,40 @@ fn unknown_type_is_caught_with_a_suggestion() {
     );
 }
 
+/// An app with one PostgreSQL instance, with a property override on it
+/// when one is given.
+fn database_app(property_override: Option<(&str, meshsynth::serde_json::Value)>) -> App {
+    let (mut app, stack) = app();
+    let mut s = app.scope(stack.node()).unwrap();
+    let db = PostgresInstance::new(
+        &mut s,
+        "Db",
+        DatabaseProps {
+            vpc_id: "vpc-1".into(),
+            subnet_ids: vec!["subnet-1".into(), "subnet-2".into()],
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    if let Some((path, value)) = property_override {
+        s.options(db.resource.node())
+            .unwrap()
+            .overrides
+            .push((path.into(), value));
+    }
+    app
+}
+
 #[test]
 fn an_override_turning_rds_storage_encryption_off_is_caught() {
-    let build = |turn_off: bool| {
-        let (mut app, stack) = app();
-        let mut s = app.scope(stack.node()).unwrap();
-        let db = PostgresInstance::new(
-            &mut s,
-            "Db",
-            DatabaseProps {
-                vpc_id: "vpc-1".into(),
-                subnet_ids: vec!["subnet-1".into(), "subnet-2".into()],
-                ..Default::default()
-            },
-        )
-        .unwrap();
-        if turn_off {
-            s.options(db.resource.node())
-                .unwrap()
-                .overrides
-                .push(("Properties.StorageEncrypted".into(), false.into()));
-        }
-        synth(app, &SynthOptions::default())
-    };
-    assert!(build(false).is_ok(), "the construct alone is clean");
-    let diags = build(true).expect_err("override caught").diagnostics();
+    assert!(
+        synth(database_app(None), &SynthOptions::default()).is_ok(),
+        "the construct alone is clean"
+    );
+    let off = database_app(Some(("Properties.StorageEncrypted", false.into())));
+    let diags = synth(off, &SynthOptions::default())
+        .expect_err("override caught")
+        .diagnostics();
     let text = one(&diags, "AwsSolutions-RDS2");
     assert!(
         text.starts_with("error[AwsSolutions-RDS2]: bad/Db/Resource: storage is not encrypted"),
@@ -340,23 +349,8 @@ fn data_service_rules_read_the_emitted_properties() {
 
 #[test]
 fn an_override_making_a_database_public_is_caught() {
-    let (mut app, stack) = app();
-    let mut s = app.scope(stack.node()).unwrap();
-    let db = PostgresInstance::new(
-        &mut s,
-        "Db",
-        DatabaseProps {
-            vpc_id: "vpc-1".into(),
-            subnet_ids: vec!["subnet-1".into(), "subnet-2".into()],
-            ..Default::default()
-        },
-    )
-    .unwrap();
-    s.options(db.resource.node())
-        .unwrap()
-        .overrides
-        .push(("Properties.PubliclyAccessible".into(), true.into()));
-    let text = one(&errors(app), "MS-RDS-1");
+    let public = database_app(Some(("Properties.PubliclyAccessible", true.into())));
+    let text = one(&errors(public), "MS-RDS-1");
     assert!(
         text.starts_with(
             "error[MS-RDS-1]: bad/Db/Resource: the DB instance is publicly accessible"
