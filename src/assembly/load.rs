@@ -375,6 +375,17 @@ fn drop_common_documents(
         keep(files_a, &docs_a, &mut out_a);
         keep(files_b, &docs_b, &mut out_b);
     }
+    // A file listed by two clusters (a malformed manifest) is read whole
+    // for each, from disk: its trimmed form belongs to one cluster only.
+    for side in [&a, &b] {
+        let mut seen = std::collections::BTreeSet::new();
+        for (rel, _) in side.values().flatten() {
+            if !seen.insert(rel.as_str()) {
+                out_a.remove(rel);
+                out_b.remove(rel);
+            }
+        }
+    }
     (out_a, out_b)
 }
 
