@@ -440,3 +440,48 @@ fn a_raw_vpc_needs_a_flow_log_and_a_raw_flow_log_counts() {
         panic!("a raw flow log naming the raw VPC satisfies the rule: {e}");
     }
 }
+
+#[test]
+fn a_deprecated_property_is_an_error_until_suppressed_with_a_reason() {
+    let build = |suppress: bool| {
+        let (mut app, stack) = app();
+        let mut s = app.scope(stack.node()).unwrap();
+        let map = |k: &str, v: Value| Value::Map(IndexMap::from([(k.to_string(), v)]));
+        let cluster = s
+            .add_raw_resource(
+                "Cluster",
+                raw(
+                    "AWS::EKS::Cluster",
+                    &[
+                        ("RoleArn", "arn:aws:iam::123456789012:role/eks".into()),
+                        (
+                            "ResourcesVpcConfig",
+                            map("SubnetIds", Value::List(vec!["subnet-1".into()])),
+                        ),
+                        (
+                            "EncryptionConfig",
+                            Value::List(vec![map(
+                                "Resources",
+                                Value::List(vec!["secrets".into()]),
+                            )]),
+                        ),
+                    ],
+                ),
+            )
+            .unwrap();
+        if suppress {
+            s.suppress_node(cluster, "MS-CFN-9", "the EKS API still documents it")
+                .unwrap();
+        }
+        synth(app, &SynthOptions::default())
+    };
+    let diags = build(false).expect_err("deprecated").diagnostics();
+    let text = one(&diags, "MS-CFN-9");
+    assert!(
+        text.starts_with("error[MS-CFN-9]: bad/Cluster: AWS::EKS::Cluster property EncryptionConfig[0].Resources is deprecated"),
+        "{text}"
+    );
+    if let Err(e) = build(true) {
+        panic!("suppressed with a reason: {e}");
+    }
+}

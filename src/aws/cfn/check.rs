@@ -469,7 +469,10 @@ impl<'a> Walk<'a, '_> {
                 if !self.meta.deprecated.is_empty()
                     && self.meta.deprecated.contains(&self.pattern())
                 {
-                    let mut d = Diagnostic::warning(
+                    // An error like every schema finding: a deprecated
+                    // property may stop working; keeping one is a decision
+                    // to record with a suppression and its reason.
+                    let mut d = Diagnostic::error(
                         self.path,
                         format!(
                             "{} property {} is deprecated",
@@ -478,7 +481,11 @@ impl<'a> Walk<'a, '_> {
                         ),
                     )
                     .with_code(codes::DEPRECATED);
-                    d.hint = Some(format!("see {}", self.meta.docs_url()));
+                    d.hint = Some(format!(
+                        "see {} for its replacement; or suppress(\"{}\", reason) to keep it",
+                        self.meta.docs_url(),
+                        codes::DEPRECATED
+                    ));
                     self.out.push(d);
                 }
                 self.value(sub, val);
@@ -736,7 +743,7 @@ mod tests {
     }
 
     #[test]
-    fn a_deprecated_property_is_a_warning() {
+    fn a_deprecated_property_is_an_error() {
         let mut out = Vec::new();
         let Json::Object(m) = json!({"ResourcesVpcConfig": {"SubnetIds": ["s"]}, "RoleArn": "r",
             "EncryptionConfig": [{"Resources": ["secrets"]}]})
@@ -745,7 +752,7 @@ mod tests {
         };
         check_resource("AWS::EKS::Cluster", &m, "App/Cluster", &mut out);
         assert_eq!(out.len(), 1, "{out:?}");
-        assert_eq!(out[0].severity, crate::core::Severity::Warning);
+        assert_eq!(out[0].severity, crate::core::Severity::Error);
         assert_eq!(
             out[0].message,
             "AWS::EKS::Cluster property EncryptionConfig[0].Resources is deprecated"
