@@ -107,23 +107,7 @@ fn flow(v: &Json) -> String {
 
 // ---------------------------------------------------------------- IAM
 
-/// A policy document as JSON: an object, a JSON string, or (IRSA roles) an
-/// `Fn::Sub` whose template is a JSON string.
-fn policy_document(v: &Json) -> Option<Json> {
-    match v {
-        Json::String(s) => serde_json::from_str(s).ok(),
-        Json::Object(m) => match m.get("Fn::Sub") {
-            Some(Json::String(s)) if m.len() == 1 => serde_json::from_str(s).ok(),
-            Some(Json::Array(a)) if m.len() == 1 => match a.first() {
-                Some(Json::String(s)) => serde_json::from_str(s).ok(),
-                _ => None,
-            },
-            _ if m.contains_key("Statement") => Some(v.clone()),
-            _ => None,
-        },
-        _ => None,
-    }
-}
+use crate::aws::security::emitted_policy_document as policy_document;
 
 /// One statement, normalized: sorted lists, intrinsics shown, no `Sid`.
 #[derive(Debug, Clone, serde::Serialize)]

@@ -53,26 +53,30 @@ fn one_or_many(v: Option<&Json>) -> Vec<&Json> {
     }
 }
 
-/// Checks an emitted policy document: an object, or the `Fn::Sub` over
-/// JSON text that a document with deploy-time keys becomes (its `${…}`
-/// placeholders sit inside strings, so the text parses as JSON).
+/// A policy document as emitted, as JSON: an object, a JSON string, or the
+/// `Fn::Sub` over JSON text that a document with deploy-time keys becomes
+/// (IRSA trust; its `${…}` placeholders sit inside strings, so the text
+/// parses as JSON). Read by the rules here and by `diff`.
+pub(crate) fn emitted_policy_document(v: &Json) -> Option<Json> {
+    match v {
+        Json::String(s) => serde_json::from_str(s).ok(),
+        Json::Object(m) => match m.get("Fn::Sub") {
+            Some(Json::String(s)) if m.len() == 1 => serde_json::from_str(s).ok(),
+            Some(Json::Array(a)) if m.len() == 1 => match a.first() {
+                Some(Json::String(s)) => serde_json::from_str(s).ok(),
+                _ => None,
+            },
+            _ if m.contains_key("Statement") => Some(v.clone()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Checks an emitted policy document (any form `emitted_policy_document` reads).
 pub(super) fn check_document(out: &mut Vec<Diagnostic>, path: &str, doc: &Json) {
-    let parsed;
-    let doc = match doc.get("Fn::Sub") {
-        Some(sub) => {
-            let template = match sub {
-                Json::Array(a) => a.first().and_then(Json::as_str),
-                other => other.as_str(),
-            };
-            match template.and_then(|t| serde_json::from_str::<Json>(t).ok()) {
-                Some(d) => {
-                    parsed = d;
-                    &parsed
-                }
-                None => return,
-            }
-        }
-        None => doc,
+    let Some(doc) = emitted_policy_document(doc) else {
+        return;
     };
     let statements = one_or_many(doc.get("Statement"));
     for st in statements.iter().filter_map(|s| s.as_object()) {

@@ -21,6 +21,7 @@ mod rds;
 mod supporting;
 
 pub use eks::CONTROL_PLANE_LOG_TYPES;
+pub(crate) use iam::emitted_policy_document;
 
 use serde_json::Value as Json;
 
@@ -522,5 +523,17 @@ mod tests {
             ["MS-IAM-1", "AwsSolutions-IAM5", "AwsSolutions-IAM5"]
         );
         assert!(out[2].message.contains("ssm:GetParameter"));
+    }
+
+    #[test]
+    fn a_policy_document_in_fn_sub_form_is_checked_too() {
+        let mut out = Vec::new();
+        let doc = serde_json::json!({"Fn::Sub": [
+            "{\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"${Table}\"}]}",
+            {"Table": {"Ref": "Table"}}
+        ]});
+        check_document(&mut out, "p", &doc);
+        let codes: Vec<_> = out.iter().filter_map(|d| d.code.clone()).collect();
+        assert_eq!(codes, ["MS-IAM-1"]);
     }
 }
