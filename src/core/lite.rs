@@ -94,6 +94,14 @@ impl LiteValue {
         }
     }
 
+    /// The entries of map member `key`, when this is a map and `key` holds one.
+    pub fn member_object_mut(&mut self, key: &str) -> Option<&mut Vec<(String, LiteValue)>> {
+        self.as_object_mut()?
+            .iter_mut()
+            .find(|(k, _)| k == key)
+            .and_then(|(_, v)| v.as_object_mut())
+    }
+
     /// Removes `null` members from maps, recursively (not from arrays).
     pub fn strip_nulls(&mut self) {
         match self {
@@ -107,12 +115,29 @@ impl LiteValue {
     }
 }
 
-/// Inserts like `serde_json::Map::insert`: a repeated key keeps its place.
-fn insert(map: &mut Vec<(String, LiteValue)>, key: String, value: LiteValue) {
+/// Inserts like `serde_json::Map::insert`: a repeated key keeps its place
+/// and takes the new value.
+pub fn insert(map: &mut Vec<(String, LiteValue)>, key: String, value: LiteValue) {
     match map.iter_mut().find(|(k, _)| *k == key) {
         Some(slot) => slot.1 = value,
         None => map.push((key, value)),
     }
+}
+
+/// The entries of map `key` in `map`, added empty (last) when absent;
+/// `None` when `key` holds something other than a map.
+pub fn entry_object<'m>(
+    map: &'m mut Vec<(String, LiteValue)>,
+    key: &str,
+) -> Option<&'m mut Vec<(String, LiteValue)>> {
+    let i = match map.iter().position(|(k, _)| k == key) {
+        Some(i) => i,
+        None => {
+            map.push((key.to_string(), LiteValue::Object(Vec::new())));
+            map.len() - 1
+        }
+    };
+    map[i].1.as_object_mut()
 }
 
 struct LiteSerializer;

@@ -19,6 +19,7 @@ use crate::assembly::{
 };
 use crate::core::chart::InstallKind;
 use crate::core::diag::{Diagnostic, Severity};
+use crate::core::lite;
 use crate::core::names;
 use crate::core::tree::{App, NodeKind};
 use crate::core::value::Value;
@@ -1123,8 +1124,8 @@ fn render_one(job: &RenderJob<'_>) -> Result<(u32, k8s_emit::Document), Error> {
             })?,
     };
     if !job.labels.is_empty() {
-        if let Some(meta) = member_mut(&mut doc, "metadata") {
-            if let Some(l) = entry_object(meta, "labels") {
+        if let Some(meta) = doc.member_object_mut("metadata") {
+            if let Some(l) = lite::entry_object(meta, "labels") {
                 for (k, v) in job.labels {
                     if !l.iter().any(|(lk, _)| lk == k) {
                         l.push((k.clone(), LiteValue::String(v.clone())));
@@ -1142,30 +1143,6 @@ fn render_one(job: &RenderJob<'_>) -> Result<(u32, k8s_emit::Document), Error> {
     ))
 }
 
-/// The entries of map member `key` of `obj`, when both are maps.
-fn member_mut<'v>(obj: &'v mut LiteValue, key: &str) -> Option<&'v mut Vec<(String, LiteValue)>> {
-    obj.as_object_mut()?
-        .iter_mut()
-        .find(|(k, _)| k == key)
-        .and_then(|(_, v)| v.as_object_mut())
-}
-
-/// The entries of map `key` in `map`, added (empty, last) when absent;
-/// `None` when `key` holds something else.
-fn entry_object<'v>(
-    map: &'v mut Vec<(String, LiteValue)>,
-    key: &str,
-) -> Option<&'v mut Vec<(String, LiteValue)>> {
-    let i = match map.iter().position(|(k, _)| k == key) {
-        Some(i) => i,
-        None => {
-            map.push((key.to_string(), LiteValue::Object(Vec::new())));
-            map.len() - 1
-        }
-    };
-    map[i].1.as_object_mut()
-}
-
 /// Records checkov suppressions on a Kubernetes object as the annotations
 /// checkov reads (`checkov.io/skipN: RULE=reason`).
 fn checkov_annotations(obj: &mut LiteValue, list: &[(String, String)]) {
@@ -1177,16 +1154,16 @@ fn checkov_annotations(obj: &mut LiteValue, list: &[(String, String)]) {
     if skips.is_empty() {
         return;
     }
-    let Some(meta) = member_mut(obj, "metadata") else {
+    let Some(meta) = obj.member_object_mut("metadata") else {
         return;
     };
-    if let Some(ann) = entry_object(meta, "annotations") {
+    if let Some(ann) = lite::entry_object(meta, "annotations") {
         for (n, s) in skips.into_iter().enumerate() {
-            let key = format!("checkov.io/skip{}", n + 1);
-            match ann.iter_mut().find(|(k, _)| *k == key) {
-                Some(slot) => slot.1 = LiteValue::String(s),
-                None => ann.push((key, LiteValue::String(s))),
-            }
+            lite::insert(
+                ann,
+                format!("checkov.io/skip{}", n + 1),
+                LiteValue::String(s),
+            );
         }
     }
     // Keep metadata in k8s-openapi's (alphabetical) field order.
