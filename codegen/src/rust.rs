@@ -582,11 +582,8 @@ fn mentions(text: &str, name: &str) -> bool {
     })
 }
 
-/// A service's module body: its resource types, with each property type
-/// that two or more of them define identically written once in
-/// `shared_types` and re-exported by each type's submodule. A type is
-/// shared only with everything it names, so the shared module is closed.
-pub fn service_items(types: &[TypeOut]) -> String {
+/// For each type, which of its nested items come from the shared module.
+fn shared_flags(types: &[TypeOut]) -> Vec<Vec<bool>> {
     // Items compare without their doc comments, which schemas word per type
     // ("the tags of the VPC"); the shared copy keeps the first one's docs.
     let shapes: Vec<Vec<String>> = types
@@ -674,6 +671,16 @@ pub fn service_items(types: &[TypeOut]) -> String {
             }
         }
     }
+    shared
+}
+
+/// A service's module body: its resource types, with each property type
+/// that two or more of them define identically written once in
+/// `shared_types` and re-exported by each type's submodule. A type is
+/// shared only with everything it names, so the shared module is closed.
+pub fn service_items(types: &[TypeOut]) -> String {
+    let shared = shared_flags(types);
+    let any_shared = shared.iter().flatten().any(|f| *f);
     let mut out = String::new();
     let indent = |out: &mut String, text: &str| {
         for line in text.lines() {
@@ -684,7 +691,7 @@ pub fn service_items(types: &[TypeOut]) -> String {
             }
         }
     };
-    if !chosen.is_empty() {
+    if any_shared {
         let _ = writeln!(
             out,
             "/// Property types that several resource types of the service define\n/// identically; each type's module re-exports the ones it uses.\npub mod {SHARED} {{\n    #[allow(unused_imports)]\n    use super::*;\n"
