@@ -220,7 +220,7 @@ pub fn load_assembly_with(dir: &Path, limits: &LoadLimits) -> Result<LoadedAssem
 
 /// Loads two assemblies for `diff`, which reports only what differs: a
 /// Kubernetes document that is byte-identical on both sides (once on each,
-/// in the same cluster) is left out of both before YAML parsing, which is
+/// in the same cluster and file) is left out of both before YAML parsing, which is
 /// most of a diff's time and memory. Everything else is loaded and checked
 /// as [`load_assembly`] does; a side that fails to load is loaded again in
 /// full, so its error names the same file, document and line.
@@ -1239,5 +1239,32 @@ mod tests {
         let plain = load_assembly(new.path()).unwrap_err();
         let paired = load_assembly_pair(new.path(), old.path()).unwrap_err();
         assert_eq!(paired, plain);
+    }
+
+    #[test]
+    fn a_pair_reads_a_file_two_clusters_list_whole_for_each() {
+        let mut clusters = cluster(&["k8s/shared.yaml"]);
+        let mut second = clusters[0].clone();
+        second["name"] = "other".into();
+        clusters.as_array_mut().unwrap().push(second);
+        let side = |value: &str| {
+            let stream = format!("---\n{}---\n{}", cm("same", "1"), cm("changed", value));
+            write_dir(&[
+                (
+                    "manifest.json",
+                    manifest(serde_json::json!([]), clusters.clone()),
+                ),
+                ("k8s/shared.yaml", stream.into_bytes()),
+            ])
+        };
+        let (new, old) = (side("2"), side("1"));
+        let (after, _) = load_assembly_pair(new.path(), old.path()).unwrap();
+        for c in ["main", "other"] {
+            let names: Vec<&str> = after.clusters[c]
+                .iter()
+                .map(|o| o.key.name.as_str())
+                .collect();
+            assert_eq!(names, ["same", "changed"], "cluster {c}");
+        }
     }
 }
