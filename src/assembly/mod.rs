@@ -12,7 +12,7 @@ pub use load::{
     load_assembly, load_assembly_pair, load_assembly_with, parse_assembly_files, parse_template,
     LoadError, LoadLimits, LoadedAssembly, LoadedObject, ObjectKey,
 };
-pub use write::write_atomically;
+pub use write::{write_atomically, AssemblyWriter, FileSink};
 
 /// The manifest schema version this build writes and reads.
 pub const MANIFEST_VERSION: &str = "1";

@@ -1,7 +1,8 @@
 //! Writing an assembly atomically: everything goes to a temp dir beside the
 //! target, which is then renamed into place. On error the previous assembly
 //! stays untouched and nothing partial is left; stale files vanish with the
-//! old directory.
+//! old directory. Files are written on a background thread as synthesis
+//! hands them over, so writing overlaps rendering.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -15,62 +16,179 @@ fn io_err(path: &Path, e: impl std::fmt::Display) -> Error {
     }
 }
 
-/// Writes `files` (relative path → bytes) as the directory `dir`.
-pub fn write_atomically(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), Error> {
-    let name = dir
-        .file_name()
-        .ok_or_else(|| io_err(dir, "the output directory needs a name"))?
-        .to_string_lossy()
-        .to_string();
-    let parent = match dir.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    if dir.exists() {
-        if !dir.is_dir() {
-            return Err(io_err(
-                dir,
-                "exists and is not a directory; choose another -o",
-            ));
-        }
-        let looks_like_assembly = dir.join("manifest.json").is_file();
-        let empty = fs::read_dir(dir)
-            .map_err(|e| io_err(dir, format!("cannot read: {e}")))?
-            .next()
-            .is_none();
-        if !looks_like_assembly && !empty {
-            return Err(io_err(
-                dir,
-                "is not empty and holds no manifest.json; refusing to replace a directory that is not a meshsynth assembly (choose another -o)",
-            ));
-        }
-    }
-    fs::create_dir_all(&parent).map_err(|e| {
-        io_err(
-            &parent,
-            format!("cannot create the output's parent directory: {e}"),
-        )
-    })?;
-    let pid = std::process::id();
-    let tmp = parent.join(format!(".{name}.tmp-{pid}"));
-    let old = parent.join(format!(".{name}.old-{pid}"));
-    let _ = fs::remove_dir_all(&tmp);
-    let result = write_tree(&tmp, files).and_then(|()| swap_into_place(&tmp, dir, &old));
-    if result.is_err() {
-        let _ = fs::remove_dir_all(&tmp);
-    }
-    result
+/// Where synthesis hands each file of the assembly as soon as it is
+/// rendered, so a large assembly is never held whole in memory when it is
+/// going to disk anyway.
+pub trait FileSink {
+    /// Takes one file: its path relative to the assembly root, and its bytes.
+    fn put(&mut self, path: String, bytes: Vec<u8>);
 }
 
-fn write_tree(root: &Path, files: &[(String, Vec<u8>)]) -> Result<(), Error> {
-    fs::create_dir(root)
-        .map_err(|e| io_err(root, format!("cannot create the output directory: {e}")))?;
-    for (rel, bytes) in files {
-        let path = root.join(rel);
-        if let Some(p) = path.parent() {
-            fs::create_dir_all(p).map_err(|e| io_err(p, e))?;
+/// Keeps the files in memory, in the order they come.
+impl FileSink for Vec<(String, Vec<u8>)> {
+    fn put(&mut self, path: String, bytes: Vec<u8>) {
+        self.push((path, bytes));
+    }
+}
+
+/// Files queued for the writer thread before `put` waits for it: bounds the
+/// rendered output held in memory to a few files.
+const QUEUE_FILES: usize = 16;
+
+/// An assembly written while it is synthesized: files go to a temporary
+/// directory beside the target on a background thread (so disk writes
+/// overlap rendering), and [`finish`](AssemblyWriter::finish) renames it
+/// into place. Dropped without `finish` (synthesis failed), it removes the
+/// temporary directory: the previous assembly stays untouched and nothing
+/// partial is left.
+pub struct AssemblyWriter {
+    target: PathBuf,
+    tmp: PathBuf,
+    old: PathBuf,
+    /// Directories `begin` created for the target's parent, deepest first:
+    /// removed again (if still empty) when synthesis fails.
+    made_parents: Vec<PathBuf>,
+    queue: Option<std::sync::mpsc::SyncSender<(String, Vec<u8>)>>,
+    thread: Option<std::thread::JoinHandle<Result<(), Error>>>,
+}
+
+impl AssemblyWriter {
+    /// Checks that `dir` may be replaced (absent, empty, or an assembly)
+    /// and starts writing into a temporary directory beside it.
+    pub fn begin(dir: &Path) -> Result<AssemblyWriter, Error> {
+        let name = dir
+            .file_name()
+            .ok_or_else(|| io_err(dir, "the output directory needs a name"))?
+            .to_string_lossy()
+            .to_string();
+        let parent = match dir.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        if dir.exists() {
+            if !dir.is_dir() {
+                return Err(io_err(
+                    dir,
+                    "exists and is not a directory; choose another -o",
+                ));
+            }
+            let looks_like_assembly = dir.join("manifest.json").is_file();
+            let empty = fs::read_dir(dir)
+                .map_err(|e| io_err(dir, format!("cannot read: {e}")))?
+                .next()
+                .is_none();
+            if !looks_like_assembly && !empty {
+                return Err(io_err(
+                    dir,
+                    "is not empty and holds no manifest.json; refusing to replace a directory that is not a meshsynth assembly (choose another -o)",
+                ));
+            }
         }
-        fs::write(&path, bytes).map_err(|e| io_err(&path, e))?;
+        let made_parents: Vec<PathBuf> = parent
+            .ancestors()
+            .take_while(|p| !p.as_os_str().is_empty() && !p.exists())
+            .map(Path::to_path_buf)
+            .collect();
+        fs::create_dir_all(&parent).map_err(|e| {
+            io_err(
+                &parent,
+                format!("cannot create the output's parent directory: {e}"),
+            )
+        })?;
+        let pid = std::process::id();
+        // From here on, `drop` undoes what was made if a step fails.
+        let mut writer = AssemblyWriter {
+            target: dir.to_path_buf(),
+            tmp: PathBuf::new(),
+            old: parent.join(format!(".{name}.old-{pid}")),
+            made_parents,
+            queue: None,
+            thread: None,
+        };
+        let tmp = parent.join(format!(".{name}.tmp-{pid}"));
+        let _ = fs::remove_dir_all(&tmp);
+        fs::create_dir(&tmp)
+            .map_err(|e| io_err(&tmp, format!("cannot create the output directory: {e}")))?;
+        writer.tmp = tmp.clone();
+        let (queue, files) = std::sync::mpsc::sync_channel(QUEUE_FILES);
+        let thread = std::thread::Builder::new()
+            .name("assembly-writer".into())
+            .spawn(move || write_files(&tmp, files))
+            .map_err(|e| io_err(&writer.tmp, format!("cannot start the writer thread: {e}")))?;
+        writer.queue = Some(queue);
+        writer.thread = Some(thread);
+        Ok(writer)
+    }
+
+    /// Writes `last` (e.g. `manifest.json`, known only at the end), waits
+    /// for every file, and moves the new assembly into place.
+    pub fn finish(mut self, last: &[(String, Vec<u8>)]) -> Result<(), Error> {
+        for (path, bytes) in last {
+            self.put(path.clone(), bytes.clone());
+        }
+        self.wait()?;
+        swap_into_place(&self.tmp, &self.target, &self.old)?;
+        // Moved into place: nothing left for `drop` to remove.
+        self.tmp = PathBuf::new();
+        self.made_parents.clear();
+        Ok(())
+    }
+
+    /// Closes the queue and returns the writer thread's result.
+    fn wait(&mut self) -> Result<(), Error> {
+        drop(self.queue.take());
+        match self.thread.take().map(std::thread::JoinHandle::join) {
+            None | Some(Ok(Ok(()))) => Ok(()),
+            Some(Ok(Err(e))) => Err(e),
+            Some(Err(_)) => Err(io_err(&self.tmp, "the writer thread stopped unexpectedly")),
+        }
+    }
+}
+
+impl FileSink for AssemblyWriter {
+    fn put(&mut self, path: String, bytes: Vec<u8>) {
+        // A closed queue means the thread stopped on an error, which
+        // `finish` reports; later files have nowhere to go.
+        if let Some(q) = &self.queue {
+            let _ = q.send((path, bytes));
+        }
+    }
+}
+
+impl Drop for AssemblyWriter {
+    fn drop(&mut self) {
+        let _ = self.wait();
+        if !self.tmp.as_os_str().is_empty() {
+            let _ = fs::remove_dir_all(&self.tmp);
+        }
+        for dir in &self.made_parents {
+            // Only if empty: another process may have put something there.
+            let _ = fs::remove_dir(dir);
+        }
+    }
+}
+
+/// Writes `files` (relative path → bytes) as the directory `dir`.
+pub fn write_atomically(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), Error> {
+    AssemblyWriter::begin(dir)?.finish(files)
+}
+
+/// The writer thread: creates each file (and its directories) as it comes;
+/// stops at the first error.
+fn write_files(
+    root: &Path,
+    files: std::sync::mpsc::Receiver<(String, Vec<u8>)>,
+) -> Result<(), Error> {
+    let mut made: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
+    for (rel, bytes) in files {
+        let path = root.join(&rel);
+        if let Some(p) = path.parent() {
+            if p != root && !made.contains(p) {
+                fs::create_dir_all(p).map_err(|e| io_err(p, e))?;
+                made.insert(p.to_path_buf());
+            }
+        }
+        fs::write(&path, &bytes).map_err(|e| io_err(&path, e))?;
     }
     Ok(())
 }
@@ -135,5 +253,44 @@ mod tests {
             write_atomically(t.path(), &[("manifest.json".into(), b"{}".to_vec())]).unwrap_err();
         assert!(err.to_string().contains("not a meshsynth assembly"));
         assert!(t.path().join("precious.txt").exists());
+    }
+
+    #[test]
+    fn a_writer_dropped_unfinished_leaves_nothing_and_keeps_the_old_assembly() {
+        let t = tempfile::tempdir().unwrap();
+        let old = t.path().join("mesh.out");
+        write_atomically(&old, &[("manifest.json".into(), b"old".to_vec())]).unwrap();
+        let mut w = AssemblyWriter::begin(&old).unwrap();
+        w.put("a.json".into(), b"new".to_vec());
+        drop(w);
+        assert_eq!(fs::read(old.join("manifest.json")).unwrap(), b"old");
+        assert!(!old.join("a.json").exists());
+        let left: Vec<_> = fs::read_dir(t.path()).unwrap().collect();
+        assert_eq!(left.len(), 1, "temp dir left behind");
+
+        // Parents made for a new target go too (only those begin made).
+        let nested = t.path().join("x/y/mesh.out");
+        let mut w = AssemblyWriter::begin(&nested).unwrap();
+        w.put("k8s/c/a.yaml".into(), b"a".to_vec());
+        drop(w);
+        assert!(!t.path().join("x").exists());
+    }
+
+    #[test]
+    fn a_write_error_is_reported_by_finish_and_nothing_moves_into_place() {
+        let t = tempfile::tempdir().unwrap();
+        let out = t.path().join("mesh.out");
+        let mut w = AssemblyWriter::begin(&out).unwrap();
+        // A file where the next one needs a directory.
+        w.put("k8s".into(), b"file".to_vec());
+        w.put("k8s/c/a.yaml".into(), b"a".to_vec());
+        let err = w
+            .finish(&[("manifest.json".into(), b"{}".to_vec())])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("k8s"), "{err}");
+        assert!(!out.exists());
+        let left: Vec<_> = fs::read_dir(t.path()).unwrap().collect();
+        assert!(left.is_empty(), "temp dir left behind");
     }
 }

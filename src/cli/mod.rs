@@ -27,12 +27,14 @@ use std::time::Instant;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::assembly::{load_assembly, load_assembly_pair, write_atomically, LoadedAssembly};
+use crate::assembly::{
+    load_assembly, load_assembly_pair, AssemblyWriter, FileSink, LoadedAssembly,
+};
 use crate::core::{App, Context, Error};
 use crate::diff::render::{render, Format};
 use crate::diff::{self, Baseline, DeployedTemplates, DiffError, StackFilter};
 use crate::emit::cfn::TemplateFormat;
-use crate::synth::{synth, SynthOptions, Synthesis};
+use crate::synth::{synth_into, SynthOptions, Synthesis};
 
 /// Builds the user's app into the given `App`.
 pub trait AppBuilder: Fn(&mut App) -> Result<(), Error> {}
@@ -357,6 +359,22 @@ pub fn build_and_synth(
     opts: &SynthOptions,
     err: &mut dyn Write,
 ) -> Result<Synthesis, Error> {
+    let mut files = Vec::new();
+    let mut synthesis = build_and_synth_into(build, context, opts, &mut files, err)?;
+    synthesis.assembly.files = files;
+    Ok(synthesis)
+}
+
+/// [`build_and_synth`] handing each file to `sink` as it is rendered (see
+/// [`synth_into`](crate::synth::synth_into)); the returned assembly's
+/// `files` is empty.
+pub fn build_and_synth_into(
+    build: &impl AppBuilder,
+    context: &[String],
+    opts: &SynthOptions,
+    sink: &mut dyn FileSink,
+    err: &mut dyn Write,
+) -> Result<Synthesis, Error> {
     let ctx = Context::from_pairs(context)?;
     let mut app = App::new(ctx);
     let built = build(&mut app);
@@ -373,7 +391,7 @@ pub fn build_and_synth(
         }
         return Err(e);
     }
-    synth(app, opts)
+    synth_into(app, opts, sink)
 }
 
 /// `synth`: writes the assembly atomically; returns the exit code.
@@ -421,14 +439,17 @@ fn synth_inner(
         strict: args.strict,
         patterns: args.stacks,
     };
-    let result = build_and_synth(build, &args.context, &opts, err)?;
+    // Files are written while the rest renders; on an error the writer
+    // removes what it wrote and the previous assembly stays.
+    let mut writer = AssemblyWriter::begin(&args.output)?;
+    let result = build_and_synth_into(build, &args.context, &opts, &mut writer, err)?;
     for note in &result.notes {
         let _ = writeln!(err, "note: {note}");
     }
     for d in &result.diagnostics {
         let _ = writeln!(err, "{d}");
     }
-    write_atomically(&args.output, &result.assembly.all_files())?;
+    writer.finish(&[("manifest.json".into(), result.assembly.manifest_bytes())])?;
     let m = &result.assembly.manifest;
     let objects: usize = m
         .clusters

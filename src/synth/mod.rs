@@ -14,8 +14,8 @@ use indexmap::IndexMap;
 use serde_json::{Map, Value as Json};
 
 use crate::assembly::{
-    Assembly, ClusterArtifact, DeferredInput, Environment, InstallInput, K8sFile, Manifest,
-    OutputSpec, ParameterSpec, StackArtifact, MANIFEST_VERSION,
+    Assembly, ClusterArtifact, DeferredInput, Environment, FileSink, InstallInput, K8sFile,
+    Manifest, OutputSpec, ParameterSpec, StackArtifact, MANIFEST_VERSION,
 };
 use crate::core::chart::InstallKind;
 use crate::core::diag::{Diagnostic, Severity};
@@ -74,7 +74,23 @@ struct StackBuild {
 }
 
 /// Synthesizes `app` into an in-memory assembly.
-pub fn synth(mut app: App, opts: &SynthOptions) -> Result<Synthesis, Error> {
+pub fn synth(app: App, opts: &SynthOptions) -> Result<Synthesis, Error> {
+    let mut files = Vec::new();
+    let mut synthesis = synth_into(app, opts, &mut files)?;
+    synthesis.assembly.files = files;
+    Ok(synthesis)
+}
+
+/// Synthesizes `app`, handing each file (except `manifest.json`) to `sink`
+/// as soon as it is rendered; the returned assembly's `files` is empty.
+/// With an [`AssemblyWriter`](crate::assembly::AssemblyWriter) as the sink,
+/// writing overlaps rendering and the output is never held whole; on an
+/// error, files already handed over are the sink's to discard.
+pub fn synth_into(
+    mut app: App,
+    opts: &SynthOptions,
+    sink: &mut dyn FileSink,
+) -> Result<Synthesis, Error> {
     app.lock();
     crate::core::aspects::apply(&mut app);
     let mut diags = std::mem::take(&mut app.diagnostics);
@@ -207,7 +223,6 @@ pub fn synth(mut app: App, opts: &SynthOptions) -> Result<Synthesis, Error> {
 
     // Rendering and limits.
     let topo = graph.topo_order();
-    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     let mut stack_artifacts = Vec::new();
     for &s in &topo {
         if !selected_stacks.contains(&s) {
@@ -266,7 +281,7 @@ pub fn synth(mut app: App, opts: &SynthOptions) -> Result<Synthesis, Error> {
             resource_count: build.model.resources.len(),
             escape_hatches: build.escape_hatches,
         });
-        files.push((file, bytes));
+        sink.put(file, bytes);
     }
     let clusters = emit_charts(
         &app,
@@ -274,7 +289,7 @@ pub fn synth(mut app: App, opts: &SynthOptions) -> Result<Synthesis, Error> {
         &selected_charts,
         &deferred_entries,
         &suppressed,
-        &mut files,
+        sink,
     )?;
 
     let strict = opts.strict;
@@ -304,7 +319,7 @@ pub fn synth(mut app: App, opts: &SynthOptions) -> Result<Synthesis, Error> {
                 stacks: stack_artifacts,
                 clusters,
             },
-            files,
+            files: Vec::new(),
         },
         diagnostics: diags,
         notes,
@@ -814,23 +829,20 @@ fn emit_charts(
     selected: &BTreeSet<u32>,
     deferred: &[DeferredEntry],
     suppressed: &Suppressed,
-    files: &mut Vec<(String, Vec<u8>)>,
+    sink: &mut dyn FileSink,
 ) -> Result<Vec<ClusterArtifact>, Error> {
     let mut clusters: IndexMap<String, ClusterArtifact> = IndexMap::new();
     let mut kustomize: IndexMap<String, Vec<String>> = IndexMap::new();
-    // Each object becomes its YAML text as soon as it is serialized, so the
-    // JSON trees of a whole cluster are never alive at once (at 39k objects
-    // they were most of the peak memory).
-    let mut docs_by_chart: IndexMap<u32, Vec<k8s_emit::Document>> = IndexMap::new();
+    // What each selected object needs, per chart, gathered in tree order;
+    // rendering (serialize, label, normalize, YAML) is then independent per
+    // object.
+    let mut jobs_by_chart: IndexMap<u32, Vec<RenderJob<'_>>> = IndexMap::new();
     let mut escapes: IndexMap<u32, Vec<String>> = IndexMap::new();
-    // What each selected object needs, gathered in tree order; rendering
-    // (serialize, label, normalize, YAML) is then independent per object.
-    let mut work: Vec<RenderJob<'_>> = Vec::new();
     for &i in order {
         let n = app.node(i);
         if let NodeKind::Chart(_) = n.kind {
             if selected.contains(&i) {
-                docs_by_chart.entry(i).or_default();
+                jobs_by_chart.entry(i).or_default();
             }
         }
         let NodeKind::Object(o) = &n.kind else {
@@ -842,7 +854,7 @@ fn emit_charts(
         if o.is_raw() || o.is_patched() {
             escapes.entry(chart).or_default().push(n.path.to_string());
         }
-        work.push(RenderJob {
+        jobs_by_chart.entry(chart).or_default().push(RenderJob {
             chart,
             path: &n.path,
             object: o.as_ref(),
@@ -850,129 +862,153 @@ fn emit_charts(
             suppressed: suppressed.get(&i).map(Vec::as_slice),
         });
     }
-    for (chart, doc) in render_objects(&work)? {
-        docs_by_chart.entry(chart).or_default().push(doc);
-    }
+    let charts: Vec<(u32, Vec<RenderJob<'_>>)> = jobs_by_chart.into_iter().collect();
     let mut used_files: HashMap<String, Arc<str>> = HashMap::new();
-    for (chart, mut docs) in docs_by_chart {
-        let info = app.chart_info(chart);
-        let path = app.node(chart).path.clone();
-        let stem: String = path
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() {
-                    c.to_ascii_lowercase()
-                } else {
-                    '-'
-                }
-            })
-            .collect();
-        let rel_name = format!("{stem}.yaml");
-        let dir = format!("k8s/{}", info.cluster);
-        let file = format!("{dir}/{rel_name}");
-        if let Some(other) = used_files.insert(file.clone(), path.clone()) {
-            return Err(Error::construct(
-                path.to_string(),
-                format!("chart file {file} collides with chart {other}"),
-                "rename one of the charts",
-            ));
+    // Whole charts are rendered a batch at a time, so small charts still
+    // share the cores, and each file goes to the sink as soon as it is
+    // joined: the YAML of a whole assembly is never alive at once (at 39k
+    // objects it was a sixth of the peak memory).
+    let mut batch_start = 0;
+    while batch_start < charts.len() {
+        let mut batch_end = batch_start;
+        let mut batch_objects = 0;
+        while batch_end < charts.len() && (batch_end == batch_start || batch_objects < RENDER_BATCH)
+        {
+            batch_objects += charts[batch_end].1.len();
+            batch_end += 1;
         }
-        k8s_emit::order_rendered(&mut docs);
-        let count = docs.len();
-        files.push((file.clone(), k8s_emit::join_rendered(&docs).into_bytes()));
-        kustomize
-            .entry(info.cluster.clone())
-            .or_default()
-            .push(rel_name);
-        let cluster = clusters
-            .entry(info.cluster.clone())
-            .or_insert_with(|| ClusterArtifact {
-                name: info.cluster.clone(),
-                directory: dir.clone(),
-                kustomization: format!("{dir}/kustomization.yaml"),
-                files: Vec::new(),
-                deferred_inputs: Vec::new(),
-                install_inputs: Vec::new(),
-                escape_hatches: Vec::new(),
-            });
-        cluster.files.push(K8sFile {
-            file: file.clone(),
-            chart: path.to_string(),
-            objects: count,
-        });
-        cluster
-            .escape_hatches
-            .extend(escapes.shift_remove(&chart).unwrap_or_default());
-        // Install inputs of this chart that hold a deferred placeholder: the
-        // deployer fills them as it fills the manifests.
-        let mut input_files: Vec<(String, String)> = Vec::new();
-        for input in &info.install_inputs {
-            let (suffix, kind, helm_chart) = match &input.kind {
-                InstallKind::IstioOperator => ("istiooperator", "istio-operator", None),
-                InstallKind::HelmValues { chart } => ("values", "helm-values", Some(chart.clone())),
-            };
-            let input_file = format!("{dir}/{}.{suffix}.yaml", input.name);
-            if let Some(other) =
-                used_files.insert(input_file.clone(), Arc::from(input.path.as_str()))
-            {
+        let batch = &charts[batch_start..batch_end];
+        batch_start = batch_end;
+        let work: Vec<RenderJob<'_>> = batch
+            .iter()
+            .flat_map(|(_, jobs)| jobs.iter().copied())
+            .collect();
+        let mut rendered = render_objects(&work)?.into_iter().map(|(_, doc)| doc);
+        for (chart, jobs) in batch {
+            let chart = *chart;
+            let mut docs: Vec<k8s_emit::Document> = rendered.by_ref().take(jobs.len()).collect();
+            let info = app.chart_info(chart);
+            let path = app.node(chart).path.clone();
+            let stem: String = path
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() {
+                        c.to_ascii_lowercase()
+                    } else {
+                        '-'
+                    }
+                })
+                .collect();
+            let rel_name = format!("{stem}.yaml");
+            let dir = format!("k8s/{}", info.cluster);
+            let file = format!("{dir}/{rel_name}");
+            if let Some(other) = used_files.insert(file.clone(), path.clone()) {
                 return Err(Error::construct(
-                    input.path.clone(),
-                    format!("install input file {input_file} collides with {other}"),
-                    "give the install input another name",
+                    path.to_string(),
+                    format!("chart file {file} collides with chart {other}"),
+                    "rename one of the charts",
                 ));
             }
-            let content = k8s_emit::normalize_object(LiteValue::from_json(input.content.clone()));
-            let text = crate::emit::yaml::to_yaml(&content);
-            if text.contains("${meshsynth:") {
-                input_files.push((input_file.clone(), text.clone()));
-            }
-            files.push((input_file.clone(), text.into_bytes()));
-            if input.escape_hatch {
-                cluster.escape_hatches.push(input.path.clone());
-            }
-            cluster.install_inputs.push(InstallInput {
-                file: input_file,
-                kind: kind.into(),
-                chart: helm_chart,
+            k8s_emit::order_rendered(&mut docs);
+            let count = docs.len();
+            sink.put(file.clone(), k8s_emit::join_rendered(&docs).into_bytes());
+            kustomize
+                .entry(info.cluster.clone())
+                .or_default()
+                .push(rel_name);
+            let cluster = clusters
+                .entry(info.cluster.clone())
+                .or_insert_with(|| ClusterArtifact {
+                    name: info.cluster.clone(),
+                    directory: dir.clone(),
+                    kustomization: format!("{dir}/kustomization.yaml"),
+                    files: Vec::new(),
+                    deferred_inputs: Vec::new(),
+                    install_inputs: Vec::new(),
+                    escape_hatches: Vec::new(),
+                });
+            cluster.files.push(K8sFile {
+                file: file.clone(),
+                chart: path.to_string(),
+                objects: count,
             });
-        }
-        for d in deferred.iter().filter(|d| d.chart == chart) {
-            let stack = app.stack_info(d.stack).name.clone();
-            let mut holders = vec![file.clone()];
-            holders.extend(
-                input_files
-                    .iter()
-                    .filter(|(_, text)| text.contains(&d.placeholder))
-                    .map(|(f, _)| f.clone()),
-            );
-            match cluster
-                .deferred_inputs
-                .iter_mut()
-                .find(|x| x.placeholder == d.placeholder)
-            {
-                Some(x) => {
-                    for f in holders {
-                        if !x.files.contains(&f) {
-                            x.files.push(f);
+            cluster
+                .escape_hatches
+                .extend(escapes.shift_remove(&chart).unwrap_or_default());
+            // Install inputs of this chart that hold a deferred placeholder: the
+            // deployer fills them as it fills the manifests.
+            let mut input_files: Vec<(String, String)> = Vec::new();
+            for input in &info.install_inputs {
+                let (suffix, kind, helm_chart) = match &input.kind {
+                    InstallKind::IstioOperator => ("istiooperator", "istio-operator", None),
+                    InstallKind::HelmValues { chart } => {
+                        ("values", "helm-values", Some(chart.clone()))
+                    }
+                };
+                let input_file = format!("{dir}/{}.{suffix}.yaml", input.name);
+                if let Some(other) =
+                    used_files.insert(input_file.clone(), Arc::from(input.path.as_str()))
+                {
+                    return Err(Error::construct(
+                        input.path.clone(),
+                        format!("install input file {input_file} collides with {other}"),
+                        "give the install input another name",
+                    ));
+                }
+                let content =
+                    k8s_emit::normalize_object(LiteValue::from_json(input.content.clone()));
+                let text = crate::emit::yaml::to_yaml(&content);
+                if text.contains("${meshsynth:") {
+                    input_files.push((input_file.clone(), text.clone()));
+                }
+                sink.put(input_file.clone(), text.into_bytes());
+                if input.escape_hatch {
+                    cluster.escape_hatches.push(input.path.clone());
+                }
+                cluster.install_inputs.push(InstallInput {
+                    file: input_file,
+                    kind: kind.into(),
+                    chart: helm_chart,
+                });
+            }
+            for d in deferred.iter().filter(|d| d.chart == chart) {
+                let stack = app.stack_info(d.stack).name.clone();
+                let mut holders = vec![file.clone()];
+                holders.extend(
+                    input_files
+                        .iter()
+                        .filter(|(_, text)| text.contains(&d.placeholder))
+                        .map(|(f, _)| f.clone()),
+                );
+                match cluster
+                    .deferred_inputs
+                    .iter_mut()
+                    .find(|x| x.placeholder == d.placeholder)
+                {
+                    Some(x) => {
+                        for f in holders {
+                            if !x.files.contains(&f) {
+                                x.files.push(f);
+                            }
                         }
                     }
+                    None => cluster.deferred_inputs.push(DeferredInput {
+                        placeholder: d.placeholder.clone(),
+                        stack,
+                        output: d.output.clone(),
+                        files: holders,
+                        lookup: d.lookup.clone(),
+                    }),
                 }
-                None => cluster.deferred_inputs.push(DeferredInput {
-                    placeholder: d.placeholder.clone(),
-                    stack,
-                    output: d.output.clone(),
-                    files: holders,
-                    lookup: d.lookup.clone(),
-                }),
             }
         }
     }
     for (cluster, list) in kustomize {
         let c = &clusters[&cluster];
-        files.push((
+        sink.put(
             c.kustomization.clone(),
             k8s_emit::kustomization(&list).into_bytes(),
-        ));
+        );
     }
     Ok(clusters.into_values().collect())
 }
@@ -1064,6 +1100,7 @@ fn suppression_metadata(metadata: &mut IndexMap<String, Json>, list: &[(String, 
 }
 
 /// One Kubernetes object to render, with what its chart adds.
+#[derive(Clone, Copy)]
 struct RenderJob<'a> {
     chart: u32,
     path: &'a str,
@@ -1075,6 +1112,10 @@ struct RenderJob<'a> {
 /// Below this many objects one thread renders them all: a thread's start
 /// costs more than it saves.
 const PARALLEL_RENDER_MIN: usize = 1024;
+
+/// Objects rendered together before their files go to the sink: enough to
+/// keep every core busy, few enough that their YAML stays small (~4 MB).
+const RENDER_BATCH: usize = 4 * PARALLEL_RENDER_MIN;
 
 /// Renders every job to YAML, in job order. Large apps are split across the
 /// machine's cores; each object renders on its own, so the bytes do not

@@ -9,8 +9,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use meshsynth::assembly::write_atomically;
-use meshsynth::cli::{build_and_synth, AppBuilder};
+use meshsynth::assembly::AssemblyWriter;
+use meshsynth::cli::{build_and_synth_into, AppBuilder};
 use meshsynth::core::{App, Error};
 use meshsynth::synth::SynthOptions;
 use serde::Deserialize;
@@ -159,15 +159,15 @@ fn synth_builtin(
         patterns: patterns.to_vec(),
         ..Default::default()
     };
-    let result = build_and_synth(build, context, &opts, err)?;
+    let mut writer = AssemblyWriter::begin(dir)?;
+    let result = build_and_synth_into(build, context, &opts, &mut writer, err)?;
     for note in &result.notes {
         let _ = writeln!(err, "note: {note}");
     }
     for d in &result.diagnostics {
         let _ = writeln!(err, "{d}");
     }
-    write_atomically(dir, &result.assembly.all_files())?;
-    Ok(())
+    writer.finish(&[("manifest.json".into(), result.assembly.manifest_bytes())])
 }
 
 /// The directory a deploy synthesizes into when no `--assembly` is given.
