@@ -51,7 +51,8 @@ impl NodeMut<'_> {
 }
 
 /// A visitor applied to every node of the subtree it was added to.
-pub trait Aspect {
+/// `Send + Sync` because the tree that holds it is shared by synthesis threads.
+pub trait Aspect: Send + Sync {
     /// Visits one node; called for every node of the scope the aspect was added to.
     fn visit(&self, node: &mut NodeMut<'_>);
 }

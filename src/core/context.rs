@@ -1,7 +1,7 @@
 //! Context values (`-c key=value`): typed knobs a stack reads while it builds.
 
-use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Mutex;
 
 use crate::core::error::Error;
 
@@ -10,8 +10,39 @@ use crate::core::error::Error;
 pub struct Context {
     values: BTreeMap<String, String>,
     /// Keys the app asked for, so unused (likely misspelt) keys can be reported.
-    read: RefCell<BTreeSet<String>>,
+    read: ReadKeys,
 }
+
+/// The keys read so far. A mutex rather than a `RefCell` so the locked tree
+/// (which holds its context) can be shared by synthesis threads; it is only
+/// written while the app builds, on one thread.
+#[derive(Debug, Default)]
+struct ReadKeys(Mutex<BTreeSet<String>>);
+
+impl ReadKeys {
+    fn with<R>(&self, f: impl FnOnce(&mut BTreeSet<String>) -> R) -> R {
+        // A panic while holding it cannot leave the set half-updated.
+        let mut set = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        f(&mut set)
+    }
+}
+
+impl Clone for ReadKeys {
+    fn clone(&self) -> Self {
+        ReadKeys(Mutex::new(self.with(|s| s.clone())))
+    }
+}
+
+impl PartialEq for ReadKeys {
+    fn eq(&self, other: &Self) -> bool {
+        self.with(|a| other.with(|b| a == b))
+    }
+}
+
+impl Eq for ReadKeys {}
 
 /// A type a context value can be parsed into; `EXPECTED` names it in errors.
 pub trait ContextValue: Sized {
@@ -104,13 +135,13 @@ impl Context {
 
     /// The raw string, if given.
     pub fn raw(&self, key: &str) -> Option<&str> {
-        self.read.borrow_mut().insert(key.to_string());
+        self.read.with(|r| r.insert(key.to_string()));
         self.values.get(key).map(String::as_str)
     }
 
     /// The value parsed as `T`; `Ok(None)` when absent, an error when malformed.
     pub fn get<T: ContextValue>(&self, key: &str) -> Result<Option<T>, Error> {
-        self.read.borrow_mut().insert(key.to_string());
+        self.read.with(|r| r.insert(key.to_string()));
         match self.values.get(key) {
             None => Ok(None),
             Some(raw) => T::parse(raw).map(Some).ok_or_else(|| Error::Context {
@@ -132,12 +163,13 @@ impl Context {
 
     /// Keys given on the command line that the app never read.
     pub fn unused_keys(&self) -> Vec<String> {
-        let read = self.read.borrow();
-        self.values
-            .keys()
-            .filter(|k| !read.contains(*k))
-            .cloned()
-            .collect()
+        self.read.with(|read| {
+            self.values
+                .keys()
+                .filter(|k| !read.contains(*k))
+                .cloned()
+                .collect()
+        })
     }
 }
 

@@ -24,7 +24,8 @@ pub enum TagStyle {
 }
 
 /// An L1 CloudFormation resource type: one struct per type, PascalCase serde.
-pub trait CfnResource: Serialize + Any {
+/// `Send + Sync` because the tree that holds it is shared by synthesis threads.
+pub trait CfnResource: Serialize + Any + Send + Sync {
     /// The CloudFormation type name, e.g. `AWS::EC2::VPC`.
     const TYPE: &'static str;
     /// How tags are given, for a type the CloudFormation registry does not
@@ -67,7 +68,7 @@ pub struct CfnOptions {
 }
 
 /// Type-erased resource, as stored in the tree.
-pub(crate) trait ErasedResource: Any {
+pub(crate) trait ErasedResource: Any + Send + Sync {
     fn cfn_type(&self) -> &str;
     fn tag_style(&self) -> TagStyle;
     fn properties(&self) -> serde_json::Result<serde_json::Value>;

@@ -56,12 +56,14 @@ pub(crate) struct Node {
 }
 
 /// A check run over the locked tree; it reports diagnostics, never fails fast.
-pub trait Validation {
+/// `Send + Sync` because validations run on their own thread, beside
+/// template and chart emission.
+pub trait Validation: Send + Sync {
     /// Checks the locked tree and pushes its findings to `out`.
     fn validate(&self, app: &App, out: &mut Vec<Diagnostic>);
 }
 
-impl<F: Fn(&App, &mut Vec<Diagnostic>)> Validation for F {
+impl<F: Fn(&App, &mut Vec<Diagnostic>) + Send + Sync> Validation for F {
     fn validate(&self, app: &App, out: &mut Vec<Diagnostic>) {
         self(app, out)
     }
@@ -1012,3 +1014,9 @@ mod tests {
         assert!(b.scope(n).is_err());
     }
 }
+
+/// Synthesis shares the locked tree between threads.
+const _: () = {
+    const fn shareable<T: Send + Sync>() {}
+    shareable::<App>();
+};

@@ -95,15 +95,78 @@ pub fn synth_into(
     crate::core::aspects::apply(&mut app);
     let mut diags = std::mem::take(&mut app.diagnostics);
     let validations = std::mem::take(&mut app.validations);
-    let security_on = app.has_validation(crate::aws::security::VALIDATION_KEY);
-    for (_, v) in &validations {
-        v.validate(&app, &mut diags);
-    }
+    drop_suppressed(&app, &mut diags);
+    let (stacks, clusters, notes) = std::thread::scope(|scope| {
+        let app = &app;
+        // The validations (mesh analyzers, user checks) only read the
+        // locked tree, so they run beside template and chart emission; their
+        // findings go where running them first put them.
+        let checks = scope.spawn(move || {
+            let mut found = Vec::new();
+            for (_, v) in &validations {
+                v.validate(app, &mut found);
+            }
+            drop_suppressed(app, &mut found);
+            found
+        });
+        let before = diags.len();
+        let emitted = emit_assembly(app, opts, sink, &mut diags);
+        match checks.join() {
+            Ok(found) => drop(diags.splice(before..before, found)),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+        emitted
+    })?;
 
+    let strict = opts.strict;
+    let fatal = diags
+        .iter()
+        .any(|d| d.is_error() || (strict && d.severity == Severity::Warning));
+    diags.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.path.cmp(&b.path))
+    });
+    diags.dedup();
+    if fatal {
+        if strict {
+            for d in diags.iter_mut() {
+                if d.severity == Severity::Warning {
+                    d.severity = Severity::Error;
+                }
+            }
+        }
+        return Err(Error::Diagnostics(diags));
+    }
+    Ok(Synthesis {
+        assembly: Assembly {
+            manifest: Manifest {
+                version: MANIFEST_VERSION.into(),
+                stacks,
+                clusters,
+            },
+            files: Vec::new(),
+        },
+        diagnostics: diags,
+        notes,
+        app,
+    })
+}
+
+/// Everything after the validations: templates (with their schema and
+/// security checks) and charts, handed to `sink`; returns the manifest's
+/// stacks and clusters, and the notes.
+fn emit_assembly(
+    app: &App,
+    opts: &SynthOptions,
+    sink: &mut dyn FileSink,
+    diags: &mut Vec<Diagnostic>,
+) -> Result<(Vec<StackArtifact>, Vec<ClusterArtifact>, Vec<String>), Error> {
+    let security_on = app.has_validation(crate::aws::security::VALIDATION_KEY);
     let order = app.preorder();
-    let suppressed = apply_suppressions(&app, &mut diags);
-    let tables = Rc::new(build_tables(&app, &order, &mut diags));
-    check_object_names(&app, &order, &mut diags);
+    let suppressed = suppressions(app);
+    let tables = Rc::new(build_tables(app, &order, diags));
+    check_object_names(app, &order, diags);
 
     let stack_nodes: Vec<u32> = order
         .iter()
@@ -139,16 +202,16 @@ pub fn synth_into(
     };
     let (deferred_entries, resolver) = resolve::with_resolver(resolver, || {
         emit_stack_elements(
-            &app,
+            app,
             security_on,
             &order,
             &tables,
             &suppressed,
             &mut builds,
             &mut graph,
-            &mut diags,
+            diags,
         );
-        resolve_deferred(&app, &order, &tables, &mut builds, &mut diags)
+        resolve_deferred(app, &order, &tables, &mut builds, diags)
     });
     crate::aws::cfn::check::release_schemas();
     diags.extend(resolver.problems);
@@ -172,7 +235,7 @@ pub fn synth_into(
         );
         if imp.cross_region {
             add_export_output(
-                &app,
+                app,
                 &tables,
                 &mut builds,
                 imp.producer_stack,
@@ -182,7 +245,7 @@ pub fn synth_into(
             );
         } else {
             add_export(
-                &app,
+                app,
                 &tables,
                 &mut builds,
                 imp.producer_stack,
@@ -219,7 +282,7 @@ pub fn synth_into(
     }
 
     let (selected_stacks, selected_charts, notes) =
-        select::select(&app, &order, &graph, &opts.patterns, &deferred_entries)?;
+        select::select(app, &order, &graph, &opts.patterns, &deferred_entries)?;
 
     // Rendering and limits.
     let topo = graph.topo_order();
@@ -234,7 +297,7 @@ pub fn synth_into(
             continue;
         };
         let bytes = build.model.render(opts.format);
-        check_limits(&app, s, &build.model, bytes.len(), &mut diags);
+        check_limits(app, s, &build.model, bytes.len(), diags);
         let file = format!("{}.template.{}", info.name, opts.format.extension());
         stack_artifacts.push(StackArtifact {
             name: info.name.clone(),
@@ -284,7 +347,7 @@ pub fn synth_into(
         sink.put(file, bytes);
     }
     let clusters = emit_charts(
-        &app,
+        app,
         &order,
         &selected_charts,
         &deferred_entries,
@@ -292,39 +355,7 @@ pub fn synth_into(
         sink,
     )?;
 
-    let strict = opts.strict;
-    let fatal = diags
-        .iter()
-        .any(|d| d.is_error() || (strict && d.severity == Severity::Warning));
-    diags.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then_with(|| a.path.cmp(&b.path))
-    });
-    diags.dedup();
-    if fatal {
-        if strict {
-            for d in diags.iter_mut() {
-                if d.severity == Severity::Warning {
-                    d.severity = Severity::Error;
-                }
-            }
-        }
-        return Err(Error::Diagnostics(diags));
-    }
-    Ok(Synthesis {
-        assembly: Assembly {
-            manifest: Manifest {
-                version: MANIFEST_VERSION.into(),
-                stacks: stack_artifacts,
-                clusters,
-            },
-            files: Vec::new(),
-        },
-        diagnostics: diags,
-        notes,
-        app,
-    })
+    Ok((stack_artifacts, clusters, notes))
 }
 
 /// Names every template element and records where each node lives.
@@ -1016,12 +1047,10 @@ fn emit_charts(
 /// Suppressions that apply to each node: node → [(rule, reason)].
 type Suppressed = HashMap<u32, Vec<(String, String)>>;
 
-/// Drops diagnostics whose code is suppressed at their node or an ancestor,
-/// and returns, per resource or object, the suppressions to record on it.
-fn apply_suppressions(app: &App, diags: &mut Vec<Diagnostic>) -> Suppressed {
-    let mut out: Suppressed = HashMap::new();
-    if app.suppressions.is_empty() {
-        return out;
+/// Drops diagnostics whose code is suppressed at their node or an ancestor.
+fn drop_suppressed(app: &App, diags: &mut Vec<Diagnostic>) {
+    if app.suppressions.is_empty() || diags.is_empty() {
+        return;
     }
     let by_path: HashMap<&str, u32> = app
         .nodes
@@ -1050,6 +1079,11 @@ fn apply_suppressions(app: &App, diags: &mut Vec<Diagnostic>) -> Suppressed {
         };
         !suppressed_at(node, code)
     });
+}
+
+/// Per resource or object, the suppressions to record on it.
+fn suppressions(app: &App) -> Suppressed {
+    let mut out: Suppressed = HashMap::new();
     for s in &app.suppressions {
         for i in app.subtree(s.node) {
             if matches!(
