@@ -182,8 +182,14 @@ pub(crate) fn check_resource(
         out,
         at: Vec::new(),
     };
+    // Read-only names are few and keys many: look each name up once.
+    let read_only: Vec<&str> = meta
+        .read_only
+        .iter()
+        .filter(|n| props.contains_key(*n))
+        .collect();
     for key in props.keys() {
-        if meta.read_only.contains(key) {
+        if read_only.contains(&key.as_str()) {
             walk.report(
                 codes::READ_ONLY,
                 format!("{key} is read-only: CloudFormation sets it"),
@@ -194,7 +200,8 @@ pub(crate) fn check_resource(
     if composite {
         walk.value(&root, &whole);
     } else {
-        walk.object(&root, props);
+        let kw = Keywords::of(&root);
+        walk.object(&root, &kw, props);
     }
 }
 
@@ -255,6 +262,73 @@ fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<
 enum Seg<'a> {
     Key(&'a str),
     Index(usize),
+}
+
+/// The keywords of one schema node, found in one pass over its entries:
+/// looking each up in a `serde_json` map hashed the keyword every time,
+/// once per keyword per value checked (the walk's largest cost).
+#[derive(Default, Clone, Copy)]
+struct Keywords<'a> {
+    reference: Option<&'a Json>,
+    types: Option<&'a Json>,
+    any_of: Option<&'a Json>,
+    one_of: Option<&'a Json>,
+    all_of: Option<&'a Json>,
+    allowed: Option<&'a Json>,
+    enum_case_insensitive: bool,
+    properties: Option<&'a Map<String, Json>>,
+    pattern_properties: Option<&'a Map<String, Json>>,
+    additional: Option<&'a Json>,
+    required: Option<&'a Json>,
+    items: Option<&'a Json>,
+    pattern: Option<&'a str>,
+    minimum: Option<f64>,
+    maximum: Option<f64>,
+    min_length: Option<u64>,
+    max_length: Option<u64>,
+    min_items: Option<u64>,
+    max_items: Option<u64>,
+    min_properties: Option<u64>,
+    max_properties: Option<u64>,
+    /// How many entries the node has (a lone `$ref` or more).
+    entries: usize,
+}
+
+impl<'a> Keywords<'a> {
+    fn of(s: &'a Json) -> Keywords<'a> {
+        let mut k = Keywords::default();
+        let Some(m) = s.as_object() else {
+            return k;
+        };
+        k.entries = m.len();
+        for (key, v) in m {
+            match key.as_str() {
+                "$ref" => k.reference = Some(v),
+                "type" => k.types = Some(v),
+                "anyOf" => k.any_of = Some(v),
+                "oneOf" => k.one_of = Some(v),
+                "allOf" => k.all_of = Some(v),
+                "enum" => k.allowed = Some(v),
+                "enumCaseInsensitive" => k.enum_case_insensitive = v == &Json::Bool(true),
+                "properties" => k.properties = v.as_object(),
+                "patternProperties" => k.pattern_properties = v.as_object(),
+                "additionalProperties" => k.additional = Some(v),
+                "required" => k.required = Some(v),
+                "items" => k.items = Some(v),
+                "pattern" => k.pattern = v.as_str(),
+                "minimum" => k.minimum = v.as_f64(),
+                "maximum" => k.maximum = v.as_f64(),
+                "minLength" => k.min_length = v.as_u64(),
+                "maxLength" => k.max_length = v.as_u64(),
+                "minItems" => k.min_items = v.as_u64(),
+                "maxItems" => k.max_items = v.as_u64(),
+                "minProperties" => k.min_properties = v.as_u64(),
+                "maxProperties" => k.max_properties = v.as_u64(),
+                _ => {}
+            }
+        }
+        k
+    }
 }
 
 struct Walk<'a, 'o> {
@@ -340,22 +414,23 @@ impl<'a> Walk<'a, '_> {
         if v.is_null() || is_intrinsic(v) {
             return;
         }
+        let kw = Keywords::of(s);
         // `$ref` with siblings (`{"$ref": …, "maxItems": 2}`): both apply.
-        if s.get("$ref").is_some() {
+        if kw.reference.is_some() {
             let target = self.resolve(s);
             self.value(target, v);
-            if s.as_object().is_none_or(|m| m.len() == 1) {
+            if kw.entries <= 1 {
                 return;
             }
         }
         if !s.is_object() {
             return;
         }
-        if !self.type_ok(s, v) {
+        if !self.type_ok(&kw, v) {
             return;
         }
-        for key in ["anyOf", "oneOf"] {
-            if let Some(branches) = s.get(key).and_then(Json::as_array) {
+        for branches in [kw.any_of, kw.one_of] {
+            if let Some(branches) = branches.and_then(Json::as_array) {
                 let mut best: Option<Vec<Diagnostic>> = None;
                 for b in branches {
                     let found = self.trial(b, v);
@@ -372,26 +447,26 @@ impl<'a> Walk<'a, '_> {
                 }
             }
         }
-        if let Some(all) = s.get("allOf").and_then(Json::as_array) {
+        if let Some(all) = kw.all_of.and_then(Json::as_array) {
             for b in all {
                 self.value(b, v);
             }
         }
         match v {
-            Json::Object(m) => self.object(s, m),
-            Json::Array(items) => self.array(s, items),
-            Json::String(text) => self.string(s, text),
-            Json::Number(n) => self.range(s, n.as_f64().unwrap_or_default(), &n.to_string()),
+            Json::Object(m) => self.object(s, &kw, m),
+            Json::Array(items) => self.array(&kw, items),
+            Json::String(text) => self.string(&kw, text),
+            Json::Number(n) => self.range(&kw, n.as_f64().unwrap_or_default(), &n.to_string()),
             _ => {}
         }
-        if let Some(allowed) = s.get("enum").and_then(Json::as_array) {
-            self.enumeration(s, allowed, v);
+        if let Some(allowed) = kw.allowed.and_then(Json::as_array) {
+            self.enumeration(&kw, allowed, v);
         }
     }
 
     /// The JSON type check, with CloudFormation's scalar coercions.
-    fn type_ok(&mut self, s: &Json, v: &Json) -> bool {
-        let types: Vec<&str> = match s.get("type") {
+    fn type_ok(&mut self, kw: &Keywords<'_>, v: &Json) -> bool {
+        let types: Vec<&str> = match kw.types {
             Some(Json::String(t)) => vec![t.as_str()],
             Some(Json::Array(a)) => a.iter().filter_map(Json::as_str).collect(),
             _ => return true,
@@ -456,11 +531,11 @@ impl<'a> Walk<'a, '_> {
         }
     }
 
-    fn object(&mut self, s: &'a Json, m: &'a Map<String, Json>) {
-        let props = s.get("properties").and_then(Json::as_object);
-        let patterns = s.get("patternProperties").and_then(Json::as_object);
-        let closed = s.get("additionalProperties") == Some(&Json::Bool(false));
-        let extra = s.get("additionalProperties").filter(|a| a.is_object());
+    fn object(&mut self, s: &'a Json, kw: &Keywords<'a>, m: &'a Map<String, Json>) {
+        let props = kw.properties;
+        let patterns = kw.pattern_properties;
+        let closed = kw.additional == Some(&Json::Bool(false));
+        let extra = kw.additional.filter(|a| a.is_object());
         // Only an unknown key needs the full list (composite branches included).
         let mut declared: Option<Vec<&'a str>> = None;
         for (k, val) in m {
@@ -527,7 +602,7 @@ impl<'a> Walk<'a, '_> {
             }
             self.at.pop();
         }
-        if let Some(req) = s.get("required").and_then(Json::as_array) {
+        if let Some(req) = kw.required.and_then(Json::as_array) {
             for r in req.iter().filter_map(Json::as_str) {
                 if !m.contains_key(r) {
                     let where_ = if self.at.is_empty() {
@@ -547,29 +622,27 @@ impl<'a> Walk<'a, '_> {
                 }
             }
         }
-        self.bounds(s, "minProperties", "maxProperties", m.len(), "properties");
+        let limits = (kw.min_properties, kw.max_properties);
+        self.bounds(limits, m.len(), "properties");
     }
 
-    fn array(&mut self, s: &'a Json, items: &'a [Json]) {
-        if let Some(item) = s.get("items") {
+    fn array(&mut self, kw: &Keywords<'a>, items: &'a [Json]) {
+        if let Some(item) = kw.items {
             for (i, v) in items.iter().enumerate() {
                 self.at.push(Seg::Index(i));
                 self.value(item, v);
                 self.at.pop();
             }
         }
-        self.bounds(s, "minItems", "maxItems", items.len(), "items");
+        self.bounds((kw.min_items, kw.max_items), items.len(), "items");
     }
 
-    fn string(&mut self, s: &Json, text: &str) {
-        self.bounds(
-            s,
-            "minLength",
-            "maxLength",
-            text.chars().count(),
-            "characters",
-        );
-        if let Some(p) = s.get("pattern").and_then(Json::as_str) {
+    fn string(&mut self, kw: &Keywords<'_>, text: &str) {
+        if kw.min_length.is_some() || kw.max_length.is_some() {
+            let limits = (kw.min_length, kw.max_length);
+            self.bounds(limits, text.chars().count(), "characters");
+        }
+        if let Some(p) = kw.pattern {
             if matches(p, text) == Some(false) {
                 self.report(
                     codes::OUT_OF_BOUNDS,
@@ -578,18 +651,19 @@ impl<'a> Walk<'a, '_> {
                 );
             }
         }
-        if s.get("type")
+        if kw
+            .types
             .and_then(Json::as_str)
             .is_some_and(|t| t == "integer" || t == "number")
         {
             if let Ok(n) = text.trim().parse::<f64>() {
-                self.range(s, n, text);
+                self.range(kw, n, text);
             }
         }
     }
 
-    fn range(&mut self, s: &Json, n: f64, shown: &str) {
-        if let Some(min) = s.get("minimum").and_then(Json::as_f64) {
+    fn range(&mut self, kw: &Keywords<'_>, n: f64, shown: &str) {
+        if let Some(min) = kw.minimum {
             if n < min {
                 self.report(
                     codes::OUT_OF_BOUNDS,
@@ -598,7 +672,7 @@ impl<'a> Walk<'a, '_> {
                 );
             }
         }
-        if let Some(max) = s.get("maximum").and_then(Json::as_f64) {
+        if let Some(max) = kw.maximum {
             if n > max {
                 self.report(
                     codes::OUT_OF_BOUNDS,
@@ -609,9 +683,9 @@ impl<'a> Walk<'a, '_> {
         }
     }
 
-    fn bounds(&mut self, s: &Json, min_key: &str, max_key: &str, len: usize, unit: &str) {
+    fn bounds(&mut self, (min, max): (Option<u64>, Option<u64>), len: usize, unit: &str) {
         let len = len as u64;
-        if let Some(min) = s.get(min_key).and_then(Json::as_u64) {
+        if let Some(min) = min {
             if len < min {
                 self.report(
                     codes::OUT_OF_BOUNDS,
@@ -620,7 +694,7 @@ impl<'a> Walk<'a, '_> {
                 );
             }
         }
-        if let Some(max) = s.get(max_key).and_then(Json::as_u64) {
+        if let Some(max) = max {
             if len > max {
                 self.report(
                     codes::OUT_OF_BOUNDS,
@@ -631,8 +705,8 @@ impl<'a> Walk<'a, '_> {
         }
     }
 
-    fn enumeration(&mut self, s: &Json, allowed: &[Json], v: &Json) {
-        let loose = s.get("enumCaseInsensitive") == Some(&Json::Bool(true));
+    fn enumeration(&mut self, kw: &Keywords<'_>, allowed: &[Json], v: &Json) {
+        let loose = kw.enum_case_insensitive;
         let text = |x: &Json| match x {
             Json::String(t) => t.clone(),
             other => other.to_string(),
