@@ -953,6 +953,12 @@ impl<'a> Scope<'a> {
     }
 }
 
+/// Synthesis shares the locked tree between threads.
+const _: () = {
+    const fn shareable<T: Send + Sync>() {}
+    shareable::<App>();
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1014,9 +1020,3 @@ mod tests {
         assert!(b.scope(n).is_err());
     }
 }
-
-/// Synthesis shares the locked tree between threads.
-const _: () = {
-    const fn shareable<T: Send + Sync>() {}
-    shareable::<App>();
-};

@@ -153,6 +153,9 @@ pub fn synth_into(
     })
 }
 
+/// The manifest's stacks and clusters, and the notes for stderr.
+type Emitted = (Vec<StackArtifact>, Vec<ClusterArtifact>, Vec<String>);
+
 /// Everything after the validations: templates (with their schema and
 /// security checks) and charts, handed to `sink`; returns the manifest's
 /// stacks and clusters, and the notes.
@@ -161,7 +164,7 @@ fn emit_assembly(
     opts: &SynthOptions,
     sink: &mut dyn FileSink,
     diags: &mut Vec<Diagnostic>,
-) -> Result<(Vec<StackArtifact>, Vec<ClusterArtifact>, Vec<String>), Error> {
+) -> Result<Emitted, Error> {
     let security_on = app.has_validation(crate::aws::security::VALIDATION_KEY);
     let order = app.preorder();
     let suppressed = suppressions(app);
