@@ -200,8 +200,10 @@ pub type DeployedSource<'a> =
 /// The entry point of `meshsynth` and of a user's own infrastructure binary:
 /// `fn main() -> ExitCode { meshsynth::cli::main(my_platform::build) }`.
 pub fn main(build: impl AppBuilder) -> ExitCode {
-    let mut out = std::io::stdout().lock();
-    let mut err = std::io::stderr().lock();
+    // Not locked for the whole run: a validation runs on its own thread,
+    // and one that prints (`eprintln!` while debugging) would wait forever.
+    let mut out = std::io::stdout();
+    let mut err = std::io::stderr();
     ExitCode::from(run_with_args(
         std::env::args_os(),
         &build,

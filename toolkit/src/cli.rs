@@ -71,8 +71,10 @@ struct CompletionsArgs {
 /// The `meshsynth` binary: the CLI over `builtin` (the reference apps) or the
 /// app a `meshsynth.json` names.
 pub fn main(builtin: fn(&mut App) -> Result<(), Error>) -> std::process::ExitCode {
-    let mut out = std::io::stdout().lock();
-    let mut err = std::io::stderr().lock();
+    // Not locked for the whole run: a validation runs on its own thread,
+    // and one that prints (`eprintln!` while debugging) would wait forever.
+    let mut out = std::io::stdout();
+    let mut err = std::io::stderr();
     std::process::ExitCode::from(run_with_args(
         std::env::args_os(),
         builtin,
