@@ -428,6 +428,7 @@ fn build_tables(app: &App, order: &[u32], diags: &mut Vec<Diagnostic>) -> Tables
         app: app.node_id(0).app,
         nodes,
         stacks,
+        export_ids: Default::default(),
     }
 }
 
@@ -694,7 +695,7 @@ fn add_export_output(
         .as_deref()
         .unwrap_or("")
         .to_string();
-    let output = resolve::export_output_id(&lid, attr.as_deref());
+    let output = tables.export_id(node, attr.as_deref());
     let stack_name = app.stack_info(stack).name.clone();
     let build = builds.get_mut(&stack).expect("stack build exists");
     if let Some(existing) = build.exports.get(&(node, attr.clone())) {

@@ -7,6 +7,7 @@
 //! duration of one serialization, so L1 types stay plain `Serialize` structs.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -48,6 +49,26 @@ pub(crate) struct Tables {
     pub nodes: Vec<RefInfo>,
     /// Indexed like `nodes`; `Some` for stack nodes.
     pub stacks: Vec<Option<StackEnv>>,
+    /// Export output ids already computed, by (node, attribute): a value
+    /// used by many stacks is resolved once per use, and each id is a hash.
+    pub export_ids: RefCell<HashMap<(u32, Option<String>), String>>,
+}
+
+impl Tables {
+    /// The export output id of `node`'s `attr` (`Ref` when `None`).
+    pub fn export_id(&self, node: u32, attr: Option<&str>) -> String {
+        let key = (node, attr.map(str::to_string));
+        if let Some(id) = self.export_ids.borrow().get(&key) {
+            return id.clone();
+        }
+        let lid = self.nodes[node as usize]
+            .logical_id
+            .as_deref()
+            .unwrap_or("");
+        let id = export_output_id(lid, attr);
+        self.export_ids.borrow_mut().insert(key, id.clone());
+        id
+    }
 }
 
 /// A value of one stack used by another: it becomes an export.
@@ -88,7 +109,7 @@ pub(crate) fn with_resolver<T>(resolver: Resolver, f: impl FnOnce() -> T) -> (T,
 }
 
 /// The export output id for a value of `logical_id` (`Ref` when no attribute).
-pub(crate) fn export_output_id(logical_id: &str, attr: Option<&str>) -> String {
+fn export_output_id(logical_id: &str, attr: Option<&str>) -> String {
     names::logical_id(&["Export", logical_id, attr.unwrap_or("Ref")])
 }
 
@@ -178,7 +199,7 @@ fn resolve_target(node: NodeId, attr: Option<&str>, want: RefKind) -> Result<Tar
         let same_account = p.env.account == c.env.account;
         if same_account && p.env.region != c.env.region {
             if let (Some(region), Some(_)) = (&p.env.region, &c.env.region) {
-                let output = export_output_id(&lid, attr);
+                let output = tables.export_id(node.index, attr);
                 let current_path = r.current_path.clone();
                 r.imports.push(Import {
                     producer_stack: producer,
@@ -213,7 +234,7 @@ fn resolve_target(node: NodeId, attr: Option<&str>, want: RefKind) -> Result<Tar
             );
             return Ok(Target::Invalid);
         }
-        let output = export_output_id(&lid, attr);
+        let output = tables.export_id(node.index, attr);
         let export = format!("{}:{output}", p.name);
         let current_path = r.current_path.clone();
         r.imports.push(Import {

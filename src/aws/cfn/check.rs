@@ -100,22 +100,27 @@ fn matches(pattern: &str, text: &str) -> Option<bool> {
     static CACHE: OnceLock<Mutex<HashMap<String, Compiled>>> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
     let mut guard = cache.lock().unwrap_or_else(|p| p.into_inner());
-    let entry = guard.entry(pattern.to_string()).or_default();
+    // Looked up before anything is allocated or rewritten: the same few
+    // patterns are matched thousands of times.
+    if !guard.contains_key(pattern) {
+        guard.insert(pattern.to_string(), Compiled::default());
+    }
+    let entry = guard.get_mut(pattern)?;
     if text.is_ascii() {
-        if let Some(ascii) = ascii_form(pattern) {
-            let re = entry
-                .ascii
-                .get_or_insert_with(|| {
+        let re = entry
+            .ascii
+            .get_or_insert_with(|| {
+                ascii_form(pattern).and_then(|ascii| {
                     regex::bytes::RegexBuilder::new(&ascii)
                         .unicode(false)
                         .build()
                         .ok()
                         .map(Arc::new)
                 })
-                .clone();
-            if let Some(re) = re {
-                return Some(re.is_match(text.as_bytes()));
-            }
+            })
+            .clone();
+        if let Some(re) = re {
+            return Some(re.is_match(text.as_bytes()));
         }
     }
     let re = entry

@@ -193,7 +193,7 @@ fn is_istio(key: &str) -> bool {
 /// Runs the annotation checks.
 pub fn check(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
     for (path, kind, annotations, _pod) in &ix.annotated {
-        for (key, value) in annotations {
+        for (key, value) in *annotations {
             if !is_istio(key) {
                 continue;
             }

@@ -87,7 +87,7 @@ pub struct Index<'a> {
     /// (cluster, ns, name) of ambient waypoints (Gateway API Gateways of class `istio-waypoint`).
     pub waypoints: std::collections::BTreeSet<(&'a str, String, String)>,
     /// Every object, for annotation checks: (path, kind, annotations, is pod template).
-    pub annotated: Vec<(&'a str, &'a str, BTreeMap<String, String>, bool)>,
+    pub annotated: Vec<(&'a str, &'a str, &'a BTreeMap<String, String>, bool)>,
 }
 
 /// The FQDN Istio gives a host written in namespace `ns`.
@@ -132,7 +132,7 @@ impl<'a> Index<'a> {
             let name = meta.name.clone().unwrap_or_default();
             // A bare Pod's annotations are checked once, as a pod template's.
             if let Some(a) = meta.annotations.as_ref().filter(|_| obj.kind() != "Pod") {
-                ix.annotated.push((path, obj.kind(), a.clone(), false));
+                ix.annotated.push((path, obj.kind(), a, false));
             }
             macro_rules! item {
                 ($o:expr) => {
@@ -307,10 +307,11 @@ impl<'a> Index<'a> {
         spec: Option<&'a PodSpec>,
     ) {
         let labels = meta.and_then(|m| m.labels.clone()).unwrap_or_default();
-        let annotations = meta.and_then(|m| m.annotations.clone()).unwrap_or_default();
-        if !annotations.is_empty() {
-            self.annotated
-                .push((path, "Pod", annotations.clone(), true));
+        if let Some(annotations) = meta
+            .and_then(|m| m.annotations.as_ref())
+            .filter(|a| !a.is_empty())
+        {
+            self.annotated.push((path, "Pod", annotations, true));
         }
         self.index_pod(cluster, ns, &labels);
         self.pods.push(PodInfo {
