@@ -73,7 +73,8 @@ impl<F: Fn(&App, &mut Vec<Diagnostic>) + Send + Sync> Validation for F {
 pub struct App {
     serial: u32,
     pub(crate) nodes: Vec<Node>,
-    children_by_id: HashMap<(u32, String), u32>,
+    /// (parent, id) → child; a fast hasher, as every node is added here.
+    children_by_id: HashMap<(u32, String), u32, foldhash::fast::RandomState>,
     locked: bool,
     context: Context,
     pub(crate) diagnostics: Vec<Diagnostic>,
@@ -122,7 +123,7 @@ impl App {
         App {
             serial: APP_SERIAL.fetch_add(1, Ordering::Relaxed),
             nodes: vec![root],
-            children_by_id: HashMap::new(),
+            children_by_id: HashMap::default(),
             locked: false,
             context,
             diagnostics: Vec::new(),

@@ -96,27 +96,35 @@ pub fn synth_into(
     let mut diags = std::mem::take(&mut app.diagnostics);
     let validations = std::mem::take(&mut app.validations);
     drop_suppressed(&app, &mut diags);
-    let (stacks, clusters, notes) = std::thread::scope(|scope| {
-        let app = &app;
-        // The validations (mesh analyzers, user checks) only read the
-        // locked tree, so they run beside template and chart emission; their
-        // findings go where running them first put them.
-        let checks = scope.spawn(move || {
-            let mut found = Vec::new();
-            for (_, v) in &validations {
-                v.validate(app, &mut found);
-            }
-            drop_suppressed(app, &mut found);
-            found
-        });
-        let before = diags.len();
-        let emitted = emit_assembly(app, opts, sink, &mut diags);
-        match checks.join() {
-            Ok(found) => drop(diags.splice(before..before, found)),
-            Err(panic) => std::panic::resume_unwind(panic),
+    let run_checks = |app: &App| {
+        let mut found = Vec::new();
+        for (_, v) in &validations {
+            v.validate(app, &mut found);
         }
-        emitted
-    })?;
+        drop_suppressed(app, &mut found);
+        found
+    };
+    let parallel = app.nodes.len() >= PARALLEL_CHECKS_MIN
+        && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
+    let (stacks, clusters, notes) = if parallel {
+        std::thread::scope(|scope| {
+            let app = &app;
+            // The validations (mesh analyzers, user checks) only read the
+            // locked tree, so they run beside template and chart emission;
+            // their findings go where running them first puts them.
+            let checks = scope.spawn(|| run_checks(app));
+            let before = diags.len();
+            let emitted = emit_assembly(app, opts, sink, &mut diags);
+            match checks.join() {
+                Ok(found) => drop(diags.splice(before..before, found)),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+            emitted
+        })?
+    } else {
+        diags.extend(run_checks(&app));
+        emit_assembly(&app, opts, sink, &mut diags)?
+    };
 
     let strict = opts.strict;
     let fatal = diags
@@ -784,19 +792,21 @@ fn check_limits(
 
 /// Validates explicit Kubernetes names and reports objects that collide.
 fn check_object_names(app: &App, order: &[u32], diags: &mut Vec<Diagnostic>) {
-    let mut seen: HashMap<(String, String, String, String, String), Arc<str>> = HashMap::new();
+    // Borrowed keys and a fast hasher: one entry per object of the app.
+    type Key<'a> = (&'a str, &'a str, &'a str, &'a str, &'a str);
+    let mut seen: HashMap<Key<'_>, &Arc<str>, foldhash::fast::RandomState> = HashMap::default();
     for &i in order {
         let n = app.node(i);
         let NodeKind::Object(o) = &n.kind else {
             continue;
         };
         let Some(chart) = n.chart else { continue };
-        let cluster = app.chart_info(chart).cluster.clone();
+        let cluster = app.chart_info(chart).cluster.as_str();
         let meta = o.metadata();
-        let name = meta.name.clone().unwrap_or_default();
+        let name = meta.name.as_deref().unwrap_or_default();
         let check = match o.kind() {
-            "Namespace" => names::validate_dns1123_label(&name),
-            "Service" => names::validate_dns1123_label(&name).and_then(|()| {
+            "Namespace" => names::validate_dns1123_label(name),
+            "Service" => names::validate_dns1123_label(name).and_then(|()| {
                 if name.starts_with(|c: char| c.is_ascii_digit()) {
                     Err(format!(
                         "{name:?} is not a DNS-1035 label: a Service name must start with a letter"
@@ -805,7 +815,7 @@ fn check_object_names(app: &App, order: &[u32], diags: &mut Vec<Diagnostic>) {
                     Ok(())
                 }
             }),
-            _ => names::validate_dns1123_subdomain(&name),
+            _ => names::validate_dns1123_subdomain(name),
         };
         if let Err(e) = check {
             diags.push(
@@ -833,16 +843,15 @@ fn check_object_names(app: &App, order: &[u32], diags: &mut Vec<Diagnostic>) {
             .api_version()
             .rsplit_once('/')
             .map(|(g, _)| g)
-            .unwrap_or("")
-            .to_string();
+            .unwrap_or("");
         let key = (
             cluster,
             group,
-            o.kind().to_string(),
-            meta.namespace.clone().unwrap_or_default(),
-            name.clone(),
+            o.kind(),
+            meta.namespace.as_deref().unwrap_or_default(),
+            name,
         );
-        if let Some(other) = seen.insert(key, n.path.clone()) {
+        if let Some(other) = seen.insert(key, &n.path) {
             diags.push(
                 Diagnostic::error(
                     n.path.to_string(),
@@ -1146,6 +1155,11 @@ struct RenderJob<'a> {
     labels: &'a BTreeMap<String, String>,
     suppressed: Option<&'a [(String, String)]>,
 }
+
+/// Below this many tree nodes the validations run before emission, on the
+/// same thread: a second thread's heap costs more memory (~2 MiB at the
+/// size of the reference apps) than the overlap saves time.
+const PARALLEL_CHECKS_MIN: usize = 4096;
 
 /// Below this many objects one thread renders them all: a thread's start
 /// costs more than it saves.
