@@ -368,7 +368,7 @@ pub fn build_and_synth(
 }
 
 /// [`build_and_synth`] handing each file to `sink` as it is rendered (see
-/// [`synth_into`](crate::synth::synth_into)); the returned assembly's
+/// [`synth_into`]); the returned assembly's
 /// `files` is empty.
 pub fn build_and_synth_into(
     build: &impl AppBuilder,
