@@ -95,17 +95,21 @@ impl AssemblyWriter {
                 format!("cannot create the output's parent directory: {e}"),
             )
         })?;
-        let pid = std::process::id();
+        // Unique per writer, not only per process: a writer now lives as
+        // long as a synthesis, and two may target one directory at once.
+        static WRITERS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let serial = WRITERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let unique = format!("{}-{serial}", std::process::id());
         // From here on, `drop` undoes what was made if a step fails.
         let mut writer = AssemblyWriter {
             target: dir.to_path_buf(),
             tmp: PathBuf::new(),
-            old: parent.join(format!(".{name}.old-{pid}")),
+            old: parent.join(format!(".{name}.old-{unique}")),
             made_parents,
             queue: None,
             thread: None,
         };
-        let tmp = parent.join(format!(".{name}.tmp-{pid}"));
+        let tmp = parent.join(format!(".{name}.tmp-{unique}"));
         let _ = fs::remove_dir_all(&tmp);
         fs::create_dir(&tmp)
             .map_err(|e| io_err(&tmp, format!("cannot create the output directory: {e}")))?;
@@ -292,5 +296,19 @@ mod tests {
         assert!(!out.exists());
         let left: Vec<_> = fs::read_dir(t.path()).unwrap().collect();
         assert!(left.is_empty(), "temp dir left behind");
+    }
+
+    #[test]
+    fn two_writers_for_one_target_do_not_share_a_temporary_directory() {
+        let t = tempfile::tempdir().unwrap();
+        let out = t.path().join("mesh.out");
+        let mut first = AssemblyWriter::begin(&out).unwrap();
+        first.put("a.json".into(), b"first".to_vec());
+        let second = AssemblyWriter::begin(&out).unwrap();
+        drop(second);
+        first
+            .finish(&[("manifest.json".into(), b"{}".to_vec())])
+            .unwrap();
+        assert_eq!(fs::read(out.join("a.json")).unwrap(), b"first");
     }
 }
