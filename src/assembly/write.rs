@@ -127,10 +127,12 @@ impl AssemblyWriter {
     /// Writes `last` (e.g. `manifest.json`, known only at the end), waits
     /// for every file, and moves the new assembly into place.
     pub fn finish(mut self, last: &[(String, Vec<u8>)]) -> Result<(), Error> {
-        for (path, bytes) in last {
-            self.put(path.clone(), bytes.clone());
-        }
         self.wait()?;
+        // Written here, once the thread is done: no copy of borrowed bytes.
+        let mut made = std::collections::HashSet::new();
+        for (rel, bytes) in last {
+            write_file(&self.tmp, rel, bytes, &mut made)?;
+        }
         swap_into_place(&self.tmp, &self.target, &self.old)?;
         // Moved into place: nothing left for `drop` to remove.
         self.tmp = PathBuf::new();
@@ -183,18 +185,28 @@ fn write_files(
     root: &Path,
     files: std::sync::mpsc::Receiver<(String, Vec<u8>)>,
 ) -> Result<(), Error> {
-    let mut made: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
+    let mut made = std::collections::HashSet::new();
     for (rel, bytes) in files {
-        let path = root.join(&rel);
-        if let Some(p) = path.parent() {
-            if p != root && !made.contains(p) {
-                fs::create_dir_all(p).map_err(|e| io_err(p, e))?;
-                made.insert(p.to_path_buf());
-            }
-        }
-        fs::write(&path, &bytes).map_err(|e| io_err(&path, e))?;
+        write_file(root, &rel, &bytes, &mut made)?;
     }
     Ok(())
+}
+
+/// Writes `root/rel`, creating its directory unless `made` says it exists.
+fn write_file(
+    root: &Path,
+    rel: &str,
+    bytes: &[u8],
+    made: &mut std::collections::HashSet<PathBuf>,
+) -> Result<(), Error> {
+    let path = root.join(rel);
+    if let Some(p) = path.parent() {
+        if p != root && !made.contains(p) {
+            fs::create_dir_all(p).map_err(|e| io_err(p, e))?;
+            made.insert(p.to_path_buf());
+        }
+    }
+    fs::write(&path, bytes).map_err(|e| io_err(&path, e))
 }
 
 fn swap_into_place(tmp: &Path, dir: &Path, old: &Path) -> Result<(), Error> {
