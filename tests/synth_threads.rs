@@ -56,3 +56,49 @@ fn findings_keep_their_order_when_validations_run_on_their_own_thread() {
     assert_eq!(large, expected);
     assert_eq!((small_written, large_written), (50, 5_000));
 }
+
+/// Charts render a batch of about 4,096 objects at a time, on several
+/// threads; each chart's file must hold its own objects, in order: the same
+/// bytes as when that chart is rendered alone.
+#[test]
+fn charts_rendered_in_batches_keep_their_own_objects_in_order() {
+    let per_chart = 2_100;
+    let chart_files = |ids: &[&str]| {
+        let mut app = App::new(Context::new());
+        for id in ids {
+            let chart = Chart::new(
+                &mut app.root(),
+                id,
+                ChartProps::new("main").namespace("shop"),
+            )
+            .unwrap();
+            let mut cs = app.scope(chart.node()).unwrap();
+            for i in 0..per_chart {
+                cs.add_object(&format!("{id}-{i}"), ConfigMap::default())
+                    .unwrap();
+            }
+        }
+        let out = synth(app, &SynthOptions::default()).unwrap();
+        let counts: Vec<usize> = out.assembly.manifest.clusters[0]
+            .files
+            .iter()
+            .map(|f| f.objects)
+            .collect();
+        assert_eq!(counts, vec![per_chart; ids.len()]);
+        out.assembly.files
+    };
+    // 6,300 objects: Alpha and Beta render together, Gamma after them.
+    let together = chart_files(&["Alpha", "Beta", "Gamma"]);
+    for id in ["Alpha", "Beta", "Gamma"] {
+        let alone = chart_files(&[id]);
+        let file = format!("k8s/main/{}.yaml", id.to_lowercase());
+        let bytes = |files: &[(String, Vec<u8>)]| {
+            files
+                .iter()
+                .find(|(name, _)| *name == file)
+                .map(|(_, b)| b.clone())
+                .unwrap()
+        };
+        assert!(bytes(&together) == bytes(&alone), "{file} differs");
+    }
+}

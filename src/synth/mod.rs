@@ -908,142 +908,117 @@ fn emit_charts(
     }
     let charts: Vec<(u32, Vec<RenderJob<'_>>)> = jobs_by_chart.into_iter().collect();
     let mut used_files: HashMap<String, Arc<str>> = HashMap::new();
-    // Whole charts are rendered a batch at a time, so small charts still
-    // share the cores, and each file goes to the sink as soon as it is
-    // joined: the YAML of a whole assembly is never alive at once (at 39k
-    // objects it was a sixth of the peak memory).
-    let mut batch_start = 0;
-    while batch_start < charts.len() {
-        let mut batch_end = batch_start;
-        let mut batch_objects = 0;
-        while batch_end < charts.len() && (batch_end == batch_start || batch_objects < RENDER_BATCH)
-        {
-            batch_objects += charts[batch_end].1.len();
-            batch_end += 1;
-        }
-        let batch = &charts[batch_start..batch_end];
-        batch_start = batch_end;
-        let work: Vec<RenderJob<'_>> = batch
-            .iter()
-            .flat_map(|(_, jobs)| jobs.iter().copied())
+    for rendered in render_charts(&charts) {
+        let (chart, mut docs) = rendered?;
+        let info = app.chart_info(chart);
+        let path = app.node(chart).path.clone();
+        let stem: String = path
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '-'
+                }
+            })
             .collect();
-        let mut rendered = render_objects(&work)?.into_iter().map(|(_, doc)| doc);
-        for (chart, jobs) in batch {
-            let chart = *chart;
-            let mut docs: Vec<k8s_emit::Document> = rendered.by_ref().take(jobs.len()).collect();
-            let info = app.chart_info(chart);
-            let path = app.node(chart).path.clone();
-            let stem: String = path
-                .chars()
-                .map(|c| {
-                    if c.is_ascii_alphanumeric() {
-                        c.to_ascii_lowercase()
-                    } else {
-                        '-'
-                    }
-                })
-                .collect();
-            let rel_name = format!("{stem}.yaml");
-            let dir = format!("k8s/{}", info.cluster);
-            let file = format!("{dir}/{rel_name}");
-            if let Some(other) = used_files.insert(file.clone(), path.clone()) {
+        let rel_name = format!("{stem}.yaml");
+        let dir = format!("k8s/{}", info.cluster);
+        let file = format!("{dir}/{rel_name}");
+        if let Some(other) = used_files.insert(file.clone(), path.clone()) {
+            return Err(Error::construct(
+                path.to_string(),
+                format!("chart file {file} collides with chart {other}"),
+                "rename one of the charts",
+            ));
+        }
+        k8s_emit::order_rendered(&mut docs);
+        let count = docs.len();
+        sink.put(file.clone(), k8s_emit::join_rendered(&docs).into_bytes());
+        kustomize
+            .entry(info.cluster.clone())
+            .or_default()
+            .push(rel_name);
+        let cluster = clusters
+            .entry(info.cluster.clone())
+            .or_insert_with(|| ClusterArtifact {
+                name: info.cluster.clone(),
+                directory: dir.clone(),
+                kustomization: format!("{dir}/kustomization.yaml"),
+                files: Vec::new(),
+                deferred_inputs: Vec::new(),
+                install_inputs: Vec::new(),
+                escape_hatches: Vec::new(),
+            });
+        cluster.files.push(K8sFile {
+            file: file.clone(),
+            chart: path.to_string(),
+            objects: count,
+        });
+        cluster
+            .escape_hatches
+            .extend(escapes.shift_remove(&chart).unwrap_or_default());
+        // Install inputs of this chart that hold a deferred placeholder: the
+        // deployer fills them as it fills the manifests.
+        let mut input_files: Vec<(String, String)> = Vec::new();
+        for input in &info.install_inputs {
+            let (suffix, kind, helm_chart) = match &input.kind {
+                InstallKind::IstioOperator => ("istiooperator", "istio-operator", None),
+                InstallKind::HelmValues { chart } => ("values", "helm-values", Some(chart.clone())),
+            };
+            let input_file = format!("{dir}/{}.{suffix}.yaml", input.name);
+            if let Some(other) =
+                used_files.insert(input_file.clone(), Arc::from(input.path.as_str()))
+            {
                 return Err(Error::construct(
-                    path.to_string(),
-                    format!("chart file {file} collides with chart {other}"),
-                    "rename one of the charts",
+                    input.path.clone(),
+                    format!("install input file {input_file} collides with {other}"),
+                    "give the install input another name",
                 ));
             }
-            k8s_emit::order_rendered(&mut docs);
-            let count = docs.len();
-            sink.put(file.clone(), k8s_emit::join_rendered(&docs).into_bytes());
-            kustomize
-                .entry(info.cluster.clone())
-                .or_default()
-                .push(rel_name);
-            let cluster = clusters
-                .entry(info.cluster.clone())
-                .or_insert_with(|| ClusterArtifact {
-                    name: info.cluster.clone(),
-                    directory: dir.clone(),
-                    kustomization: format!("{dir}/kustomization.yaml"),
-                    files: Vec::new(),
-                    deferred_inputs: Vec::new(),
-                    install_inputs: Vec::new(),
-                    escape_hatches: Vec::new(),
-                });
-            cluster.files.push(K8sFile {
-                file: file.clone(),
-                chart: path.to_string(),
-                objects: count,
-            });
-            cluster
-                .escape_hatches
-                .extend(escapes.shift_remove(&chart).unwrap_or_default());
-            // Install inputs of this chart that hold a deferred placeholder: the
-            // deployer fills them as it fills the manifests.
-            let mut input_files: Vec<(String, String)> = Vec::new();
-            for input in &info.install_inputs {
-                let (suffix, kind, helm_chart) = match &input.kind {
-                    InstallKind::IstioOperator => ("istiooperator", "istio-operator", None),
-                    InstallKind::HelmValues { chart } => {
-                        ("values", "helm-values", Some(chart.clone()))
-                    }
-                };
-                let input_file = format!("{dir}/{}.{suffix}.yaml", input.name);
-                if let Some(other) =
-                    used_files.insert(input_file.clone(), Arc::from(input.path.as_str()))
-                {
-                    return Err(Error::construct(
-                        input.path.clone(),
-                        format!("install input file {input_file} collides with {other}"),
-                        "give the install input another name",
-                    ));
-                }
-                let content =
-                    k8s_emit::normalize_object(LiteValue::from_json(input.content.clone()));
-                let text = crate::emit::yaml::to_yaml(&content);
-                if text.contains("${meshsynth:") {
-                    input_files.push((input_file.clone(), text.clone()));
-                }
-                sink.put(input_file.clone(), text.into_bytes());
-                if input.escape_hatch {
-                    cluster.escape_hatches.push(input.path.clone());
-                }
-                cluster.install_inputs.push(InstallInput {
-                    file: input_file,
-                    kind: kind.into(),
-                    chart: helm_chart,
-                });
+            let content = k8s_emit::normalize_object(LiteValue::from_json(input.content.clone()));
+            let text = crate::emit::yaml::to_yaml(&content);
+            if text.contains("${meshsynth:") {
+                input_files.push((input_file.clone(), text.clone()));
             }
-            for d in deferred.iter().filter(|d| d.chart == chart) {
-                let stack = app.stack_info(d.stack).name.clone();
-                let mut holders = vec![file.clone()];
-                holders.extend(
-                    input_files
-                        .iter()
-                        .filter(|(_, text)| text.contains(&d.placeholder))
-                        .map(|(f, _)| f.clone()),
-                );
-                match cluster
-                    .deferred_inputs
-                    .iter_mut()
-                    .find(|x| x.placeholder == d.placeholder)
-                {
-                    Some(x) => {
-                        for f in holders {
-                            if !x.files.contains(&f) {
-                                x.files.push(f);
-                            }
+            sink.put(input_file.clone(), text.into_bytes());
+            if input.escape_hatch {
+                cluster.escape_hatches.push(input.path.clone());
+            }
+            cluster.install_inputs.push(InstallInput {
+                file: input_file,
+                kind: kind.into(),
+                chart: helm_chart,
+            });
+        }
+        for d in deferred.iter().filter(|d| d.chart == chart) {
+            let stack = app.stack_info(d.stack).name.clone();
+            let mut holders = vec![file.clone()];
+            holders.extend(
+                input_files
+                    .iter()
+                    .filter(|(_, text)| text.contains(&d.placeholder))
+                    .map(|(f, _)| f.clone()),
+            );
+            match cluster
+                .deferred_inputs
+                .iter_mut()
+                .find(|x| x.placeholder == d.placeholder)
+            {
+                Some(x) => {
+                    for f in holders {
+                        if !x.files.contains(&f) {
+                            x.files.push(f);
                         }
                     }
-                    None => cluster.deferred_inputs.push(DeferredInput {
-                        placeholder: d.placeholder.clone(),
-                        stack,
-                        output: d.output.clone(),
-                        files: holders,
-                        lookup: d.lookup.clone(),
-                    }),
                 }
+                None => cluster.deferred_inputs.push(DeferredInput {
+                    placeholder: d.placeholder.clone(),
+                    stack,
+                    output: d.output.clone(),
+                    files: holders,
+                    lookup: d.lookup.clone(),
+                }),
             }
         }
     }
@@ -1168,6 +1143,45 @@ const PARALLEL_RENDER_MIN: usize = 1024;
 /// Objects rendered together before their files go to the sink: enough to
 /// keep every core busy, few enough that their YAML stays small (~4 MB).
 const RENDER_BATCH: usize = 4 * PARALLEL_RENDER_MIN;
+
+/// Each chart with its rendered documents (in job order), in chart order.
+/// Whole charts are rendered a batch of about [`RENDER_BATCH`] objects at a
+/// time, when the iterator reaches them: small charts still share the
+/// cores, and the caller writes each file before the next batch renders, so
+/// the YAML of a whole assembly is never alive at once (at 39k objects it
+/// was a sixth of the peak memory). After an error, the iterator ends.
+fn render_charts<'a>(
+    charts: &'a [(u32, Vec<RenderJob<'a>>)],
+) -> impl Iterator<Item = Result<(u32, Vec<k8s_emit::Document>), Error>> + 'a {
+    let mut next = 0;
+    let mut ready = std::collections::VecDeque::new();
+    std::iter::from_fn(move || {
+        if ready.is_empty() && next < charts.len() {
+            let start = next;
+            let mut objects = 0;
+            while next < charts.len() && (next == start || objects < RENDER_BATCH) {
+                objects += charts[next].1.len();
+                next += 1;
+            }
+            let batch = &charts[start..next];
+            let work: Vec<RenderJob<'_>> = batch
+                .iter()
+                .flat_map(|(_, jobs)| jobs.iter().copied())
+                .collect();
+            let mut docs = match render_objects(&work) {
+                Ok(docs) => docs.into_iter().map(|(_, doc)| doc),
+                Err(e) => {
+                    next = charts.len();
+                    return Some(Err(e));
+                }
+            };
+            for (chart, jobs) in batch {
+                ready.push_back((*chart, docs.by_ref().take(jobs.len()).collect()));
+            }
+        }
+        ready.pop_front().map(Ok)
+    })
+}
 
 /// Renders every job to YAML, in job order. Large apps are split across the
 /// machine's cores; each object renders on its own, so the bytes do not
