@@ -25,6 +25,7 @@ pub mod k8s;
 pub mod mesh;
 pub mod synth;
 pub mod testing;
+pub mod untrusted;
 
 /// The Kubernetes API types the workload constructs are built on, re-exported
 /// so a platform crate uses exactly the version this library does.

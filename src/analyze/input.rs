@@ -7,6 +7,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::core::Error;
+use crate::untrusted::{check_nesting, inert, read_regular, walk_confined, ReadError, MAX_NESTING};
 
 /// The largest file (or stdin) `analyze` reads: 32 MiB. A rendered platform
 /// of 40,000 objects is about 20 MiB; anything larger is refused rather than
@@ -31,6 +32,7 @@ pub fn read_paths(
     notes: &mut Vec<String>,
 ) -> Result<Vec<Source>, Error> {
     let mut out = Vec::new();
+    let mut total = 0u64;
     for p in paths {
         if p.as_os_str() == "-" {
             out.push(read_stdin(stdin)?);
@@ -38,56 +40,52 @@ pub fn read_paths(
         }
         let meta = std::fs::metadata(p).map_err(|e| io_error(p, &e.to_string()))?;
         if meta.is_dir() {
-            let mut files = Vec::new();
-            walk(p, &mut files)?;
-            if files.is_empty() {
-                notes.push(format!("{}: no *.yaml, *.yml or *.json files", p.display()));
+            let walked = walk_confined(p, &is_yaml_name, MAX_WALK_ENTRIES)
+                .map_err(|e| io_error(p, &e.to_string()))?;
+            if walked.files.is_empty() {
+                notes.push(format!(
+                    "{}: no *.yaml, *.yml or *.json files",
+                    inert(&p.display().to_string())
+                ));
             }
-            for f in files {
-                read_file(&f, &mut out, notes)?;
+            notes.extend(walked.skipped);
+            for f in walked.files {
+                read_file(&f, &mut out, notes, &mut total)?;
             }
         } else {
-            read_file(p, &mut out, notes)?;
+            read_file(p, &mut out, notes, &mut total)?;
         }
     }
     Ok(out)
 }
 
+/// Most directory entries one `analyze` looks at.
+const MAX_WALK_ENTRIES: usize = 100_000;
+
+/// Most bytes one `analyze` reads over all its inputs: 256 MiB.
+pub const MAX_TOTAL_INPUT_BYTES: u64 = 256 * 1024 * 1024;
+
+fn is_yaml_name(p: &Path) -> bool {
+    matches!(
+        p.extension().and_then(|x| x.to_str()),
+        Some("yaml" | "yml" | "json")
+    )
+}
+
 fn io_error(p: &Path, message: &str) -> Error {
     Error::Io {
-        path: p.display().to_string(),
+        path: inert(&p.display().to_string()).into_owned(),
         message: format!("{message}; check the PATH given to analyze"),
     }
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Error> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| io_error(dir, &e.to_string()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    entries.sort();
-    for e in entries {
-        let hidden = e
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.starts_with('.'));
-        if hidden {
-            continue;
-        }
-        if e.is_dir() {
-            walk(&e, out)?;
-        } else if matches!(
-            e.extension().and_then(|x| x.to_str()),
-            Some("yaml" | "yml" | "json")
-        ) {
-            out.push(e);
-        }
-    }
-    Ok(())
-}
-
-fn read_file(p: &Path, out: &mut Vec<Source>, notes: &mut Vec<String>) -> Result<(), Error> {
-    let name = p.display().to_string();
+fn read_file(
+    p: &Path,
+    out: &mut Vec<Source>,
+    notes: &mut Vec<String>,
+    total: &mut u64,
+) -> Result<(), Error> {
+    let name = inert(&p.display().to_string()).into_owned();
     if matches!(
         p.file_name().and_then(|n| n.to_str()),
         Some("kustomization.yaml" | "kustomization.yml" | "Kustomization")
@@ -97,13 +95,20 @@ fn read_file(p: &Path, out: &mut Vec<Source>, notes: &mut Vec<String>) -> Result
         ));
         return Ok(());
     }
-    let len = std::fs::metadata(p)
-        .map_err(|e| io_error(p, &e.to_string()))?
-        .len();
-    if len > MAX_INPUT_BYTES {
-        return Err(too_large(&name, len));
+    let bytes = read_regular(p, MAX_INPUT_BYTES).map_err(|e| match e {
+        ReadError::TooLarge(_) => too_large(&name),
+        other => io_error(p, &other.to_string()),
+    })?;
+    *total += bytes.len() as u64;
+    if *total > MAX_TOTAL_INPUT_BYTES {
+        return Err(Error::Io {
+            path: name,
+            message: format!(
+                "the inputs together pass the {} MiB limit; analyze fewer files at a time",
+                MAX_TOTAL_INPUT_BYTES / (1024 * 1024)
+            ),
+        });
     }
-    let bytes = std::fs::read(p).map_err(|e| io_error(p, &e.to_string()))?;
     let text = String::from_utf8(bytes).map_err(|e| Error::Io {
         path: name.clone(),
         message: format!(
@@ -111,16 +116,19 @@ fn read_file(p: &Path, out: &mut Vec<Source>, notes: &mut Vec<String>) -> Result
             e.utf8_error().valid_up_to()
         ),
     })?;
+    check_nesting(&text, MAX_NESTING).map_err(|e| Error::Io {
+        path: name.clone(),
+        message: format!("{e}; analyze refuses it before parsing"),
+    })?;
     out.push(Source { name, text });
     Ok(())
 }
 
-fn too_large(name: &str, len: u64) -> Error {
+fn too_large(name: &str) -> Error {
     Error::Io {
         path: name.to_string(),
         message: format!(
-            "{} MiB is over the {} MiB input limit; split the file (e.g. one file per namespace)",
-            len.div_ceil(1024 * 1024),
+            "over the {} MiB input limit; split the file (e.g. one file per namespace)",
             MAX_INPUT_BYTES / (1024 * 1024)
         ),
     }
@@ -150,6 +158,10 @@ fn read_stdin(stdin: &mut dyn Read) -> Result<Source, Error> {
             "not UTF-8 text (invalid byte at offset {})",
             e.utf8_error().valid_up_to()
         ),
+    })?;
+    check_nesting(&text, MAX_NESTING).map_err(|e| Error::Io {
+        path: "<stdin>".into(),
+        message: format!("{e}; analyze refuses it before parsing"),
     })?;
     Ok(Source {
         name: "<stdin>".into(),

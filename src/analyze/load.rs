@@ -151,19 +151,31 @@ impl Loader<'_> {
             .map_err(|e| yaml_error(&src.name, doc, &e, "invalid YAML"))?;
         match &value {
             Yaml::Null => Ok(()),
-            Yaml::Mapping(_) if value.get("kind").and_then(Yaml::as_str) == Some("List") => {
-                let items = value.get("items").and_then(Yaml::as_sequence);
-                for item in items.into_iter().flatten() {
-                    if !item.is_mapping() {
-                        return Err(not_an_object(src, doc, item));
-                    }
-                    self.object(scope, src, doc.line, item)?;
-                }
-                Ok(())
-            }
-            Yaml::Mapping(_) => self.object(scope, src, doc.line, &value),
+            Yaml::Mapping(_) => self.object_or_list(scope, src, doc, &value),
             other => Err(not_an_object(src, doc, other)),
         }
+    }
+
+    /// An object, or a `List` of them: kubectl reads Lists inside Lists
+    /// (`kubectl get -o yaml` of several kinds), so every level is analyzed.
+    fn object_or_list(
+        &mut self,
+        scope: &mut Scope<'_>,
+        src: &Source,
+        doc: &super::input::Document<'_>,
+        value: &Yaml,
+    ) -> Result<(), Error> {
+        if value.get("kind").and_then(Yaml::as_str) != Some("List") {
+            return self.object(scope, src, doc.line, value);
+        }
+        let items = value.get("items").and_then(Yaml::as_sequence);
+        for item in items.into_iter().flatten() {
+            if !item.is_mapping() {
+                return Err(not_an_object(src, doc, item));
+            }
+            self.object_or_list(scope, src, doc, item)?;
+        }
+        Ok(())
     }
 
     fn object(

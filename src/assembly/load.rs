@@ -7,7 +7,6 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::fs;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
@@ -15,6 +14,7 @@ use serde::Serialize;
 use serde_json::{Map, Value as Json};
 
 use super::{Assembly, Manifest, MANIFEST_VERSION};
+use crate::untrusted::{check_nesting, inert, read_regular, ReadError, MAX_NESTING};
 
 /// Size bounds applied while loading.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -282,7 +282,10 @@ fn cluster_files(src: &mut DirSource) -> Result<ClusterFiles, LoadError> {
         }
     }
     // The loader reads the manifest again; count it once.
-    src.total = src.total.saturating_sub(manifest_bytes.len() as u64);
+    src.total.fetch_sub(
+        manifest_bytes.len() as u64,
+        std::sync::atomic::Ordering::Relaxed,
+    );
     Ok(out)
 }
 
@@ -431,11 +434,11 @@ fn dir_source(dir: &Path, limits: &LoadLimits) -> Result<DirSource, LoadError> {
             path: dir.join("manifest.json").display().to_string(),
         });
     }
-    Ok(DirSource {
+    Ok(AssemblyDir {
         root,
         shown,
         limits: *limits,
-        total: 0,
+        total: Default::default(),
     })
 }
 
@@ -465,17 +468,37 @@ trait Source {
     fn display(&self, rel: &str) -> String;
 }
 
-struct DirSource {
+/// The files of an assembly directory, read as untrusted input: every path
+/// is checked to stay inside the directory (no `..`, no absolute path, no
+/// symbolic link out of it), only regular files are read (never a FIFO or a
+/// device), and each file and their sum are bounded by [`LoadLimits`]. The
+/// one reader behind `diff`, `deploy` and `destroy`.
+#[derive(Debug, Clone)]
+pub struct AssemblyDir {
     /// Canonical root, to confine symlinks.
     root: PathBuf,
     /// The root as the user gave it, for messages.
     shown: PathBuf,
     limits: LoadLimits,
-    total: u64,
+    /// Bytes read so far, over every clone of this reader.
+    total: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
-impl Source for DirSource {
-    fn read(&mut self, rel: &str) -> Result<Vec<u8>, LoadError> {
+impl AssemblyDir {
+    /// Opens `dir`, which must be a directory holding `manifest.json`.
+    pub fn open(dir: &Path, limits: &LoadLimits) -> Result<AssemblyDir, LoadError> {
+        dir_source(dir, limits)
+    }
+
+    /// The directory as the user named it.
+    pub fn path(&self) -> &Path {
+        &self.shown
+    }
+
+    /// The bytes of `rel` (a path relative to the assembly root, as
+    /// manifest.json writes it), within the limits.
+    pub fn read_file(&self, rel: &str) -> Result<Vec<u8>, LoadError> {
+        let rel = checked(&self.display(rel), rel)?;
         let shown = self.display(rel);
         let io = |message: String| LoadError::Io {
             path: shown.clone(),
@@ -487,34 +510,22 @@ impl Source for DirSource {
         if !real.starts_with(&self.root) {
             return Err(LoadError::UnsafePath {
                 path: shown,
-                entry: rel.to_string(),
+                entry: inert(rel).into_owned(),
                 reason: "resolves (through a symbolic link) outside the assembly directory".into(),
             });
         }
-        let meta = fs::metadata(&real).map_err(|e| io(format!("cannot read: {e}")))?;
-        if !meta.is_file() {
-            return Err(io("is not a regular file".into()));
-        }
-        if meta.len() > self.limits.max_file_bytes {
-            return Err(LoadError::TooLarge {
-                path: shown,
-                limit: self.limits.max_file_bytes,
-            });
-        }
-        let file = fs::File::open(&real).map_err(|e| io(format!("cannot read: {e}")))?;
-        // Read at most one byte past the limit: the file may grow after stat.
-        let mut bytes = Vec::with_capacity(meta.len() as usize);
-        file.take(self.limits.max_file_bytes + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| io(format!("cannot read: {e}")))?;
-        if bytes.len() as u64 > self.limits.max_file_bytes {
-            return Err(LoadError::TooLarge {
-                path: shown,
-                limit: self.limits.max_file_bytes,
-            });
-        }
-        self.total += bytes.len() as u64;
-        if self.total > self.limits.max_total_bytes {
+        let bytes = read_regular(&real, self.limits.max_file_bytes).map_err(|e| match e {
+            ReadError::TooLarge(limit) => LoadError::TooLarge {
+                path: shown.clone(),
+                limit,
+            },
+            other => io(other.to_string()),
+        })?;
+        let total = self
+            .total
+            .fetch_add(bytes.len() as u64, std::sync::atomic::Ordering::Relaxed)
+            + bytes.len() as u64;
+        if total > self.limits.max_total_bytes {
             return Err(LoadError::TotalTooLarge {
                 path: shown,
                 limit: self.limits.max_total_bytes,
@@ -523,8 +534,27 @@ impl Source for DirSource {
         Ok(bytes)
     }
 
+    /// Reads and parses `manifest.json` (version checked first).
+    pub fn manifest(&self) -> Result<Manifest, LoadError> {
+        let bytes = self.read_file("manifest.json")?;
+        parse_manifest(&self.display("manifest.json"), &bytes)
+    }
+
+    /// How `rel` is named in messages: under the directory given, inert.
+    pub fn display(&self, rel: &str) -> String {
+        inert(&self.shown.join(rel).display().to_string()).into_owned()
+    }
+}
+
+type DirSource = AssemblyDir;
+
+impl Source for AssemblyDir {
+    fn read(&mut self, rel: &str) -> Result<Vec<u8>, LoadError> {
+        self.read_file(rel)
+    }
+
     fn display(&self, rel: &str) -> String {
-        self.shown.join(rel).display().to_string()
+        AssemblyDir::display(self, rel)
     }
 }
 
@@ -895,6 +925,11 @@ fn parse_k8s_documents(
 /// Every document of a YAML stream, converted to JSON.
 fn yaml_documents(path: &str, text: &str) -> Result<Vec<Json>, LoadError> {
     use serde::Deserialize;
+    // libyaml is quadratic in nesting depth: bound it before parsing.
+    check_nesting(text, MAX_NESTING).map_err(|e| LoadError::Parse {
+        path: path.to_string(),
+        message: e.to_string(),
+    })?;
     let mut out = Vec::new();
     for doc in serde_yaml::Deserializer::from_str(text) {
         let v = serde_yaml::Value::deserialize(doc).map_err(|e| LoadError::Parse {

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 pub use load::{
     load_assembly, load_assembly_pair, load_assembly_with, parse_assembly_files, parse_template,
-    LoadError, LoadLimits, LoadedAssembly, LoadedObject, ObjectKey,
+    AssemblyDir, LoadError, LoadLimits, LoadedAssembly, LoadedObject, ObjectKey,
 };
 pub use write::{write_atomically, AssemblyWriter, FileSink};
 
@@ -53,6 +53,10 @@ pub struct StackArtifact {
     pub template: String,
     /// Template size in bytes; above 51,200 deploy uploads it to S3.
     pub template_size: usize,
+    /// SHA-256 of the template's bytes, lowercase hex: deploy refuses a
+    /// template edited after synth. Absent in assemblies of older builds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template_sha256: Option<String>,
     /// Names of the stacks this one depends on.
     pub dependencies: Vec<String>,
     /// Template parameters by logical id.
@@ -175,4 +179,15 @@ impl Assembly {
         all.sort_by(|a, b| a.0.cmp(&b.0));
         all
     }
+}
+
+/// The SHA-256 of `bytes` as lowercase hex, as `templateSha256` records it.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(bytes);
+    let mut out = String::with_capacity(64);
+    for b in digest {
+        out.push_str(&format!("{b:02x}"));
+    }
+    out
 }

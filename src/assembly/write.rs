@@ -56,6 +56,8 @@ impl AssemblyWriter {
     /// Checks that `dir` may be replaced (absent, empty, or an assembly)
     /// and starts writing into a temporary directory beside it.
     pub fn begin(dir: &Path) -> Result<AssemblyWriter, Error> {
+        let resolved = through_link(dir)?;
+        let dir = resolved.as_path();
         let name = dir
             .file_name()
             .ok_or_else(|| io_err(dir, "the output directory needs a name"))?
@@ -72,15 +74,10 @@ impl AssemblyWriter {
                     "exists and is not a directory; choose another -o",
                 ));
             }
-            let looks_like_assembly = dir.join("manifest.json").is_file();
-            let empty = fs::read_dir(dir)
-                .map_err(|e| io_err(dir, format!("cannot read: {e}")))?
-                .next()
-                .is_none();
-            if !looks_like_assembly && !empty {
+            if let Some(why) = foreign_content(dir)? {
                 return Err(io_err(
                     dir,
-                    "is not empty and holds no manifest.json; refusing to replace a directory that is not a meshsynth assembly (choose another -o)",
+                    format!("{why}; refusing to replace a directory that is not a meshsynth assembly (choose another -o)"),
                 ));
             }
         }
@@ -209,7 +206,70 @@ fn write_file(
     fs::write(&path, bytes).map_err(|e| io_err(&path, e))
 }
 
+/// `-o` naming a symbolic link writes through it: the assembly replaces
+/// the directory the link points to, and the link stays.
+fn through_link(dir: &Path) -> Result<PathBuf, Error> {
+    match fs::symlink_metadata(dir) {
+        Ok(m) if m.file_type().is_symlink() => fs::canonicalize(dir).map_err(|e| {
+            io_err(
+                dir,
+                format!("is a symbolic link that cannot be followed ({e}); create its target or choose another -o"),
+            )
+        }),
+        _ => Ok(dir.to_path_buf()),
+    }
+}
+
+/// Why the existing directory `dir` is not a meshsynth assembly, if it is
+/// not. Only an empty directory, or one holding exactly what an assembly
+/// holds (a meshsynth `manifest.json`, the templates it lists, `k8s/`, and
+/// deploy's `resolved/`), may be replaced: any other file means the
+/// directory is someone else's (a web app's `public/` has a
+/// `manifest.json` too).
+fn foreign_content(dir: &Path) -> Result<Option<String>, Error> {
+    let entries: Vec<String> = fs::read_dir(dir)
+        .map_err(|e| io_err(dir, format!("cannot read: {e}")))?
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    if entries.is_empty() {
+        return Ok(None);
+    }
+    let manifest_path = dir.join("manifest.json");
+    let manifest = fs::symlink_metadata(&manifest_path)
+        .ok()
+        .filter(|m| m.is_file() && m.len() <= 64 * 1024 * 1024)
+        .and_then(|_| fs::read(&manifest_path).ok())
+        .and_then(|b| serde_json::from_slice::<super::Manifest>(&b).ok());
+    let Some(manifest) = manifest else {
+        return Ok(Some(
+            "is not empty and holds no meshsynth manifest.json".to_string(),
+        ));
+    };
+    for e in &entries {
+        let ours = e == "manifest.json"
+            || manifest.stacks.iter().any(|s| s.template == *e)
+            || (e == "k8s" || e == "resolved") && dir.join(e).is_dir() && !dir.join(e).is_symlink();
+        if !ours {
+            return Ok(Some(format!(
+                "holds {}, which no meshsynth assembly has",
+                crate::untrusted::inert(e)
+            )));
+        }
+    }
+    Ok(None)
+}
+
+/// Puts `tmp` where `dir` is. On Linux an existing `dir` is exchanged with
+/// `tmp` in one `renameat2(RENAME_EXCHANGE)`, so a kill at any instant
+/// leaves either assembly at the target, never none.
 fn swap_into_place(tmp: &Path, dir: &Path, old: &Path) -> Result<(), Error> {
+    #[cfg(target_os = "linux")]
+    if dir.is_dir() && exchange(tmp, dir).is_ok() {
+        // `tmp` now holds the previous assembly.
+        let _ = fs::remove_dir_all(tmp);
+        return Ok(());
+    }
     let had_old = dir.exists();
     if had_old {
         let _ = fs::remove_dir_all(old);
@@ -231,9 +291,36 @@ fn swap_into_place(tmp: &Path, dir: &Path, old: &Path) -> Result<(), Error> {
     Ok(())
 }
 
+/// Atomically exchanges two paths (Linux 3.15+); an error (an old kernel,
+/// a file system without support) falls back to two renames.
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let ca = std::ffi::CString::new(a.as_os_str().as_bytes())?;
+    let cb = std::ffi::CString::new(b.as_os_str().as_bytes())?;
+    // SAFETY: both are valid NUL-terminated paths that outlive the call.
+    let rc = unsafe {
+        libc::syscall(
+            libc::SYS_renameat2,
+            libc::AT_FDCWD,
+            ca.as_ptr(),
+            libc::AT_FDCWD,
+            cb.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const M: &[u8] = br#"{"version": "1", "stacks": [], "clusters": []}"#;
 
     #[test]
     fn replaces_previous_assembly_and_removes_stale_files() {
@@ -242,20 +329,20 @@ mod tests {
         write_atomically(
             &out,
             &[
-                ("manifest.json".into(), b"{}".to_vec()),
-                ("old.txt".into(), b"x".to_vec()),
+                ("manifest.json".into(), M.to_vec()),
+                ("k8s/old.txt".into(), b"x".to_vec()),
             ],
         )
         .unwrap();
         write_atomically(
             &out,
             &[
-                ("manifest.json".into(), b"{}".to_vec()),
+                ("manifest.json".into(), M.to_vec()),
                 ("k8s/a/b.yaml".into(), b"y".to_vec()),
             ],
         )
         .unwrap();
-        assert!(!out.join("old.txt").exists());
+        assert!(!out.join("k8s/old.txt").exists());
         assert_eq!(fs::read(out.join("k8s/a/b.yaml")).unwrap(), b"y");
         let leftovers: Vec<_> = fs::read_dir(t.path()).unwrap().collect();
         assert_eq!(leftovers.len(), 1, "temp dirs left behind");
@@ -272,14 +359,81 @@ mod tests {
     }
 
     #[test]
+    fn a_directory_with_someone_elses_manifest_json_is_never_replaced() {
+        let t = tempfile::tempdir().unwrap();
+        // A web app's public/ with a PWA manifest.
+        let public = t.path().join("public");
+        fs::create_dir(&public).unwrap();
+        fs::write(
+            public.join("manifest.json"),
+            r#"{"name": "app", "icons": []}"#,
+        )
+        .unwrap();
+        fs::write(public.join("index.html"), "<html>").unwrap();
+        let err = write_atomically(&public, &[("manifest.json".into(), b"{}".to_vec())])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("not a meshsynth assembly"), "{err}");
+        assert!(public.join("index.html").exists());
+        // A real assembly with a stranger beside it (.ssh/) is not ours either.
+        let out = t.path().join("mesh.out");
+        let manifest = br#"{"version": "1", "stacks": [], "clusters": []}"#.to_vec();
+        write_atomically(&out, &[("manifest.json".into(), manifest.clone())]).unwrap();
+        fs::create_dir(out.join(".ssh")).unwrap();
+        fs::write(out.join(".ssh/id_ed25519"), "key").unwrap();
+        let err = write_atomically(&out, &[("manifest.json".into(), manifest.clone())])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(".ssh"), "{err}");
+        assert!(out.join(".ssh/id_ed25519").exists());
+        // Without the stranger, it is replaced.
+        fs::remove_dir_all(out.join(".ssh")).unwrap();
+        write_atomically(&out, &[("manifest.json".into(), manifest)]).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_output_that_is_a_symbolic_link_is_written_through() {
+        let t = tempfile::tempdir().unwrap();
+        let real = t.path().join("real-out");
+        let link = t.path().join("mesh.out");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        let manifest = br#"{"version": "1", "stacks": [], "clusters": []}"#.to_vec();
+        // The link's target does not exist yet: refused, named.
+        assert!(write_atomically(&link, &[("manifest.json".into(), manifest.clone())]).is_err());
+        fs::create_dir(&real).unwrap();
+        write_atomically(&link, &[("manifest.json".into(), manifest.clone())]).unwrap();
+        write_atomically(&link, &[("manifest.json".into(), manifest)]).unwrap();
+        assert!(fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert!(real.join("manifest.json").is_file());
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn replacing_exchanges_atomically_and_leaves_nothing_beside() {
+        let t = tempfile::tempdir().unwrap();
+        let a = t.path().join("a");
+        let b = t.path().join("b");
+        fs::create_dir(&a).unwrap();
+        fs::create_dir(&b).unwrap();
+        fs::write(a.join("x"), "a").unwrap();
+        exchange(&a, &b).unwrap();
+        assert_eq!(fs::read(b.join("x")).unwrap(), b"a");
+        assert!(!a.join("x").exists());
+    }
+
+    #[test]
     fn a_writer_dropped_unfinished_leaves_nothing_and_keeps_the_old_assembly() {
         let t = tempfile::tempdir().unwrap();
         let old = t.path().join("mesh.out");
-        write_atomically(&old, &[("manifest.json".into(), b"old".to_vec())]).unwrap();
+        write_atomically(&old, &[("manifest.json".into(), M.to_vec())]).unwrap();
         let mut w = AssemblyWriter::begin(&old).unwrap();
         w.put("a.json".into(), b"new".to_vec());
         drop(w);
-        assert_eq!(fs::read(old.join("manifest.json")).unwrap(), b"old");
+        assert_eq!(fs::read(old.join("manifest.json")).unwrap(), M);
         assert!(!old.join("a.json").exists());
         let left: Vec<_> = fs::read_dir(t.path()).unwrap().collect();
         assert_eq!(left.len(), 1, "temp dir left behind");

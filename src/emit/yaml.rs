@@ -121,11 +121,25 @@ fn write_map<T: YamlTree>(out: &mut String, m: &T, level: usize) {
             indent(out, level);
         }
         first = false;
+        let start = out.len();
         write_string(out, k, level, true);
+        if out.len() - start > MAX_IMPLICIT_KEY_CHARS
+            && out[start..].chars().count() > MAX_IMPLICIT_KEY_CHARS
+        {
+            // YAML caps an implicit key at 1,024 characters; a longer one
+            // needs the explicit `? key` / `: value` form.
+            out.insert_str(start, "? ");
+            out.push('\n');
+            indent(out, level);
+        }
         out.push(':');
         write_value_after_key(out, v, level);
     });
 }
+
+/// Longest key written in implicit (`key: value`) form. YAML 1.1 and 1.2
+/// both cap implicit keys at 1,024 characters; the margin covers quotes.
+const MAX_IMPLICIT_KEY_CHARS: usize = 1000;
 
 fn write_value_after_key<T: YamlTree>(out: &mut String, v: &T, level: usize) {
     match v.view() {
@@ -172,11 +186,31 @@ fn write_scalar<T: YamlTree>(out: &mut String, v: &T, level: usize) {
     match v.view() {
         View::Null => out.push_str("null"),
         View::Bool(b) => out.push_str(if b { "true" } else { "false" }),
-        View::Number(n) => out.push_str(&n.to_string()),
+        View::Number(n) => write_number(out, n),
         View::Str(s) => write_string(out, s, level, false),
         View::Map(_) => out.push_str("{}"),
         View::Seq(_) => out.push_str("[]"),
     }
+}
+
+/// A number both YAML 1.1 (`1.0e+300`: a dot and a signed exponent) and
+/// YAML 1.2 read as the same float; integers are written as they are.
+fn write_number(out: &mut String, n: &serde_json::Number) {
+    let text = n.to_string();
+    let Some(e) = text.find(['e', 'E']) else {
+        out.push_str(&text);
+        return;
+    };
+    let (mantissa, exponent) = (&text[..e], &text[e + 1..]);
+    out.push_str(mantissa);
+    if !mantissa.contains('.') {
+        out.push_str(".0");
+    }
+    out.push('e');
+    if !exponent.starts_with(['+', '-']) {
+        out.push('+');
+    }
+    out.push_str(exponent);
 }
 
 fn write_string(out: &mut String, s: &str, level: usize, is_key: bool) {
@@ -186,7 +220,9 @@ fn write_string(out: &mut String, s: &str, level: usize, is_key: bool) {
         out.push_str(s);
         return;
     }
-    if !is_key && s.contains('\n') && block_safe(s) {
+    // A literal block at the document's top level would be unindented, and
+    // its lines could read as document markers.
+    if !is_key && level > 0 && s.contains('\n') && block_safe(s) {
         // Literal block: readable for config files and scripts.
         let chomp = if s.ends_with('\n') { "" } else { "-" };
         out.push('|');
@@ -200,7 +236,7 @@ fn write_string(out: &mut String, s: &str, level: usize, is_key: bool) {
         }
         return;
     }
-    if s.chars().all(|c| !c.is_control()) {
+    if !s.chars().any(needs_escape) {
         out.push('\'');
         for (i, part) in s.split('\'').enumerate() {
             if i > 0 {
@@ -219,7 +255,7 @@ fn write_string(out: &mut String, s: &str, level: usize, is_key: bool) {
 fn block_safe(s: &str) -> bool {
     !s.starts_with([' ', '\t', '\n'])
         && !s.ends_with("\n\n")
-        && !s.chars().any(|c| c.is_control() && c != '\n')
+        && !s.chars().any(|c| c != '\n' && needs_escape(c))
         && !s.lines().any(|l| l.ends_with(' ') || l.ends_with('\t'))
 }
 
@@ -232,11 +268,25 @@ fn write_double_quoted(out: &mut String, s: &str) {
             '\n' => out.push_str("\\n"),
             '\t' => out.push_str("\\t"),
             '\r' => out.push_str("\\r"),
-            c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c if needs_escape(c) => out.push_str(&format!("\\u{:04x}", c as u32)),
             c => out.push(c),
         }
     }
     out.push('"');
+}
+
+/// Characters written only as a `\\u` escape inside double quotes: control
+/// characters (C0, DEL, C1 with NEL among them), the line and paragraph
+/// separators U+2028/U+2029 (line breaks to YAML 1.1 readers such as
+/// libyaml and PyYAML), the byte-order mark, and the non-characters YAML
+/// does not allow raw (U+FFFE, U+FFFF). Written raw, any of them lets one
+/// value rewrite the lines after it for some reader.
+fn needs_escape(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}'
+        )
 }
 
 /// YAML 1.1 and 1.2 words that resolve to booleans or null.
@@ -259,7 +309,7 @@ fn is_plain_safe(s: &str) -> bool {
     // 2024-01-01, .inf) is quoted rather than classified exactly.
     if first.is_ascii_digit() || matches!(first, b'+' | b'-' | b'.') && b.len() > 1 {
         let second = b.get(1).copied().unwrap_or(b' ');
-        if first.is_ascii_digit() || second.is_ascii_digit() || second == b'.' {
+        if first.is_ascii_digit() || second.is_ascii_digit() || matches!(second, b'.' | b'_') {
             return false;
         }
         if [".inf", "-.inf", "+.inf", ".nan"]
@@ -309,7 +359,7 @@ fn is_plain_safe(s: &str) -> bool {
         }
     }
     // Beyond ASCII: C1 control characters and the byte-order mark.
-    s.is_ascii() || !s.chars().any(|c| c.is_control() || c == '\u{feff}')
+    s.is_ascii() || !s.chars().any(needs_escape)
 }
 
 #[cfg(test)]

@@ -319,6 +319,7 @@ fn emit_assembly(
             },
             template: file.clone(),
             template_size: bytes.len(),
+            template_sha256: Some(crate::assembly::sha256_hex(&bytes)),
             dependencies: graph
                 .deps(s)
                 .map(|d| app.stack_info(d).name.clone())

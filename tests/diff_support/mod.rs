@@ -35,6 +35,7 @@ pub fn write(dir: &Path, stacks: &[StackSpec], clusters: &[ClusterSpec]) {
             environment: Environment::default(),
             template: file.clone(),
             template_size: bytes.len(),
+            template_sha256: None,
             dependencies: Vec::new(),
             parameters: IndexMap::new(),
             outputs: IndexMap::new(),

@@ -1,9 +1,8 @@
 //! Reading a cloud assembly from disk and turning a stack selection into a
 //! deploy or destroy plan: which stacks, in which region, in which order.
 //!
-//! The loader here is deliberately minimal (manifest + templates, version
-//! check); a hardened loader for `diff` lives in `assembly` and should
-//! replace it.
+//! The assembly is read through the library's hardened reader
+//! ([`AssemblyDir`]): an assembly may come from a pull request.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -12,7 +11,9 @@ use globset::Glob;
 
 use super::api::StackId;
 use super::DeployError;
-use meshsynth::assembly::{Manifest, StackArtifact, MANIFEST_VERSION};
+use meshsynth::assembly::{
+    sha256_hex, AssemblyDir, LoadError, LoadLimits, Manifest, StackArtifact,
+};
 
 /// A cloud assembly read from disk.
 #[derive(Debug, Clone)]
@@ -21,57 +22,60 @@ pub struct LoadedAssembly {
     pub dir: PathBuf,
     /// Its `manifest.json`.
     pub manifest: Manifest,
+    /// The confined, bounded reader of its files.
+    files: AssemblyDir,
+}
+
+fn assembly_error(e: LoadError) -> DeployError {
+    let hint = match e {
+        LoadError::NotAnAssembly { .. } | LoadError::Io { .. } => {
+            " (run `meshsynth synth` first, or point --assembly at an assembly directory)"
+        }
+        _ => "",
+    };
+    DeployError::Assembly {
+        path: e.path().to_string(),
+        message: format!(
+            "{}{hint}",
+            e.to_string()
+                .trim_start_matches(e.path())
+                .trim_start_matches(": ")
+        ),
+    }
 }
 
 impl LoadedAssembly {
-    /// Reads `dir/manifest.json` and checks its version.
+    /// Opens `dir`, reads `manifest.json` and checks its version, through
+    /// the same confined reader as `diff` (regular files only, no symbolic
+    /// link out of the assembly, sizes bounded).
     pub fn load(dir: &Path) -> Result<LoadedAssembly, DeployError> {
-        let path = dir.join("manifest.json");
-        let bytes = std::fs::read(&path).map_err(|e| DeployError::Assembly {
-            path: path.display().to_string(),
-            message: format!("cannot read: {e} (run `meshsynth synth` first, or point --assembly at an assembly directory)"),
-        })?;
-        let raw: serde_json::Value =
-            serde_json::from_slice(&bytes).map_err(|e| DeployError::Assembly {
-                path: path.display().to_string(),
-                message: format!("not valid JSON: {e}"),
-            })?;
-        let version = raw.get("version").and_then(|v| v.as_str()).unwrap_or("");
-        if version != MANIFEST_VERSION {
-            return Err(DeployError::Assembly {
-                path: path.display().to_string(),
-                message: format!(
-                    "manifest version {version:?} is not the version this meshsynth reads ({MANIFEST_VERSION:?}); synthesize again with this meshsynth"
-                ),
-            });
-        }
-        let manifest: Manifest =
-            serde_json::from_value(raw).map_err(|e| DeployError::Assembly {
-                path: path.display().to_string(),
-                message: format!("unexpected manifest content: {e}"),
-            })?;
+        let files = AssemblyDir::open(dir, &LoadLimits::default()).map_err(assembly_error)?;
+        let manifest = files.manifest().map_err(assembly_error)?;
         Ok(LoadedAssembly {
             dir: dir.to_path_buf(),
             manifest,
+            files,
         })
     }
 
     /// The bytes of a file of the assembly (path relative to its root).
     pub fn read(&self, rel: &str) -> Result<Vec<u8>, DeployError> {
-        if Path::new(rel)
-            .components()
-            .any(|c| !matches!(c, std::path::Component::Normal(_)))
-        {
-            return Err(DeployError::Assembly {
-                path: rel.to_string(),
-                message: "the manifest names a file outside the assembly".into(),
-            });
+        self.files.read_file(rel).map_err(assembly_error)
+    }
+
+    /// The template of `stack`, checked against the `templateSha256` synth
+    /// recorded: a template edited after synth is refused, not deployed.
+    pub fn template(&self, stack: &StackArtifact) -> Result<Vec<u8>, DeployError> {
+        let bytes = self.read(&stack.template)?;
+        if let Some(expected) = &stack.template_sha256 {
+            if sha256_hex(&bytes) != *expected {
+                return Err(DeployError::Assembly {
+                    path: self.files.display(&stack.template),
+                    message: "changed after synth (its SHA-256 differs from manifest.json's templateSha256); run `meshsynth synth` again instead of editing the assembly".into(),
+                });
+            }
         }
-        let path = self.dir.join(rel);
-        std::fs::read(&path).map_err(|e| DeployError::Assembly {
-            path: path.display().to_string(),
-            message: format!("cannot read: {e}"),
-        })
+        Ok(bytes)
     }
 
     /// The artifact of a stack by name.
@@ -216,7 +220,7 @@ impl Plan {
         // The manifest lists stacks in deployment order already; keep it.
         let mut stacks = Vec::new();
         for s in m.stacks.iter().filter(|s| selected.contains(&s.name)) {
-            let template = asm.read(&s.template)?;
+            let template = asm.template(s)?;
             stacks.push(PlannedStack {
                 id: StackId::new(region_of(s, default_region)?, &s.name),
                 template,
@@ -291,6 +295,7 @@ mod tests {
             },
             template: format!("{name}.template.json"),
             template_size: 2,
+            template_sha256: None,
             dependencies: deps.iter().map(|d| d.to_string()).collect(),
             parameters: Default::default(),
             outputs: Default::default(),

@@ -1,0 +1,86 @@
+//! Text for humans, made inert: a value from an assembly or a YAML file can
+//! name an object anything, and a terminal obeys escape sequences (a title
+//! change, a cleared line, a forged "No changes."). Control characters,
+//! Unicode line separators and bidirectional overrides are written as
+//! visible `\u{…}` escapes instead.
+
+use std::borrow::Cow;
+
+/// Whether `c` must not reach a terminal raw.
+fn dangerous(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+        )
+}
+
+/// `s` with every control character (newlines included: one value, one
+/// line), line separator and bidirectional override escaped as `\u{…}`.
+pub fn inert(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(dangerous) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        push(&mut out, c);
+    }
+    Cow::Owned(out)
+}
+
+fn push(out: &mut String, c: char) {
+    if dangerous(c) {
+        out.push_str(&format!("\\u{{{:x}}}", c as u32));
+    } else {
+        out.push(c);
+    }
+}
+
+/// The SGR colour sequences meshsynth's own renderers write.
+const OWN_SGR: &[&str] = &[
+    "\x1b[0m", "\x1b[1m", "\x1b[2m", "\x1b[31m", "\x1b[32m", "\x1b[33m", "\x1b[35m",
+];
+
+/// Like [`inert`], for a rendered line that may hold the renderer's own
+/// colours: the plain SGR colour sequences are kept when `colour` is on, so
+/// a value can at most change a colour, never move the cursor, clear a
+/// line, set the title or start a new line.
+pub fn inert_keeping_sgr(s: &str, colour: bool) -> Cow<'_, str> {
+    if !colour || !s.contains('\x1b') {
+        return inert(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    let mut rest = s;
+    while let Some(c) = rest.chars().next() {
+        if c == '\x1b' {
+            if let Some(sgr) = OWN_SGR.iter().find(|q| rest.starts_with(**q)) {
+                out.push_str(sgr);
+                rest = &rest[sgr.len()..];
+                continue;
+            }
+        }
+        push(&mut out, c);
+        rest = &rest[c.len_utf8()..];
+    }
+    Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_shown_not_obeyed() {
+        assert_eq!(inert("web"), "web");
+        assert_eq!(
+            inert("a\x1b]0;pwned\x07\rNo changes.\n"),
+            "a\\u{1b}]0;pwned\\u{7}\\u{d}No changes.\\u{a}"
+        );
+        assert_eq!(inert("x\u{202e}gpj.exe"), "x\\u{202e}gpj.exe");
+        assert_eq!(
+            inert_keeping_sgr("\x1b[32mok\x1b[0m \x1b[2K\x1b[32m", true),
+            "\x1b[32mok\x1b[0m \\u{1b}[2K\x1b[32m"
+        );
+        assert_eq!(inert_keeping_sgr("\x1b[32m", false), "\\u{1b}[32m");
+    }
+}
