@@ -59,17 +59,13 @@ pub fn render(report: &Report, format: Format, out: &mut dyn Write) -> std::io::
                 } else {
                     format!(" ({subj})")
                 };
-                write!(
-                    out,
-                    "{} [{}]{subj} {}",
-                    level_word(f.level),
-                    f.code,
-                    f.message
-                )?;
+                let mut line = format!("{} [{}]{subj} {}", level_word(f.level), f.code, f.message);
                 if let Some(h) = &f.hint {
-                    write!(out, " (hint: {h})")?;
+                    line.push_str(&format!(" (hint: {h})"));
                 }
-                writeln!(out)?;
+                // Names and values come from the YAML analyzed: one finding,
+                // one line, no escape sequence reaches the terminal.
+                writeln!(out, "{}", crate::untrusted::inert(&line))?;
             }
             if report.findings.is_empty() {
                 writeln!(

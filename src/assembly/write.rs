@@ -222,8 +222,8 @@ fn through_link(dir: &Path) -> Result<PathBuf, Error> {
 
 /// Why the existing directory `dir` is not a meshsynth assembly, if it is
 /// not. Only an empty directory, or one holding exactly what an assembly
-/// holds (a meshsynth `manifest.json`, the templates it lists, `k8s/`, and
-/// deploy's `resolved/`), may be replaced: any other file means the
+/// holds (a meshsynth `manifest.json`, `*.template.json|yaml` files, `k8s/`,
+/// and deploy's `resolved/`), may be replaced: any other file means the
 /// directory is someone else's (a web app's `public/` has a
 /// `manifest.json` too).
 fn foreign_content(dir: &Path) -> Result<Option<String>, Error> {
@@ -249,6 +249,9 @@ fn foreign_content(dir: &Path) -> Result<Option<String>, Error> {
     for e in &entries {
         let ours = e == "manifest.json"
             || manifest.stacks.iter().any(|s| s.template == *e)
+            // A template an earlier synth left (a stack since renamed).
+            || (e.ends_with(".template.json") || e.ends_with(".template.yaml"))
+                && dir.join(e).is_file()
             || (e == "k8s" || e == "resolved") && dir.join(e).is_dir() && !dir.join(e).is_symlink();
         if !ours {
             return Ok(Some(format!(

@@ -203,7 +203,8 @@ pub fn main(build: impl AppBuilder) -> ExitCode {
     // Not locked for the whole run: a validation runs on its own thread,
     // and one that prints (`eprintln!` while debugging) would wait forever.
     let mut out = std::io::stdout();
-    let mut err = std::io::stderr();
+    // Messages quote names, paths and endpoint answers: inert on stderr.
+    let mut err = crate::untrusted::InertWriter::new(std::io::stderr());
     ExitCode::from(run_with_args(
         std::env::args_os(),
         &build,

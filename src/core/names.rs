@@ -24,6 +24,25 @@ fn path_hash(components: &[&str]) -> String {
     out
 }
 
+/// Longest file-name stem the assembly uses: file systems cap a name at 255
+/// bytes, and `.istiooperator.yaml` or a temporary suffix must still fit.
+pub const MAX_FILE_STEM: usize = 200;
+
+/// `stem` as a file name of at most [`MAX_FILE_STEM`] bytes: unchanged when
+/// short enough, else cut at a character boundary and suffixed with a hash
+/// of the whole, so two long names never collide.
+pub fn file_stem(stem: &str) -> String {
+    if stem.len() <= MAX_FILE_STEM {
+        return stem.to_string();
+    }
+    let hash = path_hash(&[stem]);
+    let mut cut = MAX_FILE_STEM - HASH_LEN - 1;
+    while !stem.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}-{}", &stem[..cut], hash.to_ascii_lowercase())
+}
+
 /// The logical ID of the element at `components` (its path below the stack).
 pub fn logical_id(components: &[&str]) -> String {
     let kept: Vec<&str> = components
@@ -172,6 +191,16 @@ mod tests {
         assert!(validate_logical_id(&id).is_ok());
         assert!(validate_logical_id("has-dash").is_err());
         assert!(validate_logical_id(&"A".repeat(256)).is_err());
+    }
+
+    #[test]
+    fn file_stems_fit_a_file_name() {
+        assert_eq!(file_stem("app-chart"), "app-chart");
+        let long = "c".repeat(300);
+        let a = file_stem(&long);
+        assert_eq!(a.len(), MAX_FILE_STEM);
+        assert_ne!(a, file_stem(&format!("{long}x")));
+        assert!(file_stem(&"é".repeat(150)).len() <= MAX_FILE_STEM);
     }
 
     #[test]

@@ -7,6 +7,7 @@
 mod cfn;
 mod k8s;
 pub mod render;
+mod secrets;
 mod security;
 mod value;
 
@@ -23,6 +24,7 @@ use crate::assembly::{
 };
 
 pub use k8s::{immutable_fields, ImmutableField};
+pub use secrets::MASK;
 
 /// The version of the JSON plan format (`schemaVersion`); see `docs/diff.md`.
 pub const PLAN_SCHEMA_VERSION: u32 = 1;
@@ -621,6 +623,7 @@ pub fn plan_with(
         }
     }
 
+    secrets::mask(&mut stacks, &mut clusters, before, after);
     // Widening first, then by stack/cluster order of discovery (stable sort).
     security.sort_by_key(|s| s.direction);
     let summary = summarize(&stacks, &clusters, &security);

@@ -923,8 +923,8 @@ fn emit_charts(
                 }
             })
             .collect();
-        let rel_name = format!("{stem}.yaml");
-        let dir = format!("k8s/{}", info.cluster);
+        let rel_name = format!("{}.yaml", crate::core::names::file_stem(&stem));
+        let dir = format!("k8s/{}", crate::core::names::file_stem(&info.cluster));
         let file = format!("{dir}/{rel_name}");
         if let Some(other) = used_files.insert(file.clone(), path.clone()) {
             return Err(Error::construct(
@@ -967,7 +967,10 @@ fn emit_charts(
                 InstallKind::IstioOperator => ("istiooperator", "istio-operator", None),
                 InstallKind::HelmValues { chart } => ("values", "helm-values", Some(chart.clone())),
             };
-            let input_file = format!("{dir}/{}.{suffix}.yaml", input.name);
+            let input_file = format!(
+                "{dir}/{}.{suffix}.yaml",
+                crate::core::names::file_stem(&input.name)
+            );
             if let Some(other) =
                 used_files.insert(input_file.clone(), Arc::from(input.path.as_str()))
             {

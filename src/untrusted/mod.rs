@@ -11,4 +11,4 @@ pub mod text;
 
 pub use depth::{check_nesting, TooDeep, MAX_NESTING};
 pub use fs::{read_regular, walk_confined, ReadError, Walked};
-pub use text::{inert, inert_keeping_sgr};
+pub use text::{inert, inert_keeping_sgr, InertWriter};

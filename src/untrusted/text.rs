@@ -65,6 +65,40 @@ pub fn inert_keeping_sgr(s: &str, colour: bool) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// A stream for messages (stderr): every write is made inert except its
+/// line breaks and tabs, so an error or note that quotes a file name, an
+/// object name or an endpoint's answer cannot drive the terminal.
+pub struct InertWriter<W: std::io::Write> {
+    inner: W,
+}
+
+impl<W: std::io::Write> InertWriter<W> {
+    /// Wraps `inner`.
+    pub fn new(inner: W) -> Self {
+        InertWriter { inner }
+    }
+}
+
+impl<W: std::io::Write> std::io::Write for InertWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let text = String::from_utf8_lossy(buf);
+        let mut out = String::with_capacity(text.len());
+        for c in text.chars() {
+            if matches!(c, '\n' | '\t') {
+                out.push(c);
+            } else {
+                push(&mut out, c);
+            }
+        }
+        self.inner.write_all(out.as_bytes())?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -82,5 +116,8 @@ mod tests {
             "\x1b[32mok\x1b[0m \\u{1b}[2K\x1b[32m"
         );
         assert_eq!(inert_keeping_sgr("\x1b[32m", false), "\\u{1b}[32m");
+        let mut w = InertWriter::new(Vec::new());
+        std::io::Write::write_all(&mut w, "error: x\x1b[2K\ty\n".as_bytes()).unwrap();
+        assert_eq!(w.inner, b"error: x\\u{1b}[2K\ty\n");
     }
 }

@@ -74,7 +74,8 @@ pub fn main(builtin: fn(&mut App) -> Result<(), Error>) -> std::process::ExitCod
     // Not locked for the whole run: a validation runs on its own thread,
     // and one that prints (`eprintln!` while debugging) would wait forever.
     let mut out = std::io::stdout();
-    let mut err = std::io::stderr();
+    // Messages quote names, paths and endpoint answers: inert on stderr.
+    let mut err = meshsynth::untrusted::InertWriter::new(std::io::stderr());
     std::process::ExitCode::from(run_with_args(
         std::env::args_os(),
         builtin,

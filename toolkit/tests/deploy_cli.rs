@@ -35,7 +35,10 @@ fn a_missing_assembly_is_named() {
     let t = tempfile::tempdir().unwrap();
     let (code, err) = meshsynth(t.path(), &["deploy", "--assembly", "nowhere"]);
     assert_eq!(code, 1, "{err}");
-    assert!(err.contains("nowhere/manifest.json: cannot read"), "{err}");
+    assert!(
+        err.contains("nowhere: cannot read the assembly directory"),
+        "{err}"
+    );
     assert!(err.contains("run `meshsynth synth` first"), "{err}");
 }
 
@@ -76,15 +79,15 @@ fn bootstrap_needs_a_region() {
     );
 }
 
-/// A local port that accepts connections and never answers: reachable, so
-/// what fails next is whatever the client needs before sending a request.
+/// A local port that accepts connections and closes them at once:
+/// reachable (the reachability probe gets its answer, a close), so what
+/// fails next is whatever the client needs before sending a request.
 fn silent_endpoint() -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     std::thread::spawn(move || {
-        let mut held = Vec::new();
         for c in listener.incoming().flatten() {
-            held.push(c);
+            drop(c);
         }
     });
     url

@@ -42,10 +42,14 @@ fn serve_recording(throttle: usize) -> (String, Arc<AtomicUsize>, Arc<Mutex<Vec<
                     let mut len = 0usize;
                     let mut line = String::new();
                     let mut first = true;
+                    let mut request_line = String::new();
                     loop {
                         line.clear();
                         if reader.read_line(&mut line).unwrap_or(0) == 0 {
                             return;
+                        }
+                        if first {
+                            request_line = line.clone();
                         }
                         if line == "\r\n" && !first {
                             break;
@@ -58,6 +62,11 @@ fn serve_recording(throttle: usize) -> (String, Arc<AtomicUsize>, Arc<Mutex<Vec<
                     }
                     let mut body = vec![0; len];
                     if reader.read_exact(&mut body).is_err() {
+                        return;
+                    }
+                    // The client's reachability probe: answered, not counted.
+                    if request_line.starts_with("HEAD ") {
+                        let _ = conn.write_all(b"HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n");
                         return;
                     }
                     let n = seen.fetch_add(1, Ordering::SeqCst);

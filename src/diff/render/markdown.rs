@@ -76,10 +76,40 @@ const LEVELS: [Caps; 4] = [
     },
 ];
 
-/// Escapes text for a Markdown table cell or list item.
+/// Breaks what GitHub would turn into a mention or a link inside text it
+/// renders: `@name` (a notification to whoever it names), bare URLs and
+/// `www.` autolinks. A zero-width space keeps the text readable.
+fn defang(out: &mut String, s: &str) {
+    let mut rest = s;
+    while let Some(c) = rest.chars().next() {
+        let lower = rest.get(..4).map(str::to_ascii_lowercase);
+        if c == '@' {
+            out.push_str("@\u{200b}");
+        } else if rest.starts_with("://") {
+            out.push_str(":\u{200b}//");
+            rest = &rest[3..];
+            continue;
+        } else if lower.as_deref() == Some("www.") {
+            out.push_str(&rest[..3]);
+            out.push_str("\u{200b}.");
+            rest = &rest[4..];
+            continue;
+        } else if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
+            out.push(' ');
+        } else {
+            out.push(c);
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+}
+
+/// Escapes text for a Markdown table cell or list item: Markdown and HTML
+/// are shown, not obeyed, and nothing mentions anyone or links anywhere.
 fn md(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
+    let mut plain = String::with_capacity(s.len());
+    defang(&mut plain, s);
+    let mut out = String::with_capacity(plain.len());
+    for c in plain.chars() {
         match c {
             '\\' | '|' | '*' | '_' | '`' | '[' | ']' | '#' | '~' => {
                 out.push('\\');
@@ -88,7 +118,6 @@ fn md(s: &str) -> String {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '&' => out.push_str("&amp;"),
-            '\n' | '\r' => out.push(' '),
             c => out.push(c),
         }
     }
@@ -97,20 +126,33 @@ fn md(s: &str) -> String {
 
 /// Escapes text for HTML (the `<summary>` line, where Markdown is not read).
 fn html(s: &str) -> String {
-    s.replace('&', "&amp;")
+    let mut plain = String::with_capacity(s.len());
+    defang(&mut plain, s);
+    plain
+        .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
 }
 
-/// A code span safe inside a table cell.
+/// A code span safe inside a table cell: its fence is longer than any run
+/// of backticks in the value, so no value can close it early (GitHub
+/// renders neither mentions nor links inside a code span).
 fn code(s: &str) -> String {
-    let s = s.replace(['\n', '\r'], " ").replace('|', "\\|");
-    if s.contains('`') {
-        format!("`` {s} ``")
-    } else {
-        format!("`{s}`")
+    let mut flat = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '|' => flat.push_str("\\|"),
+            c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') => flat.push(' '),
+            c => flat.push(c),
+        }
     }
+    let longest = flat.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    if longest == 0 {
+        return format!("`{flat}`");
+    }
+    let fence = "`".repeat(longest + 1);
+    format!("{fence} {flat} {fence}")
 }
 
 fn change_cell(c: &Change, caps: &Caps, immutable_word: &str) -> String {
@@ -431,5 +473,12 @@ mod tests {
         assert_eq!(md("a|b <x> *y*"), "a\\|b &lt;x&gt; \\*y\\*");
         assert_eq!(code("a|b"), "`a\\|b`");
         assert_eq!(code("a`b"), "`` a`b ``");
+        // Two backticks once closed a two-backtick fence.
+        assert_eq!(code("x``<img src=y>``z"), "``` x``<img src=y>``z ```");
+        assert_eq!(
+            md("@octocat see https://evil.example and www.evil.example"),
+            "@\u{200b}octocat see https:\u{200b}//evil.example and www\u{200b}.evil.example"
+        );
+        assert_eq!(html("<b>@team</b>"), "&lt;b&gt;@\u{200b}team&lt;/b&gt;");
     }
 }

@@ -42,8 +42,13 @@ impl Out {
         format!("\x1b[{code}m{s}\x1b[0m")
     }
 
+    /// One line of output. Names and values come from assemblies (a pull
+    /// request's): control characters are escaped, so a value cannot start
+    /// a line, move the cursor or set the title; only the renderer's own
+    /// colours pass.
     fn line(&mut self, s: &str) {
-        self.buf.push_str(s);
+        self.buf
+            .push_str(&crate::untrusted::inert_keeping_sgr(s, self.color));
         self.buf.push('\n');
     }
 }

@@ -80,6 +80,9 @@ impl AwsCloud {
             .timeout_config(
                 TimeoutConfig::builder()
                     .connect_timeout(CONNECT_TIMEOUT)
+                    .read_timeout(READ_TIMEOUT)
+                    .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+                    .operation_timeout(OPERATION_TIMEOUT)
                     .build(),
             )
             .retry_config(
@@ -174,6 +177,17 @@ pub fn request_token(change_set: &str) -> String {
 /// How long a connection to an endpoint may take before the call fails.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 
+/// Longest silence while a response is read (CloudFormation answers in
+/// well under a second; a large GetTemplate in a few).
+pub const READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Longest single attempt of a call, connection to last byte.
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Longest call, retries and backoff included: an endpoint that keeps
+/// failing ends the call within this, with a one-line error.
+pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(180);
+
 /// A TCP connection to the host and port of `url` within `CONNECT_TIMEOUT`.
 fn check_reachable(url: &str) -> Result<(), ApiError> {
     use std::net::{TcpStream, ToSocketAddrs};
@@ -207,7 +221,7 @@ fn check_reachable(url: &str) -> Result<(), ApiError> {
     let mut last = String::from("no address");
     for a in addrs {
         match TcpStream::connect_timeout(&a, CONNECT_TIMEOUT) {
-            Ok(_) => return Ok(()),
+            Ok(stream) => return answers(stream).map_err(unreachable),
             Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
                 last = format!("no answer within {} s", CONNECT_TIMEOUT.as_secs())
             }
@@ -220,13 +234,48 @@ fn check_reachable(url: &str) -> Result<(), ApiError> {
     Err(unreachable(last))
 }
 
+/// Whether a custom endpoint that accepted the connection also answers:
+/// a bare HTTP request must get some bytes, or a close, within
+/// `CONNECT_TIMEOUT`. An endpoint that accepts and then says nothing would
+/// otherwise hold every call until its read timeout, retries included.
+fn answers(mut stream: std::net::TcpStream) -> Result<(), String> {
+    use std::io::{Read, Write};
+    let silent = || {
+        format!(
+            "accepts connections but sends nothing within {} s",
+            CONNECT_TIMEOUT.as_secs()
+        )
+    };
+    stream
+        .set_read_timeout(Some(CONNECT_TIMEOUT))
+        .and_then(|()| stream.set_write_timeout(Some(CONNECT_TIMEOUT)))
+        .map_err(|e| e.to_string())?;
+    // A TLS endpoint answers this with an alert or a close; either is an answer.
+    stream
+        .write_all(b"HEAD / HTTP/1.0\r\n\r\n")
+        .map_err(|_| silent())?;
+    let mut byte = [0u8; 1];
+    match stream.read(&mut byte) {
+        Ok(_) => Ok(()),
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+            ) =>
+        {
+            Err(silent())
+        }
+        // Reset by the peer: it is there, and talking.
+        Err(_) => Ok(()),
+    }
+}
+
 /// What went wrong, classified: service errors by code; failures before an
 /// answer as missing credentials, a missing region or an unreachable
 /// endpoint, each with what to do, never a `Debug` dump.
-fn map_err<E, R>(e: SdkError<E, R>) -> ApiError
+fn map_err<E>(e: SdkError<E, cfn::config::http::HttpResponse>) -> ApiError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug + 'static,
 {
     match &e {
         SdkError::DispatchFailure(d) => {
@@ -254,6 +303,15 @@ where
             }
         }
         _ => {}
+    }
+    if e.code().is_none() {
+        if let Some(status) = e.raw_response().map(|r| r.status().as_u16()) {
+            // An answer that is not an AWS error document (a proxy's page, an
+            // emulator's crash): its status says enough; its body is not shown.
+            return ApiError::Transport(format!(
+                "the endpoint answered HTTP {status} without an AWS error (hint: check --endpoint-url, or the emulator's log)"
+            ));
+        }
     }
     let mut fallback = DisplayErrorContext(&e).to_string();
     // Emulators answer some errors with whole HTML pages; keep the gist.

@@ -70,6 +70,11 @@ pub struct DeployOptions {
     pub force: bool,
     /// Polling intervals. Default: 1 s doubling to 5 s.
     pub poll: Poll,
+    /// Longest time one stack operation is followed; past it deploy stops
+    /// following (the operation goes on in CloudFormation) and says so.
+    /// Default: 3 h (CloudFormation's own operations can run for hours;
+    /// an endpoint that keeps answering IN_PROGRESS must not hold CI forever).
+    pub follow_timeout: Duration,
 }
 
 impl Default for DeployOptions {
@@ -81,6 +86,7 @@ impl Default for DeployOptions {
             bucket: None,
             force: false,
             poll: Poll::default(),
+            follow_timeout: Duration::from_secs(3 * 3600),
         }
     }
 }
@@ -755,6 +761,7 @@ impl<'a, A: CfnApi, S: ObjectStore, P: Approver> Engine<'a, A, S, P> {
         total: usize,
     ) -> Result<(Option<StackInfo>, Option<Box<FailedResource>>), DeployError> {
         let mut delay = self.opts.poll.initial;
+        let started = tokio::time::Instant::now();
         let mut done: BTreeSet<String> = BTreeSet::new();
         let mut first_failure: Option<(FailedResource, bool)> = None;
         let mut last_round = false;
@@ -800,7 +807,16 @@ impl<'a, A: CfnApi, S: ObjectStore, P: Approver> Engine<'a, A, S, P> {
                 break;
             }
             match self.describe(id).await? {
-                Some(i) if is_in_progress(&i.status) => self.sleep(&mut delay).await,
+                Some(i) if is_in_progress(&i.status) => {
+                    if started.elapsed() >= self.opts.follow_timeout {
+                        return Err(DeployError::StillRunning {
+                            stack: shown.clone(),
+                            status: i.status,
+                            waited_secs: started.elapsed().as_secs(),
+                        });
+                    }
+                    self.sleep(&mut delay).await
+                }
                 // One more round of events: those written between our last
                 // read and the final status.
                 _ => last_round = true,

@@ -394,9 +394,9 @@ mod tests {
         )
         .unwrap();
         fs::write(k.join("kustomization.yaml"), "resources:\n- app.yaml\n").unwrap();
-        let asm = LoadedAssembly {
-            dir: t.path().to_path_buf(),
-            manifest: Manifest {
+        let asm = LoadedAssembly::for_test(
+            t.path(),
+            Manifest {
                 version: MANIFEST_VERSION.into(),
                 stacks: vec![],
                 clusters: vec![ClusterArtifact {
@@ -419,7 +419,7 @@ mod tests {
                     escape_hatches: vec![],
                 }],
             },
-        };
+        );
         (t, asm)
     }
 

@@ -100,6 +100,16 @@ pub enum DeployError {
         /// How long deploy waited.
         waited_secs: u64,
     },
+    /// The stack's own operation ran past `follow_timeout`.
+    #[error("stack {stack} is still {status} after {waited_secs} s; meshsynth stopped following it (the operation goes on in CloudFormation): check its events, then deploy again")]
+    StillRunning {
+        /// The stack.
+        stack: StackId,
+        /// The status it was in.
+        status: String,
+        /// How long deploy followed it.
+        waited_secs: u64,
+    },
     /// The stack is in a state deploy cannot move on from.
     #[error("stack {stack} is in {status}: {hint}")]
     Unrecoverable {

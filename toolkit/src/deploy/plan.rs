@@ -58,6 +58,17 @@ impl LoadedAssembly {
         })
     }
 
+    /// Writes `manifest` as `dir/manifest.json` and loads the assembly.
+    #[cfg(test)]
+    pub(crate) fn for_test(dir: &Path, manifest: Manifest) -> LoadedAssembly {
+        std::fs::write(
+            dir.join("manifest.json"),
+            serde_json::to_vec(&manifest).unwrap(),
+        )
+        .unwrap();
+        LoadedAssembly::load(dir).unwrap()
+    }
+
     /// The bytes of a file of the assembly (path relative to its root).
     pub fn read(&self, rel: &str) -> Result<Vec<u8>, DeployError> {
         self.files.read_file(rel).map_err(assembly_error)
@@ -310,14 +321,14 @@ mod tests {
         for s in &stacks {
             std::fs::write(t.path().join(&s.template), "{}").unwrap();
         }
-        let asm = LoadedAssembly {
-            dir: t.path().to_path_buf(),
-            manifest: Manifest {
-                version: MANIFEST_VERSION.into(),
+        let asm = LoadedAssembly::for_test(
+            t.path(),
+            Manifest {
+                version: meshsynth::assembly::MANIFEST_VERSION.into(),
                 stacks,
                 clusters: vec![],
             },
-        };
+        );
         (t, asm)
     }
 

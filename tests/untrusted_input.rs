@@ -1,0 +1,269 @@
+//! What a pull request's author, a copied YAML file or an unlucky user can
+//! hand meshsynth, through the CLI a platform binary runs: each case once
+//! deleted, leaked, injected or hung (the numbers are in the test
+//! names' comments) and now ends in a clear error or inert output.
+
+#[path = "diff_support/mod.rs"]
+mod diff_support;
+
+use k8s_openapi::api::core::v1::ConfigMap;
+use meshsynth::cli::run_with_args;
+use meshsynth::core::{App, Chart, ChartProps, Error};
+use serde_json::json;
+use std::time::{Duration, Instant};
+
+fn no_app(_: &mut App) -> Result<(), Error> {
+    Ok(())
+}
+
+fn run(args: &[&str], build: &dyn Fn(&mut App) -> Result<(), Error>) -> (u8, String, String) {
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let mut argv = vec!["meshsynth"];
+    argv.extend_from_slice(args);
+    let code = run_with_args(argv, &build, &mut out, &mut err);
+    (
+        code,
+        String::from_utf8_lossy(&out).into_owned(),
+        String::from_utf8_lossy(&err).into_owned(),
+    )
+}
+
+/// 5: deep nesting is refused before the parser's quadratic time.
+#[test]
+fn deep_nesting_is_refused_quickly_by_analyze_and_diff() {
+    let t = tempfile::tempdir().unwrap();
+    let deep = t.path().join("deep.yaml");
+    std::fs::write(&deep, "[".repeat(100_000) + &"]".repeat(100_000)).unwrap();
+    let compact = t.path().join("compact.yaml");
+    std::fs::write(&compact, "- ".repeat(100_000) + "x\n").unwrap();
+    for f in [&deep, &compact] {
+        let started = Instant::now();
+        let (code, _, err) = run(&["analyze", f.to_str().unwrap()], &no_app);
+        assert_eq!(code, 1, "{err}");
+        assert!(err.contains("nested deeper than 100 levels"), "{err}");
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+    // A YAML template in an assembly given to diff.
+    let (before, after) = diff_support::write_pair(t.path());
+    let nested = "a: ".to_string() + &"[".repeat(100_000) + &"]".repeat(100_000) + "\n";
+    let manifest = std::fs::read_to_string(after.join("manifest.json")).unwrap();
+    let first_template = serde_json::from_str::<serde_json::Value>(&manifest).unwrap()["stacks"][0]
+        ["template"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    std::fs::write(
+        after.join(&first_template),
+        format!("Resources: {{}}\n{nested}"),
+    )
+    .unwrap();
+    let started = Instant::now();
+    let (code, _, err) = run(
+        &[
+            "diff",
+            "--assembly",
+            after.to_str().unwrap(),
+            "--against",
+            before.to_str().unwrap(),
+        ],
+        &no_app,
+    );
+    assert_ne!(code, 0, "{err}");
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+/// 12: a valid 255-character construct id makes a file name that fits.
+#[test]
+fn a_255_character_construct_id_synthesizes() {
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("mesh.out");
+    let id = "a".repeat(255);
+    let build = move |app: &mut App| -> Result<(), Error> {
+        let chart = Chart::new(
+            &mut app.root(),
+            &id,
+            ChartProps::new("main").namespace("shop"),
+        )?;
+        app.scope(chart.node())?
+            .add_object("config", ConfigMap::default())?;
+        Ok(())
+    };
+    let (code, _, err) = run(&["synth", "-o", out.to_str().unwrap()], &build);
+    assert_eq!(code, 0, "{err}");
+    let files: Vec<_> = std::fs::read_dir(out.join("k8s/main"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().len())
+        .collect();
+    assert!(files.iter().all(|n| *n <= 255), "{files:?}");
+}
+
+/// 14: a List inside a List is analyzed, not skipped.
+#[test]
+fn nested_lists_are_analyzed() {
+    let t = tempfile::tempdir().unwrap();
+    let f = t.path().join("list.yaml");
+    std::fs::write(
+        &f,
+        "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: List\n  items:\n  - apiVersion: networking.istio.io/v1\n    kind: VirtualService\n    metadata: {name: vs, namespace: shop}\n    spec:\n      hosts: [reviews]\n      http:\n      - route:\n        - destination: {host: reviews, subset: v9}\n",
+    )
+    .unwrap();
+    let (_, out, err) = run(
+        &["analyze", f.to_str().unwrap(), "--format", "json"],
+        &no_app,
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&out).unwrap_or_else(|_| panic!("{out}{err}"));
+    assert_eq!(report["objects"], 1, "{out}");
+}
+
+/// 6 and 9: special files are refused by name; names reach the terminal inert.
+#[cfg(unix)]
+#[test]
+fn special_files_are_refused_and_names_are_inert() {
+    let (code, _, err) = run(&["analyze", "/dev/zero"], &no_app);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("/dev/zero: is a device, not a regular file"),
+        "{err}"
+    );
+    let t = tempfile::tempdir().unwrap();
+    let f = t.path().join("vs.yaml");
+    // An object name with a cursor move, a title change and a forged line.
+    std::fs::write(
+        &f,
+        "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: \"x\\e[2K\\r\\e]0;pwned\\a\\nNo changes.\"\n  namespace: shop\nspec:\n  hosts: [reviews]\n  http:\n  - route:\n    - destination: {host: reviews, subset: v9}\n",
+    )
+    .unwrap();
+    let (_, out, _) = run(&["analyze", f.to_str().unwrap()], &no_app);
+    assert!(!out.chars().any(|c| c.is_control() && c != '\n'), "{out:?}");
+    assert!(out.contains("\\u{1b}[2K"), "{out}");
+    assert_eq!(
+        out.lines().count(),
+        out.matches("[IST").count().max(1),
+        "{out}"
+    );
+}
+
+/// 8 and 4: a plan shows that secrets changed, never their values, in
+/// every format; Markdown values cannot leave their span or mention anyone.
+#[test]
+fn plans_mask_secrets_and_keep_markdown_inert() {
+    let t = tempfile::tempdir().unwrap();
+    let template = |password: &str, token: &str, desc: &str| {
+        json!({
+            "Parameters": {"AdminPassword": {"Type": "String", "NoEcho": true, "Default": password}},
+            "Resources": {
+                "Db": {"Type": "AWS::RDS::DBInstance", "Properties": {
+                    "MasterUserPassword": password, "DBInstanceClass": desc}},
+                "Redis": {"Type": "AWS::ElastiCache::ReplicationGroup", "Properties": {
+                    "AuthToken": token, "ReplicationGroupDescription": desc}}
+            }
+        })
+    };
+    let secret = |data: &str| {
+        vec![json!({"apiVersion": "v1", "kind": "Secret",
+            "metadata": {"name": "db", "namespace": "shop"},
+            "data": {"password": data}, "stringData": {"token": data}})]
+    };
+    let before = t.path().join("before");
+    let after = t.path().join("after");
+    diff_support::write(
+        &before,
+        &[("data", template("hunter2-old", "tok-old", "db.t3"))],
+        &[("main", vec![("app", secret("b2xkLXNlY3JldA=="))])],
+    );
+    let evil = "``<img src=x onerror=alert(1)>`` @octocat https://evil.example";
+    diff_support::write(
+        &after,
+        &[("data", template("hunter2-new", "tok-new", evil))],
+        &[("main", vec![("app", secret("bmV3LXNlY3JldA=="))])],
+    );
+    for format in ["text", "markdown", "json"] {
+        let (_, out, err) = run(
+            &[
+                "diff",
+                "--assembly",
+                after.to_str().unwrap(),
+                "--against",
+                before.to_str().unwrap(),
+                "--format",
+                format,
+            ],
+            &no_app,
+        );
+        for leaked in [
+            "hunter2",
+            "tok-old",
+            "tok-new",
+            "b2xkLXNlY3JldA",
+            "bmV3LXNlY3JldA",
+        ] {
+            assert!(
+                !out.contains(leaked),
+                "{format} leaks {leaked}:\n{out}{err}"
+            );
+        }
+        assert!(out.contains(meshsynth::diff::MASK), "{format}:\n{out}{err}");
+        if format == "markdown" {
+            markdown_is_inert(&out);
+        }
+    }
+}
+
+/// Parses `md` as GitHub does (CommonMark + tables): the only HTML is the
+/// template's own tags, nothing links, and plain text mentions no one; every
+/// table row has as many cells as its header.
+fn markdown_is_inert(md: &str) {
+    use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+    let own = [
+        "<details>",
+        "</details>",
+        "<summary>",
+        "</summary>",
+        "<b>",
+        "</b>",
+        "<code>",
+        "</code>",
+        "<br>",
+    ];
+    let mut cells = 0usize;
+    let mut header_cells = 0usize;
+    for e in Parser::new_ext(md, Options::ENABLE_TABLES) {
+        match e {
+            Event::Html(h) | Event::InlineHtml(h) => {
+                let mut rest = h.trim();
+                while !rest.is_empty() {
+                    let tag = own.iter().find(|t| rest.starts_with(**t));
+                    match tag {
+                        Some(t) => rest = rest[t.len()..].trim_start(),
+                        // Text between the summary's tags is escaped by the renderer.
+                        None if !rest.starts_with('<') => {
+                            rest = rest.find('<').map_or("", |i| &rest[i..]);
+                        }
+                        None => panic!("foreign HTML {rest:?} in\n{md}"),
+                    }
+                }
+            }
+            Event::Start(Tag::Link { .. } | Tag::Image { .. }) => panic!("a link in\n{md}"),
+            Event::Text(t) => {
+                assert!(!t.contains("@octocat"), "a mention in {t:?}");
+                assert!(!t.contains("https://"), "a bare URL in {t:?}");
+            }
+            Event::Start(Tag::TableHead) | Event::Start(Tag::TableRow) => cells = 0,
+            Event::Start(Tag::TableCell) => cells += 1,
+            Event::End(TagEnd::TableHead) => header_cells = cells,
+            Event::End(TagEnd::TableRow) => {
+                assert_eq!(cells, header_cells, "a value left its cell in\n{md}")
+            }
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,113 @@
+//! Endpoints that misbehave (issue: a silent endpoint hung deploy forever,
+//! an HTTP 500 printed an SDK `Debug` dump): each ends with one clear line
+//! naming the endpoint, within a bounded time. The servers here listen on
+//! 127.0.0.1 only and stop with the test.
+
+#[path = "../../tests/diff_support/mod.rs"]
+mod diff_support;
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn assembly(dir: &std::path::Path) {
+    diff_support::write(
+        dir,
+        &[(
+            "web",
+            serde_json::json!({"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}}),
+        )],
+        &[],
+    );
+}
+
+fn deploy(cwd: &std::path::Path, endpoint: &str) -> (i32, String, Duration) {
+    let started = Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_meshsynth"))
+        .args([
+            "deploy",
+            "--assembly",
+            "asm",
+            "--endpoint-url",
+            endpoint,
+            "--region",
+            "eu-west-1",
+            "--require-approval",
+            "never",
+        ])
+        .current_dir(cwd)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", cwd.join("no-aws-config"))
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            cwd.join("no-aws-credentials"),
+        )
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+        started.elapsed(),
+    )
+}
+
+/// Serves on 127.0.0.1 with `answer` for each connection, on a thread that
+/// ends with the process.
+fn serve(answer: fn(std::net::TcpStream)) -> String {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for s in l.incoming().flatten().take(64) {
+            std::thread::spawn(move || answer(s));
+        }
+    });
+    format!("http://127.0.0.1:{port}")
+}
+
+#[test]
+fn an_endpoint_that_accepts_and_never_answers_fails_within_seconds() {
+    let t = tempfile::tempdir().unwrap();
+    assembly(&t.path().join("asm"));
+    let url = serve(|s| {
+        // Hold the connection open, say nothing.
+        std::thread::sleep(Duration::from_secs(60));
+        drop(s);
+    });
+    let (code, err, took) = deploy(t.path(), &url);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("sends nothing within 3 s"), "{err}");
+    assert!(err.contains(&url), "{err}");
+    assert!(took < Duration::from_secs(20), "took {took:?}");
+}
+
+#[test]
+fn an_http_500_is_one_line_without_a_debug_dump() {
+    let t = tempfile::tempdir().unwrap();
+    assembly(&t.path().join("asm"));
+    let url = serve(|mut s| {
+        let mut buf = [0u8; 65536];
+        // One answer per request on this connection.
+        while let Ok(n) = s.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            let body = "<html>Internal Server Error</html>";
+            let _ = write!(
+                s,
+                "HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/html\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    let (code, err, took) = deploy(t.path(), &url);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("answered HTTP 500"), "{err}");
+    for dump in ["Response {", "SdkError", "ServiceError {", "raw:", "<html>"] {
+        assert!(!err.contains(dump), "{dump} in {err}");
+    }
+    assert!(took < Duration::from_secs(30), "took {took:?}");
+}
