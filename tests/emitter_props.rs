@@ -218,8 +218,6 @@ proptest! {
         prop_assert_eq!(docs.len(), 1);
         let back = yaml12_to_json(&docs[0]);
         prop_assert!(back == input || back == comparable(&input), "read back {} for\n{}", back, text);
-        let structure: Json = serde_json::from_str(&text).unwrap();
-        prop_assert_eq!(structure.to_string().len() > 0, true);
     }
 
     #[test]

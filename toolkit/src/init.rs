@@ -79,12 +79,15 @@ pub fn run(args: &InitArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<
                 .unwrap_or_default()
         }
     };
-    validate_dns1123_label(&name).map_err(|reason| Error::Io {
-        path: "--name".into(),
-        message: format!(
-            "{name:?} cannot name a platform: {reason}; pass --name with lowercase letters, digits and '-'"
-        ),
-    })?;
+    validate_dns1123_label(&name)
+        .and_then(|()| crate_name_ok(&name))
+        .map_err(|reason| Error::Io {
+            path: "--name".into(),
+            message: format!(
+                "{} cannot name a platform: {reason}; pass --name with another name (lowercase letters, digits and '-')",
+                meshsynth::untrusted::inert(&format!("{name:?}"))
+            ),
+        })?;
     let dependency = match (&args.meshsynth_path, &args.meshsynth_git) {
         (Some(p), _) => Dependency::Path(p.canonicalize().map_err(|e| Error::Io {
             path: p.display().to_string(),
@@ -108,18 +111,7 @@ pub fn run(args: &InitArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<
             ),
         });
     }
-    for (path, bytes) in &files {
-        let target = dir.join(path);
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| Error::Io {
-                path: parent.display().to_string(),
-                message: e.to_string(),
-            })?;
-        }
-        // Each file appears whole or not at all. (`write_atomically` replaces
-        // a whole directory, and this one may hold the user's other files.)
-        write_file_atomically(&target, bytes)?;
-    }
+    write_all_or_nothing(dir, &files)?;
     let _ = writeln!(
         err,
         "created platform crate {name} in {} ({} files); next: cd {} && cargo test && meshsynth synth",
@@ -131,17 +123,91 @@ pub fn run(args: &InitArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<
     Ok(0)
 }
 
-fn write_file_atomically(target: &Path, bytes: &[u8]) -> Result<(), Error> {
-    let tmp = target.with_extension("meshsynth-init.tmp");
-    std::fs::write(&tmp, bytes)
-        .and_then(|()| std::fs::rename(&tmp, target))
-        .map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            Error::Io {
+/// Names a DNS label allows but a Rust crate (or this crate's build) does
+/// not: keywords (the crate is `use`d by its snake-case name), a leading
+/// digit, and the names of the crates it depends on or shadows.
+fn crate_name_ok(name: &str) -> Result<(), String> {
+    const KEYWORDS: &[&str] = &[
+        "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum",
+        "extern", "false", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod",
+        "move", "mut", "pub", "ref", "return", "self", "static", "struct", "super", "trait",
+        "true", "type", "unsafe", "use", "where", "while", "abstract", "become", "box", "do",
+        "final", "macro", "override", "priv", "try", "typeof", "unsized", "virtual", "yield",
+    ];
+    const TAKEN: &[&str] = &[
+        "meshsynth",
+        "meshsynth-cli",
+        "meshsynth-stacks",
+        "std",
+        "core",
+        "alloc",
+        "test",
+        "proc-macro",
+    ];
+    let snake = name.replace('-', "_");
+    if KEYWORDS.contains(&snake.as_str()) {
+        return Err(format!("`{snake}` is a Rust keyword"));
+    }
+    if name.starts_with(|c: char| c.is_ascii_digit()) {
+        return Err("a Rust crate name cannot start with a digit".into());
+    }
+    if TAKEN.contains(&name) {
+        return Err(format!(
+            "`{name}` is the name of a crate the platform depends on"
+        ));
+    }
+    Ok(())
+}
+
+/// Writes every file or none: each goes to a temporary file first, then all
+/// are renamed into place; on any error the files and directories this call
+/// made are removed again, so a re-run is not blocked by half a crate.
+fn write_all_or_nothing(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), Error> {
+    let mut made_dirs: Vec<PathBuf> = Vec::new();
+    let mut written: Vec<PathBuf> = Vec::new();
+    let result = (|| {
+        let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
+        for (path, bytes) in files {
+            let target = dir.join(path);
+            if let Some(parent) = target.parent() {
+                let missing: Vec<PathBuf> = parent
+                    .ancestors()
+                    .take_while(|p| !p.as_os_str().is_empty() && !p.exists())
+                    .map(Path::to_path_buf)
+                    .collect();
+                std::fs::create_dir_all(parent).map_err(|e| Error::Io {
+                    path: parent.display().to_string(),
+                    message: e.to_string(),
+                })?;
+                made_dirs.extend(missing.into_iter().rev());
+            }
+            let tmp = target.with_extension("meshsynth-init.tmp");
+            written.push(tmp.clone());
+            std::fs::write(&tmp, bytes).map_err(|e| Error::Io {
                 path: target.display().to_string(),
                 message: e.to_string(),
-            }
-        })
+            })?;
+            staged.push((tmp, target));
+        }
+        for (tmp, target) in staged {
+            std::fs::rename(&tmp, &target).map_err(|e| Error::Io {
+                path: target.display().to_string(),
+                message: e.to_string(),
+            })?;
+            written.push(target);
+        }
+        Ok(())
+    })();
+    if result.is_err() {
+        for f in &written {
+            let _ = std::fs::remove_file(f);
+        }
+        for d in made_dirs.iter().rev() {
+            // Only if empty: the user may have put something there meanwhile.
+            let _ = std::fs::remove_dir(d);
+        }
+    }
+    result
 }
 
 /// The files of a new crate named `name`, as (relative path, bytes).
@@ -173,6 +239,47 @@ const README: &str = include_str!("../templates/init/README.md.tmpl");
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn names_rust_cannot_build_are_refused_and_nothing_is_written() {
+        let t = tempfile::tempdir().unwrap();
+        for bad in ["self", "meshsynth", "crate", "9lives", "async"] {
+            let args = InitArgs {
+                dir: t.path().join(bad),
+                name: Some(bad.into()),
+                meshsynth_path: None,
+                meshsynth_git: None,
+            };
+            let e = run(&args, &mut Vec::new(), &mut Vec::new())
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("cannot name a platform"), "{bad}: {e}");
+            assert!(!t.path().join(bad).exists(), "{bad}: a directory was made");
+        }
+    }
+
+    #[test]
+    fn a_failed_init_leaves_no_partial_crate_and_can_run_again() {
+        let t = tempfile::tempdir().unwrap();
+        let dir = t.path().join("acme");
+        std::fs::create_dir(&dir).unwrap();
+        // `tests` is a file: the snapshot test cannot be written.
+        std::fs::write(dir.join("tests"), "in the way").unwrap();
+        let args = InitArgs {
+            dir: dir.clone(),
+            name: Some("acme".into()),
+            meshsynth_path: None,
+            meshsynth_git: Some("https://example.invalid/meshsynth".into()),
+        };
+        assert!(run(&args, &mut Vec::new(), &mut Vec::new()).is_err());
+        let left: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(left, vec![std::ffi::OsString::from("tests")]);
+        std::fs::remove_file(dir.join("tests")).unwrap();
+        assert_eq!(run(&args, &mut Vec::new(), &mut Vec::new()).unwrap(), 0);
+        assert!(dir.join("tests/snapshot.rs").is_file());
+    }
     use super::*;
 
     #[test]

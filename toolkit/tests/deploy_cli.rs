@@ -224,3 +224,68 @@ fn deployed_baseline_without_credentials_fails_cleanly() {
         "{err}"
     );
 }
+
+/// The template of `<dir>/asm`'s only stack.
+fn template_of(dir: &std::path::Path) -> std::path::PathBuf {
+    dir.join("asm/solo.template.json")
+}
+
+#[test]
+fn a_template_edited_after_synth_is_refused() {
+    let t = tempfile::tempdir().unwrap();
+    one_stack_assembly(t.path());
+    let f = template_of(t.path());
+    let text = std::fs::read_to_string(&f).unwrap();
+    std::fs::write(&f, text.replace("2010-09-09", "2010-09-09 ")).unwrap();
+    let url = silent_endpoint();
+    let (code, err) = meshsynth(
+        t.path(),
+        &["deploy", "--assembly", "asm", "--endpoint-url", &url],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("solo.template.json: changed after synth"),
+        "{err}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn deploy_reads_nothing_outside_the_assembly_and_no_special_file() {
+    let t = tempfile::tempdir().unwrap();
+    one_stack_assembly(t.path());
+    let f = template_of(t.path());
+    let url = silent_endpoint();
+    // A template linked to a credentials file outside the assembly.
+    let creds = t.path().join("credentials");
+    std::fs::write(&creds, "[default]\naws_secret_access_key = SECRET\n").unwrap();
+    std::fs::remove_file(&f).unwrap();
+    std::os::unix::fs::symlink(&creds, &f).unwrap();
+    let (code, err) = meshsynth(
+        t.path(),
+        &["deploy", "--assembly", "asm", "--endpoint-url", &url],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("outside the assembly directory"), "{err}");
+    assert!(!err.contains("SECRET"), "{err}");
+    // A FIFO (an open that would wait forever) and a device.
+    std::fs::remove_file(&f).unwrap();
+    let c = std::ffi::CString::new(f.to_str().unwrap()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let started = std::time::Instant::now();
+    let (code, err) = meshsynth(
+        t.path(),
+        &["deploy", "--assembly", "asm", "--endpoint-url", &url],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("is a FIFO, not a regular file"), "{err}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    std::fs::remove_file(&f).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", &f).unwrap();
+    let (code, err) = meshsynth(
+        t.path(),
+        &["deploy", "--assembly", "asm", "--endpoint-url", &url],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("outside the assembly directory"), "{err}");
+}
