@@ -5,6 +5,8 @@
 
 #[path = "diff_support/mod.rs"]
 mod diff_support;
+#[path = "support/inert_markdown.rs"]
+mod inert_markdown;
 
 use k8s_openapi::api::core::v1::ConfigMap;
 use meshsynth::cli::run_with_args;
@@ -213,57 +215,40 @@ fn plans_mask_secrets_and_keep_markdown_inert() {
         }
         assert!(out.contains(meshsynth::diff::MASK), "{format}:\n{out}{err}");
         if format == "markdown" {
-            markdown_is_inert(&out);
+            inert_markdown::check(&out, &["@octocat", "https://"]);
         }
     }
 }
 
-/// Parses `md` as GitHub does (CommonMark + tables): the only HTML is the
-/// template's own tags, nothing links, and plain text mentions no one; every
-/// table row has as many cells as its header.
-fn markdown_is_inert(md: &str) {
-    use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
-    let own = [
-        "<details>",
-        "</details>",
-        "<summary>",
-        "</summary>",
-        "<b>",
-        "</b>",
-        "<code>",
-        "</code>",
-        "<br>",
-    ];
-    let mut cells = 0usize;
-    let mut header_cells = 0usize;
-    for e in Parser::new_ext(md, Options::ENABLE_TABLES) {
-        match e {
-            Event::Html(h) | Event::InlineHtml(h) => {
-                let mut rest = h.trim();
-                while !rest.is_empty() {
-                    let tag = own.iter().find(|t| rest.starts_with(**t));
-                    match tag {
-                        Some(t) => rest = rest[t.len()..].trim_start(),
-                        // Text between the summary's tags is escaped by the renderer.
-                        None if !rest.starts_with('<') => {
-                            rest = rest.find('<').map_or("", |i| &rest[i..]);
-                        }
-                        None => panic!("foreign HTML {rest:?} in\n{md}"),
-                    }
-                }
-            }
-            Event::Start(Tag::Link { .. } | Tag::Image { .. }) => panic!("a link in\n{md}"),
-            Event::Text(t) => {
-                assert!(!t.contains("@octocat"), "a mention in {t:?}");
-                assert!(!t.contains("https://"), "a bare URL in {t:?}");
-            }
-            Event::Start(Tag::TableHead) | Event::Start(Tag::TableRow) => cells = 0,
-            Event::Start(Tag::TableCell) => cells += 1,
-            Event::End(TagEnd::TableHead) => header_cells = cells,
-            Event::End(TagEnd::TableRow) => {
-                assert_eq!(cells, header_cells, "a value left its cell in\n{md}")
-            }
-            _ => {}
-        }
-    }
+/// 9: a resource id with escape sequences cannot drive the terminal that
+/// shows the plan, coloured or not.
+#[test]
+fn diff_text_is_inert() {
+    let t = tempfile::tempdir().unwrap();
+    let before = t.path().join("before");
+    let after = t.path().join("after");
+    diff_support::write(&before, &[("s", json!({"Resources": {}}))], &[]);
+    let id = "Topic\u{1b}[2K\r\u{1b}]0;pwned\u{7}\nNo changes.\u{202e}";
+    diff_support::write(
+        &after,
+        &[("s", json!({"Resources": {id: {"Type": "AWS::SNS::Topic"}}}))],
+        &[],
+    );
+    let (_, out, err) = run(
+        &[
+            "diff",
+            "--assembly",
+            after.to_str().unwrap(),
+            "--against",
+            before.to_str().unwrap(),
+        ],
+        &no_app,
+    );
+    assert!(
+        !out.chars().any(|c| (c.is_control() && c != '\n') || c == '\u{202e}'),
+        "{out:?}{err}"
+    );
+    assert!(!out.lines().any(|l| l.starts_with("No changes.")), "{out}");
+    let plain = meshsynth::untrusted::inert_keeping_sgr("\u{1b}[32m+\u{1b}[0m", true);
+    assert_eq!(plain, "\u{1b}[32m+\u{1b}[0m");
 }

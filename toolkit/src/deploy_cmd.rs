@@ -567,7 +567,10 @@ pub(crate) fn deploy(
                     }
                     // A staged rollout: these clusters come with a later deploy.
                     for p in &r.pending {
-                        ui.line(p.to_string());
+                        ui.line(p.headline());
+                        for d in p.details() {
+                            ui.line(d);
+                        }
                     }
                 }
                 Err(e) => code = ui.fail(e),

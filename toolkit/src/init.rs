@@ -39,6 +39,21 @@ pub enum Dependency {
 }
 
 impl Dependency {
+    /// The command that installs the toolkit from the same source (the
+    /// crates are not published on crates.io yet).
+    fn install(&self) -> String {
+        match self {
+            Dependency::Path(p) => format!(
+                "cargo install --locked --path {}",
+                p.join("toolkit").display()
+            ),
+            Dependency::Git(url) => format!("cargo install --locked --git {url} meshsynth-cli"),
+            Dependency::Registry => {
+                "cargo install --locked --path <a meshsynth checkout>/toolkit   # not on crates.io yet".into()
+            }
+        }
+    }
+
     fn toml(&self) -> String {
         match self {
             Dependency::Path(p) => {
@@ -96,7 +111,9 @@ pub fn run(args: &InitArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<
         (None, Some(url)) => Dependency::Git(url.clone()),
         (None, None) => built_from().map_or(Dependency::Registry, Dependency::Path),
     };
-    let files = scaffold(&name, &dependency);
+    let mut files = scaffold(&name, &dependency);
+    // The reviewed snapshots of the starter, so the first `cargo test` passes.
+    files.extend(crate::starter::snapshots(&name)?);
     let existing: Vec<&str> = files
         .iter()
         .map(|(p, _)| p.as_str())
@@ -216,6 +233,7 @@ pub fn scaffold(name: &str, dependency: &Dependency) -> Vec<(String, Vec<u8>)> {
         t.replace("{{name_snake}}", &name.replace('-', "_"))
             .replace("{{name}}", name)
             .replace("{{meshsynth}}", &dependency.toml())
+            .replace("{{install}}", &dependency.install())
             .into_bytes()
     };
     vec![

@@ -14,3 +14,4 @@ pub mod cli;
 pub mod deploy;
 mod deploy_cmd;
 pub mod init;
+pub mod starter;

@@ -42,6 +42,20 @@ fn cargo(crate_dir: &Path, args: &[&str], insta_update: &str) -> Output {
         .expect("runs cargo")
 }
 
+/// The toolkit in a scaffolded crate, whose app command (`cargo run --`)
+/// builds offline into the tests' target directory.
+fn toolkit_in_crate(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_meshsynth"))
+        .args(args)
+        .current_dir(dir)
+        .env("CARGO_TARGET_DIR", workspace().join("target/init-crate"))
+        .env("CARGO_NET_OFFLINE", "true")
+        .env("CARGO_PROFILE_DEV_DEBUG", "0")
+        .env_remove("RUSTFLAGS")
+        .output()
+        .expect("runs meshsynth")
+}
+
 #[test]
 fn init_then_test_then_synth() {
     let t = tempfile::tempdir().unwrap();
@@ -84,23 +98,26 @@ fn init_then_test_then_synth() {
 
     std::fs::copy(lib.join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
 
-    // Its test runs. The first run records the snapshots (as a user's
-    // `cargo insta accept` would); the second checks against them; a changed
-    // snapshot makes it fail.
-    let first = cargo(&dir, &["test", "-q"], "always");
-    assert!(
-        first.status.success(),
-        "the scaffolded test fails:\n{}\n{}",
-        text(&first.stdout),
-        text(&first.stderr)
-    );
+    // init wrote the reviewed snapshots: the first `cargo test` passes
+    // without recording anything (INSTA_UPDATE=no, as CI runs it).
     let snaps: Vec<_> = std::fs::read_dir(dir.join("tests/snapshots"))
-        .expect("insta wrote snapshots")
+        .expect("init wrote snapshots")
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     assert_eq!(snaps.len(), 3, "{snaps:?}");
-    let second = cargo(&dir, &["test", "-q"], "no");
-    assert!(second.status.success(), "{}", text(&second.stderr));
+    let first = cargo(&dir, &["test", "-q"], "no");
+    assert!(
+        first.status.success(),
+        "the scaffolded test fails on its first run:\n{}\n{}",
+        text(&first.stdout),
+        text(&first.stderr)
+    );
+    let news: Vec<_> = std::fs::read_dir(dir.join("tests/snapshots"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".new"))
+        .collect();
+    assert!(news.is_empty(), "insta wrote {news:?}");
     let network =
         std::fs::read_to_string(dir.join("tests/snapshots/snapshot__network.template.json.snap"))
             .unwrap();
@@ -116,16 +133,11 @@ fn init_then_test_then_synth() {
         "a changed snapshot must fail the test"
     );
 
-    // The toolkit synthesizes the crate through meshsynth.json's app command.
-    let built = cargo(&dir, &["build", "-q"], "no");
-    assert!(built.status.success(), "{}", text(&built.stderr));
-    let bin = workspace().join("target/init-crate/debug/acme-platform");
-    std::fs::write(
-        dir.join("meshsynth.json"),
-        format!("{{\"app\": {:?}}}", bin.display().to_string()),
-    )
-    .unwrap();
-    let synth = meshsynth(&dir, &["synth", "-o", "out"]);
+    // A second binary does not make `cargo run` ask which one: the toolkit
+    // synthesizes through the scaffold's own meshsynth.json (`cargo run --`).
+    std::fs::create_dir_all(dir.join("src/bin")).unwrap();
+    std::fs::write(dir.join("src/bin/probes.rs"), "fn main() {}\n").unwrap();
+    let synth = toolkit_in_crate(&dir, &["synth", "-o", "out"]);
     assert_eq!(synth.status.code(), Some(0), "{}", text(&synth.stderr));
     for f in [
         "manifest.json",
@@ -134,7 +146,7 @@ fn init_then_test_then_synth() {
     ] {
         assert!(dir.join("out").join(f).is_file(), "synth did not write {f}");
     }
-    let list = meshsynth(&dir, &["list"]);
+    let list = toolkit_in_crate(&dir, &["list"]);
     assert_eq!(list.status.code(), Some(0), "{}", text(&list.stderr));
     assert!(text(&list.stdout).contains("acme-platform-services"));
 }

@@ -138,12 +138,16 @@ pub struct Pending {
     pub missing_outputs: Vec<(String, String)>,
 }
 
-impl std::fmt::Display for Pending {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "cluster {}: manifests not written", self.cluster)?;
+/// The longest headline a waiting cluster gets; what does not fit is
+/// listed below it, one line each.
+pub const HEADLINE_CHARS: usize = 200;
+
+impl Pending {
+    fn full(&self) -> String {
+        let mut line = format!("cluster {}: manifests not written", self.cluster);
         if !self.waiting_on.is_empty() {
             let stacks: Vec<&str> = self.waiting_on.iter().map(String::as_str).collect();
-            write!(f, ", waiting on stacks {}", stacks.join(", "))?;
+            line.push_str(&format!(", waiting on stacks {}", stacks.join(", ")));
         }
         if !self.missing_outputs.is_empty() {
             let list: Vec<String> = self
@@ -151,13 +155,59 @@ impl std::fmt::Display for Pending {
                 .iter()
                 .map(|(s, o)| format!("{s} (output {o})"))
                 .collect();
-            write!(
-                f,
+            line.push_str(&format!(
                 "; deployed without the outputs it needs: {} (deploy them from this assembly)",
                 list.join(", ")
-            )?;
+            ));
         }
-        Ok(())
+        line
+    }
+
+    /// One line of at most [`HEADLINE_CHARS`] characters: everything when it
+    /// fits, else counts (the stacks and outputs are in [`Pending::details`]).
+    pub fn headline(&self) -> String {
+        let full = self.full();
+        if full.chars().count() <= HEADLINE_CHARS {
+            return full;
+        }
+        let mut line = format!("cluster {}: manifests not written", self.cluster);
+        if !self.waiting_on.is_empty() {
+            line.push_str(&format!(", waiting on {} stack(s)", self.waiting_on.len()));
+        }
+        if !self.missing_outputs.is_empty() {
+            line.push_str(&format!(
+                "; {} output(s) it needs are missing from deployed stacks",
+                self.missing_outputs.len()
+            ));
+        }
+        line.push_str(" (listed below)");
+        if line.chars().count() > HEADLINE_CHARS {
+            // Only a very long cluster name gets here.
+            line = line.chars().take(HEADLINE_CHARS - 1).collect::<String>() + "…";
+        }
+        line
+    }
+
+    /// The lines below a shortened headline (none when it says everything).
+    pub fn details(&self) -> Vec<String> {
+        if self.full().chars().count() <= HEADLINE_CHARS {
+            return Vec::new();
+        }
+        let mut out: Vec<String> = self
+            .waiting_on
+            .iter()
+            .map(|s| format!("  waiting on stack {s}"))
+            .collect();
+        out.extend(self.missing_outputs.iter().map(|(s, o)| {
+            format!("  stack {s} is deployed without output {o} (deploy it from this assembly)")
+        }));
+        out
+    }
+}
+
+impl std::fmt::Display for Pending {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.headline())
     }
 }
 
@@ -378,6 +428,28 @@ pub fn write(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), DeployError>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cluster_waiting_on_many_outputs_gets_a_short_headline_and_details() {
+        let p = Pending {
+            cluster: "genai-demo-cluster".into(),
+            waiting_on: ["genai-demo-data-1", "genai-demo-messaging"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            missing_outputs: (0..12)
+                .map(|i| ("genai-demo-network".to_string(), format!("ExportSubnet{i}Id0123456789")))
+                .collect(),
+        };
+        let line = p.to_string();
+        assert!(line.chars().count() <= HEADLINE_CHARS, "{line}");
+        assert_eq!(
+            line,
+            "cluster genai-demo-cluster: manifests not written, waiting on 2 stack(s); 12 output(s) it needs are missing from deployed stacks (listed below)"
+        );
+        assert_eq!(p.details().len(), 14);
+        assert_eq!(p.details()[0], "  waiting on stack genai-demo-data-1");
+    }
     use meshsynth::assembly::{
         ClusterArtifact, DeferredInput, K8sFile, Manifest, MANIFEST_VERSION,
     };

@@ -1202,3 +1202,25 @@ async fn cross_region_references_deploy_the_producer_first() {
     assert!(fake.stack("us-east-1", "east").is_some());
     assert!(fake.stack("us-west-2", "west").is_some());
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_stack_that_never_leaves_in_progress_is_followed_for_a_bounded_time() {
+    // An emulator that crashed mid-operation answers IN_PROGRESS forever.
+    let fake = FakeCfn::new();
+    fake.state.borrow_mut().hang_on_execute = true;
+    let p = plan(vec![stack("app", template(&[param("/a")], json!({})), &[])]);
+    let o = DeployOptions {
+        follow_timeout: Duration::from_secs(600),
+        ..opts()
+    };
+    let (report, _) = deploy_with(&fake, &p, o, &AlwaysAnswer(false)).await;
+    assert!(!report.success());
+    let errors: Vec<String> = report.errors().iter().map(|e| e.to_string()).collect();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("is still CREATE_IN_PROGRESS after 600 s")
+                && e.contains("stopped following")),
+        "{errors:?}"
+    );
+}
