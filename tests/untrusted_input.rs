@@ -245,7 +245,8 @@ fn diff_text_is_inert() {
         &no_app,
     );
     assert!(
-        !out.chars().any(|c| (c.is_control() && c != '\n') || c == '\u{202e}'),
+        !out.chars()
+            .any(|c| (c.is_control() && c != '\n') || c == '\u{202e}'),
         "{out:?}{err}"
     );
     assert!(!out.lines().any(|l| l.starts_with("No changes.")), "{out}");

@@ -346,7 +346,12 @@ pub fn report_error(e: &Error, err: &mut dyn Write) {
             for d in diags {
                 let _ = writeln!(err, "{d}");
             }
-            let _ = writeln!(err, "error: {e}; nothing was written");
+            // The findings are on the lines above; the last line counts them.
+            let _ = writeln!(
+                err,
+                "error: synthesis failed with {} error(s); nothing was written",
+                crate::core::error::count_errors(diags)
+            );
         }
         other => {
             let _ = writeln!(err, "error: {other}");

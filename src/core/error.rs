@@ -51,7 +51,7 @@ pub enum Error {
         message: String,
     },
     /// Synthesis found errors; every diagnostic is listed.
-    #[error("synthesis failed with {} error(s)", count_errors(.0))]
+    #[error("{}", summary(.0))]
     Diagnostics(Vec<Diagnostic>),
     /// A stack selection pattern is invalid or matches nothing.
     #[error("{0}")]
@@ -72,8 +72,29 @@ fn hint_suffix(hint: &Option<String>) -> String {
         .unwrap_or_default()
 }
 
-fn count_errors(diags: &[Diagnostic]) -> usize {
+/// How many of `diags` are errors.
+pub(crate) fn count_errors(diags: &[Diagnostic]) -> usize {
     diags.iter().filter(|d| d.is_error()).count()
+}
+
+/// The findings themselves, not only their count: an `expect` on
+/// `synth_app` in a test shows what failed (the first five errors).
+fn summary(diags: &[Diagnostic]) -> String {
+    const SHOWN: usize = 5;
+    let errors: Vec<String> = diags
+        .iter()
+        .filter(|d| d.is_error())
+        .map(ToString::to_string)
+        .collect();
+    let mut out = format!("synthesis failed with {} error(s)", errors.len());
+    if !errors.is_empty() {
+        out.push_str(": ");
+        out.push_str(&errors[..errors.len().min(SHOWN)].join("; "));
+        if errors.len() > SHOWN {
+            out.push_str(&format!("; and {} more", errors.len() - SHOWN));
+        }
+    }
+    out
 }
 
 impl Error {
@@ -96,5 +117,30 @@ impl Error {
             Error::Diagnostics(d) => d.clone(),
             other => vec![Diagnostic::error("", other.to_string())],
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_synthesis_displays_its_errors() {
+        let mut diags = vec![Diagnostic::warning("app/A", "only a warning")];
+        diags.extend((0..7).map(|i| Diagnostic::error(format!("app/Db{i}"), "no subnets")));
+        let shown = Error::Diagnostics(diags).to_string();
+        assert!(
+            shown.starts_with("synthesis failed with 7 error(s): "),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("app/Db0") && shown.contains("app/Db4"),
+            "{shown}"
+        );
+        assert!(
+            !shown.contains("app/Db5") && !shown.contains("only a warning"),
+            "{shown}"
+        );
+        assert!(shown.ends_with("; and 2 more"), "{shown}");
     }
 }

@@ -53,4 +53,3 @@ pub fn check(md: &str, banned_in_text: &[&str]) {
         }
     }
 }
-

@@ -56,7 +56,7 @@ pub fn build(app: &mut App, name: &str) -> Result<(), Error> {
                 description: Some("HTTPS inside the VPC only".into()),
                 ..Egress::new("tcp")
             }]),
-            ..CfnSecurityGroup::new(&format!("{name} application pods"))
+            ..CfnSecurityGroup::new(format!("{name} application pods"))
         },
     )?;
     let chart = Chart::new(&mut scope, "Cluster", ChartProps::new(name))?;
@@ -75,7 +75,10 @@ pub fn build(app: &mut App, name: &str) -> Result<(), Error> {
 /// The snapshot files the scaffold's `tests/snapshot.rs` asserts, as insta
 /// writes them: `(path relative to the crate, bytes)`.
 pub fn snapshots(name: &str) -> Result<Vec<(String, Vec<u8>)>, Error> {
-    let s = meshsynth::testing::synth_app(|app: &mut App| build(app, name), &[("region", "eu-west-1")])?;
+    let s = meshsynth::testing::synth_app(
+        |app: &mut App| build(app, name),
+        &[("region", "eu-west-1")],
+    )?;
     let snap = |file: &str, expression: &str, content: &str| {
         (
             format!("tests/snapshots/snapshot__{file}.snap"),

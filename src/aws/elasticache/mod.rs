@@ -290,6 +290,22 @@ impl CacheReplicationGroup {
 }
 
 impl CacheReplicationGroup {
+    /// The primary endpoint host name (a deferred value in Kubernetes
+    /// objects), named like the databases' accessor.
+    pub fn endpoint_address(&self) -> Value {
+        self.resource.primary_endpoint_address()
+    }
+
+    /// The primary endpoint port.
+    pub fn endpoint_port(&self) -> Value {
+        self.resource.primary_endpoint_port()
+    }
+
+    /// The reader endpoint host name.
+    pub fn reader_endpoint_address(&self) -> Value {
+        self.resource.reader_endpoint_address()
+    }
+
     /// Least-privilege statements for a client to read the AUTH token it
     /// connects with (the token's secret, decrypted through Secrets Manager).
     pub fn grant_auth(&self) -> Vec<crate::aws::iam::PolicyStatement> {

@@ -282,6 +282,22 @@ pub struct AuroraPostgresCluster {
 }
 
 impl AuroraPostgresCluster {
+    /// The writer endpoint host name (a deferred value in Kubernetes
+    /// objects): the same accessor as [`PostgresInstance::endpoint_address`].
+    pub fn endpoint_address(&self) -> Value {
+        self.resource.endpoint_address()
+    }
+
+    /// The endpoint port.
+    pub fn endpoint_port(&self) -> Value {
+        self.resource.endpoint_port()
+    }
+
+    /// The reader endpoint host name (load-balanced over the replicas).
+    pub fn reader_endpoint_address(&self) -> Value {
+        self.resource.read_endpoint_address()
+    }
+
     /// Adds the cluster and its instances.
     pub fn new(
         scope: &mut Scope<'_>,

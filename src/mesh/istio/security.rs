@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::mesh::crd::{crd_deserialize, crd_kind};
-use crate::mesh::istio::networking::WorkloadSelector;
+/// The selector these kinds share with the networking kinds, re-exported so
+/// a policy is written with one import.
+pub use crate::mesh::istio::networking::WorkloadSelector;
 
 crd_kind!(
     /// Mutual-TLS mode for workloads (namespace-wide without a selector).

@@ -438,7 +438,12 @@ mod tests {
                 .map(|s| s.to_string())
                 .collect(),
             missing_outputs: (0..12)
-                .map(|i| ("genai-demo-network".to_string(), format!("ExportSubnet{i}Id0123456789")))
+                .map(|i| {
+                    (
+                        "genai-demo-network".to_string(),
+                        format!("ExportSubnet{i}Id0123456789"),
+                    )
+                })
                 .collect(),
         };
         let line = p.to_string();
