@@ -30,6 +30,19 @@ fn run(args: &[&str], build: &dyn Fn(&mut App) -> Result<(), Error>) -> (u8, Str
     )
 }
 
+/// `diff --assembly after --against before` with `extra` flags.
+fn diff(after: &std::path::Path, before: &std::path::Path, extra: &[&str]) -> (u8, String, String) {
+    let mut args = vec![
+        "diff",
+        "--assembly",
+        after.to_str().unwrap(),
+        "--against",
+        before.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    run(&args, &no_app)
+}
+
 /// 5: deep nesting is refused before the parser's quadratic time.
 #[test]
 fn deep_nesting_is_refused_quickly_by_analyze_and_diff() {
@@ -64,16 +77,7 @@ fn deep_nesting_is_refused_quickly_by_analyze_and_diff() {
     )
     .unwrap();
     let started = Instant::now();
-    let (code, _, err) = run(
-        &[
-            "diff",
-            "--assembly",
-            after.to_str().unwrap(),
-            "--against",
-            before.to_str().unwrap(),
-        ],
-        &no_app,
-    );
+    let (code, _, err) = diff(&after, &before, &[]);
     assert_ne!(code, 0, "{err}");
     assert!(
         started.elapsed() < Duration::from_secs(2),
@@ -189,18 +193,7 @@ fn plans_mask_secrets_and_keep_markdown_inert() {
         &[("main", vec![("app", secret("bmV3LXNlY3JldA=="))])],
     );
     for format in ["text", "markdown", "json"] {
-        let (_, out, err) = run(
-            &[
-                "diff",
-                "--assembly",
-                after.to_str().unwrap(),
-                "--against",
-                before.to_str().unwrap(),
-                "--format",
-                format,
-            ],
-            &no_app,
-        );
+        let (_, out, err) = diff(&after, &before, &["--format", format]);
         for leaked in [
             "hunter2",
             "tok-old",
@@ -234,16 +227,7 @@ fn diff_text_is_inert() {
         &[("s", json!({"Resources": {id: {"Type": "AWS::SNS::Topic"}}}))],
         &[],
     );
-    let (_, out, err) = run(
-        &[
-            "diff",
-            "--assembly",
-            after.to_str().unwrap(),
-            "--against",
-            before.to_str().unwrap(),
-        ],
-        &no_app,
-    );
+    let (_, out, err) = diff(&after, &before, &[]);
     assert!(
         !out.chars()
             .any(|c| (c.is_control() && c != '\n') || c == '\u{202e}'),

@@ -476,7 +476,11 @@ pub(crate) fn deploy(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<u8, Error> {
-    let dir = assembly_dir(app, &args.assembly, &args.stacks, &args.context, err)?;
+    // The whole app is synthesized, whatever the selection: a stack's
+    // template must not depend on which stacks are deployed with it (a
+    // network stack deployed alone would lack the exports its consumers,
+    // deployed later, import). The selection applies to the plan below.
+    let dir = assembly_dir(app, &args.assembly, &[], &args.context, err)?;
     let asm = match LoadedAssembly::load(&dir) {
         Ok(a) => a,
         Err(e) => return Ok(fail_to(err, e)),
@@ -501,14 +505,7 @@ pub(crate) fn deploy(
             Err(e) => return ui.fail(e),
         };
         let region = cloud.default_region();
-        // A freshly synthesized assembly already is the selection (synth
-        // applied the globs, which may also name charts).
-        let patterns: &[String] = if args.assembly.is_some() {
-            &args.stacks
-        } else {
-            &[]
-        };
-        let plan = match Plan::for_deploy(&asm, patterns, region.as_deref()) {
+        let plan = match Plan::for_deploy(&asm, &args.stacks, region.as_deref()) {
             Ok(p) => p,
             Err(e) => return ui.fail(e),
         };

@@ -118,6 +118,15 @@ pub struct NodeGroup {
     pub launch_template: ResourceRef<CfnLaunchTemplate>,
     /// The node security group made for `istio_webhook_access`.
     pub istio_security_group: Option<SecurityGroup>,
+    /// The security group every node of the group carries, always there:
+    /// the cluster security group (EKS attaches it by default, and it is
+    /// kept when `istio_webhook_access` adds a node security group). Admit
+    /// it in a data service's security group to let pods on these nodes in,
+    /// e.g. `db.security_group.allow_from_group_id(scope, "Nodes",
+    /// nodes.node_security_group_id.clone(), Port::tcp(5432), "…")`. With
+    /// your own `security_group_ids`, include the cluster security group
+    /// for this to hold.
+    pub node_security_group_id: Value,
 }
 
 /// The ports the EKS control plane calls istiod's admission webhooks on:
@@ -322,6 +331,7 @@ impl NodeGroup {
             role,
             launch_template: lt,
             istio_security_group,
+            node_security_group_id: cluster.resource.cluster_security_group_id(),
         })
     }
 }

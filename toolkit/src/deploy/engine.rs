@@ -562,7 +562,12 @@ impl<'a, A: CfnApi, S: ObjectStore, P: Approver> Engine<'a, A, S, P> {
                     || r.contains("no updates are to be performed")
                     || r.contains("did not contain changes")
             });
-        if no_changes || (cs.status == "CREATE_COMPLETE" && cs.changes.is_empty()) {
+        // A complete change set without resource changes is "no changes" to
+        // an emulator, but to CloudFormation it may change outputs only (a
+        // new export for a stack that now has a consumer): executed unless
+        // the deployed template is the same.
+        let empty = cs.status == "CREATE_COMPLETE" && cs.changes.is_empty();
+        if no_changes || (empty && !new_stack && self.same_template(st).await) {
             let _ = self.api.delete_change_set(id, &cs_id).await;
             return self.unchanged(st, existing).await;
         }
@@ -634,6 +639,19 @@ impl<'a, A: CfnApi, S: ObjectStore, P: Approver> Engine<'a, A, S, P> {
             ChangeSetKind::Update => StackOutcome::Updated,
         };
         Ok((outcome, Some(info)))
+    }
+
+    /// Whether the deployed template of `st` is the one being deployed
+    /// (compared as parsed documents, so JSON formatting does not count).
+    async fn same_template(&self, st: &PlannedStack) -> bool {
+        let Ok(deployed) = self.api.get_template(&st.id).await else {
+            return false;
+        };
+        let parse = |bytes: &[u8]| meshsynth::assembly::parse_template("template", bytes).ok();
+        match (parse(deployed.as_bytes()), parse(&st.template)) {
+            (Some(a), Some(b)) => a == b,
+            _ => false,
+        }
     }
 
     async fn unchanged(

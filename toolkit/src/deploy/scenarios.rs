@@ -1224,3 +1224,25 @@ async fn a_stack_that_never_leaves_in_progress_is_followed_for_a_bounded_time() 
         "{errors:?}"
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn an_output_only_change_is_deployed_not_reported_unchanged() {
+    // A stack first deployed alone has no exports; once a consumer is
+    // synthesized beside it, its template adds one. CloudFormation answers
+    // that change set with no resource changes, and it must still run.
+    let fake = FakeCfn::new();
+    let p1 = plan(vec![stack("net", template(&[param("/a")], json!({})), &[])]);
+    assert!(deploy(&fake, &p1).await.0.success());
+    let with_export = template(
+        &[param("/a")],
+        json!({"Name": {"Value": {"Ref": "Param"}, "Export": {"Name": "net:Name"}}}),
+    );
+    let p2 = plan(vec![stack("net", with_export.clone(), &[])]);
+    let (report, _) = deploy(&fake, &p2).await;
+    assert_eq!(outcomes(&report), [&StackOutcome::Updated]);
+    let deployed = fake.stack(R, "net").unwrap().template.unwrap();
+    assert_eq!(deployed.as_bytes(), with_export.as_slice());
+    // The same template again is unchanged, in both dialects.
+    let (report, _) = deploy(&fake, &p2).await;
+    assert_eq!(outcomes(&report), [&StackOutcome::Unchanged]);
+}
