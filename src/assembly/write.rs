@@ -247,7 +247,9 @@ fn foreign_content(dir: &Path) -> Result<Option<String>, Error> {
         ));
     };
     for e in &entries {
+        // Finder leaves `.DS_Store` in any folder it shows.
         let ours = e == "manifest.json"
+            || e == ".DS_Store"
             || manifest.stacks.iter().any(|s| s.template == *e)
             // A template an earlier synth left (a stack since renamed).
             || (e.ends_with(".template.json") || e.ends_with(".template.yaml"))
@@ -389,8 +391,9 @@ mod tests {
             .to_string();
         assert!(err.contains(".ssh"), "{err}");
         assert!(out.join(".ssh/id_ed25519").exists());
-        // Without the stranger, it is replaced.
+        // Without the stranger, it is replaced (Finder's .DS_Store is no stranger).
         fs::remove_dir_all(out.join(".ssh")).unwrap();
+        fs::write(out.join(".DS_Store"), "finder").unwrap();
         write_atomically(&out, &[("manifest.json".into(), manifest)]).unwrap();
     }
 

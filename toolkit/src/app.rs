@@ -1,5 +1,5 @@
 //! Where the toolkit's app comes from: the built-in reference apps, or a
-//! user's platform crate named by `meshsynth.json` (`{"app": "cargo run -q --"}`)
+//! user's platform crate named by `meshsynth.json` (`{"app": "cargo run --"}`)
 //! or `--app`, as `cdk.json` names a CDK app. An app command is a platform
 //! binary: it answers `synth`, `list` and `diff` itself (`meshsynth::cli::main`);
 //! the toolkit runs it and then deploys the assembly it wrote.
@@ -24,7 +24,7 @@ pub enum AppSource {
     Builtin(fn(&mut App) -> Result<(), Error>),
     /// A shell command that runs a platform binary.
     Command {
-        /// The command line, e.g. `cargo run -q --`.
+        /// The command line, e.g. `cargo run --`.
         command: String,
         /// Where it was named: `meshsynth.json` or `--app`.
         origin: String,
@@ -65,13 +65,13 @@ impl AppSource {
         let config: Config = serde_json::from_str(&text).map_err(|e| Error::Io {
             path: CONFIG_FILE.into(),
             message: format!(
-                "{e}; expected {{\"app\": \"<command that runs your platform binary>\"}}, e.g. {{\"app\": \"cargo run -q --\"}}"
+                "{e}; expected {{\"app\": \"<command that runs your platform binary>\"}}, e.g. {{\"app\": \"cargo run --\"}}"
             ),
         })?;
         if config.app.trim().is_empty() {
             return Err(Error::Io {
                 path: CONFIG_FILE.into(),
-                message: "\"app\" is empty; name the command that runs your platform binary, e.g. \"cargo run -q --\"".into(),
+                message: "\"app\" is empty; name the command that runs your platform binary, e.g. \"cargo run --\"".into(),
             });
         }
         Ok(AppSource::command(&config.app, CONFIG_FILE))

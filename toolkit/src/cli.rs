@@ -21,7 +21,7 @@ use crate::init;
     name = "meshsynth",
     version,
     about = "Synthesize, diff and deploy EKS + service-mesh platforms written in meshsynth's typed Rust model",
-    after_help = "The app is the command in ./meshsynth.json ({\"app\": \"cargo run -q --\"}) or --app; without either, the built-in reference apps."
+    after_help = "The app is the command in ./meshsynth.json ({\"app\": \"cargo run --\"}) or --app; without either, the built-in reference apps."
 )]
 struct Cli {
     /// The command that runs your platform binary (default: `app` of ./meshsynth.json, else the built-in reference apps).
