@@ -267,7 +267,7 @@ type ClusterFiles = BTreeMap<String, Vec<(String, Vec<u8>)>>;
 
 /// Every Kubernetes file of each cluster, read through the source's checks
 /// and limits.
-fn cluster_files(src: &mut DirSource) -> Result<ClusterFiles, LoadError> {
+fn cluster_files(src: &mut AssemblyDir) -> Result<ClusterFiles, LoadError> {
     let manifest_path = src.display("manifest.json");
     let manifest_bytes = src.read("manifest.json")?;
     let manifest = parse_manifest(&manifest_path, &manifest_bytes)?;
@@ -395,7 +395,7 @@ fn drop_common_documents(
 /// A source that serves some files from memory (each once, as the loader
 /// reads each once) and the rest from the directory.
 struct CachedSource {
-    inner: DirSource,
+    inner: AssemblyDir,
     cache: BTreeMap<String, Vec<u8>>,
 }
 
@@ -413,7 +413,7 @@ impl Source for CachedSource {
 }
 
 /// A directory source, after checking that `dir` is an assembly.
-fn dir_source(dir: &Path, limits: &LoadLimits) -> Result<DirSource, LoadError> {
+fn dir_source(dir: &Path, limits: &LoadLimits) -> Result<AssemblyDir, LoadError> {
     let shown = dir.to_path_buf();
     let meta = fs::metadata(dir).map_err(|e| LoadError::Io {
         path: dir.display().to_string(),
@@ -490,11 +490,6 @@ impl AssemblyDir {
         dir_source(dir, limits)
     }
 
-    /// The directory as the user named it.
-    pub fn path(&self) -> &Path {
-        &self.shown
-    }
-
     /// The bytes of `rel` (a path relative to the assembly root, as
     /// manifest.json writes it), within the limits.
     pub fn read_file(&self, rel: &str) -> Result<Vec<u8>, LoadError> {
@@ -545,8 +540,6 @@ impl AssemblyDir {
         inert(&self.shown.join(rel).display().to_string()).into_owned()
     }
 }
-
-type DirSource = AssemblyDir;
 
 impl Source for AssemblyDir {
     fn read(&mut self, rel: &str) -> Result<Vec<u8>, LoadError> {

@@ -382,7 +382,7 @@ mod tests {
         assert!(public.join("index.html").exists());
         // A real assembly with a stranger beside it (.ssh/) is not ours either.
         let out = t.path().join("mesh.out");
-        let manifest = br#"{"version": "1", "stacks": [], "clusters": []}"#.to_vec();
+        let manifest = M.to_vec();
         write_atomically(&out, &[("manifest.json".into(), manifest.clone())]).unwrap();
         fs::create_dir(out.join(".ssh")).unwrap();
         fs::write(out.join(".ssh/id_ed25519"), "key").unwrap();
@@ -404,7 +404,7 @@ mod tests {
         let real = t.path().join("real-out");
         let link = t.path().join("mesh.out");
         std::os::unix::fs::symlink(&real, &link).unwrap();
-        let manifest = br#"{"version": "1", "stacks": [], "clusters": []}"#.to_vec();
+        let manifest = M.to_vec();
         // The link's target does not exist yet: refused, named.
         assert!(write_atomically(&link, &[("manifest.json".into(), manifest.clone())]).is_err());
         fs::create_dir(&real).unwrap();
