@@ -390,6 +390,12 @@ impl Template {
 }
 
 impl Object {
+    /// The whole object as JSON, for assertions `has` cannot express
+    /// (a count, an absent key).
+    pub fn json(&self) -> &Json {
+        &self.json
+    }
+
     /// `kind`.
     pub fn kind(&self) -> &str {
         self.json.get("kind").and_then(Json::as_str).unwrap_or("")

@@ -152,7 +152,7 @@ fn a_patch_that_cannot_apply_is_one_error_naming_the_path() {
         (
             "Orders/VirtualServce",
             K8sPatch::Merge(json!({})),
-            "Shop: cannot patch \"Orders/VirtualServce\": Shop/Orders has no child \"VirtualServce\" (hint: its children are: ServiceAccount, Deployment, Deployment-v2, Service, DestinationRule, VirtualService, AuthorizationPolicy, ScaledObject, Pdb)",
+            "Shop: cannot patch \"Orders/VirtualServce\": Shop/Orders has no child \"VirtualServce\" (hint: its children are: ServiceAccount, Deployment, Deployment-v2, Service, DestinationRule, VirtualService, AuthorizationPolicy, NetworkPolicy, ScaledObject, Pdb)",
         ),
         (
             "Orders",

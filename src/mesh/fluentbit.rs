@@ -1,7 +1,8 @@
 //! Fluent Bit log shipping (construct layer): a DaemonSet in
 //! `amazon-cloudwatch` that tails container logs and ships them to one
 //! CloudWatch Logs group, through a role whose policy is scoped to that
-//! group (`log_group_statements`).
+//! group (`log_group_statements`), behind a NetworkPolicy admitting no
+//! ingress (a log shipper takes no connections).
 //!
 //! # Example
 //!
@@ -26,12 +27,14 @@
 //!
 //! let synth = synth_app(build, &[]).unwrap();
 //! assert_eq!(synth.objects_of_kind("DaemonSet").len(), 1);
+//! assert_eq!(synth.objects_of_kind("NetworkPolicy").len(), 1);
 //! ```
 
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::{DaemonSet, DaemonSetSpec};
 use k8s_openapi::api::core::v1::{ConfigMapVolumeSource, HostPathVolumeSource, Volume};
+use k8s_openapi::api::networking::v1::{NetworkPolicy, NetworkPolicySpec};
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, PolicyRule, RoleRef, Subject};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 
@@ -304,6 +307,27 @@ impl FluentBit {
         ] {
             s.suppress_node(daemon_set.node(), rule, why)?;
         }
+        pod.record_checkov_deviations(&mut s, daemon_set.node())?;
+        // The log shipper takes no connections: its pods admit no ingress.
+        let np = NetworkPolicy {
+            metadata: ObjectMeta {
+                name: Some("fluent-bit".into()),
+                namespace: Some(ns.clone()),
+                ..Default::default()
+            },
+            spec: Some(NetworkPolicySpec {
+                pod_selector: Some(LabelSelector {
+                    match_labels: Some(BTreeMap::from([(
+                        "app".to_string(),
+                        "fluent-bit".to_string(),
+                    )])),
+                    ..Default::default()
+                }),
+                policy_types: Some(vec!["Ingress".into()]),
+                ..Default::default()
+            }),
+        };
+        add_object(&mut s, "NetworkPolicy", np)?;
         Ok(FluentBit { daemon_set })
     }
 }

@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 use meshsynth::core::{App, Chart, ChartProps, Error, Scope, Tags};
 use meshsynth::k8s::core::{MeshMode, MeshNamespace, NamespaceProps};
 use meshsynth::k8s::workloads::{
-    AppDeployment, AppService, ContainerPort, ContainerProps, DeploymentProps, PodProps,
-    ServicePortProps, ServiceProps,
+    network_policy, AppDeployment, AppService, ContainerPort, ContainerProps, DeploymentProps,
+    NetworkPolicyProps, PodProps, ServicePortProps, ServiceProps,
 };
 use meshsynth::mesh::analysis::CREDENTIAL_SOURCES_ANNOTATION;
 use meshsynth::mesh::istio::*;
@@ -62,7 +62,9 @@ fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
 }
 
 /// A Deployment per version (pods labelled `app` and `version`, so each
-/// DestinationRule subset selects pods) and the Service over all of them.
+/// DestinationRule subset selects pods), the Service over all of them, and a
+/// NetworkPolicy admitting the namespace and the gateways (`istio-system`)
+/// on the port, plus Istio's HBONE port.
 fn workload(c: &mut Scope<'_>, id: &str, name: &str, versions: &[String]) -> Result<(), Error> {
     for (i, v) in versions.iter().enumerate() {
         AppDeployment::new(
@@ -96,6 +98,20 @@ fn workload(c: &mut Scope<'_>, id: &str, name: &str, versions: &[String]) -> Res
             selector: labels(&[("app", name)]),
             ports: vec![ServicePortProps::http(80, 8080)],
             ..Default::default()
+        },
+    )?;
+    let ns = |n: &str| labels(&[("kubernetes.io/metadata.name", n)]);
+    network_policy(
+        c,
+        &format!("{id}NetworkPolicy"),
+        NetworkPolicyProps {
+            name: name.into(),
+            pod_selector: labels(&[("app", name)]),
+            allow_from: vec![
+                (ns(NAMESPACE), BTreeMap::new()),
+                (ns("istio-system"), BTreeMap::new()),
+            ],
+            ports: vec![8080, 15008],
         },
     )?;
     Ok(())

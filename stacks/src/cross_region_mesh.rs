@@ -570,6 +570,8 @@ fn global_service(
             image: image.into(),
             port: PORT,
             health_path: Some("/healthz".into()),
+            // Its own policy, below, admits Prometheus (monitoring) on the port only.
+            network_policy: false,
             env: vec![
                 ("AWS_REGION".into(), p.local.clone()),
                 ("REDIS_HOST".into(), redis_host.into()),
@@ -918,6 +920,8 @@ fn load_balancer(
             image: image.into(),
             port: PORT,
             health_path: Some("/healthz".into()),
+            // Its own policy, below, admits Prometheus (monitoring) on the port only.
+            network_policy: false,
             env: vec![
                 ("AWS_REGION".into(), p.local.clone()),
                 ("PEER_REGION".into(), p.remote.clone()),

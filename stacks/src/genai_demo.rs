@@ -22,9 +22,7 @@ use meshsynth::core::{
     App, Arn, Chart, ChartProps, Env, Error, Stack, StackProps, StackRef, Tags, Value,
 };
 use meshsynth::k8s::core::{MeshMode, MeshNamespace, NamespaceProps};
-use meshsynth::k8s::workloads::{
-    network_policy, network_policy_from_cidrs, Hpa, HpaMetric, HpaProps, NetworkPolicyProps,
-};
+use meshsynth::k8s::workloads::{network_policy_from_cidrs, Hpa, HpaMetric, HpaProps};
 use meshsynth::mesh::fluentbit::{log_group_statements, FluentBit, FluentBitProps};
 use meshsynth::mesh::ingress::{AlbIngress, AlbIngressProps, AlbPath};
 use meshsynth::mesh::rollouts::{
@@ -357,17 +355,6 @@ pub fn build(app: &mut App) -> Result<(), Error> {
                 ..Default::default()
             },
         )?;
-        // The log shipper takes no connections.
-        network_policy(
-            &mut l,
-            "NetworkPolicy",
-            NetworkPolicyProps {
-                name: "fluent-bit".into(),
-                pod_selector: BTreeMap::from([("app".to_string(), "fluent-bit".to_string())]),
-                allow_from: Vec::new(),
-                ports: Vec::new(),
-            },
-        )?;
         (cluster, observability)
     };
 
@@ -532,6 +519,8 @@ pub fn build(app: &mut App) -> Result<(), Error> {
                     identity,
                     service_account_name: Some(format!("{service}-sa")),
                     istio_objects: false,
+                    // Its policy admits the VPC CIDR (the ALB's IP targets), below.
+                    network_policy: false,
                     // order-service: Argo Rollouts blue/green, 5 replicas, a
                     // human promotes, success-rate analysis before and after.
                     delivery: if order {

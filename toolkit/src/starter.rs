@@ -10,6 +10,12 @@ use meshsynth::aws::network::cfn::CfnSecurityGroup;
 use meshsynth::aws::network::{Vpc, VpcProps};
 use meshsynth::core::{App, Chart, ChartProps, Env, Error, Stack, StackProps, Tags};
 use meshsynth::k8s::core::{MeshMode, MeshNamespace, NamespaceProps};
+use meshsynth::k8s::workloads::ImageRef;
+use meshsynth::mesh::service::{MeshService, MeshServiceProps};
+
+/// The payments image's digest in the starter.
+const PAYMENTS_DIGEST: &str =
+    "sha256:2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae";
 
 /// Adds the starter platform named `name` to `app`.
 pub fn build(app: &mut App, name: &str) -> Result<(), Error> {
@@ -59,9 +65,10 @@ pub fn build(app: &mut App, name: &str) -> Result<(), Error> {
             ..CfnSecurityGroup::new(format!("{name} application pods"))
         },
     )?;
-    let chart = Chart::new(&mut scope, "Cluster", ChartProps::new(name))?;
+    let chart = Chart::new(&mut scope, "Cluster", ChartProps::new(name).namespace(name))?;
+    let mut cluster = app.scope(chart.node())?;
     MeshNamespace::new(
-        &mut app.scope(chart.node())?,
+        &mut cluster,
         "Namespace",
         NamespaceProps {
             name: name.into(),
@@ -69,6 +76,42 @@ pub fn build(app: &mut App, name: &str) -> Result<(), Error> {
             ..Default::default()
         },
     )?;
+    let registry = format!("registry.example.com/{name}");
+    let services = [
+        (
+            "Frontend",
+            "frontend",
+            ImageRef::by_tag(&format!("{registry}/frontend"), "1.0.0")?,
+            None,
+        ),
+        (
+            "Orders",
+            "orders",
+            ImageRef::by_tag(&format!("{registry}/orders"), "1.0.0")?,
+            Some("frontend"),
+        ),
+        (
+            "Payments",
+            "payments",
+            ImageRef::by_digest(&format!("{registry}/payments"), PAYMENTS_DIGEST)?,
+            Some("orders"),
+        ),
+    ];
+    for (id, svc, image, caller) in services {
+        MeshService::new(
+            &mut cluster,
+            id,
+            MeshServiceProps {
+                name: svc.into(),
+                image: image.into(),
+                allowed_callers: caller
+                    .map(|c| (name.to_string(), c.to_string()))
+                    .into_iter()
+                    .collect(),
+                ..Default::default()
+            },
+        )?;
+    }
     Ok(())
 }
 

@@ -34,6 +34,9 @@ fn cargo(crate_dir: &Path, args: &[&str], insta_update: &str) -> Output {
         .current_dir(crate_dir)
         .env("CARGO_TARGET_DIR", workspace().join("target/init-crate"))
         .env("INSTA_UPDATE", insta_update)
+        // A developer accepting snapshots of this workspace must not make
+        // the scaffold's tampered snapshot pass.
+        .env_remove("INSTA_FORCE_PASS")
         // The scaffold keeps cargo's default profile for users; here its
         // debug info would only cost gigabytes of CI disk.
         .env("CARGO_PROFILE_DEV_DEBUG", "0")
@@ -54,6 +57,19 @@ fn toolkit_in_crate(dir: &Path, args: &[&str]) -> Output {
         .env_remove("RUSTFLAGS")
         .output()
         .expect("runs meshsynth")
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dest = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), dest).unwrap();
+        }
+    }
 }
 
 #[test]
@@ -146,6 +162,13 @@ fn init_then_test_then_synth() {
     ] {
         assert!(dir.join("out").join(f).is_file(), "synth did not write {f}");
     }
+    // The scaffold's assembly joins the project's conformance step
+    // (scripts/test): cfn-lint, the Kubernetes and CRD schemas, and checkov,
+    // which must pass with no skip list of the user's own.
+    let conformance = workspace().join("target/conformance/scaffold");
+    let _ = std::fs::remove_dir_all(&conformance);
+    std::fs::create_dir_all(workspace().join("target/conformance")).unwrap();
+    copy_dir(&dir.join("out"), &conformance);
     let list = toolkit_in_crate(&dir, &["list"]);
     assert_eq!(list.status.code(), Some(0), "{}", text(&list.stderr));
     assert!(text(&list.stdout).contains("acme-platform-services"));

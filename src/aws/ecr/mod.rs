@@ -33,7 +33,7 @@ pub use crate::aws::cfn::ecr as cfn;
 use cfn::repository;
 use cfn::CfnRepository;
 
-use crate::core::{DeletionPolicy, Error, ResourceRef, Scope, Value};
+use crate::core::{DeletionPolicy, Error, ImageRef, ResourceRef, Scope, Value};
 
 /// The DNS suffix of a region's endpoints (`amazonaws.com.cn` in China).
 fn url_suffix(region: &str) -> &'static str {
@@ -184,6 +184,29 @@ impl Repository {
             ));
         }
         Ok(format!("{uri}:{tag}"))
+    }
+
+    /// The image reference pinned by digest,
+    /// `ACCOUNT.dkr.ecr.REGION.amazonaws.com/NAME@sha256:…`: what the
+    /// runtime pulls is exactly what was built and scanned, and checkov's
+    /// digest check (CKV_K8S_43) passes without a recorded exception.
+    pub fn image_by_digest(&self, digest: &str) -> Result<String, Error> {
+        let Some(uri) = &self.registry_uri else {
+            return Err(Error::construct(
+                self.path.clone(),
+                "the image URI needs the stack's account and region, but the stack's environment lacks one",
+                "set StackProps { env: Env::new(ACCOUNT, REGION) } on the repository's stack",
+            ));
+        };
+        ImageRef::parse(&format!("{uri}@{digest}"))
+            .map(String::from)
+            .map_err(|m| {
+                Error::construct(
+                    self.path.clone(),
+                    m,
+                    "pass the digest as sha256:<64 hex digits>, e.g. from `crane digest IMAGE`",
+                )
+            })
     }
 
     /// The repository URI.

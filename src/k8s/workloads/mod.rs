@@ -56,14 +56,13 @@
 //! ```
 
 mod autoscaling;
+mod image;
 mod pod;
 mod service;
 
+pub use crate::core::image::{check_image_pinned, ImageRef};
 pub use autoscaling::{Hpa, HpaMetric, HpaProps, ScalingRules};
-pub use pod::{
-    check_image_pinned, ContainerPort, ContainerProps, PodProps, ProbeProps, Resources,
-    ISTIO_PROXY_UID,
-};
+pub use pod::{ContainerPort, ContainerProps, PodProps, ProbeProps, Resources, ISTIO_PROXY_UID};
 pub use service::{AppProtocol, ServicePortProps, ServiceProps, ServiceType};
 
 use std::collections::BTreeMap;
@@ -162,7 +161,9 @@ impl AppDeployment {
             }),
             ..Default::default()
         };
-        add_object(scope, id, d)
+        let d = add_object(scope, id, d)?;
+        props.pod.record_checkov_deviations(scope, d.node())?;
+        Ok(d)
     }
 }
 

@@ -3,7 +3,7 @@
 //! by construction, the ServiceAccount (IRSA-linked when IAM needs are
 //! given), the Deployment or Argo Rollout, the Service, VirtualServices and
 //! DestinationRule, the HPA or KEDA ScaledObject, the PodDisruptionBudget and
-//! the AuthorizationPolicy.
+//! the AuthorizationPolicy and NetworkPolicy.
 //!
 //! # Example
 //!
@@ -19,7 +19,7 @@
 //!     MeshNamespace::new(&mut c, "Namespace",
 //!         NamespaceProps { name: "shop".into(), mesh: MeshMode::Sidecar, ..Default::default() })?;
 //!     // One declaration: ServiceAccount, Deployment, Service, DestinationRule, VirtualService,
-//!     // HPA, PodDisruptionBudget and AuthorizationPolicy, consistent by construction.
+//!     // HPA, PodDisruptionBudget, AuthorizationPolicy and NetworkPolicy, consistent by construction.
 //!     MeshService::new(&mut c, "Orders", MeshServiceProps {
 //!         name: "orders".into(),
 //!         image: "registry.example.com/acme/orders:1.4.2".into(),
@@ -35,10 +35,14 @@
 //!
 //! let synth = synth_app(build, &[]).unwrap();
 //! for kind in ["ServiceAccount", "Deployment", "Service", "DestinationRule", "HorizontalPodAutoscaler",
-//!              "PodDisruptionBudget", "AuthorizationPolicy"] {
+//!              "PodDisruptionBudget", "AuthorizationPolicy", "NetworkPolicy"] {
 //!     assert_eq!(synth.objects_of_kind(kind).len(), 1, "{kind}");
 //! }
 //! ```
+
+mod network;
+
+pub use network::{AMBIENT_PROBE_SOURCE, HBONE_PORT};
 
 use std::collections::BTreeMap;
 
@@ -322,6 +326,20 @@ pub struct MeshServiceProps {
     /// VirtualServices; see [`TrafficRule`]. Needs `Delivery::Deployment`.
     /// Default: none (every request to the primary version).
     pub traffic: Vec<TrafficRule>,
+    /// Emit a Kubernetes NetworkPolicy named `name`, the CNI-level twin of
+    /// the AuthorizationPolicy: on the container port and Istio's HBONE port
+    /// 15008 it admits only the namespaces callers may come from (those of
+    /// `allowed_callers`; `istio-system` and any `namespace/` of a route's
+    /// gateway with routes; the service's own namespace when neither is
+    /// given), and on the container port the address ambient mode gives
+    /// kubelet's probes (169.254.7.127). Egress is not restricted. Default:
+    /// true; set false when you write the service's policy yourself with
+    /// `workloads::network_policy`.
+    pub network_policy: bool,
+    /// Further namespaces the NetworkPolicy admits on every port, e.g.
+    /// `monitoring` for a Prometheus that scrapes the sidecar's merged
+    /// metrics on 15020. Default: none.
+    pub network_peers: Vec<String>,
 }
 
 impl Default for MeshServiceProps {
@@ -347,6 +365,8 @@ impl Default for MeshServiceProps {
             versions: Vec::new(),
             traffic: Vec::new(),
             waypoint: None,
+            network_policy: true,
+            network_peers: Vec::new(),
         }
     }
 }
@@ -569,7 +589,8 @@ impl MeshService {
                         revision_history_limit: Some(3),
                     },
                 );
-                r.add(&mut s, "Rollout")?;
+                let r = r.add(&mut s, "Rollout")?;
+                pod.record_checkov_deviations(&mut s, r.node())?;
                 (active, ("argoproj.io/v1alpha1", "Rollout"))
             }
             Delivery::Canary {
@@ -624,7 +645,8 @@ impl MeshService {
                         revision_history_limit: Some(3),
                     },
                 );
-                r.add(&mut s, "Rollout")?;
+                let r = r.add(&mut s, "Rollout")?;
+                pod.record_checkov_deviations(&mut s, r.node())?;
                 (name.clone(), ("argoproj.io/v1alpha1", "Rollout"))
             }
         };
@@ -639,6 +661,9 @@ impl MeshService {
                 &dest,
                 plan.as_ref(),
             )?;
+        }
+        if props.network_policy {
+            network::add(&mut s, &props, &namespace)?;
         }
         Self::scaling(&mut s, &props, &name, target, min_replicas)?;
         Ok(MeshService {

@@ -1,0 +1,139 @@
+//! The NetworkPolicy every MeshService emits: what it admits, and the props
+//! that change it.
+
+use meshsynth::k8s::core::{MeshMode, MeshNamespace, NamespaceProps};
+use meshsynth::mesh::service::{MeshService, MeshServiceProps};
+use meshsynth::testing::synth_app;
+use meshsynth::{App, Chart, ChartProps, Error};
+use serde_json::json;
+
+fn app(props: MeshServiceProps) -> impl Fn(&mut App) -> Result<(), Error> {
+    move |app: &mut App| {
+        let chart = Chart::new(
+            &mut app.root(),
+            "Shop",
+            ChartProps::new("prod").namespace("shop"),
+        )?;
+        let mut c = app.scope(chart.node())?;
+        MeshNamespace::new(
+            &mut c,
+            "Namespace",
+            NamespaceProps {
+                name: "shop".into(),
+                mesh: MeshMode::Ambient,
+                ..Default::default()
+            },
+        )?;
+        MeshService::new(&mut c, "Orders", props.clone())?;
+        Ok(())
+    }
+}
+
+fn orders() -> MeshServiceProps {
+    MeshServiceProps {
+        name: "orders".into(),
+        image: "registry.example.com/orders:1.4.2".into(),
+        port: 9000,
+        allowed_callers: vec![("web".into(), "frontend".into())],
+        ..Default::default()
+    }
+}
+
+#[test]
+fn a_mesh_service_admits_its_callers_namespaces_on_its_port_and_hbone() {
+    let s = synth_app(app(orders()), &[]).unwrap();
+    s.object("NetworkPolicy", "orders").has(json!({
+        "spec": {
+            "podSelector": { "matchLabels": { "app": "orders" } },
+            "policyTypes": ["Ingress"],
+            "ingress": [
+                {
+                    "from": [{ "namespaceSelector": { "matchLabels": { "kubernetes.io/metadata.name": "web" } } }],
+                    "ports": [{ "port": 9000, "protocol": "TCP" }, { "port": 15008, "protocol": "TCP" }]
+                },
+                {
+                    "from": [{ "ipBlock": { "cidr": "169.254.7.127/32" } }],
+                    "ports": [{ "port": 9000, "protocol": "TCP" }]
+                }
+            ]
+        }
+    }));
+}
+
+#[test]
+fn network_peers_are_admitted_on_every_port_and_the_policy_can_be_left_to_the_user() {
+    let s = synth_app(
+        app(MeshServiceProps {
+            network_peers: vec!["monitoring".into()],
+            ..orders()
+        }),
+        &[],
+    )
+    .unwrap();
+    let np = s.object("NetworkPolicy", "orders");
+    let rules = np.json()["spec"]["ingress"].as_array().unwrap().clone();
+    assert_eq!(rules.len(), 3);
+    assert_eq!(
+        rules[2],
+        json!({ "from": [{ "namespaceSelector": { "matchLabels": { "kubernetes.io/metadata.name": "monitoring" } } }] })
+    );
+
+    let s = synth_app(
+        app(MeshServiceProps {
+            network_policy: false,
+            ..orders()
+        }),
+        &[],
+    )
+    .unwrap();
+    assert!(s.objects_of_kind("NetworkPolicy").is_empty());
+}
+
+#[test]
+fn a_bad_peer_namespace_is_one_error_naming_the_construct() {
+    let e = synth_app(
+        app(MeshServiceProps {
+            network_peers: vec!["Not A Namespace".into()],
+            ..orders()
+        }),
+        &[],
+    )
+    .err()
+    .expect("refused");
+    let msg = e.to_string();
+    assert!(msg.contains("Shop/Orders/NetworkPolicy"), "{msg}");
+    assert!(msg.contains("network peer namespace"), "{msg}");
+}
+
+#[test]
+fn workloads_record_why_checkov_image_checks_are_answered_otherwise() {
+    let s = synth_app(app(orders()), &[]).unwrap();
+    let ann = s.object("Deployment", "orders").json()["metadata"]["annotations"].clone();
+    assert!(ann["checkov.io/skip1"]
+        .as_str()
+        .unwrap()
+        .starts_with("CKV_K8S_15="));
+    assert!(ann["checkov.io/skip2"]
+        .as_str()
+        .unwrap()
+        .starts_with("CKV_K8S_43="));
+
+    // Pinned by digest: only the pull-policy exception remains.
+    let digest = format!("sha256:{}", "ab".repeat(32));
+    let s = synth_app(
+        app(MeshServiceProps {
+            image: meshsynth::core::ImageRef::by_digest("registry.example.com/orders", &digest)
+                .unwrap()
+                .into(),
+            ..orders()
+        }),
+        &[],
+    )
+    .unwrap();
+    let ann = s.object("Deployment", "orders").json()["metadata"]["annotations"].clone();
+    assert!(ann["checkov.io/skip1"]
+        .as_str()
+        .unwrap()
+        .starts_with("CKV_K8S_15="));
+    assert!(ann.get("checkov.io/skip2").is_none(), "{ann}");
+}
