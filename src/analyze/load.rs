@@ -14,7 +14,8 @@ use serde_yaml::Value as Yaml;
 use super::input::{documents, Source};
 use super::{Finding, Options, Origin, Report};
 use crate::core::{
-    App, Chart, ChartProps, Error, InstallKind, K8sObject, RawObject, Scope, Severity,
+    deserialize_tracked, App, Chart, ChartProps, Error, InstallKind, K8sObject, RawObject, Scope,
+    Severity,
 };
 use crate::mesh::istio::networking::{
     DestinationRule, Gateway, ServiceEntry, Sidecar, VirtualService, WorkloadEntry, WorkloadGroup,
@@ -329,8 +330,6 @@ impl Loader<'_> {
         mut origin: Origin,
         value: &Yaml,
     ) -> Result<(), Error> {
-        let mut unknown = Vec::new();
-        let mut track = |p: serde_ignored::Path<'_>| unknown.push(p.to_string());
         // Through JSON: Kubernetes enums are maps (`exact: x`), which
         // serde_yaml would only read as `!tags`.
         let json = match serde_json::to_value(value) {
@@ -340,17 +339,8 @@ impl Loader<'_> {
                 return Ok(());
             }
         };
-        let de = serde_ignored::Deserializer::new(json, &mut track);
-        let parsed: Result<T, String> = serde_path_to_error::deserialize(de).map_err(|e| {
-            let path = e.path().to_string();
-            let msg = e.inner().to_string();
-            if path == "." {
-                msg
-            } else {
-                format!("{path}: {msg}")
-            }
-        });
-        let obj = match parsed {
+        let parsed = deserialize_tracked::<T>(json);
+        let (obj, unknown) = match parsed {
             Ok(o) => o,
             Err(message) => {
                 self.parse_finding(&origin, message);

@@ -23,7 +23,9 @@ pub use diag::{Diagnostic, Severity};
 pub use error::Error;
 pub use image::ImageRef;
 pub use lite::{LiteError, LiteValue};
-pub use object::{K8sObject, Lookup, LookupValue, MskListener, ObjectRef, RawObject};
+pub use object::{
+    deserialize_tracked, K8sObject, Lookup, LookupValue, MskListener, ObjectRef, RawObject,
+};
 pub use patch::K8sPatch;
 pub use resource::{CfnOptions, CfnRaw, CfnResource, DeletionPolicy, ResourceRef, TagStyle};
 pub use stack::{

@@ -15,6 +15,29 @@ use serde::Serialize;
 use crate::core::lite::{LiteError, LiteValue};
 use crate::core::tree::NodeId;
 
+/// Reads a `T` from JSON: the error names the path of the field that failed
+/// (`spec.ports[0].port: invalid type…`), and the paths of fields `T` does
+/// not know are returned beside it. Every typed reader of objects (a patch
+/// read back, `meshsynth analyze`) goes through this one deserializer stack,
+/// so each type's deserialization is compiled once, not once per stack.
+pub fn deserialize_tracked<T: serde::de::DeserializeOwned>(
+    json: serde_json::Value,
+) -> Result<(T, Vec<String>), String> {
+    let mut unknown = Vec::new();
+    let mut record = |p: serde_ignored::Path<'_>| unknown.push(p.to_string());
+    let de = serde_ignored::Deserializer::new(json, &mut record);
+    let parsed: Result<T, String> = serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let msg = e.inner().to_string();
+        if path == "." {
+            msg
+        } else {
+            format!("{path}: {msg}")
+        }
+    });
+    parsed.map(|t| (t, unknown))
+}
+
 /// A Kubernetes object kind meshsynth can emit.
 pub trait K8sObject: Any + Send + Sync {
     /// `apiVersion`, e.g. `networking.istio.io/v1`.
@@ -88,8 +111,8 @@ where
         self
     }
     fn retyped(&self, json: serde_json::Value) -> Result<Box<dyn K8sObject>, String> {
-        serde_path_to_error::deserialize::<_, T>(json)
-            .map(|t| Box::new(t) as Box<dyn K8sObject>)
+        deserialize_tracked::<T>(json)
+            .map(|(t, _)| Box::new(t) as Box<dyn K8sObject>)
             .map_err(|e| format!("the patched object is not a valid {}: {e}", T::KIND))
     }
 }
@@ -147,7 +170,7 @@ impl K8sObject for RawObject {
             return Err("the patched object is not a JSON object".into());
         };
         let metadata = map.shift_remove("metadata").unwrap_or_default();
-        let metadata: ObjectMeta = serde_path_to_error::deserialize(metadata)
+        let (metadata, _) = deserialize_tracked::<ObjectMeta>(metadata)
             .map_err(|e| format!("the patched metadata is invalid: {e}"))?;
         map.shift_remove("apiVersion");
         map.shift_remove("kind");
