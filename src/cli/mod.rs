@@ -225,21 +225,36 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
-    let cli = match Cli::try_parse_from(args) {
+    let cli = match parse::<Cli, _, _>(args, out, err) {
         Ok(cli) => cli,
-        Err(e) => {
-            // --help and --version are "errors" to clap but succeed for users.
-            let code = if e.use_stderr() { 2 } else { 0 };
-            let text = e.render().to_string();
-            let _ = if e.use_stderr() {
-                err.write_all(text.as_bytes())
-            } else {
-                out.write_all(text.as_bytes())
-            };
-            return code;
-        }
+        Err(code) => return code,
     };
     run_command(cli.command, build, out, err)
+}
+
+/// Parses `args` as `P`, or writes clap's message and returns the exit
+/// code: 0 for `--help` and `--version` (on `out`; they are "errors" to clap
+/// but succeed for users), 2 for bad arguments (on `err`). The toolkit's CLI
+/// parses through here too.
+pub fn parse<P, I, T>(args: I, out: &mut dyn Write, err: &mut dyn Write) -> Result<P, u8>
+where
+    P: clap::Parser,
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    P::try_parse_from(args).map_err(|e| {
+        let text = e.render().to_string();
+        let _ = if e.use_stderr() {
+            err.write_all(text.as_bytes())
+        } else {
+            out.write_all(text.as_bytes())
+        };
+        if e.use_stderr() {
+            2
+        } else {
+            0
+        }
+    })
 }
 
 /// Runs one parsed subcommand; returns the exit code.

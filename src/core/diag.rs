@@ -20,7 +20,7 @@ pub enum Severity {
 pub struct Diagnostic {
     /// How serious it is.
     pub severity: Severity,
-    /// A stable code such as `IST0101` or `MS-VPC-001`, when the check has one.
+    /// A stable code such as `IST0101` or `MS-RDS-1`, when the check has one.
     pub code: Option<String>,
     /// The construct path the finding is about; empty for app-wide findings.
     pub path: String,

@@ -11,6 +11,7 @@ pub mod lite;
 pub mod names;
 pub mod object;
 pub mod patch;
+pub mod resolve;
 pub mod resource;
 pub mod stack;
 pub mod tree;
@@ -32,5 +33,5 @@ pub use stack::{
     CfnCondition, CfnOutput, CfnParameter, Env, OutputProps, ParameterProps, Stack, StackProps,
     StackRef,
 };
-pub use tree::{App, NodeId, Scope, Validation};
+pub use tree::{App, EmittedCheck, NodeId, Scope, Validation};
 pub use value::{Arn, CondExpr, Pseudo, Value};

@@ -63,6 +63,18 @@ pub trait Validation: Send + Sync {
     fn validate(&self, app: &App, out: &mut Vec<Diagnostic>);
 }
 
+/// A check of one resource as it is emitted (after overrides, escape hatches
+/// and tags): its CloudFormation type, final properties and path. A family
+/// of constructs registers its rule set with `Scope::add_emitted_check_once`;
+/// the synthesizer runs every registered check on every resource without
+/// knowing whose it is.
+pub type EmittedCheck = fn(
+    cfn_type: &str,
+    properties: &serde_json::Map<String, serde_json::Value>,
+    path: &str,
+    out: &mut Vec<Diagnostic>,
+);
+
 impl<F: Fn(&App, &mut Vec<Diagnostic>) + Send + Sync> Validation for F {
     fn validate(&self, app: &App, out: &mut Vec<Diagnostic>) {
         self(app, out)
@@ -83,6 +95,8 @@ pub struct App {
     validation_keys: std::collections::BTreeSet<String>,
     pub(crate) aspects: Vec<(u32, Box<dyn Aspect>)>,
     pub(crate) suppressions: Vec<Suppression>,
+    /// Checks of emitted resources, in registration order, once per key.
+    emitted_checks: Vec<(String, EmittedCheck)>,
 }
 
 /// A rule turned off for a subtree, with the reason the user gave.
@@ -104,9 +118,10 @@ impl std::fmt::Debug for App {
 }
 
 impl App {
-    /// Whether a validation was registered under `key` with `add_validation_once`.
-    pub(crate) fn has_validation(&self, key: &str) -> bool {
-        self.validation_keys.contains(key)
+    /// The checks of emitted resources registered with
+    /// `Scope::add_emitted_check_once`, in registration order.
+    pub fn emitted_checks(&self) -> impl Iterator<Item = EmittedCheck> + '_ {
+        self.emitted_checks.iter().map(|(_, c)| *c)
     }
 
     /// A new app with these context values.
@@ -131,6 +146,7 @@ impl App {
             validation_keys: Default::default(),
             aspects: Vec::new(),
             suppressions: Vec::new(),
+            emitted_checks: Vec::new(),
         }
     }
 
@@ -726,6 +742,14 @@ impl<'a> Scope<'a> {
     pub fn add_validation_once(&mut self, key: &str, v: impl Validation + 'static) {
         if self.app.validation_keys.insert(key.to_string()) {
             self.app.validations.push((0, Box::new(v)));
+        }
+    }
+
+    /// Registers a check of every emitted resource once under `key` (a
+    /// family's rule set); later calls with the same key are no-ops.
+    pub fn add_emitted_check_once(&mut self, key: &str, check: EmittedCheck) {
+        if !self.app.emitted_checks.iter().any(|(k, _)| k == key) {
+            self.app.emitted_checks.push((key.to_string(), check));
         }
     }
 

@@ -219,7 +219,7 @@ impl<T: Into<Value>> From<Vec<T>> for Value {
 
 impl Serialize for Value {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::synth::resolve::serialize_value(self, serializer)
+        crate::core::resolve::serialize_value(self, serializer)
     }
 }
 
@@ -248,8 +248,8 @@ impl Serialize for CondExpr {
             CondExpr::Or(items) => map.serialize_entry("Fn::Or", items)?,
             CondExpr::Not(c) => map.serialize_entry("Fn::Not", &[c])?,
             CondExpr::Condition(node) => {
-                let id = crate::synth::resolve::condition_id(*node)
-                    .map_err(serde::ser::Error::custom)?;
+                let id =
+                    crate::core::resolve::condition_id(*node).map_err(serde::ser::Error::custom)?;
                 map.serialize_entry("Condition", &id)?
             }
         }

@@ -1,6 +1,8 @@
 //! Synthesis: lock ▸ aspects ▸ validate ▸ name ▸ resolve ▸ order ▸ emit.
-//! Every diagnostic is collected before synthesis fails, and nothing is
-//! written here: the result is an in-memory `Assembly`.
+//! Every diagnostic is collected before synthesis fails. Files go to the
+//! caller's `FileSink` (memory for tests, a staging directory the writer
+//! swaps into place for the CLI), so a failed synthesis leaves nothing
+//! half-written.
 
 pub(crate) mod graph;
 pub(crate) mod resolve;
@@ -173,7 +175,6 @@ fn emit_assembly(
     sink: &mut dyn FileSink,
     diags: &mut Vec<Diagnostic>,
 ) -> Result<Emitted, Error> {
-    let security_on = app.has_validation(crate::aws::security::VALIDATION_KEY);
     let order = app.preorder();
     let suppressed = suppressions(app);
     let tables = Rc::new(build_tables(app, &order, diags));
@@ -211,10 +212,9 @@ fn emit_assembly(
         imports: Vec::new(),
         problems: Vec::new(),
     };
-    let (deferred_entries, resolver) = resolve::with_resolver(resolver, || {
+    let (deferred_entries, resolver) = crate::core::resolve::with_resolver(resolver, || {
         emit_stack_elements(
             app,
-            security_on,
             &order,
             &tables,
             &suppressed,
@@ -442,10 +442,8 @@ fn build_tables(app: &App, order: &[u32], diags: &mut Vec<Diagnostic>) -> Tables
 }
 
 /// Serializes resources, parameters, conditions and user outputs per stack.
-#[allow(clippy::too_many_arguments)]
 fn emit_stack_elements(
     app: &App,
-    security_on: bool,
     order: &[u32],
     tables: &Tables,
     suppressed: &Suppressed,
@@ -513,8 +511,8 @@ fn emit_stack_elements(
                 let mut found = Vec::new();
                 let cfn_type = r.resource.cfn_type();
                 crate::aws::cfn::check::check_resource(cfn_type, &properties, &n.path, &mut found);
-                if security_on {
-                    crate::aws::security::check_emitted(cfn_type, &properties, &n.path, &mut found);
+                for check in app.emitted_checks() {
+                    check(cfn_type, &properties, &n.path, &mut found);
                 }
                 if let Some(list) = suppressed.get(&i) {
                     found.retain(|d| {
@@ -560,7 +558,7 @@ fn emit_stack_elements(
                 let condition = r
                     .options
                     .condition
-                    .and_then(|c| resolve::condition_id(c).ok());
+                    .and_then(|c| crate::core::resolve::condition_id(c).ok());
                 let mut metadata = r.options.metadata.clone();
                 if let Some(list) = suppressed.get(&i) {
                     suppression_metadata(&mut metadata, list);

@@ -1,33 +1,21 @@
-//! Reference resolution. L1 structs hold `Value`s; while the synthesizer
-//! serializes a stack's resources, an active `Resolver` turns each reference
-//! into `Ref`/`Fn::GetAtt` within the stack, into `Fn::ImportValue` plus a
-//! recorded export across stacks of one environment, or into
-//! `Fn::GetStackOutput` plus a recorded (unexported) output across regions
-//! of one account. The resolver lives in a thread-local for the
-//! duration of one serialization, so L1 types stay plain `Serialize` structs.
+//! Reference resolution, the synthesizer's side of `core::resolve`: the
+//! tables of every node's logical id and stack, and the `Resolver` that
+//! answers where a reference lands: `Ref`/`Fn::GetAtt` within the stack,
+//! `Fn::ImportValue` plus a recorded export across stacks of one
+//! environment, or `Fn::GetStackOutput` plus a recorded (unexported) output
+//! across regions of one account.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::Arc;
 
-use serde::ser::{Error as _, SerializeMap, SerializeSeq};
-use serde::Serializer;
-
 use crate::core::diag::Diagnostic;
 use crate::core::names;
+pub(crate) use crate::core::resolve::RefKind;
+use crate::core::resolve::{Resolve, Target};
 use crate::core::stack::Env;
 use crate::core::tree::NodeId;
-use crate::core::value::{merge_literals, Pseudo, Value};
-
-/// What a node is, as far as references care.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum RefKind {
-    Resource,
-    Parameter,
-    Condition,
-    Other,
-}
 
 pub(crate) struct RefInfo {
     pub path: Arc<str>,
@@ -93,44 +81,19 @@ pub(crate) struct Resolver {
     pub problems: Vec<Diagnostic>,
 }
 
-thread_local! {
-    static ACTIVE: RefCell<Option<Resolver>> = const { RefCell::new(None) };
-}
-
-/// Runs `f` with `resolver` active and hands it back with what it recorded.
-pub(crate) fn with_resolver<T>(resolver: Resolver, f: impl FnOnce() -> T) -> (T, Resolver) {
-    ACTIVE.with(|a| *a.borrow_mut() = Some(resolver));
-    let out = f();
-    // Invariant: only this function installs and removes the resolver.
-    let resolver = ACTIVE
-        .with(|a| a.borrow_mut().take())
-        .expect("resolver installed above");
-    (out, resolver)
-}
-
 /// The export output id for a value of `logical_id` (`Ref` when no attribute).
 fn export_output_id(logical_id: &str, attr: Option<&str>) -> String {
     names::logical_id(&["Export", logical_id, attr.unwrap_or("Ref")])
 }
 
-enum Target {
-    Local(Arc<str>),
-    Import(String),
-    /// `Fn::GetStackOutput` of another region's stack.
-    StackOutput {
-        stack: String,
-        output: String,
-        region: String,
-    },
-    Invalid,
-}
-
-fn resolve_target(node: NodeId, attr: Option<&str>, want: RefKind) -> Result<Target, String> {
-    ACTIVE.with(|a| {
-        let mut guard = a.borrow_mut();
-        let r = guard
-            .as_mut()
-            .ok_or("a Value can only be serialized during synthesis")?;
+impl Resolve for Resolver {
+    fn target(
+        &mut self,
+        node: NodeId,
+        attr: Option<&str>,
+        want: RefKind,
+    ) -> Result<Target, String> {
+        let r = self;
         let tables = r.tables.clone();
         let info = (node.app == tables.app)
             .then(|| tables.nodes.get(node.index as usize))
@@ -217,7 +180,11 @@ fn resolve_target(node: NodeId, attr: Option<&str>, want: RefKind) -> Result<Tar
             }
         }
         if p.env != c.env {
-            let differs = if p.env.region != c.env.region { "region" } else { "account" };
+            let differs = if p.env.region != c.env.region {
+                "region"
+            } else {
+                "account"
+            };
             r.problems.push(
                 Diagnostic::error(
                     r.current_path.to_string(),
@@ -246,20 +213,20 @@ fn resolve_target(node: NodeId, attr: Option<&str>, want: RefKind) -> Result<Tar
             cross_region: false,
         });
         Ok(Target::Import(export))
-    })
-}
+    }
 
-/// The argument of `Fn::GetStackOutput`, keys in CloudFormation's order.
-fn stack_output<'a>(
-    stack: &'a str,
-    output: &'a str,
-    region: &'a str,
-) -> indexmap::IndexMap<&'static str, &'a str> {
-    indexmap::IndexMap::from([
-        ("StackName", stack),
-        ("OutputName", output),
-        ("Region", region),
-    ])
+    fn problem(&mut self, mut d: Diagnostic) {
+        d.path = self.current_path.to_string();
+        self.problems.push(d);
+    }
+
+    fn into_any(self: Box<Self>) -> Box<dyn std::any::Any> {
+        self
+    }
+
+    fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
+        self
+    }
 }
 
 fn env_text(env: &Env) -> String {
@@ -270,150 +237,10 @@ fn env_text(env: &Env) -> String {
     )
 }
 
-/// The logical id of a condition node, for `Condition` keys.
-pub(crate) fn condition_id(node: NodeId) -> Result<String, String> {
-    match resolve_target(node, None, RefKind::Condition)? {
-        Target::Local(id) => Ok(id.to_string()),
-        _ => Ok(String::new()),
-    }
-}
-
-/// Records a problem about the value being serialized.
-fn problem(d: Diagnostic) {
-    ACTIVE.with(|a| {
-        if let Some(r) = a.borrow_mut().as_mut() {
-            let mut d = d;
-            d.path = r.current_path.to_string();
-            r.problems.push(d);
-        }
-    })
-}
-
-fn single<S: Serializer, V: serde::Serialize + ?Sized>(
-    s: S,
-    key: &str,
-    v: &V,
-) -> Result<S::Ok, S::Error> {
-    let mut m = s.serialize_map(Some(1))?;
-    m.serialize_entry(key, v)?;
-    m.end()
-}
-
-/// Serializes a `Value` with the active resolver (see module docs).
-pub(crate) fn serialize_value<S: Serializer>(value: &Value, s: S) -> Result<S::Ok, S::Error> {
-    match value {
-        Value::Str(v) => s.serialize_str(v),
-        Value::Int(n) => s.serialize_i64(*n),
-        Value::Bool(b) => s.serialize_bool(*b),
-        Value::List(items) => {
-            let mut seq = s.serialize_seq(Some(items.len()))?;
-            for i in items {
-                seq.serialize_element(i)?;
-            }
-            seq.end()
-        }
-        Value::Map(m) => {
-            let mut map = s.serialize_map(Some(m.len()))?;
-            for (k, v) in m {
-                map.serialize_entry(k, v)?;
-            }
-            map.end()
-        }
-        Value::Ref(node) => {
-            match resolve_target(*node, None, RefKind::Resource).map_err(S::Error::custom)? {
-                Target::Local(id) => single(s, "Ref", &*id),
-                Target::Import(export) => single(s, "Fn::ImportValue", &export),
-                Target::StackOutput {
-                    stack,
-                    output,
-                    region,
-                } => single(
-                    s,
-                    "Fn::GetStackOutput",
-                    &stack_output(&stack, &output, &region),
-                ),
-                Target::Invalid => s.serialize_none(),
-            }
-        }
-        Value::GetAtt(node, attr) => {
-            match resolve_target(*node, Some(attr), RefKind::Resource).map_err(S::Error::custom)? {
-                Target::Local(id) => single(s, "Fn::GetAtt", &[&*id, attr.as_ref()]),
-                Target::Import(export) => single(s, "Fn::ImportValue", &export),
-                Target::StackOutput {
-                    stack,
-                    output,
-                    region,
-                } => single(
-                    s,
-                    "Fn::GetStackOutput",
-                    &stack_output(&stack, &output, &region),
-                ),
-                Target::Invalid => s.serialize_none(),
-            }
-        }
-        Value::Pseudo(p) => single(s, "Ref", p.name()),
-        Value::Sub(template, vars) => {
-            check_sub_template(template, vars);
-            if vars.is_empty() {
-                single(s, "Fn::Sub", template)
-            } else {
-                let vars: indexmap::IndexMap<&str, &Value> =
-                    vars.iter().map(|(k, v)| (k.as_str(), v)).collect();
-                single(s, "Fn::Sub", &(template, vars))
-            }
-        }
-        Value::Join(delim, parts) => {
-            let parts = merge_literals(parts.clone());
-            match parts.as_slice() {
-                [] => s.serialize_str(""),
-                [Value::Str(only)] => s.serialize_str(only),
-                [only] if delim.is_empty() => serialize_value(only, s),
-                _ => single(s, "Fn::Join", &(delim, parts)),
-            }
-        }
-        Value::Select(i, v) => single(s, "Fn::Select", &(i, v)),
-        Value::Split(d, v) => single(s, "Fn::Split", &(d, v)),
-        Value::If(cond, a, b) => {
-            let id = condition_id(*cond).map_err(S::Error::custom)?;
-            single(s, "Fn::If", &(id, a, b))
-        }
-        Value::GetAzs => single(s, "Fn::GetAZs", ""),
-        Value::ImportValue(v) => single(s, "Fn::ImportValue", v),
-    }
-}
-
-/// Every `${Name}` of a `Fn::Sub` template must be a variable or a pseudo
-/// parameter; anything else would reach CloudFormation as a dangling name.
-fn check_sub_template(template: &str, vars: &[(String, Value)]) {
-    let mut rest = template;
-    while let Some(start) = rest.find("${") {
-        let after = &rest[start + 2..];
-        let Some(end) = after.find('}') else { break };
-        let name = &after[..end];
-        rest = &after[end + 1..];
-        if name.starts_with('!') {
-            continue; // `${!Literal}` escapes a literal `${`.
-        }
-        let known =
-            vars.iter().any(|(k, _)| k == name) || Pseudo::ALL.iter().any(|p| p.name() == name);
-        if !known {
-            problem(
-                Diagnostic::error(
-                    "",
-                    format!("dangling reference: Fn::Sub template names ${{{name}}}, which is neither a variable nor a pseudo parameter"),
-                )
-                .with_hint("pass the value as a Sub variable: Value::sub_with(template, vec![(name, value)])"),
-            );
-        }
-    }
-}
-
 /// Points the active resolver at the element being serialized.
 pub(crate) fn set_current(stack: u32, path: Arc<str>) {
-    ACTIVE.with(|a| {
-        if let Some(r) = a.borrow_mut().as_mut() {
-            r.current_stack = stack;
-            r.current_path = path;
-        }
-    })
+    crate::core::resolve::with_active(|r: &mut Resolver| {
+        r.current_stack = stack;
+        r.current_path = path;
+    });
 }

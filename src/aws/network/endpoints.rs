@@ -5,7 +5,6 @@
 use super::cfn::vpc_endpoint::{self, VpcEndpointType};
 use super::cfn::CfnVPCEndpoint;
 use super::security_group::{Port, SecurityGroup, SecurityGroupProps};
-use super::vpc::{SubnetKind, Vpc};
 use crate::core::{Error, Scope, Value};
 
 /// A VPC endpoint the `Vpc` can create.
@@ -32,27 +31,29 @@ impl Endpoint {
     }
 }
 
+/// Where a VPC's endpoints go: the narrow view of the `Vpc` they need.
+pub(super) struct EndpointPlacement {
+    /// The VPC id.
+    pub vpc_id: Value,
+    /// The VPC CIDR, admitted to the interface endpoints on 443.
+    pub cidr: String,
+    /// The private subnets, where interface endpoints live.
+    pub private_subnets: Vec<Value>,
+    /// The route tables of private and isolated subnets, for the S3 gateway.
+    pub route_tables: Vec<Value>,
+}
+
 pub(super) fn add_endpoints(
     s: &mut Scope<'_>,
-    vpc: &Vpc,
+    at: &EndpointPlacement,
     endpoints: &[Endpoint],
 ) -> Result<(), Error> {
     if endpoints.is_empty() {
         return Ok(());
     }
     let path = s.path().to_string();
-    let private: Vec<Value> = vpc
-        .subnets
-        .iter()
-        .filter(|sn| sn.kind == SubnetKind::Private)
-        .map(|sn| sn.subnet_id())
-        .collect();
-    let route_tables: Vec<Value> = vpc
-        .subnets
-        .iter()
-        .filter(|sn| sn.kind != SubnetKind::Public)
-        .map(|sn| sn.route_table.reference())
-        .collect();
+    let private = &at.private_subnets;
+    let route_tables = &at.route_tables;
     let mut es = s.child("Endpoints")?;
     let mut sg: Option<SecurityGroup> = None;
     let mut seen = Vec::new();
@@ -82,7 +83,7 @@ pub(super) fn add_endpoints(
                         vpc_endpoint_type: Some(VpcEndpointType::Gateway),
                         route_table_ids: Some(route_tables.clone()),
                         tags,
-                        ..CfnVPCEndpoint::new(vpc.vpc_id())
+                        ..CfnVPCEndpoint::new(at.vpc_id.clone())
                     },
                 )?;
                 continue;
@@ -101,14 +102,14 @@ pub(super) fn add_endpoints(
                         &mut es,
                         "SecurityGroup",
                         SecurityGroupProps {
-                            vpc_id: vpc.vpc_id(),
+                            vpc_id: at.vpc_id.clone(),
                             description: format!("{path}: interface endpoints"),
                             allow_all_outbound: false,
                         },
                     )?;
                     g.allow_from_cidr(
                         &mut es,
-                        &vpc.cidr.to_string(),
+                        &at.cidr,
                         Port::tcp(443),
                         "HTTPS to the endpoints from inside the VPC",
                     )?;
@@ -125,7 +126,7 @@ pub(super) fn add_endpoints(
                     security_group_ids: Some(vec![group.group_id()]),
                     private_dns_enabled: Some(true.into()),
                     tags,
-                    ..CfnVPCEndpoint::new(vpc.vpc_id())
+                    ..CfnVPCEndpoint::new(at.vpc_id.clone())
                 },
             )?;
         }

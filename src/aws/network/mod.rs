@@ -33,11 +33,13 @@
 pub use crate::aws::cfn::ec2 as cfn;
 mod endpoints;
 mod security_group;
+mod subnets;
 mod vpc;
 
 pub use endpoints::Endpoint;
 pub use security_group::{Port, SecurityGroup, SecurityGroupProps, WorldIngress};
-pub use vpc::{FlowLogProps, Subnet, SubnetGroup, SubnetKind, Vpc, VpcProps};
+pub use subnets::{SubnetGroup, SubnetKind};
+pub use vpc::{FlowLogProps, Subnet, Vpc, VpcProps};
 
 use crate::core::{ResourceRef, Value};
 use cfn::{CfnEip, CfnSecurityGroup, CfnSubnet, CfnVpc};

@@ -319,13 +319,14 @@ pub fn rule_of(code: &str) -> Option<&'static Rule> {
     RULES.iter().find(|r| r.code == code)
 }
 
-/// The key the rules are registered under; synthesis also runs
-/// `check_emitted` on every resource when it is present.
-pub(crate) const VALIDATION_KEY: &str = "meshsynth:aws-security";
+/// The key the rules are registered under: a tree validation, and
+/// `check_emitted`, which synthesis runs on every emitted resource.
+const VALIDATION_KEY: &str = "meshsynth:aws-security";
 
 /// Enables the rules for the whole app (once, however often it is called).
 pub fn enable(scope: &mut Scope<'_>) {
     scope.add_validation_once(VALIDATION_KEY, check);
+    scope.add_emitted_check_once(VALIDATION_KEY, check_emitted);
 }
 
 /// A resource's emitted properties, as the rules read them.
@@ -444,7 +445,7 @@ pub fn check(app: &App, out: &mut Vec<Diagnostic>) {
 /// The rules that read one resource's final properties, after overrides,
 /// aspects and raw resources, so an escape hatch is judged exactly like a
 /// typed field. Each family module matches the types it knows.
-pub(crate) fn check_emitted(cfn_type: &str, props: &Props, path: &str, out: &mut Vec<Diagnostic>) {
+fn check_emitted(cfn_type: &str, props: &Props, path: &str, out: &mut Vec<Diagnostic>) {
     let service = cfn_type.split("::").nth(1).unwrap_or_default();
     match service {
         "EC2" => network::check(cfn_type, props, path, out),
