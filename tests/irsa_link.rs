@@ -4,7 +4,7 @@
 
 use meshsynth::aws::iam::{OidcProviderRef, PolicyStatement};
 use meshsynth::core::{App, Chart, ChartProps, Context, Env, Stack, StackProps, Value};
-use meshsynth::k8s::core::{MeshMode, MeshNamespace, NamespaceProps};
+use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, NamespaceProps};
 use meshsynth::mesh::service::{IrsaNeeds, MeshService, MeshServiceProps, ServiceIdentity};
 use meshsynth::synth::{synth, SynthOptions};
 use serde_json::Value as Json;

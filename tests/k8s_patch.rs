@@ -3,8 +3,8 @@
 //! with one clear line when they cannot apply.
 
 use meshsynth::core::{InstallKind, K8sPatch};
-use meshsynth::k8s::core::{MeshMode, MeshNamespace, NamespaceProps};
 use meshsynth::mesh::keda::{AwsIdentity, Trigger};
+use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, NamespaceProps};
 use meshsynth::mesh::service::{MeshService, MeshServiceProps, Scaling};
 use meshsynth::mesh::traffic::ServiceVersion;
 use meshsynth::testing::{synth_app, Synthesized};

@@ -2,7 +2,6 @@
 //! ztunnel inputs), a waypoint, `istio.io/use-waypoint` wiring from a
 //! namespace and a Service, and the ambient analyzer checks.
 
-use meshsynth::k8s::core::{MeshMode, MeshNamespace, NamespaceProps};
 use meshsynth::mesh::gateway_api::{Waypoint, WaypointProps};
 use meshsynth::mesh::istio::install::{ControlPlane, IstioInstall, IstioInstallProps};
 use meshsynth::mesh::istio::networking::{Sidecar, SidecarSpec, WorkloadSelector};
@@ -10,6 +9,7 @@ use meshsynth::mesh::istio::security::{
     AuthorizationAction, AuthorizationPolicy, AuthorizationPolicySpec, Operation, PolicyTargetRef,
     Rule, RuleTo,
 };
+use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, NamespaceProps};
 use meshsynth::mesh::service::{MeshService, MeshServiceProps};
 use meshsynth::testing::synth_app;
 use meshsynth::{App, Chart, ChartProps, Error};

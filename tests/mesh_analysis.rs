@@ -10,7 +10,6 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use meshsynth::analyze::{analyze_assembly, Options as AnalyzeOptions};
 use meshsynth::core::{App, Chart, ChartProps, Context, Diagnostic, Error, Scope, Severity};
-use meshsynth::k8s::core::{MeshMode, MeshNamespace, NamespaceProps};
 use meshsynth::k8s::workloads::{
     AppDeployment, AppProtocol, AppService, ContainerPort, ContainerProps, DeploymentProps,
     PodProps, ServicePortProps, ServiceProps,
@@ -18,6 +17,7 @@ use meshsynth::k8s::workloads::{
 use meshsynth::mesh::add_object;
 use meshsynth::mesh::istio::*;
 use meshsynth::mesh::keda::{AwsIdentity, KedaScaler, KedaScalerProps, Trigger};
+use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, NamespaceProps};
 use meshsynth::mesh::prometheus::{Sli, SloProps, SloRules};
 use meshsynth::mesh::service::{MeshService, MeshServiceProps};
 use meshsynth::synth::{synth, SynthOptions};

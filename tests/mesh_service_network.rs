@@ -1,7 +1,7 @@
 //! The NetworkPolicy every MeshService emits: what it admits, and the props
 //! that change it.
 
-use meshsynth::k8s::core::{MeshMode, MeshNamespace, NamespaceProps};
+use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, NamespaceProps};
 use meshsynth::mesh::service::{MeshService, MeshServiceProps};
 use meshsynth::testing::synth_app;
 use meshsynth::{App, Chart, ChartProps, Error};

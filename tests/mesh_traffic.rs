@@ -3,9 +3,9 @@
 //! in the in-mesh and the ingress VirtualService; and the errors a wrong
 //! plan gets.
 
-use meshsynth::k8s::core::{MeshMode, MeshNamespace, NamespaceProps};
 use meshsynth::mesh::istio::install::{IstioInstall, IstioInstallProps};
 use meshsynth::mesh::istio::networking::{Gateway, GatewayPort, GatewaySpec, Server, StringMatch};
+use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, NamespaceProps};
 use meshsynth::mesh::service::{Delivery, IngressRoute, MeshService, MeshServiceProps};
 use meshsynth::mesh::traffic::{ServiceVersion, TrafficRule};
 use meshsynth::testing::synth_app;

@@ -1,4 +1,88 @@
 //! Kubernetes constructs (core kinds from `k8s-openapi`), one folder per family.
 
-pub mod core;
 pub mod workloads;
+
+use std::collections::BTreeSet;
+
+use k8s_openapi::api::core::v1::Namespace;
+
+use crate::core::names::validate_dns1123_subdomain;
+use crate::core::{App, Diagnostic, Error, K8sObject, ObjectRef, Scope};
+
+/// Namespaces every cluster has without a Namespace object.
+const BUILTIN_NAMESPACES: &[&str] = &["default", "kube-system", "kube-public", "kube-node-lease"];
+
+/// The key of the namespace-existence check.
+const NAMESPACES_KEY: &str = "meshsynth.k8s.namespaces";
+
+/// Adds a Kubernetes object and enables the namespace-existence check
+/// (`MS-MESH-007`) for the app. An explicit `metadata.name` must be a
+/// DNS-1123 subdomain. Mesh constructs add theirs through
+/// `mesh::add_object`, which also enables the mesh analyzers.
+pub fn add_object<O: K8sObject>(
+    scope: &mut Scope<'_>,
+    id: &str,
+    object: O,
+) -> Result<ObjectRef<O>, Error> {
+    if let Some(name) = &object.metadata().name {
+        validate_dns1123_subdomain(name).map_err(|e| {
+            Error::construct(
+                format!("{}/{id}", scope.path()),
+                format!("{} name: {e}", object.kind()),
+                "use lower-case letters, digits, '-' and '.', e.g. \"order-service\"",
+            )
+        })?;
+    }
+    scope.add_validation_once(NAMESPACES_KEY, namespaces_exist);
+    scope.add_object(id, object)
+}
+
+/// MS-MESH-007: a namespaced object whose namespace nothing creates. Its
+/// cluster has no Namespace object of that name, the namespace is not one
+/// Kubernetes makes, and it is not `istio-system` of a cluster whose Istio
+/// install input creates it. `kubectl apply` of the manifests would fail.
+pub fn namespaces_exist(app: &App, out: &mut Vec<Diagnostic>) {
+    let objects = app.all_objects();
+    let namespaces: BTreeSet<(&str, &str)> = objects
+        .iter()
+        .filter_map(|(_, cluster, obj)| {
+            obj.as_any().downcast_ref::<Namespace>()?;
+            Some((*cluster, obj.metadata().name.as_deref().unwrap_or("")))
+        })
+        .collect();
+    let istio_clusters: BTreeSet<&str> = app
+        .install_inputs()
+        .into_iter()
+        .map(|(_, cluster, _, _, _)| cluster)
+        .collect();
+    let mut reported = BTreeSet::new();
+    for (path, cluster, obj) in &objects {
+        if !obj.namespaced() {
+            continue;
+        }
+        let ns = obj.metadata().namespace.as_deref().unwrap_or("default");
+        if BUILTIN_NAMESPACES.contains(&ns)
+            || namespaces.contains(&(*cluster, ns))
+            || (ns == "istio-system" && istio_clusters.contains(cluster))
+        {
+            continue;
+        }
+        // One finding per object: each would fail to apply.
+        if reported.insert(*path) {
+            out.push(
+                Diagnostic::error(
+                    *path,
+                    format!(
+                        "{} {ns}/{} is in namespace {ns:?}, which no Namespace object of cluster {cluster} creates; `kubectl apply` would fail",
+                        obj.kind(),
+                        obj.metadata().name.as_deref().unwrap_or("")
+                    ),
+                )
+                .with_code("MS-MESH-007")
+                .with_hint(format!(
+                    "add a MeshNamespace (or Namespace) named {ns} to a chart of cluster {cluster}"
+                )),
+            );
+        }
+    }
+}

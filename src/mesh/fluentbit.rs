@@ -41,9 +41,9 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use crate::aws::iam::PolicyStatement;
 use crate::core::Arn;
 use crate::core::{Error, ObjectRef, Scope};
-use crate::k8s::core::{MeshMode, MeshNamespace, NamespaceProps};
 use crate::k8s::workloads::{ContainerPort, ContainerProps, PodProps, ProbeProps, Resources};
 use crate::mesh::add_object;
+use crate::mesh::namespace::{MeshMode, MeshNamespace, NamespaceProps};
 use crate::mesh::service::{service_account_for, ServiceIdentity};
 
 /// A pinned aws-for-fluent-bit image. The reference documents use the

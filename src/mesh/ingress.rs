@@ -5,7 +5,7 @@
 //! # Example
 //!
 //! ```
-//! use meshsynth::k8s::core::{MeshNamespace, NamespaceProps};
+//! use meshsynth::mesh::namespace::{MeshNamespace, NamespaceProps};
 //! use meshsynth::mesh::ingress::{AlbIngress, AlbIngressProps, AlbPath};
 //! use meshsynth::testing::synth_app;
 //! use meshsynth::{App, Chart, ChartProps, Error};

@@ -6,7 +6,7 @@
 //! # Example
 //!
 //! ```
-//! use meshsynth::k8s::core::{MeshMode, MeshNamespace, NamespaceProps};
+//! use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, NamespaceProps};
 //! use meshsynth::mesh::keda::{AwsIdentity, KedaScaler, KedaScalerProps, Trigger};
 //! use meshsynth::testing::synth_app;
 //! use meshsynth::{App, Chart, ChartProps, Error};

@@ -11,30 +11,22 @@ pub mod gateway_api;
 pub mod ingress;
 pub mod istio;
 pub mod keda;
+pub mod namespace;
 pub mod prometheus;
 pub mod rollouts;
 pub mod service;
 pub mod traffic;
 
-use crate::core::names::validate_dns1123_subdomain;
 use crate::core::{Error, K8sObject, ObjectRef, Scope};
 
-/// Adds a Kubernetes object and registers the mesh analyzers once for the
-/// app. An explicit `metadata.name` must be a DNS-1123 subdomain.
+/// Adds a Kubernetes object of a mesh construct: `k8s::add_object` (the
+/// name check and the namespace-existence check), with the mesh analyzers
+/// enabled once for the app.
 pub fn add_object<O: K8sObject>(
     scope: &mut Scope<'_>,
     id: &str,
     object: O,
 ) -> Result<ObjectRef<O>, Error> {
-    if let Some(name) = &object.metadata().name {
-        validate_dns1123_subdomain(name).map_err(|e| {
-            Error::construct(
-                format!("{}/{id}", scope.path()),
-                format!("{} name: {e}", object.kind()),
-                "use lower-case letters, digits, '-' and '.', e.g. \"order-service\"",
-            )
-        })?;
-    }
     analysis::register(scope);
-    scope.add_object(id, object)
+    crate::k8s::add_object(scope, id, object)
 }

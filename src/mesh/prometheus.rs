@@ -7,7 +7,7 @@
 //! # Example
 //!
 //! ```
-//! use meshsynth::k8s::core::{MeshNamespace, NamespaceProps};
+//! use meshsynth::mesh::namespace::{MeshNamespace, NamespaceProps};
 //! use meshsynth::mesh::prometheus::{Sli, SloProps, SloRules};
 //! use meshsynth::testing::synth_app;
 //! use meshsynth::{App, Chart, ChartProps, Error};

@@ -6,7 +6,7 @@
 //! # Example
 //!
 //! ```
-//! use meshsynth::k8s::core::{MeshMode, MeshNamespace, NamespaceProps};
+//! use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, NamespaceProps};
 //! use meshsynth::mesh::rollouts::{success_rate_template, CanaryStep};
 //! use meshsynth::mesh::service::{Delivery, MeshService, MeshServiceProps};
 //! use meshsynth::testing::synth_app;

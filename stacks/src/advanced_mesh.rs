@@ -7,13 +7,13 @@
 use std::collections::BTreeMap;
 
 use meshsynth::core::{App, Chart, ChartProps, Error, Scope, Tags};
-use meshsynth::k8s::core::{MeshMode, MeshNamespace, NamespaceProps};
 use meshsynth::k8s::workloads::{
     network_policy, AppDeployment, AppService, ContainerPort, ContainerProps, DeploymentProps,
     NetworkPolicyProps, PodProps, ServicePortProps, ServiceProps,
 };
 use meshsynth::mesh::analysis::CREDENTIAL_SOURCES_ANNOTATION;
 use meshsynth::mesh::istio::*;
+use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, NamespaceProps};
 use meshsynth::mesh::prometheus::{Sli, SloProps, SloRules, ThresholdNames};
 
 /// The tag (and Kubernetes label) naming the app on every resource and

@@ -23,10 +23,10 @@ use meshsynth::core::{
     App, Arn, Chart, ChartProps, Env, Error, ResourceRef, Scope, Stack, StackProps, StackRef, Tags,
     Value,
 };
-use meshsynth::k8s::core::{MeshMode, MeshNamespace, NamespaceProps};
 use meshsynth::k8s::workloads::{network_policy, HpaMetric, NetworkPolicyProps, ScalingRules};
 use meshsynth::mesh::istio::*;
 use meshsynth::mesh::keda::{AwsIdentity, Trigger};
+use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, NamespaceProps};
 use meshsynth::mesh::prometheus::{
     Endpoint, LabelSelector, NamespaceSelector, ServiceMonitor, ServiceMonitorSpec,
 };

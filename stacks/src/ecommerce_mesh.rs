@@ -9,13 +9,13 @@ use std::collections::BTreeMap;
 use meshsynth::aws::eks::{EksCluster, EksClusterProps, NodeGroup, NodeGroupProps};
 use meshsynth::aws::network::{SubnetKind, Vpc, VpcProps};
 use meshsynth::core::{App, Chart, ChartProps, Env, Error, Stack, StackProps, Tags};
-use meshsynth::k8s::core::{MeshMode, MeshNamespace, NamespaceProps};
 use meshsynth::mesh::analysis::CREDENTIAL_SOURCES_ANNOTATION;
 use meshsynth::mesh::istio::networking::StringMatch;
 use meshsynth::mesh::istio::{
     Gateway, GatewaySpec, IstioInstall, IstioInstallProps, MtlsMode, PeerAuthentication,
     PeerAuthenticationSpec,
 };
+use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, NamespaceProps};
 use meshsynth::mesh::service::{IngressRoute, MeshService, MeshServiceProps};
 use meshsynth::mesh::traffic::{ServiceVersion, TrafficRule};
 

@@ -21,10 +21,10 @@ use meshsynth::core::value::{partition_of, ArnPart};
 use meshsynth::core::{
     App, Arn, Chart, ChartProps, Env, Error, Stack, StackProps, StackRef, Tags, Value,
 };
-use meshsynth::k8s::core::{MeshMode, MeshNamespace, NamespaceProps};
 use meshsynth::k8s::workloads::{network_policy_from_cidrs, Hpa, HpaMetric, HpaProps};
 use meshsynth::mesh::fluentbit::{log_group_statements, FluentBit, FluentBitProps};
 use meshsynth::mesh::ingress::{AlbIngress, AlbIngressProps, AlbPath};
+use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, NamespaceProps};
 use meshsynth::mesh::rollouts::{
     AnalysisTemplate, AnalysisTemplateSpec, Argument, Metric, MetricProvider, PrometheusMetric,
 };

@@ -8,13 +8,13 @@ use std::collections::BTreeMap;
 use serde_json::Value as Json;
 
 use meshsynth::core::{App, Chart, ChartProps, Context, Diagnostic, Error, Scope};
-use meshsynth::k8s::core::{MeshMode, MeshNamespace, NamespaceProps};
 use meshsynth::k8s::workloads::{
     AppDeployment, AppService, ContainerPort, ContainerProps, DeploymentProps, PodProps,
     ServicePortProps, ServiceProps,
 };
 use meshsynth::mesh::analysis::CREDENTIAL_SOURCES_ANNOTATION;
 use meshsynth::mesh::istio::*;
+use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, NamespaceProps};
 use meshsynth::mesh::service::{IngressRoute, MeshService, MeshServiceProps};
 use meshsynth::synth::{synth, SynthOptions};
 use meshsynth_stacks::{advanced_mesh, ecommerce_mesh};

@@ -116,12 +116,12 @@ fn kafka_brokers_from_msk_are_a_deferred_lookup() {
     .unwrap();
     let chart = Chart::new(&mut s, "Cluster", ChartProps::new("main").namespace("shop")).unwrap();
     let mut c = app.scope(chart.node()).unwrap();
-    meshsynth::k8s::core::MeshNamespace::new(
+    meshsynth::mesh::namespace::MeshNamespace::new(
         &mut c,
         "Namespace",
-        meshsynth::k8s::core::NamespaceProps {
+        meshsynth::mesh::namespace::NamespaceProps {
             name: "shop".into(),
-            mesh: meshsynth::k8s::core::MeshMode::Sidecar,
+            mesh: meshsynth::mesh::namespace::MeshMode::Sidecar,
             ..Default::default()
         },
     )

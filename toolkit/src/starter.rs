@@ -9,8 +9,8 @@ use meshsynth::aws::network::cfn::security_group::Egress;
 use meshsynth::aws::network::cfn::CfnSecurityGroup;
 use meshsynth::aws::network::{Vpc, VpcProps};
 use meshsynth::core::{App, Chart, ChartProps, Env, Error, Stack, StackProps, Tags};
-use meshsynth::k8s::core::{MeshMode, MeshNamespace, NamespaceProps};
 use meshsynth::k8s::workloads::ImageRef;
+use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, NamespaceProps};
 use meshsynth::mesh::service::{MeshService, MeshServiceProps};
 
 /// The payments image's digest in the starter.

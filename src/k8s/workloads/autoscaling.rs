@@ -10,7 +10,7 @@ use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 
 use crate::core::{Error, ObjectRef, Scope};
-use crate::mesh::add_object;
+use crate::k8s::add_object;
 
 use super::check_name;
 

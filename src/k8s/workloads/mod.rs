@@ -9,7 +9,7 @@
 //! ```
 //! use std::collections::BTreeMap;
 //!
-//! use meshsynth::k8s::core::{MeshMode, MeshNamespace, NamespaceProps};
+//! use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, NamespaceProps};
 //! use meshsynth::k8s::workloads::{
 //!     AppDeployment, AppService, ContainerPort, ContainerProps, DeploymentProps, PodProps,
 //!     ServicePortProps, ServiceProps,
@@ -79,7 +79,7 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use crate::core::names::validate_dns1123_label;
 use crate::core::{Error, ObjectRef, Scope};
-use crate::mesh::add_object;
+use crate::k8s::add_object;
 
 /// Validates a Kubernetes object name given by the user (a DNS-1123 label).
 pub fn check_name(scope: &Scope<'_>, id: &str, what: &str, name: &str) -> Result<(), Error> {

@@ -7,7 +7,7 @@
 //! # Example
 //!
 //! ```
-//! use meshsynth::k8s::core::{MeshMode, MeshNamespace, NamespaceProps};
+//! use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, NamespaceProps};
 //! use meshsynth::mesh::istio::{Destination, HttpRoute, VirtualService, VirtualServiceSpec};
 //! use meshsynth::testing::synth_app;
 //! use meshsynth::{App, Chart, ChartProps, Error};
@@ -55,13 +55,19 @@ use crate::mesh::istio::version::IstioVersion;
 
 /// Registers the analyzers for the app (idempotent).
 pub fn register(scope: &mut Scope<'_>) {
-    scope.add_validation_once("meshsynth.mesh.analysis", analyze);
+    scope.add_validation_once(
+        "meshsynth.mesh.analysis",
+        |app: &App, out: &mut Vec<Diagnostic>| {
+            analyze_objects(app, out);
+        },
+    );
 }
 
-/// Runs every analyzer over the app.
+/// Runs every analyzer over the app, and the namespace-existence check
+/// (`k8s::namespaces_exist`), as `meshsynth analyze` does for whole clusters.
 pub fn analyze(app: &App, out: &mut Vec<Diagnostic>) {
-    let ix = analyze_objects(app, out);
-    namespaces_exist(app, &ix, out);
+    analyze_objects(app, out);
+    crate::k8s::namespaces_exist(app, out);
 }
 
 /// Runs every analyzer except MS-MESH-007 (namespace existence), which only
@@ -95,49 +101,4 @@ fn analyze_objects<'a>(app: &'a App, out: &mut Vec<Diagnostic>) -> index::Index<
     checks::policies(&ix, out);
     ambient::ambient(&ix, out);
     ix
-}
-
-/// Namespaces every cluster has before anything is applied.
-const BUILTIN_NAMESPACES: &[&str] = &["default", "kube-system", "kube-public", "kube-node-lease"];
-
-/// MS-MESH-007: a namespaced object whose namespace nothing creates. Its
-/// cluster has no Namespace object of that name, the namespace is not one
-/// Kubernetes creates, and it is not `istio-system` of a cluster whose Istio
-/// installation (an install input) creates it. `kubectl apply` would fail.
-fn namespaces_exist(app: &App, ix: &index::Index<'_>, out: &mut Vec<Diagnostic>) {
-    let istio_clusters: std::collections::BTreeSet<&str> = app
-        .install_inputs()
-        .into_iter()
-        .map(|(_, cluster, _, _, _)| cluster)
-        .collect();
-    let mut reported = std::collections::BTreeSet::new();
-    for (path, cluster, obj) in app.all_objects() {
-        if !obj.namespaced() {
-            continue;
-        }
-        let ns = obj.metadata().namespace.as_deref().unwrap_or("default");
-        if BUILTIN_NAMESPACES.contains(&ns)
-            || ix.namespaces.contains_key(&(cluster, ns.to_string()))
-            || (ns == "istio-system" && istio_clusters.contains(cluster))
-        {
-            continue;
-        }
-        // One finding per object: each would fail to apply.
-        if reported.insert(path) {
-            out.push(
-                Diagnostic::error(
-                    path,
-                    format!(
-                        "{} {ns}/{} is in namespace {ns:?}, which no Namespace object of cluster {cluster} creates; `kubectl apply` would fail",
-                        obj.kind(),
-                        obj.metadata().name.as_deref().unwrap_or("")
-                    ),
-                )
-                .with_code("MS-MESH-007")
-                .with_hint(format!(
-                    "add a MeshNamespace (or Namespace) named {ns} to a chart of cluster {cluster}"
-                )),
-            );
-        }
-    }
 }

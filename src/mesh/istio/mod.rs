@@ -9,7 +9,7 @@
 //! everything else, e.g. an external API and mesh-wide mTLS:
 //!
 //! ```
-//! use meshsynth::k8s::core::{MeshMode, MeshNamespace, NamespaceProps};
+//! use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, NamespaceProps};
 //! use meshsynth::mesh::istio::{
 //!     Location, MtlsMode, PeerAuthentication, PeerAuthenticationSpec, Resolution, ServiceEntry,
 //!     ServiceEntrySpec, ServicePort,

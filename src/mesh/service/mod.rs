@@ -8,7 +8,7 @@
 //! # Example
 //!
 //! ```
-//! use meshsynth::k8s::core::{MeshMode, MeshNamespace, NamespaceProps};
+//! use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, NamespaceProps};
 //! use meshsynth::mesh::service::{MeshService, MeshServiceProps, Scaling};
 //! use meshsynth::testing::synth_app;
 //! use meshsynth::{App, Chart, ChartProps, Error};

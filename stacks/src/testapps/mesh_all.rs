@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 
 use meshsynth::core::{App, Chart, ChartProps, Error, Value};
-use meshsynth::k8s::core::{MeshMode, MeshNamespace, NamespaceProps};
 use meshsynth::k8s::workloads::{
     self, AppDeployment, AppProtocol, AppService, ContainerPort, ContainerProps, DeploymentProps,
     Hpa, HpaMetric, HpaProps, NetworkPolicyProps, PodProps, ProbeProps, ScalingRules,
@@ -16,6 +15,7 @@ use meshsynth::mesh::fluentbit::{FluentBit, FluentBitProps};
 use meshsynth::mesh::ingress::{nlb_service, AlbIngress, AlbIngressProps, AlbPath};
 use meshsynth::mesh::istio::*;
 use meshsynth::mesh::keda::{AwsIdentity, KedaScaler, KedaScalerProps, Trigger};
+use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, NamespaceProps};
 use meshsynth::mesh::prometheus::{
     Endpoint, LabelSelector, NamespaceSelector, ServiceMonitor, ServiceMonitorSpec, Sli, SloProps,
     SloRules,

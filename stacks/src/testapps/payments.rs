@@ -24,7 +24,6 @@ use meshsynth::aws::network::{
 use meshsynth::aws::rds::{AuroraPostgresCluster, DatabaseProps};
 use meshsynth::aws::secrets::{Secret, SecretProps};
 use meshsynth::core::{App, Chart, ChartProps, Env, Error, K8sPatch, StackRef};
-use meshsynth::k8s::core::{MeshMode, MeshNamespace, NamespaceProps};
 use meshsynth::mesh::gateway_api::{Waypoint, WaypointProps};
 use meshsynth::mesh::istio::install::{IstioInstall, IstioInstallProps};
 use meshsynth::mesh::istio::networking::{
@@ -34,6 +33,7 @@ use meshsynth::mesh::istio::security::{
     AuthorizationAction, AuthorizationPolicy, AuthorizationPolicySpec, Operation, PolicyTargetRef,
     Rule, RuleFrom, RuleTo, Source,
 };
+use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, NamespaceProps};
 use meshsynth::mesh::service::{
     IngressRoute, IrsaNeeds, MeshService, MeshServiceProps, Scaling, ServiceIdentity,
 };

@@ -1,4 +1,28 @@
-//! Namespaces, with the service-mesh data-plane mode as a typed choice.
+//! `MeshNamespace`: a Namespace with the service-mesh data-plane mode as a
+//! typed choice (not in the mesh, sidecar injection, or ambient with an
+//! optional waypoint). It enables the mesh analyzers for the app.
+//!
+//! # Example
+//!
+//! ```
+//! use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, NamespaceProps};
+//! use meshsynth::testing::synth_app;
+//! use meshsynth::{App, Chart, ChartProps, Error};
+//!
+//! fn build(app: &mut App) -> Result<(), Error> {
+//!     let chart = Chart::new(&mut app.root(), "Platform", ChartProps::new("acme-prod"))?;
+//!     MeshNamespace::new(&mut app.scope(chart.node())?, "Shop", NamespaceProps {
+//!         name: "shop".into(),
+//!         mesh: MeshMode::Sidecar, // or Ambient, or the default: not in the mesh
+//!         ..Default::default()
+//!     })?;
+//!     Ok(())
+//! }
+//!
+//! let synth = synth_app(build, &[]).unwrap();
+//! synth.object("Namespace", "shop")
+//!     .has(serde_json::json!({ "metadata": { "labels": { "istio-injection": "enabled" } } }));
+//! ```
 
 use std::collections::BTreeMap;
 
@@ -81,6 +105,6 @@ impl MeshNamespace {
             },
             ..Default::default()
         };
-        scope.add_object(id, ns)
+        crate::mesh::add_object(scope, id, ns)
     }
 }
