@@ -1,0 +1,184 @@
+//! Stage: charts. Objects grouped per cluster and chart, rendered into
+//! manifest files with a kustomization and the install inputs.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+
+use crate::assembly::{ClusterArtifact, DeferredInput, FileSink, InstallInput, K8sFile};
+use crate::core::chart::InstallKind;
+use crate::core::tree::{App, NodeKind};
+use crate::core::{Error, LiteValue};
+use crate::emit::k8s as k8s_emit;
+
+use super::*;
+
+/// Renders the selected charts, grouped per cluster, and their manifests.
+pub(super) fn emit_charts(
+    app: &App,
+    order: &[u32],
+    selected: &BTreeSet<u32>,
+    deferred: &[DeferredEntry],
+    suppressed: &Suppressed,
+    sink: &mut dyn FileSink,
+) -> Result<Vec<ClusterArtifact>, Error> {
+    let mut clusters: IndexMap<String, ClusterArtifact> = IndexMap::new();
+    let mut kustomize: IndexMap<String, Vec<String>> = IndexMap::new();
+    // What each selected object needs, per chart, gathered in tree order;
+    // rendering (serialize, label, normalize, YAML) is then independent per
+    // object.
+    let mut jobs_by_chart: IndexMap<u32, Vec<RenderJob<'_>>> = IndexMap::new();
+    let mut escapes: IndexMap<u32, Vec<String>> = IndexMap::new();
+    for &i in order {
+        let n = app.node(i);
+        if let NodeKind::Chart(_) = n.kind {
+            if selected.contains(&i) {
+                jobs_by_chart.entry(i).or_default();
+            }
+        }
+        let NodeKind::Object(o) = &n.kind else {
+            continue;
+        };
+        let Some(chart) = n.chart.filter(|c| selected.contains(c)) else {
+            continue;
+        };
+        if o.is_raw() || o.is_patched() {
+            escapes.entry(chart).or_default().push(n.path.to_string());
+        }
+        jobs_by_chart.entry(chart).or_default().push(RenderJob {
+            chart,
+            path: &n.path,
+            object: o.as_ref(),
+            labels: &app.chart_info(chart).labels,
+            suppressed: suppressed.get(&i).map(Vec::as_slice),
+        });
+    }
+    let charts: Vec<(u32, Vec<RenderJob<'_>>)> = jobs_by_chart.into_iter().collect();
+    let mut used_files: HashMap<String, Arc<str>> = HashMap::new();
+    for rendered in render_charts(&charts) {
+        let (chart, mut docs) = rendered?;
+        let info = app.chart_info(chart);
+        let path = app.node(chart).path.clone();
+        let stem: String = path
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '-'
+                }
+            })
+            .collect();
+        let rel_name = format!("{}.yaml", crate::core::names::file_stem(&stem));
+        let dir = format!("k8s/{}", crate::core::names::file_stem(&info.cluster));
+        let file = format!("{dir}/{rel_name}");
+        if let Some(other) = used_files.insert(file.clone(), path.clone()) {
+            return Err(Error::construct(
+                path.to_string(),
+                format!("chart file {file} collides with chart {other}"),
+                "rename one of the charts",
+            ));
+        }
+        k8s_emit::order_rendered(&mut docs);
+        let count = docs.len();
+        sink.put(file.clone(), k8s_emit::join_rendered(&docs).into_bytes());
+        kustomize
+            .entry(info.cluster.clone())
+            .or_default()
+            .push(rel_name);
+        let cluster = clusters
+            .entry(info.cluster.clone())
+            .or_insert_with(|| ClusterArtifact {
+                name: info.cluster.clone(),
+                directory: dir.clone(),
+                kustomization: format!("{dir}/kustomization.yaml"),
+                files: Vec::new(),
+                deferred_inputs: Vec::new(),
+                install_inputs: Vec::new(),
+                escape_hatches: Vec::new(),
+            });
+        cluster.files.push(K8sFile {
+            file: file.clone(),
+            chart: path.to_string(),
+            objects: count,
+        });
+        cluster
+            .escape_hatches
+            .extend(escapes.shift_remove(&chart).unwrap_or_default());
+        // Install inputs of this chart that hold a deferred placeholder: the
+        // deployer fills them as it fills the manifests.
+        let mut input_files: Vec<(String, String)> = Vec::new();
+        for input in &info.install_inputs {
+            let (suffix, kind, helm_chart) = match &input.kind {
+                InstallKind::IstioOperator => ("istiooperator", "istio-operator", None),
+                InstallKind::HelmValues { chart } => ("values", "helm-values", Some(chart.clone())),
+            };
+            let input_file = format!(
+                "{dir}/{}.{suffix}.yaml",
+                crate::core::names::file_stem(&input.name)
+            );
+            if let Some(other) =
+                used_files.insert(input_file.clone(), Arc::from(input.path.as_str()))
+            {
+                return Err(Error::construct(
+                    input.path.clone(),
+                    format!("install input file {input_file} collides with {other}"),
+                    "give the install input another name",
+                ));
+            }
+            let content = k8s_emit::normalize_object(LiteValue::from_json(input.content.clone()));
+            let text = crate::emit::yaml::to_yaml(&content);
+            if text.contains("${meshsynth:") {
+                input_files.push((input_file.clone(), text.clone()));
+            }
+            sink.put(input_file.clone(), text.into_bytes());
+            if input.escape_hatch {
+                cluster.escape_hatches.push(input.path.clone());
+            }
+            cluster.install_inputs.push(InstallInput {
+                file: input_file,
+                kind: kind.into(),
+                chart: helm_chart,
+            });
+        }
+        for d in deferred.iter().filter(|d| d.chart == chart) {
+            let stack = app.stack_info(d.stack).name.clone();
+            let mut holders = vec![file.clone()];
+            holders.extend(
+                input_files
+                    .iter()
+                    .filter(|(_, text)| text.contains(&d.placeholder))
+                    .map(|(f, _)| f.clone()),
+            );
+            match cluster
+                .deferred_inputs
+                .iter_mut()
+                .find(|x| x.placeholder == d.placeholder)
+            {
+                Some(x) => {
+                    for f in holders {
+                        if !x.files.contains(&f) {
+                            x.files.push(f);
+                        }
+                    }
+                }
+                None => cluster.deferred_inputs.push(DeferredInput {
+                    placeholder: d.placeholder.clone(),
+                    stack,
+                    output: d.output.clone(),
+                    files: holders,
+                    lookup: d.lookup.clone(),
+                }),
+            }
+        }
+    }
+    for (cluster, list) in kustomize {
+        let c = &clusters[&cluster];
+        sink.put(
+            c.kustomization.clone(),
+            k8s_emit::kustomization(&list).into_bytes(),
+        );
+    }
+    Ok(clusters.into_values().collect())
+}

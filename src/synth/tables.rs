@@ -1,0 +1,81 @@
+//! Stage: naming. Every node's logical id, stack and kind, fixed before
+//! resolution starts (the `Tables` the resolver reads).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::resolve::{RefInfo, RefKind, StackEnv, Tables};
+use crate::core::diag::Diagnostic;
+use crate::core::names;
+use crate::core::tree::{App, NodeKind};
+
+/// Names every template element and records where each node lives.
+pub(super) fn build_tables(app: &App, order: &[u32], diags: &mut Vec<Diagnostic>) -> Tables {
+    let mut nodes: Vec<RefInfo> = Vec::with_capacity(app.nodes.len());
+    let mut stacks: Vec<Option<StackEnv>> = Vec::with_capacity(app.nodes.len());
+    for n in &app.nodes {
+        let kind = match n.kind {
+            NodeKind::Resource(_) => RefKind::Resource,
+            NodeKind::Parameter(_) => RefKind::Parameter,
+            NodeKind::Condition(_) => RefKind::Condition,
+            _ => RefKind::Other,
+        };
+        nodes.push(RefInfo {
+            path: n.path.clone(),
+            logical_id: None,
+            stack: n.stack,
+            kind,
+            cfn_type: match &n.kind {
+                NodeKind::Resource(r) => Some(Arc::from(r.resource.cfn_type())),
+                _ => None,
+            },
+        });
+        stacks.push(match &n.kind {
+            NodeKind::Stack(s) => Some(StackEnv {
+                name: s.name.clone(),
+                env: s.env.clone(),
+            }),
+            _ => None,
+        });
+    }
+    // Logical ids per stack, with collisions reported by both paths.
+    let mut seen: HashMap<(u32, String), Arc<str>> = HashMap::new();
+    let mut stack_names: HashMap<String, Arc<str>> = HashMap::new();
+    for &i in order {
+        let n = app.node(i);
+        if let NodeKind::Stack(s) = &n.kind {
+            if let Some(other) = stack_names.insert(s.name.clone(), n.path.clone()) {
+                diags.push(
+                    Diagnostic::error(
+                        n.path.to_string(),
+                        format!("stack name {:?} is also used by {other}", s.name),
+                    )
+                    .with_hint("give each stack a unique stack_name"),
+                );
+            }
+        }
+        let explicit = match &n.kind {
+            NodeKind::Resource(r) => r.options.logical_id.clone(),
+            NodeKind::Parameter(_) | NodeKind::Condition(_) | NodeKind::Output(_) => None,
+            _ => continue,
+        };
+        let Some(stack) = n.stack else { continue };
+        let id = explicit.unwrap_or_else(|| names::logical_id(&app.components_below(i, stack)));
+        if let Some(other) = seen.insert((stack, id.clone()), n.path.clone()) {
+            diags.push(
+                Diagnostic::error(
+                    n.path.to_string(),
+                    format!("logical ID {id} collides with {other}"),
+                )
+                .with_hint("rename one construct or change its logical-ID override"),
+            );
+        }
+        nodes[i as usize].logical_id = Some(Arc::from(id));
+    }
+    Tables {
+        app: app.node_id(0).app,
+        nodes,
+        stacks,
+        export_ids: Default::default(),
+    }
+}
