@@ -689,7 +689,7 @@ fn load_from(src: &mut dyn Source) -> Result<LoadedAssembly, LoadError> {
             let rel = checked(&manifest_path, &input.file)?;
             let shown = src.display(rel);
             let bytes = src.read(rel)?;
-            let parsed = if input.kind == "istio-operator" {
+            let parsed = if input.kind == super::InstallInputKind::IstioOperator {
                 parse_k8s_documents(&shown, &bytes)?
             } else {
                 let text = std::str::from_utf8(&bytes).map_err(|e| LoadError::Parse {

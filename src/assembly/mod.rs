@@ -143,6 +143,16 @@ pub struct DeferredInput {
     pub lookup: Option<crate::core::Lookup>,
 }
 
+/// What an install input file is, as `manifest.json` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum InstallInputKind {
+    /// An `istioctl install -f` IstioOperator file (`istio-operator`).
+    IstioOperator,
+    /// Values for the Helm chart named by `chart` (`helm-values`).
+    HelmValues,
+}
+
 /// An install input of a cluster (Helm values, an IstioOperator): applied by the installer, not by `kubectl apply`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -150,7 +160,7 @@ pub struct InstallInput {
     /// The file's path, relative to the assembly directory.
     pub file: String,
     /// `istio-operator` or `helm-values`.
-    pub kind: String,
+    pub kind: InstallInputKind,
     /// For Helm values: the chart they are for (e.g. `istio/istiod`).
     pub chart: Option<String>,
 }

@@ -81,6 +81,21 @@ impl<F: Fn(&App, &mut Vec<Diagnostic>) + Send + Sync> Validation for F {
     }
 }
 
+/// An install input as `App::install_inputs` lists it.
+#[derive(Debug, Clone, Copy)]
+pub struct InstallInputRef<'a> {
+    /// The construct path that added it.
+    pub path: &'a str,
+    /// The cluster of its chart.
+    pub cluster: &'a str,
+    /// Its file name stem.
+    pub name: &'a str,
+    /// What it is.
+    pub kind: &'a InstallKind,
+    /// Its content.
+    pub content: &'a serde_json::Value,
+}
+
 /// The root of a construct tree and everything attached to it.
 pub struct App {
     serial: u32,
@@ -336,9 +351,8 @@ impl App {
             .collect()
     }
 
-    /// Every install input with the path that added it, its cluster, file
-    /// name stem, kind and content, in tree order (for analyzers).
-    pub fn install_inputs(&self) -> Vec<(&str, &str, &str, &InstallKind, &serde_json::Value)> {
+    /// Every install input, in tree order (for analyzers).
+    pub fn install_inputs(&self) -> Vec<InstallInputRef<'_>> {
         self.preorder()
             .into_iter()
             .filter_map(|i| match &self.node(i).kind {
@@ -346,14 +360,12 @@ impl App {
                 _ => None,
             })
             .flat_map(|info| {
-                info.install_inputs.iter().map(move |d| {
-                    (
-                        d.path.as_str(),
-                        info.cluster.as_str(),
-                        d.name.as_str(),
-                        &d.kind,
-                        &d.content,
-                    )
+                info.install_inputs.iter().map(move |d| InstallInputRef {
+                    path: d.path.as_str(),
+                    cluster: info.cluster.as_str(),
+                    name: d.name.as_str(),
+                    kind: &d.kind,
+                    content: &d.content,
                 })
             })
             .collect()

@@ -53,7 +53,7 @@ pub fn namespaces_exist(app: &App, out: &mut Vec<Diagnostic>) {
     let istio_clusters: BTreeSet<&str> = app
         .install_inputs()
         .into_iter()
-        .map(|(_, cluster, _, _, _)| cluster)
+        .map(|i| i.cluster)
         .collect();
     let mut reported = BTreeSet::new();
     for (path, cluster, obj) in &objects {

@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use indexmap::IndexMap;
 
-use crate::assembly::{ClusterArtifact, DeferredInput, FileSink, InstallInput, K8sFile};
+use crate::assembly::{
+    ClusterArtifact, DeferredInput, FileSink, InstallInput, InstallInputKind, K8sFile,
+};
 use crate::core::chart::InstallKind;
 use crate::core::tree::{App, NodeKind};
 use crate::core::{Error, LiteValue};
@@ -111,8 +113,12 @@ pub(super) fn emit_charts(
         let mut input_files: Vec<(String, String)> = Vec::new();
         for input in &info.install_inputs {
             let (suffix, kind, helm_chart) = match &input.kind {
-                InstallKind::IstioOperator => ("istiooperator", "istio-operator", None),
-                InstallKind::HelmValues { chart } => ("values", "helm-values", Some(chart.clone())),
+                InstallKind::IstioOperator => {
+                    ("istiooperator", InstallInputKind::IstioOperator, None)
+                }
+                InstallKind::HelmValues { chart } => {
+                    ("values", InstallInputKind::HelmValues, Some(chart.clone()))
+                }
             };
             let input_file = format!(
                 "{dir}/{}.{suffix}.yaml",
@@ -138,7 +144,7 @@ pub(super) fn emit_charts(
             }
             cluster.install_inputs.push(InstallInput {
                 file: input_file,
-                kind: kind.into(),
+                kind,
                 chart: helm_chart,
             });
         }

@@ -283,8 +283,9 @@ impl<'a> Index<'a> {
                 ix.telemetries.push(item!(o));
             }
         }
-        for (path, cluster, _name, kind, content) in app.install_inputs() {
-            match kind {
+        for input in app.install_inputs() {
+            let (path, cluster, content) = (input.path, input.cluster, input.content);
+            match input.kind {
                 InstallKind::IstioOperator => ix.add_installed_gateways(path, cluster, content),
                 InstallKind::HelmValues { chart } if chart == "istio/gateway" => {
                     ix.add_helm_gateway(path, cluster, content)

@@ -546,7 +546,7 @@ mod tests {
         let c = &mut asm.manifest.clusters[0];
         c.install_inputs.push(meshsynth::assembly::InstallInput {
             file: values.into(),
-            kind: "helm-values".into(),
+            kind: meshsynth::assembly::InstallInputKind::HelmValues,
             chart: Some("istio/gateway".into()),
         });
         c.deferred_inputs[0].files.push(values.into());
