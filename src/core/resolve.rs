@@ -145,6 +145,26 @@ fn single<S: Serializer, V: serde::Serialize + ?Sized>(
     m.end()
 }
 
+/// A reference that lands in another stack: the same for `Ref` and
+/// `Fn::GetAtt`, whose export or output names the attribute already.
+fn from_elsewhere<S: Serializer>(s: S, target: Target) -> Result<S::Ok, S::Error> {
+    match target {
+        Target::Import(export) => single(s, "Fn::ImportValue", &export),
+        Target::StackOutput {
+            stack,
+            output,
+            region,
+        } => single(
+            s,
+            "Fn::GetStackOutput",
+            &stack_output(&stack, &output, &region),
+        ),
+        // A local target is the caller's to write; an invalid one was
+        // recorded as a problem.
+        Target::Local(_) | Target::Invalid => s.serialize_none(),
+    }
+}
+
 /// Serializes a `Value` with the active resolver (see module docs).
 pub(crate) fn serialize_value<S: Serializer>(value: &Value, s: S) -> Result<S::Ok, S::Error> {
     match value {
@@ -168,33 +188,13 @@ pub(crate) fn serialize_value<S: Serializer>(value: &Value, s: S) -> Result<S::O
         Value::Ref(node) => {
             match resolve_target(*node, None, RefKind::Resource).map_err(S::Error::custom)? {
                 Target::Local(id) => single(s, "Ref", &*id),
-                Target::Import(export) => single(s, "Fn::ImportValue", &export),
-                Target::StackOutput {
-                    stack,
-                    output,
-                    region,
-                } => single(
-                    s,
-                    "Fn::GetStackOutput",
-                    &stack_output(&stack, &output, &region),
-                ),
-                Target::Invalid => s.serialize_none(),
+                elsewhere => from_elsewhere(s, elsewhere),
             }
         }
         Value::GetAtt(node, attr) => {
             match resolve_target(*node, Some(attr), RefKind::Resource).map_err(S::Error::custom)? {
                 Target::Local(id) => single(s, "Fn::GetAtt", &[&*id, attr.as_ref()]),
-                Target::Import(export) => single(s, "Fn::ImportValue", &export),
-                Target::StackOutput {
-                    stack,
-                    output,
-                    region,
-                } => single(
-                    s,
-                    "Fn::GetStackOutput",
-                    &stack_output(&stack, &output, &region),
-                ),
-                Target::Invalid => s.serialize_none(),
+                elsewhere => from_elsewhere(s, elsewhere),
             }
         }
         Value::Pseudo(p) => single(s, "Ref", p.name()),

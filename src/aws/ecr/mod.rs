@@ -163,13 +163,7 @@ impl Repository {
     /// final at synth (no deferred input): the URI is built from the
     /// repository's name and its stack's environment, never typed by hand.
     pub fn image(&self, tag: &str) -> Result<String, Error> {
-        let Some(uri) = &self.registry_uri else {
-            return Err(Error::construct(
-                self.path.clone(),
-                "the image URI needs the stack's account and region, but the stack's environment lacks one",
-                "set StackProps { env: Env::new(ACCOUNT, REGION) } on the repository's stack",
-            ));
-        };
+        let uri = self.registry_uri()?;
         let ok = !tag.is_empty()
             && tag.len() <= 128
             && tag
@@ -191,13 +185,7 @@ impl Repository {
     /// runtime pulls is exactly what was built and scanned, and checkov's
     /// digest check (CKV_K8S_43) passes without a recorded exception.
     pub fn image_by_digest(&self, digest: &str) -> Result<String, Error> {
-        let Some(uri) = &self.registry_uri else {
-            return Err(Error::construct(
-                self.path.clone(),
-                "the image URI needs the stack's account and region, but the stack's environment lacks one",
-                "set StackProps { env: Env::new(ACCOUNT, REGION) } on the repository's stack",
-            ));
-        };
+        let uri = self.registry_uri()?;
         ImageRef::parse(&format!("{uri}@{digest}"))
             .map(String::from)
             .map_err(|m| {
@@ -207,6 +195,17 @@ impl Repository {
                     "pass the digest as sha256:<64 hex digits>, e.g. from `crane digest IMAGE`",
                 )
             })
+    }
+
+    /// The literal registry URI, final at synth, or why it is not known.
+    fn registry_uri(&self) -> Result<&str, Error> {
+        self.registry_uri.as_deref().ok_or_else(|| {
+            Error::construct(
+                self.path.clone(),
+                "the image URI needs the stack's account and region, but the stack's environment lacks one",
+                "set StackProps { env: Env::new(ACCOUNT, REGION) } on the repository's stack",
+            )
+        })
     }
 
     /// The repository URI.
