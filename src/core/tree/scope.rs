@@ -1,0 +1,483 @@
+//! `Scope`: the mutable cursor at one node of the tree that constructs use
+//! to add children, resources, objects, validations and suppressions.
+
+use crate::core::aspects::Aspect;
+use crate::core::chart::InstallKind;
+use crate::core::context::Context;
+use crate::core::diag::Diagnostic;
+use crate::core::error::Error;
+use crate::core::names;
+use crate::core::object::{Deferred, K8sObject, ObjectRef};
+use crate::core::patch::{self, K8sPatch};
+use crate::core::resource::{CfnNode, CfnOptions, CfnResource, ErasedResource, ResourceRef};
+use crate::core::stack::Env;
+use crate::core::value::Value;
+
+use super::*;
+
+/// A mutable cursor at one node: constructs add children through it.
+pub struct Scope<'a> {
+    pub(crate) app: &'a mut App,
+    pub(crate) node: u32,
+}
+
+impl<'a> Scope<'a> {
+    /// This scope's node.
+    pub fn id(&self) -> NodeId {
+        self.app.node_id(self.node)
+    }
+
+    /// This scope's construct path.
+    pub fn path(&self) -> &str {
+        &self.app.node(self.node).path
+    }
+
+    /// The app's context values.
+    pub fn context(&self) -> &Context {
+        self.app.context()
+    }
+
+    /// Read access to the whole app (e.g. to look up a typed resource).
+    pub fn app(&self) -> &App {
+        self.app
+    }
+
+    /// Adds a plain construct node and returns a scope at it.
+    pub fn child(&mut self, id: &str) -> Result<Scope<'_>, Error> {
+        let index = self.app.add_node(self.node, id, NodeKind::Construct)?;
+        Ok(Scope {
+            app: self.app,
+            node: index,
+        })
+    }
+
+    /// A scope at another node of the same app.
+    pub fn at(&mut self, node: NodeId) -> Result<Scope<'_>, Error> {
+        self.app.scope(node)
+    }
+
+    pub(crate) fn add_kind(&mut self, id: &str, kind: NodeKind) -> Result<u32, Error> {
+        self.app.add_node(self.node, id, kind)
+    }
+
+    /// Adds an L1 resource and returns its typed handle.
+    pub fn add_resource<R: CfnResource>(
+        &mut self,
+        id: &str,
+        resource: R,
+    ) -> Result<ResourceRef<R>, Error> {
+        self.add_erased_resource(id, Box::new(resource))
+            .map(ResourceRef::new)
+    }
+
+    pub(crate) fn add_erased_resource(
+        &mut self,
+        id: &str,
+        resource: Box<dyn ErasedResource>,
+    ) -> Result<NodeId, Error> {
+        let node = CfnNode {
+            resource,
+            options: CfnOptions::default(),
+            tags: Default::default(),
+        };
+        let index = self.add_kind(id, NodeKind::Resource(Box::new(node)))?;
+        Ok(self.app.node_id(index))
+    }
+
+    /// Adds a raw resource of an unmodeled type (escape hatch).
+    pub fn add_raw_resource(
+        &mut self,
+        id: &str,
+        raw: crate::core::resource::CfnRaw,
+    ) -> Result<NodeId, Error> {
+        self.add_erased_resource(id, Box::new(raw))
+    }
+
+    /// Options (DependsOn, policies, overrides) of a resource of this app.
+    pub fn options(&mut self, resource: NodeId) -> Result<&mut CfnOptions, Error> {
+        let i = self.app.index_of(resource).ok_or_else(|| {
+            Error::construct(
+                self.path().to_string(),
+                "options asked for a resource of another app",
+                "use handles of this app",
+            )
+        })?;
+        let path = self.path().to_string();
+        match &mut self.app.node_mut(i).kind {
+            NodeKind::Resource(c) => Ok(&mut c.options),
+            _ => Err(Error::construct(
+                path,
+                "options asked for a node that is not a resource",
+                "pass a ResourceRef's node",
+            )),
+        }
+    }
+
+    /// Gives a resource an explicit logical ID, validated now.
+    pub fn override_logical_id(&mut self, resource: NodeId, id: &str) -> Result<(), Error> {
+        let path = self.app.path_of(resource).unwrap_or_default().to_string();
+        names::validate_logical_id(id).map_err(|reason| {
+            Error::construct(
+                path,
+                format!("invalid logical ID override {id:?}: {reason}"),
+                "use letters and digits only, at most 255 characters",
+            )
+        })?;
+        self.options(resource)?.logical_id = Some(id.to_string());
+        Ok(())
+    }
+
+    /// Mutable access to a typed resource (to adjust an L1 after an L2 made it).
+    pub fn resource_mut<R: CfnResource>(&mut self, r: &ResourceRef<R>) -> Option<&mut R> {
+        let i = self.app.index_of(r.node())?;
+        match &mut self.app.node_mut(i).kind {
+            NodeKind::Resource(c) => c.resource.as_any_mut().downcast_mut::<R>(),
+            _ => None,
+        }
+    }
+
+    /// Adds a Kubernetes object. Without an explicit `metadata.name` it is
+    /// named from its path; a namespaced object without a namespace gets the
+    /// chart's.
+    pub fn add_object<O: K8sObject>(
+        &mut self,
+        id: &str,
+        mut object: O,
+    ) -> Result<ObjectRef<O>, Error> {
+        let chart = self.app.node(self.node).chart.ok_or_else(|| {
+            Error::construct(
+                format!("{}/{id}", self.path()),
+                "Kubernetes objects must be inside a Chart",
+                "create this construct in a scope under a Chart",
+            )
+        })?;
+        if object.metadata().name.is_none() {
+            let mut comps = self.app.components_below(self.node, chart);
+            comps.push(id);
+            object.metadata_mut().name = Some(names::k8s_name(&comps));
+        }
+        if object.namespaced() && object.metadata().namespace.is_none() {
+            object.metadata_mut().namespace = self.app.chart_info(chart).namespace.clone();
+        }
+        let name = object.metadata().name.clone().unwrap_or_default();
+        let namespace = object.metadata().namespace.clone();
+        let index = self.add_kind(id, NodeKind::Object(Box::new(object)))?;
+        Ok(ObjectRef::new(self.app.node_id(index), name, namespace))
+    }
+
+    /// Patches the Kubernetes object at `path`, a construct path below this
+    /// scope (e.g. `Orders/VirtualService`), with a JSON merge patch or JSON
+    /// patch: the escape hatch for a field a construct does not expose. The
+    /// mesh analyzers see the patched object; `manifest.json` lists the path
+    /// under `escapeHatches`. Patch after the construct is complete: a later
+    /// typed change would not see the patch.
+    pub fn patch_object(&mut self, path: &str, patch: K8sPatch) -> Result<(), Error> {
+        let mut at = self.node;
+        for comp in path.split('/') {
+            match self.app.children_by_id.get(&(at, comp.to_string())) {
+                Some(&i) => at = i,
+                None => {
+                    let here = self.app.node(at);
+                    let children: Vec<&str> = here
+                        .children
+                        .iter()
+                        .map(|&c| self.app.node(c).id.as_str())
+                        .collect();
+                    let base = if here.path.is_empty() {
+                        "the app"
+                    } else {
+                        &here.path
+                    };
+                    return Err(Error::construct(
+                        self.path().to_string(),
+                        format!("cannot patch {path:?}: {base} has no child {comp:?}"),
+                        if children.is_empty() {
+                            "give a construct path below this scope, e.g. Orders/VirtualService"
+                                .to_string()
+                        } else {
+                            format!("its children are: {}", children.join(", "))
+                        },
+                    ));
+                }
+            }
+        }
+        let full = self.app.node(at).path.to_string();
+        let NodeKind::Object(object) = &self.app.node(at).kind else {
+            return Err(Error::construct(
+                full,
+                "cannot patch: this construct is not a Kubernetes object",
+                "give the path of the object itself (e.g. Orders/VirtualService); for a CloudFormation resource use options().overrides",
+            ));
+        };
+        let patched = patch::patch_object(object.as_ref(), &patch).map_err(|e| {
+            Error::construct(
+                full,
+                format!("patch failed: {e}"),
+                "fix the patch against the object as `meshsynth synth` writes it",
+            )
+        })?;
+        self.app.node_mut(at).kind = NodeKind::Object(patched);
+        Ok(())
+    }
+
+    /// The Kubernetes name a child object with this id would get by default.
+    pub fn default_k8s_name(&self, id: &str) -> Option<String> {
+        let chart = self.app.node(self.node).chart?;
+        let mut comps = self.app.components_below(self.node, chart);
+        comps.push(id);
+        Some(names::k8s_name(&comps))
+    }
+
+    /// Records a diagnostic; an empty path means this scope's path.
+    pub fn report(&mut self, mut d: Diagnostic) {
+        if d.path.is_empty() {
+            d.path = self.path().to_string();
+        }
+        self.app.diagnostics.push(d);
+    }
+
+    /// Registers a check to run over the locked tree at synth.
+    pub fn add_validation(&mut self, v: impl Validation + 'static) {
+        self.app.validations.push((self.node, Box::new(v)));
+    }
+
+    /// Registers an app-wide check once under `key`: a library's rule set
+    /// that every construct of the library enables. Later calls are no-ops.
+    pub fn add_validation_once(&mut self, key: &str, v: impl Validation + 'static) {
+        if self.app.validation_keys.insert(key.to_string()) {
+            self.app.validations.push((0, Box::new(v)));
+        }
+    }
+
+    /// Registers a check of every emitted resource once under `key` (a
+    /// family's rule set); later calls with the same key are no-ops.
+    pub fn add_emitted_check_once(&mut self, key: &str, check: EmittedCheck) {
+        if !self.app.emitted_checks.iter().any(|(k, _)| k == key) {
+            self.app.emitted_checks.push((key.to_string(), check));
+        }
+    }
+
+    /// Turns `rule` (a diagnostic code such as `MS-IAM-001` or a checkov id)
+    /// off for this scope's subtree. The reason is recorded in the Metadata of
+    /// every resource below, so the exception stays visible in review.
+    pub fn suppress(&mut self, rule: &str, reason: &str) -> Result<(), Error> {
+        if rule.trim().is_empty() || reason.trim().is_empty() {
+            return Err(Error::construct(
+                self.path().to_string(),
+                "a suppression needs a rule id and a reason",
+                "call suppress(\"RULE-ID\", \"why this is acceptable here\")",
+            ));
+        }
+        let node = self.node;
+        self.app.suppressions.push(Suppression {
+            node,
+            rule: rule.to_string(),
+            reason: reason.to_string(),
+        });
+        Ok(())
+    }
+
+    /// Like `suppress`, for one node (a resource or object and what is below
+    /// it) rather than this whole scope, so the exception stays as narrow as
+    /// the reason for it.
+    pub fn suppress_node(&mut self, node: NodeId, rule: &str, reason: &str) -> Result<(), Error> {
+        let index = self.app.index_of(node).ok_or_else(|| {
+            Error::construct(
+                self.path().to_string(),
+                "suppression for a node of another app",
+                "pass a handle of this app",
+            )
+        })?;
+        let saved = self.node;
+        self.node = index;
+        let result = self.suppress(rule, reason);
+        self.node = saved;
+        result
+    }
+
+    /// Adds an install input to the enclosing chart's cluster: a file beside
+    /// the manifests (an IstioOperator, Helm values) that is listed in
+    /// `manifest.json` but kept out of the kustomization. meshsynth does not
+    /// check what it holds, so `manifest.json` lists its path under
+    /// `escapeHatches`.
+    pub fn add_install_input(
+        &mut self,
+        name: &str,
+        kind: InstallKind,
+        content: &impl serde::Serialize,
+    ) -> Result<(), Error> {
+        self.install_input(name, kind, content, true)
+    }
+
+    /// [`Scope::add_install_input`] for meshsynth's own constructs, whose
+    /// inputs are no escape hatch.
+    pub(crate) fn add_builtin_install_input(
+        &mut self,
+        name: &str,
+        kind: InstallKind,
+        content: &impl serde::Serialize,
+    ) -> Result<(), Error> {
+        self.install_input(name, kind, content, false)
+    }
+
+    fn install_input(
+        &mut self,
+        name: &str,
+        kind: InstallKind,
+        content: &impl serde::Serialize,
+        escape_hatch: bool,
+    ) -> Result<(), Error> {
+        let path = format!("{}/{name}", self.path());
+        let chart = self.app.node(self.node).chart.ok_or_else(|| {
+            Error::construct(
+                path.clone(),
+                "install inputs belong to a Chart",
+                "create this construct under a Chart",
+            )
+        })?;
+        names::validate_dns1123_label(name).map_err(|e| {
+            Error::construct(
+                path.clone(),
+                format!("install input name: {e}"),
+                "use a name such as \"istio-primary\"",
+            )
+        })?;
+        let content = serde_json::to_value(content).map_err(|e| {
+            Error::construct(
+                path.clone(),
+                format!("cannot serialize install input: {e}"),
+                "report this as a meshsynth bug",
+            )
+        })?;
+        if let NodeKind::Chart(info) = &mut self.app.node_mut(chart).kind {
+            info.install_inputs
+                .push(crate::core::chart::InstallInputData {
+                    name: name.to_string(),
+                    kind,
+                    content,
+                    path,
+                    escape_hatch,
+                });
+        }
+        Ok(())
+    }
+
+    /// Registers an aspect to visit this scope's subtree at synth.
+    pub fn add_aspect(&mut self, a: impl Aspect + 'static) {
+        self.app.aspects.push((self.node, Box::new(a)));
+    }
+
+    /// The environment of the enclosing stack, if any.
+    pub fn env(&self) -> Option<&Env> {
+        let s = self.app.node(self.node).stack?;
+        Some(&self.app.stack_info(s).env)
+    }
+
+    /// The enclosing stack's region, or an error saying the construct needs it.
+    pub fn require_region(&self, what: &str) -> Result<String, Error> {
+        self.env()
+            .and_then(|e| e.region.clone())
+            .ok_or_else(|| self.missing_env("region", what))
+    }
+
+    /// The enclosing stack's account, or an error saying the construct needs it.
+    pub fn require_account(&self, what: &str) -> Result<String, Error> {
+        self.env()
+            .and_then(|e| e.account.clone())
+            .ok_or_else(|| self.missing_env("account", what))
+    }
+
+    fn missing_env(&self, part: &str, what: &str) -> Error {
+        Error::construct(
+            self.path().to_string(),
+            format!(
+                "{what} needs the stack's {part}, but the stack has no {part} in its environment"
+            ),
+            "set StackProps { env: Env::new(ACCOUNT, REGION) } on the enclosing stack".to_string(),
+        )
+    }
+
+    /// The namespace the enclosing chart gives to namespaced objects, if any.
+    pub fn chart_namespace(&self) -> Option<&str> {
+        let c = self.app.node(self.node).chart?;
+        self.app.chart_info(c).namespace.as_deref()
+    }
+
+    /// The cluster the enclosing chart targets.
+    pub fn cluster(&self) -> Option<&str> {
+        let c = self.app.node(self.node).chart?;
+        Some(&self.app.chart_info(c).cluster)
+    }
+
+    /// Turns a CloudFormation value into text for a Kubernetes field. A
+    /// literal is returned as is; a resource attribute becomes a visible
+    /// placeholder that `deploy` fills from a stack output (a deferred input).
+    pub fn deferred(&mut self, value: &Value) -> Result<String, Error> {
+        self.deferred_with(value, None)
+    }
+
+    /// Like [`Scope::deferred`], for a value deploy looks up from a
+    /// resource's output (e.g. `MskCluster::bootstrap_brokers()`): the
+    /// placeholder is filled with what the lookup returns.
+    pub fn deferred_lookup(
+        &mut self,
+        value: &crate::core::object::LookupValue,
+    ) -> Result<String, Error> {
+        self.deferred_with(&value.value, Some(value.lookup.clone()))
+    }
+
+    fn deferred_with(
+        &mut self,
+        value: &Value,
+        lookup: Option<crate::core::object::Lookup>,
+    ) -> Result<String, Error> {
+        if let Some(s) = value.as_literal() {
+            return Ok(s.to_string());
+        }
+        let chart = self.app.node(self.node).chart.ok_or_else(|| {
+            Error::construct(
+                self.path().to_string(),
+                "a deferred value is only meaningful inside a Chart",
+                "create this construct under a Chart",
+            )
+        })?;
+        let (target, attr) = match value {
+            Value::Ref(n) => (*n, None),
+            Value::GetAtt(n, a) => (*n, Some(a.to_string())),
+            _ => {
+                return Err(Error::construct(
+                    self.path().to_string(),
+                    "only a resource's Ref or attribute can cross into a Kubernetes object",
+                    "pass the attribute handle itself (e.g. db.endpoint_address())",
+                ))
+            }
+        };
+        let Some(target_path) = self.app.path_of(target).map(str::to_string) else {
+            return Err(Error::construct(
+                self.path().to_string(),
+                "dangling reference: the value refers to a resource of another app",
+                "reference resources created in this app",
+            ));
+        };
+        let suffix = lookup
+            .as_ref()
+            .map(|l| format!("|{}", l.tag()))
+            .unwrap_or_default();
+        let placeholder = match attr {
+            Some(a) => format!("${{meshsynth:{target_path}#{a}{suffix}}}"),
+            None => format!("${{meshsynth:{target_path}#Ref{suffix}}}"),
+        };
+        let consumer = self.path().to_string();
+        if let NodeKind::Chart(info) = &mut self.app.node_mut(chart).kind {
+            if !info.deferred.iter().any(|d| d.placeholder == placeholder) {
+                info.deferred.push(Deferred {
+                    placeholder: placeholder.clone(),
+                    value: value.clone(),
+                    lookup,
+                    consumer,
+                });
+            }
+        }
+        Ok(placeholder)
+    }
+}
