@@ -109,14 +109,14 @@ impl From<ImageRef> for String {
 }
 
 fn check_digest(image: &str, digest: &str) -> Result<String, String> {
+    let lower_hex = |hex: &str, len: usize| {
+        hex.len() == len && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    };
     let ok = match digest.split_once(':') {
-        Some(("sha256", hex)) => hex.len() == 64,
-        Some(("sha512", hex)) => hex.len() == 128,
+        Some(("sha256", hex)) => lower_hex(hex, 64),
+        Some(("sha512", hex)) => lower_hex(hex, 128),
         _ => false,
-    } && digest.split_once(':').is_some_and(|(_, hex)| {
-        hex.bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-    });
+    };
     if ok {
         Ok(digest.to_string())
     } else {
