@@ -237,3 +237,37 @@ fn diff_text_is_inert() {
     let plain = meshsynth::untrusted::inert_keeping_sgr("\u{1b}[32m+\u{1b}[0m", true);
     assert_eq!(plain, "\u{1b}[32m+\u{1b}[0m");
 }
+
+/// An assembly whose manifest names an install-input kind meshsynth does not
+/// know is refused in one line naming manifest.json, not read as Helm values.
+#[test]
+fn an_unknown_install_input_kind_is_refused() {
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("mesh.out");
+    let build = |app: &mut App| -> Result<(), Error> {
+        let chart = Chart::new(&mut app.root(), "Mesh", ChartProps::new("main"))?;
+        app.scope(chart.node())?.add_install_input(
+            "istio",
+            meshsynth::core::InstallKind::IstioOperator,
+            &json!({"apiVersion": "install.istio.io/v1alpha1", "kind": "IstioOperator", "metadata": {"name": "istio"}}),
+        )
+    };
+    let (code, _, err) = run(&["synth", "-o", out.to_str().unwrap()], &build);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = diff(&out, &out, &[]);
+    assert_eq!(code, 0, "the untouched assembly loads: {err}");
+
+    let manifest = out.join("manifest.json");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    assert!(text.contains("\"istio-operator\""), "{text}");
+    std::fs::write(
+        &manifest,
+        text.replace("\"istio-operator\"", "\"istio-operater\""),
+    )
+    .unwrap();
+    let (code, _, err) = diff(&out, &out, &[]);
+    assert_ne!(code, 0, "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("manifest.json"), "{err}");
+    assert!(err.contains("istio-operater"), "{err}");
+}
