@@ -85,8 +85,7 @@ fn merge_and_json_patches_reach_the_manifest_and_are_listed() {
             "Orders/VirtualService",
             K8sPatch::Json(json!([
                 {"op": "add", "path": "/spec/http/0/corsPolicy",
-                 "value": {"allowOrigins": [{"exact": "https://shop.example.com"}]}},
-                {"op": "add", "path": "/spec/http/0/x-experimental", "value": true}
+                 "value": {"allowOrigins": [{"exact": "https://shop.example.com"}]}}
             ])),
         ),
         (
@@ -102,8 +101,7 @@ fn merge_and_json_patches_reach_the_manifest_and_are_listed() {
     out.object_in("VirtualService", "shop", "orders")
         .has(json!({
             "spec": {"http": [{
-                "corsPolicy": {"allowOrigins": [{"exact": "https://shop.example.com"}]},
-                "x-experimental": true
+                "corsPolicy": {"allowOrigins": [{"exact": "https://shop.example.com"}]}
             }]}
         }));
     out.object_in("ScaledObject", "shop", "orders").has(json!({
@@ -119,6 +117,39 @@ fn merge_and_json_patches_reach_the_manifest_and_are_listed() {
             "Shop/Orders/ScaledObject",
             "Shop/ztunnel-extra"
         ])
+    );
+}
+
+#[test]
+fn a_patch_the_crd_refuses_is_an_error_naming_the_field() {
+    let err = synth(vec![
+        (
+            "Orders/VirtualService",
+            K8sPatch::Json(json!([
+                {"op": "add", "path": "/spec/http/0/x-experimental", "value": true}
+            ])),
+        ),
+        (
+            "Orders/ScaledObject",
+            K8sPatch::Merge(json!({"spec": {"pollingIntervall": 30}})),
+        ),
+    ])
+    .err()
+    .expect("fields the CRDs refuse are errors");
+    let Error::Diagnostics(found) = err else {
+        panic!("expected diagnostics, got {err}")
+    };
+    let found: Vec<String> = found.iter().map(|d| d.to_string()).collect();
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(
+        found.iter().any(|f| f.starts_with("error[MS-CRD-1]: Shop/Orders/VirtualService: ")
+            && f.contains("spec.http[0].x-experimental: unknown field")),
+        "{found:?}"
+    );
+    assert!(
+        found.iter().any(|f| f.starts_with("error[MS-CRD-1]: Shop/Orders/ScaledObject: ")
+            && f.contains("spec.pollingIntervall: unknown field (did you mean \"pollingInterval\"?)")),
+        "{found:?}"
     );
 }
 

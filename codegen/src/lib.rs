@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
 
+pub mod crd;
 pub mod rust;
 use serde_json::Value as Json;
 
@@ -501,7 +502,7 @@ fn compact_schema(s: &Json) -> Json {
 }
 
 /// Minified JSON with object keys sorted, whatever map the parser kept.
-fn write_canonical(out: &mut String, v: &Json) {
+pub(crate) fn write_canonical(out: &mut String, v: &Json) {
     match v {
         Json::Object(m) => {
             let mut keys: Vec<&String> = m.keys().collect();

@@ -1,7 +1,9 @@
-//! `meshsynth-codegen CFNLINT_DIR OUT_DIR [--check]`: writes (or, with
-//! `--check`, compares) the generated CloudFormation registry.
+//! `meshsynth-codegen CFNLINT_DIR OUT_DIR CARGO_TOML [--check]`: writes (or,
+//! with `--check`, compares) the generated CloudFormation registry;
+//! `meshsynth-codegen crds CRDS_DIR OUT_DIR [--check]` does the same for the
+//! Kubernetes CRD registry.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
@@ -10,10 +12,57 @@ use anyhow::{bail, Context, Result};
 /// every type the others have.
 const REGION: &str = "us-east-1";
 
+/// Writes `files` under `out` (each beside and renamed, so an interrupted
+/// run leaves the old file whole) or, with `check`, reports each that
+/// differs. Returns whether all were the same.
+fn write_or_check(out: &Path, files: &[(String, Vec<u8>)], check: bool, what: &str) -> Result<bool> {
+    let mut same = true;
+    for (name, bytes) in files {
+        let path = out.join(name);
+        if check {
+            let committed = std::fs::read(&path).unwrap_or_default();
+            if &committed != bytes {
+                eprintln!(
+                    "meshsynth-codegen: {} differs from what {what} generates; run scripts/codegen and commit the result",
+                    path.display(),
+                );
+                same = false;
+            }
+        } else {
+            let dir = path.parent().unwrap_or(out).to_path_buf();
+            std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+            let tmp = dir.join(format!(
+                ".{}.tmp",
+                path.file_name().unwrap_or_default().to_string_lossy()
+            ));
+            std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
+            std::fs::rename(&tmp, &path)
+                .with_context(|| format!("renaming to {}", path.display()))?;
+        }
+    }
+    Ok(same)
+}
+
+fn run_crds(paths: &[&String], check: bool) -> Result<bool> {
+    let [crds, out] = paths else {
+        bail!("usage: meshsynth-codegen crds CRDS_DIR OUT_DIR [--check]");
+    };
+    let (files, kinds) = meshsynth_codegen::crd::generate(Path::new(crds))?;
+    let out = PathBuf::from(out);
+    let same = write_or_check(&out, &files, check, &format!("{crds}"))?;
+    if !check {
+        println!("meshsynth-codegen: {kinds} CRD kinds from {crds} → {}", out.display());
+    }
+    Ok(same)
+}
+
 fn run() -> Result<bool> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let check = args.iter().any(|a| a == "--check");
     let paths: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
+    if paths.first().is_some_and(|p| *p == "crds") {
+        return run_crds(&paths[1..], check);
+    }
     let [cfnlint, out, cargo_toml] = paths.as_slice() else {
         bail!("usage: meshsynth-codegen CFNLINT_DIR OUT_DIR CARGO_TOML [--check] (CFNLINT_DIR is the installed cfnlint/ package folder; CARGO_TOML gets the generated features)");
     };
@@ -54,31 +103,8 @@ fn run() -> Result<bool> {
             }
         }
     }
-    for (name, bytes) in &files {
-        let path = out.join(name);
-        if check {
-            let committed = std::fs::read(&path).unwrap_or_default();
-            if &committed != bytes {
-                eprintln!(
-                    "meshsynth-codegen: {} differs from what cfn-lint {} generates; run scripts/codegen and commit the result",
-                    path.display(),
-                    source.cfn_lint_version
-                );
-                same = false;
-            }
-        } else {
-            let dir = path.parent().unwrap_or(&out).to_path_buf();
-            std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-            // Written beside and renamed, so an interrupted run leaves the old file whole.
-            let tmp = dir.join(format!(
-                ".{}.tmp",
-                path.file_name().unwrap_or_default().to_string_lossy()
-            ));
-            std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
-            std::fs::rename(&tmp, &path)
-                .with_context(|| format!("renaming to {}", path.display()))?;
-        }
-    }
+    let what = format!("cfn-lint {}", source.cfn_lint_version);
+    same &= write_or_check(&out, &files, check, &what)?;
     if !check {
         println!(
             "meshsynth-codegen: {} types from cfn-lint {} (schema date {}) → {}",

@@ -1,8 +1,12 @@
 //! Parsing documents into the DSL's typed objects and placing them in an
 //! [`App`]: one chart per cluster, one object per document (or `List` item).
-//! A document that does not fit its type is an IST0106 finding; a field the
-//! type does not know is an IST0106 finding too, and the object is still
-//! analyzed.
+//! An object of a kind of the pinned CRDs is first checked against its
+//! CRD's schema (`k8s::crd`), as the API server would check it: what fails
+//! is an IST0106 finding with the field's path. The typed model then reads
+//! what the analyzers need and ignores the rest, so an object the CRD
+//! accepts is never refused for a field meshsynth does not model. Core
+//! kinds have no CRD: a document that does not fit the k8s-openapi type, or
+//! a field it does not know, is the IST0106 finding.
 
 use std::collections::HashMap;
 
@@ -35,6 +39,15 @@ pub(crate) struct InstallFile {
     pub chart: Option<String>,
 }
 
+/// What the CRD schema check said about an object.
+#[derive(Clone, Copy)]
+struct Checked {
+    /// The object is a kind of the pinned CRDs.
+    by_crd: bool,
+    /// The check found an error (already reported).
+    errors: bool,
+}
+
 /// Namespaces istioctl does not analyze.
 const SYSTEM_NAMESPACES: &[&str] = &["kube-system", "kube-public", "kube-node-lease"];
 
@@ -45,6 +58,11 @@ struct Loader<'r> {
     system_skipped: usize,
     gateway_wants_default_ingress: bool,
     has_ingress_workload: bool,
+    /// CEL rules of the CRDs that applied and were not evaluated.
+    cel_skipped: usize,
+    /// Objects valid per their CRD that the typed model could not read
+    /// (kind/name: why), so they were not analyzed further.
+    unread: Vec<String>,
 }
 
 /// Loads every group (cluster) into `app`; returns construct path → origin.
@@ -63,6 +81,8 @@ pub(crate) fn load(
         system_skipped: 0,
         gateway_wants_default_ingress: false,
         has_ingress_workload: false,
+        cel_skipped: 0,
+        unread: Vec::new(),
     };
     for (i, (cluster, sources)) in groups.iter().enumerate() {
         let chart = Chart::new(
@@ -96,6 +116,21 @@ pub(crate) fn load(
         if !whole_clusters && opts.assume_default_ingress {
             l.assume_default_ingress(&mut scope)?;
         }
+    }
+    if l.cel_skipped > 0 {
+        l.report.notes.push(format!(
+            "{} x-kubernetes-validations (CEL) rule(s) of the CRDs applied and were not evaluated: meshsynth does not evaluate CEL yet",
+            l.cel_skipped
+        ));
+    }
+    if !l.unread.is_empty() {
+        let shown: Vec<&str> = l.unread.iter().take(5).map(String::as_str).collect();
+        l.report.notes.push(format!(
+            "{} object(s) valid per their CRD were not analyzed further (meshsynth's model of the kind is narrower): {}{}",
+            l.unread.len(),
+            shown.join("; "),
+            if l.unread.len() > 5 { "; …" } else { "" }
+        ));
     }
     if l.system_skipped > 0 {
         l.report.notes.push(format!(
@@ -167,7 +202,7 @@ impl Loader<'_> {
         value: &Yaml,
     ) -> Result<(), Error> {
         if value.get("kind").and_then(Yaml::as_str) != Some("List") {
-            return self.object(scope, src, doc.line, value);
+            return self.object(scope, src, doc, value);
         }
         let items = value.get("items").and_then(Yaml::as_sequence);
         for item in items.into_iter().flatten() {
@@ -183,9 +218,10 @@ impl Loader<'_> {
         &mut self,
         scope: &mut Scope<'_>,
         src: &Source,
-        line: usize,
+        doc: &super::input::Document<'_>,
         value: &Yaml,
     ) -> Result<(), Error> {
+        let line = doc.line;
         let kind = value.get("kind").and_then(Yaml::as_str).unwrap_or("");
         let api_version = value.get("apiVersion").and_then(Yaml::as_str).unwrap_or("");
         let name = str_at(value, &["metadata", "name"]).unwrap_or("");
@@ -207,46 +243,67 @@ impl Loader<'_> {
             return Ok(());
         }
         self.note_ingress(kind, value);
+        // Through JSON: Kubernetes enums are maps (`exact: x`), which
+        // serde_yaml would only read as `!tags`.
+        let mut json = match serde_json::to_value(value) {
+            Ok(j) => j,
+            Err(e) => {
+                self.parse_finding(&origin, format!("not representable as JSON: {e}"));
+                return Ok(());
+            }
+        };
+        yaml11_integers(doc.text, &mut json);
+        let schema = crate::k8s::crd::check_object(&json);
+        let crd_kind = schema.version.is_some() || !schema.issues.is_empty();
+        let schema_errors = schema.issues.iter().any(|i| i.severity == Severity::Error);
+        self.cel_skipped += schema.cel_rules_skipped;
+        for issue in &schema.issues {
+            self.schema_finding(&origin, issue);
+        }
+        let checked = Checked {
+            by_crd: crd_kind,
+            errors: schema_errors,
+        };
         let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
         match (group, kind) {
-            ("", "Namespace") => self.add::<Namespace>(scope, origin, value),
-            ("", "Service") => self.add::<Service>(scope, origin, value),
-            ("", "Pod") => self.add::<Pod>(scope, origin, value),
-            ("", "Secret") => self.add::<Secret>(scope, origin, value),
-            ("apps", "Deployment") => self.add::<Deployment>(scope, origin, value),
-            ("apps", "StatefulSet") => self.add::<StatefulSet>(scope, origin, value),
-            ("apps", "DaemonSet") => self.add::<DaemonSet>(scope, origin, value),
-            ("networking.istio.io", "Gateway") => self.add::<Gateway>(scope, origin, value),
+            ("", "Namespace") => self.add::<Namespace>(scope, origin, json, checked),
+            ("", "Service") => self.add::<Service>(scope, origin, json, checked),
+            ("", "Pod") => self.add::<Pod>(scope, origin, json, checked),
+            ("", "Secret") => self.add::<Secret>(scope, origin, json, checked),
+            ("apps", "Deployment") => self.add::<Deployment>(scope, origin, json, checked),
+            ("apps", "StatefulSet") => self.add::<StatefulSet>(scope, origin, json, checked),
+            ("apps", "DaemonSet") => self.add::<DaemonSet>(scope, origin, json, checked),
+            ("networking.istio.io", "Gateway") => self.add::<Gateway>(scope, origin, json, checked),
             ("gateway.networking.k8s.io", "Gateway") => {
-                self.add::<crate::mesh::gateway_api::Gateway>(scope, origin, value)
+                self.add::<crate::mesh::gateway_api::Gateway>(scope, origin, json, checked)
             }
             ("networking.istio.io", "VirtualService") => {
-                self.add::<VirtualService>(scope, origin, value)
+                self.add::<VirtualService>(scope, origin, json, checked)
             }
             ("networking.istio.io", "DestinationRule") => {
-                self.add::<DestinationRule>(scope, origin, value)
+                self.add::<DestinationRule>(scope, origin, json, checked)
             }
             ("networking.istio.io", "ServiceEntry") => {
-                self.add::<ServiceEntry>(scope, origin, value)
+                self.add::<ServiceEntry>(scope, origin, json, checked)
             }
             ("networking.istio.io", "WorkloadEntry") => {
-                self.add::<WorkloadEntry>(scope, origin, value)
+                self.add::<WorkloadEntry>(scope, origin, json, checked)
             }
             ("networking.istio.io", "WorkloadGroup") => {
-                self.add::<WorkloadGroup>(scope, origin, value)
+                self.add::<WorkloadGroup>(scope, origin, json, checked)
             }
-            ("networking.istio.io", "Sidecar") => self.add::<Sidecar>(scope, origin, value),
+            ("networking.istio.io", "Sidecar") => self.add::<Sidecar>(scope, origin, json, checked),
             ("security.istio.io", "PeerAuthentication") => {
-                self.add::<PeerAuthentication>(scope, origin, value)
+                self.add::<PeerAuthentication>(scope, origin, json, checked)
             }
             ("security.istio.io", "AuthorizationPolicy") => {
-                self.add::<AuthorizationPolicy>(scope, origin, value)
+                self.add::<AuthorizationPolicy>(scope, origin, json, checked)
             }
             ("security.istio.io", "RequestAuthentication") => {
-                self.add::<RequestAuthentication>(scope, origin, value)
+                self.add::<RequestAuthentication>(scope, origin, json, checked)
             }
-            ("telemetry.istio.io", "Telemetry") => self.add::<Telemetry>(scope, origin, value),
-            ("argoproj.io", "Rollout") => self.add::<Rollout>(scope, origin, value),
+            ("telemetry.istio.io", "Telemetry") => self.add::<Telemetry>(scope, origin, json, checked),
+            ("argoproj.io", "Rollout") => self.add::<Rollout>(scope, origin, json, checked),
             ("cert-manager.io", "Certificate") | ("external-secrets.io", "ExternalSecret") => {
                 self.add_raw(scope, origin, api_version, value)
             }
@@ -263,11 +320,39 @@ impl Loader<'_> {
                 self.report.objects += 1;
                 Ok(())
             }
+            // Checked against its CRD; no analyzer reads the kind yet.
+            _ if crd_kind => {
+                self.report.objects += 1;
+                Ok(())
+            }
             _ => {
                 *self.report.skipped.entry(kind.to_string()).or_default() += 1;
                 Ok(())
             }
         }
+    }
+
+    fn schema_finding(&mut self, origin: &Origin, issue: &crate::k8s::crd::SchemaIssue) {
+        let message = if issue.field.is_empty() {
+            issue.message.clone()
+        } else {
+            format!("{}: {}", issue.field, issue.message)
+        };
+        let (code, hint) = match issue.severity {
+            Severity::Error => ("IST0106", "fix the field (see the kind's CRD) or remove it; the API server would refuse this object"),
+            _ => ("MS-CRD-2", "move to the replacement the warning names; the API server still accepts this for now"),
+        };
+        self.report.findings.push(Finding {
+            code: code.into(),
+            level: issue.severity,
+            message,
+            hint: Some(hint.into()),
+            file: Some(origin.file.clone()),
+            line: Some(origin.line),
+            kind: Some(origin.kind.clone()),
+            namespace: origin.namespace.clone(),
+            name: Some(origin.name.clone()),
+        });
     }
 
     /// Tracks whether istioctl's default ingress gateway would be assumed.
@@ -328,27 +413,30 @@ impl Loader<'_> {
         &mut self,
         scope: &mut Scope<'_>,
         mut origin: Origin,
-        value: &Yaml,
+        json: serde_json::Value,
+        checked: Checked,
     ) -> Result<(), Error> {
-        // Through JSON: Kubernetes enums are maps (`exact: x`), which
-        // serde_yaml would only read as `!tags`.
-        let json = match serde_json::to_value(value) {
-            Ok(j) => j,
-            Err(e) => {
-                self.parse_finding(&origin, format!("not representable as JSON: {e}"));
-                return Ok(());
-            }
-        };
         let parsed = deserialize_tracked::<T>(json);
         let (obj, unknown) = match parsed {
             Ok(o) => o,
+            // The schema check already said what is wrong.
+            Err(_) if checked.errors => return Ok(()),
+            Err(message) if checked.by_crd => {
+                self.unread
+                    .push(format!("{} {}: {message}", origin.kind, origin.name));
+                return Ok(());
+            }
             Err(message) => {
                 self.parse_finding(&origin, message);
                 return Ok(());
             }
         };
-        for field in unknown {
-            self.parse_finding(&origin, format!("{field}: unknown field"));
+        // A CRD kind's fields are the schema's to judge; the model reads a
+        // subset.
+        if !checked.by_crd {
+            for field in unknown {
+                self.parse_finding(&origin, format!("{field}: unknown field"));
+            }
         }
         if origin.name.is_empty() {
             self.parse_finding(&origin, "metadata.name: required".into());
@@ -407,6 +495,67 @@ impl Loader<'_> {
     }
 }
 
+/// Whether `s` is an integer in YAML 1.1 only: octal with a leading zero
+/// (`0400`) or with digit separators (`1_000`). YAML 1.2 (serde_yaml) reads
+/// both as strings; Kubernetes' YAML 1.1 reader reads them as numbers.
+fn yaml11_integer(s: &str) -> Option<i64> {
+    let (neg, body) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let n = if body.len() > 1 && body.starts_with('0') && body.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
+        i64::from_str_radix(&body[1..], 8).ok()?
+    } else if body.contains('_')
+        && !body.starts_with('_')
+        && body.bytes().all(|b| b.is_ascii_digit() || b == b'_')
+    {
+        body.replace('_', "").parse().ok()?
+    } else {
+        return None;
+    };
+    Some(if neg { -n } else { n })
+}
+
+/// Reads the plain scalars of `text` that are integers in YAML 1.1 only as
+/// Kubernetes does (`defaultMode: 0400` is 256), so such a field is not a
+/// string to the schema check or the typed model. serde_yaml does not say
+/// whether a scalar was quoted, so the document text does: a value is
+/// converted when the same token appears unquoted after a `key:` or `-`.
+fn yaml11_integers(text: &str, json: &mut serde_json::Value) {
+    let plain: std::collections::HashSet<&str> = text
+        .lines()
+        .filter_map(|l| {
+            let l = l.split(" #").next().unwrap_or(l).trim_end();
+            let token = l.rsplit_once(": ").map_or_else(
+                || l.trim_start().strip_prefix("- "),
+                |(_, v)| Some(v),
+            )?;
+            let token = token.trim();
+            yaml11_integer(token).map(|_| token)
+        })
+        .collect();
+    if plain.is_empty() {
+        return;
+    }
+    fn walk(v: &mut serde_json::Value, plain: &std::collections::HashSet<&str>, depth: usize) {
+        if depth > 128 {
+            return;
+        }
+        match v {
+            serde_json::Value::String(s) if plain.contains(s.as_str()) => {
+                if let Some(n) = yaml11_integer(s) {
+                    *v = n.into();
+                }
+            }
+            serde_json::Value::Array(a) => a.iter_mut().for_each(|x| walk(x, plain, depth + 1)),
+            serde_json::Value::Object(m) => m.values_mut().for_each(|x| walk(x, plain, depth + 1)),
+            _ => {}
+        }
+    }
+    walk(json, &plain, 0);
+}
+
 fn not_an_object(src: &Source, doc: &super::input::Document<'_>, v: &Yaml) -> Error {
     let what = match v {
         Yaml::Bool(_) => "a boolean",
@@ -422,5 +571,27 @@ fn not_an_object(src: &Source, doc: &super::input::Document<'_>, v: &Yaml) -> Er
             "document {} is {what}, not a Kubernetes object; each document must be a mapping with apiVersion and kind",
             doc.index + 1
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yaml_1_1_integers_are_read_as_kubernetes_reads_them() {
+        assert_eq!(yaml11_integer("0400"), Some(256));
+        assert_eq!(yaml11_integer("-010"), Some(-8));
+        assert_eq!(yaml11_integer("1_000"), Some(1000));
+        assert_eq!(yaml11_integer("0"), None);
+        assert_eq!(yaml11_integer("08"), None);
+        assert_eq!(yaml11_integer("v0400"), None);
+        let text = "spec:\n  defaultMode: 0400 # r--\n  label: '0644'\n  items:\n    - 0600\n";
+        let mut v = serde_json::json!({"spec": {"defaultMode": "0400", "label": "0644", "items": ["0600"]}});
+        yaml11_integers(text, &mut v);
+        assert_eq!(
+            v,
+            serde_json::json!({"spec": {"defaultMode": 256, "label": "0644", "items": [384]}})
+        );
     }
 }

@@ -11,6 +11,7 @@ pub mod lite;
 pub mod names;
 pub mod object;
 pub mod patch;
+pub(crate) mod pattern;
 pub mod resolve;
 pub mod resource;
 pub mod stack;

@@ -1,5 +1,6 @@
 //! Kubernetes constructs (core kinds from `k8s-openapi`), one folder per family.
 
+pub mod crd;
 pub mod workloads;
 
 use std::collections::BTreeSet;
@@ -11,6 +12,9 @@ use crate::core::{App, Diagnostic, Error, K8sObject, ObjectRef, Scope};
 
 /// Namespaces every cluster has without a Namespace object.
 const BUILTIN_NAMESPACES: &[&str] = &["default", "kube-system", "kube-public", "kube-node-lease"];
+
+/// The key of the CRD schema check (`MS-CRD-1`, `MS-CRD-2`).
+const CRDS_KEY: &str = "meshsynth.k8s.crds";
 
 /// The key of the namespace-existence check.
 const NAMESPACES_KEY: &str = "meshsynth.k8s.namespaces";
@@ -34,6 +38,7 @@ pub fn add_object<O: K8sObject>(
         })?;
     }
     scope.add_validation_once(NAMESPACES_KEY, namespaces_exist);
+    scope.add_validation_once(CRDS_KEY, crd::objects_match_their_crds);
     scope.add_object(id, object)
 }
 

@@ -1,0 +1,287 @@
+//! Generates meshsynth's Kubernetes CRD registry from the upstream
+//! CustomResourceDefinitions pinned in `../shared/crds/` (one folder per
+//! project and tag).
+//!
+//! Two files come out, committed under `src/k8s/crd/generated/`:
+//! - `schemas.json`: each distinct `openAPIV3Schema` with its prose
+//!   (descriptions, examples) dropped, one per line; Istio serves several
+//!   versions of a kind from one schema, which is stored once;
+//! - `registry.rs`: one entry per (group, kind, version) — plural, scope,
+//!   served, storage, deprecation, the project folder and the byte range of
+//!   its schema — sorted by group, kind and version.
+//!
+//! The Gateway API folder has two channels; the experimental one is a
+//! superset of the standard one (every standard field and kind is in it), so
+//! it is the one read: an object a cluster with either channel accepts is
+//! never refused. The output is a pure function of the input files.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, bail, Context, Result};
+use serde_json::Value as Json;
+
+/// Keywords whose value is a map from property names to schemas.
+const SCHEMA_MAPS: &[&str] = &["properties", "patternProperties"];
+/// Keywords whose value is one schema (or a boolean).
+const SCHEMA_ONE: &[&str] = &["items", "additionalProperties", "not"];
+/// Keywords whose value is a list of schemas.
+const SCHEMA_LISTS: &[&str] = &["allOf", "anyOf", "oneOf"];
+/// Prose the checks never read.
+const DROP: &[&str] = &["description", "example", "externalDocs", "title"];
+
+/// One served version of one kind, as read.
+struct Entry {
+    group: String,
+    kind: String,
+    plural: String,
+    namespaced: bool,
+    version: String,
+    served: bool,
+    storage: bool,
+    deprecated: bool,
+    deprecation_warning: Option<String>,
+    project: String,
+    schema: usize,
+}
+
+/// The CRD files to read: every `*.yaml` of each project folder, sorted,
+/// with the Gateway API's experimental channel in place of its folder.
+fn crd_files(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
+    let mut projects: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    projects.sort();
+    let mut files = Vec::new();
+    for project in projects {
+        let name = project
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let folder = if project.join("experimental").is_dir() {
+            project.join("experimental")
+        } else {
+            project.clone()
+        };
+        let label = if folder != project {
+            format!("{name}/experimental")
+        } else {
+            name
+        };
+        let mut yamls: Vec<PathBuf> = std::fs::read_dir(&folder)
+            .with_context(|| format!("reading {}", folder.display()))?
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+            .collect();
+        yamls.sort();
+        files.extend(yamls.into_iter().map(|p| (label.clone(), p)));
+    }
+    Ok(files)
+}
+
+/// The schema with only what the checks read, object keys as they came.
+fn compact(s: &Json) -> Json {
+    let Json::Object(m) = s else {
+        return s.clone();
+    };
+    let mut out = serde_json::Map::new();
+    for (k, v) in m {
+        if DROP.contains(&k.as_str()) {
+            continue;
+        }
+        let v = if SCHEMA_MAPS.contains(&k.as_str()) {
+            match v {
+                Json::Object(inner) => Json::Object(
+                    inner
+                        .iter()
+                        .map(|(n, sub)| (n.clone(), compact(sub)))
+                        .collect(),
+                ),
+                other => other.clone(),
+            }
+        } else if SCHEMA_ONE.contains(&k.as_str()) {
+            compact(v)
+        } else if SCHEMA_LISTS.contains(&k.as_str()) {
+            match v {
+                Json::Array(a) => Json::Array(a.iter().map(compact).collect()),
+                other => other.clone(),
+            }
+        } else {
+            v.clone()
+        };
+        out.insert(k.clone(), v);
+    }
+    Json::Object(out)
+}
+
+fn str_at<'a>(v: &'a Json, path: &[&str]) -> Result<&'a str> {
+    let mut cur = v;
+    for p in path {
+        cur = &cur[*p];
+    }
+    cur.as_str()
+        .ok_or_else(|| anyhow!("{} is missing", path.join(".")))
+}
+
+/// The generated files, (name, bytes), and the number of kinds.
+pub fn generate(crds_dir: &Path) -> Result<(Vec<(String, Vec<u8>)>, usize)> {
+    let files = crd_files(crds_dir)?;
+    if files.is_empty() {
+        bail!("{}: no CRD files", crds_dir.display());
+    }
+    let mut schemas: Vec<String> = Vec::new();
+    let mut index: BTreeMap<String, usize> = BTreeMap::new();
+    let mut entries: Vec<Entry> = Vec::new();
+    let mut projects: Vec<String> = Vec::new();
+    for (project, path) in &files {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        for (n, doc) in serde_yaml::Deserializer::from_str(&text).enumerate() {
+            let value = <Json as serde::Deserialize>::deserialize(doc)
+                .with_context(|| format!("{} document {n}", path.display()))?;
+            if value["kind"] != "CustomResourceDefinition" {
+                continue;
+            }
+            let at = |e: anyhow::Error| anyhow!("{} document {n}: {e}", path.display());
+            let group = str_at(&value, &["spec", "group"]).map_err(at)?;
+            let kind = str_at(&value, &["spec", "names", "kind"]).map_err(at)?;
+            let plural = str_at(&value, &["spec", "names", "plural"]).map_err(at)?;
+            let scope = str_at(&value, &["spec", "scope"]).map_err(at)?;
+            for v in value["spec"]["versions"].as_array().into_iter().flatten() {
+                let version = str_at(v, &["name"]).map_err(at)?;
+                let schema = &v["schema"]["openAPIV3Schema"];
+                if !schema.is_object() {
+                    bail!("{}: {kind} {version} has no openAPIV3Schema", path.display());
+                }
+                let mut text = String::new();
+                crate::write_canonical(&mut text, &compact(schema));
+                let next = schemas.len();
+                let schema = *index.entry(text.clone()).or_insert_with(|| {
+                    schemas.push(text);
+                    next
+                });
+                entries.push(Entry {
+                    group: group.to_string(),
+                    kind: kind.to_string(),
+                    plural: plural.to_string(),
+                    namespaced: scope == "Namespaced",
+                    version: version.to_string(),
+                    served: v["served"].as_bool().unwrap_or(false),
+                    storage: v["storage"].as_bool().unwrap_or(false),
+                    deprecated: v["deprecated"].as_bool().unwrap_or(false),
+                    deprecation_warning: v["deprecationWarning"].as_str().map(String::from),
+                    project: project.clone(),
+                    schema,
+                });
+            }
+            if !projects.contains(project) {
+                projects.push(project.clone());
+            }
+        }
+    }
+    entries.sort_by(|a, b| {
+        (&a.group, &a.kind, &a.version).cmp(&(&b.group, &b.kind, &b.version))
+    });
+    if let Some(w) = entries.windows(2).find(|w| {
+        (&w[0].group, &w[0].kind, &w[0].version) == (&w[1].group, &w[1].kind, &w[1].version)
+    }) {
+        bail!(
+            "{}/{} {} is defined twice ({} and {})",
+            w[0].group,
+            w[0].kind,
+            w[0].version,
+            w[0].project,
+            w[1].project
+        );
+    }
+    // Schemas in first-use order of the sorted entries, so the blob's order
+    // does not depend on the order files were read.
+    let mut order: Vec<usize> = Vec::new();
+    for e in &entries {
+        if !order.contains(&e.schema) {
+            order.push(e.schema);
+        }
+    }
+    let mut blob = String::new();
+    let mut ranges = vec![(0usize, 0usize); schemas.len()];
+    for &s in &order {
+        let start = blob.len();
+        blob.push_str(&schemas[s]);
+        ranges[s] = (start, blob.len());
+        blob.push('\n');
+    }
+    let mut rust = String::new();
+    writeln!(
+        rust,
+        "// @generated by meshsynth-codegen from the upstream CRDs of\n\
+         // ../shared/crds/ ({}). Do not edit: run `scripts/codegen` instead.\n",
+        projects.join(", ")
+    )?;
+    writeln!(rust, "use super::CrdVersion;\n")?;
+    writeln!(
+        rust,
+        "/// The pinned project folders the registry was generated from."
+    )?;
+    writeln!(rust, "pub(super) static SOURCES: &[&str] = &[")?;
+    for p in &projects {
+        writeln!(rust, "    {p:?},")?;
+    }
+    writeln!(rust, "];\n")?;
+    writeln!(
+        rust,
+        "/// Every version of every kind, sorted by group, kind and version."
+    )?;
+    writeln!(rust, "pub(super) static VERSIONS: &[CrdVersion] = &[")?;
+    let mut kinds = std::collections::BTreeSet::new();
+    for e in &entries {
+        kinds.insert((&e.group, &e.kind));
+        let (start, end) = ranges[e.schema];
+        writeln!(
+            rust,
+            "    CrdVersion {{ group: {:?}, kind: {:?}, plural: {:?}, namespaced: {}, version: {:?}, served: {}, storage: {}, deprecated: {}, deprecation_warning: {:?}, project: {:?}, schema: ({start}, {end}) }},",
+            e.group,
+            e.kind,
+            e.plural,
+            e.namespaced,
+            e.version,
+            e.served,
+            e.storage,
+            e.deprecated,
+            e.deprecation_warning,
+            e.project,
+        )?;
+    }
+    writeln!(rust, "];")?;
+    Ok((
+        vec![
+            ("registry.rs".to_string(), rust.into_bytes()),
+            ("schemas.json".to_string(), blob.into_bytes()),
+        ],
+        kinds.len(),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prose_goes_and_property_names_stay() {
+        let s: Json = serde_json::json!({
+            "description": "x",
+            "properties": {"description": {"type": "string", "description": "y"}},
+            "x-kubernetes-validations": [{"rule": "self.a", "message": "m"}]
+        });
+        let mut out = String::new();
+        crate::write_canonical(&mut out, &compact(&s));
+        assert_eq!(
+            out,
+            r#"{"properties":{"description":{"type":"string"}},"x-kubernetes-validations":[{"message":"m","rule":"self.a"}]}"#
+        );
+    }
+}

@@ -1,0 +1,741 @@
+//! An object checked against its CRD's structural schema the way the API
+//! server checks it on a strict apply (`kubectl apply`'s default field
+//! validation): unknown fields, types, enums, patterns, formats, bounds,
+//! required fields, list uniqueness and the schema's one-of rules.
+//!
+//! What the API server would accept is never an error here: `null` on a
+//! field that is not nullable is dropped, as the server prunes it; a pattern
+//! Rust's regex cannot express is not checked; a string holding a deferred
+//! placeholder (`${meshsynth:…}`, filled at deploy) stands for any value.
+//! The `x-kubernetes-validations` (CEL) rules are not evaluated yet: they are
+//! counted, and the count is reported.
+
+use serde_json::{Map, Value as Json};
+
+use super::{lookup, schema_of, CrdVersion, Lookup};
+use crate::core::diag::Severity;
+use crate::core::names::closest;
+use crate::core::pattern::matches;
+
+/// Values nested deeper than this are not checked further (the schemas are
+/// far shallower; the bound keeps a hostile document from recursing).
+const MAX_DEPTH: usize = 64;
+
+/// One finding of the schema check.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SchemaIssue {
+    /// Error for what the API server refuses; warning for a deprecated
+    /// version it still serves.
+    pub severity: Severity,
+    /// The field's path, e.g. `spec.listeners[0].allowedRoutes`; empty for
+    /// the object itself.
+    pub field: String,
+    /// What is wrong, e.g. `unknown field (did you mean "allowedRoutes"?)`.
+    pub message: String,
+}
+
+/// The outcome of checking one object.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SchemaCheck {
+    /// The kind's version in the registry; `None` when the object is not a
+    /// kind of the pinned CRDs (then nothing was checked).
+    pub version: Option<&'static CrdVersion>,
+    /// What the API server would refuse or warn about.
+    pub issues: Vec<SchemaIssue>,
+    /// `x-kubernetes-validations` rules that applied to the object and were
+    /// not evaluated.
+    pub cel_rules_skipped: usize,
+}
+
+/// Checks a whole object (`apiVersion`, `kind`, `metadata`, the rest)
+/// against its kind's schema. `metadata` is the API server's own
+/// ObjectMeta and is not checked here.
+pub fn check_object(object: &Json) -> SchemaCheck {
+    let api_version = object
+        .get("apiVersion")
+        .and_then(Json::as_str)
+        .unwrap_or("");
+    let kind = object.get("kind").and_then(Json::as_str).unwrap_or("");
+    let mut out = SchemaCheck::default();
+    let v = match lookup(api_version, kind) {
+        Lookup::Found(v) => v,
+        Lookup::NotACrd => return out,
+        Lookup::UnknownVersion(served) => {
+            out.issues.push(SchemaIssue {
+                severity: Severity::Error,
+                field: "apiVersion".into(),
+                message: format!(
+                    "{kind} has no version {api_version:?}; the CRD serves {}",
+                    served.join(", ")
+                ),
+            });
+            return out;
+        }
+    };
+    out.version = Some(v);
+    if !v.served {
+        out.issues.push(SchemaIssue {
+            severity: Severity::Error,
+            field: "apiVersion".into(),
+            message: format!("{kind} version {} is not served any more", v.version),
+        });
+        return out;
+    }
+    if v.deprecated {
+        out.issues.push(SchemaIssue {
+            severity: Severity::Warning,
+            field: "apiVersion".into(),
+            message: v.deprecation_warning.map_or_else(
+                || format!("{api_version} {kind} is deprecated"),
+                str::to_string,
+            ),
+        });
+    }
+    let schema = schema_of(v);
+    let mut checker = Checker {
+        issues: &mut out.issues,
+        cel: 0,
+        group: v.group,
+    };
+    let Json::Object(fields) = object else {
+        return out;
+    };
+    if let Some(rules) = schema.get("x-kubernetes-validations").and_then(Json::as_array) {
+        checker.cel += rules.len();
+    }
+    let mut path = String::new();
+    checker.object(&schema, fields, &mut path, 0, true);
+    out.cel_rules_skipped = checker.cel;
+    out
+}
+
+struct Checker<'a> {
+    issues: &'a mut Vec<SchemaIssue>,
+    cel: usize,
+    group: &'static str,
+}
+
+/// Fields the API server still serves that the project has deprecated
+/// without saying so in its CRD (Istio marks them only in its protos):
+/// (group, parent field, field, replacement).
+const DEPRECATED_FIELDS: &[(&str, &str, &str, &str)] = &[
+    (
+        "networking.istio.io",
+        "outlierDetection",
+        "consecutiveErrors",
+        "consecutive5xxErrors",
+    ),
+    ("networking.istio.io", "http", "mirrorPercent", "mirrorPercentage"),
+];
+
+/// The last field name of `path`, without its index: `spec.http[0]` → `http`.
+fn last_field(path: &str) -> &str {
+    let last = path.rsplit('.').next().unwrap_or(path);
+    last.split('[').next().unwrap_or(last)
+}
+
+fn type_name(v: &Json) -> &'static str {
+    match v {
+        Json::Null => "null",
+        Json::Bool(_) => "boolean",
+        Json::Number(n) if n.is_f64() => "number",
+        Json::Number(_) => "integer",
+        Json::String(_) => "string",
+        Json::Array(_) => "array",
+        Json::Object(_) => "object",
+    }
+}
+
+fn is_placeholder(v: &Json) -> bool {
+    v.as_str().is_some_and(|s| s.contains("${meshsynth:"))
+}
+
+fn is_integer(v: &Json) -> bool {
+    match v {
+        Json::Number(n) => n.is_i64() || n.is_u64() || n.as_f64().is_some_and(|f| f.fract() == 0.0),
+        _ => false,
+    }
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+fn quoted_list(values: &[Json]) -> String {
+    values
+        .iter()
+        .map(|v| v.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl Checker<'_> {
+    fn error(&mut self, field: &str, message: String) {
+        self.issues.push(SchemaIssue {
+            severity: Severity::Error,
+            field: field.to_string(),
+            message,
+        });
+    }
+
+    /// Checks `value` against `schema` at `path`, reporting what fails.
+    fn value(&mut self, schema: &Json, value: &Json, path: &mut String, depth: usize) {
+        if depth > MAX_DEPTH || !schema.is_object() {
+            return;
+        }
+        if let Some(rules) = schema
+            .get("x-kubernetes-validations")
+            .and_then(Json::as_array)
+        {
+            self.cel += rules.len();
+        }
+        if value.is_null() {
+            // Pruned by the server unless the field is nullable; either way
+            // not refused.
+            return;
+        }
+        if is_placeholder(value) {
+            return;
+        }
+        if let Some(problem) = type_problem(schema, value) {
+            self.error(path, problem);
+            return;
+        }
+        for problem in value_problems(schema, value) {
+            self.error(path, problem);
+        }
+        self.combinators(schema, value, path);
+        match value {
+            Json::Object(fields) => self.object(schema, fields, path, depth, false),
+            Json::Array(items) => {
+                if let Some(item_schema) = schema.get("items") {
+                    let len = path.len();
+                    for (i, item) in items.iter().enumerate() {
+                        path.push_str(&format!("[{i}]"));
+                        self.value(item_schema, item, path, depth + 1);
+                        path.truncate(len);
+                    }
+                }
+                self.list_uniqueness(schema, items, path);
+            }
+            _ => {}
+        }
+    }
+
+    fn object(
+        &mut self,
+        schema: &Json,
+        fields: &Map<String, Json>,
+        path: &mut String,
+        depth: usize,
+        root: bool,
+    ) {
+        let props = schema.get("properties").and_then(Json::as_object);
+        let additional = schema.get("additionalProperties");
+        let preserve = schema
+            .get("x-kubernetes-preserve-unknown-fields")
+            .and_then(Json::as_bool)
+            == Some(true);
+        let embedded = schema
+            .get("x-kubernetes-embedded-resource")
+            .and_then(Json::as_bool)
+            == Some(true);
+        for (key, v) in fields {
+            let implicit = (root || embedded) && matches!(key.as_str(), "apiVersion" | "kind");
+            if (root || embedded) && key == "metadata" || implicit {
+                continue;
+            }
+            let sub = props.and_then(|p| p.get(key)).or(match additional {
+                Some(s) if s.is_object() => Some(s),
+                _ => None,
+            });
+            let len = path.len();
+            match sub {
+                Some(sub) => {
+                    let parent = last_field(path);
+                    if let Some((.., new)) = DEPRECATED_FIELDS
+                        .iter()
+                        .find(|(g, p, f, _)| *g == self.group && *p == parent && f == key)
+                    {
+                        self.issues.push(SchemaIssue {
+                            severity: Severity::Warning,
+                            field: join(path, key),
+                            message: format!("deprecated; use {new} instead"),
+                        });
+                    }
+                    if props.is_some_and(|p| p.contains_key(key)) {
+                        *path = join(path, key);
+                    } else {
+                        path.push_str(&format!("[{key}]"));
+                    }
+                    self.value(sub, v, path, depth + 1);
+                    path.truncate(len);
+                }
+                None if preserve || additional.and_then(Json::as_bool) == Some(true) => {}
+                None => {
+                    let hint = props
+                        .and_then(|p| closest(key, p.keys().map(String::as_str)))
+                        .map(|c| format!(" (did you mean {c:?}?)"))
+                        .unwrap_or_default();
+                    self.error(&join(path, key), format!("unknown field{hint}"));
+                }
+            }
+        }
+        for name in schema
+            .get("required")
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Json::as_str)
+        {
+            if fields.get(name).is_none_or(Json::is_null) {
+                self.error(&join(path, name), "required field is missing".into());
+            }
+        }
+    }
+
+    /// `allOf`, `anyOf`, `oneOf` and `not`: value validations whose branches
+    /// constrain (mostly which fields are set) without declaring fields.
+    fn combinators(&mut self, schema: &Json, value: &Json, path: &str) {
+        for s in schema.get("allOf").and_then(Json::as_array).into_iter().flatten() {
+            if !satisfies(s, value, 0) {
+                let what = describe_branch(s).unwrap_or_else(|| "a rule of the schema (allOf)".into());
+                self.error(path, format!("does not satisfy {what}"));
+            }
+        }
+        if let Some(any) = schema.get("anyOf").and_then(Json::as_array) {
+            if !any.is_empty() && !any.iter().any(|s| satisfies(s, value, 0)) {
+                self.error(path, one_of_message(any, "at least one of"));
+            }
+        }
+        if let Some(one) = schema.get("oneOf").and_then(Json::as_array) {
+            let n = one.iter().filter(|s| satisfies(s, value, 0)).count();
+            if !one.is_empty() && n != 1 {
+                self.error(path, one_of_message(one, "exactly one of"));
+            }
+        }
+        if let Some(not) = schema.get("not") {
+            if satisfies(not, value, 0) {
+                self.error(path, "matches a shape the schema forbids (not)".into());
+            }
+        }
+    }
+
+    /// `x-kubernetes-list-type: set | map`: the server refuses duplicates.
+    fn list_uniqueness(&mut self, schema: &Json, items: &[Json], path: &str) {
+        match schema.get("x-kubernetes-list-type").and_then(Json::as_str) {
+            Some("set") => {
+                for (i, item) in items.iter().enumerate() {
+                    if items[..i].contains(item) {
+                        self.error(&format!("{path}[{i}]"), format!("duplicate value {item}"));
+                    }
+                }
+            }
+            Some("map") => {
+                let keys: Vec<&str> = schema
+                    .get("x-kubernetes-list-map-keys")
+                    .and_then(Json::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Json::as_str)
+                    .collect();
+                if keys.is_empty() {
+                    return;
+                }
+                let key_of = |item: &Json| -> Vec<Json> {
+                    keys.iter()
+                        .map(|k| item.get(*k).cloned().unwrap_or(Json::Null))
+                        .collect()
+                };
+                for (i, item) in items.iter().enumerate() {
+                    let key = key_of(item);
+                    if items[..i].iter().any(|o| key_of(o) == key) {
+                        let shown: Vec<String> = keys
+                            .iter()
+                            .zip(&key)
+                            .map(|(k, v)| format!("{k}={v}"))
+                            .collect();
+                        self.error(
+                            &format!("{path}[{i}]"),
+                            format!("duplicate entry with {}", shown.join(", ")),
+                        );
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A type mismatch, or `None` when the value has an allowed type.
+fn type_problem(schema: &Json, value: &Json) -> Option<String> {
+    let int_or_string = schema
+        .get("x-kubernetes-int-or-string")
+        .and_then(Json::as_bool)
+        == Some(true);
+    if int_or_string {
+        return (!(value.is_string() || is_integer(value)))
+            .then(|| format!("must be an integer or a string, not {}", type_name(value)));
+    }
+    let want = schema.get("type").and_then(Json::as_str)?;
+    let ok = match want {
+        "object" => value.is_object(),
+        "array" => value.is_array(),
+        "string" => value.is_string(),
+        "integer" => is_integer(value),
+        "number" => value.is_number(),
+        "boolean" => value.is_boolean(),
+        _ => true,
+    };
+    (!ok).then(|| format!("must be {} {want}, not {}", article(want), type_name(value)))
+}
+
+fn article(t: &str) -> &'static str {
+    if matches!(t.as_bytes().first(), Some(b'a' | b'i' | b'o')) {
+        "an"
+    } else {
+        "a"
+    }
+}
+
+/// Enum, pattern, format, length, size and range problems of a value whose
+/// type is right.
+fn value_problems(schema: &Json, value: &Json) -> Vec<String> {
+    let mut out = Vec::new();
+    let num = |k: &str| schema.get(k).and_then(Json::as_f64);
+    if let Some(values) = schema.get("enum").and_then(Json::as_array) {
+        let found = values.iter().any(|e| {
+            e == value || (e.as_f64().is_some() && e.as_f64() == value.as_f64())
+        });
+        if !found {
+            out.push(format!(
+                "unsupported value {value}; supported values: {}",
+                quoted_list(values)
+            ));
+        }
+    }
+    match value {
+        Json::String(s) => {
+            let chars = s.chars().count() as f64;
+            if let Some(min) = num("minLength").filter(|m| chars < *m) {
+                out.push(format!("must be at least {min} {} long", plural(min, "character")));
+            }
+            if let Some(max) = num("maxLength").filter(|m| chars > *m) {
+                out.push(format!("must be at most {max} characters long (it has {chars})"));
+            }
+            if let Some(p) = schema.get("pattern").and_then(Json::as_str) {
+                if matches(p, s) == Some(false) {
+                    out.push(format!("{value} does not match the pattern {p:?}"));
+                }
+            }
+            if let Some(f) = schema.get("format").and_then(Json::as_str) {
+                if !format_ok(f, s) {
+                    out.push(format!("{value} is not a valid {f}"));
+                }
+            }
+        }
+        Json::Number(_) => {
+            let x = value.as_f64().unwrap_or(0.0);
+            let exclusive = |k: &str| schema.get(k).and_then(Json::as_bool) == Some(true);
+            if let Some(min) = num("minimum") {
+                if x < min || (exclusive("exclusiveMinimum") && x == min) {
+                    out.push(format!("{value} is less than the minimum {min}"));
+                }
+            }
+            if let Some(max) = num("maximum") {
+                if x > max || (exclusive("exclusiveMaximum") && x == max) {
+                    out.push(format!("{value} is greater than the maximum {max}"));
+                }
+            }
+            if let Some(m) = num("multipleOf").filter(|m| *m > 0.0) {
+                if (x / m).fract() != 0.0 {
+                    out.push(format!("{value} is not a multiple of {m}"));
+                }
+            }
+        }
+        Json::Array(items) => {
+            let n = items.len() as f64;
+            if let Some(min) = num("minItems").filter(|m| n < *m) {
+                out.push(format!("must have at least {min} {}", plural(min, "item")));
+            }
+            if let Some(max) = num("maxItems").filter(|m| n > *m) {
+                out.push(format!("must have at most {max} {} (it has {n})", plural(max, "item")));
+            }
+        }
+        Json::Object(fields) => {
+            let n = fields.len() as f64;
+            if let Some(min) = num("minProperties").filter(|m| n < *m) {
+                out.push(format!("must have at least {min} {}", plural(min, "field")));
+            }
+            if let Some(max) = num("maxProperties").filter(|m| n > *m) {
+                out.push(format!("must have at most {max} {} (it has {n})", plural(max, "field")));
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+fn plural(n: f64, word: &str) -> String {
+    if n == 1.0 {
+        word.to_string()
+    } else {
+        format!("{word}s")
+    }
+}
+
+/// The string formats the API server checks; others (`int32`, `double`,
+/// `binary`…) are not checked on strings.
+fn format_ok(format: &str, s: &str) -> bool {
+    match format {
+        "ipv4" => s.parse::<std::net::Ipv4Addr>().is_ok(),
+        "ipv6" => s.parse::<std::net::Ipv6Addr>().is_ok(),
+        "date-time" => is_rfc3339(s),
+        _ => true,
+    }
+}
+
+/// `2006-01-02T15:04:05Z` or with a fraction and an offset.
+fn is_rfc3339(s: &str) -> bool {
+    let b = s.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|x| x.iter().all(u8::is_ascii_digit));
+    if b.len() < 20 || !digits(0..4) || b[4] != b'-' || !digits(5..7) || b[7] != b'-' || !digits(8..10) {
+        return false;
+    }
+    if !matches!(b[10], b'T' | b't' | b' ') || !digits(11..13) || b[13] != b':' || !digits(14..16) || b[16] != b':' || !digits(17..19) {
+        return false;
+    }
+    let mut rest = &s[19..];
+    if let Some(frac) = rest.strip_prefix('.') {
+        let n = frac.bytes().take_while(u8::is_ascii_digit).count();
+        if n == 0 {
+            return false;
+        }
+        rest = &frac[n..];
+    }
+    matches!(rest, "Z" | "z")
+        || (rest.len() == 6
+            && matches!(rest.as_bytes()[0], b'+' | b'-')
+            && rest.as_bytes()[3] == b':'
+            && rest[1..3].bytes().all(|c| c.is_ascii_digit())
+            && rest[4..6].bytes().all(|c| c.is_ascii_digit()))
+}
+
+/// Whether `value` satisfies a branch schema (a value validation: no
+/// unknown-field check, nothing reported).
+fn satisfies(schema: &Json, value: &Json, depth: usize) -> bool {
+    if depth > MAX_DEPTH || !schema.is_object() || value.is_null() || is_placeholder(value) {
+        return true;
+    }
+    if type_problem(schema, value).is_some() || !value_problems(schema, value).is_empty() {
+        return false;
+    }
+    if let Json::Object(fields) = value {
+        let required_ok = schema
+            .get("required")
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Json::as_str)
+            .all(|r| fields.get(r).is_some_and(|v| !v.is_null()));
+        if !required_ok {
+            return false;
+        }
+        if let Some(props) = schema.get("properties").and_then(Json::as_object) {
+            for (k, sub) in props {
+                if let Some(v) = fields.get(k) {
+                    if !satisfies(sub, v, depth + 1) {
+                        return false;
+                    }
+                }
+            }
+        }
+    }
+    if let Json::Array(items) = value {
+        if let Some(item) = schema.get("items") {
+            if !items.iter().all(|i| satisfies(item, i, depth + 1)) {
+                return false;
+            }
+        }
+    }
+    let all = schema.get("allOf").and_then(Json::as_array);
+    if !all.into_iter().flatten().all(|s| satisfies(s, value, depth + 1)) {
+        return false;
+    }
+    if let Some(any) = schema.get("anyOf").and_then(Json::as_array) {
+        if !any.is_empty() && !any.iter().any(|s| satisfies(s, value, depth + 1)) {
+            return false;
+        }
+    }
+    if let Some(one) = schema.get("oneOf").and_then(Json::as_array) {
+        if !one.is_empty() && one.iter().filter(|s| satisfies(s, value, depth + 1)).count() != 1 {
+            return false;
+        }
+    }
+    schema.get("not").is_none_or(|n| !satisfies(n, value, depth + 1))
+}
+
+/// The fields a branch requires, when that is all it says: `{required: [a]}`.
+fn required_only(s: &Json) -> Option<Vec<&str>> {
+    let m = s.as_object()?;
+    if m.len() != 1 {
+        return None;
+    }
+    Some(
+        m.get("required")?
+            .as_array()?
+            .iter()
+            .filter_map(Json::as_str)
+            .collect(),
+    )
+}
+
+fn describe_branch(s: &Json) -> Option<String> {
+    required_only(s).map(|r| format!("the required fields {}", r.join(", ")))
+}
+
+/// Istio writes "at most one of these fields" as `oneOf` over a branch that
+/// sets none of them and one branch per field; say so in those words.
+fn one_of_message(branches: &[Json], how: &str) -> String {
+    let mut fields: Vec<&str> = Vec::new();
+    for b in branches {
+        if let Some(r) = required_only(b) {
+            fields.extend(r);
+        } else if let Some(inner) = b
+            .get("not")
+            .and_then(|n| n.get("anyOf"))
+            .and_then(Json::as_array)
+        {
+            if inner.iter().all(|i| required_only(i).is_some()) && b.as_object().is_some_and(|m| m.len() == 1) {
+                continue;
+            }
+            return format!("does not match {how} the schema's alternatives");
+        } else {
+            return format!("does not match {how} the schema's alternatives");
+        }
+    }
+    fields.dedup();
+    if fields.is_empty() {
+        return format!("does not match {how} the schema's alternatives");
+    }
+    let list = fields.join(", ");
+    if how == "at least one of" {
+        format!("set at least one of: {list}")
+    } else {
+        format!("set at most one of: {list}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn errors(o: Json) -> Vec<String> {
+        check_object(&o)
+            .issues
+            .into_iter()
+            .map(|i| format!("{}: {}", i.field, i.message))
+            .collect()
+    }
+
+    #[test]
+    fn a_gateway_api_gateway_with_https_listeners_is_accepted() {
+        let gw = json!({
+            "apiVersion": "gateway.networking.k8s.io/v1",
+            "kind": "Gateway",
+            "metadata": {"name": "web", "namespace": "edge"},
+            "spec": {
+                "gatewayClassName": "istio",
+                "addresses": [{"type": "IPAddress", "value": "10.0.0.1"}],
+                "listeners": [{
+                    "name": "https",
+                    "port": 443,
+                    "protocol": "HTTPS",
+                    "hostname": "shop.example.com",
+                    "tls": {"mode": "Terminate", "certificateRefs": [{"name": "shop-cert"}]},
+                    "allowedRoutes": {"namespaces": {"from": "Selector", "selector": {"matchLabels": {"shared-gateway-access": "true"}}}}
+                }]
+            }
+        });
+        assert_eq!(errors(gw), Vec::<String>::new());
+    }
+
+    #[test]
+    fn unknown_fields_wrong_types_and_bounds_name_their_path() {
+        let route = json!({
+            "apiVersion": "gateway.networking.k8s.io/v1",
+            "kind": "HTTPRoute",
+            "metadata": {"name": "r"},
+            "spec": {
+                "parentRefs": [{"name": "web"}],
+                "rules": [{"backendRefs": [{"name": "svc", "port": 70000, "wieght": 1}]}]
+            }
+        });
+        assert_eq!(
+            errors(route),
+            vec![
+                "spec.rules[0].backendRefs[0].port: 70000 is greater than the maximum 65535",
+                "spec.rules[0].backendRefs[0].wieght: unknown field (did you mean \"weight\"?)",
+            ]
+        );
+    }
+
+    #[test]
+    fn istio_one_of_fields_and_enums() {
+        let dr = json!({
+            "apiVersion": "networking.istio.io/v1",
+            "kind": "DestinationRule",
+            "metadata": {"name": "d"},
+            "spec": {
+                "host": "reviews",
+                "trafficPolicy": {
+                    "loadBalancer": {"simple": "ROUND_ROBINN"},
+                    "outlierDetection": {"consecutiveErrors": 5}
+                }
+            }
+        });
+        let e = errors(dr);
+        assert_eq!(e.len(), 2, "{e:?}");
+        assert!(
+            e[0].starts_with("spec.trafficPolicy.loadBalancer.simple: unsupported value \"ROUND_ROBINN\""),
+            "{e:?}"
+        );
+        assert_eq!(
+            e[1],
+            "spec.trafficPolicy.outlierDetection.consecutiveErrors: deprecated; use consecutive5xxErrors instead"
+        );
+    }
+
+    #[test]
+    fn required_fields_and_versions() {
+        let so = json!({"apiVersion": "keda.sh/v1alpha1", "kind": "ScaledObject", "metadata": {"name": "s"}, "spec": {"triggers": [{"type": "cpu", "metadata": {"value": "50"}}]}});
+        assert_eq!(errors(so), vec!["spec.scaleTargetRef: required field is missing"]);
+        let old = json!({"apiVersion": "keda.sh/v1", "kind": "ScaledObject", "metadata": {"name": "s"}});
+        assert_eq!(
+            errors(old),
+            vec!["apiVersion: ScaledObject has no version \"keda.sh/v1\"; the CRD serves v1alpha1"]
+        );
+    }
+
+    #[test]
+    fn placeholders_and_nulls_stand_for_any_value() {
+        let so = json!({
+            "apiVersion": "keda.sh/v1alpha1", "kind": "ScaledObject", "metadata": {"name": "s"},
+            "spec": {"scaleTargetRef": {"name": "x"}, "minReplicaCount": "${meshsynth:abc}", "cooldownPeriod": null, "triggers": [{"type": "cpu", "metadata": {"value": "50"}}]}
+        });
+        assert_eq!(errors(so), Vec::<String>::new());
+    }
+
+    #[test]
+    fn timestamps() {
+        assert!(is_rfc3339("2026-11-23T16:00:00Z"));
+        assert!(is_rfc3339("2026-11-23T16:00:00.5+01:00"));
+        assert!(!is_rfc3339("2026-11-23"));
+        assert!(!is_rfc3339("2026-11-23T16:00:00"));
+    }
+}

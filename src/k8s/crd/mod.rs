@@ -1,0 +1,191 @@
+//! The custom resource kinds meshsynth knows, generated from the upstream
+//! CRDs (Istio, Gateway API, KEDA, Argo Rollouts, Prometheus-operator) at
+//! the tags pinned in `../shared/crds/`, and the check of an object against
+//! its kind's schema the way the API server applies it.
+//!
+//! The registry under `generated/` is written by `scripts/codegen` (see
+//! `codegen/src/crd.rs`); nothing in it is edited by hand. Only what checks
+//! need is kept: each version's `openAPIV3Schema` without its prose.
+
+mod check;
+
+#[rustfmt::skip]
+#[path = "generated/registry.rs"]
+mod registry;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+pub use check::{check_object, SchemaCheck, SchemaIssue};
+
+use crate::core::{App, Diagnostic, Severity};
+
+/// Codes of the synth-time CRD check, for suppressions and docs.
+pub mod codes {
+    /// An object the API server would refuse: unknown field, wrong type,
+    /// value outside the enum or bounds, missing required field, a version
+    /// the CRD does not serve.
+    pub const SCHEMA: &str = "MS-CRD-1";
+    /// A deprecated version or field, still served.
+    pub const DEPRECATED: &str = "MS-CRD-2";
+}
+
+/// One version of one custom resource kind, as its CRD declares it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CrdVersion {
+    /// The API group, e.g. `gateway.networking.k8s.io`.
+    pub group: &'static str,
+    /// The kind, e.g. `HTTPRoute`.
+    pub kind: &'static str,
+    /// The resource's plural name, e.g. `httproutes`.
+    pub plural: &'static str,
+    /// Whether objects of the kind live in a namespace.
+    pub namespaced: bool,
+    /// The version, e.g. `v1`.
+    pub version: &'static str,
+    /// Whether the API server serves this version.
+    pub served: bool,
+    /// Whether this is the version objects are stored as.
+    pub storage: bool,
+    /// Whether the CRD marks this version deprecated.
+    pub deprecated: bool,
+    /// The CRD's own deprecation message for this version, if any.
+    pub deprecation_warning: Option<&'static str>,
+    /// The pinned project folder it was generated from, e.g. `istio-1.28.10`.
+    pub project: &'static str,
+    /// Byte range of the version's schema in `generated/schemas.json`.
+    schema: (usize, usize),
+}
+
+impl CrdVersion {
+    /// `group/version`, as `apiVersion` spells it.
+    pub fn api_version(&self) -> String {
+        format!("{}/{}", self.group, self.version)
+    }
+}
+
+static SCHEMAS: &str = include_str!("generated/schemas.json");
+
+/// The pinned project folders the registry was generated from, e.g.
+/// `istio-1.28.10`: what a finding's "as of" refers to.
+pub fn sources() -> &'static [&'static str] {
+    registry::SOURCES
+}
+
+/// Every version of every known kind, sorted by group, kind and version.
+pub fn versions() -> &'static [CrdVersion] {
+    registry::VERSIONS
+}
+
+/// What the registry says about an `apiVersion` and `kind`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lookup {
+    /// A known kind at a version its CRD defines.
+    Found(&'static CrdVersion),
+    /// A known kind, at a version its CRD does not define; the versions it
+    /// serves.
+    UnknownVersion(Vec<&'static str>),
+    /// Not a kind of the pinned CRDs (a core kind, or another extension).
+    NotACrd,
+}
+
+/// Looks up `apiVersion` (`group/version`) and `kind`.
+pub fn lookup(api_version: &str, kind: &str) -> Lookup {
+    let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
+    let all = versions();
+    let start = all.partition_point(|v| (v.group, v.kind) < (group, kind));
+    let same_kind = all[start..]
+        .iter()
+        .take_while(|v| v.group == group && v.kind == kind);
+    let mut served = Vec::new();
+    for v in same_kind {
+        if v.version == version {
+            return Lookup::Found(v);
+        }
+        if v.served {
+            served.push(v.version);
+        }
+    }
+    if served.is_empty() {
+        Lookup::NotACrd
+    } else {
+        Lookup::UnknownVersion(served)
+    }
+}
+
+/// Every object of a kind of the pinned CRDs, as it will be emitted
+/// (patches applied), checked against its CRD: registered by
+/// [`crate::k8s::add_object`], so constructs and users' own objects alike
+/// learn at synth what `kubectl apply` would refuse.
+pub(crate) fn objects_match_their_crds(app: &App, out: &mut Vec<Diagnostic>) {
+    for (path, _, obj) in app.all_objects() {
+        if lookup(obj.api_version(), obj.kind()) == Lookup::NotACrd {
+            continue;
+        }
+        let json = match obj.to_json() {
+            Ok(j) => j,
+            Err(_) => continue, // reported by rendering, with its path
+        };
+        let name = obj.metadata().name.as_deref().unwrap_or("");
+        for issue in check_object(&json).issues {
+            let at = if issue.field.is_empty() {
+                String::new()
+            } else {
+                format!("{}: ", issue.field)
+            };
+            let message = format!("{} {name}: {at}{}", obj.kind(), issue.message);
+            out.push(match issue.severity {
+                Severity::Error => Diagnostic::error(path, message)
+                    .with_code(codes::SCHEMA)
+                    .with_hint("fix the field (the kind's CRD refuses it; if a patch sets it, fix the patch)"),
+                _ => Diagnostic::warning(path, message)
+                    .with_code(codes::DEPRECATED)
+                    .with_hint("move to the replacement the warning names"),
+            });
+        }
+    }
+}
+
+/// Parsed schemas by byte range, on first use: the checks of a synth touch
+/// a handful of the 46 schemas.
+fn schema_of(v: &CrdVersion) -> Arc<serde_json::Value> {
+    static CACHE: OnceLock<Mutex<HashMap<(usize, usize), Arc<serde_json::Value>>>> =
+        OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    let mut guard = cache.lock().unwrap_or_else(|p| p.into_inner());
+    guard
+        .entry(v.schema)
+        .or_insert_with(|| {
+            // The generator wrote this text from parsed JSON; a failure is a
+            // corrupted checkout, and an empty schema then checks nothing.
+            let text = SCHEMAS.get(v.schema.0..v.schema.1).unwrap_or("{}");
+            Arc::new(serde_json::from_str(text).unwrap_or(serde_json::Value::Null))
+        })
+        .clone()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_schema_range_parses() {
+        for v in versions() {
+            let s = schema_of(v);
+            assert!(s.is_object(), "{}/{} {}", v.group, v.kind, v.version);
+        }
+    }
+
+    #[test]
+    fn lookup_finds_kinds_and_served_versions() {
+        assert!(matches!(
+            lookup("gateway.networking.k8s.io/v1", "HTTPRoute"),
+            Lookup::Found(v) if v.plural == "httproutes"
+        ));
+        assert_eq!(
+            lookup("keda.sh/v2", "ScaledObject"),
+            Lookup::UnknownVersion(vec!["v1alpha1"])
+        );
+        assert_eq!(lookup("apps/v1", "Deployment"), Lookup::NotACrd);
+    }
+}
