@@ -142,13 +142,19 @@ fn a_patch_the_crd_refuses_is_an_error_naming_the_field() {
     let found: Vec<String> = found.iter().map(|d| d.to_string()).collect();
     assert_eq!(found.len(), 2, "{found:?}");
     assert!(
-        found.iter().any(|f| f.starts_with("error[MS-CRD-1]: Shop/Orders/VirtualService: ")
-            && f.contains("spec.http[0].x-experimental: unknown field")),
+        found.iter().any(
+            |f| f.starts_with("error[MS-CRD-1]: Shop/Orders/VirtualService: ")
+                && f.contains("spec.http[0].x-experimental: unknown field")
+        ),
         "{found:?}"
     );
     assert!(
-        found.iter().any(|f| f.starts_with("error[MS-CRD-1]: Shop/Orders/ScaledObject: ")
-            && f.contains("spec.pollingIntervall: unknown field (did you mean \"pollingInterval\"?)")),
+        found.iter().any(
+            |f| f.starts_with("error[MS-CRD-1]: Shop/Orders/ScaledObject: ")
+                && f.contains(
+                    "spec.pollingIntervall: unknown field (did you mean \"pollingInterval\"?)"
+                )
+        ),
         "{found:?}"
     );
 }

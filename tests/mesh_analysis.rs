@@ -1125,21 +1125,19 @@ fn se(c: &mut Scope<'_>, id: &str, protocol: &str, addresses: Option<Vec<String>
 #[test]
 fn ist0134_addresses_required() {
     assert_finding(&run(|c| se(c, "Db", "TCP", None)), "IST0134", "C/Db");
-    assert_clean(&run(|c| {
-        se(c, "Db", "TCP", Some(vec!["10.1.0.0/24".into()]))
-    }));
+    assert_clean(&run(|c| se(c, "Db", "TCP", Some(vec!["10.1.0.5".into()]))));
 }
 
 #[test]
 fn ist0177_conflicting_protocols() {
     let ds = run(|c| {
-        se(c, "A", "TCP", Some(vec!["10.1.0.0/24".into()]));
-        se(c, "B", "HTTP", Some(vec!["10.1.0.0/24".into()]));
+        se(c, "A", "TCP", Some(vec!["10.1.0.5".into()]));
+        se(c, "B", "HTTP", Some(vec!["10.1.0.5".into()]));
     });
     assert_finding(&ds, "IST0177", "C/B");
     let ds = run(|c| {
-        se(c, "A", "TCP", Some(vec!["10.1.0.0/24".into()]));
-        se(c, "B", "TCP", Some(vec!["10.1.0.0/24".into()]));
+        se(c, "A", "TCP", Some(vec!["10.1.0.5".into()]));
+        se(c, "B", "TCP", Some(vec!["10.1.0.5".into()]));
     });
     assert_clean(&ds);
 }

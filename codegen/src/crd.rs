@@ -128,8 +128,11 @@ fn str_at<'a>(v: &'a Json, path: &[&str]) -> Result<&'a str> {
         .ok_or_else(|| anyhow!("{} is missing", path.join(".")))
 }
 
-/// The generated files, (name, bytes), and the number of kinds.
-pub fn generate(crds_dir: &Path) -> Result<(Vec<(String, Vec<u8>)>, usize)> {
+/// Generated files: (name relative to the output folder, bytes).
+pub type Files = Vec<(String, Vec<u8>)>;
+
+/// The generated files and the number of kinds.
+pub fn generate(crds_dir: &Path) -> Result<(Files, usize)> {
     let files = crd_files(crds_dir)?;
     if files.is_empty() {
         bail!("{}: no CRD files", crds_dir.display());
@@ -139,8 +142,8 @@ pub fn generate(crds_dir: &Path) -> Result<(Vec<(String, Vec<u8>)>, usize)> {
     let mut entries: Vec<Entry> = Vec::new();
     let mut projects: Vec<String> = Vec::new();
     for (project, path) in &files {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("reading {}", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         for (n, doc) in serde_yaml::Deserializer::from_str(&text).enumerate() {
             let value = <Json as serde::Deserialize>::deserialize(doc)
                 .with_context(|| format!("{} document {n}", path.display()))?;
@@ -156,7 +159,10 @@ pub fn generate(crds_dir: &Path) -> Result<(Vec<(String, Vec<u8>)>, usize)> {
                 let version = str_at(v, &["name"]).map_err(at)?;
                 let schema = &v["schema"]["openAPIV3Schema"];
                 if !schema.is_object() {
-                    bail!("{}: {kind} {version} has no openAPIV3Schema", path.display());
+                    bail!(
+                        "{}: {kind} {version} has no openAPIV3Schema",
+                        path.display()
+                    );
                 }
                 let mut text = String::new();
                 crate::write_canonical(&mut text, &compact(schema));
@@ -184,9 +190,7 @@ pub fn generate(crds_dir: &Path) -> Result<(Vec<(String, Vec<u8>)>, usize)> {
             }
         }
     }
-    entries.sort_by(|a, b| {
-        (&a.group, &a.kind, &a.version).cmp(&(&b.group, &b.kind, &b.version))
-    });
+    entries.sort_by(|a, b| (&a.group, &a.kind, &a.version).cmp(&(&b.group, &b.kind, &b.version)));
     if let Some(w) = entries.windows(2).find(|w| {
         (&w[0].group, &w[0].kind, &w[0].version) == (&w[1].group, &w[1].kind, &w[1].version)
     }) {

@@ -15,7 +15,12 @@ const REGION: &str = "us-east-1";
 /// Writes `files` under `out` (each beside and renamed, so an interrupted
 /// run leaves the old file whole) or, with `check`, reports each that
 /// differs. Returns whether all were the same.
-fn write_or_check(out: &Path, files: &[(String, Vec<u8>)], check: bool, what: &str) -> Result<bool> {
+fn write_or_check(
+    out: &Path,
+    files: &[(String, Vec<u8>)],
+    check: bool,
+    what: &str,
+) -> Result<bool> {
     let mut same = true;
     for (name, bytes) in files {
         let path = out.join(name);
@@ -49,9 +54,12 @@ fn run_crds(paths: &[&String], check: bool) -> Result<bool> {
     };
     let (files, kinds) = meshsynth_codegen::crd::generate(Path::new(crds))?;
     let out = PathBuf::from(out);
-    let same = write_or_check(&out, &files, check, &format!("{crds}"))?;
+    let same = write_or_check(&out, &files, check, crds)?;
     if !check {
-        println!("meshsynth-codegen: {kinds} CRD kinds from {crds} → {}", out.display());
+        println!(
+            "meshsynth-codegen: {kinds} CRD kinds from {crds} → {}",
+            out.display()
+        );
     }
     Ok(same)
 }

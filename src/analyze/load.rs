@@ -58,7 +58,8 @@ struct Loader<'r> {
     system_skipped: usize,
     gateway_wants_default_ingress: bool,
     has_ingress_workload: bool,
-    /// CEL rules of the CRDs that applied and were not evaluated.
+    /// CEL rules of the CRDs that applied: evaluated, and not evaluated.
+    cel_evaluated: usize,
     cel_skipped: usize,
     /// Objects valid per their CRD that the typed model could not read
     /// (kind/name: why), so they were not analyzed further.
@@ -81,6 +82,7 @@ pub(crate) fn load(
         system_skipped: 0,
         gateway_wants_default_ingress: false,
         has_ingress_workload: false,
+        cel_evaluated: 0,
         cel_skipped: 0,
         unread: Vec::new(),
     };
@@ -118,9 +120,15 @@ pub(crate) fn load(
         }
     }
     if l.cel_skipped > 0 {
+        let why = if cfg!(feature = "cel") {
+            "they use a Kubernetes CEL function meshsynth does not evaluate offline"
+        } else {
+            "this build has no CEL evaluator (feature `cel`)"
+        };
         l.report.notes.push(format!(
-            "{} x-kubernetes-validations (CEL) rule(s) of the CRDs applied and were not evaluated: meshsynth does not evaluate CEL yet",
-            l.cel_skipped
+            "{} of {} x-kubernetes-validations (CEL) rule applications were not evaluated: {why}; the API server may still refuse what they check",
+            l.cel_skipped,
+            l.cel_skipped + l.cel_evaluated
         ));
     }
     if !l.unread.is_empty() {
@@ -257,6 +265,7 @@ impl Loader<'_> {
         let crd_kind = schema.version.is_some() || !schema.issues.is_empty();
         let schema_errors = schema.issues.iter().any(|i| i.severity == Severity::Error);
         self.cel_skipped += schema.cel_rules_skipped;
+        self.cel_evaluated += schema.cel_rules_evaluated;
         for issue in &schema.issues {
             self.schema_finding(&origin, issue);
         }
@@ -302,7 +311,9 @@ impl Loader<'_> {
             ("security.istio.io", "RequestAuthentication") => {
                 self.add::<RequestAuthentication>(scope, origin, json, checked)
             }
-            ("telemetry.istio.io", "Telemetry") => self.add::<Telemetry>(scope, origin, json, checked),
+            ("telemetry.istio.io", "Telemetry") => {
+                self.add::<Telemetry>(scope, origin, json, checked)
+            }
             ("argoproj.io", "Rollout") => self.add::<Rollout>(scope, origin, json, checked),
             ("cert-manager.io", "Certificate") | ("external-secrets.io", "ExternalSecret") => {
                 self.add_raw(scope, origin, api_version, value)
@@ -504,7 +515,10 @@ fn yaml11_integer(s: &str) -> Option<i64> {
         Some(b'+') => (false, &s[1..]),
         _ => (false, s),
     };
-    let n = if body.len() > 1 && body.starts_with('0') && body.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
+    let n = if body.len() > 1
+        && body.starts_with('0')
+        && body.bytes().all(|b| (b'0'..=b'7').contains(&b))
+    {
         i64::from_str_radix(&body[1..], 8).ok()?
     } else if body.contains('_')
         && !body.starts_with('_')
@@ -527,10 +541,9 @@ fn yaml11_integers(text: &str, json: &mut serde_json::Value) {
         .lines()
         .filter_map(|l| {
             let l = l.split(" #").next().unwrap_or(l).trim_end();
-            let token = l.rsplit_once(": ").map_or_else(
-                || l.trim_start().strip_prefix("- "),
-                |(_, v)| Some(v),
-            )?;
+            let token = l
+                .rsplit_once(": ")
+                .map_or_else(|| l.trim_start().strip_prefix("- "), |(_, v)| Some(v))?;
             let token = token.trim();
             yaml11_integer(token).map(|_| token)
         })

@@ -163,6 +163,31 @@ pub fn validate_dns1123_subdomain(name: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The candidate a misspelt `name` most likely meant, for "did you mean"
+/// hints: one that contains it (`Url` → `QueueUrl`), else the nearest by
+/// edit distance within a quarter of its length (at least 3).
+pub(crate) fn closest<'a>(
+    name: &str,
+    candidates: impl Iterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let lower = name.to_ascii_lowercase();
+    let candidates: Vec<&str> = candidates.collect();
+    // `Url` means `QueueUrl` more often than a near spelling does.
+    if let Some(c) = candidates
+        .iter()
+        .filter(|c| lower.len() >= 3 && c.to_ascii_lowercase().contains(&lower))
+        .min_by_key(|c| c.len())
+    {
+        return Some(c);
+    }
+    candidates
+        .into_iter()
+        .map(|c| (strsim::levenshtein(&lower, &c.to_ascii_lowercase()), c))
+        .filter(|(d, c)| *d <= 3.max(c.len() / 4))
+        .min()
+        .map(|(_, c)| c)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -230,26 +255,3 @@ mod tests {
         assert!(validate_dns1123_subdomain("a..b").is_err());
     }
 }
-
-/// The candidate a misspelt `name` most likely meant, for "did you mean"
-/// hints: one that contains it (`Url` → `QueueUrl`), else the nearest by
-/// edit distance within a quarter of its length (at least 3).
-pub(crate) fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
-    let lower = name.to_ascii_lowercase();
-    let candidates: Vec<&str> = candidates.collect();
-    // `Url` means `QueueUrl` more often than a near spelling does.
-    if let Some(c) = candidates
-        .iter()
-        .filter(|c| lower.len() >= 3 && c.to_ascii_lowercase().contains(&lower))
-        .min_by_key(|c| c.len())
-    {
-        return Some(c);
-    }
-    candidates
-        .into_iter()
-        .map(|c| (strsim::levenshtein(&lower, &c.to_ascii_lowercase()), c))
-        .filter(|(d, c)| *d <= 3.max(c.len() / 4))
-        .min()
-        .map(|(_, c)| c)
-}
-

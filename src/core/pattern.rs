@@ -74,7 +74,6 @@ pub(crate) fn matches(pattern: &str, text: &str) -> Option<bool> {
     re.map(|r| r.is_match(text))
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

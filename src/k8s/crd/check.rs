@@ -7,11 +7,13 @@
 //! field that is not nullable is dropped, as the server prunes it; a pattern
 //! Rust's regex cannot express is not checked; a string holding a deferred
 //! placeholder (`${meshsynth:…}`, filled at deploy) stands for any value.
-//! The `x-kubernetes-validations` (CEL) rules are not evaluated yet: they are
-//! counted, and the count is reported.
+//! The `x-kubernetes-validations` (CEL) rules are evaluated with feature
+//! `cel` (see `cel.rs`); a rule that cannot be evaluated is counted, and the
+//! count is reported.
 
 use serde_json::{Map, Value as Json};
 
+use super::cel::{evaluate, Outcome};
 use super::{lookup, schema_of, CrdVersion, Lookup};
 use crate::core::diag::Severity;
 use crate::core::names::closest;
@@ -42,8 +44,10 @@ pub struct SchemaCheck {
     pub version: Option<&'static CrdVersion>,
     /// What the API server would refuse or warn about.
     pub issues: Vec<SchemaIssue>,
-    /// `x-kubernetes-validations` rules that applied to the object and were
-    /// not evaluated.
+    /// `x-kubernetes-validations` rules evaluated on the object.
+    pub cel_rules_evaluated: usize,
+    /// `x-kubernetes-validations` rules that applied to the object and could
+    /// not be evaluated offline (or the library was built without `cel`).
     pub cel_rules_skipped: usize,
 }
 
@@ -94,24 +98,31 @@ pub fn check_object(object: &Json) -> SchemaCheck {
     let schema = schema_of(v);
     let mut checker = Checker {
         issues: &mut out.issues,
-        cel: 0,
+        cel_evaluated: 0,
+        cel_skipped: 0,
         group: v.group,
     };
+    // The API server prunes nulls and defaults before it validates (a
+    // defaulted field satisfies `required`; CEL rules read defaulted fields
+    // and do not see pruned ones).
+    let mut defaulted = object.clone();
+    prune_and_default(&schema, &mut defaulted, 0);
+    let object = &defaulted;
     let Json::Object(fields) = object else {
         return out;
     };
-    if let Some(rules) = schema.get("x-kubernetes-validations").and_then(Json::as_array) {
-        checker.cel += rules.len();
-    }
     let mut path = String::new();
     checker.object(&schema, fields, &mut path, 0, true);
-    out.cel_rules_skipped = checker.cel;
+    checker.rules(&schema, object, "");
+    out.cel_rules_evaluated = checker.cel_evaluated;
+    out.cel_rules_skipped = checker.cel_skipped;
     out
 }
 
 struct Checker<'a> {
     issues: &'a mut Vec<SchemaIssue>,
-    cel: usize,
+    cel_evaluated: usize,
+    cel_skipped: usize,
     group: &'static str,
 }
 
@@ -125,7 +136,12 @@ const DEPRECATED_FIELDS: &[(&str, &str, &str, &str)] = &[
         "consecutiveErrors",
         "consecutive5xxErrors",
     ),
-    ("networking.istio.io", "http", "mirrorPercent", "mirrorPercentage"),
+    (
+        "networking.istio.io",
+        "http",
+        "mirrorPercent",
+        "mirrorPercentage",
+    ),
 ];
 
 /// The last field name of `path`, without its index: `spec.http[0]` → `http`.
@@ -148,6 +164,63 @@ fn type_name(v: &Json) -> &'static str {
 
 fn is_placeholder(v: &Json) -> bool {
     v.as_str().is_some_and(|s| s.contains("${meshsynth:"))
+}
+
+/// Drops each `null` field whose schema is not nullable and fills each
+/// absent property that has a schema `default`, in every object present, as
+/// the API server does on a create.
+fn prune_and_default(schema: &Json, value: &mut Json, depth: usize) {
+    if depth > MAX_DEPTH {
+        return;
+    }
+    match value {
+        Json::Object(fields) => {
+            let props = schema.get("properties").and_then(Json::as_object);
+            fields.retain(|k, v| {
+                !v.is_null()
+                    || props
+                        .and_then(|p| p.get(k))
+                        .and_then(|s| s.get("nullable"))
+                        .and_then(Json::as_bool)
+                        == Some(true)
+            });
+            if let Some(props) = props {
+                for (k, sub) in props {
+                    if !fields.contains_key(k) {
+                        if let Some(d) = sub.get("default") {
+                            fields.insert(k.clone(), d.clone());
+                        }
+                    }
+                }
+                for (k, v) in fields.iter_mut() {
+                    if let Some(sub) = props.get(k) {
+                        prune_and_default(sub, v, depth + 1);
+                    }
+                }
+            } else if let Some(sub) = schema.get("additionalProperties").filter(|s| s.is_object()) {
+                for v in fields.values_mut() {
+                    prune_and_default(sub, v, depth + 1);
+                }
+            }
+        }
+        Json::Array(items) => {
+            if let Some(sub) = schema.get("items") {
+                for v in items {
+                    prune_and_default(sub, v, depth + 1);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn has_placeholder(v: &Json, depth: usize) -> bool {
+    match v {
+        Json::String(_) => is_placeholder(v),
+        Json::Array(a) if depth < MAX_DEPTH => a.iter().any(|x| has_placeholder(x, depth + 1)),
+        Json::Object(m) if depth < MAX_DEPTH => m.values().any(|x| has_placeholder(x, depth + 1)),
+        _ => false,
+    }
 }
 
 fn is_integer(v: &Json) -> bool {
@@ -187,12 +260,6 @@ impl Checker<'_> {
         if depth > MAX_DEPTH || !schema.is_object() {
             return;
         }
-        if let Some(rules) = schema
-            .get("x-kubernetes-validations")
-            .and_then(Json::as_array)
-        {
-            self.cel += rules.len();
-        }
         if value.is_null() {
             // Pruned by the server unless the field is nullable; either way
             // not refused.
@@ -209,6 +276,7 @@ impl Checker<'_> {
             self.error(path, problem);
         }
         self.combinators(schema, value, path);
+        self.rules(schema, value, path);
         match value {
             Json::Object(fields) => self.object(schema, fields, path, depth, false),
             Json::Array(items) => {
@@ -298,12 +366,57 @@ impl Checker<'_> {
         }
     }
 
+    /// The node's `x-kubernetes-validations` rules, with `self` = `value`.
+    fn rules(&mut self, schema: &Json, value: &Json, path: &str) {
+        let Some(rules) = schema
+            .get("x-kubernetes-validations")
+            .and_then(Json::as_array)
+        else {
+            return;
+        };
+        // A deferred value is filled at deploy; what a rule says of the
+        // placeholder would say nothing of the value.
+        if has_placeholder(value, 0) {
+            self.cel_skipped += rules.len();
+            return;
+        }
+        for r in rules {
+            let Some(rule) = r.get("rule").and_then(Json::as_str) else {
+                continue;
+            };
+            match evaluate(rule, value) {
+                Outcome::Holds => self.cel_evaluated += 1,
+                Outcome::NotApplicable => {}
+                Outcome::Skipped => self.cel_skipped += 1,
+                Outcome::Violated => {
+                    self.cel_evaluated += 1;
+                    let field = match r.get("fieldPath").and_then(Json::as_str) {
+                        Some(f) if path.is_empty() => f.trim_start_matches('.').to_string(),
+                        Some(f) => format!("{path}{f}"),
+                        None => path.to_string(),
+                    };
+                    let message = r
+                        .get("message")
+                        .and_then(Json::as_str)
+                        .map_or_else(|| format!("failed rule: {rule}"), str::to_string);
+                    self.error(&field, message);
+                }
+            }
+        }
+    }
+
     /// `allOf`, `anyOf`, `oneOf` and `not`: value validations whose branches
     /// constrain (mostly which fields are set) without declaring fields.
     fn combinators(&mut self, schema: &Json, value: &Json, path: &str) {
-        for s in schema.get("allOf").and_then(Json::as_array).into_iter().flatten() {
+        for s in schema
+            .get("allOf")
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+        {
             if !satisfies(s, value, 0) {
-                let what = describe_branch(s).unwrap_or_else(|| "a rule of the schema (allOf)".into());
+                let what =
+                    describe_branch(s).unwrap_or_else(|| "a rule of the schema (allOf)".into());
                 self.error(path, format!("does not satisfy {what}"));
             }
         }
@@ -408,9 +521,9 @@ fn value_problems(schema: &Json, value: &Json) -> Vec<String> {
     let mut out = Vec::new();
     let num = |k: &str| schema.get(k).and_then(Json::as_f64);
     if let Some(values) = schema.get("enum").and_then(Json::as_array) {
-        let found = values.iter().any(|e| {
-            e == value || (e.as_f64().is_some() && e.as_f64() == value.as_f64())
-        });
+        let found = values
+            .iter()
+            .any(|e| e == value || (e.as_f64().is_some() && e.as_f64() == value.as_f64()));
         if !found {
             out.push(format!(
                 "unsupported value {value}; supported values: {}",
@@ -422,10 +535,15 @@ fn value_problems(schema: &Json, value: &Json) -> Vec<String> {
         Json::String(s) => {
             let chars = s.chars().count() as f64;
             if let Some(min) = num("minLength").filter(|m| chars < *m) {
-                out.push(format!("must be at least {min} {} long", plural(min, "character")));
+                out.push(format!(
+                    "must be at least {min} {} long",
+                    plural(min, "character")
+                ));
             }
             if let Some(max) = num("maxLength").filter(|m| chars > *m) {
-                out.push(format!("must be at most {max} characters long (it has {chars})"));
+                out.push(format!(
+                    "must be at most {max} characters long (it has {chars})"
+                ));
             }
             if let Some(p) = schema.get("pattern").and_then(Json::as_str) {
                 if matches(p, s) == Some(false) {
@@ -463,7 +581,10 @@ fn value_problems(schema: &Json, value: &Json) -> Vec<String> {
                 out.push(format!("must have at least {min} {}", plural(min, "item")));
             }
             if let Some(max) = num("maxItems").filter(|m| n > *m) {
-                out.push(format!("must have at most {max} {} (it has {n})", plural(max, "item")));
+                out.push(format!(
+                    "must have at most {max} {} (it has {n})",
+                    plural(max, "item")
+                ));
             }
         }
         Json::Object(fields) => {
@@ -472,7 +593,10 @@ fn value_problems(schema: &Json, value: &Json) -> Vec<String> {
                 out.push(format!("must have at least {min} {}", plural(min, "field")));
             }
             if let Some(max) = num("maxProperties").filter(|m| n > *m) {
-                out.push(format!("must have at most {max} {} (it has {n})", plural(max, "field")));
+                out.push(format!(
+                    "must have at most {max} {} (it has {n})",
+                    plural(max, "field")
+                ));
             }
         }
         _ => {}
@@ -502,11 +626,24 @@ fn format_ok(format: &str, s: &str) -> bool {
 /// `2006-01-02T15:04:05Z` or with a fraction and an offset.
 fn is_rfc3339(s: &str) -> bool {
     let b = s.as_bytes();
-    let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|x| x.iter().all(u8::is_ascii_digit));
-    if b.len() < 20 || !digits(0..4) || b[4] != b'-' || !digits(5..7) || b[7] != b'-' || !digits(8..10) {
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|x| x.iter().all(u8::is_ascii_digit));
+    if b.len() < 20
+        || !digits(0..4)
+        || b[4] != b'-'
+        || !digits(5..7)
+        || b[7] != b'-'
+        || !digits(8..10)
+    {
         return false;
     }
-    if !matches!(b[10], b'T' | b't' | b' ') || !digits(11..13) || b[13] != b':' || !digits(14..16) || b[16] != b':' || !digits(17..19) {
+    if !matches!(b[10], b'T' | b't' | b' ')
+        || !digits(11..13)
+        || b[13] != b':'
+        || !digits(14..16)
+        || b[16] != b':'
+        || !digits(17..19)
+    {
         return false;
     }
     let mut rest = &s[19..];
@@ -563,7 +700,11 @@ fn satisfies(schema: &Json, value: &Json, depth: usize) -> bool {
         }
     }
     let all = schema.get("allOf").and_then(Json::as_array);
-    if !all.into_iter().flatten().all(|s| satisfies(s, value, depth + 1)) {
+    if !all
+        .into_iter()
+        .flatten()
+        .all(|s| satisfies(s, value, depth + 1))
+    {
         return false;
     }
     if let Some(any) = schema.get("anyOf").and_then(Json::as_array) {
@@ -572,11 +713,19 @@ fn satisfies(schema: &Json, value: &Json, depth: usize) -> bool {
         }
     }
     if let Some(one) = schema.get("oneOf").and_then(Json::as_array) {
-        if !one.is_empty() && one.iter().filter(|s| satisfies(s, value, depth + 1)).count() != 1 {
+        if !one.is_empty()
+            && one
+                .iter()
+                .filter(|s| satisfies(s, value, depth + 1))
+                .count()
+                != 1
+        {
             return false;
         }
     }
-    schema.get("not").is_none_or(|n| !satisfies(n, value, depth + 1))
+    schema
+        .get("not")
+        .is_none_or(|n| !satisfies(n, value, depth + 1))
 }
 
 /// The fields a branch requires, when that is all it says: `{required: [a]}`.
@@ -610,7 +759,9 @@ fn one_of_message(branches: &[Json], how: &str) -> String {
             .and_then(|n| n.get("anyOf"))
             .and_then(Json::as_array)
         {
-            if inner.iter().all(|i| required_only(i).is_some()) && b.as_object().is_some_and(|m| m.len() == 1) {
+            if inner.iter().all(|i| required_only(i).is_some())
+                && b.as_object().is_some_and(|m| m.len() == 1)
+            {
                 continue;
             }
             return format!("does not match {how} the schema's alternatives");
@@ -702,7 +853,9 @@ mod tests {
         let e = errors(dr);
         assert_eq!(e.len(), 2, "{e:?}");
         assert!(
-            e[0].starts_with("spec.trafficPolicy.loadBalancer.simple: unsupported value \"ROUND_ROBINN\""),
+            e[0].starts_with(
+                "spec.trafficPolicy.loadBalancer.simple: unsupported value \"ROUND_ROBINN\""
+            ),
             "{e:?}"
         );
         assert_eq!(
@@ -714,8 +867,12 @@ mod tests {
     #[test]
     fn required_fields_and_versions() {
         let so = json!({"apiVersion": "keda.sh/v1alpha1", "kind": "ScaledObject", "metadata": {"name": "s"}, "spec": {"triggers": [{"type": "cpu", "metadata": {"value": "50"}}]}});
-        assert_eq!(errors(so), vec!["spec.scaleTargetRef: required field is missing"]);
-        let old = json!({"apiVersion": "keda.sh/v1", "kind": "ScaledObject", "metadata": {"name": "s"}});
+        assert_eq!(
+            errors(so),
+            vec!["spec.scaleTargetRef: required field is missing"]
+        );
+        let old =
+            json!({"apiVersion": "keda.sh/v1", "kind": "ScaledObject", "metadata": {"name": "s"}});
         assert_eq!(
             errors(old),
             vec!["apiVersion: ScaledObject has no version \"keda.sh/v1\"; the CRD serves v1alpha1"]

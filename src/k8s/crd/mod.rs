@@ -7,6 +7,7 @@
 //! `codegen/src/crd.rs`); nothing in it is edited by hand. Only what checks
 //! need is kept: each version's `openAPIV3Schema` without its prose.
 
+mod cel;
 mod check;
 
 #[rustfmt::skip]
@@ -137,7 +138,9 @@ pub(crate) fn objects_match_their_crds(app: &App, out: &mut Vec<Diagnostic>) {
             out.push(match issue.severity {
                 Severity::Error => Diagnostic::error(path, message)
                     .with_code(codes::SCHEMA)
-                    .with_hint("fix the field (the kind's CRD refuses it; if a patch sets it, fix the patch)"),
+                    .with_hint(
+                    "fix the field (the kind's CRD refuses it; if a patch sets it, fix the patch)",
+                ),
                 _ => Diagnostic::warning(path, message)
                     .with_code(codes::DEPRECATED)
                     .with_hint("move to the replacement the warning names"),
@@ -149,8 +152,8 @@ pub(crate) fn objects_match_their_crds(app: &App, out: &mut Vec<Diagnostic>) {
 /// Parsed schemas by byte range, on first use: the checks of a synth touch
 /// a handful of the 46 schemas.
 fn schema_of(v: &CrdVersion) -> Arc<serde_json::Value> {
-    static CACHE: OnceLock<Mutex<HashMap<(usize, usize), Arc<serde_json::Value>>>> =
-        OnceLock::new();
+    type Parsed = HashMap<(usize, usize), Arc<serde_json::Value>>;
+    static CACHE: OnceLock<Mutex<Parsed>> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
     let mut guard = cache.lock().unwrap_or_else(|p| p.into_inner());
     guard
