@@ -221,3 +221,29 @@ fn a_patch_that_cannot_apply_is_one_error_naming_the_path() {
         assert!(!err.contains('\n'), "one line: {err}");
     }
 }
+
+#[test]
+fn an_istio_operator_input_without_metadata_is_refused_at_synth() {
+    // The deployer and `meshsynth diff` read it as a Kubernetes object; a
+    // synth that accepted it wrote an assembly they could not read.
+    let err = synth_app(
+        |app: &mut App| {
+            let chart = Chart::new(&mut app.root(), "Shop", ChartProps::new("acme-prod"))?;
+            let mut c = app.scope(chart.node())?;
+            c.add_install_input(
+                "operator",
+                InstallKind::IstioOperator,
+                &json!({"apiVersion": "install.istio.io/v1alpha1", "kind": "IstioOperator",
+                        "spec": {"profile": "minimal"}}),
+            )
+        },
+        &[],
+    )
+    .err()
+    .expect("refused");
+    let text = err.to_string();
+    assert!(
+        text.starts_with("Shop/operator: IstioOperator install input has no metadata.name"),
+        "{text}"
+    );
+}

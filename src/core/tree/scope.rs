@@ -297,8 +297,10 @@ impl<'a> Scope<'a> {
 
     /// Adds an install input to the enclosing chart's cluster: a file beside
     /// the manifests (an IstioOperator, Helm values) that is listed in
-    /// `manifest.json` but kept out of the kustomization. meshsynth does not
-    /// check what it holds, so `manifest.json` lists its path under
+    /// `manifest.json` but kept out of the kustomization. meshsynth checks
+    /// only that an IstioOperator has `apiVersion`, `kind` and
+    /// `metadata.name` (the deployer reads it as a Kubernetes object), not
+    /// what it configures, so `manifest.json` lists its path under
     /// `escapeHatches`.
     pub fn add_install_input(
         &mut self,
@@ -349,6 +351,32 @@ impl<'a> Scope<'a> {
                 "report this as a meshsynth bug",
             )
         })?;
+        // The deployer and `meshsynth diff` read an IstioOperator input as a
+        // Kubernetes object; refusing it here keeps synth and them agreeing.
+        if escape_hatch && matches!(kind, InstallKind::IstioOperator) {
+            let text = |p: &str| {
+                content
+                    .pointer(p)
+                    .and_then(|v| v.as_str())
+                    .filter(|s| !s.is_empty())
+            };
+            let missing: Vec<&str> = [
+                ("/apiVersion", "apiVersion"),
+                ("/kind", "kind"),
+                ("/metadata/name", "metadata.name"),
+            ]
+            .into_iter()
+            .filter(|(p, _)| text(p).is_none())
+            .map(|(_, f)| f)
+            .collect();
+            if !missing.is_empty() {
+                return Err(Error::construct(
+                    path,
+                    format!("IstioOperator install input has no {}", missing.join(", ")),
+                    "give it apiVersion: install.istio.io/v1alpha1, kind: IstioOperator and metadata.name, as istioctl expects",
+                ));
+            }
+        }
         if let NodeKind::Chart(info) = &mut self.app.node_mut(chart).kind {
             info.install_inputs
                 .push(crate::core::chart::InstallInputData {
