@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{anyhow, bail, Context, Result};
 
 pub mod crd;
+pub mod crd_types;
 pub mod rust;
 use serde_json::Value as Json;
 

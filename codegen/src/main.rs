@@ -54,7 +54,20 @@ fn run_crds(paths: &[&String], check: bool) -> Result<bool> {
     };
     let (files, kinds) = meshsynth_codegen::crd::generate(Path::new(crds))?;
     let out = PathBuf::from(out);
-    let same = write_or_check(&out, &files, check, crds)?;
+    let mut same = write_or_check(&out, &files, check, crds)?;
+    // A types file no project generates any more is stale.
+    if let Ok(dir) = std::fs::read_dir(out.join("types")) {
+        for e in dir.flatten() {
+            let name = format!("types/{}", e.file_name().to_string_lossy());
+            if !files.iter().any(|(n, _)| *n == name) {
+                eprintln!(
+                    "meshsynth-codegen: {} is not generated any more; run scripts/codegen and remove it",
+                    out.join(&name).display()
+                );
+                same = false;
+            }
+        }
+    }
     if !check {
         println!(
             "meshsynth-codegen: {kinds} CRD kinds from {crds} → {}",

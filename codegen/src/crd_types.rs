@@ -1,0 +1,685 @@
+//! Generates the typed Rust layer of the Kubernetes extensions from the
+//! same upstream CRDs as the registry (see `crd.rs`): one module per project,
+//! one submodule per API group and version, a struct per kind and per object
+//! schema, an enum per string enum, as k8s-openapi does for core kinds.
+//!
+//! - Every field of every served version; a required field is not an
+//!   `Option`; `x-kubernetes-int-or-string` is `IntOrString`; a map is a
+//!   `BTreeMap`; a schema with no type (or only
+//!   `x-kubernetes-preserve-unknown-fields`) is a `serde_json::Value`.
+//! - Versions whose schema is identical (Istio serves v1, v1beta1 and
+//!   v1alpha3 from one) share the types of the first: the others define the
+//!   kind (its `apiVersion` differs) and re-export the rest.
+//! - Descriptions become doc comments inside a `text` block, as prose
+//!   upstream writes it (no Markdown, links or doctests are implied).
+//!
+//! The output is a pure function of the CRD files.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+use anyhow::Result;
+use serde_json::Value as Json;
+
+/// One CRD version to generate: project module, group, kind, plural, scope,
+/// version, the schema.
+pub struct KindVersion {
+    pub project: String,
+    pub group: String,
+    pub kind: String,
+    pub plural: String,
+    pub namespaced: bool,
+    pub version: String,
+    pub schema: Json,
+}
+
+/// The Rust module of a project folder: `istio-1.28.10` → `istio`.
+pub fn project_module(folder: &str) -> String {
+    let base = folder.split('/').next().unwrap_or(folder);
+    let name: Vec<&str> = base
+        .split('-')
+        .take_while(|p| !p.starts_with('v') || !p[1..].starts_with(|c: char| c.is_ascii_digit()))
+        .take_while(|p| !p.starts_with(|c: char| c.is_ascii_digit()))
+        .collect();
+    name.join("_")
+}
+
+/// The module of a group and version inside its project:
+/// `networking.istio.io` + `v1` → `networking_v1`; a project's main group
+/// (the one named like the project) is just the version.
+pub fn version_module(group: &str, version: &str) -> String {
+    let first = group.split('.').next().unwrap_or(group);
+    let first = if group.ends_with(".x-k8s.io") {
+        format!("{first}_x")
+    } else {
+        first.to_string()
+    };
+    format!("{}_{version}", first.replace('-', "_"))
+}
+
+const KEYWORDS: &[&str] = &[
+    "as", "break", "const", "continue", "crate", "else", "enum", "extern", "false", "fn", "for",
+    "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return",
+    "self", "Self", "static", "struct", "super", "trait", "true", "type", "unsafe", "use", "where",
+    "while", "async", "await", "dyn", "abstract", "become", "box", "do", "final", "macro",
+    "override", "priv", "typeof", "unsized", "virtual", "yield", "try", "gen",
+];
+
+/// `consecutive5xxErrors` → `consecutive5xx_errors`; `x-forwarded-for` →
+/// `x_forwarded_for`; keywords are raw (`r#type`).
+fn field_name(json: &str) -> String {
+    let mut out = String::new();
+    let chars: Vec<char> = json.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        if c.is_ascii_uppercase() {
+            let prev_lower =
+                i > 0 && (chars[i - 1].is_ascii_lowercase() || chars[i - 1].is_ascii_digit());
+            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
+            let prev_upper = i > 0 && chars[i - 1].is_ascii_uppercase();
+            if !out.is_empty() && !out.ends_with('_') && (prev_lower || (prev_upper && next_lower))
+            {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('_') {
+            out.push('_');
+        }
+    }
+    let mut out = out.trim_matches('_').to_string();
+    if out.is_empty() {
+        out = "field".into();
+    }
+    if out.starts_with(|c: char| c.is_ascii_digit()) {
+        out.insert(0, '_');
+    }
+    if matches!(out.as_str(), "self" | "super" | "crate" | "Self") {
+        out.push('_');
+    } else if KEYWORDS.contains(&out.as_str()) {
+        out.insert_str(0, "r#");
+    }
+    out
+}
+
+/// `allowedRoutes` → `AllowedRoutes`; `x-forwarded` → `XForwarded`.
+fn type_segment(json: &str) -> String {
+    let mut out = String::new();
+    let mut upper = true;
+    for c in json.chars() {
+        if c.is_ascii_alphanumeric() {
+            if upper {
+                out.push(c.to_ascii_uppercase());
+                upper = false;
+            } else {
+                out.push(c);
+            }
+        } else {
+            upper = true;
+        }
+    }
+    out
+}
+
+/// An enum variant for a string value, or `None` when the value has no
+/// identifier form (`=~`, ``, `1.2`): the enum is then a `String`.
+fn variant(value: &str) -> Option<String> {
+    let v = type_segment(value);
+    let ok = !v.is_empty()
+        && v.starts_with(|c: char| c.is_ascii_alphabetic())
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/' | ' '));
+    ok.then_some(v)
+}
+
+fn doc(out: &mut String, indent: &str, text: Option<&str>, fallback: &str) {
+    let text = text.map(str::trim).filter(|t| !t.is_empty());
+    match text {
+        None => {
+            let _ = writeln!(out, "{indent}/// {fallback}");
+        }
+        Some(t) => {
+            let _ = writeln!(out, "{indent}/// ```text");
+            for line in t.lines() {
+                let line = line.replace("```", "'''");
+                if line.trim().is_empty() {
+                    let _ = writeln!(out, "{indent}///");
+                } else {
+                    let _ = writeln!(out, "{indent}/// {}", line.trim_end());
+                }
+            }
+            let _ = writeln!(out, "{indent}/// ```");
+        }
+    }
+}
+
+/// The k8s-openapi type an embedded object schema copies, recognised by
+/// the fields that only that type has together: CRDs such as Rollout,
+/// ScaledJob and Prometheus embed whole pod specs, and the core types are
+/// what users already build them with. (They are those of the library's
+/// Kubernetes version, 1.33: a field newer than that is not in them.)
+fn core_type(props: &serde_json::Map<String, Json>) -> Option<&'static str> {
+    let has = |names: &[&str]| names.iter().all(|n| props.contains_key(*n));
+    let only = |names: &[&str]| props.keys().all(|k| names.contains(&k.as_str()));
+    let core = if has(&[
+        "containers",
+        "volumes",
+        "restartPolicy",
+        "serviceAccountName",
+    ]) {
+        "PodSpec"
+    } else if has(&[
+        "image",
+        "name",
+        "livenessProbe",
+        "readinessProbe",
+        "volumeMounts",
+    ]) {
+        "Container"
+    } else if has(&["nodeAffinity", "podAffinity", "podAntiAffinity"]) && props.len() == 3 {
+        "Affinity"
+    } else if has(&["effect", "key", "operator", "tolerationSeconds", "value"]) && props.len() == 5
+    {
+        "Toleration"
+    } else if has(&["limits", "requests"]) && only(&["claims", "limits", "requests"]) {
+        "ResourceRequirements"
+    } else if has(&[
+        "name",
+        "configMap",
+        "secret",
+        "emptyDir",
+        "persistentVolumeClaim",
+    ]) {
+        "Volume"
+    } else if has(&[
+        "allowPrivilegeEscalation",
+        "capabilities",
+        "runAsUser",
+        "privileged",
+    ]) {
+        "SecurityContext"
+    } else if has(&["fsGroup", "runAsUser", "supplementalGroups", "sysctls"]) {
+        "PodSecurityContext"
+    } else if has(&["maxSkew", "topologyKey", "whenUnsatisfiable"]) {
+        "TopologySpreadConstraint"
+    } else if has(&[
+        "exec",
+        "httpGet",
+        "tcpSocket",
+        "initialDelaySeconds",
+        "periodSeconds",
+    ]) {
+        "Probe"
+    } else if has(&["matchExpressions", "matchLabels"]) && props.len() == 2 {
+        return Some("k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector");
+    } else {
+        return None;
+    };
+    Some(match core {
+        "PodSpec" => "k8s_openapi::api::core::v1::PodSpec",
+        "Container" => "k8s_openapi::api::core::v1::Container",
+        "Affinity" => "k8s_openapi::api::core::v1::Affinity",
+        "Toleration" => "k8s_openapi::api::core::v1::Toleration",
+        "ResourceRequirements" => "k8s_openapi::api::core::v1::ResourceRequirements",
+        "Volume" => "k8s_openapi::api::core::v1::Volume",
+        "SecurityContext" => "k8s_openapi::api::core::v1::SecurityContext",
+        "PodSecurityContext" => "k8s_openapi::api::core::v1::PodSecurityContext",
+        "TopologySpreadConstraint" => "k8s_openapi::api::core::v1::TopologySpreadConstraint",
+        _ => "k8s_openapi::api::core::v1::Probe",
+    })
+}
+
+/// The types of one version module, built from its kind's schema.
+struct Module {
+    /// Type name → its Rust definition.
+    items: BTreeMap<String, String>,
+    /// Types that implement `Default`.
+    defaultable: BTreeSet<String>,
+    /// Shape (the schema without prose) → the type already made for it:
+    /// prometheus-operator repeats one HTTP client config under every
+    /// receiver, and one type serves them all.
+    shapes: BTreeMap<String, String>,
+    /// Types the current kind uses (made or reused).
+    used: BTreeSet<String>,
+}
+
+fn new_module() -> Module {
+    Module {
+        items: BTreeMap::new(),
+        defaultable: BTreeSet::new(),
+        shapes: BTreeMap::new(),
+        used: BTreeSet::new(),
+    }
+}
+
+/// The schema without prose, as a dedup key.
+fn shape(schema: &Json) -> String {
+    fn strip(v: &Json) -> Json {
+        match v {
+            Json::Object(m) => Json::Object(
+                m.iter()
+                    .filter(|(k, _)| k.as_str() != "description")
+                    .map(|(k, x)| (k.clone(), strip(x)))
+                    .collect(),
+            ),
+            Json::Array(a) => Json::Array(a.iter().map(strip).collect()),
+            other => other.clone(),
+        }
+    }
+    strip(schema).to_string()
+}
+
+impl Module {
+    fn unique(&self, name: String) -> String {
+        if !self.items.contains_key(&name) {
+            return name;
+        }
+        (2..)
+            .map(|i| format!("{name}{i}"))
+            .find(|n| !self.items.contains_key(n))
+            .unwrap_or(name)
+    }
+
+    /// The Rust type of `schema`, defining structs and enums as needed;
+    /// `(type, implements Default)`.
+    fn type_of(&mut self, name: &str, schema: &Json) -> (String, bool) {
+        if schema
+            .get("x-kubernetes-int-or-string")
+            .and_then(Json::as_bool)
+            == Some(true)
+        {
+            return ("IntOrString".into(), true);
+        }
+        let ty = schema.get("type").and_then(Json::as_str).unwrap_or("");
+        match ty {
+            "string" => match schema.get("enum").and_then(Json::as_array) {
+                Some(values) if !values.is_empty() => self.string_enum(name, schema, values),
+                _ => ("String".into(), true),
+            },
+            "integer" => match schema.get("format").and_then(Json::as_str) {
+                Some("int32") => ("i32".into(), true),
+                _ => ("i64".into(), true),
+            },
+            "number" => ("f64".into(), true),
+            "boolean" => ("bool".into(), true),
+            "array" => {
+                let item = schema.get("items").cloned().unwrap_or(Json::Null);
+                let (t, _) = self.type_of(name, &item);
+                (format!("Vec<{t}>"), true)
+            }
+            "object" => {
+                let props = schema.get("properties").and_then(Json::as_object);
+                if let Some(core) = props.and_then(core_type) {
+                    return (core.to_string(), true);
+                }
+                match props {
+                    Some(p) if !p.is_empty() => {
+                        let key = shape(schema);
+                        if let Some(n) = self.shapes.get(&key).cloned() {
+                            self.used.insert(n.clone());
+                            let d = self.defaultable.contains(&n);
+                            return (n, d);
+                        }
+                        let n = self.unique(name.to_string());
+                        self.shapes.insert(key, n.clone());
+                        self.used.insert(n.clone());
+                        let d = self.structure(&n, schema);
+                        (n, d)
+                    }
+                    _ => match schema.get("additionalProperties") {
+                        Some(a) if a.is_object() => {
+                            let (t, _) = self.type_of(name, a);
+                            (format!("BTreeMap<String, {t}>"), true)
+                        }
+                        _ => ("Value".into(), true),
+                    },
+                }
+            }
+            _ => ("Value".into(), true),
+        }
+    }
+
+    fn string_enum(&mut self, name: &str, schema: &Json, values: &[Json]) -> (String, bool) {
+        let strs: Vec<&str> = values.iter().filter_map(Json::as_str).collect();
+        let variants: Vec<Option<String>> = strs.iter().map(|v| variant(v)).collect();
+        let distinct: BTreeSet<&String> = variants.iter().flatten().collect();
+        if strs.len() != values.len()
+            || variants.iter().any(Option::is_none)
+            || distinct.len() != strs.len()
+        {
+            return ("String".into(), true);
+        }
+        let key = shape(schema);
+        if let Some(n) = self.shapes.get(&key).cloned() {
+            self.used.insert(n.clone());
+            return (n, false);
+        }
+        let n = self.unique(name.to_string());
+        self.shapes.insert(key, n.clone());
+        self.used.insert(n.clone());
+        let mut out = String::new();
+        doc(
+            &mut out,
+            "",
+            schema.get("description").and_then(Json::as_str),
+            "One of the values the CRD allows.",
+        );
+        out.push_str(
+            "#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]\n",
+        );
+        let _ = writeln!(out, "pub enum {n} {{");
+        for (s, v) in strs.iter().zip(variants.iter().flatten()) {
+            let _ = writeln!(out, "    /// `{s}`");
+            let _ = writeln!(out, "    #[serde(rename = {s:?})]");
+            let _ = writeln!(out, "    {v},");
+        }
+        out.push_str("}\n");
+        self.items.insert(n.clone(), out);
+        (n, false)
+    }
+
+    /// Defines struct `name` for an object schema; whether it is `Default`.
+    fn structure(&mut self, name: &str, schema: &Json) -> bool {
+        // Reserve the name before the fields define theirs.
+        self.items.insert(name.to_string(), String::new());
+        let required: BTreeSet<&str> = schema
+            .get("required")
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Json::as_str)
+            .collect();
+        let props = schema
+            .get("properties")
+            .and_then(Json::as_object)
+            .cloned()
+            .unwrap_or_default();
+        let mut fields = String::new();
+        let mut defaultable = true;
+        let mut used = BTreeSet::new();
+        for (json_name, sub) in &props {
+            let mut rust = field_name(json_name);
+            while !used.insert(rust.clone()) {
+                rust.push('_');
+            }
+            let (t, d) = self.type_of(&format!("{name}{}", type_segment(json_name)), sub);
+            doc(
+                &mut fields,
+                "    ",
+                sub.get("description").and_then(Json::as_str),
+                &format!("`{json_name}`."),
+            );
+            let rename = if rust.trim_start_matches("r#") != json_name.as_str() {
+                format!("rename = {json_name:?}, ")
+            } else {
+                String::new()
+            };
+            if required.contains(json_name.as_str()) {
+                defaultable &= d;
+                if rename.is_empty() {
+                    let _ = writeln!(fields, "    pub {rust}: {t},");
+                } else {
+                    let _ = writeln!(fields, "    #[serde({})]", rename.trim_end_matches(", "));
+                    let _ = writeln!(fields, "    pub {rust}: {t},");
+                }
+            } else {
+                let _ = writeln!(
+                    fields,
+                    "    #[serde({rename}default, skip_serializing_if = \"Option::is_none\")]"
+                );
+                let _ = writeln!(fields, "    pub {rust}: Option<{t}>,");
+            }
+        }
+        let preserve = schema
+            .get("x-kubernetes-preserve-unknown-fields")
+            .and_then(Json::as_bool)
+            == Some(true);
+        if preserve {
+            fields.push_str(
+                "    /// Fields the schema leaves open (`x-kubernetes-preserve-unknown-fields`).\n",
+            );
+            fields.push_str("    #[serde(flatten)]\n    pub extra: BTreeMap<String, Value>,\n");
+        }
+        let mut out = String::new();
+        doc(
+            &mut out,
+            "",
+            schema.get("description").and_then(Json::as_str),
+            "Part of the kind's schema.",
+        );
+        let derive_default = if defaultable { ", Default" } else { "" };
+        let _ = writeln!(
+            out,
+            "#[derive(Clone, Debug{derive_default}, PartialEq, Serialize, Deserialize)]"
+        );
+        let _ = writeln!(out, "pub struct {name} {{");
+        out.push_str(&fields);
+        out.push_str("}\n");
+        self.items.insert(name.to_string(), out);
+        if defaultable {
+            self.defaultable.insert(name.to_string());
+        }
+        defaultable
+    }
+}
+
+/// The kind's own struct: `metadata`, then the schema's top-level fields
+/// other than `apiVersion`, `kind` and `metadata`; its parts go to `module`.
+fn kind_struct(
+    out: &mut String,
+    kv: &KindVersion,
+    resolve: &mut dyn FnMut(&str, &str, &Json) -> (String, bool),
+) {
+    let kind = &kv.kind;
+    let root = &kv.schema;
+    let required: BTreeSet<&str> = root
+        .get("required")
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Json::as_str)
+        .collect();
+    let props = root
+        .get("properties")
+        .and_then(Json::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let mut fields = String::new();
+    let mut serialize = String::new();
+    let mut defaultable = true;
+    for (json_name, sub) in &props {
+        if matches!(json_name.as_str(), "apiVersion" | "kind" | "metadata") {
+            continue;
+        }
+        let (t, d) = resolve(
+            json_name,
+            &format!("{kind}{}", type_segment(json_name)),
+            sub,
+        );
+        let rust = field_name(json_name);
+        doc(
+            &mut fields,
+            "    ",
+            sub.get("description").and_then(Json::as_str),
+            &format!("`{json_name}`."),
+        );
+        if required.contains(json_name.as_str()) {
+            defaultable &= d;
+            let _ = writeln!(fields, "    pub {rust}: {t},");
+            let _ = writeln!(
+                serialize,
+                "        m.serialize_entry({json_name:?}, &self.{rust})?;"
+            );
+        } else {
+            fields.push_str("    #[serde(default, skip_serializing_if = \"Option::is_none\")]\n");
+            let _ = writeln!(fields, "    pub {rust}: Option<{t}>,");
+            let _ = writeln!(
+                serialize,
+                "        if let Some(v) = &self.{rust} {{\n            m.serialize_entry({json_name:?}, v)?;\n        }}"
+            );
+        }
+    }
+    doc(
+        out,
+        "",
+        root.get("description").and_then(Json::as_str),
+        &format!("`{}/{}` `{kind}`.", kv.group, kv.version),
+    );
+    let derive_default = if defaultable { ", Default" } else { "" };
+    let _ = writeln!(
+        out,
+        "#[derive(Clone, Debug{derive_default}, PartialEq, Deserialize)]"
+    );
+    let _ = writeln!(out, "pub struct {kind} {{");
+    out.push_str(
+        "    /// Standard object metadata.\n    #[serde(default)]\n    pub metadata: ObjectMeta,\n",
+    );
+    out.push_str(&fields);
+    out.push_str("}\n\n");
+    let _ = writeln!(out, "impl Serialize for {kind} {{");
+    out.push_str(
+        "    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {\n",
+    );
+    out.push_str(
+        "        use serde::ser::SerializeMap;\n        let mut m = s.serialize_map(None)?;\n",
+    );
+    out.push_str("        m.serialize_entry(\"apiVersion\", <Self as k8s_openapi::Resource>::API_VERSION)?;\n");
+    out.push_str("        m.serialize_entry(\"kind\", <Self as k8s_openapi::Resource>::KIND)?;\n");
+    out.push_str("        m.serialize_entry(\"metadata\", &self.metadata)?;\n");
+    out.push_str(&serialize);
+    out.push_str("        m.end()\n    }\n}\n\n");
+    let scope = if kv.namespaced {
+        "NamespaceResourceScope"
+    } else {
+        "ClusterResourceScope"
+    };
+    let _ = writeln!(
+        out,
+        "crd_resource!({kind}, group: {:?}, version: {:?}, plural: {:?}, scope: {scope});\n",
+        kv.group, kv.version, kv.plural
+    );
+}
+
+/// One project's file: `(module name, Rust source)`.
+pub fn generate_project(project_folder: &str, kinds: &[KindVersion]) -> Result<(String, String)> {
+    let module_name = project_module(project_folder);
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "// @generated by meshsynth-codegen from the CRDs of ../shared/crds/{project_folder}.\n\
+         // Do not edit: run `scripts/codegen` instead.\n"
+    );
+    let _ = writeln!(
+        out,
+        "//! The kinds of `{project_folder}`, one module per API group and version.\n"
+    );
+    let mut by_module: BTreeMap<String, Vec<&KindVersion>> = BTreeMap::new();
+    for kv in kinds {
+        by_module
+            .entry(version_module(&kv.group, &kv.version))
+            .or_default()
+            .push(kv);
+    }
+    // The module that defines a schema's types: the first to use it. Later
+    // ones define only the kind and re-export the names recorded here.
+    // Per schema: the home module, the types the kind uses, and the type of
+    // each top-level field there.
+    type Home = (String, Vec<String>, BTreeMap<String, (String, bool)>);
+    let mut home: BTreeMap<String, Home> = BTreeMap::new();
+    for (m, kvs) in &by_module {
+        let _ = writeln!(out, "/// `{}/{}`.", kvs[0].group, kvs[0].version);
+        let _ = writeln!(out, "pub mod {m} {{");
+        out.push_str("    #![allow(rustdoc::all, clippy::all)]\n");
+        out.push_str("    #[allow(unused_imports)]\n    use std::collections::BTreeMap;\n\n");
+        out.push_str("    #[allow(unused_imports)]\n    use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;\n");
+        out.push_str("    #[allow(unused_imports)]\n    use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;\n");
+        out.push_str("    #[allow(unused_imports)]\n    use serde::{Deserialize, Serialize};\n");
+        out.push_str("    #[allow(unused_imports)]\n    use serde_json::Value;\n\n");
+        let mut module = new_module();
+        // Kind names are taken before any part is named.
+        for kv in kvs {
+            module.items.insert(kv.kind.clone(), String::new());
+        }
+        let mut body = String::new();
+        for kv in kvs {
+            let key = format!("{}\n{}", kv.kind, kv.schema);
+            match home.get(&key) {
+                Some((h, names, tops)) => {
+                    // The fields' types as `h` named them.
+                    let mut resolve = |json: &str, _: &str, _: &Json| {
+                        tops.get(json).cloned().unwrap_or(("Value".into(), true))
+                    };
+                    kind_struct(&mut body, kv, &mut resolve);
+                    let fresh: Vec<&String> = names
+                        .iter()
+                        .filter(|n| !module.items.contains_key(*n))
+                        .collect();
+                    if !fresh.is_empty() {
+                        let _ = writeln!(body, "pub use super::{h}::{{");
+                        for n in fresh {
+                            let _ = writeln!(body, "    {n},");
+                            module.items.insert(n.clone(), String::new());
+                        }
+                        body.push_str("};\n\n");
+                    }
+                }
+                None => {
+                    module.used.clear();
+                    let mut tops = BTreeMap::new();
+                    let mut resolve = |json: &str, name: &str, sub: &Json| {
+                        let t = module.type_of(name, sub);
+                        tops.insert(json.to_string(), t.clone());
+                        t
+                    };
+                    kind_struct(&mut body, kv, &mut resolve);
+                    let used: Vec<String> = module.used.iter().cloned().collect();
+                    home.insert(key, (m.clone(), used, tops));
+                }
+            }
+        }
+        for item in module.items.values().filter(|i| !i.is_empty()) {
+            body.push_str(item);
+            body.push('\n');
+        }
+        for line in body.lines() {
+            if line.is_empty() {
+                out.push('\n');
+            } else {
+                let _ = writeln!(out, "    {line}");
+            }
+        }
+        out.push_str("}\n\n");
+    }
+    Ok((module_name, out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        assert_eq!(field_name("consecutive5xxErrors"), "consecutive5xx_errors");
+        assert_eq!(field_name("type"), "r#type");
+        assert_eq!(field_name("x-forwarded-for"), "x_forwarded_for");
+        assert_eq!(field_name("HTTPRoute"), "http_route");
+        assert_eq!(field_name("self"), "self_");
+        assert_eq!(type_segment("allowedRoutes"), "AllowedRoutes");
+        assert_eq!(variant("PathPrefix").as_deref(), Some("PathPrefix"));
+        assert_eq!(variant("=~"), None);
+        assert_eq!(project_module("istio-1.28.10"), "istio");
+        assert_eq!(
+            project_module("gateway-api-v1.6.1/experimental"),
+            "gateway_api"
+        );
+        assert_eq!(
+            project_module("prometheus-operator-v0.93.0"),
+            "prometheus_operator"
+        );
+        assert_eq!(
+            version_module("gateway.networking.x-k8s.io", "v1alpha1"),
+            "gateway_x_v1alpha1"
+        );
+    }
+}
