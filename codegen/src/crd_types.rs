@@ -253,6 +253,23 @@ fn new_module() -> Module {
     }
 }
 
+/// An object schema's required field names and its properties.
+fn required_and_properties(schema: &Json) -> (BTreeSet<&str>, serde_json::Map<String, Json>) {
+    let required = schema
+        .get("required")
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Json::as_str)
+        .collect();
+    let props = schema
+        .get("properties")
+        .and_then(Json::as_object)
+        .cloned()
+        .unwrap_or_default();
+    (required, props)
+}
+
 /// The schema without prose, as a dedup key.
 fn shape(schema: &Json) -> String {
     fn strip(v: &Json) -> Json {
@@ -271,6 +288,22 @@ fn shape(schema: &Json) -> String {
 }
 
 impl Module {
+    /// `name` for the type made for the same shape elsewhere (`existing`),
+    /// so every position has the name its path gives it.
+    fn alias(&mut self, name: &str, existing: &str) -> String {
+        self.used.insert(existing.to_string());
+        if name == existing {
+            return name.to_string();
+        }
+        let n = self.unique(name.to_string());
+        self.items.insert(
+            n.clone(),
+            format!("/// The same shape as [`{existing}`].\npub type {n} = {existing};\n"),
+        );
+        self.used.insert(n.clone());
+        n
+    }
+
     fn unique(&self, name: String) -> String {
         if !self.items.contains_key(&name) {
             return name;
@@ -317,9 +350,8 @@ impl Module {
                     Some(p) if !p.is_empty() => {
                         let key = shape(schema);
                         if let Some(n) = self.shapes.get(&key).cloned() {
-                            self.used.insert(n.clone());
                             let d = self.defaultable.contains(&n);
-                            return (n, d);
+                            return (self.alias(name, &n), d);
                         }
                         let n = self.unique(name.to_string());
                         self.shapes.insert(key, n.clone());
@@ -352,8 +384,7 @@ impl Module {
         }
         let key = shape(schema);
         if let Some(n) = self.shapes.get(&key).cloned() {
-            self.used.insert(n.clone());
-            return (n, false);
+            return (self.alias(name, &n), false);
         }
         let n = self.unique(name.to_string());
         self.shapes.insert(key, n.clone());
@@ -383,18 +414,7 @@ impl Module {
     fn structure(&mut self, name: &str, schema: &Json) -> bool {
         // Reserve the name before the fields define theirs.
         self.items.insert(name.to_string(), String::new());
-        let required: BTreeSet<&str> = schema
-            .get("required")
-            .and_then(Json::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(Json::as_str)
-            .collect();
-        let props = schema
-            .get("properties")
-            .and_then(Json::as_object)
-            .cloned()
-            .unwrap_or_default();
+        let (required, props) = required_and_properties(schema);
         let mut fields = String::new();
         let mut defaultable = true;
         let mut used = BTreeSet::new();
@@ -473,18 +493,7 @@ fn kind_struct(
 ) {
     let kind = &kv.kind;
     let root = &kv.schema;
-    let required: BTreeSet<&str> = root
-        .get("required")
-        .and_then(Json::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(Json::as_str)
-        .collect();
-    let props = root
-        .get("properties")
-        .and_then(Json::as_object)
-        .cloned()
-        .unwrap_or_default();
+    let (required, props) = required_and_properties(root);
     let mut fields = String::new();
     let mut serialize = String::new();
     let mut defaultable = true;

@@ -116,3 +116,73 @@ fn the_real_shape_fixtures_round_trip() {
     }
     assert!(checked >= 20, "{checked} custom objects");
 }
+
+/// A kind no construct models, written with the generated types and added
+/// like any object: it is emitted as typed, and checked against its CRD.
+#[test]
+fn a_generated_kind_is_written_typed_and_checked_at_synth() {
+    use meshsynth::k8s::crd::types::gateway_api::gateway_v1::{
+        HTTPRoute, HTTPRouteSpec, HTTPRouteSpecParentRefs, HTTPRouteSpecRules,
+        HTTPRouteSpecRulesBackendRefs,
+    };
+    use meshsynth::testing::synth_app;
+    use meshsynth::{App, Chart, ChartProps, Error};
+
+    let build = |port: i32| {
+        move |app: &mut App| -> Result<(), Error> {
+            let chart = Chart::new(
+                &mut app.root(),
+                "Edge",
+                ChartProps::new("prod").namespace("default"),
+            )?;
+            let mut c = app.scope(chart.node())?;
+            let route = HTTPRoute {
+                metadata: meshsynth::k8s::crd::types::ObjectMeta {
+                    name: Some("shop".into()),
+                    ..Default::default()
+                },
+                spec: HTTPRouteSpec {
+                    parent_refs: Some(vec![HTTPRouteSpecParentRefs {
+                        name: "public".into(),
+                        ..Default::default()
+                    }]),
+                    rules: Some(vec![HTTPRouteSpecRules {
+                        backend_refs: Some(vec![HTTPRouteSpecRulesBackendRefs {
+                            name: "shop".into(),
+                            port: Some(port),
+                            ..Default::default()
+                        }]),
+                        ..Default::default()
+                    }]),
+                    ..Default::default()
+                },
+                status: None,
+            };
+            meshsynth::k8s::add_object(&mut c, "Route", route)?;
+            Ok(())
+        }
+    };
+    let out = synth_app(build(8080), &[]).expect("a valid route synthesizes");
+    out.object_in("HTTPRoute", "default", "shop").has(json!({
+        "apiVersion": "gateway.networking.k8s.io/v1",
+        "spec": {"parentRefs": [{"name": "public"}], "rules": [{"backendRefs": [{"name": "shop", "port": 8080}]}]}
+    }));
+    let err = synth_app(build(70000), &[])
+        .err()
+        .expect("the CRD refuses port 70000");
+    let text = err.to_string();
+    assert!(
+        text.contains("MS-CRD-1") || text.contains("error(s)"),
+        "{text}"
+    );
+    let Error::Diagnostics(found) = err else {
+        panic!("{text}")
+    };
+    assert!(
+        found.iter().any(|d| d.path == "Edge/Route"
+            && d.message.contains(
+                "spec.rules[0].backendRefs[0].port: 70000 is greater than the maximum 65535"
+            )),
+        "{found:?}"
+    );
+}

@@ -14,7 +14,8 @@
 use serde_json::{Map, Value as Json};
 
 use super::cel::{evaluate, Outcome};
-use super::{lookup, schema_of, CrdVersion, Lookup};
+use super::schema::Node;
+use super::{lookup, node_of, CrdVersion, Lookup};
 use crate::core::diag::Severity;
 use crate::core::names::closest;
 use crate::core::pattern::matches;
@@ -27,7 +28,7 @@ const MAX_DEPTH: usize = 64;
 #[derive(Debug, Clone, PartialEq)]
 pub struct SchemaIssue {
     /// Error for what the API server refuses; warning for a deprecated
-    /// version it still serves.
+    /// version or field it still serves.
     pub severity: Severity,
     /// The field's path, e.g. `spec.listeners[0].allowedRoutes`; empty for
     /// the object itself.
@@ -55,13 +56,23 @@ pub struct SchemaCheck {
 /// against its kind's schema. `metadata` is the API server's own
 /// ObjectMeta and is not checked here.
 pub fn check_object(object: &Json) -> SchemaCheck {
+    check_owned(object.clone())
+}
+
+/// [`check_object`] of an object the caller no longer needs (no copy).
+pub(super) fn check_owned(mut object: Json) -> SchemaCheck {
     let api_version = object
         .get("apiVersion")
         .and_then(Json::as_str)
-        .unwrap_or("");
-    let kind = object.get("kind").and_then(Json::as_str).unwrap_or("");
+        .unwrap_or("")
+        .to_string();
+    let kind = object
+        .get("kind")
+        .and_then(Json::as_str)
+        .unwrap_or("")
+        .to_string();
     let mut out = SchemaCheck::default();
-    let v = match lookup(api_version, kind) {
+    let v = match lookup(&api_version, &kind) {
         Lookup::Found(v) => v,
         Lookup::NotACrd => return out,
         Lookup::UnknownVersion(served) => {
@@ -95,25 +106,23 @@ pub fn check_object(object: &Json) -> SchemaCheck {
             ),
         });
     }
-    let schema = schema_of(v);
+    let schema = node_of(v);
+    // The API server prunes nulls and defaults before it validates (a
+    // defaulted field satisfies `required`; CEL rules read defaulted fields
+    // and do not see pruned ones).
+    prune_and_default(&schema, &mut object, 0);
     let mut checker = Checker {
         issues: &mut out.issues,
         cel_evaluated: 0,
         cel_skipped: 0,
         group: v.group,
     };
-    // The API server prunes nulls and defaults before it validates (a
-    // defaulted field satisfies `required`; CEL rules read defaulted fields
-    // and do not see pruned ones).
-    let mut defaulted = object.clone();
-    prune_and_default(&schema, &mut defaulted, 0);
-    let object = &defaulted;
-    let Json::Object(fields) = object else {
+    let Json::Object(fields) = &object else {
         return out;
     };
     let mut path = String::new();
     checker.object(&schema, fields, &mut path, 0, true);
-    checker.rules(&schema, object, "");
+    checker.rules(&schema, &object, "");
     out.cel_rules_evaluated = checker.cel_evaluated;
     out.cel_rules_skipped = checker.cel_skipped;
     out
@@ -169,25 +178,26 @@ fn is_placeholder(v: &Json) -> bool {
 /// Drops each `null` field whose schema is not nullable and fills each
 /// absent property that has a schema `default`, in every object present, as
 /// the API server does on a create.
-fn prune_and_default(schema: &Json, value: &mut Json, depth: usize) {
+fn prune_and_default(schema: &Node, value: &mut Json, depth: usize) {
     if depth > MAX_DEPTH {
         return;
     }
     match value {
         Json::Object(fields) => {
-            let props = schema.get("properties").and_then(Json::as_object);
-            fields.retain(|k, v| {
-                !v.is_null()
-                    || props
-                        .and_then(|p| p.get(k))
-                        .and_then(|s| s.get("nullable"))
-                        .and_then(Json::as_bool)
-                        == Some(true)
-            });
-            if let Some(props) = props {
+            if fields.values().any(Json::is_null) {
+                fields.retain(|k, v| {
+                    !v.is_null()
+                        || schema
+                            .properties
+                            .as_ref()
+                            .and_then(|p| p.get(k))
+                            .is_some_and(|s| s.nullable)
+                });
+            }
+            if let Some(props) = &schema.properties {
                 for (k, sub) in props {
-                    if !fields.contains_key(k) {
-                        if let Some(d) = sub.get("default") {
+                    if let Some(d) = &sub.default {
+                        if !fields.contains_key(k) {
                             fields.insert(k.clone(), d.clone());
                         }
                     }
@@ -197,14 +207,14 @@ fn prune_and_default(schema: &Json, value: &mut Json, depth: usize) {
                         prune_and_default(sub, v, depth + 1);
                     }
                 }
-            } else if let Some(sub) = schema.get("additionalProperties").filter(|s| s.is_object()) {
+            } else if let Some(sub) = schema.additional_schema() {
                 for v in fields.values_mut() {
                     prune_and_default(sub, v, depth + 1);
                 }
             }
         }
         Json::Array(items) => {
-            if let Some(sub) = schema.get("items") {
+            if let Some(sub) = &schema.items {
                 for v in items {
                     prune_and_default(sub, v, depth + 1);
                 }
@@ -256,16 +266,10 @@ impl Checker<'_> {
     }
 
     /// Checks `value` against `schema` at `path`, reporting what fails.
-    fn value(&mut self, schema: &Json, value: &Json, path: &mut String, depth: usize) {
-        if depth > MAX_DEPTH || !schema.is_object() {
-            return;
-        }
-        if value.is_null() {
-            // Pruned by the server unless the field is nullable; either way
-            // not refused.
-            return;
-        }
-        if is_placeholder(value) {
+    fn value(&mut self, schema: &Node, value: &Json, path: &mut String, depth: usize) {
+        if depth > MAX_DEPTH || value.is_null() || is_placeholder(value) {
+            // A null is pruned by the server unless the field is nullable;
+            // either way it is not refused.
             return;
         }
         if let Some(problem) = type_problem(schema, value) {
@@ -280,10 +284,11 @@ impl Checker<'_> {
         match value {
             Json::Object(fields) => self.object(schema, fields, path, depth, false),
             Json::Array(items) => {
-                if let Some(item_schema) = schema.get("items") {
+                if let Some(item_schema) = &schema.items {
                     let len = path.len();
                     for (i, item) in items.iter().enumerate() {
-                        path.push_str(&format!("[{i}]"));
+                        use std::fmt::Write as _;
+                        let _ = write!(path, "[{i}]");
                         self.value(item_schema, item, path, depth + 1);
                         path.truncate(len);
                     }
@@ -296,33 +301,19 @@ impl Checker<'_> {
 
     fn object(
         &mut self,
-        schema: &Json,
+        schema: &Node,
         fields: &Map<String, Json>,
         path: &mut String,
         depth: usize,
         root: bool,
     ) {
-        let props = schema.get("properties").and_then(Json::as_object);
-        let additional = schema.get("additionalProperties");
-        let preserve = schema
-            .get("x-kubernetes-preserve-unknown-fields")
-            .and_then(Json::as_bool)
-            == Some(true);
-        let embedded = schema
-            .get("x-kubernetes-embedded-resource")
-            .and_then(Json::as_bool)
-            == Some(true);
+        let implicit_meta = root || schema.embedded_resource;
         for (key, v) in fields {
-            let implicit = (root || embedded) && matches!(key.as_str(), "apiVersion" | "kind");
-            if (root || embedded) && key == "metadata" || implicit {
+            if implicit_meta && matches!(key.as_str(), "apiVersion" | "kind" | "metadata") {
                 continue;
             }
-            let sub = props.and_then(|p| p.get(key)).or(match additional {
-                Some(s) if s.is_object() => Some(s),
-                _ => None,
-            });
             let len = path.len();
-            match sub {
+            match schema.property(key) {
                 Some(sub) => {
                     let parent = last_field(path);
                     if let Some((.., new)) = DEPRECATED_FIELDS
@@ -335,17 +326,24 @@ impl Checker<'_> {
                             message: format!("deprecated; use {new} instead"),
                         });
                     }
-                    if props.is_some_and(|p| p.contains_key(key)) {
-                        *path = join(path, key);
+                    if schema.declares(key) {
+                        if !path.is_empty() {
+                            path.push('.');
+                        }
+                        path.push_str(key);
                     } else {
-                        path.push_str(&format!("[{key}]"));
+                        path.push('[');
+                        path.push_str(key);
+                        path.push(']');
                     }
                     self.value(sub, v, path, depth + 1);
                     path.truncate(len);
                 }
-                None if preserve || additional.and_then(Json::as_bool) == Some(true) => {}
+                None if schema.open() => {}
                 None => {
-                    let hint = props
+                    let hint = schema
+                        .properties
+                        .as_ref()
                         .and_then(|p| closest(key, p.keys().map(String::as_str)))
                         .map(|c| format!(" (did you mean {c:?}?)"))
                         .unwrap_or_default();
@@ -353,13 +351,7 @@ impl Checker<'_> {
                 }
             }
         }
-        for name in schema
-            .get("required")
-            .and_then(Json::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(Json::as_str)
-        {
+        for name in &schema.required {
             if fields.get(name).is_none_or(Json::is_null) {
                 self.error(&join(path, name), "required field is missing".into());
             }
@@ -367,38 +359,32 @@ impl Checker<'_> {
     }
 
     /// The node's `x-kubernetes-validations` rules, with `self` = `value`.
-    fn rules(&mut self, schema: &Json, value: &Json, path: &str) {
-        let Some(rules) = schema
-            .get("x-kubernetes-validations")
-            .and_then(Json::as_array)
-        else {
+    fn rules(&mut self, schema: &Node, value: &Json, path: &str) {
+        if schema.rules.is_empty() {
             return;
-        };
+        }
         // A deferred value is filled at deploy; what a rule says of the
         // placeholder would say nothing of the value.
         if has_placeholder(value, 0) {
-            self.cel_skipped += rules.len();
+            self.cel_skipped += schema.rules.len();
             return;
         }
-        for r in rules {
-            let Some(rule) = r.get("rule").and_then(Json::as_str) else {
-                continue;
-            };
-            match evaluate(rule, value) {
+        for r in &schema.rules {
+            match evaluate(&r.rule, value) {
                 Outcome::Holds => self.cel_evaluated += 1,
                 Outcome::NotApplicable => {}
                 Outcome::Skipped => self.cel_skipped += 1,
                 Outcome::Violated => {
                     self.cel_evaluated += 1;
-                    let field = match r.get("fieldPath").and_then(Json::as_str) {
+                    let field = match &r.field_path {
                         Some(f) if path.is_empty() => f.trim_start_matches('.').to_string(),
                         Some(f) => format!("{path}{f}"),
                         None => path.to_string(),
                     };
                     let message = r
-                        .get("message")
-                        .and_then(Json::as_str)
-                        .map_or_else(|| format!("failed rule: {rule}"), str::to_string);
+                        .message
+                        .clone()
+                        .unwrap_or_else(|| format!("failed rule: {}", r.rule));
                     self.error(&field, message);
                 }
             }
@@ -407,31 +393,23 @@ impl Checker<'_> {
 
     /// `allOf`, `anyOf`, `oneOf` and `not`: value validations whose branches
     /// constrain (mostly which fields are set) without declaring fields.
-    fn combinators(&mut self, schema: &Json, value: &Json, path: &str) {
-        for s in schema
-            .get("allOf")
-            .and_then(Json::as_array)
-            .into_iter()
-            .flatten()
-        {
+    fn combinators(&mut self, schema: &Node, value: &Json, path: &str) {
+        for s in &schema.all_of {
             if !satisfies(s, value, 0) {
                 let what =
                     describe_branch(s).unwrap_or_else(|| "a rule of the schema (allOf)".into());
                 self.error(path, format!("does not satisfy {what}"));
             }
         }
-        if let Some(any) = schema.get("anyOf").and_then(Json::as_array) {
-            if !any.is_empty() && !any.iter().any(|s| satisfies(s, value, 0)) {
-                self.error(path, one_of_message(any, "at least one of"));
-            }
+        let any = &schema.any_of;
+        if !any.is_empty() && !any.iter().any(|s| satisfies(s, value, 0)) {
+            self.error(path, one_of_message(any, "at least one of"));
         }
-        if let Some(one) = schema.get("oneOf").and_then(Json::as_array) {
-            let n = one.iter().filter(|s| satisfies(s, value, 0)).count();
-            if !one.is_empty() && n != 1 {
-                self.error(path, one_of_message(one, "exactly one of"));
-            }
+        let one = &schema.one_of;
+        if !one.is_empty() && one.iter().filter(|s| satisfies(s, value, 0)).count() != 1 {
+            self.error(path, one_of_message(one, "exactly one of"));
         }
-        if let Some(not) = schema.get("not") {
+        if let Some(not) = &schema.not {
             if satisfies(not, value, 0) {
                 self.error(path, "matches a shape the schema forbids (not)".into());
             }
@@ -439,8 +417,8 @@ impl Checker<'_> {
     }
 
     /// `x-kubernetes-list-type: set | map`: the server refuses duplicates.
-    fn list_uniqueness(&mut self, schema: &Json, items: &[Json], path: &str) {
-        match schema.get("x-kubernetes-list-type").and_then(Json::as_str) {
+    fn list_uniqueness(&mut self, schema: &Node, items: &[Json], path: &str) {
+        match schema.list_type.as_deref() {
             Some("set") => {
                 for (i, item) in items.iter().enumerate() {
                     if items[..i].contains(item) {
@@ -448,20 +426,11 @@ impl Checker<'_> {
                     }
                 }
             }
-            Some("map") => {
-                let keys: Vec<&str> = schema
-                    .get("x-kubernetes-list-map-keys")
-                    .and_then(Json::as_array)
-                    .into_iter()
-                    .flatten()
-                    .filter_map(Json::as_str)
-                    .collect();
-                if keys.is_empty() {
-                    return;
-                }
+            Some("map") if !schema.list_map_keys.is_empty() => {
+                let keys = &schema.list_map_keys;
                 let key_of = |item: &Json| -> Vec<Json> {
                     keys.iter()
-                        .map(|k| item.get(*k).cloned().unwrap_or(Json::Null))
+                        .map(|k| item.get(k).cloned().unwrap_or(Json::Null))
                         .collect()
                 };
                 for (i, item) in items.iter().enumerate() {
@@ -485,16 +454,12 @@ impl Checker<'_> {
 }
 
 /// A type mismatch, or `None` when the value has an allowed type.
-fn type_problem(schema: &Json, value: &Json) -> Option<String> {
-    let int_or_string = schema
-        .get("x-kubernetes-int-or-string")
-        .and_then(Json::as_bool)
-        == Some(true);
-    if int_or_string {
+fn type_problem(schema: &Node, value: &Json) -> Option<String> {
+    if schema.int_or_string {
         return (!(value.is_string() || is_integer(value)))
             .then(|| format!("must be an integer or a string, not {}", type_name(value)));
     }
-    let want = schema.get("type").and_then(Json::as_str)?;
+    let want = schema.ty.as_deref()?;
     let ok = match want {
         "object" => value.is_object(),
         "array" => value.is_array(),
@@ -517,10 +482,9 @@ fn article(t: &str) -> &'static str {
 
 /// Enum, pattern, format, length, size and range problems of a value whose
 /// type is right.
-fn value_problems(schema: &Json, value: &Json) -> Vec<String> {
+fn value_problems(schema: &Node, value: &Json) -> Vec<String> {
     let mut out = Vec::new();
-    let num = |k: &str| schema.get(k).and_then(Json::as_f64);
-    if let Some(values) = schema.get("enum").and_then(Json::as_array) {
+    if let Some(values) = &schema.enum_values {
         let found = values
             .iter()
             .any(|e| e == value || (e.as_f64().is_some() && e.as_f64() == value.as_f64()));
@@ -533,24 +497,26 @@ fn value_problems(schema: &Json, value: &Json) -> Vec<String> {
     }
     match value {
         Json::String(s) => {
-            let chars = s.chars().count() as f64;
-            if let Some(min) = num("minLength").filter(|m| chars < *m) {
-                out.push(format!(
-                    "must be at least {min} {} long",
-                    plural(min, "character")
-                ));
+            if schema.min_length.is_some() || schema.max_length.is_some() {
+                let chars = s.chars().count() as f64;
+                if let Some(min) = schema.min_length.filter(|m| chars < *m) {
+                    out.push(format!(
+                        "must be at least {min} {} long",
+                        plural(min, "character")
+                    ));
+                }
+                if let Some(max) = schema.max_length.filter(|m| chars > *m) {
+                    out.push(format!(
+                        "must be at most {max} characters long (it has {chars})"
+                    ));
+                }
             }
-            if let Some(max) = num("maxLength").filter(|m| chars > *m) {
-                out.push(format!(
-                    "must be at most {max} characters long (it has {chars})"
-                ));
-            }
-            if let Some(p) = schema.get("pattern").and_then(Json::as_str) {
+            if let Some(p) = &schema.pattern {
                 if matches(p, s) == Some(false) {
                     out.push(format!("{value} does not match the pattern {p:?}"));
                 }
             }
-            if let Some(f) = schema.get("format").and_then(Json::as_str) {
+            if let Some(f) = &schema.format {
                 if !format_ok(f, s) {
                     out.push(format!("{value} is not a valid {f}"));
                 }
@@ -558,18 +524,17 @@ fn value_problems(schema: &Json, value: &Json) -> Vec<String> {
         }
         Json::Number(_) => {
             let x = value.as_f64().unwrap_or(0.0);
-            let exclusive = |k: &str| schema.get(k).and_then(Json::as_bool) == Some(true);
-            if let Some(min) = num("minimum") {
-                if x < min || (exclusive("exclusiveMinimum") && x == min) {
+            if let Some(min) = schema.minimum {
+                if x < min || (schema.exclusive_minimum && x == min) {
                     out.push(format!("{value} is less than the minimum {min}"));
                 }
             }
-            if let Some(max) = num("maximum") {
-                if x > max || (exclusive("exclusiveMaximum") && x == max) {
+            if let Some(max) = schema.maximum {
+                if x > max || (schema.exclusive_maximum && x == max) {
                     out.push(format!("{value} is greater than the maximum {max}"));
                 }
             }
-            if let Some(m) = num("multipleOf").filter(|m| *m > 0.0) {
+            if let Some(m) = schema.multiple_of.filter(|m| *m > 0.0) {
                 if (x / m).fract() != 0.0 {
                     out.push(format!("{value} is not a multiple of {m}"));
                 }
@@ -577,10 +542,10 @@ fn value_problems(schema: &Json, value: &Json) -> Vec<String> {
         }
         Json::Array(items) => {
             let n = items.len() as f64;
-            if let Some(min) = num("minItems").filter(|m| n < *m) {
+            if let Some(min) = schema.min_items.filter(|m| n < *m) {
                 out.push(format!("must have at least {min} {}", plural(min, "item")));
             }
-            if let Some(max) = num("maxItems").filter(|m| n > *m) {
+            if let Some(max) = schema.max_items.filter(|m| n > *m) {
                 out.push(format!(
                     "must have at most {max} {} (it has {n})",
                     plural(max, "item")
@@ -589,10 +554,10 @@ fn value_problems(schema: &Json, value: &Json) -> Vec<String> {
         }
         Json::Object(fields) => {
             let n = fields.len() as f64;
-            if let Some(min) = num("minProperties").filter(|m| n < *m) {
+            if let Some(min) = schema.min_properties.filter(|m| n < *m) {
                 out.push(format!("must have at least {min} {}", plural(min, "field")));
             }
-            if let Some(max) = num("maxProperties").filter(|m| n > *m) {
+            if let Some(max) = schema.max_properties.filter(|m| n > *m) {
                 out.push(format!(
                     "must have at most {max} {} (it has {n})",
                     plural(max, "field")
@@ -664,8 +629,8 @@ fn is_rfc3339(s: &str) -> bool {
 
 /// Whether `value` satisfies a branch schema (a value validation: no
 /// unknown-field check, nothing reported).
-fn satisfies(schema: &Json, value: &Json, depth: usize) -> bool {
-    if depth > MAX_DEPTH || !schema.is_object() || value.is_null() || is_placeholder(value) {
+fn satisfies(schema: &Node, value: &Json, depth: usize) -> bool {
+    if depth > MAX_DEPTH || value.is_null() || is_placeholder(value) {
         return true;
     }
     if type_problem(schema, value).is_some() || !value_problems(schema, value).is_empty() {
@@ -673,16 +638,13 @@ fn satisfies(schema: &Json, value: &Json, depth: usize) -> bool {
     }
     if let Json::Object(fields) = value {
         let required_ok = schema
-            .get("required")
-            .and_then(Json::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(Json::as_str)
+            .required
+            .iter()
             .all(|r| fields.get(r).is_some_and(|v| !v.is_null()));
         if !required_ok {
             return false;
         }
-        if let Some(props) = schema.get("properties").and_then(Json::as_object) {
+        if let Some(props) = &schema.properties {
             for (k, sub) in props {
                 if let Some(v) = fields.get(k) {
                     if !satisfies(sub, v, depth + 1) {
@@ -692,86 +654,59 @@ fn satisfies(schema: &Json, value: &Json, depth: usize) -> bool {
             }
         }
     }
-    if let Json::Array(items) = value {
-        if let Some(item) = schema.get("items") {
-            if !items.iter().all(|i| satisfies(item, i, depth + 1)) {
-                return false;
-            }
+    if let (Json::Array(items), Some(item)) = (value, &schema.items) {
+        if !items.iter().all(|i| satisfies(item, i, depth + 1)) {
+            return false;
         }
     }
-    let all = schema.get("allOf").and_then(Json::as_array);
-    if !all
-        .into_iter()
-        .flatten()
-        .all(|s| satisfies(s, value, depth + 1))
+    if !schema.all_of.iter().all(|s| satisfies(s, value, depth + 1)) {
+        return false;
+    }
+    let any = &schema.any_of;
+    if !any.is_empty() && !any.iter().any(|s| satisfies(s, value, depth + 1)) {
+        return false;
+    }
+    let one = &schema.one_of;
+    if !one.is_empty()
+        && one
+            .iter()
+            .filter(|s| satisfies(s, value, depth + 1))
+            .count()
+            != 1
     {
         return false;
     }
-    if let Some(any) = schema.get("anyOf").and_then(Json::as_array) {
-        if !any.is_empty() && !any.iter().any(|s| satisfies(s, value, depth + 1)) {
-            return false;
-        }
-    }
-    if let Some(one) = schema.get("oneOf").and_then(Json::as_array) {
-        if !one.is_empty()
-            && one
-                .iter()
-                .filter(|s| satisfies(s, value, depth + 1))
-                .count()
-                != 1
-        {
-            return false;
-        }
-    }
     schema
-        .get("not")
+        .not
+        .as_ref()
         .is_none_or(|n| !satisfies(n, value, depth + 1))
 }
 
-/// The fields a branch requires, when that is all it says: `{required: [a]}`.
-fn required_only(s: &Json) -> Option<Vec<&str>> {
-    let m = s.as_object()?;
-    if m.len() != 1 {
-        return None;
-    }
-    Some(
-        m.get("required")?
-            .as_array()?
-            .iter()
-            .filter_map(Json::as_str)
-            .collect(),
-    )
-}
-
-fn describe_branch(s: &Json) -> Option<String> {
-    required_only(s).map(|r| format!("the required fields {}", r.join(", ")))
+fn describe_branch(s: &Node) -> Option<String> {
+    s.required_only()
+        .map(|r| format!("the required fields {}", r.join(", ")))
 }
 
 /// Istio writes "at most one of these fields" as `oneOf` over a branch that
 /// sets none of them and one branch per field; say so in those words.
-fn one_of_message(branches: &[Json], how: &str) -> String {
+fn one_of_message(branches: &[Node], how: &str) -> String {
+    let generic = || format!("does not match {how} the schema's alternatives");
     let mut fields: Vec<&str> = Vec::new();
     for b in branches {
-        if let Some(r) = required_only(b) {
-            fields.extend(r);
-        } else if let Some(inner) = b
-            .get("not")
-            .and_then(|n| n.get("anyOf"))
-            .and_then(Json::as_array)
-        {
-            if inner.iter().all(|i| required_only(i).is_some())
-                && b.as_object().is_some_and(|m| m.len() == 1)
-            {
-                continue;
-            }
-            return format!("does not match {how} the schema's alternatives");
-        } else {
-            return format!("does not match {how} the schema's alternatives");
+        if let Some(r) = b.required_only() {
+            fields.extend(r.iter().map(String::as_str));
+            continue;
+        }
+        let none_of = b.not.as_ref().filter(|n| {
+            !n.any_of.is_empty() && n.any_of.iter().all(|i| i.required_only().is_some())
+        });
+        if none_of.is_none() {
+            return generic();
         }
     }
     fields.dedup();
     if fields.is_empty() {
-        return format!("does not match {how} the schema's alternatives");
+        return generic();
     }
     let list = fields.join(", ");
     if how == "at least one of" {

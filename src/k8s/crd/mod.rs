@@ -9,6 +9,7 @@
 
 mod cel;
 mod check;
+mod schema;
 
 /// The `k8s_openapi` traits of a generated kind, which (with its
 /// generated `Serialize`, `apiVersion` and `kind` first) make it a core
@@ -98,9 +99,13 @@ impl CrdVersion {
         format!("{}/{}", self.group, self.version)
     }
 
-    /// The version's `openAPIV3Schema` as the checks read it (prose dropped).
-    pub fn schema(&self) -> Arc<serde_json::Value> {
-        schema_of(self)
+    /// The version's `openAPIV3Schema` without its prose, as JSON.
+    pub fn schema(&self) -> serde_json::Value {
+        serde_json::from_str(self.schema_text()).unwrap_or(serde_json::Value::Null)
+    }
+
+    fn schema_text(&self) -> &'static str {
+        SCHEMAS.get(self.schema.0..self.schema.1).unwrap_or("{}")
     }
 }
 
@@ -167,7 +172,7 @@ pub(crate) fn objects_match_their_crds(app: &App, out: &mut Vec<Diagnostic>) {
             Err(_) => continue, // reported by rendering, with its path
         };
         let name = obj.metadata().name.as_deref().unwrap_or("");
-        for issue in check_object(&json).issues {
+        for issue in check::check_owned(json).issues {
             let at = if issue.field.is_empty() {
                 String::new()
             } else {
@@ -190,8 +195,8 @@ pub(crate) fn objects_match_their_crds(app: &App, out: &mut Vec<Diagnostic>) {
 
 /// Parsed schemas by byte range, on first use: the checks of a synth touch
 /// a handful of the 46 schemas.
-fn schema_of(v: &CrdVersion) -> Arc<serde_json::Value> {
-    type Parsed = HashMap<(usize, usize), Arc<serde_json::Value>>;
+fn node_of(v: &CrdVersion) -> Arc<schema::Node> {
+    type Parsed = HashMap<(usize, usize), Arc<schema::Node>>;
     static CACHE: OnceLock<Mutex<Parsed>> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
     let mut guard = cache.lock().unwrap_or_else(|p| p.into_inner());
@@ -200,8 +205,7 @@ fn schema_of(v: &CrdVersion) -> Arc<serde_json::Value> {
         .or_insert_with(|| {
             // The generator wrote this text from parsed JSON; a failure is a
             // corrupted checkout, and an empty schema then checks nothing.
-            let text = SCHEMAS.get(v.schema.0..v.schema.1).unwrap_or("{}");
-            Arc::new(serde_json::from_str(text).unwrap_or(serde_json::Value::Null))
+            Arc::new(serde_json::from_str(v.schema_text()).unwrap_or_default())
         })
         .clone()
 }
@@ -213,8 +217,16 @@ mod tests {
     #[test]
     fn every_schema_range_parses() {
         for v in versions() {
-            let s = schema_of(v);
-            assert!(s.is_object(), "{}/{} {}", v.group, v.kind, v.version);
+            assert!(
+                v.schema().is_object(),
+                "{}/{} {}",
+                v.group,
+                v.kind,
+                v.version
+            );
+            let node: schema::Node = serde_json::from_str(v.schema_text())
+                .unwrap_or_else(|e| panic!("{}/{} {}: {e}", v.group, v.kind, v.version));
+            assert!(node.properties.is_some(), "{}/{}", v.group, v.kind);
         }
     }
 

@@ -79,7 +79,7 @@ pub mod argoproj_v1alpha1 {
         #[serde(default)]
         pub metadata: ObjectMeta,
         /// `spec`.
-        pub spec: AnalysisTemplateSpec,
+        pub spec: ClusterAnalysisTemplateSpec,
     }
 
     impl Serialize for ClusterAnalysisTemplate {
@@ -308,7 +308,7 @@ pub mod argoproj_v1alpha1 {
         pub skywalking: Option<AnalysisRunSpecMetricsProviderSkywalking>,
         /// `wavefront`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub wavefront: Option<AnalysisRunSpecMetricsProviderGraphite>,
+        pub wavefront: Option<AnalysisRunSpecMetricsProviderWavefront>,
         /// `web`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub web: Option<AnalysisRunSpecMetricsProviderWeb>,
@@ -629,11 +629,14 @@ pub mod argoproj_v1alpha1 {
     pub struct AnalysisRunSpecMetricsProviderJobSpecTemplate {
         /// `metadata`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub metadata: Option<AnalysisRunSpecMetricsProviderJobMetadata>,
+        pub metadata: Option<AnalysisRunSpecMetricsProviderJobSpecTemplateMetadata>,
         /// `spec`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub spec: Option<k8s_openapi::api::core::v1::PodSpec>,
     }
+
+    /// The same shape as [`AnalysisRunSpecMetricsProviderJobMetadata`].
+    pub type AnalysisRunSpecMetricsProviderJobSpecTemplateMetadata = AnalysisRunSpecMetricsProviderJobMetadata;
 
     /// Part of the kind's schema.
     #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -671,7 +674,7 @@ pub mod argoproj_v1alpha1 {
         pub control_scope: AnalysisRunSpecMetricsProviderKayentaScopesControlScope,
         /// `experimentScope`.
         #[serde(rename = "experimentScope")]
-        pub experiment_scope: AnalysisRunSpecMetricsProviderKayentaScopesControlScope,
+        pub experiment_scope: AnalysisRunSpecMetricsProviderKayentaScopesExperimentScope,
         /// `name`.
         pub name: String,
     }
@@ -692,6 +695,9 @@ pub mod argoproj_v1alpha1 {
         /// `step`.
         pub step: i64,
     }
+
+    /// The same shape as [`AnalysisRunSpecMetricsProviderKayentaScopesControlScope`].
+    pub type AnalysisRunSpecMetricsProviderKayentaScopesExperimentScope = AnalysisRunSpecMetricsProviderKayentaScopesControlScope;
 
     /// Part of the kind's schema.
     #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -820,18 +826,21 @@ pub mod argoproj_v1alpha1 {
         pub query: Option<String>,
     }
 
+    /// The same shape as [`AnalysisRunSpecMetricsProviderGraphite`].
+    pub type AnalysisRunSpecMetricsProviderWavefront = AnalysisRunSpecMetricsProviderGraphite;
+
     /// Part of the kind's schema.
     #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
     pub struct AnalysisRunSpecMetricsProviderWeb {
         /// `authentication`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub authentication: Option<AnalysisRunSpecMetricsProviderPrometheusAuthentication>,
+        pub authentication: Option<AnalysisRunSpecMetricsProviderWebAuthentication>,
         /// `body`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub body: Option<String>,
         /// `headers`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub headers: Option<Vec<AnalysisRunSpecMetricsProviderPrometheusHeaders>>,
+        pub headers: Option<Vec<AnalysisRunSpecMetricsProviderWebHeaders>>,
         /// `insecure`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub insecure: Option<bool>,
@@ -850,6 +859,12 @@ pub mod argoproj_v1alpha1 {
         /// `url`.
         pub url: String,
     }
+
+    /// The same shape as [`AnalysisRunSpecMetricsProviderPrometheusAuthentication`].
+    pub type AnalysisRunSpecMetricsProviderWebAuthentication = AnalysisRunSpecMetricsProviderPrometheusAuthentication;
+
+    /// The same shape as [`AnalysisRunSpecMetricsProviderPrometheusHeaders`].
+    pub type AnalysisRunSpecMetricsProviderWebHeaders = AnalysisRunSpecMetricsProviderPrometheusHeaders;
 
     /// Part of the kind's schema.
     #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -884,7 +899,7 @@ pub mod argoproj_v1alpha1 {
         pub phase: String,
         /// `runSummary`.
         #[serde(rename = "runSummary", default, skip_serializing_if = "Option::is_none")]
-        pub run_summary: Option<AnalysisRunStatusDryRunSummary>,
+        pub run_summary: Option<AnalysisRunStatusRunSummary>,
         /// `startedAt`.
         #[serde(rename = "startedAt", default, skip_serializing_if = "Option::is_none")]
         pub started_at: Option<String>,
@@ -977,25 +992,40 @@ pub mod argoproj_v1alpha1 {
         pub value: Option<String>,
     }
 
+    /// The same shape as [`AnalysisRunStatusDryRunSummary`].
+    pub type AnalysisRunStatusRunSummary = AnalysisRunStatusDryRunSummary;
+
     /// Part of the kind's schema.
     #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
     pub struct AnalysisTemplateSpec {
         /// `args`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub args: Option<Vec<AnalysisRunSpecArgs>>,
+        pub args: Option<Vec<AnalysisTemplateSpecArgs>>,
         /// `dryRun`.
         #[serde(rename = "dryRun", default, skip_serializing_if = "Option::is_none")]
-        pub dry_run: Option<Vec<AnalysisRunSpecDryRun>>,
+        pub dry_run: Option<Vec<AnalysisTemplateSpecDryRun>>,
         /// `measurementRetention`.
         #[serde(rename = "measurementRetention", default, skip_serializing_if = "Option::is_none")]
-        pub measurement_retention: Option<Vec<AnalysisRunSpecMeasurementRetention>>,
+        pub measurement_retention: Option<Vec<AnalysisTemplateSpecMeasurementRetention>>,
         /// `metrics`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub metrics: Option<Vec<AnalysisRunSpecMetrics>>,
+        pub metrics: Option<Vec<AnalysisTemplateSpecMetrics>>,
         /// `templates`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub templates: Option<Vec<AnalysisTemplateSpecTemplates>>,
     }
+
+    /// The same shape as [`AnalysisRunSpecArgs`].
+    pub type AnalysisTemplateSpecArgs = AnalysisRunSpecArgs;
+
+    /// The same shape as [`AnalysisRunSpecDryRun`].
+    pub type AnalysisTemplateSpecDryRun = AnalysisRunSpecDryRun;
+
+    /// The same shape as [`AnalysisRunSpecMeasurementRetention`].
+    pub type AnalysisTemplateSpecMeasurementRetention = AnalysisRunSpecMeasurementRetention;
+
+    /// The same shape as [`AnalysisRunSpecMetrics`].
+    pub type AnalysisTemplateSpecMetrics = AnalysisRunSpecMetrics;
 
     /// Part of the kind's schema.
     #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -1008,6 +1038,9 @@ pub mod argoproj_v1alpha1 {
         pub template_name: Option<String>,
     }
 
+    /// The same shape as [`AnalysisTemplateSpec`].
+    pub type ClusterAnalysisTemplateSpec = AnalysisTemplateSpec;
+
     /// Part of the kind's schema.
     #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
     pub struct ExperimentSpec {
@@ -1016,16 +1049,16 @@ pub mod argoproj_v1alpha1 {
         pub analyses: Option<Vec<ExperimentSpecAnalyses>>,
         /// `analysisRunMetadata`.
         #[serde(rename = "analysisRunMetadata", default, skip_serializing_if = "Option::is_none")]
-        pub analysis_run_metadata: Option<AnalysisRunSpecMetricsProviderJobMetadata>,
+        pub analysis_run_metadata: Option<ExperimentSpecAnalysisRunMetadata>,
         /// `dryRun`.
         #[serde(rename = "dryRun", default, skip_serializing_if = "Option::is_none")]
-        pub dry_run: Option<Vec<AnalysisRunSpecDryRun>>,
+        pub dry_run: Option<Vec<ExperimentSpecDryRun>>,
         /// `duration`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub duration: Option<String>,
         /// `measurementRetention`.
         #[serde(rename = "measurementRetention", default, skip_serializing_if = "Option::is_none")]
-        pub measurement_retention: Option<Vec<AnalysisRunSpecMeasurementRetention>>,
+        pub measurement_retention: Option<Vec<ExperimentSpecMeasurementRetention>>,
         /// `progressDeadlineSeconds`.
         #[serde(rename = "progressDeadlineSeconds", default, skip_serializing_if = "Option::is_none")]
         pub progress_deadline_seconds: Option<i32>,
@@ -1044,7 +1077,7 @@ pub mod argoproj_v1alpha1 {
     pub struct ExperimentSpecAnalyses {
         /// `args`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub args: Option<Vec<AnalysisRunSpecArgs>>,
+        pub args: Option<Vec<ExperimentSpecAnalysesArgs>>,
         /// `clusterScope`.
         #[serde(rename = "clusterScope", default, skip_serializing_if = "Option::is_none")]
         pub cluster_scope: Option<bool>,
@@ -1057,6 +1090,18 @@ pub mod argoproj_v1alpha1 {
         #[serde(rename = "templateName")]
         pub template_name: String,
     }
+
+    /// The same shape as [`AnalysisRunSpecArgs`].
+    pub type ExperimentSpecAnalysesArgs = AnalysisRunSpecArgs;
+
+    /// The same shape as [`AnalysisRunSpecMetricsProviderJobMetadata`].
+    pub type ExperimentSpecAnalysisRunMetadata = AnalysisRunSpecMetricsProviderJobMetadata;
+
+    /// The same shape as [`AnalysisRunSpecDryRun`].
+    pub type ExperimentSpecDryRun = AnalysisRunSpecDryRun;
+
+    /// The same shape as [`AnalysisRunSpecMeasurementRetention`].
+    pub type ExperimentSpecMeasurementRetention = AnalysisRunSpecMeasurementRetention;
 
     /// Part of the kind's schema.
     #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -1075,7 +1120,7 @@ pub mod argoproj_v1alpha1 {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub service: Option<ExperimentSpecTemplatesService>,
         /// `template`.
-        pub template: AnalysisRunSpecMetricsProviderJobSpecTemplate,
+        pub template: ExperimentSpecTemplatesTemplate,
     }
 
     /// Part of the kind's schema.
@@ -1085,6 +1130,9 @@ pub mod argoproj_v1alpha1 {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub name: Option<String>,
     }
+
+    /// The same shape as [`AnalysisRunSpecMetricsProviderJobSpecTemplate`].
+    pub type ExperimentSpecTemplatesTemplate = AnalysisRunSpecMetricsProviderJobSpecTemplate;
 
     /// Part of the kind's schema.
     #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -1217,7 +1265,7 @@ pub mod argoproj_v1alpha1 {
         pub strategy: Option<RolloutSpecStrategy>,
         /// `template`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub template: Option<AnalysisRunSpecMetricsProviderJobSpecTemplate>,
+        pub template: Option<RolloutSpecTemplate>,
         /// `workloadRef`.
         #[serde(rename = "workloadRef", default, skip_serializing_if = "Option::is_none")]
         pub workload_ref: Option<RolloutSpecWorkloadRef>,
@@ -1261,7 +1309,7 @@ pub mod argoproj_v1alpha1 {
         pub abort_scale_down_delay_seconds: Option<i32>,
         /// `activeMetadata`.
         #[serde(rename = "activeMetadata", default, skip_serializing_if = "Option::is_none")]
-        pub active_metadata: Option<AnalysisRunSpecMetricsProviderJobMetadata>,
+        pub active_metadata: Option<RolloutSpecStrategyBlueGreenActiveMetadata>,
         /// `activeService`.
         #[serde(rename = "activeService")]
         pub active_service: String,
@@ -1282,10 +1330,10 @@ pub mod argoproj_v1alpha1 {
         pub post_promotion_analysis: Option<RolloutSpecStrategyBlueGreenPostPromotionAnalysis>,
         /// `prePromotionAnalysis`.
         #[serde(rename = "prePromotionAnalysis", default, skip_serializing_if = "Option::is_none")]
-        pub pre_promotion_analysis: Option<RolloutSpecStrategyBlueGreenPostPromotionAnalysis>,
+        pub pre_promotion_analysis: Option<RolloutSpecStrategyBlueGreenPrePromotionAnalysis>,
         /// `previewMetadata`.
         #[serde(rename = "previewMetadata", default, skip_serializing_if = "Option::is_none")]
-        pub preview_metadata: Option<AnalysisRunSpecMetricsProviderJobMetadata>,
+        pub preview_metadata: Option<RolloutSpecStrategyBlueGreenPreviewMetadata>,
         /// `previewReplicaCount`.
         #[serde(rename = "previewReplicaCount", default, skip_serializing_if = "Option::is_none")]
         pub preview_replica_count: Option<i32>,
@@ -1299,6 +1347,9 @@ pub mod argoproj_v1alpha1 {
         #[serde(rename = "scaleDownDelaySeconds", default, skip_serializing_if = "Option::is_none")]
         pub scale_down_delay_seconds: Option<i32>,
     }
+
+    /// The same shape as [`AnalysisRunSpecMetricsProviderJobMetadata`].
+    pub type RolloutSpecStrategyBlueGreenActiveMetadata = AnalysisRunSpecMetricsProviderJobMetadata;
 
     /// Part of the kind's schema.
     #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -1323,20 +1374,23 @@ pub mod argoproj_v1alpha1 {
     pub struct RolloutSpecStrategyBlueGreenPostPromotionAnalysis {
         /// `analysisRunMetadata`.
         #[serde(rename = "analysisRunMetadata", default, skip_serializing_if = "Option::is_none")]
-        pub analysis_run_metadata: Option<AnalysisRunSpecMetricsProviderJobMetadata>,
+        pub analysis_run_metadata: Option<RolloutSpecStrategyBlueGreenPostPromotionAnalysisAnalysisRunMetadata>,
         /// `args`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub args: Option<Vec<RolloutSpecStrategyBlueGreenPostPromotionAnalysisArgs>>,
         /// `dryRun`.
         #[serde(rename = "dryRun", default, skip_serializing_if = "Option::is_none")]
-        pub dry_run: Option<Vec<AnalysisRunSpecDryRun>>,
+        pub dry_run: Option<Vec<RolloutSpecStrategyBlueGreenPostPromotionAnalysisDryRun>>,
         /// `measurementRetention`.
         #[serde(rename = "measurementRetention", default, skip_serializing_if = "Option::is_none")]
-        pub measurement_retention: Option<Vec<AnalysisRunSpecMeasurementRetention>>,
+        pub measurement_retention: Option<Vec<RolloutSpecStrategyBlueGreenPostPromotionAnalysisMeasurementRetention>>,
         /// `templates`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub templates: Option<Vec<AnalysisTemplateSpecTemplates>>,
+        pub templates: Option<Vec<RolloutSpecStrategyBlueGreenPostPromotionAnalysisTemplates>>,
     }
+
+    /// The same shape as [`AnalysisRunSpecMetricsProviderJobMetadata`].
+    pub type RolloutSpecStrategyBlueGreenPostPromotionAnalysisAnalysisRunMetadata = AnalysisRunSpecMetricsProviderJobMetadata;
 
     /// Part of the kind's schema.
     #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -1356,11 +1410,29 @@ pub mod argoproj_v1alpha1 {
     pub struct RolloutSpecStrategyBlueGreenPostPromotionAnalysisArgsValueFrom {
         /// `fieldRef`.
         #[serde(rename = "fieldRef", default, skip_serializing_if = "Option::is_none")]
-        pub field_ref: Option<AnalysisRunSpecArgsValueFromFieldRef>,
+        pub field_ref: Option<RolloutSpecStrategyBlueGreenPostPromotionAnalysisArgsValueFromFieldRef>,
         /// `podTemplateHashValue`.
         #[serde(rename = "podTemplateHashValue", default, skip_serializing_if = "Option::is_none")]
         pub pod_template_hash_value: Option<String>,
     }
+
+    /// The same shape as [`AnalysisRunSpecArgsValueFromFieldRef`].
+    pub type RolloutSpecStrategyBlueGreenPostPromotionAnalysisArgsValueFromFieldRef = AnalysisRunSpecArgsValueFromFieldRef;
+
+    /// The same shape as [`AnalysisRunSpecDryRun`].
+    pub type RolloutSpecStrategyBlueGreenPostPromotionAnalysisDryRun = AnalysisRunSpecDryRun;
+
+    /// The same shape as [`AnalysisRunSpecMeasurementRetention`].
+    pub type RolloutSpecStrategyBlueGreenPostPromotionAnalysisMeasurementRetention = AnalysisRunSpecMeasurementRetention;
+
+    /// The same shape as [`AnalysisTemplateSpecTemplates`].
+    pub type RolloutSpecStrategyBlueGreenPostPromotionAnalysisTemplates = AnalysisTemplateSpecTemplates;
+
+    /// The same shape as [`RolloutSpecStrategyBlueGreenPostPromotionAnalysis`].
+    pub type RolloutSpecStrategyBlueGreenPrePromotionAnalysis = RolloutSpecStrategyBlueGreenPostPromotionAnalysis;
+
+    /// The same shape as [`AnalysisRunSpecMetricsProviderJobMetadata`].
+    pub type RolloutSpecStrategyBlueGreenPreviewMetadata = AnalysisRunSpecMetricsProviderJobMetadata;
 
     /// Part of the kind's schema.
     #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -1373,10 +1445,10 @@ pub mod argoproj_v1alpha1 {
         pub analysis: Option<RolloutSpecStrategyCanaryAnalysis>,
         /// `antiAffinity`.
         #[serde(rename = "antiAffinity", default, skip_serializing_if = "Option::is_none")]
-        pub anti_affinity: Option<RolloutSpecStrategyBlueGreenAntiAffinity>,
+        pub anti_affinity: Option<RolloutSpecStrategyCanaryAntiAffinity>,
         /// `canaryMetadata`.
         #[serde(rename = "canaryMetadata", default, skip_serializing_if = "Option::is_none")]
-        pub canary_metadata: Option<AnalysisRunSpecMetricsProviderJobMetadata>,
+        pub canary_metadata: Option<RolloutSpecStrategyCanaryCanaryMetadata>,
         /// `canaryService`.
         #[serde(rename = "canaryService", default, skip_serializing_if = "Option::is_none")]
         pub canary_service: Option<String>,
@@ -1406,7 +1478,7 @@ pub mod argoproj_v1alpha1 {
         pub scale_down_delay_seconds: Option<i32>,
         /// `stableMetadata`.
         #[serde(rename = "stableMetadata", default, skip_serializing_if = "Option::is_none")]
-        pub stable_metadata: Option<AnalysisRunSpecMetricsProviderJobMetadata>,
+        pub stable_metadata: Option<RolloutSpecStrategyCanaryStableMetadata>,
         /// `stableService`.
         #[serde(rename = "stableService", default, skip_serializing_if = "Option::is_none")]
         pub stable_service: Option<String>,
@@ -1423,23 +1495,44 @@ pub mod argoproj_v1alpha1 {
     pub struct RolloutSpecStrategyCanaryAnalysis {
         /// `analysisRunMetadata`.
         #[serde(rename = "analysisRunMetadata", default, skip_serializing_if = "Option::is_none")]
-        pub analysis_run_metadata: Option<AnalysisRunSpecMetricsProviderJobMetadata>,
+        pub analysis_run_metadata: Option<RolloutSpecStrategyCanaryAnalysisAnalysisRunMetadata>,
         /// `args`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub args: Option<Vec<RolloutSpecStrategyBlueGreenPostPromotionAnalysisArgs>>,
+        pub args: Option<Vec<RolloutSpecStrategyCanaryAnalysisArgs>>,
         /// `dryRun`.
         #[serde(rename = "dryRun", default, skip_serializing_if = "Option::is_none")]
-        pub dry_run: Option<Vec<AnalysisRunSpecDryRun>>,
+        pub dry_run: Option<Vec<RolloutSpecStrategyCanaryAnalysisDryRun>>,
         /// `measurementRetention`.
         #[serde(rename = "measurementRetention", default, skip_serializing_if = "Option::is_none")]
-        pub measurement_retention: Option<Vec<AnalysisRunSpecMeasurementRetention>>,
+        pub measurement_retention: Option<Vec<RolloutSpecStrategyCanaryAnalysisMeasurementRetention>>,
         /// `startingStep`.
         #[serde(rename = "startingStep", default, skip_serializing_if = "Option::is_none")]
         pub starting_step: Option<i32>,
         /// `templates`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub templates: Option<Vec<AnalysisTemplateSpecTemplates>>,
+        pub templates: Option<Vec<RolloutSpecStrategyCanaryAnalysisTemplates>>,
     }
+
+    /// The same shape as [`AnalysisRunSpecMetricsProviderJobMetadata`].
+    pub type RolloutSpecStrategyCanaryAnalysisAnalysisRunMetadata = AnalysisRunSpecMetricsProviderJobMetadata;
+
+    /// The same shape as [`RolloutSpecStrategyBlueGreenPostPromotionAnalysisArgs`].
+    pub type RolloutSpecStrategyCanaryAnalysisArgs = RolloutSpecStrategyBlueGreenPostPromotionAnalysisArgs;
+
+    /// The same shape as [`AnalysisRunSpecDryRun`].
+    pub type RolloutSpecStrategyCanaryAnalysisDryRun = AnalysisRunSpecDryRun;
+
+    /// The same shape as [`AnalysisRunSpecMeasurementRetention`].
+    pub type RolloutSpecStrategyCanaryAnalysisMeasurementRetention = AnalysisRunSpecMeasurementRetention;
+
+    /// The same shape as [`AnalysisTemplateSpecTemplates`].
+    pub type RolloutSpecStrategyCanaryAnalysisTemplates = AnalysisTemplateSpecTemplates;
+
+    /// The same shape as [`RolloutSpecStrategyBlueGreenAntiAffinity`].
+    pub type RolloutSpecStrategyCanaryAntiAffinity = RolloutSpecStrategyBlueGreenAntiAffinity;
+
+    /// The same shape as [`AnalysisRunSpecMetricsProviderJobMetadata`].
+    pub type RolloutSpecStrategyCanaryCanaryMetadata = AnalysisRunSpecMetricsProviderJobMetadata;
 
     /// Part of the kind's schema.
     #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -1461,12 +1554,15 @@ pub mod argoproj_v1alpha1 {
         pub value: i32,
     }
 
+    /// The same shape as [`AnalysisRunSpecMetricsProviderJobMetadata`].
+    pub type RolloutSpecStrategyCanaryStableMetadata = AnalysisRunSpecMetricsProviderJobMetadata;
+
     /// Part of the kind's schema.
     #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
     pub struct RolloutSpecStrategyCanarySteps {
         /// `analysis`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub analysis: Option<RolloutSpecStrategyBlueGreenPostPromotionAnalysis>,
+        pub analysis: Option<RolloutSpecStrategyCanaryStepsAnalysis>,
         /// `experiment`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub experiment: Option<RolloutSpecStrategyCanaryStepsExperiment>,
@@ -1490,6 +1586,9 @@ pub mod argoproj_v1alpha1 {
         pub set_weight: Option<i32>,
     }
 
+    /// The same shape as [`RolloutSpecStrategyBlueGreenPostPromotionAnalysis`].
+    pub type RolloutSpecStrategyCanaryStepsAnalysis = RolloutSpecStrategyBlueGreenPostPromotionAnalysis;
+
     /// Part of the kind's schema.
     #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
     pub struct RolloutSpecStrategyCanaryStepsExperiment {
@@ -1498,10 +1597,10 @@ pub mod argoproj_v1alpha1 {
         pub analyses: Option<Vec<RolloutSpecStrategyCanaryStepsExperimentAnalyses>>,
         /// `analysisRunMetadata`.
         #[serde(rename = "analysisRunMetadata", default, skip_serializing_if = "Option::is_none")]
-        pub analysis_run_metadata: Option<AnalysisRunSpecMetricsProviderJobMetadata>,
+        pub analysis_run_metadata: Option<RolloutSpecStrategyCanaryStepsExperimentAnalysisRunMetadata>,
         /// `dryRun`.
         #[serde(rename = "dryRun", default, skip_serializing_if = "Option::is_none")]
-        pub dry_run: Option<Vec<AnalysisRunSpecDryRun>>,
+        pub dry_run: Option<Vec<RolloutSpecStrategyCanaryStepsExperimentDryRun>>,
         /// `duration`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub duration: Option<String>,
@@ -1517,7 +1616,7 @@ pub mod argoproj_v1alpha1 {
     pub struct RolloutSpecStrategyCanaryStepsExperimentAnalyses {
         /// `args`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub args: Option<Vec<RolloutSpecStrategyBlueGreenPostPromotionAnalysisArgs>>,
+        pub args: Option<Vec<RolloutSpecStrategyCanaryStepsExperimentAnalysesArgs>>,
         /// `clusterScope`.
         #[serde(rename = "clusterScope", default, skip_serializing_if = "Option::is_none")]
         pub cluster_scope: Option<bool>,
@@ -1531,12 +1630,21 @@ pub mod argoproj_v1alpha1 {
         pub template_name: String,
     }
 
+    /// The same shape as [`RolloutSpecStrategyBlueGreenPostPromotionAnalysisArgs`].
+    pub type RolloutSpecStrategyCanaryStepsExperimentAnalysesArgs = RolloutSpecStrategyBlueGreenPostPromotionAnalysisArgs;
+
+    /// The same shape as [`AnalysisRunSpecMetricsProviderJobMetadata`].
+    pub type RolloutSpecStrategyCanaryStepsExperimentAnalysisRunMetadata = AnalysisRunSpecMetricsProviderJobMetadata;
+
+    /// The same shape as [`AnalysisRunSpecDryRun`].
+    pub type RolloutSpecStrategyCanaryStepsExperimentDryRun = AnalysisRunSpecDryRun;
+
     /// Part of the kind's schema.
     #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
     pub struct RolloutSpecStrategyCanaryStepsExperimentTemplates {
         /// `metadata`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub metadata: Option<AnalysisRunSpecMetricsProviderJobMetadata>,
+        pub metadata: Option<RolloutSpecStrategyCanaryStepsExperimentTemplatesMetadata>,
         /// `name`.
         pub name: String,
         /// `replicas`.
@@ -1547,7 +1655,7 @@ pub mod argoproj_v1alpha1 {
         pub selector: Option<k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector>,
         /// `service`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub service: Option<ExperimentSpecTemplatesService>,
+        pub service: Option<RolloutSpecStrategyCanaryStepsExperimentTemplatesService>,
         /// `specRef`.
         #[serde(rename = "specRef")]
         pub spec_ref: String,
@@ -1555,6 +1663,12 @@ pub mod argoproj_v1alpha1 {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub weight: Option<i32>,
     }
+
+    /// The same shape as [`AnalysisRunSpecMetricsProviderJobMetadata`].
+    pub type RolloutSpecStrategyCanaryStepsExperimentTemplatesMetadata = AnalysisRunSpecMetricsProviderJobMetadata;
+
+    /// The same shape as [`ExperimentSpecTemplatesService`].
+    pub type RolloutSpecStrategyCanaryStepsExperimentTemplatesService = ExperimentSpecTemplatesService;
 
     /// Part of the kind's schema.
     #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -1642,14 +1756,23 @@ pub mod argoproj_v1alpha1 {
     pub struct RolloutSpecStrategyCanaryStepsSetMirrorRouteMatch {
         /// `headers`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub headers: Option<BTreeMap<String, RolloutSpecStrategyCanaryStepsSetHeaderRouteMatchHeaderValue>>,
+        pub headers: Option<BTreeMap<String, RolloutSpecStrategyCanaryStepsSetMirrorRouteMatchHeaders>>,
         /// `method`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub method: Option<RolloutSpecStrategyCanaryStepsSetHeaderRouteMatchHeaderValue>,
+        pub method: Option<RolloutSpecStrategyCanaryStepsSetMirrorRouteMatchMethod>,
         /// `path`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub path: Option<RolloutSpecStrategyCanaryStepsSetHeaderRouteMatchHeaderValue>,
+        pub path: Option<RolloutSpecStrategyCanaryStepsSetMirrorRouteMatchPath>,
     }
+
+    /// The same shape as [`RolloutSpecStrategyCanaryStepsSetHeaderRouteMatchHeaderValue`].
+    pub type RolloutSpecStrategyCanaryStepsSetMirrorRouteMatchHeaders = RolloutSpecStrategyCanaryStepsSetHeaderRouteMatchHeaderValue;
+
+    /// The same shape as [`RolloutSpecStrategyCanaryStepsSetHeaderRouteMatchHeaderValue`].
+    pub type RolloutSpecStrategyCanaryStepsSetMirrorRouteMatchMethod = RolloutSpecStrategyCanaryStepsSetHeaderRouteMatchHeaderValue;
+
+    /// The same shape as [`RolloutSpecStrategyCanaryStepsSetHeaderRouteMatchHeaderValue`].
+    pub type RolloutSpecStrategyCanaryStepsSetMirrorRouteMatchPath = RolloutSpecStrategyCanaryStepsSetHeaderRouteMatchHeaderValue;
 
     /// Part of the kind's schema.
     #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -1671,7 +1794,7 @@ pub mod argoproj_v1alpha1 {
         pub istio: Option<RolloutSpecStrategyCanaryTrafficRoutingIstio>,
         /// `managedRoutes`.
         #[serde(rename = "managedRoutes", default, skip_serializing_if = "Option::is_none")]
-        pub managed_routes: Option<Vec<RolloutSpecStrategyCanaryTrafficRoutingAppMeshVirtualNodeGroupCanaryVirtualNodeRef>>,
+        pub managed_routes: Option<Vec<RolloutSpecStrategyCanaryTrafficRoutingManagedRoutes>>,
         /// `maxTrafficWeight`.
         #[serde(rename = "maxTrafficWeight", default, skip_serializing_if = "Option::is_none")]
         pub max_traffic_weight: Option<i32>,
@@ -1766,7 +1889,7 @@ pub mod argoproj_v1alpha1 {
         pub canary_virtual_node_ref: RolloutSpecStrategyCanaryTrafficRoutingAppMeshVirtualNodeGroupCanaryVirtualNodeRef,
         /// `stableVirtualNodeRef`.
         #[serde(rename = "stableVirtualNodeRef")]
-        pub stable_virtual_node_ref: RolloutSpecStrategyCanaryTrafficRoutingAppMeshVirtualNodeGroupCanaryVirtualNodeRef,
+        pub stable_virtual_node_ref: RolloutSpecStrategyCanaryTrafficRoutingAppMeshVirtualNodeGroupStableVirtualNodeRef,
     }
 
     /// Part of the kind's schema.
@@ -1775,6 +1898,9 @@ pub mod argoproj_v1alpha1 {
         /// `name`.
         pub name: String,
     }
+
+    /// The same shape as [`RolloutSpecStrategyCanaryTrafficRoutingAppMeshVirtualNodeGroupCanaryVirtualNodeRef`].
+    pub type RolloutSpecStrategyCanaryTrafficRoutingAppMeshVirtualNodeGroupStableVirtualNodeRef = RolloutSpecStrategyCanaryTrafficRoutingAppMeshVirtualNodeGroupCanaryVirtualNodeRef;
 
     /// Part of the kind's schema.
     #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -1797,7 +1923,7 @@ pub mod argoproj_v1alpha1 {
         pub virtual_service: Option<RolloutSpecStrategyCanaryTrafficRoutingIstioVirtualService>,
         /// `virtualServices`.
         #[serde(rename = "virtualServices", default, skip_serializing_if = "Option::is_none")]
-        pub virtual_services: Option<Vec<RolloutSpecStrategyCanaryTrafficRoutingIstioVirtualService>>,
+        pub virtual_services: Option<Vec<RolloutSpecStrategyCanaryTrafficRoutingIstioVirtualServices>>,
     }
 
     /// Part of the kind's schema.
@@ -1851,6 +1977,12 @@ pub mod argoproj_v1alpha1 {
         pub sni_hosts: Option<Vec<String>>,
     }
 
+    /// The same shape as [`RolloutSpecStrategyCanaryTrafficRoutingIstioVirtualService`].
+    pub type RolloutSpecStrategyCanaryTrafficRoutingIstioVirtualServices = RolloutSpecStrategyCanaryTrafficRoutingIstioVirtualService;
+
+    /// The same shape as [`RolloutSpecStrategyCanaryTrafficRoutingAppMeshVirtualNodeGroupCanaryVirtualNodeRef`].
+    pub type RolloutSpecStrategyCanaryTrafficRoutingManagedRoutes = RolloutSpecStrategyCanaryTrafficRoutingAppMeshVirtualNodeGroupCanaryVirtualNodeRef;
+
     /// Part of the kind's schema.
     #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
     pub struct RolloutSpecStrategyCanaryTrafficRoutingNginx {
@@ -1890,6 +2022,9 @@ pub mod argoproj_v1alpha1 {
         pub weighted_traefik_service_name: String,
     }
 
+    /// The same shape as [`AnalysisRunSpecMetricsProviderJobSpecTemplate`].
+    pub type RolloutSpecTemplate = AnalysisRunSpecMetricsProviderJobSpecTemplate;
+
     /// Part of the kind's schema.
     #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
     pub struct RolloutSpecWorkloadRef {
@@ -1924,7 +2059,7 @@ pub mod argoproj_v1alpha1 {
         pub alb: Option<RolloutStatusAlb>,
         /// `albs`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub albs: Option<Vec<RolloutStatusAlb>>,
+        pub albs: Option<Vec<RolloutStatusAlbs>>,
         /// `availableReplicas`.
         #[serde(rename = "availableReplicas", default, skip_serializing_if = "Option::is_none")]
         pub available_replicas: Option<i32>,
@@ -1939,7 +2074,7 @@ pub mod argoproj_v1alpha1 {
         pub collision_count: Option<i32>,
         /// `conditions`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub conditions: Option<Vec<ExperimentStatusConditions>>,
+        pub conditions: Option<Vec<RolloutStatusConditions>>,
         /// `controllerPause`.
         #[serde(rename = "controllerPause", default, skip_serializing_if = "Option::is_none")]
         pub controller_pause: Option<bool>,
@@ -2001,10 +2136,10 @@ pub mod argoproj_v1alpha1 {
         pub ingress: Option<String>,
         /// `loadBalancer`.
         #[serde(rename = "loadBalancer", default, skip_serializing_if = "Option::is_none")]
-        pub load_balancer: Option<RolloutStatusAlbCanaryTargetGroup>,
+        pub load_balancer: Option<RolloutStatusAlbLoadBalancer>,
         /// `stableTargetGroup`.
         #[serde(rename = "stableTargetGroup", default, skip_serializing_if = "Option::is_none")]
-        pub stable_target_group: Option<RolloutStatusAlbCanaryTargetGroup>,
+        pub stable_target_group: Option<RolloutStatusAlbStableTargetGroup>,
     }
 
     /// Part of the kind's schema.
@@ -2019,6 +2154,15 @@ pub mod argoproj_v1alpha1 {
         pub name: String,
     }
 
+    /// The same shape as [`RolloutStatusAlbCanaryTargetGroup`].
+    pub type RolloutStatusAlbLoadBalancer = RolloutStatusAlbCanaryTargetGroup;
+
+    /// The same shape as [`RolloutStatusAlbCanaryTargetGroup`].
+    pub type RolloutStatusAlbStableTargetGroup = RolloutStatusAlbCanaryTargetGroup;
+
+    /// The same shape as [`RolloutStatusAlb`].
+    pub type RolloutStatusAlbs = RolloutStatusAlb;
+
     /// Part of the kind's schema.
     #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
     pub struct RolloutStatusBlueGreen {
@@ -2030,7 +2174,7 @@ pub mod argoproj_v1alpha1 {
         pub post_promotion_analysis_run_status: Option<RolloutStatusBlueGreenPostPromotionAnalysisRunStatus>,
         /// `prePromotionAnalysisRunStatus`.
         #[serde(rename = "prePromotionAnalysisRunStatus", default, skip_serializing_if = "Option::is_none")]
-        pub pre_promotion_analysis_run_status: Option<RolloutStatusBlueGreenPostPromotionAnalysisRunStatus>,
+        pub pre_promotion_analysis_run_status: Option<RolloutStatusBlueGreenPrePromotionAnalysisRunStatus>,
         /// `previewSelector`.
         #[serde(rename = "previewSelector", default, skip_serializing_if = "Option::is_none")]
         pub preview_selector: Option<String>,
@@ -2051,18 +2195,21 @@ pub mod argoproj_v1alpha1 {
         pub status: String,
     }
 
+    /// The same shape as [`RolloutStatusBlueGreenPostPromotionAnalysisRunStatus`].
+    pub type RolloutStatusBlueGreenPrePromotionAnalysisRunStatus = RolloutStatusBlueGreenPostPromotionAnalysisRunStatus;
+
     /// Part of the kind's schema.
     #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
     pub struct RolloutStatusCanary {
         /// `currentBackgroundAnalysisRunStatus`.
         #[serde(rename = "currentBackgroundAnalysisRunStatus", default, skip_serializing_if = "Option::is_none")]
-        pub current_background_analysis_run_status: Option<RolloutStatusBlueGreenPostPromotionAnalysisRunStatus>,
+        pub current_background_analysis_run_status: Option<RolloutStatusCanaryCurrentBackgroundAnalysisRunStatus>,
         /// `currentExperiment`.
         #[serde(rename = "currentExperiment", default, skip_serializing_if = "Option::is_none")]
         pub current_experiment: Option<String>,
         /// `currentStepAnalysisRunStatus`.
         #[serde(rename = "currentStepAnalysisRunStatus", default, skip_serializing_if = "Option::is_none")]
-        pub current_step_analysis_run_status: Option<RolloutStatusBlueGreenPostPromotionAnalysisRunStatus>,
+        pub current_step_analysis_run_status: Option<RolloutStatusCanaryCurrentStepAnalysisRunStatus>,
         /// `stablePingPong`.
         #[serde(rename = "stablePingPong", default, skip_serializing_if = "Option::is_none")]
         pub stable_ping_pong: Option<String>,
@@ -2073,6 +2220,12 @@ pub mod argoproj_v1alpha1 {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub weights: Option<RolloutStatusCanaryWeights>,
     }
+
+    /// The same shape as [`RolloutStatusBlueGreenPostPromotionAnalysisRunStatus`].
+    pub type RolloutStatusCanaryCurrentBackgroundAnalysisRunStatus = RolloutStatusBlueGreenPostPromotionAnalysisRunStatus;
+
+    /// The same shape as [`RolloutStatusBlueGreenPostPromotionAnalysisRunStatus`].
+    pub type RolloutStatusCanaryCurrentStepAnalysisRunStatus = RolloutStatusBlueGreenPostPromotionAnalysisRunStatus;
 
     /// Part of the kind's schema.
     #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -2119,9 +2272,9 @@ pub mod argoproj_v1alpha1 {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub additional: Option<Vec<RolloutStatusCanaryWeightsAdditional>>,
         /// `canary`.
-        pub canary: RolloutStatusCanaryWeightsAdditional,
+        pub canary: RolloutStatusCanaryWeightsCanary,
         /// `stable`.
-        pub stable: RolloutStatusCanaryWeightsAdditional,
+        pub stable: RolloutStatusCanaryWeightsStable,
         /// `verified`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub verified: Option<bool>,
@@ -2139,6 +2292,15 @@ pub mod argoproj_v1alpha1 {
         /// `weight`.
         pub weight: i32,
     }
+
+    /// The same shape as [`RolloutStatusCanaryWeightsAdditional`].
+    pub type RolloutStatusCanaryWeightsCanary = RolloutStatusCanaryWeightsAdditional;
+
+    /// The same shape as [`RolloutStatusCanaryWeightsAdditional`].
+    pub type RolloutStatusCanaryWeightsStable = RolloutStatusCanaryWeightsAdditional;
+
+    /// The same shape as [`ExperimentStatusConditions`].
+    pub type RolloutStatusConditions = ExperimentStatusConditions;
 
     /// Part of the kind's schema.
     #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

@@ -233,7 +233,7 @@ pub mod gateway_v1 {
         /// Status defines the current state of HTTPRoute.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub status: Option<GRPCRouteStatus>,
+        pub status: Option<HTTPRouteStatus>,
     }
 
     impl Serialize for HTTPRoute {
@@ -377,7 +377,7 @@ pub mod gateway_v1 {
         /// Status defines the current state of TCPRoute.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub status: Option<GRPCRouteStatus>,
+        pub status: Option<TCPRouteStatus>,
     }
 
     impl Serialize for TCPRoute {
@@ -418,7 +418,7 @@ pub mod gateway_v1 {
         /// Status defines the current state of TLSRoute.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub status: Option<GRPCRouteStatus>,
+        pub status: Option<TLSRouteStatus>,
     }
 
     impl Serialize for TLSRoute {
@@ -451,12 +451,12 @@ pub mod gateway_v1 {
         /// ```text
         /// Spec defines the desired state of UDPRoute.
         /// ```
-        pub spec: TCPRouteSpec,
+        pub spec: UDPRouteSpec,
         /// ```text
         /// Status defines the current state of UDPRoute.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub status: Option<GRPCRouteStatus>,
+        pub status: Option<UDPRouteStatus>,
     }
 
     impl Serialize for UDPRoute {
@@ -1184,7 +1184,7 @@ pub mod gateway_v1 {
         /// ParentRef of the Route.
         /// ```
         #[serde(rename = "parentRefs", default, skip_serializing_if = "Option::is_none")]
-        pub parent_refs: Option<Vec<BackendTLSPolicyStatusAncestorsAncestorRef>>,
+        pub parent_refs: Option<Vec<GRPCRouteSpecParentRefs>>,
         /// ```text
         /// Rules are a list of GRPC matchers, filters and actions.
         /// ```
@@ -1207,6 +1207,9 @@ pub mod gateway_v1 {
         #[serde(rename = "useDefaultGateways", default, skip_serializing_if = "Option::is_none")]
         pub use_default_gateways: Option<GRPCRouteSpecUseDefaultGateways>,
     }
+
+    /// The same shape as [`BackendTLSPolicyStatusAncestorsAncestorRef`].
+    pub type GRPCRouteSpecParentRefs = BackendTLSPolicyStatusAncestorsAncestorRef;
 
     /// ```text
     /// GRPCRouteRule defines the semantics for matching a gRPC request based on
@@ -1274,7 +1277,7 @@ pub mod gateway_v1 {
         /// Support: Core
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub filters: Option<Vec<GRPCRouteSpecRulesBackendRefsFilters>>,
+        pub filters: Option<Vec<GRPCRouteSpecRulesFilters>>,
         /// ```text
         /// Matches define conditions used for matching the rule against incoming
         /// gRPC requests. Each match is independent, i.e. this rule will be matched
@@ -1469,7 +1472,7 @@ pub mod gateway_v1 {
         /// This filter can be used multiple times within the same rule.
         /// ```
         #[serde(rename = "extensionRef", default, skip_serializing_if = "Option::is_none")]
-        pub extension_ref: Option<BackendTLSPolicySpecValidationCaCertificateRefs>,
+        pub extension_ref: Option<GRPCRouteSpecRulesBackendRefsFiltersExtensionRef>,
         /// ```text
         /// RequestHeaderModifier defines a schema for a filter that modifies request
         /// headers.
@@ -1498,7 +1501,7 @@ pub mod gateway_v1 {
         /// Support: Extended
         /// ```
         #[serde(rename = "responseHeaderModifier", default, skip_serializing_if = "Option::is_none")]
-        pub response_header_modifier: Option<GRPCRouteSpecRulesBackendRefsFiltersRequestHeaderModifier>,
+        pub response_header_modifier: Option<GRPCRouteSpecRulesBackendRefsFiltersResponseHeaderModifier>,
         /// ```text
         /// Type identifies the type of filter to apply. As with other API fields,
         /// types are classified into three conformance levels:
@@ -1527,6 +1530,9 @@ pub mod gateway_v1 {
         /// ```
         pub r#type: GRPCRouteSpecRulesBackendRefsFiltersType,
     }
+
+    /// The same shape as [`BackendTLSPolicySpecValidationCaCertificateRefs`].
+    pub type GRPCRouteSpecRulesBackendRefsFiltersExtensionRef = BackendTLSPolicySpecValidationCaCertificateRefs;
 
     /// ```text
     /// RequestHeaderModifier defines a schema for a filter that modifies request
@@ -1595,7 +1601,7 @@ pub mod gateway_v1 {
         ///   my-header: bar
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub set: Option<Vec<GRPCRouteSpecRulesBackendRefsFiltersRequestHeaderModifierAdd>>,
+        pub set: Option<Vec<GRPCRouteSpecRulesBackendRefsFiltersRequestHeaderModifierSet>>,
     }
 
     /// ```text
@@ -1622,6 +1628,9 @@ pub mod gateway_v1 {
         /// ```
         pub value: String,
     }
+
+    /// The same shape as [`GRPCRouteSpecRulesBackendRefsFiltersRequestHeaderModifierAdd`].
+    pub type GRPCRouteSpecRulesBackendRefsFiltersRequestHeaderModifierSet = GRPCRouteSpecRulesBackendRefsFiltersRequestHeaderModifierAdd;
 
     /// ```text
     /// RequestMirror defines a schema for a filter that mirrors requests.
@@ -1787,6 +1796,9 @@ pub mod gateway_v1 {
         pub numerator: i32,
     }
 
+    /// The same shape as [`GRPCRouteSpecRulesBackendRefsFiltersRequestHeaderModifier`].
+    pub type GRPCRouteSpecRulesBackendRefsFiltersResponseHeaderModifier = GRPCRouteSpecRulesBackendRefsFiltersRequestHeaderModifier;
+
     /// ```text
     /// Type identifies the type of filter to apply. As with other API fields,
     /// types are classified into three conformance levels:
@@ -1828,6 +1840,9 @@ pub mod gateway_v1 {
         #[serde(rename = "ExtensionRef")]
         ExtensionRef,
     }
+
+    /// The same shape as [`GRPCRouteSpecRulesBackendRefsFilters`].
+    pub type GRPCRouteSpecRulesFilters = GRPCRouteSpecRulesBackendRefsFilters;
 
     /// ```text
     /// GRPCRouteMatch defines the predicate used to match requests to a given
@@ -1936,8 +1951,11 @@ pub mod gateway_v1 {
         /// Support: Implementation-specific (RegularExpression)
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub r#type: Option<GRPCRouteSpecRulesMatchesHeadersType>,
+        pub r#type: Option<GRPCRouteSpecRulesMatchesMethodType>,
     }
+
+    /// The same shape as [`GRPCRouteSpecRulesMatchesHeadersType`].
+    pub type GRPCRouteSpecRulesMatchesMethodType = GRPCRouteSpecRulesMatchesHeadersType;
 
     /// ```text
     /// SessionPersistence defines and configures session persistence
@@ -2145,7 +2163,7 @@ pub mod gateway_v1 {
         /// * The Route is of a type that the controller does not support.
         /// * The Route is in a namespace to which the controller does not have access.
         /// ```
-        pub conditions: Vec<BackendTLSPolicyStatusAncestorsConditions>,
+        pub conditions: Vec<GRPCRouteStatusParentsConditions>,
         /// ```text
         /// ControllerName is a domain/path string that indicates the name of the
         /// controller that wrote this status. This corresponds with the
@@ -2168,8 +2186,14 @@ pub mod gateway_v1 {
         /// RouteParentStatus struct describes the status of.
         /// ```
         #[serde(rename = "parentRef")]
-        pub parent_ref: BackendTLSPolicyStatusAncestorsAncestorRef,
+        pub parent_ref: GRPCRouteStatusParentsParentRef,
     }
+
+    /// The same shape as [`BackendTLSPolicyStatusAncestorsConditions`].
+    pub type GRPCRouteStatusParentsConditions = BackendTLSPolicyStatusAncestorsConditions;
+
+    /// The same shape as [`BackendTLSPolicyStatusAncestorsAncestorRef`].
+    pub type GRPCRouteStatusParentsParentRef = BackendTLSPolicyStatusAncestorsAncestorRef;
 
     /// ```text
     /// Spec defines the desired state of GatewayClass.
@@ -2214,8 +2238,11 @@ pub mod gateway_v1 {
         /// Support: Implementation-specific
         /// ```
         #[serde(rename = "parametersRef", default, skip_serializing_if = "Option::is_none")]
-        pub parameters_ref: Option<GatewaySpecTlsFrontendDefaultValidationCaCertificateRefs>,
+        pub parameters_ref: Option<GatewayClassSpecParametersRef>,
     }
+
+    /// The same shape as [`GatewaySpecTlsFrontendDefaultValidationCaCertificateRefs`].
+    pub type GatewayClassSpecParametersRef = GatewaySpecTlsFrontendDefaultValidationCaCertificateRefs;
 
     /// ```text
     /// Status defines the current state of GatewayClass.
@@ -2233,7 +2260,7 @@ pub mod gateway_v1 {
         /// of GatewayClassConditionType for the type of each Condition.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub conditions: Option<Vec<BackendTLSPolicyStatusAncestorsConditions>>,
+        pub conditions: Option<Vec<GatewayClassStatusConditions>>,
         /// ```text
         /// SupportedFeatures is the set of features the GatewayClass support.
         /// It MUST be sorted in ascending alphabetical order by the Name key.
@@ -2241,6 +2268,9 @@ pub mod gateway_v1 {
         #[serde(rename = "supportedFeatures", default, skip_serializing_if = "Option::is_none")]
         pub supported_features: Option<Vec<GatewayClassStatusSupportedFeatures>>,
     }
+
+    /// The same shape as [`BackendTLSPolicyStatusAncestorsConditions`].
+    pub type GatewayClassStatusConditions = BackendTLSPolicyStatusAncestorsConditions;
 
     /// Part of the kind's schema.
     #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -2307,7 +2337,7 @@ pub mod gateway_v1 {
         /// stick to direct Route attachment.
         /// ```
         #[serde(rename = "defaultScope", default, skip_serializing_if = "Option::is_none")]
-        pub default_scope: Option<GRPCRouteSpecUseDefaultGateways>,
+        pub default_scope: Option<GatewaySpecDefaultScope>,
         /// ```text
         /// GatewayClassName used for this Gateway. This is the name of a
         /// GatewayClass resource.
@@ -2592,6 +2622,9 @@ pub mod gateway_v1 {
         None,
     }
 
+    /// The same shape as [`GRPCRouteSpecUseDefaultGateways`].
+    pub type GatewaySpecDefaultScope = GRPCRouteSpecUseDefaultGateways;
+
     /// ```text
     /// Infrastructure defines infrastructure level attributes about this Gateway instance.
     ///
@@ -2645,8 +2678,11 @@ pub mod gateway_v1 {
         /// Support: Implementation-specific
         /// ```
         #[serde(rename = "parametersRef", default, skip_serializing_if = "Option::is_none")]
-        pub parameters_ref: Option<BackendTLSPolicySpecValidationCaCertificateRefs>,
+        pub parameters_ref: Option<GatewaySpecInfrastructureParametersRef>,
     }
+
+    /// The same shape as [`BackendTLSPolicySpecValidationCaCertificateRefs`].
+    pub type GatewaySpecInfrastructureParametersRef = BackendTLSPolicySpecValidationCaCertificateRefs;
 
     /// ```text
     /// Listener embodies the concept of a logical endpoint where a Gateway accepts
@@ -3105,8 +3141,11 @@ pub mod gateway_v1 {
         /// different type (e.g., `Opaque`).
         /// ```
         #[serde(rename = "clientCertificateRef", default, skip_serializing_if = "Option::is_none")]
-        pub client_certificate_ref: Option<GatewaySpecListenersTlsCertificateRefs>,
+        pub client_certificate_ref: Option<GatewaySpecTlsBackendClientCertificateRef>,
     }
+
+    /// The same shape as [`GatewaySpecListenersTlsCertificateRefs`].
+    pub type GatewaySpecTlsBackendClientCertificateRef = GatewaySpecListenersTlsCertificateRefs;
 
     /// ```text
     /// Frontend describes TLS config when client connects to Gateway.
@@ -3322,8 +3361,11 @@ pub mod gateway_v1 {
         ///
         /// Support: Core
         /// ```
-        pub tls: GatewaySpecTlsFrontendDefault,
+        pub tls: GatewaySpecTlsFrontendPerPortTls,
     }
+
+    /// The same shape as [`GatewaySpecTlsFrontendDefault`].
+    pub type GatewaySpecTlsFrontendPerPortTls = GatewaySpecTlsFrontendDefault;
 
     /// ```text
     /// Status defines the current state of Gateway.
@@ -3372,7 +3414,7 @@ pub mod gateway_v1 {
         /// * "Ready"
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub conditions: Option<Vec<BackendTLSPolicyStatusAncestorsConditions>>,
+        pub conditions: Option<Vec<GatewayStatusConditions>>,
         /// ```text
         /// Listeners provide status for each unique listener port defined in the Spec.
         /// ```
@@ -3398,6 +3440,9 @@ pub mod gateway_v1 {
         /// ```
         pub value: String,
     }
+
+    /// The same shape as [`BackendTLSPolicyStatusAncestorsConditions`].
+    pub type GatewayStatusConditions = BackendTLSPolicyStatusAncestorsConditions;
 
     /// ```text
     /// ListenerStatus is the status associated with a Listener.
@@ -3431,7 +3476,7 @@ pub mod gateway_v1 {
         /// ```text
         /// Conditions describe the current condition of this listener.
         /// ```
-        pub conditions: Vec<BackendTLSPolicyStatusAncestorsConditions>,
+        pub conditions: Vec<GatewayStatusListenersConditions>,
         /// ```text
         /// Name is the name of the Listener that this status corresponds to.
         /// ```
@@ -3448,8 +3493,14 @@ pub mod gateway_v1 {
         /// reference the valid Route kinds that have been specified.
         /// ```
         #[serde(rename = "supportedKinds", default, skip_serializing_if = "Option::is_none")]
-        pub supported_kinds: Option<Vec<GatewaySpecListenersAllowedRoutesKinds>>,
+        pub supported_kinds: Option<Vec<GatewayStatusListenersSupportedKinds>>,
     }
+
+    /// The same shape as [`BackendTLSPolicyStatusAncestorsConditions`].
+    pub type GatewayStatusListenersConditions = BackendTLSPolicyStatusAncestorsConditions;
+
+    /// The same shape as [`GatewaySpecListenersAllowedRoutesKinds`].
+    pub type GatewayStatusListenersSupportedKinds = GatewaySpecListenersAllowedRoutesKinds;
 
     /// ```text
     /// Spec defines the desired state of HTTPRoute.
@@ -3577,7 +3628,7 @@ pub mod gateway_v1 {
         /// ParentRef of the Route.
         /// ```
         #[serde(rename = "parentRefs", default, skip_serializing_if = "Option::is_none")]
-        pub parent_refs: Option<Vec<BackendTLSPolicyStatusAncestorsAncestorRef>>,
+        pub parent_refs: Option<Vec<HTTPRouteSpecParentRefs>>,
         /// ```text
         /// Rules are a list of HTTP matchers, filters and actions.
         /// ```
@@ -3598,8 +3649,11 @@ pub mod gateway_v1 {
         /// certainly not use a default Gateway.
         /// ```
         #[serde(rename = "useDefaultGateways", default, skip_serializing_if = "Option::is_none")]
-        pub use_default_gateways: Option<GRPCRouteSpecUseDefaultGateways>,
+        pub use_default_gateways: Option<HTTPRouteSpecUseDefaultGateways>,
     }
+
+    /// The same shape as [`BackendTLSPolicyStatusAncestorsAncestorRef`].
+    pub type HTTPRouteSpecParentRefs = BackendTLSPolicyStatusAncestorsAncestorRef;
 
     /// ```text
     /// HTTPRouteRule defines semantics for matching an HTTP request based on
@@ -3686,7 +3740,7 @@ pub mod gateway_v1 {
         /// Support: Core
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub filters: Option<Vec<HTTPRouteSpecRulesBackendRefsFilters>>,
+        pub filters: Option<Vec<HTTPRouteSpecRulesFilters>>,
         /// ```text
         /// Matches define conditions used for matching the rule against incoming
         /// HTTP requests. Each match is independent, i.e. this rule will be matched
@@ -3768,7 +3822,7 @@ pub mod gateway_v1 {
         /// Support: Extended
         /// ```
         #[serde(rename = "sessionPersistence", default, skip_serializing_if = "Option::is_none")]
-        pub session_persistence: Option<GRPCRouteSpecRulesSessionPersistence>,
+        pub session_persistence: Option<HTTPRouteSpecRulesSessionPersistence>,
         /// ```text
         /// Timeouts defines the timeouts that can be configured for an HTTP request.
         ///
@@ -3910,7 +3964,7 @@ pub mod gateway_v1 {
         /// Support: Implementation-specific
         /// ```
         #[serde(rename = "extensionRef", default, skip_serializing_if = "Option::is_none")]
-        pub extension_ref: Option<BackendTLSPolicySpecValidationCaCertificateRefs>,
+        pub extension_ref: Option<HTTPRouteSpecRulesBackendRefsFiltersExtensionRef>,
         /// ```text
         /// ExternalAuth configures settings related to sending request details
         /// to an external auth service. The external service MUST authenticate
@@ -3930,7 +3984,7 @@ pub mod gateway_v1 {
         /// Support: Core
         /// ```
         #[serde(rename = "requestHeaderModifier", default, skip_serializing_if = "Option::is_none")]
-        pub request_header_modifier: Option<GRPCRouteSpecRulesBackendRefsFiltersRequestHeaderModifier>,
+        pub request_header_modifier: Option<HTTPRouteSpecRulesBackendRefsFiltersRequestHeaderModifier>,
         /// ```text
         /// RequestMirror defines a schema for a filter that mirrors requests.
         /// Requests are sent to the specified destination, but responses from
@@ -3943,7 +3997,7 @@ pub mod gateway_v1 {
         /// Support: Extended
         /// ```
         #[serde(rename = "requestMirror", default, skip_serializing_if = "Option::is_none")]
-        pub request_mirror: Option<GRPCRouteSpecRulesBackendRefsFiltersRequestMirror>,
+        pub request_mirror: Option<HTTPRouteSpecRulesBackendRefsFiltersRequestMirror>,
         /// ```text
         /// RequestRedirect defines a schema for a filter that responds to the
         /// request with an HTTP redirection.
@@ -3959,7 +4013,7 @@ pub mod gateway_v1 {
         /// Support: Extended
         /// ```
         #[serde(rename = "responseHeaderModifier", default, skip_serializing_if = "Option::is_none")]
-        pub response_header_modifier: Option<GRPCRouteSpecRulesBackendRefsFiltersRequestHeaderModifier>,
+        pub response_header_modifier: Option<HTTPRouteSpecRulesBackendRefsFiltersResponseHeaderModifier>,
         /// ```text
         /// Type identifies the type of filter to apply. As with other API fields,
         /// types are classified into three conformance levels:
@@ -4234,6 +4288,9 @@ pub mod gateway_v1 {
         pub max_age: Option<i32>,
     }
 
+    /// The same shape as [`BackendTLSPolicySpecValidationCaCertificateRefs`].
+    pub type HTTPRouteSpecRulesBackendRefsFiltersExtensionRef = BackendTLSPolicySpecValidationCaCertificateRefs;
+
     /// ```text
     /// ExternalAuth configures settings related to sending request details
     /// to an external auth service. The external service MUST authenticate
@@ -4258,7 +4315,7 @@ pub mod gateway_v1 {
         /// backend.
         /// ```
         #[serde(rename = "backendRef")]
-        pub backend_ref: GRPCRouteSpecRulesBackendRefsFiltersRequestMirrorBackendRef,
+        pub backend_ref: HTTPRouteSpecRulesBackendRefsFiltersExternalAuthBackendRef,
         /// ```text
         /// ForwardBody controls if requests to the authorization server should include
         /// the body of the client request; and if so, how big that body is allowed
@@ -4313,6 +4370,9 @@ pub mod gateway_v1 {
         /// ```
         pub protocol: HTTPRouteSpecRulesBackendRefsFiltersExternalAuthProtocol,
     }
+
+    /// The same shape as [`GRPCRouteSpecRulesBackendRefsFiltersRequestMirrorBackendRef`].
+    pub type HTTPRouteSpecRulesBackendRefsFiltersExternalAuthBackendRef = GRPCRouteSpecRulesBackendRefsFiltersRequestMirrorBackendRef;
 
     /// ```text
     /// ForwardBody controls if requests to the authorization server should include
@@ -4455,6 +4515,12 @@ pub mod gateway_v1 {
         #[serde(rename = "GRPC")]
         GRPC,
     }
+
+    /// The same shape as [`GRPCRouteSpecRulesBackendRefsFiltersRequestHeaderModifier`].
+    pub type HTTPRouteSpecRulesBackendRefsFiltersRequestHeaderModifier = GRPCRouteSpecRulesBackendRefsFiltersRequestHeaderModifier;
+
+    /// The same shape as [`GRPCRouteSpecRulesBackendRefsFiltersRequestMirror`].
+    pub type HTTPRouteSpecRulesBackendRefsFiltersRequestMirror = GRPCRouteSpecRulesBackendRefsFiltersRequestMirror;
 
     /// ```text
     /// RequestRedirect defines a schema for a filter that responds to the
@@ -4638,6 +4704,9 @@ pub mod gateway_v1 {
         Https,
     }
 
+    /// The same shape as [`GRPCRouteSpecRulesBackendRefsFiltersRequestHeaderModifier`].
+    pub type HTTPRouteSpecRulesBackendRefsFiltersResponseHeaderModifier = GRPCRouteSpecRulesBackendRefsFiltersRequestHeaderModifier;
+
     /// ```text
     /// Type identifies the type of filter to apply. As with other API fields,
     /// types are classified into three conformance levels:
@@ -4721,8 +4790,14 @@ pub mod gateway_v1 {
         /// Support: Extended
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub path: Option<HTTPRouteSpecRulesBackendRefsFiltersRequestRedirectPath>,
+        pub path: Option<HTTPRouteSpecRulesBackendRefsFiltersUrlRewritePath>,
     }
+
+    /// The same shape as [`HTTPRouteSpecRulesBackendRefsFiltersRequestRedirectPath`].
+    pub type HTTPRouteSpecRulesBackendRefsFiltersUrlRewritePath = HTTPRouteSpecRulesBackendRefsFiltersRequestRedirectPath;
+
+    /// The same shape as [`HTTPRouteSpecRulesBackendRefsFilters`].
+    pub type HTTPRouteSpecRulesFilters = HTTPRouteSpecRulesBackendRefsFilters;
 
     /// ```text
     /// HTTPRouteMatch defines the predicate used to match requests to a given
@@ -4814,7 +4889,7 @@ pub mod gateway_v1 {
         /// determine the supported dialect.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub r#type: Option<GRPCRouteSpecRulesMatchesHeadersType>,
+        pub r#type: Option<HTTPRouteSpecRulesMatchesHeadersType>,
         /// ```text
         /// Value is the value of HTTP Header to be matched.
         ///
@@ -4823,6 +4898,9 @@ pub mod gateway_v1 {
         /// ```
         pub value: String,
     }
+
+    /// The same shape as [`GRPCRouteSpecRulesMatchesHeadersType`].
+    pub type HTTPRouteSpecRulesMatchesHeadersType = GRPCRouteSpecRulesMatchesHeadersType;
 
     /// ```text
     /// Method specifies HTTP method matcher.
@@ -4943,12 +5021,15 @@ pub mod gateway_v1 {
         /// documentation to determine the supported dialect.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub r#type: Option<GRPCRouteSpecRulesMatchesHeadersType>,
+        pub r#type: Option<HTTPRouteSpecRulesMatchesQueryParamsType>,
         /// ```text
         /// Value is the value of HTTP query param to be matched.
         /// ```
         pub value: String,
     }
+
+    /// The same shape as [`GRPCRouteSpecRulesMatchesHeadersType`].
+    pub type HTTPRouteSpecRulesMatchesQueryParamsType = GRPCRouteSpecRulesMatchesHeadersType;
 
     /// ```text
     /// Retry defines the configuration for when to retry an HTTP request.
@@ -5021,6 +5102,9 @@ pub mod gateway_v1 {
         pub codes: Option<Vec<i64>>,
     }
 
+    /// The same shape as [`GRPCRouteSpecRulesSessionPersistence`].
+    pub type HTTPRouteSpecRulesSessionPersistence = GRPCRouteSpecRulesSessionPersistence;
+
     /// ```text
     /// Timeouts defines the timeouts that can be configured for an HTTP request.
     ///
@@ -5079,6 +5163,12 @@ pub mod gateway_v1 {
         pub request: Option<String>,
     }
 
+    /// The same shape as [`GRPCRouteSpecUseDefaultGateways`].
+    pub type HTTPRouteSpecUseDefaultGateways = GRPCRouteSpecUseDefaultGateways;
+
+    /// The same shape as [`GRPCRouteStatus`].
+    pub type HTTPRouteStatus = GRPCRouteStatus;
+
     /// ```text
     /// Spec defines the desired state of ListenerSet.
     /// ```
@@ -5112,13 +5202,16 @@ pub mod gateway_v1 {
         /// sensitive information that the child would not otherwise have access
         /// to. This can include contents of secrets etc.
         /// ```
-        pub listeners: Vec<GatewaySpecListeners>,
+        pub listeners: Vec<ListenerSetSpecListeners>,
         /// ```text
         /// ParentRef references the Gateway that the listeners are attached to.
         /// ```
         #[serde(rename = "parentRef")]
         pub parent_ref: ListenerSetSpecParentRef,
     }
+
+    /// The same shape as [`GatewaySpecListeners`].
+    pub type ListenerSetSpecListeners = GatewaySpecListeners;
 
     /// ```text
     /// ParentRef references the Gateway that the listeners are attached to.
@@ -5167,13 +5260,19 @@ pub mod gateway_v1 {
         /// * "Programmed"
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub conditions: Option<Vec<BackendTLSPolicyStatusAncestorsConditions>>,
+        pub conditions: Option<Vec<ListenerSetStatusConditions>>,
         /// ```text
         /// Listeners provide status for each unique listener port defined in the Spec.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub listeners: Option<Vec<GatewayStatusListeners>>,
+        pub listeners: Option<Vec<ListenerSetStatusListeners>>,
     }
+
+    /// The same shape as [`BackendTLSPolicyStatusAncestorsConditions`].
+    pub type ListenerSetStatusConditions = BackendTLSPolicyStatusAncestorsConditions;
+
+    /// The same shape as [`GatewayStatusListeners`].
+    pub type ListenerSetStatusListeners = GatewayStatusListeners;
 
     /// ```text
     /// Spec defines the desired state of ReferenceGrant.
@@ -5338,7 +5437,7 @@ pub mod gateway_v1 {
         /// ParentRef of the Route.
         /// ```
         #[serde(rename = "parentRefs", default, skip_serializing_if = "Option::is_none")]
-        pub parent_refs: Option<Vec<BackendTLSPolicyStatusAncestorsAncestorRef>>,
+        pub parent_refs: Option<Vec<TCPRouteSpecParentRefs>>,
         /// ```text
         /// Rules are a list of TCP matchers and actions.
         /// ```
@@ -5358,8 +5457,11 @@ pub mod gateway_v1 {
         /// certainly not use a default Gateway.
         /// ```
         #[serde(rename = "useDefaultGateways", default, skip_serializing_if = "Option::is_none")]
-        pub use_default_gateways: Option<GRPCRouteSpecUseDefaultGateways>,
+        pub use_default_gateways: Option<TCPRouteSpecUseDefaultGateways>,
     }
+
+    /// The same shape as [`BackendTLSPolicyStatusAncestorsAncestorRef`].
+    pub type TCPRouteSpecParentRefs = BackendTLSPolicyStatusAncestorsAncestorRef;
 
     /// ```text
     /// TCPRouteRule is the configuration for a given rule.
@@ -5485,6 +5587,12 @@ pub mod gateway_v1 {
         pub weight: Option<i32>,
     }
 
+    /// The same shape as [`GRPCRouteSpecUseDefaultGateways`].
+    pub type TCPRouteSpecUseDefaultGateways = GRPCRouteSpecUseDefaultGateways;
+
+    /// The same shape as [`GRPCRouteStatus`].
+    pub type TCPRouteStatus = GRPCRouteStatus;
+
     /// ```text
     /// Spec defines the desired state of TLSRoute.
     /// ```
@@ -5564,11 +5672,11 @@ pub mod gateway_v1 {
         /// ParentRef of the Route.
         /// ```
         #[serde(rename = "parentRefs", default, skip_serializing_if = "Option::is_none")]
-        pub parent_refs: Option<Vec<BackendTLSPolicyStatusAncestorsAncestorRef>>,
+        pub parent_refs: Option<Vec<TLSRouteSpecParentRefs>>,
         /// ```text
         /// Rules are a list of actions.
         /// ```
-        pub rules: Vec<TCPRouteSpecRules>,
+        pub rules: Vec<TLSRouteSpecRules>,
         /// ```text
         /// UseDefaultGateways indicates the default Gateway scope to use for this
         /// Route. If unset (the default) or set to None, the Route will not be
@@ -5584,8 +5692,26 @@ pub mod gateway_v1 {
         /// certainly not use a default Gateway.
         /// ```
         #[serde(rename = "useDefaultGateways", default, skip_serializing_if = "Option::is_none")]
-        pub use_default_gateways: Option<GRPCRouteSpecUseDefaultGateways>,
+        pub use_default_gateways: Option<TLSRouteSpecUseDefaultGateways>,
     }
+
+    /// The same shape as [`BackendTLSPolicyStatusAncestorsAncestorRef`].
+    pub type TLSRouteSpecParentRefs = BackendTLSPolicyStatusAncestorsAncestorRef;
+
+    /// The same shape as [`TCPRouteSpecRules`].
+    pub type TLSRouteSpecRules = TCPRouteSpecRules;
+
+    /// The same shape as [`GRPCRouteSpecUseDefaultGateways`].
+    pub type TLSRouteSpecUseDefaultGateways = GRPCRouteSpecUseDefaultGateways;
+
+    /// The same shape as [`GRPCRouteStatus`].
+    pub type TLSRouteStatus = GRPCRouteStatus;
+
+    /// The same shape as [`TCPRouteSpec`].
+    pub type UDPRouteSpec = TCPRouteSpec;
+
+    /// The same shape as [`GRPCRouteStatus`].
+    pub type UDPRouteStatus = GRPCRouteStatus;
 
 }
 
@@ -5660,7 +5786,7 @@ pub mod gateway_v1alpha2 {
         /// Status defines the current state of TLSRoute.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub status: Option<TCPRouteStatus>,
+        pub status: Option<TLSRouteStatus>,
     }
 
     impl Serialize for TLSRoute {
@@ -5693,12 +5819,12 @@ pub mod gateway_v1alpha2 {
         /// ```text
         /// Spec defines the desired state of UDPRoute.
         /// ```
-        pub spec: TCPRouteSpec,
+        pub spec: UDPRouteSpec,
         /// ```text
         /// Status defines the current state of UDPRoute.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub status: Option<TCPRouteStatus>,
+        pub status: Option<UDPRouteStatus>,
     }
 
     impl Serialize for UDPRoute {
@@ -6166,7 +6292,7 @@ pub mod gateway_v1alpha2 {
         /// RouteParentStatus struct describes the status of.
         /// ```
         #[serde(rename = "parentRef")]
-        pub parent_ref: TCPRouteSpecParentRefs,
+        pub parent_ref: TCPRouteStatusParentsParentRef,
     }
 
     /// ```text
@@ -6225,6 +6351,9 @@ pub mod gateway_v1alpha2 {
         #[serde(rename = "Unknown")]
         Unknown,
     }
+
+    /// The same shape as [`TCPRouteSpecParentRefs`].
+    pub type TCPRouteStatusParentsParentRef = TCPRouteSpecParentRefs;
 
     /// ```text
     /// Spec defines the desired state of TLSRoute.
@@ -6332,11 +6461,11 @@ pub mod gateway_v1alpha2 {
         /// ParentRef of the Route.
         /// ```
         #[serde(rename = "parentRefs", default, skip_serializing_if = "Option::is_none")]
-        pub parent_refs: Option<Vec<TCPRouteSpecParentRefs>>,
+        pub parent_refs: Option<Vec<TLSRouteSpecParentRefs>>,
         /// ```text
         /// Rules are a list of TLS matchers and actions.
         /// ```
-        pub rules: Vec<TCPRouteSpecRules>,
+        pub rules: Vec<TLSRouteSpecRules>,
         /// ```text
         /// UseDefaultGateways indicates the default Gateway scope to use for this
         /// Route. If unset (the default) or set to None, the Route will not be
@@ -6352,8 +6481,26 @@ pub mod gateway_v1alpha2 {
         /// certainly not use a default Gateway.
         /// ```
         #[serde(rename = "useDefaultGateways", default, skip_serializing_if = "Option::is_none")]
-        pub use_default_gateways: Option<TCPRouteSpecUseDefaultGateways>,
+        pub use_default_gateways: Option<TLSRouteSpecUseDefaultGateways>,
     }
+
+    /// The same shape as [`TCPRouteSpecParentRefs`].
+    pub type TLSRouteSpecParentRefs = TCPRouteSpecParentRefs;
+
+    /// The same shape as [`TCPRouteSpecRules`].
+    pub type TLSRouteSpecRules = TCPRouteSpecRules;
+
+    /// The same shape as [`TCPRouteSpecUseDefaultGateways`].
+    pub type TLSRouteSpecUseDefaultGateways = TCPRouteSpecUseDefaultGateways;
+
+    /// The same shape as [`TCPRouteStatus`].
+    pub type TLSRouteStatus = TCPRouteStatus;
+
+    /// The same shape as [`TCPRouteSpec`].
+    pub type UDPRouteSpec = TCPRouteSpec;
+
+    /// The same shape as [`TCPRouteStatus`].
+    pub type UDPRouteStatus = TCPRouteStatus;
 
 }
 
@@ -6444,7 +6591,7 @@ pub mod gateway_v1alpha3 {
         /// Status defines the current state of TLSRoute.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub status: Option<GRPCRouteStatus>,
+        pub status: Option<TLSRouteStatus>,
     }
 
     impl Serialize for TLSRoute {
@@ -6469,6 +6616,10 @@ pub mod gateway_v1alpha3 {
         GRPCRouteStatus,
         TCPRouteSpecRules,
         TLSRouteSpec,
+        TLSRouteSpecParentRefs,
+        TLSRouteSpecRules,
+        TLSRouteSpecUseDefaultGateways,
+        TLSRouteStatus,
     };
 
 }
@@ -6599,7 +6750,7 @@ pub mod gateway_v1beta1 {
         /// Status defines the current state of HTTPRoute.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub status: Option<GRPCRouteStatus>,
+        pub status: Option<HTTPRouteStatus>,
     }
 
     impl Serialize for HTTPRoute {
@@ -6630,29 +6781,42 @@ pub mod gateway_v1beta1 {
         GRPCRouteSpecUseDefaultGateways,
         GRPCRouteStatus,
         HTTPRouteSpec,
+        HTTPRouteSpecParentRefs,
         HTTPRouteSpecRules,
         HTTPRouteSpecRulesBackendRefs,
         HTTPRouteSpecRulesBackendRefsFilters,
         HTTPRouteSpecRulesBackendRefsFiltersCors,
+        HTTPRouteSpecRulesBackendRefsFiltersExtensionRef,
         HTTPRouteSpecRulesBackendRefsFiltersExternalAuth,
+        HTTPRouteSpecRulesBackendRefsFiltersExternalAuthBackendRef,
         HTTPRouteSpecRulesBackendRefsFiltersExternalAuthForwardBody,
         HTTPRouteSpecRulesBackendRefsFiltersExternalAuthGrpc,
         HTTPRouteSpecRulesBackendRefsFiltersExternalAuthHttp,
         HTTPRouteSpecRulesBackendRefsFiltersExternalAuthProtocol,
+        HTTPRouteSpecRulesBackendRefsFiltersRequestHeaderModifier,
+        HTTPRouteSpecRulesBackendRefsFiltersRequestMirror,
         HTTPRouteSpecRulesBackendRefsFiltersRequestRedirect,
         HTTPRouteSpecRulesBackendRefsFiltersRequestRedirectPath,
         HTTPRouteSpecRulesBackendRefsFiltersRequestRedirectPathType,
         HTTPRouteSpecRulesBackendRefsFiltersRequestRedirectScheme,
+        HTTPRouteSpecRulesBackendRefsFiltersResponseHeaderModifier,
         HTTPRouteSpecRulesBackendRefsFiltersType,
         HTTPRouteSpecRulesBackendRefsFiltersUrlRewrite,
+        HTTPRouteSpecRulesBackendRefsFiltersUrlRewritePath,
+        HTTPRouteSpecRulesFilters,
         HTTPRouteSpecRulesMatches,
         HTTPRouteSpecRulesMatchesHeaders,
+        HTTPRouteSpecRulesMatchesHeadersType,
         HTTPRouteSpecRulesMatchesMethod,
         HTTPRouteSpecRulesMatchesPath,
         HTTPRouteSpecRulesMatchesPathType,
         HTTPRouteSpecRulesMatchesQueryParams,
+        HTTPRouteSpecRulesMatchesQueryParamsType,
         HTTPRouteSpecRulesRetry,
+        HTTPRouteSpecRulesSessionPersistence,
         HTTPRouteSpecRulesTimeouts,
+        HTTPRouteSpecUseDefaultGateways,
+        HTTPRouteStatus,
     };
 
     /// ```text
@@ -6747,8 +6911,11 @@ pub mod gateway_v1beta1 {
         /// Support: Implementation-specific
         /// ```
         #[serde(rename = "parametersRef", default, skip_serializing_if = "Option::is_none")]
-        pub parameters_ref: Option<GatewaySpecTlsFrontendDefaultValidationCaCertificateRefs>,
+        pub parameters_ref: Option<GatewayClassSpecParametersRef>,
     }
+
+    /// The same shape as [`GatewaySpecTlsFrontendDefaultValidationCaCertificateRefs`].
+    pub type GatewayClassSpecParametersRef = GatewaySpecTlsFrontendDefaultValidationCaCertificateRefs;
 
     /// ```text
     /// Status defines the current state of GatewayClass.
@@ -6766,7 +6933,7 @@ pub mod gateway_v1beta1 {
         /// of GatewayClassConditionType for the type of each Condition.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub conditions: Option<Vec<GatewayStatusConditions>>,
+        pub conditions: Option<Vec<GatewayClassStatusConditions>>,
         /// ```text
         /// SupportedFeatures is the set of features the GatewayClass support.
         /// It MUST be sorted in ascending alphabetical order by the Name key.
@@ -6774,6 +6941,9 @@ pub mod gateway_v1beta1 {
         #[serde(rename = "supportedFeatures", default, skip_serializing_if = "Option::is_none")]
         pub supported_features: Option<Vec<GatewayClassStatusSupportedFeatures>>,
     }
+
+    /// The same shape as [`GatewayStatusConditions`].
+    pub type GatewayClassStatusConditions = GatewayStatusConditions;
 
     /// Part of the kind's schema.
     #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -7701,8 +7871,11 @@ pub mod gateway_v1beta1 {
         /// different type (e.g., `Opaque`).
         /// ```
         #[serde(rename = "clientCertificateRef", default, skip_serializing_if = "Option::is_none")]
-        pub client_certificate_ref: Option<GatewaySpecListenersTlsCertificateRefs>,
+        pub client_certificate_ref: Option<GatewaySpecTlsBackendClientCertificateRef>,
     }
+
+    /// The same shape as [`GatewaySpecListenersTlsCertificateRefs`].
+    pub type GatewaySpecTlsBackendClientCertificateRef = GatewaySpecListenersTlsCertificateRefs;
 
     /// ```text
     /// Frontend describes TLS config when client connects to Gateway.
@@ -7918,8 +8091,11 @@ pub mod gateway_v1beta1 {
         ///
         /// Support: Core
         /// ```
-        pub tls: GatewaySpecTlsFrontendDefault,
+        pub tls: GatewaySpecTlsFrontendPerPortTls,
     }
+
+    /// The same shape as [`GatewaySpecTlsFrontendDefault`].
+    pub type GatewaySpecTlsFrontendPerPortTls = GatewaySpecTlsFrontendDefault;
 
     /// ```text
     /// Status defines the current state of Gateway.
@@ -8084,7 +8260,7 @@ pub mod gateway_v1beta1 {
         /// ```text
         /// Conditions describe the current condition of this listener.
         /// ```
-        pub conditions: Vec<GatewayStatusConditions>,
+        pub conditions: Vec<GatewayStatusListenersConditions>,
         /// ```text
         /// Name is the name of the Listener that this status corresponds to.
         /// ```
@@ -8101,8 +8277,14 @@ pub mod gateway_v1beta1 {
         /// reference the valid Route kinds that have been specified.
         /// ```
         #[serde(rename = "supportedKinds", default, skip_serializing_if = "Option::is_none")]
-        pub supported_kinds: Option<Vec<GatewaySpecListenersAllowedRoutesKinds>>,
+        pub supported_kinds: Option<Vec<GatewayStatusListenersSupportedKinds>>,
     }
+
+    /// The same shape as [`GatewayStatusConditions`].
+    pub type GatewayStatusListenersConditions = GatewayStatusConditions;
+
+    /// The same shape as [`GatewaySpecListenersAllowedRoutesKinds`].
+    pub type GatewayStatusListenersSupportedKinds = GatewaySpecListenersAllowedRoutesKinds;
 
 }
 
@@ -8920,7 +9102,7 @@ pub mod gateway_x_v1alpha1 {
         /// Service.
         /// ```
         #[serde(rename = "targetRefs")]
-        pub target_refs: Vec<XBackendSpecTlsValidationCaCertificateRefs>,
+        pub target_refs: Vec<XBackendTrafficPolicySpecTargetRefs>,
     }
 
     /// ```text
@@ -9166,6 +9348,9 @@ pub mod gateway_x_v1alpha1 {
         Header,
     }
 
+    /// The same shape as [`XBackendSpecTlsValidationCaCertificateRefs`].
+    pub type XBackendTrafficPolicySpecTargetRefs = XBackendSpecTlsValidationCaCertificateRefs;
+
     /// ```text
     /// Status defines the current state of BackendTrafficPolicy.
     /// ```
@@ -9244,11 +9429,11 @@ pub mod gateway_x_v1alpha1 {
         /// PolicyAncestorStatus struct describes the status of.
         /// ```
         #[serde(rename = "ancestorRef")]
-        pub ancestor_ref: XBackendStatusParentsParentRef,
+        pub ancestor_ref: XBackendTrafficPolicyStatusAncestorsAncestorRef,
         /// ```text
         /// Conditions describes the status of the Policy with respect to the given Ancestor.
         /// ```
-        pub conditions: Vec<XBackendStatusParentsConditions>,
+        pub conditions: Vec<XBackendTrafficPolicyStatusAncestorsConditions>,
         /// ```text
         /// ControllerName is a domain/path string that indicates the name of the
         /// controller that wrote this status. This corresponds with the
@@ -9267,6 +9452,12 @@ pub mod gateway_x_v1alpha1 {
         #[serde(rename = "controllerName")]
         pub controller_name: String,
     }
+
+    /// The same shape as [`XBackendStatusParentsParentRef`].
+    pub type XBackendTrafficPolicyStatusAncestorsAncestorRef = XBackendStatusParentsParentRef;
+
+    /// The same shape as [`XBackendStatusParentsConditions`].
+    pub type XBackendTrafficPolicyStatusAncestorsConditions = XBackendStatusParentsConditions;
 
     /// ```text
     /// Spec defines the desired state of XMesh.
@@ -9365,7 +9556,7 @@ pub mod gateway_x_v1alpha1 {
         /// of MeshConditionType for the type of each Condition.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub conditions: Option<Vec<XBackendStatusParentsConditions>>,
+        pub conditions: Option<Vec<XMeshStatusConditions>>,
         /// ```text
         /// SupportedFeatures is the set of features the Mesh support.
         /// It MUST be sorted in ascending alphabetical order by the Name key.
@@ -9373,6 +9564,9 @@ pub mod gateway_x_v1alpha1 {
         #[serde(rename = "supportedFeatures", default, skip_serializing_if = "Option::is_none")]
         pub supported_features: Option<Vec<XMeshStatusSupportedFeatures>>,
     }
+
+    /// The same shape as [`XBackendStatusParentsConditions`].
+    pub type XMeshStatusConditions = XBackendStatusParentsConditions;
 
     /// Part of the kind's schema.
     #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

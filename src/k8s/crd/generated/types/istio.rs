@@ -118,7 +118,7 @@ pub mod extensions_v1alpha1 {
         /// Optional.
         /// ```
         #[serde(rename = "targetRefs", default, skip_serializing_if = "Option::is_none")]
-        pub target_refs: Option<Vec<WasmPluginSpecTargetRef>>,
+        pub target_refs: Option<Vec<WasmPluginSpecTargetRefs>>,
         /// ```text
         /// Specifies the type of Wasm Extension to be used.
         ///
@@ -276,6 +276,9 @@ pub mod extensions_v1alpha1 {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub namespace: Option<String>,
     }
+
+    /// The same shape as [`WasmPluginSpecTargetRef`].
+    pub type WasmPluginSpecTargetRefs = WasmPluginSpecTargetRef;
 
     /// ```text
     /// Specifies the type of Wasm Extension to be used.
@@ -525,7 +528,7 @@ pub mod networking_v1 {
         pub spec: Option<GatewaySpec>,
         /// `status`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub status: Option<DestinationRuleStatus>,
+        pub status: Option<GatewayStatus>,
     }
 
     impl Serialize for Gateway {
@@ -559,7 +562,7 @@ pub mod networking_v1 {
         pub spec: ServiceEntrySpec,
         /// `status`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub status: Option<DestinationRuleStatus>,
+        pub status: Option<ServiceEntryStatus>,
     }
 
     impl Serialize for ServiceEntry {
@@ -592,7 +595,7 @@ pub mod networking_v1 {
         pub spec: Option<SidecarSpec>,
         /// `status`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub status: Option<DestinationRuleStatus>,
+        pub status: Option<SidecarStatus>,
     }
 
     impl Serialize for Sidecar {
@@ -627,7 +630,7 @@ pub mod networking_v1 {
         pub spec: Option<VirtualServiceSpec>,
         /// `status`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub status: Option<DestinationRuleStatus>,
+        pub status: Option<VirtualServiceStatus>,
     }
 
     impl Serialize for VirtualService {
@@ -658,10 +661,10 @@ pub mod networking_v1 {
         /// ```text
         /// Configuration affecting VMs onboarded into the mesh. See more details at: https://istio.io/docs/reference/config/networking/workload-entry.html
         /// ```
-        pub spec: ServiceEntrySpecEndpoints,
+        pub spec: WorkloadEntrySpec,
         /// `status`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub status: Option<DestinationRuleStatus>,
+        pub status: Option<WorkloadEntryStatus>,
     }
 
     impl Serialize for WorkloadEntry {
@@ -693,7 +696,7 @@ pub mod networking_v1 {
         pub spec: WorkloadGroupSpec,
         /// `status`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub status: Option<DestinationRuleStatus>,
+        pub status: Option<WorkloadGroupStatus>,
     }
 
     impl Serialize for WorkloadGroup {
@@ -736,7 +739,7 @@ pub mod networking_v1 {
         /// Traffic policies to apply (load balancing policy, connection pool sizes, outlier detection).
         /// ```
         #[serde(rename = "trafficPolicy", default, skip_serializing_if = "Option::is_none")]
-        pub traffic_policy: Option<DestinationRuleSpecSubsetsTrafficPolicy>,
+        pub traffic_policy: Option<DestinationRuleSpecTrafficPolicy>,
         /// ```text
         /// Criteria used to select the specific set of pods/VMs on which this `DestinationRule` configuration should be applied.
         /// ```
@@ -798,7 +801,7 @@ pub mod networking_v1 {
         /// TLS related settings for connections to the upstream service.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub tls: Option<DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsTls>,
+        pub tls: Option<DestinationRuleSpecSubsetsTrafficPolicyTls>,
         /// ```text
         /// Configuration of tunneling TCP over other transport or application layers for the host configured in the DestinationRule.
         /// ```
@@ -1224,15 +1227,15 @@ pub mod networking_v1 {
     pub struct DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettings {
         /// `connectionPool`.
         #[serde(rename = "connectionPool", default, skip_serializing_if = "Option::is_none")]
-        pub connection_pool: Option<DestinationRuleSpecSubsetsTrafficPolicyConnectionPool>,
+        pub connection_pool: Option<DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsConnectionPool>,
         /// ```text
         /// Settings controlling the load balancer algorithms.
         /// ```
         #[serde(rename = "loadBalancer", default, skip_serializing_if = "Option::is_none")]
-        pub load_balancer: Option<DestinationRuleSpecSubsetsTrafficPolicyLoadBalancer>,
+        pub load_balancer: Option<DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsLoadBalancer>,
         /// `outlierDetection`.
         #[serde(rename = "outlierDetection", default, skip_serializing_if = "Option::is_none")]
-        pub outlier_detection: Option<DestinationRuleSpecSubsetsTrafficPolicyOutlierDetection>,
+        pub outlier_detection: Option<DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsOutlierDetection>,
         /// ```text
         /// Specifies the number of a port on the destination service on which this policy is being applied.
         /// ```
@@ -1244,6 +1247,15 @@ pub mod networking_v1 {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub tls: Option<DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsTls>,
     }
+
+    /// The same shape as [`DestinationRuleSpecSubsetsTrafficPolicyConnectionPool`].
+    pub type DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsConnectionPool = DestinationRuleSpecSubsetsTrafficPolicyConnectionPool;
+
+    /// The same shape as [`DestinationRuleSpecSubsetsTrafficPolicyLoadBalancer`].
+    pub type DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsLoadBalancer = DestinationRuleSpecSubsetsTrafficPolicyLoadBalancer;
+
+    /// The same shape as [`DestinationRuleSpecSubsetsTrafficPolicyOutlierDetection`].
+    pub type DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsOutlierDetection = DestinationRuleSpecSubsetsTrafficPolicyOutlierDetection;
 
     /// ```text
     /// Specifies the number of a port on the destination service on which this policy is being applied.
@@ -1376,6 +1388,9 @@ pub mod networking_v1 {
         pub percent: Option<f64>,
     }
 
+    /// The same shape as [`DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsTls`].
+    pub type DestinationRuleSpecSubsetsTrafficPolicyTls = DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsTls;
+
     /// ```text
     /// Configuration of tunneling TCP over other transport or application layers for the host configured in the DestinationRule.
     /// ```
@@ -1397,6 +1412,9 @@ pub mod networking_v1 {
         #[serde(rename = "targetPort")]
         pub target_port: i64,
     }
+
+    /// The same shape as [`DestinationRuleSpecSubsetsTrafficPolicy`].
+    pub type DestinationRuleSpecTrafficPolicy = DestinationRuleSpecSubsetsTrafficPolicy;
 
     /// ```text
     /// Criteria used to select the specific set of pods/VMs on which this `DestinationRule` configuration should be applied.
@@ -1650,7 +1668,7 @@ pub mod networking_v1 {
         /// Valid Options: TLS_AUTO, TLSV1_0, TLSV1_1, TLSV1_2, TLSV1_3
         /// ```
         #[serde(rename = "minProtocolVersion", default, skip_serializing_if = "Option::is_none")]
-        pub min_protocol_version: Option<GatewaySpecServersTlsMaxProtocolVersion>,
+        pub min_protocol_version: Option<GatewaySpecServersTlsMinProtocolVersion>,
         /// ```text
         /// Optional: Indicates whether connections to this port should be secured using TLS.
         ///
@@ -1714,6 +1732,9 @@ pub mod networking_v1 {
         TLSV13,
     }
 
+    /// The same shape as [`GatewaySpecServersTlsMaxProtocolVersion`].
+    pub type GatewaySpecServersTlsMinProtocolVersion = GatewaySpecServersTlsMaxProtocolVersion;
+
     /// ```text
     /// Optional: Indicates whether connections to this port should be secured using TLS.
     ///
@@ -1758,6 +1779,9 @@ pub mod networking_v1 {
         #[serde(rename = "serverCertificate", default, skip_serializing_if = "Option::is_none")]
         pub server_certificate: Option<String>,
     }
+
+    /// The same shape as [`DestinationRuleStatus`].
+    pub type GatewayStatus = DestinationRuleStatus;
 
     /// ```text
     /// Configuration affecting service registry. See more details at: https://istio.io/docs/reference/config/networking/service-entry.html
@@ -1928,6 +1952,9 @@ pub mod networking_v1 {
         pub labels: Option<BTreeMap<String, String>>,
     }
 
+    /// The same shape as [`DestinationRuleStatus`].
+    pub type ServiceEntryStatus = DestinationRuleStatus;
+
     /// ```text
     /// Configuration affecting network reachability of a sidecar. See more details at: https://istio.io/docs/reference/config/networking/sidecar.html
     /// ```
@@ -1942,7 +1969,7 @@ pub mod networking_v1 {
         /// Settings controlling the volume of connections Envoy will accept from the network.
         /// ```
         #[serde(rename = "inboundConnectionPool", default, skip_serializing_if = "Option::is_none")]
-        pub inbound_connection_pool: Option<DestinationRuleSpecSubsetsTrafficPolicyConnectionPool>,
+        pub inbound_connection_pool: Option<SidecarSpecInboundConnectionPool>,
         /// ```text
         /// Ingress specifies the configuration of the sidecar for processing inbound traffic to the attached workload instance.
         /// ```
@@ -1957,7 +1984,7 @@ pub mod networking_v1 {
         /// Criteria used to select the specific set of pods/VMs on which this `Sidecar` configuration should be applied.
         /// ```
         #[serde(rename = "workloadSelector", default, skip_serializing_if = "Option::is_none")]
-        pub workload_selector: Option<ServiceEntrySpecWorkloadSelector>,
+        pub workload_selector: Option<SidecarSpecWorkloadSelector>,
     }
 
     /// Part of the kind's schema.
@@ -2029,6 +2056,9 @@ pub mod networking_v1 {
         pub target_port: Option<i64>,
     }
 
+    /// The same shape as [`DestinationRuleSpecSubsetsTrafficPolicyConnectionPool`].
+    pub type SidecarSpecInboundConnectionPool = DestinationRuleSpecSubsetsTrafficPolicyConnectionPool;
+
     /// Part of the kind's schema.
     #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
     pub struct SidecarSpecIngress {
@@ -2043,12 +2073,12 @@ pub mod networking_v1 {
         /// Valid Options: DEFAULT, IPTABLES, NONE
         /// ```
         #[serde(rename = "captureMode", default, skip_serializing_if = "Option::is_none")]
-        pub capture_mode: Option<SidecarSpecEgressCaptureMode>,
+        pub capture_mode: Option<SidecarSpecIngressCaptureMode>,
         /// ```text
         /// Settings controlling the volume of connections Envoy will accept from the network.
         /// ```
         #[serde(rename = "connectionPool", default, skip_serializing_if = "Option::is_none")]
-        pub connection_pool: Option<DestinationRuleSpecSubsetsTrafficPolicyConnectionPool>,
+        pub connection_pool: Option<SidecarSpecIngressConnectionPool>,
         /// ```text
         /// The IP endpoint or Unix domain socket to which traffic should be forwarded to.
         /// ```
@@ -2057,13 +2087,25 @@ pub mod networking_v1 {
         /// ```text
         /// The port associated with the listener.
         /// ```
-        pub port: SidecarSpecEgressPort,
+        pub port: SidecarSpecIngressPort,
         /// ```text
         /// Set of TLS related options that will enable TLS termination on the sidecar for requests originating from outside the mesh.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub tls: Option<GatewaySpecServersTls>,
+        pub tls: Option<SidecarSpecIngressTls>,
     }
+
+    /// The same shape as [`SidecarSpecEgressCaptureMode`].
+    pub type SidecarSpecIngressCaptureMode = SidecarSpecEgressCaptureMode;
+
+    /// The same shape as [`DestinationRuleSpecSubsetsTrafficPolicyConnectionPool`].
+    pub type SidecarSpecIngressConnectionPool = DestinationRuleSpecSubsetsTrafficPolicyConnectionPool;
+
+    /// The same shape as [`SidecarSpecEgressPort`].
+    pub type SidecarSpecIngressPort = SidecarSpecEgressPort;
+
+    /// The same shape as [`GatewaySpecServersTls`].
+    pub type SidecarSpecIngressTls = GatewaySpecServersTls;
 
     /// ```text
     /// Set the default behavior of the sidecar for handling outbound traffic from the application.
@@ -2091,13 +2133,16 @@ pub mod networking_v1 {
         /// Specifies the port on the host that is being addressed.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub port: Option<DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsPort>,
+        pub port: Option<SidecarSpecOutboundTrafficPolicyEgressProxyPort>,
         /// ```text
         /// The name of a subset within the service.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub subset: Option<String>,
     }
+
+    /// The same shape as [`DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsPort`].
+    pub type SidecarSpecOutboundTrafficPolicyEgressProxyPort = DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsPort;
 
     /// ```text
     /// Valid Options: REGISTRY_ONLY, ALLOW_ANY
@@ -2111,6 +2156,12 @@ pub mod networking_v1 {
         #[serde(rename = "ALLOW_ANY")]
         ALLOWANY,
     }
+
+    /// The same shape as [`ServiceEntrySpecWorkloadSelector`].
+    pub type SidecarSpecWorkloadSelector = ServiceEntrySpecWorkloadSelector;
+
+    /// The same shape as [`DestinationRuleStatus`].
+    pub type SidecarStatus = DestinationRuleStatus;
 
     /// ```text
     /// Configuration affecting label/content routing, sni routing, etc. See more details at: https://istio.io/docs/reference/config/networking/virtual-service.html
@@ -2184,7 +2235,7 @@ pub mod networking_v1 {
         /// Mirror HTTP traffic to a another destination in addition to forwarding the requests to the intended destination.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub mirror: Option<SidecarSpecOutboundTrafficPolicyEgressProxy>,
+        pub mirror: Option<VirtualServiceSpecHttpMirror>,
         /// `mirror_percent`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub mirror_percent: Option<i64>,
@@ -2195,7 +2246,7 @@ pub mod networking_v1 {
         /// Percentage of the traffic to be mirrored by the `mirror` field.
         /// ```
         #[serde(rename = "mirrorPercentage", default, skip_serializing_if = "Option::is_none")]
-        pub mirror_percentage: Option<VirtualServiceSpecHttpFaultAbortPercentage>,
+        pub mirror_percentage: Option<VirtualServiceSpecHttpMirrorPercentage>,
         /// ```text
         /// Specifies the destinations to mirror HTTP traffic in addition to the original destination.
         /// ```
@@ -2436,8 +2487,11 @@ pub mod networking_v1 {
         /// Percentage of requests on which the delay will be injected.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub percentage: Option<VirtualServiceSpecHttpFaultAbortPercentage>,
+        pub percentage: Option<VirtualServiceSpecHttpFaultDelayPercentage>,
     }
+
+    /// The same shape as [`VirtualServiceSpecHttpFaultAbortPercentage`].
+    pub type VirtualServiceSpecHttpFaultDelayPercentage = VirtualServiceSpecHttpFaultAbortPercentage;
 
     /// Part of the kind's schema.
     #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -2447,7 +2501,7 @@ pub mod networking_v1 {
         pub request: Option<VirtualServiceSpecHttpHeadersRequest>,
         /// `response`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub response: Option<VirtualServiceSpecHttpHeadersRequest>,
+        pub response: Option<VirtualServiceSpecHttpHeadersResponse>,
     }
 
     /// Part of the kind's schema.
@@ -2464,6 +2518,9 @@ pub mod networking_v1 {
         pub set: Option<BTreeMap<String, String>>,
     }
 
+    /// The same shape as [`VirtualServiceSpecHttpHeadersRequest`].
+    pub type VirtualServiceSpecHttpHeadersResponse = VirtualServiceSpecHttpHeadersRequest;
+
     /// Part of the kind's schema.
     #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
     pub struct VirtualServiceSpecHttpMatch {
@@ -2471,7 +2528,7 @@ pub mod networking_v1 {
         /// HTTP Authority values are case-sensitive and formatted as follows: - `exact: "value"` for exact string match - `prefix: "value"` for prefix-based match - `regex: "value"` for [RE2 style regex-based match](https://github.com/google/re2/wiki/Syntax).
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub authority: Option<VirtualServiceSpecHttpCorsPolicyAllowOrigins>,
+        pub authority: Option<VirtualServiceSpecHttpMatchAuthority>,
         /// ```text
         /// Names of gateways where the rule should be applied.
         /// ```
@@ -2481,7 +2538,7 @@ pub mod networking_v1 {
         /// The header keys must be lowercase and use hyphen as the separator, e.g.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub headers: Option<BTreeMap<String, VirtualServiceSpecHttpCorsPolicyAllowOrigins>>,
+        pub headers: Option<BTreeMap<String, VirtualServiceSpecHttpMatchHeaders>>,
         /// ```text
         /// Flag to specify whether the URI matching should be case-insensitive.
         /// ```
@@ -2491,7 +2548,7 @@ pub mod networking_v1 {
         /// HTTP Method values are case-sensitive and formatted as follows: - `exact: "value"` for exact string match - `prefix: "value"` for prefix-based match - `regex: "value"` for [RE2 style regex-based match](https://github.com/google/re2/wiki/Syntax).
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub method: Option<VirtualServiceSpecHttpCorsPolicyAllowOrigins>,
+        pub method: Option<VirtualServiceSpecHttpMatchMethod>,
         /// ```text
         /// The name assigned to a match.
         /// ```
@@ -2506,12 +2563,12 @@ pub mod networking_v1 {
         /// Query parameters for matching.
         /// ```
         #[serde(rename = "queryParams", default, skip_serializing_if = "Option::is_none")]
-        pub query_params: Option<BTreeMap<String, VirtualServiceSpecHttpCorsPolicyAllowOrigins>>,
+        pub query_params: Option<BTreeMap<String, VirtualServiceSpecHttpMatchQueryParams>>,
         /// ```text
         /// URI Scheme values are case-sensitive and formatted as follows: - `exact: "value"` for exact string match - `prefix: "value"` for prefix-based match - `regex: "value"` for [RE2 style regex-based match](https://github.com/google/re2/wiki/Syntax).
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub scheme: Option<VirtualServiceSpecHttpCorsPolicyAllowOrigins>,
+        pub scheme: Option<VirtualServiceSpecHttpMatchScheme>,
         /// ```text
         /// One or more labels that constrain the applicability of a rule to source (client) workloads with the given labels.
         /// ```
@@ -2531,13 +2588,40 @@ pub mod networking_v1 {
         /// URI to match values are case-sensitive and formatted as follows: - `exact: "value"` for exact string match - `prefix: "value"` for prefix-based match - `regex: "value"` for [RE2 style regex-based match](https://github.com/google/re2/wiki/Syntax).
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub uri: Option<VirtualServiceSpecHttpCorsPolicyAllowOrigins>,
+        pub uri: Option<VirtualServiceSpecHttpMatchUri>,
         /// ```text
         /// withoutHeader has the same syntax with the header, but has opposite meaning.
         /// ```
         #[serde(rename = "withoutHeaders", default, skip_serializing_if = "Option::is_none")]
-        pub without_headers: Option<BTreeMap<String, VirtualServiceSpecHttpCorsPolicyAllowOrigins>>,
+        pub without_headers: Option<BTreeMap<String, VirtualServiceSpecHttpMatchWithoutHeaders>>,
     }
+
+    /// The same shape as [`VirtualServiceSpecHttpCorsPolicyAllowOrigins`].
+    pub type VirtualServiceSpecHttpMatchAuthority = VirtualServiceSpecHttpCorsPolicyAllowOrigins;
+
+    /// The same shape as [`VirtualServiceSpecHttpCorsPolicyAllowOrigins`].
+    pub type VirtualServiceSpecHttpMatchHeaders = VirtualServiceSpecHttpCorsPolicyAllowOrigins;
+
+    /// The same shape as [`VirtualServiceSpecHttpCorsPolicyAllowOrigins`].
+    pub type VirtualServiceSpecHttpMatchMethod = VirtualServiceSpecHttpCorsPolicyAllowOrigins;
+
+    /// The same shape as [`VirtualServiceSpecHttpCorsPolicyAllowOrigins`].
+    pub type VirtualServiceSpecHttpMatchQueryParams = VirtualServiceSpecHttpCorsPolicyAllowOrigins;
+
+    /// The same shape as [`VirtualServiceSpecHttpCorsPolicyAllowOrigins`].
+    pub type VirtualServiceSpecHttpMatchScheme = VirtualServiceSpecHttpCorsPolicyAllowOrigins;
+
+    /// The same shape as [`VirtualServiceSpecHttpCorsPolicyAllowOrigins`].
+    pub type VirtualServiceSpecHttpMatchUri = VirtualServiceSpecHttpCorsPolicyAllowOrigins;
+
+    /// The same shape as [`VirtualServiceSpecHttpCorsPolicyAllowOrigins`].
+    pub type VirtualServiceSpecHttpMatchWithoutHeaders = VirtualServiceSpecHttpCorsPolicyAllowOrigins;
+
+    /// The same shape as [`SidecarSpecOutboundTrafficPolicyEgressProxy`].
+    pub type VirtualServiceSpecHttpMirror = SidecarSpecOutboundTrafficPolicyEgressProxy;
+
+    /// The same shape as [`VirtualServiceSpecHttpFaultAbortPercentage`].
+    pub type VirtualServiceSpecHttpMirrorPercentage = VirtualServiceSpecHttpFaultAbortPercentage;
 
     /// Part of the kind's schema.
     #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -2545,13 +2629,19 @@ pub mod networking_v1 {
         /// ```text
         /// Destination specifies the target of the mirror operation.
         /// ```
-        pub destination: SidecarSpecOutboundTrafficPolicyEgressProxy,
+        pub destination: VirtualServiceSpecHttpMirrorsDestination,
         /// ```text
         /// Percentage of the traffic to be mirrored by the `destination` field.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub percentage: Option<VirtualServiceSpecHttpFaultAbortPercentage>,
+        pub percentage: Option<VirtualServiceSpecHttpMirrorsPercentage>,
     }
+
+    /// The same shape as [`SidecarSpecOutboundTrafficPolicyEgressProxy`].
+    pub type VirtualServiceSpecHttpMirrorsDestination = SidecarSpecOutboundTrafficPolicyEgressProxy;
+
+    /// The same shape as [`VirtualServiceSpecHttpFaultAbortPercentage`].
+    pub type VirtualServiceSpecHttpMirrorsPercentage = VirtualServiceSpecHttpFaultAbortPercentage;
 
     /// ```text
     /// A HTTP rule can either return a direct_response, redirect or forward (default) traffic.
@@ -2689,16 +2779,22 @@ pub mod networking_v1 {
         /// ```text
         /// Destination uniquely identifies the instances of a service to which the request/connection should be forwarded to.
         /// ```
-        pub destination: SidecarSpecOutboundTrafficPolicyEgressProxy,
+        pub destination: VirtualServiceSpecHttpRouteDestination,
         /// `headers`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub headers: Option<VirtualServiceSpecHttpHeaders>,
+        pub headers: Option<VirtualServiceSpecHttpRouteHeaders>,
         /// ```text
         /// Weight specifies the relative proportion of traffic to be forwarded to the destination.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub weight: Option<i32>,
     }
+
+    /// The same shape as [`SidecarSpecOutboundTrafficPolicyEgressProxy`].
+    pub type VirtualServiceSpecHttpRouteDestination = SidecarSpecOutboundTrafficPolicyEgressProxy;
+
+    /// The same shape as [`VirtualServiceSpecHttpHeaders`].
+    pub type VirtualServiceSpecHttpRouteHeaders = VirtualServiceSpecHttpHeaders;
 
     /// Part of the kind's schema.
     #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -2754,13 +2850,16 @@ pub mod networking_v1 {
         /// ```text
         /// Destination uniquely identifies the instances of a service to which the request/connection should be forwarded to.
         /// ```
-        pub destination: SidecarSpecOutboundTrafficPolicyEgressProxy,
+        pub destination: VirtualServiceSpecTcpRouteDestination,
         /// ```text
         /// Weight specifies the relative proportion of traffic to be forwarded to the destination.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub weight: Option<i32>,
     }
+
+    /// The same shape as [`SidecarSpecOutboundTrafficPolicyEgressProxy`].
+    pub type VirtualServiceSpecTcpRouteDestination = SidecarSpecOutboundTrafficPolicyEgressProxy;
 
     /// Part of the kind's schema.
     #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -2773,7 +2872,7 @@ pub mod networking_v1 {
         /// The destination to which the connection should be forwarded to.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub route: Option<Vec<VirtualServiceSpecTcpRoute>>,
+        pub route: Option<Vec<VirtualServiceSpecTlsRoute>>,
     }
 
     /// Part of the kind's schema.
@@ -2810,6 +2909,18 @@ pub mod networking_v1 {
         #[serde(rename = "sourceNamespace", default, skip_serializing_if = "Option::is_none")]
         pub source_namespace: Option<String>,
     }
+
+    /// The same shape as [`VirtualServiceSpecTcpRoute`].
+    pub type VirtualServiceSpecTlsRoute = VirtualServiceSpecTcpRoute;
+
+    /// The same shape as [`DestinationRuleStatus`].
+    pub type VirtualServiceStatus = DestinationRuleStatus;
+
+    /// The same shape as [`ServiceEntrySpecEndpoints`].
+    pub type WorkloadEntrySpec = ServiceEntrySpecEndpoints;
+
+    /// The same shape as [`DestinationRuleStatus`].
+    pub type WorkloadEntryStatus = DestinationRuleStatus;
 
     /// ```text
     /// Describes a collection of workload instances. See more details at: https://istio.io/docs/reference/config/networking/workload-group.html
@@ -2887,6 +2998,9 @@ pub mod networking_v1 {
         pub weight: Option<i64>,
     }
 
+    /// The same shape as [`DestinationRuleStatus`].
+    pub type WorkloadGroupStatus = DestinationRuleStatus;
+
 }
 
 /// `networking.istio.io/v1alpha3`.
@@ -2961,13 +3075,18 @@ pub mod networking_v1alpha3 {
         DestinationRuleSpecSubsetsTrafficPolicyLoadBalancerWarmup,
         DestinationRuleSpecSubsetsTrafficPolicyOutlierDetection,
         DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettings,
+        DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsConnectionPool,
+        DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsLoadBalancer,
+        DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsOutlierDetection,
         DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsPort,
         DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsTls,
         DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsTlsMode,
         DestinationRuleSpecSubsetsTrafficPolicyProxyProtocol,
         DestinationRuleSpecSubsetsTrafficPolicyProxyProtocolVersion,
         DestinationRuleSpecSubsetsTrafficPolicyRetryBudget,
+        DestinationRuleSpecSubsetsTrafficPolicyTls,
         DestinationRuleSpecSubsetsTrafficPolicyTunnel,
+        DestinationRuleSpecTrafficPolicy,
         DestinationRuleSpecWorkloadSelector,
         DestinationRuleStatus,
         DestinationRuleStatusConditions,
@@ -3024,7 +3143,7 @@ pub mod networking_v1alpha3 {
         pub spec: Option<GatewaySpec>,
         /// `status`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub status: Option<DestinationRuleStatus>,
+        pub status: Option<GatewayStatus>,
     }
 
     impl Serialize for Gateway {
@@ -3052,8 +3171,10 @@ pub mod networking_v1alpha3 {
         GatewaySpecServersPort,
         GatewaySpecServersTls,
         GatewaySpecServersTlsMaxProtocolVersion,
+        GatewaySpecServersTlsMinProtocolVersion,
         GatewaySpecServersTlsMode,
         GatewaySpecServersTlsTlsCertificates,
+        GatewayStatus,
     };
 
     /// `networking.istio.io/v1alpha3` `ServiceEntry`.
@@ -3068,7 +3189,7 @@ pub mod networking_v1alpha3 {
         pub spec: ServiceEntrySpec,
         /// `status`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub status: Option<DestinationRuleStatus>,
+        pub status: Option<ServiceEntryStatus>,
     }
 
     impl Serialize for ServiceEntry {
@@ -3095,6 +3216,7 @@ pub mod networking_v1alpha3 {
         ServiceEntrySpecPorts,
         ServiceEntrySpecResolution,
         ServiceEntrySpecWorkloadSelector,
+        ServiceEntryStatus,
     };
 
     /// `networking.istio.io/v1alpha3` `Sidecar`.
@@ -3110,7 +3232,7 @@ pub mod networking_v1alpha3 {
         pub spec: Option<SidecarSpec>,
         /// `status`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub status: Option<DestinationRuleStatus>,
+        pub status: Option<SidecarStatus>,
     }
 
     impl Serialize for Sidecar {
@@ -3137,10 +3259,18 @@ pub mod networking_v1alpha3 {
         SidecarSpecEgress,
         SidecarSpecEgressCaptureMode,
         SidecarSpecEgressPort,
+        SidecarSpecInboundConnectionPool,
         SidecarSpecIngress,
+        SidecarSpecIngressCaptureMode,
+        SidecarSpecIngressConnectionPool,
+        SidecarSpecIngressPort,
+        SidecarSpecIngressTls,
         SidecarSpecOutboundTrafficPolicy,
         SidecarSpecOutboundTrafficPolicyEgressProxy,
+        SidecarSpecOutboundTrafficPolicyEgressProxyPort,
         SidecarSpecOutboundTrafficPolicyMode,
+        SidecarSpecWorkloadSelector,
+        SidecarStatus,
     };
 
     /// `networking.istio.io/v1alpha3` `VirtualService`.
@@ -3156,7 +3286,7 @@ pub mod networking_v1alpha3 {
         pub spec: Option<VirtualServiceSpec>,
         /// `status`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub status: Option<DestinationRuleStatus>,
+        pub status: Option<VirtualServiceStatus>,
     }
 
     impl Serialize for VirtualService {
@@ -3191,21 +3321,39 @@ pub mod networking_v1alpha3 {
         VirtualServiceSpecHttpFaultAbort,
         VirtualServiceSpecHttpFaultAbortPercentage,
         VirtualServiceSpecHttpFaultDelay,
+        VirtualServiceSpecHttpFaultDelayPercentage,
         VirtualServiceSpecHttpHeaders,
         VirtualServiceSpecHttpHeadersRequest,
+        VirtualServiceSpecHttpHeadersResponse,
         VirtualServiceSpecHttpMatch,
+        VirtualServiceSpecHttpMatchAuthority,
+        VirtualServiceSpecHttpMatchHeaders,
+        VirtualServiceSpecHttpMatchMethod,
+        VirtualServiceSpecHttpMatchQueryParams,
+        VirtualServiceSpecHttpMatchScheme,
+        VirtualServiceSpecHttpMatchUri,
+        VirtualServiceSpecHttpMatchWithoutHeaders,
+        VirtualServiceSpecHttpMirror,
+        VirtualServiceSpecHttpMirrorPercentage,
         VirtualServiceSpecHttpMirrors,
+        VirtualServiceSpecHttpMirrorsDestination,
+        VirtualServiceSpecHttpMirrorsPercentage,
         VirtualServiceSpecHttpRedirect,
         VirtualServiceSpecHttpRedirectDerivePort,
         VirtualServiceSpecHttpRetries,
         VirtualServiceSpecHttpRewrite,
         VirtualServiceSpecHttpRewriteUriRegexRewrite,
         VirtualServiceSpecHttpRoute,
+        VirtualServiceSpecHttpRouteDestination,
+        VirtualServiceSpecHttpRouteHeaders,
         VirtualServiceSpecTcp,
         VirtualServiceSpecTcpMatch,
         VirtualServiceSpecTcpRoute,
+        VirtualServiceSpecTcpRouteDestination,
         VirtualServiceSpecTls,
         VirtualServiceSpecTlsMatch,
+        VirtualServiceSpecTlsRoute,
+        VirtualServiceStatus,
     };
 
     /// `networking.istio.io/v1alpha3` `WorkloadEntry`.
@@ -3217,10 +3365,10 @@ pub mod networking_v1alpha3 {
         /// ```text
         /// Configuration affecting VMs onboarded into the mesh. See more details at: https://istio.io/docs/reference/config/networking/workload-entry.html
         /// ```
-        pub spec: ServiceEntrySpecEndpoints,
+        pub spec: WorkloadEntrySpec,
         /// `status`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub status: Option<DestinationRuleStatus>,
+        pub status: Option<WorkloadEntryStatus>,
     }
 
     impl Serialize for WorkloadEntry {
@@ -3240,6 +3388,11 @@ pub mod networking_v1alpha3 {
 
     crd_resource!(WorkloadEntry, group: "networking.istio.io", version: "v1alpha3", plural: "workloadentries", scope: NamespaceResourceScope);
 
+    pub use super::networking_v1::{
+        WorkloadEntrySpec,
+        WorkloadEntryStatus,
+    };
+
     /// `networking.istio.io/v1alpha3` `WorkloadGroup`.
     #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
     pub struct WorkloadGroup {
@@ -3252,7 +3405,7 @@ pub mod networking_v1alpha3 {
         pub spec: WorkloadGroupSpec,
         /// `status`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub status: Option<DestinationRuleStatus>,
+        pub status: Option<WorkloadGroupStatus>,
     }
 
     impl Serialize for WorkloadGroup {
@@ -3276,6 +3429,7 @@ pub mod networking_v1alpha3 {
         WorkloadGroupSpec,
         WorkloadGroupSpecMetadata,
         WorkloadGroupSpecTemplate,
+        WorkloadGroupStatus,
     };
 
     /// ```text
@@ -3967,13 +4121,18 @@ pub mod networking_v1beta1 {
         DestinationRuleSpecSubsetsTrafficPolicyLoadBalancerWarmup,
         DestinationRuleSpecSubsetsTrafficPolicyOutlierDetection,
         DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettings,
+        DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsConnectionPool,
+        DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsLoadBalancer,
+        DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsOutlierDetection,
         DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsPort,
         DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsTls,
         DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsTlsMode,
         DestinationRuleSpecSubsetsTrafficPolicyProxyProtocol,
         DestinationRuleSpecSubsetsTrafficPolicyProxyProtocolVersion,
         DestinationRuleSpecSubsetsTrafficPolicyRetryBudget,
+        DestinationRuleSpecSubsetsTrafficPolicyTls,
         DestinationRuleSpecSubsetsTrafficPolicyTunnel,
+        DestinationRuleSpecTrafficPolicy,
         DestinationRuleSpecWorkloadSelector,
         DestinationRuleStatus,
         DestinationRuleStatusConditions,
@@ -3995,7 +4154,7 @@ pub mod networking_v1beta1 {
         pub spec: Option<GatewaySpec>,
         /// `status`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub status: Option<DestinationRuleStatus>,
+        pub status: Option<GatewayStatus>,
     }
 
     impl Serialize for Gateway {
@@ -4023,8 +4182,10 @@ pub mod networking_v1beta1 {
         GatewaySpecServersPort,
         GatewaySpecServersTls,
         GatewaySpecServersTlsMaxProtocolVersion,
+        GatewaySpecServersTlsMinProtocolVersion,
         GatewaySpecServersTlsMode,
         GatewaySpecServersTlsTlsCertificates,
+        GatewayStatus,
     };
 
     /// `networking.istio.io/v1beta1` `ProxyConfig`.
@@ -4074,7 +4235,7 @@ pub mod networking_v1beta1 {
         pub spec: ServiceEntrySpec,
         /// `status`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub status: Option<DestinationRuleStatus>,
+        pub status: Option<ServiceEntryStatus>,
     }
 
     impl Serialize for ServiceEntry {
@@ -4101,6 +4262,7 @@ pub mod networking_v1beta1 {
         ServiceEntrySpecPorts,
         ServiceEntrySpecResolution,
         ServiceEntrySpecWorkloadSelector,
+        ServiceEntryStatus,
     };
 
     /// `networking.istio.io/v1beta1` `Sidecar`.
@@ -4116,7 +4278,7 @@ pub mod networking_v1beta1 {
         pub spec: Option<SidecarSpec>,
         /// `status`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub status: Option<DestinationRuleStatus>,
+        pub status: Option<SidecarStatus>,
     }
 
     impl Serialize for Sidecar {
@@ -4143,10 +4305,18 @@ pub mod networking_v1beta1 {
         SidecarSpecEgress,
         SidecarSpecEgressCaptureMode,
         SidecarSpecEgressPort,
+        SidecarSpecInboundConnectionPool,
         SidecarSpecIngress,
+        SidecarSpecIngressCaptureMode,
+        SidecarSpecIngressConnectionPool,
+        SidecarSpecIngressPort,
+        SidecarSpecIngressTls,
         SidecarSpecOutboundTrafficPolicy,
         SidecarSpecOutboundTrafficPolicyEgressProxy,
+        SidecarSpecOutboundTrafficPolicyEgressProxyPort,
         SidecarSpecOutboundTrafficPolicyMode,
+        SidecarSpecWorkloadSelector,
+        SidecarStatus,
     };
 
     /// `networking.istio.io/v1beta1` `VirtualService`.
@@ -4162,7 +4332,7 @@ pub mod networking_v1beta1 {
         pub spec: Option<VirtualServiceSpec>,
         /// `status`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub status: Option<DestinationRuleStatus>,
+        pub status: Option<VirtualServiceStatus>,
     }
 
     impl Serialize for VirtualService {
@@ -4197,21 +4367,39 @@ pub mod networking_v1beta1 {
         VirtualServiceSpecHttpFaultAbort,
         VirtualServiceSpecHttpFaultAbortPercentage,
         VirtualServiceSpecHttpFaultDelay,
+        VirtualServiceSpecHttpFaultDelayPercentage,
         VirtualServiceSpecHttpHeaders,
         VirtualServiceSpecHttpHeadersRequest,
+        VirtualServiceSpecHttpHeadersResponse,
         VirtualServiceSpecHttpMatch,
+        VirtualServiceSpecHttpMatchAuthority,
+        VirtualServiceSpecHttpMatchHeaders,
+        VirtualServiceSpecHttpMatchMethod,
+        VirtualServiceSpecHttpMatchQueryParams,
+        VirtualServiceSpecHttpMatchScheme,
+        VirtualServiceSpecHttpMatchUri,
+        VirtualServiceSpecHttpMatchWithoutHeaders,
+        VirtualServiceSpecHttpMirror,
+        VirtualServiceSpecHttpMirrorPercentage,
         VirtualServiceSpecHttpMirrors,
+        VirtualServiceSpecHttpMirrorsDestination,
+        VirtualServiceSpecHttpMirrorsPercentage,
         VirtualServiceSpecHttpRedirect,
         VirtualServiceSpecHttpRedirectDerivePort,
         VirtualServiceSpecHttpRetries,
         VirtualServiceSpecHttpRewrite,
         VirtualServiceSpecHttpRewriteUriRegexRewrite,
         VirtualServiceSpecHttpRoute,
+        VirtualServiceSpecHttpRouteDestination,
+        VirtualServiceSpecHttpRouteHeaders,
         VirtualServiceSpecTcp,
         VirtualServiceSpecTcpMatch,
         VirtualServiceSpecTcpRoute,
+        VirtualServiceSpecTcpRouteDestination,
         VirtualServiceSpecTls,
         VirtualServiceSpecTlsMatch,
+        VirtualServiceSpecTlsRoute,
+        VirtualServiceStatus,
     };
 
     /// `networking.istio.io/v1beta1` `WorkloadEntry`.
@@ -4223,10 +4411,10 @@ pub mod networking_v1beta1 {
         /// ```text
         /// Configuration affecting VMs onboarded into the mesh. See more details at: https://istio.io/docs/reference/config/networking/workload-entry.html
         /// ```
-        pub spec: ServiceEntrySpecEndpoints,
+        pub spec: WorkloadEntrySpec,
         /// `status`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub status: Option<DestinationRuleStatus>,
+        pub status: Option<WorkloadEntryStatus>,
     }
 
     impl Serialize for WorkloadEntry {
@@ -4246,6 +4434,11 @@ pub mod networking_v1beta1 {
 
     crd_resource!(WorkloadEntry, group: "networking.istio.io", version: "v1beta1", plural: "workloadentries", scope: NamespaceResourceScope);
 
+    pub use super::networking_v1::{
+        WorkloadEntrySpec,
+        WorkloadEntryStatus,
+    };
+
     /// `networking.istio.io/v1beta1` `WorkloadGroup`.
     #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
     pub struct WorkloadGroup {
@@ -4258,7 +4451,7 @@ pub mod networking_v1beta1 {
         pub spec: WorkloadGroupSpec,
         /// `status`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub status: Option<DestinationRuleStatus>,
+        pub status: Option<WorkloadGroupStatus>,
     }
 
     impl Serialize for WorkloadGroup {
@@ -4282,6 +4475,7 @@ pub mod networking_v1beta1 {
         WorkloadGroupSpec,
         WorkloadGroupSpecMetadata,
         WorkloadGroupSpecTemplate,
+        WorkloadGroupStatus,
     };
 
     /// ```text
@@ -4517,7 +4711,7 @@ pub mod security_v1 {
         pub spec: Option<PeerAuthenticationSpec>,
         /// `status`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub status: Option<AuthorizationPolicyStatus>,
+        pub status: Option<PeerAuthenticationStatus>,
     }
 
     impl Serialize for PeerAuthentication {
@@ -4552,7 +4746,7 @@ pub mod security_v1 {
         pub spec: Option<RequestAuthenticationSpec>,
         /// `status`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub status: Option<AuthorizationPolicyStatus>,
+        pub status: Option<RequestAuthenticationStatus>,
     }
 
     impl Serialize for RequestAuthentication {
@@ -4608,7 +4802,7 @@ pub mod security_v1 {
         /// Optional.
         /// ```
         #[serde(rename = "targetRefs", default, skip_serializing_if = "Option::is_none")]
-        pub target_refs: Option<Vec<AuthorizationPolicySpecTargetRef>>,
+        pub target_refs: Option<Vec<AuthorizationPolicySpecTargetRefs>>,
     }
 
     /// ```text
@@ -4852,6 +5046,9 @@ pub mod security_v1 {
         pub namespace: Option<String>,
     }
 
+    /// The same shape as [`AuthorizationPolicySpecTargetRef`].
+    pub type AuthorizationPolicySpecTargetRefs = AuthorizationPolicySpecTargetRef;
+
     /// Part of the kind's schema.
     #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
     pub struct AuthorizationPolicyStatus {
@@ -4983,12 +5180,12 @@ pub mod security_v1 {
         /// Port specific mutual TLS settings.
         /// ```
         #[serde(rename = "portLevelMtls", default, skip_serializing_if = "Option::is_none")]
-        pub port_level_mtls: Option<BTreeMap<String, PeerAuthenticationSpecMtls>>,
+        pub port_level_mtls: Option<BTreeMap<String, PeerAuthenticationSpecPortLevelMtls>>,
         /// ```text
         /// The selector determines the workloads to apply the PeerAuthentication on.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub selector: Option<AuthorizationPolicySpecSelector>,
+        pub selector: Option<PeerAuthenticationSpecSelector>,
     }
 
     /// ```text
@@ -5026,6 +5223,15 @@ pub mod security_v1 {
         STRICT,
     }
 
+    /// The same shape as [`PeerAuthenticationSpecMtls`].
+    pub type PeerAuthenticationSpecPortLevelMtls = PeerAuthenticationSpecMtls;
+
+    /// The same shape as [`AuthorizationPolicySpecSelector`].
+    pub type PeerAuthenticationSpecSelector = AuthorizationPolicySpecSelector;
+
+    /// The same shape as [`AuthorizationPolicyStatus`].
+    pub type PeerAuthenticationStatus = AuthorizationPolicyStatus;
+
     /// ```text
     /// Request authentication configuration for workloads. See more details at: https://istio.io/docs/reference/config/security/request_authentication.html
     /// ```
@@ -5040,15 +5246,15 @@ pub mod security_v1 {
         /// Optional.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub selector: Option<AuthorizationPolicySpecSelector>,
+        pub selector: Option<RequestAuthenticationSpecSelector>,
         /// `targetRef`.
         #[serde(rename = "targetRef", default, skip_serializing_if = "Option::is_none")]
-        pub target_ref: Option<AuthorizationPolicySpecTargetRef>,
+        pub target_ref: Option<RequestAuthenticationSpecTargetRef>,
         /// ```text
         /// Optional.
         /// ```
         #[serde(rename = "targetRefs", default, skip_serializing_if = "Option::is_none")]
-        pub target_refs: Option<Vec<AuthorizationPolicySpecTargetRef>>,
+        pub target_refs: Option<Vec<RequestAuthenticationSpecTargetRefs>>,
     }
 
     /// Part of the kind's schema.
@@ -5148,6 +5354,18 @@ pub mod security_v1 {
         pub header: String,
     }
 
+    /// The same shape as [`AuthorizationPolicySpecSelector`].
+    pub type RequestAuthenticationSpecSelector = AuthorizationPolicySpecSelector;
+
+    /// The same shape as [`AuthorizationPolicySpecTargetRef`].
+    pub type RequestAuthenticationSpecTargetRef = AuthorizationPolicySpecTargetRef;
+
+    /// The same shape as [`AuthorizationPolicySpecTargetRef`].
+    pub type RequestAuthenticationSpecTargetRefs = AuthorizationPolicySpecTargetRef;
+
+    /// The same shape as [`AuthorizationPolicyStatus`].
+    pub type RequestAuthenticationStatus = AuthorizationPolicyStatus;
+
 }
 
 /// `security.istio.io/v1beta1`.
@@ -5212,6 +5430,7 @@ pub mod security_v1beta1 {
         AuthorizationPolicySpecRulesWhen,
         AuthorizationPolicySpecSelector,
         AuthorizationPolicySpecTargetRef,
+        AuthorizationPolicySpecTargetRefs,
         AuthorizationPolicyStatus,
         AuthorizationPolicyStatusConditions,
         AuthorizationPolicyStatusValidationMessages,
@@ -5232,7 +5451,7 @@ pub mod security_v1beta1 {
         pub spec: Option<PeerAuthenticationSpec>,
         /// `status`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub status: Option<AuthorizationPolicyStatus>,
+        pub status: Option<PeerAuthenticationStatus>,
     }
 
     impl Serialize for PeerAuthentication {
@@ -5258,6 +5477,9 @@ pub mod security_v1beta1 {
         PeerAuthenticationSpec,
         PeerAuthenticationSpecMtls,
         PeerAuthenticationSpecMtlsMode,
+        PeerAuthenticationSpecPortLevelMtls,
+        PeerAuthenticationSpecSelector,
+        PeerAuthenticationStatus,
     };
 
     /// `security.istio.io/v1beta1` `RequestAuthentication`.
@@ -5273,7 +5495,7 @@ pub mod security_v1beta1 {
         pub spec: Option<RequestAuthenticationSpec>,
         /// `status`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub status: Option<AuthorizationPolicyStatus>,
+        pub status: Option<RequestAuthenticationStatus>,
     }
 
     impl Serialize for RequestAuthentication {
@@ -5300,6 +5522,10 @@ pub mod security_v1beta1 {
         RequestAuthenticationSpecJwtRules,
         RequestAuthenticationSpecJwtRulesFromHeaders,
         RequestAuthenticationSpecJwtRulesOutputClaimToHeaders,
+        RequestAuthenticationSpecSelector,
+        RequestAuthenticationSpecTargetRef,
+        RequestAuthenticationSpecTargetRefs,
+        RequestAuthenticationStatus,
     };
 
 }
@@ -5381,7 +5607,7 @@ pub mod telemetry_v1 {
         /// Optional.
         /// ```
         #[serde(rename = "targetRefs", default, skip_serializing_if = "Option::is_none")]
-        pub target_refs: Option<Vec<TelemetrySpecTargetRef>>,
+        pub target_refs: Option<Vec<TelemetrySpecTargetRefs>>,
         /// ```text
         /// Optional.
         /// ```
@@ -5479,7 +5705,7 @@ pub mod telemetry_v1 {
         /// Optional.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub providers: Option<Vec<TelemetrySpecAccessLoggingProviders>>,
+        pub providers: Option<Vec<TelemetrySpecMetricsProviders>>,
         /// ```text
         /// Optional.
         /// ```
@@ -5530,7 +5756,7 @@ pub mod telemetry_v1 {
         /// Valid Options: CLIENT_AND_SERVER, CLIENT, SERVER
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub mode: Option<TelemetrySpecAccessLoggingMatchMode>,
+        pub mode: Option<TelemetrySpecMetricsOverridesMatchMode>,
     }
 
     /// ```text
@@ -5575,6 +5801,9 @@ pub mod telemetry_v1 {
         GRPCRESPONSEMESSAGES,
     }
 
+    /// The same shape as [`TelemetrySpecAccessLoggingMatchMode`].
+    pub type TelemetrySpecMetricsOverridesMatchMode = TelemetrySpecAccessLoggingMatchMode;
+
     /// Part of the kind's schema.
     #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
     pub struct TelemetrySpecMetricsOverridesTagOverrides {
@@ -5606,6 +5835,9 @@ pub mod telemetry_v1 {
         #[serde(rename = "REMOVE")]
         REMOVE,
     }
+
+    /// The same shape as [`TelemetrySpecAccessLoggingProviders`].
+    pub type TelemetrySpecMetricsProviders = TelemetrySpecAccessLoggingProviders;
 
     /// ```text
     /// Optional.
@@ -5642,6 +5874,9 @@ pub mod telemetry_v1 {
         pub namespace: Option<String>,
     }
 
+    /// The same shape as [`TelemetrySpecTargetRef`].
+    pub type TelemetrySpecTargetRefs = TelemetrySpecTargetRef;
+
     /// Part of the kind's schema.
     #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
     pub struct TelemetrySpecTracing {
@@ -5664,12 +5899,12 @@ pub mod telemetry_v1 {
         /// Allows tailoring of behavior to specific conditions.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub r#match: Option<TelemetrySpecAccessLoggingMatch>,
+        pub r#match: Option<TelemetrySpecTracingMatch>,
         /// ```text
         /// Optional.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub providers: Option<Vec<TelemetrySpecAccessLoggingProviders>>,
+        pub providers: Option<Vec<TelemetrySpecTracingProviders>>,
         /// ```text
         /// Controls the rate at which traffic will be selected for tracing if no prior sampling decision has been made.
         /// ```
@@ -5692,7 +5927,7 @@ pub mod telemetry_v1 {
         /// RequestHeader adds the value of an header from the request to each span.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub header: Option<TelemetrySpecTracingCustomTagsEnvironment>,
+        pub header: Option<TelemetrySpecTracingCustomTagsHeader>,
         /// ```text
         /// Literal adds the same, hard-coded value to each span.
         /// ```
@@ -5716,6 +5951,9 @@ pub mod telemetry_v1 {
         pub name: String,
     }
 
+    /// The same shape as [`TelemetrySpecTracingCustomTagsEnvironment`].
+    pub type TelemetrySpecTracingCustomTagsHeader = TelemetrySpecTracingCustomTagsEnvironment;
+
     /// ```text
     /// Literal adds the same, hard-coded value to each span.
     /// ```
@@ -5726,6 +5964,12 @@ pub mod telemetry_v1 {
         /// ```
         pub value: String,
     }
+
+    /// The same shape as [`TelemetrySpecAccessLoggingMatch`].
+    pub type TelemetrySpecTracingMatch = TelemetrySpecAccessLoggingMatch;
+
+    /// The same shape as [`TelemetrySpecAccessLoggingProviders`].
+    pub type TelemetrySpecTracingProviders = TelemetrySpecAccessLoggingProviders;
 
     /// Part of the kind's schema.
     #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -5907,14 +6151,20 @@ pub mod telemetry_v1alpha1 {
         TelemetrySpecMetricsOverrides,
         TelemetrySpecMetricsOverridesMatch,
         TelemetrySpecMetricsOverridesMatchMetric,
+        TelemetrySpecMetricsOverridesMatchMode,
         TelemetrySpecMetricsOverridesTagOverrides,
         TelemetrySpecMetricsOverridesTagOverridesOperation,
+        TelemetrySpecMetricsProviders,
         TelemetrySpecSelector,
         TelemetrySpecTargetRef,
+        TelemetrySpecTargetRefs,
         TelemetrySpecTracing,
         TelemetrySpecTracingCustomTags,
         TelemetrySpecTracingCustomTagsEnvironment,
+        TelemetrySpecTracingCustomTagsHeader,
         TelemetrySpecTracingCustomTagsLiteral,
+        TelemetrySpecTracingMatch,
+        TelemetrySpecTracingProviders,
         TelemetryStatus,
         TelemetryStatusConditions,
         TelemetryStatusValidationMessages,

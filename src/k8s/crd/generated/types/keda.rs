@@ -63,12 +63,12 @@ pub mod eventing_v1alpha1 {
         /// ```text
         /// CloudEventSourceSpec defines the spec of CloudEventSource
         /// ```
-        pub spec: CloudEventSourceSpec,
+        pub spec: ClusterCloudEventSourceSpec,
         /// ```text
         /// CloudEventSourceStatus defines the observed state of CloudEventSource
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub status: Option<CloudEventSourceStatus>,
+        pub status: Option<ClusterCloudEventSourceStatus>,
     }
 
     impl Serialize for ClusterCloudEventSource {
@@ -178,7 +178,7 @@ pub mod eventing_v1alpha1 {
         pub excluded_event_types: Option<Vec<CloudEventSourceSpecEventSubscriptionExcludedEventTypes>>,
         /// `includedEventTypes`.
         #[serde(rename = "includedEventTypes", default, skip_serializing_if = "Option::is_none")]
-        pub included_event_types: Option<Vec<CloudEventSourceSpecEventSubscriptionExcludedEventTypes>>,
+        pub included_event_types: Option<Vec<CloudEventSourceSpecEventSubscriptionIncludedEventTypes>>,
     }
 
     /// One of the values the CRD allows.
@@ -243,6 +243,9 @@ pub mod eventing_v1alpha1 {
         KedaAuthenticationClustertriggerauthenticationRemovedV1,
     }
 
+    /// The same shape as [`CloudEventSourceSpecEventSubscriptionExcludedEventTypes`].
+    pub type CloudEventSourceSpecEventSubscriptionIncludedEventTypes = CloudEventSourceSpecEventSubscriptionExcludedEventTypes;
+
     /// ```text
     /// CloudEventSourceStatus defines the observed state of CloudEventSource
     /// ```
@@ -279,6 +282,12 @@ pub mod eventing_v1alpha1 {
         /// ```
         pub r#type: String,
     }
+
+    /// The same shape as [`CloudEventSourceSpec`].
+    pub type ClusterCloudEventSourceSpec = CloudEventSourceSpec;
+
+    /// The same shape as [`CloudEventSourceStatus`].
+    pub type ClusterCloudEventSourceStatus = CloudEventSourceStatus;
 
 }
 
@@ -419,12 +428,12 @@ pub mod keda_v1alpha1 {
         /// ```text
         /// TriggerAuthenticationSpec defines the various ways to authenticate
         /// ```
-        pub spec: ClusterTriggerAuthenticationSpec,
+        pub spec: TriggerAuthenticationSpec,
         /// ```text
         /// TriggerAuthenticationStatus defines the observed state of TriggerAuthentication
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub status: Option<ClusterTriggerAuthenticationStatus>,
+        pub status: Option<TriggerAuthenticationStatus>,
     }
 
     impl Serialize for TriggerAuthentication {
@@ -490,10 +499,10 @@ pub mod keda_v1alpha1 {
         /// mechanism
         /// ```
         #[serde(rename = "podIdentity", default, skip_serializing_if = "Option::is_none")]
-        pub pod_identity: Option<ClusterTriggerAuthenticationSpecAwsSecretManagerPodIdentity>,
+        pub pod_identity: Option<ClusterTriggerAuthenticationSpecPodIdentity>,
         /// `secretTargetRef`.
         #[serde(rename = "secretTargetRef", default, skip_serializing_if = "Option::is_none")]
-        pub secret_target_ref: Option<Vec<ClusterTriggerAuthenticationSpecConfigMapTargetRef>>,
+        pub secret_target_ref: Option<Vec<ClusterTriggerAuthenticationSpecSecretTargetRef>>,
     }
 
     /// ```text
@@ -525,10 +534,10 @@ pub mod keda_v1alpha1 {
         pub access_key: ClusterTriggerAuthenticationSpecAwsSecretManagerCredentialsAccessKey,
         /// `accessSecretKey`.
         #[serde(rename = "accessSecretKey")]
-        pub access_secret_key: ClusterTriggerAuthenticationSpecAwsSecretManagerCredentialsAccessKey,
+        pub access_secret_key: ClusterTriggerAuthenticationSpecAwsSecretManagerCredentialsAccessSecretKey,
         /// `accessToken`.
         #[serde(rename = "accessToken", default, skip_serializing_if = "Option::is_none")]
-        pub access_token: Option<ClusterTriggerAuthenticationSpecAwsSecretManagerCredentialsAccessKey>,
+        pub access_token: Option<ClusterTriggerAuthenticationSpecAwsSecretManagerCredentialsAccessToken>,
     }
 
     /// Part of the kind's schema.
@@ -555,6 +564,12 @@ pub mod keda_v1alpha1 {
         /// `name`.
         pub name: String,
     }
+
+    /// The same shape as [`ClusterTriggerAuthenticationSpecAwsSecretManagerCredentialsAccessKey`].
+    pub type ClusterTriggerAuthenticationSpecAwsSecretManagerCredentialsAccessSecretKey = ClusterTriggerAuthenticationSpecAwsSecretManagerCredentialsAccessKey;
+
+    /// The same shape as [`ClusterTriggerAuthenticationSpecAwsSecretManagerCredentialsAccessKey`].
+    pub type ClusterTriggerAuthenticationSpecAwsSecretManagerCredentialsAccessToken = ClusterTriggerAuthenticationSpecAwsSecretManagerCredentialsAccessKey;
 
     /// ```text
     /// AuthPodIdentity allows users to select the platform native identity
@@ -665,7 +680,7 @@ pub mod keda_v1alpha1 {
         /// mechanism
         /// ```
         #[serde(rename = "podIdentity", default, skip_serializing_if = "Option::is_none")]
-        pub pod_identity: Option<ClusterTriggerAuthenticationSpecAwsSecretManagerPodIdentity>,
+        pub pod_identity: Option<ClusterTriggerAuthenticationSpecAzureKeyVaultPodIdentity>,
         /// `secrets`.
         pub secrets: Vec<ClusterTriggerAuthenticationSpecAzureKeyVaultSecrets>,
         /// `vaultUri`.
@@ -694,11 +709,17 @@ pub mod keda_v1alpha1 {
         pub client_id: String,
         /// `clientSecret`.
         #[serde(rename = "clientSecret")]
-        pub client_secret: ClusterTriggerAuthenticationSpecAwsSecretManagerCredentialsAccessKey,
+        pub client_secret: ClusterTriggerAuthenticationSpecAzureKeyVaultCredentialsClientSecret,
         /// `tenantId`.
         #[serde(rename = "tenantId")]
         pub tenant_id: String,
     }
+
+    /// The same shape as [`ClusterTriggerAuthenticationSpecAwsSecretManagerCredentialsAccessKey`].
+    pub type ClusterTriggerAuthenticationSpecAzureKeyVaultCredentialsClientSecret = ClusterTriggerAuthenticationSpecAwsSecretManagerCredentialsAccessKey;
+
+    /// The same shape as [`ClusterTriggerAuthenticationSpecAwsSecretManagerPodIdentity`].
+    pub type ClusterTriggerAuthenticationSpecAzureKeyVaultPodIdentity = ClusterTriggerAuthenticationSpecAwsSecretManagerPodIdentity;
 
     /// Part of the kind's schema.
     #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -761,7 +782,7 @@ pub mod keda_v1alpha1 {
         /// mechanism
         /// ```
         #[serde(rename = "podIdentity", default, skip_serializing_if = "Option::is_none")]
-        pub pod_identity: Option<ClusterTriggerAuthenticationSpecAwsSecretManagerPodIdentity>,
+        pub pod_identity: Option<ClusterTriggerAuthenticationSpecGcpSecretManagerPodIdentity>,
         /// `secrets`.
         pub secrets: Vec<ClusterTriggerAuthenticationSpecGcpSecretManagerSecrets>,
     }
@@ -771,8 +792,14 @@ pub mod keda_v1alpha1 {
     pub struct ClusterTriggerAuthenticationSpecGcpSecretManagerCredentials {
         /// `clientSecret`.
         #[serde(rename = "clientSecret")]
-        pub client_secret: ClusterTriggerAuthenticationSpecAwsSecretManagerCredentialsAccessKey,
+        pub client_secret: ClusterTriggerAuthenticationSpecGcpSecretManagerCredentialsClientSecret,
     }
+
+    /// The same shape as [`ClusterTriggerAuthenticationSpecAwsSecretManagerCredentialsAccessKey`].
+    pub type ClusterTriggerAuthenticationSpecGcpSecretManagerCredentialsClientSecret = ClusterTriggerAuthenticationSpecAwsSecretManagerCredentialsAccessKey;
+
+    /// The same shape as [`ClusterTriggerAuthenticationSpecAwsSecretManagerPodIdentity`].
+    pub type ClusterTriggerAuthenticationSpecGcpSecretManagerPodIdentity = ClusterTriggerAuthenticationSpecAwsSecretManagerPodIdentity;
 
     /// Part of the kind's schema.
     #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -899,7 +926,7 @@ pub mod keda_v1alpha1 {
         pub client_id: String,
         /// `clientSecret`.
         #[serde(rename = "clientSecret", default, skip_serializing_if = "Option::is_none")]
-        pub client_secret: Option<ClusterTriggerAuthenticationSpecAwsSecretManagerCredentialsAccessKey>,
+        pub client_secret: Option<ClusterTriggerAuthenticationSpecOauth2ClientSecret>,
         /// `scopes`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub scopes: Option<Vec<String>>,
@@ -913,6 +940,9 @@ pub mod keda_v1alpha1 {
         pub r#type: ClusterTriggerAuthenticationSpecOauth2Type,
     }
 
+    /// The same shape as [`ClusterTriggerAuthenticationSpecAwsSecretManagerCredentialsAccessKey`].
+    pub type ClusterTriggerAuthenticationSpecOauth2ClientSecret = ClusterTriggerAuthenticationSpecAwsSecretManagerCredentialsAccessKey;
+
     /// One of the values the CRD allows.
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
     pub enum ClusterTriggerAuthenticationSpecOauth2Type {
@@ -920,6 +950,12 @@ pub mod keda_v1alpha1 {
         #[serde(rename = "clientCredentials")]
         ClientCredentials,
     }
+
+    /// The same shape as [`ClusterTriggerAuthenticationSpecAwsSecretManagerPodIdentity`].
+    pub type ClusterTriggerAuthenticationSpecPodIdentity = ClusterTriggerAuthenticationSpecAwsSecretManagerPodIdentity;
+
+    /// The same shape as [`ClusterTriggerAuthenticationSpecConfigMapTargetRef`].
+    pub type ClusterTriggerAuthenticationSpecSecretTargetRef = ClusterTriggerAuthenticationSpecConfigMapTargetRef;
 
     /// ```text
     /// TriggerAuthenticationStatus defines the observed state of TriggerAuthentication
@@ -1634,7 +1670,7 @@ pub mod keda_v1alpha1 {
         #[serde(rename = "scaleTargetRef")]
         pub scale_target_ref: ScaledObjectSpecScaleTargetRef,
         /// `triggers`.
-        pub triggers: Vec<ScaledJobSpecTriggers>,
+        pub triggers: Vec<ScaledObjectSpecTriggers>,
     }
 
     /// ```text
@@ -1695,7 +1731,7 @@ pub mod keda_v1alpha1 {
         /// No stabilization is used.
         /// ```
         #[serde(rename = "scaleUp", default, skip_serializing_if = "Option::is_none")]
-        pub scale_up: Option<ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleDown>,
+        pub scale_up: Option<ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleUp>,
     }
 
     /// ```text
@@ -1768,6 +1804,9 @@ pub mod keda_v1alpha1 {
         /// ```
         pub value: i32,
     }
+
+    /// The same shape as [`ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleDown`].
+    pub type ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleUp = ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleDown;
 
     /// ```text
     /// ScalingModifiers describes advanced scaling logic options like formula
@@ -1858,6 +1897,9 @@ pub mod keda_v1alpha1 {
         pub name: String,
     }
 
+    /// The same shape as [`ScaledJobSpecTriggers`].
+    pub type ScaledObjectSpecTriggers = ScaledJobSpecTriggers;
+
     /// ```text
     /// ScaledObjectStatus is the status for a ScaledObject resource
     /// ```
@@ -1873,7 +1915,7 @@ pub mod keda_v1alpha1 {
         /// Conditions an array representation to store multiple Conditions
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub conditions: Option<Vec<ScaledJobStatusConditions>>,
+        pub conditions: Option<Vec<ScaledObjectStatusConditions>>,
         /// `externalMetricNames`.
         #[serde(rename = "externalMetricNames", default, skip_serializing_if = "Option::is_none")]
         pub external_metric_names: Option<Vec<String>>,
@@ -1905,11 +1947,14 @@ pub mod keda_v1alpha1 {
         pub scale_target_kind: Option<String>,
         /// `triggersActivity`.
         #[serde(rename = "triggersActivity", default, skip_serializing_if = "Option::is_none")]
-        pub triggers_activity: Option<BTreeMap<String, ScaledJobStatusTriggersActivity>>,
+        pub triggers_activity: Option<BTreeMap<String, ScaledObjectStatusTriggersActivity>>,
         /// `triggersTypes`.
         #[serde(rename = "triggersTypes", default, skip_serializing_if = "Option::is_none")]
         pub triggers_types: Option<String>,
     }
+
+    /// The same shape as [`ScaledJobStatusConditions`].
+    pub type ScaledObjectStatusConditions = ScaledJobStatusConditions;
 
     /// ```text
     /// HealthStatus is the status for a ScaledObject's health
@@ -1940,6 +1985,15 @@ pub mod keda_v1alpha1 {
         /// `version`.
         pub version: String,
     }
+
+    /// The same shape as [`ScaledJobStatusTriggersActivity`].
+    pub type ScaledObjectStatusTriggersActivity = ScaledJobStatusTriggersActivity;
+
+    /// The same shape as [`ClusterTriggerAuthenticationSpec`].
+    pub type TriggerAuthenticationSpec = ClusterTriggerAuthenticationSpec;
+
+    /// The same shape as [`ClusterTriggerAuthenticationStatus`].
+    pub type TriggerAuthenticationStatus = ClusterTriggerAuthenticationStatus;
 
 }
 

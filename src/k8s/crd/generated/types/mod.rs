@@ -2,6 +2,11 @@
 
 //! The typed kinds of each project, behind its feature.
 
+/// The metadata every kind has (k8s-openapi's).
+pub use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+/// An integer or a string, where a CRD allows both (k8s-openapi's).
+pub use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+
 #[cfg(feature = "crd-argo-rollouts")]
 #[cfg_attr(docsrs, doc(cfg(feature = "crd-argo-rollouts")))]
 pub mod argo_rollouts;

@@ -136,7 +136,7 @@ pub mod monitoring_v1 {
         /// https://github.com/kubernetes/community/blob/master/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub status: Option<PodMonitorStatus>,
+        pub status: Option<ProbeStatus>,
     }
 
     impl Serialize for Probe {
@@ -224,7 +224,7 @@ pub mod monitoring_v1 {
         /// https://github.com/kubernetes/community/blob/master/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub status: Option<PodMonitorStatus>,
+        pub status: Option<PrometheusRuleStatus>,
     }
 
     impl Serialize for PrometheusRule {
@@ -273,7 +273,7 @@ pub mod monitoring_v1 {
         /// https://github.com/kubernetes/community/blob/master/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub status: Option<PodMonitorStatus>,
+        pub status: Option<ServiceMonitorStatus>,
     }
 
     impl Serialize for ServiceMonitor {
@@ -890,7 +890,7 @@ pub mod monitoring_v1 {
         /// templates defines the custom notification templates.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub templates: Option<Vec<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2ClientId>>,
+        pub templates: Option<Vec<AlertmanagerSpecAlertmanagerConfigurationTemplates>>,
     }
 
     /// ```text
@@ -917,12 +917,12 @@ pub mod monitoring_v1 {
         /// opsGenieApiKey defines the default OpsGenie API Key.
         /// ```
         #[serde(rename = "opsGenieApiKey", default, skip_serializing_if = "Option::is_none")]
-        pub ops_genie_api_key: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials>,
+        pub ops_genie_api_key: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalOpsGenieApiKey>,
         /// ```text
         /// opsGenieApiUrl defines the default OpsGenie API URL.
         /// ```
         #[serde(rename = "opsGenieApiUrl", default, skip_serializing_if = "Option::is_none")]
-        pub ops_genie_api_url: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials>,
+        pub ops_genie_api_url: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalOpsGenieApiUrl>,
         /// ```text
         /// pagerdutyUrl defines the default Pagerduty URL.
         /// ```
@@ -944,7 +944,7 @@ pub mod monitoring_v1 {
         /// slackApiUrl defines the default Slack API URL.
         /// ```
         #[serde(rename = "slackApiUrl", default, skip_serializing_if = "Option::is_none")]
-        pub slack_api_url: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials>,
+        pub slack_api_url: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalSlackApiUrl>,
         /// ```text
         /// smtp defines global SMTP parameters.
         /// ```
@@ -954,7 +954,7 @@ pub mod monitoring_v1 {
         /// telegram defines the default Telegram config
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub telegram: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalJira>,
+        pub telegram: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalTelegram>,
         /// ```text
         /// victorops defines the default configuration for VictorOps.
         /// ```
@@ -964,7 +964,7 @@ pub mod monitoring_v1 {
         /// webex defines the default configuration for Webex.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub webex: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalJira>,
+        pub webex: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalWebex>,
         /// ```text
         /// wechat defines the default WeChat Config
         /// ```
@@ -1004,7 +1004,7 @@ pub mod monitoring_v1 {
         /// Deprecated: use `authorization` instead.
         /// ```
         #[serde(rename = "bearerTokenSecret", default, skip_serializing_if = "Option::is_none")]
-        pub bearer_token_secret: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials>,
+        pub bearer_token_secret: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigBearerTokenSecret>,
         /// ```text
         /// enableHttp2 can be used to disable HTTP2.
         /// ```
@@ -1041,7 +1041,7 @@ pub mod monitoring_v1 {
         /// It requires Prometheus >= v2.43.0, Alertmanager >= v0.25.0 or Thanos >= v0.32.0.
         /// ```
         #[serde(rename = "proxyConnectHeader", default, skip_serializing_if = "Option::is_none")]
-        pub proxy_connect_header: Option<BTreeMap<String, Vec<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials>>>,
+        pub proxy_connect_header: Option<BTreeMap<String, Vec<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigProxyConnectHeader>>>,
         /// ```text
         /// proxyFromEnvironment defines whether to use the proxy configuration defined by environment variables (HTTP_PROXY, HTTPS_PROXY, and NO_PROXY).
         ///
@@ -1058,7 +1058,7 @@ pub mod monitoring_v1 {
         /// tlsConfig defines the TLS configuration used by the client.
         /// ```
         #[serde(rename = "tlsConfig", default, skip_serializing_if = "Option::is_none")]
-        pub tls_config: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2TlsConfig>,
+        pub tls_config: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigTlsConfig>,
     }
 
     /// ```text
@@ -1123,14 +1123,23 @@ pub mod monitoring_v1 {
         /// authentication.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub password: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials>,
+        pub password: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigBasicAuthPassword>,
         /// ```text
         /// username defines a key of a Secret containing the username for
         /// authentication.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub username: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials>,
+        pub username: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigBasicAuthUsername>,
     }
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials`].
+    pub type AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigBasicAuthPassword = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials;
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials`].
+    pub type AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigBasicAuthUsername = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials;
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials`].
+    pub type AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigBearerTokenSecret = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials;
 
     /// ```text
     /// oauth2 defines the OAuth2 settings used by the client.
@@ -1152,7 +1161,7 @@ pub mod monitoring_v1 {
         /// client's secret.
         /// ```
         #[serde(rename = "clientSecret")]
-        pub client_secret: AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials,
+        pub client_secret: AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2ClientSecret,
         /// ```text
         /// endpointParams configures the HTTP parameters to append to the token
         /// URL.
@@ -1175,7 +1184,7 @@ pub mod monitoring_v1 {
         /// It requires Prometheus >= v2.43.0, Alertmanager >= v0.25.0 or Thanos >= v0.32.0.
         /// ```
         #[serde(rename = "proxyConnectHeader", default, skip_serializing_if = "Option::is_none")]
-        pub proxy_connect_header: Option<BTreeMap<String, Vec<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials>>>,
+        pub proxy_connect_header: Option<BTreeMap<String, Vec<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2ProxyConnectHeader>>>,
         /// ```text
         /// proxyFromEnvironment defines whether to use the proxy configuration defined by environment variables (HTTP_PROXY, HTTPS_PROXY, and NO_PROXY).
         ///
@@ -1216,13 +1225,25 @@ pub mod monitoring_v1 {
         /// configMap defines the ConfigMap containing data to use for the targets.
         /// ```
         #[serde(rename = "configMap", default, skip_serializing_if = "Option::is_none")]
-        pub config_map: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials>,
+        pub config_map: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2ClientIdConfigMap>,
         /// ```text
         /// secret defines the Secret containing data to use for the targets.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub secret: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials>,
+        pub secret: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2ClientIdSecret>,
     }
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials`].
+    pub type AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2ClientIdConfigMap = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials;
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials`].
+    pub type AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2ClientIdSecret = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials;
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials`].
+    pub type AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2ClientSecret = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials;
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials`].
+    pub type AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2ProxyConnectHeader = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials;
 
     /// ```text
     /// tlsConfig defines the TLS configuration to use when connecting to the OAuth2 server.
@@ -1234,12 +1255,12 @@ pub mod monitoring_v1 {
         /// ca defines the Certificate authority used when verifying server certificates.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub ca: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2ClientId>,
+        pub ca: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2TlsConfigCa>,
         /// ```text
         /// cert defines the Client certificate to present when doing client-authentication.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub cert: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2ClientId>,
+        pub cert: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2TlsConfigCert>,
         /// ```text
         /// insecureSkipVerify defines how to disable target certificate validation.
         /// ```
@@ -1249,7 +1270,7 @@ pub mod monitoring_v1 {
         /// keySecret defines the Secret containing the client key file for the targets.
         /// ```
         #[serde(rename = "keySecret", default, skip_serializing_if = "Option::is_none")]
-        pub key_secret: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials>,
+        pub key_secret: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2TlsConfigKeySecret>,
         /// ```text
         /// maxVersion defines the maximum acceptable TLS version.
         ///
@@ -1263,13 +1284,22 @@ pub mod monitoring_v1 {
         /// It requires Prometheus >= v2.35.0 or Thanos >= v0.28.0.
         /// ```
         #[serde(rename = "minVersion", default, skip_serializing_if = "Option::is_none")]
-        pub min_version: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2TlsConfigMaxVersion>,
+        pub min_version: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2TlsConfigMinVersion>,
         /// ```text
         /// serverName is used to verify the hostname for the targets.
         /// ```
         #[serde(rename = "serverName", default, skip_serializing_if = "Option::is_none")]
         pub server_name: Option<String>,
     }
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2ClientId`].
+    pub type AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2TlsConfigCa = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2ClientId;
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2ClientId`].
+    pub type AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2TlsConfigCert = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2ClientId;
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials`].
+    pub type AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2TlsConfigKeySecret = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials;
 
     /// ```text
     /// maxVersion defines the maximum acceptable TLS version.
@@ -1291,6 +1321,15 @@ pub mod monitoring_v1 {
         #[serde(rename = "TLS13")]
         TLS13,
     }
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2TlsConfigMaxVersion`].
+    pub type AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2TlsConfigMinVersion = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2TlsConfigMaxVersion;
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials`].
+    pub type AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigProxyConnectHeader = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials;
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2TlsConfig`].
+    pub type AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigTlsConfig = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2TlsConfig;
 
     /// ```text
     /// jira defines the default configuration for Jira.
@@ -1317,8 +1356,17 @@ pub mod monitoring_v1 {
         /// It requires Alertmanager >= v0.32.0.
         /// ```
         #[serde(rename = "webhookURL", default, skip_serializing_if = "Option::is_none")]
-        pub webhook_url: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials>,
+        pub webhook_url: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalMattermostWebhookURL>,
     }
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials`].
+    pub type AlertmanagerSpecAlertmanagerConfigurationGlobalMattermostWebhookURL = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials;
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials`].
+    pub type AlertmanagerSpecAlertmanagerConfigurationGlobalOpsGenieApiKey = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials;
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials`].
+    pub type AlertmanagerSpecAlertmanagerConfigurationGlobalOpsGenieApiUrl = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials;
 
     /// ```text
     /// rocketChat defines the default configuration for Rocket Chat.
@@ -1338,15 +1386,24 @@ pub mod monitoring_v1 {
         /// It requires Alertmanager >= v0.28.0.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub token: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials>,
+        pub token: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalRocketChatToken>,
         /// ```text
         /// tokenID defines the default Rocket Chat Token ID.
         ///
         /// It requires Alertmanager >= v0.28.0.
         /// ```
         #[serde(rename = "tokenID", default, skip_serializing_if = "Option::is_none")]
-        pub token_id: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials>,
+        pub token_id: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalRocketChatTokenID>,
     }
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials`].
+    pub type AlertmanagerSpecAlertmanagerConfigurationGlobalRocketChatToken = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials;
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials`].
+    pub type AlertmanagerSpecAlertmanagerConfigurationGlobalRocketChatTokenID = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials;
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials`].
+    pub type AlertmanagerSpecAlertmanagerConfigurationGlobalSlackApiUrl = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials;
 
     /// ```text
     /// smtp defines global SMTP parameters.
@@ -1362,12 +1419,12 @@ pub mod monitoring_v1 {
         /// authPassword represents SMTP Auth using LOGIN and PLAIN.
         /// ```
         #[serde(rename = "authPassword", default, skip_serializing_if = "Option::is_none")]
-        pub auth_password: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials>,
+        pub auth_password: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalSmtpAuthPassword>,
         /// ```text
         /// authSecret represents SMTP Auth using CRAM-MD5.
         /// ```
         #[serde(rename = "authSecret", default, skip_serializing_if = "Option::is_none")]
-        pub auth_secret: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials>,
+        pub auth_secret: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalSmtpAuthSecret>,
         /// ```text
         /// authUsername represents SMTP Auth using CRAM-MD5, LOGIN and PLAIN. If empty, Alertmanager doesn't authenticate to the SMTP server.
         /// ```
@@ -1407,8 +1464,14 @@ pub mod monitoring_v1 {
         /// tlsConfig defines the default TLS configuration for SMTP receivers
         /// ```
         #[serde(rename = "tlsConfig", default, skip_serializing_if = "Option::is_none")]
-        pub tls_config: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2TlsConfig>,
+        pub tls_config: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalSmtpTlsConfig>,
     }
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials`].
+    pub type AlertmanagerSpecAlertmanagerConfigurationGlobalSmtpAuthPassword = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials;
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials`].
+    pub type AlertmanagerSpecAlertmanagerConfigurationGlobalSmtpAuthSecret = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials;
 
     /// ```text
     /// smartHost defines the default SMTP smarthost used for sending emails.
@@ -1425,6 +1488,12 @@ pub mod monitoring_v1 {
         pub port: String,
     }
 
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2TlsConfig`].
+    pub type AlertmanagerSpecAlertmanagerConfigurationGlobalSmtpTlsConfig = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2TlsConfig;
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalJira`].
+    pub type AlertmanagerSpecAlertmanagerConfigurationGlobalTelegram = AlertmanagerSpecAlertmanagerConfigurationGlobalJira;
+
     /// ```text
     /// victorops defines the default configuration for VictorOps.
     /// ```
@@ -1434,13 +1503,19 @@ pub mod monitoring_v1 {
         /// apiKey defines the default VictorOps API Key.
         /// ```
         #[serde(rename = "apiKey", default, skip_serializing_if = "Option::is_none")]
-        pub api_key: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials>,
+        pub api_key: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalVictoropsApiKey>,
         /// ```text
         /// apiURL defines the default VictorOps API URL.
         /// ```
         #[serde(rename = "apiURL", default, skip_serializing_if = "Option::is_none")]
         pub api_url: Option<String>,
     }
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials`].
+    pub type AlertmanagerSpecAlertmanagerConfigurationGlobalVictoropsApiKey = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials;
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalJira`].
+    pub type AlertmanagerSpecAlertmanagerConfigurationGlobalWebex = AlertmanagerSpecAlertmanagerConfigurationGlobalJira;
 
     /// ```text
     /// wechat defines the default WeChat Config
@@ -1456,7 +1531,7 @@ pub mod monitoring_v1 {
         /// apiSecret defines the default WeChat API Secret.
         /// ```
         #[serde(rename = "apiSecret", default, skip_serializing_if = "Option::is_none")]
-        pub api_secret: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials>,
+        pub api_secret: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalWechatApiSecret>,
         /// ```text
         /// apiURL defines he default WeChat API URL.
         /// The default value is "https://qyapi.weixin.qq.com/cgi-bin/"
@@ -1464,6 +1539,12 @@ pub mod monitoring_v1 {
         #[serde(rename = "apiURL", default, skip_serializing_if = "Option::is_none")]
         pub api_url: Option<String>,
     }
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials`].
+    pub type AlertmanagerSpecAlertmanagerConfigurationGlobalWechatApiSecret = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials;
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2ClientId`].
+    pub type AlertmanagerSpecAlertmanagerConfigurationTemplates = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2ClientId;
 
     /// ```text
     /// clusterTLS defines the mutual TLS configuration for the Alertmanager cluster's gossip protocol.
@@ -1475,12 +1556,15 @@ pub mod monitoring_v1 {
         /// ```text
         /// client defines the client-side configuration for mutual TLS.
         /// ```
-        pub client: AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2TlsConfig,
+        pub client: AlertmanagerSpecClusterTLSClient,
         /// ```text
         /// server defines the server-side configuration for mutual TLS.
         /// ```
         pub server: AlertmanagerSpecClusterTLSServer,
     }
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2TlsConfig`].
+    pub type AlertmanagerSpecClusterTLSClient = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2TlsConfig;
 
     /// ```text
     /// server defines the server-side configuration for mutual TLS.
@@ -1495,7 +1579,7 @@ pub mod monitoring_v1 {
         /// It is mutually exclusive with `certFile`.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub cert: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2ClientId>,
+        pub cert: Option<AlertmanagerSpecClusterTLSServerCert>,
         /// ```text
         /// certFile defines the path to the TLS certificate file in the container for the web server.
         ///
@@ -1521,7 +1605,7 @@ pub mod monitoring_v1 {
         /// It is mutually exclusive with `clientCAFile`.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub client_ca: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2ClientId>,
+        pub client_ca: Option<AlertmanagerSpecClusterTLSServerClientCa>,
         /// ```text
         /// clientAuthType defines the server policy for client TLS authentication.
         ///
@@ -1564,7 +1648,7 @@ pub mod monitoring_v1 {
         /// It is mutually exclusive with `keyFile`.
         /// ```
         #[serde(rename = "keySecret", default, skip_serializing_if = "Option::is_none")]
-        pub key_secret: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials>,
+        pub key_secret: Option<AlertmanagerSpecClusterTLSServerKeySecret>,
         /// ```text
         /// maxVersion defines the Maximum TLS version that is acceptable.
         /// ```
@@ -1586,6 +1670,15 @@ pub mod monitoring_v1 {
         pub prefer_server_cipher_suites: Option<bool>,
     }
 
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2ClientId`].
+    pub type AlertmanagerSpecClusterTLSServerCert = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2ClientId;
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2ClientId`].
+    pub type AlertmanagerSpecClusterTLSServerClientCa = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2ClientId;
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials`].
+    pub type AlertmanagerSpecClusterTLSServerKeySecret = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials;
+
     /// ```text
     /// dnsConfig defines the DNS configuration for the pods.
     /// ```
@@ -1604,7 +1697,7 @@ pub mod monitoring_v1 {
         /// will override those that appear in the base DNSPolicy.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub options: Option<Vec<AlertmanagerSpecAdditionalArgs>>,
+        pub options: Option<Vec<AlertmanagerSpecDnsConfigOptions>>,
         /// ```text
         /// searches defines the list of DNS search domains for host-name lookup.
         /// This will be appended to the base search paths generated from DNSPolicy.
@@ -1612,6 +1705,9 @@ pub mod monitoring_v1 {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub searches: Option<Vec<String>>,
     }
+
+    /// The same shape as [`AlertmanagerSpecAdditionalArgs`].
+    pub type AlertmanagerSpecDnsConfigOptions = AlertmanagerSpecAdditionalArgs;
 
     /// ```text
     /// dnsPolicy defines the DNS policy for the pods.
@@ -2121,19 +2217,25 @@ pub mod monitoring_v1 {
         /// metadata defines EmbeddedMetadata contains metadata relevant to an EmbeddedResource.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub metadata: Option<AlertmanagerSpecPodMetadata>,
+        pub metadata: Option<AlertmanagerSpecStorageVolumeClaimTemplateMetadata>,
         /// ```text
         /// spec defines the specification of the  characteristics of a volume requested by a pod author.
         /// More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#persistentvolumeclaims
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub spec: Option<AlertmanagerSpecStorageEphemeralVolumeClaimTemplateSpec>,
+        pub spec: Option<AlertmanagerSpecStorageVolumeClaimTemplateSpec>,
         /// ```text
         /// status is deprecated: this field is never set.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub status: Option<AlertmanagerSpecStorageVolumeClaimTemplateStatus>,
     }
+
+    /// The same shape as [`AlertmanagerSpecPodMetadata`].
+    pub type AlertmanagerSpecStorageVolumeClaimTemplateMetadata = AlertmanagerSpecPodMetadata;
+
+    /// The same shape as [`AlertmanagerSpecStorageEphemeralVolumeClaimTemplateSpec`].
+    pub type AlertmanagerSpecStorageVolumeClaimTemplateSpec = AlertmanagerSpecStorageEphemeralVolumeClaimTemplateSpec;
 
     /// ```text
     /// status is deprecated: this field is never set.
@@ -2452,7 +2554,7 @@ pub mod monitoring_v1 {
         /// tlsConfig defines the TLS parameters for HTTPS.
         /// ```
         #[serde(rename = "tlsConfig", default, skip_serializing_if = "Option::is_none")]
-        pub tls_config: Option<AlertmanagerSpecClusterTLSServer>,
+        pub tls_config: Option<AlertmanagerSpecWebTlsConfig>,
     }
 
     /// ```text
@@ -2517,6 +2619,9 @@ pub mod monitoring_v1 {
         #[serde(rename = "xXSSProtection", default, skip_serializing_if = "Option::is_none")]
         pub x_xss_protection: Option<String>,
     }
+
+    /// The same shape as [`AlertmanagerSpecClusterTLSServer`].
+    pub type AlertmanagerSpecWebTlsConfig = AlertmanagerSpecClusterTLSServer;
 
     /// ```text
     /// status defines the most recent observed status of the Alertmanager cluster. Read-only.
@@ -2748,7 +2853,7 @@ pub mod monitoring_v1 {
         /// It requires Prometheus >= v2.49.0.
         /// ```
         #[serde(rename = "scrapeProtocols", default, skip_serializing_if = "Option::is_none")]
-        pub scrape_protocols: Option<Vec<PodMonitorSpecFallbackScrapeProtocol>>,
+        pub scrape_protocols: Option<Vec<PodMonitorSpecScrapeProtocols>>,
         /// ```text
         /// selector defines the label selector to select the Kubernetes `Pod` objects to scrape metrics from.
         /// ```
@@ -2850,7 +2955,7 @@ pub mod monitoring_v1 {
         /// Cannot be set at the same time as `basicAuth`, `bearerTokenSecret` or `oauth2`.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub authorization: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorization>,
+        pub authorization: Option<PodMonitorSpecPodMetricsEndpointsAuthorization>,
         /// ```text
         /// basicAuth defines the Basic Authentication credentials used by the
         /// client.
@@ -2858,7 +2963,7 @@ pub mod monitoring_v1 {
         /// Cannot be set at the same time as `authorization`, `bearerTokenSecret` or `oauth2`.
         /// ```
         #[serde(rename = "basicAuth", default, skip_serializing_if = "Option::is_none")]
-        pub basic_auth: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigBasicAuth>,
+        pub basic_auth: Option<PodMonitorSpecPodMetricsEndpointsBasicAuth>,
         /// ```text
         /// bearerTokenSecret defines a key of a Secret containing the bearer token
         /// used by the client for authentication. The secret needs to be in the
@@ -2870,7 +2975,7 @@ pub mod monitoring_v1 {
         /// Deprecated: use `authorization` instead.
         /// ```
         #[serde(rename = "bearerTokenSecret", default, skip_serializing_if = "Option::is_none")]
-        pub bearer_token_secret: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials>,
+        pub bearer_token_secret: Option<PodMonitorSpecPodMetricsEndpointsBearerTokenSecret>,
         /// ```text
         /// enableHttp2 can be used to disable HTTP2.
         /// ```
@@ -2934,7 +3039,7 @@ pub mod monitoring_v1 {
         /// Cannot be set at the same time as `authorization`, `basicAuth` or `bearerTokenSecret`.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub oauth2: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2>,
+        pub oauth2: Option<PodMonitorSpecPodMetricsEndpointsOauth2>,
         /// ```text
         /// params define optional HTTP URL parameters.
         /// ```
@@ -2984,7 +3089,7 @@ pub mod monitoring_v1 {
         /// It requires Prometheus >= v2.43.0, Alertmanager >= v0.25.0 or Thanos >= v0.32.0.
         /// ```
         #[serde(rename = "proxyConnectHeader", default, skip_serializing_if = "Option::is_none")]
-        pub proxy_connect_header: Option<BTreeMap<String, Vec<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials>>>,
+        pub proxy_connect_header: Option<BTreeMap<String, Vec<PodMonitorSpecPodMetricsEndpointsProxyConnectHeader>>>,
         /// ```text
         /// proxyFromEnvironment defines whether to use the proxy configuration defined by environment variables (HTTP_PROXY, HTTPS_PROXY, and NO_PROXY).
         ///
@@ -3008,7 +3113,7 @@ pub mod monitoring_v1 {
         /// More info: https://prometheus.io/docs/prometheus/latest/configuration/configuration/#relabel_config
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub relabelings: Option<Vec<PodMonitorSpecPodMetricsEndpointsMetricRelabelings>>,
+        pub relabelings: Option<Vec<PodMonitorSpecPodMetricsEndpointsRelabelings>>,
         /// ```text
         /// scheme defines the HTTP scheme to use for scraping.
         /// ```
@@ -3035,7 +3140,7 @@ pub mod monitoring_v1 {
         /// tlsConfig defines the TLS configuration used by the client.
         /// ```
         #[serde(rename = "tlsConfig", default, skip_serializing_if = "Option::is_none")]
-        pub tls_config: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2TlsConfig>,
+        pub tls_config: Option<PodMonitorSpecPodMetricsEndpointsTlsConfig>,
         /// ```text
         /// trackTimestampsStaleness defines whether Prometheus tracks staleness of
         /// the metrics that have an explicit timestamp present in scraped data.
@@ -3046,6 +3151,15 @@ pub mod monitoring_v1 {
         #[serde(rename = "trackTimestampsStaleness", default, skip_serializing_if = "Option::is_none")]
         pub track_timestamps_staleness: Option<bool>,
     }
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorization`].
+    pub type PodMonitorSpecPodMetricsEndpointsAuthorization = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorization;
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigBasicAuth`].
+    pub type PodMonitorSpecPodMetricsEndpointsBasicAuth = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigBasicAuth;
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials`].
+    pub type PodMonitorSpecPodMetricsEndpointsBearerTokenSecret = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials;
 
     /// ```text
     /// RelabelConfig allows dynamic rewriting of the label set for targets, alerts,
@@ -3109,6 +3223,15 @@ pub mod monitoring_v1 {
         pub target_label: Option<String>,
     }
 
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2`].
+    pub type PodMonitorSpecPodMetricsEndpointsOauth2 = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2;
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials`].
+    pub type PodMonitorSpecPodMetricsEndpointsProxyConnectHeader = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials;
+
+    /// The same shape as [`PodMonitorSpecPodMetricsEndpointsMetricRelabelings`].
+    pub type PodMonitorSpecPodMetricsEndpointsRelabelings = PodMonitorSpecPodMetricsEndpointsMetricRelabelings;
+
     /// ```text
     /// scheme defines the HTTP scheme to use for scraping.
     /// ```
@@ -3127,6 +3250,12 @@ pub mod monitoring_v1 {
         #[serde(rename = "HTTPS")]
         HTTPS,
     }
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2TlsConfig`].
+    pub type PodMonitorSpecPodMetricsEndpointsTlsConfig = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2TlsConfig;
+
+    /// The same shape as [`PodMonitorSpecFallbackScrapeProtocol`].
+    pub type PodMonitorSpecScrapeProtocols = PodMonitorSpecFallbackScrapeProtocol;
 
     /// ```text
     /// selectorMechanism defines the mechanism used to select the endpoints to scrape.
@@ -3282,7 +3411,7 @@ pub mod monitoring_v1 {
         /// Cannot be set at the same time as `basicAuth`, `bearerTokenSecret` or `oauth2`.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub authorization: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorization>,
+        pub authorization: Option<ProbeSpecAuthorization>,
         /// ```text
         /// basicAuth defines the Basic Authentication credentials used by the
         /// client.
@@ -3290,7 +3419,7 @@ pub mod monitoring_v1 {
         /// Cannot be set at the same time as `authorization`, `bearerTokenSecret` or `oauth2`.
         /// ```
         #[serde(rename = "basicAuth", default, skip_serializing_if = "Option::is_none")]
-        pub basic_auth: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigBasicAuth>,
+        pub basic_auth: Option<ProbeSpecBasicAuth>,
         /// ```text
         /// bearerTokenSecret defines a key of a Secret containing the bearer token
         /// used by the client for authentication. The secret needs to be in the
@@ -3302,7 +3431,7 @@ pub mod monitoring_v1 {
         /// Deprecated: use `authorization` instead.
         /// ```
         #[serde(rename = "bearerTokenSecret", default, skip_serializing_if = "Option::is_none")]
-        pub bearer_token_secret: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials>,
+        pub bearer_token_secret: Option<ProbeSpecBearerTokenSecret>,
         /// ```text
         /// convertClassicHistogramsToNHCB defines whether to convert all scraped classic histograms into a native histogram with custom buckets.
         /// It requires Prometheus >= v3.0.0.
@@ -3320,7 +3449,7 @@ pub mod monitoring_v1 {
         /// It requires Prometheus >= v3.0.0.
         /// ```
         #[serde(rename = "fallbackScrapeProtocol", default, skip_serializing_if = "Option::is_none")]
-        pub fallback_scrape_protocol: Option<PodMonitorSpecFallbackScrapeProtocol>,
+        pub fallback_scrape_protocol: Option<ProbeSpecFallbackScrapeProtocol>,
         /// ```text
         /// followRedirects defines whether the client should follow HTTP 3xx
         /// redirects.
@@ -3368,7 +3497,7 @@ pub mod monitoring_v1 {
         /// metricRelabelings defines the RelabelConfig to apply to samples before ingestion.
         /// ```
         #[serde(rename = "metricRelabelings", default, skip_serializing_if = "Option::is_none")]
-        pub metric_relabelings: Option<Vec<PodMonitorSpecPodMetricsEndpointsMetricRelabelings>>,
+        pub metric_relabelings: Option<Vec<ProbeSpecMetricRelabelings>>,
         /// ```text
         /// module to use for probing specifying how to probe the target.
         /// Example module configuring in the blackbox exporter:
@@ -3398,7 +3527,7 @@ pub mod monitoring_v1 {
         /// Cannot be set at the same time as `authorization`, `basicAuth` or `bearerTokenSecret`.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub oauth2: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2>,
+        pub oauth2: Option<ProbeSpecOauth2>,
         /// ```text
         /// params defines the list of HTTP query parameters for the scrape.
         /// Please note that the `.spec.module` field takes precedence over the `module` parameter from this list when both are defined.
@@ -3445,7 +3574,7 @@ pub mod monitoring_v1 {
         /// It requires Prometheus >= v2.49.0.
         /// ```
         #[serde(rename = "scrapeProtocols", default, skip_serializing_if = "Option::is_none")]
-        pub scrape_protocols: Option<Vec<PodMonitorSpecFallbackScrapeProtocol>>,
+        pub scrape_protocols: Option<Vec<ProbeSpecScrapeProtocols>>,
         /// ```text
         /// scrapeTimeout defines the timeout for scraping metrics from the Prometheus exporter.
         /// If not specified, the Prometheus global scrape timeout is used.
@@ -3467,8 +3596,26 @@ pub mod monitoring_v1 {
         /// tlsConfig defines the TLS configuration used by the client.
         /// ```
         #[serde(rename = "tlsConfig", default, skip_serializing_if = "Option::is_none")]
-        pub tls_config: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2TlsConfig>,
+        pub tls_config: Option<ProbeSpecTlsConfig>,
     }
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorization`].
+    pub type ProbeSpecAuthorization = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorization;
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigBasicAuth`].
+    pub type ProbeSpecBasicAuth = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigBasicAuth;
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials`].
+    pub type ProbeSpecBearerTokenSecret = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials;
+
+    /// The same shape as [`PodMonitorSpecFallbackScrapeProtocol`].
+    pub type ProbeSpecFallbackScrapeProtocol = PodMonitorSpecFallbackScrapeProtocol;
+
+    /// The same shape as [`PodMonitorSpecPodMetricsEndpointsMetricRelabelings`].
+    pub type ProbeSpecMetricRelabelings = PodMonitorSpecPodMetricsEndpointsMetricRelabelings;
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2`].
+    pub type ProbeSpecOauth2 = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2;
 
     /// ```text
     /// ProbeParam defines specification of extra parameters for a Probe.
@@ -3514,7 +3661,7 @@ pub mod monitoring_v1 {
         /// It requires Prometheus >= v2.43.0, Alertmanager >= v0.25.0 or Thanos >= v0.32.0.
         /// ```
         #[serde(rename = "proxyConnectHeader", default, skip_serializing_if = "Option::is_none")]
-        pub proxy_connect_header: Option<BTreeMap<String, Vec<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials>>>,
+        pub proxy_connect_header: Option<BTreeMap<String, Vec<ProbeSpecProberProxyConnectHeader>>>,
         /// ```text
         /// proxyFromEnvironment defines whether to use the proxy configuration defined by environment variables (HTTP_PROXY, HTTPS_PROXY, and NO_PROXY).
         ///
@@ -3531,7 +3678,7 @@ pub mod monitoring_v1 {
         /// scheme defines the HTTP scheme to use when scraping the prober.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub scheme: Option<PodMonitorSpecPodMetricsEndpointsScheme>,
+        pub scheme: Option<ProbeSpecProberScheme>,
         /// ```text
         /// url defines the address of the prober.
         ///
@@ -3541,6 +3688,15 @@ pub mod monitoring_v1 {
         /// ```
         pub url: String,
     }
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials`].
+    pub type ProbeSpecProberProxyConnectHeader = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials;
+
+    /// The same shape as [`PodMonitorSpecPodMetricsEndpointsScheme`].
+    pub type ProbeSpecProberScheme = PodMonitorSpecPodMetricsEndpointsScheme;
+
+    /// The same shape as [`PodMonitorSpecFallbackScrapeProtocol`].
+    pub type ProbeSpecScrapeProtocols = PodMonitorSpecFallbackScrapeProtocol;
 
     /// ```text
     /// targets defines a set of static or dynamically discovered targets to probe.
@@ -3575,7 +3731,7 @@ pub mod monitoring_v1 {
         /// namespaceSelector defines from which namespaces to select Ingress objects.
         /// ```
         #[serde(rename = "namespaceSelector", default, skip_serializing_if = "Option::is_none")]
-        pub namespace_selector: Option<PodMonitorSpecNamespaceSelector>,
+        pub namespace_selector: Option<ProbeSpecTargetsIngressNamespaceSelector>,
         /// ```text
         /// relabelingConfigs to apply to the label set of the target before it gets
         /// scraped.
@@ -3586,13 +3742,19 @@ pub mod monitoring_v1 {
         /// More info: https://prometheus.io/docs/prometheus/latest/configuration/configuration/#relabel_config
         /// ```
         #[serde(rename = "relabelingConfigs", default, skip_serializing_if = "Option::is_none")]
-        pub relabeling_configs: Option<Vec<PodMonitorSpecPodMetricsEndpointsMetricRelabelings>>,
+        pub relabeling_configs: Option<Vec<ProbeSpecTargetsIngressRelabelingConfigs>>,
         /// ```text
         /// selector to select the Ingress objects.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub selector: Option<k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector>,
     }
+
+    /// The same shape as [`PodMonitorSpecNamespaceSelector`].
+    pub type ProbeSpecTargetsIngressNamespaceSelector = PodMonitorSpecNamespaceSelector;
+
+    /// The same shape as [`PodMonitorSpecPodMetricsEndpointsMetricRelabelings`].
+    pub type ProbeSpecTargetsIngressRelabelingConfigs = PodMonitorSpecPodMetricsEndpointsMetricRelabelings;
 
     /// ```text
     /// staticConfig defines the static list of targets to probe and the
@@ -3613,13 +3775,22 @@ pub mod monitoring_v1 {
         /// More info: https://prometheus.io/docs/prometheus/latest/configuration/configuration/#relabel_config
         /// ```
         #[serde(rename = "relabelingConfigs", default, skip_serializing_if = "Option::is_none")]
-        pub relabeling_configs: Option<Vec<PodMonitorSpecPodMetricsEndpointsMetricRelabelings>>,
+        pub relabeling_configs: Option<Vec<ProbeSpecTargetsStaticConfigRelabelingConfigs>>,
         /// ```text
         /// static defines the list of hosts to probe.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub r#static: Option<Vec<String>>,
     }
+
+    /// The same shape as [`PodMonitorSpecPodMetricsEndpointsMetricRelabelings`].
+    pub type ProbeSpecTargetsStaticConfigRelabelingConfigs = PodMonitorSpecPodMetricsEndpointsMetricRelabelings;
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2TlsConfig`].
+    pub type ProbeSpecTlsConfig = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2TlsConfig;
+
+    /// The same shape as [`PodMonitorStatus`].
+    pub type ProbeStatus = PodMonitorStatus;
 
     /// ```text
     /// spec defines the specification of desired alerting rule definitions for Prometheus.
@@ -3730,6 +3901,9 @@ pub mod monitoring_v1 {
         pub record: Option<String>,
     }
 
+    /// The same shape as [`PodMonitorStatus`].
+    pub type PrometheusRuleStatus = PodMonitorStatus;
+
     /// ```text
     /// spec defines the specification of the desired behavior of the Prometheus cluster. More info:
     /// https://github.com/kubernetes/community/blob/master/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
@@ -3753,7 +3927,7 @@ pub mod monitoring_v1 {
         /// Prometheus after the upgrade.
         /// ```
         #[serde(rename = "additionalAlertManagerConfigs", default, skip_serializing_if = "Option::is_none")]
-        pub additional_alert_manager_configs: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials>,
+        pub additional_alert_manager_configs: Option<PrometheusSpecAdditionalAlertManagerConfigs>,
         /// ```text
         /// additionalAlertRelabelConfigs defines a key of a Secret containing
         /// additional Prometheus alert relabel configurations. The alert relabel
@@ -3771,7 +3945,7 @@ pub mod monitoring_v1 {
         /// Prometheus after the upgrade.
         /// ```
         #[serde(rename = "additionalAlertRelabelConfigs", default, skip_serializing_if = "Option::is_none")]
-        pub additional_alert_relabel_configs: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials>,
+        pub additional_alert_relabel_configs: Option<PrometheusSpecAdditionalAlertRelabelConfigs>,
         /// ```text
         /// additionalArgs allows setting additional arguments for the 'prometheus' container.
         ///
@@ -3785,7 +3959,7 @@ pub mod monitoring_v1 {
         /// fail and an error will be logged.
         /// ```
         #[serde(rename = "additionalArgs", default, skip_serializing_if = "Option::is_none")]
-        pub additional_args: Option<Vec<AlertmanagerSpecAdditionalArgs>>,
+        pub additional_args: Option<Vec<PrometheusSpecAdditionalArgs>>,
         /// ```text
         /// additionalScrapeConfigs allows specifying a key of a Secret containing
         /// additional Prometheus scrape configurations. Scrape configurations
@@ -3800,7 +3974,7 @@ pub mod monitoring_v1 {
         /// Prometheus after the upgrade.
         /// ```
         #[serde(rename = "additionalScrapeConfigs", default, skip_serializing_if = "Option::is_none")]
-        pub additional_scrape_configs: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials>,
+        pub additional_scrape_configs: Option<PrometheusSpecAdditionalScrapeConfigs>,
         /// ```text
         /// affinity defines the Pods' affinity scheduling rules if specified.
         /// ```
@@ -3917,12 +4091,12 @@ pub mod monitoring_v1 {
         /// dnsConfig defines the DNS configuration for the pods.
         /// ```
         #[serde(rename = "dnsConfig", default, skip_serializing_if = "Option::is_none")]
-        pub dns_config: Option<AlertmanagerSpecDnsConfig>,
+        pub dns_config: Option<PrometheusSpecDnsConfig>,
         /// ```text
         /// dnsPolicy defines the DNS policy for the pods.
         /// ```
         #[serde(rename = "dnsPolicy", default, skip_serializing_if = "Option::is_none")]
-        pub dns_policy: Option<AlertmanagerSpecDnsPolicy>,
+        pub dns_policy: Option<PrometheusSpecDnsPolicy>,
         /// ```text
         /// enableAdminAPI defines access to the Prometheus web admin API.
         ///
@@ -4147,7 +4321,7 @@ pub mod monitoring_v1 {
         /// hosts file if specified.
         /// ```
         #[serde(rename = "hostAliases", default, skip_serializing_if = "Option::is_none")]
-        pub host_aliases: Option<Vec<AlertmanagerSpecHostAliases>>,
+        pub host_aliases: Option<Vec<PrometheusSpecHostAliases>>,
         /// ```text
         /// hostNetwork defines the host's network namespace if true.
         ///
@@ -4203,7 +4377,7 @@ pub mod monitoring_v1 {
         /// See http://kubernetes.io/docs/user-guide/images#specifying-imagepullsecrets-on-a-pod
         /// ```
         #[serde(rename = "imagePullSecrets", default, skip_serializing_if = "Option::is_none")]
-        pub image_pull_secrets: Option<Vec<AlertmanagerSpecImagePullSecrets>>,
+        pub image_pull_secrets: Option<Vec<PrometheusSpecImagePullSecrets>>,
         /// ```text
         /// initContainers allows injecting initContainers to the Pod definition. Those
         /// can be used to e.g. fetch secrets for injection into the Prometheus
@@ -4347,7 +4521,7 @@ pub mod monitoring_v1 {
         /// It requires enabling the StatefulSetAutoDeletePVC feature gate.
         /// ```
         #[serde(rename = "persistentVolumeClaimRetentionPolicy", default, skip_serializing_if = "Option::is_none")]
-        pub persistent_volume_claim_retention_policy: Option<AlertmanagerSpecPersistentVolumeClaimRetentionPolicy>,
+        pub persistent_volume_claim_retention_policy: Option<PrometheusSpecPersistentVolumeClaimRetentionPolicy>,
         /// ```text
         /// podManagementPolicy defines the policy for creating/deleting pods when
         /// scaling up and down.
@@ -4360,7 +4534,7 @@ pub mod monitoring_v1 {
         /// which incurs a service outage.
         /// ```
         #[serde(rename = "podManagementPolicy", default, skip_serializing_if = "Option::is_none")]
-        pub pod_management_policy: Option<AlertmanagerSpecPodManagementPolicy>,
+        pub pod_management_policy: Option<PrometheusSpecPodManagementPolicy>,
         /// ```text
         /// podMetadata defines labels and annotations which are propagated to the Prometheus pods.
         ///
@@ -4375,7 +4549,7 @@ pub mod monitoring_v1 {
         /// * "kubectl.kubernetes.io/default-container" annotation, set to "prometheus".
         /// ```
         #[serde(rename = "podMetadata", default, skip_serializing_if = "Option::is_none")]
-        pub pod_metadata: Option<AlertmanagerSpecPodMetadata>,
+        pub pod_metadata: Option<PrometheusSpecPodMetadata>,
         /// ```text
         /// podMonitorNamespaceSelector defines the namespaces to match for PodMonitors discovery. An empty label selector
         /// matches all namespaces. A null label selector (default value) matches the current
@@ -4497,7 +4671,7 @@ pub mod monitoring_v1 {
         /// It requires Prometheus >= v2.54.0.
         /// ```
         #[serde(rename = "remoteWriteReceiverMessageVersions", default, skip_serializing_if = "Option::is_none")]
-        pub remote_write_receiver_message_versions: Option<Vec<PrometheusSpecRemoteWriteMessageVersion>>,
+        pub remote_write_receiver_message_versions: Option<Vec<PrometheusSpecRemoteWriteReceiverMessageVersions>>,
         /// ```text
         /// replicaExternalLabelName defines the name of Prometheus external label used to denote the replica name.
         /// The external label will _not_ be added when the field is set to the
@@ -4669,7 +4843,7 @@ pub mod monitoring_v1 {
         /// `PrometheusText1.0.0` requires Prometheus >= v3.0.0.
         /// ```
         #[serde(rename = "scrapeProtocols", default, skip_serializing_if = "Option::is_none")]
-        pub scrape_protocols: Option<Vec<PodMonitorSpecFallbackScrapeProtocol>>,
+        pub scrape_protocols: Option<Vec<PrometheusSpecScrapeProtocols>>,
         /// ```text
         /// scrapeTimeout defines the number of seconds to wait until a scrape request times out.
         /// The value cannot be greater than the scrape interval otherwise the operator will reject the resource.
@@ -4793,7 +4967,7 @@ pub mod monitoring_v1 {
         /// storage defines the storage used by Prometheus.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub storage: Option<AlertmanagerSpecStorage>,
+        pub storage: Option<PrometheusSpecStorage>,
         /// ```text
         /// tag is deprecated: use 'spec.image' instead. The image's tag can be specified as part of the image name.
         /// ```
@@ -4854,7 +5028,7 @@ pub mod monitoring_v1 {
         /// The default strategy is RollingUpdate.
         /// ```
         #[serde(rename = "updateStrategy", default, skip_serializing_if = "Option::is_none")]
-        pub update_strategy: Option<AlertmanagerSpecUpdateStrategy>,
+        pub update_strategy: Option<PrometheusSpecUpdateStrategy>,
         /// ```text
         /// version of Prometheus being deployed. The operator uses this information
         /// to generate the Prometheus StatefulSet + configuration files.
@@ -4872,7 +5046,7 @@ pub mod monitoring_v1 {
         /// container, that are generated as a result of StorageSpec objects.
         /// ```
         #[serde(rename = "volumeMounts", default, skip_serializing_if = "Option::is_none")]
-        pub volume_mounts: Option<Vec<AlertmanagerSpecVolumeMounts>>,
+        pub volume_mounts: Option<Vec<PrometheusSpecVolumeMounts>>,
         /// ```text
         /// volumes allows the configuration of additional volumes on the output
         /// StatefulSet definition. Volumes specified will be appended to other
@@ -4896,6 +5070,18 @@ pub mod monitoring_v1 {
         pub web: Option<PrometheusSpecWeb>,
     }
 
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials`].
+    pub type PrometheusSpecAdditionalAlertManagerConfigs = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials;
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials`].
+    pub type PrometheusSpecAdditionalAlertRelabelConfigs = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials;
+
+    /// The same shape as [`AlertmanagerSpecAdditionalArgs`].
+    pub type PrometheusSpecAdditionalArgs = AlertmanagerSpecAdditionalArgs;
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials`].
+    pub type PrometheusSpecAdditionalScrapeConfigs = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials;
+
     /// ```text
     /// alerting defines the settings related to Alertmanager.
     /// ```
@@ -4918,7 +5104,7 @@ pub mod monitoring_v1 {
         /// It requires Prometheus >= v2.51.0.
         /// ```
         #[serde(rename = "alertRelabelings", default, skip_serializing_if = "Option::is_none")]
-        pub alert_relabelings: Option<Vec<PodMonitorSpecPodMetricsEndpointsMetricRelabelings>>,
+        pub alert_relabelings: Option<Vec<PrometheusSpecAlertingAlertmanagersAlertRelabelings>>,
         /// ```text
         /// apiVersion defines the version of the Alertmanager API that Prometheus uses to send alerts.
         /// It can be "V1" or "V2".
@@ -4932,14 +5118,14 @@ pub mod monitoring_v1 {
         /// Cannot be set at the same time as `basicAuth`, `bearerTokenFile` or `sigv4`.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub authorization: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorization>,
+        pub authorization: Option<PrometheusSpecAlertingAlertmanagersAuthorization>,
         /// ```text
         /// basicAuth configuration for Alertmanager.
         ///
         /// Cannot be set at the same time as `bearerTokenFile`, `authorization` or `sigv4`.
         /// ```
         #[serde(rename = "basicAuth", default, skip_serializing_if = "Option::is_none")]
-        pub basic_auth: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigBasicAuth>,
+        pub basic_auth: Option<PrometheusSpecAlertingAlertmanagersBasicAuth>,
         /// ```text
         /// bearerTokenFile defines the file to read bearer token for Alertmanager.
         ///
@@ -4991,7 +5177,7 @@ pub mod monitoring_v1 {
         /// It requires Prometheus >= v2.43.0, Alertmanager >= v0.25.0 or Thanos >= v0.32.0.
         /// ```
         #[serde(rename = "proxyConnectHeader", default, skip_serializing_if = "Option::is_none")]
-        pub proxy_connect_header: Option<BTreeMap<String, Vec<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials>>>,
+        pub proxy_connect_header: Option<BTreeMap<String, Vec<PrometheusSpecAlertingAlertmanagersProxyConnectHeader>>>,
         /// ```text
         /// proxyFromEnvironment defines whether to use the proxy configuration defined by environment variables (HTTP_PROXY, HTTPS_PROXY, and NO_PROXY).
         ///
@@ -5008,12 +5194,12 @@ pub mod monitoring_v1 {
         /// relabelings defines the relabel configuration applied to the discovered Alertmanagers.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub relabelings: Option<Vec<PodMonitorSpecPodMetricsEndpointsMetricRelabelings>>,
+        pub relabelings: Option<Vec<PrometheusSpecAlertingAlertmanagersRelabelings>>,
         /// ```text
         /// scheme defines the HTTP scheme to use when sending alerts.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub scheme: Option<PodMonitorSpecPodMetricsEndpointsScheme>,
+        pub scheme: Option<PrometheusSpecAlertingAlertmanagersScheme>,
         /// ```text
         /// sigv4 defines AWS's Signature Verification 4 for the URL.
         ///
@@ -5035,6 +5221,24 @@ pub mod monitoring_v1 {
         pub tls_config: Option<PrometheusSpecAlertingAlertmanagersTlsConfig>,
     }
 
+    /// The same shape as [`PodMonitorSpecPodMetricsEndpointsMetricRelabelings`].
+    pub type PrometheusSpecAlertingAlertmanagersAlertRelabelings = PodMonitorSpecPodMetricsEndpointsMetricRelabelings;
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorization`].
+    pub type PrometheusSpecAlertingAlertmanagersAuthorization = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorization;
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigBasicAuth`].
+    pub type PrometheusSpecAlertingAlertmanagersBasicAuth = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigBasicAuth;
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials`].
+    pub type PrometheusSpecAlertingAlertmanagersProxyConnectHeader = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials;
+
+    /// The same shape as [`PodMonitorSpecPodMetricsEndpointsMetricRelabelings`].
+    pub type PrometheusSpecAlertingAlertmanagersRelabelings = PodMonitorSpecPodMetricsEndpointsMetricRelabelings;
+
+    /// The same shape as [`PodMonitorSpecPodMetricsEndpointsScheme`].
+    pub type PrometheusSpecAlertingAlertmanagersScheme = PodMonitorSpecPodMetricsEndpointsScheme;
+
     /// ```text
     /// sigv4 defines AWS's Signature Verification 4 for the URL.
     ///
@@ -5049,7 +5253,7 @@ pub mod monitoring_v1 {
         /// `AWS_ACCESS_KEY_ID` is used.
         /// ```
         #[serde(rename = "accessKey", default, skip_serializing_if = "Option::is_none")]
-        pub access_key: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials>,
+        pub access_key: Option<PrometheusSpecAlertingAlertmanagersSigv4AccessKey>,
         /// ```text
         /// externalId defines the external ID used when assuming an AWS role. Can only be used with roleArn.
         /// It requires Prometheus >= v3.11.0 or Alertmanager >= v0.33.0. Currently not supported by Thanos.
@@ -5076,7 +5280,7 @@ pub mod monitoring_v1 {
         /// variable `AWS_SECRET_ACCESS_KEY` is used.
         /// ```
         #[serde(rename = "secretKey", default, skip_serializing_if = "Option::is_none")]
-        pub secret_key: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials>,
+        pub secret_key: Option<PrometheusSpecAlertingAlertmanagersSigv4SecretKey>,
         /// ```text
         /// useFIPSSTSEndpoint defines the FIPS mode for the AWS STS endpoint.
         /// It requires Prometheus >= v2.54.0.
@@ -5084,6 +5288,12 @@ pub mod monitoring_v1 {
         #[serde(rename = "useFIPSSTSEndpoint", default, skip_serializing_if = "Option::is_none")]
         pub use_fipssts_endpoint: Option<bool>,
     }
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials`].
+    pub type PrometheusSpecAlertingAlertmanagersSigv4AccessKey = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials;
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials`].
+    pub type PrometheusSpecAlertingAlertmanagersSigv4SecretKey = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials;
 
     /// ```text
     /// tlsConfig to use for Alertmanager.
@@ -5094,7 +5304,7 @@ pub mod monitoring_v1 {
         /// ca defines the Certificate authority used when verifying server certificates.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub ca: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2ClientId>,
+        pub ca: Option<PrometheusSpecAlertingAlertmanagersTlsConfigCa>,
         /// ```text
         /// caFile defines the path to the CA cert in the Prometheus container to use for the targets.
         /// ```
@@ -5104,7 +5314,7 @@ pub mod monitoring_v1 {
         /// cert defines the Client certificate to present when doing client-authentication.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub cert: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2ClientId>,
+        pub cert: Option<PrometheusSpecAlertingAlertmanagersTlsConfigCert>,
         /// ```text
         /// certFile defines the path to the client cert file in the Prometheus container for the targets.
         /// ```
@@ -5124,27 +5334,42 @@ pub mod monitoring_v1 {
         /// keySecret defines the Secret containing the client key file for the targets.
         /// ```
         #[serde(rename = "keySecret", default, skip_serializing_if = "Option::is_none")]
-        pub key_secret: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials>,
+        pub key_secret: Option<PrometheusSpecAlertingAlertmanagersTlsConfigKeySecret>,
         /// ```text
         /// maxVersion defines the maximum acceptable TLS version.
         ///
         /// It requires Prometheus >= v2.41.0 or Thanos >= v0.31.0.
         /// ```
         #[serde(rename = "maxVersion", default, skip_serializing_if = "Option::is_none")]
-        pub max_version: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2TlsConfigMaxVersion>,
+        pub max_version: Option<PrometheusSpecAlertingAlertmanagersTlsConfigMaxVersion>,
         /// ```text
         /// minVersion defines the minimum acceptable TLS version.
         ///
         /// It requires Prometheus >= v2.35.0 or Thanos >= v0.28.0.
         /// ```
         #[serde(rename = "minVersion", default, skip_serializing_if = "Option::is_none")]
-        pub min_version: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2TlsConfigMaxVersion>,
+        pub min_version: Option<PrometheusSpecAlertingAlertmanagersTlsConfigMinVersion>,
         /// ```text
         /// serverName is used to verify the hostname for the targets.
         /// ```
         #[serde(rename = "serverName", default, skip_serializing_if = "Option::is_none")]
         pub server_name: Option<String>,
     }
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2ClientId`].
+    pub type PrometheusSpecAlertingAlertmanagersTlsConfigCa = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2ClientId;
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2ClientId`].
+    pub type PrometheusSpecAlertingAlertmanagersTlsConfigCert = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2ClientId;
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials`].
+    pub type PrometheusSpecAlertingAlertmanagersTlsConfigKeySecret = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials;
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2TlsConfigMaxVersion`].
+    pub type PrometheusSpecAlertingAlertmanagersTlsConfigMaxVersion = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2TlsConfigMaxVersion;
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2TlsConfigMaxVersion`].
+    pub type PrometheusSpecAlertingAlertmanagersTlsConfigMinVersion = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2TlsConfigMaxVersion;
 
     /// ```text
     /// apiserverConfig allows specifying a host and auth methods to access the
@@ -5170,7 +5395,7 @@ pub mod monitoring_v1 {
         /// `bearerTokenFile`.
         /// ```
         #[serde(rename = "basicAuth", default, skip_serializing_if = "Option::is_none")]
-        pub basic_auth: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigBasicAuth>,
+        pub basic_auth: Option<PrometheusSpecApiserverConfigBasicAuth>,
         /// ```text
         /// bearerToken is deprecated: this will be removed in a future release.
         ///  *Warning: this field shouldn't be used because the token value appears
@@ -5208,7 +5433,7 @@ pub mod monitoring_v1 {
         /// It requires Prometheus >= v2.43.0, Alertmanager >= v0.25.0 or Thanos >= v0.32.0.
         /// ```
         #[serde(rename = "proxyConnectHeader", default, skip_serializing_if = "Option::is_none")]
-        pub proxy_connect_header: Option<BTreeMap<String, Vec<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials>>>,
+        pub proxy_connect_header: Option<BTreeMap<String, Vec<PrometheusSpecApiserverConfigProxyConnectHeader>>>,
         /// ```text
         /// proxyFromEnvironment defines whether to use the proxy configuration defined by environment variables (HTTP_PROXY, HTTPS_PROXY, and NO_PROXY).
         ///
@@ -5225,7 +5450,7 @@ pub mod monitoring_v1 {
         /// tlsConfig to use for the API server.
         /// ```
         #[serde(rename = "tlsConfig", default, skip_serializing_if = "Option::is_none")]
-        pub tls_config: Option<PrometheusSpecAlertingAlertmanagersTlsConfig>,
+        pub tls_config: Option<PrometheusSpecApiserverConfigTlsConfig>,
     }
 
     /// ```text
@@ -5240,7 +5465,7 @@ pub mod monitoring_v1 {
         /// credentials defines a key of a Secret in the namespace that contains the credentials for authentication.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub credentials: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials>,
+        pub credentials: Option<PrometheusSpecApiserverConfigAuthorizationCredentials>,
         /// ```text
         /// credentialsFile defines the file to read a secret from, mutually exclusive with `credentials`.
         /// ```
@@ -5256,6 +5481,18 @@ pub mod monitoring_v1 {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub r#type: Option<String>,
     }
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials`].
+    pub type PrometheusSpecApiserverConfigAuthorizationCredentials = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials;
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigBasicAuth`].
+    pub type PrometheusSpecApiserverConfigBasicAuth = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigBasicAuth;
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials`].
+    pub type PrometheusSpecApiserverConfigProxyConnectHeader = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials;
+
+    /// The same shape as [`PrometheusSpecAlertingAlertmanagersTlsConfig`].
+    pub type PrometheusSpecApiserverConfigTlsConfig = PrometheusSpecAlertingAlertmanagersTlsConfig;
 
     /// ```text
     /// arbitraryFSAccessThroughSMs when true, ServiceMonitor, PodMonitor and Probe object are forbidden to
@@ -5280,6 +5517,12 @@ pub mod monitoring_v1 {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub deny: Option<bool>,
     }
+
+    /// The same shape as [`AlertmanagerSpecDnsConfig`].
+    pub type PrometheusSpecDnsConfig = AlertmanagerSpecDnsConfig;
+
+    /// The same shape as [`AlertmanagerSpecDnsPolicy`].
+    pub type PrometheusSpecDnsPolicy = AlertmanagerSpecDnsPolicy;
 
     /// ```text
     /// ObjectReference references a PodMonitor, ServiceMonitor, Probe or PrometheusRule object.
@@ -5357,6 +5600,12 @@ pub mod monitoring_v1 {
         #[serde(rename = "maxSize", default, skip_serializing_if = "Option::is_none")]
         pub max_size: Option<i64>,
     }
+
+    /// The same shape as [`AlertmanagerSpecHostAliases`].
+    pub type PrometheusSpecHostAliases = AlertmanagerSpecHostAliases;
+
+    /// The same shape as [`AlertmanagerSpecImagePullSecrets`].
+    pub type PrometheusSpecImagePullSecrets = AlertmanagerSpecImagePullSecrets;
 
     /// ```text
     /// nameEscapingScheme defines the character escaping scheme that will be requested when scraping
@@ -5497,6 +5746,15 @@ pub mod monitoring_v1 {
         UnderscoreEscapingWithoutSuffixes,
     }
 
+    /// The same shape as [`AlertmanagerSpecPersistentVolumeClaimRetentionPolicy`].
+    pub type PrometheusSpecPersistentVolumeClaimRetentionPolicy = AlertmanagerSpecPersistentVolumeClaimRetentionPolicy;
+
+    /// The same shape as [`AlertmanagerSpecPodManagementPolicy`].
+    pub type PrometheusSpecPodManagementPolicy = AlertmanagerSpecPodManagementPolicy;
+
+    /// The same shape as [`AlertmanagerSpecPodMetadata`].
+    pub type PrometheusSpecPodMetadata = AlertmanagerSpecPodMetadata;
+
     /// ```text
     /// PrometheusRuleExcludeConfig enables users to configure excluded
     /// PrometheusRule names and their namespaces to be ignored while enforcing
@@ -5573,14 +5831,14 @@ pub mod monitoring_v1 {
         /// Cannot be set at the same time as `basicAuth`, or `oauth2`.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub authorization: Option<PrometheusSpecApiserverConfigAuthorization>,
+        pub authorization: Option<PrometheusSpecRemoteReadAuthorization>,
         /// ```text
         /// basicAuth configuration for the URL.
         ///
         /// Cannot be set at the same time as `authorization`, or `oauth2`.
         /// ```
         #[serde(rename = "basicAuth", default, skip_serializing_if = "Option::is_none")]
-        pub basic_auth: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigBasicAuth>,
+        pub basic_auth: Option<PrometheusSpecRemoteReadBasicAuth>,
         /// ```text
         /// bearerToken is deprecated: this will be removed in a future release.
         /// *Warning: this field shouldn't be used because the token value appears
@@ -5642,7 +5900,7 @@ pub mod monitoring_v1 {
         /// Cannot be set at the same time as `authorization`, or `basicAuth`.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub oauth2: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2>,
+        pub oauth2: Option<PrometheusSpecRemoteReadOauth2>,
         /// ```text
         /// proxyConnectHeader optionally specifies headers to send to
         /// proxies during CONNECT requests.
@@ -5650,7 +5908,7 @@ pub mod monitoring_v1 {
         /// It requires Prometheus >= v2.43.0, Alertmanager >= v0.25.0 or Thanos >= v0.32.0.
         /// ```
         #[serde(rename = "proxyConnectHeader", default, skip_serializing_if = "Option::is_none")]
-        pub proxy_connect_header: Option<BTreeMap<String, Vec<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials>>>,
+        pub proxy_connect_header: Option<BTreeMap<String, Vec<PrometheusSpecRemoteReadProxyConnectHeader>>>,
         /// ```text
         /// proxyFromEnvironment defines whether to use the proxy configuration defined by environment variables (HTTP_PROXY, HTTPS_PROXY, and NO_PROXY).
         ///
@@ -5684,7 +5942,7 @@ pub mod monitoring_v1 {
         /// tlsConfig to use for the URL.
         /// ```
         #[serde(rename = "tlsConfig", default, skip_serializing_if = "Option::is_none")]
-        pub tls_config: Option<PrometheusSpecAlertingAlertmanagersTlsConfig>,
+        pub tls_config: Option<PrometheusSpecRemoteReadTlsConfig>,
         /// ```text
         /// url defines the URL of the endpoint to query from.
         ///
@@ -5692,6 +5950,21 @@ pub mod monitoring_v1 {
         /// ```
         pub url: String,
     }
+
+    /// The same shape as [`PrometheusSpecApiserverConfigAuthorization`].
+    pub type PrometheusSpecRemoteReadAuthorization = PrometheusSpecApiserverConfigAuthorization;
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigBasicAuth`].
+    pub type PrometheusSpecRemoteReadBasicAuth = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigBasicAuth;
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2`].
+    pub type PrometheusSpecRemoteReadOauth2 = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2;
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials`].
+    pub type PrometheusSpecRemoteReadProxyConnectHeader = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials;
+
+    /// The same shape as [`PrometheusSpecAlertingAlertmanagersTlsConfig`].
+    pub type PrometheusSpecRemoteReadTlsConfig = PrometheusSpecAlertingAlertmanagersTlsConfig;
 
     /// ```text
     /// RemoteWriteSpec defines the configuration to write samples from Prometheus
@@ -5707,7 +5980,7 @@ pub mod monitoring_v1 {
         /// Cannot be set at the same time as `sigv4`, `basicAuth`, `oauth2`, or `azureAd`.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub authorization: Option<PrometheusSpecApiserverConfigAuthorization>,
+        pub authorization: Option<PrometheusSpecRemoteWriteAuthorization>,
         /// ```text
         /// azureAd for the URL.
         ///
@@ -5723,7 +5996,7 @@ pub mod monitoring_v1 {
         /// Cannot be set at the same time as `sigv4`, `authorization`, `oauth2`, or `azureAd`.
         /// ```
         #[serde(rename = "basicAuth", default, skip_serializing_if = "Option::is_none")]
-        pub basic_auth: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigBasicAuth>,
+        pub basic_auth: Option<PrometheusSpecRemoteWriteBasicAuth>,
         /// ```text
         /// bearerToken is deprecated: this will be removed in a future release.
         /// *Warning: this field shouldn't be used because the token value appears
@@ -5807,7 +6080,7 @@ pub mod monitoring_v1 {
         /// Cannot be set at the same time as `sigv4`, `authorization`, `basicAuth`, or `azureAd`.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub oauth2: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2>,
+        pub oauth2: Option<PrometheusSpecRemoteWriteOauth2>,
         /// ```text
         /// proxyConnectHeader optionally specifies headers to send to
         /// proxies during CONNECT requests.
@@ -5815,7 +6088,7 @@ pub mod monitoring_v1 {
         /// It requires Prometheus >= v2.43.0, Alertmanager >= v0.25.0 or Thanos >= v0.32.0.
         /// ```
         #[serde(rename = "proxyConnectHeader", default, skip_serializing_if = "Option::is_none")]
-        pub proxy_connect_header: Option<BTreeMap<String, Vec<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials>>>,
+        pub proxy_connect_header: Option<BTreeMap<String, Vec<PrometheusSpecRemoteWriteProxyConnectHeader>>>,
         /// ```text
         /// proxyFromEnvironment defines whether to use the proxy configuration defined by environment variables (HTTP_PROXY, HTTPS_PROXY, and NO_PROXY).
         ///
@@ -5881,12 +6154,12 @@ pub mod monitoring_v1 {
         /// Cannot be set at the same time as `authorization`, `basicAuth`, `oauth2`, or `azureAd`.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub sigv4: Option<PrometheusSpecAlertingAlertmanagersSigv4>,
+        pub sigv4: Option<PrometheusSpecRemoteWriteSigv4>,
         /// ```text
         /// tlsConfig to use for the URL.
         /// ```
         #[serde(rename = "tlsConfig", default, skip_serializing_if = "Option::is_none")]
-        pub tls_config: Option<PrometheusSpecAlertingAlertmanagersTlsConfig>,
+        pub tls_config: Option<PrometheusSpecRemoteWriteTlsConfig>,
         /// ```text
         /// url defines the URL of the endpoint to send samples to.
         ///
@@ -5897,8 +6170,11 @@ pub mod monitoring_v1 {
         /// writeRelabelConfigs defines the list of remote write relabel configurations.
         /// ```
         #[serde(rename = "writeRelabelConfigs", default, skip_serializing_if = "Option::is_none")]
-        pub write_relabel_configs: Option<Vec<PodMonitorSpecPodMetricsEndpointsMetricRelabelings>>,
+        pub write_relabel_configs: Option<Vec<PrometheusSpecRemoteWriteWriteRelabelConfigs>>,
     }
+
+    /// The same shape as [`PrometheusSpecApiserverConfigAuthorization`].
+    pub type PrometheusSpecRemoteWriteAuthorization = PrometheusSpecApiserverConfigAuthorization;
 
     /// ```text
     /// azureAd for the URL.
@@ -6001,13 +6277,16 @@ pub mod monitoring_v1 {
         /// clientSecret specifies a key of a Secret containing the client secret of the Azure Active Directory application that is being used to authenticate.
         /// ```
         #[serde(rename = "clientSecret")]
-        pub client_secret: AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials,
+        pub client_secret: PrometheusSpecRemoteWriteAzureAdOauthClientSecret,
         /// ```text
         /// tenantId is the tenant ID of the Azure Active Directory application that is being used to authenticate.
         /// ```
         #[serde(rename = "tenantId")]
         pub tenant_id: String,
     }
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials`].
+    pub type PrometheusSpecRemoteWriteAzureAdOauthClientSecret = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials;
 
     /// ```text
     /// sdk defines the Azure SDK config that is being used to authenticate.
@@ -6044,6 +6323,9 @@ pub mod monitoring_v1 {
         #[serde(rename = "tenantId")]
         pub tenant_id: String,
     }
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigBasicAuth`].
+    pub type PrometheusSpecRemoteWriteBasicAuth = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigBasicAuth;
 
     /// ```text
     /// messageVersion defines the Remote Write message's version to use when writing to the endpoint.
@@ -6097,6 +6379,12 @@ pub mod monitoring_v1 {
         #[serde(rename = "sendInterval", default, skip_serializing_if = "Option::is_none")]
         pub send_interval: Option<String>,
     }
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2`].
+    pub type PrometheusSpecRemoteWriteOauth2 = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2;
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials`].
+    pub type PrometheusSpecRemoteWriteProxyConnectHeader = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials;
 
     /// ```text
     /// queueConfig allows tuning of the remote write queue parameters.
@@ -6159,6 +6447,18 @@ pub mod monitoring_v1 {
         #[serde(rename = "sampleAgeLimit", default, skip_serializing_if = "Option::is_none")]
         pub sample_age_limit: Option<String>,
     }
+
+    /// The same shape as [`PrometheusSpecRemoteWriteMessageVersion`].
+    pub type PrometheusSpecRemoteWriteReceiverMessageVersions = PrometheusSpecRemoteWriteMessageVersion;
+
+    /// The same shape as [`PrometheusSpecAlertingAlertmanagersSigv4`].
+    pub type PrometheusSpecRemoteWriteSigv4 = PrometheusSpecAlertingAlertmanagersSigv4;
+
+    /// The same shape as [`PrometheusSpecAlertingAlertmanagersTlsConfig`].
+    pub type PrometheusSpecRemoteWriteTlsConfig = PrometheusSpecAlertingAlertmanagersTlsConfig;
+
+    /// The same shape as [`PodMonitorSpecPodMetricsEndpointsMetricRelabelings`].
+    pub type PrometheusSpecRemoteWriteWriteRelabelConfigs = PodMonitorSpecPodMetricsEndpointsMetricRelabelings;
 
     /// ```text
     /// rules defines the configuration of the Prometheus rules' engine.
@@ -6225,13 +6525,13 @@ pub mod monitoring_v1 {
         /// precedence over the scrape class configuration.
         /// ```
         #[serde(rename = "attachMetadata", default, skip_serializing_if = "Option::is_none")]
-        pub attach_metadata: Option<PodMonitorSpecAttachMetadata>,
+        pub attach_metadata: Option<PrometheusSpecScrapeClassesAttachMetadata>,
         /// ```text
         /// authorization section for the ScrapeClass.
         /// It will only apply if the scrape resource doesn't specify any Authorization.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub authorization: Option<PrometheusSpecApiserverConfigAuthorization>,
+        pub authorization: Option<PrometheusSpecScrapeClassesAuthorization>,
         /// ```text
         /// default defines that the scrape applies to all scrape objects that
         /// don't configure an explicit scrape class name.
@@ -6247,7 +6547,7 @@ pub mod monitoring_v1 {
         /// It requires Prometheus >= v3.0.0.
         /// ```
         #[serde(rename = "fallbackScrapeProtocol", default, skip_serializing_if = "Option::is_none")]
-        pub fallback_scrape_protocol: Option<PodMonitorSpecFallbackScrapeProtocol>,
+        pub fallback_scrape_protocol: Option<PrometheusSpecScrapeClassesFallbackScrapeProtocol>,
         /// ```text
         /// metricRelabelings defines the relabeling rules to apply to all samples before ingestion.
         ///
@@ -6258,7 +6558,7 @@ pub mod monitoring_v1 {
         /// More info: https://prometheus.io/docs/prometheus/latest/configuration/configuration/#metric_relabel_configs
         /// ```
         #[serde(rename = "metricRelabelings", default, skip_serializing_if = "Option::is_none")]
-        pub metric_relabelings: Option<Vec<PodMonitorSpecPodMetricsEndpointsMetricRelabelings>>,
+        pub metric_relabelings: Option<Vec<PrometheusSpecScrapeClassesMetricRelabelings>>,
         /// ```text
         /// name of the scrape class.
         /// ```
@@ -6274,7 +6574,7 @@ pub mod monitoring_v1 {
         /// More info: https://prometheus.io/docs/prometheus/latest/configuration/configuration/#relabel_config
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub relabelings: Option<Vec<PodMonitorSpecPodMetricsEndpointsMetricRelabelings>>,
+        pub relabelings: Option<Vec<PrometheusSpecScrapeClassesRelabelings>>,
         /// ```text
         /// tlsConfig defines the TLS settings to use for the scrape. When the
         /// scrape objects define their own CA, certificate and/or key, they take
@@ -6283,8 +6583,29 @@ pub mod monitoring_v1 {
         /// For now only the `caFile`, `certFile` and `keyFile` fields are supported.
         /// ```
         #[serde(rename = "tlsConfig", default, skip_serializing_if = "Option::is_none")]
-        pub tls_config: Option<PrometheusSpecAlertingAlertmanagersTlsConfig>,
+        pub tls_config: Option<PrometheusSpecScrapeClassesTlsConfig>,
     }
+
+    /// The same shape as [`PodMonitorSpecAttachMetadata`].
+    pub type PrometheusSpecScrapeClassesAttachMetadata = PodMonitorSpecAttachMetadata;
+
+    /// The same shape as [`PrometheusSpecApiserverConfigAuthorization`].
+    pub type PrometheusSpecScrapeClassesAuthorization = PrometheusSpecApiserverConfigAuthorization;
+
+    /// The same shape as [`PodMonitorSpecFallbackScrapeProtocol`].
+    pub type PrometheusSpecScrapeClassesFallbackScrapeProtocol = PodMonitorSpecFallbackScrapeProtocol;
+
+    /// The same shape as [`PodMonitorSpecPodMetricsEndpointsMetricRelabelings`].
+    pub type PrometheusSpecScrapeClassesMetricRelabelings = PodMonitorSpecPodMetricsEndpointsMetricRelabelings;
+
+    /// The same shape as [`PodMonitorSpecPodMetricsEndpointsMetricRelabelings`].
+    pub type PrometheusSpecScrapeClassesRelabelings = PodMonitorSpecPodMetricsEndpointsMetricRelabelings;
+
+    /// The same shape as [`PrometheusSpecAlertingAlertmanagersTlsConfig`].
+    pub type PrometheusSpecScrapeClassesTlsConfig = PrometheusSpecAlertingAlertmanagersTlsConfig;
+
+    /// The same shape as [`PodMonitorSpecFallbackScrapeProtocol`].
+    pub type PrometheusSpecScrapeProtocols = PodMonitorSpecFallbackScrapeProtocol;
 
     /// ```text
     /// serviceDiscoveryRole defines the service discovery role used to discover targets from
@@ -6439,6 +6760,9 @@ pub mod monitoring_v1 {
         pub values: Option<Vec<String>>,
     }
 
+    /// The same shape as [`AlertmanagerSpecStorage`].
+    pub type PrometheusSpecStorage = AlertmanagerSpecStorage;
+
     /// ```text
     /// thanos defines the configuration of the optional Thanos sidecar.
     /// ```
@@ -6453,7 +6777,7 @@ pub mod monitoring_v1 {
         /// fail and an error will be logged.
         /// ```
         #[serde(rename = "additionalArgs", default, skip_serializing_if = "Option::is_none")]
-        pub additional_args: Option<Vec<AlertmanagerSpecAdditionalArgs>>,
+        pub additional_args: Option<Vec<PrometheusSpecThanosAdditionalArgs>>,
         /// ```text
         /// baseImage is deprecated: use 'image' instead.
         /// ```
@@ -6549,7 +6873,7 @@ pub mod monitoring_v1 {
         /// objectStorageConfigFile takes precedence over this field.
         /// ```
         #[serde(rename = "objectStorageConfig", default, skip_serializing_if = "Option::is_none")]
-        pub object_storage_config: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials>,
+        pub object_storage_config: Option<PrometheusSpecThanosObjectStorageConfig>,
         /// ```text
         /// objectStorageConfigFile defines the Thanos sidecar's configuration file to upload TSDB blocks to object storage.
         ///
@@ -6591,7 +6915,7 @@ pub mod monitoring_v1 {
         /// in a breaking way.
         /// ```
         #[serde(rename = "tracingConfig", default, skip_serializing_if = "Option::is_none")]
-        pub tracing_config: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials>,
+        pub tracing_config: Option<PrometheusSpecThanosTracingConfig>,
         /// ```text
         /// tracingConfigFile defines the tracing configuration file for the Thanos sidecar.
         ///
@@ -6620,8 +6944,11 @@ pub mod monitoring_v1 {
         /// 'thanos-sidecar' container.
         /// ```
         #[serde(rename = "volumeMounts", default, skip_serializing_if = "Option::is_none")]
-        pub volume_mounts: Option<Vec<AlertmanagerSpecVolumeMounts>>,
+        pub volume_mounts: Option<Vec<PrometheusSpecThanosVolumeMounts>>,
     }
+
+    /// The same shape as [`AlertmanagerSpecAdditionalArgs`].
+    pub type PrometheusSpecThanosAdditionalArgs = AlertmanagerSpecAdditionalArgs;
 
     /// ```text
     /// grpcServerTlsConfig defines the TLS parameters for the gRPC server providing the StoreAPI.
@@ -6634,7 +6961,7 @@ pub mod monitoring_v1 {
         /// ca defines the Certificate authority used when verifying server certificates.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub ca: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2ClientId>,
+        pub ca: Option<PrometheusSpecThanosGrpcServerTlsConfigCa>,
         /// ```text
         /// caFile defines the path to the CA cert in the Prometheus container to use for the targets.
         /// ```
@@ -6644,7 +6971,7 @@ pub mod monitoring_v1 {
         /// cert defines the Client certificate to present when doing client-authentication.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub cert: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2ClientId>,
+        pub cert: Option<PrometheusSpecThanosGrpcServerTlsConfigCert>,
         /// ```text
         /// certFile defines the path to the client cert file in the Prometheus container for the targets.
         /// ```
@@ -6690,27 +7017,51 @@ pub mod monitoring_v1 {
         /// keySecret defines the Secret containing the client key file for the targets.
         /// ```
         #[serde(rename = "keySecret", default, skip_serializing_if = "Option::is_none")]
-        pub key_secret: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials>,
+        pub key_secret: Option<PrometheusSpecThanosGrpcServerTlsConfigKeySecret>,
         /// ```text
         /// maxVersion defines the maximum acceptable TLS version.
         ///
         /// It requires Prometheus >= v2.41.0 or Thanos >= v0.31.0.
         /// ```
         #[serde(rename = "maxVersion", default, skip_serializing_if = "Option::is_none")]
-        pub max_version: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2TlsConfigMaxVersion>,
+        pub max_version: Option<PrometheusSpecThanosGrpcServerTlsConfigMaxVersion>,
         /// ```text
         /// minVersion defines the minimum acceptable TLS version.
         ///
         /// It requires Prometheus >= v2.35.0 or Thanos >= v0.28.0.
         /// ```
         #[serde(rename = "minVersion", default, skip_serializing_if = "Option::is_none")]
-        pub min_version: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2TlsConfigMaxVersion>,
+        pub min_version: Option<PrometheusSpecThanosGrpcServerTlsConfigMinVersion>,
         /// ```text
         /// serverName is used to verify the hostname for the targets.
         /// ```
         #[serde(rename = "serverName", default, skip_serializing_if = "Option::is_none")]
         pub server_name: Option<String>,
     }
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2ClientId`].
+    pub type PrometheusSpecThanosGrpcServerTlsConfigCa = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2ClientId;
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2ClientId`].
+    pub type PrometheusSpecThanosGrpcServerTlsConfigCert = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2ClientId;
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials`].
+    pub type PrometheusSpecThanosGrpcServerTlsConfigKeySecret = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials;
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2TlsConfigMaxVersion`].
+    pub type PrometheusSpecThanosGrpcServerTlsConfigMaxVersion = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2TlsConfigMaxVersion;
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2TlsConfigMaxVersion`].
+    pub type PrometheusSpecThanosGrpcServerTlsConfigMinVersion = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2TlsConfigMaxVersion;
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials`].
+    pub type PrometheusSpecThanosObjectStorageConfig = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials;
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials`].
+    pub type PrometheusSpecThanosTracingConfig = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials;
+
+    /// The same shape as [`AlertmanagerSpecVolumeMounts`].
+    pub type PrometheusSpecThanosVolumeMounts = AlertmanagerSpecVolumeMounts;
 
     /// ```text
     /// tracingConfig defines tracing in Prometheus.
@@ -6758,7 +7109,7 @@ pub mod monitoring_v1 {
         /// tlsConfig to use when sending traces.
         /// ```
         #[serde(rename = "tlsConfig", default, skip_serializing_if = "Option::is_none")]
-        pub tls_config: Option<PrometheusSpecAlertingAlertmanagersTlsConfig>,
+        pub tls_config: Option<PrometheusSpecTracingConfigTlsConfig>,
     }
 
     /// ```text
@@ -6779,6 +7130,9 @@ pub mod monitoring_v1 {
         #[serde(rename = "GRPC")]
         GRPC,
     }
+
+    /// The same shape as [`PrometheusSpecAlertingAlertmanagersTlsConfig`].
+    pub type PrometheusSpecTracingConfigTlsConfig = PrometheusSpecAlertingAlertmanagersTlsConfig;
 
     /// ```text
     /// tsdb defines the runtime reloadable configuration of the timeseries database(TSDB).
@@ -6875,6 +7229,12 @@ pub mod monitoring_v1 {
         Xor2,
     }
 
+    /// The same shape as [`AlertmanagerSpecUpdateStrategy`].
+    pub type PrometheusSpecUpdateStrategy = AlertmanagerSpecUpdateStrategy;
+
+    /// The same shape as [`AlertmanagerSpecVolumeMounts`].
+    pub type PrometheusSpecVolumeMounts = AlertmanagerSpecVolumeMounts;
+
     /// ```text
     /// web defines the configuration of the Prometheus web server.
     /// ```
@@ -6884,7 +7244,7 @@ pub mod monitoring_v1 {
         /// httpConfig defines HTTP parameters for web server.
         /// ```
         #[serde(rename = "httpConfig", default, skip_serializing_if = "Option::is_none")]
-        pub http_config: Option<AlertmanagerSpecWebHttpConfig>,
+        pub http_config: Option<PrometheusSpecWebHttpConfig>,
         /// ```text
         /// maxConnections defines the maximum number of simultaneous connections
         /// A zero value means that Prometheus doesn't accept any incoming connection.
@@ -6900,8 +7260,14 @@ pub mod monitoring_v1 {
         /// tlsConfig defines the TLS parameters for HTTPS.
         /// ```
         #[serde(rename = "tlsConfig", default, skip_serializing_if = "Option::is_none")]
-        pub tls_config: Option<AlertmanagerSpecClusterTLSServer>,
+        pub tls_config: Option<PrometheusSpecWebTlsConfig>,
     }
+
+    /// The same shape as [`AlertmanagerSpecWebHttpConfig`].
+    pub type PrometheusSpecWebHttpConfig = AlertmanagerSpecWebHttpConfig;
+
+    /// The same shape as [`AlertmanagerSpecClusterTLSServer`].
+    pub type PrometheusSpecWebTlsConfig = AlertmanagerSpecClusterTLSServer;
 
     /// ```text
     /// status defines the most recent observed status of the Prometheus cluster. Read-only.
@@ -6920,7 +7286,7 @@ pub mod monitoring_v1 {
         /// conditions defines the current state of the Prometheus deployment.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub conditions: Option<Vec<AlertmanagerStatusConditions>>,
+        pub conditions: Option<Vec<PrometheusStatusConditions>>,
         /// ```text
         /// paused defines whether any actions on the underlying managed objects are
         /// being performed. Only delete actions will be performed.
@@ -6960,6 +7326,9 @@ pub mod monitoring_v1 {
         #[serde(rename = "updatedReplicas", default, skip_serializing_if = "Option::is_none")]
         pub updated_replicas: Option<i32>,
     }
+
+    /// The same shape as [`AlertmanagerStatusConditions`].
+    pub type PrometheusStatusConditions = AlertmanagerStatusConditions;
 
     /// Part of the kind's schema.
     #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -7005,7 +7374,7 @@ pub mod monitoring_v1 {
         /// It requires Prometheus >= v2.37.0.
         /// ```
         #[serde(rename = "attachMetadata", default, skip_serializing_if = "Option::is_none")]
-        pub attach_metadata: Option<PodMonitorSpecAttachMetadata>,
+        pub attach_metadata: Option<ServiceMonitorSpecAttachMetadata>,
         /// ```text
         /// bodySizeLimit when defined, bodySizeLimit specifies a job level limit on the size
         /// of uncompressed response body that will be accepted by Prometheus.
@@ -7032,7 +7401,7 @@ pub mod monitoring_v1 {
         /// It requires Prometheus >= v3.0.0.
         /// ```
         #[serde(rename = "fallbackScrapeProtocol", default, skip_serializing_if = "Option::is_none")]
-        pub fallback_scrape_protocol: Option<PodMonitorSpecFallbackScrapeProtocol>,
+        pub fallback_scrape_protocol: Option<ServiceMonitorSpecFallbackScrapeProtocol>,
         /// ```text
         /// jobLabel selects the label from the associated Kubernetes `Service`
         /// object which will be used as the `job` label for all metrics.
@@ -7081,7 +7450,7 @@ pub mod monitoring_v1 {
         /// By default, the services are discovered in the same namespace as the `ServiceMonitor` object but it is possible to select pods across different/all namespaces.
         /// ```
         #[serde(rename = "namespaceSelector", default, skip_serializing_if = "Option::is_none")]
-        pub namespace_selector: Option<PodMonitorSpecNamespaceSelector>,
+        pub namespace_selector: Option<ServiceMonitorSpecNamespaceSelector>,
         /// ```text
         /// nativeHistogramBucketLimit defines ff there are more than this many buckets in a native histogram,
         /// buckets will be merged to stay within the limit.
@@ -7136,7 +7505,7 @@ pub mod monitoring_v1 {
         /// It requires Prometheus >= v2.49.0.
         /// ```
         #[serde(rename = "scrapeProtocols", default, skip_serializing_if = "Option::is_none")]
-        pub scrape_protocols: Option<Vec<PodMonitorSpecFallbackScrapeProtocol>>,
+        pub scrape_protocols: Option<Vec<ServiceMonitorSpecScrapeProtocols>>,
         /// ```text
         /// selector defines the label selector to select the Kubernetes `Endpoints` objects to scrape metrics from.
         /// ```
@@ -7150,7 +7519,7 @@ pub mod monitoring_v1 {
         /// It requires Prometheus >= v2.17.0.
         /// ```
         #[serde(rename = "selectorMechanism", default, skip_serializing_if = "Option::is_none")]
-        pub selector_mechanism: Option<PodMonitorSpecSelectorMechanism>,
+        pub selector_mechanism: Option<ServiceMonitorSpecSelectorMechanism>,
         /// ```text
         /// serviceDiscoveryRole defines the service discovery role used to discover targets.
         ///
@@ -7159,7 +7528,7 @@ pub mod monitoring_v1 {
         /// Prometheus/PrometheusAgent resource.
         /// ```
         #[serde(rename = "serviceDiscoveryRole", default, skip_serializing_if = "Option::is_none")]
-        pub service_discovery_role: Option<PrometheusSpecServiceDiscoveryRole>,
+        pub service_discovery_role: Option<ServiceMonitorSpecServiceDiscoveryRole>,
         /// ```text
         /// targetLabels defines the labels which are transferred from the
         /// associated Kubernetes `Service` object onto the ingested metrics.
@@ -7174,6 +7543,9 @@ pub mod monitoring_v1 {
         pub target_limit: Option<i64>,
     }
 
+    /// The same shape as [`PodMonitorSpecAttachMetadata`].
+    pub type ServiceMonitorSpecAttachMetadata = PodMonitorSpecAttachMetadata;
+
     /// ```text
     /// Endpoint defines an endpoint serving Prometheus metrics to be scraped by
     /// Prometheus.
@@ -7187,7 +7559,7 @@ pub mod monitoring_v1 {
         /// Cannot be set at the same time as `basicAuth`, `bearerTokenSecret` or `oauth2`.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub authorization: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorization>,
+        pub authorization: Option<ServiceMonitorSpecEndpointsAuthorization>,
         /// ```text
         /// basicAuth defines the Basic Authentication credentials used by the
         /// client.
@@ -7195,7 +7567,7 @@ pub mod monitoring_v1 {
         /// Cannot be set at the same time as `authorization`, `bearerTokenSecret` or `oauth2`.
         /// ```
         #[serde(rename = "basicAuth", default, skip_serializing_if = "Option::is_none")]
-        pub basic_auth: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigBasicAuth>,
+        pub basic_auth: Option<ServiceMonitorSpecEndpointsBasicAuth>,
         /// ```text
         /// bearerTokenFile defines the file to read bearer token for scraping the target.
         ///
@@ -7214,7 +7586,7 @@ pub mod monitoring_v1 {
         /// Deprecated: use `authorization` instead.
         /// ```
         #[serde(rename = "bearerTokenSecret", default, skip_serializing_if = "Option::is_none")]
-        pub bearer_token_secret: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials>,
+        pub bearer_token_secret: Option<ServiceMonitorSpecEndpointsBearerTokenSecret>,
         /// ```text
         /// enableHttp2 can be used to disable HTTP2.
         /// ```
@@ -7260,7 +7632,7 @@ pub mod monitoring_v1 {
         /// samples before ingestion.
         /// ```
         #[serde(rename = "metricRelabelings", default, skip_serializing_if = "Option::is_none")]
-        pub metric_relabelings: Option<Vec<PodMonitorSpecPodMetricsEndpointsMetricRelabelings>>,
+        pub metric_relabelings: Option<Vec<ServiceMonitorSpecEndpointsMetricRelabelings>>,
         /// ```text
         /// noProxy defines a comma-separated string that can contain IPs, CIDR notation, domain names
         /// that should be excluded from proxying. IP and domain names can
@@ -7278,7 +7650,7 @@ pub mod monitoring_v1 {
         /// Cannot be set at the same time as `authorization`, `basicAuth` or `bearerTokenSecret`.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub oauth2: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2>,
+        pub oauth2: Option<ServiceMonitorSpecEndpointsOauth2>,
         /// ```text
         /// params define optional HTTP URL parameters.
         /// ```
@@ -7306,7 +7678,7 @@ pub mod monitoring_v1 {
         /// It requires Prometheus >= v2.43.0, Alertmanager >= v0.25.0 or Thanos >= v0.32.0.
         /// ```
         #[serde(rename = "proxyConnectHeader", default, skip_serializing_if = "Option::is_none")]
-        pub proxy_connect_header: Option<BTreeMap<String, Vec<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials>>>,
+        pub proxy_connect_header: Option<BTreeMap<String, Vec<ServiceMonitorSpecEndpointsProxyConnectHeader>>>,
         /// ```text
         /// proxyFromEnvironment defines whether to use the proxy configuration defined by environment variables (HTTP_PROXY, HTTPS_PROXY, and NO_PROXY).
         ///
@@ -7330,12 +7702,12 @@ pub mod monitoring_v1 {
         /// More info: https://prometheus.io/docs/prometheus/latest/configuration/configuration/#relabel_config
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub relabelings: Option<Vec<PodMonitorSpecPodMetricsEndpointsMetricRelabelings>>,
+        pub relabelings: Option<Vec<ServiceMonitorSpecEndpointsRelabelings>>,
         /// ```text
         /// scheme defines the HTTP scheme to use when scraping the metrics.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub scheme: Option<PodMonitorSpecPodMetricsEndpointsScheme>,
+        pub scheme: Option<ServiceMonitorSpecEndpointsScheme>,
         /// ```text
         /// scrapeTimeout defines the timeout after which Prometheus considers the scrape to be failed.
         ///
@@ -7357,7 +7729,7 @@ pub mod monitoring_v1 {
         /// tlsConfig defines TLS configuration used by the client.
         /// ```
         #[serde(rename = "tlsConfig", default, skip_serializing_if = "Option::is_none")]
-        pub tls_config: Option<PrometheusSpecAlertingAlertmanagersTlsConfig>,
+        pub tls_config: Option<ServiceMonitorSpecEndpointsTlsConfig>,
         /// ```text
         /// trackTimestampsStaleness defines whether Prometheus tracks staleness of
         /// the metrics that have an explicit timestamp present in scraped data.
@@ -7368,6 +7740,51 @@ pub mod monitoring_v1 {
         #[serde(rename = "trackTimestampsStaleness", default, skip_serializing_if = "Option::is_none")]
         pub track_timestamps_staleness: Option<bool>,
     }
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorization`].
+    pub type ServiceMonitorSpecEndpointsAuthorization = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorization;
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigBasicAuth`].
+    pub type ServiceMonitorSpecEndpointsBasicAuth = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigBasicAuth;
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials`].
+    pub type ServiceMonitorSpecEndpointsBearerTokenSecret = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials;
+
+    /// The same shape as [`PodMonitorSpecPodMetricsEndpointsMetricRelabelings`].
+    pub type ServiceMonitorSpecEndpointsMetricRelabelings = PodMonitorSpecPodMetricsEndpointsMetricRelabelings;
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2`].
+    pub type ServiceMonitorSpecEndpointsOauth2 = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2;
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials`].
+    pub type ServiceMonitorSpecEndpointsProxyConnectHeader = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials;
+
+    /// The same shape as [`PodMonitorSpecPodMetricsEndpointsMetricRelabelings`].
+    pub type ServiceMonitorSpecEndpointsRelabelings = PodMonitorSpecPodMetricsEndpointsMetricRelabelings;
+
+    /// The same shape as [`PodMonitorSpecPodMetricsEndpointsScheme`].
+    pub type ServiceMonitorSpecEndpointsScheme = PodMonitorSpecPodMetricsEndpointsScheme;
+
+    /// The same shape as [`PrometheusSpecAlertingAlertmanagersTlsConfig`].
+    pub type ServiceMonitorSpecEndpointsTlsConfig = PrometheusSpecAlertingAlertmanagersTlsConfig;
+
+    /// The same shape as [`PodMonitorSpecFallbackScrapeProtocol`].
+    pub type ServiceMonitorSpecFallbackScrapeProtocol = PodMonitorSpecFallbackScrapeProtocol;
+
+    /// The same shape as [`PodMonitorSpecNamespaceSelector`].
+    pub type ServiceMonitorSpecNamespaceSelector = PodMonitorSpecNamespaceSelector;
+
+    /// The same shape as [`PodMonitorSpecFallbackScrapeProtocol`].
+    pub type ServiceMonitorSpecScrapeProtocols = PodMonitorSpecFallbackScrapeProtocol;
+
+    /// The same shape as [`PodMonitorSpecSelectorMechanism`].
+    pub type ServiceMonitorSpecSelectorMechanism = PodMonitorSpecSelectorMechanism;
+
+    /// The same shape as [`PrometheusSpecServiceDiscoveryRole`].
+    pub type ServiceMonitorSpecServiceDiscoveryRole = PrometheusSpecServiceDiscoveryRole;
+
+    /// The same shape as [`PodMonitorStatus`].
+    pub type ServiceMonitorStatus = PodMonitorStatus;
 
     /// ```text
     /// spec defines the specification of the desired behavior of the ThanosRuler cluster. More info:
@@ -7386,7 +7803,7 @@ pub mod monitoring_v1 {
         /// fail and an error will be logged.
         /// ```
         #[serde(rename = "additionalArgs", default, skip_serializing_if = "Option::is_none")]
-        pub additional_args: Option<Vec<AlertmanagerSpecAdditionalArgs>>,
+        pub additional_args: Option<Vec<ThanosRulerSpecAdditionalArgs>>,
         /// ```text
         /// affinity defines when specified, the pod's scheduling constraints.
         /// ```
@@ -7432,7 +7849,7 @@ pub mod monitoring_v1 {
         /// `alertRelabelConfigFile` takes precedence over this field.
         /// ```
         #[serde(rename = "alertRelabelConfigs", default, skip_serializing_if = "Option::is_none")]
-        pub alert_relabel_configs: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials>,
+        pub alert_relabel_configs: Option<ThanosRulerSpecAlertRelabelConfigs>,
         /// ```text
         /// alertmanagersConfig defines the list of Alertmanager endpoints to send alerts to.
         ///
@@ -7445,7 +7862,7 @@ pub mod monitoring_v1 {
         /// This field takes precedence over `alertmanagersUrl`.
         /// ```
         #[serde(rename = "alertmanagersConfig", default, skip_serializing_if = "Option::is_none")]
-        pub alertmanagers_config: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials>,
+        pub alertmanagers_config: Option<ThanosRulerSpecAlertmanagersConfig>,
         /// ```text
         /// alertmanagersUrl defines the list of Alertmanager endpoints to send alerts to.
         ///
@@ -7476,12 +7893,12 @@ pub mod monitoring_v1 {
         /// dnsConfig defines Defines the DNS configuration for the pods.
         /// ```
         #[serde(rename = "dnsConfig", default, skip_serializing_if = "Option::is_none")]
-        pub dns_config: Option<AlertmanagerSpecDnsConfig>,
+        pub dns_config: Option<ThanosRulerSpecDnsConfig>,
         /// ```text
         /// dnsPolicy defines the DNS policy for the pods.
         /// ```
         #[serde(rename = "dnsPolicy", default, skip_serializing_if = "Option::is_none")]
-        pub dns_policy: Option<AlertmanagerSpecDnsPolicy>,
+        pub dns_policy: Option<ThanosRulerSpecDnsPolicy>,
         /// ```text
         /// enableFeatures defines how to setup Thanos Ruler feature flags. By default, no features are enabled.
         ///
@@ -7518,7 +7935,7 @@ pub mod monitoring_v1 {
         /// Applies only if enforcedNamespaceLabel set to true.
         /// ```
         #[serde(rename = "excludedFromEnforcement", default, skip_serializing_if = "Option::is_none")]
-        pub excluded_from_enforcement: Option<Vec<PrometheusSpecExcludedFromEnforcement>>,
+        pub excluded_from_enforcement: Option<Vec<ThanosRulerSpecExcludedFromEnforcement>>,
         /// ```text
         /// externalPrefix defines the Thanos Ruler instances will be available under. This is
         /// necessary to generate correct URLs. This is necessary if Thanos Ruler is not
@@ -7533,12 +7950,12 @@ pub mod monitoring_v1 {
         /// Note: Currently only the `minVersion`, `caFile`, `certFile`, `keyFile`, `cipherSuites` and `curves` fields are supported.
         /// ```
         #[serde(rename = "grpcServerTlsConfig", default, skip_serializing_if = "Option::is_none")]
-        pub grpc_server_tls_config: Option<PrometheusSpecThanosGrpcServerTlsConfig>,
+        pub grpc_server_tls_config: Option<ThanosRulerSpecGrpcServerTlsConfig>,
         /// ```text
         /// hostAliases defines pods' hostAliases configuration
         /// ```
         #[serde(rename = "hostAliases", default, skip_serializing_if = "Option::is_none")]
-        pub host_aliases: Option<Vec<AlertmanagerSpecHostAliases>>,
+        pub host_aliases: Option<Vec<ThanosRulerSpecHostAliases>>,
         /// ```text
         /// hostUsers supports the user space in Kubernetes.
         ///
@@ -7566,7 +7983,7 @@ pub mod monitoring_v1 {
         /// see http://kubernetes.io/docs/user-guide/images#specifying-imagepullsecrets-on-a-pod
         /// ```
         #[serde(rename = "imagePullSecrets", default, skip_serializing_if = "Option::is_none")]
-        pub image_pull_secrets: Option<Vec<AlertmanagerSpecImagePullSecrets>>,
+        pub image_pull_secrets: Option<Vec<ThanosRulerSpecImagePullSecrets>>,
         /// ```text
         /// initContainers allows injecting initContainers to the Pod definition.
         /// Those can be used to e.g. fetch secrets for injection into the
@@ -7621,7 +8038,7 @@ pub mod monitoring_v1 {
         /// `objectStorageConfigFile` takes precedence over this field.
         /// ```
         #[serde(rename = "objectStorageConfig", default, skip_serializing_if = "Option::is_none")]
-        pub object_storage_config: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials>,
+        pub object_storage_config: Option<ThanosRulerSpecObjectStorageConfig>,
         /// ```text
         /// objectStorageConfigFile defines the path of the object storage configuration file.
         ///
@@ -7651,7 +8068,7 @@ pub mod monitoring_v1 {
         /// which incurs a service outage.
         /// ```
         #[serde(rename = "podManagementPolicy", default, skip_serializing_if = "Option::is_none")]
-        pub pod_management_policy: Option<AlertmanagerSpecPodManagementPolicy>,
+        pub pod_management_policy: Option<ThanosRulerSpecPodManagementPolicy>,
         /// ```text
         /// podMetadata defines labels and annotations which are propagated to the ThanosRuler pods.
         ///
@@ -7663,7 +8080,7 @@ pub mod monitoring_v1 {
         /// * "kubectl.kubernetes.io/default-container" annotation, set to "thanos-ruler".
         /// ```
         #[serde(rename = "podMetadata", default, skip_serializing_if = "Option::is_none")]
-        pub pod_metadata: Option<AlertmanagerSpecPodMetadata>,
+        pub pod_metadata: Option<ThanosRulerSpecPodMetadata>,
         /// ```text
         /// portName defines the port name used for the pods and governing service.
         /// Defaults to `web`.
@@ -7682,7 +8099,7 @@ pub mod monitoring_v1 {
         /// Deprecated: use excludedFromEnforcement instead.
         /// ```
         #[serde(rename = "prometheusRulesExcludedFromEnforce", default, skip_serializing_if = "Option::is_none")]
-        pub prometheus_rules_excluded_from_enforce: Option<Vec<PrometheusSpecPrometheusRulesExcludedFromEnforce>>,
+        pub prometheus_rules_excluded_from_enforce: Option<Vec<ThanosRulerSpecPrometheusRulesExcludedFromEnforce>>,
         /// ```text
         /// queryConfig defines the list of Thanos Query endpoints from which to query metrics.
         ///
@@ -7695,7 +8112,7 @@ pub mod monitoring_v1 {
         /// This field takes precedence over `queryEndpoints`.
         /// ```
         #[serde(rename = "queryConfig", default, skip_serializing_if = "Option::is_none")]
-        pub query_config: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials>,
+        pub query_config: Option<ThanosRulerSpecQueryConfig>,
         /// ```text
         /// queryEndpoints defines the list of Thanos Query endpoints from which to query metrics.
         ///
@@ -7713,7 +8130,7 @@ pub mod monitoring_v1 {
         /// It requires Thanos >= 0.24.0.
         /// ```
         #[serde(rename = "remoteWrite", default, skip_serializing_if = "Option::is_none")]
-        pub remote_write: Option<Vec<PrometheusSpecRemoteWrite>>,
+        pub remote_write: Option<Vec<ThanosRulerSpecRemoteWrite>>,
         /// ```text
         /// replicas defines the number of thanos ruler instances to deploy.
         /// ```
@@ -7813,7 +8230,7 @@ pub mod monitoring_v1 {
         /// storage defines the specification of how storage shall be used.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub storage: Option<AlertmanagerSpecStorage>,
+        pub storage: Option<ThanosRulerSpecStorage>,
         /// ```text
         /// terminationGracePeriodSeconds defines the optional duration in seconds the pod needs to terminate gracefully.
         /// Value must be non-negative integer. The value zero indicates stop immediately via
@@ -7846,7 +8263,7 @@ pub mod monitoring_v1 {
         /// `tracingConfigFile` takes precedence over this field.
         /// ```
         #[serde(rename = "tracingConfig", default, skip_serializing_if = "Option::is_none")]
-        pub tracing_config: Option<AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials>,
+        pub tracing_config: Option<ThanosRulerSpecTracingConfig>,
         /// ```text
         /// tracingConfigFile defines the path of the tracing configuration file.
         ///
@@ -7869,7 +8286,7 @@ pub mod monitoring_v1 {
         /// The default strategy is RollingUpdate.
         /// ```
         #[serde(rename = "updateStrategy", default, skip_serializing_if = "Option::is_none")]
-        pub update_strategy: Option<AlertmanagerSpecUpdateStrategy>,
+        pub update_strategy: Option<ThanosRulerSpecUpdateStrategy>,
         /// ```text
         /// version of Thanos to be deployed.
         /// ```
@@ -7881,7 +8298,7 @@ pub mod monitoring_v1 {
         /// that are generated as a result of StorageSpec objects.
         /// ```
         #[serde(rename = "volumeMounts", default, skip_serializing_if = "Option::is_none")]
-        pub volume_mounts: Option<Vec<AlertmanagerSpecVolumeMounts>>,
+        pub volume_mounts: Option<Vec<ThanosRulerSpecVolumeMounts>>,
         /// ```text
         /// volumes defines how configuration of additional volumes on the output StatefulSet definition. Volumes specified will
         /// be appended to other volumes that are generated as a result of StorageSpec objects.
@@ -7895,6 +8312,63 @@ pub mod monitoring_v1 {
         pub web: Option<ThanosRulerSpecWeb>,
     }
 
+    /// The same shape as [`AlertmanagerSpecAdditionalArgs`].
+    pub type ThanosRulerSpecAdditionalArgs = AlertmanagerSpecAdditionalArgs;
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials`].
+    pub type ThanosRulerSpecAlertRelabelConfigs = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials;
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials`].
+    pub type ThanosRulerSpecAlertmanagersConfig = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials;
+
+    /// The same shape as [`AlertmanagerSpecDnsConfig`].
+    pub type ThanosRulerSpecDnsConfig = AlertmanagerSpecDnsConfig;
+
+    /// The same shape as [`AlertmanagerSpecDnsPolicy`].
+    pub type ThanosRulerSpecDnsPolicy = AlertmanagerSpecDnsPolicy;
+
+    /// The same shape as [`PrometheusSpecExcludedFromEnforcement`].
+    pub type ThanosRulerSpecExcludedFromEnforcement = PrometheusSpecExcludedFromEnforcement;
+
+    /// The same shape as [`PrometheusSpecThanosGrpcServerTlsConfig`].
+    pub type ThanosRulerSpecGrpcServerTlsConfig = PrometheusSpecThanosGrpcServerTlsConfig;
+
+    /// The same shape as [`AlertmanagerSpecHostAliases`].
+    pub type ThanosRulerSpecHostAliases = AlertmanagerSpecHostAliases;
+
+    /// The same shape as [`AlertmanagerSpecImagePullSecrets`].
+    pub type ThanosRulerSpecImagePullSecrets = AlertmanagerSpecImagePullSecrets;
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials`].
+    pub type ThanosRulerSpecObjectStorageConfig = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials;
+
+    /// The same shape as [`AlertmanagerSpecPodManagementPolicy`].
+    pub type ThanosRulerSpecPodManagementPolicy = AlertmanagerSpecPodManagementPolicy;
+
+    /// The same shape as [`AlertmanagerSpecPodMetadata`].
+    pub type ThanosRulerSpecPodMetadata = AlertmanagerSpecPodMetadata;
+
+    /// The same shape as [`PrometheusSpecPrometheusRulesExcludedFromEnforce`].
+    pub type ThanosRulerSpecPrometheusRulesExcludedFromEnforce = PrometheusSpecPrometheusRulesExcludedFromEnforce;
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials`].
+    pub type ThanosRulerSpecQueryConfig = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials;
+
+    /// The same shape as [`PrometheusSpecRemoteWrite`].
+    pub type ThanosRulerSpecRemoteWrite = PrometheusSpecRemoteWrite;
+
+    /// The same shape as [`AlertmanagerSpecStorage`].
+    pub type ThanosRulerSpecStorage = AlertmanagerSpecStorage;
+
+    /// The same shape as [`AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials`].
+    pub type ThanosRulerSpecTracingConfig = AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigAuthorizationCredentials;
+
+    /// The same shape as [`AlertmanagerSpecUpdateStrategy`].
+    pub type ThanosRulerSpecUpdateStrategy = AlertmanagerSpecUpdateStrategy;
+
+    /// The same shape as [`AlertmanagerSpecVolumeMounts`].
+    pub type ThanosRulerSpecVolumeMounts = AlertmanagerSpecVolumeMounts;
+
     /// ```text
     /// web defines the configuration of the ThanosRuler web server.
     /// ```
@@ -7904,13 +8378,19 @@ pub mod monitoring_v1 {
         /// httpConfig defines HTTP parameters for web server.
         /// ```
         #[serde(rename = "httpConfig", default, skip_serializing_if = "Option::is_none")]
-        pub http_config: Option<AlertmanagerSpecWebHttpConfig>,
+        pub http_config: Option<ThanosRulerSpecWebHttpConfig>,
         /// ```text
         /// tlsConfig defines the TLS parameters for HTTPS.
         /// ```
         #[serde(rename = "tlsConfig", default, skip_serializing_if = "Option::is_none")]
-        pub tls_config: Option<AlertmanagerSpecClusterTLSServer>,
+        pub tls_config: Option<ThanosRulerSpecWebTlsConfig>,
     }
+
+    /// The same shape as [`AlertmanagerSpecWebHttpConfig`].
+    pub type ThanosRulerSpecWebHttpConfig = AlertmanagerSpecWebHttpConfig;
+
+    /// The same shape as [`AlertmanagerSpecClusterTLSServer`].
+    pub type ThanosRulerSpecWebTlsConfig = AlertmanagerSpecClusterTLSServer;
 
     /// ```text
     /// status defines the most recent observed status of the ThanosRuler cluster. Read-only.
@@ -7929,7 +8409,7 @@ pub mod monitoring_v1 {
         /// conditions defines the current state of the ThanosRuler object.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub conditions: Option<Vec<AlertmanagerStatusConditions>>,
+        pub conditions: Option<Vec<ThanosRulerStatusConditions>>,
         /// ```text
         /// paused defines whether any actions on the underlying managed objects are
         /// being performed. Only delete actions will be performed.
@@ -7954,6 +8434,9 @@ pub mod monitoring_v1 {
         #[serde(rename = "updatedReplicas", default, skip_serializing_if = "Option::is_none")]
         pub updated_replicas: Option<i32>,
     }
+
+    /// The same shape as [`AlertmanagerStatusConditions`].
+    pub type ThanosRulerStatusConditions = AlertmanagerStatusConditions;
 
 }
 
@@ -8077,7 +8560,7 @@ pub mod monitoring_v1alpha1 {
         /// https://github.com/kubernetes/community/blob/master/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub status: Option<AlertmanagerConfigStatus>,
+        pub status: Option<ScrapeConfigStatus>,
     }
 
     impl Serialize for ScrapeConfig {
@@ -8153,7 +8636,7 @@ pub mod monitoring_v1alpha1 {
         /// When these conditions are met, matching alerts will be inhibited (silenced).
         /// ```
         #[serde(rename = "targetMatch", default, skip_serializing_if = "Option::is_none")]
-        pub target_match: Option<Vec<AlertmanagerConfigSpecInhibitRulesSourceMatch>>,
+        pub target_match: Option<Vec<AlertmanagerConfigSpecInhibitRulesTargetMatch>>,
     }
 
     /// ```text
@@ -8186,6 +8669,9 @@ pub mod monitoring_v1alpha1 {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub value: Option<String>,
     }
+
+    /// The same shape as [`AlertmanagerConfigSpecInhibitRulesSourceMatch`].
+    pub type AlertmanagerConfigSpecInhibitRulesTargetMatch = AlertmanagerConfigSpecInhibitRulesSourceMatch;
 
     /// ```text
     /// MuteTimeInterval specifies the periods in time when notifications will be muted
@@ -8459,7 +8945,7 @@ pub mod monitoring_v1alpha1 {
         /// object and accessible by the Prometheus Operator.
         /// ```
         #[serde(rename = "bearerTokenSecret", default, skip_serializing_if = "Option::is_none")]
-        pub bearer_token_secret: Option<AlertmanagerConfigSpecReceiversDiscordConfigsApiURL>,
+        pub bearer_token_secret: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigBearerTokenSecret>,
         /// ```text
         /// enableHttp2 can be used to disable HTTP2.
         /// ```
@@ -8493,7 +8979,7 @@ pub mod monitoring_v1alpha1 {
         /// It requires Prometheus >= v2.43.0, Alertmanager >= v0.25.0 or Thanos >= v0.32.0.
         /// ```
         #[serde(rename = "proxyConnectHeader", default, skip_serializing_if = "Option::is_none")]
-        pub proxy_connect_header: Option<BTreeMap<String, Vec<AlertmanagerConfigSpecReceiversDiscordConfigsApiURL>>>,
+        pub proxy_connect_header: Option<BTreeMap<String, Vec<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigProxyConnectHeader>>>,
         /// ```text
         /// proxyFromEnvironment defines whether to use the proxy configuration defined by environment variables (HTTP_PROXY, HTTPS_PROXY, and NO_PROXY).
         ///
@@ -8517,7 +9003,7 @@ pub mod monitoring_v1alpha1 {
         /// This includes settings for certificates, CA validation, and TLS protocol options.
         /// ```
         #[serde(rename = "tlsConfig", default, skip_serializing_if = "Option::is_none")]
-        pub tls_config: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfig>,
+        pub tls_config: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigTlsConfig>,
     }
 
     /// ```text
@@ -8530,7 +9016,7 @@ pub mod monitoring_v1alpha1 {
         /// credentials defines a key of a Secret in the namespace that contains the credentials for authentication.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub credentials: Option<AlertmanagerConfigSpecReceiversDiscordConfigsApiURL>,
+        pub credentials: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigAuthorizationCredentials>,
         /// ```text
         /// type defines the authentication type. The value is case-insensitive.
         ///
@@ -8541,6 +9027,9 @@ pub mod monitoring_v1alpha1 {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub r#type: Option<String>,
     }
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsApiURL`].
+    pub type AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigAuthorizationCredentials = AlertmanagerConfigSpecReceiversDiscordConfigsApiURL;
 
     /// ```text
     /// basicAuth defines the basic authentication credentials for the client.
@@ -8553,14 +9042,23 @@ pub mod monitoring_v1alpha1 {
         /// authentication.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub password: Option<AlertmanagerConfigSpecReceiversDiscordConfigsApiURL>,
+        pub password: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigBasicAuthPassword>,
         /// ```text
         /// username defines a key of a Secret containing the username for
         /// authentication.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub username: Option<AlertmanagerConfigSpecReceiversDiscordConfigsApiURL>,
+        pub username: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigBasicAuthUsername>,
     }
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsApiURL`].
+    pub type AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigBasicAuthPassword = AlertmanagerConfigSpecReceiversDiscordConfigsApiURL;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsApiURL`].
+    pub type AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigBasicAuthUsername = AlertmanagerConfigSpecReceiversDiscordConfigsApiURL;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsApiURL`].
+    pub type AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigBearerTokenSecret = AlertmanagerConfigSpecReceiversDiscordConfigsApiURL;
 
     /// ```text
     /// oauth2 defines the OAuth2 client credentials used to fetch a token for the targets.
@@ -8579,7 +9077,7 @@ pub mod monitoring_v1alpha1 {
         /// client's secret.
         /// ```
         #[serde(rename = "clientSecret")]
-        pub client_secret: AlertmanagerConfigSpecReceiversDiscordConfigsApiURL,
+        pub client_secret: AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2ClientSecret,
         /// ```text
         /// endpointParams configures the HTTP parameters to append to the token
         /// URL.
@@ -8602,7 +9100,7 @@ pub mod monitoring_v1alpha1 {
         /// It requires Prometheus >= v2.43.0, Alertmanager >= v0.25.0 or Thanos >= v0.32.0.
         /// ```
         #[serde(rename = "proxyConnectHeader", default, skip_serializing_if = "Option::is_none")]
-        pub proxy_connect_header: Option<BTreeMap<String, Vec<AlertmanagerConfigSpecReceiversDiscordConfigsApiURL>>>,
+        pub proxy_connect_header: Option<BTreeMap<String, Vec<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2ProxyConnectHeader>>>,
         /// ```text
         /// proxyFromEnvironment defines whether to use the proxy configuration defined by environment variables (HTTP_PROXY, HTTPS_PROXY, and NO_PROXY).
         ///
@@ -8643,13 +9141,25 @@ pub mod monitoring_v1alpha1 {
         /// configMap defines the ConfigMap containing data to use for the targets.
         /// ```
         #[serde(rename = "configMap", default, skip_serializing_if = "Option::is_none")]
-        pub config_map: Option<AlertmanagerConfigSpecReceiversDiscordConfigsApiURL>,
+        pub config_map: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2ClientIdConfigMap>,
         /// ```text
         /// secret defines the Secret containing data to use for the targets.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub secret: Option<AlertmanagerConfigSpecReceiversDiscordConfigsApiURL>,
+        pub secret: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2ClientIdSecret>,
     }
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsApiURL`].
+    pub type AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2ClientIdConfigMap = AlertmanagerConfigSpecReceiversDiscordConfigsApiURL;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsApiURL`].
+    pub type AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2ClientIdSecret = AlertmanagerConfigSpecReceiversDiscordConfigsApiURL;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsApiURL`].
+    pub type AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2ClientSecret = AlertmanagerConfigSpecReceiversDiscordConfigsApiURL;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsApiURL`].
+    pub type AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2ProxyConnectHeader = AlertmanagerConfigSpecReceiversDiscordConfigsApiURL;
 
     /// ```text
     /// tlsConfig defines the TLS configuration to use when connecting to the OAuth2 server.
@@ -8661,12 +9171,12 @@ pub mod monitoring_v1alpha1 {
         /// ca defines the Certificate authority used when verifying server certificates.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub ca: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2ClientId>,
+        pub ca: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfigCa>,
         /// ```text
         /// cert defines the Client certificate to present when doing client-authentication.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub cert: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2ClientId>,
+        pub cert: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfigCert>,
         /// ```text
         /// insecureSkipVerify defines how to disable target certificate validation.
         /// ```
@@ -8676,7 +9186,7 @@ pub mod monitoring_v1alpha1 {
         /// keySecret defines the Secret containing the client key file for the targets.
         /// ```
         #[serde(rename = "keySecret", default, skip_serializing_if = "Option::is_none")]
-        pub key_secret: Option<AlertmanagerConfigSpecReceiversDiscordConfigsApiURL>,
+        pub key_secret: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfigKeySecret>,
         /// ```text
         /// maxVersion defines the maximum acceptable TLS version.
         ///
@@ -8690,13 +9200,22 @@ pub mod monitoring_v1alpha1 {
         /// It requires Prometheus >= v2.35.0 or Thanos >= v0.28.0.
         /// ```
         #[serde(rename = "minVersion", default, skip_serializing_if = "Option::is_none")]
-        pub min_version: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfigMaxVersion>,
+        pub min_version: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfigMinVersion>,
         /// ```text
         /// serverName is used to verify the hostname for the targets.
         /// ```
         #[serde(rename = "serverName", default, skip_serializing_if = "Option::is_none")]
         pub server_name: Option<String>,
     }
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2ClientId`].
+    pub type AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfigCa = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2ClientId;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2ClientId`].
+    pub type AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfigCert = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2ClientId;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsApiURL`].
+    pub type AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfigKeySecret = AlertmanagerConfigSpecReceiversDiscordConfigsApiURL;
 
     /// ```text
     /// maxVersion defines the maximum acceptable TLS version.
@@ -8719,6 +9238,15 @@ pub mod monitoring_v1alpha1 {
         TLS13,
     }
 
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfigMaxVersion`].
+    pub type AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfigMinVersion = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfigMaxVersion;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsApiURL`].
+    pub type AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigProxyConnectHeader = AlertmanagerConfigSpecReceiversDiscordConfigsApiURL;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfig`].
+    pub type AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigTlsConfig = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfig;
+
     /// ```text
     /// EmailConfig configures notifications via Email.
     /// ```
@@ -8736,7 +9264,7 @@ pub mod monitoring_v1alpha1 {
         /// object and accessible by the Prometheus Operator.
         /// ```
         #[serde(rename = "authPassword", default, skip_serializing_if = "Option::is_none")]
-        pub auth_password: Option<AlertmanagerConfigSpecReceiversDiscordConfigsApiURL>,
+        pub auth_password: Option<AlertmanagerConfigSpecReceiversEmailConfigsAuthPassword>,
         /// ```text
         /// authSecret defines the secret's key that contains the CRAM-MD5 secret.
         /// This is used for CRAM-MD5 authentication mechanism.
@@ -8744,7 +9272,7 @@ pub mod monitoring_v1alpha1 {
         /// object and accessible by the Prometheus Operator.
         /// ```
         #[serde(rename = "authSecret", default, skip_serializing_if = "Option::is_none")]
-        pub auth_secret: Option<AlertmanagerConfigSpecReceiversDiscordConfigsApiURL>,
+        pub auth_secret: Option<AlertmanagerConfigSpecReceiversEmailConfigsAuthSecret>,
         /// ```text
         /// authUsername defines the username to use for SMTP authentication.
         /// This is used for SMTP AUTH when the server requires authentication.
@@ -8818,7 +9346,7 @@ pub mod monitoring_v1alpha1 {
         /// This includes settings for certificates, CA validation, and TLS protocol options.
         /// ```
         #[serde(rename = "tlsConfig", default, skip_serializing_if = "Option::is_none")]
-        pub tls_config: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfig>,
+        pub tls_config: Option<AlertmanagerConfigSpecReceiversEmailConfigsTlsConfig>,
         /// ```text
         /// to defines the email address to send notifications to.
         /// This is the recipient address for alert notifications.
@@ -8826,6 +9354,12 @@ pub mod monitoring_v1alpha1 {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub to: Option<String>,
     }
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsApiURL`].
+    pub type AlertmanagerConfigSpecReceiversEmailConfigsAuthPassword = AlertmanagerConfigSpecReceiversDiscordConfigsApiURL;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsApiURL`].
+    pub type AlertmanagerConfigSpecReceiversEmailConfigsAuthSecret = AlertmanagerConfigSpecReceiversDiscordConfigsApiURL;
 
     /// ```text
     /// KeyValue defines a (key, value) tuple.
@@ -8872,6 +9406,9 @@ pub mod monitoring_v1alpha1 {
         None,
     }
 
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfig`].
+    pub type AlertmanagerConfigSpecReceiversEmailConfigsTlsConfig = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfig;
+
     /// ```text
     /// MSTeamsConfig configures notifications via Microsoft Teams.
     /// It requires Alertmanager >= 0.26.0.
@@ -8882,7 +9419,7 @@ pub mod monitoring_v1alpha1 {
         /// httpConfig defines the HTTP client configuration for Teams webhook requests.
         /// ```
         #[serde(rename = "httpConfig", default, skip_serializing_if = "Option::is_none")]
-        pub http_config: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfig>,
+        pub http_config: Option<AlertmanagerConfigSpecReceiversMsteamsConfigsHttpConfig>,
         /// ```text
         /// sendResolved defines whether or not to notify about resolved alerts.
         /// ```
@@ -8912,8 +9449,14 @@ pub mod monitoring_v1alpha1 {
         /// This is the incoming webhook URL configured in your Teams channel.
         /// ```
         #[serde(rename = "webhookUrl")]
-        pub webhook_url: AlertmanagerConfigSpecReceiversDiscordConfigsApiURL,
+        pub webhook_url: AlertmanagerConfigSpecReceiversMsteamsConfigsWebhookUrl,
     }
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfig`].
+    pub type AlertmanagerConfigSpecReceiversMsteamsConfigsHttpConfig = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfig;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsApiURL`].
+    pub type AlertmanagerConfigSpecReceiversMsteamsConfigsWebhookUrl = AlertmanagerConfigSpecReceiversDiscordConfigsApiURL;
 
     /// ```text
     /// MSTeamsV2Config configures notifications via Microsoft Teams using the new message format with adaptive cards as required by flows.
@@ -8926,7 +9469,7 @@ pub mod monitoring_v1alpha1 {
         /// httpConfig defines the HTTP client configuration for Teams webhook requests.
         /// ```
         #[serde(rename = "httpConfig", default, skip_serializing_if = "Option::is_none")]
-        pub http_config: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfig>,
+        pub http_config: Option<AlertmanagerConfigSpecReceiversMsteamsv2ConfigsHttpConfig>,
         /// ```text
         /// sendResolved defines whether or not to notify about resolved alerts.
         /// ```
@@ -8949,8 +9492,14 @@ pub mod monitoring_v1alpha1 {
         /// This webhook must support the newer adaptive cards format required by Teams flows.
         /// ```
         #[serde(rename = "webhookURL", default, skip_serializing_if = "Option::is_none")]
-        pub webhook_url: Option<AlertmanagerConfigSpecReceiversDiscordConfigsApiURL>,
+        pub webhook_url: Option<AlertmanagerConfigSpecReceiversMsteamsv2ConfigsWebhookURL>,
     }
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfig`].
+    pub type AlertmanagerConfigSpecReceiversMsteamsv2ConfigsHttpConfig = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfig;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsApiURL`].
+    pub type AlertmanagerConfigSpecReceiversMsteamsv2ConfigsWebhookURL = AlertmanagerConfigSpecReceiversDiscordConfigsApiURL;
 
     /// ```text
     /// OpsGenieConfig configures notifications via OpsGenie.
@@ -8970,7 +9519,7 @@ pub mod monitoring_v1alpha1 {
         /// object and accessible by the Prometheus Operator.
         /// ```
         #[serde(rename = "apiKey", default, skip_serializing_if = "Option::is_none")]
-        pub api_key: Option<AlertmanagerConfigSpecReceiversDiscordConfigsApiURL>,
+        pub api_key: Option<AlertmanagerConfigSpecReceiversOpsgenieConfigsApiKey>,
         /// ```text
         /// apiURL defines the URL to send OpsGenie API requests to.
         /// When not specified, defaults to the standard OpsGenie API endpoint.
@@ -8988,7 +9537,7 @@ pub mod monitoring_v1alpha1 {
         /// These appear as additional fields in the OpsGenie alert.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub details: Option<Vec<AlertmanagerConfigSpecReceiversEmailConfigsHeaders>>,
+        pub details: Option<Vec<AlertmanagerConfigSpecReceiversOpsgenieConfigsDetails>>,
         /// ```text
         /// entity defines an optional field that can be used to specify which domain alert is related to.
         /// This helps group related alerts together in OpsGenie.
@@ -8999,7 +9548,7 @@ pub mod monitoring_v1alpha1 {
         /// httpConfig defines the HTTP client configuration for OpsGenie API requests.
         /// ```
         #[serde(rename = "httpConfig", default, skip_serializing_if = "Option::is_none")]
-        pub http_config: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfig>,
+        pub http_config: Option<AlertmanagerConfigSpecReceiversOpsgenieConfigsHttpConfig>,
         /// ```text
         /// message defines the alert text limited to 130 characters.
         /// This appears as the main alert title in OpsGenie.
@@ -9048,6 +9597,15 @@ pub mod monitoring_v1alpha1 {
         #[serde(rename = "updateAlerts", default, skip_serializing_if = "Option::is_none")]
         pub update_alerts: Option<bool>,
     }
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsApiURL`].
+    pub type AlertmanagerConfigSpecReceiversOpsgenieConfigsApiKey = AlertmanagerConfigSpecReceiversDiscordConfigsApiURL;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversEmailConfigsHeaders`].
+    pub type AlertmanagerConfigSpecReceiversOpsgenieConfigsDetails = AlertmanagerConfigSpecReceiversEmailConfigsHeaders;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfig`].
+    pub type AlertmanagerConfigSpecReceiversOpsgenieConfigsHttpConfig = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfig;
 
     /// ```text
     /// OpsGenieConfigResponder defines a responder to an incident.
@@ -9140,7 +9698,7 @@ pub mod monitoring_v1alpha1 {
         /// details defines the arbitrary key/value pairs that provide further detail about the incident.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub details: Option<Vec<AlertmanagerConfigSpecReceiversEmailConfigsHeaders>>,
+        pub details: Option<Vec<AlertmanagerConfigSpecReceiversPagerdutyConfigsDetails>>,
         /// ```text
         /// group defines a cluster or grouping of sources.
         /// ```
@@ -9150,7 +9708,7 @@ pub mod monitoring_v1alpha1 {
         /// httpConfig defines the HTTP client configuration.
         /// ```
         #[serde(rename = "httpConfig", default, skip_serializing_if = "Option::is_none")]
-        pub http_config: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfig>,
+        pub http_config: Option<AlertmanagerConfigSpecReceiversPagerdutyConfigsHttpConfig>,
         /// ```text
         /// pagerDutyImageConfigs defines a list of image details to attach that provide further detail about an incident.
         /// ```
@@ -9168,7 +9726,7 @@ pub mod monitoring_v1alpha1 {
         /// object and accessible by the Prometheus Operator.
         /// ```
         #[serde(rename = "routingKey", default, skip_serializing_if = "Option::is_none")]
-        pub routing_key: Option<AlertmanagerConfigSpecReceiversDiscordConfigsApiURL>,
+        pub routing_key: Option<AlertmanagerConfigSpecReceiversPagerdutyConfigsRoutingKey>,
         /// ```text
         /// sendResolved defines whether or not to notify about resolved alerts.
         /// ```
@@ -9182,7 +9740,7 @@ pub mod monitoring_v1alpha1 {
         /// object and accessible by the Prometheus Operator.
         /// ```
         #[serde(rename = "serviceKey", default, skip_serializing_if = "Option::is_none")]
-        pub service_key: Option<AlertmanagerConfigSpecReceiversDiscordConfigsApiURL>,
+        pub service_key: Option<AlertmanagerConfigSpecReceiversPagerdutyConfigsServiceKey>,
         /// ```text
         /// severity of the incident.
         /// ```
@@ -9205,6 +9763,12 @@ pub mod monitoring_v1alpha1 {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub url: Option<String>,
     }
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversEmailConfigsHeaders`].
+    pub type AlertmanagerConfigSpecReceiversPagerdutyConfigsDetails = AlertmanagerConfigSpecReceiversEmailConfigsHeaders;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfig`].
+    pub type AlertmanagerConfigSpecReceiversPagerdutyConfigsHttpConfig = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfig;
 
     /// ```text
     /// PagerDutyImageConfig attaches images to an incident
@@ -9245,6 +9809,12 @@ pub mod monitoring_v1alpha1 {
         pub href: Option<String>,
     }
 
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsApiURL`].
+    pub type AlertmanagerConfigSpecReceiversPagerdutyConfigsRoutingKey = AlertmanagerConfigSpecReceiversDiscordConfigsApiURL;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsApiURL`].
+    pub type AlertmanagerConfigSpecReceiversPagerdutyConfigsServiceKey = AlertmanagerConfigSpecReceiversDiscordConfigsApiURL;
+
     /// ```text
     /// PushoverConfig configures notifications via Pushover.
     /// See https://prometheus.io/docs/alerting/latest/configuration/#pushover_config
@@ -9274,7 +9844,7 @@ pub mod monitoring_v1alpha1 {
         /// httpConfig defines the HTTP client configuration for Pushover API requests.
         /// ```
         #[serde(rename = "httpConfig", default, skip_serializing_if = "Option::is_none")]
-        pub http_config: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfig>,
+        pub http_config: Option<AlertmanagerConfigSpecReceiversPushoverConfigsHttpConfig>,
         /// ```text
         /// message defines the notification message content.
         /// This is the main body text of the Pushover notification.
@@ -9324,7 +9894,7 @@ pub mod monitoring_v1alpha1 {
         /// Either `token` or `tokenFile` is required.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub token: Option<AlertmanagerConfigSpecReceiversDiscordConfigsApiURL>,
+        pub token: Option<AlertmanagerConfigSpecReceiversPushoverConfigsToken>,
         /// ```text
         /// tokenFile defines the token file that contains the registered application's API token.
         /// See https://pushover.net/apps for application registration.
@@ -9358,7 +9928,7 @@ pub mod monitoring_v1alpha1 {
         /// Either `userKey` or `userKeyFile` is required.
         /// ```
         #[serde(rename = "userKey", default, skip_serializing_if = "Option::is_none")]
-        pub user_key: Option<AlertmanagerConfigSpecReceiversDiscordConfigsApiURL>,
+        pub user_key: Option<AlertmanagerConfigSpecReceiversPushoverConfigsUserKey>,
         /// ```text
         /// userKeyFile defines the user key file that contains the recipient user's user key.
         /// Either `userKey` or `userKeyFile` is required.
@@ -9367,6 +9937,15 @@ pub mod monitoring_v1alpha1 {
         #[serde(rename = "userKeyFile", default, skip_serializing_if = "Option::is_none")]
         pub user_key_file: Option<String>,
     }
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfig`].
+    pub type AlertmanagerConfigSpecReceiversPushoverConfigsHttpConfig = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfig;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsApiURL`].
+    pub type AlertmanagerConfigSpecReceiversPushoverConfigsToken = AlertmanagerConfigSpecReceiversDiscordConfigsApiURL;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsApiURL`].
+    pub type AlertmanagerConfigSpecReceiversPushoverConfigsUserKey = AlertmanagerConfigSpecReceiversDiscordConfigsApiURL;
 
     /// ```text
     /// RocketChatConfig configures notifications via RocketChat.
@@ -9414,7 +9993,7 @@ pub mod monitoring_v1alpha1 {
         /// httpConfig defines the HTTP client configuration for RocketChat API requests.
         /// ```
         #[serde(rename = "httpConfig", default, skip_serializing_if = "Option::is_none")]
-        pub http_config: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfig>,
+        pub http_config: Option<AlertmanagerConfigSpecReceiversRocketchatConfigsHttpConfig>,
         /// ```text
         /// iconURL defines the icon URL for the message avatar.
         /// This displays a custom image as the message sender's avatar.
@@ -9474,7 +10053,7 @@ pub mod monitoring_v1alpha1 {
         /// The secret needs to be in the same namespace as the AlertmanagerConfig
         /// object and accessible by the Prometheus Operator.
         /// ```
-        pub token: AlertmanagerConfigSpecReceiversDiscordConfigsApiURL,
+        pub token: AlertmanagerConfigSpecReceiversRocketchatConfigsToken,
         /// ```text
         /// tokenID defines the sender token ID for RocketChat authentication.
         /// This is the user ID associated with the token used for API requests.
@@ -9482,7 +10061,7 @@ pub mod monitoring_v1alpha1 {
         /// object and accessible by the Prometheus Operator.
         /// ```
         #[serde(rename = "tokenID")]
-        pub token_id: AlertmanagerConfigSpecReceiversDiscordConfigsApiURL,
+        pub token_id: AlertmanagerConfigSpecReceiversRocketchatConfigsTokenID,
     }
 
     /// ```text
@@ -9535,6 +10114,15 @@ pub mod monitoring_v1alpha1 {
         pub value: Option<String>,
     }
 
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfig`].
+    pub type AlertmanagerConfigSpecReceiversRocketchatConfigsHttpConfig = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfig;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsApiURL`].
+    pub type AlertmanagerConfigSpecReceiversRocketchatConfigsToken = AlertmanagerConfigSpecReceiversDiscordConfigsApiURL;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsApiURL`].
+    pub type AlertmanagerConfigSpecReceiversRocketchatConfigsTokenID = AlertmanagerConfigSpecReceiversDiscordConfigsApiURL;
+
     /// ```text
     /// SlackConfig configures notifications via Slack.
     /// See https://prometheus.io/docs/alerting/latest/configuration/#slack_config
@@ -9552,7 +10140,7 @@ pub mod monitoring_v1alpha1 {
         /// object and accessible by the Prometheus Operator.
         /// ```
         #[serde(rename = "apiURL", default, skip_serializing_if = "Option::is_none")]
-        pub api_url: Option<AlertmanagerConfigSpecReceiversDiscordConfigsApiURL>,
+        pub api_url: Option<AlertmanagerConfigSpecReceiversSlackConfigsApiURL>,
         /// ```text
         /// callbackId defines an identifier for the message used in interactive components.
         /// ```
@@ -9588,7 +10176,7 @@ pub mod monitoring_v1alpha1 {
         /// httpConfig defines the HTTP client configuration.
         /// ```
         #[serde(rename = "httpConfig", default, skip_serializing_if = "Option::is_none")]
-        pub http_config: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfig>,
+        pub http_config: Option<AlertmanagerConfigSpecReceiversSlackConfigsHttpConfig>,
         /// ```text
         /// iconEmoji defines the emoji to use as the bot's avatar (e.g., ":ghost:").
         /// ```
@@ -9762,6 +10350,9 @@ pub mod monitoring_v1alpha1 {
         pub title: Option<String>,
     }
 
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsApiURL`].
+    pub type AlertmanagerConfigSpecReceiversSlackConfigsApiURL = AlertmanagerConfigSpecReceiversDiscordConfigsApiURL;
+
     /// ```text
     /// SlackField configures a single Slack field that is sent with each notification.
     /// Each field must contain a title, value, and optionally, a boolean value to indicate if the field
@@ -9789,6 +10380,9 @@ pub mod monitoring_v1alpha1 {
         pub value: String,
     }
 
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfig`].
+    pub type AlertmanagerConfigSpecReceiversSlackConfigsHttpConfig = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfig;
+
     /// ```text
     /// SNSConfig configures notifications via AWS SNS.
     /// See https://prometheus.io/docs/alerting/latest/configuration/#sns_configs
@@ -9811,7 +10405,7 @@ pub mod monitoring_v1alpha1 {
         /// httpConfig defines the HTTP client configuration for SNS API requests.
         /// ```
         #[serde(rename = "httpConfig", default, skip_serializing_if = "Option::is_none")]
-        pub http_config: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfig>,
+        pub http_config: Option<AlertmanagerConfigSpecReceiversSnsConfigsHttpConfig>,
         /// ```text
         /// message defines the message content of the SNS notification.
         /// This is the actual notification text that will be sent to subscribers.
@@ -9864,6 +10458,9 @@ pub mod monitoring_v1alpha1 {
         pub use_awshttp_client: Option<bool>,
     }
 
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfig`].
+    pub type AlertmanagerConfigSpecReceiversSnsConfigsHttpConfig = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfig;
+
     /// ```text
     /// sigv4 configures AWS's Signature Verification 4 signing process to sign requests.
     /// This includes AWS credentials and region configuration for authentication.
@@ -9875,7 +10472,7 @@ pub mod monitoring_v1alpha1 {
         /// `AWS_ACCESS_KEY_ID` is used.
         /// ```
         #[serde(rename = "accessKey", default, skip_serializing_if = "Option::is_none")]
-        pub access_key: Option<AlertmanagerConfigSpecReceiversDiscordConfigsApiURL>,
+        pub access_key: Option<AlertmanagerConfigSpecReceiversSnsConfigsSigv4AccessKey>,
         /// ```text
         /// externalId defines the external ID used when assuming an AWS role. Can only be used with roleArn.
         /// It requires Prometheus >= v3.11.0 or Alertmanager >= v0.33.0. Currently not supported by Thanos.
@@ -9902,7 +10499,7 @@ pub mod monitoring_v1alpha1 {
         /// variable `AWS_SECRET_ACCESS_KEY` is used.
         /// ```
         #[serde(rename = "secretKey", default, skip_serializing_if = "Option::is_none")]
-        pub secret_key: Option<AlertmanagerConfigSpecReceiversDiscordConfigsApiURL>,
+        pub secret_key: Option<AlertmanagerConfigSpecReceiversSnsConfigsSigv4SecretKey>,
         /// ```text
         /// useFIPSSTSEndpoint defines the FIPS mode for the AWS STS endpoint.
         /// It requires Prometheus >= v2.54.0.
@@ -9910,6 +10507,12 @@ pub mod monitoring_v1alpha1 {
         #[serde(rename = "useFIPSSTSEndpoint", default, skip_serializing_if = "Option::is_none")]
         pub use_fipssts_endpoint: Option<bool>,
     }
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsApiURL`].
+    pub type AlertmanagerConfigSpecReceiversSnsConfigsSigv4AccessKey = AlertmanagerConfigSpecReceiversDiscordConfigsApiURL;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsApiURL`].
+    pub type AlertmanagerConfigSpecReceiversSnsConfigsSigv4SecretKey = AlertmanagerConfigSpecReceiversDiscordConfigsApiURL;
 
     /// ```text
     /// TelegramConfig configures notifications via Telegram.
@@ -9930,7 +10533,7 @@ pub mod monitoring_v1alpha1 {
         /// Either `botToken` or `botTokenFile` is required.
         /// ```
         #[serde(rename = "botToken", default, skip_serializing_if = "Option::is_none")]
-        pub bot_token: Option<AlertmanagerConfigSpecReceiversDiscordConfigsApiURL>,
+        pub bot_token: Option<AlertmanagerConfigSpecReceiversTelegramConfigsBotToken>,
         /// ```text
         /// botTokenFile defines the file to read the Telegram bot token from.
         /// It is mutually exclusive with `botToken`.
@@ -9955,7 +10558,7 @@ pub mod monitoring_v1alpha1 {
         /// httpConfig defines the HTTP client configuration for Telegram API requests.
         /// ```
         #[serde(rename = "httpConfig", default, skip_serializing_if = "Option::is_none")]
-        pub http_config: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfig>,
+        pub http_config: Option<AlertmanagerConfigSpecReceiversTelegramConfigsHttpConfig>,
         /// ```text
         /// message defines the message template for the Telegram notification.
         /// This is the content that will be sent to the specified chat.
@@ -9982,6 +10585,12 @@ pub mod monitoring_v1alpha1 {
         #[serde(rename = "sendResolved", default, skip_serializing_if = "Option::is_none")]
         pub send_resolved: Option<bool>,
     }
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsApiURL`].
+    pub type AlertmanagerConfigSpecReceiversTelegramConfigsBotToken = AlertmanagerConfigSpecReceiversDiscordConfigsApiURL;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfig`].
+    pub type AlertmanagerConfigSpecReceiversTelegramConfigsHttpConfig = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfig;
 
     /// ```text
     /// parseMode defines the parse mode for telegram message formatting.
@@ -10013,7 +10622,7 @@ pub mod monitoring_v1alpha1 {
         /// object and accessible by the Prometheus Operator.
         /// ```
         #[serde(rename = "apiKey", default, skip_serializing_if = "Option::is_none")]
-        pub api_key: Option<AlertmanagerConfigSpecReceiversDiscordConfigsApiURL>,
+        pub api_key: Option<AlertmanagerConfigSpecReceiversVictoropsConfigsApiKey>,
         /// ```text
         /// apiUrl defines the VictorOps API URL.
         /// When not specified, defaults to the standard VictorOps API endpoint.
@@ -10025,7 +10634,7 @@ pub mod monitoring_v1alpha1 {
         /// These provide extra metadata that will be included with the VictorOps incident.
         /// ```
         #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
-        pub custom_fields: Option<Vec<AlertmanagerConfigSpecReceiversEmailConfigsHeaders>>,
+        pub custom_fields: Option<Vec<AlertmanagerConfigSpecReceiversVictoropsConfigsCustomFields>>,
         /// ```text
         /// entityDisplayName contains a summary of the alerted problem.
         /// This appears as the main title or identifier for the incident.
@@ -10036,7 +10645,7 @@ pub mod monitoring_v1alpha1 {
         /// httpConfig defines the HTTP client's configuration for VictorOps API requests.
         /// ```
         #[serde(rename = "httpConfig", default, skip_serializing_if = "Option::is_none")]
-        pub http_config: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfig>,
+        pub http_config: Option<AlertmanagerConfigSpecReceiversVictoropsConfigsHttpConfig>,
         /// ```text
         /// messageType describes the behavior of the alert.
         /// Valid values are "CRITICAL", "WARNING", and "INFO".
@@ -10068,6 +10677,15 @@ pub mod monitoring_v1alpha1 {
         pub state_message: Option<String>,
     }
 
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsApiURL`].
+    pub type AlertmanagerConfigSpecReceiversVictoropsConfigsApiKey = AlertmanagerConfigSpecReceiversDiscordConfigsApiURL;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversEmailConfigsHeaders`].
+    pub type AlertmanagerConfigSpecReceiversVictoropsConfigsCustomFields = AlertmanagerConfigSpecReceiversEmailConfigsHeaders;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfig`].
+    pub type AlertmanagerConfigSpecReceiversVictoropsConfigsHttpConfig = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfig;
+
     /// ```text
     /// WebexConfig configures notification via Cisco Webex
     /// See https://prometheus.io/docs/alerting/latest/configuration/#webex_config
@@ -10083,7 +10701,7 @@ pub mod monitoring_v1alpha1 {
         /// httpConfig defines the HTTP client's configuration.
         /// ```
         #[serde(rename = "httpConfig", default, skip_serializing_if = "Option::is_none")]
-        pub http_config: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfig>,
+        pub http_config: Option<AlertmanagerConfigSpecReceiversWebexConfigsHttpConfig>,
         /// ```text
         /// message defines the message template
         /// ```
@@ -10101,6 +10719,9 @@ pub mod monitoring_v1alpha1 {
         pub send_resolved: Option<bool>,
     }
 
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfig`].
+    pub type AlertmanagerConfigSpecReceiversWebexConfigsHttpConfig = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfig;
+
     /// ```text
     /// WebhookConfig configures notifications via a generic receiver supporting the webhook payload.
     /// See https://prometheus.io/docs/alerting/latest/configuration/#webhook_config
@@ -10111,7 +10732,7 @@ pub mod monitoring_v1alpha1 {
         /// httpConfig defines the HTTP client configuration for webhook requests.
         /// ```
         #[serde(rename = "httpConfig", default, skip_serializing_if = "Option::is_none")]
-        pub http_config: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfig>,
+        pub http_config: Option<AlertmanagerConfigSpecReceiversWebhookConfigsHttpConfig>,
         /// ```text
         /// maxAlerts defines the maximum number of alerts to be sent per webhook message.
         /// When 0, all alerts are included in the webhook payload.
@@ -10151,8 +10772,14 @@ pub mod monitoring_v1alpha1 {
         /// object and accessible by the Prometheus Operator.
         /// ```
         #[serde(rename = "urlSecret", default, skip_serializing_if = "Option::is_none")]
-        pub url_secret: Option<AlertmanagerConfigSpecReceiversDiscordConfigsApiURL>,
+        pub url_secret: Option<AlertmanagerConfigSpecReceiversWebhookConfigsUrlSecret>,
     }
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfig`].
+    pub type AlertmanagerConfigSpecReceiversWebhookConfigsHttpConfig = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfig;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsApiURL`].
+    pub type AlertmanagerConfigSpecReceiversWebhookConfigsUrlSecret = AlertmanagerConfigSpecReceiversDiscordConfigsApiURL;
 
     /// ```text
     /// WeChatConfig configures notifications via WeChat.
@@ -10172,7 +10799,7 @@ pub mod monitoring_v1alpha1 {
         /// object and accessible by the Prometheus Operator.
         /// ```
         #[serde(rename = "apiSecret", default, skip_serializing_if = "Option::is_none")]
-        pub api_secret: Option<AlertmanagerConfigSpecReceiversDiscordConfigsApiURL>,
+        pub api_secret: Option<AlertmanagerConfigSpecReceiversWechatConfigsApiSecret>,
         /// ```text
         /// apiURL defines the WeChat API URL.
         /// When not specified, defaults to the standard WeChat Work API endpoint.
@@ -10189,7 +10816,7 @@ pub mod monitoring_v1alpha1 {
         /// httpConfig defines the HTTP client configuration for WeChat API requests.
         /// ```
         #[serde(rename = "httpConfig", default, skip_serializing_if = "Option::is_none")]
-        pub http_config: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfig>,
+        pub http_config: Option<AlertmanagerConfigSpecReceiversWechatConfigsHttpConfig>,
         /// ```text
         /// message defines the API request data as defined by the WeChat API.
         /// This contains the actual notification content to be sent.
@@ -10226,6 +10853,12 @@ pub mod monitoring_v1alpha1 {
         #[serde(rename = "toUser", default, skip_serializing_if = "Option::is_none")]
         pub to_user: Option<String>,
     }
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsApiURL`].
+    pub type AlertmanagerConfigSpecReceiversWechatConfigsApiSecret = AlertmanagerConfigSpecReceiversDiscordConfigsApiURL;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfig`].
+    pub type AlertmanagerConfigSpecReceiversWechatConfigsHttpConfig = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfig;
 
     /// ```text
     /// route defines the Alertmanager route definition for alerts matching the resource's
@@ -10273,7 +10906,7 @@ pub mod monitoring_v1alpha1 {
         /// namespace>` matcher.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub matchers: Option<Vec<AlertmanagerConfigSpecInhibitRulesSourceMatch>>,
+        pub matchers: Option<Vec<AlertmanagerConfigSpecRouteMatchers>>,
         /// ```text
         /// muteTimeIntervals is a list of MuteTimeInterval names that will mute this route when matched,
         /// ```
@@ -10298,6 +10931,9 @@ pub mod monitoring_v1alpha1 {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub routes: Option<Vec<Value>>,
     }
+
+    /// The same shape as [`AlertmanagerConfigSpecInhibitRulesSourceMatch`].
+    pub type AlertmanagerConfigSpecRouteMatchers = AlertmanagerConfigSpecInhibitRulesSourceMatch;
 
     /// ```text
     /// status defines the status subresource. It is under active development and is updated only when the
@@ -10457,7 +11093,7 @@ pub mod monitoring_v1alpha1 {
         /// Prometheus after the upgrade.
         /// ```
         #[serde(rename = "additionalScrapeConfigs", default, skip_serializing_if = "Option::is_none")]
-        pub additional_scrape_configs: Option<AlertmanagerConfigSpecReceiversDiscordConfigsApiURL>,
+        pub additional_scrape_configs: Option<PrometheusAgentSpecAdditionalScrapeConfigs>,
         /// ```text
         /// affinity defines the Pods' affinity scheduling rules if specified.
         /// ```
@@ -11071,7 +11707,7 @@ pub mod monitoring_v1alpha1 {
         /// It requires Prometheus >= v2.54.0.
         /// ```
         #[serde(rename = "remoteWriteReceiverMessageVersions", default, skip_serializing_if = "Option::is_none")]
-        pub remote_write_receiver_message_versions: Option<Vec<PrometheusAgentSpecRemoteWriteMessageVersion>>,
+        pub remote_write_receiver_message_versions: Option<Vec<PrometheusAgentSpecRemoteWriteReceiverMessageVersions>>,
         /// ```text
         /// replicaExternalLabelName defines the name of Prometheus external label used to denote the replica name.
         /// The external label will _not_ be added when the field is set to the
@@ -11206,7 +11842,7 @@ pub mod monitoring_v1alpha1 {
         /// `PrometheusText1.0.0` requires Prometheus >= v3.0.0.
         /// ```
         #[serde(rename = "scrapeProtocols", default, skip_serializing_if = "Option::is_none")]
-        pub scrape_protocols: Option<Vec<PrometheusAgentSpecScrapeClassesFallbackScrapeProtocol>>,
+        pub scrape_protocols: Option<Vec<PrometheusAgentSpecScrapeProtocols>>,
         /// ```text
         /// scrapeTimeout defines the number of seconds to wait until a scrape request times out.
         /// The value cannot be greater than the scrape interval otherwise the operator will reject the resource.
@@ -11427,6 +12063,9 @@ pub mod monitoring_v1alpha1 {
         pub value: Option<String>,
     }
 
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsApiURL`].
+    pub type PrometheusAgentSpecAdditionalScrapeConfigs = AlertmanagerConfigSpecReceiversDiscordConfigsApiURL;
+
     /// ```text
     /// apiserverConfig allows specifying a host and auth methods to access the
     /// Kuberntees API server.
@@ -11451,7 +12090,7 @@ pub mod monitoring_v1alpha1 {
         /// `bearerTokenFile`.
         /// ```
         #[serde(rename = "basicAuth", default, skip_serializing_if = "Option::is_none")]
-        pub basic_auth: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigBasicAuth>,
+        pub basic_auth: Option<PrometheusAgentSpecApiserverConfigBasicAuth>,
         /// ```text
         /// bearerToken is deprecated: this will be removed in a future release.
         ///  *Warning: this field shouldn't be used because the token value appears
@@ -11489,7 +12128,7 @@ pub mod monitoring_v1alpha1 {
         /// It requires Prometheus >= v2.43.0, Alertmanager >= v0.25.0 or Thanos >= v0.32.0.
         /// ```
         #[serde(rename = "proxyConnectHeader", default, skip_serializing_if = "Option::is_none")]
-        pub proxy_connect_header: Option<BTreeMap<String, Vec<AlertmanagerConfigSpecReceiversDiscordConfigsApiURL>>>,
+        pub proxy_connect_header: Option<BTreeMap<String, Vec<PrometheusAgentSpecApiserverConfigProxyConnectHeader>>>,
         /// ```text
         /// proxyFromEnvironment defines whether to use the proxy configuration defined by environment variables (HTTP_PROXY, HTTPS_PROXY, and NO_PROXY).
         ///
@@ -11521,7 +12160,7 @@ pub mod monitoring_v1alpha1 {
         /// credentials defines a key of a Secret in the namespace that contains the credentials for authentication.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub credentials: Option<AlertmanagerConfigSpecReceiversDiscordConfigsApiURL>,
+        pub credentials: Option<PrometheusAgentSpecApiserverConfigAuthorizationCredentials>,
         /// ```text
         /// credentialsFile defines the file to read a secret from, mutually exclusive with `credentials`.
         /// ```
@@ -11538,6 +12177,15 @@ pub mod monitoring_v1alpha1 {
         pub r#type: Option<String>,
     }
 
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsApiURL`].
+    pub type PrometheusAgentSpecApiserverConfigAuthorizationCredentials = AlertmanagerConfigSpecReceiversDiscordConfigsApiURL;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigBasicAuth`].
+    pub type PrometheusAgentSpecApiserverConfigBasicAuth = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigBasicAuth;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsApiURL`].
+    pub type PrometheusAgentSpecApiserverConfigProxyConnectHeader = AlertmanagerConfigSpecReceiversDiscordConfigsApiURL;
+
     /// ```text
     /// tlsConfig to use for the API server.
     /// ```
@@ -11547,7 +12195,7 @@ pub mod monitoring_v1alpha1 {
         /// ca defines the Certificate authority used when verifying server certificates.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub ca: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2ClientId>,
+        pub ca: Option<PrometheusAgentSpecApiserverConfigTlsConfigCa>,
         /// ```text
         /// caFile defines the path to the CA cert in the Prometheus container to use for the targets.
         /// ```
@@ -11557,7 +12205,7 @@ pub mod monitoring_v1alpha1 {
         /// cert defines the Client certificate to present when doing client-authentication.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub cert: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2ClientId>,
+        pub cert: Option<PrometheusAgentSpecApiserverConfigTlsConfigCert>,
         /// ```text
         /// certFile defines the path to the client cert file in the Prometheus container for the targets.
         /// ```
@@ -11577,27 +12225,42 @@ pub mod monitoring_v1alpha1 {
         /// keySecret defines the Secret containing the client key file for the targets.
         /// ```
         #[serde(rename = "keySecret", default, skip_serializing_if = "Option::is_none")]
-        pub key_secret: Option<AlertmanagerConfigSpecReceiversDiscordConfigsApiURL>,
+        pub key_secret: Option<PrometheusAgentSpecApiserverConfigTlsConfigKeySecret>,
         /// ```text
         /// maxVersion defines the maximum acceptable TLS version.
         ///
         /// It requires Prometheus >= v2.41.0 or Thanos >= v0.31.0.
         /// ```
         #[serde(rename = "maxVersion", default, skip_serializing_if = "Option::is_none")]
-        pub max_version: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfigMaxVersion>,
+        pub max_version: Option<PrometheusAgentSpecApiserverConfigTlsConfigMaxVersion>,
         /// ```text
         /// minVersion defines the minimum acceptable TLS version.
         ///
         /// It requires Prometheus >= v2.35.0 or Thanos >= v0.28.0.
         /// ```
         #[serde(rename = "minVersion", default, skip_serializing_if = "Option::is_none")]
-        pub min_version: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfigMaxVersion>,
+        pub min_version: Option<PrometheusAgentSpecApiserverConfigTlsConfigMinVersion>,
         /// ```text
         /// serverName is used to verify the hostname for the targets.
         /// ```
         #[serde(rename = "serverName", default, skip_serializing_if = "Option::is_none")]
         pub server_name: Option<String>,
     }
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2ClientId`].
+    pub type PrometheusAgentSpecApiserverConfigTlsConfigCa = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2ClientId;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2ClientId`].
+    pub type PrometheusAgentSpecApiserverConfigTlsConfigCert = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2ClientId;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsApiURL`].
+    pub type PrometheusAgentSpecApiserverConfigTlsConfigKeySecret = AlertmanagerConfigSpecReceiversDiscordConfigsApiURL;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfigMaxVersion`].
+    pub type PrometheusAgentSpecApiserverConfigTlsConfigMaxVersion = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfigMaxVersion;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfigMaxVersion`].
+    pub type PrometheusAgentSpecApiserverConfigTlsConfigMinVersion = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfigMaxVersion;
 
     /// ```text
     /// arbitraryFSAccessThroughSMs when true, ServiceMonitor, PodMonitor and Probe object are forbidden to
@@ -11641,7 +12304,7 @@ pub mod monitoring_v1alpha1 {
         /// will override those that appear in the base DNSPolicy.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub options: Option<Vec<PrometheusAgentSpecAdditionalArgs>>,
+        pub options: Option<Vec<PrometheusAgentSpecDnsConfigOptions>>,
         /// ```text
         /// searches defines the list of DNS search domains for host-name lookup.
         /// This will be appended to the base search paths generated from DNSPolicy.
@@ -11649,6 +12312,9 @@ pub mod monitoring_v1alpha1 {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub searches: Option<Vec<String>>,
     }
+
+    /// The same shape as [`PrometheusAgentSpecAdditionalArgs`].
+    pub type PrometheusAgentSpecDnsConfigOptions = PrometheusAgentSpecAdditionalArgs;
 
     /// ```text
     /// dnsPolicy defines the DNS policy for the pods.
@@ -12033,7 +12699,7 @@ pub mod monitoring_v1alpha1 {
         /// Cannot be set at the same time as `sigv4`, `basicAuth`, `oauth2`, or `azureAd`.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub authorization: Option<PrometheusAgentSpecApiserverConfigAuthorization>,
+        pub authorization: Option<PrometheusAgentSpecRemoteWriteAuthorization>,
         /// ```text
         /// azureAd for the URL.
         ///
@@ -12049,7 +12715,7 @@ pub mod monitoring_v1alpha1 {
         /// Cannot be set at the same time as `sigv4`, `authorization`, `oauth2`, or `azureAd`.
         /// ```
         #[serde(rename = "basicAuth", default, skip_serializing_if = "Option::is_none")]
-        pub basic_auth: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigBasicAuth>,
+        pub basic_auth: Option<PrometheusAgentSpecRemoteWriteBasicAuth>,
         /// ```text
         /// bearerToken is deprecated: this will be removed in a future release.
         /// *Warning: this field shouldn't be used because the token value appears
@@ -12133,7 +12799,7 @@ pub mod monitoring_v1alpha1 {
         /// Cannot be set at the same time as `sigv4`, `authorization`, `basicAuth`, or `azureAd`.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub oauth2: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2>,
+        pub oauth2: Option<PrometheusAgentSpecRemoteWriteOauth2>,
         /// ```text
         /// proxyConnectHeader optionally specifies headers to send to
         /// proxies during CONNECT requests.
@@ -12141,7 +12807,7 @@ pub mod monitoring_v1alpha1 {
         /// It requires Prometheus >= v2.43.0, Alertmanager >= v0.25.0 or Thanos >= v0.32.0.
         /// ```
         #[serde(rename = "proxyConnectHeader", default, skip_serializing_if = "Option::is_none")]
-        pub proxy_connect_header: Option<BTreeMap<String, Vec<AlertmanagerConfigSpecReceiversDiscordConfigsApiURL>>>,
+        pub proxy_connect_header: Option<BTreeMap<String, Vec<PrometheusAgentSpecRemoteWriteProxyConnectHeader>>>,
         /// ```text
         /// proxyFromEnvironment defines whether to use the proxy configuration defined by environment variables (HTTP_PROXY, HTTPS_PROXY, and NO_PROXY).
         ///
@@ -12207,12 +12873,12 @@ pub mod monitoring_v1alpha1 {
         /// Cannot be set at the same time as `authorization`, `basicAuth`, `oauth2`, or `azureAd`.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub sigv4: Option<AlertmanagerConfigSpecReceiversSnsConfigsSigv4>,
+        pub sigv4: Option<PrometheusAgentSpecRemoteWriteSigv4>,
         /// ```text
         /// tlsConfig to use for the URL.
         /// ```
         #[serde(rename = "tlsConfig", default, skip_serializing_if = "Option::is_none")]
-        pub tls_config: Option<PrometheusAgentSpecApiserverConfigTlsConfig>,
+        pub tls_config: Option<PrometheusAgentSpecRemoteWriteTlsConfig>,
         /// ```text
         /// url defines the URL of the endpoint to send samples to.
         ///
@@ -12225,6 +12891,9 @@ pub mod monitoring_v1alpha1 {
         #[serde(rename = "writeRelabelConfigs", default, skip_serializing_if = "Option::is_none")]
         pub write_relabel_configs: Option<Vec<PrometheusAgentSpecRemoteWriteWriteRelabelConfigs>>,
     }
+
+    /// The same shape as [`PrometheusAgentSpecApiserverConfigAuthorization`].
+    pub type PrometheusAgentSpecRemoteWriteAuthorization = PrometheusAgentSpecApiserverConfigAuthorization;
 
     /// ```text
     /// azureAd for the URL.
@@ -12327,13 +12996,16 @@ pub mod monitoring_v1alpha1 {
         /// clientSecret specifies a key of a Secret containing the client secret of the Azure Active Directory application that is being used to authenticate.
         /// ```
         #[serde(rename = "clientSecret")]
-        pub client_secret: AlertmanagerConfigSpecReceiversDiscordConfigsApiURL,
+        pub client_secret: PrometheusAgentSpecRemoteWriteAzureAdOauthClientSecret,
         /// ```text
         /// tenantId is the tenant ID of the Azure Active Directory application that is being used to authenticate.
         /// ```
         #[serde(rename = "tenantId")]
         pub tenant_id: String,
     }
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsApiURL`].
+    pub type PrometheusAgentSpecRemoteWriteAzureAdOauthClientSecret = AlertmanagerConfigSpecReceiversDiscordConfigsApiURL;
 
     /// ```text
     /// sdk defines the Azure SDK config that is being used to authenticate.
@@ -12370,6 +13042,9 @@ pub mod monitoring_v1alpha1 {
         #[serde(rename = "tenantId")]
         pub tenant_id: String,
     }
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigBasicAuth`].
+    pub type PrometheusAgentSpecRemoteWriteBasicAuth = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigBasicAuth;
 
     /// ```text
     /// messageVersion defines the Remote Write message's version to use when writing to the endpoint.
@@ -12423,6 +13098,12 @@ pub mod monitoring_v1alpha1 {
         #[serde(rename = "sendInterval", default, skip_serializing_if = "Option::is_none")]
         pub send_interval: Option<String>,
     }
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2`].
+    pub type PrometheusAgentSpecRemoteWriteOauth2 = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsApiURL`].
+    pub type PrometheusAgentSpecRemoteWriteProxyConnectHeader = AlertmanagerConfigSpecReceiversDiscordConfigsApiURL;
 
     /// ```text
     /// queueConfig allows tuning of the remote write queue parameters.
@@ -12485,6 +13166,15 @@ pub mod monitoring_v1alpha1 {
         #[serde(rename = "sampleAgeLimit", default, skip_serializing_if = "Option::is_none")]
         pub sample_age_limit: Option<String>,
     }
+
+    /// The same shape as [`PrometheusAgentSpecRemoteWriteMessageVersion`].
+    pub type PrometheusAgentSpecRemoteWriteReceiverMessageVersions = PrometheusAgentSpecRemoteWriteMessageVersion;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversSnsConfigsSigv4`].
+    pub type PrometheusAgentSpecRemoteWriteSigv4 = AlertmanagerConfigSpecReceiversSnsConfigsSigv4;
+
+    /// The same shape as [`PrometheusAgentSpecApiserverConfigTlsConfig`].
+    pub type PrometheusAgentSpecRemoteWriteTlsConfig = PrometheusAgentSpecApiserverConfigTlsConfig;
 
     /// ```text
     /// RelabelConfig allows dynamic rewriting of the label set for targets, alerts,
@@ -12576,7 +13266,7 @@ pub mod monitoring_v1alpha1 {
         /// It will only apply if the scrape resource doesn't specify any Authorization.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub authorization: Option<PrometheusAgentSpecApiserverConfigAuthorization>,
+        pub authorization: Option<PrometheusAgentSpecScrapeClassesAuthorization>,
         /// ```text
         /// default defines that the scrape applies to all scrape objects that
         /// don't configure an explicit scrape class name.
@@ -12603,7 +13293,7 @@ pub mod monitoring_v1alpha1 {
         /// More info: https://prometheus.io/docs/prometheus/latest/configuration/configuration/#metric_relabel_configs
         /// ```
         #[serde(rename = "metricRelabelings", default, skip_serializing_if = "Option::is_none")]
-        pub metric_relabelings: Option<Vec<PrometheusAgentSpecRemoteWriteWriteRelabelConfigs>>,
+        pub metric_relabelings: Option<Vec<PrometheusAgentSpecScrapeClassesMetricRelabelings>>,
         /// ```text
         /// name of the scrape class.
         /// ```
@@ -12619,7 +13309,7 @@ pub mod monitoring_v1alpha1 {
         /// More info: https://prometheus.io/docs/prometheus/latest/configuration/configuration/#relabel_config
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub relabelings: Option<Vec<PrometheusAgentSpecRemoteWriteWriteRelabelConfigs>>,
+        pub relabelings: Option<Vec<PrometheusAgentSpecScrapeClassesRelabelings>>,
         /// ```text
         /// tlsConfig defines the TLS settings to use for the scrape. When the
         /// scrape objects define their own CA, certificate and/or key, they take
@@ -12628,7 +13318,7 @@ pub mod monitoring_v1alpha1 {
         /// For now only the `caFile`, `certFile` and `keyFile` fields are supported.
         /// ```
         #[serde(rename = "tlsConfig", default, skip_serializing_if = "Option::is_none")]
-        pub tls_config: Option<PrometheusAgentSpecApiserverConfigTlsConfig>,
+        pub tls_config: Option<PrometheusAgentSpecScrapeClassesTlsConfig>,
     }
 
     /// ```text
@@ -12652,6 +13342,9 @@ pub mod monitoring_v1alpha1 {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub node: Option<bool>,
     }
+
+    /// The same shape as [`PrometheusAgentSpecApiserverConfigAuthorization`].
+    pub type PrometheusAgentSpecScrapeClassesAuthorization = PrometheusAgentSpecApiserverConfigAuthorization;
 
     /// ```text
     /// fallbackScrapeProtocol defines the protocol to use if a scrape returns blank, unparseable, or otherwise invalid Content-Type.
@@ -12677,6 +13370,18 @@ pub mod monitoring_v1alpha1 {
         #[serde(rename = "PrometheusText1.0.0")]
         PrometheusText100,
     }
+
+    /// The same shape as [`PrometheusAgentSpecRemoteWriteWriteRelabelConfigs`].
+    pub type PrometheusAgentSpecScrapeClassesMetricRelabelings = PrometheusAgentSpecRemoteWriteWriteRelabelConfigs;
+
+    /// The same shape as [`PrometheusAgentSpecRemoteWriteWriteRelabelConfigs`].
+    pub type PrometheusAgentSpecScrapeClassesRelabelings = PrometheusAgentSpecRemoteWriteWriteRelabelConfigs;
+
+    /// The same shape as [`PrometheusAgentSpecApiserverConfigTlsConfig`].
+    pub type PrometheusAgentSpecScrapeClassesTlsConfig = PrometheusAgentSpecApiserverConfigTlsConfig;
+
+    /// The same shape as [`PrometheusAgentSpecScrapeClassesFallbackScrapeProtocol`].
+    pub type PrometheusAgentSpecScrapeProtocols = PrometheusAgentSpecScrapeClassesFallbackScrapeProtocol;
 
     /// ```text
     /// serviceDiscoveryRole defines the service discovery role used to discover targets from
@@ -13113,19 +13818,25 @@ pub mod monitoring_v1alpha1 {
         /// metadata defines EmbeddedMetadata contains metadata relevant to an EmbeddedResource.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub metadata: Option<PrometheusAgentSpecPodMetadata>,
+        pub metadata: Option<PrometheusAgentSpecStorageVolumeClaimTemplateMetadata>,
         /// ```text
         /// spec defines the specification of the  characteristics of a volume requested by a pod author.
         /// More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#persistentvolumeclaims
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub spec: Option<PrometheusAgentSpecStorageEphemeralVolumeClaimTemplateSpec>,
+        pub spec: Option<PrometheusAgentSpecStorageVolumeClaimTemplateSpec>,
         /// ```text
         /// status is deprecated: this field is never set.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub status: Option<PrometheusAgentSpecStorageVolumeClaimTemplateStatus>,
     }
+
+    /// The same shape as [`PrometheusAgentSpecPodMetadata`].
+    pub type PrometheusAgentSpecStorageVolumeClaimTemplateMetadata = PrometheusAgentSpecPodMetadata;
+
+    /// The same shape as [`PrometheusAgentSpecStorageEphemeralVolumeClaimTemplateSpec`].
+    pub type PrometheusAgentSpecStorageVolumeClaimTemplateSpec = PrometheusAgentSpecStorageEphemeralVolumeClaimTemplateSpec;
 
     /// ```text
     /// status is deprecated: this field is never set.
@@ -13341,7 +14052,7 @@ pub mod monitoring_v1alpha1 {
         /// tlsConfig to use when sending traces.
         /// ```
         #[serde(rename = "tlsConfig", default, skip_serializing_if = "Option::is_none")]
-        pub tls_config: Option<PrometheusAgentSpecApiserverConfigTlsConfig>,
+        pub tls_config: Option<PrometheusAgentSpecTracingConfigTlsConfig>,
     }
 
     /// ```text
@@ -13362,6 +14073,9 @@ pub mod monitoring_v1alpha1 {
         #[serde(rename = "GRPC")]
         GRPC,
     }
+
+    /// The same shape as [`PrometheusAgentSpecApiserverConfigTlsConfig`].
+    pub type PrometheusAgentSpecTracingConfigTlsConfig = PrometheusAgentSpecApiserverConfigTlsConfig;
 
     /// ```text
     /// tsdb defines the runtime reloadable configuration of the timeseries database(TSDB).
@@ -13685,7 +14399,7 @@ pub mod monitoring_v1alpha1 {
         /// It is mutually exclusive with `certFile`.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub cert: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2ClientId>,
+        pub cert: Option<PrometheusAgentSpecWebTlsConfigCert>,
         /// ```text
         /// certFile defines the path to the TLS certificate file in the container for the web server.
         ///
@@ -13711,7 +14425,7 @@ pub mod monitoring_v1alpha1 {
         /// It is mutually exclusive with `clientCAFile`.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub client_ca: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2ClientId>,
+        pub client_ca: Option<PrometheusAgentSpecWebTlsConfigClientCa>,
         /// ```text
         /// clientAuthType defines the server policy for client TLS authentication.
         ///
@@ -13754,7 +14468,7 @@ pub mod monitoring_v1alpha1 {
         /// It is mutually exclusive with `keyFile`.
         /// ```
         #[serde(rename = "keySecret", default, skip_serializing_if = "Option::is_none")]
-        pub key_secret: Option<AlertmanagerConfigSpecReceiversDiscordConfigsApiURL>,
+        pub key_secret: Option<PrometheusAgentSpecWebTlsConfigKeySecret>,
         /// ```text
         /// maxVersion defines the Maximum TLS version that is acceptable.
         /// ```
@@ -13775,6 +14489,15 @@ pub mod monitoring_v1alpha1 {
         #[serde(rename = "preferServerCipherSuites", default, skip_serializing_if = "Option::is_none")]
         pub prefer_server_cipher_suites: Option<bool>,
     }
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2ClientId`].
+    pub type PrometheusAgentSpecWebTlsConfigCert = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2ClientId;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2ClientId`].
+    pub type PrometheusAgentSpecWebTlsConfigClientCa = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2ClientId;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsApiURL`].
+    pub type PrometheusAgentSpecWebTlsConfigKeySecret = AlertmanagerConfigSpecReceiversDiscordConfigsApiURL;
 
     /// ```text
     /// status defines the most recent observed status of the Prometheus cluster. Read-only.
@@ -13914,7 +14637,7 @@ pub mod monitoring_v1alpha1 {
         /// authorization defines the header to use on every scrape request.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub authorization: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigAuthorization>,
+        pub authorization: Option<ScrapeConfigSpecAuthorization>,
         /// ```text
         /// azureSDConfigs defines a list of Azure service discovery configurations.
         /// ```
@@ -13924,7 +14647,7 @@ pub mod monitoring_v1alpha1 {
         /// basicAuth defines information to use on every scrape request.
         /// ```
         #[serde(rename = "basicAuth", default, skip_serializing_if = "Option::is_none")]
-        pub basic_auth: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigBasicAuth>,
+        pub basic_auth: Option<ScrapeConfigSpecBasicAuth>,
         /// ```text
         /// bodySizeLimit defines a per-scrape limit on the size of the uncompressed
         /// response body that will be accepted by Prometheus. Targets responding with
@@ -13995,7 +14718,7 @@ pub mod monitoring_v1alpha1 {
         /// It requires Prometheus >= v3.0.0.
         /// ```
         #[serde(rename = "fallbackScrapeProtocol", default, skip_serializing_if = "Option::is_none")]
-        pub fallback_scrape_protocol: Option<PrometheusAgentSpecScrapeClassesFallbackScrapeProtocol>,
+        pub fallback_scrape_protocol: Option<ScrapeConfigSpecFallbackScrapeProtocol>,
         /// ```text
         /// fileSDConfigs defines a list of file service discovery configurations.
         /// ```
@@ -14092,7 +14815,7 @@ pub mod monitoring_v1alpha1 {
         /// metricRelabelings defines the metricRelabelings to apply to samples before ingestion.
         /// ```
         #[serde(rename = "metricRelabelings", default, skip_serializing_if = "Option::is_none")]
-        pub metric_relabelings: Option<Vec<PrometheusAgentSpecRemoteWriteWriteRelabelConfigs>>,
+        pub metric_relabelings: Option<Vec<ScrapeConfigSpecMetricRelabelings>>,
         /// ```text
         /// metricsPath defines the HTTP path to scrape for metrics. If empty, Prometheus uses the default value (e.g. /metrics).
         /// ```
@@ -14104,14 +14827,14 @@ pub mod monitoring_v1alpha1 {
         /// It requires Prometheus >= v3.4.0.
         /// ```
         #[serde(rename = "nameEscapingScheme", default, skip_serializing_if = "Option::is_none")]
-        pub name_escaping_scheme: Option<PrometheusAgentSpecNameEscapingScheme>,
+        pub name_escaping_scheme: Option<ScrapeConfigSpecNameEscapingScheme>,
         /// ```text
         /// nameValidationScheme defines the validation scheme for metric and label names.
         ///
         /// It requires Prometheus >= v3.0.0.
         /// ```
         #[serde(rename = "nameValidationScheme", default, skip_serializing_if = "Option::is_none")]
-        pub name_validation_scheme: Option<PrometheusAgentSpecNameValidationScheme>,
+        pub name_validation_scheme: Option<ScrapeConfigSpecNameValidationScheme>,
         /// ```text
         /// nativeHistogramBucketLimit defines ff there are more than this many buckets in a native histogram,
         /// buckets will be merged to stay within the limit.
@@ -14144,7 +14867,7 @@ pub mod monitoring_v1alpha1 {
         /// oauth2 defines the configuration to use on every scrape request.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub oauth2: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2>,
+        pub oauth2: Option<ScrapeConfigSpecOauth2>,
         /// ```text
         /// openstackSDConfigs defines a list of OpenStack service discovery configurations.
         /// ```
@@ -14167,7 +14890,7 @@ pub mod monitoring_v1alpha1 {
         /// It requires Prometheus >= v2.43.0, Alertmanager >= v0.25.0 or Thanos >= v0.32.0.
         /// ```
         #[serde(rename = "proxyConnectHeader", default, skip_serializing_if = "Option::is_none")]
-        pub proxy_connect_header: Option<BTreeMap<String, Vec<AlertmanagerConfigSpecReceiversDiscordConfigsApiURL>>>,
+        pub proxy_connect_header: Option<BTreeMap<String, Vec<ScrapeConfigSpecProxyConnectHeader>>>,
         /// ```text
         /// proxyFromEnvironment defines whether to use the proxy configuration defined by environment variables (HTTP_PROXY, HTTPS_PROXY, and NO_PROXY).
         ///
@@ -14192,7 +14915,7 @@ pub mod monitoring_v1alpha1 {
         /// More info: https://prometheus.io/docs/prometheus/latest/configuration/configuration/#relabel_config
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub relabelings: Option<Vec<PrometheusAgentSpecRemoteWriteWriteRelabelConfigs>>,
+        pub relabelings: Option<Vec<ScrapeConfigSpecRelabelings>>,
         /// ```text
         /// sampleLimit defines per-scrape limit on number of scraped samples that will be accepted.
         /// ```
@@ -14207,7 +14930,7 @@ pub mod monitoring_v1alpha1 {
         /// scheme defines the protocol scheme used for requests.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub scheme: Option<ScrapeConfigSpecConsulSDConfigsScheme>,
+        pub scheme: Option<ScrapeConfigSpecScheme>,
         /// ```text
         /// scrapeClass defines the scrape class to apply.
         /// ```
@@ -14241,7 +14964,7 @@ pub mod monitoring_v1alpha1 {
         /// It requires Prometheus >= v2.49.0.
         /// ```
         #[serde(rename = "scrapeProtocols", default, skip_serializing_if = "Option::is_none")]
-        pub scrape_protocols: Option<Vec<PrometheusAgentSpecScrapeClassesFallbackScrapeProtocol>>,
+        pub scrape_protocols: Option<Vec<ScrapeConfigSpecScrapeProtocols>>,
         /// ```text
         /// scrapeTimeout defines the number of seconds to wait until a scrape request times out.
         /// The value cannot be greater than the scrape interval otherwise the operator will reject the resource.
@@ -14262,7 +14985,7 @@ pub mod monitoring_v1alpha1 {
         /// tlsConfig defines the TLS configuration to use on every scrape request
         /// ```
         #[serde(rename = "tlsConfig", default, skip_serializing_if = "Option::is_none")]
-        pub tls_config: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfig>,
+        pub tls_config: Option<ScrapeConfigSpecTlsConfig>,
         /// ```text
         /// trackTimestampsStaleness defines whether Prometheus tracks staleness of
         /// the metrics that have an explicit timestamp present in scraped data.
@@ -14272,6 +14995,9 @@ pub mod monitoring_v1alpha1 {
         #[serde(rename = "trackTimestampsStaleness", default, skip_serializing_if = "Option::is_none")]
         pub track_timestamps_staleness: Option<bool>,
     }
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigAuthorization`].
+    pub type ScrapeConfigSpecAuthorization = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigAuthorization;
 
     /// ```text
     /// AzureSDConfig allow retrieving scrape targets from Azure VMs.
@@ -14292,14 +15018,14 @@ pub mod monitoring_v1alpha1 {
         /// Cannot be set at the same time as `oAuth2`, or `basicAuth`.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub authorization: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigAuthorization>,
+        pub authorization: Option<ScrapeConfigSpecAzureSDConfigsAuthorization>,
         /// ```text
         /// basicAuth defines the information to authenticate against the target HTTP endpoint.
         /// More info: https://prometheus.io/docs/operating/configuration/#endpoints
         /// Cannot be set at the same time as `authorization`, or `oAuth2`.
         /// ```
         #[serde(rename = "basicAuth", default, skip_serializing_if = "Option::is_none")]
-        pub basic_auth: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigBasicAuth>,
+        pub basic_auth: Option<ScrapeConfigSpecAzureSDConfigsBasicAuth>,
         /// ```text
         /// clientID defines client ID. Only required with the OAuth authentication method.
         /// ```
@@ -14309,7 +15035,7 @@ pub mod monitoring_v1alpha1 {
         /// clientSecret defines client secret. Only required with the OAuth authentication method.
         /// ```
         #[serde(rename = "clientSecret", default, skip_serializing_if = "Option::is_none")]
-        pub client_secret: Option<AlertmanagerConfigSpecReceiversDiscordConfigsApiURL>,
+        pub client_secret: Option<ScrapeConfigSpecAzureSDConfigsClientSecret>,
         /// ```text
         /// enableHTTP2 defines whether to enable HTTP2.
         /// ```
@@ -14338,7 +15064,7 @@ pub mod monitoring_v1alpha1 {
         /// oauth2 defines the configuration to use on every scrape request.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub oauth2: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2>,
+        pub oauth2: Option<ScrapeConfigSpecAzureSDConfigsOauth2>,
         /// ```text
         /// port defines the port to scrape metrics from. If using the public IP address, this must
         /// instead be specified in the relabeling rule.
@@ -14352,7 +15078,7 @@ pub mod monitoring_v1alpha1 {
         /// It requires Prometheus >= v2.43.0, Alertmanager >= v0.25.0 or Thanos >= v0.32.0.
         /// ```
         #[serde(rename = "proxyConnectHeader", default, skip_serializing_if = "Option::is_none")]
-        pub proxy_connect_header: Option<BTreeMap<String, Vec<AlertmanagerConfigSpecReceiversDiscordConfigsApiURL>>>,
+        pub proxy_connect_header: Option<BTreeMap<String, Vec<ScrapeConfigSpecAzureSDConfigsProxyConnectHeader>>>,
         /// ```text
         /// proxyFromEnvironment defines whether to use the proxy configuration defined by environment variables (HTTP_PROXY, HTTPS_PROXY, and NO_PROXY).
         ///
@@ -14391,7 +15117,7 @@ pub mod monitoring_v1alpha1 {
         /// tlsConfig defines the TLS configuration applying to the target HTTP endpoint.
         /// ```
         #[serde(rename = "tlsConfig", default, skip_serializing_if = "Option::is_none")]
-        pub tls_config: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfig>,
+        pub tls_config: Option<ScrapeConfigSpecAzureSDConfigsTlsConfig>,
     }
 
     /// ```text
@@ -14416,6 +15142,27 @@ pub mod monitoring_v1alpha1 {
         WorkloadIdentity,
     }
 
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigAuthorization`].
+    pub type ScrapeConfigSpecAzureSDConfigsAuthorization = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigAuthorization;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigBasicAuth`].
+    pub type ScrapeConfigSpecAzureSDConfigsBasicAuth = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigBasicAuth;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsApiURL`].
+    pub type ScrapeConfigSpecAzureSDConfigsClientSecret = AlertmanagerConfigSpecReceiversDiscordConfigsApiURL;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2`].
+    pub type ScrapeConfigSpecAzureSDConfigsOauth2 = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsApiURL`].
+    pub type ScrapeConfigSpecAzureSDConfigsProxyConnectHeader = AlertmanagerConfigSpecReceiversDiscordConfigsApiURL;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfig`].
+    pub type ScrapeConfigSpecAzureSDConfigsTlsConfig = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfig;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigBasicAuth`].
+    pub type ScrapeConfigSpecBasicAuth = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigBasicAuth;
+
     /// ```text
     /// ConsulSDConfig defines a Consul service discovery configuration
     /// See https://prometheus.io/docs/prometheus/latest/configuration/configuration/#consul_sd_config
@@ -14433,14 +15180,14 @@ pub mod monitoring_v1alpha1 {
         /// Cannot be set at the same time as `basicAuth`, or `oauth2`.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub authorization: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigAuthorization>,
+        pub authorization: Option<ScrapeConfigSpecConsulSDConfigsAuthorization>,
         /// ```text
         /// basicAuth defines the information to authenticate against the Consul Server.
         /// More info: https://prometheus.io/docs/operating/configuration/#endpoints
         /// Cannot be set at the same time as `authorization`, or `oauth2`.
         /// ```
         #[serde(rename = "basicAuth", default, skip_serializing_if = "Option::is_none")]
-        pub basic_auth: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigBasicAuth>,
+        pub basic_auth: Option<ScrapeConfigSpecConsulSDConfigsBasicAuth>,
         /// ```text
         /// datacenter defines the consul Datacenter name, if not provided it will use the local Consul Agent Datacenter.
         /// ```
@@ -14497,7 +15244,7 @@ pub mod monitoring_v1alpha1 {
         /// Cannot be set at the same time as `authorization`, or `basicAuth`.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub oauth2: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2>,
+        pub oauth2: Option<ScrapeConfigSpecConsulSDConfigsOauth2>,
         /// ```text
         /// partition defines the admin Partitions are only supported in Consul Enterprise.
         /// ```
@@ -14517,7 +15264,7 @@ pub mod monitoring_v1alpha1 {
         /// It requires Prometheus >= v2.43.0, Alertmanager >= v0.25.0 or Thanos >= v0.32.0.
         /// ```
         #[serde(rename = "proxyConnectHeader", default, skip_serializing_if = "Option::is_none")]
-        pub proxy_connect_header: Option<BTreeMap<String, Vec<AlertmanagerConfigSpecReceiversDiscordConfigsApiURL>>>,
+        pub proxy_connect_header: Option<BTreeMap<String, Vec<ScrapeConfigSpecConsulSDConfigsProxyConnectHeader>>>,
         /// ```text
         /// proxyFromEnvironment defines whether to use the proxy configuration defined by environment variables (HTTP_PROXY, HTTPS_PROXY, and NO_PROXY).
         ///
@@ -14566,13 +15313,25 @@ pub mod monitoring_v1alpha1 {
         /// tlsConfig defines the TLS configuration to connect to the Consul API.
         /// ```
         #[serde(rename = "tlsConfig", default, skip_serializing_if = "Option::is_none")]
-        pub tls_config: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfig>,
+        pub tls_config: Option<ScrapeConfigSpecConsulSDConfigsTlsConfig>,
         /// ```text
         /// tokenRef defines the consul ACL TokenRef, if not provided it will use the ACL from the local Consul Agent.
         /// ```
         #[serde(rename = "tokenRef", default, skip_serializing_if = "Option::is_none")]
-        pub token_ref: Option<AlertmanagerConfigSpecReceiversDiscordConfigsApiURL>,
+        pub token_ref: Option<ScrapeConfigSpecConsulSDConfigsTokenRef>,
     }
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigAuthorization`].
+    pub type ScrapeConfigSpecConsulSDConfigsAuthorization = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigAuthorization;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigBasicAuth`].
+    pub type ScrapeConfigSpecConsulSDConfigsBasicAuth = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigBasicAuth;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2`].
+    pub type ScrapeConfigSpecConsulSDConfigsOauth2 = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsApiURL`].
+    pub type ScrapeConfigSpecConsulSDConfigsProxyConnectHeader = AlertmanagerConfigSpecReceiversDiscordConfigsApiURL;
 
     /// ```text
     /// scheme defines the HTTP Scheme.
@@ -14593,6 +15352,12 @@ pub mod monitoring_v1alpha1 {
         HTTPS,
     }
 
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfig`].
+    pub type ScrapeConfigSpecConsulSDConfigsTlsConfig = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfig;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsApiURL`].
+    pub type ScrapeConfigSpecConsulSDConfigsTokenRef = AlertmanagerConfigSpecReceiversDiscordConfigsApiURL;
+
     /// ```text
     /// DigitalOceanSDConfig allow retrieving scrape targets from DigitalOcean's Droplets API.
     /// This service discovery uses the public IPv4 address by default, by that can be changed with relabeling
@@ -14605,7 +15370,7 @@ pub mod monitoring_v1alpha1 {
         /// Cannot be set at the same time as `oauth2`.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub authorization: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigAuthorization>,
+        pub authorization: Option<ScrapeConfigSpecDigitalOceanSDConfigsAuthorization>,
         /// ```text
         /// enableHTTP2 defines whether to enable HTTP2.
         /// ```
@@ -14629,7 +15394,7 @@ pub mod monitoring_v1alpha1 {
         /// oauth2 defines the configuration to use on every scrape request.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub oauth2: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2>,
+        pub oauth2: Option<ScrapeConfigSpecDigitalOceanSDConfigsOauth2>,
         /// ```text
         /// port defines the port to scrape metrics from. If using the public IP address, this must
         /// ```
@@ -14642,7 +15407,7 @@ pub mod monitoring_v1alpha1 {
         /// It requires Prometheus >= v2.43.0, Alertmanager >= v0.25.0 or Thanos >= v0.32.0.
         /// ```
         #[serde(rename = "proxyConnectHeader", default, skip_serializing_if = "Option::is_none")]
-        pub proxy_connect_header: Option<BTreeMap<String, Vec<AlertmanagerConfigSpecReceiversDiscordConfigsApiURL>>>,
+        pub proxy_connect_header: Option<BTreeMap<String, Vec<ScrapeConfigSpecDigitalOceanSDConfigsProxyConnectHeader>>>,
         /// ```text
         /// proxyFromEnvironment defines whether to use the proxy configuration defined by environment variables (HTTP_PROXY, HTTPS_PROXY, and NO_PROXY).
         ///
@@ -14665,8 +15430,20 @@ pub mod monitoring_v1alpha1 {
         /// tlsConfig defines the TLS configuration to connect to the DigitalOcean API.
         /// ```
         #[serde(rename = "tlsConfig", default, skip_serializing_if = "Option::is_none")]
-        pub tls_config: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfig>,
+        pub tls_config: Option<ScrapeConfigSpecDigitalOceanSDConfigsTlsConfig>,
     }
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigAuthorization`].
+    pub type ScrapeConfigSpecDigitalOceanSDConfigsAuthorization = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigAuthorization;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2`].
+    pub type ScrapeConfigSpecDigitalOceanSDConfigsOauth2 = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsApiURL`].
+    pub type ScrapeConfigSpecDigitalOceanSDConfigsProxyConnectHeader = AlertmanagerConfigSpecReceiversDiscordConfigsApiURL;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfig`].
+    pub type ScrapeConfigSpecDigitalOceanSDConfigsTlsConfig = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfig;
 
     /// ```text
     /// DNSSDConfig allows specifying a set of DNS domain names which are periodically queried to discover a list of targets.
@@ -14741,12 +15518,12 @@ pub mod monitoring_v1alpha1 {
         /// Cannot be set at the same time as `oauth2`.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub authorization: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigAuthorization>,
+        pub authorization: Option<ScrapeConfigSpecDockerSDConfigsAuthorization>,
         /// ```text
         /// basicAuth defines information to use on every scrape request.
         /// ```
         #[serde(rename = "basicAuth", default, skip_serializing_if = "Option::is_none")]
-        pub basic_auth: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigBasicAuth>,
+        pub basic_auth: Option<ScrapeConfigSpecDockerSDConfigsBasicAuth>,
         /// ```text
         /// enableHTTP2 defines whether to enable HTTP2.
         /// ```
@@ -14791,7 +15568,7 @@ pub mod monitoring_v1alpha1 {
         /// oauth2 defines the configuration to use on every scrape request.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub oauth2: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2>,
+        pub oauth2: Option<ScrapeConfigSpecDockerSDConfigsOauth2>,
         /// ```text
         /// port defines the port to scrape metrics from. If using the public IP address, this must
         /// ```
@@ -14804,7 +15581,7 @@ pub mod monitoring_v1alpha1 {
         /// It requires Prometheus >= v2.43.0, Alertmanager >= v0.25.0 or Thanos >= v0.32.0.
         /// ```
         #[serde(rename = "proxyConnectHeader", default, skip_serializing_if = "Option::is_none")]
-        pub proxy_connect_header: Option<BTreeMap<String, Vec<AlertmanagerConfigSpecReceiversDiscordConfigsApiURL>>>,
+        pub proxy_connect_header: Option<BTreeMap<String, Vec<ScrapeConfigSpecDockerSDConfigsProxyConnectHeader>>>,
         /// ```text
         /// proxyFromEnvironment defines whether to use the proxy configuration defined by environment variables (HTTP_PROXY, HTTPS_PROXY, and NO_PROXY).
         ///
@@ -14827,8 +15604,14 @@ pub mod monitoring_v1alpha1 {
         /// tlsConfig defines the TLS configuration to connect to the Docker daemon.
         /// ```
         #[serde(rename = "tlsConfig", default, skip_serializing_if = "Option::is_none")]
-        pub tls_config: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfig>,
+        pub tls_config: Option<ScrapeConfigSpecDockerSDConfigsTlsConfig>,
     }
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigAuthorization`].
+    pub type ScrapeConfigSpecDockerSDConfigsAuthorization = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigAuthorization;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigBasicAuth`].
+    pub type ScrapeConfigSpecDockerSDConfigsBasicAuth = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigBasicAuth;
 
     /// ```text
     /// Filter name and value pairs to limit the discovery process to a subset of available resources.
@@ -14845,6 +15628,15 @@ pub mod monitoring_v1alpha1 {
         pub values: Vec<String>,
     }
 
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2`].
+    pub type ScrapeConfigSpecDockerSDConfigsOauth2 = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsApiURL`].
+    pub type ScrapeConfigSpecDockerSDConfigsProxyConnectHeader = AlertmanagerConfigSpecReceiversDiscordConfigsApiURL;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfig`].
+    pub type ScrapeConfigSpecDockerSDConfigsTlsConfig = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfig;
+
     /// ```text
     /// DockerSwarmSDConfig configurations allow retrieving scrape targets from Docker Swarm engine.
     /// See https://prometheus.io/docs/prometheus/latest/configuration/configuration/#dockerswarm_sd_config
@@ -14856,12 +15648,12 @@ pub mod monitoring_v1alpha1 {
         /// Cannot be set at the same time as `oauth2`.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub authorization: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigAuthorization>,
+        pub authorization: Option<ScrapeConfigSpecDockerSwarmSDConfigsAuthorization>,
         /// ```text
         /// basicAuth defines information to use on every scrape request.
         /// ```
         #[serde(rename = "basicAuth", default, skip_serializing_if = "Option::is_none")]
-        pub basic_auth: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigBasicAuth>,
+        pub basic_auth: Option<ScrapeConfigSpecDockerSwarmSDConfigsBasicAuth>,
         /// ```text
         /// enableHTTP2 defines whether to enable HTTP2.
         /// ```
@@ -14876,7 +15668,7 @@ pub mod monitoring_v1alpha1 {
         /// Nodes: https://docs.docker.com/engine/api/v1.40/#operation/NodeList
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub filters: Option<Vec<ScrapeConfigSpecDockerSDConfigsFilters>>,
+        pub filters: Option<Vec<ScrapeConfigSpecDockerSwarmSDConfigsFilters>>,
         /// ```text
         /// followRedirects defines whether HTTP requests follow HTTP 3xx redirects.
         /// ```
@@ -14900,7 +15692,7 @@ pub mod monitoring_v1alpha1 {
         /// Cannot be set at the same time as `authorization`, or `basicAuth`.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub oauth2: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2>,
+        pub oauth2: Option<ScrapeConfigSpecDockerSwarmSDConfigsOauth2>,
         /// ```text
         /// port defines the port to scrape metrics from. If using the public IP address, this must
         /// tasks and services that don't have published ports.
@@ -14914,7 +15706,7 @@ pub mod monitoring_v1alpha1 {
         /// It requires Prometheus >= v2.43.0, Alertmanager >= v0.25.0 or Thanos >= v0.32.0.
         /// ```
         #[serde(rename = "proxyConnectHeader", default, skip_serializing_if = "Option::is_none")]
-        pub proxy_connect_header: Option<BTreeMap<String, Vec<AlertmanagerConfigSpecReceiversDiscordConfigsApiURL>>>,
+        pub proxy_connect_header: Option<BTreeMap<String, Vec<ScrapeConfigSpecDockerSwarmSDConfigsProxyConnectHeader>>>,
         /// ```text
         /// proxyFromEnvironment defines whether to use the proxy configuration defined by environment variables (HTTP_PROXY, HTTPS_PROXY, and NO_PROXY).
         ///
@@ -14941,8 +15733,23 @@ pub mod monitoring_v1alpha1 {
         /// tlsConfig defines the TLS configuration to connect to the Docker Swarm daemon.
         /// ```
         #[serde(rename = "tlsConfig", default, skip_serializing_if = "Option::is_none")]
-        pub tls_config: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfig>,
+        pub tls_config: Option<ScrapeConfigSpecDockerSwarmSDConfigsTlsConfig>,
     }
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigAuthorization`].
+    pub type ScrapeConfigSpecDockerSwarmSDConfigsAuthorization = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigAuthorization;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigBasicAuth`].
+    pub type ScrapeConfigSpecDockerSwarmSDConfigsBasicAuth = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigBasicAuth;
+
+    /// The same shape as [`ScrapeConfigSpecDockerSDConfigsFilters`].
+    pub type ScrapeConfigSpecDockerSwarmSDConfigsFilters = ScrapeConfigSpecDockerSDConfigsFilters;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2`].
+    pub type ScrapeConfigSpecDockerSwarmSDConfigsOauth2 = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsApiURL`].
+    pub type ScrapeConfigSpecDockerSwarmSDConfigsProxyConnectHeader = AlertmanagerConfigSpecReceiversDiscordConfigsApiURL;
 
     /// ```text
     /// role of the targets to retrieve. Must be `Services`, `Tasks`, or `Nodes`.
@@ -14960,6 +15767,9 @@ pub mod monitoring_v1alpha1 {
         Nodes,
     }
 
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfig`].
+    pub type ScrapeConfigSpecDockerSwarmSDConfigsTlsConfig = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfig;
+
     /// ```text
     /// EC2SDConfig allow retrieving scrape targets from AWS EC2 instances.
     /// The private IP address is used by default, but may be changed to the public IP address with relabeling.
@@ -14975,7 +15785,7 @@ pub mod monitoring_v1alpha1 {
         /// accessKey defines the AWS API key.
         /// ```
         #[serde(rename = "accessKey", default, skip_serializing_if = "Option::is_none")]
-        pub access_key: Option<AlertmanagerConfigSpecReceiversDiscordConfigsApiURL>,
+        pub access_key: Option<ScrapeConfigSpecEc2SDConfigsAccessKey>,
         /// ```text
         /// enableHTTP2 defines whether to enable HTTP2.
         /// It requires Prometheus >= v2.41.0
@@ -14990,7 +15800,7 @@ pub mod monitoring_v1alpha1 {
         /// It requires Prometheus >= v2.3.0
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub filters: Option<Vec<ScrapeConfigSpecDockerSDConfigsFilters>>,
+        pub filters: Option<Vec<ScrapeConfigSpecEc2SDConfigsFilters>>,
         /// ```text
         /// followRedirects defines whether HTTP requests follow HTTP 3xx redirects.
         /// It requires Prometheus >= v2.41.0
@@ -15019,7 +15829,7 @@ pub mod monitoring_v1alpha1 {
         /// It requires Prometheus >= v2.43.0, Alertmanager >= v0.25.0 or Thanos >= v0.32.0.
         /// ```
         #[serde(rename = "proxyConnectHeader", default, skip_serializing_if = "Option::is_none")]
-        pub proxy_connect_header: Option<BTreeMap<String, Vec<AlertmanagerConfigSpecReceiversDiscordConfigsApiURL>>>,
+        pub proxy_connect_header: Option<BTreeMap<String, Vec<ScrapeConfigSpecEc2SDConfigsProxyConnectHeader>>>,
         /// ```text
         /// proxyFromEnvironment defines whether to use the proxy configuration defined by environment variables (HTTP_PROXY, HTTPS_PROXY, and NO_PROXY).
         ///
@@ -15052,14 +15862,29 @@ pub mod monitoring_v1alpha1 {
         /// secretKey defines the AWS API secret.
         /// ```
         #[serde(rename = "secretKey", default, skip_serializing_if = "Option::is_none")]
-        pub secret_key: Option<AlertmanagerConfigSpecReceiversDiscordConfigsApiURL>,
+        pub secret_key: Option<ScrapeConfigSpecEc2SDConfigsSecretKey>,
         /// ```text
         /// tlsConfig defines the TLS configuration to connect to the EC2 API.
         /// It requires Prometheus >= v2.41.0
         /// ```
         #[serde(rename = "tlsConfig", default, skip_serializing_if = "Option::is_none")]
-        pub tls_config: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfig>,
+        pub tls_config: Option<ScrapeConfigSpecEc2SDConfigsTlsConfig>,
     }
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsApiURL`].
+    pub type ScrapeConfigSpecEc2SDConfigsAccessKey = AlertmanagerConfigSpecReceiversDiscordConfigsApiURL;
+
+    /// The same shape as [`ScrapeConfigSpecDockerSDConfigsFilters`].
+    pub type ScrapeConfigSpecEc2SDConfigsFilters = ScrapeConfigSpecDockerSDConfigsFilters;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsApiURL`].
+    pub type ScrapeConfigSpecEc2SDConfigsProxyConnectHeader = AlertmanagerConfigSpecReceiversDiscordConfigsApiURL;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsApiURL`].
+    pub type ScrapeConfigSpecEc2SDConfigsSecretKey = AlertmanagerConfigSpecReceiversDiscordConfigsApiURL;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfig`].
+    pub type ScrapeConfigSpecEc2SDConfigsTlsConfig = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfig;
 
     /// ```text
     /// Eureka SD configurations allow retrieving scrape targets using the Eureka REST API.
@@ -15073,12 +15898,12 @@ pub mod monitoring_v1alpha1 {
         /// Cannot be set at the same time as `oauth2`.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub authorization: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigAuthorization>,
+        pub authorization: Option<ScrapeConfigSpecEurekaSDConfigsAuthorization>,
         /// ```text
         /// basicAuth defines the BasicAuth information to use on every scrape request.
         /// ```
         #[serde(rename = "basicAuth", default, skip_serializing_if = "Option::is_none")]
-        pub basic_auth: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigBasicAuth>,
+        pub basic_auth: Option<ScrapeConfigSpecEurekaSDConfigsBasicAuth>,
         /// ```text
         /// enableHTTP2 defines whether to enable HTTP2.
         /// ```
@@ -15102,7 +15927,7 @@ pub mod monitoring_v1alpha1 {
         /// oauth2 defines the configuration to use on every scrape request.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub oauth2: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2>,
+        pub oauth2: Option<ScrapeConfigSpecEurekaSDConfigsOauth2>,
         /// ```text
         /// proxyConnectHeader optionally specifies headers to send to
         /// proxies during CONNECT requests.
@@ -15110,7 +15935,7 @@ pub mod monitoring_v1alpha1 {
         /// It requires Prometheus >= v2.43.0, Alertmanager >= v0.25.0 or Thanos >= v0.32.0.
         /// ```
         #[serde(rename = "proxyConnectHeader", default, skip_serializing_if = "Option::is_none")]
-        pub proxy_connect_header: Option<BTreeMap<String, Vec<AlertmanagerConfigSpecReceiversDiscordConfigsApiURL>>>,
+        pub proxy_connect_header: Option<BTreeMap<String, Vec<ScrapeConfigSpecEurekaSDConfigsProxyConnectHeader>>>,
         /// ```text
         /// proxyFromEnvironment defines whether to use the proxy configuration defined by environment variables (HTTP_PROXY, HTTPS_PROXY, and NO_PROXY).
         ///
@@ -15137,8 +15962,26 @@ pub mod monitoring_v1alpha1 {
         /// tlsConfig defines the TLS configuration to connect to the Eureka server.
         /// ```
         #[serde(rename = "tlsConfig", default, skip_serializing_if = "Option::is_none")]
-        pub tls_config: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfig>,
+        pub tls_config: Option<ScrapeConfigSpecEurekaSDConfigsTlsConfig>,
     }
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigAuthorization`].
+    pub type ScrapeConfigSpecEurekaSDConfigsAuthorization = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigAuthorization;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigBasicAuth`].
+    pub type ScrapeConfigSpecEurekaSDConfigsBasicAuth = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigBasicAuth;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2`].
+    pub type ScrapeConfigSpecEurekaSDConfigsOauth2 = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsApiURL`].
+    pub type ScrapeConfigSpecEurekaSDConfigsProxyConnectHeader = AlertmanagerConfigSpecReceiversDiscordConfigsApiURL;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfig`].
+    pub type ScrapeConfigSpecEurekaSDConfigsTlsConfig = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfig;
+
+    /// The same shape as [`PrometheusAgentSpecScrapeClassesFallbackScrapeProtocol`].
+    pub type ScrapeConfigSpecFallbackScrapeProtocol = PrometheusAgentSpecScrapeClassesFallbackScrapeProtocol;
 
     /// ```text
     /// FileSDConfig defines a Prometheus file service discovery configuration
@@ -15224,12 +16067,12 @@ pub mod monitoring_v1alpha1 {
         /// Cannot be set at the same time as `oauth2`.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub authorization: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigAuthorization>,
+        pub authorization: Option<ScrapeConfigSpecHetznerSDConfigsAuthorization>,
         /// ```text
         /// basicAuth defines information to use on every scrape request.
         /// ```
         #[serde(rename = "basicAuth", default, skip_serializing_if = "Option::is_none")]
-        pub basic_auth: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigBasicAuth>,
+        pub basic_auth: Option<ScrapeConfigSpecHetznerSDConfigsBasicAuth>,
         /// ```text
         /// enableHTTP2 defines whether to enable HTTP2.
         /// ```
@@ -15259,7 +16102,7 @@ pub mod monitoring_v1alpha1 {
         /// oauth2 defines the configuration to use on every scrape request.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub oauth2: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2>,
+        pub oauth2: Option<ScrapeConfigSpecHetznerSDConfigsOauth2>,
         /// ```text
         /// port defines the port to scrape metrics from. If using the public IP address, this must
         /// ```
@@ -15272,7 +16115,7 @@ pub mod monitoring_v1alpha1 {
         /// It requires Prometheus >= v2.43.0, Alertmanager >= v0.25.0 or Thanos >= v0.32.0.
         /// ```
         #[serde(rename = "proxyConnectHeader", default, skip_serializing_if = "Option::is_none")]
-        pub proxy_connect_header: Option<BTreeMap<String, Vec<AlertmanagerConfigSpecReceiversDiscordConfigsApiURL>>>,
+        pub proxy_connect_header: Option<BTreeMap<String, Vec<ScrapeConfigSpecHetznerSDConfigsProxyConnectHeader>>>,
         /// ```text
         /// proxyFromEnvironment defines whether to use the proxy configuration defined by environment variables (HTTP_PROXY, HTTPS_PROXY, and NO_PROXY).
         ///
@@ -15299,8 +16142,23 @@ pub mod monitoring_v1alpha1 {
         /// tlsConfig defines the TLS configuration to connect to the Hetzner API.
         /// ```
         #[serde(rename = "tlsConfig", default, skip_serializing_if = "Option::is_none")]
-        pub tls_config: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfig>,
+        pub tls_config: Option<ScrapeConfigSpecHetznerSDConfigsTlsConfig>,
     }
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigAuthorization`].
+    pub type ScrapeConfigSpecHetznerSDConfigsAuthorization = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigAuthorization;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigBasicAuth`].
+    pub type ScrapeConfigSpecHetznerSDConfigsBasicAuth = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigBasicAuth;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2`].
+    pub type ScrapeConfigSpecHetznerSDConfigsOauth2 = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsApiURL`].
+    pub type ScrapeConfigSpecHetznerSDConfigsProxyConnectHeader = AlertmanagerConfigSpecReceiversDiscordConfigsApiURL;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfig`].
+    pub type ScrapeConfigSpecHetznerSDConfigsTlsConfig = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfig;
 
     /// ```text
     /// HTTPSDConfig defines a prometheus HTTP service discovery configuration
@@ -15313,14 +16171,14 @@ pub mod monitoring_v1alpha1 {
         /// Cannot be set at the same time as `oAuth2`, or `basicAuth`.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub authorization: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigAuthorization>,
+        pub authorization: Option<ScrapeConfigSpecHttpSDConfigsAuthorization>,
         /// ```text
         /// basicAuth defines information to use on every scrape request.
         /// More info: https://prometheus.io/docs/operating/configuration/#endpoints
         /// Cannot be set at the same time as `authorization`, or `oAuth2`.
         /// ```
         #[serde(rename = "basicAuth", default, skip_serializing_if = "Option::is_none")]
-        pub basic_auth: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigBasicAuth>,
+        pub basic_auth: Option<ScrapeConfigSpecHttpSDConfigsBasicAuth>,
         /// ```text
         /// enableHTTP2 defines whether to enable HTTP2.
         /// ```
@@ -15345,7 +16203,7 @@ pub mod monitoring_v1alpha1 {
         /// Cannot be set at the same time as `authorization`, or `basicAuth`.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub oauth2: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2>,
+        pub oauth2: Option<ScrapeConfigSpecHttpSDConfigsOauth2>,
         /// ```text
         /// proxyConnectHeader optionally specifies headers to send to
         /// proxies during CONNECT requests.
@@ -15353,7 +16211,7 @@ pub mod monitoring_v1alpha1 {
         /// It requires Prometheus >= v2.43.0, Alertmanager >= v0.25.0 or Thanos >= v0.32.0.
         /// ```
         #[serde(rename = "proxyConnectHeader", default, skip_serializing_if = "Option::is_none")]
-        pub proxy_connect_header: Option<BTreeMap<String, Vec<AlertmanagerConfigSpecReceiversDiscordConfigsApiURL>>>,
+        pub proxy_connect_header: Option<BTreeMap<String, Vec<ScrapeConfigSpecHttpSDConfigsProxyConnectHeader>>>,
         /// ```text
         /// proxyFromEnvironment defines whether to use the proxy configuration defined by environment variables (HTTP_PROXY, HTTPS_PROXY, and NO_PROXY).
         ///
@@ -15376,12 +16234,27 @@ pub mod monitoring_v1alpha1 {
         /// tlsConfig defines the TLS configuration applying to the target HTTP endpoint.
         /// ```
         #[serde(rename = "tlsConfig", default, skip_serializing_if = "Option::is_none")]
-        pub tls_config: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfig>,
+        pub tls_config: Option<ScrapeConfigSpecHttpSDConfigsTlsConfig>,
         /// ```text
         /// url defines the URL from which the targets are fetched.
         /// ```
         pub url: String,
     }
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigAuthorization`].
+    pub type ScrapeConfigSpecHttpSDConfigsAuthorization = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigAuthorization;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigBasicAuth`].
+    pub type ScrapeConfigSpecHttpSDConfigsBasicAuth = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigBasicAuth;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2`].
+    pub type ScrapeConfigSpecHttpSDConfigsOauth2 = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsApiURL`].
+    pub type ScrapeConfigSpecHttpSDConfigsProxyConnectHeader = AlertmanagerConfigSpecReceiversDiscordConfigsApiURL;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfig`].
+    pub type ScrapeConfigSpecHttpSDConfigsTlsConfig = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfig;
 
     /// ```text
     /// IonosSDConfig configurations allow retrieving scrape targets from IONOS resources.
@@ -15393,7 +16266,7 @@ pub mod monitoring_v1alpha1 {
         /// authorization defines the header configuration to authenticate against the IONOS API.
         /// Cannot be set at the same time as `oauth2`.
         /// ```
-        pub authorization: AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigAuthorization,
+        pub authorization: ScrapeConfigSpecIonosSDConfigsAuthorization,
         /// ```text
         /// datacenterID defines the unique ID of the IONOS data center.
         /// ```
@@ -15422,7 +16295,7 @@ pub mod monitoring_v1alpha1 {
         /// oauth2 defines the configuration to use on every scrape request.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub oauth2: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2>,
+        pub oauth2: Option<ScrapeConfigSpecIonosSDConfigsOauth2>,
         /// ```text
         /// port defines the port to scrape metrics from. If using the public IP address, this must
         /// ```
@@ -15435,7 +16308,7 @@ pub mod monitoring_v1alpha1 {
         /// It requires Prometheus >= v2.43.0, Alertmanager >= v0.25.0 or Thanos >= v0.32.0.
         /// ```
         #[serde(rename = "proxyConnectHeader", default, skip_serializing_if = "Option::is_none")]
-        pub proxy_connect_header: Option<BTreeMap<String, Vec<AlertmanagerConfigSpecReceiversDiscordConfigsApiURL>>>,
+        pub proxy_connect_header: Option<BTreeMap<String, Vec<ScrapeConfigSpecIonosSDConfigsProxyConnectHeader>>>,
         /// ```text
         /// proxyFromEnvironment defines whether to use the proxy configuration defined by environment variables (HTTP_PROXY, HTTPS_PROXY, and NO_PROXY).
         ///
@@ -15458,8 +16331,20 @@ pub mod monitoring_v1alpha1 {
         /// tlsConfig defines the TLS configuration to connect to the IONOS API.
         /// ```
         #[serde(rename = "tlsConfig", default, skip_serializing_if = "Option::is_none")]
-        pub tls_config: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfig>,
+        pub tls_config: Option<ScrapeConfigSpecIonosSDConfigsTlsConfig>,
     }
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigAuthorization`].
+    pub type ScrapeConfigSpecIonosSDConfigsAuthorization = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigAuthorization;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2`].
+    pub type ScrapeConfigSpecIonosSDConfigsOauth2 = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsApiURL`].
+    pub type ScrapeConfigSpecIonosSDConfigsProxyConnectHeader = AlertmanagerConfigSpecReceiversDiscordConfigsApiURL;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfig`].
+    pub type ScrapeConfigSpecIonosSDConfigsTlsConfig = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfig;
 
     /// ```text
     /// KubernetesSDConfig allows retrieving scrape targets from Kubernetes' REST API.
@@ -15482,19 +16367,19 @@ pub mod monitoring_v1alpha1 {
         /// Prometheus >= v2.37.0 for `Endpoints` and `Endpointslice` roles.
         /// ```
         #[serde(rename = "attachMetadata", default, skip_serializing_if = "Option::is_none")]
-        pub attach_metadata: Option<PrometheusAgentSpecScrapeClassesAttachMetadata>,
+        pub attach_metadata: Option<ScrapeConfigSpecKubernetesSDConfigsAttachMetadata>,
         /// ```text
         /// authorization defines the authorization header to use on every scrape request.
         /// Cannot be set at the same time as `basicAuth`, or `oauth2`.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub authorization: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigAuthorization>,
+        pub authorization: Option<ScrapeConfigSpecKubernetesSDConfigsAuthorization>,
         /// ```text
         /// basicAuth defines information to use on every scrape request.
         /// Cannot be set at the same time as `authorization`, or `oauth2`.
         /// ```
         #[serde(rename = "basicAuth", default, skip_serializing_if = "Option::is_none")]
-        pub basic_auth: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigBasicAuth>,
+        pub basic_auth: Option<ScrapeConfigSpecKubernetesSDConfigsBasicAuth>,
         /// ```text
         /// enableHTTP2 defines whether to enable HTTP2.
         /// ```
@@ -15524,7 +16409,7 @@ pub mod monitoring_v1alpha1 {
         /// Cannot be set at the same time as `authorization`, or `basicAuth`.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub oauth2: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2>,
+        pub oauth2: Option<ScrapeConfigSpecKubernetesSDConfigsOauth2>,
         /// ```text
         /// proxyConnectHeader optionally specifies headers to send to
         /// proxies during CONNECT requests.
@@ -15532,7 +16417,7 @@ pub mod monitoring_v1alpha1 {
         /// It requires Prometheus >= v2.43.0, Alertmanager >= v0.25.0 or Thanos >= v0.32.0.
         /// ```
         #[serde(rename = "proxyConnectHeader", default, skip_serializing_if = "Option::is_none")]
-        pub proxy_connect_header: Option<BTreeMap<String, Vec<AlertmanagerConfigSpecReceiversDiscordConfigsApiURL>>>,
+        pub proxy_connect_header: Option<BTreeMap<String, Vec<ScrapeConfigSpecKubernetesSDConfigsProxyConnectHeader>>>,
         /// ```text
         /// proxyFromEnvironment defines whether to use the proxy configuration defined by environment variables (HTTP_PROXY, HTTPS_PROXY, and NO_PROXY).
         ///
@@ -15560,8 +16445,17 @@ pub mod monitoring_v1alpha1 {
         /// tlsConfig defines the TLS configuration to connect to the Kubernetes API.
         /// ```
         #[serde(rename = "tlsConfig", default, skip_serializing_if = "Option::is_none")]
-        pub tls_config: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfig>,
+        pub tls_config: Option<ScrapeConfigSpecKubernetesSDConfigsTlsConfig>,
     }
+
+    /// The same shape as [`PrometheusAgentSpecScrapeClassesAttachMetadata`].
+    pub type ScrapeConfigSpecKubernetesSDConfigsAttachMetadata = PrometheusAgentSpecScrapeClassesAttachMetadata;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigAuthorization`].
+    pub type ScrapeConfigSpecKubernetesSDConfigsAuthorization = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigAuthorization;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigBasicAuth`].
+    pub type ScrapeConfigSpecKubernetesSDConfigsBasicAuth = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigBasicAuth;
 
     /// ```text
     /// namespaces defines the namespace discovery. If omitted, Prometheus discovers targets across all namespaces.
@@ -15580,6 +16474,12 @@ pub mod monitoring_v1alpha1 {
         #[serde(rename = "ownNamespace", default, skip_serializing_if = "Option::is_none")]
         pub own_namespace: Option<bool>,
     }
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2`].
+    pub type ScrapeConfigSpecKubernetesSDConfigsOauth2 = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsApiURL`].
+    pub type ScrapeConfigSpecKubernetesSDConfigsProxyConnectHeader = AlertmanagerConfigSpecReceiversDiscordConfigsApiURL;
 
     /// ```text
     /// role defines the Kubernetes role of the entities that should be discovered.
@@ -15628,8 +16528,14 @@ pub mod monitoring_v1alpha1 {
         /// role defines the type of Kubernetes resource to limit the service discovery to.
         /// Accepted values are: Node, Pod, Endpoints, EndpointSlice, Service, Ingress.
         /// ```
-        pub role: ScrapeConfigSpecKubernetesSDConfigsRole,
+        pub role: ScrapeConfigSpecKubernetesSDConfigsSelectorsRole,
     }
+
+    /// The same shape as [`ScrapeConfigSpecKubernetesSDConfigsRole`].
+    pub type ScrapeConfigSpecKubernetesSDConfigsSelectorsRole = ScrapeConfigSpecKubernetesSDConfigsRole;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfig`].
+    pub type ScrapeConfigSpecKubernetesSDConfigsTlsConfig = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfig;
 
     /// ```text
     /// KumaSDConfig allow retrieving scrape targets from Kuma's control plane.
@@ -15642,12 +16548,12 @@ pub mod monitoring_v1alpha1 {
         /// Cannot be set at the same time as `oauth2`.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub authorization: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigAuthorization>,
+        pub authorization: Option<ScrapeConfigSpecKumaSDConfigsAuthorization>,
         /// ```text
         /// basicAuth defines information to use on every scrape request.
         /// ```
         #[serde(rename = "basicAuth", default, skip_serializing_if = "Option::is_none")]
-        pub basic_auth: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigBasicAuth>,
+        pub basic_auth: Option<ScrapeConfigSpecKumaSDConfigsBasicAuth>,
         /// ```text
         /// clientID is used by Kuma Control Plane to compute Monitoring Assignment for specific Prometheus backend.
         /// It requires Prometheus >= v2.50.0.
@@ -15682,7 +16588,7 @@ pub mod monitoring_v1alpha1 {
         /// oauth2 defines the configuration to use on every scrape request.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub oauth2: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2>,
+        pub oauth2: Option<ScrapeConfigSpecKumaSDConfigsOauth2>,
         /// ```text
         /// proxyConnectHeader optionally specifies headers to send to
         /// proxies during CONNECT requests.
@@ -15690,7 +16596,7 @@ pub mod monitoring_v1alpha1 {
         /// It requires Prometheus >= v2.43.0, Alertmanager >= v0.25.0 or Thanos >= v0.32.0.
         /// ```
         #[serde(rename = "proxyConnectHeader", default, skip_serializing_if = "Option::is_none")]
-        pub proxy_connect_header: Option<BTreeMap<String, Vec<AlertmanagerConfigSpecReceiversDiscordConfigsApiURL>>>,
+        pub proxy_connect_header: Option<BTreeMap<String, Vec<ScrapeConfigSpecKumaSDConfigsProxyConnectHeader>>>,
         /// ```text
         /// proxyFromEnvironment defines whether to use the proxy configuration defined by environment variables (HTTP_PROXY, HTTPS_PROXY, and NO_PROXY).
         ///
@@ -15717,8 +16623,23 @@ pub mod monitoring_v1alpha1 {
         /// tlsConfig defines the TLS configuration to connect to the Kuma control plane.
         /// ```
         #[serde(rename = "tlsConfig", default, skip_serializing_if = "Option::is_none")]
-        pub tls_config: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfig>,
+        pub tls_config: Option<ScrapeConfigSpecKumaSDConfigsTlsConfig>,
     }
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigAuthorization`].
+    pub type ScrapeConfigSpecKumaSDConfigsAuthorization = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigAuthorization;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigBasicAuth`].
+    pub type ScrapeConfigSpecKumaSDConfigsBasicAuth = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigBasicAuth;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2`].
+    pub type ScrapeConfigSpecKumaSDConfigsOauth2 = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsApiURL`].
+    pub type ScrapeConfigSpecKumaSDConfigsProxyConnectHeader = AlertmanagerConfigSpecReceiversDiscordConfigsApiURL;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfig`].
+    pub type ScrapeConfigSpecKumaSDConfigsTlsConfig = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfig;
 
     /// ```text
     /// LightSailSDConfig configurations allow retrieving scrape targets from AWS Lightsail instances.
@@ -15730,19 +16651,19 @@ pub mod monitoring_v1alpha1 {
         /// accessKey defines the AWS API key.
         /// ```
         #[serde(rename = "accessKey", default, skip_serializing_if = "Option::is_none")]
-        pub access_key: Option<AlertmanagerConfigSpecReceiversDiscordConfigsApiURL>,
+        pub access_key: Option<ScrapeConfigSpecLightSailSDConfigsAccessKey>,
         /// ```text
         /// authorization defines the header configuration to authenticate against the Lightsail API.
         /// Cannot be set at the same time as `oauth2`.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub authorization: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigAuthorization>,
+        pub authorization: Option<ScrapeConfigSpecLightSailSDConfigsAuthorization>,
         /// ```text
         /// basicAuth defines information to use on every scrape request.
         /// Cannot be set at the same time as `authorization`, or `oauth2`.
         /// ```
         #[serde(rename = "basicAuth", default, skip_serializing_if = "Option::is_none")]
-        pub basic_auth: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigBasicAuth>,
+        pub basic_auth: Option<ScrapeConfigSpecLightSailSDConfigsBasicAuth>,
         /// ```text
         /// enableHTTP2 defines whether to enable HTTP2.
         /// ```
@@ -15772,7 +16693,7 @@ pub mod monitoring_v1alpha1 {
         /// Cannot be set at the same time as `authorization`, or `basicAuth`.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub oauth2: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2>,
+        pub oauth2: Option<ScrapeConfigSpecLightSailSDConfigsOauth2>,
         /// ```text
         /// port defines the port to scrape metrics from. If using the public IP address, this must
         /// ```
@@ -15785,7 +16706,7 @@ pub mod monitoring_v1alpha1 {
         /// It requires Prometheus >= v2.43.0, Alertmanager >= v0.25.0 or Thanos >= v0.32.0.
         /// ```
         #[serde(rename = "proxyConnectHeader", default, skip_serializing_if = "Option::is_none")]
-        pub proxy_connect_header: Option<BTreeMap<String, Vec<AlertmanagerConfigSpecReceiversDiscordConfigsApiURL>>>,
+        pub proxy_connect_header: Option<BTreeMap<String, Vec<ScrapeConfigSpecLightSailSDConfigsProxyConnectHeader>>>,
         /// ```text
         /// proxyFromEnvironment defines whether to use the proxy configuration defined by environment variables (HTTP_PROXY, HTTPS_PROXY, and NO_PROXY).
         ///
@@ -15818,13 +16739,34 @@ pub mod monitoring_v1alpha1 {
         /// secretKey defines the AWS API secret.
         /// ```
         #[serde(rename = "secretKey", default, skip_serializing_if = "Option::is_none")]
-        pub secret_key: Option<AlertmanagerConfigSpecReceiversDiscordConfigsApiURL>,
+        pub secret_key: Option<ScrapeConfigSpecLightSailSDConfigsSecretKey>,
         /// ```text
         /// tlsConfig defines the TLS configuration to connect to the Lightsail API.
         /// ```
         #[serde(rename = "tlsConfig", default, skip_serializing_if = "Option::is_none")]
-        pub tls_config: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfig>,
+        pub tls_config: Option<ScrapeConfigSpecLightSailSDConfigsTlsConfig>,
     }
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsApiURL`].
+    pub type ScrapeConfigSpecLightSailSDConfigsAccessKey = AlertmanagerConfigSpecReceiversDiscordConfigsApiURL;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigAuthorization`].
+    pub type ScrapeConfigSpecLightSailSDConfigsAuthorization = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigAuthorization;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigBasicAuth`].
+    pub type ScrapeConfigSpecLightSailSDConfigsBasicAuth = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigBasicAuth;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2`].
+    pub type ScrapeConfigSpecLightSailSDConfigsOauth2 = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsApiURL`].
+    pub type ScrapeConfigSpecLightSailSDConfigsProxyConnectHeader = AlertmanagerConfigSpecReceiversDiscordConfigsApiURL;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsApiURL`].
+    pub type ScrapeConfigSpecLightSailSDConfigsSecretKey = AlertmanagerConfigSpecReceiversDiscordConfigsApiURL;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfig`].
+    pub type ScrapeConfigSpecLightSailSDConfigsTlsConfig = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfig;
 
     /// ```text
     /// LinodeSDConfig configurations allow retrieving scrape targets from Linode's Linode APIv4.
@@ -15837,7 +16779,7 @@ pub mod monitoring_v1alpha1 {
         /// Cannot be set at the same time as `oauth2`.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub authorization: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigAuthorization>,
+        pub authorization: Option<ScrapeConfigSpecLinodeSDConfigsAuthorization>,
         /// ```text
         /// enableHTTP2 defines whether to enable HTTP2.
         /// ```
@@ -15862,7 +16804,7 @@ pub mod monitoring_v1alpha1 {
         /// Cannot be set at the same time as `authorization`, or `basicAuth`.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub oauth2: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2>,
+        pub oauth2: Option<ScrapeConfigSpecLinodeSDConfigsOauth2>,
         /// ```text
         /// port defines the port to scrape metrics from. If using the public IP address, this must
         /// ```
@@ -15875,7 +16817,7 @@ pub mod monitoring_v1alpha1 {
         /// It requires Prometheus >= v2.43.0, Alertmanager >= v0.25.0 or Thanos >= v0.32.0.
         /// ```
         #[serde(rename = "proxyConnectHeader", default, skip_serializing_if = "Option::is_none")]
-        pub proxy_connect_header: Option<BTreeMap<String, Vec<AlertmanagerConfigSpecReceiversDiscordConfigsApiURL>>>,
+        pub proxy_connect_header: Option<BTreeMap<String, Vec<ScrapeConfigSpecLinodeSDConfigsProxyConnectHeader>>>,
         /// ```text
         /// proxyFromEnvironment defines whether to use the proxy configuration defined by environment variables (HTTP_PROXY, HTTPS_PROXY, and NO_PROXY).
         ///
@@ -15908,8 +16850,29 @@ pub mod monitoring_v1alpha1 {
         /// tlsConfig defines the TLS configuration to connect to the Linode API.
         /// ```
         #[serde(rename = "tlsConfig", default, skip_serializing_if = "Option::is_none")]
-        pub tls_config: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfig>,
+        pub tls_config: Option<ScrapeConfigSpecLinodeSDConfigsTlsConfig>,
     }
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigAuthorization`].
+    pub type ScrapeConfigSpecLinodeSDConfigsAuthorization = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigAuthorization;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2`].
+    pub type ScrapeConfigSpecLinodeSDConfigsOauth2 = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsApiURL`].
+    pub type ScrapeConfigSpecLinodeSDConfigsProxyConnectHeader = AlertmanagerConfigSpecReceiversDiscordConfigsApiURL;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfig`].
+    pub type ScrapeConfigSpecLinodeSDConfigsTlsConfig = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfig;
+
+    /// The same shape as [`PrometheusAgentSpecRemoteWriteWriteRelabelConfigs`].
+    pub type ScrapeConfigSpecMetricRelabelings = PrometheusAgentSpecRemoteWriteWriteRelabelConfigs;
+
+    /// The same shape as [`PrometheusAgentSpecNameEscapingScheme`].
+    pub type ScrapeConfigSpecNameEscapingScheme = PrometheusAgentSpecNameEscapingScheme;
+
+    /// The same shape as [`PrometheusAgentSpecNameValidationScheme`].
+    pub type ScrapeConfigSpecNameValidationScheme = PrometheusAgentSpecNameValidationScheme;
 
     /// ```text
     /// NomadSDConfig configurations allow retrieving scrape targets from Nomad's Service API.
@@ -15928,12 +16891,12 @@ pub mod monitoring_v1alpha1 {
         /// Cannot be set at the same time as `oauth2`.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub authorization: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigAuthorization>,
+        pub authorization: Option<ScrapeConfigSpecNomadSDConfigsAuthorization>,
         /// ```text
         /// basicAuth defines information to use on every scrape request.
         /// ```
         #[serde(rename = "basicAuth", default, skip_serializing_if = "Option::is_none")]
-        pub basic_auth: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigBasicAuth>,
+        pub basic_auth: Option<ScrapeConfigSpecNomadSDConfigsBasicAuth>,
         /// ```text
         /// enableHTTP2 defines whether to enable HTTP2.
         /// ```
@@ -15963,7 +16926,7 @@ pub mod monitoring_v1alpha1 {
         /// oauth2 defines the configuration to use on every scrape request.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub oauth2: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2>,
+        pub oauth2: Option<ScrapeConfigSpecNomadSDConfigsOauth2>,
         /// ```text
         /// proxyConnectHeader optionally specifies headers to send to
         /// proxies during CONNECT requests.
@@ -15971,7 +16934,7 @@ pub mod monitoring_v1alpha1 {
         /// It requires Prometheus >= v2.43.0, Alertmanager >= v0.25.0 or Thanos >= v0.32.0.
         /// ```
         #[serde(rename = "proxyConnectHeader", default, skip_serializing_if = "Option::is_none")]
-        pub proxy_connect_header: Option<BTreeMap<String, Vec<AlertmanagerConfigSpecReceiversDiscordConfigsApiURL>>>,
+        pub proxy_connect_header: Option<BTreeMap<String, Vec<ScrapeConfigSpecNomadSDConfigsProxyConnectHeader>>>,
         /// ```text
         /// proxyFromEnvironment defines whether to use the proxy configuration defined by environment variables (HTTP_PROXY, HTTPS_PROXY, and NO_PROXY).
         ///
@@ -16011,8 +16974,26 @@ pub mod monitoring_v1alpha1 {
         /// tlsConfig defines the TLS configuration to connect to the Nomad API.
         /// ```
         #[serde(rename = "tlsConfig", default, skip_serializing_if = "Option::is_none")]
-        pub tls_config: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfig>,
+        pub tls_config: Option<ScrapeConfigSpecNomadSDConfigsTlsConfig>,
     }
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigAuthorization`].
+    pub type ScrapeConfigSpecNomadSDConfigsAuthorization = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigAuthorization;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigBasicAuth`].
+    pub type ScrapeConfigSpecNomadSDConfigsBasicAuth = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigBasicAuth;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2`].
+    pub type ScrapeConfigSpecNomadSDConfigsOauth2 = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsApiURL`].
+    pub type ScrapeConfigSpecNomadSDConfigsProxyConnectHeader = AlertmanagerConfigSpecReceiversDiscordConfigsApiURL;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfig`].
+    pub type ScrapeConfigSpecNomadSDConfigsTlsConfig = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfig;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2`].
+    pub type ScrapeConfigSpecOauth2 = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2;
 
     /// ```text
     /// OpenStackSDConfig allow retrieving scrape targets from OpenStack Nova instances.
@@ -16044,7 +17025,7 @@ pub mod monitoring_v1alpha1 {
         /// credential to authenticate.
         /// ```
         #[serde(rename = "applicationCredentialSecret", default, skip_serializing_if = "Option::is_none")]
-        pub application_credential_secret: Option<AlertmanagerConfigSpecReceiversDiscordConfigsApiURL>,
+        pub application_credential_secret: Option<ScrapeConfigSpecOpenstackSDConfigsApplicationCredentialSecret>,
         /// ```text
         /// availability defines the availability of the endpoint to connect to.
         /// ```
@@ -16072,7 +17053,7 @@ pub mod monitoring_v1alpha1 {
         /// control panel to discover your account's preferred method of authentication.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub password: Option<AlertmanagerConfigSpecReceiversDiscordConfigsApiURL>,
+        pub password: Option<ScrapeConfigSpecOpenstackSDConfigsPassword>,
         /// ```text
         /// port defines the port to scrape metrics from. If using the public IP address, this must
         /// instead be specified in the relabeling rule.
@@ -16112,7 +17093,7 @@ pub mod monitoring_v1alpha1 {
         /// tlsConfig defines the TLS configuration applying to the target HTTP endpoint.
         /// ```
         #[serde(rename = "tlsConfig", default, skip_serializing_if = "Option::is_none")]
-        pub tls_config: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfig>,
+        pub tls_config: Option<ScrapeConfigSpecOpenstackSDConfigsTlsConfig>,
         /// ```text
         /// userid defines the OpenStack userid.
         /// ```
@@ -16127,6 +17108,12 @@ pub mod monitoring_v1alpha1 {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub username: Option<String>,
     }
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsApiURL`].
+    pub type ScrapeConfigSpecOpenstackSDConfigsApplicationCredentialSecret = AlertmanagerConfigSpecReceiversDiscordConfigsApiURL;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsApiURL`].
+    pub type ScrapeConfigSpecOpenstackSDConfigsPassword = AlertmanagerConfigSpecReceiversDiscordConfigsApiURL;
 
     /// ```text
     /// role defines the OpenStack role of entities that should be discovered.
@@ -16146,6 +17133,9 @@ pub mod monitoring_v1alpha1 {
         LoadBalancer,
     }
 
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfig`].
+    pub type ScrapeConfigSpecOpenstackSDConfigsTlsConfig = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfig;
+
     /// ```text
     /// OVHCloudSDConfig configurations allow retrieving scrape targets from OVHcloud's dedicated servers and VPS using their API.
     /// See https://prometheus.io/docs/prometheus/latest/configuration/configuration/#ovhcloud_sd_config
@@ -16163,13 +17153,13 @@ pub mod monitoring_v1alpha1 {
         /// This contains the application secret obtained during OVHCloud API credential creation.
         /// ```
         #[serde(rename = "applicationSecret")]
-        pub application_secret: AlertmanagerConfigSpecReceiversDiscordConfigsApiURL,
+        pub application_secret: ScrapeConfigSpecOvhcloudSDConfigsApplicationSecret,
         /// ```text
         /// consumerKey defines the consumer key for OVHCloud API authentication.
         /// This is the third component of OVHCloud's three-key authentication system.
         /// ```
         #[serde(rename = "consumerKey")]
-        pub consumer_key: AlertmanagerConfigSpecReceiversDiscordConfigsApiURL,
+        pub consumer_key: ScrapeConfigSpecOvhcloudSDConfigsConsumerKey,
         /// ```text
         /// endpoint defines a custom API endpoint to be used.
         /// When not specified, defaults to the standard OVHCloud API endpoint for the region.
@@ -16189,6 +17179,12 @@ pub mod monitoring_v1alpha1 {
         pub service: ScrapeConfigSpecOvhcloudSDConfigsService,
     }
 
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsApiURL`].
+    pub type ScrapeConfigSpecOvhcloudSDConfigsApplicationSecret = AlertmanagerConfigSpecReceiversDiscordConfigsApiURL;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsApiURL`].
+    pub type ScrapeConfigSpecOvhcloudSDConfigsConsumerKey = AlertmanagerConfigSpecReceiversDiscordConfigsApiURL;
+
     /// ```text
     /// service defines the service type of the targets to retrieve.
     /// Must be either `VPS` or `DedicatedServer` to specify which OVHCloud resources to discover.
@@ -16203,6 +17199,9 @@ pub mod monitoring_v1alpha1 {
         DedicatedServer,
     }
 
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsApiURL`].
+    pub type ScrapeConfigSpecProxyConnectHeader = AlertmanagerConfigSpecReceiversDiscordConfigsApiURL;
+
     /// ```text
     /// PuppetDBSDConfig configurations allow retrieving scrape targets from PuppetDB resources.
     /// See https://prometheus.io/docs/prometheus/latest/configuration/configuration/#puppetdb_sd_config
@@ -16214,13 +17213,13 @@ pub mod monitoring_v1alpha1 {
         /// Cannot be set at the same time as `oauth2`.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub authorization: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigAuthorization>,
+        pub authorization: Option<ScrapeConfigSpecPuppetDBSDConfigsAuthorization>,
         /// ```text
         /// basicAuth defines information to use on every scrape request.
         /// Cannot be set at the same time as `authorization`, or `oauth2`.
         /// ```
         #[serde(rename = "basicAuth", default, skip_serializing_if = "Option::is_none")]
-        pub basic_auth: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigBasicAuth>,
+        pub basic_auth: Option<ScrapeConfigSpecPuppetDBSDConfigsBasicAuth>,
         /// ```text
         /// enableHTTP2 defines whether to enable HTTP2.
         /// ```
@@ -16252,7 +17251,7 @@ pub mod monitoring_v1alpha1 {
         /// Cannot be set at the same time as `authorization`, or `basicAuth`.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub oauth2: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2>,
+        pub oauth2: Option<ScrapeConfigSpecPuppetDBSDConfigsOauth2>,
         /// ```text
         /// port defines the port to scrape metrics from. If using the public IP address, this must
         /// ```
@@ -16265,7 +17264,7 @@ pub mod monitoring_v1alpha1 {
         /// It requires Prometheus >= v2.43.0, Alertmanager >= v0.25.0 or Thanos >= v0.32.0.
         /// ```
         #[serde(rename = "proxyConnectHeader", default, skip_serializing_if = "Option::is_none")]
-        pub proxy_connect_header: Option<BTreeMap<String, Vec<AlertmanagerConfigSpecReceiversDiscordConfigsApiURL>>>,
+        pub proxy_connect_header: Option<BTreeMap<String, Vec<ScrapeConfigSpecPuppetDBSDConfigsProxyConnectHeader>>>,
         /// ```text
         /// proxyFromEnvironment defines whether to use the proxy configuration defined by environment variables (HTTP_PROXY, HTTPS_PROXY, and NO_PROXY).
         ///
@@ -16293,12 +17292,30 @@ pub mod monitoring_v1alpha1 {
         /// tlsConfig defines the TLS configuration to connect to the PuppetDB server.
         /// ```
         #[serde(rename = "tlsConfig", default, skip_serializing_if = "Option::is_none")]
-        pub tls_config: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfig>,
+        pub tls_config: Option<ScrapeConfigSpecPuppetDBSDConfigsTlsConfig>,
         /// ```text
         /// url defines the URL of the PuppetDB root query endpoint.
         /// ```
         pub url: String,
     }
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigAuthorization`].
+    pub type ScrapeConfigSpecPuppetDBSDConfigsAuthorization = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigAuthorization;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigBasicAuth`].
+    pub type ScrapeConfigSpecPuppetDBSDConfigsBasicAuth = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigBasicAuth;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2`].
+    pub type ScrapeConfigSpecPuppetDBSDConfigsOauth2 = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsApiURL`].
+    pub type ScrapeConfigSpecPuppetDBSDConfigsProxyConnectHeader = AlertmanagerConfigSpecReceiversDiscordConfigsApiURL;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfig`].
+    pub type ScrapeConfigSpecPuppetDBSDConfigsTlsConfig = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfig;
+
+    /// The same shape as [`PrometheusAgentSpecRemoteWriteWriteRelabelConfigs`].
+    pub type ScrapeConfigSpecRelabelings = PrometheusAgentSpecRemoteWriteWriteRelabelConfigs;
 
     /// ```text
     /// ScalewaySDConfig configurations allow retrieving scrape targets from Scaleway instances and baremetal services.
@@ -16360,7 +17377,7 @@ pub mod monitoring_v1alpha1 {
         /// It requires Prometheus >= v2.43.0, Alertmanager >= v0.25.0 or Thanos >= v0.32.0.
         /// ```
         #[serde(rename = "proxyConnectHeader", default, skip_serializing_if = "Option::is_none")]
-        pub proxy_connect_header: Option<BTreeMap<String, Vec<AlertmanagerConfigSpecReceiversDiscordConfigsApiURL>>>,
+        pub proxy_connect_header: Option<BTreeMap<String, Vec<ScrapeConfigSpecScalewaySDConfigsProxyConnectHeader>>>,
         /// ```text
         /// proxyFromEnvironment defines whether to use the proxy configuration defined by environment variables (HTTP_PROXY, HTTPS_PROXY, and NO_PROXY).
         ///
@@ -16387,7 +17404,7 @@ pub mod monitoring_v1alpha1 {
         /// secretKey defines the secret key to use when listing targets.
         /// ```
         #[serde(rename = "secretKey")]
-        pub secret_key: AlertmanagerConfigSpecReceiversDiscordConfigsApiURL,
+        pub secret_key: ScrapeConfigSpecScalewaySDConfigsSecretKey,
         /// ```text
         /// tagsFilter defines a tag filter (a server needs to have all defined tags to be listed) to apply on the server listing request.
         /// ```
@@ -16397,13 +17414,16 @@ pub mod monitoring_v1alpha1 {
         /// tlsConfig defines the TLS configuration to connect to the Scaleway API.
         /// ```
         #[serde(rename = "tlsConfig", default, skip_serializing_if = "Option::is_none")]
-        pub tls_config: Option<AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfig>,
+        pub tls_config: Option<ScrapeConfigSpecScalewaySDConfigsTlsConfig>,
         /// ```text
         /// zone defines the availability zone of your targets (e.g. fr-par-1).
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub zone: Option<String>,
     }
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsApiURL`].
+    pub type ScrapeConfigSpecScalewaySDConfigsProxyConnectHeader = AlertmanagerConfigSpecReceiversDiscordConfigsApiURL;
 
     /// ```text
     /// role defines the service of the targets to retrieve. Must be `Instance` or `Baremetal`.
@@ -16417,6 +17437,18 @@ pub mod monitoring_v1alpha1 {
         #[serde(rename = "Baremetal")]
         Baremetal,
     }
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsApiURL`].
+    pub type ScrapeConfigSpecScalewaySDConfigsSecretKey = AlertmanagerConfigSpecReceiversDiscordConfigsApiURL;
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfig`].
+    pub type ScrapeConfigSpecScalewaySDConfigsTlsConfig = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfig;
+
+    /// The same shape as [`ScrapeConfigSpecConsulSDConfigsScheme`].
+    pub type ScrapeConfigSpecScheme = ScrapeConfigSpecConsulSDConfigsScheme;
+
+    /// The same shape as [`PrometheusAgentSpecScrapeClassesFallbackScrapeProtocol`].
+    pub type ScrapeConfigSpecScrapeProtocols = PrometheusAgentSpecScrapeClassesFallbackScrapeProtocol;
 
     /// ```text
     /// StaticConfig defines a Prometheus static configuration.
@@ -16434,6 +17466,12 @@ pub mod monitoring_v1alpha1 {
         /// ```
         pub targets: Vec<String>,
     }
+
+    /// The same shape as [`AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfig`].
+    pub type ScrapeConfigSpecTlsConfig = AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfig;
+
+    /// The same shape as [`AlertmanagerConfigStatus`].
+    pub type ScrapeConfigStatus = AlertmanagerConfigStatus;
 
 }
 
