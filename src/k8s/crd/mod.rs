@@ -10,6 +10,7 @@
 mod cel;
 mod check;
 mod schema;
+mod values;
 
 /// The `k8s_openapi` traits of a generated kind, which (with its
 /// generated `Serialize`, `apiVersion` and `kind` first) make it a core
