@@ -38,8 +38,10 @@ pub fn project_module(folder: &str) -> String {
     let base = folder.split('/').next().unwrap_or(folder);
     let name: Vec<&str> = base
         .split('-')
-        .take_while(|p| !p.starts_with('v') || !p[1..].starts_with(|c: char| c.is_ascii_digit()))
-        .take_while(|p| !p.starts_with(|c: char| c.is_ascii_digit()))
+        .take_while(|p| {
+            let digits = p.strip_prefix('v').unwrap_or(p);
+            !digits.starts_with(|c: char| c.is_ascii_digit())
+        })
         .collect();
     name.join("_")
 }

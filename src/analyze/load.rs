@@ -351,19 +351,12 @@ impl Loader<'_> {
         };
         let (code, hint) = match issue.severity {
             Severity::Error => ("IST0106", "fix the field (see the kind's CRD) or remove it; the API server would refuse this object"),
-            _ => ("MS-CRD-2", "move to the replacement the warning names; the API server still accepts this for now"),
+            _ => (
+                crate::k8s::crd::codes::DEPRECATED,
+                "move to the replacement the warning names; the API server still accepts this for now",
+            ),
         };
-        self.report.findings.push(Finding {
-            code: code.into(),
-            level: issue.severity,
-            message,
-            hint: Some(hint.into()),
-            file: Some(origin.file.clone()),
-            line: Some(origin.line),
-            kind: Some(origin.kind.clone()),
-            namespace: origin.namespace.clone(),
-            name: Some(origin.name.clone()),
-        });
+        self.finding(origin, code, issue.severity, message, hint);
     }
 
     /// Tracks whether istioctl's default ingress gateway would be assumed.
@@ -407,11 +400,23 @@ impl Loader<'_> {
     }
 
     fn parse_finding(&mut self, origin: &Origin, message: String) {
+        let hint = "fix the field (see the kind's reference) or remove it";
+        self.finding(origin, "IST0106", Severity::Error, message, hint);
+    }
+
+    fn finding(
+        &mut self,
+        origin: &Origin,
+        code: &str,
+        level: Severity,
+        message: String,
+        hint: &str,
+    ) {
         self.report.findings.push(Finding {
-            code: "IST0106".into(),
-            level: Severity::Error,
+            code: code.into(),
+            level,
             message,
-            hint: Some("fix the field (see the kind's reference) or remove it".into()),
+            hint: Some(hint.into()),
             file: Some(origin.file.clone()),
             line: Some(origin.line),
             kind: Some(origin.kind.clone()),
