@@ -200,3 +200,24 @@ spec:
     );
     assert!(errors[0].contains("hostname"), "{errors:?}");
 }
+
+/// Untrusted input is bounded in time: a Gateway with thousands of
+/// listeners (the CRD allows 64) is refused for its size, and the CRD's
+/// pairwise listener rules are not run over it (they took minutes).
+#[test]
+fn a_hostile_list_is_refused_without_evaluating_rules_over_it() {
+    let mut text = String::from(
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: g, namespace: a}\nspec:\n  gatewayClassName: istio\n  listeners:\n",
+    );
+    for i in 0..3000 {
+        text.push_str(&format!(
+            "  - {{name: l{i}, port: {}, protocol: HTTP}}\n",
+            1000 + i
+        ));
+    }
+    let r = analyze("big.yaml", &text);
+    assert_eq!(
+        lines(&r, Severity::Error),
+        vec!["IST0106 spec.listeners: must have at most 64 items (it has 3000)"]
+    );
+}

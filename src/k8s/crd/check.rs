@@ -20,6 +20,22 @@ use super::{lookup, node_of, CrdVersion, Lookup};
 use crate::core::diag::Severity;
 use crate::core::names::closest;
 
+/// CEL rules are not evaluated on a value of more JSON nodes than this.
+const CEL_MAX_NODES: usize = 2_000;
+
+/// Whether `v` has at most `limit` JSON nodes (`seen` counts them).
+fn size_at_most(v: &Json, limit: usize, seen: &mut usize) -> bool {
+    *seen += 1;
+    if *seen > limit {
+        return false;
+    }
+    match v {
+        Json::Array(a) => a.iter().all(|x| size_at_most(x, limit, seen)),
+        Json::Object(m) => m.values().all(|x| size_at_most(x, limit, seen)),
+        _ => true,
+    }
+}
+
 /// Values nested deeper than this are not checked further (the schemas are
 /// far shallower; the bound keeps a hostile document from recursing).
 const MAX_DEPTH: usize = 64;
@@ -249,11 +265,21 @@ impl Checker<'_> {
             self.error(path, problem);
             return;
         }
-        for problem in value_problems(schema, value) {
+        let problems = value_problems(schema, value);
+        let refused = !problems.is_empty();
+        for problem in problems {
             self.error(path, problem);
         }
         self.combinators(schema, value, path);
-        self.rules(schema, value, path);
+        if refused || !size_at_most(value, CEL_MAX_NODES, &mut 0) {
+            // Already refused (e.g. more items than `maxItems`, which the
+            // CRD's rule costs are estimated from), or too large to evaluate
+            // in bounded time: a hostile list would make an O(n²) rule run
+            // for minutes.
+            self.cel_skipped += schema.rules.len();
+        } else {
+            self.rules(schema, value, path);
+        }
         match value {
             Json::Object(fields) => self.object(schema, fields, path, depth, false),
             Json::Array(items) => {
