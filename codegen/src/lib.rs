@@ -309,9 +309,15 @@ pub const FEATURES_END: &str = "# END generated features\n";
 
 /// The Cargo.toml text with its generated features replaced by `features`.
 pub fn splice_features(cargo_toml: &str, features: &str) -> Result<String> {
+    splice_features_at(cargo_toml, FEATURES_BEGIN, features)
+}
+
+/// The Cargo.toml text with the generated block that starts at the line
+/// `begin` (and ends at `FEATURES_END`) replaced by `features`.
+pub fn splice_features_at(cargo_toml: &str, begin: &str, features: &str) -> Result<String> {
     let start = cargo_toml
-        .find(FEATURES_BEGIN)
-        .ok_or_else(|| anyhow!("Cargo.toml has no '{FEATURES_BEGIN}' line under [features]"))?;
+        .find(begin)
+        .ok_or_else(|| anyhow!("Cargo.toml has no '{begin}' line under [features]"))?;
     let end = cargo_toml[start..]
         .find(FEATURES_END)
         .map(|i| start + i + FEATURES_END.len())

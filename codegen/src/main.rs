@@ -1,7 +1,7 @@
 //! `meshsynth-codegen CFNLINT_DIR OUT_DIR CARGO_TOML [--check]`: writes (or,
 //! with `--check`, compares) the generated CloudFormation registry;
-//! `meshsynth-codegen crds CRDS_DIR OUT_DIR [--check]` does the same for the
-//! Kubernetes CRD registry.
+//! `meshsynth-codegen crds CRDS_DIR OUT_DIR TYPES_CRATE_DIR [--check]` does
+//! the same for the Kubernetes CRD registry and the typed CRD crate.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -49,29 +49,51 @@ fn write_or_check(
 }
 
 fn run_crds(paths: &[&String], check: bool) -> Result<bool> {
-    let [crds, out] = paths else {
-        bail!("usage: meshsynth-codegen crds CRDS_DIR OUT_DIR [--check]");
+    let [crds, out, types_crate] = paths else {
+        bail!("usage: meshsynth-codegen crds CRDS_DIR REGISTRY_OUT_DIR TYPES_CRATE_DIR [--check]");
     };
-    let (files, kinds) = meshsynth_codegen::crd::generate(Path::new(crds))?;
+    let output = meshsynth_codegen::crd::generate(Path::new(crds))?;
     let out = PathBuf::from(out);
-    let mut same = write_or_check(&out, &files, check, crds)?;
+    let mut same = write_or_check(&out, &output.registry, check, crds)?;
+    let types_crate = PathBuf::from(types_crate);
+    let types_out = types_crate.join("src/generated");
+    same &= write_or_check(&types_out, &output.types, check, crds)?;
     // A types file no project generates any more is stale.
-    if let Ok(dir) = std::fs::read_dir(out.join("types")) {
+    if let Ok(dir) = std::fs::read_dir(&types_out) {
         for e in dir.flatten() {
-            let name = format!("types/{}", e.file_name().to_string_lossy());
-            if !files.iter().any(|(n, _)| *n == name) {
+            let name = e.file_name().to_string_lossy().to_string();
+            if !output.types.iter().any(|(n, _)| *n == name) {
                 eprintln!(
                     "meshsynth-codegen: {} is not generated any more; run scripts/codegen and remove it",
-                    out.join(&name).display()
+                    types_out.join(&name).display()
                 );
                 same = false;
             }
         }
     }
+    let manifest_path = types_crate.join("Cargo.toml");
+    let manifest = std::fs::read_to_string(&manifest_path)
+        .with_context(|| format!("reading {}", manifest_path.display()))?;
+    let spliced = meshsynth_codegen::splice_features_at(
+        &manifest,
+        meshsynth_codegen::crd::FEATURES_BEGIN,
+        &output.features,
+    )?;
+    if spliced != manifest {
+        if check {
+            eprintln!("meshsynth-codegen: the generated features of {} differ; run scripts/codegen and commit the result", manifest_path.display());
+            same = false;
+        } else {
+            std::fs::write(&manifest_path, spliced)
+                .with_context(|| format!("writing {}", manifest_path.display()))?;
+        }
+    }
     if !check {
         println!(
-            "meshsynth-codegen: {kinds} CRD kinds from {crds} → {}",
-            out.display()
+            "meshsynth-codegen: {} CRD kinds from {crds} → {} and {}",
+            output.kinds,
+            out.display(),
+            types_out.display()
         );
     }
     Ok(same)

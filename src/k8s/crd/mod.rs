@@ -12,39 +12,12 @@ mod check;
 mod schema;
 mod values;
 
-/// The `k8s_openapi` traits of a generated kind, which (with its
-/// generated `Serialize`, `apiVersion` and `kind` first) make it a core
-/// `K8sObject` that `k8s::add_object` takes.
-#[allow(unused_macros)]
-macro_rules! crd_resource {
-    ($name:ident, group: $group:literal, version: $version:literal, plural: $plural:literal, scope: $scope:ident) => {
-        impl k8s_openapi::Resource for $name {
-            const API_VERSION: &'static str = concat!($group, "/", $version);
-            const GROUP: &'static str = $group;
-            const KIND: &'static str = stringify!($name);
-            const VERSION: &'static str = $version;
-            const URL_PATH_SEGMENT: &'static str = $plural;
-            type Scope = k8s_openapi::$scope;
-        }
-
-        impl k8s_openapi::Metadata for $name {
-            type Ty = ObjectMeta;
-            fn metadata(&self) -> &ObjectMeta {
-                &self.metadata
-            }
-            fn metadata_mut(&mut self) -> &mut ObjectMeta {
-                &mut self.metadata
-            }
-        }
-    };
-}
-
-/// The typed kinds generated from the pinned CRDs, one module per project,
-/// each behind its feature (`crd-istio`, `crd-gateway-api`, `crd-keda`,
-/// `crd-argo-rollouts`, `crd-prometheus-operator`; `crd-all` for every one).
-#[rustfmt::skip]
-#[path = "generated/types/mod.rs"]
-pub mod types;
+/// The typed kinds generated from the pinned CRDs (the `meshsynth-crds`
+/// crate): one module per project, each kind behind its feature. This
+/// crate's `crd-istio`, `crd-gateway-api`, `crd-keda`, `crd-argo-rollouts`,
+/// `crd-prometheus-operator` and `crd-all` turn on whole projects; depend on
+/// `meshsynth-crds` for one kind at a time (`istio-virtualservice`, …).
+pub use meshsynth_crds as types;
 
 #[rustfmt::skip]
 #[path = "generated/registry.rs"]
