@@ -1,4 +1,4 @@
-//! Kubernetes Gateway API kinds (model layer) and the ambient-mode
+//! The Kubernetes Gateway API `Gateway` (generated) and the ambient-mode
 //! `Waypoint` construct: a `gateway.networking.k8s.io/v1` Gateway of class
 //! `istio-waypoint`, the L7 proxy that ambient workloads opt into with the
 //! `istio.io/use-waypoint` label.
@@ -33,11 +33,10 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use crate::core::names::validate_dns1123_label;
 use crate::core::{Error, ObjectRef, Scope};
-use crate::mesh::crd::{crd_deserialize, crd_kind};
 
 /// The label that enrolls a namespace or Service in a waypoint.
 pub const USE_WAYPOINT_LABEL: &str = "istio.io/use-waypoint";
@@ -48,40 +47,12 @@ pub const WAYPOINT_FOR_LABEL: &str = "istio.io/waypoint-for";
 /// The GatewayClass of Istio waypoints.
 pub const WAYPOINT_CLASS: &str = "istio-waypoint";
 
-/// `Gateway.spec` (Gateway API v1).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-#[serde(rename_all = "camelCase")]
-pub struct GatewaySpec {
-    /// The GatewayClass, e.g. `istio-waypoint` or `istio`. Required (no
-    /// default).
-    pub gateway_class_name: String,
-    /// The listeners; at least one. Required (no default).
-    pub listeners: Vec<Listener>,
-}
-
-/// A Gateway listener.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-#[serde(rename_all = "camelCase")]
-pub struct Listener {
-    /// Unique within the Gateway. Required (no default).
-    pub name: String,
-    /// The port. Required (no default).
-    pub port: u16,
-    /// `HTTP`, `HTTPS`, `TLS`, `TCP`, or `HBONE` for a waypoint. Required
-    /// (no default).
-    pub protocol: String,
-    /// The host name the listener serves. Default: any.
-    pub hostname: Option<String>,
-}
-
-crd_kind!(
-    /// A Kubernetes Gateway API `Gateway` (`gateway.networking.k8s.io/v1`).
-    Gateway, GatewaySpec, group: "gateway.networking.k8s.io", version: "v1", plural: "gateways"
-);
-
-crd_deserialize!(Gateway);
+/// The Gateway API `Gateway` (`gateway.networking.k8s.io/v1`) and its
+/// parts, as generated from the upstream CRD (`k8s::crd::types`): every
+/// field of the kind, for a Gateway of your own through `mesh::add_object`.
+pub use crate::k8s::crd::types::gateway_api::gateway_v1::{
+    Gateway, GatewaySpec, GatewaySpecListeners,
+};
 
 /// Which traffic a waypoint proxies (`istio.io/waypoint-for`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -144,22 +115,27 @@ impl Waypoint {
                 "use a name such as \"waypoint\"",
             )
         })?;
-        let mut gw = Gateway::named(
-            props.name,
-            GatewaySpec {
+        let gw = Gateway {
+            metadata: ObjectMeta {
+                name: Some(props.name),
+                labels: Some(BTreeMap::from([(
+                    WAYPOINT_FOR_LABEL.to_string(),
+                    props.for_traffic.label().to_string(),
+                )])),
+                ..Default::default()
+            },
+            spec: GatewaySpec {
                 gateway_class_name: WAYPOINT_CLASS.into(),
-                listeners: vec![Listener {
+                listeners: vec![GatewaySpecListeners {
                     name: "mesh".into(),
                     port: 15008,
                     protocol: "HBONE".into(),
-                    hostname: None,
+                    ..Default::default()
                 }],
+                ..Default::default()
             },
-        );
-        gw.metadata.labels = Some(BTreeMap::from([(
-            WAYPOINT_FOR_LABEL.to_string(),
-            props.for_traffic.label().to_string(),
-        )]));
-        gw.add(scope, id)
+            status: None,
+        };
+        crate::mesh::add_object(scope, id, gw)
     }
 }

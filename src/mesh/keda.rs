@@ -1,4 +1,4 @@
-//! KEDA `keda.sh/v1alpha1` (model and construct layers): ScaledObject with
+//! KEDA `keda.sh/v1alpha1` (construct layer, on the generated kinds): ScaledObject with
 //! typed triggers (prometheus; kafka fed by an MSK cluster's brokers;
 //! aws-cloudwatch with pod identity) and TriggerAuthentication. Required
 //! trigger fields are checked when the object is built.
@@ -40,123 +40,21 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use crate::core::{Error, LookupValue, ObjectRef, Scope, Value};
-use crate::mesh::crd::{crd_deserialize, crd_kind};
 
-crd_kind!(
-    /// A KEDA ScaledObject: event-driven autoscaling of a workload.
-    ScaledObject, ScaledObjectSpec, group: "keda.sh", version: "v1alpha1", plural: "scaledobjects"
-);
-
-/// `ScaledObject.spec`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ScaledObjectSpec {
-    /// The workload scaled.
-    pub scale_target_ref: ScaleTargetRef,
-    /// Seconds between checks of the triggers. Default: KEDA's 30.
-    pub polling_interval: Option<i32>,
-    /// Seconds after the last active trigger before scaling down to the minimum. Default: KEDA's 300.
-    pub cooldown_period: Option<i32>,
-    /// Fewest replicas. Default: KEDA's 0.
-    pub min_replica_count: Option<i32>,
-    /// Most replicas. Default: KEDA's 100.
-    pub max_replica_count: Option<i32>,
-    /// Replicas to hold when a trigger keeps failing. Default: none.
-    pub fallback: Option<Fallback>,
-    /// KEDA's `advanced` settings (HPA behaviour), as JSON. Default: none.
-    pub advanced: Option<serde_json::Value>,
-    /// The triggers; the largest wanted replica count wins.
-    pub triggers: Vec<ScaleTrigger>,
-}
-
-/// What a ScaledObject scales.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ScaleTargetRef {
-    /// Default: `apps/v1`.
-    pub api_version: Option<String>,
-    /// Default: `Deployment`.
-    pub kind: Option<String>,
-    /// The workload's name (a Deployment, or another kind with a scale subresource).
-    pub name: String,
-}
-
-/// Replicas to keep when the scaler fails.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Fallback {
-    /// Failed checks before the fallback applies.
-    pub failure_threshold: i32,
-    /// Replicas to hold meanwhile.
-    pub replicas: i32,
-}
-
-/// A trigger as the CRD stores it (`type` + string metadata).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ScaleTrigger {
-    /// The scaler type, e.g. `prometheus`, `kafka`, `aws-cloudwatch`.
-    #[serde(rename = "type")]
-    pub trigger_type: String,
-    /// A name for the trigger. Default: none.
-    pub name: Option<String>,
-    /// The scaler's settings.
-    pub metadata: BTreeMap<String, String>,
-    /// The TriggerAuthentication with its credentials. Default: none.
-    pub authentication_ref: Option<AuthenticationRef>,
-    /// `AverageValue`, `Value` or `Utilization`. Default: `AverageValue`.
-    pub metric_type: Option<String>,
-}
-
-/// A reference to a TriggerAuthentication.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct AuthenticationRef {
-    /// The TriggerAuthentication's name.
-    pub name: String,
-    /// `TriggerAuthentication` or `ClusterTriggerAuthentication`. Default: the former.
-    pub kind: Option<String>,
-}
-
-crd_kind!(
-    /// How KEDA authenticates a trigger.
-    TriggerAuthentication, TriggerAuthenticationSpec, group: "keda.sh", version: "v1alpha1", plural: "triggerauthentications"
-);
-
-/// `TriggerAuthentication.spec`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct TriggerAuthenticationSpec {
-    /// A pod identity provider, e.g. `aws` (IRSA). Default: none.
-    pub pod_identity: Option<PodIdentity>,
-    /// Settings read from Secrets. Default: none.
-    pub secret_target_ref: Option<Vec<SecretTargetRef>>,
-}
-
-/// Platform identity of the scaler.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PodIdentity {
-    /// `aws` for IRSA / EKS Pod Identity.
-    pub provider: String,
-    /// A role KEDA assumes. Mutually exclusive with `identity_owner`.
-    pub role_arn: Option<String>,
-    /// `keda` or `workload`.
-    pub identity_owner: Option<String>,
-}
-
-/// A parameter read from a Secret.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct SecretTargetRef {
-    /// The scaler parameter set from the Secret.
-    pub parameter: String,
-    /// The Secret's name.
-    pub name: String,
-    /// The key in the Secret.
-    pub key: String,
-}
+/// The KEDA kinds the scaler writes, generated from KEDA's CRDs
+/// (`k8s::crd::types::keda`): every field, for objects of your own through
+/// `mesh::add_object`.
+pub use crate::k8s::crd::types::keda::keda_v1alpha1::{
+    ClusterTriggerAuthenticationSpecAwsSecretManagerPodIdentityIdentityOwner as IdentityOwner,
+    ClusterTriggerAuthenticationSpecAwsSecretManagerPodIdentityProvider as PodIdentityProvider,
+    ClusterTriggerAuthenticationSpecPodIdentity as PodIdentity,
+    ScaledJobSpecTriggersAuthenticationRef as AuthenticationRef, ScaledObject, ScaledObjectSpec,
+    ScaledObjectSpecScaleTargetRef as ScaleTargetRef, ScaledObjectSpecTriggers as ScaleTrigger,
+    TriggerAuthentication, TriggerAuthenticationSpec,
+};
 
 /// Whose AWS identity the CloudWatch/Kafka scaler uses.
 #[derive(Debug, Clone, PartialEq)]
@@ -332,7 +230,7 @@ impl KedaScaler {
                         m.insert("activationThreshold".into(), a.clone());
                     }
                     ScaleTrigger {
-                        trigger_type: "prometheus".into(),
+                        r#type: "prometheus".into(),
                         metadata: m,
                         ..Default::default()
                     }
@@ -377,7 +275,7 @@ impl KedaScaler {
                         });
                     }
                     ScaleTrigger {
-                        trigger_type: "kafka".into(),
+                        r#type: "kafka".into(),
                         metadata: m,
                         authentication_ref: auth,
                         ..Default::default()
@@ -403,7 +301,7 @@ impl KedaScaler {
                     }
                     needs_auth = true;
                     ScaleTrigger {
-                        trigger_type: "aws-cloudwatch".into(),
+                        r#type: "aws-cloudwatch".into(),
                         metadata: BTreeMap::from([
                             ("namespace".to_string(), namespace.clone()),
                             ("metricName".to_string(), metric_name.clone()),
@@ -423,53 +321,52 @@ impl KedaScaler {
             triggers.push(trig);
         }
         let trigger_authentication = if needs_auth {
-            let pod_identity = match &props.aws_identity {
-                AwsIdentity::Workload => PodIdentity {
-                    provider: "aws".into(),
-                    role_arn: None,
-                    identity_owner: Some("workload".into()),
-                },
-                AwsIdentity::Keda => PodIdentity {
-                    provider: "aws".into(),
-                    role_arn: None,
-                    identity_owner: Some("keda".into()),
-                },
-                AwsIdentity::Role(v) => PodIdentity {
-                    provider: "aws".into(),
-                    role_arn: Some(scope.deferred(v)?),
-                    identity_owner: None,
-                },
+            let (identity_owner, role_arn) = match &props.aws_identity {
+                AwsIdentity::Workload => (Some(IdentityOwner::Workload), None),
+                AwsIdentity::Keda => (Some(IdentityOwner::Keda), None),
+                AwsIdentity::Role(v) => (None, Some(scope.deferred(v)?)),
             };
-            let ta = TriggerAuthentication::named(
-                auth_name,
-                TriggerAuthenticationSpec {
+            let pod_identity = PodIdentity {
+                provider: PodIdentityProvider::Aws,
+                identity_owner,
+                role_arn,
+                external_id: None,
+                identity_authority_host: None,
+                identity_id: None,
+                identity_tenant_id: None,
+            };
+            let ta = TriggerAuthentication {
+                metadata: named(auth_name),
+                spec: TriggerAuthenticationSpec {
                     pod_identity: Some(pod_identity),
-                    secret_target_ref: None,
+                    ..Default::default()
                 },
-            );
-            Some(ta.add(scope, &format!("{id}Auth"))?)
+                status: None,
+            };
+            Some(crate::mesh::add_object(scope, &format!("{id}Auth"), ta)?)
         } else {
             None
         };
         let (api_version, kind, name) = props.target.clone();
-        let so = ScaledObject::named(
-            props.name.clone(),
-            ScaledObjectSpec {
+        let so = ScaledObject {
+            metadata: named(props.name.clone()),
+            spec: ScaledObjectSpec {
                 scale_target_ref: ScaleTargetRef {
                     api_version: Some(api_version),
                     kind: Some(kind),
                     name,
+                    ..Default::default()
                 },
                 polling_interval: props.polling_interval,
                 cooldown_period: props.cooldown_period,
                 min_replica_count: Some(props.min_replicas),
                 max_replica_count: Some(props.max_replicas),
-                fallback: None,
-                advanced: None,
                 triggers,
+                ..Default::default()
             },
-        );
-        let scaled_object = so.add(scope, id)?;
+            status: None,
+        };
+        let scaled_object = crate::mesh::add_object(scope, id, so)?;
         Ok(KedaScaler {
             scaled_object,
             trigger_authentication,
@@ -477,4 +374,10 @@ impl KedaScaler {
     }
 }
 
-crd_deserialize!(ScaledObject, TriggerAuthentication);
+/// Metadata with only a name (the chart sets the namespace).
+fn named(name: String) -> ObjectMeta {
+    ObjectMeta {
+        name: Some(name),
+        ..Default::default()
+    }
+}
