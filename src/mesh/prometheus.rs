@@ -1,5 +1,5 @@
-//! Prometheus operator `monitoring.coreos.com/v1` (model and construct
-//! layers): ServiceMonitor, PrometheusRule, and an SLO builder that turns an
+//! Prometheus operator `monitoring.coreos.com/v1` (construct layer, on the
+//! generated PrometheusRule): an SLO builder that turns an
 //! objective ("99.5 % availability over 30 days", "p99 < 500 ms") into
 //! recording rules plus multi-window, multi-burn-rate alerts (the SRE
 //! workbook method, chapter 5).
@@ -35,109 +35,39 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use crate::core::{Error, ObjectRef, Scope};
-use crate::mesh::crd::{crd_deserialize, crd_kind};
 
-crd_kind!(
-    /// Which Services Prometheus scrapes, and how.
-    ServiceMonitor, ServiceMonitorSpec, group: "monitoring.coreos.com", version: "v1", plural: "servicemonitors"
-);
+/// The prometheus-operator kinds the SLO builder writes, generated from
+/// the operator's CRDs (`k8s::crd::types::prometheus_operator`): every
+/// field. A ServiceMonitor is added with `mesh::add_object`; the other
+/// kinds (PodMonitor, Probe, …) come with the `crd-prometheus-operator`
+/// feature.
+pub use crate::k8s::crd::types::prometheus_operator::monitoring_v1::{
+    PrometheusRule, PrometheusRuleSpec, PrometheusRuleSpecGroups as RuleGroup,
+    PrometheusRuleSpecGroupsRules as PromRule, ServiceMonitor, ServiceMonitorSpec,
+    ServiceMonitorSpecEndpoints as Endpoint,
+    ServiceMonitorSpecNamespaceSelector as NamespaceSelector,
+};
+/// The selector of a ServiceMonitor (k8s-openapi's, as the CRD embeds it).
+pub use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 
-/// `ServiceMonitor.spec`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ServiceMonitorSpec {
-    /// The Services scraped, by label.
-    pub selector: LabelSelector,
-    /// The namespaces searched. Default: the ServiceMonitor's own.
-    pub namespace_selector: Option<NamespaceSelector>,
-    /// The ports scraped and how.
-    pub endpoints: Vec<Endpoint>,
+/// A recording rule: `record: name`, `expr`.
+pub fn recording_rule(name: impl Into<String>, expr: impl Into<String>) -> PromRule {
+    PromRule {
+        record: Some(name.into()),
+        expr: IntOrString::String(expr.into()),
+        ..Default::default()
+    }
 }
 
-/// Labels to match.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct LabelSelector {
-    /// Labels a Service must have.
-    pub match_labels: BTreeMap<String, String>,
-}
-
-/// Namespaces to look in.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct NamespaceSelector {
-    /// Search every namespace. Default: false.
-    pub any: Option<bool>,
-    /// Search these namespaces. Default: none.
-    pub match_names: Option<Vec<String>>,
-}
-
-/// A scrape endpoint.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Endpoint {
-    /// The Service port name.
-    pub port: Option<String>,
-    /// The metrics path. Default: `/metrics`.
-    pub path: Option<String>,
-    /// The scrape interval, e.g. `30s`. Default: Prometheus'.
-    pub interval: Option<String>,
-    /// `http` or `https`. Default: `http`.
-    pub scheme: Option<String>,
-}
-
-crd_kind!(
-    /// Recording and alerting rules.
-    PrometheusRule, PrometheusRuleSpec, group: "monitoring.coreos.com", version: "v1", plural: "prometheusrules"
-);
-
-/// `PrometheusRule.spec`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct PrometheusRuleSpec {
-    /// The rule groups.
-    pub groups: Vec<RuleGroup>,
-}
-
-/// A rule group.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct RuleGroup {
-    /// The group's name, unique in the PrometheusRule.
-    pub name: String,
-    /// How often the group is evaluated. Default: Prometheus' global interval.
-    pub interval: Option<String>,
-    /// The rules, evaluated in order.
-    pub rules: Vec<PromRule>,
-}
-
-/// A recording rule (`record`) or alert (`alert`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct PromRule {
-    /// The recorded series' name (a recording rule). Set this or `alert`.
-    pub record: Option<String>,
-    /// The alert's name (an alerting rule). Set this or `record`.
-    pub alert: Option<String>,
-    /// The PromQL expression.
-    pub expr: String,
-    /// How long the expression must hold before the alert fires (`for`). Default: at once.
-    #[serde(rename = "for")]
-    pub for_: Option<String>,
-    /// Labels added to the series or alert. Default: none.
-    pub labels: Option<BTreeMap<String, String>>,
-    /// Annotations of the alert (summary, runbook). Default: none.
-    pub annotations: Option<BTreeMap<String, String>>,
-}
-
-impl PromRule {
-    /// A recording rule.
-    pub fn record(name: impl Into<String>, expr: impl Into<String>) -> Self {
-        PromRule {
-            record: Some(name.into()),
-            expr: expr.into(),
-            ..Default::default()
-        }
+/// A rule's expression as text (the CRD also allows a bare number).
+pub fn expr_text(rule: &PromRule) -> String {
+    match &rule.expr {
+        IntOrString::String(s) => s.clone(),
+        IntOrString::Int(i) => i.to_string(),
     }
 }
 
@@ -269,7 +199,7 @@ impl SloProps {
         for w in RATE_WINDOWS {
             rules.push(PromRule {
                 record: Some(format!("slo:sli_error:ratio_rate{w}")),
-                expr: self.error_ratio(w),
+                expr: IntOrString::String(self.error_ratio(w)),
                 labels: Some(labels.clone()),
                 ..Default::default()
             });
@@ -278,9 +208,9 @@ impl SloProps {
             let sel = self.selector();
             rules.push(PromRule {
                 record: Some("slo:latency_p99:ms_rate5m".into()),
-                expr: format!(
+                expr: IntOrString::String(format!(
                     "histogram_quantile(0.99, sum(rate(istio_request_duration_milliseconds_bucket{{{sel}}}[5m])) by (le))"
-                ),
+                )),
                 labels: Some(labels.clone()),
                 ..Default::default()
             });
@@ -297,11 +227,11 @@ impl SloProps {
             l.insert("long_window".into(), (*long).into());
             rules.push(PromRule {
                 alert: Some(name),
-                expr: format!(
+                expr: IntOrString::String(format!(
                     "slo:sli_error:ratio_rate{long}{{slo=\"{n}\"}} > {threshold} and slo:sli_error:ratio_rate{short}{{slo=\"{n}\"}} > {threshold}",
                     n = self.name
-                ),
-                for_: Some(if *severity == "critical" { "2m" } else { "15m" }.into()),
+                )),
+                r#for: Some(if *severity == "critical" { "2m" } else { "15m" }.into()),
                 labels: Some(l),
                 annotations: Some(BTreeMap::from([(
                     "summary".to_string(),
@@ -318,7 +248,8 @@ impl SloProps {
         Ok(RuleGroup {
             name: format!("slo-{}", self.name),
             interval: Some("30s".into()),
-            rules,
+            rules: Some(rules),
+            ..Default::default()
         })
     }
 }
@@ -377,14 +308,14 @@ impl SloProps {
         Ok(vec![
             PromRule {
                 record: Some(names.record.clone()),
-                expr: record,
+                expr: IntOrString::String(record),
                 labels: Some(labels),
                 ..Default::default()
             },
             PromRule {
                 alert: Some(names.alert.clone()),
-                expr: alert,
-                for_: Some("5m".into()),
+                expr: IntOrString::String(alert),
+                r#for: Some("5m".into()),
                 labels: Some(alert_labels),
                 annotations: Some(BTreeMap::from([("summary".to_string(), summary)])),
                 ..Default::default()
@@ -421,7 +352,7 @@ impl SloRules {
             .iter()
             .map(|s| s.rules(&path))
             .collect::<Result<Vec<_>, _>>()?;
-        PrometheusRule::named(name, PrometheusRuleSpec { groups }).add(scope, id)
+        add_rule(scope, id, name, groups)
     }
 
     /// Like `new`, and each objective given `ThresholdNames` also gets the
@@ -437,12 +368,35 @@ impl SloRules {
         for (slo, names) in slos {
             let mut group = slo.rules(&path)?;
             if let Some(names) = names {
-                group.rules.extend(slo.threshold_rules(&path, names)?);
+                group
+                    .rules
+                    .get_or_insert_with(Vec::new)
+                    .extend(slo.threshold_rules(&path, names)?);
             }
             groups.push(group);
         }
-        PrometheusRule::named(name, PrometheusRuleSpec { groups }).add(scope, id)
+        add_rule(scope, id, name, groups)
     }
+}
+
+/// Adds a PrometheusRule named `name` holding `groups`.
+fn add_rule(
+    scope: &mut Scope<'_>,
+    id: &str,
+    name: &str,
+    groups: Vec<RuleGroup>,
+) -> Result<ObjectRef<PrometheusRule>, Error> {
+    let rule = PrometheusRule {
+        metadata: ObjectMeta {
+            name: Some(name.to_string()),
+            ..Default::default()
+        },
+        spec: PrometheusRuleSpec {
+            groups: Some(groups),
+        },
+        status: None,
+    };
+    crate::mesh::add_object(scope, id, rule)
 }
 
 #[cfg(test)]
@@ -463,17 +417,18 @@ mod tests {
     #[test]
     fn workbook_burn_rates_for_30_days() {
         let g = slo(99.9).rules("P").unwrap();
-        let alerts: Vec<&PromRule> = g.rules.iter().filter(|r| r.alert.is_some()).collect();
+        let rules = g.rules.unwrap_or_default();
+        let alerts: Vec<&PromRule> = rules.iter().filter(|r| r.alert.is_some()).collect();
         assert_eq!(alerts.len(), 4);
         // 14.4 × 0.001 for the 1h/5m pair, 6 × 0.001 for 6h/30m.
         assert!(
-            alerts[0].expr.contains("> 0.0144 and"),
+            expr_text(alerts[0]).contains("> 0.0144 and"),
             "{}",
-            alerts[0].expr
+            expr_text(alerts[0])
         );
-        assert!(alerts[1].expr.contains("> 0.006 and"), "{}", alerts[1].expr);
-        assert!(alerts[2].expr.contains("> 0.003 and"), "{}", alerts[2].expr);
-        assert!(alerts[3].expr.contains("> 0.001 and"), "{}", alerts[3].expr);
+        assert!(expr_text(alerts[1]).contains("> 0.006 and"));
+        assert!(expr_text(alerts[2]).contains("> 0.003 and"));
+        assert!(expr_text(alerts[3]).contains("> 0.001 and"));
     }
 
     #[test]
@@ -496,16 +451,16 @@ mod tests {
         let r = slo(99.5).threshold_rules("P", &names).unwrap();
         assert_eq!(r[0].record.as_deref(), Some("availability:success_rate_5m"));
         assert!(
-            r[0].expr.contains("response_code!~\"5..\""),
+            expr_text(&r[0]).contains("response_code!~\"5..\""),
             "{}",
-            r[0].expr
+            expr_text(&r[0])
         );
         assert_eq!(r[1].alert.as_deref(), Some("AvailabilitySLOViolation"));
         assert_eq!(
-            r[1].expr,
+            expr_text(&r[1]),
             "avg_over_time(availability:success_rate_5m{slo=\"api\"}[1h]) < 0.995"
         );
-        assert_eq!(r[1].for_.as_deref(), Some("5m"));
+        assert_eq!(r[1].r#for.as_deref(), Some("5m"));
         let mut lat = slo(99.0);
         lat.sli = Sli::Latency { threshold_ms: 500 };
         let names = ThresholdNames {
@@ -514,11 +469,11 @@ mod tests {
         };
         let r = lat.threshold_rules("P", &names).unwrap();
         assert!(
-            r[0].expr.starts_with("histogram_quantile(0.99, "),
+            expr_text(&r[0]).starts_with("histogram_quantile(0.99, "),
             "{}",
-            r[0].expr
+            expr_text(&r[0])
         );
-        assert_eq!(r[1].expr, "latency:p99_5m{slo=\"api\"} > 500");
+        assert_eq!(expr_text(&r[1]), "latency:p99_5m{slo=\"api\"} > 500");
         assert!(slo(100.0).threshold_rules("P", &names).is_err());
     }
 
@@ -531,5 +486,3 @@ mod tests {
         assert!(s.rules("P").is_ok());
     }
 }
-
-crd_deserialize!(ServiceMonitor, PrometheusRule);

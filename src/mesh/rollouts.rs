@@ -46,7 +46,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::core::{Error, ObjectRef, Scope};
 use crate::mesh::crd::{crd_deserialize, crd_kind};
-use crate::mesh::prometheus::LabelSelector;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 
 crd_kind!(
     /// An Argo Rollout: a Deployment replacement with progressive delivery.
@@ -371,7 +371,8 @@ pub fn success_rate_template(
 /// Labels as a selector.
 pub fn selector(labels: &BTreeMap<String, String>) -> LabelSelector {
     LabelSelector {
-        match_labels: labels.clone(),
+        match_labels: Some(labels.clone()),
+        ..Default::default()
     }
 }
 

@@ -23,6 +23,7 @@ use meshsynth::core::{
     App, Arn, Chart, ChartProps, Env, Error, ResourceRef, Scope, Stack, StackProps, StackRef, Tags,
     Value,
 };
+use meshsynth::k8s::crd::types::ObjectMeta;
 use meshsynth::k8s::workloads::{network_policy, HpaMetric, NetworkPolicyProps, ScalingRules};
 use meshsynth::mesh::istio::*;
 use meshsynth::mesh::keda::{AwsIdentity, Trigger};
@@ -832,11 +833,15 @@ fn global_service(
     )
     .add(c, &format!("{id}GlobalRouting"))?;
 
-    ServiceMonitor::named(
-        name,
-        ServiceMonitorSpec {
+    let monitor = ServiceMonitor {
+        metadata: ObjectMeta {
+            name: Some(name.into()),
+            ..Default::default()
+        },
+        spec: ServiceMonitorSpec {
             selector: LabelSelector {
-                match_labels: app_label,
+                match_labels: Some(app_label),
+                ..Default::default()
             },
             namespace_selector: Some(NamespaceSelector {
                 match_names: Some(vec![NAMESPACE.into()]),
@@ -848,9 +853,11 @@ fn global_service(
                 interval: Some("30s".into()),
                 ..Default::default()
             }],
+            ..Default::default()
         },
-    )
-    .add(c, &format!("{id}Monitor"))?;
+        status: None,
+    };
+    meshsynth::mesh::add_object(c, &format!("{id}Monitor"), monitor)?;
     Ok(())
 }
 
@@ -983,11 +990,15 @@ fn load_balancer(
             ports: vec![PORT],
         },
     )?;
-    ServiceMonitor::named(
-        name,
-        ServiceMonitorSpec {
+    let monitor = ServiceMonitor {
+        metadata: ObjectMeta {
+            name: Some(name.into()),
+            ..Default::default()
+        },
+        spec: ServiceMonitorSpec {
             selector: LabelSelector {
-                match_labels: labels(&[("app", name)]),
+                match_labels: Some(labels(&[("app", name)])),
+                ..Default::default()
             },
             namespace_selector: Some(NamespaceSelector {
                 match_names: Some(vec![NAMESPACE.into()]),
@@ -999,9 +1010,11 @@ fn load_balancer(
                 interval: Some("30s".into()),
                 ..Default::default()
             }],
+            ..Default::default()
         },
-    )
-    .add(c, "CrossRegionLbMonitor")?;
+        status: None,
+    };
+    meshsynth::mesh::add_object(c, "CrossRegionLbMonitor", monitor)?;
     Ok(())
 }
 

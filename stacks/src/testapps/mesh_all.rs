@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use meshsynth::core::{App, Chart, ChartProps, Error, Value};
+use meshsynth::k8s::crd::types::ObjectMeta;
 use meshsynth::k8s::workloads::{
     self, AppDeployment, AppProtocol, AppService, ContainerPort, ContainerProps, DeploymentProps,
     Hpa, HpaMetric, HpaProps, NetworkPolicyProps, PodProps, ProbeProps, ScalingRules,
@@ -610,11 +611,15 @@ pub fn build(app: &mut App) -> Result<(), Error> {
     .add(&mut c, "Telemetry")?;
 
     // Observability.
-    ServiceMonitor::named(
-        "shop-services",
-        ServiceMonitorSpec {
+    let monitor = ServiceMonitor {
+        metadata: ObjectMeta {
+            name: Some("shop-services".into()),
+            ..Default::default()
+        },
+        spec: ServiceMonitorSpec {
             selector: LabelSelector {
-                match_labels: labels(&[("app", "order-service")]),
+                match_labels: Some(labels(&[("app", "order-service")])),
+                ..Default::default()
             },
             namespace_selector: Some(NamespaceSelector {
                 match_names: Some(vec![NS.into()]),
@@ -626,9 +631,11 @@ pub fn build(app: &mut App) -> Result<(), Error> {
                 interval: Some("30s".into()),
                 ..Default::default()
             }],
+            ..Default::default()
         },
-    )
-    .add(&mut c, "ServiceMonitor")?;
+        status: None,
+    };
+    meshsynth::mesh::add_object(&mut c, "ServiceMonitor", monitor)?;
     SloRules::new(
         &mut c,
         "Slos",
