@@ -159,7 +159,23 @@ spec:
             f.file.as_deref(),
             f.line
         ),
-        (Some("Gateway"), Some("edge"), Some("bad.yaml"), Some(1))
+        (Some("Gateway"), Some("edge"), Some("bad.yaml"), Some(10))
+    );
+    // Every finding points at its field's line, not its object's first.
+    let mut at: Vec<(Option<usize>, String)> = r
+        .findings
+        .iter()
+        .filter(|f| f.code == "IST0106")
+        .map(|f| (f.line, f.kind.clone().unwrap_or_default()))
+        .collect();
+    at.sort();
+    assert_eq!(
+        at,
+        [
+            (Some(10), "Gateway".to_string()),
+            (Some(18), "HTTPRoute".to_string()),
+            (Some(28), "ScaledObject".to_string())
+        ]
     );
 }
 

@@ -1758,7 +1758,8 @@ fn canary_with_ingress_routes_shifts_gateway_traffic_too() {
     )
     .unwrap();
     let rollouts = app.objects_of::<meshsynth::mesh::rollouts::Rollout>();
-    let routing = rollouts[0].1.spec.strategy.canary.as_ref().unwrap();
+    let strategy = rollouts[0].1.spec.strategy.as_ref().unwrap();
+    let routing = strategy.canary.as_ref().unwrap();
     let istio = routing
         .traffic_routing
         .as_ref()

@@ -39,13 +39,16 @@ pub(crate) struct InstallFile {
     pub chart: Option<String>,
 }
 
-/// What the CRD schema check said about an object.
+/// What the CRD schema check said about an object, and its document (to
+/// point a typed-parse finding at its field's line).
 #[derive(Clone, Copy)]
-struct Checked {
+struct Checked<'a> {
     /// The object is a kind of the pinned CRDs.
     by_crd: bool,
     /// The check found an error (already reported).
     errors: bool,
+    /// The document's text and its first line in the file.
+    doc: (&'a str, usize),
 }
 
 /// Namespaces istioctl does not analyze.
@@ -260,18 +263,27 @@ impl Loader<'_> {
                 return Ok(());
             }
         };
-        yaml11_integers(doc.text, &mut json);
+        super::yaml11::read_as_kubernetes(doc.text, &mut json);
         let schema = crate::k8s::crd::check_object(&json);
         let crd_kind = schema.version.is_some() || !schema.issues.is_empty();
         let schema_errors = schema.issues.iter().any(|i| i.severity == Severity::Error);
         self.cel_skipped += schema.cel_rules_skipped;
         self.cel_evaluated += schema.cel_rules_evaluated;
+        // Each finding at its field's line (the document is read for
+        // positions only when a finding names a field).
+        let lines = schema
+            .issues
+            .iter()
+            .any(|i| !i.field.is_empty())
+            .then(|| super::lines::FieldLines::of(doc.text, doc.first_line));
         for issue in &schema.issues {
-            self.schema_finding(&origin, issue);
+            let line = lines.as_ref().and_then(|l| l.line(&issue.field));
+            self.schema_finding(&origin, line, issue);
         }
         let checked = Checked {
             by_crd: crd_kind,
             errors: schema_errors,
+            doc: (doc.text, doc.first_line),
         };
         let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
         match (group, kind) {
@@ -343,7 +355,12 @@ impl Loader<'_> {
         }
     }
 
-    fn schema_finding(&mut self, origin: &Origin, issue: &crate::k8s::crd::SchemaIssue) {
+    fn schema_finding(
+        &mut self,
+        origin: &Origin,
+        line: Option<usize>,
+        issue: &crate::k8s::crd::SchemaIssue,
+    ) {
         let message = if issue.field.is_empty() {
             issue.message.clone()
         } else {
@@ -357,6 +374,14 @@ impl Loader<'_> {
             ),
         };
         self.finding(origin, code, issue.severity, message, hint);
+        self.at_line(line);
+    }
+
+    /// Points the finding just made at `line` (its field's), when known.
+    fn at_line(&mut self, line: Option<usize>) {
+        if let (Some(line), Some(last)) = (line, self.report.findings.last_mut()) {
+            last.line = Some(line);
+        }
     }
 
     /// Tracks whether istioctl's default ingress gateway would be assumed.
@@ -430,9 +455,12 @@ impl Loader<'_> {
         scope: &mut Scope<'_>,
         mut origin: Origin,
         json: serde_json::Value,
-        checked: Checked,
+        checked: Checked<'_>,
     ) -> Result<(), Error> {
         let parsed = deserialize_tracked::<T>(json);
+        let field_line = |field: &str| {
+            super::lines::FieldLines::of(checked.doc.0, checked.doc.1).serde_path_line(field)
+        };
         let (obj, unknown) = match parsed {
             Ok(o) => o,
             // The schema check already said what is wrong.
@@ -443,15 +471,20 @@ impl Loader<'_> {
                 return Ok(());
             }
             Err(message) => {
+                let line = message.split_once(": ").and_then(|(p, _)| field_line(p));
                 self.parse_finding(&origin, message);
+                self.at_line(line);
                 return Ok(());
             }
         };
         // A CRD kind's fields are the schema's to judge; the model reads a
         // subset.
-        if !checked.by_crd {
+        if !checked.by_crd && !unknown.is_empty() {
+            let lines = super::lines::FieldLines::of(checked.doc.0, checked.doc.1);
             for field in unknown {
+                let line = lines.serde_path_line(&field);
                 self.parse_finding(&origin, format!("{field}: unknown field"));
+                self.at_line(line);
             }
         }
         if origin.name.is_empty() {
@@ -511,69 +544,6 @@ impl Loader<'_> {
     }
 }
 
-/// Whether `s` is an integer in YAML 1.1 only: octal with a leading zero
-/// (`0400`) or with digit separators (`1_000`). YAML 1.2 (serde_yaml) reads
-/// both as strings; Kubernetes' YAML 1.1 reader reads them as numbers.
-fn yaml11_integer(s: &str) -> Option<i64> {
-    let (neg, body) = match s.as_bytes().first() {
-        Some(b'-') => (true, &s[1..]),
-        Some(b'+') => (false, &s[1..]),
-        _ => (false, s),
-    };
-    let n = if body.len() > 1
-        && body.starts_with('0')
-        && body.bytes().all(|b| (b'0'..=b'7').contains(&b))
-    {
-        i64::from_str_radix(&body[1..], 8).ok()?
-    } else if body.contains('_')
-        && !body.starts_with('_')
-        && body.bytes().all(|b| b.is_ascii_digit() || b == b'_')
-    {
-        body.replace('_', "").parse().ok()?
-    } else {
-        return None;
-    };
-    Some(if neg { -n } else { n })
-}
-
-/// Reads the plain scalars of `text` that are integers in YAML 1.1 only as
-/// Kubernetes does (`defaultMode: 0400` is 256), so such a field is not a
-/// string to the schema check or the typed model. serde_yaml does not say
-/// whether a scalar was quoted, so the document text does: a value is
-/// converted when the same token appears unquoted after a `key:` or `-`.
-fn yaml11_integers(text: &str, json: &mut serde_json::Value) {
-    let plain: std::collections::HashSet<&str> = text
-        .lines()
-        .filter_map(|l| {
-            let l = l.split(" #").next().unwrap_or(l).trim_end();
-            let token = l
-                .rsplit_once(": ")
-                .map_or_else(|| l.trim_start().strip_prefix("- "), |(_, v)| Some(v))?;
-            let token = token.trim();
-            yaml11_integer(token).map(|_| token)
-        })
-        .collect();
-    if plain.is_empty() {
-        return;
-    }
-    fn walk(v: &mut serde_json::Value, plain: &std::collections::HashSet<&str>, depth: usize) {
-        if depth > 128 {
-            return;
-        }
-        match v {
-            serde_json::Value::String(s) if plain.contains(s.as_str()) => {
-                if let Some(n) = yaml11_integer(s) {
-                    *v = n.into();
-                }
-            }
-            serde_json::Value::Array(a) => a.iter_mut().for_each(|x| walk(x, plain, depth + 1)),
-            serde_json::Value::Object(m) => m.values_mut().for_each(|x| walk(x, plain, depth + 1)),
-            _ => {}
-        }
-    }
-    walk(json, &plain, 0);
-}
-
 fn not_an_object(src: &Source, doc: &super::input::Document<'_>, v: &Yaml) -> Error {
     let what = match v {
         Yaml::Bool(_) => "a boolean",
@@ -589,27 +559,5 @@ fn not_an_object(src: &Source, doc: &super::input::Document<'_>, v: &Yaml) -> Er
             "document {} is {what}, not a Kubernetes object; each document must be a mapping with apiVersion and kind",
             doc.index + 1
         ),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn yaml_1_1_integers_are_read_as_kubernetes_reads_them() {
-        assert_eq!(yaml11_integer("0400"), Some(256));
-        assert_eq!(yaml11_integer("-010"), Some(-8));
-        assert_eq!(yaml11_integer("1_000"), Some(1000));
-        assert_eq!(yaml11_integer("0"), None);
-        assert_eq!(yaml11_integer("08"), None);
-        assert_eq!(yaml11_integer("v0400"), None);
-        let text = "spec:\n  defaultMode: 0400 # r--\n  label: '0644'\n  items:\n    - 0600\n";
-        let mut v = serde_json::json!({"spec": {"defaultMode": "0400", "label": "0644", "items": ["0600"]}});
-        yaml11_integers(text, &mut v);
-        assert_eq!(
-            v,
-            serde_json::json!({"spec": {"defaultMode": 256, "label": "0644", "items": [384]}})
-        );
     }
 }

@@ -30,8 +30,10 @@
 //! ```
 
 mod input;
+mod lines;
 mod load;
 mod report;
+mod yaml11;
 
 pub use input::{read_paths, Source, MAX_INPUT_BYTES};
 pub use report::{list_analyzers, render, Format};

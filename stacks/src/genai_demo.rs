@@ -21,6 +21,7 @@ use meshsynth::core::value::{partition_of, ArnPart};
 use meshsynth::core::{
     App, Arn, Chart, ChartProps, Env, Error, Stack, StackProps, StackRef, Tags, Value,
 };
+use meshsynth::k8s::crd::types::{IntOrString, ObjectMeta};
 use meshsynth::k8s::workloads::{network_policy_from_cidrs, Hpa, HpaMetric, HpaProps};
 use meshsynth::mesh::fluentbit::{log_group_statements, FluentBit, FluentBitProps};
 use meshsynth::mesh::ingress::{AlbIngress, AlbIngressProps, AlbPath};
@@ -614,37 +615,40 @@ fn success_rate_template(c: &mut meshsynth::core::Scope<'_>) -> Result<(), Error
     let query = format!(
         "sum(irate(http_server_requests_seconds_count{{{sel},status!~\"5..\"}}[2m])) / sum(irate(http_server_requests_seconds_count{{{sel}}}[2m]))"
     );
-    AnalysisTemplate::named(
-        "success-rate",
-        AnalysisTemplateSpec {
-            args: Some(vec![
-                Argument {
-                    name: "service-name".into(),
-                    value: None,
-                },
-                Argument {
-                    name: "namespace".into(),
-                    value: None,
-                },
-            ]),
-            metrics: vec![Metric {
+    let argument = |name: &str| Argument {
+        name: name.into(),
+        value: None,
+        value_from: None,
+    };
+    let template = AnalysisTemplate {
+        metadata: ObjectMeta {
+            name: Some("success-rate".into()),
+            ..Default::default()
+        },
+        spec: AnalysisTemplateSpec {
+            args: Some(vec![argument("service-name"), argument("namespace")]),
+            metrics: Some(vec![Metric {
                 name: "success-rate".into(),
                 interval: Some("1m".into()),
-                count: Some(5),
+                count: Some(IntOrString::Int(5)),
                 // No traffic yields an empty result, which must not pass.
                 success_condition: Some(
                     "len(result) > 0 && !isNaN(result[0]) && result[0] >= 0.95".into(),
                 ),
-                failure_limit: Some(2),
+                failure_limit: Some(IntOrString::Int(2)),
                 provider: MetricProvider {
                     prometheus: Some(PrometheusMetric {
-                        address: PROMETHEUS.into(),
-                        query,
+                        address: Some(PROMETHEUS.into()),
+                        query: Some(query),
+                        ..Default::default()
                     }),
+                    ..Default::default()
                 },
-            }],
+                ..Default::default()
+            }]),
+            ..Default::default()
         },
-    )
-    .add(c, "SuccessRate")?;
+    };
+    meshsynth::mesh::add_object(c, "SuccessRate", template)?;
     Ok(())
 }

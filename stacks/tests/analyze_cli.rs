@@ -145,9 +145,10 @@ fn schema_errors_and_unknown_fields_are_ist0106_and_lenient_objects_are_still_an
     assert_eq!(
         findings(&out),
         owned(&[
-            ("Error", "IST0106", "schema-errors.yaml:3"),
-            ("Error", "IST0106", "schema-errors.yaml:11"),
+            // Each at its field's line: `port: eighty`, `trafficPolicyy`.
+            ("Error", "IST0106", "schema-errors.yaml:9"),
             ("Warning", "IST0174", "schema-errors.yaml:11"),
+            ("Error", "IST0106", "schema-errors.yaml:16"),
         ])
     );
     assert!(

@@ -177,7 +177,8 @@ impl<'a> Index<'a> {
                         &name,
                         cluster,
                         &ns,
-                        t.metadata.as_ref(),
+                        t.metadata.as_ref().and_then(|m| m.labels.as_ref()),
+                        t.metadata.as_ref().and_then(|m| m.annotations.as_ref()),
                         t.spec.as_ref(),
                     );
                 }
@@ -189,7 +190,8 @@ impl<'a> Index<'a> {
                         &name,
                         cluster,
                         &ns,
-                        t.metadata.as_ref(),
+                        t.metadata.as_ref().and_then(|m| m.labels.as_ref()),
+                        t.metadata.as_ref().and_then(|m| m.annotations.as_ref()),
                         t.spec.as_ref(),
                     );
                 }
@@ -201,7 +203,8 @@ impl<'a> Index<'a> {
                         &name,
                         cluster,
                         &ns,
-                        t.metadata.as_ref(),
+                        t.metadata.as_ref().and_then(|m| m.labels.as_ref()),
+                        t.metadata.as_ref().and_then(|m| m.annotations.as_ref()),
                         t.spec.as_ref(),
                     );
                 }
@@ -213,19 +216,22 @@ impl<'a> Index<'a> {
                     &name,
                     cluster,
                     &ns,
-                    Some(&o.metadata),
+                    o.metadata.labels.as_ref(),
+                    o.metadata.annotations.as_ref(),
                     o.spec.as_ref(),
                 );
             } else if let Some(o) = downcast::<Rollout>(obj) {
-                let t = &o.spec.template;
+                let t = o.spec.template.as_ref();
+                let meta = t.and_then(|t| t.metadata.as_ref());
                 ix.add_pod(
                     path,
                     "Rollout",
                     &name,
                     cluster,
                     &ns,
-                    t.metadata.as_ref(),
-                    t.spec.as_ref(),
+                    meta.and_then(|m| m.labels.as_ref()),
+                    meta.and_then(|m| m.annotations.as_ref()),
+                    t.and_then(|t| t.spec.as_ref()),
                 );
             } else if downcast::<Secret>(obj).is_some() {
                 ix.secrets.insert((cluster, ns.clone(), name.clone()), path);
@@ -304,14 +310,12 @@ impl<'a> Index<'a> {
         name: &str,
         cluster: &'a str,
         ns: &str,
-        meta: Option<&'a k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta>,
+        labels: Option<&BTreeMap<String, String>>,
+        annotations: Option<&'a BTreeMap<String, String>>,
         spec: Option<&'a PodSpec>,
     ) {
-        let labels = meta.and_then(|m| m.labels.clone()).unwrap_or_default();
-        if let Some(annotations) = meta
-            .and_then(|m| m.annotations.as_ref())
-            .filter(|a| !a.is_empty())
-        {
+        let labels = labels.cloned().unwrap_or_default();
+        if let Some(annotations) = annotations.filter(|a| !a.is_empty()) {
             self.annotated.push((path, "Pod", annotations, true));
         }
         self.index_pod(cluster, ns, &labels);

@@ -47,6 +47,7 @@ pub use network::{AMBIENT_PROBE_SOURCE, HBONE_PORT};
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::ServiceAccount;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use crate::core::{Error, ObjectRef, Scope, Value};
 use crate::k8s::workloads::{
@@ -67,8 +68,9 @@ use crate::mesh::istio::security::{
 };
 use crate::mesh::keda::{AwsIdentity, KedaScaler, KedaScalerProps, Trigger};
 use crate::mesh::rollouts::{
-    selector, BlueGreen, Canary, CanaryStep, IstioDestinationRuleRef, IstioTrafficRouting,
-    IstioVirtualServiceRef, Rollout, RolloutAnalysis, RolloutSpec, RolloutStrategy, TrafficRouting,
+    canary_success_rate_analysis, pod_template, selector, success_rate_analysis, BlueGreen, Canary,
+    CanaryStep, IstioDestinationRuleRef, IstioTrafficRouting, IstioVirtualServiceRef, Rollout,
+    RolloutSpec, RolloutStrategy, TrafficRouting,
 };
 use crate::mesh::traffic::{matches_for, Plan, ServiceVersion, TrafficRule};
 
@@ -373,6 +375,18 @@ impl Default for MeshServiceProps {
 
 /// The gateways of the routes, in first-use order, with the name of the
 /// ingress VirtualService made for each.
+/// The Rollout named `name` (the chart sets its namespace).
+fn rollout(name: &str, spec: RolloutSpec) -> Rollout {
+    Rollout {
+        metadata: ObjectMeta {
+            name: Some(name.to_string()),
+            ..Default::default()
+        },
+        spec,
+        status: None,
+    }
+}
+
 fn ingress_virtual_services(name: &str, routes: &[IngressRoute]) -> Vec<(String, String)> {
     let mut gateways: Vec<&str> = Vec::new();
     for r in routes {
@@ -565,17 +579,17 @@ impl MeshService {
                 AppService::new(&mut s, "PreviewService", svc_props(preview.clone()))?;
                 let analysis = analysis_template
                     .as_ref()
-                    .map(|t| RolloutAnalysis::success_rate(t, &preview, &namespace));
+                    .map(|t| success_rate_analysis(t, &preview, &namespace));
                 let post = analysis_template
                     .as_ref()
-                    .map(|t| RolloutAnalysis::success_rate(t, &active, &namespace));
-                let r = Rollout::named(
-                    name.clone(),
+                    .map(|t| success_rate_analysis(t, &active, &namespace));
+                let r = rollout(
+                    &name,
                     RolloutSpec {
                         replicas: fixed,
-                        selector: selector(&app_labels),
-                        template: pod.template(&path)?,
-                        strategy: RolloutStrategy {
+                        selector: Some(selector(&app_labels)),
+                        template: Some(pod_template(pod.template(&path)?)),
+                        strategy: Some(RolloutStrategy {
                             blue_green: Some(BlueGreen {
                                 active_service: active.clone(),
                                 preview_service: Some(preview),
@@ -583,13 +597,15 @@ impl MeshService {
                                 scale_down_delay_seconds: Some(*scale_down_delay_seconds),
                                 pre_promotion_analysis: analysis,
                                 post_promotion_analysis: post,
+                                ..Default::default()
                             }),
                             canary: None,
-                        },
+                        }),
                         revision_history_limit: Some(3),
+                        ..Default::default()
                     },
                 );
-                let r = r.add(&mut s, "Rollout")?;
+                let r = crate::mesh::add_object(&mut s, "Rollout", r)?;
                 pod.record_checkov_deviations(&mut s, r.node())?;
                 (active, ("argoproj.io/v1alpha1", "Rollout"))
             }
@@ -598,17 +614,15 @@ impl MeshService {
                 analysis_template,
             } => {
                 AppService::new(&mut s, "Service", svc_props(name.clone()))?;
-                let r = Rollout::named(
-                    name.clone(),
+                let r = rollout(
+                    &name,
                     RolloutSpec {
                         replicas: fixed,
-                        selector: selector(&app_labels),
-                        template: pod.template(&path)?,
-                        strategy: RolloutStrategy {
+                        selector: Some(selector(&app_labels)),
+                        template: Some(pod_template(pod.template(&path)?)),
+                        strategy: Some(RolloutStrategy {
                             blue_green: None,
                             canary: Some(Canary {
-                                canary_service: None,
-                                stable_service: None,
                                 traffic_routing: Some(TrafficRouting {
                                     istio: Some(IstioTrafficRouting {
                                         // The ingress VirtualServices shift weight too,
@@ -618,6 +632,7 @@ impl MeshService {
                                             std::iter::once(IstioVirtualServiceRef {
                                                 name: name.clone(),
                                                 routes: Some(vec!["primary".into()]),
+                                                ..Default::default()
                                             })
                                             .chain(
                                                 ingress_virtual_services(&name, &props.routes)
@@ -625,6 +640,7 @@ impl MeshService {
                                                     .map(|(_, vs)| IstioVirtualServiceRef {
                                                         name: vs,
                                                         routes: Some(vec!["ingress".into()]),
+                                                        ..Default::default()
                                                     }),
                                             )
                                             .collect(),
@@ -633,19 +649,23 @@ impl MeshService {
                                             name: name.clone(),
                                             canary_subset_name: "canary".into(),
                                             stable_subset_name: "stable".into(),
+                                            additional_subset_names: None,
                                         }),
                                     }),
+                                    ..Default::default()
                                 }),
-                                steps: Some(steps.clone()),
+                                steps: Some(steps.iter().map(|s| s.0.clone()).collect()),
                                 analysis: analysis_template
                                     .as_ref()
-                                    .map(|t| RolloutAnalysis::success_rate(t, &name, &namespace)),
+                                    .map(|t| canary_success_rate_analysis(t, &name, &namespace)),
+                                ..Default::default()
                             }),
-                        },
+                        }),
                         revision_history_limit: Some(3),
+                        ..Default::default()
                     },
                 );
-                let r = r.add(&mut s, "Rollout")?;
+                let r = crate::mesh::add_object(&mut s, "Rollout", r)?;
                 pod.record_checkov_deviations(&mut s, r.node())?;
                 (name.clone(), ("argoproj.io/v1alpha1", "Rollout"))
             }

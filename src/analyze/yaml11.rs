@@ -1,0 +1,216 @@
+//! YAML read the way Kubernetes reads it. `kubectl` and the API server's
+//! YAML reader follow YAML 1.1, serde_yaml follows 1.2: `defaultMode: 0400`
+//! is 256 to Kubernetes and the string "0400" to serde_yaml, and
+//! `enabled: yes` is `true` to Kubernetes and "yes" to serde_yaml (so
+//! `value: no` in an env var is a boolean that the API server refuses, the
+//! "Norway problem"). Only plain (unquoted) scalars change; the document's
+//! events (yaml-rust2 reports each scalar's style) say which ones are.
+
+use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+use yaml_rust2::scanner::{Marker, TScalarStyle};
+
+/// Whether `s` is an integer in YAML 1.1 only: octal with a leading zero
+/// (`0400`) or with digit separators (`1_000`). YAML 1.2 reads both as
+/// strings.
+pub(super) fn yaml11_integer(s: &str) -> Option<i64> {
+    let (neg, body) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let n = if body.len() > 1
+        && body.starts_with('0')
+        && body.bytes().all(|b| (b'0'..=b'7').contains(&b))
+    {
+        i64::from_str_radix(&body[1..], 8).ok()?
+    } else if body.contains('_')
+        && !body.starts_with('_')
+        && body.bytes().all(|b| b.is_ascii_digit() || b == b'_')
+    {
+        body.replace('_', "").parse().ok()?
+    } else {
+        return None;
+    };
+    Some(if neg { -n } else { n })
+}
+
+/// Whether `s` is a boolean in YAML 1.1 only (go-yaml v2's table, which
+/// Kubernetes' reader uses): `y`, `yes`, `on`, `n`, `no`, `off` in their
+/// lower, capitalized and upper forms. `true` and `false` are booleans in
+/// both versions and serde_yaml already reads them.
+pub(super) fn yaml11_bool(s: &str) -> Option<bool> {
+    match s {
+        "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" => Some(true),
+        "n" | "N" | "no" | "No" | "NO" | "off" | "Off" | "OFF" => Some(false),
+        _ => None,
+    }
+}
+
+fn yaml11_value(s: &str) -> Option<serde_json::Value> {
+    yaml11_integer(s)
+        .map(serde_json::Value::from)
+        .or_else(|| yaml11_bool(s).map(serde_json::Value::Bool))
+}
+
+/// Rewrites the values of `json` (read from `text` by serde_yaml) that a
+/// YAML 1.1 reader types differently. Keys stay strings (Kubernetes
+/// objects' keys are field names and labels).
+pub(crate) fn read_as_kubernetes(text: &str, json: &mut serde_json::Value) {
+    // Most documents have no candidate token at all: skip the second parse.
+    let any = text
+        .split(|c: char| c.is_whitespace() || matches!(c, ',' | ':' | '{' | '}' | '[' | ']'))
+        .any(|t| yaml11_value(t).is_some());
+    if !any {
+        return;
+    }
+    let mut found = Collector::default();
+    if Parser::new_from_str(text).load(&mut found, false).is_err() {
+        return;
+    }
+    for (path, token) in found.plain {
+        if let Some(at) = value_at(json, &path) {
+            if at.as_str() == Some(token.as_str()) {
+                if let Some(v) = yaml11_value(&token) {
+                    *at = v;
+                }
+            }
+        }
+    }
+}
+
+fn value_at<'j>(
+    json: &'j mut serde_json::Value,
+    path: &[Seg],
+) -> Option<&'j mut serde_json::Value> {
+    let mut at = json;
+    for seg in path {
+        at = match (seg, at) {
+            (Seg::Key(k), serde_json::Value::Object(m)) => m.get_mut(k)?,
+            (Seg::Index(i), serde_json::Value::Array(a)) => a.get_mut(*i)?,
+            _ => return None,
+        };
+    }
+    Some(at)
+}
+
+#[derive(Clone)]
+enum Seg {
+    Key(String),
+    Index(usize),
+}
+
+enum Frame {
+    Map { key: Option<String> },
+    Seq { next: usize },
+}
+
+/// Collects the path and text of every plain scalar value that YAML 1.1
+/// types differently.
+#[derive(Default)]
+struct Collector {
+    stack: Vec<Frame>,
+    /// The path of the innermost open container.
+    path: Vec<Seg>,
+    plain: Vec<(Vec<Seg>, String)>,
+}
+
+/// Deeper than this is not rewritten (the CRD check bounds depth too).
+const MAX_DEPTH: usize = 128;
+
+impl Collector {
+    /// The segment of the value starting now, with the parent moved past it.
+    fn next_segment(&mut self) -> Option<Seg> {
+        match self.stack.last_mut()? {
+            Frame::Map { key } => Some(Seg::Key(key.take().unwrap_or_default())),
+            Frame::Seq { next } => {
+                *next += 1;
+                Some(Seg::Index(*next - 1))
+            }
+        }
+    }
+}
+
+impl MarkedEventReceiver for Collector {
+    fn on_event(&mut self, ev: Event, _mark: Marker) {
+        match ev {
+            Event::MappingStart(..) | Event::SequenceStart(..) => {
+                if let Some(seg) = self.next_segment() {
+                    self.path.push(seg);
+                }
+                self.stack.push(if matches!(ev, Event::MappingStart(..)) {
+                    Frame::Map { key: None }
+                } else {
+                    Frame::Seq { next: 0 }
+                });
+            }
+            Event::MappingEnd | Event::SequenceEnd => {
+                self.stack.pop();
+                if !self.stack.is_empty() {
+                    self.path.pop();
+                }
+            }
+            Event::Scalar(text, style, ..) => {
+                if let Some(Frame::Map { key }) = self.stack.last_mut() {
+                    if key.is_none() {
+                        *key = Some(text);
+                        return;
+                    }
+                }
+                let seg = self.next_segment();
+                if style == TScalarStyle::Plain
+                    && self.path.len() < MAX_DEPTH
+                    && yaml11_value(&text).is_some()
+                {
+                    let mut path = self.path.clone();
+                    path.extend(seg);
+                    self.plain.push((path, text));
+                }
+            }
+            Event::Alias(_) => {
+                self.next_segment();
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yaml_1_1_integers_are_read_as_kubernetes_reads_them() {
+        assert_eq!(yaml11_integer("0400"), Some(256));
+        assert_eq!(yaml11_integer("-010"), Some(-8));
+        assert_eq!(yaml11_integer("1_000"), Some(1000));
+        assert_eq!(yaml11_integer("0"), None);
+        assert_eq!(yaml11_integer("08"), None);
+        assert_eq!(yaml11_integer("v0400"), None);
+        let text = "spec:\n  defaultMode: 0400 # r--\n  label: '0644'\n  items:\n    - 0600\n";
+        let mut v = serde_json::json!({"spec": {"defaultMode": "0400", "label": "0644", "items": ["0600"]}});
+        read_as_kubernetes(text, &mut v);
+        assert_eq!(
+            v,
+            serde_json::json!({"spec": {"defaultMode": 256, "label": "0644", "items": [384]}})
+        );
+    }
+
+    #[test]
+    fn yaml_1_1_booleans_are_read_as_kubernetes_reads_them_and_quoted_ones_stay_strings() {
+        let text = "spec:\n  a: yes\n  b: \"yes\"\n  c: Off\n  env:\n  - name: NORWAY\n    value: no\n  - name: QUOTED\n    value: 'no'\n  flow: {d: on, e: 'on'}\n";
+        let mut v = serde_json::json!({"spec": {
+            "a": "yes", "b": "yes", "c": "Off",
+            "env": [{"name": "NORWAY", "value": "no"}, {"name": "QUOTED", "value": "no"}],
+            "flow": {"d": "on", "e": "on"}
+        }});
+        read_as_kubernetes(text, &mut v);
+        assert_eq!(
+            v,
+            serde_json::json!({"spec": {
+                "a": true, "b": "yes", "c": false,
+                "env": [{"name": "NORWAY", "value": false}, {"name": "QUOTED", "value": "no"}],
+                "flow": {"d": true, "e": "on"}
+            }})
+        );
+    }
+}
