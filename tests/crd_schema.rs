@@ -237,3 +237,50 @@ fn a_hostile_list_is_refused_without_evaluating_rules_over_it() {
         vec!["IST0106 spec.listeners: must have at most 64 items (it has 3000)"]
     );
 }
+
+/// A rule the analyzers also check by hand (IST0106's one-of rules) is
+/// reported once per object and field, by the CRD check, at the field's
+/// line; without the `cel` feature a CEL-only rule still comes from the
+/// hand-written check.
+#[test]
+fn a_rule_both_checks_know_is_reported_once() {
+    let r = analyze(
+        "dup.yaml",
+        "apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: r, namespace: default}
+spec:
+  host: reviews
+  trafficPolicy:
+    loadBalancer:
+      simple: ROUND_ROBIN
+      consistentHash: {httpHeaderName: x-user}
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: se, namespace: default}
+spec:
+  hosts: [a.example.com]
+  endpoints: [{address: 1.2.3.4}]
+  workloadSelector: {labels: {app: a}}
+  resolution: STATIC
+",
+    );
+    let per_object = |kind: &str| {
+        r.findings
+            .iter()
+            .filter(|f| f.code == "IST0106" && f.kind.as_deref() == Some(kind))
+            .map(|f| (f.line, f.message.clone()))
+            .collect::<Vec<_>>()
+    };
+    let dr = per_object("DestinationRule");
+    assert_eq!(dr.len(), 1, "{dr:?}");
+    assert_eq!(dr[0].0, Some(7), "{dr:?}");
+    assert!(
+        dr[0].1.starts_with("spec.trafficPolicy.loadBalancer: "),
+        "{dr:?}"
+    );
+    let se = per_object("ServiceEntry");
+    assert_eq!(se.len(), 1, "{se:?}");
+    assert!(se[0].1.starts_with("spec: "), "{se:?}");
+}

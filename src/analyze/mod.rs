@@ -250,8 +250,39 @@ fn run(
     } else {
         analysis::analyze_without_namespace_check(&app, &mut diags);
     }
+    // A rule the analyzers check by hand that the CRD check (or the typed
+    // read) already reported for the same object and field is said once,
+    // by the latter: it points at the field's line.
+    type Said = (Option<String>, Option<String>, Option<String>, String);
+    let field_of = |message: &str| message.split(": ").next().unwrap_or("").to_string();
+    let said: std::collections::HashSet<Said> = report
+        .findings
+        .iter()
+        .filter(|f| f.code == "IST0106")
+        .map(|f| {
+            (
+                f.file.clone(),
+                f.kind.clone(),
+                f.name.clone(),
+                field_of(&f.message),
+            )
+        })
+        .collect();
     for d in diags {
         let origin = origins.get(&d.path);
+        if d.code.as_deref() == Some("IST0106") {
+            if let Some(o) = origin {
+                let key = (
+                    Some(o.file.clone()),
+                    Some(o.kind.clone()),
+                    Some(o.name.clone()),
+                    field_of(&d.message),
+                );
+                if said.contains(&key) {
+                    continue;
+                }
+            }
+        }
         let f = Finding {
             code: d.code.clone().unwrap_or_default(),
             level: d.severity,
