@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
-use yaml_rust2::scanner::Marker;
+use yaml_rust2::scanner::{Marker, TScalarStyle};
 
 /// The file line of every field of one document, by the path the CRD
 /// check names fields with (`a.b[0].c`; keys joined with `.` as written).
@@ -20,19 +20,20 @@ impl FieldLines {
     /// file, 1-based). A document that does not parse gives no lines: the
     /// finding then keeps the object's line.
     pub(crate) fn of(text: &str, first_line: usize) -> FieldLines {
-        let mut collector = Collector {
-            stack: Vec::new(),
-            lines: HashMap::new(),
-            first_line,
-            depth_exceeded: false,
-        };
-        let mut parser = Parser::new_from_str(text);
-        if parser.load(&mut collector, false).is_err() {
-            collector.lines.clear();
+        let mut lines = HashMap::new();
+        let parsed = walk(text, |path, node, mark| {
+            // yaml-rust2 counts lines from 1. A key's line wins over its
+            // value's (a nested block starts on the line below).
+            let line = first_line + mark.line().saturating_sub(1);
+            let name = field_name(path);
+            if matches!(node, Node::Key) || !lines.contains_key(&name) {
+                lines.insert(name, line);
+            }
+        });
+        if !parsed {
+            lines.clear();
         }
-        FieldLines {
-            lines: collector.lines,
-        }
+        FieldLines { lines }
     }
 
     /// The line of `field`, or of its nearest ancestor that is in the
@@ -76,91 +77,130 @@ impl FieldLines {
     }
 }
 
-/// Deeper than this, fields keep their ancestor's line (the CRD check has
-/// its own bound; this one only keeps the map small).
+/// Deeper than this, nodes are not visited: fields keep their ancestor's
+/// line and values stay as read (the CRD check has its own bound).
 const MAX_DEPTH: usize = 64;
 
+/// One step of a path into a document.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Seg {
+    Key(String),
+    Index(usize),
+}
+
+/// What `walk` visits.
+pub(crate) enum Node<'e> {
+    /// A mapping key (its path ends with the key).
+    Key,
+    /// A scalar value, its text and whether it was plain (unquoted).
+    Scalar(&'e str, bool),
+    /// The start of a mapping or sequence, or an alias.
+    Other,
+}
+
+/// `a.b[0].c`, as the CRD check names fields.
+fn field_name(path: &[Seg]) -> String {
+    let mut out = String::new();
+    for seg in path {
+        match seg {
+            Seg::Key(k) if out.is_empty() => out.push_str(k),
+            Seg::Key(k) => {
+                out.push('.');
+                out.push_str(k);
+            }
+            Seg::Index(i) => out.push_str(&format!("[{i}]")),
+        }
+    }
+    out
+}
+
+/// Reads the first document of `text` as events and calls `visit` with the
+/// path and mark of every key and value (containers included) down to
+/// `MAX_DEPTH`; whether the document parsed.
+pub(crate) fn walk(text: &str, visit: impl FnMut(&[Seg], Node<'_>, &Marker)) -> bool {
+    let mut walker = Walker {
+        frames: Vec::new(),
+        path: Vec::new(),
+        visit,
+    };
+    Parser::new_from_str(text).load(&mut walker, false).is_ok()
+}
+
 enum Frame {
-    Map { path: String, key: Option<String> },
-    Seq { path: String, next: usize },
+    Map { key: Option<String> },
+    Seq { next: usize },
 }
 
-struct Collector {
-    stack: Vec<Frame>,
-    lines: HashMap<String, usize>,
-    first_line: usize,
-    depth_exceeded: bool,
+struct Walker<F> {
+    frames: Vec<Frame>,
+    /// The path of the innermost open container.
+    path: Vec<Seg>,
+    visit: F,
 }
 
-impl Collector {
-    fn file_line(&self, mark: &Marker) -> usize {
-        // yaml-rust2 counts lines from 1.
-        self.first_line + mark.line().saturating_sub(1)
-    }
-
-    /// The path of the value that starts at `mark`, recorded, and the
-    /// parent moved past it.
-    fn value_path(&mut self, mark: &Marker) -> String {
-        let line = self.file_line(mark);
-        let path = match self.stack.last_mut() {
-            None => String::new(),
-            Some(Frame::Map { path, key }) => {
-                let key = key.take().unwrap_or_default();
-                join(path, &key)
-            }
-            Some(Frame::Seq { path, next }) => {
-                let p = format!("{path}[{next}]");
+impl<F: FnMut(&[Seg], Node<'_>, &Marker)> Walker<F> {
+    /// The segment of the value starting now, with its parent moved past it.
+    fn next_segment(&mut self) -> Option<Seg> {
+        match self.frames.last_mut()? {
+            Frame::Map { key } => Some(Seg::Key(key.take().unwrap_or_default())),
+            Frame::Seq { next } => {
                 *next += 1;
-                p
+                Some(Seg::Index(*next - 1))
             }
-        };
-        self.lines.entry(path.clone()).or_insert(line);
-        path
+        }
+    }
+
+    /// Visits the value starting at `mark`; returns its segment.
+    fn value(&mut self, node: Node<'_>, mark: &Marker) -> Option<Seg> {
+        let seg = self.next_segment();
+        if self.path.len() < MAX_DEPTH {
+            let len = self.path.len();
+            self.path.extend(seg.clone());
+            (self.visit)(&self.path, node, mark);
+            self.path.truncate(len);
+        }
+        seg
     }
 }
 
-fn join(path: &str, key: &str) -> String {
-    if path.is_empty() {
-        key.to_string()
-    } else {
-        format!("{path}.{key}")
-    }
-}
-
-impl MarkedEventReceiver for Collector {
+impl<F: FnMut(&[Seg], Node<'_>, &Marker)> MarkedEventReceiver for Walker<F> {
     fn on_event(&mut self, ev: Event, mark: Marker) {
         match ev {
             Event::MappingStart(..) | Event::SequenceStart(..) => {
-                let path = self.value_path(&mark);
-                if self.stack.len() >= MAX_DEPTH {
-                    self.depth_exceeded = true;
+                if let Some(seg) = self.value(Node::Other, &mark) {
+                    self.path.push(seg);
                 }
-                self.stack.push(if matches!(ev, Event::MappingStart(..)) {
-                    Frame::Map { path, key: None }
+                self.frames.push(if matches!(ev, Event::MappingStart(..)) {
+                    Frame::Map { key: None }
                 } else {
-                    Frame::Seq { path, next: 0 }
+                    Frame::Seq { next: 0 }
                 });
             }
             Event::MappingEnd | Event::SequenceEnd => {
-                self.stack.pop();
+                self.frames.pop();
+                if !self.frames.is_empty() {
+                    self.path.pop();
+                }
             }
-            Event::Scalar(text, ..) => {
-                let line = self.file_line(&mark);
-                let depth_exceeded = self.depth_exceeded;
-                if let Some(Frame::Map { path, key }) = self.stack.last_mut() {
+            Event::Scalar(text, style, ..) => {
+                if let Some(Frame::Map { key }) = self.frames.last_mut() {
                     if key.is_none() {
-                        // A key: the field's line is the key's.
-                        if !depth_exceeded {
-                            self.lines.entry(join(path, &text)).or_insert(line);
+                        if self.path.len() < MAX_DEPTH {
+                            self.path.push(Seg::Key(text.clone()));
+                            (self.visit)(&self.path, Node::Key, &mark);
+                            self.path.pop();
                         }
-                        *key = Some(text);
+                        if let Some(Frame::Map { key }) = self.frames.last_mut() {
+                            *key = Some(text);
+                        }
                         return;
                     }
                 }
-                self.value_path(&mark);
+                let plain = style == TScalarStyle::Plain;
+                self.value(Node::Scalar(&text, plain), &mark);
             }
             Event::Alias(_) => {
-                self.value_path(&mark);
+                self.value(Node::Other, &mark);
             }
             _ => {}
         }

@@ -6,8 +6,7 @@
 //! "Norway problem"). Only plain (unquoted) scalars change; the document's
 //! events (yaml-rust2 reports each scalar's style) say which ones are.
 
-use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
-use yaml_rust2::scanner::{Marker, TScalarStyle};
+use super::lines::{walk, Node, Seg};
 
 /// Whether `s` is an integer in YAML 1.1 only: octal with a leading zero
 /// (`0400`) or with digit separators (`1_000`). YAML 1.2 reads both as
@@ -63,11 +62,18 @@ pub(crate) fn read_as_kubernetes(text: &str, json: &mut serde_json::Value) {
     if !any {
         return;
     }
-    let mut found = Collector::default();
-    if Parser::new_from_str(text).load(&mut found, false).is_err() {
+    let mut plain: Vec<(Vec<Seg>, String)> = Vec::new();
+    let parsed = walk(text, |path, node, _| {
+        if let Node::Scalar(token, true) = node {
+            if yaml11_value(token).is_some() {
+                plain.push((path.to_vec(), token.to_string()));
+            }
+        }
+    });
+    if !parsed {
         return;
     }
-    for (path, token) in found.plain {
+    for (path, token) in plain {
         if let Some(at) = value_at(json, &path) {
             if at.as_str() == Some(token.as_str()) {
                 if let Some(v) = yaml11_value(&token) {
@@ -91,87 +97,6 @@ fn value_at<'j>(
         };
     }
     Some(at)
-}
-
-#[derive(Clone)]
-enum Seg {
-    Key(String),
-    Index(usize),
-}
-
-enum Frame {
-    Map { key: Option<String> },
-    Seq { next: usize },
-}
-
-/// Collects the path and text of every plain scalar value that YAML 1.1
-/// types differently.
-#[derive(Default)]
-struct Collector {
-    stack: Vec<Frame>,
-    /// The path of the innermost open container.
-    path: Vec<Seg>,
-    plain: Vec<(Vec<Seg>, String)>,
-}
-
-/// Deeper than this is not rewritten (the CRD check bounds depth too).
-const MAX_DEPTH: usize = 128;
-
-impl Collector {
-    /// The segment of the value starting now, with the parent moved past it.
-    fn next_segment(&mut self) -> Option<Seg> {
-        match self.stack.last_mut()? {
-            Frame::Map { key } => Some(Seg::Key(key.take().unwrap_or_default())),
-            Frame::Seq { next } => {
-                *next += 1;
-                Some(Seg::Index(*next - 1))
-            }
-        }
-    }
-}
-
-impl MarkedEventReceiver for Collector {
-    fn on_event(&mut self, ev: Event, _mark: Marker) {
-        match ev {
-            Event::MappingStart(..) | Event::SequenceStart(..) => {
-                if let Some(seg) = self.next_segment() {
-                    self.path.push(seg);
-                }
-                self.stack.push(if matches!(ev, Event::MappingStart(..)) {
-                    Frame::Map { key: None }
-                } else {
-                    Frame::Seq { next: 0 }
-                });
-            }
-            Event::MappingEnd | Event::SequenceEnd => {
-                self.stack.pop();
-                if !self.stack.is_empty() {
-                    self.path.pop();
-                }
-            }
-            Event::Scalar(text, style, ..) => {
-                if let Some(Frame::Map { key }) = self.stack.last_mut() {
-                    if key.is_none() {
-                        *key = Some(text);
-                        return;
-                    }
-                }
-                let seg = self.next_segment();
-                if style == TScalarStyle::Plain
-                    && self.path.len() < MAX_DEPTH
-                    && yaml11_value(&text).is_some()
-                {
-                    let mut path = self.path.clone();
-                    path.extend(seg);
-                    self.plain.push((path, text));
-                }
-            }
-            Event::Alias(_) => {
-                self.next_segment();
-            }
-            _ => {}
-        }
-    }
 }
 
 #[cfg(test)]
