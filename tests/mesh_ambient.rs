@@ -4,7 +4,9 @@
 
 use meshsynth::mesh::gateway_api::{Waypoint, WaypointProps};
 use meshsynth::mesh::istio::install::{ControlPlane, IstioInstall, IstioInstallProps};
-use meshsynth::mesh::istio::networking::{Sidecar, SidecarSpec, WorkloadSelector};
+use meshsynth::mesh::istio::networking::{Sidecar, SidecarSpec};
+use meshsynth::mesh::istio::prelude::*;
+use meshsynth::mesh::istio::security::WorkloadSelector;
 use meshsynth::mesh::istio::security::{
     AuthorizationAction, AuthorizationPolicy, AuthorizationPolicySpec, Operation, PolicyTargetRef,
     Rule, RuleTo,
@@ -74,7 +76,7 @@ fn app(variant: Variant) -> impl Fn(&mut App) -> Result<(), Error> {
             "ledger-read-only",
             AuthorizationPolicySpec {
                 selector: by_label.then(|| WorkloadSelector {
-                    match_labels: [("app".to_string(), "ledger".to_string())].into(),
+                    match_labels: Some([("app".to_string(), "ledger".to_string())].into()),
                 }),
                 target_refs: (!by_label).then(|| {
                     vec![PolicyTargetRef::service(
@@ -89,14 +91,14 @@ fn app(variant: Variant) -> impl Fn(&mut App) -> Result<(), Error> {
                 rules: Some(vec![Rule {
                     from: None,
                     to: Some(vec![RuleTo {
-                        operation: Operation {
+                        operation: Some(Operation {
                             methods: Some(vec!["GET".into()]),
                             ..Default::default()
-                        },
+                        }),
                     }]),
                     when: None,
                 }]),
-                provider: None,
+                ..Default::default()
             },
         )
         .add(&mut c, "ReadOnly")?;

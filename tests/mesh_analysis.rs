@@ -15,6 +15,7 @@ use meshsynth::k8s::workloads::{
     PodProps, ServicePortProps, ServiceProps,
 };
 use meshsynth::mesh::add_object;
+use meshsynth::mesh::istio::prelude::*;
 use meshsynth::mesh::istio::*;
 use meshsynth::mesh::keda::{AwsIdentity, KedaScaler, KedaScalerProps, Trigger};
 use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, NamespaceProps};
@@ -170,7 +171,7 @@ fn assert_clean(ds: &[Diagnostic]) {
 
 fn vs(hosts: &[&str], gateways: Option<&[&str]>, http: Vec<HttpRoute>) -> VirtualServiceSpec {
     VirtualServiceSpec {
-        hosts: hosts.iter().map(|h| h.to_string()).collect(),
+        hosts: Some(hosts.iter().map(|h| h.to_string()).collect()),
         gateways: gateways.map(|g| g.iter().map(|g| g.to_string()).collect()),
         http: Some(http),
         ..Default::default()
@@ -179,17 +180,17 @@ fn vs(hosts: &[&str], gateways: Option<&[&str]>, http: Vec<HttpRoute>) -> Virtua
 
 fn to(dest: Destination) -> HttpRoute {
     HttpRoute {
-        route: Some(vec![dest.into()]),
+        route: Some(vec![HttpRouteDestination::to(dest)]),
         ..Default::default()
     }
 }
 
 fn gateway(hosts: &[&str], port: u16, tls: Option<ServerTls>) -> GatewaySpec {
     GatewaySpec {
-        selector: labels(&[("istio", "ingressgateway")]),
-        servers: vec![Server {
+        selector: Some(labels(&[("istio", "ingressgateway")])),
+        servers: Some(vec![Server {
             port: GatewayPort {
-                number: port,
+                number: port.into(),
                 name: format!("p{port}"),
                 protocol: if tls.is_some() { "HTTPS" } else { "HTTP" }.into(),
                 target_port: None,
@@ -197,7 +198,7 @@ fn gateway(hosts: &[&str], port: u16, tls: Option<ServerTls>) -> GatewaySpec {
             hosts: hosts.iter().map(|h| h.to_string()).collect(),
             tls,
             ..Default::default()
-        }],
+        }]),
     }
 }
 
@@ -321,12 +322,7 @@ fn seed_complex_routing(c: &mut Scope<'_>, subsets: &[&str]) {
     DestinationRule::named("premium-versions", dr("premium-api", subsets))
         .add(c, "PremiumVersions")
         .unwrap();
-    let header = |k: &str, v: &str| {
-        Some(BTreeMap::from([(
-            k.to_string(),
-            StringMatch::Exact(v.into()),
-        )]))
-    };
+    let header = |k: &str, v: &str| Some(BTreeMap::from([(k.to_string(), StringMatch::exact(v))]));
     let d = |h: &str, s: &str| Destination::host(h).subset(s).port(80);
     VirtualService::named(
         "complex-routing",
@@ -335,9 +331,9 @@ fn seed_complex_routing(c: &mut Scope<'_>, subsets: &[&str]) {
             Some(&["api-gateway"]),
             vec![
                 HttpRoute {
-                    matches: Some(vec![HttpMatchRequest {
+                    r#match: Some(vec![HttpMatchRequest {
                         headers: header("user-type", "premium"),
-                        uri: Some(StringMatch::Prefix("/api/v1".into())),
+                        uri: Some(StringMatch::prefix("/api/v1")),
                         ..Default::default()
                     }]),
                     route: Some(vec![
@@ -347,11 +343,11 @@ fn seed_complex_routing(c: &mut Scope<'_>, subsets: &[&str]) {
                     ..Default::default()
                 },
                 HttpRoute {
-                    matches: Some(vec![HttpMatchRequest {
+                    r#match: Some(vec![HttpMatchRequest {
                         headers: header("user-region", "asia"),
                         ..Default::default()
                     }]),
-                    route: Some(vec![d("api-service", "asia-v1").into()]),
+                    route: Some(vec![HttpRouteDestination::to(d("api-service", "asia-v1"))]),
                     ..Default::default()
                 },
                 to(d("api-service", "default-v1")),
@@ -485,7 +481,7 @@ fn ist0106_weight_out_of_range_and_bad_duration() {
     );
     let ds = run(|c| {
         let r = HttpRoute {
-            route: Some(vec![Destination::host("web").into()]),
+            route: Some(vec![HttpRouteDestination::to(Destination::host("web"))]),
             timeout: Some("10s".into()),
             ..Default::default()
         };
@@ -500,9 +496,9 @@ fn ist0106_weight_out_of_range_and_bad_duration() {
 fn ist0106_fields_newer_than_the_target_version() {
     let with_backoff = |c: &mut Scope<'_>| {
         let r = HttpRoute {
-            route: Some(vec![Destination::host("web").into()]),
+            route: Some(vec![HttpRouteDestination::to(Destination::host("web"))]),
             retries: Some(HttpRetry {
-                attempts: 2,
+                attempts: Some(2),
                 backoff: Some("100ms".into()),
                 ..Default::default()
             }),
@@ -652,11 +648,11 @@ fn ist0130_unreachable_and_ist0131_ineffective() {
         let m = |p: &str| Some(vec![HttpMatchRequest::prefix(p)]);
         let rules = vec![
             HttpRoute {
-                matches: m("/a"),
+                r#match: m("/a"),
                 ..to(Destination::host("web"))
             },
             HttpRoute {
-                matches: Some(vec![
+                r#match: Some(vec![
                     HttpMatchRequest::prefix("/a"),
                     HttpMatchRequest::prefix("/b"),
                 ]),
@@ -664,7 +660,7 @@ fn ist0130_unreachable_and_ist0131_ineffective() {
             },
             to(Destination::host("web")),
             HttpRoute {
-                matches: m("/c"),
+                r#match: m("/c"),
                 ..to(Destination::host("web"))
             },
         ];
@@ -687,7 +683,7 @@ fn ist0130_unreachable_and_ist0131_ineffective() {
     let ds = run(|c| {
         let rules = vec![
             HttpRoute {
-                matches: Some(vec![HttpMatchRequest::prefix("/a")]),
+                r#match: Some(vec![HttpMatchRequest::prefix("/a")]),
                 ..to(Destination::host("web"))
             },
             to(Destination::host("web")),
@@ -883,7 +879,7 @@ fn ms_mesh_002_ingress_virtual_service_not_bound() {
 fn ms_mesh_003_gateway_selector_matches_no_workload() {
     let ds = run(|c| {
         let mut g = gateway(&["shop.example.com"], 80, None);
-        g.selector = labels(&[("istio", "ingress-gateway")]);
+        g.selector = Some(labels(&[("istio", "ingress-gateway")]));
         Gateway::named("gw", g).add(c, "Gw").unwrap();
     });
     assert_finding(&ds, "MS-MESH-003", "C/Gw");
@@ -916,7 +912,7 @@ fn ms_mesh_004_tls_without_credential() {
         gw.add(c, "Gw").unwrap();
     });
     assert_clean(&ds);
-    g.servers[0].tls = None;
+    g.servers.as_mut().unwrap()[0].tls = None;
     assert_clean(&run(|c| {
         Gateway::named("gw", g).add(c, "Gw").unwrap();
     }));
@@ -1018,7 +1014,7 @@ fn ist0128_and_ist0129_no_ca_certificates() {
                     traffic_policy: Some(TrafficPolicy {
                         tls: Some(tls()),
                         port_level_settings: Some(vec![PortTrafficPolicy {
-                            port: Some(PortSelector { number: 443 }),
+                            port: Some(PortSelector { number: Some(443) }),
                             tls: Some(tls()),
                             ..Default::default()
                         }]),
@@ -1319,12 +1315,12 @@ fn ist0167_ineffective_policy() {
             "ports",
             PeerAuthenticationSpec {
                 selector: good.then(|| WorkloadSelector {
-                    match_labels: labels(&[("app", "web")]),
+                    match_labels: Some(labels(&[("app", "web")])),
                 }),
                 port_level_mtls: Some(BTreeMap::from([(
-                    8080,
+                    "8080".to_string(),
                     Mtls {
-                        mode: MtlsMode::Permissive,
+                        mode: Some(MtlsMode::Permissive),
                     },
                 )])),
                 ..Default::default()
@@ -1336,14 +1332,14 @@ fn ist0167_ineffective_policy() {
             "web",
             AuthorizationPolicySpec {
                 selector: Some(WorkloadSelector {
-                    match_labels: labels(&[("app", "web")]),
+                    match_labels: Some(labels(&[("app", "web")])),
                 }),
                 rules: Some(vec![Rule {
                     to: Some(vec![RuleTo {
-                        operation: Operation {
+                        operation: Some(Operation {
                             ports: Some(vec![if good { "8080" } else { "80" }.into()]),
                             ..Default::default()
-                        },
+                        }),
                     }]),
                     ..Default::default()
                 }]),
@@ -1366,7 +1362,7 @@ fn ms_mesh_006_selector_matches_nothing() {
             "p",
             AuthorizationPolicySpec {
                 selector: Some(WorkloadSelector {
-                    match_labels: labels(&[("app", app)]),
+                    match_labels: Some(labels(&[("app", app)])),
                 }),
                 ..Default::default()
             },
@@ -1552,8 +1548,13 @@ fn mesh_service_objects_agree() {
         .iter()
         .find(|(p, _)| *p == "C/Orders/AuthorizationPolicy")
         .unwrap();
-    let principals = ap.spec.rules.as_ref().unwrap()[0].from.as_ref().unwrap()[0]
+    let principals = ap.spec.as_ref().unwrap().rules.as_ref().unwrap()[0]
+        .from
+        .as_ref()
+        .unwrap()[0]
         .source
+        .as_ref()
+        .unwrap()
         .principals
         .clone()
         .unwrap();
@@ -1677,9 +1678,9 @@ fn ist0106_version_table_covers_gateway_and_retry_fields() {
     ctx.set("istio:version", "1.25.4");
     let ds = run_with(ctx, MeshMode::Sidecar, |c| {
         let r = HttpRoute {
-            route: Some(vec![Destination::host("web").into()]),
+            route: Some(vec![HttpRouteDestination::to(Destination::host("web"))]),
             retries: Some(HttpRetry {
-                attempts: 2,
+                attempts: Some(2),
                 retry_ignore_previous_hosts: Some(true),
                 ..Default::default()
             }),
@@ -1794,7 +1795,7 @@ fn ingress_gateway_shape_is_clean_with_a_credential_source() {
                 &["api.c4ang.com"],
                 Some(&["ecommerce-gateway"]),
                 vec![HttpRoute {
-                    matches: Some(vec![HttpMatchRequest::prefix("/api/v1/orders")]),
+                    r#match: Some(vec![HttpMatchRequest::prefix("/api/v1/orders")]),
                     ..to(Destination::host("web").port(80))
                 }],
             ),
@@ -1804,11 +1805,9 @@ fn ingress_gateway_shape_is_clean_with_a_credential_source() {
     });
     assert_clean(&ds);
     let spec = GatewaySpec::ingress(&["a.example.com"], Some("c"), true);
-    assert_eq!(spec.servers.len(), 2);
-    assert_eq!(
-        spec.servers[0].tls.as_ref().unwrap().https_redirect,
-        Some(true)
-    );
+    let servers = spec.servers.as_ref().unwrap();
+    assert_eq!(servers.len(), 2);
+    assert_eq!(servers[0].tls.as_ref().unwrap().https_redirect, Some(true));
 }
 
 #[test]
@@ -1841,7 +1840,7 @@ fn gateways_installed_with_helm_values_only_are_known() {
         )
         .unwrap();
         let mut g = gateway(&["shop.example.com"], 80, None);
-        g.selector = labels(&[("istio", selector)]);
+        g.selector = Some(labels(&[("istio", selector)]));
         Gateway::named("gw", g).add(&mut c, "Gw").unwrap();
         match synth(app, &SynthOptions::default()) {
             Ok(s) => s.diagnostics,

@@ -5,6 +5,7 @@
 
 use meshsynth::mesh::istio::install::{IstioInstall, IstioInstallProps};
 use meshsynth::mesh::istio::networking::{Gateway, GatewayPort, GatewaySpec, Server, StringMatch};
+use meshsynth::mesh::istio::prelude::*;
 use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, NamespaceProps};
 use meshsynth::mesh::service::{Delivery, IngressRoute, MeshService, MeshServiceProps};
 use meshsynth::mesh::traffic::{ServiceVersion, TrafficRule};
@@ -40,8 +41,8 @@ fn app(props: impl Fn() -> MeshServiceProps) -> impl Fn(&mut App) -> Result<(), 
         Gateway::named(
             "public",
             GatewaySpec {
-                selector: [("istio".to_string(), "ingressgateway".to_string())].into(),
-                servers: vec![Server {
+                selector: Some([("istio".to_string(), "ingressgateway".to_string())].into()),
+                servers: Some(vec![Server {
                     port: GatewayPort {
                         number: 80,
                         name: "http".into(),
@@ -49,10 +50,8 @@ fn app(props: impl Fn() -> MeshServiceProps) -> impl Fn(&mut App) -> Result<(), 
                         target_port: None,
                     },
                     hosts: vec!["shop.example.com".into()],
-                    tls: None,
-                    name: None,
-                    bind: None,
-                }],
+                    ..Default::default()
+                }]),
             },
         )
         .add(&mut c, "Gateway")?;
@@ -71,10 +70,10 @@ fn canary() -> MeshServiceProps {
         )],
         traffic: vec![
             TrafficRule::new("ios")
-                .header("user-agent", StringMatch::Regex(".*iOS.*".into()))
+                .header("user-agent", StringMatch::regex(".*iOS.*"))
                 .to("v2"),
             TrafficRule::new("chaos")
-                .header("x-chaos", StringMatch::Exact("on".into()))
+                .header("x-chaos", StringMatch::exact("on"))
                 .delay("2s", 50.0)
                 .abort(503, 10.0)
                 .timeout("1s"),
@@ -164,7 +163,7 @@ fn without_a_rule_for_the_rest_a_primary_route_is_added() {
         app(|| MeshServiceProps {
             routes: vec![],
             traffic: vec![TrafficRule::new("beta")
-                .uri(StringMatch::Prefix("/beta".into()))
+                .uri(StringMatch::prefix("/beta"))
                 .to("v2")],
             ..canary()
         }),
@@ -211,7 +210,7 @@ fn a_wrong_plan_is_one_error_naming_the_service() {
                 traffic: vec![
                     TrafficRule::new("all").to("v1"),
                     TrafficRule::new("ios")
-                        .header("user-agent", StringMatch::Regex(".*iOS.*".into()))
+                        .header("user-agent", StringMatch::regex(".*iOS.*"))
                         .to("v2"),
                 ],
                 ..canary()

@@ -123,9 +123,32 @@ fn type_segment(json: &str) -> String {
     out
 }
 
+/// The variants of a string enum. Istio writes its enums in SCREAMING_SNAKE (`ISTIO_MUTUAL`): as Rust
+/// variants these read `IstioMutual`, the way kopium and prost name them,
+/// unless that collides (`http` and `HTTP` in one enum).
+fn enum_variants(strs: &[&str]) -> Vec<Option<String>> {
+    let pascal: Vec<Option<String>> = strs.iter().map(|v| variant(v)).collect();
+    let distinct: BTreeSet<&String> = pascal.iter().flatten().collect();
+    if distinct.len() == strs.len() {
+        return pascal;
+    }
+    strs.iter().map(|v| as_written(v)).collect()
+}
+
 /// An enum variant for a string value, or `None` when the value has no
 /// identifier form (`=~`, ``, `1.2`): the enum is then a `String`.
 fn variant(value: &str) -> Option<String> {
+    let screaming = value.chars().any(|c| c.is_ascii_uppercase())
+        && value
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+    if !screaming {
+        return as_written(value);
+    }
+    as_written(&value.to_ascii_lowercase())
+}
+
+fn as_written(value: &str) -> Option<String> {
     let v = type_segment(value);
     let ok = !v.is_empty()
         && v.starts_with(|c: char| c.is_ascii_alphabetic())
@@ -376,7 +399,7 @@ impl Module {
 
     fn string_enum(&mut self, name: &str, schema: &Json, values: &[Json]) -> (String, bool) {
         let strs: Vec<&str> = values.iter().filter_map(Json::as_str).collect();
-        let variants: Vec<Option<String>> = strs.iter().map(|v| variant(v)).collect();
+        let variants = enum_variants(&strs);
         let distinct: BTreeSet<&String> = variants.iter().flatten().collect();
         if strs.len() != values.len()
             || variants.iter().any(Option::is_none)
@@ -419,12 +442,22 @@ impl Module {
         let (required, props) = required_and_properties(schema);
         let mut fields = String::new();
         let mut defaultable = true;
+        // Where a CRD accepts a legacy snake_case spelling beside the
+        // camelCase field (Istio's `jwks_uri`, `mirror_percent`), the
+        // camelCase one, which is what users write, gets the plain name.
         let mut used = BTreeSet::new();
-        for (json_name, sub) in &props {
+        let mut names = BTreeMap::new();
+        let mut order: Vec<&String> = props.iter().map(|(n, _)| n).collect();
+        order.sort_by_key(|n| n.contains('_'));
+        for json_name in order {
             let mut rust = field_name(json_name);
             while !used.insert(rust.clone()) {
                 rust.push('_');
             }
+            names.insert(json_name.clone(), rust);
+        }
+        for (json_name, sub) in &props {
+            let rust = names[json_name].clone();
             let (t, d) = self.type_of(&format!("{name}{}", type_segment(json_name)), sub);
             doc(
                 &mut fields,
@@ -864,6 +897,24 @@ mod tests {
         );
     }
 
+    /// A legacy snake_case spelling beside a camelCase field (Istio's
+    /// `jwks_uri`/`jwksUri`) leaves the plain name to the camelCase one,
+    /// whichever the CRD lists first.
+    #[test]
+    fn the_camel_case_field_keeps_the_plain_name() {
+        let schema = serde_json::json!({"type": "object", "properties": {"spec": {"type": "object", "properties": {
+            "jwks_uri": {"type": "string"}, "jwksUri": {"type": "string"}}}}});
+        let (_, text, _) = generate_project("demo-1.0", &[kind("Alpha", "v1", schema)]).unwrap();
+        assert!(
+            text.contains("#[serde(rename = \"jwksUri\", default, skip_serializing_if = \"Option::is_none\")]\n        pub jwks_uri: Option<String>,"),
+            "{text}"
+        );
+        assert!(
+            text.contains("#[serde(rename = \"jwks_uri\", default, skip_serializing_if = \"Option::is_none\")]\n        pub jwks_uri_: Option<String>,"),
+            "{text}"
+        );
+    }
+
     #[test]
     fn names() {
         assert_eq!(field_name("consecutive5xxErrors"), "consecutive5xx_errors");
@@ -874,6 +925,9 @@ mod tests {
         assert_eq!(type_segment("allowedRoutes"), "AllowedRoutes");
         assert_eq!(variant("PathPrefix").as_deref(), Some("PathPrefix"));
         assert_eq!(variant("=~"), None);
+        assert_eq!(variant("ISTIO_MUTUAL").as_deref(), Some("IstioMutual"));
+        assert_eq!(variant("STRICT").as_deref(), Some("Strict"));
+        assert_eq!(variant("TLSV1_2").as_deref(), Some("Tlsv12"));
         assert_eq!(project_module("istio-1.28.10"), "istio");
         assert_eq!(
             project_module("gateway-api-v1.6.1/experimental"),

@@ -8,13 +8,13 @@
 //! # Example
 //!
 //! ```
-//! use meshsynth::mesh::istio::networking::StringMatch;
+//! use meshsynth::mesh::istio::networking::{StringMatch, StringMatchExt};
 //! use meshsynth::mesh::traffic::{ServiceVersion, TrafficRule};
 //!
 //! let versions = vec![ServiceVersion::new("v2", "registry.example.com/acme/orders:1.5.0")];
 //! let traffic = vec![
 //!     // iOS clients always see v2; first match wins.
-//!     TrafficRule::new("ios").header("user-agent", StringMatch::Regex(".*iOS.*".into())).to("v2"),
+//!     TrafficRule::new("ios").header("user-agent", StringMatch::regex(".*iOS.*")).to("v2"),
 //!     // Everyone else: 98/2, with 10 % of requests mirrored to v2.
 //!     TrafficRule::new("default").split([("v1", 98), ("v2", 2)]).mirror("v2", 10.0),
 //! ];
@@ -29,6 +29,7 @@ use crate::mesh::istio::networking::{
     Destination, FaultAbort, FaultDelay, HttpFaultInjection, HttpMatchRequest, HttpRetry,
     HttpRoute, HttpRouteDestination, Percent, StringMatch, Subset,
 };
+use crate::mesh::istio::prelude::*;
 
 /// Another version of a service's pods, run beside the primary one as its
 /// own Deployment `<name>-<version>`, labelled `version: <version>`.
@@ -249,9 +250,9 @@ impl<'a> Plan<'a> {
             .map(|r| {
                 let to = |v: &str| dest.clone().subset(v);
                 let route = if r.split.is_empty() {
-                    vec![HttpRouteDestination::from(to(self.primary))]
+                    vec![HttpRouteDestination::to(to(self.primary))]
                 } else if r.split.len() == 1 {
-                    vec![HttpRouteDestination::from(to(&r.split[0].0))]
+                    vec![HttpRouteDestination::to(to(&r.split[0].0))]
                 } else {
                     r.split
                         .iter()
@@ -261,26 +262,27 @@ impl<'a> Plan<'a> {
                 let matches = matches_for(&r.when, prefixes);
                 let retries = match r.retries {
                     Some(attempts) => HttpRetry {
-                        attempts,
+                        attempts: Some(attempts),
                         ..retries.clone()
                     },
                     None => retries.clone(),
                 };
                 HttpRoute {
                     name: Some(r.name.clone()),
-                    matches: (!matches.is_empty()).then_some(matches),
+                    r#match: (!matches.is_empty()).then_some(matches),
                     route: Some(route),
                     timeout: Some(r.timeout.clone().unwrap_or_else(|| timeout.to_string())),
                     retries: Some(retries),
                     fault: r.fault.as_ref().map(|f| HttpFaultInjection {
                         delay: f.delay.as_ref().map(|(d, p)| FaultDelay {
-                            fixed_delay: d.clone(),
+                            fixed_delay: Some(d.clone()),
                             percentage: Some(Percent::new(*p)),
+                            ..Default::default()
                         }),
                         abort: f.abort.as_ref().map(|(s, p)| FaultAbort {
-                            http_status: Some(u32::from(*s)),
-                            grpc_status: None,
+                            http_status: Some(i32::from(*s)),
                             percentage: Some(Percent::new(*p)),
+                            ..Default::default()
                         }),
                     }),
                     mirror: r.mirror.as_ref().map(|m| to(&m.version)),
@@ -425,7 +427,7 @@ pub(crate) fn matches_for(when: &[RequestMatch], prefixes: &[String]) -> Vec<Htt
     prefixes
         .iter()
         .map(|p| HttpMatchRequest {
-            uri: Some(StringMatch::Prefix(p.clone())),
+            uri: Some(StringMatch::prefix(p.clone())),
             ..base.clone()
         })
         .collect()
@@ -441,7 +443,7 @@ fn match_request(when: &[RequestMatch]) -> HttpMatchRequest {
                     .insert(n.clone(), v.clone());
             }
             RequestMatch::Uri(v) => m.uri = Some(v.clone()),
-            RequestMatch::Method(v) => m.method = Some(StringMatch::Exact(v.clone())),
+            RequestMatch::Method(v) => m.method = Some(StringMatch::exact(v.clone())),
             RequestMatch::QueryParam(n, v) => {
                 m.query_params
                     .get_or_insert_with(BTreeMap::new)

@@ -12,6 +12,7 @@ use meshsynth::k8s::workloads::{
     NetworkPolicyProps, PodProps, ServicePortProps, ServiceProps,
 };
 use meshsynth::mesh::analysis::CREDENTIAL_SOURCES_ANNOTATION;
+use meshsynth::mesh::istio::prelude::*;
 use meshsynth::mesh::istio::*;
 use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, NamespaceProps};
 use meshsynth::mesh::prometheus::{Sli, SloProps, SloRules, ThresholdNames};
@@ -132,7 +133,7 @@ fn v1_policy() -> TrafficPolicy {
             }),
         }),
         outlier_detection: Some(OutlierDetection {
-            consecutive_5xx_errors: Some(3),
+            consecutive5xx_errors: Some(3),
             interval: Some("30s".into()),
             base_ejection_time: Some("30s".into()),
             ..Default::default()
@@ -150,12 +151,12 @@ fn complex_routing(with_premium: bool) -> Vec<HttpRoute> {
     if with_premium {
         rules.push(HttpRoute {
             name: Some("premium".into()),
-            matches: Some(vec![HttpMatchRequest {
+            r#match: Some(vec![HttpMatchRequest {
                 headers: Some(BTreeMap::from([(
                     "user-type".to_string(),
-                    StringMatch::Exact("premium".into()),
+                    StringMatch::exact("premium"),
                 )])),
-                uri: Some(StringMatch::Prefix("/api/v1".into())),
+                uri: Some(StringMatch::prefix("/api/v1")),
                 ..Default::default()
             }]),
             route: Some(vec![
@@ -167,23 +168,23 @@ fn complex_routing(with_premium: bool) -> Vec<HttpRoute> {
     }
     rules.push(HttpRoute {
         name: Some("asia".into()),
-        matches: Some(vec![HttpMatchRequest {
+        r#match: Some(vec![HttpMatchRequest {
             headers: Some(BTreeMap::from([(
                 "user-region".to_string(),
-                StringMatch::Exact("asia".into()),
+                StringMatch::exact("asia"),
             )])),
             ..Default::default()
         }]),
-        route: Some(vec![Destination::host("api-service")
-            .subset("asia-v1")
-            .into()]),
+        route: Some(vec![HttpRouteDestination::to(
+            Destination::host("api-service").subset("asia-v1"),
+        )]),
         ..Default::default()
     });
     rules.push(HttpRoute {
         name: Some("default".into()),
-        route: Some(vec![Destination::host("api-service")
-            .subset("default-v1")
-            .into()]),
+        route: Some(vec![HttpRouteDestination::to(
+            Destination::host("api-service").subset("default-v1"),
+        )]),
         ..Default::default()
     });
     rules
@@ -270,6 +271,7 @@ pub fn build(app: &mut App) -> Result<(), Error> {
                                     name: "user_session".into(),
                                     path: None,
                                     ttl: Some("3600s".into()),
+                                    attributes: None,
                                 }),
                                 ..Default::default()
                             }),
@@ -306,11 +308,13 @@ pub fn build(app: &mut App) -> Result<(), Error> {
             VirtualService::named(
                 name,
                 VirtualServiceSpec {
-                    hosts: vec![name.clone()],
+                    hosts: Some(vec![name.clone()]),
                     http: Some(vec![HttpRoute {
-                        route: Some(vec![Destination::host(name).subset("v1").into()]),
+                        route: Some(vec![HttpRouteDestination::to(
+                            Destination::host(name).subset("v1"),
+                        )]),
                         retries: Some(HttpRetry {
-                            attempts: 3,
+                            attempts: Some(3),
                             per_try_timeout: Some("2s".into()),
                             ..Default::default()
                         }),
@@ -327,7 +331,7 @@ pub fn build(app: &mut App) -> Result<(), Error> {
         VirtualService::named(
             "complex-routing",
             VirtualServiceSpec {
-                hosts: vec![HOST.into()],
+                hosts: Some(vec![HOST.into()]),
                 gateways: Some(vec![GATEWAY.into()]),
                 http: Some(complex_routing(svcs.len() >= 2)),
                 ..Default::default()
@@ -371,11 +375,13 @@ pub fn build(app: &mut App) -> Result<(), Error> {
     VirtualService::named(
         "global-routing",
         VirtualServiceSpec {
-            hosts: vec!["api.global".into()],
+            hosts: Some(vec!["api.global".into()]),
             http: Some(vec![HttpRoute {
-                route: Some(vec![Destination::host("api.global").into()]),
+                route: Some(vec![HttpRouteDestination::to(Destination::host(
+                    "api.global",
+                ))]),
                 retries: Some(HttpRetry {
-                    attempts: 3,
+                    attempts: Some(3),
                     per_try_timeout: Some("2s".into()),
                     ..Default::default()
                 }),
@@ -404,8 +410,8 @@ pub fn build(app: &mut App) -> Result<(), Error> {
             metrics: Some(vec![Metrics {
                 providers: Some(vec![ProviderRef::new("prometheus")]),
                 overrides: Some(vec![MetricsOverride {
-                    matches: Some(MetricSelector {
-                        metric: Some("REQUEST_DURATION".into()),
+                    r#match: Some(MetricSelector {
+                        metric: Some(IstioMetric::RequestDuration),
                         mode: Some(WorkloadMode::ClientAndServer),
                         ..Default::default()
                     }),
@@ -413,14 +419,14 @@ pub fn build(app: &mut App) -> Result<(), Error> {
                         (
                             "response_code".to_string(),
                             TagOverride {
-                                operation: TagOperation::Upsert,
+                                operation: Some(TagOperation::Upsert),
                                 value: Some("string(response.code)".into()),
                             },
                         ),
                         (
                             "request_operation".to_string(),
                             TagOverride {
-                                operation: TagOperation::Upsert,
+                                operation: Some(TagOperation::Upsert),
                                 value: Some("request.method".into()),
                             },
                         ),

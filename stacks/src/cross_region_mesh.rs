@@ -25,6 +25,9 @@ use meshsynth::core::{
 };
 use meshsynth::k8s::crd::types::ObjectMeta;
 use meshsynth::k8s::workloads::{network_policy, HpaMetric, NetworkPolicyProps, ScalingRules};
+use meshsynth::k8s_openapi::api::core::v1::{HTTPGetAction, Probe};
+use meshsynth::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use meshsynth::mesh::istio::prelude::*;
 use meshsynth::mesh::istio::*;
 use meshsynth::mesh::keda::{AwsIdentity, Trigger};
 use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, NamespaceProps};
@@ -525,7 +528,8 @@ fn region(
                 ..Default::default()
             }]),
             outbound_traffic_policy: Some(OutboundTrafficPolicy {
-                mode: OutboundMode::RegistryOnly,
+                mode: Some(OutboundMode::RegistryOnly),
+                ..Default::default()
             }),
             ..Default::default()
         },
@@ -642,13 +646,13 @@ fn global_service(
             location: Some(Location::MeshInternal),
             resolution: Some(Resolution::Dns),
             ports: Some(vec![ServicePort {
-                number: PORT,
+                number: PORT.into(),
                 protocol: Some("HTTP".into()),
                 name: "http".into(),
-                target_port: None,
+                ..Default::default()
             }]),
             workload_selector: Some(SidecarWorkloadSelector {
-                labels: app_label.clone(),
+                labels: Some(app_label.clone()),
             }),
             export_to: Some(vec![".".into()]),
             ..Default::default()
@@ -661,7 +665,10 @@ fn global_service(
         format!("{name}-{}", p.remote),
         WorkloadEntrySpec {
             address: Some(p.remote_gateway.clone()),
-            ports: Some(BTreeMap::from([("http".to_string(), EAST_WEST_PORT)])),
+            ports: Some(BTreeMap::from([(
+                "http".to_string(),
+                i64::from(EAST_WEST_PORT),
+            )])),
             labels: Some(remote_labels.clone()),
             network: Some(remote_net.clone()),
             locality: Some(p.remote.clone()),
@@ -683,19 +690,19 @@ fn global_service(
                 labels: Some(remote_labels),
                 annotations: None,
             }),
-            template: WorkloadEntrySpec {
+            template: WorkloadGroupTemplate {
                 network: Some(remote_net.clone()),
                 locality: Some(p.remote.clone()),
                 service_account: Some(name.into()),
                 ..Default::default()
             },
-            probe: Some(ReadinessProbe {
+            probe: Some(Probe {
                 period_seconds: Some(30),
                 timeout_seconds: Some(5),
                 failure_threshold: Some(3),
-                http_get: Some(HttpHealthCheck {
+                http_get: Some(HTTPGetAction {
                     path: Some("/healthz".into()),
-                    port: PORT,
+                    port: IntOrString::Int(PORT.into()),
                     ..Default::default()
                 }),
                 ..Default::default()
@@ -741,7 +748,7 @@ fn global_service(
                     }),
                 }),
                 outlier_detection: Some(OutlierDetection {
-                    consecutive_5xx_errors: Some(3),
+                    consecutive5xx_errors: Some(3),
                     interval: Some("30s".into()),
                     base_ejection_time: Some("30s".into()),
                     max_ejection_percent: Some(50),
@@ -766,14 +773,11 @@ fn global_service(
     // Routing on the global host.
     let to = |s: &str| Destination::host(host.clone()).subset(s);
     let header = |k: &str, v: &str| HttpMatchRequest {
-        headers: Some(BTreeMap::from([(
-            k.to_string(),
-            StringMatch::Exact(v.into()),
-        )])),
+        headers: Some(BTreeMap::from([(k.to_string(), StringMatch::exact(v))])),
         ..Default::default()
     };
     let retries = HttpRetry {
-        attempts: 3,
+        attempts: Some(3),
         per_try_timeout: Some("2s".into()),
         retry_on: Some("5xx,reset,connect-failure,retriable-4xx".into()),
         // Exponential backoff starting at 25 ms (Envoy's default base).
@@ -783,15 +787,16 @@ fn global_service(
     // Delay injection for chaos tests, off unless -c cross-region-mesh:chaos=true.
     let fault = p.chaos.then(|| HttpFaultInjection {
         delay: Some(FaultDelay {
-            fixed_delay: "2s".into(),
+            fixed_delay: Some("2s".into()),
             percentage: Some(Percent::new(10.0)),
+            ..Default::default()
         }),
         abort: None,
     });
     let route =
         |n: &str, m: Option<HttpMatchRequest>, dests: Vec<HttpRouteDestination>| HttpRoute {
             name: Some(n.into()),
-            matches: m.map(|m| vec![m]),
+            r#match: m.map(|m| vec![m]),
             route: Some(dests),
             timeout: Some("10s".into()),
             retries: Some(retries.clone()),
@@ -801,22 +806,22 @@ fn global_service(
     VirtualService::named(
         format!("{name}-global"),
         VirtualServiceSpec {
-            hosts: vec![host.clone()],
+            hosts: Some(vec![host.clone()]),
             http: Some(vec![
                 route(
                     "latency-sensitive",
                     Some(header(LATENCY_HEADER, "true")),
-                    vec![to("local").into()],
+                    vec![HttpRouteDestination::to(to("local"))],
                 ),
                 route(
                     "prefer-local-region",
                     Some(header(REGION_HEADER, &p.local)),
-                    vec![to("local").into()],
+                    vec![HttpRouteDestination::to(to("local"))],
                 ),
                 route(
                     "prefer-remote-region",
                     Some(header(REGION_HEADER, &p.remote)),
-                    vec![to("remote").into()],
+                    vec![HttpRouteDestination::to(to("remote"))],
                 ),
                 route(
                     "weighted",

@@ -11,6 +11,7 @@ use meshsynth::aws::network::{SubnetKind, Vpc, VpcProps};
 use meshsynth::core::{App, Chart, ChartProps, Env, Error, Stack, StackProps, Tags};
 use meshsynth::mesh::analysis::CREDENTIAL_SOURCES_ANNOTATION;
 use meshsynth::mesh::istio::networking::StringMatch;
+use meshsynth::mesh::istio::prelude::*;
 use meshsynth::mesh::istio::{
     Gateway, GatewaySpec, IstioInstall, IstioInstallProps, MtlsMode, PeerAuthentication,
     PeerAuthenticationSpec,
@@ -179,7 +180,7 @@ pub fn build(app: &mut App) -> Result<(), Error> {
                 )],
                 vec![
                     TrafficRule::new("ios")
-                        .header("user-agent", StringMatch::Regex(".*iOS.*".into()))
+                        .header("user-agent", StringMatch::regex(".*iOS.*"))
                         .to("v2"),
                     TrafficRule::new("canary")
                         .split([("v1", 98), ("v2", 2)])

@@ -13,6 +13,7 @@ use meshsynth::k8s::workloads::{
     ServicePortProps, ServiceProps,
 };
 use meshsynth::mesh::analysis::CREDENTIAL_SOURCES_ANNOTATION;
+use meshsynth::mesh::istio::prelude::*;
 use meshsynth::mesh::istio::*;
 use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, NamespaceProps};
 use meshsynth::mesh::service::{IngressRoute, MeshService, MeshServiceProps};
@@ -285,7 +286,10 @@ fn assert_finding(ds: &[Diagnostic], code: &str, path: &str) {
 /// The seed's Gateway, `credential_source` declared or not.
 fn seed_gateway(c: &mut Scope<'_>, selector: &str, hosts: &[&str], declared: bool) {
     let mut spec = GatewaySpec::ingress(hosts, Some("ecommerce-tls-cert"), false);
-    spec.selector = BTreeMap::from([("istio".to_string(), selector.to_string())]);
+    spec.selector = Some(BTreeMap::from([(
+        "istio".to_string(),
+        selector.to_string(),
+    )]));
     let mut gw = Gateway::named("ecommerce-gateway", spec);
     if declared {
         gw.metadata.annotations = Some(BTreeMap::from([(
@@ -301,14 +305,16 @@ fn seed_route(c: &mut Scope<'_>, hosts: &[&str], gateways: Option<Vec<String>>) 
     VirtualService::named(
         "order-service-ingress",
         VirtualServiceSpec {
-            hosts: hosts.iter().map(|h| h.to_string()).collect(),
+            hosts: Some(hosts.iter().map(|h| h.to_string()).collect()),
             gateways,
             http: Some(vec![HttpRoute {
-                matches: Some(vec![HttpMatchRequest {
-                    uri: Some(StringMatch::Prefix("/api/v1/orders".into())),
+                r#match: Some(vec![HttpMatchRequest {
+                    uri: Some(StringMatch::prefix("/api/v1/orders")),
                     ..Default::default()
                 }]),
-                route: Some(vec![Destination::host("order-service").into()]),
+                route: Some(vec![HttpRouteDestination::to(Destination::host(
+                    "order-service",
+                ))]),
                 ..Default::default()
             }]),
             ..Default::default()
@@ -728,6 +734,7 @@ fn advanced_seed_virtual_service_fails_on_each_missing_subset() {
                             name: "user_session".into(),
                             path: None,
                             ttl: Some("3600s".into()),
+                            attributes: None,
                         }),
                         ..Default::default()
                     }),
@@ -745,16 +752,16 @@ fn advanced_seed_virtual_service_fails_on_each_missing_subset() {
     VirtualService::named(
         "complex-routing",
         VirtualServiceSpec {
-            hosts: vec!["api.example.com".into()],
+            hosts: Some(vec!["api.example.com".into()]),
             gateways: Some(vec!["api-gateway".into()]),
             http: Some(vec![
                 HttpRoute {
-                    matches: Some(vec![HttpMatchRequest {
+                    r#match: Some(vec![HttpMatchRequest {
                         headers: Some(BTreeMap::from([(
                             "user-type".to_string(),
-                            StringMatch::Exact("premium".into()),
+                            StringMatch::exact("premium"),
                         )])),
-                        uri: Some(StringMatch::Prefix("/api/v1".into())),
+                        uri: Some(StringMatch::prefix("/api/v1")),
                         ..Default::default()
                     }]),
                     route: Some(vec![
@@ -764,18 +771,24 @@ fn advanced_seed_virtual_service_fails_on_each_missing_subset() {
                     ..Default::default()
                 },
                 HttpRoute {
-                    matches: Some(vec![HttpMatchRequest {
+                    r#match: Some(vec![HttpMatchRequest {
                         headers: Some(BTreeMap::from([(
                             "user-region".to_string(),
-                            StringMatch::Exact("asia".into()),
+                            StringMatch::exact("asia"),
                         )])),
                         ..Default::default()
                     }]),
-                    route: Some(vec![dest("api-service", "asia-v1").into()]),
+                    route: Some(vec![HttpRouteDestination::to(dest(
+                        "api-service",
+                        "asia-v1",
+                    ))]),
                     ..Default::default()
                 },
                 HttpRoute {
-                    route: Some(vec![dest("api-service", "default-v1").into()]),
+                    route: Some(vec![HttpRouteDestination::to(dest(
+                        "api-service",
+                        "default-v1",
+                    ))]),
                     ..Default::default()
                 },
             ]),
@@ -851,7 +864,7 @@ fn the_literal_seed_reports_subsets_beside_unknown_hosts() {
     VirtualService::named(
         "complex-routing",
         VirtualServiceSpec {
-            hosts: vec!["api.example.com".into()],
+            hosts: Some(vec!["api.example.com".into()]),
             gateways: Some(vec!["api-gateway".into()]),
             http: Some(vec![
                 HttpRoute {
@@ -862,11 +875,17 @@ fn the_literal_seed_reports_subsets_beside_unknown_hosts() {
                     ..Default::default()
                 },
                 HttpRoute {
-                    route: Some(vec![dest("api-service", "asia-v1").into()]),
+                    route: Some(vec![HttpRouteDestination::to(dest(
+                        "api-service",
+                        "asia-v1",
+                    ))]),
                     ..Default::default()
                 },
                 HttpRoute {
-                    route: Some(vec![dest("api-service", "default-v1").into()]),
+                    route: Some(vec![HttpRouteDestination::to(dest(
+                        "api-service",
+                        "default-v1",
+                    ))]),
                     ..Default::default()
                 },
             ]),

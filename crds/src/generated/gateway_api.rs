@@ -814,7 +814,7 @@ pub mod gateway_v1 {
         Hostname,
         /// `URI`
         #[serde(rename = "URI")]
-        URI,
+        Uri,
     }
 
     #[cfg(feature = "gateway-api-backendtlspolicy")]
@@ -4633,10 +4633,10 @@ pub mod gateway_v1 {
     pub enum HTTPRouteSpecRulesBackendRefsFiltersExternalAuthProtocol {
         /// `HTTP`
         #[serde(rename = "HTTP")]
-        HTTP,
+        Http,
         /// `GRPC`
         #[serde(rename = "GRPC")]
-        GRPC,
+        Grpc,
     }
 
     #[cfg(feature = "gateway-api-httproute")]
@@ -4894,7 +4894,7 @@ pub mod gateway_v1 {
         ExtensionRef,
         /// `CORS`
         #[serde(rename = "CORS")]
-        CORS,
+        Cors,
         /// `ExternalAuth`
         #[serde(rename = "ExternalAuth")]
         ExternalAuth,
@@ -5051,31 +5051,31 @@ pub mod gateway_v1 {
     pub enum HTTPRouteSpecRulesMatchesMethod {
         /// `GET`
         #[serde(rename = "GET")]
-        GET,
+        Get,
         /// `HEAD`
         #[serde(rename = "HEAD")]
-        HEAD,
+        Head,
         /// `POST`
         #[serde(rename = "POST")]
-        POST,
+        Post,
         /// `PUT`
         #[serde(rename = "PUT")]
-        PUT,
+        Put,
         /// `DELETE`
         #[serde(rename = "DELETE")]
-        DELETE,
+        Delete,
         /// `CONNECT`
         #[serde(rename = "CONNECT")]
-        CONNECT,
+        Connect,
         /// `OPTIONS`
         #[serde(rename = "OPTIONS")]
-        OPTIONS,
+        Options,
         /// `TRACE`
         #[serde(rename = "TRACE")]
-        TRACE,
+        Trace,
         /// `PATCH`
         #[serde(rename = "PATCH")]
-        PATCH,
+        Patch,
     }
 
     #[cfg(feature = "gateway-api-httproute")]
@@ -8804,22 +8804,22 @@ pub mod gateway_x_v1alpha1 {
     pub enum XBackendSpecProtocol {
         /// `TCP`
         #[serde(rename = "TCP")]
-        TCP,
+        Tcp,
         /// `HTTP`
         #[serde(rename = "HTTP")]
-        HTTP,
+        Http,
         /// `HTTP2`
         #[serde(rename = "HTTP2")]
-        HTTP2,
+        Http2,
         /// `HTTP11`
         #[serde(rename = "HTTP11")]
-        HTTP11,
+        Http11,
         /// `H2C`
         #[serde(rename = "H2C")]
-        H2C,
+        H2c,
         /// `MCP`
         #[serde(rename = "MCP")]
-        MCP,
+        Mcp,
     }
 
     #[cfg(feature = "gateway-api-xbackend")]
@@ -9082,7 +9082,7 @@ pub mod gateway_x_v1alpha1 {
         Hostname,
         /// `URI`
         #[serde(rename = "URI")]
-        URI,
+        Uri,
     }
 
     #[cfg(feature = "gateway-api-xbackend")]

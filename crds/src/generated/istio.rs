@@ -157,13 +157,13 @@ pub mod extensions_v1alpha1 {
     pub enum WasmPluginSpecFailStrategy {
         /// `FAIL_CLOSE`
         #[serde(rename = "FAIL_CLOSE")]
-        FAILCLOSE,
+        FailClose,
         /// `FAIL_OPEN`
         #[serde(rename = "FAIL_OPEN")]
-        FAILOPEN,
+        FailOpen,
         /// `FAIL_RELOAD`
         #[serde(rename = "FAIL_RELOAD")]
-        FAILRELOAD,
+        FailReload,
     }
 
     #[cfg(feature = "istio-wasmplugin")]
@@ -176,7 +176,7 @@ pub mod extensions_v1alpha1 {
     pub enum WasmPluginSpecImagePullPolicy {
         /// `UNSPECIFIED_POLICY`
         #[serde(rename = "UNSPECIFIED_POLICY")]
-        UNSPECIFIEDPOLICY,
+        UnspecifiedPolicy,
         /// `IfNotPresent`
         #[serde(rename = "IfNotPresent")]
         IfNotPresent,
@@ -213,16 +213,16 @@ pub mod extensions_v1alpha1 {
     pub enum WasmPluginSpecMatchMode {
         /// `UNDEFINED`
         #[serde(rename = "UNDEFINED")]
-        UNDEFINED,
+        Undefined,
         /// `CLIENT`
         #[serde(rename = "CLIENT")]
-        CLIENT,
+        Client,
         /// `SERVER`
         #[serde(rename = "SERVER")]
-        SERVER,
+        Server,
         /// `CLIENT_AND_SERVER`
         #[serde(rename = "CLIENT_AND_SERVER")]
-        CLIENTANDSERVER,
+        ClientAndServer,
     }
 
     #[cfg(feature = "istio-wasmplugin")]
@@ -243,16 +243,16 @@ pub mod extensions_v1alpha1 {
     pub enum WasmPluginSpecPhase {
         /// `UNSPECIFIED_PHASE`
         #[serde(rename = "UNSPECIFIED_PHASE")]
-        UNSPECIFIEDPHASE,
+        UnspecifiedPhase,
         /// `AUTHN`
         #[serde(rename = "AUTHN")]
-        AUTHN,
+        Authn,
         /// `AUTHZ`
         #[serde(rename = "AUTHZ")]
-        AUTHZ,
+        Authz,
         /// `STATS`
         #[serde(rename = "STATS")]
-        STATS,
+        Stats,
     }
 
     #[cfg(feature = "istio-wasmplugin")]
@@ -306,13 +306,13 @@ pub mod extensions_v1alpha1 {
     pub enum WasmPluginSpecType {
         /// `UNSPECIFIED_PLUGIN_TYPE`
         #[serde(rename = "UNSPECIFIED_PLUGIN_TYPE")]
-        UNSPECIFIEDPLUGINTYPE,
+        UnspecifiedPluginType,
         /// `HTTP`
         #[serde(rename = "HTTP")]
-        HTTP,
+        Http,
         /// `NETWORK`
         #[serde(rename = "NETWORK")]
-        NETWORK,
+        Network,
     }
 
     #[cfg(feature = "istio-wasmplugin")]
@@ -360,10 +360,10 @@ pub mod extensions_v1alpha1 {
     pub enum WasmPluginSpecVmConfigEnvValueFrom {
         /// `INLINE`
         #[serde(rename = "INLINE")]
-        INLINE,
+        Inline,
         /// `HOST`
         #[serde(rename = "HOST")]
-        HOST,
+        Host,
     }
 
     #[cfg(feature = "istio-wasmplugin")]
@@ -460,16 +460,16 @@ pub mod extensions_v1alpha1 {
     pub enum WasmPluginStatusValidationMessagesLevel {
         /// `UNKNOWN`
         #[serde(rename = "UNKNOWN")]
-        UNKNOWN,
+        Unknown,
         /// `ERROR`
         #[serde(rename = "ERROR")]
-        ERROR,
+        Error,
         /// `WARNING`
         #[serde(rename = "WARNING")]
-        WARNING,
+        Warning,
         /// `INFO`
         #[serde(rename = "INFO")]
-        INFO,
+        Info,
     }
 
     #[cfg(feature = "istio-wasmplugin")]
@@ -936,13 +936,13 @@ pub mod networking_v1 {
     pub enum DestinationRuleSpecSubsetsTrafficPolicyConnectionPoolHttpH2UpgradePolicy {
         /// `DEFAULT`
         #[serde(rename = "DEFAULT")]
-        DEFAULT,
+        Default,
         /// `DO_NOT_UPGRADE`
         #[serde(rename = "DO_NOT_UPGRADE")]
-        DONOTUPGRADE,
+        DoNotUpgrade,
         /// `UPGRADE`
         #[serde(rename = "UPGRADE")]
-        UPGRADE,
+        Upgrade,
     }
 
     #[cfg(any(feature = "istio-destinationrule", feature = "istio-sidecar"))]
@@ -1205,22 +1205,22 @@ pub mod networking_v1 {
     pub enum DestinationRuleSpecSubsetsTrafficPolicyLoadBalancerSimple {
         /// `UNSPECIFIED`
         #[serde(rename = "UNSPECIFIED")]
-        UNSPECIFIED,
+        Unspecified,
         /// `LEAST_CONN`
         #[serde(rename = "LEAST_CONN")]
-        LEASTCONN,
+        LeastConn,
         /// `RANDOM`
         #[serde(rename = "RANDOM")]
-        RANDOM,
+        Random,
         /// `PASSTHROUGH`
         #[serde(rename = "PASSTHROUGH")]
-        PASSTHROUGH,
+        Passthrough,
         /// `ROUND_ROBIN`
         #[serde(rename = "ROUND_ROBIN")]
-        ROUNDROBIN,
+        RoundRobin,
         /// `LEAST_REQUEST`
         #[serde(rename = "LEAST_REQUEST")]
-        LEASTREQUEST,
+        LeastRequest,
     }
 
     #[cfg(feature = "istio-destinationrule")]
@@ -1405,16 +1405,16 @@ pub mod networking_v1 {
     pub enum DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsTlsMode {
         /// `DISABLE`
         #[serde(rename = "DISABLE")]
-        DISABLE,
+        Disable,
         /// `SIMPLE`
         #[serde(rename = "SIMPLE")]
-        SIMPLE,
+        Simple,
         /// `MUTUAL`
         #[serde(rename = "MUTUAL")]
-        MUTUAL,
+        Mutual,
         /// `ISTIO_MUTUAL`
         #[serde(rename = "ISTIO_MUTUAL")]
-        ISTIOMUTUAL,
+        IstioMutual,
     }
 
     #[cfg(feature = "istio-destinationrule")]
@@ -1604,16 +1604,16 @@ pub mod networking_v1 {
     pub enum DestinationRuleStatusValidationMessagesLevel {
         /// `UNKNOWN`
         #[serde(rename = "UNKNOWN")]
-        UNKNOWN,
+        Unknown,
         /// `ERROR`
         #[serde(rename = "ERROR")]
-        ERROR,
+        Error,
         /// `WARNING`
         #[serde(rename = "WARNING")]
-        WARNING,
+        Warning,
         /// `INFO`
         #[serde(rename = "INFO")]
-        INFO,
+        Info,
     }
 
     #[cfg(any(feature = "istio-destinationrule", feature = "istio-gateway", feature = "istio-serviceentry", feature = "istio-sidecar", feature = "istio-virtualservice", feature = "istio-workloadentry", feature = "istio-workloadgroup"))]
@@ -1809,19 +1809,19 @@ pub mod networking_v1 {
     pub enum GatewaySpecServersTlsMaxProtocolVersion {
         /// `TLS_AUTO`
         #[serde(rename = "TLS_AUTO")]
-        TLSAUTO,
+        TlsAuto,
         /// `TLSV1_0`
         #[serde(rename = "TLSV1_0")]
-        TLSV10,
+        Tlsv10,
         /// `TLSV1_1`
         #[serde(rename = "TLSV1_1")]
-        TLSV11,
+        Tlsv11,
         /// `TLSV1_2`
         #[serde(rename = "TLSV1_2")]
-        TLSV12,
+        Tlsv12,
         /// `TLSV1_3`
         #[serde(rename = "TLSV1_3")]
-        TLSV13,
+        Tlsv13,
     }
 
     #[cfg(any(feature = "istio-gateway", feature = "istio-sidecar"))]
@@ -1838,22 +1838,22 @@ pub mod networking_v1 {
     pub enum GatewaySpecServersTlsMode {
         /// `PASSTHROUGH`
         #[serde(rename = "PASSTHROUGH")]
-        PASSTHROUGH,
+        Passthrough,
         /// `SIMPLE`
         #[serde(rename = "SIMPLE")]
-        SIMPLE,
+        Simple,
         /// `MUTUAL`
         #[serde(rename = "MUTUAL")]
-        MUTUAL,
+        Mutual,
         /// `AUTO_PASSTHROUGH`
         #[serde(rename = "AUTO_PASSTHROUGH")]
-        AUTOPASSTHROUGH,
+        AutoPassthrough,
         /// `ISTIO_MUTUAL`
         #[serde(rename = "ISTIO_MUTUAL")]
-        ISTIOMUTUAL,
+        IstioMutual,
         /// `OPTIONAL_MUTUAL`
         #[serde(rename = "OPTIONAL_MUTUAL")]
-        OPTIONALMUTUAL,
+        OptionalMutual,
     }
 
     #[cfg(any(feature = "istio-gateway", feature = "istio-sidecar"))]
@@ -1986,10 +1986,10 @@ pub mod networking_v1 {
     pub enum ServiceEntrySpecLocation {
         /// `MESH_EXTERNAL`
         #[serde(rename = "MESH_EXTERNAL")]
-        MESHEXTERNAL,
+        MeshExternal,
         /// `MESH_INTERNAL`
         #[serde(rename = "MESH_INTERNAL")]
-        MESHINTERNAL,
+        MeshInternal,
     }
 
     #[cfg(feature = "istio-serviceentry")]
@@ -2026,19 +2026,19 @@ pub mod networking_v1 {
     pub enum ServiceEntrySpecResolution {
         /// `NONE`
         #[serde(rename = "NONE")]
-        NONE,
+        None,
         /// `STATIC`
         #[serde(rename = "STATIC")]
-        STATIC,
+        Static,
         /// `DNS`
         #[serde(rename = "DNS")]
-        DNS,
+        Dns,
         /// `DNS_ROUND_ROBIN`
         #[serde(rename = "DNS_ROUND_ROBIN")]
-        DNSROUNDROBIN,
+        DnsRoundRobin,
         /// `DYNAMIC_DNS`
         #[serde(rename = "DYNAMIC_DNS")]
-        DYNAMICDNS,
+        DynamicDns,
     }
 
     #[cfg(any(feature = "istio-serviceentry", feature = "istio-sidecar"))]
@@ -2128,13 +2128,13 @@ pub mod networking_v1 {
     pub enum SidecarSpecEgressCaptureMode {
         /// `DEFAULT`
         #[serde(rename = "DEFAULT")]
-        DEFAULT,
+        Default,
         /// `IPTABLES`
         #[serde(rename = "IPTABLES")]
-        IPTABLES,
+        Iptables,
         /// `NONE`
         #[serde(rename = "NONE")]
-        NONE,
+        None,
     }
 
     #[cfg(feature = "istio-sidecar")]
@@ -2268,10 +2268,10 @@ pub mod networking_v1 {
     pub enum SidecarSpecOutboundTrafficPolicyMode {
         /// `REGISTRY_ONLY`
         #[serde(rename = "REGISTRY_ONLY")]
-        REGISTRYONLY,
+        RegistryOnly,
         /// `ALLOW_ANY`
         #[serde(rename = "ALLOW_ANY")]
-        ALLOWANY,
+        AllowAny,
     }
 
     #[cfg(feature = "istio-sidecar")]
@@ -2358,11 +2358,11 @@ pub mod networking_v1 {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub mirror: Option<VirtualServiceSpecHttpMirror>,
         /// `mirror_percent`.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub mirror_percent: Option<i64>,
+        #[serde(rename = "mirror_percent", default, skip_serializing_if = "Option::is_none")]
+        pub mirror_percent_: Option<i64>,
         /// `mirrorPercent`.
         #[serde(rename = "mirrorPercent", default, skip_serializing_if = "Option::is_none")]
-        pub mirror_percent_: Option<i64>,
+        pub mirror_percent: Option<i64>,
         /// ```text
         /// Percentage of the traffic to be mirrored by the `mirror` field.
         /// ```
@@ -2480,13 +2480,13 @@ pub mod networking_v1 {
     pub enum VirtualServiceSpecHttpCorsPolicyUnmatchedPreflights {
         /// `UNSPECIFIED`
         #[serde(rename = "UNSPECIFIED")]
-        UNSPECIFIED,
+        Unspecified,
         /// `FORWARD`
         #[serde(rename = "FORWARD")]
-        FORWARD,
+        Forward,
         /// `IGNORE`
         #[serde(rename = "IGNORE")]
-        IGNORE,
+        Ignore,
     }
 
     #[cfg(feature = "istio-virtualservice")]
@@ -2841,10 +2841,10 @@ pub mod networking_v1 {
     pub enum VirtualServiceSpecHttpRedirectDerivePort {
         /// `FROM_PROTOCOL_DEFAULT`
         #[serde(rename = "FROM_PROTOCOL_DEFAULT")]
-        FROMPROTOCOLDEFAULT,
+        FromProtocolDefault,
         /// `FROM_REQUEST_PORT`
         #[serde(rename = "FROM_REQUEST_PORT")]
-        FROMREQUESTPORT,
+        FromRequestPort,
     }
 
     #[cfg(feature = "istio-virtualservice")]
@@ -3696,40 +3696,40 @@ pub mod networking_v1alpha3 {
     pub enum EnvoyFilterSpecConfigPatchesApplyTo {
         /// `INVALID`
         #[serde(rename = "INVALID")]
-        INVALID,
+        Invalid,
         /// `LISTENER`
         #[serde(rename = "LISTENER")]
-        LISTENER,
+        Listener,
         /// `FILTER_CHAIN`
         #[serde(rename = "FILTER_CHAIN")]
-        FILTERCHAIN,
+        FilterChain,
         /// `NETWORK_FILTER`
         #[serde(rename = "NETWORK_FILTER")]
-        NETWORKFILTER,
+        NetworkFilter,
         /// `HTTP_FILTER`
         #[serde(rename = "HTTP_FILTER")]
-        HTTPFILTER,
+        HttpFilter,
         /// `ROUTE_CONFIGURATION`
         #[serde(rename = "ROUTE_CONFIGURATION")]
-        ROUTECONFIGURATION,
+        RouteConfiguration,
         /// `VIRTUAL_HOST`
         #[serde(rename = "VIRTUAL_HOST")]
-        VIRTUALHOST,
+        VirtualHost,
         /// `HTTP_ROUTE`
         #[serde(rename = "HTTP_ROUTE")]
-        HTTPROUTE,
+        HttpRoute,
         /// `CLUSTER`
         #[serde(rename = "CLUSTER")]
-        CLUSTER,
+        Cluster,
         /// `EXTENSION_CONFIG`
         #[serde(rename = "EXTENSION_CONFIG")]
-        EXTENSIONCONFIG,
+        ExtensionConfig,
         /// `BOOTSTRAP`
         #[serde(rename = "BOOTSTRAP")]
-        BOOTSTRAP,
+        Bootstrap,
         /// `LISTENER_FILTER`
         #[serde(rename = "LISTENER_FILTER")]
-        LISTENERFILTER,
+        ListenerFilter,
     }
 
     #[cfg(feature = "istio-envoyfilter")]
@@ -3805,16 +3805,16 @@ pub mod networking_v1alpha3 {
     pub enum EnvoyFilterSpecConfigPatchesMatchContext {
         /// `ANY`
         #[serde(rename = "ANY")]
-        ANY,
+        Any,
         /// `SIDECAR_INBOUND`
         #[serde(rename = "SIDECAR_INBOUND")]
-        SIDECARINBOUND,
+        SidecarInbound,
         /// `SIDECAR_OUTBOUND`
         #[serde(rename = "SIDECAR_OUTBOUND")]
-        SIDECAROUTBOUND,
+        SidecarOutbound,
         /// `GATEWAY`
         #[serde(rename = "GATEWAY")]
-        GATEWAY,
+        Gateway,
     }
 
     #[cfg(feature = "istio-envoyfilter")]
@@ -4021,16 +4021,16 @@ pub mod networking_v1alpha3 {
     pub enum EnvoyFilterSpecConfigPatchesMatchRouteConfigurationVhostRouteAction {
         /// `ANY`
         #[serde(rename = "ANY")]
-        ANY,
+        Any,
         /// `ROUTE`
         #[serde(rename = "ROUTE")]
-        ROUTE,
+        Route,
         /// `REDIRECT`
         #[serde(rename = "REDIRECT")]
-        REDIRECT,
+        Redirect,
         /// `DIRECT_RESPONSE`
         #[serde(rename = "DIRECT_RESPONSE")]
-        DIRECTRESPONSE,
+        DirectResponse,
     }
 
     #[cfg(feature = "istio-envoyfilter")]
@@ -4070,16 +4070,16 @@ pub mod networking_v1alpha3 {
     pub enum EnvoyFilterSpecConfigPatchesPatchFilterClass {
         /// `UNSPECIFIED`
         #[serde(rename = "UNSPECIFIED")]
-        UNSPECIFIED,
+        Unspecified,
         /// `AUTHN`
         #[serde(rename = "AUTHN")]
-        AUTHN,
+        Authn,
         /// `AUTHZ`
         #[serde(rename = "AUTHZ")]
-        AUTHZ,
+        Authz,
         /// `STATS`
         #[serde(rename = "STATS")]
-        STATS,
+        Stats,
     }
 
     #[cfg(feature = "istio-envoyfilter")]
@@ -4092,28 +4092,28 @@ pub mod networking_v1alpha3 {
     pub enum EnvoyFilterSpecConfigPatchesPatchOperation {
         /// `INVALID`
         #[serde(rename = "INVALID")]
-        INVALID,
+        Invalid,
         /// `MERGE`
         #[serde(rename = "MERGE")]
-        MERGE,
+        Merge,
         /// `ADD`
         #[serde(rename = "ADD")]
-        ADD,
+        Add,
         /// `REMOVE`
         #[serde(rename = "REMOVE")]
-        REMOVE,
+        Remove,
         /// `INSERT_BEFORE`
         #[serde(rename = "INSERT_BEFORE")]
-        INSERTBEFORE,
+        InsertBefore,
         /// `INSERT_AFTER`
         #[serde(rename = "INSERT_AFTER")]
-        INSERTAFTER,
+        InsertAfter,
         /// `INSERT_FIRST`
         #[serde(rename = "INSERT_FIRST")]
-        INSERTFIRST,
+        InsertFirst,
         /// `REPLACE`
         #[serde(rename = "REPLACE")]
-        REPLACE,
+        Replace,
     }
 
     #[cfg(feature = "istio-envoyfilter")]
@@ -4247,16 +4247,16 @@ pub mod networking_v1alpha3 {
     pub enum EnvoyFilterStatusValidationMessagesLevel {
         /// `UNKNOWN`
         #[serde(rename = "UNKNOWN")]
-        UNKNOWN,
+        Unknown,
         /// `ERROR`
         #[serde(rename = "ERROR")]
-        ERROR,
+        Error,
         /// `WARNING`
         #[serde(rename = "WARNING")]
-        WARNING,
+        Warning,
         /// `INFO`
         #[serde(rename = "INFO")]
-        INFO,
+        Info,
     }
 
     #[cfg(feature = "istio-envoyfilter")]
@@ -4887,16 +4887,16 @@ pub mod networking_v1beta1 {
     pub enum ProxyConfigStatusValidationMessagesLevel {
         /// `UNKNOWN`
         #[serde(rename = "UNKNOWN")]
-        UNKNOWN,
+        Unknown,
         /// `ERROR`
         #[serde(rename = "ERROR")]
-        ERROR,
+        Error,
         /// `WARNING`
         #[serde(rename = "WARNING")]
-        WARNING,
+        Warning,
         /// `INFO`
         #[serde(rename = "INFO")]
-        INFO,
+        Info,
     }
 
     #[cfg(feature = "istio-proxyconfig")]
@@ -5096,16 +5096,16 @@ pub mod security_v1 {
     pub enum AuthorizationPolicySpecAction {
         /// `ALLOW`
         #[serde(rename = "ALLOW")]
-        ALLOW,
+        Allow,
         /// `DENY`
         #[serde(rename = "DENY")]
-        DENY,
+        Deny,
         /// `AUDIT`
         #[serde(rename = "AUDIT")]
-        AUDIT,
+        Audit,
         /// `CUSTOM`
         #[serde(rename = "CUSTOM")]
-        CUSTOM,
+        Custom,
     }
 
     #[cfg(feature = "istio-authorizationpolicy")]
@@ -5435,16 +5435,16 @@ pub mod security_v1 {
     pub enum AuthorizationPolicyStatusValidationMessagesLevel {
         /// `UNKNOWN`
         #[serde(rename = "UNKNOWN")]
-        UNKNOWN,
+        Unknown,
         /// `ERROR`
         #[serde(rename = "ERROR")]
-        ERROR,
+        Error,
         /// `WARNING`
         #[serde(rename = "WARNING")]
-        WARNING,
+        Warning,
         /// `INFO`
         #[serde(rename = "INFO")]
-        INFO,
+        Info,
     }
 
     #[cfg(any(feature = "istio-authorizationpolicy", feature = "istio-peerauthentication", feature = "istio-requestauthentication"))]
@@ -5511,16 +5511,16 @@ pub mod security_v1 {
     pub enum PeerAuthenticationSpecMtlsMode {
         /// `UNSET`
         #[serde(rename = "UNSET")]
-        UNSET,
+        Unset,
         /// `DISABLE`
         #[serde(rename = "DISABLE")]
-        DISABLE,
+        Disable,
         /// `PERMISSIVE`
         #[serde(rename = "PERMISSIVE")]
-        PERMISSIVE,
+        Permissive,
         /// `STRICT`
         #[serde(rename = "STRICT")]
-        STRICT,
+        Strict,
     }
 
     #[cfg(feature = "istio-peerauthentication")]
@@ -5603,13 +5603,13 @@ pub mod security_v1 {
         /// ```text
         /// URL of the provider's public key set to validate signature of the JWT.
         /// ```
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub jwks_uri: Option<String>,
+        #[serde(rename = "jwks_uri", default, skip_serializing_if = "Option::is_none")]
+        pub jwks_uri_: Option<String>,
         /// ```text
         /// URL of the provider's public key set to validate signature of the JWT.
         /// ```
         #[serde(rename = "jwksUri", default, skip_serializing_if = "Option::is_none")]
-        pub jwks_uri_: Option<String>,
+        pub jwks_uri: Option<String>,
         /// ```text
         /// This field specifies a list of operations to copy the claim to HTTP headers on a successfully verified token.
         /// ```
@@ -6010,13 +6010,13 @@ pub mod telemetry_v1 {
     pub enum TelemetrySpecAccessLoggingMatchMode {
         /// `CLIENT_AND_SERVER`
         #[serde(rename = "CLIENT_AND_SERVER")]
-        CLIENTANDSERVER,
+        ClientAndServer,
         /// `CLIENT`
         #[serde(rename = "CLIENT")]
-        CLIENT,
+        Client,
         /// `SERVER`
         #[serde(rename = "SERVER")]
-        SERVER,
+        Server,
     }
 
     #[cfg(feature = "istio-telemetry")]
@@ -6108,37 +6108,37 @@ pub mod telemetry_v1 {
     pub enum TelemetrySpecMetricsOverridesMatchMetric {
         /// `ALL_METRICS`
         #[serde(rename = "ALL_METRICS")]
-        ALLMETRICS,
+        AllMetrics,
         /// `REQUEST_COUNT`
         #[serde(rename = "REQUEST_COUNT")]
-        REQUESTCOUNT,
+        RequestCount,
         /// `REQUEST_DURATION`
         #[serde(rename = "REQUEST_DURATION")]
-        REQUESTDURATION,
+        RequestDuration,
         /// `REQUEST_SIZE`
         #[serde(rename = "REQUEST_SIZE")]
-        REQUESTSIZE,
+        RequestSize,
         /// `RESPONSE_SIZE`
         #[serde(rename = "RESPONSE_SIZE")]
-        RESPONSESIZE,
+        ResponseSize,
         /// `TCP_OPENED_CONNECTIONS`
         #[serde(rename = "TCP_OPENED_CONNECTIONS")]
-        TCPOPENEDCONNECTIONS,
+        TcpOpenedConnections,
         /// `TCP_CLOSED_CONNECTIONS`
         #[serde(rename = "TCP_CLOSED_CONNECTIONS")]
-        TCPCLOSEDCONNECTIONS,
+        TcpClosedConnections,
         /// `TCP_SENT_BYTES`
         #[serde(rename = "TCP_SENT_BYTES")]
-        TCPSENTBYTES,
+        TcpSentBytes,
         /// `TCP_RECEIVED_BYTES`
         #[serde(rename = "TCP_RECEIVED_BYTES")]
-        TCPRECEIVEDBYTES,
+        TcpReceivedBytes,
         /// `GRPC_REQUEST_MESSAGES`
         #[serde(rename = "GRPC_REQUEST_MESSAGES")]
-        GRPCREQUESTMESSAGES,
+        GrpcRequestMessages,
         /// `GRPC_RESPONSE_MESSAGES`
         #[serde(rename = "GRPC_RESPONSE_MESSAGES")]
-        GRPCRESPONSEMESSAGES,
+        GrpcResponseMessages,
     }
 
     #[cfg(feature = "istio-telemetry")]
@@ -6173,10 +6173,10 @@ pub mod telemetry_v1 {
     pub enum TelemetrySpecMetricsOverridesTagOverridesOperation {
         /// `UPSERT`
         #[serde(rename = "UPSERT")]
-        UPSERT,
+        Upsert,
         /// `REMOVE`
         #[serde(rename = "REMOVE")]
-        REMOVE,
+        Remove,
     }
 
     #[cfg(feature = "istio-telemetry")]
@@ -6419,16 +6419,16 @@ pub mod telemetry_v1 {
     pub enum TelemetryStatusValidationMessagesLevel {
         /// `UNKNOWN`
         #[serde(rename = "UNKNOWN")]
-        UNKNOWN,
+        Unknown,
         /// `ERROR`
         #[serde(rename = "ERROR")]
-        ERROR,
+        Error,
         /// `WARNING`
         #[serde(rename = "WARNING")]
-        WARNING,
+        Warning,
         /// `INFO`
         #[serde(rename = "INFO")]
-        INFO,
+        Info,
     }
 
     #[cfg(feature = "istio-telemetry")]

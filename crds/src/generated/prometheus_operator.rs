@@ -1358,16 +1358,16 @@ pub mod monitoring_v1 {
     pub enum AlertmanagerSpecAlertmanagerConfigurationGlobalHttpConfigOauth2TlsConfigMaxVersion {
         /// `TLS10`
         #[serde(rename = "TLS10")]
-        TLS10,
+        Tls10,
         /// `TLS11`
         #[serde(rename = "TLS11")]
-        TLS11,
+        Tls11,
         /// `TLS12`
         #[serde(rename = "TLS12")]
-        TLS12,
+        Tls12,
         /// `TLS13`
         #[serde(rename = "TLS13")]
-        TLS13,
+        Tls13,
     }
 
     #[cfg(any(feature = "prometheus-operator-alertmanager", feature = "prometheus-operator-podmonitor", feature = "prometheus-operator-probe", feature = "prometheus-operator-prometheus", feature = "prometheus-operator-servicemonitor", feature = "prometheus-operator-thanosruler"))]
@@ -5834,7 +5834,7 @@ pub mod monitoring_v1 {
     pub enum PrometheusSpecNameValidationScheme {
         /// `UTF8`
         #[serde(rename = "UTF8")]
-        UTF8,
+        Utf8,
         /// `Legacy`
         #[serde(rename = "Legacy")]
         Legacy,
@@ -6014,7 +6014,7 @@ pub mod monitoring_v1 {
     pub enum PrometheusSpecReloadStrategy {
         /// `HTTP`
         #[serde(rename = "HTTP")]
-        HTTP,
+        Http,
         /// `ProcessSignal`
         #[serde(rename = "ProcessSignal")]
         ProcessSignal,
@@ -9581,16 +9581,16 @@ pub mod monitoring_v1alpha1 {
     pub enum AlertmanagerConfigSpecReceiversDiscordConfigsHttpConfigOauth2TlsConfigMaxVersion {
         /// `TLS10`
         #[serde(rename = "TLS10")]
-        TLS10,
+        Tls10,
         /// `TLS11`
         #[serde(rename = "TLS11")]
-        TLS11,
+        Tls11,
         /// `TLS12`
         #[serde(rename = "TLS12")]
-        TLS12,
+        Tls12,
         /// `TLS13`
         #[serde(rename = "TLS13")]
-        TLS13,
+        Tls13,
     }
 
     #[cfg(any(feature = "prometheus-operator-alertmanagerconfig", feature = "prometheus-operator-prometheusagent", feature = "prometheus-operator-scrapeconfig"))]
@@ -11016,7 +11016,7 @@ pub mod monitoring_v1alpha1 {
         Markdown,
         /// `HTML`
         #[serde(rename = "HTML")]
-        HTML,
+        Html,
     }
 
     #[cfg(feature = "prometheus-operator-alertmanagerconfig")]
@@ -12928,7 +12928,7 @@ pub mod monitoring_v1alpha1 {
     pub enum PrometheusAgentSpecNameValidationScheme {
         /// `UTF8`
         #[serde(rename = "UTF8")]
-        UTF8,
+        Utf8,
         /// `Legacy`
         #[serde(rename = "Legacy")]
         Legacy,
@@ -13140,7 +13140,7 @@ pub mod monitoring_v1alpha1 {
     pub enum PrometheusAgentSpecReloadStrategy {
         /// `HTTP`
         #[serde(rename = "HTTP")]
-        HTTP,
+        Http,
         /// `ProcessSignal`
         #[serde(rename = "ProcessSignal")]
         ProcessSignal,
@@ -15666,7 +15666,7 @@ pub mod monitoring_v1alpha1 {
         ManagedIdentity,
         /// `SDK`
         #[serde(rename = "SDK")]
-        SDK,
+        Sdk,
         /// `WorkloadIdentity`
         #[serde(rename = "WorkloadIdentity")]
         WorkloadIdentity,
@@ -16045,16 +16045,16 @@ pub mod monitoring_v1alpha1 {
         A,
         /// `AAAA`
         #[serde(rename = "AAAA")]
-        AAAA,
+        Aaaa,
         /// `MX`
         #[serde(rename = "MX")]
-        MX,
+        Mx,
         /// `NS`
         #[serde(rename = "NS")]
-        NS,
+        Ns,
         /// `SRV`
         #[serde(rename = "SRV")]
-        SRV,
+        Srv,
     }
 
     #[cfg(feature = "prometheus-operator-scrapeconfig")]
@@ -17841,7 +17841,7 @@ pub mod monitoring_v1alpha1 {
     pub enum ScrapeConfigSpecOvhcloudSDConfigsService {
         /// `VPS`
         #[serde(rename = "VPS")]
-        VPS,
+        Vps,
         /// `DedicatedServer`
         #[serde(rename = "DedicatedServer")]
         DedicatedServer,

@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 
 use crate::core::Diagnostic;
 use crate::mesh::analysis::checks::error;
-use crate::mesh::analysis::index::{Index, PodInfo};
+use crate::mesh::analysis::index::{labels, Index, PodInfo};
+use crate::mesh::crd::SpecOf;
 use crate::mesh::gateway_api::USE_WAYPOINT_LABEL;
 use crate::mesh::istio::security::{AuthorizationPolicy, Rule};
 
@@ -61,8 +62,12 @@ fn waypoint_of(ix: &Index<'_>, pod: &PodInfo<'_>) -> Option<String> {
 /// principals, request-level conditions), which ztunnel cannot enforce.
 fn l7_attributes(rule: &Rule) -> Vec<&'static str> {
     let mut out = Vec::new();
-    for to in rule.to.iter().flatten() {
-        let o = &to.operation;
+    for o in rule
+        .to
+        .iter()
+        .flatten()
+        .filter_map(|t| t.operation.as_ref())
+    {
         if o.methods.is_some() || o.not_methods.is_some() {
             out.push("methods");
         }
@@ -73,8 +78,7 @@ fn l7_attributes(rule: &Rule) -> Vec<&'static str> {
             out.push("hosts");
         }
     }
-    for from in rule.from.iter().flatten() {
-        let s = &from.source;
+    for s in rule.from.iter().flatten().filter_map(|f| f.source.as_ref()) {
         if s.request_principals.is_some() || s.not_request_principals.is_some() {
             out.push("requestPrincipals");
         }
@@ -147,8 +151,8 @@ fn check_policy(
     policy: &AuthorizationPolicy,
     out: &mut Vec<Diagnostic>,
 ) {
-    let spec = &policy.spec;
-    if spec.target_refs.is_some() {
+    let spec = policy.spec();
+    if spec.target_ref.is_some() || spec.target_refs.is_some() {
         return; // attached to a waypoint or Service: enforced at L7
     }
     let l7: Vec<&str> = spec
@@ -161,7 +165,7 @@ fn check_policy(
         return;
     }
     let pods: Vec<&PodInfo<'_>> = match &spec.selector {
-        Some(s) => ix.pods_selected(cluster, ns, &s.match_labels),
+        Some(s) => ix.pods_selected(cluster, ns, labels(&s.match_labels)),
         None => ix
             .pods_by_ns
             .get(&(cluster, ns.to_string()))
@@ -204,7 +208,12 @@ fn check_target_refs(
     policy: &AuthorizationPolicy,
     out: &mut Vec<Diagnostic>,
 ) {
-    for (i, t) in policy.spec.target_refs.iter().flatten().enumerate() {
+    let spec = policy.spec();
+    let refs = spec
+        .target_ref
+        .iter()
+        .chain(spec.target_refs.iter().flatten());
+    for (i, t) in refs.enumerate() {
         let found = match t.kind.as_str() {
             "Service" => ix
                 .services_by_ns

@@ -9,6 +9,7 @@ use k8s_openapi::api::core::v1::{Namespace, Pod, PodSpec, Secret, Service};
 use serde_json::Value as Json;
 
 use crate::core::{App, InstallKind, K8sObject, RawObject};
+use crate::mesh::crd::SpecOf;
 use crate::mesh::istio::install::ISTIO_SYSTEM;
 use crate::mesh::istio::networking::{
     DestinationRule, Gateway, ServiceEntry, Sidecar, VirtualService, WorkloadEntry,
@@ -111,6 +112,12 @@ pub fn host_matches(pattern: &str, host: &str) -> bool {
         return pattern.ends_with(suffix);
     }
     false
+}
+
+/// A selector's or object's labels, empty when absent.
+pub fn labels(l: &Option<BTreeMap<String, String>>) -> &BTreeMap<String, String> {
+    static EMPTY: BTreeMap<String, String> = BTreeMap::new();
+    l.as_ref().unwrap_or(&EMPTY)
 }
 
 /// Whether `labels` contains every pair of `selector`.
@@ -262,7 +269,7 @@ impl<'a> Index<'a> {
                 ix.virtual_services.push(item!(o));
             } else if let Some(o) = downcast::<DestinationRule>(obj) {
                 ix.drs_by_host
-                    .entry((cluster, fqdn(&o.spec.host, &ns)))
+                    .entry((cluster, fqdn(&o.spec().host, &ns)))
                     .or_default()
                     .push(ix.destination_rules.len());
                 ix.destination_rules.push(item!(o));

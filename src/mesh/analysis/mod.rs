@@ -8,7 +8,8 @@
 //!
 //! ```
 //! use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, NamespaceProps};
-//! use meshsynth::mesh::istio::{Destination, HttpRoute, VirtualService, VirtualServiceSpec};
+//! use meshsynth::mesh::istio::prelude::*;
+//! use meshsynth::mesh::istio::{Destination, HttpRoute, HttpRouteDestination, VirtualService, VirtualServiceSpec};
 //! use meshsynth::testing::synth_app;
 //! use meshsynth::{App, Chart, ChartProps, Error};
 //!
@@ -19,9 +20,9 @@
 //!         NamespaceProps { name: "shop".into(), mesh: MeshMode::Sidecar, ..Default::default() })?;
 //!     // Routes to subset v2 of a host no DestinationRule defines subsets for.
 //!     VirtualService::named("reviews", VirtualServiceSpec {
-//!         hosts: vec!["reviews".into()],
+//!         hosts: Some(vec!["reviews".into()]),
 //!         http: Some(vec![HttpRoute {
-//!             route: Some(vec![Destination::host("reviews").subset("v2").into()]),
+//!             route: Some(vec![HttpRouteDestination::to(Destination::host("reviews").subset("v2"))]),
 //!             ..Default::default()
 //!         }]),
 //!         ..Default::default()

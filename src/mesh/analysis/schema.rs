@@ -3,6 +3,7 @@
 //! newer than the configured Istio version.
 
 use crate::core::Diagnostic;
+use crate::mesh::crd::SpecOf;
 use crate::mesh::istio::networking::{
     ClientTlsSettings, Destination, HttpRoute, OutlierDetection, Percent, TrafficPolicy,
 };
@@ -55,16 +56,15 @@ fn duration(out: &mut Vec<Diagnostic>, path: &str, field: &str, v: &Option<Strin
 }
 
 fn percent(out: &mut Vec<Diagnostic>, path: &str, field: &str, p: &Option<Percent>) {
-    if let Some(p) = p {
-        if !(0.0..=100.0).contains(&p.value) {
-            out.push(bad(path, format!("{field}: {} is outside 0–100", p.value)));
+    if let Some(v) = p.as_ref().and_then(|p| p.value) {
+        if !(0.0..=100.0).contains(&v) {
+            out.push(bad(path, format!("{field}: {v} is outside 0–100")));
         }
     }
 }
 
-fn port(out: &mut Vec<Diagnostic>, path: &str, field: &str, p: u16) {
-    // The type bounds it above; 0 is the one invalid `u16`.
-    if p == 0 {
+fn port(out: &mut Vec<Diagnostic>, path: &str, field: &str, p: i64) {
+    if !(1..=65535).contains(&p) {
         out.push(bad(path, format!("{field}: port {p} is outside 1–65535")));
     }
 }
@@ -73,8 +73,8 @@ fn destination(out: &mut Vec<Diagnostic>, path: &str, field: &str, d: &Destinati
     if d.host.trim().is_empty() {
         out.push(bad(path, format!("{field}.host is empty")));
     }
-    if let Some(p) = &d.port {
-        port(out, path, &format!("{field}.port.number"), p.number);
+    if let Some(n) = d.port.as_ref().and_then(|p| p.number) {
+        port(out, path, &format!("{field}.port.number"), n);
     }
 }
 
@@ -108,11 +108,8 @@ fn http_route(out: &mut Vec<Diagnostic>, path: &str, i: usize, r: &HttpRoute) {
     }
     duration(out, path, &format!("{f}.timeout"), &r.timeout);
     if let Some(rt) = &r.retries {
-        if rt.attempts < 0 {
-            out.push(bad(
-                path,
-                format!("{f}.retries.attempts {} is negative", rt.attempts),
-            ));
+        if let Some(a) = rt.attempts.filter(|a| *a < 0) {
+            out.push(bad(path, format!("{f}.retries.attempts {a} is negative")));
         }
         duration(
             out,
@@ -128,7 +125,7 @@ fn http_route(out: &mut Vec<Diagnostic>, path: &str, i: usize, r: &HttpRoute) {
                 out,
                 path,
                 &format!("{f}.fault.delay.fixedDelay"),
-                &Some(d.fixed_delay.clone()),
+                &d.fixed_delay,
             );
             percent(
                 out,
@@ -163,7 +160,7 @@ fn http_route(out: &mut Vec<Diagnostic>, path: &str, i: usize, r: &HttpRoute) {
         &format!("{f}.mirrorPercentage"),
         &r.mirror_percentage,
     );
-    for (j, m) in r.matches.iter().flatten().enumerate() {
+    for (j, m) in r.r#match.iter().flatten().enumerate() {
         if let Some(p) = m.port {
             port(out, path, &format!("{f}.match[{j}].port"), p);
         }
@@ -246,7 +243,7 @@ fn traffic_policy(out: &mut Vec<Diagnostic>, path: &str, f: &str, tp: &Option<Tr
         }
         if let Some(l) = &lb.locality_lb_setting {
             for (i, d) in l.distribute.iter().flatten().enumerate() {
-                let sum: u32 = d.to.values().sum();
+                let sum: i64 = d.to.iter().flatten().map(|(_, w)| w).sum();
                 if sum != 100 {
                     out.push(bad(
                         path,
@@ -307,12 +304,12 @@ fn traffic_policy(out: &mut Vec<Diagnostic>, path: &str, f: &str, tp: &Option<Tr
     );
     tls(out, path, &format!("{f}.tls"), &tp.tls);
     for (i, p) in tp.port_level_settings.iter().flatten().enumerate() {
-        if let Some(ps) = &p.port {
+        if let Some(n) = p.port.as_ref().and_then(|p| p.number) {
             port(
                 out,
                 path,
                 &format!("{f}.portLevelSettings[{i}].port.number"),
-                ps.number,
+                n,
             );
         }
         outlier(
@@ -356,8 +353,8 @@ fn newer(out: &mut Vec<Diagnostic>, path: &str, kind: &str, field: &str, target:
 /// Runs the schema checks.
 pub fn check(ix: &Index<'_>, target: IstioVersion, out: &mut Vec<Diagnostic>) {
     for vs in &ix.virtual_services {
-        let s = &vs.obj.spec;
-        if s.hosts.is_empty() {
+        let s = &vs.obj.spec();
+        if s.hosts.as_ref().is_none_or(Vec::is_empty) {
             out.push(bad(vs.path, "spec.hosts is empty".into()));
         }
         for (i, r) in s.http.iter().flatten().enumerate() {
@@ -385,7 +382,7 @@ pub fn check(ix: &Index<'_>, target: IstioVersion, out: &mut Vec<Diagnostic>) {
             }
         }
         for (i, r) in s.tcp.iter().flatten().enumerate() {
-            for (j, d) in r.route.iter().enumerate() {
+            for (j, d) in r.route.iter().flatten().enumerate() {
                 destination(
                     out,
                     vs.path,
@@ -396,13 +393,13 @@ pub fn check(ix: &Index<'_>, target: IstioVersion, out: &mut Vec<Diagnostic>) {
             }
         }
         for (i, r) in s.tls.iter().flatten().enumerate() {
-            if r.matches.iter().any(|m| m.sni_hosts.is_empty()) || r.matches.is_empty() {
+            if r.r#match.iter().any(|m| m.sni_hosts.is_empty()) || r.r#match.is_empty() {
                 out.push(bad(
                     vs.path,
                     format!("spec.tls[{i}]: every match needs sniHosts"),
                 ));
             }
-            for (j, d) in r.route.iter().enumerate() {
+            for (j, d) in r.route.iter().flatten().enumerate() {
                 destination(
                     out,
                     vs.path,
@@ -414,7 +411,7 @@ pub fn check(ix: &Index<'_>, target: IstioVersion, out: &mut Vec<Diagnostic>) {
         }
     }
     for dr in &ix.destination_rules {
-        let s = &dr.obj.spec;
+        let s = &dr.obj.spec();
         if s.host.trim().is_empty() {
             out.push(bad(dr.path, "spec.host is empty".into()));
         }
@@ -445,11 +442,11 @@ pub fn check(ix: &Index<'_>, target: IstioVersion, out: &mut Vec<Diagnostic>) {
         }
     }
     for gw in &ix.gateways {
-        let s = &gw.obj.spec;
-        if s.servers.is_empty() {
+        let s = &gw.obj.spec();
+        if s.servers.as_ref().is_none_or(Vec::is_empty) {
             out.push(bad(gw.path, "spec.servers is empty".into()));
         }
-        for (i, srv) in s.servers.iter().enumerate() {
+        for (i, srv) in s.servers.iter().flatten().enumerate() {
             port(
                 out,
                 gw.path,
@@ -512,7 +509,7 @@ pub fn check(ix: &Index<'_>, target: IstioVersion, out: &mut Vec<Diagnostic>) {
         }
     }
     for t in &ix.telemetries {
-        for (i, tr) in t.obj.spec.tracing.iter().flatten().enumerate() {
+        for (i, tr) in t.obj.spec().tracing.iter().flatten().enumerate() {
             if let Some(p) = tr.random_sampling_percentage {
                 if !(0.0..=100.0).contains(&p) {
                     out.push(bad(
@@ -537,8 +534,14 @@ pub fn check(ix: &Index<'_>, target: IstioVersion, out: &mut Vec<Diagnostic>) {
         }
     }
     for pa in &ix.peer_authentications {
-        for p in pa.obj.spec.port_level_mtls.iter().flat_map(|m| m.keys()) {
-            port(out, pa.path, "spec.portLevelMtls", *p);
+        for p in pa.obj.spec().port_level_mtls.iter().flat_map(|m| m.keys()) {
+            match p.parse::<i64>() {
+                Ok(n) => port(out, pa.path, "spec.portLevelMtls", n),
+                Err(_) => out.push(bad(
+                    pa.path,
+                    format!("spec.portLevelMtls: key {p:?} is not a port number"),
+                )),
+            }
         }
     }
 }

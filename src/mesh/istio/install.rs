@@ -15,6 +15,7 @@ use crate::core::{Error, InstallKind, ObjectRef, Scope};
 use crate::mesh::istio::networking::{
     Gateway, GatewayPort, GatewaySpec, Server, ServerTls, ServerTlsMode,
 };
+use crate::mesh::istio::prelude::*;
 
 /// The Istio system namespace.
 pub const ISTIO_SYSTEM: &str = "istio-system";
@@ -388,22 +389,21 @@ impl IstioInstall {
             let gw = Gateway::named(
                 "cross-network-gateway",
                 GatewaySpec {
-                    selector: BTreeMap::from([("istio".into(), "eastwestgateway".into())]),
-                    servers: vec![Server {
+                    selector: Some(BTreeMap::from([("istio".into(), "eastwestgateway".into())])),
+                    servers: Some(vec![Server {
                         port: GatewayPort {
                             number: 15443,
                             name: "tls".into(),
                             protocol: "TLS".into(),
-                            target_port: None,
+                            ..Default::default()
                         },
                         tls: Some(ServerTls {
                             mode: Some(ServerTlsMode::AutoPassthrough),
                             ..Default::default()
                         }),
                         hosts: vec!["*.local".into()],
-                        name: None,
-                        bind: None,
-                    }],
+                        ..Default::default()
+                    }]),
                 },
             )
             .in_namespace(ISTIO_SYSTEM);

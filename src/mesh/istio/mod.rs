@@ -3,13 +3,18 @@
 //!
 //! # Example
 //!
-//! The typed kinds are built with `Kind::named(name, spec)` and added with
-//! `.add(scope, id)`. Routing for a service of the app usually comes from
+//! The kinds are the generated types of `meshsynth-crds` (every field of
+//! Istio's CRDs), re-exported here under the short names of Istio's
+//! reference (`Server`, `HttpRoute`, `Destination`, …). They are built with
+//! `Kind::named(name, spec)` and added with `.add(scope, id)`; those and the
+//! usual constructors (`Destination::host`, `Subset::version`,
+//! `PeerAuthenticationSpec::mode`, …) come from the traits in [`prelude`]. Routing for a service of the app usually comes from
 //! [`MeshService`](crate::mesh::service::MeshService); the kinds serve
 //! everything else, e.g. an external API and mesh-wide mTLS:
 //!
 //! ```
 //! use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, NamespaceProps};
+//! use meshsynth::mesh::istio::prelude::*;
 //! use meshsynth::mesh::istio::{
 //!     Location, MtlsMode, PeerAuthentication, PeerAuthenticationSpec, Resolution, ServiceEntry,
 //!     ServiceEntrySpec, ServicePort,
@@ -29,7 +34,7 @@
 //!         location: Some(Location::MeshExternal),
 //!         resolution: Some(Resolution::Dns),
 //!         ports: Some(vec![ServicePort {
-//!             number: 443, protocol: Some("TLS".into()), name: "tls".into(), target_port: None,
+//!             number: 443, protocol: Some("TLS".into()), name: "tls".into(), ..Default::default()
 //!         }]),
 //!         ..Default::default()
 //!     })
@@ -50,8 +55,22 @@ pub mod security;
 pub mod telemetry;
 pub mod version;
 
+pub use crate::mesh::crd::CustomObject;
 pub use install::{ControlPlane, IngressGatewayProps, IstioInstall, IstioInstallProps};
 pub use networking::*;
 pub use security::*;
 pub use telemetry::*;
 pub use version::IstioVersion;
+
+/// The traits that give the generated Istio kinds their constructors
+/// (`VirtualService::named`, `Destination::host`, `Subset::version`, …):
+/// `use meshsynth::mesh::istio::prelude::*;`.
+pub mod prelude {
+    pub use super::networking::{
+        DestinationExt, GatewaySpecExt, HttpMatchRequestExt, HttpRouteDestinationExt, PercentExt,
+        StringMatchExt, SubsetExt,
+    };
+    pub use super::security::{PeerAuthenticationSpecExt, PolicyTargetRefExt, SelectorExt};
+    pub use super::telemetry::{CustomTagExt, ProviderRefExt};
+    pub use crate::mesh::crd::CustomObject;
+}

@@ -60,11 +60,12 @@ use crate::mesh::istio::networking::{
     ClientTlsMode, ClientTlsSettings, ConnectionPoolSettings, Destination, DestinationRule,
     DestinationRuleSpec, HttpRetry, HttpRoute, HttpRouteDestination, HttpSettings,
     LoadBalancerSettings, OutlierDetection, SimpleLb, Subset, TcpSettings, TrafficPolicy,
-    VirtualService, VirtualServiceSpec, WorkloadSelector,
+    VirtualService, VirtualServiceSpec,
 };
+use crate::mesh::istio::prelude::*;
 use crate::mesh::istio::security::{
     principal, AuthorizationAction, AuthorizationPolicy, AuthorizationPolicySpec, Rule, RuleFrom,
-    Source,
+    Source, WorkloadSelector,
 };
 use crate::mesh::keda::{AwsIdentity, KedaScaler, KedaScalerProps, Trigger};
 use crate::mesh::rollouts::{
@@ -709,7 +710,7 @@ impl MeshService {
         let app_labels = BTreeMap::from([("app".to_string(), name.to_string())]);
         let res = &props.resilience;
         let retries = HttpRetry {
-            attempts: res.retries,
+            attempts: Some(res.retries),
             per_try_timeout: Some(res.per_try_timeout.clone()),
             retry_on: Some(res.retry_on.clone()),
             ..Default::default()
@@ -737,7 +738,7 @@ impl MeshService {
                         }),
                     }),
                     outlier_detection: Some(OutlierDetection {
-                        consecutive_5xx_errors: Some(res.consecutive_5xx_errors),
+                        consecutive5xx_errors: Some(res.consecutive_5xx_errors.into()),
                         interval: Some(res.ejection_interval.clone()),
                         base_ejection_time: Some(res.base_ejection_time.clone()),
                         max_ejection_percent: Some(50),
@@ -747,7 +748,7 @@ impl MeshService {
                         mode: Some(ClientTlsMode::IstioMutual),
                         ..Default::default()
                     }),
-                    port_level_settings: None,
+                    ..Default::default()
                 }),
                 // Argo Rollouts adds the pod-template hash to these at runtime.
                 subsets: plan.map(Plan::subsets).or_else(|| {
@@ -778,7 +779,7 @@ impl MeshService {
                 HttpRouteDestination::weighted(dest.clone().subset("canary"), 0),
             ]
         } else {
-            vec![HttpRouteDestination::from(dest.clone())]
+            vec![HttpRouteDestination::to(dest.clone())]
         };
         let mesh_http = match plan {
             Some(p) => p.routes(dest, &[], &res.timeout, &retries),
@@ -793,7 +794,7 @@ impl MeshService {
         VirtualService::named(
             name.to_string(),
             VirtualServiceSpec {
-                hosts: vec![host.to_string()],
+                hosts: Some(vec![host.to_string()]),
                 http: Some(mesh_http),
                 ..Default::default()
             },
@@ -819,7 +820,7 @@ impl MeshService {
                 Some(p) => p.routes(dest, &prefixes, &res.timeout, &retries),
                 None => vec![HttpRoute {
                     name: Some("ingress".into()),
-                    matches: Some(matches_for(&[], &prefixes)),
+                    r#match: Some(matches_for(&[], &prefixes)),
                     route: Some(route.clone()),
                     timeout: Some(res.timeout.clone()),
                     retries: Some(retries.clone()),
@@ -829,7 +830,7 @@ impl MeshService {
             VirtualService::named(
                 vs_name,
                 VirtualServiceSpec {
-                    hosts,
+                    hosts: Some(hosts),
                     gateways: Some(vec![gw.clone()]),
                     http: Some(http),
                     ..Default::default()
@@ -862,16 +863,17 @@ impl MeshService {
             name.to_string(),
             AuthorizationPolicySpec {
                 selector: Some(WorkloadSelector {
-                    match_labels: app_labels.clone(),
+                    match_labels: Some(app_labels.clone()),
                 }),
                 action: Some(AuthorizationAction::Allow),
                 rules: Some(vec![Rule {
-                    from: Some(vec![RuleFrom { source }]),
+                    from: Some(vec![RuleFrom {
+                        source: Some(source),
+                    }]),
                     to: None,
                     when: None,
                 }]),
-                provider: None,
-                target_refs: None,
+                ..Default::default()
             },
         )
         .add(s, "AuthorizationPolicy")?;

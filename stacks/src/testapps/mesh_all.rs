@@ -11,9 +11,12 @@ use meshsynth::k8s::workloads::{
     Hpa, HpaMetric, HpaProps, NetworkPolicyProps, PodProps, ProbeProps, ScalingRules,
     ServicePortProps, ServiceProps,
 };
+use meshsynth::k8s_openapi::api::core::v1::{HTTPGetAction, Probe};
+use meshsynth::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use meshsynth::mesh::analysis::CREDENTIAL_SOURCES_ANNOTATION;
 use meshsynth::mesh::fluentbit::{FluentBit, FluentBitProps};
 use meshsynth::mesh::ingress::{nlb_service, AlbIngress, AlbIngressProps, AlbPath};
+use meshsynth::mesh::istio::prelude::*;
 use meshsynth::mesh::istio::*;
 use meshsynth::mesh::keda::{AwsIdentity, KedaScaler, KedaScalerProps, Trigger};
 use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, NamespaceProps};
@@ -72,8 +75,8 @@ pub fn build(app: &mut App) -> Result<(), Error> {
     let mut gw = Gateway::named(
         "shop-gateway",
         GatewaySpec {
-            selector: labels(&[("istio", "ingressgateway")]),
-            servers: vec![
+            selector: Some(labels(&[("istio", "ingressgateway")])),
+            servers: Some(vec![
                 Server {
                     port: GatewayPort {
                         number: 80,
@@ -99,12 +102,12 @@ pub fn build(app: &mut App) -> Result<(), Error> {
                     tls: Some(ServerTls {
                         mode: Some(ServerTlsMode::Simple),
                         credential_name: Some("shop-tls-cert".into()),
-                        min_protocol_version: Some("TLSV1_2".into()),
+                        min_protocol_version: Some(TlsProtocolVersion::Tlsv12),
                         ..Default::default()
                     }),
                     ..Default::default()
                 },
-            ],
+            ]),
         },
     );
     gw.metadata.annotations = Some(labels(&[(
@@ -274,6 +277,7 @@ pub fn build(app: &mut App) -> Result<(), Error> {
                             name: "user_session".into(),
                             path: None,
                             ttl: Some("3600s".into()),
+                            attributes: None,
                         }),
                         ..Default::default()
                     }),
@@ -296,7 +300,7 @@ pub fn build(app: &mut App) -> Result<(), Error> {
                             }),
                         }),
                         outlier_detection: Some(OutlierDetection {
-                            consecutive_5xx_errors: Some(3),
+                            consecutive5xx_errors: Some(3),
                             interval: Some("30s".into()),
                             base_ejection_time: Some("30s".into()),
                             ..Default::default()
@@ -314,16 +318,16 @@ pub fn build(app: &mut App) -> Result<(), Error> {
     VirtualService::named(
         "api-routing",
         VirtualServiceSpec {
-            hosts: vec!["api-service".into()],
+            hosts: Some(vec!["api-service".into()]),
             http: Some(vec![
                 HttpRoute {
                     name: Some("premium".into()),
-                    matches: Some(vec![HttpMatchRequest {
+                    r#match: Some(vec![HttpMatchRequest {
                         headers: Some(BTreeMap::from([(
                             "user-type".to_string(),
-                            StringMatch::Exact("premium".into()),
+                            StringMatch::exact("premium"),
                         )])),
-                        uri: Some(StringMatch::Prefix("/api/v1".into())),
+                        uri: Some(StringMatch::prefix("/api/v1")),
                         ..Default::default()
                     }]),
                     route: Some(vec![
@@ -337,7 +341,7 @@ pub fn build(app: &mut App) -> Result<(), Error> {
                         ),
                     ]),
                     retries: Some(HttpRetry {
-                        attempts: 3,
+                        attempts: Some(3),
                         per_try_timeout: Some("2s".into()),
                         retry_on: Some("gateway-error,connect-failure".into()),
                         backoff: Some("100ms".into()),
@@ -348,18 +352,21 @@ pub fn build(app: &mut App) -> Result<(), Error> {
                 },
                 HttpRoute {
                     name: Some("beta".into()),
-                    matches: Some(vec![HttpMatchRequest {
+                    r#match: Some(vec![HttpMatchRequest {
                         query_params: Some(BTreeMap::from([(
                             "beta".to_string(),
-                            StringMatch::Exact("true".into()),
+                            StringMatch::exact("true"),
                         )])),
                         ..Default::default()
                     }]),
-                    route: Some(vec![Destination::host("api-service").subset("v2").into()]),
+                    route: Some(vec![HttpRouteDestination::to(
+                        Destination::host("api-service").subset("v2"),
+                    )]),
                     fault: Some(HttpFaultInjection {
                         delay: Some(FaultDelay {
-                            fixed_delay: "5s".into(),
+                            fixed_delay: Some("5s".into()),
                             percentage: Some(Percent::new(1.0)),
+                            ..Default::default()
                         }),
                         abort: Some(FaultAbort {
                             http_status: Some(503),
@@ -371,13 +378,13 @@ pub fn build(app: &mut App) -> Result<(), Error> {
                 },
                 HttpRoute {
                     name: Some("default".into()),
-                    route: Some(vec![Destination::host("api-service").subset("v1").into()]),
+                    route: Some(vec![HttpRouteDestination::to(
+                        Destination::host("api-service").subset("v1"),
+                    )]),
                     mirror: Some(Destination::host("api-service").subset("v2")),
                     mirror_percentage: Some(Percent::new(5.0)),
                     cors_policy: Some(CorsPolicy {
-                        allow_origins: Some(vec![StringMatch::Exact(
-                            "https://shop.example.com".into(),
-                        )]),
+                        allow_origins: Some(vec![StringMatch::exact("https://shop.example.com")]),
                         allow_methods: Some(vec!["GET".into(), "POST".into()]),
                         allow_headers: Some(vec!["authorization".into()]),
                         max_age: Some("24h".into()),
@@ -426,11 +433,13 @@ pub fn build(app: &mut App) -> Result<(), Error> {
     VirtualService::named(
         "global-routing",
         VirtualServiceSpec {
-            hosts: vec!["api.global".into()],
+            hosts: Some(vec!["api.global".into()]),
             http: Some(vec![HttpRoute {
-                route: Some(vec![Destination::host("api.global").into()]),
+                route: Some(vec![HttpRouteDestination::to(Destination::host(
+                    "api.global",
+                ))]),
                 retries: Some(HttpRetry {
-                    attempts: 3,
+                    attempts: Some(3),
                     per_try_timeout: Some("2s".into()),
                     ..Default::default()
                 }),
@@ -450,11 +459,11 @@ pub fn build(app: &mut App) -> Result<(), Error> {
                     simple: Some(SimpleLb::RoundRobin),
                     locality_lb_setting: Some(LocalityLbSetting {
                         distribute: Some(vec![LocalityDistribute {
-                            from: "ap-northeast-1/*".into(),
-                            to: BTreeMap::from([
+                            from: Some("ap-northeast-1/*".into()),
+                            to: Some(BTreeMap::from([
                                 ("ap-northeast-1/*".to_string(), 70),
                                 ("ap-southeast-1/*".to_string(), 30),
-                            ]),
+                            ])),
                         }]),
                         enabled: Some(true),
                         ..Default::default()
@@ -462,7 +471,7 @@ pub fn build(app: &mut App) -> Result<(), Error> {
                     ..Default::default()
                 }),
                 outlier_detection: Some(OutlierDetection {
-                    consecutive_5xx_errors: Some(3),
+                    consecutive5xx_errors: Some(3),
                     interval: Some("30s".into()),
                     base_ejection_time: Some("30s".into()),
                     ..Default::default()
@@ -491,18 +500,18 @@ pub fn build(app: &mut App) -> Result<(), Error> {
                 labels: Some(labels(&[("app", "legacy")])),
                 annotations: None,
             }),
-            template: WorkloadEntrySpec {
+            template: WorkloadGroupTemplate {
                 network: Some("network2".into()),
                 service_account: Some("legacy".into()),
                 ..Default::default()
             },
-            probe: Some(ReadinessProbe {
+            probe: Some(Probe {
                 period_seconds: Some(30),
                 timeout_seconds: Some(5),
                 failure_threshold: Some(3),
-                http_get: Some(HttpHealthCheck {
+                http_get: Some(HTTPGetAction {
                     path: Some("/healthz".into()),
-                    port: 8080,
+                    port: IntOrString::Int(8080),
                     ..Default::default()
                 }),
                 ..Default::default()
@@ -520,7 +529,8 @@ pub fn build(app: &mut App) -> Result<(), Error> {
                 ..Default::default()
             }]),
             outbound_traffic_policy: Some(OutboundTrafficPolicy {
-                mode: OutboundMode::RegistryOnly,
+                mode: Some(OutboundMode::RegistryOnly),
+                ..Default::default()
             }),
             ..Default::default()
         },
@@ -532,15 +542,16 @@ pub fn build(app: &mut App) -> Result<(), Error> {
         "order-jwt",
         RequestAuthenticationSpec {
             selector: Some(WorkloadSelector {
-                match_labels: labels(&[("app", "order-service")]),
+                match_labels: Some(labels(&[("app", "order-service")])),
             }),
-            jwt_rules: vec![JwtRule {
-                issuer: "https://auth.example.com".into(),
+            jwt_rules: Some(vec![JwtRule {
+                issuer: Some("https://auth.example.com".into()),
                 jwks_uri: Some("https://auth.example.com/.well-known/jwks.json".into()),
                 audiences: Some(vec!["shop".into()]),
                 forward_original_token: Some(true),
                 ..Default::default()
-            }],
+            }]),
+            ..Default::default()
         },
     )
     .add(&mut c, "OrderJwt")?;
@@ -548,20 +559,19 @@ pub fn build(app: &mut App) -> Result<(), Error> {
         "deny-admin-paths",
         AuthorizationPolicySpec {
             selector: Some(WorkloadSelector {
-                match_labels: api_labels.clone(),
+                match_labels: Some(api_labels.clone()),
             }),
             action: Some(AuthorizationAction::Deny),
             rules: Some(vec![Rule {
                 to: Some(vec![RuleTo {
-                    operation: Operation {
+                    operation: Some(Operation {
                         paths: Some(vec!["/admin/*".into()]),
                         ..Default::default()
-                    },
+                    }),
                 }]),
                 ..Default::default()
             }]),
-            provider: None,
-            target_refs: None,
+            ..Default::default()
         },
     )
     .add(&mut c, "DenyAdmin")?;
@@ -580,8 +590,8 @@ pub fn build(app: &mut App) -> Result<(), Error> {
             metrics: Some(vec![Metrics {
                 providers: Some(vec![ProviderRef::new("prometheus")]),
                 overrides: Some(vec![MetricsOverride {
-                    matches: Some(MetricSelector {
-                        metric: Some("REQUEST_DURATION".into()),
+                    r#match: Some(MetricSelector {
+                        metric: Some(IstioMetric::RequestDuration),
                         mode: Some(WorkloadMode::ClientAndServer),
                         ..Default::default()
                     }),
@@ -589,14 +599,14 @@ pub fn build(app: &mut App) -> Result<(), Error> {
                         (
                             "response_code".to_string(),
                             TagOverride {
-                                operation: TagOperation::Upsert,
+                                operation: Some(TagOperation::Upsert),
                                 value: Some("string(response.code)".into()),
                             },
                         ),
                         (
                             "request_operation".to_string(),
                             TagOverride {
-                                operation: TagOperation::Upsert,
+                                operation: Some(TagOperation::Upsert),
                                 value: Some("request.method".into()),
                             },
                         ),
@@ -734,7 +744,7 @@ pub fn build(app: &mut App) -> Result<(), Error> {
             host: "api.partner.example".into(),
             traffic_policy: Some(TrafficPolicy {
                 port_level_settings: Some(vec![PortTrafficPolicy {
-                    port: Some(PortSelector { number: 443 }),
+                    port: Some(PortSelector { number: Some(443) }),
                     tls: Some(ClientTlsSettings {
                         mode: Some(ClientTlsMode::Simple),
                         ca_certificates: Some("/etc/ssl/certs/ca-certificates.crt".into()),
@@ -763,13 +773,14 @@ pub fn build(app: &mut App) -> Result<(), Error> {
         "api-service",
         SidecarSpec {
             workload_selector: Some(SidecarWorkloadSelector {
-                labels: api_labels.clone(),
+                labels: Some(api_labels.clone()),
             }),
             ingress: Some(vec![IstioIngressListener {
                 port: SidecarPort {
-                    number: 8080,
+                    number: Some(8080),
                     protocol: Some("HTTP".into()),
                     name: Some("http".into()),
+                    ..Default::default()
                 },
                 default_endpoint: Some("127.0.0.1:8080".into()),
                 ..Default::default()
@@ -786,15 +797,15 @@ pub fn build(app: &mut App) -> Result<(), Error> {
         "api-metrics-port",
         PeerAuthenticationSpec {
             selector: Some(WorkloadSelector {
-                match_labels: api_labels.clone(),
+                match_labels: Some(api_labels.clone()),
             }),
             mtls: Some(Mtls {
-                mode: MtlsMode::Strict,
+                mode: Some(MtlsMode::Strict),
             }),
             port_level_mtls: Some(BTreeMap::from([(
-                8080,
+                "8080".to_string(),
                 Mtls {
-                    mode: MtlsMode::Strict,
+                    mode: Some(MtlsMode::Strict),
                 },
             )])),
         },
@@ -804,10 +815,10 @@ pub fn build(app: &mut App) -> Result<(), Error> {
         "api-jwt",
         RequestAuthenticationSpec {
             selector: Some(WorkloadSelector {
-                match_labels: api_labels.clone(),
+                match_labels: Some(api_labels.clone()),
             }),
-            jwt_rules: vec![JwtRule {
-                issuer: "https://auth.example.com".into(),
+            jwt_rules: Some(vec![JwtRule {
+                issuer: Some("https://auth.example.com".into()),
                 jwks_uri: Some("https://auth.example.com/.well-known/jwks.json".into()),
                 from_headers: Some(vec![JwtHeader {
                     name: "Authorization".into(),
@@ -815,7 +826,8 @@ pub fn build(app: &mut App) -> Result<(), Error> {
                 }]),
                 output_payload_to_header: Some("x-jwt-payload".into()),
                 ..Default::default()
-            }],
+            }]),
+            ..Default::default()
         },
     )
     .add(&mut c, "ApiJwt")?;
@@ -823,24 +835,24 @@ pub fn build(app: &mut App) -> Result<(), Error> {
         "api-callers",
         AuthorizationPolicySpec {
             selector: Some(WorkloadSelector {
-                match_labels: api_labels.clone(),
+                match_labels: Some(api_labels.clone()),
             }),
             action: Some(AuthorizationAction::Allow),
             rules: Some(vec![Rule {
                 from: Some(vec![RuleFrom {
-                    source: Source {
+                    source: Some(Source {
                         principals: Some(vec![principal_of(&orders.service_account)]),
                         request_principals: Some(vec!["https://auth.example.com/*".into()]),
                         ..Default::default()
-                    },
+                    }),
                 }]),
                 to: Some(vec![RuleTo {
-                    operation: Operation {
+                    operation: Some(Operation {
                         methods: Some(vec!["GET".into()]),
                         paths: Some(vec!["/api/*".into()]),
                         ports: Some(vec!["8080".into()]),
                         ..Default::default()
-                    },
+                    }),
                 }]),
                 when: Some(vec![Condition {
                     key: "request.auth.claims[iss]".into(),
@@ -848,8 +860,7 @@ pub fn build(app: &mut App) -> Result<(), Error> {
                     ..Default::default()
                 }]),
             }]),
-            provider: None,
-            target_refs: None,
+            ..Default::default()
         },
     )
     .add(&mut c, "ApiCallers")?;

@@ -29,6 +29,7 @@ use meshsynth::mesh::istio::install::{IstioInstall, IstioInstallProps};
 use meshsynth::mesh::istio::networking::{
     Gateway, GatewayPort, GatewaySpec, Server, ServerTls, StringMatch,
 };
+use meshsynth::mesh::istio::prelude::*;
 use meshsynth::mesh::istio::security::{
     AuthorizationAction, AuthorizationPolicy, AuthorizationPolicySpec, Operation, PolicyTargetRef,
     Rule, RuleFrom, RuleTo, Source,
@@ -208,8 +209,8 @@ pub fn build(app: &mut App) -> Result<(), Error> {
     let mut gw = Gateway::named(
         "public",
         GatewaySpec {
-            selector: [("istio".to_string(), "ingressgateway".to_string())].into(),
-            servers: vec![Server {
+            selector: Some([("istio".to_string(), "ingressgateway".to_string())].into()),
+            servers: Some(vec![Server {
                 port: GatewayPort {
                     number: 443,
                     name: "https".into(),
@@ -222,9 +223,8 @@ pub fn build(app: &mut App) -> Result<(), Error> {
                     credential_name: Some("pay-example-com".into()),
                     ..Default::default()
                 }),
-                name: None,
-                bind: None,
-            }],
+                ..Default::default()
+            }]),
         },
     );
     // The certificate comes from the platform's cert pipeline, not this app.
@@ -249,10 +249,10 @@ pub fn build(app: &mut App) -> Result<(), Error> {
             )],
             traffic: vec![
                 TrafficRule::new("ios")
-                    .header("user-agent", StringMatch::Regex(".*iOS.*".into()))
+                    .header("user-agent", StringMatch::regex(".*iOS.*"))
                     .to("v2"),
                 TrafficRule::new("chaos")
-                    .header("x-payments-chaos", StringMatch::Exact("on".into()))
+                    .header("x-payments-chaos", StringMatch::exact("on"))
                     .delay("2s", 50.0)
                     .abort(503, 10.0),
                 TrafficRule::new("default")
@@ -335,17 +335,17 @@ pub fn build(app: &mut App) -> Result<(), Error> {
             action: Some(AuthorizationAction::Allow),
             rules: Some(vec![Rule {
                 from: Some(vec![RuleFrom {
-                    source: Source {
+                    source: Some(Source {
                         principals: Some(vec!["cluster.local/ns/checkout/sa/checkout".into()]),
                         ..Default::default()
-                    },
+                    }),
                 }]),
                 to: Some(vec![RuleTo {
-                    operation: Operation {
+                    operation: Some(Operation {
                         methods: Some(vec!["POST".into()]),
                         paths: Some(vec!["/entries".into(), "/entries/*".into()]),
                         ..Default::default()
-                    },
+                    }),
                 }]),
                 when: None,
             }]),
