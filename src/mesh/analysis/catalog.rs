@@ -62,6 +62,8 @@ pub const ANALYZERS: &[AnalyzerInfo] = &[
     a("IST0173", W, "DestinationRule subset selects no pods"),
     a("IST0174", W, "DestinationRule host matches no Service or ServiceEntry"),
     a("IST0177", E, "ServiceEntries give one host and port different protocols"),
+    a("MS-CRD-1", E, "custom object its CRD refuses: unknown field, type, enum, pattern, bounds, required, CEL rule (synth; analyze reports these as IST0106)"),
+    a("MS-CRD-2", W, "deprecated CRD version or field, still served: names the replacement"),
     a("MS-MESH-001", E, "route weights that do not sum to 100"),
     a("MS-MESH-002", E, "ingress VirtualService bound to no gateway"),
     a("MS-MESH-003", E, "Gateway selector that matches no gateway workload"),
