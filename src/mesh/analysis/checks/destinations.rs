@@ -1,0 +1,149 @@
+//! DestinationRule and ServiceEntry checks.
+
+use std::collections::BTreeMap;
+
+use crate::core::Diagnostic;
+use crate::mesh::crd::SpecOf;
+use crate::mesh::istio::networking::{ClientTlsMode, ClientTlsSettings};
+
+use super::{error, warn};
+use crate::mesh::analysis::index::{fqdn, selects, Index};
+
+fn tls_unverified(t: &ClientTlsSettings) -> bool {
+    matches!(t.mode, Some(ClientTlsMode::Simple | ClientTlsMode::Mutual))
+        && t.ca_certificates.is_none()
+        && t.credential_name.is_none()
+        && t.insecure_skip_verify != Some(true)
+}
+
+/// DestinationRule checks: IST0128, IST0129, IST0173, IST0174.
+pub fn destination_rules(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
+    for dr in &ix.destination_rules {
+        let host = fqdn(&dr.obj.spec().host, &dr.ns);
+        if !ix.host_known(&host) {
+            out.push(warn(
+                "IST0174",
+                dr.path,
+                format!(
+                    "host {:?} matches no Service or ServiceEntry",
+                    dr.obj.spec().host
+                ),
+                "fix spec.host, or define the Service or a ServiceEntry",
+            ));
+        }
+        let policies =
+            std::iter::once((
+                "spec.trafficPolicy".to_string(),
+                &dr.obj.spec().traffic_policy,
+            ))
+            .chain(dr.obj.spec().subsets.iter().flatten().enumerate().map(
+                |(i, s)| {
+                    (
+                        format!("spec.subsets[{i}].trafficPolicy"),
+                        &s.traffic_policy,
+                    )
+                },
+            ));
+        for (field, tp) in policies {
+            let Some(tp) = tp else { continue };
+            if tp.tls.as_ref().is_some_and(tls_unverified) {
+                out.push(warn(
+                    "IST0128",
+                    dr.path,
+                    format!(
+                        "{field}.tls: the server certificate is not verified (no caCertificates)"
+                    ),
+                    "set caCertificates or credentialName",
+                ));
+            }
+            for (i, p) in tp.port_level_settings.iter().flatten().enumerate() {
+                if p.tls.as_ref().is_some_and(tls_unverified) {
+                    out.push(warn(
+                        "IST0129",
+                        dr.path,
+                        format!("{field}.portLevelSettings[{i}].tls: the server certificate is not verified (no caCertificates)"),
+                        "set caCertificates or credentialName",
+                    ));
+                }
+            }
+        }
+        // Subsets against the pods of the host's Service in this cluster.
+        let Some(svc) = ix
+            .services_by_host
+            .get(&host)
+            .into_iter()
+            .flatten()
+            .map(|&i| &ix.services[i])
+            .find(|s| s.cluster == dr.cluster)
+        else {
+            continue;
+        };
+        let Some(sel) = svc.obj.spec.as_ref().and_then(|s| s.selector.as_ref()) else {
+            continue;
+        };
+        let pods = ix.pods_selected(svc.cluster, &svc.ns, sel);
+        for (i, s) in dr.obj.spec().subsets.iter().flatten().enumerate() {
+            // Topology labels describe nodes, not pod templates (istioctl 1.28
+            // stopped flagging subsets that use them).
+            let labels: BTreeMap<String, String> = s
+                .labels
+                .clone()
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|(k, _)| {
+                    !k.starts_with("topology.kubernetes.io/")
+                        && !k.starts_with("topology.istio.io/")
+                })
+                .collect();
+            if !pods.iter().any(|p| selects(&labels, &p.labels)) {
+                out.push(warn(
+                    "IST0173",
+                    dr.path,
+                    format!(
+                        "spec.subsets[{i}] ({:?}) selects no pods of service {}: no workload has labels {labels:?}",
+                        s.name, svc.name
+                    ),
+                    "label the workload's pod template (e.g. version: v1), or fix the subset labels",
+                ));
+            }
+        }
+    }
+}
+
+/// ServiceEntry checks: IST0134, IST0177.
+pub fn service_entries(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
+    let mut protocols: BTreeMap<(&str, String, i64), (String, &str)> = BTreeMap::new();
+    for se in &ix.service_entries {
+        let s = &se.obj.spec;
+        let no_addresses = s.addresses.as_ref().is_none_or(Vec::is_empty);
+        for p in s.ports.iter().flatten() {
+            let proto = p.protocol.clone().unwrap_or_default().to_ascii_uppercase();
+            if no_addresses && (proto.is_empty() || proto == "TCP") {
+                out.push(warn(
+                    "IST0134",
+                    se.path,
+                    format!("port {} ({}) is TCP but the ServiceEntry has no addresses; traffic to it cannot be told apart", p.number, p.name),
+                    "set spec.addresses, or use an HTTP/TLS protocol",
+                ));
+            }
+            for h in &s.hosts {
+                let key = (se.cluster, h.clone(), p.number);
+                match protocols.get(&key) {
+                    Some((other, path)) if *other != proto => out.push(error(
+                        "IST0177",
+                        se.path,
+                        format!(
+                            "host {h:?} port {} is {proto} here but {other} in {path}",
+                            p.number
+                        ),
+                        "use one protocol per host and port",
+                    )),
+                    Some(_) => {}
+                    None => {
+                        protocols.insert(key, (proto.clone(), se.path));
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,35 @@
+//! The cross-object mesh checks: references between Istio objects,
+//! Services, workloads and policies, one file per family of objects. Each
+//! check reads the shared index.
+
+mod destinations;
+mod gateways;
+mod policies;
+mod routing;
+mod workloads;
+
+use crate::core::Diagnostic;
+
+pub use destinations::{destination_rules, service_entries};
+pub use gateways::gateways;
+pub use policies::policies;
+pub use routing::{
+    conflicting_mesh_hosts, virtual_service_destinations, virtual_service_gateways,
+    virtual_service_rules,
+};
+pub use workloads::{namespace_singletons, services_and_workloads};
+
+/// The annotation through which a Gateway declares where a TLS credential
+/// comes from when no Secret-producing object is in the app (e.g. a Secret
+/// created by a separate cert pipeline): `name=source[,name=source]`.
+pub const CREDENTIAL_SOURCES_ANNOTATION: &str = "meshsynth.io/tls-credential-sources";
+
+pub(super) fn warn(code: &str, path: &str, msg: String, hint: &str) -> Diagnostic {
+    Diagnostic::warning(path, msg)
+        .with_code(code)
+        .with_hint(hint)
+}
+
+pub(super) fn error(code: &str, path: &str, msg: String, hint: &str) -> Diagnostic {
+    Diagnostic::error(path, msg).with_code(code).with_hint(hint)
+}

@@ -1,0 +1,200 @@
+//! Security policy checks: selectors, ports, mTLS against DestinationRule TLS.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::core::Diagnostic;
+use crate::mesh::crd::SpecOf;
+use crate::mesh::istio::networking::ClientTlsMode;
+use crate::mesh::istio::security::MtlsMode;
+
+use super::{error, warn};
+use crate::mesh::analysis::index::{fqdn, labels, selects, Index, Item, PodInfo};
+
+/// Effective mTLS mode for a pod: workload PA, then namespace PA, then mesh-wide (istio-system).
+fn mtls_mode(ix: &Index<'_>, pod: &PodInfo<'_>) -> Option<(MtlsMode, String)> {
+    let mode_of = |pa: &Item<'_, crate::mesh::istio::security::PeerAuthentication>| {
+        pa.obj
+            .spec()
+            .mtls
+            .as_ref()
+            .and_then(|m| m.mode)
+            .map(|m| (m, pa.path.to_string()))
+    };
+    let in_cluster = ix
+        .peer_authentications
+        .iter()
+        .filter(|p| p.cluster == pod.cluster);
+    let mut ns_level = None;
+    let mut mesh_level = None;
+    for pa in in_cluster {
+        match &pa.obj.spec().selector {
+            Some(sel) if pa.ns == pod.ns && selects(labels(&sel.match_labels), &pod.labels) => {
+                if let Some(m) = mode_of(pa) {
+                    return Some(m);
+                }
+            }
+            None if pa.ns == pod.ns => ns_level = ns_level.or_else(|| mode_of(pa)),
+            None if pa.ns == crate::mesh::istio::install::ISTIO_SYSTEM => {
+                mesh_level = mesh_level.or_else(|| mode_of(pa))
+            }
+            _ => {}
+        }
+    }
+    ns_level.or(mesh_level)
+}
+
+/// Policies: MS-MESH-006 (selector matches nothing), IST0167, MS-MESH-005 (mTLS vs DR TLS).
+pub fn policies(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
+    // (path, cluster, namespace, selector, kind) of every selector-bearing policy.
+    type Selected<'x> = (
+        &'x str,
+        &'x str,
+        &'x str,
+        &'x BTreeMap<String, String>,
+        &'x str,
+    );
+    let mut selected: Vec<Selected<'_>> = Vec::new();
+    for p in &ix.peer_authentications {
+        if let Some(s) = &p.obj.spec().selector {
+            selected.push((
+                p.path,
+                p.cluster,
+                &p.ns,
+                labels(&s.match_labels),
+                "PeerAuthentication",
+            ));
+        } else if p.obj.spec().port_level_mtls.is_some() {
+            out.push(warn(
+                "IST0167",
+                p.path,
+                "portLevelMtls has no effect without a workload selector".into(),
+                "add spec.selector, or set the mode namespace-wide",
+            ));
+        }
+    }
+    for p in &ix.authorization_policies {
+        if let Some(s) = &p.obj.spec().selector {
+            selected.push((
+                p.path,
+                p.cluster,
+                &p.ns,
+                labels(&s.match_labels),
+                "AuthorizationPolicy",
+            ));
+            let pods = ix.pods_selected(p.cluster, &p.ns, labels(&s.match_labels));
+            let container_ports: BTreeSet<String> = pods
+                .iter()
+                .filter_map(|p| p.spec)
+                .flat_map(|s| s.containers.iter())
+                .flat_map(|c| c.ports.iter().flatten())
+                .map(|cp| cp.container_port.to_string())
+                .collect();
+            if !pods.is_empty() && !container_ports.is_empty() {
+                for (i, r) in p.obj.spec().rules.iter().flatten().enumerate() {
+                    for to in r.to.iter().flatten() {
+                        let ports = to.operation.as_ref().and_then(|o| o.ports.as_ref());
+                        for port in ports.into_iter().flatten() {
+                            if !container_ports.contains(port) {
+                                out.push(warn(
+                                    "IST0167",
+                                    p.path,
+                                    format!("spec.rules[{i}]: port {port} is not a port of the selected workloads ({container_ports:?}), so the rule never matches"),
+                                    "use the container (target) port",
+                                ));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    for p in &ix.request_authentications {
+        if let Some(s) = &p.obj.spec().selector {
+            selected.push((
+                p.path,
+                p.cluster,
+                &p.ns,
+                labels(&s.match_labels),
+                "RequestAuthentication",
+            ));
+        }
+    }
+    for p in &ix.telemetries {
+        if let Some(s) = &p.obj.spec().selector {
+            selected.push((
+                p.path,
+                p.cluster,
+                &p.ns,
+                labels(&s.match_labels),
+                "Telemetry",
+            ));
+        }
+    }
+    for p in &ix.sidecars {
+        if let Some(s) = &p.obj.spec().workload_selector {
+            selected.push((p.path, p.cluster, &p.ns, labels(&s.labels), "Sidecar"));
+        }
+    }
+    for (path, cluster, ns, sel, kind) in selected {
+        if !sel.is_empty() && ix.pods_selected(cluster, ns, sel).is_empty() {
+            out.push(error(
+                "MS-MESH-006",
+                path,
+                format!("{kind} selector {sel:?} matches no workload in namespace {ns}"),
+                "fix the labels, or add the workload it is meant for",
+            ));
+        }
+    }
+    // PeerAuthentication mode against DestinationRule TLS.
+    for dr in &ix.destination_rules {
+        let Some(mode) = dr
+            .obj
+            .spec()
+            .traffic_policy
+            .as_ref()
+            .and_then(|t| t.tls.as_ref())
+            .and_then(|t| t.mode)
+        else {
+            continue;
+        };
+        let host = fqdn(&dr.obj.spec().host, &dr.ns);
+        let Some(svc) = ix
+            .services_by_host
+            .get(&host)
+            .into_iter()
+            .flatten()
+            .map(|&i| &ix.services[i])
+            .find(|s| s.cluster == dr.cluster)
+        else {
+            continue;
+        };
+        let Some(sel) = svc.obj.spec.as_ref().and_then(|s| s.selector.as_ref()) else {
+            continue;
+        };
+        for pod in ix.pods_selected(svc.cluster, &svc.ns, sel) {
+            let Some((pa, pa_path)) = mtls_mode(ix, pod) else {
+                continue;
+            };
+            let conflict = match (pa, mode) {
+                (MtlsMode::Strict, ClientTlsMode::Disable) => Some("sends plaintext"),
+                (MtlsMode::Strict, ClientTlsMode::Simple | ClientTlsMode::Mutual) => {
+                    Some("sends non-Istio TLS")
+                }
+                (MtlsMode::Disable, ClientTlsMode::IstioMutual) => Some("sends Istio mTLS"),
+                _ => None,
+            };
+            if let Some(what) = conflict {
+                out.push(error(
+                    "MS-MESH-005",
+                    dr.path,
+                    format!(
+                        "traffic to {} {what}, but {pa_path} sets mTLS {pa:?} for its pods: requests will fail",
+                        dr.obj.spec().host
+                    ),
+                    "use tls.mode ISTIO_MUTUAL (or drop the DestinationRule TLS setting) to match the PeerAuthentication",
+                ));
+                break;
+            }
+        }
+    }
+}

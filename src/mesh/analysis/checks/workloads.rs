@@ -1,0 +1,347 @@
+//! Workload checks: namespace-wide singletons, selectors picking one pod
+//! twice, Service ports and protocols, injection.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+
+use crate::core::Diagnostic;
+use crate::k8s::workloads::{AppProtocol, ISTIO_PROXY_UID};
+use crate::mesh::crd::SpecOf;
+
+use super::{error, warn};
+use crate::mesh::analysis::index::{labels, Index, PodInfo};
+
+/// IST0111 and IST0160: several selector-less Sidecars / Telemetries in a namespace.
+pub fn namespace_singletons(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
+    let mut sidecars: BTreeMap<(&str, &str), &str> = BTreeMap::new();
+    for s in &ix.sidecars {
+        if s.obj.spec().workload_selector.is_some() {
+            continue;
+        }
+        if let Some(first) = sidecars.get(&(s.cluster, s.ns.as_str())) {
+            out.push(error(
+                "IST0111",
+                s.path,
+                format!(
+                    "namespace {} already has a Sidecar without workload selector ({first})",
+                    s.ns
+                ),
+                "keep one namespace-wide Sidecar, or give this one a workloadSelector",
+            ));
+        } else {
+            sidecars.insert((s.cluster, s.ns.as_str()), s.path);
+        }
+    }
+    let mut tels: BTreeMap<(&str, &str), &str> = BTreeMap::new();
+    for t in &ix.telemetries {
+        if t.obj.spec().selector.is_some() {
+            continue;
+        }
+        if let Some(first) = tels.get(&(t.cluster, t.ns.as_str())) {
+            out.push(error(
+                "IST0160",
+                t.path,
+                format!(
+                    "namespace {} already has a Telemetry without selector ({first})",
+                    t.ns
+                ),
+                "keep one namespace-wide Telemetry, or give this one a selector",
+            ));
+        } else {
+            tels.insert((t.cluster, t.ns.as_str()), t.path);
+        }
+    }
+    // IST0110 / IST0169: two selector-bearing Sidecars (Telemetries) that
+    // select the same pod; which one applies is undefined.
+    let sidecar_selectors = ix.sidecars.iter().filter_map(|s| {
+        let sel = s.obj.spec().workload_selector.as_ref()?;
+        Some((s.path, s.cluster, s.ns.as_str(), labels(&sel.labels)))
+    });
+    same_pod_selected(ix, "IST0110", "Sidecar", sidecar_selectors, out);
+    let telemetry_selectors = ix.telemetries.iter().filter_map(|t| {
+        let sel = t.obj.spec().selector.as_ref()?;
+        Some((t.path, t.cluster, t.ns.as_str(), labels(&sel.match_labels)))
+    });
+    same_pod_selected(ix, "IST0169", "Telemetry", telemetry_selectors, out);
+}
+
+/// Reports each object whose selector picks a pod an earlier object of the
+/// same kind (same namespace) already picks; one finding per object.
+fn same_pod_selected<'a>(
+    ix: &Index<'a>,
+    code: &str,
+    kind: &str,
+    selectors: impl Iterator<Item = (&'a str, &'a str, &'a str, &'a BTreeMap<String, String>)>,
+    out: &mut Vec<Diagnostic>,
+) {
+    // (cluster, pod path, pod name) → the first object selecting it.
+    let mut owner: BTreeMap<(&str, &str, String), &str> = BTreeMap::new();
+    for (path, cluster, ns, labels) in selectors {
+        let mut reported = false;
+        for pod in ix.pods_selected(cluster, ns, labels) {
+            let key = (cluster, pod.path, pod.name.clone());
+            match owner.get(&key) {
+                Some(first) if !reported => {
+                    reported = true;
+                    out.push(error(
+                        code,
+                        path,
+                        format!(
+                            "{kind} selects workload {} ({}), which {first} also selects; which one applies is undefined",
+                            pod.name, pod.path
+                        ),
+                        "make the selectors disjoint, or merge the two",
+                    ));
+                }
+                Some(_) => {}
+                None => {
+                    owner.insert(key, path);
+                }
+            }
+        }
+    }
+}
+
+fn port_protocol(name: &str) -> Option<&'static str> {
+    AppProtocol::PREFIXES
+        .iter()
+        .copied()
+        .filter(|p| name == *p || name.starts_with(&format!("{p}-")))
+        .max_by_key(|p| p.len())
+}
+
+/// Services and workloads: IST0117, IST0118, IST0116, IST0137, IST0144, IST0157, IST0158, IST0102, IST0123.
+pub fn services_and_workloads(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
+    for s in &ix.services {
+        for p in s
+            .obj
+            .spec
+            .as_ref()
+            .and_then(|s| s.ports.as_ref())
+            .into_iter()
+            .flatten()
+        {
+            if p.app_protocol.is_some() {
+                continue;
+            }
+            let name = p.name.clone().unwrap_or_default();
+            if port_protocol(&name).is_none() {
+                out.push(warn(
+                    "IST0118",
+                    s.path,
+                    format!("port {} is named {name:?}, which does not follow Istio's <protocol>[-<suffix>] naming", p.port),
+                    "name it e.g. \"http\", \"grpc-api\" or \"tcp-db\", or set appProtocol",
+                ));
+            }
+        }
+    }
+    for pod in ix.pods.iter().filter(|p| !p.installed_gateway) {
+        let svcs = ix.services_of(pod);
+        // Gateways (label `istio`, or in istio-system) are reached through their own Service or none.
+        let gateway =
+            pod.labels.contains_key("istio") || pod.ns == crate::mesh::istio::install::ISTIO_SYSTEM;
+        if svcs.is_empty() && pod.kind == "Deployment" && !gateway && pod_injected(ix, pod) {
+            out.push(warn(
+                "IST0117",
+                pod.path,
+                format!(
+                    "no Service selects Deployment {}: the mesh needs a Service to route to it and to name its traffic",
+                    pod.name
+                ),
+                "add a Service selecting the pod labels (MeshService makes one), or opt the pods out of injection",
+            ));
+        }
+        let mut by_port: BTreeMap<i32, (Option<&str>, &str)> = BTreeMap::new();
+        let mut by_target: BTreeMap<i32, (i32, &str)> = BTreeMap::new();
+        for s in &svcs {
+            for p in s
+                .obj
+                .spec
+                .as_ref()
+                .and_then(|s| s.ports.as_ref())
+                .into_iter()
+                .flatten()
+            {
+                let proto = port_protocol(p.name.as_deref().unwrap_or(""));
+                if let Some((other, path)) = by_port.get(&p.port) {
+                    if *other != proto && *path != s.path {
+                        out.push(warn(
+                            "IST0116",
+                            pod.path,
+                            format!(
+                                "services {path} and {} both select this {} with port {} but different protocols",
+                                s.path, pod.kind, p.port
+                            ),
+                            "use one protocol per port across the Services of a workload",
+                        ));
+                    }
+                } else {
+                    by_port.insert(p.port, (proto, s.path));
+                }
+                let target = match &p.target_port {
+                    Some(IntOrString::Int(t)) => *t,
+                    _ => p.port,
+                };
+                if let Some((other_port, path)) = by_target.get(&target) {
+                    if *other_port != p.port && *path != s.path {
+                        out.push(warn(
+                            "IST0137",
+                            pod.path,
+                            format!(
+                                "services {path} and {} route to target port {target} of this {} through different ports ({other_port} and {})",
+                                s.path, pod.kind, p.port
+                            ),
+                            "expose a target port through the same port number in every Service",
+                        ));
+                    }
+                } else {
+                    by_target.insert(target, (p.port, s.path));
+                }
+            }
+        }
+        if let Some(spec) = pod.spec {
+            image_auto_without_injection(ix, pod, spec, out);
+            let pod_uid = spec.security_context.as_ref().and_then(|s| s.run_as_user);
+            for c in &spec.containers {
+                if c.name == "istio-proxy" {
+                    continue;
+                }
+                let uid = c
+                    .security_context
+                    .as_ref()
+                    .and_then(|s| s.run_as_user)
+                    .or(pod_uid);
+                if uid == Some(ISTIO_PROXY_UID) {
+                    out.push(error(
+                        "IST0144",
+                        pod.path,
+                        format!("container {} runs as UID 1337, the Istio proxy's: its traffic bypasses the sidecar", c.name),
+                        "run the application as another non-root UID",
+                    ));
+                }
+            }
+        }
+    }
+    // Namespaces.
+    let has_mesh_config: BTreeSet<&str> = ix
+        .virtual_services
+        .iter()
+        .map(|v| v.cluster)
+        .chain(ix.destination_rules.iter().map(|d| d.cluster))
+        .chain(ix.peer_authentications.iter().map(|d| d.cluster))
+        .collect();
+    for ((cluster, name), ns) in &ix.namespaces {
+        let labels = ns.obj.metadata.labels.clone().unwrap_or_default();
+        let injection = labels.get("istio-injection").map(String::as_str);
+        if injection.is_some() && labels.contains_key("istio.io/rev") {
+            out.push(warn(
+                "IST0123",
+                ns.path,
+                format!("namespace {name} has both istio-injection and istio.io/rev labels"),
+                "keep one injection label (MeshNamespace sets exactly one)",
+            ));
+        }
+        let enrolled = namespace_enrolled(&labels);
+        let opted_out = injection == Some("disabled");
+        if enrolled || opted_out || !has_mesh_config.contains(cluster) {
+            continue;
+        }
+        let workloads: Vec<&PodInfo<'_>> = ix
+            .pods_by_ns
+            .get(&(*cluster, name.clone()))
+            .into_iter()
+            .flatten()
+            .map(|&i| &ix.pods[i])
+            .filter(|p| {
+                !p.installed_gateway
+                    && p.labels.get("sidecar.istio.io/inject").map(String::as_str) != Some("true")
+            })
+            .collect();
+        // An error, not istioctl's info: pods without a sidecar fall out of
+        // STRICT mTLS and policy. Opting out is explicit (istio-injection=disabled).
+        if let Some(w) = workloads.first() {
+            out.push(error(
+                "IST0102",
+                ns.path,
+                format!("namespace {name} is not enabled for injection, so {} ({}) runs without a sidecar", w.name, w.path),
+                "create it with MeshMode::Sidecar or MeshMode::Ambient, or label it istio-injection=disabled to opt out",
+            ));
+        }
+    }
+}
+
+/// Whether a workload's pods get a sidecar: its own label, else its
+/// Namespace object's labels (unknown namespace: not decided, so false).
+fn pod_injected(ix: &Index<'_>, pod: &PodInfo<'_>) -> bool {
+    match pod
+        .labels
+        .get("sidecar.istio.io/inject")
+        .map(String::as_str)
+    {
+        Some("true") => true,
+        Some(_) => false,
+        None => ix
+            .namespaces
+            .get(&(pod.cluster, pod.ns.clone()))
+            .is_some_and(|ns| {
+                let labels = ns.obj.metadata.labels.clone().unwrap_or_default();
+                labels.get("istio-injection").map(String::as_str) == Some("enabled")
+                    || labels.contains_key("istio.io/rev")
+            }),
+    }
+}
+
+/// Whether a namespace object enrolls its pods in the mesh.
+fn namespace_enrolled(labels: &BTreeMap<String, String>) -> bool {
+    labels.get("istio-injection").map(String::as_str) == Some("enabled")
+        || labels.contains_key("istio.io/rev")
+        || labels.get("istio.io/dataplane-mode").map(String::as_str) == Some("ambient")
+}
+
+/// IST0157 / IST0158: a container with `image: auto` (filled in by the
+/// injector, as gateway Deployments do) in a pod that is not targeted for
+/// injection: the image stays `auto` and the pod never starts. Warning for
+/// a workload's template, error for a bare Pod, as istioctl. Decided only
+/// when the namespace's Namespace object is known (or the pod opts out).
+fn image_auto_without_injection(
+    ix: &Index<'_>,
+    pod: &PodInfo<'_>,
+    spec: &k8s_openapi::api::core::v1::PodSpec,
+    out: &mut Vec<Diagnostic>,
+) {
+    let Some(c) = spec
+        .containers
+        .iter()
+        .find(|c| c.image.as_deref() == Some("auto"))
+    else {
+        return;
+    };
+    let pod_label = pod
+        .labels
+        .get("sidecar.istio.io/inject")
+        .map(String::as_str);
+    let targeted = match pod_label {
+        Some("true") => true,
+        Some("false") => false,
+        _ => match ix.namespaces.get(&(pod.cluster, pod.ns.clone())) {
+            Some(ns) => namespace_enrolled(&ns.obj.metadata.labels.clone().unwrap_or_default()),
+            None => return,
+        },
+    };
+    if targeted {
+        return;
+    }
+    let message = format!(
+        "container {} has image \"auto\" but the pod is not targeted for injection (namespace {} is not enrolled{}), so the image is never filled in",
+        c.name,
+        pod.ns,
+        if pod_label == Some("false") { "; the pod sets sidecar.istio.io/inject=false" } else { "" }
+    );
+    let hint = "enable injection for the namespace (istio-injection=enabled or istio.io/rev), or label the pod sidecar.istio.io/inject=\"true\"";
+    out.push(if pod.kind == "Pod" {
+        error("IST0158", pod.path, message, hint)
+    } else {
+        warn("IST0157", pod.path, message, hint)
+    });
+}
