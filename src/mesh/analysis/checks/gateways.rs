@@ -12,10 +12,7 @@ use super::{error, warn, CREDENTIAL_SOURCES_ANNOTATION};
 use crate::mesh::analysis::index::{host_matches, labels, selects, Index, Item, PodInfo};
 
 /// Gateway workloads (any namespace of the cluster) a Gateway selects.
-fn gateway_workloads<'x, 'a>(
-    ix: &'x Index<'a>,
-    gw: &Item<'a, Gateway>,
-) -> Vec<&'x PodInfo<'a>> {
+fn gateway_workloads<'x, 'a>(ix: &'x Index<'a>, gw: &Item<'a, Gateway>) -> Vec<&'x PodInfo<'a>> {
     ix.pods
         .iter()
         .filter(|p| p.cluster == gw.cluster && selects(labels(&gw.obj.spec().selector), &p.labels))
