@@ -53,16 +53,17 @@ pub fn policies(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
         &'x BTreeMap<String, String>,
         &'x str,
     );
+    fn entry<'x, T>(
+        p: &'x Item<'x, T>,
+        sel: &'x BTreeMap<String, String>,
+        kind: &'x str,
+    ) -> Selected<'x> {
+        (p.path, p.cluster, &p.ns, sel, kind)
+    }
     let mut selected: Vec<Selected<'_>> = Vec::new();
     for p in &ix.peer_authentications {
         if let Some(s) = &p.obj.spec().selector {
-            selected.push((
-                p.path,
-                p.cluster,
-                &p.ns,
-                labels(&s.match_labels),
-                "PeerAuthentication",
-            ));
+            selected.push(entry(p, labels(&s.match_labels), "PeerAuthentication"));
         } else if p.obj.spec().port_level_mtls.is_some() {
             out.push(warn(
                 "IST0167",
@@ -74,13 +75,7 @@ pub fn policies(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
     }
     for p in &ix.authorization_policies {
         if let Some(s) = &p.obj.spec().selector {
-            selected.push((
-                p.path,
-                p.cluster,
-                &p.ns,
-                labels(&s.match_labels),
-                "AuthorizationPolicy",
-            ));
+            selected.push(entry(p, labels(&s.match_labels), "AuthorizationPolicy"));
             let pods = ix.pods_selected(p.cluster, &p.ns, labels(&s.match_labels));
             let container_ports: BTreeSet<String> = pods
                 .iter()
@@ -108,33 +103,18 @@ pub fn policies(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
             }
         }
     }
-    for p in &ix.request_authentications {
-        if let Some(s) = &p.obj.spec().selector {
-            selected.push((
-                p.path,
-                p.cluster,
-                &p.ns,
-                labels(&s.match_labels),
-                "RequestAuthentication",
-            ));
-        }
-    }
-    for p in &ix.telemetries {
-        if let Some(s) = &p.obj.spec().selector {
-            selected.push((
-                p.path,
-                p.cluster,
-                &p.ns,
-                labels(&s.match_labels),
-                "Telemetry",
-            ));
-        }
-    }
-    for p in &ix.sidecars {
-        if let Some(s) = &p.obj.spec().workload_selector {
-            selected.push((p.path, p.cluster, &p.ns, labels(&s.labels), "Sidecar"));
-        }
-    }
+    selected.extend(ix.request_authentications.iter().filter_map(|p| {
+        let s = p.obj.spec().selector.as_ref()?;
+        Some(entry(p, labels(&s.match_labels), "RequestAuthentication"))
+    }));
+    selected.extend(ix.telemetries.iter().filter_map(|p| {
+        let s = p.obj.spec().selector.as_ref()?;
+        Some(entry(p, labels(&s.match_labels), "Telemetry"))
+    }));
+    selected.extend(ix.sidecars.iter().filter_map(|p| {
+        let s = p.obj.spec().workload_selector.as_ref()?;
+        Some(entry(p, labels(&s.labels), "Sidecar"))
+    }));
     for (path, cluster, ns, sel, kind) in selected {
         if !sel.is_empty() && ix.pods_selected(cluster, ns, sel).is_empty() {
             out.push(error(

@@ -14,44 +14,26 @@ use crate::mesh::analysis::index::{labels, Index, PodInfo};
 
 /// IST0111 and IST0160: several selector-less Sidecars / Telemetries in a namespace.
 pub fn namespace_singletons(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
-    let mut sidecars: BTreeMap<(&str, &str), &str> = BTreeMap::new();
-    for s in &ix.sidecars {
-        if s.obj.spec().workload_selector.is_some() {
-            continue;
-        }
-        if let Some(first) = sidecars.get(&(s.cluster, s.ns.as_str())) {
-            out.push(error(
-                "IST0111",
-                s.path,
-                format!(
-                    "namespace {} already has a Sidecar without workload selector ({first})",
-                    s.ns
-                ),
-                "keep one namespace-wide Sidecar, or give this one a workloadSelector",
-            ));
-        } else {
-            sidecars.insert((s.cluster, s.ns.as_str()), s.path);
-        }
-    }
-    let mut tels: BTreeMap<(&str, &str), &str> = BTreeMap::new();
-    for t in &ix.telemetries {
-        if t.obj.spec().selector.is_some() {
-            continue;
-        }
-        if let Some(first) = tels.get(&(t.cluster, t.ns.as_str())) {
-            out.push(error(
-                "IST0160",
-                t.path,
-                format!(
-                    "namespace {} already has a Telemetry without selector ({first})",
-                    t.ns
-                ),
-                "keep one namespace-wide Telemetry, or give this one a selector",
-            ));
-        } else {
-            tels.insert((t.cluster, t.ns.as_str()), t.path);
-        }
-    }
+    let sidecars = ix.sidecars.iter().map(|s| {
+        let wide = s.obj.spec().workload_selector.is_none();
+        (s.path, s.cluster, s.ns.as_str(), wide)
+    });
+    one_per_namespace(
+        sidecars,
+        ("IST0111", "Sidecar", "workload selector"),
+        "keep one namespace-wide Sidecar, or give this one a workloadSelector",
+        out,
+    );
+    let telemetries = ix.telemetries.iter().map(|t| {
+        let wide = t.obj.spec().selector.is_none();
+        (t.path, t.cluster, t.ns.as_str(), wide)
+    });
+    one_per_namespace(
+        telemetries,
+        ("IST0160", "Telemetry", "selector"),
+        "keep one namespace-wide Telemetry, or give this one a selector",
+        out,
+    );
     // IST0110 / IST0169: two selector-bearing Sidecars (Telemetries) that
     // select the same pod; which one applies is undefined.
     let sidecar_selectors = ix.sidecars.iter().filter_map(|s| {
@@ -64,6 +46,30 @@ pub fn namespace_singletons(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
         Some((t.path, t.cluster, t.ns.as_str(), labels(&sel.match_labels)))
     });
     same_pod_selected(ix, "IST0169", "Telemetry", telemetry_selectors, out);
+}
+
+/// Reports every namespace-wide object (path, cluster, namespace,
+/// namespace-wide) after the first of its kind in a namespace.
+fn one_per_namespace<'a>(
+    objects: impl Iterator<Item = (&'a str, &'a str, &'a str, bool)>,
+    (code, kind, selector): (&str, &str, &str),
+    hint: &str,
+    out: &mut Vec<Diagnostic>,
+) {
+    let mut first: BTreeMap<(&str, &str), &str> = BTreeMap::new();
+    for (path, cluster, ns, _) in objects.filter(|o| o.3) {
+        match first.get(&(cluster, ns)) {
+            Some(earlier) => out.push(error(
+                code,
+                path,
+                format!("namespace {ns} already has a {kind} without {selector} ({earlier})"),
+                hint,
+            )),
+            None => {
+                first.insert((cluster, ns), path);
+            }
+        }
+    }
 }
 
 /// Reports each object whose selector picks a pod an earlier object of the
