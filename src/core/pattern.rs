@@ -74,11 +74,6 @@ pub(crate) fn matches(pattern: &str, text: &str) -> Option<bool> {
     re.map(|r| r.is_match(text))
 }
 
-/// Compiles `pattern` ahead of its first match (the form ASCII text uses).
-pub(crate) fn warm(pattern: &str) {
-    let _ = matches(pattern, "");
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

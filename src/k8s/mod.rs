@@ -39,7 +39,6 @@ pub fn add_object<O: K8sObject>(
     }
     scope.add_validation_once(NAMESPACES_KEY, namespaces_exist);
     scope.add_validation_once(CRDS_KEY, crd::objects_match_their_crds);
-    crd::prewarm(object.api_version(), object.kind());
     scope.add_object(id, object)
 }
 

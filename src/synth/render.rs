@@ -17,11 +17,6 @@ pub(super) struct RenderJob<'a> {
     pub(super) suppressed: Option<&'a [(String, String)]>,
 }
 
-/// Below this many tree nodes the validations run before emission, on the
-/// same thread: a second thread's heap costs more memory (~2 MiB at the
-/// size of the reference apps) than the overlap saves time.
-pub(super) const PARALLEL_CHECKS_MIN: usize = 4096;
-
 /// Below this many objects one thread renders them all: a thread's start
 /// costs more than it saves.
 pub(super) const PARALLEL_RENDER_MIN: usize = 1024;

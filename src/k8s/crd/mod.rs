@@ -24,7 +24,7 @@ pub use meshsynth_crds as types;
 mod registry;
 
 use std::collections::HashMap;
-use std::sync::{mpsc, Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 pub use check::{check_object, SchemaCheck, SchemaIssue};
 
@@ -169,93 +169,23 @@ pub(crate) fn objects_match_their_crds(app: &App, out: &mut Vec<Diagnostic>) {
 
 type Slot = Arc<OnceLock<Arc<schema::Node>>>;
 
-/// The cache slot of a version's parsed schema, and whether this call made
-/// it. Each slot parses on its own, so one kind's parse never waits on
-/// another's.
-fn slot_of(v: &CrdVersion) -> (Slot, bool) {
+/// The cache slot of a version's parsed schema. Each slot parses on its
+/// own, so one kind's parse never waits on another's.
+fn slot_of(v: &CrdVersion) -> Slot {
     static CACHE: OnceLock<Mutex<HashMap<(usize, usize), Slot>>> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
     let mut guard = cache.lock().unwrap_or_else(|p| p.into_inner());
-    let mut made = false;
-    let slot = guard
-        .entry(v.schema)
-        .or_insert_with(|| {
-            made = true;
-            Slot::default()
-        })
-        .clone();
-    (slot, made)
+    guard.entry(v.schema).or_default().clone()
 }
 
 fn parse(v: &CrdVersion) -> Arc<schema::Node> {
-    // The generator wrote this text from parsed JSON; a failure is a
-    // corrupted checkout, and an empty schema then checks nothing.
-    Arc::new(serde_json::from_str(v.schema_text()).unwrap_or_default())
+    Arc::new(schema::Node::parse(v.schema_text()))
 }
 
 /// Parsed schemas by byte range, on first use: the checks of a synth touch
 /// a handful of the 46 schemas.
 fn node_of(v: &CrdVersion) -> Arc<schema::Node> {
-    slot_of(v).0.get_or_init(|| parse(v)).clone()
-}
-
-/// Starts parsing the schema of an object's kind, and compiling its
-/// patterns, on a background thread the first time an object of the kind
-/// is added to a tree. The tree is built on one thread, so these fixed
-/// costs of the check (tens of KB of schema per kind) are paid on an
-/// otherwise idle core before synth checks the objects. One worker for
-/// every kind: each thread costs a heap of its own.
-pub(crate) fn prewarm(api_version: &str, kind: &str) {
-    type Queue = Option<Mutex<mpsc::Sender<&'static CrdVersion>>>;
-    static WORKER: OnceLock<Queue> = OnceLock::new();
-    let Lookup::Found(v) = lookup(api_version, kind) else {
-        return;
-    };
-    let (slot, made) = slot_of(v);
-    if !made || slot.get().is_some() {
-        return;
-    }
-    let worker = WORKER.get_or_init(|| {
-        if !std::thread::available_parallelism().is_ok_and(|n| n.get() > 1) {
-            return None;
-        }
-        let (tx, rx) = mpsc::channel::<&'static CrdVersion>();
-        std::thread::Builder::new()
-            .name("meshsynth-crd-schemas".into())
-            .spawn(move || {
-                for v in rx {
-                    let node = slot_of(v).0.get_or_init(|| parse(v)).clone();
-                    warm_patterns(&node, 0);
-                }
-            })
-            .ok()
-            .map(|_| Mutex::new(tx))
-    });
-    if let Some(tx) = worker {
-        // A closed queue only means the check parses it when it gets there.
-        let _ = tx.lock().unwrap_or_else(|p| p.into_inner()).send(v);
-    }
-}
-
-fn warm_patterns(node: &schema::Node, depth: usize) {
-    if depth > 64 {
-        return;
-    }
-    if let Some(p) = &node.pattern {
-        crate::core::pattern::warm(p);
-    }
-    let children = node
-        .properties
-        .iter()
-        .flat_map(|p| p.values())
-        .chain(node.items.as_deref())
-        .chain(node.additional_schema())
-        .chain(&node.all_of)
-        .chain(&node.any_of)
-        .chain(&node.one_of);
-    for c in children {
-        warm_patterns(c, depth + 1);
-    }
+    slot_of(v).get_or_init(|| parse(v)).clone()
 }
 
 #[cfg(test)]
@@ -272,9 +202,10 @@ mod tests {
                 v.kind,
                 v.version
             );
-            let node: schema::Node = serde_json::from_str(v.schema_text())
+            let nodes = schema::Node::parse_all(v.schema_text())
                 .unwrap_or_else(|e| panic!("{}/{} {}: {e}", v.group, v.kind, v.version));
-            assert!(node.properties.is_some(), "{}/{}", v.group, v.kind);
+            assert!(nodes > 1, "{}/{}", v.group, v.kind);
+            assert!(parse(v).properties.is_some(), "{}/{}", v.group, v.kind);
         }
     }
 

@@ -1,20 +1,26 @@
-//! A CRD version's structural schema, read into typed nodes once per kind:
-//! the checks look up a dozen keywords at every field they visit, and
-//! typed fields cost nothing to look up where a JSON map hashes each key.
+//! A CRD version's structural schema, read into typed nodes on demand: the
+//! checks look up a dozen keywords at every field they visit, and typed
+//! fields cost nothing to look up where a JSON map hashes each key. A node's
+//! sub-schemas stay unparsed text until a check reaches them, so checking an
+//! object costs what the object touches, not the kind's whole schema (most of
+//! a Rollout's schema is a pod template the constructs fill a few fields of).
 
 use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::OnceLock;
 
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
+use serde_json::value::RawValue;
 use serde_json::Value as Json;
 
 /// One schema node: only the keywords the checks read.
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", bound(deserialize = "'de: 'static"))]
 pub(super) struct Node {
     #[serde(rename = "type")]
     pub ty: Option<String>,
-    pub properties: Option<BTreeMap<String, Node>>,
-    pub items: Option<Box<Node>>,
+    pub properties: Option<BTreeMap<String, Lazy>>,
+    pub items: Option<Lazy>,
     pub additional_properties: Option<Additional>,
     #[serde(default)]
     pub required: Vec<String>,
@@ -59,12 +65,73 @@ pub(super) struct Node {
     pub list_map_keys: Vec<String>,
 }
 
+impl Node {
+    /// Reads a node from the generated schema text; its sub-schemas stay
+    /// text until used. The generator wrote the text from parsed JSON, so a
+    /// failure is a corrupted checkout, and an empty schema then checks
+    /// nothing.
+    pub fn parse(text: &'static str) -> Node {
+        serde_json::from_str(text).unwrap_or_default()
+    }
+}
+
+/// A sub-schema, parsed the first time a check reads it.
+pub(super) struct Lazy {
+    text: &'static RawValue,
+    node: OnceLock<Box<Node>>,
+}
+
+impl Lazy {
+    pub fn get(&self) -> &Node {
+        self.node
+            .get_or_init(|| Box::new(Node::parse(self.text.get())))
+    }
+}
+
+impl std::ops::Deref for Lazy {
+    type Target = Node;
+    fn deref(&self) -> &Node {
+        self.get()
+    }
+}
+
+impl fmt::Debug for Lazy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.node.get() {
+            Some(n) => n.fmt(f),
+            None => f.write_str("<unparsed>"),
+        }
+    }
+}
+
+impl<'de: 'static> Deserialize<'de> for Lazy {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Lazy {
+            text: <&'de RawValue>::deserialize(d)?,
+            node: OnceLock::new(),
+        })
+    }
+}
+
 /// `additionalProperties`: a boolean or the schema of every value.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug)]
 pub(super) enum Additional {
     Allowed(bool),
-    Schema(Box<Node>),
+    Schema(Lazy),
+}
+
+impl<'de: 'static> Deserialize<'de> for Additional {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = <&'de RawValue>::deserialize(d)?;
+        Ok(match text.get().trim() {
+            "true" => Additional::Allowed(true),
+            "false" => Additional::Allowed(false),
+            _ => Additional::Schema(Lazy {
+                text,
+                node: OnceLock::new(),
+            }),
+        })
+    }
 }
 
 /// One `x-kubernetes-validations` rule.
@@ -82,6 +149,7 @@ impl Node {
         self.properties
             .as_ref()
             .and_then(|p| p.get(key))
+            .map(Lazy::get)
             .or_else(|| self.additional_schema())
     }
 
@@ -93,7 +161,7 @@ impl Node {
 
     pub fn additional_schema(&self) -> Option<&Node> {
         match &self.additional_properties {
-            Some(Additional::Schema(s)) => Some(s),
+            Some(Additional::Schema(s)) => Some(s.get()),
             _ => None,
         }
     }
@@ -123,5 +191,41 @@ impl Node {
             && self.rules.is_empty()
             && !self.required.is_empty();
         only.then_some(self.required.as_slice())
+    }
+}
+
+#[cfg(test)]
+impl Node {
+    /// Parses every sub-schema strictly (a lazy parse would hide a failure
+    /// behind an empty schema), returning how many nodes there are.
+    pub fn parse_all(text: &'static str) -> Result<usize, String> {
+        let node: Node = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        node.count_strictly()
+    }
+
+    fn count_strictly(&self) -> Result<usize, String> {
+        let mut count = 1;
+        let lazies = self
+            .properties
+            .iter()
+            .flat_map(|p| p.values())
+            .chain(&self.items)
+            .chain(match &self.additional_properties {
+                Some(Additional::Schema(s)) => Some(s),
+                _ => None,
+            });
+        for l in lazies {
+            count += Node::parse_all(l.text.get())?;
+        }
+        let eager = self
+            .all_of
+            .iter()
+            .chain(&self.any_of)
+            .chain(&self.one_of)
+            .chain(self.not.as_deref());
+        for n in eager {
+            count += n.count_strictly()?;
+        }
+        Ok(count)
     }
 }
