@@ -44,7 +44,7 @@ pub const ANALYZERS: &[AnalyzerInfo] = &[
     a("IST0128", W, "DestinationRule TLS without caCertificates"),
     a("IST0129", W, "DestinationRule portLevelSettings TLS without caCertificates"),
     a("IST0130", W, "unreachable VirtualService rule"),
-    a("IST0131", W, "ineffective (duplicate) VirtualService match"),
+    a("IST0131", W, "ineffective (duplicate or covered) VirtualService match"),
     a("IST0132", E, "VirtualService host not served by its Gateway (istioctl: warning; escalated)"),
     a("IST0134", W, "ServiceEntry TCP port without addresses"),
     a("IST0137", W, "Services route one target port of a workload through different ports"),

@@ -285,60 +285,230 @@ pub fn virtual_service_destinations(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// IST0130 / IST0131: unreachable rules and ineffective matches.
+/// IST0130 / IST0131: unreachable rules and ineffective matches, of HTTP,
+/// TCP and TLS rules alike, as Istio's validation decides them: a match is
+/// ineffective when an earlier rule has the same one (names aside) or, for
+/// HTTP, when an earlier URI prefix with the same other conditions covers
+/// it; a rule is unreachable when all its matches are, or when a rule
+/// without matches comes before it.
 pub fn virtual_service_rules(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
     for vs in &ix.virtual_services {
         invalid_regexes(vs, out);
-        let mut seen: BTreeSet<String> = BTreeSet::new();
-        let mut catch_all: Option<usize> = None;
-        for (i, r) in vs.obj.spec().http.iter().flatten().enumerate() {
-            if let Some(c) = catch_all {
-                out.push(warn(
-                    "IST0130",
-                    vs.path,
-                    format!("spec.http[{i}] is unreachable: spec.http[{c}] matches every request"),
-                    "move the catch-all rule last",
-                ));
-                continue;
-            }
-            let matches = r.r#match.as_deref().unwrap_or_default();
-            if matches.is_empty() {
-                catch_all = Some(i);
-                continue;
-            }
-            let keys: Vec<String> = matches
-                .iter()
-                .map(|m| {
-                    let mut m = m.clone();
-                    m.name = None;
-                    // Invariant: match structs are plain data and always serialize.
-                    serde_json::to_string(&m).expect("match serializes")
-                })
-                .collect();
-            let dup: Vec<usize> = keys
-                .iter()
-                .enumerate()
-                .filter(|(_, k)| seen.contains(*k))
-                .map(|(j, _)| j)
-                .collect();
-            if !dup.is_empty() && dup.len() == keys.len() {
-                out.push(warn(
-                    "IST0130",
-                    vs.path,
-                    format!("spec.http[{i}] is unreachable: every match repeats an earlier rule's"),
-                    "remove the rule or change its matches",
-                ));
+        let spec = vs.obj.spec();
+        let http: Vec<Vec<String>> = spec
+            .http
+            .iter()
+            .flatten()
+            .map(|r| {
+                let matches = r.r#match.as_deref().unwrap_or_default();
+                matches
+                    .iter()
+                    .map(|m| {
+                        let mut m = m.clone();
+                        m.name = None;
+                        match_key(&m)
+                    })
+                    .collect()
+            })
+            .collect();
+        unreachable_rules(vs.path, "http", &http, out);
+        let tcp: Vec<Vec<String>> = spec
+            .tcp
+            .iter()
+            .flatten()
+            .map(|r| r.r#match.iter().flatten().map(match_key).collect())
+            .collect();
+        unreachable_rules(vs.path, "tcp", &tcp, out);
+        let tls: Vec<Vec<String>> = spec
+            .tls
+            .iter()
+            .flatten()
+            .map(|r| r.r#match.iter().map(match_key).collect())
+            .collect();
+        unreachable_rules(vs.path, "tls", &tls, out);
+        overlapping_prefixes(vs, out);
+    }
+}
+
+/// A match's identity: its JSON, the way Istio compares them.
+fn match_key<T: serde::Serialize>(m: &T) -> String {
+    serde_json::to_string(m).unwrap_or_default()
+}
+
+/// The duplicate-match pass over one list of rules (`field` is `http`,
+/// `tcp` or `tls`), each given by its matches' keys.
+fn unreachable_rules(path: &str, field: &str, rules: &[Vec<String>], out: &mut Vec<Diagnostic>) {
+    let mut first_rule_of: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut catch_all: Option<usize> = None;
+    for (i, keys) in rules.iter().enumerate() {
+        if let Some(c) = catch_all {
+            let why = if keys.is_empty() {
+                "only the last rule may have no matches"
             } else {
-                for j in dup {
+                "it matches every request"
+            };
+            out.push(warn(
+                "IST0130",
+                path,
+                format!(
+                    "spec.{field}[{i}] is unreachable: spec.{field}[{c}] has no match, so {why}"
+                ),
+                "move the rule without matches last",
+            ));
+            if keys.is_empty() {
+                catch_all = Some(i);
+            }
+            continue;
+        }
+        if keys.is_empty() {
+            catch_all = Some(i);
+            continue;
+        }
+        let mut repeated = 0;
+        for (j, k) in keys.iter().enumerate() {
+            match first_rule_of.get(k.as_str()) {
+                Some(&earlier) => {
+                    repeated += 1;
                     out.push(warn(
                         "IST0131",
-                        vs.path,
-                        format!("spec.http[{i}].match[{j}] is ineffective: an earlier rule has the same match"),
+                        path,
+                        format!("spec.{field}[{i}].match[{j}] is ineffective: spec.{field}[{earlier}] has the same match"),
                         "remove the duplicate match",
                     ));
                 }
+                None => {
+                    first_rule_of.insert(k, i);
+                }
             }
-            seen.extend(keys);
+        }
+        if repeated == keys.len() {
+            out.push(warn(
+                "IST0130",
+                path,
+                format!("spec.{field}[{i}] is unreachable: every match repeats an earlier rule's"),
+                "remove the rule or change its matches",
+            ));
+        }
+    }
+}
+
+/// An HTTP match with a URI prefix, reduced to what the overlap test
+/// compares (string matches as `exact:…`, `prefix:…` or `regex:…`, no
+/// condition as empty).
+struct PrefixMatch {
+    rule: usize,
+    index: usize,
+    prefix: String,
+    port: Option<i64>,
+    method: String,
+    authority: String,
+    headers: BTreeMap<String, String>,
+    query: BTreeMap<String, String>,
+    without: BTreeMap<String, String>,
+}
+
+fn exact_or_prefix(m: Option<&crate::mesh::istio::networking::StringMatch>) -> String {
+    let Some(m) = m else {
+        return String::new();
+    };
+    match (&m.exact, &m.prefix, &m.regex) {
+        (Some(e), _, _) if !e.is_empty() => format!("exact:{e}"),
+        (_, Some(p), _) if !p.is_empty() => format!("prefix:{p}"),
+        (_, _, Some(r)) => format!("regex:{r}"),
+        _ => String::new(),
+    }
+}
+
+/// Every request `b` matches, `a` matches too: `a` has no condition, the
+/// same one, or a prefix that `b`'s exact value or prefix extends. (Istio's
+/// validation counts a missing method as `GET` and tests prefixes the other
+/// way round; this is what is true of requests.)
+fn covers(a: &str, b: &str) -> bool {
+    if a.is_empty() || a == b {
+        return true;
+    }
+    let Some(p) = a.strip_prefix("prefix:") else {
+        return false;
+    };
+    let value = b
+        .strip_prefix("prefix:")
+        .or_else(|| b.strip_prefix("exact:"));
+    value.is_some_and(|v| v.starts_with(p))
+}
+
+/// Each condition of `a` covers `b`'s on the same key (`b` may add more).
+fn covers_map(a: &BTreeMap<String, String>, b: &BTreeMap<String, String>) -> bool {
+    a.iter()
+        .all(|(k, v)| b.get(k).is_some_and(|w| covers(v, w)))
+}
+
+/// IST0131 for an HTTP match whose URI prefix extends an earlier match's
+/// prefix while every other condition is the same (Istio's overlap check).
+fn overlapping_prefixes(vs: &Item<'_, VirtualService>, out: &mut Vec<Diagnostic>) {
+    let mut seen: BTreeSet<String> = BTreeSet::new();
+    let mut found: Vec<PrefixMatch> = Vec::new();
+    let rules = vs.obj.spec().http.as_deref().unwrap_or_default();
+    let mut catch_all = false;
+    for (i, r) in rules.iter().enumerate() {
+        let matches = r.r#match.as_deref().unwrap_or_default();
+        if matches.is_empty() || catch_all {
+            catch_all = true;
+            continue;
+        }
+        for (j, m) in matches.iter().enumerate() {
+            let mut unnamed = m.clone();
+            unnamed.name = None;
+            if !seen.insert(match_key(&unnamed)) {
+                continue;
+            }
+            let Some(prefix) = m.uri.as_ref().and_then(|u| u.prefix.clone()) else {
+                continue;
+            };
+            if prefix.is_empty() {
+                continue;
+            }
+            let map =
+                |m: &Option<BTreeMap<String, crate::mesh::istio::networking::StringMatch>>| {
+                    m.iter()
+                        .flatten()
+                        .map(|(k, v)| (k.clone(), exact_or_prefix(Some(v))))
+                        .collect()
+                };
+            let method = exact_or_prefix(m.method.as_ref());
+            found.push(PrefixMatch {
+                rule: i,
+                index: j,
+                prefix,
+                port: m.port,
+                method,
+                authority: exact_or_prefix(m.authority.as_ref()),
+                headers: map(&m.headers),
+                query: map(&m.query_params),
+                without: map(&m.without_headers),
+            });
+        }
+    }
+    for (n, a) in found.iter().enumerate() {
+        for b in &found[n + 1..] {
+            if b.prefix != a.prefix
+                && b.prefix.starts_with(&a.prefix)
+                && a.port == b.port
+                && covers(&a.method, &b.method)
+                && covers(&a.authority, &b.authority)
+                && covers_map(&a.headers, &b.headers)
+                && covers_map(&a.query, &b.query)
+                && a.without == b.without
+            {
+                out.push(warn(
+                    "IST0131",
+                    vs.path,
+                    format!(
+                        "spec.http[{}].match[{}] (prefix {:?}) is ineffective: spec.http[{}].match[{}] (prefix {:?}) matches every request it would",
+                        b.rule, b.index, b.prefix, a.rule, a.index, a.prefix
+                    ),
+                    "put the longer prefix first, or make the conditions differ",
+                ));
+            }
         }
     }
 }

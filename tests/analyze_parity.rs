@@ -1,0 +1,210 @@
+//! `meshsynth analyze` decides what istioctl's analyzers decide, on small
+//! inputs written here (the behaviours istioctl's own test suite checks;
+//! `scripts/conformance` scores the whole suite when `../shared` is there).
+
+use meshsynth::analyze::{analyze_sources, Options, Report, Source};
+
+fn analyze(text: &str) -> Report {
+    let src = Source {
+        name: "input.yaml".into(),
+        text: text.into(),
+    };
+    analyze_sources(&[src], &Options::default()).expect("analysis runs")
+}
+
+/// `CODE name` of every finding of `code`, in order.
+fn found(r: &Report, code: &str) -> Vec<String> {
+    r.findings
+        .iter()
+        .filter(|f| f.code == code)
+        .map(|f| format!("{code} {}", f.name.as_deref().unwrap_or("")))
+        .collect()
+}
+
+const TCP_DUPLICATES: &str = r#"
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: same-port, namespace: demo}
+spec:
+  hosts: ["*"]
+  gateways: [demo/tcp]
+  tcp:
+  - match: [{port: 31400}]
+    route: [{destination: {host: echo, port: {number: 9000}, subset: v1}}]
+  - match: [{port: 31400}]
+    route: [{destination: {host: echo, port: {number: 9000}, subset: v2}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: two-catch-alls, namespace: demo}
+spec:
+  hosts: ["*"]
+  gateways: [demo/tcp]
+  tcp:
+  - route: [{destination: {host: echo, port: {number: 9000}, subset: v1}}]
+  - route: [{destination: {host: echo, port: {number: 9000}, subset: v2}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: one-new-port, namespace: demo}
+spec:
+  hosts: ["*"]
+  gateways: [demo/tcp]
+  tcp:
+  - match: [{port: 31400}]
+    route: [{destination: {host: echo, port: {number: 9000}, subset: v1}}]
+  - match: [{port: 31400}, {port: 31401}]
+    route: [{destination: {host: echo, port: {number: 9000}, subset: v2}}]
+"#;
+
+#[test]
+fn tcp_rules_repeating_a_match_are_reported_like_http_rules() {
+    let r = analyze(TCP_DUPLICATES);
+    assert_eq!(
+        found(&r, "IST0130"),
+        ["IST0130 same-port", "IST0130 two-catch-alls"]
+    );
+    assert_eq!(
+        found(&r, "IST0131"),
+        ["IST0131 same-port", "IST0131 one-new-port"]
+    );
+}
+
+#[test]
+fn tls_rules_repeating_a_match_are_reported() {
+    let r = analyze(
+        r#"
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: sni, namespace: demo}
+spec:
+  hosts: [www.example.com]
+  tls:
+  - match: [{port: 2443, sniHosts: [www.example.com]}]
+    route: [{destination: {host: www.example.com}}]
+  - match: [{port: 2443, sniHosts: [www.example.com]}, {port: 8443, sniHosts: [www.example.com]}]
+    route: [{destination: {host: api.example.com}}]
+"#,
+    );
+    assert_eq!(found(&r, "IST0131"), ["IST0131 sni"]);
+    assert!(found(&r, "IST0130").is_empty(), "one match is new");
+}
+
+#[test]
+fn an_earlier_shorter_prefix_with_the_same_conditions_makes_a_match_ineffective() {
+    let r = analyze(
+        r#"
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: covered, namespace: demo}
+spec:
+  hosts: [shop]
+  http:
+  - match:
+    - uri: {prefix: /api/v1/product}
+      method: {exact: GET}
+    route: [{destination: {host: shop}}]
+  - match:
+    - uri: {prefix: /api/v1/products}
+      method: {exact: GET}
+    route: [{destination: {host: shop-v2}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: other-method, namespace: demo}
+spec:
+  hosts: [shop]
+  http:
+  - match:
+    - uri: {prefix: /api/v1/product}
+      method: {exact: GET}
+    route: [{destination: {host: shop}}]
+  - match:
+    - uri: {prefix: /api/v1/products}
+      method: {exact: POST}
+    - uri: {exact: /api/v1/product}
+    route: [{destination: {host: shop-v2}}]
+"#,
+    );
+    assert_eq!(found(&r, "IST0131"), ["IST0131 covered"]);
+    let msg = &r
+        .findings
+        .iter()
+        .find(|f| f.code == "IST0131")
+        .unwrap()
+        .message;
+    assert!(msg.contains("\"/api/v1/products\""), "{msg}");
+    assert!(found(&r, "IST0130").is_empty());
+}
+
+#[test]
+fn a_rule_repeating_every_match_is_both_unreachable_and_ineffective() {
+    let r = analyze(
+        r#"
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: repeated, namespace: demo}
+spec:
+  hosts: [shop]
+  http:
+  - name: first
+    match: [{name: products, uri: {prefix: /products}}]
+    route: [{destination: {host: shop}}]
+  - name: second
+    match: [{uri: {prefix: /products}}]
+    route: [{destination: {host: shop-v2}}]
+"#,
+    );
+    assert_eq!(found(&r, "IST0130"), ["IST0130 repeated"]);
+    assert_eq!(found(&r, "IST0131"), ["IST0131 repeated"]);
+}
+
+#[test]
+fn a_longer_prefix_behind_a_narrower_condition_is_still_reachable() {
+    let r = analyze(
+        r#"
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: narrower, namespace: demo}
+spec:
+  hosts: [shop]
+  http:
+  - match:
+    - uri: {prefix: /api}
+      headers: {x-team: {regex: "pay.*"}}
+    route: [{destination: {host: shop}}]
+  - match:
+    - uri: {prefix: /api/v2}
+      headers: {x-team: {regex: "search"}}
+    route: [{destination: {host: shop-v2}}]
+  - match:
+    - uri: {prefix: /api/v3}
+      headers: {x-team: {prefix: pay}}
+      method: {exact: GET}
+    route: [{destination: {host: shop-v3}}]
+  - match:
+    - uri: {prefix: /api/v3/orders}
+      headers: {x-team: {exact: payments}, x-canary: {exact: "1"}}
+      method: {exact: GET}
+    route: [{destination: {host: shop-v3}}]
+  - match:
+    - uri: {prefix: /api/v3/payments}
+      headers: {x-team: {exact: payments}}
+    route: [{destination: {host: shop-v3}}]
+"#,
+    );
+    // Only spec.http[3] is covered: /api/v3 for GET with `x-team` starting
+    // with "pay" takes every request it would. The last rule also takes
+    // other methods, so it stays reachable.
+    assert_eq!(found(&r, "IST0131"), ["IST0131 narrower"]);
+    let msg = &r
+        .findings
+        .iter()
+        .find(|f| f.code == "IST0131")
+        .unwrap()
+        .message;
+    assert!(
+        msg.contains("spec.http[3].match[0]") && msg.contains("spec.http[2].match[0]"),
+        "{msg}"
+    );
+}
