@@ -208,3 +208,146 @@ spec:
         "{msg}"
     );
 }
+
+const EXPORTS: &str = r#"
+apiVersion: v1
+kind: Service
+metadata:
+  name: details
+  namespace: shop
+  annotations: {networking.istio.io/exportTo: "banana"}
+spec:
+  ports: [{name: http, port: 9080}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: reviews, namespace: shop}
+spec:
+  ports: [{name: http, port: 80}, {name: https, port: 443}]
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: partner, namespace: other}
+spec:
+  hosts: [api.partner.example]
+  exportTo: ["."]
+  ports: [{name: https, number: 443, protocol: TLS}]
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: eu, namespace: shop}
+spec:
+  hosts: ["*.eu.example.com"]
+  ports: [{name: https, number: 443, protocol: TLS}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: hidden, namespace: istio-system}
+spec:
+  hosts: [details]
+  http:
+  - route: [{destination: {host: details.shop.svc.cluster.local}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: seen, namespace: banana}
+spec:
+  hosts: [details]
+  http:
+  - route: [{destination: {host: details.shop.svc.cluster.local}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: other-namespace-entry, namespace: shop}
+spec:
+  hosts: [api.partner.example]
+  tls:
+  - match: [{port: 443, sniHosts: [api.partner.example]}]
+    route: [{destination: {host: api.partner.example}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: wildcard, namespace: shop}
+spec:
+  hosts: [reviews.eu.example.com]
+  http:
+  - route: [{destination: {host: reviews.eu.example.com}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: ports, namespace: shop}
+spec:
+  hosts: [reviews]
+  http:
+  - route: [{destination: {host: reviews}}]
+  - route: [{destination: {host: reviews, port: {number: 8080}}}]
+  - route: [{destination: {host: reviews, port: {number: 443}}}]
+"#;
+
+#[test]
+fn destination_hosts_resolve_through_export_to_and_ports() {
+    let r = analyze(EXPORTS);
+    let hosts: Vec<String> = r
+        .findings
+        .iter()
+        .filter(|f| f.code == "IST0101" || f.code == "IST0112")
+        .map(|f| {
+            format!(
+                "{} {}: {}",
+                f.code,
+                f.name.as_deref().unwrap_or(""),
+                f.message
+            )
+        })
+        .collect();
+    assert_eq!(hosts.len(), 4, "{hosts:#?}");
+    assert!(
+        hosts[0].starts_with("IST0101 hidden: ")
+            && hosts[0].contains("not exported to namespace \"istio-system\""),
+        "{hosts:#?}"
+    );
+    assert!(
+        hosts[1].starts_with("IST0101 other-namespace-entry: ")
+            && hosts[1].contains("not exported"),
+        "{hosts:#?}"
+    );
+    // One object's findings are sorted by code.
+    assert!(
+        hosts[2].starts_with("IST0101 ports: spec.http[1].route[0]")
+            && hosts[2].contains("reviews:8080"),
+        "{hosts:#?}"
+    );
+    assert!(
+        hosts[3].starts_with("IST0112 ports: spec.http[0].route[0]")
+            && hosts[3].contains("80, 443"),
+        "{hosts:#?}"
+    );
+}
+
+#[test]
+fn a_route_that_does_not_parse_does_not_hide_the_other_routes() {
+    let r = analyze(
+        r#"
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: half-broken, namespace: shop}
+spec:
+  hosts: [reviews]
+  http:
+  - route:
+    - {}
+    - destination: {host: reviews-bogus}
+    timeout: soon
+"#,
+    );
+    let codes: Vec<&str> = r.findings.iter().map(|f| f.code.as_str()).collect();
+    assert!(
+        codes.contains(&"IST0106"),
+        "the schema error is reported: {codes:?}"
+    );
+    assert_eq!(found(&r, "IST0101"), ["IST0101 half-broken"]);
+    assert!(r
+        .findings
+        .iter()
+        .any(|f| f.code == "IST0101" && f.message.contains("reviews-bogus")));
+}

@@ -457,24 +457,32 @@ impl Loader<'_> {
         json: serde_json::Value,
         checked: Checked<'_>,
     ) -> Result<(), Error> {
-        let parsed = deserialize_tracked::<T>(json);
+        let parsed = deserialize_tracked::<T>(json.clone());
         let field_line = |field: &str| {
             super::lines::FieldLines::of(checked.doc.0, checked.doc.1).serde_path_line(field)
         };
         let (obj, unknown) = match parsed {
             Ok(o) => o,
-            // The schema check already said what is wrong.
-            Err(_) if checked.errors => return Ok(()),
-            Err(message) if checked.by_crd => {
-                self.unread
-                    .push(format!("{} {}: {message}", origin.kind, origin.name));
-                return Ok(());
-            }
             Err(message) => {
-                let line = message.split_once(": ").and_then(|(p, _)| field_line(p));
-                self.parse_finding(&origin, message);
-                self.at_line(line);
-                return Ok(());
+                // As istioctl, the rest of the object is still analyzed:
+                // without the parts that do not parse.
+                let rest = super::lenient::parse::<T>(json);
+                if checked.errors {
+                    // The schema check already said what is wrong.
+                } else if checked.by_crd {
+                    if rest.is_none() {
+                        self.unread
+                            .push(format!("{} {}: {message}", origin.kind, origin.name));
+                    }
+                } else {
+                    let line = message.split_once(": ").and_then(|(p, _)| field_line(p));
+                    self.parse_finding(&origin, message);
+                    self.at_line(line);
+                }
+                match rest {
+                    Some(obj) => (obj, Vec::new()),
+                    None => return Ok(()),
+                }
             }
         };
         // A CRD kind's fields are the schema's to judge; the model reads a

@@ -30,6 +30,7 @@
 //! ```
 
 mod input;
+mod lenient;
 mod lines;
 mod load;
 mod report;

@@ -34,7 +34,7 @@ pub const ANALYZERS: &[AnalyzerInfo] = &[
     a("IST0109", E, "two mesh VirtualServices for one host"),
     a("IST0110", E, "several Sidecars select the same workload"),
     a("IST0111", E, "several Sidecars without workload selector in a namespace"),
-    a("IST0112", E, "gateway route to a multi-port Service without a port"),
+    a("IST0112", E, "route to a multi-port Service or ServiceEntry without a port"),
     a("IST0116", W, "Services selecting one workload use a port with different protocols"),
     a("IST0117", W, "Deployment in the mesh that no Service selects"),
     a("IST0118", W, "Service port name not <protocol>[-<suffix>] (and no appProtocol)"),

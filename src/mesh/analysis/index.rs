@@ -48,6 +48,49 @@ pub struct PodInfo<'a> {
     pub installed_gateway: bool,
 }
 
+/// Where a destination host is visible from (`exportTo`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Export {
+    /// `*` (and the default): every namespace.
+    All,
+    /// One namespace (`.` is the owner's).
+    Namespace(String),
+}
+
+/// A Service or ServiceEntry host as a route destination sees it.
+pub struct HostEntry {
+    pub exports: Vec<Export>,
+    /// Port numbers (a Service's `port`, a ServiceEntry's `number`).
+    pub ports: Vec<i64>,
+}
+
+impl HostEntry {
+    fn new(owner_ns: &str, export_to: &[String], ports: Vec<i64>) -> Self {
+        let exports = if export_to.is_empty() {
+            vec![Export::All]
+        } else {
+            export_to
+                .iter()
+                .map(|e| e.trim())
+                .filter(|e| !e.is_empty() && *e != "~")
+                .map(|e| match e {
+                    "*" => Export::All,
+                    "." => Export::Namespace(owner_ns.to_string()),
+                    ns => Export::Namespace(ns.to_string()),
+                })
+                .collect()
+        };
+        HostEntry { exports, ports }
+    }
+
+    fn visible_in(&self, scope: &Export) -> bool {
+        self.exports.contains(scope)
+    }
+}
+
+/// The annotation through which a Service limits where it is visible.
+pub const SERVICE_EXPORT_TO: &str = "networking.istio.io/exportTo";
+
 /// Everything the analyzers look at.
 #[derive(Default)]
 pub struct Index<'a> {
@@ -79,6 +122,12 @@ pub struct Index<'a> {
     /// Exact ServiceEntry hosts, and wildcard ones (few) to match by suffix.
     pub se_hosts: std::collections::BTreeSet<String>,
     pub se_wildcards: Vec<String>,
+    /// Destination hosts (Service FQDNs and ServiceEntry hosts) with the
+    /// namespaces they are exported to and their ports, as Istio resolves
+    /// a route's destination.
+    pub dest_hosts: BTreeMap<String, Vec<HostEntry>>,
+    /// The same, for wildcard ServiceEntry hosts (few; matched by suffix).
+    pub dest_wildcards: Vec<(String, HostEntry)>,
     pub workload_entries: Vec<Item<'a, WorkloadEntry>>,
     pub sidecars: Vec<Item<'a, Sidecar>>,
     pub peer_authentications: Vec<Item<'a, PeerAuthentication>>,
@@ -175,6 +224,24 @@ impl<'a> Index<'a> {
                     .entry(fqdn(&name, &ns))
                     .or_default()
                     .push(i);
+                let export_to: Vec<String> = meta
+                    .annotations
+                    .as_ref()
+                    .and_then(|a| a.get(SERVICE_EXPORT_TO))
+                    .map(|v| v.split(',').map(str::to_string).collect())
+                    .unwrap_or_default();
+                let ports = o
+                    .spec
+                    .as_ref()
+                    .and_then(|s| s.ports.as_ref())
+                    .into_iter()
+                    .flatten()
+                    .map(|p| i64::from(p.port))
+                    .collect();
+                ix.dest_hosts
+                    .entry(fqdn(&name, &ns))
+                    .or_default()
+                    .push(HostEntry::new(&ns, &export_to, ports));
                 ix.services.push(item!(o));
             } else if let Some(o) = downcast::<Deployment>(obj) {
                 if let Some(t) = o.spec.as_ref().map(|s| &s.template) {
@@ -274,11 +341,16 @@ impl<'a> Index<'a> {
                     .push(ix.destination_rules.len());
                 ix.destination_rules.push(item!(o));
             } else if let Some(o) = downcast::<ServiceEntry>(obj) {
+                let export_to = o.spec.export_to.as_deref().unwrap_or_default();
+                let ports: Vec<i64> = o.spec.ports.iter().flatten().map(|p| p.number).collect();
                 for h in &o.spec.hosts {
+                    let entry = HostEntry::new(&ns, export_to, ports.clone());
                     if h.contains('*') {
                         ix.se_wildcards.push(h.clone());
+                        ix.dest_wildcards.push((h.clone(), entry));
                     } else {
                         ix.se_hosts.insert(h.clone());
+                        ix.dest_hosts.entry(fqdn(h, &ns)).or_default().push(entry);
                     }
                 }
                 ix.service_entries.push(item!(o));
@@ -528,6 +600,47 @@ impl<'a> Index<'a> {
         self.services_by_host.contains_key(host)
             || self.se_hosts.contains(host)
             || self.se_wildcards.iter().any(|w| host_matches(w, host))
+    }
+
+    /// The Service or ServiceEntry a route written in namespace `from`
+    /// (exported to `export_to`, empty for the default) reaches for `host`
+    /// (an FQDN), as Istio resolves it: first a host visible everywhere,
+    /// then one exported to the route's namespace or to a namespace the
+    /// route is exported to, then a wildcard ServiceEntry host visible
+    /// everywhere or in `from`.
+    pub fn destination(&self, host: &str, from: &str, export_to: &[String]) -> Option<&HostEntry> {
+        let entries = self
+            .dest_hosts
+            .get(host)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        if let Some(e) = entries.iter().find(|e| e.visible_in(&Export::All)) {
+            return Some(e);
+        }
+        let scopes: Vec<Export> = if export_to.is_empty() {
+            vec![Export::Namespace(from.to_string())]
+        } else {
+            export_to
+                .iter()
+                .map(|e| match e.as_str() {
+                    "." => Export::Namespace(from.to_string()),
+                    "*" => Export::All,
+                    ns => Export::Namespace(ns.to_string()),
+                })
+                .collect()
+        };
+        for scope in &scopes {
+            if let Some(e) = entries.iter().find(|e| e.visible_in(scope)) {
+                return Some(e);
+            }
+        }
+        let here = Export::Namespace(from.to_string());
+        let bare = host.trim_start_matches('*');
+        self.dest_wildcards
+            .iter()
+            .filter(|(_, e)| e.visible_in(&Export::All) || e.visible_in(&here))
+            .find(|(w, _)| bare.ends_with(w.trim_start_matches('*')))
+            .map(|(_, e)| e)
     }
 }
 

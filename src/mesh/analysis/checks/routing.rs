@@ -45,6 +45,9 @@ fn destinations(vs: &VirtualService) -> Vec<(String, &Destination)> {
         if let Some(m) = &r.mirror {
             out.push((format!("spec.http[{i}].mirror"), m));
         }
+        for (j, m) in r.mirrors.iter().flatten().enumerate() {
+            out.push((format!("spec.http[{i}].mirrors[{j}]"), &m.destination));
+        }
     }
     for (i, r) in vs.spec().tcp.iter().flatten().enumerate() {
         for (j, d) in r.route.iter().flatten().enumerate() {
@@ -180,21 +183,53 @@ pub fn virtual_service_destinations(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
     }
     for vs in &ix.virtual_services {
         let gateway_bound = vs_gateways(vs).iter().any(Option::is_some);
+        let export_to = vs.obj.spec().export_to.as_deref().unwrap_or_default();
         for (field, d) in destinations(vs.obj) {
             let host = fqdn(&d.host, &vs.ns);
-            if !ix.host_known(&host) {
-                out.push(error(
-                    "IST0101",
-                    vs.path,
-                    format!(
-                        "{field}: referenced host {:?} not found (no Service or ServiceEntry)",
-                        d.host
-                    ),
-                    "define the Service or a ServiceEntry for the host, or fix the destination",
-                ));
-                // The subset is still checked: one finding per problem, and
-                // an unknown host must not hide a missing subset.
+            match ix.destination(&host, &vs.ns, export_to) {
+                None => {
+                    let why = if ix.host_known(&host) {
+                        format!(
+                            "its Service or ServiceEntry is not exported to namespace {:?}",
+                            vs.ns
+                        )
+                    } else {
+                        "no Service or ServiceEntry".to_string()
+                    };
+                    out.push(error(
+                        "IST0101",
+                        vs.path,
+                        format!("{field}: referenced host {:?} not found ({why})", d.host),
+                        "define the Service or a ServiceEntry for the host, export it to this namespace, or fix the destination",
+                    ));
+                }
+                Some(entry) => match d.port.as_ref().and_then(|p| p.number) {
+                    None if entry.ports.len() > 1 => {
+                        let ports: Vec<String> = entry.ports.iter().map(i64::to_string).collect();
+                        out.push(error(
+                            "IST0112",
+                            vs.path,
+                            format!(
+                                "{field}: host {:?} exposes ports {}; the destination must say which",
+                                d.host,
+                                ports.join(", ")
+                            ),
+                            "set destination.port.number",
+                        ));
+                    }
+                    Some(port) if !entry.ports.contains(&port) => {
+                        out.push(error(
+                            "IST0101",
+                            vs.path,
+                            format!("{field}: referenced host:port {}:{port} not found (the host has no port {port})", d.host),
+                            "use one of the host's ports in destination.port.number",
+                        ));
+                    }
+                    _ => {}
+                },
             }
+            // The subset is still checked: one finding per problem, and an
+            // unknown host must not hide a missing subset.
             if let Some(subset) = &d.subset {
                 let defined = ix
                     .drs_by_host
@@ -217,23 +252,6 @@ pub fn virtual_service_destinations(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
                         format!("{field}: referenced subset {subset:?} of host {:?} not found in any DestinationRule", d.host),
                         "define the subset in the host's DestinationRule, or route to an existing subset",
                     ));
-                }
-            }
-            if gateway_bound && d.port.is_none() {
-                if let Some(svcs) = ix.services_by_host.get(&host) {
-                    let ports = svcs
-                        .first()
-                        .and_then(|&i| ix.services[i].obj.spec.as_ref())
-                        .and_then(|s| s.ports.as_ref())
-                        .map_or(0, Vec::len);
-                    if ports > 1 {
-                        out.push(error(
-                            "IST0112",
-                            vs.path,
-                            format!("{field}: host {:?} exposes {ports} ports; a gateway route must say which", d.host),
-                            "set destination.port.number",
-                        ));
-                    }
                 }
             }
             if gateway_bound && d.subset.is_none() {
