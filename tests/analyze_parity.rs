@@ -351,3 +351,29 @@ spec:
         .iter()
         .any(|f| f.code == "IST0101" && f.message.contains("reviews-bogus")));
 }
+
+#[test]
+fn mesh_hosts_conflict_where_both_routes_are_visible() {
+    let vs = |name: &str, ns: &str, host: &str, export: &str| {
+        format!(
+            "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {{name: {name}, namespace: {ns}}}\nspec:\n  hosts: [\"{host}\"]\n{export}  http:\n  - route: [{{destination: {{host: web.shop.svc.cluster.local}}}}]\n---\n"
+        )
+    };
+    let only_here = "  exportTo: [\".\"]\n";
+    let text = [
+        // Both exported everywhere: both reported.
+        vs("a", "shop", "web", ""),
+        vs("b", "team", "web.shop.svc.cluster.local", ""),
+        // Each only in its own namespace: no conflict.
+        vs("c", "one", "*.api.example", only_here),
+        vs("d", "two", "*.api.example", only_here),
+        // A wildcard exported everywhere covers a namespace-local host.
+        vs("e", "three", "pay.orders.example", only_here),
+        vs("f", "four", "*.orders.example", ""),
+    ]
+    .concat();
+    let r = analyze(&text);
+    let mut names = found(&r, "IST0109");
+    names.sort();
+    assert_eq!(names, ["IST0109 a", "IST0109 b", "IST0109 e", "IST0109 f"]);
+}

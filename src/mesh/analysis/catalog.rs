@@ -31,7 +31,7 @@ pub const ANALYZERS: &[AnalyzerInfo] = &[
     a("IST0106", E, "schema validation: ranges, durations, one-of rules, unknown or too-new fields"),
     a("IST0107", W, "Istio annotation on a kind where it has no effect"),
     a("IST0108", W, "unknown Istio annotation"),
-    a("IST0109", E, "two mesh VirtualServices for one host"),
+    a("IST0109", E, "mesh VirtualServices with overlapping hosts"),
     a("IST0110", E, "several Sidecars select the same workload"),
     a("IST0111", E, "several Sidecars without workload selector in a namespace"),
     a("IST0112", E, "route to a multi-port Service or ServiceEntry without a port"),

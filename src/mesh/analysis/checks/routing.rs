@@ -531,26 +531,99 @@ fn overlapping_prefixes(vs: &Item<'_, VirtualService>, out: &mut Vec<Diagnostic>
     }
 }
 
-/// IST0109: two mesh VirtualServices for one host.
+/// IST0109: mesh VirtualServices whose hosts overlap (the same host, or a
+/// wildcard covering the other's) where both are visible: either is
+/// exported everywhere (no `exportTo`, or `*`), or both are in one
+/// namespace. Every VirtualService of a conflict is reported once, naming
+/// the others, as istioctl does.
 pub fn conflicting_mesh_hosts(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
-    let mut owners: BTreeMap<(&str, String), &str> = BTreeMap::new();
-    for vs in &ix.virtual_services {
+    struct Claim {
+        vs: usize,
+        host: String,
+        everywhere: bool,
+    }
+    let mut exact: BTreeMap<(&str, &str), Vec<usize>> = BTreeMap::new();
+    let mut wildcards: Vec<usize> = Vec::new();
+    let mut claims: Vec<Claim> = Vec::new();
+    for (n, vs) in ix.virtual_services.iter().enumerate() {
         if !mesh_bound(vs) {
             continue;
         }
+        let export_to = vs.obj.spec().export_to.as_deref().unwrap_or_default();
+        let everywhere = export_to.is_empty() || export_to.iter().any(|e| e == "*");
         for h in vs.obj.spec().hosts.iter().flatten() {
-            let key = (vs.cluster, fqdn(h, &vs.ns));
-            if let Some(first) = owners.get(&key) {
-                out.push(error(
-                    "IST0109",
-                    vs.path,
-                    format!("host {:?} is also routed for the mesh by {first}; sidecars would pick one at random", key.1),
-                    "merge the rules into one VirtualService per host",
-                ));
-            } else {
-                owners.insert(key, vs.path);
+            claims.push(Claim {
+                vs: n,
+                host: fqdn(h, &vs.ns),
+                everywhere,
+            });
+        }
+    }
+    for (c, claim) in claims.iter().enumerate() {
+        if claim.host.contains('*') {
+            wildcards.push(c);
+        }
+    }
+    for (c, claim) in claims.iter().enumerate() {
+        if !claim.host.contains('*') {
+            let cluster = ix.virtual_services[claim.vs].cluster;
+            exact
+                .entry((cluster, claim.host.as_str()))
+                .or_default()
+                .push(c);
+        }
+    }
+    // Each VirtualService's conflicts: (the other VirtualService, the host).
+    let mut conflicts: BTreeMap<usize, Vec<(usize, &str)>> = BTreeMap::new();
+    let mut pair = |a: usize, b: usize| {
+        let (x, y) = (&claims[a], &claims[b]);
+        if x.vs == y.vs {
+            return;
+        }
+        let (vx, vy) = (&ix.virtual_services[x.vs], &ix.virtual_services[y.vs]);
+        let visible = x.everywhere || y.everywhere || vx.ns == vy.ns;
+        if vx.cluster != vy.cluster || !visible {
+            return;
+        }
+        if !(host_matches(&x.host, &y.host) || host_matches(&y.host, &x.host)) {
+            return;
+        }
+        conflicts.entry(x.vs).or_default().push((y.vs, &x.host));
+        conflicts.entry(y.vs).or_default().push((x.vs, &y.host));
+    };
+    for group in exact.values() {
+        for (k, &a) in group.iter().enumerate() {
+            for &b in &group[k + 1..] {
+                pair(a, b);
             }
         }
+    }
+    for &w in &wildcards {
+        for other in 0..claims.len() {
+            // Two wildcards meet once (from the first of them).
+            if other != w && !(claims[other].host.contains('*') && other < w) {
+                pair(w, other);
+            }
+        }
+    }
+    for (vs, mut with) in conflicts {
+        with.sort();
+        with.dedup();
+        let host = with[0].1;
+        let others: BTreeSet<&str> = with
+            .iter()
+            .map(|(o, _)| ix.virtual_services[*o].path)
+            .collect();
+        let others: Vec<&str> = others.into_iter().collect();
+        out.push(error(
+            "IST0109",
+            ix.virtual_services[vs].path,
+            format!(
+                "host {host:?} is also routed for the mesh by {}; sidecars would pick one at random",
+                others.join(", ")
+            ),
+            "merge the rules into one VirtualService per host, or limit them with exportTo",
+        ));
     }
 }
 
