@@ -377,3 +377,50 @@ fn mesh_hosts_conflict_where_both_routes_are_visible() {
     names.sort();
     assert_eq!(names, ["IST0109 a", "IST0109 b", "IST0109 e", "IST0109 f"]);
 }
+
+#[test]
+fn injection_labels_are_counted_as_istioctl_counts_them() {
+    let ns = |name: &str, labels: &str| {
+        format!("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {name}\n  labels: {{{labels}}}\n---\n")
+    };
+    let text = [
+        ns("enabled", "istio-injection: enabled"),
+        ns(
+            "revision-and-legacy",
+            "istio-injection: enabled, istio.io/rev: canary",
+        ),
+        ns(
+            "ambient-and-legacy",
+            "istio-injection: enabled, istio.io/dataplane-mode: ambient",
+        ),
+        ns(
+            "ambient-and-revision",
+            "istio.io/rev: canary, istio.io/dataplane-mode: ambient",
+        ),
+        ns(
+            "opted-out-revision",
+            "istio-injection: disabled, istio.io/rev: canary",
+        ),
+        ns("opted-out", "istio-injection: disabled"),
+        ns("unlabelled", ""),
+    ]
+    .concat();
+    let r = analyze(&text);
+    assert_eq!(
+        found(&r, "IST0123"),
+        [
+            "IST0123 revision-and-legacy",
+            "IST0123 ambient-and-legacy",
+            "IST0123 ambient-and-revision"
+        ]
+    );
+    assert_eq!(found(&r, "IST0102"), ["IST0102 unlabelled"]);
+    let note = r.findings.iter().find(|f| f.code == "IST0102").unwrap();
+    assert_eq!(note.level, meshsynth::core::Severity::Info);
+}
+
+#[test]
+fn unlabelled_namespaces_are_not_news_where_istio_is_not_in_play() {
+    let r = analyze("apiVersion: v1\nkind: Namespace\nmetadata: {name: plain}\n");
+    assert!(found(&r, "IST0102").is_empty());
+}

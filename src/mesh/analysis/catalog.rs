@@ -27,7 +27,7 @@ use Severity::{Error as E, Warning as W};
 /// Every analyzer, in code order (docs/mesh-analysis.md lists the same).
 pub const ANALYZERS: &[AnalyzerInfo] = &[
     a("IST0101", E, "referenced gateway, host, subset or TLS secret not found"),
-    a("IST0102", E, "namespace not enabled for injection (istioctl: info; escalated)"),
+    a("IST0102", E, "namespace not enabled for injection (istioctl: info; escalated where it holds workloads)"),
     a("IST0106", E, "schema validation: ranges, durations, one-of rules, unknown or too-new fields"),
     a("IST0107", W, "Istio annotation on a kind where it has no effect"),
     a("IST0108", W, "unknown Istio annotation"),
@@ -39,7 +39,7 @@ pub const ANALYZERS: &[AnalyzerInfo] = &[
     a("IST0117", W, "Deployment in the mesh that no Service selects"),
     a("IST0118", W, "Service port name not <protocol>[-<suffix>] (and no appProtocol)"),
     a("IST0122", W, "invalid regular expression in a VirtualService match"),
-    a("IST0123", W, "namespace with both istio-injection and istio.io/rev"),
+    a("IST0123", W, "namespace enrolled by several injection labels"),
     a("IST0125", E, "Istio annotation with an invalid value"),
     a("IST0128", W, "DestinationRule TLS without caCertificates"),
     a("IST0129", W, "DestinationRule portLevelSettings TLS without caCertificates"),

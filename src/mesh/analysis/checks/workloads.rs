@@ -237,20 +237,56 @@ pub fn services_and_workloads(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
         .chain(ix.destination_rules.iter().map(|d| d.cluster))
         .chain(ix.peer_authentications.iter().map(|d| d.cluster))
         .collect();
+    // Clusters where Istio is in play: mesh configuration, an enrolled
+    // namespace or an installed gateway. Elsewhere an unlabelled namespace
+    // is not news.
+    let mut istio_clusters = has_mesh_config.clone();
+    istio_clusters.extend(
+        ix.namespaces
+            .iter()
+            .filter(|(_, ns)| namespace_enrolled(labels(&ns.obj.metadata.labels)))
+            .map(|((cluster, _), _)| *cluster),
+    );
+    istio_clusters.extend(
+        ix.pods
+            .iter()
+            .filter(|p| p.installed_gateway)
+            .map(|p| p.cluster),
+    );
     for ((cluster, name), ns) in &ix.namespaces {
         let labels = ns.obj.metadata.labels.clone().unwrap_or_default();
         let injection = labels.get("istio-injection").map(String::as_str);
-        if injection.is_some() && labels.contains_key("istio.io/rev") {
+        // Each label that enrols the namespace, as istioctl counts them: a
+        // disabled istio-injection beside a revision is an opt-out, not a
+        // conflict.
+        let modes: Vec<&str> = [
+            (injection == Some("enabled")).then_some("istio-injection=enabled"),
+            labels
+                .contains_key("istio.io/rev")
+                .then_some("istio.io/rev"),
+            (labels.get("istio.io/dataplane-mode").map(String::as_str) == Some("ambient"))
+                .then_some("istio.io/dataplane-mode=ambient"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if modes.len() > 1 {
             out.push(warn(
                 "IST0123",
                 ns.path,
-                format!("namespace {name} has both istio-injection and istio.io/rev labels"),
+                format!(
+                    "namespace {name} is enrolled by several labels: {}",
+                    modes.join(", ")
+                ),
                 "keep one injection label (MeshNamespace sets exactly one)",
             ));
         }
         let enrolled = namespace_enrolled(&labels);
         let opted_out = injection == Some("disabled");
-        if enrolled || opted_out || !has_mesh_config.contains(cluster) {
+        if enrolled || opted_out {
+            continue;
+        }
+        if name == "istio-system" || !istio_clusters.contains(cluster) {
             continue;
         }
         let workloads: Vec<&PodInfo<'_>> = ix
@@ -264,15 +300,25 @@ pub fn services_and_workloads(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
                     && p.labels.get("sidecar.istio.io/inject").map(String::as_str) != Some("true")
             })
             .collect();
-        // An error, not istioctl's info: pods without a sidecar fall out of
-        // STRICT mTLS and policy. Opting out is explicit (istio-injection=disabled).
-        if let Some(w) = workloads.first() {
-            out.push(error(
+        // An error, not istioctl's info, where the cluster has mesh
+        // configuration and the namespace workloads: pods without a sidecar
+        // fall out of STRICT mTLS and policy. Opting out is explicit
+        // (istio-injection=disabled). Otherwise istioctl's note.
+        match workloads.first() {
+            Some(w) if has_mesh_config.contains(cluster) => out.push(error(
                 "IST0102",
                 ns.path,
                 format!("namespace {name} is not enabled for injection, so {} ({}) runs without a sidecar", w.name, w.path),
                 "create it with MeshMode::Sidecar or MeshMode::Ambient, or label it istio-injection=disabled to opt out",
-            ));
+            )),
+            _ => out.push(
+                Diagnostic::info(
+                    ns.path,
+                    format!("namespace {name} is not enabled for Istio injection"),
+                )
+                .with_code("IST0102")
+                .with_hint("label it istio-injection=enabled, istio.io/rev or istio.io/dataplane-mode=ambient, or istio-injection=disabled to say it stays out"),
+            ),
         }
     }
 }
