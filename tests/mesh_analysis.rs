@@ -1372,7 +1372,7 @@ fn ms_mesh_006_selector_matches_nothing() {
         &run(|c| {
             ap("wbe").add(c, "Ap").unwrap();
         }),
-        "MS-MESH-006",
+        "IST0127",
         "C/Ap",
     );
     assert_clean(&run(|c| {

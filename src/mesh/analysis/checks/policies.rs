@@ -43,7 +43,9 @@ fn mtls_mode(ix: &Index<'_>, pod: &PodInfo<'_>) -> Option<(MtlsMode, String)> {
     ns_level.or(mesh_level)
 }
 
-/// Policies: MS-MESH-006 (selector matches nothing), IST0167, MS-MESH-005 (mTLS vs DR TLS).
+/// Policies: selectors that match nothing (IST0101 for Sidecars and
+/// Telemetries, IST0127 for AuthorizationPolicies, MS-MESH-006 for the
+/// authentication policies), IST0167, MS-MESH-005 (mTLS vs DR TLS).
 pub fn policies(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
     // (path, cluster, namespace, selector, kind) of every selector-bearing policy.
     type Selected<'x> = (
@@ -117,10 +119,18 @@ pub fn policies(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
     }));
     for (path, cluster, ns, sel, kind) in selected {
         if !sel.is_empty() && ix.pods_selected(cluster, ns, sel).is_empty() {
+            // istioctl's codes where it has an analyzer for the kind (the
+            // level kept an error: a policy or Sidecar meant for a workload
+            // that applies to none is a silent hole).
+            let code = match kind {
+                "Sidecar" | "Telemetry" => "IST0101",
+                "AuthorizationPolicy" => "IST0127",
+                _ => "MS-MESH-006",
+            };
             out.push(error(
-                "MS-MESH-006",
+                code,
                 path,
-                format!("{kind} selector {sel:?} matches no workload in namespace {ns}"),
+                format!("{kind} selector {sel:?} matches no workload in namespace {ns}: referenced selector not found"),
                 "fix the labels, or add the workload it is meant for",
             ));
         }

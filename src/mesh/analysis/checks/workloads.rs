@@ -34,7 +34,7 @@ pub fn namespace_singletons(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
         "keep one namespace-wide Telemetry, or give this one a selector",
         out,
     );
-    // IST0110 / IST0169: two selector-bearing Sidecars (Telemetries) that
+    // IST0110 / IST0159: two selector-bearing Sidecars (Telemetries) that
     // select the same pod; which one applies is undefined.
     let sidecar_selectors = ix.sidecars.iter().filter_map(|s| {
         let sel = s.obj.spec().workload_selector.as_ref()?;
@@ -45,35 +45,44 @@ pub fn namespace_singletons(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
         let sel = t.obj.spec().selector.as_ref()?;
         Some((t.path, t.cluster, t.ns.as_str(), labels(&sel.match_labels)))
     });
-    same_pod_selected(ix, "IST0169", "Telemetry", telemetry_selectors, out);
+    same_pod_selected(ix, "IST0159", "Telemetry", telemetry_selectors, out);
 }
 
 /// Reports every namespace-wide object (path, cluster, namespace,
-/// namespace-wide) after the first of its kind in a namespace.
+/// namespace-wide) of a namespace that has more than one, each naming the
+/// others (istioctl reports them all: none of them is "the" right one).
 fn one_per_namespace<'a>(
     objects: impl Iterator<Item = (&'a str, &'a str, &'a str, bool)>,
     (code, kind, selector): (&str, &str, &str),
     hint: &str,
     out: &mut Vec<Diagnostic>,
 ) {
-    let mut first: BTreeMap<(&str, &str), &str> = BTreeMap::new();
+    let mut by_ns: BTreeMap<(&str, &str), Vec<&str>> = BTreeMap::new();
     for (path, cluster, ns, _) in objects.filter(|o| o.3) {
-        match first.get(&(cluster, ns)) {
-            Some(earlier) => out.push(error(
+        by_ns.entry((cluster, ns)).or_default().push(path);
+    }
+    for ((_, ns), paths) in by_ns {
+        if paths.len() < 2 {
+            continue;
+        }
+        for path in &paths {
+            let others: Vec<&str> = paths.iter().copied().filter(|p| p != path).collect();
+            out.push(error(
                 code,
                 path,
-                format!("namespace {ns} already has a {kind} without {selector} ({earlier})"),
+                format!(
+                    "namespace {ns} has several {kind}s without {selector}: this one and {}",
+                    others.join(", ")
+                ),
                 hint,
-            )),
-            None => {
-                first.insert((cluster, ns), path);
-            }
+            ));
         }
     }
 }
 
-/// Reports each object whose selector picks a pod an earlier object of the
-/// same kind (same namespace) already picks; one finding per object.
+/// Reports each object whose selector picks a pod another object of the
+/// same kind (same namespace) also picks, naming the pod and the others;
+/// one finding per object.
 fn same_pod_selected<'a>(
     ix: &Index<'a>,
     code: &str,
@@ -81,30 +90,42 @@ fn same_pod_selected<'a>(
     selectors: impl Iterator<Item = (&'a str, &'a str, &'a str, &'a BTreeMap<String, String>)>,
     out: &mut Vec<Diagnostic>,
 ) {
-    // (cluster, pod path, pod name) → the first object selecting it.
-    let mut owner: BTreeMap<(&str, &str, String), &str> = BTreeMap::new();
+    // (cluster, pod path, pod name) → the objects selecting it, in order.
+    let mut selecting: BTreeMap<(&str, &str, String), Vec<&str>> = BTreeMap::new();
+    let mut order: Vec<&str> = Vec::new();
     for (path, cluster, ns, labels) in selectors {
-        let mut reported = false;
+        order.push(path);
         for pod in ix.pods_selected(cluster, ns, labels) {
-            let key = (cluster, pod.path, pod.name.clone());
-            match owner.get(&key) {
-                Some(first) if !reported => {
-                    reported = true;
-                    out.push(error(
-                        code,
-                        path,
-                        format!(
-                            "{kind} selects workload {} ({}), which {first} also selects; which one applies is undefined",
-                            pod.name, pod.path
-                        ),
-                        "make the selectors disjoint, or merge the two",
-                    ));
-                }
-                Some(_) => {}
-                None => {
-                    owner.insert(key, path);
-                }
-            }
+            selecting
+                .entry((cluster, pod.path, pod.name.clone()))
+                .or_default()
+                .push(path);
+        }
+    }
+    // Each object's first shared pod and the others selecting it.
+    let mut conflict: BTreeMap<&str, (String, &str, Vec<&str>)> = BTreeMap::new();
+    for ((_, pod_path, pod_name), paths) in &selecting {
+        if paths.len() < 2 {
+            continue;
+        }
+        for path in paths {
+            conflict.entry(path).or_insert_with(|| {
+                let others = paths.iter().copied().filter(|p| p != path).collect();
+                (pod_name.clone(), pod_path, others)
+            });
+        }
+    }
+    for path in order {
+        if let Some((pod, pod_path, others)) = conflict.remove(path) {
+            out.push(error(
+                code,
+                path,
+                format!(
+                    "{kind} selects workload {pod} ({pod_path}), which {} also selects; which one applies is undefined",
+                    others.join(", ")
+                ),
+                "make the selectors disjoint, or merge them",
+            ));
         }
     }
 }
@@ -117,7 +138,7 @@ fn port_protocol(name: &str) -> Option<&'static str> {
         .max_by_key(|p| p.len())
 }
 
-/// Services and workloads: IST0117, IST0118, IST0116, IST0137, IST0144, IST0157, IST0158, IST0102, IST0123.
+/// Services and workloads: IST0117, IST0118, IST0116, IST0137, IST0144, IST0146, IST0147, IST0102, IST0123.
 pub fn services_and_workloads(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
     for s in &ix.services {
         for p in s
@@ -351,7 +372,7 @@ fn namespace_enrolled(labels: &BTreeMap<String, String>) -> bool {
         || labels.get("istio.io/dataplane-mode").map(String::as_str) == Some("ambient")
 }
 
-/// IST0157 / IST0158: a container with `image: auto` (filled in by the
+/// IST0146 / IST0147: a container with `image: auto` (filled in by the
 /// injector, as gateway Deployments do) in a pod that is not targeted for
 /// injection: the image stays `auto` and the pod never starts. Warning for
 /// a workload's template, error for a bare Pod, as istioctl. Decided only
@@ -392,8 +413,8 @@ fn image_auto_without_injection(
     );
     let hint = "enable injection for the namespace (istio-injection=enabled or istio.io/rev), or label the pod sidecar.istio.io/inject=\"true\"";
     out.push(if pod.kind == "Pod" {
-        error("IST0158", pod.path, message, hint)
+        error("IST0147", pod.path, message, hint)
     } else {
-        warn("IST0157", pod.path, message, hint)
+        warn("IST0146", pod.path, message, hint)
     });
 }
