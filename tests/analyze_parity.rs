@@ -424,3 +424,70 @@ fn unlabelled_namespaces_are_not_news_where_istio_is_not_in_play() {
     let r = analyze("apiVersion: v1\nkind: Namespace\nmetadata: {name: plain}\n");
     assert!(found(&r, "IST0102").is_empty());
 }
+
+#[test]
+fn port_names_skip_the_control_plane_and_external_names_have_their_own_code() {
+    let r = analyze(
+        r#"
+apiVersion: v1
+kind: Service
+metadata: {name: istiod, namespace: istio-system, labels: {istio: pilot}}
+spec:
+  ports: [{name: grpc-xds, port: 15010}, {name: webhook, port: 443}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: dns, namespace: shop}
+spec:
+  ports: [{port: 53, protocol: UDP}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: partner, namespace: shop}
+spec:
+  type: ExternalName
+  externalName: api.partner.example
+  ports: [{name: tcp, port: 443}, {name: https, port: 8443}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec:
+  ports: [{name: web, port: 80}]
+"#,
+    );
+    assert_eq!(found(&r, "IST0118"), ["IST0118 web"]);
+    assert_eq!(found(&r, "IST0150"), ["IST0150 partner"]);
+}
+
+#[test]
+fn image_auto_in_a_namespace_missing_from_the_input_is_not_injected() {
+    let r = analyze(
+        r#"
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop, labels: {istio-injection: enabled}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: gateway, namespace: edge}
+spec:
+  selector: {matchLabels: {istio: gateway}}
+  template:
+    metadata: {labels: {istio: gateway}}
+    spec:
+      containers: [{name: istio-proxy, image: auto}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: injected-gateway, namespace: shop}
+spec:
+  selector: {matchLabels: {istio: gateway}}
+  template:
+    metadata: {labels: {istio: gateway}}
+    spec:
+      containers: [{name: istio-proxy, image: auto}]
+"#,
+    );
+    assert_eq!(found(&r, "IST0146"), ["IST0146 gateway"]);
+}

@@ -55,6 +55,7 @@ pub const ANALYZERS: &[AnalyzerInfo] = &[
     a("IST0145", E, "conflicting Gateways (same selector, port and host)"),
     a("IST0146", W, "workload with image: auto whose pods are not targeted for injection"),
     a("IST0147", E, "Pod with image: auto that is not targeted for injection"),
+    a("IST0150", W, "ExternalName Service port not named after a routable protocol"),
     a("IST0159", E, "several Telemetries select the same workload"),
     a("IST0160", E, "several Telemetries without selector in a namespace"),
     a("IST0162", W, "Gateway port not on its gateway's Service"),

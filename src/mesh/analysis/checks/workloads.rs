@@ -138,22 +138,37 @@ fn port_protocol(name: &str) -> Option<&'static str> {
         .max_by_key(|p| p.len())
 }
 
-/// Services and workloads: IST0117, IST0118, IST0116, IST0137, IST0144, IST0146, IST0147, IST0102, IST0123.
+/// Services and workloads: IST0117, IST0118, IST0150, IST0116, IST0137, IST0144, IST0146, IST0147, IST0102, IST0123.
 pub fn services_and_workloads(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
     for s in &ix.services {
-        for p in s
-            .obj
-            .spec
-            .as_ref()
-            .and_then(|s| s.ports.as_ref())
-            .into_iter()
-            .flatten()
+        // The control plane's own Services (label `istio`, or
+        // `release: istio`) are Istio's to name, as istioctl skips them.
+        let svc_labels = labels(&s.obj.metadata.labels);
+        if svc_labels.contains_key("istio")
+            || svc_labels.get("release").map(String::as_str) == Some("istio")
         {
-            if p.app_protocol.is_some() {
+            continue;
+        }
+        let spec = s.obj.spec.as_ref();
+        let external_name = spec.and_then(|s| s.type_.as_deref()) == Some("ExternalName");
+        for p in spec.and_then(|s| s.ports.as_ref()).into_iter().flatten() {
+            if p.app_protocol.is_some() || p.protocol.as_deref() == Some("UDP") {
                 continue;
             }
             let name = p.name.clone().unwrap_or_default();
-            if port_protocol(&name).is_none() {
+            let protocol = port_protocol(&name);
+            if external_name {
+                // Istio routes an ExternalName Service by its port's
+                // protocol; plain `tcp` cannot carry the name it forwards to.
+                if protocol.is_none() || name == "tcp" {
+                    out.push(warn(
+                        "IST0150",
+                        s.path,
+                        format!("ExternalName Service port {} is named {name:?}: Istio cannot tell which protocol to route to {}", p.port, spec.and_then(|s| s.external_name.as_deref()).unwrap_or("its external name")),
+                        "name the port after its protocol, e.g. \"https\" or \"http\", or set appProtocol",
+                    ));
+                }
+            } else if protocol.is_none() {
                 out.push(warn(
                     "IST0118",
                     s.path,
@@ -375,8 +390,9 @@ fn namespace_enrolled(labels: &BTreeMap<String, String>) -> bool {
 /// IST0146 / IST0147: a container with `image: auto` (filled in by the
 /// injector, as gateway Deployments do) in a pod that is not targeted for
 /// injection: the image stays `auto` and the pod never starts. Warning for
-/// a workload's template, error for a bare Pod, as istioctl. Decided only
-/// when the namespace's Namespace object is known (or the pod opts out).
+/// a workload's template, error for a bare Pod, as istioctl. Decided when
+/// the pod's label says so, or its cluster has Namespace objects (a
+/// namespace missing among them has no labels).
 fn image_auto_without_injection(
     ix: &Index<'_>,
     pod: &PodInfo<'_>,
@@ -399,6 +415,9 @@ fn image_auto_without_injection(
         Some("false") => false,
         _ => match ix.namespaces.get(&(pod.cluster, pod.ns.clone())) {
             Some(ns) => namespace_enrolled(&ns.obj.metadata.labels.clone().unwrap_or_default()),
+            // Namespaces are given but not this one: it has no labels, as
+            // istioctl reads it. With no Namespace at all, nothing is known.
+            None if ix.namespaces.keys().any(|(c, _)| *c == pod.cluster) => false,
             None => return,
         },
     };
