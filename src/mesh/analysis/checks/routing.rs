@@ -598,10 +598,11 @@ pub fn conflicting_mesh_hosts(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
             }
         }
     }
+    let wild: Vec<bool> = claims.iter().map(|c| c.host.contains('*')).collect();
     for &w in &wildcards {
-        for other in 0..claims.len() {
+        for (other, &other_wild) in wild.iter().enumerate() {
             // Two wildcards meet once (from the first of them).
-            if other != w && !(claims[other].host.contains('*') && other < w) {
+            if other != w && !(other_wild && other < w) {
                 pair(w, other);
             }
         }
