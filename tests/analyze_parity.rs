@@ -491,3 +491,51 @@ spec:
     );
     assert_eq!(found(&r, "IST0146"), ["IST0146 gateway"]);
 }
+
+#[test]
+fn authorization_policies_name_namespaces_that_exist_and_protect_workloads() {
+    let r = analyze(
+        r#"
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop, labels: {istio-injection: enabled}}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop-test, labels: {istio-injection: enabled}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: shop, labels: {app: web}}
+spec:
+  containers: [{name: web, image: example.com/web:1}]
+---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: sources, namespace: shop}
+spec:
+  selector: {matchLabels: {app: web}}
+  rules:
+  - from:
+    - source: {namespaces: ["shop", "*-test", "prod-*"], notNamespaces: ["*"]}
+---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: mesh-wide-for-web, namespace: istio-system}
+spec:
+  selector: {matchLabels: {app: web}}
+---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: empty-namespace, namespace: shop-test}
+spec: {}
+"#,
+    );
+    assert_eq!(found(&r, "IST0101"), ["IST0101 sources"]);
+    assert!(r
+        .findings
+        .iter()
+        .any(|f| f.code == "IST0101" && f.message.contains("\"prod-*\"")));
+    // The root-namespace policy selects `web` in shop: not reported.
+    assert_eq!(found(&r, "IST0127"), ["IST0127 empty-namespace"]);
+}

@@ -75,6 +75,7 @@ pub fn policies(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
             ));
         }
     }
+    authorization_policy_namespaces(ix, out);
     for p in &ix.authorization_policies {
         if let Some(s) = &p.obj.spec().selector {
             selected.push(entry(p, labels(&s.match_labels), "AuthorizationPolicy"));
@@ -118,7 +119,17 @@ pub fn policies(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
         Some(entry(p, labels(&s.labels), "Sidecar"))
     }));
     for (path, cluster, ns, sel, kind) in selected {
-        if !sel.is_empty() && ix.pods_selected(cluster, ns, sel).is_empty() {
+        // An AuthorizationPolicy in the root namespace selects workloads
+        // of every namespace.
+        let root = kind == "AuthorizationPolicy" && ns == crate::mesh::istio::install::ISTIO_SYSTEM;
+        let none = if root {
+            !ix.pods
+                .iter()
+                .any(|p| p.cluster == cluster && selects(sel, &p.labels))
+        } else {
+            ix.pods_selected(cluster, ns, sel).is_empty()
+        };
+        if !sel.is_empty() && none {
             // istioctl's codes where it has an analyzer for the kind (the
             // level kept an error: a policy or Sidecar meant for a workload
             // that applies to none is a silent hole).
@@ -185,6 +196,65 @@ pub fn policies(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
                 ));
                 break;
             }
+        }
+    }
+}
+
+/// IST0101 for an AuthorizationPolicy source `namespaces`/`notNamespaces`
+/// entry (exact, `prefix*`, `*suffix` or `*`) that matches no namespace of
+/// its cluster, and IST0127 for a namespace-wide policy (no selector, not
+/// in the root namespace) in a namespace without workloads. Namespaces are
+/// the Namespace objects and the namespaces objects live in.
+fn authorization_policy_namespaces(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
+    let mut known: BTreeSet<(&str, &str)> = BTreeSet::new();
+    known.extend(ix.namespaces.keys().map(|(c, n)| (*c, n.as_str())));
+    known.extend(ix.pods_by_ns.keys().map(|(c, n)| (*c, n.as_str())));
+    known.extend(ix.services_by_ns.keys().map(|(c, n)| (*c, n.as_str())));
+    let matches = |cluster: &str, pattern: &str| {
+        known.iter().filter(|(c, _)| *c == cluster).any(|(_, ns)| {
+            if pattern == "*" {
+                true
+            } else if let Some(suffix) = pattern.strip_prefix('*') {
+                ns.ends_with(suffix)
+            } else if let Some(prefix) = pattern.strip_suffix('*') {
+                ns.starts_with(prefix)
+            } else {
+                *ns == pattern
+            }
+        })
+    };
+    for p in &ix.authorization_policies {
+        let spec = p.obj.spec();
+        for (i, r) in spec.rules.iter().flatten().enumerate() {
+            for (j, from) in r.from.iter().flatten().enumerate() {
+                let Some(src) = &from.source else { continue };
+                for (field, list) in [
+                    ("namespaces", &src.namespaces),
+                    ("notNamespaces", &src.not_namespaces),
+                ] {
+                    for ns in list.iter().flatten() {
+                        if !matches(p.cluster, ns) {
+                            out.push(error(
+                                "IST0101",
+                                p.path,
+                                format!("spec.rules[{i}].from[{j}].source.{field}: referenced namespace {ns:?} not found"),
+                                "fix the namespace name or pattern, or create the namespace",
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        if spec.selector.is_none()
+            && p.ns != crate::mesh::istio::install::ISTIO_SYSTEM
+            && !ix.pods_by_ns.contains_key(&(p.cluster, p.ns.clone()))
+        {
+            out.push(error(
+                "IST0127",
+                p.path,
+                format!("namespace-wide AuthorizationPolicy in namespace {} matches no workload: there is none in the namespace", p.ns),
+                "move the policy to the namespace of the workloads it is meant for",
+            ));
         }
     }
 }
