@@ -539,3 +539,57 @@ spec: {}
     // The root-namespace policy selects `web` in shop: not reported.
     assert_eq!(found(&r, "IST0127"), ["IST0127 empty-namespace"]);
 }
+
+const GATEWAYS: &str = r#"
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: wide, namespace: istio-system}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 443, name: https, protocol: HTTPS}
+    hosts: [a.example.com]
+    tls: {mode: SIMPLE, credentialName: shared-cert}
+---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: narrow, namespace: edge}
+spec:
+  selector: {istio: ingressgateway, tier: internal}
+  servers:
+  - port: {number: 443, name: https, protocol: HTTPS}
+    hosts: [b.example.com]
+    tls: {mode: SIMPLE, credentialName: shared-cert}
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: ["*.example.com"]
+---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: plain, namespace: istio-system}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: [c.example.com]
+---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: elsewhere, namespace: istio-system}
+spec:
+  selector: {istio: eastwestgateway}
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: [c.example.com]
+"#;
+
+#[test]
+fn gateways_conflict_and_share_certificates_through_selector_containment() {
+    let r = analyze(GATEWAYS);
+    let mut conflicts = found(&r, "IST0145");
+    conflicts.sort();
+    // narrow's *.example.com on 80 overlaps plain's c.example.com, and
+    // narrow's selector is within plain's; elsewhere selects other pods.
+    assert_eq!(conflicts, ["IST0145 narrow", "IST0145 plain"]);
+    // wide's workloads also serve narrow's servers: wide is reported.
+    assert_eq!(found(&r, "IST0138"), ["IST0138 wide"]);
+}

@@ -22,10 +22,10 @@ fn gateway_workloads<'x, 'a>(ix: &'x Index<'a>, gw: &Item<'a, Gateway>) -> Vec<&
 
 /// Gateway checks: MS-MESH-003, MS-MESH-004, IST0101 (credential), IST0162, IST0145, IST0138.
 pub fn gateways(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
-    // (cluster, selector, port) → [(gateway idx, hosts)] for IST0145.
-    type Listeners<'x> = BTreeMap<(&'x str, String, i64), Vec<(usize, &'x Vec<String>)>>;
-    let mut listeners: Listeners<'_> = BTreeMap::new();
-    let mut certs: BTreeMap<(&str, String, String), Vec<usize>> = BTreeMap::new();
+    // Each gateway's servers as (port, hosts), and its TLS credentials,
+    // for IST0145 and IST0138.
+    let mut listeners: Vec<Vec<(i64, &Vec<String>)>> = vec![Vec::new(); ix.gateways.len()];
+    let mut certs: Vec<BTreeSet<&String>> = vec![BTreeSet::new(); ix.gateways.len()];
     for (gi, gw) in ix.gateways.iter().enumerate() {
         let workloads = gateway_workloads(ix, gw);
         if workloads.is_empty() {
@@ -39,7 +39,6 @@ pub fn gateways(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
                 "install the gateway (IstioInstall) or fix the selector, e.g. istio: ingressgateway",
             ));
         }
-        let sel = format!("{:?}", gw.obj.spec().selector);
         // Ports of the gateway Services.
         let mut ports: BTreeSet<u16> = BTreeSet::new();
         for w in &workloads {
@@ -94,10 +93,7 @@ pub fn gateways(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
                     "use a port of the gateway Service, or add it to the installation",
                 ));
             }
-            listeners
-                .entry((gw.cluster, sel.clone(), s.port.number))
-                .or_default()
-                .push((gi, &s.hosts));
+            listeners[gi].push((s.port.number, &s.hosts));
             let Some(tls) = &s.tls else { continue };
             let terminates = matches!(
                 tls.mode,
@@ -114,10 +110,7 @@ pub fn gateways(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
                 ));
             }
             for c in creds {
-                certs
-                    .entry((gw.cluster, sel.clone(), c.clone()))
-                    .or_default()
-                    .push(gi);
+                certs[gi].insert(c);
                 let found = secret_namespaces.iter().any(|ns| {
                     ix.secrets
                         .contains_key(&(gw.cluster, ns.to_string(), c.clone()))
@@ -136,40 +129,84 @@ pub fn gateways(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
             }
         }
     }
-    for ((_, _, port), ls) in listeners {
-        for (a, (ga, ha)) in ls.iter().enumerate() {
-            for (gb, hb) in ls.iter().skip(a + 1) {
-                if ga == gb {
-                    continue;
-                }
-                let overlap = ha
+    conflicting_gateways(ix, &listeners, &certs, out);
+}
+
+/// Whether every label of `a`'s selector is in `b`'s (so `a`'s gateway
+/// workloads include `b`'s). An empty selector is no selector here.
+fn selector_within(a: &BTreeMap<String, String>, b: &BTreeMap<String, String>) -> bool {
+    !a.is_empty() && selects(a, b)
+}
+
+/// IST0145: Gateways of one cluster, one selector within the other's (both
+/// program the same gateway pods), with a server on the same port for an
+/// overlapping host; every such Gateway is reported once. IST0138: a
+/// Gateway whose selector is within another's (so its workloads also
+/// serve the other's servers) using the same TLS credential; HTTP/2
+/// connection reuse across the hosts then returns 404s.
+fn conflicting_gateways(
+    ix: &Index<'_>,
+    listeners: &[Vec<(i64, &Vec<String>)>],
+    certs: &[BTreeSet<&String>],
+    out: &mut Vec<Diagnostic>,
+) {
+    let sel = |g: usize| labels(&ix.gateways[g].obj.spec().selector);
+    let mut conflicts: BTreeMap<usize, (usize, i64, String)> = BTreeMap::new();
+    let mut duplicate_cert: BTreeMap<usize, (usize, String)> = BTreeMap::new();
+    for a in 0..ix.gateways.len() {
+        for b in a + 1..ix.gateways.len() {
+            if ix.gateways[a].cluster != ix.gateways[b].cluster {
+                continue;
+            }
+            let a_in_b = selector_within(sel(a), sel(b));
+            let b_in_a = selector_within(sel(b), sel(a));
+            if !a_in_b && !b_in_a {
+                continue;
+            }
+            let shared = listeners[a].iter().find_map(|(pa, ha)| {
+                listeners[b]
                     .iter()
-                    .find(|h| hb.iter().any(|o| host_matches(h, o) || host_matches(o, h)));
-                if let Some(h) = overlap {
-                    out.push(error(
-                        "IST0145",
-                        ix.gateways[*gb].path,
-                        format!(
-                            "conflicts with gateway {}: same selector, port {port} and host {h:?}",
-                            ix.gateways[*ga].path
-                        ),
-                        "merge the servers into one Gateway, or use distinct hosts",
-                    ));
+                    .filter(|(pb, _)| pb == pa)
+                    .find_map(|(_, hb)| {
+                        ha.iter()
+                            .find(|h| hb.iter().any(|o| host_matches(h, o) || host_matches(o, h)))
+                            .map(|h| (*pa, h.clone()))
+                    })
+            });
+            if let Some((port, host)) = shared {
+                conflicts.entry(a).or_insert((b, port, host.clone()));
+                conflicts.entry(b).or_insert((a, port, host));
+            }
+            if let Some(cert) = certs[a].intersection(&certs[b]).next() {
+                if a_in_b {
+                    duplicate_cert.entry(a).or_insert((b, cert.to_string()));
+                }
+                if b_in_a {
+                    duplicate_cert.entry(b).or_insert((a, cert.to_string()));
                 }
             }
         }
     }
-    for ((_, _, cert), gs) in certs {
-        let distinct: BTreeSet<usize> = gs.iter().copied().collect();
-        if distinct.len() > 1 {
-            for g in distinct.iter().skip(1) {
-                out.push(warn(
-                    "IST0138",
-                    ix.gateways[*g].path,
-                    format!("certificate {cert:?} is also used by another Gateway on the same workload; HTTP/2 connection reuse can route to the wrong one (404)"),
-                    "serve both hosts from one Gateway server, or use distinct certificates",
-                ));
-            }
-        }
+    for (g, (other, port, host)) in conflicts {
+        out.push(error(
+            "IST0145",
+            ix.gateways[g].path,
+            format!(
+                "conflicts with gateway {}: the same gateway workloads, port {port} and host {host:?}",
+                ix.gateways[other].path
+            ),
+            "merge the servers into one Gateway, or use distinct hosts",
+        ));
+    }
+    for (g, (other, cert)) in duplicate_cert {
+        out.push(warn(
+            "IST0138",
+            ix.gateways[g].path,
+            format!(
+                "certificate {cert:?} is also used by gateway {} on the same gateway workloads; HTTP/2 connection reuse can route to the wrong one (404)",
+                ix.gateways[other].path
+            ),
+            "serve both hosts from one Gateway server, or use distinct certificates",
+        ));
     }
 }
