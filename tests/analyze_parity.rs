@@ -593,3 +593,63 @@ fn gateways_conflict_and_share_certificates_through_selector_containment() {
     // wide's workloads also serve narrow's servers: wide is reported.
     assert_eq!(found(&r, "IST0138"), ["IST0138 wide"]);
 }
+
+#[test]
+fn envoy_filter_operations_are_checked_once_per_filter_and_code() {
+    let r = analyze(
+        r#"
+apiVersion: networking.istio.io/v1alpha3
+kind: EnvoyFilter
+metadata: {name: a-versioned, namespace: shop}
+spec:
+  configPatches:
+  - applyTo: HTTP_FILTER
+    match: {context: SIDECAR_INBOUND, proxy: {proxyVersion: '^1\.2.*'}}
+    patch: {operation: INSERT_AFTER, value: {name: envoy.lua}}
+  - applyTo: NETWORK_FILTER
+    match: {context: SIDECAR_INBOUND}
+    patch: {operation: REPLACE, value: {name: other}}
+  - applyTo: CLUSTER
+    match: {context: SIDECAR_OUTBOUND}
+    patch: {operation: REPLACE, value: {name: c}}
+  - applyTo: HTTP_ROUTE
+    match: {context: SIDECAR_OUTBOUND}
+    patch: {operation: ADD, value: {name: r}}
+---
+apiVersion: networking.istio.io/v1alpha3
+kind: EnvoyFilter
+metadata: {name: b-merge, namespace: shop}
+spec:
+  configPatches:
+  - applyTo: HTTP_FILTER
+    match: {context: SIDECAR_INBOUND}
+    patch: {operation: MERGE, value: {name: envoy.lua}}
+---
+apiVersion: networking.istio.io/v1alpha3
+kind: EnvoyFilter
+metadata: {name: c-prioritised, namespace: shop}
+spec:
+  priority: 20
+  configPatches:
+  - applyTo: HTTP_FILTER
+    match: {context: SIDECAR_INBOUND}
+    patch: {operation: INSERT_BEFORE, value: {name: envoy.lua}}
+  - applyTo: FILTER_CHAIN
+    match: {context: SIDECAR_INBOUND}
+    patch: {operation: MERGE, value: {name: chain}}
+"#,
+    );
+    let codes: Vec<String> = ["IST0151", "IST0152", "IST0153", "IST0154", "IST0155"]
+        .iter()
+        .flat_map(|c| found(&r, c))
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            "IST0151 a-versioned",
+            "IST0152 a-versioned",
+            "IST0153 a-versioned",
+            "IST0155 b-merge"
+        ]
+    );
+}

@@ -314,6 +314,10 @@ impl Loader<'_> {
                 self.add::<WorkloadGroup>(scope, origin, json, checked)
             }
             ("networking.istio.io", "Sidecar") => self.add::<Sidecar>(scope, origin, json, checked),
+            ("networking.istio.io", "EnvoyFilter") => self
+                .add::<crate::mesh::istio::networking::EnvoyFilter>(
+                scope, origin, json, checked,
+            ),
             ("security.istio.io", "PeerAuthentication") => {
                 self.add::<PeerAuthentication>(scope, origin, json, checked)
             }

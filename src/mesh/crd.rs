@@ -85,6 +85,7 @@ use crate::mesh::istio::{
 spec_of!(
     AuthorizationPolicy: AuthorizationPolicySpec,
     DestinationRule: DestinationRuleSpec,
+    crate::mesh::istio::networking::EnvoyFilter: crate::mesh::istio::networking::EnvoyFilterSpec,
     Gateway: GatewaySpec,
     PeerAuthentication: PeerAuthenticationSpec,
     RequestAuthentication: RequestAuthenticationSpec,

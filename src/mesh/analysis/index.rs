@@ -12,7 +12,7 @@ use crate::core::{App, InstallKind, K8sObject, RawObject};
 use crate::mesh::crd::SpecOf;
 use crate::mesh::istio::install::ISTIO_SYSTEM;
 use crate::mesh::istio::networking::{
-    DestinationRule, Gateway, ServiceEntry, Sidecar, VirtualService, WorkloadEntry,
+    DestinationRule, EnvoyFilter, Gateway, ServiceEntry, Sidecar, VirtualService, WorkloadEntry,
 };
 use crate::mesh::istio::security::{
     AuthorizationPolicy, PeerAuthentication, RequestAuthentication,
@@ -129,6 +129,7 @@ pub struct Index<'a> {
     /// The same, for wildcard ServiceEntry hosts (few; matched by suffix).
     pub dest_wildcards: Vec<(String, HostEntry)>,
     pub workload_entries: Vec<Item<'a, WorkloadEntry>>,
+    pub envoy_filters: Vec<Item<'a, EnvoyFilter>>,
     pub sidecars: Vec<Item<'a, Sidecar>>,
     pub peer_authentications: Vec<Item<'a, PeerAuthentication>>,
     pub authorization_policies: Vec<Item<'a, AuthorizationPolicy>>,
@@ -356,6 +357,8 @@ impl<'a> Index<'a> {
                 ix.service_entries.push(item!(o));
             } else if let Some(o) = downcast::<WorkloadEntry>(obj) {
                 ix.workload_entries.push(item!(o));
+            } else if let Some(o) = downcast::<EnvoyFilter>(obj) {
+                ix.envoy_filters.push(item!(o));
             } else if let Some(o) = downcast::<Sidecar>(obj) {
                 ix.sidecars.push(item!(o));
             } else if let Some(o) = downcast::<PeerAuthentication>(obj) {

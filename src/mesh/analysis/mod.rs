@@ -100,6 +100,7 @@ fn analyze_objects<'a>(app: &'a App, out: &mut Vec<Diagnostic>) -> index::Index<
     checks::namespace_singletons(&ix, out);
     checks::services_and_workloads(&ix, out);
     checks::policies(&ix, out);
+    checks::envoy_filters(&ix, out);
     ambient::ambient(&ix, out);
     ix
 }

@@ -16,8 +16,14 @@ pub use v1::{
     WorkloadGroup, WorkloadGroupSpec,
 };
 
+/// `networking.istio.io/v1alpha3` EnvoyFilter (Istio serves no other
+/// version): read by the analyzers; write one with
+/// [`EnvoyFilter`]`::named` like the other kinds.
+pub use meshsynth_crds::istio::networking_v1alpha3::{EnvoyFilter, EnvoyFilterSpec};
+
 custom_object! {
     DestinationRule: DestinationRuleSpec, opt;
+    EnvoyFilter: EnvoyFilterSpec, opt;
     Gateway: GatewaySpec, opt;
     ServiceEntry: ServiceEntrySpec, req;
     Sidecar: SidecarSpec, opt;

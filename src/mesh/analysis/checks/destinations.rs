@@ -9,16 +9,20 @@ use crate::mesh::istio::networking::{ClientTlsMode, ClientTlsSettings};
 use super::{error, warn};
 use crate::mesh::analysis::index::{fqdn, selects, Index};
 
-fn tls_unverified(t: &ClientTlsSettings) -> bool {
+/// A `credentialName` supplies the CA only where the rule applies to
+/// gateways (it has a `workloadSelector`): sidecars cannot read Secrets.
+fn tls_unverified(t: &ClientTlsSettings, selected: bool) -> bool {
     matches!(t.mode, Some(ClientTlsMode::Simple | ClientTlsMode::Mutual))
         && t.ca_certificates.is_none()
-        && t.credential_name.is_none()
+        && (t.credential_name.is_none() || !selected)
         && t.insecure_skip_verify != Some(true)
 }
 
 /// DestinationRule checks: IST0128, IST0129, IST0173, IST0174.
 pub fn destination_rules(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
     for dr in &ix.destination_rules {
+        let selected = dr.obj.spec().workload_selector.is_some();
+        let unverified = |t: &ClientTlsSettings| tls_unverified(t, selected);
         let host = fqdn(&dr.obj.spec().host, &dr.ns);
         if !ix.host_known(&host) {
             out.push(warn(
@@ -46,23 +50,23 @@ pub fn destination_rules(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
             ));
         for (field, tp) in policies {
             let Some(tp) = tp else { continue };
-            if tp.tls.as_ref().is_some_and(tls_unverified) {
+            if tp.tls.as_ref().is_some_and(unverified) {
                 out.push(warn(
                     "IST0128",
                     dr.path,
                     format!(
                         "{field}.tls: the server certificate is not verified (no caCertificates)"
                     ),
-                    "set caCertificates or credentialName",
+                    "set caCertificates (or credentialName, in a rule with a workloadSelector for gateways)",
                 ));
             }
             for (i, p) in tp.port_level_settings.iter().flatten().enumerate() {
-                if p.tls.as_ref().is_some_and(tls_unverified) {
+                if p.tls.as_ref().is_some_and(unverified) {
                     out.push(warn(
                         "IST0129",
                         dr.path,
                         format!("{field}.portLevelSettings[{i}].tls: the server certificate is not verified (no caCertificates)"),
-                        "set caCertificates or credentialName",
+                        "set caCertificates (or credentialName, in a rule with a workloadSelector for gateways)",
                     ));
                 }
             }

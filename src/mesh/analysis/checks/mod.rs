@@ -3,6 +3,7 @@
 //! check reads the shared index.
 
 mod destinations;
+mod envoy_filters;
 mod gateways;
 mod policies;
 mod routing;
@@ -11,6 +12,7 @@ mod workloads;
 use crate::core::Diagnostic;
 
 pub use destinations::{destination_rules, service_entries};
+pub use envoy_filters::envoy_filters;
 pub use gateways::gateways;
 pub use policies::policies;
 pub use routing::{
