@@ -653,3 +653,72 @@ spec:
         ]
     );
 }
+
+#[test]
+fn running_pods_without_the_proxy_and_deprecated_annotations() {
+    let r = analyze(
+        r#"
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop, labels: {istio-injection: enabled}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: old, namespace: shop}
+spec:
+  containers: [{name: web, image: example.com/web:1}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: native, namespace: shop}
+spec:
+  initContainers: [{name: istio-proxy, image: docker.io/istio/proxyv2:1.28.1, restartPolicy: Always}]
+  containers: [{name: web, image: example.com/web:1}]
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: opted-out
+  namespace: shop
+  annotations: {sidecar.istio.io/inject: "false", sidecar.istio.io/statsInclusionRegexps: ".*"}
+spec:
+  containers: [{name: web, image: example.com/web:1}]
+"#,
+    );
+    assert_eq!(found(&r, "IST0103"), ["IST0103 old"]);
+    assert_eq!(found(&r, "IST0135"), ["IST0135 opted-out"]);
+}
+
+#[test]
+fn jwt_claim_routes_need_a_request_authentication_on_the_gateway() {
+    let base = r#"
+apiVersion: v1
+kind: Pod
+metadata: {name: ingress-1, namespace: istio-ingress, labels: {istio: ingress}}
+spec:
+  containers: [{name: istio-proxy, image: docker.io/istio/proxyv2:1.28.1}]
+---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: public, namespace: shop}
+spec:
+  selector: {istio: ingress}
+  servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: [shop.example.com]}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: beta, namespace: shop}
+spec:
+  hosts: [shop.example.com]
+  gateways: [public]
+  http:
+  - match: [{headers: {"@request.auth.claims.group": {exact: beta}}}]
+    route: [{destination: {host: shop.example.com}}]
+"#;
+    assert_eq!(found(&analyze(base), "IST0149"), ["IST0149 beta"]);
+    // A RequestAuthentication in the gateway workload's namespace selecting it.
+    let fixed = format!(
+        "{base}---\napiVersion: security.istio.io/v1\nkind: RequestAuthentication\nmetadata: {{name: jwt, namespace: istio-ingress}}\nspec:\n  selector: {{matchLabels: {{istio: ingress}}}}\n"
+    );
+    assert!(found(&analyze(&fixed), "IST0149").is_empty());
+}

@@ -173,7 +173,7 @@ fn ambient_mistakes_are_reported() {
     let target = codes(Variant::WrongTarget);
     assert_eq!(
         target,
-        ["error[MS-MESH-010]: Payments/ReadOnly: spec.targetRefs[0]: Service \"ledgr\" is not in namespace payments, so the policy applies to nothing (hint: fix the name, or add the Service or Waypoint to the namespace)"]
+        ["error[MS-MESH-010]: Payments/ReadOnly: spec.targetRefs[0]: Service \"ledgr\" is not in namespace payments, so the policy applies to nothing (hint: fix the name, or add the Service or Gateway (waypoint or ingress) to the namespace)"]
     );
 }
 

@@ -199,7 +199,8 @@ fn check_policy(
     out.push(error("MS-MESH-008", path, msg, hint));
 }
 
-/// A policy's `targetRefs` must name a Service or waypoint of its namespace.
+/// A policy's `targetRefs` must name a Service or Gateway API Gateway
+/// (a waypoint or an ingress) of its namespace.
 fn check_target_refs(
     ix: &Index<'_>,
     path: &str,
@@ -222,7 +223,7 @@ fn check_target_refs(
                 .flatten()
                 .any(|&s| ix.services[s].name == t.name),
             "Gateway" => ix
-                .waypoints
+                .k8s_gateways
                 .contains(&(cluster, ns.to_string(), t.name.clone())),
             _ => true,
         };
@@ -234,7 +235,7 @@ fn check_target_refs(
                     "spec.targetRefs[{i}]: {} {:?} is not in namespace {ns}, so the policy applies to nothing",
                     t.kind, t.name
                 ),
-                "fix the name, or add the Service or Waypoint to the namespace",
+                "fix the name, or add the Service or Gateway (waypoint or ingress) to the namespace",
             ));
         }
     }

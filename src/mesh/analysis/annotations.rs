@@ -1,6 +1,7 @@
-//! IST0107 / IST0108 / IST0125: Istio annotations that are misplaced,
-//! unknown, or carry an invalid value. The table lists the `*.istio.io`
-//! annotations meshsynth knows, the kinds they belong on and their values.
+//! IST0107 / IST0108 / IST0125 / IST0135: Istio annotations that are
+//! misplaced, unknown, carry an invalid value or are deprecated. The table
+//! lists the `*.istio.io` annotations meshsynth knows, the kinds they
+//! belong on and their values.
 
 use crate::core::Diagnostic;
 
@@ -184,6 +185,22 @@ fn valid(v: Val, s: &str) -> bool {
     }
 }
 
+/// Annotations Istio marks deprecated, with what replaces them.
+const DEPRECATED: &[(&str, &str)] = &[
+    (
+        "sidecar.istio.io/statsInclusionPrefixes",
+        "proxyStatsMatcher.inclusionPrefixes in the proxy.istio.io/config annotation",
+    ),
+    (
+        "sidecar.istio.io/statsInclusionRegexps",
+        "proxyStatsMatcher.inclusionRegexps in the proxy.istio.io/config annotation",
+    ),
+    (
+        "sidecar.istio.io/statsInclusionSuffixes",
+        "proxyStatsMatcher.inclusionSuffixes in the proxy.istio.io/config annotation",
+    ),
+];
+
 /// Whether a key is in an Istio annotation domain (`*.istio.io/…`).
 fn is_istio(key: &str) -> bool {
     key.split_once('/')
@@ -205,6 +222,13 @@ pub fn check(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
                 );
                 continue;
             };
+            if let Some((_, instead)) = DEPRECATED.iter().find(|(k, _)| k == key) {
+                out.push(
+                    Diagnostic::info(*path, format!("Istio annotation {key:?} is deprecated"))
+                        .with_code("IST0135")
+                        .with_hint(format!("use {instead}")),
+                );
+            }
             if !kinds.contains(kind) {
                 let place = if kinds == &["Pod"] {
                     "the pod template (spec.template.metadata.annotations)".to_string()

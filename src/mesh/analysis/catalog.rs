@@ -22,12 +22,13 @@ const fn a(code: &'static str, level: Severity, description: &'static str) -> An
     }
 }
 
-use Severity::{Error as E, Warning as W};
+use Severity::{Error as E, Info as I, Warning as W};
 
 /// Every analyzer, in code order (docs/mesh-analysis.md lists the same).
 pub const ANALYZERS: &[AnalyzerInfo] = &[
     a("IST0101", E, "referenced gateway, host, subset or TLS secret not found"),
     a("IST0102", E, "namespace not enabled for injection (istioctl: info; escalated where it holds workloads)"),
+    a("IST0103", W, "running Pod without the Istio proxy in a namespace enabled for injection"),
     a("IST0106", E, "schema validation: ranges, durations, one-of rules, unknown or too-new fields"),
     a("IST0107", W, "Istio annotation on a kind where it has no effect"),
     a("IST0108", W, "unknown Istio annotation"),
@@ -48,6 +49,7 @@ pub const ANALYZERS: &[AnalyzerInfo] = &[
     a("IST0131", W, "ineffective (duplicate or covered) VirtualService match"),
     a("IST0132", E, "VirtualService host not served by its Gateway (istioctl: warning; escalated)"),
     a("IST0134", W, "ServiceEntry TCP port without addresses"),
+    a("IST0135", I, "deprecated Istio annotation (names the replacement)"),
     a("IST0137", W, "Services route one target port of a workload through different ports"),
     a("IST0138", W, "one certificate on several Gateways of the same workload"),
     a("IST0140", W, "subset rules that ingress traffic never goes through"),
@@ -55,6 +57,7 @@ pub const ANALYZERS: &[AnalyzerInfo] = &[
     a("IST0145", E, "conflicting Gateways (same selector, port and host)"),
     a("IST0146", W, "workload with image: auto whose pods are not targeted for injection"),
     a("IST0147", E, "Pod with image: auto that is not targeted for injection"),
+    a("IST0149", E, "VirtualService routing on a JWT claim through a gateway no RequestAuthentication applies to"),
     a("IST0150", W, "ExternalName Service port not named after a routable protocol"),
     a("IST0151", W, "EnvoyFilter relative patch operation without a priority"),
     a("IST0152", E, "EnvoyFilter REPLACE on an applyTo it does not support"),
@@ -65,6 +68,7 @@ pub const ANALYZERS: &[AnalyzerInfo] = &[
     a("IST0160", E, "several Telemetries without selector in a namespace"),
     a("IST0162", W, "Gateway port not on its gateway's Service"),
     a("IST0165", W, "VirtualService bound to an internal gateway"),
+    a("IST0166", W, "policy selecting a Gateway API gateway's pods by selector instead of targetRefs"),
     a("IST0167", W, "ineffective policy"),
     a("IST0173", W, "DestinationRule subset selects no pods"),
     a("IST0174", W, "DestinationRule host matches no Service or ServiceEntry"),

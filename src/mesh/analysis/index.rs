@@ -41,6 +41,8 @@ pub struct PodInfo<'a> {
     pub cluster: &'a str,
     pub ns: String,
     pub labels: BTreeMap<String, String>,
+    /// The pod (template) annotations.
+    pub annotations: Option<&'a BTreeMap<String, String>>,
     pub spec: Option<&'a PodSpec>,
     /// Service ports (port, targetPort) known for an installed gateway.
     pub gateway_ports: Vec<(u16, u16)>,
@@ -137,6 +139,8 @@ pub struct Index<'a> {
     pub telemetries: Vec<Item<'a, Telemetry>>,
     /// (cluster, ns, name) of ambient waypoints (Gateway API Gateways of class `istio-waypoint`).
     pub waypoints: std::collections::BTreeSet<(&'a str, String, String)>,
+    /// (cluster, ns, name) of every Gateway API Gateway, waypoints included.
+    pub k8s_gateways: std::collections::BTreeSet<(&'a str, String, String)>,
     /// Every object, for annotation checks: (path, kind, annotations, is pod template).
     pub annotated: Vec<(&'a str, &'a str, &'a BTreeMap<String, String>, bool)>,
 }
@@ -326,6 +330,7 @@ impl<'a> Index<'a> {
                         .insert((cluster, ns.clone(), t.to_string()), path);
                 }
             } else if let Some(o) = downcast::<crate::mesh::gateway_api::Gateway>(obj) {
+                ix.k8s_gateways.insert((cluster, ns.clone(), name.clone()));
                 if o.spec.gateway_class_name == crate::mesh::gateway_api::WAYPOINT_CLASS {
                     ix.waypoints.insert((cluster, ns.clone(), name.clone()));
                 }
@@ -408,6 +413,7 @@ impl<'a> Index<'a> {
             cluster,
             ns: ns.to_string(),
             labels,
+            annotations,
             spec,
             gateway_ports: Vec::new(),
             installed_gateway: false,
@@ -471,6 +477,7 @@ impl<'a> Index<'a> {
                 cluster,
                 ns,
                 labels,
+                annotations: None,
                 spec: None,
                 gateway_ports: ports,
                 installed_gateway: true,
@@ -543,6 +550,7 @@ impl<'a> Index<'a> {
             cluster,
             ns,
             labels,
+            annotations: None,
             spec: None,
             gateway_ports: ports,
             installed_gateway: true,

@@ -94,6 +94,7 @@ fn analyze_objects<'a>(app: &'a App, out: &mut Vec<Diagnostic>) -> index::Index<
     checks::virtual_service_destinations(&ix, out);
     checks::virtual_service_rules(&ix, out);
     checks::conflicting_mesh_hosts(&ix, out);
+    checks::jwt_claim_routes(&ix, out);
     checks::destination_rules(&ix, out);
     checks::gateways(&ix, out);
     checks::service_entries(&ix, out);

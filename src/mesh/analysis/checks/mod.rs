@@ -16,8 +16,8 @@ pub use envoy_filters::envoy_filters;
 pub use gateways::gateways;
 pub use policies::policies;
 pub use routing::{
-    conflicting_mesh_hosts, virtual_service_destinations, virtual_service_gateways,
-    virtual_service_rules,
+    conflicting_mesh_hosts, jwt_claim_routes, virtual_service_destinations,
+    virtual_service_gateways, virtual_service_rules,
 };
 pub use workloads::{namespace_singletons, services_and_workloads};
 

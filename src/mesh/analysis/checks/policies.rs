@@ -76,6 +76,7 @@ pub fn policies(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
         }
     }
     authorization_policy_namespaces(ix, out);
+    gateway_api_selectors(ix, out);
     for p in &ix.authorization_policies {
         if let Some(s) = &p.obj.spec().selector {
             selected.push(entry(p, labels(&s.match_labels), "AuthorizationPolicy"));
@@ -255,6 +256,85 @@ fn authorization_policy_namespaces(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
                 format!("namespace-wide AuthorizationPolicy in namespace {} matches no workload: there is none in the namespace", p.ns),
                 "move the policy to the namespace of the workloads it is meant for",
             ));
+        }
+    }
+}
+
+/// The label Istio puts on the pods of a Gateway API Gateway it deploys.
+const GATEWAY_NAME_LABEL: &str = "gateway.networking.k8s.io/gateway-name";
+
+/// IST0166: an AuthorizationPolicy, RequestAuthentication or Telemetry
+/// whose `selector` picks the pods of a Gateway API Gateway (label
+/// `gateway.networking.k8s.io/gateway-name`) and has no `targetRef(s)`:
+/// Istio applies policies to such gateways only through `targetRefs`, so
+/// the selector has no effect.
+fn gateway_api_selectors(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
+    let mut check = |path: &str,
+                     cluster: &str,
+                     ns: &str,
+                     sel: &BTreeMap<String, String>,
+                     kind: &str,
+                     targeted: bool| {
+        if targeted || sel.is_empty() {
+            return;
+        }
+        let gateway_pod = ix
+            .pods_selected(cluster, ns, sel)
+            .into_iter()
+            .find_map(|p| p.labels.get(GATEWAY_NAME_LABEL));
+        let gateway = gateway_pod.or_else(|| sel.get(GATEWAY_NAME_LABEL));
+        if let Some(gw) = gateway {
+            out.push(warn(
+                "IST0166",
+                path,
+                format!("{kind} selects the pods of Gateway API gateway {gw:?} with a selector, which Istio ignores for such gateways"),
+                "attach it with targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: <gateway>}] instead of a selector",
+            ));
+        }
+    };
+    for p in &ix.authorization_policies {
+        let s = p.obj.spec();
+        if let Some(sel) = &s.selector {
+            let targeted =
+                s.target_ref.is_some() || s.target_refs.as_ref().is_some_and(|t| !t.is_empty());
+            check(
+                p.path,
+                p.cluster,
+                &p.ns,
+                labels(&sel.match_labels),
+                "AuthorizationPolicy",
+                targeted,
+            );
+        }
+    }
+    for p in &ix.request_authentications {
+        let s = p.obj.spec();
+        if let Some(sel) = &s.selector {
+            let targeted =
+                s.target_ref.is_some() || s.target_refs.as_ref().is_some_and(|t| !t.is_empty());
+            check(
+                p.path,
+                p.cluster,
+                &p.ns,
+                labels(&sel.match_labels),
+                "RequestAuthentication",
+                targeted,
+            );
+        }
+    }
+    for p in &ix.telemetries {
+        let s = p.obj.spec();
+        if let Some(sel) = &s.selector {
+            let targeted =
+                s.target_ref.is_some() || s.target_refs.as_ref().is_some_and(|t| !t.is_empty());
+            check(
+                p.path,
+                p.cluster,
+                &p.ns,
+                labels(&sel.match_labels),
+                "Telemetry",
+                targeted,
+            );
         }
     }
 }

@@ -628,6 +628,82 @@ pub fn conflicting_mesh_hosts(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// IST0149: a gateway-bound VirtualService routing on a JWT claim
+/// (`@request.auth.claims.…` header match) through a gateway whose
+/// workloads no RequestAuthentication applies to: the claim is never
+/// populated, so the match never succeeds. A RequestAuthentication applies
+/// when it is mesh-wide (`istio-system`, no selector), namespace-wide in
+/// the gateway workload's namespace, or selects it; with no workload in the
+/// input, one in the Gateway's namespace or `istio-system` whose selector
+/// is within the Gateway's counts.
+pub fn jwt_claim_routes(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
+    use crate::mesh::analysis::index::{labels, selects};
+    use crate::mesh::istio::install::ISTIO_SYSTEM;
+    for vs in &ix.virtual_services {
+        let claim = vs.obj.spec().http.iter().flatten().find_map(|r| {
+            r.r#match.iter().flatten().find_map(|m| {
+                m.headers
+                    .iter()
+                    .flatten()
+                    .chain(m.without_headers.iter().flatten())
+                    .map(|(k, _)| k)
+                    .find(|k| k.starts_with("@request.auth.claims"))
+            })
+        });
+        let Some(claim) = claim else { continue };
+        for (ns, name) in vs_gateways(vs).into_iter().flatten() {
+            let Some(&g) = ix
+                .gateways_by_key
+                .get(&(vs.cluster, ns.clone(), name.clone()))
+            else {
+                continue;
+            };
+            let gw = &ix.gateways[g];
+            let selector = labels(&gw.obj.spec().selector);
+            let pods: Vec<_> = ix
+                .pods
+                .iter()
+                .filter(|p| {
+                    p.cluster == gw.cluster && !selector.is_empty() && selects(selector, &p.labels)
+                })
+                .collect();
+            let applies = |ra_ns: &str, sel: Option<&BTreeMap<String, String>>| {
+                let sel = sel.filter(|s| !s.is_empty());
+                if pods.is_empty() {
+                    (ra_ns == gw.ns || ra_ns == ISTIO_SYSTEM)
+                        && sel.is_none_or(|s| selects(s, selector))
+                } else {
+                    pods.iter().any(|p| match sel {
+                        None => ra_ns == ISTIO_SYSTEM || ra_ns == p.ns,
+                        Some(s) => {
+                            (ra_ns == p.ns || ra_ns == ISTIO_SYSTEM) && selects(s, &p.labels)
+                        }
+                    })
+                }
+            };
+            let covered = ix.request_authentications.iter().any(|ra| {
+                ra.cluster == vs.cluster
+                    && applies(
+                        &ra.ns,
+                        ra.obj
+                            .spec()
+                            .selector
+                            .as_ref()
+                            .map(|s| labels(&s.match_labels)),
+                    )
+            });
+            if !covered {
+                out.push(error(
+                    "IST0149",
+                    vs.path,
+                    format!("routes on the JWT claim header {claim:?} through gateway {ns}/{name}, but no RequestAuthentication applies to that gateway's workloads: the claim is never set"),
+                    "add a RequestAuthentication selecting the gateway workloads (or in istio-system for the mesh)",
+                ));
+            }
+        }
+    }
+}
+
 /// IST0122: a `regex` string match Envoy's RE2 engine would reject. The
 /// `regex` crate's syntax is RE2's (no look-around, no back-references), so
 /// what it cannot parse, Envoy cannot either.

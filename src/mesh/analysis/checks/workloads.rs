@@ -244,6 +244,7 @@ pub fn services_and_workloads(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
         }
         if let Some(spec) = pod.spec {
             image_auto_without_injection(ix, pod, spec, out);
+            pod_missing_proxy(ix, pod, spec, out);
             let pod_uid = spec.security_context.as_ref().and_then(|s| s.run_as_user);
             for c in &spec.containers {
                 if c.name == "istio-proxy" {
@@ -385,6 +386,52 @@ fn namespace_enrolled(labels: &BTreeMap<String, String>) -> bool {
     labels.get("istio-injection").map(String::as_str) == Some("enabled")
         || labels.contains_key("istio.io/rev")
         || labels.get("istio.io/dataplane-mode").map(String::as_str) == Some("ambient")
+}
+
+/// IST0103: a running Pod (a bare Pod object, as `kubectl get -o yaml`
+/// gives) in a namespace enabled for sidecar injection that has no
+/// `istio-proxy` container (nor native sidecar): it was created before the
+/// namespace was enabled, or injection failed. Pods that opt out
+/// (`sidecar.istio.io/inject: "false"` label or annotation) and
+/// host-network pods are skipped, as istioctl does.
+fn pod_missing_proxy(
+    ix: &Index<'_>,
+    pod: &PodInfo<'_>,
+    spec: &k8s_openapi::api::core::v1::PodSpec,
+    out: &mut Vec<Diagnostic>,
+) {
+    if pod.kind != "Pod" || pod.ns == crate::mesh::istio::install::ISTIO_SYSTEM {
+        return;
+    }
+    let opt_out = |m: Option<&BTreeMap<String, String>>| {
+        m.and_then(|m| m.get("sidecar.istio.io/inject"))
+            .map(String::as_str)
+            == Some("false")
+    };
+    if opt_out(Some(&pod.labels)) || opt_out(pod.annotations) || spec.host_network == Some(true) {
+        return;
+    }
+    let injected_ns = ix
+        .namespaces
+        .get(&(pod.cluster, pod.ns.clone()))
+        .is_some_and(|ns| {
+            let l = labels(&ns.obj.metadata.labels);
+            l.get("istio-injection").map(String::as_str) == Some("enabled")
+                || (l.contains_key("istio.io/rev") && l.get("istio-injection").is_none())
+        });
+    let has_proxy = spec
+        .containers
+        .iter()
+        .chain(spec.init_containers.iter().flatten())
+        .any(|c| c.name == "istio-proxy");
+    if injected_ns && !has_proxy {
+        out.push(warn(
+            "IST0103",
+            pod.path,
+            format!("pod {} in namespace {} (enabled for injection) has no istio-proxy container: it runs outside the mesh", pod.name, pod.ns),
+            "restart the workload (kubectl rollout restart) so the injector adds the sidecar",
+        ));
+    }
 }
 
 /// IST0146 / IST0147: a container with `image: auto` (filled in by the
