@@ -722,3 +722,71 @@ spec:
     );
     assert!(found(&analyze(&fixed), "IST0149").is_empty());
 }
+
+#[test]
+fn gateway_api_routes_attach_only_where_listeners_allow_them() {
+    let r = analyze(
+        r#"
+apiVersion: v1
+kind: Namespace
+metadata: {name: team-a, labels: {gateway-access: "yes"}}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: team-b}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: api, namespace: team-a}
+spec: {ports: [{name: http, port: 8080}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: api, namespace: team-b}
+spec: {ports: [{name: http, port: 8080}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: shared, namespace: infra}
+spec:
+  gatewayClassName: istio
+  listeners:
+  - name: web
+    port: 80
+    protocol: HTTP
+    allowedRoutes:
+      namespaces: {from: Selector, selector: {matchLabels: {gateway-access: "yes"}}}
+  - name: tls
+    port: 443
+    protocol: TLS
+    tls: {mode: Passthrough}
+    allowedRoutes: {namespaces: {from: All}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: allowed, namespace: team-a}
+spec:
+  parentRefs: [{name: shared, namespace: infra, sectionName: web}]
+  rules: [{backendRefs: [{name: api, port: 8080}]}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: wrong-namespace, namespace: team-b}
+spec:
+  parentRefs: [{name: shared, namespace: infra, sectionName: web}]
+  rules: [{backendRefs: [{name: api, port: 8080}]}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: wrong-kind, namespace: team-a}
+spec:
+  parentRefs: [{name: shared, namespace: infra, sectionName: tls}]
+  rules: [{backendRefs: [{name: api, port: 8080}]}]
+"#,
+    );
+    assert_eq!(
+        found(&r, "MS-GW-002"),
+        ["MS-GW-002 wrong-namespace", "MS-GW-002 wrong-kind"]
+    );
+    assert!(found(&r, "MS-GW-001").is_empty() && found(&r, "MS-GW-004").is_empty());
+}

@@ -143,8 +143,14 @@ spec:
       authenticationRef: {name: prom, kind: TriggerAuth}
 ",
     );
+    // The route's Service is not in the input either (MS-GW-004): the
+    // schema errors are what this test is about.
+    let schema: Vec<String> = lines(&r, Severity::Error)
+        .into_iter()
+        .filter(|l| l.starts_with("IST0106"))
+        .collect();
     assert_eq!(
-        lines(&r, Severity::Error),
+        schema,
         vec![
             "IST0106 spec.listeners[0].allowedRoute: unknown field (did you mean \"allowedRoutes\"?)",
             "IST0106 spec.rules[0].backendRefs[0].port: 70000 is greater than the maximum 65535",

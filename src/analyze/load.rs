@@ -332,7 +332,17 @@ impl Loader<'_> {
             }
             ("argoproj.io", "Rollout") => self.add::<Rollout>(scope, origin, json, checked),
             ("cert-manager.io", "Certificate") | ("external-secrets.io", "ExternalSecret") => {
-                self.add_raw(scope, origin, api_version, value)
+                self.add_raw(scope, origin, api_version, value, true)
+            }
+            // The Gateway API's routes and references, read as their JSON
+            // (schema-checked above) by the Gateway API analyzers.
+            (
+                "gateway.networking.k8s.io",
+                "HTTPRoute" | "GRPCRoute" | "TCPRoute" | "TLSRoute" | "UDPRoute" | "ReferenceGrant"
+                | "BackendTLSPolicy",
+            ) => self.add_raw(scope, origin, api_version, value, true),
+            ("gateway.networking.k8s.io", "GatewayClass") => {
+                self.add_raw(scope, origin, api_version, value, false)
             }
             ("install.istio.io", "IstioOperator") => {
                 let content = serde_json::to_value(value).map_err(|e| Error::Io {
@@ -514,7 +524,12 @@ impl Loader<'_> {
         origin: Origin,
         api_version: &str,
         value: &Yaml,
+        namespaced: bool,
     ) -> Result<(), Error> {
+        let mut origin = origin;
+        if namespaced && origin.namespace.is_none() {
+            origin.namespace = Some("default".into());
+        }
         let json: serde_json::Value = serde_json::to_value(value).unwrap_or_default();
         let metadata = json
             .get("metadata")
@@ -530,7 +545,7 @@ impl Loader<'_> {
         let obj = RawObject {
             api_version: api_version.to_string(),
             kind: origin.kind.clone(),
-            namespaced: true,
+            namespaced,
             metadata,
             body,
         };

@@ -50,6 +50,16 @@ pub struct PodInfo<'a> {
     pub installed_gateway: bool,
 }
 
+/// A Gateway API object as its JSON (`spec` and all).
+pub struct ApiObject<'a> {
+    pub path: &'a str,
+    pub cluster: &'a str,
+    pub kind: &'a str,
+    pub ns: String,
+    pub name: String,
+    pub json: Json,
+}
+
 /// Where a destination host is visible from (`exportTo`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Export {
@@ -141,6 +151,9 @@ pub struct Index<'a> {
     pub waypoints: std::collections::BTreeSet<(&'a str, String, String)>,
     /// (cluster, ns, name) of every Gateway API Gateway, waypoints included.
     pub k8s_gateways: std::collections::BTreeSet<(&'a str, String, String)>,
+    /// Gateway API objects as JSON for the Gateway API analyzers: Gateways
+    /// and routes, ReferenceGrants, GatewayClasses, BackendTLSPolicies.
+    pub gateway_api: Vec<ApiObject<'a>>,
     /// Every object, for annotation checks: (path, kind, annotations, is pod template).
     pub annotated: Vec<(&'a str, &'a str, &'a BTreeMap<String, String>, bool)>,
 }
@@ -314,6 +327,19 @@ impl<'a> Index<'a> {
                 );
             } else if downcast::<Secret>(obj).is_some() {
                 ix.secrets.insert((cluster, ns.clone(), name.clone()), path);
+            } else if let Some(o) = downcast::<RawObject>(obj)
+                .filter(|o| o.api_version.starts_with("gateway.networking.k8s.io/"))
+            {
+                ix.gateway_api.push(ApiObject {
+                    path,
+                    cluster,
+                    kind: o.kind.as_str(),
+                    ns: ns.clone(),
+                    name: name.clone(),
+                    json: Json::Object(
+                        o.body.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+                    ),
+                });
             } else if let Some(o) = downcast::<RawObject>(obj) {
                 // Objects that create a Secret: cert-manager, External Secrets.
                 let target = match o.kind.as_str() {
@@ -331,6 +357,37 @@ impl<'a> Index<'a> {
                 }
             } else if let Some(o) = downcast::<crate::mesh::gateway_api::Gateway>(obj) {
                 ix.k8s_gateways.insert((cluster, ns.clone(), name.clone()));
+                ix.gateway_api.push(ApiObject {
+                    path,
+                    cluster,
+                    kind: "Gateway",
+                    ns: ns.clone(),
+                    name: name.clone(),
+                    json: serde_json::json!({ "spec": serde_json::to_value(&o.spec).unwrap_or_default() }),
+                });
+                // Istio deploys the Gateway as pods labelled with its name:
+                // policies and selectors that pick them match these.
+                if ["istio", crate::mesh::gateway_api::WAYPOINT_CLASS]
+                    .contains(&o.spec.gateway_class_name.as_str())
+                {
+                    let labels = BTreeMap::from([(
+                        "gateway.networking.k8s.io/gateway-name".to_string(),
+                        name.clone(),
+                    )]);
+                    ix.index_pod(cluster, &ns, &labels);
+                    ix.pods.push(PodInfo {
+                        path,
+                        kind: "Gateway API Gateway",
+                        name: name.clone(),
+                        cluster,
+                        ns: ns.clone(),
+                        labels,
+                        annotations: None,
+                        spec: None,
+                        gateway_ports: Vec::new(),
+                        installed_gateway: true,
+                    });
+                }
                 if o.spec.gateway_class_name == crate::mesh::gateway_api::WAYPOINT_CLASS {
                     ix.waypoints.insert((cluster, ns.clone(), name.clone()));
                 }

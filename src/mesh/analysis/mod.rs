@@ -45,6 +45,7 @@ mod ambient;
 mod annotations;
 pub mod catalog;
 mod checks;
+mod gateway_api;
 mod index;
 mod schema;
 
@@ -103,5 +104,6 @@ fn analyze_objects<'a>(app: &'a App, out: &mut Vec<Diagnostic>) -> index::Index<
     checks::policies(&ix, out);
     checks::envoy_filters(&ix, out);
     ambient::ambient(&ix, out);
+    gateway_api::check(&ix, out);
     ix
 }
