@@ -25,7 +25,7 @@ pub struct Source {
 
 /// Reads every PATH: a file, a directory (walked recursively, sorted, over
 /// `*.yaml`, `*.yml` and `*.json`), or `-` for `stdin`. `kustomization.yaml`
-/// files are skipped with a note.
+/// files and Helm values files are skipped with a note.
 pub fn read_paths(
     paths: &[PathBuf],
     stdin: &mut dyn Read,
@@ -116,12 +116,30 @@ fn read_file(
             e.utf8_error().valid_up_to()
         ),
     })?;
+    if is_helm_values(p, &text) {
+        notes.push(format!(
+            "{name}: Helm values skipped (render the chart with `helm template` and pipe it into `meshsynth analyze -`)"
+        ));
+        return Ok(());
+    }
     check_nesting(&text, MAX_NESTING).map_err(|e| Error::Io {
         path: name.clone(),
         message: format!("{e}; analyze refuses it before parsing"),
     })?;
     out.push(Source { name, text });
     Ok(())
+}
+
+/// A Helm values file (`values.yaml`, `*.values.yaml`, `*-values.yaml`)
+/// with no `kind:` at the top level: input to a chart, not an object.
+fn is_helm_values(p: &Path, text: &str) -> bool {
+    let Some(name) = p.file_name().and_then(|n| n.to_str()) else {
+        return false;
+    };
+    let named = ["values.yaml", "values.yml"].iter().any(|v| {
+        name == *v || name.ends_with(&format!(".{v}")) || name.ends_with(&format!("-{v}"))
+    });
+    named && !text.lines().any(|l| l.starts_with("kind:"))
 }
 
 fn too_large(name: &str) -> Error {

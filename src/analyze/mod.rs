@@ -205,6 +205,60 @@ pub fn analyze_assembly(files: &[(String, Vec<u8>)], opts: &Options) -> Result<R
     run(&groups, &installs, opts, true)
 }
 
+/// The root of the cloud assembly `dir` belongs to, when `dir` is one (it
+/// holds `manifest.json`) or is its `k8s/` directory.
+pub fn assembly_root(dir: &std::path::Path) -> Option<std::path::PathBuf> {
+    if !dir.is_dir() {
+        return None;
+    }
+    if dir.join("manifest.json").is_file() {
+        return Some(dir.to_path_buf());
+    }
+    let parent = dir.parent()?;
+    (dir.file_name()? == "k8s" && parent.join("manifest.json").is_file())
+        .then(|| parent.to_path_buf())
+}
+
+/// Analyzes the cloud assembly at `root` as [`analyze_assembly`] does:
+/// only the files its `manifest.json` lists are read (manifests and
+/// install inputs, each confined to the directory and bounded like
+/// `diff`'s reads), so the Helm values and the manifest itself are never
+/// taken for Kubernetes objects.
+pub fn analyze_assembly_dir(root: &std::path::Path, opts: &Options) -> Result<Report, Error> {
+    use crate::assembly::{AssemblyDir, LoadLimits, Manifest};
+    let io = |e: crate::assembly::LoadError| Error::Io {
+        path: root.display().to_string(),
+        message: format!("{e}; synthesize the assembly again, or analyze its files by name"),
+    };
+    let dir = AssemblyDir::open(root, &LoadLimits::default()).map_err(io)?;
+    let manifest_bytes = dir.read_file("manifest.json").map_err(io)?;
+    let manifest: Manifest = serde_json::from_slice(&manifest_bytes).map_err(|e| Error::Io {
+        path: format!("{}/manifest.json", root.display()),
+        message: format!("not a meshsynth manifest ({e}); analyze the YAML files by name instead"),
+    })?;
+    let mut files = vec![("manifest.json".to_string(), manifest_bytes)];
+    for c in &manifest.clusters {
+        let listed = c
+            .files
+            .iter()
+            .map(|f| &f.file)
+            .chain(c.install_inputs.iter().map(|i| &i.file));
+        for rel in listed {
+            files.push((rel.clone(), dir.read_file(rel).map_err(io)?));
+        }
+    }
+    let mut report = analyze_assembly(&files, opts)?;
+    report.notes.insert(
+        0,
+        format!(
+            "{}: analyzed as a cloud assembly ({} cluster(s), the files its manifest.json lists)",
+            crate::untrusted::text::inert(&root.display().to_string()),
+            manifest.clusters.len()
+        ),
+    );
+    Ok(report)
+}
+
 /// Checks the options a user typed (`--suppress` syntax, `--istio-version`)
 /// before any input is read, so a typo is a usage error naming the flag.
 pub fn check_options(opts: &Options) -> Result<(), Error> {

@@ -301,15 +301,13 @@ pub fn analyze_command(
     let result = if args.paths.is_empty() {
         build_and_synth(build, &args.context, &SynthOptions::default(), err)
             .and_then(|s| analyze::analyze_assembly(&s.assembly.all_files(), &opts))
+    } else if let [one] = args.paths.as_slice() {
+        match analyze::assembly_root(one) {
+            Some(root) => analyze::analyze_assembly_dir(&root, &opts),
+            None => analyze_paths(&args.paths, &opts),
+        }
     } else {
-        let mut notes = Vec::new();
-        let mut stdin = std::io::stdin().lock();
-        analyze::read_paths(&args.paths, &mut stdin, &mut notes).and_then(|sources| {
-            let mut r = analyze::analyze_sources(&sources, &opts)?;
-            notes.append(&mut r.notes);
-            r.notes = notes;
-            Ok(r)
-        })
+        analyze_paths(&args.paths, &opts)
     };
     let report = match result {
         Ok(r) => r,
@@ -351,6 +349,22 @@ pub fn analyze_command(
         ThresholdArg::Info => Severity::Info,
     };
     u8::from(report.fails(threshold))
+}
+
+/// `analyze PATH...` of files and directories (not an assembly).
+fn analyze_paths(
+    paths: &[std::path::PathBuf],
+    opts: &crate::analyze::Options,
+) -> Result<crate::analyze::Report, Error> {
+    use crate::analyze;
+    let mut notes = Vec::new();
+    let mut stdin = std::io::stdin().lock();
+    analyze::read_paths(paths, &mut stdin, &mut notes).and_then(|sources| {
+        let mut r = analyze::analyze_sources(&sources, opts)?;
+        notes.append(&mut r.notes);
+        r.notes = notes;
+        Ok(r)
+    })
 }
 
 /// Prints an error as the CLI does: each diagnostic on its own line, then

@@ -401,3 +401,42 @@ fn one_finding_per_problem() {
     );
     assert!(out.contains("port 80 is named \"web\"") && out.contains("port 81 is named \"admin\""));
 }
+
+#[test]
+fn a_synthesized_assembly_on_disk_is_analyzed_as_one_with_the_same_findings_as_synth() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("mesh.out");
+    let synth = Command::new(env!("CARGO_BIN_EXE_meshsynth-apps"))
+        .args(["synth", "--output"])
+        .arg(&out)
+        .output()
+        .expect("synth");
+    assert!(
+        synth.status.success(),
+        "{}",
+        String::from_utf8_lossy(&synth.stderr)
+    );
+    // The root, its k8s/ directory, and one cluster directory (Helm values
+    // files skipped): no finding, as at synth.
+    for path in [out.clone(), out.join("k8s"), out.join("k8s/ecommerce-mesh")] {
+        let o = analyze(&[path.to_str().unwrap()], None);
+        let (stdout, stderr) = text(&o);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}: {stdout}{stderr}",
+            path.display()
+        );
+        assert!(findings(&stdout).is_empty(), "{}: {stdout}", path.display());
+    }
+    let (_, stderr) = text(&analyze(&[out.to_str().unwrap()], None));
+    assert!(
+        stderr.contains("analyzed as a cloud assembly (6 cluster(s)"),
+        "{stderr}"
+    );
+    let (_, stderr) = text(&analyze(
+        &[out.join("k8s/ecommerce-mesh").to_str().unwrap()],
+        None,
+    ));
+    assert!(stderr.contains("Helm values skipped"), "{stderr}");
+}
