@@ -1509,6 +1509,9 @@ fn mesh_service_objects_agree() {
     .unwrap();
     let mut c = app.scope(chart.node()).unwrap();
     base(&mut c, MeshMode::Sidecar);
+    // The caller's identity exists (an unknown one is MS-MESH-011).
+    meshsynth::k8s::workloads::service_account(&mut c, "WebSa", "web", None, BTreeMap::new())
+        .unwrap();
     let m = MeshService::new(
         &mut c,
         "Orders",

@@ -24,6 +24,16 @@ fn app(props: MeshServiceProps) -> impl Fn(&mut App) -> Result<(), Error> {
                 ..Default::default()
             },
         )?;
+        // The callers' namespace (an unknown one is MS-MESH-011).
+        MeshNamespace::new(
+            &mut c,
+            "WebNamespace",
+            NamespaceProps {
+                name: "web".into(),
+                mesh: MeshMode::Ambient,
+                ..Default::default()
+            },
+        )?;
         MeshService::new(&mut c, "Orders", props.clone())?;
         Ok(())
     }

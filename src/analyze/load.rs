@@ -291,6 +291,9 @@ impl Loader<'_> {
             ("", "Service") => self.add::<Service>(scope, origin, json, checked),
             ("", "Pod") => self.add::<Pod>(scope, origin, json, checked),
             ("", "Secret") => self.add::<Secret>(scope, origin, json, checked),
+            ("", "ServiceAccount") => {
+                self.add::<k8s_openapi::api::core::v1::ServiceAccount>(scope, origin, json, checked)
+            }
             ("apps", "Deployment") => self.add::<Deployment>(scope, origin, json, checked),
             ("apps", "StatefulSet") => self.add::<StatefulSet>(scope, origin, json, checked),
             ("apps", "DaemonSet") => self.add::<DaemonSet>(scope, origin, json, checked),

@@ -183,14 +183,14 @@ fn check_policy(
     let (msg, hint) = match waypoint_of(ix, pod) {
         None => (
             format!(
-                "L7 rules ({}) select ambient workload {} {}, which has no waypoint: ztunnel enforces L4 only and fails safe (an ALLOW rule with L7 attributes never matches, a DENY rule matches all of its L4 traffic)",
+                "L7 rules ({}) select ambient workload {} {}, which has no waypoint: ztunnel cannot evaluate L7 attributes and fails safe, turning the policy into a DENY of the traffic its L4 attributes match",
                 l7.join(", "), pod.kind, pod.name
             ),
             "add a Waypoint, enroll the namespace or Service (use-waypoint), and attach the policy with targetRefs",
         ),
         Some(w) => (
             format!(
-                "L7 rules ({}) select ambient workload {} {} by label, so ztunnel enforces them at L4 only, not waypoint {w}",
+                "L7 rules ({}) select ambient workload {} {} by label, so ztunnel gets them instead of its waypoint {w:?}: ztunnel cannot evaluate L7 attributes and fails safe, turning the policy into a DENY of the traffic its L4 attributes match",
                 l7.join(", "), pod.kind, pod.name
             ),
             "attach the policy to the Service or waypoint with targetRefs instead of a selector",

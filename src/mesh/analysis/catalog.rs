@@ -90,9 +90,10 @@ pub const ANALYZERS: &[AnalyzerInfo] = &[
     a("MS-MESH-005", E, "PeerAuthentication mTLS mode conflicts with DestinationRule TLS"),
     a("MS-MESH-006", E, "PeerAuthentication or RequestAuthentication selector that matches nothing"),
     a("MS-MESH-007", E, "namespaced object whose namespace nothing in its cluster creates (synth and assemblies only)"),
-    a("MS-MESH-008", E, "AuthorizationPolicy with L7 rules selecting ambient workloads by label (ztunnel enforces L4 only)"),
+    a("MS-MESH-008", E, "AuthorizationPolicy with L7 rules selecting ambient workloads by label (ztunnel turns it into a DENY)"),
     a("MS-MESH-009", E, "Sidecar resource in an ambient namespace"),
     a("MS-MESH-010", E, "istio.io/use-waypoint or a policy's targetRefs naming nothing in the namespace"),
+    a("MS-MESH-011", E, "AuthorizationPolicy principal naming a namespace or service account that does not exist"),
 ];
 
 /// The catalog entry of `code`.

@@ -123,6 +123,8 @@ pub struct Index<'a> {
     /// (cluster, ns, name) of Secrets and of objects that create one
     /// (cert-manager Certificates, ExternalSecrets).
     pub secrets: BTreeMap<(&'a str, String, String), &'a str>,
+    /// (cluster, ns, name) of ServiceAccounts.
+    pub service_accounts: std::collections::BTreeSet<(&'a str, String, String)>,
     pub gateways: Vec<Item<'a, Gateway>>,
     /// (cluster, ns, name) → index into `gateways`.
     pub gateways_by_key: BTreeMap<(&'a str, String, String), usize>,
@@ -325,6 +327,9 @@ impl<'a> Index<'a> {
                     meta.and_then(|m| m.annotations.as_ref()),
                     t.and_then(|t| t.spec.as_ref()),
                 );
+            } else if downcast::<k8s_openapi::api::core::v1::ServiceAccount>(obj).is_some() {
+                ix.service_accounts
+                    .insert((cluster, ns.clone(), name.clone()));
             } else if downcast::<Secret>(obj).is_some() {
                 ix.secrets.insert((cluster, ns.clone(), name.clone()), path);
             } else if let Some(o) = downcast::<RawObject>(obj)

@@ -76,6 +76,7 @@ pub fn policies(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
         }
     }
     authorization_policy_namespaces(ix, out);
+    authorization_policy_principals(ix, out);
     gateway_api_selectors(ix, out);
     for p in &ix.authorization_policies {
         if let Some(s) = &p.obj.spec().selector {
@@ -335,6 +336,81 @@ fn gateway_api_selectors(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
                 "Telemetry",
                 targeted,
             );
+        }
+    }
+}
+
+/// Namespaces every cluster has, whether or not the input creates them.
+const BUILT_IN_NAMESPACES: &[&str] = &[
+    "default",
+    "kube-system",
+    "kube-public",
+    "kube-node-lease",
+    "istio-system",
+];
+
+/// MS-MESH-011: an AuthorizationPolicy source principal
+/// (`<trust domain>/ns/<namespace>/sa/<service account>`) naming a
+/// namespace nothing creates, or a service account its namespace does not
+/// have (checked where the input has ServiceAccounts in that namespace, as
+/// a synthesized app always does): the real caller would be refused.
+fn authorization_policy_principals(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
+    let mut namespaces: BTreeSet<(&str, &str)> = BTreeSet::new();
+    namespaces.extend(ix.namespaces.keys().map(|(c, n)| (*c, n.as_str())));
+    namespaces.extend(ix.pods_by_ns.keys().map(|(c, n)| (*c, n.as_str())));
+    namespaces.extend(ix.services_by_ns.keys().map(|(c, n)| (*c, n.as_str())));
+    namespaces.extend(ix.service_accounts.iter().map(|(c, n, _)| (*c, n.as_str())));
+    for p in &ix.authorization_policies {
+        for (i, r) in p.obj.spec().rules.iter().flatten().enumerate() {
+            for (j, from) in r.from.iter().flatten().enumerate() {
+                let Some(src) = &from.source else { continue };
+                for principal in src.principals.iter().flatten() {
+                    if principal.contains('*') {
+                        continue;
+                    }
+                    let parts: Vec<&str> = principal.split('/').collect();
+                    let [_, "ns", ns, "sa", sa] = parts.as_slice() else {
+                        continue;
+                    };
+                    let at = format!("spec.rules[{i}].from[{j}].source.principals");
+                    let here = namespaces
+                        .iter()
+                        .filter(|(c, _)| *c == p.cluster)
+                        .map(|(_, n)| *n);
+                    if !BUILT_IN_NAMESPACES.contains(ns) && !namespaces.contains(&(p.cluster, *ns))
+                    {
+                        let hint = match crate::core::names::closest(ns, here) {
+                            Some(m) => format!("did you mean namespace {m:?}? Fix the caller, or create the namespace"),
+                            None => "fix the caller's namespace, or create the namespace".to_string(),
+                        };
+                        out.push(error(
+                            "MS-MESH-011",
+                            p.path,
+                            format!("{at}: {principal:?} names namespace {ns:?}, which nothing creates: that caller does not exist"),
+                            &hint,
+                        ));
+                        continue;
+                    }
+                    let accounts: Vec<&str> = ix
+                        .service_accounts
+                        .iter()
+                        .filter(|(c, n, _)| *c == p.cluster && n == ns)
+                        .map(|(_, _, a)| a.as_str())
+                        .collect();
+                    if !accounts.is_empty() && *sa != "default" && !accounts.contains(sa) {
+                        let hint = match crate::core::names::closest(sa, accounts.iter().copied()) {
+                            Some(m) => format!("did you mean service account {m:?}? Fix the caller, or create the account"),
+                            None => "fix the caller's service account, or create it".to_string(),
+                        };
+                        out.push(error(
+                            "MS-MESH-011",
+                            p.path,
+                            format!("{at}: {principal:?} names service account {sa:?}, which namespace {ns} does not have: that caller does not exist"),
+                            &hint,
+                        ));
+                    }
+                }
+            }
         }
     }
 }
