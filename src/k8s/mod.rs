@@ -3,7 +3,7 @@
 pub mod crd;
 pub mod workloads;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use k8s_openapi::api::core::v1::Namespace;
 
@@ -60,7 +60,9 @@ pub fn namespaces_exist(app: &App, out: &mut Vec<Diagnostic>) {
         .into_iter()
         .map(|i| i.cluster)
         .collect();
-    let mut reported = BTreeSet::new();
+    // One finding per missing namespace, at its first object, listing
+    // the objects that would fail to apply.
+    let mut missing: BTreeMap<(&str, &str), Vec<(&str, String)>> = BTreeMap::new();
     for (path, cluster, obj) in &objects {
         if !obj.namespaced() {
             continue;
@@ -72,22 +74,46 @@ pub fn namespaces_exist(app: &App, out: &mut Vec<Diagnostic>) {
         {
             continue;
         }
-        // One finding per object: each would fail to apply.
-        if reported.insert(*path) {
-            out.push(
-                Diagnostic::error(
-                    *path,
-                    format!(
-                        "{} {ns}/{} is in namespace {ns:?}, which no Namespace object of cluster {cluster} creates; `kubectl apply` would fail",
-                        obj.kind(),
-                        obj.metadata().name.as_deref().unwrap_or("")
-                    ),
-                )
-                .with_code("MS-MESH-007")
-                .with_hint(format!(
-                    "add a MeshNamespace (or Namespace) named {ns} to a chart of cluster {cluster}"
-                )),
-            );
+        let what = format!(
+            "{} {ns}/{}",
+            obj.kind(),
+            obj.metadata().name.as_deref().unwrap_or("")
+        );
+        let list = missing.entry((*cluster, ns)).or_default();
+        if !list.iter().any(|(p, _)| p == path) {
+            list.push((*path, what));
         }
+    }
+    const SHOWN: usize = 5;
+    for ((cluster, ns), objs) in missing {
+        let mut names: Vec<&str> = objs.iter().take(SHOWN).map(|(_, w)| w.as_str()).collect();
+        let more = format!("and {} more", objs.len().saturating_sub(SHOWN));
+        if objs.len() > SHOWN {
+            names.push(&more);
+        }
+        let existing = namespaces
+            .iter()
+            .filter(|(c, _)| *c == cluster)
+            .map(|(_, n)| *n);
+        let hint = match crate::core::names::closest(ns, existing) {
+            Some(m) => format!(
+                "did you mean namespace {m:?}? Otherwise add a MeshNamespace (or Namespace) named {ns} to a chart of cluster {cluster}"
+            ),
+            None => format!(
+                "add a MeshNamespace (or Namespace) named {ns} to a chart of cluster {cluster}"
+            ),
+        };
+        out.push(
+            Diagnostic::error(
+                objs[0].0,
+                format!(
+                    "namespace {ns:?}, which no Namespace object of cluster {cluster} creates, holds {} object(s) `kubectl apply` would refuse: {}",
+                    objs.len(),
+                    names.join(", ")
+                ),
+            )
+            .with_code("MS-MESH-007")
+            .with_hint(hint),
+        );
     }
 }
