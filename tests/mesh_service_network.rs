@@ -147,3 +147,56 @@ fn workloads_record_why_checkov_image_checks_are_answered_otherwise() {
         .starts_with("CKV_K8S_15="));
     assert!(ann.get("checkov.io/skip2").is_none(), "{ann}");
 }
+
+/// Behind a waypoint, ztunnel sees the waypoint's identity (Istio's ambient
+/// docs): the workload policy admits the waypoint, and the callers are
+/// checked by the waypoint through a policy attached to the Service.
+#[test]
+fn behind_a_waypoint_the_workload_admits_the_waypoint_and_the_waypoint_the_callers() {
+    use meshsynth::mesh::gateway_api::{Waypoint, WaypointProps};
+    let s = synth_app(
+        |app: &mut App| {
+            let chart = Chart::new(
+                &mut app.root(),
+                "Shop",
+                ChartProps::new("prod").namespace("shop"),
+            )?;
+            let mut c = app.scope(chart.node())?;
+            for (id, ns) in [("Namespace", "shop"), ("WebNamespace", "web")] {
+                MeshNamespace::new(
+                    &mut c,
+                    id,
+                    NamespaceProps {
+                        name: ns.into(),
+                        mesh: MeshMode::Ambient,
+                        ..Default::default()
+                    },
+                )?;
+            }
+            Waypoint::new(&mut c, "Waypoint", WaypointProps::default())?;
+            MeshService::new(
+                &mut c,
+                "Orders",
+                MeshServiceProps {
+                    waypoint: Some("waypoint".into()),
+                    ..orders()
+                },
+            )?;
+            Ok(())
+        },
+        &[],
+    )
+    .unwrap();
+    s.object("AuthorizationPolicy", "orders").has(json!({
+        "spec": {
+            "selector": { "matchLabels": { "app": "orders" } },
+            "rules": [{ "from": [{ "source": { "principals": ["cluster.local/ns/shop/sa/waypoint"] } }] }]
+        }
+    }));
+    s.object("AuthorizationPolicy", "orders-callers").has(json!({
+        "spec": {
+            "targetRefs": [{ "group": "", "kind": "Service", "name": "orders" }],
+            "rules": [{ "from": [{ "source": { "principals": ["cluster.local/ns/web/sa/frontend"] } }] }]
+        }
+    }));
+}

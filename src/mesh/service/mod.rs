@@ -64,8 +64,8 @@ use crate::mesh::istio::networking::{
 };
 use crate::mesh::istio::prelude::*;
 use crate::mesh::istio::security::{
-    principal, AuthorizationAction, AuthorizationPolicy, AuthorizationPolicySpec, Rule, RuleFrom,
-    Source, WorkloadSelector,
+    principal, AuthorizationAction, AuthorizationPolicy, AuthorizationPolicySpec, PolicyTargetRef,
+    Rule, RuleFrom, Source, WorkloadSelector,
 };
 use crate::mesh::keda::{AwsIdentity, KedaScaler, KedaScalerProps, Trigger};
 use crate::mesh::rollouts::{
@@ -848,7 +848,7 @@ impl MeshService {
         if !props.routes.is_empty() {
             principals.push(INGRESS_GATEWAY_PRINCIPAL.into());
         }
-        let source = if principals.is_empty() {
+        let callers = if principals.is_empty() {
             Source {
                 namespaces: Some(vec![namespace.to_string()]),
                 ..Default::default()
@@ -859,6 +859,33 @@ impl MeshService {
                 ..Default::default()
             }
         };
+        let allow = |source: Source| {
+            Some(vec![Rule {
+                from: Some(vec![RuleFrom {
+                    source: Some(source),
+                }]),
+                to: None,
+                when: None,
+            }])
+        };
+        // Behind a waypoint, ztunnel sees the waypoint's identity, not the
+        // callers' (Istio's ambient docs): the workload policy admits the
+        // waypoint (and the ingress gateway, which reaches pods directly),
+        // and the callers are checked by the waypoint, through a policy
+        // attached to the Service.
+        let workload_source = match &props.waypoint {
+            Some(w) => {
+                let mut admitted = vec![principal(TRUST_DOMAIN, namespace, w)];
+                if !props.routes.is_empty() {
+                    admitted.push(INGRESS_GATEWAY_PRINCIPAL.into());
+                }
+                Source {
+                    principals: Some(admitted),
+                    ..Default::default()
+                }
+            }
+            None => callers.clone(),
+        };
         AuthorizationPolicy::named(
             name.to_string(),
             AuthorizationPolicySpec {
@@ -866,17 +893,23 @@ impl MeshService {
                     match_labels: Some(app_labels.clone()),
                 }),
                 action: Some(AuthorizationAction::Allow),
-                rules: Some(vec![Rule {
-                    from: Some(vec![RuleFrom {
-                        source: Some(source),
-                    }]),
-                    to: None,
-                    when: None,
-                }]),
+                rules: allow(workload_source),
                 ..Default::default()
             },
         )
         .add(s, "AuthorizationPolicy")?;
+        if props.waypoint.is_some() {
+            AuthorizationPolicy::named(
+                format!("{name}-callers"),
+                AuthorizationPolicySpec {
+                    target_refs: Some(vec![PolicyTargetRef::service(name.to_string())]),
+                    action: Some(AuthorizationAction::Allow),
+                    rules: allow(callers),
+                    ..Default::default()
+                },
+            )
+            .add(s, "CallersPolicy")?;
+        }
 
         Ok(())
     }

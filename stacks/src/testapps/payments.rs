@@ -314,7 +314,10 @@ pub fn build(app: &mut App) -> Result<(), Error> {
             image: "registry.example.com/payments/ledger:1.9.4".into(),
             health_path: Some("/healthz".into()),
             waypoint: Some("waypoint".into()),
-            allowed_callers: vec![("checkout".into(), "checkout".into())],
+            // Checkout is not an allowed caller (that would allow every
+            // request): the waypoint admits only its writes (below); its
+            // namespace is a network peer for the NetworkPolicy.
+            network_peers: vec!["checkout".into()],
             identity: ServiceIdentity::Irsa(IrsaNeeds {
                 oidc: cluster.oidc_provider(),
                 statements: ledger_db

@@ -397,7 +397,19 @@ fn authorization_policy_principals(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
                         .filter(|(c, n, _)| *c == p.cluster && n == ns)
                         .map(|(_, _, a)| a.as_str())
                         .collect();
-                    if !accounts.is_empty() && *sa != "default" && !accounts.contains(sa) {
+                    // Istio creates the accounts of the Gateways it deploys:
+                    // a waypoint's is its name, another Gateway's `<name>-istio`.
+                    let deployed = ix
+                        .k8s_gateways
+                        .iter()
+                        .filter(|(c, n, _)| *c == p.cluster && n == ns)
+                        .any(|(_, _, g)| *sa == g || sa.strip_suffix("-istio") == Some(g.as_str()))
+                        || uses_waypoint(ix, p.cluster, ns, sa);
+                    if !accounts.is_empty()
+                        && *sa != "default"
+                        && !deployed
+                        && !accounts.contains(sa)
+                    {
                         let hint = match crate::core::names::closest(sa, accounts.iter().copied()) {
                             Some(m) => format!("did you mean service account {m:?}? Fix the caller, or create the account"),
                             None => "fix the caller's service account, or create it".to_string(),
@@ -413,4 +425,21 @@ fn authorization_policy_principals(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
             }
         }
     }
+}
+
+/// Whether a Service or the Namespace of `ns` enrolls in waypoint `name`
+/// (`istio.io/use-waypoint`): its identity is the waypoint's, and a missing
+/// waypoint is MS-MESH-010's to report.
+fn uses_waypoint(ix: &Index<'_>, cluster: &str, ns: &str, name: &str) -> bool {
+    const USE_WAYPOINT: &str = "istio.io/use-waypoint";
+    let named = |l: &BTreeMap<String, String>| l.get(USE_WAYPOINT).is_some_and(|w| w == name);
+    ix.namespaces
+        .get(&(cluster, ns.to_string()))
+        .is_some_and(|n| named(labels(&n.obj.metadata.labels)))
+        || ix
+            .services_by_ns
+            .get(&(cluster, ns.to_string()))
+            .into_iter()
+            .flatten()
+            .any(|&i| named(labels(&ix.services[i].obj.metadata.labels)))
 }
