@@ -49,6 +49,7 @@
 //!     .has(serde_json::json!({ "spec": { "location": "MESH_EXTERNAL" } }));
 //! ```
 
+pub mod edge;
 pub mod install;
 pub mod networking;
 pub mod security;
@@ -56,6 +57,7 @@ pub mod telemetry;
 pub mod version;
 
 pub use crate::mesh::crd::CustomObject;
+pub use edge::{EdgeGateway, EdgeGatewayProps, MeshMtls, MeshMtlsProps};
 pub use install::{ControlPlane, IngressGatewayProps, IstioInstall, IstioInstallProps};
 pub use networking::*;
 pub use security::*;
