@@ -293,50 +293,33 @@ fn gateway_api_selectors(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
             ));
         }
     };
-    for p in &ix.authorization_policies {
-        let s = p.obj.spec();
-        if let Some(sel) = &s.selector {
-            let targeted =
-                s.target_ref.is_some() || s.target_refs.as_ref().is_some_and(|t| !t.is_empty());
-            check(
-                p.path,
-                p.cluster,
-                &p.ns,
-                labels(&sel.match_labels),
-                "AuthorizationPolicy",
-                targeted,
-            );
-        }
+    // (path, cluster, namespace, selector labels, kind, has targetRef(s)).
+    macro_rules! selecting {
+        ($items:expr, $kind:literal) => {
+            $items.iter().filter_map(|p| {
+                let s = p.obj.spec();
+                let sel = s.selector.as_ref()?;
+                let targeted =
+                    s.target_ref.is_some() || s.target_refs.as_ref().is_some_and(|t| !t.is_empty());
+                Some((
+                    p.path,
+                    p.cluster,
+                    p.ns.as_str(),
+                    labels(&sel.match_labels),
+                    $kind,
+                    targeted,
+                ))
+            })
+        };
     }
-    for p in &ix.request_authentications {
-        let s = p.obj.spec();
-        if let Some(sel) = &s.selector {
-            let targeted =
-                s.target_ref.is_some() || s.target_refs.as_ref().is_some_and(|t| !t.is_empty());
-            check(
-                p.path,
-                p.cluster,
-                &p.ns,
-                labels(&sel.match_labels),
-                "RequestAuthentication",
-                targeted,
-            );
-        }
-    }
-    for p in &ix.telemetries {
-        let s = p.obj.spec();
-        if let Some(sel) = &s.selector {
-            let targeted =
-                s.target_ref.is_some() || s.target_refs.as_ref().is_some_and(|t| !t.is_empty());
-            check(
-                p.path,
-                p.cluster,
-                &p.ns,
-                labels(&sel.match_labels),
-                "Telemetry",
-                targeted,
-            );
-        }
+    let policies = selecting!(ix.authorization_policies, "AuthorizationPolicy")
+        .chain(selecting!(
+            ix.request_authentications,
+            "RequestAuthentication"
+        ))
+        .chain(selecting!(ix.telemetries, "Telemetry"));
+    for (path, cluster, ns, sel, kind, targeted) in policies {
+        check(path, cluster, ns, sel, kind, targeted);
     }
 }
 
