@@ -83,6 +83,7 @@ pub const ANALYZERS: &[AnalyzerInfo] = &[
     a("MS-GW-006", W, "route rule whose backendRefs all have weight 0"),
     a("MS-GW-007", W, "Gateway whose GatewayClass is not in the input (nor one Istio creates)"),
     a("MS-GW-008", E, "BackendTLSPolicy targeting a Service that does not exist"),
+    a("MS-GW-009", W, "two routes with the same match for the same host on one parent (one is ignored)"),
     a("MS-MESH-001", E, "route weights that do not sum to 100"),
     a("MS-MESH-002", E, "ingress VirtualService bound to no gateway"),
     a("MS-MESH-003", E, "Gateway selector that matches no gateway workload"),

@@ -2,7 +2,7 @@
 //! TLSRoute, UDPRoute) against the Gateways, listeners and Services they
 //! name, cross-namespace references against ReferenceGrants, Gateways
 //! against their GatewayClass, BackendTLSPolicies against their targets
-//! (MS-GW-001 to MS-GW-008; istioctl has no analyzer for these). The
+//! (MS-GW-001 to MS-GW-009; istioctl has no analyzer for these). The
 //! objects are read as JSON once their CRD schema check passed: every
 //! route kind shares the shapes read here (`parentRefs`, `hostnames`,
 //! `rules[].backendRefs`).
@@ -76,6 +76,7 @@ pub fn check(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
             _ => {}
         }
     }
+    same_matches(ix, out);
     let ctx = Ctx { ix, grants };
     for o in &ix.gateway_api {
         match o.kind {
@@ -357,6 +358,82 @@ impl Ctx<'_, '_> {
             let name = str_at(t, "name").unwrap_or("");
             if kind == "Service" && self.service_ports(p.cluster, &p.ns, name).is_none() {
                 out.push(gw_error("MS-GW-008", p.path, format!("spec.targetRefs[{i}]: Service {}/{name} not found, so the policy applies to nothing", p.ns), "fix the target, or add the Service"));
+            }
+        }
+    }
+}
+
+/// MS-GW-009: two HTTPRoutes or GRPCRoutes attached to the same parent
+/// (Gateway and listener, or Service) with the same match for the same
+/// hostname. The Gateway API keeps the older route's rule and ignores the
+/// other's, so one of them silently does nothing. Reported on the later
+/// route in namespace/name order, naming the other. A rule without
+/// matches is the default match (`PathPrefix /`).
+fn same_matches(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
+    let mut routes: Vec<&ApiObject<'_>> = ix
+        .gateway_api
+        .iter()
+        .filter(|o| matches!(o.kind, "HTTPRoute" | "GRPCRoute"))
+        .collect();
+    routes.sort_by(|a, b| (a.cluster, &a.ns, &a.name).cmp(&(b.cluster, &b.ns, &b.name)));
+    // (cluster, kind, parent, hostname, match) → the first route.
+    let mut claimed: BTreeMap<(&str, &str, String, String, String), &ApiObject<'_>> =
+        BTreeMap::new();
+    for r in routes {
+        let s = spec(r);
+        let mut hosts: Vec<String> = list(s, "hostnames")
+            .iter()
+            .filter_map(Json::as_str)
+            .map(str::to_string)
+            .collect();
+        if hosts.is_empty() {
+            hosts.push("*".into());
+        }
+        let default_match = serde_json::json!({ "path": { "type": "PathPrefix", "value": "/" } });
+        let mut reported = false;
+        for p in list(s, "parentRefs") {
+            let parent = format!(
+                "{}/{}/{}/{}/{}",
+                str_at(p, "kind").unwrap_or("Gateway"),
+                str_at(p, "namespace").unwrap_or(&r.ns),
+                str_at(p, "name").unwrap_or(""),
+                str_at(p, "sectionName").unwrap_or(""),
+                p.get("port")
+                    .and_then(Json::as_i64)
+                    .map_or(String::new(), |n| n.to_string()),
+            );
+            for rule in list(s, "rules") {
+                let matches = list(rule, "matches");
+                let keys: Vec<String> = if matches.is_empty() {
+                    vec![default_match.to_string()]
+                } else {
+                    matches.iter().map(Json::to_string).collect()
+                };
+                for key in keys {
+                    for h in &hosts {
+                        let slot = (r.cluster, r.kind, parent.clone(), h.clone(), key.clone());
+                        match claimed.get(&slot) {
+                            Some(first) if first.path != r.path && !reported => {
+                                reported = true;
+                                out.push(
+                                    Diagnostic::warning(
+                                        r.path,
+                                        format!(
+                                            "{} {}/{} already routes the same match for host {h:?} on the same parent; only one of them takes effect (the older route, or at equal age the first by namespace/name)",
+                                            first.kind, first.ns, first.name
+                                        ),
+                                    )
+                                    .with_code("MS-GW-009")
+                                    .with_hint("merge the rules into one route, or make the matches or hostnames differ"),
+                                );
+                            }
+                            Some(_) => {}
+                            None => {
+                                claimed.insert(slot, r);
+                            }
+                        }
+                    }
+                }
             }
         }
     }
