@@ -790,3 +790,34 @@ spec:
     );
     assert!(found(&r, "MS-GW-001").is_empty() && found(&r, "MS-GW-004").is_empty());
 }
+
+#[test]
+fn service_entry_protocols_conflict_only_where_both_are_visible() {
+    let se = |name: &str, ns: &str, proto: &str, export: &str| {
+        format!(
+            "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {{name: {name}, namespace: {ns}}}\nspec:\n  hosts: [api.example.com]\n  ports: [{{number: 8443, name: p, protocol: {proto}}}]\n  resolution: DNS\n{export}---\n"
+        )
+    };
+    let own = "  exportTo: [\".\"]\n";
+    let text = [
+        se("tls", "a", "TLS", ""),
+        se("https", "b", "HTTPS", ""),
+        se("local-http", "c", "HTTP", own),
+        se("local-grpc", "d", "GRPC", own),
+    ]
+    .concat();
+    let r = analyze(&text);
+    let mut names = found(&r, "IST0177");
+    names.sort();
+    // tls/https are visible everywhere: each conflicts with every other;
+    // the two local ones only with those two, never with each other.
+    assert_eq!(
+        names,
+        [
+            "IST0177 https",
+            "IST0177 local-grpc",
+            "IST0177 local-http",
+            "IST0177 tls"
+        ]
+    );
+}

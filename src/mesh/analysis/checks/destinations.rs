@@ -114,12 +114,24 @@ pub fn destination_rules(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// ServiceEntry checks: IST0134, IST0177.
+/// ServiceEntry checks: IST0134, and IST0177: ServiceEntries giving one
+/// host and port different protocols where both are visible to the same
+/// namespace (`exportTo`: absent or `*` is everywhere, `.` its own
+/// namespace). Every ServiceEntry of a conflict is reported once, as
+/// istioctl does.
 pub fn service_entries(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
-    let mut protocols: BTreeMap<(&str, String, i64), (String, &str)> = BTreeMap::new();
-    for se in &ix.service_entries {
+    // (cluster, host, port) → [(entry, protocol, everywhere, namespaces)].
+    type Claim = (usize, String, bool, Vec<String>);
+    let mut claims: BTreeMap<(&str, String, i64), Vec<Claim>> = BTreeMap::new();
+    for (n, se) in ix.service_entries.iter().enumerate() {
         let s = &se.obj.spec;
         let no_addresses = s.addresses.as_ref().is_none_or(Vec::is_empty);
+        let export_to = s.export_to.as_deref().unwrap_or_default();
+        let everywhere = export_to.is_empty() || export_to.iter().any(|e| e == "*");
+        let scopes: Vec<String> = export_to
+            .iter()
+            .map(|e| if e == "." { se.ns.clone() } else { e.clone() })
+            .collect();
         for p in s.ports.iter().flatten() {
             let proto = p.protocol.clone().unwrap_or_default().to_ascii_uppercase();
             if no_addresses && (proto.is_empty() || proto == "TCP") {
@@ -131,23 +143,47 @@ pub fn service_entries(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
                 ));
             }
             for h in &s.hosts {
-                let key = (se.cluster, h.clone(), p.number);
-                match protocols.get(&key) {
-                    Some((other, path)) if *other != proto => out.push(error(
-                        "IST0177",
-                        se.path,
-                        format!(
-                            "host {h:?} port {} is {proto} here but {other} in {path}",
-                            p.number
-                        ),
-                        "use one protocol per host and port",
-                    )),
-                    Some(_) => {}
-                    None => {
-                        protocols.insert(key, (proto.clone(), se.path));
-                    }
+                claims
+                    .entry((se.cluster, h.clone(), p.number))
+                    .or_default()
+                    .push((n, proto.clone(), everywhere, scopes.clone()));
+            }
+        }
+    }
+    let visible_together =
+        |a: &Claim, b: &Claim| a.2 || b.2 || a.3.iter().any(|ns| b.3.contains(ns));
+    let mut conflict: BTreeMap<usize, (usize, String, i64, String, String)> = BTreeMap::new();
+    for ((_, host, port), list) in &claims {
+        for (k, a) in list.iter().enumerate() {
+            for b in &list[k + 1..] {
+                if a.0 != b.0 && a.1 != b.1 && visible_together(a, b) {
+                    conflict.entry(a.0).or_insert((
+                        b.0,
+                        host.clone(),
+                        *port,
+                        a.1.clone(),
+                        b.1.clone(),
+                    ));
+                    conflict.entry(b.0).or_insert((
+                        a.0,
+                        host.clone(),
+                        *port,
+                        b.1.clone(),
+                        a.1.clone(),
+                    ));
                 }
             }
         }
+    }
+    for (se, (other, host, port, mine, theirs)) in conflict {
+        out.push(error(
+            "IST0177",
+            ix.service_entries[se].path,
+            format!(
+                "host {host:?} port {port} is {mine} here but {theirs} in {}",
+                ix.service_entries[other].path
+            ),
+            "use one protocol per host and port (or export the entries to different namespaces)",
+        ));
     }
 }
