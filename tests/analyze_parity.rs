@@ -821,3 +821,32 @@ fn service_entry_protocols_conflict_only_where_both_are_visible() {
         ]
     );
 }
+
+#[test]
+fn a_wasm_plugin_selecting_a_gateway_api_gateway_is_ineffective() {
+    let r = analyze(
+        r#"
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: public, namespace: edge}
+spec:
+  gatewayClassName: istio
+  listeners: [{name: http, port: 80, protocol: HTTP}]
+---
+apiVersion: extensions.istio.io/v1alpha1
+kind: WasmPlugin
+metadata: {name: by-selector, namespace: edge}
+spec:
+  selector: {matchLabels: {gateway.networking.k8s.io/gateway-name: public}}
+  url: oci://registry.example.com/filters/auth:1.0
+---
+apiVersion: extensions.istio.io/v1alpha1
+kind: WasmPlugin
+metadata: {name: by-target, namespace: edge}
+spec:
+  targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: public}]
+  url: oci://registry.example.com/filters/auth:1.0
+"#,
+    );
+    assert_eq!(found(&r, "IST0166"), ["IST0166 by-selector"]);
+}

@@ -344,6 +344,9 @@ impl Loader<'_> {
                 "HTTPRoute" | "GRPCRoute" | "TCPRoute" | "TLSRoute" | "UDPRoute" | "ReferenceGrant"
                 | "BackendTLSPolicy",
             ) => self.add_raw(scope, origin, api_version, value, true),
+            ("extensions.istio.io", "WasmPlugin") => {
+                self.add_raw(scope, origin, api_version, value, true)
+            }
             ("gateway.networking.k8s.io", "GatewayClass") => {
                 self.add_raw(scope, origin, api_version, value, false)
             }

@@ -156,6 +156,8 @@ pub struct Index<'a> {
     /// Gateway API objects as JSON for the Gateway API analyzers: Gateways
     /// and routes, ReferenceGrants, GatewayClasses, BackendTLSPolicies.
     pub gateway_api: Vec<ApiObject<'a>>,
+    /// WasmPlugins as JSON (their selector and targetRefs are read).
+    pub wasm_plugins: Vec<ApiObject<'a>>,
     /// Every object, for annotation checks: (path, kind, annotations, is pod template).
     pub annotated: Vec<(&'a str, &'a str, &'a BTreeMap<String, String>, bool)>,
 }
@@ -332,6 +334,19 @@ impl<'a> Index<'a> {
                     .insert((cluster, ns.clone(), name.clone()));
             } else if downcast::<Secret>(obj).is_some() {
                 ix.secrets.insert((cluster, ns.clone(), name.clone()), path);
+            } else if let Some(o) = downcast::<RawObject>(obj).filter(|o| {
+                o.api_version.starts_with("extensions.istio.io/") && o.kind == "WasmPlugin"
+            }) {
+                ix.wasm_plugins.push(ApiObject {
+                    path,
+                    cluster,
+                    kind: o.kind.as_str(),
+                    ns: ns.clone(),
+                    name: name.clone(),
+                    json: Json::Object(
+                        o.body.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+                    ),
+                });
             } else if let Some(o) = downcast::<RawObject>(obj)
                 .filter(|o| o.api_version.starts_with("gateway.networking.k8s.io/"))
             {

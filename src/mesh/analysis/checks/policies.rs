@@ -321,6 +321,19 @@ fn gateway_api_selectors(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
     for (path, cluster, ns, sel, kind, targeted) in policies {
         check(path, cluster, ns, sel, kind, targeted);
     }
+    for w in &ix.wasm_plugins {
+        let spec = w.json.get("spec").unwrap_or(&serde_json::Value::Null);
+        let sel: BTreeMap<String, String> = spec
+            .pointer("/selector/matchLabels")
+            .and_then(|m| serde_json::from_value(m.clone()).ok())
+            .unwrap_or_default();
+        let targeted = spec.get("targetRef").is_some()
+            || spec
+                .get("targetRefs")
+                .and_then(|t| t.as_array())
+                .is_some_and(|t| !t.is_empty());
+        check(w.path, w.cluster, &w.ns, &sel, "WasmPlugin", targeted);
+    }
 }
 
 /// Namespaces every cluster has, whether or not the input creates them.
