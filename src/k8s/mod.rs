@@ -11,7 +11,8 @@ use crate::core::names::validate_dns1123_subdomain;
 use crate::core::{App, Diagnostic, Error, K8sObject, ObjectRef, Scope};
 
 /// Namespaces every cluster has without a Namespace object.
-const BUILTIN_NAMESPACES: &[&str] = &["default", "kube-system", "kube-public", "kube-node-lease"];
+pub(crate) const BUILTIN_NAMESPACES: &[&str] =
+    &["default", "kube-system", "kube-public", "kube-node-lease"];
 
 /// The key of the CRD schema check (`MS-CRD-1`, `MS-CRD-2`).
 const CRDS_KEY: &str = "meshsynth.k8s.crds";

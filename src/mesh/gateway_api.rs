@@ -41,6 +41,10 @@ use crate::core::{Error, ObjectRef, Scope};
 /// The label that enrolls a namespace or Service in a waypoint.
 pub const USE_WAYPOINT_LABEL: &str = "istio.io/use-waypoint";
 
+/// The label Istio puts on the pods it deploys for a Gateway API Gateway
+/// (waypoints included), naming the Gateway.
+pub const GATEWAY_NAME_LABEL: &str = "gateway.networking.k8s.io/gateway-name";
+
 /// The label that says which traffic a waypoint handles.
 pub const WAYPOINT_FOR_LABEL: &str = "istio.io/waypoint-for";
 

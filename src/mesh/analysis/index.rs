@@ -50,6 +50,11 @@ pub struct PodInfo<'a> {
     pub installed_gateway: bool,
 }
 
+/// A raw object's body (`spec` and all) as one JSON object.
+fn body_json(o: &RawObject) -> Json {
+    Json::Object(o.body.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+}
+
 /// A Gateway API object as its JSON (`spec` and all).
 pub struct ApiObject<'a> {
     pub path: &'a str,
@@ -343,9 +348,7 @@ impl<'a> Index<'a> {
                     kind: o.kind.as_str(),
                     ns: ns.clone(),
                     name: name.clone(),
-                    json: Json::Object(
-                        o.body.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-                    ),
+                    json: body_json(o),
                 });
             } else if let Some(o) = downcast::<RawObject>(obj)
                 .filter(|o| o.api_version.starts_with("gateway.networking.k8s.io/"))
@@ -356,9 +359,7 @@ impl<'a> Index<'a> {
                     kind: o.kind.as_str(),
                     ns: ns.clone(),
                     name: name.clone(),
-                    json: Json::Object(
-                        o.body.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-                    ),
+                    json: body_json(o),
                 });
             } else if let Some(o) = downcast::<RawObject>(obj) {
                 // Objects that create a Secret: cert-manager, External Secrets.
@@ -391,7 +392,7 @@ impl<'a> Index<'a> {
                     .contains(&o.spec.gateway_class_name.as_str())
                 {
                     let labels = BTreeMap::from([(
-                        "gateway.networking.k8s.io/gateway-name".to_string(),
+                        crate::mesh::gateway_api::GATEWAY_NAME_LABEL.to_string(),
                         name.clone(),
                     )]);
                     ix.index_pod(cluster, &ns, &labels);
@@ -688,6 +689,16 @@ impl<'a> Index<'a> {
         self.services_by_host.contains_key(host)
             || self.se_hosts.contains(host)
             || self.se_wildcards.iter().any(|w| host_matches(w, host))
+    }
+
+    /// (cluster, namespace) of the Namespace objects and of the namespaces
+    /// workloads and Services live in.
+    pub fn namespaces_in_use(&self) -> std::collections::BTreeSet<(&'a str, &str)> {
+        let mut known = std::collections::BTreeSet::new();
+        known.extend(self.namespaces.keys().map(|(c, n)| (*c, n.as_str())));
+        known.extend(self.pods_by_ns.keys().map(|(c, n)| (*c, n.as_str())));
+        known.extend(self.services_by_ns.keys().map(|(c, n)| (*c, n.as_str())));
+        known
     }
 
     /// The Service or ServiceEntry a route written in namespace `from`

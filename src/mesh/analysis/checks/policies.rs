@@ -208,10 +208,7 @@ pub fn policies(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
 /// in the root namespace) in a namespace without workloads. Namespaces are
 /// the Namespace objects and the namespaces objects live in.
 fn authorization_policy_namespaces(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
-    let mut known: BTreeSet<(&str, &str)> = BTreeSet::new();
-    known.extend(ix.namespaces.keys().map(|(c, n)| (*c, n.as_str())));
-    known.extend(ix.pods_by_ns.keys().map(|(c, n)| (*c, n.as_str())));
-    known.extend(ix.services_by_ns.keys().map(|(c, n)| (*c, n.as_str())));
+    let known = ix.namespaces_in_use();
     let matches = |cluster: &str, pattern: &str| {
         known.iter().filter(|(c, _)| *c == cluster).any(|(_, ns)| {
             if pattern == "*" {
@@ -261,8 +258,7 @@ fn authorization_policy_namespaces(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// The label Istio puts on the pods of a Gateway API Gateway it deploys.
-const GATEWAY_NAME_LABEL: &str = "gateway.networking.k8s.io/gateway-name";
+use crate::mesh::gateway_api::GATEWAY_NAME_LABEL;
 
 /// IST0166: an AuthorizationPolicy, RequestAuthentication or Telemetry
 /// whose `selector` picks the pods of a Gateway API Gateway (label
@@ -336,25 +332,13 @@ fn gateway_api_selectors(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// Namespaces every cluster has, whether or not the input creates them.
-const BUILT_IN_NAMESPACES: &[&str] = &[
-    "default",
-    "kube-system",
-    "kube-public",
-    "kube-node-lease",
-    "istio-system",
-];
-
 /// MS-MESH-011: an AuthorizationPolicy source principal
 /// (`<trust domain>/ns/<namespace>/sa/<service account>`) naming a
 /// namespace nothing creates, or a service account its namespace does not
 /// have (checked where the input has ServiceAccounts in that namespace, as
 /// a synthesized app always does): the real caller would be refused.
 fn authorization_policy_principals(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
-    let mut namespaces: BTreeSet<(&str, &str)> = BTreeSet::new();
-    namespaces.extend(ix.namespaces.keys().map(|(c, n)| (*c, n.as_str())));
-    namespaces.extend(ix.pods_by_ns.keys().map(|(c, n)| (*c, n.as_str())));
-    namespaces.extend(ix.services_by_ns.keys().map(|(c, n)| (*c, n.as_str())));
+    let mut namespaces = ix.namespaces_in_use();
     namespaces.extend(ix.service_accounts.iter().map(|(c, n, _)| (*c, n.as_str())));
     for p in &ix.authorization_policies {
         for (i, r) in p.obj.spec().rules.iter().flatten().enumerate() {
@@ -373,7 +357,9 @@ fn authorization_policy_principals(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
                         .iter()
                         .filter(|(c, _)| *c == p.cluster)
                         .map(|(_, n)| *n);
-                    if !BUILT_IN_NAMESPACES.contains(ns) && !namespaces.contains(&(p.cluster, *ns))
+                    if !crate::k8s::BUILTIN_NAMESPACES.contains(ns)
+                        && *ns != crate::mesh::istio::install::ISTIO_SYSTEM
+                        && !namespaces.contains(&(p.cluster, *ns))
                     {
                         let hint = match crate::core::names::closest(ns, here) {
                             Some(m) => format!("did you mean namespace {m:?}? Fix the caller, or create the namespace"),
@@ -427,8 +413,10 @@ fn authorization_policy_principals(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
 /// (`istio.io/use-waypoint`): its identity is the waypoint's, and a missing
 /// waypoint is MS-MESH-010's to report.
 fn uses_waypoint(ix: &Index<'_>, cluster: &str, ns: &str, name: &str) -> bool {
-    const USE_WAYPOINT: &str = "istio.io/use-waypoint";
-    let named = |l: &BTreeMap<String, String>| l.get(USE_WAYPOINT).is_some_and(|w| w == name);
+    let named = |l: &BTreeMap<String, String>| {
+        l.get(crate::mesh::gateway_api::USE_WAYPOINT_LABEL)
+            .is_some_and(|w| w == name)
+    };
     ix.namespaces
         .get(&(cluster, ns.to_string()))
         .is_some_and(|n| named(labels(&n.obj.metadata.labels)))
