@@ -51,12 +51,98 @@ pub const WAYPOINT_FOR_LABEL: &str = "istio.io/waypoint-for";
 /// The GatewayClass of Istio waypoints.
 pub const WAYPOINT_CLASS: &str = "istio-waypoint";
 
+/// The GatewayClass Istio provides for ingress and egress gateways: Istio
+/// deploys each Gateway of this class as its own Deployment and Service.
+pub const ISTIO_CLASS: &str = "istio";
+
 /// The Gateway API `Gateway` (`gateway.networking.k8s.io/v1`) and its
 /// parts, as generated from the upstream CRD (`k8s::crd::types`): every
 /// field of the kind, for a Gateway of your own through `mesh::add_object`.
 pub use crate::k8s::crd::types::gateway_api::gateway_v1::{
-    Gateway, GatewaySpec, GatewaySpecListeners,
+    Gateway, GatewaySpec, GatewaySpecListeners, GatewaySpecListenersAllowedRoutes,
+    GatewaySpecListenersAllowedRoutesNamespaces, GatewaySpecListenersAllowedRoutesNamespacesFrom,
+    GatewaySpecListenersTls, GatewaySpecListenersTlsCertificateRefs, GatewaySpecListenersTlsMode,
 };
+
+/// The Gateway API `HTTPRoute` (`gateway.networking.k8s.io/v1`) and its
+/// parts, generated from the upstream CRD like [`Gateway`]: what
+/// `MeshService` emits with [`RoutingApi::GatewayApi`], and what a route of
+/// your own is built from. Several parts are aliases of the GRPCRoute
+/// shapes they share upstream.
+pub use crate::k8s::crd::types::gateway_api::gateway_v1::{
+    GRPCRouteSpecRulesBackendRefsFiltersRequestMirrorBackendRef as HTTPRouteMirrorBackendRef,
+    GRPCRouteSpecRulesBackendRefsFiltersRequestMirrorFraction as HTTPRouteMirrorFraction,
+    HTTPRoute, HTTPRouteSpec, HTTPRouteSpecParentRefs, HTTPRouteSpecRules,
+    HTTPRouteSpecRulesBackendRefs, HTTPRouteSpecRulesBackendRefsFiltersRequestRedirect,
+    HTTPRouteSpecRulesBackendRefsFiltersRequestRedirectScheme, HTTPRouteSpecRulesFilters,
+    HTTPRouteSpecRulesFiltersRequestMirror, HTTPRouteSpecRulesFiltersType,
+    HTTPRouteSpecRulesMatches, HTTPRouteSpecRulesMatchesHeaders,
+    HTTPRouteSpecRulesMatchesHeadersType, HTTPRouteSpecRulesMatchesMethod,
+    HTTPRouteSpecRulesMatchesPath, HTTPRouteSpecRulesMatchesPathType,
+    HTTPRouteSpecRulesMatchesQueryParams, HTTPRouteSpecRulesRetry, HTTPRouteSpecRulesTimeouts,
+};
+
+/// The context key that picks the routing API for a whole platform
+/// (`-c mesh:routing-api=gateway-api`); a construct's own `routing` prop
+/// wins over it.
+pub const ROUTING_CONTEXT_KEY: &str = "mesh:routing-api";
+
+/// Which API a construct routes HTTP with: Istio's own
+/// (`Gateway` + `VirtualService`) or the Kubernetes Gateway API (`Gateway`
+/// of class `istio` + `HTTPRoute`), the one Istio recommends and the only
+/// one ambient waypoints read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RoutingApi {
+    /// Istio's `networking.istio.io` API: every traffic feature, including
+    /// fault injection (context value `istio`).
+    #[default]
+    Istio,
+    /// The Gateway API's standard channel (context value `gateway-api`):
+    /// the CRDs Istio's docs install. HTTPRoute has no retry policy there,
+    /// so retries are Istio's default (2 attempts) and a service that sets
+    /// its own is refused with a hint.
+    GatewayApi,
+    /// The Gateway API's experimental channel (context value
+    /// `gateway-api-experimental`): as `GatewayApi`, plus the HTTPRoute
+    /// `retry` field, so `Resilience` retries are kept. Needs the
+    /// experimental CRDs in the cluster.
+    GatewayApiExperimental,
+}
+
+impl RoutingApi {
+    /// The API a construct uses: its own choice, else the platform's
+    /// (`ROUTING_CONTEXT_KEY`), else Istio's.
+    pub fn resolve(scope: &Scope<'_>, own: Option<RoutingApi>) -> Result<RoutingApi, Error> {
+        if let Some(api) = own {
+            return Ok(api);
+        }
+        match scope.context().raw(ROUTING_CONTEXT_KEY) {
+            None => Ok(RoutingApi::Istio),
+            Some("istio") => Ok(RoutingApi::Istio),
+            Some("gateway-api") => Ok(RoutingApi::GatewayApi),
+            Some("gateway-api-experimental") => Ok(RoutingApi::GatewayApiExperimental),
+            Some(other) => Err(Error::Context {
+                key: ROUTING_CONTEXT_KEY.into(),
+                message: format!(
+                    "{:?} is not a routing API; use istio, gateway-api or gateway-api-experimental",
+                    other.chars().take(40).collect::<String>()
+                ),
+            }),
+        }
+    }
+
+    /// True for both Gateway API channels.
+    pub fn is_gateway_api(self) -> bool {
+        !matches!(self, RoutingApi::Istio)
+    }
+}
+
+/// The ServiceAccount Istio gives the pods it deploys for a Gateway of
+/// class `istio` named `gateway` (`<name>-istio`), for policies that admit
+/// the gateway.
+pub fn istio_gateway_service_account(gateway: &str) -> String {
+    format!("{gateway}-{ISTIO_CLASS}")
+}
 
 /// Which traffic a waypoint proxies (`istio.io/waypoint-for`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -223,6 +223,11 @@ impl<'a> Plan<'a> {
         })
     }
 
+    /// The rules in order, ending with the one that takes the rest.
+    pub(crate) fn rules(&self) -> &[TrafficRule] {
+        &self.rules
+    }
+
     /// One subset per version, selected by its `version` label.
     pub(crate) fn subsets(&self) -> Vec<Subset> {
         self.versions

@@ -40,42 +40,39 @@
 //! }
 //! ```
 
+mod http_route;
 mod network;
+mod policy;
+mod props;
+mod virtual_service;
 
 pub use network::{AMBIENT_PROBE_SOURCE, HBONE_PORT};
+pub use props::{
+    Delivery, IngressRoute, IrsaNeeds, MeshServiceProps, Resilience, Scaling, ServiceIdentity,
+};
 
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::ServiceAccount;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use crate::core::{Error, ObjectRef, Scope, Value};
+use crate::core::{Error, ObjectRef, Scope};
 use crate::k8s::workloads::{
-    self, AppDeployment, AppProtocol, AppService, ContainerPort, ContainerProps, DeploymentProps,
-    Disruption, Hpa, HpaMetric, HpaProps, PodProps, ProbeProps, Resources, ScalingRules,
-    ServicePortProps, ServiceProps,
+    self, AppDeployment, AppService, ContainerPort, ContainerProps, DeploymentProps, Disruption,
+    Hpa, HpaMetric, HpaProps, PodProps, ProbeProps, ServicePortProps, ServiceProps,
 };
-use crate::mesh::gateway_api::USE_WAYPOINT_LABEL;
-use crate::mesh::istio::networking::{
-    ClientTlsMode, ClientTlsSettings, ConnectionPoolSettings, Destination, DestinationRule,
-    DestinationRuleSpec, HttpRetry, HttpRoute, HttpRouteDestination, HttpSettings,
-    LoadBalancerSettings, OutlierDetection, SimpleLb, Subset, TcpSettings, TrafficPolicy,
-    VirtualService, VirtualServiceSpec,
-};
-use crate::mesh::istio::prelude::*;
-use crate::mesh::istio::security::{
-    principal, AuthorizationAction, AuthorizationPolicy, AuthorizationPolicySpec, PolicyTargetRef,
-    Rule, RuleFrom, Source, WorkloadSelector,
-};
-use crate::mesh::keda::{AwsIdentity, KedaScaler, KedaScalerProps, Trigger};
+use crate::mesh::gateway_api::{RoutingApi, USE_WAYPOINT_LABEL};
+use crate::mesh::istio::networking::Destination;
+use crate::mesh::istio::security::principal;
+use crate::mesh::keda::{KedaScaler, KedaScalerProps};
 use crate::mesh::rollouts::{
     canary_success_rate_analysis, pod_template, selector, success_rate_analysis, BlueGreen, Canary,
-    CanaryStep, IstioDestinationRuleRef, IstioTrafficRouting, IstioVirtualServiceRef, Rollout,
-    RolloutSpec, RolloutStrategy, TrafficRouting,
+    IstioDestinationRuleRef, IstioTrafficRouting, IstioVirtualServiceRef, Rollout, RolloutSpec,
+    RolloutStrategy, TrafficRouting,
 };
-use crate::mesh::traffic::{matches_for, Plan, ServiceVersion, TrafficRule};
+use crate::mesh::traffic::Plan;
 
-use crate::aws::iam::{IrsaRole, IrsaRoleProps, OidcProviderRef, PolicyStatement};
+use crate::aws::iam::{IrsaRole, IrsaRoleProps};
 
 /// The mesh's trust domain, used for SPIFFE principals.
 pub const TRUST_DOMAIN: &str = "cluster.local";
@@ -84,29 +81,6 @@ pub const TRUST_DOMAIN: &str = "cluster.local";
 pub const INGRESS_GATEWAY_PRINCIPAL: &str =
     "cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account";
 
-/// IAM needs of a service, for an IRSA role.
-#[derive(Debug, Clone, PartialEq)]
-pub struct IrsaNeeds {
-    /// The cluster's OIDC provider (`EksCluster::oidc_provider()`).
-    pub oidc: OidcProviderRef,
-    /// Permissions of the role, as typed statements.
-    pub statements: Vec<PolicyStatement>,
-    /// Managed policies to attach. Default: none.
-    pub managed_policy_arns: Vec<Value>,
-}
-
-/// Who the service's pods are in AWS.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub enum ServiceIdentity {
-    /// A ServiceAccount with no cloud identity.
-    #[default]
-    Plain,
-    /// An existing IAM role (literal ARN or a CloudFormation attribute).
-    RoleArn(Value),
-    /// A new IRSA role with these permissions (integration point with
-    /// `aws::iam::IrsaRole`; see `service_account_for`).
-    Irsa(IrsaNeeds),
-}
 
 /// The ServiceAccount of a workload: the one place where identity becomes
 /// objects. For `Irsa`, `aws::iam::IrsaRole::new` creates the role and the
@@ -153,229 +127,6 @@ pub fn service_account_for(
     }
 }
 
-/// An ingress route through a Gateway.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct IngressRoute {
-    /// The Gateway (`name` or `namespace/name`).
-    pub gateway: String,
-    /// External hosts, e.g. `api.c4ang.com`.
-    pub hosts: Vec<String>,
-    /// URI prefix, e.g. `/api/v1/orders`.
-    pub prefix: String,
-}
-
-/// Retries, timeouts and circuit breaking.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Resilience {
-    /// Request timeout. Default: `10s`.
-    pub timeout: String,
-    /// Retry attempts. Default: 3.
-    pub retries: i32,
-    /// Per-try timeout. Default: `2s`.
-    pub per_try_timeout: String,
-    /// Default: `5xx,reset,connect-failure,retriable-4xx`.
-    pub retry_on: String,
-    /// TCP connection cap. Default: 100.
-    pub max_connections: i32,
-    /// Concurrent HTTP/2 requests cap. Default: 100.
-    pub http2_max_requests: i32,
-    /// Pending HTTP/1 requests cap. Default: 100.
-    pub http1_max_pending_requests: i32,
-    /// Consecutive 5xx before ejection. Default: 5.
-    pub consecutive_5xx_errors: u32,
-    /// Default: `30s`.
-    pub ejection_interval: String,
-    /// Default: `30s`.
-    pub base_ejection_time: String,
-    /// Default: round robin.
-    pub load_balancer: SimpleLb,
-}
-
-impl Default for Resilience {
-    fn default() -> Self {
-        Resilience {
-            timeout: "10s".into(),
-            retries: 3,
-            per_try_timeout: "2s".into(),
-            retry_on: "5xx,reset,connect-failure,retriable-4xx".into(),
-            max_connections: 100,
-            http2_max_requests: 100,
-            http1_max_pending_requests: 100,
-            consecutive_5xx_errors: 5,
-            ejection_interval: "30s".into(),
-            base_ejection_time: "30s".into(),
-            load_balancer: SimpleLb::RoundRobin,
-        }
-    }
-}
-
-/// How the replica count is managed.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Scaling {
-    /// A fixed count.
-    Fixed(i32),
-    /// HPA v2 on CPU/memory utilization (and optional extra metrics).
-    Hpa {
-        /// Fewest replicas, at least 1.
-        min: i32,
-        /// Most replicas.
-        max: i32,
-        /// Target average CPU utilisation in percent. Default: none.
-        cpu_percent: Option<i32>,
-        /// Target average memory utilisation in percent. Default: none.
-        memory_percent: Option<i32>,
-        /// Further metrics. Default: none.
-        extra: Vec<HpaMetric>,
-        /// Scale-up behaviour. Default: Kubernetes'.
-        scale_up: Option<ScalingRules>,
-        /// Scale-down behaviour. Default: Kubernetes'.
-        scale_down: Option<ScalingRules>,
-    },
-    /// A KEDA ScaledObject.
-    Keda {
-        /// Fewest replicas; 0 scales to zero.
-        min: i32,
-        /// Most replicas.
-        max: i32,
-        /// The triggers.
-        triggers: Vec<Trigger>,
-        /// Identity for AWS triggers.
-        aws_identity: AwsIdentity,
-    },
-}
-
-/// How new versions roll out.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub enum Delivery {
-    /// A plain Deployment (rolling update).
-    #[default]
-    Deployment,
-    /// Argo Rollouts blue/green with active and preview Services.
-    BlueGreen {
-        /// Default: false (a human promotes).
-        auto_promotion: bool,
-        /// Default used by the reference apps: 30.
-        scale_down_delay_seconds: i32,
-        /// AnalysisTemplate run before and after promotion (e.g. `success-rate`).
-        analysis_template: Option<String>,
-    },
-    /// Argo Rollouts canary, shifting weight through the VirtualService and DestinationRule subsets.
-    Canary {
-        /// e.g. weights 10, 50 with pauses.
-        steps: Vec<CanaryStep>,
-        /// AnalysisTemplate run in the background during the steps (e.g. `success-rate`). Default: none.
-        analysis_template: Option<String>,
-    },
-}
-
-/// Props of a `MeshService`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct MeshServiceProps {
-    /// Name of every object; a DNS-1123 label starting with a letter. Required (no default).
-    pub name: String,
-    /// Pinned image (a tag other than `latest`, or a digest). Required (no default).
-    pub image: String,
-    /// Container port. Default: 8080.
-    pub port: u16,
-    /// Service port. Default: `port`.
-    pub service_port: Option<u16>,
-    /// Default: HTTP.
-    pub protocol: AppProtocol,
-    /// The `version` label of the pods. Default: `v1`.
-    pub version: String,
-    /// Liveness/readiness HTTP path. Default: TCP probes on the port.
-    pub health_path: Option<String>,
-    /// Environment variables, in order. Default: none.
-    pub env: Vec<(String, String)>,
-    /// Default: `Resources::default()`.
-    pub resources: Option<Resources>,
-    /// Ingress routes. Default: none (mesh only).
-    pub routes: Vec<IngressRoute>,
-    /// Timeouts, retries and outlier detection of the DestinationRule and VirtualService.
-    /// Default: `Resilience::default()`.
-    pub resilience: Resilience,
-    /// Default: 2 fixed replicas.
-    pub scaling: Scaling,
-    /// The service's AWS identity (IRSA) and ServiceAccount. Default: `ServiceIdentity::Plain`
-    /// (a ServiceAccount with no AWS role).
-    pub identity: ServiceIdentity,
-    /// ServiceAccount name. Default: `name` (e.g. `order-service-sa` to follow a naming scheme).
-    pub service_account_name: Option<String>,
-    /// How new versions roll out: a Deployment, or an Argo Rollout (canary or blue/green).
-    /// Default: `Delivery::Deployment`.
-    pub delivery: Delivery,
-    /// Emit the Istio traffic objects (DestinationRule, VirtualServices,
-    /// AuthorizationPolicy). Whether the pods get a sidecar is the
-    /// namespace's mode (`MeshNamespace`), not this. Default: true. Without
-    /// them the service is a plain Kubernetes workload (canary delivery and
-    /// routes need Istio routing and are refused).
-    pub istio_objects: bool,
-    /// Callers allowed in, as (namespace, service account). Default: none —
-    /// only the ingress gateway (with routes) or the own namespace (without).
-    pub allowed_callers: Vec<(String, String)>,
-    /// Further versions run beside the primary one (`version`), each a
-    /// Deployment `<name>-<version>` and a DestinationRule subset. With
-    /// versions, every Deployment selects on `version` too (a selector is
-    /// immutable: adding the first version replaces the primary Deployment).
-    /// Needs `Delivery::Deployment`. Default: none.
-    pub versions: Vec<ServiceVersion>,
-    /// The ambient waypoint (`Waypoint` name) the Service's traffic goes
-    /// through, as the `istio.io/use-waypoint` label on the Service; for a
-    /// Service in an ambient namespace. Default: none (the namespace's, if
-    /// it names one).
-    pub waypoint: Option<String>,
-    /// Ordered traffic rules (matches, weighted splits, mirroring, faults,
-    /// per-rule timeouts and retries) for the in-mesh and ingress
-    /// VirtualServices; see [`TrafficRule`]. Needs `Delivery::Deployment`.
-    /// Default: none (every request to the primary version).
-    pub traffic: Vec<TrafficRule>,
-    /// Emit a Kubernetes NetworkPolicy named `name`, the CNI-level twin of
-    /// the AuthorizationPolicy: on the container port and Istio's HBONE port
-    /// 15008 it admits only the namespaces callers may come from (those of
-    /// `allowed_callers`; `istio-system` and any `namespace/` of a route's
-    /// gateway with routes; the service's own namespace when neither is
-    /// given), and on the container port the address ambient mode gives
-    /// kubelet's probes (169.254.7.127). Egress is not restricted. Default:
-    /// true; set false when you write the service's policy yourself with
-    /// `workloads::network_policy`.
-    pub network_policy: bool,
-    /// Further namespaces the NetworkPolicy admits on every port, e.g.
-    /// `monitoring` for a Prometheus that scrapes the sidecar's merged
-    /// metrics on 15020. Default: none.
-    pub network_peers: Vec<String>,
-}
-
-impl Default for MeshServiceProps {
-    fn default() -> Self {
-        MeshServiceProps {
-            name: String::new(),
-            image: String::new(),
-            port: 8080,
-            service_port: None,
-            protocol: AppProtocol::Http,
-            version: "v1".into(),
-            health_path: None,
-            env: Vec::new(),
-            resources: None,
-            routes: Vec::new(),
-            resilience: Resilience::default(),
-            scaling: Scaling::Fixed(2),
-            identity: ServiceIdentity::Plain,
-            service_account_name: None,
-            delivery: Delivery::Deployment,
-            istio_objects: true,
-            allowed_callers: Vec::new(),
-            versions: Vec::new(),
-            traffic: Vec::new(),
-            waypoint: None,
-            network_policy: true,
-            network_peers: Vec::new(),
-        }
-    }
-}
-
-/// The gateways of the routes, in first-use order, with the name of the
-/// ingress VirtualService made for each.
 /// The Rollout named `name` (the chart sets its namespace).
 fn rollout(name: &str, spec: RolloutSpec) -> Rollout {
     Rollout {
@@ -386,27 +137,6 @@ fn rollout(name: &str, spec: RolloutSpec) -> Rollout {
         spec,
         status: None,
     }
-}
-
-fn ingress_virtual_services(name: &str, routes: &[IngressRoute]) -> Vec<(String, String)> {
-    let mut gateways: Vec<&str> = Vec::new();
-    for r in routes {
-        if !gateways.contains(&r.gateway.as_str()) {
-            gateways.push(&r.gateway);
-        }
-    }
-    gateways
-        .iter()
-        .enumerate()
-        .map(|(i, g)| {
-            let vs = if i == 0 {
-                format!("{name}-ingress")
-            } else {
-                format!("{name}-ingress-{i}")
-            };
-            (g.to_string(), vs)
-        })
-        .collect()
 }
 
 /// What a `MeshService` produced.
@@ -457,12 +187,34 @@ impl MeshService {
                 "set istio_objects: true, or drop versions and traffic",
             ));
         }
+        let api = RoutingApi::resolve(scope, props.routing)?;
+        if api.is_gateway_api() && matches!(props.delivery, Delivery::Canary { .. }) {
+            return Err(Error::construct(
+                path,
+                "canary delivery shifts weight through Istio VirtualServices; with Gateway API routing it has nothing to shift",
+                "use versions and traffic rules (a weighted split) with Delivery::Deployment, or route this service with RoutingApi::Istio",
+            ));
+        }
         let plan = if composed {
             Some(Plan::new(
                 &path,
                 &props.version,
                 &props.versions,
                 &props.traffic,
+            )?)
+        } else {
+            None
+        };
+        // Gateway API routes are converted before anything is added: what
+        // they cannot express is one error, with nothing half-built.
+        let service_port = props.service_port.unwrap_or(props.port);
+        let http_routes = if api.is_gateway_api() && props.istio_objects {
+            Some(http_route::build(
+                &path,
+                api,
+                &props,
+                service_port,
+                plan.as_ref(),
             )?)
         } else {
             None
@@ -518,7 +270,6 @@ impl MeshService {
             Scaling::Fixed(n) => *n,
             Scaling::Hpa { min, .. } | Scaling::Keda { min, .. } => *min,
         };
-        let service_port = props.service_port.unwrap_or(props.port);
         let mut svc_labels = app_labels.clone();
         if let Some(w) = &props.waypoint {
             svc_labels.insert(USE_WAYPOINT_LABEL.into(), w.clone());
@@ -567,6 +318,17 @@ impl MeshService {
                     )?;
                 }
                 AppService::new(&mut s, "Service", svc_props(name.clone()))?;
+                // Gateway API routes reach a version through its own Service.
+                for (svc, version) in http_routes.iter().flat_map(|r| &r.version_services) {
+                    AppService::new(
+                        &mut s,
+                        &format!("Service-{version}"),
+                        ServiceProps {
+                            selector: http_route::version_selector(&name, version),
+                            ..svc_props(svc.clone())
+                        },
+                    )?;
+                }
                 (name.clone(), ("apps/v1", "Deployment"))
             }
             Delivery::BlueGreen {
@@ -636,7 +398,7 @@ impl MeshService {
                                                 ..Default::default()
                                             })
                                             .chain(
-                                                ingress_virtual_services(&name, &props.routes)
+                                                virtual_service::ingress_routes(&name, &props.routes)
                                                     .into_iter()
                                                     .map(|(_, vs)| IstioVirtualServiceRef {
                                                         name: vs,
@@ -673,18 +435,37 @@ impl MeshService {
         };
         let dest = Destination::host(host.clone()).port(service_port);
         if props.istio_objects {
-            Self::mesh_objects(
-                &mut s,
-                &props,
-                &name,
-                &namespace,
-                &host,
-                &dest,
-                plan.as_ref(),
-            )?;
+            let gateways = http_route::gateway_principals(api, &props, &namespace);
+            let mut services = vec![name.clone()];
+            match http_routes {
+                None => {
+                    let canary = matches!(props.delivery, Delivery::Canary { .. });
+                    let subsets = plan
+                        .as_ref()
+                        .map(Plan::subsets)
+                        .or_else(|| canary.then(|| policy::canary_subsets(&name)));
+                    policy::destination_rule(&mut s, "DestinationRule", &props, &host, subsets)?;
+                    virtual_service::add(&mut s, &props, &name, &host, &dest, plan.as_ref(), canary)?;
+                }
+                Some(routes) => {
+                    policy::destination_rule(&mut s, "DestinationRule", &props, &host, None)?;
+                    for (svc, version) in &routes.version_services {
+                        policy::destination_rule(
+                            &mut s,
+                            &format!("DestinationRule-{version}"),
+                            &props,
+                            svc,
+                            None,
+                        )?;
+                        services.push(svc.clone());
+                    }
+                    routes.add(&mut s)?;
+                }
+            }
+            policy::authorization_policies(&mut s, &props, &name, &namespace, gateways, services)?;
         }
         if props.network_policy {
-            network::add(&mut s, &props, &namespace)?;
+            network::add(&mut s, &props, &namespace, api)?;
         }
         Self::scaling(&mut s, &props, &name, target, min_replicas)?;
         Ok(MeshService {
@@ -694,224 +475,6 @@ impl MeshService {
             service_account: sa,
             host,
         })
-    }
-
-    /// DestinationRule, VirtualServices and AuthorizationPolicy.
-    fn mesh_objects(
-        s: &mut Scope<'_>,
-        props: &MeshServiceProps,
-        name: &str,
-        namespace: &str,
-        host: &str,
-        dest: &Destination,
-        plan: Option<&Plan<'_>>,
-    ) -> Result<(), Error> {
-        let canary = matches!(props.delivery, Delivery::Canary { .. });
-        let app_labels = BTreeMap::from([("app".to_string(), name.to_string())]);
-        let res = &props.resilience;
-        let retries = HttpRetry {
-            attempts: Some(res.retries),
-            per_try_timeout: Some(res.per_try_timeout.clone()),
-            retry_on: Some(res.retry_on.clone()),
-            ..Default::default()
-        };
-
-        // DestinationRule: pool limits, ejection, mTLS, and canary subsets.
-        let dr = DestinationRule::named(
-            name.to_string(),
-            DestinationRuleSpec {
-                host: host.to_string(),
-                traffic_policy: Some(TrafficPolicy {
-                    load_balancer: Some(LoadBalancerSettings {
-                        simple: Some(res.load_balancer),
-                        ..Default::default()
-                    }),
-                    connection_pool: Some(ConnectionPoolSettings {
-                        tcp: Some(TcpSettings {
-                            max_connections: Some(res.max_connections),
-                            ..Default::default()
-                        }),
-                        http: Some(HttpSettings {
-                            http2_max_requests: Some(res.http2_max_requests),
-                            http1_max_pending_requests: Some(res.http1_max_pending_requests),
-                            ..Default::default()
-                        }),
-                    }),
-                    outlier_detection: Some(OutlierDetection {
-                        consecutive5xx_errors: Some(res.consecutive_5xx_errors.into()),
-                        interval: Some(res.ejection_interval.clone()),
-                        base_ejection_time: Some(res.base_ejection_time.clone()),
-                        max_ejection_percent: Some(50),
-                        ..Default::default()
-                    }),
-                    tls: Some(ClientTlsSettings {
-                        mode: Some(ClientTlsMode::IstioMutual),
-                        ..Default::default()
-                    }),
-                    ..Default::default()
-                }),
-                // Argo Rollouts adds the pod-template hash to these at runtime.
-                subsets: plan.map(Plan::subsets).or_else(|| {
-                    canary.then(|| {
-                        vec![
-                            Subset {
-                                name: "stable".into(),
-                                labels: Some(app_labels.clone()),
-                                traffic_policy: None,
-                            },
-                            Subset {
-                                name: "canary".into(),
-                                labels: Some(app_labels.clone()),
-                                traffic_policy: None,
-                            },
-                        ]
-                    })
-                }),
-                ..Default::default()
-            },
-        );
-        dr.add(s, "DestinationRule")?;
-
-        // In-mesh routing: retries and timeout for every caller.
-        let route = if canary {
-            vec![
-                HttpRouteDestination::weighted(dest.clone().subset("stable"), 100),
-                HttpRouteDestination::weighted(dest.clone().subset("canary"), 0),
-            ]
-        } else {
-            vec![HttpRouteDestination::to(dest.clone())]
-        };
-        let mesh_http = match plan {
-            Some(p) => p.routes(dest, &[], &res.timeout, &retries),
-            None => vec![HttpRoute {
-                name: Some("primary".into()),
-                route: Some(route.clone()),
-                timeout: Some(res.timeout.clone()),
-                retries: Some(retries.clone()),
-                ..Default::default()
-            }],
-        };
-        VirtualService::named(
-            name.to_string(),
-            VirtualServiceSpec {
-                hosts: Some(vec![host.to_string()]),
-                http: Some(mesh_http),
-                ..Default::default()
-            },
-        )
-        .add(s, "VirtualService")?;
-
-        // Ingress routing: one gateway-bound VirtualService per gateway.
-        for (gi, (gw, vs_name)) in ingress_virtual_services(name, &props.routes)
-            .into_iter()
-            .enumerate()
-        {
-            let rs: Vec<&IngressRoute> = props.routes.iter().filter(|r| r.gateway == gw).collect();
-            let mut hosts: Vec<String> = rs.iter().flat_map(|r| r.hosts.clone()).collect();
-            hosts.sort();
-            hosts.dedup();
-            let prefixes: Vec<String> = rs.iter().map(|r| r.prefix.clone()).collect();
-            let id = if gi == 0 {
-                "IngressVirtualService".to_string()
-            } else {
-                format!("IngressVirtualService{gi}")
-            };
-            let http = match plan {
-                Some(p) => p.routes(dest, &prefixes, &res.timeout, &retries),
-                None => vec![HttpRoute {
-                    name: Some("ingress".into()),
-                    r#match: Some(matches_for(&[], &prefixes)),
-                    route: Some(route.clone()),
-                    timeout: Some(res.timeout.clone()),
-                    retries: Some(retries.clone()),
-                    ..Default::default()
-                }],
-            };
-            VirtualService::named(
-                vs_name,
-                VirtualServiceSpec {
-                    hosts: Some(hosts),
-                    gateways: Some(vec![gw.clone()]),
-                    http: Some(http),
-                    ..Default::default()
-                },
-            )
-            .add(s, &id)?;
-        }
-
-        // Who may call it.
-        let mut principals: Vec<String> = props
-            .allowed_callers
-            .iter()
-            .map(|(ns, sa)| principal(TRUST_DOMAIN, ns, sa))
-            .collect();
-        if !props.routes.is_empty() {
-            principals.push(INGRESS_GATEWAY_PRINCIPAL.into());
-        }
-        let callers = if principals.is_empty() {
-            Source {
-                namespaces: Some(vec![namespace.to_string()]),
-                ..Default::default()
-            }
-        } else {
-            Source {
-                principals: Some(principals),
-                ..Default::default()
-            }
-        };
-        let allow = |source: Source| {
-            Some(vec![Rule {
-                from: Some(vec![RuleFrom {
-                    source: Some(source),
-                }]),
-                to: None,
-                when: None,
-            }])
-        };
-        // Behind a waypoint, ztunnel sees the waypoint's identity, not the
-        // callers' (Istio's ambient docs): the workload policy admits the
-        // waypoint (and the ingress gateway, which reaches pods directly),
-        // and the callers are checked by the waypoint, through a policy
-        // attached to the Service.
-        let workload_source = match &props.waypoint {
-            Some(w) => {
-                let mut admitted = vec![principal(TRUST_DOMAIN, namespace, w)];
-                if !props.routes.is_empty() {
-                    admitted.push(INGRESS_GATEWAY_PRINCIPAL.into());
-                }
-                Source {
-                    principals: Some(admitted),
-                    ..Default::default()
-                }
-            }
-            None => callers.clone(),
-        };
-        AuthorizationPolicy::named(
-            name.to_string(),
-            AuthorizationPolicySpec {
-                selector: Some(WorkloadSelector {
-                    match_labels: Some(app_labels.clone()),
-                }),
-                action: Some(AuthorizationAction::Allow),
-                rules: allow(workload_source),
-                ..Default::default()
-            },
-        )
-        .add(s, "AuthorizationPolicy")?;
-        if props.waypoint.is_some() {
-            AuthorizationPolicy::named(
-                format!("{name}-callers"),
-                AuthorizationPolicySpec {
-                    target_refs: Some(vec![PolicyTargetRef::service(name.to_string())]),
-                    action: Some(AuthorizationAction::Allow),
-                    rules: allow(callers),
-                    ..Default::default()
-                },
-            )
-            .add(s, "CallersPolicy")?;
-        }
-
-        Ok(())
     }
 
     /// HPA or KEDA, and the disruption budget.

@@ -14,6 +14,7 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use crate::core::{Error, ObjectRef, Scope};
 use crate::k8s::workloads::check_name;
 use crate::mesh::add_object;
+use crate::mesh::gateway_api::RoutingApi;
 
 use super::MeshServiceProps;
 
@@ -51,14 +52,21 @@ fn tcp(port: u16) -> NetworkPolicyPort {
 
 /// The namespaces callers may come from, as the AuthorizationPolicy admits
 /// them: the callers', the gateways' with routes, and the service's own
-/// when neither is given.
-pub(super) fn caller_namespaces(props: &MeshServiceProps, namespace: &str) -> Vec<String> {
+/// when neither is given. Istio's ingress gateway runs in `istio-system`;
+/// a Gateway API Gateway's pods run in the Gateway's namespace.
+pub(super) fn caller_namespaces(
+    props: &MeshServiceProps,
+    namespace: &str,
+    api: RoutingApi,
+) -> Vec<String> {
     let mut out: BTreeSet<String> = props
         .allowed_callers
         .iter()
         .map(|(ns, _)| ns.clone())
         .collect();
-    if !props.routes.is_empty() {
+    if api.is_gateway_api() {
+        out.extend(super::http_route::gateway_namespaces(props, namespace));
+    } else if !props.routes.is_empty() {
         out.insert(GATEWAY_NAMESPACE.into());
         for r in &props.routes {
             if let Some((ns, _)) = r.gateway.split_once('/') {
@@ -77,6 +85,7 @@ pub(super) fn add(
     s: &mut Scope<'_>,
     props: &MeshServiceProps,
     namespace: &str,
+    api: RoutingApi,
 ) -> Result<ObjectRef<NetworkPolicy>, Error> {
     for peer in &props.network_peers {
         check_name(s, "NetworkPolicy", "network peer namespace", peer)?;
@@ -88,7 +97,7 @@ pub(super) fn add(
     let mut ingress = vec![
         NetworkPolicyIngressRule {
             from: Some(
-                caller_namespaces(props, namespace)
+                caller_namespaces(props, namespace, api)
                     .iter()
                     .map(|ns| namespace_peer(ns))
                     .collect(),
@@ -146,7 +155,7 @@ mod tests {
     #[test]
     fn callers_come_from_the_namespaces_the_authorization_policy_admits() {
         // No callers, no routes: the service's own namespace only.
-        assert_eq!(caller_namespaces(&props(), "shop"), ["shop"]);
+        assert_eq!(caller_namespaces(&props(), "shop", RoutingApi::Istio), ["shop"]);
         // Callers: their namespaces, not the service's own.
         let p = MeshServiceProps {
             allowed_callers: vec![
@@ -156,7 +165,7 @@ mod tests {
             ],
             ..props()
         };
-        assert_eq!(caller_namespaces(&p, "shop"), ["batch", "web"]);
+        assert_eq!(caller_namespaces(&p, "shop", RoutingApi::Istio), ["batch", "web"]);
         // Routes: the ingress gateways' namespace and a gateway's own.
         let p = MeshServiceProps {
             routes: vec![IngressRoute {
@@ -166,6 +175,24 @@ mod tests {
             }],
             ..props()
         };
-        assert_eq!(caller_namespaces(&p, "shop"), ["edge", "istio-system"]);
+        assert_eq!(caller_namespaces(&p, "shop", RoutingApi::Istio), ["edge", "istio-system"]);
+        // Gateway API routing: the Gateways' namespaces (an unqualified
+        // Gateway is in the service's), never istio-system.
+        let p = MeshServiceProps {
+            routes: vec![
+                IngressRoute {
+                    gateway: "edge/public".into(),
+                    hosts: vec!["shop.example.com".into()],
+                    prefix: "/".into(),
+                },
+                IngressRoute {
+                    gateway: "internal".into(),
+                    hosts: vec!["shop.internal".into()],
+                    prefix: "/".into(),
+                },
+            ],
+            ..props()
+        };
+        assert_eq!(caller_namespaces(&p, "shop", RoutingApi::GatewayApi), ["edge", "shop"]);
     }
 }
