@@ -412,6 +412,16 @@ impl<'a> Index<'a> {
                 if o.spec.gateway_class_name == crate::mesh::gateway_api::WAYPOINT_CLASS {
                     ix.waypoints.insert((cluster, ns.clone(), name.clone()));
                 }
+            } else if let Some(o) = downcast::<crate::mesh::gateway_api::HTTPRoute>(obj) {
+                // Routes the DSL writes are checked like routes read from YAML.
+                ix.gateway_api.push(ApiObject {
+                    path,
+                    cluster,
+                    kind: "HTTPRoute",
+                    ns: ns.clone(),
+                    name: name.clone(),
+                    json: serde_json::json!({ "spec": serde_json::to_value(&o.spec).unwrap_or_default() }),
+                });
             } else if let Some(o) = downcast::<Gateway>(obj) {
                 ix.gateways_by_key
                     .insert((cluster, ns.clone(), name.clone()), ix.gateways.len());

@@ -2,6 +2,13 @@
 //! otherwise: the ingress `Gateway` the services' routes bind to, and
 //! mesh-wide mutual TLS.
 //!
+//! With `routing: Some(RoutingApi::GatewayApi)` (or the platform's
+//! `mesh:routing-api` context) the edge is a Gateway API `Gateway` of class
+//! `istio` instead: Istio deploys its pods itself, so put it in a namespace
+//! of its own (`namespace: Some("istio-ingress".into())`) where no service
+//! routes live, as the HTTPS redirect route is the only one admitted on the
+//! HTTP listeners.
+//!
 //! ```rust,ignore
 //! use meshsynth::mesh::istio::{EdgeGateway, EdgeGatewayProps, MeshMtls, MeshMtlsProps};
 //! let gw = EdgeGateway::new(&mut c, "Public", EdgeGatewayProps {
@@ -15,8 +22,16 @@
 
 use std::collections::BTreeMap;
 
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+
 use crate::core::{Error, Scope};
 use crate::mesh::crd::CustomObject;
+use crate::mesh::gateway_api::{
+    self, HTTPRoute, HTTPRouteSpec, HTTPRouteSpecParentRefs, HTTPRouteSpecRules,
+    HTTPRouteSpecRulesBackendRefsFiltersRequestRedirect,
+    HTTPRouteSpecRulesBackendRefsFiltersRequestRedirectScheme, HTTPRouteSpecRulesFilters,
+    HTTPRouteSpecRulesFiltersType, RoutingApi,
+};
 use crate::mesh::istio::install::ISTIO_SYSTEM;
 use crate::mesh::istio::networking::{Gateway, GatewaySpec, GatewaySpecExt};
 use crate::mesh::istio::security::{
@@ -39,8 +54,13 @@ pub struct EdgeGatewayProps {
     /// With a credential, redirect HTTP to HTTPS. Default: true.
     pub https_redirect: bool,
     /// Labels of the gateway pods. Default: `istio: ingressgateway` (the
-    /// gateway `IstioInstall` deploys).
+    /// gateway `IstioInstall` deploys). Istio routing only: with the
+    /// Gateway API, Istio deploys the Gateway's own pods.
     pub selector: BTreeMap<String, String>,
+    /// The routing API. Default: `None` (the `mesh:routing-api` context,
+    /// else Istio's `Gateway`). The services routed through it must use the
+    /// same API.
+    pub routing: Option<RoutingApi>,
 }
 
 impl Default for EdgeGatewayProps {
@@ -52,18 +72,24 @@ impl Default for EdgeGatewayProps {
             tls_credential: None,
             https_redirect: true,
             selector: BTreeMap::from([("istio".into(), "ingressgateway".into())]),
+            routing: None,
         }
     }
 }
 
-/// The ingress `Gateway` (`networking.istio.io/v1`): HTTP on 80 and, with
-/// a credential, HTTPS on 443 for its hosts, on the ingress gateway pods.
+/// The ingress `Gateway`: HTTP on 80 and, with a credential, HTTPS on 443
+/// for its hosts. With Istio routing a `networking.istio.io/v1` Gateway on
+/// the ingress gateway pods; with the Gateway API a
+/// `gateway.networking.k8s.io/v1` Gateway of class `istio`, one listener
+/// per host and port, and the redirect as an HTTPRoute `<name>-https-redirect`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EdgeGateway {
     /// The Gateway's name.
     pub name: String,
     /// Its namespace (`None`: the chart's).
     pub namespace: Option<String>,
+    /// The API it was written with.
+    pub routing: RoutingApi,
 }
 
 impl EdgeGateway {
@@ -75,6 +101,15 @@ impl EdgeGateway {
                 "an edge Gateway needs at least one host",
                 "set hosts, e.g. vec![\"shop.example.com\".into()]",
             ));
+        }
+        let routing = RoutingApi::resolve(scope, props.routing)?;
+        if routing.is_gateway_api() {
+            gateway_api_edge(scope, id, &props)?;
+            return Ok(EdgeGateway {
+                name: props.name,
+                namespace: props.namespace,
+                routing,
+            });
         }
         let hosts: Vec<&str> = props.hosts.iter().map(String::as_str).collect();
         let mut spec = GatewaySpec::ingress(
@@ -91,6 +126,7 @@ impl EdgeGateway {
         Ok(EdgeGateway {
             name: props.name,
             namespace: props.namespace,
+            routing,
         })
     }
 
@@ -102,6 +138,141 @@ impl EdgeGateway {
             None => self.name.clone(),
         }
     }
+}
+
+/// The Gateway API form of the edge: listeners `http`/`https` (suffixed
+/// `-<i>` per host when there are several), and with a credential and the
+/// redirect, HTTP admitting only the redirect route of its own namespace.
+fn gateway_api_edge(
+    scope: &mut Scope<'_>,
+    id: &str,
+    props: &EdgeGatewayProps,
+) -> Result<(), Error> {
+    use gateway_api::{
+        Gateway, GatewaySpec, GatewaySpecListeners,
+        GatewaySpecListenersAllowedRoutes as AllowedRoutes,
+        GatewaySpecListenersAllowedRoutesNamespaces as Namespaces,
+        GatewaySpecListenersAllowedRoutesNamespacesFrom as NamespacesFrom,
+        GatewaySpecListenersTls as Tls,
+        GatewaySpecListenersTlsCertificateRefs as TlsCertificateRefs,
+        GatewaySpecListenersTlsMode as TlsMode,
+    };
+    crate::core::names::validate_dns1123_label(&props.name).map_err(|e| {
+        Error::construct(
+            format!("{}/{id}", scope.path()),
+            format!("gateway name: {e}"),
+            "use a name such as \"public\"",
+        )
+    })?;
+    let from = |f| {
+        Some(AllowedRoutes {
+            namespaces: Some(Namespaces {
+                from: Some(f),
+                selector: None,
+            }),
+            kinds: None,
+        })
+    };
+    let redirect = props.tls_credential.is_some() && props.https_redirect;
+    let several = props.hosts.len() > 1;
+    let mut listeners = Vec::new();
+    let mut http_sections = Vec::new();
+    for (i, host) in props.hosts.iter().enumerate() {
+        let section = |base: &str| {
+            if several {
+                format!("{base}-{i}")
+            } else {
+                base.to_string()
+            }
+        };
+        let http = section("http");
+        listeners.push(GatewaySpecListeners {
+            name: http.clone(),
+            hostname: Some(host.clone()),
+            port: 80,
+            protocol: "HTTP".into(),
+            allowed_routes: from(if redirect {
+                NamespacesFrom::Same
+            } else {
+                NamespacesFrom::All
+            }),
+            tls: None,
+        });
+        http_sections.push(http);
+        if let Some(secret) = &props.tls_credential {
+            listeners.push(GatewaySpecListeners {
+                name: section("https"),
+                hostname: Some(host.clone()),
+                port: 443,
+                protocol: "HTTPS".into(),
+                allowed_routes: from(NamespacesFrom::All),
+                tls: Some(Tls {
+                    mode: Some(TlsMode::Terminate),
+                    certificate_refs: Some(vec![TlsCertificateRefs {
+                        kind: Some("Secret".into()),
+                        name: secret.clone(),
+                        group: None,
+                        namespace: None,
+                    }]),
+                    options: None,
+                }),
+            });
+        }
+    }
+    let meta = |name: String| ObjectMeta {
+        name: Some(name),
+        namespace: props.namespace.clone(),
+        ..Default::default()
+    };
+    let gw = Gateway {
+        metadata: meta(props.name.clone()),
+        spec: GatewaySpec {
+            gateway_class_name: gateway_api::ISTIO_CLASS.into(),
+            listeners,
+            ..Default::default()
+        },
+        status: None,
+    };
+    crate::mesh::add_object(scope, id, gw)?;
+    if redirect {
+        let route = HTTPRoute {
+            metadata: meta(format!("{}-https-redirect", props.name)),
+            spec: HTTPRouteSpec {
+                parent_refs: Some(
+                    http_sections
+                        .into_iter()
+                        .map(|section| HTTPRouteSpecParentRefs {
+                            name: props.name.clone(),
+                            section_name: Some(section),
+                            ..Default::default()
+                        })
+                        .collect(),
+                ),
+                rules: Some(vec![HTTPRouteSpecRules {
+                    filters: Some(vec![HTTPRouteSpecRulesFilters {
+                        r#type: HTTPRouteSpecRulesFiltersType::RequestRedirect,
+                        request_redirect: Some(HTTPRouteSpecRulesBackendRefsFiltersRequestRedirect {
+                            scheme: Some(HTTPRouteSpecRulesBackendRefsFiltersRequestRedirectScheme::Https),
+                            status_code: Some(301),
+                            ..Default::default()
+                        }),
+                        cors: None,
+                        extension_ref: None,
+                        external_auth: None,
+                        request_header_modifier: None,
+                        request_mirror: None,
+                        response_header_modifier: None,
+                        url_rewrite: None,
+                    }]),
+                    ..Default::default()
+                }]),
+                ..Default::default()
+            },
+            status: None,
+        };
+        crate::mesh::add_object(scope, &format!("{id}HttpsRedirect"), route)?;
+    }
+    Ok(())
 }
 
 /// Props of [`MeshMtls`].

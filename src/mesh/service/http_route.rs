@@ -126,7 +126,13 @@ impl Converter<'_> {
                         percent,
                         fraction,
                     }),
-                    ..Default::default()
+                    cors: None,
+                    extension_ref: None,
+                    external_auth: None,
+                    request_header_modifier: None,
+                    request_redirect: None,
+                    response_header_modifier: None,
+                    url_rewrite: None,
                 }])
             }
         };
@@ -391,7 +397,10 @@ impl Converter<'_> {
     ) -> Result<Vec<HTTPRouteSpecRules>, Error> {
         if rules.len() > MAX_RULES {
             return Err(self.err(
-                format!("route {route} would have {} rules; an HTTPRoute allows {MAX_RULES}", rules.len()),
+                format!(
+                    "route {route} would have {} rules; an HTTPRoute allows {MAX_RULES}",
+                    rules.len()
+                ),
                 "merge traffic rules, or route with RoutingApi::Istio",
             ));
         }

@@ -53,7 +53,7 @@ pub use props::{
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::core::v1::ServiceAccount;
+use k8s_openapi::api::core::v1::{Namespace, ServiceAccount};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use crate::core::{Error, ObjectRef, Scope};
@@ -62,7 +62,7 @@ use crate::k8s::workloads::{
     Hpa, HpaMetric, HpaProps, PodProps, ProbeProps, ServicePortProps, ServiceProps,
 };
 use crate::mesh::gateway_api::{RoutingApi, USE_WAYPOINT_LABEL};
-use crate::mesh::istio::networking::Destination;
+use crate::mesh::istio::networking::{Destination, DestinationExt};
 use crate::mesh::istio::security::principal;
 use crate::mesh::keda::{KedaScaler, KedaScalerProps};
 use crate::mesh::rollouts::{
@@ -80,7 +80,6 @@ pub const TRUST_DOMAIN: &str = "cluster.local";
 /// The ingress gateway's identity (istioctl's default installation).
 pub const INGRESS_GATEWAY_PRINCIPAL: &str =
     "cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account";
-
 
 /// The ServiceAccount of a workload: the one place where identity becomes
 /// objects. For `Irsa`, `aws::iam::IrsaRole::new` creates the role and the
@@ -125,6 +124,21 @@ pub fn service_account_for(
             .map(|r| r.service_account)
         }
     }
+}
+
+/// The waypoint the `istio.io/use-waypoint` label of namespace `namespace`
+/// of the scope's cluster names, if that Namespace is already declared.
+fn namespace_waypoint(scope: &Scope<'_>, namespace: &str) -> Option<String> {
+    let cluster = scope.cluster()?;
+    scope
+        .app()
+        .all_objects()
+        .into_iter()
+        .filter(|(_, c, _)| *c == cluster)
+        .filter_map(|(_, _, o)| o.as_any().downcast_ref::<Namespace>())
+        .find(|n| n.metadata.name.as_deref() == Some(namespace))
+        .and_then(|n| n.metadata.labels.as_ref()?.get(USE_WAYPOINT_LABEL).cloned())
+        .filter(|w| w != "none")
 }
 
 /// The Rollout named `name` (the chart sets its namespace).
@@ -398,13 +412,16 @@ impl MeshService {
                                                 ..Default::default()
                                             })
                                             .chain(
-                                                virtual_service::ingress_routes(&name, &props.routes)
-                                                    .into_iter()
-                                                    .map(|(_, vs)| IstioVirtualServiceRef {
-                                                        name: vs,
-                                                        routes: Some(vec!["ingress".into()]),
-                                                        ..Default::default()
-                                                    }),
+                                                virtual_service::ingress_routes(
+                                                    &name,
+                                                    &props.routes,
+                                                )
+                                                .into_iter()
+                                                .map(|(_, vs)| IstioVirtualServiceRef {
+                                                    name: vs,
+                                                    routes: Some(vec!["ingress".into()]),
+                                                    ..Default::default()
+                                                }),
                                             )
                                             .collect(),
                                         ),
@@ -434,6 +451,12 @@ impl MeshService {
             }
         };
         let dest = Destination::host(host.clone()).port(service_port);
+        // A waypoint named by the namespace (declared before the service)
+        // carries the traffic as much as one named here.
+        let waypoint = props
+            .waypoint
+            .clone()
+            .or_else(|| namespace_waypoint(&s, &namespace));
         if props.istio_objects {
             let gateways = http_route::gateway_principals(api, &props, &namespace);
             let mut services = vec![name.clone()];
@@ -444,17 +467,37 @@ impl MeshService {
                         .as_ref()
                         .map(Plan::subsets)
                         .or_else(|| canary.then(|| policy::canary_subsets(&name)));
-                    policy::destination_rule(&mut s, "DestinationRule", &props, &host, subsets)?;
-                    virtual_service::add(&mut s, &props, &name, &host, &dest, plan.as_ref(), canary)?;
+                    policy::destination_rule(
+                        &mut s,
+                        "DestinationRule",
+                        &props,
+                        (&name, &host),
+                        subsets,
+                    )?;
+                    virtual_service::add(
+                        &mut s,
+                        &props,
+                        &name,
+                        &host,
+                        &dest,
+                        plan.as_ref(),
+                        canary,
+                    )?;
                 }
                 Some(routes) => {
-                    policy::destination_rule(&mut s, "DestinationRule", &props, &host, None)?;
+                    policy::destination_rule(
+                        &mut s,
+                        "DestinationRule",
+                        &props,
+                        (&name, &host),
+                        None,
+                    )?;
                     for (svc, version) in &routes.version_services {
                         policy::destination_rule(
                             &mut s,
                             &format!("DestinationRule-{version}"),
                             &props,
-                            svc,
+                            (svc, svc),
                             None,
                         )?;
                         services.push(svc.clone());
@@ -462,10 +505,17 @@ impl MeshService {
                     routes.add(&mut s)?;
                 }
             }
-            policy::authorization_policies(&mut s, &props, &name, &namespace, gateways, services)?;
+            policy::authorization_policies(
+                &mut s,
+                &props,
+                (&name, &namespace),
+                waypoint.as_deref(),
+                gateways,
+                services,
+            )?;
         }
         if props.network_policy {
-            network::add(&mut s, &props, &namespace, api)?;
+            network::add(&mut s, &props, &namespace, api, waypoint.is_some())?;
         }
         Self::scaling(&mut s, &props, &name, target, min_replicas)?;
         Ok(MeshService {

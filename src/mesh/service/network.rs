@@ -58,6 +58,7 @@ pub(super) fn caller_namespaces(
     props: &MeshServiceProps,
     namespace: &str,
     api: RoutingApi,
+    waypoint: bool,
 ) -> Vec<String> {
     let mut out: BTreeSet<String> = props
         .allowed_callers
@@ -74,7 +75,9 @@ pub(super) fn caller_namespaces(
             }
         }
     }
-    if props.allowed_callers.is_empty() && props.routes.is_empty() {
+    // Behind a waypoint every caller arrives from the waypoint's pods, in
+    // the service's own namespace.
+    if waypoint || (props.allowed_callers.is_empty() && props.routes.is_empty()) {
         out.insert(namespace.to_string());
     }
     out.into_iter().collect()
@@ -86,6 +89,7 @@ pub(super) fn add(
     props: &MeshServiceProps,
     namespace: &str,
     api: RoutingApi,
+    waypoint: bool,
 ) -> Result<ObjectRef<NetworkPolicy>, Error> {
     for peer in &props.network_peers {
         check_name(s, "NetworkPolicy", "network peer namespace", peer)?;
@@ -97,7 +101,7 @@ pub(super) fn add(
     let mut ingress = vec![
         NetworkPolicyIngressRule {
             from: Some(
-                caller_namespaces(props, namespace, api)
+                caller_namespaces(props, namespace, api, waypoint)
                     .iter()
                     .map(|ns| namespace_peer(ns))
                     .collect(),
@@ -155,7 +159,10 @@ mod tests {
     #[test]
     fn callers_come_from_the_namespaces_the_authorization_policy_admits() {
         // No callers, no routes: the service's own namespace only.
-        assert_eq!(caller_namespaces(&props(), "shop", RoutingApi::Istio), ["shop"]);
+        assert_eq!(
+            caller_namespaces(&props(), "shop", RoutingApi::Istio, false),
+            ["shop"]
+        );
         // Callers: their namespaces, not the service's own.
         let p = MeshServiceProps {
             allowed_callers: vec![
@@ -165,7 +172,15 @@ mod tests {
             ],
             ..props()
         };
-        assert_eq!(caller_namespaces(&p, "shop", RoutingApi::Istio), ["batch", "web"]);
+        assert_eq!(
+            caller_namespaces(&p, "shop", RoutingApi::Istio, false),
+            ["batch", "web"]
+        );
+        // Behind a waypoint, callers arrive from the waypoint's pods.
+        assert_eq!(
+            caller_namespaces(&p, "shop", RoutingApi::Istio, true),
+            ["batch", "shop", "web"]
+        );
         // Routes: the ingress gateways' namespace and a gateway's own.
         let p = MeshServiceProps {
             routes: vec![IngressRoute {
@@ -175,7 +190,10 @@ mod tests {
             }],
             ..props()
         };
-        assert_eq!(caller_namespaces(&p, "shop", RoutingApi::Istio), ["edge", "istio-system"]);
+        assert_eq!(
+            caller_namespaces(&p, "shop", RoutingApi::Istio, false),
+            ["edge", "istio-system"]
+        );
         // Gateway API routing: the Gateways' namespaces (an unqualified
         // Gateway is in the service's), never istio-system.
         let p = MeshServiceProps {
@@ -193,6 +211,9 @@ mod tests {
             ],
             ..props()
         };
-        assert_eq!(caller_namespaces(&p, "shop", RoutingApi::GatewayApi), ["edge", "shop"]);
+        assert_eq!(
+            caller_namespaces(&p, "shop", RoutingApi::GatewayApi, false),
+            ["edge", "shop"]
+        );
     }
 }

@@ -6,9 +6,8 @@ use std::collections::BTreeMap;
 
 use crate::core::{Error, Scope};
 use crate::mesh::istio::networking::{
-    ClientTlsMode, ClientTlsSettings, ConnectionPoolSettings, DestinationRule,
-    DestinationRuleSpec, HttpSettings, LoadBalancerSettings, OutlierDetection, Subset,
-    TcpSettings, TrafficPolicy,
+    ClientTlsMode, ClientTlsSettings, ConnectionPoolSettings, DestinationRule, DestinationRuleSpec,
+    HttpSettings, LoadBalancerSettings, OutlierDetection, Subset, TcpSettings, TrafficPolicy,
 };
 use crate::mesh::istio::prelude::*;
 use crate::mesh::istio::security::{
@@ -24,13 +23,13 @@ pub(super) fn destination_rule(
     s: &mut Scope<'_>,
     id: &str,
     props: &MeshServiceProps,
-    host: &str,
+    (name, host): (&str, &str),
     subsets: Option<Vec<Subset>>,
 ) -> Result<(), Error> {
     let res = &props.resilience;
     // DestinationRule: pool limits, ejection, mTLS, and canary subsets.
     let dr = DestinationRule::named(
-        host.to_string(),
+        name.to_string(),
         DestinationRuleSpec {
             host: host.to_string(),
             traffic_policy: Some(TrafficPolicy {
@@ -85,13 +84,14 @@ pub(super) fn canary_subsets(name: &str) -> Vec<Subset> {
 }
 
 /// The AuthorizationPolicies: `gateways` are the principals of the ingress
-/// gateways the routes go through, `services` the Services a waypoint
-/// checks the callers on.
+/// gateways the routes go through, `waypoint` the one the service's
+/// traffic goes through (its own or its namespace's), `services` the
+/// Services a waypoint checks the callers on.
 pub(super) fn authorization_policies(
     s: &mut Scope<'_>,
     props: &MeshServiceProps,
-    name: &str,
-    namespace: &str,
+    (name, namespace): (&str, &str),
+    waypoint: Option<&str>,
     gateways: Vec<String>,
     services: Vec<String>,
 ) -> Result<(), Error> {
@@ -127,7 +127,7 @@ pub(super) fn authorization_policies(
     // waypoint (and the ingress gateway, which reaches pods directly),
     // and the callers are checked by the waypoint, through a policy
     // attached to the Service.
-    let workload_source = match &props.waypoint {
+    let workload_source = match waypoint {
         Some(w) => {
             let mut admitted = vec![principal(TRUST_DOMAIN, namespace, w)];
             admitted.extend(gateways);
@@ -150,7 +150,7 @@ pub(super) fn authorization_policies(
         },
     )
     .add(s, "AuthorizationPolicy")?;
-    if props.waypoint.is_some() {
+    if waypoint.is_some() {
         AuthorizationPolicy::named(
             format!("{name}-callers"),
             AuthorizationPolicySpec {

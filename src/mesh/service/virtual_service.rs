@@ -80,10 +80,7 @@ pub(super) fn add(
     .add(s, "VirtualService")?;
 
     // Ingress routing: one gateway-bound VirtualService per gateway.
-    for (gi, (gw, vs_name)) in ingress_routes(name, &props.routes)
-        .into_iter()
-        .enumerate()
-    {
+    for (gi, (gw, vs_name)) in ingress_routes(name, &props.routes).into_iter().enumerate() {
         let rs: Vec<&IngressRoute> = props.routes.iter().filter(|r| r.gateway == gw).collect();
         let mut hosts: Vec<String> = rs.iter().flat_map(|r| r.hosts.clone()).collect();
         hosts.sort();

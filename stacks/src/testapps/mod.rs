@@ -7,6 +7,7 @@ pub mod mesh_all;
 pub mod payments;
 pub mod registry_types;
 pub mod starter;
+pub mod storefront;
 
 use meshsynth::core::{App, Env, Error, Stack, StackProps, StackRef, Tags};
 

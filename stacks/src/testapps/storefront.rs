@@ -1,0 +1,158 @@
+//! `storefront`: a Kubernetes-only platform routed with the Gateway API
+//! end to end, written from docs/mesh.md's "Gateway API routing":
+//!
+//! - the platform's choice through the context (`mesh:routing-api =
+//!   gateway-api`), and one service overriding it with the experimental
+//!   channel for its retry policy;
+//! - the edge as a Gateway API `Gateway` of class `istio` in a namespace of
+//!   its own, HTTPS for two hosts and the HTTP → HTTPS redirect route;
+//! - a sidecar namespace (`shop`: web, cart) and an ambient namespace with
+//!   a waypoint (`catalog`), whose composed traffic (a header match to v2, a
+//!   90/10 split, 5 % mirrored to v2, a per-rule timeout) becomes the
+//!   HTTPRoute the waypoint enforces.
+
+use meshsynth::core::{App, Chart, ChartProps, Error};
+use meshsynth::mesh::gateway_api::{RoutingApi, Waypoint, WaypointProps, ROUTING_CONTEXT_KEY};
+use meshsynth::mesh::istio::install::{IstioInstall, IstioInstallProps};
+use meshsynth::mesh::istio::networking::StringMatch;
+use meshsynth::mesh::istio::prelude::*;
+use meshsynth::mesh::istio::{EdgeGateway, EdgeGatewayProps, MeshMtls, MeshMtlsProps};
+use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, NamespaceProps};
+use meshsynth::mesh::service::{IngressRoute, MeshService, MeshServiceProps};
+use meshsynth::mesh::traffic::{ServiceVersion, TrafficRule};
+
+/// The Kubernetes cluster name.
+pub const CLUSTER: &str = "storefront-eks";
+
+/// The context the app is synthesized with: Gateway API routing for the
+/// whole platform.
+pub const CONTEXT: &[(&str, &str)] = &[(ROUTING_CONTEXT_KEY, "gateway-api")];
+
+/// Adds the `storefront` app.
+pub fn build(app: &mut App) -> Result<(), Error> {
+    let edge = Chart::new(
+        &mut app.root(),
+        "Edge",
+        ChartProps::new(CLUSTER).namespace("istio-ingress"),
+    )?;
+    let shop = Chart::new(
+        &mut app.root(),
+        "Shop",
+        ChartProps::new(CLUSTER).namespace("shop"),
+    )?;
+    let catalog = Chart::new(
+        &mut app.root(),
+        "Catalog",
+        ChartProps::new(CLUSTER).namespace("catalog"),
+    )?;
+
+    // The mesh and its edge.
+    let gateway = {
+        let mut e = app.scope(edge.node())?;
+        IstioInstall::new(
+            &mut e,
+            "Istio",
+            IstioInstallProps {
+                ambient: true,
+                tag: Some("1.28.1".into()),
+                ingress_gateway: None,
+                ..Default::default()
+            },
+        )?;
+        MeshMtls::new(&mut e, "Mtls", MeshMtlsProps::default())?;
+        MeshNamespace::new(
+            &mut e,
+            "Namespace",
+            NamespaceProps {
+                name: "istio-ingress".into(),
+                // Istio renders the Gateway's pods itself, proxy included.
+                labels: [("istio-injection".to_string(), "disabled".to_string())].into(),
+                ..Default::default()
+            },
+        )?;
+        EdgeGateway::new(
+            &mut e,
+            "Public",
+            EdgeGatewayProps {
+                namespace: Some("istio-ingress".into()),
+                hosts: vec!["shop.example.com".into(), "www.shop.example.com".into()],
+                tls_credential: Some("shop-example-com".into()),
+                ..Default::default()
+            },
+        )?
+    };
+
+    // Sidecar namespace: the storefront and the cart, both public.
+    {
+        let mut s = app.scope(shop.node())?;
+        MeshNamespace::new(
+            &mut s,
+            "Namespace",
+            NamespaceProps {
+                name: "shop".into(),
+                mesh: MeshMode::Sidecar,
+                ..Default::default()
+            },
+        )?;
+        for (id, name, prefix) in [("Web", "web", "/"), ("Cart", "cart", "/cart")] {
+            MeshService::new(
+                &mut s,
+                id,
+                MeshServiceProps {
+                    name: name.into(),
+                    image: format!("registry.example.com/storefront/{name}:2.4.0"),
+                    health_path: Some("/healthz".into()),
+                    routes: vec![IngressRoute {
+                        gateway: gateway.reference(),
+                        hosts: vec!["shop.example.com".into(), "www.shop.example.com".into()],
+                        prefix: prefix.into(),
+                    }],
+                    ..Default::default()
+                },
+            )?;
+        }
+    }
+
+    // Ambient namespace: the catalog behind its waypoint, canaried.
+    let mut c = app.scope(catalog.node())?;
+    MeshNamespace::new(
+        &mut c,
+        "Namespace",
+        NamespaceProps {
+            name: "catalog".into(),
+            mesh: MeshMode::Ambient,
+            waypoint: Some("waypoint".into()),
+            ..Default::default()
+        },
+    )?;
+    Waypoint::new(&mut c, "Waypoint", WaypointProps::default())?;
+    MeshService::new(
+        &mut c,
+        "Catalog",
+        MeshServiceProps {
+            name: "catalog".into(),
+            image: "registry.example.com/storefront/catalog:5.1.0".into(),
+            health_path: Some("/healthz".into()),
+            routing: Some(RoutingApi::GatewayApiExperimental),
+            allowed_callers: vec![
+                ("shop".into(), "web".into()),
+                ("shop".into(), "cart".into()),
+            ],
+            versions: vec![ServiceVersion::new(
+                "v2",
+                "registry.example.com/storefront/catalog:5.2.0-rc.2",
+            )],
+            traffic: vec![
+                TrafficRule::new("beta")
+                    .header("x-storefront-beta", StringMatch::exact("true"))
+                    .to("v2")
+                    .timeout("3s"),
+                TrafficRule::new("default")
+                    .split([("v1", 90), ("v2", 10)])
+                    .mirror("v2", 5.0),
+            ],
+            ..Default::default()
+        },
+    )?;
+    Ok(())
+}
