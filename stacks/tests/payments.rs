@@ -4,8 +4,7 @@
 //! snapshots, and is written to `target/conformance/payments/` for cfn-lint
 //! (warnings fatal), the Kubernetes + CRD schema validators and checkov.
 
-use std::collections::BTreeSet;
-use std::path::Path;
+mod common;
 
 use meshsynth::core::{App, Context};
 use meshsynth::synth::{synth, SynthOptions};
@@ -76,32 +75,6 @@ fn payments_synthesizes_clean_and_is_written_for_conformance() {
         serde_json::json!(["payments-cluster/Checkout/Checkout/Deployment"])
     );
 
-    let target =
-        Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/..")).join("target/conformance/payments");
-    if let Some(parent) = target.parent() {
-        std::fs::create_dir_all(parent).expect("conformance dir");
-    }
-    meshsynth::assembly::write_atomically(&target, &files).expect("assembly written");
-    let mut names = BTreeSet::new();
-    for (file, bytes) in files {
-        let text = String::from_utf8(bytes).expect("UTF-8");
-        let name = file.replace('/', "__");
-        insta::with_settings!({
-            snapshot_path => format!("../../{DIR}"),
-            prepend_module_to_snapshot => false,
-            omit_expression => true,
-            description => file.clone(),
-        }, {
-            insta::assert_snapshot!(name.clone(), text);
-        });
-        names.insert(format!("{name}.snap"));
-    }
-    let root = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
-    let stale: Vec<String> = std::fs::read_dir(root.join(DIR))
-        .expect("snapshot dir exists")
-        .filter_map(|e| e.ok())
-        .map(|e| e.file_name().to_string_lossy().to_string())
-        .filter(|f| f.ends_with(".snap") && !names.contains(f))
-        .collect();
-    assert!(stale.is_empty(), "unreferenced snapshots: {stale:?}");
+    common::write_for_conformance("payments", &files);
+    common::snapshot_files(DIR, &files);
 }

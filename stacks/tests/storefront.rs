@@ -6,8 +6,9 @@
 //! Gateway API cannot express is refused with one error naming the rule.
 
 use std::collections::BTreeSet;
-use std::path::Path;
 use std::process::Command;
+
+mod common;
 
 use meshsynth::core::{App, Chart, ChartProps, Error};
 use meshsynth::mesh::gateway_api::RoutingApi;
@@ -103,33 +104,9 @@ fn storefront_synthesizes_clean_analyzes_clean_and_is_written_for_conformance() 
     assert_eq!(gw.json()["spec"]["listeners"].as_array().unwrap().len(), 4);
 
     // Snapshots of every file, reviewed.
-    let target =
-        Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/..")).join("target/conformance/storefront");
-    std::fs::create_dir_all(target.parent().unwrap()).expect("conformance dir");
     let files: Vec<(String, Vec<u8>)> = synth.synthesis().assembly.all_files();
-    meshsynth::assembly::write_atomically(&target, &files).expect("assembly written");
-    let mut names = BTreeSet::new();
-    for (file, bytes) in &files {
-        let text = String::from_utf8(bytes.clone()).expect("UTF-8");
-        let name = file.replace('/', "__");
-        insta::with_settings!({
-            snapshot_path => format!("../../{DIR}"),
-            prepend_module_to_snapshot => false,
-            omit_expression => true,
-            description => file.clone(),
-        }, {
-            insta::assert_snapshot!(name.clone(), text);
-        });
-        names.insert(format!("{name}.snap"));
-    }
-    let root = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
-    let stale: Vec<String> = std::fs::read_dir(root.join(DIR))
-        .expect("snapshot dir exists")
-        .filter_map(|e| e.ok())
-        .map(|e| e.file_name().to_string_lossy().to_string())
-        .filter(|f| f.ends_with(".snap") && !names.contains(f))
-        .collect();
-    assert!(stale.is_empty(), "unreferenced snapshots: {stale:?}");
+    let target = common::write_for_conformance("storefront", &files);
+    common::snapshot_files(DIR, &files);
 
     // Analyzed from its files: the same findings as synth (none).
     let o = Command::new(env!("CARGO_BIN_EXE_meshsynth-apps"))

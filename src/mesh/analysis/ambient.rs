@@ -93,11 +93,13 @@ fn l7_attributes(rule: &Rule) -> Vec<&'static str> {
 
 /// MS-MESH-008 (L7 AuthorizationPolicy on ambient workloads that only
 /// ztunnel sees), MS-MESH-009 (sidecar-only resources in an ambient
-/// namespace) and MS-MESH-010 (a waypoint enrollment or a policy's
-/// `targetRefs` naming nothing).
+/// namespace), MS-MESH-010 (a waypoint enrollment or a policy's
+/// `targetRefs` naming nothing) and MS-MESH-012 (a workload policy that
+/// refuses the workload's own waypoint).
 pub fn ambient(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
     for p in &ix.authorization_policies {
         check_policy(ix, p.path, p.cluster, &p.ns, p.obj, out);
+        check_waypoint_admitted(ix, p.path, p.cluster, &p.ns, p.obj, out);
         check_target_refs(ix, p.path, p.cluster, &p.ns, p.obj, out);
     }
     for s in &ix.sidecars {
@@ -197,6 +199,97 @@ fn check_policy(
         ),
     };
     out.push(error("MS-MESH-008", path, msg, hint));
+}
+
+/// Whether an AuthorizationPolicy principal pattern (`*`, `prefix*`,
+/// `*suffix` or exact; any trust domain) matches `…/ns/<ns>/sa/<sa>`.
+fn principal_matches(pattern: &str, ns: &str, sa: &str) -> bool {
+    let tail = format!("/ns/{ns}/sa/{sa}");
+    let full = format!("cluster.local{tail}");
+    if pattern == "*" {
+        true
+    } else if let Some(prefix) = pattern.strip_suffix('*') {
+        full.starts_with(prefix)
+    } else if let Some(suffix) = pattern.strip_prefix('*') {
+        full.ends_with(suffix)
+    } else {
+        pattern.ends_with(&tail) && !pattern[..pattern.len() - tail.len()].contains('/')
+    }
+}
+
+/// Whether an ALLOW rule admits a connection from the waypoint `(ns, sa)`
+/// as ztunnel sees it (the waypoint's identity). Conditions ztunnel cannot
+/// judge on the waypoint's connection are given the benefit of the doubt.
+fn rule_admits(rule: &Rule, ns: &str, sa: &str) -> bool {
+    let Some(from) = rule.from.as_ref().filter(|f| !f.is_empty()) else {
+        return true;
+    };
+    from.iter().any(|f| {
+        let Some(src) = &f.source else { return true };
+        let any = |v: &Option<Vec<String>>, hit: &dyn Fn(&str) -> bool| {
+            v.as_ref().is_none_or(|l| l.iter().any(|x| hit(x)))
+        };
+        let none = |v: &Option<Vec<String>>, hit: &dyn Fn(&str) -> bool| {
+            v.as_ref().is_none_or(|l| !l.iter().any(|x| hit(x)))
+        };
+        let principal = |x: &str| principal_matches(x, ns, sa);
+        let namespace = |x: &str| x == "*" || x == ns;
+        let account = |x: &str| x == "*" || x == format!("{ns}/{sa}");
+        any(&src.principals, &principal)
+            && none(&src.not_principals, &principal)
+            && any(&src.namespaces, &namespace)
+            && none(&src.not_namespaces, &namespace)
+            && any(&src.service_accounts, &account)
+            && none(&src.not_service_accounts, &account)
+    })
+}
+
+/// MS-MESH-012: an ALLOW policy selecting an ambient workload behind a
+/// waypoint whose rules do not admit the waypoint. ztunnel enforces it on
+/// the connection from the waypoint, so every caller through the waypoint
+/// is refused (Istio's ambient docs: the workload policy must allow the
+/// waypoint's identity).
+fn check_waypoint_admitted(
+    ix: &Index<'_>,
+    path: &str,
+    cluster: &str,
+    ns: &str,
+    policy: &AuthorizationPolicy,
+    out: &mut Vec<Diagnostic>,
+) {
+    let spec = policy.spec();
+    let allow = spec
+        .action
+        .is_none_or(|a| a == crate::mesh::istio::security::AuthorizationAction::Allow);
+    if !allow || spec.target_ref.is_some() || spec.target_refs.is_some() {
+        return;
+    }
+    // No rules: an explicit deny-all, meant as such.
+    let Some(rules) = spec.rules.as_ref().filter(|r| !r.is_empty()) else {
+        return;
+    };
+    let pods: Vec<&PodInfo<'_>> = match &spec.selector {
+        Some(s) => ix.pods_selected(cluster, ns, labels(&s.match_labels)),
+        None => return, // namespace-wide: the waypoint's own pods included
+    };
+    for pod in pods.into_iter().filter(|p| ambient_pod(ix, p)) {
+        let Some(w) = waypoint_of(ix, pod) else {
+            continue;
+        };
+        if rules.iter().any(|r| rule_admits(r, &pod.ns, &w)) {
+            continue;
+        }
+        out.push(error(
+            "MS-MESH-012",
+            path,
+            format!(
+                "the policy selects ambient workload {} {}, whose traffic comes through waypoint {w:?}, but no rule admits the waypoint's identity (cluster.local/ns/{}/sa/{w}): ztunnel enforces the policy on the waypoint's connection and refuses every caller",
+                pod.kind, pod.name, pod.ns
+            ),
+            "admit the waypoint's principal in this policy, and check the callers in a policy attached to the Service (targetRefs)",
+        ));
+        return; // one finding per policy
+    }
 }
 
 /// A policy's `targetRefs` must name a Service or Gateway API Gateway

@@ -95,6 +95,7 @@ pub const ANALYZERS: &[AnalyzerInfo] = &[
     a("MS-MESH-009", E, "Sidecar resource in an ambient namespace"),
     a("MS-MESH-010", E, "istio.io/use-waypoint or a policy's targetRefs naming nothing in the namespace"),
     a("MS-MESH-011", E, "AuthorizationPolicy principal naming a namespace or service account that does not exist"),
+    a("MS-MESH-012", E, "AuthorizationPolicy selecting an ambient workload behind a waypoint that does not admit the waypoint"),
 ];
 
 /// The catalog entry of `code`.

@@ -217,15 +217,17 @@ pub struct MeshServiceProps {
     pub routing: Option<RoutingApi>,
     /// Ordered traffic rules (matches, weighted splits, mirroring, faults,
     /// per-rule timeouts and retries) for the in-mesh and ingress
-    /// VirtualServices; see [`TrafficRule`]. Needs `Delivery::Deployment`.
+    /// VirtualServices, or HTTPRoutes with Gateway API routing (where
+    /// faults are refused); see [`TrafficRule`]. Needs `Delivery::Deployment`.
     /// Default: none (every request to the primary version).
     pub traffic: Vec<TrafficRule>,
     /// Emit a Kubernetes NetworkPolicy named `name`, the CNI-level twin of
     /// the AuthorizationPolicy: on the container port and Istio's HBONE port
     /// 15008 it admits only the namespaces callers may come from (those of
-    /// `allowed_callers`; `istio-system` and any `namespace/` of a route's
-    /// gateway with routes; the service's own namespace when neither is
-    /// given), and on the container port the address ambient mode gives
+    /// `allowed_callers`; with routes, `istio-system` and any `namespace/`
+    /// of a route's gateway, or with Gateway API routing the Gateways'
+    /// namespaces; the service's own namespace behind a waypoint, or when
+    /// neither callers nor routes are given), and on the container port the address ambient mode gives
     /// kubelet's probes (169.254.7.127). Egress is not restricted. Default:
     /// true; set false when you write the service's policy yourself with
     /// `workloads::network_policy`.
