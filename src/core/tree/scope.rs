@@ -56,6 +56,24 @@ impl<'a> Scope<'a> {
         self.app.scope(node)
     }
 
+    /// A scope at the app's root, to add a stack or chart while this scope
+    /// stays in use (`app.root()` would be a second borrow of the app).
+    ///
+    /// ```
+    /// use meshsynth::core::Context;
+    /// use meshsynth::{App, Stack, StackProps};
+    /// let mut app = App::new(Context::new());
+    /// let net = Stack::new(&mut app.root(), "net", StackProps::default()).unwrap();
+    /// let mut s = app.scope(net.node()).unwrap();
+    /// let data = Stack::new(&mut s.root(), "data", StackProps::default()).unwrap();
+    /// let mut d = s.at(data.node()).unwrap();
+    /// assert_eq!(d.child("Db").unwrap().path(), "data/Db");
+    /// assert_eq!(s.path(), "net");
+    /// ```
+    pub fn root(&mut self) -> Scope<'_> {
+        self.app.root()
+    }
+
     pub(crate) fn add_kind(&mut self, id: &str, kind: NodeKind) -> Result<u32, Error> {
         self.app.add_node(self.node, id, kind)
     }
