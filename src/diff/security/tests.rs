@@ -1,0 +1,211 @@
+use super::*;
+
+fn changes(ty: &str, old: Option<Json>, new: Option<Json>) -> Vec<(Direction, String)> {
+    let wrap = |p: Json| json!({"Type": ty, "Properties": p});
+    let (o, n) = (old.map(wrap), new.map(wrap));
+    let mut out = Vec::new();
+    resource("s", "R", o.as_ref(), n.as_ref(), &mut out);
+    out.into_iter()
+        .map(|c| (c.direction, c.description))
+        .collect()
+}
+
+#[test]
+fn cross_stack_references_read_as_imports_and_outputs() {
+    assert_eq!(
+        show(&json!({"Fn::ImportValue": "net:ExportVpcRef"})),
+        "import(net:ExportVpcRef)"
+    );
+    assert_eq!(
+        show(
+            &json!({"Fn::GetStackOutput": {"StackName": "east", "OutputName": "ExportGwIp", "Region": "us-east-1"}})
+        ),
+        "output(east.ExportGwIp@us-east-1)"
+    );
+}
+
+#[test]
+fn irsa_trust_in_fn_sub_is_parsed_and_subjects_compared() {
+    let trust = |sub: &str| {
+        json!({"AssumeRolePolicyDocument": {"Fn::Sub": [
+            format!(r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"sts:AssumeRoleWithWebIdentity","Principal":{{"Federated":"${{Provider}}"}},"Condition":{{"StringEquals":{{"${{Issuer}}:sub":"{sub}"}}}}}}]}}"#),
+            {"Provider": {"Ref": "Oidc"}}
+        ]}})
+    };
+    let c = changes(
+        "AWS::IAM::Role",
+        Some(trust("system:serviceaccount:shop:api")),
+        Some(trust("system:serviceaccount:shop:*")),
+    );
+    assert_eq!(c.len(), 2, "{c:?}");
+    assert_eq!(c[0].0, Direction::Narrows);
+    assert_eq!(c[1].0, Direction::Widens);
+    assert!(
+        c[1].1
+            .contains("${Issuer}:sub = system:serviceaccount:shop:*"),
+        "{}",
+        c[1].1
+    );
+    assert!(c[1].1.contains("[wildcard service-account subject]"));
+}
+
+fn k8s(group: &str, kind: &str, spec: Json) -> LoadedObject {
+    LoadedObject {
+        key: crate::assembly::ObjectKey {
+            group: group.into(),
+            kind: kind.into(),
+            namespace: Some("shop".into()),
+            name: "orders".into(),
+        },
+        api_version: format!("{group}/v1"),
+        file: "k8s/main/x.yaml".into(),
+        chart: "C".into(),
+        body: json!({ "spec": spec }),
+    }
+}
+
+fn object_changes(group: &str, kind: &str, old: Json, new: Json) -> Vec<(Direction, String)> {
+    let (o, n) = (k8s(group, kind, old), k8s(group, kind, new));
+    let mut out = Vec::new();
+    object("main", Some(&o), Some(&n), &mut out);
+    out.into_iter()
+        .map(|c| (c.direction, c.description))
+        .collect()
+}
+
+#[test]
+fn one_more_principal_is_one_widening_line_naming_it() {
+    let policy = |principals: &[&str]| {
+        json!({
+            "selector": {"matchLabels": {"app": "orders"}},
+            "action": "ALLOW",
+            "rules": [{
+                "from": [{"source": {"principals": principals}}],
+                "to": [{"operation": {"methods": ["GET"]}}]
+            }]
+        })
+    };
+    let pay = "cluster.local/ns/shop/sa/payment";
+    let cart = "cluster.local/ns/shop/sa/cart";
+    let c = object_changes(
+        "security.istio.io",
+        "AuthorizationPolicy",
+        policy(&[pay]),
+        policy(&[pay, cart]),
+    );
+    assert_eq!(c.len(), 1, "{c:?}");
+    assert_eq!(c[0].0, Direction::Widens);
+    assert!(c[0].1.contains(&format!("from principal {cart}")), "{c:?}");
+    // Removing one is one narrowing line, and never a widening.
+    let c = object_changes(
+        "security.istio.io",
+        "AuthorizationPolicy",
+        policy(&[pay, cart]),
+        policy(&[pay]),
+    );
+    assert_eq!(c.len(), 1, "{c:?}");
+    assert_eq!(c[0].0, Direction::Narrows);
+    assert!(c[0].1.contains(&format!("from principal {cart}")), "{c:?}");
+}
+
+#[test]
+fn one_more_network_policy_peer_or_port_is_one_line() {
+    let policy = |peers: Vec<Json>, ports: Vec<u16>| {
+        json!({
+            "podSelector": {"matchLabels": {"app": "orders"}},
+            "ingress": [{
+                "from": peers,
+                "ports": ports.iter().map(|p| json!({"port": p, "protocol": "TCP"})).collect::<Vec<_>>()
+            }]
+        })
+    };
+    let web = json!({"podSelector": {"matchLabels": {"app": "web"}}});
+    let api = json!({"podSelector": {"matchLabels": {"app": "api"}}});
+    let c = object_changes(
+        "networking.k8s.io",
+        "NetworkPolicy",
+        policy(vec![web.clone()], vec![8080]),
+        policy(vec![web.clone(), api.clone()], vec![8080]),
+    );
+    assert_eq!(c.len(), 1, "{c:?}");
+    assert_eq!(c[0].0, Direction::Widens);
+    assert!(
+        c[0].1
+            .starts_with("ingress peer {podSelector: {matchLabels: {app: api}}}"),
+        "{c:?}"
+    );
+    let c = object_changes(
+        "networking.k8s.io",
+        "NetworkPolicy",
+        policy(vec![web.clone()], vec![8080, 9090]),
+        policy(vec![web], vec![8080]),
+    );
+    assert_eq!(c.len(), 1, "{c:?}");
+    assert_eq!(c[0].0, Direction::Narrows);
+    assert!(
+        c[0].1.contains("ingress port {port: 9090, protocol: TCP}"),
+        "{c:?}"
+    );
+}
+
+#[test]
+fn the_no_egress_placeholder_reads_as_no_egress() {
+    let placeholder = json!({"SecurityGroupEgress": [{"IpProtocol": "icmp", "FromPort": 252, "ToPort": 86, "CidrIp": "255.255.255.255/32", "Description": "no outbound traffic"}]});
+    // A new closed group: nothing widens.
+    let c = changes("AWS::EC2::SecurityGroup", None, Some(placeholder.clone()));
+    assert!(c.iter().all(|(d, _)| *d != Direction::Widens), "{c:?}");
+    assert!(
+        c.iter()
+            .any(|(d, t)| *d == Direction::Narrows && t.starts_with("no egress")),
+        "{c:?}"
+    );
+    // Closing an open group narrows, twice over (allow-all gone, no egress).
+    let c = changes(
+        "AWS::EC2::SecurityGroup",
+        Some(json!({})),
+        Some(placeholder.clone()),
+    );
+    assert!(c.iter().all(|(d, _)| *d == Direction::Narrows), "{c:?}");
+    // Opening it again widens.
+    let c = changes(
+        "AWS::EC2::SecurityGroup",
+        Some(placeholder),
+        Some(json!({})),
+    );
+    assert!(c.iter().all(|(d, _)| *d == Direction::Widens), "{c:?}");
+}
+
+#[test]
+fn removing_all_egress_rules_restores_allow_all() {
+    let c = changes(
+        "AWS::EC2::SecurityGroup",
+        Some(
+            json!({"SecurityGroupEgress": [{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "CidrIp": "10.0.0.0/16"}]}),
+        ),
+        Some(json!({})),
+    );
+    assert_eq!(
+        c,
+        [
+            (
+                Direction::Narrows,
+                "egress tcp port 443 to 10.0.0.0/16".to_string()
+            ),
+            (
+                Direction::Widens,
+                "egress all traffic to 0.0.0.0/0 (anywhere) (default: no egress rule given)"
+                    .to_string()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn unparseable_documents_may_widen() {
+    let c = changes(
+        "AWS::KMS::Key",
+        Some(json!({"KeyPolicy": "not json"})),
+        Some(json!({"KeyPolicy": "still not"})),
+    );
+    assert_eq!(c[0].0, Direction::MayWiden);
+}
