@@ -45,6 +45,7 @@ mod network;
 mod policy;
 mod props;
 mod virtual_service;
+mod workload;
 
 pub use network::{AMBIENT_PROBE_SOURCE, HBONE_PORT};
 pub use props::{
@@ -54,23 +55,16 @@ pub use props::{
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{Namespace, ServiceAccount};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use crate::core::{Error, ObjectRef, Scope};
-use crate::k8s::workloads::{
-    self, AppDeployment, AppService, ContainerPort, ContainerProps, DeploymentProps, Disruption,
-    Hpa, HpaMetric, HpaProps, PodProps, ProbeProps, ServicePortProps, ServiceProps,
-};
+use crate::k8s::workloads::{self, Disruption, Hpa, HpaMetric, HpaProps};
 use crate::mesh::gateway_api::{RoutingApi, USE_WAYPOINT_LABEL};
 use crate::mesh::istio::networking::{Destination, DestinationExt};
 use crate::mesh::istio::security::principal;
 use crate::mesh::keda::{KedaScaler, KedaScalerProps};
-use crate::mesh::rollouts::{
-    canary_success_rate_analysis, pod_template, selector, success_rate_analysis, BlueGreen, Canary,
-    IstioDestinationRuleRef, IstioTrafficRouting, IstioVirtualServiceRef, Rollout, RolloutSpec,
-    RolloutStrategy, TrafficRouting,
-};
 use crate::mesh::traffic::Plan;
+
+use workload::Workload;
 
 use crate::aws::iam::{IrsaRole, IrsaRoleProps};
 
@@ -139,18 +133,6 @@ fn namespace_waypoint(scope: &Scope<'_>, namespace: &str) -> Option<String> {
         .find(|n| n.metadata.name.as_deref() == Some(namespace))
         .and_then(|n| n.metadata.labels.as_ref()?.get(USE_WAYPOINT_LABEL).cloned())
         .filter(|w| w != "none")
-}
-
-/// The Rollout named `name` (the chart sets its namespace).
-fn rollout(name: &str, spec: RolloutSpec) -> Rollout {
-    Rollout {
-        metadata: ObjectMeta {
-            name: Some(name.to_string()),
-            ..Default::default()
-        },
-        spec,
-        status: None,
-    }
 }
 
 /// What a `MeshService` produced.
@@ -234,297 +216,87 @@ impl MeshService {
             None
         };
         let mut s = scope.child(id)?;
-        let name = props.name.clone();
         let sa_name = props
             .service_account_name
             .clone()
-            .unwrap_or_else(|| name.clone());
+            .unwrap_or_else(|| props.name.clone());
         let sa = service_account_for(&mut s, "ServiceAccount", &sa_name, None, &props.identity)?;
         let namespace = sa.namespace().unwrap_or("default").to_string();
-        let app_labels = BTreeMap::from([("app".to_string(), name.clone())]);
-        let mut pod_labels = BTreeMap::from([("version".to_string(), props.version.clone())]);
-        if matches!(props.delivery, Delivery::Deployment) {
-            pod_labels.insert("app.kubernetes.io/name".into(), name.clone());
-        }
-        let probe = props.health_path.as_ref().map(|p| ProbeProps::Http {
-            path: p.clone(),
-            port: props.port,
-        });
-        // Versions run side by side, so each Deployment must select its own pods.
-        let mut pod_selector = app_labels.clone();
-        if !props.versions.is_empty() {
-            pod_selector.insert("version".into(), props.version.clone());
-        }
-        let pod = PodProps {
-            selector: pod_selector,
-            labels: pod_labels,
-            annotations: BTreeMap::new(),
-            service_account: Some(sa_name.clone()),
-            containers: vec![ContainerProps {
-                name: "app".into(),
-                image: props.image.clone(),
-                ports: vec![ContainerPort {
-                    name: props.protocol.prefix().into(),
-                    port: props.port,
-                }],
-                env: props.env.clone(),
-                resources: props.resources.clone(),
-                liveness: probe.clone(),
-                readiness: probe,
-                ..Default::default()
-            }],
-            volumes: Vec::new(),
-            kubernetes_api_access: false,
-        };
-        let fixed = match props.scaling {
-            Scaling::Fixed(n) => Some(n),
-            _ => None,
-        };
-        let min_replicas = match &props.scaling {
-            Scaling::Fixed(n) => *n,
-            Scaling::Hpa { min, .. } | Scaling::Keda { min, .. } => *min,
-        };
-        let mut svc_labels = app_labels.clone();
-        if let Some(w) = &props.waypoint {
-            svc_labels.insert(USE_WAYPOINT_LABEL.into(), w.clone());
-        }
-        let svc_props = |svc_name: String| ServiceProps {
-            name: svc_name,
-            selector: app_labels.clone(),
-            ports: vec![ServicePortProps {
-                protocol: props.protocol,
-                port: service_port,
-                target_port: Some(props.port),
-                suffix: None,
-            }],
-            labels: svc_labels.clone(),
-            ..Default::default()
-        };
-
-        // Workload and Services.
-        let (host, target) = match &props.delivery {
-            Delivery::Deployment => {
-                AppDeployment::new(
-                    &mut s,
-                    "Deployment",
-                    DeploymentProps {
-                        name: name.clone(),
-                        replicas: fixed,
-                        pod: pod.clone(),
-                        labels: app_labels.clone(),
-                    },
-                )?;
-                for v in &props.versions {
-                    let mut p = pod.clone();
-                    p.selector.insert("version".into(), v.name.clone());
-                    p.labels.insert("version".into(), v.name.clone());
-                    p.containers[0].image = v.image.clone();
-                    p.containers[0].env = v.env.clone();
-                    AppDeployment::new(
-                        &mut s,
-                        &format!("Deployment-{}", v.name),
-                        DeploymentProps {
-                            name: format!("{name}-{}", v.name),
-                            replicas: Some(v.replicas),
-                            pod: p,
-                            labels: app_labels.clone(),
-                        },
-                    )?;
-                }
-                AppService::new(&mut s, "Service", svc_props(name.clone()))?;
-                // Gateway API routes reach a version through its own Service.
-                for (svc, version) in http_routes.iter().flat_map(|r| &r.version_services) {
-                    AppService::new(
-                        &mut s,
-                        &format!("Service-{version}"),
-                        ServiceProps {
-                            selector: http_route::version_selector(&name, version),
-                            ..svc_props(svc.clone())
-                        },
-                    )?;
-                }
-                (name.clone(), ("apps/v1", "Deployment"))
-            }
-            Delivery::BlueGreen {
-                auto_promotion,
-                scale_down_delay_seconds,
-                analysis_template,
-            } => {
-                let active = format!("{name}-active");
-                let preview = format!("{name}-preview");
-                AppService::new(&mut s, "ActiveService", svc_props(active.clone()))?;
-                AppService::new(&mut s, "PreviewService", svc_props(preview.clone()))?;
-                let analysis = analysis_template
-                    .as_ref()
-                    .map(|t| success_rate_analysis(t, &preview, &namespace));
-                let post = analysis_template
-                    .as_ref()
-                    .map(|t| success_rate_analysis(t, &active, &namespace));
-                let r = rollout(
-                    &name,
-                    RolloutSpec {
-                        replicas: fixed,
-                        selector: Some(selector(&app_labels)),
-                        template: Some(pod_template(pod.template(&path)?)),
-                        strategy: Some(RolloutStrategy {
-                            blue_green: Some(BlueGreen {
-                                active_service: active.clone(),
-                                preview_service: Some(preview),
-                                auto_promotion_enabled: Some(*auto_promotion),
-                                scale_down_delay_seconds: Some(*scale_down_delay_seconds),
-                                pre_promotion_analysis: analysis,
-                                post_promotion_analysis: post,
-                                ..Default::default()
-                            }),
-                            canary: None,
-                        }),
-                        revision_history_limit: Some(3),
-                        ..Default::default()
-                    },
-                );
-                let r = crate::mesh::add_object(&mut s, "Rollout", r)?;
-                pod.record_checkov_deviations(&mut s, r.node())?;
-                (active, ("argoproj.io/v1alpha1", "Rollout"))
-            }
-            Delivery::Canary {
-                steps,
-                analysis_template,
-            } => {
-                AppService::new(&mut s, "Service", svc_props(name.clone()))?;
-                let r = rollout(
-                    &name,
-                    RolloutSpec {
-                        replicas: fixed,
-                        selector: Some(selector(&app_labels)),
-                        template: Some(pod_template(pod.template(&path)?)),
-                        strategy: Some(RolloutStrategy {
-                            blue_green: None,
-                            canary: Some(Canary {
-                                traffic_routing: Some(TrafficRouting {
-                                    istio: Some(IstioTrafficRouting {
-                                        // The ingress VirtualServices shift weight too,
-                                        // or gateway traffic would skip the canary.
-                                        virtual_service: None,
-                                        virtual_services: Some(
-                                            std::iter::once(IstioVirtualServiceRef {
-                                                name: name.clone(),
-                                                routes: Some(vec!["primary".into()]),
-                                                ..Default::default()
-                                            })
-                                            .chain(
-                                                virtual_service::ingress_routes(
-                                                    &name,
-                                                    &props.routes,
-                                                )
-                                                .into_iter()
-                                                .map(|(_, vs)| IstioVirtualServiceRef {
-                                                    name: vs,
-                                                    routes: Some(vec!["ingress".into()]),
-                                                    ..Default::default()
-                                                }),
-                                            )
-                                            .collect(),
-                                        ),
-                                        destination_rule: Some(IstioDestinationRuleRef {
-                                            name: name.clone(),
-                                            canary_subset_name: "canary".into(),
-                                            stable_subset_name: "stable".into(),
-                                            additional_subset_names: None,
-                                        }),
-                                    }),
-                                    ..Default::default()
-                                }),
-                                steps: Some(steps.iter().map(|s| s.0.clone()).collect()),
-                                analysis: analysis_template
-                                    .as_ref()
-                                    .map(|t| canary_success_rate_analysis(t, &name, &namespace)),
-                                ..Default::default()
-                            }),
-                        }),
-                        revision_history_limit: Some(3),
-                        ..Default::default()
-                    },
-                );
-                let r = crate::mesh::add_object(&mut s, "Rollout", r)?;
-                pod.record_checkov_deviations(&mut s, r.node())?;
-                (name.clone(), ("argoproj.io/v1alpha1", "Rollout"))
-            }
-        };
-        let dest = Destination::host(host.clone()).port(service_port);
+        let w = Workload::new(&props, &path, namespace, &sa_name, service_port);
+        let version_services = http_routes
+            .as_ref()
+            .map_or(&[][..], |r| r.version_services.as_slice());
+        let (host, target) = w.add(&mut s, version_services)?;
         // A waypoint named by the namespace (declared before the service)
         // carries the traffic as much as one named here.
         let waypoint = props
             .waypoint
             .clone()
-            .or_else(|| namespace_waypoint(&s, &namespace));
+            .or_else(|| namespace_waypoint(&s, &w.namespace));
+        // The Services a waypoint checks the callers on.
+        let services: Vec<String> = std::iter::once(w.name.clone())
+            .chain(version_services.iter().map(|(svc, _)| svc.clone()))
+            .collect();
         if props.istio_objects {
-            let gateways = http_route::gateway_principals(api, &props, &namespace);
-            let mut services = vec![name.clone()];
-            match http_routes {
-                None => {
-                    let canary = matches!(props.delivery, Delivery::Canary { .. });
-                    let subsets = plan
-                        .as_ref()
-                        .map(Plan::subsets)
-                        .or_else(|| canary.then(|| policy::canary_subsets(&name)));
-                    policy::destination_rule(
-                        &mut s,
-                        "DestinationRule",
-                        &props,
-                        (&name, &host),
-                        subsets,
-                    )?;
-                    virtual_service::add(
-                        &mut s,
-                        &props,
-                        &name,
-                        &host,
-                        &dest,
-                        plan.as_ref(),
-                        canary,
-                    )?;
-                }
-                Some(routes) => {
-                    policy::destination_rule(
-                        &mut s,
-                        "DestinationRule",
-                        &props,
-                        (&name, &host),
-                        None,
-                    )?;
-                    for (svc, version) in &routes.version_services {
-                        policy::destination_rule(
-                            &mut s,
-                            &format!("DestinationRule-{version}"),
-                            &props,
-                            (svc, svc),
-                            None,
-                        )?;
-                        services.push(svc.clone());
-                    }
-                    routes.add(&mut s)?;
-                }
-            }
+            Self::routing(&mut s, &w, &host, plan.as_ref(), http_routes)?;
             policy::authorization_policies(
                 &mut s,
                 &props,
-                (&name, &namespace),
+                (&w.name, &w.namespace),
                 waypoint.as_deref(),
-                gateways,
+                http_route::gateway_principals(api, &props, &w.namespace),
                 services,
             )?;
         }
         if props.network_policy {
-            network::add(&mut s, &props, &namespace, api, waypoint.is_some())?;
+            network::add(&mut s, &props, &w.namespace, api, waypoint.is_some())?;
         }
-        Self::scaling(&mut s, &props, &name, target, min_replicas)?;
+        Self::scaling(&mut s, &props, &w.name, target)?;
         Ok(MeshService {
-            principal: principal(TRUST_DOMAIN, &namespace, &sa_name),
-            name,
-            namespace,
+            principal: principal(TRUST_DOMAIN, &w.namespace, &sa_name),
+            name: w.name,
+            namespace: w.namespace,
             service_account: sa,
             host,
         })
+    }
+
+    /// The traffic objects: with Istio routing the DestinationRule (with
+    /// subsets) and the VirtualServices; with Gateway API routing a
+    /// DestinationRule per Service and the converted HTTPRoutes.
+    fn routing(
+        s: &mut Scope<'_>,
+        w: &Workload<'_>,
+        host: &str,
+        plan: Option<&Plan<'_>>,
+        http_routes: Option<http_route::Routes>,
+    ) -> Result<(), Error> {
+        let props = w.props;
+        let name = &w.name;
+        match http_routes {
+            None => {
+                let canary = matches!(props.delivery, Delivery::Canary { .. });
+                let subsets = plan
+                    .map(Plan::subsets)
+                    .or_else(|| canary.then(|| policy::canary_subsets(name)));
+                policy::destination_rule(s, "DestinationRule", props, (name, host), subsets)?;
+                let dest = Destination::host(host).port(w.service_port);
+                virtual_service::add(s, props, name, host, &dest, plan, canary)
+            }
+            Some(routes) => {
+                policy::destination_rule(s, "DestinationRule", props, (name, host), None)?;
+                for (svc, version) in &routes.version_services {
+                    policy::destination_rule(
+                        s,
+                        &format!("DestinationRule-{version}"),
+                        props,
+                        (svc, svc),
+                        None,
+                    )?;
+                }
+                routes.add(s)
+            }
+        }
     }
 
     /// HPA or KEDA, and the disruption budget.
@@ -533,8 +305,11 @@ impl MeshService {
         props: &MeshServiceProps,
         name: &str,
         target: (&str, &str),
-        min_replicas: i32,
     ) -> Result<(), Error> {
+        let min_replicas = match &props.scaling {
+            Scaling::Fixed(n) => *n,
+            Scaling::Hpa { min, .. } | Scaling::Keda { min, .. } => *min,
+        };
         let app_labels = BTreeMap::from([("app".to_string(), name.to_string())]);
         match &props.scaling {
             Scaling::Fixed(_) => {}
