@@ -37,11 +37,14 @@
 
 /// The generated L1 structs (`AWS::*` of this service) the constructs build on.
 pub use crate::aws::cfn::eks as cfn;
+mod access;
+mod addons;
+mod checks;
 mod nodegroup;
 pub mod versions;
 
 use crate::aws::cfn::ec2::CfnLaunchTemplate;
-use cfn::{access_entry, addon, cluster, CfnAccessEntry, CfnAddon, CfnCluster, CfnNodegroup};
+use cfn::{cluster, CfnAddon, CfnCluster, CfnNodegroup};
 pub use nodegroup::{AmiType, Capacity, NodeGroup, NodeGroupProps, Taint, TaintEffect};
 
 use crate::aws::iam::cfn::CfnOIDCProvider;
@@ -50,9 +53,7 @@ use crate::aws::iam::{
 };
 use crate::aws::kms::{Key, KeyProps, KeyUser};
 use crate::aws::logs::{LogGroup, LogGroupProps};
-use crate::core::value::ArnPart;
-use crate::core::{Arn, Diagnostic, Error, ResourceRef, Scope, Value};
-use versions::Support;
+use crate::core::{Error, ResourceRef, Scope, Value};
 
 pub use crate::aws::security::CONTROL_PLANE_LOG_TYPES;
 
@@ -171,141 +172,7 @@ impl EksCluster {
     ) -> Result<EksCluster, Error> {
         let path = format!("{}/{id}", scope.path());
         crate::aws::security::enable(scope);
-        let err = |m: String, h: &str| Error::construct(path.clone(), m, h);
-        let name_ok = !props.name.is_empty()
-            && props.name.len() <= 100
-            && props.name.starts_with(|c: char| c.is_ascii_alphanumeric())
-            && props
-                .name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-_".contains(c));
-        if !name_ok {
-            return Err(err(
-                format!("cluster name {:?} is invalid", props.name),
-                "use 1-100 letters, digits, '-' and '_', starting with a letter or digit",
-            ));
-        }
-        let table_addons = match versions::support(&props.version) {
-            Support::Standard(v) => v.addons,
-            Support::Extended(v) => {
-                scope.report(
-                    Diagnostic::warning(
-                        path.clone(),
-                        format!(
-                            "Kubernetes {} is in EKS extended support (standard support ended {}; extended ends {}), which costs extra per cluster hour",
-                            v.version, v.end_of_standard_support, v.end_of_extended_support
-                        ),
-                    )
-                    .with_code("MS-EKS-VERSION")
-                    .with_hint(format!("upgrade to {DEFAULT_VERSION}")),
-                );
-                v.addons
-            }
-            Support::Ended(v) => {
-                return Err(err(
-                    format!(
-                        "Kubernetes {} is no longer supported by EKS (extended support ended {})",
-                        v.version, v.end_of_extended_support
-                    ),
-                    &format!("use one of {}", versions::supported_list()),
-                ))
-            }
-            Support::Newer => {
-                scope.report(
-                    Diagnostic::warning(
-                        path.clone(),
-                        format!(
-                            "Kubernetes {} is newer than meshsynth's EKS version table (checked {})",
-                            props.version,
-                            versions::TABLE_DATE
-                        ),
-                    )
-                    .with_code("MS-EKS-VERSION")
-                    .with_hint("check it with `aws eks describe-cluster-versions` and pin its add-ons from `aws eks describe-addon-versions`"),
-                );
-                &[]
-            }
-            Support::Unknown => {
-                return Err(err(
-                    format!(
-                        "Kubernetes version {:?} is not a version EKS supports",
-                        props.version
-                    ),
-                    &format!(
-                        "use one of {} (table of {}; `aws eks describe-cluster-versions` lists the current ones)",
-                        versions::supported_list(),
-                        versions::TABLE_DATE
-                    ),
-                ))
-            }
-        };
-        if props.subnet_ids.len() < 2 {
-            return Err(err(
-                format!(
-                    "EKS needs subnets in at least 2 AZs; {} given",
-                    props.subnet_ids.len()
-                ),
-                "pass vpc.subnet_ids(SubnetKind::Private)",
-            ));
-        }
-        for t in &props.log_types {
-            if !CONTROL_PLANE_LOG_TYPES.contains(&t.as_str()) {
-                return Err(err(
-                    format!("unknown control-plane log type {t:?}"),
-                    "use api, audit, authenticator, controllerManager or scheduler",
-                ));
-            }
-        }
-        let (public, cidrs) = match &props.endpoint_access {
-            EndpointAccess::Private => (false, None),
-            EndpointAccess::PrivateAndPublic { cidrs } => {
-                if cidrs.is_empty() {
-                    return Err(err(
-                        "a public endpoint needs a CIDR allow-list".into(),
-                        "list the CIDRs that may reach the API (e.g. your VPN egress)",
-                    ));
-                }
-                for c in cidrs {
-                    let net: ipnet::IpNet = c.parse().map_err(|_| {
-                        err(
-                            format!("endpoint CIDR {c:?} is not a CIDR"),
-                            "write e.g. 203.0.113.0/24",
-                        )
-                    })?;
-                    if net.prefix_len() == 0 {
-                        return Err(err(
-                            format!("endpoint CIDR {c} opens the Kubernetes API to the world"),
-                            "list specific CIDRs, or keep the endpoint private",
-                        ));
-                    }
-                }
-                (true, Some(cidrs.clone()))
-            }
-        };
-        let addons = match props.addons {
-            Some(a) => a,
-            None if !table_addons.is_empty() => table_addons
-                .iter()
-                .map(|(n, v)| Addon {
-                    name: n.to_string(),
-                    version: v.to_string(),
-                    service_account_role_arn: None,
-                })
-                .collect(),
-            None => {
-                return Err(err(
-                    format!(
-                        "meshsynth pins no default add-on versions for Kubernetes {}",
-                        props.version
-                    ),
-                    &format!(
-                        "set EksClusterProps::addons with versions from `aws eks describe-addon-versions --kubernetes-version {}`",
-                        props.version
-                    ),
-                ))
-            }
-        };
-
+        let checked = checks::check(scope, &path, &props)?;
         let mut s = scope.child(id)?;
         let secrets_key_arn = match props.secrets_key {
             Some(k) => k,
@@ -391,8 +258,9 @@ impl EksCluster {
                         security_group_ids: (!props.security_group_ids.is_empty())
                             .then_some(props.security_group_ids),
                         endpoint_private_access: Some(true.into()),
-                        endpoint_public_access: Some(public.into()),
-                        public_access_cidrs: cidrs
+                        endpoint_public_access: Some(checked.public.into()),
+                        public_access_cidrs: checked
+                            .cidrs
                             .map(|c| c.into_iter().map(Value::from).collect()),
                         ..cluster::ResourcesVpcConfig::new(props.subnet_ids.clone())
                     },
@@ -417,55 +285,8 @@ impl EksCluster {
         s.options(resource.node())?
             .depends_on
             .push(logs.resource.node());
-        let admin_policy = Arn::new("eks", "cluster-access-policy/AmazonEKSClusterAdminPolicy")
-            .region(ArnPart::Empty)
-            .account(ArnPart::Empty)
-            .value();
-        for (i, principal) in props.admin_principal_arns.into_iter().enumerate() {
-            s.add_resource(
-                &format!("AdminAccess{}", i + 1),
-                CfnAccessEntry {
-                    r#type: Some("STANDARD".into()),
-                    access_policies: Some(vec![access_entry::AccessPolicy::new(
-                        access_entry::AccessScope::new(access_entry::Type::Cluster),
-                        admin_policy.clone(),
-                    )]),
-                    ..CfnAccessEntry::new(resource.cluster_name(), principal)
-                },
-            )?;
-        }
-        let mut seen = Vec::new();
-        let mut addon_refs = Vec::new();
-        for a in addons {
-            if seen.contains(&a.name) {
-                return Err(err(
-                    format!("add-on {} is listed twice", a.name),
-                    "list each add-on once",
-                ));
-            }
-            seen.push(a.name.clone());
-            let id: String = a
-                .name
-                .split('-')
-                .map(|w| {
-                    let mut c = w.chars();
-                    c.next()
-                        .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
-                        .unwrap_or_default()
-                })
-                .collect();
-            let name = a.name.clone();
-            let addon = s.add_resource(
-                &format!("Addon{id}"),
-                CfnAddon {
-                    addon_version: Some(a.version.into()),
-                    resolve_conflicts: Some(addon::ResolveConflicts::Overwrite),
-                    service_account_role_arn: a.service_account_role_arn,
-                    ..CfnAddon::new(a.name, resource.cluster_name())
-                },
-            )?;
-            addon_refs.push((name, addon));
-        }
+        access::admin_entries(&mut s, &resource, props.admin_principal_arns)?;
+        let addon_refs = addons::add(&mut s, &resource, checked.addons)?;
         Ok(EksCluster {
             resource,
             role,
