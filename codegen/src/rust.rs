@@ -43,8 +43,28 @@ fn is_keyword(s: &str) -> bool {
     KEYWORDS.contains(&s)
 }
 
-/// `DBInstanceIdentifier` → `db_instance_identifier`.
+/// Acronyms spelled with a lowercase letter inside, read as one word.
+const MIXED_ACRONYMS: &[(&str, &str)] = &[
+    ("DDoS", "Ddos"),
+    ("OAuth", "Oauth"),
+    ("VCpu", "Vcpu"),
+    ("vCpu", "Vcpu"),
+    ("vCPU", "Vcpu"),
+    ("GiB", "Gib"),
+    ("MiB", "Mib"),
+    ("ETag", "Etag"),
+    ("FSx", "Fsx"),
+    ("IPv", "Ipv"),
+    ("RStudio", "Rstudio"),
+];
+
+/// `DBInstanceIdentifier` → `db_instance_identifier`; a plural acronym
+/// stays one word (`CNAMEs` → `cnames`, `VPCs` → `vpcs`).
 fn snake(name: &str) -> String {
+    let mut name = name.to_string();
+    for (from, to) in MIXED_ACRONYMS {
+        name = name.replace(from, to);
+    }
     let chars: Vec<char> = name.chars().collect();
     let mut out = String::new();
     for (i, &c) in chars.iter().enumerate() {
@@ -57,9 +77,15 @@ fn snake(name: &str) -> String {
         if c.is_ascii_uppercase() {
             let prev = i.checked_sub(1).map(|j| chars[j]);
             let next = chars.get(i + 1);
+            // The `s` of a plural acronym ends the acronym, not a new word.
+            let plural = next == Some(&'s')
+                && chars
+                    .get(i + 2)
+                    .is_none_or(|c| !c.is_ascii_lowercase() && !c.is_ascii_digit());
             let boundary = prev.is_some_and(|p| p.is_ascii_lowercase() || p.is_ascii_digit())
                 || (prev.is_some_and(|p| p.is_ascii_uppercase())
-                    && next.is_some_and(|n| n.is_ascii_lowercase()));
+                    && next.is_some_and(|n| n.is_ascii_lowercase())
+                    && !plural);
             if boundary && !out.ends_with('_') {
                 out.push('_');
             }
@@ -736,6 +762,17 @@ mod tests {
         assert_eq!(snake("DBInstanceIdentifier"), "db_instance_identifier");
         assert_eq!(snake("Type"), "r#type");
         assert_eq!(snake("KMSMasterKeyId"), "kms_master_key_id");
+        assert_eq!(snake("CNAMEs"), "cnames");
+        assert_eq!(snake("VPCs"), "vpcs");
+        assert_eq!(snake("SecurityGroupIDs"), "security_group_ids");
+        assert_eq!(
+            snake("OnSourceDDoSProtectionConfig"),
+            "on_source_ddos_protection_config"
+        );
+        assert_eq!(snake("HTTPSettings"), "http_settings");
+        assert_eq!(snake("MemoryGiBPerVCpu"), "memory_gib_per_vcpu");
+        assert_eq!(snake("OAuth2GrantType"), "oauth2_grant_type");
+        assert_eq!(snake("IPv6Address"), "ipv6_address");
         assert_eq!(pascal("aws:kms"), "AwsKms");
         assert_eq!(pascal("PAY_PER_REQUEST"), "PayPerRequest");
         assert_eq!(pascal("x86_64"), "X8664");

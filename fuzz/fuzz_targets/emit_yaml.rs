@@ -23,7 +23,15 @@ fn check(tree: &Value) {
     assert_eq!(&docs[0], tree, "read back differently:\n{text}");
 }
 
+/// serde_json's own marker keys: a map keyed by one is read back as a raw
+/// or arbitrary-precision value, not as a map, by serde_json itself (the
+/// emitter writes it as an ordinary key, which YAML readers keep).
+const SERDE_JSON_MARKER: &str = "$serde_json::private::";
+
 fuzz_target!(|data: &[u8]| {
+    if String::from_utf8_lossy(data).contains(SERDE_JSON_MARKER) {
+        return;
+    }
     if let Ok(v) = serde_json::from_slice::<Value>(data) {
         // Floats serde_yaml reads within one ulp are not the emitter's fault.
         if !v.to_string().contains(['.', 'e', 'E']) {

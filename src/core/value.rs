@@ -179,6 +179,13 @@ impl From<i64> for Value {
     }
 }
 
+/// An integer literal (`Some(22.into())`) is an `i32` unless typed.
+impl From<i32> for Value {
+    fn from(n: i32) -> Self {
+        Value::Int(n.into())
+    }
+}
+
 impl From<u32> for Value {
     fn from(n: u32) -> Self {
         Value::Int(n.into())
@@ -377,6 +384,13 @@ pub(crate) fn merge_literals(parts: Vec<Value>) -> Vec<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_untyped_integer_literal_is_a_value() {
+        let port: Option<Value> = Some(22.into());
+        assert!(matches!(port, Some(Value::Int(22))));
+        assert!(matches!(Value::from(-1), Value::Int(-1)));
+    }
 
     #[test]
     fn literal_arn_needs_literal_parts() {

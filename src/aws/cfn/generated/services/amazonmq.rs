@@ -323,7 +323,7 @@ impl crate::core::ResourceRef<CfnBroker> {
         self.attr("AmqpEndpoints")
     }
     /// `Fn::GetAtt` `ConsoleURLs`.
-    pub fn attr_console_ur_ls(&self) -> Value {
+    pub fn attr_console_urls(&self) -> Value {
         self.attr("ConsoleURLs")
     }
 }

@@ -214,7 +214,7 @@ pub struct CfnAuthorizer {
     pub name: Value,
     /// `ProviderARNs`.
     #[serde(rename = "ProviderARNs")]
-    pub provider_ar_ns: Option<Vec<Value>>,
+    pub provider_arns: Option<Vec<Value>>,
     /// `RestApiId`. Required.
     #[serde(rename = "RestApiId")]
     pub rest_api_id: Value,
@@ -227,7 +227,7 @@ impl CfnAuthorizer {
     /// With the required properties; the others unset.
     #[allow(clippy::too_many_arguments)]
     pub fn new(name: impl Into<Value>, rest_api_id: impl Into<Value>, r#type: impl Into<Value>) -> Self {
-        CfnAuthorizer { auth_type: None, authorizer_credentials: None, authorizer_result_ttl_in_seconds: None, authorizer_uri: None, identity_source: None, identity_validation_expression: None, name: name.into(), provider_ar_ns: None, rest_api_id: rest_api_id.into(), r#type: r#type.into() }
+        CfnAuthorizer { auth_type: None, authorizer_credentials: None, authorizer_result_ttl_in_seconds: None, authorizer_uri: None, identity_source: None, identity_validation_expression: None, name: name.into(), provider_arns: None, rest_api_id: rest_api_id.into(), r#type: r#type.into() }
     }
 }
 
@@ -1226,7 +1226,7 @@ pub mod rest_api {
         pub bucket: Option<Value>,
         /// The Amazon S3 ETag (a file checksum) of the OpenAPI file. If you don't specify a value, API Gateway skips ETag validation of your OpenAPI file.
         #[serde(rename = "ETag")]
-        pub e_tag: Option<Value>,
+        pub etag: Option<Value>,
         /// The file name of the OpenAPI file (Amazon S3 object name).
         #[serde(rename = "Key")]
         pub key: Option<Value>,

@@ -212,7 +212,7 @@ pub mod connector_profile {
         pub client_secret: Option<Value>,
         /// `OAuthRequest`.
         #[serde(rename = "OAuthRequest")]
-        pub o_auth_request: Option<ConnectorOAuthRequest>,
+        pub oauth_request: Option<ConnectorOAuthRequest>,
         /// `RefreshToken`.
         #[serde(rename = "RefreshToken")]
         pub refresh_token: Option<Value>,
@@ -295,7 +295,7 @@ pub mod connector_profile {
         pub client_secret: Value,
         /// The oauth needed to request security tokens from the connector endpoint.
         #[serde(rename = "ConnectorOAuthRequest")]
-        pub connector_o_auth_request: Option<ConnectorOAuthRequest>,
+        pub connector_oauth_request: Option<ConnectorOAuthRequest>,
         /// The credentials used to acquire new access tokens.
         #[serde(rename = "RefreshToken")]
         pub refresh_token: Option<Value>,
@@ -305,7 +305,7 @@ pub mod connector_profile {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
         pub fn new(client_id: impl Into<Value>, client_secret: impl Into<Value>) -> Self {
-            GoogleAnalyticsConnectorProfileCredentials { access_token: None, client_id: client_id.into(), client_secret: client_secret.into(), connector_o_auth_request: None, refresh_token: None }
+            GoogleAnalyticsConnectorProfileCredentials { access_token: None, client_id: client_id.into(), client_secret: client_secret.into(), connector_oauth_request: None, refresh_token: None }
         }
     }
 
@@ -348,14 +348,14 @@ pub mod connector_profile {
         pub client_secret: Value,
         /// The oauth needed to request security tokens from the connector endpoint.
         #[serde(rename = "ConnectorOAuthRequest")]
-        pub connector_o_auth_request: Option<ConnectorOAuthRequest>,
+        pub connector_oauth_request: Option<ConnectorOAuthRequest>,
     }
 
     impl MarketoConnectorProfileCredentials {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
         pub fn new(client_id: impl Into<Value>, client_secret: impl Into<Value>) -> Self {
-            MarketoConnectorProfileCredentials { access_token: None, client_id: client_id.into(), client_secret: client_secret.into(), connector_o_auth_request: None }
+            MarketoConnectorProfileCredentials { access_token: None, client_id: client_id.into(), client_secret: client_secret.into(), connector_oauth_request: None }
         }
     }
 
@@ -370,7 +370,7 @@ pub mod connector_profile {
         pub client_credentials_arn: Option<Value>,
         /// The oauth needed to request security tokens from the connector endpoint.
         #[serde(rename = "ConnectorOAuthRequest")]
-        pub connector_o_auth_request: Option<ConnectorOAuthRequest>,
+        pub connector_oauth_request: Option<ConnectorOAuthRequest>,
         /// The credentials used to acquire new access tokens.
         #[serde(rename = "RefreshToken")]
         pub refresh_token: Option<Value>,
@@ -401,7 +401,7 @@ pub mod connector_profile {
         pub client_secret: Option<Value>,
         /// `ConnectorOAuthRequest`.
         #[serde(rename = "ConnectorOAuthRequest")]
-        pub connector_o_auth_request: Option<ConnectorOAuthRequest>,
+        pub connector_oauth_request: Option<ConnectorOAuthRequest>,
         /// `RefreshToken`.
         #[serde(rename = "RefreshToken")]
         pub refresh_token: Option<Value>,
@@ -415,7 +415,7 @@ pub mod connector_profile {
         pub basic_auth_credentials: Option<BasicAuthCredentials>,
         /// `OAuthCredentials`.
         #[serde(rename = "OAuthCredentials")]
-        pub o_auth_credentials: Option<OAuthCredentials>,
+        pub oauth_credentials: Option<OAuthCredentials>,
     }
 
     /// The values `OAuth2GrantType` takes.
@@ -443,13 +443,13 @@ pub mod connector_profile {
         pub client_credentials_arn: Option<Value>,
         /// The oauth needed to request security tokens from the connector endpoint.
         #[serde(rename = "ConnectorOAuthRequest")]
-        pub connector_o_auth_request: Option<ConnectorOAuthRequest>,
+        pub connector_oauth_request: Option<ConnectorOAuthRequest>,
         /// The credentials used to access your Salesforce records
         #[serde(rename = "JwtToken")]
         pub jwt_token: Option<Value>,
         /// The grant types to fetch an access token
         #[serde(rename = "OAuth2GrantType")]
-        pub o_auth2_grant_type: Option<OAuth2GrantType>,
+        pub oauth2_grant_type: Option<OAuth2GrantType>,
         /// The credentials used to acquire new access tokens.
         #[serde(rename = "RefreshToken")]
         pub refresh_token: Option<Value>,
@@ -460,7 +460,7 @@ pub mod connector_profile {
     pub struct ServiceNowConnectorProfileCredentials {
         /// The OAuth 2.0 credentials required to authenticate the user.
         #[serde(rename = "OAuth2Credentials")]
-        pub o_auth2_credentials: Option<OAuth2Credentials>,
+        pub oauth2_credentials: Option<OAuth2Credentials>,
         /// The password that corresponds to the username.
         #[serde(rename = "Password")]
         pub password: Option<Value>,
@@ -499,14 +499,14 @@ pub mod connector_profile {
         pub client_secret: Value,
         /// The oauth needed to request security tokens from the connector endpoint.
         #[serde(rename = "ConnectorOAuthRequest")]
-        pub connector_o_auth_request: Option<ConnectorOAuthRequest>,
+        pub connector_oauth_request: Option<ConnectorOAuthRequest>,
     }
 
     impl SlackConnectorProfileCredentials {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
         pub fn new(client_id: impl Into<Value>, client_secret: impl Into<Value>) -> Self {
-            SlackConnectorProfileCredentials { access_token: None, client_id: client_id.into(), client_secret: client_secret.into(), connector_o_auth_request: None }
+            SlackConnectorProfileCredentials { access_token: None, client_id: client_id.into(), client_secret: client_secret.into(), connector_oauth_request: None }
         }
     }
 
@@ -578,14 +578,14 @@ pub mod connector_profile {
         pub client_secret: Value,
         /// The oauth needed to request security tokens from the connector endpoint.
         #[serde(rename = "ConnectorOAuthRequest")]
-        pub connector_o_auth_request: Option<ConnectorOAuthRequest>,
+        pub connector_oauth_request: Option<ConnectorOAuthRequest>,
     }
 
     impl ZendeskConnectorProfileCredentials {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
         pub fn new(client_id: impl Into<Value>, client_secret: impl Into<Value>) -> Self {
-            ZendeskConnectorProfileCredentials { access_token: None, client_id: client_id.into(), client_secret: client_secret.into(), connector_o_auth_request: None }
+            ZendeskConnectorProfileCredentials { access_token: None, client_id: client_id.into(), client_secret: client_secret.into(), connector_oauth_request: None }
         }
     }
 
@@ -653,7 +653,7 @@ pub mod connector_profile {
     pub struct OAuth2Properties {
         /// `OAuth2GrantType`.
         #[serde(rename = "OAuth2GrantType")]
-        pub o_auth2_grant_type: Option<OAuth2GrantType>,
+        pub oauth2_grant_type: Option<OAuth2GrantType>,
         /// `TokenUrl`.
         #[serde(rename = "TokenUrl")]
         pub token_url: Option<Value>,
@@ -667,7 +667,7 @@ pub mod connector_profile {
     pub struct CustomConnectorProfileProperties {
         /// `OAuth2Properties`.
         #[serde(rename = "OAuth2Properties")]
-        pub o_auth2_properties: Option<OAuth2Properties>,
+        pub oauth2_properties: Option<OAuth2Properties>,
         /// A map for properties for custom connector.
         #[serde(rename = "ProfileProperties")]
         pub profile_properties: Option<Value>,
@@ -807,7 +807,7 @@ pub mod connector_profile {
         pub auth_code_url: Option<Value>,
         /// `OAuthScopes`.
         #[serde(rename = "OAuthScopes")]
-        pub o_auth_scopes: Option<Vec<Value>>,
+        pub oauth_scopes: Option<Vec<Value>>,
         /// `TokenUrl`.
         #[serde(rename = "TokenUrl")]
         pub token_url: Option<Value>,
@@ -833,7 +833,7 @@ pub mod connector_profile {
         pub logon_language: Option<Value>,
         /// `OAuthProperties`.
         #[serde(rename = "OAuthProperties")]
-        pub o_auth_properties: Option<OAuthProperties>,
+        pub oauth_properties: Option<OAuthProperties>,
         /// `PortNumber`.
         #[serde(rename = "PortNumber")]
         pub port_number: Option<Value>,

@@ -576,7 +576,7 @@ pub mod auto_scaling_group {
         pub accelerator_names: Option<Vec<AcceleratorNames>>,
         /// The minimum and maximum total memory size for the accelerators on an instance type, in MiB.
         #[serde(rename = "AcceleratorTotalMemoryMiB")]
-        pub accelerator_total_memory_mi_b: Option<AcceleratorTotalMemoryMiBRequest>,
+        pub accelerator_total_memory_mib: Option<AcceleratorTotalMemoryMiBRequest>,
         /// Lists the accelerator types that must be on an instance type.
         #[serde(rename = "AcceleratorTypes")]
         pub accelerator_types: Option<Vec<AcceleratorTypes>>,
@@ -615,10 +615,10 @@ pub mod auto_scaling_group {
         pub max_spot_price_as_percentage_of_optimal_on_demand_price: Option<Value>,
         /// The minimum and maximum amount of memory per vCPU for an instance type, in GiB.
         #[serde(rename = "MemoryGiBPerVCpu")]
-        pub memory_gi_b_per_v_cpu: Option<MemoryGiBPerVCpuRequest>,
+        pub memory_gib_per_vcpu: Option<MemoryGiBPerVCpuRequest>,
         /// The minimum and maximum instance memory size for an instance type, in MiB. Required.
         #[serde(rename = "MemoryMiB")]
-        pub memory_mi_b: MemoryMiBRequest,
+        pub memory_mib: MemoryMiBRequest,
         /// The minimum and maximum amount of network bandwidth, in gigabits per second (Gbps).
         #[serde(rename = "NetworkBandwidthGbps")]
         pub network_bandwidth_gbps: Option<NetworkBandwidthGbpsRequest>,
@@ -639,14 +639,14 @@ pub mod auto_scaling_group {
         pub total_local_storage_gb: Option<TotalLocalStorageGBRequest>,
         /// The minimum and maximum number of vCPUs for an instance type. Required.
         #[serde(rename = "VCpuCount")]
-        pub v_cpu_count: VCpuCountRequest,
+        pub vcpu_count: VCpuCountRequest,
     }
 
     impl InstanceRequirements {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(memory_mi_b: MemoryMiBRequest, v_cpu_count: VCpuCountRequest) -> Self {
-            InstanceRequirements { accelerator_count: None, accelerator_manufacturers: None, accelerator_names: None, accelerator_total_memory_mi_b: None, accelerator_types: None, allowed_instance_types: None, bare_metal: None, baseline_ebs_bandwidth_mbps: None, baseline_performance_factors: None, burstable_performance: None, cpu_manufacturers: None, excluded_instance_types: None, instance_generations: None, local_storage: None, local_storage_types: None, max_spot_price_as_percentage_of_optimal_on_demand_price: None, memory_gi_b_per_v_cpu: None, memory_mi_b, network_bandwidth_gbps: None, network_interface_count: None, on_demand_max_price_percentage_over_lowest_price: None, require_hibernate_support: None, spot_max_price_percentage_over_lowest_price: None, total_local_storage_gb: None, v_cpu_count }
+        pub fn new(memory_mib: MemoryMiBRequest, vcpu_count: VCpuCountRequest) -> Self {
+            InstanceRequirements { accelerator_count: None, accelerator_manufacturers: None, accelerator_names: None, accelerator_total_memory_mib: None, accelerator_types: None, allowed_instance_types: None, bare_metal: None, baseline_ebs_bandwidth_mbps: None, baseline_performance_factors: None, burstable_performance: None, cpu_manufacturers: None, excluded_instance_types: None, instance_generations: None, local_storage: None, local_storage_types: None, max_spot_price_as_percentage_of_optimal_on_demand_price: None, memory_gib_per_vcpu: None, memory_mib, network_bandwidth_gbps: None, network_interface_count: None, on_demand_max_price_percentage_over_lowest_price: None, require_hibernate_support: None, spot_max_price_percentage_over_lowest_price: None, total_local_storage_gb: None, vcpu_count }
         }
     }
 
@@ -877,7 +877,7 @@ pub struct CfnAutoScalingGroup {
     pub tags: Option<Vec<auto_scaling_group::TagProperty>>,
     /// The Amazon Resource Names (ARN) of the Elastic Load Balancing target groups to associate with the Auto Scaling group. Instances are registered as targets with the target groups. The target groups receive incoming traffic and route requests to one or more registered targets.
     #[serde(rename = "TargetGroupARNs")]
-    pub target_group_ar_ns: Option<Vec<Value>>,
+    pub target_group_arns: Option<Vec<Value>>,
     /// A policy or a list of policies that are used to select the instance to terminate. These policies are executed in the order that you list them. For more information, see \[Configure termination policies for Amazon EC2 Auto Scaling\](https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-termination-policies.html) in the *Amazon EC2 Auto Scaling User Guide*.
     #[serde(rename = "TerminationPolicies")]
     pub termination_policies: Option<Vec<Value>>,
@@ -893,7 +893,7 @@ impl CfnAutoScalingGroup {
     /// With the required properties; the others unset.
     #[allow(clippy::too_many_arguments)]
     pub fn new(max_size: impl Into<Value>, min_size: impl Into<Value>) -> Self {
-        CfnAutoScalingGroup { auto_scaling_group_name: None, availability_zone_distribution: None, availability_zone_ids: None, availability_zone_impairment_policy: None, availability_zones: None, capacity_rebalance: None, capacity_reservation_specification: None, context: None, cooldown: None, default_instance_warmup: None, deletion_protection: None, desired_capacity: None, desired_capacity_type: None, health_check_grace_period: None, health_check_type: None, instance_id: None, instance_lifecycle_policy: None, instance_maintenance_policy: None, launch_configuration_name: None, launch_template: None, lifecycle_hook_specification_list: None, load_balancer_names: None, max_instance_lifetime: None, max_size: max_size.into(), metrics_collection: None, min_size: min_size.into(), mixed_instances_policy: None, new_instances_protected_from_scale_in: None, notification_configuration: None, notification_configurations: None, placement_group: None, service_linked_role_arn: None, skip_zonal_shift_validation: None, tags: None, target_group_ar_ns: None, termination_policies: None, traffic_sources: None, vpc_zone_identifier: None }
+        CfnAutoScalingGroup { auto_scaling_group_name: None, availability_zone_distribution: None, availability_zone_ids: None, availability_zone_impairment_policy: None, availability_zones: None, capacity_rebalance: None, capacity_reservation_specification: None, context: None, cooldown: None, default_instance_warmup: None, deletion_protection: None, desired_capacity: None, desired_capacity_type: None, health_check_grace_period: None, health_check_type: None, instance_id: None, instance_lifecycle_policy: None, instance_maintenance_policy: None, launch_configuration_name: None, launch_template: None, lifecycle_hook_specification_list: None, load_balancer_names: None, max_instance_lifetime: None, max_size: max_size.into(), metrics_collection: None, min_size: min_size.into(), mixed_instances_policy: None, new_instances_protected_from_scale_in: None, notification_configuration: None, notification_configurations: None, placement_group: None, service_linked_role_arn: None, skip_zonal_shift_validation: None, tags: None, target_group_arns: None, termination_policies: None, traffic_sources: None, vpc_zone_identifier: None }
     }
 }
 

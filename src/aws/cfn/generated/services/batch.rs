@@ -154,7 +154,7 @@ pub mod compute_environment {
     pub struct ManagedInstancesStorageConfiguration {
         /// `StorageSizeGiB`.
         #[serde(rename = "StorageSizeGiB")]
-        pub storage_size_gi_b: Option<Value>,
+        pub storage_size_gib: Option<Value>,
     }
 
     /// `InstanceLaunchTemplate`.
@@ -258,7 +258,7 @@ pub mod compute_environment {
         pub capacity_tags: Option<Value>,
         /// `DesiredvCpus`.
         #[serde(rename = "DesiredvCpus")]
-        pub desiredv_cpus: Option<Value>,
+        pub desired_vcpus: Option<Value>,
         /// `Ec2Configuration`.
         #[serde(rename = "Ec2Configuration")]
         pub ec2_configuration: Option<Vec<Ec2ConfigurationObject>>,
@@ -282,10 +282,10 @@ pub mod compute_environment {
         pub managed_instances_provider: Option<ManagedInstancesProvider>,
         /// `MaxvCpus`. Required.
         #[serde(rename = "MaxvCpus")]
-        pub maxv_cpus: Value,
+        pub max_vcpus: Value,
         /// `MinvCpus`.
         #[serde(rename = "MinvCpus")]
-        pub minv_cpus: Option<Value>,
+        pub min_vcpus: Option<Value>,
         /// `PlacementGroup`.
         #[serde(rename = "PlacementGroup")]
         pub placement_group: Option<Value>,
@@ -315,8 +315,8 @@ pub mod compute_environment {
     impl ComputeResources {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(maxv_cpus: impl Into<Value>, r#type: impl Into<Value>) -> Self {
-            ComputeResources { allocation_strategy: None, bid_percentage: None, capacity_tags: None, desiredv_cpus: None, ec2_configuration: None, ec2_key_pair: None, image_id: None, instance_role: None, instance_types: None, launch_template: None, managed_instances_provider: None, maxv_cpus: maxv_cpus.into(), minv_cpus: None, placement_group: None, scaling_policy: None, security_group_ids: None, spot_iam_fleet_role: None, subnets: None, tags: None, r#type: r#type.into(), update_to_latest_image_version: None }
+        pub fn new(max_vcpus: impl Into<Value>, r#type: impl Into<Value>) -> Self {
+            ComputeResources { allocation_strategy: None, bid_percentage: None, capacity_tags: None, desired_vcpus: None, ec2_configuration: None, ec2_key_pair: None, image_id: None, instance_role: None, instance_types: None, launch_template: None, managed_instances_provider: None, max_vcpus: max_vcpus.into(), min_vcpus: None, placement_group: None, scaling_policy: None, security_group_ids: None, spot_iam_fleet_role: None, subnets: None, tags: None, r#type: r#type.into(), update_to_latest_image_version: None }
         }
     }
 
@@ -409,7 +409,7 @@ pub struct CfnComputeEnvironment {
     pub r#type: Value,
     /// `UnmanagedvCpus`.
     #[serde(rename = "UnmanagedvCpus")]
-    pub unmanagedv_cpus: Option<Value>,
+    pub unmanaged_vcpus: Option<Value>,
     /// `UpdatePolicy`.
     #[serde(rename = "UpdatePolicy")]
     pub update_policy: Option<compute_environment::UpdatePolicy>,
@@ -419,7 +419,7 @@ impl CfnComputeEnvironment {
     /// With the required properties; the others unset.
     #[allow(clippy::too_many_arguments)]
     pub fn new(r#type: impl Into<Value>) -> Self {
-        CfnComputeEnvironment { compute_environment_name: None, compute_resources: None, context: None, ecs_settings: None, eks_configuration: None, replace_compute_environment: None, service_role: None, state: None, tags: None, r#type: r#type.into(), unmanagedv_cpus: None, update_policy: None }
+        CfnComputeEnvironment { compute_environment_name: None, compute_resources: None, context: None, ecs_settings: None, eks_configuration: None, replace_compute_environment: None, service_role: None, state: None, tags: None, r#type: r#type.into(), unmanaged_vcpus: None, update_policy: None }
     }
 }
 
@@ -560,14 +560,14 @@ pub mod job_definition {
     pub struct EphemeralStorage {
         /// `SizeInGiB`. Required.
         #[serde(rename = "SizeInGiB")]
-        pub size_in_gi_b: Value,
+        pub size_in_gib: Value,
     }
 
     impl EphemeralStorage {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(size_in_gi_b: impl Into<Value>) -> Self {
-            EphemeralStorage { size_in_gi_b: size_in_gi_b.into() }
+        pub fn new(size_in_gib: impl Into<Value>) -> Self {
+            EphemeralStorage { size_in_gib: size_in_gib.into() }
         }
     }
 

@@ -972,7 +972,7 @@ pub mod capacity_provider {
         pub encrypted: Option<Value>,
         /// The free space guaranteed on the root volume, in GiB. The service adds the operating system overhead on top of this value. Defaults to 8 GiB. The maximum is below the 65,536 GiB gp3 ceiling because the service adds the AMI size bucket on top of this value, and the resulting total must still be a provisionable gp3 volume.
         #[serde(rename = "FreeSpaceGiB")]
-        pub free_space_gi_b: Option<Value>,
+        pub free_space_gib: Option<Value>,
         /// The number of IOPS to provision. Only valid for gp3, io1, and io2 volumes.
         #[serde(rename = "Iops")]
         pub iops: Option<Value>,
@@ -1030,7 +1030,7 @@ pub mod capacity_provider {
         pub name: Value,
         /// The size of the volume in GiB. Required.
         #[serde(rename = "SizeGiB")]
-        pub size_gi_b: Value,
+        pub size_gib: Value,
         /// Optional EBS snapshot ID to initialize the volume from.
         #[serde(rename = "SnapshotId")]
         pub snapshot_id: Option<Value>,
@@ -1045,8 +1045,8 @@ pub mod capacity_provider {
     impl EbsVolumeConfiguration {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(name: impl Into<Value>, size_gi_b: impl Into<Value>) -> Self {
-            EbsVolumeConfiguration { encrypted: None, iops: None, kms_key_id: None, name: name.into(), size_gi_b: size_gi_b.into(), snapshot_id: None, throughput: None, volume_type: None }
+        pub fn new(name: impl Into<Value>, size_gib: impl Into<Value>) -> Self {
+            EbsVolumeConfiguration { encrypted: None, iops: None, kms_key_id: None, name: name.into(), size_gib: size_gib.into(), snapshot_id: None, throughput: None, volume_type: None }
         }
     }
 
@@ -4050,7 +4050,7 @@ impl crate::core::ResourceRef<CfnMemory> {
 }
 
 /// Property types of [`CfnOAuth2CredentialProvider`].
-pub mod o_auth2_credential_provider {
+pub mod oauth2_credential_provider {
     #[allow(unused_imports)]
     use super::*;
 
@@ -4712,22 +4712,22 @@ pub mod o_auth2_credential_provider {
 pub struct CfnOAuth2CredentialProvider {
     /// The vendor of the OAuth2 credential provider Required.
     #[serde(rename = "CredentialProviderVendor")]
-    pub credential_provider_vendor: o_auth2_credential_provider::CredentialProviderVendor,
+    pub credential_provider_vendor: oauth2_credential_provider::CredentialProviderVendor,
     /// The name of the OAuth2 credential provider Required.
     #[serde(rename = "Name")]
     pub name: Value,
     /// The configuration settings for the OAuth2 provider
     #[serde(rename = "Oauth2ProviderConfigInput")]
-    pub oauth2_provider_config_input: Option<o_auth2_credential_provider::Oauth2ProviderConfigInput>,
+    pub oauth2_provider_config_input: Option<oauth2_credential_provider::Oauth2ProviderConfigInput>,
     /// Tags to assign to the OAuth2 credential provider
     #[serde(rename = "Tags")]
-    pub tags: Option<Vec<o_auth2_credential_provider::Tag>>,
+    pub tags: Option<Vec<oauth2_credential_provider::Tag>>,
 }
 
 impl CfnOAuth2CredentialProvider {
     /// With the required properties; the others unset.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(credential_provider_vendor: o_auth2_credential_provider::CredentialProviderVendor, name: impl Into<Value>) -> Self {
+    pub fn new(credential_provider_vendor: oauth2_credential_provider::CredentialProviderVendor, name: impl Into<Value>) -> Self {
         CfnOAuth2CredentialProvider { credential_provider_vendor, name: name.into(), oauth2_provider_config_input: None, tags: None }
     }
 }

@@ -259,7 +259,7 @@ pub struct CfnChangeSet {
     pub include_nested_stacks: Option<Value>,
     /// The ARNs of Amazon SNS topics that CloudFormation associates with the stack.
     #[serde(rename = "NotificationARNs")]
-    pub notification_ar_ns: Option<Vec<Value>>,
+    pub notification_arns: Option<Vec<Value>>,
     /// Determines what action will be taken if stack creation fails.
     #[serde(rename = "OnStackFailure")]
     pub on_stack_failure: Option<change_set::OnStackFailure>,
@@ -287,7 +287,7 @@ impl CfnChangeSet {
     /// With the required properties; the others unset.
     #[allow(clippy::too_many_arguments)]
     pub fn new(change_set_name: impl Into<Value>, stack_name: impl Into<Value>) -> Self {
-        CfnChangeSet { capabilities: None, change_set_name: change_set_name.into(), change_set_type: None, deployment_mode: None, description: None, import_existing_resources: None, include_nested_stacks: None, notification_ar_ns: None, on_stack_failure: None, role_arn: None, stack_name: stack_name.into(), tags: None, template_body: None, template_url: None, use_previous_template: None }
+        CfnChangeSet { capabilities: None, change_set_name: change_set_name.into(), change_set_type: None, deployment_mode: None, description: None, import_existing_resources: None, include_nested_stacks: None, notification_arns: None, on_stack_failure: None, role_arn: None, stack_name: stack_name.into(), tags: None, template_body: None, template_url: None, use_previous_template: None }
     }
 }
 
@@ -1064,7 +1064,7 @@ pub mod stack {
 pub struct CfnStack {
     /// `NotificationARNs`.
     #[serde(rename = "NotificationARNs")]
-    pub notification_ar_ns: Option<Vec<Value>>,
+    pub notification_arns: Option<Vec<Value>>,
     /// `Parameters`.
     #[serde(rename = "Parameters")]
     pub parameters: Option<Value>,
@@ -1083,7 +1083,7 @@ impl CfnStack {
     /// With the required properties; the others unset.
     #[allow(clippy::too_many_arguments)]
     pub fn new(template_url: impl Into<Value>) -> Self {
-        CfnStack { notification_ar_ns: None, parameters: None, tags: None, template_url: template_url.into(), timeout_in_minutes: None }
+        CfnStack { notification_arns: None, parameters: None, tags: None, template_url: template_url.into(), timeout_in_minutes: None }
     }
 }
 

@@ -215,7 +215,7 @@ impl crate::core::ResourceRef<CfnAnycastIpList> {
         self.attr("AnycastIpList")
     }
     /// `Fn::GetAtt` `ETag`.
-    pub fn attr_e_tag(&self) -> Value {
+    pub fn attr_etag(&self) -> Value {
         self.attr("ETag")
     }
     /// `Fn::GetAtt` `Id`.
@@ -476,7 +476,7 @@ impl crate::core::ResourceRef<CfnConnectionFunction> {
         self.attr("Status")
     }
     /// `Fn::GetAtt` `ETag`.
-    pub fn attr_e_tag(&self) -> Value {
+    pub fn attr_etag(&self) -> Value {
         self.attr("ETag")
     }
     /// `Fn::GetAtt` `CreatedTime`.
@@ -560,7 +560,7 @@ impl crate::core::ResourceRef<CfnConnectionGroup> {
         self.attr("IsDefault")
     }
     /// `Fn::GetAtt` `ETag`.
-    pub fn attr_e_tag(&self) -> Value {
+    pub fn attr_etag(&self) -> Value {
         self.attr("ETag")
     }
 }
@@ -2478,7 +2478,7 @@ pub mod distribution {
         pub anycast_ip_list_id: Option<Value>,
         /// An alias for the CF distribution's domain name.
         #[serde(rename = "CNAMEs")]
-        pub cnam_es: Option<Vec<Value>>,
+        pub cnames: Option<Vec<Value>>,
         /// A complex type that contains zero or more ``CacheBehavior`` elements.
         #[serde(rename = "CacheBehaviors")]
         pub cache_behaviors: Option<Vec<CacheBehavior>>,
@@ -2557,7 +2557,7 @@ pub mod distribution {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
         pub fn new(default_cache_behavior: DefaultCacheBehavior, enabled: impl Into<Value>) -> Self {
-            DistributionConfig { aliases: None, anycast_ip_list_id: None, cnam_es: None, cache_behaviors: None, cache_tag_config: None, comment: None, connection_function_association: None, connection_mode: None, continuous_deployment_policy_id: None, custom_error_responses: None, custom_origin: None, default_cache_behavior, default_root_object: None, enabled: enabled.into(), http_version: None, ipv6_enabled: None, logging: None, origin_groups: None, origins: None, price_class: None, restrictions: None, s3_origin: None, staging: None, tenant_config: None, viewer_certificate: None, viewer_mtls_config: None, web_acl_id: None }
+            DistributionConfig { aliases: None, anycast_ip_list_id: None, cnames: None, cache_behaviors: None, cache_tag_config: None, comment: None, connection_function_association: None, connection_mode: None, continuous_deployment_policy_id: None, custom_error_responses: None, custom_origin: None, default_cache_behavior, default_root_object: None, enabled: enabled.into(), http_version: None, ipv6_enabled: None, logging: None, origin_groups: None, origins: None, price_class: None, restrictions: None, s3_origin: None, staging: None, tenant_config: None, viewer_certificate: None, viewer_mtls_config: None, web_acl_id: None }
         }
     }
 
@@ -2782,7 +2782,7 @@ impl crate::core::ResourceRef<CfnDistributionTenant> {
         self.attr("DomainResults")
     }
     /// `Fn::GetAtt` `ETag`.
-    pub fn attr_e_tag(&self) -> Value {
+    pub fn attr_etag(&self) -> Value {
         self.attr("ETag")
     }
     /// `Fn::GetAtt` `Status`.
@@ -4275,7 +4275,7 @@ impl crate::core::ResourceRef<CfnTrustStore> {
         self.attr("Status")
     }
     /// `Fn::GetAtt` `ETag`.
-    pub fn attr_e_tag(&self) -> Value {
+    pub fn attr_etag(&self) -> Value {
         self.attr("ETag")
     }
     /// `Fn::GetAtt` `LastModifiedTime`.

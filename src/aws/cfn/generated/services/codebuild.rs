@@ -85,7 +85,7 @@ pub mod fleet {
         pub memory: Option<Value>,
         /// `vCpu`.
         #[serde(rename = "vCpu")]
-        pub v_cpu: Option<Value>,
+        pub vcpu: Option<Value>,
     }
 
     /// The values `ComputeType` takes.

@@ -421,7 +421,7 @@ pub mod deployment_group {
         pub bundle_type: Option<Value>,
         /// The ETag of the Amazon S3 object that represents the bundled artifacts for the application revision. If the ETag is not specified as an input parameter, ETag validation of the object is skipped.
         #[serde(rename = "ETag")]
-        pub e_tag: Option<Value>,
+        pub etag: Option<Value>,
         /// The name of the Amazon S3 object that represents the bundled artifacts for the application revision. Required.
         #[serde(rename = "Key")]
         pub key: Value,
@@ -434,7 +434,7 @@ pub mod deployment_group {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
         pub fn new(bucket: impl Into<Value>, key: impl Into<Value>) -> Self {
-            S3Location { bucket: bucket.into(), bundle_type: None, e_tag: None, key: key.into(), version: None }
+            S3Location { bucket: bucket.into(), bundle_type: None, etag: None, key: key.into(), version: None }
         }
     }
 

@@ -172,13 +172,13 @@ pub struct CfnIdentityPool {
     pub identity_pool_tags: Option<Vec<identity_pool::Tag>>,
     /// `OpenIdConnectProviderARNs`.
     #[serde(rename = "OpenIdConnectProviderARNs")]
-    pub open_id_connect_provider_ar_ns: Option<Vec<Value>>,
+    pub open_id_connect_provider_arns: Option<Vec<Value>>,
     /// `PushSync`.
     #[serde(rename = "PushSync")]
     pub push_sync: Option<identity_pool::PushSync>,
     /// `SamlProviderARNs`.
     #[serde(rename = "SamlProviderARNs")]
-    pub saml_provider_ar_ns: Option<Vec<Value>>,
+    pub saml_provider_arns: Option<Vec<Value>>,
     /// `SupportedLoginProviders`.
     #[serde(rename = "SupportedLoginProviders")]
     pub supported_login_providers: Option<Value>,
@@ -188,7 +188,7 @@ impl CfnIdentityPool {
     /// With the required properties; the others unset.
     #[allow(clippy::too_many_arguments)]
     pub fn new(allow_unauthenticated_identities: impl Into<Value>) -> Self {
-        CfnIdentityPool { allow_classic_flow: None, allow_unauthenticated_identities: allow_unauthenticated_identities.into(), cognito_events: None, cognito_identity_providers: None, cognito_streams: None, developer_provider_name: None, identity_pool_name: None, identity_pool_tags: None, open_id_connect_provider_ar_ns: None, push_sync: None, saml_provider_ar_ns: None, supported_login_providers: None }
+        CfnIdentityPool { allow_classic_flow: None, allow_unauthenticated_identities: allow_unauthenticated_identities.into(), cognito_events: None, cognito_identity_providers: None, cognito_streams: None, developer_provider_name: None, identity_pool_name: None, identity_pool_tags: None, open_id_connect_provider_arns: None, push_sync: None, saml_provider_arns: None, supported_login_providers: None }
     }
 }
 
@@ -1495,13 +1495,13 @@ pub struct CfnUserPoolClient {
     pub access_token_validity: Option<Value>,
     /// `AllowedOAuthFlows`.
     #[serde(rename = "AllowedOAuthFlows")]
-    pub allowed_o_auth_flows: Option<Vec<user_pool_client::AllowedOAuthFlows>>,
+    pub allowed_oauth_flows: Option<Vec<user_pool_client::AllowedOAuthFlows>>,
     /// `AllowedOAuthFlowsUserPoolClient`.
     #[serde(rename = "AllowedOAuthFlowsUserPoolClient")]
-    pub allowed_o_auth_flows_user_pool_client: Option<Value>,
+    pub allowed_oauth_flows_user_pool_client: Option<Value>,
     /// `AllowedOAuthScopes`.
     #[serde(rename = "AllowedOAuthScopes")]
-    pub allowed_o_auth_scopes: Option<Vec<Value>>,
+    pub allowed_oauth_scopes: Option<Vec<Value>>,
     /// `AnalyticsConfiguration`.
     #[serde(rename = "AnalyticsConfiguration")]
     pub analytics_configuration: Option<user_pool_client::AnalyticsConfiguration>,
@@ -1510,7 +1510,7 @@ pub struct CfnUserPoolClient {
     pub auth_session_validity: Option<Value>,
     /// `CallbackURLs`.
     #[serde(rename = "CallbackURLs")]
-    pub callback_ur_ls: Option<Vec<Value>>,
+    pub callback_urls: Option<Vec<Value>>,
     /// `ClientName`.
     #[serde(rename = "ClientName")]
     pub client_name: Option<Value>,
@@ -1534,7 +1534,7 @@ pub struct CfnUserPoolClient {
     pub id_token_validity: Option<Value>,
     /// `LogoutURLs`.
     #[serde(rename = "LogoutURLs")]
-    pub logout_ur_ls: Option<Vec<Value>>,
+    pub logout_urls: Option<Vec<Value>>,
     /// `PreventUserExistenceErrors`.
     #[serde(rename = "PreventUserExistenceErrors")]
     pub prevent_user_existence_errors: Option<user_pool_client::PreventUserExistenceErrors>,
@@ -1565,7 +1565,7 @@ impl CfnUserPoolClient {
     /// With the required properties; the others unset.
     #[allow(clippy::too_many_arguments)]
     pub fn new(user_pool_id: impl Into<Value>) -> Self {
-        CfnUserPoolClient { access_token_validity: None, allowed_o_auth_flows: None, allowed_o_auth_flows_user_pool_client: None, allowed_o_auth_scopes: None, analytics_configuration: None, auth_session_validity: None, callback_ur_ls: None, client_name: None, default_redirect_uri: None, enable_propagate_additional_user_context_data: None, enable_token_revocation: None, explicit_auth_flows: None, generate_secret: None, id_token_validity: None, logout_ur_ls: None, prevent_user_existence_errors: None, read_attributes: None, refresh_token_rotation: None, refresh_token_validity: None, supported_identity_providers: None, token_validity_units: None, user_pool_id: user_pool_id.into(), write_attributes: None }
+        CfnUserPoolClient { access_token_validity: None, allowed_oauth_flows: None, allowed_oauth_flows_user_pool_client: None, allowed_oauth_scopes: None, analytics_configuration: None, auth_session_validity: None, callback_urls: None, client_name: None, default_redirect_uri: None, enable_propagate_additional_user_context_data: None, enable_token_revocation: None, explicit_auth_flows: None, generate_secret: None, id_token_validity: None, logout_urls: None, prevent_user_existence_errors: None, read_attributes: None, refresh_token_rotation: None, refresh_token_validity: None, supported_identity_providers: None, token_validity_units: None, user_pool_id: user_pool_id.into(), write_attributes: None }
     }
 }
 

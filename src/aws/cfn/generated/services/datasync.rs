@@ -396,7 +396,7 @@ impl crate::core::ResourceRef<CfnLocationEFS> {
 }
 
 /// Property types of [`CfnLocationFSxLustre`].
-pub mod location_f_sx_lustre {
+pub mod location_fsx_lustre {
     #[allow(unused_imports)]
     use super::*;
 
@@ -418,7 +418,7 @@ pub struct CfnLocationFSxLustre {
     pub subdirectory: Option<Value>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags")]
-    pub tags: Option<Vec<location_f_sx_lustre::Tag>>,
+    pub tags: Option<Vec<location_fsx_lustre::Tag>>,
 }
 
 impl CfnLocationFSxLustre {
@@ -445,7 +445,7 @@ impl crate::core::ResourceRef<CfnLocationFSxLustre> {
 }
 
 /// Property types of [`CfnLocationFSxONTAP`].
-pub mod location_f_sx_ontap {
+pub mod location_fsx_ontap {
     #[allow(unused_imports)]
     use super::*;
 
@@ -586,7 +586,7 @@ pub mod location_f_sx_ontap {
 pub struct CfnLocationFSxONTAP {
     /// Configuration settings for NFS or SMB protocol.
     #[serde(rename = "Protocol")]
-    pub protocol: Option<location_f_sx_ontap::Protocol>,
+    pub protocol: Option<location_fsx_ontap::Protocol>,
     /// The ARNs of the security groups that are to use to configure the FSx ONTAP file system. Required.
     #[serde(rename = "SecurityGroupArns")]
     pub security_group_arns: Vec<Value>,
@@ -598,7 +598,7 @@ pub struct CfnLocationFSxONTAP {
     pub subdirectory: Option<Value>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags")]
-    pub tags: Option<Vec<location_f_sx_ontap::Tag>>,
+    pub tags: Option<Vec<location_fsx_ontap::Tag>>,
 }
 
 impl CfnLocationFSxONTAP {
@@ -637,7 +637,7 @@ impl crate::core::ResourceRef<CfnLocationFSxONTAP> {
 }
 
 /// Property types of [`CfnLocationFSxOpenZFS`].
-pub mod location_f_sx_open_zfs {
+pub mod location_fsx_open_zfs {
     #[allow(unused_imports)]
     use super::*;
 
@@ -681,7 +681,7 @@ pub struct CfnLocationFSxOpenZFS {
     pub fsx_filesystem_arn: Option<Value>,
     /// Configuration settings for an NFS or SMB protocol, currently only support NFS Required.
     #[serde(rename = "Protocol")]
-    pub protocol: location_f_sx_open_zfs::Protocol,
+    pub protocol: location_fsx_open_zfs::Protocol,
     /// The ARNs of the security groups that are to use to configure the FSx OpenZFS file system. Required.
     #[serde(rename = "SecurityGroupArns")]
     pub security_group_arns: Vec<Value>,
@@ -690,13 +690,13 @@ pub struct CfnLocationFSxOpenZFS {
     pub subdirectory: Option<Value>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags")]
-    pub tags: Option<Vec<location_f_sx_open_zfs::Tag>>,
+    pub tags: Option<Vec<location_fsx_open_zfs::Tag>>,
 }
 
 impl CfnLocationFSxOpenZFS {
     /// With the required properties; the others unset.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(protocol: location_f_sx_open_zfs::Protocol, security_group_arns: Vec<Value>) -> Self {
+    pub fn new(protocol: location_fsx_open_zfs::Protocol, security_group_arns: Vec<Value>) -> Self {
         CfnLocationFSxOpenZFS { fsx_filesystem_arn: None, protocol, security_group_arns, subdirectory: None, tags: None }
     }
 }
@@ -717,7 +717,7 @@ impl crate::core::ResourceRef<CfnLocationFSxOpenZFS> {
 }
 
 /// Property types of [`CfnLocationFSxWindows`].
-pub mod location_f_sx_windows {
+pub mod location_fsx_windows {
     #[allow(unused_imports)]
     use super::*;
 
@@ -734,10 +734,10 @@ pub mod location_f_sx_windows {
 pub struct CfnLocationFSxWindows {
     /// Specifies configuration information for a DataSync-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and a customer-managed AWS KMS key.
     #[serde(rename = "CmkSecretConfig")]
-    pub cmk_secret_config: Option<location_f_sx_windows::CmkSecretConfig>,
+    pub cmk_secret_config: Option<location_fsx_windows::CmkSecretConfig>,
     /// Specifies configuration information for a customer-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and an IAM role that DataSync can assume and access the customer-managed secret.
     #[serde(rename = "CustomSecretConfig")]
-    pub custom_secret_config: Option<location_f_sx_windows::CustomSecretConfig>,
+    pub custom_secret_config: Option<location_fsx_windows::CustomSecretConfig>,
     /// The name of the Windows domain that the FSx for Windows server belongs to.
     #[serde(rename = "Domain")]
     pub domain: Option<Value>,
@@ -755,7 +755,7 @@ pub struct CfnLocationFSxWindows {
     pub subdirectory: Option<Value>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags")]
-    pub tags: Option<Vec<location_f_sx_windows::Tag>>,
+    pub tags: Option<Vec<location_fsx_windows::Tag>>,
     /// The user who has the permissions to access files and folders in the FSx for Windows file system. Required.
     #[serde(rename = "User")]
     pub user: Value,

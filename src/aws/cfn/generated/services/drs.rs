@@ -327,7 +327,7 @@ pub struct CfnReplicationConfigurationTemplate {
     pub replication_server_instance_type: Option<Value>,
     /// The security group IDs that will be used by the replication server. Required.
     #[serde(rename = "ReplicationServersSecurityGroupsIDs")]
-    pub replication_servers_security_groups_i_ds: Vec<Value>,
+    pub replication_servers_security_groups_ids: Vec<Value>,
     /// The subnet to be used by the replication staging area. Required.
     #[serde(rename = "StagingAreaSubnetId")]
     pub staging_area_subnet_id: Value,
@@ -345,8 +345,8 @@ pub struct CfnReplicationConfigurationTemplate {
 impl CfnReplicationConfigurationTemplate {
     /// With the required properties; the others unset.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(bandwidth_throttling: impl Into<Value>, ebs_encryption: replication_configuration_template::EbsEncryption, pit_policy: Vec<replication_configuration_template::PITPolicyRule>, replication_servers_security_groups_i_ds: Vec<Value>, staging_area_subnet_id: impl Into<Value>, staging_area_tags: impl Into<Value>) -> Self {
-        CfnReplicationConfigurationTemplate { associate_default_security_group: None, auto_replicate_new_disks: None, bandwidth_throttling: bandwidth_throttling.into(), create_public_ip: None, data_plane_routing: None, default_large_staging_disk_type: None, ebs_encryption, ebs_encryption_key_arn: None, internet_protocol: None, pit_policy, replication_server_instance_type: None, replication_servers_security_groups_i_ds, staging_area_subnet_id: staging_area_subnet_id.into(), staging_area_tags: staging_area_tags.into(), tags: None, use_dedicated_replication_server: None }
+    pub fn new(bandwidth_throttling: impl Into<Value>, ebs_encryption: replication_configuration_template::EbsEncryption, pit_policy: Vec<replication_configuration_template::PITPolicyRule>, replication_servers_security_groups_ids: Vec<Value>, staging_area_subnet_id: impl Into<Value>, staging_area_tags: impl Into<Value>) -> Self {
+        CfnReplicationConfigurationTemplate { associate_default_security_group: None, auto_replicate_new_disks: None, bandwidth_throttling: bandwidth_throttling.into(), create_public_ip: None, data_plane_routing: None, default_large_staging_disk_type: None, ebs_encryption, ebs_encryption_key_arn: None, internet_protocol: None, pit_policy, replication_server_instance_type: None, replication_servers_security_groups_ids, staging_area_subnet_id: staging_area_subnet_id.into(), staging_area_tags: staging_area_tags.into(), tags: None, use_dedicated_replication_server: None }
     }
 }
 

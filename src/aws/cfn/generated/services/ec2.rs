@@ -790,7 +790,7 @@ pub mod shared_types {
         pub accelerator_names: Option<Vec<AcceleratorNames>>,
         /// `AcceleratorTotalMemoryMiB`.
         #[serde(rename = "AcceleratorTotalMemoryMiB")]
-        pub accelerator_total_memory_mi_b: Option<AcceleratorTotalMemoryMiBRequest>,
+        pub accelerator_total_memory_mib: Option<AcceleratorTotalMemoryMiBRequest>,
         /// `AcceleratorTypes`.
         #[serde(rename = "AcceleratorTypes")]
         pub accelerator_types: Option<Vec<AcceleratorTypes>>,
@@ -829,10 +829,10 @@ pub mod shared_types {
         pub max_spot_price_as_percentage_of_optimal_on_demand_price: Option<Value>,
         /// `MemoryGiBPerVCpu`.
         #[serde(rename = "MemoryGiBPerVCpu")]
-        pub memory_gi_b_per_v_cpu: Option<MemoryGiBPerVCpuRequest>,
+        pub memory_gib_per_vcpu: Option<MemoryGiBPerVCpuRequest>,
         /// `MemoryMiB`.
         #[serde(rename = "MemoryMiB")]
-        pub memory_mi_b: Option<MemoryMiBRequest>,
+        pub memory_mib: Option<MemoryMiBRequest>,
         /// `NetworkBandwidthGbps`.
         #[serde(rename = "NetworkBandwidthGbps")]
         pub network_bandwidth_gbps: Option<NetworkBandwidthGbpsRequest>,
@@ -856,7 +856,7 @@ pub mod shared_types {
         pub total_local_storage_gb: Option<TotalLocalStorageGBRequest>,
         /// `VCpuCount`.
         #[serde(rename = "VCpuCount")]
-        pub v_cpu_count: Option<VCpuCountRangeRequest>,
+        pub vcpu_count: Option<VCpuCountRangeRequest>,
     }
 
     /// The values `HttpEndpoint` takes.
@@ -4456,7 +4456,7 @@ impl crate::core::ResourceRef<CfnIPAMScope> {
 }
 
 /// Property types of [`CfnIPv4Pool`].
-pub mod i_pv4_pool {
+pub mod ipv4_pool {
     #[allow(unused_imports)]
     use super::*;
 
@@ -4469,7 +4469,7 @@ pub mod i_pv4_pool {
 pub struct CfnIPv4Pool {
     /// Any tags assigned to the public IPv4 pool.
     #[serde(rename = "Tags")]
-    pub tags: Option<Vec<i_pv4_pool::Tag>>,
+    pub tags: Option<Vec<ipv4_pool::Tag>>,
 }
 
 impl crate::core::CfnResource for CfnIPv4Pool {
@@ -5940,7 +5940,7 @@ pub mod launch_template {
         pub accelerator_names: Option<Vec<AcceleratorNames>>,
         /// The minimum and maximum amount of total accelerator memory, in MiB.
         #[serde(rename = "AcceleratorTotalMemoryMiB")]
-        pub accelerator_total_memory_mi_b: Option<AcceleratorTotalMemoryMiB>,
+        pub accelerator_total_memory_mib: Option<AcceleratorTotalMemoryMiB>,
         /// The accelerator types that must be on the instance type.
         #[serde(rename = "AcceleratorTypes")]
         pub accelerator_types: Option<Vec<AcceleratorTypes>>,
@@ -5979,10 +5979,10 @@ pub mod launch_template {
         pub max_spot_price_as_percentage_of_optimal_on_demand_price: Option<Value>,
         /// The minimum and maximum amount of memory per vCPU, in GiB.
         #[serde(rename = "MemoryGiBPerVCpu")]
-        pub memory_gi_b_per_v_cpu: Option<MemoryGiBPerVCpu>,
+        pub memory_gib_per_vcpu: Option<MemoryGiBPerVCpu>,
         /// The minimum and maximum amount of memory, in MiB.
         #[serde(rename = "MemoryMiB")]
-        pub memory_mi_b: Option<MemoryMiB>,
+        pub memory_mib: Option<MemoryMiB>,
         /// The minimum and maximum amount of network bandwidth, in gigabits per second (Gbps).
         #[serde(rename = "NetworkBandwidthGbps")]
         pub network_bandwidth_gbps: Option<NetworkBandwidthGbps>,
@@ -6003,7 +6003,7 @@ pub mod launch_template {
         pub total_local_storage_gb: Option<TotalLocalStorageGB>,
         /// The minimum and maximum number of vCPUs.
         #[serde(rename = "VCpuCount")]
-        pub v_cpu_count: Option<VCpuCount>,
+        pub vcpu_count: Option<VCpuCount>,
     }
 
     /// Specifies a license configuration for an instance.

@@ -853,7 +853,7 @@ pub mod capacity_provider {
         pub accelerator_names: Option<Vec<AcceleratorNames>>,
         /// `AcceleratorTotalMemoryMiB`.
         #[serde(rename = "AcceleratorTotalMemoryMiB")]
-        pub accelerator_total_memory_mi_b: Option<AcceleratorTotalMemoryMiBRequest>,
+        pub accelerator_total_memory_mib: Option<AcceleratorTotalMemoryMiBRequest>,
         /// `AcceleratorTypes`.
         #[serde(rename = "AcceleratorTypes")]
         pub accelerator_types: Option<Vec<AcceleratorTypes>>,
@@ -889,10 +889,10 @@ pub mod capacity_provider {
         pub max_spot_price_as_percentage_of_optimal_on_demand_price: Option<Value>,
         /// `MemoryGiBPerVCpu`.
         #[serde(rename = "MemoryGiBPerVCpu")]
-        pub memory_gi_b_per_v_cpu: Option<MemoryGiBPerVCpuRequest>,
+        pub memory_gib_per_vcpu: Option<MemoryGiBPerVCpuRequest>,
         /// `MemoryMiB`. Required.
         #[serde(rename = "MemoryMiB")]
-        pub memory_mi_b: MemoryMiBRequest,
+        pub memory_mib: MemoryMiBRequest,
         /// `NetworkBandwidthGbps`.
         #[serde(rename = "NetworkBandwidthGbps")]
         pub network_bandwidth_gbps: Option<NetworkBandwidthGbpsRequest>,
@@ -913,14 +913,14 @@ pub mod capacity_provider {
         pub total_local_storage_gb: Option<TotalLocalStorageGBRequest>,
         /// `VCpuCount`. Required.
         #[serde(rename = "VCpuCount")]
-        pub v_cpu_count: VCpuCountRangeRequest,
+        pub vcpu_count: VCpuCountRangeRequest,
     }
 
     impl InstanceRequirementsRequest {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(memory_mi_b: MemoryMiBRequest, v_cpu_count: VCpuCountRangeRequest) -> Self {
-            InstanceRequirementsRequest { accelerator_count: None, accelerator_manufacturers: None, accelerator_names: None, accelerator_total_memory_mi_b: None, accelerator_types: None, allowed_instance_types: None, bare_metal: None, baseline_ebs_bandwidth_mbps: None, burstable_performance: None, cpu_manufacturers: None, excluded_instance_types: None, instance_generations: None, local_storage: None, local_storage_types: None, max_spot_price_as_percentage_of_optimal_on_demand_price: None, memory_gi_b_per_v_cpu: None, memory_mi_b, network_bandwidth_gbps: None, network_interface_count: None, on_demand_max_price_percentage_over_lowest_price: None, require_hibernate_support: None, spot_max_price_percentage_over_lowest_price: None, total_local_storage_gb: None, v_cpu_count }
+        pub fn new(memory_mib: MemoryMiBRequest, vcpu_count: VCpuCountRangeRequest) -> Self {
+            InstanceRequirementsRequest { accelerator_count: None, accelerator_manufacturers: None, accelerator_names: None, accelerator_total_memory_mib: None, accelerator_types: None, allowed_instance_types: None, bare_metal: None, baseline_ebs_bandwidth_mbps: None, burstable_performance: None, cpu_manufacturers: None, excluded_instance_types: None, instance_generations: None, local_storage: None, local_storage_types: None, max_spot_price_as_percentage_of_optimal_on_demand_price: None, memory_gib_per_vcpu: None, memory_mib, network_bandwidth_gbps: None, network_interface_count: None, on_demand_max_price_percentage_over_lowest_price: None, require_hibernate_support: None, spot_max_price_percentage_over_lowest_price: None, total_local_storage_gb: None, vcpu_count }
         }
     }
 
@@ -967,14 +967,14 @@ pub mod capacity_provider {
     pub struct ManagedInstancesStorageConfiguration {
         /// `StorageSizeGiB`. Required.
         #[serde(rename = "StorageSizeGiB")]
-        pub storage_size_gi_b: Value,
+        pub storage_size_gib: Value,
     }
 
     impl ManagedInstancesStorageConfiguration {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(storage_size_gi_b: impl Into<Value>) -> Self {
-            ManagedInstancesStorageConfiguration { storage_size_gi_b: storage_size_gi_b.into() }
+        pub fn new(storage_size_gib: impl Into<Value>) -> Self {
+            ManagedInstancesStorageConfiguration { storage_size_gib: storage_size_gib.into() }
         }
     }
 
@@ -3232,7 +3232,7 @@ pub mod service {
         pub role_arn: Value,
         /// The size of the volume in GiB. You must specify either a volume size or a snapshot ID. If you specify a snapshot ID, the snapshot size is used for the volume size by default. You can optionally specify a volume size greater than or equal to the snapshot size.
         #[serde(rename = "SizeInGiB")]
-        pub size_in_gi_b: Option<Value>,
+        pub size_in_gib: Option<Value>,
         /// The snapshot that Amazon ECS uses to create volumes for attachment to tasks maintained by the service. You must specify either ``snapshotId`` or ``sizeInGiB`` in your volume configuration. This parameter maps 1:1 with the ``SnapshotId`` parameter of the \[CreateVolume API\](https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateVolume.html) in the *Amazon EC2 API Reference*.
         #[serde(rename = "SnapshotId")]
         pub snapshot_id: Option<Value>,
@@ -3254,7 +3254,7 @@ pub mod service {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
         pub fn new(role_arn: impl Into<Value>) -> Self {
-            ServiceManagedEBSVolumeConfiguration { encrypted: None, filesystem_type: None, iops: None, kms_key_id: None, role_arn: role_arn.into(), size_in_gi_b: None, snapshot_id: None, tag_specifications: None, throughput: None, volume_initialization_rate: None, volume_type: None }
+            ServiceManagedEBSVolumeConfiguration { encrypted: None, filesystem_type: None, iops: None, kms_key_id: None, role_arn: role_arn.into(), size_in_gib: None, snapshot_id: None, tag_specifications: None, throughput: None, volume_initialization_rate: None, volume_type: None }
         }
     }
 
@@ -3789,7 +3789,7 @@ pub mod task_definition {
     pub struct EphemeralStorage {
         /// The total amount, in GiB, of ephemeral storage to set for the task. The minimum supported value is ``21`` GiB and the maximum supported value is ``200`` GiB.
         #[serde(rename = "SizeInGiB")]
-        pub size_in_gi_b: Option<Value>,
+        pub size_in_gib: Option<Value>,
     }
 
     /// `InferenceAccelerator`.
@@ -4152,7 +4152,7 @@ pub mod task_definition {
         pub efs_volume_configuration: Option<EFSVolumeConfiguration>,
         /// This parameter is specified when you use Amazon FSx for Windows File Server file system for task storage.
         #[serde(rename = "FSxWindowsFileServerVolumeConfiguration")]
-        pub f_sx_windows_file_server_volume_configuration: Option<FSxWindowsFileServerVolumeConfiguration>,
+        pub fsx_windows_file_server_volume_configuration: Option<FSxWindowsFileServerVolumeConfiguration>,
         /// This parameter is specified when you use bind mount host volumes. The contents of the ``host`` parameter determine whether your bind mount host volume persists on the host container instance and where it's stored. If the ``host`` parameter is empty, then the Docker daemon assigns a host path for your data volume.
         #[serde(rename = "Host")]
         pub host: Option<HostVolumeProperties>,

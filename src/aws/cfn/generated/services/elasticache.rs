@@ -553,7 +553,7 @@ pub struct CfnReplicationGroup {
     pub port: Option<Value>,
     /// A list of EC2 Availability Zones in which the replication group's clusters are created. The order of the Availability Zones in the list is the order in which clusters are allocated. The primary cluster is created in the first AZ in the list. This parameter is not used if there is more than one node group (shard). You should use NodeGroupConfiguration instead.
     #[serde(rename = "PreferredCacheClusterAZs")]
-    pub preferred_cache_cluster_a_zs: Option<Vec<Value>>,
+    pub preferred_cache_cluster_azs: Option<Vec<Value>>,
     /// Specifies the weekly time range during which maintenance on the cluster is performed. It is specified as a range in the format ddd:hh24:mi-ddd:hh24:mi (24H Clock UTC). The minimum maintenance window is a 60 minute period.
     #[serde(rename = "PreferredMaintenanceWindow")]
     pub preferred_maintenance_window: Option<Value>,
@@ -605,7 +605,7 @@ impl CfnReplicationGroup {
     /// With the required properties; the others unset.
     #[allow(clippy::too_many_arguments)]
     pub fn new(replication_group_description: impl Into<Value>) -> Self {
-        CfnReplicationGroup { at_rest_encryption_enabled: None, auth_token: None, auto_minor_version_upgrade: None, automatic_failover_enabled: None, cache_node_type: None, cache_parameter_group_name: None, cache_security_group_names: None, cache_subnet_group_name: None, cluster_mode: None, data_tiering_enabled: None, durability: None, engine: None, engine_version: None, global_replication_group_id: None, ip_discovery: None, kms_key_id: None, log_delivery_configurations: None, multi_az_enabled: None, network_type: None, node_group_configuration: None, notification_topic_arn: None, num_cache_clusters: None, num_node_groups: None, port: None, preferred_cache_cluster_a_zs: None, preferred_maintenance_window: None, primary_cluster_id: None, replicas_per_node_group: None, replication_group_description: replication_group_description.into(), replication_group_id: None, security_group_ids: None, snapshot_arns: None, snapshot_name: None, snapshot_retention_limit: None, snapshot_window: None, snapshotting_cluster_id: None, tags: None, transit_encryption_enabled: None, transit_encryption_mode: None, user_group_ids: None }
+        CfnReplicationGroup { at_rest_encryption_enabled: None, auth_token: None, auto_minor_version_upgrade: None, automatic_failover_enabled: None, cache_node_type: None, cache_parameter_group_name: None, cache_security_group_names: None, cache_subnet_group_name: None, cluster_mode: None, data_tiering_enabled: None, durability: None, engine: None, engine_version: None, global_replication_group_id: None, ip_discovery: None, kms_key_id: None, log_delivery_configurations: None, multi_az_enabled: None, network_type: None, node_group_configuration: None, notification_topic_arn: None, num_cache_clusters: None, num_node_groups: None, port: None, preferred_cache_cluster_azs: None, preferred_maintenance_window: None, primary_cluster_id: None, replicas_per_node_group: None, replication_group_description: replication_group_description.into(), replication_group_id: None, security_group_ids: None, snapshot_arns: None, snapshot_name: None, snapshot_retention_limit: None, snapshot_window: None, snapshotting_cluster_id: None, tags: None, transit_encryption_enabled: None, transit_encryption_mode: None, user_group_ids: None }
     }
 }
 

@@ -794,10 +794,10 @@ pub mod load_balancer {
         pub allocation_id: Option<Value>,
         /// \[Network Load Balancers\] The IPv6 address.
         #[serde(rename = "IPv6Address")]
-        pub i_pv6_address: Option<Value>,
+        pub ipv6_address: Option<Value>,
         /// \[Network Load Balancers\] The private IPv4 address for an internal load balancer.
         #[serde(rename = "PrivateIPv4Address")]
-        pub private_i_pv4_address: Option<Value>,
+        pub private_ipv4_address: Option<Value>,
         /// \[Network Load Balancers with UDP listeners\] The IPv6 prefix to use for source NAT. Specify an IPv6 prefix (/80 netmask) from the subnet CIDR block or ``auto_assigned`` to use an IPv6 prefix selected at random from the subnet CIDR block.
         #[serde(rename = "SourceNatIpv6Prefix")]
         pub source_nat_ipv6_prefix: Option<Value>,
@@ -810,7 +810,7 @@ pub mod load_balancer {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
         pub fn new(subnet_id: impl Into<Value>) -> Self {
-            SubnetMapping { allocation_id: None, i_pv6_address: None, private_i_pv4_address: None, source_nat_ipv6_prefix: None, subnet_id: subnet_id.into() }
+            SubnetMapping { allocation_id: None, ipv6_address: None, private_ipv4_address: None, source_nat_ipv6_prefix: None, subnet_id: subnet_id.into() }
         }
     }
 

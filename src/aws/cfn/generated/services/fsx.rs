@@ -465,7 +465,7 @@ pub mod file_system {
     pub struct DataReadCacheConfiguration {
         /// `SizeGiB`.
         #[serde(rename = "SizeGiB")]
-        pub size_gi_b: Option<Value>,
+        pub size_gib: Option<Value>,
         /// `SizingMode`.
         #[serde(rename = "SizingMode")]
         pub sizing_mode: Option<Value>,
@@ -625,7 +625,7 @@ pub mod file_system {
     pub struct ReadCacheConfiguration {
         /// `SizeGiB`.
         #[serde(rename = "SizeGiB")]
-        pub size_gi_b: Option<Value>,
+        pub size_gib: Option<Value>,
         /// `SizingMode`.
         #[serde(rename = "SizingMode")]
         pub sizing_mode: Option<Value>,
@@ -658,7 +658,7 @@ pub mod file_system {
         pub id: Option<Value>,
         /// `StorageCapacityQuotaGiB`.
         #[serde(rename = "StorageCapacityQuotaGiB")]
-        pub storage_capacity_quota_gi_b: Option<Value>,
+        pub storage_capacity_quota_gib: Option<Value>,
         /// `Type`.
         #[serde(rename = "Type")]
         pub r#type: Option<Value>,
@@ -1660,7 +1660,7 @@ pub mod volume {
         pub id: Value,
         /// The user or group's storage quota, in gibibytes (GiB). Required.
         #[serde(rename = "StorageCapacityQuotaGiB")]
-        pub storage_capacity_quota_gi_b: Value,
+        pub storage_capacity_quota_gib: Value,
         /// Specifies whether the quota applies to a user or group. Required.
         #[serde(rename = "Type")]
         pub r#type: UserAndGroupQuotasType,
@@ -1669,8 +1669,8 @@ pub mod volume {
     impl UserAndGroupQuotas {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(id: impl Into<Value>, storage_capacity_quota_gi_b: impl Into<Value>, r#type: UserAndGroupQuotasType) -> Self {
-            UserAndGroupQuotas { id: id.into(), storage_capacity_quota_gi_b: storage_capacity_quota_gi_b.into(), r#type }
+        pub fn new(id: impl Into<Value>, storage_capacity_quota_gib: impl Into<Value>, r#type: UserAndGroupQuotasType) -> Self {
+            UserAndGroupQuotas { id: id.into(), storage_capacity_quota_gib: storage_capacity_quota_gib.into(), r#type }
         }
     }
 
@@ -1703,10 +1703,10 @@ pub mod volume {
         pub record_size_ki_b: Option<Value>,
         /// Sets the maximum storage size in gibibytes (GiB) for the volume. You can specify a quota that is larger than the storage on the parent volume. A volume quota limits the amount of storage that the volume can consume to the configured amount, but does not guarantee the space will be available on the parent volume. To guarantee quota space, you must also set StorageCapacityReservationGiB.
         #[serde(rename = "StorageCapacityQuotaGiB")]
-        pub storage_capacity_quota_gi_b: Option<Value>,
+        pub storage_capacity_quota_gib: Option<Value>,
         /// Specifies the amount of storage in gibibytes (GiB) to reserve from the parent volume. Setting StorageCapacityReservationGiB guarantees that the specified amount of storage space on the parent volume will always be available for the volume. You can't reserve more storage than the parent volume has. To not specify a storage capacity reservation, set this to 0 or -1.
         #[serde(rename = "StorageCapacityReservationGiB")]
-        pub storage_capacity_reservation_gi_b: Option<Value>,
+        pub storage_capacity_reservation_gib: Option<Value>,
         /// Configures how much storage users and groups can use on the volume.
         #[serde(rename = "UserAndGroupQuotas")]
         pub user_and_group_quotas: Option<Vec<UserAndGroupQuotas>>,
@@ -1716,7 +1716,7 @@ pub mod volume {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
         pub fn new(parent_volume_id: impl Into<Value>) -> Self {
-            OpenZFSConfiguration { copy_tags_to_snapshots: None, data_compression_type: None, nfs_exports: None, options: None, origin_snapshot: None, parent_volume_id: parent_volume_id.into(), read_only: None, record_size_ki_b: None, storage_capacity_quota_gi_b: None, storage_capacity_reservation_gi_b: None, user_and_group_quotas: None }
+            OpenZFSConfiguration { copy_tags_to_snapshots: None, data_compression_type: None, nfs_exports: None, options: None, origin_snapshot: None, parent_volume_id: parent_volume_id.into(), read_only: None, record_size_ki_b: None, storage_capacity_quota_gib: None, storage_capacity_reservation_gib: None, user_and_group_quotas: None }
         }
     }
 

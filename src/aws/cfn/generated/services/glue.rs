@@ -684,13 +684,13 @@ pub mod connection {
         pub authorization_code_properties: Option<AuthorizationCodeProperties>,
         /// The OAuth2 client app used for the connection.
         #[serde(rename = "OAuth2ClientApplication")]
-        pub o_auth2_client_application: Option<OAuth2ClientApplication>,
+        pub oauth2_client_application: Option<OAuth2ClientApplication>,
         /// A structure containing the OAuth2 credentials used in the authentication configuration.
         #[serde(rename = "OAuth2Credentials")]
-        pub o_auth2_credentials: Option<OAuth2Credentials>,
+        pub oauth2_credentials: Option<OAuth2Credentials>,
         /// The grant type used in the authentication configuration.
         #[serde(rename = "OAuth2GrantType")]
-        pub o_auth2_grant_type: Option<OAuth2GrantType>,
+        pub oauth2_grant_type: Option<OAuth2GrantType>,
         /// The URL used in the authentication configuration.
         #[serde(rename = "TokenUrl")]
         pub token_url: Option<Value>,
@@ -716,7 +716,7 @@ pub mod connection {
         pub kms_key_arn: Option<Value>,
         /// A structure containing properties for OAuth2 in the CreateConnection request.
         #[serde(rename = "OAuth2Properties")]
-        pub o_auth2_properties: Option<OAuth2Properties>,
+        pub oauth2_properties: Option<OAuth2Properties>,
         /// The secret manager ARN to store credentials in the CreateConnection request.
         #[serde(rename = "SecretArn")]
         pub secret_arn: Option<Value>,
@@ -726,7 +726,7 @@ pub mod connection {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
         pub fn new(authentication_type: AuthenticationType) -> Self {
-            AuthenticationConfiguration { authentication_type, basic_authentication_credentials: None, custom_authentication_credentials: None, kms_key_arn: None, o_auth2_properties: None, secret_arn: None }
+            AuthenticationConfiguration { authentication_type, basic_authentication_credentials: None, custom_authentication_credentials: None, kms_key_arn: None, oauth2_properties: None, secret_arn: None }
         }
     }
 
@@ -1485,14 +1485,14 @@ pub mod connection_type {
         pub jwt_bearer_properties: Option<JWTBearerProperties>,
         /// The OAuth2 grant type to use. Required.
         #[serde(rename = "OAuth2GrantType")]
-        pub o_auth2_grant_type: OAuth2GrantType,
+        pub oauth2_grant_type: OAuth2GrantType,
     }
 
     impl ConnectorOAuth2Properties {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(o_auth2_grant_type: OAuth2GrantType) -> Self {
-            ConnectorOAuth2Properties { authorization_code_properties: None, client_credentials_properties: None, jwt_bearer_properties: None, o_auth2_grant_type }
+        pub fn new(oauth2_grant_type: OAuth2GrantType) -> Self {
+            ConnectorOAuth2Properties { authorization_code_properties: None, client_credentials_properties: None, jwt_bearer_properties: None, oauth2_grant_type }
         }
     }
 
@@ -1510,14 +1510,14 @@ pub mod connection_type {
         pub custom_authentication_properties: Option<CustomAuthenticationProperties>,
         /// OAuth2 configuration container.
         #[serde(rename = "OAuth2Properties")]
-        pub o_auth2_properties: Option<ConnectorOAuth2Properties>,
+        pub oauth2_properties: Option<ConnectorOAuth2Properties>,
     }
 
     impl ConnectorAuthenticationConfiguration {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
         pub fn new(authentication_types: Vec<AuthenticationTypes>) -> Self {
-            ConnectorAuthenticationConfiguration { authentication_types, basic_authentication_properties: None, custom_authentication_properties: None, o_auth2_properties: None }
+            ConnectorAuthenticationConfiguration { authentication_types, basic_authentication_properties: None, custom_authentication_properties: None, oauth2_properties: None }
         }
     }
 

@@ -1410,14 +1410,14 @@ pub mod task {
         pub storage_class: StorageClass,
         /// Storage volume size in GiB. Required.
         #[serde(rename = "StorageSizeInGiB")]
-        pub storage_size_in_gi_b: Value,
+        pub storage_size_in_gib: Value,
     }
 
     impl EphemeralStorageConfiguration {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(storage_class: StorageClass, storage_size_in_gi_b: impl Into<Value>) -> Self {
-            EphemeralStorageConfiguration { storage_class, storage_size_in_gi_b: storage_size_in_gi_b.into() }
+        pub fn new(storage_class: StorageClass, storage_size_in_gib: impl Into<Value>) -> Self {
+            EphemeralStorageConfiguration { storage_class, storage_size_in_gib: storage_size_in_gib.into() }
         }
     }
 

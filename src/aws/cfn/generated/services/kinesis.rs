@@ -588,7 +588,7 @@ pub struct CfnStream {
     pub tags: Option<Vec<stream::Tag>>,
     /// Target warm throughput in MiB/s for the stream. This property can ONLY be set when StreamMode is ON_DEMAND.
     #[serde(rename = "WarmThroughputMiBps")]
-    pub warm_throughput_mi_bps: Option<Value>,
+    pub warm_throughput_mibps: Option<Value>,
 }
 
 impl crate::core::CfnResource for CfnStream {

@@ -24,7 +24,7 @@ pub mod delivery_stream {
         pub interval_in_seconds: Option<Value>,
         /// `SizeInMBs`.
         #[serde(rename = "SizeInMBs")]
-        pub size_in_m_bs: Option<Value>,
+        pub size_in_mbs: Option<Value>,
     }
 
     /// `CloudWatchLoggingOptions`.
@@ -178,7 +178,7 @@ pub mod delivery_stream {
         pub interval_in_seconds: Option<Value>,
         /// `SizeInMBs`.
         #[serde(rename = "SizeInMBs")]
-        pub size_in_m_bs: Option<Value>,
+        pub size_in_mbs: Option<Value>,
     }
 
     /// The values `CompressionFormat` takes.
@@ -346,7 +346,7 @@ pub mod delivery_stream {
         pub interval_in_seconds: Option<Value>,
         /// `SizeInMBs`.
         #[serde(rename = "SizeInMBs")]
-        pub size_in_m_bs: Option<Value>,
+        pub size_in_mbs: Option<Value>,
     }
 
     /// The values `DefaultDocumentIdFormat` takes.
@@ -683,7 +683,7 @@ pub mod delivery_stream {
     pub struct DirectPutSourceConfiguration {
         /// `ThroughputHintInMBs`.
         #[serde(rename = "ThroughputHintInMBs")]
-        pub throughput_hint_in_m_bs: Option<Value>,
+        pub throughput_hint_in_mbs: Option<Value>,
     }
 
     /// `ElasticsearchBufferingHints`.
@@ -694,7 +694,7 @@ pub mod delivery_stream {
         pub interval_in_seconds: Option<Value>,
         /// `SizeInMBs`.
         #[serde(rename = "SizeInMBs")]
-        pub size_in_m_bs: Option<Value>,
+        pub size_in_mbs: Option<Value>,
     }
 
     /// The values `ElasticsearchDestinationConfigurationIndexRotationPeriod` takes.
@@ -1535,7 +1535,7 @@ pub mod delivery_stream {
         pub interval_in_seconds: Option<Value>,
         /// `SizeInMBs`.
         #[serde(rename = "SizeInMBs")]
-        pub size_in_m_bs: Option<Value>,
+        pub size_in_mbs: Option<Value>,
     }
 
     /// The values `DataLoadingOption` takes.
@@ -1679,7 +1679,7 @@ pub mod delivery_stream {
         pub interval_in_seconds: Option<Value>,
         /// `SizeInMBs`.
         #[serde(rename = "SizeInMBs")]
-        pub size_in_m_bs: Option<Value>,
+        pub size_in_mbs: Option<Value>,
     }
 
     /// The values `HECEndpointType` takes.

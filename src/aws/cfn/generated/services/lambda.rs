@@ -242,7 +242,7 @@ pub mod capacity_provider {
     pub struct CapacityProviderScalingConfig {
         /// The maximum number of vCPUs that the capacity provider can provision across all compute instances.
         #[serde(rename = "MaxVCpuCount")]
-        pub max_v_cpu_count: Option<Value>,
+        pub max_vcpu_count: Option<Value>,
         /// The scaling mode that determines how the capacity provider responds to changes in demand.
         #[serde(rename = "ScalingMode")]
         pub scaling_mode: Option<CapacityProviderScalingMode>,
@@ -1039,7 +1039,7 @@ pub mod function {
         pub capacity_provider_arn: Value,
         /// The amount of memory in GiB allocated per vCPU for execution environments.
         #[serde(rename = "ExecutionEnvironmentMemoryGiBPerVCpu")]
-        pub execution_environment_memory_gi_b_per_v_cpu: Option<Value>,
+        pub execution_environment_memory_gib_per_vcpu: Option<Value>,
         /// The maximum number of concurrent executions that can run on each execution environment.
         #[serde(rename = "PerExecutionEnvironmentMaxConcurrency")]
         pub per_execution_environment_max_concurrency: Option<Value>,
@@ -1049,7 +1049,7 @@ pub mod function {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
         pub fn new(capacity_provider_arn: impl Into<Value>) -> Self {
-            LambdaManagedInstancesCapacityProviderConfig { capacity_provider_arn: capacity_provider_arn.into(), execution_environment_memory_gi_b_per_v_cpu: None, per_execution_environment_max_concurrency: None }
+            LambdaManagedInstancesCapacityProviderConfig { capacity_provider_arn: capacity_provider_arn.into(), execution_environment_memory_gib_per_vcpu: None, per_execution_environment_max_concurrency: None }
         }
     }
 
@@ -2124,14 +2124,14 @@ pub mod microvm_image {
     pub struct Resources {
         /// `MinimumMemoryInMiB`. Required.
         #[serde(rename = "MinimumMemoryInMiB")]
-        pub minimum_memory_in_mi_b: Value,
+        pub minimum_memory_in_mib: Value,
     }
 
     impl Resources {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(minimum_memory_in_mi_b: impl Into<Value>) -> Self {
-            Resources { minimum_memory_in_mi_b: minimum_memory_in_mi_b.into() }
+        pub fn new(minimum_memory_in_mib: impl Into<Value>) -> Self {
+            Resources { minimum_memory_in_mib: minimum_memory_in_mib.into() }
         }
     }
 

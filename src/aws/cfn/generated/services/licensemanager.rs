@@ -489,7 +489,7 @@ pub mod license_asset_group {
 pub struct CfnLicenseAssetGroup {
     /// ARNs of associated license asset rulesets. Required.
     #[serde(rename = "AssociatedLicenseAssetRulesetARNs")]
-    pub associated_license_asset_ruleset_ar_ns: Vec<Value>,
+    pub associated_license_asset_ruleset_arns: Vec<Value>,
     /// License asset group description.
     #[serde(rename = "Description")]
     pub description: Option<Value>,
@@ -510,8 +510,8 @@ pub struct CfnLicenseAssetGroup {
 impl CfnLicenseAssetGroup {
     /// With the required properties; the others unset.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(associated_license_asset_ruleset_ar_ns: Vec<Value>, license_asset_group_configurations: Vec<license_asset_group::LicenseAssetGroupConfiguration>, name: impl Into<Value>) -> Self {
-        CfnLicenseAssetGroup { associated_license_asset_ruleset_ar_ns, description: None, license_asset_group_configurations, name: name.into(), properties: None, tags: None }
+    pub fn new(associated_license_asset_ruleset_arns: Vec<Value>, license_asset_group_configurations: Vec<license_asset_group::LicenseAssetGroupConfiguration>, name: impl Into<Value>) -> Self {
+        CfnLicenseAssetGroup { associated_license_asset_ruleset_arns, description: None, license_asset_group_configurations, name: name.into(), properties: None, tags: None }
     }
 }
 

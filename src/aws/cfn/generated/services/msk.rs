@@ -1479,7 +1479,7 @@ pub mod replicator {
         pub mtls: Option<KafkaClusterMtlsAuthentication>,
         /// Details for client authentication using SASL/OAUTHBEARER.
         #[serde(rename = "SaslOAuthBearer")]
-        pub sasl_o_auth_bearer: Option<KafkaClusterSaslOAuthBearerAuthentication>,
+        pub sasl_oauth_bearer: Option<KafkaClusterSaslOAuthBearerAuthentication>,
         /// Details for SASL/SCRAM client authentication.
         #[serde(rename = "SaslScram")]
         pub sasl_scram: Option<KafkaClusterSaslScramAuthentication>,

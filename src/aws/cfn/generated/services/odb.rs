@@ -186,7 +186,7 @@ pub mod cloud_autonomous_vm_cluster {
 pub struct CfnCloudAutonomousVmCluster {
     /// The data storage size allocated for Autonomous Databases in the Autonomous VM cluster, in TB.
     #[serde(rename = "AutonomousDataStorageSizeInTBs")]
-    pub autonomous_data_storage_size_in_t_bs: Option<Value>,
+    pub autonomous_data_storage_size_in_tbs: Option<Value>,
     /// The unique identifier of the Cloud Exadata Infrastructure containing this Autonomous VM cluster.
     #[serde(rename = "CloudExadataInfrastructureId")]
     pub cloud_exadata_infrastructure_id: Option<Value>,
@@ -216,7 +216,7 @@ pub struct CfnCloudAutonomousVmCluster {
     pub maintenance_window: Option<cloud_autonomous_vm_cluster::MaintenanceWindow>,
     /// The amount of memory allocated per Oracle Compute Unit, in GB.
     #[serde(rename = "MemoryPerOracleComputeUnitInGBs")]
-    pub memory_per_oracle_compute_unit_in_g_bs: Option<Value>,
+    pub memory_per_oracle_compute_unit_in_gbs: Option<Value>,
     /// The unique identifier of the ODB network associated with this Autonomous VM cluster.
     #[serde(rename = "OdbNetworkId")]
     pub odb_network_id: Option<Value>,
@@ -259,7 +259,7 @@ impl crate::core::ResourceRef<CfnCloudAutonomousVmCluster> {
         self.attr("AutonomousDataStoragePercentage")
     }
     /// `Fn::GetAtt` `AvailableAutonomousDataStorageSizeInTBs`.
-    pub fn attr_available_autonomous_data_storage_size_in_t_bs(&self) -> Value {
+    pub fn attr_available_autonomous_data_storage_size_in_tbs(&self) -> Value {
         self.attr("AvailableAutonomousDataStorageSizeInTBs")
     }
     /// `Fn::GetAtt` `AvailableContainerDatabases`.
@@ -283,15 +283,15 @@ impl crate::core::ResourceRef<CfnCloudAutonomousVmCluster> {
         self.attr("CpuPercentage")
     }
     /// `Fn::GetAtt` `DataStorageSizeInGBs`.
-    pub fn attr_data_storage_size_in_g_bs(&self) -> Value {
+    pub fn attr_data_storage_size_in_gbs(&self) -> Value {
         self.attr("DataStorageSizeInGBs")
     }
     /// `Fn::GetAtt` `DataStorageSizeInTBs`.
-    pub fn attr_data_storage_size_in_t_bs(&self) -> Value {
+    pub fn attr_data_storage_size_in_tbs(&self) -> Value {
         self.attr("DataStorageSizeInTBs")
     }
     /// `Fn::GetAtt` `DbNodeStorageSizeInGBs`.
-    pub fn attr_db_node_storage_size_in_g_bs(&self) -> Value {
+    pub fn attr_db_node_storage_size_in_gbs(&self) -> Value {
         self.attr("DbNodeStorageSizeInGBs")
     }
     /// `Fn::GetAtt` `Domain`.
@@ -299,7 +299,7 @@ impl crate::core::ResourceRef<CfnCloudAutonomousVmCluster> {
         self.attr("Domain")
     }
     /// `Fn::GetAtt` `ExadataStorageInTBsLowestScaledValue`.
-    pub fn attr_exadata_storage_in_t_bs_lowest_scaled_value(&self) -> Value {
+    pub fn attr_exadata_storage_in_tbs_lowest_scaled_value(&self) -> Value {
         self.attr("ExadataStorageInTBsLowestScaledValue")
     }
     /// `Fn::GetAtt` `Hostname`.
@@ -319,7 +319,7 @@ impl crate::core::ResourceRef<CfnCloudAutonomousVmCluster> {
         self.attr("MaxAcdsLowestScaledValue")
     }
     /// `Fn::GetAtt` `MemorySizeInGBs`.
-    pub fn attr_memory_size_in_g_bs(&self) -> Value {
+    pub fn attr_memory_size_in_gbs(&self) -> Value {
         self.attr("MemorySizeInGBs")
     }
     /// `Fn::GetAtt` `NodeCount`.
@@ -483,7 +483,7 @@ impl crate::core::ResourceRef<CfnCloudExadataInfrastructure> {
         self.attr("AdditionalStorageCount")
     }
     /// `Fn::GetAtt` `AvailableStorageSizeInGBs`.
-    pub fn attr_available_storage_size_in_g_bs(&self) -> Value {
+    pub fn attr_available_storage_size_in_gbs(&self) -> Value {
         self.attr("AvailableStorageSizeInGBs")
     }
     /// `Fn::GetAtt` `CloudExadataInfrastructureArn`.
@@ -503,11 +503,11 @@ impl crate::core::ResourceRef<CfnCloudExadataInfrastructure> {
         self.attr("CpuCount")
     }
     /// `Fn::GetAtt` `DataStorageSizeInTBs`.
-    pub fn attr_data_storage_size_in_t_bs(&self) -> Value {
+    pub fn attr_data_storage_size_in_tbs(&self) -> Value {
         self.attr("DataStorageSizeInTBs")
     }
     /// `Fn::GetAtt` `DbNodeStorageSizeInGBs`.
-    pub fn attr_db_node_storage_size_in_g_bs(&self) -> Value {
+    pub fn attr_db_node_storage_size_in_gbs(&self) -> Value {
         self.attr("DbNodeStorageSizeInGBs")
     }
     /// `Fn::GetAtt` `DbServerVersion`.
@@ -519,19 +519,19 @@ impl crate::core::ResourceRef<CfnCloudExadataInfrastructure> {
         self.attr("MaxCpuCount")
     }
     /// `Fn::GetAtt` `MaxDataStorageInTBs`.
-    pub fn attr_max_data_storage_in_t_bs(&self) -> Value {
+    pub fn attr_max_data_storage_in_tbs(&self) -> Value {
         self.attr("MaxDataStorageInTBs")
     }
     /// `Fn::GetAtt` `MaxDbNodeStorageSizeInGBs`.
-    pub fn attr_max_db_node_storage_size_in_g_bs(&self) -> Value {
+    pub fn attr_max_db_node_storage_size_in_gbs(&self) -> Value {
         self.attr("MaxDbNodeStorageSizeInGBs")
     }
     /// `Fn::GetAtt` `MaxMemoryInGBs`.
-    pub fn attr_max_memory_in_g_bs(&self) -> Value {
+    pub fn attr_max_memory_in_gbs(&self) -> Value {
         self.attr("MaxMemoryInGBs")
     }
     /// `Fn::GetAtt` `MemorySizeInGBs`.
-    pub fn attr_memory_size_in_g_bs(&self) -> Value {
+    pub fn attr_memory_size_in_gbs(&self) -> Value {
         self.attr("MemorySizeInGBs")
     }
     /// `Fn::GetAtt` `OciResourceAnchorName`.
@@ -551,7 +551,7 @@ impl crate::core::ResourceRef<CfnCloudExadataInfrastructure> {
         self.attr("StorageServerVersion")
     }
     /// `Fn::GetAtt` `TotalStorageSizeInGBs`.
-    pub fn attr_total_storage_size_in_g_bs(&self) -> Value {
+    pub fn attr_total_storage_size_in_gbs(&self) -> Value {
         self.attr("TotalStorageSizeInGBs")
     }
     /// `Fn::GetAtt` `DbServerIds`.
@@ -601,7 +601,7 @@ pub mod cloud_vm_cluster {
         pub db_node_id: Option<Value>,
         /// The amount of local node storage, in gigabytes (GB), that's allocated on the DB node.
         #[serde(rename = "DbNodeStorageSizeInGBs")]
-        pub db_node_storage_size_in_g_bs: Option<Value>,
+        pub db_node_storage_size_in_gbs: Option<Value>,
         /// The unique identifier of the database server that's associated with the DB node. Required.
         #[serde(rename = "DbServerId")]
         pub db_server_id: Value,
@@ -616,7 +616,7 @@ pub mod cloud_vm_cluster {
         pub hostname: Option<Value>,
         /// The amount of memory, in gigabytes (GB), that allocated on the DB node.
         #[serde(rename = "MemorySizeInGBs")]
-        pub memory_size_in_g_bs: Option<Value>,
+        pub memory_size_in_gbs: Option<Value>,
         /// The OCID of the DB node.
         #[serde(rename = "Ocid")]
         pub ocid: Option<Value>,
@@ -638,7 +638,7 @@ pub mod cloud_vm_cluster {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
         pub fn new(db_server_id: impl Into<Value>) -> Self {
-            DbNode { backup_ip_id: None, backup_vnic2_id: None, cpu_core_count: None, db_node_arn: None, db_node_id: None, db_node_storage_size_in_g_bs: None, db_server_id: db_server_id.into(), db_system_id: None, host_ip_id: None, hostname: None, memory_size_in_g_bs: None, ocid: None, status: None, tags: None, vnic2_id: None, vnic_id: None }
+            DbNode { backup_ip_id: None, backup_vnic2_id: None, cpu_core_count: None, db_node_arn: None, db_node_id: None, db_node_storage_size_in_gbs: None, db_server_id: db_server_id.into(), db_system_id: None, host_ip_id: None, hostname: None, memory_size_in_gbs: None, ocid: None, status: None, tags: None, vnic2_id: None, vnic_id: None }
         }
     }
 
@@ -665,10 +665,10 @@ pub struct CfnCloudVmCluster {
     pub data_collection_options: Option<cloud_vm_cluster::DataCollectionOptions>,
     /// The size of the data disk group, in terabytes (TB), that's allocated for the VM cluster.
     #[serde(rename = "DataStorageSizeInTBs")]
-    pub data_storage_size_in_t_bs: Option<Value>,
+    pub data_storage_size_in_tbs: Option<Value>,
     /// The amount of local node storage, in gigabytes (GB), that's allocated for the VM cluster.
     #[serde(rename = "DbNodeStorageSizeInGBs")]
-    pub db_node_storage_size_in_g_bs: Option<Value>,
+    pub db_node_storage_size_in_gbs: Option<Value>,
     /// The DB nodes that are implicitly created and managed as part of this VM Cluster.
     #[serde(rename = "DbNodes")]
     pub db_nodes: Option<Vec<cloud_vm_cluster::DbNode>>,
@@ -698,7 +698,7 @@ pub struct CfnCloudVmCluster {
     pub license_model: Option<cloud_vm_cluster::LicenseModel>,
     /// The amount of memory, in gigabytes (GB), that's allocated for the VM cluster.
     #[serde(rename = "MemorySizeInGBs")]
-    pub memory_size_in_g_bs: Option<Value>,
+    pub memory_size_in_gbs: Option<Value>,
     /// The unique identifier of the ODB network for the VM cluster.
     #[serde(rename = "OdbNetworkId")]
     pub odb_network_id: Option<Value>,
@@ -777,7 +777,7 @@ impl crate::core::ResourceRef<CfnCloudVmCluster> {
         self.attr("Shape")
     }
     /// `Fn::GetAtt` `StorageSizeInGBs`.
-    pub fn attr_storage_size_in_g_bs(&self) -> Value {
+    pub fn attr_storage_size_in_gbs(&self) -> Value {
         self.attr("StorageSizeInGBs")
     }
     /// `Fn::GetAtt` `VipIds`.

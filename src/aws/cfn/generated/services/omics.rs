@@ -562,7 +562,7 @@ pub struct CfnSequenceStore {
     pub description: Option<Value>,
     /// `ETagAlgorithmFamily`.
     #[serde(rename = "ETagAlgorithmFamily")]
-    pub e_tag_algorithm_family: Option<sequence_store::ETagAlgorithmFamily>,
+    pub etag_algorithm_family: Option<sequence_store::ETagAlgorithmFamily>,
     /// An S3 location that is used to store files that have failed a direct upload.
     #[serde(rename = "FallbackLocation")]
     pub fallback_location: Option<Value>,
@@ -587,7 +587,7 @@ impl CfnSequenceStore {
     /// With the required properties; the others unset.
     #[allow(clippy::too_many_arguments)]
     pub fn new(name: impl Into<Value>) -> Self {
-        CfnSequenceStore { access_log_location: None, description: None, e_tag_algorithm_family: None, fallback_location: None, name: name.into(), propagated_set_level_tags: None, s3_access_policy: None, sse_config: None, tags: None }
+        CfnSequenceStore { access_log_location: None, description: None, etag_algorithm_family: None, fallback_location: None, name: name.into(), propagated_set_level_tags: None, s3_access_policy: None, sse_config: None, tags: None }
     }
 }
 

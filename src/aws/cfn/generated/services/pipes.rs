@@ -798,14 +798,14 @@ pub mod pipe {
     pub struct EcsEphemeralStorage {
         /// `SizeInGiB`. Required.
         #[serde(rename = "SizeInGiB")]
-        pub size_in_gi_b: Value,
+        pub size_in_gib: Value,
     }
 
     impl EcsEphemeralStorage {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(size_in_gi_b: impl Into<Value>) -> Self {
-            EcsEphemeralStorage { size_in_gi_b: size_in_gi_b.into() }
+        pub fn new(size_in_gib: impl Into<Value>) -> Self {
+            EcsEphemeralStorage { size_in_gib: size_in_gib.into() }
         }
     }
 

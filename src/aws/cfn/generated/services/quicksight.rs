@@ -19812,7 +19812,7 @@ pub mod data_source {
         pub identity_provider_vpc_connection_properties: Option<VpcConnectionProperties>,
         /// `OAuthScope`.
         #[serde(rename = "OAuthScope")]
-        pub o_auth_scope: Option<Value>,
+        pub oauth_scope: Option<Value>,
         /// `TokenProviderUrl`. Required.
         #[serde(rename = "TokenProviderUrl")]
         pub token_provider_url: Value,
@@ -19822,7 +19822,7 @@ pub mod data_source {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
         pub fn new(token_provider_url: impl Into<Value>) -> Self {
-            OAuthParameters { identity_provider_resource_uri: None, identity_provider_vpc_connection_properties: None, o_auth_scope: None, token_provider_url: token_provider_url.into() }
+            OAuthParameters { identity_provider_resource_uri: None, identity_provider_vpc_connection_properties: None, oauth_scope: None, token_provider_url: token_provider_url.into() }
         }
     }
 
@@ -19837,7 +19837,7 @@ pub mod data_source {
         pub host: Value,
         /// `OAuthParameters`.
         #[serde(rename = "OAuthParameters")]
-        pub o_auth_parameters: Option<OAuthParameters>,
+        pub oauth_parameters: Option<OAuthParameters>,
         /// &lt;p&gt;The port for the Databricks data source.&lt;/p&gt; Required.
         #[serde(rename = "Port")]
         pub port: Value,
@@ -19850,7 +19850,7 @@ pub mod data_source {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
         pub fn new(host: impl Into<Value>, port: impl Into<Value>, sql_endpoint_path: impl Into<Value>) -> Self {
-            DatabricksParameters { authentication_type: None, host: host.into(), o_auth_parameters: None, port: port.into(), sql_endpoint_path: sql_endpoint_path.into() }
+            DatabricksParameters { authentication_type: None, host: host.into(), oauth_parameters: None, port: port.into(), sql_endpoint_path: sql_endpoint_path.into() }
         }
     }
 
@@ -20105,7 +20105,7 @@ pub mod data_source {
         pub host: Value,
         /// `OAuthParameters`.
         #[serde(rename = "OAuthParameters")]
-        pub o_auth_parameters: Option<OAuthParameters>,
+        pub oauth_parameters: Option<OAuthParameters>,
         /// &lt;p&gt;Warehouse.&lt;/p&gt; Required.
         #[serde(rename = "Warehouse")]
         pub warehouse: Value,
@@ -20115,7 +20115,7 @@ pub mod data_source {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
         pub fn new(database: impl Into<Value>, host: impl Into<Value>, warehouse: impl Into<Value>) -> Self {
-            SnowflakeParameters { authentication_type: None, database: database.into(), database_access_control_role: None, host: host.into(), o_auth_parameters: None, warehouse: warehouse.into() }
+            SnowflakeParameters { authentication_type: None, database: database.into(), database_access_control_role: None, host: host.into(), oauth_parameters: None, warehouse: warehouse.into() }
         }
     }
 
@@ -20188,7 +20188,7 @@ pub mod data_source {
         pub host: Value,
         /// `OAuthParameters`.
         #[serde(rename = "OAuthParameters")]
-        pub o_auth_parameters: Option<OAuthParameters>,
+        pub oauth_parameters: Option<OAuthParameters>,
         /// &lt;p&gt;The port for the Starburst data source.&lt;/p&gt; Required.
         #[serde(rename = "Port")]
         pub port: Value,
@@ -20201,7 +20201,7 @@ pub mod data_source {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
         pub fn new(catalog: impl Into<Value>, host: impl Into<Value>, port: impl Into<Value>) -> Self {
-            StarburstParameters { authentication_type: None, catalog: catalog.into(), database_access_control_role: None, host: host.into(), o_auth_parameters: None, port: port.into(), product_type: None }
+            StarburstParameters { authentication_type: None, catalog: catalog.into(), database_access_control_role: None, host: host.into(), oauth_parameters: None, port: port.into(), product_type: None }
         }
     }
 
@@ -20389,7 +20389,7 @@ pub mod data_source {
         pub key_pair_credentials: Option<KeyPairCredentials>,
         /// `OAuthClientCredentials`.
         #[serde(rename = "OAuthClientCredentials")]
-        pub o_auth_client_credentials: Option<OAuthClientCredentials>,
+        pub oauth_client_credentials: Option<OAuthClientCredentials>,
         /// &lt;p&gt;The Amazon Resource Name (ARN) of the secret associated with the data source in Amazon Secrets Manager.&lt;/p&gt;
         #[serde(rename = "SecretArn")]
         pub secret_arn: Option<Value>,
@@ -21224,7 +21224,7 @@ impl crate::core::ResourceRef<CfnLimitsProfile> {
 }
 
 /// Property types of [`CfnOAuthClientApplication`].
-pub mod o_auth_client_application {
+pub mod oauth_client_application {
     #[allow(unused_imports)]
     use super::*;
 
@@ -21386,38 +21386,38 @@ pub struct CfnOAuthClientApplication {
     pub client_secret: Option<Value>,
     /// `DataSourceType`.
     #[serde(rename = "DataSourceType")]
-    pub data_source_type: Option<o_auth_client_application::DataSourceType>,
+    pub data_source_type: Option<oauth_client_application::DataSourceType>,
     /// `IdentityProviderVpcConnectionProperties`.
     #[serde(rename = "IdentityProviderVpcConnectionProperties")]
-    pub identity_provider_vpc_connection_properties: Option<o_auth_client_application::IdentityProviderVpcConnectionProperties>,
+    pub identity_provider_vpc_connection_properties: Option<oauth_client_application::IdentityProviderVpcConnectionProperties>,
     /// `Name`. Required.
     #[serde(rename = "Name")]
     pub name: Value,
     /// `OAuthAuthorizationEndpointUrl`.
     #[serde(rename = "OAuthAuthorizationEndpointUrl")]
-    pub o_auth_authorization_endpoint_url: Option<Value>,
+    pub oauth_authorization_endpoint_url: Option<Value>,
     /// `OAuthClientApplicationId`. Required.
     #[serde(rename = "OAuthClientApplicationId")]
-    pub o_auth_client_application_id: Value,
+    pub oauth_client_application_id: Value,
     /// `OAuthClientAuthenticationType`. Required.
     #[serde(rename = "OAuthClientAuthenticationType")]
-    pub o_auth_client_authentication_type: o_auth_client_application::OAuthClientAuthenticationType,
+    pub oauth_client_authentication_type: oauth_client_application::OAuthClientAuthenticationType,
     /// `OAuthScopes`.
     #[serde(rename = "OAuthScopes")]
-    pub o_auth_scopes: Option<Value>,
+    pub oauth_scopes: Option<Value>,
     /// `OAuthTokenEndpointUrl`. Required.
     #[serde(rename = "OAuthTokenEndpointUrl")]
-    pub o_auth_token_endpoint_url: Value,
+    pub oauth_token_endpoint_url: Value,
     /// `Tags`.
     #[serde(rename = "Tags")]
-    pub tags: Option<Vec<o_auth_client_application::Tag>>,
+    pub tags: Option<Vec<oauth_client_application::Tag>>,
 }
 
 impl CfnOAuthClientApplication {
     /// With the required properties; the others unset.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(name: impl Into<Value>, o_auth_client_application_id: impl Into<Value>, o_auth_client_authentication_type: o_auth_client_application::OAuthClientAuthenticationType, o_auth_token_endpoint_url: impl Into<Value>) -> Self {
-        CfnOAuthClientApplication { client_id: None, client_secret: None, data_source_type: None, identity_provider_vpc_connection_properties: None, name: name.into(), o_auth_authorization_endpoint_url: None, o_auth_client_application_id: o_auth_client_application_id.into(), o_auth_client_authentication_type, o_auth_scopes: None, o_auth_token_endpoint_url: o_auth_token_endpoint_url.into(), tags: None }
+    pub fn new(name: impl Into<Value>, oauth_client_application_id: impl Into<Value>, oauth_client_authentication_type: oauth_client_application::OAuthClientAuthenticationType, oauth_token_endpoint_url: impl Into<Value>) -> Self {
+        CfnOAuthClientApplication { client_id: None, client_secret: None, data_source_type: None, identity_provider_vpc_connection_properties: None, name: name.into(), oauth_authorization_endpoint_url: None, oauth_client_application_id: oauth_client_application_id.into(), oauth_client_authentication_type, oauth_scopes: None, oauth_token_endpoint_url: oauth_token_endpoint_url.into(), tags: None }
     }
 }
 

@@ -580,11 +580,11 @@ impl crate::core::ResourceRef<CfnEndpointAuthorization> {
         self.attr("Status")
     }
     /// `Fn::GetAtt` `AllowedAllVPCs`.
-    pub fn attr_allowed_all_vp_cs(&self) -> Value {
+    pub fn attr_allowed_all_vpcs(&self) -> Value {
         self.attr("AllowedAllVPCs")
     }
     /// `Fn::GetAtt` `AllowedVPCs`.
-    pub fn attr_allowed_vp_cs(&self) -> Value {
+    pub fn attr_allowed_vpcs(&self) -> Value {
         self.attr("AllowedVPCs")
     }
     /// `Fn::GetAtt` `EndpointCount`.

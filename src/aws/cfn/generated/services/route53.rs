@@ -622,7 +622,7 @@ pub struct CfnHostedZone {
     pub query_logging_config: Option<hosted_zone::QueryLoggingConfig>,
     /// *Private hosted zones:* A complex type that contains information about the VPCs that are associated with the specified hosted zone.
     #[serde(rename = "VPCs")]
-    pub vp_cs: Option<Vec<hosted_zone::Vpc>>,
+    pub vpcs: Option<Vec<hosted_zone::Vpc>>,
 }
 
 impl crate::core::CfnResource for CfnHostedZone {

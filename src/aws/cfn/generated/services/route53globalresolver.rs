@@ -614,11 +614,11 @@ impl crate::core::ResourceRef<CfnGlobalResolver> {
         self.attr("DnsName")
     }
     /// `Fn::GetAtt` `IPv4Addresses`.
-    pub fn attr_i_pv4_addresses(&self) -> Value {
+    pub fn attr_ipv4_addresses(&self) -> Value {
         self.attr("IPv4Addresses")
     }
     /// `Fn::GetAtt` `IPv6Addresses`.
-    pub fn attr_i_pv6_addresses(&self) -> Value {
+    pub fn attr_ipv6_addresses(&self) -> Value {
         self.attr("IPv6Addresses")
     }
     /// `Fn::GetAtt` `CreatedAt`.

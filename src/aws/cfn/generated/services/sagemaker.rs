@@ -452,7 +452,7 @@ pub mod shared_types {
         pub efs_file_system_config: Option<EFSFileSystemConfig>,
         /// `FSxLustreFileSystemConfig`.
         #[serde(rename = "FSxLustreFileSystemConfig")]
-        pub f_sx_lustre_file_system_config: Option<FSxLustreFileSystemConfig>,
+        pub fsx_lustre_file_system_config: Option<FSxLustreFileSystemConfig>,
         /// `S3FileSystemConfig`.
         #[serde(rename = "S3FileSystemConfig")]
         pub s3_file_system_config: Option<S3FileSystemConfig>,
@@ -4650,14 +4650,14 @@ pub mod cluster {
         pub per_unit_storage_throughput: Value,
         /// The storage capacity of the FSx for Lustre file system, specified in gibibytes (GiB). Required.
         #[serde(rename = "SizeInGiB")]
-        pub size_in_gi_b: Value,
+        pub size_in_gib: Value,
     }
 
     impl FSxLustreConfig {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(per_unit_storage_throughput: impl Into<Value>, size_in_gi_b: impl Into<Value>) -> Self {
-            FSxLustreConfig { per_unit_storage_throughput: per_unit_storage_throughput.into(), size_in_gi_b: size_in_gi_b.into() }
+        pub fn new(per_unit_storage_throughput: impl Into<Value>, size_in_gib: impl Into<Value>) -> Self {
+            FSxLustreConfig { per_unit_storage_throughput: per_unit_storage_throughput.into(), size_in_gib: size_in_gib.into() }
         }
     }
 
@@ -4666,7 +4666,7 @@ pub mod cluster {
     pub struct EnvironmentConfig {
         /// Configuration settings for an Amazon FSx for Lustre file system to be used with the cluster.
         #[serde(rename = "FSxLustreConfig")]
-        pub f_sx_lustre_config: Option<FSxLustreConfig>,
+        pub fsx_lustre_config: Option<FSxLustreConfig>,
     }
 
     /// Details of a restricted instance group in a SageMaker HyperPod cluster.
@@ -4731,17 +4731,17 @@ pub mod cluster {
     pub struct SharedEnvironmentConfig {
         /// Configuration settings for an Amazon FSx for Lustre file system to be used with the cluster.
         #[serde(rename = "FSxLustreConfig")]
-        pub f_sx_lustre_config: Option<FSxLustreConfig>,
+        pub fsx_lustre_config: Option<FSxLustreConfig>,
         /// The deletion policy for the shared FSx Lustre file system. Keep retains the FSx when RIGs are deleted. DeleteIfNotUsed deletes the FSx when no RIGs reference it. Required.
         #[serde(rename = "FSxLustreDeletionPolicy")]
-        pub f_sx_lustre_deletion_policy: FSxLustreDeletionPolicy,
+        pub fsx_lustre_deletion_policy: FSxLustreDeletionPolicy,
     }
 
     impl SharedEnvironmentConfig {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(f_sx_lustre_deletion_policy: FSxLustreDeletionPolicy) -> Self {
-            SharedEnvironmentConfig { f_sx_lustre_config: None, f_sx_lustre_deletion_policy }
+        pub fn new(fsx_lustre_deletion_policy: FSxLustreDeletionPolicy) -> Self {
+            SharedEnvironmentConfig { fsx_lustre_config: None, fsx_lustre_deletion_policy }
         }
     }
 
@@ -5815,17 +5815,17 @@ pub mod compute_quota {
         pub instance_type: InstanceType,
         /// The memory in GiB allocated to the team. Floating-point. SageMaker auto-fills Accelerators / VCpu ratio-proportionally if only this is set.
         #[serde(rename = "MemoryInGiB")]
-        pub memory_in_gi_b: Option<Value>,
+        pub memory_in_gib: Option<Value>,
         /// The number of vCPUs allocated to the team. Floating-point. SageMaker auto-fills Accelerators / MemoryInGiB ratio-proportionally if only this is set.
         #[serde(rename = "VCpu")]
-        pub v_cpu: Option<Value>,
+        pub vcpu: Option<Value>,
     }
 
     impl ComputeQuotaResourceConfig {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
         pub fn new(instance_type: InstanceType) -> Self {
-            ComputeQuotaResourceConfig { accelerator_partition: None, accelerators: None, count: None, instance_type, memory_in_gi_b: None, v_cpu: None }
+            ComputeQuotaResourceConfig { accelerator_partition: None, accelerators: None, count: None, instance_type, memory_in_gib: None, vcpu: None }
         }
     }
 
@@ -7174,7 +7174,7 @@ pub mod domain {
         pub r_session_app_settings: Option<RSessionAppSettings>,
         /// A collection of settings that configure user interaction with the RStudioServerPro app.
         #[serde(rename = "RStudioServerProAppSettings")]
-        pub r_studio_server_pro_app_settings: Option<RStudioServerProAppSettings>,
+        pub rstudio_server_pro_app_settings: Option<RStudioServerProAppSettings>,
         /// The security groups for the Amazon Virtual Private Cloud (VPC) that Studio uses for communication.
         #[serde(rename = "SecurityGroups")]
         pub security_groups: Option<Vec<Value>>,
@@ -7196,7 +7196,7 @@ pub mod domain {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
         pub fn new(execution_role: impl Into<Value>) -> Self {
-            UserSettings { auto_mount_home_efs: None, code_editor_app_settings: None, custom_file_system_configs: None, custom_posix_user_config: None, default_landing_uri: None, execution_role: execution_role.into(), jupyter_lab_app_settings: None, jupyter_server_app_settings: None, kernel_gateway_app_settings: None, r_session_app_settings: None, r_studio_server_pro_app_settings: None, security_groups: None, sharing_settings: None, space_storage_settings: None, studio_web_portal: None, studio_web_portal_settings: None }
+            UserSettings { auto_mount_home_efs: None, code_editor_app_settings: None, custom_file_system_configs: None, custom_posix_user_config: None, default_landing_uri: None, execution_role: execution_role.into(), jupyter_lab_app_settings: None, jupyter_server_app_settings: None, kernel_gateway_app_settings: None, r_session_app_settings: None, rstudio_server_pro_app_settings: None, security_groups: None, sharing_settings: None, space_storage_settings: None, studio_web_portal: None, studio_web_portal_settings: None }
         }
     }
 
@@ -7255,17 +7255,17 @@ pub mod domain {
         pub domain_execution_role_arn: Value,
         /// A URL pointing to an RStudio Connect server.
         #[serde(rename = "RStudioConnectUrl")]
-        pub r_studio_connect_url: Option<Value>,
+        pub rstudio_connect_url: Option<Value>,
         /// A URL pointing to an RStudio Package Manager server.
         #[serde(rename = "RStudioPackageManagerUrl")]
-        pub r_studio_package_manager_url: Option<Value>,
+        pub rstudio_package_manager_url: Option<Value>,
     }
 
     impl RStudioServerProDomainSettings {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
         pub fn new(domain_execution_role_arn: impl Into<Value>) -> Self {
-            RStudioServerProDomainSettings { default_resource_spec: None, domain_execution_role_arn: domain_execution_role_arn.into(), r_studio_connect_url: None, r_studio_package_manager_url: None }
+            RStudioServerProDomainSettings { default_resource_spec: None, domain_execution_role_arn: domain_execution_role_arn.into(), rstudio_connect_url: None, rstudio_package_manager_url: None }
         }
     }
 
@@ -7320,7 +7320,7 @@ pub mod domain {
         pub ip_address_type: Option<IpAddressType>,
         /// A collection of settings that update the current configuration for the RStudioServerPro Domain-level app.
         #[serde(rename = "RStudioServerProDomainSettings")]
-        pub r_studio_server_pro_domain_settings: Option<RStudioServerProDomainSettings>,
+        pub rstudio_server_pro_domain_settings: Option<RStudioServerProDomainSettings>,
         /// The security groups for the Amazon Virtual Private Cloud that the Domain uses for communication between Domain-level apps and user apps.
         #[serde(rename = "SecurityGroupIds")]
         pub security_group_ids: Option<Vec<Value>>,
@@ -16509,7 +16509,7 @@ pub mod space {
         pub efs_file_system: Option<EFSFileSystem>,
         /// `FSxLustreFileSystem`.
         #[serde(rename = "FSxLustreFileSystem")]
-        pub f_sx_lustre_file_system: Option<FSxLustreFileSystem>,
+        pub fsx_lustre_file_system: Option<FSxLustreFileSystem>,
         /// `S3FileSystem`.
         #[serde(rename = "S3FileSystem")]
         pub s3_file_system: Option<S3FileSystem>,
@@ -17617,7 +17617,7 @@ pub mod user_profile {
         pub kernel_gateway_app_settings: Option<KernelGatewayAppSettings>,
         /// A collection of settings that configure user interaction with the RStudioServerPro app.
         #[serde(rename = "RStudioServerProAppSettings")]
-        pub r_studio_server_pro_app_settings: Option<RStudioServerProAppSettings>,
+        pub rstudio_server_pro_app_settings: Option<RStudioServerProAppSettings>,
         /// The security groups for the Amazon Virtual Private Cloud (VPC) that Studio uses for communication.
         #[serde(rename = "SecurityGroups")]
         pub security_groups: Option<Vec<Value>>,

@@ -3661,7 +3661,7 @@ pub mod web_acl {
         pub aws_managed_rules_atp_rule_set: Option<AWSManagedRulesATPRuleSet>,
         /// Configures how to use the AntiDDOS AWS managed rule group in the web ACL
         #[serde(rename = "AWSManagedRulesAntiDDoSRuleSet")]
-        pub aws_managed_rules_anti_d_do_s_rule_set: Option<AWSManagedRulesAntiDDoSRuleSet>,
+        pub aws_managed_rules_anti_ddos_rule_set: Option<AWSManagedRulesAntiDDoSRuleSet>,
         /// Configures how to use the Bot Control managed rule group in the web ACL
         #[serde(rename = "AWSManagedRulesBotControlRuleSet")]
         pub aws_managed_rules_bot_control_rule_set: Option<AWSManagedRulesBotControlRuleSet>,
@@ -4239,7 +4239,7 @@ pub struct CfnWebACL {
     pub name: Option<Value>,
     /// Configures the options for on-source DDoS protection provided by supported resource type.
     #[serde(rename = "OnSourceDDoSProtectionConfig")]
-    pub on_source_d_do_s_protection_config: Option<web_acl::OnSourceDDoSProtectionConfig>,
+    pub on_source_ddos_protection_config: Option<web_acl::OnSourceDDoSProtectionConfig>,
     /// Collection of Rules.
     #[serde(rename = "Rules")]
     pub rules: Option<Vec<web_acl::Rule>>,
@@ -4261,7 +4261,7 @@ impl CfnWebACL {
     /// With the required properties; the others unset.
     #[allow(clippy::too_many_arguments)]
     pub fn new(default_action: web_acl::DefaultAction, scope: web_acl::Scope, visibility_config: web_acl::VisibilityConfig) -> Self {
-        CfnWebACL { application_config: None, association_config: None, captcha_config: None, challenge_config: None, custom_response_bodies: None, data_protection_config: None, default_action, description: None, monetization_config: None, name: None, on_source_d_do_s_protection_config: None, rules: None, scope, tags: None, token_domains: None, visibility_config }
+        CfnWebACL { application_config: None, association_config: None, captcha_config: None, challenge_config: None, custom_response_bodies: None, data_protection_config: None, default_action, description: None, monetization_config: None, name: None, on_source_ddos_protection_config: None, rules: None, scope, tags: None, token_domains: None, visibility_config }
     }
 }
 
