@@ -176,6 +176,27 @@ pub(super) fn pair_rules<'r>(
     (removed, added)
 }
 
+/// A changed selector (`field` of the spec) as one line naming the old and
+/// new targets, as `describe` shows them.
+fn retargeted(
+    ctx: &mut Ctx<'_>,
+    cat: SecurityCategory,
+    (so, sn): (Option<&Json>, Option<&Json>),
+    field: &str,
+    describe: impl Fn(Option<&Json>) -> String,
+) {
+    let (xo, xn) = (so.and_then(|s| s.get(field)), sn.and_then(|s| s.get(field)));
+    if xo != xn {
+        ctx.push(
+            cat,
+            Direction::MayWiden,
+            ChangeOp::Changed,
+            format!("now applies to {} (was {})", describe(sn), describe(so)),
+            json!({"old": xo, "new": xn}),
+        );
+    }
+}
+
 pub(super) fn authorization_policy(
     ctx: &mut Ctx<'_>,
     old: Option<&LoadedObject>,
@@ -241,19 +262,7 @@ pub(super) fn authorization_policy(
                     json!({"old": ao, "new": an}),
                 );
             }
-            let (xo, xn) = (
-                so.and_then(|s| s.get("selector")),
-                sn.and_then(|s| s.get("selector")),
-            );
-            if xo != xn {
-                ctx.push(
-                    cat,
-                    Direction::MayWiden,
-                    ChangeOp::Changed,
-                    format!("now applies to {} (was {})", target(sn), target(so)),
-                    json!({"old": xo, "new": xn}),
-                );
-            }
+            retargeted(ctx, cat, (so, sn), "selector", target);
         }
         _ => {}
     }
@@ -400,19 +409,7 @@ pub(super) fn peer_authentication(
                     json!({"old": mo, "new": mn}),
                 );
             }
-            let (xo, xn) = (
-                so.and_then(|s| s.get("selector")),
-                sn.and_then(|s| s.get("selector")),
-            );
-            if xo != xn {
-                ctx.push(
-                    cat,
-                    Direction::MayWiden,
-                    ChangeOp::Changed,
-                    format!("now applies to {} (was {})", target(sn), target(so)),
-                    json!({"old": xo, "new": xn}),
-                );
-            }
+            retargeted(ctx, cat, (so, sn), "selector", target);
         }
         (false, false) => {}
     }
@@ -518,19 +515,7 @@ pub(super) fn network_policy(
                     json!({"policyType": t}),
                 );
             }
-            let (xo, xn) = (
-                so.and_then(|s| s.get("podSelector")),
-                sn.and_then(|s| s.get("podSelector")),
-            );
-            if xo != xn {
-                ctx.push(
-                    cat,
-                    Direction::MayWiden,
-                    ChangeOp::Changed,
-                    format!("now applies to {} (was {})", pods(sn), pods(so)),
-                    json!({"old": xo, "new": xn}),
-                );
-            }
+            retargeted(ctx, cat, (so, sn), "podSelector", pods);
             for field in ["ingress", "egress"] {
                 let (ro, rn) = (rule_set(so, field), rule_set(sn, field));
                 // One peer or port more or less in an otherwise equal rule is
