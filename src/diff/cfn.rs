@@ -63,6 +63,38 @@ fn default_deletion_policy(r: &Json) -> Option<&'static str> {
     }
 }
 
+/// Types whose physical resource holds data a deletion loses.
+const STATEFUL_TYPES: &[&str] = &[
+    "AWS::Backup::BackupVault",
+    "AWS::Cognito::UserPool",
+    "AWS::DocDB::DBCluster",
+    "AWS::DynamoDB::GlobalTable",
+    "AWS::DynamoDB::Table",
+    "AWS::EC2::Volume",
+    "AWS::ECR::Repository",
+    "AWS::EFS::FileSystem",
+    "AWS::ElastiCache::CacheCluster",
+    "AWS::ElastiCache::ReplicationGroup",
+    "AWS::Elasticsearch::Domain",
+    "AWS::KMS::Key",
+    "AWS::Kinesis::Stream",
+    "AWS::Logs::LogGroup",
+    "AWS::MSK::Cluster",
+    "AWS::Neptune::DBCluster",
+    "AWS::OpenSearchService::Domain",
+    "AWS::RDS::DBCluster",
+    "AWS::RDS::DBInstance",
+    "AWS::Redshift::Cluster",
+    "AWS::S3::Bucket",
+    "AWS::SQS::Queue",
+    "AWS::SecretsManager::Secret",
+];
+
+/// Whether removing or replacing `r` (kept as `retention`) deletes data.
+fn loses_data(r: &Json, retention: Option<Retention>) -> bool {
+    retention.is_none() && STATEFUL_TYPES.contains(&type_of(r))
+}
+
 /// What happens to the physical resource when `r` is removed from the template.
 fn on_delete(r: &Json) -> Option<Retention> {
     let p = r.get("DeletionPolicy").and_then(Json::as_str);
@@ -101,6 +133,38 @@ fn touches(keys: &[&str], entry: &str) -> bool {
         .collect();
     let n = keys.len().min(e.len());
     n > 0 && keys[..n] == e[..n]
+}
+
+/// The custom physical name a replacement would reuse: a create-only
+/// property named `Name`, `<Type>Name` or `<Type>Identifier` (e.g.
+/// `TableName` of `AWS::DynamoDB::Table`), set to the same value on both
+/// sides, as `Property=value`.
+fn custom_name(
+    resource_type: &str,
+    old: &Json,
+    new: &Json,
+    create_only: Option<&[&str]>,
+) -> Option<String> {
+    let suffix = resource_type.rsplit("::").next()?;
+    let candidates = [
+        "Name".to_string(),
+        format!("{suffix}Name"),
+        format!("{suffix}Identifier"),
+    ];
+    let prop = create_only?
+        .iter()
+        .find(|e| candidates.iter().any(|c| c == *e))?;
+    let value = |r: &Json| r.get("Properties").and_then(|p| p.get(*prop)).cloned();
+    match (value(old), value(new)) {
+        (Some(a), Some(b)) if a == b => Some(format!(
+            "{prop}={}",
+            match &b {
+                Json::String(s) => s.clone(),
+                other => other.to_string(),
+            }
+        )),
+        _ => None,
+    }
 }
 
 /// Compares two versions of one resource (same logical ID).
@@ -164,6 +228,15 @@ fn diff_resource(id: &str, old: &Json, new: &Json, lookup: CreateOnlyLookup) -> 
     } else {
         (ResourceAction::Update, None)
     };
+    // CloudFormation creates the replacement before deleting the old
+    // resource, so a custom name both would carry makes it fail.
+    let reason = match (&action, custom_name(new_type, old, new, create_only)) {
+        (ResourceAction::Replace, Some(name)) => Some(format!(
+            "{}; CloudFormation will refuse the replacement: the new resource needs the custom name {name} the old one still holds (change the name too, or remove it)",
+            reason.unwrap_or_default()
+        )),
+        _ => reason,
+    };
     let retention = match action {
         ResourceAction::Replace => on_replace(old),
         _ => None,
@@ -171,6 +244,7 @@ fn diff_resource(id: &str, old: &Json, new: &Json, lookup: CreateOnlyLookup) -> 
     ResourceDiff {
         logical_id: id.to_string(),
         resource_type: new_type.to_string(),
+        data_loss: action == ResourceAction::Replace && loses_data(old, retention),
         action,
         reason,
         renamed_from: None,
@@ -335,6 +409,7 @@ pub(crate) fn diff_stack(
         d.renamed_from = Some(old_id.to_string());
         // The old logical ID leaves the template, so its DeletionPolicy applies.
         d.retention = on_delete(o);
+        d.data_loss = loses_data(o, d.retention);
         d.changes
             .iter_mut()
             .for_each(|c| c.forces_replacement = false);
@@ -359,6 +434,7 @@ pub(crate) fn diff_stack(
                 reason: None,
                 renamed_from: None,
                 retention: on_delete(r),
+                data_loss: loses_data(r, on_delete(r)),
                 changes: Vec::new(),
             },
         );
@@ -404,6 +480,7 @@ fn added_resource(id: &str, r: &Json) -> ResourceDiff {
         reason: None,
         renamed_from: None,
         retention: None,
+        data_loss: false,
         changes: Vec::new(),
     }
 }
@@ -442,6 +519,91 @@ mod tests {
             Some("create-only property CidrBlock changed")
         );
         assert!(r.changes[0].forces_replacement);
+    }
+
+    #[test]
+    fn deleting_a_stateful_resource_without_a_policy_is_data_loss() {
+        let old = stack(json!({
+            "Plain": {"Type": "AWS::S3::Bucket"},
+            "Kept": {"Type": "AWS::S3::Bucket", "DeletionPolicy": "Retain"},
+            "Db": {"Type": "AWS::RDS::DBInstance", "Properties": {"Engine": "postgres"}},
+            "Topic": {"Type": "AWS::SNS::Topic"}
+        }));
+        let new = stack(json!({"Other": {"Type": "AWS::SSM::Parameter",
+            "Properties": {"Type": "String", "Value": "x"}}}));
+        let d = diff_stack(
+            "s",
+            Some(&old),
+            Some(&new),
+            crate::aws::cfn::create_only_properties,
+            &mut Vec::new(),
+        );
+        let lost: Vec<&str> = d
+            .resources
+            .iter()
+            .filter(|r| r.data_loss)
+            .map(|r| r.logical_id.as_str())
+            .collect();
+        // The RDS instance defaults to a snapshot; a topic holds no data.
+        assert_eq!(lost, ["Plain"]);
+        let plan = crate::diff::Plan {
+            schema_version: crate::diff::PLAN_SCHEMA_VERSION,
+            baseline: "b".into(),
+            summary: Default::default(),
+            security: Vec::new(),
+            stacks: vec![d],
+            clusters: Vec::new(),
+            notes: Vec::new(),
+        };
+        use crate::diff::render::{render, Format};
+        let text = render(&plan, Format::Text, false).unwrap();
+        assert!(text.contains("DATA LOSS"), "{text}");
+        let md = render(&plan, Format::Markdown, false).unwrap();
+        assert!(md.contains("**data loss**"), "{md}");
+        let json = render(&plan, Format::Json, false).unwrap();
+        assert_eq!(json.matches("\"dataLoss\": true").count(), 1, "{json}");
+    }
+
+    #[test]
+    fn replacing_a_resource_that_keeps_its_custom_name_is_flagged() {
+        let table = |billing: &str, name: &str| {
+            stack(
+                json!({"Table": {"Type": "AWS::DynamoDB::Table", "DeletionPolicy": "Retain",
+                "UpdateReplacePolicy": "Retain", "Properties": {
+                "TableName": name, "BillingMode": billing,
+                "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+                "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
+                "LocalSecondaryIndexes": [{"IndexName": "i", "Projection": {"ProjectionType": "ALL"},
+                    "KeySchema": [{"AttributeName": billing, "KeyType": "HASH"}]}]}}}),
+            )
+        };
+        let reason = |old: Json, new: Json| {
+            let d = diff_stack(
+                "s",
+                Some(&old),
+                Some(&new),
+                crate::aws::cfn::create_only_properties,
+                &mut Vec::new(),
+            );
+            let r = &d.resources[0];
+            assert_eq!(r.action, ResourceAction::Replace, "{r:?}");
+            r.reason.clone().unwrap_or_default()
+        };
+        // A create-only change under the same name: refused by CloudFormation.
+        let same = reason(
+            table("PROVISIONED", "orders"),
+            table("PAY_PER_REQUEST", "orders"),
+        );
+        assert!(
+            same.contains("will refuse the replacement") && same.contains("TableName=orders"),
+            "{same}"
+        );
+        // Renamed too: the replacement can be created.
+        let renamed = reason(
+            table("PROVISIONED", "orders"),
+            table("PAY_PER_REQUEST", "orders-v2"),
+        );
+        assert!(!renamed.contains("refuse"), "{renamed}");
     }
 
     #[test]

@@ -284,6 +284,11 @@ pub struct ResourceDiff {
     pub renamed_from: Option<String>,
     /// Orphan or snapshot, for removed and replaced resources.
     pub retention: Option<Retention>,
+    /// A stateful resource (bucket, table, database, queue, key, log
+    /// group…) removed or replaced with neither: its data is deleted.
+    /// Serialized only when true.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub data_loss: bool,
     /// Property-level changes (empty for added and removed resources).
     pub changes: Vec<Change>,
 }

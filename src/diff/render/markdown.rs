@@ -189,7 +189,7 @@ fn details(
     parts.join("<br>")
 }
 
-fn resource_action(a: ResourceAction, r: Option<Retention>) -> String {
+fn resource_action(a: ResourceAction, r: Option<Retention>, data_loss: bool) -> String {
     let icon = match a {
         ResourceAction::Add => "➕",
         ResourceAction::Remove => "➖",
@@ -201,6 +201,7 @@ fn resource_action(a: ResourceAction, r: Option<Retention>) -> String {
     match r {
         Some(Retention::Orphan) => s.push_str(" (orphan)"),
         Some(Retention::Snapshot) => s.push_str(" (snapshot)"),
+        None if data_loss => s.push_str(" (**data loss**)"),
         None => {}
     }
     s
@@ -255,6 +256,9 @@ fn view(plan: &Plan, caps: &Caps) -> Json {
             let retention = match r.retention {
                 Some(Retention::Orphan) => " — the old resource is **retained (orphan)**",
                 Some(Retention::Snapshot) => " — a **snapshot** is taken before deletion",
+                None if r.data_loss => {
+                    " — **data loss**: the resource and its data are deleted (no Retain or Snapshot policy)"
+                }
                 None => "",
             };
             match r.action {
@@ -266,12 +270,14 @@ fn view(plan: &Plan, caps: &Caps) -> Json {
                     code(&r.resource_type),
                     md(r.reason.as_deref().unwrap_or("")),
                 )),
-                ResourceAction::Remove if r.retention.is_some() => warnings.push(format!(
-                    "**remove** {} / {} ({}){retention}",
-                    code(&s.name),
-                    code(&r.logical_id),
-                    code(&r.resource_type),
-                )),
+                ResourceAction::Remove if r.retention.is_some() || r.data_loss => {
+                    warnings.push(format!(
+                        "**remove** {} / {} ({}){retention}",
+                        code(&s.name),
+                        code(&r.logical_id),
+                        code(&r.resource_type),
+                    ))
+                }
                 _ => {}
             }
         }
@@ -350,7 +356,7 @@ fn view(plan: &Plan, caps: &Caps) -> Json {
                     id.push_str(&format!(" (renamed from {}?)", code(from)));
                 }
                 json!({
-                    "action": resource_action(r.action, r.retention),
+                    "action": resource_action(r.action, r.retention, r.data_loss),
                     "id": id,
                     "type": code(&r.resource_type),
                     "details": details(r.reason.as_deref().map(md), &r.changes, caps, "forces replacement"),

@@ -128,6 +128,19 @@ pub(crate) fn retention_note(r: Option<Retention>) -> Option<&'static str> {
     }
 }
 
+/// What becomes of a removed or replaced resource's data, as a note.
+pub(crate) const DATA_LOSS_NOTE: &str =
+    "DATA LOSS: the resource and its data are deleted (no Retain or Snapshot policy)";
+
+/// The note on what becomes of the old physical resource, if any.
+pub(crate) fn fate_note(r: &crate::diff::ResourceDiff) -> Option<&'static str> {
+    if r.data_loss {
+        Some(DATA_LOSS_NOTE)
+    } else {
+        retention_note(r.retention)
+    }
+}
+
 pub(crate) fn direction_word(d: Direction) -> &'static str {
     match d {
         Direction::Widens => "widens",

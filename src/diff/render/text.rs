@@ -3,8 +3,8 @@
 //! CLI asks when stdout is a terminal and `NO_COLOR` is unset).
 
 use super::{
-    action_word, category_word, change_line, cluster_counts, direction_word, location, object_word,
-    op_word, retention_note, stack_counts, status_word, summary_lines,
+    action_word, category_word, change_line, cluster_counts, direction_word, fate_note, location,
+    object_word, op_word, stack_counts, status_word, summary_lines,
 };
 use crate::diff::{Direction, ObjectAction, Plan, ResourceAction, Status};
 
@@ -115,12 +115,12 @@ pub fn text(plan: &Plan, color: bool) -> String {
                 if let Some(reason) = &r.reason {
                     w.push_str(&format!(": {reason}"));
                 }
-                if let Some(n) = retention_note(r.retention) {
+                if let Some(n) = fate_note(r) {
                     w.push_str(&format!(" [{n}]"));
                 }
                 warnings.push((Paint::Magenta, w));
             } else if r.action == ResourceAction::Remove {
-                if let Some(n) = retention_note(r.retention) {
+                if let Some(n) = fate_note(r) {
                     warnings.push((
                         Paint::Yellow,
                         format!(
@@ -209,7 +209,7 @@ pub fn text(plan: &Plan, color: bool) -> String {
                 }
                 _ => {}
             }
-            if let Some(n) = retention_note(r.retention) {
+            if let Some(n) = fate_note(r) {
                 head.push_str(&format!(" [{n}]"));
             }
             o.line(&head);
