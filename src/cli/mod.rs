@@ -180,6 +180,10 @@ pub struct DiffArgs {
     /// Exit 2 when something changed, 0 when nothing did (1 stays for errors).
     #[arg(long)]
     pub exit_code: bool,
+    /// Exit 3 when the plan deletes data (a stateful resource removed or
+    /// replaced without a Retain or Snapshot policy), after printing it.
+    #[arg(long)]
+    pub fail_on_data_loss: bool,
     /// Context value for the app, repeatable (when synthesizing in memory).
     #[arg(short = 'c', long = "context", value_name = "KEY=VALUE")]
     pub context: Vec<String>,
@@ -627,7 +631,16 @@ fn run_diff(
         && std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let _ = out.write_all(render(&plan, format, color)?.as_bytes());
-    let code = if args.exit_code && plan.has_changes() {
+    let lost = plan.data_loss();
+    let code = if args.fail_on_data_loss && !lost.is_empty() {
+        let _ = writeln!(
+            err,
+            "error: the plan deletes the data of {} resource(s): {}; keep it with DeletionPolicy and UpdateReplacePolicy Retain or Snapshot",
+            lost.len(),
+            crate::untrusted::inert(&lost.join(", "))
+        );
+        3
+    } else if args.exit_code && plan.has_changes() {
         2
     } else {
         0

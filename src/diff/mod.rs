@@ -209,6 +209,19 @@ impl Plan {
     pub fn has_changes(&self) -> bool {
         self.summary.changed
     }
+
+    /// The resources whose data the plan deletes, as `stack/LogicalId (Type)`.
+    pub fn data_loss(&self) -> Vec<String> {
+        self.stacks
+            .iter()
+            .flat_map(|s| {
+                s.resources
+                    .iter()
+                    .filter(|r| r.data_loss)
+                    .map(move |r| format!("{}/{} ({})", s.name, r.logical_id, r.resource_type))
+            })
+            .collect()
+    }
 }
 
 /// How a stack or cluster as a whole differs.

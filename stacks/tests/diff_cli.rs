@@ -184,6 +184,44 @@ fn edit_manifest(base: &Path, f: impl FnOnce(&mut serde_json::Value)) {
 }
 
 #[test]
+fn fail_on_data_loss_gates_a_plan_that_deletes_data() {
+    let t = tempfile::tempdir().unwrap();
+    let (_, head) = diff_support::write_pair(t.path());
+    let args = [
+        "diff",
+        "--assembly",
+        "head",
+        "--against",
+        "base",
+        "--fail-on-data-loss",
+    ];
+    // The sample plan keeps its data (orphans and snapshots): no failure.
+    assert_eq!(meshsynth(&args, t.path()).status.code(), Some(0));
+    // Dropping the queue (no policy) from the head deletes its messages.
+    let template = fs::read_dir(&head)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .find(|p| fs::read_to_string(p).is_ok_and(|t| t.contains("JobsQueue5A5A5A5A")))
+        .expect("the template with the queue");
+    let mut v: serde_json::Value = serde_json::from_slice(&fs::read(&template).unwrap()).unwrap();
+    v["Resources"]
+        .as_object_mut()
+        .unwrap()
+        .remove("JobsQueue5A5A5A5A");
+    fs::write(&template, serde_json::to_vec(&v).unwrap()).unwrap();
+    let out = meshsynth(&args, t.path());
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.starts_with("error: the plan deletes the data of 1 resource(s): ")
+            && err.contains("JobsQueue5A5A5A5A (AWS::SQS::Queue)"),
+        "{err}"
+    );
+    assert!(stdout(&out).contains("DATA LOSS"), "{}", stdout(&out));
+}
+
+#[test]
 fn missing_and_corrupt_assemblies() {
     let t = tempfile::tempdir().unwrap();
     let out = meshsynth(&["diff", "--against", "nowhere"], t.path());
