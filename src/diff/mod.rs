@@ -5,6 +5,7 @@
 //! [`render`] turn a plan into text, Markdown or JSON; nothing here prints.
 
 mod cfn;
+mod exports;
 mod k8s;
 pub mod render;
 mod secrets;
@@ -600,6 +601,12 @@ pub fn plan_with(
         }
         stacks.push(diff);
     }
+
+    notes.extend(exports::removed_exports_in_use(
+        &before.templates,
+        &after.templates,
+        |s| filter.matches(s),
+    ));
 
     let mut clusters = Vec::new();
     match &before.clusters {

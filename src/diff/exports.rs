@@ -1,0 +1,92 @@
+//! Exports in use: CloudFormation refuses to update a stack that stops
+//! exporting a value another stack still imports ("Export … cannot be
+//! deleted as it is in use by …"), so the plan warns before the deploy
+//! fails half-way.
+
+use std::collections::BTreeSet;
+
+use indexmap::IndexMap;
+use serde_json::Value as Json;
+
+/// The literal export names of a template's outputs.
+fn exports(template: &Json) -> BTreeSet<&str> {
+    template
+        .get("Outputs")
+        .and_then(Json::as_object)
+        .into_iter()
+        .flat_map(|o| o.values())
+        .filter_map(|out| out.get("Export")?.get("Name")?.as_str())
+        .collect()
+}
+
+/// Whether `v` holds `Fn::ImportValue` of `name` anywhere.
+fn imports(v: &Json, name: &str) -> bool {
+    match v {
+        Json::Object(m) => {
+            m.get("Fn::ImportValue").and_then(Json::as_str) == Some(name)
+                || m.values().any(|x| imports(x, name))
+        }
+        Json::Array(a) => a.iter().any(|x| imports(x, name)),
+        _ => false,
+    }
+}
+
+/// One warning per export a selected stack stops providing while another
+/// stack of the baseline imports it.
+pub(super) fn removed_exports_in_use(
+    before: &IndexMap<String, Json>,
+    after: &IndexMap<String, Json>,
+    selected: impl Fn(&str) -> bool,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for (stack, old) in before.iter().filter(|(s, _)| selected(s)) {
+        let kept = after.get(stack).map(exports).unwrap_or_default();
+        for name in exports(old).into_iter().filter(|n| !kept.contains(n)) {
+            let importers: Vec<&str> = before
+                .iter()
+                .filter(|(s, t)| *s != stack && imports(t, name))
+                .map(|(s, _)| s.as_str())
+                .collect();
+            if !importers.is_empty() {
+                out.push(format!(
+                    "export in use: stack {stack} stops exporting {name}, which {} imports in the baseline; CloudFormation refuses to remove an export in use, so deploy {} without the import first",
+                    importers.join(", "),
+                    if importers.len() == 1 { "that stack" } else { "those stacks" }
+                ));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn an_export_another_stack_imports_cannot_go() {
+        let net = |export: bool| {
+            if export {
+                json!({"Outputs": {"Vpc": {"Value": "v", "Export": {"Name": "net:Vpc"}}}})
+            } else {
+                json!({"Resources": {}})
+            }
+        };
+        let app = json!({"Resources": {"Sg": {"Type": "AWS::EC2::SecurityGroup",
+            "Properties": {"VpcId": {"Fn::ImportValue": "net:Vpc"}}}}});
+        let before: IndexMap<String, Json> =
+            [("net".into(), net(true)), ("app".into(), app.clone())].into();
+        let gone: IndexMap<String, Json> = [("net".into(), net(false)), ("app".into(), app)].into();
+        let w = removed_exports_in_use(&before, &gone, |_| true);
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(w[0].contains("stack net stops exporting net:Vpc, which app imports"));
+        // Kept, or not selected: nothing to say.
+        assert!(removed_exports_in_use(&before, &before, |_| true).is_empty());
+        assert!(removed_exports_in_use(&before, &gone, |s| s != "net").is_empty());
+        // Nobody imports it: removing it is fine.
+        let alone: IndexMap<String, Json> = [("net".into(), net(true))].into();
+        let alone_gone: IndexMap<String, Json> = [("net".into(), net(false))].into();
+        assert!(removed_exports_in_use(&alone, &alone_gone, |_| true).is_empty());
+    }
+}
