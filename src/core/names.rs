@@ -76,13 +76,45 @@ pub fn logical_id(components: &[&str]) -> String {
     human + &hash
 }
 
+/// Why a name is not valid; the message says what to use instead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NameError(String);
+
+impl NameError {
+    pub(crate) fn new(message: impl Into<String>) -> Self {
+        NameError(message.into())
+    }
+
+    /// The message, e.g. `"Shop" is not a DNS-1123 label: use lower-case…`.
+    pub fn message(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for NameError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for NameError {}
+
+/// Errors of constructs carry the message as text.
+impl From<NameError> for String {
+    fn from(e: NameError) -> String {
+        e.0
+    }
+}
+
 /// Validates an explicit logical-ID override.
-pub fn validate_logical_id(id: &str) -> Result<(), String> {
+pub fn validate_logical_id(id: &str) -> Result<(), NameError> {
     if id.is_empty() || id.len() > MAX_LOGICAL_ID {
-        return Err(format!("must be 1 to {MAX_LOGICAL_ID} characters"));
+        return Err(NameError::new(format!(
+            "must be 1 to {MAX_LOGICAL_ID} characters"
+        )));
     }
     if !id.chars().all(|c| c.is_ascii_alphanumeric()) {
-        return Err("must match ^[A-Za-z0-9]+$".into());
+        return Err(NameError::new("must match ^[A-Za-z0-9]+$"));
     }
     Ok(())
 }
@@ -128,36 +160,36 @@ pub fn k8s_name(components: &[&str]) -> String {
 }
 
 /// DNS-1123 label: ≤ 63 lower-case alphanumerics or `-`, alphanumeric at both ends.
-pub fn validate_dns1123_label(name: &str) -> Result<(), String> {
+pub fn validate_dns1123_label(name: &str) -> Result<(), NameError> {
     if name.is_empty() || name.len() > 63 {
-        return Err(format!(
+        return Err(NameError::new(format!(
             "{name:?} is not a DNS-1123 label: it must be 1 to 63 characters"
-        ));
+        )));
     }
     let ok_chars = name
         .chars()
         .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
     let ok_ends = !name.starts_with('-') && !name.ends_with('-');
     if !ok_chars || !ok_ends {
-        return Err(format!(
+        return Err(NameError::new(format!(
             "{name:?} is not a DNS-1123 label: use lower-case letters, digits and '-', starting and ending with a letter or digit"
-        ));
+        )));
     }
     Ok(())
 }
 
 /// DNS-1123 subdomain: ≤ 253 chars of dot-separated labels.
-pub fn validate_dns1123_subdomain(name: &str) -> Result<(), String> {
+pub fn validate_dns1123_subdomain(name: &str) -> Result<(), NameError> {
     if name.is_empty() || name.len() > 253 {
-        return Err(format!(
+        return Err(NameError::new(format!(
             "{name:?} is not a DNS-1123 subdomain: it must be 1 to 253 characters"
-        ));
+        )));
     }
     for label in name.split('.') {
         if validate_dns1123_label(label).is_err() {
-            return Err(format!(
+            return Err(NameError::new(format!(
                 "{name:?} is not a DNS-1123 subdomain: use lower-case letters, digits, '-' and '.', each dot-separated part starting and ending with a letter or digit"
-            ));
+            )));
         }
     }
     Ok(())

@@ -26,9 +26,9 @@ pub(super) fn check_object_names(app: &App, order: &[u32], diags: &mut Vec<Diagn
             "Namespace" => names::validate_dns1123_label(name),
             "Service" => names::validate_dns1123_label(name).and_then(|()| {
                 if name.starts_with(|c: char| c.is_ascii_digit()) {
-                    Err(format!(
+                    Err(names::NameError::new(format!(
                         "{name:?} is not a DNS-1035 label: a Service name must start with a letter"
-                    ))
+                    )))
                 } else {
                     Ok(())
                 }

@@ -95,6 +95,7 @@ pub fn run(args: &InitArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<
         }
     };
     validate_dns1123_label(&name)
+        .map_err(String::from)
         .and_then(|()| crate_name_ok(&name))
         .map_err(|reason| Error::Io {
             path: "--name".into(),
