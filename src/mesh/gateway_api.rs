@@ -84,6 +84,23 @@ pub use crate::k8s::crd::types::gateway_api::gateway_v1::{
     HTTPRouteSpecRulesMatchesQueryParams, HTTPRouteSpecRulesRetry, HTTPRouteSpecRulesTimeouts,
 };
 
+/// An HTTPRoute filter of `kind` with no settings yet (the generated type
+/// has no `Default`, its `type` being required); set the one field that
+/// `kind` reads, e.g. `request_mirror` for `RequestMirror`.
+pub fn http_route_filter(kind: HTTPRouteSpecRulesFiltersType) -> HTTPRouteSpecRulesFilters {
+    HTTPRouteSpecRulesFilters {
+        r#type: kind,
+        cors: None,
+        extension_ref: None,
+        external_auth: None,
+        request_header_modifier: None,
+        request_mirror: None,
+        request_redirect: None,
+        response_header_modifier: None,
+        url_rewrite: None,
+    }
+}
+
 /// The context key that picks the routing API for a whole platform
 /// (`-c mesh:routing-api=gateway-api`); a construct's own `routing` prop
 /// wins over it.

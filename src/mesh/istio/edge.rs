@@ -250,19 +250,12 @@ fn gateway_api_edge(
                 ),
                 rules: Some(vec![HTTPRouteSpecRules {
                     filters: Some(vec![HTTPRouteSpecRulesFilters {
-                        r#type: HTTPRouteSpecRulesFiltersType::RequestRedirect,
                         request_redirect: Some(HTTPRouteSpecRulesBackendRefsFiltersRequestRedirect {
                             scheme: Some(HTTPRouteSpecRulesBackendRefsFiltersRequestRedirectScheme::Https),
                             status_code: Some(301),
                             ..Default::default()
                         }),
-                        cors: None,
-                        extension_ref: None,
-                        external_auth: None,
-                        request_header_modifier: None,
-                        request_mirror: None,
-                        response_header_modifier: None,
-                        url_rewrite: None,
+                        ..gateway_api::http_route_filter(HTTPRouteSpecRulesFiltersType::RequestRedirect)
                     }]),
                     ..Default::default()
                 }]),

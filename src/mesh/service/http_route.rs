@@ -15,10 +15,11 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use crate::core::{Error, Scope};
 use crate::mesh::gateway_api::{
-    istio_gateway_service_account, HTTPRoute, HTTPRouteMirrorBackendRef, HTTPRouteMirrorFraction,
-    HTTPRouteSpec, HTTPRouteSpecParentRefs, HTTPRouteSpecRules, HTTPRouteSpecRulesBackendRefs,
-    HTTPRouteSpecRulesFilters, HTTPRouteSpecRulesFiltersRequestMirror,
-    HTTPRouteSpecRulesFiltersType, HTTPRouteSpecRulesMatches, HTTPRouteSpecRulesMatchesHeaders,
+    http_route_filter, istio_gateway_service_account, HTTPRoute, HTTPRouteMirrorBackendRef,
+    HTTPRouteMirrorFraction, HTTPRouteSpec, HTTPRouteSpecParentRefs, HTTPRouteSpecRules,
+    HTTPRouteSpecRulesBackendRefs, HTTPRouteSpecRulesFilters,
+    HTTPRouteSpecRulesFiltersRequestMirror, HTTPRouteSpecRulesFiltersType,
+    HTTPRouteSpecRulesMatches, HTTPRouteSpecRulesMatchesHeaders,
     HTTPRouteSpecRulesMatchesHeadersType, HTTPRouteSpecRulesMatchesMethod,
     HTTPRouteSpecRulesMatchesPath, HTTPRouteSpecRulesMatchesPathType,
     HTTPRouteSpecRulesMatchesQueryParams, HTTPRouteSpecRulesRetry, HTTPRouteSpecRulesTimeouts,
@@ -116,7 +117,6 @@ impl Converter<'_> {
                     )
                 };
                 Some(vec![HTTPRouteSpecRulesFilters {
-                    r#type: HTTPRouteSpecRulesFiltersType::RequestMirror,
                     request_mirror: Some(HTTPRouteSpecRulesFiltersRequestMirror {
                         backend_ref: HTTPRouteMirrorBackendRef {
                             name: self.service(&m.version),
@@ -126,13 +126,7 @@ impl Converter<'_> {
                         percent,
                         fraction,
                     }),
-                    cors: None,
-                    extension_ref: None,
-                    external_auth: None,
-                    request_header_modifier: None,
-                    request_redirect: None,
-                    response_header_modifier: None,
-                    url_rewrite: None,
+                    ..http_route_filter(HTTPRouteSpecRulesFiltersType::RequestMirror)
                 }])
             }
         };
