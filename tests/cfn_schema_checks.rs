@@ -132,7 +132,7 @@ fn get_att_of_something_that_is_not_an_attribute() {
         "{text}"
     );
     assert!(
-        text.contains("did you mean QueueUrl? (AWS::SQS::Queue has: QueueUrl, Arn)"),
+        text.contains("did you mean QueueUrl? (AWS::SQS::Queue has: QueueUrl, Arn, ContentBasedDeduplication,"),
         "{text}"
     );
 }

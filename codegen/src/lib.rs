@@ -64,12 +64,16 @@ pub struct Source {
     /// type name → create-only properties the schema leaves out
     /// (`codegen/patches/create-only.json`).
     pub create_only_additions: BTreeMap<String, Vec<String>>,
+    /// type name → the names `Fn::GetAtt` accepts, as cfn-lint computes
+    /// them (its rule E1010): the read-only properties, and for the types
+    /// CloudFormation answers every property for, those too (`QueueName`).
+    pub get_atts: BTreeMap<String, Vec<String>>,
 }
 
 impl Source {
     /// Reads the layout of an installed cfn-lint package: `cfnlint_dir` is
     /// its `cfnlint/` folder.
-    pub fn open(cfnlint_dir: &Path, region: &str) -> Result<Source> {
+    pub fn open(cfnlint_dir: &Path, region: &str, get_atts: &Path) -> Result<Source> {
         let schemas = cfnlint_dir.join("data/schemas");
         let version_py = std::fs::read_to_string(cfnlint_dir.join("version.py"))
             .with_context(|| format!("{}: not a cfn-lint package", cfnlint_dir.display()))?;
@@ -115,11 +119,19 @@ impl Source {
                     .collect(),
             );
         }
+        let get_atts: BTreeMap<String, Vec<String>> =
+            serde_json::from_value(read_json(get_atts)?).with_context(|| {
+                format!(
+                    "{}: expected {{type: [attribute, ...]}}",
+                    get_atts.display()
+                )
+            })?;
         Ok(Source {
             cfn_lint_version,
             schema_date,
             types,
             create_only_additions,
+            get_atts,
         })
     }
 }
@@ -159,6 +171,7 @@ pub fn generate(source: &Source) -> Result<Vec<(String, Vec<u8>)>> {
     for (name, path) in &source.types {
         let schema = read_json(path)?;
         let mut entry = TypeEntry::new(name, &schema)?;
+        entry.add_get_atts(source.get_atts.get(name).into_iter().flatten());
         for extra in source.create_only_additions.get(name).into_iter().flatten() {
             if !entry.create_only.contains(extra) {
                 entry.create_only.push(extra.clone());
@@ -229,7 +242,16 @@ fn typed_layer(
         let service = name.split("::").nth(1).unwrap_or_default().to_string();
         service_names.insert(module.clone(), service);
         let url = docs_url(name);
-        if let Some(t) = rust::type_items(name, schema, &url, &entry.attributes) {
+        // One accessor per GetAtt name, but not for every nested leaf of
+        // the types that answer every property (a VPC has 40): those are
+        // reached with `attr("A.B")`.
+        let accessors: Vec<String> = entry
+            .attributes
+            .iter()
+            .filter(|a| !a.contains('*') && (!a.contains('.') || entry.read_only.contains(a)))
+            .cloned()
+            .collect();
+        if let Some(t) = rust::type_items(name, schema, &url, &accessors) {
             types.entry(module).or_default().push(t);
         }
     }
@@ -414,6 +436,28 @@ impl TypeEntry {
             tag_property,
             tag_style,
         })
+    }
+
+    /// Adds the `Fn::GetAtt` names cfn-lint accepts beyond the read-only
+    /// properties, after them (so the read-only ones keep their order).
+    /// cfn-lint writes them as patterns: `*` steps into a list (GetAtt
+    /// cannot, so those are left out), `Outputs\\..*` is any output of a
+    /// nested stack (kept as `Outputs.*`) and `.*` is anything (`*`).
+    fn add_get_atts<'s>(&mut self, names: impl Iterator<Item = &'s String>) {
+        let mut extra: Vec<String> = names
+            .filter_map(|n| match n.as_str() {
+                ".*" => Some("*".to_string()),
+                n if n.ends_with("\\..*") => {
+                    Some(format!("{}.*", n.trim_end_matches("\\..*")))
+                }
+                n if n.contains('*') || n.contains('\\') => None,
+                n => Some(n.to_string()),
+            })
+            .filter(|n| !self.attributes.contains(n))
+            .collect();
+        extra.sort();
+        extra.dedup();
+        self.attributes.extend(extra);
     }
 
     /// One line of the table: name, create-only, read-only, write-only,

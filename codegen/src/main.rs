@@ -1,4 +1,4 @@
-//! `meshsynth-codegen CFNLINT_DIR OUT_DIR CARGO_TOML [--check]`: writes (or,
+//! `meshsynth-codegen CFNLINT_DIR OUT_DIR CARGO_TOML GETATTS_JSON [--check]`: writes (or,
 //! with `--check`, compares) the generated CloudFormation registry;
 //! `meshsynth-codegen crds CRDS_DIR OUT_DIR TYPES_CRATE_DIR [--check]` does
 //! the same for the Kubernetes CRD registry and the typed CRD crate.
@@ -106,10 +106,14 @@ fn run() -> Result<bool> {
     if paths.first().is_some_and(|p| *p == "crds") {
         return run_crds(&paths[1..], check);
     }
-    let [cfnlint, out, cargo_toml] = paths.as_slice() else {
-        bail!("usage: meshsynth-codegen CFNLINT_DIR OUT_DIR CARGO_TOML [--check] (CFNLINT_DIR is the installed cfnlint/ package folder; CARGO_TOML gets the generated features)");
+    let [cfnlint, out, cargo_toml, getatts] = paths.as_slice() else {
+        bail!("usage: meshsynth-codegen CFNLINT_DIR OUT_DIR CARGO_TOML GETATTS_JSON [--check] (CFNLINT_DIR is the installed cfnlint/ package folder; CARGO_TOML gets the generated features; GETATTS_JSON is cfn-lint's Fn::GetAtt names per type, as scripts/codegen dumps them)");
     };
-    let source = meshsynth_codegen::Source::open(&PathBuf::from(cfnlint), REGION)?;
+    let source = meshsynth_codegen::Source::open(
+        &PathBuf::from(cfnlint),
+        REGION,
+        &PathBuf::from(getatts),
+    )?;
     let mut files = meshsynth_codegen::generate(&source)?;
     let out = PathBuf::from(out);
     let cargo_toml = PathBuf::from(cargo_toml);

@@ -4,6 +4,7 @@
 //! removed + added pair of the same type with (nearly) equal properties shown
 //! as one renamed construct.
 
+use crate::aws::cfn::STATEFUL_TYPES;
 use std::collections::BTreeSet;
 
 use indexmap::IndexMap;
@@ -62,33 +63,6 @@ fn default_deletion_policy(r: &Json) -> Option<&'static str> {
         _ => None,
     }
 }
-
-/// Types whose physical resource holds data a deletion loses.
-const STATEFUL_TYPES: &[&str] = &[
-    "AWS::Backup::BackupVault",
-    "AWS::Cognito::UserPool",
-    "AWS::DocDB::DBCluster",
-    "AWS::DynamoDB::GlobalTable",
-    "AWS::DynamoDB::Table",
-    "AWS::EC2::Volume",
-    "AWS::ECR::Repository",
-    "AWS::EFS::FileSystem",
-    "AWS::ElastiCache::CacheCluster",
-    "AWS::ElastiCache::ReplicationGroup",
-    "AWS::Elasticsearch::Domain",
-    "AWS::KMS::Key",
-    "AWS::Kinesis::Stream",
-    "AWS::Logs::LogGroup",
-    "AWS::MSK::Cluster",
-    "AWS::Neptune::DBCluster",
-    "AWS::OpenSearchService::Domain",
-    "AWS::RDS::DBCluster",
-    "AWS::RDS::DBInstance",
-    "AWS::Redshift::Cluster",
-    "AWS::S3::Bucket",
-    "AWS::SQS::Queue",
-    "AWS::SecretsManager::Secret",
-];
 
 /// Whether removing or replacing `r` (kept as `retention`) deletes data.
 fn loses_data(r: &Json, retention: Option<Retention>) -> bool {

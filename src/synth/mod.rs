@@ -3,7 +3,8 @@
 //! here), `tables` (naming), `resolve` (references), `template` (resources
 //! per stack), `exports`, `deferred` (values for Kubernetes), `limits`,
 //! `charts` and `render` (manifests), `suppress` (rules turned off);
-//! `graph` orders stacks and `select` picks stacks for a command.
+//! `relations` (rules across resources and stacks, once exports are
+//! wired); `graph` orders stacks and `select` picks stacks for a command.
 //! Every diagnostic is collected before synthesis fails. Files go to the
 //! caller's `FileSink` (memory for tests, a staging directory the writer
 //! swaps into place for the CLI), so a failed synthesis leaves nothing
@@ -14,6 +15,7 @@ mod deferred;
 mod exports;
 pub(crate) mod graph;
 mod limits;
+mod relations;
 mod render;
 pub(crate) mod resolve;
 mod select;
@@ -26,6 +28,7 @@ use charts::*;
 use deferred::*;
 use exports::*;
 use limits::*;
+use relations::*;
 use render::*;
 use suppress::*;
 use tables::*;
@@ -283,6 +286,8 @@ fn emit_assembly(
             );
         }
     }
+
+    check_relations(app, &tables, &builds, diags);
 
     if let Some(cycle) = graph.find_cycle() {
         let names: Vec<&str> = cycle

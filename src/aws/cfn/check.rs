@@ -148,17 +148,23 @@ pub(crate) fn check_resource(
 /// fine or the type is unknown.
 pub(crate) fn check_attribute(type_name: &str, attr: &str) -> Option<Diagnostic> {
     let meta = super::lookup(type_name)?;
-    if meta.attributes.contains(attr) {
+    // The names are cfn-lint's (rule E1010): `Outputs.*` is any output of a
+    // nested stack, `*` anything (custom resources).
+    let accepted = meta.attributes.iter().any(|a| {
+        a == attr
+            || a == "*"
+            || a.strip_suffix('*')
+                .is_some_and(|p| p.ends_with('.') && attr.starts_with(p) && attr.len() > p.len())
+    });
+    if accepted {
         return None;
     }
-    // CloudFormation also returns plain properties of registry types, and
-    // attributes of a map property (`Outputs.Name`) are open-ended.
-    let head = attr.split('.').next().unwrap_or(attr);
-    let root = schema_of(meta);
-    if root["properties"].get(head).is_some() {
-        return None;
-    }
-    let all = meta.attributes.to_vec().join(", ");
+    let names = meta.attributes.to_vec();
+    let all = if names.len() > 12 {
+        format!("{}, … ({} in all)", names[..12].join(", "), names.len())
+    } else {
+        names.join(", ")
+    };
     let hint = match closest(attr, meta.attributes.iter()) {
         Some(s) => format!("did you mean {s}? ({} has: {all})", meta.type_name),
         None if meta.attributes.is_empty() => {

@@ -12,6 +12,7 @@
 pub(crate) mod check;
 mod docs_url;
 mod grants;
+pub mod semantic;
 
 #[rustfmt::skip]
 #[path = "generated/registry.rs"]
@@ -204,6 +205,35 @@ fn search(type_name: &str) -> Option<TypeMeta> {
     }
     None
 }
+
+/// Types whose physical resource holds data that deleting it loses: what
+/// diff marks as data loss and `semantic` warns about without a
+/// `DeletionPolicy`.
+pub const STATEFUL_TYPES: &[&str] = &[
+    "AWS::Backup::BackupVault",
+    "AWS::Cognito::UserPool",
+    "AWS::DocDB::DBCluster",
+    "AWS::DynamoDB::GlobalTable",
+    "AWS::DynamoDB::Table",
+    "AWS::EC2::Volume",
+    "AWS::ECR::Repository",
+    "AWS::EFS::FileSystem",
+    "AWS::ElastiCache::CacheCluster",
+    "AWS::ElastiCache::ReplicationGroup",
+    "AWS::Elasticsearch::Domain",
+    "AWS::KMS::Key",
+    "AWS::Kinesis::Stream",
+    "AWS::Logs::LogGroup",
+    "AWS::MSK::Cluster",
+    "AWS::Neptune::DBCluster",
+    "AWS::OpenSearchService::Domain",
+    "AWS::RDS::DBCluster",
+    "AWS::RDS::DBInstance",
+    "AWS::Redshift::Cluster",
+    "AWS::S3::Bucket",
+    "AWS::SQS::Queue",
+    "AWS::SecretsManager::Secret",
+];
 
 /// The create-only properties of a type (dotted), for diff's replacement
 /// prediction; `None` when the type is unknown.

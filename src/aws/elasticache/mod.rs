@@ -254,6 +254,11 @@ impl CacheReplicationGroup {
                 ..CfnReplicationGroup::new(path.clone())
             },
         )?;
+        // Cached data can be a system of record (sessions): a final snapshot
+        // is taken when the group is deleted or replaced.
+        let o = s.options(resource.node())?;
+        o.deletion_policy = Some(crate::core::DeletionPolicy::Snapshot);
+        o.update_replace_policy = Some(crate::core::DeletionPolicy::Snapshot);
         for (oid, value, what) in [
             (
                 "PrimaryEndpointAddress",

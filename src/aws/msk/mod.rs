@@ -258,6 +258,11 @@ impl MskCluster {
                 )
             },
         )?;
+        // The brokers hold the topics' data and MSK takes no snapshot: the
+        // cluster is kept when it leaves the stack.
+        let o = s.options(resource.node())?;
+        o.deletion_policy = Some(crate::core::DeletionPolicy::Retain);
+        o.update_replace_policy = Some(crate::core::DeletionPolicy::Retain);
         CfnOutput::new(
             &mut s,
             "ClusterArn",

@@ -129,6 +129,11 @@ impl Secret {
                 ..Default::default()
             },
         )?;
+        // A generated secret cannot be generated again: deleting it loses
+        // the credential a retained database or cache still uses.
+        let o = s.options(resource.node())?;
+        o.deletion_policy = Some(crate::core::DeletionPolicy::Retain);
+        o.update_replace_policy = Some(crate::core::DeletionPolicy::Retain);
         Ok(Secret {
             resource,
             generate_key: props.generate_key,

@@ -39,6 +39,7 @@ pub(super) fn check(cfn_type: &str, props: &Props, path: &str, out: &mut Vec<Dia
                 );
             }
         }
+        "AWS::S3::BucketPolicy" => public_statements(props, path, out),
         "AWS::SQS::Queue"
             if props.get("KmsMasterKeyId").is_none() && off(props, "SqsManagedSseEnabled") =>
         {
@@ -75,5 +76,46 @@ pub(super) fn check(cfn_type: &str, props: &Props, path: &str, out: &mut Vec<Dia
             }
         }
         _ => {}
+    }
+}
+
+/// Whether a statement's principal is everyone: `*` or `{"AWS": "*"}`.
+fn anyone(principal: Option<&serde_json::Value>) -> bool {
+    use serde_json::Value as Json;
+    let star = |v: &Json| match v {
+        Json::String(s) => s == "*",
+        Json::Array(a) => a.iter().any(|i| i.as_str() == Some("*")),
+        _ => false,
+    };
+    match principal {
+        Some(Json::Object(m)) => m.get("AWS").is_some_and(star),
+        Some(v) => star(v),
+        None => false,
+    }
+}
+
+/// A bucket policy that allows anyone without a condition makes the bucket
+/// public, whatever its public access block says at the time of writing
+/// (and fails to deploy while `BlockPublicPolicy` is on).
+fn public_statements(props: &Props, path: &str, out: &mut Vec<Diagnostic>) {
+    let Some(doc) = props.get("PolicyDocument") else {
+        return;
+    };
+    let statements: Vec<&serde_json::Value> = match doc.get("Statement") {
+        Some(serde_json::Value::Array(a)) => a.iter().collect(),
+        Some(v) => vec![v],
+        None => Vec::new(),
+    };
+    for (i, st) in statements.into_iter().enumerate() {
+        let allow = st.get("Effect").and_then(|e| e.as_str()) == Some("Allow");
+        if allow && anyone(st.get("Principal")) && st.get("Condition").is_none() {
+            report(
+                out,
+                "MS-S3-1",
+                path,
+                format!("PolicyDocument.Statement[{i}] allows anyone (Principal *) with no condition: the bucket is public"),
+                "name the principal (e.g. the CloudFront service with an aws:SourceArn condition for origin access control), or add a condition",
+            );
+        }
     }
 }

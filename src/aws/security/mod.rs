@@ -11,6 +11,7 @@
 //! reason lands in the template's Metadata.
 
 mod data;
+mod edge;
 mod eks;
 mod elasticache;
 mod iam;
@@ -312,6 +313,21 @@ pub const RULES: &[Rule] = &[
         Severity::Error,
         "DynamoDB table without point-in-time recovery",
     ),
+    rule(
+        "MS-S3-1",
+        Severity::Error,
+        "bucket policy that allows anyone (Principal *) without a condition",
+    ),
+    rule(
+        "AwsSolutions-CFR4",
+        Severity::Error,
+        "CloudFront viewers may use TLS older than 1.2 (default certificate, no or old MinimumProtocolVersion)",
+    ),
+    rule(
+        "MS-CFR-1",
+        Severity::Error,
+        "CloudFront cache behavior that allows plain HTTP (ViewerProtocolPolicy allow-all)",
+    ),
 ];
 
 /// The rule behind a code.
@@ -457,8 +473,15 @@ fn check_emitted(cfn_type: &str, props: &Props, path: &str, out: &mut Vec<Diagno
         "MSK" => msk::check(cfn_type, props, path, out),
         "SecretsManager" | "Logs" | "ECR" => supporting::check(cfn_type, props, path, out),
         "S3" | "SQS" | "SNS" | "DynamoDB" => data::check(cfn_type, props, path, out),
+        "CloudFront" => edge::check(cfn_type, props, path, out),
         _ => {}
     }
+}
+
+/// `check_emitted` for the family modules' tests.
+#[cfg(test)]
+pub(super) fn check_emitted_for_tests(cfn_type: &str, props: &Props, out: &mut Vec<Diagnostic>) {
+    check_emitted(cfn_type, props, "test/Resource", out);
 }
 
 pub(super) fn report(

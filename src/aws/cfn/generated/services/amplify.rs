@@ -433,6 +433,62 @@ impl crate::core::ResourceRef<CfnBranch> {
     pub fn attr_arn(&self) -> Value {
         self.attr("Arn")
     }
+    /// `Fn::GetAtt` `AppId`.
+    pub fn attr_app_id(&self) -> Value {
+        self.attr("AppId")
+    }
+    /// `Fn::GetAtt` `BranchName`.
+    pub fn attr_branch_name(&self) -> Value {
+        self.attr("BranchName")
+    }
+    /// `Fn::GetAtt` `BuildSpec`.
+    pub fn attr_build_spec(&self) -> Value {
+        self.attr("BuildSpec")
+    }
+    /// `Fn::GetAtt` `ComputeRoleArn`.
+    pub fn attr_compute_role_arn(&self) -> Value {
+        self.attr("ComputeRoleArn")
+    }
+    /// `Fn::GetAtt` `Description`.
+    pub fn attr_description(&self) -> Value {
+        self.attr("Description")
+    }
+    /// `Fn::GetAtt` `EnableAutoBuild`.
+    pub fn attr_enable_auto_build(&self) -> Value {
+        self.attr("EnableAutoBuild")
+    }
+    /// `Fn::GetAtt` `EnablePerformanceMode`.
+    pub fn attr_enable_performance_mode(&self) -> Value {
+        self.attr("EnablePerformanceMode")
+    }
+    /// `Fn::GetAtt` `EnablePullRequestPreview`.
+    pub fn attr_enable_pull_request_preview(&self) -> Value {
+        self.attr("EnablePullRequestPreview")
+    }
+    /// `Fn::GetAtt` `EnableSkewProtection`.
+    pub fn attr_enable_skew_protection(&self) -> Value {
+        self.attr("EnableSkewProtection")
+    }
+    /// `Fn::GetAtt` `EnvironmentVariables`.
+    pub fn attr_environment_variables(&self) -> Value {
+        self.attr("EnvironmentVariables")
+    }
+    /// `Fn::GetAtt` `Framework`.
+    pub fn attr_framework(&self) -> Value {
+        self.attr("Framework")
+    }
+    /// `Fn::GetAtt` `PullRequestEnvironmentName`.
+    pub fn attr_pull_request_environment_name(&self) -> Value {
+        self.attr("PullRequestEnvironmentName")
+    }
+    /// `Fn::GetAtt` `Stage`.
+    pub fn attr_stage(&self) -> Value {
+        self.attr("Stage")
+    }
+    /// `Fn::GetAtt` `Tags`.
+    pub fn attr_tags(&self) -> Value {
+        self.attr("Tags")
+    }
 }
 
 /// Property types of [`CfnDomain`].
@@ -545,6 +601,30 @@ impl crate::core::ResourceRef<CfnDomain> {
     /// `Fn::GetAtt` `UpdateStatus`.
     pub fn attr_update_status(&self) -> Value {
         self.attr("UpdateStatus")
+    }
+    /// `Fn::GetAtt` `AppId`.
+    pub fn attr_app_id(&self) -> Value {
+        self.attr("AppId")
+    }
+    /// `Fn::GetAtt` `AutoSubDomainCreationPatterns`.
+    pub fn attr_auto_sub_domain_creation_patterns(&self) -> Value {
+        self.attr("AutoSubDomainCreationPatterns")
+    }
+    /// `Fn::GetAtt` `AutoSubDomainIAMRole`.
+    pub fn attr_auto_sub_domain_iam_role(&self) -> Value {
+        self.attr("AutoSubDomainIAMRole")
+    }
+    /// `Fn::GetAtt` `DomainName`.
+    pub fn attr_domain_name(&self) -> Value {
+        self.attr("DomainName")
+    }
+    /// `Fn::GetAtt` `EnableAutoSubDomain`.
+    pub fn attr_enable_auto_sub_domain(&self) -> Value {
+        self.attr("EnableAutoSubDomain")
+    }
+    /// `Fn::GetAtt` `SubDomainSettings`.
+    pub fn attr_sub_domain_settings(&self) -> Value {
+        self.attr("SubDomainSettings")
     }
 }
 

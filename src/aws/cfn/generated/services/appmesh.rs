@@ -599,6 +599,22 @@ impl crate::core::ResourceRef<CfnGatewayRoute> {
     pub fn attr_uid(&self) -> Value {
         self.attr("Uid")
     }
+    /// `Fn::GetAtt` `GatewayRouteName`.
+    pub fn attr_gateway_route_name(&self) -> Value {
+        self.attr("GatewayRouteName")
+    }
+    /// `Fn::GetAtt` `MeshName`.
+    pub fn attr_mesh_name(&self) -> Value {
+        self.attr("MeshName")
+    }
+    /// `Fn::GetAtt` `MeshOwner`.
+    pub fn attr_mesh_owner(&self) -> Value {
+        self.attr("MeshOwner")
+    }
+    /// `Fn::GetAtt` `VirtualGatewayName`.
+    pub fn attr_virtual_gateway_name(&self) -> Value {
+        self.attr("VirtualGatewayName")
+    }
 }
 
 /// Property types of [`CfnMesh`].
@@ -683,6 +699,10 @@ impl crate::core::ResourceRef<CfnMesh> {
     /// `Fn::GetAtt` `Uid`.
     pub fn attr_uid(&self) -> Value {
         self.attr("Uid")
+    }
+    /// `Fn::GetAtt` `MeshName`.
+    pub fn attr_mesh_name(&self) -> Value {
+        self.attr("MeshName")
     }
 }
 
@@ -1129,6 +1149,22 @@ impl crate::core::ResourceRef<CfnRoute> {
     /// `Fn::GetAtt` `Uid`.
     pub fn attr_uid(&self) -> Value {
         self.attr("Uid")
+    }
+    /// `Fn::GetAtt` `MeshName`.
+    pub fn attr_mesh_name(&self) -> Value {
+        self.attr("MeshName")
+    }
+    /// `Fn::GetAtt` `MeshOwner`.
+    pub fn attr_mesh_owner(&self) -> Value {
+        self.attr("MeshOwner")
+    }
+    /// `Fn::GetAtt` `RouteName`.
+    pub fn attr_route_name(&self) -> Value {
+        self.attr("RouteName")
+    }
+    /// `Fn::GetAtt` `VirtualRouterName`.
+    pub fn attr_virtual_router_name(&self) -> Value {
+        self.attr("VirtualRouterName")
     }
 }
 
@@ -1647,6 +1683,18 @@ impl crate::core::ResourceRef<CfnVirtualGateway> {
     /// `Fn::GetAtt` `Uid`.
     pub fn attr_uid(&self) -> Value {
         self.attr("Uid")
+    }
+    /// `Fn::GetAtt` `MeshName`.
+    pub fn attr_mesh_name(&self) -> Value {
+        self.attr("MeshName")
+    }
+    /// `Fn::GetAtt` `MeshOwner`.
+    pub fn attr_mesh_owner(&self) -> Value {
+        self.attr("MeshOwner")
+    }
+    /// `Fn::GetAtt` `VirtualGatewayName`.
+    pub fn attr_virtual_gateway_name(&self) -> Value {
+        self.attr("VirtualGatewayName")
     }
 }
 
@@ -2326,6 +2374,18 @@ impl crate::core::ResourceRef<CfnVirtualNode> {
     pub fn attr_uid(&self) -> Value {
         self.attr("Uid")
     }
+    /// `Fn::GetAtt` `MeshName`.
+    pub fn attr_mesh_name(&self) -> Value {
+        self.attr("MeshName")
+    }
+    /// `Fn::GetAtt` `MeshOwner`.
+    pub fn attr_mesh_owner(&self) -> Value {
+        self.attr("MeshOwner")
+    }
+    /// `Fn::GetAtt` `VirtualNodeName`.
+    pub fn attr_virtual_node_name(&self) -> Value {
+        self.attr("VirtualNodeName")
+    }
 }
 
 /// Property types of [`CfnVirtualRouter`].
@@ -2419,6 +2479,18 @@ impl crate::core::ResourceRef<CfnVirtualRouter> {
     /// `Fn::GetAtt` `Uid`.
     pub fn attr_uid(&self) -> Value {
         self.attr("Uid")
+    }
+    /// `Fn::GetAtt` `MeshName`.
+    pub fn attr_mesh_name(&self) -> Value {
+        self.attr("MeshName")
+    }
+    /// `Fn::GetAtt` `MeshOwner`.
+    pub fn attr_mesh_owner(&self) -> Value {
+        self.attr("MeshOwner")
+    }
+    /// `Fn::GetAtt` `VirtualRouterName`.
+    pub fn attr_virtual_router_name(&self) -> Value {
+        self.attr("VirtualRouterName")
     }
 }
 
@@ -2530,5 +2602,17 @@ impl crate::core::ResourceRef<CfnVirtualService> {
     /// `Fn::GetAtt` `Uid`.
     pub fn attr_uid(&self) -> Value {
         self.attr("Uid")
+    }
+    /// `Fn::GetAtt` `MeshName`.
+    pub fn attr_mesh_name(&self) -> Value {
+        self.attr("MeshName")
+    }
+    /// `Fn::GetAtt` `MeshOwner`.
+    pub fn attr_mesh_owner(&self) -> Value {
+        self.attr("MeshOwner")
+    }
+    /// `Fn::GetAtt` `VirtualServiceName`.
+    pub fn attr_virtual_service_name(&self) -> Value {
+        self.attr("VirtualServiceName")
     }
 }

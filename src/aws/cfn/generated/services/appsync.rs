@@ -1036,6 +1036,10 @@ impl crate::core::ResourceRef<CfnDataSource> {
     pub fn attr_data_source_arn(&self) -> Value {
         self.attr("DataSourceArn")
     }
+    /// `Fn::GetAtt` `Name`.
+    pub fn attr_name(&self) -> Value {
+        self.attr("Name")
+    }
 }
 
 /// Property types of [`CfnDomainName`].
@@ -1088,6 +1092,22 @@ impl crate::core::ResourceRef<CfnDomainName> {
     /// `Fn::GetAtt` `DomainNameArn`.
     pub fn attr_domain_name_arn(&self) -> Value {
         self.attr("DomainNameArn")
+    }
+    /// `Fn::GetAtt` `CertificateArn`.
+    pub fn attr_certificate_arn(&self) -> Value {
+        self.attr("CertificateArn")
+    }
+    /// `Fn::GetAtt` `Description`.
+    pub fn attr_description(&self) -> Value {
+        self.attr("Description")
+    }
+    /// `Fn::GetAtt` `DomainName`.
+    pub fn attr_domain_name(&self) -> Value {
+        self.attr("DomainName")
+    }
+    /// `Fn::GetAtt` `Tags`.
+    pub fn attr_tags(&self) -> Value {
+        self.attr("Tags")
     }
 }
 
@@ -1207,6 +1227,54 @@ impl crate::core::ResourceRef<CfnFunctionConfiguration> {
     /// `Fn::GetAtt` `FunctionId`.
     pub fn attr_function_id(&self) -> Value {
         self.attr("FunctionId")
+    }
+    /// `Fn::GetAtt` `ApiId`.
+    pub fn attr_api_id(&self) -> Value {
+        self.attr("ApiId")
+    }
+    /// `Fn::GetAtt` `Code`.
+    pub fn attr_code(&self) -> Value {
+        self.attr("Code")
+    }
+    /// `Fn::GetAtt` `CodeS3Location`.
+    pub fn attr_code_s3_location(&self) -> Value {
+        self.attr("CodeS3Location")
+    }
+    /// `Fn::GetAtt` `DataSourceName`.
+    pub fn attr_data_source_name(&self) -> Value {
+        self.attr("DataSourceName")
+    }
+    /// `Fn::GetAtt` `Description`.
+    pub fn attr_description(&self) -> Value {
+        self.attr("Description")
+    }
+    /// `Fn::GetAtt` `FunctionVersion`.
+    pub fn attr_function_version(&self) -> Value {
+        self.attr("FunctionVersion")
+    }
+    /// `Fn::GetAtt` `MaxBatchSize`.
+    pub fn attr_max_batch_size(&self) -> Value {
+        self.attr("MaxBatchSize")
+    }
+    /// `Fn::GetAtt` `Name`.
+    pub fn attr_name(&self) -> Value {
+        self.attr("Name")
+    }
+    /// `Fn::GetAtt` `RequestMappingTemplate`.
+    pub fn attr_request_mapping_template(&self) -> Value {
+        self.attr("RequestMappingTemplate")
+    }
+    /// `Fn::GetAtt` `RequestMappingTemplateS3Location`.
+    pub fn attr_request_mapping_template_s3_location(&self) -> Value {
+        self.attr("RequestMappingTemplateS3Location")
+    }
+    /// `Fn::GetAtt` `ResponseMappingTemplate`.
+    pub fn attr_response_mapping_template(&self) -> Value {
+        self.attr("ResponseMappingTemplate")
+    }
+    /// `Fn::GetAtt` `ResponseMappingTemplateS3Location`.
+    pub fn attr_response_mapping_template_s3_location(&self) -> Value {
+        self.attr("ResponseMappingTemplateS3Location")
     }
 }
 
@@ -1762,6 +1830,58 @@ impl crate::core::ResourceRef<CfnResolver> {
     /// `Fn::GetAtt` `ResolverArn`.
     pub fn attr_resolver_arn(&self) -> Value {
         self.attr("ResolverArn")
+    }
+    /// `Fn::GetAtt` `ApiId`.
+    pub fn attr_api_id(&self) -> Value {
+        self.attr("ApiId")
+    }
+    /// `Fn::GetAtt` `Code`.
+    pub fn attr_code(&self) -> Value {
+        self.attr("Code")
+    }
+    /// `Fn::GetAtt` `CodeS3Location`.
+    pub fn attr_code_s3_location(&self) -> Value {
+        self.attr("CodeS3Location")
+    }
+    /// `Fn::GetAtt` `DataSourceName`.
+    pub fn attr_data_source_name(&self) -> Value {
+        self.attr("DataSourceName")
+    }
+    /// `Fn::GetAtt` `FieldName`.
+    pub fn attr_field_name(&self) -> Value {
+        self.attr("FieldName")
+    }
+    /// `Fn::GetAtt` `Kind`.
+    pub fn attr_kind(&self) -> Value {
+        self.attr("Kind")
+    }
+    /// `Fn::GetAtt` `MaxBatchSize`.
+    pub fn attr_max_batch_size(&self) -> Value {
+        self.attr("MaxBatchSize")
+    }
+    /// `Fn::GetAtt` `MetricsConfig`.
+    pub fn attr_metrics_config(&self) -> Value {
+        self.attr("MetricsConfig")
+    }
+    /// `Fn::GetAtt` `RequestMappingTemplate`.
+    pub fn attr_request_mapping_template(&self) -> Value {
+        self.attr("RequestMappingTemplate")
+    }
+    /// `Fn::GetAtt` `RequestMappingTemplateS3Location`.
+    pub fn attr_request_mapping_template_s3_location(&self) -> Value {
+        self.attr("RequestMappingTemplateS3Location")
+    }
+    /// `Fn::GetAtt` `ResponseMappingTemplate`.
+    pub fn attr_response_mapping_template(&self) -> Value {
+        self.attr("ResponseMappingTemplate")
+    }
+    /// `Fn::GetAtt` `ResponseMappingTemplateS3Location`.
+    pub fn attr_response_mapping_template_s3_location(&self) -> Value {
+        self.attr("ResponseMappingTemplateS3Location")
+    }
+    /// `Fn::GetAtt` `TypeName`.
+    pub fn attr_type_name(&self) -> Value {
+        self.attr("TypeName")
     }
 }
 

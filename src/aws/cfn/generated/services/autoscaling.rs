@@ -906,6 +906,126 @@ impl crate::core::ResourceRef<CfnAutoScalingGroup> {
     pub fn attr_auto_scaling_group_arn(&self) -> Value {
         self.attr("AutoScalingGroupARN")
     }
+    /// `Fn::GetAtt` `AutoScalingGroupName`.
+    pub fn attr_auto_scaling_group_name(&self) -> Value {
+        self.attr("AutoScalingGroupName")
+    }
+    /// `Fn::GetAtt` `AvailabilityZoneIds`.
+    pub fn attr_availability_zone_ids(&self) -> Value {
+        self.attr("AvailabilityZoneIds")
+    }
+    /// `Fn::GetAtt` `AvailabilityZones`.
+    pub fn attr_availability_zones(&self) -> Value {
+        self.attr("AvailabilityZones")
+    }
+    /// `Fn::GetAtt` `CapacityRebalance`.
+    pub fn attr_capacity_rebalance(&self) -> Value {
+        self.attr("CapacityRebalance")
+    }
+    /// `Fn::GetAtt` `Context`.
+    pub fn attr_context(&self) -> Value {
+        self.attr("Context")
+    }
+    /// `Fn::GetAtt` `Cooldown`.
+    pub fn attr_cooldown(&self) -> Value {
+        self.attr("Cooldown")
+    }
+    /// `Fn::GetAtt` `DefaultInstanceWarmup`.
+    pub fn attr_default_instance_warmup(&self) -> Value {
+        self.attr("DefaultInstanceWarmup")
+    }
+    /// `Fn::GetAtt` `DeletionProtection`.
+    pub fn attr_deletion_protection(&self) -> Value {
+        self.attr("DeletionProtection")
+    }
+    /// `Fn::GetAtt` `DesiredCapacity`.
+    pub fn attr_desired_capacity(&self) -> Value {
+        self.attr("DesiredCapacity")
+    }
+    /// `Fn::GetAtt` `DesiredCapacityType`.
+    pub fn attr_desired_capacity_type(&self) -> Value {
+        self.attr("DesiredCapacityType")
+    }
+    /// `Fn::GetAtt` `HealthCheckGracePeriod`.
+    pub fn attr_health_check_grace_period(&self) -> Value {
+        self.attr("HealthCheckGracePeriod")
+    }
+    /// `Fn::GetAtt` `HealthCheckType`.
+    pub fn attr_health_check_type(&self) -> Value {
+        self.attr("HealthCheckType")
+    }
+    /// `Fn::GetAtt` `InstanceId`.
+    pub fn attr_instance_id(&self) -> Value {
+        self.attr("InstanceId")
+    }
+    /// `Fn::GetAtt` `LaunchConfigurationName`.
+    pub fn attr_launch_configuration_name(&self) -> Value {
+        self.attr("LaunchConfigurationName")
+    }
+    /// `Fn::GetAtt` `LifecycleHookSpecificationList`.
+    pub fn attr_lifecycle_hook_specification_list(&self) -> Value {
+        self.attr("LifecycleHookSpecificationList")
+    }
+    /// `Fn::GetAtt` `LoadBalancerNames`.
+    pub fn attr_load_balancer_names(&self) -> Value {
+        self.attr("LoadBalancerNames")
+    }
+    /// `Fn::GetAtt` `MaxInstanceLifetime`.
+    pub fn attr_max_instance_lifetime(&self) -> Value {
+        self.attr("MaxInstanceLifetime")
+    }
+    /// `Fn::GetAtt` `MaxSize`.
+    pub fn attr_max_size(&self) -> Value {
+        self.attr("MaxSize")
+    }
+    /// `Fn::GetAtt` `MetricsCollection`.
+    pub fn attr_metrics_collection(&self) -> Value {
+        self.attr("MetricsCollection")
+    }
+    /// `Fn::GetAtt` `MinSize`.
+    pub fn attr_min_size(&self) -> Value {
+        self.attr("MinSize")
+    }
+    /// `Fn::GetAtt` `NewInstancesProtectedFromScaleIn`.
+    pub fn attr_new_instances_protected_from_scale_in(&self) -> Value {
+        self.attr("NewInstancesProtectedFromScaleIn")
+    }
+    /// `Fn::GetAtt` `NotificationConfigurations`.
+    pub fn attr_notification_configurations(&self) -> Value {
+        self.attr("NotificationConfigurations")
+    }
+    /// `Fn::GetAtt` `PlacementGroup`.
+    pub fn attr_placement_group(&self) -> Value {
+        self.attr("PlacementGroup")
+    }
+    /// `Fn::GetAtt` `ServiceLinkedRoleARN`.
+    pub fn attr_service_linked_role_arn(&self) -> Value {
+        self.attr("ServiceLinkedRoleARN")
+    }
+    /// `Fn::GetAtt` `SkipZonalShiftValidation`.
+    pub fn attr_skip_zonal_shift_validation(&self) -> Value {
+        self.attr("SkipZonalShiftValidation")
+    }
+    /// `Fn::GetAtt` `Tags`.
+    pub fn attr_tags(&self) -> Value {
+        self.attr("Tags")
+    }
+    /// `Fn::GetAtt` `TargetGroupARNs`.
+    pub fn attr_target_group_arns(&self) -> Value {
+        self.attr("TargetGroupARNs")
+    }
+    /// `Fn::GetAtt` `TerminationPolicies`.
+    pub fn attr_termination_policies(&self) -> Value {
+        self.attr("TerminationPolicies")
+    }
+    /// `Fn::GetAtt` `TrafficSources`.
+    pub fn attr_traffic_sources(&self) -> Value {
+        self.attr("TrafficSources")
+    }
+    /// `Fn::GetAtt` `VPCZoneIdentifier`.
+    pub fn attr_vpc_zone_identifier(&self) -> Value {
+        self.attr("VPCZoneIdentifier")
+    }
 }
 
 /// Property types of [`CfnLaunchConfiguration`].

@@ -395,6 +395,10 @@ impl crate::core::ResourceRef<CfnBackupSelection> {
     pub fn attr_id(&self) -> Value {
         self.attr("Id")
     }
+    /// `Fn::GetAtt` `BackupPlanId`.
+    pub fn attr_backup_plan_id(&self) -> Value {
+        self.attr("BackupPlanId")
+    }
 }
 
 /// Property types of [`CfnBackupVault`].
@@ -467,6 +471,14 @@ impl crate::core::ResourceRef<CfnBackupVault> {
     /// `Fn::GetAtt` `BackupVaultArn`.
     pub fn attr_backup_vault_arn(&self) -> Value {
         self.attr("BackupVaultArn")
+    }
+    /// `Fn::GetAtt` `BackupVaultName`.
+    pub fn attr_backup_vault_name(&self) -> Value {
+        self.attr("BackupVaultName")
+    }
+    /// `Fn::GetAtt` `EncryptionKeyArn`.
+    pub fn attr_encryption_key_arn(&self) -> Value {
+        self.attr("EncryptionKeyArn")
     }
 }
 
@@ -751,6 +763,26 @@ impl crate::core::ResourceRef<CfnLogicallyAirGappedBackupVault> {
     /// `Fn::GetAtt` `VaultType`.
     pub fn attr_vault_type(&self) -> Value {
         self.attr("VaultType")
+    }
+    /// `Fn::GetAtt` `BackupVaultName`.
+    pub fn attr_backup_vault_name(&self) -> Value {
+        self.attr("BackupVaultName")
+    }
+    /// `Fn::GetAtt` `EncryptionKeyArn`.
+    pub fn attr_encryption_key_arn(&self) -> Value {
+        self.attr("EncryptionKeyArn")
+    }
+    /// `Fn::GetAtt` `MaxRetentionDays`.
+    pub fn attr_max_retention_days(&self) -> Value {
+        self.attr("MaxRetentionDays")
+    }
+    /// `Fn::GetAtt` `MinRetentionDays`.
+    pub fn attr_min_retention_days(&self) -> Value {
+        self.attr("MinRetentionDays")
+    }
+    /// `Fn::GetAtt` `MpaApprovalTeamArn`.
+    pub fn attr_mpa_approval_team_arn(&self) -> Value {
+        self.attr("MpaApprovalTeamArn")
     }
 }
 

@@ -115,4 +115,8 @@ impl crate::core::ResourceRef<CfnEnvironmentEC2> {
     pub fn attr_environment_id(&self) -> Value {
         self.attr("EnvironmentId")
     }
+    /// `Fn::GetAtt` `Name`.
+    pub fn attr_name(&self) -> Value {
+        self.attr("Name")
+    }
 }

@@ -1025,6 +1025,10 @@ impl crate::core::ResourceRef<CfnInsightRule> {
     pub fn attr_arn(&self) -> Value {
         self.attr("Arn")
     }
+    /// `Fn::GetAtt` `RuleName`.
+    pub fn attr_rule_name(&self) -> Value {
+        self.attr("RuleName")
+    }
 }
 
 /// Property types of [`CfnIntegration`].

@@ -90,6 +90,14 @@ impl crate::core::ResourceRef<CfnDomain> {
     pub fn attr_arn(&self) -> Value {
         self.attr("Arn")
     }
+    /// `Fn::GetAtt` `DomainName`.
+    pub fn attr_domain_name(&self) -> Value {
+        self.attr("DomainName")
+    }
+    /// `Fn::GetAtt` `Tags`.
+    pub fn attr_tags(&self) -> Value {
+        self.attr("Tags")
+    }
 }
 
 /// Property types of [`CfnPackageGroup`].
@@ -271,5 +279,29 @@ impl crate::core::ResourceRef<CfnRepository> {
     /// `Fn::GetAtt` `Arn`.
     pub fn attr_arn(&self) -> Value {
         self.attr("Arn")
+    }
+    /// `Fn::GetAtt` `Description`.
+    pub fn attr_description(&self) -> Value {
+        self.attr("Description")
+    }
+    /// `Fn::GetAtt` `DomainName`.
+    pub fn attr_domain_name(&self) -> Value {
+        self.attr("DomainName")
+    }
+    /// `Fn::GetAtt` `ExternalConnections`.
+    pub fn attr_external_connections(&self) -> Value {
+        self.attr("ExternalConnections")
+    }
+    /// `Fn::GetAtt` `RepositoryName`.
+    pub fn attr_repository_name(&self) -> Value {
+        self.attr("RepositoryName")
+    }
+    /// `Fn::GetAtt` `Tags`.
+    pub fn attr_tags(&self) -> Value {
+        self.attr("Tags")
+    }
+    /// `Fn::GetAtt` `Upstreams`.
+    pub fn attr_upstreams(&self) -> Value {
+        self.attr("Upstreams")
     }
 }

@@ -208,6 +208,10 @@ impl crate::core::ResourceRef<CfnDBCluster> {
     pub fn attr_cluster_resource_id(&self) -> Value {
         self.attr("ClusterResourceId")
     }
+    /// `Fn::GetAtt` `Port`.
+    pub fn attr_port(&self) -> Value {
+        self.attr("Port")
+    }
 }
 
 /// Property types of [`CfnDBClusterParameterGroup`].

@@ -1598,6 +1598,66 @@ impl crate::core::ResourceRef<CfnCapacityReservation> {
     pub fn attr_capacity_reservation_fleet_id(&self) -> Value {
         self.attr("CapacityReservationFleetId")
     }
+    /// `Fn::GetAtt` `AvailabilityZone`.
+    pub fn attr_availability_zone(&self) -> Value {
+        self.attr("AvailabilityZone")
+    }
+    /// `Fn::GetAtt` `AvailabilityZoneId`.
+    pub fn attr_availability_zone_id(&self) -> Value {
+        self.attr("AvailabilityZoneId")
+    }
+    /// `Fn::GetAtt` `EbsOptimized`.
+    pub fn attr_ebs_optimized(&self) -> Value {
+        self.attr("EbsOptimized")
+    }
+    /// `Fn::GetAtt` `EndDate`.
+    pub fn attr_end_date(&self) -> Value {
+        self.attr("EndDate")
+    }
+    /// `Fn::GetAtt` `EndDateType`.
+    pub fn attr_end_date_type(&self) -> Value {
+        self.attr("EndDateType")
+    }
+    /// `Fn::GetAtt` `EphemeralStorage`.
+    pub fn attr_ephemeral_storage(&self) -> Value {
+        self.attr("EphemeralStorage")
+    }
+    /// `Fn::GetAtt` `InstanceCount`.
+    pub fn attr_instance_count(&self) -> Value {
+        self.attr("InstanceCount")
+    }
+    /// `Fn::GetAtt` `InstanceMatchCriteria`.
+    pub fn attr_instance_match_criteria(&self) -> Value {
+        self.attr("InstanceMatchCriteria")
+    }
+    /// `Fn::GetAtt` `InstancePlatform`.
+    pub fn attr_instance_platform(&self) -> Value {
+        self.attr("InstancePlatform")
+    }
+    /// `Fn::GetAtt` `InstanceType`.
+    pub fn attr_instance_type(&self) -> Value {
+        self.attr("InstanceType")
+    }
+    /// `Fn::GetAtt` `OutPostArn`.
+    pub fn attr_out_post_arn(&self) -> Value {
+        self.attr("OutPostArn")
+    }
+    /// `Fn::GetAtt` `PlacementGroupArn`.
+    pub fn attr_placement_group_arn(&self) -> Value {
+        self.attr("PlacementGroupArn")
+    }
+    /// `Fn::GetAtt` `TagSpecifications`.
+    pub fn attr_tag_specifications(&self) -> Value {
+        self.attr("TagSpecifications")
+    }
+    /// `Fn::GetAtt` `Tenancy`.
+    pub fn attr_tenancy(&self) -> Value {
+        self.attr("Tenancy")
+    }
+    /// `Fn::GetAtt` `UnusedReservationBillingOwnerId`.
+    pub fn attr_unused_reservation_billing_owner_id(&self) -> Value {
+        self.attr("UnusedReservationBillingOwnerId")
+    }
 }
 
 /// Property types of [`CfnCapacityReservationFleet`].
@@ -4946,6 +5006,142 @@ impl crate::core::ResourceRef<CfnInstance> {
     /// `Fn::GetAtt` `State`.
     pub fn attr_state(&self) -> Value {
         self.attr("State")
+    }
+    /// `Fn::GetAtt` `AdditionalInfo`.
+    pub fn attr_additional_info(&self) -> Value {
+        self.attr("AdditionalInfo")
+    }
+    /// `Fn::GetAtt` `Affinity`.
+    pub fn attr_affinity(&self) -> Value {
+        self.attr("Affinity")
+    }
+    /// `Fn::GetAtt` `AvailabilityZone`.
+    pub fn attr_availability_zone(&self) -> Value {
+        self.attr("AvailabilityZone")
+    }
+    /// `Fn::GetAtt` `BlockDeviceMappings`.
+    pub fn attr_block_device_mappings(&self) -> Value {
+        self.attr("BlockDeviceMappings")
+    }
+    /// `Fn::GetAtt` `DisableApiTermination`.
+    pub fn attr_disable_api_termination(&self) -> Value {
+        self.attr("DisableApiTermination")
+    }
+    /// `Fn::GetAtt` `EbsOptimized`.
+    pub fn attr_ebs_optimized(&self) -> Value {
+        self.attr("EbsOptimized")
+    }
+    /// `Fn::GetAtt` `ElasticGpuSpecifications`.
+    pub fn attr_elastic_gpu_specifications(&self) -> Value {
+        self.attr("ElasticGpuSpecifications")
+    }
+    /// `Fn::GetAtt` `ElasticInferenceAccelerators`.
+    pub fn attr_elastic_inference_accelerators(&self) -> Value {
+        self.attr("ElasticInferenceAccelerators")
+    }
+    /// `Fn::GetAtt` `HostId`.
+    pub fn attr_host_id(&self) -> Value {
+        self.attr("HostId")
+    }
+    /// `Fn::GetAtt` `HostResourceGroupArn`.
+    pub fn attr_host_resource_group_arn(&self) -> Value {
+        self.attr("HostResourceGroupArn")
+    }
+    /// `Fn::GetAtt` `IamInstanceProfile`.
+    pub fn attr_iam_instance_profile(&self) -> Value {
+        self.attr("IamInstanceProfile")
+    }
+    /// `Fn::GetAtt` `ImageId`.
+    pub fn attr_image_id(&self) -> Value {
+        self.attr("ImageId")
+    }
+    /// `Fn::GetAtt` `InstanceInitiatedShutdownBehavior`.
+    pub fn attr_instance_initiated_shutdown_behavior(&self) -> Value {
+        self.attr("InstanceInitiatedShutdownBehavior")
+    }
+    /// `Fn::GetAtt` `InstanceType`.
+    pub fn attr_instance_type(&self) -> Value {
+        self.attr("InstanceType")
+    }
+    /// `Fn::GetAtt` `Ipv6AddressCount`.
+    pub fn attr_ipv6_address_count(&self) -> Value {
+        self.attr("Ipv6AddressCount")
+    }
+    /// `Fn::GetAtt` `Ipv6Addresses`.
+    pub fn attr_ipv6_addresses(&self) -> Value {
+        self.attr("Ipv6Addresses")
+    }
+    /// `Fn::GetAtt` `KernelId`.
+    pub fn attr_kernel_id(&self) -> Value {
+        self.attr("KernelId")
+    }
+    /// `Fn::GetAtt` `KeyName`.
+    pub fn attr_key_name(&self) -> Value {
+        self.attr("KeyName")
+    }
+    /// `Fn::GetAtt` `LicenseSpecifications`.
+    pub fn attr_license_specifications(&self) -> Value {
+        self.attr("LicenseSpecifications")
+    }
+    /// `Fn::GetAtt` `Monitoring`.
+    pub fn attr_monitoring(&self) -> Value {
+        self.attr("Monitoring")
+    }
+    /// `Fn::GetAtt` `NetworkInterfaces`.
+    pub fn attr_network_interfaces(&self) -> Value {
+        self.attr("NetworkInterfaces")
+    }
+    /// `Fn::GetAtt` `PlacementGroupName`.
+    pub fn attr_placement_group_name(&self) -> Value {
+        self.attr("PlacementGroupName")
+    }
+    /// `Fn::GetAtt` `PrivateIpAddress`.
+    pub fn attr_private_ip_address(&self) -> Value {
+        self.attr("PrivateIpAddress")
+    }
+    /// `Fn::GetAtt` `PropagateTagsToVolumeOnCreation`.
+    pub fn attr_propagate_tags_to_volume_on_creation(&self) -> Value {
+        self.attr("PropagateTagsToVolumeOnCreation")
+    }
+    /// `Fn::GetAtt` `RamdiskId`.
+    pub fn attr_ramdisk_id(&self) -> Value {
+        self.attr("RamdiskId")
+    }
+    /// `Fn::GetAtt` `SecurityGroupIds`.
+    pub fn attr_security_group_ids(&self) -> Value {
+        self.attr("SecurityGroupIds")
+    }
+    /// `Fn::GetAtt` `SecurityGroups`.
+    pub fn attr_security_groups(&self) -> Value {
+        self.attr("SecurityGroups")
+    }
+    /// `Fn::GetAtt` `SourceDestCheck`.
+    pub fn attr_source_dest_check(&self) -> Value {
+        self.attr("SourceDestCheck")
+    }
+    /// `Fn::GetAtt` `SsmAssociations`.
+    pub fn attr_ssm_associations(&self) -> Value {
+        self.attr("SsmAssociations")
+    }
+    /// `Fn::GetAtt` `SubnetId`.
+    pub fn attr_subnet_id(&self) -> Value {
+        self.attr("SubnetId")
+    }
+    /// `Fn::GetAtt` `Tags`.
+    pub fn attr_tags(&self) -> Value {
+        self.attr("Tags")
+    }
+    /// `Fn::GetAtt` `Tenancy`.
+    pub fn attr_tenancy(&self) -> Value {
+        self.attr("Tenancy")
+    }
+    /// `Fn::GetAtt` `UserData`.
+    pub fn attr_user_data(&self) -> Value {
+        self.attr("UserData")
+    }
+    /// `Fn::GetAtt` `Volumes`.
+    pub fn attr_volumes(&self) -> Value {
+        self.attr("Volumes")
     }
 }
 
@@ -9165,6 +9361,30 @@ impl crate::core::ResourceRef<CfnSecurityGroup> {
     pub fn attr_group_id(&self) -> Value {
         self.attr("GroupId")
     }
+    /// `Fn::GetAtt` `GroupDescription`.
+    pub fn attr_group_description(&self) -> Value {
+        self.attr("GroupDescription")
+    }
+    /// `Fn::GetAtt` `GroupName`.
+    pub fn attr_group_name(&self) -> Value {
+        self.attr("GroupName")
+    }
+    /// `Fn::GetAtt` `SecurityGroupEgress`.
+    pub fn attr_security_group_egress(&self) -> Value {
+        self.attr("SecurityGroupEgress")
+    }
+    /// `Fn::GetAtt` `SecurityGroupIngress`.
+    pub fn attr_security_group_ingress(&self) -> Value {
+        self.attr("SecurityGroupIngress")
+    }
+    /// `Fn::GetAtt` `Tags`.
+    pub fn attr_tags(&self) -> Value {
+        self.attr("Tags")
+    }
+    /// `Fn::GetAtt` `VpcId`.
+    pub fn attr_vpc_id(&self) -> Value {
+        self.attr("VpcId")
+    }
 }
 
 /// `AWS::EC2::SecurityGroupEgress`: Adds the specified outbound (egress) rule to a security group. ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ec2-securitygroupegress.html))
@@ -10263,6 +10483,70 @@ impl crate::core::ResourceRef<CfnSubnet> {
     /// `Fn::GetAtt` `BlockPublicAccessStates`.
     pub fn attr_block_public_access_states(&self) -> Value {
         self.attr("BlockPublicAccessStates")
+    }
+    /// `Fn::GetAtt` `AssignIpv6AddressOnCreation`.
+    pub fn attr_assign_ipv6_address_on_creation(&self) -> Value {
+        self.attr("AssignIpv6AddressOnCreation")
+    }
+    /// `Fn::GetAtt` `AvailabilityZone`.
+    pub fn attr_availability_zone(&self) -> Value {
+        self.attr("AvailabilityZone")
+    }
+    /// `Fn::GetAtt` `AvailabilityZoneId`.
+    pub fn attr_availability_zone_id(&self) -> Value {
+        self.attr("AvailabilityZoneId")
+    }
+    /// `Fn::GetAtt` `CidrBlock`.
+    pub fn attr_cidr_block(&self) -> Value {
+        self.attr("CidrBlock")
+    }
+    /// `Fn::GetAtt` `EnableDns64`.
+    pub fn attr_enable_dns64(&self) -> Value {
+        self.attr("EnableDns64")
+    }
+    /// `Fn::GetAtt` `EnableLniAtDeviceIndex`.
+    pub fn attr_enable_lni_at_device_index(&self) -> Value {
+        self.attr("EnableLniAtDeviceIndex")
+    }
+    /// `Fn::GetAtt` `Ipv4IpamPoolId`.
+    pub fn attr_ipv4_ipam_pool_id(&self) -> Value {
+        self.attr("Ipv4IpamPoolId")
+    }
+    /// `Fn::GetAtt` `Ipv4NetmaskLength`.
+    pub fn attr_ipv4_netmask_length(&self) -> Value {
+        self.attr("Ipv4NetmaskLength")
+    }
+    /// `Fn::GetAtt` `Ipv6CidrBlock`.
+    pub fn attr_ipv6_cidr_block(&self) -> Value {
+        self.attr("Ipv6CidrBlock")
+    }
+    /// `Fn::GetAtt` `Ipv6IpamPoolId`.
+    pub fn attr_ipv6_ipam_pool_id(&self) -> Value {
+        self.attr("Ipv6IpamPoolId")
+    }
+    /// `Fn::GetAtt` `Ipv6Native`.
+    pub fn attr_ipv6_native(&self) -> Value {
+        self.attr("Ipv6Native")
+    }
+    /// `Fn::GetAtt` `Ipv6NetmaskLength`.
+    pub fn attr_ipv6_netmask_length(&self) -> Value {
+        self.attr("Ipv6NetmaskLength")
+    }
+    /// `Fn::GetAtt` `MapPublicIpOnLaunch`.
+    pub fn attr_map_public_ip_on_launch(&self) -> Value {
+        self.attr("MapPublicIpOnLaunch")
+    }
+    /// `Fn::GetAtt` `OutpostArn`.
+    pub fn attr_outpost_arn(&self) -> Value {
+        self.attr("OutpostArn")
+    }
+    /// `Fn::GetAtt` `Tags`.
+    pub fn attr_tags(&self) -> Value {
+        self.attr("Tags")
+    }
+    /// `Fn::GetAtt` `VpcId`.
+    pub fn attr_vpc_id(&self) -> Value {
+        self.attr("VpcId")
     }
 }
 
@@ -12184,6 +12468,34 @@ impl crate::core::ResourceRef<CfnVpc> {
     /// `Fn::GetAtt` `VpcEncryptionControl.ResourceExclusions.ElasticFileSystem.StateMessage`.
     pub fn attr_vpc_encryption_control_resource_exclusions_elastic_file_system_state_message(&self) -> Value {
         self.attr("VpcEncryptionControl.ResourceExclusions.ElasticFileSystem.StateMessage")
+    }
+    /// `Fn::GetAtt` `CidrBlock`.
+    pub fn attr_cidr_block(&self) -> Value {
+        self.attr("CidrBlock")
+    }
+    /// `Fn::GetAtt` `EnableDnsHostnames`.
+    pub fn attr_enable_dns_hostnames(&self) -> Value {
+        self.attr("EnableDnsHostnames")
+    }
+    /// `Fn::GetAtt` `EnableDnsSupport`.
+    pub fn attr_enable_dns_support(&self) -> Value {
+        self.attr("EnableDnsSupport")
+    }
+    /// `Fn::GetAtt` `InstanceTenancy`.
+    pub fn attr_instance_tenancy(&self) -> Value {
+        self.attr("InstanceTenancy")
+    }
+    /// `Fn::GetAtt` `Ipv4IpamPoolId`.
+    pub fn attr_ipv4_ipam_pool_id(&self) -> Value {
+        self.attr("Ipv4IpamPoolId")
+    }
+    /// `Fn::GetAtt` `Ipv4NetmaskLength`.
+    pub fn attr_ipv4_netmask_length(&self) -> Value {
+        self.attr("Ipv4NetmaskLength")
+    }
+    /// `Fn::GetAtt` `Tags`.
+    pub fn attr_tags(&self) -> Value {
+        self.attr("Tags")
     }
 }
 

@@ -464,4 +464,28 @@ impl crate::core::ResourceRef<CfnMountTarget> {
     pub fn attr_id(&self) -> Value {
         self.attr("Id")
     }
+    /// `Fn::GetAtt` `FileSystemId`.
+    pub fn attr_file_system_id(&self) -> Value {
+        self.attr("FileSystemId")
+    }
+    /// `Fn::GetAtt` `IpAddress`.
+    pub fn attr_ip_address(&self) -> Value {
+        self.attr("IpAddress")
+    }
+    /// `Fn::GetAtt` `IpAddressType`.
+    pub fn attr_ip_address_type(&self) -> Value {
+        self.attr("IpAddressType")
+    }
+    /// `Fn::GetAtt` `Ipv6Address`.
+    pub fn attr_ipv6_address(&self) -> Value {
+        self.attr("Ipv6Address")
+    }
+    /// `Fn::GetAtt` `SecurityGroups`.
+    pub fn attr_security_groups(&self) -> Value {
+        self.attr("SecurityGroups")
+    }
+    /// `Fn::GetAtt` `SubnetId`.
+    pub fn attr_subnet_id(&self) -> Value {
+        self.attr("SubnetId")
+    }
 }

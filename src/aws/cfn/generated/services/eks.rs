@@ -1797,6 +1797,54 @@ impl crate::core::ResourceRef<CfnNodegroup> {
     pub fn attr_arn(&self) -> Value {
         self.attr("Arn")
     }
+    /// `Fn::GetAtt` `AmiType`.
+    pub fn attr_ami_type(&self) -> Value {
+        self.attr("AmiType")
+    }
+    /// `Fn::GetAtt` `CapacityType`.
+    pub fn attr_capacity_type(&self) -> Value {
+        self.attr("CapacityType")
+    }
+    /// `Fn::GetAtt` `ClusterName`.
+    pub fn attr_cluster_name(&self) -> Value {
+        self.attr("ClusterName")
+    }
+    /// `Fn::GetAtt` `DiskSize`.
+    pub fn attr_disk_size(&self) -> Value {
+        self.attr("DiskSize")
+    }
+    /// `Fn::GetAtt` `ForceUpdateEnabled`.
+    pub fn attr_force_update_enabled(&self) -> Value {
+        self.attr("ForceUpdateEnabled")
+    }
+    /// `Fn::GetAtt` `InstanceTypes`.
+    pub fn attr_instance_types(&self) -> Value {
+        self.attr("InstanceTypes")
+    }
+    /// `Fn::GetAtt` `NodeRole`.
+    pub fn attr_node_role(&self) -> Value {
+        self.attr("NodeRole")
+    }
+    /// `Fn::GetAtt` `NodegroupName`.
+    pub fn attr_nodegroup_name(&self) -> Value {
+        self.attr("NodegroupName")
+    }
+    /// `Fn::GetAtt` `ReleaseVersion`.
+    pub fn attr_release_version(&self) -> Value {
+        self.attr("ReleaseVersion")
+    }
+    /// `Fn::GetAtt` `Subnets`.
+    pub fn attr_subnets(&self) -> Value {
+        self.attr("Subnets")
+    }
+    /// `Fn::GetAtt` `Taints`.
+    pub fn attr_taints(&self) -> Value {
+        self.attr("Taints")
+    }
+    /// `Fn::GetAtt` `Version`.
+    pub fn attr_version(&self) -> Value {
+        self.attr("Version")
+    }
 }
 
 /// Property types of [`CfnPodIdentityAssociation`].

@@ -674,6 +674,166 @@ impl crate::core::ResourceRef<CfnReplicationGroup> {
     pub fn attr_effective_durability(&self) -> Value {
         self.attr("EffectiveDurability")
     }
+    /// `Fn::GetAtt` `AtRestEncryptionEnabled`.
+    pub fn attr_at_rest_encryption_enabled(&self) -> Value {
+        self.attr("AtRestEncryptionEnabled")
+    }
+    /// `Fn::GetAtt` `AuthToken`.
+    pub fn attr_auth_token(&self) -> Value {
+        self.attr("AuthToken")
+    }
+    /// `Fn::GetAtt` `AutoMinorVersionUpgrade`.
+    pub fn attr_auto_minor_version_upgrade(&self) -> Value {
+        self.attr("AutoMinorVersionUpgrade")
+    }
+    /// `Fn::GetAtt` `AutomaticFailoverEnabled`.
+    pub fn attr_automatic_failover_enabled(&self) -> Value {
+        self.attr("AutomaticFailoverEnabled")
+    }
+    /// `Fn::GetAtt` `CacheNodeType`.
+    pub fn attr_cache_node_type(&self) -> Value {
+        self.attr("CacheNodeType")
+    }
+    /// `Fn::GetAtt` `CacheParameterGroupName`.
+    pub fn attr_cache_parameter_group_name(&self) -> Value {
+        self.attr("CacheParameterGroupName")
+    }
+    /// `Fn::GetAtt` `CacheSecurityGroupNames`.
+    pub fn attr_cache_security_group_names(&self) -> Value {
+        self.attr("CacheSecurityGroupNames")
+    }
+    /// `Fn::GetAtt` `CacheSubnetGroupName`.
+    pub fn attr_cache_subnet_group_name(&self) -> Value {
+        self.attr("CacheSubnetGroupName")
+    }
+    /// `Fn::GetAtt` `ClusterMode`.
+    pub fn attr_cluster_mode(&self) -> Value {
+        self.attr("ClusterMode")
+    }
+    /// `Fn::GetAtt` `DataTieringEnabled`.
+    pub fn attr_data_tiering_enabled(&self) -> Value {
+        self.attr("DataTieringEnabled")
+    }
+    /// `Fn::GetAtt` `Durability`.
+    pub fn attr_durability(&self) -> Value {
+        self.attr("Durability")
+    }
+    /// `Fn::GetAtt` `Engine`.
+    pub fn attr_engine(&self) -> Value {
+        self.attr("Engine")
+    }
+    /// `Fn::GetAtt` `EngineVersion`.
+    pub fn attr_engine_version(&self) -> Value {
+        self.attr("EngineVersion")
+    }
+    /// `Fn::GetAtt` `GlobalReplicationGroupId`.
+    pub fn attr_global_replication_group_id(&self) -> Value {
+        self.attr("GlobalReplicationGroupId")
+    }
+    /// `Fn::GetAtt` `IpDiscovery`.
+    pub fn attr_ip_discovery(&self) -> Value {
+        self.attr("IpDiscovery")
+    }
+    /// `Fn::GetAtt` `KmsKeyId`.
+    pub fn attr_kms_key_id(&self) -> Value {
+        self.attr("KmsKeyId")
+    }
+    /// `Fn::GetAtt` `LogDeliveryConfigurations`.
+    pub fn attr_log_delivery_configurations(&self) -> Value {
+        self.attr("LogDeliveryConfigurations")
+    }
+    /// `Fn::GetAtt` `MultiAZEnabled`.
+    pub fn attr_multi_az_enabled(&self) -> Value {
+        self.attr("MultiAZEnabled")
+    }
+    /// `Fn::GetAtt` `NetworkType`.
+    pub fn attr_network_type(&self) -> Value {
+        self.attr("NetworkType")
+    }
+    /// `Fn::GetAtt` `NodeGroupConfiguration`.
+    pub fn attr_node_group_configuration(&self) -> Value {
+        self.attr("NodeGroupConfiguration")
+    }
+    /// `Fn::GetAtt` `NotificationTopicArn`.
+    pub fn attr_notification_topic_arn(&self) -> Value {
+        self.attr("NotificationTopicArn")
+    }
+    /// `Fn::GetAtt` `NumCacheClusters`.
+    pub fn attr_num_cache_clusters(&self) -> Value {
+        self.attr("NumCacheClusters")
+    }
+    /// `Fn::GetAtt` `NumNodeGroups`.
+    pub fn attr_num_node_groups(&self) -> Value {
+        self.attr("NumNodeGroups")
+    }
+    /// `Fn::GetAtt` `Port`.
+    pub fn attr_port(&self) -> Value {
+        self.attr("Port")
+    }
+    /// `Fn::GetAtt` `PreferredCacheClusterAZs`.
+    pub fn attr_preferred_cache_cluster_azs(&self) -> Value {
+        self.attr("PreferredCacheClusterAZs")
+    }
+    /// `Fn::GetAtt` `PreferredMaintenanceWindow`.
+    pub fn attr_preferred_maintenance_window(&self) -> Value {
+        self.attr("PreferredMaintenanceWindow")
+    }
+    /// `Fn::GetAtt` `PrimaryClusterId`.
+    pub fn attr_primary_cluster_id(&self) -> Value {
+        self.attr("PrimaryClusterId")
+    }
+    /// `Fn::GetAtt` `ReplicasPerNodeGroup`.
+    pub fn attr_replicas_per_node_group(&self) -> Value {
+        self.attr("ReplicasPerNodeGroup")
+    }
+    /// `Fn::GetAtt` `ReplicationGroupDescription`.
+    pub fn attr_replication_group_description(&self) -> Value {
+        self.attr("ReplicationGroupDescription")
+    }
+    /// `Fn::GetAtt` `ReplicationGroupId`.
+    pub fn attr_replication_group_id(&self) -> Value {
+        self.attr("ReplicationGroupId")
+    }
+    /// `Fn::GetAtt` `SecurityGroupIds`.
+    pub fn attr_security_group_ids(&self) -> Value {
+        self.attr("SecurityGroupIds")
+    }
+    /// `Fn::GetAtt` `SnapshotArns`.
+    pub fn attr_snapshot_arns(&self) -> Value {
+        self.attr("SnapshotArns")
+    }
+    /// `Fn::GetAtt` `SnapshotName`.
+    pub fn attr_snapshot_name(&self) -> Value {
+        self.attr("SnapshotName")
+    }
+    /// `Fn::GetAtt` `SnapshotRetentionLimit`.
+    pub fn attr_snapshot_retention_limit(&self) -> Value {
+        self.attr("SnapshotRetentionLimit")
+    }
+    /// `Fn::GetAtt` `SnapshotWindow`.
+    pub fn attr_snapshot_window(&self) -> Value {
+        self.attr("SnapshotWindow")
+    }
+    /// `Fn::GetAtt` `SnapshottingClusterId`.
+    pub fn attr_snapshotting_cluster_id(&self) -> Value {
+        self.attr("SnapshottingClusterId")
+    }
+    /// `Fn::GetAtt` `Tags`.
+    pub fn attr_tags(&self) -> Value {
+        self.attr("Tags")
+    }
+    /// `Fn::GetAtt` `TransitEncryptionEnabled`.
+    pub fn attr_transit_encryption_enabled(&self) -> Value {
+        self.attr("TransitEncryptionEnabled")
+    }
+    /// `Fn::GetAtt` `TransitEncryptionMode`.
+    pub fn attr_transit_encryption_mode(&self) -> Value {
+        self.attr("TransitEncryptionMode")
+    }
+    /// `Fn::GetAtt` `UserGroupIds`.
+    pub fn attr_user_group_ids(&self) -> Value {
+        self.attr("UserGroupIds")
+    }
 }
 
 /// Property types of [`CfnSecurityGroup`].

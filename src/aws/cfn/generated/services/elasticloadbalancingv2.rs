@@ -921,6 +921,58 @@ impl crate::core::ResourceRef<CfnLoadBalancer> {
     pub fn attr_dns_name(&self) -> Value {
         self.attr("DNSName")
     }
+    /// `Fn::GetAtt` `EnableCapacityReservationProvisionStabilize`.
+    pub fn attr_enable_capacity_reservation_provision_stabilize(&self) -> Value {
+        self.attr("EnableCapacityReservationProvisionStabilize")
+    }
+    /// `Fn::GetAtt` `EnablePrefixForIpv6SourceNat`.
+    pub fn attr_enable_prefix_for_ipv6_source_nat(&self) -> Value {
+        self.attr("EnablePrefixForIpv6SourceNat")
+    }
+    /// `Fn::GetAtt` `EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic`.
+    pub fn attr_enforce_security_group_inbound_rules_on_private_link_traffic(&self) -> Value {
+        self.attr("EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic")
+    }
+    /// `Fn::GetAtt` `IpAddressType`.
+    pub fn attr_ip_address_type(&self) -> Value {
+        self.attr("IpAddressType")
+    }
+    /// `Fn::GetAtt` `Ipv4IpamPoolId`.
+    pub fn attr_ipv4_ipam_pool_id(&self) -> Value {
+        self.attr("Ipv4IpamPoolId")
+    }
+    /// `Fn::GetAtt` `LoadBalancerAttributes`.
+    pub fn attr_load_balancer_attributes(&self) -> Value {
+        self.attr("LoadBalancerAttributes")
+    }
+    /// `Fn::GetAtt` `Name`.
+    pub fn attr_name(&self) -> Value {
+        self.attr("Name")
+    }
+    /// `Fn::GetAtt` `Scheme`.
+    pub fn attr_scheme(&self) -> Value {
+        self.attr("Scheme")
+    }
+    /// `Fn::GetAtt` `SecurityGroups`.
+    pub fn attr_security_groups(&self) -> Value {
+        self.attr("SecurityGroups")
+    }
+    /// `Fn::GetAtt` `SubnetMappings`.
+    pub fn attr_subnet_mappings(&self) -> Value {
+        self.attr("SubnetMappings")
+    }
+    /// `Fn::GetAtt` `Subnets`.
+    pub fn attr_subnets(&self) -> Value {
+        self.attr("Subnets")
+    }
+    /// `Fn::GetAtt` `Tags`.
+    pub fn attr_tags(&self) -> Value {
+        self.attr("Tags")
+    }
+    /// `Fn::GetAtt` `Type`.
+    pub fn attr_type(&self) -> Value {
+        self.attr("Type")
+    }
 }
 
 /// Property types of [`CfnTargetGroup`].

@@ -542,6 +542,26 @@ impl crate::core::ResourceRef<CfnEventBus> {
     pub fn attr_arn(&self) -> Value {
         self.attr("Arn")
     }
+    /// `Fn::GetAtt` `Description`.
+    pub fn attr_description(&self) -> Value {
+        self.attr("Description")
+    }
+    /// `Fn::GetAtt` `EventSourceName`.
+    pub fn attr_event_source_name(&self) -> Value {
+        self.attr("EventSourceName")
+    }
+    /// `Fn::GetAtt` `KmsKeyIdentifier`.
+    pub fn attr_kms_key_identifier(&self) -> Value {
+        self.attr("KmsKeyIdentifier")
+    }
+    /// `Fn::GetAtt` `Name`.
+    pub fn attr_name(&self) -> Value {
+        self.attr("Name")
+    }
+    /// `Fn::GetAtt` `Tags`.
+    pub fn attr_tags(&self) -> Value {
+        self.attr("Tags")
+    }
 }
 
 /// Property types of [`CfnEventBusPolicy`].

@@ -89,6 +89,22 @@ impl crate::core::ResourceRef<CfnDiscoverer> {
     pub fn attr_state(&self) -> Value {
         self.attr("State")
     }
+    /// `Fn::GetAtt` `CrossAccount`.
+    pub fn attr_cross_account(&self) -> Value {
+        self.attr("CrossAccount")
+    }
+    /// `Fn::GetAtt` `Description`.
+    pub fn attr_description(&self) -> Value {
+        self.attr("Description")
+    }
+    /// `Fn::GetAtt` `SourceArn`.
+    pub fn attr_source_arn(&self) -> Value {
+        self.attr("SourceArn")
+    }
+    /// `Fn::GetAtt` `Tags`.
+    pub fn attr_tags(&self) -> Value {
+        self.attr("Tags")
+    }
 }
 
 /// Property types of [`CfnRegistry`].
@@ -122,6 +138,18 @@ impl crate::core::ResourceRef<CfnRegistry> {
     /// `Fn::GetAtt` `RegistryArn`.
     pub fn attr_registry_arn(&self) -> Value {
         self.attr("RegistryArn")
+    }
+    /// `Fn::GetAtt` `Description`.
+    pub fn attr_description(&self) -> Value {
+        self.attr("Description")
+    }
+    /// `Fn::GetAtt` `RegistryName`.
+    pub fn attr_registry_name(&self) -> Value {
+        self.attr("RegistryName")
+    }
+    /// `Fn::GetAtt` `Tags`.
+    pub fn attr_tags(&self) -> Value {
+        self.attr("Tags")
     }
 }
 
@@ -218,5 +246,29 @@ impl crate::core::ResourceRef<CfnSchema> {
     /// `Fn::GetAtt` `SchemaVersion`.
     pub fn attr_schema_version(&self) -> Value {
         self.attr("SchemaVersion")
+    }
+    /// `Fn::GetAtt` `Content`.
+    pub fn attr_content(&self) -> Value {
+        self.attr("Content")
+    }
+    /// `Fn::GetAtt` `Description`.
+    pub fn attr_description(&self) -> Value {
+        self.attr("Description")
+    }
+    /// `Fn::GetAtt` `RegistryName`.
+    pub fn attr_registry_name(&self) -> Value {
+        self.attr("RegistryName")
+    }
+    /// `Fn::GetAtt` `SchemaName`.
+    pub fn attr_schema_name(&self) -> Value {
+        self.attr("SchemaName")
+    }
+    /// `Fn::GetAtt` `Tags`.
+    pub fn attr_tags(&self) -> Value {
+        self.attr("Tags")
+    }
+    /// `Fn::GetAtt` `Type`.
+    pub fn attr_type(&self) -> Value {
+        self.attr("Type")
     }
 }

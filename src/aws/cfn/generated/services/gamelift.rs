@@ -1913,6 +1913,34 @@ impl crate::core::ResourceRef<CfnGameSessionQueue> {
     pub fn attr_arn(&self) -> Value {
         self.attr("Arn")
     }
+    /// `Fn::GetAtt` `CustomEventData`.
+    pub fn attr_custom_event_data(&self) -> Value {
+        self.attr("CustomEventData")
+    }
+    /// `Fn::GetAtt` `Destinations`.
+    pub fn attr_destinations(&self) -> Value {
+        self.attr("Destinations")
+    }
+    /// `Fn::GetAtt` `Name`.
+    pub fn attr_name(&self) -> Value {
+        self.attr("Name")
+    }
+    /// `Fn::GetAtt` `NotificationTarget`.
+    pub fn attr_notification_target(&self) -> Value {
+        self.attr("NotificationTarget")
+    }
+    /// `Fn::GetAtt` `PlayerLatencyPolicies`.
+    pub fn attr_player_latency_policies(&self) -> Value {
+        self.attr("PlayerLatencyPolicies")
+    }
+    /// `Fn::GetAtt` `Tags`.
+    pub fn attr_tags(&self) -> Value {
+        self.attr("Tags")
+    }
+    /// `Fn::GetAtt` `TimeoutInSeconds`.
+    pub fn attr_timeout_in_seconds(&self) -> Value {
+        self.attr("TimeoutInSeconds")
+    }
 }
 
 /// Property types of [`CfnLocation`].
@@ -2077,6 +2105,74 @@ impl crate::core::ResourceRef<CfnMatchmakingConfiguration> {
     pub fn attr_arn(&self) -> Value {
         self.attr("Arn")
     }
+    /// `Fn::GetAtt` `AcceptanceRequired`.
+    pub fn attr_acceptance_required(&self) -> Value {
+        self.attr("AcceptanceRequired")
+    }
+    /// `Fn::GetAtt` `AcceptanceTimeoutSeconds`.
+    pub fn attr_acceptance_timeout_seconds(&self) -> Value {
+        self.attr("AcceptanceTimeoutSeconds")
+    }
+    /// `Fn::GetAtt` `AdditionalPlayerCount`.
+    pub fn attr_additional_player_count(&self) -> Value {
+        self.attr("AdditionalPlayerCount")
+    }
+    /// `Fn::GetAtt` `BackfillMode`.
+    pub fn attr_backfill_mode(&self) -> Value {
+        self.attr("BackfillMode")
+    }
+    /// `Fn::GetAtt` `CreationTime`.
+    pub fn attr_creation_time(&self) -> Value {
+        self.attr("CreationTime")
+    }
+    /// `Fn::GetAtt` `CustomEventData`.
+    pub fn attr_custom_event_data(&self) -> Value {
+        self.attr("CustomEventData")
+    }
+    /// `Fn::GetAtt` `Description`.
+    pub fn attr_description(&self) -> Value {
+        self.attr("Description")
+    }
+    /// `Fn::GetAtt` `FlexMatchMode`.
+    pub fn attr_flex_match_mode(&self) -> Value {
+        self.attr("FlexMatchMode")
+    }
+    /// `Fn::GetAtt` `GameProperties`.
+    pub fn attr_game_properties(&self) -> Value {
+        self.attr("GameProperties")
+    }
+    /// `Fn::GetAtt` `GameSessionData`.
+    pub fn attr_game_session_data(&self) -> Value {
+        self.attr("GameSessionData")
+    }
+    /// `Fn::GetAtt` `GameSessionQueueArns`.
+    pub fn attr_game_session_queue_arns(&self) -> Value {
+        self.attr("GameSessionQueueArns")
+    }
+    /// `Fn::GetAtt` `Name`.
+    pub fn attr_name(&self) -> Value {
+        self.attr("Name")
+    }
+    /// `Fn::GetAtt` `NotificationTarget`.
+    pub fn attr_notification_target(&self) -> Value {
+        self.attr("NotificationTarget")
+    }
+    /// `Fn::GetAtt` `RequestTimeoutSeconds`.
+    pub fn attr_request_timeout_seconds(&self) -> Value {
+        self.attr("RequestTimeoutSeconds")
+    }
+    /// `Fn::GetAtt` `RuleSetArn`.
+    pub fn attr_rule_set_arn(&self) -> Value {
+        self.attr("RuleSetArn")
+    }
+    /// `Fn::GetAtt` `RuleSetName`.
+    pub fn attr_rule_set_name(&self) -> Value {
+        self.attr("RuleSetName")
+    }
+    /// `Fn::GetAtt` `Tags`.
+    pub fn attr_tags(&self) -> Value {
+        self.attr("Tags")
+    }
 }
 
 /// Property types of [`CfnMatchmakingRuleSet`].
@@ -2122,6 +2218,18 @@ impl crate::core::ResourceRef<CfnMatchmakingRuleSet> {
     /// `Fn::GetAtt` `CreationTime`.
     pub fn attr_creation_time(&self) -> Value {
         self.attr("CreationTime")
+    }
+    /// `Fn::GetAtt` `Name`.
+    pub fn attr_name(&self) -> Value {
+        self.attr("Name")
+    }
+    /// `Fn::GetAtt` `RuleSetBody`.
+    pub fn attr_rule_set_body(&self) -> Value {
+        self.attr("RuleSetBody")
+    }
+    /// `Fn::GetAtt` `Tags`.
+    pub fn attr_tags(&self) -> Value {
+        self.attr("Tags")
     }
 }
 

@@ -310,4 +310,60 @@ impl crate::core::ResourceRef<CfnWorkspace> {
     pub fn attr_modification_timestamp(&self) -> Value {
         self.attr("ModificationTimestamp")
     }
+    /// `Fn::GetAtt` `AccountAccessType`.
+    pub fn attr_account_access_type(&self) -> Value {
+        self.attr("AccountAccessType")
+    }
+    /// `Fn::GetAtt` `AuthenticationProviders`.
+    pub fn attr_authentication_providers(&self) -> Value {
+        self.attr("AuthenticationProviders")
+    }
+    /// `Fn::GetAtt` `ClientToken`.
+    pub fn attr_client_token(&self) -> Value {
+        self.attr("ClientToken")
+    }
+    /// `Fn::GetAtt` `DataSources`.
+    pub fn attr_data_sources(&self) -> Value {
+        self.attr("DataSources")
+    }
+    /// `Fn::GetAtt` `Description`.
+    pub fn attr_description(&self) -> Value {
+        self.attr("Description")
+    }
+    /// `Fn::GetAtt` `GrafanaVersion`.
+    pub fn attr_grafana_version(&self) -> Value {
+        self.attr("GrafanaVersion")
+    }
+    /// `Fn::GetAtt` `Name`.
+    pub fn attr_name(&self) -> Value {
+        self.attr("Name")
+    }
+    /// `Fn::GetAtt` `NotificationDestinations`.
+    pub fn attr_notification_destinations(&self) -> Value {
+        self.attr("NotificationDestinations")
+    }
+    /// `Fn::GetAtt` `OrganizationRoleName`.
+    pub fn attr_organization_role_name(&self) -> Value {
+        self.attr("OrganizationRoleName")
+    }
+    /// `Fn::GetAtt` `OrganizationalUnits`.
+    pub fn attr_organizational_units(&self) -> Value {
+        self.attr("OrganizationalUnits")
+    }
+    /// `Fn::GetAtt` `PermissionType`.
+    pub fn attr_permission_type(&self) -> Value {
+        self.attr("PermissionType")
+    }
+    /// `Fn::GetAtt` `PluginAdminEnabled`.
+    pub fn attr_plugin_admin_enabled(&self) -> Value {
+        self.attr("PluginAdminEnabled")
+    }
+    /// `Fn::GetAtt` `RoleArn`.
+    pub fn attr_role_arn(&self) -> Value {
+        self.attr("RoleArn")
+    }
+    /// `Fn::GetAtt` `StackSetName`.
+    pub fn attr_stack_set_name(&self) -> Value {
+        self.attr("StackSetName")
+    }
 }

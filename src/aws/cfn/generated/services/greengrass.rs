@@ -514,6 +514,10 @@ impl crate::core::ResourceRef<CfnConnectorDefinition> {
     pub fn attr_id(&self) -> Value {
         self.attr("Id")
     }
+    /// `Fn::GetAtt` `Name`.
+    pub fn attr_name(&self) -> Value {
+        self.attr("Name")
+    }
 }
 
 /// Property types of [`CfnConnectorDefinitionVersion`].
@@ -619,6 +623,10 @@ impl crate::core::ResourceRef<CfnCoreDefinition> {
     pub fn attr_id(&self) -> Value {
         self.attr("Id")
     }
+    /// `Fn::GetAtt` `Name`.
+    pub fn attr_name(&self) -> Value {
+        self.attr("Name")
+    }
 }
 
 /// Property types of [`CfnCoreDefinitionVersion`].
@@ -723,6 +731,10 @@ impl crate::core::ResourceRef<CfnDeviceDefinition> {
     /// `Fn::GetAtt` `Id`.
     pub fn attr_id(&self) -> Value {
         self.attr("Id")
+    }
+    /// `Fn::GetAtt` `Name`.
+    pub fn attr_name(&self) -> Value {
+        self.attr("Name")
     }
 }
 
@@ -843,6 +855,10 @@ impl crate::core::ResourceRef<CfnFunctionDefinition> {
     /// `Fn::GetAtt` `Id`.
     pub fn attr_id(&self) -> Value {
         self.attr("Id")
+    }
+    /// `Fn::GetAtt` `Name`.
+    pub fn attr_name(&self) -> Value {
+        self.attr("Name")
     }
 }
 
@@ -979,6 +995,14 @@ impl crate::core::ResourceRef<CfnGroup> {
     pub fn attr_arn(&self) -> Value {
         self.attr("Arn")
     }
+    /// `Fn::GetAtt` `Name`.
+    pub fn attr_name(&self) -> Value {
+        self.attr("Name")
+    }
+    /// `Fn::GetAtt` `RoleArn`.
+    pub fn attr_role_arn(&self) -> Value {
+        self.attr("RoleArn")
+    }
 }
 
 /// `AWS::Greengrass::GroupVersion`: Resource Type definition for AWS::Greengrass::GroupVersion ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-groupversion.html))
@@ -1092,6 +1116,10 @@ impl crate::core::ResourceRef<CfnLoggerDefinition> {
     /// `Fn::GetAtt` `Id`.
     pub fn attr_id(&self) -> Value {
         self.attr("Id")
+    }
+    /// `Fn::GetAtt` `Name`.
+    pub fn attr_name(&self) -> Value {
+        self.attr("Name")
     }
 }
 
@@ -1214,6 +1242,10 @@ impl crate::core::ResourceRef<CfnResourceDefinition> {
     pub fn attr_arn(&self) -> Value {
         self.attr("Arn")
     }
+    /// `Fn::GetAtt` `Name`.
+    pub fn attr_name(&self) -> Value {
+        self.attr("Name")
+    }
 }
 
 /// Property types of [`CfnResourceDefinitionVersion`].
@@ -1334,6 +1366,10 @@ impl crate::core::ResourceRef<CfnSubscriptionDefinition> {
     /// `Fn::GetAtt` `Id`.
     pub fn attr_id(&self) -> Value {
         self.attr("Id")
+    }
+    /// `Fn::GetAtt` `Name`.
+    pub fn attr_name(&self) -> Value {
+        self.attr("Name")
     }
 }
 

@@ -330,6 +330,42 @@ impl crate::core::ResourceRef<CfnComponent> {
     pub fn attr_latest_version_patch(&self) -> Value {
         self.attr("LatestVersion.Patch")
     }
+    /// `Fn::GetAtt` `ChangeDescription`.
+    pub fn attr_change_description(&self) -> Value {
+        self.attr("ChangeDescription")
+    }
+    /// `Fn::GetAtt` `Data`.
+    pub fn attr_data(&self) -> Value {
+        self.attr("Data")
+    }
+    /// `Fn::GetAtt` `Description`.
+    pub fn attr_description(&self) -> Value {
+        self.attr("Description")
+    }
+    /// `Fn::GetAtt` `KmsKeyId`.
+    pub fn attr_kms_key_id(&self) -> Value {
+        self.attr("KmsKeyId")
+    }
+    /// `Fn::GetAtt` `Name`.
+    pub fn attr_name(&self) -> Value {
+        self.attr("Name")
+    }
+    /// `Fn::GetAtt` `Platform`.
+    pub fn attr_platform(&self) -> Value {
+        self.attr("Platform")
+    }
+    /// `Fn::GetAtt` `SupportedOsVersions`.
+    pub fn attr_supported_os_versions(&self) -> Value {
+        self.attr("SupportedOsVersions")
+    }
+    /// `Fn::GetAtt` `Uri`.
+    pub fn attr_uri(&self) -> Value {
+        self.attr("Uri")
+    }
+    /// `Fn::GetAtt` `Version`.
+    pub fn attr_version(&self) -> Value {
+        self.attr("Version")
+    }
 }
 
 /// Property types of [`CfnContainerRecipe`].
@@ -461,6 +497,54 @@ impl crate::core::ResourceRef<CfnContainerRecipe> {
     /// `Fn::GetAtt` `LatestVersion.Patch`.
     pub fn attr_latest_version_patch(&self) -> Value {
         self.attr("LatestVersion.Patch")
+    }
+    /// `Fn::GetAtt` `Components`.
+    pub fn attr_components(&self) -> Value {
+        self.attr("Components")
+    }
+    /// `Fn::GetAtt` `ContainerType`.
+    pub fn attr_container_type(&self) -> Value {
+        self.attr("ContainerType")
+    }
+    /// `Fn::GetAtt` `Description`.
+    pub fn attr_description(&self) -> Value {
+        self.attr("Description")
+    }
+    /// `Fn::GetAtt` `DockerfileTemplateData`.
+    pub fn attr_dockerfile_template_data(&self) -> Value {
+        self.attr("DockerfileTemplateData")
+    }
+    /// `Fn::GetAtt` `DockerfileTemplateUri`.
+    pub fn attr_dockerfile_template_uri(&self) -> Value {
+        self.attr("DockerfileTemplateUri")
+    }
+    /// `Fn::GetAtt` `ImageOsVersionOverride`.
+    pub fn attr_image_os_version_override(&self) -> Value {
+        self.attr("ImageOsVersionOverride")
+    }
+    /// `Fn::GetAtt` `KmsKeyId`.
+    pub fn attr_kms_key_id(&self) -> Value {
+        self.attr("KmsKeyId")
+    }
+    /// `Fn::GetAtt` `Name`.
+    pub fn attr_name(&self) -> Value {
+        self.attr("Name")
+    }
+    /// `Fn::GetAtt` `ParentImage`.
+    pub fn attr_parent_image(&self) -> Value {
+        self.attr("ParentImage")
+    }
+    /// `Fn::GetAtt` `PlatformOverride`.
+    pub fn attr_platform_override(&self) -> Value {
+        self.attr("PlatformOverride")
+    }
+    /// `Fn::GetAtt` `Version`.
+    pub fn attr_version(&self) -> Value {
+        self.attr("Version")
+    }
+    /// `Fn::GetAtt` `WorkingDirectory`.
+    pub fn attr_working_directory(&self) -> Value {
+        self.attr("WorkingDirectory")
     }
 }
 
@@ -685,6 +769,18 @@ impl crate::core::ResourceRef<CfnDistributionConfiguration> {
     /// `Fn::GetAtt` `Arn`.
     pub fn attr_arn(&self) -> Value {
         self.attr("Arn")
+    }
+    /// `Fn::GetAtt` `Description`.
+    pub fn attr_description(&self) -> Value {
+        self.attr("Description")
+    }
+    /// `Fn::GetAtt` `Distributions`.
+    pub fn attr_distributions(&self) -> Value {
+        self.attr("Distributions")
+    }
+    /// `Fn::GetAtt` `Name`.
+    pub fn attr_name(&self) -> Value {
+        self.attr("Name")
     }
 }
 
@@ -971,6 +1067,46 @@ impl crate::core::ResourceRef<CfnImagePipeline> {
     pub fn attr_deployment_id(&self) -> Value {
         self.attr("DeploymentId")
     }
+    /// `Fn::GetAtt` `ContainerRecipeArn`.
+    pub fn attr_container_recipe_arn(&self) -> Value {
+        self.attr("ContainerRecipeArn")
+    }
+    /// `Fn::GetAtt` `Description`.
+    pub fn attr_description(&self) -> Value {
+        self.attr("Description")
+    }
+    /// `Fn::GetAtt` `DistributionConfigurationArn`.
+    pub fn attr_distribution_configuration_arn(&self) -> Value {
+        self.attr("DistributionConfigurationArn")
+    }
+    /// `Fn::GetAtt` `EnhancedImageMetadataEnabled`.
+    pub fn attr_enhanced_image_metadata_enabled(&self) -> Value {
+        self.attr("EnhancedImageMetadataEnabled")
+    }
+    /// `Fn::GetAtt` `ExecutionRole`.
+    pub fn attr_execution_role(&self) -> Value {
+        self.attr("ExecutionRole")
+    }
+    /// `Fn::GetAtt` `ImageRecipeArn`.
+    pub fn attr_image_recipe_arn(&self) -> Value {
+        self.attr("ImageRecipeArn")
+    }
+    /// `Fn::GetAtt` `InfrastructureConfigurationArn`.
+    pub fn attr_infrastructure_configuration_arn(&self) -> Value {
+        self.attr("InfrastructureConfigurationArn")
+    }
+    /// `Fn::GetAtt` `Name`.
+    pub fn attr_name(&self) -> Value {
+        self.attr("Name")
+    }
+    /// `Fn::GetAtt` `Status`.
+    pub fn attr_status(&self) -> Value {
+        self.attr("Status")
+    }
+    /// `Fn::GetAtt` `Workflows`.
+    pub fn attr_workflows(&self) -> Value {
+        self.attr("Workflows")
+    }
 }
 
 /// Property types of [`CfnImageRecipe`].
@@ -1083,6 +1219,38 @@ impl crate::core::ResourceRef<CfnImageRecipe> {
     /// `Fn::GetAtt` `LatestVersion.Patch`.
     pub fn attr_latest_version_patch(&self) -> Value {
         self.attr("LatestVersion.Patch")
+    }
+    /// `Fn::GetAtt` `AmiWatermarks`.
+    pub fn attr_ami_watermarks(&self) -> Value {
+        self.attr("AmiWatermarks")
+    }
+    /// `Fn::GetAtt` `BlockDeviceMappings`.
+    pub fn attr_block_device_mappings(&self) -> Value {
+        self.attr("BlockDeviceMappings")
+    }
+    /// `Fn::GetAtt` `Components`.
+    pub fn attr_components(&self) -> Value {
+        self.attr("Components")
+    }
+    /// `Fn::GetAtt` `Description`.
+    pub fn attr_description(&self) -> Value {
+        self.attr("Description")
+    }
+    /// `Fn::GetAtt` `Name`.
+    pub fn attr_name(&self) -> Value {
+        self.attr("Name")
+    }
+    /// `Fn::GetAtt` `ParentImage`.
+    pub fn attr_parent_image(&self) -> Value {
+        self.attr("ParentImage")
+    }
+    /// `Fn::GetAtt` `Version`.
+    pub fn attr_version(&self) -> Value {
+        self.attr("Version")
+    }
+    /// `Fn::GetAtt` `WorkingDirectory`.
+    pub fn attr_working_directory(&self) -> Value {
+        self.attr("WorkingDirectory")
     }
 }
 
@@ -1269,6 +1437,46 @@ impl crate::core::ResourceRef<CfnInfrastructureConfiguration> {
     /// `Fn::GetAtt` `Arn`.
     pub fn attr_arn(&self) -> Value {
         self.attr("Arn")
+    }
+    /// `Fn::GetAtt` `Description`.
+    pub fn attr_description(&self) -> Value {
+        self.attr("Description")
+    }
+    /// `Fn::GetAtt` `InstanceProfileName`.
+    pub fn attr_instance_profile_name(&self) -> Value {
+        self.attr("InstanceProfileName")
+    }
+    /// `Fn::GetAtt` `InstanceTypes`.
+    pub fn attr_instance_types(&self) -> Value {
+        self.attr("InstanceTypes")
+    }
+    /// `Fn::GetAtt` `KeyPair`.
+    pub fn attr_key_pair(&self) -> Value {
+        self.attr("KeyPair")
+    }
+    /// `Fn::GetAtt` `Name`.
+    pub fn attr_name(&self) -> Value {
+        self.attr("Name")
+    }
+    /// `Fn::GetAtt` `SecurityGroupIds`.
+    pub fn attr_security_group_ids(&self) -> Value {
+        self.attr("SecurityGroupIds")
+    }
+    /// `Fn::GetAtt` `SnsTopicArn`.
+    pub fn attr_sns_topic_arn(&self) -> Value {
+        self.attr("SnsTopicArn")
+    }
+    /// `Fn::GetAtt` `SubnetId`.
+    pub fn attr_subnet_id(&self) -> Value {
+        self.attr("SubnetId")
+    }
+    /// `Fn::GetAtt` `TerminateInstanceOnCompletion`.
+    pub fn attr_terminate_instance_on_completion(&self) -> Value {
+        self.attr("TerminateInstanceOnCompletion")
+    }
+    /// `Fn::GetAtt` `TerminateInstanceOnFailure`.
+    pub fn attr_terminate_instance_on_failure(&self) -> Value {
+        self.attr("TerminateInstanceOnFailure")
     }
 }
 

@@ -654,4 +654,12 @@ impl crate::core::ResourceRef<CfnStreamConsumer> {
     pub fn attr_consumer_creation_timestamp(&self) -> Value {
         self.attr("ConsumerCreationTimestamp")
     }
+    /// `Fn::GetAtt` `ConsumerName`.
+    pub fn attr_consumer_name(&self) -> Value {
+        self.attr("ConsumerName")
+    }
+    /// `Fn::GetAtt` `StreamARN`.
+    pub fn attr_stream_arn(&self) -> Value {
+        self.attr("StreamARN")
+    }
 }

@@ -281,6 +281,10 @@ impl crate::core::ResourceRef<CfnMember> {
     pub fn attr_member_id(&self) -> Value {
         self.attr("MemberId")
     }
+    /// `Fn::GetAtt` `NetworkId`.
+    pub fn attr_network_id(&self) -> Value {
+        self.attr("NetworkId")
+    }
 }
 
 /// Property types of [`CfnNode`].
@@ -343,5 +347,13 @@ impl crate::core::ResourceRef<CfnNode> {
     /// `Fn::GetAtt` `Arn`.
     pub fn attr_arn(&self) -> Value {
         self.attr("Arn")
+    }
+    /// `Fn::GetAtt` `MemberId`.
+    pub fn attr_member_id(&self) -> Value {
+        self.attr("MemberId")
+    }
+    /// `Fn::GetAtt` `NetworkId`.
+    pub fn attr_network_id(&self) -> Value {
+        self.attr("NetworkId")
     }
 }

@@ -184,6 +184,10 @@ impl crate::core::ResourceRef<CfnJobTemplate> {
     pub fn attr_arn(&self) -> Value {
         self.attr("Arn")
     }
+    /// `Fn::GetAtt` `Name`.
+    pub fn attr_name(&self) -> Value {
+        self.attr("Name")
+    }
 }
 
 /// `AWS::MediaConvert::Preset`: Resource Type definition for AWS::MediaConvert::Preset ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconvert-preset.html))
@@ -222,6 +226,10 @@ impl crate::core::ResourceRef<CfnPreset> {
     /// `Fn::GetAtt` `Arn`.
     pub fn attr_arn(&self) -> Value {
         self.attr("Arn")
+    }
+    /// `Fn::GetAtt` `Name`.
+    pub fn attr_name(&self) -> Value {
+        self.attr("Name")
     }
 }
 
@@ -288,5 +296,9 @@ impl crate::core::ResourceRef<CfnQueue> {
     /// `Fn::GetAtt` `Arn`.
     pub fn attr_arn(&self) -> Value {
         self.attr("Arn")
+    }
+    /// `Fn::GetAtt` `Name`.
+    pub fn attr_name(&self) -> Value {
+        self.attr("Name")
     }
 }

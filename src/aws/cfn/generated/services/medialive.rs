@@ -4566,6 +4566,14 @@ impl crate::core::ResourceRef<CfnInput> {
     pub fn attr_destination_urls(&self) -> Value {
         self.attr("DestinationUrls")
     }
+    /// `Fn::GetAtt` `Destinations`.
+    pub fn attr_destinations(&self) -> Value {
+        self.attr("Destinations")
+    }
+    /// `Fn::GetAtt` `Sources`.
+    pub fn attr_sources(&self) -> Value {
+        self.attr("Sources")
+    }
 }
 
 /// Property types of [`CfnInputSecurityGroup`].

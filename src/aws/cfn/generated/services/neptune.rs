@@ -220,6 +220,110 @@ impl crate::core::ResourceRef<CfnDBCluster> {
     pub fn attr_read_endpoint(&self) -> Value {
         self.attr("ReadEndpoint")
     }
+    /// `Fn::GetAtt` `AssociatedRoles`.
+    pub fn attr_associated_roles(&self) -> Value {
+        self.attr("AssociatedRoles")
+    }
+    /// `Fn::GetAtt` `AvailabilityZones`.
+    pub fn attr_availability_zones(&self) -> Value {
+        self.attr("AvailabilityZones")
+    }
+    /// `Fn::GetAtt` `BackupRetentionPeriod`.
+    pub fn attr_backup_retention_period(&self) -> Value {
+        self.attr("BackupRetentionPeriod")
+    }
+    /// `Fn::GetAtt` `CopyTagsToSnapshot`.
+    pub fn attr_copy_tags_to_snapshot(&self) -> Value {
+        self.attr("CopyTagsToSnapshot")
+    }
+    /// `Fn::GetAtt` `DBClusterIdentifier`.
+    pub fn attr_db_cluster_identifier(&self) -> Value {
+        self.attr("DBClusterIdentifier")
+    }
+    /// `Fn::GetAtt` `DBClusterParameterGroupName`.
+    pub fn attr_db_cluster_parameter_group_name(&self) -> Value {
+        self.attr("DBClusterParameterGroupName")
+    }
+    /// `Fn::GetAtt` `DBInstanceParameterGroupName`.
+    pub fn attr_db_instance_parameter_group_name(&self) -> Value {
+        self.attr("DBInstanceParameterGroupName")
+    }
+    /// `Fn::GetAtt` `DBPort`.
+    pub fn attr_db_port(&self) -> Value {
+        self.attr("DBPort")
+    }
+    /// `Fn::GetAtt` `DBSubnetGroupName`.
+    pub fn attr_db_subnet_group_name(&self) -> Value {
+        self.attr("DBSubnetGroupName")
+    }
+    /// `Fn::GetAtt` `DeletionProtection`.
+    pub fn attr_deletion_protection(&self) -> Value {
+        self.attr("DeletionProtection")
+    }
+    /// `Fn::GetAtt` `EnableCloudwatchLogsExports`.
+    pub fn attr_enable_cloudwatch_logs_exports(&self) -> Value {
+        self.attr("EnableCloudwatchLogsExports")
+    }
+    /// `Fn::GetAtt` `EngineVersion`.
+    pub fn attr_engine_version(&self) -> Value {
+        self.attr("EngineVersion")
+    }
+    /// `Fn::GetAtt` `GlobalClusterIdentifier`.
+    pub fn attr_global_cluster_identifier(&self) -> Value {
+        self.attr("GlobalClusterIdentifier")
+    }
+    /// `Fn::GetAtt` `IamAuthEnabled`.
+    pub fn attr_iam_auth_enabled(&self) -> Value {
+        self.attr("IamAuthEnabled")
+    }
+    /// `Fn::GetAtt` `KmsKeyId`.
+    pub fn attr_kms_key_id(&self) -> Value {
+        self.attr("KmsKeyId")
+    }
+    /// `Fn::GetAtt` `NetworkType`.
+    pub fn attr_network_type(&self) -> Value {
+        self.attr("NetworkType")
+    }
+    /// `Fn::GetAtt` `PreferredBackupWindow`.
+    pub fn attr_preferred_backup_window(&self) -> Value {
+        self.attr("PreferredBackupWindow")
+    }
+    /// `Fn::GetAtt` `PreferredMaintenanceWindow`.
+    pub fn attr_preferred_maintenance_window(&self) -> Value {
+        self.attr("PreferredMaintenanceWindow")
+    }
+    /// `Fn::GetAtt` `RestoreToTime`.
+    pub fn attr_restore_to_time(&self) -> Value {
+        self.attr("RestoreToTime")
+    }
+    /// `Fn::GetAtt` `RestoreType`.
+    pub fn attr_restore_type(&self) -> Value {
+        self.attr("RestoreType")
+    }
+    /// `Fn::GetAtt` `SnapshotIdentifier`.
+    pub fn attr_snapshot_identifier(&self) -> Value {
+        self.attr("SnapshotIdentifier")
+    }
+    /// `Fn::GetAtt` `SourceDBClusterIdentifier`.
+    pub fn attr_source_db_cluster_identifier(&self) -> Value {
+        self.attr("SourceDBClusterIdentifier")
+    }
+    /// `Fn::GetAtt` `StorageEncrypted`.
+    pub fn attr_storage_encrypted(&self) -> Value {
+        self.attr("StorageEncrypted")
+    }
+    /// `Fn::GetAtt` `Tags`.
+    pub fn attr_tags(&self) -> Value {
+        self.attr("Tags")
+    }
+    /// `Fn::GetAtt` `UseLatestRestorableTime`.
+    pub fn attr_use_latest_restorable_time(&self) -> Value {
+        self.attr("UseLatestRestorableTime")
+    }
+    /// `Fn::GetAtt` `VpcSecurityGroupIds`.
+    pub fn attr_vpc_security_group_ids(&self) -> Value {
+        self.attr("VpcSecurityGroupIds")
+    }
 }
 
 /// Property types of [`CfnDBClusterParameterGroup`].

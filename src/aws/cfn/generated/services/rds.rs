@@ -1227,6 +1227,334 @@ impl crate::core::ResourceRef<CfnDBInstance> {
     pub fn attr_storage_operation_percent_progress(&self) -> Value {
         self.attr("StorageOperationPercentProgress")
     }
+    /// `Fn::GetAtt` `AdditionalStorageVolumes`.
+    pub fn attr_additional_storage_volumes(&self) -> Value {
+        self.attr("AdditionalStorageVolumes")
+    }
+    /// `Fn::GetAtt` `AllocatedStorage`.
+    pub fn attr_allocated_storage(&self) -> Value {
+        self.attr("AllocatedStorage")
+    }
+    /// `Fn::GetAtt` `AllowMajorVersionUpgrade`.
+    pub fn attr_allow_major_version_upgrade(&self) -> Value {
+        self.attr("AllowMajorVersionUpgrade")
+    }
+    /// `Fn::GetAtt` `ApplyImmediately`.
+    pub fn attr_apply_immediately(&self) -> Value {
+        self.attr("ApplyImmediately")
+    }
+    /// `Fn::GetAtt` `AssociatedRoles`.
+    pub fn attr_associated_roles(&self) -> Value {
+        self.attr("AssociatedRoles")
+    }
+    /// `Fn::GetAtt` `AutoMinorVersionUpgrade`.
+    pub fn attr_auto_minor_version_upgrade(&self) -> Value {
+        self.attr("AutoMinorVersionUpgrade")
+    }
+    /// `Fn::GetAtt` `AutomaticBackupReplicationKmsKeyId`.
+    pub fn attr_automatic_backup_replication_kms_key_id(&self) -> Value {
+        self.attr("AutomaticBackupReplicationKmsKeyId")
+    }
+    /// `Fn::GetAtt` `AutomaticBackupReplicationRegion`.
+    pub fn attr_automatic_backup_replication_region(&self) -> Value {
+        self.attr("AutomaticBackupReplicationRegion")
+    }
+    /// `Fn::GetAtt` `AutomaticBackupReplicationRetentionPeriod`.
+    pub fn attr_automatic_backup_replication_retention_period(&self) -> Value {
+        self.attr("AutomaticBackupReplicationRetentionPeriod")
+    }
+    /// `Fn::GetAtt` `AvailabilityZone`.
+    pub fn attr_availability_zone(&self) -> Value {
+        self.attr("AvailabilityZone")
+    }
+    /// `Fn::GetAtt` `BackupRetentionPeriod`.
+    pub fn attr_backup_retention_period(&self) -> Value {
+        self.attr("BackupRetentionPeriod")
+    }
+    /// `Fn::GetAtt` `BackupTarget`.
+    pub fn attr_backup_target(&self) -> Value {
+        self.attr("BackupTarget")
+    }
+    /// `Fn::GetAtt` `CACertificateIdentifier`.
+    pub fn attr_ca_certificate_identifier(&self) -> Value {
+        self.attr("CACertificateIdentifier")
+    }
+    /// `Fn::GetAtt` `CertificateRotationRestart`.
+    pub fn attr_certificate_rotation_restart(&self) -> Value {
+        self.attr("CertificateRotationRestart")
+    }
+    /// `Fn::GetAtt` `CharacterSetName`.
+    pub fn attr_character_set_name(&self) -> Value {
+        self.attr("CharacterSetName")
+    }
+    /// `Fn::GetAtt` `CopyTagsToSnapshot`.
+    pub fn attr_copy_tags_to_snapshot(&self) -> Value {
+        self.attr("CopyTagsToSnapshot")
+    }
+    /// `Fn::GetAtt` `CustomIAMInstanceProfile`.
+    pub fn attr_custom_iam_instance_profile(&self) -> Value {
+        self.attr("CustomIAMInstanceProfile")
+    }
+    /// `Fn::GetAtt` `DBClusterIdentifier`.
+    pub fn attr_db_cluster_identifier(&self) -> Value {
+        self.attr("DBClusterIdentifier")
+    }
+    /// `Fn::GetAtt` `DBClusterSnapshotIdentifier`.
+    pub fn attr_db_cluster_snapshot_identifier(&self) -> Value {
+        self.attr("DBClusterSnapshotIdentifier")
+    }
+    /// `Fn::GetAtt` `DBInstanceClass`.
+    pub fn attr_db_instance_class(&self) -> Value {
+        self.attr("DBInstanceClass")
+    }
+    /// `Fn::GetAtt` `DBInstanceIdentifier`.
+    pub fn attr_db_instance_identifier(&self) -> Value {
+        self.attr("DBInstanceIdentifier")
+    }
+    /// `Fn::GetAtt` `DBName`.
+    pub fn attr_db_name(&self) -> Value {
+        self.attr("DBName")
+    }
+    /// `Fn::GetAtt` `DBParameterGroupName`.
+    pub fn attr_db_parameter_group_name(&self) -> Value {
+        self.attr("DBParameterGroupName")
+    }
+    /// `Fn::GetAtt` `DBSecurityGroups`.
+    pub fn attr_db_security_groups(&self) -> Value {
+        self.attr("DBSecurityGroups")
+    }
+    /// `Fn::GetAtt` `DBSnapshotIdentifier`.
+    pub fn attr_db_snapshot_identifier(&self) -> Value {
+        self.attr("DBSnapshotIdentifier")
+    }
+    /// `Fn::GetAtt` `DBSubnetGroupName`.
+    pub fn attr_db_subnet_group_name(&self) -> Value {
+        self.attr("DBSubnetGroupName")
+    }
+    /// `Fn::GetAtt` `DBSystemId`.
+    pub fn attr_db_system_id(&self) -> Value {
+        self.attr("DBSystemId")
+    }
+    /// `Fn::GetAtt` `DatabaseInsightsMode`.
+    pub fn attr_database_insights_mode(&self) -> Value {
+        self.attr("DatabaseInsightsMode")
+    }
+    /// `Fn::GetAtt` `DedicatedLogVolume`.
+    pub fn attr_dedicated_log_volume(&self) -> Value {
+        self.attr("DedicatedLogVolume")
+    }
+    /// `Fn::GetAtt` `DeleteAutomatedBackups`.
+    pub fn attr_delete_automated_backups(&self) -> Value {
+        self.attr("DeleteAutomatedBackups")
+    }
+    /// `Fn::GetAtt` `DeletionProtection`.
+    pub fn attr_deletion_protection(&self) -> Value {
+        self.attr("DeletionProtection")
+    }
+    /// `Fn::GetAtt` `Domain`.
+    pub fn attr_domain(&self) -> Value {
+        self.attr("Domain")
+    }
+    /// `Fn::GetAtt` `DomainAuthSecretArn`.
+    pub fn attr_domain_auth_secret_arn(&self) -> Value {
+        self.attr("DomainAuthSecretArn")
+    }
+    /// `Fn::GetAtt` `DomainDnsIps`.
+    pub fn attr_domain_dns_ips(&self) -> Value {
+        self.attr("DomainDnsIps")
+    }
+    /// `Fn::GetAtt` `DomainFqdn`.
+    pub fn attr_domain_fqdn(&self) -> Value {
+        self.attr("DomainFqdn")
+    }
+    /// `Fn::GetAtt` `DomainIAMRoleName`.
+    pub fn attr_domain_iam_role_name(&self) -> Value {
+        self.attr("DomainIAMRoleName")
+    }
+    /// `Fn::GetAtt` `DomainOu`.
+    pub fn attr_domain_ou(&self) -> Value {
+        self.attr("DomainOu")
+    }
+    /// `Fn::GetAtt` `EnableCloudwatchLogsExports`.
+    pub fn attr_enable_cloudwatch_logs_exports(&self) -> Value {
+        self.attr("EnableCloudwatchLogsExports")
+    }
+    /// `Fn::GetAtt` `EnableIAMDatabaseAuthentication`.
+    pub fn attr_enable_iam_database_authentication(&self) -> Value {
+        self.attr("EnableIAMDatabaseAuthentication")
+    }
+    /// `Fn::GetAtt` `EnablePerformanceInsights`.
+    pub fn attr_enable_performance_insights(&self) -> Value {
+        self.attr("EnablePerformanceInsights")
+    }
+    /// `Fn::GetAtt` `Engine`.
+    pub fn attr_engine(&self) -> Value {
+        self.attr("Engine")
+    }
+    /// `Fn::GetAtt` `EngineLifecycleSupport`.
+    pub fn attr_engine_lifecycle_support(&self) -> Value {
+        self.attr("EngineLifecycleSupport")
+    }
+    /// `Fn::GetAtt` `EngineVersion`.
+    pub fn attr_engine_version(&self) -> Value {
+        self.attr("EngineVersion")
+    }
+    /// `Fn::GetAtt` `Iops`.
+    pub fn attr_iops(&self) -> Value {
+        self.attr("Iops")
+    }
+    /// `Fn::GetAtt` `KmsKeyId`.
+    pub fn attr_kms_key_id(&self) -> Value {
+        self.attr("KmsKeyId")
+    }
+    /// `Fn::GetAtt` `LicenseModel`.
+    pub fn attr_license_model(&self) -> Value {
+        self.attr("LicenseModel")
+    }
+    /// `Fn::GetAtt` `ManageMasterUserPassword`.
+    pub fn attr_manage_master_user_password(&self) -> Value {
+        self.attr("ManageMasterUserPassword")
+    }
+    /// `Fn::GetAtt` `MasterUserAuthenticationType`.
+    pub fn attr_master_user_authentication_type(&self) -> Value {
+        self.attr("MasterUserAuthenticationType")
+    }
+    /// `Fn::GetAtt` `MasterUserPassword`.
+    pub fn attr_master_user_password(&self) -> Value {
+        self.attr("MasterUserPassword")
+    }
+    /// `Fn::GetAtt` `MasterUsername`.
+    pub fn attr_master_username(&self) -> Value {
+        self.attr("MasterUsername")
+    }
+    /// `Fn::GetAtt` `MaxAllocatedStorage`.
+    pub fn attr_max_allocated_storage(&self) -> Value {
+        self.attr("MaxAllocatedStorage")
+    }
+    /// `Fn::GetAtt` `MonitoringInterval`.
+    pub fn attr_monitoring_interval(&self) -> Value {
+        self.attr("MonitoringInterval")
+    }
+    /// `Fn::GetAtt` `MonitoringRoleArn`.
+    pub fn attr_monitoring_role_arn(&self) -> Value {
+        self.attr("MonitoringRoleArn")
+    }
+    /// `Fn::GetAtt` `MultiAZ`.
+    pub fn attr_multi_az(&self) -> Value {
+        self.attr("MultiAZ")
+    }
+    /// `Fn::GetAtt` `NcharCharacterSetName`.
+    pub fn attr_nchar_character_set_name(&self) -> Value {
+        self.attr("NcharCharacterSetName")
+    }
+    /// `Fn::GetAtt` `NetworkType`.
+    pub fn attr_network_type(&self) -> Value {
+        self.attr("NetworkType")
+    }
+    /// `Fn::GetAtt` `OptionGroupName`.
+    pub fn attr_option_group_name(&self) -> Value {
+        self.attr("OptionGroupName")
+    }
+    /// `Fn::GetAtt` `PerformanceInsightsKMSKeyId`.
+    pub fn attr_performance_insights_kms_key_id(&self) -> Value {
+        self.attr("PerformanceInsightsKMSKeyId")
+    }
+    /// `Fn::GetAtt` `PerformanceInsightsRetentionPeriod`.
+    pub fn attr_performance_insights_retention_period(&self) -> Value {
+        self.attr("PerformanceInsightsRetentionPeriod")
+    }
+    /// `Fn::GetAtt` `Port`.
+    pub fn attr_port(&self) -> Value {
+        self.attr("Port")
+    }
+    /// `Fn::GetAtt` `PreferredBackupWindow`.
+    pub fn attr_preferred_backup_window(&self) -> Value {
+        self.attr("PreferredBackupWindow")
+    }
+    /// `Fn::GetAtt` `PreferredMaintenanceWindow`.
+    pub fn attr_preferred_maintenance_window(&self) -> Value {
+        self.attr("PreferredMaintenanceWindow")
+    }
+    /// `Fn::GetAtt` `ProcessorFeatures`.
+    pub fn attr_processor_features(&self) -> Value {
+        self.attr("ProcessorFeatures")
+    }
+    /// `Fn::GetAtt` `PromotionTier`.
+    pub fn attr_promotion_tier(&self) -> Value {
+        self.attr("PromotionTier")
+    }
+    /// `Fn::GetAtt` `PubliclyAccessible`.
+    pub fn attr_publicly_accessible(&self) -> Value {
+        self.attr("PubliclyAccessible")
+    }
+    /// `Fn::GetAtt` `ReplicaMode`.
+    pub fn attr_replica_mode(&self) -> Value {
+        self.attr("ReplicaMode")
+    }
+    /// `Fn::GetAtt` `RestoreTime`.
+    pub fn attr_restore_time(&self) -> Value {
+        self.attr("RestoreTime")
+    }
+    /// `Fn::GetAtt` `SourceDBClusterIdentifier`.
+    pub fn attr_source_db_cluster_identifier(&self) -> Value {
+        self.attr("SourceDBClusterIdentifier")
+    }
+    /// `Fn::GetAtt` `SourceDBInstanceAutomatedBackupsArn`.
+    pub fn attr_source_db_instance_automated_backups_arn(&self) -> Value {
+        self.attr("SourceDBInstanceAutomatedBackupsArn")
+    }
+    /// `Fn::GetAtt` `SourceDBInstanceIdentifier`.
+    pub fn attr_source_db_instance_identifier(&self) -> Value {
+        self.attr("SourceDBInstanceIdentifier")
+    }
+    /// `Fn::GetAtt` `SourceDbiResourceId`.
+    pub fn attr_source_dbi_resource_id(&self) -> Value {
+        self.attr("SourceDbiResourceId")
+    }
+    /// `Fn::GetAtt` `SourceRegion`.
+    pub fn attr_source_region(&self) -> Value {
+        self.attr("SourceRegion")
+    }
+    /// `Fn::GetAtt` `StorageEncrypted`.
+    pub fn attr_storage_encrypted(&self) -> Value {
+        self.attr("StorageEncrypted")
+    }
+    /// `Fn::GetAtt` `StorageThroughput`.
+    pub fn attr_storage_throughput(&self) -> Value {
+        self.attr("StorageThroughput")
+    }
+    /// `Fn::GetAtt` `StorageType`.
+    pub fn attr_storage_type(&self) -> Value {
+        self.attr("StorageType")
+    }
+    /// `Fn::GetAtt` `Tags`.
+    pub fn attr_tags(&self) -> Value {
+        self.attr("Tags")
+    }
+    /// `Fn::GetAtt` `TdeCredentialArn`.
+    pub fn attr_tde_credential_arn(&self) -> Value {
+        self.attr("TdeCredentialArn")
+    }
+    /// `Fn::GetAtt` `TdeCredentialPassword`.
+    pub fn attr_tde_credential_password(&self) -> Value {
+        self.attr("TdeCredentialPassword")
+    }
+    /// `Fn::GetAtt` `Timezone`.
+    pub fn attr_timezone(&self) -> Value {
+        self.attr("Timezone")
+    }
+    /// `Fn::GetAtt` `UseDefaultProcessorFeatures`.
+    pub fn attr_use_default_processor_features(&self) -> Value {
+        self.attr("UseDefaultProcessorFeatures")
+    }
+    /// `Fn::GetAtt` `UseLatestRestorableTime`.
+    pub fn attr_use_latest_restorable_time(&self) -> Value {
+        self.attr("UseLatestRestorableTime")
+    }
+    /// `Fn::GetAtt` `VPCSecurityGroups`.
+    pub fn attr_vpc_security_groups(&self) -> Value {
+        self.attr("VPCSecurityGroups")
+    }
 }
 
 /// Property types of [`CfnDBParameterGroup`].
@@ -1274,6 +1602,22 @@ impl crate::core::ResourceRef<CfnDBParameterGroup> {
     /// `Fn::GetAtt` `DBParameterGroupArn`.
     pub fn attr_db_parameter_group_arn(&self) -> Value {
         self.attr("DBParameterGroupArn")
+    }
+    /// `Fn::GetAtt` `DBParameterGroupName`.
+    pub fn attr_db_parameter_group_name(&self) -> Value {
+        self.attr("DBParameterGroupName")
+    }
+    /// `Fn::GetAtt` `Description`.
+    pub fn attr_description(&self) -> Value {
+        self.attr("Description")
+    }
+    /// `Fn::GetAtt` `Family`.
+    pub fn attr_family(&self) -> Value {
+        self.attr("Family")
+    }
+    /// `Fn::GetAtt` `Tags`.
+    pub fn attr_tags(&self) -> Value {
+        self.attr("Tags")
     }
 }
 

@@ -581,4 +581,68 @@ impl crate::core::ResourceRef<CfnWorkgroup> {
     pub fn attr_workgroup_creation_date(&self) -> Value {
         self.attr("Workgroup.CreationDate")
     }
+    /// `Fn::GetAtt` `BaseCapacity`.
+    pub fn attr_base_capacity(&self) -> Value {
+        self.attr("BaseCapacity")
+    }
+    /// `Fn::GetAtt` `ConfigParameters`.
+    pub fn attr_config_parameters(&self) -> Value {
+        self.attr("ConfigParameters")
+    }
+    /// `Fn::GetAtt` `EnhancedVpcRouting`.
+    pub fn attr_enhanced_vpc_routing(&self) -> Value {
+        self.attr("EnhancedVpcRouting")
+    }
+    /// `Fn::GetAtt` `MaxCapacity`.
+    pub fn attr_max_capacity(&self) -> Value {
+        self.attr("MaxCapacity")
+    }
+    /// `Fn::GetAtt` `NamespaceName`.
+    pub fn attr_namespace_name(&self) -> Value {
+        self.attr("NamespaceName")
+    }
+    /// `Fn::GetAtt` `Port`.
+    pub fn attr_port(&self) -> Value {
+        self.attr("Port")
+    }
+    /// `Fn::GetAtt` `PubliclyAccessible`.
+    pub fn attr_publicly_accessible(&self) -> Value {
+        self.attr("PubliclyAccessible")
+    }
+    /// `Fn::GetAtt` `RecoveryPointId`.
+    pub fn attr_recovery_point_id(&self) -> Value {
+        self.attr("RecoveryPointId")
+    }
+    /// `Fn::GetAtt` `SecurityGroupIds`.
+    pub fn attr_security_group_ids(&self) -> Value {
+        self.attr("SecurityGroupIds")
+    }
+    /// `Fn::GetAtt` `SnapshotArn`.
+    pub fn attr_snapshot_arn(&self) -> Value {
+        self.attr("SnapshotArn")
+    }
+    /// `Fn::GetAtt` `SnapshotName`.
+    pub fn attr_snapshot_name(&self) -> Value {
+        self.attr("SnapshotName")
+    }
+    /// `Fn::GetAtt` `SnapshotOwnerAccount`.
+    pub fn attr_snapshot_owner_account(&self) -> Value {
+        self.attr("SnapshotOwnerAccount")
+    }
+    /// `Fn::GetAtt` `SubnetIds`.
+    pub fn attr_subnet_ids(&self) -> Value {
+        self.attr("SubnetIds")
+    }
+    /// `Fn::GetAtt` `Tags`.
+    pub fn attr_tags(&self) -> Value {
+        self.attr("Tags")
+    }
+    /// `Fn::GetAtt` `TrackName`.
+    pub fn attr_track_name(&self) -> Value {
+        self.attr("TrackName")
+    }
+    /// `Fn::GetAtt` `WorkgroupName`.
+    pub fn attr_workgroup_name(&self) -> Value {
+        self.attr("WorkgroupName")
+    }
 }

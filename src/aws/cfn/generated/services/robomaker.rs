@@ -223,6 +223,22 @@ impl crate::core::ResourceRef<CfnRobotApplication> {
     pub fn attr_arn(&self) -> Value {
         self.attr("Arn")
     }
+    /// `Fn::GetAtt` `CurrentRevisionId`.
+    pub fn attr_current_revision_id(&self) -> Value {
+        self.attr("CurrentRevisionId")
+    }
+    /// `Fn::GetAtt` `Environment`.
+    pub fn attr_environment(&self) -> Value {
+        self.attr("Environment")
+    }
+    /// `Fn::GetAtt` `Name`.
+    pub fn attr_name(&self) -> Value {
+        self.attr("Name")
+    }
+    /// `Fn::GetAtt` `Sources`.
+    pub fn attr_sources(&self) -> Value {
+        self.attr("Sources")
+    }
 }
 
 /// `AWS::RoboMaker::RobotApplicationVersion`: AWS::RoboMaker::RobotApplicationVersion resource creates an AWS RoboMaker RobotApplicationVersion. This helps you control which code your robot uses. ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-robomaker-robotapplicationversion.html))
@@ -451,6 +467,22 @@ impl crate::core::ResourceRef<CfnSimulationApplication> {
     /// `Fn::GetAtt` `Arn`.
     pub fn attr_arn(&self) -> Value {
         self.attr("Arn")
+    }
+    /// `Fn::GetAtt` `CurrentRevisionId`.
+    pub fn attr_current_revision_id(&self) -> Value {
+        self.attr("CurrentRevisionId")
+    }
+    /// `Fn::GetAtt` `Environment`.
+    pub fn attr_environment(&self) -> Value {
+        self.attr("Environment")
+    }
+    /// `Fn::GetAtt` `Name`.
+    pub fn attr_name(&self) -> Value {
+        self.attr("Name")
+    }
+    /// `Fn::GetAtt` `Sources`.
+    pub fn attr_sources(&self) -> Value {
+        self.attr("Sources")
     }
 }
 

@@ -667,6 +667,14 @@ impl crate::core::ResourceRef<CfnResolverEndpoint> {
     pub fn attr_resolver_endpoint_id(&self) -> Value {
         self.attr("ResolverEndpointId")
     }
+    /// `Fn::GetAtt` `Direction`.
+    pub fn attr_direction(&self) -> Value {
+        self.attr("Direction")
+    }
+    /// `Fn::GetAtt` `Name`.
+    pub fn attr_name(&self) -> Value {
+        self.attr("Name")
+    }
 }
 
 /// Property types of [`CfnResolverQueryLoggingConfig`].
@@ -845,6 +853,34 @@ impl crate::core::ResourceRef<CfnResolverRule> {
     pub fn attr_resolver_rule_id(&self) -> Value {
         self.attr("ResolverRuleId")
     }
+    /// `Fn::GetAtt` `DelegationRecord`.
+    pub fn attr_delegation_record(&self) -> Value {
+        self.attr("DelegationRecord")
+    }
+    /// `Fn::GetAtt` `DomainName`.
+    pub fn attr_domain_name(&self) -> Value {
+        self.attr("DomainName")
+    }
+    /// `Fn::GetAtt` `Name`.
+    pub fn attr_name(&self) -> Value {
+        self.attr("Name")
+    }
+    /// `Fn::GetAtt` `ResolverEndpointId`.
+    pub fn attr_resolver_endpoint_id(&self) -> Value {
+        self.attr("ResolverEndpointId")
+    }
+    /// `Fn::GetAtt` `RuleType`.
+    pub fn attr_rule_type(&self) -> Value {
+        self.attr("RuleType")
+    }
+    /// `Fn::GetAtt` `Tags`.
+    pub fn attr_tags(&self) -> Value {
+        self.attr("Tags")
+    }
+    /// `Fn::GetAtt` `TargetIps`.
+    pub fn attr_target_ips(&self) -> Value {
+        self.attr("TargetIps")
+    }
 }
 
 /// `AWS::Route53Resolver::ResolverRuleAssociation`: In the response to an \[AssociateResolverRule\](https://docs.aws.amazon.com/Route53/latest/APIReference/API_route53resolver_AssociateResolverRule.html), \[DisassociateResolverRule\](https://docs.aws.amazon.com/Route53/latest/APIReference/API_route53resolver_DisassociateResolverRule.html), or \[ListResolverRuleAssociations\](https://docs.aws.amazon.com/Route53/latest/APIReference/API_route53resolver_List ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-resolverruleassociation.html))
@@ -877,5 +913,17 @@ impl crate::core::ResourceRef<CfnResolverRuleAssociation> {
     /// `Fn::GetAtt` `ResolverRuleAssociationId`.
     pub fn attr_resolver_rule_association_id(&self) -> Value {
         self.attr("ResolverRuleAssociationId")
+    }
+    /// `Fn::GetAtt` `Name`.
+    pub fn attr_name(&self) -> Value {
+        self.attr("Name")
+    }
+    /// `Fn::GetAtt` `ResolverRuleId`.
+    pub fn attr_resolver_rule_id(&self) -> Value {
+        self.attr("ResolverRuleId")
+    }
+    /// `Fn::GetAtt` `VPCId`.
+    pub fn attr_vpc_id(&self) -> Value {
+        self.attr("VPCId")
     }
 }

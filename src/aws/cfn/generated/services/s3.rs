@@ -339,6 +339,22 @@ impl crate::core::ResourceRef<CfnAccessPoint> {
     pub fn attr_arn(&self) -> Value {
         self.attr("Arn")
     }
+    /// `Fn::GetAtt` `Bucket`.
+    pub fn attr_bucket(&self) -> Value {
+        self.attr("Bucket")
+    }
+    /// `Fn::GetAtt` `BucketAccountId`.
+    pub fn attr_bucket_account_id(&self) -> Value {
+        self.attr("BucketAccountId")
+    }
+    /// `Fn::GetAtt` `Name`.
+    pub fn attr_name(&self) -> Value {
+        self.attr("Name")
+    }
+    /// `Fn::GetAtt` `Tags`.
+    pub fn attr_tags(&self) -> Value {
+        self.attr("Tags")
+    }
 }
 
 /// Property types of [`CfnBucket`].

@@ -5040,6 +5040,10 @@ impl crate::core::ResourceRef<CfnCodeRepository> {
     pub fn attr_code_repository_arn(&self) -> Value {
         self.attr("CodeRepositoryArn")
     }
+    /// `Fn::GetAtt` `CodeRepositoryName`.
+    pub fn attr_code_repository_name(&self) -> Value {
+        self.attr("CodeRepositoryName")
+    }
 }
 
 /// Property types of [`CfnComputeQuota`].
@@ -6222,6 +6226,22 @@ impl crate::core::ResourceRef<CfnDataQualityJobDefinition> {
     /// `Fn::GetAtt` `JobDefinitionArn`.
     pub fn attr_job_definition_arn(&self) -> Value {
         self.attr("JobDefinitionArn")
+    }
+    /// `Fn::GetAtt` `EndpointName`.
+    pub fn attr_endpoint_name(&self) -> Value {
+        self.attr("EndpointName")
+    }
+    /// `Fn::GetAtt` `JobDefinitionName`.
+    pub fn attr_job_definition_name(&self) -> Value {
+        self.attr("JobDefinitionName")
+    }
+    /// `Fn::GetAtt` `RoleArn`.
+    pub fn attr_role_arn(&self) -> Value {
+        self.attr("RoleArn")
+    }
+    /// `Fn::GetAtt` `Tags`.
+    pub fn attr_tags(&self) -> Value {
+        self.attr("Tags")
     }
 }
 
@@ -7649,6 +7669,10 @@ impl crate::core::ResourceRef<CfnEndpoint> {
     /// `Fn::GetAtt` `EndpointArn`.
     pub fn attr_endpoint_arn(&self) -> Value {
         self.attr("EndpointArn")
+    }
+    /// `Fn::GetAtt` `EndpointName`.
+    pub fn attr_endpoint_name(&self) -> Value {
+        self.attr("EndpointName")
     }
 }
 
@@ -9923,6 +9947,10 @@ impl crate::core::ResourceRef<CfnEndpointConfig> {
     pub fn attr_endpoint_config_arn(&self) -> Value {
         self.attr("EndpointConfigArn")
     }
+    /// `Fn::GetAtt` `EndpointConfigName`.
+    pub fn attr_endpoint_config_name(&self) -> Value {
+        self.attr("EndpointConfigName")
+    }
 }
 
 /// Property types of [`CfnExperiment`].
@@ -11772,6 +11800,10 @@ impl crate::core::ResourceRef<CfnModel> {
     pub fn attr_model_arn(&self) -> Value {
         self.attr("ModelArn")
     }
+    /// `Fn::GetAtt` `ModelName`.
+    pub fn attr_model_name(&self) -> Value {
+        self.attr("ModelName")
+    }
 }
 
 /// Property types of [`CfnModelBiasJobDefinition`].
@@ -12021,6 +12053,22 @@ impl crate::core::ResourceRef<CfnModelBiasJobDefinition> {
     /// `Fn::GetAtt` `JobDefinitionArn`.
     pub fn attr_job_definition_arn(&self) -> Value {
         self.attr("JobDefinitionArn")
+    }
+    /// `Fn::GetAtt` `EndpointName`.
+    pub fn attr_endpoint_name(&self) -> Value {
+        self.attr("EndpointName")
+    }
+    /// `Fn::GetAtt` `JobDefinitionName`.
+    pub fn attr_job_definition_name(&self) -> Value {
+        self.attr("JobDefinitionName")
+    }
+    /// `Fn::GetAtt` `RoleArn`.
+    pub fn attr_role_arn(&self) -> Value {
+        self.attr("RoleArn")
+    }
+    /// `Fn::GetAtt` `Tags`.
+    pub fn attr_tags(&self) -> Value {
+        self.attr("Tags")
     }
 }
 
@@ -12781,6 +12829,22 @@ impl crate::core::ResourceRef<CfnModelExplainabilityJobDefinition> {
     /// `Fn::GetAtt` `JobDefinitionArn`.
     pub fn attr_job_definition_arn(&self) -> Value {
         self.attr("JobDefinitionArn")
+    }
+    /// `Fn::GetAtt` `EndpointName`.
+    pub fn attr_endpoint_name(&self) -> Value {
+        self.attr("EndpointName")
+    }
+    /// `Fn::GetAtt` `JobDefinitionName`.
+    pub fn attr_job_definition_name(&self) -> Value {
+        self.attr("JobDefinitionName")
+    }
+    /// `Fn::GetAtt` `RoleArn`.
+    pub fn attr_role_arn(&self) -> Value {
+        self.attr("RoleArn")
+    }
+    /// `Fn::GetAtt` `Tags`.
+    pub fn attr_tags(&self) -> Value {
+        self.attr("Tags")
     }
 }
 
@@ -13895,6 +13959,22 @@ impl crate::core::ResourceRef<CfnModelQualityJobDefinition> {
     pub fn attr_job_definition_arn(&self) -> Value {
         self.attr("JobDefinitionArn")
     }
+    /// `Fn::GetAtt` `EndpointName`.
+    pub fn attr_endpoint_name(&self) -> Value {
+        self.attr("EndpointName")
+    }
+    /// `Fn::GetAtt` `JobDefinitionName`.
+    pub fn attr_job_definition_name(&self) -> Value {
+        self.attr("JobDefinitionName")
+    }
+    /// `Fn::GetAtt` `RoleArn`.
+    pub fn attr_role_arn(&self) -> Value {
+        self.attr("RoleArn")
+    }
+    /// `Fn::GetAtt` `Tags`.
+    pub fn attr_tags(&self) -> Value {
+        self.attr("Tags")
+    }
 }
 
 /// Property types of [`CfnMonitoringSchedule`].
@@ -14222,6 +14302,26 @@ impl crate::core::ResourceRef<CfnMonitoringSchedule> {
     /// `Fn::GetAtt` `LastModifiedTime`.
     pub fn attr_last_modified_time(&self) -> Value {
         self.attr("LastModifiedTime")
+    }
+    /// `Fn::GetAtt` `EndpointName`.
+    pub fn attr_endpoint_name(&self) -> Value {
+        self.attr("EndpointName")
+    }
+    /// `Fn::GetAtt` `FailureReason`.
+    pub fn attr_failure_reason(&self) -> Value {
+        self.attr("FailureReason")
+    }
+    /// `Fn::GetAtt` `MonitoringScheduleName`.
+    pub fn attr_monitoring_schedule_name(&self) -> Value {
+        self.attr("MonitoringScheduleName")
+    }
+    /// `Fn::GetAtt` `MonitoringScheduleStatus`.
+    pub fn attr_monitoring_schedule_status(&self) -> Value {
+        self.attr("MonitoringScheduleStatus")
+    }
+    /// `Fn::GetAtt` `Tags`.
+    pub fn attr_tags(&self) -> Value {
+        self.attr("Tags")
     }
 }
 
@@ -14937,6 +15037,10 @@ impl crate::core::ResourceRef<CfnNotebookInstance> {
     pub fn attr_notebook_instance_arn(&self) -> Value {
         self.attr("NotebookInstanceArn")
     }
+    /// `Fn::GetAtt` `NotebookInstanceName`.
+    pub fn attr_notebook_instance_name(&self) -> Value {
+        self.attr("NotebookInstanceName")
+    }
 }
 
 /// Property types of [`CfnNotebookInstanceLifecycleConfig`].
@@ -14981,6 +15085,10 @@ impl crate::core::ResourceRef<CfnNotebookInstanceLifecycleConfig> {
     /// `Fn::GetAtt` `NotebookInstanceLifecycleConfigArn`.
     pub fn attr_notebook_instance_lifecycle_config_arn(&self) -> Value {
         self.attr("NotebookInstanceLifecycleConfigArn")
+    }
+    /// `Fn::GetAtt` `NotebookInstanceLifecycleConfigName`.
+    pub fn attr_notebook_instance_lifecycle_config_name(&self) -> Value {
+        self.attr("NotebookInstanceLifecycleConfigName")
     }
 }
 
@@ -17953,5 +18061,9 @@ impl crate::core::ResourceRef<CfnWorkteam> {
     /// `Fn::GetAtt` `WorkteamArn`.
     pub fn attr_workteam_arn(&self) -> Value {
         self.attr("WorkteamArn")
+    }
+    /// `Fn::GetAtt` `WorkteamName`.
+    pub fn attr_workteam_name(&self) -> Value {
+        self.attr("WorkteamName")
     }
 }

@@ -214,6 +214,54 @@ impl crate::core::ResourceRef<CfnTopic> {
     pub fn attr_topic_arn(&self) -> Value {
         self.attr("TopicArn")
     }
+    /// `Fn::GetAtt` `ContentBasedDeduplication`.
+    pub fn attr_content_based_deduplication(&self) -> Value {
+        self.attr("ContentBasedDeduplication")
+    }
+    /// `Fn::GetAtt` `DeliveryStatusLogging`.
+    pub fn attr_delivery_status_logging(&self) -> Value {
+        self.attr("DeliveryStatusLogging")
+    }
+    /// `Fn::GetAtt` `DisplayName`.
+    pub fn attr_display_name(&self) -> Value {
+        self.attr("DisplayName")
+    }
+    /// `Fn::GetAtt` `FifoThroughputScope`.
+    pub fn attr_fifo_throughput_scope(&self) -> Value {
+        self.attr("FifoThroughputScope")
+    }
+    /// `Fn::GetAtt` `FifoTopic`.
+    pub fn attr_fifo_topic(&self) -> Value {
+        self.attr("FifoTopic")
+    }
+    /// `Fn::GetAtt` `KmsMasterKeyId`.
+    pub fn attr_kms_master_key_id(&self) -> Value {
+        self.attr("KmsMasterKeyId")
+    }
+    /// `Fn::GetAtt` `MaximumMessageSize`.
+    pub fn attr_maximum_message_size(&self) -> Value {
+        self.attr("MaximumMessageSize")
+    }
+    /// `Fn::GetAtt` `SignatureVersion`.
+    pub fn attr_signature_version(&self) -> Value {
+        self.attr("SignatureVersion")
+    }
+    /// `Fn::GetAtt` `Subscription`.
+    pub fn attr_subscription(&self) -> Value {
+        self.attr("Subscription")
+    }
+    /// `Fn::GetAtt` `Tags`.
+    pub fn attr_tags(&self) -> Value {
+        self.attr("Tags")
+    }
+    /// `Fn::GetAtt` `TopicName`.
+    pub fn attr_topic_name(&self) -> Value {
+        self.attr("TopicName")
+    }
+    /// `Fn::GetAtt` `TracingConfig`.
+    pub fn attr_tracing_config(&self) -> Value {
+        self.attr("TracingConfig")
+    }
 }
 
 /// `AWS::SNS::TopicInlinePolicy`: Schema for AWS::SNS::TopicInlinePolicy ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sns-topicinlinepolicy.html))

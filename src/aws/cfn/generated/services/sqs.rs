@@ -114,6 +114,62 @@ impl crate::core::ResourceRef<CfnQueue> {
     pub fn attr_arn(&self) -> Value {
         self.attr("Arn")
     }
+    /// `Fn::GetAtt` `ContentBasedDeduplication`.
+    pub fn attr_content_based_deduplication(&self) -> Value {
+        self.attr("ContentBasedDeduplication")
+    }
+    /// `Fn::GetAtt` `DeduplicationScope`.
+    pub fn attr_deduplication_scope(&self) -> Value {
+        self.attr("DeduplicationScope")
+    }
+    /// `Fn::GetAtt` `DelaySeconds`.
+    pub fn attr_delay_seconds(&self) -> Value {
+        self.attr("DelaySeconds")
+    }
+    /// `Fn::GetAtt` `FifoQueue`.
+    pub fn attr_fifo_queue(&self) -> Value {
+        self.attr("FifoQueue")
+    }
+    /// `Fn::GetAtt` `FifoThroughputLimit`.
+    pub fn attr_fifo_throughput_limit(&self) -> Value {
+        self.attr("FifoThroughputLimit")
+    }
+    /// `Fn::GetAtt` `KmsDataKeyReusePeriodSeconds`.
+    pub fn attr_kms_data_key_reuse_period_seconds(&self) -> Value {
+        self.attr("KmsDataKeyReusePeriodSeconds")
+    }
+    /// `Fn::GetAtt` `KmsMasterKeyId`.
+    pub fn attr_kms_master_key_id(&self) -> Value {
+        self.attr("KmsMasterKeyId")
+    }
+    /// `Fn::GetAtt` `MaximumMessageSize`.
+    pub fn attr_maximum_message_size(&self) -> Value {
+        self.attr("MaximumMessageSize")
+    }
+    /// `Fn::GetAtt` `MessageRetentionPeriod`.
+    pub fn attr_message_retention_period(&self) -> Value {
+        self.attr("MessageRetentionPeriod")
+    }
+    /// `Fn::GetAtt` `QueueName`.
+    pub fn attr_queue_name(&self) -> Value {
+        self.attr("QueueName")
+    }
+    /// `Fn::GetAtt` `ReceiveMessageWaitTimeSeconds`.
+    pub fn attr_receive_message_wait_time_seconds(&self) -> Value {
+        self.attr("ReceiveMessageWaitTimeSeconds")
+    }
+    /// `Fn::GetAtt` `SqsManagedSseEnabled`.
+    pub fn attr_sqs_managed_sse_enabled(&self) -> Value {
+        self.attr("SqsManagedSseEnabled")
+    }
+    /// `Fn::GetAtt` `Tags`.
+    pub fn attr_tags(&self) -> Value {
+        self.attr("Tags")
+    }
+    /// `Fn::GetAtt` `VisibilityTimeout`.
+    pub fn attr_visibility_timeout(&self) -> Value {
+        self.attr("VisibilityTimeout")
+    }
 }
 
 /// `AWS::SQS::QueueInlinePolicy`: Schema for SQS QueueInlinePolicy ([reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sqs-queueinlinepolicy.html))

@@ -1095,6 +1095,38 @@ impl crate::core::ResourceRef<CfnParameter> {
     pub fn attr_arn(&self) -> Value {
         self.attr("Arn")
     }
+    /// `Fn::GetAtt` `AllowedPattern`.
+    pub fn attr_allowed_pattern(&self) -> Value {
+        self.attr("AllowedPattern")
+    }
+    /// `Fn::GetAtt` `DataType`.
+    pub fn attr_data_type(&self) -> Value {
+        self.attr("DataType")
+    }
+    /// `Fn::GetAtt` `Description`.
+    pub fn attr_description(&self) -> Value {
+        self.attr("Description")
+    }
+    /// `Fn::GetAtt` `Name`.
+    pub fn attr_name(&self) -> Value {
+        self.attr("Name")
+    }
+    /// `Fn::GetAtt` `Policies`.
+    pub fn attr_policies(&self) -> Value {
+        self.attr("Policies")
+    }
+    /// `Fn::GetAtt` `Tier`.
+    pub fn attr_tier(&self) -> Value {
+        self.attr("Tier")
+    }
+    /// `Fn::GetAtt` `Type`.
+    pub fn attr_type(&self) -> Value {
+        self.attr("Type")
+    }
+    /// `Fn::GetAtt` `Value`.
+    pub fn attr_value(&self) -> Value {
+        self.attr("Value")
+    }
 }
 
 /// Property types of [`CfnPatchBaseline`].

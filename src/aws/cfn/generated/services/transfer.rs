@@ -1174,6 +1174,14 @@ impl crate::core::ResourceRef<CfnUser> {
     pub fn attr_arn(&self) -> Value {
         self.attr("Arn")
     }
+    /// `Fn::GetAtt` `ServerId`.
+    pub fn attr_server_id(&self) -> Value {
+        self.attr("ServerId")
+    }
+    /// `Fn::GetAtt` `UserName`.
+    pub fn attr_user_name(&self) -> Value {
+        self.attr("UserName")
+    }
 }
 
 /// Property types of [`CfnWebApp`].

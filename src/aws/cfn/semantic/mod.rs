@@ -1,0 +1,227 @@
+//! Checks of what a resource's schema cannot see: how resources relate to
+//! each other and to the region their stack deploys to. They read the
+//! emitted templates of the whole app, after references are resolved and
+//! cross-stack exports are wired, so a typed L2, a generated L1 struct, a
+//! raw resource and an override are judged alike, and a reference that
+//! crosses stacks (`Fn::ImportValue`, `Fn::GetStackOutput`) is followed to
+//! the resource behind it. Each rule is a mistake CloudFormation (or the
+//! service, at run time) would refuse or silently get wrong; every finding
+//! names the construct path and the property and says what to do.
+
+mod data;
+mod edge;
+mod messaging;
+
+use serde_json::{Map, Value as Json};
+
+use crate::core::diag::Diagnostic;
+use crate::core::resource::DeletionPolicy;
+
+/// The codes of these rules, one constant each (docs/aws.md lists them).
+pub mod codes {
+    /// A DynamoDB key attribute without an attribute definition, or a
+    /// definition no key uses.
+    pub const DYNAMODB_KEY_ATTRIBUTES: &str = "MS-CFN-10";
+    /// Two WAF rules of one web ACL or rule group share a priority or a name.
+    pub const WAF_RULE_PRIORITY: &str = "MS-CFN-11";
+    /// A CLOUDFRONT-scope web ACL in a stack outside us-east-1.
+    pub const WAF_CLOUDFRONT_REGION: &str = "MS-CFN-12";
+    /// A CloudFront distribution associated with a REGIONAL web ACL.
+    pub const DISTRIBUTION_REGIONAL_ACL: &str = "MS-CFN-13";
+    /// A CloudFront distribution's ACM certificate outside us-east-1.
+    pub const DISTRIBUTION_CERTIFICATE_REGION: &str = "MS-CFN-14";
+    /// Two bucket policies on one bucket (the second replaces the first).
+    pub const BUCKET_POLICY_TWICE: &str = "MS-CFN-15";
+    /// A FIFO queue subscribed to a standard topic, or the other way round.
+    pub const FIFO_SUBSCRIPTION: &str = "MS-CFN-16";
+    /// A Route 53 record whose name is outside its hosted zone.
+    pub const RECORD_OUTSIDE_ZONE: &str = "MS-CFN-17";
+    /// A grant on data encrypted with a customer KMS key that cannot use
+    /// the key.
+    pub const GRANT_WITHOUT_KEY: &str = "MS-CFN-18";
+    /// A stateful resource that is deleted with its data when it is
+    /// removed or replaced (no `DeletionPolicy` that keeps it).
+    pub const STATEFUL_WITHOUT_RETAIN: &str = "MS-CFN-19";
+
+    /// Every code of this module, for docs and tests.
+    pub const ALL: &[&str] = &[
+        DYNAMODB_KEY_ATTRIBUTES,
+        WAF_RULE_PRIORITY,
+        WAF_CLOUDFRONT_REGION,
+        DISTRIBUTION_REGIONAL_ACL,
+        DISTRIBUTION_CERTIFICATE_REGION,
+        BUCKET_POLICY_TWICE,
+        FIFO_SUBSCRIPTION,
+        RECORD_OUTSIDE_ZONE,
+        GRANT_WITHOUT_KEY,
+        STATEFUL_WITHOUT_RETAIN,
+    ];
+}
+
+/// One emitted resource, as the rules read it.
+#[derive(Debug, Clone, Copy)]
+pub struct ResourceView<'a> {
+    /// The logical id in its template.
+    pub logical_id: &'a str,
+    /// The CloudFormation type.
+    pub cfn_type: &'a str,
+    /// The final properties (after overrides, tags and resolution).
+    pub properties: &'a Map<String, Json>,
+    /// The construct path, for findings.
+    pub path: &'a str,
+    /// `DeletionPolicy`, when set.
+    pub deletion_policy: Option<DeletionPolicy>,
+}
+
+/// One emitted output.
+#[derive(Debug, Clone, Copy)]
+pub struct OutputView<'a> {
+    /// The output's logical id (what `Fn::GetStackOutput` names).
+    pub logical_id: &'a str,
+    /// Its resolved value.
+    pub value: &'a Json,
+    /// `Export.Name`, when exported (what `Fn::ImportValue` names).
+    pub export_name: Option<&'a str>,
+}
+
+/// One emitted stack.
+#[derive(Debug, Clone, Default)]
+pub struct StackView<'a> {
+    /// The stack name.
+    pub name: &'a str,
+    /// The region it deploys to; `None` when environment-agnostic.
+    pub region: Option<&'a str>,
+    /// Its resources, in template order.
+    pub resources: Vec<ResourceView<'a>>,
+    /// Its outputs.
+    pub outputs: Vec<OutputView<'a>>,
+}
+
+/// The resource a value points at, found through `Ref`, `Fn::GetAtt`,
+/// `Fn::ImportValue` of an export of the app, or `Fn::GetStackOutput`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Target<'a> {
+    /// The stack the resource is in.
+    pub stack: &'a StackView<'a>,
+    /// The resource.
+    pub resource: &'a ResourceView<'a>,
+}
+
+/// The app's emitted stacks, with lookups the rules share.
+pub(crate) struct Templates<'a> {
+    stacks: &'a [StackView<'a>],
+}
+
+impl<'a> Templates<'a> {
+    /// Every resource of a type, with its stack.
+    pub fn of_type(
+        &self,
+        cfn_type: &'a str,
+    ) -> impl Iterator<Item = (&'a StackView<'a>, &'a ResourceView<'a>)> + 'a {
+        self.stacks.iter().flat_map(move |s| {
+            s.resources
+                .iter()
+                .filter(move |r| r.cfn_type == cfn_type)
+                .map(move |r| (s, r))
+        })
+    }
+
+    /// The resource `value` (a property of a resource of `stack`) points at,
+    /// whichever attribute it reads.
+    pub fn target(&self, stack: &'a StackView<'a>, value: &'a Json) -> Option<Target<'a>> {
+        self.target_depth(stack, value, 0)
+    }
+
+    fn target_depth(
+        &self,
+        stack: &'a StackView<'a>,
+        value: &'a Json,
+        depth: u8,
+    ) -> Option<Target<'a>> {
+        // Outputs point at resources, never at other outputs; the bound only
+        // guards against a hand-edited cycle.
+        if depth > 4 {
+            return None;
+        }
+        let m = value.as_object().filter(|m| m.len() == 1)?;
+        let (k, v) = m.iter().next()?;
+        let local = |lid: &str| {
+            stack
+                .resources
+                .iter()
+                .find(|r| r.logical_id == lid)
+                .map(|resource| Target { stack, resource })
+        };
+        match k.as_str() {
+            "Ref" => local(v.as_str()?),
+            "Fn::GetAtt" => match v {
+                Json::Array(a) if a.len() == 2 => local(a[0].as_str()?),
+                Json::String(s) => local(s.split_once('.')?.0),
+                _ => None,
+            },
+            "Fn::ImportValue" => {
+                let name = v.as_str()?;
+                self.stacks.iter().find_map(|s| {
+                    let o = s.outputs.iter().find(|o| o.export_name == Some(name))?;
+                    self.target_depth(s, o.value, depth + 1)
+                })
+            }
+            "Fn::GetStackOutput" => {
+                let stack_name = v.get("StackName")?.as_str()?;
+                let output = v.get("OutputName")?.as_str()?;
+                let s = self.stacks.iter().find(|s| s.name == stack_name)?;
+                let o = s.outputs.iter().find(|o| o.logical_id == output)?;
+                self.target_depth(s, o.value, depth + 1)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Runs every rule over the app's emitted stacks.
+pub fn check_templates(stacks: &[StackView<'_>], out: &mut Vec<Diagnostic>) {
+    let t = Templates { stacks };
+    data::check(&t, out);
+    edge::check(&t, out);
+    messaging::check(&t, out);
+}
+
+/// A literal string property at a dotted path (`A.B`).
+pub(crate) fn lit_at<'a>(props: &'a Map<String, Json>, path: &str) -> Option<&'a str> {
+    let mut parts = path.split('.');
+    let first = parts.next()?;
+    let mut cur = props.get(first)?;
+    for p in parts {
+        cur = cur.get(p)?;
+    }
+    cur.as_str()
+}
+
+/// Whether a property is literally `true` (or `"true"`).
+pub(crate) fn is_true(v: Option<&Json>) -> bool {
+    match v {
+        Some(Json::Bool(b)) => *b,
+        Some(Json::String(s)) => s.eq_ignore_ascii_case("true"),
+        _ => false,
+    }
+}
+
+/// The region of an ARN written literally (`arn:aws:acm:us-east-1:…`).
+pub(crate) fn arn_region(v: &Json) -> Option<&str> {
+    let s = v.as_str()?;
+    let mut parts = s.split(':');
+    (parts.next()? == "arn").then_some(())?;
+    parts.nth(2).filter(|r| !r.is_empty())
+}
+
+/// The stack a finding's message names, for references across stacks.
+pub(crate) fn where_(t: &Target<'_>, from: &StackView<'_>) -> String {
+    if std::ptr::eq(t.stack, from) {
+        t.resource.path.to_string()
+    } else {
+        format!("{} (stack {})", t.resource.path, t.stack.name)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,376 @@
+//! Each rule on a minimal pair of templates: one that breaks it, and the
+//! corrected one that passes.
+
+use serde_json::{json, Map, Value as Json};
+
+use super::*;
+
+/// A stack from `{logical id: {Type, Properties, DeletionPolicy?}}` and
+/// `{output id: (value, export)}`.
+struct Stack {
+    name: &'static str,
+    region: Option<&'static str>,
+    resources: Vec<(String, String, Map<String, Json>, Option<DeletionPolicy>)>,
+    outputs: Vec<(String, Json, Option<String>)>,
+}
+
+fn stack(name: &'static str, region: &'static str, resources: Json) -> Stack {
+    let resources = resources
+        .as_object()
+        .expect("resources")
+        .iter()
+        .map(|(lid, r)| {
+            let policy = match r.get("DeletionPolicy").and_then(Json::as_str) {
+                Some("Retain") => Some(DeletionPolicy::Retain),
+                Some("Delete") => Some(DeletionPolicy::Delete),
+                _ => None,
+            };
+            (
+                lid.clone(),
+                r["Type"].as_str().expect("type").to_string(),
+                r.get("Properties")
+                    .and_then(Json::as_object)
+                    .cloned()
+                    .unwrap_or_default(),
+                policy,
+            )
+        })
+        .collect();
+    Stack {
+        name,
+        region: Some(region),
+        resources,
+        outputs: Vec::new(),
+    }
+}
+
+fn run(stacks: &[Stack]) -> Vec<(String, String, String)> {
+    let paths: Vec<Vec<String>> = stacks
+        .iter()
+        .map(|s| {
+            s.resources
+                .iter()
+                .map(|(lid, ..)| format!("{}/{lid}", s.name))
+                .collect()
+        })
+        .collect();
+    let views: Vec<StackView<'_>> = stacks
+        .iter()
+        .zip(&paths)
+        .map(|(s, paths)| StackView {
+            name: s.name,
+            region: s.region,
+            resources: s
+                .resources
+                .iter()
+                .zip(paths)
+                .map(|((lid, ty, props, policy), path)| ResourceView {
+                    logical_id: lid,
+                    cfn_type: ty,
+                    properties: props,
+                    path,
+                    deletion_policy: *policy,
+                })
+                .collect(),
+            outputs: s
+                .outputs
+                .iter()
+                .map(|(id, v, export)| OutputView {
+                    logical_id: id,
+                    value: v,
+                    export_name: export.as_deref(),
+                })
+                .collect(),
+        })
+        .collect();
+    let mut out = Vec::new();
+    check_templates(&views, &mut out);
+    out.into_iter()
+        .filter(|d| d.code.as_deref() != Some(codes::STATEFUL_WITHOUT_RETAIN))
+        .map(|d| (d.code.unwrap_or_default(), d.path, d.message))
+        .collect()
+}
+
+fn codes_of(stacks: &[Stack]) -> Vec<String> {
+    run(stacks).into_iter().map(|(c, ..)| c).collect()
+}
+
+#[test]
+fn dynamodb_key_attributes_must_be_defined_and_used() {
+    let table = |defs: Json, gsi_key: &str| {
+        stack(
+            "data",
+            "eu-west-1",
+            json!({"Orders": {"Type": "AWS::DynamoDB::Table", "DeletionPolicy": "Retain", "Properties": {
+                "AttributeDefinitions": defs,
+                "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+                "GlobalSecondaryIndexes": [{"IndexName": "byCustomer", "KeySchema": [{"AttributeName": gsi_key, "KeyType": "HASH"}], "Projection": {"ProjectionType": "ALL"}}]
+            }}}),
+        )
+    };
+    let bad = run(&[table(
+        json!([{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "status", "AttributeType": "S"}]),
+        "customer",
+    )]);
+    assert_eq!(bad.len(), 2, "{bad:#?}");
+    assert!(bad[0].2.contains(
+        "GlobalSecondaryIndexes[0].KeySchema names the attribute \"customer\", which AttributeDefinitions does not define"
+    ));
+    assert!(bad[1].2.contains("defines \"status\", which no key schema uses"));
+    assert_eq!(bad[0].1, "data/Orders");
+    let good = codes_of(&[table(
+        json!([{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "customer", "AttributeType": "S"}]),
+        "customer",
+    )]);
+    assert!(good.is_empty(), "{good:?}");
+}
+
+#[test]
+fn waf_rules_need_their_own_priority_and_name() {
+    let acl = |p2: u32| {
+        stack(
+            "edge",
+            "us-east-1",
+            json!({"Acl": {"Type": "AWS::WAFv2::WebACL", "Properties": {
+                "Scope": "CLOUDFRONT", "DefaultAction": {"Allow": {}},
+                "VisibilityConfig": {},
+                "Rules": [{"Name": "common", "Priority": 0}, {"Name": "bad-inputs", "Priority": p2}]
+            }}}),
+        )
+    };
+    let bad = run(&[acl(0)]);
+    assert_eq!(bad.len(), 1);
+    assert_eq!(bad[0].0, codes::WAF_RULE_PRIORITY);
+    assert!(bad[0].2.contains("\"common\" and \"bad-inputs\" (Rules[1]) both have priority 0"));
+    assert!(codes_of(&[acl(1)]).is_empty());
+}
+
+#[test]
+fn a_cloudfront_acl_lives_in_us_east_1() {
+    let acl = |region| {
+        stack(
+            "edge",
+            region,
+            json!({"Acl": {"Type": "AWS::WAFv2::WebACL", "Properties": {"Scope": "CLOUDFRONT", "Rules": []}}}),
+        )
+    };
+    assert_eq!(codes_of(&[acl("eu-west-1")]), [codes::WAF_CLOUDFRONT_REGION]);
+    assert!(codes_of(&[acl("us-east-1")]).is_empty());
+}
+
+/// A distribution in eu-west-1 reading an ACL and a certificate of
+/// `edge_region` across regions, through outputs.
+fn site(edge_region: &'static str, scope: &str) -> Vec<Stack> {
+    let mut edge = stack(
+        "edge",
+        edge_region,
+        json!({
+            "Acl": {"Type": "AWS::WAFv2::WebACL", "Properties": {"Scope": scope, "Rules": []}},
+            "Cert": {"Type": "AWS::CertificateManager::Certificate", "Properties": {"DomainName": "media.example.com"}}
+        }),
+    );
+    edge.outputs = vec![
+        ("ExportAclArn".into(), json!({"Fn::GetAtt": ["Acl", "Arn"]}), None),
+        ("ExportCertRef".into(), json!({"Ref": "Cert"}), None),
+    ];
+    let out = |name: &str| json!({"Fn::GetStackOutput": {"StackName": "edge", "OutputName": name, "Region": edge_region}});
+    let site = stack(
+        "site",
+        "eu-west-1",
+        json!({"Cdn": {"Type": "AWS::CloudFront::Distribution", "Properties": {"DistributionConfig": {
+            "Enabled": true,
+            "WebACLId": out("ExportAclArn"),
+            "ViewerCertificate": {"AcmCertificateArn": out("ExportCertRef"), "MinimumProtocolVersion": "TLSv1.2_2021", "SslSupportMethod": "sni-only"}
+        }}}}),
+    );
+    vec![edge, site]
+}
+
+#[test]
+fn a_distribution_takes_a_cloudfront_acl_and_a_us_east_1_certificate() {
+    let bad = run(&site("eu-west-1", "REGIONAL"));
+    let codes: Vec<&str> = bad.iter().map(|(c, ..)| c.as_str()).collect();
+    assert_eq!(
+        codes,
+        [
+            codes::DISTRIBUTION_REGIONAL_ACL,
+            codes::DISTRIBUTION_CERTIFICATE_REGION
+        ],
+        "{bad:#?}"
+    );
+    assert_eq!(bad[0].1, "site/Cdn");
+    assert!(bad[0].2.contains("the REGIONAL web ACL edge/Acl (stack edge)"));
+    assert!(bad[1].2.contains("the certificate edge/Cert (stack edge) in eu-west-1"));
+    assert!(codes_of(&site("us-east-1", "CLOUDFRONT")).is_empty());
+}
+
+#[test]
+fn a_literal_certificate_arn_is_judged_by_its_region() {
+    let cdn = |arn: &str| {
+        stack(
+            "site",
+            "eu-west-1",
+            json!({"Cdn": {"Type": "AWS::CloudFront::Distribution", "Properties": {"DistributionConfig": {
+                "ViewerCertificate": {"AcmCertificateArn": arn}
+            }}}}),
+        )
+    };
+    assert_eq!(
+        codes_of(&[cdn("arn:aws:acm:eu-west-1:123456789012:certificate/abc")]),
+        [codes::DISTRIBUTION_CERTIFICATE_REGION]
+    );
+    assert!(codes_of(&[cdn("arn:aws:acm:us-east-1:123456789012:certificate/abc")]).is_empty());
+}
+
+#[test]
+fn one_policy_per_bucket() {
+    let policies = |second: &str| {
+        stack(
+            "site",
+            "eu-west-1",
+            json!({
+                "Site": {"Type": "AWS::S3::Bucket", "DeletionPolicy": "Retain"},
+                "Logs": {"Type": "AWS::S3::Bucket", "DeletionPolicy": "Retain"},
+                "SitePolicy": {"Type": "AWS::S3::BucketPolicy", "Properties": {"Bucket": {"Ref": "Site"}, "PolicyDocument": {}}},
+                "TlsPolicy": {"Type": "AWS::S3::BucketPolicy", "Properties": {"Bucket": {"Ref": second}, "PolicyDocument": {}}}
+            }),
+        )
+    };
+    let bad = run(&[policies("Site")]);
+    assert_eq!(bad.len(), 1);
+    assert_eq!(
+        (bad[0].0.as_str(), bad[0].1.as_str()),
+        (codes::BUCKET_POLICY_TWICE, "site/TlsPolicy")
+    );
+    assert!(bad[0].2.contains("already has the policy site/SitePolicy"));
+    assert!(codes_of(&[policies("Logs")]).is_empty());
+}
+
+#[test]
+fn a_fifo_queue_needs_a_fifo_topic() {
+    let msg = |fifo_topic: bool| {
+        stack(
+            "msg",
+            "eu-west-1",
+            json!({
+                "Jobs": {"Type": "AWS::SQS::Queue", "DeletionPolicy": "Delete", "Properties": {"FifoQueue": true}},
+                "Events": {"Type": "AWS::SNS::Topic", "Properties": {"FifoTopic": fifo_topic}},
+                "Sub": {"Type": "AWS::SNS::Subscription", "Properties": {
+                    "Protocol": "sqs", "TopicArn": {"Ref": "Events"}, "Endpoint": {"Fn::GetAtt": ["Jobs", "Arn"]}
+                }}
+            }),
+        )
+    };
+    let bad = run(&[msg(false)]);
+    assert_eq!(bad.len(), 1);
+    assert_eq!(bad[0].0, codes::FIFO_SUBSCRIPTION);
+    assert!(bad[0]
+        .2
+        .contains("the FIFO queue msg/Jobs is subscribed to the standard topic msg/Events"));
+    assert!(codes_of(&[msg(true)]).is_empty());
+}
+
+#[test]
+fn a_record_stays_inside_its_zone() {
+    let dns = |name: &str| {
+        stack(
+            "dns",
+            "eu-west-1",
+            json!({
+                "Zone": {"Type": "AWS::Route53::HostedZone", "Properties": {"Name": "example.com."}},
+                "Api": {"Type": "AWS::Route53::RecordSet", "Properties": {"HostedZoneId": {"Ref": "Zone"}, "Name": name, "Type": "A"}},
+                "Group": {"Type": "AWS::Route53::RecordSetGroup", "Properties": {"HostedZoneName": "example.com.", "RecordSets": [{"Name": "www.example.com", "Type": "CNAME"}]}}
+            }),
+        )
+    };
+    let bad = run(&[dns("api.example.org")]);
+    assert_eq!(bad.len(), 1, "{bad:#?}");
+    assert_eq!(bad[0].0, codes::RECORD_OUTSIDE_ZONE);
+    assert!(bad[0]
+        .2
+        .contains("the record api.example.org is outside its hosted zone example.com."));
+    assert!(codes_of(&[dns("api.example.com.")]).is_empty());
+    assert!(codes_of(&[dns("Example.COM")]).is_empty());
+    // A name that only ends with the zone's text is not inside it.
+    assert_eq!(codes_of(&[dns("badexample.com")]), [codes::RECORD_OUTSIDE_ZONE]);
+}
+
+#[test]
+fn a_grant_on_encrypted_data_needs_the_key() {
+    let app = |with_key: bool| {
+        let mut statements = vec![json!({"Effect": "Allow", "Action": ["dynamodb:GetItem", "dynamodb:Query"], "Resource": [
+            {"Fn::GetAtt": ["Table", "Arn"]},
+            {"Fn::Join": ["", [{"Fn::GetAtt": ["Table", "Arn"]}, "/index/*"]]}
+        ]})];
+        if with_key {
+            statements.push(json!({"Effect": "Allow", "Action": "kms:Decrypt", "Resource": {"Fn::GetAtt": ["Key", "Arn"]}}));
+        }
+        stack(
+            "data",
+            "eu-west-1",
+            json!({
+                "Key": {"Type": "AWS::KMS::Key", "DeletionPolicy": "Retain"},
+                "Table": {"Type": "AWS::DynamoDB::Table", "DeletionPolicy": "Retain", "Properties": {
+                    "SSESpecification": {"SSEEnabled": true, "SSEType": "KMS", "KMSMasterKeyId": {"Fn::GetAtt": ["Key", "Arn"]}}
+                }},
+                "Role": {"Type": "AWS::IAM::Role", "Properties": {}},
+                "Policy": {"Type": "AWS::IAM::Policy", "Properties": {"Roles": [{"Ref": "Role"}], "PolicyDocument": {"Statement": statements}}}
+            }),
+        )
+    };
+    let bad = run(&[app(false)]);
+    assert_eq!(bad.len(), 1, "{bad:#?}");
+    assert_eq!(bad[0].0, codes::GRANT_WITHOUT_KEY);
+    assert_eq!(bad[0].1, "data/Role");
+    assert!(bad[0].2.contains("grants dynamodb:GetItem on data/Table"));
+    assert!(bad[0].2.contains("but not kms:Decrypt"));
+    assert!(codes_of(&[app(true)]).is_empty());
+}
+
+#[test]
+fn stateful_resources_without_a_deletion_policy_are_warned_about() {
+    let s = stack(
+        "data",
+        "eu-west-1",
+        json!({
+            "Kept": {"Type": "AWS::S3::Bucket", "DeletionPolicy": "Retain"},
+            "Lost": {"Type": "AWS::DynamoDB::Table"},
+            "Db": {"Type": "AWS::RDS::DBInstance"},
+            "Topic": {"Type": "AWS::SNS::Topic"}
+        }),
+    );
+    let paths: Vec<String> = s.resources.iter().map(|(l, ..)| format!("data/{l}")).collect();
+    let views = [StackView {
+        name: s.name,
+        region: s.region,
+        resources: s
+            .resources
+            .iter()
+            .zip(&paths)
+            .map(|((lid, ty, props, policy), path)| ResourceView {
+                logical_id: lid,
+                cfn_type: ty,
+                properties: props,
+                path,
+                deletion_policy: *policy,
+            })
+            .collect(),
+        outputs: Vec::new(),
+    }];
+    let mut out = Vec::new();
+    check_templates(&views, &mut out);
+    let found: Vec<(&str, &str)> = out
+        .iter()
+        .map(|d| (d.code.as_deref().unwrap_or(""), d.path.as_str()))
+        .collect();
+    assert_eq!(found, [(codes::STATEFUL_WITHOUT_RETAIN, "data/Lost")]);
+    assert!(!out[0].is_error());
+}
+
+#[test]
+fn every_code_is_documented() {
+    let doc = include_str!("../../../../docs/aws.md");
+    for code in codes::ALL {
+        assert!(doc.contains(&format!("`{code}`")), "{code} missing from docs/aws.md");
+    }
+}
