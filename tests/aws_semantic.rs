@@ -3,7 +3,9 @@
 //! construct path, and the corrected platform synthesizes.
 
 use indexmap::IndexMap;
-use meshsynth::core::{App, CfnRaw, Context, Diagnostic, Env, NodeId, Stack, StackProps, TagStyle, Value};
+use meshsynth::core::{
+    App, CfnRaw, Context, Diagnostic, Env, NodeId, Stack, StackProps, TagStyle, Value,
+};
 use meshsynth::synth::{synth, SynthOptions};
 
 fn stack(app: &mut App, name: &str, region: &str) -> meshsynth::core::StackRef {
@@ -31,7 +33,12 @@ fn raw(type_name: &str, props: Vec<(&str, Value)>) -> CfnRaw {
 }
 
 fn map(entries: Vec<(&str, Value)>) -> Value {
-    Value::Map(entries.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+    Value::Map(
+        entries
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
+    )
 }
 
 fn codes(app: App) -> Vec<(String, String)> {
@@ -59,7 +66,10 @@ fn edge(cert_region: &str) -> App {
             "Certificate",
             raw(
                 "AWS::CertificateManager::Certificate",
-                vec![("DomainName", "media.example.com".into()), ("ValidationMethod", "DNS".into())],
+                vec![
+                    ("DomainName", "media.example.com".into()),
+                    ("ValidationMethod", "DNS".into()),
+                ],
             ),
         )
         .unwrap();
@@ -78,7 +88,10 @@ fn edge(cert_region: &str) -> App {
                             map(vec![
                                 ("TargetOriginId", "site".into()),
                                 ("ViewerProtocolPolicy", "redirect-to-https".into()),
-                                ("CachePolicyId", "658327ea-f89d-4fab-a63d-7e88639e58f6".into()),
+                                (
+                                    "CachePolicyId",
+                                    "658327ea-f89d-4fab-a63d-7e88639e58f6".into(),
+                                ),
                             ]),
                         ),
                         (
@@ -106,7 +119,8 @@ fn edge(cert_region: &str) -> App {
 }
 
 #[test]
-fn a_distribution_with_a_certificate_of_another_region_is_refused_through_the_cross_region_reference() {
+fn a_distribution_with_a_certificate_of_another_region_is_refused_through_the_cross_region_reference(
+) {
     let found = codes(edge("eu-west-1"));
     assert_eq!(found.len(), 1, "{found:#?}");
     assert_eq!(found[0].0, "MS-CFN-14");
@@ -129,7 +143,10 @@ fn a_fifo_queue_on_a_standard_topic_is_refused_and_a_fifo_topic_passes() {
                 "Transcode",
                 raw(
                     "AWS::SQS::Queue",
-                    vec![("FifoQueue", Value::Bool(true)), ("SqsManagedSseEnabled", Value::Bool(true))],
+                    vec![
+                        ("FifoQueue", Value::Bool(true)),
+                        ("SqsManagedSseEnabled", Value::Bool(true)),
+                    ],
                 ),
             )
             .unwrap();
@@ -169,7 +186,13 @@ fn get_att_of_a_plain_property_is_refused_and_a_real_attribute_passes() {
         let data = stack(&mut app, "media-data", "eu-west-1");
         let mut s = app.scope(data.node()).unwrap();
         let queue = s
-            .add_raw_resource("Jobs", raw("AWS::SQS::Queue", vec![("SqsManagedSseEnabled", Value::Bool(true))]))
+            .add_raw_resource(
+                "Jobs",
+                raw(
+                    "AWS::SQS::Queue",
+                    vec![("SqsManagedSseEnabled", Value::Bool(true))],
+                ),
+            )
             .unwrap();
         s.options(queue).unwrap().deletion_policy = Some(meshsynth::core::DeletionPolicy::Delete);
         let table = s
@@ -180,8 +203,20 @@ fn get_att_of_a_plain_property_is_refused_and_a_real_attribute_passes() {
                     vec![
                         ("TableName", "assets".into()),
                         ("BillingMode", "PAY_PER_REQUEST".into()),
-                        ("KeySchema", Value::List(vec![map(vec![("AttributeName", "pk".into()), ("KeyType", "HASH".into())])])),
-                        ("AttributeDefinitions", Value::List(vec![map(vec![("AttributeName", "pk".into()), ("AttributeType", "S".into())])])),
+                        (
+                            "KeySchema",
+                            Value::List(vec![map(vec![
+                                ("AttributeName", "pk".into()),
+                                ("KeyType", "HASH".into()),
+                            ])]),
+                        ),
+                        (
+                            "AttributeDefinitions",
+                            Value::List(vec![map(vec![
+                                ("AttributeName", "pk".into()),
+                                ("AttributeType", "S".into()),
+                            ])]),
+                        ),
                     ],
                 ),
             )
@@ -191,7 +226,10 @@ fn get_att_of_a_plain_property_is_refused_and_a_real_attribute_passes() {
             "Param",
             raw(
                 "AWS::SSM::Parameter",
-                vec![("Type", "String".into()), ("Value", Value::GetAtt(table, attr.into()))],
+                vec![
+                    ("Type", "String".into()),
+                    ("Value", Value::GetAtt(table, attr.into())),
+                ],
             ),
         )
         .unwrap();
@@ -200,7 +238,10 @@ fn get_att_of_a_plain_property_is_refused_and_a_real_attribute_passes() {
             "QueueParam",
             raw(
                 "AWS::SSM::Parameter",
-                vec![("Type", "String".into()), ("Value", Value::GetAtt(queue, "QueueName".into()))],
+                vec![
+                    ("Type", "String".into()),
+                    ("Value", Value::GetAtt(queue, "QueueName".into())),
+                ],
             ),
         )
         .unwrap();

@@ -119,8 +119,8 @@ impl Source {
                     .collect(),
             );
         }
-        let get_atts: BTreeMap<String, Vec<String>> =
-            serde_json::from_value(read_json(get_atts)?).with_context(|| {
+        let get_atts: BTreeMap<String, Vec<String>> = serde_json::from_value(read_json(get_atts)?)
+            .with_context(|| {
                 format!(
                     "{}: expected {{type: [attribute, ...]}}",
                     get_atts.display()
@@ -447,9 +447,7 @@ impl TypeEntry {
         let mut extra: Vec<String> = names
             .filter_map(|n| match n.as_str() {
                 ".*" => Some("*".to_string()),
-                n if n.ends_with("\\..*") => {
-                    Some(format!("{}.*", n.trim_end_matches("\\..*")))
-                }
+                n if n.ends_with("\\..*") => Some(format!("{}.*", n.trim_end_matches("\\..*"))),
                 n if n.contains('*') || n.contains('\\') => None,
                 n => Some(n.to_string()),
             })

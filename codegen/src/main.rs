@@ -109,11 +109,8 @@ fn run() -> Result<bool> {
     let [cfnlint, out, cargo_toml, getatts] = paths.as_slice() else {
         bail!("usage: meshsynth-codegen CFNLINT_DIR OUT_DIR CARGO_TOML GETATTS_JSON [--check] (CFNLINT_DIR is the installed cfnlint/ package folder; CARGO_TOML gets the generated features; GETATTS_JSON is cfn-lint's Fn::GetAtt names per type, as scripts/codegen dumps them)");
     };
-    let source = meshsynth_codegen::Source::open(
-        &PathBuf::from(cfnlint),
-        REGION,
-        &PathBuf::from(getatts),
-    )?;
+    let source =
+        meshsynth_codegen::Source::open(&PathBuf::from(cfnlint), REGION, &PathBuf::from(getatts))?;
     let mut files = meshsynth_codegen::generate(&source)?;
     let out = PathBuf::from(out);
     let cargo_toml = PathBuf::from(cargo_toml);

@@ -3,6 +3,8 @@
 //! schemas (module [`cfn`]; each family's `cfn` re-exports its service).
 
 pub mod cfn;
+#[cfg(feature = "aws-dynamodb")]
+pub mod dynamodb;
 pub mod ecr;
 pub mod eks;
 pub mod elasticache;
@@ -14,6 +16,12 @@ pub mod network;
 pub mod rds;
 pub mod regions;
 pub mod route53;
+#[cfg(feature = "aws-s3")]
+pub mod s3;
 pub mod secrets;
 pub mod security;
+#[cfg(feature = "aws-sns")]
+pub mod sns;
+#[cfg(feature = "aws-sqs")]
+pub mod sqs;
 pub mod ssm;

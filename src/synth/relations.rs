@@ -44,7 +44,10 @@ pub(super) fn check_relations(
                         logical_id: &r.logical_id,
                         cfn_type: &r.cfn_type,
                         properties: &r.properties,
-                        path: paths.get(&(s, r.logical_id.as_str())).copied().unwrap_or(""),
+                        path: paths
+                            .get(&(s, r.logical_id.as_str()))
+                            .copied()
+                            .unwrap_or(""),
                         deletion_policy: r.deletion_policy,
                     })
                     .collect(),

@@ -207,6 +207,29 @@ impl PolicyDocument {
     }
 }
 
+/// Appends statements to a resource policy already written as a template
+/// value (a queue's or a bucket's one policy, which several integrations
+/// add to); a statement already there is not repeated. Returns `false`
+/// when `doc` is not a literal document (`Fn::Sub` form).
+pub fn append_statements(doc: &mut Value, statements: Vec<PolicyStatement>) -> bool {
+    let Value::Map(m) = doc else { return false };
+    let Some(Value::List(existing)) = m.get_mut("Statement") else {
+        return false;
+    };
+    let Value::Map(mut added) = PolicyDocument::new(statements).to_value() else {
+        return false;
+    };
+    let Some(Value::List(new)) = added.swap_remove("Statement") else {
+        return false;
+    };
+    for st in new {
+        if !existing.contains(&st) {
+            existing.push(st);
+        }
+    }
+    true
+}
+
 /// A document where a generated L1 struct takes one (`KeyPolicy`,
 /// `PolicyDocument`…): its template value, see [`PolicyDocument::to_value`].
 impl From<PolicyDocument> for Value {

@@ -46,6 +46,12 @@ pub enum KeyUser {
     /// The EC2 Auto Scaling service-linked role, which launches EKS nodes:
     /// needed when node volumes are encrypted with this key.
     Ec2AutoScaling,
+    /// An AWS service acting as itself, by its service principal
+    /// (`sns.amazonaws.com` delivering to an encrypted queue,
+    /// `events.amazonaws.com`, `cloudwatch.amazonaws.com` publishing to an
+    /// encrypted topic): `kms:GenerateDataKey*` and `kms:Decrypt`, only for
+    /// calls made on behalf of this account (`aws:SourceAccount`).
+    Service(String),
 }
 
 /// Props of a `Key`.
@@ -103,75 +109,8 @@ impl Key {
         let mut statements = vec![PolicyStatement::allow(["kms:*"], [Value::str("*")])
             .with_sid("AccountAdministersKeyThroughIam")
             .with_principal(Principal::Aws(account_root.clone()))];
-        let crypto = [
-            "kms:Encrypt",
-            "kms:Decrypt",
-            "kms:ReEncryptFrom",
-            "kms:ReEncryptTo",
-            "kms:GenerateDataKey",
-            "kms:GenerateDataKeyWithoutPlaintext",
-            "kms:DescribeKey",
-        ];
         for user in &props.users {
-            match user {
-                KeyUser::CloudWatchLogs => statements.push(
-                    PolicyStatement::allow(crypto, [Value::str("*")])
-                        .with_sid("CloudWatchLogsInThisAccount")
-                        .with_principal(Principal::Service(Value::sub(
-                            "logs.${AWS::Region}.amazonaws.com",
-                        )))
-                        .with_condition(
-                            "ArnLike",
-                            "kms:EncryptionContext:aws:logs:arn",
-                            vec![Arn::new("logs", "log-group:*").value()],
-                        ),
-                ),
-                KeyUser::Ec2AutoScaling => {
-                    let slr = Principal::Aws(
-                        Arn::new(
-                            "iam",
-                            "role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling",
-                        )
-                        .region(ArnPart::Empty)
-                        .value(),
-                    );
-                    statements.push(
-                        PolicyStatement::allow(crypto, [Value::str("*")])
-                            .with_sid("Ec2AutoScalingUsesKey")
-                            .with_principal(slr.clone()),
-                    );
-                    statements.push(
-                        PolicyStatement::allow(["kms:CreateGrant"], [Value::str("*")])
-                            .with_sid("Ec2AutoScalingGrantsToAwsResources")
-                            .with_principal(slr)
-                            .with_condition(
-                                "Bool",
-                                "kms:GrantIsForAWSResource",
-                                vec![Value::str("true")],
-                            ),
-                    );
-                }
-                KeyUser::ViaService(service) => statements.push(
-                    PolicyStatement::allow(
-                        crypto.iter().copied().chain(["kms:CreateGrant"]),
-                        [Value::str("*")],
-                    )
-                    .with_sid(&format!("Via{}", sid_part(service)))
-                    .with_principal(Principal::Aws(account_root.clone()))
-                    .with_condition(
-                        "StringEquals",
-                        "kms:ViaService",
-                        vec![Value::sub(format!(
-                            "{service}.${{AWS::Region}}.amazonaws.com"
-                        ))],
-                    )
-                    .with_condition(
-                        "StringEquals",
-                        "kms:CallerAccount",
-                        vec![Value::Pseudo(Pseudo::AccountId)],
-                    ),
-                ),
-            }
+            statements.extend(user_statements(user, &account_root));
         }
         let key_policy = PolicyDocument::new(statements);
         let mut s = scope.child(id)?;
@@ -220,6 +159,113 @@ impl Key {
     /// The key id (`Ref`).
     pub fn key_id(&self) -> Value {
         self.resource.key_id()
+    }
+
+    /// Lets one more user use the key, after the key was made: the
+    /// integrations call it (a topic delivering to a queue encrypted with
+    /// this key admits `sns.amazonaws.com`). A user already admitted is not
+    /// added twice.
+    pub fn admit(&self, scope: &mut Scope<'_>, user: KeyUser) -> Result<(), Error> {
+        let account_root = Arn::new("iam", "root").region(ArnPart::Empty).value();
+        let statements = user_statements(&user, &account_root);
+        let path = scope.path().to_string();
+        let appended = scope
+            .resource_mut(&self.resource)
+            .and_then(|k| k.key_policy.as_mut())
+            .is_some_and(|doc| crate::aws::iam::policy::append_statements(doc, statements));
+        if appended {
+            Ok(())
+        } else {
+            Err(Error::construct(
+                path,
+                "the key's policy cannot be extended (it is not this app's key, or its policy was replaced)",
+                "admit the user in KeyProps::users instead",
+            ))
+        }
+    }
+}
+
+/// The key-policy statements that let `user` use the key.
+fn user_statements(user: &KeyUser, account_root: &Value) -> Vec<PolicyStatement> {
+    let crypto = [
+        "kms:Encrypt",
+        "kms:Decrypt",
+        "kms:ReEncryptFrom",
+        "kms:ReEncryptTo",
+        "kms:GenerateDataKey",
+        "kms:GenerateDataKeyWithoutPlaintext",
+        "kms:DescribeKey",
+    ];
+    match user {
+        KeyUser::CloudWatchLogs => vec![PolicyStatement::allow(crypto, [Value::str("*")])
+            .with_sid("CloudWatchLogsInThisAccount")
+            .with_principal(Principal::Service(Value::sub(
+                "logs.${AWS::Region}.amazonaws.com",
+            )))
+            .with_condition(
+                "ArnLike",
+                "kms:EncryptionContext:aws:logs:arn",
+                vec![Arn::new("logs", "log-group:*").value()],
+            )],
+        KeyUser::Ec2AutoScaling => {
+            let slr = Principal::Aws(
+                Arn::new(
+                    "iam",
+                    "role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling",
+                )
+                .region(ArnPart::Empty)
+                .value(),
+            );
+            vec![
+                PolicyStatement::allow(crypto, [Value::str("*")])
+                    .with_sid("Ec2AutoScalingUsesKey")
+                    .with_principal(slr.clone()),
+                PolicyStatement::allow(["kms:CreateGrant"], [Value::str("*")])
+                    .with_sid("Ec2AutoScalingGrantsToAwsResources")
+                    .with_principal(slr)
+                    .with_condition(
+                        "Bool",
+                        "kms:GrantIsForAWSResource",
+                        vec![Value::str("true")],
+                    ),
+            ]
+        }
+        KeyUser::ViaService(service) => vec![PolicyStatement::allow(
+            crypto.iter().copied().chain(["kms:CreateGrant"]),
+            [Value::str("*")],
+        )
+        .with_sid(&format!("Via{}", sid_part(service)))
+        .with_principal(Principal::Aws(account_root.clone()))
+        .with_condition(
+            "StringEquals",
+            "kms:ViaService",
+            vec![Value::sub(format!(
+                "{service}.${{AWS::Region}}.amazonaws.com"
+            ))],
+        )
+        .with_condition(
+            "StringEquals",
+            "kms:CallerAccount",
+            vec![Value::Pseudo(Pseudo::AccountId)],
+        )],
+        KeyUser::Service(principal) => vec![PolicyStatement::allow(
+            [
+                "kms:Decrypt",
+                "kms:GenerateDataKey",
+                "kms:GenerateDataKeyWithoutPlaintext",
+            ],
+            [Value::str("*")],
+        )
+        .with_sid(&format!(
+            "{}UsesKey",
+            sid_part(principal.split('.').next().unwrap_or(principal))
+        ))
+        .with_principal(Principal::Service(Value::str(principal)))
+        .with_condition(
+            "StringEquals",
+            "aws:SourceAccount",
+            vec![Value::Pseudo(Pseudo::AccountId)],
+        )],
     }
 }
 

@@ -25,7 +25,9 @@ pub(super) fn check(cfn_type: &str, props: &Props, path: &str, out: &mut Vec<Dia
     let old = match (&protocol, default_cert) {
         // The default certificate always negotiates down to TLS 1.0.
         (_, true) => Some("the CloudFront default certificate (TLSv1)".to_string()),
-        (None, false) => Some("no MinimumProtocolVersion (CloudFront then allows TLSv1)".to_string()),
+        (None, false) => {
+            Some("no MinimumProtocolVersion (CloudFront then allows TLSv1)".to_string())
+        }
         (Some(p), false) if OLD_PROTOCOLS.contains(&p.as_str()) => {
             Some(format!("MinimumProtocolVersion {p}"))
         }
@@ -114,11 +116,15 @@ mod tests {
             out.into_iter().filter_map(|d| d.code).collect::<Vec<_>>()
         };
         assert_eq!(
-            check(json!({"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"})),
+            check(
+                json!({"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"})
+            ),
             ["MS-S3-1"]
         );
         assert_eq!(
-            check(json!({"Effect": "Allow", "Principal": {"AWS": ["*"]}, "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"})),
+            check(
+                json!({"Effect": "Allow", "Principal": {"AWS": ["*"]}, "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"})
+            ),
             ["MS-S3-1"]
         );
         // TLS-only denies and CloudFront's origin access control are fine.

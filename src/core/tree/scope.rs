@@ -51,6 +51,18 @@ impl<'a> Scope<'a> {
         })
     }
 
+    /// The child `id` of this scope's node, if one was added: a construct
+    /// finds what it made earlier from its handle alone (a queue's single
+    /// resource policy, to which each subscription adds a statement).
+    pub fn find_child(&self, id: &str) -> Option<NodeId> {
+        let node = self.app.node(self.node);
+        node.children
+            .iter()
+            .copied()
+            .find(|&c| self.app.node(c).id == id)
+            .map(|c| self.app.node_id(c))
+    }
+
     /// A scope at another node of the same app.
     pub fn at(&mut self, node: NodeId) -> Result<Scope<'_>, Error> {
         self.app.scope(node)

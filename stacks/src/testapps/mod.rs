@@ -3,6 +3,7 @@
 //! them for snapshots and the conformance step.
 
 pub mod aws_all;
+pub mod media;
 pub mod mesh_all;
 pub mod payments;
 pub mod registry_types;

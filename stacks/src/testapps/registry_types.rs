@@ -10,7 +10,7 @@ use meshsynth::aws::cfn::{
     backup, certificatemanager, cloudwatch, dynamodb, events, logs, s3, sns, sqs, ssm, wafv2,
 };
 use meshsynth::aws::kms::{Key, KeyProps};
-use meshsynth::core::{App, Env, Error, Stack, StackProps, Value};
+use meshsynth::core::{App, DeletionPolicy, Env, Error, Stack, StackProps, Value};
 use meshsynth::serde_json::{json, Value as Json};
 
 /// A JSON literal as a meshsynth value (integers stay integers).
@@ -357,6 +357,21 @@ pub fn build(app: &mut App) -> Result<(), Error> {
         ),
     )?;
 
+    // What happens to the data of each stateful L1 resource is decided
+    // (MS-CFN-19): buckets, the table and the vault are kept, the queues'
+    // messages are work in flight.
+    for (node, policy) in [
+        (logs.node(), DeletionPolicy::Retain),
+        (bucket.node(), DeletionPolicy::Retain),
+        (carts.node(), DeletionPolicy::Retain),
+        (queue.node(), DeletionPolicy::Delete),
+        (dlq.node(), DeletionPolicy::Delete),
+    ] {
+        let o = s.options(node)?;
+        o.deletion_policy = Some(policy);
+        o.update_replace_policy = Some(policy);
+    }
+
     // SSM: a run-command document.
     s.add_resource(
         "RotateLogs",
@@ -379,6 +394,9 @@ pub fn build(app: &mut App) -> Result<(), Error> {
             ..backup::CfnBackupVault::new(Value::Sub("${AWS::StackName}-vault".into(), vec![]))
         },
     )?;
+    let o = s.options(vault.node())?;
+    o.deletion_policy = Some(DeletionPolicy::Retain);
+    o.update_replace_policy = Some(DeletionPolicy::Retain);
     s.add_resource(
         "DailyBackups",
         backup::CfnBackupPlan::new(backup::backup_plan::BackupPlanResourceType::new(

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use serde_json::{Map, Value as Json};
+use serde_json::Value as Json;
 
 use super::{codes, where_, ResourceView, StackView, Templates};
 use crate::core::diag::Diagnostic;
@@ -50,10 +50,9 @@ fn key_attributes(r: &ResourceView<'_>, out: &mut Vec<Diagnostic>) {
             .enumerate()
         {
             match names(index.get("KeySchema"), "AttributeName") {
-                Some(k) => keys.extend(
-                    k.into_iter()
-                        .map(|a| (format!("{list}[{i}].KeySchema"), a)),
-                ),
+                Some(k) => {
+                    keys.extend(k.into_iter().map(|a| (format!("{list}[{i}].KeySchema"), a)))
+                }
                 None => literal = false,
             }
         }
@@ -145,7 +144,10 @@ fn encryption_key<'a>(r: &ResourceView<'a>) -> Option<&'a Json> {
             .get("ServerSideEncryptionConfiguration")?
             .as_array()?
             .iter()
-            .find_map(|rule| rule.get("ServerSideEncryptionByDefault")?.get("KMSMasterKeyID"))
+            .find_map(|rule| {
+                rule.get("ServerSideEncryptionByDefault")?
+                    .get("KMSMasterKeyID")
+            })
             .filter(|k| k.as_str() != Some("alias/aws/s3")),
         "AWS::Kinesis::Stream" => p
             .get("StreamEncryption")?
@@ -166,8 +168,7 @@ fn key_actions_needed(cfn_type: &str, action: &str) -> &'static [&'static str] {
             let writes = ["put", "update", "batchwrite", "delete"];
             if name == "*" {
                 &["kms:Decrypt", "kms:GenerateDataKey"]
-            } else if reads.iter().any(|r| name.starts_with(r)) && !name.starts_with("getrecords")
-            {
+            } else if reads.iter().any(|r| name.starts_with(r)) && !name.starts_with("getrecords") {
                 &["kms:Decrypt"]
             } else if writes.iter().any(|w| name.starts_with(w)) {
                 &["kms:Decrypt", "kms:GenerateDataKey"]
@@ -247,7 +248,9 @@ fn statements_by_principal<'a>(stack: &'a StackView<'a>) -> HashMap<&'a str, Vec
                     roles.push(r.logical_id);
                 }
                 for role in roles {
-                    by.entry(role).or_default().extend(statements.iter().copied());
+                    by.entry(role)
+                        .or_default()
+                        .extend(statements.iter().copied());
                 }
             }
             _ => {}
@@ -344,7 +347,7 @@ fn stateful(t: &Templates<'_>, out: &mut Vec<Diagnostic>) {
             if r.deletion_policy.is_some() || !super::super::STATEFUL_TYPES.contains(&r.cfn_type) {
                 continue;
             }
-            if default_keeps_data(r.cfn_type, r.properties) {
+            if default_keeps_data(r.cfn_type) {
                 continue;
             }
             out.push(
@@ -364,11 +367,8 @@ fn stateful(t: &Templates<'_>, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// RDS snapshots an instance or cluster by default when no policy is set.
-fn default_keeps_data(cfn_type: &str, props: &Map<String, Json>) -> bool {
-    match cfn_type {
-        "AWS::RDS::DBCluster" => true,
-        "AWS::RDS::DBInstance" => !props.contains_key("DBClusterIdentifier"),
-        _ => false,
-    }
+/// RDS snapshots a cluster or a lone instance by default when no policy is
+/// set, and an instance of a cluster holds no data of its own.
+fn default_keeps_data(cfn_type: &str) -> bool {
+    matches!(cfn_type, "AWS::RDS::DBCluster" | "AWS::RDS::DBInstance")
 }

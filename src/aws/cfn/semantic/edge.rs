@@ -36,7 +36,12 @@ pub(super) fn check(t: &Templates<'_>, out: &mut Vec<Diagnostic>) {
 fn rule_priorities(ty: &str, path: &str, rules: Option<&Json>, out: &mut Vec<Diagnostic>) {
     let mut priorities: HashMap<String, &str> = HashMap::new();
     let mut names: HashMap<&str, usize> = HashMap::new();
-    for (i, rule) in rules.and_then(Json::as_array).into_iter().flatten().enumerate() {
+    for (i, rule) in rules
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
         let name = rule.get("Name").and_then(Json::as_str).unwrap_or("?");
         let priority = match rule.get("Priority") {
             Some(Json::Number(n)) => Some(n.to_string()),
@@ -53,7 +58,9 @@ fn rule_priorities(ty: &str, path: &str, rules: Option<&Json>, out: &mut Vec<Dia
                         ),
                     )
                     .with_code(codes::WAF_RULE_PRIORITY)
-                    .with_hint("give every rule its own Priority (WAF evaluates them in that order)"),
+                    .with_hint(
+                        "give every rule its own Priority (WAF evaluates them in that order)",
+                    ),
                 );
             }
         }
@@ -109,7 +116,12 @@ fn distribution_acl(
     };
     let regional = match t.target(stack, acl) {
         Some(target) if target.resource.cfn_type == "AWS::WAFv2::WebACL" => {
-            match target.resource.properties.get("Scope").and_then(Json::as_str) {
+            match target
+                .resource
+                .properties
+                .get("Scope")
+                .and_then(Json::as_str)
+            {
                 Some("REGIONAL") => Some(where_(&target, stack)),
                 _ => None,
             }
@@ -180,7 +192,11 @@ fn dns(name: &str) -> String {
 /// A record must be the zone's apex or a name below it; Route 53 refuses
 /// others (`InvalidChangeBatch`), after the rest of the stack was created.
 fn records_in_zone(t: &Templates<'_>, out: &mut Vec<Diagnostic>) {
-    let mut check = |stack: &StackView<'_>, path: &str, zone_of: &serde_json::Map<String, Json>, record: &Json, at: &str| {
+    let mut check = |stack: &StackView<'_>,
+                     path: &str,
+                     zone_of: &serde_json::Map<String, Json>,
+                     record: &Json,
+                     at: &str| {
         let Some(name) = record.get("Name").and_then(Json::as_str) else {
             return;
         };
@@ -214,7 +230,13 @@ fn records_in_zone(t: &Templates<'_>, out: &mut Vec<Diagnostic>) {
             match r.cfn_type {
                 "AWS::Route53::RecordSet" => {
                     let record = Json::Object(r.properties.clone());
-                    check(stack, r.path, r.properties, &record, "AWS::Route53::RecordSet: Name");
+                    check(
+                        stack,
+                        r.path,
+                        r.properties,
+                        &record,
+                        "AWS::Route53::RecordSet: Name",
+                    );
                 }
                 "AWS::Route53::RecordSetGroup" => {
                     for (i, record) in r

@@ -14,7 +14,15 @@ pub(super) fn check(t: &Templates<'_>, out: &mut Vec<Diagnostic>) {
         let (Some(topic), Some(queue)) = (p.get("TopicArn"), p.get("Endpoint")) else {
             continue;
         };
-        fifo_into_standard(t, stack, r.path, topic, queue, "AWS::SNS::Subscription", out);
+        fifo_into_standard(
+            t,
+            stack,
+            r.path,
+            topic,
+            queue,
+            "AWS::SNS::Subscription",
+            out,
+        );
     }
     for (stack, r) in t.of_type("AWS::SNS::Topic") {
         let own = Json::Object(

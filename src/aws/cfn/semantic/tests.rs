@@ -5,12 +5,15 @@ use serde_json::{json, Map, Value as Json};
 
 use super::*;
 
+/// A resource of a test stack: logical id, type, properties, policy.
+type Resource = (String, String, Map<String, Json>, Option<DeletionPolicy>);
+
 /// A stack from `{logical id: {Type, Properties, DeletionPolicy?}}` and
 /// `{output id: (value, export)}`.
 struct Stack {
     name: &'static str,
     region: Option<&'static str>,
-    resources: Vec<(String, String, Map<String, Json>, Option<DeletionPolicy>)>,
+    resources: Vec<Resource>,
     outputs: Vec<(String, Json, Option<String>)>,
 }
 
@@ -116,7 +119,9 @@ fn dynamodb_key_attributes_must_be_defined_and_used() {
     assert!(bad[0].2.contains(
         "GlobalSecondaryIndexes[0].KeySchema names the attribute \"customer\", which AttributeDefinitions does not define"
     ));
-    assert!(bad[1].2.contains("defines \"status\", which no key schema uses"));
+    assert!(bad[1]
+        .2
+        .contains("defines \"status\", which no key schema uses"));
     assert_eq!(bad[0].1, "data/Orders");
     let good = codes_of(&[table(
         json!([{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "customer", "AttributeType": "S"}]),
@@ -141,7 +146,9 @@ fn waf_rules_need_their_own_priority_and_name() {
     let bad = run(&[acl(0)]);
     assert_eq!(bad.len(), 1);
     assert_eq!(bad[0].0, codes::WAF_RULE_PRIORITY);
-    assert!(bad[0].2.contains("\"common\" and \"bad-inputs\" (Rules[1]) both have priority 0"));
+    assert!(bad[0]
+        .2
+        .contains("\"common\" and \"bad-inputs\" (Rules[1]) both have priority 0"));
     assert!(codes_of(&[acl(1)]).is_empty());
 }
 
@@ -154,7 +161,10 @@ fn a_cloudfront_acl_lives_in_us_east_1() {
             json!({"Acl": {"Type": "AWS::WAFv2::WebACL", "Properties": {"Scope": "CLOUDFRONT", "Rules": []}}}),
         )
     };
-    assert_eq!(codes_of(&[acl("eu-west-1")]), [codes::WAF_CLOUDFRONT_REGION]);
+    assert_eq!(
+        codes_of(&[acl("eu-west-1")]),
+        [codes::WAF_CLOUDFRONT_REGION]
+    );
     assert!(codes_of(&[acl("us-east-1")]).is_empty());
 }
 
@@ -170,7 +180,11 @@ fn site(edge_region: &'static str, scope: &str) -> Vec<Stack> {
         }),
     );
     edge.outputs = vec![
-        ("ExportAclArn".into(), json!({"Fn::GetAtt": ["Acl", "Arn"]}), None),
+        (
+            "ExportAclArn".into(),
+            json!({"Fn::GetAtt": ["Acl", "Arn"]}),
+            None,
+        ),
         ("ExportCertRef".into(), json!({"Ref": "Cert"}), None),
     ];
     let out = |name: &str| json!({"Fn::GetStackOutput": {"StackName": "edge", "OutputName": name, "Region": edge_region}});
@@ -199,8 +213,12 @@ fn a_distribution_takes_a_cloudfront_acl_and_a_us_east_1_certificate() {
         "{bad:#?}"
     );
     assert_eq!(bad[0].1, "site/Cdn");
-    assert!(bad[0].2.contains("the REGIONAL web ACL edge/Acl (stack edge)"));
-    assert!(bad[1].2.contains("the certificate edge/Cert (stack edge) in eu-west-1"));
+    assert!(bad[0]
+        .2
+        .contains("the REGIONAL web ACL edge/Acl (stack edge)"));
+    assert!(bad[1]
+        .2
+        .contains("the certificate edge/Cert (stack edge) in eu-west-1"));
     assert!(codes_of(&site("us-east-1", "CLOUDFRONT")).is_empty());
 }
 
@@ -292,16 +310,21 @@ fn a_record_stays_inside_its_zone() {
     assert!(codes_of(&[dns("api.example.com.")]).is_empty());
     assert!(codes_of(&[dns("Example.COM")]).is_empty());
     // A name that only ends with the zone's text is not inside it.
-    assert_eq!(codes_of(&[dns("badexample.com")]), [codes::RECORD_OUTSIDE_ZONE]);
+    assert_eq!(
+        codes_of(&[dns("badexample.com")]),
+        [codes::RECORD_OUTSIDE_ZONE]
+    );
 }
 
 #[test]
 fn a_grant_on_encrypted_data_needs_the_key() {
     let app = |with_key: bool| {
-        let mut statements = vec![json!({"Effect": "Allow", "Action": ["dynamodb:GetItem", "dynamodb:Query"], "Resource": [
-            {"Fn::GetAtt": ["Table", "Arn"]},
-            {"Fn::Join": ["", [{"Fn::GetAtt": ["Table", "Arn"]}, "/index/*"]]}
-        ]})];
+        let mut statements = vec![
+            json!({"Effect": "Allow", "Action": ["dynamodb:GetItem", "dynamodb:Query"], "Resource": [
+                {"Fn::GetAtt": ["Table", "Arn"]},
+                {"Fn::Join": ["", [{"Fn::GetAtt": ["Table", "Arn"]}, "/index/*"]]}
+            ]}),
+        ];
         if with_key {
             statements.push(json!({"Effect": "Allow", "Action": "kms:Decrypt", "Resource": {"Fn::GetAtt": ["Key", "Arn"]}}));
         }
@@ -339,7 +362,11 @@ fn stateful_resources_without_a_deletion_policy_are_warned_about() {
             "Topic": {"Type": "AWS::SNS::Topic"}
         }),
     );
-    let paths: Vec<String> = s.resources.iter().map(|(l, ..)| format!("data/{l}")).collect();
+    let paths: Vec<String> = s
+        .resources
+        .iter()
+        .map(|(l, ..)| format!("data/{l}"))
+        .collect();
     let views = [StackView {
         name: s.name,
         region: s.region,
@@ -371,6 +398,9 @@ fn stateful_resources_without_a_deletion_policy_are_warned_about() {
 fn every_code_is_documented() {
     let doc = include_str!("../../../../docs/aws.md");
     for code in codes::ALL {
-        assert!(doc.contains(&format!("`{code}`")), "{code} missing from docs/aws.md");
+        assert!(
+            doc.contains(&format!("`{code}`")),
+            "{code} missing from docs/aws.md"
+        );
     }
 }

@@ -1,0 +1,177 @@
+//! `media`: a media platform outside the reference apps, written through
+//! the data and messaging L2 constructs (not derived from them): uploads
+//! land in a versioned bucket, a topic fans each upload out to an
+//! encrypted transcode queue with its dead-letter queue, an EventBridge
+//! rule feeds the same queue, an alarm on the dead-letter queue notifies
+//! the topic, and the asset catalogue is a DynamoDB table with an index.
+//! Every integration's glue (queue policy, key policy, grants with the
+//! key) is written by the constructs. The same platform written with the
+//! generated L1 structs is the `registry-types` app's messaging and data
+//! half; docs/aws.md compares their lengths.
+
+use meshsynth::aws::cfn::{cloudwatch, events};
+use meshsynth::aws::dynamodb::{
+    Attribute, AttributeType, GlobalIndex, Table, TableEncryption, TableProps,
+};
+use meshsynth::aws::iam::{Principal, Role, RoleProps};
+use meshsynth::aws::kms::{Key, KeyProps, KeyUser};
+use meshsynth::aws::s3::{AccessLogging, Bucket, BucketEncryption, BucketProps};
+use meshsynth::aws::sns::{SubscriptionOptions, Topic, TopicProps};
+use meshsynth::aws::sqs::{DeadLetter, Queue, QueueEncryption, QueueProps};
+use meshsynth::core::{App, Env, Error, Value};
+
+use super::tagged_stack;
+
+/// The app's name and the tag it puts on every stack.
+const APP: (&str, &str) = ("media", "app");
+
+/// Builds the app into `app`.
+pub fn build(app: &mut App) -> Result<(), Error> {
+    let env = || Env::new("123456789012", "eu-west-1");
+    let data = tagged_stack(
+        app,
+        env(),
+        APP,
+        "media-data",
+        "keys, buckets and the asset table",
+    )?;
+    let messaging = tagged_stack(app, env(), APP, "media-messaging", "uploads fan-out")?;
+
+    let mut s = app.scope(data.node())?;
+    let key = Key::new(
+        &mut s,
+        "DataKey",
+        KeyProps {
+            alias: Some("media/data".into()),
+            users: vec![KeyUser::ViaService("s3".into())],
+            ..Default::default()
+        },
+    )?;
+    let logs = Bucket::new(
+        &mut s,
+        "AccessLogs",
+        BucketProps {
+            access_logging: AccessLogging::IsTheLogBucket,
+            ..Default::default()
+        },
+    )?;
+    let uploads = Bucket::new(
+        &mut s,
+        "Uploads",
+        BucketProps {
+            encryption: BucketEncryption::Key(key),
+            access_logging: AccessLogging::To {
+                bucket: logs,
+                prefix: Some("uploads/".into()),
+            },
+            ..Default::default()
+        },
+    )?;
+    let assets = Table::new(
+        &mut s,
+        "Assets",
+        TableProps {
+            partition_key: Attribute::new("assetId", AttributeType::String),
+            sort_key: Some(Attribute::new("rendition", AttributeType::String)),
+            global_indexes: vec![GlobalIndex::new(
+                "byOwner",
+                Attribute::new("ownerId", AttributeType::String),
+            )],
+            encryption: TableEncryption::Key(key),
+            ..Default::default()
+        },
+    )?;
+
+    let mut s = app.scope(messaging.node())?;
+    let messaging_key = Key::new(&mut s, "MessagingKey", KeyProps::default())?;
+    let topic = Topic::new(
+        &mut s,
+        "UploadEvents",
+        TopicProps {
+            key: Some(messaging_key),
+            ..Default::default()
+        },
+    )?;
+    let dlq = Queue::new(
+        &mut s,
+        "TranscodeDlq",
+        QueueProps {
+            encryption: QueueEncryption::Key(messaging_key),
+            retention_period_seconds: 1_209_600,
+            ..Default::default()
+        },
+    )?;
+    let transcode = Queue::new(
+        &mut s,
+        "Transcode",
+        QueueProps {
+            encryption: QueueEncryption::Key(messaging_key),
+            visibility_timeout_seconds: 300,
+            dead_letter: Some(DeadLetter {
+                queue: dlq,
+                max_receive_count: 5,
+            }),
+            ..Default::default()
+        },
+    )?;
+    topic.subscribe_queue(
+        &mut s,
+        "TranscodeSubscription",
+        &transcode,
+        SubscriptionOptions::default(),
+    )?;
+
+    // EventBridge: a nightly re-scan into the same queue (the L1 rule, and
+    // the queue's integration helper writes its policy and key statement).
+    let rescan = s.add_resource(
+        "NightlyRescan",
+        events::CfnRule {
+            schedule_expression: Some("cron(0 3 * * ? *)".into()),
+            state: Some(events::rule::State::Enabled),
+            targets: Some(vec![events::rule::Target::new(
+                transcode.arn(),
+                "transcode",
+            )]),
+            ..Default::default()
+        },
+    )?;
+    transcode.allow_service_to_send(&mut s, "events.amazonaws.com", rescan.attr_arn())?;
+
+    // An alarm on the dead-letter queue, notifying the topic.
+    s.add_resource(
+        "TranscodeFailures",
+        cloudwatch::CfnAlarm {
+            namespace: Some("AWS/SQS".into()),
+            metric_name: Some("ApproximateNumberOfMessagesVisible".into()),
+            statistic: Some(cloudwatch::alarm::Statistic::Maximum),
+            period: Some(Value::Int(300)),
+            evaluation_periods: Some(Value::Int(1)),
+            threshold: Some(Value::Int(0)),
+            comparison_operator: Some(cloudwatch::alarm::ComparisonOperator::GreaterThanThreshold),
+            treat_missing_data: Some(cloudwatch::alarm::TreatMissingData::NotBreaching),
+            dimensions: Some(vec![cloudwatch::alarm::Dimension::new(
+                "QueueName",
+                dlq.name(),
+            )]),
+            alarm_actions: Some(vec![topic.arn()]),
+            ..Default::default()
+        },
+    )?;
+    topic.allow_service_to_publish(&mut s, "cloudwatch.amazonaws.com")?;
+
+    // The transcoder's role: every grant carries the key it needs.
+    let mut statements = transcode.grant_consume();
+    statements.extend(uploads.grant_read());
+    statements.extend(assets.grant_write());
+    statements.extend(topic.grant_publish());
+    Role::new(
+        &mut s,
+        "Transcoder",
+        RoleProps {
+            assumed_by: vec![Principal::Service("ecs-tasks.amazonaws.com".into())],
+            statements,
+            ..Default::default()
+        },
+    )?;
+    Ok(())
+}
