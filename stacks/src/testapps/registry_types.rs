@@ -9,7 +9,7 @@ use indexmap::IndexMap;
 use meshsynth::aws::cfn::{
     backup, certificatemanager, cloudwatch, dynamodb, events, logs, s3, sns, sqs, ssm, wafv2,
 };
-use meshsynth::aws::kms::{Key, KeyProps};
+use meshsynth::aws::kms::{Key, KeyProps, KeyUser};
 use meshsynth::core::{App, DeletionPolicy, Env, Error, Stack, StackProps, Value};
 use meshsynth::serde_json::{json, Value as Json};
 
@@ -91,7 +91,18 @@ pub fn build(app: &mut App) -> Result<(), Error> {
         },
     )?;
     let mut s = app.scope(stack.node())?;
-    let key = Key::new(&mut s, "Key", KeyProps::default())?;
+    // The services that deliver to the queue and topic this key encrypts
+    // must be able to use it (MS-CFN-20).
+    let key = Key::new(
+        &mut s,
+        "Key",
+        KeyProps {
+            users: ["sns", "events", "cloudwatch"]
+                .map(|svc| KeyUser::Service(format!("{svc}.amazonaws.com")))
+                .into(),
+            ..Default::default()
+        },
+    )?;
 
     // S3: a bucket for access logs, the data bucket, and TLS-only policies.
     let private = || s3::bucket::PublicAccessBlockConfiguration {

@@ -42,6 +42,9 @@ pub mod codes {
     /// A stateful resource that is deleted with its data when it is
     /// removed or replaced (no `DeletionPolicy` that keeps it).
     pub const STATEFUL_WITHOUT_RETAIN: &str = "MS-CFN-19";
+    /// A service delivers to a queue or topic encrypted with a customer key
+    /// whose key policy does not let that service use the key.
+    pub const SERVICE_NOT_ADMITTED_TO_KEY: &str = "MS-CFN-20";
 
     /// Every code of this module, for docs and tests.
     pub const ALL: &[&str] = &[
@@ -55,6 +58,7 @@ pub mod codes {
         RECORD_OUTSIDE_ZONE,
         GRANT_WITHOUT_KEY,
         STATEFUL_WITHOUT_RETAIN,
+        SERVICE_NOT_ADMITTED_TO_KEY,
     ];
 }
 

@@ -395,6 +395,35 @@ fn stateful_resources_without_a_deletion_policy_are_warned_about() {
 }
 
 #[test]
+fn a_service_delivering_to_an_encrypted_queue_needs_the_key() {
+    let msg = |admitted: bool| {
+        let mut statements = vec![json!({"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::1:root"}, "Action": "kms:*", "Resource": "*"})];
+        if admitted {
+            statements.push(json!({"Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"},
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": "*"}));
+        }
+        stack(
+            "msg",
+            "eu-west-1",
+            json!({
+                "Key": {"Type": "AWS::KMS::Key", "DeletionPolicy": "Retain", "Properties": {"KeyPolicy": {"Statement": statements}}},
+                "Jobs": {"Type": "AWS::SQS::Queue", "DeletionPolicy": "Delete", "Properties": {"KmsMasterKeyId": {"Fn::GetAtt": ["Key", "Arn"]}}},
+                "Events": {"Type": "AWS::SNS::Topic", "Properties": {}},
+                "Sub": {"Type": "AWS::SNS::Subscription", "Properties": {
+                    "Protocol": "sqs", "TopicArn": {"Ref": "Events"}, "Endpoint": {"Fn::GetAtt": ["Jobs", "Arn"]}
+                }}
+            }),
+        )
+    };
+    let bad = run(&[msg(false)]);
+    assert_eq!(bad.len(), 1, "{bad:#?}");
+    assert_eq!(bad[0].0, codes::SERVICE_NOT_ADMITTED_TO_KEY);
+    assert_eq!(bad[0].1, "msg/Sub");
+    assert!(bad[0].2.contains("sns.amazonaws.com delivers to msg/Jobs, which is encrypted with the key msg/Key"));
+    assert!(codes_of(&[msg(true)]).is_empty());
+}
+
+#[test]
 fn every_code_is_documented() {
     let doc = include_str!("../../../../docs/aws.md");
     for code in codes::ALL {
