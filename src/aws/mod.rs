@@ -2,7 +2,16 @@
 //! built on the typed L1 structs generated from the CloudFormation registry
 //! schemas (module [`cfn`]; each family's `cfn` re-exports its service).
 
+#[cfg(feature = "aws-certificatemanager")]
+pub mod acm;
 pub mod cfn;
+#[cfg(all(
+    feature = "aws-cloudfront",
+    feature = "aws-s3",
+    feature = "aws-certificatemanager",
+    feature = "aws-wafv2"
+))]
+pub mod cloudfront;
 #[cfg(feature = "aws-dynamodb")]
 pub mod dynamodb;
 pub mod ecr;
@@ -25,3 +34,5 @@ pub mod sns;
 #[cfg(feature = "aws-sqs")]
 pub mod sqs;
 pub mod ssm;
+#[cfg(feature = "aws-wafv2")]
+pub mod waf;

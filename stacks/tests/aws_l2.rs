@@ -44,7 +44,10 @@ fn a_fifo_name_and_the_fifo_flag_must_agree() {
         .map(drop)
     });
     assert!(e.contains("media/Jobs"), "{e}");
-    assert!(e.contains("queue name \"jobs\" and fifo: true disagree"), "{e}");
+    assert!(
+        e.contains("queue name \"jobs\" and fifo: true disagree"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -82,7 +85,10 @@ fn a_visibility_timeout_sqs_refuses_is_refused() {
         )
         .map(drop)
     });
-    assert!(e.contains("visibility_timeout_seconds 50000 is outside 0..43200"), "{e}");
+    assert!(
+        e.contains("visibility_timeout_seconds 50000 is outside 0..43200"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -98,11 +104,19 @@ fn a_fifo_queue_cannot_subscribe_to_a_standard_topic() {
             },
         )?;
         topic
-            .subscribe_queue(s, "JobsSubscription", &queue, SubscriptionOptions::default())
+            .subscribe_queue(
+                s,
+                "JobsSubscription",
+                &queue,
+                SubscriptionOptions::default(),
+            )
             .map(drop)
     });
     assert!(e.contains("media/JobsSubscription"), "{e}");
-    assert!(e.contains("a FIFO queue cannot subscribe to a standard topic"), "{e}");
+    assert!(
+        e.contains("a FIFO queue cannot subscribe to a standard topic"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -123,7 +137,10 @@ fn a_key_attribute_has_one_type_and_indexes_have_their_own_names() {
         .map(drop)
     });
     assert!(e.contains("media/Assets"), "{e}");
-    assert!(e.contains("key attribute \"ownerId\" is String in one key and Number in another"), "{e}");
+    assert!(
+        e.contains("key attribute \"ownerId\" is String in one key and Number in another"),
+        "{e}"
+    );
     let e = error_of(|s| {
         Table::new(
             s,
@@ -138,7 +155,10 @@ fn a_key_attribute_has_one_type_and_indexes_have_their_own_names() {
         )
         .map(drop)
     });
-    assert!(e.contains("two global indexes are named \"byOwner\""), "{e}");
+    assert!(
+        e.contains("two global indexes are named \"byOwner\""),
+        "{e}"
+    );
 }
 
 #[test]
@@ -225,4 +245,174 @@ fn grants_carry_the_key_of_the_resource() {
     synth
         .template("media")
         .resource_count_is("AWS::SQS::Queue", 1);
+}
+
+mod edge {
+    use meshsynth::aws::acm::{Certificate, CertificateProps};
+    use meshsynth::aws::cloudfront::{Distribution, DistributionProps, Origin};
+    use meshsynth::aws::route53::{AliasRecord, AliasRecordProps, AliasTarget};
+    use meshsynth::aws::s3::{AccessLogging, Bucket, BucketProps};
+    use meshsynth::aws::waf::{WafScope, WebAcl, WebAclProps};
+    use meshsynth::core::{App, Context, Env, Stack, StackProps, Value};
+
+    /// Builds an edge stack in `edge_region` and a site stack in
+    /// eu-west-1, runs `f` in the site stack with the edge's certificate
+    /// and ACL, and returns its error.
+    fn site_error(
+        edge_region: &str,
+        acl_scope: WafScope,
+        f: impl FnOnce(
+            &mut meshsynth::core::Scope<'_>,
+            Certificate,
+            WebAcl,
+            Bucket,
+        ) -> Result<(), meshsynth::core::Error>,
+    ) -> String {
+        let mut app = App::new(Context::new());
+        let stack = |app: &mut App, name: &str, region: &str| {
+            Stack::new(
+                &mut app.root(),
+                name,
+                StackProps {
+                    env: Env::new("123456789012", region),
+                    ..Default::default()
+                },
+            )
+            .expect("stack")
+        };
+        let edge = stack(&mut app, "edge", edge_region);
+        let site = stack(&mut app, "site", "eu-west-1");
+        let mut e = app.scope(edge.node()).expect("scope");
+        let cert = Certificate::new(
+            &mut e,
+            "Cert",
+            CertificateProps {
+                domain_name: "www.media.example.com".into(),
+                ..Default::default()
+            },
+        )
+        .expect("certificate");
+        let acl = WebAcl::new(
+            &mut e,
+            "Acl",
+            WebAclProps {
+                scope: acl_scope,
+                ..Default::default()
+            },
+        )
+        .expect("acl");
+        let mut s = app.scope(site.node()).expect("scope");
+        let bucket = Bucket::new(
+            &mut s,
+            "Content",
+            BucketProps {
+                access_logging: AccessLogging::IsTheLogBucket,
+                ..Default::default()
+            },
+        )
+        .expect("bucket");
+        match f(&mut s, cert, acl, bucket) {
+            Ok(()) => panic!("expected an error"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn a_distribution_refuses_a_certificate_outside_us_east_1() {
+        let e = site_error("eu-west-1", WafScope::Regional, |s, cert, _, bucket| {
+            Distribution::new(
+                s,
+                "Cdn",
+                DistributionProps {
+                    domain_names: vec!["www.media.example.com".into()],
+                    certificate: Some(cert),
+                    ..DistributionProps::new(Origin::S3(bucket))
+                },
+            )
+            .map(drop)
+        });
+        assert!(e.contains("site/Cdn"), "{e}");
+        assert!(e.contains("the certificate is requested in eu-west-1; CloudFront reads certificates from us-east-1 only"), "{e}");
+    }
+
+    #[test]
+    fn a_distribution_refuses_a_regional_acl_and_names_without_a_certificate() {
+        let e = site_error("us-east-1", WafScope::Regional, |s, cert, acl, bucket| {
+            Distribution::new(
+                s,
+                "Cdn",
+                DistributionProps {
+                    certificate: Some(cert),
+                    web_acl: Some(acl),
+                    ..DistributionProps::new(Origin::S3(bucket))
+                },
+            )
+            .map(drop)
+        });
+        assert!(e.contains("the web ACL has the REGIONAL scope"), "{e}");
+        let e = site_error("us-east-1", WafScope::CloudFront, |s, _, _, bucket| {
+            Distribution::new(
+                s,
+                "Cdn",
+                DistributionProps {
+                    domain_names: vec!["www.media.example.com".into()],
+                    ..DistributionProps::new(Origin::S3(bucket))
+                },
+            )
+            .map(drop)
+        });
+        assert!(e.contains("need a certificate"), "{e}");
+    }
+
+    #[test]
+    fn a_cloudfront_acl_outside_us_east_1_is_refused() {
+        let mut app = App::new(Context::new());
+        let stack = Stack::new(
+            &mut app.root(),
+            "edge",
+            StackProps {
+                env: Env::new("123456789012", "eu-west-1"),
+                ..Default::default()
+            },
+        )
+        .expect("stack");
+        let e = WebAcl::new(
+            &mut app.scope(stack.node()).expect("scope"),
+            "Acl",
+            WebAclProps {
+                scope: WafScope::CloudFront,
+                ..Default::default()
+            },
+        )
+        .expect_err("refused")
+        .to_string();
+        assert!(e.contains("edge/Acl"), "{e}");
+        assert!(
+            e.contains("must be created in us-east-1, not eu-west-1"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn an_alias_outside_its_zone_is_refused() {
+        let e = site_error("us-east-1", WafScope::CloudFront, |s, _, _, _| {
+            AliasRecord::new(
+                s,
+                "Www",
+                AliasRecordProps {
+                    hosted_zone_id: Value::str("Z123"),
+                    zone_name: Some("media.example.com".into()),
+                    name: "www.example.org".into(),
+                    target: AliasTarget::CloudFront(Value::str("d1.cloudfront.net")),
+                    ipv6: true,
+                },
+            )
+            .map(drop)
+        });
+        assert!(e.contains("site/Www"), "{e}");
+        assert!(
+            e.contains("the record www.example.org is outside its hosted zone media.example.com"),
+            "{e}"
+        );
+    }
 }

@@ -130,3 +130,92 @@ impl ResourceRef<CfnHealthCheck> {
         self.reference()
     }
 }
+
+/// The hosted zone id every CloudFront distribution's alias target uses.
+pub const CLOUDFRONT_ZONE_ID: &str = "Z2FDTNDATAQYW2";
+
+/// What an alias record points at.
+#[derive(Debug, Clone)]
+pub enum AliasTarget {
+    /// A CloudFront distribution, by its `*.cloudfront.net` domain name
+    /// (`distribution.domain_name()`).
+    CloudFront(Value),
+    /// Any other AWS target, by its DNS name and hosted zone id (a load
+    /// balancer's `DNSName` and `CanonicalHostedZoneID`).
+    Other {
+        /// The target's DNS name.
+        dns_name: Value,
+        /// The target's hosted zone id.
+        hosted_zone_id: Value,
+    },
+}
+
+/// Props of an [`AliasRecord`].
+#[derive(Debug, Clone)]
+pub struct AliasRecordProps {
+    /// The hosted zone the record goes into. Required.
+    pub hosted_zone_id: Value,
+    /// The zone's domain (`example.com`), to check the record is inside it
+    /// before anything is added. Default: none (synth's `MS-CFN-17` checks
+    /// a zone of the app).
+    pub zone_name: Option<String>,
+    /// The record's name (`media.example.com`). Required.
+    pub name: String,
+    /// The target. Required.
+    pub target: AliasTarget,
+    /// Also write the AAAA record (IPv6). Default: true.
+    pub ipv6: bool,
+}
+
+/// An `A` (and `AAAA`) alias record.
+#[derive(Debug, Clone, Copy)]
+pub struct AliasRecord {
+    /// The `A` record.
+    pub a: ResourceRef<cfn::CfnRecordSet>,
+}
+
+impl AliasRecord {
+    /// Adds the alias record(s): `id` for `A`, `<id>Ipv6` for `AAAA`.
+    pub fn new(
+        scope: &mut Scope<'_>,
+        id: &str,
+        props: AliasRecordProps,
+    ) -> Result<AliasRecord, Error> {
+        let path = format!("{}/{id}", scope.path());
+        if let Some(zone) = &props.zone_name {
+            let (n, z) = (
+                props.name.trim_end_matches('.').to_ascii_lowercase(),
+                zone.trim_end_matches('.').to_ascii_lowercase(),
+            );
+            if n != z && !n.ends_with(&format!(".{z}")) {
+                return Err(Error::construct(
+                    path,
+                    format!(
+                        "the record {} is outside its hosted zone {zone}",
+                        props.name
+                    ),
+                    format!("name a record under {z}, or put it in the zone of its domain"),
+                ));
+            }
+        }
+        let target = match &props.target {
+            AliasTarget::CloudFront(domain) => {
+                cfn::record_set::AliasTarget::new(domain.clone(), CLOUDFRONT_ZONE_ID)
+            }
+            AliasTarget::Other {
+                dns_name,
+                hosted_zone_id,
+            } => cfn::record_set::AliasTarget::new(dns_name.clone(), hosted_zone_id.clone()),
+        };
+        let record = |kind: &str| cfn::CfnRecordSet {
+            hosted_zone_id: Some(props.hosted_zone_id.clone()),
+            alias_target: Some(target.clone()),
+            ..cfn::CfnRecordSet::new(props.name.clone(), kind)
+        };
+        let a = scope.add_resource(id, record("A"))?;
+        if props.ipv6 {
+            scope.add_resource(&format!("{id}Ipv6"), record("AAAA"))?;
+        }
+        Ok(AliasRecord { a })
+    }
+}

@@ -89,6 +89,10 @@ pub struct BucketProps {
     pub noncurrent_version_expiration_days: Option<u32>,
     /// Server access logs. Default: [`AccessLogging::Off`].
     pub access_logging: AccessLogging,
+    /// Let services that deliver logs with ACLs write here (CloudFront's
+    /// standard logs): object ownership `BucketOwnerPreferred` instead of
+    /// ACLs off. Default: false.
+    pub log_delivery_acls: bool,
     /// What CloudFormation does with the bucket when it leaves the stack or
     /// is replaced. Default: [`DeletionPolicy::Retain`], as CDK's bucket.
     pub removal: DeletionPolicy,
@@ -102,6 +106,7 @@ impl Default for BucketProps {
             versioned: true,
             noncurrent_version_expiration_days: Some(90),
             access_logging: AccessLogging::Off,
+            log_delivery_acls: false,
             removal: DeletionPolicy::Retain,
         }
     }
@@ -193,7 +198,11 @@ impl Bucket {
                 }),
                 ownership_controls: Some(bucket::OwnershipControls::new(vec![
                     bucket::OwnershipControlsRule {
-                        object_ownership: Some(bucket::ObjectOwnership::BucketOwnerEnforced),
+                        object_ownership: Some(if props.log_delivery_acls {
+                            bucket::ObjectOwnership::BucketOwnerPreferred
+                        } else {
+                            bucket::ObjectOwnership::BucketOwnerEnforced
+                        }),
                     },
                 ])),
                 versioning_configuration: props.versioned.then(|| {
@@ -254,6 +263,12 @@ impl Bucket {
     /// The bucket name (`Ref`).
     pub fn name(&self) -> Value {
         self.resource.reference()
+    }
+
+    /// The global domain name (`NAME.s3.amazonaws.com`), what CloudFront's
+    /// standard logging names.
+    pub fn domain_name(&self) -> Value {
+        self.resource.attr_domain_name()
     }
 
     /// The regional domain name, what a CloudFront S3 origin names.

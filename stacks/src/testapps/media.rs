@@ -9,15 +9,19 @@
 //! generated L1 structs is the `registry-types` app's messaging and data
 //! half; docs/aws.md compares their lengths.
 
-use meshsynth::aws::cfn::{cloudwatch, events};
+use meshsynth::aws::acm::{Certificate, CertificateProps};
+use meshsynth::aws::cfn::{cloudwatch, events, route53};
+use meshsynth::aws::cloudfront::{Distribution, DistributionProps, Origin};
 use meshsynth::aws::dynamodb::{
     Attribute, AttributeType, GlobalIndex, Table, TableEncryption, TableProps,
 };
 use meshsynth::aws::iam::{Principal, Role, RoleProps};
 use meshsynth::aws::kms::{Key, KeyProps, KeyUser};
+use meshsynth::aws::route53::{AliasRecord, AliasRecordProps, AliasTarget};
 use meshsynth::aws::s3::{AccessLogging, Bucket, BucketEncryption, BucketProps};
 use meshsynth::aws::sns::{SubscriptionOptions, Topic, TopicProps};
 use meshsynth::aws::sqs::{DeadLetter, Queue, QueueEncryption, QueueProps};
+use meshsynth::aws::waf::{WafScope, WebAcl, WebAclProps};
 use meshsynth::core::{App, Env, Error, Value};
 
 use super::tagged_stack;
@@ -36,6 +40,20 @@ pub fn build(app: &mut App) -> Result<(), Error> {
         "keys, buckets and the asset table",
     )?;
     let messaging = tagged_stack(app, env(), APP, "media-messaging", "uploads fan-out")?;
+    let edge = tagged_stack(
+        app,
+        Env::new("123456789012", "us-east-1"),
+        APP,
+        "media-edge",
+        "the certificate and web ACL CloudFront reads from us-east-1",
+    )?;
+    let site = tagged_stack(
+        app,
+        env(),
+        APP,
+        "media-site",
+        "the public site behind CloudFront",
+    )?;
 
     let mut s = app.scope(data.node())?;
     let key = Key::new(
@@ -171,6 +189,79 @@ pub fn build(app: &mut App) -> Result<(), Error> {
             assumed_by: vec![Principal::Service("ecs-tasks.amazonaws.com".into())],
             statements,
             ..Default::default()
+        },
+    )?;
+
+    // The edge: CloudFront's certificate and web ACL live in us-east-1; the
+    // site stack in eu-west-1 reads them across regions.
+    // Route 53 is global: the zone sits with the certificate that
+    // validates in it.
+    let mut e = app.scope(edge.node())?;
+    let zone = e.add_resource(
+        "Zone",
+        route53::CfnHostedZone {
+            name: Some("media.example.com".into()),
+            ..Default::default()
+        },
+    )?;
+    let certificate = Certificate::new(
+        &mut e,
+        "SiteCertificate",
+        CertificateProps {
+            domain_name: "www.media.example.com".into(),
+            hosted_zone_id: Some(zone.reference()),
+            ..Default::default()
+        },
+    )?;
+    let acl = WebAcl::new(
+        &mut e,
+        "SiteAcl",
+        WebAclProps {
+            scope: WafScope::CloudFront,
+            ..Default::default()
+        },
+    )?;
+    let mut s = app.scope(site.node())?;
+    let cdn_logs = Bucket::new(
+        &mut s,
+        "CdnLogs",
+        BucketProps {
+            access_logging: AccessLogging::IsTheLogBucket,
+            log_delivery_acls: true,
+            ..Default::default()
+        },
+    )?;
+    let content = Bucket::new(
+        &mut s,
+        "Content",
+        BucketProps {
+            access_logging: AccessLogging::To {
+                bucket: cdn_logs,
+                prefix: Some("content/".into()),
+            },
+            ..Default::default()
+        },
+    )?;
+    let cdn = Distribution::new(
+        &mut s,
+        "Cdn",
+        DistributionProps {
+            domain_names: vec!["www.media.example.com".into()],
+            certificate: Some(certificate),
+            web_acl: Some(acl),
+            access_logs: Some(cdn_logs),
+            ..DistributionProps::new(Origin::S3(content))
+        },
+    )?;
+    AliasRecord::new(
+        &mut s,
+        "WwwRecord",
+        AliasRecordProps {
+            hosted_zone_id: zone.reference(),
+            zone_name: Some("media.example.com".into()),
+            name: "www.media.example.com".into(),
+            target: AliasTarget::CloudFront(cdn.domain_name()),
+            ipv6: true,
         },
     )?;
     Ok(())

@@ -142,7 +142,13 @@ fn deliveries_to_encrypted(t: &Templates<'_>, out: &mut Vec<Diagnostic>) {
             .enumerate()
         {
             if let Some(arn) = target.get("Arn") {
-                deliveries.push((stack, r.path, "events.amazonaws.com", arn, format!("Targets[{i}].Arn")));
+                deliveries.push((
+                    stack,
+                    r.path,
+                    "events.amazonaws.com",
+                    arn,
+                    format!("Targets[{i}].Arn"),
+                ));
             }
         }
     }
@@ -156,7 +162,13 @@ fn deliveries_to_encrypted(t: &Templates<'_>, out: &mut Vec<Diagnostic>) {
                 .flatten()
                 .enumerate()
             {
-                deliveries.push((stack, r.path, "cloudwatch.amazonaws.com", action, format!("{list}[{i}]")));
+                deliveries.push((
+                    stack,
+                    r.path,
+                    "cloudwatch.amazonaws.com",
+                    action,
+                    format!("{list}[{i}]"),
+                ));
             }
         }
     }
@@ -165,7 +177,9 @@ fn deliveries_to_encrypted(t: &Templates<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         };
         let key_prop = match target.resource.cfn_type {
-            "AWS::SQS::Queue" | "AWS::SNS::Topic" => target.resource.properties.get("KmsMasterKeyId"),
+            "AWS::SQS::Queue" | "AWS::SNS::Topic" => {
+                target.resource.properties.get("KmsMasterKeyId")
+            }
             _ => None,
         };
         let Some(key_value) = key_prop else { continue };

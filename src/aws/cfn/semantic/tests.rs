@@ -397,10 +397,14 @@ fn stateful_resources_without_a_deletion_policy_are_warned_about() {
 #[test]
 fn a_service_delivering_to_an_encrypted_queue_needs_the_key() {
     let msg = |admitted: bool| {
-        let mut statements = vec![json!({"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::1:root"}, "Action": "kms:*", "Resource": "*"})];
+        let mut statements = vec![
+            json!({"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::1:root"}, "Action": "kms:*", "Resource": "*"}),
+        ];
         if admitted {
-            statements.push(json!({"Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"},
-                "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": "*"}));
+            statements.push(
+                json!({"Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"},
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": "*"}),
+            );
         }
         stack(
             "msg",
@@ -419,7 +423,9 @@ fn a_service_delivering_to_an_encrypted_queue_needs_the_key() {
     assert_eq!(bad.len(), 1, "{bad:#?}");
     assert_eq!(bad[0].0, codes::SERVICE_NOT_ADMITTED_TO_KEY);
     assert_eq!(bad[0].1, "msg/Sub");
-    assert!(bad[0].2.contains("sns.amazonaws.com delivers to msg/Jobs, which is encrypted with the key msg/Key"));
+    assert!(bad[0].2.contains(
+        "sns.amazonaws.com delivers to msg/Jobs, which is encrypted with the key msg/Key"
+    ));
     assert!(codes_of(&[msg(true)]).is_empty());
 }
 
