@@ -174,6 +174,26 @@ fn rds_engine_and_instance_class_known_invalid() {
     );
 }
 
+#[test]
+fn rds_engine_version_that_does_not_exist() {
+    let (mut app, stack) = app_with_stack(full_env());
+    let mut s = app.scope(stack.node()).unwrap();
+    let e = err_text(PostgresInstance::new(
+        &mut s,
+        "Db",
+        DatabaseProps {
+            engine_version: "71.6".into(),
+            vpc_id: "vpc-1".into(),
+            subnet_ids: subnets(2),
+            ..Default::default()
+        },
+    ));
+    assert!(
+        e.starts_with("bad/Db: postgres 71.6 is not a version RDS offers: the major versions are 13, 14, 15, 16, 17, 18 (as of 2026-11-24)"),
+        "{e}"
+    );
+}
+
 fn oidc() -> OidcProviderRef {
     OidcProviderRef {
         arn: "arn:aws:iam::123456789012:oidc-provider/x".into(),

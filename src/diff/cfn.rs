@@ -141,6 +141,50 @@ fn custom_name(
     }
 }
 
+/// The major version of an RDS engine version: the first number for
+/// PostgreSQL (`17.6` → `17`), the first two for the others (`8.0.40` →
+/// `8.0`); `None` when not literal.
+fn engine_major(engine: &str, version: &Json) -> Option<String> {
+    let v = version.as_str()?;
+    let parts: Vec<&str> = v.split('.').collect();
+    let n = if engine.contains("postgres") { 1 } else { 2 };
+    (parts.len() >= n).then(|| parts[..n].join("."))
+}
+
+/// An RDS engine version change across a major version without
+/// `AllowMajorVersionUpgrade`: the plan would show a plain in-place update,
+/// but RDS refuses it and the stack update fails.
+fn major_upgrade_refused(resource_type: &str, old: &Json, new: &Json) -> Option<String> {
+    if !matches!(
+        resource_type,
+        "AWS::RDS::DBInstance" | "AWS::RDS::DBCluster"
+    ) {
+        return None;
+    }
+    let prop = |r: &Json, k: &str| r.get("Properties").and_then(|p| p.get(k)).cloned();
+    let engine = prop(new, "Engine")?;
+    let engine = engine.as_str()?.to_ascii_lowercase();
+    let (from, to) = (prop(old, "EngineVersion")?, prop(new, "EngineVersion")?);
+    let (a, b) = (engine_major(&engine, &from)?, engine_major(&engine, &to)?);
+    if a == b {
+        return None;
+    }
+    let allowed = matches!(
+        prop(new, "AllowMajorVersionUpgrade"),
+        Some(Json::Bool(true))
+    ) || prop(new, "AllowMajorVersionUpgrade")
+        .and_then(|v| v.as_str().map(|s| s.eq_ignore_ascii_case("true")))
+        .unwrap_or(false);
+    if allowed {
+        return None;
+    }
+    Some(format!(
+        "EngineVersion {} → {} is a major upgrade ({a} → {b}) without AllowMajorVersionUpgrade: RDS refuses it and the stack update fails (set AllowMajorVersionUpgrade: true for this deploy, and check the parameter group's family)",
+        from.as_str().unwrap_or_default(),
+        to.as_str().unwrap_or_default()
+    ))
+}
+
 /// Compares two versions of one resource (same logical ID).
 fn diff_resource(id: &str, old: &Json, new: &Json, lookup: CreateOnlyLookup) -> ResourceDiff {
     let mut raw: Vec<RawChange> = Vec::new();
@@ -209,6 +253,10 @@ fn diff_resource(id: &str, old: &Json, new: &Json, lookup: CreateOnlyLookup) -> 
             "{}; CloudFormation will refuse the replacement: the new resource needs the custom name {name} the old one still holds (change the name too, or remove it)",
             reason.unwrap_or_default()
         )),
+        _ => reason,
+    };
+    let reason = match major_upgrade_refused(new_type, old, new) {
+        Some(why) if action == ResourceAction::Update => Some(why),
         _ => reason,
     };
     let retention = match action {
@@ -493,6 +541,56 @@ mod tests {
             Some("create-only property CidrBlock changed")
         );
         assert!(r.changes[0].forces_replacement);
+    }
+
+    #[test]
+    fn a_major_engine_upgrade_without_the_flag_is_called_out() {
+        let db = |version: &str, allow: bool| {
+            let mut props = json!({"Engine": "postgres", "EngineVersion": version});
+            if allow {
+                props["AllowMajorVersionUpgrade"] = json!(true);
+            }
+            stack(json!({"Db": {"Type": "AWS::RDS::DBInstance", "Properties": props}}))
+        };
+        let reason = |old: &Json, new: &Json| {
+            let d = diff_stack(
+                "s",
+                Some(old),
+                Some(new),
+                crate::aws::cfn::create_only_properties,
+                &mut Vec::new(),
+            );
+            (d.resources[0].action, d.resources[0].reason.clone())
+        };
+        let (action, why) = reason(&db("17.6", false), &db("18.4", false));
+        assert_eq!(action, ResourceAction::Update);
+        let why = why.expect("a reason");
+        assert!(
+            why.contains("EngineVersion 17.6 → 18.4 is a major upgrade (17 → 18) without AllowMajorVersionUpgrade: RDS refuses it"),
+            "{why}"
+        );
+        // A minor upgrade, or the flag set: a plain update.
+        assert_eq!(reason(&db("17.5", false), &db("17.6", false)).1, None);
+        assert_eq!(reason(&db("17.6", false), &db("18.4", true)).1, None);
+        // MySQL's major version has two parts.
+        let mysql = |v: &str| {
+            stack(json!({"Db": {"Type": "AWS::RDS::DBCluster",
+                "Properties": {"Engine": "aurora-mysql", "EngineVersion": v}}}))
+        };
+        assert!(reason(
+            &mysql("8.0.mysql_aurora.3.08.0"),
+            &mysql("8.4.mysql_aurora.3.09.0")
+        )
+        .1
+        .is_some());
+        assert_eq!(
+            reason(
+                &mysql("8.0.mysql_aurora.3.08.0"),
+                &mysql("8.0.mysql_aurora.3.09.0")
+            )
+            .1,
+            None
+        );
     }
 
     #[test]

@@ -59,6 +59,62 @@ pub(super) fn removed_exports_in_use(
     out
 }
 
+/// The output ids of a template.
+fn output_ids(template: &Json) -> BTreeSet<&str> {
+    template
+        .get("Outputs")
+        .and_then(Json::as_object)
+        .into_iter()
+        .flat_map(|o| o.keys().map(String::as_str))
+        .collect()
+}
+
+/// Whether `v` reads output `output` of stack `stack` with
+/// `Fn::GetStackOutput` anywhere.
+fn reads_output(v: &Json, stack: &str, output: &str) -> bool {
+    match v {
+        Json::Object(m) => {
+            m.get("Fn::GetStackOutput").is_some_and(|g| {
+                g.get("StackName").and_then(Json::as_str) == Some(stack)
+                    && g.get("OutputName").and_then(Json::as_str) == Some(output)
+            }) || m.values().any(|x| reads_output(x, stack, output))
+        }
+        Json::Array(a) => a.iter().any(|x| reads_output(x, stack, output)),
+        _ => false,
+    }
+}
+
+/// One warning per output a selected stack stops providing while another
+/// stack of the baseline reads it across regions (`Fn::GetStackOutput`).
+/// CloudFormation does not refuse the removal, as it does an export in
+/// use: the reader fails at its next deploy instead, far from the change.
+pub(super) fn removed_outputs_read(
+    before: &IndexMap<String, Json>,
+    after: &IndexMap<String, Json>,
+    selected: impl Fn(&str) -> bool,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for (stack, old) in before.iter().filter(|(s, _)| selected(s)) {
+        let kept = after.get(stack).map(output_ids).unwrap_or_default();
+        for id in output_ids(old).into_iter().filter(|n| !kept.contains(n)) {
+            let readers: Vec<&str> = before
+                .iter()
+                .filter(|(s, t)| *s != stack && reads_output(t, stack, id))
+                .map(|(s, _)| s.as_str())
+                .collect();
+            if !readers.is_empty() {
+                out.push(format!(
+                    "output in use: stack {stack} stops providing the output {id}, which {} reads with Fn::GetStackOutput in the baseline; CloudFormation does not stop the removal, and {} fails at its next deploy, so deploy {} without the read first",
+                    readers.join(", "),
+                    if readers.len() == 1 { "that stack" } else { "each of those stacks" },
+                    if readers.len() == 1 { "it" } else { "them" }
+                ));
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,5 +144,28 @@ mod tests {
         let alone: IndexMap<String, Json> = [("net".into(), net(true))].into();
         let alone_gone: IndexMap<String, Json> = [("net".into(), net(false))].into();
         assert!(removed_exports_in_use(&alone, &alone_gone, |_| true).is_empty());
+    }
+
+    #[test]
+    fn an_output_another_region_reads_is_warned_about() {
+        let net = |output: bool| {
+            if output {
+                json!({"Outputs": {"ExportZoneRef": {"Value": {"Ref": "Zone"}}}})
+            } else {
+                json!({"Resources": {}})
+            }
+        };
+        let site = json!({"Resources": {"Www": {"Type": "AWS::Route53::RecordSet",
+            "Properties": {"HostedZoneId": {"Fn::GetStackOutput": {
+                "StackName": "edge", "OutputName": "ExportZoneRef", "Region": "us-east-1"}}}}}});
+        let before: IndexMap<String, Json> =
+            [("edge".into(), net(true)), ("site".into(), site.clone())].into();
+        let gone: IndexMap<String, Json> =
+            [("edge".into(), net(false)), ("site".into(), site)].into();
+        let w = removed_outputs_read(&before, &gone, |_| true);
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(w[0].contains("stack edge stops providing the output ExportZoneRef, which site reads with Fn::GetStackOutput"));
+        assert!(removed_outputs_read(&before, &before, |_| true).is_empty());
+        assert!(removed_outputs_read(&before, &gone, |s| s != "edge").is_empty());
     }
 }

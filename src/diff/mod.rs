@@ -607,6 +607,11 @@ pub fn plan_with(
         &after.templates,
         |s| filter.matches(s),
     ));
+    notes.extend(exports::removed_outputs_read(
+        &before.templates,
+        &after.templates,
+        |s| filter.matches(s),
+    ));
 
     let mut clusters = Vec::new();
     match &before.clusters {

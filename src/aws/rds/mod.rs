@@ -39,6 +39,8 @@
 /// The generated L1 structs (`AWS::*` of this service) the constructs build on.
 pub use crate::aws::cfn::rds as cfn;
 
+pub mod versions;
+
 use std::collections::BTreeMap;
 
 use cfn::*;
@@ -571,6 +573,17 @@ fn validate(path: &str, engine: &str, class: &str, props: &DatabaseProps) -> Res
                 props.engine_version
             ),
             "use PostgreSQL 13 or newer (e.g. 17.6)",
+        ));
+    }
+    if versions::lookup(engine, major).is_none() {
+        return Err(err(
+            format!(
+                "{engine} {} is not a version RDS offers: the major versions are {} (as of {})",
+                props.engine_version,
+                versions::offered(engine),
+                versions::TABLE_DATE
+            ),
+            "pick one of those majors (e.g. \"17.6\"); if AWS has released a newer one since, update meshsynth",
         ));
     }
     if let Some(reason) = invalid_class(engine, major, class) {
