@@ -565,7 +565,7 @@ fn secret_looking_ssm_parameter_is_reported_until_suppressed() {
 /// database's stack the stacks form a cycle whose hint names the fix; with
 /// the cluster stack's scope the rule lives there and it synthesizes.
 #[test]
-fn security_group_rules_follow_the_scope_across_stacks() {
+fn a_rule_between_stacks_lands_in_the_later_stack_from_either_call_site() {
     use meshsynth::aws::iam::{PolicyStatement, Principal, Role, RoleProps};
     use meshsynth::aws::network::{
         Port, SecurityGroup, SecurityGroupProps, SubnetKind, Vpc, VpcProps,
@@ -657,17 +657,29 @@ fn security_group_rules_follow_the_scope_across_stacks() {
         }
         synth(app, &SynthOptions::default())
     };
-    let text = match build(false).expect_err("a cycle") {
-        meshsynth::Error::Diagnostics(d) => d
+    // Called from the data stack (the natural call site, which used to make
+    // a cycle) or from the cluster's, the rule lands in the cluster stack:
+    // the later of the two, which already depends on the data stack.
+    let from_data = build(false).expect("no cycle from the data stack's scope");
+    let out = build(true).expect("no cycle from the cluster stack's scope");
+    let rule_ids = |o: &meshsynth::synth::Synthesis| -> Vec<String> {
+        let (_, t) = o
+            .assembly
+            .files
             .iter()
-            .map(|x| x.to_string())
-            .collect::<Vec<_>>()
-            .join("\n"),
-        e => e.to_string(),
+            .find(|(f, _)| f == "cluster.template.json")
+            .unwrap();
+        let t: serde_json::Value = serde_json::from_slice(t).unwrap();
+        t["Resources"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(_, r)| r["Type"] == "AWS::EC2::SecurityGroupIngress")
+            .map(|(id, _)| id.clone())
+            .collect()
     };
-    assert!(text.contains("stack dependency cycle"), "{text}");
-    assert!(text.contains("pass the connecting peer's stack"), "{text}");
-    let out = build(true).expect("the rule in the cluster stack breaks the cycle");
+    assert_eq!(rule_ids(&from_data).len(), 1);
+    assert_eq!(rule_ids(&out).len(), 1);
     let m = &out.assembly.manifest;
     let cluster = m.stacks.iter().find(|s| s.name == "cluster").unwrap();
     assert!(cluster.dependencies.contains(&"data".to_string()));
@@ -694,6 +706,85 @@ fn security_group_rules_follow_the_scope_across_stacks() {
         "{rule}"
     );
     assert_eq!(rule["Properties"]["FromPort"], 5433);
+}
+
+/// Two databases admitting the same node group on the same port, each rule
+/// in the cluster's stack: both databases' groups are `SecurityGroup`, so the
+/// second rule gets the group's qualified id instead of colliding.
+#[test]
+fn two_databases_admitting_one_peer_get_their_own_rule_ids() {
+    let env = Env::new("123456789012", "eu-west-1");
+    let mut app = App::new(Context::new());
+    let stack = |app: &mut App, name: &str| {
+        Stack::new(
+            &mut app.root(),
+            name,
+            StackProps {
+                env: env.clone(),
+                ..Default::default()
+            },
+        )
+        .unwrap()
+    };
+    let data = stack(&mut app, "data");
+    let cluster = stack(&mut app, "cluster");
+    let mut d = app.scope(data.node()).unwrap();
+    let dbs: Vec<PostgresInstance> = ["Orders", "Payments"]
+        .iter()
+        .map(|id| {
+            PostgresInstance::new(
+                &mut d,
+                id,
+                DatabaseProps {
+                    vpc_id: "vpc-1".into(),
+                    subnet_ids: subnets(2),
+                    port: 5433,
+                    ..Default::default()
+                },
+            )
+            .unwrap()
+        })
+        .collect();
+    let mut c = app.scope(cluster.node()).unwrap();
+    let nodes = SecurityGroup::new(
+        &mut c,
+        "Nodes",
+        SecurityGroupProps {
+            vpc_id: "vpc-1".into(),
+            description: "worker nodes".into(),
+            allow_all_outbound: true,
+        },
+    )
+    .unwrap();
+    for db in &dbs {
+        db.security_group
+            .allow_from(&mut c, &nodes, Port::tcp(5433), "PostgreSQL from the nodes")
+            .expect("no collision");
+    }
+    let out = synth(app, &SynthOptions::default()).expect("synthesizes");
+    let (_, t) = out
+        .assembly
+        .files
+        .iter()
+        .find(|(f, _)| f == "cluster.template.json")
+        .unwrap();
+    let t: serde_json::Value = serde_json::from_slice(t).unwrap();
+    let rules: Vec<&String> = t["Resources"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(_, r)| r["Type"] == "AWS::EC2::SecurityGroupIngress")
+        .map(|(id, _)| id)
+        .collect();
+    assert_eq!(rules.len(), 2, "{rules:?}");
+    assert!(
+        rules[0].starts_with("SecurityGroupFromNodesTcp5433"),
+        "{rules:?}"
+    );
+    assert!(
+        rules[1].starts_with("PaymentsSecurityGroupFromNodesTcp5433"),
+        "{rules:?}"
+    );
 }
 
 /// More AZs than the stack's (literal) region has: an error at synth naming

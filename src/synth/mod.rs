@@ -310,7 +310,7 @@ fn emit_assembly(
                 ),
             )
             .with_hint(
-                "move one of these resources so references flow one way, or merge the stacks; a security group rule goes to the stack of the scope you pass to allow_from (pass the connecting peer's stack to keep the group's stack independent)",
+                "move one of these resources so references flow one way, or merge the stacks (a security group rule between two stacks goes to the one made later: make the stack that connects after the one it connects to)",
             ),
         );
     }

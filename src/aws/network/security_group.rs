@@ -158,6 +158,9 @@ impl SecurityGroup {
     }
 
     /// Allows `port` from members of `peer` (another group, or this one).
+    /// When the two groups are in different stacks and `scope` is in one of
+    /// them, the rule goes to the stack made later, so no dependency cycle
+    /// arises from either call site (docs/aws.md, "Where a rule lands").
     pub fn allow_from(
         &self,
         scope: &mut Scope<'_>,
@@ -170,8 +173,30 @@ impl SecurityGroup {
         let peer_id = peer_path.rsplit('/').next().unwrap_or_default().to_string();
         let mut rule = self.ingress(port, description);
         rule.source_security_group_id = Some(peer.group_id());
-        self.add_ingress(scope, &format!("From{peer_id}{}", port.id()), rule)
-            .map(|_| ())
+        let id = format!("From{peer_id}{}", port.id());
+        // Across stacks the rule goes to whichever of the two stacks was
+        // made later, whichever of them `scope` is in: a stack can only
+        // have been handed the other's group if the other came first, so
+        // the later one already depends on the earlier and the rule adds no
+        // edge back (CDK places remote rules on one side the same way).
+        let app = scope.app();
+        let stack_of = |n: NodeId| app.index_of(n).and_then(|i| app.node(i).stack);
+        let (own, theirs, here) = (
+            stack_of(self.node),
+            stack_of(peer.node),
+            stack_of(scope.id()),
+        );
+        if let (Some(own), Some(theirs)) = (own, theirs) {
+            if own != theirs && (here == Some(own) || here == Some(theirs)) {
+                let later = own.max(theirs);
+                let at = if later == own { self.node } else { peer.node };
+                if here != Some(later) {
+                    let mut s = scope.at(at)?;
+                    return self.add_ingress(&mut s, &id, rule).map(|_| ());
+                }
+            }
+        }
+        self.add_ingress(scope, &id, rule).map(|_| ())
     }
 
     /// Allows `port` from a group known only by its id (e.g. the security
@@ -319,11 +344,34 @@ impl SecurityGroup {
             .and_then(|p| p.rsplit('/').next())
             .unwrap_or_default()
             .to_string();
+        // The group's path below its stack, for an id no other group's
+        // rule takes (`OrdersSecurityGroup`, `PaymentsSecurityGroup`).
+        let qualified = {
+            let path = app.path_of(self.node).unwrap_or_default();
+            let stack_path = own_stack
+                .map(|s| app.node(s).path.to_string())
+                .unwrap_or_default();
+            path.strip_prefix(&stack_path)
+                .unwrap_or(path)
+                .split('/')
+                .filter(|c| !c.is_empty())
+                .collect::<String>()
+        };
         let (mut at, id) = if scope_stack == own_stack {
             (scope.at(self.node)?, id.to_string())
         } else {
             let node = scope.id();
-            (scope.at(node)?, format!("{group_id}{id}"))
+            let at = scope.at(node)?;
+            // The short id reads well and is kept when free; two groups of
+            // the same id (each database's `SecurityGroup`) admitting one
+            // peer on one port get their qualified ids instead.
+            let short = format!("{group_id}{id}");
+            let id = if at.find_child(&short).is_some() {
+                format!("{qualified}{id}")
+            } else {
+                short
+            };
+            (at, id)
         };
         let id = id.as_str();
         if rule
