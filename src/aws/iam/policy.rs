@@ -129,6 +129,45 @@ impl PolicyDocument {
         PolicyDocument { statements: unique }
     }
 
+    /// A document of these statements merged into the fewest: statements
+    /// that differ only in their actions become one (the actions united),
+    /// then statements that differ only in their resources become one (the
+    /// resources united), as CDK's policy minimization does. Grants from
+    /// many constructs to one role stay under IAM's inline policy size
+    /// (10,240 characters per role). Statements with a `Sid` or principals
+    /// are kept as they are; order is first appearance.
+    pub fn minimized(statements: Vec<PolicyStatement>) -> PolicyDocument {
+        let mut list = PolicyDocument::new(statements).statements;
+        loop {
+            let before = list.len();
+            list = merge_by(
+                list,
+                |a, b| a.resources == b.resources,
+                |into, from| {
+                    for action in from.actions {
+                        if !into.actions.contains(&action) {
+                            into.actions.push(action);
+                        }
+                    }
+                },
+            );
+            list = merge_by(
+                list,
+                |a, b| same_actions(&a.actions, &b.actions),
+                |into, from| {
+                    for r in from.resources {
+                        if !into.resources.contains(&r) {
+                            into.resources.push(r);
+                        }
+                    }
+                },
+            );
+            if list.len() == before {
+                return PolicyDocument { statements: list };
+            }
+        }
+    }
+
     /// The document as a tree whose keys may hold values.
     fn tree(&self) -> Node {
         let statements = self
@@ -205,6 +244,36 @@ impl PolicyDocument {
             Value::Sub(text, vars)
         }
     }
+}
+
+/// Whether two action lists hold the same actions, in any order.
+fn same_actions(a: &[String], b: &[String]) -> bool {
+    a.len() == b.len() && a.iter().all(|x| b.contains(x))
+}
+
+/// Merges each statement into the first earlier one it may join: same
+/// effect and conditions, no `Sid` or principals on either, and `alike`.
+fn merge_by(
+    list: Vec<PolicyStatement>,
+    alike: impl Fn(&PolicyStatement, &PolicyStatement) -> bool,
+    merge: impl Fn(&mut PolicyStatement, PolicyStatement),
+) -> Vec<PolicyStatement> {
+    let plain = |s: &PolicyStatement| s.sid.is_none() && s.principals.is_empty();
+    let mut out: Vec<PolicyStatement> = Vec::with_capacity(list.len());
+    for st in list {
+        let target = out.iter_mut().find(|o| {
+            plain(o)
+                && plain(&st)
+                && o.effect == st.effect
+                && o.conditions == st.conditions
+                && alike(o, &st)
+        });
+        match target {
+            Some(into) => merge(into, st),
+            None => out.push(st),
+        }
+    }
+    out
 }
 
 /// Appends statements to a resource policy already written as a template
@@ -401,5 +470,46 @@ mod tests {
         );
         assert_eq!(vars.len(), 1);
         assert!(serde_json::from_str::<serde_json::Value>(&text).is_ok());
+    }
+
+    #[test]
+    fn grants_to_one_role_merge_into_the_fewest_statements() {
+        let table = || Value::str("arn:aws:dynamodb:eu-west-1:1:table/t");
+        let queue = || Value::str("arn:aws:sqs:eu-west-1:1:q");
+        let doc = PolicyDocument::minimized(vec![
+            PolicyStatement::allow(["dynamodb:GetItem"], [table()]),
+            PolicyStatement::allow(["sqs:ReceiveMessage"], [queue()]),
+            PolicyStatement::allow(["dynamodb:PutItem", "dynamodb:GetItem"], [table()]),
+            PolicyStatement::allow(
+                ["sqs:ReceiveMessage"],
+                [Value::str("arn:aws:sqs:eu-west-1:1:dlq")],
+            ),
+            // A condition, a Sid or a Deny keeps a statement apart.
+            PolicyStatement::allow(["kms:Decrypt"], [Value::str("k")]).with_condition(
+                "StringEquals",
+                "kms:ViaService",
+                vec![Value::str("sqs.eu-west-1.amazonaws.com")],
+            ),
+            PolicyStatement::allow(["kms:Decrypt"], [Value::str("k")]).with_sid("Keep"),
+        ]);
+        let summary: Vec<(Vec<&str>, usize)> = doc
+            .statements
+            .iter()
+            .map(|s| {
+                (
+                    s.actions.iter().map(String::as_str).collect(),
+                    s.resources.len(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                (vec!["dynamodb:GetItem", "dynamodb:PutItem"], 1),
+                (vec!["sqs:ReceiveMessage"], 2),
+                (vec!["kms:Decrypt"], 1),
+                (vec!["kms:Decrypt"], 1),
+            ]
+        );
     }
 }

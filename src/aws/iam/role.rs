@@ -94,10 +94,15 @@ pub fn same_account() -> Condition {
     }
 }
 
-/// The `Policies` property for a list of statements: one policy, or none.
+/// The `Policies` property for a list of statements: one policy, or none;
+/// the statements merged into the fewest (`PolicyDocument::minimized`).
 pub(crate) fn inline_policy(statements: Vec<PolicyStatement>) -> Option<Vec<InlinePolicy>> {
-    (!statements.is_empty())
-        .then(|| vec![InlinePolicy::new(PolicyDocument::new(statements), "inline")])
+    (!statements.is_empty()).then(|| {
+        vec![InlinePolicy::new(
+            PolicyDocument::minimized(statements),
+            "inline",
+        )]
+    })
 }
 
 /// Props of a `ManagedPolicy`.
@@ -157,7 +162,7 @@ impl ManagedPolicy {
                 managed_policy_name: props.name.map(Value::from),
                 description: props.description.map(Value::from),
                 roles: (!props.roles.is_empty()).then_some(props.roles),
-                ..CfnManagedPolicy::new(PolicyDocument::new(props.statements))
+                ..CfnManagedPolicy::new(PolicyDocument::minimized(props.statements))
             },
         )?;
         Ok(ManagedPolicy { resource })
