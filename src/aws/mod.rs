@@ -12,11 +12,15 @@ pub mod cfn;
     feature = "aws-wafv2"
 ))]
 pub mod cloudfront;
+#[cfg(feature = "aws-cloudwatch")]
+pub mod cloudwatch;
 #[cfg(feature = "aws-dynamodb")]
 pub mod dynamodb;
 pub mod ecr;
 pub mod eks;
 pub mod elasticache;
+#[cfg(feature = "aws-events")]
+pub mod events;
 pub mod iam;
 pub mod kms;
 pub mod logs;

@@ -416,3 +416,62 @@ mod edge {
         );
     }
 }
+
+mod events_and_alarms {
+    use super::error_of;
+    use meshsynth::aws::cloudwatch::{Alarm, AlarmProps, Metric, Statistic};
+    use meshsynth::aws::events::{Rule, RuleProps, Trigger};
+    use meshsynth::aws::sqs::{Queue, QueueProps};
+
+    #[test]
+    fn a_schedule_must_be_cron_or_rate() {
+        let e = error_of(|s| {
+            Rule::new(
+                s,
+                "Nightly",
+                RuleProps::new(Trigger::Schedule("every night".into())),
+            )
+            .map(drop)
+        });
+        assert!(e.contains("media/Nightly"), "{e}");
+        assert!(
+            e.contains("\"every night\" is not a cron() or rate() expression"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_rule_takes_at_most_five_targets() {
+        let e = error_of(|s| {
+            let q = Queue::new(s, "Jobs", QueueProps::default())?;
+            let rule = Rule::new(
+                s,
+                "Nightly",
+                RuleProps::new(Trigger::Schedule("rate(1 day)".into())),
+            )?;
+            for i in 0..6 {
+                rule.add_queue_target(s, &format!("t{i}"), &q)?;
+            }
+            Ok(())
+        });
+        assert!(e.contains("a rule has at most 5 targets"), "{e}");
+    }
+
+    #[test]
+    fn an_alarm_period_cloudwatch_cannot_evaluate_is_refused() {
+        let e = error_of(|s| {
+            let q = Queue::new(s, "Jobs", QueueProps::default())?;
+            let mut props = AlarmProps::new(
+                Metric::sqs(&q, "ApproximateNumberOfMessagesVisible", Statistic::Maximum),
+                0,
+            );
+            props.period_seconds = 90;
+            Alarm::new(s, "Backlog", props).map(drop)
+        });
+        assert!(e.contains("media/Backlog"), "{e}");
+        assert!(
+            e.contains("period 90 s is not 10, 30 or a multiple of 60"),
+            "{e}"
+        );
+    }
+}

@@ -77,6 +77,13 @@ fn media_synthesizes_clean_with_the_integrations_glue_and_is_written_for_conform
         ]
     );
 
+    // The alarm's topic admits CloudWatch for that alarm alone.
+    let topic_policies = of_type(&msg, "AWS::SNS::TopicPolicy");
+    assert_eq!(topic_policies.len(), 1);
+    let st = &topic_policies[0].1["Properties"]["PolicyDocument"]["Statement"][0];
+    assert_eq!(st["Principal"]["Service"], "cloudwatch.amazonaws.com");
+    assert!(st["Condition"]["ArnEquals"]["aws:SourceArn"]["Fn::GetAtt"].is_array());
+
     // Stateful resources decided what happens to their data.
     for (ty, policy) in [("AWS::SQS::Queue", "Delete"), ("AWS::KMS::Key", "Retain")] {
         for (lid, r) in of_type(&msg, ty) {

@@ -38,13 +38,13 @@ pub use crate::aws::cfn::sns as cfn;
 
 #[cfg(feature = "aws-sqs")]
 use cfn::CfnSubscription;
-use cfn::CfnTopic;
+use cfn::{CfnTopic, CfnTopicPolicy};
 
-use crate::aws::iam::{grants, PolicyStatement};
+use crate::aws::iam::{grants, PolicyDocument, PolicyStatement, Principal};
 use crate::aws::kms::Key;
 #[cfg(feature = "aws-sqs")]
 use crate::aws::sqs::Queue;
-use crate::core::{Error, ResourceRef, Scope, Value};
+use crate::core::{Error, NodeId, ResourceRef, Scope, Value};
 
 /// Props of a [`Topic`].
 #[derive(Debug, Clone, Default)]
@@ -88,6 +88,8 @@ impl Default for SubscriptionOptions {
 pub struct Topic {
     /// The L1 topic.
     pub resource: ResourceRef<CfnTopic>,
+    /// The construct node (its single topic policy lives below it).
+    node: NodeId,
     key: Option<Key>,
     fifo: bool,
 }
@@ -107,6 +109,7 @@ impl Topic {
             }
         }
         let mut s = scope.child(id)?;
+        let node = s.id();
         let resource = s.add_resource(
             "Resource",
             CfnTopic {
@@ -123,6 +126,7 @@ impl Topic {
         )?;
         Ok(Topic {
             resource,
+            node,
             key: props.key,
             fifo: props.fifo,
         })
@@ -144,14 +148,47 @@ impl Topic {
         grants::publish_to_topic(self.arn(), self.key.map(|k| k.arn()))
     }
 
-    /// Lets a service principal (`cloudwatch.amazonaws.com` for alarm
-    /// actions, `events.amazonaws.com`) publish: with a customer key, the
-    /// key admits the service (the topic's default key cannot be shared).
+    /// Lets a service principal publish on behalf of `source_arn` (an
+    /// EventBridge rule, an alarm): a statement in the topic's one policy
+    /// (`AWS::SNS::TopicPolicy` below the topic, made on first use) and,
+    /// with a customer key, the key admitting the service (the topic's
+    /// default key cannot be shared).
     pub fn allow_service_to_publish(
         &self,
         scope: &mut Scope<'_>,
         service: &str,
+        source_arn: Value,
     ) -> Result<(), Error> {
+        let statement = PolicyStatement::allow(["sns:Publish"], [self.arn()])
+            .with_principal(Principal::Service(Value::str(service)))
+            .with_condition("ArnEquals", "aws:SourceArn", vec![source_arn]);
+        let mut s = scope.at(self.node)?;
+        match s.find_child("Policy") {
+            Some(policy) => {
+                let path = format!("{}/Policy", s.path());
+                let appended = s
+                    .resource_mut(&ResourceRef::<CfnTopicPolicy>::new(policy))
+                    .is_some_and(|p| {
+                        crate::aws::iam::policy::append_statements(
+                            &mut p.policy_document,
+                            vec![statement],
+                        )
+                    });
+                if !appended {
+                    return Err(Error::construct(
+                        path,
+                        "the topic policy cannot be extended",
+                        "leave the topic's Policy to the construct",
+                    ));
+                }
+            }
+            None => {
+                s.add_resource(
+                    "Policy",
+                    CfnTopicPolicy::new(PolicyDocument::new(vec![statement]), vec![self.arn()]),
+                )?;
+            }
+        }
         if let Some(key) = self.key {
             key.admit(scope, crate::aws::kms::KeyUser::Service(service.into()))?;
         }

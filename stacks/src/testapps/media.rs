@@ -10,11 +10,13 @@
 //! half; docs/aws.md compares their lengths.
 
 use meshsynth::aws::acm::{Certificate, CertificateProps};
-use meshsynth::aws::cfn::{cloudwatch, events, route53};
+use meshsynth::aws::cfn::route53;
 use meshsynth::aws::cloudfront::{Distribution, DistributionProps, Origin};
+use meshsynth::aws::cloudwatch::{Alarm, AlarmProps, Metric, Statistic};
 use meshsynth::aws::dynamodb::{
     Attribute, AttributeType, GlobalIndex, Table, TableEncryption, TableProps,
 };
+use meshsynth::aws::events::{Rule, RuleProps, Trigger};
 use meshsynth::aws::iam::{Principal, Role, RoleProps};
 use meshsynth::aws::kms::{Key, KeyProps, KeyUser};
 use meshsynth::aws::route53::{AliasRecord, AliasRecordProps, AliasTarget};
@@ -22,7 +24,7 @@ use meshsynth::aws::s3::{AccessLogging, Bucket, BucketEncryption, BucketProps};
 use meshsynth::aws::sns::{SubscriptionOptions, Topic, TopicProps};
 use meshsynth::aws::sqs::{DeadLetter, Queue, QueueEncryption, QueueProps};
 use meshsynth::aws::waf::{WafScope, WebAcl, WebAclProps};
-use meshsynth::core::{App, Env, Error, Value};
+use meshsynth::core::{App, Env, Error};
 
 use super::tagged_stack;
 
@@ -139,43 +141,29 @@ pub fn build(app: &mut App) -> Result<(), Error> {
         SubscriptionOptions::default(),
     )?;
 
-    // EventBridge: a nightly re-scan into the same queue (the L1 rule, and
-    // the queue's integration helper writes its policy and key statement).
-    let rescan = s.add_resource(
+    // EventBridge: a nightly re-scan into the same queue; an alarm on the
+    // dead-letter queue notifying the topic. The integrations write the
+    // queue's and the topic's policy statements and admit the services to
+    // the key.
+    let rescan = Rule::new(
+        &mut s,
         "NightlyRescan",
-        events::CfnRule {
-            schedule_expression: Some("cron(0 3 * * ? *)".into()),
-            state: Some(events::rule::State::Enabled),
-            targets: Some(vec![events::rule::Target::new(
-                transcode.arn(),
-                "transcode",
-            )]),
-            ..Default::default()
-        },
+        RuleProps::new(Trigger::Schedule("cron(0 3 * * ? *)".into())),
     )?;
-    transcode.allow_service_to_send(&mut s, "events.amazonaws.com", rescan.attr_arn())?;
-
-    // An alarm on the dead-letter queue, notifying the topic.
-    s.add_resource(
+    rescan.add_queue_target(&mut s, "transcode", &transcode)?;
+    let failures = Alarm::new(
+        &mut s,
         "TranscodeFailures",
-        cloudwatch::CfnAlarm {
-            namespace: Some("AWS/SQS".into()),
-            metric_name: Some("ApproximateNumberOfMessagesVisible".into()),
-            statistic: Some(cloudwatch::alarm::Statistic::Maximum),
-            period: Some(Value::Int(300)),
-            evaluation_periods: Some(Value::Int(1)),
-            threshold: Some(Value::Int(0)),
-            comparison_operator: Some(cloudwatch::alarm::ComparisonOperator::GreaterThanThreshold),
-            treat_missing_data: Some(cloudwatch::alarm::TreatMissingData::NotBreaching),
-            dimensions: Some(vec![cloudwatch::alarm::Dimension::new(
-                "QueueName",
-                dlq.name(),
-            )]),
-            alarm_actions: Some(vec![topic.arn()]),
-            ..Default::default()
-        },
+        AlarmProps::new(
+            Metric::sqs(
+                &dlq,
+                "ApproximateNumberOfMessagesVisible",
+                Statistic::Maximum,
+            ),
+            0,
+        ),
     )?;
-    topic.allow_service_to_publish(&mut s, "cloudwatch.amazonaws.com")?;
+    failures.notify(&mut s, &topic)?;
 
     // The transcoder's role: every grant carries the key it needs.
     let mut statements = transcode.grant_consume();
