@@ -105,11 +105,42 @@ impl<'a> TypeGen<'a> {
             if !target.is_object() {
                 return "Value".into();
             }
+            // Item bounds beside a `$ref` to a definition with `items`: a
+            // list of those items (DynamoDB's key schemas, whose definition
+            // cfn-lint writes as both an object and a list).
+            let bounded = s.get("minItems").is_some() || s.get("maxItems").is_some();
+            if let Some(items) = target.get("items").filter(|_| bounded) {
+                let inner = self.ty(items, hint, None);
+                if inner != "Value" {
+                    let inner = match inner.strip_prefix("Box<") {
+                        Some(b) => b.strip_suffix('>').unwrap_or(b).to_string(),
+                        None => inner,
+                    };
+                    return format!("Vec<{inner}>");
+                }
+            }
             let t = self.ty_of_def(r, target);
             let boxed = t != "Value"
                 && !t.starts_with("Vec<")
                 && owner.is_some_and(|o| self.reaches(r, o, &mut BTreeSet::new()));
             return if boxed { format!("Box<{t}>") } else { t };
+        }
+        // A `oneOf` whose first choice is a `$ref` with item bounds is a list
+        // of that definition written oddly upstream (DynamoDB's table
+        // `KeySchema`; the other choice is a legacy JSON string): typed as
+        // the list CloudFormation takes.
+        if let Some(first) = s
+            .get("oneOf")
+            .and_then(Json::as_array)
+            .and_then(|a| a.first())
+        {
+            let bounded = first.get("minItems").is_some() || first.get("maxItems").is_some();
+            if bounded && first.get("$ref").is_some() {
+                let t = self.ty(first, hint, None);
+                if t.starts_with("Vec<") {
+                    return t;
+                }
+            }
         }
         if s.get("oneOf").is_some() || s.get("anyOf").is_some() {
             return "Value".into();

@@ -176,19 +176,11 @@ impl Table {
             }
             k
         };
-        let table_keys: Vec<Value> = key_schema(&props.partition_key, &props.sort_key)
-            .into_iter()
-            .map(|k| {
-                Value::Map(
-                    [
-                        ("AttributeName".to_string(), k.attribute_name),
-                        ("KeyType".to_string(), k.key_type),
-                    ]
-                    .into_iter()
-                    .collect(),
-                )
-            })
-            .collect();
+        let table_keys: Vec<table::CfnTableKeySchema> =
+            key_schema(&props.partition_key, &props.sort_key)
+                .into_iter()
+                .map(|k| table::CfnTableKeySchema::new(k.attribute_name, k.key_type))
+                .collect();
         let indexes: Vec<table::GlobalSecondaryIndex> = props
             .global_indexes
             .iter()
@@ -234,7 +226,7 @@ impl Table {
                     }
                 }),
                 deletion_protection_enabled: Some(props.deletion_protection.into()),
-                ..CfnTable::new(Value::List(table_keys))
+                ..CfnTable::new(table_keys)
             },
         )?;
         let o = s.options(resource.node())?;

@@ -248,7 +248,7 @@ pub fn build(app: &mut App) -> Result<(), Error> {
                 kms_master_key_id: Some(key.arn()),
                 ..dynamodb::table::SSESpecification::new(true)
             }),
-            ..dynamodb::CfnTable::new(v(json!([{"AttributeName": "pk", "KeyType": "HASH"}])))
+            ..dynamodb::CfnTable::new(vec![dynamodb::table::CfnTableKeySchema::new("pk", "HASH")])
         },
     )?;
 

@@ -501,12 +501,64 @@ pub mod global_table {
         pub region: Option<Value>,
     }
 
+    /// The values `CfnGlobalTableKeySchemaKeyType` takes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum CfnGlobalTableKeySchemaKeyType {
+        /// `HASH`
+        #[serde(rename = "HASH")]
+        Hash,
+        /// `RANGE`
+        #[serde(rename = "RANGE")]
+        Range,
+    }
+
     /// `CfnGlobalTableKeySchema`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    #[derive(Debug, Clone, ::serde::Serialize)]
     pub struct CfnGlobalTableKeySchema {
-        /// `KeyType`.
+        /// `AttributeName`. Required.
+        #[serde(rename = "AttributeName")]
+        pub attribute_name: Value,
+        /// `KeyType`. Required.
         #[serde(rename = "KeyType")]
-        pub key_type: Option<Value>,
+        pub key_type: CfnGlobalTableKeySchemaKeyType,
+    }
+
+    impl CfnGlobalTableKeySchema {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(attribute_name: impl Into<Value>, key_type: CfnGlobalTableKeySchemaKeyType) -> Self {
+            CfnGlobalTableKeySchema { attribute_name: attribute_name.into(), key_type }
+        }
+    }
+
+    /// The values `LocalSecondaryIndexKeySchemaKeyType` takes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
+    pub enum LocalSecondaryIndexKeySchemaKeyType {
+        /// `HASH`
+        #[serde(rename = "HASH")]
+        Hash,
+        /// `RANGE`
+        #[serde(rename = "RANGE")]
+        Range,
+    }
+
+    /// `LocalSecondaryIndexKeySchema`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct LocalSecondaryIndexKeySchema {
+        /// `AttributeName`. Required.
+        #[serde(rename = "AttributeName")]
+        pub attribute_name: Value,
+        /// `KeyType`. Required.
+        #[serde(rename = "KeyType")]
+        pub key_type: LocalSecondaryIndexKeySchemaKeyType,
+    }
+
+    impl LocalSecondaryIndexKeySchema {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(attribute_name: impl Into<Value>, key_type: LocalSecondaryIndexKeySchemaKeyType) -> Self {
+            LocalSecondaryIndexKeySchema { attribute_name: attribute_name.into(), key_type }
+        }
     }
 
     /// `LocalSecondaryIndex`.
@@ -517,7 +569,7 @@ pub mod global_table {
         pub index_name: Value,
         /// `KeySchema`. Required.
         #[serde(rename = "KeySchema")]
-        pub key_schema: CfnGlobalTableKeySchema,
+        pub key_schema: Vec<LocalSecondaryIndexKeySchema>,
         /// `Projection`. Required.
         #[serde(rename = "Projection")]
         pub projection: Projection,
@@ -526,7 +578,7 @@ pub mod global_table {
     impl LocalSecondaryIndex {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(index_name: impl Into<Value>, key_schema: CfnGlobalTableKeySchema, projection: Projection) -> Self {
+        pub fn new(index_name: impl Into<Value>, key_schema: Vec<LocalSecondaryIndexKeySchema>, projection: Projection) -> Self {
             LocalSecondaryIndex { index_name: index_name.into(), key_schema, projection }
         }
     }
@@ -761,7 +813,7 @@ pub struct CfnGlobalTable {
     pub global_table_witnesses: Option<Vec<global_table::GlobalTableWitness>>,
     /// `KeySchema`.
     #[serde(rename = "KeySchema")]
-    pub key_schema: Option<global_table::CfnGlobalTableKeySchema>,
+    pub key_schema: Option<Vec<global_table::CfnGlobalTableKeySchema>>,
     /// `LocalSecondaryIndexes`.
     #[serde(rename = "LocalSecondaryIndexes")]
     pub local_secondary_indexes: Option<Vec<global_table::LocalSecondaryIndex>>,
@@ -1001,19 +1053,46 @@ pub mod table {
         }
     }
 
+    /// `CfnTableKeySchema`.
+    #[derive(Debug, Clone, ::serde::Serialize)]
+    pub struct CfnTableKeySchema {
+        /// `AttributeName`. Required.
+        #[serde(rename = "AttributeName")]
+        pub attribute_name: Value,
+        /// `KeyType`. Required.
+        #[serde(rename = "KeyType")]
+        pub key_type: Value,
+    }
+
+    impl CfnTableKeySchema {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(attribute_name: impl Into<Value>, key_type: impl Into<Value>) -> Self {
+            CfnTableKeySchema { attribute_name: attribute_name.into(), key_type: key_type.into() }
+        }
+    }
+
     pub use super::shared_types::ApproximateCreationDateTimePrecision;
 
     pub use super::shared_types::KinesisStreamSpecification;
 
     /// `LocalSecondaryIndexKeySchema`.
-    #[derive(Debug, Clone, Default, ::serde::Serialize)]
+    #[derive(Debug, Clone, ::serde::Serialize)]
     pub struct LocalSecondaryIndexKeySchema {
-        /// `AttributeName`.
+        /// `AttributeName`. Required.
         #[serde(rename = "AttributeName")]
-        pub attribute_name: Option<Value>,
-        /// `KeyType`.
+        pub attribute_name: Value,
+        /// `KeyType`. Required.
         #[serde(rename = "KeyType")]
-        pub key_type: Option<Value>,
+        pub key_type: Value,
+    }
+
+    impl LocalSecondaryIndexKeySchema {
+        /// With the required properties; the others unset.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(attribute_name: impl Into<Value>, key_type: impl Into<Value>) -> Self {
+            LocalSecondaryIndexKeySchema { attribute_name: attribute_name.into(), key_type: key_type.into() }
+        }
     }
 
     /// Represents the properties of a local secondary index. A local secondary index can only be created when its parent table is created.
@@ -1024,7 +1103,7 @@ pub mod table {
         pub index_name: Value,
         /// `KeySchema`. Required.
         #[serde(rename = "KeySchema")]
-        pub key_schema: LocalSecondaryIndexKeySchema,
+        pub key_schema: Vec<LocalSecondaryIndexKeySchema>,
         /// Represents attributes that are copied (projected) from the table into the local secondary index. These are in addition to the primary key attributes and index key attributes, which are automatically projected. Required.
         #[serde(rename = "Projection")]
         pub projection: Projection,
@@ -1033,7 +1112,7 @@ pub mod table {
     impl LocalSecondaryIndex {
         /// With the required properties; the others unset.
         #[allow(clippy::too_many_arguments)]
-        pub fn new(index_name: impl Into<Value>, key_schema: LocalSecondaryIndexKeySchema, projection: Projection) -> Self {
+        pub fn new(index_name: impl Into<Value>, key_schema: Vec<LocalSecondaryIndexKeySchema>, projection: Projection) -> Self {
             LocalSecondaryIndex { index_name: index_name.into(), key_schema, projection }
         }
     }
@@ -1140,7 +1219,7 @@ pub struct CfnTable {
     pub import_source_specification: Option<table::ImportSourceSpecification>,
     /// Specifies the attributes that make up the primary key for the table. The attributes in the ``KeySchema`` property must also be defined in the ``AttributeDefinitions`` property. Required.
     #[serde(rename = "KeySchema")]
-    pub key_schema: Value,
+    pub key_schema: Vec<table::CfnTableKeySchema>,
     /// The Kinesis Data Streams configuration for the specified table.
     #[serde(rename = "KinesisStreamSpecification")]
     pub kinesis_stream_specification: Option<table::KinesisStreamSpecification>,
@@ -1188,8 +1267,8 @@ pub struct CfnTable {
 impl CfnTable {
     /// With the required properties; the others unset.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(key_schema: impl Into<Value>) -> Self {
-        CfnTable { attribute_definitions: None, billing_mode: None, contributor_insights_specification: None, deletion_protection_enabled: None, global_secondary_indexes: None, import_source_specification: None, key_schema: key_schema.into(), kinesis_stream_specification: None, local_secondary_indexes: None, on_demand_throughput: None, point_in_time_recovery_specification: None, provisioned_throughput: None, resource_policy: None, sse_specification: None, stream_specification: None, table_class: None, table_name: None, tags: None, time_to_live_specification: None, vector_indexes: None, warm_throughput: None }
+    pub fn new(key_schema: Vec<table::CfnTableKeySchema>) -> Self {
+        CfnTable { attribute_definitions: None, billing_mode: None, contributor_insights_specification: None, deletion_protection_enabled: None, global_secondary_indexes: None, import_source_specification: None, key_schema, kinesis_stream_specification: None, local_secondary_indexes: None, on_demand_throughput: None, point_in_time_recovery_specification: None, provisioned_throughput: None, resource_policy: None, sse_specification: None, stream_specification: None, table_class: None, table_name: None, tags: None, time_to_live_specification: None, vector_indexes: None, warm_throughput: None }
     }
 }
 
