@@ -11,7 +11,6 @@
 
 pub(crate) mod check;
 mod docs_url;
-mod grants;
 pub mod semantic;
 
 #[rustfmt::skip]

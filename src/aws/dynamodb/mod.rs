@@ -326,3 +326,18 @@ fn definitions(path: &str, p: &TableProps) -> Result<Vec<table::AttributeDefinit
         .map(|a| table::AttributeDefinition::new(a.name.clone(), a.attribute_type.l1()))
         .collect())
 }
+
+/// `grant_*` on the generated L1 table's handle, for tables written with the
+/// L1 struct; `key` is the customer KMS key that encrypts it, if any (the
+/// [`Table`] construct takes it from itself).
+impl ResourceRef<CfnTable> {
+    /// Read items of the table and its indexes.
+    pub fn grant_read(&self, key: Option<Value>) -> Vec<PolicyStatement> {
+        grants::read_table(self.attr_arn(), key)
+    }
+
+    /// Write items of the table.
+    pub fn grant_write(&self, key: Option<Value>) -> Vec<PolicyStatement> {
+        grants::write_table(self.attr_arn(), key)
+    }
+}

@@ -347,3 +347,20 @@ impl Bucket {
         Ok(())
     }
 }
+
+/// `grant_*` on the generated L1 bucket's handle, for buckets written with
+/// the L1 struct; `key` is the customer KMS key that encrypts it, if any
+/// (the [`Bucket`] construct takes it from itself).
+impl ResourceRef<CfnBucket> {
+    /// Read objects: `GetObject`/`GetObjectVersion` on `arn/*`, `ListBucket`
+    /// and `GetBucketLocation` on the bucket, `kms:Decrypt` via S3 with a key.
+    pub fn grant_read(&self, key: Option<Value>) -> Vec<PolicyStatement> {
+        grants::read_bucket(self.attr_arn(), key)
+    }
+
+    /// Write objects: `PutObject`, `DeleteObject`, `AbortMultipartUpload` on
+    /// `arn/*`, `kms:GenerateDataKey`/`kms:Decrypt` via S3 with a key.
+    pub fn grant_write(&self, key: Option<Value>) -> Vec<PolicyStatement> {
+        grants::write_bucket(self.attr_arn(), key)
+    }
+}

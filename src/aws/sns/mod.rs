@@ -260,3 +260,13 @@ fn json_value(v: &serde_json::Value) -> Result<Value, String> {
         ),
     })
 }
+
+/// `grant_*` on the generated L1 topic's handle, for topics written with the
+/// L1 struct; `key` is the customer KMS key that encrypts it, if any (the
+/// [`Topic`] construct takes it from itself).
+impl ResourceRef<CfnTopic> {
+    /// `sns:Publish` on the topic.
+    pub fn grant_publish(&self, key: Option<Value>) -> Vec<PolicyStatement> {
+        grants::publish_to_topic(self.attr_topic_arn(), key)
+    }
+}

@@ -321,3 +321,18 @@ fn check(path: &str, p: &QueueProps) -> Result<(), Error> {
     }
     Ok(())
 }
+
+/// `grant_*` on the generated L1 queue's handle, for queues written with the
+/// L1 struct; `key` is the customer KMS key that encrypts it, if any (the
+/// [`Queue`] construct takes it from itself).
+impl ResourceRef<CfnQueue> {
+    /// Send messages (`SendMessage`, `GetQueueAttributes`, `GetQueueUrl`).
+    pub fn grant_send(&self, key: Option<Value>) -> Vec<PolicyStatement> {
+        grants::send_to_queue(self.attr_arn(), key)
+    }
+
+    /// Receive, delete and extend messages.
+    pub fn grant_consume(&self, key: Option<Value>) -> Vec<PolicyStatement> {
+        grants::consume_queue(self.attr_arn(), key)
+    }
+}
