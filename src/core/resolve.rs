@@ -170,6 +170,10 @@ pub(crate) fn serialize_value<S: Serializer>(value: &Value, s: S) -> Result<S::O
     match value {
         Value::Str(v) => s.serialize_str(v),
         Value::Int(n) => s.serialize_i64(*n),
+        Value::Float(n) if n.is_finite() => s.serialize_f64(*n),
+        Value::Float(n) => Err(serde::ser::Error::custom(format!(
+            "the number {n} has no JSON form (not finite)"
+        ))),
         Value::Bool(b) => s.serialize_bool(*b),
         Value::List(items) => {
             let mut seq = s.serialize_seq(Some(items.len()))?;

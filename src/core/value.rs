@@ -62,6 +62,10 @@ pub enum Value {
     Str(String),
     /// An integer literal.
     Int(i64),
+    /// A number that is not an integer (`0.5`, a threshold, a weight),
+    /// written as JSON writes it; a non-finite one has no template form and
+    /// fails synthesis.
+    Float(f64),
     /// A boolean literal.
     Bool(bool),
     /// A list of values.
@@ -150,7 +154,12 @@ impl Value {
                 a.referenced_nodes(out);
                 b.referenced_nodes(out);
             }
-            Value::Str(_) | Value::Int(_) | Value::Bool(_) | Value::Pseudo(_) | Value::GetAzs => {}
+            Value::Str(_)
+            | Value::Int(_)
+            | Value::Float(_)
+            | Value::Bool(_)
+            | Value::Pseudo(_)
+            | Value::GetAzs => {}
         }
     }
 }
@@ -183,6 +192,20 @@ impl From<i64> for Value {
 impl From<i32> for Value {
     fn from(n: i32) -> Self {
         Value::Int(n.into())
+    }
+}
+
+/// A fractional number, kept exactly (`Some(0.5.into())`).
+impl From<f64> for Value {
+    fn from(n: f64) -> Self {
+        Value::Float(n)
+    }
+}
+
+/// A fractional number, widened to `f64` without loss.
+impl From<f32> for Value {
+    fn from(n: f32) -> Self {
+        Value::Float(n.into())
     }
 }
 
@@ -390,6 +413,16 @@ mod tests {
         let port: Option<Value> = Some(22.into());
         assert!(matches!(port, Some(Value::Int(22))));
         assert!(matches!(Value::from(-1), Value::Int(-1)));
+    }
+
+    #[test]
+    fn a_fraction_is_kept_exactly_and_a_non_finite_number_is_refused() {
+        let threshold: Option<Value> = Some(0.5.into());
+        assert_eq!(threshold, Some(Value::Float(0.5)));
+        assert_eq!(Value::from(0.1f32), Value::Float(f64::from(0.1f32)));
+        assert_eq!(serde_json::to_string(&Value::Float(0.5)).unwrap(), "0.5");
+        let err = serde_json::to_string(&Value::Float(f64::NAN)).unwrap_err();
+        assert!(err.to_string().contains("has no JSON form"), "{err}");
     }
 
     #[test]

@@ -441,6 +441,23 @@ mod events_and_alarms {
     }
 
     #[test]
+    fn the_default_bus_cannot_be_made() {
+        let e = error_of(|s| {
+            meshsynth::aws::events::EventBus::new(
+                s,
+                "Bus",
+                meshsynth::aws::events::EventBusProps {
+                    name: "default".into(),
+                    ..Default::default()
+                },
+            )
+            .map(drop)
+        });
+        assert!(e.contains("media/Bus"), "{e}");
+        assert!(e.contains("event bus name \"default\" is not valid"), "{e}");
+    }
+
+    #[test]
     fn a_rule_takes_at_most_five_targets() {
         let e = error_of(|s| {
             let q = Queue::new(s, "Jobs", QueueProps::default())?;

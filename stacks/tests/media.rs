@@ -54,7 +54,14 @@ fn media_synthesizes_clean_with_the_integrations_glue_and_is_written_for_conform
         .iter()
         .filter_map(|s| s["Principal"]["Service"].as_str())
         .collect();
-    assert_eq!(services, ["sns.amazonaws.com", "events.amazonaws.com"]);
+    assert_eq!(
+        services,
+        [
+            "sns.amazonaws.com",
+            "events.amazonaws.com",
+            "events.amazonaws.com"
+        ]
+    );
     assert!(statements
         .iter()
         .all(|s| s["Condition"]["ArnEquals"]["aws:SourceArn"].is_object()));

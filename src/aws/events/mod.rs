@@ -5,9 +5,84 @@
 /// The generated L1 structs of EventBridge (`AWS::Events::*`).
 pub use crate::aws::cfn::events as cfn;
 
-use cfn::{rule, CfnRule};
+use cfn::{rule, CfnEventBus, CfnRule};
 
 use crate::core::{Error, ResourceRef, Scope, Value};
+
+/// Props of an [`EventBus`].
+#[derive(Debug, Clone, Default)]
+pub struct EventBusProps {
+    /// The bus name (1-256 letters, digits, `.`, `-`, `_`; not `default`).
+    /// Required.
+    pub name: String,
+    /// The customer key that encrypts events at rest (the key is made to
+    /// admit EventBridge). Default: none (an AWS-owned key).
+    pub key: Option<crate::aws::kms::Key>,
+    /// A description. Default: the construct path.
+    pub description: Option<String>,
+}
+
+/// A custom event bus, for events your services put (the default bus
+/// carries AWS's).
+#[derive(Debug, Clone, Copy)]
+pub struct EventBus {
+    /// The L1 bus.
+    pub resource: ResourceRef<CfnEventBus>,
+}
+
+impl EventBus {
+    /// Adds an event bus.
+    pub fn new(scope: &mut Scope<'_>, id: &str, props: EventBusProps) -> Result<EventBus, Error> {
+        let path = format!("{}/{id}", scope.path());
+        crate::aws::security::enable(scope);
+        let ok = (1..=256).contains(&props.name.len())
+            && props.name != "default"
+            && props
+                .name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".-_".contains(c));
+        if !ok {
+            return Err(Error::construct(
+                path,
+                format!("event bus name {:?} is not valid", props.name),
+                "use 1 to 256 letters, digits, '.', '-' and '_' (not \"default\", the account's own bus)",
+            ));
+        }
+        if let Some(key) = props.key {
+            key.admit(
+                scope,
+                crate::aws::kms::KeyUser::Service("events.amazonaws.com".into()),
+            )?;
+        }
+        let resource = scope.add_resource(
+            id,
+            CfnEventBus {
+                description: Some(props.description.unwrap_or_else(|| path.clone()).into()),
+                kms_key_identifier: props.key.map(|k| k.arn()),
+                ..CfnEventBus::new(props.name)
+            },
+        )?;
+        Ok(EventBus { resource })
+    }
+
+    /// The bus name (`Ref`), what `RuleProps::event_bus_name` takes.
+    pub fn name(&self) -> Value {
+        self.resource.reference()
+    }
+
+    /// The bus ARN, what a publisher's `events:PutEvents` grant names.
+    pub fn arn(&self) -> Value {
+        self.resource.attr("Arn")
+    }
+
+    /// Statements that let a role put events on this bus.
+    pub fn grant_put_events(&self) -> Vec<crate::aws::iam::PolicyStatement> {
+        vec![crate::aws::iam::PolicyStatement::allow(
+            ["events:PutEvents"],
+            [self.arn()],
+        )]
+    }
+}
 
 /// When a rule fires.
 #[derive(Debug, Clone)]

@@ -404,6 +404,7 @@ fn write_string(v: &Value, out: &mut String, vars: &mut Vec<(String, Value)>) {
                 out.push_str(&json[1..json.len() - 1].replace("${", "${!"));
             }
             Value::Int(n) => out.push_str(&n.to_string()),
+            Value::Float(n) => out.push_str(&serde_json::json!(n).to_string()),
             Value::Bool(b) => out.push_str(&b.to_string()),
             Value::Pseudo(p) => {
                 out.push_str("${");

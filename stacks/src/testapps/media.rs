@@ -16,7 +16,7 @@ use meshsynth::aws::cloudwatch::{Alarm, AlarmProps, Metric, Statistic};
 use meshsynth::aws::dynamodb::{
     Attribute, AttributeType, GlobalIndex, Table, TableEncryption, TableProps,
 };
-use meshsynth::aws::events::{Rule, RuleProps, Trigger};
+use meshsynth::aws::events::{EventBus, EventBusProps, Rule, RuleProps, Trigger};
 use meshsynth::aws::iam::{Principal, Role, RoleProps};
 use meshsynth::aws::kms::{Key, KeyProps, KeyUser};
 use meshsynth::aws::route53::{AliasRecord, AliasRecordProps, AliasTarget};
@@ -151,6 +151,28 @@ pub fn build(app: &mut App) -> Result<(), Error> {
         RuleProps::new(Trigger::Schedule("cron(0 3 * * ? *)".into())),
     )?;
     rescan.add_queue_target(&mut s, "transcode", &transcode)?;
+    // The services' own events: a bus, and a rule sending re-render
+    // requests to the queue.
+    let bus = EventBus::new(
+        &mut s,
+        "MediaEvents",
+        EventBusProps {
+            name: "media-events".into(),
+            ..Default::default()
+        },
+    )?;
+    let rerender = Rule::new(
+        &mut s,
+        "RerenderRequested",
+        RuleProps {
+            event_bus_name: Some(bus.name()),
+            ..RuleProps::new(Trigger::Pattern(meshsynth::serde_json::json!({
+                "source": ["media.catalog"],
+                "detail-type": ["RerenderRequested"]
+            })))
+        },
+    )?;
+    rerender.add_queue_target(&mut s, "transcode", &transcode)?;
     let failures = Alarm::new(
         &mut s,
         "TranscodeFailures",
@@ -170,6 +192,7 @@ pub fn build(app: &mut App) -> Result<(), Error> {
     statements.extend(uploads.grant_read());
     statements.extend(assets.grant_write());
     statements.extend(topic.grant_publish());
+    statements.extend(bus.grant_put_events());
     Role::new(
         &mut s,
         "Transcoder",
