@@ -19,16 +19,20 @@ fn exports(template: &Json) -> BTreeSet<&str> {
         .collect()
 }
 
-/// Whether `v` holds `Fn::ImportValue` of `name` anywhere.
-fn imports(v: &Json, name: &str) -> bool {
+/// Whether any object in `v`, at any depth, satisfies `hit`.
+fn any_object(v: &Json, hit: &impl Fn(&serde_json::Map<String, Json>) -> bool) -> bool {
     match v {
-        Json::Object(m) => {
-            m.get("Fn::ImportValue").and_then(Json::as_str) == Some(name)
-                || m.values().any(|x| imports(x, name))
-        }
-        Json::Array(a) => a.iter().any(|x| imports(x, name)),
+        Json::Object(m) => hit(m) || m.values().any(|x| any_object(x, hit)),
+        Json::Array(a) => a.iter().any(|x| any_object(x, hit)),
         _ => false,
     }
+}
+
+/// Whether `v` holds `Fn::ImportValue` of `name` anywhere.
+fn imports(v: &Json, name: &str) -> bool {
+    any_object(v, &|m| {
+        m.get("Fn::ImportValue").and_then(Json::as_str) == Some(name)
+    })
 }
 
 /// One warning per export a selected stack stops providing while another
@@ -72,16 +76,12 @@ fn output_ids(template: &Json) -> BTreeSet<&str> {
 /// Whether `v` reads output `output` of stack `stack` with
 /// `Fn::GetStackOutput` anywhere.
 fn reads_output(v: &Json, stack: &str, output: &str) -> bool {
-    match v {
-        Json::Object(m) => {
-            m.get("Fn::GetStackOutput").is_some_and(|g| {
-                g.get("StackName").and_then(Json::as_str) == Some(stack)
-                    && g.get("OutputName").and_then(Json::as_str) == Some(output)
-            }) || m.values().any(|x| reads_output(x, stack, output))
-        }
-        Json::Array(a) => a.iter().any(|x| reads_output(x, stack, output)),
-        _ => false,
-    }
+    any_object(v, &|m| {
+        m.get("Fn::GetStackOutput").is_some_and(|g| {
+            g.get("StackName").and_then(Json::as_str) == Some(stack)
+                && g.get("OutputName").and_then(Json::as_str) == Some(output)
+        })
+    })
 }
 
 /// One warning per output a selected stack stops providing while another

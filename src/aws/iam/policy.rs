@@ -299,6 +299,41 @@ pub fn append_statements(doc: &mut Value, statements: Vec<PolicyStatement>) -> b
     true
 }
 
+/// Adds statements to the one resource policy `owner` has (a queue's,
+/// topic's or bucket's: a second policy resource would replace the first),
+/// the L1 resource `Policy` below `owner`: appended when it exists, made by
+/// `new` from a document of `statements` when it does not. `document`
+/// gives the policy's document field.
+pub(crate) fn add_to_one_policy<R: crate::core::CfnResource>(
+    scope: &mut crate::core::Scope<'_>,
+    owner: crate::core::NodeId,
+    statements: Vec<PolicyStatement>,
+    new: impl FnOnce(PolicyDocument) -> R,
+    document: impl FnOnce(&mut R) -> &mut Value,
+) -> Result<(), crate::core::Error> {
+    let mut s = scope.at(owner)?;
+    match s.find_child("Policy") {
+        Some(policy) => {
+            let path = format!("{}/Policy", s.path());
+            let appended = s
+                .resource_mut(&crate::core::ResourceRef::<R>::new(policy))
+                .is_some_and(|p| append_statements(document(p), statements));
+            if appended {
+                Ok(())
+            } else {
+                Err(crate::core::Error::construct(
+                    path,
+                    "the resource policy cannot be extended (it was replaced, or is not a literal document)",
+                    "leave the Policy below the construct to the construct, and add statements through it",
+                ))
+            }
+        }
+        None => s
+            .add_resource("Policy", new(PolicyDocument::new(statements)))
+            .map(drop),
+    }
+}
+
 /// A document where a generated L1 struct takes one (`KeyPolicy`,
 /// `PolicyDocument`…): its template value, see [`PolicyDocument::to_value`].
 impl From<PolicyDocument> for Value {

@@ -300,27 +300,14 @@ impl Bucket {
         scope: &mut Scope<'_>,
         statements: Vec<PolicyStatement>,
     ) -> Result<(), Error> {
-        let s = scope.at(self.node)?;
-        let path = format!("{}/Policy", s.path());
-        let mut s = s;
-        let appended = s
-            .find_child("Policy")
-            .map(ResourceRef::<CfnBucketPolicy>::new)
-            .and_then(|p| {
-                s.resource_mut(&p).map(|p| {
-                    crate::aws::iam::policy::append_statements(&mut p.policy_document, statements)
-                })
-            })
-            .unwrap_or(false);
-        if appended {
-            Ok(())
-        } else {
-            Err(Error::construct(
-                path,
-                "the bucket policy cannot be extended",
-                "leave the bucket's Policy to the construct",
-            ))
-        }
+        let bucket = self.name();
+        crate::aws::iam::policy::add_to_one_policy(
+            scope,
+            self.node,
+            statements,
+            |doc| CfnBucketPolicy::new(bucket, doc),
+            |p: &mut CfnBucketPolicy| &mut p.policy_document,
+        )
     }
 
     /// Lets one CloudFront distribution read objects through origin access

@@ -40,7 +40,7 @@ pub use crate::aws::cfn::sns as cfn;
 use cfn::CfnSubscription;
 use cfn::{CfnTopic, CfnTopicPolicy};
 
-use crate::aws::iam::{grants, PolicyDocument, PolicyStatement, Principal};
+use crate::aws::iam::{grants, PolicyStatement, Principal};
 use crate::aws::kms::Key;
 #[cfg(feature = "aws-sqs")]
 use crate::aws::sqs::Queue;
@@ -162,33 +162,14 @@ impl Topic {
         let statement = PolicyStatement::allow(["sns:Publish"], [self.arn()])
             .with_principal(Principal::Service(Value::str(service)))
             .with_condition("ArnEquals", "aws:SourceArn", vec![source_arn]);
-        let mut s = scope.at(self.node)?;
-        match s.find_child("Policy") {
-            Some(policy) => {
-                let path = format!("{}/Policy", s.path());
-                let appended = s
-                    .resource_mut(&ResourceRef::<CfnTopicPolicy>::new(policy))
-                    .is_some_and(|p| {
-                        crate::aws::iam::policy::append_statements(
-                            &mut p.policy_document,
-                            vec![statement],
-                        )
-                    });
-                if !appended {
-                    return Err(Error::construct(
-                        path,
-                        "the topic policy cannot be extended",
-                        "leave the topic's Policy to the construct",
-                    ));
-                }
-            }
-            None => {
-                s.add_resource(
-                    "Policy",
-                    CfnTopicPolicy::new(PolicyDocument::new(vec![statement]), vec![self.arn()]),
-                )?;
-            }
-        }
+        let arn = self.arn();
+        crate::aws::iam::policy::add_to_one_policy(
+            scope,
+            self.node,
+            vec![statement],
+            |doc| CfnTopicPolicy::new(doc, vec![arn]),
+            |p: &mut CfnTopicPolicy| &mut p.policy_document,
+        )?;
         if let Some(key) = self.key {
             key.admit(scope, crate::aws::kms::KeyUser::Service(service.into()))?;
         }

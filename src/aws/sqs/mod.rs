@@ -34,7 +34,7 @@ pub use crate::aws::cfn::sqs as cfn;
 
 use cfn::{CfnQueue, CfnQueuePolicy};
 
-use crate::aws::iam::{grants, PolicyDocument, PolicyStatement, Principal};
+use crate::aws::iam::{grants, PolicyStatement, Principal};
 use crate::aws::kms::Key;
 use crate::core::{DeletionPolicy, Error, NodeId, ResourceRef, Scope, Value};
 
@@ -206,34 +206,14 @@ impl Queue {
         scope: &mut Scope<'_>,
         statements: Vec<PolicyStatement>,
     ) -> Result<(), Error> {
-        let mut s = scope.at(self.node)?;
-        match s.find_child("Policy") {
-            Some(policy) => {
-                let path = s.path().to_string();
-                let appended = s
-                    .resource_mut(&ResourceRef::<CfnQueuePolicy>::new(policy))
-                    .is_some_and(|p| {
-                        crate::aws::iam::policy::append_statements(
-                            &mut p.policy_document,
-                            statements,
-                        )
-                    });
-                if !appended {
-                    return Err(Error::construct(
-                        format!("{path}/Policy"),
-                        "the queue's resource policy cannot be extended",
-                        "leave the queue's Policy to the construct",
-                    ));
-                }
-            }
-            None => {
-                s.add_resource(
-                    "Policy",
-                    CfnQueuePolicy::new(PolicyDocument::new(statements), vec![self.url()]),
-                )?;
-            }
-        }
-        Ok(())
+        let url = self.url();
+        crate::aws::iam::policy::add_to_one_policy(
+            scope,
+            self.node,
+            statements,
+            |doc| CfnQueuePolicy::new(doc, vec![url]),
+            |p: &mut CfnQueuePolicy| &mut p.policy_document,
+        )
     }
 
     /// Lets one AWS service principal (`sns.amazonaws.com`,
