@@ -358,8 +358,7 @@ impl Loader<'_> {
                 self.has_ingress_workload = true;
                 let id = self.fresh_id("operator");
                 scope.add_builtin_install_input(&id, InstallKind::IstioOperator, &content)?;
-                self.origins
-                    .insert(format!("{}/{id}", scope.path()), origin);
+                self.origins.insert(scope.child_path(&id), origin);
                 self.report.objects += 1;
                 Ok(())
             }

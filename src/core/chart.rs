@@ -87,7 +87,7 @@ impl ChartRef {
 impl Chart {
     /// Adds a chart under `scope` (anywhere in the tree: under a stack, the chart can use its resources' values).
     pub fn new(scope: &mut Scope<'_>, id: &str, props: ChartProps) -> Result<ChartRef, Error> {
-        let path = format!("{}/{id}", scope.path());
+        let path = scope.child_path(id);
         names::validate_dns1123_label(&props.cluster).map_err(|e| {
             Error::construct(
                 path.clone(),

@@ -108,7 +108,7 @@ impl Stack {
         let path = if scope.path().is_empty() {
             id.to_string()
         } else {
-            format!("{}/{id}", scope.path())
+            scope.child_path(id)
         };
         let valid_name = name.len() <= 128
             && name.starts_with(|c: char| c.is_ascii_alphabetic())

@@ -32,7 +32,7 @@ pub fn add_object<O: K8sObject>(
     if let Some(name) = &object.metadata().name {
         validate_dns1123_subdomain(name).map_err(|e| {
             Error::construct(
-                format!("{}/{id}", scope.path()),
+                scope.child_path(id),
                 format!("{} name: {e}", object.kind()),
                 "use lower-case letters, digits, '-' and '.', e.g. \"order-service\"",
             )

@@ -116,7 +116,7 @@ fn config(props: &FluentBitProps) -> String {
 impl FluentBit {
     /// Adds the namespace, identity, RBAC, configuration and DaemonSet.
     pub fn new(scope: &mut Scope<'_>, id: &str, props: FluentBitProps) -> Result<FluentBit, Error> {
-        let path = format!("{}/{id}", scope.path());
+        let path = scope.child_path(id);
         for (f, v) in [
             ("cluster_name", &props.cluster_name),
             ("region", &props.region),

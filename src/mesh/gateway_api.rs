@@ -219,7 +219,7 @@ impl Waypoint {
     ) -> Result<ObjectRef<Gateway>, Error> {
         validate_dns1123_label(&props.name).map_err(|e| {
             Error::construct(
-                format!("{}/{id}", scope.path()),
+                scope.child_path(id),
                 format!("waypoint name: {e}"),
                 "use a name such as \"waypoint\"",
             )

@@ -93,7 +93,7 @@ impl AlbIngress {
         props: AlbIngressProps,
     ) -> Result<ObjectRef<Ingress>, Error> {
         check_name(scope, id, "ingress name", &props.name)?;
-        let path = format!("{}/{id}", scope.path());
+        let path = scope.child_path(id);
         if props.paths.is_empty() {
             return Err(Error::construct(
                 path,

@@ -189,7 +189,7 @@ impl KedaScaler {
         id: &str,
         props: KedaScalerProps,
     ) -> Result<KedaScaler, Error> {
-        let path = format!("{}/{id}", scope.path());
+        let path = scope.child_path(id);
         if props.triggers.is_empty() {
             return Err(Error::construct(
                 path,

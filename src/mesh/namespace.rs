@@ -72,14 +72,14 @@ impl MeshNamespace {
     ) -> Result<ObjectRef<Namespace>, Error> {
         validate_dns1123_label(&props.name).map_err(|e| {
             Error::construct(
-                format!("{}/{id}", scope.path()),
+                scope.child_path(id),
                 format!("namespace name: {e}"),
                 "use a name such as \"ecommerce\"",
             )
         })?;
         if props.waypoint.is_some() && props.mesh != MeshMode::Ambient {
             return Err(Error::construct(
-                format!("{}/{id}", scope.path()),
+                scope.child_path(id),
                 "a waypoint serves ambient workloads only, but this namespace is not in ambient mode",
                 "set mesh: MeshMode::Ambient, or drop the waypoint",
             ));

@@ -347,7 +347,7 @@ impl SloRules {
         name: &str,
         slos: &[SloProps],
     ) -> Result<ObjectRef<PrometheusRule>, Error> {
-        let path = format!("{}/{id}", scope.path());
+        let path = scope.child_path(id);
         let groups = slos
             .iter()
             .map(|s| s.rules(&path))
@@ -363,7 +363,7 @@ impl SloRules {
         name: &str,
         slos: &[(SloProps, Option<ThresholdNames>)],
     ) -> Result<ObjectRef<PrometheusRule>, Error> {
-        let path = format!("{}/{id}", scope.path());
+        let path = scope.child_path(id);
         let mut groups = Vec::new();
         for (slo, names) in slos {
             let mut group = slo.rules(&path)?;

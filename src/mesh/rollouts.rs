@@ -171,7 +171,7 @@ pub fn success_rate_template(
 ) -> Result<ObjectRef<AnalysisTemplate>, Error> {
     if !(min_success > 0.0 && min_success <= 1.0) {
         return Err(Error::construct(
-            format!("{}/{id}", scope.path()),
+            scope.child_path(id),
             format!("success rate {min_success} is outside (0, 1]"),
             "use a ratio such as 0.95",
         ));

@@ -43,7 +43,7 @@ impl Certificate {
         id: &str,
         props: CertificateProps,
     ) -> Result<Certificate, Error> {
-        let path = format!("{}/{id}", scope.path());
+        let path = scope.child_path(id);
         crate::aws::security::enable(scope);
         let names: Vec<&String> = std::iter::once(&props.domain_name)
             .chain(&props.alternative_names)

@@ -90,7 +90,7 @@ impl Distribution {
         id: &str,
         props: DistributionProps,
     ) -> Result<Distribution, Error> {
-        let path = format!("{}/{id}", scope.path());
+        let path = scope.child_path(id);
         crate::aws::security::enable(scope);
         check(&path, &props)?;
         let mut s = scope.child(id)?;

@@ -67,7 +67,7 @@ pub struct Alarm {
 impl Alarm {
     /// Adds an alarm, with no action yet.
     pub fn new(scope: &mut Scope<'_>, id: &str, props: AlarmProps) -> Result<Alarm, Error> {
-        let path = format!("{}/{id}", scope.path());
+        let path = scope.child_path(id);
         crate::aws::security::enable(scope);
         let p = props.period_seconds;
         if !(p == 10 || p == 30 || (p >= 60 && p % 60 == 0)) {

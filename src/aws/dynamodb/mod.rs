@@ -166,7 +166,7 @@ pub struct Table {
 impl Table {
     /// Adds a table.
     pub fn new(scope: &mut Scope<'_>, id: &str, props: TableProps) -> Result<Table, Error> {
-        let path = format!("{}/{id}", scope.path());
+        let path = scope.child_path(id);
         crate::aws::security::enable(scope);
         let definitions = definitions(&path, &props)?;
         let key_schema = |pk: &Attribute, sk: &Option<Attribute>| {

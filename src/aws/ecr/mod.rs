@@ -85,7 +85,7 @@ impl Repository {
         id: &str,
         props: RepositoryProps,
     ) -> Result<Repository, Error> {
-        let path = format!("{}/{id}", scope.path());
+        let path = scope.child_path(id);
         crate::aws::security::enable(scope);
         let n = &props.name;
         let ok = (2..=256).contains(&n.len())

@@ -170,7 +170,7 @@ impl EksCluster {
         id: &str,
         props: EksClusterProps,
     ) -> Result<EksCluster, Error> {
-        let path = format!("{}/{id}", scope.path());
+        let path = scope.child_path(id);
         crate::aws::security::enable(scope);
         let checked = checks::check(scope, &path, &props)?;
         let mut s = scope.child(id)?;

@@ -142,7 +142,7 @@ impl NodeGroup {
         cluster: &EksCluster,
         props: NodeGroupProps,
     ) -> Result<NodeGroup, Error> {
-        let path = format!("{}/{id}", scope.path());
+        let path = scope.child_path(id);
         crate::aws::security::enable(scope);
         let err = |m: String, h: &str| Error::construct(path.clone(), m, h);
         if !(props.min_size >= 0

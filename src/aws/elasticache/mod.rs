@@ -126,7 +126,7 @@ impl CacheReplicationGroup {
         id: &str,
         props: CacheReplicationGroupProps,
     ) -> Result<CacheReplicationGroup, Error> {
-        let path = format!("{}/{id}", scope.path());
+        let path = scope.child_path(id);
         crate::aws::security::enable(scope);
         let err = |m: String, h: &str| Error::construct(path.clone(), m, h);
         let id_ok = !props.id.is_empty()

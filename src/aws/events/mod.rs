@@ -33,7 +33,7 @@ pub struct EventBus {
 impl EventBus {
     /// Adds an event bus.
     pub fn new(scope: &mut Scope<'_>, id: &str, props: EventBusProps) -> Result<EventBus, Error> {
-        let path = format!("{}/{id}", scope.path());
+        let path = scope.child_path(id);
         crate::aws::security::enable(scope);
         let ok = (1..=256).contains(&props.name.len())
             && props.name != "default"
@@ -129,7 +129,7 @@ pub struct Rule {
 impl Rule {
     /// Adds a rule, with no target yet.
     pub fn new(scope: &mut Scope<'_>, id: &str, props: RuleProps) -> Result<Rule, Error> {
-        let path = format!("{}/{id}", scope.path());
+        let path = scope.child_path(id);
         crate::aws::security::enable(scope);
         let (schedule, pattern) = match &props.trigger {
             Trigger::Schedule(expr) => {

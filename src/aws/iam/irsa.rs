@@ -73,7 +73,7 @@ impl IrsaRole {
     /// Creates the role and the ServiceAccount. `scope` must be under a
     /// Chart inside a Stack whose environment has an account.
     pub fn new(scope: &mut Scope<'_>, id: &str, props: IrsaRoleProps) -> Result<IrsaRole, Error> {
-        let path = format!("{}/{id}", scope.path());
+        let path = scope.child_path(id);
         crate::aws::security::enable(scope);
         validate_dns1123_label(&props.namespace).map_err(|e| {
             Error::construct(

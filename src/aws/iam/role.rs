@@ -43,7 +43,7 @@ pub struct Role {
 impl Role {
     /// Adds a role assumed by `props.assumed_by`.
     pub fn new(scope: &mut Scope<'_>, id: &str, props: RoleProps) -> Result<Role, Error> {
-        let path = format!("{}/{id}", scope.path());
+        let path = scope.child_path(id);
         crate::aws::security::enable(scope);
         if props.assumed_by.is_empty() {
             return Err(Error::construct(
@@ -133,7 +133,7 @@ impl ManagedPolicy {
         id: &str,
         props: ManagedPolicyProps,
     ) -> Result<ManagedPolicy, Error> {
-        let path = format!("{}/{id}", scope.path());
+        let path = scope.child_path(id);
         crate::aws::security::enable(scope);
         if props.statements.is_empty() {
             return Err(Error::construct(

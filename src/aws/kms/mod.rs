@@ -93,7 +93,7 @@ pub struct Key {
 impl Key {
     /// Adds a key (and its alias, when asked).
     pub fn new(scope: &mut Scope<'_>, id: &str, props: KeyProps) -> Result<Key, Error> {
-        let path = format!("{}/{id}", scope.path());
+        let path = scope.child_path(id);
         crate::aws::security::enable(scope);
         if !(7..=30).contains(&props.pending_window_days) {
             return Err(Error::construct(

@@ -76,7 +76,7 @@ pub struct LogGroup {
 impl LogGroup {
     /// Adds a log group.
     pub fn new(scope: &mut Scope<'_>, id: &str, props: LogGroupProps) -> Result<LogGroup, Error> {
-        let path = format!("{}/{id}", scope.path());
+        let path = scope.child_path(id);
         crate::aws::security::enable(scope);
         if !RETENTION_DAYS.contains(&props.retention_days) {
             return Err(Error::construct(

@@ -114,7 +114,7 @@ impl MskCluster {
         id: &str,
         props: MskClusterProps,
     ) -> Result<MskCluster, Error> {
-        let path = format!("{}/{id}", scope.path());
+        let path = scope.child_path(id);
         crate::aws::security::enable(scope);
         let err = |m: String, h: &str| Error::construct(path.clone(), m, h);
         let name_ok = !props.name.is_empty()

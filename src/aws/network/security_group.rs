@@ -113,7 +113,7 @@ impl SecurityGroup {
         id: &str,
         props: SecurityGroupProps,
     ) -> Result<SecurityGroup, Error> {
-        let path = format!("{}/{id}", scope.path());
+        let path = scope.child_path(id);
         crate::aws::security::enable(scope);
         if props.description.trim().is_empty() {
             return Err(Error::construct(
@@ -334,7 +334,7 @@ impl SecurityGroup {
         let scope_stack = stack_of(scope.id());
         if scope_stack.is_none() {
             return Err(Error::construct(
-                format!("{}/{id}", scope.path()),
+                scope.child_path(id),
                 "a security group rule belongs to a stack, and this scope is in none",
                 "pass a scope inside a stack: the group's own stack, or the stack of the peer that connects",
             ));

@@ -118,7 +118,7 @@ pub struct Vpc {
 impl Vpc {
     /// Adds the VPC, its subnets, routing, flow logs and endpoints.
     pub fn new(scope: &mut Scope<'_>, id: &str, props: VpcProps) -> Result<Vpc, Error> {
-        let path = format!("{}/{id}", scope.path());
+        let path = scope.child_path(id);
         crate::aws::security::enable(scope);
         if let Some(region) = scope.env().and_then(|e| e.region.clone()) {
             if let Some(n) = crate::aws::regions::az_count(&region) {

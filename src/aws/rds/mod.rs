@@ -139,7 +139,7 @@ impl PostgresInstance {
         id: &str,
         props: DatabaseProps,
     ) -> Result<PostgresInstance, Error> {
-        let path = format!("{}/{id}", scope.path());
+        let path = scope.child_path(id);
         crate::aws::security::enable(scope);
         let class = props
             .instance_class
@@ -306,7 +306,7 @@ impl AuroraPostgresCluster {
         id: &str,
         props: DatabaseProps,
     ) -> Result<AuroraPostgresCluster, Error> {
-        let path = format!("{}/{id}", scope.path());
+        let path = scope.child_path(id);
         crate::aws::security::enable(scope);
         let class = props
             .instance_class

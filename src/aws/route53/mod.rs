@@ -71,7 +71,7 @@ impl HealthCheck {
         id: &str,
         props: HealthCheckProps,
     ) -> Result<HealthCheck, Error> {
-        let path = format!("{}/{id}", scope.path());
+        let path = scope.child_path(id);
         crate::aws::security::enable(scope);
         if props.domain_name.as_literal() == Some("") {
             return Err(Error::construct(
@@ -181,7 +181,7 @@ impl AliasRecord {
         id: &str,
         props: AliasRecordProps,
     ) -> Result<AliasRecord, Error> {
-        let path = format!("{}/{id}", scope.path());
+        let path = scope.child_path(id);
         if let Some(zone) = &props.zone_name {
             let (n, z) = (
                 props.name.trim_end_matches('.').to_ascii_lowercase(),

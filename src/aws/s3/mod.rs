@@ -126,7 +126,7 @@ pub struct Bucket {
 impl Bucket {
     /// Adds a bucket and its TLS-only bucket policy.
     pub fn new(scope: &mut Scope<'_>, id: &str, props: BucketProps) -> Result<Bucket, Error> {
-        let path = format!("{}/{id}", scope.path());
+        let path = scope.child_path(id);
         crate::aws::security::enable(scope);
         if let Some(name) = &props.name {
             let ok = (3..=63).contains(&name.len())

@@ -91,7 +91,7 @@ pub struct Secret {
 impl Secret {
     /// Adds a secret.
     pub fn new(scope: &mut Scope<'_>, id: &str, props: SecretProps) -> Result<Secret, Error> {
-        let path = format!("{}/{id}", scope.path());
+        let path = scope.child_path(id);
         crate::aws::security::enable(scope);
         if !(8..=4096).contains(&props.length) {
             return Err(Error::construct(

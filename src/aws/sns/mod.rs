@@ -97,7 +97,7 @@ pub struct Topic {
 impl Topic {
     /// Adds a topic.
     pub fn new(scope: &mut Scope<'_>, id: &str, props: TopicProps) -> Result<Topic, Error> {
-        let path = format!("{}/{id}", scope.path());
+        let path = scope.child_path(id);
         crate::aws::security::enable(scope);
         if let Some(name) = &props.name {
             if props.fifo != name.ends_with(".fifo") {
@@ -188,7 +188,7 @@ impl Topic {
         queue: &Queue,
         options: SubscriptionOptions,
     ) -> Result<ResourceRef<CfnSubscription>, Error> {
-        let path = format!("{}/{id}", scope.path());
+        let path = scope.child_path(id);
         if queue.is_fifo() && !self.fifo {
             return Err(Error::construct(
                 path,

@@ -118,7 +118,7 @@ pub struct Queue {
 impl Queue {
     /// Adds a queue.
     pub fn new(scope: &mut Scope<'_>, id: &str, props: QueueProps) -> Result<Queue, Error> {
-        let path = format!("{}/{id}", scope.path());
+        let path = scope.child_path(id);
         crate::aws::security::enable(scope);
         check(&path, &props)?;
         let key = match props.encryption {

@@ -83,7 +83,7 @@ impl StringParameter {
         id: &str,
         props: StringParameterProps,
     ) -> Result<StringParameter, Error> {
-        let path = format!("{}/{id}", scope.path());
+        let path = scope.child_path(id);
         crate::aws::security::enable(scope);
         let n = &props.name;
         let name_ok = !n.is_empty()

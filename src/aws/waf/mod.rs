@@ -66,7 +66,7 @@ pub struct WebAcl {
 impl WebAcl {
     /// Adds a web ACL.
     pub fn new(scope: &mut Scope<'_>, id: &str, props: WebAclProps) -> Result<WebAcl, Error> {
-        let path = format!("{}/{id}", scope.path());
+        let path = scope.child_path(id);
         crate::aws::security::enable(scope);
         let region = scope.env().and_then(|e| e.region.clone());
         if props.scope == WafScope::CloudFront {

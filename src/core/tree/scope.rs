@@ -42,6 +42,19 @@ impl<'a> Scope<'a> {
         self.app
     }
 
+    /// The path a child `id` of this scope gets (`<scope path>/<id>`), for
+    /// a construct's errors before its node exists.
+    pub fn child_path(&self, id: &str) -> String {
+        format!("{}/{id}", self.path())
+    }
+
+    /// A construct error at the child `id` of this scope, with a hint: what
+    /// a construct returns when its props are refused before anything is
+    /// added.
+    pub fn error_at(&self, id: &str, message: impl Into<String>, hint: impl Into<String>) -> Error {
+        Error::construct(self.child_path(id), message, hint)
+    }
+
     /// Adds a plain construct node and returns a scope at it.
     pub fn child(&mut self, id: &str) -> Result<Scope<'_>, Error> {
         let index = self.app.add_node(self.node, id, NodeKind::Construct)?;

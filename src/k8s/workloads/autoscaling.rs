@@ -95,7 +95,7 @@ impl Hpa {
         props: HpaProps,
     ) -> Result<ObjectRef<HorizontalPodAutoscaler>, Error> {
         check_name(scope, id, "autoscaler name", &props.name)?;
-        let path = format!("{}/{id}", scope.path());
+        let path = scope.child_path(id);
         if props.min_replicas < 1 || props.max_replicas < props.min_replicas {
             return Err(Error::construct(
                 path,

@@ -85,7 +85,7 @@ use crate::k8s::add_object;
 pub fn check_name(scope: &Scope<'_>, id: &str, what: &str, name: &str) -> Result<(), Error> {
     validate_dns1123_label(name).map_err(|e| {
         Error::construct(
-            format!("{}/{id}", scope.path()),
+            scope.child_path(id),
             format!("{what}: {e}"),
             "use lower-case letters, digits and '-', e.g. \"order-service\"",
         )
@@ -137,7 +137,7 @@ impl AppDeployment {
         props: DeploymentProps,
     ) -> Result<ObjectRef<Deployment>, Error> {
         check_name(scope, id, "deployment name", &props.name)?;
-        let path = format!("{}/{id}", scope.path());
+        let path = scope.child_path(id);
         let template = props.pod.template(&path)?;
         let labels = if props.labels.is_empty() {
             props.pod.selector.clone()
@@ -178,7 +178,7 @@ impl AppService {
         props: ServiceProps,
     ) -> Result<ObjectRef<Service>, Error> {
         check_name(scope, id, "service name", &props.name)?;
-        let path = format!("{}/{id}", scope.path());
+        let path = scope.child_path(id);
         let svc = props.build(&path)?;
         add_object(scope, id, svc)
     }
@@ -283,7 +283,7 @@ pub fn network_policy(
     props: NetworkPolicyProps,
 ) -> Result<ObjectRef<NetworkPolicy>, Error> {
     check_name(scope, id, "network policy name", &props.name)?;
-    let path = format!("{}/{id}", scope.path());
+    let path = scope.child_path(id);
     let selector = |m: &BTreeMap<String, String>| {
         (!m.is_empty()).then(|| LabelSelector {
             match_labels: Some(m.clone()),
@@ -344,7 +344,7 @@ pub fn network_policy_from_cidrs(
     ports: &[u16],
 ) -> Result<ObjectRef<NetworkPolicy>, Error> {
     check_name(scope, id, "network policy name", name)?;
-    let path = format!("{}/{id}", scope.path());
+    let path = scope.child_path(id);
     if cidrs.is_empty() {
         return Err(Error::construct(
             path,

@@ -97,7 +97,7 @@ impl EdgeGateway {
     pub fn new(scope: &mut Scope<'_>, id: &str, props: EdgeGatewayProps) -> Result<Self, Error> {
         if props.hosts.is_empty() {
             return Err(Error::construct(
-                format!("{}/{id}", scope.path()),
+                scope.child_path(id),
                 "an edge Gateway needs at least one host",
                 "set hosts, e.g. vec![\"shop.example.com\".into()]",
             ));
@@ -159,7 +159,7 @@ fn gateway_api_edge(
     };
     crate::core::names::validate_dns1123_label(&props.name).map_err(|e| {
         Error::construct(
-            format!("{}/{id}", scope.path()),
+            scope.child_path(id),
             format!("gateway name: {e}"),
             "use a name such as \"public\"",
         )

@@ -194,7 +194,7 @@ impl IstioInstall {
         id: &str,
         props: IstioInstallProps,
     ) -> Result<IstioInstall, Error> {
-        let path = format!("{}/{id}", scope.path());
+        let path = scope.child_path(id);
         for (what, v) in [
             ("name", &props.name),
             ("mesh_id", &props.mesh_id),

@@ -157,7 +157,7 @@ impl MeshService {
         props: MeshServiceProps,
     ) -> Result<MeshService, Error> {
         workloads::check_name(scope, id, "mesh service name", &props.name)?;
-        let path = format!("{}/{id}", scope.path());
+        let path = scope.child_path(id);
         workloads::check_port(&path, "container port", props.port)?;
         if !props.istio_objects
             && (!props.routes.is_empty() || matches!(props.delivery, Delivery::Canary { .. }))
