@@ -3,6 +3,11 @@
 //! security rule passes, the integrations wrote their glue), matches its
 //! reviewed snapshots, and is written for cfn-lint and checkov.
 
+/// The app itself (beside the tests: it needs service features the
+/// reference apps' build does not compile, `[dev-dependencies]`).
+#[path = "apps/media.rs"]
+mod app;
+
 mod common;
 
 use meshsynth::core::{App, Context};
@@ -29,7 +34,7 @@ fn of_type<'a>(t: &'a Json, ty: &str) -> Vec<(&'a String, &'a Json)> {
 #[test]
 fn media_synthesizes_clean_with_the_integrations_glue_and_is_written_for_conformance() {
     let mut app = App::new(Context::new());
-    meshsynth_stacks::testapps::media::build(&mut app).expect("media builds");
+    app::build(&mut app).expect("media builds");
     let out = match synth(app, &SynthOptions::default()) {
         Ok(out) => out,
         Err(e) => panic!(

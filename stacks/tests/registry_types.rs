@@ -4,6 +4,11 @@
 //! snapshot, and is written to `target/conformance/registry/` for cfn-lint
 //! (warnings fatal) and checkov.
 
+/// The app itself (beside the tests: it needs service features the
+/// reference apps' build does not compile, `[dev-dependencies]`).
+#[path = "apps/registry_types.rs"]
+mod app;
+
 use std::path::Path;
 
 use meshsynth::core::{App, Context};
@@ -12,7 +17,7 @@ use meshsynth::synth::{synth, SynthOptions};
 #[test]
 fn registry_types_synthesize_clean_and_are_written_for_conformance() {
     let mut app = App::new(Context::new());
-    meshsynth_stacks::testapps::registry_types::build(&mut app).expect("registry-types builds");
+    app::build(&mut app).expect("registry-types builds");
     let out = match synth(app, &SynthOptions::default()) {
         Ok(out) => out,
         Err(e) => panic!(

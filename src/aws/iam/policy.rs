@@ -304,6 +304,7 @@ pub fn append_statements(doc: &mut Value, statements: Vec<PolicyStatement>) -> b
 /// the L1 resource `Policy` below `owner`: appended when it exists, made by
 /// `new` from a document of `statements` when it does not. `document`
 /// gives the policy's document field.
+#[cfg(any(feature = "aws-s3", feature = "aws-sqs", feature = "aws-sns"))]
 pub(crate) fn add_to_one_policy<R: crate::core::CfnResource>(
     scope: &mut crate::core::Scope<'_>,
     owner: crate::core::NodeId,

@@ -3,18 +3,17 @@
 //! them for snapshots and the conformance step.
 
 pub mod aws_all;
-pub mod media;
 pub mod mesh_all;
 pub mod payments;
-pub mod registry_types;
 pub mod starter;
 pub mod storefront;
 
 use meshsynth::core::{App, Env, Error, Stack, StackProps, StackRef, Tags};
 
 /// A stack of test app `app_name` in `env`, described as
-/// `meshsynth <app_name>: <what>` and tagged `tag_key: app_name`.
-pub(crate) fn tagged_stack(
+/// `meshsynth <app_name>: <what>` and tagged `tag_key: app_name` (the test
+/// apps under `stacks/tests/apps/` use it too).
+pub fn tagged_stack(
     app: &mut App,
     env: Env,
     (app_name, tag_key): (&str, &str),

@@ -26,7 +26,7 @@ use meshsynth::aws::sqs::{DeadLetter, Queue, QueueEncryption, QueueProps};
 use meshsynth::aws::waf::{WafScope, WebAcl, WebAclProps};
 use meshsynth::core::{App, Env, Error};
 
-use super::tagged_stack;
+use meshsynth_stacks::testapps::tagged_stack;
 
 /// The app's name and the tag it puts on every stack.
 const APP: (&str, &str) = ("media", "app");
