@@ -201,31 +201,7 @@ fn emit_assembly(
     let tables = Rc::new(build_tables(app, &order, diags));
     check_object_names(app, &order, diags);
 
-    let stack_nodes: Vec<u32> = order
-        .iter()
-        .copied()
-        .filter(|i| matches!(app.node(*i).kind, NodeKind::Stack(_)))
-        .collect();
-    let mut builds: BTreeMap<u32, StackBuild> = stack_nodes
-        .iter()
-        .map(|&s| {
-            let info = app.stack_info(s);
-            let build = StackBuild {
-                model: TemplateModel {
-                    description: info.description.clone(),
-                    ..Default::default()
-                },
-                escape_hatches: Vec::new(),
-                exports: HashMap::new(),
-            };
-            (s, build)
-        })
-        .collect();
-    let mut graph = StackGraph {
-        nodes: stack_nodes.clone(),
-        ..Default::default()
-    };
-
+    let (mut builds, mut graph) = new_builds(app, &order);
     let resolver = Resolver {
         tables: tables.clone(),
         current_stack: 0,
@@ -247,10 +223,64 @@ fn emit_assembly(
     });
     crate::aws::cfn::check::release_schemas();
     diags.extend(resolver.problems);
+    wire_imports(app, &tables, &mut builds, &mut graph, resolver.imports);
 
-    // Cross-stack references become exports on the producer and a
-    // dependency; cross-region ones an (unexported) output and a dependency.
-    let mut imports = resolver.imports;
+    check_relations(app, &tables, &builds, diags);
+    report_cycle(app, &graph, diags);
+
+    let (selected_stacks, selected_charts, notes) =
+        select::select(app, &order, &graph, &opts.patterns, &deferred_entries)?;
+    let stack_artifacts = render_stacks(app, opts, &graph, &selected_stacks, builds, sink, diags);
+    let clusters = emit_charts(
+        app,
+        &order,
+        &selected_charts,
+        &deferred_entries,
+        &suppressed,
+        sink,
+    )?;
+
+    Ok((stack_artifacts, clusters, notes))
+}
+
+/// One empty template model per stack, and the stack graph's nodes.
+fn new_builds(app: &App, order: &[u32]) -> (BTreeMap<u32, StackBuild>, StackGraph) {
+    let stack_nodes: Vec<u32> = order
+        .iter()
+        .copied()
+        .filter(|i| matches!(app.node(*i).kind, NodeKind::Stack(_)))
+        .collect();
+    let builds: BTreeMap<u32, StackBuild> = stack_nodes
+        .iter()
+        .map(|&s| {
+            let info = app.stack_info(s);
+            let build = StackBuild {
+                model: TemplateModel {
+                    description: info.description.clone(),
+                    ..Default::default()
+                },
+                escape_hatches: Vec::new(),
+                exports: HashMap::new(),
+            };
+            (s, build)
+        })
+        .collect();
+    let graph = StackGraph {
+        nodes: stack_nodes,
+        ..Default::default()
+    };
+    (builds, graph)
+}
+
+/// Cross-stack references become exports on the producer and a
+/// dependency; cross-region ones an (unexported) output and a dependency.
+fn wire_imports(
+    app: &App,
+    tables: &Rc<resolve::Tables>,
+    builds: &mut BTreeMap<u32, StackBuild>,
+    graph: &mut StackGraph,
+    mut imports: Vec<resolve::Import>,
+) {
     imports.sort();
     imports.dedup_by(|a, b| {
         a.node == b.node && a.attr == b.attr && a.consumer_stack == b.consumer_stack
@@ -268,8 +298,8 @@ fn emit_assembly(
         if imp.cross_region {
             add_export_output(
                 app,
-                &tables,
-                &mut builds,
+                tables,
+                builds,
                 imp.producer_stack,
                 imp.node,
                 imp.attr.clone(),
@@ -278,47 +308,59 @@ fn emit_assembly(
         } else {
             add_export(
                 app,
-                &tables,
-                &mut builds,
+                tables,
+                builds,
                 imp.producer_stack,
                 imp.node,
                 imp.attr.clone(),
             );
         }
     }
+}
 
-    check_relations(app, &tables, &builds, diags);
-
-    if let Some(cycle) = graph.find_cycle() {
-        let names: Vec<&str> = cycle
-            .iter()
-            .map(|s| app.stack_info(*s).name.as_str())
-            .collect();
-        let mut reasons = Vec::new();
-        for w in cycle.windows(2) {
-            if let Some(r) = graph.edges.get(&w[0]).and_then(|m| m.get(&w[1])) {
-                reasons.push(format!("{} uses {}", r.consumer_path, r.producer_path));
-            }
+/// A dependency cycle between stacks, as one error naming the references
+/// that make it.
+fn report_cycle(app: &App, graph: &StackGraph, diags: &mut Vec<Diagnostic>) {
+    let Some(cycle) = graph.find_cycle() else {
+        return;
+    };
+    let names: Vec<&str> = cycle
+        .iter()
+        .map(|s| app.stack_info(*s).name.as_str())
+        .collect();
+    let mut reasons = Vec::new();
+    for w in cycle.windows(2) {
+        if let Some(r) = graph.edges.get(&w[0]).and_then(|m| m.get(&w[1])) {
+            reasons.push(format!("{} uses {}", r.consumer_path, r.producer_path));
         }
-        diags.push(
-            Diagnostic::error(
-                app.node(cycle[0]).path.to_string(),
-                format!(
-                    "stack dependency cycle: {} ({})",
-                    names.join(" → "),
-                    reasons.join("; ")
-                ),
-            )
-            .with_hint(
-                "move one of these resources so references flow one way, or merge the stacks (a security group rule between two stacks goes to the one made later: make the stack that connects after the one it connects to)",
-            ),
-        );
     }
+    diags.push(
+        Diagnostic::error(
+            app.node(cycle[0]).path.to_string(),
+            format!(
+                "stack dependency cycle: {} ({})",
+                names.join(" → "),
+                reasons.join("; ")
+            ),
+        )
+        .with_hint(
+            "move one of these resources so references flow one way, or merge the stacks (a security group rule between two stacks goes to the one made later: make the stack that connects after the one it connects to)",
+        ),
+    );
+}
 
-    let (selected_stacks, selected_charts, notes) =
-        select::select(app, &order, &graph, &opts.patterns, &deferred_entries)?;
-
-    // Rendering and limits.
+/// Renders the selected stacks' templates in dependency order, checks
+/// their limits, hands each file to `sink`, and returns their manifest
+/// entries.
+fn render_stacks(
+    app: &App,
+    opts: &SynthOptions,
+    graph: &StackGraph,
+    selected_stacks: &std::collections::BTreeSet<u32>,
+    mut builds: BTreeMap<u32, StackBuild>,
+    sink: &mut dyn FileSink,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<StackArtifact> {
     let topo = graph.topo_order();
     let mut stack_artifacts = Vec::new();
     for &s in &topo {
@@ -381,14 +423,5 @@ fn emit_assembly(
         });
         sink.put(file, bytes);
     }
-    let clusters = emit_charts(
-        app,
-        &order,
-        &selected_charts,
-        &deferred_entries,
-        &suppressed,
-        sink,
-    )?;
-
-    Ok((stack_artifacts, clusters, notes))
+    stack_artifacts
 }
