@@ -167,112 +167,20 @@ impl Vpc {
         } else {
             0
         };
+        let mut cx = SubnetContext {
+            path: &path,
+            vpc,
+            igw,
+            nat_count,
+            tag_for_load_balancers: props.tag_for_load_balancers,
+            nats: Vec::new(),
+        };
         let mut subnets = Vec::new();
-        let mut nats: Vec<ResourceRef<CfnNatGateway>> = Vec::new();
         // Public subnets first, so NAT gateways exist before private routes use them.
         let mut planned = plan.subnets.clone();
         planned.sort_by_key(|p| p.kind != SubnetKind::Public);
         for p in planned {
-            let sid = format!("{}Subnet{}", p.group, p.az_index + 1);
-            let mut sub_scope = s.child(&sid)?;
-            let mut tags = vec![subnet::Tag::new("Name", format!("{path}/{sid}"))];
-            if props.tag_for_load_balancers {
-                match p.kind {
-                    SubnetKind::Public => {
-                        tags.push(subnet::Tag::new("kubernetes.io/role/elb", "1"))
-                    }
-                    SubnetKind::Private => {
-                        tags.push(subnet::Tag::new("kubernetes.io/role/internal-elb", "1"))
-                    }
-                    SubnetKind::Isolated => {}
-                }
-            }
-            let subnet = sub_scope.add_resource(
-                "Subnet",
-                CfnSubnet {
-                    cidr_block: Some(Value::Str(p.cidr.to_string())),
-                    availability_zone: Some(Value::select(p.az_index.into(), Value::GetAzs)),
-                    // Instances get public IPs only by explicit choice.
-                    map_public_ip_on_launch: Some(false.into()),
-                    tags: Some(tags),
-                    ..CfnSubnet::new(vpc.vpc_id())
-                },
-            )?;
-            let rt = sub_scope.add_resource(
-                "RouteTable",
-                CfnRouteTable {
-                    tags: Some(vec![route_table::Tag::new("Name", format!("{path}/{sid}"))]),
-                    ..CfnRouteTable::new(vpc.vpc_id())
-                },
-            )?;
-            sub_scope.add_resource(
-                "RouteTableAssociation",
-                CfnSubnetRouteTableAssociation::new(rt.reference(), subnet.subnet_id()),
-            )?;
-            match p.kind {
-                SubnetKind::Public => {
-                    if let Some((igw, attachment)) = &igw {
-                        let route = sub_scope.add_resource(
-                            "DefaultRoute",
-                            CfnRoute {
-                                destination_cidr_block: Some("0.0.0.0/0".into()),
-                                gateway_id: Some(igw.reference()),
-                                ..CfnRoute::new(rt.reference())
-                            },
-                        )?;
-                        // The route needs the gateway attached first.
-                        sub_scope
-                            .options(route.node())?
-                            .depends_on
-                            .push(*attachment);
-                    }
-                    if (nats.len() as u8) < nat_count && p.az_index as usize == nats.len() {
-                        let eip = sub_scope.add_resource(
-                            "Eip",
-                            CfnEip {
-                                domain: Some("vpc".into()),
-                                tags: Some(vec![eip::Tag::new("Name", format!("{path}/{sid}"))]),
-                                ..Default::default()
-                            },
-                        )?;
-                        let nat = sub_scope.add_resource(
-                            "NatGateway",
-                            CfnNatGateway {
-                                allocation_id: Some(eip.allocation_id()),
-                                subnet_id: Some(subnet.subnet_id()),
-                                tags: Some(vec![nat_gateway::Tag::new(
-                                    "Name",
-                                    format!("{path}/{sid}"),
-                                )]),
-                                ..Default::default()
-                            },
-                        )?;
-                        nats.push(nat);
-                    }
-                }
-                SubnetKind::Private => {
-                    if !nats.is_empty() {
-                        let nat = nats[p.az_index as usize % nats.len()];
-                        sub_scope.add_resource(
-                            "DefaultRoute",
-                            CfnRoute {
-                                destination_cidr_block: Some("0.0.0.0/0".into()),
-                                nat_gateway_id: Some(nat.reference()),
-                                ..CfnRoute::new(rt.reference())
-                            },
-                        )?;
-                    }
-                }
-                SubnetKind::Isolated => {}
-            }
-            subnets.push(Subnet {
-                group: p.group.clone(),
-                kind: p.kind,
-                az_index: p.az_index,
-                cidr: p.cidr,
-                resource: subnet,
-                route_table: rt,
-            });
+            subnets.push(add_subnet(&mut s, &mut cx, p)?);
         }
         // Keep subnets in declaration order (group, then AZ) for callers.
         subnets.sort_by_key(|sn| {
@@ -331,6 +239,139 @@ impl Vpc {
             .map(|s| s.subnet_id())
             .collect()
     }
+}
+
+/// The internet gateway and its attachment, when the VPC has public
+/// subnets (their default routes need the attachment first).
+type Gateway = Option<(ResourceRef<CfnInternetGateway>, crate::core::NodeId)>;
+
+/// What the subnets of one VPC share while they are added.
+struct SubnetContext<'p> {
+    path: &'p str,
+    vpc: ResourceRef<CfnVpc>,
+    igw: Gateway,
+    nat_count: u8,
+    tag_for_load_balancers: bool,
+    /// The NAT gateways made so far, one per AZ up to `nat_count`.
+    nats: Vec<ResourceRef<CfnNatGateway>>,
+}
+
+/// One planned subnet: the subnet, its route table and association, and
+/// its default route (and, in a public subnet, a NAT gateway).
+fn add_subnet(
+    s: &mut Scope<'_>,
+    cx: &mut SubnetContext<'_>,
+    p: super::subnets::PlannedSubnet,
+) -> Result<Subnet, Error> {
+    let path = cx.path;
+    let sid = format!("{}Subnet{}", p.group, p.az_index + 1);
+    let mut sub_scope = s.child(&sid)?;
+    let mut tags = vec![subnet::Tag::new("Name", format!("{path}/{sid}"))];
+    if cx.tag_for_load_balancers {
+        match p.kind {
+            SubnetKind::Public => tags.push(subnet::Tag::new("kubernetes.io/role/elb", "1")),
+            SubnetKind::Private => {
+                tags.push(subnet::Tag::new("kubernetes.io/role/internal-elb", "1"))
+            }
+            SubnetKind::Isolated => {}
+        }
+    }
+    let subnet = sub_scope.add_resource(
+        "Subnet",
+        CfnSubnet {
+            cidr_block: Some(Value::Str(p.cidr.to_string())),
+            availability_zone: Some(Value::select(p.az_index.into(), Value::GetAzs)),
+            // Instances get public IPs only by explicit choice.
+            map_public_ip_on_launch: Some(false.into()),
+            tags: Some(tags),
+            ..CfnSubnet::new(cx.vpc.vpc_id())
+        },
+    )?;
+    let rt = sub_scope.add_resource(
+        "RouteTable",
+        CfnRouteTable {
+            tags: Some(vec![route_table::Tag::new("Name", format!("{path}/{sid}"))]),
+            ..CfnRouteTable::new(cx.vpc.vpc_id())
+        },
+    )?;
+    sub_scope.add_resource(
+        "RouteTableAssociation",
+        CfnSubnetRouteTableAssociation::new(rt.reference(), subnet.subnet_id()),
+    )?;
+    match p.kind {
+        SubnetKind::Public => add_public_routes(&mut sub_scope, cx, &p, &sid, subnet, rt)?,
+        SubnetKind::Private => {
+            if !cx.nats.is_empty() {
+                let nat = cx.nats[p.az_index as usize % cx.nats.len()];
+                sub_scope.add_resource(
+                    "DefaultRoute",
+                    CfnRoute {
+                        destination_cidr_block: Some("0.0.0.0/0".into()),
+                        nat_gateway_id: Some(nat.reference()),
+                        ..CfnRoute::new(rt.reference())
+                    },
+                )?;
+            }
+        }
+        SubnetKind::Isolated => {}
+    }
+    Ok(Subnet {
+        group: p.group.clone(),
+        kind: p.kind,
+        az_index: p.az_index,
+        cidr: p.cidr,
+        resource: subnet,
+        route_table: rt,
+    })
+}
+
+/// A public subnet's route to the internet gateway and, while NAT gateways
+/// are wanted, this AZ's NAT gateway with its address.
+fn add_public_routes(
+    sub_scope: &mut Scope<'_>,
+    cx: &mut SubnetContext<'_>,
+    p: &super::subnets::PlannedSubnet,
+    sid: &str,
+    subnet: ResourceRef<CfnSubnet>,
+    rt: ResourceRef<CfnRouteTable>,
+) -> Result<(), Error> {
+    let path = cx.path;
+    if let Some((igw, attachment)) = &cx.igw {
+        let route = sub_scope.add_resource(
+            "DefaultRoute",
+            CfnRoute {
+                destination_cidr_block: Some("0.0.0.0/0".into()),
+                gateway_id: Some(igw.reference()),
+                ..CfnRoute::new(rt.reference())
+            },
+        )?;
+        // The route needs the gateway attached first.
+        sub_scope
+            .options(route.node())?
+            .depends_on
+            .push(*attachment);
+    }
+    if (cx.nats.len() as u8) < cx.nat_count && p.az_index as usize == cx.nats.len() {
+        let eip = sub_scope.add_resource(
+            "Eip",
+            CfnEip {
+                domain: Some("vpc".into()),
+                tags: Some(vec![eip::Tag::new("Name", format!("{path}/{sid}"))]),
+                ..Default::default()
+            },
+        )?;
+        let nat = sub_scope.add_resource(
+            "NatGateway",
+            CfnNatGateway {
+                allocation_id: Some(eip.allocation_id()),
+                subnet_id: Some(subnet.subnet_id()),
+                tags: Some(vec![nat_gateway::Tag::new("Name", format!("{path}/{sid}"))]),
+                ..Default::default()
+            },
+        )?;
+        cx.nats.push(nat);
+    }
+    Ok(())
 }
 
 /// Flow logs of the whole VPC to an encrypted log group.
