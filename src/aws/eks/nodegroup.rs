@@ -144,44 +144,7 @@ impl NodeGroup {
     ) -> Result<NodeGroup, Error> {
         let path = scope.child_path(id);
         crate::aws::security::enable(scope);
-        let err = |m: String, h: &str| Error::construct(path.clone(), m, h);
-        if !(props.min_size >= 0
-            && props.min_size <= props.desired_size
-            && props.desired_size <= props.max_size
-            && props.max_size >= 1)
-        {
-            return Err(err(
-                format!(
-                    "scaling min {} / desired {} / max {} is not ordered",
-                    props.min_size, props.desired_size, props.max_size
-                ),
-                "need 0 ≤ min ≤ desired ≤ max and max ≥ 1",
-            ));
-        }
-        if props.instance_types.is_empty() {
-            return Err(err(
-                "no instance types".into(),
-                "give at least one, e.g. t3.medium",
-            ));
-        }
-        if !(1..=16384).contains(&props.disk_size_gib) {
-            return Err(err(
-                format!("disk size {} GiB is out of range", props.disk_size_gib),
-                "use 1 to 16384 GiB",
-            ));
-        }
-        if let Some(n) = &props.name {
-            let ok = !n.is_empty()
-                && n.len() <= 63
-                && n.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "-_".contains(c));
-            if !ok {
-                return Err(err(
-                    format!("node group name {n:?} is invalid"),
-                    "use 1-63 letters, digits, '-' and '_'",
-                ));
-            }
-        }
+        check(&path, &props)?;
         let subnets = if props.subnet_ids.is_empty() {
             cluster.subnet_ids.clone()
         } else {
@@ -191,38 +154,13 @@ impl NodeGroup {
         let mut security_group_ids = props.security_group_ids;
         let istio_security_group = match props.istio_webhook_access {
             None => None,
-            Some(vpc_id) => {
-                let sg = SecurityGroup::new(
-                    &mut s,
-                    "IstioNodeSecurityGroup",
-                    SecurityGroupProps {
-                        vpc_id,
-                        description: format!(
-                            "{path}: EKS control plane to istiod webhooks (15017, 443)"
-                        ),
-                        // Nodes pull images and reach AWS APIs.
-                        allow_all_outbound: true,
-                    },
-                )?;
-                let cluster_sg = cluster.resource.cluster_security_group_id();
-                for port in ISTIO_WEBHOOK_PORTS {
-                    sg.allow_from_group_id(
-                        &mut s,
-                        "ClusterSecurityGroup",
-                        cluster_sg.clone(),
-                        Port::tcp(port),
-                        &format!("EKS control plane to istiod webhook port {port}"),
-                    )?;
-                }
-                // A launch template with security groups replaces the cluster
-                // security group EKS would attach; keep it, or nodes lose
-                // kubelet and node-to-node traffic.
-                if !security_group_ids.contains(&cluster_sg) {
-                    security_group_ids.insert(0, cluster_sg);
-                }
-                security_group_ids.push(sg.group_id());
-                Some(sg)
-            }
+            Some(vpc_id) => Some(istio_webhook_group(
+                &mut s,
+                &path,
+                cluster,
+                vpc_id,
+                &mut security_group_ids,
+            )?),
         };
         let role = Role::new(
             &mut s,
@@ -242,38 +180,12 @@ impl NodeGroup {
             "AwsSolutions-IAM4",
             "the EKS worker, ECR read-only and CNI policies are maintained by AWS for managed nodes",
         )?;
-        let lt = s.add_resource(
-            "LaunchTemplate",
-            CfnLaunchTemplate::new(lt::LaunchTemplateData {
-                security_group_ids: (!security_group_ids.is_empty()).then_some(security_group_ids),
-                metadata_options: Some(lt::MetadataOptions {
-                    http_endpoint: Some(lt::HttpEndpoint::Enabled),
-                    http_tokens: Some(lt::HttpTokens::Required),
-                    // 2 hops so pods on the host network still reach IMDS.
-                    http_put_response_hop_limit: Some(2i64.into()),
-                    ..Default::default()
-                }),
-                block_device_mappings: Some(vec![lt::BlockDeviceMapping {
-                    device_name: Some("/dev/xvda".into()),
-                    ebs: Some(lt::Ebs {
-                        volume_size: Some(props.disk_size_gib.into()),
-                        volume_type: Some(lt::VolumeType::Gp3),
-                        encrypted: Some(true.into()),
-                        kms_key_id: props.volume_key,
-                        delete_on_termination: Some(true.into()),
-                        ..Default::default()
-                    }),
-                    ..Default::default()
-                }]),
-                monitoring: Some(lt::Monitoring {
-                    enabled: Some(true.into()),
-                }),
-                tag_specifications: Some(vec![lt::TagSpecification {
-                    resource_type: Some(lt::ResourceType::Instance),
-                    tags: Some(vec![lt::Tag::new("Name", path.clone())]),
-                }]),
-                ..Default::default()
-            }),
+        let lt = launch_template(
+            &mut s,
+            &path,
+            security_group_ids,
+            props.disk_size_gib,
+            props.volume_key,
         )?;
         let taints: Vec<nodegroup::Taint> = props
             .taints
@@ -334,6 +246,133 @@ impl NodeGroup {
             node_security_group_id: cluster.resource.cluster_security_group_id(),
         })
     }
+}
+
+/// Everything EKS would refuse in the props, before anything is added.
+fn check(path: &str, props: &NodeGroupProps) -> Result<(), Error> {
+    let err = |m: String, h: &str| Error::construct(path.to_string(), m, h);
+    if !(props.min_size >= 0
+        && props.min_size <= props.desired_size
+        && props.desired_size <= props.max_size
+        && props.max_size >= 1)
+    {
+        return Err(err(
+            format!(
+                "scaling min {} / desired {} / max {} is not ordered",
+                props.min_size, props.desired_size, props.max_size
+            ),
+            "need 0 ≤ min ≤ desired ≤ max and max ≥ 1",
+        ));
+    }
+    if props.instance_types.is_empty() {
+        return Err(err(
+            "no instance types".into(),
+            "give at least one, e.g. t3.medium",
+        ));
+    }
+    if !(1..=16384).contains(&props.disk_size_gib) {
+        return Err(err(
+            format!("disk size {} GiB is out of range", props.disk_size_gib),
+            "use 1 to 16384 GiB",
+        ));
+    }
+    if let Some(n) = &props.name {
+        let ok = !n.is_empty()
+            && n.len() <= 63
+            && n.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_".contains(c));
+        if !ok {
+            return Err(err(
+                format!("node group name {n:?} is invalid"),
+                "use 1-63 letters, digits, '-' and '_'",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The security group that lets the EKS control plane reach istiod's
+/// webhooks on the nodes; the cluster security group is kept beside it
+/// (a launch template with groups replaces the one EKS would attach).
+fn istio_webhook_group(
+    s: &mut Scope<'_>,
+    path: &str,
+    cluster: &EksCluster,
+    vpc_id: Value,
+    security_group_ids: &mut Vec<Value>,
+) -> Result<SecurityGroup, Error> {
+    let sg = SecurityGroup::new(
+        s,
+        "IstioNodeSecurityGroup",
+        SecurityGroupProps {
+            vpc_id,
+            description: format!("{path}: EKS control plane to istiod webhooks (15017, 443)"),
+            // Nodes pull images and reach AWS APIs.
+            allow_all_outbound: true,
+        },
+    )?;
+    let cluster_sg = cluster.resource.cluster_security_group_id();
+    for port in ISTIO_WEBHOOK_PORTS {
+        sg.allow_from_group_id(
+            s,
+            "ClusterSecurityGroup",
+            cluster_sg.clone(),
+            Port::tcp(port),
+            &format!("EKS control plane to istiod webhook port {port}"),
+        )?;
+    }
+    // A launch template with security groups replaces the cluster
+    // security group EKS would attach; keep it, or nodes lose
+    // kubelet and node-to-node traffic.
+    if !security_group_ids.contains(&cluster_sg) {
+        security_group_ids.insert(0, cluster_sg);
+    }
+    security_group_ids.push(sg.group_id());
+    Ok(sg)
+}
+
+/// The nodes' launch template: IMDSv2 only, an encrypted gp3 root volume,
+/// detailed monitoring, the security groups, a Name tag.
+fn launch_template(
+    s: &mut Scope<'_>,
+    path: &str,
+    security_group_ids: Vec<Value>,
+    disk_size_gib: i64,
+    volume_key: Option<Value>,
+) -> Result<ResourceRef<CfnLaunchTemplate>, Error> {
+    s.add_resource(
+        "LaunchTemplate",
+        CfnLaunchTemplate::new(lt::LaunchTemplateData {
+            security_group_ids: (!security_group_ids.is_empty()).then_some(security_group_ids),
+            metadata_options: Some(lt::MetadataOptions {
+                http_endpoint: Some(lt::HttpEndpoint::Enabled),
+                http_tokens: Some(lt::HttpTokens::Required),
+                // 2 hops so pods on the host network still reach IMDS.
+                http_put_response_hop_limit: Some(2i64.into()),
+                ..Default::default()
+            }),
+            block_device_mappings: Some(vec![lt::BlockDeviceMapping {
+                device_name: Some("/dev/xvda".into()),
+                ebs: Some(lt::Ebs {
+                    volume_size: Some(disk_size_gib.into()),
+                    volume_type: Some(lt::VolumeType::Gp3),
+                    encrypted: Some(true.into()),
+                    kms_key_id: volume_key,
+                    delete_on_termination: Some(true.into()),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }]),
+            monitoring: Some(lt::Monitoring {
+                enabled: Some(true.into()),
+            }),
+            tag_specifications: Some(vec![lt::TagSpecification {
+                resource_type: Some(lt::ResourceType::Instance),
+                tags: Some(vec![lt::Tag::new("Name", path.to_string())]),
+            }]),
+            ..Default::default()
+        }),
+    )
 }
 
 #[cfg(test)]
