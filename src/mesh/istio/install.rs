@@ -195,28 +195,7 @@ impl IstioInstall {
         props: IstioInstallProps,
     ) -> Result<IstioInstall, Error> {
         let path = scope.child_path(id);
-        for (what, v) in [
-            ("name", &props.name),
-            ("mesh_id", &props.mesh_id),
-            ("cluster_name", &props.cluster_name),
-            ("network", &props.network),
-        ] {
-            validate_dns1123_label(v).map_err(|e| {
-                Error::construct(
-                    path.clone(),
-                    format!("{what}: {e}"),
-                    "use a DNS-1123 label such as \"mesh1\"",
-                )
-            })?;
-        }
-        let remote = matches!(props.control_plane, ControlPlane::Remote { .. });
-        if remote && props.ambient {
-            return Err(Error::construct(
-                path,
-                "ambient mode is installed with a primary control plane here; a remote cluster's ambient install is not supported",
-                "set ambient only on the primary cluster's IstioInstall, or use sidecar mode on the remote",
-            ));
-        }
+        let remote = check(&path, &props)?;
         let profile = match (remote, props.ambient) {
             (true, _) => "remote",
             (false, true) => "ambient",
@@ -239,179 +218,238 @@ impl IstioInstall {
             crate::k8s::workloads::check_port(&path, "east-west gateway target port", *target)?;
             ew_ports.push((name.clone(), *port, *target));
         }
-        let mut ingress = Vec::new();
-        let mut gateway_labels = Vec::new();
-        if let Some(g) = &props.ingress_gateway {
-            gateway_labels.push(g.labels.clone());
-            ingress.push(json!({
-                "name": g.name,
-                "enabled": true,
-                "label": g.labels,
-                "k8s": {
-                    "serviceAnnotations": g.service_annotations,
-                    "service": {"ports": ports_json(&g.ports)},
-                },
-            }));
-        }
-        if props.east_west_gateway {
-            let labels = east_west_labels(&props.network);
-            gateway_labels.push(labels.clone());
-            ingress.push(json!({
-                "name": "istio-eastwestgateway",
-                "enabled": true,
-                "label": labels,
-                "k8s": {
-                    "env": [
-                        {"name": "ISTIO_META_REQUESTED_NETWORK_VIEW", "value": props.network},
-                    ],
-                    "serviceAnnotations": east_west_annotations(&props),
-                    "service": {"ports": ports_json(&ew_ports)},
-                },
-            }));
-        }
-        let mut values = json!({"global": global.clone()});
-        if !props.pilot_env.is_empty() {
-            values["pilot"] = json!({"env": props.pilot_env});
-        }
-        let mut spec = json!({
-            "profile": profile,
-            "values": values,
-            "components": {"ingressGateways": ingress},
-        });
-        if props.registry_only_egress {
-            spec["meshConfig"] = json!({"outboundTrafficPolicy": {"mode": "REGISTRY_ONLY"}});
-        }
-        if let Some(tag) = &props.tag {
-            spec["tag"] = tag.clone().into();
-        }
-        let operator = json!({
-            "apiVersion": "install.istio.io/v1alpha1",
-            "kind": "IstioOperator",
-            "metadata": {"name": props.name, "namespace": ISTIO_SYSTEM},
-            "spec": spec,
-        });
+        let (operator, gateway_labels) = operator(&props, profile, &global, &ew_ports);
         scope.add_builtin_install_input(&props.name, InstallKind::IstioOperator, &operator)?;
-
-        // The same installation as Helm values, chart by chart.
-        let mut base = json!({"defaultRevision": "default"});
-        if remote {
-            base["profile"] = "remote".into();
-        }
-        scope.add_builtin_install_input(
-            &format!("{}-base", props.name),
-            InstallKind::HelmValues {
-                chart: "istio/base".into(),
-            },
-            &base,
-        )?;
-        let mut istiod = json!({"global": global});
-        if !props.pilot_env.is_empty() {
-            istiod["pilot"] = json!({"env": props.pilot_env});
-        }
-        if remote || props.ambient {
-            istiod["profile"] = profile.into();
-        }
-        if let Some(tag) = &props.tag {
-            istiod["global"]["tag"] = tag.clone().into();
-        }
-        if props.registry_only_egress {
-            istiod["meshConfig"] = json!({"outboundTrafficPolicy": {"mode": "REGISTRY_ONLY"}});
-        }
-        scope.add_builtin_install_input(
-            &format!("{}-istiod", props.name),
-            InstallKind::HelmValues {
-                chart: "istio/istiod".into(),
-            },
-            &istiod,
-        )?;
-        if props.ambient {
-            // The node agent that redirects pod traffic, and the per-node proxy.
-            let mut cni = json!({"profile": "ambient"});
-            let mut ztunnel = json!({
-                "multiCluster": {"clusterName": props.cluster_name},
-                "network": props.network,
-            });
-            if let Some(tag) = &props.tag {
-                cni["global"] = json!({"tag": tag});
-                ztunnel["tag"] = tag.clone().into();
-            }
-            scope.add_builtin_install_input(
-                &format!("{}-cni", props.name),
-                InstallKind::HelmValues {
-                    chart: "istio/cni".into(),
-                },
-                &cni,
-            )?;
-            scope.add_builtin_install_input(
-                &format!("{}-ztunnel", props.name),
-                InstallKind::HelmValues {
-                    chart: "istio/ztunnel".into(),
-                },
-                &ztunnel,
-            )?;
-        }
-        if let Some(g) = &props.ingress_gateway {
-            scope.add_builtin_install_input(
-                &format!("{}-ingress", props.name),
-                InstallKind::HelmValues {
-                    chart: "istio/gateway".into(),
-                },
-                &json!({
-                    "name": g.name,
-                    "labels": g.labels,
-                    "service": {
-                        "annotations": g.service_annotations,
-                        "ports": ports_json(&g.ports),
-                    },
-                }),
-            )?;
-        }
-        let mut cross_network_gateway = None;
-        if props.east_west_gateway {
-            scope.add_builtin_install_input(
-                &format!("{}-eastwest", props.name),
-                InstallKind::HelmValues {
-                    chart: "istio/gateway".into(),
-                },
-                &json!({
-                    "name": "istio-eastwestgateway",
-                    "labels": east_west_labels(&props.network),
-                    "networkGateway": props.network,
-                    "env": {"ISTIO_META_REQUESTED_NETWORK_VIEW": props.network},
-                    "service": {
-                        "annotations": east_west_annotations(&props),
-                        "ports": ports_json(&ew_ports),
-                    },
-                }),
-            )?;
-            // Exposes every service of this network to the others through
-            // 15443 with mTLS passthrough (Istio's cross-network-gateway).
-            let gw = Gateway::named(
-                "cross-network-gateway",
-                GatewaySpec {
-                    selector: Some(BTreeMap::from([("istio".into(), "eastwestgateway".into())])),
-                    servers: Some(vec![Server {
-                        port: GatewayPort {
-                            number: 15443,
-                            name: "tls".into(),
-                            protocol: "TLS".into(),
-                            ..Default::default()
-                        },
-                        tls: Some(ServerTls {
-                            mode: Some(ServerTlsMode::AutoPassthrough),
-                            ..Default::default()
-                        }),
-                        hosts: vec!["*.local".into()],
-                        ..Default::default()
-                    }]),
-                },
-            )
-            .in_namespace(ISTIO_SYSTEM);
-            cross_network_gateway = Some(gw.add(scope, &format!("{id}CrossNetworkGateway"))?);
-        }
+        helm_values(scope, &props, profile, remote, global, &ew_ports)?;
+        let cross_network_gateway = if props.east_west_gateway {
+            Some(cross_network_gateway(scope, id)?)
+        } else {
+            None
+        };
         Ok(IstioInstall {
             cross_network_gateway,
             gateway_labels,
         })
     }
+}
+
+/// Names that must be DNS labels, and what a remote cluster cannot have;
+/// returns whether the control plane is remote.
+fn check(path: &str, props: &IstioInstallProps) -> Result<bool, Error> {
+    for (what, v) in [
+        ("name", &props.name),
+        ("mesh_id", &props.mesh_id),
+        ("cluster_name", &props.cluster_name),
+        ("network", &props.network),
+    ] {
+        validate_dns1123_label(v).map_err(|e| {
+            Error::construct(
+                path.to_string(),
+                format!("{what}: {e}"),
+                "use a DNS-1123 label such as \"mesh1\"",
+            )
+        })?;
+    }
+    let remote = matches!(props.control_plane, ControlPlane::Remote { .. });
+    if remote && props.ambient {
+        return Err(Error::construct(
+            path,
+            "ambient mode is installed with a primary control plane here; a remote cluster's ambient install is not supported",
+            "set ambient only on the primary cluster's IstioInstall, or use sidecar mode on the remote",
+        ));
+    }
+    Ok(remote)
+}
+
+/// The IstioOperator of the installation, and the labels of its gateways.
+fn operator(
+    props: &IstioInstallProps,
+    profile: &str,
+    global: &serde_json::Value,
+    ew_ports: &[(String, u16, u16)],
+) -> (serde_json::Value, Vec<BTreeMap<String, String>>) {
+    let mut ingress = Vec::new();
+    let mut gateway_labels = Vec::new();
+    if let Some(g) = &props.ingress_gateway {
+        gateway_labels.push(g.labels.clone());
+        ingress.push(json!({
+            "name": g.name,
+            "enabled": true,
+            "label": g.labels,
+            "k8s": {
+                "serviceAnnotations": g.service_annotations,
+                "service": {"ports": ports_json(&g.ports)},
+            },
+        }));
+    }
+    if props.east_west_gateway {
+        let labels = east_west_labels(&props.network);
+        gateway_labels.push(labels.clone());
+        ingress.push(json!({
+            "name": "istio-eastwestgateway",
+            "enabled": true,
+            "label": labels,
+            "k8s": {
+                "env": [
+                    {"name": "ISTIO_META_REQUESTED_NETWORK_VIEW", "value": props.network},
+                ],
+                "serviceAnnotations": east_west_annotations(props),
+                "service": {"ports": ports_json(ew_ports)},
+            },
+        }));
+    }
+    let mut values = json!({"global": global.clone()});
+    if !props.pilot_env.is_empty() {
+        values["pilot"] = json!({"env": props.pilot_env});
+    }
+    let mut spec = json!({
+        "profile": profile,
+        "values": values,
+        "components": {"ingressGateways": ingress},
+    });
+    if props.registry_only_egress {
+        spec["meshConfig"] = json!({"outboundTrafficPolicy": {"mode": "REGISTRY_ONLY"}});
+    }
+    if let Some(tag) = &props.tag {
+        spec["tag"] = tag.clone().into();
+    }
+    let operator = json!({
+        "apiVersion": "install.istio.io/v1alpha1",
+        "kind": "IstioOperator",
+        "metadata": {"name": props.name, "namespace": ISTIO_SYSTEM},
+        "spec": spec,
+    });
+    (operator, gateway_labels)
+}
+
+/// The same installation as Helm values, chart by chart: base, istiod,
+/// the ambient node agents, and the gateways.
+fn helm_values(
+    scope: &mut Scope<'_>,
+    props: &IstioInstallProps,
+    profile: &str,
+    remote: bool,
+    global: serde_json::Value,
+    ew_ports: &[(String, u16, u16)],
+) -> Result<(), Error> {
+    // The same installation as Helm values, chart by chart.
+    let mut base = json!({"defaultRevision": "default"});
+    if remote {
+        base["profile"] = "remote".into();
+    }
+    scope.add_builtin_install_input(
+        &format!("{}-base", props.name),
+        InstallKind::HelmValues {
+            chart: "istio/base".into(),
+        },
+        &base,
+    )?;
+    let mut istiod = json!({"global": global});
+    if !props.pilot_env.is_empty() {
+        istiod["pilot"] = json!({"env": props.pilot_env});
+    }
+    if remote || props.ambient {
+        istiod["profile"] = profile.into();
+    }
+    if let Some(tag) = &props.tag {
+        istiod["global"]["tag"] = tag.clone().into();
+    }
+    if props.registry_only_egress {
+        istiod["meshConfig"] = json!({"outboundTrafficPolicy": {"mode": "REGISTRY_ONLY"}});
+    }
+    scope.add_builtin_install_input(
+        &format!("{}-istiod", props.name),
+        InstallKind::HelmValues {
+            chart: "istio/istiod".into(),
+        },
+        &istiod,
+    )?;
+    if props.ambient {
+        // The node agent that redirects pod traffic, and the per-node proxy.
+        let mut cni = json!({"profile": "ambient"});
+        let mut ztunnel = json!({
+            "multiCluster": {"clusterName": props.cluster_name},
+            "network": props.network,
+        });
+        if let Some(tag) = &props.tag {
+            cni["global"] = json!({"tag": tag});
+            ztunnel["tag"] = tag.clone().into();
+        }
+        scope.add_builtin_install_input(
+            &format!("{}-cni", props.name),
+            InstallKind::HelmValues {
+                chart: "istio/cni".into(),
+            },
+            &cni,
+        )?;
+        scope.add_builtin_install_input(
+            &format!("{}-ztunnel", props.name),
+            InstallKind::HelmValues {
+                chart: "istio/ztunnel".into(),
+            },
+            &ztunnel,
+        )?;
+    }
+    if let Some(g) = &props.ingress_gateway {
+        scope.add_builtin_install_input(
+            &format!("{}-ingress", props.name),
+            InstallKind::HelmValues {
+                chart: "istio/gateway".into(),
+            },
+            &json!({
+                "name": g.name,
+                "labels": g.labels,
+                "service": {
+                    "annotations": g.service_annotations,
+                    "ports": ports_json(&g.ports),
+                },
+            }),
+        )?;
+    }
+    if props.east_west_gateway {
+        scope.add_builtin_install_input(
+            &format!("{}-eastwest", props.name),
+            InstallKind::HelmValues {
+                chart: "istio/gateway".into(),
+            },
+            &json!({
+                "name": "istio-eastwestgateway",
+                "labels": east_west_labels(&props.network),
+                "networkGateway": props.network,
+                "env": {"ISTIO_META_REQUESTED_NETWORK_VIEW": props.network},
+                "service": {
+                    "annotations": east_west_annotations(props),
+                    "ports": ports_json(ew_ports),
+                },
+            }),
+        )?;
+    }
+    Ok(())
+}
+
+/// Exposes every service of this network to the others through 15443 with
+/// mTLS passthrough (Istio's cross-network-gateway).
+fn cross_network_gateway(scope: &mut Scope<'_>, id: &str) -> Result<ObjectRef<Gateway>, Error> {
+    let gw = Gateway::named(
+        "cross-network-gateway",
+        GatewaySpec {
+            selector: Some(BTreeMap::from([("istio".into(), "eastwestgateway".into())])),
+            servers: Some(vec![Server {
+                port: GatewayPort {
+                    number: 15443,
+                    name: "tls".into(),
+                    protocol: "TLS".into(),
+                    ..Default::default()
+                },
+                tls: Some(ServerTls {
+                    mode: Some(ServerTlsMode::AutoPassthrough),
+                    ..Default::default()
+                }),
+                hosts: vec!["*.local".into()],
+                ..Default::default()
+            }]),
+        },
+    )
+    .in_namespace(ISTIO_SYSTEM);
+    gw.add(scope, &format!("{id}CrossNetworkGateway"))
 }
