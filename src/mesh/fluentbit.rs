@@ -113,6 +113,135 @@ fn config(props: &FluentBitProps) -> String {
     )
 }
 
+/// Read access to namespaces and pods (the kubernetes filter's metadata),
+/// bound to the agent's service account.
+fn add_rbac(s: &mut Scope<'_>, ns: &str, sa_name: &str) -> Result<(), Error> {
+    let role = ClusterRole {
+        metadata: ObjectMeta {
+            name: Some("fluent-bit-read".into()),
+            ..Default::default()
+        },
+        rules: Some(vec![PolicyRule {
+            api_groups: Some(vec!["".into()]),
+            resources: Some(vec!["namespaces".into(), "pods".into()]),
+            verbs: vec!["get".into(), "list".into(), "watch".into()],
+            ..Default::default()
+        }]),
+        ..Default::default()
+    };
+    add_object(s, "ClusterRole", role)?;
+    let binding = ClusterRoleBinding {
+        metadata: ObjectMeta {
+            name: Some("fluent-bit-read".into()),
+            ..Default::default()
+        },
+        role_ref: RoleRef {
+            api_group: "rbac.authorization.k8s.io".into(),
+            kind: "ClusterRole".into(),
+            name: "fluent-bit-read".into(),
+        },
+        subjects: Some(vec![Subject {
+            kind: "ServiceAccount".into(),
+            name: sa_name.into(),
+            namespace: Some(ns.to_string()),
+            ..Default::default()
+        }]),
+    };
+    add_object(s, "ClusterRoleBinding", binding)?;
+    Ok(())
+}
+
+/// The agent's pod: the container with its probes and limits, root to read
+/// the node's log files, and the host and config volumes.
+fn pod_props(props: &FluentBitProps, labels: &BTreeMap<String, String>, sa_name: &str) -> PodProps {
+    let host = |name: &str, p: &str, t: &str| Volume {
+        name: name.into(),
+        host_path: Some(HostPathVolumeSource {
+            path: p.into(),
+            type_: Some(t.into()),
+        }),
+        ..Default::default()
+    };
+    PodProps {
+        selector: labels.clone(),
+        service_account: Some(sa_name.to_string()),
+        kubernetes_api_access: true,
+        containers: vec![ContainerProps {
+            name: "fluent-bit".into(),
+            image: props.image.clone(),
+            ports: vec![ContainerPort {
+                name: "http".into(),
+                port: 2020,
+            }],
+            env: vec![
+                ("AWS_REGION".into(), props.region.clone()),
+                ("CLUSTER_NAME".into(), props.cluster_name.clone()),
+                ("LOG_GROUP_NAME".into(), props.log_group.clone()),
+            ],
+            resources: Some(Resources {
+                cpu_request: "50m".into(),
+                memory_request: "100Mi".into(),
+                cpu_limit: "500m".into(),
+                memory_limit: "250Mi".into(),
+            }),
+            liveness: Some(ProbeProps::Http {
+                path: "/api/v1/health".into(),
+                port: 2020,
+            }),
+            readiness: None,
+            // Container log files on the node are readable by root only.
+            run_as_user: Some(0),
+            allow_root: true,
+            mounts: vec![
+                ("varlog".into(), "/var/log".into(), true),
+                ("state".into(), "/var/fluent-bit/state".into(), false),
+                (
+                    "config".into(),
+                    "/fluent-bit/etc/fluent-bit.conf".into(),
+                    true,
+                ),
+            ],
+            ..Default::default()
+        }],
+        volumes: vec![
+            host("varlog", "/var/log", "Directory"),
+            host("state", "/var/fluent-bit/state", "DirectoryOrCreate"),
+            Volume {
+                name: "config".into(),
+                config_map: Some(ConfigMapVolumeSource {
+                    name: "fluent-bit-config".into(),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+        ],
+        ..Default::default()
+    }
+}
+
+/// The log shipper takes no connections: its pods admit no ingress.
+fn add_network_policy(s: &mut Scope<'_>, ns: &str) -> Result<(), Error> {
+    let np = NetworkPolicy {
+        metadata: ObjectMeta {
+            name: Some("fluent-bit".into()),
+            namespace: Some(ns.to_string()),
+            ..Default::default()
+        },
+        spec: Some(NetworkPolicySpec {
+            pod_selector: Some(LabelSelector {
+                match_labels: Some(BTreeMap::from([(
+                    "app".to_string(),
+                    "fluent-bit".to_string(),
+                )])),
+                ..Default::default()
+            }),
+            policy_types: Some(vec!["Ingress".into()]),
+            ..Default::default()
+        }),
+    };
+    add_object(s, "NetworkPolicy", np).map(drop)
+}
+
 impl FluentBit {
     /// Adds the namespace, identity, RBAC, configuration and DaemonSet.
     pub fn new(scope: &mut Scope<'_>, id: &str, props: FluentBitProps) -> Result<FluentBit, Error> {
@@ -155,38 +284,7 @@ impl FluentBit {
             Some(&ns),
             &props.identity,
         )?;
-        let role = ClusterRole {
-            metadata: ObjectMeta {
-                name: Some("fluent-bit-read".into()),
-                ..Default::default()
-            },
-            rules: Some(vec![PolicyRule {
-                api_groups: Some(vec!["".into()]),
-                resources: Some(vec!["namespaces".into(), "pods".into()]),
-                verbs: vec!["get".into(), "list".into(), "watch".into()],
-                ..Default::default()
-            }]),
-            ..Default::default()
-        };
-        add_object(&mut s, "ClusterRole", role)?;
-        let binding = ClusterRoleBinding {
-            metadata: ObjectMeta {
-                name: Some("fluent-bit-read".into()),
-                ..Default::default()
-            },
-            role_ref: RoleRef {
-                api_group: "rbac.authorization.k8s.io".into(),
-                kind: "ClusterRole".into(),
-                name: "fluent-bit-read".into(),
-            },
-            subjects: Some(vec![Subject {
-                kind: "ServiceAccount".into(),
-                name: sa.name().into(),
-                namespace: Some(ns.clone()),
-                ..Default::default()
-            }]),
-        };
-        add_object(&mut s, "ClusterRoleBinding", binding)?;
+        add_rbac(&mut s, &ns, sa.name())?;
         let cm = k8s_openapi::api::core::v1::ConfigMap {
             metadata: named("fluent-bit-config"),
             data: Some(BTreeMap::from([(
@@ -197,69 +295,7 @@ impl FluentBit {
         };
         add_object(&mut s, "Config", cm)?;
         let labels = BTreeMap::from([("app".to_string(), "fluent-bit".to_string())]);
-        let host = |name: &str, p: &str, t: &str| Volume {
-            name: name.into(),
-            host_path: Some(HostPathVolumeSource {
-                path: p.into(),
-                type_: Some(t.into()),
-            }),
-            ..Default::default()
-        };
-        let pod = PodProps {
-            selector: labels.clone(),
-            service_account: Some(sa.name().to_string()),
-            kubernetes_api_access: true,
-            containers: vec![ContainerProps {
-                name: "fluent-bit".into(),
-                image: props.image.clone(),
-                ports: vec![ContainerPort {
-                    name: "http".into(),
-                    port: 2020,
-                }],
-                env: vec![
-                    ("AWS_REGION".into(), props.region.clone()),
-                    ("CLUSTER_NAME".into(), props.cluster_name.clone()),
-                    ("LOG_GROUP_NAME".into(), props.log_group.clone()),
-                ],
-                resources: Some(Resources {
-                    cpu_request: "50m".into(),
-                    memory_request: "100Mi".into(),
-                    cpu_limit: "500m".into(),
-                    memory_limit: "250Mi".into(),
-                }),
-                liveness: Some(ProbeProps::Http {
-                    path: "/api/v1/health".into(),
-                    port: 2020,
-                }),
-                readiness: None,
-                // Container log files on the node are readable by root only.
-                run_as_user: Some(0),
-                allow_root: true,
-                mounts: vec![
-                    ("varlog".into(), "/var/log".into(), true),
-                    ("state".into(), "/var/fluent-bit/state".into(), false),
-                    (
-                        "config".into(),
-                        "/fluent-bit/etc/fluent-bit.conf".into(),
-                        true,
-                    ),
-                ],
-                ..Default::default()
-            }],
-            volumes: vec![
-                host("varlog", "/var/log", "Directory"),
-                host("state", "/var/fluent-bit/state", "DirectoryOrCreate"),
-                Volume {
-                    name: "config".into(),
-                    config_map: Some(ConfigMapVolumeSource {
-                        name: "fluent-bit-config".into(),
-                        ..Default::default()
-                    }),
-                    ..Default::default()
-                },
-            ],
-            ..Default::default()
-        };
+        let pod = pod_props(&props, &labels, sa.name());
         let mut template = pod.template(&path)?;
         // The config file is mounted from the ConfigMap key, not the whole volume.
         if let Some(c) = template
@@ -308,26 +344,7 @@ impl FluentBit {
             s.suppress_node(daemon_set.node(), rule, why)?;
         }
         pod.record_checkov_deviations(&mut s, daemon_set.node())?;
-        // The log shipper takes no connections: its pods admit no ingress.
-        let np = NetworkPolicy {
-            metadata: ObjectMeta {
-                name: Some("fluent-bit".into()),
-                namespace: Some(ns.clone()),
-                ..Default::default()
-            },
-            spec: Some(NetworkPolicySpec {
-                pod_selector: Some(LabelSelector {
-                    match_labels: Some(BTreeMap::from([(
-                        "app".to_string(),
-                        "fluent-bit".to_string(),
-                    )])),
-                    ..Default::default()
-                }),
-                policy_types: Some(vec!["Ingress".into()]),
-                ..Default::default()
-            }),
-        };
-        add_object(&mut s, "NetworkPolicy", np)?;
+        add_network_policy(&mut s, &ns)?;
         Ok(FluentBit { daemon_set })
     }
 }
