@@ -107,6 +107,83 @@ pub struct MskCluster {
     pub log_group: LogGroup,
 }
 
+/// Everything MSK would refuse in the props, before anything is added.
+fn check(path: &str, props: &MskClusterProps) -> Result<(), Error> {
+    let err = |m: String, h: &str| Error::construct(path.to_string(), m, h);
+    let name_ok = !props.name.is_empty()
+        && props.name.len() <= 64
+        && props.name.starts_with(|c: char| c.is_ascii_alphabetic())
+        && props
+            .name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-');
+    if !name_ok {
+        return Err(err(
+            format!("cluster name {:?} is invalid", props.name),
+            "use 1-64 letters, digits and '-', starting with a letter",
+        ));
+    }
+    let azs = props.subnet_ids.len() as i64;
+    if !(2..=3).contains(&azs) {
+        return Err(err(
+            format!("MSK needs client subnets in 2 or 3 AZs; {azs} given"),
+            "pass one private subnet per AZ",
+        ));
+    }
+    if props.broker_count < 1 || props.broker_count % azs != 0 {
+        return Err(err(
+            format!(
+                "broker count {} is not a multiple of the AZ count {azs}",
+                props.broker_count
+            ),
+            "MSK spreads brokers evenly over the AZs: use a multiple of the number of subnets",
+        ));
+    }
+    if !props.instance_type.starts_with("kafka.") {
+        return Err(err(
+            format!(
+                "instance type {:?} is not an MSK broker type",
+                props.instance_type
+            ),
+            "use e.g. kafka.m5.large",
+        ));
+    }
+    if !(1..=16384).contains(&props.volume_size_gib) {
+        return Err(err(
+            format!("EBS size {} GiB is outside 1..16384", props.volume_size_gib),
+            "use e.g. 100",
+        ));
+    }
+    if props.encryption_key.as_literal() == Some("") || props.vpc_id.as_literal() == Some("") {
+        return Err(err(
+            "encryption_key and vpc_id are required".into(),
+            "pass key.arn() and vpc.vpc_id()",
+        ));
+    }
+    Ok(())
+}
+
+/// The broker configuration: safe defaults (no auto-created topics,
+/// replication over up to three brokers, no unclean leader election), then
+/// the props' own properties.
+fn server_properties(props: &MskClusterProps) -> String {
+    let replication = props.broker_count.min(3);
+    let mut lines = vec![
+        "auto.create.topics.enable=false".to_string(),
+        format!("default.replication.factor={replication}"),
+        format!("min.insync.replicas={}", (replication - 1).max(1)),
+        "num.partitions=3".to_string(),
+        "unclean.leader.election.enable=false".to_string(),
+    ];
+    lines.extend(
+        props
+            .server_properties
+            .iter()
+            .map(|(k, v)| format!("{k}={v}")),
+    );
+    lines.join("\n") + "\n"
+}
+
 impl MskCluster {
     /// Adds the cluster, its configuration, security group and log group.
     pub fn new(
@@ -116,57 +193,7 @@ impl MskCluster {
     ) -> Result<MskCluster, Error> {
         let path = scope.child_path(id);
         crate::aws::security::enable(scope);
-        let err = |m: String, h: &str| Error::construct(path.clone(), m, h);
-        let name_ok = !props.name.is_empty()
-            && props.name.len() <= 64
-            && props.name.starts_with(|c: char| c.is_ascii_alphabetic())
-            && props
-                .name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-');
-        if !name_ok {
-            return Err(err(
-                format!("cluster name {:?} is invalid", props.name),
-                "use 1-64 letters, digits and '-', starting with a letter",
-            ));
-        }
-        let azs = props.subnet_ids.len() as i64;
-        if !(2..=3).contains(&azs) {
-            return Err(err(
-                format!("MSK needs client subnets in 2 or 3 AZs; {azs} given"),
-                "pass one private subnet per AZ",
-            ));
-        }
-        if props.broker_count < 1 || props.broker_count % azs != 0 {
-            return Err(err(
-                format!(
-                    "broker count {} is not a multiple of the AZ count {azs}",
-                    props.broker_count
-                ),
-                "MSK spreads brokers evenly over the AZs: use a multiple of the number of subnets",
-            ));
-        }
-        if !props.instance_type.starts_with("kafka.") {
-            return Err(err(
-                format!(
-                    "instance type {:?} is not an MSK broker type",
-                    props.instance_type
-                ),
-                "use e.g. kafka.m5.large",
-            ));
-        }
-        if !(1..=16384).contains(&props.volume_size_gib) {
-            return Err(err(
-                format!("EBS size {} GiB is outside 1..16384", props.volume_size_gib),
-                "use e.g. 100",
-            ));
-        }
-        if props.encryption_key.as_literal() == Some("") || props.vpc_id.as_literal() == Some("") {
-            return Err(err(
-                "encryption_key and vpc_id are required".into(),
-                "pass key.arn() and vpc.vpc_id()",
-            ));
-        }
+        check(&path, &props)?;
         let mut s = scope.child(id)?;
         let sg = SecurityGroup::new(
             &mut s,
@@ -186,26 +213,12 @@ impl MskCluster {
                 ..Default::default()
             },
         )?;
-        let replication = props.broker_count.min(3);
-        let mut lines = vec![
-            "auto.create.topics.enable=false".to_string(),
-            format!("default.replication.factor={replication}"),
-            format!("min.insync.replicas={}", (replication - 1).max(1)),
-            "num.partitions=3".to_string(),
-            "unclean.leader.election.enable=false".to_string(),
-        ];
-        lines.extend(
-            props
-                .server_properties
-                .iter()
-                .map(|(k, v)| format!("{k}={v}")),
-        );
         let configuration = s.add_resource(
             "Configuration",
             CfnConfiguration {
                 description: Some(format!("{path} broker configuration").into()),
                 kafka_versions_list: Some(vec![props.kafka_version.clone().into()]),
-                ..CfnConfiguration::new(format!("{}-config", props.name), lines.join("\n") + "\n")
+                ..CfnConfiguration::new(format!("{}-config", props.name), server_properties(&props))
             },
         )?;
         let resource = s.add_resource(
