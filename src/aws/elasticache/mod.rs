@@ -119,6 +119,58 @@ pub struct CacheReplicationGroup {
     pub auth_token: Secret,
 }
 
+/// Everything ElastiCache would refuse in the props, before anything is
+/// added.
+fn check(path: &str, props: &CacheReplicationGroupProps) -> Result<(), Error> {
+    let err = |m: String, h: &str| Error::construct(path.to_string(), m, h);
+    let id_ok = !props.id.is_empty()
+        && props.id.len() <= 40
+        && props.id.starts_with(|c: char| c.is_ascii_lowercase())
+        && props
+            .id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !props.id.ends_with('-')
+        && !props.id.contains("--");
+    if !id_ok {
+        return Err(err(
+            format!("replication group id {:?} is invalid", props.id),
+            "use 1-40 lower-case letters, digits and single '-', starting with a letter",
+        ));
+    }
+    if !(2..=6).contains(&props.nodes) {
+        return Err(err(
+            format!("{} nodes: Multi-AZ with failover needs 2 to 6", props.nodes),
+            "use 2 or more nodes",
+        ));
+    }
+    if props.subnet_ids.len() < 2 {
+        return Err(err(
+            format!(
+                "the subnet group needs at least 2 AZs; {} subnets given",
+                props.subnet_ids.len()
+            ),
+            "pass private subnets of 2 or more AZs",
+        ));
+    }
+    if !props.node_type.starts_with("cache.") {
+        return Err(err(
+            format!(
+                "node type {:?} is not an ElastiCache node type",
+                props.node_type
+            ),
+            "use e.g. cache.t3.micro",
+        ));
+    }
+    if props.encryption_key.as_literal() == Some("") || props.vpc_id.as_literal() == Some("") {
+        return Err(err(
+            "encryption_key and vpc_id are required".into(),
+            "pass key.arn() and vpc.vpc_id()",
+        ));
+    }
+    Ok(())
+}
+
 impl CacheReplicationGroup {
     /// Adds the replication group and what it needs.
     pub fn new(
@@ -128,52 +180,7 @@ impl CacheReplicationGroup {
     ) -> Result<CacheReplicationGroup, Error> {
         let path = scope.child_path(id);
         crate::aws::security::enable(scope);
-        let err = |m: String, h: &str| Error::construct(path.clone(), m, h);
-        let id_ok = !props.id.is_empty()
-            && props.id.len() <= 40
-            && props.id.starts_with(|c: char| c.is_ascii_lowercase())
-            && props
-                .id
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-            && !props.id.ends_with('-')
-            && !props.id.contains("--");
-        if !id_ok {
-            return Err(err(
-                format!("replication group id {:?} is invalid", props.id),
-                "use 1-40 lower-case letters, digits and single '-', starting with a letter",
-            ));
-        }
-        if !(2..=6).contains(&props.nodes) {
-            return Err(err(
-                format!("{} nodes: Multi-AZ with failover needs 2 to 6", props.nodes),
-                "use 2 or more nodes",
-            ));
-        }
-        if props.subnet_ids.len() < 2 {
-            return Err(err(
-                format!(
-                    "the subnet group needs at least 2 AZs; {} subnets given",
-                    props.subnet_ids.len()
-                ),
-                "pass private subnets of 2 or more AZs",
-            ));
-        }
-        if !props.node_type.starts_with("cache.") {
-            return Err(err(
-                format!(
-                    "node type {:?} is not an ElastiCache node type",
-                    props.node_type
-                ),
-                "use e.g. cache.t3.micro",
-            ));
-        }
-        if props.encryption_key.as_literal() == Some("") || props.vpc_id.as_literal() == Some("") {
-            return Err(err(
-                "encryption_key and vpc_id are required".into(),
-                "pass key.arn() and vpc.vpc_id()",
-            ));
-        }
+        check(&path, &props)?;
         let (engine, version, family) = match props.engine {
             CacheEngine::Redis => (
                 "redis",
