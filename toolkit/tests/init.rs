@@ -37,8 +37,8 @@ fn cargo(crate_dir: &Path, args: &[&str], insta_update: &str) -> Output {
         // A developer accepting snapshots of this workspace must not make
         // the scaffold's tampered snapshot pass.
         .env_remove("INSTA_FORCE_PASS")
-        // The scaffold keeps cargo's default profile for users; here its
-        // debug info would only cost gigabytes of CI disk.
+        // The scaffold's profile keeps line tables for users; here even
+        // those would only cost CI disk.
         .env("CARGO_PROFILE_DEV_DEBUG", "0")
         .env_remove("RUSTFLAGS")
         .output()
@@ -104,6 +104,11 @@ fn init_then_test_then_synth() {
         "{cargo_toml}"
     );
     assert!(cargo_toml.contains(&format!("path = {:?}", lib.display().to_string())));
+    // A lighter first build: line tables only, no debug info in dependencies.
+    assert!(
+        cargo_toml.contains("[profile.dev]\ndebug = \"line-tables-only\""),
+        "{cargo_toml}"
+    );
 
     // A second init into the same directory refuses and changes nothing.
     let again = meshsynth(t.path(), &["init", "acme-platform"]);
