@@ -35,6 +35,33 @@ fn imports(v: &Json, name: &str) -> bool {
     })
 }
 
+/// For each name a selected stack of the baseline stops providing (`names`
+/// of its template, before and after), the other baseline stacks that
+/// still `read` it: (stack, name, readers).
+fn gone_but_read<'a>(
+    before: &'a IndexMap<String, Json>,
+    after: &'a IndexMap<String, Json>,
+    selected: impl Fn(&str) -> bool,
+    names: impl Fn(&'a Json) -> BTreeSet<&'a str>,
+    read: impl Fn(&Json, &str, &str) -> bool,
+) -> Vec<(&'a str, &'a str, Vec<&'a str>)> {
+    let mut out = Vec::new();
+    for (stack, old) in before.iter().filter(|(s, _)| selected(s)) {
+        let kept = after.get(stack).map(&names).unwrap_or_default();
+        for name in names(old).into_iter().filter(|n| !kept.contains(n)) {
+            let readers: Vec<&str> = before
+                .iter()
+                .filter(|(s, t)| *s != stack && read(t, stack, name))
+                .map(|(s, _)| s.as_str())
+                .collect();
+            if !readers.is_empty() {
+                out.push((stack.as_str(), name, readers));
+            }
+        }
+    }
+    out
+}
+
 /// One warning per export a selected stack stops providing while another
 /// stack of the baseline imports it.
 pub(super) fn removed_exports_in_use(
@@ -42,25 +69,16 @@ pub(super) fn removed_exports_in_use(
     after: &IndexMap<String, Json>,
     selected: impl Fn(&str) -> bool,
 ) -> Vec<String> {
-    let mut out = Vec::new();
-    for (stack, old) in before.iter().filter(|(s, _)| selected(s)) {
-        let kept = after.get(stack).map(exports).unwrap_or_default();
-        for name in exports(old).into_iter().filter(|n| !kept.contains(n)) {
-            let importers: Vec<&str> = before
-                .iter()
-                .filter(|(s, t)| *s != stack && imports(t, name))
-                .map(|(s, _)| s.as_str())
-                .collect();
-            if !importers.is_empty() {
-                out.push(format!(
-                    "export in use: stack {stack} stops exporting {name}, which {} imports in the baseline; CloudFormation refuses to remove an export in use, so deploy {} without the import first",
-                    importers.join(", "),
-                    if importers.len() == 1 { "that stack" } else { "those stacks" }
-                ));
-            }
-        }
-    }
-    out
+    gone_but_read(before, after, selected, exports, |t, _, name| imports(t, name))
+        .into_iter()
+        .map(|(stack, name, importers)| {
+            format!(
+                "export in use: stack {stack} stops exporting {name}, which {} imports in the baseline; CloudFormation refuses to remove an export in use, so deploy {} without the import first",
+                importers.join(", "),
+                if importers.len() == 1 { "that stack" } else { "those stacks" }
+            )
+        })
+        .collect()
 }
 
 /// The output ids of a template.
@@ -93,26 +111,17 @@ pub(super) fn removed_outputs_read(
     after: &IndexMap<String, Json>,
     selected: impl Fn(&str) -> bool,
 ) -> Vec<String> {
-    let mut out = Vec::new();
-    for (stack, old) in before.iter().filter(|(s, _)| selected(s)) {
-        let kept = after.get(stack).map(output_ids).unwrap_or_default();
-        for id in output_ids(old).into_iter().filter(|n| !kept.contains(n)) {
-            let readers: Vec<&str> = before
-                .iter()
-                .filter(|(s, t)| *s != stack && reads_output(t, stack, id))
-                .map(|(s, _)| s.as_str())
-                .collect();
-            if !readers.is_empty() {
-                out.push(format!(
-                    "output in use: stack {stack} stops providing the output {id}, which {} reads with Fn::GetStackOutput in the baseline; CloudFormation does not stop the removal, and {} fails at its next deploy, so deploy {} without the read first",
-                    readers.join(", "),
-                    if readers.len() == 1 { "that stack" } else { "each of those stacks" },
-                    if readers.len() == 1 { "it" } else { "them" }
-                ));
-            }
-        }
-    }
-    out
+    gone_but_read(before, after, selected, output_ids, reads_output)
+        .into_iter()
+        .map(|(stack, id, readers)| {
+            format!(
+                "output in use: stack {stack} stops providing the output {id}, which {} reads with Fn::GetStackOutput in the baseline; CloudFormation does not stop the removal, and {} fails at its next deploy, so deploy {} without the read first",
+                readers.join(", "),
+                if readers.len() == 1 { "that stack" } else { "each of those stacks" },
+                if readers.len() == 1 { "it" } else { "them" }
+            )
+        })
+        .collect()
 }
 
 #[cfg(test)]
