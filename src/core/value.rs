@@ -195,6 +195,52 @@ impl From<i32> for Value {
     }
 }
 
+/// A literal JSON document (a filter policy, an event pattern) as a
+/// template value: integers stay integers, other numbers stay exact
+/// (`Float`). `null` has no template form and is refused, naming where it
+/// stands (`$.detail.size`).
+impl TryFrom<&serde_json::Value> for Value {
+    type Error = String;
+
+    fn try_from(v: &serde_json::Value) -> Result<Value, String> {
+        fn at(v: &serde_json::Value, path: &mut String) -> Result<Value, String> {
+            use serde_json::Value as Json;
+            Ok(match v {
+                Json::Null => return Err(format!("{path} is null, which a template cannot hold")),
+                Json::Bool(b) => Value::Bool(*b),
+                Json::Number(n) => match (n.as_i64(), n.as_f64()) {
+                    (Some(i), _) => Value::Int(i),
+                    (None, Some(f)) => Value::Float(f),
+                    (None, None) => return Err(format!("{path}: {n} has no exact template form")),
+                },
+                Json::String(s) => Value::Str(s.clone()),
+                Json::Array(a) => {
+                    let mut items = Vec::with_capacity(a.len());
+                    for (i, x) in a.iter().enumerate() {
+                        let len = path.len();
+                        path.push_str(&format!("[{i}]"));
+                        items.push(at(x, path)?);
+                        path.truncate(len);
+                    }
+                    Value::List(items)
+                }
+                Json::Object(m) => {
+                    let mut out = IndexMap::with_capacity(m.len());
+                    for (k, x) in m {
+                        let len = path.len();
+                        path.push('.');
+                        path.push_str(k);
+                        out.insert(k.clone(), at(x, path)?);
+                        path.truncate(len);
+                    }
+                    Value::Map(out)
+                }
+            })
+        }
+        at(v, &mut "$".to_string())
+    }
+}
+
 /// A fractional number, kept exactly (`Some(0.5.into())`).
 impl From<f64> for Value {
     fn from(n: f64) -> Self {
@@ -413,6 +459,18 @@ mod tests {
         let port: Option<Value> = Some(22.into());
         assert!(matches!(port, Some(Value::Int(22))));
         assert!(matches!(Value::from(-1), Value::Int(-1)));
+    }
+
+    #[test]
+    fn a_json_document_converts_exactly_and_null_is_refused_by_path() {
+        let doc = serde_json::json!({"size": [{"numeric": [">", 0.5, "<", 10]}], "ok": true});
+        let v = Value::try_from(&doc).unwrap();
+        assert_eq!(serde_json::to_value(&v).unwrap(), doc);
+        let err = Value::try_from(&serde_json::json!({"detail": {"size": [1, null]}})).unwrap_err();
+        assert_eq!(
+            err,
+            "$.detail.size[1] is null, which a template cannot hold"
+        );
     }
 
     #[test]

@@ -458,6 +458,23 @@ mod events_and_alarms {
     }
 
     #[test]
+    fn a_null_in_an_event_pattern_is_refused_by_path() {
+        let e = error_of(|s| {
+            Rule::new(
+                s,
+                "Rerender",
+                RuleProps::new(Trigger::Pattern(meshsynth::serde_json::json!({
+                    "source": ["media.catalog"],
+                    "detail": {"size": [null]}
+                }))),
+            )
+            .map(drop)
+        });
+        assert!(e.contains("media/Rerender"), "{e}");
+        assert!(e.contains("event pattern: $.detail.size[0] is null"), "{e}");
+    }
+
+    #[test]
     fn a_rule_takes_at_most_five_targets() {
         let e = error_of(|s| {
             let q = Queue::new(s, "Jobs", QueueProps::default())?;

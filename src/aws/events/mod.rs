@@ -159,7 +159,14 @@ impl Rule {
                         "write e.g. {\"source\": [\"aws.s3\"]}",
                     ));
                 }
-                (None, Some(json_value(p)))
+                let pattern = Value::try_from(p).map_err(|e| {
+                    Error::construct(
+                        path.clone(),
+                        format!("event pattern: {e}"),
+                        "match a missing or null field with {\"exists\": false}",
+                    )
+                })?;
+                (None, Some(pattern))
             }
         };
         let resource = scope.add_resource(
@@ -238,22 +245,5 @@ impl Rule {
     ) -> Result<(), Error> {
         self.add_target(scope, id, topic.arn())?;
         topic.allow_service_to_publish(scope, "events.amazonaws.com", self.arn())
-    }
-}
-
-/// A literal JSON document as a template value (numbers that are not
-/// integers become strings, which event patterns accept).
-fn json_value(v: &serde_json::Value) -> Value {
-    use serde_json::Value as Json;
-    match v {
-        Json::Null => Value::Str(String::new()),
-        Json::Bool(b) => Value::Bool(*b),
-        Json::Number(n) => n
-            .as_i64()
-            .map(Value::Int)
-            .unwrap_or_else(|| Value::Str(n.to_string())),
-        Json::String(s) => Value::Str(s.clone()),
-        Json::Array(a) => Value::List(a.iter().map(json_value).collect()),
-        Json::Object(m) => Value::Map(m.iter().map(|(k, v)| (k.clone(), json_value(v))).collect()),
     }
 }

@@ -199,13 +199,13 @@ impl Topic {
         queue.allow_service_to_send(scope, "sns.amazonaws.com", self.arn())?;
         let filter = options
             .filter_policy
-            .map(|f| json_value(&f))
+            .map(|f| Value::try_from(&f))
             .transpose()
             .map_err(|e| {
                 Error::construct(
                     path.clone(),
                     format!("filter policy: {e}"),
-                    "write the filter policy as a JSON object",
+                    "match a missing attribute with {\"exists\": false} instead of null",
                 )
             })?;
         scope.add_resource(
@@ -218,28 +218,6 @@ impl Topic {
             },
         )
     }
-}
-
-#[cfg(feature = "aws-sqs")]
-/// A literal JSON document as a template value; a number that is not an
-/// integer has no template form here.
-fn json_value(v: &serde_json::Value) -> Result<Value, String> {
-    use serde_json::Value as Json;
-    Ok(match v {
-        Json::Null => return Err("null has no template form".into()),
-        Json::Bool(b) => Value::Bool(*b),
-        Json::Number(n) => Value::Int(
-            n.as_i64()
-                .ok_or_else(|| format!("{n} is not an integer (write it as a string)"))?,
-        ),
-        Json::String(s) => Value::Str(s.clone()),
-        Json::Array(a) => Value::List(a.iter().map(json_value).collect::<Result<_, _>>()?),
-        Json::Object(m) => Value::Map(
-            m.iter()
-                .map(|(k, v)| Ok((k.clone(), json_value(v)?)))
-                .collect::<Result<_, String>>()?,
-        ),
-    })
 }
 
 /// `grant_*` on the generated L1 topic's handle, for topics written with the
