@@ -180,11 +180,10 @@ impl SecurityGroup {
         // the later one already depends on the earlier and the rule adds no
         // edge back (CDK places remote rules on one side the same way).
         let app = scope.app();
-        let stack_of = |n: NodeId| app.index_of(n).and_then(|i| app.node(i).stack);
         let (own, theirs, here) = (
-            stack_of(self.node),
-            stack_of(peer.node),
-            stack_of(scope.id()),
+            stack_of(app, self.node),
+            stack_of(app, peer.node),
+            stack_of(app, scope.id()),
         );
         if let (Some(own), Some(theirs)) = (own, theirs) {
             if own != theirs && (here == Some(own) || here == Some(theirs)) {
@@ -329,9 +328,8 @@ impl SecurityGroup {
         rule: CfnSecurityGroupIngress,
     ) -> Result<NodeId, Error> {
         let app = scope.app();
-        let stack_of = |n: NodeId| app.index_of(n).and_then(|i| app.node(i).stack);
-        let own_stack = stack_of(self.node);
-        let scope_stack = stack_of(scope.id());
+        let own_stack = stack_of(app, self.node);
+        let scope_stack = stack_of(app, scope.id());
         if scope_stack.is_none() {
             return Err(Error::construct(
                 scope.child_path(id),
@@ -387,4 +385,9 @@ impl SecurityGroup {
         }
         Ok(at.add_resource(id, rule)?.node())
     }
+}
+
+/// The stack a node is in (its index in the tree), if any.
+fn stack_of(app: &crate::core::App, node: NodeId) -> Option<u32> {
+    app.index_of(node).and_then(|i| app.node(i).stack)
 }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use serde_json::Value as Json;
 
-use super::{arn_region, codes, lit_at, where_, StackView, Templates};
+use super::{arn_region, codes, where_, StackView, Templates};
 use crate::core::diag::Diagnostic;
 
 /// CloudFront reads its certificate and web ACL from this region only.
@@ -195,14 +195,17 @@ fn records_in_zone(t: &Templates<'_>, out: &mut Vec<Diagnostic>) {
     let mut check = |stack: &StackView<'_>,
                      path: &str,
                      zone_of: &serde_json::Map<String, Json>,
-                     record: &Json,
+                     name: Option<&str>,
                      at: &str| {
-        let Some(name) = record.get("Name").and_then(Json::as_str) else {
-            return;
-        };
+        let Some(name) = name else { return };
         let zone = match zone_of.get("HostedZoneId").and_then(|z| t.target(stack, z)) {
             Some(target) if target.resource.cfn_type == "AWS::Route53::HostedZone" => {
-                lit_at(target.resource.properties, "Name").map(|n| (n, where_(&target, stack)))
+                let name = target
+                    .resource
+                    .properties
+                    .get("Name")
+                    .and_then(Json::as_str);
+                name.map(|n| (n, where_(&target, stack)))
             }
             _ => zone_of
                 .get("HostedZoneName")
@@ -229,12 +232,11 @@ fn records_in_zone(t: &Templates<'_>, out: &mut Vec<Diagnostic>) {
         for r in &stack.resources {
             match r.cfn_type {
                 "AWS::Route53::RecordSet" => {
-                    let record = Json::Object(r.properties.clone());
                     check(
                         stack,
                         r.path,
                         r.properties,
-                        &record,
+                        r.properties.get("Name").and_then(Json::as_str),
                         "AWS::Route53::RecordSet: Name",
                     );
                 }
@@ -251,7 +253,7 @@ fn records_in_zone(t: &Templates<'_>, out: &mut Vec<Diagnostic>) {
                             stack,
                             r.path,
                             r.properties,
-                            record,
+                            record.get("Name").and_then(Json::as_str),
                             &format!("AWS::Route53::RecordSetGroup: RecordSets[{i}].Name"),
                         );
                     }

@@ -190,17 +190,6 @@ pub fn check_templates(stacks: &[StackView<'_>], out: &mut Vec<Diagnostic>) {
     messaging::check(&t, out);
 }
 
-/// A literal string property at a dotted path (`A.B`).
-pub(crate) fn lit_at<'a>(props: &'a Map<String, Json>, path: &str) -> Option<&'a str> {
-    let mut parts = path.split('.');
-    let first = parts.next()?;
-    let mut cur = props.get(first)?;
-    for p in parts {
-        cur = cur.get(p)?;
-    }
-    cur.as_str()
-}
-
 /// Whether a property is literally `true` (or `"true"`).
 pub(crate) fn is_true(v: Option<&Json>) -> bool {
     match v {
