@@ -43,7 +43,6 @@ impl Certificate {
         id: &str,
         props: CertificateProps,
     ) -> Result<Certificate, Error> {
-        let path = scope.child_path(id);
         crate::aws::security::enable(scope);
         let names: Vec<&String> = std::iter::once(&props.domain_name)
             .chain(&props.alternative_names)
@@ -56,8 +55,8 @@ impl Certificate {
             };
             let bare = name.strip_prefix("*.").unwrap_or(name);
             if bare.len() > 253 || !bare.contains('.') || !bare.split('.').all(label_ok) {
-                return Err(Error::construct(
-                    path,
+                return Err(scope.error_at(
+                    id,
                     format!("{name:?} is not a domain name a public certificate can be for"),
                     "use a fully qualified name such as media.example.com (a leading *. for a wildcard)",
                 ));

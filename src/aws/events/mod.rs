@@ -42,8 +42,8 @@ impl EventBus {
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || ".-_".contains(c));
         if !ok {
-            return Err(Error::construct(
-                path,
+            return Err(scope.error_at(
+                id,
                 format!("event bus name {:?} is not valid", props.name),
                 "use 1 to 256 letters, digits, '.', '-' and '_' (not \"default\", the account's own bus)",
             ));
@@ -136,15 +136,15 @@ impl Rule {
                 let ok =
                     (expr.starts_with("cron(") || expr.starts_with("rate(")) && expr.ends_with(')');
                 if !ok {
-                    return Err(Error::construct(
-                        path,
+                    return Err(scope.error_at(
+                        id,
                         format!("schedule {expr:?} is not a cron() or rate() expression"),
                         "write e.g. cron(0 3 * * ? *) or rate(5 minutes)",
                     ));
                 }
                 if props.event_bus_name.is_some() {
-                    return Err(Error::construct(
-                        path,
+                    return Err(scope.error_at(
+                        id,
                         "a scheduled rule runs on the default event bus only",
                         "leave event_bus_name unset, or use EventBridge Scheduler",
                     ));
@@ -153,15 +153,15 @@ impl Rule {
             }
             Trigger::Pattern(p) => {
                 if p.as_object().is_none_or(|m| m.is_empty()) {
-                    return Err(Error::construct(
-                        path,
+                    return Err(scope.error_at(
+                        id,
                         "the event pattern is not a non-empty JSON object",
                         "write e.g. {\"source\": [\"aws.s3\"]}",
                     ));
                 }
                 let pattern = Value::try_from(p).map_err(|e| {
-                    Error::construct(
-                        path.clone(),
+                    scope.error_at(
+                        id,
                         format!("event pattern: {e}"),
                         "match a missing or null field with {\"exists\": false}",
                     )

@@ -66,21 +66,20 @@ pub struct WebAcl {
 impl WebAcl {
     /// Adds a web ACL.
     pub fn new(scope: &mut Scope<'_>, id: &str, props: WebAclProps) -> Result<WebAcl, Error> {
-        let path = scope.child_path(id);
         crate::aws::security::enable(scope);
         let region = scope.env().and_then(|e| e.region.clone());
         if props.scope == WafScope::CloudFront {
             if let Some(r) = region.as_deref().filter(|r| *r != "us-east-1") {
-                return Err(Error::construct(
-                    path,
+                return Err(scope.error_at(
+                    id,
                     format!("a CloudFront web ACL must be created in us-east-1, not {r}"),
                     "put the web ACL in a stack whose env region is us-east-1 and reference it from the distribution",
                 ));
             }
         }
         if let Some(0) = props.rate_limit_per_ip {
-            return Err(Error::construct(
-                path,
+            return Err(scope.error_at(
+                id,
                 "rate_limit_per_ip 0 would block every client",
                 "WAF accepts 10 to 2,000,000,000 requests per 5 minutes; None turns the limit off",
             ));
