@@ -785,4 +785,17 @@ mod tests {
         let d = check_attribute("AWS::SQS::Queue", "Arnn").expect("not an attribute");
         assert!(d.hint.unwrap_or_default().starts_with("did you mean Arn?"));
     }
+
+    #[test]
+    fn get_att_patterns_accept_outputs_and_custom_resources_only_as_cfn_lint_does() {
+        // A nested stack answers any output, and nothing else.
+        assert!(check_attribute("AWS::CloudFormation::Stack", "Outputs.VpcId").is_none());
+        assert!(check_attribute("AWS::CloudFormation::Stack", "Outputs.").is_some());
+        assert!(check_attribute("AWS::CloudFormation::Stack", "VpcId").is_some());
+        // A custom resource answers any name.
+        assert!(check_attribute("AWS::CloudFormation::CustomResource", "Anything").is_none());
+        // A plain property is an attribute only for the types that answer them.
+        assert!(check_attribute("AWS::SQS::Queue", "QueueName").is_none());
+        assert!(check_attribute("AWS::DynamoDB::Table", "TableName").is_some());
+    }
 }
