@@ -6,8 +6,10 @@
 
 use std::borrow::Cow;
 
-/// Whether `c` must not reach a terminal raw.
-fn dangerous(c: char) -> bool {
+/// Whether `c` must not reach a terminal (or a rendered comment) raw:
+/// controls, line separators, and the bidirectional marks and overrides
+/// that make text read in another order than it is stored.
+pub fn dangerous(c: char) -> bool {
     c.is_control()
         || matches!(
             c,

@@ -96,6 +96,10 @@ fn defang(out: &mut String, s: &str) {
             continue;
         } else if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
             out.push(' ');
+        } else if crate::untrusted::text::dangerous(c) {
+            // A bidirectional override would make a reviewer read the text
+            // in another order than it is stored: shown as its escape.
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
         } else {
             out.push(c);
         }
@@ -473,6 +477,14 @@ pub fn markdown(plan: &Plan) -> Result<String, DiffError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bidirectional_override_is_shown_not_obeyed() {
+        // "Out<RLO>X" would render reversed in a pull-request comment; the
+        // escape's backslash is itself escaped for Markdown.
+        assert_eq!(md("Out\u{202e}X"), r"Out\\u{202e}X");
+        assert_eq!(html("a\u{2066}b"), r"a\u{2066}b");
+    }
 
     #[test]
     fn escapes_markdown_and_code_spans() {
