@@ -190,159 +190,15 @@ impl KedaScaler {
         props: KedaScalerProps,
     ) -> Result<KedaScaler, Error> {
         let path = scope.child_path(id);
-        if props.triggers.is_empty() {
-            return Err(Error::construct(
-                path,
-                "a ScaledObject needs at least one trigger",
-                "add a Trigger",
-            ));
-        }
-        if props.min_replicas < 0 || props.max_replicas < props.min_replicas.max(1) {
-            return Err(Error::construct(
-                path,
-                format!(
-                    "replicas {}..{} are not a valid range",
-                    props.min_replicas, props.max_replicas
-                ),
-                "use 0 <= min_replicas <= max_replicas, max_replicas >= 1",
-            ));
-        }
+        check(&path, &props)?;
         let auth_name = format!("{}-aws", props.name);
-        let mut needs_auth = false;
-        let mut triggers = Vec::new();
-        for t in &props.triggers {
-            let trig = match t {
-                Trigger::Prometheus {
-                    server_address,
-                    query,
-                    threshold,
-                    activation_threshold,
-                } => {
-                    required(&path, "prometheus", "server_address", server_address)?;
-                    required(&path, "prometheus", "query", query)?;
-                    required(&path, "prometheus", "threshold", threshold)?;
-                    let mut m = BTreeMap::from([
-                        ("serverAddress".to_string(), server_address.clone()),
-                        ("query".to_string(), query.clone()),
-                        ("threshold".to_string(), threshold.clone()),
-                    ]);
-                    if let Some(a) = activation_threshold {
-                        m.insert("activationThreshold".into(), a.clone());
-                    }
-                    ScaleTrigger {
-                        r#type: "prometheus".into(),
-                        metadata: m,
-                        ..Default::default()
-                    }
-                }
-                Trigger::Kafka {
-                    bootstrap_servers,
-                    consumer_group,
-                    topic,
-                    lag_threshold,
-                    msk_iam_region,
-                } => {
-                    let servers = match bootstrap_servers {
-                        KafkaBrokers::List(list) => list.clone(),
-                        KafkaBrokers::Msk(lookup) => scope.deferred_lookup(lookup)?,
-                    };
-                    required(&path, "kafka", "bootstrap_servers", &servers)?;
-                    required(&path, "kafka", "consumer_group", consumer_group)?;
-                    required(&path, "kafka", "topic", topic)?;
-                    if *lag_threshold == 0 {
-                        return Err(Error::construct(
-                            path,
-                            "kafka trigger: lag_threshold must be above 0",
-                            "set the lag per replica, e.g. 50",
-                        ));
-                    }
-                    let mut m = BTreeMap::from([
-                        ("bootstrapServers".to_string(), servers),
-                        ("consumerGroup".to_string(), consumer_group.clone()),
-                        ("topic".to_string(), topic.clone()),
-                        ("lagThreshold".to_string(), lag_threshold.to_string()),
-                        // MSK encrypts in transit; the scaler must speak TLS.
-                        ("tls".to_string(), "enable".to_string()),
-                    ]);
-                    let mut auth = None;
-                    if let Some(region) = msk_iam_region {
-                        m.insert("sasl".into(), "aws_msk_iam".into());
-                        m.insert("awsRegion".into(), region.clone());
-                        needs_auth = true;
-                        auth = Some(AuthenticationRef {
-                            name: auth_name.clone(),
-                            kind: None,
-                        });
-                    }
-                    ScaleTrigger {
-                        r#type: "kafka".into(),
-                        metadata: m,
-                        authentication_ref: auth,
-                        ..Default::default()
-                    }
-                }
-                Trigger::AwsCloudwatch {
-                    namespace,
-                    metric_name,
-                    dimension_name,
-                    dimension_value,
-                    target_value,
-                    region,
-                } => {
-                    for (f, v) in [
-                        ("namespace", namespace),
-                        ("metric_name", metric_name),
-                        ("dimension_name", dimension_name),
-                        ("dimension_value", dimension_value),
-                        ("target_value", target_value),
-                        ("region", region),
-                    ] {
-                        required(&path, "aws-cloudwatch", f, v)?;
-                    }
-                    needs_auth = true;
-                    ScaleTrigger {
-                        r#type: "aws-cloudwatch".into(),
-                        metadata: BTreeMap::from([
-                            ("namespace".to_string(), namespace.clone()),
-                            ("metricName".to_string(), metric_name.clone()),
-                            ("dimensionName".to_string(), dimension_name.clone()),
-                            ("dimensionValue".to_string(), dimension_value.clone()),
-                            ("targetMetricValue".to_string(), target_value.clone()),
-                            ("awsRegion".to_string(), region.clone()),
-                        ]),
-                        authentication_ref: Some(AuthenticationRef {
-                            name: auth_name.clone(),
-                            kind: None,
-                        }),
-                        ..Default::default()
-                    }
-                }
-            };
-            triggers.push(trig);
-        }
-        let trigger_authentication = if needs_auth {
-            let (identity_owner, role_arn) = match &props.aws_identity {
-                AwsIdentity::Workload => (Some(IdentityOwner::Workload), None),
-                AwsIdentity::Keda => (Some(IdentityOwner::Keda), None),
-                AwsIdentity::Role(v) => (None, Some(scope.deferred(v)?)),
-            };
-            let pod_identity = PodIdentity {
-                provider: PodIdentityProvider::Aws,
-                identity_owner,
-                role_arn,
-                external_id: None,
-                identity_authority_host: None,
-                identity_id: None,
-                identity_tenant_id: None,
-            };
-            let ta = TriggerAuthentication {
-                metadata: named(auth_name),
-                spec: TriggerAuthenticationSpec {
-                    pod_identity: Some(pod_identity),
-                    ..Default::default()
-                },
-                status: None,
-            };
+        let triggers = props
+            .triggers
+            .iter()
+            .map(|t| scale_trigger(scope, &path, t, &auth_name))
+            .collect::<Result<Vec<_>, _>>()?;
+        let trigger_authentication = if triggers.iter().any(|t| t.authentication_ref.is_some()) {
+            let ta = trigger_authentication(scope, &props.aws_identity, auth_name)?;
             Some(crate::mesh::add_object(scope, &format!("{id}Auth"), ta)?)
         } else {
             None
@@ -372,6 +228,170 @@ impl KedaScaler {
             trigger_authentication,
         })
     }
+}
+
+/// Everything refused before an object is added.
+fn check(path: &str, props: &KedaScalerProps) -> Result<(), Error> {
+    if props.triggers.is_empty() {
+        return Err(Error::construct(
+            path,
+            "a ScaledObject needs at least one trigger",
+            "add a Trigger",
+        ));
+    }
+    if props.min_replicas < 0 || props.max_replicas < props.min_replicas.max(1) {
+        return Err(Error::construct(
+            path,
+            format!(
+                "replicas {}..{} are not a valid range",
+                props.min_replicas, props.max_replicas
+            ),
+            "use 0 <= min_replicas <= max_replicas, max_replicas >= 1",
+        ));
+    }
+    Ok(())
+}
+
+/// One trigger as KEDA reads it; AWS triggers name the TriggerAuthentication.
+fn scale_trigger(
+    scope: &mut Scope<'_>,
+    path: &str,
+    t: &Trigger,
+    auth_name: &str,
+) -> Result<ScaleTrigger, Error> {
+    let auth_ref = || AuthenticationRef {
+        name: auth_name.to_string(),
+        kind: None,
+    };
+    Ok(match t {
+        Trigger::Prometheus {
+            server_address,
+            query,
+            threshold,
+            activation_threshold,
+        } => {
+            required(path, "prometheus", "server_address", server_address)?;
+            required(path, "prometheus", "query", query)?;
+            required(path, "prometheus", "threshold", threshold)?;
+            let mut m = BTreeMap::from([
+                ("serverAddress".to_string(), server_address.clone()),
+                ("query".to_string(), query.clone()),
+                ("threshold".to_string(), threshold.clone()),
+            ]);
+            if let Some(a) = activation_threshold {
+                m.insert("activationThreshold".into(), a.clone());
+            }
+            ScaleTrigger {
+                r#type: "prometheus".into(),
+                metadata: m,
+                ..Default::default()
+            }
+        }
+        Trigger::Kafka {
+            bootstrap_servers,
+            consumer_group,
+            topic,
+            lag_threshold,
+            msk_iam_region,
+        } => {
+            let servers = match bootstrap_servers {
+                KafkaBrokers::List(list) => list.clone(),
+                KafkaBrokers::Msk(lookup) => scope.deferred_lookup(lookup)?,
+            };
+            required(path, "kafka", "bootstrap_servers", &servers)?;
+            required(path, "kafka", "consumer_group", consumer_group)?;
+            required(path, "kafka", "topic", topic)?;
+            if *lag_threshold == 0 {
+                return Err(Error::construct(
+                    path,
+                    "kafka trigger: lag_threshold must be above 0",
+                    "set the lag per replica, e.g. 50",
+                ));
+            }
+            let mut m = BTreeMap::from([
+                ("bootstrapServers".to_string(), servers),
+                ("consumerGroup".to_string(), consumer_group.clone()),
+                ("topic".to_string(), topic.clone()),
+                ("lagThreshold".to_string(), lag_threshold.to_string()),
+                // MSK encrypts in transit; the scaler must speak TLS.
+                ("tls".to_string(), "enable".to_string()),
+            ]);
+            let mut auth = None;
+            if let Some(region) = msk_iam_region {
+                m.insert("sasl".into(), "aws_msk_iam".into());
+                m.insert("awsRegion".into(), region.clone());
+                auth = Some(auth_ref());
+            }
+            ScaleTrigger {
+                r#type: "kafka".into(),
+                metadata: m,
+                authentication_ref: auth,
+                ..Default::default()
+            }
+        }
+        Trigger::AwsCloudwatch {
+            namespace,
+            metric_name,
+            dimension_name,
+            dimension_value,
+            target_value,
+            region,
+        } => {
+            for (f, v) in [
+                ("namespace", namespace),
+                ("metric_name", metric_name),
+                ("dimension_name", dimension_name),
+                ("dimension_value", dimension_value),
+                ("target_value", target_value),
+                ("region", region),
+            ] {
+                required(path, "aws-cloudwatch", f, v)?;
+            }
+            ScaleTrigger {
+                r#type: "aws-cloudwatch".into(),
+                metadata: BTreeMap::from([
+                    ("namespace".to_string(), namespace.clone()),
+                    ("metricName".to_string(), metric_name.clone()),
+                    ("dimensionName".to_string(), dimension_name.clone()),
+                    ("dimensionValue".to_string(), dimension_value.clone()),
+                    ("targetMetricValue".to_string(), target_value.clone()),
+                    ("awsRegion".to_string(), region.clone()),
+                ]),
+                authentication_ref: Some(auth_ref()),
+                ..Default::default()
+            }
+        }
+    })
+}
+
+/// The pod identity AWS triggers authenticate with.
+fn trigger_authentication(
+    scope: &mut Scope<'_>,
+    identity: &AwsIdentity,
+    auth_name: String,
+) -> Result<TriggerAuthentication, Error> {
+    let (identity_owner, role_arn) = match identity {
+        AwsIdentity::Workload => (Some(IdentityOwner::Workload), None),
+        AwsIdentity::Keda => (Some(IdentityOwner::Keda), None),
+        AwsIdentity::Role(v) => (None, Some(scope.deferred(v)?)),
+    };
+    let pod_identity = PodIdentity {
+        provider: PodIdentityProvider::Aws,
+        identity_owner,
+        role_arn,
+        external_id: None,
+        identity_authority_host: None,
+        identity_id: None,
+        identity_tenant_id: None,
+    };
+    Ok(TriggerAuthentication {
+        metadata: named(auth_name),
+        spec: TriggerAuthenticationSpec {
+            pod_identity: Some(pod_identity),
+            ..Default::default()
+        },
+        status: None,
+    })
 }
 
 /// Metadata with only a name (the chart sets the namespace).

@@ -239,14 +239,51 @@ fn names_line(names: &[&str], caps: &Caps) -> String {
 }
 
 fn view(plan: &Plan, caps: &Caps) -> Json {
-    let summary: Vec<Json> = summary_lines(&plan.summary)
+    let summary = summary_rows(plan);
+    let mut warnings = warnings(plan, caps);
+    let warnings_more = warnings.len().saturating_sub(caps.warnings);
+    warnings.truncate(caps.warnings);
+    let security = security_rows(plan, caps);
+    let security_more = plan.security.len().saturating_sub(caps.security);
+    let (stacks, unchanged_stacks) = stacks(plan, caps);
+    let (clusters, unchanged_clusters) = clusters(plan, caps);
+    let no_change = summary_lines(&plan.summary)
+        .first()
+        .map(|l| md(l.trim_start_matches("No changes: ")))
+        .unwrap_or_default();
+    json!({
+        "baseline": md(&plan.baseline),
+        "changed": plan.summary.changed,
+        "no_change": no_change,
+        "summary": summary,
+        "notes": plan.notes.iter().map(|n| md(n)).collect::<Vec<_>>(),
+        "warnings": warnings,
+        "warnings_more": warnings_more,
+        "security": security,
+        "security_more": security_more,
+        "stacks": stacks,
+        "clusters": clusters,
+        "unchanged_stacks": names_line(&unchanged_stacks, caps),
+        "unchanged_stacks_count": unchanged_stacks.len(),
+        "unchanged_clusters": names_line(&unchanged_clusters, caps),
+        "unchanged_clusters_count": unchanged_clusters.len(),
+    })
+}
+
+/// The summary lines, split into area and text.
+fn summary_rows(plan: &Plan) -> Vec<Json> {
+    summary_lines(&plan.summary)
         .into_iter()
         .filter_map(|l| {
             l.split_once(": ")
                 .map(|(a, t)| json!({"area": md(a), "text": md(t)}))
         })
-        .collect();
+        .collect()
+}
 
+/// What a reviewer must not miss: replacements, data kept or lost,
+/// recreated objects, widened access (all of them; the caller caps).
+fn warnings(plan: &Plan, caps: &Caps) -> Vec<String> {
     let mut warnings: Vec<String> = Vec::new();
     for s in &plan.stacks {
         for c in s.template_changes.iter().filter(|c| c.forces_replacement) {
@@ -320,10 +357,12 @@ fn view(plan: &Plan, caps: &Caps) -> Json {
             md(&cut(&sc.description, caps.value * 3)),
         ));
     }
-    let warnings_more = warnings.len().saturating_sub(caps.warnings);
-    warnings.truncate(caps.warnings);
+    warnings
+}
 
-    let security: Vec<Json> = plan
+/// The security table's rows, capped.
+fn security_rows(plan: &Plan, caps: &Caps) -> Vec<Json> {
+    plan
         .security
         .iter()
         .take(caps.security)
@@ -340,9 +379,11 @@ fn view(plan: &Plan, caps: &Caps) -> Json {
                 "description": format!("{}: {}", md(category_word(sc.category)), md(&cut(&sc.description, caps.value * 3))),
             })
         })
-        .collect();
-    let security_more = plan.security.len().saturating_sub(caps.security);
+        .collect()
+}
 
+/// The changed stacks' tables, and the unchanged stacks' names.
+fn stacks<'p>(plan: &'p Plan, caps: &Caps) -> (Vec<Json>, Vec<&'p str>) {
     let mut stacks = Vec::new();
     let mut unchanged_stacks = Vec::new();
     for s in &plan.stacks {
@@ -383,6 +424,11 @@ fn view(plan: &Plan, caps: &Caps) -> Json {
             "more": s.resources.len().saturating_sub(caps.rows),
         }));
     }
+    (stacks, unchanged_stacks)
+}
+
+/// The changed clusters' tables, and the unchanged clusters' names.
+fn clusters<'p>(plan: &'p Plan, caps: &Caps) -> (Vec<Json>, Vec<&'p str>) {
     let mut clusters = Vec::new();
     let mut unchanged_clusters = Vec::new();
     for c in &plan.clusters {
@@ -413,27 +459,7 @@ fn view(plan: &Plan, caps: &Caps) -> Json {
             "more": c.objects.len().saturating_sub(caps.rows),
         }));
     }
-    let no_change = summary_lines(&plan.summary)
-        .first()
-        .map(|l| md(l.trim_start_matches("No changes: ")))
-        .unwrap_or_default();
-    json!({
-        "baseline": md(&plan.baseline),
-        "changed": plan.summary.changed,
-        "no_change": no_change,
-        "summary": summary,
-        "notes": plan.notes.iter().map(|n| md(n)).collect::<Vec<_>>(),
-        "warnings": warnings,
-        "warnings_more": warnings_more,
-        "security": security,
-        "security_more": security_more,
-        "stacks": stacks,
-        "clusters": clusters,
-        "unchanged_stacks": names_line(&unchanged_stacks, caps),
-        "unchanged_stacks_count": unchanged_stacks.len(),
-        "unchanged_clusters": names_line(&unchanged_clusters, caps),
-        "unchanged_clusters_count": unchanged_clusters.len(),
-    })
+    (clusters, unchanged_clusters)
 }
 
 /// The compiled template, built once per process.

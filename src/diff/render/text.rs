@@ -86,6 +86,19 @@ pub fn text(plan: &Plan, color: bool) -> String {
         color,
         buf: String::new(),
     };
+    header(&mut o, plan);
+    // Replacements and retained resources first, then the security section:
+    // what a reviewer must not miss comes before the details.
+    warnings(&mut o, plan);
+    security(&mut o, plan);
+    let unchanged = stacks(&mut o, plan);
+    let unchanged_clusters = clusters(&mut o, plan);
+    unchanged_lists(&mut o, &unchanged, &unchanged_clusters);
+    o.buf
+}
+
+/// The title, the summary and the plan's notes.
+fn header(o: &mut Out, plan: &Plan) {
     let title = o.paint(Paint::Bold, "meshsynth diff");
     o.line(&format!("{title} against {}", plan.baseline));
     o.line("");
@@ -95,9 +108,11 @@ pub fn text(plan: &Plan, color: bool) -> String {
     for n in &plan.notes {
         o.line(&format!("note: {n}"));
     }
+}
 
-    // Replacements and retained resources first, then the security section:
-    // what a reviewer must not miss comes before the details.
+/// Replacements, resources whose removal keeps or loses data, and objects
+/// kubectl must recreate.
+fn warnings(o: &mut Out, plan: &Plan) {
     let mut warnings = Vec::new();
     for s in &plan.stacks {
         for r in &s.resources {
@@ -162,7 +177,10 @@ pub fn text(plan: &Plan, color: bool) -> String {
             o.line(&format!("  {bang} {w}"));
         }
     }
+}
 
+/// Every change that widens or narrows access, with its direction.
+fn security(o: &mut Out, plan: &Plan) {
     if !plan.security.is_empty() {
         o.line("");
         let h = o.paint(Paint::Bold, "Security changes");
@@ -181,7 +199,10 @@ pub fn text(plan: &Plan, color: bool) -> String {
             ));
         }
     }
+}
 
+/// Each changed stack with its resources; returns the unchanged ones' names.
+fn stacks<'p>(o: &mut Out, plan: &'p Plan) -> Vec<&'p str> {
     let mut unchanged = Vec::new();
     for s in &plan.stacks {
         if s.status == Status::Unchanged {
@@ -232,7 +253,11 @@ pub fn text(plan: &Plan, color: bool) -> String {
             }
         }
     }
+    unchanged
+}
 
+/// Each changed cluster with its objects; returns the unchanged ones' names.
+fn clusters<'p>(o: &mut Out, plan: &'p Plan) -> Vec<&'p str> {
     let mut unchanged_clusters = Vec::new();
     for c in &plan.clusters {
         if c.status == Status::Unchanged {
@@ -266,7 +291,10 @@ pub fn text(plan: &Plan, color: bool) -> String {
             }
         }
     }
+    unchanged_clusters
+}
 
+fn unchanged_lists(o: &mut Out, unchanged: &[&str], unchanged_clusters: &[&str]) {
     if !unchanged.is_empty() || !unchanged_clusters.is_empty() {
         o.line("");
     }
@@ -292,5 +320,4 @@ pub fn text(plan: &Plan, color: bool) -> String {
         );
         o.line(&l);
     }
-    o.buf
 }

@@ -5,7 +5,8 @@
 use crate::core::Diagnostic;
 use crate::mesh::crd::SpecOf;
 use crate::mesh::istio::networking::{
-    ClientTlsSettings, Destination, HttpRoute, OutlierDetection, Percent, TrafficPolicy,
+    ClientTlsSettings, ConnectionPoolSettings, Destination, HttpRoute, LoadBalancerSettings,
+    OutlierDetection, Percent, TrafficPolicy,
 };
 use crate::mesh::istio::version::{IstioVersion, VERSIONED_FIELDS};
 
@@ -208,93 +209,10 @@ fn tls(out: &mut Vec<Diagnostic>, path: &str, f: &str, t: &Option<ClientTlsSetti
 fn traffic_policy(out: &mut Vec<Diagnostic>, path: &str, f: &str, tp: &Option<TrafficPolicy>) {
     let Some(tp) = tp else { return };
     if let Some(lb) = &tp.load_balancer {
-        if lb.simple.is_some() && lb.consistent_hash.is_some() {
-            out.push(bad(
-                path,
-                format!("{f}.loadBalancer: simple and consistentHash are mutually exclusive"),
-            ));
-        }
-        if let Some(ch) = &lb.consistent_hash {
-            let keys = [
-                ch.http_header_name.is_some(),
-                ch.http_cookie.is_some(),
-                ch.use_source_ip.is_some(),
-                ch.http_query_parameter_name.is_some(),
-            ]
-            .iter()
-            .filter(|k| **k)
-            .count();
-            if keys != 1 {
-                out.push(bad(
-                    path,
-                    format!(
-                        "{f}.loadBalancer.consistentHash: set exactly one hash key (found {keys})"
-                    ),
-                ));
-            }
-            if let Some(c) = &ch.http_cookie {
-                duration(
-                    out,
-                    path,
-                    &format!("{f}.loadBalancer.consistentHash.httpCookie.ttl"),
-                    &c.ttl,
-                );
-            }
-        }
-        if let Some(l) = &lb.locality_lb_setting {
-            for (i, d) in l.distribute.iter().flatten().enumerate() {
-                let sum: i64 = d.to.iter().flatten().map(|(_, w)| w).sum();
-                if sum != 100 {
-                    out.push(bad(
-                        path,
-                        format!("{f}.loadBalancer.localityLbSetting.distribute[{i}]: weights sum to {sum}, not 100"),
-                    ));
-                }
-            }
-            if l.distribute.is_some() && l.failover.is_some() {
-                out.push(bad(
-                    path,
-                    format!("{f}.loadBalancer.localityLbSetting: distribute and failover are mutually exclusive"),
-                ));
-            }
-        }
+        load_balancer(out, path, f, lb);
     }
     if let Some(cp) = &tp.connection_pool {
-        if let Some(t) = &cp.tcp {
-            duration(
-                out,
-                path,
-                &format!("{f}.connectionPool.tcp.connectTimeout"),
-                &t.connect_timeout,
-            );
-            if t.max_connections.is_some_and(|v| v < 0) {
-                out.push(bad(
-                    path,
-                    format!("{f}.connectionPool.tcp.maxConnections is negative"),
-                ));
-            }
-        }
-        if let Some(h) = &cp.http {
-            duration(
-                out,
-                path,
-                &format!("{f}.connectionPool.http.idleTimeout"),
-                &h.idle_timeout,
-            );
-            for (n, v) in [
-                ("http1MaxPendingRequests", h.http1_max_pending_requests),
-                ("http2MaxRequests", h.http2_max_requests),
-                ("maxRequestsPerConnection", h.max_requests_per_connection),
-                ("maxRetries", h.max_retries),
-            ] {
-                if v.is_some_and(|v| v < 0) {
-                    out.push(bad(
-                        path,
-                        format!("{f}.connectionPool.http.{n} is negative"),
-                    ));
-                }
-            }
-        }
+        connection_pool(out, path, f, cp);
     }
     outlier(
         out,
@@ -327,6 +245,95 @@ fn traffic_policy(out: &mut Vec<Diagnostic>, path: &str, f: &str, tp: &Option<Tr
     }
 }
 
+fn load_balancer(out: &mut Vec<Diagnostic>, path: &str, f: &str, lb: &LoadBalancerSettings) {
+    if lb.simple.is_some() && lb.consistent_hash.is_some() {
+        out.push(bad(
+            path,
+            format!("{f}.loadBalancer: simple and consistentHash are mutually exclusive"),
+        ));
+    }
+    if let Some(ch) = &lb.consistent_hash {
+        let keys = [
+            ch.http_header_name.is_some(),
+            ch.http_cookie.is_some(),
+            ch.use_source_ip.is_some(),
+            ch.http_query_parameter_name.is_some(),
+        ]
+        .iter()
+        .filter(|k| **k)
+        .count();
+        if keys != 1 {
+            out.push(bad(
+                path,
+                format!("{f}.loadBalancer.consistentHash: set exactly one hash key (found {keys})"),
+            ));
+        }
+        if let Some(c) = &ch.http_cookie {
+            duration(
+                out,
+                path,
+                &format!("{f}.loadBalancer.consistentHash.httpCookie.ttl"),
+                &c.ttl,
+            );
+        }
+    }
+    if let Some(l) = &lb.locality_lb_setting {
+        for (i, d) in l.distribute.iter().flatten().enumerate() {
+            let sum: i64 = d.to.iter().flatten().map(|(_, w)| w).sum();
+            if sum != 100 {
+                out.push(bad(
+                    path,
+                    format!("{f}.loadBalancer.localityLbSetting.distribute[{i}]: weights sum to {sum}, not 100"),
+                ));
+            }
+        }
+        if l.distribute.is_some() && l.failover.is_some() {
+            out.push(bad(
+                path,
+                format!("{f}.loadBalancer.localityLbSetting: distribute and failover are mutually exclusive"),
+            ));
+        }
+    }
+}
+
+fn connection_pool(out: &mut Vec<Diagnostic>, path: &str, f: &str, cp: &ConnectionPoolSettings) {
+    if let Some(t) = &cp.tcp {
+        duration(
+            out,
+            path,
+            &format!("{f}.connectionPool.tcp.connectTimeout"),
+            &t.connect_timeout,
+        );
+        if t.max_connections.is_some_and(|v| v < 0) {
+            out.push(bad(
+                path,
+                format!("{f}.connectionPool.tcp.maxConnections is negative"),
+            ));
+        }
+    }
+    if let Some(h) = &cp.http {
+        duration(
+            out,
+            path,
+            &format!("{f}.connectionPool.http.idleTimeout"),
+            &h.idle_timeout,
+        );
+        for (n, v) in [
+            ("http1MaxPendingRequests", h.http1_max_pending_requests),
+            ("http2MaxRequests", h.http2_max_requests),
+            ("maxRequestsPerConnection", h.max_requests_per_connection),
+            ("maxRetries", h.max_retries),
+        ] {
+            if v.is_some_and(|v| v < 0) {
+                out.push(bad(
+                    path,
+                    format!("{f}.connectionPool.http.{n} is negative"),
+                ));
+            }
+        }
+    }
+}
+
 const GATEWAY_PROTOCOLS: &[&str] = &[
     "HTTP", "HTTPS", "GRPC", "GRPC-WEB", "HTTP2", "MONGO", "TCP", "TLS",
 ];
@@ -352,6 +359,16 @@ fn newer(out: &mut Vec<Diagnostic>, path: &str, kind: &str, field: &str, target:
 
 /// Runs the schema checks.
 pub fn check(ix: &Index<'_>, target: IstioVersion, out: &mut Vec<Diagnostic>) {
+    virtual_services(ix, target, out);
+    destination_rules(ix, out);
+    gateways(ix, target, out);
+    service_entries(ix, out);
+    telemetries(ix, out);
+    peer_authentications(ix, out);
+}
+
+/// VirtualServices: hosts, routes, destinations, weights, fields newer than the target.
+fn virtual_services(ix: &Index<'_>, target: IstioVersion, out: &mut Vec<Diagnostic>) {
     for vs in &ix.virtual_services {
         let s = &vs.obj.spec();
         if s.hosts.as_ref().is_none_or(Vec::is_empty) {
@@ -410,6 +427,10 @@ pub fn check(ix: &Index<'_>, target: IstioVersion, out: &mut Vec<Diagnostic>) {
             }
         }
     }
+}
+
+/// DestinationRules: host, traffic policies, subset names.
+fn destination_rules(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
     for dr in &ix.destination_rules {
         let s = &dr.obj.spec();
         if s.host.trim().is_empty() {
@@ -441,6 +462,10 @@ pub fn check(ix: &Index<'_>, target: IstioVersion, out: &mut Vec<Diagnostic>) {
             );
         }
     }
+}
+
+/// Gateways: servers, ports, protocols, TLS credentials.
+fn gateways(ix: &Index<'_>, target: IstioVersion, out: &mut Vec<Diagnostic>) {
     for gw in &ix.gateways {
         let s = &gw.obj.spec();
         if s.servers.as_ref().is_none_or(Vec::is_empty) {
@@ -493,6 +518,10 @@ pub fn check(ix: &Index<'_>, target: IstioVersion, out: &mut Vec<Diagnostic>) {
             }
         }
     }
+}
+
+/// ServiceEntries: hosts, ports, endpoints or a selector.
+fn service_entries(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
     for se in &ix.service_entries {
         let s = &se.obj.spec;
         if s.hosts.is_empty() {
@@ -508,6 +537,10 @@ pub fn check(ix: &Index<'_>, target: IstioVersion, out: &mut Vec<Diagnostic>) {
             ));
         }
     }
+}
+
+/// Telemetries: sampling percentages, custom tags.
+fn telemetries(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
     for t in &ix.telemetries {
         for (i, tr) in t.obj.spec().tracing.iter().flatten().enumerate() {
             if let Some(p) = tr.random_sampling_percentage {
@@ -533,6 +566,10 @@ pub fn check(ix: &Index<'_>, target: IstioVersion, out: &mut Vec<Diagnostic>) {
             }
         }
     }
+}
+
+/// PeerAuthentications: port-level mTLS keys.
+fn peer_authentications(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
     for pa in &ix.peer_authentications {
         for p in pa.obj.spec().port_level_mtls.iter().flat_map(|m| m.keys()) {
             match p.parse::<i64>() {

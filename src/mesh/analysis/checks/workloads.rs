@@ -10,7 +10,7 @@ use crate::k8s::workloads::{AppProtocol, ISTIO_PROXY_UID};
 use crate::mesh::crd::SpecOf;
 
 use super::{error, warn};
-use crate::mesh::analysis::index::{labels, Index, PodInfo};
+use crate::mesh::analysis::index::{labels, Index, Item, PodInfo};
 
 /// IST0111 and IST0160: several selector-less Sidecars / Telemetries in a namespace.
 pub fn namespace_singletons(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
@@ -140,6 +140,15 @@ fn port_protocol(name: &str) -> Option<&'static str> {
 
 /// Services and workloads: IST0117, IST0118, IST0150, IST0116, IST0137, IST0144, IST0146, IST0147, IST0102, IST0123.
 pub fn services_and_workloads(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
+    service_port_names(ix, out);
+    for pod in ix.pods.iter().filter(|p| !p.installed_gateway) {
+        workload(ix, pod, out);
+    }
+    namespaces(ix, out);
+}
+
+/// IST0118 and IST0150: Service ports Istio cannot tell the protocol of.
+fn service_port_names(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
     for s in &ix.services {
         // The control plane's own Services (label `istio`, or
         // `release: istio`) are Istio's to name, as istioctl skips them.
@@ -178,95 +187,121 @@ pub fn services_and_workloads(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
             }
         }
     }
-    for pod in ix.pods.iter().filter(|p| !p.installed_gateway) {
-        let svcs = ix.services_of(pod);
-        // Gateways (label `istio`, or in istio-system) are reached through their own Service or none.
-        let gateway =
-            pod.labels.contains_key("istio") || pod.ns == crate::mesh::istio::install::ISTIO_SYSTEM;
-        if svcs.is_empty() && pod.kind == "Deployment" && !gateway && pod_injected(ix, pod) {
-            out.push(warn(
-                "IST0117",
-                pod.path,
-                format!(
-                    "no Service selects Deployment {}: the mesh needs a Service to route to it and to name its traffic",
-                    pod.name
-                ),
-                "add a Service selecting the pod labels (MeshService makes one), or opt the pods out of injection",
-            ));
-        }
-        let mut by_port: BTreeMap<i32, (Option<&str>, &str)> = BTreeMap::new();
-        let mut by_target: BTreeMap<i32, (i32, &str)> = BTreeMap::new();
-        for s in &svcs {
-            for p in s
-                .obj
-                .spec
-                .as_ref()
-                .and_then(|s| s.ports.as_ref())
-                .into_iter()
-                .flatten()
-            {
-                let proto = port_protocol(p.name.as_deref().unwrap_or(""));
-                if let Some((other, path)) = by_port.get(&p.port) {
-                    if *other != proto && *path != s.path {
-                        out.push(warn(
-                            "IST0116",
-                            pod.path,
-                            format!(
-                                "services {path} and {} both select this {} with port {} but different protocols",
-                                s.path, pod.kind, p.port
-                            ),
-                            "use one protocol per port across the Services of a workload",
-                        ));
-                    }
-                } else {
-                    by_port.insert(p.port, (proto, s.path));
-                }
-                let target = match &p.target_port {
-                    Some(IntOrString::Int(t)) => *t,
-                    _ => p.port,
-                };
-                if let Some((other_port, path)) = by_target.get(&target) {
-                    if *other_port != p.port && *path != s.path {
-                        out.push(warn(
-                            "IST0137",
-                            pod.path,
-                            format!(
-                                "services {path} and {} route to target port {target} of this {} through different ports ({other_port} and {})",
-                                s.path, pod.kind, p.port
-                            ),
-                            "expose a target port through the same port number in every Service",
-                        ));
-                    }
-                } else {
-                    by_target.insert(target, (p.port, s.path));
-                }
-            }
-        }
-        if let Some(spec) = pod.spec {
-            image_auto_without_injection(ix, pod, spec, out);
-            pod_missing_proxy(ix, pod, spec, out);
-            let pod_uid = spec.security_context.as_ref().and_then(|s| s.run_as_user);
-            for c in &spec.containers {
-                if c.name == "istio-proxy" {
-                    continue;
-                }
-                let uid = c
-                    .security_context
-                    .as_ref()
-                    .and_then(|s| s.run_as_user)
-                    .or(pod_uid);
-                if uid == Some(ISTIO_PROXY_UID) {
-                    out.push(error(
-                        "IST0144",
+}
+
+/// One workload: IST0117 (no Service), its Services' ports, IST0146 and
+/// IST0147 (image: auto), IST0103 (proxy missing), IST0144 (UID 1337).
+fn workload(ix: &Index<'_>, pod: &PodInfo<'_>, out: &mut Vec<Diagnostic>) {
+    let svcs = ix.services_of(pod);
+    // Gateways (label `istio`, or in istio-system) are reached through their own Service or none.
+    let gateway =
+        pod.labels.contains_key("istio") || pod.ns == crate::mesh::istio::install::ISTIO_SYSTEM;
+    if svcs.is_empty() && pod.kind == "Deployment" && !gateway && pod_injected(ix, pod) {
+        out.push(warn(
+            "IST0117",
+            pod.path,
+            format!(
+                "no Service selects Deployment {}: the mesh needs a Service to route to it and to name its traffic",
+                pod.name
+            ),
+            "add a Service selecting the pod labels (MeshService makes one), or opt the pods out of injection",
+        ));
+    }
+    services_ports(pod, &svcs, out);
+    if let Some(spec) = pod.spec {
+        image_auto_without_injection(ix, pod, spec, out);
+        pod_missing_proxy(ix, pod, spec, out);
+        proxy_uid(pod, spec, out);
+    }
+}
+
+/// IST0116 and IST0137: the Services of one workload disagree on a port's
+/// protocol, or route one target port through different ports.
+fn services_ports(
+    pod: &PodInfo<'_>,
+    svcs: &[&Item<'_, k8s_openapi::api::core::v1::Service>],
+    out: &mut Vec<Diagnostic>,
+) {
+    let mut by_port: BTreeMap<i32, (Option<&str>, &str)> = BTreeMap::new();
+    let mut by_target: BTreeMap<i32, (i32, &str)> = BTreeMap::new();
+    for s in svcs {
+        for p in s
+            .obj
+            .spec
+            .as_ref()
+            .and_then(|s| s.ports.as_ref())
+            .into_iter()
+            .flatten()
+        {
+            let proto = port_protocol(p.name.as_deref().unwrap_or(""));
+            if let Some((other, path)) = by_port.get(&p.port) {
+                if *other != proto && *path != s.path {
+                    out.push(warn(
+                        "IST0116",
                         pod.path,
-                        format!("container {} runs as UID 1337, the Istio proxy's: its traffic bypasses the sidecar", c.name),
-                        "run the application as another non-root UID",
+                        format!(
+                            "services {path} and {} both select this {} with port {} but different protocols",
+                            s.path, pod.kind, p.port
+                        ),
+                        "use one protocol per port across the Services of a workload",
                     ));
                 }
+            } else {
+                by_port.insert(p.port, (proto, s.path));
+            }
+            let target = match &p.target_port {
+                Some(IntOrString::Int(t)) => *t,
+                _ => p.port,
+            };
+            if let Some((other_port, path)) = by_target.get(&target) {
+                if *other_port != p.port && *path != s.path {
+                    out.push(warn(
+                        "IST0137",
+                        pod.path,
+                        format!(
+                            "services {path} and {} route to target port {target} of this {} through different ports ({other_port} and {})",
+                            s.path, pod.kind, p.port
+                        ),
+                        "expose a target port through the same port number in every Service",
+                    ));
+                }
+            } else {
+                by_target.insert(target, (p.port, s.path));
             }
         }
     }
-    // Namespaces.
+}
+
+/// IST0144: an application container running as the proxy's UID.
+fn proxy_uid(
+    pod: &PodInfo<'_>,
+    spec: &k8s_openapi::api::core::v1::PodSpec,
+    out: &mut Vec<Diagnostic>,
+) {
+    let pod_uid = spec.security_context.as_ref().and_then(|s| s.run_as_user);
+    for c in &spec.containers {
+        if c.name == "istio-proxy" {
+            continue;
+        }
+        let uid = c
+            .security_context
+            .as_ref()
+            .and_then(|s| s.run_as_user)
+            .or(pod_uid);
+        if uid == Some(ISTIO_PROXY_UID) {
+            out.push(error(
+                "IST0144",
+                pod.path,
+                format!("container {} runs as UID 1337, the Istio proxy's: its traffic bypasses the sidecar", c.name),
+                "run the application as another non-root UID",
+            ));
+        }
+    }
+}
+
+/// IST0123 (several enrolling labels) and IST0102 (a namespace of a mesh
+/// cluster not enabled for injection).
+fn namespaces(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
     let has_mesh_config: BTreeSet<&str> = ix
         .virtual_services
         .iter()
