@@ -264,7 +264,19 @@ impl Loader<'_> {
             }
         };
         super::yaml11::read_as_kubernetes(doc.text, &mut json);
-        let schema = crate::k8s::crd::check_object(&json);
+        let checked = self.check_schema(&origin, doc, &json);
+        self.add_kind(scope, src, origin, api_version, value, json, checked)
+    }
+
+    /// Checks the object against its schema (built-in kinds and CRDs),
+    /// reporting each finding at its field's line.
+    fn check_schema<'d>(
+        &mut self,
+        origin: &Origin,
+        doc: &super::input::Document<'d>,
+        json: &serde_json::Value,
+    ) -> Checked<'d> {
+        let schema = crate::k8s::crd::check_object(json);
         let crd_kind = schema.version.is_some() || !schema.issues.is_empty();
         let schema_errors = schema.issues.iter().any(|i| i.severity == Severity::Error);
         self.cel_skipped += schema.cel_rules_skipped;
@@ -278,15 +290,32 @@ impl Loader<'_> {
             .then(|| super::lines::FieldLines::of(doc.text, doc.first_line));
         for issue in &schema.issues {
             let line = lines.as_ref().and_then(|l| l.line(&issue.field));
-            self.schema_finding(&origin, line, issue);
+            self.schema_finding(origin, line, issue);
         }
-        let checked = Checked {
+        Checked {
             by_crd: crd_kind,
             errors: schema_errors,
             doc: (doc.text, doc.first_line),
-        };
+        }
+    }
+
+    /// Files the object as its kind: typed where an analyzer reads it,
+    /// raw JSON for the Gateway API's routes and secret makers, counted
+    /// for CRD kinds no analyzer reads, skipped (and counted) otherwise.
+    #[allow(clippy::too_many_arguments)]
+    fn add_kind(
+        &mut self,
+        scope: &mut Scope<'_>,
+        src: &Source,
+        origin: Origin,
+        api_version: &str,
+        value: &Yaml,
+        json: serde_json::Value,
+        checked: Checked<'_>,
+    ) -> Result<(), Error> {
+        let (kind, line, crd_kind) = (origin.kind.clone(), origin.line, checked.by_crd);
         let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
-        match (group, kind) {
+        match (group, kind.as_str()) {
             ("", "Namespace") => self.add::<Namespace>(scope, origin, json, checked),
             ("", "Service") => self.add::<Service>(scope, origin, json, checked),
             ("", "Pod") => self.add::<Pod>(scope, origin, json, checked),
@@ -368,7 +397,7 @@ impl Loader<'_> {
                 Ok(())
             }
             _ => {
-                *self.report.skipped.entry(kind.to_string()).or_default() += 1;
+                *self.report.skipped.entry(kind).or_default() += 1;
                 Ok(())
             }
         }

@@ -27,53 +27,13 @@ pub(super) fn emit_charts(
 ) -> Result<Vec<ClusterArtifact>, Error> {
     let mut clusters: IndexMap<String, ClusterArtifact> = IndexMap::new();
     let mut kustomize: IndexMap<String, Vec<String>> = IndexMap::new();
-    // What each selected object needs, per chart, gathered in tree order;
-    // rendering (serialize, label, normalize, YAML) is then independent per
-    // object.
-    let mut jobs_by_chart: IndexMap<u32, Vec<RenderJob<'_>>> = IndexMap::new();
-    let mut escapes: IndexMap<u32, Vec<String>> = IndexMap::new();
-    for &i in order {
-        let n = app.node(i);
-        if let NodeKind::Chart(_) = n.kind {
-            if selected.contains(&i) {
-                jobs_by_chart.entry(i).or_default();
-            }
-        }
-        let NodeKind::Object(o) = &n.kind else {
-            continue;
-        };
-        let Some(chart) = n.chart.filter(|c| selected.contains(c)) else {
-            continue;
-        };
-        if o.is_raw() || o.is_patched() {
-            escapes.entry(chart).or_default().push(n.path.to_string());
-        }
-        jobs_by_chart.entry(chart).or_default().push(RenderJob {
-            chart,
-            path: &n.path,
-            object: o.as_ref(),
-            labels: &app.chart_info(chart).labels,
-            suppressed: suppressed.get(&i).map(Vec::as_slice),
-        });
-    }
-    let charts: Vec<(u32, Vec<RenderJob<'_>>)> = jobs_by_chart.into_iter().collect();
+    let (charts, mut escapes) = render_jobs(app, order, selected, suppressed);
     let mut used_files: HashMap<String, Arc<str>> = HashMap::new();
     for rendered in render_charts(&charts) {
         let (chart, mut docs) = rendered?;
         let info = app.chart_info(chart);
         let path = app.node(chart).path.clone();
-        let stem: String = path
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() {
-                    c.to_ascii_lowercase()
-                } else {
-                    '-'
-                }
-            })
-            .collect();
-        let rel_name = format!("{}.yaml", crate::core::names::file_stem(&stem));
-        let dir = format!("k8s/{}", crate::core::names::file_stem(&info.cluster));
+        let (dir, rel_name) = chart_file(&path, &info.cluster);
         let file = format!("{dir}/{rel_name}");
         if let Some(other) = used_files.insert(file.clone(), path.clone()) {
             return Err(Error::construct(
@@ -108,75 +68,14 @@ pub(super) fn emit_charts(
         cluster
             .escape_hatches
             .extend(escapes.shift_remove(&chart).unwrap_or_default());
-        // Install inputs of this chart that hold a deferred placeholder: the
-        // deployer fills them as it fills the manifests.
-        let mut input_files: Vec<(String, String)> = Vec::new();
-        for input in &info.install_inputs {
-            let (suffix, kind, helm_chart) = match &input.kind {
-                InstallKind::IstioOperator => {
-                    ("istiooperator", InstallInputKind::IstioOperator, None)
-                }
-                InstallKind::HelmValues { chart } => {
-                    ("values", InstallInputKind::HelmValues, Some(chart.clone()))
-                }
-            };
-            let input_file = format!(
-                "{dir}/{}.{suffix}.yaml",
-                crate::core::names::file_stem(&input.name)
-            );
-            if let Some(other) =
-                used_files.insert(input_file.clone(), Arc::from(input.path.as_str()))
-            {
-                return Err(Error::construct(
-                    input.path.clone(),
-                    format!("install input file {input_file} collides with {other}"),
-                    "give the install input another name",
-                ));
-            }
-            let content = k8s_emit::normalize_object(LiteValue::from_json(input.content.clone()));
-            let text = crate::emit::yaml::to_yaml(&content);
-            if text.contains("${meshsynth:") {
-                input_files.push((input_file.clone(), text.clone()));
-            }
-            sink.put(input_file.clone(), text.into_bytes());
-            if input.escape_hatch {
-                cluster.escape_hatches.push(input.path.clone());
-            }
-            cluster.install_inputs.push(InstallInput {
-                file: input_file,
-                kind,
-                chart: helm_chart,
-            });
-        }
+        let input_files =
+            write_install_inputs(&info.install_inputs, &dir, &mut used_files, sink, cluster)?;
+        let holders = ChartFiles {
+            manifest: &file,
+            inputs: &input_files,
+        };
         for d in deferred.iter().filter(|d| d.chart == chart) {
-            let stack = app.stack_info(d.stack).name.clone();
-            let mut holders = vec![file.clone()];
-            holders.extend(
-                input_files
-                    .iter()
-                    .filter(|(_, text)| text.contains(&d.placeholder))
-                    .map(|(f, _)| f.clone()),
-            );
-            match cluster
-                .deferred_inputs
-                .iter_mut()
-                .find(|x| x.placeholder == d.placeholder)
-            {
-                Some(x) => {
-                    for f in holders {
-                        if !x.files.contains(&f) {
-                            x.files.push(f);
-                        }
-                    }
-                }
-                None => cluster.deferred_inputs.push(DeferredInput {
-                    placeholder: d.placeholder.clone(),
-                    stack,
-                    output: d.output.clone(),
-                    files: holders,
-                    lookup: d.lookup.clone(),
-                }),
-            }
+            add_deferred_input(app, d, &holders, cluster);
         }
     }
     for (cluster, list) in kustomize {
@@ -187,4 +86,153 @@ pub(super) fn emit_charts(
         );
     }
     Ok(clusters.into_values().collect())
+}
+
+/// The objects each selected chart renders, and each chart's escape
+/// hatches (raw or patched objects).
+#[allow(clippy::type_complexity)]
+fn render_jobs<'a>(
+    app: &'a App,
+    order: &[u32],
+    selected: &BTreeSet<u32>,
+    suppressed: &'a Suppressed,
+) -> (Vec<(u32, Vec<RenderJob<'a>>)>, IndexMap<u32, Vec<String>>) {
+    // What each selected object needs, per chart, gathered in tree order;
+    // rendering (serialize, label, normalize, YAML) is then independent per
+    // object.
+    let mut jobs_by_chart: IndexMap<u32, Vec<RenderJob<'_>>> = IndexMap::new();
+    let mut escapes: IndexMap<u32, Vec<String>> = IndexMap::new();
+    for &i in order {
+        let n = app.node(i);
+        if let NodeKind::Chart(_) = n.kind {
+            if selected.contains(&i) {
+                jobs_by_chart.entry(i).or_default();
+            }
+        }
+        let NodeKind::Object(o) = &n.kind else {
+            continue;
+        };
+        let Some(chart) = n.chart.filter(|c| selected.contains(c)) else {
+            continue;
+        };
+        if o.is_raw() || o.is_patched() {
+            escapes.entry(chart).or_default().push(n.path.to_string());
+        }
+        jobs_by_chart.entry(chart).or_default().push(RenderJob {
+            chart,
+            path: &n.path,
+            object: o.as_ref(),
+            labels: &app.chart_info(chart).labels,
+            suppressed: suppressed.get(&i).map(Vec::as_slice),
+        });
+    }
+    (jobs_by_chart.into_iter().collect(), escapes)
+}
+
+/// A chart's directory (one per cluster) and file name, from its path.
+fn chart_file(path: &str, cluster: &str) -> (String, String) {
+    let stem: String = path
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let rel_name = format!("{}.yaml", crate::core::names::file_stem(&stem));
+    let dir = format!("k8s/{}", crate::core::names::file_stem(cluster));
+    (dir, rel_name)
+}
+
+/// Writes a chart's install inputs beside its manifest; returns those that
+/// hold a deferred placeholder (file, text): the deployer fills them as it
+/// fills the manifests.
+fn write_install_inputs(
+    inputs: &[crate::core::chart::InstallInputData],
+    dir: &str,
+    used_files: &mut HashMap<String, Arc<str>>,
+    sink: &mut dyn FileSink,
+    cluster: &mut ClusterArtifact,
+) -> Result<Vec<(String, String)>, Error> {
+    let mut input_files: Vec<(String, String)> = Vec::new();
+    for input in inputs {
+        let (suffix, kind, helm_chart) = match &input.kind {
+            InstallKind::IstioOperator => ("istiooperator", InstallInputKind::IstioOperator, None),
+            InstallKind::HelmValues { chart } => {
+                ("values", InstallInputKind::HelmValues, Some(chart.clone()))
+            }
+        };
+        let input_file = format!(
+            "{dir}/{}.{suffix}.yaml",
+            crate::core::names::file_stem(&input.name)
+        );
+        if let Some(other) = used_files.insert(input_file.clone(), Arc::from(input.path.as_str())) {
+            return Err(Error::construct(
+                input.path.clone(),
+                format!("install input file {input_file} collides with {other}"),
+                "give the install input another name",
+            ));
+        }
+        let content = k8s_emit::normalize_object(LiteValue::from_json(input.content.clone()));
+        let text = crate::emit::yaml::to_yaml(&content);
+        if text.contains("${meshsynth:") {
+            input_files.push((input_file.clone(), text.clone()));
+        }
+        sink.put(input_file.clone(), text.into_bytes());
+        if input.escape_hatch {
+            cluster.escape_hatches.push(input.path.clone());
+        }
+        cluster.install_inputs.push(InstallInput {
+            file: input_file,
+            kind,
+            chart: helm_chart,
+        });
+    }
+    Ok(input_files)
+}
+
+/// The files a chart wrote: where its deferred placeholders appear.
+struct ChartFiles<'a> {
+    manifest: &'a str,
+    inputs: &'a [(String, String)],
+}
+
+/// Records one deferred value of a chart with every file that holds it.
+fn add_deferred_input(
+    app: &App,
+    d: &DeferredEntry,
+    files: &ChartFiles<'_>,
+    cluster: &mut ClusterArtifact,
+) {
+    let stack = app.stack_info(d.stack).name.clone();
+    let mut holders = vec![files.manifest.to_string()];
+    holders.extend(
+        files
+            .inputs
+            .iter()
+            .filter(|(_, text)| text.contains(&d.placeholder))
+            .map(|(f, _)| f.clone()),
+    );
+    match cluster
+        .deferred_inputs
+        .iter_mut()
+        .find(|x| x.placeholder == d.placeholder)
+    {
+        Some(x) => {
+            for f in holders {
+                if !x.files.contains(&f) {
+                    x.files.push(f);
+                }
+            }
+        }
+        None => cluster.deferred_inputs.push(DeferredInput {
+            placeholder: d.placeholder.clone(),
+            stack,
+            output: d.output.clone(),
+            files: holders,
+            lookup: d.lookup.clone(),
+        }),
+    }
 }

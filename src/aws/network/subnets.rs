@@ -79,6 +79,17 @@ pub(super) fn plan_subnets(
     azs: u8,
     groups: &[SubnetGroup],
 ) -> Result<Plan, Error> {
+    let vpc = vpc_cidr(path, cidr)?;
+    check_groups(path, vpc, azs, groups)?;
+    // Explicit CIDRs first: they are fixed, automatic subnets go around them.
+    let explicit = explicit_subnets(path, vpc, azs, groups)?;
+    let subnets = allocate(path, vpc, azs, groups, &explicit)?;
+    check_overlaps(path, &subnets)?;
+    Ok(Plan { vpc, azs, subnets })
+}
+
+/// The VPC's CIDR, refused unless AWS would take it.
+fn vpc_cidr(path: &str, cidr: &str) -> Result<Ipv4Net, Error> {
     let vpc: Ipv4Net = cidr.parse().map_err(|_| {
         Error::construct(
             path,
@@ -100,6 +111,11 @@ pub(super) fn plan_subnets(
             "AWS allows VPC CIDRs between /16 and /28",
         ));
     }
+    Ok(vpc)
+}
+
+/// AZ count, group names and masks.
+fn check_groups(path: &str, vpc: Ipv4Net, azs: u8, groups: &[SubnetGroup]) -> Result<(), Error> {
     if azs == 0 {
         return Err(Error::construct(
             path,
@@ -134,9 +150,16 @@ pub(super) fn plan_subnets(
             ));
         }
     }
-    let start = u32::from(vpc.network());
-    let end = u64::from(u32::from(vpc.broadcast())) + 1;
-    // Explicit CIDRs first: they are fixed, automatic subnets go around them.
+    Ok(())
+}
+
+/// (group index, AZ, CIDR) of each subnet given by hand, checked.
+fn explicit_subnets(
+    path: &str,
+    vpc: Ipv4Net,
+    azs: u8,
+    groups: &[SubnetGroup],
+) -> Result<Vec<(usize, u8, Ipv4Net)>, Error> {
     let mut explicit: Vec<(usize, u8, Ipv4Net)> = Vec::new();
     for (gi, g) in groups.iter().enumerate() {
         if g.cidrs.is_empty() {
@@ -188,6 +211,20 @@ pub(super) fn plan_subnets(
             explicit.push((gi, az as u8, net));
         }
     }
+    Ok(explicit)
+}
+
+/// Every group's subnets in order: the explicit ones as given, the others
+/// allocated from the start of the VPC around them.
+fn allocate(
+    path: &str,
+    vpc: Ipv4Net,
+    azs: u8,
+    groups: &[SubnetGroup],
+    explicit: &[(usize, u8, Ipv4Net)],
+) -> Result<Vec<PlannedSubnet>, Error> {
+    let start = u32::from(vpc.network());
+    let end = u64::from(u32::from(vpc.broadcast())) + 1;
     let overlaps = |a: &Ipv4Net, b: &Ipv4Net| a.contains(&b.network()) || b.contains(&a.network());
     let mut cursor = u64::from(start);
     let mut subnets = Vec::new();
@@ -238,7 +275,11 @@ pub(super) fn plan_subnets(
             cursor = u64::from(u32::from(net.broadcast())) + 1;
         }
     }
-    // Automatic subnets never overlap; explicit ones may.
+    Ok(subnets)
+}
+
+/// Automatic subnets never overlap; explicit ones may.
+fn check_overlaps(path: &str, subnets: &[PlannedSubnet]) -> Result<(), Error> {
     for (i, a) in subnets.iter().enumerate() {
         for b in &subnets[i + 1..] {
             if a.cidr.contains(&b.cidr.network()) || b.cidr.contains(&a.cidr.network()) {
@@ -253,7 +294,7 @@ pub(super) fn plan_subnets(
             }
         }
     }
-    Ok(Plan { vpc, azs, subnets })
+    Ok(())
 }
 
 #[cfg(test)]

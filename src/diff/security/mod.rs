@@ -139,7 +139,6 @@ pub(crate) fn resource(
         r.and_then(|r| r.get("Properties"))
     }
     let (po, pn) = (props(old), props(new));
-    let field = |p: Option<&Json>, f: &str| p.and_then(|p| p.get(f)).cloned();
     let mut ctx = Ctx {
         stack: Some(stack),
         cluster: None,
@@ -147,62 +146,9 @@ pub(crate) fn resource(
         out,
     };
     match kind.as_str() {
-        "AWS::IAM::Role" => {
-            diff_documents(
-                &mut ctx,
-                SecurityCategory::TrustPolicy,
-                None,
-                field(po, "AssumeRolePolicyDocument").as_ref(),
-                field(pn, "AssumeRolePolicyDocument").as_ref(),
-            );
-            let holder = format!("role {id}");
-            diff_documents(
-                &mut ctx,
-                SecurityCategory::IamStatement,
-                Some(&holder),
-                inline_policies(po).as_ref(),
-                inline_policies(pn).as_ref(),
-            );
-            diff_attachments(
-                &mut ctx,
-                list(po.and_then(|p| p.get("ManagedPolicyArns"))),
-                list(pn.and_then(|p| p.get("ManagedPolicyArns"))),
-                |x| format!("managed policy {x} on role {id}"),
-            );
-            let (bo, bn) = (
-                field(po, "PermissionsBoundary"),
-                field(pn, "PermissionsBoundary"),
-            );
-            if bo.is_some() && bo != bn {
-                ctx.push(
-                    SecurityCategory::PolicyAttachment,
-                    Direction::MayWiden,
-                    ChangeOp::Changed,
-                    format!(
-                        "permissions boundary of role {id}: {} → {}",
-                        bo.as_ref().map(show).unwrap_or_default(),
-                        bn.as_ref().map(show).unwrap_or_else(|| "none".into())
-                    ),
-                    json!({"old": bo, "new": bn}),
-                );
-            }
-        }
+        "AWS::IAM::Role" => role(&mut ctx, id, po, pn),
         "AWS::IAM::Policy" | "AWS::IAM::ManagedPolicy" => {
-            let holders = attachments(pn.or(po));
-            let holder = (!holders.is_empty()).then(|| holders.join(", "));
-            diff_documents(
-                &mut ctx,
-                SecurityCategory::IamStatement,
-                holder.as_deref(),
-                field(po, "PolicyDocument").as_ref(),
-                field(pn, "PolicyDocument").as_ref(),
-            );
-            // For a new or deleted policy the statements say it all.
-            if old.is_some() && new.is_some() {
-                diff_attachments(&mut ctx, attachments(po), attachments(pn), |x| {
-                    format!("policy {id} attached to {x}")
-                });
-            }
+            policy(&mut ctx, id, (po, pn), old.is_some() && new.is_some())
         }
         "AWS::KMS::Key" => diff_documents(
             &mut ctx,
@@ -211,58 +157,129 @@ pub(crate) fn resource(
             field(po, "KeyPolicy").as_ref(),
             field(pn, "KeyPolicy").as_ref(),
         ),
-        "AWS::EC2::SecurityGroup" => {
-            let (ro, rn) = (
-                if old.is_some() {
-                    inline_rules(po.or(Some(&json!({}))))
-                } else {
-                    BTreeMap::new()
-                },
-                if new.is_some() {
-                    inline_rules(pn.or(Some(&json!({}))))
-                } else {
-                    BTreeMap::new()
-                },
-            );
-            diff_rule_sets(
-                &mut ctx,
-                SecurityCategory::SecurityGroupRule,
-                &ro,
-                &rn,
-                Direction::Widens,
-                Direction::Narrows,
-            );
-        }
+        "AWS::EC2::SecurityGroup" => security_group(&mut ctx, (old.map(|_| po), new.map(|_| pn))),
         "AWS::EC2::SecurityGroupIngress" | "AWS::EC2::SecurityGroupEgress" => {
-            let dir = if kind.ends_with("Ingress") {
-                "ingress"
-            } else {
-                "egress"
-            };
-            let rule = |p: Option<&Json>| -> BTreeMap<String, (String, Json)> {
-                p.map(|p| {
-                    let group = p.get("GroupId").or_else(|| p.get("GroupName")).map(show);
-                    let (k, d, detail) = sg_rule(dir, group, p);
-                    BTreeMap::from([(k, (d, detail))])
-                })
-                .unwrap_or_default()
-            };
-            let empty = json!({});
-            let (ro, rn) = (
-                rule(old.map(|_| po.unwrap_or(&empty))),
-                rule(new.map(|_| pn.unwrap_or(&empty))),
-            );
-            diff_rule_sets(
-                &mut ctx,
-                SecurityCategory::SecurityGroupRule,
-                &ro,
-                &rn,
-                Direction::Widens,
-                Direction::Narrows,
-            );
+            security_group_rule(&mut ctx, &kind, (old.map(|_| po), new.map(|_| pn)))
         }
         _ => {}
     }
+}
+
+fn field(p: Option<&Json>, f: &str) -> Option<Json> {
+    p.and_then(|p| p.get(f)).cloned()
+}
+
+/// A role's trust policy, inline policies, managed policies and boundary.
+fn role(ctx: &mut Ctx<'_>, id: &str, po: Option<&Json>, pn: Option<&Json>) {
+    diff_documents(
+        ctx,
+        SecurityCategory::TrustPolicy,
+        None,
+        field(po, "AssumeRolePolicyDocument").as_ref(),
+        field(pn, "AssumeRolePolicyDocument").as_ref(),
+    );
+    let holder = format!("role {id}");
+    diff_documents(
+        ctx,
+        SecurityCategory::IamStatement,
+        Some(&holder),
+        inline_policies(po).as_ref(),
+        inline_policies(pn).as_ref(),
+    );
+    diff_attachments(
+        ctx,
+        list(po.and_then(|p| p.get("ManagedPolicyArns"))),
+        list(pn.and_then(|p| p.get("ManagedPolicyArns"))),
+        |x| format!("managed policy {x} on role {id}"),
+    );
+    let (bo, bn) = (
+        field(po, "PermissionsBoundary"),
+        field(pn, "PermissionsBoundary"),
+    );
+    if bo.is_some() && bo != bn {
+        ctx.push(
+            SecurityCategory::PolicyAttachment,
+            Direction::MayWiden,
+            ChangeOp::Changed,
+            format!(
+                "permissions boundary of role {id}: {} → {}",
+                bo.as_ref().map(show).unwrap_or_default(),
+                bn.as_ref().map(show).unwrap_or_else(|| "none".into())
+            ),
+            json!({"old": bo, "new": bn}),
+        );
+    }
+}
+
+/// A policy's statements, and (when it stays) what it is attached to.
+fn policy(ctx: &mut Ctx<'_>, id: &str, (po, pn): (Option<&Json>, Option<&Json>), stays: bool) {
+    let holders = attachments(pn.or(po));
+    let holder = (!holders.is_empty()).then(|| holders.join(", "));
+    diff_documents(
+        ctx,
+        SecurityCategory::IamStatement,
+        holder.as_deref(),
+        field(po, "PolicyDocument").as_ref(),
+        field(pn, "PolicyDocument").as_ref(),
+    );
+    // For a new or deleted policy the statements say it all.
+    if stays {
+        diff_attachments(ctx, attachments(po), attachments(pn), |x| {
+            format!("policy {id} attached to {x}")
+        });
+    }
+}
+
+/// A group's inline rules; each side is `None` when the group is absent,
+/// `Some(None)` when it has no properties.
+fn security_group(ctx: &mut Ctx<'_>, (old, new): (Option<Option<&Json>>, Option<Option<&Json>>)) {
+    let rules = |side: Option<Option<&Json>>| match side {
+        Some(p) => inline_rules(p.or(Some(&json!({})))),
+        None => BTreeMap::new(),
+    };
+    let (ro, rn) = (rules(old), rules(new));
+    diff_rule_sets(
+        ctx,
+        SecurityCategory::SecurityGroupRule,
+        &ro,
+        &rn,
+        Direction::Widens,
+        Direction::Narrows,
+    );
+}
+
+/// A stand-alone ingress or egress rule, sides as for [`security_group`].
+fn security_group_rule(
+    ctx: &mut Ctx<'_>,
+    kind: &str,
+    (old, new): (Option<Option<&Json>>, Option<Option<&Json>>),
+) {
+    let dir = if kind.ends_with("Ingress") {
+        "ingress"
+    } else {
+        "egress"
+    };
+    let rule = |p: Option<&Json>| -> BTreeMap<String, (String, Json)> {
+        p.map(|p| {
+            let group = p.get("GroupId").or_else(|| p.get("GroupName")).map(show);
+            let (k, d, detail) = sg_rule(dir, group, p);
+            BTreeMap::from([(k, (d, detail))])
+        })
+        .unwrap_or_default()
+    };
+    let empty = json!({});
+    let (ro, rn) = (
+        rule(old.map(|p| p.unwrap_or(&empty))),
+        rule(new.map(|p| p.unwrap_or(&empty))),
+    );
+    diff_rule_sets(
+        ctx,
+        SecurityCategory::SecurityGroupRule,
+        &ro,
+        &rn,
+        Direction::Widens,
+        Direction::Narrows,
+    );
 }
 
 /// Security changes of one Kubernetes object (`None` = absent).
