@@ -86,15 +86,17 @@ fn export_output_id(logical_id: &str, attr: Option<&str>) -> String {
     names::logical_id(&["Export", logical_id, attr.unwrap_or("Ref")])
 }
 
-impl Resolve for Resolver {
-    fn target(
+impl Resolver {
+    /// The node a reference names, when it is of this app and of the kind
+    /// wanted (a diagnostic otherwise); its attribute is checked too.
+    fn checked_target<'t>(
         &mut self,
+        tables: &'t Tables,
         node: NodeId,
         attr: Option<&str>,
         want: RefKind,
-    ) -> Result<Target, String> {
+    ) -> Option<&'t RefInfo> {
         let r = self;
-        let tables = r.tables.clone();
         let info = (node.app == tables.app)
             .then(|| tables.nodes.get(node.index as usize))
             .flatten();
@@ -111,7 +113,7 @@ impl Resolve for Resolver {
                 )
                 .with_hint("reference only handles created in the same App"),
             );
-            return Ok(Target::Invalid);
+            return None;
         };
         let kind_ok = match want {
             RefKind::Condition => info.kind == RefKind::Condition,
@@ -125,7 +127,7 @@ impl Resolve for Resolver {
                 )
                 .with_hint("pass the handle of a resource, parameter or condition"),
             );
-            return Ok(Target::Invalid);
+            return None;
         }
         if let (Some(attr), Some(t)) = (attr, info.cfn_type.as_deref()) {
             if let Some(mut d) = crate::aws::cfn::check::check_attribute(t, attr) {
@@ -134,13 +136,20 @@ impl Resolve for Resolver {
                 r.problems.push(d);
             }
         }
-        // Invariant: resources, parameters and conditions always get an id and a stack.
-        let (Some(lid), Some(producer)) = (info.logical_id.clone(), info.stack) else {
-            return Err(format!("{} has no logical id", info.path));
-        };
-        if producer == r.current_stack {
-            return Ok(Target::Local(lid));
-        }
+        Some(info)
+    }
+
+    /// A reference to another stack's resource: an import, or the other
+    /// region's output read by CloudFormation; refused across accounts.
+    fn cross_stack(
+        &mut self,
+        tables: &Tables,
+        node: NodeId,
+        attr: Option<&str>,
+        info: &RefInfo,
+        producer: u32,
+    ) -> Result<Target, String> {
+        let r = self;
         if info.kind != RefKind::Resource {
             r.problems.push(
                 Diagnostic::error(
@@ -213,6 +222,28 @@ impl Resolve for Resolver {
             cross_region: false,
         });
         Ok(Target::Import(export))
+    }
+}
+
+impl Resolve for Resolver {
+    fn target(
+        &mut self,
+        node: NodeId,
+        attr: Option<&str>,
+        want: RefKind,
+    ) -> Result<Target, String> {
+        let tables = self.tables.clone();
+        let Some(info) = self.checked_target(&tables, node, attr, want) else {
+            return Ok(Target::Invalid);
+        };
+        // Invariant: resources, parameters and conditions always get an id and a stack.
+        let (Some(lid), Some(producer)) = (info.logical_id.clone(), info.stack) else {
+            return Err(format!("{} has no logical id", info.path));
+        };
+        if producer == self.current_stack {
+            return Ok(Target::Local(lid));
+        }
+        self.cross_stack(&tables, node, attr, info, producer)
     }
 
     fn problem(&mut self, mut d: Diagnostic) {

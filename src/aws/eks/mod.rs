@@ -168,105 +168,36 @@ impl EksCluster {
     pub fn new(
         scope: &mut Scope<'_>,
         id: &str,
-        props: EksClusterProps,
+        mut props: EksClusterProps,
     ) -> Result<EksCluster, Error> {
         let path = scope.child_path(id);
         crate::aws::security::enable(scope);
         let checked = checks::check(scope, &path, &props)?;
         let mut s = scope.child(id)?;
-        let secrets_key_arn = match props.secrets_key {
-            Some(k) => k,
-            None => Key::new(
-                &mut s,
-                "SecretsKey",
-                KeyProps {
-                    description: Some(format!(
-                        "{path}: envelope encryption of Kubernetes secrets, control-plane logs"
-                    )),
-                    users: vec![KeyUser::ViaService("eks".into()), KeyUser::CloudWatchLogs],
-                    ..Default::default()
-                },
-            )?
-            .arn(),
-        };
+        let secrets_key_arn = secrets_key(&mut s, &path, props.secrets_key.take())?;
         let logs = LogGroup::new(
             &mut s,
             "ControlPlaneLogs",
             LogGroupProps {
                 name: Some(format!("/aws/eks/{}/cluster", props.name)),
                 retention_days: props.log_retention_days,
-                encryption_key: Some(props.log_key.unwrap_or_else(|| secrets_key_arn.clone())),
+                encryption_key: Some(
+                    props
+                        .log_key
+                        .take()
+                        .unwrap_or_else(|| secrets_key_arn.clone()),
+                ),
                 ..Default::default()
             },
         )?;
-        let role = Role::new(
+        let role = service_role(&mut s, &props.name, &secrets_key_arn)?;
+        let resource = control_plane(
             &mut s,
-            "Role",
-            RoleProps {
-                assumed_by: vec![Principal::Service("eks.amazonaws.com".into())],
-                description: Some(format!("EKS control plane of {}", props.name)),
-                managed_policy_arns: vec![aws_managed_policy("AmazonEKSClusterPolicy")],
-                // The key policy delegates to IAM; EKS uses the key as this role.
-                statements: vec![PolicyStatement::allow(
-                    [
-                        "kms:Encrypt",
-                        "kms:Decrypt",
-                        "kms:DescribeKey",
-                        "kms:CreateGrant",
-                    ],
-                    [secrets_key_arn.clone()],
-                )],
-                ..Default::default()
-            },
-        )?;
-        s.at(role.resource.node())?.suppress(
-            "AwsSolutions-IAM4",
-            "AmazonEKSClusterPolicy is the policy AWS maintains for the EKS service role",
-        )?;
-        let resource = s.add_resource(
-            "Resource",
-            CfnCluster {
-                name: Some(props.name.clone().into()),
-                version: Some(props.version.clone().into()),
-                logging: Some(cluster::Logging {
-                    cluster_logging: Some(cluster::ClusterLogging {
-                        enabled_types: Some(
-                            props
-                                .log_types
-                                .iter()
-                                .map(|t| cluster::LoggingTypeConfig {
-                                    r#type: Some(log_type(t)),
-                                })
-                                .collect(),
-                        ),
-                    }),
-                }),
-                encryption_config: Some(vec![cluster::EncryptionConfig {
-                    provider: Some(cluster::Provider {
-                        key_arn: Some(secrets_key_arn.clone()),
-                    }),
-                    resources: Some(vec!["secrets".into()]),
-                }]),
-                access_config: Some(cluster::AccessConfig {
-                    authentication_mode: Some(cluster::AuthenticationMode::Api),
-                    // Admins come from explicit access entries, not from
-                    // whoever happened to run the deployment.
-                    bootstrap_cluster_creator_admin_permissions: Some(false.into()),
-                }),
-                ..CfnCluster::new(
-                    cluster::ResourcesVpcConfig {
-                        security_group_ids: (!props.security_group_ids.is_empty())
-                            .then_some(props.security_group_ids),
-                        endpoint_private_access: Some(true.into()),
-                        endpoint_public_access: Some(checked.public.into()),
-                        public_access_cidrs: checked
-                            .cidrs
-                            .map(|c| c.into_iter().map(Value::from).collect()),
-                        ..cluster::ResourcesVpcConfig::new(props.subnet_ids.clone())
-                    },
-                    role.arn(),
-                )
-            },
+            &props,
+            checked.public,
+            checked.cidrs,
+            &secrets_key_arn,
+            &role,
         )?;
         let oidc = s.add_resource(
             "OidcProvider",
@@ -376,4 +307,106 @@ impl ResourceRef<CfnLaunchTemplate> {
     pub fn latest_version_number(&self) -> Value {
         self.attr("LatestVersionNumber")
     }
+}
+/// The key for secrets and control-plane logs: the props' own, else a new one.
+fn secrets_key(s: &mut Scope<'_>, path: &str, given: Option<Value>) -> Result<Value, Error> {
+    Ok(match given {
+        Some(k) => k,
+        None => Key::new(
+            s,
+            "SecretsKey",
+            KeyProps {
+                description: Some(format!(
+                    "{path}: envelope encryption of Kubernetes secrets, control-plane logs"
+                )),
+                users: vec![KeyUser::ViaService("eks".into()), KeyUser::CloudWatchLogs],
+                ..Default::default()
+            },
+        )?
+        .arn(),
+    })
+}
+
+/// The control plane's service role, with use of the secrets key.
+fn service_role(s: &mut Scope<'_>, name: &str, secrets_key_arn: &Value) -> Result<Role, Error> {
+    let role = Role::new(
+        s,
+        "Role",
+        RoleProps {
+            assumed_by: vec![Principal::Service("eks.amazonaws.com".into())],
+            description: Some(format!("EKS control plane of {}", name)),
+            managed_policy_arns: vec![aws_managed_policy("AmazonEKSClusterPolicy")],
+            // The key policy delegates to IAM; EKS uses the key as this role.
+            statements: vec![PolicyStatement::allow(
+                [
+                    "kms:Encrypt",
+                    "kms:Decrypt",
+                    "kms:DescribeKey",
+                    "kms:CreateGrant",
+                ],
+                [secrets_key_arn.clone()],
+            )],
+            ..Default::default()
+        },
+    )?;
+    s.at(role.resource.node())?.suppress(
+        "AwsSolutions-IAM4",
+        "AmazonEKSClusterPolicy is the policy AWS maintains for the EKS service role",
+    )?;
+    Ok(role)
+}
+
+/// The cluster itself: logging, envelope encryption, API access entries
+/// only, a private endpoint (public only when checked and allowed).
+fn control_plane(
+    s: &mut Scope<'_>,
+    props: &EksClusterProps,
+    public: bool,
+    cidrs: Option<Vec<String>>,
+    secrets_key_arn: &Value,
+    role: &Role,
+) -> Result<ResourceRef<CfnCluster>, Error> {
+    s.add_resource(
+        "Resource",
+        CfnCluster {
+            name: Some(props.name.clone().into()),
+            version: Some(props.version.clone().into()),
+            logging: Some(cluster::Logging {
+                cluster_logging: Some(cluster::ClusterLogging {
+                    enabled_types: Some(
+                        props
+                            .log_types
+                            .iter()
+                            .map(|t| cluster::LoggingTypeConfig {
+                                r#type: Some(log_type(t)),
+                            })
+                            .collect(),
+                    ),
+                }),
+            }),
+            encryption_config: Some(vec![cluster::EncryptionConfig {
+                provider: Some(cluster::Provider {
+                    key_arn: Some(secrets_key_arn.clone()),
+                }),
+                resources: Some(vec!["secrets".into()]),
+            }]),
+            access_config: Some(cluster::AccessConfig {
+                authentication_mode: Some(cluster::AuthenticationMode::Api),
+                // Admins come from explicit access entries, not from
+                // whoever happened to run the deployment.
+                bootstrap_cluster_creator_admin_permissions: Some(false.into()),
+            }),
+            ..CfnCluster::new(
+                cluster::ResourcesVpcConfig {
+                    security_group_ids: (!props.security_group_ids.is_empty())
+                        .then(|| props.security_group_ids.clone()),
+                    endpoint_private_access: Some(true.into()),
+                    endpoint_public_access: Some(public.into()),
+                    public_access_cidrs: cidrs.map(|c| c.into_iter().map(Value::from).collect()),
+                    ..cluster::ResourcesVpcConfig::new(props.subnet_ids.clone())
+                },
+                role.arn(),
+            )
+        },
+    )
 }

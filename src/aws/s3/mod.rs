@@ -128,21 +128,7 @@ impl Bucket {
     pub fn new(scope: &mut Scope<'_>, id: &str, props: BucketProps) -> Result<Bucket, Error> {
         let path = scope.child_path(id);
         crate::aws::security::enable(scope);
-        if let Some(name) = &props.name {
-            let ok = (3..=63).contains(&name.len())
-                && name
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
-                && name.starts_with(|c: char| c.is_ascii_alphanumeric())
-                && name.ends_with(|c: char| c.is_ascii_alphanumeric());
-            if !ok {
-                return Err(Error::construct(
-                    path,
-                    format!("bucket name {name:?} is not valid"),
-                    "use 3 to 63 lower-case letters, digits, '-' and '.', starting and ending with a letter or digit",
-                ));
-            }
-        }
+        check_name(&path, props.name.as_deref())?;
         let key = match props.encryption {
             BucketEncryption::S3Managed => None,
             BucketEncryption::Key(k) => Some(k),
@@ -154,29 +140,7 @@ impl Bucket {
                 ..bucket::ServerSideEncryptionByDefault::new(bucket::SSEAlgorithm::AwsKms)
             },
         };
-        let logging = match &props.access_logging {
-            AccessLogging::To { bucket, prefix } => Some(bucket::LoggingConfiguration {
-                destination_bucket_name: Some(bucket.name()),
-                log_file_prefix: prefix.clone().map(Value::from),
-                ..Default::default()
-            }),
-            AccessLogging::Off | AccessLogging::IsTheLogBucket => None,
-        };
-        let lifecycle = props
-            .noncurrent_version_expiration_days
-            .filter(|_| props.versioned)
-            .map(|days| {
-                bucket::LifecycleConfiguration::new(vec![bucket::Rule {
-                    id: Some("ExpireNoncurrentVersions".into()),
-                    noncurrent_version_expiration: Some(bucket::NoncurrentVersionExpiration::new(
-                        i64::from(days),
-                    )),
-                    abort_incomplete_multipart_upload: Some(
-                        bucket::AbortIncompleteMultipartUpload::new(7),
-                    ),
-                    ..bucket::Rule::new(bucket::RuleStatus::Enabled)
-                }])
-            });
+        let (logging, lifecycle) = (logging(&props.access_logging), lifecycle(&props));
         let mut s = scope.child(id)?;
         let node = s.id();
         let resource = s.add_resource(
@@ -228,22 +192,7 @@ impl Bucket {
                 )?;
             }
         }
-        let arn = resource.attr_arn();
-        let tls_only = PolicyStatement {
-            sid: Some("DenyWithoutTls".into()),
-            effect: crate::aws::iam::Effect::Deny,
-            principals: vec![Principal::Aws(Value::str("*"))],
-            actions: vec!["s3:*".into()],
-            resources: vec![
-                arn.clone(),
-                Value::Join(String::new(), vec![arn, Value::str("/*")]),
-            ],
-            conditions: vec![crate::aws::iam::Condition {
-                operator: "Bool".into(),
-                key: Value::str("aws:SecureTransport"),
-                values: vec![Value::str("false")],
-            }],
-        };
+        let tls_only = tls_only(resource.attr_arn());
         s.add_resource(
             "Policy",
             CfnBucketPolicy::new(resource.reference(), PolicyDocument::new(vec![tls_only])),
@@ -349,5 +298,74 @@ impl ResourceRef<CfnBucket> {
     /// `arn/*`, `kms:GenerateDataKey`/`kms:Decrypt` via S3 with a key.
     pub fn grant_write(&self, key: Option<Value>) -> Vec<PolicyStatement> {
         grants::write_bucket(self.attr_arn(), key)
+    }
+}
+/// S3's naming rules, checked before anything is added.
+fn check_name(path: &str, name: Option<&str>) -> Result<(), Error> {
+    if let Some(name) = name {
+        let ok = (3..=63).contains(&name.len())
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
+            && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+            && name.ends_with(|c: char| c.is_ascii_alphanumeric());
+        if !ok {
+            return Err(Error::construct(
+                path,
+                format!("bucket name {name:?} is not valid"),
+                "use 3 to 63 lower-case letters, digits, '-' and '.', starting and ending with a letter or digit",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Where the server access logs go, if anywhere.
+fn logging(access_logging: &AccessLogging) -> Option<bucket::LoggingConfiguration> {
+    match access_logging {
+        AccessLogging::To { bucket, prefix } => Some(bucket::LoggingConfiguration {
+            destination_bucket_name: Some(bucket.name()),
+            log_file_prefix: prefix.clone().map(Value::from),
+            ..Default::default()
+        }),
+        AccessLogging::Off | AccessLogging::IsTheLogBucket => None,
+    }
+}
+
+/// Noncurrent versions expire (versioned buckets with a limit only).
+fn lifecycle(props: &BucketProps) -> Option<bucket::LifecycleConfiguration> {
+    props
+        .noncurrent_version_expiration_days
+        .filter(|_| props.versioned)
+        .map(|days| {
+            bucket::LifecycleConfiguration::new(vec![bucket::Rule {
+                id: Some("ExpireNoncurrentVersions".into()),
+                noncurrent_version_expiration: Some(bucket::NoncurrentVersionExpiration::new(
+                    i64::from(days),
+                )),
+                abort_incomplete_multipart_upload: Some(
+                    bucket::AbortIncompleteMultipartUpload::new(7),
+                ),
+                ..bucket::Rule::new(bucket::RuleStatus::Enabled)
+            }])
+        })
+}
+
+/// Denies every request made without TLS, to the bucket and its objects.
+fn tls_only(arn: Value) -> PolicyStatement {
+    PolicyStatement {
+        sid: Some("DenyWithoutTls".into()),
+        effect: crate::aws::iam::Effect::Deny,
+        principals: vec![Principal::Aws(Value::str("*"))],
+        actions: vec!["s3:*".into()],
+        resources: vec![
+            arn.clone(),
+            Value::Join(String::new(), vec![arn, Value::str("/*")]),
+        ],
+        conditions: vec![crate::aws::iam::Condition {
+            operator: "Bool".into(),
+            key: Value::str("aws:SecureTransport"),
+            values: vec![Value::str("false")],
+        }],
     }
 }

@@ -177,6 +177,52 @@ impl ContainerProps {
                 "e.g. \"nginx:1.27.2\" or \"repo/app@sha256:…\"",
             )
         })?;
+        let uid = self.uid(path)?;
+        let ports = self.container_ports(path)?;
+        let liveness = match (&self.liveness, self.ports.first()) {
+            (Some(p), _) => p.clone(),
+            (None, Some(first)) => ProbeProps::Tcp { port: first.port },
+            (None, None) => {
+                return Err(err(
+                    format!(
+                        "container {} has no port, so it needs an explicit liveness probe",
+                        self.name
+                    ),
+                    "set liveness (e.g. ProbeProps::Exec)",
+                ))
+            }
+        };
+        let readiness = self.readiness.clone().unwrap_or_else(|| liveness.clone());
+        let mounts = self.volume_mounts();
+        Ok(Container {
+            name: self.name.clone(),
+            image: Some(self.image.clone()),
+            image_pull_policy: Some("IfNotPresent".into()),
+            command: self.command.clone(),
+            args: self.args.clone(),
+            ports: (!ports.is_empty()).then_some(ports),
+            env: (!self.env.is_empty()).then(|| {
+                self.env
+                    .iter()
+                    .map(|(k, v)| EnvVar {
+                        name: k.clone(),
+                        value: Some(v.clone()),
+                        ..Default::default()
+                    })
+                    .collect()
+            }),
+            resources: Some(self.resource_requirements()),
+            liveness_probe: Some(probe(path, &liveness)?),
+            readiness_probe: Some(probe(path, &readiness)?),
+            security_context: Some(restricted_context(uid)),
+            volume_mounts: Some(mounts),
+            ..Default::default()
+        })
+    }
+
+    /// The UID the container runs as: never the proxy's, root only when allowed.
+    fn uid(&self, path: &str) -> Result<i64, Error> {
+        let err = |m: String, hint: &str| Error::construct(path, m, hint);
         let uid = self.run_as_user.unwrap_or(DEFAULT_UID);
         if uid == ISTIO_PROXY_UID {
             return Err(err(
@@ -193,6 +239,12 @@ impl ContainerProps {
                 "use a non-root UID, or set allow_root for a host agent",
             ));
         }
+        Ok(uid)
+    }
+
+    /// Named TCP ports, each name used once.
+    fn container_ports(&self, path: &str) -> Result<Vec<K8sContainerPort>, Error> {
+        let err = |m: String, hint: &str| Error::construct(path, m, hint);
         let mut ports = Vec::new();
         let mut seen = std::collections::BTreeSet::new();
         for p in &self.ports {
@@ -221,22 +273,12 @@ impl ContainerProps {
                 ..Default::default()
             });
         }
-        let liveness = match (&self.liveness, self.ports.first()) {
-            (Some(p), _) => p.clone(),
-            (None, Some(first)) => ProbeProps::Tcp { port: first.port },
-            (None, None) => {
-                return Err(err(
-                    format!(
-                        "container {} has no port, so it needs an explicit liveness probe",
-                        self.name
-                    ),
-                    "set liveness (e.g. ProbeProps::Exec)",
-                ))
-            }
-        };
-        let readiness = self.readiness.clone().unwrap_or_else(|| liveness.clone());
-        let r = self.resources.clone().unwrap_or_default();
-        let q = |s: &str| Quantity(s.to_string());
+        Ok(ports)
+    }
+
+    /// The mounts asked for; a read-only root filesystem still needs a
+    /// writable /tmp.
+    fn volume_mounts(&self) -> Vec<VolumeMount> {
         let mut mounts: Vec<VolumeMount> = self
             .mounts
             .iter()
@@ -247,7 +289,6 @@ impl ContainerProps {
                 ..Default::default()
             })
             .collect();
-        // A read-only root filesystem still needs a writable /tmp.
         if !self.mounts.iter().any(|(_, p, _)| p == "/tmp") {
             mounts.push(VolumeMount {
                 name: "tmp".into(),
@@ -255,55 +296,43 @@ impl ContainerProps {
                 ..Default::default()
             });
         }
-        Ok(Container {
-            name: self.name.clone(),
-            image: Some(self.image.clone()),
-            image_pull_policy: Some("IfNotPresent".into()),
-            command: self.command.clone(),
-            args: self.args.clone(),
-            ports: (!ports.is_empty()).then_some(ports),
-            env: (!self.env.is_empty()).then(|| {
-                self.env
-                    .iter()
-                    .map(|(k, v)| EnvVar {
-                        name: k.clone(),
-                        value: Some(v.clone()),
-                        ..Default::default()
-                    })
-                    .collect()
-            }),
-            resources: Some(ResourceRequirements {
-                requests: Some(BTreeMap::from([
-                    ("cpu".into(), q(&r.cpu_request)),
-                    ("memory".into(), q(&r.memory_request)),
-                ])),
-                limits: Some(BTreeMap::from([
-                    ("cpu".into(), q(&r.cpu_limit)),
-                    ("memory".into(), q(&r.memory_limit)),
-                ])),
-                ..Default::default()
-            }),
-            liveness_probe: Some(probe(path, &liveness)?),
-            readiness_probe: Some(probe(path, &readiness)?),
-            security_context: Some(SecurityContext {
-                run_as_non_root: Some(uid != 0),
-                run_as_user: Some(uid),
-                read_only_root_filesystem: Some(true),
-                allow_privilege_escalation: Some(false),
-                privileged: Some(false),
-                capabilities: Some(Capabilities {
-                    drop: Some(vec!["ALL".into()]),
-                    ..Default::default()
-                }),
-                seccomp_profile: Some(SeccompProfile {
-                    type_: "RuntimeDefault".into(),
-                    ..Default::default()
-                }),
-                ..Default::default()
-            }),
-            volume_mounts: Some(mounts),
+        mounts
+    }
+
+    fn resource_requirements(&self) -> ResourceRequirements {
+        let r = self.resources.clone().unwrap_or_default();
+        let q = |s: &str| Quantity(s.to_string());
+        ResourceRequirements {
+            requests: Some(BTreeMap::from([
+                ("cpu".into(), q(&r.cpu_request)),
+                ("memory".into(), q(&r.memory_request)),
+            ])),
+            limits: Some(BTreeMap::from([
+                ("cpu".into(), q(&r.cpu_limit)),
+                ("memory".into(), q(&r.memory_limit)),
+            ])),
             ..Default::default()
-        })
+        }
+    }
+}
+
+/// The restricted Pod Security Standard's container context.
+fn restricted_context(uid: i64) -> SecurityContext {
+    SecurityContext {
+        run_as_non_root: Some(uid != 0),
+        run_as_user: Some(uid),
+        read_only_root_filesystem: Some(true),
+        allow_privilege_escalation: Some(false),
+        privileged: Some(false),
+        capabilities: Some(Capabilities {
+            drop: Some(vec!["ALL".into()]),
+            ..Default::default()
+        }),
+        seccomp_profile: Some(SeccompProfile {
+            type_: "RuntimeDefault".into(),
+            ..Default::default()
+        }),
+        ..Default::default()
     }
 }
 

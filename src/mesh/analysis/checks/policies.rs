@@ -47,22 +47,48 @@ fn mtls_mode(ix: &Index<'_>, pod: &PodInfo<'_>) -> Option<(MtlsMode, String)> {
 /// Telemetries, IST0127 for AuthorizationPolicies, MS-MESH-006 for the
 /// authentication policies), IST0167, MS-MESH-005 (mTLS vs DR TLS).
 pub fn policies(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
-    // (path, cluster, namespace, selector, kind) of every selector-bearing policy.
-    type Selected<'x> = (
-        &'x str,
-        &'x str,
-        &'x str,
-        &'x BTreeMap<String, String>,
-        &'x str,
-    );
-    fn entry<'x, T>(
-        p: &'x Item<'x, T>,
-        sel: &'x BTreeMap<String, String>,
-        kind: &'x str,
-    ) -> Selected<'x> {
-        (p.path, p.cluster, &p.ns, sel, kind)
-    }
-    let mut selected: Vec<Selected<'_>> = Vec::new();
+    let mut selected = peer_authentications(ix, out);
+    authorization_policy_namespaces(ix, out);
+    authorization_policy_principals(ix, out);
+    gateway_api_selectors(ix, out);
+    selected.extend(authorization_policy_ports(ix, out));
+    selected.extend(ix.request_authentications.iter().filter_map(|p| {
+        let s = p.obj.spec().selector.as_ref()?;
+        Some(entry(p, labels(&s.match_labels), "RequestAuthentication"))
+    }));
+    selected.extend(ix.telemetries.iter().filter_map(|p| {
+        let s = p.obj.spec().selector.as_ref()?;
+        Some(entry(p, labels(&s.match_labels), "Telemetry"))
+    }));
+    selected.extend(ix.sidecars.iter().filter_map(|p| {
+        let s = p.obj.spec().workload_selector.as_ref()?;
+        Some(entry(p, labels(&s.labels), "Sidecar"))
+    }));
+    selectors_matching_nothing(ix, selected, out);
+    // PeerAuthentication mode against DestinationRule TLS.
+    mtls_against_destination_rules(ix, out);
+}
+
+/// (path, cluster, namespace, selector, kind) of a selector-bearing policy.
+type Selected<'x> = (
+    &'x str,
+    &'x str,
+    &'x str,
+    &'x BTreeMap<String, String>,
+    &'x str,
+);
+
+fn entry<'x, T>(
+    p: &'x Item<'x, T>,
+    sel: &'x BTreeMap<String, String>,
+    kind: &'x str,
+) -> Selected<'x> {
+    (p.path, p.cluster, &p.ns, sel, kind)
+}
+
+/// IST0167 for port-level mTLS without a selector; the selectors.
+fn peer_authentications<'x>(ix: &'x Index<'x>, out: &mut Vec<Diagnostic>) -> Vec<Selected<'x>> {
+    let mut selected = Vec::new();
     for p in &ix.peer_authentications {
         if let Some(s) = &p.obj.spec().selector {
             selected.push(entry(p, labels(&s.match_labels), "PeerAuthentication"));
@@ -75,9 +101,16 @@ pub fn policies(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
             ));
         }
     }
-    authorization_policy_namespaces(ix, out);
-    authorization_policy_principals(ix, out);
-    gateway_api_selectors(ix, out);
+    selected
+}
+
+/// IST0167 for a rule port that is not a port of the selected workloads;
+/// the selectors.
+fn authorization_policy_ports<'x>(
+    ix: &'x Index<'x>,
+    out: &mut Vec<Diagnostic>,
+) -> Vec<Selected<'x>> {
+    let mut selected = Vec::new();
     for p in &ix.authorization_policies {
         if let Some(s) = &p.obj.spec().selector {
             selected.push(entry(p, labels(&s.match_labels), "AuthorizationPolicy"));
@@ -108,18 +141,15 @@ pub fn policies(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
             }
         }
     }
-    selected.extend(ix.request_authentications.iter().filter_map(|p| {
-        let s = p.obj.spec().selector.as_ref()?;
-        Some(entry(p, labels(&s.match_labels), "RequestAuthentication"))
-    }));
-    selected.extend(ix.telemetries.iter().filter_map(|p| {
-        let s = p.obj.spec().selector.as_ref()?;
-        Some(entry(p, labels(&s.match_labels), "Telemetry"))
-    }));
-    selected.extend(ix.sidecars.iter().filter_map(|p| {
-        let s = p.obj.spec().workload_selector.as_ref()?;
-        Some(entry(p, labels(&s.labels), "Sidecar"))
-    }));
+    selected
+}
+
+/// IST0101, IST0127 and MS-MESH-006: a selector that matches no workload.
+fn selectors_matching_nothing(
+    ix: &Index<'_>,
+    selected: Vec<Selected<'_>>,
+    out: &mut Vec<Diagnostic>,
+) {
     for (path, cluster, ns, sel, kind) in selected {
         // An AuthorizationPolicy in the root namespace selects workloads
         // of every namespace.
@@ -148,7 +178,11 @@ pub fn policies(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
             ));
         }
     }
-    // PeerAuthentication mode against DestinationRule TLS.
+}
+
+/// MS-MESH-005: a DestinationRule's TLS mode the destination's
+/// PeerAuthentication refuses.
+fn mtls_against_destination_rules(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
     for dr in &ix.destination_rules {
         let Some(mode) = dr
             .obj

@@ -170,90 +170,16 @@ pub fn virtual_service_gateways(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
 
 /// Destination checks: IST0101 (host, subset), IST0112, IST0140, MS-MESH-001.
 pub fn virtual_service_destinations(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
-    // Mesh-only VirtualServices with subset routing, per (cluster, host).
-    let mut subset_routed: BTreeMap<(&str, String), &str> = BTreeMap::new();
-    for vs in &ix.virtual_services {
-        if vs_gateways(vs).iter().all(Option::is_none)
-            && destinations(vs.obj).iter().any(|(_, d)| d.subset.is_some())
-        {
-            for h in vs.obj.spec().hosts.iter().flatten() {
-                subset_routed.insert((vs.cluster, fqdn(h, &vs.ns)), vs.path);
-            }
-        }
-    }
+    let subset_routed = subset_routed(ix);
     for vs in &ix.virtual_services {
         let gateway_bound = vs_gateways(vs).iter().any(Option::is_some);
         let export_to = vs.obj.spec().export_to.as_deref().unwrap_or_default();
         for (field, d) in destinations(vs.obj) {
             let host = fqdn(&d.host, &vs.ns);
-            match ix.destination(&host, &vs.ns, export_to) {
-                None => {
-                    let why = if ix.host_known(&host) {
-                        format!(
-                            "its Service or ServiceEntry is not exported to namespace {:?}",
-                            vs.ns
-                        )
-                    } else {
-                        "no Service or ServiceEntry".to_string()
-                    };
-                    out.push(error(
-                        "IST0101",
-                        vs.path,
-                        format!("{field}: referenced host {:?} not found ({why})", d.host),
-                        "define the Service or a ServiceEntry for the host, export it to this namespace, or fix the destination",
-                    ));
-                }
-                Some(entry) => match d.port.as_ref().and_then(|p| p.number) {
-                    None if entry.ports.len() > 1 => {
-                        let ports: Vec<String> = entry.ports.iter().map(i64::to_string).collect();
-                        out.push(error(
-                            "IST0112",
-                            vs.path,
-                            format!(
-                                "{field}: host {:?} exposes ports {}; the destination must say which",
-                                d.host,
-                                ports.join(", ")
-                            ),
-                            "set destination.port.number",
-                        ));
-                    }
-                    Some(port) if !entry.ports.contains(&port) => {
-                        out.push(error(
-                            "IST0101",
-                            vs.path,
-                            format!("{field}: referenced host:port {}:{port} not found (the host has no port {port})", d.host),
-                            "use one of the host's ports in destination.port.number",
-                        ));
-                    }
-                    _ => {}
-                },
-            }
+            destination_host(ix, vs, (&field, d), &host, export_to, out);
             // The subset is still checked: one finding per problem, and an
             // unknown host must not hide a missing subset.
-            if let Some(subset) = &d.subset {
-                let defined = ix
-                    .drs_by_host
-                    .get(&(vs.cluster, host.clone()))
-                    .into_iter()
-                    .flatten()
-                    .any(|&i| {
-                        ix.destination_rules[i]
-                            .obj
-                            .spec()
-                            .subsets
-                            .iter()
-                            .flatten()
-                            .any(|s| &s.name == subset)
-                    });
-                if !defined {
-                    out.push(error(
-                        "IST0101",
-                        vs.path,
-                        format!("{field}: referenced subset {subset:?} of host {:?} not found in any DestinationRule", d.host),
-                        "define the subset in the host's DestinationRule, or route to an existing subset",
-                    ));
-                }
-            }
+            destination_subset(ix, vs, (&field, d), &host, out);
             if gateway_bound && d.subset.is_none() {
                 if let Some(mesh_vs) = subset_routed.get(&(vs.cluster, host.clone())) {
                     out.push(warn(
@@ -266,38 +192,146 @@ pub fn virtual_service_destinations(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
             }
         }
         // Weights.
-        let mut groups: Vec<(String, Vec<Option<i32>>)> = Vec::new();
-        for (i, r) in vs.obj.spec().http.iter().flatten().enumerate() {
-            if let Some(route) = &r.route {
-                groups.push((
-                    format!("spec.http[{i}]"),
-                    route.iter().map(|d| d.weight).collect(),
-                ));
+        route_weights(vs, out);
+    }
+}
+
+/// Mesh-only VirtualServices with subset routing, per (cluster, host).
+fn subset_routed<'a>(ix: &Index<'a>) -> BTreeMap<(&'a str, String), &'a str> {
+    let mut subset_routed: BTreeMap<(&str, String), &str> = BTreeMap::new();
+    for vs in &ix.virtual_services {
+        if vs_gateways(vs).iter().all(Option::is_none)
+            && destinations(vs.obj).iter().any(|(_, d)| d.subset.is_some())
+        {
+            for h in vs.obj.spec().hosts.iter().flatten() {
+                subset_routed.insert((vs.cluster, fqdn(h, &vs.ns)), vs.path);
             }
         }
-        for (i, r) in vs.obj.spec().tcp.iter().flatten().enumerate() {
-            groups.push((
-                format!("spec.tcp[{i}]"),
-                r.route.iter().flatten().map(|d| d.weight).collect(),
+    }
+    subset_routed
+}
+
+/// IST0101 (host or port unknown, or not exported here) and IST0112 (a
+/// multi-port host without a port).
+fn destination_host(
+    ix: &Index<'_>,
+    vs: &Item<'_, VirtualService>,
+    (field, d): (&str, &Destination),
+    host: &str,
+    export_to: &[String],
+    out: &mut Vec<Diagnostic>,
+) {
+    match ix.destination(host, &vs.ns, export_to) {
+        None => {
+            let why = if ix.host_known(host) {
+                format!(
+                    "its Service or ServiceEntry is not exported to namespace {:?}",
+                    vs.ns
+                )
+            } else {
+                "no Service or ServiceEntry".to_string()
+            };
+            out.push(error(
+                "IST0101",
+                vs.path,
+                format!("{field}: referenced host {:?} not found ({why})", d.host),
+                "define the Service or a ServiceEntry for the host, export it to this namespace, or fix the destination",
             ));
         }
-        for (i, r) in vs.obj.spec().tls.iter().flatten().enumerate() {
-            groups.push((
-                format!("spec.tls[{i}]"),
-                r.route.iter().flatten().map(|d| d.weight).collect(),
+        Some(entry) => match d.port.as_ref().and_then(|p| p.number) {
+            None if entry.ports.len() > 1 => {
+                let ports: Vec<String> = entry.ports.iter().map(i64::to_string).collect();
+                out.push(error(
+                    "IST0112",
+                    vs.path,
+                    format!(
+                        "{field}: host {:?} exposes ports {}; the destination must say which",
+                        d.host,
+                        ports.join(", ")
+                    ),
+                    "set destination.port.number",
+                ));
+            }
+            Some(port) if !entry.ports.contains(&port) => {
+                out.push(error(
+                    "IST0101",
+                    vs.path,
+                    format!("{field}: referenced host:port {}:{port} not found (the host has no port {port})", d.host),
+                    "use one of the host's ports in destination.port.number",
+                ));
+            }
+            _ => {}
+        },
+    }
+}
+
+/// IST0101: a subset no DestinationRule of the host defines.
+fn destination_subset(
+    ix: &Index<'_>,
+    vs: &Item<'_, VirtualService>,
+    (field, d): (&str, &Destination),
+    host: &str,
+    out: &mut Vec<Diagnostic>,
+) {
+    if let Some(subset) = &d.subset {
+        let defined = ix
+            .drs_by_host
+            .get(&(vs.cluster, host.to_string()))
+            .into_iter()
+            .flatten()
+            .any(|&i| {
+                ix.destination_rules[i]
+                    .obj
+                    .spec()
+                    .subsets
+                    .iter()
+                    .flatten()
+                    .any(|s| &s.name == subset)
+            });
+        if !defined {
+            out.push(error(
+                "IST0101",
+                vs.path,
+                format!("{field}: referenced subset {subset:?} of host {:?} not found in any DestinationRule", d.host),
+                "define the subset in the host's DestinationRule, or route to an existing subset",
             ));
         }
-        for (field, ws) in groups {
-            if ws.len() > 1 {
-                let sum: i32 = ws.iter().map(|w| w.unwrap_or(0)).sum();
-                if sum != 100 {
-                    out.push(error(
-                        "MS-MESH-001",
-                        vs.path,
-                        format!("{field}: route weights sum to {sum}, not 100"),
-                        "make the weights of the rule's destinations add up to 100",
-                    ));
-                }
+    }
+}
+
+/// MS-MESH-001: weights of a rule's destinations that do not add up to 100.
+fn route_weights(vs: &Item<'_, VirtualService>, out: &mut Vec<Diagnostic>) {
+    let mut groups: Vec<(String, Vec<Option<i32>>)> = Vec::new();
+    for (i, r) in vs.obj.spec().http.iter().flatten().enumerate() {
+        if let Some(route) = &r.route {
+            groups.push((
+                format!("spec.http[{i}]"),
+                route.iter().map(|d| d.weight).collect(),
+            ));
+        }
+    }
+    for (i, r) in vs.obj.spec().tcp.iter().flatten().enumerate() {
+        groups.push((
+            format!("spec.tcp[{i}]"),
+            r.route.iter().flatten().map(|d| d.weight).collect(),
+        ));
+    }
+    for (i, r) in vs.obj.spec().tls.iter().flatten().enumerate() {
+        groups.push((
+            format!("spec.tls[{i}]"),
+            r.route.iter().flatten().map(|d| d.weight).collect(),
+        ));
+    }
+    for (field, ws) in groups {
+        if ws.len() > 1 {
+            let sum: i32 = ws.iter().map(|w| w.unwrap_or(0)).sum();
+            if sum != 100 {
+                out.push(error(
+                    "MS-MESH-001",
+                    vs.path,
+                    format!("{field}: route weights sum to {sum}, not 100"),
+                    "make the weights of the rule's destinations add up to 100",
+                ));
             }
         }
     }
