@@ -552,8 +552,42 @@ pub fn plan_with(
 ) -> Result<Plan, DiffError> {
     check_patterns(before, after, filter)?;
     let mut security = Vec::new();
+    let mut stacks = diff_stacks(before, after, filter, create_only, &mut security);
     let mut notes = Vec::new();
+    notes.extend(exports::removed_exports_in_use(
+        &before.templates,
+        &after.templates,
+        |s| filter.matches(s),
+    ));
+    notes.extend(exports::removed_outputs_read(
+        &before.templates,
+        &after.templates,
+        |s| filter.matches(s),
+    ));
+    let mut clusters = diff_clusters(before, after, filter, &mut security, &mut notes);
+    secrets::mask(&mut stacks, &mut clusters, before, after);
+    // Widening first, then by stack/cluster order of discovery (stable sort).
+    security.sort_by_key(|s| s.direction);
+    let summary = summarize(&stacks, &clusters, &security);
+    Ok(Plan {
+        schema_version: PLAN_SCHEMA_VERSION,
+        baseline: before.description.clone(),
+        summary,
+        security,
+        stacks,
+        clusters,
+        notes,
+    })
+}
 
+/// Every selected stack of either side, compared.
+fn diff_stacks(
+    before: &Snapshot,
+    after: &LoadedAssembly,
+    filter: &StackFilter,
+    create_only: CreateOnlyLookup,
+    security: &mut Vec<SecurityChange>,
+) -> Vec<StackDiff> {
     let mut stacks = Vec::new();
     let mut names: Vec<&String> = after.templates.keys().collect();
     names.extend(
@@ -571,48 +605,58 @@ pub fn plan_with(
             before.templates.get(name),
             after.templates.get(name),
             create_only,
-            &mut security,
+            security,
         );
         // Moving a stack to another account or region deploys it anew.
-        let after_env = after
-            .manifest
-            .stacks
-            .iter()
-            .find(|s| &s.name == name)
-            .map(|s| &s.environment);
-        if let (Some(old), Some(new)) = (before.environments.get(name), after_env) {
-            if diff.status != Status::Added && diff.status != Status::Removed {
-                for (field, o, n) in [
-                    ("account", &old.account, &new.account),
-                    ("region", &old.region, &new.region),
-                ] {
-                    if o != n {
-                        diff.template_changes.push(Change {
-                            path: format!("environment.{field}"),
-                            op: ChangeOp::Changed,
-                            old: Some(o.clone().map_or(Json::Null, Json::String)),
-                            new: Some(n.clone().map_or(Json::Null, Json::String)),
-                            forces_replacement: true,
-                        });
-                        diff.status = Status::Changed;
-                    }
+        environment_changes(before, after, name, &mut diff);
+        stacks.push(diff);
+    }
+    stacks
+}
+
+/// A stack that moves to another account or region is deployed anew.
+fn environment_changes(
+    before: &Snapshot,
+    after: &LoadedAssembly,
+    name: &str,
+    diff: &mut StackDiff,
+) {
+    let after_env = after
+        .manifest
+        .stacks
+        .iter()
+        .find(|s| s.name == name)
+        .map(|s| &s.environment);
+    if let (Some(old), Some(new)) = (before.environments.get(name), after_env) {
+        if diff.status != Status::Added && diff.status != Status::Removed {
+            for (field, o, n) in [
+                ("account", &old.account, &new.account),
+                ("region", &old.region, &new.region),
+            ] {
+                if o != n {
+                    diff.template_changes.push(Change {
+                        path: format!("environment.{field}"),
+                        op: ChangeOp::Changed,
+                        old: Some(o.clone().map_or(Json::Null, Json::String)),
+                        new: Some(n.clone().map_or(Json::Null, Json::String)),
+                        forces_replacement: true,
+                    });
+                    diff.status = Status::Changed;
                 }
             }
         }
-        stacks.push(diff);
     }
+}
 
-    notes.extend(exports::removed_exports_in_use(
-        &before.templates,
-        &after.templates,
-        |s| filter.matches(s),
-    ));
-    notes.extend(exports::removed_outputs_read(
-        &before.templates,
-        &after.templates,
-        |s| filter.matches(s),
-    ));
-
+/// Every selected cluster of either side, compared; a note when the
+/// baseline has no cluster view.
+fn diff_clusters(
+    before: &Snapshot,
+    after: &LoadedAssembly,
+    filter: &StackFilter,
+    security: &mut Vec<SecurityChange>,
+    notes: &mut Vec<String>,
+) -> Vec<ClusterDiff> {
     let mut clusters = Vec::new();
     match &before.clusters {
         None => {
@@ -648,24 +692,11 @@ pub fn plan_with(
                 {
                     continue;
                 }
-                clusters.push(k8s::diff_cluster(name, o, n, &mut security));
+                clusters.push(k8s::diff_cluster(name, o, n, security));
             }
         }
     }
-
-    secrets::mask(&mut stacks, &mut clusters, before, after);
-    // Widening first, then by stack/cluster order of discovery (stable sort).
-    security.sort_by_key(|s| s.direction);
-    let summary = summarize(&stacks, &clusters, &security);
-    Ok(Plan {
-        schema_version: PLAN_SCHEMA_VERSION,
-        baseline: before.description.clone(),
-        summary,
-        security,
-        stacks,
-        clusters,
-        notes,
-    })
+    clusters
 }
 
 /// Every pattern must select a stack or chart on one side or the other.

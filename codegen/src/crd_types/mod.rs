@@ -654,59 +654,64 @@ pub fn generate_project(
          //! each kind behind its own feature (`{module_name}-<kind>`).\n"
     );
     for vm in &modules {
-        let mut module_features: BTreeSet<String> =
-            vm.kinds.iter().map(|(f, _)| f.clone()).collect();
-        for f in vm.features.values() {
-            module_features.extend(f.iter().cloned());
-        }
-        let _ = writeln!(out, "{}", vm.doc);
-        let _ = writeln!(out, "{}", cfg_line(&module_features));
-        let _ = writeln!(
-            out,
-            "#[cfg_attr(docsrs, doc(cfg({})))]",
-            cfg_line(&module_features)
-                .trim_start_matches("#[cfg(")
-                .trim_end_matches(")]")
-        );
-        let _ = writeln!(out, "pub mod {} {{", vm.name);
-        out.push_str("    #![allow(rustdoc::all, clippy::all)]\n");
-        out.push_str("    #[allow(unused_imports)]\n    use std::collections::BTreeMap;\n\n");
-        out.push_str("    #[allow(unused_imports)]\n    use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;\n");
-        out.push_str("    #[allow(unused_imports)]\n    use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;\n");
-        out.push_str("    #[allow(unused_imports)]\n    use serde::{Deserialize, Serialize};\n");
-        out.push_str("    #[allow(unused_imports)]\n    use serde_json::Value;\n\n");
-        let mut body = String::new();
-        for (feature, code) in &vm.kinds {
-            let cfg = format!("#[cfg(feature = {feature:?})]");
-            // Every item of the kind's code (struct, impl, macro call,
-            // re-export) starts at column 0 after a blank line or a doc.
-            let mut at_item_start = true;
-            for line in code.lines() {
-                if at_item_start && !line.is_empty() {
-                    let _ = writeln!(body, "{cfg}");
-                    at_item_start = false;
-                }
-                let _ = writeln!(body, "{line}");
-                if line.is_empty() {
-                    at_item_start = true;
-                }
-            }
-        }
-        for (name, item) in vm.items.iter().filter(|(_, i)| !i.is_empty()) {
-            if let Some(features) = vm.features.get(name) {
-                let _ = writeln!(body, "{}", cfg_line(features));
-                body.push_str(item);
-                body.push('\n');
-            }
-        }
-        for line in body.lines() {
-            if line.is_empty() {
-                out.push('\n');
-            } else {
-                let _ = writeln!(out, "    {line}");
-            }
-        }
-        out.push_str("}\n\n");
+        render_module(&mut out, vm);
     }
     Ok((module_name, out, all_features))
+}
+
+/// One version module: its doc and cfg, the shared imports, each kind's
+/// items under its feature, and the parts under the features that use them.
+fn render_module(out: &mut String, vm: &VersionModule) {
+    let mut module_features: BTreeSet<String> = vm.kinds.iter().map(|(f, _)| f.clone()).collect();
+    for f in vm.features.values() {
+        module_features.extend(f.iter().cloned());
+    }
+    let _ = writeln!(out, "{}", vm.doc);
+    let _ = writeln!(out, "{}", cfg_line(&module_features));
+    let _ = writeln!(
+        out,
+        "#[cfg_attr(docsrs, doc(cfg({})))]",
+        cfg_line(&module_features)
+            .trim_start_matches("#[cfg(")
+            .trim_end_matches(")]")
+    );
+    let _ = writeln!(out, "pub mod {} {{", vm.name);
+    out.push_str("    #![allow(rustdoc::all, clippy::all)]\n");
+    out.push_str("    #[allow(unused_imports)]\n    use std::collections::BTreeMap;\n\n");
+    out.push_str("    #[allow(unused_imports)]\n    use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;\n");
+    out.push_str("    #[allow(unused_imports)]\n    use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;\n");
+    out.push_str("    #[allow(unused_imports)]\n    use serde::{Deserialize, Serialize};\n");
+    out.push_str("    #[allow(unused_imports)]\n    use serde_json::Value;\n\n");
+    let mut body = String::new();
+    for (feature, code) in &vm.kinds {
+        let cfg = format!("#[cfg(feature = {feature:?})]");
+        // Every item of the kind's code (struct, impl, macro call,
+        // re-export) starts at column 0 after a blank line or a doc.
+        let mut at_item_start = true;
+        for line in code.lines() {
+            if at_item_start && !line.is_empty() {
+                let _ = writeln!(body, "{cfg}");
+                at_item_start = false;
+            }
+            let _ = writeln!(body, "{line}");
+            if line.is_empty() {
+                at_item_start = true;
+            }
+        }
+    }
+    for (name, item) in vm.items.iter().filter(|(_, i)| !i.is_empty()) {
+        if let Some(features) = vm.features.get(name) {
+            let _ = writeln!(body, "{}", cfg_line(features));
+            body.push_str(item);
+            body.push('\n');
+        }
+    }
+    for line in body.lines() {
+        if line.is_empty() {
+            out.push('\n');
+        } else {
+            let _ = writeln!(out, "    {line}");
+        }
+    }
+    out.push_str("}\n\n");
 }

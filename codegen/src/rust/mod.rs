@@ -244,6 +244,20 @@ impl<'a> TypeGen<'a> {
         def: Option<&str>,
         resource: Option<(&str, &str, &str)>,
     ) -> String {
+        let saved_context = std::mem::replace(&mut self.context, name.to_string());
+        let fields = self.struct_fields(s, def, resource);
+        self.context = saved_context;
+        render_struct(name, s, resource, &fields)
+    }
+
+    /// The settable properties (read-only ones left out) as fields, with
+    /// unique snake-case names and their types.
+    fn struct_fields(
+        &mut self,
+        s: &'a Json,
+        def: Option<&str>,
+        resource: Option<(&str, &str, &str)>,
+    ) -> Vec<Field> {
         let required: BTreeSet<&str> = s
             .get("required")
             .and_then(Json::as_array)
@@ -265,7 +279,6 @@ impl<'a> TypeGen<'a> {
         };
         let mut fields = Vec::new();
         let mut used = BTreeSet::new();
-        let saved_context = std::mem::replace(&mut self.context, name.to_string());
         if let Some(props) = s.get("properties").and_then(Json::as_object) {
             for (pname, pschema) in props {
                 if read_only.contains(pname) {
@@ -303,79 +316,91 @@ impl<'a> TypeGen<'a> {
                 ));
             }
         }
-        self.context = saved_context;
-        let any_required = fields.iter().any(|f| f.4);
-        let mut body = String::new();
-        match resource {
-            Some((type_name, url, _)) => {
-                let _ = writeln!(
-                    body,
-                    "/// `{type_name}`: {} ([reference]({url}))",
-                    doc(
-                        s.get("description").and_then(Json::as_str),
-                        "a CloudFormation resource."
-                    )
-                );
-            }
-            None => {
-                let _ = writeln!(
-                    body,
-                    "/// {}",
-                    doc(
-                        s.get("description").and_then(Json::as_str),
-                        &format!("`{name}`.")
-                    )
-                );
-            }
-        }
-        let derives = if any_required {
-            "Debug, Clone, ::serde::Serialize"
-        } else {
-            "Debug, Clone, Default, ::serde::Serialize"
-        };
-        let _ = writeln!(body, "#[derive({derives})]\npub struct {name} {{");
-        for (pname, field, t, d, req) in &fields {
-            let shown = if *req {
-                t.clone()
-            } else {
-                format!("Option<{t}>")
-            };
-            let _ = writeln!(
-                body,
-                "    /// {d}{}\n    #[serde(rename = {pname:?})]\n    pub {field}: {shown},",
-                if *req { " Required." } else { "" }
-            );
-        }
-        body.push_str("}\n\n");
-        if any_required {
-            let args: Vec<String> = fields
-                .iter()
-                .filter(|f| f.4)
-                .map(|(_, field, t, _, _)| {
-                    if t == "Value" {
-                        format!("{field}: impl Into<Value>")
-                    } else {
-                        format!("{field}: {t}")
-                    }
-                })
-                .collect();
-            let inits: Vec<String> = fields
-                .iter()
-                .map(|(_, field, t, _, req)| match (req, t.as_str()) {
-                    (true, "Value") => format!("{field}: {field}.into()"),
-                    (true, _) => field.clone(),
-                    (false, _) => format!("{field}: None"),
-                })
-                .collect();
-            let _ = writeln!(
-                body,
-                "impl {name} {{\n    /// With the required properties; the others unset.\n    #[allow(clippy::too_many_arguments)]\n    pub fn new({}) -> Self {{\n        {name} {{ {} }}\n    }}\n}}\n",
-                args.join(", "),
-                inits.join(", ")
-            );
-        }
-        body
+        fields
     }
+}
+
+/// (JSON name, field name, type, doc, required).
+type Field = (String, String, String, String, bool);
+
+/// The struct, and `new` with its required properties when it has any.
+fn render_struct(
+    name: &str,
+    s: &Json,
+    resource: Option<(&str, &str, &str)>,
+    fields: &[Field],
+) -> String {
+    let any_required = fields.iter().any(|f| f.4);
+    let mut body = String::new();
+    match resource {
+        Some((type_name, url, _)) => {
+            let _ = writeln!(
+                body,
+                "/// `{type_name}`: {} ([reference]({url}))",
+                doc(
+                    s.get("description").and_then(Json::as_str),
+                    "a CloudFormation resource."
+                )
+            );
+        }
+        None => {
+            let _ = writeln!(
+                body,
+                "/// {}",
+                doc(
+                    s.get("description").and_then(Json::as_str),
+                    &format!("`{name}`.")
+                )
+            );
+        }
+    }
+    let derives = if any_required {
+        "Debug, Clone, ::serde::Serialize"
+    } else {
+        "Debug, Clone, Default, ::serde::Serialize"
+    };
+    let _ = writeln!(body, "#[derive({derives})]\npub struct {name} {{");
+    for (pname, field, t, d, req) in fields {
+        let shown = if *req {
+            t.clone()
+        } else {
+            format!("Option<{t}>")
+        };
+        let _ = writeln!(
+            body,
+            "    /// {d}{}\n    #[serde(rename = {pname:?})]\n    pub {field}: {shown},",
+            if *req { " Required." } else { "" }
+        );
+    }
+    body.push_str("}\n\n");
+    if any_required {
+        let args: Vec<String> = fields
+            .iter()
+            .filter(|f| f.4)
+            .map(|(_, field, t, _, _)| {
+                if t == "Value" {
+                    format!("{field}: impl Into<Value>")
+                } else {
+                    format!("{field}: {t}")
+                }
+            })
+            .collect();
+        let inits: Vec<String> = fields
+            .iter()
+            .map(|(_, field, t, _, req)| match (req, t.as_str()) {
+                (true, "Value") => format!("{field}: {field}.into()"),
+                (true, _) => field.clone(),
+                (false, _) => format!("{field}: None"),
+            })
+            .collect();
+        let _ = writeln!(
+            body,
+            "impl {name} {{\n    /// With the required properties; the others unset.\n    #[allow(clippy::too_many_arguments)]\n    pub fn new({}) -> Self {{\n        {name} {{ {} }}\n    }}\n}}\n",
+            args.join(", "),
+            inits.join(", ")
+        );
+    }
+    body
 }
 
 /// `Vec<Box<Name>>` with `Name` a nested type → `Vec<Box<sub::Name>>`.

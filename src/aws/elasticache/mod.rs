@@ -194,23 +194,7 @@ impl CacheReplicationGroup {
             ),
         };
         let mut s = scope.child(id)?;
-        let auth_token = Secret::new(
-            &mut s,
-            "AuthToken",
-            SecretProps {
-                description: Some(format!("{path}: AUTH token")),
-                encryption_key: Some(props.encryption_key.clone()),
-                generate_key: "token".into(),
-                length: 64,
-                // AUTH tokens accept printable ASCII except a few; alphanumerics are always safe.
-                exclude_punctuation: true,
-                ..Default::default()
-            },
-        )?;
-        s.at(auth_token.resource.node())?.suppress(
-            "AwsSolutions-SMG4",
-            "an ElastiCache AUTH token rotates through ModifyReplicationGroup, which Secrets Manager rotation cannot drive without a Lambda; rotate by redeploying",
-        )?;
+        let auth_token = auth_token(&mut s, &path, &props.encryption_key)?;
         let sg = SecurityGroup::new(
             &mut s,
             "SecurityGroup",
@@ -266,33 +250,7 @@ impl CacheReplicationGroup {
         let o = s.options(resource.node())?;
         o.deletion_policy = Some(crate::core::DeletionPolicy::Snapshot);
         o.update_replace_policy = Some(crate::core::DeletionPolicy::Snapshot);
-        for (oid, value, what) in [
-            (
-                "PrimaryEndpointAddress",
-                resource.primary_endpoint_address(),
-                "primary endpoint host",
-            ),
-            (
-                "PrimaryEndpointPort",
-                resource.primary_endpoint_port(),
-                "primary endpoint port",
-            ),
-            (
-                "ReaderEndpointAddress",
-                resource.reader_endpoint_address(),
-                "reader endpoint host",
-            ),
-        ] {
-            CfnOutput::new(
-                &mut s,
-                oid,
-                OutputProps {
-                    value,
-                    description: Some(format!("{path}: {what}")),
-                    export_name: None,
-                },
-            )?;
-        }
+        endpoint_outputs(&mut s, &path, &resource)?;
         Ok(CacheReplicationGroup {
             resource,
             security_group: sg,
@@ -342,4 +300,61 @@ impl ResourceRef<CfnReplicationGroup> {
     pub fn reader_endpoint_port(&self) -> Value {
         self.attr("ReaderEndPoint.Port")
     }
+}
+/// The AUTH token, generated into a secret under the group's key.
+fn auth_token(s: &mut Scope<'_>, path: &str, key: &Value) -> Result<Secret, Error> {
+    let auth_token = Secret::new(
+        s,
+        "AuthToken",
+        SecretProps {
+            description: Some(format!("{path}: AUTH token")),
+            encryption_key: Some(key.clone()),
+            generate_key: "token".into(),
+            length: 64,
+            // AUTH tokens accept printable ASCII except a few; alphanumerics are always safe.
+            exclude_punctuation: true,
+            ..Default::default()
+        },
+    )?;
+    s.at(auth_token.resource.node())?.suppress(
+        "AwsSolutions-SMG4",
+        "an ElastiCache AUTH token rotates through ModifyReplicationGroup, which Secrets Manager rotation cannot drive without a Lambda; rotate by redeploying",
+    )?;
+    Ok(auth_token)
+}
+
+/// Outputs for the endpoints clients connect to.
+fn endpoint_outputs(
+    s: &mut Scope<'_>,
+    path: &str,
+    resource: &ResourceRef<CfnReplicationGroup>,
+) -> Result<(), Error> {
+    for (oid, value, what) in [
+        (
+            "PrimaryEndpointAddress",
+            resource.primary_endpoint_address(),
+            "primary endpoint host",
+        ),
+        (
+            "PrimaryEndpointPort",
+            resource.primary_endpoint_port(),
+            "primary endpoint port",
+        ),
+        (
+            "ReaderEndpointAddress",
+            resource.reader_endpoint_address(),
+            "reader endpoint host",
+        ),
+    ] {
+        CfnOutput::new(
+            s,
+            oid,
+            OutputProps {
+                value,
+                description: Some(format!("{path}: {what}")),
+                export_name: None,
+            },
+        )?;
+    }
+    Ok(())
 }

@@ -148,15 +148,6 @@ fn gateway_api_edge(
     id: &str,
     props: &EdgeGatewayProps,
 ) -> Result<(), Error> {
-    use gateway_api::{
-        Gateway, GatewaySpec, GatewaySpecListeners,
-        GatewaySpecListenersAllowedRoutes as AllowedRoutes,
-        GatewaySpecListenersAllowedRoutesNamespaces as Namespaces,
-        GatewaySpecListenersAllowedRoutesNamespacesFrom as NamespacesFrom,
-        GatewaySpecListenersTls as Tls,
-        GatewaySpecListenersTlsCertificateRefs as TlsCertificateRefs,
-        GatewaySpecListenersTlsMode as TlsMode,
-    };
     crate::core::names::validate_dns1123_label(&props.name).map_err(|e| {
         Error::construct(
             scope.child_path(id),
@@ -164,6 +155,47 @@ fn gateway_api_edge(
             "use a name such as \"public\"",
         )
     })?;
+    let redirect = props.tls_credential.is_some() && props.https_redirect;
+    let (listeners, http_sections) = listeners(props, redirect);
+    let gw = gateway_api::Gateway {
+        metadata: edge_meta(props, props.name.clone()),
+        spec: gateway_api::GatewaySpec {
+            gateway_class_name: gateway_api::ISTIO_CLASS.into(),
+            listeners,
+            ..Default::default()
+        },
+        status: None,
+    };
+    crate::mesh::add_object(scope, id, gw)?;
+    if redirect {
+        let route = https_redirect(props, http_sections);
+        crate::mesh::add_object(scope, &format!("{id}HttpsRedirect"), route)?;
+    }
+    Ok(())
+}
+
+fn edge_meta(props: &EdgeGatewayProps, name: String) -> ObjectMeta {
+    ObjectMeta {
+        name: Some(name),
+        namespace: props.namespace.clone(),
+        ..Default::default()
+    }
+}
+
+/// The Gateway's listeners, and the names of its HTTP ones (the redirect
+/// route attaches to them).
+fn listeners(
+    props: &EdgeGatewayProps,
+    redirect: bool,
+) -> (Vec<gateway_api::GatewaySpecListeners>, Vec<String>) {
+    use gateway_api::{
+        GatewaySpecListeners, GatewaySpecListenersAllowedRoutes as AllowedRoutes,
+        GatewaySpecListenersAllowedRoutesNamespaces as Namespaces,
+        GatewaySpecListenersAllowedRoutesNamespacesFrom as NamespacesFrom,
+        GatewaySpecListenersTls as Tls,
+        GatewaySpecListenersTlsCertificateRefs as TlsCertificateRefs,
+        GatewaySpecListenersTlsMode as TlsMode,
+    };
     let from = |f| {
         Some(AllowedRoutes {
             namespaces: Some(Namespaces {
@@ -173,7 +205,6 @@ fn gateway_api_edge(
             kinds: None,
         })
     };
-    let redirect = props.tls_credential.is_some() && props.https_redirect;
     let several = props.hosts.len() > 1;
     let mut listeners = Vec::new();
     let mut http_sections = Vec::new();
@@ -219,53 +250,41 @@ fn gateway_api_edge(
             });
         }
     }
-    let meta = |name: String| ObjectMeta {
-        name: Some(name),
-        namespace: props.namespace.clone(),
-        ..Default::default()
-    };
-    let gw = Gateway {
-        metadata: meta(props.name.clone()),
-        spec: GatewaySpec {
-            gateway_class_name: gateway_api::ISTIO_CLASS.into(),
-            listeners,
+    (listeners, http_sections)
+}
+
+/// The route that answers plain HTTP with a redirect to HTTPS.
+fn https_redirect(props: &EdgeGatewayProps, http_sections: Vec<String>) -> HTTPRoute {
+    HTTPRoute {
+        metadata: edge_meta(props, format!("{}-https-redirect", props.name)),
+        spec: HTTPRouteSpec {
+            parent_refs: Some(
+                http_sections
+                    .into_iter()
+                    .map(|section| HTTPRouteSpecParentRefs {
+                        name: props.name.clone(),
+                        section_name: Some(section),
+                        ..Default::default()
+                    })
+                    .collect(),
+            ),
+            rules: Some(vec![HTTPRouteSpecRules {
+                filters: Some(vec![HTTPRouteSpecRulesFilters {
+                    request_redirect: Some(HTTPRouteSpecRulesBackendRefsFiltersRequestRedirect {
+                        scheme: Some(
+                            HTTPRouteSpecRulesBackendRefsFiltersRequestRedirectScheme::Https,
+                        ),
+                        status_code: Some(301),
+                        ..Default::default()
+                    }),
+                    ..gateway_api::http_route_filter(HTTPRouteSpecRulesFiltersType::RequestRedirect)
+                }]),
+                ..Default::default()
+            }]),
             ..Default::default()
         },
         status: None,
-    };
-    crate::mesh::add_object(scope, id, gw)?;
-    if redirect {
-        let route = HTTPRoute {
-            metadata: meta(format!("{}-https-redirect", props.name)),
-            spec: HTTPRouteSpec {
-                parent_refs: Some(
-                    http_sections
-                        .into_iter()
-                        .map(|section| HTTPRouteSpecParentRefs {
-                            name: props.name.clone(),
-                            section_name: Some(section),
-                            ..Default::default()
-                        })
-                        .collect(),
-                ),
-                rules: Some(vec![HTTPRouteSpecRules {
-                    filters: Some(vec![HTTPRouteSpecRulesFilters {
-                        request_redirect: Some(HTTPRouteSpecRulesBackendRefsFiltersRequestRedirect {
-                            scheme: Some(HTTPRouteSpecRulesBackendRefsFiltersRequestRedirectScheme::Https),
-                            status_code: Some(301),
-                            ..Default::default()
-                        }),
-                        ..gateway_api::http_route_filter(HTTPRouteSpecRulesFiltersType::RequestRedirect)
-                    }]),
-                    ..Default::default()
-                }]),
-                ..Default::default()
-            },
-            status: None,
-        };
-        crate::mesh::add_object(scope, &format!("{id}HttpsRedirect"), route)?;
     }
-    Ok(())
 }
 
 /// Props of [`MeshMtls`].

@@ -158,6 +158,81 @@ fn not_found(id: &StackId) -> ApiError {
     ApiError::NotFound(format!("Stack with id {} does not exist", id.name))
 }
 
+/// What CloudFormation would list as the resource changes between two
+/// templates (no replacement analysis: a modification never replaces).
+fn resource_changes(old: Option<&str>, template: &str) -> Vec<ResourceChange> {
+    let old = old.map(resources).unwrap_or_default();
+    let new = resources(template);
+    let mut changes = Vec::new();
+    for (k, v) in &new {
+        match old.get(k) {
+            None => changes.push(ResourceChange {
+                action: "Add".into(),
+                logical_id: k.clone(),
+                resource_type: type_of(v),
+                replacement: None,
+            }),
+            Some(o) if o != v => changes.push(ResourceChange {
+                action: "Modify".into(),
+                logical_id: k.clone(),
+                resource_type: type_of(v),
+                replacement: Some("False".into()),
+            }),
+            _ => {}
+        }
+    }
+    for (k, v) in &old {
+        if !new.contains_key(k) {
+            changes.push(ResourceChange {
+                action: "Remove".into(),
+                logical_id: k.clone(),
+                resource_type: type_of(v),
+                replacement: None,
+            });
+        }
+    }
+    changes
+}
+
+impl State {
+    /// A change set's template: its body, or the uploaded text its URL
+    /// names (refused as S3 would when nothing was uploaded there).
+    fn template_of(&self, source: &TemplateSource) -> Result<String, ApiError> {
+        let s = self;
+        let template = match source {
+            TemplateSource::Body(b) => b.clone(),
+            TemplateSource::Url(u) => {
+                let hit = s
+                    .uploads
+                    .iter()
+                    .find(|(r, b, k, _)| *u == super::bootstrap::template_url(r, b, k));
+                match hit {
+                    Some(_) => format!("{{\"FromUrl\": \"{u}\"}}"),
+                    None => {
+                        return Err(ApiError::Service {
+                            code: "ValidationError".into(),
+                            message: format!("S3 error: Access Denied for {u}"),
+                        })
+                    }
+                }
+            }
+        };
+        // Templates that came by URL are stored as uploaded text.
+        let template = if template.starts_with("{\"FromUrl\"") {
+            s.uploads
+                .iter()
+                .find(|(r, b, k, _)| template.contains(&super::bootstrap::template_url(r, b, k)))
+                .map(|_| {
+                    "{\"Resources\": {\"Big\": {\"Type\": \"AWS::SSM::Parameter\"}}}".to_string()
+                })
+                .unwrap_or_default()
+        } else {
+            template
+        };
+        Ok(template)
+    }
+}
+
 fn resources(template: &str) -> BTreeMap<String, Json> {
     let v: Json = serde_json::from_str(template).unwrap_or(Json::Null);
     v.get("Resources")
@@ -285,36 +360,7 @@ impl CfnApi for FakeCfn {
         let mut guard = self.state.borrow_mut();
         let s = &mut *guard;
         s.requests.push(req.clone());
-        let template = match &req.template {
-            TemplateSource::Body(b) => b.clone(),
-            TemplateSource::Url(u) => {
-                let hit = s
-                    .uploads
-                    .iter()
-                    .find(|(r, b, k, _)| *u == super::bootstrap::template_url(r, b, k));
-                match hit {
-                    Some(_) => format!("{{\"FromUrl\": \"{u}\"}}"),
-                    None => {
-                        return Err(ApiError::Service {
-                            code: "ValidationError".into(),
-                            message: format!("S3 error: Access Denied for {u}"),
-                        })
-                    }
-                }
-            }
-        };
-        // Templates that came by URL are stored as uploaded text.
-        let template = if template.starts_with("{\"FromUrl\"") {
-            s.uploads
-                .iter()
-                .find(|(r, b, k, _)| template.contains(&super::bootstrap::template_url(r, b, k)))
-                .map(|_| {
-                    "{\"Resources\": {\"Big\": {\"Type\": \"AWS::SSM::Parameter\"}}}".to_string()
-                })
-                .unwrap_or_default()
-        } else {
-            template
-        };
+        let template = s.template_of(&req.template)?;
         let key = (req.stack.region.clone(), req.stack.name.clone());
         let exists = s.stacks.get(&key).is_some_and(|st| !st.deleted);
         let review = s
@@ -361,36 +407,7 @@ impl CfnApi for FakeCfn {
                 req.change_set_name
             )));
         }
-        let old = st.template.as_deref().map(resources).unwrap_or_default();
-        let new = resources(&template);
-        let mut changes = Vec::new();
-        for (k, v) in &new {
-            match old.get(k) {
-                None => changes.push(ResourceChange {
-                    action: "Add".into(),
-                    logical_id: k.clone(),
-                    resource_type: type_of(v),
-                    replacement: None,
-                }),
-                Some(o) if o != v => changes.push(ResourceChange {
-                    action: "Modify".into(),
-                    logical_id: k.clone(),
-                    resource_type: type_of(v),
-                    replacement: Some("False".into()),
-                }),
-                _ => {}
-            }
-        }
-        for (k, v) in &old {
-            if !new.contains_key(k) {
-                changes.push(ResourceChange {
-                    action: "Remove".into(),
-                    logical_id: k.clone(),
-                    resource_type: type_of(v),
-                    replacement: None,
-                });
-            }
-        }
+        let changes = resource_changes(st.template.as_deref(), &template);
         let same_outputs = st.template.as_deref().map(outputs) == Some(outputs(&template));
         let (status, reason) = if changes.is_empty() && same_outputs && exists {
             if no_change == Some(NoChangeStyle::Moto) {

@@ -24,30 +24,7 @@ impl<'a, A: CfnApi, S: ObjectStore, P: Approver> Engine<'a, A, S, P> {
         st: &PlannedStack,
     ) -> Result<(StackOutcome, Option<StackInfo>), DeployError> {
         let id = &st.id;
-        let existing = loop {
-            let info = self.settle(id).await?;
-            match info {
-                Some(i) if i.status == "ROLLBACK_COMPLETE" || i.status == "ROLLBACK_FAILED" => {
-                    self.recreate(id, &i).await?;
-                }
-                Some(i) if i.status.ends_with("_FAILED") => {
-                    let hint = match i.status.as_str() {
-                        "UPDATE_ROLLBACK_FAILED" => "fix the cause, then run `aws cloudformation continue-update-rollback` (skipping resources that cannot roll back) and deploy again",
-                        "DELETE_FAILED" => "delete it again (with --retain-resources for resources that cannot be deleted), then deploy",
-                        _ => "resolve it in the CloudFormation console or CLI, then deploy again",
-                    };
-                    return Err(DeployError::Unrecoverable {
-                        stack: id.clone(),
-                        status: i.status.clone(),
-                        hint: hint.into(),
-                    });
-                }
-                // An empty shell holding only unexecuted CREATE change sets
-                // is created, not updated.
-                Some(i) if i.status == "REVIEW_IN_PROGRESS" => break None,
-                other => break other,
-            }
-        };
+        let existing = self.existing(id).await?;
         let kind = if existing.is_some() {
             ChangeSetKind::Update
         } else {
@@ -136,15 +113,61 @@ impl<'a, A: CfnApi, S: ObjectStore, P: Approver> Engine<'a, A, S, P> {
                 return Err(e);
             }
         }
+        let info = self.execute(id, &cs_id, kind, cs.changes.len()).await?;
+        self.sync_termination_protection(st, &info).await?;
+        let outcome = match kind {
+            ChangeSetKind::Create => StackOutcome::Created,
+            ChangeSetKind::Update => StackOutcome::Updated,
+        };
+        Ok((outcome, Some(info)))
+    }
+
+    /// The stack as deployed once it settles: a stack that failed to create
+    /// is deleted first, one stuck in another failed state stops the deploy.
+    async fn existing(&self, id: &StackId) -> Result<Option<StackInfo>, DeployError> {
+        Ok(loop {
+            let info = self.settle(id).await?;
+            match info {
+                Some(i) if i.status == "ROLLBACK_COMPLETE" || i.status == "ROLLBACK_FAILED" => {
+                    self.recreate(id, &i).await?;
+                }
+                Some(i) if i.status.ends_with("_FAILED") => {
+                    let hint = match i.status.as_str() {
+                        "UPDATE_ROLLBACK_FAILED" => "fix the cause, then run `aws cloudformation continue-update-rollback` (skipping resources that cannot roll back) and deploy again",
+                        "DELETE_FAILED" => "delete it again (with --retain-resources for resources that cannot be deleted), then deploy",
+                        _ => "resolve it in the CloudFormation console or CLI, then deploy again",
+                    };
+                    return Err(DeployError::Unrecoverable {
+                        stack: id.clone(),
+                        status: i.status.clone(),
+                        hint: hint.into(),
+                    });
+                }
+                // An empty shell holding only unexecuted CREATE change sets
+                // is created, not updated.
+                Some(i) if i.status == "REVIEW_IN_PROGRESS" => break None,
+                other => break other,
+            }
+        })
+    }
+
+    /// Executes a change set and follows it until the stack settles in a
+    /// complete state.
+    async fn execute(
+        &self,
+        id: &StackId,
+        cs_id: &str,
+        kind: ChangeSetKind,
+        total: usize,
+    ) -> Result<StackInfo, DeployError> {
         let marker = self.newest_event(id).await;
         self.set_phase(id, Some(Phase::Executing { kind }));
-        if let Err(e) = self.api.execute_change_set(id, &cs_id).await {
+        if let Err(e) = self.api.execute_change_set(id, cs_id).await {
             return Err(DeployError::ExecuteFailed {
                 stack: id.clone(),
                 message: e.to_string(),
             });
         }
-        let total = cs.changes.len();
         self.emit(DeployEvent::Executing {
             stack: id.clone(),
             total,
@@ -173,12 +196,7 @@ impl<'a, A: CfnApi, S: ObjectStore, P: Approver> Engine<'a, A, S, P> {
                 })
             }
         }
-        self.sync_termination_protection(st, &info).await?;
-        let outcome = match kind {
-            ChangeSetKind::Create => StackOutcome::Created,
-            ChangeSetKind::Update => StackOutcome::Updated,
-        };
-        Ok((outcome, Some(info)))
+        Ok(info)
     }
 
     /// Whether the deployed template of `st` is the one being deployed
