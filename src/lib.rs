@@ -14,6 +14,7 @@
 // Every public item is documented: the API reference is the rustdoc.
 #![warn(missing_docs)]
 
+pub mod addons;
 pub mod analyze;
 pub mod assembly;
 pub mod aws;

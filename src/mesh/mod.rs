@@ -6,9 +6,7 @@
 pub(crate) mod crd;
 
 pub mod analysis;
-pub mod fluentbit;
 pub mod gateway_api;
-pub mod ingress;
 pub mod istio;
 pub mod keda;
 pub mod namespace;

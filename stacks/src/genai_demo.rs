@@ -23,8 +23,8 @@ use meshsynth::core::{
 };
 use meshsynth::k8s::crd::types::{IntOrString, ObjectMeta};
 use meshsynth::k8s::workloads::{network_policy_from_cidrs, Hpa, HpaMetric, HpaProps};
-use meshsynth::mesh::fluentbit::{log_group_statements, FluentBit, FluentBitProps};
-use meshsynth::mesh::ingress::{AlbIngress, AlbIngressProps, AlbPath};
+use meshsynth::addons::fluentbit::{log_group_statements, FluentBit, FluentBitProps};
+use meshsynth::addons::ingress::{AlbIngress, AlbIngressProps, AlbPath};
 use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, NamespaceProps};
 use meshsynth::mesh::rollouts::{
     AnalysisTemplate, AnalysisTemplateSpec, Argument, Metric, MetricProvider, PrometheusMetric,

@@ -14,8 +14,8 @@ use meshsynth::k8s::workloads::{
 use meshsynth::k8s_openapi::api::core::v1::{HTTPGetAction, Probe};
 use meshsynth::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use meshsynth::mesh::analysis::CREDENTIAL_SOURCES_ANNOTATION;
-use meshsynth::mesh::fluentbit::{FluentBit, FluentBitProps};
-use meshsynth::mesh::ingress::{nlb_service, AlbIngress, AlbIngressProps, AlbPath};
+use meshsynth::addons::fluentbit::{FluentBit, FluentBitProps};
+use meshsynth::addons::ingress::{nlb_service, AlbIngress, AlbIngressProps, AlbPath};
 use meshsynth::mesh::istio::prelude::*;
 use meshsynth::mesh::istio::*;
 use meshsynth::mesh::keda::{AwsIdentity, KedaScaler, KedaScalerProps, Trigger};

@@ -7,7 +7,7 @@
 //! # Example
 //!
 //! ```
-//! use meshsynth::mesh::fluentbit::{FluentBit, FluentBitProps};
+//! use meshsynth::addons::fluentbit::{FluentBit, FluentBitProps};
 //! use meshsynth::mesh::service::ServiceIdentity;
 //! use meshsynth::testing::synth_app;
 //! use meshsynth::{App, Chart, ChartProps, Error, Value};

@@ -6,7 +6,7 @@
 //!
 //! ```
 //! use meshsynth::mesh::namespace::{MeshNamespace, NamespaceProps};
-//! use meshsynth::mesh::ingress::{AlbIngress, AlbIngressProps, AlbPath};
+//! use meshsynth::addons::ingress::{AlbIngress, AlbIngressProps, AlbPath};
 //! use meshsynth::testing::synth_app;
 //! use meshsynth::{App, Chart, ChartProps, Error};
 //!
