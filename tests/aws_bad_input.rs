@@ -9,7 +9,7 @@ use meshsynth::aws::network::cfn::{CfnSecurityGroup, CfnSecurityGroupIngress};
 use meshsynth::aws::network::{
     Port, SecurityGroup, SecurityGroupProps, SubnetGroup, SubnetKind, Vpc, VpcProps, WorldIngress,
 };
-use meshsynth::aws::rds::{DatabaseProps, PostgresInstance};
+use meshsynth::aws::rds::{PostgresInstanceProps, PostgresInstance};
 use meshsynth::core::{App, Chart, ChartProps, Context, Env, Error, Stack, StackProps, Value};
 use meshsynth::synth::{synth, SynthOptions};
 
@@ -161,7 +161,7 @@ fn rds_engine_and_instance_class_known_invalid() {
     let e = err_text(PostgresInstance::new(
         &mut s,
         "Db",
-        DatabaseProps {
+        PostgresInstanceProps {
             instance_class: Some("db.t2.micro".into()),
             vpc_id: "vpc-1".into(),
             subnet_ids: subnets(2),
@@ -181,7 +181,7 @@ fn rds_engine_version_that_does_not_exist() {
     let e = err_text(PostgresInstance::new(
         &mut s,
         "Db",
-        DatabaseProps {
+        PostgresInstanceProps {
             engine_version: "71.6".into(),
             vpc_id: "vpc-1".into(),
             subnet_ids: subnets(2),
@@ -570,7 +570,7 @@ fn a_rule_between_stacks_lands_in_the_later_stack_from_either_call_site() {
     use meshsynth::aws::network::{
         Port, SecurityGroup, SecurityGroupProps, SubnetKind, Vpc, VpcProps,
     };
-    use meshsynth::aws::rds::{DatabaseProps, PostgresInstance};
+    use meshsynth::aws::rds::{PostgresInstanceProps, PostgresInstance};
     use meshsynth::core::{App, Context, Env, Stack, StackProps, Value};
     use meshsynth::synth::{synth, SynthOptions};
 
@@ -604,7 +604,7 @@ fn a_rule_between_stacks_lands_in_the_later_stack_from_either_call_site() {
         let db = PostgresInstance::new(
             &mut app.scope(data.node()).unwrap(),
             "Orders",
-            DatabaseProps {
+            PostgresInstanceProps {
                 vpc_id: vpc.vpc_id(),
                 subnet_ids: vpc.subnet_ids(SubnetKind::Private),
                 port: 5433,
@@ -735,7 +735,7 @@ fn two_databases_admitting_one_peer_get_their_own_rule_ids() {
             PostgresInstance::new(
                 &mut d,
                 id,
-                DatabaseProps {
+                PostgresInstanceProps {
                     vpc_id: "vpc-1".into(),
                     subnet_ids: subnets(2),
                     port: 5433,

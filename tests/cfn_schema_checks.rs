@@ -4,7 +4,7 @@
 
 use indexmap::IndexMap;
 use meshsynth::aws::elasticache::{CacheReplicationGroup, CacheReplicationGroupProps};
-use meshsynth::aws::rds::{DatabaseProps, PostgresInstance};
+use meshsynth::aws::rds::{PostgresInstanceProps, PostgresInstance};
 use meshsynth::core::{
     App, CfnRaw, Context, Diagnostic, Env, NodeId, Stack, StackProps, TagStyle, Value,
 };
@@ -158,7 +158,7 @@ fn database_app(property_override: Option<(&str, meshsynth::serde_json::Value)>)
     let db = PostgresInstance::new(
         &mut s,
         "Db",
-        DatabaseProps {
+        PostgresInstanceProps {
             vpc_id: "vpc-1".into(),
             subnet_ids: vec!["subnet-1".into(), "subnet-2".into()],
             ..Default::default()

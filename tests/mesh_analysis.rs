@@ -11,8 +11,8 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use meshsynth::analyze::{analyze_assembly, Options as AnalyzeOptions};
 use meshsynth::core::{App, Chart, ChartProps, Context, Diagnostic, Error, Scope, Severity};
 use meshsynth::k8s::workloads::{
-    AppDeployment, AppProtocol, AppService, ContainerPort, ContainerProps, DeploymentProps,
-    PodProps, ServicePortProps, ServiceProps,
+    AppDeployment, AppProtocol, AppService, ContainerPort, ContainerProps, AppDeploymentProps,
+    PodProps, ServicePortProps, AppServiceProps,
 };
 use meshsynth::mesh::add_object;
 use meshsynth::mesh::istio::prelude::*;
@@ -56,7 +56,7 @@ fn base(c: &mut Scope<'_>, mesh: MeshMode) {
     AppService::new(
         c,
         "WebSvc",
-        ServiceProps {
+        AppServiceProps {
             name: "web".into(),
             selector: labels(&[("app", "web")]),
             ports: vec![ServicePortProps::http(80, 8080)],
@@ -70,7 +70,7 @@ fn workload(c: &mut Scope<'_>, id: &str, app: &str, version: &str) {
     AppDeployment::new(
         c,
         id,
-        DeploymentProps {
+        AppDeploymentProps {
             name: format!("{app}-{version}"),
             replicas: Some(1),
             pod: PodProps {
@@ -294,7 +294,7 @@ fn seed_complex_routing(c: &mut Scope<'_>, subsets: &[&str]) {
     AppService::new(
         c,
         "ApiSvc",
-        ServiceProps {
+        AppServiceProps {
             name: "api-service".into(),
             selector: labels(&[("app", "api-service")]),
             ports: vec![ServicePortProps::http(80, 8080)],
@@ -305,7 +305,7 @@ fn seed_complex_routing(c: &mut Scope<'_>, subsets: &[&str]) {
     AppService::new(
         c,
         "PremiumSvc",
-        ServiceProps {
+        AppServiceProps {
             name: "premium-api".into(),
             selector: labels(&[("app", "api-service")]),
             ports: vec![ServicePortProps::http(80, 8080)],
@@ -527,7 +527,7 @@ fn annotated_service(c: &mut Scope<'_>, key: &str, value: &str) {
     AppService::new(
         c,
         "Annotated",
-        ServiceProps {
+        AppServiceProps {
             name: "annotated".into(),
             selector: labels(&[("app", "web")]),
             ports: vec![ServicePortProps::http(80, 8080)],
@@ -592,7 +592,7 @@ fn ist0112_destination_port_required() {
         AppService::new(
             c,
             "Multi",
-            ServiceProps {
+            AppServiceProps {
                 name: "multi".into(),
                 selector: labels(&[("app", "web")]),
                 ports: vec![
@@ -1175,7 +1175,7 @@ fn svc(c: &mut Scope<'_>, id: &str, name: &str, ports: Vec<ServicePortProps>) {
     AppService::new(
         c,
         id,
-        ServiceProps {
+        AppServiceProps {
             name: name.into(),
             selector: labels(&[("app", "web")]),
             ports,
@@ -1295,7 +1295,7 @@ fn ist0144_application_uid_1337() {
         AppService::new(
             c,
             "RawSvc",
-            ServiceProps {
+            AppServiceProps {
                 name: "raw".into(),
                 selector: labels(&[("app", "raw")]),
                 ports: vec![ServicePortProps::http(80, 8080)],

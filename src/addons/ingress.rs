@@ -39,7 +39,7 @@ use k8s_openapi::api::networking::v1::{
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use crate::core::{Error, ObjectRef, Scope, Value};
-use crate::k8s::workloads::{check_name, check_port, AppService, ServiceProps, ServiceType};
+use crate::k8s::workloads::{check_name, check_port, AppService, AppServiceProps, ServiceType};
 use crate::mesh::add_object;
 
 pub use crate::mesh::istio::install::nlb_annotations;
@@ -174,7 +174,7 @@ impl AlbIngress {
 pub fn nlb_service(
     scope: &mut Scope<'_>,
     id: &str,
-    mut props: ServiceProps,
+    mut props: AppServiceProps,
 ) -> Result<ObjectRef<Service>, Error> {
     props.service_type = ServiceType::LoadBalancer;
     props.annotations.extend(nlb_annotations());

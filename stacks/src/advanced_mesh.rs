@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 
 use meshsynth::core::{App, Chart, ChartProps, Error, Scope, Tags};
 use meshsynth::k8s::workloads::{
-    network_policy, AppDeployment, AppService, ContainerPort, ContainerProps, DeploymentProps,
-    NetworkPolicyProps, PodProps, ServicePortProps, ServiceProps,
+    network_policy, AppDeployment, AppService, ContainerPort, ContainerProps, AppDeploymentProps,
+    NetworkPolicyProps, PodProps, ServicePortProps, AppServiceProps,
 };
 use meshsynth::mesh::analysis::CREDENTIAL_SOURCES_ANNOTATION;
 use meshsynth::mesh::istio::prelude::*;
@@ -71,7 +71,7 @@ fn workload(c: &mut Scope<'_>, id: &str, name: &str, versions: &[String]) -> Res
         AppDeployment::new(
             c,
             &format!("{id}Version{}", i + 1),
-            DeploymentProps {
+            AppDeploymentProps {
                 name: format!("{name}-{v}"),
                 replicas: Some(2),
                 pod: PodProps {
@@ -94,7 +94,7 @@ fn workload(c: &mut Scope<'_>, id: &str, name: &str, versions: &[String]) -> Res
     AppService::new(
         c,
         &format!("{id}Service"),
-        ServiceProps {
+        AppServiceProps {
             name: name.into(),
             selector: labels(&[("app", name)]),
             ports: vec![ServicePortProps::http(80, 8080)],

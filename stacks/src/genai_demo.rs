@@ -15,7 +15,7 @@ use meshsynth::aws::kms::{Key, KeyProps, KeyUser};
 use meshsynth::aws::logs::{LogGroup, LogGroupProps};
 use meshsynth::aws::msk::{MskCluster, MskClusterProps, IAM_TLS_PORT};
 use meshsynth::aws::network::{Port, SecurityGroup, SecurityGroupProps, SubnetKind, Vpc, VpcProps};
-use meshsynth::aws::rds::{DatabaseProps, PostgresInstance};
+use meshsynth::aws::rds::{PostgresInstanceProps, PostgresInstance};
 use meshsynth::aws::ssm::{ParameterValue, StringParameter, StringParameterProps};
 use meshsynth::core::value::{partition_of, ArnPart};
 use meshsynth::core::{
@@ -394,7 +394,7 @@ pub fn build(app: &mut App) -> Result<(), Error> {
             let db = PostgresInstance::new(
                 &mut sv,
                 "Database",
-                DatabaseProps {
+                PostgresInstanceProps {
                     identifier: Some(format!("{APP}-{short}-db")),
                     // Seed 001 pins postgres 14.9, which RDS has retired;
                     // 14.20 is a supported 14.x minor (cfn-lint lists up to 14.17 as deprecated).

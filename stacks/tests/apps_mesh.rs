@@ -9,8 +9,8 @@ use serde_json::Value as Json;
 
 use meshsynth::core::{App, Chart, ChartProps, Context, Diagnostic, Error, Scope};
 use meshsynth::k8s::workloads::{
-    AppDeployment, AppService, ContainerPort, ContainerProps, DeploymentProps, PodProps,
-    ServicePortProps, ServiceProps,
+    AppDeployment, AppService, ContainerPort, ContainerProps, AppDeploymentProps, PodProps,
+    ServicePortProps, AppServiceProps,
 };
 use meshsynth::mesh::analysis::CREDENTIAL_SOURCES_ANNOTATION;
 use meshsynth::mesh::istio::prelude::*;
@@ -653,7 +653,7 @@ fn api_workload(c: &mut Scope<'_>, id: &str, app: &str, versions: &[&str]) {
         AppDeployment::new(
             c,
             &format!("{id}{v}"),
-            DeploymentProps {
+            AppDeploymentProps {
                 name: format!("{app}-{v}"),
                 replicas: Some(1),
                 pod: PodProps {
@@ -680,7 +680,7 @@ fn api_workload(c: &mut Scope<'_>, id: &str, app: &str, versions: &[&str]) {
     AppService::new(
         c,
         &format!("{id}Svc"),
-        ServiceProps {
+        AppServiceProps {
             name: app.into(),
             selector: BTreeMap::from([("app".to_string(), app.to_string())]),
             ports: vec![ServicePortProps::http(80, 8080)],

@@ -11,8 +11,8 @@
 //!
 //! use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, NamespaceProps};
 //! use meshsynth::k8s::workloads::{
-//!     AppDeployment, AppService, ContainerPort, ContainerProps, DeploymentProps, PodProps,
-//!     ServicePortProps, ServiceProps,
+//!     AppDeployment, AppService, ContainerPort, ContainerProps, AppDeploymentProps, PodProps,
+//!     ServicePortProps, AppServiceProps,
 //! };
 //! use meshsynth::testing::synth_app;
 //! use meshsynth::{App, Chart, ChartProps, Error};
@@ -25,7 +25,7 @@
 //!     let selector = BTreeMap::from([("app".to_string(), "web".to_string())]);
 //!     // Non-root, read-only root filesystem, dropped capabilities, seccomp, probes and
 //!     // requests/limits are the defaults.
-//!     AppDeployment::new(&mut c, "Web", DeploymentProps {
+//!     AppDeployment::new(&mut c, "Web", AppDeploymentProps {
 //!         name: "web".into(),
 //!         replicas: Some(2),
 //!         pod: PodProps {
@@ -40,7 +40,7 @@
 //!         },
 //!         ..Default::default()
 //!     })?;
-//!     AppService::new(&mut c, "WebService", ServiceProps {
+//!     AppService::new(&mut c, "WebService", AppServiceProps {
 //!         name: "web".into(),
 //!         selector,
 //!         ports: vec![ServicePortProps::http(80, 8080)],
@@ -63,7 +63,7 @@ mod service;
 pub use crate::core::image::{check_image_pinned, ImageRef};
 pub use autoscaling::{Hpa, HpaMetric, HpaProps, ScalingRules};
 pub use pod::{ContainerPort, ContainerProps, PodProps, ProbeProps, Resources, ISTIO_PROXY_UID};
-pub use service::{AppProtocol, ServicePortProps, ServiceProps, ServiceType};
+pub use service::{AppProtocol, ServicePortProps, AppServiceProps, ServiceType};
 
 use std::collections::BTreeMap;
 
@@ -115,7 +115,7 @@ fn meta(name: &str, labels: &BTreeMap<String, String>) -> ObjectMeta {
 
 /// Props of an `AppDeployment`.
 #[derive(Debug, Clone, Default)]
-pub struct DeploymentProps {
+pub struct AppDeploymentProps {
     /// `metadata.name`; a DNS-1123 label. Required (no default).
     pub name: String,
     /// Replicas. Default: unset (Kubernetes' 1; leave unset when an autoscaler owns the count).
@@ -134,7 +134,7 @@ impl AppDeployment {
     pub fn new(
         scope: &mut Scope<'_>,
         id: &str,
-        props: DeploymentProps,
+        props: AppDeploymentProps,
     ) -> Result<ObjectRef<Deployment>, Error> {
         check_name(scope, id, "deployment name", &props.name)?;
         let path = scope.child_path(id);
@@ -175,7 +175,7 @@ impl AppService {
     pub fn new(
         scope: &mut Scope<'_>,
         id: &str,
-        props: ServiceProps,
+        props: AppServiceProps,
     ) -> Result<ObjectRef<Service>, Error> {
         check_name(scope, id, "service name", &props.name)?;
         let path = scope.child_path(id);

@@ -109,7 +109,7 @@ impl ServicePortProps {
 
 /// Props of an `AppService`.
 #[derive(Debug, Clone, Default)]
-pub struct ServiceProps {
+pub struct AppServiceProps {
     /// `metadata.name`; a DNS-1123 label starting with a letter. Required (no default).
     pub name: String,
     /// Pods the Service selects. Required: at least one label.
@@ -124,7 +124,7 @@ pub struct ServiceProps {
     pub annotations: BTreeMap<String, String>,
 }
 
-impl ServiceProps {
+impl AppServiceProps {
     /// The Service object.
     pub fn build(&self, path: &str) -> Result<Service, Error> {
         if !self.name.starts_with(|c: char| c.is_ascii_lowercase()) {
@@ -201,7 +201,7 @@ mod tests {
 
     #[test]
     fn duplicate_port_names_are_refused() {
-        let props = ServiceProps {
+        let props = AppServiceProps {
             name: "web".into(),
             ports: vec![
                 ServicePortProps::http(80, 8080),

@@ -8,8 +8,8 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use crate::core::{Error, Scope};
 use crate::k8s::workloads::{
-    AppDeployment, AppService, ContainerPort, ContainerProps, DeploymentProps, PodProps,
-    ProbeProps, ServicePortProps, ServiceProps,
+    AppDeployment, AppService, ContainerPort, ContainerProps, AppDeploymentProps, PodProps,
+    ProbeProps, ServicePortProps, AppServiceProps,
 };
 use crate::mesh::gateway_api::USE_WAYPOINT_LABEL;
 use crate::mesh::rollouts::{
@@ -65,13 +65,13 @@ impl<'p> Workload<'p> {
     }
 
     /// A Service named `svc_name` in front of the service's pods.
-    fn service(&self, svc_name: String) -> ServiceProps {
+    fn service(&self, svc_name: String) -> AppServiceProps {
         let props = self.props;
         let mut labels = self.app_labels.clone();
         if let Some(w) = &props.waypoint {
             labels.insert(USE_WAYPOINT_LABEL.into(), w.clone());
         }
-        ServiceProps {
+        AppServiceProps {
             name: svc_name,
             selector: self.app_labels.clone(),
             ports: vec![ServicePortProps {
@@ -122,7 +122,7 @@ impl<'p> Workload<'p> {
         AppDeployment::new(
             s,
             "Deployment",
-            DeploymentProps {
+            AppDeploymentProps {
                 name: name.clone(),
                 replicas: self.fixed,
                 pod: self.pod.clone(),
@@ -138,7 +138,7 @@ impl<'p> Workload<'p> {
             AppDeployment::new(
                 s,
                 &format!("Deployment-{}", v.name),
-                DeploymentProps {
+                AppDeploymentProps {
                     name: format!("{name}-{}", v.name),
                     replicas: Some(v.replicas),
                     pod: p,
@@ -152,7 +152,7 @@ impl<'p> Workload<'p> {
             AppService::new(
                 s,
                 &format!("Service-{version}"),
-                ServiceProps {
+                AppServiceProps {
                     selector: http_route::version_selector(name, version),
                     ..self.service(svc.clone())
                 },

@@ -23,7 +23,9 @@ use meshsynth::aws::network::{
     Endpoint, Port, SecurityGroup, SecurityGroupProps, SubnetGroup, SubnetKind, Vpc, VpcProps,
     WorldIngress,
 };
-use meshsynth::aws::rds::{AuroraPostgresCluster, DatabaseProps, PostgresInstance};
+use meshsynth::aws::rds::{
+    AuroraPostgresCluster, AuroraPostgresClusterProps, PostgresInstance, PostgresInstanceProps,
+};
 use meshsynth::aws::route53::{HealthCheck, HealthCheckProps};
 use meshsynth::aws::secrets::{Secret, SecretProps};
 use meshsynth::aws::ssm::{ParameterValue, StringParameter, StringParameterProps};
@@ -149,7 +151,7 @@ pub fn build(app: &mut App) -> Result<(), Error> {
         let db = PostgresInstance::new(
             &mut s,
             "OrderDb",
-            DatabaseProps {
+            PostgresInstanceProps {
                 identifier: Some("aws-all-order-db".into()),
                 database_name: Some("orderdb".into()),
                 master_username: "orderuser".into(),
@@ -170,7 +172,7 @@ pub fn build(app: &mut App) -> Result<(), Error> {
         let aurora = AuroraPostgresCluster::new(
             &mut s,
             "Aurora",
-            DatabaseProps {
+            AuroraPostgresClusterProps {
                 vpc_id: vpc.vpc_id(),
                 subnet_ids: isolated.clone(),
                 database_name: Some("catalog".into()),

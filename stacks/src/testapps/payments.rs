@@ -21,7 +21,7 @@ use meshsynth::aws::kms::{Key, KeyProps, KeyUser};
 use meshsynth::aws::network::{
     Port, SecurityGroup, SecurityGroupProps, SubnetGroup, SubnetKind, Vpc, VpcProps,
 };
-use meshsynth::aws::rds::{AuroraPostgresCluster, DatabaseProps};
+use meshsynth::aws::rds::{AuroraPostgresCluster, AuroraPostgresClusterProps};
 use meshsynth::aws::secrets::{Secret, SecretProps};
 use meshsynth::core::{App, Chart, ChartProps, Env, Error, K8sPatch, StackRef};
 use meshsynth::mesh::gateway_api::{Waypoint, WaypointProps};
@@ -105,7 +105,7 @@ pub fn build(app: &mut App) -> Result<(), Error> {
         let db = AuroraPostgresCluster::new(
             &mut s,
             "LedgerDb",
-            DatabaseProps {
+            AuroraPostgresClusterProps {
                 vpc_id: vpc.vpc_id(),
                 subnet_ids: vpc.subnet_ids(SubnetKind::Isolated),
                 database_name: Some("ledger".into()),

@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 use meshsynth::core::{App, Chart, ChartProps, Error, Scope, Value};
 use meshsynth::k8s::crd::types::ObjectMeta;
 use meshsynth::k8s::workloads::{
-    self, AppDeployment, AppProtocol, AppService, ContainerPort, ContainerProps, DeploymentProps,
+    self, AppDeployment, AppProtocol, AppService, ContainerPort, ContainerProps, AppDeploymentProps,
     Hpa, HpaMetric, HpaProps, NetworkPolicyProps, PodProps, ProbeProps, ScalingRules,
-    ServicePortProps, ServiceProps,
+    ServicePortProps, AppServiceProps,
 };
 use meshsynth::k8s_openapi::api::core::v1::{HTTPGetAction, Probe};
 use meshsynth::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -508,7 +508,7 @@ fn alb_ingress(c: &mut Scope<'_>) -> Result<(), Error> {
     nlb_service(
         c,
         "PublicApi",
-        ServiceProps {
+        AppServiceProps {
             name: "api-public".into(),
             selector: api_labels(),
             ports: vec![ServicePortProps::http(80, 8080)],

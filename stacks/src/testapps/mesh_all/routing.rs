@@ -9,7 +9,7 @@ pub(super) fn versioned_api(c: &mut Scope<'_>) -> Result<(), Error> {
         AppDeployment::new(
             c,
             &format!("Api{v}"),
-            DeploymentProps {
+            AppDeploymentProps {
                 name: format!("api-service-{v}"),
                 replicas: Some(2),
                 pod: PodProps {
@@ -37,7 +37,7 @@ pub(super) fn versioned_api(c: &mut Scope<'_>) -> Result<(), Error> {
     AppService::new(
         c,
         "ApiService",
-        ServiceProps {
+        AppServiceProps {
             name: "api-service".into(),
             selector: api_labels(),
             ports: vec![ServicePortProps::http(80, 8080)],
