@@ -34,7 +34,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value as Json;
 
-use crate::core::{App, Context, Diagnostic, Error};
+use crate::core::{App, Context, Diagnostic, Error, ObjectEntry};
 use crate::synth::{synth, SynthOptions, Synthesis};
 
 /// Synthesizes `build` in memory with `context` (as `-c key=value` would),
@@ -115,6 +115,7 @@ impl Synthesized {
                         serde::Deserialize::deserialize(doc).map_err(|e| Error::Io {
                             path: path.clone(),
                             message: format!("emitted YAML does not parse: {e}"),
+                            source: None,
                         })?;
                     if !json.is_null() {
                         objects.push(Object {
@@ -168,16 +169,16 @@ impl Synthesized {
     /// that path.
     pub fn resource_at(&self, path: &str) -> &Json {
         let addresses = self.synthesis.app.resource_addresses();
-        let Some((_, stack, id)) = addresses.iter().find(|(p, _, _)| *p == path) else {
+        let Some(address) = addresses.iter().find(|a| a.path == path) else {
             let near: Vec<&str> = addresses
                 .iter()
-                .map(|(p, _, _)| *p)
+                .map(|a| a.path)
                 .filter(|p| p.starts_with(path.split('/').next().unwrap_or("")))
                 .take(20)
                 .collect();
             panic!("no resource at {path:?}; resources in that stack include {near:?}");
         };
-        let t = self.template(stack);
+        let (t, id) = (self.template(address.stack), &address.logical_id);
         t.json
             .get("Resources")
             .and_then(|r| r.get(id))
@@ -190,8 +191,8 @@ impl Synthesized {
             .app
             .resource_addresses()
             .into_iter()
-            .find(|(p, _, _)| *p == path)
-            .map(|(_, _, id)| id)
+            .find(|a| a.path == path)
+            .map(|a| a.logical_id)
     }
 
     /// Every Kubernetes object of every cluster, in file order.
@@ -241,7 +242,12 @@ impl Synthesized {
     /// has that path.
     pub fn object_at(&self, path: &str) -> &Object {
         let all = self.synthesis.app.all_objects();
-        let Some((_, cluster, obj)) = all.iter().find(|(p, _, _)| *p == path) else {
+        let Some(&ObjectEntry {
+            cluster,
+            object: obj,
+            ..
+        }) = all.iter().find(|e| e.path == path)
+        else {
             panic!("no Kubernetes object at {path:?}");
         };
         let name = obj.metadata().name.as_deref().unwrap_or("");
@@ -249,7 +255,7 @@ impl Synthesized {
         self.objects
             .iter()
             .find(|o| {
-                o.cluster == *cluster
+                o.cluster == cluster
                     && o.kind() == obj.kind()
                     && o.name() == name
                     && o.namespace() == ns
@@ -473,11 +479,13 @@ fn parse(file: &str, text: &str) -> Result<Json, Error> {
         serde_json::from_str(text).map_err(|e| Error::Io {
             path: file.into(),
             message: format!("emitted template does not parse: {e}"),
+            source: None,
         })
     } else {
         serde_yaml::from_str(text).map_err(|e| Error::Io {
             path: file.into(),
             message: format!("emitted template does not parse: {e}"),
+            source: None,
         })
     }
 }

@@ -9,7 +9,7 @@ use meshsynth::aws::network::cfn::{CfnSecurityGroup, CfnSecurityGroupIngress};
 use meshsynth::aws::network::{
     Port, SecurityGroup, SecurityGroupProps, SubnetGroup, SubnetKind, Vpc, VpcProps, WorldIngress,
 };
-use meshsynth::aws::rds::{PostgresInstanceProps, PostgresInstance};
+use meshsynth::aws::rds::{PostgresInstance, PostgresInstanceProps};
 use meshsynth::core::{App, Chart, ChartProps, Context, Env, Error, Stack, StackProps, Value};
 use meshsynth::synth::{synth, SynthOptions};
 
@@ -570,7 +570,7 @@ fn a_rule_between_stacks_lands_in_the_later_stack_from_either_call_site() {
     use meshsynth::aws::network::{
         Port, SecurityGroup, SecurityGroupProps, SubnetKind, Vpc, VpcProps,
     };
-    use meshsynth::aws::rds::{PostgresInstanceProps, PostgresInstance};
+    use meshsynth::aws::rds::{PostgresInstance, PostgresInstanceProps};
     use meshsynth::core::{App, Context, Env, Stack, StackProps, Value};
     use meshsynth::synth::{synth, SynthOptions};
 

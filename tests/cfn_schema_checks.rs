@@ -4,7 +4,7 @@
 
 use indexmap::IndexMap;
 use meshsynth::aws::elasticache::{CacheReplicationGroup, CacheReplicationGroupProps};
-use meshsynth::aws::rds::{PostgresInstanceProps, PostgresInstance};
+use meshsynth::aws::rds::{PostgresInstance, PostgresInstanceProps};
 use meshsynth::core::{
     App, CfnRaw, Context, Diagnostic, Env, NodeId, Stack, StackProps, TagStyle, Value,
 };

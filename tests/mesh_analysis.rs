@@ -11,8 +11,8 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use meshsynth::analyze::{analyze_assembly, Options as AnalyzeOptions};
 use meshsynth::core::{App, Chart, ChartProps, Context, Diagnostic, Error, Scope, Severity};
 use meshsynth::k8s::workloads::{
-    AppDeployment, AppProtocol, AppService, ContainerPort, ContainerProps, AppDeploymentProps,
-    PodProps, ServicePortProps, AppServiceProps,
+    AppDeployment, AppDeploymentProps, AppProtocol, AppService, AppServiceProps, ContainerPort,
+    ContainerProps, PodProps, ServicePortProps,
 };
 use meshsynth::mesh::add_object;
 use meshsynth::mesh::istio::prelude::*;

@@ -76,6 +76,7 @@ fn io_error(p: &Path, message: &str) -> Error {
     Error::Io {
         path: inert(&p.display().to_string()).into_owned(),
         message: format!("{message}; check the PATH given to analyze"),
+        source: None,
     }
 }
 
@@ -107,6 +108,7 @@ fn read_file(
                 "the inputs together pass the {} MiB limit; analyze fewer files at a time",
                 MAX_TOTAL_INPUT_BYTES / (1024 * 1024)
             ),
+            source: None,
         });
     }
     let text = String::from_utf8(bytes).map_err(|e| Error::Io {
@@ -115,6 +117,7 @@ fn read_file(
             "not UTF-8 text (invalid byte at offset {}); analyze reads YAML and JSON files",
             e.utf8_error().valid_up_to()
         ),
+        source: None,
     })?;
     if is_helm_values(p, &text) {
         notes.push(format!(
@@ -125,6 +128,7 @@ fn read_file(
     check_nesting(&text, MAX_NESTING).map_err(|e| Error::Io {
         path: name.clone(),
         message: format!("{e}; analyze refuses it before parsing"),
+        source: None,
     })?;
     out.push(Source { name, text });
     Ok(())
@@ -149,6 +153,7 @@ fn too_large(name: &str) -> Error {
             "over the {} MiB input limit; split the file (e.g. one file per namespace)",
             MAX_INPUT_BYTES / (1024 * 1024)
         ),
+        source: None,
     }
 }
 
@@ -160,6 +165,7 @@ fn read_stdin(stdin: &mut dyn Read) -> Result<Source, Error> {
         .map_err(|e| Error::Io {
             path: "<stdin>".into(),
             message: e.to_string(),
+            source: Some(e),
         })?;
     if bytes.len() as u64 > MAX_INPUT_BYTES {
         return Err(Error::Io {
@@ -168,6 +174,7 @@ fn read_stdin(stdin: &mut dyn Read) -> Result<Source, Error> {
                 "more than {} MiB; split the input (e.g. one namespace at a time)",
                 MAX_INPUT_BYTES / (1024 * 1024)
             ),
+            source: None,
         });
     }
     let text = String::from_utf8(bytes).map_err(|e| Error::Io {
@@ -176,10 +183,12 @@ fn read_stdin(stdin: &mut dyn Read) -> Result<Source, Error> {
             "not UTF-8 text (invalid byte at offset {})",
             e.utf8_error().valid_up_to()
         ),
+        source: None,
     })?;
     check_nesting(&text, MAX_NESTING).map_err(|e| Error::Io {
         path: "<stdin>".into(),
         message: format!("{e}; analyze refuses it before parsing"),
+        source: None,
     })?;
     Ok(Source {
         name: "<stdin>".into(),

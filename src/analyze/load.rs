@@ -113,6 +113,7 @@ pub(crate) fn load(
                 serde_yaml::from_str(&inst.source.text).map_err(|e| Error::Io {
                     path: inst.source.name.clone(),
                     message: format!("invalid YAML: {e}"),
+                    source: None,
                 })?;
             l.has_ingress_workload = true;
             let id = l.fresh_id("install");
@@ -171,6 +172,7 @@ fn yaml_error(
     Error::Io {
         path: format!("{file}:{line}"),
         message: format!("{what}: {msg}; fix the document or leave the file out"),
+        source: None,
     }
 }
 
@@ -383,6 +385,7 @@ impl Loader<'_> {
                 let content = serde_json::to_value(value).map_err(|e| Error::Io {
                     path: format!("{}:{line}", src.name),
                     message: format!("IstioOperator is not JSON-compatible: {e}"),
+                    source: None,
                 })?;
                 self.has_ingress_workload = true;
                 let id = self.fresh_id("operator");
@@ -620,5 +623,6 @@ fn not_an_object(src: &Source, doc: &super::input::Document<'_>, v: &Yaml) -> Er
             "document {} is {what}, not a Kubernetes object; each document must be a mapping with apiVersion and kind",
             doc.index + 1
         ),
+        source: None,
     }
 }

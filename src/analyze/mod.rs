@@ -142,6 +142,7 @@ pub fn analyze_assembly(files: &[(String, Vec<u8>)], opts: &Options) -> Result<R
         .ok_or_else(|| Error::Io {
             path: "manifest.json".into(),
             message: "the assembly has no readable manifest.json; synthesize it again".into(),
+            source: None,
         })?;
     let by_path: BTreeMap<&str, &[u8]> = files
         .iter()
@@ -151,6 +152,7 @@ pub fn analyze_assembly(files: &[(String, Vec<u8>)], opts: &Options) -> Result<R
         let bytes = by_path.get(p).ok_or_else(|| Error::Io {
             path: p.to_string(),
             message: "listed in manifest.json but missing from the assembly".into(),
+            source: None,
         })?;
         Ok(Source {
             name: p.to_string(),
@@ -229,12 +231,14 @@ pub fn analyze_assembly_dir(root: &std::path::Path, opts: &Options) -> Result<Re
     let io = |e: crate::assembly::LoadError| Error::Io {
         path: root.display().to_string(),
         message: format!("{e}; synthesize the assembly again, or analyze its files by name"),
+        source: None,
     };
     let dir = AssemblyDir::open(root, &LoadLimits::default()).map_err(io)?;
     let manifest_bytes = dir.read_file("manifest.json").map_err(io)?;
     let manifest: Manifest = serde_json::from_slice(&manifest_bytes).map_err(|e| Error::Io {
         path: format!("{}/manifest.json", root.display()),
         message: format!("not a meshsynth manifest ({e}); analyze the YAML files by name instead"),
+        source: None,
     })?;
     let mut files = vec![("manifest.json".to_string(), manifest_bytes)];
     for c in &manifest.clusters {
@@ -269,6 +273,7 @@ pub fn check_options(opts: &Options) -> Result<(), Error> {
         crate::mesh::istio::version::IstioVersion::parse(v).map_err(|message| Error::Io {
             path: "--istio-version".into(),
             message: format!("{message}; give MAJOR.MINOR, e.g. 1.28"),
+            source: None,
         })?;
     }
     Ok(())
@@ -431,6 +436,7 @@ impl Suppression {
             message: format!(
                 "{s:?} is not CODE=Kind/namespace/name (or CODE=Kind/name); e.g. IST0102=Namespace/default"
             ),
+            source: None,
         }
         };
         let (code, target) = s.split_once('=').ok_or_else(bad)?;

@@ -9,10 +9,29 @@ use std::path::{Path, PathBuf};
 
 use crate::core::Error;
 
-fn io_err(path: &Path, e: impl std::fmt::Display) -> Error {
+/// An I/O error at `path`, kept as the source.
+fn io_err(path: &Path, e: std::io::Error) -> Error {
+    io_context(path, None, e)
+}
+
+/// An I/O error at `path`, said with what was being done.
+fn io_context(path: &Path, doing: Option<&str>, e: std::io::Error) -> Error {
     Error::Io {
         path: path.display().to_string(),
-        message: e.to_string(),
+        message: match doing {
+            Some(d) => format!("{d}: {e}"),
+            None => e.to_string(),
+        },
+        source: Some(e),
+    }
+}
+
+/// A refusal at `path` with no I/O error behind it.
+fn refused(path: &Path, message: impl Into<String>) -> Error {
+    Error::Io {
+        path: path.display().to_string(),
+        message: message.into(),
+        source: None,
     }
 }
 
@@ -60,7 +79,7 @@ impl AssemblyWriter {
         let dir = resolved.as_path();
         let name = dir
             .file_name()
-            .ok_or_else(|| io_err(dir, "the output directory needs a name"))?
+            .ok_or_else(|| refused(dir, "the output directory needs a name"))?
             .to_string_lossy()
             .to_string();
         let parent = match dir.parent() {
@@ -69,13 +88,13 @@ impl AssemblyWriter {
         };
         if dir.exists() {
             if !dir.is_dir() {
-                return Err(io_err(
+                return Err(refused(
                     dir,
                     "exists and is not a directory; choose another -o",
                 ));
             }
             if let Some(why) = foreign_content(dir)? {
-                return Err(io_err(
+                return Err(refused(
                     dir,
                     format!("{why}; refusing to replace a directory that is not a meshsynth assembly (choose another -o)"),
                 ));
@@ -87,7 +106,7 @@ impl AssemblyWriter {
             .map(Path::to_path_buf)
             .collect();
         fs::create_dir_all(&parent).map_err(|e| {
-            io_err(
+            refused(
                 &parent,
                 format!("cannot create the output's parent directory: {e}"),
             )
@@ -109,13 +128,13 @@ impl AssemblyWriter {
         let tmp = parent.join(format!(".{name}.tmp-{unique}"));
         let _ = fs::remove_dir_all(&tmp);
         fs::create_dir(&tmp)
-            .map_err(|e| io_err(&tmp, format!("cannot create the output directory: {e}")))?;
+            .map_err(|e| io_context(&tmp, Some("cannot create the output directory"), e))?;
         writer.tmp = tmp.clone();
         let (queue, files) = std::sync::mpsc::sync_channel(QUEUE_FILES);
         let thread = std::thread::Builder::new()
             .name("assembly-writer".into())
             .spawn(move || write_files(&tmp, files))
-            .map_err(|e| io_err(&writer.tmp, format!("cannot start the writer thread: {e}")))?;
+            .map_err(|e| io_context(&writer.tmp, Some("cannot start the writer thread"), e))?;
         writer.queue = Some(queue);
         writer.thread = Some(thread);
         Ok(writer)
@@ -143,7 +162,7 @@ impl AssemblyWriter {
         match self.thread.take().map(std::thread::JoinHandle::join) {
             None | Some(Ok(Ok(()))) => Ok(()),
             Some(Ok(Err(e))) => Err(e),
-            Some(Err(_)) => Err(io_err(&self.tmp, "the writer thread stopped unexpectedly")),
+            Some(Err(_)) => Err(refused(&self.tmp, "the writer thread stopped unexpectedly")),
         }
     }
 }
@@ -211,7 +230,7 @@ fn write_file(
 fn through_link(dir: &Path) -> Result<PathBuf, Error> {
     match fs::symlink_metadata(dir) {
         Ok(m) if m.file_type().is_symlink() => fs::canonicalize(dir).map_err(|e| {
-            io_err(
+            refused(
                 dir,
                 format!("is a symbolic link that cannot be followed ({e}); create its target or choose another -o"),
             )
@@ -228,7 +247,7 @@ fn through_link(dir: &Path) -> Result<PathBuf, Error> {
 /// `manifest.json` too).
 fn foreign_content(dir: &Path) -> Result<Option<String>, Error> {
     let entries: Vec<String> = fs::read_dir(dir)
-        .map_err(|e| io_err(dir, format!("cannot read: {e}")))?
+        .map_err(|e| io_context(dir, Some("cannot read"), e))?
         .filter_map(|e| e.ok())
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
@@ -279,13 +298,13 @@ fn swap_into_place(tmp: &Path, dir: &Path, old: &Path) -> Result<(), Error> {
     if had_old {
         let _ = fs::remove_dir_all(old);
         fs::rename(dir, old)
-            .map_err(|e| io_err(dir, format!("cannot move the previous assembly aside: {e}")))?;
+            .map_err(|e| io_context(dir, Some("cannot move the previous assembly aside"), e))?;
     }
     if let Err(e) = fs::rename(tmp, dir) {
         if had_old {
             let _ = fs::rename(old, dir);
         }
-        return Err(io_err(
+        return Err(refused(
             dir,
             format!("cannot move the new assembly into place: {e}"),
         ));

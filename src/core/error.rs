@@ -56,13 +56,17 @@ pub enum Error {
     /// A stack selection pattern is invalid or matches nothing.
     #[error("{0}")]
     Selection(String),
-    /// Writing or reading the cloud assembly failed.
+    /// Writing or reading a file failed, or its content was refused
+    /// (the cloud assembly, YAML given to `analyze`, a scaffold).
     #[error("{path}: {message}")]
     Io {
         /// The file or directory.
         path: String,
-        /// What went wrong.
+        /// What went wrong, and what to do.
         message: String,
+        /// The I/O error behind it, when there is one.
+        #[source]
+        source: Option<std::io::Error>,
     },
 }
 
@@ -123,6 +127,21 @@ impl Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_io_error_keeps_its_cause_and_says_it_once() {
+        let e = Error::Io {
+            path: "cdk.out/manifest.json".into(),
+            message: "permission denied".into(),
+            source: Some(std::io::Error::from(std::io::ErrorKind::PermissionDenied)),
+        };
+        assert_eq!(e.to_string(), "cdk.out/manifest.json: permission denied");
+        let cause = std::error::Error::source(&e).expect("the io::Error is the source");
+        assert_eq!(
+            cause.downcast_ref::<std::io::Error>().map(|e| e.kind()),
+            Some(std::io::ErrorKind::PermissionDenied)
+        );
+    }
 
     #[test]
     fn a_failed_synthesis_displays_its_errors() {

@@ -34,5 +34,7 @@ pub use stack::{
     CfnCondition, CfnOutput, CfnParameter, Env, OutputProps, ParameterProps, Stack, StackProps,
     StackRef,
 };
-pub use tree::{App, EmittedCheck, InstallInputRef, NodeId, Scope, Validation};
+pub use tree::{
+    App, EmittedCheck, InstallInputRef, NodeId, ObjectEntry, ResourceAddress, Scope, Validation,
+};
 pub use value::{Arn, CondExpr, Pseudo, Value};

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use k8s_openapi::api::core::v1::Namespace;
 
 use crate::core::names::validate_dns1123_subdomain;
-use crate::core::{App, Diagnostic, Error, K8sObject, ObjectRef, Scope};
+use crate::core::{App, Diagnostic, Error, K8sObject, ObjectEntry, ObjectRef, Scope};
 
 /// Namespaces every cluster has without a Namespace object.
 pub(crate) const BUILTIN_NAMESPACES: &[&str] =
@@ -51,9 +51,9 @@ pub fn namespaces_exist(app: &App, out: &mut Vec<Diagnostic>) {
     let objects = app.all_objects();
     let namespaces: BTreeSet<(&str, &str)> = objects
         .iter()
-        .filter_map(|(_, cluster, obj)| {
-            obj.as_any().downcast_ref::<Namespace>()?;
-            Some((*cluster, obj.metadata().name.as_deref().unwrap_or("")))
+        .filter_map(|e| {
+            e.object.as_any().downcast_ref::<Namespace>()?;
+            Some((e.cluster, e.object.metadata().name.as_deref().unwrap_or("")))
         })
         .collect();
     let istio_clusters: BTreeSet<&str> = app
@@ -64,13 +64,18 @@ pub fn namespaces_exist(app: &App, out: &mut Vec<Diagnostic>) {
     // One finding per missing namespace, at its first object, listing
     // the objects that would fail to apply.
     let mut missing: BTreeMap<(&str, &str), Vec<(&str, String)>> = BTreeMap::new();
-    for (path, cluster, obj) in &objects {
+    for &ObjectEntry {
+        path,
+        cluster,
+        object: obj,
+    } in &objects
+    {
         if !obj.namespaced() {
             continue;
         }
         let ns = obj.metadata().namespace.as_deref().unwrap_or("default");
         if BUILTIN_NAMESPACES.contains(&ns)
-            || namespaces.contains(&(*cluster, ns))
+            || namespaces.contains(&(cluster, ns))
             || (ns == "istio-system" && istio_clusters.contains(cluster))
         {
             continue;
@@ -80,9 +85,9 @@ pub fn namespaces_exist(app: &App, out: &mut Vec<Diagnostic>) {
             obj.kind(),
             obj.metadata().name.as_deref().unwrap_or("")
         );
-        let list = missing.entry((*cluster, ns)).or_default();
-        if !list.iter().any(|(p, _)| p == path) {
-            list.push((*path, what));
+        let list = missing.entry((cluster, ns)).or_default();
+        if !list.iter().any(|(p, _)| *p == path) {
+            list.push((path, what));
         }
     }
     const SHOWN: usize = 5;

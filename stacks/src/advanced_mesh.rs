@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 
 use meshsynth::core::{App, Chart, ChartProps, Error, Scope, Tags};
 use meshsynth::k8s::workloads::{
-    network_policy, AppDeployment, AppService, ContainerPort, ContainerProps, AppDeploymentProps,
-    NetworkPolicyProps, PodProps, ServicePortProps, AppServiceProps,
+    network_policy, AppDeployment, AppDeploymentProps, AppService, AppServiceProps, ContainerPort,
+    ContainerProps, NetworkPolicyProps, PodProps, ServicePortProps,
 };
 use meshsynth::mesh::analysis::CREDENTIAL_SOURCES_ANNOTATION;
 use meshsynth::mesh::istio::prelude::*;

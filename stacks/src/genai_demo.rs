@@ -7,6 +7,8 @@
 
 use std::collections::BTreeMap;
 
+use meshsynth::addons::fluentbit::{log_group_statements, FluentBit, FluentBitProps};
+use meshsynth::addons::ingress::{AlbIngress, AlbIngressProps, AlbPath};
 use meshsynth::aws::ecr::{Repository, RepositoryProps};
 use meshsynth::aws::eks::{Capacity, EksCluster, EksClusterProps, NodeGroup, NodeGroupProps};
 use meshsynth::aws::elasticache::{CacheReplicationGroup, CacheReplicationGroupProps};
@@ -15,7 +17,7 @@ use meshsynth::aws::kms::{Key, KeyProps, KeyUser};
 use meshsynth::aws::logs::{LogGroup, LogGroupProps};
 use meshsynth::aws::msk::{MskCluster, MskClusterProps, IAM_TLS_PORT};
 use meshsynth::aws::network::{Port, SecurityGroup, SecurityGroupProps, SubnetKind, Vpc, VpcProps};
-use meshsynth::aws::rds::{PostgresInstanceProps, PostgresInstance};
+use meshsynth::aws::rds::{PostgresInstance, PostgresInstanceProps};
 use meshsynth::aws::ssm::{ParameterValue, StringParameter, StringParameterProps};
 use meshsynth::core::value::{partition_of, ArnPart};
 use meshsynth::core::{
@@ -23,8 +25,6 @@ use meshsynth::core::{
 };
 use meshsynth::k8s::crd::types::{IntOrString, ObjectMeta};
 use meshsynth::k8s::workloads::{network_policy_from_cidrs, Hpa, HpaMetric, HpaProps};
-use meshsynth::addons::fluentbit::{log_group_statements, FluentBit, FluentBitProps};
-use meshsynth::addons::ingress::{AlbIngress, AlbIngressProps, AlbPath};
 use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, NamespaceProps};
 use meshsynth::mesh::rollouts::{
     AnalysisTemplate, AnalysisTemplateSpec, Argument, Metric, MetricProvider, PrometheusMetric,

@@ -9,8 +9,8 @@ use serde_json::Value as Json;
 
 use meshsynth::core::{App, Chart, ChartProps, Context, Diagnostic, Error, Scope};
 use meshsynth::k8s::workloads::{
-    AppDeployment, AppService, ContainerPort, ContainerProps, AppDeploymentProps, PodProps,
-    ServicePortProps, AppServiceProps,
+    AppDeployment, AppDeploymentProps, AppService, AppServiceProps, ContainerPort, ContainerProps,
+    PodProps, ServicePortProps,
 };
 use meshsynth::mesh::analysis::CREDENTIAL_SOURCES_ANNOTATION;
 use meshsynth::mesh::istio::prelude::*;

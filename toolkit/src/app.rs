@@ -59,6 +59,7 @@ impl AppSource {
                 return Err(Error::Io {
                     path: CONFIG_FILE.into(),
                     message: e.to_string(),
+                    source: Some(e),
                 })
             }
         };
@@ -67,11 +68,13 @@ impl AppSource {
             message: format!(
                 "{e}; expected {{\"app\": \"<command that runs your platform binary>\"}}, e.g. {{\"app\": \"cargo run --\"}}"
             ),
+            source: None,
         })?;
         if config.app.trim().is_empty() {
             return Err(Error::Io {
                 path: CONFIG_FILE.into(),
                 message: "\"app\" is empty; name the command that runs your platform binary, e.g. \"cargo run --\"".into(),
+                source: None,
             });
         }
         Ok(AppSource::command(&config.app, CONFIG_FILE))
@@ -126,6 +129,7 @@ impl AppSource {
             .map_err(|e| Error::Io {
                 path: format!("app command `{command}` (from {origin})"),
                 message: format!("cannot start it: {e}"),
+                source: Some(e),
             })?;
         Ok(match status.code() {
             Some(c) => u8::try_from(c).unwrap_or(1),
@@ -144,6 +148,7 @@ impl AppSource {
             message: format!(
                 "exited with status {code} (its errors are above); fix the app, or check the command with `{command} synth`"
             ),
+            source: None,
         }
     }
 }

@@ -214,6 +214,7 @@ fn scratch_dir() -> Result<tempfile::TempDir, Error> {
         .map_err(|e| Error::Io {
             path: std::env::temp_dir().display().to_string(),
             message: format!("cannot create a scratch directory: {e}"),
+            source: Some(e),
         })
 }
 

@@ -84,6 +84,7 @@ pub fn run(args: &InitArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<
             let abs = std::path::absolute(dir).map_err(|e| Error::Io {
                 path: dir.display().to_string(),
                 message: e.to_string(),
+                source: Some(e),
             })?;
             abs.file_name()
                 .map(|n| {
@@ -103,11 +104,13 @@ pub fn run(args: &InitArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<
                 "{} cannot name a platform: {reason}; pass --name with another name (lowercase letters, digits and '-')",
                 meshsynth::untrusted::inert(&format!("{name:?}"))
             ),
+            source: None,
         })?;
     let dependency = match (&args.meshsynth_path, &args.meshsynth_git) {
         (Some(p), _) => Dependency::Path(p.canonicalize().map_err(|e| Error::Io {
             path: p.display().to_string(),
             message: format!("--meshsynth-path: {e}"),
+            source: Some(e),
         })?),
         (None, Some(url)) => Dependency::Git(url.clone()),
         (None, None) => built_from().map_or(Dependency::Registry, Dependency::Path),
@@ -127,6 +130,7 @@ pub fn run(args: &InitArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<
                 "already holds {}; init writes a new crate: choose an empty directory",
                 existing.join(", ")
             ),
+            source: None,
         });
     }
     write_all_or_nothing(dir, &files)?;
@@ -196,6 +200,7 @@ fn write_all_or_nothing(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), E
                 std::fs::create_dir_all(parent).map_err(|e| Error::Io {
                     path: parent.display().to_string(),
                     message: e.to_string(),
+                    source: Some(e),
                 })?;
                 made_dirs.extend(missing.into_iter().rev());
             }
@@ -204,6 +209,7 @@ fn write_all_or_nothing(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), E
             std::fs::write(&tmp, bytes).map_err(|e| Error::Io {
                 path: target.display().to_string(),
                 message: e.to_string(),
+                source: Some(e),
             })?;
             staged.push((tmp, target));
         }
@@ -211,6 +217,7 @@ fn write_all_or_nothing(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), E
             std::fs::rename(&tmp, &target).map_err(|e| Error::Io {
                 path: target.display().to_string(),
                 message: e.to_string(),
+                source: Some(e),
             })?;
             written.push(target);
         }

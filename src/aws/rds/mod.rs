@@ -645,7 +645,12 @@ fn outputs(s: &mut Scope<'_>, address: Value, port: Value) -> Result<(), Error> 
 }
 
 /// Checks the props and returns the engine's major version.
-fn validate(path: &str, engine: &str, class: &str, props: &PostgresInstanceProps) -> Result<u32, Error> {
+fn validate(
+    path: &str,
+    engine: &str,
+    class: &str,
+    props: &PostgresInstanceProps,
+) -> Result<u32, Error> {
     let err = |m: String, h: &str| Error::construct(path, m, h);
     let major: u32 = props
         .engine_version

@@ -30,6 +30,28 @@ pub struct NodeId {
     pub(crate) index: u32,
 }
 
+/// A Kubernetes object of the tree, where it is: [`App::all_objects`].
+#[derive(Clone, Copy)]
+pub struct ObjectEntry<'a> {
+    /// The construct path.
+    pub path: &'a str,
+    /// The cluster of its chart.
+    pub cluster: &'a str,
+    /// The object.
+    pub object: &'a dyn K8sObject,
+}
+
+/// Where synth puts a CloudFormation resource: [`App::resource_addresses`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourceAddress<'a> {
+    /// The construct path.
+    pub path: &'a str,
+    /// The stack's name.
+    pub stack: &'a str,
+    /// Its logical ID in the stack's template.
+    pub logical_id: String,
+}
+
 /// What a node is.
 pub(crate) enum NodeKind {
     App,
@@ -278,7 +300,7 @@ impl App {
     }
 
     /// Every Kubernetes object with its path and cluster, in tree order.
-    pub fn all_objects(&self) -> Vec<(&str, &str, &dyn K8sObject)> {
+    pub fn all_objects(&self) -> Vec<ObjectEntry<'_>> {
         self.preorder()
             .into_iter()
             .filter_map(|i| {
@@ -288,7 +310,11 @@ impl App {
                     _ => None,
                 })?;
                 match &n.kind {
-                    NodeKind::Object(obj) => Some((&*n.path, cluster, obj.as_ref())),
+                    NodeKind::Object(obj) => Some(ObjectEntry {
+                        path: &n.path,
+                        cluster,
+                        object: obj.as_ref(),
+                    }),
                     _ => None,
                 }
             })
@@ -297,7 +323,7 @@ impl App {
 
     /// Every CloudFormation resource as (construct path, stack name, logical
     /// ID), in tree order: the addresses synth gives them.
-    pub fn resource_addresses(&self) -> Vec<(&str, &str, String)> {
+    pub fn resource_addresses(&self) -> Vec<ResourceAddress<'_>> {
         self.preorder()
             .into_iter()
             .filter_map(|i| {
@@ -314,7 +340,11 @@ impl App {
                     .logical_id
                     .clone()
                     .unwrap_or_else(|| names::logical_id(&self.components_below(i, stack)));
-                Some((&*n.path, info.name.as_str(), id))
+                Some(ResourceAddress {
+                    path: &n.path,
+                    stack: info.name.as_str(),
+                    logical_id: id,
+                })
             })
             .collect()
     }

@@ -63,7 +63,7 @@ mod service;
 pub use crate::core::image::{check_image_pinned, ImageRef};
 pub use autoscaling::{Hpa, HpaMetric, HpaProps, ScalingRules};
 pub use pod::{ContainerPort, ContainerProps, PodProps, ProbeProps, Resources, ISTIO_PROXY_UID};
-pub use service::{AppProtocol, ServicePortProps, AppServiceProps, ServiceType};
+pub use service::{AppProtocol, AppServiceProps, ServicePortProps, ServiceType};
 
 use std::collections::BTreeMap;
 

@@ -8,8 +8,8 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use crate::core::{Error, Scope};
 use crate::k8s::workloads::{
-    AppDeployment, AppService, ContainerPort, ContainerProps, AppDeploymentProps, PodProps,
-    ProbeProps, ServicePortProps, AppServiceProps,
+    AppDeployment, AppDeploymentProps, AppService, AppServiceProps, ContainerPort, ContainerProps,
+    PodProps, ProbeProps, ServicePortProps,
 };
 use crate::mesh::gateway_api::USE_WAYPOINT_LABEL;
 use crate::mesh::rollouts::{

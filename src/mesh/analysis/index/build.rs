@@ -84,8 +84,8 @@ impl<'a> Index<'a> {
     /// Builds the index in one pass over the tree.
     pub fn build(app: &'a App) -> Index<'a> {
         let mut ix = Index::default();
-        for (path, cluster, obj) in app.all_objects() {
-            ix.add_object(path, cluster, obj);
+        for e in app.all_objects() {
+            ix.add_object(e.path, e.cluster, e.object);
         }
         for input in app.install_inputs() {
             let (path, cluster, content) = (input.path, input.cluster, input.content);

@@ -4,18 +4,18 @@
 
 use std::collections::BTreeMap;
 
+use meshsynth::addons::fluentbit::{FluentBit, FluentBitProps};
+use meshsynth::addons::ingress::{nlb_service, AlbIngress, AlbIngressProps, AlbPath};
 use meshsynth::core::{App, Chart, ChartProps, Error, Scope, Value};
 use meshsynth::k8s::crd::types::ObjectMeta;
 use meshsynth::k8s::workloads::{
-    self, AppDeployment, AppProtocol, AppService, ContainerPort, ContainerProps, AppDeploymentProps,
-    Hpa, HpaMetric, HpaProps, NetworkPolicyProps, PodProps, ProbeProps, ScalingRules,
-    ServicePortProps, AppServiceProps,
+    self, AppDeployment, AppDeploymentProps, AppProtocol, AppService, AppServiceProps,
+    ContainerPort, ContainerProps, Hpa, HpaMetric, HpaProps, NetworkPolicyProps, PodProps,
+    ProbeProps, ScalingRules, ServicePortProps,
 };
 use meshsynth::k8s_openapi::api::core::v1::{HTTPGetAction, Probe};
 use meshsynth::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use meshsynth::mesh::analysis::CREDENTIAL_SOURCES_ANNOTATION;
-use meshsynth::addons::fluentbit::{FluentBit, FluentBitProps};
-use meshsynth::addons::ingress::{nlb_service, AlbIngress, AlbIngressProps, AlbPath};
 use meshsynth::mesh::istio::prelude::*;
 use meshsynth::mesh::istio::*;
 use meshsynth::mesh::keda::{AwsIdentity, KedaScaler, KedaScalerProps, Trigger};
