@@ -24,6 +24,7 @@ pub mod diff;
 pub mod emit;
 pub mod k8s;
 pub mod mesh;
+pub mod rules;
 pub mod synth;
 pub mod testing;
 pub mod untrusted;

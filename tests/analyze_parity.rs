@@ -785,10 +785,10 @@ spec:
 "#,
     );
     assert_eq!(
-        found(&r, "MS-GW-002"),
-        ["MS-GW-002 wrong-namespace", "MS-GW-002 wrong-kind"]
+        found(&r, "MS-GW-2"),
+        ["MS-GW-2 wrong-namespace", "MS-GW-2 wrong-kind"]
     );
-    assert!(found(&r, "MS-GW-001").is_empty() && found(&r, "MS-GW-004").is_empty());
+    assert!(found(&r, "MS-GW-1").is_empty() && found(&r, "MS-GW-4").is_empty());
 }
 
 #[test]

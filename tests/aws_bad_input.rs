@@ -843,8 +843,8 @@ fn eks_versions_in_extended_support_or_newer_than_the_table_are_warnings() {
     assert_eq!(
         shown,
         [
-            "warning[MS-EKS-VERSION]: bad/Extended: Kubernetes 1.32 is in EKS extended support (standard support ended 2026-03-23; extended ends 2027-03-23), which costs extra per cluster hour (hint: upgrade to 1.35)",
-            "warning[MS-EKS-VERSION]: bad/Newer: Kubernetes 1.36 is newer than meshsynth's EKS version table (checked 2026-11-22) (hint: check it with `aws eks describe-cluster-versions` and pin its add-ons from `aws eks describe-addon-versions`)",
+            "warning[MS-EKS-2]: bad/Extended: Kubernetes 1.32 is in EKS extended support (standard support ended 2026-03-23; extended ends 2027-03-23), which costs extra per cluster hour (hint: upgrade to 1.35)",
+            "warning[MS-EKS-2]: bad/Newer: Kubernetes 1.36 is newer than meshsynth's EKS version table (checked 2026-11-22) (hint: check it with `aws eks describe-cluster-versions` and pin its add-ons from `aws eks describe-addon-versions`)",
         ]
     );
 }

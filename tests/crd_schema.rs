@@ -143,7 +143,7 @@ spec:
       authenticationRef: {name: prom, kind: TriggerAuth}
 ",
     );
-    // The route's Service is not in the input either (MS-GW-004): the
+    // The route's Service is not in the input either (MS-GW-4): the
     // schema errors are what this test is about.
     let schema: Vec<String> = lines(&r, Severity::Error)
         .into_iter()

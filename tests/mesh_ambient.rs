@@ -155,25 +155,25 @@ fn an_ambient_namespace_with_a_waypoint_synthesizes_cleanly() {
 fn ambient_mistakes_are_reported() {
     let l7 = codes(Variant::L7WithoutWaypoint);
     assert!(
-        l7.len() == 1 && l7[0].contains("[MS-MESH-008]") && l7[0].contains("Payments/ReadOnly"),
+        l7.len() == 1 && l7[0].contains("[MS-MESH-8]") && l7[0].contains("Payments/ReadOnly"),
         "{l7:#?}"
     );
     let sidecar = codes(Variant::Sidecar);
     assert!(
-        sidecar.len() == 1 && sidecar[0].contains("[MS-MESH-009]"),
+        sidecar.len() == 1 && sidecar[0].contains("[MS-MESH-9]"),
         "{sidecar:#?}"
     );
     let missing = codes(Variant::MissingWaypoint);
     assert!(
         missing.len() == 1
-            && missing[0].contains("[MS-MESH-010]")
+            && missing[0].contains("[MS-MESH-10]")
             && missing[0].contains("Payments/Ledger/Service"),
         "{missing:#?}"
     );
     let target = codes(Variant::WrongTarget);
     assert_eq!(
         target,
-        ["error[MS-MESH-010]: Payments/ReadOnly: spec.targetRefs[0]: Service \"ledgr\" is not in namespace payments, so the policy applies to nothing (hint: fix the name, or add the Service or Gateway (waypoint or ingress) to the namespace)"]
+        ["error[MS-MESH-10]: Payments/ReadOnly: spec.targetRefs[0]: Service \"ledgr\" is not in namespace payments, so the policy applies to nothing (hint: fix the name, or add the Service or Gateway (waypoint or ingress) to the namespace)"]
     );
 }
 

@@ -811,7 +811,7 @@ fn ms_mesh_001_weights_must_sum_to_100() {
             .add(c, "Vs")
             .unwrap();
     });
-    assert_finding(&ds, "MS-MESH-001", "C/Vs");
+    assert_finding(&ds, "MS-MESH-1", "C/Vs");
     let ds = run(|c| {
         DestinationRule::named("web", dr("web", &["v1"]))
             .add(c, "Dr")
@@ -840,7 +840,7 @@ fn ms_mesh_002_ingress_virtual_service_not_bound() {
         .add(c, "Vs")
         .unwrap();
     });
-    assert_finding(&ds, "MS-MESH-002", "C/Vs");
+    assert_finding(&ds, "MS-MESH-2", "C/Vs");
     // The east-west gateway's `*.local` AUTO_PASSTHROUGH server routes nothing.
     let ds = run(|c| {
         VirtualService::named(
@@ -882,7 +882,7 @@ fn ms_mesh_003_gateway_selector_matches_no_workload() {
         g.selector = Some(labels(&[("istio", "ingress-gateway")]));
         Gateway::named("gw", g).add(c, "Gw").unwrap();
     });
-    assert_finding(&ds, "MS-MESH-003", "C/Gw");
+    assert_finding(&ds, "MS-MESH-3", "C/Gw");
     assert_clean(&run(|c| {
         Gateway::named("gw", gateway(&["shop.example.com"], 80, None))
             .add(c, "Gw")
@@ -901,7 +901,7 @@ fn ms_mesh_004_tls_without_credential() {
             .add(c, "Gw")
             .unwrap();
     });
-    assert_finding(&ds, "MS-MESH-004", "C/Gw");
+    assert_finding(&ds, "MS-MESH-4", "C/Gw");
     let mut g = gateway(&["shop.example.com"], 443, simple_tls("declared"));
     let ds = run(|c| {
         let mut gw = Gateway::named("gw", g.clone());
@@ -1090,7 +1090,7 @@ fn ms_mesh_005_mtls_conflict() {
     };
     assert_finding(
         &run(|c| build(c, ClientTlsMode::Disable)),
-        "MS-MESH-005",
+        "MS-MESH-5",
         "C/Dr",
     );
     assert_clean(&run(|c| build(c, ClientTlsMode::IstioMutual)));
@@ -1286,6 +1286,16 @@ fn ist0144_application_uid_1337() {
         add_object(c, "Raw", d).unwrap();
     };
     assert_finding(&run(|c| raw(c, 1337)), "IST0144", "C/Raw");
+    // The typed container refuses the UID as it is built, with the same code.
+    let refused = ContainerProps {
+        name: "app".into(),
+        image: "registry.example.com/web:1.0.0".into(),
+        run_as_user: Some(1337),
+        ..Default::default()
+    }
+    .build("C/Web")
+    .unwrap_err();
+    assert_eq!(refused.code(), Some("IST0144"));
     // Without a Service the Deployment is IST0117 (and nothing else).
     let ds = run(|c| raw(c, 10001));
     assert_finding(&ds, "IST0117", "C/Raw");
@@ -1509,7 +1519,7 @@ fn mesh_service_objects_agree() {
     .unwrap();
     let mut c = app.scope(chart.node()).unwrap();
     base(&mut c, MeshMode::Sidecar);
-    // The caller's identity exists (an unknown one is MS-MESH-011).
+    // The caller's identity exists (an unknown one is MS-MESH-11).
     meshsynth::k8s::workloads::service_account(&mut c, "WebSa", "web", None, BTreeMap::new())
         .unwrap();
     let m = MeshService::new(
@@ -1852,10 +1862,10 @@ fn gateways_installed_with_helm_values_only_are_known() {
         }
     };
     assert_clean(&synth_with("ingressgateway"));
-    assert_finding(&synth_with("ingress"), "MS-MESH-003", "C/Gw");
+    assert_finding(&synth_with("ingress"), "MS-MESH-3", "C/Gw");
 }
 
-/// MS-MESH-007: a namespaced object whose namespace nothing creates would
+/// MS-MESH-7: a namespaced object whose namespace nothing creates would
 /// fail `kubectl apply`; built-in namespaces and istio-system of a cluster
 /// with an Istio installation are there already.
 #[test]
@@ -1886,7 +1896,7 @@ fn objects_in_namespaces_nothing_creates_are_errors() {
     // One finding for the namespace, listing the objects in it.
     let missing: Vec<&Diagnostic> = ds
         .iter()
-        .filter(|d| d.code.as_deref() == Some("MS-MESH-007"))
+        .filter(|d| d.code.as_deref() == Some("MS-MESH-7"))
         .collect();
     assert_eq!(missing.len(), 1, "{ds:#?}");
     let sa = missing[0];
@@ -1934,7 +1944,7 @@ fn objects_in_namespaces_nothing_creates_are_errors() {
     assert!(
         !out.diagnostics
             .iter()
-            .any(|d| d.code.as_deref() == Some("MS-MESH-007")),
+            .any(|d| d.code.as_deref() == Some("MS-MESH-7")),
         "{:#?}",
         out.diagnostics
     );

@@ -24,7 +24,7 @@ fn app(props: MeshServiceProps) -> impl Fn(&mut App) -> Result<(), Error> {
                 ..Default::default()
             },
         )?;
-        // The callers' namespace (an unknown one is MS-MESH-011).
+        // The callers' namespace (an unknown one is MS-MESH-11).
         MeshNamespace::new(
             &mut c,
             "WebNamespace",

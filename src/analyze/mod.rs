@@ -71,7 +71,7 @@ impl Default for Options {
 /// One finding, located in the input.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Finding {
-    /// `IST0101`, `MS-MESH-003`, …
+    /// `IST0101`, `MS-MESH-3`, …
     pub code: String,
     /// Its level.
     pub level: Severity,
@@ -133,7 +133,7 @@ pub fn analyze_sources(sources: &[Source], opts: &Options) -> Result<Report, Err
 
 /// Analyzes a synthesized cloud assembly (files relative to its root, as in
 /// [`crate::assembly::Assembly::all_files`]): each cluster directory is one
-/// cluster, with its install inputs, and MS-MESH-007 applies, exactly as at synth.
+/// cluster, with its install inputs, and MS-MESH-7 applies, exactly as at synth.
 pub fn analyze_assembly(files: &[(String, Vec<u8>)], opts: &Options) -> Result<Report, Error> {
     let manifest = files
         .iter()

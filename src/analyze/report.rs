@@ -96,8 +96,8 @@ pub fn render(report: &Report, format: Format, out: &mut dyn Write) -> std::io::
                 .map(|a| {
                     json!({
                         "id": a.code,
-                        "shortDescription": {"text": a.description},
-                        "defaultConfiguration": {"level": sarif_level(a.level)},
+                        "shortDescription": {"text": a.summary},
+                        "defaultConfiguration": {"level": sarif_level(a.severity)},
                         "help": {"text": format!("{}: see docs/mesh-analysis.md of meshsynth", a.code)},
                     })
                 })
@@ -179,8 +179,8 @@ pub fn list_analyzers(out: &mut dyn Write) -> std::io::Result<()> {
             out,
             "{:<12} {:<8} {}",
             a.code,
-            level_word(a.level).to_lowercase(),
-            a.description
+            level_word(a.severity).to_lowercase(),
+            a.summary
         )?;
     }
     Ok(())

@@ -15,6 +15,40 @@ pub enum Severity {
     Error,
 }
 
+/// One entry of a rule catalog: the security rules
+/// (`aws::security::RULES`), the mesh analyzers (`mesh::analysis::ANALYZERS`),
+/// the CloudFormation schema checks (`aws::cfn::check::RULES`) and the
+/// rules across resources (`aws::cfn::semantic::RULES`) are all lists of
+/// these, so a code is looked up, listed and documented the same way
+/// wherever it comes from. `meshsynth::rules()` lists them all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rule {
+    /// The stable code: `MS-<AREA>-<n>` for meshsynth's own rules,
+    /// upstream's code where the rule is upstream's (`IST0101`,
+    /// `AwsSolutions-IAM5`).
+    pub code: &'static str,
+    /// The level its findings have by default.
+    pub severity: Severity,
+    /// What a finding means, in one line.
+    pub summary: &'static str,
+}
+
+impl Rule {
+    /// A catalog entry.
+    pub const fn new(code: &'static str, severity: Severity, summary: &'static str) -> Rule {
+        Rule {
+            code,
+            severity,
+            summary,
+        }
+    }
+
+    /// A finding of this rule about the construct at `path`, at its level.
+    pub fn at(&self, path: impl Into<String>, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::new(self.severity, path, message).with_code(self.code)
+    }
+}
+
 /// One finding about one construct.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Diagnostic {

@@ -35,6 +35,10 @@ pub enum Error {
         message: String,
         /// What to do about it.
         hint: Option<String>,
+        /// The catalog code of the rule the props break, when one does
+        /// (`meshsynth::rules`), so tests and tools match the code, not
+        /// the message.
+        code: Option<&'static str>,
     },
     /// The tree was modified after synthesis started.
     #[error("{path}: the construct tree is locked; constructs cannot be added during synthesis")]
@@ -112,6 +116,35 @@ impl Error {
             path: path.into(),
             message: message.into(),
             hint: Some(hint.into()),
+            code: None,
+        }
+    }
+
+    /// The same error carrying the catalog code of the rule it enforces
+    /// (construct errors only; other errors are returned as they are).
+    pub fn with_code(self, code: &'static str) -> Self {
+        match self {
+            Error::Construct {
+                path,
+                message,
+                hint,
+                ..
+            } => Error::Construct {
+                path,
+                message,
+                hint,
+                code: Some(code),
+            },
+            other => other,
+        }
+    }
+
+    /// The catalog code of a construct error or of a single diagnostic.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Error::Construct { code, .. } => *code,
+            Error::Diagnostics(d) if d.len() == 1 => d[0].code.as_deref(),
+            _ => None,
         }
     }
 
@@ -119,6 +152,9 @@ impl Error {
     pub fn diagnostics(&self) -> Vec<Diagnostic> {
         match self {
             Error::Diagnostics(d) => d.clone(),
+            Error::Construct {
+                code: Some(code), ..
+            } => vec![Diagnostic::error("", self.to_string()).with_code(*code)],
             other => vec![Diagnostic::error("", other.to_string())],
         }
     }

@@ -21,7 +21,7 @@ pub mod value;
 pub use aspects::{Aspect, Tags};
 pub use chart::{Chart, ChartProps, ChartRef, InstallKind};
 pub use context::{Context, ContextValue};
-pub use diag::{Diagnostic, Severity};
+pub use diag::{Diagnostic, Rule, Severity};
 pub use error::Error;
 pub use image::ImageRef;
 pub use lite::{LiteError, LiteValue};

@@ -21,7 +21,7 @@ const CRDS_KEY: &str = "meshsynth.k8s.crds";
 const NAMESPACES_KEY: &str = "meshsynth.k8s.namespaces";
 
 /// Adds a Kubernetes object and enables the namespace-existence check
-/// (`MS-MESH-007`) for the app. An explicit `metadata.name` must be a
+/// (`MS-MESH-7`) for the app. An explicit `metadata.name` must be a
 /// DNS-1123 subdomain. Mesh constructs add theirs through
 /// `mesh::add_object`, which also enables the mesh analyzers.
 pub fn add_object<O: K8sObject>(
@@ -43,7 +43,7 @@ pub fn add_object<O: K8sObject>(
     scope.add_object(id, object)
 }
 
-/// MS-MESH-007: a namespaced object whose namespace nothing creates. Its
+/// MS-MESH-7: a namespaced object whose namespace nothing creates. Its
 /// cluster has no Namespace object of that name, the namespace is not one
 /// Kubernetes makes, and it is not `istio-system` of a cluster whose Istio
 /// install input creates it. `kubectl apply` of the manifests would fail.
@@ -118,7 +118,7 @@ pub fn namespaces_exist(app: &App, out: &mut Vec<Diagnostic>) {
                     names.join(", ")
                 ),
             )
-            .with_code("MS-MESH-007")
+            .with_code("MS-MESH-7")
             .with_hint(hint),
         );
     }

@@ -330,7 +330,7 @@ fn ecommerce_failure_virtual_service_not_attached_to_gateway() {
         seed_gateway(c, "ingressgateway", &["api.c4ang.com"], true);
         seed_route(c, &["api.c4ang.com"], None);
     });
-    assert_finding(&ds, "MS-MESH-002", "C/Vs");
+    assert_finding(&ds, "MS-MESH-2", "C/Vs");
 }
 
 #[test]
@@ -351,7 +351,7 @@ fn ecommerce_failure_gateway_selector_matches_no_gateway() {
     let ds = broken_ecommerce(MeshMode::Sidecar, |c| {
         seed_gateway(c, "ingress-gateway", &["api.c4ang.com"], true);
     });
-    assert_finding(&ds, "MS-MESH-003", "C/Gw");
+    assert_finding(&ds, "MS-MESH-3", "C/Gw");
 }
 
 #[test]

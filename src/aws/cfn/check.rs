@@ -40,6 +40,46 @@ pub(crate) mod codes {
     pub const DEPRECATED: &str = "MS-CFN-9";
 }
 
+/// The schema checks' catalog entries (every finding is an error).
+pub const RULES: &[crate::core::Rule] = {
+    use crate::core::{Rule, Severity::Error as E};
+    &[
+        Rule::new(
+            codes::UNKNOWN_TYPE,
+            E,
+            "resource type not in the CloudFormation registry",
+        ),
+        Rule::new(
+            codes::UNKNOWN_PROPERTY,
+            E,
+            "property the type does not have",
+        ),
+        Rule::new(codes::MISSING_REQUIRED, E, "required property missing"),
+        Rule::new(codes::WRONG_TYPE, E, "value of the wrong JSON type"),
+        Rule::new(codes::NOT_IN_ENUM, E, "value outside the property's enum"),
+        Rule::new(
+            codes::OUT_OF_BOUNDS,
+            E,
+            "pattern, length, size or range violated",
+        ),
+        Rule::new(
+            codes::NOT_AN_ATTRIBUTE,
+            E,
+            "Fn::GetAtt of a name that is not an attribute of the type",
+        ),
+        Rule::new(
+            codes::READ_ONLY,
+            E,
+            "read-only property set in the template",
+        ),
+        Rule::new(
+            codes::DEPRECATED,
+            E,
+            "deprecated property (suppress with a reason to keep it)",
+        ),
+    ]
+};
+
 /// Parsed schemas: per type, on first use, until [`release_schemas`].
 static SCHEMAS: OnceLock<Mutex<HashMap<&'static str, Arc<Json>>>> = OnceLock::new();
 

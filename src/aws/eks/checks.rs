@@ -117,7 +117,7 @@ fn version(
                         v.version, v.end_of_standard_support, v.end_of_extended_support
                     ),
                 )
-                .with_code("MS-EKS-VERSION")
+                .with_code("MS-EKS-2")
                 .with_hint(format!("upgrade to {DEFAULT_VERSION}")),
             );
             v.addons
@@ -141,7 +141,7 @@ fn version(
                         versions::TABLE_DATE
                     ),
                 )
-                .with_code("MS-EKS-VERSION")
+                .with_code("MS-EKS-2")
                 .with_hint("check it with `aws eks describe-cluster-versions` and pin its add-ons from `aws eks describe-addon-versions`"),
             );
             &[]

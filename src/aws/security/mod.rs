@@ -85,23 +85,10 @@ pub const NO_RESOURCE_LEVEL_ACTIONS: &[&str] = &[
     "xray:PutTraceSegments",
 ];
 
-/// One rule: its code, severity and what it checks (for docs and tests).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Rule {
-    /// The diagnostic code.
-    pub code: &'static str,
-    /// Error (stops synth) or warning.
-    pub severity: Severity,
-    /// What a violation means.
-    pub summary: &'static str,
-}
+pub use crate::core::Rule;
 
 const fn rule(code: &'static str, severity: Severity, summary: &'static str) -> Rule {
-    Rule {
-        code,
-        severity,
-        summary,
-    }
+    Rule::new(code, severity, summary)
 }
 
 /// Every rule this module checks.

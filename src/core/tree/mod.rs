@@ -203,6 +203,7 @@ impl App {
             path: String::new(),
             message: "the node belongs to another app".into(),
             hint: Some("build every construct of an app from scopes of that app".into()),
+            code: None,
         })?;
         Ok(Scope {
             app: self,

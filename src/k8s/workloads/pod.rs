@@ -231,7 +231,8 @@ impl ContainerProps {
                     self.name
                 ),
                 "run the application as another non-root UID, e.g. 10001",
-            ));
+            )
+            .with_code("IST0144"));
         }
         if uid == 0 && !self.allow_root {
             return Err(err(

@@ -91,10 +91,10 @@ fn l7_attributes(rule: &Rule) -> Vec<&'static str> {
     out
 }
 
-/// MS-MESH-008 (L7 AuthorizationPolicy on ambient workloads that only
-/// ztunnel sees), MS-MESH-009 (sidecar-only resources in an ambient
-/// namespace), MS-MESH-010 (a waypoint enrollment or a policy's
-/// `targetRefs` naming nothing) and MS-MESH-012 (a workload policy that
+/// MS-MESH-8 (L7 AuthorizationPolicy on ambient workloads that only
+/// ztunnel sees), MS-MESH-9 (sidecar-only resources in an ambient
+/// namespace), MS-MESH-10 (a waypoint enrollment or a policy's
+/// `targetRefs` naming nothing) and MS-MESH-12 (a workload policy that
 /// refuses the workload's own waypoint).
 pub fn ambient(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
     for p in &ix.authorization_policies {
@@ -105,7 +105,7 @@ pub fn ambient(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
     for s in &ix.sidecars {
         if ambient_namespace(ix, s.cluster, &s.ns) {
             out.push(error(
-                "MS-MESH-009",
+                "MS-MESH-9",
                 s.path,
                 format!(
                     "Sidecar {} configures sidecar proxies, but namespace {} is in ambient mode and its pods have none",
@@ -136,7 +136,7 @@ pub fn ambient(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
             .contains(&(cluster, ns.to_string(), waypoint.to_string()))
         {
             out.push(error(
-                "MS-MESH-010",
+                "MS-MESH-10",
                 path,
                 format!("the {what} uses waypoint {waypoint:?}, but namespace {ns} has no waypoint of that name"),
                 "add a Waypoint with that name to the namespace, or fix the istio.io/use-waypoint label",
@@ -198,7 +198,7 @@ fn check_policy(
             "attach the policy to the Service or waypoint with targetRefs instead of a selector",
         ),
     };
-    out.push(error("MS-MESH-008", path, msg, hint));
+    out.push(error("MS-MESH-8", path, msg, hint));
 }
 
 /// Whether an AuthorizationPolicy principal pattern (`*`, `prefix*`,
@@ -244,7 +244,7 @@ fn rule_admits(rule: &Rule, ns: &str, sa: &str) -> bool {
     })
 }
 
-/// MS-MESH-012: an ALLOW policy selecting an ambient workload behind a
+/// MS-MESH-12: an ALLOW policy selecting an ambient workload behind a
 /// waypoint whose rules do not admit the waypoint. ztunnel enforces it on
 /// the connection from the waypoint, so every caller through the waypoint
 /// is refused (Istio's ambient docs: the workload policy must allow the
@@ -280,7 +280,7 @@ fn check_waypoint_admitted(
             continue;
         }
         out.push(error(
-            "MS-MESH-012",
+            "MS-MESH-12",
             path,
             format!(
                 "the policy selects ambient workload {} {}, whose traffic comes through waypoint {w:?}, but no rule admits the waypoint's identity (cluster.local/ns/{}/sa/{w}): ztunnel enforces the policy on the waypoint's connection and refuses every caller",
@@ -322,7 +322,7 @@ fn check_target_refs(
         };
         if !found {
             out.push(error(
-                "MS-MESH-010",
+                "MS-MESH-10",
                 path,
                 format!(
                     "spec.targetRefs[{i}]: {} {:?} is not in namespace {ns}, so the policy applies to nothing",

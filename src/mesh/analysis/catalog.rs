@@ -1,31 +1,16 @@
 //! Every analyzer code with its level and a one-line description, for
 //! `meshsynth analyze --list-analyzers`, SARIF rule metadata and the docs.
 
-use crate::core::Severity;
+use crate::core::{Rule, Severity};
 
-/// One analyzer: its code, its level and what it finds.
-#[derive(Debug, Clone, Copy)]
-pub struct AnalyzerInfo {
-    /// `IST0101`, `MS-MESH-001`, …
-    pub code: &'static str,
-    /// The level its findings have.
-    pub level: Severity,
-    /// What it finds, in one line.
-    pub description: &'static str,
-}
-
-const fn a(code: &'static str, level: Severity, description: &'static str) -> AnalyzerInfo {
-    AnalyzerInfo {
-        code,
-        level,
-        description,
-    }
+const fn a(code: &'static str, level: Severity, description: &'static str) -> Rule {
+    Rule::new(code, level, description)
 }
 
 use Severity::{Error as E, Info as I, Warning as W};
 
 /// Every analyzer, in code order (docs/mesh-analysis.md lists the same).
-pub const ANALYZERS: &[AnalyzerInfo] = &[
+pub const ANALYZERS: &[Rule] = &[
     a("IST0101", E, "referenced gateway, host, subset or TLS secret not found"),
     a("IST0102", E, "namespace not enabled for injection (istioctl: info; escalated where it holds workloads)"),
     a("IST0103", W, "running Pod without the Istio proxy in a namespace enabled for injection"),
@@ -75,30 +60,30 @@ pub const ANALYZERS: &[AnalyzerInfo] = &[
     a("IST0177", E, "ServiceEntries give one host and port different protocols"),
     a("MS-CRD-1", E, "custom object its CRD refuses: unknown field, type, enum, pattern, bounds, required, CEL rule (synth; analyze reports these as IST0106)"),
     a("MS-CRD-2", W, "deprecated CRD version or field, still served: names the replacement"),
-    a("MS-GW-001", E, "Gateway API route parentRef to a Gateway or Service that does not exist"),
-    a("MS-GW-002", E, "route parentRef matching no listener, or no listener allowing the route's kind or namespace (allowedRoutes)"),
-    a("MS-GW-003", E, "route hostnames meeting no hostname of its listeners"),
-    a("MS-GW-004", E, "route backendRef to a Service or port that does not exist"),
-    a("MS-GW-005", E, "cross-namespace backendRef or certificateRef without a ReferenceGrant"),
-    a("MS-GW-006", W, "route rule whose backendRefs all have weight 0"),
-    a("MS-GW-007", W, "Gateway whose GatewayClass is not in the input (nor one Istio creates)"),
-    a("MS-GW-008", E, "BackendTLSPolicy targeting a Service that does not exist"),
-    a("MS-GW-009", W, "two routes with the same match for the same host on one parent (one is ignored)"),
-    a("MS-MESH-001", E, "route weights that do not sum to 100"),
-    a("MS-MESH-002", E, "ingress VirtualService bound to no gateway"),
-    a("MS-MESH-003", E, "Gateway selector that matches no gateway workload"),
-    a("MS-MESH-004", E, "TLS server whose certificate has no source"),
-    a("MS-MESH-005", E, "PeerAuthentication mTLS mode conflicts with DestinationRule TLS"),
-    a("MS-MESH-006", E, "PeerAuthentication or RequestAuthentication selector that matches nothing"),
-    a("MS-MESH-007", E, "namespaced object whose namespace nothing in its cluster creates (synth and assemblies only)"),
-    a("MS-MESH-008", E, "AuthorizationPolicy with L7 rules selecting ambient workloads by label (ztunnel turns it into a DENY)"),
-    a("MS-MESH-009", E, "Sidecar resource in an ambient namespace"),
-    a("MS-MESH-010", E, "istio.io/use-waypoint or a policy's targetRefs naming nothing in the namespace"),
-    a("MS-MESH-011", E, "AuthorizationPolicy principal naming a namespace or service account that does not exist"),
-    a("MS-MESH-012", E, "AuthorizationPolicy selecting an ambient workload behind a waypoint that does not admit the waypoint"),
+    a("MS-GW-1", E, "Gateway API route parentRef to a Gateway or Service that does not exist"),
+    a("MS-GW-2", E, "route parentRef matching no listener, or no listener allowing the route's kind or namespace (allowedRoutes)"),
+    a("MS-GW-3", E, "route hostnames meeting no hostname of its listeners"),
+    a("MS-GW-4", E, "route backendRef to a Service or port that does not exist"),
+    a("MS-GW-5", E, "cross-namespace backendRef or certificateRef without a ReferenceGrant"),
+    a("MS-GW-6", W, "route rule whose backendRefs all have weight 0"),
+    a("MS-GW-7", W, "Gateway whose GatewayClass is not in the input (nor one Istio creates)"),
+    a("MS-GW-8", E, "BackendTLSPolicy targeting a Service that does not exist"),
+    a("MS-GW-9", W, "two routes with the same match for the same host on one parent (one is ignored)"),
+    a("MS-MESH-1", E, "route weights that do not sum to 100"),
+    a("MS-MESH-2", E, "ingress VirtualService bound to no gateway"),
+    a("MS-MESH-3", E, "Gateway selector that matches no gateway workload"),
+    a("MS-MESH-4", E, "TLS server whose certificate has no source"),
+    a("MS-MESH-5", E, "PeerAuthentication mTLS mode conflicts with DestinationRule TLS"),
+    a("MS-MESH-6", E, "PeerAuthentication or RequestAuthentication selector that matches nothing"),
+    a("MS-MESH-7", E, "namespaced object whose namespace nothing in its cluster creates (synth and assemblies only)"),
+    a("MS-MESH-8", E, "AuthorizationPolicy with L7 rules selecting ambient workloads by label (ztunnel turns it into a DENY)"),
+    a("MS-MESH-9", E, "Sidecar resource in an ambient namespace"),
+    a("MS-MESH-10", E, "istio.io/use-waypoint or a policy's targetRefs naming nothing in the namespace"),
+    a("MS-MESH-11", E, "AuthorizationPolicy principal naming a namespace or service account that does not exist"),
+    a("MS-MESH-12", E, "AuthorizationPolicy selecting an ambient workload behind a waypoint that does not admit the waypoint"),
 ];
 
 /// The catalog entry of `code`.
-pub fn analyzer(code: &str) -> Option<&'static AnalyzerInfo> {
+pub fn analyzer(code: &str) -> Option<&'static Rule> {
     ANALYZERS.iter().find(|a| a.code == code)
 }

@@ -72,7 +72,7 @@ pub fn analyze(app: &App, out: &mut Vec<Diagnostic>) {
     crate::k8s::namespaces_exist(app, out);
 }
 
-/// Runs every analyzer except MS-MESH-007 (namespace existence), which only
+/// Runs every analyzer except MS-MESH-7 (namespace existence), which only
 /// makes sense when the input is a whole cluster: `meshsynth analyze` of a
 /// few files of a GitOps repository would flag every namespace created
 /// elsewhere.

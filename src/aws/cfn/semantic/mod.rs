@@ -62,6 +62,68 @@ pub mod codes {
     ];
 }
 
+/// The rules' catalog entries.
+pub const RULES: &[crate::core::Rule] = {
+    use crate::core::{Rule, Severity::Error as E, Severity::Warning as W};
+    &[
+        Rule::new(
+            codes::DYNAMODB_KEY_ATTRIBUTES,
+            E,
+            "DynamoDB key attribute without a definition, or a definition no key uses",
+        ),
+        Rule::new(
+            codes::WAF_RULE_PRIORITY,
+            E,
+            "two WAF rules of one web ACL with one priority or name",
+        ),
+        Rule::new(
+            codes::WAF_CLOUDFRONT_REGION,
+            E,
+            "CLOUDFRONT-scope web ACL outside us-east-1",
+        ),
+        Rule::new(
+            codes::DISTRIBUTION_REGIONAL_ACL,
+            E,
+            "REGIONAL web ACL on a CloudFront distribution",
+        ),
+        Rule::new(
+            codes::DISTRIBUTION_CERTIFICATE_REGION,
+            E,
+            "CloudFront certificate outside us-east-1",
+        ),
+        Rule::new(
+            codes::BUCKET_POLICY_TWICE,
+            E,
+            "two bucket policies on one bucket",
+        ),
+        Rule::new(
+            codes::FIFO_SUBSCRIPTION,
+            E,
+            "FIFO queue subscribed to a standard topic, or the other way round",
+        ),
+        Rule::new(
+            codes::RECORD_OUTSIDE_ZONE,
+            E,
+            "Route 53 record outside its hosted zone",
+        ),
+        Rule::new(
+            codes::GRANT_WITHOUT_KEY,
+            E,
+            "grant on data encrypted with a customer key, without the key",
+        ),
+        Rule::new(
+            codes::STATEFUL_WITHOUT_RETAIN,
+            W,
+            "stateful resource without a DeletionPolicy that keeps its data",
+        ),
+        Rule::new(
+            codes::SERVICE_NOT_ADMITTED_TO_KEY,
+            E,
+            "service delivering to a queue or topic whose key does not admit it",
+        ),
+    ]
+};
+
 /// One emitted resource, as the rules read it.
 #[derive(Debug, Clone, Copy)]
 pub struct ResourceView<'a> {

@@ -20,7 +20,7 @@ fn gateway_workloads<'x, 'a>(ix: &'x Index<'a>, gw: &Item<'a, Gateway>) -> Vec<&
         .collect()
 }
 
-/// Gateway checks: MS-MESH-003, MS-MESH-004, IST0101 (credential), IST0162, IST0145, IST0138.
+/// Gateway checks: MS-MESH-3, MS-MESH-4, IST0101 (credential), IST0162, IST0145, IST0138.
 pub fn gateways(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
     // Each gateway's servers as (port, hosts), and its TLS credentials,
     // for IST0145 and IST0138.
@@ -30,7 +30,7 @@ pub fn gateways(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
         let workloads = gateway_workloads(ix, gw);
         if workloads.is_empty() {
             out.push(error(
-                "MS-MESH-003",
+                "MS-MESH-3",
                 gw.path,
                 format!(
                     "selector {:?} matches no gateway workload in cluster {}",
@@ -103,7 +103,7 @@ pub fn gateways(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
             creds.extend(tls.credential_names.iter().flatten());
             if terminates && creds.is_empty() && tls.server_certificate.is_none() {
                 out.push(error(
-                    "MS-MESH-004",
+                    "MS-MESH-4",
                     gw.path,
                     format!("spec.servers[{si}]: TLS mode {:?} without a credential: the certificate has no source", tls.mode.unwrap_or(ServerTlsMode::Simple)),
                     "set tls.credentialName to a Secret in the gateway's namespace",

@@ -44,8 +44,8 @@ fn mtls_mode(ix: &Index<'_>, pod: &PodInfo<'_>) -> Option<(MtlsMode, String)> {
 }
 
 /// Policies: selectors that match nothing (IST0101 for Sidecars and
-/// Telemetries, IST0127 for AuthorizationPolicies, MS-MESH-006 for the
-/// authentication policies), IST0167, MS-MESH-005 (mTLS vs DR TLS).
+/// Telemetries, IST0127 for AuthorizationPolicies, MS-MESH-6 for the
+/// authentication policies), IST0167, MS-MESH-5 (mTLS vs DR TLS).
 pub fn policies(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
     let mut selected = peer_authentications(ix, out);
     authorization_policy_namespaces(ix, out);
@@ -144,7 +144,7 @@ fn authorization_policy_ports<'x>(
     selected
 }
 
-/// IST0101, IST0127 and MS-MESH-006: a selector that matches no workload.
+/// IST0101, IST0127 and MS-MESH-6: a selector that matches no workload.
 fn selectors_matching_nothing(
     ix: &Index<'_>,
     selected: Vec<Selected<'_>>,
@@ -168,7 +168,7 @@ fn selectors_matching_nothing(
             let code = match kind {
                 "Sidecar" | "Telemetry" => "IST0101",
                 "AuthorizationPolicy" => "IST0127",
-                _ => "MS-MESH-006",
+                _ => "MS-MESH-6",
             };
             out.push(error(
                 code,
@@ -180,7 +180,7 @@ fn selectors_matching_nothing(
     }
 }
 
-/// MS-MESH-005: a DestinationRule's TLS mode the destination's
+/// MS-MESH-5: a DestinationRule's TLS mode the destination's
 /// PeerAuthentication refuses.
 fn mtls_against_destination_rules(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
     for dr in &ix.destination_rules {
@@ -222,7 +222,7 @@ fn mtls_against_destination_rules(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
             };
             if let Some(what) = conflict {
                 out.push(error(
-                    "MS-MESH-005",
+                    "MS-MESH-5",
                     dr.path,
                     format!(
                         "traffic to {} {what}, but {pa_path} sets mTLS {pa:?} for its pods: requests will fail",
@@ -366,7 +366,7 @@ fn gateway_api_selectors(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// MS-MESH-011: an AuthorizationPolicy source principal
+/// MS-MESH-11: an AuthorizationPolicy source principal
 /// (`<trust domain>/ns/<namespace>/sa/<service account>`) naming a
 /// namespace nothing creates, or a service account its namespace does not
 /// have (checked where the input has ServiceAccounts in that namespace, as
@@ -400,7 +400,7 @@ fn authorization_policy_principals(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
                             None => "fix the caller's namespace, or create the namespace".to_string(),
                         };
                         out.push(error(
-                            "MS-MESH-011",
+                            "MS-MESH-11",
                             p.path,
                             format!("{at}: {principal:?} names namespace {ns:?}, which nothing creates: that caller does not exist"),
                             &hint,
@@ -431,7 +431,7 @@ fn authorization_policy_principals(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
                             None => "fix the caller's service account, or create it".to_string(),
                         };
                         out.push(error(
-                            "MS-MESH-011",
+                            "MS-MESH-11",
                             p.path,
                             format!("{at}: {principal:?} names service account {sa:?}, which namespace {ns} does not have: that caller does not exist"),
                             &hint,
@@ -445,7 +445,7 @@ fn authorization_policy_principals(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
 
 /// Whether a Service or the Namespace of `ns` enrolls in waypoint `name`
 /// (`istio.io/use-waypoint`): its identity is the waypoint's, and a missing
-/// waypoint is MS-MESH-010's to report.
+/// waypoint is MS-MESH-10's to report.
 fn uses_waypoint(ix: &Index<'_>, cluster: &str, ns: &str, name: &str) -> bool {
     let named = |l: &BTreeMap<String, String>| {
         l.get(crate::mesh::gateway_api::USE_WAYPOINT_LABEL)

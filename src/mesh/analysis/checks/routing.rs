@@ -62,7 +62,7 @@ fn destinations(vs: &VirtualService) -> Vec<(String, &Destination)> {
     out
 }
 
-/// VirtualService ↔ Gateway checks: IST0101 (gateway), IST0132, IST0165, MS-MESH-002.
+/// VirtualService ↔ Gateway checks: IST0101 (gateway), IST0132, IST0165, MS-MESH-2.
 pub fn virtual_service_gateways(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
     // Hosts served by each gateway, for the unbound-ingress check.
     let mut gateway_hosts: BTreeMap<&str, Vec<(String, &str)>> = BTreeMap::new();
@@ -157,7 +157,7 @@ pub fn virtual_service_gateways(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
                 });
                 if let Some((h, g)) = hit {
                     out.push(error(
-                        "MS-MESH-002",
+                        "MS-MESH-2",
                         vs.path,
                         format!("host {h:?} is served by gateway {g}, but this VirtualService is bound to no gateway, so ingress traffic never reaches its rules"),
                         "set spec.gateways to the Gateway (add \"mesh\" too for in-mesh callers)",
@@ -168,7 +168,7 @@ pub fn virtual_service_gateways(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// Destination checks: IST0101 (host, subset), IST0112, IST0140, MS-MESH-001.
+/// Destination checks: IST0101 (host, subset), IST0112, IST0140, MS-MESH-1.
 pub fn virtual_service_destinations(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
     let subset_routed = subset_routed(ix);
     for vs in &ix.virtual_services {
@@ -299,7 +299,7 @@ fn destination_subset(
     }
 }
 
-/// MS-MESH-001: weights of a rule's destinations that do not add up to 100.
+/// MS-MESH-1: weights of a rule's destinations that do not add up to 100.
 fn route_weights(vs: &Item<'_, VirtualService>, out: &mut Vec<Diagnostic>) {
     let mut groups: Vec<(String, Vec<Option<i32>>)> = Vec::new();
     for (i, r) in vs.obj.spec().http.iter().flatten().enumerate() {
@@ -327,7 +327,7 @@ fn route_weights(vs: &Item<'_, VirtualService>, out: &mut Vec<Diagnostic>) {
             let sum: i32 = ws.iter().map(|w| w.unwrap_or(0)).sum();
             if sum != 100 {
                 out.push(error(
-                    "MS-MESH-001",
+                    "MS-MESH-1",
                     vs.path,
                     format!("{field}: route weights sum to {sum}, not 100"),
                     "make the weights of the rule's destinations add up to 100",

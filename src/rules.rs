@@ -1,0 +1,130 @@
+//! Every rule meshsynth reports, from every catalog: the security rules,
+//! the mesh analyzers, the CloudFormation schema checks and the rules
+//! across resources and stacks. One type ([`Rule`]), one code format
+//! (`MS-<AREA>-<n>` for meshsynth's own; upstream's code where the rule is
+//! upstream's: `IST0101`, `AwsSolutions-IAM5`).
+//!
+//! A consumer of the families (like `analyze` and `diff`), so `core` and the
+//! synthesizer need not know them.
+
+use crate::core::Rule;
+
+/// Construct checks that are not one of the catalogs below: refusals a
+/// construct makes as it is built that carry a code, and synth-time
+/// checks of the tree.
+pub const CONSTRUCT_RULES: &[Rule] = {
+    use crate::core::Severity::Warning as W;
+    &[Rule::new(
+        "MS-EKS-2",
+        W,
+        "EKS version in extended support (extra cost), or newer than the version table",
+    )]
+};
+
+/// Every rule, catalog by catalog: security, mesh analyzers, schema checks,
+/// rules across resources, construct checks.
+pub fn rules() -> Vec<Rule> {
+    crate::aws::security::RULES
+        .iter()
+        .chain(crate::mesh::analysis::catalog::ANALYZERS)
+        .chain(crate::aws::cfn::check::RULES)
+        .chain(crate::aws::cfn::semantic::RULES)
+        .chain(CONSTRUCT_RULES)
+        .copied()
+        .collect()
+}
+
+/// The rule of `code`, from any catalog.
+pub fn rule(code: &str) -> Option<Rule> {
+    rules().into_iter().find(|r| r.code == code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    /// Every code literal the library's sources pass to a finding, read
+    /// from the files themselves: a code no catalog lists, or in another
+    /// format, fails here.
+    fn codes_in_sources() -> BTreeSet<String> {
+        let mut found = BTreeSet::new();
+        let mut dirs = vec![std::path::PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/src"
+        ))];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).expect("src is readable") {
+                let path = entry.expect("entry").path();
+                if path.is_dir() {
+                    if !path.ends_with("generated") {
+                        dirs.push(path);
+                    }
+                    continue;
+                }
+                if path.extension().is_none_or(|e| e != "rs") {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).expect("source is UTF-8");
+                for piece in text.split('"').skip(1).step_by(2) {
+                    let ours = piece.starts_with("MS-")
+                        && piece.len() < 20
+                        && piece.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+                    let istio = piece.len() == 7
+                        && piece.starts_with("IST")
+                        && piece[3..].chars().all(|c| c.is_ascii_digit());
+                    if (ours && piece.matches('-').count() == 2) || istio {
+                        found.insert(piece.to_string());
+                    }
+                }
+            }
+        }
+        found
+    }
+
+    #[test]
+    fn every_code_in_the_sources_is_in_a_catalog_in_one_format() {
+        let catalog: BTreeSet<&str> = rules().iter().map(|r| r.code).collect();
+        let found = codes_in_sources();
+        // The scan sees the codes it is meant to see.
+        for known in ["MS-CFN-1", "MS-MESH-7", "IST0101", "MS-EKS-2"] {
+            assert!(found.contains(known), "the scan missed {known}");
+        }
+        for code in found {
+            assert!(catalog.contains(code.as_str()), "{code} is in no catalog");
+        }
+        for code in &catalog {
+            let Some(rest) = code.strip_prefix("MS-") else {
+                continue;
+            };
+            let (area, n) = rest.split_once('-').expect("MS-<AREA>-<n>");
+            assert!(
+                area.chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+                    && !n.starts_with('0')
+                    && n.parse::<u32>().is_ok(),
+                "{code} is not MS-<AREA>-<n>"
+            );
+        }
+    }
+
+    #[test]
+    fn codes_are_unique_across_catalogs() {
+        let all = rules();
+        let unique: BTreeSet<&str> = all.iter().map(|r| r.code).collect();
+        assert_eq!(unique.len(), all.len(), "a code is in two catalogs");
+    }
+
+    #[test]
+    fn every_catalog_code_is_documented() {
+        let docs = [
+            include_str!("../docs/aws.md"),
+            include_str!("../docs/security.md"),
+            include_str!("../docs/mesh-analysis.md"),
+        ]
+        .concat();
+        for r in rules() {
+            assert!(docs.contains(r.code), "{} is not in docs/", r.code);
+        }
+    }
+}
