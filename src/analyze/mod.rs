@@ -270,9 +270,9 @@ pub fn check_options(opts: &Options) -> Result<(), Error> {
         Suppression::parse(s)?;
     }
     if let Some(v) = &opts.istio_version {
-        crate::mesh::istio::version::IstioVersion::parse(v).map_err(|message| Error::Io {
+        crate::mesh::istio::version::IstioVersion::parse(v).map_err(|e| Error::Io {
             path: "--istio-version".into(),
-            message: format!("{message}; give MAJOR.MINOR, e.g. 1.28"),
+            message: format!("{e}; give MAJOR.MINOR, e.g. 1.28"),
             source: None,
         })?;
     }

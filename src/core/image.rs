@@ -9,6 +9,47 @@ use crate::core::Error;
 /// Tags that move: an image with one of them is not reproducible.
 const FLOATING_TAGS: &[&str] = &["latest", "stable", "main", "master", "edge", "nightly"];
 
+/// Why an image reference is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ImageError {
+    /// Neither a tag nor a digest: it floats to `:latest`.
+    #[error("image {image:?} has no tag, so it floats to :latest; pin a version tag or a digest")]
+    Unpinned {
+        /// The reference as given.
+        image: String,
+    },
+    /// A tag that moves (`latest`, `stable`, …) or an empty one.
+    #[error("image {image:?} uses the floating tag {tag:?}; pin a version tag or a digest")]
+    FloatingTag {
+        /// The reference as given.
+        image: String,
+        /// The tag.
+        tag: String,
+    },
+    /// A tag outside the OCI distribution grammar.
+    #[error("image {image:?}: tag {tag:?} is invalid (letters, digits, . _ -, at most 128)")]
+    InvalidTag {
+        /// The reference as given.
+        image: String,
+        /// The tag.
+        tag: String,
+    },
+    /// A digest that is not `sha256:` (or `sha512:`) and lower-case hex.
+    #[error("image {image:?}: the digest is not sha256:<64 lower-case hex digits>")]
+    InvalidDigest {
+        /// The reference as given.
+        image: String,
+    },
+    /// A repository name no registry accepts.
+    #[error("image {image:?}: the repository {repository:?} is not a valid image name")]
+    InvalidRepository {
+        /// The reference as given.
+        image: String,
+        /// The repository part.
+        repository: String,
+    },
+}
+
 /// A container image reference, checked when made: a repository pinned by a
 /// version tag, by a digest, or both (`repo:1.4.2@sha256:…`, where the
 /// digest is what the runtime pulls).
@@ -27,7 +68,7 @@ pub struct ImageRef {
 impl ImageRef {
     /// Parses `repository:tag`, `repository@sha256:…` or both, refusing a
     /// missing or floating tag (`latest`, `stable`, …) and a malformed digest.
-    pub fn parse(image: &str) -> Result<ImageRef, String> {
+    pub fn parse(image: &str) -> Result<ImageRef, ImageError> {
         let (rest, digest) = match image.split_once('@') {
             Some((r, d)) => (r, Some(check_digest(image, d)?)),
             None => (image, None),
@@ -44,9 +85,9 @@ impl ImageRef {
         };
         check_repository(image, repository)?;
         if tag.is_none() && digest.is_none() {
-            return Err(format!(
-                "image {image:?} has no tag, so it floats to :latest; pin a version tag or a digest"
-            ));
+            return Err(ImageError::Unpinned {
+                image: image.to_string(),
+            });
         }
         Ok(ImageRef {
             repository: repository.to_string(),
@@ -58,7 +99,7 @@ impl ImageRef {
     /// `repository:tag`, refusing floating tags.
     pub fn by_tag(repository: &str, tag: &str) -> Result<ImageRef, Error> {
         Self::parse(&format!("{repository}:{tag}"))
-            .map_err(|m| Error::construct("ImageRef", m, "e.g. by_tag(\"nginx\", \"1.27.2\")"))
+            .map_err(|m| Error::construct("ImageRef", m.to_string(), "e.g. by_tag(\"nginx\", \"1.27.2\")"))
     }
 
     /// `repository@digest`; `digest` is `sha256:` and 64 hex digits, as
@@ -67,7 +108,7 @@ impl ImageRef {
         Self::parse(&format!("{repository}@{digest}")).map_err(|m| {
             Error::construct(
                 "ImageRef",
-                m,
+                m.to_string(),
                 "pass the digest as sha256:<64 hex digits>, e.g. from `crane digest IMAGE`",
             )
         })
@@ -108,7 +149,7 @@ impl From<ImageRef> for String {
     }
 }
 
-fn check_digest(image: &str, digest: &str) -> Result<String, String> {
+fn check_digest(image: &str, digest: &str) -> Result<String, ImageError> {
     let lower_hex = |hex: &str, len: usize| {
         hex.len() == len && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
     };
@@ -120,17 +161,18 @@ fn check_digest(image: &str, digest: &str) -> Result<String, String> {
     if ok {
         Ok(digest.to_string())
     } else {
-        Err(format!(
-            "image {image:?}: the digest is not sha256:<64 lower-case hex digits>"
-        ))
+        Err(ImageError::InvalidDigest {
+            image: image.to_string(),
+        })
     }
 }
 
-fn check_tag(image: &str, tag: &str) -> Result<String, String> {
+fn check_tag(image: &str, tag: &str) -> Result<String, ImageError> {
     if tag.is_empty() || FLOATING_TAGS.contains(&tag) {
-        return Err(format!(
-            "image {image:?} uses the floating tag {tag:?}; pin a version tag or a digest"
-        ));
+        return Err(ImageError::FloatingTag {
+            image: image.to_string(),
+            tag: tag.to_string(),
+        });
     }
     // The OCI distribution spec's tag grammar.
     let ok = tag.len() <= 128
@@ -141,13 +183,14 @@ fn check_tag(image: &str, tag: &str) -> Result<String, String> {
     if ok {
         Ok(tag.to_string())
     } else {
-        Err(format!(
-            "image {image:?}: tag {tag:?} is invalid (letters, digits, . _ -, at most 128)"
-        ))
+        Err(ImageError::InvalidTag {
+            image: image.to_string(),
+            tag: tag.to_string(),
+        })
     }
 }
 
-fn check_repository(image: &str, repository: &str) -> Result<(), String> {
+fn check_repository(image: &str, repository: &str) -> Result<(), ImageError> {
     let ok = !repository.is_empty()
         && repository.len() <= 255
         && !repository.starts_with('/')
@@ -159,15 +202,16 @@ fn check_repository(image: &str, repository: &str) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
-        Err(format!(
-            "image {image:?}: the repository {repository:?} is not a valid image name"
-        ))
+        Err(ImageError::InvalidRepository {
+            image: image.to_string(),
+            repository: repository.to_string(),
+        })
     }
 }
 
 /// Checks an image reference is pinned: a digest, or a tag that is not a
 /// floating one such as `latest` or `stable`.
-pub fn check_image_pinned(image: &str) -> Result<(), String> {
+pub fn check_image_pinned(image: &str) -> Result<(), ImageError> {
     ImageRef::parse(image).map(|_| ())
 }
 

@@ -23,7 +23,7 @@ pub use chart::{Chart, ChartProps, ChartRef, InstallKind};
 pub use context::{Context, ContextValue};
 pub use diag::{Diagnostic, Rule, Severity};
 pub use error::Error;
-pub use image::ImageRef;
+pub use image::{ImageError, ImageRef};
 pub use lite::{LiteError, LiteValue};
 pub use object::{
     deserialize_tracked, K8sObject, Lookup, LookupValue, MskListener, ObjectRef, RawObject,

@@ -27,22 +27,42 @@ pub enum K8sPatch {
 
 impl K8sPatch {
     /// Applies the patch to `doc`; the error says which operation failed.
-    pub(crate) fn apply(&self, doc: &mut Json) -> Result<(), String> {
+    pub(crate) fn apply(&self, doc: &mut Json) -> Result<(), PatchError> {
         match self {
             K8sPatch::Merge(p) => {
                 if !p.is_object() {
-                    return Err("a merge patch must be a JSON object".into());
+                    return Err(PatchError::MergeNotObject);
                 }
                 json_patch::merge(doc, p);
                 Ok(())
             }
             K8sPatch::Json(p) => {
-                let ops: json_patch::Patch = serde_json::from_value(p.clone())
-                    .map_err(|e| format!("not a JSON patch (RFC 6902): {e}"))?;
-                json_patch::patch(doc, &ops).map_err(|e| e.to_string())
+                let ops: json_patch::Patch =
+                    serde_json::from_value(p.clone()).map_err(PatchError::NotJsonPatch)?;
+                json_patch::patch(doc, &ops).map_err(PatchError::Operation)
             }
         }
     }
+}
+
+/// Why a patch cannot be applied; the construct error says it after
+/// "patch failed: ".
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum PatchError {
+    #[error("cannot serialize the object: {0}")]
+    Serialize(String),
+    #[error("a merge patch must be a JSON object")]
+    MergeNotObject,
+    #[error("not a JSON patch (RFC 6902): {0}")]
+    NotJsonPatch(serde_json::Error),
+    #[error("{0}")]
+    Operation(json_patch::PatchError),
+    #[error("the patch changes {key} (it must stay {want:?}); add a new object instead")]
+    ChangesType { key: &'static str, want: String },
+    #[error("the patch removes metadata")]
+    RemovesMetadata,
+    #[error("{0}")]
+    Retype(String),
 }
 
 /// An object after one or more patches (see the module docs).
@@ -97,22 +117,23 @@ impl K8sObject for PatchedObject {
 pub(crate) fn patch_object(
     object: &dyn K8sObject,
     patch: &K8sPatch,
-) -> Result<Box<dyn K8sObject>, String> {
+) -> Result<Box<dyn K8sObject>, PatchError> {
     let mut doc = object
         .to_json()
-        .map_err(|e| format!("cannot serialize the object: {e}"))?;
+        .map_err(|e| PatchError::Serialize(e.to_string()))?;
     let (api_version, kind) = (object.api_version().to_string(), object.kind().to_string());
     patch.apply(&mut doc)?;
     for (key, want) in [("apiVersion", &api_version), ("kind", &kind)] {
         if doc.get(key).and_then(Json::as_str) != Some(want.as_str()) {
-            return Err(format!(
-                "the patch changes {key} (it must stay {want:?}); add a new object instead"
-            ));
+            return Err(PatchError::ChangesType {
+                key,
+                want: want.clone(),
+            });
         }
     }
     if !doc.get("metadata").is_some_and(Json::is_object) {
-        return Err("the patch removes metadata".into());
+        return Err(PatchError::RemovesMetadata);
     }
-    let typed = object.retyped(doc.clone())?;
+    let typed = object.retyped(doc.clone()).map_err(PatchError::Retype)?;
     Ok(Box::new(PatchedObject { typed, json: doc }))
 }

@@ -191,7 +191,7 @@ impl Repository {
             .map_err(|m| {
                 Error::construct(
                     self.path.clone(),
-                    m,
+                    m.to_string(),
                     "pass the digest as sha256:<64 hex digits>, e.g. from `crane digest IMAGE`",
                 )
             })

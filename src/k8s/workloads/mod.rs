@@ -60,7 +60,7 @@ mod image;
 mod pod;
 mod service;
 
-pub use crate::core::image::{check_image_pinned, ImageRef};
+pub use crate::core::image::{check_image_pinned, ImageError, ImageRef};
 pub use autoscaling::{Hpa, HpaMetric, HpaProps, ScalingRules};
 pub use pod::{ContainerPort, ContainerProps, PodProps, ProbeProps, Resources, ISTIO_PROXY_UID};
 pub use service::{AppProtocol, AppServiceProps, ServicePortProps, ServiceType};

@@ -28,11 +28,13 @@ impl IstioVersion {
     }
 
     /// Parses `1.28` or `1.28.3` (the patch is ignored).
-    pub fn parse(s: &str) -> Result<Self, String> {
+    pub fn parse(s: &str) -> Result<Self, VersionError> {
         let mut it = s.trim().split('.');
-        let num = |p: Option<&str>| -> Result<u32, String> {
-            p.and_then(|p| p.parse().ok())
-                .ok_or_else(|| format!("{s:?} is not an Istio version such as 1.28"))
+        let invalid = || VersionError {
+            text: s.to_string(),
+        };
+        let num = |p: Option<&str>| -> Result<u32, VersionError> {
+            p.and_then(|p| p.parse().ok()).ok_or_else(invalid)
         };
         let major = num(it.next())?;
         let minor = num(it.next())?;
@@ -40,7 +42,7 @@ impl IstioVersion {
             num(Some(patch))?;
         }
         if it.next().is_some() {
-            return Err(format!("{s:?} is not an Istio version such as 1.28"));
+            return Err(invalid());
         }
         Ok(IstioVersion { major, minor })
     }
@@ -49,12 +51,20 @@ impl IstioVersion {
     pub fn from_context(ctx: &Context) -> Result<Self, Error> {
         match ctx.raw(CONTEXT_KEY) {
             None => Ok(Self::DEFAULT),
-            Some(raw) => Self::parse(raw).map_err(|message| Error::Context {
+            Some(raw) => Self::parse(raw).map_err(|e| Error::Context {
                 key: CONTEXT_KEY.into(),
-                message,
+                message: e.to_string(),
             }),
         }
     }
+}
+
+/// A text that is not an Istio version.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{text:?} is not an Istio version such as 1.28")]
+pub struct VersionError {
+    /// The text as given.
+    pub text: String,
 }
 
 impl fmt::Display for IstioVersion {
