@@ -98,8 +98,13 @@ impl ImageRef {
 
     /// `repository:tag`, refusing floating tags.
     pub fn by_tag(repository: &str, tag: &str) -> Result<ImageRef, Error> {
-        Self::parse(&format!("{repository}:{tag}"))
-            .map_err(|m| Error::construct("ImageRef", m.to_string(), "e.g. by_tag(\"nginx\", \"1.27.2\")"))
+        Self::parse(&format!("{repository}:{tag}")).map_err(|m| {
+            Error::construct(
+                "ImageRef",
+                m.to_string(),
+                "e.g. by_tag(\"nginx\", \"1.27.2\")",
+            )
+        })
     }
 
     /// `repository@digest`; `digest` is `sha256:` and 64 hex digits, as
