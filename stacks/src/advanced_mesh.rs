@@ -190,7 +190,8 @@ fn complex_routing(with_premium: bool) -> Vec<HttpRoute> {
     rules
 }
 
-/// Adds the app.
+/// Adds the app: the primary cluster (control plane, gateways, workloads,
+/// routing, observability), then the remote one.
 pub fn build(app: &mut App) -> Result<(), Error> {
     let n = app
         .context()
@@ -205,6 +206,13 @@ pub fn build(app: &mut App) -> Result<(), Error> {
     let svcs = services(n);
 
     // ---- Primary cluster (cluster1, network1): istiod, gateways, workloads.
+    primary(app, &svcs)?;
+    // ---- Remote cluster (cluster2, network2): `istio-remote`, profile remote.
+    remote(app, pilot)
+}
+
+/// The primary cluster's chart.
+fn primary(app: &mut App, svcs: &[(String, Vec<String>)]) -> Result<(), Error> {
     let primary = Chart::new(
         &mut app.root(),
         &format!("{APP}-primary"),
@@ -254,9 +262,18 @@ pub fn build(app: &mut App) -> Result<(), Error> {
     )]));
     gw.add(&mut c, "Gateway")?;
 
+    versioned_services(&mut c, svcs)?;
+    cross_cluster(&mut c)?;
+    telemetry(&mut c)?;
+    slos(&mut c)
+}
+
+/// Each service's workload and DestinationRule; in-mesh routing of the
+/// generated services; the gateway's `complex-routing`.
+fn versioned_services(c: &mut Scope<'_>, svcs: &[(String, Vec<String>)]) -> Result<(), Error> {
     for (i, (name, versions)) in svcs.iter().enumerate() {
         let id = format!("Svc{}", i + 1);
-        workload(&mut c, &id, name, versions)?;
+        workload(c, &id, name, versions)?;
         match name.as_str() {
             // `api-versions`: the seed's DestinationRule, plus the subsets the
             // routes use (the seed defines only v1).
@@ -291,7 +308,7 @@ pub fn build(app: &mut App) -> Result<(), Error> {
                     ..Default::default()
                 },
             )
-            .add(&mut c, "ApiVersions")?,
+            .add(c, "ApiVersions")?,
             // Generated services and premium-api: one subset per version.
             _ => DestinationRule::named(
                 format!("{name}-versions"),
@@ -301,7 +318,7 @@ pub fn build(app: &mut App) -> Result<(), Error> {
                     ..Default::default()
                 },
             )
-            .add(&mut c, &format!("{id}Versions"))?,
+            .add(c, &format!("{id}Versions"))?,
         };
         if i >= SERVICES.len() {
             // Generated services get in-mesh routing of the global-routing shape.
@@ -324,7 +341,7 @@ pub fn build(app: &mut App) -> Result<(), Error> {
                     ..Default::default()
                 },
             )
-            .add(&mut c, &format!("{id}Routing"))?;
+            .add(c, &format!("{id}Routing"))?;
         }
     }
     if !svcs.is_empty() {
@@ -337,10 +354,13 @@ pub fn build(app: &mut App) -> Result<(), Error> {
                 ..Default::default()
             },
         )
-        .add(&mut c, "ComplexRouting")?;
+        .add(c, "ComplexRouting")?;
     }
+    Ok(())
+}
 
-    // Cross-cluster load balancing: api.global served by both clusters.
+/// Cross-cluster load balancing: api.global served by both clusters.
+fn cross_cluster(c: &mut Scope<'_>) -> Result<(), Error> {
     ServiceEntry::named(
         "cross-cluster-api",
         ServiceEntrySpec {
@@ -371,7 +391,7 @@ pub fn build(app: &mut App) -> Result<(), Error> {
             ..Default::default()
         },
     )
-    .add(&mut c, "CrossClusterApi")?;
+    .add(c, "CrossClusterApi")?;
     VirtualService::named(
         "global-routing",
         VirtualServiceSpec {
@@ -391,10 +411,13 @@ pub fn build(app: &mut App) -> Result<(), Error> {
             ..Default::default()
         },
     )
-    .add(&mut c, "GlobalRouting")?;
+    .add(c, "GlobalRouting")?;
+    Ok(())
+}
 
-    // Observability. The seed's tag overrides have no value; UPSERT needs
-    // one, so they are set to the response code and the request method.
+/// Observability. The seed's tag overrides have no value; UPSERT needs
+/// one, so they are set to the response code and the request method.
+fn telemetry(c: &mut Scope<'_>) -> Result<(), Error> {
     Telemetry::named(
         "mesh-telemetry",
         TelemetrySpec {
@@ -438,12 +461,16 @@ pub fn build(app: &mut App) -> Result<(), Error> {
             ..Default::default()
         },
     )
-    .add(&mut c, "Telemetry")?;
-    // SLOs of the API: the seed's threshold rules (its record and alert
-    // names) plus multi-window burn-rate alerts. The seed measures the whole
-    // mesh; these are scoped to api-service, the service the objectives are for.
+    .add(c, "Telemetry")?;
+    Ok(())
+}
+
+/// SLOs of the API: the seed's threshold rules (its record and alert
+/// names) plus multi-window burn-rate alerts. The seed measures the whole
+/// mesh; these are scoped to api-service, the service the objectives are for.
+fn slos(c: &mut Scope<'_>) -> Result<(), Error> {
     SloRules::with_threshold_rules(
-        &mut c,
+        c,
         "Slos",
         "slo-rules",
         &[
@@ -477,8 +504,11 @@ pub fn build(app: &mut App) -> Result<(), Error> {
             ),
         ],
     )?;
+    Ok(())
+}
 
-    // ---- Remote cluster (cluster2, network2): `istio-remote`, profile remote.
+/// The remote cluster's chart: `istio-remote` reaching the primary's istiod.
+fn remote(app: &mut App, pilot: String) -> Result<(), Error> {
     let remote = Chart::new(
         &mut app.root(),
         &format!("{APP}-remote"),

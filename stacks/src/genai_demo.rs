@@ -490,14 +490,7 @@ fn data_stack(app: &mut App, g: usize, group: &[String], p: &Platform) -> Result
 /// with its identity, network policy and (order) autoscaler; returns its
 /// ALB path.
 fn service(app: &mut App, data: &StackRef, short: &str, p: &Platform) -> Result<AlbPath, Error> {
-    let Platform {
-        region,
-        vpc,
-        key,
-        kafka,
-        redis,
-        ..
-    } = p;
+    let Platform { vpc, key, .. } = p;
     let service = format!("{short}-service");
     let id = construct_id(short);
     let mut s = app.scope(data.node())?;
@@ -530,25 +523,7 @@ fn service(app: &mut App, data: &StackRef, short: &str, p: &Platform) -> Result<
         ChartProps::new(CLUSTER).namespace(NAMESPACE),
     )?;
     let mut c = app.scope(chart.node())?;
-    let env_vars = vec![
-        ("AWS_REGION".to_string(), region.clone()),
-        ("SSM_PREFIX".to_string(), prefix.clone()),
-        // Known only after deploy: deferred inputs filled from the
-        // data and messaging stacks' outputs.
-        ("DB_HOST".to_string(), c.deferred(&db.endpoint_address())?),
-        ("DB_PORT".to_string(), c.deferred(&db.endpoint_port())?),
-        ("DB_NAME".to_string(), db_name.clone()),
-        (
-            "REDIS_HOST".to_string(),
-            c.deferred(&redis.resource.primary_endpoint_address())?,
-        ),
-        ("KAFKA_CLUSTER_ARN".to_string(), c.deferred(&kafka.arn())?),
-        // Looked up at deploy (Kafka GetBootstrapBrokers, IAM listener).
-        (
-            "KAFKA_BOOTSTRAP_SERVERS".to_string(),
-            c.deferred_lookup(&kafka.bootstrap_brokers())?,
-        ),
-    ];
+    let env_vars = service_env(&mut c, &prefix, (&db, &db_name), p)?;
     let identity = identity(&prefix, &db, p);
     let order = short == "order";
     MeshService::new(
@@ -620,6 +595,41 @@ fn service(app: &mut App, data: &StackRef, short: &str, p: &Platform) -> Result<
         },
         port: 8080,
     })
+}
+
+/// The service's environment; what is known only after deploy is a
+/// deferred input filled from the data and messaging stacks' outputs.
+fn service_env(
+    c: &mut meshsynth::core::Scope<'_>,
+    prefix: &str,
+    (db, db_name): (&PostgresInstance, &str),
+    p: &Platform,
+) -> Result<Vec<(String, String)>, Error> {
+    let Platform {
+        region,
+        kafka,
+        redis,
+        ..
+    } = p;
+    Ok(vec![
+        ("AWS_REGION".to_string(), region.clone()),
+        ("SSM_PREFIX".to_string(), prefix.to_string()),
+        // Known only after deploy: deferred inputs filled from the
+        // data and messaging stacks' outputs.
+        ("DB_HOST".to_string(), c.deferred(&db.endpoint_address())?),
+        ("DB_PORT".to_string(), c.deferred(&db.endpoint_port())?),
+        ("DB_NAME".to_string(), db_name.to_string()),
+        (
+            "REDIS_HOST".to_string(),
+            c.deferred(&redis.resource.primary_endpoint_address())?,
+        ),
+        ("KAFKA_CLUSTER_ARN".to_string(), c.deferred(&kafka.arn())?),
+        // Looked up at deploy (Kafka GetBootstrapBrokers, IAM listener).
+        (
+            "KAFKA_BOOTSTRAP_SERVERS".to_string(),
+            c.deferred_lookup(&kafka.bootstrap_brokers())?,
+        ),
+    ])
 }
 
 /// A service's PostgreSQL instance, admitting the nodes on 5432.
