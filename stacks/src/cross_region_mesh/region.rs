@@ -36,74 +36,11 @@ pub(super) fn region(
         &format!("{prefix}-data"),
         &format!("key and cache in {}", p.local),
     )?;
-    let (key, redis) = {
-        let mut s = app.scope(data.node())?;
-        let key = Key::new(
-            &mut s,
-            "DataKey",
-            KeyProps {
-                alias: Some(format!("{APP}/data")),
-                users: vec![
-                    KeyUser::CloudWatchLogs,
-                    KeyUser::ViaService("elasticache".into()),
-                    KeyUser::ViaService("secretsmanager".into()),
-                    KeyUser::ViaService("ecr".into()),
-                    KeyUser::ViaService("ec2".into()),
-                    KeyUser::Ec2AutoScaling,
-                ],
-                ..Default::default()
-            },
-        )?;
-        let redis = CacheReplicationGroup::new(
-            &mut s,
-            "Sessions",
-            CacheReplicationGroupProps {
-                id: format!("{APP}-sessions"),
-                vpc_id: vpc.vpc_id(),
-                subnet_ids: private[..2].to_vec(),
-                encryption_key: key.arn(),
-                ..Default::default()
-            },
-        )?;
-        s.at(redis.resource.node())?.suppress(
-            "AwsSolutions-AEC5",
-            "clients find the port in config; security groups, TLS and the AUTH token protect the data",
-        )?;
-        redis.security_group.allow_from(
-            &mut s,
-            &nodes_sg,
-            Port::tcp(6379),
-            "Redis (TLS) from the EKS nodes",
-        )?;
-        (key, redis)
-    };
+    let (key, redis) = data_stack(app, &data, net)?;
 
     // Images: one repository per service (and the load balancer), spread
     // over numbered stacks so large service counts stay under 500 resources.
-    let mut images = BTreeMap::new();
-    let mut all: Vec<String> = p.services.clone();
-    all.push("cross-region-lb".into());
-    for (g, group) in all.chunks(REPOSITORIES_PER_STACK).enumerate() {
-        let st = stack(
-            app,
-            &env,
-            &format!("{prefix}-images-{}", g + 1),
-            &format!("image repositories in {}", p.local),
-        )?;
-        let mut s = app.scope(st.node())?;
-        for name in group {
-            let repo = Repository::new(
-                &mut s,
-                &construct_id(name),
-                RepositoryProps {
-                    name: format!("{APP}/{name}"),
-                    encryption_key: Some(key.arn()),
-                    ..Default::default()
-                },
-            )?;
-            images.insert(name.clone(), repo.image(IMAGE_TAG)?);
-        }
-    }
+    let images = image_stacks(app, &env, &prefix, p, &key)?;
 
     // Cluster.
     let eks = stack(
@@ -166,6 +103,117 @@ pub(super) fn region(
         remote_gateway: c.deferred(&remote_address.resource.attr("Value"))?,
         ..p.clone()
     };
+    mesh_control_plane(&mut c, p, net, &cluster_name)?;
+
+    // The session cache's address exists only after deploy: a deferred input.
+    let redis_host = c.deferred(&redis.resource.primary_endpoint_address())?;
+    for name in &p.services {
+        global_service(&mut c, p, name, &images[name], &redis_host)?;
+    }
+    load_balancer(
+        &mut c,
+        p,
+        &cluster.oidc_provider(),
+        &images["cross-region-lb"],
+    )?;
+    Ok(())
+}
+
+/// The region's key and session cache, admitting the nodes.
+fn data_stack(
+    app: &mut App,
+    data: &StackRef,
+    net: &Network,
+) -> Result<(Key, CacheReplicationGroup), Error> {
+    let (vpc, nodes_sg) = (&net.vpc, net.nodes_sg);
+    let private = vpc.subnet_ids(SubnetKind::Private);
+    let mut s = app.scope(data.node())?;
+    let key = Key::new(
+        &mut s,
+        "DataKey",
+        KeyProps {
+            alias: Some(format!("{APP}/data")),
+            users: vec![
+                KeyUser::CloudWatchLogs,
+                KeyUser::ViaService("elasticache".into()),
+                KeyUser::ViaService("secretsmanager".into()),
+                KeyUser::ViaService("ecr".into()),
+                KeyUser::ViaService("ec2".into()),
+                KeyUser::Ec2AutoScaling,
+            ],
+            ..Default::default()
+        },
+    )?;
+    let redis = CacheReplicationGroup::new(
+        &mut s,
+        "Sessions",
+        CacheReplicationGroupProps {
+            id: format!("{APP}-sessions"),
+            vpc_id: vpc.vpc_id(),
+            subnet_ids: private[..2].to_vec(),
+            encryption_key: key.arn(),
+            ..Default::default()
+        },
+    )?;
+    s.at(redis.resource.node())?.suppress(
+        "AwsSolutions-AEC5",
+        "clients find the port in config; security groups, TLS and the AUTH token protect the data",
+    )?;
+    redis.security_group.allow_from(
+        &mut s,
+        &nodes_sg,
+        Port::tcp(6379),
+        "Redis (TLS) from the EKS nodes",
+    )?;
+    Ok((key, redis))
+}
+
+/// One repository per service (and the load balancer), spread over
+/// numbered stacks so large service counts stay under 500 resources;
+/// returns each one's pinned image.
+fn image_stacks(
+    app: &mut App,
+    env: &Env,
+    prefix: &str,
+    p: &RegionProps,
+    key: &Key,
+) -> Result<BTreeMap<String, String>, Error> {
+    let mut images = BTreeMap::new();
+    let mut all: Vec<String> = p.services.clone();
+    all.push("cross-region-lb".into());
+    for (g, group) in all.chunks(REPOSITORIES_PER_STACK).enumerate() {
+        let st = stack(
+            app,
+            env,
+            &format!("{prefix}-images-{}", g + 1),
+            &format!("image repositories in {}", p.local),
+        )?;
+        let mut s = app.scope(st.node())?;
+        for name in group {
+            let repo = Repository::new(
+                &mut s,
+                &construct_id(name),
+                RepositoryProps {
+                    name: format!("{APP}/{name}"),
+                    encryption_key: Some(key.arn()),
+                    ..Default::default()
+                },
+            )?;
+            images.insert(name.clone(), repo.image(IMAGE_TAG)?);
+        }
+    }
+    Ok(images)
+}
+
+/// The mesh namespace, Istio (multi-primary, multi-network, its east-west
+/// gateway behind an NLB on the network stack's Elastic IPs), strict mTLS
+/// and the default Sidecar.
+fn mesh_control_plane(
+    c: &mut Scope<'_>,
+    p: &RegionProps,
+    net: &Network,
+    cluster_name: &str,
+) -> Result<(), Error> {
     // The NLB of this region's east-west gateway takes the network stack's
     // Elastic IPs, one per public subnet (deferred inputs of the install inputs).
     let mut allocations = Vec::new();
@@ -173,11 +221,11 @@ pub(super) fn region(
         allocations.push(c.deferred(&eip.allocation_id())?);
     }
     let mut public_subnets = Vec::new();
-    for subnet in vpc.subnet_ids(SubnetKind::Public) {
+    for subnet in net.vpc.subnet_ids(SubnetKind::Public) {
         public_subnets.push(c.deferred(&subnet)?);
     }
     MeshNamespace::new(
-        &mut c,
+        c,
         "Namespace",
         NamespaceProps {
             name: NAMESPACE.into(),
@@ -187,11 +235,11 @@ pub(super) fn region(
         },
     )?;
     IstioInstall::new(
-        &mut c,
+        c,
         "Istio",
         IstioInstallProps {
             mesh_id: MESH_ID.into(),
-            cluster_name: cluster_name.clone(),
+            cluster_name: cluster_name.to_string(),
             network: network_name(&p.local),
             // Multi-primary, multi-network: istiod in each cluster, an
             // east-west gateway behind an NLB on 80, 443 and 15443.
@@ -222,7 +270,7 @@ pub(super) fn region(
         },
     )?;
     PeerAuthentication::named("default", PeerAuthenticationSpec::mode(MtlsMode::Strict))
-        .add(&mut c, "Mtls")?;
+        .add(c, "Mtls")?;
     // Egress limited to the namespace, the control plane and the mesh's
     // registry (the *.global ServiceEntries live in this namespace).
     Sidecar::named(
@@ -239,18 +287,6 @@ pub(super) fn region(
             ..Default::default()
         },
     )
-    .add(&mut c, "Sidecar")?;
-
-    // The session cache's address exists only after deploy: a deferred input.
-    let redis_host = c.deferred(&redis.resource.primary_endpoint_address())?;
-    for name in &p.services {
-        global_service(&mut c, p, name, &images[name], &redis_host)?;
-    }
-    load_balancer(
-        &mut c,
-        p,
-        &cluster.oidc_provider(),
-        &images["cross-region-lb"],
-    )?;
+    .add(c, "Sidecar")?;
     Ok(())
 }

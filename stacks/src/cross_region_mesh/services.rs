@@ -14,10 +14,46 @@ pub(super) fn global_service(
     image: &str,
     redis_host: &str,
 ) -> Result<(), Error> {
-    let id = construct_id(name);
-    let host = global_host(name);
-    let local_net = network_name(&p.local);
-    let remote_net = network_name(&p.remote);
+    let g = Global {
+        name,
+        id: construct_id(name),
+        host: global_host(name),
+        local_net: network_name(&p.local),
+        remote_net: network_name(&p.remote),
+        app_label: labels(&[("app", name)]),
+    };
+    workload(c, p, &g, image, redis_host)?;
+    // Discovery: the global host selects this region's pods and the other
+    // region's WorkloadEntry (reached through its east-west gateway).
+    discovery(c, p, &g)?;
+    // Locality-aware load balancing and a circuit breaker.
+    traffic_policy(c, &g)?;
+    // Routing on the global host.
+    routing(c, p, &g)?;
+    monitoring(c, &g)
+}
+
+/// The names every object of a global service derives from.
+struct Global<'a> {
+    name: &'a str,
+    id: String,
+    host: String,
+    local_net: String,
+    remote_net: String,
+    app_label: BTreeMap<String, String>,
+}
+
+/// The KEDA-scaled workload (latency, rate and this region's share of the
+/// load) and its NetworkPolicy.
+fn workload(
+    c: &mut Scope<'_>,
+    p: &RegionProps,
+    g: &Global<'_>,
+    image: &str,
+    redis_host: &str,
+) -> Result<(), Error> {
+    let Global { name, id, .. } = g;
+    let name: &str = name;
     let svc_sel = format!(
         "destination_service_name=\"{name}\",destination_service_namespace=\"{NAMESPACE}\",reporter=\"destination\""
     );
@@ -25,7 +61,7 @@ pub(super) fn global_service(
         c,
         &id,
         MeshServiceProps {
-            name: name.into(),
+            name: name.to_string(),
             image: image.into(),
             port: PORT,
             health_path: Some("/healthz".into()),
@@ -72,27 +108,22 @@ pub(super) fn global_service(
             ..Default::default()
         },
     )?;
-    // Ingress on the service port from the namespace, the gateways
-    // (istio-system) and Prometheus (monitoring) only.
-    let ns = |n: &str| labels(&[("kubernetes.io/metadata.name", n)]);
-    network_policy(
-        c,
-        &format!("{id}NetworkPolicy"),
-        NetworkPolicyProps {
-            name: name.into(),
-            pod_selector: labels(&[("app", name)]),
-            allow_from: vec![
-                (ns(NAMESPACE), BTreeMap::new()),
-                (ns("istio-system"), BTreeMap::new()),
-                (ns("monitoring"), BTreeMap::new()),
-            ],
-            ports: vec![PORT],
-        },
-    )?;
+    scraped_service_policy(c, &format!("{id}NetworkPolicy"), name)?;
+    Ok(())
+}
 
-    // Discovery: the global host selects this region's pods and the other
-    // region's WorkloadEntry (reached through its east-west gateway).
-    let app_label = labels(&[("app", name)]);
+/// The global host's ServiceEntry (this region's pods), and the other
+/// region's WorkloadEntry with its health-checked WorkloadGroup.
+fn discovery(c: &mut Scope<'_>, p: &RegionProps, g: &Global<'_>) -> Result<(), Error> {
+    let Global {
+        name,
+        id,
+        host,
+        remote_net,
+        app_label,
+        ..
+    } = g;
+    let name: &str = name;
     ServiceEntry::named(
         format!("{name}-global"),
         ServiceEntrySpec {
@@ -164,8 +195,21 @@ pub(super) fn global_service(
         },
     )
     .add(c, &format!("{id}RemoteGroup"))?;
+    Ok(())
+}
 
-    // Locality-aware load balancing and a circuit breaker.
+/// The DestinationRule: locality failover, connection pool, outlier
+/// detection, Istio mTLS, a subset per network.
+fn traffic_policy(c: &mut Scope<'_>, g: &Global<'_>) -> Result<(), Error> {
+    let Global {
+        name,
+        id,
+        host,
+        local_net,
+        remote_net,
+        ..
+    } = g;
+    let name: &str = name;
     let subset = |n: &str, network: &str| Subset {
         name: n.into(),
         labels: Some(labels(&[("topology.istio.io/network", network)])),
@@ -223,8 +267,14 @@ pub(super) fn global_service(
         },
     )
     .add(c, &format!("{id}GlobalRule"))?;
+    Ok(())
+}
 
-    // Routing on the global host.
+/// The VirtualService: header-pinned routes, then 70/30 local/remote, with
+/// retries and (under chaos) delay injection.
+fn routing(c: &mut Scope<'_>, p: &RegionProps, g: &Global<'_>) -> Result<(), Error> {
+    let Global { name, id, host, .. } = g;
+    let name: &str = name;
     let to = |s: &str| Destination::host(host.clone()).subset(s);
     let header = |k: &str, v: &str| HttpMatchRequest {
         headers: Some(BTreeMap::from([(k.to_string(), StringMatch::exact(v))])),
@@ -291,33 +341,12 @@ pub(super) fn global_service(
         },
     )
     .add(c, &format!("{id}GlobalRouting"))?;
-
-    let monitor = ServiceMonitor {
-        metadata: ObjectMeta {
-            name: Some(name.into()),
-            ..Default::default()
-        },
-        spec: ServiceMonitorSpec {
-            selector: LabelSelector {
-                match_labels: Some(app_label),
-                ..Default::default()
-            },
-            namespace_selector: Some(NamespaceSelector {
-                match_names: Some(vec![NAMESPACE.into()]),
-                ..Default::default()
-            }),
-            endpoints: vec![Endpoint {
-                port: Some("http".into()),
-                path: Some("/metrics".into()),
-                interval: Some("30s".into()),
-                ..Default::default()
-            }],
-            ..Default::default()
-        },
-        status: None,
-    };
-    meshsynth::mesh::add_object(c, &format!("{id}Monitor"), monitor)?;
     Ok(())
+}
+
+/// The ServiceMonitor Prometheus scrapes the service by.
+fn monitoring(c: &mut Scope<'_>, g: &Global<'_>) -> Result<(), Error> {
+    service_monitor(c, &format!("{}Monitor", g.id), g.name)
 }
 
 /// The cross-region load balancer: an IRSA ServiceAccount whose role may
@@ -330,54 +359,7 @@ pub(super) fn load_balancer(
     image: &str,
 ) -> Result<(), Error> {
     let name = "cross-region-lb";
-    let zone_arn = Arn::new("route53", format!("hostedzone/{}", p.zone))
-        .region(ArnPart::Empty)
-        .account(ArnPart::Empty)
-        .value();
-    let statements = vec![
-        // Actions without resource-level permissions (security::NO_RESOURCE_LEVEL_ACTIONS).
-        PolicyStatement::allow(
-            [
-                "elasticloadbalancing:DescribeLoadBalancers",
-                "elasticloadbalancing:DescribeTargetGroups",
-                "elasticloadbalancing:DescribeTargetHealth",
-                "elasticloadbalancing:DescribeListeners",
-                "route53:ListHostedZones",
-                "route53:ListHealthChecks",
-                "cloudwatch:GetMetricData",
-                "cloudwatch:ListMetrics",
-                "cloudwatch:PutMetricData",
-            ],
-            [Value::str("*")],
-        ),
-        // Target registration only on this app's target groups.
-        PolicyStatement::allow(
-            [
-                "elasticloadbalancing:RegisterTargets",
-                "elasticloadbalancing:DeregisterTargets",
-            ],
-            [Arn::new("elasticloadbalancing", format!("targetgroup/{APP}-*/*")).value()],
-        ),
-        // DNS weights and failover records in the app's zone only.
-        PolicyStatement::allow(
-            [
-                "route53:ChangeResourceRecordSets",
-                "route53:ListResourceRecordSets",
-            ],
-            [zone_arn],
-        ),
-        PolicyStatement::allow(
-            ["route53:GetHealthCheck", "route53:GetHealthCheckStatus"],
-            [Arn::new("route53", "healthcheck/*")
-                .region(ArnPart::Empty)
-                .account(ArnPart::Empty)
-                .value()],
-        ),
-        PolicyStatement::allow(
-            ["cloudwatch:DescribeAlarms"],
-            [Arn::new("cloudwatch", format!("alarm:{APP}-*")).value()],
-        ),
-    ];
+    let statements = load_balancer_statements(p);
     MeshService::new(
         c,
         "CrossRegionLb",
@@ -426,29 +408,89 @@ pub(super) fn load_balancer(
             ..Default::default()
         },
     )?;
+    scraped_service_policy(c, "CrossRegionLbNetworkPolicy", name)?;
+    service_monitor(c, "CrossRegionLbMonitor", name)?;
+    Ok(())
+}
+
+/// What the load balancer may do: describe (no resource-level
+/// permissions), register targets of this app's target groups, change
+/// records of the app's zone, read its health checks and alarms.
+fn load_balancer_statements(p: &RegionProps) -> Vec<PolicyStatement> {
+    let zone_arn = Arn::new("route53", format!("hostedzone/{}", p.zone))
+        .region(ArnPart::Empty)
+        .account(ArnPart::Empty)
+        .value();
+    vec![
+        // Actions without resource-level permissions (security::NO_RESOURCE_LEVEL_ACTIONS).
+        PolicyStatement::allow(
+            [
+                "elasticloadbalancing:DescribeLoadBalancers",
+                "elasticloadbalancing:DescribeTargetGroups",
+                "elasticloadbalancing:DescribeTargetHealth",
+                "elasticloadbalancing:DescribeListeners",
+                "route53:ListHostedZones",
+                "route53:ListHealthChecks",
+                "cloudwatch:GetMetricData",
+                "cloudwatch:ListMetrics",
+                "cloudwatch:PutMetricData",
+            ],
+            [Value::str("*")],
+        ),
+        // Target registration only on this app's target groups.
+        PolicyStatement::allow(
+            [
+                "elasticloadbalancing:RegisterTargets",
+                "elasticloadbalancing:DeregisterTargets",
+            ],
+            [Arn::new("elasticloadbalancing", format!("targetgroup/{APP}-*/*")).value()],
+        ),
+        // DNS weights and failover records in the app's zone only.
+        PolicyStatement::allow(
+            [
+                "route53:ChangeResourceRecordSets",
+                "route53:ListResourceRecordSets",
+            ],
+            [zone_arn],
+        ),
+        PolicyStatement::allow(
+            ["route53:GetHealthCheck", "route53:GetHealthCheckStatus"],
+            [Arn::new("route53", "healthcheck/*")
+                .region(ArnPart::Empty)
+                .account(ArnPart::Empty)
+                .value()],
+        ),
+        PolicyStatement::allow(
+            ["cloudwatch:DescribeAlarms"],
+            [Arn::new("cloudwatch", format!("alarm:{APP}-*")).value()],
+        ),
+    ]
+}
+
+/// Ingress on the service port from the namespace, the gateways
+/// (istio-system) and Prometheus (monitoring) only.
+fn scraped_service_policy(c: &mut Scope<'_>, id: &str, name: &str) -> Result<(), Error> {
+    let ns = |n: &str| labels(&[("kubernetes.io/metadata.name", n)]);
     network_policy(
         c,
-        "CrossRegionLbNetworkPolicy",
+        id,
         NetworkPolicyProps {
             name: name.into(),
             pod_selector: labels(&[("app", name)]),
             allow_from: vec![
-                (
-                    labels(&[("kubernetes.io/metadata.name", NAMESPACE)]),
-                    BTreeMap::new(),
-                ),
-                (
-                    labels(&[("kubernetes.io/metadata.name", "istio-system")]),
-                    BTreeMap::new(),
-                ),
-                (
-                    labels(&[("kubernetes.io/metadata.name", "monitoring")]),
-                    BTreeMap::new(),
-                ),
+                (ns(NAMESPACE), BTreeMap::new()),
+                (ns("istio-system"), BTreeMap::new()),
+                (ns("monitoring"), BTreeMap::new()),
             ],
             ports: vec![PORT],
         },
     )?;
+    Ok(())
+}
+
+/// The ServiceMonitor Prometheus scrapes a service by (`/metrics` of its
+/// `http` port every 30 s).
+fn service_monitor(c: &mut Scope<'_>, id: &str, name: &str) -> Result<(), Error> {
     let monitor = ServiceMonitor {
         metadata: ObjectMeta {
             name: Some(name.into()),
@@ -473,6 +515,6 @@ pub(super) fn load_balancer(
         },
         status: None,
     };
-    meshsynth::mesh::add_object(c, "CrossRegionLbMonitor", monitor)?;
+    meshsynth::mesh::add_object(c, id, monitor)?;
     Ok(())
 }
