@@ -8,7 +8,9 @@ use std::collections::BTreeMap;
 
 use meshsynth::aws::eks::{EksCluster, EksClusterProps, NodeGroup, NodeGroupProps};
 use meshsynth::aws::network::{SubnetKind, Vpc, VpcProps};
-use meshsynth::core::{App, Chart, ChartProps, Env, Error, Stack, StackProps, Tags};
+use meshsynth::core::{
+    App, Chart, ChartProps, ChartRef, Env, Error, Scope, Stack, StackProps, StackRef, Tags,
+};
 use meshsynth::mesh::analysis::CREDENTIAL_SOURCES_ANNOTATION;
 use meshsynth::mesh::istio::networking::StringMatch;
 use meshsynth::mesh::istio::prelude::*;
@@ -82,6 +84,15 @@ pub fn build(app: &mut App) -> Result<(), Error> {
         Vpc::new(&mut s, "Vpc", VpcProps::default())?
     };
 
+    let cl = cluster_stack(app, env, &vpc)?;
+    let chart = mesh_platform(app, &cl)?;
+    let mut c = app.scope(chart.node())?;
+    shop_services(&mut c, n)
+}
+
+/// EKS and its node group (Kubernetes 1.28+ asked; the construct's default,
+/// the newest with pinned add-ons, is used).
+fn cluster_stack(app: &mut App, env: Env, vpc: &Vpc) -> Result<StackRef, Error> {
     let cl = Stack::new(
         &mut app.root(),
         &format!("{APP}-cluster"),
@@ -122,7 +133,13 @@ pub fn build(app: &mut App) -> Result<(), Error> {
             ..Default::default()
         },
     )?;
+    Ok(cl)
+}
 
+/// The mesh chart: the namespace (injection on), Istio with its default
+/// ingress gateway, the TLS Gateway and strict mTLS.
+fn mesh_platform(app: &mut App, cl: &StackRef) -> Result<ChartRef, Error> {
+    let mut s = app.scope(cl.node())?;
     let chart = Chart::new(&mut s, "Mesh", ChartProps::new(APP).namespace(NAMESPACE))?;
     let mut c = app.scope(chart.node())?;
     // Injection is a namespace label, so no pod of the app runs without its
@@ -162,7 +179,12 @@ pub fn build(app: &mut App) -> Result<(), Error> {
 
     PeerAuthentication::named("default", PeerAuthenticationSpec::mode(MtlsMode::Strict))
         .add(&mut c, "Mtls")?;
+    Ok(chart)
+}
 
+/// The shop's services, one MeshService each (recommendation-service
+/// canaried).
+fn shop_services(c: &mut Scope<'_>, n: usize) -> Result<(), Error> {
     // Each MeshService gives the Deployment (2 replicas), Service,
     // DestinationRule (100 TCP connections, 100 HTTP/2 requests, ejection
     // after 5 consecutive 5xx, round robin), the VirtualService
@@ -191,7 +213,7 @@ pub fn build(app: &mut App) -> Result<(), Error> {
             (Vec::new(), Vec::new())
         };
         MeshService::new(
-            &mut c,
+            c,
             &format!("Service{}", i + 1),
             MeshServiceProps {
                 image: format!("{REGISTRY}/{name}:1.0.0"),
