@@ -54,184 +54,21 @@ fn stack(app: &mut App, name: &str, what: &str) -> Result<StackRef, Error> {
 pub fn build(app: &mut App) -> Result<(), Error> {
     // Network: VPC with flow logs and endpoints, security groups.
     let net = stack(app, "aws-all-network", "network")?;
-    let (vpc, nodes_sg) = {
-        let mut s = app.scope(net.node())?;
-        let vpc = Vpc::new(
-            &mut s,
-            "Vpc",
-            VpcProps {
-                subnets: vec![
-                    SubnetGroup::new("Public", SubnetKind::Public, 24),
-                    SubnetGroup::new("Private", SubnetKind::Private, 19),
-                    SubnetGroup::new("Isolated", SubnetKind::Isolated, 24),
-                ],
-                endpoints: vec![
-                    Endpoint::S3Gateway,
-                    Endpoint::Ecr,
-                    Endpoint::Sts,
-                    Endpoint::Logs,
-                ],
-                ..Default::default()
-            },
-        )?;
-        let nodes_sg = SecurityGroup::new(
-            &mut s,
-            "NodesSecurityGroup",
-            SecurityGroupProps {
-                vpc_id: vpc.vpc_id(),
-                description: "EKS worker nodes".into(),
-                allow_all_outbound: true,
-            },
-        )?;
-        nodes_sg.allow_from_cidr(
-            &mut s,
-            &vpc.cidr.to_string(),
-            Port::tcp(443),
-            "HTTPS from inside the VPC",
-        )?;
-        let lb_sg = SecurityGroup::new(
-            &mut s,
-            "LoadBalancerSecurityGroup",
-            SecurityGroupProps {
-                vpc_id: vpc.vpc_id(),
-                description: "internet-facing application load balancer".into(),
-                allow_all_outbound: true,
-            },
-        )?;
-        lb_sg.allow_from_anywhere(
-            &mut s,
-            Port::tcp(443),
-            "HTTPS from the internet",
-            WorldIngress::InternetFacingLoadBalancer,
-        )?;
-        lb_sg.allow_from_anywhere(
-            &mut s,
-            Port::tcp(80),
-            "HTTP from the internet, redirected to HTTPS",
-            WorldIngress::InternetFacingLoadBalancer,
-        )?;
-        nodes_sg.allow_from(
-            &mut s,
-            &lb_sg,
-            Port::tcp(8080),
-            "service traffic from the load balancer",
-        )?;
-        (vpc, nodes_sg)
-    };
+    let (vpc, nodes_sg) = network(app, &net)?;
     let private = vpc.subnet_ids(SubnetKind::Private);
     let isolated = vpc.subnet_ids(SubnetKind::Isolated);
 
     // Keys.
     let keys = stack(app, "aws-all-keys", "KMS keys")?;
-    let key = {
-        let mut s = app.scope(keys.node())?;
-        Key::new(
-            &mut s,
-            "DataKey",
-            KeyProps {
-                alias: Some("aws-all/data".into()),
-                users: vec![
-                    KeyUser::CloudWatchLogs,
-                    KeyUser::ViaService("rds".into()),
-                    KeyUser::ViaService("kafka".into()),
-                    KeyUser::ViaService("elasticache".into()),
-                    KeyUser::ViaService("secretsmanager".into()),
-                    KeyUser::ViaService("ec2".into()),
-                    KeyUser::Ec2AutoScaling,
-                ],
-                ..Default::default()
-            },
-        )?
-    };
+    let key = data_key(app, &keys)?;
 
     // Databases.
     let dbs = stack(app, "aws-all-databases", "RDS PostgreSQL and Aurora")?;
-    let db = {
-        let mut s = app.scope(dbs.node())?;
-        let db = PostgresInstance::new(
-            &mut s,
-            "OrderDb",
-            PostgresInstanceProps {
-                identifier: Some("aws-all-order-db".into()),
-                database_name: Some("orderdb".into()),
-                master_username: "orderuser".into(),
-                vpc_id: vpc.vpc_id(),
-                subnet_ids: isolated.clone(),
-                encryption_key: Some(key.arn()),
-                ..Default::default()
-            },
-        )?;
-        s.at(db.resource.node())?
-            .suppress("AwsSolutions-RDS11", PORT_REASON)?;
-        db.security_group.allow_from(
-            &mut s,
-            &nodes_sg,
-            Port::tcp(5432),
-            "PostgreSQL from the EKS nodes",
-        )?;
-        let aurora = AuroraPostgresCluster::new(
-            &mut s,
-            "Aurora",
-            AuroraPostgresClusterProps {
-                vpc_id: vpc.vpc_id(),
-                subnet_ids: isolated.clone(),
-                database_name: Some("catalog".into()),
-                ..Default::default()
-            },
-        )?;
-        s.at(aurora.resource.node())?
-            .suppress("AwsSolutions-RDS11", PORT_REASON)?;
-        aurora.security_group.allow_from(
-            &mut s,
-            &nodes_sg,
-            Port::tcp(5432),
-            "PostgreSQL from the EKS nodes",
-        )?;
-        db
-    };
+    let db = databases(app, &dbs, (&vpc, &nodes_sg, &isolated, &key))?;
 
     // Streaming and cache.
     let streaming = stack(app, "aws-all-streaming", "MSK and ElastiCache")?;
-    let (kafka, redis) = {
-        let mut s = app.scope(streaming.node())?;
-        let kafka = MskCluster::new(
-            &mut s,
-            "Kafka",
-            MskClusterProps {
-                name: "aws-all-kafka".into(),
-                vpc_id: vpc.vpc_id(),
-                subnet_ids: private.clone(),
-                encryption_key: key.arn(),
-                ..Default::default()
-            },
-        )?;
-        kafka.security_group.allow_from(
-            &mut s,
-            &nodes_sg,
-            Port::tcp(IAM_TLS_PORT),
-            "Kafka (IAM over TLS) from the EKS nodes",
-        )?;
-        let redis = CacheReplicationGroup::new(
-            &mut s,
-            "Redis",
-            CacheReplicationGroupProps {
-                id: "aws-all-redis".into(),
-                vpc_id: vpc.vpc_id(),
-                subnet_ids: private[..2].to_vec(),
-                encryption_key: key.arn(),
-                ..Default::default()
-            },
-        )?;
-        s.at(redis.resource.node())?
-            .suppress("AwsSolutions-AEC5", PORT_REASON)?;
-        redis.security_group.allow_from(
-            &mut s,
-            &nodes_sg,
-            Port::tcp(6379),
-            "Redis (TLS) from the EKS nodes",
-        )?;
-        (kafka, redis)
-    };
+    let (kafka, redis) = streaming_stack(app, &streaming, (&vpc, &nodes_sg, &private, &key))?;
 
     // Supporting resources.
     let support = stack(
@@ -239,81 +76,34 @@ pub fn build(app: &mut App) -> Result<(), Error> {
         "aws-all-support",
         "SSM, Secrets Manager, ECR, logs, Route 53",
     )?;
-    let app_logs = {
-        let mut s = app.scope(support.node())?;
-        StringParameter::new(
-            &mut s,
-            "DatabaseHostParameter",
-            StringParameterProps {
-                name: "/shop/order/database-host".into(),
-                value: ParameterValue::String(db.endpoint_address()),
-                description: Some("order database host".into()),
-            },
-        )?;
-        StringParameter::new(
-            &mut s,
-            "FeatureFlags",
-            StringParameterProps {
-                name: "/shop/order/features".into(),
-                value: ParameterValue::StringList(vec![
-                    "checkout-v2".into(),
-                    "fast-refunds".into(),
-                ]),
-                description: None,
-            },
-        )?;
-        let api_key = Secret::new(
-            &mut s,
-            "PartnerApiKey",
-            SecretProps {
-                name: Some("aws-all/partner-api-key".into()),
-                encryption_key: Some(key.arn()),
-                template: r#"{"username":"aws-all"}"#.into(),
-                ..Default::default()
-            },
-        )?;
-        s.at(api_key.resource.node())?.suppress(
-            "AwsSolutions-SMG4",
-            "the partner rotates this key by hand every 90 days; there is no rotation API",
-        )?;
-        Repository::new(
-            &mut s,
-            "OrderImages",
-            RepositoryProps {
-                name: "aws-all/order".into(),
-                encryption_key: Some(key.arn()),
-                ..Default::default()
-            },
-        )?;
-        HealthCheck::new(
-            &mut s,
-            "IngressHealth",
-            HealthCheckProps {
-                domain_name: "shop.example.com".into(),
-                ..Default::default()
-            },
-        )?;
-        LogGroup::new(
-            &mut s,
-            "ApplicationLogs",
-            LogGroupProps {
-                name: Some("/aws/eks/aws-all/application".into()),
-                retention_days: 90,
-                encryption_key: Some(key.arn()),
-                ..Default::default()
-            },
-        )?
-    };
+    let app_logs = supporting(app, &support, &db, &key)?;
 
     // EKS: cluster, node groups, IRSA and a workload chart.
     let eks = stack(app, "aws-all-eks", "EKS cluster, node groups and IRSA")?;
     let mut s = app.scope(eks.node())?;
-    let cluster = EksCluster::new(
+    let (cluster, tracing) = cluster(&mut s, &private, &nodes_sg, &key)?;
+    let chart = Chart::new(
         &mut s,
+        "Workloads",
+        ChartProps::new("aws-all").namespace("shop"),
+    )?;
+    let mut c = app.scope(chart.node())?;
+    workloads(&mut c, &cluster, (&db, &kafka, &redis), &app_logs, &tracing)
+}
+/// The cluster, a SPOT and an on-demand node group, and the tracing policy
+/// workloads share.
+fn cluster(
+    s: &mut meshsynth::core::Scope<'_>,
+    private: &[meshsynth::core::Value],
+    nodes_sg: &SecurityGroup,
+    key: &Key,
+) -> Result<(EksCluster, ManagedPolicy), Error> {
+    let cluster = EksCluster::new(
+        s,
         "Cluster",
         EksClusterProps {
             name: "aws-all-cluster".into(),
-            subnet_ids: private.clone(),
+            subnet_ids: private.to_vec(),
             security_group_ids: vec![nodes_sg.group_id()],
             admin_principal_arns: vec![Arn::new("iam", "role/platform-admin")
                 .region(ArnPart::Empty)
@@ -324,7 +114,7 @@ pub fn build(app: &mut App) -> Result<(), Error> {
     let mut labels = BTreeMap::new();
     labels.insert("workload".to_string(), "general".to_string());
     NodeGroup::new(
-        &mut s,
+        s,
         "SpotNodes",
         &cluster,
         NodeGroupProps {
@@ -348,10 +138,10 @@ pub fn build(app: &mut App) -> Result<(), Error> {
             ..Default::default()
         },
     )?;
-    NodeGroup::new(&mut s, "OnDemandNodes", &cluster, NodeGroupProps::default())?;
+    NodeGroup::new(s, "OnDemandNodes", &cluster, NodeGroupProps::default())?;
 
     let tracing = ManagedPolicy::new(
-        &mut s,
+        s,
         "TracingPolicy",
         ManagedPolicyProps {
             description: Some("X-Ray traces and CloudWatch metrics from workloads".into()),
@@ -366,14 +156,20 @@ pub fn build(app: &mut App) -> Result<(), Error> {
             ..Default::default()
         },
     )?;
-    let chart = Chart::new(
-        &mut s,
-        "Workloads",
-        ChartProps::new("aws-all").namespace("shop"),
-    )?;
-    let mut c = app.scope(chart.node())?;
+    Ok((cluster, tracing))
+}
+
+/// Two IRSA roles (least privilege through the data constructs' grants)
+/// and a ConfigMap of values known only after deploy.
+fn workloads(
+    c: &mut meshsynth::core::Scope<'_>,
+    cluster: &EksCluster,
+    (db, kafka, redis): (&PostgresInstance, &MskCluster, &CacheReplicationGroup),
+    app_logs: &LogGroup,
+    tracing: &ManagedPolicy,
+) -> Result<(), Error> {
     let order = IrsaRole::new(
-        &mut c,
+        c,
         "OrderIrsa",
         IrsaRoleProps {
             oidc: cluster.oidc_provider(),
@@ -403,7 +199,7 @@ pub fn build(app: &mut App) -> Result<(), Error> {
         },
     )?;
     IrsaRole::new(
-        &mut c,
+        c,
         "FluentBitIrsa",
         IrsaRoleProps {
             oidc: cluster.oidc_provider(),
@@ -446,4 +242,258 @@ pub fn build(app: &mut App) -> Result<(), Error> {
         },
     )?;
     Ok(())
+}
+
+/// The VPC (public, private and isolated subnets, endpoints) and the node
+/// and load-balancer security groups.
+fn network(app: &mut App, net: &StackRef) -> Result<(Vpc, SecurityGroup), Error> {
+    let mut s = app.scope(net.node())?;
+    let vpc = Vpc::new(
+        &mut s,
+        "Vpc",
+        VpcProps {
+            subnets: vec![
+                SubnetGroup::new("Public", SubnetKind::Public, 24),
+                SubnetGroup::new("Private", SubnetKind::Private, 19),
+                SubnetGroup::new("Isolated", SubnetKind::Isolated, 24),
+            ],
+            endpoints: vec![
+                Endpoint::S3Gateway,
+                Endpoint::Ecr,
+                Endpoint::Sts,
+                Endpoint::Logs,
+            ],
+            ..Default::default()
+        },
+    )?;
+    let nodes_sg = SecurityGroup::new(
+        &mut s,
+        "NodesSecurityGroup",
+        SecurityGroupProps {
+            vpc_id: vpc.vpc_id(),
+            description: "EKS worker nodes".into(),
+            allow_all_outbound: true,
+        },
+    )?;
+    nodes_sg.allow_from_cidr(
+        &mut s,
+        &vpc.cidr.to_string(),
+        Port::tcp(443),
+        "HTTPS from inside the VPC",
+    )?;
+    let lb_sg = SecurityGroup::new(
+        &mut s,
+        "LoadBalancerSecurityGroup",
+        SecurityGroupProps {
+            vpc_id: vpc.vpc_id(),
+            description: "internet-facing application load balancer".into(),
+            allow_all_outbound: true,
+        },
+    )?;
+    lb_sg.allow_from_anywhere(
+        &mut s,
+        Port::tcp(443),
+        "HTTPS from the internet",
+        WorldIngress::InternetFacingLoadBalancer,
+    )?;
+    lb_sg.allow_from_anywhere(
+        &mut s,
+        Port::tcp(80),
+        "HTTP from the internet, redirected to HTTPS",
+        WorldIngress::InternetFacingLoadBalancer,
+    )?;
+    nodes_sg.allow_from(
+        &mut s,
+        &lb_sg,
+        Port::tcp(8080),
+        "service traffic from the load balancer",
+    )?;
+    Ok((vpc, nodes_sg))
+}
+
+/// The data key every encrypted resource uses.
+fn data_key(app: &mut App, keys: &StackRef) -> Result<Key, Error> {
+    let mut s = app.scope(keys.node())?;
+    Key::new(
+        &mut s,
+        "DataKey",
+        KeyProps {
+            alias: Some("aws-all/data".into()),
+            users: vec![
+                KeyUser::CloudWatchLogs,
+                KeyUser::ViaService("rds".into()),
+                KeyUser::ViaService("kafka".into()),
+                KeyUser::ViaService("elasticache".into()),
+                KeyUser::ViaService("secretsmanager".into()),
+                KeyUser::ViaService("ec2".into()),
+                KeyUser::Ec2AutoScaling,
+            ],
+            ..Default::default()
+        },
+    )
+}
+
+/// A PostgreSQL instance and an Aurora cluster, both admitting the nodes.
+fn databases(
+    app: &mut App,
+    dbs: &StackRef,
+    (vpc, nodes_sg, isolated, key): (&Vpc, &SecurityGroup, &[meshsynth::core::Value], &Key),
+) -> Result<PostgresInstance, Error> {
+    let mut s = app.scope(dbs.node())?;
+    let db = PostgresInstance::new(
+        &mut s,
+        "OrderDb",
+        PostgresInstanceProps {
+            identifier: Some("aws-all-order-db".into()),
+            database_name: Some("orderdb".into()),
+            master_username: "orderuser".into(),
+            vpc_id: vpc.vpc_id(),
+            subnet_ids: isolated.to_vec(),
+            encryption_key: Some(key.arn()),
+            ..Default::default()
+        },
+    )?;
+    s.at(db.resource.node())?
+        .suppress("AwsSolutions-RDS11", PORT_REASON)?;
+    db.security_group.allow_from(
+        &mut s,
+        &nodes_sg,
+        Port::tcp(5432),
+        "PostgreSQL from the EKS nodes",
+    )?;
+    let aurora = AuroraPostgresCluster::new(
+        &mut s,
+        "Aurora",
+        AuroraPostgresClusterProps {
+            vpc_id: vpc.vpc_id(),
+            subnet_ids: isolated.to_vec(),
+            database_name: Some("catalog".into()),
+            ..Default::default()
+        },
+    )?;
+    s.at(aurora.resource.node())?
+        .suppress("AwsSolutions-RDS11", PORT_REASON)?;
+    aurora.security_group.allow_from(
+        &mut s,
+        &nodes_sg,
+        Port::tcp(5432),
+        "PostgreSQL from the EKS nodes",
+    )?;
+    Ok(db)
+}
+
+/// MSK and Redis, both admitting the nodes.
+fn streaming_stack(
+    app: &mut App,
+    streaming: &StackRef,
+    (vpc, nodes_sg, private, key): (&Vpc, &SecurityGroup, &[meshsynth::core::Value], &Key),
+) -> Result<(MskCluster, CacheReplicationGroup), Error> {
+    let mut s = app.scope(streaming.node())?;
+    let kafka = MskCluster::new(
+        &mut s,
+        "Kafka",
+        MskClusterProps {
+            name: "aws-all-kafka".into(),
+            vpc_id: vpc.vpc_id(),
+            subnet_ids: private.to_vec(),
+            encryption_key: key.arn(),
+            ..Default::default()
+        },
+    )?;
+    kafka.security_group.allow_from(
+        &mut s,
+        &nodes_sg,
+        Port::tcp(IAM_TLS_PORT),
+        "Kafka (IAM over TLS) from the EKS nodes",
+    )?;
+    let redis = CacheReplicationGroup::new(
+        &mut s,
+        "Redis",
+        CacheReplicationGroupProps {
+            id: "aws-all-redis".into(),
+            vpc_id: vpc.vpc_id(),
+            subnet_ids: private[..2].to_vec(),
+            encryption_key: key.arn(),
+            ..Default::default()
+        },
+    )?;
+    s.at(redis.resource.node())?
+        .suppress("AwsSolutions-AEC5", PORT_REASON)?;
+    redis.security_group.allow_from(
+        &mut s,
+        &nodes_sg,
+        Port::tcp(6379),
+        "Redis (TLS) from the EKS nodes",
+    )?;
+    Ok((kafka, redis))
+}
+
+/// SSM parameters, a secret, an image repository, a health check and the
+/// application log group.
+fn supporting(
+    app: &mut App,
+    support: &StackRef,
+    db: &PostgresInstance,
+    key: &Key,
+) -> Result<LogGroup, Error> {
+    let mut s = app.scope(support.node())?;
+    StringParameter::new(
+        &mut s,
+        "DatabaseHostParameter",
+        StringParameterProps {
+            name: "/shop/order/database-host".into(),
+            value: ParameterValue::String(db.endpoint_address()),
+            description: Some("order database host".into()),
+        },
+    )?;
+    StringParameter::new(
+        &mut s,
+        "FeatureFlags",
+        StringParameterProps {
+            name: "/shop/order/features".into(),
+            value: ParameterValue::StringList(vec!["checkout-v2".into(), "fast-refunds".into()]),
+            description: None,
+        },
+    )?;
+    let api_key = Secret::new(
+        &mut s,
+        "PartnerApiKey",
+        SecretProps {
+            name: Some("aws-all/partner-api-key".into()),
+            encryption_key: Some(key.arn()),
+            template: r#"{"username":"aws-all"}"#.into(),
+            ..Default::default()
+        },
+    )?;
+    s.at(api_key.resource.node())?.suppress(
+        "AwsSolutions-SMG4",
+        "the partner rotates this key by hand every 90 days; there is no rotation API",
+    )?;
+    Repository::new(
+        &mut s,
+        "OrderImages",
+        RepositoryProps {
+            name: "aws-all/order".into(),
+            encryption_key: Some(key.arn()),
+            ..Default::default()
+        },
+    )?;
+    HealthCheck::new(
+        &mut s,
+        "IngressHealth",
+        HealthCheckProps {
+            domain_name: "shop.example.com".into(),
+            ..Default::default()
+        },
+    )?;
+    LogGroup::new(
+        &mut s,
+        "ApplicationLogs",
+        LogGroupProps {
+            name: Some("/aws/eks/aws-all/application".into()),
+            retention_days: 90,
+            encryption_key: Some(key.arn()),
+            ..Default::default()
+        },
+    )
 }
