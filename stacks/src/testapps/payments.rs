@@ -64,117 +64,19 @@ fn stack(app: &mut App, name: &str, what: &str) -> Result<StackRef, Error> {
 pub fn build(app: &mut App) -> Result<(), Error> {
     // Network and keys.
     let net = stack(app, "payments-network", "VPC and the data key")?;
-    let (vpc, key) = {
-        let mut s = app.scope(net.node())?;
-        let vpc = Vpc::new(
-            &mut s,
-            "Vpc",
-            VpcProps {
-                cidr: "10.40.0.0/16".into(),
-                subnets: vec![
-                    SubnetGroup::new("Public", SubnetKind::Public, 24),
-                    SubnetGroup::new("Private", SubnetKind::Private, 20),
-                    SubnetGroup::new("Isolated", SubnetKind::Isolated, 24),
-                ],
-                ..Default::default()
-            },
-        )?;
-        let key = Key::new(
-            &mut s,
-            "DataKey",
-            KeyProps {
-                alias: Some("payments/data".into()),
-                users: vec![
-                    KeyUser::CloudWatchLogs,
-                    KeyUser::ViaService("rds".into()),
-                    KeyUser::ViaService("secretsmanager".into()),
-                    KeyUser::ViaService("ec2".into()),
-                    KeyUser::Ec2AutoScaling,
-                ],
-                ..Default::default()
-            },
-        )?;
-        (vpc, key)
-    };
+    let (vpc, key) = network(app, &net)?;
 
     // Data: the ledger database and a partner API key. Nothing here refers
     // to the cluster stack.
     let data = stack(app, "payments-data", "Aurora PostgreSQL and secrets")?;
-    let (ledger_db, partner_key) = {
-        let mut s = app.scope(data.node())?;
-        let db = AuroraPostgresCluster::new(
-            &mut s,
-            "LedgerDb",
-            AuroraPostgresClusterProps {
-                vpc_id: vpc.vpc_id(),
-                subnet_ids: vpc.subnet_ids(SubnetKind::Isolated),
-                database_name: Some("ledger".into()),
-                encryption_key: Some(key.arn()),
-                ..Default::default()
-            },
-        )?;
-        s.at(db.resource.node())?
-            .suppress("AwsSolutions-RDS11", PORT_REASON)?;
-        let partner = Secret::new(
-            &mut s,
-            "PartnerApiKey",
-            SecretProps {
-                name: Some("payments/partner-api-key".into()),
-                encryption_key: Some(key.arn()),
-                template: r#"{"client":"payments"}"#.into(),
-                ..Default::default()
-            },
-        )?;
-        s.at(partner.resource.node())?.suppress(
-            "AwsSolutions-SMG4",
-            "the acquirer issues this key and rotates it by hand; it has no rotation API",
-        )?;
-        (db, partner)
-    };
+    let (ledger_db, partner_key) = data_stack(app, &data, &vpc, &key)?;
 
     // Cluster: EKS, the node security group, and the rule that lets the
     // nodes reach the database, placed here so the dependency points from
     // the cluster stack to the data stack only.
     let eks = stack(app, "payments-cluster", "EKS, nodes and workloads")?;
     let mut s = app.scope(eks.node())?;
-    let nodes_sg = SecurityGroup::new(
-        &mut s,
-        "NodesSecurityGroup",
-        SecurityGroupProps {
-            vpc_id: vpc.vpc_id(),
-            description: "payments EKS nodes".into(),
-            allow_all_outbound: true,
-        },
-    )?;
-    ledger_db.security_group.allow_from(
-        &mut s,
-        &nodes_sg,
-        Port::tcp(5432),
-        "PostgreSQL from the payments nodes",
-    )?;
-    let cluster = EksCluster::new(
-        &mut s,
-        "Cluster",
-        EksClusterProps {
-            name: CLUSTER.into(),
-            subnet_ids: vpc.subnet_ids(SubnetKind::Private),
-            security_group_ids: vec![nodes_sg.group_id()],
-            ..Default::default()
-        },
-    )?;
-    NodeGroup::new(
-        &mut s,
-        "Nodes",
-        &cluster,
-        NodeGroupProps {
-            volume_key: Some(key.arn()),
-            security_group_ids: vec![
-                cluster.resource.cluster_security_group_id(),
-                nodes_sg.group_id(),
-            ],
-            ..Default::default()
-        },
-    )?;
+    let cluster = cluster(&mut s, &vpc, &key, &ledger_db)?;
 
     // Checkout: sidecar mode, canaried through the public gateway.
     let checkout = Chart::new(
@@ -188,8 +90,144 @@ pub fn build(app: &mut App) -> Result<(), Error> {
         ChartProps::new(CLUSTER).namespace("payments"),
     )?;
     let mut c = app.scope(checkout.node())?;
+    checkout_chart(&mut c, &cluster, &ledger_db, &partner_key)?;
+
+    // Ledger: ambient mode, with a waypoint for its L7 policy.
+    let mut l = app.scope(payments.node())?;
+    ledger_chart(&mut l, &cluster, &ledger_db)
+}
+
+/// The VPC and the data key.
+fn network(app: &mut App, net: &StackRef) -> Result<(Vpc, Key), Error> {
+    let mut s = app.scope(net.node())?;
+    let vpc = Vpc::new(
+        &mut s,
+        "Vpc",
+        VpcProps {
+            cidr: "10.40.0.0/16".into(),
+            subnets: vec![
+                SubnetGroup::new("Public", SubnetKind::Public, 24),
+                SubnetGroup::new("Private", SubnetKind::Private, 20),
+                SubnetGroup::new("Isolated", SubnetKind::Isolated, 24),
+            ],
+            ..Default::default()
+        },
+    )?;
+    let key = Key::new(
+        &mut s,
+        "DataKey",
+        KeyProps {
+            alias: Some("payments/data".into()),
+            users: vec![
+                KeyUser::CloudWatchLogs,
+                KeyUser::ViaService("rds".into()),
+                KeyUser::ViaService("secretsmanager".into()),
+                KeyUser::ViaService("ec2".into()),
+                KeyUser::Ec2AutoScaling,
+            ],
+            ..Default::default()
+        },
+    )?;
+    Ok((vpc, key))
+}
+
+/// The ledger database and the partner API key.
+fn data_stack(
+    app: &mut App,
+    data: &StackRef,
+    vpc: &Vpc,
+    key: &Key,
+) -> Result<(AuroraPostgresCluster, Secret), Error> {
+    let mut s = app.scope(data.node())?;
+    let db = AuroraPostgresCluster::new(
+        &mut s,
+        "LedgerDb",
+        AuroraPostgresClusterProps {
+            vpc_id: vpc.vpc_id(),
+            subnet_ids: vpc.subnet_ids(SubnetKind::Isolated),
+            database_name: Some("ledger".into()),
+            encryption_key: Some(key.arn()),
+            ..Default::default()
+        },
+    )?;
+    s.at(db.resource.node())?
+        .suppress("AwsSolutions-RDS11", PORT_REASON)?;
+    let partner = Secret::new(
+        &mut s,
+        "PartnerApiKey",
+        SecretProps {
+            name: Some("payments/partner-api-key".into()),
+            encryption_key: Some(key.arn()),
+            template: r#"{"client":"payments"}"#.into(),
+            ..Default::default()
+        },
+    )?;
+    s.at(partner.resource.node())?.suppress(
+        "AwsSolutions-SMG4",
+        "the acquirer issues this key and rotates it by hand; it has no rotation API",
+    )?;
+    Ok((db, partner))
+}
+
+/// The node security group (admitted by the database), the cluster and
+/// its node group.
+fn cluster(
+    s: &mut meshsynth::core::Scope<'_>,
+    vpc: &Vpc,
+    key: &Key,
+    ledger_db: &AuroraPostgresCluster,
+) -> Result<EksCluster, Error> {
+    let nodes_sg = SecurityGroup::new(
+        s,
+        "NodesSecurityGroup",
+        SecurityGroupProps {
+            vpc_id: vpc.vpc_id(),
+            description: "payments EKS nodes".into(),
+            allow_all_outbound: true,
+        },
+    )?;
+    ledger_db.security_group.allow_from(
+        s,
+        &nodes_sg,
+        Port::tcp(5432),
+        "PostgreSQL from the payments nodes",
+    )?;
+    let cluster = EksCluster::new(
+        s,
+        "Cluster",
+        EksClusterProps {
+            name: CLUSTER.into(),
+            subnet_ids: vpc.subnet_ids(SubnetKind::Private),
+            security_group_ids: vec![nodes_sg.group_id()],
+            ..Default::default()
+        },
+    )?;
+    NodeGroup::new(
+        s,
+        "Nodes",
+        &cluster,
+        NodeGroupProps {
+            volume_key: Some(key.arn()),
+            security_group_ids: vec![
+                cluster.resource.cluster_security_group_id(),
+                nodes_sg.group_id(),
+            ],
+            ..Default::default()
+        },
+    )?;
+    Ok(cluster)
+}
+
+/// Istio (ambient-capable), the sidecar-mode checkout namespace, its
+/// public gateway and the canaried checkout service.
+fn checkout_chart(
+    c: &mut meshsynth::core::Scope<'_>,
+    cluster: &EksCluster,
+    ledger_db: &AuroraPostgresCluster,
+    partner_key: &Secret,
+) -> Result<(), Error> {
     IstioInstall::new(
-        &mut c,
+        c,
         "Istio",
         IstioInstallProps {
             ambient: true,
@@ -198,7 +236,7 @@ pub fn build(app: &mut App) -> Result<(), Error> {
         },
     )?;
     MeshNamespace::new(
-        &mut c,
+        c,
         "Namespace",
         NamespaceProps {
             name: "checkout".into(),
@@ -235,9 +273,9 @@ pub fn build(app: &mut App) -> Result<(), Error> {
         )]
         .into(),
     );
-    gw.add(&mut c, "PublicGateway")?;
+    gw.add(c, "PublicGateway")?;
     MeshService::new(
-        &mut c,
+        c,
         "Checkout",
         MeshServiceProps {
             name: "checkout".into(),
@@ -293,11 +331,18 @@ pub fn build(app: &mut App) -> Result<(), Error> {
         "Checkout/Deployment",
         K8sPatch::Merge(json!({"spec": {"minReadySeconds": 10}})),
     )?;
+    Ok(())
+}
 
-    // Ledger: ambient mode, with a waypoint for its L7 policy.
-    let mut l = app.scope(payments.node())?;
+/// The ambient ledger namespace, its waypoint, the ledger service and the
+/// L7 policy only the waypoint can enforce.
+fn ledger_chart(
+    l: &mut meshsynth::core::Scope<'_>,
+    cluster: &EksCluster,
+    ledger_db: &AuroraPostgresCluster,
+) -> Result<(), Error> {
     MeshNamespace::new(
-        &mut l,
+        l,
         "Namespace",
         NamespaceProps {
             name: "payments".into(),
@@ -305,9 +350,9 @@ pub fn build(app: &mut App) -> Result<(), Error> {
             ..Default::default()
         },
     )?;
-    Waypoint::new(&mut l, "Waypoint", WaypointProps::default())?;
+    Waypoint::new(l, "Waypoint", WaypointProps::default())?;
     let ledger = MeshService::new(
-        &mut l,
+        l,
         "Ledger",
         MeshServiceProps {
             name: "ledger".into(),
@@ -355,6 +400,6 @@ pub fn build(app: &mut App) -> Result<(), Error> {
             ..Default::default()
         },
     )
-    .add(&mut l, "LedgerWrites")?;
+    .add(l, "LedgerWrites")?;
     Ok(())
 }
