@@ -11,7 +11,7 @@
 //!   90/10 split, 5 % mirrored to v2, a per-rule timeout) becomes the
 //!   HTTPRoute the waypoint enforces.
 
-use meshsynth::core::{App, Chart, ChartProps, Error};
+use meshsynth::core::{App, Chart, ChartProps, ChartRef, Error};
 use meshsynth::mesh::gateway_api::{RoutingApi, Waypoint, WaypointProps, ROUTING_CONTEXT_KEY};
 use meshsynth::mesh::istio::install::{IstioInstall, IstioInstallProps};
 use meshsynth::mesh::istio::networking::StringMatch;
@@ -47,73 +47,86 @@ pub fn build(app: &mut App) -> Result<(), Error> {
     )?;
 
     // The mesh and its edge.
-    let gateway = {
-        let mut e = app.scope(edge.node())?;
-        IstioInstall::new(
-            &mut e,
-            "Istio",
-            IstioInstallProps {
-                ambient: true,
-                tag: Some("1.28.1".into()),
-                ingress_gateway: None,
-                ..Default::default()
-            },
-        )?;
-        MeshMtls::new(&mut e, "Mtls", MeshMtlsProps::default())?;
-        MeshNamespace::new(
-            &mut e,
-            "Namespace",
-            NamespaceProps {
-                name: "istio-ingress".into(),
-                // Istio renders the Gateway's pods itself, proxy included.
-                labels: [("istio-injection".to_string(), "disabled".to_string())].into(),
-                ..Default::default()
-            },
-        )?;
-        EdgeGateway::new(
-            &mut e,
-            "Public",
-            EdgeGatewayProps {
-                namespace: Some("istio-ingress".into()),
-                hosts: vec!["shop.example.com".into(), "www.shop.example.com".into()],
-                tls_credential: Some("shop-example-com".into()),
-                ..Default::default()
-            },
-        )?
-    };
+    let gateway = edge_chart(app, &edge)?;
 
     // Sidecar namespace: the storefront and the cart, both public.
-    {
-        let mut s = app.scope(shop.node())?;
-        MeshNamespace::new(
+    shop_chart(app, &shop, &gateway)?;
+
+    // Ambient namespace: the catalog behind its waypoint, canaried.
+    catalog_chart(app, &catalog)
+}
+
+/// Istio (ambient-capable, no default ingress), mesh-wide mTLS and the
+/// public edge gateway in its own namespace.
+fn edge_chart(app: &mut App, edge: &ChartRef) -> Result<EdgeGateway, Error> {
+    let mut e = app.scope(edge.node())?;
+    IstioInstall::new(
+        &mut e,
+        "Istio",
+        IstioInstallProps {
+            ambient: true,
+            tag: Some("1.28.1".into()),
+            ingress_gateway: None,
+            ..Default::default()
+        },
+    )?;
+    MeshMtls::new(&mut e, "Mtls", MeshMtlsProps::default())?;
+    MeshNamespace::new(
+        &mut e,
+        "Namespace",
+        NamespaceProps {
+            name: "istio-ingress".into(),
+            // Istio renders the Gateway's pods itself, proxy included.
+            labels: [("istio-injection".to_string(), "disabled".to_string())].into(),
+            ..Default::default()
+        },
+    )?;
+    EdgeGateway::new(
+        &mut e,
+        "Public",
+        EdgeGatewayProps {
+            namespace: Some("istio-ingress".into()),
+            hosts: vec!["shop.example.com".into(), "www.shop.example.com".into()],
+            tls_credential: Some("shop-example-com".into()),
+            ..Default::default()
+        },
+    )
+}
+
+/// The sidecar namespace: the storefront and the cart, both public.
+fn shop_chart(app: &mut App, shop: &ChartRef, gateway: &EdgeGateway) -> Result<(), Error> {
+    let mut s = app.scope(shop.node())?;
+    MeshNamespace::new(
+        &mut s,
+        "Namespace",
+        NamespaceProps {
+            name: "shop".into(),
+            mesh: MeshMode::Sidecar,
+            ..Default::default()
+        },
+    )?;
+    for (id, name, prefix) in [("Web", "web", "/"), ("Cart", "cart", "/cart")] {
+        MeshService::new(
             &mut s,
-            "Namespace",
-            NamespaceProps {
-                name: "shop".into(),
-                mesh: MeshMode::Sidecar,
+            id,
+            MeshServiceProps {
+                name: name.into(),
+                image: format!("registry.example.com/storefront/{name}:2.4.0"),
+                health_path: Some("/healthz".into()),
+                routes: vec![IngressRoute {
+                    gateway: gateway.reference(),
+                    hosts: vec!["shop.example.com".into(), "www.shop.example.com".into()],
+                    prefix: prefix.into(),
+                }],
                 ..Default::default()
             },
         )?;
-        for (id, name, prefix) in [("Web", "web", "/"), ("Cart", "cart", "/cart")] {
-            MeshService::new(
-                &mut s,
-                id,
-                MeshServiceProps {
-                    name: name.into(),
-                    image: format!("registry.example.com/storefront/{name}:2.4.0"),
-                    health_path: Some("/healthz".into()),
-                    routes: vec![IngressRoute {
-                        gateway: gateway.reference(),
-                        hosts: vec!["shop.example.com".into(), "www.shop.example.com".into()],
-                        prefix: prefix.into(),
-                    }],
-                    ..Default::default()
-                },
-            )?;
-        }
     }
+    Ok(())
+}
 
-    // Ambient namespace: the catalog behind its waypoint, canaried.
+/// The ambient namespace: the catalog behind its waypoint, canaried.
+fn catalog_chart(app: &mut App, catalog: &ChartRef) -> Result<(), Error> {
     let mut c = app.scope(catalog.node())?;
     MeshNamespace::new(
         &mut c,

@@ -5,6 +5,13 @@ use super::*;
 
 /// A versioned API with advanced routing, built from the L1 kinds.
 pub(super) fn versioned_api(c: &mut Scope<'_>) -> Result<(), Error> {
+    api_workloads(c)?;
+    api_routing(c)
+}
+
+/// The two versions' Deployments, their Service and the DestinationRule
+/// with a subset per version.
+fn api_workloads(c: &mut Scope<'_>) -> Result<(), Error> {
     for v in ["v1", "v2"] {
         AppDeployment::new(
             c,
@@ -93,6 +100,12 @@ pub(super) fn versioned_api(c: &mut Scope<'_>) -> Result<(), Error> {
         },
     )
     .add(c, "ApiVersions")?;
+    Ok(())
+}
+
+/// The API's VirtualService: matches, a rewrite, mirroring, retries,
+/// faults, CORS.
+fn api_routing(c: &mut Scope<'_>) -> Result<(), Error> {
     VirtualService::named(
         "api-routing",
         VirtualServiceSpec {
@@ -181,6 +194,13 @@ pub(super) fn versioned_api(c: &mut Scope<'_>) -> Result<(), Error> {
 
 /// Cross-cluster discovery.
 pub(super) fn discovery(c: &mut Scope<'_>) -> Result<(), Error> {
+    external_service(c)?;
+    legacy_workloads(c)
+}
+
+/// The mesh-internal `api.global` host: its ServiceEntry, routing and
+/// traffic policy.
+fn external_service(c: &mut Scope<'_>) -> Result<(), Error> {
     ServiceEntry::named(
         "cross-cluster-api",
         ServiceEntrySpec {
@@ -263,6 +283,11 @@ pub(super) fn discovery(c: &mut Scope<'_>) -> Result<(), Error> {
         },
     )
     .add(c, "ApiGlobalLocality")?;
+    Ok(())
+}
+
+/// A workload outside Kubernetes: a WorkloadEntry and its WorkloadGroup.
+fn legacy_workloads(c: &mut Scope<'_>) -> Result<(), Error> {
     WorkloadEntry::named(
         "legacy-vm",
         WorkloadEntrySpec {

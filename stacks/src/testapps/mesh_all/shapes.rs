@@ -5,6 +5,14 @@ use super::*;
 
 /// The less common shapes, so the conformance step sees them too.
 pub(super) fn uncommon_shapes(c: &mut Scope<'_>, orders: &MeshService) -> Result<(), Error> {
+    networking(c)?;
+    security(c, orders)?;
+    scaling_and_ingress(c)
+}
+
+/// A mesh-external ServiceEntry, a DestinationRule with port-level TLS, a
+/// Sidecar with egress listeners.
+fn networking(c: &mut Scope<'_>) -> Result<(), Error> {
     ServiceEntry::named(
         "partner-api",
         ServiceEntrySpec {
@@ -77,6 +85,11 @@ pub(super) fn uncommon_shapes(c: &mut Scope<'_>, orders: &MeshService) -> Result
         },
     )
     .add(c, "ApiSidecar")?;
+    Ok(())
+}
+
+/// Port-level mTLS, JWT authentication and an ALLOW policy by principal.
+fn security(c: &mut Scope<'_>, orders: &MeshService) -> Result<(), Error> {
     PeerAuthentication::named(
         "api-metrics-port",
         PeerAuthenticationSpec {
@@ -148,6 +161,11 @@ pub(super) fn uncommon_shapes(c: &mut Scope<'_>, orders: &MeshService) -> Result
         },
     )
     .add(c, "ApiCallers")?;
+    Ok(())
+}
+
+/// An HPA, a KEDA scaler on CloudWatch with its own role, an internal ALB.
+fn scaling_and_ingress(c: &mut Scope<'_>) -> Result<(), Error> {
     Hpa::new(
         c,
         "ApiHpa",
