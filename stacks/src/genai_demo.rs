@@ -276,7 +276,7 @@ fn messaging_stack(
     )?;
     kafka.security_group.allow_from(
         &mut s,
-        &nodes_sg,
+        nodes_sg,
         Port::tcp(IAM_TLS_PORT),
         "Kafka (IAM over TLS) from the EKS nodes",
     )?;
@@ -302,7 +302,7 @@ fn messaging_stack(
     )?;
     redis.security_group.allow_from(
         &mut s,
-        &nodes_sg,
+        nodes_sg,
         Port::tcp(6379),
         "Redis (TLS) from the EKS nodes",
     )?;
@@ -678,7 +678,7 @@ fn database(
     // RDS accepts 5432 only from the node security group.
     db.security_group.allow_from(
         sv,
-        &nodes_sg,
+        nodes_sg,
         Port::tcp(5432),
         "PostgreSQL from the EKS nodes",
     )?;

@@ -59,7 +59,7 @@ fn workload(
     );
     MeshService::new(
         c,
-        &id,
+        id,
         MeshServiceProps {
             name: name.to_string(),
             image: image.into(),
@@ -259,8 +259,8 @@ fn traffic_policy(c: &mut Scope<'_>, g: &Global<'_>) -> Result<(), Error> {
                 ..Default::default()
             }),
             subsets: Some(vec![
-                subset("local", &local_net),
-                subset("remote", &remote_net),
+                subset("local", local_net),
+                subset("remote", remote_net),
             ]),
             export_to: Some(vec![".".into()]),
             ..Default::default()

@@ -357,7 +357,7 @@ fn databases(
         .suppress("AwsSolutions-RDS11", PORT_REASON)?;
     db.security_group.allow_from(
         &mut s,
-        &nodes_sg,
+        nodes_sg,
         Port::tcp(5432),
         "PostgreSQL from the EKS nodes",
     )?;
@@ -375,7 +375,7 @@ fn databases(
         .suppress("AwsSolutions-RDS11", PORT_REASON)?;
     aurora.security_group.allow_from(
         &mut s,
-        &nodes_sg,
+        nodes_sg,
         Port::tcp(5432),
         "PostgreSQL from the EKS nodes",
     )?;
@@ -402,7 +402,7 @@ fn streaming_stack(
     )?;
     kafka.security_group.allow_from(
         &mut s,
-        &nodes_sg,
+        nodes_sg,
         Port::tcp(IAM_TLS_PORT),
         "Kafka (IAM over TLS) from the EKS nodes",
     )?;
@@ -421,7 +421,7 @@ fn streaming_stack(
         .suppress("AwsSolutions-AEC5", PORT_REASON)?;
     redis.security_group.allow_from(
         &mut s,
-        &nodes_sg,
+        nodes_sg,
         Port::tcp(6379),
         "Redis (TLS) from the EKS nodes",
     )?;
