@@ -1520,8 +1520,15 @@ fn mesh_service_objects_agree() {
     let mut c = app.scope(chart.node()).unwrap();
     base(&mut c, MeshMode::Sidecar);
     // The caller's identity exists (an unknown one is MS-MESH-11).
-    meshsynth::k8s::workloads::service_account(&mut c, "WebSa", "web", None, BTreeMap::new())
-        .unwrap();
+    meshsynth::k8s::workloads::AppServiceAccount::new(
+        &mut c,
+        "WebSa",
+        meshsynth::k8s::workloads::AppServiceAccountProps {
+            name: "web".into(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
     let m = MeshService::new(
         &mut c,
         "Orders",

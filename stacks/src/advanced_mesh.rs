@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 
 use meshsynth::core::{App, Chart, ChartProps, Error, Scope, Tags};
 use meshsynth::k8s::workloads::{
-    network_policy, AppDeployment, AppDeploymentProps, AppService, AppServiceProps, ContainerPort,
-    ContainerProps, NetworkPolicyProps, PodProps, ServicePortProps,
+    AppDeployment, AppDeploymentProps, AppNetworkPolicy, AppNetworkPolicyProps, AppService,
+    AppServiceProps, ContainerPort, ContainerProps, PodProps, ServicePortProps,
 };
 use meshsynth::mesh::analysis::CREDENTIAL_SOURCES_ANNOTATION;
 use meshsynth::mesh::istio::prelude::*;
@@ -102,10 +102,10 @@ fn workload(c: &mut Scope<'_>, id: &str, name: &str, versions: &[String]) -> Res
         },
     )?;
     let ns = |n: &str| labels(&[("kubernetes.io/metadata.name", n)]);
-    network_policy(
+    AppNetworkPolicy::new(
         c,
         &format!("{id}NetworkPolicy"),
-        NetworkPolicyProps {
+        AppNetworkPolicyProps {
             name: name.into(),
             pod_selector: labels(&[("app", name)]),
             allow_from: vec![

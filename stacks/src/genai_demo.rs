@@ -24,7 +24,9 @@ use meshsynth::core::{
     App, Arn, Chart, ChartProps, Env, Error, Stack, StackProps, StackRef, Tags, Value,
 };
 use meshsynth::k8s::crd::types::{IntOrString, ObjectMeta};
-use meshsynth::k8s::workloads::{network_policy_from_cidrs, Hpa, HpaMetric, HpaProps};
+use meshsynth::k8s::workloads::{
+    CidrNetworkPolicy, CidrNetworkPolicyProps, Hpa, HpaMetric, HpaProps,
+};
 use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, NamespaceProps};
 use meshsynth::mesh::rollouts::{
     AnalysisTemplate, AnalysisTemplateSpec, Argument, Metric, MetricProvider, PrometheusMetric,
@@ -556,13 +558,15 @@ fn service(app: &mut App, data: &StackRef, short: &str, p: &Platform) -> Result<
     )?;
     // Ingress on 8080 from inside the VPC only: the ALB's IP targets
     // and the other services (VPC CNI pod addresses) come from there.
-    network_policy_from_cidrs(
+    CidrNetworkPolicy::new(
         &mut c,
         "NetworkPolicy",
-        &service,
-        &BTreeMap::from([("app".to_string(), service.clone())]),
-        &[vpc.cidr.to_string()],
-        &[8080],
+        CidrNetworkPolicyProps {
+            name: service.clone(),
+            pod_selector: BTreeMap::from([("app".to_string(), service.clone())]),
+            cidrs: vec![vpc.cidr.to_string()],
+            ports: vec![8080],
+        },
     )?;
     if order {
         // The Rollout starts at 5 replicas; the HPA then keeps it

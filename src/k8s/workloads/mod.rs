@@ -184,20 +184,47 @@ impl AppService {
     }
 }
 
-/// A ServiceAccount with the given annotations (e.g. `eks.amazonaws.com/role-arn`),
-/// in `namespace` (default: the chart's).
-pub fn service_account(
+/// Props of [`AppServiceAccount`].
+#[derive(Debug, Clone, Default)]
+pub struct AppServiceAccountProps {
+    /// `metadata.name`; a DNS-1123 subdomain. Required (no default).
+    pub name: String,
+    /// The namespace. Default: the chart's.
+    pub namespace: Option<String>,
+    /// Annotations, e.g. `eks.amazonaws.com/role-arn`. Default: none.
+    pub annotations: BTreeMap<String, String>,
+}
+
+/// A ServiceAccount that does not mount its token: pods opt in through the
+/// projected IRSA volume.
+pub struct AppServiceAccount;
+
+impl AppServiceAccount {
+    /// Adds the ServiceAccount.
+    pub fn new(
+        scope: &mut Scope<'_>,
+        id: &str,
+        props: AppServiceAccountProps,
+    ) -> Result<ObjectRef<ServiceAccount>, Error> {
+        service_account(scope, id, props)
+    }
+}
+
+fn service_account(
     scope: &mut Scope<'_>,
     id: &str,
-    name: &str,
-    namespace: Option<&str>,
-    annotations: BTreeMap<String, String>,
+    props: AppServiceAccountProps,
 ) -> Result<ObjectRef<ServiceAccount>, Error> {
-    check_name(scope, id, "service account name", name)?;
+    let AppServiceAccountProps {
+        name,
+        namespace,
+        annotations,
+    } = props;
+    check_name(scope, id, "service account name", &name)?;
     let sa = ServiceAccount {
         metadata: ObjectMeta {
-            name: Some(name.into()),
-            namespace: namespace.map(str::to_string),
+            name: Some(name),
+            namespace,
             annotations: (!annotations.is_empty()).then_some(annotations),
             ..Default::default()
         },
@@ -208,20 +235,33 @@ pub fn service_account(
     add_object(scope, id, sa)
 }
 
-/// A ConfigMap.
-pub fn config_map(
-    scope: &mut Scope<'_>,
-    id: &str,
-    name: &str,
-    data: BTreeMap<String, String>,
-) -> Result<ObjectRef<ConfigMap>, Error> {
-    check_name(scope, id, "config map name", name)?;
-    let cm = ConfigMap {
-        metadata: meta(name, &BTreeMap::new()),
-        data: Some(data),
-        ..Default::default()
-    };
-    add_object(scope, id, cm)
+/// Props of [`AppConfigMap`].
+#[derive(Debug, Clone, Default)]
+pub struct AppConfigMapProps {
+    /// `metadata.name`; a DNS-1123 subdomain. Required (no default).
+    pub name: String,
+    /// The entries. Default: none.
+    pub data: BTreeMap<String, String>,
+}
+
+/// A ConfigMap of plain configuration (secrets belong in a Secret).
+pub struct AppConfigMap;
+
+impl AppConfigMap {
+    /// Adds the ConfigMap.
+    pub fn new(
+        scope: &mut Scope<'_>,
+        id: &str,
+        props: AppConfigMapProps,
+    ) -> Result<ObjectRef<ConfigMap>, Error> {
+        check_name(scope, id, "config map name", &props.name)?;
+        let cm = ConfigMap {
+            metadata: meta(&props.name, &BTreeMap::new()),
+            data: Some(props.data),
+            ..Default::default()
+        };
+        add_object(scope, id, cm)
+    }
 }
 
 /// How many pods a disruption may leave.
@@ -233,26 +273,53 @@ pub enum Disruption {
     MaxUnavailable(i32),
 }
 
-/// A PodDisruptionBudget over pods with `selector` labels.
-pub fn pod_disruption_budget(
+/// Props of [`AppPodDisruptionBudget`].
+#[derive(Debug, Clone)]
+pub struct AppPodDisruptionBudgetProps {
+    /// `metadata.name`; a DNS-1123 subdomain. Required (no default).
+    pub name: String,
+    /// The pods' labels. Required (no default).
+    pub selector: BTreeMap<String, String>,
+    /// How many pods a disruption may leave. Required (no default).
+    pub budget: Disruption,
+}
+
+/// A PodDisruptionBudget over the pods a selector picks.
+pub struct AppPodDisruptionBudget;
+
+impl AppPodDisruptionBudget {
+    /// Adds the PodDisruptionBudget.
+    pub fn new(
+        scope: &mut Scope<'_>,
+        id: &str,
+        props: AppPodDisruptionBudgetProps,
+    ) -> Result<ObjectRef<PodDisruptionBudget>, Error> {
+        pod_disruption_budget(scope, id, props)
+    }
+}
+
+fn pod_disruption_budget(
     scope: &mut Scope<'_>,
     id: &str,
-    name: &str,
-    selector: &BTreeMap<String, String>,
-    budget: Disruption,
+    props: AppPodDisruptionBudgetProps,
 ) -> Result<ObjectRef<PodDisruptionBudget>, Error> {
-    check_name(scope, id, "pod disruption budget name", name)?;
+    let AppPodDisruptionBudgetProps {
+        name,
+        selector,
+        budget,
+    } = props;
+    check_name(scope, id, "pod disruption budget name", &name)?;
     let (min_available, max_unavailable) = match budget {
         Disruption::MinAvailable(n) => (Some(IntOrString::Int(n)), None),
         Disruption::MaxUnavailable(n) => (None, Some(IntOrString::Int(n))),
     };
     let pdb = PodDisruptionBudget {
-        metadata: meta(name, &BTreeMap::new()),
+        metadata: meta(&name, &BTreeMap::new()),
         spec: Some(PodDisruptionBudgetSpec {
             min_available,
             max_unavailable,
             selector: Some(LabelSelector {
-                match_labels: Some(selector.clone()),
+                match_labels: Some(selector),
                 ..Default::default()
             }),
             ..Default::default()
@@ -262,9 +329,9 @@ pub fn pod_disruption_budget(
     add_object(scope, id, pdb)
 }
 
-/// Who may connect to the selected pods.
+/// Props of [`AppNetworkPolicy`]: who may connect to the selected pods.
 #[derive(Debug, Clone, Default)]
-pub struct NetworkPolicyProps {
+pub struct AppNetworkPolicyProps {
     /// `metadata.name`; a DNS-1123 label. Required (no default).
     pub name: String,
     /// The pods the policy protects. Default: empty, which selects every pod of the namespace.
@@ -277,10 +344,23 @@ pub struct NetworkPolicyProps {
 }
 
 /// A NetworkPolicy restricting ingress to the selected pods.
-pub fn network_policy(
+pub struct AppNetworkPolicy;
+
+impl AppNetworkPolicy {
+    /// Adds the NetworkPolicy.
+    pub fn new(
+        scope: &mut Scope<'_>,
+        id: &str,
+        props: AppNetworkPolicyProps,
+    ) -> Result<ObjectRef<NetworkPolicy>, Error> {
+        network_policy(scope, id, props)
+    }
+}
+
+fn network_policy(
     scope: &mut Scope<'_>,
     id: &str,
-    props: NetworkPolicyProps,
+    props: AppNetworkPolicyProps,
 ) -> Result<ObjectRef<NetworkPolicy>, Error> {
     check_name(scope, id, "network policy name", &props.name)?;
     let path = scope.child_path(id);
@@ -331,11 +411,43 @@ pub fn network_policy(
     add_object(scope, id, np)
 }
 
-/// A NetworkPolicy admitting TCP `ports` to the selected pods from IP ranges
+/// Props of [`CidrNetworkPolicy`].
+#[derive(Debug, Clone, Default)]
+pub struct CidrNetworkPolicyProps {
+    /// `metadata.name`; a DNS-1123 subdomain. Required (no default).
+    pub name: String,
+    /// The pods the policy protects. Default: empty, which selects every pod of the namespace.
+    pub pod_selector: BTreeMap<String, String>,
+    /// The admitted ranges; at least one, none of them `/0`. Required (no default).
+    pub cidrs: Vec<String>,
+    /// Admitted TCP ports. Default: every port.
+    pub ports: Vec<u16>,
+}
+
+/// A NetworkPolicy admitting TCP ports to the selected pods from IP ranges
 /// only, e.g. the VPC CIDR for an ALB's IP targets, whose traffic comes from
 /// the load balancer's addresses rather than from pods. A `/0` range is
 /// refused: it would be no policy at all.
-pub fn network_policy_from_cidrs(
+pub struct CidrNetworkPolicy;
+
+impl CidrNetworkPolicy {
+    /// Adds the NetworkPolicy.
+    pub fn new(
+        scope: &mut Scope<'_>,
+        id: &str,
+        props: CidrNetworkPolicyProps,
+    ) -> Result<ObjectRef<NetworkPolicy>, Error> {
+        let CidrNetworkPolicyProps {
+            name,
+            pod_selector,
+            cidrs,
+            ports,
+        } = props;
+        network_policy_from_cidrs(scope, id, &name, &pod_selector, &cidrs, &ports)
+    }
+}
+
+fn network_policy_from_cidrs(
     scope: &mut Scope<'_>,
     id: &str,
     name: &str,
@@ -349,7 +461,7 @@ pub fn network_policy_from_cidrs(
         return Err(Error::construct(
             path,
             "a CIDR network policy needs at least one range",
-            "pass e.g. the VPC CIDR, or use network_policy with an empty allow list to deny all",
+            "pass e.g. the VPC CIDR, or use AppNetworkPolicy with an empty allow list to deny all",
         ));
     }
     let mut from = Vec::new();
@@ -415,9 +527,17 @@ mod tests {
         let chart = Chart::new(&mut app.root(), "C", ChartProps::new("c").namespace("ns")).unwrap();
         let mut s = app.scope(chart.node()).unwrap();
         let sel = BTreeMap::from([("app".to_string(), "web".to_string())]);
-        let np =
-            network_policy_from_cidrs(&mut s, "Np", "web", &sel, &["10.0.0.0/16".into()], &[8080])
-                .unwrap();
+        let np = CidrNetworkPolicy::new(
+            &mut s,
+            "Np",
+            CidrNetworkPolicyProps {
+                name: "web".into(),
+                pod_selector: sel.clone(),
+                cidrs: vec!["10.0.0.0/16".into()],
+                ports: vec![8080],
+            },
+        )
+        .unwrap();
         let obj = s.app().object(&np).unwrap();
         let rule = &obj.spec.as_ref().unwrap().ingress.as_ref().unwrap()[0];
         let peer = &rule.from.as_ref().unwrap()[0];

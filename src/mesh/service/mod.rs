@@ -57,7 +57,10 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::core::v1::{Namespace, ServiceAccount};
 
 use crate::core::{Error, ObjectRef, Scope};
-use crate::k8s::workloads::{self, Disruption, Hpa, HpaMetric, HpaProps};
+use crate::k8s::workloads::{
+    self, AppPodDisruptionBudget, AppPodDisruptionBudgetProps, AppServiceAccount,
+    AppServiceAccountProps, Disruption, Hpa, HpaMetric, HpaProps,
+};
 use crate::mesh::gateway_api::{RoutingApi, USE_WAYPOINT_LABEL};
 use crate::mesh::istio::networking::{Destination, DestinationExt};
 use crate::mesh::istio::security::principal;
@@ -75,6 +78,18 @@ pub const TRUST_DOMAIN: &str = "cluster.local";
 pub const INGRESS_GATEWAY_PRINCIPAL: &str =
     "cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account";
 
+fn account_props(
+    name: &str,
+    namespace: Option<&str>,
+    annotations: BTreeMap<String, String>,
+) -> AppServiceAccountProps {
+    AppServiceAccountProps {
+        name: name.to_string(),
+        namespace: namespace.map(str::to_string),
+        annotations,
+    }
+}
+
 /// The ServiceAccount of a workload: the one place where identity becomes
 /// objects. For `Irsa`, `aws::iam::IrsaRole::new` creates the role and the
 /// ServiceAccount from one call, so the trust policy names this very account.
@@ -87,17 +102,12 @@ pub fn service_account_for(
 ) -> Result<ObjectRef<ServiceAccount>, Error> {
     match identity {
         ServiceIdentity::Plain => {
-            workloads::service_account(scope, id, name, namespace, BTreeMap::new())
+            AppServiceAccount::new(scope, id, account_props(name, namespace, BTreeMap::new()))
         }
         ServiceIdentity::RoleArn(arn) => {
             let arn = scope.deferred(arn)?;
-            workloads::service_account(
-                scope,
-                id,
-                name,
-                namespace,
-                BTreeMap::from([("eks.amazonaws.com/role-arn".to_string(), arn)]),
-            )
+            let annotations = BTreeMap::from([("eks.amazonaws.com/role-arn".to_string(), arn)]);
+            AppServiceAccount::new(scope, id, account_props(name, namespace, annotations))
         }
         ServiceIdentity::Irsa(needs) => {
             let ns = namespace
@@ -363,12 +373,14 @@ impl MeshService {
             }
         }
         if min_replicas >= 2 {
-            workloads::pod_disruption_budget(
+            AppPodDisruptionBudget::new(
                 s,
                 "Pdb",
-                &format!("{name}-pdb"),
-                &app_labels,
-                Disruption::MinAvailable(min_replicas / 2),
+                AppPodDisruptionBudgetProps {
+                    name: format!("{name}-pdb"),
+                    selector: app_labels.clone(),
+                    budget: Disruption::MinAvailable(min_replicas / 2),
+                },
             )?;
         }
 

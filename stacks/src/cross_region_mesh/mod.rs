@@ -24,7 +24,7 @@ use meshsynth::core::{
     Value,
 };
 use meshsynth::k8s::crd::types::ObjectMeta;
-use meshsynth::k8s::workloads::{network_policy, HpaMetric, NetworkPolicyProps, ScalingRules};
+use meshsynth::k8s::workloads::{AppNetworkPolicy, AppNetworkPolicyProps, HpaMetric, ScalingRules};
 use meshsynth::k8s_openapi::api::core::v1::{HTTPGetAction, Probe};
 use meshsynth::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use meshsynth::mesh::istio::prelude::*;

@@ -471,10 +471,10 @@ fn load_balancer_statements(p: &RegionProps) -> Vec<PolicyStatement> {
 /// (istio-system) and Prometheus (monitoring) only.
 fn scraped_service_policy(c: &mut Scope<'_>, id: &str, name: &str) -> Result<(), Error> {
     let ns = |n: &str| labels(&[("kubernetes.io/metadata.name", n)]);
-    network_policy(
+    AppNetworkPolicy::new(
         c,
         id,
-        NetworkPolicyProps {
+        AppNetworkPolicyProps {
             name: name.into(),
             pod_selector: labels(&[("app", name)]),
             allow_from: vec![

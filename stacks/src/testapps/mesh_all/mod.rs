@@ -9,9 +9,9 @@ use meshsynth::addons::ingress::{nlb_service, AlbIngress, AlbIngressProps, AlbPa
 use meshsynth::core::{App, Chart, ChartProps, Error, Scope, Value};
 use meshsynth::k8s::crd::types::ObjectMeta;
 use meshsynth::k8s::workloads::{
-    self, AppDeployment, AppDeploymentProps, AppProtocol, AppService, AppServiceProps,
-    ContainerPort, ContainerProps, Hpa, HpaMetric, HpaProps, NetworkPolicyProps, PodProps,
-    ProbeProps, ScalingRules, ServicePortProps,
+    AppConfigMap, AppConfigMapProps, AppDeployment, AppDeploymentProps, AppNetworkPolicy,
+    AppNetworkPolicyProps, AppProtocol, AppService, AppServiceProps, ContainerPort, ContainerProps,
+    Hpa, HpaMetric, HpaProps, PodProps, ProbeProps, ScalingRules, ServicePortProps,
 };
 use meshsynth::k8s_openapi::api::core::v1::{HTTPGetAction, Probe};
 use meshsynth::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -464,16 +464,18 @@ fn observability(c: &mut Scope<'_>) -> Result<(), Error> {
 
 /// Plain workload objects.
 fn plain_workloads(c: &mut Scope<'_>) -> Result<(), Error> {
-    workloads::config_map(
+    AppConfigMap::new(
         c,
         "Settings",
-        "shop-settings",
-        labels(&[("LOG_LEVEL", "info"), ("CURRENCY", "JPY")]),
+        AppConfigMapProps {
+            name: "shop-settings".into(),
+            data: labels(&[("LOG_LEVEL", "info"), ("CURRENCY", "JPY")]),
+        },
     )?;
-    workloads::network_policy(
+    AppNetworkPolicy::new(
         c,
         "ApiIngress",
-        NetworkPolicyProps {
+        AppNetworkPolicyProps {
             name: "api-service-ingress".into(),
             pod_selector: api_labels(),
             allow_from: vec![(
