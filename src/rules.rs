@@ -15,7 +15,7 @@ use crate::core::Rule;
 pub const CONSTRUCT_RULES: &[Rule] = {
     use crate::core::Severity::Warning as W;
     &[Rule::new(
-        "MS-EKS-2",
+        crate::aws::eks::VERSION_SUPPORT,
         W,
         "EKS version in extended support (extra cost), or newer than the version table",
     )]
@@ -106,6 +106,50 @@ mod tests {
                 "{code} is not MS-<AREA>-<n>"
             );
         }
+    }
+
+    /// Outside tests, a code is written once, as the value of its constant;
+    /// every check names the constant.
+    #[test]
+    fn checks_name_constants_not_literals() {
+        let mut dirs = vec![std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/src"))];
+        let mut literal = Vec::new();
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).expect("src is readable") {
+                let path = entry.expect("entry").path();
+                if path.is_dir() {
+                    if !path.ends_with("generated") {
+                        dirs.push(path);
+                    }
+                    continue;
+                }
+                let tests = path.file_name().is_some_and(|n| n == "tests.rs");
+                if path.extension().is_none_or(|e| e != "rs") || tests {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).expect("source is UTF-8");
+                let code_part = text.split("#[cfg(test)]").next().unwrap_or("");
+                for (n, line) in code_part.lines().enumerate() {
+                    let t = line.trim_start();
+                    if t.starts_with("//") || t.starts_with("pub const") {
+                        continue;
+                    }
+                    let has_code = t.split('"').skip(1).step_by(2).any(|piece| {
+                        let ours = piece.starts_with("MS-")
+                            && piece.matches('-').count() == 2
+                            && piece.rsplit('-').next().is_some_and(|n| n.parse::<u32>().is_ok());
+                        let istio = piece.len() == 7
+                            && piece.starts_with("IST")
+                            && piece[3..].chars().all(|c| c.is_ascii_digit());
+                        ours || istio || piece.starts_with("AwsSolutions-")
+                    });
+                    if has_code {
+                        literal.push(format!("{}:{}", path.display(), n + 1));
+                    }
+                }
+            }
+        }
+        assert!(literal.is_empty(), "code literals outside their constants: {literal:?}");
     }
 
     #[test]

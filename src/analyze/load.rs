@@ -418,7 +418,7 @@ impl Loader<'_> {
             format!("{}: {}", issue.field, issue.message)
         };
         let (code, hint) = match issue.severity {
-            Severity::Error => ("IST0106", "fix the field (see the kind's CRD) or remove it; the API server would refuse this object"),
+            Severity::Error => (crate::mesh::analysis::codes::IST0106, "fix the field (see the kind's CRD) or remove it; the API server would refuse this object"),
             _ => (
                 crate::k8s::crd::codes::DEPRECATED,
                 "move to the replacement the warning names; the API server still accepts this for now",
@@ -477,7 +477,13 @@ impl Loader<'_> {
 
     fn parse_finding(&mut self, origin: &Origin, message: String) {
         let hint = "fix the field (see the kind's reference) or remove it";
-        self.finding(origin, "IST0106", Severity::Error, message, hint);
+        self.finding(
+            origin,
+            crate::mesh::analysis::codes::IST0106,
+            Severity::Error,
+            message,
+            hint,
+        );
     }
 
     fn finding(

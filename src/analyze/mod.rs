@@ -25,7 +25,7 @@
 //!     &Options::default(),
 //! )
 //! .unwrap();
-//! let f = report.findings.iter().find(|f| f.code == "IST0101").unwrap();
+//! let f = report.findings.iter().find(|f| f.code == crate::mesh::analysis::codes::IST0101).unwrap();
 //! assert_eq!((f.file.as_deref(), f.line), (Some("vs.yaml"), Some(1)));
 //! ```
 
@@ -318,7 +318,7 @@ fn run(
     let said: std::collections::HashSet<Said> = report
         .findings
         .iter()
-        .filter(|f| f.code == "IST0106")
+        .filter(|f| f.code == crate::mesh::analysis::codes::IST0106)
         .map(|f| {
             (
                 f.file.clone(),
@@ -330,7 +330,7 @@ fn run(
         .collect();
     for d in diags {
         let origin = origins.get(&d.path);
-        if d.code.as_deref() == Some("IST0106") {
+        if d.code.as_deref() == Some(crate::mesh::analysis::codes::IST0106) {
             if let Some(o) = origin {
                 let key = (
                     Some(o.file.clone()),

@@ -43,6 +43,10 @@ pub fn add_object<O: K8sObject>(
     scope.add_object(id, object)
 }
 
+/// The code of the namespace-existence check (a mesh analyzer code: the
+/// check was the mesh's before it became a Kubernetes-level validation).
+pub const NAMESPACE_MISSING: &str = "MS-MESH-7";
+
 /// MS-MESH-7: a namespaced object whose namespace nothing creates. Its
 /// cluster has no Namespace object of that name, the namespace is not one
 /// Kubernetes makes, and it is not `istio-system` of a cluster whose Istio
@@ -118,7 +122,7 @@ pub fn namespaces_exist(app: &App, out: &mut Vec<Diagnostic>) {
                     names.join(", ")
                 ),
             )
-            .with_code("MS-MESH-7")
+            .with_code(NAMESPACE_MISSING)
             .with_hint(hint),
         );
     }

@@ -8,6 +8,10 @@ use crate::core::{Diagnostic, Error, Scope};
 use super::versions::{self, Support};
 use super::{Addon, EksClusterProps, EndpointAccess, CONTROL_PLANE_LOG_TYPES, DEFAULT_VERSION};
 
+/// The code of the version-support warning (extended support, or newer
+/// than the table).
+pub const VERSION_SUPPORT: &str = "MS-EKS-2";
+
 /// The props, checked and completed.
 pub(super) struct Checked {
     /// The add-ons to install: the props' own, else the version table's.
@@ -117,7 +121,7 @@ fn version(
                         v.version, v.end_of_standard_support, v.end_of_extended_support
                     ),
                 )
-                .with_code("MS-EKS-2")
+                .with_code(VERSION_SUPPORT)
                 .with_hint(format!("upgrade to {DEFAULT_VERSION}")),
             );
             v.addons
@@ -141,7 +145,7 @@ fn version(
                         versions::TABLE_DATE
                     ),
                 )
-                .with_code("MS-EKS-2")
+                .with_code(VERSION_SUPPORT)
                 .with_hint("check it with `aws eks describe-cluster-versions` and pin its add-ons from `aws eks describe-addon-versions`"),
             );
             &[]

@@ -40,6 +40,7 @@ pub use crate::aws::cfn::eks as cfn;
 mod access;
 mod addons;
 mod checks;
+pub use checks::VERSION_SUPPORT;
 mod nodegroup;
 pub mod versions;
 
@@ -209,7 +210,7 @@ impl EksCluster {
         )?;
         s.suppress_node(
             resource.node(),
-            "MS-CFN-9",
+            crate::aws::cfn::check::codes::DEPRECATED,
             "EncryptionConfig.Resources is deprecated in the registry schema, but [secrets] is still how the EKS API documents envelope encryption of Secrets",
         )?;
         // EKS would otherwise create the group itself, unencrypted.
@@ -350,7 +351,7 @@ fn service_role(s: &mut Scope<'_>, name: &str, secrets_key_arn: &Value) -> Resul
         },
     )?;
     s.at(role.resource.node())?.suppress(
-        "AwsSolutions-IAM4",
+        crate::aws::security::codes::AWS_SOLUTIONS_IAM4,
         "AmazonEKSClusterPolicy is the policy AWS maintains for the EKS service role",
     )?;
     Ok(role)

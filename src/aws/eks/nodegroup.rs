@@ -177,7 +177,7 @@ impl NodeGroup {
             },
         )?;
         s.at(role.resource.node())?.suppress(
-            "AwsSolutions-IAM4",
+            crate::aws::security::codes::AWS_SOLUTIONS_IAM4,
             "the EKS worker, ECR read-only and CNI policies are maintained by AWS for managed nodes",
         )?;
         let lt = launch_template(

@@ -317,7 +317,7 @@ fn auth_token(s: &mut Scope<'_>, path: &str, key: &Value) -> Result<Secret, Erro
         },
     )?;
     s.at(auth_token.resource.node())?.suppress(
-        "AwsSolutions-SMG4",
+        crate::aws::security::codes::AWS_SOLUTIONS_SMG4,
         "an ElastiCache AUTH token rotates through ModifyReplicationGroup, which Secrets Manager rotation cannot drive without a Lambda; rotate by redeploying",
     )?;
     Ok(auth_token)

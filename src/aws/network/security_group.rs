@@ -293,7 +293,7 @@ impl SecurityGroup {
             let node = self.add_ingress(scope, &id, rule)?;
             let mut rule_scope = scope.at(node)?;
             let reason = "internet-facing load balancer: world ingress on 80/443 is its purpose";
-            rule_scope.suppress("AwsSolutions-EC23", reason)?;
+            rule_scope.suppress(crate::aws::security::codes::AWS_SOLUTIONS_EC23, reason)?;
             if port.from == 80 {
                 rule_scope.suppress(
                     "CKV_AWS_260",

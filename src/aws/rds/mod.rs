@@ -355,7 +355,7 @@ impl Common {
                 },
             )?;
             s.at(role.resource.node())?.suppress(
-                "AwsSolutions-IAM4",
+                crate::aws::security::codes::AWS_SOLUTIONS_IAM4,
                 "AmazonRDSEnhancedMonitoringRole is the policy AWS maintains for enhanced monitoring",
             )?;
             Some(role.arn())

@@ -184,7 +184,7 @@ impl Bucket {
         o.update_replace_policy = Some(props.removal);
         if matches!(props.access_logging, AccessLogging::IsTheLogBucket) {
             // cdk-nag's and checkov's rule for the same thing.
-            for rule in ["AwsSolutions-S1", "CKV_AWS_18"] {
+            for rule in [crate::aws::security::codes::AWS_SOLUTIONS_S1, "CKV_AWS_18"] {
                 s.suppress_node(
                     resource.node(),
                     rule,

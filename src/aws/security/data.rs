@@ -12,7 +12,7 @@ pub(super) fn check(cfn_type: &str, props: &Props, path: &str, out: &mut Vec<Dia
             if props.get("LoggingConfiguration").is_none() {
                 report(
                     out,
-                    "AwsSolutions-S1",
+                    super::codes::AWS_SOLUTIONS_S1,
                     path,
                     "the bucket has no server access logging (LoggingConfiguration)".into(),
                     "log to an access-log bucket with LoggingConfiguration.DestinationBucketName",
@@ -32,7 +32,7 @@ pub(super) fn check(cfn_type: &str, props: &Props, path: &str, out: &mut Vec<Dia
             if !all_on {
                 report(
                     out,
-                    "AwsSolutions-S2",
+                    super::codes::AWS_SOLUTIONS_S2,
                     path,
                     "public access is not fully blocked (PublicAccessBlockConfiguration)".into(),
                     "set BlockPublicAcls, BlockPublicPolicy, IgnorePublicAcls and RestrictPublicBuckets to true",
@@ -45,7 +45,7 @@ pub(super) fn check(cfn_type: &str, props: &Props, path: &str, out: &mut Vec<Dia
         {
             report(
                 out,
-                "AwsSolutions-SQS2",
+                super::codes::AWS_SOLUTIONS_SQS2,
                 path,
                 "the queue has no server-side encryption".into(),
                 "set KmsMasterKeyId (a customer key) or SqsManagedSseEnabled",
@@ -54,7 +54,7 @@ pub(super) fn check(cfn_type: &str, props: &Props, path: &str, out: &mut Vec<Dia
         "AWS::SNS::Topic" if props.get("KmsMasterKeyId").is_none() => {
             report(
                 out,
-                "AwsSolutions-SNS2",
+                super::codes::AWS_SOLUTIONS_SNS2,
                 path,
                 "the topic has no server-side encryption".into(),
                 "set KmsMasterKeyId",
@@ -68,7 +68,7 @@ pub(super) fn check(cfn_type: &str, props: &Props, path: &str, out: &mut Vec<Dia
             if !pitr {
                 report(
                     out,
-                    "AwsSolutions-DDB3",
+                    super::codes::AWS_SOLUTIONS_DDB3,
                     path,
                     "point-in-time recovery is off".into(),
                     "set PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled",
@@ -111,7 +111,7 @@ fn public_statements(props: &Props, path: &str, out: &mut Vec<Diagnostic>) {
         if allow && anyone(st.get("Principal")) && st.get("Condition").is_none() {
             report(
                 out,
-                "MS-S3-1",
+                super::codes::MS_S3_1,
                 path,
                 format!("PolicyDocument.Statement[{i}] allows anyone (Principal *) with no condition: the bucket is public"),
                 "name the principal (e.g. the CloudFront service with an aws:SourceArn condition for origin access control), or add a condition",

@@ -36,7 +36,7 @@ pub(super) fn check(cfn_type: &str, props: &Props, path: &str, out: &mut Vec<Dia
     if let Some(what) = old {
         report(
             out,
-            "AwsSolutions-CFR4",
+            super::codes::AWS_SOLUTIONS_CFR4,
             path,
             format!("viewers may connect with TLS older than 1.2: {what}"),
             "use an ACM certificate (us-east-1) with ViewerCertificate.MinimumProtocolVersion TLSv1.2_2021 and SslSupportMethod sni-only",
@@ -56,7 +56,7 @@ pub(super) fn check(cfn_type: &str, props: &Props, path: &str, out: &mut Vec<Dia
         if lit(b, "ViewerProtocolPolicy").as_deref() == Some("allow-all") {
             report(
                 out,
-                "MS-CFR-1",
+                super::codes::MS_CFR_1,
                 path,
                 format!("DistributionConfig.{at}.ViewerProtocolPolicy is allow-all: viewers may use plain HTTP"),
                 "set ViewerProtocolPolicy to redirect-to-https (or https-only)",

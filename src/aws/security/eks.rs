@@ -23,7 +23,7 @@ pub(super) fn check(cfn_type: &str, props: &Props, path: &str, out: &mut Vec<Dia
     if public {
         report(
             out,
-            "AwsSolutions-EKS1",
+            super::codes::AWS_SOLUTIONS_EKS1,
             path,
             "the Kubernetes API endpoint is public".into(),
             "use EndpointAccess::Private",
@@ -45,7 +45,7 @@ pub(super) fn check(cfn_type: &str, props: &Props, path: &str, out: &mut Vec<Dia
     if !missing.is_empty() {
         report(
             out,
-            "AwsSolutions-EKS2",
+            super::codes::AWS_SOLUTIONS_EKS2,
             path,
             format!("control-plane log types off: {}", missing.join(", ")),
             "enable every log type",
@@ -59,7 +59,7 @@ pub(super) fn check(cfn_type: &str, props: &Props, path: &str, out: &mut Vec<Dia
     if !secrets {
         report(
             out,
-            "MS-EKS-1",
+            super::codes::MS_EKS_1,
             path,
             "Kubernetes secrets are not envelope-encrypted with KMS".into(),
             "set EncryptionConfig for secrets",

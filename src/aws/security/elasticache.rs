@@ -10,7 +10,7 @@ pub(super) fn check(cfn_type: &str, props: &Props, path: &str, out: &mut Vec<Dia
     if !props.contains_key("CacheSubnetGroupName") {
         report(
             out,
-            "AwsSolutions-AEC1",
+            super::codes::AWS_SOLUTIONS_AEC1,
             path,
             "the replication group has no VPC subnet group".into(),
             "set CacheSubnetGroupName",
@@ -26,7 +26,7 @@ pub(super) fn check(cfn_type: &str, props: &Props, path: &str, out: &mut Vec<Dia
         };
         report(
             out,
-            "AwsSolutions-AEC3",
+            super::codes::AWS_SOLUTIONS_AEC3,
             path,
             format!("encryption {which} is off"),
             "enable both AtRestEncryptionEnabled and TransitEncryptionEnabled",
@@ -35,7 +35,7 @@ pub(super) fn check(cfn_type: &str, props: &Props, path: &str, out: &mut Vec<Dia
     if off(props, "MultiAZEnabled") || off(props, "AutomaticFailoverEnabled") {
         report(
             out,
-            "AwsSolutions-AEC4",
+            super::codes::AWS_SOLUTIONS_AEC4,
             path,
             "Multi-AZ with automatic failover is off".into(),
             "enable both with 2 or more nodes",
@@ -44,7 +44,7 @@ pub(super) fn check(cfn_type: &str, props: &Props, path: &str, out: &mut Vec<Dia
     if lit(props, "Port").is_none_or(|p| p == "6379") && !intrinsic(props, "Port") {
         report(
             out,
-            "AwsSolutions-AEC5",
+            super::codes::AWS_SOLUTIONS_AEC5,
             path,
             "the replication group listens on the default port 6379".into(),
             "use a non-default port",
@@ -53,7 +53,7 @@ pub(super) fn check(cfn_type: &str, props: &Props, path: &str, out: &mut Vec<Dia
     if !props.contains_key("AuthToken") {
         report(
             out,
-            "AwsSolutions-AEC6",
+            super::codes::AWS_SOLUTIONS_AEC6,
             path,
             "no AUTH token".into(),
             "set an AUTH token from Secrets Manager",
@@ -62,7 +62,7 @@ pub(super) fn check(cfn_type: &str, props: &Props, path: &str, out: &mut Vec<Dia
     if !props.contains_key("KmsKeyId") {
         report(
             out,
-            "MS-CACHE-1",
+            super::codes::MS_CACHE_1,
             path,
             "data at rest uses the AWS-owned key".into(),
             "set KmsKeyId",

@@ -24,7 +24,7 @@ pub(super) fn check(cfn_type: &str, props: &Props, path: &str, out: &mut Vec<Dia
                     let name = parts.concat();
                     report(
                         out,
-                        "AwsSolutions-IAM4",
+                        super::codes::AWS_SOLUTIONS_IAM4,
                         path,
                         format!(
                             "AWS managed policy attached: {}",
@@ -91,7 +91,7 @@ pub(super) fn check_document(out: &mut Vec<Diagnostic>, path: &str, doc: &Json) 
             if a == "*" || a == "*:*" {
                 report(
                     out,
-                    "MS-IAM-1",
+                    super::codes::MS_IAM_1,
                     path,
                     format!("statement allows Action {a:?}: full administrator"),
                     "list the actions the workload calls",
@@ -99,7 +99,7 @@ pub(super) fn check_document(out: &mut Vec<Diagnostic>, path: &str, doc: &Json) 
             } else if a.contains('*') {
                 report(
                     out,
-                    "AwsSolutions-IAM5",
+                    super::codes::AWS_SOLUTIONS_IAM5,
                     path,
                     format!("wildcard action {a:?}"),
                     "list the actions explicitly",
@@ -115,7 +115,7 @@ pub(super) fn check_document(out: &mut Vec<Diagnostic>, path: &str, doc: &Json) 
                 .filter(|a| !a.contains('*') && !NO_RESOURCE_LEVEL_ACTIONS.contains(&a.as_str()))
                 .collect();
             if !scoped.is_empty() {
-                report(out, "AwsSolutions-IAM5", path, format!("Resource * for actions that support resource-level permissions: {scoped:?}"), "scope them to ARNs (security::NO_RESOURCE_LEVEL_ACTIONS lists the exceptions)");
+                report(out, super::codes::AWS_SOLUTIONS_IAM5, path, format!("Resource * for actions that support resource-level permissions: {scoped:?}"), "scope them to ARNs (security::NO_RESOURCE_LEVEL_ACTIONS lists the exceptions)");
             }
         }
     }

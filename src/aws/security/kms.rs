@@ -12,7 +12,7 @@ pub(super) fn check(cfn_type: &str, props: &Props, path: &str, out: &mut Vec<Dia
     if symmetric && off(props, "EnableKeyRotation") {
         report(
             out,
-            "AwsSolutions-KMS5",
+            super::codes::AWS_SOLUTIONS_KMS5,
             path,
             "key rotation is off".into(),
             "keep KeyProps::rotation on",

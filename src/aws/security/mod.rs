@@ -10,6 +10,7 @@
 //! `scope.suppress(code, reason)` turns one off below a scope, and the
 //! reason lands in the template's Metadata.
 
+pub mod codes;
 mod data;
 mod edge;
 mod eks;
@@ -94,224 +95,226 @@ const fn rule(code: &'static str, severity: Severity, summary: &'static str) -> 
 /// Every rule this module checks.
 pub const RULES: &[Rule] = &[
     rule(
-        "AwsSolutions-EC23",
+        codes::AWS_SOLUTIONS_EC23,
         Severity::Error,
         "security group ingress from 0.0.0.0/0 or ::/0",
     ),
     rule(
-        "AwsSolutions-EC26",
+        codes::AWS_SOLUTIONS_EC26,
         Severity::Error,
         "EBS volume of a launch template not encrypted",
     ),
     rule(
-        "AwsSolutions-EC27",
+        codes::AWS_SOLUTIONS_EC27,
         Severity::Error,
         "security group or rule without a description",
     ),
     rule(
-        "AwsSolutions-VPC7",
+        codes::AWS_SOLUTIONS_VPC7,
         Severity::Error,
         "VPC without a flow log",
     ),
     rule(
-        "MS-EC2-1",
+        codes::MS_EC2_1,
         Severity::Error,
         "launch template does not require IMDSv2",
     ),
     rule(
-        "AwsSolutions-IAM4",
+        codes::AWS_SOLUTIONS_IAM4,
         Severity::Error,
         "AWS managed policy attached",
     ),
     rule(
-        "AwsSolutions-IAM5",
+        codes::AWS_SOLUTIONS_IAM5,
         Severity::Error,
         "wildcard action, or Resource * for an action that has resource-level permissions",
     ),
     rule(
-        "MS-IAM-1",
+        codes::MS_IAM_1,
         Severity::Error,
         "Action * or *:* (full administrator)",
     ),
     rule(
-        "AwsSolutions-KMS5",
+        codes::AWS_SOLUTIONS_KMS5,
         Severity::Error,
         "KMS key without rotation",
     ),
     rule(
-        "AwsSolutions-EKS1",
+        codes::AWS_SOLUTIONS_EKS1,
         Severity::Error,
         "EKS API endpoint publicly accessible",
     ),
     rule(
-        "AwsSolutions-EKS2",
+        codes::AWS_SOLUTIONS_EKS2,
         Severity::Error,
         "EKS control-plane log types not all enabled",
     ),
     rule(
-        "MS-EKS-1",
+        codes::MS_EKS_1,
         Severity::Error,
         "EKS secrets not envelope-encrypted with KMS",
     ),
     rule(
-        "AwsSolutions-RDS2",
+        codes::AWS_SOLUTIONS_RDS2,
         Severity::Error,
         "RDS storage not encrypted",
     ),
     rule(
-        "AwsSolutions-RDS3",
+        codes::AWS_SOLUTIONS_RDS3,
         Severity::Error,
         "RDS instance (non-Aurora) not Multi-AZ",
     ),
     rule(
-        "AwsSolutions-RDS6",
+        codes::AWS_SOLUTIONS_RDS6,
         Severity::Error,
         "RDS IAM database authentication off",
     ),
     rule(
-        "AwsSolutions-RDS10",
+        codes::AWS_SOLUTIONS_RDS10,
         Severity::Error,
         "RDS deletion protection off",
     ),
     rule(
-        "AwsSolutions-RDS11",
+        codes::AWS_SOLUTIONS_RDS11,
         Severity::Warning,
         "RDS on the engine's default port",
     ),
     rule(
-        "AwsSolutions-RDS13",
+        codes::AWS_SOLUTIONS_RDS13,
         Severity::Error,
         "RDS automated backups off",
     ),
     rule(
-        "MS-RDS-1",
+        codes::MS_RDS_1,
         Severity::Error,
         "RDS instance publicly accessible",
     ),
     rule(
-        "MS-RDS-2",
+        codes::MS_RDS_2,
         Severity::Error,
         "RDS master password not managed by Secrets Manager",
     ),
     rule(
-        "MS-RDS-3",
+        codes::MS_RDS_3,
         Severity::Error,
         "PostgreSQL parameter group does not force TLS (rds.force_ssl=1)",
     ),
     rule(
-        "AwsSolutions-AEC1",
+        codes::AWS_SOLUTIONS_AEC1,
         Severity::Error,
         "ElastiCache replication group outside a VPC subnet group",
     ),
     rule(
-        "AwsSolutions-AEC3",
+        codes::AWS_SOLUTIONS_AEC3,
         Severity::Error,
         "ElastiCache encryption at rest or in transit off",
     ),
     rule(
-        "AwsSolutions-AEC4",
+        codes::AWS_SOLUTIONS_AEC4,
         Severity::Error,
         "ElastiCache Multi-AZ off",
     ),
     rule(
-        "AwsSolutions-AEC5",
+        codes::AWS_SOLUTIONS_AEC5,
         Severity::Warning,
         "ElastiCache on the default port",
     ),
     rule(
-        "AwsSolutions-AEC6",
+        codes::AWS_SOLUTIONS_AEC6,
         Severity::Error,
         "Redis/Valkey without an AUTH token",
     ),
     rule(
-        "MS-CACHE-1",
+        codes::MS_CACHE_1,
         Severity::Error,
         "ElastiCache at rest not encrypted with a customer KMS key",
     ),
     rule(
-        "AwsSolutions-MSK2",
+        codes::AWS_SOLUTIONS_MSK2,
         Severity::Error,
         "MSK client-broker traffic not TLS-only",
     ),
     rule(
-        "AwsSolutions-MSK3",
+        codes::AWS_SOLUTIONS_MSK3,
         Severity::Error,
         "MSK traffic between brokers not TLS",
     ),
-    rule("AwsSolutions-MSK6", Severity::Error, "MSK broker logs off"),
     rule(
-        "MS-MSK-1",
+        codes::AWS_SOLUTIONS_MSK6, Severity::Error, "MSK broker logs off"),
+    rule(
+        codes::MS_MSK_1,
         Severity::Error,
         "MSK at rest not encrypted with a customer KMS key",
     ),
     rule(
-        "MS-MSK-2",
+        codes::MS_MSK_2,
         Severity::Error,
         "MSK allows unauthenticated clients",
     ),
     rule(
-        "AwsSolutions-SMG4",
+        codes::AWS_SOLUTIONS_SMG4,
         Severity::Error,
         "Secrets Manager secret without automatic rotation",
     ),
     rule(
-        "MS-SMG-1",
+        codes::MS_SMG_1,
         Severity::Error,
         "secret not encrypted with a customer KMS key",
     ),
     rule(
-        "MS-LOGS-1",
+        codes::MS_LOGS_1,
         Severity::Error,
         "log group not encrypted with KMS",
     ),
-    rule("MS-LOGS-2", Severity::Error, "log group without retention"),
     rule(
-        "MS-ECR-1",
+        codes::MS_LOGS_2, Severity::Error, "log group without retention"),
+    rule(
+        codes::MS_ECR_1,
         Severity::Error,
         "ECR repository without scan on push, immutable tags or KMS encryption",
     ),
     rule(
-        "MS-SSM-1",
+        codes::MS_SSM_1,
         Severity::Error,
         "SSM parameter whose name looks like a secret (reported by the construct)",
     ),
     rule(
-        "AwsSolutions-S1",
+        codes::AWS_SOLUTIONS_S1,
         Severity::Error,
         "S3 bucket without server access logging",
     ),
     rule(
-        "AwsSolutions-S2",
+        codes::AWS_SOLUTIONS_S2,
         Severity::Error,
         "S3 bucket without all four public-access blocks on",
     ),
     rule(
-        "AwsSolutions-SQS2",
+        codes::AWS_SOLUTIONS_SQS2,
         Severity::Error,
         "SQS queue without server-side encryption",
     ),
     rule(
-        "AwsSolutions-SNS2",
+        codes::AWS_SOLUTIONS_SNS2,
         Severity::Error,
         "SNS topic without server-side encryption",
     ),
     rule(
-        "AwsSolutions-DDB3",
+        codes::AWS_SOLUTIONS_DDB3,
         Severity::Error,
         "DynamoDB table without point-in-time recovery",
     ),
     rule(
-        "MS-S3-1",
+        codes::MS_S3_1,
         Severity::Error,
         "bucket policy that allows anyone (Principal *) without a condition",
     ),
     rule(
-        "AwsSolutions-CFR4",
+        codes::AWS_SOLUTIONS_CFR4,
         Severity::Error,
         "CloudFront viewers may use TLS older than 1.2 (default certificate, no or old MinimumProtocolVersion)",
     ),
     rule(
-        "MS-CFR-1",
+        codes::MS_CFR_1,
         Severity::Error,
         "CloudFront cache behavior that allows plain HTTP (ViewerProtocolPolicy allow-all)",
     ),

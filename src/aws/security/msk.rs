@@ -15,7 +15,7 @@ pub(super) fn check(cfn_type: &str, props: &Props, path: &str, out: &mut Vec<Dia
     {
         report(
             out,
-            "AwsSolutions-MSK2",
+            super::codes::AWS_SOLUTIONS_MSK2,
             path,
             "clients may connect without TLS".into(),
             "set ClientBroker to TLS",
@@ -24,7 +24,7 @@ pub(super) fn check(cfn_type: &str, props: &Props, path: &str, out: &mut Vec<Dia
     if transit.is_some_and(|t| literally_false(t, "InCluster")) {
         report(
             out,
-            "AwsSolutions-MSK3",
+            super::codes::AWS_SOLUTIONS_MSK3,
             path,
             "traffic between brokers is not encrypted".into(),
             "set InCluster to true",
@@ -37,7 +37,7 @@ pub(super) fn check(cfn_type: &str, props: &Props, path: &str, out: &mut Vec<Dia
     if !logs {
         report(
             out,
-            "AwsSolutions-MSK6",
+            super::codes::AWS_SOLUTIONS_MSK6,
             path,
             "broker logs are off".into(),
             "send broker logs to CloudWatch Logs",
@@ -49,7 +49,7 @@ pub(super) fn check(cfn_type: &str, props: &Props, path: &str, out: &mut Vec<Dia
     {
         report(
             out,
-            "MS-MSK-1",
+            super::codes::MS_MSK_1,
             path,
             "data at rest uses the AWS-owned key".into(),
             "set EncryptionAtRest with a KMS key",
@@ -64,7 +64,7 @@ pub(super) fn check(cfn_type: &str, props: &Props, path: &str, out: &mut Vec<Dia
     if unauthenticated {
         report(
             out,
-            "MS-MSK-2",
+            super::codes::MS_MSK_2,
             path,
             "clients may connect without IAM authentication".into(),
             "enable SASL/IAM and disable unauthenticated access",

@@ -11,7 +11,7 @@ pub(super) fn check(cfn_type: &str, props: &Props, path: &str, out: &mut Vec<Dia
             if blank(props, "GroupDescription") {
                 report(
                     out,
-                    "AwsSolutions-EC27",
+                    super::codes::AWS_SOLUTIONS_EC27,
                     path,
                     "security group without a description".into(),
                     "describe what the group protects",
@@ -24,7 +24,7 @@ pub(super) fn check(cfn_type: &str, props: &Props, path: &str, out: &mut Vec<Dia
                 if blank(r, "Description") {
                     report(
                         out,
-                        "AwsSolutions-EC27",
+                        super::codes::AWS_SOLUTIONS_EC27,
                         path,
                         "an egress rule has no description".into(),
                         "say where traffic goes and why",
@@ -44,7 +44,7 @@ pub(super) fn check(cfn_type: &str, props: &Props, path: &str, out: &mut Vec<Dia
             if !imds_v2 {
                 report(
                     out,
-                    "MS-EC2-1",
+                    super::codes::MS_EC2_1,
                     path,
                     "instances may use IMDSv1 (HttpTokens is not required)".into(),
                     "set MetadataOptions.HttpTokens to required",
@@ -58,7 +58,7 @@ pub(super) fn check(cfn_type: &str, props: &Props, path: &str, out: &mut Vec<Dia
                     let device = lit(bd, "DeviceName").unwrap_or_else(|| "(unnamed)".into());
                     report(
                         out,
-                        "AwsSolutions-EC26",
+                        super::codes::AWS_SOLUTIONS_EC26,
                         path,
                         format!("EBS volume {device} is not encrypted"),
                         "set Encrypted: true",
@@ -81,7 +81,7 @@ fn ingress(r: &Props, what: &str, path: &str, out: &mut Vec<Diagnostic>) {
         };
         report(
             out,
-            "AwsSolutions-EC23",
+            super::codes::AWS_SOLUTIONS_EC23,
             path,
             format!("{what} on {protocol} {ports} is open to the world"),
             "restrict the source, or use SecurityGroup::allow_from_anywhere for an internet-facing load balancer",
@@ -90,7 +90,7 @@ fn ingress(r: &Props, what: &str, path: &str, out: &mut Vec<Diagnostic>) {
     if blank(r, "Description") {
         report(
             out,
-            "AwsSolutions-EC27",
+            super::codes::AWS_SOLUTIONS_EC27,
             path,
             "a security group rule has no description".into(),
             "say who connects and why",
@@ -124,7 +124,7 @@ pub(super) fn check_app(app: &App, out: &mut Vec<Diagnostic>) {
         if !logged.contains(&path) {
             report(
                 out,
-                "AwsSolutions-VPC7",
+                super::codes::AWS_SOLUTIONS_VPC7,
                 path,
                 "the VPC has no flow log".into(),
                 "keep VpcProps::flow_logs on",

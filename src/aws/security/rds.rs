@@ -20,7 +20,7 @@ pub(super) fn check(cfn_type: &str, props: &Props, path: &str, out: &mut Vec<Dia
             if postgres && !forced {
                 report(
                     out,
-                    "MS-RDS-3",
+                    super::codes::MS_RDS_3,
                     path,
                     "the parameter group does not force TLS".into(),
                     "set rds.force_ssl=1",
@@ -35,7 +35,7 @@ fn instance(props: &Props, path: &str, out: &mut Vec<Diagnostic>) {
     if on(props, "PubliclyAccessible") {
         report(
             out,
-            "MS-RDS-1",
+            super::codes::MS_RDS_1,
             path,
             "the DB instance is publicly accessible".into(),
             "keep databases in private subnets",
@@ -48,7 +48,7 @@ fn instance(props: &Props, path: &str, out: &mut Vec<Diagnostic>) {
     if off(props, "MultiAZ") {
         report(
             out,
-            "AwsSolutions-RDS3",
+            super::codes::AWS_SOLUTIONS_RDS3,
             path,
             "the instance is not Multi-AZ".into(),
             "set multi_az",
@@ -61,7 +61,7 @@ fn storage_encrypted(props: &Props, path: &str, out: &mut Vec<Diagnostic>) {
     if off(props, "StorageEncrypted") {
         report(
             out,
-            "AwsSolutions-RDS2",
+            super::codes::AWS_SOLUTIONS_RDS2,
             path,
             "storage is not encrypted (StorageEncrypted is not true)".into(),
             "set StorageEncrypted with a KMS key",
@@ -74,7 +74,7 @@ fn database(props: &Props, path: &str, what: &str, out: &mut Vec<Diagnostic>) {
     if off(props, "EnableIAMDatabaseAuthentication") {
         report(
             out,
-            "AwsSolutions-RDS6",
+            super::codes::AWS_SOLUTIONS_RDS6,
             path,
             "IAM database authentication is off".into(),
             "enable it",
@@ -83,7 +83,7 @@ fn database(props: &Props, path: &str, what: &str, out: &mut Vec<Diagnostic>) {
     if off(props, "DeletionProtection") {
         report(
             out,
-            "AwsSolutions-RDS10",
+            super::codes::AWS_SOLUTIONS_RDS10,
             path,
             "deletion protection is off".into(),
             "enable it",
@@ -92,7 +92,7 @@ fn database(props: &Props, path: &str, what: &str, out: &mut Vec<Diagnostic>) {
     if lit(props, "BackupRetentionPeriod").as_deref() == Some("0") {
         report(
             out,
-            "AwsSolutions-RDS13",
+            super::codes::AWS_SOLUTIONS_RDS13,
             path,
             "automated backups are off".into(),
             "keep 1 to 35 days",
@@ -101,7 +101,7 @@ fn database(props: &Props, path: &str, what: &str, out: &mut Vec<Diagnostic>) {
     if off(props, "ManageMasterUserPassword") {
         report(
             out,
-            "MS-RDS-2",
+            super::codes::MS_RDS_2,
             path,
             "the master password is not managed by Secrets Manager".into(),
             "set ManageMasterUserPassword",
@@ -113,7 +113,7 @@ fn database(props: &Props, path: &str, what: &str, out: &mut Vec<Diagnostic>) {
     if default_port {
         report(
             out,
-            "AwsSolutions-RDS11",
+            super::codes::AWS_SOLUTIONS_RDS11,
             path,
             format!("the {what} listens on the engine's default port"),
             "use a non-default port",

@@ -8,7 +8,7 @@ pub(super) fn check(cfn_type: &str, props: &Props, path: &str, out: &mut Vec<Dia
         "AWS::SecretsManager::Secret" => {
             report(
                 out,
-                "AwsSolutions-SMG4",
+                super::codes::AWS_SOLUTIONS_SMG4,
                 path,
                 "the secret has no automatic rotation".into(),
                 "rotate it with a rotation schedule",
@@ -16,7 +16,7 @@ pub(super) fn check(cfn_type: &str, props: &Props, path: &str, out: &mut Vec<Dia
             if !props.contains_key("KmsKeyId") {
                 report(
                     out,
-                    "MS-SMG-1",
+                    super::codes::MS_SMG_1,
                     path,
                     "the secret uses the AWS-managed key".into(),
                     "set SecretProps::encryption_key",
@@ -27,7 +27,7 @@ pub(super) fn check(cfn_type: &str, props: &Props, path: &str, out: &mut Vec<Dia
             if !props.contains_key("KmsKeyId") {
                 report(
                     out,
-                    "MS-LOGS-1",
+                    super::codes::MS_LOGS_1,
                     path,
                     "the log group is not encrypted with KMS".into(),
                     "set LogGroupProps::encryption_key",
@@ -36,7 +36,7 @@ pub(super) fn check(cfn_type: &str, props: &Props, path: &str, out: &mut Vec<Dia
             if !props.contains_key("RetentionInDays") {
                 report(
                     out,
-                    "MS-LOGS-2",
+                    super::codes::MS_LOGS_2,
                     path,
                     "the log group keeps logs forever".into(),
                     "set a retention",
@@ -54,7 +54,7 @@ pub(super) fn check(cfn_type: &str, props: &Props, path: &str, out: &mut Vec<Dia
             if !(scan && immutable && kms) {
                 report(
                     out,
-                    "MS-ECR-1",
+                    super::codes::MS_ECR_1,
                     path,
                     format!(
                         "scan on push {scan}, immutable tags {immutable}, KMS encryption {kms}"

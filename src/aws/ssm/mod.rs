@@ -148,7 +148,7 @@ impl StringParameter {
                     format!("{path}/Resource"),
                     format!("parameter {} looks like a secret ({word}); SSM parameters made by CloudFormation are plain text", props.name),
                 )
-                .with_code("MS-SSM-1")
+                .with_code(crate::aws::security::codes::MS_SSM_1)
                 .with_hint("store secrets in Secrets Manager (aws::secrets::Secret), or suppress MS-SSM-1 with the reason the value is not secret"),
             );
         }

@@ -62,7 +62,9 @@ mod service;
 
 pub use crate::core::image::{check_image_pinned, ImageError, ImageRef};
 pub use autoscaling::{Hpa, HpaMetric, HpaProps, ScalingRules};
-pub use pod::{ContainerPort, ContainerProps, PodProps, ProbeProps, Resources, ISTIO_PROXY_UID};
+pub use pod::{
+    ContainerPort, ContainerProps, PodProps, ProbeProps, Resources, ISTIO_PROXY_UID, PROXY_UID_CODE,
+};
 pub use service::{AppProtocol, AppServiceProps, ServicePortProps, ServiceType};
 
 use std::collections::BTreeMap;

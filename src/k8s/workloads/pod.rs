@@ -24,6 +24,10 @@ use crate::core::image::check_image_pinned;
 /// the proxy's traffic capture (IST0144).
 pub const ISTIO_PROXY_UID: i64 = 1337;
 
+/// The code a container running as [`ISTIO_PROXY_UID`] is refused with:
+/// istioctl's analyzer for the same mistake.
+pub const PROXY_UID_CODE: &str = "IST0144";
+
 /// The UID application containers run as unless told otherwise.
 pub const DEFAULT_UID: i64 = 10001;
 
@@ -232,7 +236,7 @@ impl ContainerProps {
                 ),
                 "run the application as another non-root UID, e.g. 10001",
             )
-            .with_code("IST0144"));
+            .with_code(PROXY_UID_CODE));
         }
         if uid == 0 && !self.allow_root {
             return Err(err(

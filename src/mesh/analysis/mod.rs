@@ -37,7 +37,7 @@
 //!     Error::Diagnostics(diags) => diags.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n"),
 //!     other => other.to_string(),
 //! };
-//! assert!(text.contains("IST0101"), "{text}");
+//! assert!(text.contains(crate::mesh::analysis::codes::IST0101), "{text}");
 //! assert!(text.contains("acme-prod/Shop/Routing") || text.contains("Shop/Routing"), "{text}");
 //! ```
 
@@ -45,6 +45,7 @@ mod ambient;
 mod annotations;
 pub mod catalog;
 mod checks;
+pub mod codes;
 mod gateway_api;
 mod index;
 mod schema;
@@ -84,7 +85,10 @@ fn analyze_objects<'a>(app: &'a App, out: &mut Vec<Diagnostic>) -> index::Index<
     let target = match IstioVersion::from_context(app.context()) {
         Ok(v) => v,
         Err(e) => {
-            out.push(Diagnostic::error("", e.to_string()).with_code("IST0106"));
+            out.push(
+                Diagnostic::error("", e.to_string())
+                    .with_code(crate::mesh::analysis::codes::IST0106),
+            );
             IstioVersion::DEFAULT
         }
     };

@@ -12,7 +12,7 @@ use crate::mesh::istio::version::{IstioVersion, VERSIONED_FIELDS};
 
 use super::index::Index;
 
-const CODE: &str = "IST0106";
+const CODE: &str = crate::mesh::analysis::codes::IST0106;
 
 fn bad(path: &str, msg: String) -> Diagnostic {
     Diagnostic::error(path, msg)

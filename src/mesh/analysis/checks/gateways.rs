@@ -30,7 +30,7 @@ pub fn gateways(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
         let workloads = gateway_workloads(ix, gw);
         if workloads.is_empty() {
             out.push(error(
-                "MS-MESH-3",
+                crate::mesh::analysis::codes::MS_MESH_3,
                 gw.path,
                 format!(
                     "selector {:?} matches no gateway workload in cluster {}",
@@ -84,7 +84,7 @@ pub fn gateways(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
         for (si, s) in gw.obj.spec().servers.iter().flatten().enumerate() {
             if !ports.is_empty() && !ports.iter().any(|p| i64::from(*p) == s.port.number) {
                 out.push(warn(
-                    "IST0162",
+                    crate::mesh::analysis::codes::IST0162,
                     gw.path,
                     format!(
                         "spec.servers[{si}]: port {} is not exposed by the gateway's Service (ports {ports:?})",
@@ -103,7 +103,7 @@ pub fn gateways(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
             creds.extend(tls.credential_names.iter().flatten());
             if terminates && creds.is_empty() && tls.server_certificate.is_none() {
                 out.push(error(
-                    "MS-MESH-4",
+                    crate::mesh::analysis::codes::MS_MESH_4,
                     gw.path,
                     format!("spec.servers[{si}]: TLS mode {:?} without a credential: the certificate has no source", tls.mode.unwrap_or(ServerTlsMode::Simple)),
                     "set tls.credentialName to a Secret in the gateway's namespace",
@@ -117,7 +117,7 @@ pub fn gateways(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
                 });
                 if !found && !sources.contains(c) {
                     out.push(error(
-                        "IST0101",
+                        crate::mesh::analysis::codes::IST0101,
                         gw.path,
                         format!(
                             "spec.servers[{si}]: referenced secret {c:?} not found in namespace {}: the TLS credential has no source",
@@ -189,7 +189,7 @@ fn conflicting_gateways(
     }
     for (g, (other, port, host)) in conflicts {
         out.push(error(
-            "IST0145",
+            crate::mesh::analysis::codes::IST0145,
             ix.gateways[g].path,
             format!(
                 "conflicts with gateway {}: the same gateway workloads, port {port} and host {host:?}",
@@ -200,7 +200,7 @@ fn conflicting_gateways(
     }
     for (g, (other, cert)) in duplicate_cert {
         out.push(warn(
-            "IST0138",
+            crate::mesh::analysis::codes::IST0138,
             ix.gateways[g].path,
             format!(
                 "certificate {cert:?} is also used by gateway {} on the same gateway workloads; HTTP/2 connection reuse can route to the wrong one (404)",
