@@ -25,7 +25,7 @@
 //!     &Options::default(),
 //! )
 //! .unwrap();
-//! let f = report.findings.iter().find(|f| f.code == crate::mesh::analysis::codes::IST0101).unwrap();
+//! let f = report.findings.iter().find(|f| f.code == "IST0101").unwrap();
 //! assert_eq!((f.file.as_deref(), f.line), (Some("vs.yaml"), Some(1)));
 //! ```
 
