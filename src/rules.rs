@@ -112,7 +112,10 @@ mod tests {
     /// every check names the constant.
     #[test]
     fn checks_name_constants_not_literals() {
-        let mut dirs = vec![std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/src"))];
+        let mut dirs = vec![std::path::PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/src"
+        ))];
         let mut literal = Vec::new();
         while let Some(dir) = dirs.pop() {
             for entry in std::fs::read_dir(&dir).expect("src is readable") {
@@ -137,7 +140,10 @@ mod tests {
                     let has_code = t.split('"').skip(1).step_by(2).any(|piece| {
                         let ours = piece.starts_with("MS-")
                             && piece.matches('-').count() == 2
-                            && piece.rsplit('-').next().is_some_and(|n| n.parse::<u32>().is_ok());
+                            && piece
+                                .rsplit('-')
+                                .next()
+                                .is_some_and(|n| n.parse::<u32>().is_ok());
                         let istio = piece.len() == 7
                             && piece.starts_with("IST")
                             && piece[3..].chars().all(|c| c.is_ascii_digit());
@@ -149,7 +155,10 @@ mod tests {
                 }
             }
         }
-        assert!(literal.is_empty(), "code literals outside their constants: {literal:?}");
+        assert!(
+            literal.is_empty(),
+            "code literals outside their constants: {literal:?}"
+        );
     }
 
     #[test]

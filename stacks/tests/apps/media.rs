@@ -24,7 +24,7 @@ use meshsynth::aws::s3::{AccessLogging, Bucket, BucketEncryption, BucketProps};
 use meshsynth::aws::sns::{SubscriptionOptions, Topic, TopicProps};
 use meshsynth::aws::sqs::{DeadLetter, Queue, QueueEncryption, QueueProps};
 use meshsynth::aws::waf::{WafScope, WebAcl, WebAclProps};
-use meshsynth::core::{App, Env, Error};
+use meshsynth::core::{App, Env, Error, ResourceRef, Scope, StackRef};
 
 use meshsynth_stacks::testapps::tagged_stack;
 
@@ -57,6 +57,36 @@ pub fn build(app: &mut App) -> Result<(), Error> {
         "the public site behind CloudFront",
     )?;
 
+    let (uploads, assets) = data_stack(app, &data)?;
+    let mut s = app.scope(messaging.node())?;
+    let (topic, dlq, transcode) = queues(&mut s)?;
+    // EventBridge: a nightly re-scan into the same queue; an alarm on the
+    // dead-letter queue notifying the topic. The integrations write the
+    // queue's and the topic's policy statements and admit the services to
+    // the key.
+    let bus = events(&mut s, &topic, &dlq, &transcode)?;
+    // The transcoder's role: every grant carries the key it needs.
+    let mut statements = transcode.grant_consume();
+    statements.extend(uploads.grant_read());
+    statements.extend(assets.grant_write());
+    statements.extend(topic.grant_publish());
+    statements.extend(bus.grant_put_events());
+    Role::new(
+        &mut s,
+        "Transcoder",
+        RoleProps {
+            assumed_by: vec![Principal::Service("ecs-tasks.amazonaws.com".into())],
+            statements,
+            ..Default::default()
+        },
+    )?;
+
+    let (zone, certificate, acl) = edge_stack(app, &edge)?;
+    site_stack(app, &site, (zone, certificate, acl))
+}
+
+/// Keys, the access-log and upload buckets, the asset table.
+fn data_stack(app: &mut App, data: &StackRef) -> Result<(Bucket, Table), Error> {
     let mut s = app.scope(data.node())?;
     let key = Key::new(
         &mut s,
@@ -101,11 +131,15 @@ pub fn build(app: &mut App) -> Result<(), Error> {
             ..Default::default()
         },
     )?;
+    Ok((uploads, assets))
+}
 
-    let mut s = app.scope(messaging.node())?;
-    let messaging_key = Key::new(&mut s, "MessagingKey", KeyProps::default())?;
+/// The upload topic fanning out to the transcode queue and its dead-letter
+/// queue, all under the messaging key.
+fn queues(s: &mut Scope<'_>) -> Result<(Topic, Queue, Queue), Error> {
+    let messaging_key = Key::new(s, "MessagingKey", KeyProps::default())?;
     let topic = Topic::new(
-        &mut s,
+        s,
         "UploadEvents",
         TopicProps {
             key: Some(messaging_key),
@@ -113,7 +147,7 @@ pub fn build(app: &mut App) -> Result<(), Error> {
         },
     )?;
     let dlq = Queue::new(
-        &mut s,
+        s,
         "TranscodeDlq",
         QueueProps {
             encryption: QueueEncryption::Key(messaging_key),
@@ -122,7 +156,7 @@ pub fn build(app: &mut App) -> Result<(), Error> {
         },
     )?;
     let transcode = Queue::new(
-        &mut s,
+        s,
         "Transcode",
         QueueProps {
             encryption: QueueEncryption::Key(messaging_key),
@@ -135,26 +169,32 @@ pub fn build(app: &mut App) -> Result<(), Error> {
         },
     )?;
     topic.subscribe_queue(
-        &mut s,
+        s,
         "TranscodeSubscription",
         &transcode,
         SubscriptionOptions::default(),
     )?;
+    Ok((topic, dlq, transcode))
+}
 
-    // EventBridge: a nightly re-scan into the same queue; an alarm on the
-    // dead-letter queue notifying the topic. The integrations write the
-    // queue's and the topic's policy statements and admit the services to
-    // the key.
+/// A nightly re-scan and the services' re-render requests into the queue;
+/// an alarm on the dead-letter queue notifying the topic.
+fn events(
+    s: &mut Scope<'_>,
+    topic: &Topic,
+    dlq: &Queue,
+    transcode: &Queue,
+) -> Result<EventBus, Error> {
     let rescan = Rule::new(
-        &mut s,
+        s,
         "NightlyRescan",
         RuleProps::new(Trigger::Schedule("cron(0 3 * * ? *)".into())),
     )?;
-    rescan.add_queue_target(&mut s, "transcode", &transcode)?;
+    rescan.add_queue_target(s, "transcode", transcode)?;
     // The services' own events: a bus, and a rule sending re-render
     // requests to the queue.
     let bus = EventBus::new(
-        &mut s,
+        s,
         "MediaEvents",
         EventBusProps {
             name: "media-events".into(),
@@ -162,7 +202,7 @@ pub fn build(app: &mut App) -> Result<(), Error> {
         },
     )?;
     let rerender = Rule::new(
-        &mut s,
+        s,
         "RerenderRequested",
         RuleProps {
             event_bus_name: Some(bus.name()),
@@ -172,41 +212,29 @@ pub fn build(app: &mut App) -> Result<(), Error> {
             })))
         },
     )?;
-    rerender.add_queue_target(&mut s, "transcode", &transcode)?;
+    rerender.add_queue_target(s, "transcode", transcode)?;
     let failures = Alarm::new(
-        &mut s,
+        s,
         "TranscodeFailures",
         AlarmProps::new(
             Metric::sqs(
-                &dlq,
+                dlq,
                 "ApproximateNumberOfMessagesVisible",
                 Statistic::Maximum,
             ),
             0,
         ),
     )?;
-    failures.notify(&mut s, &topic)?;
+    failures.notify(s, topic)?;
+    Ok(bus)
+}
 
-    // The transcoder's role: every grant carries the key it needs.
-    let mut statements = transcode.grant_consume();
-    statements.extend(uploads.grant_read());
-    statements.extend(assets.grant_write());
-    statements.extend(topic.grant_publish());
-    statements.extend(bus.grant_put_events());
-    Role::new(
-        &mut s,
-        "Transcoder",
-        RoleProps {
-            assumed_by: vec![Principal::Service("ecs-tasks.amazonaws.com".into())],
-            statements,
-            ..Default::default()
-        },
-    )?;
-
-    // The edge: CloudFront's certificate and web ACL live in us-east-1; the
-    // site stack in eu-west-1 reads them across regions.
-    // Route 53 is global: the zone sits with the certificate that
-    // validates in it.
+/// CloudFront's certificate and web ACL live in us-east-1, with the zone the
+/// certificate validates in (Route 53 is global).
+fn edge_stack(
+    app: &mut App,
+    edge: &StackRef,
+) -> Result<(ResourceRef<route53::CfnHostedZone>, Certificate, WebAcl), Error> {
     let mut e = app.scope(edge.node())?;
     let zone = e.add_resource(
         "Zone",
@@ -232,6 +260,16 @@ pub fn build(app: &mut App) -> Result<(), Error> {
             ..Default::default()
         },
     )?;
+    Ok((zone, certificate, acl))
+}
+
+/// The public site in eu-west-1: its buckets, the distribution reading the
+/// edge's certificate and ACL across regions, the alias record.
+fn site_stack(
+    app: &mut App,
+    site: &StackRef,
+    (zone, certificate, acl): (ResourceRef<route53::CfnHostedZone>, Certificate, WebAcl),
+) -> Result<(), Error> {
     let mut s = app.scope(site.node())?;
     let cdn_logs = Bucket::new(
         &mut s,

@@ -10,7 +10,9 @@ use meshsynth::aws::cfn::{
     backup, certificatemanager, cloudwatch, dynamodb, events, logs, s3, sns, sqs, ssm, wafv2,
 };
 use meshsynth::aws::kms::{Key, KeyProps, KeyUser};
-use meshsynth::core::{App, DeletionPolicy, Env, Error, Stack, StackProps, Value};
+use meshsynth::core::{
+    App, DeletionPolicy, Env, Error, ResourceRef, Scope, Stack, StackProps, Value,
+};
 use meshsynth::serde_json::{json, Value as Json};
 
 /// A JSON literal as a meshsynth value (integers stay integers).
@@ -104,7 +106,51 @@ pub fn build(app: &mut App) -> Result<(), Error> {
         },
     )?;
 
-    // S3: a bucket for access logs, the data bucket, and TLS-only policies.
+    let (logs, bucket) = storage(&mut s)?;
+    let (dlq, queue, topic) = messaging(&mut s, &key)?;
+    let carts = table(&mut s, &key)?;
+    // The order worker's role: least-privilege grants on the typed handles.
+    let mut statements = queue.grant_consume(Some(key.arn()));
+    statements.extend(carts.grant_read(Some(key.arn())));
+    statements.extend(carts.grant_write(Some(key.arn())));
+    statements.extend(topic.grant_publish(Some(key.arn())));
+    statements.extend(bucket.grant_read(Some(key.arn())));
+    meshsynth::aws::iam::Role::new(
+        &mut s,
+        "OrderWorker",
+        meshsynth::aws::iam::RoleProps {
+            assumed_by: vec![meshsynth::aws::iam::Principal::Service(
+                "ecs-tasks.amazonaws.com".into(),
+            )],
+            statements,
+            ..Default::default()
+        },
+    )?;
+
+    edge(&mut s)?;
+    events_and_monitoring(&mut s, &key, &dlq, &topic)?;
+    // What happens to the data of each stateful L1 resource is decided
+    // (MS-CFN-19): buckets, the table and the vault are kept, the queues'
+    // messages are work in flight.
+    for (node, policy) in [
+        (logs.node(), DeletionPolicy::Retain),
+        (bucket.node(), DeletionPolicy::Retain),
+        (carts.node(), DeletionPolicy::Retain),
+        (queue.node(), DeletionPolicy::Delete),
+        (dlq.node(), DeletionPolicy::Delete),
+    ] {
+        let o = s.options(node)?;
+        o.deletion_policy = Some(policy);
+        o.update_replace_policy = Some(policy);
+    }
+
+    operations(&mut s, &key)
+}
+
+/// S3: a bucket for access logs, the data bucket, and TLS-only policies.
+fn storage(
+    s: &mut Scope<'_>,
+) -> Result<(ResourceRef<s3::CfnBucket>, ResourceRef<s3::CfnBucket>), Error> {
     let private = || s3::bucket::PublicAccessBlockConfiguration {
         block_public_acls: Some(true.into()),
         block_public_policy: Some(true.into()),
@@ -165,8 +211,22 @@ pub fn build(app: &mut App) -> Result<(), Error> {
             s3::CfnBucketPolicy::new(target.reference(), tls_only(target.attr_arn())),
         )?;
     }
+    Ok((logs, bucket))
+}
 
-    // SQS with a dead-letter queue, fed by SNS.
+/// SQS with a dead-letter queue, fed by SNS.
+#[allow(clippy::type_complexity)]
+fn messaging(
+    s: &mut Scope<'_>,
+    key: &Key,
+) -> Result<
+    (
+        ResourceRef<sqs::CfnQueue>,
+        ResourceRef<sqs::CfnQueue>,
+        ResourceRef<sns::CfnTopic>,
+    ),
+    Error,
+> {
     let dlq = s.add_resource(
         "OrdersDlq",
         sqs::CfnQueue {
@@ -227,8 +287,11 @@ pub fn build(app: &mut App) -> Result<(), Error> {
             vec![queue.reference()],
         ),
     )?;
+    Ok((dlq, queue, topic))
+}
 
-    // DynamoDB, on-demand, encrypted with the key, point-in-time recovery on.
+/// DynamoDB, on-demand, encrypted with the key, point-in-time recovery on.
+fn table(s: &mut Scope<'_>, key: &Key) -> Result<ResourceRef<dynamodb::CfnTable>, Error> {
     let carts = s.add_resource(
         "Carts",
         dynamodb::CfnTable {
@@ -251,26 +314,11 @@ pub fn build(app: &mut App) -> Result<(), Error> {
             ..dynamodb::CfnTable::new(vec![dynamodb::table::CfnTableKeySchema::new("pk", "HASH")])
         },
     )?;
+    Ok(carts)
+}
 
-    // The order worker's role: least-privilege grants on the typed handles.
-    let mut statements = queue.grant_consume(Some(key.arn()));
-    statements.extend(carts.grant_read(Some(key.arn())));
-    statements.extend(carts.grant_write(Some(key.arn())));
-    statements.extend(topic.grant_publish(Some(key.arn())));
-    statements.extend(bucket.grant_read(Some(key.arn())));
-    meshsynth::aws::iam::Role::new(
-        &mut s,
-        "OrderWorker",
-        meshsynth::aws::iam::RoleProps {
-            assumed_by: vec![meshsynth::aws::iam::Principal::Service(
-                "ecs-tasks.amazonaws.com".into(),
-            )],
-            statements,
-            ..Default::default()
-        },
-    )?;
-
-    // ACM and WAF for the public edge.
+/// ACM and WAF for the public edge.
+fn edge(s: &mut Scope<'_>) -> Result<(), Error> {
     s.add_resource(
         "Certificate",
         certificatemanager::CfnCertificate {
@@ -313,8 +361,17 @@ pub fn build(app: &mut App) -> Result<(), Error> {
             )
         },
     )?;
+    Ok(())
+}
 
-    // EventBridge: a bus and a nightly rule that publishes to the topic.
+/// EventBridge: a bus and a nightly rule that publishes to the topic.
+/// CloudWatch and Logs: a queue-depth alarm and a metric filter.
+fn events_and_monitoring(
+    s: &mut Scope<'_>,
+    key: &Key,
+    dlq: &ResourceRef<sqs::CfnQueue>,
+    topic: &ResourceRef<sns::CfnTopic>,
+) -> Result<(), Error> {
     s.add_resource(
         "Bus",
         events::CfnEventBus::new(Value::Sub("${AWS::StackName}-orders".into(), vec![])),
@@ -329,7 +386,6 @@ pub fn build(app: &mut App) -> Result<(), Error> {
         },
     )?;
 
-    // CloudWatch and Logs: a queue-depth alarm and a metric filter.
     s.add_resource(
         "DlqNotEmpty",
         cloudwatch::CfnAlarm {
@@ -350,7 +406,7 @@ pub fn build(app: &mut App) -> Result<(), Error> {
         },
     )?;
     let log_group = meshsynth::aws::logs::LogGroup::new(
-        &mut s,
+        s,
         "AppLogs",
         meshsynth::aws::logs::LogGroupProps {
             encryption_key: Some(key.arn()),
@@ -367,23 +423,11 @@ pub fn build(app: &mut App) -> Result<(), Error> {
             )],
         ),
     )?;
+    Ok(())
+}
 
-    // What happens to the data of each stateful L1 resource is decided
-    // (MS-CFN-19): buckets, the table and the vault are kept, the queues'
-    // messages are work in flight.
-    for (node, policy) in [
-        (logs.node(), DeletionPolicy::Retain),
-        (bucket.node(), DeletionPolicy::Retain),
-        (carts.node(), DeletionPolicy::Retain),
-        (queue.node(), DeletionPolicy::Delete),
-        (dlq.node(), DeletionPolicy::Delete),
-    ] {
-        let o = s.options(node)?;
-        o.deletion_policy = Some(policy);
-        o.update_replace_policy = Some(policy);
-    }
-
-    // SSM: a run-command document.
+/// SSM: a run-command document. Backup: an encrypted vault and a daily plan.
+fn operations(s: &mut Scope<'_>, key: &Key) -> Result<(), Error> {
     s.add_resource(
         "RotateLogs",
         ssm::CfnDocument {
@@ -397,7 +441,6 @@ pub fn build(app: &mut App) -> Result<(), Error> {
         },
     )?;
 
-    // Backup: an encrypted vault and a daily plan.
     let vault = s.add_resource(
         "Vault",
         backup::CfnBackupVault {
