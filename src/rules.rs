@@ -44,15 +44,11 @@ mod tests {
     use super::*;
     use std::collections::BTreeSet;
 
-    /// Every code literal the library's sources pass to a finding, read
-    /// from the files themselves: a code no catalog lists, or in another
-    /// format, fails here.
-    fn codes_in_sources() -> BTreeSet<String> {
-        let mut found = BTreeSet::new();
-        let mut dirs = vec![std::path::PathBuf::from(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/src"
-        ))];
+    /// Every hand-written source file of the library with its text.
+    fn sources() -> Vec<(std::path::PathBuf, String)> {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
+        let mut dirs = vec![std::path::PathBuf::from(root)];
+        let mut files = Vec::new();
         while let Some(dir) = dirs.pop() {
             for entry in std::fs::read_dir(&dir).expect("src is readable") {
                 let path = entry.expect("entry").path();
@@ -60,26 +56,36 @@ mod tests {
                     if !path.ends_with("generated") {
                         dirs.push(path);
                     }
-                    continue;
-                }
-                if path.extension().is_none_or(|e| e != "rs") {
-                    continue;
-                }
-                let text = std::fs::read_to_string(&path).expect("source is UTF-8");
-                for piece in text.split('"').skip(1).step_by(2) {
-                    let ours = piece.starts_with("MS-")
-                        && piece.len() < 20
-                        && piece.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
-                    let istio = piece.len() == 7
-                        && piece.starts_with("IST")
-                        && piece[3..].chars().all(|c| c.is_ascii_digit());
-                    if (ours && piece.matches('-').count() == 2) || istio {
-                        found.insert(piece.to_string());
-                    }
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    let text = std::fs::read_to_string(&path).expect("source is UTF-8");
+                    files.push((path, text));
                 }
             }
         }
-        found
+        files
+    }
+
+    /// Whether a string literal's text is a code: meshsynth's or istioctl's.
+    fn is_code(piece: &str) -> bool {
+        let ours = piece.starts_with("MS-")
+            && piece.len() < 20
+            && piece.matches('-').count() == 2
+            && piece.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+        let istio = piece.len() == 7
+            && piece.starts_with("IST")
+            && piece[3..].chars().all(|c| c.is_ascii_digit());
+        ours || istio
+    }
+
+    /// Every code literal of the library's sources (tests included): a code
+    /// no catalog lists, or in another format, fails below.
+    fn codes_in_sources() -> BTreeSet<String> {
+        sources()
+            .iter()
+            .flat_map(|(_, text)| text.split('"').skip(1).step_by(2))
+            .filter(|piece| is_code(piece))
+            .map(str::to_string)
+            .collect()
     }
 
     #[test]
@@ -112,46 +118,23 @@ mod tests {
     /// every check names the constant.
     #[test]
     fn checks_name_constants_not_literals() {
-        let mut dirs = vec![std::path::PathBuf::from(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/src"
-        ))];
         let mut literal = Vec::new();
-        while let Some(dir) = dirs.pop() {
-            for entry in std::fs::read_dir(&dir).expect("src is readable") {
-                let path = entry.expect("entry").path();
-                if path.is_dir() {
-                    if !path.ends_with("generated") {
-                        dirs.push(path);
-                    }
+        for (path, text) in sources() {
+            if path.file_name().is_some_and(|n| n == "tests.rs") {
+                continue;
+            }
+            let code_part = text.split("#[cfg(test)]").next().unwrap_or("");
+            for (n, line) in code_part.lines().enumerate() {
+                let t = line.trim_start();
+                if t.starts_with("//") || t.starts_with("pub const") {
                     continue;
                 }
-                let tests = path.file_name().is_some_and(|n| n == "tests.rs");
-                if path.extension().is_none_or(|e| e != "rs") || tests {
-                    continue;
-                }
-                let text = std::fs::read_to_string(&path).expect("source is UTF-8");
-                let code_part = text.split("#[cfg(test)]").next().unwrap_or("");
-                for (n, line) in code_part.lines().enumerate() {
-                    let t = line.trim_start();
-                    if t.starts_with("//") || t.starts_with("pub const") {
-                        continue;
-                    }
-                    let has_code = t.split('"').skip(1).step_by(2).any(|piece| {
-                        let ours = piece.starts_with("MS-")
-                            && piece.matches('-').count() == 2
-                            && piece
-                                .rsplit('-')
-                                .next()
-                                .is_some_and(|n| n.parse::<u32>().is_ok());
-                        let istio = piece.len() == 7
-                            && piece.starts_with("IST")
-                            && piece[3..].chars().all(|c| c.is_ascii_digit());
-                        ours || istio || piece.starts_with("AwsSolutions-")
-                    });
-                    if has_code {
-                        literal.push(format!("{}:{}", path.display(), n + 1));
-                    }
+                let pieces = t.split('"').skip(1).step_by(2);
+                if pieces
+                    .into_iter()
+                    .any(|p| is_code(p) || p.starts_with("AwsSolutions-"))
+                {
+                    literal.push(format!("{}:{}", path.display(), n + 1));
                 }
             }
         }

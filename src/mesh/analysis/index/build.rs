@@ -254,19 +254,13 @@ impl<'a> Index<'a> {
             // policies and selectors that pick them match these.
             if ["istio", WAYPOINT_CLASS].contains(&class) {
                 let labels = BTreeMap::from([(GATEWAY_NAME_LABEL.to_string(), at.name.clone())]);
-                self.index_pod(at.cluster, &at.ns, &labels);
-                self.pods.push(PodInfo {
+                let pod = At {
                     path: at.path,
-                    kind: "Gateway API Gateway",
-                    name: at.name.clone(),
                     cluster: at.cluster,
                     ns: at.ns.clone(),
-                    labels,
-                    annotations: None,
-                    spec: None,
-                    gateway_ports: Vec::new(),
-                    installed_gateway: true,
-                });
+                    name: at.name.clone(),
+                };
+                self.add_installed_gateway(pod, "Gateway API Gateway", labels, Vec::new());
             }
             if class == WAYPOINT_CLASS {
                 self.waypoints.insert(at.key());
@@ -335,6 +329,30 @@ impl<'a> Index<'a> {
         self.service_entries.push(at.item(o));
     }
 
+    /// The pods of a gateway an installer or Istio itself deploys: no
+    /// object in the tree, known by its labels and Service ports.
+    fn add_installed_gateway(
+        &mut self,
+        at: At<'a>,
+        kind: &'static str,
+        labels: BTreeMap<String, String>,
+        gateway_ports: Vec<(u16, u16)>,
+    ) {
+        self.index_pod(at.cluster, &at.ns, &labels);
+        self.pods.push(PodInfo {
+            path: at.path,
+            kind,
+            name: at.name,
+            cluster: at.cluster,
+            ns: at.ns,
+            labels,
+            annotations: None,
+            spec: None,
+            gateway_ports,
+            installed_gateway: true,
+        });
+    }
+
     fn add_pod(&mut self, at: &At<'a>, t: Template<'a>) {
         let labels = t.labels.cloned().unwrap_or_default();
         if let Some(annotations) = t.annotations.filter(|a| !a.is_empty()) {
@@ -387,36 +405,18 @@ impl<'a> Index<'a> {
                     ("istio".into(), "ingressgateway".into()),
                 ]),
             };
-            let ports: Vec<(u16, u16)> =
-                match g.pointer("/k8s/service/ports").and_then(Json::as_array) {
-                    Some(ps) => ps
-                        .iter()
-                        .filter_map(|p| {
-                            let port = u16::try_from(p.get("port")?.as_u64()?).ok()?;
-                            let target = p
-                                .get("targetPort")
-                                .and_then(Json::as_u64)
-                                .and_then(|t| u16::try_from(t).ok())
-                                .unwrap_or(port);
-                            Some((port, target))
-                        })
-                        .collect(),
-                    // istioctl's default ingress gateway Service.
-                    None => vec![(15021, 15021), (80, 8080), (443, 8443)],
-                };
-            self.index_pod(cluster, &ns, &labels);
-            self.pods.push(PodInfo {
+            // istioctl's default ingress gateway Service.
+            let ports = service_ports(
+                g.pointer("/k8s/service/ports"),
+                &[(15021, 15021), (80, 8080), (443, 8443)],
+            );
+            let at = At {
                 path,
-                kind: "IstioOperator gateway",
-                name,
                 cluster,
                 ns,
-                labels,
-                annotations: None,
-                spec: None,
-                gateway_ports: ports,
-                installed_gateway: true,
-            });
+                name,
+            };
+            self.add_installed_gateway(at, "IstioOperator gateway", labels, ports);
         }
     }
 
@@ -458,37 +458,39 @@ impl<'a> Index<'a> {
                 }
             }
         }
-        let ports: Vec<(u16, u16)> = match values.pointer("/service/ports").and_then(Json::as_array)
-        {
-            Some(ps) => ps
-                .iter()
-                .filter_map(|p| {
-                    let port = u16::try_from(p.get("port")?.as_u64()?).ok()?;
-                    let target = p
-                        .get("targetPort")
-                        .and_then(Json::as_u64)
-                        .and_then(|t| u16::try_from(t).ok())
-                        .unwrap_or(port);
-                    Some((port, target))
-                })
-                .collect(),
-            // The chart's default Service.
-            None => vec![(15021, 15021), (80, 80), (443, 443)],
-        };
+        // The chart's default Service.
+        let ports = service_ports(
+            values.pointer("/service/ports"),
+            &[(15021, 15021), (80, 80), (443, 443)],
+        );
         // The release namespace is not in the values; istio-system is the usual one.
         let ns = ISTIO_SYSTEM.to_string();
-        self.index_pod(cluster, &ns, &labels);
-        self.pods.push(PodInfo {
+        let at = At {
             path,
-            kind: "istio/gateway release",
-            name,
             cluster,
             ns,
-            labels,
-            annotations: None,
-            spec: None,
-            gateway_ports: ports,
-            installed_gateway: true,
-        });
+            name,
+        };
+        self.add_installed_gateway(at, "istio/gateway release", labels, ports);
+    }
+}
+
+/// A gateway Service's (port, targetPort) pairs from install values, or
+/// the installer's default Service when the values set none.
+fn service_ports(ports: Option<&Json>, default: &[(u16, u16)]) -> Vec<(u16, u16)> {
+    match ports.and_then(Json::as_array) {
+        Some(ps) => ps
+            .iter()
+            .filter_map(|p| {
+                let port = u16::try_from(p.get("port")?.as_u64()?).ok()?;
+                let target = p
+                    .get("targetPort")
+                    .and_then(Json::as_u64)
+                    .and_then(|t| u16::try_from(t).ok())
+                    .unwrap_or(port);
+                Some((port, target))
+            })
+            .collect(),
+        None => default.to_vec(),
     }
 }
