@@ -4,7 +4,7 @@
 
 use meshsynth::aws::iam::{OidcProviderRef, PolicyStatement};
 use meshsynth::core::{App, Chart, ChartProps, Context, Env, Stack, StackProps, Value};
-use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, NamespaceProps};
+use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, MeshNamespaceProps};
 use meshsynth::mesh::service::{IrsaNeeds, MeshService, MeshServiceProps, ServiceIdentity};
 use meshsynth::synth::{synth, SynthOptions};
 use serde_json::Value as Json;
@@ -30,7 +30,7 @@ fn irsa_service_account_and_role_trust_agree() {
     MeshNamespace::new(
         &mut app.scope(chart.node()).unwrap(),
         "Namespace",
-        NamespaceProps {
+        MeshNamespaceProps {
             name: "shop".into(),
             mesh: MeshMode::Sidecar,
             ..Default::default()

@@ -4,7 +4,7 @@
 
 use meshsynth::core::{InstallKind, K8sPatch};
 use meshsynth::mesh::keda::{AwsIdentity, Trigger};
-use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, NamespaceProps};
+use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, MeshNamespaceProps};
 use meshsynth::mesh::service::{MeshService, MeshServiceProps, Scaling};
 use meshsynth::mesh::traffic::ServiceVersion;
 use meshsynth::testing::{synth_app, Synthesized};
@@ -22,7 +22,7 @@ fn app(patches: Vec<(&'static str, K8sPatch)>) -> impl Fn(&mut App) -> Result<()
         MeshNamespace::new(
             &mut c,
             "Namespace",
-            NamespaceProps {
+            MeshNamespaceProps {
                 name: "shop".into(),
                 mesh: MeshMode::Sidecar,
                 ..Default::default()

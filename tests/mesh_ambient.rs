@@ -11,7 +11,7 @@ use meshsynth::mesh::istio::security::{
     AuthorizationAction, AuthorizationPolicy, AuthorizationPolicySpec, Operation, PolicyTargetRef,
     Rule, RuleTo,
 };
-use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, NamespaceProps};
+use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, MeshNamespaceProps};
 use meshsynth::mesh::service::{MeshService, MeshServiceProps};
 use meshsynth::testing::synth_app;
 use meshsynth::{App, Chart, ChartProps, Error};
@@ -52,7 +52,7 @@ fn app(variant: Variant) -> impl Fn(&mut App) -> Result<(), Error> {
         MeshNamespace::new(
             &mut c,
             "Namespace",
-            NamespaceProps {
+            MeshNamespaceProps {
                 name: "payments".into(),
                 mesh: MeshMode::Ambient,
                 ..Default::default()
@@ -186,7 +186,7 @@ fn ambient_props_that_cannot_work_are_construct_errors() {
             MeshNamespace::new(
                 &mut c,
                 "Ns",
-                NamespaceProps {
+                MeshNamespaceProps {
                     name: "a".into(),
                     mesh: MeshMode::Sidecar,
                     waypoint: Some("waypoint".into()),

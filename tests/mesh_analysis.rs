@@ -18,7 +18,7 @@ use meshsynth::mesh::add_object;
 use meshsynth::mesh::istio::prelude::*;
 use meshsynth::mesh::istio::*;
 use meshsynth::mesh::keda::{AwsIdentity, KedaScaler, KedaScalerProps, Trigger};
-use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, NamespaceProps};
+use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, MeshNamespaceProps};
 use meshsynth::mesh::prometheus::{Sli, SloProps, SloRules};
 use meshsynth::mesh::service::{MeshService, MeshServiceProps};
 use meshsynth::synth::{synth, SynthOptions};
@@ -36,7 +36,7 @@ fn base(c: &mut Scope<'_>, mesh: MeshMode) {
     MeshNamespace::new(
         c,
         "Ns",
-        NamespaceProps {
+        MeshNamespaceProps {
             name: "shop".into(),
             mesh,
             ..Default::default()
@@ -1844,7 +1844,7 @@ fn gateways_installed_with_helm_values_only_are_known() {
         MeshNamespace::new(
             &mut c,
             "Namespace",
-            NamespaceProps {
+            MeshNamespaceProps {
                 name: "shop".into(),
                 mesh: MeshMode::Sidecar,
                 ..Default::default()
@@ -1930,7 +1930,7 @@ fn objects_in_namespaces_nothing_creates_are_errors() {
     MeshNamespace::new(
         &mut c,
         "Namespace",
-        NamespaceProps {
+        MeshNamespaceProps {
             name: "shop".into(),
             mesh: MeshMode::Sidecar,
             ..Default::default()

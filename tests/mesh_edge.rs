@@ -3,7 +3,7 @@
 
 use meshsynth::mesh::istio::install::{IstioInstall, IstioInstallProps};
 use meshsynth::mesh::istio::{EdgeGateway, EdgeGatewayProps, MeshMtls, MeshMtlsProps, MtlsMode};
-use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, NamespaceProps};
+use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, MeshNamespaceProps};
 use meshsynth::mesh::service::{IngressRoute, MeshService, MeshServiceProps};
 use meshsynth::testing::synth_app;
 use meshsynth::{App, Chart, ChartProps, Error};
@@ -20,7 +20,7 @@ fn platform(app: &mut App) -> Result<(), Error> {
     MeshNamespace::new(
         &mut c,
         "Namespace",
-        NamespaceProps {
+        MeshNamespaceProps {
             name: "shop".into(),
             mesh: MeshMode::Sidecar,
             ..Default::default()

@@ -1,7 +1,7 @@
 //! The NetworkPolicy every MeshService emits: what it admits, and the props
 //! that change it.
 
-use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, NamespaceProps};
+use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, MeshNamespaceProps};
 use meshsynth::mesh::service::{MeshService, MeshServiceProps};
 use meshsynth::testing::synth_app;
 use meshsynth::{App, Chart, ChartProps, Error};
@@ -18,7 +18,7 @@ fn app(props: MeshServiceProps) -> impl Fn(&mut App) -> Result<(), Error> {
         MeshNamespace::new(
             &mut c,
             "Namespace",
-            NamespaceProps {
+            MeshNamespaceProps {
                 name: "shop".into(),
                 mesh: MeshMode::Ambient,
                 ..Default::default()
@@ -28,7 +28,7 @@ fn app(props: MeshServiceProps) -> impl Fn(&mut App) -> Result<(), Error> {
         MeshNamespace::new(
             &mut c,
             "WebNamespace",
-            NamespaceProps {
+            MeshNamespaceProps {
                 name: "web".into(),
                 mesh: MeshMode::Ambient,
                 ..Default::default()
@@ -166,7 +166,7 @@ fn behind_a_waypoint_the_workload_admits_the_waypoint_and_the_waypoint_the_calle
                 MeshNamespace::new(
                     &mut c,
                     id,
-                    NamespaceProps {
+                    MeshNamespaceProps {
                         name: ns.into(),
                         mesh: MeshMode::Ambient,
                         ..Default::default()

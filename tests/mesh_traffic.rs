@@ -6,7 +6,7 @@
 use meshsynth::mesh::istio::install::{IstioInstall, IstioInstallProps};
 use meshsynth::mesh::istio::networking::{Gateway, GatewayPort, GatewaySpec, Server, StringMatch};
 use meshsynth::mesh::istio::prelude::*;
-use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, NamespaceProps};
+use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, MeshNamespaceProps};
 use meshsynth::mesh::service::{Delivery, IngressRoute, MeshService, MeshServiceProps};
 use meshsynth::mesh::traffic::{ServiceVersion, TrafficRule};
 use meshsynth::testing::synth_app;
@@ -24,7 +24,7 @@ fn app(props: impl Fn() -> MeshServiceProps) -> impl Fn(&mut App) -> Result<(), 
         MeshNamespace::new(
             &mut c,
             "Namespace",
-            NamespaceProps {
+            MeshNamespaceProps {
                 name: "shop".into(),
                 mesh: MeshMode::Sidecar,
                 ..Default::default()

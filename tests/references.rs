@@ -2,8 +2,8 @@
 //! tiny L1 type defined here so the tests do not depend on construct families.
 
 use meshsynth::core::{
-    App, CfnCondition, CfnOutput, CfnResource, Chart, ChartProps, CondExpr, Context, Env, Error,
-    OutputProps, ResourceRef, Stack, StackProps, Tags, Value,
+    App, CfnCondition, CfnOutput, CfnOutputProps, CfnResource, Chart, ChartProps, CondExpr,
+    Context, Env, Error, ResourceRef, Stack, StackProps, Tags, Value,
 };
 use meshsynth::synth::{synth, SynthOptions};
 use serde::Serialize;
@@ -253,7 +253,7 @@ fn conditions_outputs_and_tags() {
     CfnOutput::new(
         &mut app.scope(s.node()).unwrap(),
         "Name",
-        OutputProps {
+        CfnOutputProps {
             value: a.reference(),
             description: Some("the name".into()),
             export_name: None,

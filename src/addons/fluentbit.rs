@@ -43,7 +43,7 @@ use crate::core::Arn;
 use crate::core::{Error, ObjectRef, Scope};
 use crate::k8s::workloads::{ContainerPort, ContainerProps, PodProps, ProbeProps, Resources};
 use crate::mesh::add_object;
-use crate::mesh::namespace::{MeshMode, MeshNamespace, NamespaceProps};
+use crate::mesh::namespace::{MeshMode, MeshNamespace, MeshNamespaceProps};
 use crate::mesh::service::{service_account_for, ServiceIdentity};
 
 /// A pinned aws-for-fluent-bit image. The reference documents use the
@@ -264,7 +264,7 @@ impl FluentBit {
         MeshNamespace::new(
             &mut s,
             "Namespace",
-            NamespaceProps {
+            MeshNamespaceProps {
                 name: ns.clone(),
                 mesh: MeshMode::None,
                 // A node agent reads host files; it stays out of the mesh on purpose.

@@ -5,7 +5,7 @@
 //! # Example
 //!
 //! ```
-//! use meshsynth::mesh::namespace::{MeshNamespace, NamespaceProps};
+//! use meshsynth::mesh::namespace::{MeshNamespace, MeshNamespaceProps};
 //! use meshsynth::addons::ingress::{AlbIngress, AlbIngressProps, AlbPath};
 //! use meshsynth::testing::synth_app;
 //! use meshsynth::{App, Chart, ChartProps, Error};
@@ -14,7 +14,7 @@
 //!     let chart = Chart::new(&mut app.root(), "Edge", ChartProps::new("acme-prod").namespace("istio-system"))?;
 //!     let mut c = app.scope(chart.node())?;
 //!     // The gateway's namespace (an Istio installation in the cluster would create it).
-//!     MeshNamespace::new(&mut c, "Namespace", NamespaceProps { name: "istio-system".into(), ..Default::default() })?;
+//!     MeshNamespace::new(&mut c, "Namespace", MeshNamespaceProps { name: "istio-system".into(), ..Default::default() })?;
 //!     AlbIngress::new(&mut c, "Public", AlbIngressProps {
 //!         name: "public".into(),
 //!         host: Some("shop.acme.example".into()),

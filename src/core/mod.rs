@@ -31,8 +31,8 @@ pub use object::{
 pub use patch::K8sPatch;
 pub use resource::{CfnOptions, CfnRaw, CfnResource, DeletionPolicy, ResourceRef, TagStyle};
 pub use stack::{
-    CfnCondition, CfnOutput, CfnParameter, Env, OutputProps, ParameterProps, Stack, StackProps,
-    StackRef,
+    CfnCondition, CfnOutput, CfnOutputProps, CfnParameter, CfnParameterProps, Env, Stack,
+    StackProps, StackRef,
 };
 pub use tree::{
     App, EmittedCheck, InstallInputRef, NodeId, ObjectEntry, ResourceAddress, Scope, Validation,

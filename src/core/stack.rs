@@ -139,7 +139,7 @@ pub struct CfnParameter;
 
 /// Props of a `CfnParameter`.
 #[derive(Debug, Clone)]
-pub struct ParameterProps {
+pub struct CfnParameterProps {
     /// The parameter type. Default: `String`.
     pub param_type: String,
     /// The value used when a deploy gives none. Default: none (deploy must give one).
@@ -152,9 +152,9 @@ pub struct ParameterProps {
     pub no_echo: bool,
 }
 
-impl Default for ParameterProps {
+impl Default for CfnParameterProps {
     fn default() -> Self {
-        ParameterProps {
+        CfnParameterProps {
             param_type: "String".into(),
             default: None,
             description: None,
@@ -165,12 +165,12 @@ impl Default for ParameterProps {
 }
 
 pub(crate) struct ParameterInfo {
-    pub props: ParameterProps,
+    pub props: CfnParameterProps,
 }
 
 impl CfnParameter {
     /// Adds a parameter; its value is `Ref` of the returned node.
-    pub fn new(scope: &mut Scope<'_>, id: &str, props: ParameterProps) -> Result<Value, Error> {
+    pub fn new(scope: &mut Scope<'_>, id: &str, props: CfnParameterProps) -> Result<Value, Error> {
         let i = scope.add_kind(id, NodeKind::Parameter(Box::new(ParameterInfo { props })))?;
         Ok(Value::Ref(scope.app.node_id(i)))
     }
@@ -196,7 +196,7 @@ pub struct CfnOutput;
 
 /// Props of a `CfnOutput`.
 #[derive(Debug, Clone)]
-pub struct OutputProps {
+pub struct CfnOutputProps {
     /// The value. Required (no default).
     pub value: Value,
     /// Description. Default: none.
@@ -206,12 +206,12 @@ pub struct OutputProps {
 }
 
 pub(crate) struct OutputInfo {
-    pub props: OutputProps,
+    pub props: CfnOutputProps,
 }
 
 impl CfnOutput {
     /// Adds an output; its logical id is derived from the path.
-    pub fn new(scope: &mut Scope<'_>, id: &str, props: OutputProps) -> Result<NodeId, Error> {
+    pub fn new(scope: &mut Scope<'_>, id: &str, props: CfnOutputProps) -> Result<NodeId, Error> {
         let i = scope.add_kind(id, NodeKind::Output(Box::new(OutputInfo { props })))?;
         Ok(scope.app.node_id(i))
     }

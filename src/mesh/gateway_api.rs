@@ -6,7 +6,7 @@
 //! # Example
 //!
 //! ```
-//! use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, NamespaceProps};
+//! use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, MeshNamespaceProps};
 //! use meshsynth::mesh::gateway_api::{Waypoint, WaypointProps};
 //! use meshsynth::testing::synth_app;
 //! use meshsynth::{App, Chart, ChartProps, Error};
@@ -15,7 +15,7 @@
 //!     let chart = Chart::new(&mut app.root(), "Payments", ChartProps::new("acme-prod").namespace("payments"))?;
 //!     let mut c = app.scope(chart.node())?;
 //!     // Every Service of the namespace goes through the waypoint for L7 policy.
-//!     MeshNamespace::new(&mut c, "Namespace", NamespaceProps {
+//!     MeshNamespace::new(&mut c, "Namespace", MeshNamespaceProps {
 //!         name: "payments".into(),
 //!         mesh: MeshMode::Ambient,
 //!         waypoint: Some("waypoint".into()),
@@ -205,7 +205,7 @@ impl Default for WaypointProps {
 }
 
 /// An ambient-mode waypoint proxy, as `istioctl waypoint generate` writes
-/// it. Enroll a namespace (`NamespaceProps::waypoint`) or a Service
+/// it. Enroll a namespace (`MeshNamespaceProps::waypoint`) or a Service
 /// (`MeshServiceProps::waypoint`); the analyzers check that every enrollment
 /// names a waypoint of its namespace.
 pub struct Waypoint;

@@ -6,7 +6,7 @@
 //! # Example
 //!
 //! ```
-//! use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, NamespaceProps};
+//! use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, MeshNamespaceProps};
 //! use meshsynth::mesh::keda::{AwsIdentity, KedaScaler, KedaScalerProps, Trigger};
 //! use meshsynth::testing::synth_app;
 //! use meshsynth::{App, Chart, ChartProps, Error};
@@ -15,7 +15,7 @@
 //!     let chart = Chart::new(&mut app.root(), "Shop", ChartProps::new("acme-prod").namespace("shop"))?;
 //!     let mut c = app.scope(chart.node())?;
 //!     MeshNamespace::new(&mut c, "Namespace",
-//!         NamespaceProps { name: "shop".into(), mesh: MeshMode::Sidecar, ..Default::default() })?;
+//!         MeshNamespaceProps { name: "shop".into(), mesh: MeshMode::Sidecar, ..Default::default() })?;
 //!     KedaScaler::new(&mut c, "Worker", KedaScalerProps {
 //!         name: "worker".into(),
 //!         target: ("apps/v1".into(), "Deployment".into(), "worker".into()),

@@ -5,13 +5,13 @@
 //! # Example
 //!
 //! ```
-//! use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, NamespaceProps};
+//! use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, MeshNamespaceProps};
 //! use meshsynth::testing::synth_app;
 //! use meshsynth::{App, Chart, ChartProps, Error};
 //!
 //! fn build(app: &mut App) -> Result<(), Error> {
 //!     let chart = Chart::new(&mut app.root(), "Platform", ChartProps::new("acme-prod"))?;
-//!     MeshNamespace::new(&mut app.scope(chart.node())?, "Shop", NamespaceProps {
+//!     MeshNamespace::new(&mut app.scope(chart.node())?, "Shop", MeshNamespaceProps {
 //!         name: "shop".into(),
 //!         mesh: MeshMode::Sidecar, // or Ambient, or the default: not in the mesh
 //!         ..Default::default()
@@ -46,7 +46,7 @@ pub enum MeshMode {
 
 /// Props of a `MeshNamespace`.
 #[derive(Debug, Clone, Default)]
-pub struct NamespaceProps {
+pub struct MeshNamespaceProps {
     /// The namespace name; a DNS-1123 label. Required (no default).
     pub name: String,
     /// Mesh data-plane mode. Default: not in the mesh.
@@ -68,7 +68,7 @@ impl MeshNamespace {
     pub fn new(
         scope: &mut Scope<'_>,
         id: &str,
-        props: NamespaceProps,
+        props: MeshNamespaceProps,
     ) -> Result<ObjectRef<Namespace>, Error> {
         validate_dns1123_label(&props.name).map_err(|e| {
             Error::construct(

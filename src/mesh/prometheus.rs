@@ -7,7 +7,7 @@
 //! # Example
 //!
 //! ```
-//! use meshsynth::mesh::namespace::{MeshNamespace, NamespaceProps};
+//! use meshsynth::mesh::namespace::{MeshNamespace, MeshNamespaceProps};
 //! use meshsynth::mesh::prometheus::{Sli, SloProps, SloRules};
 //! use meshsynth::testing::synth_app;
 //! use meshsynth::{App, Chart, ChartProps, Error};
@@ -15,7 +15,7 @@
 //! fn build(app: &mut App) -> Result<(), Error> {
 //!     let chart = Chart::new(&mut app.root(), "Slo", ChartProps::new("acme-prod").namespace("monitoring"))?;
 //!     let mut c = app.scope(chart.node())?;
-//!     MeshNamespace::new(&mut c, "Namespace", NamespaceProps { name: "monitoring".into(), ..Default::default() })?;
+//!     MeshNamespace::new(&mut c, "Namespace", MeshNamespaceProps { name: "monitoring".into(), ..Default::default() })?;
 //!     // "99.5 % of checkout requests succeed over 30 days": recording rules plus
 //!     // multi-window, multi-burn-rate alerts.
 //!     SloRules::new(&mut c, "Checkout", "checkout-slo", &[SloProps {

@@ -8,7 +8,7 @@
 //! # Example
 //!
 //! ```
-//! use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, NamespaceProps};
+//! use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, MeshNamespaceProps};
 //! use meshsynth::mesh::rollouts::{success_rate_template, CanaryStep};
 //! use meshsynth::mesh::service::{Delivery, MeshService, MeshServiceProps};
 //! use meshsynth::testing::synth_app;
@@ -18,7 +18,7 @@
 //!     let chart = Chart::new(&mut app.root(), "Shop", ChartProps::new("acme-prod").namespace("shop"))?;
 //!     let mut c = app.scope(chart.node())?;
 //!     MeshNamespace::new(&mut c, "Namespace",
-//!         NamespaceProps { name: "shop".into(), mesh: MeshMode::Sidecar, ..Default::default() })?;
+//!         MeshNamespaceProps { name: "shop".into(), mesh: MeshMode::Sidecar, ..Default::default() })?;
 //!     // An AnalysisTemplate that reads the success rate from Istio's metrics.
 //!     success_rate_template(&mut c, "SuccessRate", "success-rate",
 //!         "http://prometheus-operated.monitoring:9090", 0.95)?;

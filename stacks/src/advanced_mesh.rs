@@ -14,7 +14,7 @@ use meshsynth::k8s::workloads::{
 use meshsynth::mesh::analysis::CREDENTIAL_SOURCES_ANNOTATION;
 use meshsynth::mesh::istio::prelude::*;
 use meshsynth::mesh::istio::*;
-use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, NamespaceProps};
+use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, MeshNamespaceProps};
 use meshsynth::mesh::prometheus::{Sli, SloProps, SloRules, ThresholdNames};
 
 /// The tag (and Kubernetes label) naming the app on every resource and
@@ -223,7 +223,7 @@ fn primary(app: &mut App, svcs: &[(String, Vec<String>)]) -> Result<(), Error> {
     MeshNamespace::new(
         &mut c,
         "Namespace",
-        NamespaceProps {
+        MeshNamespaceProps {
             name: NAMESPACE.into(),
             mesh: MeshMode::Sidecar,
             ..Default::default()
@@ -519,7 +519,7 @@ fn remote(app: &mut App, pilot: String) -> Result<(), Error> {
     MeshNamespace::new(
         &mut r,
         "Namespace",
-        NamespaceProps {
+        MeshNamespaceProps {
             name: NAMESPACE.into(),
             mesh: MeshMode::Sidecar,
             ..Default::default()

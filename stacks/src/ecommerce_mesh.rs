@@ -18,7 +18,7 @@ use meshsynth::mesh::istio::{
     Gateway, GatewaySpec, IstioInstall, IstioInstallProps, MtlsMode, PeerAuthentication,
     PeerAuthenticationSpec,
 };
-use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, NamespaceProps};
+use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, MeshNamespaceProps};
 use meshsynth::mesh::service::{IngressRoute, MeshService, MeshServiceProps};
 use meshsynth::mesh::traffic::{ServiceVersion, TrafficRule};
 
@@ -147,7 +147,7 @@ fn mesh_platform(app: &mut App, cl: &StackRef) -> Result<ChartRef, Error> {
     MeshNamespace::new(
         &mut c,
         "Namespace",
-        NamespaceProps {
+        MeshNamespaceProps {
             name: NAMESPACE.into(),
             mesh: MeshMode::Sidecar,
             ..Default::default()

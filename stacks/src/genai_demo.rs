@@ -27,7 +27,7 @@ use meshsynth::k8s::crd::types::{IntOrString, ObjectMeta};
 use meshsynth::k8s::workloads::{
     CidrNetworkPolicy, CidrNetworkPolicyProps, Hpa, HpaMetric, HpaProps,
 };
-use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, NamespaceProps};
+use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, MeshNamespaceProps};
 use meshsynth::mesh::rollouts::{
     AnalysisTemplate, AnalysisTemplateSpec, Argument, Metric, MetricProvider, PrometheusMetric,
 };
@@ -392,7 +392,7 @@ fn cluster_stack(
     MeshNamespace::new(
         &mut c,
         "Namespace",
-        NamespaceProps {
+        MeshNamespaceProps {
             name: NAMESPACE.into(),
             // AWS-native on purpose: no service mesh.
             mesh: MeshMode::None,

@@ -15,7 +15,7 @@ use meshsynth::k8s::workloads::{
 use meshsynth::mesh::analysis::CREDENTIAL_SOURCES_ANNOTATION;
 use meshsynth::mesh::istio::prelude::*;
 use meshsynth::mesh::istio::*;
-use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, NamespaceProps};
+use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, MeshNamespaceProps};
 use meshsynth::mesh::service::{IngressRoute, MeshService, MeshServiceProps};
 use meshsynth::synth::{synth, SynthOptions};
 use meshsynth_stacks::{advanced_mesh, ecommerce_mesh};
@@ -245,7 +245,7 @@ fn broken_ecommerce(mode: MeshMode, f: impl FnOnce(&mut Scope<'_>)) -> Vec<Diagn
     MeshNamespace::new(
         &mut c,
         "Ns",
-        NamespaceProps {
+        MeshNamespaceProps {
             name: "ecommerce".into(),
             mesh: mode,
             ..Default::default()
@@ -389,7 +389,7 @@ fn ecommerce_fixed_variant_is_clean() {
     MeshNamespace::new(
         &mut c,
         "Ns",
-        NamespaceProps {
+        MeshNamespaceProps {
             name: "ecommerce".into(),
             mesh: MeshMode::Sidecar,
             ..Default::default()
@@ -707,7 +707,7 @@ fn advanced_seed_virtual_service_fails_on_each_missing_subset() {
     MeshNamespace::new(
         &mut c,
         "Namespace",
-        NamespaceProps {
+        MeshNamespaceProps {
             name: "api".into(),
             mesh: MeshMode::Sidecar,
             ..Default::default()
@@ -843,7 +843,7 @@ fn the_literal_seed_reports_subsets_beside_unknown_hosts() {
     MeshNamespace::new(
         &mut c,
         "Namespace",
-        NamespaceProps {
+        MeshNamespaceProps {
             name: "api".into(),
             mesh: MeshMode::Sidecar,
             ..Default::default()

@@ -119,7 +119,7 @@ fn kafka_brokers_from_msk_are_a_deferred_lookup() {
     meshsynth::mesh::namespace::MeshNamespace::new(
         &mut c,
         "Namespace",
-        meshsynth::mesh::namespace::NamespaceProps {
+        meshsynth::mesh::namespace::MeshNamespaceProps {
             name: "shop".into(),
             mesh: meshsynth::mesh::namespace::MeshMode::Sidecar,
             ..Default::default()

@@ -12,7 +12,7 @@ mod common;
 
 use meshsynth::core::{App, Chart, ChartProps, Error};
 use meshsynth::mesh::gateway_api::RoutingApi;
-use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, NamespaceProps};
+use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, MeshNamespaceProps};
 use meshsynth::mesh::service::{Delivery, MeshService, MeshServiceProps, Resilience};
 use meshsynth::mesh::traffic::{ServiceVersion, TrafficRule};
 use meshsynth::testing::synth_app;
@@ -142,7 +142,7 @@ fn one_service(
         MeshNamespace::new(
             &mut c,
             "Namespace",
-            NamespaceProps {
+            MeshNamespaceProps {
                 name: "shop".into(),
                 mesh: MeshMode::Sidecar,
                 ..Default::default()

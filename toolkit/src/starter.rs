@@ -10,7 +10,7 @@ use meshsynth::aws::network::cfn::CfnSecurityGroup;
 use meshsynth::aws::network::{Vpc, VpcProps};
 use meshsynth::core::{App, Chart, ChartProps, Env, Error, Stack, StackProps, Tags};
 use meshsynth::k8s::workloads::ImageRef;
-use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, NamespaceProps};
+use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, MeshNamespaceProps};
 use meshsynth::mesh::service::{MeshService, MeshServiceProps};
 
 /// The payments image's digest in the starter.
@@ -70,7 +70,7 @@ pub fn build(app: &mut App, name: &str) -> Result<(), Error> {
     MeshNamespace::new(
         &mut cluster,
         "Namespace",
-        NamespaceProps {
+        MeshNamespaceProps {
             name: name.into(),
             mesh: MeshMode::Sidecar,
             ..Default::default()

@@ -46,7 +46,7 @@ use cfn::{CfnParameterGroup, CfnReplicationGroup, CfnSubnetGroup};
 
 use crate::aws::network::{SecurityGroup, SecurityGroupProps};
 use crate::aws::secrets::{Secret, SecretProps};
-use crate::core::{CfnOutput, Error, OutputProps, ResourceRef, Scope, Value};
+use crate::core::{CfnOutput, CfnOutputProps, Error, ResourceRef, Scope, Value};
 
 /// The cache engine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -349,7 +349,7 @@ fn endpoint_outputs(
         CfnOutput::new(
             s,
             oid,
-            OutputProps {
+            CfnOutputProps {
                 value,
                 description: Some(format!("{path}: {what}")),
                 export_name: None,

@@ -45,7 +45,7 @@ use crate::aws::iam::PolicyStatement;
 use crate::aws::logs::{LogGroup, LogGroupProps};
 use crate::aws::network::{SecurityGroup, SecurityGroupProps};
 use crate::core::{
-    CfnOutput, Error, Lookup, LookupValue, MskListener, OutputProps, ResourceRef, Scope, Value,
+    CfnOutput, CfnOutputProps, Error, Lookup, LookupValue, MskListener, ResourceRef, Scope, Value,
 };
 
 /// The port of IAM-authenticated TLS listeners.
@@ -279,7 +279,7 @@ impl MskCluster {
         CfnOutput::new(
             &mut s,
             "ClusterArn",
-            OutputProps {
+            CfnOutputProps {
                 value: resource.arn(),
                 description: Some(format!(
                     "{path}: cluster ARN (deploy looks up the bootstrap brokers from it)"

@@ -214,7 +214,7 @@ impl AuroraPostgresCluster {
         CfnOutput::new(
             &mut s,
             "ReadEndpointAddress",
-            OutputProps {
+            CfnOutputProps {
                 value: resource.read_endpoint_address(),
                 description: Some(format!("{path}: reader endpoint")),
                 export_name: None,

@@ -54,7 +54,9 @@ use crate::aws::iam::{
 use crate::aws::kms::{Key, KeyProps, KeyUser};
 use crate::aws::network::{SecurityGroup, SecurityGroupProps};
 use crate::core::value::ArnPart;
-use crate::core::{Arn, CfnOutput, DeletionPolicy, Error, OutputProps, ResourceRef, Scope, Value};
+use crate::core::{
+    Arn, CfnOutput, CfnOutputProps, DeletionPolicy, Error, ResourceRef, Scope, Value,
+};
 
 /// Props of [`PostgresInstance`].
 #[derive(Debug, Clone)]
@@ -386,7 +388,7 @@ fn outputs(s: &mut Scope<'_>, address: Value, port: Value) -> Result<(), Error> 
     CfnOutput::new(
         s,
         "EndpointAddress",
-        OutputProps {
+        CfnOutputProps {
             value: address,
             description: Some(format!("{path}: endpoint host")),
             export_name: None,
@@ -395,7 +397,7 @@ fn outputs(s: &mut Scope<'_>, address: Value, port: Value) -> Result<(), Error> 
     CfnOutput::new(
         s,
         "EndpointPort",
-        OutputProps {
+        CfnOutputProps {
             value: port,
             description: Some(format!("{path}: endpoint port")),
             export_name: None,

@@ -9,7 +9,7 @@
 //! ```
 //! use std::collections::BTreeMap;
 //!
-//! use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, NamespaceProps};
+//! use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, MeshNamespaceProps};
 //! use meshsynth::k8s::workloads::{
 //!     AppDeployment, AppService, ContainerPort, ContainerProps, AppDeploymentProps, PodProps,
 //!     ServicePortProps, AppServiceProps,
@@ -21,7 +21,7 @@
 //!     let chart = Chart::new(&mut app.root(), "Shop", ChartProps::new("acme-prod").namespace("shop"))?;
 //!     let mut c = app.scope(chart.node())?;
 //!     MeshNamespace::new(&mut c, "Namespace",
-//!         NamespaceProps { name: "shop".into(), mesh: MeshMode::Sidecar, ..Default::default() })?;
+//!         MeshNamespaceProps { name: "shop".into(), mesh: MeshMode::Sidecar, ..Default::default() })?;
 //!     let selector = BTreeMap::from([("app".to_string(), "web".to_string())]);
 //!     // Non-root, read-only root filesystem, dropped capabilities, seccomp, probes and
 //!     // requests/limits are the defaults.

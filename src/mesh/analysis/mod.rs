@@ -7,7 +7,7 @@
 //! # Example
 //!
 //! ```
-//! use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, NamespaceProps};
+//! use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, MeshNamespaceProps};
 //! use meshsynth::mesh::istio::prelude::*;
 //! use meshsynth::mesh::istio::{Destination, HttpRoute, HttpRouteDestination, VirtualService, VirtualServiceSpec};
 //! use meshsynth::testing::synth_app;
@@ -17,7 +17,7 @@
 //!     let chart = Chart::new(&mut app.root(), "Shop", ChartProps::new("acme-prod").namespace("shop"))?;
 //!     let mut c = app.scope(chart.node())?;
 //!     MeshNamespace::new(&mut c, "Namespace",
-//!         NamespaceProps { name: "shop".into(), mesh: MeshMode::Sidecar, ..Default::default() })?;
+//!         MeshNamespaceProps { name: "shop".into(), mesh: MeshMode::Sidecar, ..Default::default() })?;
 //!     // Routes to subset v2 of a host no DestinationRule defines subsets for.
 //!     VirtualService::named("reviews", VirtualServiceSpec {
 //!         hosts: Some(vec!["reviews".into()]),

@@ -13,7 +13,7 @@
 //! everything else, e.g. an external API and mesh-wide mTLS:
 //!
 //! ```
-//! use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, NamespaceProps};
+//! use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, MeshNamespaceProps};
 //! use meshsynth::mesh::istio::prelude::*;
 //! use meshsynth::mesh::istio::{
 //!     Location, MtlsMode, PeerAuthentication, PeerAuthenticationSpec, Resolution, ServiceEntry,
@@ -26,7 +26,7 @@
 //!     let chart = Chart::new(&mut app.root(), "Shop", ChartProps::new("acme-prod").namespace("shop"))?;
 //!     let mut c = app.scope(chart.node())?;
 //!     MeshNamespace::new(&mut c, "Namespace",
-//!         NamespaceProps { name: "shop".into(), mesh: MeshMode::Sidecar, ..Default::default() })?;
+//!         MeshNamespaceProps { name: "shop".into(), mesh: MeshMode::Sidecar, ..Default::default() })?;
 //!     PeerAuthentication::named("default", PeerAuthenticationSpec::mode(MtlsMode::Strict))
 //!         .add(&mut c, "Mtls")?;
 //!     ServiceEntry::named("payments-api", ServiceEntrySpec {

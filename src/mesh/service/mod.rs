@@ -8,7 +8,7 @@
 //! # Example
 //!
 //! ```
-//! use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, NamespaceProps};
+//! use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, MeshNamespaceProps};
 //! use meshsynth::mesh::service::{MeshService, MeshServiceProps, Scaling};
 //! use meshsynth::testing::synth_app;
 //! use meshsynth::{App, Chart, ChartProps, Error};
@@ -17,7 +17,7 @@
 //!     let chart = Chart::new(&mut app.root(), "Shop", ChartProps::new("acme-prod").namespace("shop"))?;
 //!     let mut c = app.scope(chart.node())?;
 //!     MeshNamespace::new(&mut c, "Namespace",
-//!         NamespaceProps { name: "shop".into(), mesh: MeshMode::Sidecar, ..Default::default() })?;
+//!         MeshNamespaceProps { name: "shop".into(), mesh: MeshMode::Sidecar, ..Default::default() })?;
 //!     // One declaration: ServiceAccount, Deployment, Service, DestinationRule, VirtualService,
 //!     // HPA, PodDisruptionBudget, AuthorizationPolicy and NetworkPolicy, consistent by construction.
 //!     MeshService::new(&mut c, "Orders", MeshServiceProps {

@@ -30,7 +30,7 @@ use meshsynth::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use meshsynth::mesh::istio::prelude::*;
 use meshsynth::mesh::istio::*;
 use meshsynth::mesh::keda::{AwsIdentity, Trigger};
-use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, NamespaceProps};
+use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, MeshNamespaceProps};
 use meshsynth::mesh::prometheus::{
     Endpoint, LabelSelector, NamespaceSelector, ServiceMonitor, ServiceMonitorSpec,
 };

@@ -227,7 +227,7 @@ fn mesh_control_plane(
     MeshNamespace::new(
         c,
         "Namespace",
-        NamespaceProps {
+        MeshNamespaceProps {
             name: NAMESPACE.into(),
             mesh: MeshMode::Sidecar,
             labels: labels(&[("topology.istio.io/network", &network_name(&p.local))]),

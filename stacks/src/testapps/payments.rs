@@ -34,7 +34,7 @@ use meshsynth::mesh::istio::security::{
     AuthorizationAction, AuthorizationPolicy, AuthorizationPolicySpec, Operation, PolicyTargetRef,
     Rule, RuleFrom, RuleTo, Source,
 };
-use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, NamespaceProps};
+use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, MeshNamespaceProps};
 use meshsynth::mesh::service::{
     IngressRoute, IrsaNeeds, MeshService, MeshServiceProps, Scaling, ServiceIdentity,
 };
@@ -238,7 +238,7 @@ fn checkout_chart(
     MeshNamespace::new(
         c,
         "Namespace",
-        NamespaceProps {
+        MeshNamespaceProps {
             name: "checkout".into(),
             mesh: MeshMode::Sidecar,
             ..Default::default()
@@ -344,7 +344,7 @@ fn ledger_chart(
     MeshNamespace::new(
         l,
         "Namespace",
-        NamespaceProps {
+        MeshNamespaceProps {
             name: "payments".into(),
             mesh: MeshMode::Ambient,
             ..Default::default()

@@ -6,7 +6,7 @@ use meshsynth::aws::network::cfn::security_group::Egress;
 use meshsynth::aws::network::cfn::CfnSecurityGroup;
 use meshsynth::aws::network::{Vpc, VpcProps};
 use meshsynth::core::{App, Chart, ChartProps, Env, Error, Stack, StackProps, Tags};
-use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, NamespaceProps};
+use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, MeshNamespaceProps};
 
 /// Adds the starter app.
 pub fn build(app: &mut App) -> Result<(), Error> {
@@ -58,7 +58,7 @@ pub fn build(app: &mut App) -> Result<(), Error> {
     MeshNamespace::new(
         &mut c,
         "Namespace",
-        NamespaceProps {
+        MeshNamespaceProps {
             name: "starter".into(),
             mesh: MeshMode::Sidecar,
             ..Default::default()

@@ -17,7 +17,7 @@ use meshsynth::mesh::istio::install::{IstioInstall, IstioInstallProps};
 use meshsynth::mesh::istio::networking::StringMatch;
 use meshsynth::mesh::istio::prelude::*;
 use meshsynth::mesh::istio::{EdgeGateway, EdgeGatewayProps, MeshMtls, MeshMtlsProps};
-use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, NamespaceProps};
+use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, MeshNamespaceProps};
 use meshsynth::mesh::service::{IngressRoute, MeshService, MeshServiceProps};
 use meshsynth::mesh::traffic::{ServiceVersion, TrafficRule};
 
@@ -74,7 +74,7 @@ fn edge_chart(app: &mut App, edge: &ChartRef) -> Result<EdgeGateway, Error> {
     MeshNamespace::new(
         &mut e,
         "Namespace",
-        NamespaceProps {
+        MeshNamespaceProps {
             name: "istio-ingress".into(),
             // Istio renders the Gateway's pods itself, proxy included.
             labels: [("istio-injection".to_string(), "disabled".to_string())].into(),
@@ -99,7 +99,7 @@ fn shop_chart(app: &mut App, shop: &ChartRef, gateway: &EdgeGateway) -> Result<(
     MeshNamespace::new(
         &mut s,
         "Namespace",
-        NamespaceProps {
+        MeshNamespaceProps {
             name: "shop".into(),
             mesh: MeshMode::Sidecar,
             ..Default::default()
@@ -131,7 +131,7 @@ fn catalog_chart(app: &mut App, catalog: &ChartRef) -> Result<(), Error> {
     MeshNamespace::new(
         &mut c,
         "Namespace",
-        NamespaceProps {
+        MeshNamespaceProps {
             name: "catalog".into(),
             mesh: MeshMode::Ambient,
             waypoint: Some("waypoint".into()),

@@ -19,7 +19,7 @@ use meshsynth::mesh::analysis::CREDENTIAL_SOURCES_ANNOTATION;
 use meshsynth::mesh::istio::prelude::*;
 use meshsynth::mesh::istio::*;
 use meshsynth::mesh::keda::{AwsIdentity, KedaScaler, KedaScalerProps, Trigger};
-use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, NamespaceProps};
+use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, MeshNamespaceProps};
 use meshsynth::mesh::prometheus::{
     Endpoint, LabelSelector, NamespaceSelector, ServiceMonitor, ServiceMonitorSpec, Sli, SloProps,
     SloRules,
@@ -61,7 +61,7 @@ pub fn build(app: &mut App) -> Result<(), Error> {
     MeshNamespace::new(
         &mut c,
         "Namespace",
-        NamespaceProps {
+        MeshNamespaceProps {
             name: NS.into(),
             mesh: MeshMode::Sidecar,
             ..Default::default()
@@ -122,7 +122,7 @@ pub fn build(app: &mut App) -> Result<(), Error> {
     MeshNamespace::new(
         &mut r,
         "Namespace",
-        NamespaceProps {
+        MeshNamespaceProps {
             name: NS.into(),
             mesh: MeshMode::Sidecar,
             ..Default::default()
