@@ -37,4 +37,4 @@ pub use stack::{
 pub use tree::{
     App, EmittedCheck, InstallInputRef, NodeId, ObjectEntry, ResourceAddress, Scope, Validation,
 };
-pub use value::{Arn, CondExpr, Pseudo, Value};
+pub use value::{Arn, CondExpr, JsonValueError, Pseudo, Value};

@@ -195,23 +195,48 @@ impl From<i32> for Value {
     }
 }
 
+/// Why a JSON document has no template form; `path` is where, as
+/// `$.detail.size[0]`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum JsonValueError {
+    /// A `null`: templates have no null.
+    #[error("{path} is null, which a template cannot hold")]
+    Null {
+        /// Where it stands.
+        path: String,
+    },
+    /// A number with no exact integer or floating form.
+    #[error("{path}: {number} has no exact template form")]
+    Inexact {
+        /// Where it stands.
+        path: String,
+        /// The number as written.
+        number: String,
+    },
+}
+
 /// A literal JSON document (a filter policy, an event pattern) as a
 /// template value: integers stay integers, other numbers stay exact
 /// (`Float`). `null` has no template form and is refused, naming where it
 /// stands (`$.detail.size`).
 impl TryFrom<&serde_json::Value> for Value {
-    type Error = String;
+    type Error = JsonValueError;
 
-    fn try_from(v: &serde_json::Value) -> Result<Value, String> {
-        fn at(v: &serde_json::Value, path: &mut String) -> Result<Value, String> {
+    fn try_from(v: &serde_json::Value) -> Result<Value, JsonValueError> {
+        fn at(v: &serde_json::Value, path: &mut String) -> Result<Value, JsonValueError> {
             use serde_json::Value as Json;
             Ok(match v {
-                Json::Null => return Err(format!("{path} is null, which a template cannot hold")),
+                Json::Null => return Err(JsonValueError::Null { path: path.clone() }),
                 Json::Bool(b) => Value::Bool(*b),
                 Json::Number(n) => match (n.as_i64(), n.as_f64()) {
                     (Some(i), _) => Value::Int(i),
                     (None, Some(f)) => Value::Float(f),
-                    (None, None) => return Err(format!("{path}: {n} has no exact template form")),
+                    (None, None) => {
+                        return Err(JsonValueError::Inexact {
+                            path: path.clone(),
+                            number: n.to_string(),
+                        })
+                    }
                 },
                 Json::String(s) => Value::Str(s.clone()),
                 Json::Array(a) => {
@@ -469,6 +494,12 @@ mod tests {
         let err = Value::try_from(&serde_json::json!({"detail": {"size": [1, null]}})).unwrap_err();
         assert_eq!(
             err,
+            JsonValueError::Null {
+                path: "$.detail.size[1]".into()
+            }
+        );
+        assert_eq!(
+            err.to_string(),
             "$.detail.size[1] is null, which a template cannot hold"
         );
     }
