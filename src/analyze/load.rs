@@ -8,6 +8,7 @@
 //! kinds have no CRD: a document that does not fit the k8s-openapi type, or
 //! a field it does not know, is the IST0106 finding.
 
+use crate::mesh::analysis::codes;
 use std::collections::HashMap;
 
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, StatefulSet};
@@ -418,7 +419,7 @@ impl Loader<'_> {
             format!("{}: {}", issue.field, issue.message)
         };
         let (code, hint) = match issue.severity {
-            Severity::Error => (crate::mesh::analysis::codes::IST0106, "fix the field (see the kind's CRD) or remove it; the API server would refuse this object"),
+            Severity::Error => (codes::IST0106, "fix the field (see the kind's CRD) or remove it; the API server would refuse this object"),
             _ => (
                 crate::k8s::crd::codes::DEPRECATED,
                 "move to the replacement the warning names; the API server still accepts this for now",
@@ -477,13 +478,7 @@ impl Loader<'_> {
 
     fn parse_finding(&mut self, origin: &Origin, message: String) {
         let hint = "fix the field (see the kind's reference) or remove it";
-        self.finding(
-            origin,
-            crate::mesh::analysis::codes::IST0106,
-            Severity::Error,
-            message,
-            hint,
-        );
+        self.finding(origin, codes::IST0106, Severity::Error, message, hint);
     }
 
     fn finding(

@@ -39,6 +39,7 @@ mod yaml11;
 pub use input::{read_paths, Source, MAX_INPUT_BYTES};
 pub use report::{list_analyzers, render, Format};
 
+use crate::mesh::analysis::codes;
 use std::collections::BTreeMap;
 
 use crate::core::{App, Context, Error, Severity};
@@ -318,7 +319,7 @@ fn run(
     let said: std::collections::HashSet<Said> = report
         .findings
         .iter()
-        .filter(|f| f.code == crate::mesh::analysis::codes::IST0106)
+        .filter(|f| f.code == codes::IST0106)
         .map(|f| {
             (
                 f.file.clone(),
@@ -330,7 +331,7 @@ fn run(
         .collect();
     for d in diags {
         let origin = origins.get(&d.path);
-        if d.code.as_deref() == Some(crate::mesh::analysis::codes::IST0106) {
+        if d.code.as_deref() == Some(codes::IST0106) {
             if let Some(o) = origin {
                 let key = (
                     Some(o.file.clone()),

@@ -1,6 +1,7 @@
 //! Ambient-mode checks: policies and resources that assume a sidecar, and
 //! waypoint enrollments that point nowhere.
 
+use crate::mesh::analysis::codes;
 use std::collections::BTreeMap;
 
 use crate::core::Diagnostic;
@@ -105,7 +106,7 @@ pub fn ambient(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
     for s in &ix.sidecars {
         if ambient_namespace(ix, s.cluster, &s.ns) {
             out.push(error(
-                crate::mesh::analysis::codes::MS_MESH_9,
+                codes::MS_MESH_9,
                 s.path,
                 format!(
                     "Sidecar {} configures sidecar proxies, but namespace {} is in ambient mode and its pods have none",
@@ -136,7 +137,7 @@ pub fn ambient(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
             .contains(&(cluster, ns.to_string(), waypoint.to_string()))
         {
             out.push(error(
-                crate::mesh::analysis::codes::MS_MESH_10,
+                codes::MS_MESH_10,
                 path,
                 format!("the {what} uses waypoint {waypoint:?}, but namespace {ns} has no waypoint of that name"),
                 "add a Waypoint with that name to the namespace, or fix the istio.io/use-waypoint label",
@@ -198,12 +199,7 @@ fn check_policy(
             "attach the policy to the Service or waypoint with targetRefs instead of a selector",
         ),
     };
-    out.push(error(
-        crate::mesh::analysis::codes::MS_MESH_8,
-        path,
-        msg,
-        hint,
-    ));
+    out.push(error(codes::MS_MESH_8, path, msg, hint));
 }
 
 /// Whether an AuthorizationPolicy principal pattern (`*`, `prefix*`,
@@ -285,7 +281,7 @@ fn check_waypoint_admitted(
             continue;
         }
         out.push(error(
-            crate::mesh::analysis::codes::MS_MESH_12,
+            codes::MS_MESH_12,
             path,
             format!(
                 "the policy selects ambient workload {} {}, whose traffic comes through waypoint {w:?}, but no rule admits the waypoint's identity (cluster.local/ns/{}/sa/{w}): ztunnel enforces the policy on the waypoint's connection and refuses every caller",
@@ -327,7 +323,7 @@ fn check_target_refs(
         };
         if !found {
             out.push(error(
-                crate::mesh::analysis::codes::MS_MESH_10,
+                codes::MS_MESH_10,
                 path,
                 format!(
                     "spec.targetRefs[{i}]: {} {:?} is not in namespace {ns}, so the policy applies to nothing",

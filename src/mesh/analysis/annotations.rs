@@ -4,6 +4,7 @@
 //! belong on and their values.
 
 use crate::core::Diagnostic;
+use crate::mesh::analysis::codes;
 
 use super::index::Index;
 
@@ -217,7 +218,7 @@ pub fn check(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
             let Some((_, kinds, val)) = KNOWN.iter().find(|(k, _, _)| k == key) else {
                 out.push(
                     Diagnostic::warning(*path, format!("unknown Istio annotation {key:?} on a {kind}"))
-                        .with_code(crate::mesh::analysis::codes::IST0108)
+                        .with_code(codes::IST0108)
                         .with_hint("check the spelling against istio.io/latest/docs/reference/config/annotations"),
                 );
                 continue;
@@ -225,7 +226,7 @@ pub fn check(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
             if let Some((_, instead)) = DEPRECATED.iter().find(|(k, _)| k == key) {
                 out.push(
                     Diagnostic::info(*path, format!("Istio annotation {key:?} is deprecated"))
-                        .with_code(crate::mesh::analysis::codes::IST0135)
+                        .with_code(codes::IST0135)
                         .with_hint(format!("use {instead}")),
                 );
             }
@@ -240,7 +241,7 @@ pub fn check(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
                         *path,
                         format!("Istio annotation {key:?} has no effect on a {kind}"),
                     )
-                    .with_code(crate::mesh::analysis::codes::IST0107)
+                    .with_code(codes::IST0107)
                     .with_hint(format!("move it to {place}")),
                 );
                 continue;
@@ -251,7 +252,7 @@ pub fn check(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
                         *path,
                         format!("Istio annotation {key:?} has an invalid value {value:?}"),
                     )
-                    .with_code(crate::mesh::analysis::codes::IST0125)
+                    .with_code(codes::IST0125)
                     .with_hint("see the annotation's reference for its accepted values"),
                 );
             }

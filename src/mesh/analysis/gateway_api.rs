@@ -7,6 +7,7 @@
 //! route kind shares the shapes read here (`parentRefs`, `hostnames`,
 //! `rules[].backendRefs`).
 
+use crate::mesh::analysis::codes;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value as Json;
@@ -162,7 +163,7 @@ impl Ctx<'_, '_> {
                 (GROUP, "Gateway") => {
                     let Some(gw) = gateways.get(&(r.cluster, ns, name)) else {
                         out.push(gw_error(
-                            crate::mesh::analysis::codes::MS_GW_1,
+                            codes::MS_GW_1,
                             r.path,
                             format!("{at}: Gateway {ns}/{name} not found"),
                             "fix the parentRef, or add the Gateway",
@@ -173,7 +174,7 @@ impl Ctx<'_, '_> {
                 }
                 ("" | "core", "Service") if self.service_ports(r.cluster, ns, name).is_none() => {
                     out.push(gw_error(
-                        crate::mesh::analysis::codes::MS_GW_1,
+                        codes::MS_GW_1,
                         r.path,
                         format!("{at}: Service {ns}/{name} not found (a mesh route's parent)"),
                         "fix the parentRef, or add the Service",
@@ -195,7 +196,7 @@ impl Ctx<'_, '_> {
                 let ns = str_at(b, "namespace").unwrap_or(&r.ns);
                 match self.service_ports(r.cluster, ns, name) {
                     None => out.push(gw_error(
-                        crate::mesh::analysis::codes::MS_GW_4,
+                        codes::MS_GW_4,
                         r.path,
                         format!("{at}: Service {ns}/{name} not found"),
                         "fix the backendRef, or add the Service",
@@ -203,13 +204,13 @@ impl Ctx<'_, '_> {
                     Some(ports) => {
                         if let Some(port) = b.get("port").and_then(Json::as_i64) {
                             if !ports.contains(&port) {
-                                out.push(gw_error(crate::mesh::analysis::codes::MS_GW_4, r.path, format!("{at}: Service {ns}/{name} has no port {port} (ports {ports:?})"), "use one of the Service's ports"));
+                                out.push(gw_error(codes::MS_GW_4, r.path, format!("{at}: Service {ns}/{name} has no port {port} (ports {ports:?})"), "use one of the Service's ports"));
                             }
                         }
                     }
                 }
                 if ns != r.ns && !self.granted(r.cluster, (r.kind, &r.ns), ("Service", ns, name)) {
-                    out.push(gw_error(crate::mesh::analysis::codes::MS_GW_5, r.path, format!("{at}: Service {ns}/{name} is in another namespace and no ReferenceGrant in {ns} allows {} from {}", r.kind, r.ns), "add a ReferenceGrant in the Service's namespace (from: this route kind and namespace; to: Service)"));
+                    out.push(gw_error(codes::MS_GW_5, r.path, format!("{at}: Service {ns}/{name} is in another namespace and no ReferenceGrant in {ns} allows {} from {}", r.kind, r.ns), "add a ReferenceGrant in the Service's namespace (from: this route kind and namespace; to: Service)"));
                 }
             }
             let weights: Vec<i64> = backends
@@ -219,7 +220,7 @@ impl Ctx<'_, '_> {
             if !weights.is_empty() && weights.iter().all(|w| *w == 0) {
                 out.push(
                     Diagnostic::warning(r.path, format!("spec.rules[{j}]: every backendRef has weight 0, so the rule answers every request with an error (500)"))
-                        .with_code(crate::mesh::analysis::codes::MS_GW_6)
+                        .with_code(codes::MS_GW_6)
                         .with_hint("give at least one backendRef a weight above 0"),
                 );
             }
@@ -254,7 +255,7 @@ impl Ctx<'_, '_> {
                 (None, None) => "at all".to_string(),
             };
             out.push(gw_error(
-                crate::mesh::analysis::codes::MS_GW_2,
+                codes::MS_GW_2,
                 r.path,
                 format!("{at}: Gateway {gw_name} has no listener {which}"),
                 "fix sectionName/port, or add the listener",
@@ -298,7 +299,7 @@ impl Ctx<'_, '_> {
         };
         let admitting: Vec<&&Json> = listeners.iter().filter(|l| admits(l)).collect();
         if admitting.is_empty() {
-            out.push(gw_error(crate::mesh::analysis::codes::MS_GW_2, r.path, format!("{at}: no listener of Gateway {gw_name} that it selects allows a {} from namespace {} (allowedRoutes)", r.kind, r.ns), "widen the listener's allowedRoutes (namespaces.from, kinds), or attach to another listener"));
+            out.push(gw_error(codes::MS_GW_2, r.path, format!("{at}: no listener of Gateway {gw_name} that it selects allows a {} from namespace {} (allowedRoutes)", r.kind, r.ns), "widen the listener's allowedRoutes (namespaces.from, kinds), or attach to another listener"));
             return;
         }
         if hostnames.is_empty() {
@@ -313,7 +314,7 @@ impl Ctx<'_, '_> {
                 .iter()
                 .filter_map(|l| str_at(l, "hostname"))
                 .collect();
-            out.push(gw_error(crate::mesh::analysis::codes::MS_GW_3, r.path, format!("{at}: hostnames {hostnames:?} meet no hostname of the listeners of Gateway {gw_name} ({listener_hosts:?}), so the route attaches to nothing"), "make a route hostname match a listener hostname (or a wildcard of it)"));
+            out.push(gw_error(codes::MS_GW_3, r.path, format!("{at}: hostnames {hostnames:?} meet no hostname of the listeners of Gateway {gw_name} ({listener_hosts:?}), so the route attaches to nothing"), "make a route hostname match a listener hostname (or a wildcard of it)"));
         }
     }
 
@@ -330,7 +331,7 @@ impl Ctx<'_, '_> {
         if any_class && !ISTIO_CLASSES.contains(&class) && !classes.contains(&(gw.cluster, class)) {
             out.push(
                 Diagnostic::warning(gw.path, format!("gatewayClassName {class:?} names no GatewayClass of the input (nor one Istio creates): no controller will program this Gateway"))
-                    .with_code(crate::mesh::analysis::codes::MS_GW_7)
+                    .with_code(codes::MS_GW_7)
                     .with_hint("fix the class name, or add its GatewayClass"),
             );
         }
@@ -345,7 +346,7 @@ impl Ctx<'_, '_> {
                 if kind == "Secret"
                     && !self.granted(gw.cluster, ("Gateway", &gw.ns), ("Secret", ns, name))
                 {
-                    out.push(gw_error(crate::mesh::analysis::codes::MS_GW_5, gw.path, format!("spec.listeners[{i}].tls.certificateRefs[{k}]: Secret {ns}/{name} is in another namespace and no ReferenceGrant in {ns} allows Gateways from {}", gw.ns), "add a ReferenceGrant in the Secret's namespace (from: Gateway in this namespace; to: Secret)"));
+                    out.push(gw_error(codes::MS_GW_5, gw.path, format!("spec.listeners[{i}].tls.certificateRefs[{k}]: Secret {ns}/{name} is in another namespace and no ReferenceGrant in {ns} allows Gateways from {}", gw.ns), "add a ReferenceGrant in the Secret's namespace (from: Gateway in this namespace; to: Secret)"));
                 }
             }
         }
@@ -357,7 +358,7 @@ impl Ctx<'_, '_> {
             let kind = str_at(t, "kind").unwrap_or("");
             let name = str_at(t, "name").unwrap_or("");
             if kind == "Service" && self.service_ports(p.cluster, &p.ns, name).is_none() {
-                out.push(gw_error(crate::mesh::analysis::codes::MS_GW_8, p.path, format!("spec.targetRefs[{i}]: Service {}/{name} not found, so the policy applies to nothing", p.ns), "fix the target, or add the Service"));
+                out.push(gw_error(codes::MS_GW_8, p.path, format!("spec.targetRefs[{i}]: Service {}/{name} not found, so the policy applies to nothing", p.ns), "fix the target, or add the Service"));
             }
         }
     }
@@ -423,7 +424,7 @@ fn same_matches(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
                                             first.kind, first.ns, first.name
                                         ),
                                     )
-                                    .with_code(crate::mesh::analysis::codes::MS_GW_9)
+                                    .with_code(codes::MS_GW_9)
                                     .with_hint("merge the rules into one route, or make the matches or hostnames differ"),
                                 );
                             }

@@ -85,10 +85,7 @@ fn analyze_objects<'a>(app: &'a App, out: &mut Vec<Diagnostic>) -> index::Index<
     let target = match IstioVersion::from_context(app.context()) {
         Ok(v) => v,
         Err(e) => {
-            out.push(
-                Diagnostic::error("", e.to_string())
-                    .with_code(crate::mesh::analysis::codes::IST0106),
-            );
+            out.push(Diagnostic::error("", e.to_string()).with_code(codes::IST0106));
             IstioVersion::DEFAULT
         }
     };

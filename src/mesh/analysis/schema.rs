@@ -3,6 +3,7 @@
 //! newer than the configured Istio version.
 
 use crate::core::Diagnostic;
+use crate::mesh::analysis::codes;
 use crate::mesh::crd::SpecOf;
 use crate::mesh::istio::networking::{
     ClientTlsSettings, ConnectionPoolSettings, Destination, HttpRoute, LoadBalancerSettings,
@@ -12,7 +13,7 @@ use crate::mesh::istio::version::{IstioVersion, VERSIONED_FIELDS};
 
 use super::index::Index;
 
-const CODE: &str = crate::mesh::analysis::codes::IST0106;
+const CODE: &str = codes::IST0106;
 
 fn bad(path: &str, msg: String) -> Diagnostic {
     Diagnostic::error(path, msg)

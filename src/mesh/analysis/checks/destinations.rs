@@ -1,5 +1,6 @@
 //! DestinationRule and ServiceEntry checks.
 
+use crate::mesh::analysis::codes;
 use std::collections::BTreeMap;
 
 use crate::core::Diagnostic;
@@ -26,7 +27,7 @@ pub fn destination_rules(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
         let host = fqdn(&dr.obj.spec().host, &dr.ns);
         if !ix.host_known(&host) {
             out.push(warn(
-                crate::mesh::analysis::codes::IST0174,
+                codes::IST0174,
                 dr.path,
                 format!(
                     "host {:?} matches no Service or ServiceEntry",
@@ -52,7 +53,7 @@ pub fn destination_rules(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
             let Some(tp) = tp else { continue };
             if tp.tls.as_ref().is_some_and(unverified) {
                 out.push(warn(
-                    crate::mesh::analysis::codes::IST0128,
+                    codes::IST0128,
                     dr.path,
                     format!(
                         "{field}.tls: the server certificate is not verified (no caCertificates)"
@@ -63,7 +64,7 @@ pub fn destination_rules(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
             for (i, p) in tp.port_level_settings.iter().flatten().enumerate() {
                 if p.tls.as_ref().is_some_and(unverified) {
                     out.push(warn(
-                        crate::mesh::analysis::codes::IST0129,
+                        codes::IST0129,
                         dr.path,
                         format!("{field}.portLevelSettings[{i}].tls: the server certificate is not verified (no caCertificates)"),
                         "set caCertificates (or credentialName, in a rule with a workloadSelector for gateways)",
@@ -101,7 +102,7 @@ pub fn destination_rules(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
                 .collect();
             if !pods.iter().any(|p| selects(&labels, &p.labels)) {
                 out.push(warn(
-                    crate::mesh::analysis::codes::IST0173,
+                    codes::IST0173,
                     dr.path,
                     format!(
                         "spec.subsets[{i}] ({:?}) selects no pods of service {}: no workload has labels {labels:?}",
@@ -136,7 +137,7 @@ pub fn service_entries(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
             let proto = p.protocol.clone().unwrap_or_default().to_ascii_uppercase();
             if no_addresses && (proto.is_empty() || proto == "TCP") {
                 out.push(warn(
-                    crate::mesh::analysis::codes::IST0134,
+                    codes::IST0134,
                     se.path,
                     format!("port {} ({}) is TCP but the ServiceEntry has no addresses; traffic to it cannot be told apart", p.number, p.name),
                     "set spec.addresses, or use an HTTP/TLS protocol",
@@ -177,7 +178,7 @@ pub fn service_entries(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
     }
     for (se, (other, host, port, mine, theirs)) in conflict {
         out.push(error(
-            crate::mesh::analysis::codes::IST0177,
+            codes::IST0177,
             ix.service_entries[se].path,
             format!(
                 "host {host:?} port {port} is {mine} here but {theirs} in {}",

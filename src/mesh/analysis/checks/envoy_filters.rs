@@ -2,6 +2,7 @@
 //! `applyTo` they name, and relative operations whose order depends on
 //! which EnvoyFilter Istio happens to apply first (IST0151 to IST0155).
 
+use crate::mesh::analysis::codes;
 use std::collections::{BTreeMap, BTreeSet};
 
 use meshsynth_crds::istio::networking_v1alpha3::{
@@ -66,12 +67,12 @@ pub fn envoy_filters(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
             let (op_name, target) = (wire(&op), wire(&apply_to));
             let relative = match op {
                 Operation::Add if routes => {
-                    found.entry(crate::mesh::analysis::codes::IST0153).or_insert(format!("{at}: ADD has no effect on {target}; route configurations and routes are merged, not added"));
+                    found.entry(codes::IST0153).or_insert(format!("{at}: ADD has no effect on {target}; route configurations and routes are merged, not added"));
                     false
                 }
                 Operation::Remove if routes => {
                     found
-                        .entry(crate::mesh::analysis::codes::IST0154)
+                        .entry(codes::IST0154)
                         .or_insert(format!("{at}: REMOVE has no effect on {target}"));
                     false
                 }
@@ -81,7 +82,7 @@ pub fn envoy_filters(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
                         ApplyTo::HttpFilter | ApplyTo::NetworkFilter | ApplyTo::VirtualHost
                     ) =>
                 {
-                    found.entry(crate::mesh::analysis::codes::IST0152).or_insert(format!("{at}: REPLACE applies to HTTP_FILTER, NETWORK_FILTER and VIRTUAL_HOST only, not {target}"));
+                    found.entry(codes::IST0152).or_insert(format!("{at}: REPLACE applies to HTTP_FILTER, NETWORK_FILTER and VIRTUAL_HOST only, not {target}"));
                     false
                 }
                 Operation::Remove
@@ -100,12 +101,12 @@ pub fn envoy_filters(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
             let relative = relative && (op != Operation::Merge || seen);
             if relative && no_priority {
                 if seen {
-                    found.entry(crate::mesh::analysis::codes::IST0155).or_insert(format!(
+                    found.entry(codes::IST0155).or_insert(format!(
                         "{at}: {op_name} relative to filter {:?}, which another patch with a proxyVersion match also changes, and no priority: the order depends on the proxy version",
                         name.as_deref().unwrap_or_default()
                     ));
                 } else {
-                    found.entry(crate::mesh::analysis::codes::IST0151).or_insert(format!(
+                    found.entry(codes::IST0151).or_insert(format!(
                         "{at}: {op_name} is relative to other filters and the EnvoyFilter has no priority: the result depends on the order Istio applies EnvoyFilters in"
                     ));
                 }
@@ -124,9 +125,7 @@ pub fn envoy_filters(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
         }
         for (code, message) in found {
             let d = match code {
-                crate::mesh::analysis::codes::IST0152
-                | crate::mesh::analysis::codes::IST0153
-                | crate::mesh::analysis::codes::IST0154 => error(
+                codes::IST0152 | codes::IST0153 | codes::IST0154 => error(
                     code,
                     ef.path,
                     message,

@@ -1,5 +1,6 @@
 //! Gateway checks: selectors, ports, credentials, conflicts.
 
+use crate::mesh::analysis::codes;
 use std::collections::{BTreeMap, BTreeSet};
 
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -30,7 +31,7 @@ pub fn gateways(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
         let workloads = gateway_workloads(ix, gw);
         if workloads.is_empty() {
             out.push(error(
-                crate::mesh::analysis::codes::MS_MESH_3,
+                codes::MS_MESH_3,
                 gw.path,
                 format!(
                     "selector {:?} matches no gateway workload in cluster {}",
@@ -84,7 +85,7 @@ pub fn gateways(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
         for (si, s) in gw.obj.spec().servers.iter().flatten().enumerate() {
             if !ports.is_empty() && !ports.iter().any(|p| i64::from(*p) == s.port.number) {
                 out.push(warn(
-                    crate::mesh::analysis::codes::IST0162,
+                    codes::IST0162,
                     gw.path,
                     format!(
                         "spec.servers[{si}]: port {} is not exposed by the gateway's Service (ports {ports:?})",
@@ -103,7 +104,7 @@ pub fn gateways(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
             creds.extend(tls.credential_names.iter().flatten());
             if terminates && creds.is_empty() && tls.server_certificate.is_none() {
                 out.push(error(
-                    crate::mesh::analysis::codes::MS_MESH_4,
+                    codes::MS_MESH_4,
                     gw.path,
                     format!("spec.servers[{si}]: TLS mode {:?} without a credential: the certificate has no source", tls.mode.unwrap_or(ServerTlsMode::Simple)),
                     "set tls.credentialName to a Secret in the gateway's namespace",
@@ -117,7 +118,7 @@ pub fn gateways(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
                 });
                 if !found && !sources.contains(c) {
                     out.push(error(
-                        crate::mesh::analysis::codes::IST0101,
+                        codes::IST0101,
                         gw.path,
                         format!(
                             "spec.servers[{si}]: referenced secret {c:?} not found in namespace {}: the TLS credential has no source",
@@ -189,7 +190,7 @@ fn conflicting_gateways(
     }
     for (g, (other, port, host)) in conflicts {
         out.push(error(
-            crate::mesh::analysis::codes::IST0145,
+            codes::IST0145,
             ix.gateways[g].path,
             format!(
                 "conflicts with gateway {}: the same gateway workloads, port {port} and host {host:?}",
@@ -200,7 +201,7 @@ fn conflicting_gateways(
     }
     for (g, (other, cert)) in duplicate_cert {
         out.push(warn(
-            crate::mesh::analysis::codes::IST0138,
+            codes::IST0138,
             ix.gateways[g].path,
             format!(
                 "certificate {cert:?} is also used by gateway {} on the same gateway workloads; HTTP/2 connection reuse can route to the wrong one (404)",

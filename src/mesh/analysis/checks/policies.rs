@@ -1,5 +1,6 @@
 //! Security policy checks: selectors, ports, mTLS against DestinationRule TLS.
 
+use crate::mesh::analysis::codes;
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::core::Diagnostic;
@@ -94,7 +95,7 @@ fn peer_authentications<'x>(ix: &'x Index<'x>, out: &mut Vec<Diagnostic>) -> Vec
             selected.push(entry(p, labels(&s.match_labels), "PeerAuthentication"));
         } else if p.obj.spec().port_level_mtls.is_some() {
             out.push(warn(
-                crate::mesh::analysis::codes::IST0167,
+                codes::IST0167,
                 p.path,
                 "portLevelMtls has no effect without a workload selector".into(),
                 "add spec.selector, or set the mode namespace-wide",
@@ -129,7 +130,7 @@ fn authorization_policy_ports<'x>(
                         for port in ports.into_iter().flatten() {
                             if !container_ports.contains(port) {
                                 out.push(warn(
-                                    crate::mesh::analysis::codes::IST0167,
+                                    codes::IST0167,
                                     p.path,
                                     format!("spec.rules[{i}]: port {port} is not a port of the selected workloads ({container_ports:?}), so the rule never matches"),
                                     "use the container (target) port",
@@ -166,9 +167,9 @@ fn selectors_matching_nothing(
             // level kept an error: a policy or Sidecar meant for a workload
             // that applies to none is a silent hole).
             let code = match kind {
-                "Sidecar" | "Telemetry" => crate::mesh::analysis::codes::IST0101,
-                "AuthorizationPolicy" => crate::mesh::analysis::codes::IST0127,
-                _ => crate::mesh::analysis::codes::MS_MESH_6,
+                "Sidecar" | "Telemetry" => codes::IST0101,
+                "AuthorizationPolicy" => codes::IST0127,
+                _ => codes::MS_MESH_6,
             };
             out.push(error(
                 code,
@@ -222,7 +223,7 @@ fn mtls_against_destination_rules(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
             };
             if let Some(what) = conflict {
                 out.push(error(
-                    crate::mesh::analysis::codes::MS_MESH_5,
+                    codes::MS_MESH_5,
                     dr.path,
                     format!(
                         "traffic to {} {what}, but {pa_path} sets mTLS {pa:?} for its pods: requests will fail",
@@ -268,7 +269,7 @@ fn authorization_policy_namespaces(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
                     for ns in list.iter().flatten() {
                         if !matches(p.cluster, ns) {
                             out.push(error(
-                                crate::mesh::analysis::codes::IST0101,
+                                codes::IST0101,
                                 p.path,
                                 format!("spec.rules[{i}].from[{j}].source.{field}: referenced namespace {ns:?} not found"),
                                 "fix the namespace name or pattern, or create the namespace",
@@ -283,7 +284,7 @@ fn authorization_policy_namespaces(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
             && !ix.pods_by_ns.contains_key(&(p.cluster, p.ns.clone()))
         {
             out.push(error(
-                crate::mesh::analysis::codes::IST0127,
+                codes::IST0127,
                 p.path,
                 format!("namespace-wide AuthorizationPolicy in namespace {} matches no workload: there is none in the namespace", p.ns),
                 "move the policy to the namespace of the workloads it is meant for",
@@ -316,7 +317,7 @@ fn gateway_api_selectors(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
         let gateway = gateway_pod.or_else(|| sel.get(GATEWAY_NAME_LABEL));
         if let Some(gw) = gateway {
             out.push(warn(
-                crate::mesh::analysis::codes::IST0166,
+                codes::IST0166,
                 path,
                 format!("{kind} selects the pods of Gateway API gateway {gw:?} with a selector, which Istio ignores for such gateways"),
                 "attach it with targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: <gateway>}] instead of a selector",
@@ -400,7 +401,7 @@ fn authorization_policy_principals(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
                             None => "fix the caller's namespace, or create the namespace".to_string(),
                         };
                         out.push(error(
-                            crate::mesh::analysis::codes::MS_MESH_11,
+                            codes::MS_MESH_11,
                             p.path,
                             format!("{at}: {principal:?} names namespace {ns:?}, which nothing creates: that caller does not exist"),
                             &hint,
@@ -431,7 +432,7 @@ fn authorization_policy_principals(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
                             None => "fix the caller's service account, or create it".to_string(),
                         };
                         out.push(error(
-                            crate::mesh::analysis::codes::MS_MESH_11,
+                            codes::MS_MESH_11,
                             p.path,
                             format!("{at}: {principal:?} names service account {sa:?}, which namespace {ns} does not have: that caller does not exist"),
                             &hint,

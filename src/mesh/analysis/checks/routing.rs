@@ -1,6 +1,7 @@
 //! VirtualService checks: gateway bindings, destinations, rule order and
 //! matches, hosts claimed twice.
 
+use crate::mesh::analysis::codes;
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::core::Diagnostic;
@@ -90,7 +91,7 @@ pub fn virtual_service_gateways(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
                 .get(&(vs.cluster, ns.clone(), name.clone()))
             else {
                 out.push(error(
-                    crate::mesh::analysis::codes::IST0101,
+                    codes::IST0101,
                     vs.path,
                     format!(
                         "referenced gateway {ns}/{name} not found in cluster {}",
@@ -117,7 +118,7 @@ pub fn virtual_service_gateways(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
                     })
             {
                 out.push(warn(
-                    crate::mesh::analysis::codes::IST0165,
+                    codes::IST0165,
                     vs.path,
                     format!("gateway {ns}/{name} is internal (generated, or AUTO_PASSTHROUGH only); routes bound to it have no effect"),
                     "bind the VirtualService to an ingress Gateway",
@@ -137,7 +138,7 @@ pub fn virtual_service_gateways(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
             // reaches the service (a known failure of the reference platforms).
             if !served {
                 out.push(error(
-                    crate::mesh::analysis::codes::IST0132,
+                    codes::IST0132,
                     vs.path,
                     format!(
                         "none of the hosts {:?} is served by gateway {ns}/{name}",
@@ -157,7 +158,7 @@ pub fn virtual_service_gateways(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
                 });
                 if let Some((h, g)) = hit {
                     out.push(error(
-                        crate::mesh::analysis::codes::MS_MESH_2,
+                        codes::MS_MESH_2,
                         vs.path,
                         format!("host {h:?} is served by gateway {g}, but this VirtualService is bound to no gateway, so ingress traffic never reaches its rules"),
                         "set spec.gateways to the Gateway (add \"mesh\" too for in-mesh callers)",
@@ -183,7 +184,7 @@ pub fn virtual_service_destinations(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
             if gateway_bound && d.subset.is_none() {
                 if let Some(mesh_vs) = subset_routed.get(&(vs.cluster, host.clone())) {
                     out.push(warn(
-                        crate::mesh::analysis::codes::IST0140,
+                        codes::IST0140,
                         mesh_vs,
                         format!("subset rules for {:?} have no effect on requests from the ingress gateway ({})", d.host, vs.path),
                         "bind this VirtualService to the gateway too, or route the gateway traffic to subsets",
@@ -232,7 +233,7 @@ fn destination_host(
                 "no Service or ServiceEntry".to_string()
             };
             out.push(error(
-                crate::mesh::analysis::codes::IST0101,
+                codes::IST0101,
                 vs.path,
                 format!("{field}: referenced host {:?} not found ({why})", d.host),
                 "define the Service or a ServiceEntry for the host, export it to this namespace, or fix the destination",
@@ -242,7 +243,7 @@ fn destination_host(
             None if entry.ports.len() > 1 => {
                 let ports: Vec<String> = entry.ports.iter().map(i64::to_string).collect();
                 out.push(error(
-                    crate::mesh::analysis::codes::IST0112,
+                    codes::IST0112,
                     vs.path,
                     format!(
                         "{field}: host {:?} exposes ports {}; the destination must say which",
@@ -254,7 +255,7 @@ fn destination_host(
             }
             Some(port) if !entry.ports.contains(&port) => {
                 out.push(error(
-                    crate::mesh::analysis::codes::IST0101,
+                    codes::IST0101,
                     vs.path,
                     format!("{field}: referenced host:port {}:{port} not found (the host has no port {port})", d.host),
                     "use one of the host's ports in destination.port.number",
@@ -290,7 +291,7 @@ fn destination_subset(
             });
         if !defined {
             out.push(error(
-                crate::mesh::analysis::codes::IST0101,
+                codes::IST0101,
                 vs.path,
                 format!("{field}: referenced subset {subset:?} of host {:?} not found in any DestinationRule", d.host),
                 "define the subset in the host's DestinationRule, or route to an existing subset",
@@ -327,7 +328,7 @@ fn route_weights(vs: &Item<'_, VirtualService>, out: &mut Vec<Diagnostic>) {
             let sum: i32 = ws.iter().map(|w| w.unwrap_or(0)).sum();
             if sum != 100 {
                 out.push(error(
-                    crate::mesh::analysis::codes::MS_MESH_1,
+                    codes::MS_MESH_1,
                     vs.path,
                     format!("{field}: route weights sum to {sum}, not 100"),
                     "make the weights of the rule's destinations add up to 100",
@@ -400,7 +401,7 @@ fn unreachable_rules(path: &str, field: &str, rules: &[Vec<String>], out: &mut V
                 "it matches every request"
             };
             out.push(warn(
-                crate::mesh::analysis::codes::IST0130,
+                codes::IST0130,
                 path,
                 format!(
                     "spec.{field}[{i}] is unreachable: spec.{field}[{c}] has no match, so {why}"
@@ -422,7 +423,7 @@ fn unreachable_rules(path: &str, field: &str, rules: &[Vec<String>], out: &mut V
                 Some(&earlier) => {
                     repeated += 1;
                     out.push(warn(
-                        crate::mesh::analysis::codes::IST0131,
+                        codes::IST0131,
                         path,
                         format!("spec.{field}[{i}].match[{j}] is ineffective: spec.{field}[{earlier}] has the same match"),
                         "remove the duplicate match",
@@ -435,7 +436,7 @@ fn unreachable_rules(path: &str, field: &str, rules: &[Vec<String>], out: &mut V
         }
         if repeated == keys.len() {
             out.push(warn(
-                crate::mesh::analysis::codes::IST0130,
+                codes::IST0130,
                 path,
                 format!("spec.{field}[{i}] is unreachable: every match repeats an earlier rule's"),
                 "remove the rule or change its matches",
@@ -552,7 +553,7 @@ fn overlapping_prefixes(vs: &Item<'_, VirtualService>, out: &mut Vec<Diagnostic>
                 && a.without == b.without
             {
                 out.push(warn(
-                    crate::mesh::analysis::codes::IST0131,
+                    codes::IST0131,
                     vs.path,
                     format!(
                         "spec.http[{}].match[{}] (prefix {:?}) is ineffective: spec.http[{}].match[{}] (prefix {:?}) matches every request it would",
@@ -651,7 +652,7 @@ pub fn conflicting_mesh_hosts(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
             .collect();
         let others: Vec<&str> = others.into_iter().collect();
         out.push(error(
-            crate::mesh::analysis::codes::IST0109,
+            codes::IST0109,
             ix.virtual_services[vs].path,
             format!(
                 "host {host:?} is also routed for the mesh by {}; sidecars would pick one at random",
@@ -728,7 +729,7 @@ pub fn jwt_claim_routes(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
             });
             if !covered {
                 out.push(error(
-                    crate::mesh::analysis::codes::IST0149,
+                    codes::IST0149,
                     vs.path,
                     format!("routes on the JWT claim header {claim:?} through gateway {ns}/{name}, but no RequestAuthentication applies to that gateway's workloads: the claim is never set"),
                     "add a RequestAuthentication selecting the gateway workloads (or in istio-system for the mesh)",
@@ -754,7 +755,7 @@ fn invalid_regexes(
                 let why = e.to_string();
                 let why = why.lines().last().unwrap_or("invalid").trim().to_string();
                 out.push(warn(
-                    crate::mesh::analysis::codes::IST0122,
+                    codes::IST0122,
                     vs.path,
                     format!("{field}: regular expression {re:?} is invalid ({why})"),
                     "fix the expression (RE2 syntax: no look-around or back-references)",

@@ -1,6 +1,7 @@
 //! Workload checks: namespace-wide singletons, selectors picking one pod
 //! twice, Service ports and protocols, injection.
 
+use crate::mesh::analysis::codes;
 use std::collections::{BTreeMap, BTreeSet};
 
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -20,11 +21,7 @@ pub fn namespace_singletons(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
     });
     one_per_namespace(
         sidecars,
-        (
-            crate::mesh::analysis::codes::IST0111,
-            "Sidecar",
-            "workload selector",
-        ),
+        (codes::IST0111, "Sidecar", "workload selector"),
         "keep one namespace-wide Sidecar, or give this one a workloadSelector",
         out,
     );
@@ -34,11 +31,7 @@ pub fn namespace_singletons(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
     });
     one_per_namespace(
         telemetries,
-        (
-            crate::mesh::analysis::codes::IST0160,
-            "Telemetry",
-            "selector",
-        ),
+        (codes::IST0160, "Telemetry", "selector"),
         "keep one namespace-wide Telemetry, or give this one a selector",
         out,
     );
@@ -48,24 +41,12 @@ pub fn namespace_singletons(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
         let sel = s.obj.spec().workload_selector.as_ref()?;
         Some((s.path, s.cluster, s.ns.as_str(), labels(&sel.labels)))
     });
-    same_pod_selected(
-        ix,
-        crate::mesh::analysis::codes::IST0110,
-        "Sidecar",
-        sidecar_selectors,
-        out,
-    );
+    same_pod_selected(ix, codes::IST0110, "Sidecar", sidecar_selectors, out);
     let telemetry_selectors = ix.telemetries.iter().filter_map(|t| {
         let sel = t.obj.spec().selector.as_ref()?;
         Some((t.path, t.cluster, t.ns.as_str(), labels(&sel.match_labels)))
     });
-    same_pod_selected(
-        ix,
-        crate::mesh::analysis::codes::IST0159,
-        "Telemetry",
-        telemetry_selectors,
-        out,
-    );
+    same_pod_selected(ix, codes::IST0159, "Telemetry", telemetry_selectors, out);
 }
 
 /// Reports every namespace-wide object (path, cluster, namespace,
@@ -191,7 +172,7 @@ fn service_port_names(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
                 // protocol; plain `tcp` cannot carry the name it forwards to.
                 if protocol.is_none() || name == "tcp" {
                     out.push(warn(
-                        crate::mesh::analysis::codes::IST0150,
+                        codes::IST0150,
                         s.path,
                         format!("ExternalName Service port {} is named {name:?}: Istio cannot tell which protocol to route to {}", p.port, spec.and_then(|s| s.external_name.as_deref()).unwrap_or("its external name")),
                         "name the port after its protocol, e.g. \"https\" or \"http\", or set appProtocol",
@@ -199,7 +180,7 @@ fn service_port_names(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
                 }
             } else if protocol.is_none() {
                 out.push(warn(
-                    crate::mesh::analysis::codes::IST0118,
+                    codes::IST0118,
                     s.path,
                     format!("port {} is named {name:?}, which does not follow Istio's <protocol>[-<suffix>] naming", p.port),
                     "name it e.g. \"http\", \"grpc-api\" or \"tcp-db\", or set appProtocol",
@@ -218,7 +199,7 @@ fn workload(ix: &Index<'_>, pod: &PodInfo<'_>, out: &mut Vec<Diagnostic>) {
         pod.labels.contains_key("istio") || pod.ns == crate::mesh::istio::install::ISTIO_SYSTEM;
     if svcs.is_empty() && pod.kind == "Deployment" && !gateway && pod_injected(ix, pod) {
         out.push(warn(
-            crate::mesh::analysis::codes::IST0117,
+            codes::IST0117,
             pod.path,
             format!(
                 "no Service selects Deployment {}: the mesh needs a Service to route to it and to name its traffic",
@@ -257,7 +238,7 @@ fn services_ports(
             if let Some((other, path)) = by_port.get(&p.port) {
                 if *other != proto && *path != s.path {
                     out.push(warn(
-                        crate::mesh::analysis::codes::IST0116,
+                        codes::IST0116,
                         pod.path,
                         format!(
                             "services {path} and {} both select this {} with port {} but different protocols",
@@ -276,7 +257,7 @@ fn services_ports(
             if let Some((other_port, path)) = by_target.get(&target) {
                 if *other_port != p.port && *path != s.path {
                     out.push(warn(
-                        crate::mesh::analysis::codes::IST0137,
+                        codes::IST0137,
                         pod.path,
                         format!(
                             "services {path} and {} route to target port {target} of this {} through different ports ({other_port} and {})",
@@ -310,7 +291,7 @@ fn proxy_uid(
             .or(pod_uid);
         if uid == Some(ISTIO_PROXY_UID) {
             out.push(error(
-                crate::mesh::analysis::codes::IST0144,
+                codes::IST0144,
                 pod.path,
                 format!("container {} runs as UID 1337, the Istio proxy's: its traffic bypasses the sidecar", c.name),
                 "run the application as another non-root UID",
@@ -364,7 +345,7 @@ fn namespaces(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
         .collect();
         if modes.len() > 1 {
             out.push(warn(
-                crate::mesh::analysis::codes::IST0123,
+                codes::IST0123,
                 ns.path,
                 format!(
                     "namespace {name} is enrolled by several labels: {}",
@@ -398,7 +379,7 @@ fn namespaces(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
         // (istio-injection=disabled). Otherwise istioctl's note.
         match workloads.first() {
             Some(w) if has_mesh_config.contains(cluster) => out.push(error(
-                crate::mesh::analysis::codes::IST0102,
+                codes::IST0102,
                 ns.path,
                 format!("namespace {name} is not enabled for injection, so {} ({}) runs without a sidecar", w.name, w.path),
                 "create it with MeshMode::Sidecar or MeshMode::Ambient, or label it istio-injection=disabled to opt out",
@@ -408,7 +389,7 @@ fn namespaces(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
                     ns.path,
                     format!("namespace {name} is not enabled for Istio injection"),
                 )
-                .with_code(crate::mesh::analysis::codes::IST0102)
+                .with_code(codes::IST0102)
                 .with_hint("label it istio-injection=enabled, istio.io/rev or istio.io/dataplane-mode=ambient, or istio-injection=disabled to say it stays out"),
             ),
         }
@@ -481,7 +462,7 @@ fn pod_missing_proxy(
         .any(|c| c.name == "istio-proxy");
     if injected_ns && !has_proxy {
         out.push(warn(
-            crate::mesh::analysis::codes::IST0103,
+            codes::IST0103,
             pod.path,
             format!("pod {} in namespace {} (enabled for injection) has no istio-proxy container: it runs outside the mesh", pod.name, pod.ns),
             "restart the workload (kubectl rollout restart) so the injector adds the sidecar",
@@ -534,18 +515,8 @@ fn image_auto_without_injection(
     );
     let hint = "enable injection for the namespace (istio-injection=enabled or istio.io/rev), or label the pod sidecar.istio.io/inject=\"true\"";
     out.push(if pod.kind == "Pod" {
-        error(
-            crate::mesh::analysis::codes::IST0147,
-            pod.path,
-            message,
-            hint,
-        )
+        error(codes::IST0147, pod.path, message, hint)
     } else {
-        warn(
-            crate::mesh::analysis::codes::IST0146,
-            pod.path,
-            message,
-            hint,
-        )
+        warn(codes::IST0146, pod.path, message, hint)
     });
 }
