@@ -208,33 +208,25 @@ impl AppServiceAccount {
         id: &str,
         props: AppServiceAccountProps,
     ) -> Result<ObjectRef<ServiceAccount>, Error> {
-        service_account(scope, id, props)
-    }
-}
-
-fn service_account(
-    scope: &mut Scope<'_>,
-    id: &str,
-    props: AppServiceAccountProps,
-) -> Result<ObjectRef<ServiceAccount>, Error> {
-    let AppServiceAccountProps {
-        name,
-        namespace,
-        annotations,
-    } = props;
-    check_name(scope, id, "service account name", &name)?;
-    let sa = ServiceAccount {
-        metadata: ObjectMeta {
-            name: Some(name),
+        let AppServiceAccountProps {
+            name,
             namespace,
-            annotations: (!annotations.is_empty()).then_some(annotations),
+            annotations,
+        } = props;
+        check_name(scope, id, "service account name", &name)?;
+        let sa = ServiceAccount {
+            metadata: ObjectMeta {
+                name: Some(name),
+                namespace,
+                annotations: (!annotations.is_empty()).then_some(annotations),
+                ..Default::default()
+            },
+            // Pods opt in to a token explicitly through the projected IRSA volume.
+            automount_service_account_token: Some(false),
             ..Default::default()
-        },
-        // Pods opt in to a token explicitly through the projected IRSA volume.
-        automount_service_account_token: Some(false),
-        ..Default::default()
-    };
-    add_object(scope, id, sa)
+        };
+        add_object(scope, id, sa)
+    }
 }
 
 /// Props of [`AppConfigMap`].
@@ -296,39 +288,31 @@ impl AppPodDisruptionBudget {
         id: &str,
         props: AppPodDisruptionBudgetProps,
     ) -> Result<ObjectRef<PodDisruptionBudget>, Error> {
-        pod_disruption_budget(scope, id, props)
-    }
-}
-
-fn pod_disruption_budget(
-    scope: &mut Scope<'_>,
-    id: &str,
-    props: AppPodDisruptionBudgetProps,
-) -> Result<ObjectRef<PodDisruptionBudget>, Error> {
-    let AppPodDisruptionBudgetProps {
-        name,
-        selector,
-        budget,
-    } = props;
-    check_name(scope, id, "pod disruption budget name", &name)?;
-    let (min_available, max_unavailable) = match budget {
-        Disruption::MinAvailable(n) => (Some(IntOrString::Int(n)), None),
-        Disruption::MaxUnavailable(n) => (None, Some(IntOrString::Int(n))),
-    };
-    let pdb = PodDisruptionBudget {
-        metadata: meta(&name, &BTreeMap::new()),
-        spec: Some(PodDisruptionBudgetSpec {
-            min_available,
-            max_unavailable,
-            selector: Some(LabelSelector {
-                match_labels: Some(selector),
+        let AppPodDisruptionBudgetProps {
+            name,
+            selector,
+            budget,
+        } = props;
+        check_name(scope, id, "pod disruption budget name", &name)?;
+        let (min_available, max_unavailable) = match budget {
+            Disruption::MinAvailable(n) => (Some(IntOrString::Int(n)), None),
+            Disruption::MaxUnavailable(n) => (None, Some(IntOrString::Int(n))),
+        };
+        let pdb = PodDisruptionBudget {
+            metadata: meta(&name, &BTreeMap::new()),
+            spec: Some(PodDisruptionBudgetSpec {
+                min_available,
+                max_unavailable,
+                selector: Some(LabelSelector {
+                    match_labels: Some(selector),
+                    ..Default::default()
+                }),
                 ..Default::default()
             }),
             ..Default::default()
-        }),
-        ..Default::default()
-    };
-    add_object(scope, id, pdb)
+        };
+        add_object(scope, id, pdb)
+    }
 }
 
 /// Props of [`AppNetworkPolicy`]: who may connect to the selected pods.
@@ -355,62 +339,54 @@ impl AppNetworkPolicy {
         id: &str,
         props: AppNetworkPolicyProps,
     ) -> Result<ObjectRef<NetworkPolicy>, Error> {
-        network_policy(scope, id, props)
-    }
-}
-
-fn network_policy(
-    scope: &mut Scope<'_>,
-    id: &str,
-    props: AppNetworkPolicyProps,
-) -> Result<ObjectRef<NetworkPolicy>, Error> {
-    check_name(scope, id, "network policy name", &props.name)?;
-    let path = scope.child_path(id);
-    let selector = |m: &BTreeMap<String, String>| {
-        (!m.is_empty()).then(|| LabelSelector {
-            match_labels: Some(m.clone()),
-            ..Default::default()
-        })
-    };
-    let from: Vec<NetworkPolicyPeer> = props
-        .allow_from
-        .iter()
-        .map(|(ns, pods)| NetworkPolicyPeer {
-            namespace_selector: selector(ns),
-            pod_selector: selector(pods),
-            ..Default::default()
-        })
-        .collect();
-    let ports = props
-        .ports
-        .iter()
-        .map(|p| {
-            Ok(NetworkPolicyPort {
-                port: Some(IntOrString::Int(check_port(&path, "network policy", *p)?)),
-                protocol: Some("TCP".into()),
+        check_name(scope, id, "network policy name", &props.name)?;
+        let path = scope.child_path(id);
+        let selector = |m: &BTreeMap<String, String>| {
+            (!m.is_empty()).then(|| LabelSelector {
+                match_labels: Some(m.clone()),
                 ..Default::default()
             })
-        })
-        .collect::<Result<Vec<_>, Error>>()?;
-    let ingress = (!from.is_empty()).then(|| {
-        vec![NetworkPolicyIngressRule {
-            from: Some(from),
-            ports: (!ports.is_empty()).then_some(ports),
-        }]
-    });
-    let np = NetworkPolicy {
-        metadata: meta(&props.name, &BTreeMap::new()),
-        spec: Some(NetworkPolicySpec {
-            pod_selector: Some(LabelSelector {
-                match_labels: Some(props.pod_selector.clone()),
+        };
+        let from: Vec<NetworkPolicyPeer> = props
+            .allow_from
+            .iter()
+            .map(|(ns, pods)| NetworkPolicyPeer {
+                namespace_selector: selector(ns),
+                pod_selector: selector(pods),
+                ..Default::default()
+            })
+            .collect();
+        let ports = props
+            .ports
+            .iter()
+            .map(|p| {
+                Ok(NetworkPolicyPort {
+                    port: Some(IntOrString::Int(check_port(&path, "network policy", *p)?)),
+                    protocol: Some("TCP".into()),
+                    ..Default::default()
+                })
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
+        let ingress = (!from.is_empty()).then(|| {
+            vec![NetworkPolicyIngressRule {
+                from: Some(from),
+                ports: (!ports.is_empty()).then_some(ports),
+            }]
+        });
+        let np = NetworkPolicy {
+            metadata: meta(&props.name, &BTreeMap::new()),
+            spec: Some(NetworkPolicySpec {
+                pod_selector: Some(LabelSelector {
+                    match_labels: Some(props.pod_selector.clone()),
+                    ..Default::default()
+                }),
+                policy_types: Some(vec!["Ingress".into()]),
+                ingress,
                 ..Default::default()
             }),
-            policy_types: Some(vec!["Ingress".into()]),
-            ingress,
-            ..Default::default()
-        }),
-    };
-    add_object(scope, id, np)
+        };
+        add_object(scope, id, np)
+    }
 }
 
 /// Props of [`CidrNetworkPolicy`].
