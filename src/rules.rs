@@ -34,11 +34,6 @@ pub fn rules() -> Vec<Rule> {
         .collect()
 }
 
-/// The rule of `code`, from any catalog.
-pub fn rule(code: &str) -> Option<Rule> {
-    rules().into_iter().find(|r| r.code == code)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

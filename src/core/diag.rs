@@ -42,11 +42,6 @@ impl Rule {
             summary,
         }
     }
-
-    /// A finding of this rule about the construct at `path`, at its level.
-    pub fn at(&self, path: impl Into<String>, message: impl Into<String>) -> Diagnostic {
-        Diagnostic::new(self.severity, path, message).with_code(self.code)
-    }
 }
 
 /// One finding about one construct.
