@@ -49,6 +49,20 @@ pub fn read_paths(
                 ));
             }
             notes.extend(walked.skipped);
+            if !walked.hidden.is_empty() {
+                let shown: Vec<String> = walked
+                    .hidden
+                    .iter()
+                    .take(3)
+                    .map(|h| inert(&h.display().to_string()).into_owned())
+                    .collect();
+                notes.push(format!(
+                    "{} hidden file(s) or directory(ies) not read: {}{} (name a hidden file to analyze it)",
+                    walked.hidden.len(),
+                    shown.join(", "),
+                    if walked.hidden.len() > 3 { ", …" } else { "" }
+                ));
+            }
             for f in walked.files {
                 read_file(&f, &mut out, notes, &mut total)?;
             }
@@ -111,7 +125,7 @@ fn read_file(
             source: None,
         });
     }
-    let text = String::from_utf8(bytes).map_err(|e| Error::Io {
+    let mut text = String::from_utf8(bytes).map_err(|e| Error::Io {
         path: name.clone(),
         message: format!(
             "not UTF-8 text (invalid byte at offset {}); analyze reads YAML and JSON files",
@@ -119,6 +133,7 @@ fn read_file(
         ),
         source: None,
     })?;
+    strip_bom(&mut text);
     if is_helm_values(p, &text) {
         notes.push(format!(
             "{name}: Helm values skipped (render the chart with `helm template` and pipe it into `meshsynth analyze -`)"
@@ -134,16 +149,39 @@ fn read_file(
     Ok(())
 }
 
-/// A Helm values file (`values.yaml`, `*.values.yaml`, `*-values.yaml`)
-/// with no `kind:` at the top level: input to a chart, not an object.
+/// A Helm values file (`values.yaml`, `*.values.yaml`, `*-values.yaml`,
+/// or `.yml`/`.json`) none of whose documents is a Kubernetes object (a
+/// mapping with `apiVersion` and `kind`, however it is written): input to
+/// a chart, not an object. A file that does not parse is not skipped: the
+/// analysis reports why.
 fn is_helm_values(p: &Path, text: &str) -> bool {
     let Some(name) = p.file_name().and_then(|n| n.to_str()) else {
         return false;
     };
-    let named = ["values.yaml", "values.yml"].iter().any(|v| {
-        name == *v || name.ends_with(&format!(".{v}")) || name.ends_with(&format!("-{v}"))
-    });
-    named && !text.lines().any(|l| l.starts_with("kind:"))
+    let named = ["values.yaml", "values.yml", "values.json"]
+        .iter()
+        .any(|v| {
+            name == *v || name.ends_with(&format!(".{v}")) || name.ends_with(&format!("-{v}"))
+        });
+    if !named {
+        return false;
+    }
+    let Ok(docs) = crate::untrusted::YamlReader::for_input(text.len()).documents(text) else {
+        return false;
+    };
+    !docs.iter().any(|d| {
+        d.get("kind").is_some_and(serde_yaml::Value::is_string)
+            && d.get("apiVersion")
+                .is_some_and(serde_yaml::Value::is_string)
+    })
+}
+
+/// Drops a leading byte-order mark: editors on Windows write one, and it
+/// would hide the first line's `---` or key.
+fn strip_bom(text: &mut String) {
+    if text.starts_with('\u{feff}') {
+        text.drain(..'\u{feff}'.len_utf8());
+    }
 }
 
 fn too_large(name: &str) -> Error {
@@ -177,7 +215,7 @@ fn read_stdin(stdin: &mut dyn Read) -> Result<Source, Error> {
             source: None,
         });
     }
-    let text = String::from_utf8(bytes).map_err(|e| Error::Io {
+    let mut text = String::from_utf8(bytes).map_err(|e| Error::Io {
         path: "<stdin>".into(),
         message: format!(
             "not UTF-8 text (invalid byte at offset {})",
@@ -185,6 +223,7 @@ fn read_stdin(stdin: &mut dyn Read) -> Result<Source, Error> {
         ),
         source: None,
     })?;
+    strip_bom(&mut text);
     check_nesting(&text, MAX_NESTING).map_err(|e| Error::Io {
         path: "<stdin>".into(),
         message: format!("{e}; analyze refuses it before parsing"),

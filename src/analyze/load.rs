@@ -16,6 +16,8 @@ use k8s_openapi::api::core::v1::{Namespace, Pod, Secret, Service};
 use serde::de::DeserializeOwned;
 use serde_yaml::Value as Yaml;
 
+use crate::untrusted::{YamlError, YamlReader};
+
 use super::input::{documents, Source};
 use super::{Finding, Options, Origin, Report};
 use crate::core::{
@@ -98,8 +100,10 @@ pub(crate) fn load(
         )?;
         let mut scope = app.scope(chart.node())?;
         for src in sources {
+            // One budget per input: aliases across its documents share it.
+            let reader = YamlReader::for_input(src.text.len());
             for doc in documents(&src.text) {
-                l.document(&mut scope, src, &doc)?;
+                l.document(&mut scope, src, &doc, &reader)?;
             }
         }
         for inst in installs.iter().filter(|f| &f.cluster == cluster) {
@@ -110,12 +114,15 @@ pub(crate) fn load(
                 },
                 _ => continue,
             };
-            let content: serde_json::Value =
-                serde_yaml::from_str(&inst.source.text).map_err(|e| Error::Io {
-                    path: inst.source.name.clone(),
-                    message: format!("invalid YAML: {e}"),
-                    source: None,
-                })?;
+            let invalid = |message: String| Error::Io {
+                path: inst.source.name.clone(),
+                message: format!("invalid YAML: {message}"),
+                source: None,
+            };
+            let content = YamlReader::for_input(inst.source.text.len())
+                .document(&inst.source.text)
+                .map_err(|e| invalid(e.to_string()))?;
+            let content = crate::untrusted::yaml::to_json(content).map_err(invalid)?;
             l.has_ingress_workload = true;
             let id = l.fresh_id("install");
             scope.add_builtin_install_input(&id, kind, &content)?;
@@ -154,18 +161,17 @@ pub(crate) fn load(
     Ok(l.origins)
 }
 
-fn yaml_error(
-    file: &str,
-    doc: &super::input::Document<'_>,
-    e: &serde_yaml::Error,
-    what: &str,
-) -> Error {
+fn yaml_error(file: &str, doc: &super::input::Document<'_>, e: &YamlError, what: &str) -> Error {
     // libyaml may point one past the last line (end of stream): clamp.
     let last = doc.first_line + doc.text.lines().count().max(1) - 1;
-    let line = e
-        .location()
-        .map(|l| (doc.first_line + l.line() - 1).min(last))
-        .unwrap_or(doc.line);
+    let line = match e {
+        YamlError::Syntax(e) => e
+            .location()
+            .map(|l| (doc.first_line + l.line() - 1).min(last))
+            .unwrap_or(doc.line),
+        YamlError::TooDeep(d) => (doc.first_line + d.line - 1).min(last),
+        YamlError::OverBudget { .. } | YamlError::Ambiguous(_) => doc.line,
+    };
     // serde_yaml appends " at line L column C" with document-relative
     // numbers; the file line is given in front instead.
     let msg = e.to_string();
@@ -196,8 +202,10 @@ impl Loader<'_> {
         scope: &mut Scope<'_>,
         src: &Source,
         doc: &super::input::Document<'_>,
+        reader: &YamlReader,
     ) -> Result<(), Error> {
-        let value: Yaml = serde_yaml::from_str(doc.text)
+        let value: Yaml = reader
+            .document(doc.text)
             .map_err(|e| yaml_error(&src.name, doc, &e, "invalid YAML"))?;
         match &value {
             Yaml::Null => Ok(()),

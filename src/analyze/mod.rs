@@ -135,71 +135,65 @@ pub fn analyze_sources(sources: &[Source], opts: &Options) -> Result<Report, Err
 /// Analyzes a synthesized cloud assembly (files relative to its root, as in
 /// [`crate::assembly::Assembly::all_files`]): each cluster directory is one
 /// cluster, with its install inputs, and MS-MESH-7 applies, exactly as at synth.
+/// The manifest is read as every reader reads it: version first, then
+/// every name and path held to the rules synth writes by.
 pub fn analyze_assembly(files: &[(String, Vec<u8>)], opts: &Options) -> Result<Report, Error> {
-    let manifest = files
-        .iter()
-        .find(|(p, _)| p == "manifest.json")
-        .and_then(|(_, b)| serde_json::from_slice::<serde_json::Value>(b).ok())
-        .ok_or_else(|| Error::Io {
-            path: "manifest.json".into(),
-            message: "the assembly has no readable manifest.json; synthesize it again".into(),
-            source: None,
-        })?;
     let by_path: BTreeMap<&str, &[u8]> = files
         .iter()
         .map(|(p, b)| (p.as_str(), b.as_slice()))
         .collect();
+    let manifest_bytes = by_path.get("manifest.json").ok_or_else(|| Error::Io {
+        path: "manifest.json".into(),
+        message: "the assembly has no manifest.json; synthesize it again".into(),
+        source: None,
+    })?;
+    let manifest =
+        crate::assembly::parse_manifest("manifest.json", manifest_bytes).map_err(|e| {
+            Error::Io {
+                path: e.path().to_string(),
+                message: format!("{}; synthesize the assembly again", load_message(&e)),
+                source: None,
+            }
+        })?;
     let text = |p: &str| -> Result<Source, Error> {
         let bytes = by_path.get(p).ok_or_else(|| Error::Io {
             path: p.to_string(),
             message: "listed in manifest.json but missing from the assembly".into(),
             source: None,
         })?;
+        let text = std::str::from_utf8(bytes).map_err(|e| Error::Io {
+            path: p.to_string(),
+            message: format!(
+                "not UTF-8 text (invalid byte at offset {})",
+                e.valid_up_to()
+            ),
+            source: None,
+        })?;
         Ok(Source {
             name: p.to_string(),
-            text: String::from_utf8_lossy(bytes).into_owned(),
+            text: crate::untrusted::yaml::strip_bom(text).to_string(),
         })
     };
     let mut owned: Vec<(String, Vec<Source>)> = Vec::new();
     let mut installs: Vec<load::InstallFile> = Vec::new();
-    for c in manifest
-        .get("clusters")
-        .and_then(|c| c.as_array())
-        .into_iter()
-        .flatten()
-    {
-        let name = c.get("name").and_then(|n| n.as_str()).unwrap_or("cluster");
+    for c in &manifest.clusters {
         let mut sources = Vec::new();
-        for f in c
-            .get("files")
-            .and_then(|f| f.as_array())
-            .into_iter()
-            .flatten()
-        {
-            if let Some(p) = f.get("file").and_then(|p| p.as_str()) {
-                sources.push(text(p)?);
-            }
+        for f in &c.files {
+            sources.push(text(&f.file)?);
         }
-        for i in c
-            .get("installInputs")
-            .and_then(|f| f.as_array())
-            .into_iter()
-            .flatten()
-        {
-            let (Some(p), Some(kind)) = (
-                i.get("file").and_then(|p| p.as_str()),
-                i.get("kind").and_then(|k| k.as_str()),
-            ) else {
-                continue;
-            };
+        for i in &c.install_inputs {
             installs.push(load::InstallFile {
-                cluster: name.to_string(),
-                source: text(p)?,
-                kind: kind.to_string(),
-                chart: i.get("chart").and_then(|c| c.as_str()).map(str::to_string),
+                cluster: c.name.clone(),
+                source: text(&i.file)?,
+                kind: match i.kind {
+                    crate::assembly::InstallInputKind::IstioOperator => "istio-operator",
+                    crate::assembly::InstallInputKind::HelmValues => "helm-values",
+                }
+                .to_string(),
+                chart: i.chart.clone(),
             });
         }
-        owned.push((name.to_string(), sources));
+        owned.push((c.name.clone(), sources));
     }
     let groups: Vec<(String, Vec<&Source>)> = owned
         .iter()
@@ -208,51 +202,116 @@ pub fn analyze_assembly(files: &[(String, Vec<u8>)], opts: &Options) -> Result<R
     run(&groups, &installs, opts, true)
 }
 
+fn load_message(e: &crate::assembly::LoadError) -> String {
+    let full = e.to_string();
+    full.strip_prefix(e.path())
+        .map(|r| r.trim_start_matches(": ").to_string())
+        .unwrap_or(full)
+}
+
 /// The root of the cloud assembly `dir` belongs to, when `dir` is one (it
-/// holds `manifest.json`) or is its `k8s/` directory.
+/// holds a `manifest.json` that is a meshsynth manifest this build reads)
+/// or is its `k8s/` directory. A directory whose `manifest.json` is
+/// anything else is not an assembly: its YAML files are analyzed as plain
+/// files, so a stray `manifest.json` cannot make `analyze` skip them.
 pub fn assembly_root(dir: &std::path::Path) -> Option<std::path::PathBuf> {
     if !dir.is_dir() {
         return None;
     }
-    if dir.join("manifest.json").is_file() {
+    let is_assembly = |d: &std::path::Path| {
+        d.join("manifest.json").is_file()
+            && crate::assembly::AssemblyDir::open(d, &crate::assembly::LoadLimits::default())
+                .and_then(|a| a.manifest())
+                .is_ok()
+    };
+    if is_assembly(dir) {
         return Some(dir.to_path_buf());
     }
     let parent = dir.parent()?;
-    (dir.file_name()? == "k8s" && parent.join("manifest.json").is_file())
-        .then(|| parent.to_path_buf())
+    (dir.file_name()? == "k8s" && is_assembly(parent)).then(|| parent.to_path_buf())
+}
+
+/// Why `dir/manifest.json` does not make `dir` an assembly, when it is
+/// there at all: said in a note when the directory is analyzed as plain files.
+pub fn not_an_assembly_note(dir: &std::path::Path) -> Option<String> {
+    if !dir.join("manifest.json").is_file() {
+        return None;
+    }
+    let why = match crate::assembly::AssemblyDir::open(dir, &crate::assembly::LoadLimits::default())
+        .and_then(|a| a.manifest())
+    {
+        Ok(_) => return None,
+        Err(e) => load_message(&e),
+    };
+    Some(format!(
+        "{}: not a meshsynth assembly ({why}); its YAML files are analyzed as plain files",
+        crate::untrusted::inert(&dir.join("manifest.json").display().to_string())
+    ))
 }
 
 /// Analyzes the cloud assembly at `root` as [`analyze_assembly`] does:
-/// only the files its `manifest.json` lists are read (manifests and
-/// install inputs, each confined to the directory and bounded like
-/// `diff`'s reads), so the Helm values and the manifest itself are never
-/// taken for Kubernetes objects.
+/// the files its `manifest.json` lists are read as its clusters (each
+/// confined to the directory and bounded like `diff`'s reads), so the Helm
+/// values and the manifest itself are never taken for Kubernetes objects.
+/// Any other YAML file under the directory is analyzed too, as plain
+/// input, with a note: nothing placed in an assembly escapes analysis
+/// because its manifest does not list it.
 pub fn analyze_assembly_dir(root: &std::path::Path, opts: &Options) -> Result<Report, Error> {
-    use crate::assembly::{AssemblyDir, LoadLimits, Manifest};
+    use crate::assembly::{AssemblyDir, LoadLimits};
     let io = |e: crate::assembly::LoadError| Error::Io {
-        path: root.display().to_string(),
-        message: format!("{e}; synthesize the assembly again, or analyze its files by name"),
+        path: e.path().to_string(),
+        message: format!(
+            "{}; synthesize the assembly again, or analyze its files by name",
+            load_message(&e)
+        ),
         source: None,
     };
     let dir = AssemblyDir::open(root, &LoadLimits::default()).map_err(io)?;
     let manifest_bytes = dir.read_file("manifest.json").map_err(io)?;
-    let manifest: Manifest = serde_json::from_slice(&manifest_bytes).map_err(|e| Error::Io {
-        path: format!("{}/manifest.json", root.display()),
-        message: format!("not a meshsynth manifest ({e}); analyze the YAML files by name instead"),
-        source: None,
-    })?;
+    let manifest = dir.manifest().map_err(io)?;
     let mut files = vec![("manifest.json".to_string(), manifest_bytes)];
+    let mut listed: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+    listed.insert("manifest.json".into());
+    for s in &manifest.stacks {
+        listed.insert(s.template.clone());
+    }
     for c in &manifest.clusters {
-        let listed = c
+        listed.insert(c.kustomization.clone());
+        let rels = c
             .files
             .iter()
             .map(|f| &f.file)
             .chain(c.install_inputs.iter().map(|i| &i.file));
-        for rel in listed {
+        for rel in rels {
             files.push((rel.clone(), dir.read_file(rel).map_err(io)?));
+            listed.insert(rel.clone());
         }
     }
     let mut report = analyze_assembly(&files, opts)?;
+    let unlisted = unlisted_files(root, &listed)?;
+    if !unlisted.is_empty() {
+        let mut notes = Vec::new();
+        let sources = read_paths(&unlisted, &mut std::io::empty(), &mut notes)?;
+        let extra = analyze_sources(&sources, opts)?;
+        report.notes.push(format!(
+            "{} file(s) under the assembly that its manifest.json does not list were analyzed as plain YAML: {}",
+            unlisted.len(),
+            unlisted
+                .iter()
+                .take(3)
+                .map(|p| crate::untrusted::inert(&p.display().to_string()).into_owned())
+                .collect::<Vec<_>>()
+                .join(", ")
+                + if unlisted.len() > 3 { ", …" } else { "" }
+        ));
+        report.notes.extend(notes);
+        report.notes.extend(extra.notes);
+        report.objects += extra.objects;
+        for (k, n) in extra.skipped {
+            *report.skipped.entry(k).or_default() += n;
+        }
+        report.findings.extend(extra.findings);
+    }
     report.notes.insert(
         0,
         format!(
@@ -262,6 +321,39 @@ pub fn analyze_assembly_dir(root: &std::path::Path, opts: &Options) -> Result<Re
         ),
     );
     Ok(report)
+}
+
+/// YAML and JSON files under `root` that `listed` (paths relative to the
+/// root) does not name; deploy's own `resolved/` copy is left out.
+fn unlisted_files(
+    root: &std::path::Path,
+    listed: &std::collections::BTreeSet<String>,
+) -> Result<Vec<std::path::PathBuf>, Error> {
+    let yaml = |p: &std::path::Path| {
+        matches!(
+            p.extension().and_then(|x| x.to_str()),
+            Some("yaml" | "yml" | "json")
+        )
+    };
+    let walked = crate::untrusted::walk_confined(root, &yaml, 100_000).map_err(|e| Error::Io {
+        path: crate::untrusted::inert(&root.display().to_string()).into_owned(),
+        message: e.to_string(),
+        source: None,
+    })?;
+    let resolved = root.join("resolved");
+    let skip_resolved = resolved.join(".meshsynth-resolved").is_file();
+    Ok(walked
+        .files
+        .into_iter()
+        .filter(|f| {
+            let rel = f
+                .strip_prefix(root)
+                .map(|r| r.to_string_lossy().replace('\\', "/"))
+                .unwrap_or_default();
+            let ours = skip_resolved && f.starts_with(&resolved);
+            !listed.contains(&rel) && !ours
+        })
+        .collect())
 }
 
 /// Checks the options a user typed (`--suppress` syntax, `--istio-version`)

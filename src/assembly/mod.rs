@@ -3,14 +3,15 @@
 //! `docs/assembly.md`.
 
 mod load;
+pub mod rules;
 mod write;
 
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
 pub use load::{
-    load_assembly, load_assembly_pair, load_assembly_with, parse_assembly_files, parse_template,
-    AssemblyDir, LoadError, LoadLimits, LoadedAssembly, LoadedObject, ObjectKey,
+    load_assembly, load_assembly_pair, load_assembly_with, parse_assembly_files, parse_manifest,
+    parse_template, AssemblyDir, LoadError, LoadLimits, LoadedAssembly, LoadedObject, ObjectKey,
 };
 pub use write::{write_atomically, AssemblyWriter, FileSink};
 
@@ -123,6 +124,10 @@ pub struct K8sFile {
     pub chart: String,
     /// How many objects the file holds.
     pub objects: usize,
+    /// SHA-256 of the file's bytes, lowercase hex: deploy refuses a file
+    /// edited after synth. Absent in assemblies of older builds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
 }
 
 /// A placeholder in the manifests and the stack output that fills it.
@@ -163,6 +168,9 @@ pub struct InstallInput {
     pub kind: InstallInputKind,
     /// For Helm values: the chart they are for (e.g. `istio/istiod`).
     pub chart: Option<String>,
+    /// SHA-256 of the file's bytes, lowercase hex (as [`K8sFile::sha256`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
 }
 
 /// An assembly in memory: the manifest plus every other file's bytes.

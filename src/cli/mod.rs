@@ -112,6 +112,9 @@ pub struct AnalyzeArgs {
     /// Context value for the app, when no PATH is given (e.g. -c services=6).
     #[arg(short = 'c', long = "context", value_name = "KEY=VALUE")]
     pub context: Vec<String>,
+    /// Fail (exit 1) on warnings too, and when the input holds no object to analyze.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 /// `synth --format`.
@@ -308,7 +311,12 @@ pub fn analyze_command(
     } else if let [one] = args.paths.as_slice() {
         match analyze::assembly_root(one) {
             Some(root) => analyze::analyze_assembly_dir(&root, &opts),
-            None => analyze_paths(&args.paths, &opts),
+            None => analyze_paths(&args.paths, &opts).map(|mut r| {
+                if let Some(note) = analyze::not_an_assembly_note(one) {
+                    r.notes.insert(0, note);
+                }
+                r
+            }),
         }
     } else {
         analyze_paths(&args.paths, &opts)
@@ -347,11 +355,30 @@ pub fn analyze_command(
         let _ = writeln!(err, "error: writing the report: {e}");
         return 1;
     }
-    let threshold = match args.failure_threshold {
+    // Said in every format (stderr is not the report): an empty run must
+    // never pass for a clean one.
+    if report.objects == 0 {
+        let _ = writeln!(
+            err,
+            "warning: nothing was analyzed: the input holds no Kubernetes object{}",
+            if args.strict {
+                " (--strict: exit 1)"
+            } else {
+                "; check the PATH (with --strict this fails the run)"
+            }
+        );
+        if args.strict {
+            return 1;
+        }
+    }
+    let mut threshold = match args.failure_threshold {
         ThresholdArg::Error => Severity::Error,
         ThresholdArg::Warning => Severity::Warning,
         ThresholdArg::Info => Severity::Info,
     };
+    if args.strict {
+        threshold = threshold.min(Severity::Warning);
+    }
     u8::from(report.fails(threshold))
 }
 

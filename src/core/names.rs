@@ -178,6 +178,56 @@ pub fn validate_dns1123_label(name: &str) -> Result<(), NameError> {
     Ok(())
 }
 
+/// A CloudFormation stack name: a letter, then letters, digits and `-`, at
+/// most 128 characters. Synth refuses other names, and an assembly read
+/// back is held to the same rule (the name becomes a file name).
+pub fn validate_stack_name(name: &str) -> Result<(), NameError> {
+    let ok = name.len() <= 128
+        && name.starts_with(|c: char| c.is_ascii_alphabetic())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    if ok {
+        Ok(())
+    } else {
+        Err(NameError::new(format!(
+            "stack name {name:?} is not a valid CloudFormation stack name"
+        )))
+    }
+}
+
+/// A 12-digit AWS account id.
+pub fn validate_account(account: &str) -> Result<(), NameError> {
+    if account.len() == 12 && account.chars().all(|c| c.is_ascii_digit()) {
+        Ok(())
+    } else {
+        Err(NameError::new(format!(
+            "account {account:?} is not a 12-digit AWS account id"
+        )))
+    }
+}
+
+/// An AWS region code such as `ap-northeast-1`: lower-case parts joined by
+/// `-`, the last one a number.
+pub fn validate_region(region: &str) -> Result<(), NameError> {
+    let parts: Vec<&str> = region.split('-').collect();
+    let ok = region.len() <= 64
+        && parts.len() >= 3
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        })
+        && parts
+            .last()
+            .is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()));
+    if ok {
+        Ok(())
+    } else {
+        Err(NameError::new(format!(
+            "region {region:?} is not an AWS region name"
+        )))
+    }
+}
+
 /// DNS-1123 subdomain: ≤ 253 chars of dot-separated labels.
 pub fn validate_dns1123_subdomain(name: &str) -> Result<(), NameError> {
     if name.is_empty() || name.len() > 253 {

@@ -34,32 +34,22 @@ impl Env {
 
     fn validate(&self, path: &str) -> Result<(), Error> {
         if let Some(a) = &self.account {
-            if a.len() != 12 || !a.chars().all(|c| c.is_ascii_digit()) {
-                return Err(Error::construct(
+            super::names::validate_account(a).map_err(|e| {
+                Error::construct(
                     path,
-                    format!("account {a:?} is not a 12-digit AWS account id"),
+                    e.to_string(),
                     "use the account number, e.g. 123456789012",
-                ));
-            }
+                )
+            })?;
         }
         if let Some(r) = &self.region {
-            let parts: Vec<&str> = r.split('-').collect();
-            let ok = parts.len() >= 3
-                && parts.iter().all(|p| {
-                    !p.is_empty()
-                        && p.chars()
-                            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-                })
-                && parts
-                    .last()
-                    .is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()));
-            if !ok {
-                return Err(Error::construct(
+            super::names::validate_region(r).map_err(|e| {
+                Error::construct(
                     path,
-                    format!("region {r:?} is not an AWS region name"),
+                    e.to_string(),
                     "use a region code such as ap-northeast-1",
-                ));
-            }
+                )
+            })?;
         }
         Ok(())
     }
@@ -110,13 +100,10 @@ impl Stack {
         } else {
             scope.child_path(id)
         };
-        let valid_name = name.len() <= 128
-            && name.starts_with(|c: char| c.is_ascii_alphabetic())
-            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
-        if !valid_name {
+        if let Err(e) = super::names::validate_stack_name(&name) {
             return Err(Error::construct(
                 path,
-                format!("stack name {name:?} is not a valid CloudFormation stack name"),
+                e.to_string(),
                 "start with a letter; use letters, digits and '-'; at most 128 characters",
             ));
         }

@@ -26,7 +26,6 @@ pub(super) fn emit_charts(
     sink: &mut dyn FileSink,
 ) -> Result<Vec<ClusterArtifact>, Error> {
     let mut clusters: IndexMap<String, ClusterArtifact> = IndexMap::new();
-    let mut kustomize: IndexMap<String, Vec<String>> = IndexMap::new();
     let (charts, mut escapes) = render_jobs(app, order, selected, suppressed);
     let mut used_files: HashMap<String, Arc<str>> = HashMap::new();
     for rendered in render_charts(&charts) {
@@ -44,17 +43,15 @@ pub(super) fn emit_charts(
         }
         k8s_emit::order_rendered(&mut docs);
         let count = docs.len();
-        sink.put(file.clone(), k8s_emit::join_rendered(&docs).into_bytes());
-        kustomize
-            .entry(info.cluster.clone())
-            .or_default()
-            .push(rel_name);
+        let bytes = k8s_emit::join_rendered(&docs).into_bytes();
+        let sha256 = Some(crate::assembly::sha256_hex(&bytes));
+        sink.put(file.clone(), bytes);
         let cluster = clusters
             .entry(info.cluster.clone())
             .or_insert_with(|| ClusterArtifact {
                 name: info.cluster.clone(),
                 directory: dir.clone(),
-                kustomization: format!("{dir}/kustomization.yaml"),
+                kustomization: crate::assembly::rules::kustomization_file(&dir),
                 files: Vec::new(),
                 deferred_inputs: Vec::new(),
                 install_inputs: Vec::new(),
@@ -64,6 +61,7 @@ pub(super) fn emit_charts(
             file: file.clone(),
             chart: path.to_string(),
             objects: count,
+            sha256,
         });
         cluster
             .escape_hatches
@@ -78,11 +76,10 @@ pub(super) fn emit_charts(
             add_deferred_input(app, d, &holders, cluster);
         }
     }
-    for (cluster, list) in kustomize {
-        let c = &clusters[&cluster];
+    for c in clusters.values() {
         sink.put(
             c.kustomization.clone(),
-            k8s_emit::kustomization(&list).into_bytes(),
+            crate::assembly::rules::kustomization_for(c).into_bytes(),
         );
     }
     Ok(clusters.into_values().collect())
@@ -142,7 +139,7 @@ fn chart_file(path: &str, cluster: &str) -> (String, String) {
         })
         .collect();
     let rel_name = format!("{}.yaml", crate::core::names::file_stem(&stem));
-    let dir = format!("k8s/{}", crate::core::names::file_stem(cluster));
+    let dir = crate::assembly::rules::cluster_dir(cluster);
     (dir, rel_name)
 }
 
@@ -180,6 +177,7 @@ fn write_install_inputs(
         if text.contains("${meshsynth:") {
             input_files.push((input_file.clone(), text.clone()));
         }
+        let sha256 = Some(crate::assembly::sha256_hex(text.as_bytes()));
         sink.put(input_file.clone(), text.into_bytes());
         if input.escape_hatch {
             cluster.escape_hatches.push(input.path.clone());
@@ -188,6 +186,7 @@ fn write_install_inputs(
             file: input_file,
             kind,
             chart: helm_chart,
+            sha256,
         });
     }
     Ok(input_files)

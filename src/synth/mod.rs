@@ -374,7 +374,7 @@ fn render_stacks(
         };
         let bytes = build.model.render(opts.format);
         check_limits(app, s, &build.model, bytes.len(), diags);
-        let file = format!("{}.template.{}", info.name, opts.format.extension());
+        let file = crate::assembly::rules::template_file(&info.name, opts.format.extension());
         stack_artifacts.push(StackArtifact {
             name: info.name.clone(),
             path: app.node(s).path.to_string(),

@@ -35,13 +35,40 @@ impl std::fmt::Display for TooDeep {
 /// skipped), so a text it passes is no deeper than `limit`.
 pub fn check_nesting(text: &str, limit: usize) -> Result<(), TooDeep> {
     let mut s = Scanner::default();
-    for (i, line) in text.split('\n').enumerate() {
-        let depth = s.line(line.strip_suffix('\r').unwrap_or(line));
+    for (i, line) in yaml_lines(text).enumerate() {
+        let depth = s.line(line);
         if depth > limit {
             return Err(TooDeep { line: i + 1, limit });
         }
     }
     Ok(())
+}
+
+/// The lines of `text` as libyaml breaks them (YAML 1.1): at LF, CR, CRLF,
+/// NEL (U+0085), and the Unicode line and paragraph separators. Splitting
+/// only at LF would let `# comment<CR>[[[[…` hide its brackets in a comment.
+pub fn yaml_lines(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(text);
+    std::iter::from_fn(move || {
+        let t = rest?;
+        match t
+            .char_indices()
+            .find(|(_, c)| matches!(c, '\n' | '\r' | '\u{85}' | '\u{2028}' | '\u{2029}'))
+        {
+            None => {
+                rest = None;
+                Some(t)
+            }
+            Some((i, c)) => {
+                let mut next = i + c.len_utf8();
+                if c == '\r' && t[next..].starts_with('\n') {
+                    next += 1;
+                }
+                rest = Some(&t[next..]);
+                Some(&t[..i])
+            }
+        }
+    })
 }
 
 #[derive(Default)]
@@ -172,6 +199,19 @@ mod tests {
         assert!(check_nesting(&block, MAX_NESTING).is_err());
         let json = "{\"a\":".repeat(150) + "1" + &"}".repeat(150);
         assert!(check_nesting(&json, MAX_NESTING).is_err());
+    }
+
+    #[test]
+    fn every_line_break_libyaml_knows_ends_a_comment() {
+        for brk in ["\r", "\u{85}", "\u{2028}", "\u{2029}", "\r\n"] {
+            let text = format!("# note{brk}{}", "[".repeat(500));
+            assert!(
+                check_nesting(&text, MAX_NESTING).is_err(),
+                "{brk:?} hid the brackets"
+            );
+        }
+        let lines: Vec<&str> = yaml_lines("a\r\nb\rc\u{2028}d\n").collect();
+        assert_eq!(lines, ["a", "b", "c", "d", ""]);
     }
 
     #[test]

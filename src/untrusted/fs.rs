@@ -98,6 +98,8 @@ pub struct Walked {
     /// Entries passed over and why (links out of the directory, special
     /// files, repeats through links), one line each, already inert.
     pub skipped: Vec<String>,
+    /// Hidden entries (`.git`, `.env.yaml`) not walked, as found.
+    pub hidden: Vec<PathBuf>,
 }
 
 /// Walks `root` recursively, sorted, skipping hidden entries. A symbolic
@@ -158,6 +160,7 @@ impl Walker<'_> {
                 .and_then(|n| n.to_str())
                 .is_some_and(|n| n.starts_with('.'));
             if hidden {
+                self.out.hidden.push(e);
                 continue;
             }
             let link = std::fs::symlink_metadata(&e)?;

@@ -270,10 +270,16 @@ fn invalid_templates_and_manifests() {
     );
     bad_baseline(
         |b| {
-            edit_manifest(b, |m| m["stacks"][0]["template"] = "net.yaml".into());
-            fs::write(b.join("net.yaml"), "Resources:\n  X: [unclosed\n").unwrap();
+            edit_manifest(b, |m| {
+                m["stacks"][0]["template"] = "app-network.template.yaml".into()
+            });
+            fs::write(
+                b.join("app-network.template.yaml"),
+                "Resources:\n  X: [unclosed\n",
+            )
+            .unwrap();
         },
-        "base/net.yaml",
+        "base/app-network.template.yaml",
         "not valid YAML",
     );
     bad_baseline(
@@ -293,7 +299,7 @@ fn paths_escaping_the_assembly_and_oversized_files() {
     bad_baseline(
         |b| edit_manifest(b, |m| m["stacks"][0]["template"] = "../head/app-network.template.json".into()),
         "base/manifest.json",
-        "unsafe path \"../head/app-network.template.json\": `..` would leave the assembly directory",
+        "template \"../head/app-network.template.json\" is not app-network.template.json or app-network.template.yaml, the only names synth writes",
     );
     bad_baseline(
         |b| {

@@ -35,7 +35,7 @@ pub fn write(dir: &Path, stacks: &[StackSpec], clusters: &[ClusterSpec]) {
             environment: Environment::default(),
             template: file.clone(),
             template_size: bytes.len(),
-            template_sha256: None,
+            template_sha256: Some(meshsynth::assembly::sha256_hex(&bytes)),
             dependencies: Vec::new(),
             parameters: IndexMap::new(),
             outputs: IndexMap::new(),
@@ -59,16 +59,16 @@ pub fn write(dir: &Path, stacks: &[StackSpec], clusters: &[ClusterSpec]) {
         let mut listed = Vec::new();
         for (stem, docs) in cluster_files {
             let file = format!("{dir}/{stem}.yaml");
-            files.push((
-                file.clone(),
-                meshsynth::emit::yaml::to_yaml_stream(docs.iter()).into_bytes(),
-            ));
+            let bytes = meshsynth::emit::yaml::to_yaml_stream(docs.iter()).into_bytes();
+            let sha256 = Some(meshsynth::assembly::sha256_hex(&bytes));
+            files.push((file.clone(), bytes));
             listed.push(format!("{stem}.yaml"));
             artifact.files.push(K8sFile {
                 file,
                 // Charts live under the stack of the same prefix.
                 chart: format!("{stem}/Chart"),
                 objects: docs.len(),
+                sha256,
             });
         }
         files.push((

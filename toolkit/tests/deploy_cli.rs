@@ -289,3 +289,68 @@ fn deploy_reads_nothing_outside_the_assembly_and_no_special_file() {
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("outside the assembly directory"), "{err}");
 }
+
+/// An app with one cluster (no stack, so deploy needs no AWS call to write
+/// its resolved manifests), synthesized to `<dir>/asm`.
+fn one_cluster_assembly(dir: &std::path::Path) {
+    use meshsynth::core::{Chart, ChartProps};
+    let mut app = meshsynth::App::new(meshsynth::Context::new());
+    let chart = Chart::new(&mut app.root(), "app", ChartProps::new("main")).unwrap();
+    let cm = meshsynth::k8s_openapi::api::core::v1::ConfigMap {
+        metadata: meshsynth::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+            name: Some("settings".into()),
+            namespace: Some("default".into()),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    app.scope(chart.node())
+        .unwrap()
+        .add_object("Settings", cm)
+        .unwrap();
+    let s = meshsynth::synth::synth(app, &Default::default()).unwrap();
+    meshsynth::assembly::write_atomically(&dir.join("asm"), &s.assembly.all_files()).unwrap();
+}
+
+#[test]
+fn a_cluster_name_that_leaves_the_directory_writes_nothing_anywhere() {
+    for evil in [
+        "../../victim",
+        "/tmp/meshsynth-victim-abs",
+        "..",
+        "a/../../b",
+    ] {
+        let t = tempfile::tempdir().unwrap();
+        one_cluster_assembly(t.path());
+        let (code, err) = meshsynth(
+            t.path(),
+            &["deploy", "--assembly", "asm", "--region", "us-east-1"],
+        );
+        assert_eq!(code, 0, "the untouched assembly deploys: {err}");
+        assert!(t
+            .path()
+            .join("asm/resolved/main/kustomization.yaml")
+            .is_file());
+        let m = t.path().join("asm/manifest.json");
+        let text = std::fs::read_to_string(&m).unwrap();
+        std::fs::write(
+            &m,
+            text.replace("\"name\": \"main\"", &format!("\"name\": {evil:?}")),
+        )
+        .unwrap();
+        let before = std::fs::read_dir(t.path()).unwrap().count();
+        let (code, err) = meshsynth(
+            t.path(),
+            &["deploy", "--assembly", "asm", "--region", "us-east-1"],
+        );
+        assert_eq!(code, 1, "{evil}: {err}");
+        assert!(
+            err.contains("manifest.json: invalid manifest: cluster name"),
+            "{evil}: {err}"
+        );
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert_eq!(std::fs::read_dir(t.path()).unwrap().count(), before);
+        assert!(!std::path::Path::new("/tmp/meshsynth-victim-abs").exists());
+        assert!(!t.path().parent().unwrap().join("victim").exists());
+    }
+}

@@ -11,10 +11,10 @@ use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
 use serde::Serialize;
-use serde_json::{Map, Value as Json};
+use serde_json::Value as Json;
 
 use super::{Assembly, Manifest, MANIFEST_VERSION};
-use crate::untrusted::{check_nesting, inert, read_regular, ReadError, MAX_NESTING};
+use crate::untrusted::{inert, read_regular, ReadError};
 
 mod pair;
 mod parse;
@@ -304,7 +304,15 @@ fn load_from(src: &mut dyn Source) -> Result<LoadedAssembly, LoadError> {
             });
         }
         checked(&manifest_path, &c.directory)?;
-        checked(&manifest_path, &c.kustomization)?;
+        let kustomization = checked(&manifest_path, &c.kustomization)?;
+        // What kubectl applies is the kustomization: one that is not
+        // exactly synth's would apply what the plan does not show.
+        let shown = src.display(kustomization);
+        let bytes = src.read(kustomization)?;
+        super::rules::check_kustomization(c, &bytes).map_err(|message| LoadError::Invalid {
+            path: shown,
+            message,
+        })?;
         let mut objects: Vec<LoadedObject> = Vec::new();
         let mut seen: BTreeMap<ObjectKey, String> = BTreeMap::new();
         for f in &c.files {

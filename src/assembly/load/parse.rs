@@ -3,9 +3,11 @@
 
 use super::*;
 
-/// Checks the schema version first, so a manifest of another version gets a
-/// version error rather than a confusing field error.
-pub(super) fn parse_manifest(path: &str, bytes: &[u8]) -> Result<Manifest, LoadError> {
+/// Parses `manifest.json`: the schema version first, so a manifest of
+/// another version gets a version error rather than a confusing field
+/// error, then its fields, then every name and path against the rules
+/// synth writes by ([`crate::assembly::rules`]). `path` names the file in errors.
+pub fn parse_manifest(path: &str, bytes: &[u8]) -> Result<Manifest, LoadError> {
     let json: Json = serde_json::from_slice(bytes).map_err(|e| LoadError::Manifest {
         path: path.to_string(),
         message: format!("not valid JSON: {e}"),
@@ -39,10 +41,17 @@ pub(super) fn parse_manifest(path: &str, bytes: &[u8]) -> Result<Manifest, LoadE
             })
         }
     }
-    serde_json::from_value(json).map_err(|e| LoadError::Manifest {
+    let manifest: Manifest = serde_json::from_value(json).map_err(|e| LoadError::Manifest {
         path: path.to_string(),
-        message: e.to_string(),
-    })
+        message: inert(&e.to_string()).into_owned(),
+    })?;
+    // Every name and path is held to the rules synth writes by, before
+    // anything uses one as a file name.
+    super::super::rules::check_manifest(&manifest).map_err(|message| LoadError::Manifest {
+        path: path.to_string(),
+        message,
+    })?;
+    Ok(manifest)
 }
 
 /// Parses a CloudFormation template (JSON, or YAML with long- or short-form
@@ -178,87 +187,24 @@ pub(super) fn parse_k8s_documents(
     Ok(out)
 }
 
-/// Every document of a YAML stream, converted to JSON.
+/// Every document of a YAML stream, converted to JSON, through the
+/// budgeted reader (nesting, aliases, merge keys: [`crate::untrusted::yaml`]).
 pub(super) fn yaml_documents(path: &str, text: &str) -> Result<Vec<Json>, LoadError> {
-    use serde::Deserialize;
-    // libyaml is quadratic in nesting depth: bound it before parsing.
-    check_nesting(text, MAX_NESTING).map_err(|e| LoadError::Parse {
-        path: path.to_string(),
-        message: e.to_string(),
-    })?;
-    let mut out = Vec::new();
-    for doc in serde_yaml::Deserializer::from_str(text) {
-        let v = serde_yaml::Value::deserialize(doc).map_err(|e| LoadError::Parse {
+    let docs = crate::untrusted::YamlReader::for_input(text.len())
+        .documents(text)
+        .map_err(|e| LoadError::Parse {
             path: path.to_string(),
-            message: format!("not valid YAML: {e}"),
+            message: match e {
+                crate::untrusted::YamlError::Syntax(e) => format!("not valid YAML: {e}"),
+                other => other.to_string(),
+            },
         })?;
-        out.push(yaml_to_json(v).map_err(|message| LoadError::Parse {
-            path: path.to_string(),
-            message,
-        })?);
-    }
-    Ok(out)
-}
-
-/// YAML → JSON. CloudFormation short-form tags become their long form
-/// (`!Ref X` → `{"Ref": "X"}`, `!GetAtt A.B` → `{"Fn::GetAtt": ["A", "B"]}`,
-/// `!Sub s` → `{"Fn::Sub": s}`); scalar mapping keys become strings, as
-/// `sigs.k8s.io/yaml` does.
-pub(super) fn yaml_to_json(v: serde_yaml::Value) -> Result<Json, String> {
-    use serde_yaml::Value as Y;
-    Ok(match v {
-        Y::Null => Json::Null,
-        Y::Bool(b) => Json::Bool(b),
-        Y::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                Json::from(i)
-            } else if let Some(u) = n.as_u64() {
-                Json::from(u)
-            } else {
-                let f = n.as_f64().unwrap_or(f64::NAN);
-                serde_json::Number::from_f64(f)
-                    .map(Json::Number)
-                    .unwrap_or_else(|| Json::String(n.to_string()))
-            }
-        }
-        Y::String(s) => Json::String(s),
-        Y::Sequence(seq) => Json::Array(
-            seq.into_iter()
-                .map(yaml_to_json)
-                .collect::<Result<_, _>>()?,
-        ),
-        Y::Mapping(m) => {
-            let mut out = Map::with_capacity(m.len());
-            for (k, v) in m {
-                let key = match k {
-                    Y::String(s) => s,
-                    Y::Bool(b) => b.to_string(),
-                    Y::Number(n) => n.to_string(),
-                    Y::Null => "null".to_string(),
-                    _ => return Err("not valid YAML: a mapping key must be a scalar".into()),
-                };
-                out.insert(key, yaml_to_json(v)?);
-            }
-            Json::Object(out)
-        }
-        Y::Tagged(t) => {
-            let tag = t.tag.to_string();
-            let name = tag.trim_start_matches('!').to_string();
-            let value = yaml_to_json(t.value)?;
-            let (key, value) = match name.as_str() {
-                "Ref" | "Condition" => (name.clone(), value),
-                "GetAtt" => match value {
-                    Json::String(s) => match s.split_once('.') {
-                        Some((a, b)) => ("Fn::GetAtt".to_string(), serde_json::json!([a, b])),
-                        None => ("Fn::GetAtt".to_string(), Json::String(s)),
-                    },
-                    other => ("Fn::GetAtt".to_string(), other),
-                },
-                _ => (format!("Fn::{name}"), value),
-            };
-            let mut m = Map::new();
-            m.insert(key, value);
-            Json::Object(m)
-        }
-    })
+    docs.into_iter()
+        .map(|v| {
+            crate::untrusted::yaml::to_json(v).map_err(|message| LoadError::Parse {
+                path: path.to_string(),
+                message,
+            })
+        })
+        .collect()
 }

@@ -176,42 +176,14 @@ impl Source for MemSource<'_> {
     }
 }
 
-/// Why `entry` (a path from manifest.json) is unsafe, if it is.
-pub(super) fn unsafe_reason(entry: &str) -> Option<&'static str> {
-    if entry.is_empty() {
-        return Some("the path is empty");
-    }
-    if entry.contains('\0') {
-        return Some("the path contains a NUL byte");
-    }
-    if entry.starts_with('/') || entry.starts_with('\\') {
-        return Some("absolute paths are not allowed; paths are relative to the assembly root");
-    }
-    if entry.contains('\\') {
-        return Some("backslashes are not allowed; use / as separator");
-    }
-    let bytes = entry.as_bytes();
-    if bytes.len() >= 2 && bytes[1] == b':' && bytes[0].is_ascii_alphabetic() {
-        return Some("drive-letter paths are not allowed");
-    }
-    for part in entry.split('/') {
-        match part {
-            ".." => return Some("`..` would leave the assembly directory"),
-            "" | "." => return Some("empty or `.` path components are not allowed"),
-            _ => {}
-        }
-    }
-    None
-}
-
 pub(super) fn checked<'e>(manifest_path: &str, entry: &'e str) -> Result<&'e str, LoadError> {
     // The error names manifest.json: that is where the bad entry is.
-    match unsafe_reason(entry) {
-        None => Ok(entry),
-        Some(reason) => Err(LoadError::UnsafePath {
+    match crate::untrusted::RelPath::parse(entry) {
+        Ok(_) => Ok(entry),
+        Err(e) => Err(LoadError::UnsafePath {
             path: manifest_path.to_string(),
-            entry: entry.to_string(),
-            reason: reason.to_string(),
+            entry: e.entry,
+            reason: e.reason.to_string(),
         }),
     }
 }

@@ -29,10 +29,26 @@ fn cluster(files: &[&str]) -> Json {
     }])
 }
 
+/// The kustomization synth writes for each cluster `files` lists in its
+/// manifest, unless `files` has one already.
+fn with_kustomizations(mut files: Vec<(String, Vec<u8>)>) -> Vec<(String, Vec<u8>)> {
+    let manifest = files
+        .iter()
+        .find(|(k, _)| k == "manifest.json")
+        .and_then(|(_, m)| serde_json::from_slice::<Manifest>(m).ok());
+    for c in manifest.map(|m| m.clusters).unwrap_or_default() {
+        if !files.iter().any(|(k, _)| *k == c.kustomization) {
+            let bytes = crate::assembly::rules::kustomization_for(&c).into_bytes();
+            files.push((c.kustomization.clone(), bytes));
+        }
+    }
+    files
+}
+
 fn parse(files: Vec<(&str, Vec<u8>)>) -> Result<LoadedAssembly, LoadError> {
     let files: Vec<(String, Vec<u8>)> =
         files.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
-    parse_assembly_files(&files, &LoadLimits::default())
+    parse_assembly_files(&with_kustomizations(files), &LoadLimits::default())
 }
 
 #[test]
@@ -41,7 +57,7 @@ fn loads_json_and_short_form_yaml_templates() {
         (
             "manifest.json",
             manifest(
-                serde_json::json!([stack("a", "a.template.json"), stack("b", "b.yaml")]),
+                serde_json::json!([stack("a", "a.template.json"), stack("b", "b.template.yaml")]),
                 serde_json::json!([]),
             ),
         ),
@@ -50,7 +66,7 @@ fn loads_json_and_short_form_yaml_templates() {
             br#"{"Resources": {"X": {"Type": "AWS::SNS::Topic"}}}"#.to_vec(),
         ),
         (
-            "b.yaml",
+            "b.template.yaml",
             b"Resources:\n  Y:\n    Type: AWS::SNS::Topic\n    Properties:\n      A: !Ref X\n      B: !GetAtt X.Arn\n      C: !Sub '${X}'\n"
                 .to_vec(),
         ),
@@ -78,12 +94,49 @@ fn rejects_escaping_paths() {
             manifest(serde_json::json!([stack("a", bad)]), serde_json::json!([])),
         )])
         .unwrap_err();
+        assert!(matches!(err, LoadError::Manifest { .. }), "{bad:?}: {err}");
         assert!(
-            matches!(err, LoadError::UnsafePath { .. }),
-            "{bad:?}: {err}"
+            err.to_string().contains("the only names synth writes"),
+            "{err}"
         );
         assert_eq!(err.path(), "manifest.json");
+        let err = parse(vec![(
+            "manifest.json",
+            manifest(serde_json::json!([]), cluster(&[bad])),
+        )])
+        .unwrap_err();
+        assert!(matches!(err, LoadError::Manifest { .. }), "{bad:?}: {err}");
+        assert_eq!(err.path(), "manifest.json");
     }
+}
+
+#[test]
+fn a_kustomization_other_than_synths_is_refused() {
+    let doc = b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n".to_vec();
+    let remote = b"apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- a.yaml\n- https://github.com/evil/base\nimages:\n- name: app\n  newName: evil/app\n".to_vec();
+    let err = parse(vec![
+        (
+            "manifest.json",
+            manifest(serde_json::json!([]), cluster(&["k8s/main/a.yaml"])),
+        ),
+        ("k8s/main/a.yaml", doc.clone()),
+        ("k8s/main/kustomization.yaml", remote),
+    ])
+    .unwrap_err();
+    assert_eq!(err.path(), "k8s/main/kustomization.yaml");
+    assert!(
+        err.to_string()
+            .contains("not the kustomization synth writes"),
+        "{err}"
+    );
+    parse(vec![
+        (
+            "manifest.json",
+            manifest(serde_json::json!([]), cluster(&["k8s/main/a.yaml"])),
+        ),
+        ("k8s/main/a.yaml", doc),
+    ])
+    .unwrap();
 }
 
 #[test]
@@ -139,11 +192,11 @@ fn bounds_file_sizes() {
         (
             "manifest.json".to_string(),
             manifest(
-                serde_json::json!([stack("a", "a.json")]),
+                serde_json::json!([stack("a", "a.template.json")]),
                 serde_json::json!([]),
             ),
         ),
-        ("a.json".to_string(), vec![b' '; 2000]),
+        ("a.template.json".to_string(), vec![b' '; 2000]),
     ];
     let limits = LoadLimits {
         max_file_bytes: 1000,
@@ -153,7 +206,7 @@ fn bounds_file_sizes() {
     assert_eq!(
         err,
         LoadError::TooLarge {
-            path: "a.json".into(),
+            path: "a.template.json".into(),
             limit: 1000
         }
     );
@@ -171,21 +224,27 @@ fn rejects_invalid_templates() {
             (
                 "manifest.json",
                 manifest(
-                    serde_json::json!([stack("a", "a.tpl")]),
+                    serde_json::json!([stack("a", "a.template.yaml")]),
                     serde_json::json!([]),
                 ),
             ),
-            ("a.tpl", body.to_vec()),
+            ("a.template.yaml", body.to_vec()),
         ])
         .unwrap_err();
         assert!(err.to_string().contains(want), "{err}");
-        assert_eq!(err.path(), "a.tpl");
+        assert_eq!(err.path(), "a.template.yaml");
     }
 }
 
 fn write_dir(files: &[(&str, Vec<u8>)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    for (rel, bytes) in files {
+    let files = with_kustomizations(
+        files
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect(),
+    );
+    for (rel, bytes) in &files {
         let p = dir.path().join(rel);
         fs::create_dir_all(p.parent().unwrap()).unwrap();
         fs::write(p, bytes).unwrap();
@@ -266,28 +325,19 @@ fn a_pair_side_that_fails_reports_what_the_plain_loader_reports() {
 }
 
 #[test]
-fn a_pair_reads_a_file_two_clusters_list_whole_for_each() {
+fn a_file_outside_its_clusters_directory_is_refused() {
     let mut clusters = cluster(&["k8s/shared.yaml"]);
     let mut second = clusters[0].clone();
     second["name"] = "other".into();
     clusters.as_array_mut().unwrap().push(second);
-    let side = |value: &str| {
-        let stream = format!("---\n{}---\n{}", cm("same", "1"), cm("changed", value));
-        write_dir(&[
-            (
-                "manifest.json",
-                manifest(serde_json::json!([]), clusters.clone()),
-            ),
-            ("k8s/shared.yaml", stream.into_bytes()),
-        ])
-    };
-    let (new, old) = (side("2"), side("1"));
-    let (after, _) = load_assembly_pair(new.path(), old.path()).unwrap();
-    for c in ["main", "other"] {
-        let names: Vec<&str> = after.clusters[c]
-            .iter()
-            .map(|o| o.key.name.as_str())
-            .collect();
-        assert_eq!(names, ["same", "changed"], "cluster {c}");
-    }
+    let err = parse(vec![(
+        "manifest.json",
+        manifest(serde_json::json!([]), clusters),
+    )])
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("is not a .yaml file directly in k8s/main"),
+        "{err}"
+    );
 }

@@ -10,13 +10,13 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
 use serde_json::Value as Json;
 
 use super::api::{CfnApi, LookupApi, StackId};
 use super::plan::LoadedAssembly;
 use super::{DeployError, OutputsByStack};
 use meshsynth::core::{Lookup, MskListener};
+use meshsynth::untrusted::{ConfinedDir, RelPath, YamlReader};
 
 /// The marker file that identifies a directory of resolved manifests, so a
 /// re-deploy may replace it and nothing else.
@@ -215,8 +215,10 @@ impl std::fmt::Display for Pending {
 /// are all available, and the clusters still waiting.
 #[derive(Debug, Clone, Default)]
 pub struct Resolution {
-    /// Path relative to the manifests directory → bytes, sorted.
-    pub files: Vec<(String, Vec<u8>)>,
+    /// Path relative to the manifests directory → bytes, sorted. A
+    /// [`RelPath`] is made only of checked components, so nothing an
+    /// assembly names can place a file outside the directory.
+    pub files: Vec<(RelPath, Vec<u8>)>,
     /// Clusters whose manifests are in `files`.
     pub ready: Vec<String>,
     /// Clusters left out, with what they wait for.
@@ -270,11 +272,28 @@ pub fn resolve(
             out.pending.push(pending);
             continue;
         }
-        let mut rels: Vec<&str> = c.files.iter().map(|f| f.file.as_str()).collect();
-        rels.push(&c.kustomization);
-        rels.extend(c.install_inputs.iter().map(|i| i.file.as_str()));
-        for rel in rels {
-            let bytes = asm.read(rel)?;
+        let kustomization = asm.read(&c.kustomization)?;
+        meshsynth::assembly::rules::check_kustomization(c, &kustomization).map_err(|message| {
+            DeployError::Assembly {
+                path: c.kustomization.clone(),
+                message,
+            }
+        })?;
+        out.files.push((
+            resolved_path(&c.name, &c.directory, &c.kustomization)?,
+            kustomization,
+        ));
+        let rels = c
+            .files
+            .iter()
+            .map(|f| (f.file.as_str(), f.sha256.as_deref()))
+            .chain(
+                c.install_inputs
+                    .iter()
+                    .map(|i| (i.file.as_str(), i.sha256.as_deref())),
+            );
+        for (rel, sha256) in rels {
+            let bytes = asm.read_verified(rel, sha256)?;
             let has_input = c
                 .deferred_inputs
                 .iter()
@@ -295,10 +314,8 @@ pub fn resolve(
                     c.name
                 ));
             }
-            let inner = rel
-                .strip_prefix(&format!("{}/", c.directory))
-                .unwrap_or(rel);
-            out.files.push((format!("{}/{inner}", c.name), bytes));
+            out.files
+                .push((resolved_path(&c.name, &c.directory, rel)?, bytes));
         }
         out.ready.push(c.name.clone());
     }
@@ -307,6 +324,21 @@ pub fn resolve(
     }
     out.files.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(out)
+}
+
+/// Where file `rel` of the cluster `cluster` (directory `dir`) goes under
+/// the resolved directory: `<cluster>/<file>`, from checked components only.
+fn resolved_path(cluster: &str, dir: &str, rel: &str) -> Result<RelPath, DeployError> {
+    let unsafe_path = |e: meshsynth::untrusted::UnsafePath| DeployError::Assembly {
+        path: "manifest.json".into(),
+        message: format!("cluster {:?}: {e}", meshsynth::untrusted::inert(cluster)),
+    };
+    let rel = RelPath::parse(rel).map_err(unsafe_path)?;
+    let dir = RelPath::parse(dir).map_err(unsafe_path)?;
+    let inner = rel.strip_prefix(&dir).unwrap_or(rel);
+    Ok(RelPath::from_components(&[cluster])
+        .map_err(unsafe_path)?
+        .join(&inner))
 }
 
 fn find_placeholder(bytes: &[u8]) -> Option<usize> {
@@ -326,13 +358,17 @@ fn substitute(
         path: rel.to_string(),
         message: "not UTF-8".into(),
     })?;
+    let unreadable = |message: String| DeployError::Assembly {
+        path: rel.to_string(),
+        message: format!("cannot read the YAML to fill deferred inputs: {message}"),
+    };
+    // The assembly's one budgeted YAML reader (nesting, aliases, merge keys).
     let mut docs = Vec::new();
-    for doc in serde_yaml::Deserializer::from_str(text) {
-        let v = Json::deserialize(doc).map_err(|e| DeployError::Assembly {
-            path: rel.to_string(),
-            message: format!("cannot read the YAML to fill deferred inputs: {e}"),
-        })?;
-        docs.push(v);
+    for doc in YamlReader::for_input(text.len())
+        .documents(text)
+        .map_err(|e| unreadable(e.to_string()))?
+    {
+        docs.push(meshsynth::untrusted::yaml::to_json(doc).map_err(unreadable)?);
     }
     for d in &mut docs {
         replace_in(d, values);
@@ -364,7 +400,7 @@ fn io(path: &Path, e: impl std::fmt::Display) -> DeployError {
 
 /// Writes the resolved files as `dir`, replacing a previous resolved
 /// directory atomically; refuses to replace any other non-empty directory.
-pub fn write(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), DeployError> {
+pub fn write(dir: &Path, files: &[(RelPath, Vec<u8>)]) -> Result<(), DeployError> {
     if dir.exists() {
         let marked = dir.join(MARKER).is_file();
         let empty = fs::read_dir(dir).map_err(|e| io(dir, e))?.next().is_none();
@@ -390,18 +426,15 @@ pub fn write(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), DeployError>
     let old = parent.join(format!(".{name}.old-{pid}"));
     let _ = fs::remove_dir_all(&tmp);
     let written = (|| {
-        fs::create_dir(&tmp).map_err(|e| io(&tmp, e))?;
-        fs::write(
-            tmp.join(MARKER),
-            "written by `meshsynth deploy`; replaced on every deploy\n",
+        let out = ConfinedDir::create_new(&tmp).map_err(|e| io(&tmp, e))?;
+        let marker = RelPath::parse(MARKER).map_err(|e| io(&tmp, e))?;
+        out.write(
+            &marker,
+            b"written by `meshsynth deploy`; replaced on every deploy\n",
         )
         .map_err(|e| io(&tmp, e))?;
         for (rel, bytes) in files {
-            let p = tmp.join(rel);
-            if let Some(d) = p.parent() {
-                fs::create_dir_all(d).map_err(|e| io(d, e))?;
-            }
-            fs::write(&p, bytes).map_err(|e| io(&p, e))?;
+            out.write(rel, bytes).map_err(|e| io(&out.path(rel), e))?;
         }
         let had_old = dir.exists();
         if had_old {
@@ -470,31 +503,38 @@ mod tests {
             format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: db\n  namespace: app\ndata:\n  host: '{PH}'\n  url: 'postgres://{PH}:5432/app'\n"),
         )
         .unwrap();
-        fs::write(k.join("kustomization.yaml"), "resources:\n- app.yaml\n").unwrap();
+        let app = fs::read(k.join("app.yaml")).unwrap();
+        let cluster = ClusterArtifact {
+            name: "main".into(),
+            directory: "k8s/main".into(),
+            kustomization: "k8s/main/kustomization.yaml".into(),
+            files: vec![K8sFile {
+                file: "k8s/main/app.yaml".into(),
+                chart: "app/Chart".into(),
+                objects: 1,
+                sha256: Some(meshsynth::assembly::sha256_hex(&app)),
+            }],
+            deferred_inputs: vec![DeferredInput {
+                placeholder: PH.into(),
+                stack: "data".into(),
+                output: "ExportDbAddress".into(),
+                files: vec!["k8s/main/app.yaml".into()],
+                lookup: None,
+            }],
+            install_inputs: vec![],
+            escape_hatches: vec![],
+        };
+        fs::write(
+            k.join("kustomization.yaml"),
+            meshsynth::assembly::rules::kustomization_for(&cluster),
+        )
+        .unwrap();
         let asm = LoadedAssembly::for_test(
             t.path(),
             Manifest {
                 version: MANIFEST_VERSION.into(),
                 stacks: vec![],
-                clusters: vec![ClusterArtifact {
-                    name: "main".into(),
-                    directory: "k8s/main".into(),
-                    kustomization: "k8s/main/kustomization.yaml".into(),
-                    files: vec![K8sFile {
-                        file: "k8s/main/app.yaml".into(),
-                        chart: "app/Chart".into(),
-                        objects: 1,
-                    }],
-                    deferred_inputs: vec![DeferredInput {
-                        placeholder: PH.into(),
-                        stack: "data".into(),
-                        output: "ExportDbAddress".into(),
-                        files: vec!["k8s/main/app.yaml".into()],
-                        lookup: None,
-                    }],
-                    install_inputs: vec![],
-                    escape_hatches: vec![],
-                }],
+                clusters: vec![cluster],
             },
         );
         (t, asm)
@@ -544,10 +584,12 @@ mod tests {
         )
         .unwrap();
         let c = &mut asm.manifest.clusters[0];
+        let bytes = fs::read(t.path().join(values)).unwrap();
         c.install_inputs.push(meshsynth::assembly::InstallInput {
             file: values.into(),
             kind: meshsynth::assembly::InstallInputKind::HelmValues,
             chart: Some("istio/gateway".into()),
+            sha256: Some(meshsynth::assembly::sha256_hex(&bytes)),
         });
         c.deferred_inputs[0].files.push(values.into());
         let mut outputs = OutputsByStack::new();
@@ -559,7 +601,7 @@ mod tests {
         let (_, bytes) = r
             .files
             .iter()
-            .find(|(f, _)| f == "main/istio-eastwest.values.yaml")
+            .find(|(f, _)| f.as_str() == "main/istio-eastwest.values.yaml")
             .unwrap();
         assert_eq!(
             String::from_utf8_lossy(bytes),
@@ -590,8 +632,9 @@ mod tests {
     fn writes_and_replaces_only_its_own_directory() {
         let t = tempfile::tempdir().unwrap();
         let dir = t.path().join("resolved");
-        write(&dir, &[("main/a.yaml".into(), b"a: 1\n".to_vec())]).unwrap();
-        write(&dir, &[("main/b.yaml".into(), b"b: 1\n".to_vec())]).unwrap();
+        let rel = |s: &str| RelPath::parse(s).unwrap();
+        write(&dir, &[(rel("main/a.yaml"), b"a: 1\n".to_vec())]).unwrap();
+        write(&dir, &[(rel("main/b.yaml"), b"b: 1\n".to_vec())]).unwrap();
         assert!(!dir.join("main/a.yaml").exists());
         assert!(dir.join("main/b.yaml").exists());
         let foreign = t.path().join("foreign");

@@ -78,15 +78,42 @@ impl LoadedAssembly {
     /// recorded: a template edited after synth is refused, not deployed.
     pub fn template(&self, stack: &StackArtifact) -> Result<Vec<u8>, DeployError> {
         let bytes = self.read(&stack.template)?;
-        if let Some(expected) = &stack.template_sha256 {
-            if sha256_hex(&bytes) != *expected {
-                return Err(DeployError::Assembly {
-                    path: self.files.display(&stack.template),
-                    message: "changed after synth (its SHA-256 differs from manifest.json's templateSha256); run `meshsynth synth` again instead of editing the assembly".into(),
-                });
-            }
+        // Synth always records the hash: a manifest without one was written
+        // by hand or edited, and would turn the check off unseen.
+        let Some(expected) = &stack.template_sha256 else {
+            return Err(DeployError::Assembly {
+                path: self.files.display("manifest.json"),
+                message: format!(
+                    "stack {} has no templateSha256, so its template cannot be checked; run `meshsynth synth` again instead of editing the assembly",
+                    stack.name
+                ),
+            });
+        };
+        if sha256_hex(&bytes) != *expected {
+            return Err(DeployError::Assembly {
+                path: self.files.display(&stack.template),
+                message: "changed after synth (its SHA-256 differs from manifest.json's templateSha256); run `meshsynth synth` again instead of editing the assembly".into(),
+            });
         }
         Ok(bytes)
+    }
+
+    /// The bytes of a file of the assembly, checked against the SHA-256
+    /// synth recorded for it: a file edited after synth, or one whose hash
+    /// was removed from `manifest.json`, is refused.
+    pub fn read_verified(&self, rel: &str, sha256: Option<&str>) -> Result<Vec<u8>, DeployError> {
+        let bytes = self.read(rel)?;
+        match sha256 {
+            Some(expected) if sha256_hex(&bytes) == expected => Ok(bytes),
+            Some(_) => Err(DeployError::Assembly {
+                path: self.files.display(rel),
+                message: "changed after synth (its SHA-256 differs from manifest.json's); run `meshsynth synth` again instead of editing the assembly".into(),
+            }),
+            None => Err(DeployError::Assembly {
+                path: self.files.display(rel),
+                message: "manifest.json records no SHA-256 for this file, so it cannot be checked; run `meshsynth synth` again instead of editing the assembly".into(),
+            }),
+        }
     }
 
     /// The artifact of a stack by name.
@@ -306,7 +333,7 @@ mod tests {
             },
             template: format!("{name}.template.json"),
             template_size: 2,
-            template_sha256: None,
+            template_sha256: Some(sha256_hex(b"{}")),
             dependencies: deps.iter().map(|d| d.to_string()).collect(),
             parameters: Default::default(),
             outputs: Default::default(),
@@ -375,6 +402,20 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("stack net (eu-west-1) belongs to account 111111111111, but the credentials in use (arn:aws:iam::222222222222:user/ci, profile dev) are for account 222222222222 (hint: pick credentials of account 111111111111 with --profile or AWS_PROFILE"), "{e}");
+    }
+
+    #[test]
+    fn a_template_whose_hash_was_removed_is_refused() {
+        let mut a = artifact("net", &[], Some("eu-west-1"));
+        a.template_sha256 = None;
+        let (_t, asm) = assembly(vec![a.clone()]);
+        let e = asm.template(&a).unwrap_err().to_string();
+        assert!(e.contains("stack net has no templateSha256"), "{e}");
+        let e = asm
+            .read_verified("net.template.json", None)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("records no SHA-256"), "{e}");
     }
 
     #[test]

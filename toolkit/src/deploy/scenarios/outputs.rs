@@ -267,7 +267,7 @@ async fn msk_bootstrap_brokers_are_looked_up_and_filled() {
     let file = &r
         .files
         .iter()
-        .find(|(f, _)| f.ends_with(".yaml") && !f.ends_with("kustomization.yaml"))
+        .find(|(f, _)| f.as_str().ends_with(".yaml") && !f.as_str().ends_with("kustomization.yaml"))
         .unwrap()
         .1;
     let text = String::from_utf8_lossy(file);

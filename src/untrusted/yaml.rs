@@ -1,0 +1,479 @@
+//! The one YAML reader for untrusted text, with budgets. Every command
+//! that reads YAML it did not write (`analyze`, `diff`, `deploy`, the
+//! assembly loader) reads it here:
+//!
+//! - a leading byte-order mark is dropped (editors on Windows write one);
+//! - nesting is bounded by a linear pre-scan before libyaml sees the text
+//!   ([`check_nesting`], which counts libyaml's line breaks);
+//! - what the parser *materializes* is counted while it is built: every
+//!   node and every byte of scalar text, aliases included. One anchor
+//!   aliased many times (a "billion laughs") hits the budget in time and
+//!   memory proportional to the budget, never to the expansion;
+//! - `<<` merge keys are applied, as the Kubernetes API server's YAML
+//!   reader applies them, so what is analyzed is what would be applied.
+//!
+//! The budget is per input (a file, or stdin): [`YamlReader::for_input`]
+//! scales it with the input's size, so a file without aliases always fits
+//! and aliases may expand a text only to a bounded multiple of itself.
+
+use std::cell::Cell;
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, Visitor};
+use serde_json::Value as Json;
+use serde_yaml::value::{Tag, TaggedValue};
+use serde_yaml::{Mapping, Value};
+
+use super::depth::{check_nesting, TooDeep, MAX_NESTING};
+
+/// Nodes every input may materialize beyond one per byte of its text.
+pub const BASE_NODES: usize = 250_000;
+/// Nodes no input may pass, whatever its size (about 800 MB of values).
+pub const MAX_NODES: usize = 8_000_000;
+/// Scalar bytes every input may materialize beyond four per byte of its text.
+pub const BASE_SCALAR_BYTES: usize = 1 << 20;
+/// Scalar bytes no input may pass, whatever its size.
+pub const MAX_SCALAR_BYTES: usize = 256 << 20;
+
+/// Why YAML was not read.
+#[derive(Debug)]
+pub enum YamlError {
+    /// Nested deeper than [`MAX_NESTING`] (refused before parsing).
+    TooDeep(TooDeep),
+    /// The text expands to more than its budget (aliases, or a huge flow collection).
+    OverBudget {
+        /// What ran out: `nodes` or `bytes of scalar text`.
+        what: &'static str,
+        /// The budget.
+        limit: usize,
+    },
+    /// The parser's error (with its location).
+    Syntax(serde_yaml::Error),
+    /// A construct this reader cannot read the way the API server would.
+    Ambiguous(&'static str),
+}
+
+impl fmt::Display for YamlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            YamlError::TooDeep(e) => write!(f, "{e}"),
+            YamlError::OverBudget { what, limit } => write!(
+                f,
+                "expands to more than {limit} {what} (YAML aliases repeat one anchor many times, or the input is too large); meshsynth refuses it"
+            ),
+            YamlError::Syntax(e) => write!(f, "{e}"),
+            YamlError::Ambiguous(why) => f.write_str(why),
+        }
+    }
+}
+
+impl std::error::Error for YamlError {}
+
+/// Reads YAML documents of one input within that input's budget.
+#[derive(Debug)]
+pub struct YamlReader {
+    nodes_left: Cell<usize>,
+    bytes_left: Cell<usize>,
+    max_nodes: usize,
+    max_bytes: usize,
+    /// Set when a budget ran out (the parser's error then carries our message).
+    exceeded: Cell<Option<&'static str>>,
+}
+
+impl YamlReader {
+    /// A reader for an input of `len` bytes.
+    pub fn for_input(len: usize) -> YamlReader {
+        let nodes = BASE_NODES.saturating_add(len).min(MAX_NODES);
+        let bytes = BASE_SCALAR_BYTES
+            .saturating_add(len.saturating_mul(4))
+            .min(MAX_SCALAR_BYTES);
+        YamlReader::with_budget(nodes, bytes)
+    }
+
+    /// A reader with explicit budgets (nodes, bytes of scalar text).
+    pub fn with_budget(nodes: usize, bytes: usize) -> YamlReader {
+        YamlReader {
+            nodes_left: Cell::new(nodes),
+            bytes_left: Cell::new(bytes),
+            max_nodes: nodes,
+            max_bytes: bytes,
+            exceeded: Cell::new(None),
+        }
+    }
+
+    /// Every document of the stream `text` (empty documents are `Null`).
+    pub fn documents(&self, text: &str) -> Result<Vec<Value>, YamlError> {
+        let text = strip_bom(text);
+        check_nesting(text, MAX_NESTING).map_err(YamlError::TooDeep)?;
+        let mut out = Vec::new();
+        for doc in serde_yaml::Deserializer::from_str(text) {
+            out.push(self.finish(Counted(self).deserialize(doc), text)?);
+        }
+        Ok(out)
+    }
+
+    /// One document: `text` must hold exactly one (or none: `Null`).
+    pub fn document(&self, text: &str) -> Result<Value, YamlError> {
+        let text = strip_bom(text);
+        check_nesting(text, MAX_NESTING).map_err(YamlError::TooDeep)?;
+        let de = serde_yaml::Deserializer::from_str(text);
+        self.finish(Counted(self).deserialize(de), text)
+    }
+
+    fn finish(&self, r: Result<Value, serde_yaml::Error>, text: &str) -> Result<Value, YamlError> {
+        match r {
+            Ok(mut v) => {
+                match merge_keys(text) {
+                    MergeKeys::None => {}
+                    MergeKeys::Plain => v.apply_merge().map_err(YamlError::Syntax)?,
+                    MergeKeys::Both => {
+                        return Err(YamlError::Ambiguous(
+                            "the text has both `<<` merge keys and quoted '<<' keys, which this reader cannot tell apart; quote neither or rename the quoted key",
+                        ))
+                    }
+                }
+                Ok(v)
+            }
+            Err(e) => Err(match self.exceeded.get() {
+                Some("nodes") => YamlError::OverBudget {
+                    what: "nodes",
+                    limit: self.max_nodes,
+                },
+                Some(what) => YamlError::OverBudget {
+                    what,
+                    limit: self.max_bytes,
+                },
+                None => YamlError::Syntax(e),
+            }),
+        }
+    }
+
+    fn take_node<E: de::Error>(&self) -> Result<(), E> {
+        let left = self.nodes_left.get();
+        if left == 0 {
+            self.exceeded.set(Some("nodes"));
+            return Err(E::custom("YAML node budget exceeded"));
+        }
+        self.nodes_left.set(left - 1);
+        Ok(())
+    }
+
+    fn take_bytes<E: de::Error>(&self, n: usize) -> Result<(), E> {
+        let left = self.bytes_left.get();
+        if n > left {
+            self.exceeded.set(Some("bytes of scalar text"));
+            return Err(E::custom("YAML scalar budget exceeded"));
+        }
+        self.bytes_left.set(left - n);
+        Ok(())
+    }
+}
+
+/// Which `<<` keys a text holds: only a plain `<<` is a merge key (as in
+/// the API server's reader); a quoted `'<<'` is an ordinary key, and the
+/// emitter quotes it so a property of that name reads back as written.
+#[derive(Debug, PartialEq, Eq)]
+enum MergeKeys {
+    None,
+    Plain,
+    Both,
+}
+
+fn merge_keys(text: &str) -> MergeKeys {
+    let (mut plain, mut quoted) = (false, false);
+    let b = text.as_bytes();
+    let mut from = 0;
+    while let Some(i) = text[from..].find("<<").map(|i| i + from) {
+        from = i + 2;
+        let before = if i == 0 { b'\n' } else { b[i - 1] };
+        let after = b[i + 2..].iter().find(|c| **c != b' ' && **c != b'\t');
+        match (before, after) {
+            (b'\'' | b'"', _) => quoted = true,
+            (b'\n' | b'\r' | b' ' | b'\t' | b'{' | b',', Some(b':')) => plain = true,
+            _ => {}
+        }
+    }
+    match (plain, quoted) {
+        (false, _) => MergeKeys::None,
+        (true, false) => MergeKeys::Plain,
+        (true, true) => MergeKeys::Both,
+    }
+}
+
+/// `text` without a leading byte-order mark.
+pub fn strip_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
+}
+
+/// A value, counted against the reader's budget as it is built.
+#[derive(Clone, Copy)]
+struct Counted<'r>(&'r YamlReader);
+
+impl<'de> DeserializeSeed<'de> for Counted<'_> {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Counted<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any YAML value")
+    }
+
+    fn visit_bool<E: de::Error>(self, b: bool) -> Result<Value, E> {
+        self.0.take_node()?;
+        Ok(Value::Bool(b))
+    }
+
+    fn visit_i64<E: de::Error>(self, i: i64) -> Result<Value, E> {
+        self.0.take_node()?;
+        Ok(Value::Number(i.into()))
+    }
+
+    fn visit_u64<E: de::Error>(self, u: u64) -> Result<Value, E> {
+        self.0.take_node()?;
+        Ok(Value::Number(u.into()))
+    }
+
+    fn visit_f64<E: de::Error>(self, f: f64) -> Result<Value, E> {
+        self.0.take_node()?;
+        Ok(Value::Number(f.into()))
+    }
+
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Value, E> {
+        self.0.take_node()?;
+        self.0.take_bytes(s.len())?;
+        Ok(Value::String(s.to_owned()))
+    }
+
+    fn visit_string<E: de::Error>(self, s: String) -> Result<Value, E> {
+        self.0.take_node()?;
+        self.0.take_bytes(s.len())?;
+        Ok(Value::String(s))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
+        self.0.take_node()?;
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Value, E> {
+        self.0.take_node()?;
+        Ok(Value::Null)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        self.deserialize(d)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        self.0.take_node()?;
+        let mut out = Vec::new();
+        while let Some(v) = seq.next_element_seed(self)? {
+            out.push(v);
+        }
+        Ok(Value::Sequence(out))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        self.0.take_node()?;
+        let mut out = Mapping::new();
+        while let Some(k) = map.next_key_seed(self)? {
+            if out.contains_key(&k) {
+                let shown = match &k {
+                    Value::String(s) => super::inert(s).into_owned(),
+                    _ => "a repeated key".into(),
+                };
+                return Err(de::Error::custom(format_args!(
+                    "duplicate entry with key {shown:?}"
+                )));
+            }
+            let v = map.next_value_seed(self)?;
+            out.insert(k, v);
+        }
+        Ok(Value::Mapping(out))
+    }
+
+    fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<Value, A::Error> {
+        self.0.take_node()?;
+        let (tag, contents) = data.variant_seed(TagSeed)?;
+        let value = de::VariantAccess::newtype_variant_seed(contents, self)?;
+        Ok(Value::Tagged(Box::new(TaggedValue { tag, value })))
+    }
+}
+
+/// A tag's name (`!Ref` in `!Ref Vpc`).
+struct TagSeed;
+
+impl<'de> DeserializeSeed<'de> for TagSeed {
+    type Value = Tag;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Tag, D::Error> {
+        d.deserialize_string(self)
+    }
+}
+
+impl Visitor<'_> for TagSeed {
+    type Value = Tag;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a YAML tag")
+    }
+
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Tag, E> {
+        if s.is_empty() {
+            return Err(E::custom("empty YAML tag is not allowed"));
+        }
+        Ok(Tag::new(s))
+    }
+}
+
+/// YAML → JSON. CloudFormation short-form tags become their long form
+/// (`!Ref X` → `{"Ref": "X"}`, `!GetAtt A.B` → `{"Fn::GetAtt": ["A", "B"]}`,
+/// `!Sub s` → `{"Fn::Sub": s}`); scalar mapping keys become strings, as
+/// `sigs.k8s.io/yaml` does.
+pub fn to_json(v: Value) -> Result<Json, String> {
+    use Value as Y;
+    Ok(match v {
+        Y::Null => Json::Null,
+        Y::Bool(b) => Json::Bool(b),
+        Y::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                Json::from(i)
+            } else if let Some(u) = n.as_u64() {
+                Json::from(u)
+            } else {
+                let f = n.as_f64().unwrap_or(f64::NAN);
+                serde_json::Number::from_f64(f)
+                    .map(Json::Number)
+                    .unwrap_or_else(|| Json::String(n.to_string()))
+            }
+        }
+        Y::String(s) => Json::String(s),
+        Y::Sequence(seq) => Json::Array(seq.into_iter().map(to_json).collect::<Result<_, _>>()?),
+        Y::Mapping(m) => {
+            let mut out = serde_json::Map::with_capacity(m.len());
+            for (k, v) in m {
+                let key = match k {
+                    Y::String(s) => s,
+                    Y::Bool(b) => b.to_string(),
+                    Y::Number(n) => n.to_string(),
+                    Y::Null => "null".to_string(),
+                    _ => return Err("not valid YAML: a mapping key must be a scalar".into()),
+                };
+                out.insert(key, to_json(v)?);
+            }
+            Json::Object(out)
+        }
+        Y::Tagged(t) => {
+            let tag = t.tag.to_string();
+            let name = tag.trim_start_matches('!').to_string();
+            let value = to_json(t.value)?;
+            let (key, value) = match name.as_str() {
+                "Ref" | "Condition" => (name.clone(), value),
+                "GetAtt" => match value {
+                    Json::String(s) => match s.split_once('.') {
+                        Some((a, b)) => ("Fn::GetAtt".to_string(), serde_json::json!([a, b])),
+                        None => ("Fn::GetAtt".to_string(), Json::String(s)),
+                    },
+                    other => ("Fn::GetAtt".to_string(), other),
+                },
+                _ => (format!("Fn::{name}"), value),
+            };
+            let mut m = serde_json::Map::new();
+            m.insert(key, value);
+            Json::Object(m)
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_alias_bomb_is_refused_within_its_budget() {
+        // 15 KB: 3,000 aliases of a 2,500-item anchor expand to 7.5 million
+        // strings, under serde_yaml's own repetition limit.
+        let bomb = format!(
+            "a: &a [{}]\nb: [{}]\n",
+            vec!["x"; 2_500].join(","),
+            vec!["*a"; 3_000].join(",")
+        );
+        assert!(bomb.len() < 16_000);
+        let started = std::time::Instant::now();
+        let e = YamlReader::for_input(bomb.len())
+            .documents(&bomb)
+            .unwrap_err();
+        assert!(
+            matches!(e, YamlError::OverBudget { what: "nodes", .. }),
+            "{e}"
+        );
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        // A long string aliased many times runs out of scalar bytes instead.
+        let long = format!(
+            "s: &s {}\nl: [{}]\n",
+            "x".repeat(10_000),
+            vec!["*s"; 2_000].join(",")
+        );
+        let e = YamlReader::for_input(long.len())
+            .document(&long)
+            .unwrap_err();
+        assert!(
+            matches!(
+                e,
+                YamlError::OverBudget {
+                    what: "bytes of scalar text",
+                    ..
+                }
+            ),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn the_budget_is_shared_by_the_documents_of_an_input() {
+        let doc = "a: &a [1, 2, 3]\nb: [*a, *a]\n";
+        let r = YamlReader::with_budget(20, 1000);
+        assert!(r.document(doc).is_ok());
+        assert!(r.document(doc).is_err());
+    }
+
+    #[test]
+    fn merge_keys_are_applied_and_a_bom_is_dropped() {
+        let v = YamlReader::for_input(100)
+            .document("\u{feff}base: &b {a: 1, b: 2}\nthis:\n  <<: *b\n  b: 3\n")
+            .unwrap();
+        assert_eq!(v["this"]["a"], Value::from(1));
+        assert_eq!(v["this"]["b"], Value::from(3));
+        assert!(v["this"].get("<<").is_none());
+        // A quoted '<<' is a key like any other.
+        let v = YamlReader::for_input(100).document("'<<': 1\n").unwrap();
+        assert_eq!(v["<<"], Value::from(1));
+        assert_eq!(merge_keys("a: 'x << y'\n"), MergeKeys::None);
+        assert_eq!(merge_keys("- <<: *a\n"), MergeKeys::Plain);
+        assert_eq!(merge_keys("{<<: *a, '<<': 1}"), MergeKeys::Both);
+    }
+
+    #[test]
+    fn tags_duplicate_keys_and_syntax_errors() {
+        let r = YamlReader::for_input(100);
+        let v = r.document("x: !Ref Vpc\n").unwrap();
+        let Value::Tagged(t) = &v["x"] else {
+            panic!("{v:?}")
+        };
+        assert_eq!(t.tag, Tag::new("Ref"));
+        let e = r.document("a: 1\na: 2\n").unwrap_err().to_string();
+        assert!(e.contains("duplicate entry with key \"a\""), "{e}");
+        assert!(matches!(
+            r.document("a: [").unwrap_err(),
+            YamlError::Syntax(_)
+        ));
+        let docs = r.documents("a: 1\n---\nb: 2\n").unwrap();
+        assert_eq!(docs.len(), 2);
+    }
+}

@@ -1,0 +1,226 @@
+//! The second hardening pass (issue 41): what a hostile pull request, a
+//! copied file or an endpoint can hand meshsynth through the commands a
+//! platform binary runs. Each test is one reproduction from the report,
+//! rebuilt; each failed before its fix.
+
+#[path = "diff_support/mod.rs"]
+mod diff_support;
+
+use meshsynth::cli::run_with_args;
+use meshsynth::core::{App, Error};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+fn no_app(_: &mut App) -> Result<(), Error> {
+    Ok(())
+}
+
+fn run(args: &[&str]) -> (u8, String, String) {
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let mut argv = vec!["meshsynth"];
+    argv.extend_from_slice(args);
+    let code = run_with_args(argv, &no_app, &mut out, &mut err);
+    (
+        code,
+        String::from_utf8_lossy(&out).into_owned(),
+        String::from_utf8_lossy(&err).into_owned(),
+    )
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// 15 KB of YAML whose aliases expand to 7.5 million strings: once 2.6 GB.
+fn alias_bomb() -> String {
+    format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: bomb, namespace: x}}\nx: &a [{}]\ndata: {{k: [{}]}}\n",
+        vec!["lol"; 2_500].join(","),
+        vec!["*a"; 3_000].join(",")
+    )
+}
+
+/// 2: alias expansion is bounded in analyze, diff (Kubernetes files and YAML
+/// templates) and, through the same reader, deploy.
+#[test]
+fn alias_bombs_are_refused_by_analyze_and_diff() {
+    let t = tempfile::tempdir().unwrap();
+    let bomb = t.path().join("bomb.yaml");
+    std::fs::write(&bomb, alias_bomb()).unwrap();
+    let started = Instant::now();
+    let (code, _, err) = run(&["analyze", s(&bomb)]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("expands to more than"), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+
+    let (before, after) = diff_support::write_pair(t.path());
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(after.join("manifest.json")).unwrap()).unwrap();
+    let k8s = m["clusters"][0]["files"][0]["file"].as_str().unwrap();
+    std::fs::write(after.join(k8s), alias_bomb()).unwrap();
+    let started = Instant::now();
+    let (code, _, err) = run(&["diff", "--assembly", s(&after), "--against", s(&before)]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("expands to more than"), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+/// 3: a comment ending in CR, NEL or U+2028 does not hide what follows it
+/// from the nesting bound (libyaml breaks lines there).
+#[test]
+fn line_breaks_libyaml_knows_do_not_bypass_the_nesting_bound() {
+    let t = tempfile::tempdir().unwrap();
+    for (i, brk) in ["\r", "\u{85}", "\u{2028}"].iter().enumerate() {
+        let f = t.path().join(format!("deep{i}.yaml"));
+        std::fs::write(&f, format!("# note{brk}a: {}", "[".repeat(100_000))).unwrap();
+        let started = Instant::now();
+        let (code, _, err) = run(&["analyze", s(&f)]);
+        assert_eq!(code, 1, "{err}");
+        assert!(
+            err.contains("nested deeper than 100 levels"),
+            "{brk:?}: {err}"
+        );
+        assert!(started.elapsed() < Duration::from_secs(2), "{brk:?}");
+    }
+}
+
+fn write(dir: &Path, rel: &str, text: &str) {
+    let p = dir.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+const BAD_VS: &str = "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: r, namespace: shop}\nspec:\n  hosts: [r]\n  http:\n  - route:\n    - destination: {host: r, subset: v9}\n";
+
+/// 10: a 42-byte manifest.json does not turn a directory of YAML into an
+/// empty assembly; a run that analyzes nothing says so, and fails --strict.
+#[test]
+fn a_stray_manifest_hides_nothing_and_an_empty_run_is_loud() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path().join("repo");
+    write(
+        &d,
+        "manifest.json",
+        r#"{"version":"1","stacks":[],"clusters":[]}"#,
+    );
+    write(&d, "apps/vs.yaml", BAD_VS);
+    let (code, out, err) = run(&["analyze", s(&d)]);
+    assert_eq!(code, 1, "{out}\n{err}");
+    assert!(out.contains("IST0101"), "{out}");
+    assert!(
+        err.contains("does not list were analyzed as plain YAML"),
+        "{err}"
+    );
+    // Not a meshsynth manifest at all (another schema version): plain files.
+    write(
+        &d,
+        "manifest.json",
+        r#"{"version":"2","stacks":[],"clusters":[]}"#,
+    );
+    let (code, out, err) = run(&["analyze", s(&d)]);
+    assert_eq!(code, 1, "{out}\n{err}");
+    assert!(out.contains("IST0101"), "{out}");
+    assert!(err.contains("not a meshsynth assembly"), "{err}");
+    // Nothing to analyze: said, and fatal under --strict.
+    let empty = t.path().join("empty");
+    write(&empty, "notes.yaml", "# nothing here\n");
+    let (code, _, err) = run(&["analyze", s(&empty), "--format", "sarif"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("warning: nothing was analyzed"), "{err}");
+    let (code, _, err) = run(&["analyze", s(&empty), "--strict"]);
+    assert_eq!(code, 1, "{err}");
+}
+
+/// Low: assembly mode read a manifest of another version, analyzed a file
+/// listed 200,000 times, misread a BOM and ignored `<<` merge keys.
+#[test]
+fn assembly_mode_reads_manifests_and_yaml_as_every_reader_does() {
+    let t = tempfile::tempdir().unwrap();
+    let (_, head) = diff_support::write_pair(t.path());
+    let m = head.join("manifest.json");
+    let original = std::fs::read_to_string(&m).unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&original).unwrap();
+    let f = v["clusters"][0]["files"][0].clone();
+    v["clusters"][0]["files"] = serde_json::Value::Array(vec![f; 200_000]);
+    std::fs::write(&m, serde_json::to_vec(&v).unwrap()).unwrap();
+    let started = Instant::now();
+    let (code, _, err) = run(&["analyze", s(&head)]);
+    // Not an assembly this build reads: its files are analyzed as plain YAML.
+    assert!(err.contains("is listed twice"), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert_ne!(code, 2, "{err}");
+
+    // A BOM and merge keys, read as the API server reads them.
+    let d = t.path().join("merge");
+    write(
+        &d,
+        "vs.yaml",
+        &format!(
+            "\u{feff}apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {{name: r, namespace: shop}}\nspec:\n  host: r\n  subsets:\n  - &base {{name: v1, labels: {{version: v1}}}}\n  - <<: *base\n    name: v2\n---\n{BAD_VS}"
+        ),
+    );
+    let (code, out, err) = run(&["analyze", s(&d), "--format", "json"]);
+    assert_eq!(code, 1, "{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["objects"], 2, "{out}\n{err}");
+    // v2 exists through the merge; v9 does not.
+    let msgs: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert!(msgs.iter().any(|m| m.contains("v9")), "{msgs:?}");
+    assert!(!msgs.iter().any(|m| m.contains("<<")), "{msgs:?}");
+}
+
+/// Low: Helm values detection skipped real objects written as `kind : X`
+/// or JSON, and hidden files were passed over without a note.
+#[test]
+fn values_files_that_hold_objects_and_hidden_files_are_not_silently_skipped() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path().join("repo");
+    write(
+        &d,
+        "values.yaml",
+        &BAD_VS.replace("kind: VirtualService", "kind : VirtualService"),
+    );
+    let json = serde_json::json!({"apiVersion": "networking.istio.io/v1", "kind": "VirtualService",
+        "metadata": {"name": "j", "namespace": "shop"},
+        "spec": {"hosts": ["j"], "http": [{"route": [{"destination": {"host": "j", "subset": "v8"}}]}]}});
+    write(&d, "prod-values.json", &json.to_string());
+    write(
+        &d,
+        "chart/values.yaml",
+        "replicaCount: 2\nimage: {tag: '1.0'}\n",
+    );
+    write(&d, ".hidden/vs.yaml", BAD_VS);
+    let (code, out, err) = run(&["analyze", s(&d)]);
+    assert_eq!(code, 1, "{err}");
+    assert!(out.contains("v9") && out.contains("v8"), "{out}");
+    assert!(err.contains("Helm values skipped"), "{err}");
+    assert!(
+        err.contains("1 hidden file(s) or directory(ies) not read"),
+        "{err}"
+    );
+}
+
+/// The fuzz target's seeds stay loadable: a seed the loader refuses would
+/// leave the fuzzer exploring only its error paths.
+#[test]
+fn the_assembly_fuzz_seeds_load() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds/load_assembly");
+    for e in std::fs::read_dir(dir).unwrap() {
+        let data = std::fs::read(e.unwrap().path()).unwrap();
+        let mut parts = data.split(|b| *b == 0).filter(|p| !p.is_empty());
+        let mut files = vec![("manifest.json".to_string(), parts.next().unwrap().to_vec())];
+        for p in parts {
+            let n = p.iter().position(|b| *b == b'\n').unwrap();
+            files.push((
+                String::from_utf8_lossy(&p[..n]).into_owned(),
+                p[n + 1..].to_vec(),
+            ));
+        }
+        meshsynth::assembly::parse_assembly_files(&files, &Default::default()).unwrap();
+    }
+}
