@@ -275,17 +275,8 @@ pub fn load_assembly_pair(
 fn load_from(src: &mut dyn Source) -> Result<LoadedAssembly, LoadError> {
     let manifest_path = src.display("manifest.json");
     let bytes = src.read("manifest.json")?;
+    // Names are unique, and every path is safe: parse_manifest checked them.
     let manifest = parse_manifest(&manifest_path, &bytes)?;
-
-    let mut stack_names = BTreeMap::new();
-    for s in &manifest.stacks {
-        if stack_names.insert(s.name.as_str(), ()).is_some() {
-            return Err(LoadError::Manifest {
-                path: manifest_path,
-                message: format!("stack {:?} is listed twice", s.name),
-            });
-        }
-    }
     let mut templates = IndexMap::new();
     for s in &manifest.stacks {
         let rel = checked(&manifest_path, &s.template)?;
@@ -297,12 +288,6 @@ fn load_from(src: &mut dyn Source) -> Result<LoadedAssembly, LoadError> {
 
     let mut clusters: IndexMap<String, Vec<LoadedObject>> = IndexMap::new();
     for c in &manifest.clusters {
-        if clusters.contains_key(&c.name) {
-            return Err(LoadError::Manifest {
-                path: manifest_path,
-                message: format!("cluster {:?} is listed twice", c.name),
-            });
-        }
         checked(&manifest_path, &c.directory)?;
         let kustomization = checked(&manifest_path, &c.kustomization)?;
         // What kubectl applies is the kustomization: one that is not
