@@ -133,7 +133,7 @@ pub(crate) fn load(
     }
     if l.cel_skipped > 0 {
         let why = if cfg!(feature = "cel") {
-            "they use a Kubernetes CEL function meshsynth does not evaluate offline"
+            "they use a Kubernetes CEL function meshsynth does not evaluate offline, or their estimated cost passes the API server's budget for one object"
         } else {
             "this build has no CEL evaluator (feature `cel`)"
         };

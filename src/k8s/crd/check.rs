@@ -20,20 +20,60 @@ use super::{lookup, node_of, CrdVersion, Lookup};
 use crate::core::diag::Severity;
 use crate::core::names::closest;
 
-/// CEL rules are not evaluated on a value of more JSON nodes than this.
-const CEL_MAX_NODES: usize = 2_000;
+/// The cost budget of one object's CEL rules, in the API server's units
+/// (`RuntimeCELCostBudget`: about one unit per value visited). A rule whose
+/// estimated cost would pass what is left is not evaluated (and counted),
+/// so a hostile list cannot make an O(n²) rule run for minutes.
+const CEL_OBJECT_BUDGET: u64 = 10_000_000;
 
-/// Whether `v` has at most `limit` JSON nodes (`seen` counts them).
-fn size_at_most(v: &Json, limit: usize, seen: &mut usize) -> bool {
-    *seen += 1;
-    if *seen > limit {
-        return false;
+/// The most problems reported for one object; the rest are counted in a last line.
+const MAX_ISSUES: usize = 100;
+
+/// The most duplicates reported for one list.
+const MAX_DUPLICATES: usize = 10;
+
+/// How large a value is for a CEL rule: its JSON nodes, and its widest
+/// list or map (what one comprehension iterates over). Counting stops at
+/// the budget.
+fn shape(v: &Json, nodes: &mut u64, widest: &mut u64, depth: usize) {
+    *nodes += 1;
+    if *nodes > CEL_OBJECT_BUDGET || depth > MAX_DEPTH {
+        return;
     }
     match v {
-        Json::Array(a) => a.iter().all(|x| size_at_most(x, limit, seen)),
-        Json::Object(m) => m.values().all(|x| size_at_most(x, limit, seen)),
-        _ => true,
+        Json::Array(a) => {
+            *widest = (*widest).max(a.len() as u64);
+            a.iter().for_each(|x| shape(x, nodes, widest, depth + 1));
+        }
+        Json::Object(m) => {
+            *widest = (*widest).max(m.len() as u64);
+            m.values().for_each(|x| shape(x, nodes, widest, depth + 1));
+        }
+        _ => {}
     }
+}
+
+/// An upper bound of a rule's cost on a value of `nodes` nodes whose widest
+/// collection has `widest` entries: every node once, times the widest
+/// collection for each comprehension macro the rule holds (nested or not,
+/// so never an under-estimate).
+fn estimated_cost(rule: &str, nodes: u64, widest: u64) -> u64 {
+    let macros = [
+        ".all(",
+        ".exists(",
+        ".exists_one(",
+        ".existsOne(",
+        ".map(",
+        ".filter(",
+    ]
+    .iter()
+    .map(|m| rule.matches(m).count() as u32)
+    .sum::<u32>();
+    widest
+        .max(1)
+        .checked_pow(macros)
+        .and_then(|f| f.checked_mul(nodes.max(1)))
+        .unwrap_or(u64::MAX)
 }
 
 /// Values nested deeper than this are not checked further (the schemas are
@@ -129,8 +169,10 @@ pub(super) fn check_owned(mut object: Json) -> SchemaCheck {
     prune_and_default(&schema, &mut object, 0);
     let mut checker = Checker {
         issues: &mut out.issues,
+        unreported: 0,
         cel_evaluated: 0,
         cel_skipped: 0,
+        cel_budget: CEL_OBJECT_BUDGET,
         group: v.group,
     };
     let Json::Object(fields) = &object else {
@@ -139,6 +181,14 @@ pub(super) fn check_owned(mut object: Json) -> SchemaCheck {
     let mut path = String::new();
     checker.object(&schema, fields, &mut path, 0, true);
     checker.rules(&schema, &object, "");
+    if checker.unreported > 0 {
+        let n = checker.unreported;
+        checker.issues.push(SchemaIssue {
+            severity: Severity::Error,
+            field: String::new(),
+            message: format!("and {n} more problem(s) of this object, not listed"),
+        });
+    }
     out.cel_rules_evaluated = checker.cel_evaluated;
     out.cel_rules_skipped = checker.cel_skipped;
     out
@@ -146,8 +196,12 @@ pub(super) fn check_owned(mut object: Json) -> SchemaCheck {
 
 struct Checker<'a> {
     issues: &'a mut Vec<SchemaIssue>,
+    /// Problems past [`MAX_ISSUES`], counted only.
+    unreported: usize,
     cel_evaluated: usize,
     cel_skipped: usize,
+    /// What is left of [`CEL_OBJECT_BUDGET`].
+    cel_budget: u64,
     group: &'static str,
 }
 
@@ -247,6 +301,10 @@ fn join(path: &str, key: &str) -> String {
 
 impl Checker<'_> {
     fn error(&mut self, field: &str, message: String) {
+        if self.issues.len() >= MAX_ISSUES {
+            self.unreported += 1;
+            return;
+        }
         self.issues.push(SchemaIssue {
             severity: Severity::Error,
             field: field.to_string(),
@@ -270,12 +328,21 @@ impl Checker<'_> {
         for problem in problems {
             self.error(path, problem);
         }
+        let over_max_items = match value {
+            Json::Array(items) => schema.max_items.is_some_and(|m| items.len() as f64 > m),
+            _ => false,
+        };
+        if over_max_items {
+            // Sizes first, as the API server: a list over `maxItems` is
+            // refused as it is; its items are not checked one by one, nor
+            // checked for duplicates, and no rule (whose cost the server
+            // estimates from that bound) runs on it.
+            self.cel_skipped += schema.rules.len();
+            return;
+        }
         self.combinators(schema, value, path);
-        if refused || !size_at_most(value, CEL_MAX_NODES, &mut 0) {
-            // Already refused (e.g. more items than `maxItems`, which the
-            // CRD's rule costs are estimated from), or too large to evaluate
-            // in bounded time: a hostile list would make an O(n²) rule run
-            // for minutes.
+        if refused {
+            // Already refused: what a rule would add says nothing more.
             self.cel_skipped += schema.rules.len();
         } else {
             self.rules(schema, value, path);
@@ -368,7 +435,15 @@ impl Checker<'_> {
             self.cel_skipped += schema.rules.len();
             return;
         }
+        let (mut nodes, mut widest) = (0, 0);
+        shape(value, &mut nodes, &mut widest, 0);
         for r in &schema.rules {
+            let cost = estimated_cost(&r.rule, nodes, widest);
+            if cost > self.cel_budget {
+                self.cel_skipped += 1;
+                continue;
+            }
+            self.cel_budget -= cost;
             match evaluate(&r.rule, value) {
                 Outcome::Holds => self.cel_evaluated += 1,
                 Outcome::NotApplicable => {}
@@ -416,40 +491,84 @@ impl Checker<'_> {
     }
 
     /// `x-kubernetes-list-type: set | map`: the server refuses duplicates.
+    /// Linear: each entry's key is looked up once in a map of those seen.
     fn list_uniqueness(&mut self, schema: &Node, items: &[Json], path: &str) {
-        match schema.list_type.as_deref() {
-            Some("set") => {
-                for (i, item) in items.iter().enumerate() {
-                    if items[..i].contains(item) {
-                        self.error(&format!("{path}[{i}]"), format!("duplicate value {item}"));
-                    }
-                }
+        let keys = &schema.list_map_keys;
+        let key_of: Box<dyn Fn(&Json) -> String> = match schema.list_type.as_deref() {
+            Some("set") => Box::new(canonical),
+            Some("map") if !keys.is_empty() => Box::new(|item: &Json| {
+                let parts: Vec<String> = keys
+                    .iter()
+                    .map(|k| canonical(item.get(k).unwrap_or(&Json::Null)))
+                    .collect();
+                parts.join("\u{0}")
+            }),
+            _ => return,
+        };
+        let mut seen = std::collections::HashSet::with_capacity(items.len());
+        let mut duplicates = 0usize;
+        for (i, item) in items.iter().enumerate() {
+            if seen.insert(key_of(item)) {
+                continue;
             }
-            Some("map") if !schema.list_map_keys.is_empty() => {
-                let keys = &schema.list_map_keys;
-                let key_of = |item: &Json| -> Vec<Json> {
-                    keys.iter()
-                        .map(|k| item.get(k).cloned().unwrap_or(Json::Null))
-                        .collect()
-                };
-                for (i, item) in items.iter().enumerate() {
-                    let key = key_of(item);
-                    if items[..i].iter().any(|o| key_of(o) == key) {
-                        let shown: Vec<String> = keys
-                            .iter()
-                            .zip(&key)
-                            .map(|(k, v)| format!("{k}={v}"))
-                            .collect();
-                        self.error(
-                            &format!("{path}[{i}]"),
-                            format!("duplicate entry with {}", shown.join(", ")),
-                        );
-                    }
-                }
+            duplicates += 1;
+            if duplicates > MAX_DUPLICATES {
+                continue;
             }
-            _ => {}
+            let message = if keys.is_empty() || schema.list_type.as_deref() == Some("set") {
+                format!("duplicate value {item}")
+            } else {
+                let shown: Vec<String> = keys
+                    .iter()
+                    .map(|k| format!("{k}={}", item.get(k).unwrap_or(&Json::Null)))
+                    .collect();
+                format!("duplicate entry with {}", shown.join(", "))
+            };
+            self.error(&format!("{path}[{i}]"), message);
+        }
+        if duplicates > MAX_DUPLICATES {
+            self.error(
+                path,
+                format!(
+                    "{} more duplicate entries, not listed",
+                    duplicates - MAX_DUPLICATES
+                ),
+            );
         }
     }
+}
+
+/// `v` as text that is equal for equal values (object keys sorted), for
+/// hashing list entries.
+fn canonical(v: &Json) -> String {
+    fn write(v: &Json, out: &mut String) {
+        match v {
+            Json::Object(m) => {
+                let mut keys: Vec<&String> = m.keys().collect();
+                keys.sort();
+                out.push('{');
+                for k in keys {
+                    out.push_str(&Json::String(k.clone()).to_string());
+                    out.push(':');
+                    write(&m[k], out);
+                    out.push(',');
+                }
+                out.push('}');
+            }
+            Json::Array(a) => {
+                out.push('[');
+                for x in a {
+                    write(x, out);
+                    out.push(',');
+                }
+                out.push(']');
+            }
+            other => out.push_str(&other.to_string()),
+        }
+    }
+    let mut out = String::new();
+    write(v, &mut out);
+    out
 }
 
 /// Whether `value` satisfies a branch schema (a value validation: no
@@ -553,6 +672,25 @@ mod tests {
             .into_iter()
             .map(|i| format!("{}: {}", i.field, i.message))
             .collect()
+    }
+
+    #[test]
+    fn a_rules_cost_is_bounded_before_it_runs() {
+        let pairwise = "self.all(l1, self.exists_one(l2, l1.name == l2.name))";
+        // 64 listeners (the CRD's maxItems) of 5 nodes: within budget.
+        assert!(estimated_cost(pairwise, 321, 64) <= CEL_OBJECT_BUDGET);
+        // 100,000 of them: far past it, so the rule is not run at all.
+        assert!(estimated_cost(pairwise, 500_001, 100_000) > CEL_OBJECT_BUDGET);
+        assert_eq!(estimated_cost("self.size() > 0", 10, 3), 10);
+        assert_eq!(estimated_cost(&".all(".repeat(40), u64::MAX, 9), u64::MAX);
+        let (mut nodes, mut widest) = (0, 0);
+        shape(
+            &json!({"a": [1, 2, 3], "b": {"c": 1}}),
+            &mut nodes,
+            &mut widest,
+            0,
+        );
+        assert_eq!((nodes, widest), (7, 3));
     }
 
     #[test]
