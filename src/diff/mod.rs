@@ -227,6 +227,12 @@ pub fn plan_with(
     ));
     let mut clusters = diff_clusters(before, after, filter, &mut security, &mut notes);
     secrets::mask(&mut stacks, &mut clusters, before, after);
+    let literal = secrets::literal_secrets(&stacks);
+    if literal > 0 {
+        notes.push(format!(
+            "{literal} template change(s) write a secret as a literal value (hidden here); CloudFormation keeps it in the template and the stack's history: use a dynamic reference ({{{{resolve:secretsmanager:…}}}} or {{{{resolve:ssm-secure:…}}}}) instead"
+        ));
+    }
     // Widening first, then by stack/cluster order of discovery (stable sort).
     security.sort_by_key(|s| s.direction);
     let summary = summarize(&stacks, &clusters, &security);
