@@ -399,3 +399,119 @@ fn secrets_reach_no_plan_wherever_they_are_placed() {
         eprintln!("{out}");
     }
 }
+
+/// 6: a tag changed across 300 stacks once gave a 362,838-character
+/// comment, which GitHub refuses. The comment now fits, keeps every
+/// data-loss and widening line, and the full plan is written beside it.
+#[test]
+fn a_huge_plan_fits_a_comment_and_keeps_every_line_that_needs_review() {
+    use serde_json::json;
+    let stack = |i: usize, tag: &str, extra: bool| -> (&'static str, serde_json::Value) {
+        let name: &'static str = Box::leak(format!("platform-stack-{i:03}").into_boxed_str());
+        let mut resources = serde_json::Map::new();
+        for t in 0..4 {
+            resources.insert(
+                format!("Topic{t}"),
+                json!({"Type": "AWS::SNS::Topic", "Properties": {"Tags": [{"Key": "cost-centre", "Value": format!("{tag}-{}", "x".repeat(40))}]}}),
+            );
+        }
+        if extra {
+            // The baseline has a table (removed: data loss); the head opens SSH to the world.
+            resources.insert("Orders".into(), json!({"Type": "AWS::DynamoDB::Table", "Properties": {"TableName": format!("orders-{i}")}}));
+        } else {
+            resources.insert("Ssh".into(), json!({"Type": "AWS::EC2::SecurityGroupIngress", "Properties": {"GroupId": "sg-1", "IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "CidrIp": "0.0.0.0/0", "Description": "ssh"}}));
+        }
+        (
+            name,
+            json!({"AWSTemplateFormatVersion": "2010-09-09", "Resources": resources}),
+        )
+    };
+    let t = tempfile::tempdir().unwrap();
+    let (base, head) = (t.path().join("base"), t.path().join("head"));
+    let flagged = [3usize, 150, 299];
+    let base_stacks: Vec<_> = (0..300)
+        .map(|i| stack(i, "old", flagged.contains(&i)))
+        .collect();
+    let head_stacks: Vec<_> = (0..300)
+        .map(|i| {
+            let (n, mut tpl) = stack(i, "new", false);
+            if !flagged.contains(&i) {
+                tpl["Resources"].as_object_mut().unwrap().remove("Ssh");
+            }
+            (n, tpl)
+        })
+        .collect();
+    let base_stacks: Vec<_> = base_stacks
+        .into_iter()
+        .map(|(n, mut tpl)| {
+            tpl["Resources"].as_object_mut().unwrap().remove("Ssh");
+            (n, tpl)
+        })
+        .collect();
+    diff_support::write(&base, &base_stacks, &[]);
+    diff_support::write(&head, &head_stacks, &[]);
+    let full = t.path().join("plan-full.md");
+    let (code, out, err) = run(&[
+        "diff",
+        "--assembly",
+        s(&head),
+        "--against",
+        s(&base),
+        "--format",
+        "markdown",
+        "--full-plan",
+        s(&full),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.chars().count() <= 65_536,
+        "{} characters",
+        out.chars().count()
+    );
+    assert!(out.contains("This comment is shortened"), "{out}");
+    for i in flagged {
+        let name = format!("platform-stack-{i:03}");
+        let lines: Vec<&str> = out.lines().filter(|l| l.contains(&name)).collect();
+        assert!(
+            lines.iter().any(|l| l.contains("data loss")),
+            "{name}: {lines:?}"
+        );
+        assert!(
+            lines.iter().any(|l| l.contains("widens")),
+            "{name}: {lines:?}"
+        );
+    }
+    let full = std::fs::read_to_string(full).unwrap();
+    assert!(full.chars().count() > 65_536);
+    for i in 0..300 {
+        assert!(full.contains(&format!("platform-stack-{i:03}")), "{i}");
+    }
+}
+
+/// 8: widened access through inline policy resources, resource policies,
+/// EKS access entries and RBAC counts as widening in the plan's JSON, so
+/// the `widens == 0` gate of docs/ci.md stops it.
+#[test]
+fn every_way_to_widen_access_is_counted() {
+    use serde_json::json;
+    let t = tempfile::tempdir().unwrap();
+    let (base, head) = (t.path().join("base"), t.path().join("head"));
+    diff_support::write(&base, &[], &[]);
+    let open = json!({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}]});
+    let template = json!({"AWSTemplateFormatVersion": "2010-09-09", "Resources": {
+        "Inline": {"Type": "AWS::IAM::RolePolicy", "Properties": {"RoleName": "app", "PolicyName": "p",
+            "PolicyDocument": {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}}},
+        "Open": {"Type": "AWS::S3::BucketPolicy", "Properties": {"Bucket": "b", "PolicyDocument": open}},
+        "Admin": {"Type": "AWS::EKS::AccessEntry", "Properties": {"ClusterName": "c", "PrincipalArn": "arn:aws:iam::1:role/dev",
+            "AccessPolicies": [{"PolicyArn": "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy", "AccessScope": {"Type": "cluster"}}]}}
+    }});
+    let binding = json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+        "metadata": {"name": "ci-admin"},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"},
+        "subjects": [{"kind": "ServiceAccount", "name": "ci", "namespace": "tools"}]});
+    diff_support::write(&head, &[("app-iam", template)], &[("main", vec![("app-iam", vec![binding])])]);
+    let (code, out, err) = run(&["diff", "--assembly", s(&head), "--against", s(&base), "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let plan: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(plan["summary"]["security"]["widens"], 4, "{}", plan["security"]);
+}

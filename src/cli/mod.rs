@@ -190,6 +190,10 @@ pub struct DiffArgs {
     /// Context value for the app, repeatable (when synthesizing in memory).
     #[arg(short = 'c', long = "context", value_name = "KEY=VALUE")]
     pub context: Vec<String>,
+    /// Also write the whole plan, nothing left out, as Markdown to FILE: the
+    /// file to keep beside a comment shortened to GitHub's limit.
+    #[arg(long, value_name = "FILE")]
+    pub full_plan: Option<PathBuf>,
 }
 
 impl DiffArgs {
@@ -658,6 +662,16 @@ fn run_diff(
         && std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let _ = out.write_all(render(&plan, format, color)?.as_bytes());
+    if let Some(file) = &args.full_plan {
+        write_file_atomically(file, crate::diff::render::markdown_full(&plan)?.as_bytes())
+            .map_err(|e| DiffError::Render {
+                format: "markdown".into(),
+                message: format!(
+                    "cannot write the full plan to {}: {e}",
+                    crate::untrusted::inert(&file.display().to_string())
+                ),
+            })?;
+    }
     let lost = plan.data_loss();
     let code = if args.fail_on_data_loss && !lost.is_empty() {
         let _ = writeln!(
@@ -675,6 +689,28 @@ fn run_diff(
     // The process ends right after this; freeing both assemblies only costs time.
     std::mem::forget((before, after, plan));
     Ok(code)
+}
+
+/// Writes `bytes` to `path` through a temporary file beside it, so a reader
+/// never sees half a file.
+fn write_file_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    let name = path
+        .file_name()
+        .ok_or_else(|| std::io::Error::other("the path names no file"))?;
+    let mut tmp_name = std::ffi::OsString::from(".");
+    tmp_name.push(name);
+    tmp_name.push(format!(".tmp-{}", std::process::id()));
+    let tmp = path.with_file_name(tmp_name);
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)
+        .and_then(|mut f| f.write_all(bytes))
+        .and_then(|()| std::fs::rename(&tmp, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
 }
 
 /// The `list` table: stack, region, account, dependencies; then clusters.

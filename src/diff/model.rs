@@ -222,6 +222,16 @@ pub enum SecurityCategory {
     PeerAuthentication,
     /// A Kubernetes NetworkPolicy.
     NetworkPolicy,
+    /// A resource policy (bucket, queue, topic, secret, repository,
+    /// function permission, endpoint…): who else may use the resource.
+    ResourcePolicy,
+    /// A credential of an IAM user: an access key or a console login.
+    Credential,
+    /// EKS cluster access: an access entry, its access policies and
+    /// Kubernetes groups, or a Pod Identity association.
+    ClusterAccess,
+    /// Kubernetes RBAC: Role and ClusterRole rules, and their bindings.
+    Rbac,
 }
 
 /// Whether a change gives more or less access.

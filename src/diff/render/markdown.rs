@@ -33,46 +33,73 @@ struct Caps {
     paths: usize,
     /// Characters per value.
     value: usize,
-    /// Rows of the security table.
+    /// Narrowing rows of the security table (widening rows are never cut).
     security: usize,
-    /// Items of the warning list.
-    warnings: usize,
     /// Names in the unchanged lines.
     names: usize,
+    /// Stacks and clusters as tables (else as one line each, at most `rows`).
+    tables: bool,
 }
 
-const LEVELS: [Caps; 4] = [
+/// No cap at all: the full plan written beside a shortened comment.
+const FULL: Caps = Caps {
+    rows: usize::MAX,
+    paths: usize::MAX,
+    value: 200,
+    security: usize::MAX,
+    names: usize::MAX,
+    tables: true,
+};
+
+const LEVELS: [Caps; 6] = [
     Caps {
         rows: 200,
         paths: 8,
         value: 80,
         security: 100,
-        warnings: 50,
         names: 50,
+        tables: true,
     },
     Caps {
         rows: 100,
         paths: 3,
         value: 60,
         security: 50,
-        warnings: 30,
         names: 30,
+        tables: true,
     },
     Caps {
         rows: 40,
         paths: 1,
         value: 40,
         security: 30,
-        warnings: 20,
         names: 20,
+        tables: true,
     },
     Caps {
         rows: 15,
         paths: 0,
         value: 30,
         security: 15,
-        warnings: 10,
         names: 10,
+        tables: true,
+    },
+    // Past here the comment is a summary: the full plan is the artifact.
+    Caps {
+        rows: 50,
+        paths: 0,
+        value: 30,
+        security: 0,
+        names: 10,
+        tables: false,
+    },
+    Caps {
+        rows: 0,
+        paths: 0,
+        value: 20,
+        security: 0,
+        names: 0,
+        tables: false,
     },
 ];
 
@@ -148,6 +175,11 @@ fn code(s: &str) -> String {
         match c {
             '|' => flat.push_str("\\|"),
             c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') => flat.push(' '),
+            // Inside a code span too: a bidirectional override would make
+            // a value, id or name read in another order than it is stored.
+            c if crate::untrusted::text::dangerous(c) => {
+                flat.push_str(&format!("\\u{{{:x}}}", c as u32));
+            }
             c => flat.push(c),
         }
     }
@@ -238,15 +270,46 @@ fn names_line(names: &[&str], caps: &Caps) -> String {
     s.join(", ")
 }
 
-fn view(plan: &Plan, caps: &Caps) -> Json {
+fn view(plan: &Plan, caps: &Caps, shortened: bool) -> Json {
     let summary = summary_rows(plan);
-    let mut warnings = warnings(plan, caps);
-    let warnings_more = warnings.len().saturating_sub(caps.warnings);
-    warnings.truncate(caps.warnings);
+    // What a reviewer must not miss is never left out, at any level: every
+    // replacement, data-loss and widening line (only their width shrinks).
+    let warnings = warnings(plan, caps);
     let security = security_rows(plan, caps);
-    let security_more = plan.security.len().saturating_sub(caps.security);
-    let (stacks, unchanged_stacks) = stacks(plan, caps);
-    let (clusters, unchanged_clusters) = clusters(plan, caps);
+    let security_more = plan.security.len().saturating_sub(security.len());
+    let (mut stacks, unchanged_stacks) = stacks(plan, caps);
+    let (mut clusters, unchanged_clusters) = clusters(plan, caps);
+    let changed_list = if caps.tables {
+        Vec::new()
+    } else {
+        let mut lines: Vec<String> = stacks
+            .iter()
+            .map(|s| {
+                format!(
+                    "Stack <code>{}</code> ({}): {}",
+                    s["name"].as_str().unwrap_or(""),
+                    s["status"].as_str().unwrap_or(""),
+                    s["counts"].as_str().unwrap_or("")
+                )
+            })
+            .chain(clusters.iter().map(|c| {
+                format!(
+                    "Cluster <code>{}</code> ({}): {}",
+                    c["name"].as_str().unwrap_or(""),
+                    c["status"].as_str().unwrap_or(""),
+                    c["counts"].as_str().unwrap_or("")
+                )
+            }))
+            .collect();
+        let more = lines.len().saturating_sub(caps.rows);
+        lines.truncate(caps.rows);
+        if more > 0 {
+            lines.push(format!("… and {more} more stack(s) and cluster(s)"));
+        }
+        stacks.clear();
+        clusters.clear();
+        lines
+    };
     let no_change = summary_lines(&plan.summary)
         .first()
         .map(|l| md(l.trim_start_matches("No changes: ")))
@@ -258,7 +321,8 @@ fn view(plan: &Plan, caps: &Caps) -> Json {
         "summary": summary,
         "notes": plan.notes.iter().map(|n| md(n)).collect::<Vec<_>>(),
         "warnings": warnings,
-        "warnings_more": warnings_more,
+        "shortened": shortened,
+        "changed_list": changed_list,
         "security": security,
         "security_more": security_more,
         "stacks": stacks,
@@ -362,10 +426,16 @@ fn warnings(plan: &Plan, caps: &Caps) -> Vec<String> {
 
 /// The security table's rows, capped.
 fn security_rows(plan: &Plan, caps: &Caps) -> Vec<Json> {
-    plan
-        .security
+    let mut narrowing = 0;
+    plan.security
         .iter()
-        .take(caps.security)
+        // Widening rows all stay; narrowing ones are capped.
+        .filter(|sc| {
+            sc.is_warning() || {
+                narrowing += 1;
+                narrowing <= caps.security
+            }
+        })
         .map(|sc| {
             let place = match (&sc.stack, &sc.cluster) {
                 (Some(s), _) => format!("stack {}", code(s)),
@@ -482,22 +552,62 @@ fn registry() -> Result<&'static Handlebars<'static>, DiffError> {
         })
 }
 
-/// The plan as a Markdown pull-request comment.
+fn render(plan: &Plan, caps: &Caps, shortened: bool) -> Result<String, DiffError> {
+    registry()?
+        .render("diff", &view(plan, caps, shortened))
+        .map_err(|e| DiffError::Render {
+            format: "markdown".into(),
+            message: e.to_string(),
+        })
+}
+
+/// The plan as a Markdown pull-request comment of at most
+/// [`MAX_COMMENT_CHARS`] characters: detail is shed level by level (values,
+/// change lines, rows, then the tables become one line per stack), but
+/// every replacement, data-loss and widening line stays. A shortened
+/// comment says so and points at the full plan ([`markdown_full`]).
 pub fn markdown(plan: &Plan) -> Result<String, DiffError> {
-    let hb = registry()?;
     let mut last = String::new();
-    for caps in &LEVELS {
-        last = hb
-            .render("diff", &view(plan, caps))
-            .map_err(|e| DiffError::Render {
-                format: "markdown".into(),
-                message: e.to_string(),
-            })?;
+    for (i, caps) in LEVELS.iter().enumerate() {
+        last = render(plan, caps, i > 0)?;
         if last.chars().count() <= MAX_COMMENT_CHARS {
-            break;
+            return Ok(last);
         }
     }
-    Ok(last)
+    // Only hundreds of must-review lines get here: they are kept whole up
+    // to the limit, and the rest is counted and left to the full plan.
+    Ok(fit(&last))
+}
+
+/// The whole plan in the comment's format with nothing capped: the file CI
+/// keeps beside a shortened comment (`diff --full-plan FILE`).
+pub fn markdown_full(plan: &Plan) -> Result<String, DiffError> {
+    render(plan, &FULL, false)
+}
+
+/// `text` cut at a line boundary to fit the limit, saying how many lines
+/// are left out.
+fn fit(text: &str) -> String {
+    let room = MAX_COMMENT_CHARS - 200;
+    let mut out = String::new();
+    let mut chars = 0;
+    let lines: Vec<&str> = text.lines().collect();
+    let mut kept = 0;
+    for l in &lines {
+        let n = l.chars().count() + 1;
+        if chars + n > room {
+            break;
+        }
+        out.push_str(l);
+        out.push('\n');
+        chars += n;
+        kept += 1;
+    }
+    out.push_str(&format!(
+        "\n**… {} more line(s) that need review are not shown: the comment would pass GitHub's limit. Read the full plan (`meshsynth diff --full-plan FILE`; the CI recipe attaches it to the run).**\n",
+        lines.len() - kept
+    ));
+    out
 }
 
 #[cfg(test)]
@@ -510,6 +620,12 @@ mod tests {
         // escape's backslash is itself escaped for Markdown.
         assert_eq!(md("Out\u{202e}X"), r"Out\\u{202e}X");
         assert_eq!(html("a\u{2066}b"), r"a\u{2066}b");
+    }
+
+    #[test]
+    fn a_bidirectional_override_in_a_code_span_is_shown_not_obeyed() {
+        assert_eq!(code("admin\u{202e}txt.exe"), r"`admin\u{202e}txt.exe`");
+        assert_eq!(code("a\u{2067}b\u{200f}"), r"`a\u{2067}b\u{200f}`");
     }
 
     #[test]

@@ -12,7 +12,7 @@ use super::{
     SecurityCategory, StackDiff, Status, Summary,
 };
 
-pub use markdown::markdown;
+pub use markdown::{markdown, markdown_full, MAX_COMMENT_CHARS};
 pub use text::text;
 
 /// An output format of `meshsynth diff`.
@@ -159,6 +159,10 @@ pub(crate) fn category_word(c: SecurityCategory) -> &'static str {
         SecurityCategory::AuthorizationPolicy => "AuthorizationPolicy",
         SecurityCategory::PeerAuthentication => "PeerAuthentication",
         SecurityCategory::NetworkPolicy => "NetworkPolicy",
+        SecurityCategory::ResourcePolicy => "resource policy",
+        SecurityCategory::Credential => "credential",
+        SecurityCategory::ClusterAccess => "cluster access",
+        SecurityCategory::Rbac => "RBAC",
     }
 }
 

@@ -1,8 +1,12 @@
 //! The security section of diff: every change that gives or takes access.
-//! IAM statements (identity, trust and KMS key policies, policy attachments),
-//! security-group rules, and mesh policy (Istio AuthorizationPolicy and
-//! PeerAuthentication, Kubernetes NetworkPolicy) are normalized, compared as
-//! sets, and each difference is classified as widening or narrowing.
+//! IAM statements (identity, trust and KMS key policies, inline policy
+//! resources, users and groups, policy attachments, access keys and
+//! console logins), resource policies (buckets, queues, topics, secrets,
+//! repositories, functions, endpoints…), EKS access entries and Pod
+//! Identity, security-group and network-ACL rules, Kubernetes RBAC, and
+//! mesh policy (Istio AuthorizationPolicy and PeerAuthentication,
+//! Kubernetes NetworkPolicy) are normalized, compared as sets, and each
+//! difference is classified as widening or narrowing.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -105,15 +109,19 @@ fn flow(v: &Json) -> String {
     }
 }
 
+mod access;
 mod groups;
 mod iam;
 mod mesh;
+mod rbac;
 #[cfg(test)]
 mod tests;
 
+use access::*;
 use groups::*;
 use iam::*;
 use mesh::*;
+use rbac::*;
 
 /// Security changes of one CloudFormation resource (`None` = absent).
 pub(crate) fn resource(
@@ -161,7 +169,9 @@ pub(crate) fn resource(
         "AWS::EC2::SecurityGroupIngress" | "AWS::EC2::SecurityGroupEgress" => {
             security_group_rule(&mut ctx, &kind, (old.map(|_| po), new.map(|_| pn)))
         }
-        _ => {}
+        _ => {
+            resource_access(&mut ctx, &kind, id, (old, new));
+        }
     }
 }
 
@@ -302,6 +312,10 @@ pub(crate) fn object(
         ("security.istio.io", "AuthorizationPolicy") => authorization_policy(&mut ctx, old, new),
         ("security.istio.io", "PeerAuthentication") => peer_authentication(&mut ctx, old, new),
         ("networking.k8s.io", "NetworkPolicy") => network_policy(&mut ctx, old, new),
+        (
+            "rbac.authorization.k8s.io",
+            "Role" | "ClusterRole" | "RoleBinding" | "ClusterRoleBinding",
+        ) => rbac(&mut ctx, old, new),
         _ => {}
     }
 }

@@ -209,3 +209,184 @@ fn unparseable_documents_may_widen() {
     );
     assert_eq!(c[0].0, Direction::MayWiden);
 }
+
+/// Every principal-bearing type widens when it grants more (issue 41, 8):
+/// each counted 0 widenings before, and so passed a `widens == 0` gate.
+fn widens(c: &[(Direction, String)], needle: &str) -> bool {
+    c.iter()
+        .any(|(d, t)| *d == Direction::Widens && t.contains(needle))
+}
+
+#[test]
+fn inline_policy_resources_users_and_groups_widen() {
+    let doc = json!({"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]});
+    for (ty, holder_field, holder) in [
+        ("AWS::IAM::RolePolicy", "RoleName", "role app"),
+        ("AWS::IAM::UserPolicy", "UserName", "user app"),
+        ("AWS::IAM::GroupPolicy", "GroupName", "group app"),
+    ] {
+        let c = changes(
+            ty,
+            None,
+            Some(json!({"PolicyName": "p", holder_field: "app", "PolicyDocument": doc})),
+        );
+        assert!(
+            widens(&c, &format!("Allow s3:* on * for {holder}")),
+            "{ty}: {c:?}"
+        );
+    }
+    let admin = "arn:aws:iam::aws:policy/AdministratorAccess";
+    let c = changes(
+        "AWS::IAM::User",
+        Some(json!({})),
+        Some(
+            json!({"ManagedPolicyArns": [admin], "LoginProfile": {"Password": "x"}, "Groups": ["ops"], "Policies": [{"PolicyName": "p", "PolicyDocument": doc}]}),
+        ),
+    );
+    assert!(widens(&c, "[administrator]"), "{c:?}");
+    assert!(widens(&c, "console login"), "{c:?}");
+    assert!(widens(&c, "member of group ops"), "{c:?}");
+    assert!(widens(&c, "Allow s3:*"), "{c:?}");
+    let c = changes(
+        "AWS::IAM::Group",
+        None,
+        Some(json!({"ManagedPolicyArns": [admin]})),
+    );
+    assert!(widens(&c, "on group R [administrator]"), "{c:?}");
+    let c = changes(
+        "AWS::IAM::UserToGroupAddition",
+        Some(json!({"GroupName": "admins", "Users": ["a"]})),
+        Some(json!({"GroupName": "admins", "Users": ["a", "b"]})),
+    );
+    assert!(widens(&c, "user b is a member of group admins"), "{c:?}");
+    let c = changes("AWS::IAM::AccessKey", None, Some(json!({"UserName": "ci"})));
+    assert!(widens(&c, "long-term access key R for user ci"), "{c:?}");
+}
+
+#[test]
+fn resource_policies_opened_to_anyone_widen() {
+    let open = json!({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]});
+    for (ty, field) in access_policy_types() {
+        let mut props = json!({});
+        let mut cur = &mut props;
+        let parts: Vec<&str> = field.split('.').collect();
+        for (i, p) in parts.iter().enumerate() {
+            cur[*p] = if i + 1 == parts.len() {
+                open.clone()
+            } else {
+                json!({})
+            };
+            cur = &mut cur[*p];
+        }
+        let c = changes(ty, Some(json!({})), Some(props));
+        assert!(widens(&c, "[any principal]"), "{ty}: {c:?}");
+    }
+    let c = changes(
+        "AWS::Lambda::Permission",
+        None,
+        Some(json!({"Action": "lambda:InvokeFunction", "FunctionName": "f", "Principal": "*"})),
+    );
+    assert!(widens(&c, "[any principal]"), "{c:?}");
+    let c = changes(
+        "AWS::Lambda::Url",
+        None,
+        Some(json!({"AuthType": "NONE", "TargetFunctionArn": "f"})),
+    );
+    assert!(widens(&c, "without authentication"), "{c:?}");
+}
+
+fn access_policy_types() -> Vec<(&'static str, &'static str)> {
+    super::access::RESOURCE_POLICIES.to_vec()
+}
+
+#[test]
+fn eks_access_pod_identity_and_network_acls_widen() {
+    let c = changes(
+        "AWS::EKS::AccessEntry",
+        None,
+        Some(
+            json!({"ClusterName": "c", "PrincipalArn": "arn:aws:iam::1:role/dev",
+            "AccessPolicies": [{"PolicyArn": "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy", "AccessScope": {"Type": "cluster"}}]}),
+        ),
+    );
+    assert!(widens(&c, "[cluster administrator]"), "{c:?}");
+    let c = changes(
+        "AWS::EKS::AccessEntry",
+        None,
+        Some(
+            json!({"ClusterName": "c", "PrincipalArn": "arn:aws:iam::1:role/dev", "KubernetesGroups": ["system:masters"]}),
+        ),
+    );
+    assert!(
+        widens(&c, "system:masters [cluster administrator]"),
+        "{c:?}"
+    );
+    let c = changes(
+        "AWS::EKS::PodIdentityAssociation",
+        None,
+        Some(
+            json!({"ClusterName": "c", "Namespace": "shop", "ServiceAccount": "api", "RoleArn": "arn:aws:iam::1:role/admin"}),
+        ),
+    );
+    assert!(
+        widens(&c, "service account shop/api may assume role"),
+        "{c:?}"
+    );
+    let c = changes(
+        "AWS::EC2::NetworkAclEntry",
+        None,
+        Some(
+            json!({"NetworkAclId": "acl-1", "RuleNumber": 100, "Protocol": "-1", "RuleAction": "allow", "Egress": false, "CidrBlock": "0.0.0.0/0"}),
+        ),
+    );
+    assert!(widens(&c, "(anywhere)"), "{c:?}");
+}
+
+fn rbac_object(kind: &str, body: Json) -> LoadedObject {
+    LoadedObject {
+        key: crate::assembly::ObjectKey {
+            group: "rbac.authorization.k8s.io".into(),
+            kind: kind.into(),
+            namespace: (!kind.starts_with("Cluster")).then(|| "shop".into()),
+            name: "r".into(),
+        },
+        api_version: "rbac.authorization.k8s.io/v1".into(),
+        file: "k8s/main/x.yaml".into(),
+        chart: "C".into(),
+        body,
+    }
+}
+
+#[test]
+fn rbac_rules_and_bindings_widen() {
+    let mut out = Vec::new();
+    let crb = rbac_object(
+        "ClusterRoleBinding",
+        json!({"roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"},
+            "subjects": [{"kind": "ServiceAccount", "name": "ci", "namespace": "tools"}]}),
+    );
+    object("main", None, Some(&crb), &mut out);
+    let role = rbac_object(
+        "Role",
+        json!({"rules": [{"apiGroups": [""], "resources": ["secrets"], "verbs": ["get", "list"]}]}),
+    );
+    object("main", None, Some(&role), &mut out);
+    let star = rbac_object(
+        "ClusterRole",
+        json!({"rules": [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}]}),
+    );
+    object("main", None, Some(&star), &mut out);
+    let c: Vec<(Direction, String)> = out
+        .into_iter()
+        .map(|c| (c.direction, c.description))
+        .collect();
+    assert!(
+        widens(
+            &c,
+            "ServiceAccount tools/ci gets ClusterRole cluster-admin cluster-wide [administrator]"
+        ),
+        "{c:?}"
+    );
+    assert!(widens(&c, "[reads secrets]"), "{c:?}");
+    assert!(widens(&c, "[every verb on everything]"), "{c:?}");
+}
