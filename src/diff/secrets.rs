@@ -281,7 +281,7 @@ fn mask_within(v: &mut Json, is_secret: &dyn Fn(&str) -> bool, under_secret: boo
             let named_secret = NAME_KEYS.iter().any(|k| {
                 m.get(*k)
                     .and_then(Json::as_str)
-                    .is_some_and(|n| secret_name(n))
+                    .is_some_and(secret_name)
             });
             for (k, x) in m.iter_mut() {
                 let beside_secret = named_secret && VALUE_KEYS.contains(&k.as_str());
