@@ -354,3 +354,31 @@ fn a_cluster_name_that_leaves_the_directory_writes_nothing_anywhere() {
         assert!(!t.path().parent().unwrap().join("victim").exists());
     }
 }
+
+#[test]
+fn a_manifest_or_kustomization_edited_after_synth_is_refused() {
+    let t = tempfile::tempdir().unwrap();
+    one_cluster_assembly(t.path());
+    let args = ["deploy", "--assembly", "asm", "--region", "us-east-1"];
+    let k = t.path().join("asm/k8s/main");
+    let file = std::fs::read_dir(&k)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.file_name().unwrap() != "kustomization.yaml")
+        .unwrap();
+    let original = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, original.replace("settings", "settings-x")).unwrap();
+    let (code, err) = meshsynth(t.path(), &args);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("changed after synth"), "{err}");
+    std::fs::write(&file, &original).unwrap();
+    // A kustomization that pulls a remote base and swaps an image.
+    let kz = k.join("kustomization.yaml");
+    let mut text = std::fs::read_to_string(&kz).unwrap();
+    text.push_str("  - https://github.com/evil/base\nimages:\n  - name: app\n    newName: evil/app\n");
+    std::fs::write(&kz, text).unwrap();
+    let (code, err) = meshsynth(t.path(), &args);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("not the kustomization synth writes"), "{err}");
+    assert!(!t.path().join("asm/resolved").exists());
+}
