@@ -509,9 +509,25 @@ fn every_way_to_widen_access_is_counted() {
         "metadata": {"name": "ci-admin"},
         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"},
         "subjects": [{"kind": "ServiceAccount", "name": "ci", "namespace": "tools"}]});
-    diff_support::write(&head, &[("app-iam", template)], &[("main", vec![("app-iam", vec![binding])])]);
-    let (code, out, err) = run(&["diff", "--assembly", s(&head), "--against", s(&base), "--format", "json"]);
+    diff_support::write(
+        &head,
+        &[("app-iam", template)],
+        &[("main", vec![("app-iam", vec![binding])])],
+    );
+    let (code, out, err) = run(&[
+        "diff",
+        "--assembly",
+        s(&head),
+        "--against",
+        s(&base),
+        "--format",
+        "json",
+    ]);
     assert_eq!(code, 0, "{err}");
     let plan: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(plan["summary"]["security"]["widens"], 4, "{}", plan["security"]);
+    assert_eq!(
+        plan["summary"]["security"]["widens"], 4,
+        "{}",
+        plan["security"]
+    );
 }

@@ -278,11 +278,9 @@ fn mask_within(v: &mut Json, is_secret: &dyn Fn(&str) -> bool, under_secret: boo
     }
     match v {
         Json::Object(m) => {
-            let named_secret = NAME_KEYS.iter().any(|k| {
-                m.get(*k)
-                    .and_then(Json::as_str)
-                    .is_some_and(secret_name)
-            });
+            let named_secret = NAME_KEYS
+                .iter()
+                .any(|k| m.get(*k).and_then(Json::as_str).is_some_and(secret_name));
             for (k, x) in m.iter_mut() {
                 let beside_secret = named_secret && VALUE_KEYS.contains(&k.as_str());
                 let secret = is_secret(k) || beside_secret || under_secret;

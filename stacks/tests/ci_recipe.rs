@@ -8,7 +8,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 fn bin() -> &'static str {
@@ -26,7 +29,10 @@ fn the_page_holds_the_recipe_files_exactly() {
     ] {
         let text = std::fs::read_to_string(root().join("docs/ci").join(file)).unwrap();
         let block = format!("```{lang}\n{text}```\n");
-        assert!(page.contains(&block), "docs/ci.md does not hold docs/ci/{file} as it is");
+        assert!(
+            page.contains(&block),
+            "docs/ci.md does not hold docs/ci/{file} as it is"
+        );
     }
 }
 
@@ -35,13 +41,25 @@ fn every_action_is_pinned_by_commit_sha() {
     for file in ["meshsynth-assembly.yml", "meshsynth-plan.yml"] {
         let text = std::fs::read_to_string(root().join("docs/ci").join(file)).unwrap();
         let doc: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
-        assert!(doc.get("permissions").is_some(), "{file}: no top-level permissions");
-        for line in text.lines().filter(|l| l.trim_start().starts_with("- uses:") || l.trim_start().starts_with("uses:")) {
+        assert!(
+            doc.get("permissions").is_some(),
+            "{file}: no top-level permissions"
+        );
+        for line in text.lines().filter(|l| {
+            l.trim_start().starts_with("- uses:") || l.trim_start().starts_with("uses:")
+        }) {
             let uses = line.split("uses:").nth(1).unwrap().trim();
             let (action, rest) = uses.split_once('@').unwrap();
             let sha: String = rest.chars().take_while(char::is_ascii_hexdigit).collect();
-            assert_eq!(sha.len(), 40, "{file}: {action} is not pinned by SHA: {line}");
-            assert!(rest.contains("# "), "{file}: {action} has no version comment");
+            assert_eq!(
+                sha.len(),
+                40,
+                "{file}: {action} is not pinned by SHA: {line}"
+            );
+            assert!(
+                rest.contains("# "),
+                "{file}: {action} has no version comment"
+            );
         }
     }
 }
@@ -82,17 +100,27 @@ fn plan_sh_plans_with_the_trusted_binary_and_refuses_a_hostile_assembly() {
     let plan: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("plan.json")).unwrap()).unwrap();
     assert_eq!(plan["summary"]["changed"], true);
-    assert_eq!(std::fs::read_to_string(out.join("status")).unwrap(), "failure\n");
+    assert_eq!(
+        std::fs::read_to_string(out.join("status")).unwrap(),
+        "failure\n"
+    );
     assert!(!out.join("base.out").exists());
 
     // The same assembly as the base: no change, success.
     let same = t.path().join("same.out");
-    let s = Command::new(bin()).args(["synth", "-o"]).arg(&same).output().unwrap();
+    let s = Command::new(bin())
+        .args(["synth", "-o"])
+        .arg(&same)
+        .output()
+        .unwrap();
     assert!(s.status.success());
     let out2 = t.path().join("plan2");
     let r = run_plan(&base_dir, &same, &out2);
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
-    assert_eq!(std::fs::read_to_string(out2.join("status")).unwrap(), "success\n");
+    assert_eq!(
+        std::fs::read_to_string(out2.join("status")).unwrap(),
+        "success\n"
+    );
 
     // A hostile assembly: a cluster name out of the directory. Refused, exit 1.
     let m = same.join("manifest.json");

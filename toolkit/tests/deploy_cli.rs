@@ -375,7 +375,9 @@ fn a_manifest_or_kustomization_edited_after_synth_is_refused() {
     // A kustomization that pulls a remote base and swaps an image.
     let kz = k.join("kustomization.yaml");
     let mut text = std::fs::read_to_string(&kz).unwrap();
-    text.push_str("  - https://github.com/evil/base\nimages:\n  - name: app\n    newName: evil/app\n");
+    text.push_str(
+        "  - https://github.com/evil/base\nimages:\n  - name: app\n    newName: evil/app\n",
+    );
     std::fs::write(&kz, text).unwrap();
     let (code, err) = meshsynth(t.path(), &args);
     assert_eq!(code, 1, "{err}");

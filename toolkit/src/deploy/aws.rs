@@ -25,6 +25,7 @@ use super::api::{
     ApiError, CfnApi, ChangeSetInfo, ChangeSetKind, ChangeSetRequest, LookupApi, MskBrokers,
     ObjectStore, ResourceChange, StackEvent, StackId, StackInfo, TemplateSource,
 };
+use super::limit::{ResponseLimit, ResponseTooLarge, MAX_RESPONSE_BYTES};
 
 /// How to reach AWS (or an emulator).
 #[derive(Debug, Clone)]
@@ -120,11 +121,13 @@ impl AwsCloud {
         let region_v = Region::new(region.to_string());
         let c = cfn::Client::from_conf(
             cfn::config::Builder::from(&self.base)
+                .interceptor(ResponseLimit)
                 .region(region_v.clone())
                 .build(),
         );
         let s = s3::Client::from_conf(
             s3::config::Builder::from(&self.base)
+                .interceptor(ResponseLimit)
                 .region(region_v)
                 .force_path_style(self.path_style)
                 .build(),
@@ -145,7 +148,7 @@ impl AwsCloud {
         &self,
         region: Option<&str>,
     ) -> Result<(String, String), ApiError> {
-        let mut conf = aws_sdk_sts::config::Builder::from(&self.base);
+        let mut conf = aws_sdk_sts::config::Builder::from(&self.base).interceptor(ResponseLimit);
         if self.base.region().is_none() {
             if let Some(r) = region {
                 conf = conf.region(Region::new(r.to_string()));
@@ -277,6 +280,12 @@ fn map_err<E>(e: SdkError<E, cfn::config::http::HttpResponse>) -> ApiError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
+    if chain_has::<ResponseTooLarge>(&e) {
+        return ApiError::Transport(format!(
+            "the endpoint's answer is larger than {} MiB, more than any AWS answer; meshsynth stopped reading it (hint: check --endpoint-url)",
+            MAX_RESPONSE_BYTES / (1024 * 1024)
+        ));
+    }
     match &e {
         SdkError::DispatchFailure(d) => {
             if chain_has::<CredentialsError>(&e) {
@@ -367,6 +376,7 @@ impl LookupApi for AwsCloud {
     ) -> Result<MskBrokers, ApiError> {
         let client = aws_sdk_kafka::Client::from_conf(
             aws_sdk_kafka::config::Builder::from(&self.base)
+                .interceptor(ResponseLimit)
                 .region(Region::new(region.to_string()))
                 .build(),
         );

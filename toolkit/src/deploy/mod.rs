@@ -14,6 +14,7 @@ pub mod bootstrap;
 pub mod deployed;
 pub mod engine;
 pub mod events;
+pub mod limit;
 pub mod manifests;
 pub mod plan;
 
