@@ -1,6 +1,8 @@
 //! The cluster's managed add-ons, each pinned to an exact version and
 //! named `Addon<CamelCaseName>` (`vpc-cni` → `AddonVpcCni`).
 
+use crate::aws::iam::cfn::CfnRole;
+use crate::aws::iam::{aws_managed_policy, OidcProviderRef};
 use crate::core::{Error, ResourceRef, Scope};
 
 use super::cfn::{addon, CfnAddon, CfnCluster};
@@ -38,4 +40,34 @@ pub(super) fn add(
         refs.push((name, addon));
     }
     Ok(refs)
+}
+
+/// The VPC CNI's own IRSA role (`kube-system/aws-node`) with the policy AWS
+/// maintains for it, so node roles do without it.
+pub(super) fn vpc_cni_role(
+    s: &mut Scope<'_>,
+    cluster: &str,
+    oidc: &OidcProviderRef,
+) -> Result<ResourceRef<CfnRole>, Error> {
+    let role = s.add_resource(
+        "VpcCniRole",
+        CfnRole {
+            description: Some(
+                format!("IRSA role of the VPC CNI (kube-system/aws-node) on cluster {cluster}")
+                    .into(),
+            ),
+            managed_policy_arns: Some(vec![aws_managed_policy("AmazonEKS_CNI_Policy")]),
+            ..CfnRole::new(crate::aws::iam::irsa::web_identity_trust(
+                oidc,
+                "kube-system",
+                "aws-node",
+            ))
+        },
+    )?;
+    s.suppress_node(
+        role.node(),
+        crate::aws::security::codes::AWS_SOLUTIONS_IAM4,
+        "AmazonEKS_CNI_Policy is the policy AWS maintains for the VPC CNI",
+    )?;
+    Ok(role)
 }

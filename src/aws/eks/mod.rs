@@ -120,6 +120,13 @@ pub struct EksClusterProps {
     /// `version` (vpc-cni, coredns, kube-proxy, eks-pod-identity-agent), for
     /// 1.33 to 1.35; for other versions they must be given.
     pub addons: Option<Vec<Addon>>,
+    /// Run the VPC CNI (`vpc-cni`, service account `kube-system/aws-node`)
+    /// on its own IRSA role with `AmazonEKS_CNI_Policy`, so node groups'
+    /// roles need not carry that policy (which lets whoever holds the node
+    /// role's credentials change network interfaces account-wide), as the
+    /// EKS best practices advise. An add-on given its own
+    /// `service_account_role_arn` keeps it. Default: true.
+    pub vpc_cni_on_irsa: bool,
 }
 
 impl Default for EksClusterProps {
@@ -139,6 +146,7 @@ impl Default for EksClusterProps {
             log_key: None,
             admin_principal_arns: Vec::new(),
             addons: None,
+            vpc_cni_on_irsa: true,
         }
     }
 }
@@ -162,6 +170,12 @@ pub struct EksCluster {
     pub secrets_key_arn: Value,
     /// The managed add-ons by name.
     pub addons: Vec<(String, ResourceRef<CfnAddon>)>,
+    /// The VPC CNI's IRSA role, when the construct made it
+    /// (`vpc_cni_on_irsa`).
+    pub vpc_cni_role: Option<ResourceRef<crate::aws::iam::cfn::CfnRole>>,
+    /// Whether the `vpc-cni` add-on has a role of its own (made here or
+    /// given): node groups then leave `AmazonEKS_CNI_Policy` off their role.
+    pub vpc_cni_uses_irsa: bool,
 }
 
 impl EksCluster {
@@ -218,7 +232,20 @@ impl EksCluster {
             .depends_on
             .push(logs.resource.node());
         access::admin_entries(&mut s, &resource, props.admin_principal_arns)?;
-        let addon_refs = addons::add(&mut s, &resource, checked.addons)?;
+        let mut addon_list = checked.addons;
+        let oidc_ref = oidc_provider_of(&resource, &oidc);
+        let vpc_cni_role = match addon_list.iter_mut().find(|a| a.name == "vpc-cni") {
+            Some(cni) if props.vpc_cni_on_irsa && cni.service_account_role_arn.is_none() => {
+                let role = addons::vpc_cni_role(&mut s, &props.name, &oidc_ref)?;
+                cni.service_account_role_arn = Some(role.attr("Arn"));
+                Some(role)
+            }
+            _ => None,
+        };
+        let vpc_cni_uses_irsa = addon_list
+            .iter()
+            .any(|a| a.name == "vpc-cni" && a.service_account_role_arn.is_some());
+        let addon_refs = addons::add(&mut s, &resource, addon_list)?;
         Ok(EksCluster {
             resource,
             role,
@@ -228,23 +255,30 @@ impl EksCluster {
             subnet_ids: props.subnet_ids,
             secrets_key_arn,
             addons: addon_refs,
+            vpc_cni_role,
+            vpc_cni_uses_irsa,
         })
     }
 
     /// The cluster's OIDC provider, for `IrsaRole`.
     pub fn oidc_provider(&self) -> OidcProviderRef {
-        OidcProviderRef {
-            arn: self.oidc.arn(),
-            issuer_host: Value::select(
-                1,
-                Value::split("//", self.resource.open_id_connect_issuer_url()),
-            ),
-        }
+        oidc_provider_of(&self.resource, &self.oidc)
     }
 
     /// The cluster name (`Ref`, so users depend on the cluster).
     pub fn cluster_name(&self) -> Value {
         self.resource.cluster_name()
+    }
+}
+
+/// The OIDC provider of a cluster, as IRSA trust policies name it.
+fn oidc_provider_of(
+    cluster: &ResourceRef<CfnCluster>,
+    oidc: &ResourceRef<CfnOIDCProvider>,
+) -> OidcProviderRef {
+    OidcProviderRef {
+        arn: oidc.arn(),
+        issuer_host: Value::select(1, Value::split("//", cluster.open_id_connect_issuer_url())),
     }
 }
 

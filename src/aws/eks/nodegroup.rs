@@ -84,6 +84,13 @@ pub struct NodeGroupProps {
     /// target port) and tcp/443 (the webhook Service port), and keep the
     /// cluster security group. Default: none.
     pub istio_webhook_access: Option<Value>,
+    /// The instance metadata (IMDSv2) response hop limit. At 1, only the
+    /// node and pods on its host network reach IMDS: an ordinary pod (one
+    /// hop further) cannot take the node role's credentials. Raise it to 2
+    /// only for a workload that must read IMDS from its own network
+    /// namespace and has no IRSA role; `MS-EKS-3` then flags a node role
+    /// that still holds the VPC CNI policy. Default: 1.
+    pub imds_hop_limit: u8,
 }
 
 impl Default for NodeGroupProps {
@@ -103,6 +110,7 @@ impl Default for NodeGroupProps {
             security_group_ids: Vec::new(),
             volume_key: None,
             istio_webhook_access: None,
+            imds_hop_limit: 1,
         }
     }
 }
@@ -168,11 +176,7 @@ impl NodeGroup {
             RoleProps {
                 assumed_by: vec![Principal::Service("ec2.amazonaws.com".into())],
                 description: Some(format!("EKS nodes of {path}")),
-                managed_policy_arns: vec![
-                    aws_managed_policy("AmazonEKSWorkerNodePolicy"),
-                    aws_managed_policy("AmazonEC2ContainerRegistryReadOnly"),
-                    aws_managed_policy("AmazonEKS_CNI_Policy"),
-                ],
+                managed_policy_arns: node_policies(cluster.vpc_cni_uses_irsa),
                 ..Default::default()
             },
         )?;
@@ -184,8 +188,8 @@ impl NodeGroup {
             &mut s,
             &path,
             security_group_ids,
-            props.disk_size_gib,
-            props.volume_key,
+            (props.disk_size_gib, props.volume_key),
+            props.imds_hop_limit,
         )?;
         let taints: Vec<nodegroup::Taint> = props
             .taints
@@ -248,6 +252,19 @@ impl NodeGroup {
     }
 }
 
+/// The node role's AWS-managed policies: the VPC CNI's only when the
+/// cluster does not run it on its own IRSA role.
+fn node_policies(vpc_cni_uses_irsa: bool) -> Vec<Value> {
+    let mut out = vec![
+        aws_managed_policy("AmazonEKSWorkerNodePolicy"),
+        aws_managed_policy("AmazonEC2ContainerRegistryReadOnly"),
+    ];
+    if !vpc_cni_uses_irsa {
+        out.push(aws_managed_policy("AmazonEKS_CNI_Policy"));
+    }
+    out
+}
+
 /// Everything EKS would refuse in the props, before anything is added.
 fn check(path: &str, props: &NodeGroupProps) -> Result<(), Error> {
     let err = |m: String, h: &str| Error::construct(path.to_string(), m, h);
@@ -262,6 +279,12 @@ fn check(path: &str, props: &NodeGroupProps) -> Result<(), Error> {
                 props.min_size, props.desired_size, props.max_size
             ),
             "need 0 ≤ min ≤ desired ≤ max and max ≥ 1",
+        ));
+    }
+    if !(1..=64).contains(&props.imds_hop_limit) {
+        return Err(err(
+            format!("IMDS hop limit {} is out of range", props.imds_hop_limit),
+            "use 1 (the default) to 64",
         ));
     }
     if props.instance_types.is_empty() {
@@ -331,14 +354,15 @@ fn istio_webhook_group(
     Ok(sg)
 }
 
-/// The nodes' launch template: IMDSv2 only, an encrypted gp3 root volume,
-/// detailed monitoring, the security groups, a Name tag.
+/// The nodes' launch template: IMDSv2 only (with the hop limit), an
+/// encrypted gp3 root volume, detailed monitoring, the security groups, a
+/// Name tag.
 fn launch_template(
     s: &mut Scope<'_>,
     path: &str,
     security_group_ids: Vec<Value>,
-    disk_size_gib: i64,
-    volume_key: Option<Value>,
+    (disk_size_gib, volume_key): (i64, Option<Value>),
+    hop_limit: u8,
 ) -> Result<ResourceRef<CfnLaunchTemplate>, Error> {
     s.add_resource(
         "LaunchTemplate",
@@ -347,8 +371,7 @@ fn launch_template(
             metadata_options: Some(lt::MetadataOptions {
                 http_endpoint: Some(lt::HttpEndpoint::Enabled),
                 http_tokens: Some(lt::HttpTokens::Required),
-                // 2 hops so pods on the host network still reach IMDS.
-                http_put_response_hop_limit: Some(2i64.into()),
+                http_put_response_hop_limit: Some(i64::from(hop_limit).into()),
                 ..Default::default()
             }),
             block_device_mappings: Some(vec![lt::BlockDeviceMapping {
@@ -438,6 +461,73 @@ mod tests {
         // The cluster security group stays, the Istio node group is added.
         assert_eq!(groups.len(), 2);
         assert_eq!(groups[0]["Fn::GetAtt"][1], "ClusterSecurityGroupId");
+    }
+
+    fn of_type<'t>(t: &'t serde_json::Value, ty: &str) -> Vec<&'t serde_json::Value> {
+        t["Resources"]
+            .as_object()
+            .unwrap()
+            .values()
+            .filter(|r| r["Type"] == ty)
+            .collect()
+    }
+
+    #[test]
+    fn pods_cannot_reach_the_node_role_by_default() {
+        let t = template(NodeGroupProps::default());
+        let lt = of_type(&t, "AWS::EC2::LaunchTemplate")[0];
+        assert_eq!(
+            lt["Properties"]["LaunchTemplateData"]["MetadataOptions"]["HttpPutResponseHopLimit"],
+            1
+        );
+        let roles = of_type(&t, "AWS::IAM::Role");
+        let holders: Vec<&serde_json::Value> = roles
+            .iter()
+            .filter(|r| {
+                r["Properties"]["ManagedPolicyArns"]
+                    .to_string()
+                    .contains("AmazonEKS_CNI_Policy")
+            })
+            .copied()
+            .collect();
+        // Only the VPC CNI's own IRSA role holds the CNI policy.
+        assert_eq!(holders.len(), 1);
+        assert!(holders[0]["Properties"]["AssumeRolePolicyDocument"]
+            .to_string()
+            .contains("system:serviceaccount:kube-system:aws-node"));
+        let addon = of_type(&t, "AWS::EKS::Addon")
+            .into_iter()
+            .find(|a| a["Properties"]["AddonName"] == "vpc-cni")
+            .unwrap();
+        assert!(addon["Properties"]["ServiceAccountRoleArn"].is_object());
+    }
+
+    #[test]
+    fn the_old_combination_is_refused_with_ms_eks_3() {
+        let mut app = App::new(Context::new());
+        let stack = Stack::new(&mut app.root(), "eks", StackProps::default()).unwrap();
+        let mut s = app.scope(stack.node()).unwrap();
+        let cluster = EksCluster::new(
+            &mut s,
+            "Cluster",
+            EksClusterProps {
+                name: "c".into(),
+                subnet_ids: vec!["subnet-1".into(), "subnet-2".into()],
+                vpc_cni_on_irsa: false,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let props = NodeGroupProps {
+            imds_hop_limit: 2,
+            ..Default::default()
+        };
+        NodeGroup::new(&mut s, "Nodes", &cluster, props).unwrap();
+        let e = synth(app, &SynthOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("MS-EKS-3"), "{e}");
+        assert!(e.contains("the IMDS hop limit is 2"), "{e}");
     }
 
     #[test]

@@ -129,23 +129,7 @@ impl IrsaRole {
             "system:serviceaccount:{}:{}",
             props.namespace, props.service_account
         );
-        let claim = |suffix: &str| {
-            Value::join("", vec![props.oidc.issuer_host.clone(), Value::str(suffix)])
-        };
-        let trust = PolicyDocument::new(vec![PolicyStatement::trust(
-            Principal::Federated(props.oidc.arn.clone()),
-            ["sts:AssumeRoleWithWebIdentity"],
-        )
-        .with_condition(
-            "StringEquals",
-            claim(":sub"),
-            vec![Value::Str(subject.clone())],
-        )
-        .with_condition(
-            "StringEquals",
-            claim(":aud"),
-            vec![Value::str("sts.amazonaws.com")],
-        )]);
+        let trust = web_identity_trust(&props.oidc, &props.namespace, &props.service_account);
 
         let mut s = scope.child(id)?;
         let role = s.add_resource(
@@ -179,6 +163,27 @@ impl IrsaRole {
             service_account,
         })
     }
+}
+
+/// The trust policy of an IRSA role: the cluster's OIDC provider may
+/// assume it for exactly one service account (`sub`), for STS (`aud`).
+pub fn web_identity_trust(
+    oidc: &OidcProviderRef,
+    namespace: &str,
+    service_account: &str,
+) -> PolicyDocument {
+    let subject = format!("system:serviceaccount:{namespace}:{service_account}");
+    let claim = |suffix: &str| Value::join("", vec![oidc.issuer_host.clone(), Value::str(suffix)]);
+    PolicyDocument::new(vec![PolicyStatement::trust(
+        Principal::Federated(oidc.arn.clone()),
+        ["sts:AssumeRoleWithWebIdentity"],
+    )
+    .with_condition("StringEquals", claim(":sub"), vec![Value::Str(subject)])
+    .with_condition(
+        "StringEquals",
+        claim(":aud"),
+        vec![Value::str("sts.amazonaws.com")],
+    )])
 }
 
 /// The deterministic role name `<cluster>-<namespace>-<name>`; over IAM's

@@ -8,6 +8,7 @@
 //! service, at run time) would refuse or silently get wrong; every finding
 //! names the construct path and the property and says what to do.
 
+mod compute;
 mod data;
 mod edge;
 mod messaging;
@@ -45,6 +46,9 @@ pub mod codes {
     /// A service delivers to a queue or topic encrypted with a customer key
     /// whose key policy does not let that service use the key.
     pub const SERVICE_NOT_ADMITTED_TO_KEY: &str = "MS-CFN-20";
+    /// EKS nodes whose pods can reach instance metadata, while the node
+    /// role holds the VPC CNI policy.
+    pub const NODE_CREDENTIALS_TO_PODS: &str = "MS-EKS-3";
 
     /// Every code of this module, for docs and tests.
     pub const ALL: &[&str] = &[
@@ -59,6 +63,7 @@ pub mod codes {
         GRANT_WITHOUT_KEY,
         STATEFUL_WITHOUT_RETAIN,
         SERVICE_NOT_ADMITTED_TO_KEY,
+        NODE_CREDENTIALS_TO_PODS,
     ];
 }
 
@@ -120,6 +125,11 @@ pub const RULES: &[crate::core::Rule] = {
             codes::SERVICE_NOT_ADMITTED_TO_KEY,
             E,
             "service delivering to a queue or topic whose key does not admit it",
+        ),
+        Rule::new(
+            codes::NODE_CREDENTIALS_TO_PODS,
+            E,
+            "EKS node role with the VPC CNI policy, reachable by pods through IMDS",
         ),
     ]
 };
@@ -247,6 +257,7 @@ impl<'a> Templates<'a> {
 /// Runs every rule over the app's emitted stacks.
 pub fn check_templates(stacks: &[StackView<'_>], out: &mut Vec<Diagnostic>) {
     let t = Templates { stacks };
+    compute::check(&t, out);
     data::check(&t, out);
     edge::check(&t, out);
     messaging::check(&t, out);

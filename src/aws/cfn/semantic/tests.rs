@@ -439,3 +439,39 @@ fn every_code_is_documented() {
         );
     }
 }
+
+#[test]
+fn pods_may_not_reach_a_node_role_with_the_cni_policy() {
+    let nodes = |hop: Option<i64>, tokens: &str, cni: bool, lt: bool| {
+        let mut policies = vec![json!("arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy")];
+        if cni {
+            policies.push(
+                json!({"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/AmazonEKS_CNI_Policy"}),
+            );
+        }
+        let mut options = json!({"HttpEndpoint": "enabled", "HttpTokens": tokens});
+        if let Some(h) = hop {
+            options["HttpPutResponseHopLimit"] = json!(h);
+        }
+        let mut ng = json!({"ClusterName": "c", "NodeRole": {"Fn::GetAtt": ["NodeRole", "Arn"]}, "Subnets": ["s"]});
+        if lt {
+            ng["LaunchTemplate"] = json!({"Id": {"Ref": "Lt"}});
+        }
+        stack(
+            "cluster",
+            "eu-west-1",
+            json!({
+                "NodeRole": {"Type": "AWS::IAM::Role", "Properties": {"ManagedPolicyArns": policies}},
+                "Lt": {"Type": "AWS::EC2::LaunchTemplate", "Properties": {"LaunchTemplateData": {"MetadataOptions": options}}},
+                "Nodes": {"Type": "AWS::EKS::Nodegroup", "Properties": ng}
+            }),
+        )
+    };
+    let flagged = |s: Stack| codes_of(&[s]).contains(&codes::NODE_CREDENTIALS_TO_PODS.to_string());
+    assert!(flagged(nodes(Some(2), "required", true, true)));
+    assert!(flagged(nodes(None, "required", true, true)));
+    assert!(flagged(nodes(Some(1), "optional", true, true)));
+    assert!(flagged(nodes(Some(1), "required", true, false)));
+    assert!(!flagged(nodes(Some(1), "required", true, true)));
+    assert!(!flagged(nodes(Some(2), "required", false, true)));
+}
