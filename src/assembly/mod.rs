@@ -28,6 +28,10 @@ pub struct Manifest {
     pub stacks: Vec<StackArtifact>,
     /// Kubernetes clusters, in a stable order.
     pub clusters: Vec<ClusterArtifact>,
+    /// The platform's name (`App::set_name`): deploy tags every stack with
+    /// it and refuses a stack another app deployed. Absent when unnamed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app: Option<String>,
 }
 
 /// Where a stack deploys; `null` parts are environment-agnostic.

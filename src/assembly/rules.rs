@@ -62,6 +62,10 @@ pub const PLACEHOLDER_PREFIX: &str = "${meshsynth:";
 /// Checks every name and path of `m` against the rules synth writes by;
 /// the error names the entry and the rule, ready for `path: message`.
 pub fn check_manifest(m: &Manifest) -> Result<(), String> {
+    if let Some(app) = &m.app {
+        names::validate_dns1123_label(app)
+            .map_err(|e| format!("app name: {}", inert(e.message())))?;
+    }
     let mut seen = std::collections::BTreeSet::new();
     for s in &m.stacks {
         check_stack(s)?;
@@ -264,6 +268,7 @@ mod tests {
             version: MANIFEST_VERSION.into(),
             stacks: vec![],
             clusters: vec![c],
+            app: None,
         }
     }
 

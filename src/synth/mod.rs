@@ -175,6 +175,7 @@ pub fn synth_into(
                 version: MANIFEST_VERSION.into(),
                 stacks,
                 clusters,
+                app: app.name().map(str::to_string),
             },
             files: Vec::new(),
         },

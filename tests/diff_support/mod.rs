@@ -25,6 +25,7 @@ pub fn write(dir: &Path, stacks: &[StackSpec], clusters: &[ClusterSpec]) {
         version: MANIFEST_VERSION.into(),
         stacks: Vec::new(),
         clusters: Vec::new(),
+        app: None,
     };
     for (name, template) in stacks {
         let file = format!("{name}.template.json");

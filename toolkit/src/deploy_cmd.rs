@@ -81,6 +81,9 @@ pub(crate) struct DeployArgs {
     /// Delete and re-create stacks left in ROLLBACK_COMPLETE without asking.
     #[arg(long)]
     force: bool,
+    /// Take over existing stacks matching this glob although meshsynth did not deploy them (no meshsynth:managed tag) or another app did; repeatable.
+    #[arg(long, value_name = "STACK")]
+    adopt: Vec<String>,
     /// Write the stack outputs as JSON to this file.
     #[arg(long, value_name = "F")]
     outputs_file: Option<PathBuf>,
@@ -104,6 +107,9 @@ pub(crate) struct DestroyArgs {
     /// Delete without asking.
     #[arg(long)]
     force: bool,
+    /// Delete stacks matching this glob although meshsynth did not deploy them (no meshsynth:managed tag) or another app did; repeatable.
+    #[arg(long, value_name = "STACK")]
+    adopt: Vec<String>,
     /// Stacks deleted at once (independent stacks only).
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..))]
     concurrency: u16,
@@ -495,6 +501,8 @@ pub(crate) fn deploy(
         busy_timeout: Duration::from_secs(args.timeout),
         bucket: args.bucket.clone(),
         force: args.force,
+        app: asm.manifest.app.clone(),
+        adopt: args.adopt.clone(),
         ..Default::default()
     };
     let ui = Ui::new(err);
@@ -595,6 +603,8 @@ pub(crate) fn destroy(
         concurrency: args.concurrency as usize,
         busy_timeout: Duration::from_secs(args.timeout),
         force: args.force,
+        app: asm.manifest.app.clone(),
+        adopt: args.adopt.clone(),
         ..Default::default()
     };
     let ui = Ui::new(err);

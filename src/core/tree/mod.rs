@@ -134,6 +134,8 @@ pub struct App {
     pub(crate) suppressions: Vec<Suppression>,
     /// Checks of emitted resources, in registration order, once per key.
     emitted_checks: Vec<(String, EmittedCheck)>,
+    /// The platform's name ([`App::set_name`]).
+    name: Option<String>,
 }
 
 /// A rule turned off for a subtree, with the reason the user gave.
@@ -184,7 +186,31 @@ impl App {
             aspects: Vec::new(),
             suppressions: Vec::new(),
             emitted_checks: Vec::new(),
+            name: None,
         }
+    }
+
+    /// Names the platform. The name is written to `manifest.json` (`app`)
+    /// and deploy tags every stack with it: a stack of the same name that
+    /// another platform deployed is then refused, not taken over. Give it
+    /// once, in the platform's build function. The name is a DNS-1123
+    /// label (lower-case letters, digits, `-`; at most 63 characters).
+    pub fn set_name(&mut self, name: impl Into<String>) -> Result<(), Error> {
+        let name = name.into();
+        crate::core::names::validate_dns1123_label(&name).map_err(|e| {
+            Error::construct(
+                "",
+                format!("app name: {e}"),
+                "name the platform like a Kubernetes object, e.g. \"acme-platform\"",
+            )
+        })?;
+        self.name = Some(name);
+        Ok(())
+    }
+
+    /// The platform's name, when [`App::set_name`] gave one.
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
     }
 
     /// The context values (`-c key=value`).

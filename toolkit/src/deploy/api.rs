@@ -46,6 +46,9 @@ pub struct StackInfo {
     pub outputs: BTreeMap<String, String>,
     /// `EnableTerminationProtection`.
     pub termination_protection: bool,
+    /// The stack's tags (meshsynth marks the stacks it creates with
+    /// [`OWNER_TAG`](super::engine::OWNER_TAG)).
+    pub tags: BTreeMap<String, String>,
 }
 
 /// Whether a change set creates the stack or updates it.
@@ -81,6 +84,8 @@ pub struct ChangeSetRequest {
     pub parameters: BTreeMap<String, String>,
     /// Capabilities acknowledged, e.g. `CAPABILITY_NAMED_IAM`.
     pub capabilities: Vec<String>,
+    /// Stack tags: meshsynth's ownership mark.
+    pub tags: Vec<(String, String)>,
 }
 
 /// One resource change of a change set.

@@ -44,7 +44,9 @@ pub const SECURITY_TYPES: &[&str] = &[
     "AWS::KMS::Key",
 ];
 
-/// Today's analysis: a change to any of `SECURITY_TYPES` counts as broadening.
+/// Today's analysis: a change to any of `SECURITY_TYPES` counts as
+/// broadening, and so does deleting a stateful resource (removed, or
+/// replaced) with its data: both need a human under the default level.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TypeHeuristic;
 
@@ -52,8 +54,23 @@ impl SecurityAnalysis for TypeHeuristic {
     fn broadening(&self, changes: &[ResourceChange]) -> Vec<String> {
         changes
             .iter()
-            .filter(|c| SECURITY_TYPES.contains(&c.resource_type.as_str()))
-            .map(|c| format!("{} {} ({})", c.action, c.logical_id, c.resource_type))
+            .filter_map(|c| {
+                let ty = c.resource_type.as_str();
+                if SECURITY_TYPES.contains(&ty) {
+                    return Some(format!("{} {} ({})", c.action, c.logical_id, ty));
+                }
+                let replaced = c.action == "Modify"
+                    && matches!(c.replacement.as_deref(), Some("True" | "Conditional"));
+                let deletes = c.action == "Remove" || replaced;
+                (deletes && meshsynth::aws::cfn::STATEFUL_TYPES.contains(&ty)).then(|| {
+                    format!(
+                        "{} {} ({ty}): deletes the resource and its data{}",
+                        c.action,
+                        c.logical_id,
+                        if replaced { " (replacement)" } else { "" }
+                    )
+                })
+            })
             .collect()
     }
 }
@@ -109,5 +126,19 @@ mod tests {
         assert!(approval_reasons(RequireApproval::Broadening, &h, &sg).is_some());
         let kms = [change("Modify", "AWS::KMS::Key")];
         assert!(approval_reasons(RequireApproval::Broadening, &h, &kms).is_some());
+        // Deleting a stateful resource needs approval too.
+        for t in ["AWS::S3::Bucket", "AWS::SQS::Queue", "AWS::DynamoDB::Table"] {
+            let gone = [change("Remove", t)];
+            let r = approval_reasons(RequireApproval::Broadening, &h, &gone).unwrap();
+            assert!(r[0].contains("deletes the resource and its data"), "{r:?}");
+        }
+        let mut replaced = change("Modify", "AWS::RDS::DBInstance");
+        replaced.replacement = Some("True".into());
+        assert!(approval_reasons(RequireApproval::Broadening, &h, &[replaced]).is_some());
+        let added = [change("Add", "AWS::S3::Bucket")];
+        assert_eq!(
+            approval_reasons(RequireApproval::Broadening, &h, &added),
+            None
+        );
     }
 }

@@ -425,6 +425,11 @@ impl CfnApi for AwsCloud {
                 .filter_map(|o| Some((o.output_key()?.to_string(), o.output_value()?.to_string())))
                 .collect(),
             termination_protection: s.enable_termination_protection().unwrap_or(false),
+            tags: s
+                .tags()
+                .iter()
+                .filter_map(|t| Some((t.key()?.to_string(), t.value()?.to_string())))
+                .collect(),
         }))
     }
 
@@ -453,6 +458,9 @@ impl CfnApi for AwsCloud {
         }
         for c in &req.capabilities {
             call = call.capabilities(Capability::from(c.as_str()));
+        }
+        for (k, v) in &req.tags {
+            call = call.tags(cfn::types::Tag::builder().key(k).value(v).build());
         }
         let out = call.send().await.map_err(map_err)?;
         Ok(out.id().unwrap_or_default().to_string())

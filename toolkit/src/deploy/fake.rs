@@ -50,6 +50,8 @@ pub struct FakeStack {
     pub hang: bool,
     /// What the stack's template becomes when the operation completes.
     pub next_template: Option<String>,
+    /// The stack's tags.
+    pub tags: BTreeMap<String, String>,
 }
 
 #[derive(Default)]
@@ -98,8 +100,17 @@ impl FakeCfn {
             .cloned()
     }
 
-    /// Puts a stack in place as if deployed earlier.
+    /// Puts a stack in place as if meshsynth deployed it earlier.
     pub fn seed(&self, region: &str, name: &str, status: &str, template: &str) {
+        self.seed_foreign(region, name, status, template);
+        self.with_stack(region, name, |s| {
+            s.tags
+                .insert(crate::deploy::engine::OWNER_TAG.into(), "true".into());
+        });
+    }
+
+    /// Puts a stack in place that something else deployed (no ownership tag).
+    pub fn seed_foreign(&self, region: &str, name: &str, status: &str, template: &str) {
         let mut s = self.state.borrow_mut();
         s.serial += 1;
         let arn = format!(
@@ -352,6 +363,7 @@ impl CfnApi for FakeCfn {
             status_reason: st.reason.clone(),
             outputs: st.outputs.clone(),
             termination_protection: st.termination_protection,
+            tags: st.tags.clone(),
         }))
     }
 
@@ -401,6 +413,8 @@ impl CfnApi for FakeCfn {
         }
         let no_change = s.no_change;
         let st = s.stacks.get_mut(&key).expect("created above");
+        // CloudFormation applies a change set's tags to the stack.
+        st.tags = req.tags.iter().cloned().collect();
         if st.change_sets.contains_key(&req.change_set_name) {
             return Err(ApiError::AlreadyExists(format!(
                 "ChangeSet {} already exists",

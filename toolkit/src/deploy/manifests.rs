@@ -535,6 +535,7 @@ mod tests {
                 version: MANIFEST_VERSION.into(),
                 stacks: vec![],
                 clusters: vec![cluster],
+                app: None,
             },
         );
         (t, asm)

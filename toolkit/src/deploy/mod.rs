@@ -175,6 +175,14 @@ pub enum DeployError {
         /// Why.
         source: ApiError,
     },
+    /// The stack exists but is not meshsynth's, or is another app's.
+    #[error("stack {stack} {why}; meshsynth changes only stacks it deployed (tag {tag}), so nothing was changed. If it is yours (deployed before the tag existed, or taken over on purpose), run again with --adopt {}", .stack.name, tag = engine::OWNER_TAG)]
+    NotOwned {
+        /// The stack.
+        stack: StackId,
+        /// What its tags say.
+        why: String,
+    },
     /// Destroy refuses a stack with termination protection.
     #[error("stack {stack} has termination protection; disable it first (aws cloudformation update-termination-protection --no-enable-termination-protection --stack-name {} --region {}) if you really mean to delete it", .stack.name, .stack.region)]
     TerminationProtected {

@@ -354,6 +354,7 @@ mod tests {
                 version: meshsynth::assembly::MANIFEST_VERSION.into(),
                 stacks,
                 clusters: vec![],
+                app: None,
             },
         );
         (t, asm)

@@ -14,6 +14,7 @@ impl<'a, A: CfnApi, S: ObjectStore, P: Approver> Engine<'a, A, S, P> {
             });
             return Ok((StackOutcome::AlreadyGone, BTreeMap::new()));
         };
+        self.check_owner(id, &info)?;
         if info.termination_protection {
             return Err(DeployError::TerminationProtected { stack: id.clone() });
         }

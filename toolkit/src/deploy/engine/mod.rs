@@ -42,6 +42,13 @@ pub const CAPABILITIES: &[&str] = &[
     "CAPABILITY_AUTO_EXPAND",
 ];
 
+/// The stack tag meshsynth sets on every stack it deploys: a stack of that
+/// name without it is someone else's, and deploy refuses to take it over.
+pub const OWNER_TAG: &str = "meshsynth:managed";
+
+/// The stack tag naming the app (`manifest.json`'s `app`) that owns the stack.
+pub const APP_TAG: &str = "meshsynth:app";
+
 /// How often to poll CloudFormation: starting at `initial`, doubling up to `max`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Poll {
@@ -80,6 +87,14 @@ pub struct DeployOptions {
     /// Default: 3 h (CloudFormation's own operations can run for hours;
     /// an endpoint that keeps answering IN_PROGRESS must not hold CI forever).
     pub follow_timeout: Duration,
+    /// The app deploying (`manifest.json`'s `app`): written as [`APP_TAG`],
+    /// and a stack whose tag names another app is refused. Default: none.
+    pub app: Option<String>,
+    /// Stack-name globs deploy and destroy may work on although they lack
+    /// meshsynth's [`OWNER_TAG`] or name another app (`--adopt`): a stack
+    /// deployed before the mark existed, or one taken over on purpose.
+    /// Default: none.
+    pub adopt: Vec<String>,
 }
 
 impl Default for DeployOptions {
@@ -92,6 +107,8 @@ impl Default for DeployOptions {
             force: false,
             poll: Poll::default(),
             follow_timeout: Duration::from_secs(3 * 3600),
+            app: None,
+            adopt: Vec::new(),
         }
     }
 }
@@ -239,6 +256,47 @@ fn is_resource_final(status: &str) -> bool {
 }
 
 impl<'a, A: CfnApi, S: ObjectStore, P: Approver> Engine<'a, A, S, P> {
+    /// The tags every change set writes: the ownership mark, and the app.
+    fn owner_tags(&self) -> Vec<(String, String)> {
+        let mut tags = vec![(OWNER_TAG.to_string(), "true".to_string())];
+        if let Some(app) = &self.opts.app {
+            tags.push((APP_TAG.to_string(), app.clone()));
+        }
+        tags
+    }
+
+    /// Refuses an existing stack that meshsynth did not deploy, or that
+    /// another app deployed, unless `--adopt` names it: a stack of the same
+    /// name in the account is not ours to update or delete.
+    fn check_owner(&self, id: &StackId, info: &StackInfo) -> Result<(), DeployError> {
+        let adopted = self.opts.adopt.iter().any(|p| {
+            globset::Glob::new(p)
+                .map(|g| g.compile_matcher().is_match(&id.name))
+                .unwrap_or(false)
+        });
+        if adopted {
+            return Ok(());
+        }
+        let why = if info.tags.get(OWNER_TAG).map(String::as_str) != Some("true") {
+            format!(
+                "exists in {} but was not deployed by meshsynth (it has no {OWNER_TAG} tag)",
+                id.region
+            )
+        } else {
+            match (info.tags.get(APP_TAG), &self.opts.app) {
+                (Some(theirs), Some(ours)) if theirs != ours => format!(
+                    "belongs to app {:?} (tag {APP_TAG}), not to this assembly's app {ours:?}",
+                    meshsynth::untrusted::inert(theirs)
+                ),
+                _ => return Ok(()),
+            }
+        };
+        Err(DeployError::NotOwned {
+            stack: id.clone(),
+            why,
+        })
+    }
+
     /// An engine over these services and callbacks.
     pub fn new(
         api: &'a A,

@@ -25,6 +25,9 @@ impl<'a, A: CfnApi, S: ObjectStore, P: Approver> Engine<'a, A, S, P> {
     ) -> Result<(StackOutcome, Option<StackInfo>), DeployError> {
         let id = &st.id;
         let existing = self.existing(id).await?;
+        if let Some(info) = &existing {
+            self.check_owner(id, info)?;
+        }
         let kind = if existing.is_some() {
             ChangeSetKind::Update
         } else {
@@ -39,6 +42,7 @@ impl<'a, A: CfnApi, S: ObjectStore, P: Approver> Engine<'a, A, S, P> {
             template,
             parameters,
             capabilities: CAPABILITIES.iter().map(|c| c.to_string()).collect(),
+            tags: self.owner_tags(),
         };
         let new_stack = kind == ChangeSetKind::Create;
         self.set_phase(

@@ -16,6 +16,7 @@ use super::{approval::TypeHeuristic, DeployError, RequireApproval};
 
 mod deploy;
 mod outputs;
+mod ownership;
 mod safety;
 
 const R: &str = "eu-west-1";
