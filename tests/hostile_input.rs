@@ -531,3 +531,33 @@ fn every_way_to_widen_access_is_counted() {
         plan["security"]
     );
 }
+
+/// Low: a `\n` in a kind or a context key forged a line of stderr.
+#[test]
+fn names_cannot_forge_a_line_of_stderr() {
+    let t = tempfile::tempdir().unwrap();
+    let f = t.path().join("forge.yaml");
+    std::fs::write(
+        &f,
+        "apiVersion: example.com/v1\nkind: \"Foo\\nerror: forged\"\nmetadata: {name: x}\n",
+    )
+    .unwrap();
+    let (_, _, err) = run(&["analyze", s(&f)]);
+    assert!(
+        !err.lines().any(|l| l.starts_with("error: forged")),
+        "{err}"
+    );
+    assert!(err.contains("Foo\\u{a}error: forged"), "{err}");
+    let (code, _, err) = run(&[
+        "synth",
+        "-c",
+        "evil\nerror: forged=1",
+        "-o",
+        s(&t.path().join("o")),
+    ]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        !err.lines().any(|l| l.starts_with("error: forged")),
+        "{err}"
+    );
+}

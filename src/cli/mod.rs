@@ -346,7 +346,7 @@ pub fn analyze_command(
             let kinds: Vec<String> = report
                 .skipped
                 .iter()
-                .map(|(k, n)| format!("{k} ({n})"))
+                .map(|(k, n)| format!("{} ({n})", crate::untrusted::inert(k)))
                 .collect();
             let _ = writeln!(
                 err,

@@ -107,7 +107,7 @@ impl Context {
             let pair = pair.as_ref();
             let Some((key, value)) = pair.split_once('=') else {
                 return Err(Error::Context {
-                    key: pair.to_string(),
+                    key: crate::untrusted::inert(pair).into_owned(),
                     message: "expected KEY=VALUE (e.g. -c services=6)".into(),
                 });
             };
@@ -118,7 +118,7 @@ impl Context {
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'))
             {
                 return Err(Error::Context {
-                    key: key.to_string(),
+                    key: crate::untrusted::inert(key).into_owned(),
                     message: "a context key uses letters, digits, '-', '_', '.' or ':'".into(),
                 });
             }

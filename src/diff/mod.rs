@@ -25,7 +25,7 @@ use serde_json::Value as Json;
 use crate::assembly::{load_assembly, Environment, LoadError, LoadedAssembly, LoadedObject};
 
 pub use k8s::{immutable_fields, ImmutableField};
-pub use secrets::MASK;
+pub use secrets::{is_sensitive, MASK};
 
 /// The version of the JSON plan format (`schemaVersion`); see `docs/diff.md`.
 pub const PLAN_SCHEMA_VERSION: u32 = 1;

@@ -101,6 +101,13 @@ pub(crate) fn secret_name(name: &str) -> bool {
         || n == "dsn"
 }
 
+/// Whether a value named `name` is one a plan hides: its name says it is
+/// a secret, or the value looks like a credential. For anything that
+/// prints a name and a value (deploy prints stack outputs).
+pub fn is_sensitive(name: &str, value: &str) -> bool {
+    secret_name(name) || secret_value(value)
+}
+
 /// Whether a string looks like a credential, wherever it sits.
 pub(crate) fn secret_value(s: &str) -> bool {
     let t = s.trim();

@@ -164,7 +164,11 @@ impl<'w> Ui<'w> {
         }
     }
 
+    /// One line of progress or one message: whatever it quotes (a stack
+    /// event's reason, an endpoint's error) cannot start another line.
     fn line(&self, text: impl std::fmt::Display) {
+        let text = text.to_string();
+        let text = meshsynth::untrusted::inert_keeping_sgr(&text, true);
         self.multi.suspend(|| {
             let _ = writeln!(self.err.borrow_mut(), "{text}");
         });
@@ -465,6 +469,23 @@ async fn check_account(cloud: &AwsCloud, plan: &Plan, profile: Option<&str>) -> 
         .map_err(|e| e.to_string())
 }
 
+/// The stack outputs on stdout, one `stack.Key = value` line each. An
+/// output is the endpoint's answer: shown inert, and hidden when it looks
+/// like a secret (`--outputs-file` keeps the values for tools).
+fn print_outputs(out: &mut dyn Write, outputs: &crate::deploy::OutputsByStack) {
+    for (stack, outs) in outputs {
+        for (k, v) in outs {
+            let v = if meshsynth::diff::is_sensitive(k, v) {
+                meshsynth::diff::MASK.into()
+            } else {
+                meshsynth::untrusted::inert(v)
+            };
+            let k = meshsynth::untrusted::inert(k);
+            let _ = writeln!(out, "{stack}.{k} = {v}");
+        }
+    }
+}
+
 fn write_outputs(path: &PathBuf, report: &Report) -> Result<(), DeployError> {
     std::fs::write(path, outputs_json(&report.outputs())).map_err(|e| DeployError::Io {
         path: path.display().to_string(),
@@ -534,11 +555,7 @@ pub(crate) fn deploy(
         print_summary(&ui, &report, "deploy");
         let mut code = exit_for(&report);
         let outputs = report.outputs();
-        for (stack, outs) in &outputs {
-            for (k, v) in outs {
-                let _ = writeln!(out, "{stack}.{k} = {v}");
-            }
-        }
+        print_outputs(out, &outputs);
         if let Some(path) = &args.outputs_file {
             match write_outputs(path, &report) {
                 Ok(()) => ui.line(format!("outputs written to {}", path.display())),
@@ -698,4 +715,34 @@ pub(crate) fn bootstrap(
     };
     let code = crate::deploy::block_on(run);
     Ok(code.unwrap_or_else(|e| ui.fail(e)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outputs_are_inert_and_secrets_hidden() {
+        let mut outputs = crate::deploy::OutputsByStack::new();
+        outputs.insert(
+            "app".into(),
+            [
+                ("DbEndpoint".to_string(), "db.internal".to_string()),
+                ("Note".to_string(), "x\nerror: forged".to_string()),
+                ("AdminPassword".to_string(), "hunter2".to_string()),
+                ("Key".to_string(), "AKIAIOSFODNN7EXAMPLE".to_string()),
+            ]
+            .into(),
+        );
+        let mut out = Vec::new();
+        print_outputs(&mut out, &outputs);
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(text.lines().count(), 4, "{text}");
+        assert!(text.contains("app.DbEndpoint = db.internal"), "{text}");
+        assert!(text.contains("app.Note = x\\u{a}error: forged"), "{text}");
+        assert!(
+            !text.contains("hunter2") && !text.contains("AKIA"),
+            "{text}"
+        );
+    }
 }

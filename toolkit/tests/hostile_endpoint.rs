@@ -175,3 +175,28 @@ fn an_endless_or_huge_answer_is_cut_off_in_one_line() {
         assert!(took < Duration::from_secs(60), "took {took:?}");
     }
 }
+
+/// Low: an endpoint's error message with `\n` in it forged a line of
+/// deploy's output.
+#[test]
+fn an_endpoint_message_cannot_forge_a_line() {
+    let t = tempfile::tempdir().unwrap();
+    assembly(&t.path().join("asm"));
+    let url = serve(|mut s| {
+        while read_request(&mut s) {
+            let body = "<ErrorResponse><Error><Type>Sender</Type><Code>ValidationError</Code><Message>bad\nerror: forged line\ngone</Message></Error><RequestId>1</RequestId></ErrorResponse>";
+            let _ = write!(
+                s,
+                "HTTP/1.1 400 Bad Request\r\nContent-Type: text/xml\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    let (code, err, _) = deploy(t.path(), &url);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        !err.lines().any(|l| l.starts_with("error: forged")),
+        "{err}"
+    );
+    assert!(err.contains("forged line"), "{err}");
+}

@@ -187,10 +187,14 @@ pub enum ApiError {
 impl ApiError {
     /// Classifies an AWS error code and message.
     pub fn from_code(code: Option<&str>, message: Option<&str>, fallback: String) -> ApiError {
-        let msg = message.unwrap_or_default().to_string();
+        // What an endpoint says is one line, shown inert: a `\n` in it
+        // must not forge a line of deploy's output.
+        use meshsynth::untrusted::inert;
+        let msg = inert(message.unwrap_or_default()).into_owned();
         let Some(code) = code else {
-            return ApiError::Transport(fallback);
+            return ApiError::Transport(inert(&fallback).into_owned());
         };
+        let code = &*inert(code);
         let lower = msg.to_ascii_lowercase();
         match code {
             "Throttling"
