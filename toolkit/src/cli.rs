@@ -131,6 +131,15 @@ fn run(
             let no_app = |_: &mut App| Ok(());
             return Ok(lib::analyze_command(args, &no_app, out, err));
         }
+        // A diff of a given assembly needs no app either: meshsynth.json's
+        // app command (which a pull request can change) is never run for it.
+        Command::Diff(args) if args.diff.assembly.is_some() => {
+            let no_app = |_: &mut App| Ok(());
+            let connect = args.connect;
+            let fetch = |stacks: &[(String, Option<String>)]| fetch_deployed(&connect, stacks);
+            let source: DeployedSource<'_> = &fetch;
+            return Ok(lib::diff_command(args.diff, &no_app, Some(source), out, err));
+        }
         other => other,
     };
     let app = AppSource::resolve(cli.app.as_deref(), Path::new("."), builtin)?;

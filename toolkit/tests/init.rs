@@ -236,3 +236,25 @@ fn completions_are_generated_for_each_shell() {
     let bad = meshsynth(t.path(), &["completions", "tcsh"]);
     assert_eq!(bad.status.code(), Some(2));
 }
+
+/// Low: `diff --assembly A --against B` ran meshsynth.json's app command
+/// (which a pull request can change) though no app is needed.
+#[test]
+fn a_diff_of_given_assemblies_never_runs_the_app_command() {
+    let t = tempfile::tempdir().unwrap();
+    let marker = t.path().join("app-ran");
+    std::fs::write(
+        t.path().join("meshsynth.json"),
+        format!(r#"{{"app": "touch {}"}}"#, marker.display()),
+    )
+    .unwrap();
+    let mut app = meshsynth::App::new(meshsynth::Context::new());
+    meshsynth::Stack::new(&mut app.root(), "solo", Default::default()).unwrap();
+    let s = meshsynth::synth::synth(app, &Default::default()).unwrap();
+    for d in ["a", "b"] {
+        meshsynth::assembly::write_atomically(&t.path().join(d), &s.assembly.all_files()).unwrap();
+    }
+    let out = meshsynth(t.path(), &["diff", "--assembly", "a", "--against", "b"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(!marker.exists(), "the app command ran");
+}
