@@ -561,3 +561,30 @@ fn names_cannot_forge_a_line_of_stderr() {
         "{err}"
     );
 }
+
+/// Low: SARIF URIs were not percent-encoded, and in assembly mode they were
+/// relative to the assembly, not to where analyze ran.
+#[test]
+fn sarif_uris_point_at_the_file_from_where_analyze_ran() {
+    use serde_json::json;
+    let t = tempfile::tempdir().unwrap();
+    let asm = t.path().join("my out");
+    let vs = json!({"apiVersion": "networking.istio.io/v1", "kind": "VirtualService",
+        "metadata": {"name": "r", "namespace": "shop"},
+        "spec": {"hosts": ["r"], "http": [{"route": [{"destination": {"host": "r", "subset": "v9"}}]}]}});
+    let ns = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}});
+    diff_support::write(&asm, &[], &[("main", vec![("routes", vec![ns, vs])])]);
+    let (code, out, err) = run(&["analyze", s(&asm), "--format", "sarif"]);
+    assert_eq!(code, 1, "{err}");
+    let sarif: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let uris: Vec<String> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str().unwrap().to_string())
+        .collect();
+    assert!(!uris.is_empty());
+    for u in uris {
+        assert!(u.ends_with("my%20out/k8s/main/routes.yaml"), "{u}");
+    }
+}

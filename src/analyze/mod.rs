@@ -288,6 +288,13 @@ pub fn analyze_assembly_dir(root: &std::path::Path, opts: &Options) -> Result<Re
         }
     }
     let mut report = analyze_assembly(&files, opts)?;
+    // Findings name files as the user can open them (and as SARIF readers
+    // resolve them): under the directory given, not the assembly root.
+    for f in &mut report.findings {
+        if let Some(file) = &mut f.file {
+            *file = crate::untrusted::inert(&root.join(&*file).display().to_string()).into_owned();
+        }
+    }
     let unlisted = unlisted_files(root, &listed)?;
     if !unlisted.is_empty() {
         let mut notes = Vec::new();

@@ -166,10 +166,25 @@ fn sarif_level(s: Severity) -> &'static str {
     }
 }
 
-/// A relative URI for a path (SARIF wants `/` separators and no `./`).
+/// A URI for a path, as SARIF wants it: `/` separators, no `./`, every
+/// byte outside RFC 3986's unreserved set (and `/`) percent-encoded (a
+/// space, `#`, `?` or `%` in a file name would otherwise point elsewhere);
+/// an absolute path becomes a `file://` URI.
 fn sarif_uri(file: &str) -> String {
     let f = file.replace('\\', "/");
-    f.strip_prefix("./").unwrap_or(&f).to_string()
+    let f = f.strip_prefix("./").unwrap_or(&f);
+    let mut out = String::with_capacity(f.len());
+    if f.starts_with('/') {
+        out.push_str("file://");
+    }
+    for b in f.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// `--list-analyzers`: code, level and description, one per line.
@@ -184,4 +199,18 @@ pub fn list_analyzers(out: &mut dyn Write) -> std::io::Result<()> {
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sarif_uris_are_percent_encoded() {
+        assert_eq!(sarif_uri("./k8s/app.yaml"), "k8s/app.yaml");
+        assert_eq!(sarif_uri("my dir/a#b?.yaml"), "my%20dir/a%23b%3F.yaml");
+        assert_eq!(sarif_uri("100%.yaml"), "100%25.yaml");
+        assert_eq!(sarif_uri("é.yaml"), "%C3%A9.yaml");
+        assert_eq!(sarif_uri("/abs/x y.yaml"), "file:///abs/x%20y.yaml");
+    }
 }
