@@ -281,6 +281,67 @@ fn foreign_content(dir: &Path) -> Result<Option<String>, Error> {
             )));
         }
     }
+    if let Some(why) = foreign_in_k8s(dir, &manifest)? {
+        return Ok(Some(why));
+    }
+    // deploy's resolved manifests carry its marker; anything else is not ours.
+    let resolved = dir.join("resolved");
+    if resolved.is_dir() && !resolved.join(".meshsynth-resolved").is_file() {
+        return Ok(Some(
+            "holds resolved/ without deploy's marker (.meshsynth-resolved)".to_string(),
+        ));
+    }
+    Ok(None)
+}
+
+/// Why `dir/k8s/` holds something the assembly's manifest does not list,
+/// if it does: a user's own file in there would be deleted with the old
+/// assembly.
+fn foreign_in_k8s(dir: &Path, manifest: &super::Manifest) -> Result<Option<String>, Error> {
+    let k8s = dir.join("k8s");
+    if !k8s.is_dir() {
+        return Ok(None);
+    }
+    let listed: std::collections::BTreeSet<String> = manifest
+        .clusters
+        .iter()
+        .flat_map(|c| {
+            c.files
+                .iter()
+                .map(|f| f.file.clone())
+                .chain(c.install_inputs.iter().map(|i| i.file.clone()))
+                .chain(std::iter::once(c.kustomization.clone()))
+        })
+        .collect();
+    let read = |d: &Path| -> Result<Vec<std::fs::DirEntry>, Error> {
+        fs::read_dir(d)
+            .map_err(|e| io_context(d, Some("cannot read"), e))
+            .map(|it| it.filter_map(|e| e.ok()).collect())
+    };
+    for cluster in read(&k8s)? {
+        let name = cluster.file_name().to_string_lossy().into_owned();
+        let path = cluster.path();
+        let kind = fs::symlink_metadata(&path).map_err(|e| io_context(&path, Some("cannot read"), e))?;
+        if name == ".DS_Store" {
+            continue;
+        }
+        if !kind.is_dir() {
+            return Ok(Some(format!(
+                "holds k8s/{}, which no meshsynth assembly has",
+                crate::untrusted::inert(&name)
+            )));
+        }
+        for f in read(&path)? {
+            let file = f.file_name().to_string_lossy().into_owned();
+            let rel = format!("k8s/{name}/{file}");
+            if file != ".DS_Store" && !listed.contains(&rel) {
+                return Ok(Some(format!(
+                    "holds {}, which its manifest.json does not list",
+                    crate::untrusted::inert(&rel)
+                )));
+            }
+        }
+    }
     Ok(None)
 }
 
@@ -346,6 +407,9 @@ mod tests {
 
     const M: &[u8] = br#"{"version": "1", "stacks": [], "clusters": []}"#;
 
+    /// A manifest listing one cluster `c` with the file `k8s/c/old.yaml`.
+    const WITH_CLUSTER: &[u8] = br#"{"version": "1", "stacks": [], "clusters": [{"name": "c", "directory": "k8s/c", "kustomization": "k8s/c/kustomization.yaml", "files": [{"file": "k8s/c/old.yaml", "chart": "C", "objects": 1}], "deferredInputs": [], "installInputs": [], "escapeHatches": []}]}"#;
+
     #[test]
     fn replaces_previous_assembly_and_removes_stale_files() {
         let t = tempfile::tempdir().unwrap();
@@ -353,8 +417,9 @@ mod tests {
         write_atomically(
             &out,
             &[
-                ("manifest.json".into(), M.to_vec()),
-                ("k8s/old.txt".into(), b"x".to_vec()),
+                ("manifest.json".into(), WITH_CLUSTER.to_vec()),
+                ("k8s/c/old.yaml".into(), b"x".to_vec()),
+                ("k8s/c/kustomization.yaml".into(), b"x".to_vec()),
             ],
         )
         .unwrap();
@@ -366,7 +431,7 @@ mod tests {
             ],
         )
         .unwrap();
-        assert!(!out.join("k8s/old.txt").exists());
+        assert!(!out.join("k8s/c/old.yaml").exists());
         assert_eq!(fs::read(out.join("k8s/a/b.yaml")).unwrap(), b"y");
         let leftovers: Vec<_> = fs::read_dir(t.path()).unwrap().collect();
         assert_eq!(leftovers.len(), 1, "temp dirs left behind");
@@ -414,6 +479,35 @@ mod tests {
         fs::remove_dir_all(out.join(".ssh")).unwrap();
         fs::write(out.join(".DS_Store"), "finder").unwrap();
         write_atomically(&out, &[("manifest.json".into(), manifest)]).unwrap();
+    }
+
+    #[test]
+    fn a_users_file_inside_k8s_is_never_deleted() {
+        let t = tempfile::tempdir().unwrap();
+        let out = t.path().join("mesh.out");
+        write_atomically(
+            &out,
+            &[
+                ("manifest.json".into(), WITH_CLUSTER.to_vec()),
+                ("k8s/c/old.yaml".into(), b"x".to_vec()),
+            ],
+        )
+        .unwrap();
+        for (rel, what) in [("k8s/c/notes.md", "k8s/c/notes.md"), ("k8s/README", "k8s/README")] {
+            fs::write(out.join(rel), "mine").unwrap();
+            let err = write_atomically(&out, &[("manifest.json".into(), M.to_vec())])
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(what), "{err}");
+            assert!(out.join(rel).exists());
+            fs::remove_file(out.join(rel)).unwrap();
+        }
+        fs::create_dir(out.join("resolved")).unwrap();
+        fs::write(out.join("resolved/mine.yaml"), "mine").unwrap();
+        let err = write_atomically(&out, &[("manifest.json".into(), M.to_vec())])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("resolved/ without deploy's marker"), "{err}");
     }
 
     #[cfg(unix)]

@@ -151,6 +151,26 @@ impl Context {
         }
     }
 
+    /// The value parsed as `T` and held to `range`; `Ok(None)` when absent.
+    /// For scale knobs (`-c services=N`): a value past the range is an
+    /// error naming the key, not a synthesis that never ends.
+    pub fn get_in<T>(&self, key: &str, range: std::ops::RangeInclusive<T>) -> Result<Option<T>, Error>
+    where
+        T: ContextValue + PartialOrd + std::fmt::Display,
+    {
+        match self.get::<T>(key)? {
+            Some(v) if !range.contains(&v) => Err(Error::Context {
+                key: key.to_string(),
+                message: format!(
+                    "{v} is out of range: expected {} to {}",
+                    range.start(),
+                    range.end()
+                ),
+            }),
+            v => Ok(v),
+        }
+    }
+
     /// The value parsed as `T`, or `default` when absent.
     pub fn get_or<T: ContextValue>(&self, key: &str, default: T) -> Result<T, Error> {
         Ok(self.get(key)?.unwrap_or(default))

@@ -195,7 +195,7 @@ fn complex_routing(with_premium: bool) -> Vec<HttpRoute> {
 pub fn build(app: &mut App) -> Result<(), Error> {
     let n = app
         .context()
-        .get::<usize>("services")?
+        .get_in::<usize>("services", 0..=crate::MAX_SERVICES)?
         .unwrap_or(SERVICES.len());
     // The remote cluster reaches the primary's istiod through its east-west
     // gateway; its DNS name is only known once that NLB exists.

@@ -64,7 +64,7 @@ pub fn services(n: usize) -> Vec<(String, String)> {
 pub fn build(app: &mut App) -> Result<(), Error> {
     let n = app
         .context()
-        .get::<usize>("services")?
+        .get_in::<usize>("services", 0..=crate::MAX_SERVICES)?
         .unwrap_or(SERVICES.len());
     // The seed runs in Seoul (the c4ang platform).
     let env = Env::region("ap-northeast-2");

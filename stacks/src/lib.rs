@@ -15,6 +15,11 @@ pub mod testapps;
 
 use meshsynth::core::{App, Error};
 
+/// The most services `-c services=N` may ask of one app: about 25,000
+/// resources over the four apps, past every benchmark, short of a synthesis
+/// that runs without end.
+pub const MAX_SERVICES: usize = 2_000;
+
 /// A reference app: its name and the function that adds it to an app.
 pub type AppFn = fn(&mut App) -> Result<(), Error>;
 

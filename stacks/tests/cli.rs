@@ -358,3 +358,20 @@ fn usage_errors_exit_2_and_help_is_fast_to_reach() {
     assert_eq!(o.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&o.stdout).contains("synth"));
 }
+
+/// Low: `-c services=18446744073709551615` panicked (a capacity overflow),
+/// and `services=100000` ran without end; a scale knob is bounded.
+#[test]
+fn a_scale_knob_out_of_range_is_one_line() {
+    let t = tempfile::tempdir().unwrap();
+    for n in ["18446744073709551615", "100000"] {
+        let mut cmd = meshsynth();
+        cmd.args(["synth", "-c", &format!("services={n}")]);
+        let out = run(cmd, t.path());
+        assert_eq!(out.status.code(), Some(1));
+        let err = stderr(&out);
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(err.contains("services") && err.contains("out of range"), "{err}");
+        assert!(!t.path().join("mesh.out").exists());
+    }
+}

@@ -157,14 +157,14 @@ fn crate_name_ok(name: &str) -> Result<(), String> {
         "final", "macro", "override", "priv", "try", "typeof", "unsized", "virtual", "yield",
     ];
     const TAKEN: &[&str] = &[
-        "meshsynth",
-        "meshsynth-cli",
-        "meshsynth-stacks",
         "std",
         "core",
         "alloc",
         "test",
         "proc-macro",
+        "insta",
+        "serde-json",
+        "k8s-openapi",
     ];
     let snake = name.replace('-', "_");
     if KEYWORDS.contains(&snake.as_str()) {
@@ -173,7 +173,9 @@ fn crate_name_ok(name: &str) -> Result<(), String> {
     if name.starts_with(|c: char| c.is_ascii_digit()) {
         return Err("a Rust crate name cannot start with a digit".into());
     }
-    if TAKEN.contains(&name) {
+    // Every meshsynth crate (the library, its CRD types, the toolkit, the
+    // reference apps, the generator) is `meshsynth` or `meshsynth-*`.
+    if TAKEN.contains(&name) || name == "meshsynth" || name.starts_with("meshsynth-") {
         return Err(format!(
             "`{name}` is the name of a crate the platform depends on"
         ));
@@ -191,6 +193,7 @@ fn write_all_or_nothing(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), E
         let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
         for (path, bytes) in files {
             let target = dir.join(path);
+            refuse_links(dir, path)?;
             if let Some(parent) = target.parent() {
                 let missing: Vec<PathBuf> = parent
                     .ancestors()
@@ -205,8 +208,21 @@ fn write_all_or_nothing(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), E
                 made_dirs.extend(missing.into_iter().rev());
             }
             let tmp = target.with_extension("meshsynth-init.tmp");
+            // Created new, never through a file or link planted at its name.
+            let mut o = std::fs::OpenOptions::new();
+            o.write(true).create_new(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::OpenOptionsExt;
+                o.custom_flags(libc::O_NOFOLLOW);
+            }
+            let created = o.open(&tmp).map_err(|e| Error::Io {
+                path: tmp.display().to_string(),
+                message: format!("cannot create the temporary file ({e}); remove it and run init again"),
+                source: Some(e),
+            })?;
             written.push(tmp.clone());
-            std::fs::write(&tmp, bytes).map_err(|e| Error::Io {
+            std::io::Write::write_all(&mut { created }, bytes).map_err(|e| Error::Io {
                 path: target.display().to_string(),
                 message: e.to_string(),
                 source: Some(e),
@@ -233,6 +249,25 @@ fn write_all_or_nothing(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), E
         }
     }
     result
+}
+
+/// Refuses a directory on the way to `rel` (inside `dir`) that is a
+/// symbolic link: init writes the crate into plain directories only, so a
+/// link planted as `src/` cannot send a file elsewhere.
+fn refuse_links(dir: &Path, rel: &str) -> Result<(), Error> {
+    let mut p = dir.to_path_buf();
+    let parts: Vec<&str> = rel.split('/').collect();
+    for part in &parts[..parts.len().saturating_sub(1)] {
+        p.push(part);
+        if std::fs::symlink_metadata(&p).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(Error::Io {
+                path: meshsynth::untrusted::inert(&p.display().to_string()).into_owned(),
+                message: "is a symbolic link; init writes a new crate into plain directories only: choose an empty directory".into(),
+                source: None,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// The files of a new crate named `name`, as (relative path, bytes).
@@ -268,7 +303,7 @@ mod tests {
     #[test]
     fn names_rust_cannot_build_are_refused_and_nothing_is_written() {
         let t = tempfile::tempdir().unwrap();
-        for bad in ["self", "meshsynth", "crate", "9lives", "async"] {
+        for bad in ["self", "meshsynth", "crate", "9lives", "async", "meshsynth-crds", "insta"] {
             let args = InitArgs {
                 dir: t.path().join(bad),
                 name: Some(bad.into()),
@@ -307,6 +342,35 @@ mod tests {
         assert!(dir.join("tests/snapshot.rs").is_file());
     }
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn init_never_writes_through_a_planted_link() {
+        let t = tempfile::tempdir().unwrap();
+        let dir = t.path().join("acme");
+        std::fs::create_dir(&dir).unwrap();
+        let victim = t.path().join("victim");
+        std::fs::write(&victim, "keep").unwrap();
+        // A temporary file name, linked to a file outside.
+        std::os::unix::fs::symlink(&victim, dir.join("Cargo.meshsynth-init.tmp")).unwrap();
+        let args = InitArgs {
+            dir: dir.clone(),
+            name: Some("acme".into()),
+            meshsynth_path: None,
+            meshsynth_git: Some("https://example.invalid/meshsynth".into()),
+        };
+        assert!(run(&args, &mut Vec::new(), &mut Vec::new()).is_err());
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep");
+        std::fs::remove_file(dir.join("Cargo.meshsynth-init.tmp")).unwrap();
+        // A directory of the crate, linked elsewhere.
+        let elsewhere = t.path().join("elsewhere");
+        std::fs::create_dir(&elsewhere).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, dir.join("src")).unwrap();
+        let e = run(&args, &mut Vec::new(), &mut Vec::new()).unwrap_err().to_string();
+        assert!(e.contains("is a symbolic link"), "{e}");
+        assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0);
+        assert!(!dir.join("Cargo.toml").exists());
+    }
 
     #[test]
     fn scaffold_names_the_crate_and_the_dependency() {
