@@ -581,7 +581,12 @@ fn sarif_uris_point_at_the_file_from_where_analyze_ran() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str().unwrap().to_string())
+        .map(|r| {
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
         .collect();
     assert!(!uris.is_empty());
     for u in uris {

@@ -321,7 +321,8 @@ fn foreign_in_k8s(dir: &Path, manifest: &super::Manifest) -> Result<Option<Strin
     for cluster in read(&k8s)? {
         let name = cluster.file_name().to_string_lossy().into_owned();
         let path = cluster.path();
-        let kind = fs::symlink_metadata(&path).map_err(|e| io_context(&path, Some("cannot read"), e))?;
+        let kind =
+            fs::symlink_metadata(&path).map_err(|e| io_context(&path, Some("cannot read"), e))?;
         if name == ".DS_Store" {
             continue;
         }
@@ -493,7 +494,10 @@ mod tests {
             ],
         )
         .unwrap();
-        for (rel, what) in [("k8s/c/notes.md", "k8s/c/notes.md"), ("k8s/README", "k8s/README")] {
+        for (rel, what) in [
+            ("k8s/c/notes.md", "k8s/c/notes.md"),
+            ("k8s/README", "k8s/README"),
+        ] {
             fs::write(out.join(rel), "mine").unwrap();
             let err = write_atomically(&out, &[("manifest.json".into(), M.to_vec())])
                 .unwrap_err()

@@ -154,7 +154,11 @@ impl Context {
     /// The value parsed as `T` and held to `range`; `Ok(None)` when absent.
     /// For scale knobs (`-c services=N`): a value past the range is an
     /// error naming the key, not a synthesis that never ends.
-    pub fn get_in<T>(&self, key: &str, range: std::ops::RangeInclusive<T>) -> Result<Option<T>, Error>
+    pub fn get_in<T>(
+        &self,
+        key: &str,
+        range: std::ops::RangeInclusive<T>,
+    ) -> Result<Option<T>, Error>
     where
         T: ContextValue + PartialOrd + std::fmt::Display,
     {

@@ -169,7 +169,9 @@ struct Settings {
 
 fn settings(app: &App) -> Result<Settings, Error> {
     let ctx = app.context();
-    let count = ctx.get_in::<usize>("services", 0..=crate::MAX_SERVICES)?.unwrap_or(SERVICES.len());
+    let count = ctx
+        .get_in::<usize>("services", 0..=crate::MAX_SERVICES)?
+        .unwrap_or(SERVICES.len());
     let account = ctx.get_or("genai-demo:account", ACCOUNT.to_string())?;
     let region = ctx.get_or("genai-demo:region", REGION.to_string())?;
     // No ACM construct exists (a certificate needs DNS validation in the

@@ -371,7 +371,10 @@ fn a_scale_knob_out_of_range_is_one_line() {
         assert_eq!(out.status.code(), Some(1));
         let err = stderr(&out);
         assert_eq!(err.trim().lines().count(), 1, "{err}");
-        assert!(err.contains("services") && err.contains("out of range"), "{err}");
+        assert!(
+            err.contains("services") && err.contains("out of range"),
+            "{err}"
+        );
         assert!(!t.path().join("mesh.out").exists());
     }
 }

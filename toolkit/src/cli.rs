@@ -138,7 +138,13 @@ fn run(
             let connect = args.connect;
             let fetch = |stacks: &[(String, Option<String>)]| fetch_deployed(&connect, stacks);
             let source: DeployedSource<'_> = &fetch;
-            return Ok(lib::diff_command(args.diff, &no_app, Some(source), out, err));
+            return Ok(lib::diff_command(
+                args.diff,
+                &no_app,
+                Some(source),
+                out,
+                err,
+            ));
         }
         other => other,
     };

@@ -218,7 +218,9 @@ fn write_all_or_nothing(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), E
             }
             let created = o.open(&tmp).map_err(|e| Error::Io {
                 path: tmp.display().to_string(),
-                message: format!("cannot create the temporary file ({e}); remove it and run init again"),
+                message: format!(
+                    "cannot create the temporary file ({e}); remove it and run init again"
+                ),
                 source: Some(e),
             })?;
             written.push(tmp.clone());
@@ -303,7 +305,15 @@ mod tests {
     #[test]
     fn names_rust_cannot_build_are_refused_and_nothing_is_written() {
         let t = tempfile::tempdir().unwrap();
-        for bad in ["self", "meshsynth", "crate", "9lives", "async", "meshsynth-crds", "insta"] {
+        for bad in [
+            "self",
+            "meshsynth",
+            "crate",
+            "9lives",
+            "async",
+            "meshsynth-crds",
+            "insta",
+        ] {
             let args = InitArgs {
                 dir: t.path().join(bad),
                 name: Some(bad.into()),
@@ -366,7 +376,9 @@ mod tests {
         let elsewhere = t.path().join("elsewhere");
         std::fs::create_dir(&elsewhere).unwrap();
         std::os::unix::fs::symlink(&elsewhere, dir.join("src")).unwrap();
-        let e = run(&args, &mut Vec::new(), &mut Vec::new()).unwrap_err().to_string();
+        let e = run(&args, &mut Vec::new(), &mut Vec::new())
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("is a symbolic link"), "{e}");
         assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0);
         assert!(!dir.join("Cargo.toml").exists());

@@ -384,3 +384,25 @@ fn a_manifest_or_kustomization_edited_after_synth_is_refused() {
     assert!(err.contains("not the kustomization synth writes"), "{err}");
     assert!(!t.path().join("asm/resolved").exists());
 }
+
+/// Low: an invalid region printed the SDK's construction dump.
+#[test]
+fn an_invalid_region_is_one_line() {
+    let t = tempfile::tempdir().unwrap();
+    let mut app = meshsynth::App::new(meshsynth::Context::new());
+    meshsynth::Stack::new(&mut app.root(), "anywhere", Default::default()).unwrap();
+    let s = meshsynth::synth::synth(app, &Default::default()).unwrap();
+    meshsynth::assembly::write_atomically(&t.path().join("asm"), &s.assembly.all_files()).unwrap();
+    for region in ["not a region!", "us-east-1\nerror: forged"] {
+        let (code, err) = meshsynth(
+            t.path(),
+            &["deploy", "--assembly", "asm", "--region", region],
+        );
+        assert_eq!(code, 1, "{err}");
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(err.contains("is not an AWS region name"), "{err}");
+        for dump in ["ConstructionFailure", "InterceptorError", "Some("] {
+            assert!(!err.contains(dump), "{err}");
+        }
+    }
+}

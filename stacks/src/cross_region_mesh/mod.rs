@@ -196,7 +196,9 @@ fn construct_id(name: &str) -> String {
 pub fn build(app: &mut App) -> Result<(), Error> {
     let [first, second] = regions(app)?;
     let ctx = app.context();
-    let count = ctx.get_in::<usize>("services", 0..=crate::MAX_SERVICES)?.unwrap_or(SERVICES.len());
+    let count = ctx
+        .get_in::<usize>("services", 0..=crate::MAX_SERVICES)?
+        .unwrap_or(SERVICES.len());
     if count == 0 {
         return Err(Error::construct(
             APP.to_string(),

@@ -171,6 +171,9 @@ pub enum ApiError {
     /// The client has no region to sign for.
     #[error("no region for the AWS client (hint: pass --region or set AWS_REGION)")]
     NoRegion,
+    /// The region given (`--region`, `AWS_REGION` or the profile's) is not an AWS region code.
+    #[error("region {0} is not an AWS region name (hint: pass --region with a code such as eu-west-1, or fix AWS_REGION or the profile's region)")]
+    BadRegion(String),
     /// The endpoint did not answer: refused, unreachable or timed out.
     #[error("cannot reach {endpoint}: {detail} (hint: check --endpoint-url, or the network and proxy settings)")]
     Unreachable {

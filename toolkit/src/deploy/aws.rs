@@ -101,8 +101,19 @@ impl AwsCloud {
         if let Some(u) = &opts.endpoint_url {
             loader = loader.endpoint_url(u);
         }
+        let base = loader.load().await;
+        // The SDK would fail every call on a bad region with a construction
+        // dump; say it once, before any call.
+        if let Some(r) = base.region() {
+            if meshsynth::core::names::validate_region(r.as_ref()).is_err() {
+                return Err(ApiError::BadRegion(format!(
+                    "\"{}\"",
+                    meshsynth::untrusted::inert(r.as_ref())
+                )));
+            }
+        }
         Ok(AwsCloud {
-            base: loader.load().await,
+            base,
             // Emulators cannot serve virtual-hosted bucket names.
             path_style: opts.endpoint_url.is_some(),
             clients: RefCell::new(BTreeMap::new()),
