@@ -68,6 +68,11 @@ pub struct AlbIngressProps {
     pub certificate_arn: Option<Value>,
     /// Default: true (internet-facing); false makes an internal ALB.
     pub internet_facing: bool,
+    /// The HTTPS listener's security policy (with `certificate_arn`).
+    /// Default: `ELBSecurityPolicy-TLS13-1-2-2021-06` (TLS 1.3 and 1.2
+    /// only); the controller's own default allows TLS 1.0, and a policy
+    /// that does is refused (`MS-ALB-1`).
+    pub ssl_policy: String,
 }
 
 impl Default for AlbIngressProps {
@@ -78,6 +83,7 @@ impl Default for AlbIngressProps {
             paths: Vec::new(),
             certificate_arn: None,
             internet_facing: true,
+            ssl_policy: crate::mesh::analysis::DEFAULT_SSL_POLICY.to_string(),
         }
     }
 }
@@ -116,6 +122,10 @@ impl AlbIngress {
         if let Some(arn) = &props.certificate_arn {
             let arn = scope.deferred(arn)?;
             ann.insert("alb.ingress.kubernetes.io/certificate-arn".into(), arn);
+            ann.insert(
+                crate::mesh::analysis::SSL_POLICY.into(),
+                props.ssl_policy.clone(),
+            );
             ann.insert(
                 "alb.ingress.kubernetes.io/listen-ports".into(),
                 r#"[{"HTTP": 80}, {"HTTPS": 443}]"#.into(),

@@ -335,6 +335,9 @@ impl Loader<'_> {
                 self.add::<k8s_openapi::api::core::v1::ServiceAccount>(scope, origin, json, checked)
             }
             ("apps", "Deployment") => self.add::<Deployment>(scope, origin, json, checked),
+            ("networking.k8s.io", "Ingress") => {
+                self.add::<k8s_openapi::api::networking::v1::Ingress>(scope, origin, json, checked)
+            }
             ("apps", "StatefulSet") => self.add::<StatefulSet>(scope, origin, json, checked),
             ("apps", "DaemonSet") => self.add::<DaemonSet>(scope, origin, json, checked),
             ("networking.istio.io", "Gateway") => self.add::<Gateway>(scope, origin, json, checked),

@@ -50,6 +50,7 @@ mod gateway_api;
 mod index;
 mod schema;
 
+pub use checks::ingress::{modern_tls_policy, DEFAULT_SSL_POLICY, SSL_POLICY};
 pub use checks::CREDENTIAL_SOURCES_ANNOTATION;
 pub use schema::valid_duration;
 
@@ -104,6 +105,7 @@ fn analyze_objects<'a>(app: &'a App, out: &mut Vec<Diagnostic>) -> index::Index<
     checks::services_and_workloads(&ix, out);
     checks::policies(&ix, out);
     checks::envoy_filters(&ix, out);
+    checks::alb_tls_policy(&ix, out);
     ambient::ambient(&ix, out);
     gateway_api::check(&ix, out);
     ix

@@ -5,6 +5,7 @@
 mod destinations;
 mod envoy_filters;
 mod gateways;
+pub mod ingress;
 mod policies;
 mod routing;
 mod workloads;
@@ -14,6 +15,7 @@ use crate::core::Diagnostic;
 pub use destinations::{destination_rules, service_entries};
 pub use envoy_filters::envoy_filters;
 pub use gateways::gateways;
+pub use ingress::alb_tls_policy;
 pub use policies::policies;
 pub use routing::{
     conflicting_mesh_hosts, jwt_claim_routes, virtual_service_destinations,

@@ -113,6 +113,21 @@ impl<'a> Index<'a> {
         if let Some(a) = meta.annotations.as_ref().filter(|_| obj.kind() != "Pod") {
             self.annotated.push((path, obj.kind(), a, false));
         }
+        if obj.kind() == "Ingress" {
+            let class = downcast::<k8s_openapi::api::networking::v1::Ingress>(obj)
+                .and_then(|i| i.spec.as_ref()?.ingress_class_name.clone())
+                .or_else(|| {
+                    downcast::<RawObject>(obj).and_then(|r| {
+                        r.body
+                            .get("spec")?
+                            .get("ingressClassName")?
+                            .as_str()
+                            .map(str::to_string)
+                    })
+                });
+            self.ingresses
+                .push((path, class, meta.annotations.as_ref()));
+        }
         let _filed = self.add_core(&at, obj)
             || self.add_raw(&at, obj)
             || self.add_gateway_api(&at, obj)

@@ -161,6 +161,12 @@ pub struct Index<'a> {
     pub gateway_api: Vec<ApiObject<'a>>,
     /// WasmPlugins as JSON (their selector and targetRefs are read).
     pub wasm_plugins: Vec<ApiObject<'a>>,
+    /// Ingresses: (path, ingressClassName, annotations), for the ALB checks.
+    pub ingresses: Vec<(
+        &'a str,
+        Option<String>,
+        Option<&'a BTreeMap<String, String>>,
+    )>,
     /// Every object, for annotation checks: (path, kind, annotations, is pod template).
     pub annotated: Vec<(&'a str, &'a str, &'a BTreeMap<String, String>, bool)>,
 }
