@@ -20,10 +20,10 @@ pub fn modern_tls_policy(policy: &str) -> bool {
 
 /// MS-ALB-1 over every ALB Ingress with an HTTPS listener.
 pub fn alb_tls_policy(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
-    for (path, class, annotations) in &ix.ingresses {
-        let get = |k: &str| annotations.and_then(|a| a.get(k)).map(String::as_str);
-        let alb =
-            class.as_deref() == Some("alb") || get("kubernetes.io/ingress.class") == Some("alb");
+    for ing in &ix.ingresses {
+        let get = |k: &str| ing.annotations.and_then(|a| a.get(k)).map(String::as_str);
+        let alb = ing.class.as_deref() == Some("alb")
+            || get("kubernetes.io/ingress.class") == Some("alb");
         let https = get("alb.ingress.kubernetes.io/certificate-arn").is_some()
             || get("alb.ingress.kubernetes.io/listen-ports").is_some_and(|p| p.contains("HTTPS"));
         if !alb || !https {
@@ -38,7 +38,7 @@ pub fn alb_tls_policy(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
             Some(_) => continue,
         };
         out.push(
-            Diagnostic::error(*path, format!("ALB Ingress {problem}"))
+            Diagnostic::error(ing.path, format!("ALB Ingress {problem}"))
                 .with_code(codes::MS_ALB_1)
                 .with_hint(format!("set {SSL_POLICY}: {DEFAULT_SSL_POLICY} (AlbIngressProps::ssl_policy sets it by default)")),
         );

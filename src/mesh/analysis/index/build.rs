@@ -109,8 +109,14 @@ impl<'a> Index<'a> {
             ns: meta.namespace.clone().unwrap_or_else(|| "default".into()),
             name: meta.name.clone().unwrap_or_default(),
         };
-        // A bare Pod's annotations are checked once, as a pod template's.
-        if let Some(a) = meta.annotations.as_ref().filter(|_| obj.kind() != "Pod") {
+        // A bare Pod's annotations are checked once, as a pod template's;
+        // an Ingress's are the load balancer controller's, which istioctl
+        // does not check either.
+        if let Some(a) = meta
+            .annotations
+            .as_ref()
+            .filter(|_| !matches!(obj.kind(), "Pod" | "Ingress"))
+        {
             self.annotated.push((path, obj.kind(), a, false));
         }
         if obj.kind() == "Ingress" {
@@ -125,8 +131,11 @@ impl<'a> Index<'a> {
                             .map(str::to_string)
                     })
                 });
-            self.ingresses
-                .push((path, class, meta.annotations.as_ref()));
+            self.ingresses.push(super::IngressInfo {
+                path,
+                class,
+                annotations: meta.annotations.as_ref(),
+            });
         }
         let _filed = self.add_core(&at, obj)
             || self.add_raw(&at, obj)

@@ -63,6 +63,14 @@ pub struct ApiObject<'a> {
     pub json: Json,
 }
 
+/// An Ingress as the ALB checks read it.
+pub struct IngressInfo<'a> {
+    pub path: &'a str,
+    /// `spec.ingressClassName`.
+    pub class: Option<String>,
+    pub annotations: Option<&'a BTreeMap<String, String>>,
+}
+
 /// Where a destination host is visible from (`exportTo`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Export {
@@ -161,12 +169,8 @@ pub struct Index<'a> {
     pub gateway_api: Vec<ApiObject<'a>>,
     /// WasmPlugins as JSON (their selector and targetRefs are read).
     pub wasm_plugins: Vec<ApiObject<'a>>,
-    /// Ingresses: (path, ingressClassName, annotations), for the ALB checks.
-    pub ingresses: Vec<(
-        &'a str,
-        Option<String>,
-        Option<&'a BTreeMap<String, String>>,
-    )>,
+    /// Ingresses, for the ALB checks.
+    pub ingresses: Vec<IngressInfo<'a>>,
     /// Every object, for annotation checks: (path, kind, annotations, is pod template).
     pub annotated: Vec<(&'a str, &'a str, &'a BTreeMap<String, String>, bool)>,
 }
