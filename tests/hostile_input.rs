@@ -593,3 +593,24 @@ fn sarif_uris_point_at_the_file_from_where_analyze_ran() {
         assert!(u.ends_with("my%20out/k8s/main/routes.yaml"), "{u}");
     }
 }
+
+/// Low: the validators were installed from pins without hashes; every pin
+/// now carries the SHA-256 of its files, so pip checks what it installs.
+#[test]
+fn every_python_pin_carries_its_hashes() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance/requirements");
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_none_or(|x| x != "txt") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&p).unwrap();
+        let lines: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
+        for (i, l) in lines.iter().enumerate() {
+            if l.contains("==") {
+                let next = lines.get(i + 1).copied().unwrap_or("");
+                assert!(l.ends_with('\\') && next.trim_start().starts_with("--hash=sha256:"), "{}: {l} has no hash", p.display());
+            }
+        }
+    }
+}
