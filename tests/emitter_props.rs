@@ -175,6 +175,19 @@ fn check_yaml(input: &Json) -> Result<(), TestCaseError> {
     }
     prop_assert_eq!(docs.len(), 1, "serde_yaml documents in\n{}", text);
     prop_assert_eq!(&docs[0], input, "serde_yaml read back\n{}", text);
+    // The budgeted reader every command uses reads it the same.
+    let docs = meshsynth::untrusted::YamlReader::for_input(text.len())
+        .documents(&text)
+        .map_err(|e| TestCaseError::fail(format!("YamlReader: {e}\n{text}")))?;
+    prop_assert_eq!(docs.len(), 1, "YamlReader documents in\n{}", text);
+    let back = meshsynth::untrusted::yaml::to_json(docs.into_iter().next().unwrap())
+        .map_err(|e| TestCaseError::fail(format!("to_json: {e}\n{text}")))?;
+    prop_assert!(
+        back == *input || back == comparable(input),
+        "YamlReader read back {} for\n{}",
+        back,
+        text
+    );
     // Independent YAML 1.2 reader.
     let docs = YamlLoader::load_from_str(&text)
         .map_err(|e| TestCaseError::fail(format!("yaml-rust2: {e}\n{text}")))?;
@@ -272,4 +285,39 @@ fn the_reported_injections_stay_inside_their_value() {
     assert!(text.starts_with("? "), "{text}");
     // Floats read the same to YAML 1.1 (PyYAML needs a dot and a signed exponent).
     assert_eq!(to_yaml(&serde_json::json!({"f": 1e300})), "f: 1.0e+300\n");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    /// Whatever the shape of the aliasing (anchor size, aliases per level,
+    /// levels), the reader either reads the text or refuses it for its
+    /// budget: it never materializes more than the budget allows.
+    #[test]
+    fn aliases_never_pass_the_budget(width in 1usize..200, fan in 1usize..60, levels in 1usize..6) {
+        let mut text = format!("l0: &l0 [{}]\n", vec!["x"; width].join(","));
+        for i in 1..levels {
+            text.push_str(&format!("l{i}: &l{i} [{}]\n", vec![format!("*l{}", i - 1); fan].join(",")));
+        }
+        let budget = 10_000;
+        match meshsynth::untrusted::YamlReader::with_budget(budget, 1 << 20).document(&text) {
+            Ok(v) => prop_assert!(count(&v) <= budget, "{} nodes", count(&v)),
+            Err(meshsynth::untrusted::YamlError::OverBudget { .. }) => {}
+            Err(meshsynth::untrusted::YamlError::Syntax(e)) => {
+                // serde_yaml's own repetition limit may come first.
+                prop_assert!(e.to_string().contains("repetition limit"), "{}", e);
+            }
+            Err(e) => prop_assert!(false, "{}", e),
+        }
+    }
+}
+
+fn count(v: &serde_yaml::Value) -> usize {
+    use serde_yaml::Value as Y;
+    1 + match v {
+        Y::Sequence(s) => s.iter().map(count).sum(),
+        Y::Mapping(m) => m.iter().map(|(k, v)| count(k) + count(v)).sum(),
+        Y::Tagged(t) => count(&t.value),
+        _ => 0,
+    }
 }

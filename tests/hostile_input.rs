@@ -609,7 +609,11 @@ fn every_python_pin_carries_its_hashes() {
         for (i, l) in lines.iter().enumerate() {
             if l.contains("==") {
                 let next = lines.get(i + 1).copied().unwrap_or("");
-                assert!(l.ends_with('\\') && next.trim_start().starts_with("--hash=sha256:"), "{}: {l} has no hash", p.display());
+                assert!(
+                    l.ends_with('\\') && next.trim_start().starts_with("--hash=sha256:"),
+                    "{}: {l} has no hash",
+                    p.display()
+                );
             }
         }
     }

@@ -34,6 +34,8 @@ pub const APPS: &[(&str, AppFn)] = &[
 /// Adds the built-in apps to `app`: all of them, or those named by
 /// `-c apps=a,b` (which also saves building apps a stack glob would drop).
 pub fn build(app: &mut App) -> Result<(), Error> {
+    // One name for the four apps: deploy tags their stacks with it.
+    app.set_name("meshsynth-reference")?;
     let wanted: Option<Vec<String>> = app.context().get("apps")?;
     if let Some(names) = &wanted {
         for n in names {

@@ -19,6 +19,7 @@ const PAYMENTS_DIGEST: &str =
 
 /// Adds the starter platform named `name` to `app`.
 pub fn build(app: &mut App, name: &str) -> Result<(), Error> {
+    app.set_name(name)?;
     let region: String = app.context().get_or("region", "eu-west-1".to_string())?;
     let env = Env::region(region);
     let network = Stack::new(
