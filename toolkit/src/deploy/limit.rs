@@ -77,7 +77,7 @@ impl http_body::Body for Limited {
     }
 }
 
-/// Wraps every response body in [`Limited`].
+/// Wraps every response body in a reader that stops at [`MAX_RESPONSE_BYTES`].
 #[derive(Debug, Default)]
 pub struct ResponseLimit;
 
