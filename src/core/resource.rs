@@ -139,6 +139,18 @@ pub(crate) struct CfnNode {
     pub resource: Box<dyn ErasedResource>,
     pub options: CfnOptions,
     pub tags: BTreeMap<String, String>,
+    /// Another stack the resource may live in instead (see
+    /// `Scope::add_resource_either`): synth places it where it keeps the
+    /// stacks' references one-way.
+    pub alternate: Option<Alternate>,
+}
+
+/// Where else a resource may live: under `parent` (a node of another
+/// stack) with id `id`.
+#[derive(Debug, Clone)]
+pub(crate) struct Alternate {
+    pub parent: u32,
+    pub id: String,
 }
 
 /// A typed handle to a resource of the tree: its attributes are values.

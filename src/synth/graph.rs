@@ -30,6 +30,21 @@ impl StackGraph {
         }
     }
 
+    /// Whether `from` depends on `to`, directly or through other stacks.
+    pub fn reaches(&self, from: u32, to: u32) -> bool {
+        let mut seen = BTreeSet::new();
+        let mut todo = vec![from];
+        while let Some(s) = todo.pop() {
+            if s == to {
+                return true;
+            }
+            if seen.insert(s) {
+                todo.extend(self.deps(s));
+            }
+        }
+        false
+    }
+
     pub fn deps(&self, stack: u32) -> impl Iterator<Item = u32> + '_ {
         self.edges
             .get(&stack)

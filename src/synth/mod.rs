@@ -92,6 +92,10 @@ struct StackBuild {
     escape_hatches: Vec<String>,
     /// Export outputs already added: (node, attr) → output id.
     exports: HashMap<(u32, Option<String>), String>,
+    /// Where a resource that may live in either of two stacks sits in this
+    /// stack's resources while its place is decided (node → index of a
+    /// placeholder entry), so one that stays keeps its tree-order place.
+    slots: HashMap<u32, usize>,
 }
 
 /// Synthesizes `app` into an in-memory assembly.
@@ -199,32 +203,73 @@ fn emit_assembly(
 ) -> Result<Emitted, Error> {
     let order = app.preorder();
     let suppressed = suppressions(app);
-    let tables = Rc::new(build_tables(app, &order, diags));
+    let mut tables = Rc::new(build_tables(app, &order, diags));
     check_object_names(app, &order, diags);
 
     let (mut builds, mut graph) = new_builds(app, &order);
-    let resolver = Resolver {
+    let resolver = |tables: &Rc<resolve::Tables>| Resolver {
         tables: tables.clone(),
         current_stack: 0,
         current_path: Arc::from(""),
         imports: Vec::new(),
         problems: Vec::new(),
     };
-    let (deferred_entries, resolver) = crate::core::resolve::with_resolver(resolver, || {
-        emit_stack_elements(
-            app,
-            &order,
-            &tables,
-            &suppressed,
-            &mut builds,
-            &mut graph,
-            diags,
-        );
-        resolve_deferred(app, &order, &tables, &mut builds, diags)
-    });
+    let ((either, deferred_entries), first) =
+        crate::core::resolve::with_resolver(resolver(&tables), || {
+            let either = emit_stack_elements(
+                app,
+                &order,
+                &tables,
+                &suppressed,
+                &mut builds,
+                &mut graph,
+                diags,
+            );
+            (either, resolve_deferred(app, &order, &tables, &mut builds, diags))
+        });
+    let Resolver {
+        imports,
+        problems,
+        tables: shared,
+        ..
+    } = first;
+    drop(shared);
+    diags.extend(problems);
+    let mut imports = imports;
+    if !either.is_empty() {
+        // The edges the rest of the app makes, before placing (exports are
+        // added once, for every import together, so their order is one).
+        for imp in &imports {
+            graph.add_edge(
+                imp.consumer_stack,
+                imp.producer_stack,
+                EdgeReason {
+                    consumer_path: imp.consumer_path.to_string(),
+                    producer_path: tables.nodes[imp.node as usize].path.to_string(),
+                },
+            );
+        }
+        // Resources that may live in either of two stacks go where the
+        // graph of everything else says, then are emitted there.
+        // Invariant: the first resolver, the tables' only other owner, is gone.
+        let t = Rc::get_mut(&mut tables).expect("the tables have one owner");
+        template::place(t, &mut graph, &either);
+        let ((), second) = crate::core::resolve::with_resolver(resolver(&tables), || {
+            template::emit_placed(
+                app,
+                &either,
+                &tables,
+                &suppressed,
+                &mut builds,
+                &mut graph,
+                diags,
+            )
+        });
+        diags.extend(second.problems);
+        imports.extend(second.imports);
+    }
+    wire_imports(app, &tables, &mut builds, &mut graph, imports);
     crate::aws::cfn::check::release_schemas();
-    diags.extend(resolver.problems);
-    wire_imports(app, &tables, &mut builds, &mut graph, resolver.imports);
 
     check_relations(app, &tables, &builds, diags);
     report_cycle(app, &graph, diags);
@@ -262,6 +307,7 @@ fn new_builds(app: &App, order: &[u32]) -> (BTreeMap<u32, StackBuild>, StackGrap
                 },
                 escape_hatches: Vec::new(),
                 exports: HashMap::new(),
+                slots: HashMap::new(),
             };
             (s, build)
         })
@@ -345,7 +391,7 @@ fn report_cycle(app: &App, graph: &StackGraph, diags: &mut Vec<Diagnostic>) {
             ),
         )
         .with_hint(
-            "move one of these resources so references flow one way, or merge the stacks (a security group rule between two stacks goes to the one made later: make the stack that connects after the one it connects to)",
+            "move one of these resources so references flow one way, or merge the stacks",
         ),
     );
 }

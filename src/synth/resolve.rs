@@ -24,6 +24,9 @@ pub(crate) struct RefInfo {
     pub kind: RefKind,
     /// The CloudFormation type of a resource node, for `Fn::GetAtt` checks.
     pub cfn_type: Option<Arc<str>>,
+    /// The other stack a resource may be placed in, with its logical id
+    /// there (`Scope::add_resource_either`); decided before it is emitted.
+    pub alternate: Option<(u32, Arc<str>)>,
 }
 
 pub(crate) struct StackEnv {

@@ -29,6 +29,7 @@ pub(super) fn build_tables(app: &App, order: &[u32], diags: &mut Vec<Diagnostic>
                 NodeKind::Resource(r) => Some(Arc::from(r.resource.cfn_type())),
                 _ => None,
             },
+            alternate: None,
         });
         stacks.push(match &n.kind {
             NodeKind::Stack(s) => Some(StackEnv {
@@ -71,6 +72,17 @@ pub(super) fn build_tables(app: &App, order: &[u32], diags: &mut Vec<Diagnostic>
             );
         }
         nodes[i as usize].logical_id = Some(Arc::from(id));
+        if let NodeKind::Resource(r) = &n.kind {
+            if let Some(alt) = &r.alternate {
+                let alt_stack = app.node(alt.parent).stack;
+                if let Some(s) = alt_stack.filter(|s| *s != stack) {
+                    let mut parts = app.components_below(alt.parent, s);
+                    parts.push(alt.id.as_str());
+                    let id = names::logical_id(&parts);
+                    nodes[i as usize].alternate = Some((s, Arc::from(id)));
+                }
+            }
+        }
     }
     Tables {
         app: app.node_id(0).app,

@@ -19,6 +19,9 @@ use crate::emit::strip_nulls;
 use super::*;
 
 /// Serializes resources, parameters, conditions and user outputs per stack.
+/// Emits every element of every stack but the resources that may live in
+/// either of two stacks, which are returned: they are placed once the rest
+/// of the graph is known ([`place_and_emit`]).
 pub(super) fn emit_stack_elements(
     app: &App,
     order: &[u32],
@@ -27,7 +30,8 @@ pub(super) fn emit_stack_elements(
     builds: &mut BTreeMap<u32, StackBuild>,
     graph: &mut StackGraph,
     diags: &mut Vec<Diagnostic>,
-) {
+) -> Vec<u32> {
+    let mut either = Vec::new();
     let mut emit = Elements {
         app,
         tables,
@@ -41,6 +45,13 @@ pub(super) fn emit_stack_elements(
         let Some(stack) = n.stack else { continue };
         resolve::set_current(stack, n.path.clone());
         match &n.kind {
+            NodeKind::Resource(_) if tables.nodes[i as usize].alternate.is_some() => {
+                // A placeholder keeps the tree-order place, should it stay.
+                let b = emit.build(stack);
+                b.slots.insert(i, b.model.resources.len());
+                b.model.resources.push(placeholder());
+                either.push(i);
+            }
             NodeKind::Resource(r) => emit.resource(i, stack, r),
             NodeKind::Parameter(p) => {
                 let m = parameter(p);
@@ -75,6 +86,101 @@ pub(super) fn emit_stack_elements(
                     .push(Diagnostic::error(n.path.to_string(), e.to_string())),
             },
             _ => {}
+        }
+    }
+    either
+}
+
+/// Emits the resources that may live in either of two stacks (in tree
+/// order), each in the stack `tables` now names for it.
+pub(super) fn emit_placed(
+    app: &App,
+    placed: &[u32],
+    tables: &Tables,
+    suppressed: &Suppressed,
+    builds: &mut BTreeMap<u32, StackBuild>,
+    graph: &mut StackGraph,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let mut emit = Elements {
+        app,
+        tables,
+        suppressed,
+        builds,
+        graph,
+        diags,
+    };
+    for &i in placed {
+        let n = app.node(i);
+        let (Some(stack), NodeKind::Resource(r)) = (tables.nodes[i as usize].stack, &n.kind) else {
+            continue;
+        };
+        resolve::set_current(stack, n.path.clone());
+        let before = emit.build(stack).model.resources.len();
+        emit.resource(i, stack, r);
+        let b = emit.build(stack);
+        if let (Some(&slot), true) = (b.slots.get(&i), b.model.resources.len() > before) {
+            // Stayed where it was added: back into its place.
+            if let Some(entry) = b.model.resources.pop() {
+                b.model.resources[slot] = entry;
+            }
+        }
+    }
+    for b in emit.builds.values_mut() {
+        b.model.resources.retain(|e| !e.logical_id.is_empty());
+        b.slots.clear();
+    }
+}
+
+/// An entry that holds a place in a stack's resources until it is filled
+/// or dropped (an empty logical id marks it).
+fn placeholder() -> ResourceEntry {
+    ResourceEntry {
+        logical_id: String::new(),
+        cfn_type: String::new(),
+        properties: Map::new(),
+        depends_on: Vec::new(),
+        condition: None,
+        deletion_policy: None,
+        update_replace_policy: None,
+        metadata: Default::default(),
+    }
+}
+
+/// Chooses the stack of each resource that may live in either of two:
+/// the one that already depends on the other (its references then add no
+/// edge back), else the one it was added to. Each choice joins the graph
+/// before the next is made.
+pub(super) fn place(tables: &mut Tables, graph: &mut StackGraph, either: &[u32]) {
+    // Logical ids already taken per stack: a moved resource must not
+    // collide with one (two groups of one id admitting one peer).
+    let mut taken: std::collections::HashSet<(u32, std::sync::Arc<str>)> = tables
+        .nodes
+        .iter()
+        .filter_map(|n| Some((n.stack?, n.logical_id.clone()?)))
+        .collect();
+    for &i in either {
+        let info = &tables.nodes[i as usize];
+        let (Some(here), Some((there, alt_id))) = (info.stack, info.alternate.clone()) else {
+            continue;
+        };
+        let reason = |to: u32| EdgeReason {
+            consumer_path: info.path.to_string(),
+            producer_path: tables.nodes[to as usize].path.to_string(),
+        };
+        if !graph.reaches(here, there) && graph.reaches(there, here) {
+            let reason = reason(here);
+            let info = &mut tables.nodes[i as usize];
+            let mut id = alt_id;
+            if taken.contains(&(there, id.clone())) {
+                id = std::sync::Arc::from(names::logical_id(&[&id, &info.path]));
+            }
+            taken.insert((there, id.clone()));
+            info.stack = Some(there);
+            info.logical_id = Some(id);
+            graph.add_edge(there, here, reason);
+        } else {
+            graph.add_edge(here, there, reason(there));
         }
     }
 }

@@ -159,8 +159,10 @@ impl SecurityGroup {
 
     /// Allows `port` from members of `peer` (another group, or this one).
     /// When the two groups are in different stacks and `scope` is in one of
-    /// them, the rule goes to the stack made later, so no dependency cycle
-    /// arises from either call site (docs/aws.md, "Where a rule lands").
+    /// them, the rule may live in either stack: synth puts it in the one
+    /// that already depends on the other, so no dependency cycle arises
+    /// whatever the call site or the order the stacks were made in
+    /// (docs/aws.md, "Where a rule lands").
     pub fn allow_from(
         &self,
         scope: &mut Scope<'_>,
@@ -174,11 +176,9 @@ impl SecurityGroup {
         let mut rule = self.ingress(port, description);
         rule.source_security_group_id = Some(peer.group_id());
         let id = format!("From{peer_id}{}", port.id());
-        // Across stacks the rule goes to whichever of the two stacks was
-        // made later, whichever of them `scope` is in: a stack can only
-        // have been handed the other's group if the other came first, so
-        // the later one already depends on the earlier and the rule adds no
-        // edge back (CDK places remote rules on one side the same way).
+        // Across stacks the rule may sit in either stack: synth chooses
+        // from the whole dependency graph. Its first place (and logical ID,
+        // when that place is kept) is the stack made later, as before.
         let app = scope.app();
         let (own, theirs, here) = (
             stack_of(app, self.node),
@@ -187,12 +187,28 @@ impl SecurityGroup {
         );
         if let (Some(own), Some(theirs)) = (own, theirs) {
             if own != theirs && (here == Some(own) || here == Some(theirs)) {
-                let later = own.max(theirs);
-                let at = if later == own { self.node } else { peer.node };
-                if here != Some(later) {
-                    let mut s = scope.at(at)?;
-                    return self.add_ingress(&mut s, &id, rule).map(|_| ());
-                }
+                // In each stack the rule sits where it always has: under
+                // `scope` when that is in the stack, else under the group
+                // of that stack (so logical ids do not move).
+                let at = |stack: u32, group: NodeId| {
+                    if here == Some(stack) {
+                        scope.id()
+                    } else {
+                        group
+                    }
+                };
+                let (first, other) = if own.max(theirs) == own {
+                    (at(own, self.node), at(theirs, peer.node))
+                } else {
+                    (at(theirs, peer.node), at(own, self.node))
+                };
+                check_description(scope, &id, &rule)?;
+                let (parent, first_id) = self.rule_place(scope, first, &id)?;
+                let (alt_parent, alt_id) = self.rule_place(scope, other, &id)?;
+                scope
+                    .at(parent)?
+                    .add_resource_either(&first_id, rule, alt_parent, &alt_id)?;
+                return Ok(());
             }
         }
         self.add_ingress(scope, &id, rule).map(|_| ())
@@ -327,16 +343,31 @@ impl SecurityGroup {
         id: &str,
         rule: CfnSecurityGroupIngress,
     ) -> Result<NodeId, Error> {
-        let app = scope.app();
-        let own_stack = stack_of(app, self.node);
-        let scope_stack = stack_of(app, scope.id());
-        if scope_stack.is_none() {
+        if stack_of(scope.app(), scope.id()).is_none() {
             return Err(Error::construct(
                 scope.child_path(id),
                 "a security group rule belongs to a stack, and this scope is in none",
                 "pass a scope inside a stack: the group's own stack, or the stack of the peer that connects",
             ));
         }
+        check_description(scope, id, &rule)?;
+        let (parent, id) = self.rule_place(scope, scope.id(), id)?;
+        Ok(scope.at(parent)?.add_resource(&id, rule)?.node())
+    }
+
+    /// Where a rule of this group sits when it lives in the stack of
+    /// `node`: under the group in the group's own stack; in another stack
+    /// under `node`, its id prefixed with the group's (the qualified one when
+    /// two groups of one id admit one peer on one port).
+    fn rule_place(
+        &self,
+        scope: &mut Scope<'_>,
+        node: NodeId,
+        id: &str,
+    ) -> Result<(NodeId, String), Error> {
+        let app = scope.app();
+        let own_stack = stack_of(app, self.node);
+        let scope_stack = stack_of(app, node);
         let group_id = app
             .path_of(self.node)
             .and_then(|p| p.rsplit('/').next())
@@ -355,36 +386,42 @@ impl SecurityGroup {
                 .filter(|c| !c.is_empty())
                 .collect::<String>()
         };
-        let (mut at, id) = if scope_stack == own_stack {
-            (scope.at(self.node)?, id.to_string())
-        } else {
-            let node = scope.id();
-            let at = scope.at(node)?;
-            // The short id reads well and is kept when free; two groups of
-            // the same id (each database's `SecurityGroup`) admitting one
-            // peer on one port get their qualified ids instead.
-            let short = format!("{group_id}{id}");
-            let id = if at.find_child(&short).is_some() {
-                format!("{qualified}{id}")
-            } else {
-                short
-            };
-            (at, id)
-        };
-        let id = id.as_str();
-        if rule
-            .description
-            .as_ref()
-            .is_none_or(|d| d.as_literal().is_some_and(|d| d.trim().is_empty()))
-        {
-            return Err(Error::construct(
-                format!("{}/{id}", at.path()),
-                "every security group rule needs a description",
-                "say who connects and why",
-            ));
+        if scope_stack == own_stack {
+            return Ok((self.node, id.to_string()));
         }
-        Ok(at.add_resource(id, rule)?.node())
+        let at = scope.at(node)?;
+        // The short id reads well and is kept when free; two groups of
+        // the same id (each database's `SecurityGroup`) admitting one
+        // peer on one port get their qualified ids instead.
+        let short = format!("{group_id}{id}");
+        let id = if at.find_child(&short).is_some() {
+            format!("{qualified}{id}")
+        } else {
+            short
+        };
+        Ok((node, id))
     }
+}
+
+/// Every rule needs a description (`AwsSolutions-EC27`): refused here,
+/// naming the rule.
+fn check_description(
+    scope: &Scope<'_>,
+    id: &str,
+    rule: &CfnSecurityGroupIngress,
+) -> Result<(), Error> {
+    let blank = rule
+        .description
+        .as_ref()
+        .is_none_or(|d| d.as_literal().is_some_and(|d| d.trim().is_empty()));
+    if blank {
+        return Err(Error::construct(
+            scope.child_path(id),
+            "every security group rule needs a description",
+            "say who connects and why",
+        ));
+    }
+    Ok(())
 }
 
 /// The stack a node is in (its index in the tree), if any.

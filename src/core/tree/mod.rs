@@ -558,7 +558,7 @@ fn display_path(path: &str) -> String {
     }
 }
 
-fn validate_id(parent: &str, id: &str) -> Result<(), Error> {
+pub(crate) fn validate_id(parent: &str, id: &str) -> Result<(), Error> {
     let reason = if id.is_empty() {
         Some("an id cannot be empty")
     } else if id.contains('/') {

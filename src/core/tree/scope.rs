@@ -122,9 +122,46 @@ impl<'a> Scope<'a> {
             resource,
             options: CfnOptions::default(),
             tags: Default::default(),
+            alternate: None,
         };
         let index = self.add_kind(id, NodeKind::Resource(Box::new(node)))?;
         Ok(self.app.node_id(index))
+    }
+
+    /// Adds a resource that may live in either of two stacks: here, or
+    /// under `alternate` (a node of another stack) as `alternate_id`. Synth
+    /// puts it where it keeps references between the stacks one-way: a
+    /// resource that refers to something in both stacks (a security-group
+    /// rule between two groups) adds an edge from the stack holding it to
+    /// the other, so it goes to the stack that already depends on the other
+    /// (here when neither does). Chosen from the whole app's dependency
+    /// graph, so the call site and the order stacks were made in do not
+    /// matter.
+    pub(crate) fn add_resource_either<R: CfnResource>(
+        &mut self,
+        id: &str,
+        resource: R,
+        alternate: NodeId,
+        alternate_id: &str,
+    ) -> Result<ResourceRef<R>, Error> {
+        let alt = self.app.index_of(alternate).ok_or_else(|| {
+            Error::construct(
+                self.child_path(id),
+                "the alternate place is a node of another app",
+                "pass a node of this app",
+            )
+        })?;
+        let alt_path = self.app.node(alt).path.to_string();
+        super::validate_id(&alt_path, alternate_id)?;
+        let r = self.add_resource(id, resource)?;
+        let index = self.app.index_of(r.node()).expect("just added");
+        if let NodeKind::Resource(node) = &mut self.app.nodes[index as usize].kind {
+            node.alternate = Some(super::super::resource::Alternate {
+                parent: alt,
+                id: alternate_id.to_string(),
+            });
+        }
+        Ok(r)
     }
 
     /// Adds a raw resource of an unmodeled type (escape hatch).
