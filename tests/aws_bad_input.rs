@@ -774,7 +774,12 @@ fn a_rule_between_stacks_goes_where_the_graph_allows_whatever_the_creation_order
             app.scope(data.node()).unwrap()
         };
         db.security_group
-            .allow_from(&mut at, &nodes, Port::tcp(5433), "PostgreSQL from the nodes")
+            .allow_from(
+                &mut at,
+                &nodes,
+                Port::tcp(5433),
+                "PostgreSQL from the nodes",
+            )
             .unwrap();
         let out = synth(app, &SynthOptions::default())
             .unwrap_or_else(|e| panic!("from_cluster={from_cluster}: {e}"));

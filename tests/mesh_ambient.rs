@@ -29,6 +29,9 @@ enum Variant {
     MissingWaypoint,
     /// The policy's targetRefs names a Service that does not exist.
     WrongTarget,
+    /// The waypoint written as a plain Gateway API Gateway (a raw object),
+    /// not through the `Waypoint` construct.
+    RawWaypoint,
 }
 
 fn app(variant: Variant) -> impl Fn(&mut App) -> Result<(), Error> {
@@ -58,8 +61,30 @@ fn app(variant: Variant) -> impl Fn(&mut App) -> Result<(), Error> {
                 ..Default::default()
             },
         )?;
-        if variant != Variant::MissingWaypoint {
-            Waypoint::new(&mut c, "Waypoint", WaypointProps::default())?;
+        match variant {
+            Variant::MissingWaypoint => {}
+            Variant::RawWaypoint => {
+                let spec = json!({"spec": {"gatewayClassName": "istio-waypoint",
+                    "listeners": [{"name": "mesh", "port": 15008, "protocol": "HBONE"}]}});
+                let raw = meshsynth::core::RawObject {
+                    api_version: "gateway.networking.k8s.io/v1".into(),
+                    kind: "Gateway".into(),
+                    namespaced: true,
+                    metadata: serde_json::from_value(json!({"name": "waypoint",
+                        "namespace": "payments", "labels": {"istio.io/waypoint-for": "service"}}))
+                    .expect("metadata"),
+                    body: spec
+                        .as_object()
+                        .expect("object")
+                        .clone()
+                        .into_iter()
+                        .collect(),
+                };
+                c.add_object("Waypoint", raw)?;
+            }
+            _ => {
+                Waypoint::new(&mut c, "Waypoint", WaypointProps::default())?;
+            }
         }
         MeshService::new(
             &mut c,
@@ -151,6 +176,14 @@ fn an_ambient_namespace_with_a_waypoint_synthesizes_cleanly() {
     assert!(operator.contains("profile: ambient"), "{operator}");
 }
 
+/// Issue 44, regression 2: a waypoint declared as a plain Gateway object
+/// (`gatewayClassName: istio-waypoint`) is a waypoint, as the construct's is.
+#[test]
+fn a_waypoint_written_as_a_plain_gateway_counts_as_one() {
+    let out = synth_app(app(Variant::RawWaypoint), &[]).unwrap_or_else(|e| panic!("{e}"));
+    assert!(out.diagnostics().is_empty(), "{:?}", out.diagnostics());
+}
+
 #[test]
 fn ambient_mistakes_are_reported() {
     let l7 = codes(Variant::L7WithoutWaypoint);
@@ -229,5 +262,63 @@ fn ambient_props_that_cannot_work_are_construct_errors() {
     assert!(
         err.starts_with("C/Istio: ambient mode is installed with a primary control plane"),
         "{err}"
+    );
+}
+
+/// Objects added raw count as typed ones in every analyzer: a raw
+/// VirtualService routing to a subset no DestinationRule defines is IST0101,
+/// as the typed one is.
+#[test]
+fn a_raw_object_is_analyzed_like_a_typed_one() {
+    let build = |app: &mut App| -> Result<(), Error> {
+        let chart = Chart::new(
+            &mut app.root(),
+            "Shop",
+            ChartProps::new("acme-prod").namespace("shop"),
+        )?;
+        let mut c = app.scope(chart.node())?;
+        MeshNamespace::new(
+            &mut c,
+            "Namespace",
+            MeshNamespaceProps {
+                name: "shop".into(),
+                mesh: MeshMode::Sidecar,
+                ..Default::default()
+            },
+        )?;
+        let body = json!({"spec": {"hosts": ["reviews"],
+            "http": [{"route": [{"destination": {"host": "reviews", "subset": "v2"}}]}]}});
+        c.add_object(
+            "Routing",
+            meshsynth::core::RawObject {
+                api_version: "networking.istio.io/v1".into(),
+                kind: "VirtualService".into(),
+                namespaced: true,
+                metadata: serde_json::from_value(json!({"name": "reviews", "namespace": "shop"}))
+                    .expect("metadata"),
+                body: body
+                    .as_object()
+                    .expect("object")
+                    .clone()
+                    .into_iter()
+                    .collect(),
+            },
+        )?;
+        Ok(())
+    };
+    let text = match synth_app(build, &[]) {
+        Err(Error::Diagnostics(d)) => d
+            .iter()
+            .map(|d| d.to_string())
+            .collect::<Vec<_>>()
+            .join("\n"),
+        other => panic!(
+            "expected IST0101, got {:?}",
+            other.map(|o| o.diagnostics().len())
+        ),
+    };
+    assert!(
+        text.contains("IST0101") && text.contains("Shop/Routing"),
+        "{text}"
     );
 }

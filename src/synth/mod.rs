@@ -225,7 +225,10 @@ fn emit_assembly(
                 &mut graph,
                 diags,
             );
-            (either, resolve_deferred(app, &order, &tables, &mut builds, diags))
+            (
+                either,
+                resolve_deferred(app, &order, &tables, &mut builds, diags),
+            )
         });
     let Resolver {
         imports,
@@ -390,9 +393,7 @@ fn report_cycle(app: &App, graph: &StackGraph, diags: &mut Vec<Diagnostic>) {
                 reasons.join("; ")
             ),
         )
-        .with_hint(
-            "move one of these resources so references flow one way, or merge the stacks",
-        ),
+        .with_hint("move one of these resources so references flow one way, or merge the stacks"),
     );
 }
 

@@ -82,7 +82,7 @@ pub fn analyze_without_namespace_check(app: &App, out: &mut Vec<Diagnostic>) {
     analyze_objects(app, out);
 }
 
-fn analyze_objects<'a>(app: &'a App, out: &mut Vec<Diagnostic>) -> index::Index<'a> {
+fn analyze_objects(app: &App, out: &mut Vec<Diagnostic>) {
     let target = match IstioVersion::from_context(app.context()) {
         Ok(v) => v,
         Err(e) => {
@@ -90,7 +90,8 @@ fn analyze_objects<'a>(app: &'a App, out: &mut Vec<Diagnostic>) -> index::Index<
             IstioVersion::DEFAULT
         }
     };
-    let ix = index::Index::build(app);
+    let twins = index::twins::of(app);
+    let ix = index::Index::build(app, &twins);
     schema::check(&ix, target, out);
     annotations::check(&ix, out);
     checks::virtual_service_gateways(&ix, out);
@@ -108,5 +109,4 @@ fn analyze_objects<'a>(app: &'a App, out: &mut Vec<Diagnostic>) -> index::Index<
     checks::alb_tls_policy(&ix, out);
     ambient::ambient(&ix, out);
     gateway_api::check(&ix, out);
-    ix
 }

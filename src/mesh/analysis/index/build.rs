@@ -81,11 +81,13 @@ impl<'a> Template<'a> {
 }
 
 impl<'a> Index<'a> {
-    /// Builds the index in one pass over the tree.
-    pub fn build(app: &'a App) -> Index<'a> {
+    /// Builds the index in one pass over the tree; a raw object with a
+    /// typed twin (`twins`) is filed as the twin.
+    pub fn build(app: &'a App, twins: &'a super::twins::Twins) -> Index<'a> {
         let mut ix = Index::default();
         for e in app.all_objects() {
-            ix.add_object(e.path, e.cluster, e.object);
+            let obj = twins.get(e.path).map_or(e.object, |t| t.as_ref());
+            ix.add_object(e.path, e.cluster, obj);
         }
         for input in app.install_inputs() {
             let (path, cluster, content) = (input.path, input.cluster, input.content);
@@ -245,6 +247,17 @@ impl<'a> Index<'a> {
             self.wasm_plugins
                 .push(at.api_object(o.kind.as_str(), body_json(o)));
         } else if o.api_version.starts_with("gateway.networking.k8s.io/") {
+            if o.kind == "Gateway" {
+                // A Gateway written as a raw object (or read from YAML into
+                // one) is a Gateway like a typed one: a waypoint, pods.
+                let class = o
+                    .body
+                    .get("spec")
+                    .and_then(|s| s.get("gatewayClassName"))
+                    .and_then(Json::as_str)
+                    .unwrap_or_default();
+                self.add_k8s_gateway(at, class);
+            }
             self.gateway_api
                 .push(at.api_object(o.kind.as_str(), body_json(o)));
         } else {
@@ -269,26 +282,10 @@ impl<'a> Index<'a> {
     /// those read from YAML.
     fn add_gateway_api(&mut self, at: &At<'a>, obj: &'a dyn K8sObject) -> bool {
         if let Some(o) = downcast::<gateway_api::Gateway>(obj) {
-            self.k8s_gateways.insert(at.key());
             let spec = serde_json::to_value(&o.spec).unwrap_or_default();
             self.gateway_api
                 .push(at.api_object("Gateway", serde_json::json!({ "spec": spec })));
-            let class = o.spec.gateway_class_name.as_str();
-            // Istio deploys the Gateway as pods labelled with its name:
-            // policies and selectors that pick them match these.
-            if ["istio", WAYPOINT_CLASS].contains(&class) {
-                let labels = BTreeMap::from([(GATEWAY_NAME_LABEL.to_string(), at.name.clone())]);
-                let pod = At {
-                    path: at.path,
-                    cluster: at.cluster,
-                    ns: at.ns.clone(),
-                    name: at.name.clone(),
-                };
-                self.add_installed_gateway(pod, "Gateway API Gateway", labels, Vec::new());
-            }
-            if class == WAYPOINT_CLASS {
-                self.waypoints.insert(at.key());
-            }
+            self.add_k8s_gateway(at, o.spec.gateway_class_name.as_str());
         } else if let Some(o) = downcast::<gateway_api::HTTPRoute>(obj) {
             let spec = serde_json::to_value(&o.spec).unwrap_or_default();
             self.gateway_api
@@ -297,6 +294,27 @@ impl<'a> Index<'a> {
             return false;
         }
         true
+    }
+
+    /// A Gateway API Gateway of class `class`, typed or raw alike: known by
+    /// key, a waypoint when its class says so, and (for Istio's classes)
+    /// the pods Istio deploys for it, labelled with its name, which policies
+    /// and selectors match.
+    fn add_k8s_gateway(&mut self, at: &At<'a>, class: &str) {
+        self.k8s_gateways.insert(at.key());
+        if ["istio", WAYPOINT_CLASS].contains(&class) {
+            let labels = BTreeMap::from([(GATEWAY_NAME_LABEL.to_string(), at.name.clone())]);
+            let pod = At {
+                path: at.path,
+                cluster: at.cluster,
+                ns: at.ns.clone(),
+                name: at.name.clone(),
+            };
+            self.add_installed_gateway(pod, "Gateway API Gateway", labels, Vec::new());
+        }
+        if class == WAYPOINT_CLASS {
+            self.waypoints.insert(at.key());
+        }
     }
 
     /// Istio's networking, security and telemetry kinds.

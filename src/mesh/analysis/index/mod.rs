@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 mod build;
+pub mod twins;
 
 use k8s_openapi::api::core::v1::{Namespace, PodSpec, Service};
 use serde_json::Value as Json;
