@@ -168,7 +168,7 @@ impl Synthesized {
     /// `path`, e.g. `shop-data/Orders/Resource`. Panics when no resource has
     /// that path.
     pub fn resource_at(&self, path: &str) -> &Json {
-        let addresses = self.synthesis.app.resource_addresses();
+        let addresses = self.synthesis.app.addresses();
         let Some(address) = addresses.iter().find(|a| a.path == path) else {
             let near: Vec<&str> = addresses
                 .iter()
@@ -189,7 +189,7 @@ impl Synthesized {
     pub fn logical_id_of(&self, path: &str) -> Option<String> {
         self.synthesis
             .app
-            .resource_addresses()
+            .addresses()
             .into_iter()
             .find(|a| a.path == path)
             .map(|a| a.logical_id)
@@ -241,7 +241,7 @@ impl Synthesized {
     /// The emitted object of the construct at `path`. Panics when no object
     /// has that path.
     pub fn object_at(&self, path: &str) -> &Object {
-        let all = self.synthesis.app.all_objects();
+        let all = self.synthesis.app.objects();
         let Some(&ObjectEntry {
             cluster,
             object: obj,

@@ -396,6 +396,14 @@ fn run(
     }
     let mut app = App::new(Context::from_pairs(&pairs)?);
     let mut report = Report::default();
+    for s in &opts.suppress {
+        let code = s.split_once('=').map_or("", |(c, _)| c);
+        if let Some(new) = crate::core::renamed_rule(code) {
+            let place = "--suppress";
+            let note = crate::core::renamed_rule_note(place, code.trim(), new);
+            report.notes.push(note);
+        }
+    }
     let origins = load::load(
         &mut app,
         groups,
@@ -550,7 +558,7 @@ impl Suppression {
             return Err(bad());
         }
         Ok(Suppression {
-            code: code.to_string(),
+            code: crate::core::renamed_rule(code).unwrap_or(code).to_string(),
             kind: kind.to_string(),
             namespace,
             name: name.to_string(),

@@ -94,12 +94,18 @@ pub fn render(report: &Report, format: Format, out: &mut dyn Write) -> std::io::
             let rules: Vec<_> = ANALYZERS
                 .iter()
                 .map(|a| {
-                    json!({
+                    let former: Vec<&str> = crate::core::former_codes(a.code).collect();
+                    let mut rule = json!({
                         "id": a.code,
                         "shortDescription": {"text": a.summary},
                         "defaultConfiguration": {"level": sarif_level(a.severity)},
                         "help": {"text": format!("{}: see docs/mesh-analysis.md of meshsynth", a.code)},
-                    })
+                    });
+                    // A consumer that filters on a 0.1.0 code finds it here.
+                    if !former.is_empty() {
+                        rule["deprecatedIds"] = json!(former);
+                    }
+                    rule
                 })
                 .collect();
             let results: Vec<_> = report

@@ -44,6 +44,58 @@ impl Rule {
     }
 }
 
+/// Rule codes renamed in 0.2.0, as (old, new): one code format, `MS-<AREA>-<n>`
+/// without leading zeros. A suppression (`Scope::suppress`, `analyze
+/// --suppress`) that names an old code applies to the new one and prints a
+/// deprecation note; SARIF lists the old codes as the rule's `deprecatedIds`.
+/// Kept until 0.3.0 (docs/api-policy.md).
+pub const RENAMED_RULES: &[(&str, &str)] = &[
+    ("MS-MESH-001", "MS-MESH-1"),
+    ("MS-MESH-002", "MS-MESH-2"),
+    ("MS-MESH-003", "MS-MESH-3"),
+    ("MS-MESH-004", "MS-MESH-4"),
+    ("MS-MESH-005", "MS-MESH-5"),
+    ("MS-MESH-006", "MS-MESH-6"),
+    ("MS-MESH-007", "MS-MESH-7"),
+    ("MS-MESH-008", "MS-MESH-8"),
+    ("MS-MESH-009", "MS-MESH-9"),
+    ("MS-MESH-010", "MS-MESH-10"),
+    ("MS-MESH-011", "MS-MESH-11"),
+    ("MS-MESH-012", "MS-MESH-12"),
+    ("MS-GW-001", "MS-GW-1"),
+    ("MS-GW-002", "MS-GW-2"),
+    ("MS-GW-003", "MS-GW-3"),
+    ("MS-GW-004", "MS-GW-4"),
+    ("MS-GW-005", "MS-GW-5"),
+    ("MS-GW-006", "MS-GW-6"),
+    ("MS-GW-007", "MS-GW-7"),
+    ("MS-GW-008", "MS-GW-8"),
+    ("MS-GW-009", "MS-GW-9"),
+    ("MS-EKS-VERSION", "MS-EKS-2"),
+];
+
+/// The current code of a renamed rule (`MS-MESH-001` → `MS-MESH-1`), or
+/// `None` when `code` was not renamed.
+pub fn renamed_rule(code: &str) -> Option<&'static str> {
+    RENAMED_RULES
+        .iter()
+        .find(|(old, _)| old.eq_ignore_ascii_case(code.trim()))
+        .map(|(_, new)| *new)
+}
+
+/// The old codes of a rule (for SARIF's `deprecatedIds`).
+pub fn former_codes(code: &str) -> impl Iterator<Item = &'static str> + '_ {
+    RENAMED_RULES
+        .iter()
+        .filter(move |(_, new)| *new == code)
+        .map(|(old, _)| *old)
+}
+
+/// The one-line deprecation note for a renamed code found at `place`.
+pub fn renamed_rule_note(place: &str, old: &str, new: &str) -> String {
+    format!("deprecated: {place} names rule {old}, renamed {new} in 0.2.0; write {new} (the old code stops matching in 0.3.0)")
+}
+
 /// One finding about one construct.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Diagnostic {

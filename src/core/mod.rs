@@ -21,7 +21,9 @@ pub mod value;
 pub use aspects::{Aspect, Tags};
 pub use chart::{Chart, ChartProps, ChartRef, InstallKind};
 pub use context::{Context, ContextValue};
-pub use diag::{Diagnostic, Rule, Severity};
+pub use diag::{
+    former_codes, renamed_rule, renamed_rule_note, Diagnostic, Rule, Severity, RENAMED_RULES,
+};
 pub use error::Error;
 pub use image::{ImageError, ImageRef};
 pub use lite::{LiteError, LiteValue};
@@ -34,6 +36,8 @@ pub use stack::{
     CfnCondition, CfnOutput, CfnOutputProps, CfnParameter, CfnParameterProps, Env, Stack,
     StackProps, StackRef,
 };
+#[allow(deprecated)]
+pub use stack::{OutputProps, ParameterProps};
 pub use tree::{
     App, EmittedCheck, InstallInputRef, NodeId, ObjectEntry, ResourceAddress, Scope, Validation,
 };

@@ -181,6 +181,14 @@ impl CfnCondition {
 /// A stack output declared by the user.
 pub struct CfnOutput;
 
+/// [`CfnOutputProps`] under their 0.1.0 name.
+#[deprecated(since = "0.2.0", note = "renamed to CfnOutputProps (same fields)")]
+pub type OutputProps = CfnOutputProps;
+
+/// [`CfnParameterProps`] under their 0.1.0 name.
+#[deprecated(since = "0.2.0", note = "renamed to CfnParameterProps (same fields)")]
+pub type ParameterProps = CfnParameterProps;
+
 /// Props of a `CfnOutput`.
 #[derive(Debug, Clone)]
 pub struct CfnOutputProps {

@@ -3,6 +3,39 @@
 pub mod crd;
 pub mod workloads;
 
+/// The namespace construct under its 0.1.0 path (`k8s::core`, which read
+/// like `crate::core`). A re-export kept for one release (removed in
+/// 0.3.0), the one place `k8s` names the mesh family above it.
+#[deprecated(
+    since = "0.2.0",
+    note = "moved to meshsynth::mesh::namespace; NamespaceProps is now MeshNamespaceProps (same fields)"
+)]
+pub mod core {
+    #![allow(deprecated)]
+
+    /// [`MeshNamespace`](crate::mesh::namespace::MeshNamespace) at its 0.1.0 path.
+    #[deprecated(
+        since = "0.2.0",
+        note = "moved to meshsynth::mesh::namespace::MeshNamespace"
+    )]
+    pub type MeshNamespace = crate::mesh::namespace::MeshNamespace;
+
+    /// [`MeshMode`](crate::mesh::namespace::MeshMode) at its 0.1.0 path.
+    #[deprecated(
+        since = "0.2.0",
+        note = "moved to meshsynth::mesh::namespace::MeshMode"
+    )]
+    pub type MeshMode = crate::mesh::namespace::MeshMode;
+
+    /// [`MeshNamespaceProps`](crate::mesh::namespace::MeshNamespaceProps)
+    /// under its 0.1.0 name.
+    #[deprecated(
+        since = "0.2.0",
+        note = "renamed to meshsynth::mesh::namespace::MeshNamespaceProps"
+    )]
+    pub type NamespaceProps = crate::mesh::namespace::MeshNamespaceProps;
+}
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use k8s_openapi::api::core::v1::Namespace;
@@ -52,7 +85,7 @@ pub const NAMESPACE_MISSING: &str = "MS-MESH-7";
 /// Kubernetes makes, and it is not `istio-system` of a cluster whose Istio
 /// install input creates it. `kubectl apply` of the manifests would fail.
 pub fn namespaces_exist(app: &App, out: &mut Vec<Diagnostic>) {
-    let objects = app.all_objects();
+    let objects = app.objects();
     let namespaces: BTreeSet<(&str, &str)> = objects
         .iter()
         .filter_map(|e| {
@@ -61,7 +94,7 @@ pub fn namespaces_exist(app: &App, out: &mut Vec<Diagnostic>) {
         })
         .collect();
     let istio_clusters: BTreeSet<&str> = app
-        .install_inputs()
+        .install_input_refs()
         .into_iter()
         .map(|i| i.cluster)
         .collect();

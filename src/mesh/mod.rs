@@ -15,6 +15,24 @@ pub mod rollouts;
 pub mod service;
 pub mod traffic;
 
+/// The ALB Ingress and NLB Service constructs under their 0.1.0 path, kept
+/// for one release (removed in 0.3.0): the one place `mesh` names the
+/// family above it. Each item is deprecated on its own, as Rust does not
+/// warn on a path through a deprecated module.
+#[deprecated(
+    since = "0.2.0",
+    note = "moved to meshsynth::addons::ingress (same items)"
+)]
+pub mod ingress;
+
+/// The Fluent Bit construct under its 0.1.0 path, kept for one release
+/// (removed in 0.3.0).
+#[deprecated(
+    since = "0.2.0",
+    note = "moved to meshsynth::addons::fluentbit (same items)"
+)]
+pub mod fluentbit;
+
 use crate::core::{Error, K8sObject, ObjectRef, Scope};
 
 /// Adds a Kubernetes object of a mesh construct: `k8s::add_object` (the

@@ -133,7 +133,7 @@ pub fn synth_into(
     // CRD check's first touches of its schemas cost about as much as
     // emission, and the second thread's heap adds no measurable peak.
     let parallel = std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
-    let (stacks, clusters, notes) = if parallel {
+    let (stacks, clusters, mut notes) = if parallel {
         std::thread::scope(|scope| {
             let app = &app;
             // The validations (mesh analyzers, user checks) only read the
@@ -153,6 +153,7 @@ pub fn synth_into(
         emit_assembly(&app, opts, sink, &mut diags)?
     };
 
+    notes.extend(app.deprecations.iter().cloned());
     let strict = opts.strict;
     let fatal = diags
         .iter()

@@ -216,6 +216,33 @@ fn json_and_sarif_outputs() {
         assert_eq!(loc["artifactLocation"]["uri"], "complex-routing.yaml");
         assert_eq!(loc["region"]["startLine"], 3);
     }
+    // A consumer filtering on a 0.1.0 code finds the rule by its old id.
+    let mesh7 = rules.iter().find(|r| r["id"] == "MS-MESH-7").unwrap();
+    assert_eq!(mesh7["deprecatedIds"], serde_json::json!(["MS-MESH-007"]));
+    let ist = rules.iter().find(|r| r["id"] == "IST0101").unwrap();
+    assert!(ist.get("deprecatedIds").is_none());
+}
+
+#[test]
+fn a_suppression_naming_a_renamed_code_still_applies_and_says_what_to_write() {
+    let args = ["helm-rendering.yaml", "--no-default-ingress"];
+    let (out, _) = text(&analyze(&args, None));
+    assert!(out.contains("[MS-MESH-3] (Gateway shop/public"), "{out}");
+    let o = analyze(
+        &[
+            args[0],
+            args[1],
+            "--suppress",
+            "MS-MESH-003=Gateway/shop/public",
+        ],
+        None,
+    );
+    let (out, err) = text(&o);
+    assert!(!out.contains("[MS-MESH-3]"), "{out}");
+    assert!(
+        err.contains("deprecated: --suppress names rule MS-MESH-003, renamed MS-MESH-3 in 0.2.0; write MS-MESH-3"),
+        "{err}"
+    );
 }
 
 #[test]

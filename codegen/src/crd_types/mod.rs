@@ -237,10 +237,7 @@ impl Module {
                 Some(values) if !values.is_empty() => self.string_enum(name, schema, values),
                 _ => ("String".into(), true),
             },
-            "integer" => match schema.get("format").and_then(Json::as_str) {
-                Some("int32") => ("i32".into(), true),
-                _ => ("i64".into(), true),
-            },
+            "integer" => (integer_type(schema).into(), true),
             "number" => ("f64".into(), true),
             "boolean" => ("bool".into(), true),
             "array" => {
@@ -714,4 +711,23 @@ fn render_module(out: &mut String, vm: &VersionModule) {
         }
     }
     out.push_str("}\n\n");
+}
+
+/// The narrowest Rust integer its schema allows: the `format` when it has
+/// one (`int32` → `i32`, `int64` → `i64`); else its bounds (`0..=65535` →
+/// `u16`, up to `4294967295` → `u32`, within `i32` → `i32`); else `i64`. A
+/// port of 70000 then does not compile where the CRD says a port is 16 bits.
+fn integer_type(schema: &Json) -> &'static str {
+    match schema.get("format").and_then(Json::as_str) {
+        Some("int32") => return "i32",
+        Some("int64") => return "i64",
+        _ => {}
+    }
+    let bound = |k: &str| schema.get(k).and_then(Json::as_f64);
+    match (bound("minimum"), bound("maximum")) {
+        (Some(lo), Some(hi)) if lo >= 0.0 && hi <= f64::from(u16::MAX) => "u16",
+        (Some(lo), Some(hi)) if lo >= 0.0 && hi <= f64::from(u32::MAX) => "u32",
+        (Some(lo), Some(hi)) if lo >= f64::from(i32::MIN) && hi <= f64::from(i32::MAX) => "i32",
+        _ => "i64",
+    }
 }

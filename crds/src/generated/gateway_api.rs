@@ -5242,7 +5242,7 @@ pub mod gateway_v1 {
         /// Support: Extended
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub codes: Option<Vec<i64>>,
+        pub codes: Option<Vec<u16>>,
     }
 
     #[cfg(feature = "gateway-api-httproute")]
@@ -9473,7 +9473,7 @@ pub mod gateway_x_v1alpha1 {
         /// Support: Extended
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub percent: Option<i64>,
+        pub percent: Option<u16>,
     }
 
     #[cfg(feature = "gateway-api-xbackendtrafficpolicy")]
@@ -9499,7 +9499,7 @@ pub mod gateway_x_v1alpha1 {
         /// Support: Extended
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub count: Option<i64>,
+        pub count: Option<u32>,
         /// ```text
         /// Interval specifies the divisor of the rate of requests, the amount of
         /// time during which the given count of requests occur.

@@ -230,7 +230,7 @@ pub mod extensions_v1alpha1 {
     #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
     pub struct WasmPluginSpecMatchPorts {
         /// `number`.
-        pub number: i64,
+        pub number: u16,
     }
 
     #[cfg(feature = "istio-wasmplugin")]
@@ -993,7 +993,7 @@ pub mod networking_v1 {
         /// Maximum number of keepalive probes to send without response before deciding the connection is dead.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub probes: Option<i64>,
+        pub probes: Option<u32>,
         /// ```text
         /// The time duration a connection needs to be idle before keep-alive probes start being sent.
         /// ```
@@ -1178,7 +1178,7 @@ pub mod networking_v1 {
         /// Map of upstream localities to traffic distribution weights.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub to: Option<BTreeMap<String, i64>>,
+        pub to: Option<BTreeMap<String, u32>>,
     }
 
     #[cfg(feature = "istio-destinationrule")]
@@ -1254,7 +1254,7 @@ pub mod networking_v1 {
         /// Number of 5xx errors before a host is ejected from the connection pool.
         /// ```
         #[serde(rename = "consecutive5xxErrors", default, skip_serializing_if = "Option::is_none")]
-        pub consecutive5xx_errors: Option<i64>,
+        pub consecutive5xx_errors: Option<u32>,
         /// `consecutiveErrors`.
         #[serde(rename = "consecutiveErrors", default, skip_serializing_if = "Option::is_none")]
         pub consecutive_errors: Option<i32>,
@@ -1262,12 +1262,12 @@ pub mod networking_v1 {
         /// Number of gateway errors before a host is ejected from the connection pool.
         /// ```
         #[serde(rename = "consecutiveGatewayErrors", default, skip_serializing_if = "Option::is_none")]
-        pub consecutive_gateway_errors: Option<i64>,
+        pub consecutive_gateway_errors: Option<u32>,
         /// ```text
         /// The number of consecutive locally originated failures before ejection occurs.
         /// ```
         #[serde(rename = "consecutiveLocalOriginFailures", default, skip_serializing_if = "Option::is_none")]
-        pub consecutive_local_origin_failures: Option<i64>,
+        pub consecutive_local_origin_failures: Option<u32>,
         /// ```text
         /// Time interval between ejection sweep analysis.
         /// ```
@@ -1337,7 +1337,7 @@ pub mod networking_v1 {
     pub struct DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsPort {
         /// `number`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub number: Option<i64>,
+        pub number: Option<u32>,
     }
 
     #[cfg(feature = "istio-destinationrule")]
@@ -1458,7 +1458,7 @@ pub mod networking_v1 {
         /// Specifies the minimum retry concurrency allowed for the retry budget.
         /// ```
         #[serde(rename = "minRetryConcurrency", default, skip_serializing_if = "Option::is_none")]
-        pub min_retry_concurrency: Option<i64>,
+        pub min_retry_concurrency: Option<u32>,
         /// ```text
         /// Specifies the limit on concurrent retries as a percentage of the sum of active requests and active pending requests.
         /// ```
@@ -1490,7 +1490,7 @@ pub mod networking_v1 {
         /// Specifies a port to which the downstream connection is tunneled.
         /// ```
         #[serde(rename = "targetPort")]
-        pub target_port: i64,
+        pub target_port: u32,
     }
 
     #[cfg(feature = "istio-destinationrule")]
@@ -1695,14 +1695,14 @@ pub mod networking_v1 {
         /// ```text
         /// A valid non-negative integer port number.
         /// ```
-        pub number: i64,
+        pub number: u32,
         /// ```text
         /// The protocol exposed on the port.
         /// ```
         pub protocol: String,
         /// `targetPort`.
         #[serde(rename = "targetPort", default, skip_serializing_if = "Option::is_none")]
-        pub target_port: Option<i64>,
+        pub target_port: Option<u32>,
     }
 
     #[cfg(any(feature = "istio-gateway", feature = "istio-sidecar"))]
@@ -1963,7 +1963,7 @@ pub mod networking_v1 {
         /// Set of ports associated with the endpoint.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub ports: Option<BTreeMap<String, i64>>,
+        pub ports: Option<BTreeMap<String, u32>>,
         /// ```text
         /// The service account associated with the workload if a sidecar is present in the workload.
         /// ```
@@ -1973,7 +1973,7 @@ pub mod networking_v1 {
         /// The load balancing weight associated with the endpoint.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub weight: Option<i64>,
+        pub weight: Option<u32>,
     }
 
     #[cfg(feature = "istio-serviceentry")]
@@ -2003,7 +2003,7 @@ pub mod networking_v1 {
         /// ```text
         /// A valid non-negative integer port number.
         /// ```
-        pub number: i64,
+        pub number: u32,
         /// ```text
         /// The protocol exposed on the port.
         /// ```
@@ -2013,7 +2013,7 @@ pub mod networking_v1 {
         /// The port number on the endpoint where the traffic will be received.
         /// ```
         #[serde(rename = "targetPort", default, skip_serializing_if = "Option::is_none")]
-        pub target_port: Option<i64>,
+        pub target_port: Option<u32>,
     }
 
     #[cfg(feature = "istio-serviceentry")]
@@ -2152,7 +2152,7 @@ pub mod networking_v1 {
         /// A valid non-negative integer port number.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub number: Option<i64>,
+        pub number: Option<u32>,
         /// ```text
         /// The protocol exposed on the port.
         /// ```
@@ -2160,7 +2160,7 @@ pub mod networking_v1 {
         pub protocol: Option<String>,
         /// `targetPort`.
         #[serde(rename = "targetPort", default, skip_serializing_if = "Option::is_none")]
-        pub target_port: Option<i64>,
+        pub target_port: Option<u32>,
     }
 
     #[cfg(feature = "istio-sidecar")]
@@ -2359,10 +2359,10 @@ pub mod networking_v1 {
         pub mirror: Option<VirtualServiceSpecHttpMirror>,
         /// `mirror_percent`.
         #[serde(rename = "mirror_percent", default, skip_serializing_if = "Option::is_none")]
-        pub mirror_percent_: Option<i64>,
+        pub mirror_percent_: Option<u32>,
         /// `mirrorPercent`.
         #[serde(rename = "mirrorPercent", default, skip_serializing_if = "Option::is_none")]
-        pub mirror_percent: Option<i64>,
+        pub mirror_percent: Option<u32>,
         /// ```text
         /// Percentage of the traffic to be mirrored by the `mirror` field.
         /// ```
@@ -2521,7 +2521,7 @@ pub mod networking_v1 {
         /// ```text
         /// Specifies the HTTP response status to be returned.
         /// ```
-        pub status: i64,
+        pub status: u32,
     }
 
     #[cfg(feature = "istio-virtualservice")]
@@ -2694,7 +2694,7 @@ pub mod networking_v1 {
         /// Specifies the ports on the host that is being addressed.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub port: Option<i64>,
+        pub port: Option<u32>,
         /// ```text
         /// Query parameters for matching.
         /// ```
@@ -2813,12 +2813,12 @@ pub mod networking_v1 {
         /// On a redirect, overwrite the port portion of the URL with this value.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub port: Option<i64>,
+        pub port: Option<u32>,
         /// ```text
         /// On a redirect, Specifies the HTTP status code to use in the redirect response.
         /// ```
         #[serde(rename = "redirectCode", default, skip_serializing_if = "Option::is_none")]
-        pub redirect_code: Option<i64>,
+        pub redirect_code: Option<u32>,
         /// ```text
         /// On a redirect, overwrite the scheme portion of the URL with this value.
         /// ```
@@ -2986,7 +2986,7 @@ pub mod networking_v1 {
         /// Specifies the port on the host that is being addressed.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub port: Option<i64>,
+        pub port: Option<u32>,
         /// ```text
         /// One or more labels that constrain the applicability of a rule to workloads with the given labels.
         /// ```
@@ -3054,7 +3054,7 @@ pub mod networking_v1 {
         /// Specifies the port on the host that is being addressed.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub port: Option<i64>,
+        pub port: Option<u32>,
         /// ```text
         /// SNI (server name indicator) to match on.
         /// ```
@@ -3154,7 +3154,7 @@ pub mod networking_v1 {
         /// Set of ports associated with the endpoint.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub ports: Option<BTreeMap<String, i64>>,
+        pub ports: Option<BTreeMap<String, u32>>,
         /// ```text
         /// The service account associated with the workload if a sidecar is present in the workload.
         /// ```
@@ -3164,7 +3164,7 @@ pub mod networking_v1 {
         /// The load balancing weight associated with the endpoint.
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub weight: Option<i64>,
+        pub weight: Option<u32>,
     }
 
     #[cfg(feature = "istio-workloadgroup")]
@@ -3782,7 +3782,7 @@ pub mod networking_v1alpha3 {
         /// The service port for which this cluster was generated.
         /// ```
         #[serde(rename = "portNumber", default, skip_serializing_if = "Option::is_none")]
-        pub port_number: Option<i64>,
+        pub port_number: Option<u32>,
         /// ```text
         /// The fully qualified service name for this cluster.
         /// ```
@@ -3845,7 +3845,7 @@ pub mod networking_v1alpha3 {
         /// The service port/gateway port to which traffic is being sent/received.
         /// ```
         #[serde(rename = "portNumber", default, skip_serializing_if = "Option::is_none")]
-        pub port_number: Option<i64>,
+        pub port_number: Option<u32>,
     }
 
     #[cfg(feature = "istio-envoyfilter")]
@@ -3863,7 +3863,7 @@ pub mod networking_v1alpha3 {
         /// The destination_port value used by a filter chain's match condition.
         /// ```
         #[serde(rename = "destinationPort", default, skip_serializing_if = "Option::is_none")]
-        pub destination_port: Option<i64>,
+        pub destination_port: Option<u32>,
         /// ```text
         /// The name of a specific filter to apply the patch to.
         /// ```
@@ -3960,7 +3960,7 @@ pub mod networking_v1alpha3 {
         /// The service port number or gateway server port number for which this route configuration was generated.
         /// ```
         #[serde(rename = "portNumber", default, skip_serializing_if = "Option::is_none")]
-        pub port_number: Option<i64>,
+        pub port_number: Option<u32>,
         /// ```text
         /// Match a specific virtual host in a route configuration and apply the patch to the virtual host.
         /// ```

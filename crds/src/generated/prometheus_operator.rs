@@ -9063,12 +9063,12 @@ pub mod monitoring_v1alpha1 {
         /// end of the inclusive range
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub end: Option<i64>,
+        pub end: Option<i32>,
         /// ```text
         /// start of the inclusive range
         /// ```
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub start: Option<i64>,
+        pub start: Option<i32>,
     }
 
     #[cfg(feature = "prometheus-operator-alertmanagerconfig")]

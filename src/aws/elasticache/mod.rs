@@ -71,8 +71,8 @@ pub struct CacheReplicationGroupProps {
     pub node_type: String,
     /// Nodes (primary + replicas), 2 to 6 for Multi-AZ. Default: 2.
     pub nodes: i64,
-    /// Port. Default: 6379.
-    pub port: i64,
+    /// Port (a TCP port: 70000 does not compile). Default: 6379.
+    pub port: u16,
     /// The VPC. Required (no default).
     pub vpc_id: Value,
     /// Subnets (private), in at least 2 AZs. Required (no default).

@@ -71,6 +71,32 @@ impl Default for AuroraPostgresClusterProps {
     }
 }
 
+/// A 0.1.0 [`DatabaseProps`](super::DatabaseProps) (the instance's props)
+/// for a cluster: the storage fields are dropped, as 0.1.0 ignored them for
+/// Aurora, so the cluster synthesizes as it did.
+impl From<PostgresInstanceProps> for AuroraPostgresClusterProps {
+    fn from(p: PostgresInstanceProps) -> Self {
+        AuroraPostgresClusterProps {
+            identifier: p.identifier,
+            engine_version: p.engine_version,
+            instance_class: p.instance_class,
+            database_name: p.database_name,
+            master_username: p.master_username,
+            vpc_id: p.vpc_id,
+            subnet_ids: p.subnet_ids,
+            encryption_key: p.encryption_key,
+            port: p.port,
+            multi_az: p.multi_az,
+            backup_retention_days: p.backup_retention_days,
+            backup_window: p.backup_window,
+            maintenance_window: p.maintenance_window,
+            deletion_protection: p.deletion_protection,
+            parameters: p.parameters,
+            monitoring_interval: p.monitoring_interval,
+        }
+    }
+}
+
 impl AuroraPostgresClusterProps {
     /// The settings both engines share, as the instance's props (the
     /// storage fields keep their defaults; Aurora never reads them).
@@ -127,13 +153,15 @@ impl AuroraPostgresCluster {
         self.resource.read_endpoint_address()
     }
 
-    /// Adds the cluster and its instances.
+    /// Adds the cluster and its instances. The props are
+    /// [`AuroraPostgresClusterProps`]; 0.1.0's `DatabaseProps` converts
+    /// into them (deprecated).
     pub fn new(
         scope: &mut Scope<'_>,
         id: &str,
-        props: AuroraPostgresClusterProps,
+        props: impl Into<AuroraPostgresClusterProps>,
     ) -> Result<AuroraPostgresCluster, Error> {
-        let props = props.into_shared();
+        let props = props.into().into_shared();
         let path = scope.child_path(id);
         crate::aws::security::enable(scope);
         let class = props

@@ -58,6 +58,15 @@ use crate::core::{
     Arn, CfnOutput, CfnOutputProps, DeletionPolicy, Error, ResourceRef, Scope, Value,
 };
 
+/// The props both database constructs took in 0.1.0: an instance's props,
+/// which [`AuroraPostgresCluster::new`] also accepts (without the storage
+/// fields).
+#[deprecated(
+    since = "0.2.0",
+    note = "use PostgresInstanceProps for PostgresInstance, AuroraPostgresClusterProps (no storage fields) for AuroraPostgresCluster"
+)]
+pub type DatabaseProps = PostgresInstanceProps;
+
 /// Props of [`PostgresInstance`].
 #[derive(Debug, Clone)]
 pub struct PostgresInstanceProps {

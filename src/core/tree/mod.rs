@@ -16,6 +16,7 @@ use crate::core::object::{K8sObject, ObjectRef};
 use crate::core::resource::{CfnNode, CfnRaw, CfnResource, ResourceRef};
 use crate::core::stack::{ConditionInfo, OutputInfo, ParameterInfo, StackInfo};
 
+mod deprecated;
 mod scope;
 
 pub use scope::Scope;
@@ -127,6 +128,8 @@ pub struct App {
     locked: bool,
     context: Context,
     pub(crate) diagnostics: Vec<Diagnostic>,
+    /// Deprecation notes (old rule codes named), printed at synth.
+    pub(crate) deprecations: Vec<String>,
     pub(crate) validations: Vec<(u32, Box<dyn Validation>)>,
     /// Keys of validations registered with `add_validation_once`.
     validation_keys: std::collections::BTreeSet<String>,
@@ -181,6 +184,7 @@ impl App {
             locked: false,
             context,
             diagnostics: Vec::new(),
+            deprecations: Vec::new(),
             validations: Vec::new(),
             validation_keys: Default::default(),
             aspects: Vec::new(),
@@ -327,7 +331,7 @@ impl App {
     }
 
     /// Every Kubernetes object with its path and cluster, in tree order.
-    pub fn all_objects(&self) -> Vec<ObjectEntry<'_>> {
+    pub fn objects(&self) -> Vec<ObjectEntry<'_>> {
         self.preorder()
             .into_iter()
             .filter_map(|i| {
@@ -350,7 +354,7 @@ impl App {
 
     /// Every CloudFormation resource as (construct path, stack name, logical
     /// ID), in tree order: the addresses synth gives them.
-    pub fn resource_addresses(&self) -> Vec<ResourceAddress<'_>> {
+    pub fn addresses(&self) -> Vec<ResourceAddress<'_>> {
         self.preorder()
             .into_iter()
             .filter_map(|i| {
@@ -409,7 +413,7 @@ impl App {
     }
 
     /// Every install input, in tree order (for analyzers).
-    pub fn install_inputs(&self) -> Vec<InstallInputRef<'_>> {
+    pub fn install_input_refs(&self) -> Vec<InstallInputRef<'_>> {
         self.preorder()
             .into_iter()
             .filter_map(|i| match &self.node(i).kind {
@@ -426,6 +430,13 @@ impl App {
                 })
             })
             .collect()
+    }
+
+    /// Deprecation notes recorded while the tree was built (a suppression
+    /// naming a renamed rule code); synth passes them on as notes, which
+    /// `--strict` does not fail on.
+    pub fn deprecations(&self) -> &[String] {
+        &self.deprecations
     }
 
     /// Diagnostics reported while building (before synth validation).

@@ -339,7 +339,9 @@ impl<'a> Scope<'a> {
 
     /// Turns `rule` (a diagnostic code such as `MS-IAM-001` or a checkov id)
     /// off for this scope's subtree. The reason is recorded in the Metadata of
-    /// every resource below, so the exception stays visible in review.
+    /// every resource below, so the exception stays visible in review. A
+    /// code renamed in 0.2.0 (`MS-MESH-001`) applies to its new code
+    /// (`MS-MESH-1`) with a deprecation note ([`crate::core::RENAMED_RULES`]).
     pub fn suppress(&mut self, rule: &str, reason: &str) -> Result<(), Error> {
         if rule.trim().is_empty() || reason.trim().is_empty() {
             return Err(Error::construct(
@@ -349,6 +351,18 @@ impl<'a> Scope<'a> {
             ));
         }
         let node = self.node;
+        let rule = match crate::core::diag::renamed_rule(rule) {
+            Some(new) => {
+                let note = crate::core::diag::renamed_rule_note(
+                    &format!("the suppression at {}", self.path()),
+                    rule.trim(),
+                    new,
+                );
+                self.app.deprecations.push(note);
+                new
+            }
+            None => rule,
+        };
         self.app.suppressions.push(Suppression {
             node,
             rule: rule.to_string(),

@@ -137,7 +137,7 @@ pub fn lookup(api_version: &str, kind: &str) -> Lookup {
 /// [`crate::k8s::add_object`], so constructs and users' own objects alike
 /// learn at synth what `kubectl apply` would refuse.
 pub(crate) fn objects_match_their_crds(app: &App, out: &mut Vec<Diagnostic>) {
-    for entry in app.all_objects() {
+    for entry in app.objects() {
         let (path, obj) = (entry.path, entry.object);
         if lookup(obj.api_version(), obj.kind()) == Lookup::NotACrd {
             continue;

@@ -56,12 +56,18 @@
 //! ```
 
 mod autoscaling;
+mod deprecated;
 mod image;
 mod pod;
 mod service;
 
 pub use crate::core::image::{check_image_pinned, ImageError, ImageRef};
 pub use autoscaling::{Hpa, HpaMetric, HpaProps, ScalingRules};
+#[allow(deprecated)]
+pub use deprecated::{
+    config_map, network_policy, network_policy_from_cidrs, pod_disruption_budget, service_account,
+    DeploymentProps, NetworkPolicyProps, ServiceProps,
+};
 pub use pod::{
     ContainerPort, ContainerProps, PodProps, ProbeProps, Resources, ISTIO_PROXY_UID, PROXY_UID_CODE,
 };
@@ -421,11 +427,11 @@ impl CidrNetworkPolicy {
             cidrs,
             ports,
         } = props;
-        network_policy_from_cidrs(scope, id, &name, &pod_selector, &cidrs, &ports)
+        cidr_policy(scope, id, &name, &pod_selector, &cidrs, &ports)
     }
 }
 
-fn network_policy_from_cidrs(
+fn cidr_policy(
     scope: &mut Scope<'_>,
     id: &str,
     name: &str,
@@ -525,9 +531,9 @@ mod tests {
             Some(IntOrString::Int(8080))
         );
         for bad in ["0.0.0.0/0", "10.0.0.1/16", "nope"] {
-            let e = network_policy_from_cidrs(&mut s, "Bad", "bad", &sel, &[bad.into()], &[80]);
+            let e = cidr_policy(&mut s, "Bad", "bad", &sel, &[bad.into()], &[80]);
             assert!(e.is_err(), "{bad}");
         }
-        assert!(network_policy_from_cidrs(&mut s, "None", "none", &sel, &[], &[80]).is_err());
+        assert!(cidr_policy(&mut s, "None", "none", &sel, &[], &[80]).is_err());
     }
 }

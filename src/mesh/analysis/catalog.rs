@@ -10,6 +10,14 @@ const fn a(code: &'static str, level: Severity, description: &'static str) -> Ru
 
 use Severity::{Error as E, Info as I, Warning as W};
 
+/// An analyzer's catalog entry under its 0.1.0 name. The fields were
+/// renamed with it: `description` is `summary`, `level` is `severity`.
+#[deprecated(
+    since = "0.2.0",
+    note = "use meshsynth::core::Rule (fields: code, severity (was level), summary (was description))"
+)]
+pub type AnalyzerInfo = Rule;
+
 /// Every analyzer, in code order (docs/mesh-analysis.md lists the same).
 pub const ANALYZERS: &[Rule] = &[
     a(codes::IST0101, E, "referenced gateway, host, subset or TLS secret not found"),

@@ -65,7 +65,8 @@ fn percent(out: &mut Vec<Diagnostic>, path: &str, field: &str, p: &Option<Percen
     }
 }
 
-fn port(out: &mut Vec<Diagnostic>, path: &str, field: &str, p: i64) {
+fn port(out: &mut Vec<Diagnostic>, path: &str, field: &str, p: impl Into<i64>) {
+    let p: i64 = p.into();
     if !(1..=65535).contains(&p) {
         out.push(bad(path, format!("{field}: port {p} is outside 1–65535")));
     }
@@ -280,7 +281,7 @@ fn load_balancer(out: &mut Vec<Diagnostic>, path: &str, f: &str, lb: &LoadBalanc
     }
     if let Some(l) = &lb.locality_lb_setting {
         for (i, d) in l.distribute.iter().flatten().enumerate() {
-            let sum: i64 = d.to.iter().flatten().map(|(_, w)| w).sum();
+            let sum: i64 = d.to.iter().flatten().map(|(_, w)| i64::from(*w)).sum();
             if sum != 100 {
                 out.push(bad(
                     path,

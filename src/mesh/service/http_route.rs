@@ -240,8 +240,8 @@ impl Converter<'_> {
     /// failures and resets are retried by Istio's HTTPRoute translation
     /// itself; `5xx` becomes the four codes every implementation must
     /// retry (500, 502, 503, 504).
-    fn retry_codes(&self, retry_on: &str) -> Result<Vec<i64>, Error> {
-        let mut codes: Vec<i64> = Vec::new();
+    fn retry_codes(&self, retry_on: &str) -> Result<Vec<u16>, Error> {
+        let mut codes: Vec<u16> = Vec::new();
         for cond in retry_on.split(',').map(str::trim).filter(|c| !c.is_empty()) {
             match cond {
                 "5xx" => codes.extend([500, 502, 503, 504]),
@@ -249,7 +249,7 @@ impl Converter<'_> {
                 "retriable-4xx" => codes.push(409),
                 "reset" | "connect-failure" | "refused-stream" | "unavailable" | "cancelled"
                 | "retriable-status-codes" => {}
-                c => match c.parse::<i64>() {
+                c => match c.parse::<u16>() {
                     Ok(code) if (400..=599).contains(&code) => codes.push(code),
                     _ => {
                         return Err(self.err(

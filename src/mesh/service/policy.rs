@@ -49,7 +49,7 @@ pub(super) fn destination_rule(
                     }),
                 }),
                 outlier_detection: Some(OutlierDetection {
-                    consecutive5xx_errors: Some(res.consecutive_5xx_errors.into()),
+                    consecutive5xx_errors: Some(res.consecutive_5xx_errors),
                     interval: Some(res.ejection_interval.clone()),
                     base_ejection_time: Some(res.base_ejection_time.clone()),
                     max_ejection_percent: Some(50),

@@ -152,7 +152,7 @@ fn discovery(c: &mut Scope<'_>, p: &RegionProps, g: &Global<'_>) -> Result<(), E
             address: Some(p.remote_gateway.clone()),
             ports: Some(BTreeMap::from([(
                 "http".to_string(),
-                i64::from(EAST_WEST_PORT),
+                u32::from(EAST_WEST_PORT),
             )])),
             labels: Some(remote_labels.clone()),
             network: Some(remote_net.clone()),

@@ -145,7 +145,7 @@ pub fn service_entries(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
             }
             for h in &s.hosts {
                 claims
-                    .entry((se.cluster, h.clone(), p.number))
+                    .entry((se.cluster, h.clone(), i64::from(p.number)))
                     .or_default()
                     .push((n, proto.clone(), everywhere, scopes.clone()));
             }

@@ -83,7 +83,11 @@ pub fn gateways(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
             workloads.iter().map(|w| w.ns.as_str()).collect()
         };
         for (si, s) in gw.obj.spec().servers.iter().flatten().enumerate() {
-            if !ports.is_empty() && !ports.iter().any(|p| i64::from(*p) == s.port.number) {
+            if !ports.is_empty()
+                && !ports
+                    .iter()
+                    .any(|p| i64::from(*p) == i64::from(s.port.number))
+            {
                 out.push(warn(
                     codes::IST0162,
                     gw.path,
@@ -94,7 +98,7 @@ pub fn gateways(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
                     "use a port of the gateway Service, or add it to the installation",
                 ));
             }
-            listeners[gi].push((s.port.number, &s.hosts));
+            listeners[gi].push((i64::from(s.port.number), &s.hosts));
             let Some(tls) = &s.tls else { continue };
             let terminates = matches!(
                 tls.mode,

@@ -239,7 +239,7 @@ fn destination_host(
                 "define the Service or a ServiceEntry for the host, export it to this namespace, or fix the destination",
             ));
         }
-        Some(entry) => match d.port.as_ref().and_then(|p| p.number) {
+        Some(entry) => match d.port.as_ref().and_then(|p| p.number).map(i64::from) {
             None if entry.ports.len() > 1 => {
                 let ports: Vec<String> = entry.ports.iter().map(i64::to_string).collect();
                 out.push(error(
@@ -532,7 +532,7 @@ fn overlapping_prefixes(vs: &Item<'_, VirtualService>, out: &mut Vec<Diagnostic>
                 rule: i,
                 index: j,
                 prefix,
-                port: m.port,
+                port: m.port.map(i64::from),
                 method,
                 authority: exact_or_prefix(m.authority.as_ref()),
                 headers: map(&m.headers),

@@ -85,11 +85,11 @@ impl<'a> Index<'a> {
     /// typed twin (`twins`) is filed as the twin.
     pub fn build(app: &'a App, twins: &'a super::twins::Twins) -> Index<'a> {
         let mut ix = Index::default();
-        for e in app.all_objects() {
+        for e in app.objects() {
             let obj = twins.get(e.path).map_or(e.object, |t| t.as_ref());
             ix.add_object(e.path, e.cluster, obj);
         }
-        for input in app.install_inputs() {
+        for input in app.install_input_refs() {
             let (path, cluster, content) = (input.path, input.cluster, input.content);
             match input.kind {
                 InstallKind::IstioOperator => ix.add_installed_gateways(path, cluster, content),
@@ -354,7 +354,13 @@ impl<'a> Index<'a> {
 
     fn add_service_entry(&mut self, at: &At<'a>, o: &'a ServiceEntry) {
         let export_to = o.spec.export_to.as_deref().unwrap_or_default();
-        let ports: Vec<i64> = o.spec.ports.iter().flatten().map(|p| p.number).collect();
+        let ports: Vec<i64> = o
+            .spec
+            .ports
+            .iter()
+            .flatten()
+            .map(|p| i64::from(p.number))
+            .collect();
         for h in &o.spec.hosts {
             let entry = HostEntry::new(&at.ns, export_to, ports.clone());
             if h.contains('*') {

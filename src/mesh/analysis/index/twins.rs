@@ -66,7 +66,7 @@ pub fn twin(raw: &RawObject) -> Option<Box<dyn K8sObject>> {
 
 /// The twins of every raw object of `app` that has one.
 pub fn of(app: &App) -> Twins {
-    app.all_objects()
+    app.objects()
         .into_iter()
         .filter_map(|e| {
             let raw = e.object.as_any().downcast_ref::<RawObject>()?;
