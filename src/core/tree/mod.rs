@@ -3,7 +3,7 @@
 //! cursor at one node that constructs use to add children.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use crate::core::aspects::Aspect;
@@ -135,6 +135,12 @@ pub struct App {
     validation_keys: std::collections::BTreeSet<String>,
     pub(crate) aspects: Vec<(u32, Box<dyn Aspect>)>,
     pub(crate) suppressions: Vec<Suppression>,
+    /// Object nodes by `kind`, in the order they were added, so a
+    /// construct that looks for one kind (a namespace's labels) does not
+    /// walk the whole tree: one walk per construct made synth quadratic.
+    pub(crate) objects_by_kind: HashMap<String, Vec<u32>>,
+    /// Nodes visited by tree walks so far ([`App::walk_visits`]).
+    walk_visits: AtomicU64,
     /// Checks of emitted resources, in registration order, once per key.
     emitted_checks: Vec<(String, EmittedCheck)>,
     /// The platform's name ([`App::set_name`]).
@@ -187,6 +193,8 @@ impl App {
             deprecations: Vec::new(),
             validations: Vec::new(),
             validation_keys: Default::default(),
+            objects_by_kind: HashMap::new(),
+            walk_visits: AtomicU64::new(0),
             aspects: Vec::new(),
             suppressions: Vec::new(),
             emitted_checks: Vec::new(),
@@ -282,7 +290,26 @@ impl App {
             out.push(i);
             stack.extend(self.node(i).children.iter().rev());
         }
+        self.count_visits(out.len());
         out
+    }
+
+    fn count_visits(&self, n: usize) {
+        self.walk_visits.fetch_add(n as u64, Ordering::Relaxed);
+    }
+
+    /// How many nodes the tree walks (whole-tree and subtree listings) have
+    /// visited since the app was made. Divided by [`App::node_count`] it
+    /// is a deterministic measure of synth's work that stays flat as a
+    /// platform grows, unless something walks the tree once per construct
+    /// (which makes synth quadratic); the benchmark guard checks it.
+    pub fn walk_visits(&self) -> u64 {
+        self.walk_visits.load(Ordering::Relaxed)
+    }
+
+    /// How many nodes the construct tree holds (the app's root included).
+    pub fn node_count(&self) -> usize {
+        self.nodes.len()
     }
 
     /// The nodes under `index` (itself included) in tree order.
@@ -293,6 +320,7 @@ impl App {
             out.push(i);
             stack.extend(self.node(i).children.iter().rev());
         }
+        self.count_visits(out.len());
         out
     }
 
@@ -330,25 +358,36 @@ impl App {
             .collect()
     }
 
+    /// Every Kubernetes object of `kind` (`Namespace`) with its path and
+    /// cluster, in the order they were added; without a walk of the tree.
+    pub fn objects_of_kind(&self, kind: &str) -> Vec<ObjectEntry<'_>> {
+        let Some(nodes) = self.objects_by_kind.get(kind) else {
+            return Vec::new();
+        };
+        nodes.iter().filter_map(|&i| self.object_entry(i)).collect()
+    }
+
+    fn object_entry(&self, i: u32) -> Option<ObjectEntry<'_>> {
+        let n = self.node(i);
+        let cluster = n.chart.and_then(|c| match &self.node(c).kind {
+            NodeKind::Chart(info) => Some(info.cluster.as_str()),
+            _ => None,
+        })?;
+        match &n.kind {
+            NodeKind::Object(obj) => Some(ObjectEntry {
+                path: &n.path,
+                cluster,
+                object: obj.as_ref(),
+            }),
+            _ => None,
+        }
+    }
+
     /// Every Kubernetes object with its path and cluster, in tree order.
     pub fn objects(&self) -> Vec<ObjectEntry<'_>> {
         self.preorder()
             .into_iter()
-            .filter_map(|i| {
-                let n = self.node(i);
-                let cluster = n.chart.and_then(|c| match &self.node(c).kind {
-                    NodeKind::Chart(info) => Some(info.cluster.as_str()),
-                    _ => None,
-                })?;
-                match &n.kind {
-                    NodeKind::Object(obj) => Some(ObjectEntry {
-                        path: &n.path,
-                        cluster,
-                        object: obj.as_ref(),
-                    }),
-                    _ => None,
-                }
-            })
+            .filter_map(|i| self.object_entry(i))
             .collect()
     }
 

@@ -241,7 +241,13 @@ impl<'a> Scope<'a> {
         }
         let name = object.metadata().name.clone().unwrap_or_default();
         let namespace = object.metadata().namespace.clone();
+        let kind = object.kind().to_string();
         let index = self.add_kind(id, NodeKind::Object(Box::new(object)))?;
+        self.app
+            .objects_by_kind
+            .entry(kind)
+            .or_default()
+            .push(index);
         Ok(ObjectRef::new(self.app.node_id(index), name, namespace))
     }
 

@@ -136,7 +136,7 @@ fn namespace_waypoint(scope: &Scope<'_>, namespace: &str) -> Option<String> {
     let cluster = scope.cluster()?;
     scope
         .app()
-        .objects()
+        .objects_of_kind("Namespace")
         .into_iter()
         .filter(|e| e.cluster == cluster)
         .filter_map(|e| e.object.as_any().downcast_ref::<Namespace>())
