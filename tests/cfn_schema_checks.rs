@@ -315,13 +315,22 @@ fn data_service_rules_read_the_emitted_properties() {
             "Table",
             raw(
                 "AWS::DynamoDB::Table",
-                &[(
-                    "KeySchema",
-                    Value::List(vec![Value::Map(IndexMap::from([
-                        ("AttributeName".to_string(), Value::from("pk")),
-                        ("KeyType".to_string(), Value::from("HASH")),
-                    ]))]),
-                )],
+                &[
+                    (
+                        "KeySchema",
+                        Value::List(vec![Value::Map(IndexMap::from([
+                            ("AttributeName".to_string(), Value::from("pk")),
+                            ("KeyType".to_string(), Value::from("HASH")),
+                        ]))]),
+                    ),
+                    (
+                        "AttributeDefinitions",
+                        Value::List(vec![Value::Map(IndexMap::from([
+                            ("AttributeName".to_string(), Value::from("pk")),
+                            ("AttributeType".to_string(), Value::from("S")),
+                        ]))]),
+                    ),
+                ],
             ),
         )
         .unwrap();

@@ -390,6 +390,11 @@ impl Loader<'_> {
             ("extensions.istio.io", "WasmPlugin") => {
                 self.add_raw(scope, origin, api_version, value, true)
             }
+            // Controllers acting on workloads from outside them, read as
+            // their JSON by the autoscaler and disruption-budget checks.
+            ("autoscaling", "HorizontalPodAutoscaler")
+            | ("policy", "PodDisruptionBudget")
+            | ("keda.sh", "ScaledObject") => self.add_raw(scope, origin, api_version, value, true),
             ("gateway.networking.k8s.io", "GatewayClass") => {
                 self.add_raw(scope, origin, api_version, value, false)
             }

@@ -1,5 +1,6 @@
 //! Kubernetes constructs (core kinds from `k8s-openapi`), one folder per family.
 
+pub mod controllers;
 pub mod crd;
 pub mod workloads;
 
@@ -49,6 +50,7 @@ pub(crate) const BUILTIN_NAMESPACES: &[&str] =
 
 /// The key of the CRD schema check (`MS-CRD-1`, `MS-CRD-2`).
 const CRDS_KEY: &str = "meshsynth.k8s.crds";
+const CONTROLLERS_KEY: &str = "meshsynth.k8s.controllers";
 
 /// The key of the namespace-existence check.
 const NAMESPACES_KEY: &str = "meshsynth.k8s.namespaces";
@@ -73,6 +75,7 @@ pub fn add_object<O: K8sObject>(
     }
     scope.add_validation_once(NAMESPACES_KEY, namespaces_exist);
     scope.add_validation_once(CRDS_KEY, crd::objects_match_their_crds);
+    scope.add_validation_once(CONTROLLERS_KEY, controllers::check);
     scope.add_object(id, object)
 }
 

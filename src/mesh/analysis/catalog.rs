@@ -90,6 +90,8 @@ pub const ANALYZERS: &[Rule] = &[
     a(codes::MS_MESH_10, E, "istio.io/use-waypoint or a policy's targetRefs naming nothing in the namespace"),
     a(codes::MS_MESH_11, E, "AuthorizationPolicy principal naming a namespace or service account that does not exist"),
     a(codes::MS_MESH_12, E, "AuthorizationPolicy selecting an ambient workload behind a waypoint that does not admit the waypoint"),
+    a(codes::MS_K8S_1, E, "two autoscalers (HorizontalPodAutoscaler, KEDA ScaledObject) scaling one workload"),
+    a(codes::MS_K8S_2, E, "pods selected by more than one PodDisruptionBudget (evictions refused, drains block)"),
     a(codes::MS_ALB_1, E, "ALB Ingress with an HTTPS listener whose TLS policy allows TLS older than 1.2 (no ssl-policy: the controller's default allows TLS 1.0)"),
 ];
 

@@ -142,5 +142,9 @@ pub const MS_MESH_10: &str = "MS-MESH-10";
 pub const MS_MESH_11: &str = "MS-MESH-11";
 /// `MS-MESH-12`.
 pub const MS_MESH_12: &str = "MS-MESH-12";
+/// `MS-K8S-1`: defined where its check lives.
+pub use crate::k8s::controllers::AUTOSCALER_CONFLICT as MS_K8S_1;
+/// `MS-K8S-2`: defined where its check lives.
+pub use crate::k8s::controllers::BUDGET_OVERLAP as MS_K8S_2;
 /// `MS-ALB-1`: an HTTPS listener of an ALB Ingress that accepts TLS older than 1.2.
 pub const MS_ALB_1: &str = "MS-ALB-1";

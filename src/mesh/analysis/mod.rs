@@ -67,10 +67,12 @@ pub fn register(scope: &mut Scope<'_>) {
     );
 }
 
-/// Runs every analyzer over the app, and the namespace-existence check
+/// Runs every analyzer over the app, the workload-controller checks
+/// (`k8s::controllers`) and the namespace-existence check
 /// (`k8s::namespaces_exist`), as `meshsynth analyze` does for whole clusters.
 pub fn analyze(app: &App, out: &mut Vec<Diagnostic>) {
     analyze_objects(app, out);
+    crate::k8s::controllers::check(app, out);
     crate::k8s::namespaces_exist(app, out);
 }
 
@@ -80,6 +82,7 @@ pub fn analyze(app: &App, out: &mut Vec<Diagnostic>) {
 /// elsewhere.
 pub fn analyze_without_namespace_check(app: &App, out: &mut Vec<Diagnostic>) {
     analyze_objects(app, out);
+    crate::k8s::controllers::check(app, out);
 }
 
 fn analyze_objects(app: &App, out: &mut Vec<Diagnostic>) {

@@ -32,8 +32,15 @@ fn names<'a>(v: Option<&'a Json>, name_key: &str) -> Option<Vec<&'a str>> {
 /// no definition, or that defines one no key uses.
 fn key_attributes(r: &ResourceView<'_>, out: &mut Vec<Diagnostic>) {
     let p = r.properties;
-    let Some(defined) = names(p.get("AttributeDefinitions"), "AttributeName") else {
-        return;
+    // No definitions at all is the commonest form of the mistake: every
+    // key attribute is then undefined. Definitions written as an intrinsic
+    // cannot be read.
+    let defined = match p.get("AttributeDefinitions") {
+        None => Vec::new(),
+        v => match names(v, "AttributeName") {
+            Some(d) => d,
+            None => return,
+        },
     };
     let mut keys: Vec<(String, &str)> = Vec::new();
     let mut literal = true;

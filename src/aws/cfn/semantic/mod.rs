@@ -12,6 +12,7 @@ mod compute;
 mod data;
 mod edge;
 mod messaging;
+mod operations;
 
 use serde_json::{Map, Value as Json};
 
@@ -49,6 +50,14 @@ pub mod codes {
     /// EKS nodes whose pods can reach instance metadata, while the node
     /// role holds the VPC CNI policy.
     pub const NODE_CREDENTIALS_TO_PODS: &str = "MS-EKS-3";
+    /// A dead-letter queue that keeps messages for less time than its
+    /// source queue (they expire from it sooner than intended).
+    pub const DEAD_LETTER_RETENTION: &str = "MS-CFN-21";
+    /// A schedule expression EventBridge refuses (a five-field crontab,
+    /// `rate(1 minutes)`).
+    pub const SCHEDULE_EXPRESSION: &str = "MS-CFN-22";
+    /// An alarm on a metric its AWS namespace does not publish.
+    pub const UNPUBLISHED_METRIC: &str = "MS-CFN-23";
 
     /// Every code of this module, for docs and tests.
     pub const ALL: &[&str] = &[
@@ -64,6 +73,9 @@ pub mod codes {
         STATEFUL_WITHOUT_RETAIN,
         SERVICE_NOT_ADMITTED_TO_KEY,
         NODE_CREDENTIALS_TO_PODS,
+        DEAD_LETTER_RETENTION,
+        SCHEDULE_EXPRESSION,
+        UNPUBLISHED_METRIC,
     ];
 }
 
@@ -130,6 +142,21 @@ pub const RULES: &[crate::core::Rule] = {
             codes::NODE_CREDENTIALS_TO_PODS,
             E,
             "EKS node role with the VPC CNI policy, reachable by pods through IMDS",
+        ),
+        Rule::new(
+            codes::DEAD_LETTER_RETENTION,
+            W,
+            "dead-letter queue keeping messages for less time than its source queue",
+        ),
+        Rule::new(
+            codes::SCHEDULE_EXPRESSION,
+            E,
+            "EventBridge schedule expression that is not rate(...), a six-field cron(...) or at(...)",
+        ),
+        Rule::new(
+            codes::UNPUBLISHED_METRIC,
+            W,
+            "CloudWatch alarm on a metric its AWS namespace does not publish",
         ),
     ]
 };
@@ -261,6 +288,7 @@ pub fn check_templates(stacks: &[StackView<'_>], out: &mut Vec<Diagnostic>) {
     data::check(&t, out);
     edge::check(&t, out);
     messaging::check(&t, out);
+    operations::check(&t, out);
 }
 
 /// Whether a property is literally `true` (or `"true"`).

@@ -475,3 +475,100 @@ fn pods_may_not_reach_a_node_role_with_the_cni_policy() {
     assert!(!flagged(nodes(Some(1), "required", true, true)));
     assert!(!flagged(nodes(Some(2), "required", false, true)));
 }
+
+#[test]
+fn a_table_with_keys_and_no_attribute_definitions_is_refused() {
+    let bad = run(&[stack(
+        "data",
+        "eu-west-1",
+        json!({"Orders": {"Type": "AWS::DynamoDB::Table", "DeletionPolicy": "Retain", "Properties": {
+            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+            "BillingMode": "PAY_PER_REQUEST"
+        }}}),
+    )]);
+    assert_eq!(bad.len(), 1, "{bad:#?}");
+    assert_eq!(bad[0].0, codes::DYNAMODB_KEY_ATTRIBUTES);
+    assert!(bad[0].2.contains("KeySchema names the attribute \"pk\""));
+}
+
+#[test]
+fn a_dead_letter_queue_keeps_messages_longer_than_its_source() {
+    let queues = |dlq_retention: Option<i64>, fifo: bool| {
+        let mut dlq =
+            json!({"Type": "AWS::SQS::Queue", "DeletionPolicy": "Delete", "Properties": {}});
+        if let Some(r) = dlq_retention {
+            dlq["Properties"]["MessageRetentionPeriod"] = json!(r);
+        }
+        if fifo {
+            dlq["Properties"]["FifoQueue"] = json!(true);
+        }
+        let mut source = json!({"Type": "AWS::SQS::Queue", "DeletionPolicy": "Delete", "Properties": {
+            "MessageRetentionPeriod": 1209600,
+            "RedrivePolicy": {"deadLetterTargetArn": {"Fn::GetAtt": ["Dlq", "Arn"]}, "maxReceiveCount": 5}
+        }});
+        if fifo {
+            source["Properties"]["FifoQueue"] = json!(true);
+        }
+        stack("msg", "eu-west-1", json!({"Dlq": dlq, "Jobs": source}))
+    };
+    let bad = run(&[queues(None, false)]);
+    assert_eq!(bad.len(), 1, "{bad:#?}");
+    assert_eq!(bad[0].0, codes::DEAD_LETTER_RETENTION);
+    assert_eq!(bad[0].1, "msg/Jobs");
+    assert!(bad[0]
+        .2
+        .contains("keeps messages 345600 s, less than this queue's 1209600 s"));
+    assert!(codes_of(&[queues(Some(1209600), false)]).is_empty());
+    // FIFO queues reset the enqueue time when a message moves.
+    assert!(codes_of(&[queues(None, true)]).is_empty());
+}
+
+#[test]
+fn a_schedule_is_an_eventbridge_expression() {
+    let rule = |expr: &str| {
+        stack(
+            "ops",
+            "eu-west-1",
+            json!({"Nightly": {"Type": "AWS::Events::Rule", "Properties": {"ScheduleExpression": expr, "State": "ENABLED"}}}),
+        )
+    };
+    let bad = run(&[rule("cron(0 3 * * *)")]);
+    assert_eq!(bad.len(), 1, "{bad:#?}");
+    assert_eq!(bad[0].0, codes::SCHEDULE_EXPRESSION);
+    assert!(bad[0].2.contains("has 5 fields"), "{}", bad[0].2);
+    assert!(codes_of(&[rule("cron(0 3 * * ? *)")]).is_empty());
+    assert!(codes_of(&[rule("rate(1 hour)")]).is_empty());
+}
+
+#[test]
+fn an_alarm_watches_a_metric_its_namespace_publishes() {
+    let alarm = |metric: &str| {
+        stack(
+            "ops",
+            "eu-west-1",
+            json!({"Backlog": {"Type": "AWS::CloudWatch::Alarm", "Properties": {
+                "Namespace": "AWS/SQS", "MetricName": metric, "Statistic": "Maximum",
+                "Period": 60, "EvaluationPeriods": 5, "Threshold": 100,
+                "ComparisonOperator": "GreaterThanThreshold"
+            }}}),
+        )
+    };
+    let bad = run(&[alarm("ApproximateNumberOfMessages")]);
+    assert_eq!(bad.len(), 1, "{bad:#?}");
+    assert_eq!(bad[0].0, codes::UNPUBLISHED_METRIC);
+    assert!(bad[0]
+        .2
+        .contains("\"ApproximateNumberOfMessages\" is not a metric AWS/SQS publishes"));
+    assert!(codes_of(&[alarm("ApproximateNumberOfMessagesVisible")]).is_empty());
+    // A namespace without a table is never judged.
+    let custom = stack(
+        "ops",
+        "eu-west-1",
+        json!({"Custom": {"Type": "AWS::CloudWatch::Alarm", "Properties": {
+            "Namespace": "Shop/Orders", "MetricName": "Anything", "Statistic": "Sum",
+            "Period": 60, "EvaluationPeriods": 1, "Threshold": 1,
+            "ComparisonOperator": "GreaterThanThreshold"
+        }}}),
+    );
+    assert!(codes_of(&[custom]).is_empty());
+}

@@ -1,0 +1,172 @@
+//! Controllers that act on a workload from outside it, caught at synth as
+//! `analyze` catches them in YAML: two autoscalers on one Deployment
+//! (MS-K8S-1) and pods under two PodDisruptionBudgets (MS-K8S-2).
+
+use std::collections::BTreeMap;
+
+use meshsynth::core::{App, Chart, ChartProps, Context, Diagnostic, Error, Scope};
+use meshsynth::k8s::workloads::{
+    AppDeployment, AppDeploymentProps, AppPodDisruptionBudget, AppPodDisruptionBudgetProps,
+    ContainerPort, ContainerProps, Disruption, Hpa, HpaMetric, HpaProps, PodProps,
+};
+use meshsynth::mesh::keda::{AwsIdentity, KedaScaler, KedaScalerProps, Trigger};
+use meshsynth::synth::{synth, SynthOptions};
+
+fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// Chart `C` (namespace `shop`) with a `worker` Deployment, then `f`;
+/// every diagnostic of synth.
+fn run(f: impl FnOnce(&mut Scope<'_>)) -> Vec<Diagnostic> {
+    let mut app = App::new(Context::new());
+    let chart = Chart::new(
+        &mut app.root(),
+        "C",
+        ChartProps::new("main").namespace("shop"),
+    )
+    .unwrap();
+    let mut c = app.scope(chart.node()).unwrap();
+    AppDeployment::new(
+        &mut c,
+        "Worker",
+        AppDeploymentProps {
+            name: "worker".into(),
+            replicas: None,
+            pod: PodProps {
+                selector: labels(&[("app", "worker"), ("tier", "back")]),
+                containers: vec![ContainerProps {
+                    name: "worker".into(),
+                    image: "registry.example.com/worker:1.0.0".into(),
+                    ports: vec![ContainerPort {
+                        name: "http".into(),
+                        port: 8080,
+                    }],
+                    ..Default::default()
+                }],
+                ..Default::default()
+            },
+            labels: BTreeMap::new(),
+        },
+    )
+    .unwrap();
+    f(&mut c);
+    match synth(app, &SynthOptions::default()) {
+        Ok(s) => s.diagnostics,
+        Err(Error::Diagnostics(d)) => d,
+        Err(e) => panic!("unexpected error: {e}"),
+    }
+}
+
+fn codes(ds: &[Diagnostic]) -> Vec<(String, String)> {
+    ds.iter()
+        .filter_map(|d| Some((d.code.clone()?, d.path.clone())))
+        .filter(|(c, _)| c.starts_with("MS-K8S"))
+        .collect()
+}
+
+fn hpa(c: &mut Scope<'_>, id: &str) {
+    Hpa::new(
+        c,
+        id,
+        HpaProps {
+            name: "worker".into(),
+            target: ("apps/v1".into(), "Deployment".into(), "worker".into()),
+            min_replicas: 2,
+            max_replicas: 10,
+            metrics: vec![HpaMetric::Cpu(70)],
+            scale_up: None,
+            scale_down: None,
+        },
+    )
+    .unwrap();
+}
+
+fn keda(c: &mut Scope<'_>, id: &str, name: &str) {
+    KedaScaler::new(
+        c,
+        id,
+        KedaScalerProps {
+            name: name.into(),
+            target: ("apps/v1".into(), "Deployment".into(), "worker".into()),
+            min_replicas: 1,
+            max_replicas: 20,
+            polling_interval: None,
+            cooldown_period: None,
+            triggers: vec![Trigger::Prometheus {
+                server_address: "http://prometheus.monitoring:9090".into(),
+                query: "sum(rate(jobs_total[1m]))".into(),
+                threshold: "10".into(),
+                activation_threshold: None,
+            }],
+            aws_identity: AwsIdentity::Workload,
+        },
+    )
+    .unwrap();
+}
+
+fn pdb(c: &mut Scope<'_>, id: &str, name: &str, selector: &[(&str, &str)]) {
+    AppPodDisruptionBudget::new(
+        c,
+        id,
+        AppPodDisruptionBudgetProps {
+            name: name.into(),
+            selector: labels(selector),
+            budget: Disruption::MaxUnavailable(1),
+        },
+    )
+    .unwrap();
+}
+
+#[test]
+fn an_hpa_and_a_scaled_object_on_one_deployment_are_two_controllers() {
+    let ds = run(|c| {
+        hpa(c, "Hpa");
+        keda(c, "Scaler", "worker-jobs");
+    });
+    assert_eq!(
+        codes(&ds),
+        [("MS-K8S-1".to_string(), "C/Scaler".to_string())],
+        "{ds:#?}"
+    );
+    let d = &ds
+        .iter()
+        .find(|d| d.code.as_deref() == Some("MS-K8S-1"))
+        .unwrap();
+    assert!(
+        d.message.contains("Deployment shop/worker"),
+        "{}",
+        d.message
+    );
+}
+
+#[test]
+fn one_autoscaler_a_workload_is_clean() {
+    assert_eq!(codes(&run(|c| hpa(c, "Hpa"))), []);
+    assert_eq!(codes(&run(|c| keda(c, "Scaler", "worker-jobs"))), []);
+}
+
+#[test]
+fn two_budgets_over_one_workload_block_drains() {
+    let ds = run(|c| {
+        pdb(c, "Pdb", "worker", &[("app", "worker")]);
+        pdb(c, "TierPdb", "back", &[("tier", "back")]);
+    });
+    assert_eq!(
+        codes(&ds),
+        [("MS-K8S-2".to_string(), "C/TierPdb".to_string())],
+        "{ds:#?}"
+    );
+}
+
+#[test]
+fn one_budget_a_workload_is_clean() {
+    let ds = run(|c| {
+        pdb(c, "Pdb", "worker", &[("app", "worker")]);
+        pdb(c, "Other", "web", &[("app", "web")]);
+    });
+    assert_eq!(codes(&ds), []);
+}
