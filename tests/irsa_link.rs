@@ -129,3 +129,95 @@ fn irsa_service_account_and_role_trust_agree() {
         "order-service-sa"
     );
 }
+
+/// A ServiceAccount written by hand and annotated with a role made for
+/// another one: MS-IAM-2 at synth, naming both.
+#[test]
+fn a_service_account_annotated_with_a_role_made_for_another_is_refused() {
+    use meshsynth::aws::iam::{IrsaRole, IrsaRoleProps};
+    use meshsynth::k8s::workloads::{AppServiceAccount, AppServiceAccountProps};
+    let build = |annotated: Option<&str>| {
+        let mut app = App::new(Context::new());
+        let stack = Stack::new(
+            &mut app.root(),
+            "apps",
+            StackProps {
+                env: Env::new("123456789012", "eu-west-1"),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let chart = Chart::new(
+            &mut app.scope(stack.node()).unwrap(),
+            "Cluster",
+            ChartProps::new("prod").namespace("shop"),
+        )
+        .unwrap();
+        let mut c = app.scope(chart.node()).unwrap();
+        MeshNamespace::new(
+            &mut c,
+            "Namespace",
+            MeshNamespaceProps {
+                name: "shop".into(),
+                mesh: MeshMode::Sidecar,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let irsa = IrsaRole::new(
+            &mut c,
+            "WorkerRole",
+            IrsaRoleProps {
+                oidc: OidcProviderRef {
+                    arn: Value::str(
+                        "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC",
+                    ),
+                    issuer_host: Value::str("oidc.eks.eu-west-1.amazonaws.com/id/ABC"),
+                },
+                namespace: "shop".into(),
+                service_account: "worker-sa".into(),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        if let Some(name) = annotated {
+            AppServiceAccount::new(
+                &mut c,
+                "Worker",
+                AppServiceAccountProps {
+                    name: name.into(),
+                    namespace: None,
+                    annotations: [(
+                        "eks.amazonaws.com/role-arn".to_string(),
+                        irsa.role_arn.clone(),
+                    )]
+                    .into(),
+                },
+            )
+            .unwrap();
+        }
+        match synth(app, &SynthOptions::default()) {
+            Ok(s) => s.diagnostics,
+            Err(meshsynth::core::Error::Diagnostics(d)) => d,
+            Err(e) => panic!("{e}"),
+        }
+    };
+    let ds = build(Some("worker"));
+    let hits: Vec<_> = ds
+        .iter()
+        .filter(|d| d.code.as_deref() == Some("MS-IAM-2"))
+        .collect();
+    assert_eq!(hits.len(), 1, "{ds:#?}");
+    assert_eq!(hits[0].path, "apps/Cluster/Worker");
+    assert!(
+        hits[0].message.contains("ServiceAccount shop/worker")
+            && hits[0]
+                .message
+                .contains("admits only system:serviceaccount:shop:worker-sa"),
+        "{}",
+        hits[0].message
+    );
+    // IrsaRole's own ServiceAccount is the one its role admits.
+    let ds = build(None);
+    assert!(ds.is_empty(), "{ds:#?}");
+}

@@ -207,9 +207,153 @@ pub fn irsa_role_name(cluster: &str, namespace: &str, service_account: &str) -> 
     format!("{}-{hash}", full[..64 - 9].trim_end_matches('-'))
 }
 
+/// Every subject (`system:serviceaccount:…`) written literally inside a
+/// trust policy: as a condition value, or inside the JSON text of the
+/// `Fn::Sub` that IRSA trust policies become (the issuer is a JSON key).
+fn subjects_in(v: &Value, out: &mut Vec<String>) {
+    let mut scan = |text: &str| {
+        for (at, _) in text.match_indices(SUBJECT_PREFIX) {
+            let subject: String = text[at..]
+                .chars()
+                .take_while(|c| !matches!(c, '"' | '\\') && !c.is_whitespace())
+                .collect();
+            if !subject.contains("${") {
+                out.push(subject);
+            }
+        }
+    };
+    match v {
+        Value::Str(s) => scan(s),
+        Value::Sub(template, vars) => {
+            scan(template);
+            vars.iter().for_each(|(_, i)| subjects_in(i, out));
+        }
+        Value::List(items) | Value::Join(_, items) => {
+            items.iter().for_each(|i| subjects_in(i, out))
+        }
+        Value::Map(m) => m.values().for_each(|i| subjects_in(i, out)),
+        Value::If(_, a, b) => {
+            subjects_in(a, out);
+            subjects_in(b, out);
+        }
+        _ => {}
+    }
+}
+
+/// IAM's `StringLike` matching (`*` any run, `?` one character); a subject
+/// without either matches only itself.
+fn subject_matches(pattern: &str, subject: &str) -> bool {
+    // The classic greedy matcher with one backtrack point: O(p·s) at worst.
+    let (p, s) = (pattern.as_bytes(), subject.as_bytes());
+    let (mut i, mut j) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while j < s.len() {
+        if i < p.len() && (p[i] == b'?' || p[i] == s[j]) {
+            i += 1;
+            j += 1;
+        } else if i < p.len() && p[i] == b'*' {
+            star = Some((i, j));
+            i += 1;
+        } else if let Some((si, sj)) = star {
+            i = si + 1;
+            j = sj + 1;
+            star = Some((si, sj + 1));
+        } else {
+            return false;
+        }
+    }
+    p[i..].iter().all(|&c| c == b'*')
+}
+
+/// The ServiceAccount prefix of an IRSA trust policy's `sub` claim.
+const SUBJECT_PREFIX: &str = "system:serviceaccount:";
+
+/// `MS-IAM-2`: a ServiceAccount annotated with a role of the app (by its
+/// literal name) whose trust policy names service accounts, none of them
+/// this one. STS then denies `AssumeRoleWithWebIdentity` at run time and
+/// the pods run without AWS credentials. Roles whose names or trust are
+/// not literal, and trust policies that name no service account, are not
+/// judged.
+pub fn service_accounts_admitted(app: &crate::core::App, out: &mut Vec<crate::core::Diagnostic>) {
+    let service_accounts = app.objects_of_kind("ServiceAccount");
+    if service_accounts.is_empty() {
+        return;
+    }
+    let mut roles: BTreeMap<String, (&str, Vec<String>)> = BTreeMap::new();
+    let mut add = |path, name: Option<&Value>, trust: Option<&Value>| {
+        let (Some(name), Some(trust)) = (name.and_then(Value::as_literal), trust) else {
+            return;
+        };
+        let mut subjects = Vec::new();
+        subjects_in(trust, &mut subjects);
+        if !subjects.is_empty() {
+            roles.insert(name.to_string(), (path, subjects));
+        }
+    };
+    for (path, r) in app.resources_of::<CfnRole>() {
+        add(
+            path,
+            r.role_name.as_ref(),
+            Some(&r.assume_role_policy_document),
+        );
+    }
+    for (path, r) in app.raw_resources_of("AWS::IAM::Role") {
+        add(
+            path,
+            r.properties.get("RoleName"),
+            r.properties.get("AssumeRolePolicyDocument"),
+        );
+    }
+    for e in service_accounts {
+        let meta = e.object.metadata();
+        let Some(arn) = meta
+            .annotations
+            .as_ref()
+            .and_then(|a| a.get(ROLE_ARN_ANNOTATION))
+        else {
+            continue;
+        };
+        let Some(role_name) = arn.strip_prefix("arn:").and_then(|a| a.rsplit('/').next()) else {
+            continue;
+        };
+        let Some((role_path, subjects)) = roles.get(role_name) else {
+            continue;
+        };
+        let ns = meta.namespace.as_deref().unwrap_or("default");
+        let name = meta.name.as_deref().unwrap_or_default();
+        let subject = format!("{SUBJECT_PREFIX}{ns}:{name}");
+        if subjects.iter().any(|p| subject_matches(p, &subject)) {
+            continue;
+        }
+        out.push(
+            crate::core::Diagnostic::error(
+                e.path,
+                format!(
+                    "ServiceAccount {ns}/{name} is annotated with the role {role_name} ({role_path}), whose trust policy admits only {}: STS denies AssumeRoleWithWebIdentity and its pods get no AWS credentials",
+                    subjects.join(", ")
+                ),
+            )
+            .with_code(crate::aws::security::codes::MS_IAM_2)
+            .with_hint(format!(
+                "create the role for this ServiceAccount (IrsaRole with namespace {ns:?} and service_account {name:?} writes both), or annotate the ServiceAccount the role was made for"
+            )),
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn subjects_match_as_string_like_does() {
+        let s = "system:serviceaccount:shop:worker";
+        assert!(subject_matches(s, s));
+        assert!(subject_matches("system:serviceaccount:shop:*", s));
+        assert!(subject_matches("system:serviceaccount:sho?:worker", s));
+        assert!(!subject_matches("system:serviceaccount:shop:worker-sa", s));
+        assert!(!subject_matches("system:serviceaccount:shop:work", s));
+    }
 
     #[test]
     fn role_names_are_deterministic_and_bounded() {

@@ -17,6 +17,9 @@ pub const AWS_SOLUTIONS_IAM4: &str = "AwsSolutions-IAM4";
 pub const AWS_SOLUTIONS_IAM5: &str = "AwsSolutions-IAM5";
 /// `MS-IAM-1`.
 pub const MS_IAM_1: &str = "MS-IAM-1";
+/// `MS-IAM-2`: a ServiceAccount annotated with a role whose trust policy
+/// does not admit that ServiceAccount.
+pub const MS_IAM_2: &str = "MS-IAM-2";
 /// `AwsSolutions-KMS5`.
 pub const AWS_SOLUTIONS_KMS5: &str = "AwsSolutions-KMS5";
 /// `AwsSolutions-EKS1`.

@@ -135,6 +135,11 @@ pub const RULES: &[Rule] = &[
         "Action * or *:* (full administrator)",
     ),
     rule(
+        codes::MS_IAM_2,
+        Severity::Error,
+        "ServiceAccount annotated with an IRSA role whose trust policy does not admit it",
+    ),
+    rule(
         codes::AWS_SOLUTIONS_KMS5,
         Severity::Error,
         "KMS key without rotation",
@@ -446,6 +451,7 @@ pub(super) fn world(props: &Props, key: &str) -> bool {
 /// (a VPC and the flow logs that name it).
 pub fn check(app: &App, out: &mut Vec<Diagnostic>) {
     network::check_app(app, out);
+    crate::aws::iam::irsa::service_accounts_admitted(app, out);
 }
 
 /// The rules that read one resource's final properties, after overrides,

@@ -27,8 +27,88 @@ pub(super) fn check(t: &Templates<'_>, out: &mut Vec<Diagnostic>) {
         };
         distribution_acl(t, stack, r.path, config, out);
         distribution_certificate(t, stack, r.path, config, out);
+        bucket_origins(t, stack, r.path, config, out);
     }
     records_in_zone(t, out);
+}
+
+/// Whether a bucket's public access block leaves a public bucket policy
+/// effective (both policy switches explicitly off). New buckets block
+/// public access unless told otherwise.
+fn bucket_may_be_public(bucket: &super::ResourceView<'_>) -> bool {
+    let block = bucket.properties.get("PublicAccessBlockConfiguration");
+    let off = |k: &str| {
+        matches!(block.and_then(|b| b.get(k)), Some(Json::Bool(false)))
+            || block
+                .and_then(|b| b.get(k))
+                .and_then(Json::as_str)
+                .is_some_and(|s| s.eq_ignore_ascii_case("false"))
+    };
+    off("BlockPublicPolicy") && off("RestrictPublicBuckets")
+}
+
+/// An origin on a bucket's REST endpoint (`DomainName` or
+/// `RegionalDomainName`) is signed by CloudFront only with origin access
+/// control (or the legacy origin access identity); without either, every
+/// request reaches the private bucket anonymously and gets 403.
+fn bucket_origins(
+    t: &Templates<'_>,
+    stack: &StackView<'_>,
+    path: &str,
+    config: &Json,
+    out: &mut Vec<Diagnostic>,
+) {
+    for (i, origin) in config
+        .get("Origins")
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        let Some(domain) = origin.get("DomainName") else {
+            continue;
+        };
+        let rest_endpoint = domain
+            .get("Fn::GetAtt")
+            .and_then(|g| match g {
+                Json::Array(a) => a.get(1).and_then(Json::as_str),
+                Json::String(s) => s.split_once('.').map(|(_, a)| a),
+                _ => None,
+            })
+            .is_some_and(|a| a == "DomainName" || a == "RegionalDomainName");
+        if !rest_endpoint {
+            continue;
+        }
+        let Some(bucket) = t
+            .target(stack, domain)
+            .filter(|b| b.resource.cfn_type == "AWS::S3::Bucket")
+        else {
+            continue;
+        };
+        let has = |v: Option<&Json>| match v {
+            None | Some(Json::Null) => false,
+            Some(Json::String(s)) => !s.trim().is_empty(),
+            Some(_) => true,
+        };
+        let oac = has(origin.get("OriginAccessControlId"));
+        let oai = has(origin
+            .get("S3OriginConfig")
+            .and_then(|c| c.get("OriginAccessIdentity")));
+        if oac || oai || bucket_may_be_public(bucket.resource) {
+            continue;
+        }
+        out.push(
+            Diagnostic::error(
+                path,
+                format!(
+                    "AWS::CloudFront::Distribution: DistributionConfig.Origins[{i}] reads the bucket {} through its REST endpoint without origin access control: the bucket blocks public access, so every request gets 403",
+                    where_(&bucket, stack)
+                ),
+            )
+            .with_code(codes::ORIGIN_WITHOUT_ACCESS)
+            .with_hint("add an AWS::CloudFront::OriginAccessControl (SigningBehavior always, OriginAccessControlOriginType s3), set OriginAccessControlId on the origin, and allow cloudfront.amazonaws.com s3:GetObject in the bucket policy with a condition on the distribution's ARN"),
+        );
+    }
 }
 
 /// WAF evaluates rules by priority; two with the same one are refused

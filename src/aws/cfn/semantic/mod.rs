@@ -58,6 +58,9 @@ pub mod codes {
     pub const SCHEDULE_EXPRESSION: &str = "MS-CFN-22";
     /// An alarm on a metric its AWS namespace does not publish.
     pub const UNPUBLISHED_METRIC: &str = "MS-CFN-23";
+    /// A CloudFront origin on a bucket's REST endpoint with neither origin
+    /// access control nor an origin access identity.
+    pub const ORIGIN_WITHOUT_ACCESS: &str = "MS-CFN-24";
 
     /// Every code of this module, for docs and tests.
     pub const ALL: &[&str] = &[
@@ -76,6 +79,7 @@ pub mod codes {
         DEAD_LETTER_RETENTION,
         SCHEDULE_EXPRESSION,
         UNPUBLISHED_METRIC,
+        ORIGIN_WITHOUT_ACCESS,
     ];
 }
 
@@ -157,6 +161,11 @@ pub const RULES: &[crate::core::Rule] = {
             codes::UNPUBLISHED_METRIC,
             W,
             "CloudWatch alarm on a metric its AWS namespace does not publish",
+        ),
+        Rule::new(
+            codes::ORIGIN_WITHOUT_ACCESS,
+            E,
+            "CloudFront origin on a private bucket without origin access control",
         ),
     ]
 };

@@ -572,3 +572,43 @@ fn an_alarm_watches_a_metric_its_namespace_publishes() {
     );
     assert!(codes_of(&[custom]).is_empty());
 }
+
+#[test]
+fn a_distribution_reads_a_private_bucket_through_origin_access_control() {
+    let site = |origin: Json| {
+        stack(
+            "edge",
+            "us-east-1",
+            json!({
+                "Assets": {"Type": "AWS::S3::Bucket", "DeletionPolicy": "Retain", "Properties": {}},
+                "Cdn": {"Type": "AWS::CloudFront::Distribution", "Properties": {"DistributionConfig": {
+                    "Enabled": true,
+                    "Origins": [origin],
+                    "DefaultCacheBehavior": {"TargetOriginId": "assets", "ViewerProtocolPolicy": "redirect-to-https"}
+                }}}
+            }),
+        )
+    };
+    let bad = run(&[site(json!({
+        "Id": "assets",
+        "DomainName": {"Fn::GetAtt": ["Assets", "RegionalDomainName"]},
+        "S3OriginConfig": {"OriginAccessIdentity": ""}
+    }))]);
+    assert_eq!(bad.len(), 1, "{bad:#?}");
+    assert_eq!(bad[0].0, codes::ORIGIN_WITHOUT_ACCESS);
+    assert!(bad[0].2.contains("Origins[0] reads the bucket edge/Assets"));
+    let good = codes_of(&[site(json!({
+        "Id": "assets",
+        "DomainName": {"Fn::GetAtt": ["Assets", "RegionalDomainName"]},
+        "S3OriginConfig": {"OriginAccessIdentity": ""},
+        "OriginAccessControlId": {"Fn::GetAtt": ["Oac", "Id"]}
+    }))]);
+    assert!(good.is_empty(), "{good:?}");
+    // A website endpoint is a custom origin, not judged.
+    let website = codes_of(&[site(json!({
+        "Id": "assets",
+        "DomainName": {"Fn::Select": [1, {"Fn::Split": ["//", {"Fn::GetAtt": ["Assets", "WebsiteURL"]}]}]},
+        "CustomOriginConfig": {"OriginProtocolPolicy": "http-only"}
+    }))]);
+    assert!(website.is_empty(), "{website:?}");
+}
