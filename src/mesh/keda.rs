@@ -1,6 +1,8 @@
 //! KEDA `keda.sh/v1alpha1` (construct layer, on the generated kinds): ScaledObject with
 //! typed triggers (prometheus; kafka fed by an MSK cluster's brokers;
-//! aws-cloudwatch with pod identity) and TriggerAuthentication. Required
+//! aws-cloudwatch and aws-sqs-queue with pod identity) and
+//! TriggerAuthentication. Each AWS trigger says what it must be granted
+//! ([`Trigger::required_statements`]). Required
 //! trigger fields are checked when the object is built.
 //!
 //! # Example
@@ -42,6 +44,7 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
+use crate::aws::iam::PolicyStatement;
 use crate::core::{Error, LookupValue, ObjectRef, Scope, Value};
 
 /// The KEDA kinds the scaler writes, generated from KEDA's CRDs
@@ -139,6 +142,62 @@ pub enum Trigger {
         /// The metric's region.
         region: String,
     },
+    /// Scale on an SQS queue's depth, read straight from SQS (KEDA's
+    /// `aws-sqs-queue` scaler): no CloudWatch delay, and the grant it needs
+    /// is on the queue alone. Authenticated with pod identity.
+    AwsSqsQueue {
+        /// The queue's URL: `queue.url()` of an `aws::sqs::Queue` (deploy
+        /// fills it in) or a literal `https://sqs.REGION.amazonaws.com/ACCOUNT/NAME`.
+        queue_url: Value,
+        /// The queue's ARN, for the grant [`Trigger::required_statements`]
+        /// writes: `queue.arn()`, or a literal.
+        queue_arn: Value,
+        /// Target visible messages per replica; above 0.
+        queue_length: u32,
+        /// Messages above which the workload scales up from zero. Default: KEDA's 0.
+        activation_queue_length: Option<u32>,
+        /// The queue's region; must be the literal URL's region.
+        region: String,
+    },
+}
+
+impl Trigger {
+    /// The IAM statements the identity that reads this trigger needs
+    /// (the workload's role with `AwsIdentity::Workload`): `MeshService`
+    /// adds them to its IRSA role, so the grant comes from the trigger and
+    /// cannot drift from it. Kafka over MSK IAM is not covered (the trigger
+    /// does not name the cluster); Prometheus needs none.
+    pub fn required_statements(&self) -> Vec<PolicyStatement> {
+        match self {
+            // GetMetricData has no resource-level permissions.
+            Trigger::AwsCloudwatch { .. } => vec![PolicyStatement::allow(
+                ["cloudwatch:GetMetricData"],
+                [Value::str("*")],
+            )],
+            Trigger::AwsSqsQueue { queue_arn, .. } => vec![PolicyStatement::allow(
+                ["sqs:GetQueueAttributes"],
+                [queue_arn.clone()],
+            )],
+            Trigger::Prometheus { .. } | Trigger::Kafka { .. } => Vec::new(),
+        }
+    }
+
+    /// Whether the trigger reads AWS through a TriggerAuthentication.
+    pub fn reads_aws(&self) -> bool {
+        match self {
+            Trigger::AwsCloudwatch { .. } | Trigger::AwsSqsQueue { .. } => true,
+            Trigger::Kafka { msk_iam_region, .. } => msk_iam_region.is_some(),
+            Trigger::Prometheus { .. } => false,
+        }
+    }
+}
+
+/// The region of a literal SQS queue URL (`https://sqs.REGION.amazonaws.com/…`).
+fn sqs_url_region(url: &str) -> Option<&str> {
+    let host = url.strip_prefix("https://")?.split('/').next()?;
+    let rest = host.strip_prefix("sqs.")?;
+    let (region, _) = rest.split_once('.')?;
+    Some(region)
 }
 
 /// Props of a `KedaScaler`.
@@ -357,6 +416,55 @@ fn scale_trigger(
                     ("targetMetricValue".to_string(), target_value.clone()),
                     ("awsRegion".to_string(), region.clone()),
                 ]),
+                authentication_ref: Some(auth_ref()),
+                ..Default::default()
+            }
+        }
+        Trigger::AwsSqsQueue {
+            queue_url,
+            queue_arn: _,
+            queue_length,
+            activation_queue_length,
+            region,
+        } => {
+            required(path, "aws-sqs-queue", "region", region)?;
+            if *queue_length == 0 {
+                return Err(Error::construct(
+                    path,
+                    "aws-sqs-queue trigger: queue_length must be above 0",
+                    "set the visible messages per replica, e.g. 5",
+                ));
+            }
+            if let Some(url) = queue_url.as_literal() {
+                match sqs_url_region(url) {
+                    None => {
+                        return Err(Error::construct(
+                            path,
+                            format!("aws-sqs-queue trigger: {url:?} is not an SQS queue URL"),
+                            "pass queue.url() of an aws::sqs::Queue, or https://sqs.REGION.amazonaws.com/ACCOUNT/NAME",
+                        ))
+                    }
+                    Some(r) if r != region => {
+                        return Err(Error::construct(
+                            path,
+                            format!("aws-sqs-queue trigger: region {region:?} is not the queue's region {r:?}; the scaler would read an empty queue and never scale"),
+                            format!("set region to {r:?}"),
+                        ))
+                    }
+                    Some(_) => {}
+                }
+            }
+            let mut m = BTreeMap::from([
+                ("queueURL".to_string(), scope.deferred(queue_url)?),
+                ("queueLength".to_string(), queue_length.to_string()),
+                ("awsRegion".to_string(), region.clone()),
+            ]);
+            if let Some(a) = activation_queue_length {
+                m.insert("activationQueueLength".into(), a.to_string());
+            }
+            ScaleTrigger {
+                r#type: "aws-sqs-queue".into(),
+                metadata: m,
                 authentication_ref: Some(auth_ref()),
                 ..Default::default()
             }

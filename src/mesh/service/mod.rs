@@ -64,7 +64,7 @@ use crate::k8s::workloads::{
 use crate::mesh::gateway_api::{RoutingApi, USE_WAYPOINT_LABEL};
 use crate::mesh::istio::networking::{Destination, DestinationExt};
 use crate::mesh::istio::security::principal;
-use crate::mesh::keda::{KedaScaler, KedaScalerProps};
+use crate::mesh::keda::{AwsIdentity, KedaScaler, KedaScalerProps};
 use crate::mesh::traffic::Plan;
 
 use workload::Workload;
@@ -127,6 +127,58 @@ pub fn service_account_for(
             )
             .map(|r| r.service_account)
         }
+    }
+}
+
+/// The service's identity with what its KEDA triggers read added to its
+/// IRSA role, when they read AWS as the workload: the grant comes from the
+/// trigger, so a scaler that cannot read its metric cannot be written.
+fn identity_with_trigger_grants(
+    path: &str,
+    props: &MeshServiceProps,
+) -> Result<ServiceIdentity, Error> {
+    let Scaling::Keda {
+        triggers,
+        aws_identity: AwsIdentity::Workload,
+        ..
+    } = &props.scaling
+    else {
+        return Ok(props.identity.clone());
+    };
+    let Some(first) = triggers.iter().find(|t| t.reads_aws()) else {
+        return Ok(props.identity.clone());
+    };
+    match &props.identity {
+        ServiceIdentity::Irsa(needs) => {
+            let mut needs = needs.clone();
+            for t in triggers {
+                for st in t.required_statements() {
+                    if !needs.statements.contains(&st) {
+                        needs.statements.push(st);
+                    }
+                }
+            }
+            Ok(ServiceIdentity::Irsa(needs))
+        }
+        ServiceIdentity::RoleArn(_) => Ok(props.identity.clone()),
+        ServiceIdentity::Plain => Err(Error::construct(
+            path,
+            format!(
+                "the KEDA trigger {} reads AWS with the workload's identity (AwsIdentity::Workload), but the service has no AWS identity: KEDA gets no credentials and the workload never scales",
+                trigger_type(first)
+            ),
+            "give the service ServiceIdentity::Irsa (the trigger's grant is added to its role), or use AwsIdentity::Keda or AwsIdentity::Role",
+        )),
+    }
+}
+
+fn trigger_type(t: &crate::mesh::keda::Trigger) -> &'static str {
+    use crate::mesh::keda::Trigger;
+    match t {
+        Trigger::Prometheus { .. } => "prometheus",
+        Trigger::Kafka { .. } => "kafka",
+        Trigger::AwsCloudwatch { .. } => "aws-cloudwatch",
+        Trigger::AwsSqsQueue { .. } => "aws-sqs-queue",
     }
 }
 
@@ -230,7 +282,8 @@ impl MeshService {
             .service_account_name
             .clone()
             .unwrap_or_else(|| props.name.clone());
-        let sa = service_account_for(&mut s, "ServiceAccount", &sa_name, None, &props.identity)?;
+        let identity = identity_with_trigger_grants(&path, &props)?;
+        let sa = service_account_for(&mut s, "ServiceAccount", &sa_name, None, &identity)?;
         let namespace = sa.namespace().unwrap_or("default").to_string();
         let w = Workload::new(&props, &path, namespace, &sa_name, service_port);
         let version_services = http_routes

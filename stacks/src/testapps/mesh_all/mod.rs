@@ -300,6 +300,11 @@ fn services(c: &mut Scope<'_>) -> Result<MeshService, Error> {
                 ],
                 aws_identity: AwsIdentity::Workload,
             },
+            // The triggers read CloudWatch and MSK as the workload: it needs
+            // a role (MeshService refuses the scaler without one).
+            identity: ServiceIdentity::RoleArn(Value::from(
+                "arn:aws:iam::123456789012:role/shop-catalog",
+            )),
             ..Default::default()
         },
     )?;

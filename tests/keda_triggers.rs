@@ -1,0 +1,204 @@
+//! KEDA triggers that read AWS: the grant comes from the trigger (added to
+//! the service's IRSA role), the queue scaler reads SQS directly, and a
+//! trigger that could never read its metric is refused at build time.
+
+use meshsynth::aws::iam::{OidcProviderRef, PolicyStatement};
+use meshsynth::core::{App, Chart, ChartProps, Context, Env, Error, Stack, StackProps, Value};
+use meshsynth::mesh::keda::{AwsIdentity, Trigger};
+use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, MeshNamespaceProps};
+use meshsynth::mesh::service::{
+    IrsaNeeds, MeshService, MeshServiceProps, Scaling, ServiceIdentity,
+};
+use meshsynth::synth::{synth, SynthOptions};
+use serde_json::Value as Json;
+
+const QUEUE_URL: &str = "https://sqs.eu-west-1.amazonaws.com/123456789012/orders";
+const QUEUE_ARN: &str = "arn:aws:sqs:eu-west-1:123456789012:orders";
+
+fn irsa() -> ServiceIdentity {
+    ServiceIdentity::Irsa(IrsaNeeds {
+        oidc: OidcProviderRef {
+            arn: Value::str(
+                "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC",
+            ),
+            issuer_host: Value::str("oidc.eks.eu-west-1.amazonaws.com/id/ABC"),
+        },
+        statements: vec![PolicyStatement::allow(
+            ["sqs:ReceiveMessage", "sqs:DeleteMessage"],
+            [Value::str(QUEUE_ARN)],
+        )],
+        managed_policy_arns: vec![],
+    })
+}
+
+fn queue_trigger(region: &str) -> Trigger {
+    Trigger::AwsSqsQueue {
+        queue_url: Value::str(QUEUE_URL),
+        queue_arn: Value::str(QUEUE_ARN),
+        queue_length: 5,
+        activation_queue_length: None,
+        region: region.into(),
+    }
+}
+
+/// A worker scaled by `trigger`, with `identity`; the synthesized files.
+fn worker(identity: ServiceIdentity, trigger: Trigger) -> Result<Vec<(String, Vec<u8>)>, Error> {
+    let mut app = App::new(Context::new());
+    let stack = Stack::new(
+        &mut app.root(),
+        "apps",
+        StackProps {
+            env: Env::new("123456789012", "eu-west-1"),
+            ..Default::default()
+        },
+    )?;
+    let chart = Chart::new(
+        &mut app.scope(stack.node())?,
+        "Cluster",
+        ChartProps::new("prod").namespace("shop"),
+    )?;
+    let mut c = app.scope(chart.node())?;
+    MeshNamespace::new(
+        &mut c,
+        "Namespace",
+        MeshNamespaceProps {
+            name: "shop".into(),
+            mesh: MeshMode::Sidecar,
+            ..Default::default()
+        },
+    )?;
+    MeshService::new(
+        &mut c,
+        "Worker",
+        MeshServiceProps {
+            name: "worker".into(),
+            image: "registry.example.com/shop/worker:1.0.0".into(),
+            identity,
+            scaling: Scaling::Keda {
+                min: 1,
+                max: 20,
+                triggers: vec![trigger],
+                aws_identity: AwsIdentity::Workload,
+            },
+            ..Default::default()
+        },
+    )?;
+    Ok(synth(app, &SynthOptions::default())?.assembly.files)
+}
+
+fn role_statements(files: &[(String, Vec<u8>)]) -> Vec<Json> {
+    let (_, tpl) = files
+        .iter()
+        .find(|(f, _)| f == "apps.template.json")
+        .unwrap();
+    let tpl: Json = serde_json::from_slice(tpl).unwrap();
+    tpl["Resources"]
+        .as_object()
+        .unwrap()
+        .values()
+        .filter(|r| r["Type"] == "AWS::IAM::Role")
+        .flat_map(|r| {
+            r["Properties"]["Policies"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .flat_map(|p| {
+            p["PolicyDocument"]["Statement"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// Whether a statement allows `action` (alone or in a list).
+fn allows(s: &Json, action: &str) -> bool {
+    s["Effect"] == "Allow"
+        && (s["Action"] == action
+            || s["Action"]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|x| x == action)))
+}
+
+fn scaled_object(files: &[(String, Vec<u8>)]) -> Json {
+    files
+        .iter()
+        .filter(|(f, _)| f.starts_with("k8s/prod/"))
+        .flat_map(|(_, y)| {
+            serde_yaml::Deserializer::from_slice(y)
+                .map(|d| serde::Deserialize::deserialize(d).unwrap())
+                .collect::<Vec<Json>>()
+        })
+        .find(|d| d["kind"] == "ScaledObject")
+        .expect("a ScaledObject")
+}
+
+#[test]
+fn the_queue_trigger_reads_sqs_and_its_grant_is_on_the_role() {
+    let files = worker(irsa(), queue_trigger("eu-west-1")).unwrap();
+    let so = scaled_object(&files);
+    let t = &so["spec"]["triggers"][0];
+    assert_eq!(t["type"], "aws-sqs-queue");
+    assert_eq!(t["metadata"]["queueURL"], QUEUE_URL);
+    assert_eq!(t["metadata"]["queueLength"], "5");
+    assert_eq!(t["metadata"]["awsRegion"], "eu-west-1");
+    let statements = role_statements(&files);
+    assert!(
+        statements
+            .iter()
+            .any(|s| allows(s, "sqs:GetQueueAttributes") && s["Resource"] == QUEUE_ARN),
+        "{statements:#?}"
+    );
+}
+
+#[test]
+fn the_cloudwatch_trigger_grants_get_metric_data() {
+    let files = worker(
+        irsa(),
+        Trigger::AwsCloudwatch {
+            namespace: "AWS/SQS".into(),
+            metric_name: "ApproximateNumberOfMessagesVisible".into(),
+            dimension_name: "QueueName".into(),
+            dimension_value: "orders".into(),
+            target_value: "5".into(),
+            region: "eu-west-1".into(),
+        },
+    )
+    .unwrap();
+    let statements = role_statements(&files);
+    assert!(
+        statements
+            .iter()
+            .any(|s| allows(s, "cloudwatch:GetMetricData")),
+        "{statements:#?}"
+    );
+}
+
+#[test]
+fn a_trigger_that_could_never_read_its_metric_is_refused() {
+    let e = worker(irsa(), queue_trigger("us-east-1"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("apps/Cluster/Worker")
+            && e.contains("region \"us-east-1\" is not the queue's region \"eu-west-1\""),
+        "{e}"
+    );
+    let e = worker(ServiceIdentity::Plain, queue_trigger("eu-west-1"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("apps/Cluster/Worker") && e.contains("the service has no AWS identity"),
+        "{e}"
+    );
+    let bad_url = Trigger::AwsSqsQueue {
+        queue_url: Value::str("orders"),
+        queue_arn: Value::str(QUEUE_ARN),
+        queue_length: 5,
+        activation_queue_length: None,
+        region: "eu-west-1".into(),
+    };
+    let e = worker(irsa(), bad_url).unwrap_err().to_string();
+    assert!(e.contains("is not an SQS queue URL"), "{e}");
+}
