@@ -92,6 +92,9 @@ pub(crate) fn load(
         cel_skipped: 0,
         unread: Vec::new(),
     };
+    // With several inputs one unreadable file must not hide the findings
+    // of the others (kubectl goes on and fails at the end).
+    let several = groups.iter().map(|(_, s)| s.len()).sum::<usize>() > 1;
     for (i, (cluster, sources)) in groups.iter().enumerate() {
         let chart = Chart::new(
             &mut app.root(),
@@ -103,7 +106,18 @@ pub(crate) fn load(
             // One budget per input: aliases across its documents share it.
             let reader = YamlReader::for_input(src.text.len());
             for doc in documents(&src.text) {
-                l.document(&mut scope, src, &doc, &reader)?;
+                match l.document(&mut scope, src, &doc, &reader) {
+                    Ok(()) => {}
+                    // Reading errors name the file and line; the rest of
+                    // the file is left out with the document.
+                    Err(e @ Error::Io { .. }) if several => {
+                        l.report
+                            .unreadable
+                            .push(format!("{e}; the rest of this file was not analyzed"));
+                        break;
+                    }
+                    Err(e) => return Err(e),
+                }
             }
         }
         for inst in installs.iter().filter(|f| &f.cluster == cluster) {

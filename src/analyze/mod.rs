@@ -105,12 +105,17 @@ pub struct Report {
     pub skipped: BTreeMap<String, usize>,
     /// Notes for the reader (skipped kustomizations, assumed gateways).
     pub notes: Vec<String>,
+    /// Documents that could not be read, one line each (file, line, why),
+    /// when the input is several files: the rest is still analyzed, as
+    /// `kubectl apply -f DIR` goes on with the other files, and the run
+    /// fails at the end. A single file that cannot be read is an error.
+    pub unreadable: Vec<String>,
 }
 
 impl Report {
     /// Whether any finding reaches `threshold`.
     pub fn fails(&self, threshold: Severity) -> bool {
-        self.findings.iter().any(|f| f.level >= threshold)
+        !self.unreadable.is_empty() || self.findings.iter().any(|f| f.level >= threshold)
     }
 }
 
@@ -126,7 +131,10 @@ pub(crate) struct Origin {
 
 /// Analyzes YAML/JSON texts as one cluster (as `istioctl analyze` does on
 /// files). Input errors (invalid YAML, a document that is not an object, an
-/// alias bomb) stop the analysis with an error naming the file and line.
+/// alias bomb) stop the analysis with an error naming the file and line
+/// when there is one source; with several, the document that cannot be
+/// read (and the rest of its file) goes to [`Report::unreadable`] and the
+/// other files are analyzed.
 pub fn analyze_sources(sources: &[Source], opts: &Options) -> Result<Report, Error> {
     let groups = vec![("input".to_string(), sources.iter().collect::<Vec<_>>())];
     run(&groups, &[], opts, false)

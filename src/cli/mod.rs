@@ -355,6 +355,11 @@ pub fn analyze_command(
             );
         }
     }
+    // Every format: the report holds what was read; what was not is said
+    // on stderr, and fails the run.
+    for u in &report.unreadable {
+        let _ = writeln!(err, "error: {}", crate::untrusted::inert(u));
+    }
     if let Err(e) = analyze::render(&report, format, out) {
         let _ = writeln!(err, "error: writing the report: {e}");
         return 1;

@@ -24,7 +24,7 @@ pub fn deserialize_tracked<T: serde::de::DeserializeOwned>(
     json: serde_json::Value,
 ) -> Result<(T, Vec<String>), String> {
     let mut unknown = Vec::new();
-    let mut record = |p: serde_ignored::Path<'_>| unknown.push(p.to_string());
+    let mut record = |p: serde_ignored::Path<'_>| unknown.push(field_path(&p));
     let de = serde_ignored::Deserializer::new(json, &mut record);
     let parsed: Result<T, String> = serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
@@ -36,6 +36,28 @@ pub fn deserialize_tracked<T: serde::de::DeserializeOwned>(
         }
     });
     parsed.map(|t| (t, unknown))
+}
+
+/// A field path as users write it (`spec.volumes[0].rbd.imagefeatures`):
+/// serde_ignored's own form marks every `Option` with `?` and writes list
+/// indices as fields (`spec.?.volumes.?.0.rbd.?.imagefeatures`).
+fn field_path(p: &serde_ignored::Path<'_>) -> String {
+    use serde_ignored::Path;
+    match p {
+        Path::Root => String::new(),
+        Path::Seq { parent, index } => format!("{}[{index}]", field_path(parent)),
+        Path::Map { parent, key } => {
+            let head = field_path(parent);
+            if head.is_empty() {
+                key.clone()
+            } else {
+                format!("{head}.{key}")
+            }
+        }
+        Path::Some { parent }
+        | Path::NewtypeStruct { parent }
+        | Path::NewtypeVariant { parent } => field_path(parent),
+    }
 }
 
 /// A Kubernetes object kind meshsynth can emit.

@@ -352,42 +352,14 @@ fn scale_trigger(
             topic,
             lag_threshold,
             msk_iam_region,
-        } => {
-            let servers = match bootstrap_servers {
-                KafkaBrokers::List(list) => list.clone(),
-                KafkaBrokers::Msk(lookup) => scope.deferred_lookup(lookup)?,
-            };
-            required(path, "kafka", "bootstrap_servers", &servers)?;
-            required(path, "kafka", "consumer_group", consumer_group)?;
-            required(path, "kafka", "topic", topic)?;
-            if *lag_threshold == 0 {
-                return Err(Error::construct(
-                    path,
-                    "kafka trigger: lag_threshold must be above 0",
-                    "set the lag per replica, e.g. 50",
-                ));
-            }
-            let mut m = BTreeMap::from([
-                ("bootstrapServers".to_string(), servers),
-                ("consumerGroup".to_string(), consumer_group.clone()),
-                ("topic".to_string(), topic.clone()),
-                ("lagThreshold".to_string(), lag_threshold.to_string()),
-                // MSK encrypts in transit; the scaler must speak TLS.
-                ("tls".to_string(), "enable".to_string()),
-            ]);
-            let mut auth = None;
-            if let Some(region) = msk_iam_region {
-                m.insert("sasl".into(), "aws_msk_iam".into());
-                m.insert("awsRegion".into(), region.clone());
-                auth = Some(auth_ref());
-            }
-            ScaleTrigger {
-                r#type: "kafka".into(),
-                metadata: m,
-                authentication_ref: auth,
-                ..Default::default()
-            }
-        }
+        } => kafka_trigger(
+            scope,
+            path,
+            bootstrap_servers,
+            (consumer_group, topic, *lag_threshold),
+            msk_iam_region.as_deref(),
+            auth_ref(),
+        )?,
         Trigger::AwsCloudwatch {
             namespace,
             metric_name,
@@ -422,53 +394,115 @@ fn scale_trigger(
         }
         Trigger::AwsSqsQueue {
             queue_url,
-            queue_arn: _,
             queue_length,
             activation_queue_length,
             region,
-        } => {
-            required(path, "aws-sqs-queue", "region", region)?;
-            if *queue_length == 0 {
+            ..
+        } => sqs_queue_trigger(
+            scope,
+            path,
+            queue_url,
+            (*queue_length, *activation_queue_length),
+            region,
+            auth_ref(),
+        )?,
+    })
+}
+
+/// KEDA's `kafka` trigger: TLS always, SASL `aws_msk_iam` with a region.
+fn kafka_trigger(
+    scope: &mut Scope<'_>,
+    path: &str,
+    bootstrap_servers: &KafkaBrokers,
+    (consumer_group, topic, lag_threshold): (&String, &String, u32),
+    msk_iam_region: Option<&str>,
+    auth_ref: AuthenticationRef,
+) -> Result<ScaleTrigger, Error> {
+    let servers = match bootstrap_servers {
+        KafkaBrokers::List(list) => list.clone(),
+        KafkaBrokers::Msk(lookup) => scope.deferred_lookup(lookup)?,
+    };
+    required(path, "kafka", "bootstrap_servers", &servers)?;
+    required(path, "kafka", "consumer_group", consumer_group)?;
+    required(path, "kafka", "topic", topic)?;
+    if lag_threshold == 0 {
+        return Err(Error::construct(
+            path,
+            "kafka trigger: lag_threshold must be above 0",
+            "set the lag per replica, e.g. 50",
+        ));
+    }
+    let mut m = BTreeMap::from([
+        ("bootstrapServers".to_string(), servers),
+        ("consumerGroup".to_string(), consumer_group.clone()),
+        ("topic".to_string(), topic.clone()),
+        ("lagThreshold".to_string(), lag_threshold.to_string()),
+        // MSK encrypts in transit; the scaler must speak TLS.
+        ("tls".to_string(), "enable".to_string()),
+    ]);
+    let mut auth = None;
+    if let Some(region) = msk_iam_region {
+        m.insert("sasl".into(), "aws_msk_iam".into());
+        m.insert("awsRegion".into(), region.to_string());
+        auth = Some(auth_ref);
+    }
+    Ok(ScaleTrigger {
+        r#type: "kafka".into(),
+        metadata: m,
+        authentication_ref: auth,
+        ..Default::default()
+    })
+}
+
+/// KEDA's `aws-sqs-queue` trigger; a literal URL must be of `region`.
+fn sqs_queue_trigger(
+    scope: &mut Scope<'_>,
+    path: &str,
+    queue_url: &Value,
+    (queue_length, activation_queue_length): (u32, Option<u32>),
+    region: &str,
+    auth: AuthenticationRef,
+) -> Result<ScaleTrigger, Error> {
+    required(path, "aws-sqs-queue", "region", region)?;
+    if queue_length == 0 {
+        return Err(Error::construct(
+            path,
+            "aws-sqs-queue trigger: queue_length must be above 0",
+            "set the visible messages per replica, e.g. 5",
+        ));
+    }
+    if let Some(url) = queue_url.as_literal() {
+        match sqs_url_region(url) {
+            None => {
                 return Err(Error::construct(
                     path,
-                    "aws-sqs-queue trigger: queue_length must be above 0",
-                    "set the visible messages per replica, e.g. 5",
-                ));
+                    format!("aws-sqs-queue trigger: {url:?} is not an SQS queue URL"),
+                    "pass queue.url() of an aws::sqs::Queue, or https://sqs.REGION.amazonaws.com/ACCOUNT/NAME",
+                ))
             }
-            if let Some(url) = queue_url.as_literal() {
-                match sqs_url_region(url) {
-                    None => {
-                        return Err(Error::construct(
-                            path,
-                            format!("aws-sqs-queue trigger: {url:?} is not an SQS queue URL"),
-                            "pass queue.url() of an aws::sqs::Queue, or https://sqs.REGION.amazonaws.com/ACCOUNT/NAME",
-                        ))
-                    }
-                    Some(r) if r != region => {
-                        return Err(Error::construct(
-                            path,
-                            format!("aws-sqs-queue trigger: region {region:?} is not the queue's region {r:?}; the scaler would read an empty queue and never scale"),
-                            format!("set region to {r:?}"),
-                        ))
-                    }
-                    Some(_) => {}
-                }
+            Some(r) if r != region => {
+                return Err(Error::construct(
+                    path,
+                    format!("aws-sqs-queue trigger: region {region:?} is not the queue's region {r:?}; the scaler would read an empty queue and never scale"),
+                    format!("set region to {r:?}"),
+                ))
             }
-            let mut m = BTreeMap::from([
-                ("queueURL".to_string(), scope.deferred(queue_url)?),
-                ("queueLength".to_string(), queue_length.to_string()),
-                ("awsRegion".to_string(), region.clone()),
-            ]);
-            if let Some(a) = activation_queue_length {
-                m.insert("activationQueueLength".into(), a.to_string());
-            }
-            ScaleTrigger {
-                r#type: "aws-sqs-queue".into(),
-                metadata: m,
-                authentication_ref: Some(auth_ref()),
-                ..Default::default()
-            }
+            Some(_) => {}
         }
+    }
+    let mut m = BTreeMap::from([
+        ("queueURL".to_string(), scope.deferred(queue_url)?),
+        ("queueLength".to_string(), queue_length.to_string()),
+        ("awsRegion".to_string(), region.to_string()),
+    ]);
+    if let Some(a) = activation_queue_length {
+        m.insert("activationQueueLength".into(), a.to_string());
+    }
+    Ok(ScaleTrigger {
+        r#type: "aws-sqs-queue".into(),
+        metadata: m,
+        authentication_ref: Some(auth),
+        ..Default::default()
     })
 }
 

@@ -467,3 +467,53 @@ fn a_synthesized_assembly_on_disk_is_analyzed_as_one_with_the_same_findings_as_s
     ));
     assert!(stderr.contains("Helm values skipped"), "{stderr}");
 }
+
+/// One unreadable file of a directory does not hide the others' findings:
+/// they are reported, the file is named on an `error:` line, and the run
+/// fails at the end (as `kubectl apply -f DIR` does).
+#[test]
+fn an_unreadable_file_in_a_directory_leaves_the_others_analyzed() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("a-broken.yaml"),
+        "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec:\n  type: ClusterIP\n  type: NodePort\n",
+    )
+    .unwrap();
+    std::fs::copy(
+        fixtures().join("codes").join("MS-K8S-2.fail.yaml"),
+        dir.path().join("b-budgets.yaml"),
+    )
+    .unwrap();
+    let o = analyze(&[dir.path().to_str().unwrap()], None);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}\n{err}");
+    assert!(out.contains("[MS-K8S-2]"), "{out}");
+    assert!(
+        err.lines().any(|l| l.starts_with("error: ")
+            && l.contains("a-broken.yaml:")
+            && l.contains("duplicate entry with key \"type\"")
+            && l.contains("the rest of this file was not analyzed")),
+        "{err}"
+    );
+    // Alone, the same file is an error of its own, as before.
+    let o = analyze(&[dir.path().join("a-broken.yaml").to_str().unwrap()], None);
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        err.lines().filter(|l| l.starts_with("error: ")).count(),
+        1,
+        "{err}"
+    );
+}
+
+/// Field paths read as users write them, not as serde's internals print.
+#[test]
+fn unknown_fields_are_named_by_their_path() {
+    let yaml = b"apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: default}\nspec:\n  containers: [{name: c, image: example.com/c:1}]\n  volumes:\n  - name: v\n    scaleIO: {gateway: g, system: s, secretRef: {name: x}, protectionDoamin: pd}\n";
+    let o = analyze(&["-"], Some(yaml));
+    let (out, _) = text(&o);
+    assert!(
+        out.contains("spec.volumes[0].scaleIO.protectionDoamin: unknown field"),
+        "{out}"
+    );
+}
