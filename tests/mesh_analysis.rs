@@ -1186,7 +1186,9 @@ fn svc(c: &mut Scope<'_>, id: &str, name: &str, ports: Vec<ServicePortProps>) {
 }
 
 #[test]
-fn ist0116_same_port_different_protocols() {
+fn ist0116_compares_the_l4_protocol_not_the_port_name() {
+    // `http` and `tcp` names on port 80 carry one TCP stream to the pod:
+    // istioctl compares the ports' protocol field, and so does meshsynth.
     let ds = run(|c| {
         svc(
             c,
@@ -1199,6 +1201,33 @@ fn ist0116_same_port_different_protocols() {
                 suffix: None,
             }],
         );
+    });
+    assert!(find(&ds, "IST0116", "C/Web").is_empty(), "{ds:#?}");
+    // UDP and TCP on one port number do differ.
+    let ds = run(|c| {
+        use k8s_openapi::api::core::v1::{Service, ServicePort, ServiceSpec};
+        add_object(
+            c,
+            "Udp",
+            Service {
+                metadata: ObjectMeta {
+                    name: Some("web-udp".into()),
+                    ..Default::default()
+                },
+                spec: Some(ServiceSpec {
+                    selector: Some(labels(&[("app", "web")])),
+                    ports: Some(vec![ServicePort {
+                        name: Some("udp-web".into()),
+                        port: 80,
+                        protocol: Some("UDP".into()),
+                        ..Default::default()
+                    }]),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+        )
+        .unwrap();
     });
     assert_finding(&ds, "IST0116", "C/Web");
     assert_clean(&run(|c| {

@@ -234,7 +234,10 @@ fn services_ports(
             .into_iter()
             .flatten()
         {
-            let proto = port_protocol(p.name.as_deref().unwrap_or(""));
+            // The L4 protocol (TCP, UDP, SCTP), as istioctl compares: two
+            // Services may name one port `http` and `tls-web` and still
+            // agree on what reaches the pod.
+            let proto = Some(p.protocol.as_deref().unwrap_or("TCP"));
             if let Some((other, path)) = by_port.get(&p.port) {
                 if *other != proto && *path != s.path {
                     out.push(warn(
