@@ -7,6 +7,7 @@ use serde_json::Value as Json;
 
 use super::{codes, where_, Templates};
 use crate::core::diag::Diagnostic;
+use crate::core::names::closest;
 
 pub(super) fn check(t: &Templates<'_>, out: &mut Vec<Diagnostic>) {
     dead_letter_retention(t, out);
@@ -170,15 +171,17 @@ fn schedules(t: &Templates<'_>, out: &mut Vec<Diagnostic>) {
 /// The metrics an AWS namespace publishes, for the namespaces whose list is
 /// fixed and documented (the SQS developer guide's "available CloudWatch
 /// metrics"). Only these namespaces are judged: a namespace missing here is
-/// never reported.
+/// never reported. The queue depth comes first: the "did you mean" hint
+/// takes the first of equally close names, and the depth is what a
+/// misspelt `ApproximateNumberOfMessages` means.
 const PUBLISHED: &[(&str, &[&str])] = &[(
     "AWS/SQS",
     &[
+        "ApproximateNumberOfMessagesVisible",
         "ApproximateAgeOfOldestMessage",
         "ApproximateNumberOfGroupsWithInflightMessages",
         "ApproximateNumberOfMessagesDelayed",
         "ApproximateNumberOfMessagesNotVisible",
-        "ApproximateNumberOfMessagesVisible",
         "NumberOfDeduplicatedSentMessages",
         "NumberOfEmptyReceives",
         "NumberOfMessagesDeleted",
@@ -187,21 +190,6 @@ const PUBLISHED: &[(&str, &[&str])] = &[(
         "SentMessageSize",
     ],
 )];
-
-/// The published metric closest to `name` (shared prefix, then length).
-fn closest<'a>(name: &str, known: &[&'a str]) -> &'a str {
-    let shared = |k: &str| {
-        k.chars()
-            .zip(name.chars())
-            .take_while(|(a, b)| a.eq_ignore_ascii_case(b))
-            .count()
-    };
-    known
-        .iter()
-        .copied()
-        .max_by_key(|k| (shared(k), usize::MAX - k.len().abs_diff(name.len())))
-        .unwrap_or_default()
-}
 
 fn alarm_metrics(t: &Templates<'_>, out: &mut Vec<Diagnostic>) {
     for (_, r) in t.of_type("AWS::CloudWatch::Alarm") {
@@ -240,11 +228,10 @@ fn alarm_metrics(t: &Templates<'_>, out: &mut Vec<Diagnostic>) {
                     ),
                 )
                 .with_code(codes::UNPUBLISHED_METRIC)
-                .with_hint(format!(
-                    "did you mean {:?}? {ns} publishes: {}",
-                    closest(name, known),
-                    known.join(", ")
-                )),
+                .with_hint(match closest(name, known.iter().copied()) {
+                    Some(c) => format!("did you mean {c:?}? {ns} publishes: {}", known.join(", ")),
+                    None => format!("{ns} publishes: {}", known.join(", ")),
+                }),
             );
         }
     }
@@ -288,9 +275,12 @@ mod tests {
         let sqs = PUBLISHED[0].1;
         // The console's name for the queue depth is the commonest slip.
         assert_eq!(
-            closest("ApproximateNumberOfMessages", sqs),
-            "ApproximateNumberOfMessagesVisible"
+            closest("ApproximateNumberOfMessages", sqs.iter().copied()),
+            Some("ApproximateNumberOfMessagesVisible")
         );
-        assert_eq!(closest("NumberOfMessagesSend", sqs), "NumberOfMessagesSent");
+        assert_eq!(
+            closest("NumberOfMessagesSend", sqs.iter().copied()),
+            Some("NumberOfMessagesSent")
+        );
     }
 }
