@@ -182,6 +182,16 @@ impl Trigger {
         }
     }
 
+    /// KEDA's name of the scaler (`type` of the ScaledObject's trigger).
+    pub(crate) fn keda_type(&self) -> &'static str {
+        match self {
+            Trigger::Prometheus { .. } => "prometheus",
+            Trigger::Kafka { .. } => "kafka",
+            Trigger::AwsCloudwatch { .. } => "aws-cloudwatch",
+            Trigger::AwsSqsQueue { .. } => "aws-sqs-queue",
+        }
+    }
+
     /// Whether the trigger reads AWS through a TriggerAuthentication.
     pub fn reads_aws(&self) -> bool {
         match self {
@@ -322,7 +332,7 @@ fn scale_trigger(
         name: auth_name.to_string(),
         kind: None,
     };
-    Ok(match t {
+    let mut trigger = match t {
         Trigger::Prometheus {
             server_address,
             query,
@@ -341,7 +351,6 @@ fn scale_trigger(
                 m.insert("activationThreshold".into(), a.clone());
             }
             ScaleTrigger {
-                r#type: "prometheus".into(),
                 metadata: m,
                 ..Default::default()
             }
@@ -379,7 +388,6 @@ fn scale_trigger(
                 required(path, "aws-cloudwatch", f, v)?;
             }
             ScaleTrigger {
-                r#type: "aws-cloudwatch".into(),
                 metadata: BTreeMap::from([
                     ("namespace".to_string(), namespace.clone()),
                     ("metricName".to_string(), metric_name.clone()),
@@ -406,7 +414,9 @@ fn scale_trigger(
             region,
             auth_ref(),
         )?,
-    })
+    };
+    trigger.r#type = t.keda_type().to_string();
+    Ok(trigger)
 }
 
 /// KEDA's `kafka` trigger: TLS always, SASL `aws_msk_iam` with a region.
@@ -447,7 +457,6 @@ fn kafka_trigger(
         auth = Some(auth_ref);
     }
     Ok(ScaleTrigger {
-        r#type: "kafka".into(),
         metadata: m,
         authentication_ref: auth,
         ..Default::default()
@@ -499,7 +508,6 @@ fn sqs_queue_trigger(
         m.insert("activationQueueLength".into(), a.to_string());
     }
     Ok(ScaleTrigger {
-        r#type: "aws-sqs-queue".into(),
         metadata: m,
         authentication_ref: Some(auth),
         ..Default::default()

@@ -165,20 +165,10 @@ fn identity_with_trigger_grants(
             path,
             format!(
                 "the KEDA trigger {} reads AWS with the workload's identity (AwsIdentity::Workload), but the service has no AWS identity: KEDA gets no credentials and the workload never scales",
-                trigger_type(first)
+                first.keda_type()
             ),
             "give the service ServiceIdentity::Irsa (the trigger's grant is added to its role), or use AwsIdentity::Keda or AwsIdentity::Role",
         )),
-    }
-}
-
-fn trigger_type(t: &crate::mesh::keda::Trigger) -> &'static str {
-    use crate::mesh::keda::Trigger;
-    match t {
-        Trigger::Prometheus { .. } => "prometheus",
-        Trigger::Kafka { .. } => "kafka",
-        Trigger::AwsCloudwatch { .. } => "aws-cloudwatch",
-        Trigger::AwsSqsQueue { .. } => "aws-sqs-queue",
     }
 }
 
