@@ -2,47 +2,21 @@
 //! ServiceAccount; this test reads them back from the synthesized assembly
 //! and checks they agree (trust subject, audience, role ARN annotation).
 
-use meshsynth::aws::iam::{OidcProviderRef, PolicyStatement};
-use meshsynth::core::{App, Chart, ChartProps, Context, Env, Stack, StackProps, Value};
-use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, MeshNamespaceProps};
+#[path = "support/shop.rs"]
+mod shop;
+
+use meshsynth::aws::iam::PolicyStatement;
+use meshsynth::core::{App, Context, Value};
 use meshsynth::mesh::service::{IrsaNeeds, MeshService, MeshServiceProps, ServiceIdentity};
 use meshsynth::synth::{synth, SynthOptions};
 use serde_json::Value as Json;
+use shop::{oidc, shop_chart};
 
 #[test]
 fn irsa_service_account_and_role_trust_agree() {
     let mut app = App::new(Context::new());
-    let stack = Stack::new(
-        &mut app.root(),
-        "apps",
-        StackProps {
-            env: Env::new("123456789012", "eu-west-1"),
-            ..Default::default()
-        },
-    )
-    .unwrap();
-    let chart = Chart::new(
-        &mut app.scope(stack.node()).unwrap(),
-        "Cluster",
-        ChartProps::new("prod").namespace("shop"),
-    )
-    .unwrap();
-    MeshNamespace::new(
-        &mut app.scope(chart.node()).unwrap(),
-        "Namespace",
-        MeshNamespaceProps {
-            name: "shop".into(),
-            mesh: MeshMode::Sidecar,
-            ..Default::default()
-        },
-    )
-    .unwrap();
-    let oidc = OidcProviderRef {
-        arn: Value::str(
-            "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC",
-        ),
-        issuer_host: Value::str("oidc.eks.eu-west-1.amazonaws.com/id/ABC"),
-    };
+    let chart = shop_chart(&mut app).unwrap();
+    let oidc = oidc();
     let svc = MeshService::new(
         &mut app.scope(chart.node()).unwrap(),
         "Orders",
@@ -138,42 +112,13 @@ fn a_service_account_annotated_with_a_role_made_for_another_is_refused() {
     use meshsynth::k8s::workloads::{AppServiceAccount, AppServiceAccountProps};
     let build = |annotated: Option<&str>| {
         let mut app = App::new(Context::new());
-        let stack = Stack::new(
-            &mut app.root(),
-            "apps",
-            StackProps {
-                env: Env::new("123456789012", "eu-west-1"),
-                ..Default::default()
-            },
-        )
-        .unwrap();
-        let chart = Chart::new(
-            &mut app.scope(stack.node()).unwrap(),
-            "Cluster",
-            ChartProps::new("prod").namespace("shop"),
-        )
-        .unwrap();
+        let chart = shop_chart(&mut app).unwrap();
         let mut c = app.scope(chart.node()).unwrap();
-        MeshNamespace::new(
-            &mut c,
-            "Namespace",
-            MeshNamespaceProps {
-                name: "shop".into(),
-                mesh: MeshMode::Sidecar,
-                ..Default::default()
-            },
-        )
-        .unwrap();
         let irsa = IrsaRole::new(
             &mut c,
             "WorkerRole",
             IrsaRoleProps {
-                oidc: OidcProviderRef {
-                    arn: Value::str(
-                        "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC",
-                    ),
-                    issuer_host: Value::str("oidc.eks.eu-west-1.amazonaws.com/id/ABC"),
-                },
+                oidc: oidc(),
                 namespace: "shop".into(),
                 service_account: "worker-sa".into(),
                 ..Default::default()

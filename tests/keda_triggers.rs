@@ -2,27 +2,25 @@
 //! the service's IRSA role), the queue scaler reads SQS directly, and a
 //! trigger that could never read its metric is refused at build time.
 
-use meshsynth::aws::iam::{OidcProviderRef, PolicyStatement};
-use meshsynth::core::{App, Chart, ChartProps, Context, Env, Error, Stack, StackProps, Value};
+#[path = "support/shop.rs"]
+mod shop;
+
+use meshsynth::aws::iam::PolicyStatement;
+use meshsynth::core::{App, Context, Error, Value};
 use meshsynth::mesh::keda::{AwsIdentity, Trigger};
-use meshsynth::mesh::namespace::{MeshMode, MeshNamespace, MeshNamespaceProps};
 use meshsynth::mesh::service::{
     IrsaNeeds, MeshService, MeshServiceProps, Scaling, ServiceIdentity,
 };
 use meshsynth::synth::{synth, SynthOptions};
 use serde_json::Value as Json;
+use shop::{oidc, shop_chart};
 
 const QUEUE_URL: &str = "https://sqs.eu-west-1.amazonaws.com/123456789012/orders";
 const QUEUE_ARN: &str = "arn:aws:sqs:eu-west-1:123456789012:orders";
 
 fn irsa() -> ServiceIdentity {
     ServiceIdentity::Irsa(IrsaNeeds {
-        oidc: OidcProviderRef {
-            arn: Value::str(
-                "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC",
-            ),
-            issuer_host: Value::str("oidc.eks.eu-west-1.amazonaws.com/id/ABC"),
-        },
+        oidc: oidc(),
         statements: vec![PolicyStatement::allow(
             ["sqs:ReceiveMessage", "sqs:DeleteMessage"],
             [Value::str(QUEUE_ARN)],
@@ -44,29 +42,8 @@ fn queue_trigger(region: &str) -> Trigger {
 /// A worker scaled by `trigger`, with `identity`; the synthesized files.
 fn worker(identity: ServiceIdentity, trigger: Trigger) -> Result<Vec<(String, Vec<u8>)>, Error> {
     let mut app = App::new(Context::new());
-    let stack = Stack::new(
-        &mut app.root(),
-        "apps",
-        StackProps {
-            env: Env::new("123456789012", "eu-west-1"),
-            ..Default::default()
-        },
-    )?;
-    let chart = Chart::new(
-        &mut app.scope(stack.node())?,
-        "Cluster",
-        ChartProps::new("prod").namespace("shop"),
-    )?;
+    let chart = shop_chart(&mut app)?;
     let mut c = app.scope(chart.node())?;
-    MeshNamespace::new(
-        &mut c,
-        "Namespace",
-        MeshNamespaceProps {
-            name: "shop".into(),
-            mesh: MeshMode::Sidecar,
-            ..Default::default()
-        },
-    )?;
     MeshService::new(
         &mut c,
         "Worker",
