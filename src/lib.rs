@@ -45,6 +45,11 @@ pub use crate::core::{
     StackProps, Value,
 };
 
+/// docs/adopt.md's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/adopt.md")]
+pub struct AdoptGuideDoctests;
+
 /// The recipes of docs/cookbook.md, compiled and run as doctests so the
 /// cookbook cannot drift from the API.
 #[cfg(doctest)]

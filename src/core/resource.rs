@@ -143,6 +143,10 @@ pub(crate) struct CfnNode {
     /// `Scope::add_resource_either`): synth places it where it keeps the
     /// stacks' references one-way.
     pub alternate: Option<Alternate>,
+    /// Resource attributes beside the options (`UpdatePolicy`,
+    /// `CreationPolicy`, `Metadata`, a `Condition` by name), as an included
+    /// template wrote them; empty for constructs.
+    pub attributes: IndexMap<String, Value>,
 }
 
 /// Where else a resource may live: under `parent` (a node of another

@@ -1,6 +1,8 @@
 //! Stacks (a CloudFormation template boundary with an environment) and the
 //! template-level elements they hold: parameters, conditions and outputs.
 
+use indexmap::IndexMap;
+
 use crate::core::error::Error;
 use crate::core::tree::{NodeId, NodeKind, Scope};
 use crate::core::value::{CondExpr, Value};
@@ -73,6 +75,30 @@ pub(crate) struct StackInfo {
     pub env: Env,
     pub description: Option<String>,
     pub termination_protection: bool,
+    /// Template sections of included templates (`aws::cfn::include`), in
+    /// the order they were included.
+    pub included: Vec<IncludedSections>,
+}
+
+/// What an included template holds beside its resources, kept as written
+/// (references to its own resources are tree references, so they resolve
+/// like typed ones).
+#[derive(Default)]
+pub(crate) struct IncludedSections {
+    /// The include's node, for paths in findings.
+    pub node: u32,
+    pub description: Option<String>,
+    pub transform: Option<Value>,
+    pub metadata: IndexMap<String, Value>,
+    pub parameters: IndexMap<String, Value>,
+    pub rules: IndexMap<String, Value>,
+    pub mappings: IndexMap<String, Value>,
+    pub conditions: IndexMap<String, Value>,
+    pub outputs: IndexMap<String, Value>,
+    /// SAM's `Globals`.
+    pub globals: IndexMap<String, Value>,
+    /// `Fn::ForEach` entries of Resources, kept as written.
+    pub resource_loops: IndexMap<String, Value>,
 }
 
 /// A CloudFormation stack: one template in the assembly.
@@ -113,6 +139,7 @@ impl Stack {
             env: props.env,
             description: props.description,
             termination_protection: props.termination_protection,
+            included: Vec::new(),
         };
         let index = scope.add_kind(id, NodeKind::Stack(Box::new(info)))?;
         Ok(StackRef {

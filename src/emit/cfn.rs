@@ -76,6 +76,23 @@ pub struct TemplateModel {
     pub resources: Vec<ResourceEntry>,
     /// `Outputs`.
     pub outputs: Vec<OutputEntry>,
+    /// `Transform`, as an included template gave it (not expanded).
+    pub transform: Option<Json>,
+    /// `Mappings` of included templates.
+    pub mappings: IndexMap<String, Json>,
+    /// `Rules` of included templates.
+    pub rules: IndexMap<String, Json>,
+    /// Outputs of included templates, resolved, written after [`Self::outputs`].
+    pub included_outputs: IndexMap<String, Json>,
+    /// Resource attributes beside those of [`ResourceEntry`] (`UpdatePolicy`,
+    /// `CreationPolicy`, a `Condition` by name…), by logical id: what an
+    /// included template gave its resources, kept as written.
+    pub resource_attributes: IndexMap<String, Map<String, Json>>,
+    /// The SAM transform's `Globals` of an included template.
+    pub globals: IndexMap<String, Json>,
+    /// `Fn::ForEach` entries of an included template's Resources (the
+    /// `AWS::LanguageExtensions` transform expands them), after the resources.
+    pub resource_loops: IndexMap<String, Json>,
 }
 
 fn policy(p: DeletionPolicy) -> Json {
@@ -100,8 +117,20 @@ impl TemplateModel {
         if !self.parameters.is_empty() {
             t.insert("Parameters".into(), section(&self.parameters));
         }
+        if !self.rules.is_empty() {
+            t.insert("Rules".into(), section(&self.rules));
+        }
+        if !self.mappings.is_empty() {
+            t.insert("Mappings".into(), section(&self.mappings));
+        }
         if !self.conditions.is_empty() {
             t.insert("Conditions".into(), section(&self.conditions));
+        }
+        if let Some(x) = &self.transform {
+            t.insert("Transform".into(), x.clone());
+        }
+        if !self.globals.is_empty() {
+            t.insert("Globals".into(), section(&self.globals));
         }
         let mut resources = Map::new();
         for r in &self.resources {
@@ -128,10 +157,18 @@ impl TemplateModel {
             if !r.metadata.is_empty() {
                 e.insert("Metadata".into(), section(&r.metadata));
             }
+            if let Some(attrs) = self.resource_attributes.get(&r.logical_id) {
+                for (k, v) in attrs {
+                    e.entry(k.clone()).or_insert_with(|| v.clone());
+                }
+            }
             resources.insert(r.logical_id.clone(), Json::Object(e));
         }
+        for (k, v) in &self.resource_loops {
+            resources.insert(k.clone(), v.clone());
+        }
         t.insert("Resources".into(), Json::Object(resources));
-        if !self.outputs.is_empty() {
+        if !self.outputs.is_empty() || !self.included_outputs.is_empty() {
             let mut outs = Map::new();
             for o in &self.outputs {
                 let mut e = Map::new();
@@ -145,6 +182,9 @@ impl TemplateModel {
                     e.insert("Export".into(), Json::Object(ex));
                 }
                 outs.insert(o.logical_id.clone(), Json::Object(e));
+            }
+            for (id, o) in &self.included_outputs {
+                outs.insert(id.clone(), o.clone());
             }
             t.insert("Outputs".into(), Json::Object(outs));
         }

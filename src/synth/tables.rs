@@ -55,6 +55,16 @@ pub(super) fn build_tables(app: &App, order: &[u32], diags: &mut Vec<Diagnostic>
                 );
             }
         }
+        if let NodeKind::Stack(s) = &n.kind {
+            // An included template's parameters share `Ref`'s namespace
+            // with the stack's resources and parameters.
+            for sections in &s.included {
+                let at = app.node(sections.node).path.clone();
+                for name in sections.parameters.keys() {
+                    seen.insert((i, name.clone()), at.clone());
+                }
+            }
+        }
         let explicit = match &n.kind {
             NodeKind::Resource(r) => r.options.logical_id.clone(),
             NodeKind::Parameter(_) | NodeKind::Condition(_) | NodeKind::Output(_) => None,

@@ -11,10 +11,12 @@ use super::resolve::{RefKind, Tables};
 use crate::core::diag::Diagnostic;
 use crate::core::names;
 use crate::core::resource::CfnNode;
-use crate::core::stack::ParameterInfo;
+use crate::core::stack::{IncludedSections, ParameterInfo};
 use crate::core::tree::{App, NodeKind};
+use crate::emit::cfn::TemplateModel;
 use crate::emit::cfn::{apply_override, merge_tags, OutputEntry, ResourceEntry};
 use crate::emit::strip_nulls;
+use indexmap::IndexMap;
 
 use super::*;
 
@@ -88,7 +90,80 @@ pub(super) fn emit_stack_elements(
             _ => {}
         }
     }
+    for (&stack, build) in emit.builds.iter_mut() {
+        if let NodeKind::Stack(info) = &app.node(stack).kind {
+            for sections in &info.included {
+                included_sections(app, stack, sections, &mut build.model, emit.diags);
+            }
+        }
+    }
     either
+}
+
+/// A section of an included template and the model's section it goes to.
+type Section<'m> = (
+    &'static str,
+    &'m IndexMap<String, crate::core::Value>,
+    &'m mut IndexMap<String, Json>,
+);
+
+/// The sections of an included template, resolved into the stack's model;
+/// a name typed code also gave the stack is an error, never a silent overwrite.
+fn included_sections(
+    app: &App,
+    stack: u32,
+    s: &IncludedSections,
+    model: &mut TemplateModel,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let path = app.node(s.node).path.clone();
+    resolve::set_current(stack, path.clone());
+    let json = |v: &crate::core::Value, diags: &mut Vec<Diagnostic>| match serde_json::to_value(v) {
+        Ok(mut j) => {
+            strip_nulls(&mut j);
+            Some(j)
+        }
+        Err(e) => {
+            diags.push(Diagnostic::error(path.to_string(), e.to_string()));
+            None
+        }
+    };
+    if model.description.is_none() {
+        model.description = s.description.clone();
+    }
+    if let Some(t) = &s.transform {
+        model.transform = json(t, diags);
+    }
+    let typed_outputs: Vec<String> = model.outputs.iter().map(|o| o.logical_id.clone()).collect();
+    let sections: [Section<'_>; 8] = [
+        ("Metadata", &s.metadata, &mut model.metadata),
+        ("Parameters", &s.parameters, &mut model.parameters),
+        ("Rules", &s.rules, &mut model.rules),
+        ("Mappings", &s.mappings, &mut model.mappings),
+        ("Conditions", &s.conditions, &mut model.conditions),
+        ("Outputs", &s.outputs, &mut model.included_outputs),
+        ("Globals", &s.globals, &mut model.globals),
+        ("Resources", &s.resource_loops, &mut model.resource_loops),
+    ];
+    for (section, from, into) in sections {
+        for (name, v) in from {
+            let taken = into.contains_key(name)
+                || (section == "Outputs" && typed_outputs.iter().any(|o| o == name));
+            if taken {
+                diags.push(
+                    Diagnostic::error(
+                        path.to_string(),
+                        format!("{section} entry {name} of the included template collides with one the stack already has"),
+                    )
+                    .with_hint("rename one of them, or include the template into another stack"),
+                );
+                continue;
+            }
+            if let Some(j) = json(v, diags) {
+                into.insert(name.clone(), j);
+            }
+        }
+    }
 }
 
 /// Emits the resources that may live in either of two stacks (in tree
@@ -240,12 +315,34 @@ impl Elements<'_> {
             .options
             .condition
             .and_then(|c| crate::core::resolve::condition_id(c).ok());
-        let mut metadata = r.options.metadata.clone();
+        let mut metadata = IndexMap::new();
+        let mut attributes = Map::new();
+        for (k, v) in &r.attributes {
+            match serde_json::to_value(v) {
+                Ok(Json::Object(m)) if k == "Metadata" => metadata.extend(m),
+                Ok(mut j) => {
+                    strip_nulls(&mut j);
+                    attributes.insert(k.clone(), j);
+                }
+                Err(e) => self.diags.push(Diagnostic::error(
+                    n.path.to_string(),
+                    format!("cannot serialize {k}: {e}"),
+                )),
+            }
+        }
+        metadata.extend(r.options.metadata.clone());
         if let Some(list) = self.suppressed.get(&i) {
             suppression_metadata(&mut metadata, list);
         }
+        let logical_id = self.logical_id(i);
+        if !attributes.is_empty() {
+            self.build(stack)
+                .model
+                .resource_attributes
+                .insert(logical_id.clone(), attributes);
+        }
         let entry = ResourceEntry {
-            logical_id: self.logical_id(i),
+            logical_id,
             cfn_type: r.resource.cfn_type().to_string(),
             properties,
             depends_on,
@@ -262,6 +359,11 @@ impl Elements<'_> {
     fn check(&mut self, i: u32, cfn_type: &str, properties: &Map<String, Json>) {
         let path = &self.app.node(i).path;
         let mut found = Vec::new();
+        if cfn_type.starts_with("AWS::Serverless::") && self.transformed(i) {
+            // The SAM transform's own types: CloudFormation expands them at
+            // deploy, and what they become is not known here.
+            return;
+        }
         crate::aws::cfn::check::check_resource(cfn_type, properties, path, &mut found);
         for check in self.app.emitted_checks() {
             check(cfn_type, properties, path, &mut found);
@@ -274,6 +376,17 @@ impl Elements<'_> {
             });
         }
         self.diags.extend(found);
+    }
+
+    /// Whether the stack of node `i` includes a template with a Transform.
+    fn transformed(&self, i: u32) -> bool {
+        let Some(stack) = self.app.node(i).stack else {
+            return false;
+        };
+        match &self.app.node(stack).kind {
+            NodeKind::Stack(info) => info.included.iter().any(|s| s.transform.is_some()),
+            _ => false,
+        }
     }
 
     /// The logical ids a resource depends on in its own stack; a dependency

@@ -372,7 +372,11 @@ pub fn to_json(v: Value) -> Result<Json, String> {
         Y::Tagged(t) => {
             let tag = t.tag.to_string();
             let name = tag.trim_start_matches('!').to_string();
-            let value = to_json(t.value)?;
+            let value = match to_json(t.value)? {
+                // `!GetAZs` alone is `!GetAZs ""`: the stack's region.
+                Json::Null if name == "GetAZs" => Json::String(String::new()),
+                v => v,
+            };
             let (key, value) = match name.as_str() {
                 "Ref" | "Condition" => (name.clone(), value),
                 "GetAtt" => match value {

@@ -11,6 +11,7 @@
 
 pub(crate) mod check;
 mod docs_url;
+pub mod include;
 pub mod semantic;
 
 #[rustfmt::skip]

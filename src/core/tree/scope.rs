@@ -1,6 +1,8 @@
 //! `Scope`: the mutable cursor at one node of the tree that constructs use
 //! to add children, resources, objects, validations and suppressions.
 
+use indexmap::IndexMap;
+
 use crate::core::aspects::Aspect;
 use crate::core::chart::InstallKind;
 use crate::core::context::Context;
@@ -9,7 +11,9 @@ use crate::core::error::Error;
 use crate::core::names;
 use crate::core::object::{Deferred, K8sObject, ObjectRef};
 use crate::core::patch::{self, K8sPatch};
-use crate::core::resource::{CfnNode, CfnOptions, CfnResource, ErasedResource, ResourceRef};
+use crate::core::resource::{
+    CfnNode, CfnOptions, CfnRaw, CfnResource, ErasedResource, ResourceRef,
+};
 use crate::core::stack::Env;
 use crate::core::value::Value;
 
@@ -123,6 +127,7 @@ impl<'a> Scope<'a> {
             options: CfnOptions::default(),
             tags: Default::default(),
             alternate: None,
+            attributes: IndexMap::new(),
         };
         let index = self.add_kind(id, NodeKind::Resource(Box::new(node)))?;
         Ok(self.app.node_id(index))
@@ -205,6 +210,18 @@ impl<'a> Scope<'a> {
         })?;
         self.options(resource)?.logical_id = Some(id.to_string());
         Ok(())
+    }
+
+    /// Mutable access to a raw resource: one added with
+    /// [`Scope::add_raw_resource`], or a resource of an included template
+    /// (`aws::cfn::include`). Properties changed here are checked at synth
+    /// like any other.
+    pub fn raw_resource_mut(&mut self, node: NodeId) -> Option<&mut CfnRaw> {
+        let i = self.app.index_of(node)?;
+        match &mut self.app.node_mut(i).kind {
+            NodeKind::Resource(c) => c.resource.as_any_mut().downcast_mut::<CfnRaw>(),
+            _ => None,
+        }
     }
 
     /// Mutable access to a typed resource (to adjust an L1 after an L2 made it).
