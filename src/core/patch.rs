@@ -72,6 +72,9 @@ pub(crate) struct PatchedObject {
     /// The patched document as emitted, `metadata` excepted (it lives in
     /// `typed`, where aspects such as `Tags` still change it).
     pub json: Json,
+    /// False for an object included as written (`mesh::include`): the
+    /// same two views, but no escape hatch to list.
+    pub patched: bool,
 }
 
 impl K8sObject for PatchedObject {
@@ -101,7 +104,7 @@ impl K8sObject for PatchedObject {
         self.typed.is_raw()
     }
     fn is_patched(&self) -> bool {
-        true
+        self.patched
     }
     fn as_any(&self) -> &dyn Any {
         self.typed.as_any()
@@ -135,5 +138,9 @@ pub(crate) fn patch_object(
         return Err(PatchError::RemovesMetadata);
     }
     let typed = object.retyped(doc.clone()).map_err(PatchError::Retype)?;
-    Ok(Box::new(PatchedObject { typed, json: doc }))
+    Ok(Box::new(PatchedObject {
+        typed,
+        json: doc,
+        patched: true,
+    }))
 }

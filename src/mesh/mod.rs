@@ -7,6 +7,7 @@ pub(crate) mod crd;
 
 pub mod analysis;
 pub mod gateway_api;
+pub mod include;
 pub mod istio;
 pub mod keda;
 pub mod namespace;
