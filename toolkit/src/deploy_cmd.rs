@@ -84,6 +84,12 @@ pub(crate) struct DeployArgs {
     /// Take over existing stacks matching this glob although meshsynth did not deploy them (no meshsynth:managed tag) or another app did; repeatable.
     #[arg(long, value_name = "STACK")]
     adopt: Vec<String>,
+    /// Import resources of a stack's template that the deployed stack lacks (they exist outside any stack) with an IMPORT change set, instead of creating them.
+    #[arg(long = "import")]
+    import_resources: bool,
+    /// With --import: a JSON file of "STACK/LogicalId": {"Property": "value"}, the identifiers the template does not hold.
+    #[arg(long, value_name = "FILE", requires = "import_resources")]
+    resource_mapping: Option<PathBuf>,
     /// Write the stack outputs as JSON to this file.
     #[arg(long, value_name = "F")]
     outputs_file: Option<PathBuf>,
@@ -241,6 +247,7 @@ impl Observer for Ui<'_> {
                 let verb = match kind {
                     ChangeSetKind::Create => "create",
                     ChangeSetKind::Update => "update",
+                    ChangeSetKind::Import => "import",
                 };
                 let mut text = format!(
                     "{} {stack}: {verb} with {} resource change(s):",
@@ -250,6 +257,7 @@ impl Observer for Ui<'_> {
                 for c in changes {
                     let sign = match c.action.as_str() {
                         "Add" => "+",
+                        "Import" => "<",
                         "Remove" => "-",
                         _ => "~",
                     };
@@ -512,7 +520,16 @@ pub(crate) fn deploy(
         Ok(a) => a,
         Err(e) => return Ok(fail_to(err, e)),
     };
+    let resource_mapping = match &args.resource_mapping {
+        Some(p) => match crate::deploy::engine::read_resource_mapping(p) {
+            Ok(m) => m,
+            Err(e) => return Ok(fail_to(err, e)),
+        },
+        None => Default::default(),
+    };
     let opts = DeployOptions {
+        import: args.import_resources,
+        resource_mapping,
         require_approval: match args.require_approval {
             ApprovalArg::Never => RequireApproval::Never,
             ApprovalArg::Broadening => RequireApproval::Broadening,

@@ -406,3 +406,53 @@ fn an_invalid_region_is_one_line() {
         }
     }
 }
+
+/// `--import`'s identifier file is read before any call: a missing or
+/// malformed one is one line naming it, and nothing is deployed.
+#[test]
+fn a_bad_resource_mapping_is_one_line_before_any_call() {
+    let t = tempfile::tempdir().unwrap();
+    one_stack_assembly(t.path());
+    std::fs::write(t.path().join("bad.json"), "[1, 2]").unwrap();
+    std::fs::write(
+        t.path().join("nokey.json"),
+        r#"{"Logs": {"BucketName": "x"}}"#,
+    )
+    .unwrap();
+    for (file, expect) in [
+        ("gone.json", "--resource-mapping gone.json cannot read"),
+        (
+            "bad.json",
+            "--resource-mapping bad.json: not a JSON object of \"STACK/LogicalId\"",
+        ),
+        ("nokey.json", "key \"Logs\" is not STACK/LogicalId"),
+    ] {
+        let (code, err) = meshsynth(
+            t.path(),
+            &[
+                "deploy",
+                "--assembly",
+                "asm",
+                "--import",
+                "--resource-mapping",
+                file,
+            ],
+        );
+        assert_eq!(code, 1, "{err}");
+        assert!(err.contains(expect), "{err}");
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+    }
+    // The mapping means nothing without --import.
+    let (code, err) = meshsynth(
+        t.path(),
+        &[
+            "deploy",
+            "--assembly",
+            "asm",
+            "--resource-mapping",
+            "bad.json",
+        ],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--import"), "{err}");
+}

@@ -58,6 +58,21 @@ pub enum ChangeSetKind {
     Create,
     /// `UPDATE`: the stack exists.
     Update,
+    /// `IMPORT`: brings resources that exist outside any stack under the
+    /// stack (which it creates when it does not exist yet).
+    Import,
+}
+
+/// One resource of an `IMPORT` change set: the template's logical id and
+/// the values of its type's primary identifier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourceToImport {
+    /// The CloudFormation type, e.g. `AWS::S3::Bucket`.
+    pub resource_type: String,
+    /// The logical ID in the template.
+    pub logical_id: String,
+    /// Primary identifier property → value (`BucketName` → `acme-logs`).
+    pub identifier: BTreeMap<String, String>,
 }
 
 /// Where CloudFormation reads the template from.
@@ -86,6 +101,8 @@ pub struct ChangeSetRequest {
     pub capabilities: Vec<String>,
     /// Stack tags: meshsynth's ownership mark.
     pub tags: Vec<(String, String)>,
+    /// The resources an `IMPORT` change set brings in; empty otherwise.
+    pub resources_to_import: Vec<ResourceToImport>,
 }
 
 /// One resource change of a change set.

@@ -453,6 +453,7 @@ impl CfnApi for AwsCloud {
             .change_set_type(match req.kind {
                 ChangeSetKind::Create => ChangeSetType::Create,
                 ChangeSetKind::Update => ChangeSetType::Update,
+                ChangeSetKind::Import => ChangeSetType::Import,
             })
             .description("meshsynth deploy");
         call = match &req.template {
@@ -472,6 +473,15 @@ impl CfnApi for AwsCloud {
         }
         for (k, v) in &req.tags {
             call = call.tags(cfn::types::Tag::builder().key(k).value(v).build());
+        }
+        for r in &req.resources_to_import {
+            call = call.resources_to_import(
+                cfn::types::ResourceToImport::builder()
+                    .resource_type(&r.resource_type)
+                    .logical_resource_id(&r.logical_id)
+                    .set_resource_identifier(Some(r.identifier.clone().into_iter().collect()))
+                    .build(),
+            );
         }
         let out = call.send().await.map_err(map_err)?;
         Ok(out.id().unwrap_or_default().to_string())

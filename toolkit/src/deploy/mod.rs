@@ -121,6 +121,19 @@ pub enum DeployError {
         /// What the user can do.
         hint: String,
     },
+    /// A resource `--import` was to bring in cannot be imported; nothing
+    /// was changed.
+    #[error("stack {stack}: cannot import {logical_id} ({resource_type}): {reason}; nothing was changed")]
+    ImportRefused {
+        /// The stack.
+        stack: StackId,
+        /// The resource's logical ID.
+        logical_id: String,
+        /// Its CloudFormation type.
+        resource_type: String,
+        /// Why, and what to do.
+        reason: String,
+    },
     /// The user declined a confirmation.
     #[error("stack {stack}: {what} was not confirmed; nothing was changed")]
     NotConfirmed {

@@ -83,6 +83,9 @@ impl<'a, A: CfnApi, S: ObjectStore, P: Approver> Engine<'a, A, S, P> {
             Phase::Executing {
                 kind: ChangeSetKind::Create,
             } => "a create cannot be cancelled; CloudFormation finishes it (or rolls it back) on its own".to_string(),
+            Phase::Executing {
+                kind: ChangeSetKind::Import,
+            } => "an import cannot be cancelled; CloudFormation finishes it (or rolls it back) on its own".to_string(),
             Phase::Deleting => "the deletion continues in CloudFormation".to_string(),
         };
         let status = match self.api.describe_stack(id).await {

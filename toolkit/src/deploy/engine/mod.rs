@@ -27,12 +27,16 @@ use meshsynth::synth::MAX_INLINE_TEMPLATE_BYTES;
 
 mod destroy;
 mod follow;
+mod import;
+pub use import::{read_resource_mapping, MAX_RESOURCE_MAPPING_BYTES};
 mod stack;
 mod template;
 
 /// The change set name deploy uses. Fixed (not time-based) so a leftover from
 /// an interrupted run is recognised and replaced.
 pub const CHANGE_SET_NAME: &str = "meshsynth-deploy";
+/// The name of the `IMPORT` change set `deploy --import` makes first.
+pub const IMPORT_CHANGE_SET_NAME: &str = "meshsynth-import";
 
 /// Capabilities acknowledged on every change set: meshsynth templates create
 /// named IAM roles (IRSA) and may use macros via escape hatches.
@@ -95,6 +99,14 @@ pub struct DeployOptions {
     /// deployed before the mark existed, or one taken over on purpose.
     /// Default: none.
     pub adopt: Vec<String>,
+    /// `--import`: before a stack's change set, resources of its template
+    /// that the deployed stack lacks are imported (an `IMPORT` change set)
+    /// instead of created. Default: false.
+    pub import: bool,
+    /// `--resource-mapping`: the identifier of each resource to import, by
+    /// `STACK/LogicalId`, for types whose identifier the template does not
+    /// hold. Default: none (identifiers come from the template).
+    pub resource_mapping: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 impl Default for DeployOptions {
@@ -109,6 +121,8 @@ impl Default for DeployOptions {
             follow_timeout: Duration::from_secs(3 * 3600),
             app: None,
             adopt: Vec::new(),
+            import: false,
+            resource_mapping: BTreeMap::new(),
         }
     }
 }

@@ -24,9 +24,12 @@ impl<'a, A: CfnApi, S: ObjectStore, P: Approver> Engine<'a, A, S, P> {
         st: &PlannedStack,
     ) -> Result<(StackOutcome, Option<StackInfo>), DeployError> {
         let id = &st.id;
-        let existing = self.existing(id).await?;
+        let mut existing = self.existing(id).await?;
         if let Some(info) = &existing {
             self.check_owner(id, info)?;
+        }
+        if self.opts.import && self.import_missing(st, existing.as_ref()).await? {
+            existing = self.existing(id).await?;
         }
         let kind = if existing.is_some() {
             ChangeSetKind::Update
@@ -43,6 +46,7 @@ impl<'a, A: CfnApi, S: ObjectStore, P: Approver> Engine<'a, A, S, P> {
             parameters,
             capabilities: CAPABILITIES.iter().map(|c| c.to_string()).collect(),
             tags: self.owner_tags(),
+            resources_to_import: Vec::new(),
         };
         let new_stack = kind == ChangeSetKind::Create;
         self.set_phase(
@@ -121,7 +125,7 @@ impl<'a, A: CfnApi, S: ObjectStore, P: Approver> Engine<'a, A, S, P> {
         self.sync_termination_protection(st, &info).await?;
         let outcome = match kind {
             ChangeSetKind::Create => StackOutcome::Created,
-            ChangeSetKind::Update => StackOutcome::Updated,
+            ChangeSetKind::Update | ChangeSetKind::Import => StackOutcome::Updated,
         };
         Ok((outcome, Some(info)))
     }
@@ -157,7 +161,7 @@ impl<'a, A: CfnApi, S: ObjectStore, P: Approver> Engine<'a, A, S, P> {
 
     /// Executes a change set and follows it until the stack settles in a
     /// complete state.
-    async fn execute(
+    pub(super) async fn execute(
         &self,
         id: &StackId,
         cs_id: &str,

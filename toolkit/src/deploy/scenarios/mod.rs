@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use super::api::{ResourceChange, StackId};
+use super::api::{ResourceChange, StackId, TemplateSource};
 use super::engine::{DeployOptions, Engine, Poll, Report, StackOutcome};
 use super::events::{AlwaysAnswer, Approver, DeployEvent, Observer, Prompt, PromptKind};
 use super::fake::{FakeCfn, NoChangeStyle};
@@ -15,6 +15,7 @@ use super::plan::{ParameterValue, Plan, PlannedStack};
 use super::{approval::TypeHeuristic, DeployError, RequireApproval};
 
 mod deploy;
+mod import;
 mod outputs;
 mod ownership;
 mod safety;

@@ -8,6 +8,9 @@ use std::collections::{BTreeMap, VecDeque};
 
 use serde_json::Value as Json;
 
+mod import;
+use import::import_changes;
+
 use super::api::{
     ApiError, CfnApi, ChangeSetInfo, ChangeSetKind, ChangeSetRequest, LookupApi, MskBrokers,
     ObjectStore, ResourceChange, StackEvent, StackId, StackInfo, TemplateSource,
@@ -421,7 +424,10 @@ impl CfnApi for FakeCfn {
                 req.change_set_name
             )));
         }
-        let changes = resource_changes(st.template.as_deref(), &template);
+        let mut changes = resource_changes(st.template.as_deref(), &template);
+        if req.kind == ChangeSetKind::Import {
+            changes = import_changes(req, &template, changes)?;
+        }
         let same_outputs = st.template.as_deref().map(outputs) == Some(outputs(&template));
         let (status, reason) = if changes.is_empty() && same_outputs && exists {
             if no_change == Some(NoChangeStyle::Moto) {
@@ -493,6 +499,7 @@ impl CfnApi for FakeCfn {
         let (verb, done, rollback_done) = match cs.kind {
             ChangeSetKind::Create => ("CREATE", "CREATE_COMPLETE", "ROLLBACK_COMPLETE"),
             ChangeSetKind::Update => ("UPDATE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE"),
+            ChangeSetKind::Import => ("IMPORT", "IMPORT_COMPLETE", "IMPORT_ROLLBACK_COMPLETE"),
         };
         let in_progress = format!("{verb}_IN_PROGRESS");
         st.status = in_progress.clone();
@@ -510,6 +517,7 @@ impl CfnApi for FakeCfn {
             let (res_verb, res_done) = match c.action.as_str() {
                 "Remove" => ("DELETE", "DELETE_COMPLETE"),
                 "Add" => ("CREATE", "CREATE_COMPLETE"),
+                "Import" => ("IMPORT", "IMPORT_COMPLETE"),
                 _ => ("UPDATE", "UPDATE_COMPLETE"),
             };
             if failed {
