@@ -209,7 +209,10 @@ fn what_is_not_kubernetes_yaml_is_refused_naming_the_file() {
     let e = refused("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: 3}\n");
     assert!(e.contains("is not a valid Pod"), "{e}");
     let e = refused(&format!("{SHOP}---\n{}", SHOP.split("---").nth(2).unwrap()));
-    assert!(e.contains("included twice"), "{e}");
+    assert!(
+        e.contains("Service cart is already included from shop.yaml (document 3)"),
+        "{e}"
+    );
     let mut app = App::new(Context::new());
     let e = K8sInclude::from_text(
         &mut app.root(),

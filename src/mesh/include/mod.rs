@@ -18,7 +18,7 @@
 
 mod kinds;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde_json::Value as Json;
@@ -155,7 +155,7 @@ impl K8sInclude {
         let mut child = scope.child(id)?;
         let node = child.id();
         let mut objects = Vec::new();
-        let mut ids = BTreeSet::new();
+        let mut ids = BTreeMap::new();
         let mut raw_kinds: BTreeMap<String, usize> = BTreeMap::new();
         for doc in docs {
             let info = add(&mut child, doc, &mut ids, &mut raw_kinds)?;
@@ -239,7 +239,7 @@ fn push_object(json: Json, at: &str, out: &mut Vec<Doc>) -> Result<(), String> {
 fn add(
     scope: &mut Scope<'_>,
     doc: Doc,
-    ids: &mut BTreeSet<String>,
+    ids: &mut BTreeMap<String, String>,
     raw_kinds: &mut BTreeMap<String, usize>,
 ) -> Result<IncludedObject, Error> {
     let field = |k: &str| {
@@ -279,11 +279,12 @@ fn add(
         Some(ns) => format!("{kind}-{ns}-{name}"),
         None => format!("{kind}-{name}"),
     };
-    if !ids.insert(id.clone()) {
-        return Err(problem(format!(
-            "{kind} {name} is included twice (namespace {})",
-            namespace.as_deref().unwrap_or("none")
-        )));
+    if let Some(first) = ids.insert(id.clone(), doc.origin.clone()) {
+        return Err(Error::construct(
+            scope.path().to_string(),
+            format!("{}: {kind} {name} is already included from {first}", doc.origin),
+            "include each object once (a directory holding an all-in-one file and its parts has both: include one of them)",
+        ));
     }
     if !typed.typed {
         *raw_kinds.entry(kind.clone()).or_default() += 1;
