@@ -249,29 +249,18 @@ impl Observer for Ui<'_> {
                     ChangeSetKind::Update => "update",
                     ChangeSetKind::Import => "import",
                 };
-                let mut text = format!(
+                let text = format!(
                     "{} {stack}: {verb} with {} resource change(s):",
                     self.elapsed(),
                     changes.len()
                 );
-                for c in changes {
-                    let sign = match c.action.as_str() {
-                        "Add" => "+",
-                        "Import" => "<",
-                        "Remove" => "-",
-                        _ => "~",
-                    };
-                    let replace = match c.replacement.as_deref() {
-                        Some("True") => " (replacement)",
-                        Some("Conditional") => " (may be replaced)",
-                        _ => "",
-                    };
-                    text.push_str(&format!(
-                        "\n    {sign} {} {} {}{replace}",
-                        c.action, c.resource_type, c.logical_id
-                    ));
-                }
+                let rows = change_rows(changes);
+                // One line each: each is made inert alone, so the rows are
+                // rows and no text from the endpoint can start a line.
                 self.line(text);
+                for row in rows {
+                    self.line(row);
+                }
                 if let Some(b) = self.bar(stack) {
                     b.set_message("change set ready");
                 }
@@ -328,6 +317,13 @@ impl Observer for Ui<'_> {
             DeployEvent::Finished { stack, status } => {
                 self.drop_bar(stack);
                 self.line(format!("{} {stack}: {status}", self.elapsed()));
+            }
+            DeployEvent::NotCreatedByEndpoint { stack, resources } => {
+                let list: Vec<String> = resources.iter().map(|(l, t)| format!("{l} ({t})")).collect();
+                self.line(format!(
+                    "note: {stack}: the endpoint did not create {}, of type(s) emulators do not model; CloudFormation would (not checked here, see docs/deploy.md)",
+                    list.join(", ")
+                ));
             }
         }
     }
@@ -451,6 +447,30 @@ impl Ui<'_> {
     }
 }
 
+/// One row per resource change: `+ Add AWS::S3::Bucket Logs (replacement)`.
+fn change_rows(changes: &[crate::deploy::api::ResourceChange]) -> Vec<String> {
+    changes
+        .iter()
+        .map(|c| {
+            let sign = match c.action.as_str() {
+                "Add" => "+",
+                "Import" => "<",
+                "Remove" => "-",
+                _ => "~",
+            };
+            let replace = match c.replacement.as_deref() {
+                Some("True") => " (replacement)",
+                Some("Conditional") => " (may be replaced)",
+                _ => "",
+            };
+            format!(
+                "    {sign} {} {} {}{replace}",
+                c.action, c.resource_type, c.logical_id
+            )
+        })
+        .collect()
+}
+
 fn fail_to(err: &mut dyn Write, e: impl std::fmt::Display) -> u8 {
     let _ = writeln!(err, "error: {e}");
     1
@@ -528,6 +548,7 @@ pub(crate) fn deploy(
         None => Default::default(),
     };
     let opts = DeployOptions {
+        endpoint_emulated: args.connect.endpoint_url.is_some(),
         import: args.import_resources,
         resource_mapping,
         require_approval: match args.require_approval {
@@ -706,6 +727,7 @@ pub(crate) fn bootstrap(
         let plan = bootstrap::plan(&region);
         let opts = DeployOptions {
             require_approval: RequireApproval::Never,
+            endpoint_emulated: args.connect.endpoint_url.is_some(),
             ..Default::default()
         };
         let engine = Engine::new(&cloud, &cloud, &ui, &ui, &TypeHeuristic, opts);

@@ -311,6 +311,21 @@ pub trait CfnApi {
         stack: &StackId,
         logical_id: &str,
     ) -> Result<Option<String>, ApiError>;
+    /// ListStackResources (all pages): what the stack holds.
+    async fn list_stack_resources(&self, stack: &StackId) -> Result<Vec<StackResource>, ApiError>;
+}
+
+/// One resource of a stack, as ListStackResources reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StackResource {
+    /// The logical ID.
+    pub logical_id: String,
+    /// The CloudFormation type.
+    pub resource_type: String,
+    /// `ResourceStatus`, e.g. `CREATE_COMPLETE`.
+    pub status: String,
+    /// The physical ID, once it exists.
+    pub physical_id: Option<String>,
 }
 
 /// Where large templates are uploaded (S3).

@@ -671,6 +671,40 @@ impl CfnApi for AwsCloud {
             Err(e) => Err(e),
         }
     }
+
+    async fn list_stack_resources(
+        &self,
+        stack: &StackId,
+    ) -> Result<Vec<crate::deploy::api::StackResource>, ApiError> {
+        let client = self.cfn(&stack.region);
+        let mut token: Option<String> = None;
+        let mut out = Vec::new();
+        loop {
+            let page = client
+                .list_stack_resources()
+                .stack_name(&stack.name)
+                .set_next_token(token.take())
+                .send()
+                .await
+                .map_err(map_err)?;
+            for r in page.stack_resource_summaries() {
+                out.push(crate::deploy::api::StackResource {
+                    logical_id: r.logical_resource_id().unwrap_or_default().to_string(),
+                    resource_type: r.resource_type().unwrap_or_default().to_string(),
+                    status: r
+                        .resource_status()
+                        .map(|s| s.as_str().to_string())
+                        .unwrap_or_default(),
+                    physical_id: r.physical_resource_id().map(str::to_string),
+                });
+            }
+            match page.next_token() {
+                Some(t) if !t.is_empty() && out.len() < 100_000 => token = Some(t.to_string()),
+                _ => break,
+            }
+        }
+        Ok(out)
+    }
 }
 
 impl ObjectStore for AwsCloud {

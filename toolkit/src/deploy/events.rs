@@ -86,6 +86,14 @@ pub enum DeployEvent {
         /// Its final status, e.g. `CREATE_COMPLETE`.
         status: String,
     },
+    /// Through a custom endpoint (an emulator), resources of types it does
+    /// not model are not in the stack; CloudFormation would create them.
+    NotCreatedByEndpoint {
+        /// The stack.
+        stack: StackId,
+        /// (logical ID, type) of each.
+        resources: Vec<(String, String)>,
+    },
 }
 
 /// Receives the engine's events (called on the engine's task; keep it quick).

@@ -134,6 +134,29 @@ pub enum DeployError {
         /// Why, and what to do.
         reason: String,
     },
+    /// The stack reports success, but does not hold every resource of its
+    /// template (an endpoint that failed mid-operation).
+    #[error("stack {stack} reports {status}, but {} of its template's {total} resources are not in it: {}; the endpoint did not create them (an emulator that answered HTTP 5xx during the deploy does this): look at the stack's resources, then deploy again", .missing.len(), list_some(.missing))]
+    Incomplete {
+        /// The stack.
+        stack: StackId,
+        /// The status it reports.
+        status: String,
+        /// Resources of the template not in the stack.
+        missing: Vec<String>,
+        /// Resources the template holds (without conditions).
+        total: usize,
+    },
+    /// What the stack holds could not be read after it reported success.
+    #[error("stack {stack} reports {status}, but listing its resources failed ({message}), so what it created is unknown: look at the stack, then deploy again")]
+    Unverified {
+        /// The stack.
+        stack: StackId,
+        /// The status it reports.
+        status: String,
+        /// The service's error.
+        message: String,
+    },
     /// The user declined a confirmation.
     #[error("stack {stack}: {what} was not confirmed; nothing was changed")]
     NotConfirmed {
@@ -323,4 +346,13 @@ pub fn block_on<F: std::future::Future>(f: F) -> Result<F::Output, DeployError> 
     // after Ctrl-C): the result is in.
     rt.shutdown_background();
     Ok(out)
+}
+
+/// The first names of a list, and how many more.
+fn list_some(names: &[String]) -> String {
+    let shown: Vec<&str> = names.iter().take(5).map(String::as_str).collect();
+    match names.len() {
+        n if n > 5 => format!("{} and {} more", shown.join(", "), n - 5),
+        _ => shown.join(", "),
+    }
 }

@@ -28,7 +28,9 @@ use meshsynth::synth::MAX_INLINE_TEMPLATE_BYTES;
 mod destroy;
 mod follow;
 mod import;
+mod verify;
 pub use import::{read_resource_mapping, MAX_RESOURCE_MAPPING_BYTES};
+pub use verify::EMULATOR_GAPS;
 mod stack;
 mod template;
 
@@ -107,6 +109,10 @@ pub struct DeployOptions {
     /// `STACK/LogicalId`, for types whose identifier the template does not
     /// hold. Default: none (identifiers come from the template).
     pub resource_mapping: BTreeMap<String, BTreeMap<String, String>>,
+    /// Deploying through `--endpoint-url` (an emulator): a resource the
+    /// stack lacks after success is a note, not an error, when emulators do
+    /// not model its type ([`EMULATOR_GAPS`]). Default: false.
+    pub endpoint_emulated: bool,
 }
 
 impl Default for DeployOptions {
@@ -123,6 +129,7 @@ impl Default for DeployOptions {
             adopt: Vec::new(),
             import: false,
             resource_mapping: BTreeMap::new(),
+            endpoint_emulated: false,
         }
     }
 }

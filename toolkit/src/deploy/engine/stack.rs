@@ -122,6 +122,7 @@ impl<'a, A: CfnApi, S: ObjectStore, P: Approver> Engine<'a, A, S, P> {
             }
         }
         let info = self.execute(id, &cs_id, kind, cs.changes.len()).await?;
+        self.verify_resources(st, &info).await?;
         self.sync_termination_protection(st, &info).await?;
         let outcome = match kind {
             ChangeSetKind::Create => StackOutcome::Created,

@@ -75,6 +75,13 @@ pub struct State {
     /// Broker strings by MSK cluster ARN; any other ARN gets IAM brokers
     /// made from it, as a provisioned cluster with IAM authentication has.
     pub msk_brokers: BTreeMap<String, MskBrokers>,
+    /// Resources the stack reports complete but does not hold (moto after
+    /// an HTTP 500 during ExecuteChangeSet): left out of ListStackResources.
+    pub lost: Vec<String>,
+    /// Operations that answer HTTP 500 (moto's traceback page).
+    pub broken: Vec<String>,
+    /// The text of every uploaded template, by its URL.
+    pub objects: BTreeMap<String, String>,
 }
 
 pub struct FakeCfn {
@@ -148,6 +155,12 @@ impl FakeCfn {
             s.throttle -= 1;
             return Err(ApiError::Throttled("Rate exceeded".into()));
         }
+        if s.broken.iter().any(|b| b == op) {
+            return Err(ApiError::Service {
+                code: "InternalFailure".into(),
+                message: "HTTP 500: Internal Server Error".into(),
+            });
+        }
         Ok(())
     }
 }
@@ -213,35 +226,18 @@ impl State {
     /// names (refused as S3 would when nothing was uploaded there).
     fn template_of(&self, source: &TemplateSource) -> Result<String, ApiError> {
         let s = self;
+        // A template by URL is the object uploaded there, as S3 serves it.
         let template = match source {
             TemplateSource::Body(b) => b.clone(),
-            TemplateSource::Url(u) => {
-                let hit = s
-                    .uploads
-                    .iter()
-                    .find(|(r, b, k, _)| *u == super::bootstrap::template_url(r, b, k));
-                match hit {
-                    Some(_) => format!("{{\"FromUrl\": \"{u}\"}}"),
-                    None => {
-                        return Err(ApiError::Service {
-                            code: "ValidationError".into(),
-                            message: format!("S3 error: Access Denied for {u}"),
-                        })
-                    }
+            TemplateSource::Url(u) => match s.objects.get(u) {
+                Some(text) => text.clone(),
+                None => {
+                    return Err(ApiError::Service {
+                        code: "ValidationError".into(),
+                        message: format!("S3 error: Access Denied for {u}"),
+                    })
                 }
-            }
-        };
-        // Templates that came by URL are stored as uploaded text.
-        let template = if template.starts_with("{\"FromUrl\"") {
-            s.uploads
-                .iter()
-                .find(|(r, b, k, _)| template.contains(&super::bootstrap::template_url(r, b, k)))
-                .map(|_| {
-                    "{\"Resources\": {\"Big\": {\"Type\": \"AWS::SSM::Parameter\"}}}".to_string()
-                })
-                .unwrap_or_default()
-        } else {
-            template
+            },
         };
         Ok(template)
     }
@@ -718,6 +714,31 @@ impl CfnApi for FakeCfn {
             .contains_key(logical_id);
         Ok(has.then(|| format!("{}-{}", st.name, logical_id.to_ascii_lowercase())))
     }
+
+    async fn list_stack_resources(
+        &self,
+        id: &StackId,
+    ) -> Result<Vec<crate::deploy::api::StackResource>, ApiError> {
+        self.enter("ListStackResources", id)?;
+        let mut s = self.state.borrow_mut();
+        let lost = s.lost.clone();
+        let st = find(&mut s, id).ok_or_else(|| not_found(id))?;
+        let done = st.status.replace("_IN_PROGRESS", "_COMPLETE");
+        Ok(st
+            .template
+            .as_deref()
+            .map(resources)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|(lid, _)| !lost.contains(lid))
+            .map(|(lid, def)| crate::deploy::api::StackResource {
+                physical_id: Some(format!("{}-{}", st.name, lid.to_ascii_lowercase())),
+                resource_type: type_of(&def),
+                status: done.clone(),
+                logical_id: lid,
+            })
+            .collect())
+    }
 }
 
 impl ObjectStore for FakeCfn {
@@ -732,6 +753,9 @@ impl ObjectStore for FakeCfn {
         s.calls.push(format!("PutObject {bucket}/{key}"));
         s.uploads
             .push((region.into(), bucket.into(), key.into(), body.len()));
+        let url = super::bootstrap::template_url(region, bucket, key);
+        s.objects
+            .insert(url, String::from_utf8_lossy(&body).into_owned());
         Ok(())
     }
 }

@@ -385,3 +385,103 @@ async fn parameters_reach_the_change_set() {
     );
     assert_eq!(req.change_set_name, "meshsynth-deploy");
 }
+
+/// issue 45: with plain moto an HTTP 500 during ExecuteChangeSet left a
+/// stack reporting CREATE_COMPLETE that held almost nothing, and deploy
+/// said "created". It now compares what the stack holds with the template.
+#[tokio::test(start_paused = true)]
+async fn a_stack_reporting_success_without_its_resources_fails() {
+    let fake = FakeCfn::new();
+    fake.state.borrow_mut().lost = vec!["Logs".into()];
+    let t = template(
+        &[
+            param("/app/a"),
+            (
+                "Logs",
+                "AWS::Logs::LogGroup",
+                json!({"LogGroupName": "app"}),
+            ),
+        ],
+        json!({}),
+    );
+    let (report, _) = deploy(&fake, &plan(vec![stack("app", t.clone(), &[])])).await;
+    let StackOutcome::Failed(e) = &report.stacks[0].outcome else {
+        panic!("{report:?}")
+    };
+    let text = e.to_string();
+    assert!(
+        text.contains(
+            "reports CREATE_COMPLETE, but 1 of its template's 2 resources are not in it: Logs"
+        ),
+        "{text}"
+    );
+    assert!(!report.success());
+
+    // When the listing itself fails, success is not claimed either.
+    let fake = FakeCfn::new();
+    fake.state.borrow_mut().broken = vec!["ListStackResources".into()];
+    let (report, _) = deploy(&fake, &plan(vec![stack("app", t, &[])])).await;
+    let StackOutcome::Failed(e) = &report.stacks[0].outcome else {
+        panic!("{report:?}")
+    };
+    assert!(
+        e.to_string().contains("listing its resources failed"),
+        "{e}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_resource_under_a_condition_may_be_absent() {
+    let fake = FakeCfn::new();
+    fake.state.borrow_mut().lost = vec!["Maybe".into()];
+    let t = serde_json::to_vec(&json!({
+        "Conditions": {"Never": {"Fn::Equals": ["a", "b"]}},
+        "Resources": {
+            "Param": {"Type": "AWS::SSM::Parameter", "Properties": {"Name": "/a", "Type": "String", "Value": "v"}},
+            "Maybe": {"Type": "AWS::SSM::Parameter", "Condition": "Never", "Properties": {"Name": "/b", "Type": "String", "Value": "v"}}
+        }
+    }))
+    .unwrap();
+    let (report, _) = deploy(&fake, &plan(vec![stack("app", t, &[])])).await;
+    assert!(report.success(), "{report:?}");
+}
+
+/// Through an emulator, a type it does not model (moto ignores S3 bucket
+/// policies) is a note; against AWS the same absence is an error.
+#[tokio::test(start_paused = true)]
+async fn an_emulator_gap_is_a_note_only_through_an_endpoint() {
+    let t = template(
+        &[
+            ("Bucket", "AWS::S3::Bucket", json!({})),
+            (
+                "Policy",
+                "AWS::S3::BucketPolicy",
+                json!({"Bucket": {"Ref": "Bucket"}, "PolicyDocument": {}}),
+            ),
+        ],
+        json!({}),
+    );
+    let fake = FakeCfn::new();
+    fake.state.borrow_mut().lost = vec!["Policy".into()];
+    let o = DeployOptions {
+        endpoint_emulated: true,
+        ..opts()
+    };
+    let (report, log) = deploy_with(
+        &fake,
+        &plan(vec![stack("app", t.clone(), &[])]),
+        o,
+        &AlwaysAnswer(false),
+    )
+    .await;
+    assert!(report.success(), "{report:?}");
+    let noted = log.0.borrow().iter().any(|e| {
+        matches!(e, DeployEvent::NotCreatedByEndpoint { resources, .. }
+            if resources == &[("Policy".to_string(), "AWS::S3::BucketPolicy".to_string())])
+    });
+    assert!(noted);
+    let fake = FakeCfn::new();
+    fake.state.borrow_mut().lost = vec!["Policy".into()];
+    let (report, _) = deploy(&fake, &plan(vec![stack("app", t, &[])])).await;
+    assert!(!report.success(), "{report:?}");
+}
