@@ -61,11 +61,21 @@ pub trait Aspect: Send + Sync {
 #[derive(Debug, Clone, Default)]
 pub struct Tags {
     tags: BTreeMap<String, String>,
+    /// Set once the warning about a selector label key was given.
+    warned: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
+
+/// Label keys a tag does not set on Kubernetes objects: `app` and
+/// `version` are what workloads' selectors, NetworkPolicies, monitors and
+/// Istio (its canonical service name and revision) read, so one value on
+/// every object would make unrelated objects match each other.
+pub const SELECTOR_LABEL_KEYS: &[&str] = &["app", "version"];
 
 impl Tags {
     /// Adds `key=value` to everything under `scope`. Tags and labels a
-    /// construct set itself win; among aspects, deeper scopes win.
+    /// construct set itself win; among aspects, deeper scopes win. A key of
+    /// [`SELECTOR_LABEL_KEYS`] tags CloudFormation resources only (with a
+    /// warning when it meets a Kubernetes object).
     pub fn add(scope: &mut Scope<'_>, key: &str, value: &str) {
         let mut t = Tags::default();
         t.tags.insert(key.to_string(), value.to_string());
@@ -79,6 +89,7 @@ impl Tags {
                 .into_iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
+            ..Default::default()
         };
         scope.add_aspect(t);
     }
@@ -116,9 +127,14 @@ impl Aspect for Tags {
         }
         let path = node.path.to_string();
         let mut bad = Vec::new();
+        let mut selector = None;
         if let Some(meta) = node.k8s_metadata() {
             let labels = meta.labels.get_or_insert_with(Default::default);
             for (k, v) in &self.tags {
+                if SELECTOR_LABEL_KEYS.contains(&k.as_str()) {
+                    selector = Some(k.clone());
+                    continue;
+                }
                 // A Kubernetes label cannot hold every tag; say which is dropped.
                 if valid_label_key(k) && valid_label_value(v) {
                     labels.entry(k.clone()).or_insert_with(|| v.clone());
@@ -126,6 +142,16 @@ impl Aspect for Tags {
                     bad.push(k.clone());
                 }
             }
+        }
+        let first = || !self.warned.swap(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(k) = selector.filter(|_| first()) {
+            node.report(
+                Diagnostic::warning(
+                    path.clone(),
+                    format!("tag {k:?} is not applied as a Kubernetes label: `{k}` is the label selectors and Istio read, and one value on every object would make them match each other; it tags CloudFormation resources only"),
+                )
+                .with_hint("for a label on every object use another key, e.g. app.kubernetes.io/part-of or platform"),
+            );
         }
         for k in bad {
             node.report(
@@ -199,6 +225,39 @@ mod tests {
         let labels = app.object(&o).unwrap().metadata.labels.clone().unwrap();
         assert_eq!(labels["app"], "mine");
         assert_eq!(labels["team"], "inner");
+    }
+
+    #[test]
+    fn a_selector_key_tags_resources_but_labels_no_object() {
+        use crate::core::{Chart, ChartProps, Context};
+        let mut app = App::new(Context::new());
+        let chart = Chart::new(&mut app.root(), "c", ChartProps::new("k").namespace("ns")).unwrap();
+        let mut cs = app.scope(chart.node()).unwrap();
+        Tags::add(&mut cs, "app", "shop");
+        let a = cs
+            .add_object("A", k8s_openapi::api::core::v1::ConfigMap::default())
+            .unwrap();
+        cs.add_object("B", k8s_openapi::api::core::v1::ConfigMap::default())
+            .unwrap();
+        apply(&mut app);
+        let labels = app
+            .object(&a)
+            .unwrap()
+            .metadata
+            .labels
+            .clone()
+            .unwrap_or_default();
+        assert!(!labels.contains_key("app"), "{labels:?}");
+        let warnings: Vec<_> = app
+            .diagnostics()
+            .iter()
+            .filter(|d| d.message.contains("is not applied as a Kubernetes label"))
+            .collect();
+        assert_eq!(
+            warnings.len(),
+            1,
+            "one warning, not one per object: {warnings:?}"
+        );
     }
 
     #[test]

@@ -18,7 +18,7 @@ pub mod stack;
 pub mod tree;
 pub mod value;
 
-pub use aspects::{Aspect, Tags};
+pub use aspects::{Aspect, Tags, SELECTOR_LABEL_KEYS};
 pub use chart::{Chart, ChartProps, ChartRef, InstallKind};
 pub use context::{Context, ContextValue};
 pub use diag::{

@@ -44,7 +44,7 @@ fn stack(app: &mut App, name: &str, what: &str) -> Result<StackRef, Error> {
     super::tagged_stack(
         app,
         Env::new(ACCOUNT, REGION),
-        ("aws-all", "app"),
+        ("aws-all", "project"),
         name,
         what,
     )
