@@ -103,11 +103,7 @@ impl<'a, A: CfnApi, S: ObjectStore, P: Approver> Engine<'a, A, S, P> {
         };
         let cs = self.wait_change_set(id, &cs_id).await?;
         if cs.status == "FAILED" {
-            self.discard(id, &cs_id, new_stack).await;
-            return Err(DeployError::ChangeSetFailed {
-                stack: id.clone(),
-                reason: cs.status_reason.unwrap_or_else(|| "no reason given".into()),
-            });
+            return Err(self.change_set_failed(id, &cs_id, new_stack, cs).await);
         }
         self.emit(DeployEvent::ChangeSet {
             stack: id.clone(),

@@ -97,11 +97,7 @@ impl<'a, A: CfnApi, S: ObjectStore, P: Approver> Engine<'a, A, S, P> {
             return self.unchanged(st, existing).await;
         }
         if cs.status == "FAILED" {
-            self.discard(id, &cs_id, new_stack).await;
-            return Err(DeployError::ChangeSetFailed {
-                stack: id.clone(),
-                reason: cs.status_reason.unwrap_or_else(|| "no reason given".into()),
-            });
+            return Err(self.change_set_failed(id, &cs_id, new_stack, cs).await);
         }
         self.emit(DeployEvent::ChangeSet {
             stack: id.clone(),
@@ -237,6 +233,22 @@ impl<'a, A: CfnApi, S: ObjectStore, P: Approver> Engine<'a, A, S, P> {
 
     /// Deletes an unexecuted change set, and the empty stack shell a CREATE
     /// change set made, so a declined or failed deploy leaves nothing behind.
+    /// A change set that failed: discarded (with the empty stack a new one
+    /// made), and CloudFormation's reason as the stack's error.
+    pub(super) async fn change_set_failed(
+        &self,
+        id: &StackId,
+        cs_id: &str,
+        new_stack: bool,
+        cs: crate::deploy::api::ChangeSetInfo,
+    ) -> DeployError {
+        self.discard(id, cs_id, new_stack).await;
+        DeployError::ChangeSetFailed {
+            stack: id.clone(),
+            reason: cs.status_reason.unwrap_or_else(|| "no reason given".into()),
+        }
+    }
+
     pub(super) async fn discard(&self, id: &StackId, change_set: &str, new_stack: bool) {
         let _ = self.api.delete_change_set(id, change_set).await;
         if new_stack {

@@ -54,6 +54,7 @@ impl<'a, A: CfnApi, S: ObjectStore, P: Approver> Engine<'a, A, S, P> {
             .filter(|r| !r.status.ends_with("_FAILED") && r.status != "DELETE_COMPLETE")
             .map(|r| r.logical_id.as_str())
             .collect();
+        let total = expected.len();
         let (gaps, missing): (Vec<Named>, Vec<Named>) = expected
             .into_iter()
             .filter(|(lid, _)| !held.contains(lid.as_str()))
@@ -69,7 +70,6 @@ impl<'a, A: CfnApi, S: ObjectStore, P: Approver> Engine<'a, A, S, P> {
         if missing.is_empty() {
             return Ok(());
         }
-        let total = listed_total(&st.template);
         Err(DeployError::Incomplete {
             stack: id.clone(),
             status: info.status.clone(),
@@ -77,11 +77,6 @@ impl<'a, A: CfnApi, S: ObjectStore, P: Approver> Engine<'a, A, S, P> {
             total,
         })
     }
-}
-
-/// How many resources the template makes for sure.
-fn listed_total(template: &[u8]) -> usize {
-    expected_resources(template).map_or(0, |r| r.len())
 }
 
 /// (logical id, type) of what a stack must hold after deploying
