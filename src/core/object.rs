@@ -188,21 +188,45 @@ impl K8sObject for RawObject {
         self
     }
     fn retyped(&self, json: serde_json::Value) -> Result<Box<dyn K8sObject>, String> {
-        let serde_json::Value::Object(mut map) = json else {
+        if !json.is_object() {
             return Err("the patched object is not a JSON object".into());
-        };
-        let metadata = map.shift_remove("metadata").unwrap_or_default();
-        let (metadata, _) = deserialize_tracked::<ObjectMeta>(metadata)
+        }
+        let raw = RawObject::from_json(json, self.namespaced)
             .map_err(|e| format!("the patched metadata is invalid: {e}"))?;
-        map.shift_remove("apiVersion");
-        map.shift_remove("kind");
         Ok(Box::new(RawObject {
             api_version: self.api_version.clone(),
             kind: self.kind.clone(),
-            namespaced: self.namespaced,
+            ..raw
+        }))
+    }
+}
+
+impl RawObject {
+    /// A raw object from its whole document (apiVersion, kind, metadata
+    /// and the rest as the body). The error is the metadata's, or says the
+    /// document is not an object.
+    pub(crate) fn from_json(
+        json: serde_json::Value,
+        namespaced: bool,
+    ) -> Result<RawObject, String> {
+        let serde_json::Value::Object(mut map) = json else {
+            return Err("not a JSON object".into());
+        };
+        let metadata = map.shift_remove("metadata").unwrap_or_default();
+        let (metadata, _) = deserialize_tracked::<ObjectMeta>(metadata)?;
+        let mut text = |key: &str| {
+            map.shift_remove(key)
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default()
+        };
+        let (api_version, kind) = (text("apiVersion"), text("kind"));
+        Ok(RawObject {
+            api_version,
+            kind,
+            namespaced,
             metadata,
             body: map.into_iter().collect(),
-        }))
+        })
     }
 }
 

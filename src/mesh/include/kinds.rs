@@ -117,29 +117,12 @@ pub(super) fn typed(api_version: &str, kind: &str, json: &Json) -> Result<Typed,
 /// routes, KEDA, cert-manager, a CRD of your own): still checked against
 /// its CRD at synth when the CRD is one of the pinned set.
 fn raw(json: &Json) -> Result<Typed, String> {
-    let Json::Object(map) = json else {
-        return Err("not an object".into());
-    };
-    let mut body = map.clone();
-    let metadata = body.shift_remove("metadata").unwrap_or(Json::Null);
-    let (metadata, _) = deserialize_tracked(metadata).map_err(|e| format!("metadata: {e}"))?;
-    let api_version = body
-        .shift_remove("apiVersion")
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default();
-    let kind = body
-        .shift_remove("kind")
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default();
-    let namespaced = !CLUSTER_SCOPED.contains(&kind.as_str());
+    let kind = json.get("kind").and_then(Json::as_str).unwrap_or_default();
+    let namespaced = !CLUSTER_SCOPED.contains(&kind);
+    let object =
+        RawObject::from_json(json.clone(), namespaced).map_err(|e| format!("metadata: {e}"))?;
     Ok(Typed {
-        object: Box::new(RawObject {
-            api_version,
-            kind,
-            namespaced,
-            metadata,
-            body: body.into_iter().collect(),
-        }),
+        object: Box::new(object),
         unknown: Vec::new(),
         typed: false,
     })
