@@ -8,16 +8,14 @@
 #[path = "support/cfn_normalize.rs"]
 mod cfn_normalize;
 
-use std::path::{Path, PathBuf};
+#[path = "support/corpus.rs"]
+mod corpus;
+
+use std::path::Path;
 
 use meshsynth::aws::cfn::include::{CfnInclude, CfnIncludeProps};
 use meshsynth::core::{App, Context, Severity, Stack, StackProps};
 use meshsynth::synth::{synth, SynthOptions};
-
-fn corpus() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/import-corpus/cfn");
-    dir.is_dir().then_some(dir)
-}
 
 const FIXTURE: &str = "tests/fixtures/include/cfn-corpus.tsv";
 
@@ -51,7 +49,7 @@ fn include(dir: &Path, rel: &str, suppress: &[String]) -> Result<String, Vec<Str
     })();
     let include = match made {
         Ok(i) => i,
-        Err(e) => return Ok(format!("refused: {}", one_line(&e.to_string()))),
+        Err(e) => return Ok(format!("refused: {}", corpus::one_line(&e.to_string()))),
     };
     if !suppress.is_empty() {
         let mut s = app.scope(include.node()).unwrap();
@@ -71,7 +69,7 @@ fn include(dir: &Path, rel: &str, suppress: &[String]) -> Result<String, Vec<Str
                 .collect::<Option<_>>()
                 .unwrap_or_default();
             if codes.is_empty() || !suppress.is_empty() {
-                return Ok(format!("synth error: {}", one_line(&e.to_string())));
+                return Ok(format!("synth error: {}", corpus::one_line(&e.to_string())));
             }
             let mut codes = codes;
             codes.sort();
@@ -96,7 +94,7 @@ fn include(dir: &Path, rel: &str, suppress: &[String]) -> Result<String, Vec<Str
     };
     Ok(match cfn_normalize::first_difference(&theirs, &ours, "$") {
         None => "equal".into(),
-        Some(d) => format!("different: {}", one_line(&d)),
+        Some(d) => format!("different: {}", corpus::one_line(&d)),
     })
 }
 
@@ -116,17 +114,9 @@ fn count_templates(dir: &Path) -> usize {
     n
 }
 
-fn one_line(s: &str) -> String {
-    let s: String = s
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    s.chars().take(160).collect()
-}
-
 #[test]
 fn every_template_cfn_lint_accepts_is_written_back_equal() {
-    let Some(dir) = corpus() else {
+    let Some(dir) = corpus::dir("cfn") else {
         eprintln!("skipped: ../shared/import-corpus is absent (the corpus round trip needs it)");
         return;
     };

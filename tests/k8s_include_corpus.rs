@@ -7,6 +7,9 @@
 //! so a file that regresses shows by name. Skipped, saying so, when
 //! `../shared` is absent.
 
+#[path = "support/corpus.rs"]
+mod corpus;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -17,11 +20,6 @@ use meshsynth::untrusted::yaml::{to_json, YamlReader};
 use serde_json::Value as Json;
 
 const FIXTURE: &str = "tests/fixtures/include/k8s-corpus.tsv";
-
-fn corpus() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/import-corpus/k8s");
-    dir.is_dir().then_some(dir)
-}
 
 fn files(dir: &Path, base: &Path, out: &mut Vec<String>) {
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -121,7 +119,7 @@ fn include(rel: &str, text: &str, namespaces_exist: bool) -> Result<String, Stri
         Ok::<_, meshsynth::Error>(())
     })();
     if let Err(e) = made {
-        return Err(format!("refused: {}", one_line(&e.to_string())));
+        return Err(format!("refused: {}", corpus::one_line(&e.to_string())));
     }
     let synthesis = match synth(app, &SynthOptions::default()) {
         Ok(s) => s,
@@ -132,7 +130,7 @@ fn include(rel: &str, text: &str, namespaces_exist: bool) -> Result<String, Stri
             let msg = first
                 .map(|d| d.message.clone())
                 .unwrap_or_else(|| e.to_string());
-            return Err(format!("synth error: {code} {}", one_line(&msg)));
+            return Err(format!("synth error: {code} {}", corpus::one_line(&msg)));
         }
     };
     let mut ours = Objects::new();
@@ -183,17 +181,9 @@ fn compare(theirs: &Objects, ours: &Objects) -> String {
     "equal".into()
 }
 
-fn one_line(s: &str) -> String {
-    let s: String = s
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    s.chars().take(160).collect()
-}
-
 #[test]
 fn every_object_of_the_corpus_is_written_back_equal_or_refused_with_a_reason() {
-    let Some(dir) = corpus() else {
+    let Some(dir) = corpus::dir("k8s") else {
         eprintln!("skipped: ../shared/import-corpus is absent (the corpus round trip needs it)");
         return;
     };
