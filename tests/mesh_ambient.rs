@@ -193,7 +193,7 @@ fn ambient_mistakes_are_reported() {
     );
     let sidecar = codes(Variant::Sidecar);
     assert!(
-        sidecar.len() == 1 && sidecar[0].contains("[MS-MESH-9]"),
+        sidecar.len() == 1 && sidecar[0].contains("warning[IST0167]"),
         "{sidecar:#?}"
     );
     let missing = codes(Variant::MissingWaypoint);

@@ -761,7 +761,8 @@ fn ist0140_subset_rules_not_applied_to_ingress() {
         .add(c, "EdgeVs")
         .unwrap();
     };
-    assert_finding(&run(|c| build(c, false)), "IST0140", "C/MeshVs");
+    // Reported where the fix goes: the gateway route that names no subset.
+    assert_finding(&run(|c| build(c, false)), "IST0140", "C/EdgeVs");
     assert_clean(&run(|c| build(c, true)));
 }
 
@@ -876,10 +877,25 @@ fn ms_mesh_002_ingress_virtual_service_not_bound() {
 // ---------------------------------------------------------------- Gateways
 
 #[test]
-fn ms_mesh_003_gateway_selector_matches_no_workload() {
+fn ist0101_gateway_selector_matches_no_workload_and_ms_mesh_003_no_gateway() {
+    // Nothing has the labels: istioctl's "referenced selector not found".
     let ds = run(|c| {
         let mut g = gateway(&["shop.example.com"], 80, None);
         g.selector = Some(labels(&[("istio", "ingress-gateway")]));
+        Gateway::named("gw", g).add(c, "Gw").unwrap();
+    });
+    assert_finding(&ds, "IST0101", "C/Gw");
+    assert!(
+        ds[0]
+            .message
+            .contains("selector istio=ingress-gateway not found"),
+        "{}",
+        ds[0].message
+    );
+    // An application's pods have them, but run no gateway proxy.
+    let ds = run(|c| {
+        let mut g = gateway(&["shop.example.com"], 80, None);
+        g.selector = Some(labels(&[("app", "web")]));
         Gateway::named("gw", g).add(c, "Gw").unwrap();
     });
     assert_finding(&ds, "MS-MESH-3", "C/Gw");
@@ -1895,7 +1911,7 @@ fn gateways_installed_with_helm_values_only_are_known() {
         }
     };
     assert_clean(&synth_with("ingressgateway"));
-    assert_finding(&synth_with("ingress"), "MS-MESH-3", "C/Gw");
+    assert_finding(&synth_with("ingress"), "IST0101", "C/Gw");
 }
 
 /// MS-MESH-7: a namespaced object whose namespace nothing creates would

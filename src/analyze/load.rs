@@ -289,6 +289,26 @@ impl Loader<'_> {
             }
         };
         super::yaml11::read_as_kubernetes(doc.text, &mut json);
+        let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
+        for c in super::conditions::negative(group, kind, &json) {
+            let message = format!(
+                "the cluster reports condition {}={} ({}): {}",
+                c.kind,
+                c.status,
+                if c.reason.is_empty() {
+                    "no reason"
+                } else {
+                    &c.reason
+                },
+                if c.message.is_empty() {
+                    "no message"
+                } else {
+                    &c.message
+                }
+            );
+            let hint = "fix what the condition's message names; the object does not work as written until the cluster reports it True";
+            self.finding(&origin, codes::IST0171, Severity::Warning, message, hint);
+        }
         let checked = self.check_schema(&origin, doc, &json);
         self.add_kind(scope, src, origin, api_version, value, json, checked)
     }
@@ -410,6 +430,17 @@ impl Loader<'_> {
             | ("policy", "PodDisruptionBudget")
             | ("keda.sh", "ScaledObject") => self.add_raw(scope, origin, api_version, value, true),
             ("gateway.networking.k8s.io", "GatewayClass") => {
+                self.add_raw(scope, origin, api_version, value, false)
+            }
+            // The cluster's own configuration, read by the control-plane
+            // checks: the injector's ConfigMap, webhooks, CRDs, Nodes.
+            ("", "ConfigMap") => self.add_raw(scope, origin, api_version, value, true),
+            ("", "Node")
+            | (
+                "admissionregistration.k8s.io",
+                "MutatingWebhookConfiguration" | "ValidatingWebhookConfiguration",
+            )
+            | ("apiextensions.k8s.io", "CustomResourceDefinition") => {
                 self.add_raw(scope, origin, api_version, value, false)
             }
             ("install.istio.io", "IstioOperator") => {

@@ -44,11 +44,12 @@ impl Rule {
     }
 }
 
-/// Rule codes renamed in 0.2.0, as (old, new): one code format, `MS-<AREA>-<n>`
-/// without leading zeros. A suppression (`Scope::suppress`, `analyze
+/// Rule codes renamed, as (old, new): in 0.2.0, one code format,
+/// `MS-<AREA>-<n>` without leading zeros; since then, meshsynth's own code
+/// of a rule istioctl has a code for (`MS-MESH-9` → `IST0167`). A suppression (`Scope::suppress`, `analyze
 /// --suppress`) that names an old code applies to the new one and prints a
 /// deprecation note; SARIF lists the old codes as the rule's `deprecatedIds`.
-/// Kept until 0.3.0 (docs/api-policy.md).
+/// Each is kept for one minor release after its rename (docs/api-policy.md).
 pub const RENAMED_RULES: &[(&str, &str)] = &[
     ("MS-MESH-001", "MS-MESH-1"),
     ("MS-MESH-002", "MS-MESH-2"),
@@ -72,28 +73,64 @@ pub const RENAMED_RULES: &[(&str, &str)] = &[
     ("MS-GW-008", "MS-GW-8"),
     ("MS-GW-009", "MS-GW-9"),
     ("MS-EKS-VERSION", "MS-EKS-2"),
+    // After 0.2.0: a Sidecar in an ambient namespace is istioctl's
+    // IneffectivePolicy.
+    ("MS-MESH-9", "IST0167"),
 ];
+
+/// Codes of [`RENAMED_RULES`] renamed after 0.2.0 (they keep matching until 0.4.0).
+const RENAMED_AFTER_0_2: &[&str] = &["MS-MESH-9"];
 
 /// The current code of a renamed rule (`MS-MESH-001` → `MS-MESH-1`), or
 /// `None` when `code` was not renamed.
 pub fn renamed_rule(code: &str) -> Option<&'static str> {
-    RENAMED_RULES
-        .iter()
-        .find(|(old, _)| old.eq_ignore_ascii_case(code.trim()))
-        .map(|(_, new)| *new)
+    let step = |c: &str| {
+        RENAMED_RULES
+            .iter()
+            .find(|(old, _)| old.eq_ignore_ascii_case(c.trim()))
+            .map(|(_, new)| *new)
+    };
+    // A code renamed twice (`MS-MESH-009` → `MS-MESH-9` → `IST0167`)
+    // names the rule's code today.
+    let mut current = step(code)?;
+    for _ in 0..RENAMED_RULES.len() {
+        match step(current) {
+            Some(next) => current = next,
+            None => break,
+        }
+    }
+    Some(current)
 }
 
 /// The old codes of a rule (for SARIF's `deprecatedIds`).
 pub fn former_codes(code: &str) -> impl Iterator<Item = &'static str> + '_ {
     RENAMED_RULES
         .iter()
-        .filter(move |(_, new)| *new == code)
+        .filter(move |(old, _)| renamed_rule(old) == Some(code))
         .map(|(old, _)| *old)
 }
 
 /// The one-line deprecation note for a renamed code found at `place`.
 pub fn renamed_rule_note(place: &str, old: &str, new: &str) -> String {
-    format!("deprecated: {place} names rule {old}, renamed {new} in 0.2.0; write {new} (the old code stops matching in 0.3.0)")
+    let (since, until) = if RENAMED_AFTER_0_2
+        .iter()
+        .any(|c| c.eq_ignore_ascii_case(old.trim()))
+    {
+        ("after 0.2.0", "0.4.0")
+    } else {
+        ("in 0.2.0", "0.3.0")
+    };
+    // A code renamed twice names both steps.
+    let first = RENAMED_RULES
+        .iter()
+        .find(|(o, _)| o.eq_ignore_ascii_case(old.trim()))
+        .map(|(_, n)| *n)
+        .filter(|n| *n != new);
+    let renamed = match first {
+        Some(step) => format!("renamed {step} {since}, then {new}"),
+        None => format!("renamed {new} {since}"),
+    };
+    format!("deprecated: {place} names rule {old}, {renamed}; write {new} (the old code stops matching in {until})")
 }
 
 /// One finding about one construct.

@@ -173,7 +173,11 @@ fn autoscalers(scalers: &[Controller<'_>], out: &mut Vec<Diagnostic>) {
 /// Whether a Kubernetes label selector (`matchLabels`, `matchExpressions`)
 /// selects `labels`. `empty_selects_all` is the meaning of `{}`, which
 /// differs between policy/v1 (every pod) and policy/v1beta1 (none).
-fn selects(selector: &Json, labels: &BTreeMap<String, String>, empty_selects_all: bool) -> bool {
+pub(crate) fn selects(
+    selector: &Json,
+    labels: &BTreeMap<String, String>,
+    empty_selects_all: bool,
+) -> bool {
     let Some(sel) = selector.as_object() else {
         return false;
     };

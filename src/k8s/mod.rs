@@ -2,6 +2,7 @@
 
 pub mod controllers;
 pub mod crd;
+pub mod tls;
 pub mod workloads;
 
 /// The namespace construct under its 0.1.0 path (`k8s::core`, which read

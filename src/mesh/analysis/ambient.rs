@@ -5,7 +5,7 @@ use crate::mesh::analysis::codes;
 use std::collections::BTreeMap;
 
 use crate::core::Diagnostic;
-use crate::mesh::analysis::checks::error;
+use crate::mesh::analysis::checks::{error, warn};
 use crate::mesh::analysis::index::{labels, Index, PodInfo};
 use crate::mesh::crd::SpecOf;
 use crate::mesh::gateway_api::USE_WAYPOINT_LABEL;
@@ -93,7 +93,7 @@ fn l7_attributes(rule: &Rule) -> Vec<&'static str> {
 }
 
 /// MS-MESH-8 (L7 AuthorizationPolicy on ambient workloads that only
-/// ztunnel sees), MS-MESH-9 (sidecar-only resources in an ambient
+/// ztunnel sees), IST0167 (a Sidecar in an ambient
 /// namespace), MS-MESH-10 (a waypoint enrollment or a policy's
 /// `targetRefs` naming nothing) and MS-MESH-12 (a workload policy that
 /// refuses the workload's own waypoint).
@@ -104,12 +104,18 @@ pub fn ambient(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
         check_target_refs(ix, p.path, p.cluster, &p.ns, p.obj, out);
     }
     for s in &ix.sidecars {
-        if ambient_namespace(ix, s.cluster, &s.ns) {
-            out.push(error(
-                codes::MS_MESH_9,
+        // As istioctl: a namespace that also enables sidecar injection is
+        // not taken for an ambient one.
+        let sidecar_labels = ns_labels(ix, s.cluster, &s.ns).is_some_and(|l| {
+            l.get("istio-injection").is_some_and(|v| v == "enabled")
+                || l.get("istio.io/rev").is_some_and(|v| !v.is_empty())
+        });
+        if ambient_namespace(ix, s.cluster, &s.ns) && !sidecar_labels {
+            out.push(warn(
+                codes::IST0167,
                 s.path,
                 format!(
-                    "Sidecar {} configures sidecar proxies, but namespace {} is in ambient mode and its pods have none",
+                    "Sidecar {} configures sidecar proxies, but namespace {} is in ambient mode and its pods have none: the policy has no effect",
                     s.name, s.ns
                 ),
                 "remove the Sidecar (ztunnel and waypoints need none), or move the workloads to a sidecar namespace",

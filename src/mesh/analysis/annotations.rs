@@ -157,6 +157,16 @@ const KNOWN: &[(&str, &[&str], Val)] = &[
         &["Secret"],
         Val::Any,
     ),
+    // Not in Istio's domain, but documented by Istio and checked by istioctl.
+    ("kubernetes.io/ingress.class", &["Ingress"], Val::Any),
+];
+
+/// Annotations Istio itself writes (the injector's status, the gateway
+/// controller's version, the revision): never the user's mistake.
+const WRITTEN_BY_ISTIO: &[&str] = &[
+    "sidecar.istio.io/status",
+    "gateway.istio.io/controller-version",
+    "istio.io/rev",
 ];
 
 fn valid(v: Val, s: &str) -> bool {
@@ -202,17 +212,20 @@ const DEPRECATED: &[(&str, &str)] = &[
     ),
 ];
 
-/// Whether a key is in an Istio annotation domain (`*.istio.io/…`).
+/// Whether a key is in an Istio annotation domain (`*.istio.io/…`), or
+/// the one Kubernetes annotation istioctl checks.
 fn is_istio(key: &str) -> bool {
-    key.split_once('/')
-        .is_some_and(|(domain, _)| domain == "istio.io" || domain.ends_with(".istio.io"))
+    key == "kubernetes.io/ingress.class"
+        || key
+            .split_once('/')
+            .is_some_and(|(domain, _)| domain == "istio.io" || domain.ends_with(".istio.io"))
 }
 
 /// Runs the annotation checks.
 pub fn check(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
     for (path, kind, annotations, _pod) in &ix.annotated {
         for (key, value) in *annotations {
-            if !is_istio(key) {
+            if !is_istio(key) || WRITTEN_BY_ISTIO.contains(&key.as_str()) {
                 continue;
             }
             let Some((_, kinds, val)) = KNOWN.iter().find(|(k, _, _)| k == key) else {

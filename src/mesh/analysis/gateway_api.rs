@@ -314,7 +314,7 @@ impl Ctx<'_, '_> {
                 .iter()
                 .filter_map(|l| str_at(l, "hostname"))
                 .collect();
-            out.push(gw_error(codes::MS_GW_3, r.path, format!("{at}: hostnames {hostnames:?} meet no hostname of the listeners of Gateway {gw_name} ({listener_hosts:?}), so the route attaches to nothing"), "make a route hostname match a listener hostname (or a wildcard of it)"));
+            out.push(gw_error(codes::MS_GW_3, r.path, format!("{at}: hostnames [{}] meet no hostname of the listeners of Gateway {gw_name} ([{}]), so the route attaches to nothing", hostnames.join(", "), listener_hosts.join(", ")), "make a route hostname match a listener hostname (or a wildcard of it)"));
         }
     }
 
@@ -340,6 +340,11 @@ impl Ctx<'_, '_> {
             for (k, c) in list(tls, "certificateRefs").iter().enumerate() {
                 let kind = str_at(c, "kind").unwrap_or("Secret");
                 let name = str_at(c, "name").unwrap_or("");
+                let group = str_at(c, "group").unwrap_or("");
+                let secret_ns = str_at(c, "namespace").unwrap_or(&gw.ns);
+                if kind == "Secret" && group.is_empty() {
+                    self.certificate_source(gw, (i, k), (secret_ns, name), out);
+                }
                 let Some(ns) = str_at(c, "namespace").filter(|n| *n != gw.ns) else {
                     continue;
                 };
@@ -349,6 +354,42 @@ impl Ctx<'_, '_> {
                     out.push(gw_error(codes::MS_GW_5, gw.path, format!("spec.listeners[{i}].tls.certificateRefs[{k}]: Secret {ns}/{name} is in another namespace and no ReferenceGrant in {ns} allows Gateways from {}", gw.ns), "add a ReferenceGrant in the Secret's namespace (from: Gateway in this namespace; to: Secret)"));
                 }
             }
+        }
+    }
+
+    /// IST0101: a listener's certificate Secret that nothing in the cluster
+    /// creates (no Secret, cert-manager Certificate or ExternalSecret of
+    /// that name), as an Istio Gateway's `credentialName` is checked. The
+    /// Gateway's `meshsynth.io/tls-credential-sources` annotation names
+    /// Secrets made elsewhere.
+    fn certificate_source(
+        &self,
+        gw: &ApiObject<'_>,
+        (listener, index): (usize, usize),
+        (ns, name): (&str, &str),
+        out: &mut Vec<Diagnostic>,
+    ) {
+        let declared = gw
+            .json
+            .pointer("/metadata/annotations")
+            .and_then(|a| a.get(super::checks::CREDENTIAL_SOURCES_ANNOTATION))
+            .and_then(Json::as_str)
+            .is_some_and(|v| {
+                v.split(',')
+                    .filter_map(|p| p.split_once('='))
+                    .any(|(n, _)| n.trim() == name)
+            });
+        let exists = self
+            .ix
+            .secrets
+            .contains_key(&(gw.cluster, ns.to_string(), name.to_string()));
+        if !exists && !declared {
+            out.push(gw_error(
+                codes::IST0101,
+                gw.path,
+                format!("spec.listeners[{listener}].tls.certificateRefs[{index}]: referenced secret {ns}/{name} not found: the TLS certificate has no source"),
+                "add the Secret (or a cert-manager Certificate / ExternalSecret producing it) to the app, or declare its source in the meshsynth.io/tls-credential-sources annotation",
+            ));
         }
     }
 

@@ -46,6 +46,7 @@ mod annotations;
 pub mod catalog;
 mod checks;
 pub mod codes;
+mod control_plane;
 mod gateway_api;
 mod index;
 mod schema;
@@ -112,4 +113,5 @@ fn analyze_objects(app: &App, out: &mut Vec<Diagnostic>) {
     checks::alb_tls_policy(&ix, out);
     ambient::ambient(&ix, out);
     gateway_api::check(&ix, out);
+    control_plane::check(&ix, out);
 }

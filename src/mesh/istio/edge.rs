@@ -51,6 +51,13 @@ pub struct EdgeGatewayProps {
     /// The TLS Secret (in the gateway workload's namespace) for HTTPS on
     /// 443. Default: `None` (HTTP on 80 only).
     pub tls_credential: Option<String>,
+    /// Where the TLS Secret comes from when the app does not create it (a
+    /// certificate pipeline, an External Secret, `kubectl create secret`):
+    /// written as the Gateway's `meshsynth.io/tls-credential-sources`
+    /// annotation, so the analyzers know the Secret has a source. Default:
+    /// `None` (the app must create the Secret, or a Certificate or
+    /// ExternalSecret that does; else `IST0101` at synth).
+    pub tls_credential_source: Option<String>,
     /// With a credential, redirect HTTP to HTTPS. Default: true.
     pub https_redirect: bool,
     /// Labels of the gateway pods. Default: `istio: ingressgateway` (the
@@ -70,6 +77,7 @@ impl Default for EdgeGatewayProps {
             namespace: None,
             hosts: Vec::new(),
             tls_credential: None,
+            tls_credential_source: None,
             https_redirect: true,
             selector: BTreeMap::from([("istio".into(), "ingressgateway".into())]),
             routing: None,
@@ -122,6 +130,7 @@ impl EdgeGateway {
         if let Some(ns) = &props.namespace {
             gw = gw.in_namespace(ns.clone());
         }
+        gw.metadata.annotations = credential_source(&props);
         gw.add(scope, id)?;
         Ok(EdgeGateway {
             name: props.name,
@@ -178,8 +187,21 @@ fn edge_meta(props: &EdgeGatewayProps, name: String) -> ObjectMeta {
     ObjectMeta {
         name: Some(name),
         namespace: props.namespace.clone(),
+        annotations: credential_source(props),
         ..Default::default()
     }
+}
+
+/// The annotation naming where the TLS Secret comes from, when given.
+fn credential_source(props: &EdgeGatewayProps) -> Option<BTreeMap<String, String>> {
+    let (secret, source) = (
+        props.tls_credential.as_ref()?,
+        props.tls_credential_source.as_ref()?,
+    );
+    Some(BTreeMap::from([(
+        crate::mesh::analysis::CREDENTIAL_SOURCES_ANNOTATION.to_string(),
+        format!("{secret}={source}"),
+    )]))
 }
 
 /// The Gateway's listeners, and the names of its HTTP ones (the redirect
@@ -256,7 +278,10 @@ fn listeners(
 /// The route that answers plain HTTP with a redirect to HTTPS.
 fn https_redirect(props: &EdgeGatewayProps, http_sections: Vec<String>) -> HTTPRoute {
     HTTPRoute {
-        metadata: edge_meta(props, format!("{}-https-redirect", props.name)),
+        metadata: ObjectMeta {
+            annotations: None,
+            ..edge_meta(props, format!("{}-https-redirect", props.name))
+        },
         spec: HTTPRouteSpec {
             parent_refs: Some(
                 http_sections

@@ -88,6 +88,8 @@ fn edge_chart(app: &mut App, edge: &ChartRef) -> Result<EdgeGateway, Error> {
             namespace: Some("istio-ingress".into()),
             hosts: vec!["shop.example.com".into(), "www.shop.example.com".into()],
             tls_credential: Some("shop-example-com".into()),
+            // Issued outside the app (cert-manager in the cluster).
+            tls_credential_source: Some("cert-manager".into()),
             ..Default::default()
         },
     )

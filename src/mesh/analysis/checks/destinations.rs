@@ -88,24 +88,39 @@ pub fn destination_rules(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
         };
         let pods = ix.pods_selected(svc.cluster, &svc.ns, sel);
         for (i, s) in dr.obj.spec().subsets.iter().flatten().enumerate() {
-            // Topology labels describe nodes, not pod templates (istioctl 1.28
-            // stopped flagging subsets that use them).
-            let labels: BTreeMap<String, String> = s
-                .labels
+            let wanted = s.labels.clone().unwrap_or_default();
+            // Topology labels describe nodes, not pod templates (istioctl
+            // 1.28 stopped flagging subsets that use them); one with an
+            // empty value matches no pod, as Istio only adds the label
+            // from a node that has it.
+            let empty_topology = wanted
+                .iter()
+                .find(|(k, v)| topology_label(k) && v.is_empty());
+            let labels: BTreeMap<String, String> = wanted
                 .clone()
-                .unwrap_or_default()
                 .into_iter()
-                .filter(|(k, _)| {
-                    !k.starts_with("topology.kubernetes.io/")
-                        && !k.starts_with("topology.istio.io/")
-                })
+                .filter(|(k, _)| !topology_label(k))
                 .collect();
-            if !pods.iter().any(|p| selects(&labels, &p.labels)) {
+            let why = match empty_topology {
+                Some((k, _)) => Some(format!(
+                    "topology label {k} is empty, which no node gives a pod"
+                )),
+                None if !pods.iter().any(|p| selects(&labels, &p.labels)) => Some(format!(
+                    "no workload has labels {}",
+                    labels
+                        .iter()
+                        .map(|(k, v)| format!("{k}={v}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+                None => None,
+            };
+            if let Some(why) = why {
                 out.push(warn(
                     codes::IST0173,
                     dr.path,
                     format!(
-                        "spec.subsets[{i}] ({:?}) selects no pods of service {}: no workload has labels {labels:?}",
+                        "spec.subsets[{i}] ({:?}) selects no pods of service {}: {why}",
                         s.name, svc.name
                     ),
                     "label the workload's pod template (e.g. version: v1), or fix the subset labels",
@@ -113,6 +128,11 @@ pub fn destination_rules(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
             }
         }
     }
+}
+
+/// Labels Istio derives from a pod's node (region, zone, cluster, network).
+fn topology_label(key: &str) -> bool {
+    key.starts_with("topology.kubernetes.io/") || key.starts_with("topology.istio.io/")
 }
 
 /// ServiceEntry checks: IST0134, and IST0177: ServiceEntries giving one

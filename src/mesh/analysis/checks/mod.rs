@@ -2,6 +2,7 @@
 //! Services, workloads and policies, one file per family of objects. Each
 //! check reads the shared index.
 
+mod bindings;
 mod destinations;
 mod envoy_filters;
 mod gateways;
@@ -12,14 +13,14 @@ mod workloads;
 
 use crate::core::Diagnostic;
 
+pub use bindings::virtual_service_gateways;
 pub use destinations::{destination_rules, service_entries};
 pub use envoy_filters::envoy_filters;
 pub use gateways::gateways;
 pub use ingress::alb_tls_policy;
 pub use policies::policies;
 pub use routing::{
-    conflicting_mesh_hosts, jwt_claim_routes, virtual_service_destinations,
-    virtual_service_gateways, virtual_service_rules,
+    conflicting_mesh_hosts, jwt_claim_routes, virtual_service_destinations, virtual_service_rules,
 };
 pub use workloads::{namespace_singletons, services_and_workloads};
 
@@ -36,4 +37,26 @@ pub(super) fn warn(code: &str, path: &str, msg: String, hint: &str) -> Diagnosti
 
 pub(super) fn error(code: &str, path: &str, msg: String, hint: &str) -> Diagnostic {
     Diagnostic::error(path, msg).with_code(code).with_hint(hint)
+}
+
+/// Labels as a selector reads in kubectl: `app=web,version=v1`.
+pub(super) fn labels_text(labels: &std::collections::BTreeMap<String, String>) -> String {
+    labels
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Items as a comma-separated list.
+pub(super) fn list_text<T: std::fmt::Display>(items: impl Iterator<Item = T>) -> String {
+    items.map(|i| i.to_string()).collect::<Vec<_>>().join(", ")
+}
+
+/// An enum of the CRDs as its YAML spelling (`STRICT`), not its Rust name.
+pub(super) fn enum_text<T: serde::Serialize + std::fmt::Debug>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|j| j.as_str().map(str::to_string))
+        .unwrap_or_else(|| format!("{v:?}"))
 }

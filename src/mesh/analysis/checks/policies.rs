@@ -132,7 +132,7 @@ fn authorization_policy_ports<'x>(
                                 out.push(warn(
                                     codes::IST0167,
                                     p.path,
-                                    format!("spec.rules[{i}]: port {port} is not a port of the selected workloads ({container_ports:?}), so the rule never matches"),
+                                    format!("spec.rules[{i}]: port {port} is not a port of the selected workloads ({}), so the rule never matches", super::list_text(container_ports.iter())),
                                     "use the container (target) port",
                                 ));
                             }
@@ -174,7 +174,7 @@ fn selectors_matching_nothing(
             out.push(error(
                 code,
                 path,
-                format!("{kind} selector {sel:?} matches no workload in namespace {ns}: referenced selector not found"),
+                format!("{kind} selector {} matches no workload in namespace {ns}: referenced selector not found", super::labels_text(sel)),
                 "fix the labels, or add the workload it is meant for",
             ));
         }
@@ -226,8 +226,9 @@ fn mtls_against_destination_rules(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
                     codes::MS_MESH_5,
                     dr.path,
                     format!(
-                        "traffic to {} {what}, but {pa_path} sets mTLS {pa:?} for its pods: requests will fail",
-                        dr.obj.spec().host
+                        "traffic to {} {what}, but {pa_path} sets mTLS {} for its pods: requests will fail",
+                        dr.obj.spec().host,
+                        super::enum_text(&pa)
                     ),
                     "use tls.mode ISTIO_MUTUAL (or drop the DestinationRule TLS setting) to match the PeerAuthentication",
                 ));

@@ -208,7 +208,11 @@ fn workload(ix: &Index<'_>, pod: &PodInfo<'_>, out: &mut Vec<Diagnostic>) {
             "add a Service selecting the pod labels (MeshService makes one), or opt the pods out of injection",
         ));
     }
-    services_ports(pod, &svcs, out);
+    // As istioctl: port protocols matter to the sidecar, so only
+    // workloads in the mesh are checked.
+    if in_mesh(ix, pod) {
+        services_ports(pod, &svcs, out);
+    }
     if let Some(spec) = pod.spec {
         image_auto_without_injection(ix, pod, spec, out);
         pod_missing_proxy(ix, pod, spec, out);
@@ -362,7 +366,23 @@ fn namespaces(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
         if enrolled || opted_out {
             continue;
         }
-        if name == "istio-system" || !istio_clusters.contains(cluster) {
+        if name == "istio-system" {
+            continue;
+        }
+        // The injector injects every unlabelled namespace: istioctl says
+        // so instead of "not injected".
+        if crate::mesh::analysis::control_plane::injects_by_default(ix, cluster, "") {
+            out.push(
+                Diagnostic::info(
+                    ns.path,
+                    format!("namespace {name} has no injection label, and the injector injects such namespaces by default (enableNamespacesByDefault)"),
+                )
+                .with_code(codes::IST0148)
+                .with_hint("label it istio-injection=enabled to say so, or istio-injection=disabled to keep it out"),
+            );
+            continue;
+        }
+        if !istio_clusters.contains(cluster) {
             continue;
         }
         let workloads: Vec<&PodInfo<'_>> = ix
@@ -418,6 +438,36 @@ fn pod_injected(ix: &Index<'_>, pod: &PodInfo<'_>) -> bool {
                     || labels.contains_key("istio.io/rev")
             }),
     }
+}
+
+/// Whether a workload runs with a sidecar, as istioctl decides it: a
+/// proxy container, else its own inject label or annotation, else its
+/// Namespace object's injection labels (no Namespace object: not known,
+/// so not in the mesh).
+fn in_mesh(ix: &Index<'_>, pod: &PodInfo<'_>) -> bool {
+    let proxy = pod.spec.is_some_and(|s| {
+        s.containers
+            .iter()
+            .chain(s.init_containers.iter().flatten())
+            .any(|c| c.name == "istio-proxy" && c.image.as_deref().is_some_and(|i| !i.is_empty()))
+    });
+    if proxy {
+        return true;
+    }
+    let said = pod.labels.get("sidecar.istio.io/inject").or_else(|| {
+        pod.annotations
+            .and_then(|a| a.get("sidecar.istio.io/inject"))
+    });
+    if let Some(v) = said {
+        return v == "true";
+    }
+    ix.namespaces
+        .get(&(pod.cluster, pod.ns.clone()))
+        .is_some_and(|ns| {
+            let l = labels(&ns.obj.metadata.labels);
+            l.get("istio-injection").map(String::as_str) == Some("enabled")
+                || (l.contains_key("istio.io/rev") && l.get("istio-injection").is_none())
+        })
 }
 
 /// Whether a namespace object enrolls its pods in the mesh.

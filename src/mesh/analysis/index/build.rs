@@ -5,7 +5,9 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, StatefulSet};
-use k8s_openapi::api::core::v1::{Namespace, Pod, PodSpec, Secret, Service, ServiceAccount};
+use k8s_openapi::api::core::v1::{
+    ConfigMap, Namespace, Pod, PodSpec, Secret, Service, ServiceAccount,
+};
 use serde_json::Value as Json;
 
 use super::{body_json, fqdn, ApiObject, HostEntry, Index, Item, PodInfo, SERVICE_EXPORT_TO};
@@ -64,15 +66,22 @@ impl<'a> At<'a> {
 /// A workload's pod template, as the index files it.
 struct Template<'a> {
     kind: &'static str,
+    /// The workload object's own labels.
+    meta_labels: Option<&'a BTreeMap<String, String>>,
     labels: Option<&'a BTreeMap<String, String>>,
     annotations: Option<&'a BTreeMap<String, String>>,
     spec: Option<&'a PodSpec>,
 }
 
 impl<'a> Template<'a> {
-    fn of(kind: &'static str, t: &'a k8s_openapi::api::core::v1::PodTemplateSpec) -> Self {
+    fn of(
+        kind: &'static str,
+        meta: &'a k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+        t: &'a k8s_openapi::api::core::v1::PodTemplateSpec,
+    ) -> Self {
         Template {
             kind,
+            meta_labels: meta.labels.as_ref(),
             labels: t.metadata.as_ref().and_then(|m| m.labels.as_ref()),
             annotations: t.metadata.as_ref().and_then(|m| m.annotations.as_ref()),
             spec: t.spec.as_ref(),
@@ -154,20 +163,21 @@ impl<'a> Index<'a> {
             self.add_service(at, o);
         } else if let Some(o) = downcast::<Deployment>(obj) {
             if let Some(t) = o.spec.as_ref().map(|s| &s.template) {
-                self.add_pod(at, Template::of("Deployment", t));
+                self.add_pod(at, Template::of("Deployment", &o.metadata, t));
             }
         } else if let Some(o) = downcast::<StatefulSet>(obj) {
             if let Some(t) = o.spec.as_ref().map(|s| &s.template) {
-                self.add_pod(at, Template::of("StatefulSet", t));
+                self.add_pod(at, Template::of("StatefulSet", &o.metadata, t));
             }
         } else if let Some(o) = downcast::<DaemonSet>(obj) {
             if let Some(t) = o.spec.as_ref().map(|s| &s.template) {
-                self.add_pod(at, Template::of("DaemonSet", t));
+                self.add_pod(at, Template::of("DaemonSet", &o.metadata, t));
             }
         } else if let Some(o) = downcast::<Pod>(obj) {
             // Bare Pods (YAML given to `meshsynth analyze`) are workloads too.
             let template = Template {
                 kind: "Pod",
+                meta_labels: o.metadata.labels.as_ref(),
                 labels: o.metadata.labels.as_ref(),
                 annotations: o.metadata.annotations.as_ref(),
                 spec: o.spec.as_ref(),
@@ -178,6 +188,7 @@ impl<'a> Index<'a> {
             let meta = t.and_then(|t| t.metadata.as_ref());
             let template = Template {
                 kind: "Rollout",
+                meta_labels: o.metadata.labels.as_ref(),
                 labels: meta.and_then(|m| m.labels.as_ref()),
                 annotations: meta.and_then(|m| m.annotations.as_ref()),
                 spec: t.and_then(|t| t.spec.as_ref()),
@@ -185,8 +196,11 @@ impl<'a> Index<'a> {
             self.add_pod(at, template);
         } else if downcast::<ServiceAccount>(obj).is_some() {
             self.service_accounts.insert(at.key());
-        } else if downcast::<Secret>(obj).is_some() {
+        } else if let Some(o) = downcast::<Secret>(obj) {
             self.secrets.insert(at.key(), at.path);
+            self.secret_objects.insert(at.key(), o);
+        } else if downcast::<ConfigMap>(obj).is_some() {
+            self.add_config(at, obj);
         } else {
             return false;
         }
@@ -243,7 +257,9 @@ impl<'a> Index<'a> {
         let Some(o) = downcast::<RawObject>(obj) else {
             return false;
         };
-        if o.api_version.starts_with("extensions.istio.io/") && o.kind == "WasmPlugin" {
+        if is_config_kind(&o.api_version, &o.kind) {
+            self.add_config(at, obj);
+        } else if o.api_version.starts_with("extensions.istio.io/") && o.kind == "WasmPlugin" {
             self.wasm_plugins
                 .push(at.api_object(o.kind.as_str(), body_json(o)));
         } else if o.api_version.starts_with("gateway.networking.k8s.io/") {
@@ -258,8 +274,11 @@ impl<'a> Index<'a> {
                     .unwrap_or_default();
                 self.add_k8s_gateway(at, class);
             }
-            self.gateway_api
-                .push(at.api_object(o.kind.as_str(), body_json(o)));
+            let mut json = body_json(o);
+            if let (Some(a), Json::Object(m)) = (&o.metadata.annotations, &mut json) {
+                m.insert("metadata".into(), serde_json::json!({ "annotations": a }));
+            }
+            self.gateway_api.push(at.api_object(o.kind.as_str(), json));
         } else {
             let target = match o.kind.as_str() {
                 "Certificate" => o.body.get("spec").and_then(|s| s.get("secretName")),
@@ -278,13 +297,23 @@ impl<'a> Index<'a> {
         true
     }
 
+    /// A configuration object of the cluster, as its whole JSON.
+    fn add_config(&mut self, at: &At<'a>, obj: &'a dyn K8sObject) {
+        if let Ok(json) = obj.to_json() {
+            let kind = obj.kind();
+            self.config.push(at.api_object(kind, json));
+        }
+    }
+
     /// The DSL's typed Gateway API Gateways and HTTPRoutes, checked like
     /// those read from YAML.
     fn add_gateway_api(&mut self, at: &At<'a>, obj: &'a dyn K8sObject) -> bool {
         if let Some(o) = downcast::<gateway_api::Gateway>(obj) {
             let spec = serde_json::to_value(&o.spec).unwrap_or_default();
-            self.gateway_api
-                .push(at.api_object("Gateway", serde_json::json!({ "spec": spec })));
+            let annotations = &o.metadata.annotations;
+            let json =
+                serde_json::json!({ "spec": spec, "metadata": { "annotations": annotations } });
+            self.gateway_api.push(at.api_object("Gateway", json));
             self.add_k8s_gateway(at, o.spec.gateway_class_name.as_str());
         } else if let Some(o) = downcast::<gateway_api::HTTPRoute>(obj) {
             let spec = serde_json::to_value(&o.spec).unwrap_or_default();
@@ -395,6 +424,7 @@ impl<'a> Index<'a> {
             ns: at.ns,
             labels,
             annotations: None,
+            meta_labels: None,
             spec: None,
             gateway_ports,
             installed_gateway: true,
@@ -415,6 +445,7 @@ impl<'a> Index<'a> {
             ns: at.ns.clone(),
             labels,
             annotations: t.annotations,
+            meta_labels: t.meta_labels,
             spec: t.spec,
             gateway_ports: Vec::new(),
             installed_gateway: false,
@@ -541,4 +572,19 @@ fn service_ports(ports: Option<&Json>, default: &[(u16, u16)]) -> Vec<(u16, u16)
             .collect(),
         None => default.to_vec(),
     }
+}
+
+/// Kinds of the cluster's own configuration the control-plane checks read
+/// (raw, as `meshsynth analyze` reads them from YAML).
+fn is_config_kind(api_version: &str, kind: &str) -> bool {
+    let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
+    matches!(
+        (group, kind),
+        ("", "ConfigMap" | "Node")
+            | (
+                "admissionregistration.k8s.io",
+                "MutatingWebhookConfiguration" | "ValidatingWebhookConfiguration"
+            )
+            | ("apiextensions.k8s.io", "CustomResourceDefinition")
+    )
 }

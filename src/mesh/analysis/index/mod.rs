@@ -42,6 +42,9 @@ pub struct PodInfo<'a> {
     pub labels: BTreeMap<String, String>,
     /// The pod (template) annotations.
     pub annotations: Option<&'a BTreeMap<String, String>>,
+    /// The workload object's own labels (a Deployment's, not its
+    /// template's), which istioctl reads to recognise istiod.
+    pub meta_labels: Option<&'a BTreeMap<String, String>>,
     pub spec: Option<&'a PodSpec>,
     /// Service ports (port, targetPort) known for an installed gateway.
     pub gateway_ports: Vec<(u16, u16)>,
@@ -135,6 +138,13 @@ pub struct Index<'a> {
     /// (cluster, ns, name) of Secrets and of objects that create one
     /// (cert-manager Certificates, ExternalSecrets).
     pub secrets: BTreeMap<(&'a str, String, String), &'a str>,
+    /// The Secret objects themselves, by (cluster, ns, name), for the
+    /// checks of what a TLS credential holds.
+    pub secret_objects: BTreeMap<(&'a str, String, String), &'a k8s_openapi::api::core::v1::Secret>,
+    /// The cluster's own configuration as JSON (metadata included):
+    /// ConfigMaps, webhook configurations, CustomResourceDefinitions and
+    /// Nodes, which the control-plane checks read.
+    pub config: Vec<ApiObject<'a>>,
     /// (cluster, ns, name) of ServiceAccounts.
     pub service_accounts: std::collections::BTreeSet<(&'a str, String, String)>,
     pub gateways: Vec<Item<'a, Gateway>>,
