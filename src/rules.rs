@@ -13,12 +13,24 @@ use crate::core::Rule;
 /// construct makes as it is built that carry a code, and synth-time
 /// checks of the tree.
 pub const CONSTRUCT_RULES: &[Rule] = {
-    use crate::core::Severity::Warning as W;
-    &[Rule::new(
-        crate::aws::eks::VERSION_SUPPORT,
-        W,
-        "EKS version in extended support (extra cost), or newer than the version table",
-    )]
+    use crate::core::Severity::{Error as E, Warning as W};
+    &[
+        Rule::new(
+            crate::aws::eks::VERSION_SUPPORT,
+            W,
+            "EKS version in extended support (extra cost), or newer than the version table",
+        ),
+        Rule::new(
+            crate::mesh::keda::TRIGGER_REGION,
+            E,
+            "KEDA trigger reading its metric in a region other than its queue's (the scaler never scales)",
+        ),
+        Rule::new(
+            crate::core::error::PROPS_REFUSED,
+            E,
+            "construct props refused: a value the service or Kubernetes refuses, or a combination the construct cannot build (the message names it)",
+        ),
+    ]
 };
 
 /// Every rule, catalog by catalog: security, mesh analyzers, schema checks,

@@ -42,6 +42,37 @@ fn err_text(r: Result<impl Sized, Error>) -> String {
     }
 }
 
+/// The construct error a constructor refused its props with: returned, or
+/// (for props it can still build from) reported to the app and listed at
+/// synth with every other problem. Either way it reads `path: message (hint: …)`.
+macro_rules! refused {
+    ($scope:expr, $built:expr) => {{
+        let built = $built;
+        match built {
+            Err(e) => e.to_string(),
+            Ok(_) => {
+                let d = $scope
+                    .app()
+                    .diagnostics()
+                    .iter()
+                    .rev()
+                    .find(|d| d.is_error())
+                    .expect("the construct reports its refusal")
+                    .clone();
+                assert_eq!(
+                    d.code.as_deref().map(|c| c.starts_with("MS-")),
+                    Some(true),
+                    "{d}"
+                );
+                match d.hint {
+                    Some(h) => format!("{}: {} (hint: {h})", d.path, d.message),
+                    None => format!("{}: {}", d.path, d.message),
+                }
+            }
+        }
+    }};
+}
+
 #[test]
 fn overlapping_subnet_cidrs() {
     let (mut app, stack) = app_with_stack(full_env());
@@ -136,18 +167,21 @@ fn more_azs_than_the_cidr_holds() {
 fn msk_broker_count_not_a_multiple_of_azs() {
     let (mut app, stack) = app_with_stack(full_env());
     let mut s = app.scope(stack.node()).unwrap();
-    let e = err_text(MskCluster::new(
-        &mut s,
-        "Kafka",
-        MskClusterProps {
-            name: "k".into(),
-            broker_count: 4,
-            subnet_ids: subnets(3),
-            vpc_id: "vpc-1".into(),
-            encryption_key: "arn:aws:kms:ap-northeast-1:123456789012:key/x".into(),
-            ..Default::default()
-        },
-    ));
+    let e = refused!(
+        s,
+        MskCluster::new(
+            &mut s,
+            "Kafka",
+            MskClusterProps {
+                name: "k".into(),
+                broker_count: 4,
+                subnet_ids: subnets(3),
+                vpc_id: "vpc-1".into(),
+                encryption_key: "arn:aws:kms:ap-northeast-1:123456789012:key/x".into(),
+                ..Default::default()
+            },
+        )
+    );
     assert!(
         e.starts_with("bad/Kafka: broker count 4 is not a multiple of the AZ count 3"),
         "{e}"
@@ -409,51 +443,63 @@ fn smaller_construct_props_are_checked() {
     use meshsynth::aws::logs::{LogGroup, LogGroupProps};
     let (mut app, stack) = app_with_stack(full_env());
     let mut s = app.scope(stack.node()).unwrap();
-    let e = err_text(Key::new(
-        &mut s,
-        "Key",
-        KeyProps {
-            alias: Some("aws/mine".into()),
-            ..Default::default()
-        },
-    ));
+    let e = refused!(
+        s,
+        Key::new(
+            &mut s,
+            "Key",
+            KeyProps {
+                alias: Some("aws/mine".into()),
+                ..Default::default()
+            },
+        )
+    );
     assert!(
         e.starts_with("bad/Key: alias \"aws/mine\" is not a valid KMS alias name"),
         "{e}"
     );
-    let e = err_text(LogGroup::new(
-        &mut s,
-        "Logs",
-        LogGroupProps {
-            retention_days: 42,
-            ..Default::default()
-        },
-    ));
+    let e = refused!(
+        s,
+        LogGroup::new(
+            &mut s,
+            "Logs",
+            LogGroupProps {
+                retention_days: 42,
+                ..Default::default()
+            },
+        )
+    );
     assert!(e.starts_with("bad/Logs: retention of 42 days"), "{e}");
-    let e = err_text(Repository::new(
-        &mut s,
-        "Repo",
-        RepositoryProps {
-            name: "Shop/Order".into(),
-            ..Default::default()
-        },
-    ));
+    let e = refused!(
+        s,
+        Repository::new(
+            &mut s,
+            "Repo",
+            RepositoryProps {
+                name: "Shop/Order".into(),
+                ..Default::default()
+            },
+        )
+    );
     assert!(
         e.starts_with("bad/Repo: repository name \"Shop/Order\" is invalid"),
         "{e}"
     );
-    let e = err_text(CacheReplicationGroup::new(
-        &mut s,
-        "Cache",
-        CacheReplicationGroupProps {
-            id: "cache".into(),
-            nodes: 1,
-            vpc_id: "vpc-1".into(),
-            subnet_ids: subnets(2),
-            encryption_key: "arn:aws:kms:ap-northeast-1:123456789012:key/x".into(),
-            ..Default::default()
-        },
-    ));
+    let e = refused!(
+        s,
+        CacheReplicationGroup::new(
+            &mut s,
+            "Cache",
+            CacheReplicationGroupProps {
+                id: "cache".into(),
+                nodes: 1,
+                vpc_id: "vpc-1".into(),
+                subnet_ids: subnets(2),
+                encryption_key: "arn:aws:kms:ap-northeast-1:123456789012:key/x".into(),
+                ..Default::default()
+            },
+        )
+    );
     assert!(
         e.starts_with("bad/Cache: 1 nodes: Multi-AZ with failover needs 2 to 6"),
         "{e}"
@@ -509,16 +555,19 @@ fn node_group_scaling_must_be_ordered() {
         },
     )
     .unwrap();
-    let e = err_text(NodeGroup::new(
-        &mut s,
-        "Nodes",
-        &cluster,
-        NodeGroupProps {
-            min_size: 3,
-            desired_size: 2,
-            ..Default::default()
-        },
-    ));
+    let e = refused!(
+        s,
+        NodeGroup::new(
+            &mut s,
+            "Nodes",
+            &cluster,
+            NodeGroupProps {
+                min_size: 3,
+                desired_size: 2,
+                ..Default::default()
+            },
+        )
+    );
     assert!(
         e.starts_with("bad/Nodes: scaling min 3 / desired 2 / max 3 is not ordered"),
         "{e}"

@@ -152,22 +152,42 @@ fn the_cloudwatch_trigger_grants_get_metric_data() {
     );
 }
 
+/// The synth errors of `files` as `CODE message`.
+fn synth_errors(r: Result<Vec<(String, Vec<u8>)>, Error>) -> Vec<String> {
+    match r {
+        Err(Error::Diagnostics(d)) => d
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| {
+                format!(
+                    "{} {}: {}",
+                    d.code.as_deref().unwrap_or(""),
+                    d.path,
+                    d.message
+                )
+            })
+            .collect(),
+        Err(e) => vec![e.to_string()],
+        Ok(_) => Vec::new(),
+    }
+}
+
 #[test]
 fn a_trigger_that_could_never_read_its_metric_is_refused() {
-    let e = worker(irsa(), queue_trigger("us-east-1"))
-        .unwrap_err()
-        .to_string();
+    let e = synth_errors(worker(irsa(), queue_trigger("us-east-1")));
     assert!(
-        e.contains("apps/Cluster/Worker")
-            && e.contains("region \"us-east-1\" is not the queue's region \"eu-west-1\""),
-        "{e}"
+        e.iter().any(
+            |e| e.starts_with("MS-KEDA-1 apps/Cluster/Worker/ScaledObject")
+                && e.contains("region \"us-east-1\" is not the queue's region \"eu-west-1\"")
+        ),
+        "{e:?}"
     );
-    let e = worker(ServiceIdentity::Plain, queue_trigger("eu-west-1"))
-        .unwrap_err()
-        .to_string();
+    let e = synth_errors(worker(ServiceIdentity::Plain, queue_trigger("eu-west-1")));
     assert!(
-        e.contains("apps/Cluster/Worker") && e.contains("the service has no AWS identity"),
-        "{e}"
+        e.iter()
+            .any(|e| e.starts_with("MS-PROPS-1 apps/Cluster/Worker")
+                && e.contains("the service has no AWS identity")),
+        "{e:?}"
     );
     let bad_url = Trigger::AwsSqsQueue {
         queue_url: Value::str("orders"),
@@ -176,6 +196,111 @@ fn a_trigger_that_could_never_read_its_metric_is_refused() {
         activation_queue_length: None,
         region: "eu-west-1".into(),
     };
-    let e = worker(irsa(), bad_url).unwrap_err().to_string();
-    assert!(e.contains("is not an SQS queue URL"), "{e}");
+    let e = synth_errors(worker(irsa(), bad_url));
+    assert!(
+        e.iter().any(|e| e.contains("is not an SQS queue URL")),
+        "{e:?}"
+    );
+}
+
+/// A queue of the app in us-east-1 read by a scaler told eu-west-1: the
+/// queue scaler (through `queue.url()`) and the CloudWatch scaler (through
+/// the queue's name) both get `MS-KEDA-1`, and, with two more construct
+/// mistakes and a service without an AWS identity, one synth reports every
+/// one of them (construct errors no longer stop the build at the first).
+#[test]
+fn every_construct_mistake_of_a_platform_is_reported_in_one_run() {
+    use meshsynth::aws::logs::{LogGroup, LogGroupProps};
+    use meshsynth::aws::sqs::{Queue, QueueProps};
+    use meshsynth::core::{Env, Stack, StackProps};
+    let mut app = App::new(Context::new());
+    let queues = Stack::new(
+        &mut app.root(),
+        "queues",
+        StackProps {
+            env: Env::new("123456789012", "us-east-1"),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let (orders, logs) = {
+        let mut q = app.scope(queues.node()).unwrap();
+        let orders = Queue::new(
+            &mut q,
+            "Orders",
+            QueueProps {
+                name: Some("orders".into()),
+                retention_period_seconds: 30, // mistake: SQS keeps 60 s at least
+                ..Default::default()
+            },
+        )
+        .expect("refused props are reported, not returned");
+        let logs = LogGroup::new(
+            &mut q,
+            "Logs",
+            LogGroupProps {
+                retention_days: 42, // mistake: not a retention CloudWatch Logs offers
+                ..Default::default()
+            },
+        );
+        (orders, logs.map(|_| ()))
+    };
+    logs.expect("refused props are reported, not returned");
+    let chart = shop_chart(&mut app).unwrap();
+    let mut c = app.scope(chart.node()).unwrap();
+    let scaled = |name: &str, identity: ServiceIdentity, trigger: Trigger| MeshServiceProps {
+        name: name.into(),
+        image: "registry.example.com/shop/worker:1.0.0".into(),
+        identity,
+        scaling: Scaling::Keda {
+            min: 1,
+            max: 20,
+            triggers: vec![trigger],
+            aws_identity: AwsIdentity::Workload,
+        },
+        ..Default::default()
+    };
+    let by_queue = Trigger::AwsSqsQueue {
+        queue_url: orders.url(),
+        queue_arn: orders.arn(),
+        queue_length: 5,
+        activation_queue_length: None,
+        region: "eu-west-1".into(), // mistake: the queue is in us-east-1
+    };
+    let by_metric = Trigger::AwsCloudwatch {
+        namespace: "AWS/SQS".into(),
+        metric_name: "ApproximateNumberOfMessagesVisible".into(),
+        dimension_name: "QueueName".into(),
+        dimension_value: "orders".into(),
+        target_value: "5".into(),
+        region: "eu-west-1".into(), // mistake: the queue is in us-east-1
+    };
+    MeshService::new(&mut c, "Worker", scaled("worker", irsa(), by_queue)).unwrap();
+    MeshService::new(&mut c, "Reporter", scaled("reporter", irsa(), by_metric)).unwrap();
+    // Mistake: a KEDA service reading AWS with no AWS identity.
+    let plain = queue_trigger("eu-west-1");
+    MeshService::new(
+        &mut c,
+        "Mailer",
+        scaled("mailer", ServiceIdentity::Plain, plain),
+    )
+    .unwrap();
+    let Err(Error::Diagnostics(diags)) = synth(app, &SynthOptions::default()) else {
+        panic!("the platform must not synthesize");
+    };
+    let errors: Vec<(String, String)> = diags
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| (d.code.clone().unwrap_or_default(), d.path.clone()))
+        .collect();
+    let expect = |code: &str, path: &str| (code.to_string(), path.to_string());
+    for e in [
+        expect("MS-PROPS-1", "queues/Orders"),
+        expect("MS-PROPS-1", "queues/Logs"),
+        expect("MS-KEDA-1", "apps/Cluster/Worker/ScaledObject"),
+        expect("MS-KEDA-1", "apps/Cluster/Reporter/ScaledObject"),
+        expect("MS-PROPS-1", "apps/Cluster/Mailer"),
+    ] {
+        assert!(errors.contains(&e), "{e:?} missing from {errors:#?}");
+    }
 }

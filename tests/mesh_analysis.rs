@@ -1446,7 +1446,21 @@ fn scope_error(f: impl FnOnce(&mut Scope<'_>) -> Result<(), Error>) -> String {
     )
     .unwrap();
     let mut c = app.scope(chart.node()).unwrap();
-    f(&mut c).expect_err("rejected").to_string()
+    match f(&mut c) {
+        Err(e) => e.to_string(),
+        // Props a construct can still build from are reported and listed
+        // at synth with every other problem.
+        Ok(()) => {
+            let d = c
+                .app()
+                .diagnostics()
+                .iter()
+                .find(|d| d.is_error())
+                .expect("rejected")
+                .clone();
+            format!("{}: {}", d.path, d.message)
+        }
+    }
 }
 
 #[test]

@@ -3,6 +3,11 @@
 
 use crate::core::diag::Diagnostic;
 
+/// `MS-PROPS-1`: the code of a construct error no more specific rule
+/// covers (a value the service or Kubernetes refuses, a combination the
+/// construct cannot build). Every construct error has a code.
+pub const PROPS_REFUSED: &str = "MS-PROPS-1";
+
 /// An error raised while building or synthesizing an app.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -139,10 +144,11 @@ impl Error {
         }
     }
 
-    /// The catalog code of a construct error or of a single diagnostic.
+    /// The catalog code of a construct error (`MS-PROPS-1` when no more
+    /// specific rule applies) or of a single diagnostic.
     pub fn code(&self) -> Option<&str> {
         match self {
-            Error::Construct { code, .. } => *code,
+            Error::Construct { code, .. } => Some(code.unwrap_or(PROPS_REFUSED)),
             Error::Diagnostics(d) if d.len() == 1 => d[0].code.as_deref(),
             _ => None,
         }
@@ -152,10 +158,34 @@ impl Error {
     pub fn diagnostics(&self) -> Vec<Diagnostic> {
         match self {
             Error::Diagnostics(d) => d.clone(),
-            Error::Construct {
-                code: Some(code), ..
-            } => vec![Diagnostic::error("", self.to_string()).with_code(*code)],
+            Error::Construct { code, .. } => {
+                vec![Diagnostic::error("", self.to_string())
+                    .with_code(code.unwrap_or(PROPS_REFUSED))]
+            }
             other => vec![Diagnostic::error("", other.to_string())],
+        }
+    }
+
+    /// This error as the one diagnostic synth reports for it: a construct
+    /// error keeps its path, message, hint and code (`MS-PROPS-1` when it
+    /// has none), so [`Scope::refuse`](crate::core::Scope::refuse) reports
+    /// it exactly as it would have been returned.
+    pub fn into_diagnostic(self) -> Diagnostic {
+        match self {
+            Error::Construct {
+                path,
+                message,
+                hint,
+                code,
+            } => {
+                let d = Diagnostic::error(path, message).with_code(code.unwrap_or(PROPS_REFUSED));
+                match hint {
+                    Some(h) => d.with_hint(h),
+                    None => d,
+                }
+            }
+            Error::Diagnostics(mut d) if d.len() == 1 => d.remove(0),
+            other => Diagnostic::error("", other.to_string()).with_code(PROPS_REFUSED),
         }
     }
 }

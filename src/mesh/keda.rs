@@ -259,7 +259,9 @@ impl KedaScaler {
         props: KedaScalerProps,
     ) -> Result<KedaScaler, Error> {
         let path = scope.child_path(id);
-        check(&path, &props)?;
+        // Refused props are reported, and the scaler still built, so one
+        // synth lists every mistake of the platform.
+        scope.refuse_all(check(&path, &props).err());
         let auth_name = format!("{}-aws", props.name);
         let triggers = props
             .triggers
@@ -339,9 +341,9 @@ fn scale_trigger(
             threshold,
             activation_threshold,
         } => {
-            required(path, "prometheus", "server_address", server_address)?;
-            required(path, "prometheus", "query", query)?;
-            required(path, "prometheus", "threshold", threshold)?;
+            scope.refuse_all(required(path, "prometheus", "server_address", server_address).err());
+            scope.refuse_all(required(path, "prometheus", "query", query).err());
+            scope.refuse_all(required(path, "prometheus", "threshold", threshold).err());
             let mut m = BTreeMap::from([
                 ("serverAddress".to_string(), server_address.clone()),
                 ("query".to_string(), query.clone()),
@@ -385,7 +387,15 @@ fn scale_trigger(
                 ("target_value", target_value),
                 ("region", region),
             ] {
-                required(path, "aws-cloudwatch", f, v)?;
+                scope.refuse_all(required(path, "aws-cloudwatch", f, v).err());
+            }
+            // A queue of the app read through CloudWatch: its metrics are
+            // in the queue's region.
+            if namespace == "AWS/SQS" && dimension_name == "QueueName" {
+                let regions = queue_regions_named(scope, dimension_value);
+                if !regions.is_empty() && !regions.iter().any(|r| r == region) {
+                    scope.refuse(region_mismatch(path, "aws-cloudwatch", region, &regions[0]));
+                }
             }
             ScaleTrigger {
                 metadata: BTreeMap::from([
@@ -432,11 +442,11 @@ fn kafka_trigger(
         KafkaBrokers::List(list) => list.clone(),
         KafkaBrokers::Msk(lookup) => scope.deferred_lookup(lookup)?,
     };
-    required(path, "kafka", "bootstrap_servers", &servers)?;
-    required(path, "kafka", "consumer_group", consumer_group)?;
-    required(path, "kafka", "topic", topic)?;
+    scope.refuse_all(required(path, "kafka", "bootstrap_servers", &servers).err());
+    scope.refuse_all(required(path, "kafka", "consumer_group", consumer_group).err());
+    scope.refuse_all(required(path, "kafka", "topic", topic).err());
     if lag_threshold == 0 {
-        return Err(Error::construct(
+        scope.refuse(Error::construct(
             path,
             "kafka trigger: lag_threshold must be above 0",
             "set the lag per replica, e.g. 50",
@@ -463,7 +473,44 @@ fn kafka_trigger(
     })
 }
 
-/// KEDA's `aws-sqs-queue` trigger; a literal URL must be of `region`.
+/// `MS-KEDA-1`: a trigger reading its metric in a region other than the
+/// queue's: the metric is empty there and the workload never scales.
+pub const TRIGGER_REGION: &str = "MS-KEDA-1";
+
+fn region_mismatch(path: &str, trigger: &str, region: &str, queue_region: &str) -> Error {
+    Error::construct(
+        path,
+        format!("{trigger} trigger: region {region:?} is not the queue's region {queue_region:?}; the scaler would read an empty metric and never scale"),
+        format!("set region to {queue_region:?}"),
+    )
+    .with_code(TRIGGER_REGION)
+}
+
+/// The regions of the app's SQS queues named `name` (typed or included).
+fn queue_regions_named(scope: &Scope<'_>, name: &str) -> Vec<String> {
+    let app = scope.app();
+    #[allow(unused_mut)]
+    let mut nodes: Vec<crate::core::NodeId> = app
+        .raw_resource_nodes_of("AWS::SQS::Queue")
+        .into_iter()
+        .filter(|(_, r)| r.properties.get("QueueName").and_then(Value::as_literal) == Some(name))
+        .map(|(n, _)| n)
+        .collect();
+    #[cfg(feature = "aws-sqs")]
+    nodes.extend(
+        app.resource_nodes_of::<crate::aws::cfn::sqs::CfnQueue>()
+            .into_iter()
+            .filter(|(_, q)| q.queue_name.as_ref().and_then(Value::as_literal) == Some(name))
+            .map(|(n, _)| n),
+    );
+    nodes
+        .into_iter()
+        .filter_map(|n| app.region_of(n).map(str::to_string))
+        .collect()
+}
+
+/// KEDA's `aws-sqs-queue` trigger; the queue (a literal URL, or a queue of
+/// the app) must be in `region`.
 fn sqs_queue_trigger(
     scope: &mut Scope<'_>,
     path: &str,
@@ -472,32 +519,33 @@ fn sqs_queue_trigger(
     region: &str,
     auth: AuthenticationRef,
 ) -> Result<ScaleTrigger, Error> {
-    required(path, "aws-sqs-queue", "region", region)?;
+    scope.refuse_all(required(path, "aws-sqs-queue", "region", region).err());
     if queue_length == 0 {
-        return Err(Error::construct(
+        scope.refuse(Error::construct(
             path,
             "aws-sqs-queue trigger: queue_length must be above 0",
             "set the visible messages per replica, e.g. 5",
         ));
     }
-    if let Some(url) = queue_url.as_literal() {
-        match sqs_url_region(url) {
-            None => {
-                return Err(Error::construct(
+    let queue_region = match queue_url {
+        Value::Ref(node) | Value::GetAtt(node, _) => {
+            scope.app().region_of(*node).map(str::to_string)
+        }
+        other => match other.as_literal().map(|url| (url, sqs_url_region(url))) {
+            Some((url, None)) => {
+                scope.refuse(Error::construct(
                     path,
                     format!("aws-sqs-queue trigger: {url:?} is not an SQS queue URL"),
                     "pass queue.url() of an aws::sqs::Queue, or https://sqs.REGION.amazonaws.com/ACCOUNT/NAME",
-                ))
+                ));
+                None
             }
-            Some(r) if r != region => {
-                return Err(Error::construct(
-                    path,
-                    format!("aws-sqs-queue trigger: region {region:?} is not the queue's region {r:?}; the scaler would read an empty queue and never scale"),
-                    format!("set region to {r:?}"),
-                ))
-            }
-            Some(_) => {}
-        }
+            Some((_, Some(r))) => Some(r.to_string()),
+            None => None,
+        },
+    };
+    if let Some(r) = queue_region.filter(|r| r != region) {
+        scope.refuse(region_mismatch(path, "aws-sqs-queue", region, &r));
     }
     let mut m = BTreeMap::from([
         ("queueURL".to_string(), scope.deferred(queue_url)?),

@@ -92,7 +92,9 @@ impl Distribution {
     ) -> Result<Distribution, Error> {
         let path = scope.child_path(id);
         crate::aws::security::enable(scope);
-        check(&path, &props)?;
+        // Refused props are reported and the construct still built: one synth
+        // lists every mistake of the platform.
+        scope.refuse_all(check(&path, &props).err());
         let mut s = scope.child(id)?;
         let (origin, root) = match &props.origin {
             Origin::S3(bucket) => {
@@ -212,7 +214,10 @@ fn check(path: &str, p: &DistributionProps) -> Result<(), Error> {
     let err = |what: String, hint: &str| Err(Error::construct(path.to_string(), what, hint));
     if !p.domain_names.is_empty() && p.certificate.is_none() {
         return err(
-            format!("domain_names {:?} need a certificate", p.domain_names),
+            format!(
+                "domain_names [{}] need a certificate",
+                p.domain_names.join(", ")
+            ),
             "request an ACM certificate for them in a us-east-1 stack and pass it as certificate",
         );
     }

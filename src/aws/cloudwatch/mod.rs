@@ -71,15 +71,15 @@ impl Alarm {
         crate::aws::security::enable(scope);
         let p = props.period_seconds;
         if !(p == 10 || p == 30 || (p >= 60 && p % 60 == 0)) {
-            return Err(Error::construct(
-                path,
+            scope.refuse(Error::construct(
+                &path,
                 format!("period {p} s is not 10, 30 or a multiple of 60"),
                 "CloudWatch evaluates alarms every 10, 30 or 60·n seconds",
             ));
         }
         if props.evaluation_periods == 0 {
-            return Err(Error::construct(
-                path,
+            scope.refuse(Error::construct(
+                &path,
                 "evaluation_periods is 0",
                 "an alarm evaluates at least one period",
             ));

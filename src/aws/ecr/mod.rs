@@ -94,15 +94,15 @@ impl Repository {
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-/".contains(c))
             && !n.ends_with(['/', '-', '.', '_']);
         if !ok {
-            return Err(Error::construct(
-                path,
+            scope.refuse(Error::construct(
+                &path,
                 format!("repository name {n:?} is invalid"),
                 "use lower-case letters, digits and . _ - /, e.g. genai-demo/order",
             ));
         }
         if !(1..=10000).contains(&props.keep_images) {
-            return Err(Error::construct(
-                path,
+            scope.refuse(Error::construct(
+                &path,
                 format!("keep_images {} is outside 1..10000", props.keep_images),
                 "keep e.g. 100 images",
             ));

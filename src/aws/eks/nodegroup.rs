@@ -152,7 +152,9 @@ impl NodeGroup {
     ) -> Result<NodeGroup, Error> {
         let path = scope.child_path(id);
         crate::aws::security::enable(scope);
-        check(&path, &props)?;
+        // Refused props are reported and the construct still built: one synth
+        // lists every mistake of the platform.
+        scope.refuse_all(check(&path, &props).err());
         let subnets = if props.subnet_ids.is_empty() {
             cluster.subnet_ids.clone()
         } else {

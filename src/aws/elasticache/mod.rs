@@ -180,7 +180,9 @@ impl CacheReplicationGroup {
     ) -> Result<CacheReplicationGroup, Error> {
         let path = scope.child_path(id);
         crate::aws::security::enable(scope);
-        check(&path, &props)?;
+        // Refused props are reported and the construct still built: one synth
+        // lists every mistake of the platform.
+        scope.refuse_all(check(&path, &props).err());
         let (engine, version, family) = match props.engine {
             CacheEngine::Redis => (
                 "redis",

@@ -96,8 +96,8 @@ impl Key {
         let path = scope.child_path(id);
         crate::aws::security::enable(scope);
         if !(7..=30).contains(&props.pending_window_days) {
-            return Err(Error::construct(
-                path,
+            scope.refuse(Error::construct(
+                &path,
                 format!(
                     "pending window {} days is outside 7..30",
                     props.pending_window_days
@@ -137,8 +137,8 @@ impl Key {
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || "/_-".contains(c));
             if !ok {
-                return Err(Error::construct(
-                    path,
+                s.refuse(Error::construct(
+                    &path,
                     format!("alias {alias:?} is not a valid KMS alias name"),
                     "use letters, digits, '/', '_' and '-', without the alias/ prefix and not starting with aws/",
                 ));

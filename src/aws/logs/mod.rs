@@ -79,13 +79,20 @@ impl LogGroup {
         let path = scope.child_path(id);
         crate::aws::security::enable(scope);
         if !RETENTION_DAYS.contains(&props.retention_days) {
-            return Err(Error::construct(
-                path,
+            scope.refuse(Error::construct(
+                &path,
                 format!(
                     "retention of {} days is not one CloudWatch Logs accepts",
                     props.retention_days
                 ),
-                format!("use one of {RETENTION_DAYS:?}"),
+                format!(
+                    "use one of {}",
+                    RETENTION_DAYS
+                        .iter()
+                        .map(i64::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
             ));
         }
         if let Some(name) = &props.name {
@@ -95,8 +102,8 @@ impl LogGroup {
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || "_-/.#".contains(c));
             if !ok {
-                return Err(Error::construct(
-                    path,
+                scope.refuse(Error::construct(
+                    &path,
                     format!("log group name {name:?} is invalid"),
                     "use 1-512 of letters, digits, '_', '-', '/', '.' and '#'",
                 ));

@@ -193,7 +193,9 @@ impl MskCluster {
     ) -> Result<MskCluster, Error> {
         let path = scope.child_path(id);
         crate::aws::security::enable(scope);
-        check(&path, &props)?;
+        // Refused props are reported and the construct still built: one synth
+        // lists every mistake of the platform.
+        scope.refuse_all(check(&path, &props).err());
         let mut s = scope.child(id)?;
         let sg = SecurityGroup::new(
             &mut s,

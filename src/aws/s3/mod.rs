@@ -128,7 +128,7 @@ impl Bucket {
     pub fn new(scope: &mut Scope<'_>, id: &str, props: BucketProps) -> Result<Bucket, Error> {
         let path = scope.child_path(id);
         crate::aws::security::enable(scope);
-        check_name(&path, props.name.as_deref())?;
+        scope.refuse_all(check_name(&path, props.name.as_deref()).err());
         let key = match props.encryption {
             BucketEncryption::S3Managed => None,
             BucketEncryption::Key(k) => Some(k),

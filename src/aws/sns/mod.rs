@@ -101,8 +101,8 @@ impl Topic {
         crate::aws::security::enable(scope);
         if let Some(name) = &props.name {
             if props.fifo != name.ends_with(".fifo") {
-                return Err(Error::construct(
-                    path,
+                scope.refuse(Error::construct(
+                    &path,
                     format!("topic name {name:?} and fifo: {} disagree", props.fifo),
                     "a FIFO topic's name ends in .fifo, and only a FIFO topic's does",
                 ));
@@ -190,8 +190,8 @@ impl Topic {
     ) -> Result<ResourceRef<CfnSubscription>, Error> {
         let path = scope.child_path(id);
         if queue.is_fifo() && !self.fifo {
-            return Err(Error::construct(
-                path,
+            scope.refuse(Error::construct(
+                &path,
                 "a FIFO queue cannot subscribe to a standard topic",
                 "make the topic FIFO (TopicProps::fifo), or subscribe a standard queue",
             ));

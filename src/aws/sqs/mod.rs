@@ -120,7 +120,9 @@ impl Queue {
     pub fn new(scope: &mut Scope<'_>, id: &str, props: QueueProps) -> Result<Queue, Error> {
         let path = scope.child_path(id);
         crate::aws::security::enable(scope);
-        check(&path, &props)?;
+        // Refused props are reported and the construct still built: one synth
+        // lists every mistake of the platform.
+        scope.refuse_all(check(&path, &props).err());
         let key = match props.encryption {
             QueueEncryption::SqsManaged => None,
             QueueEncryption::Key(k) => Some(k),

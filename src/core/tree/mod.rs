@@ -424,6 +424,47 @@ impl App {
         self.resources_of_erased::<R>()
     }
 
+    /// Every resource of type `R` with its node, in tree order: for a
+    /// construct that must know where a resource lives
+    /// ([`region_of`](App::region_of)).
+    pub fn resource_nodes_of<R: CfnResource>(&self) -> Vec<(NodeId, &R)> {
+        self.resource_nodes_erased::<R>()
+    }
+
+    /// Every raw or included resource of CloudFormation type `type_name`
+    /// with its node, in tree order.
+    pub fn raw_resource_nodes_of(&self, type_name: &str) -> Vec<(NodeId, &CfnRaw)> {
+        self.resource_nodes_erased::<CfnRaw>()
+            .into_iter()
+            .filter(|(_, r)| r.type_name == type_name)
+            .collect()
+    }
+
+    fn resource_nodes_erased<R: 'static>(&self) -> Vec<(NodeId, &R)> {
+        self.preorder()
+            .into_iter()
+            .filter_map(|i| match &self.node(i).kind {
+                NodeKind::Resource(c) => c
+                    .resource
+                    .as_any()
+                    .downcast_ref::<R>()
+                    .map(|r| (self.node_id(i), r)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The region of the stack `node` is in (or of the stack `node` is),
+    /// when its environment names one.
+    pub fn region_of(&self, node: NodeId) -> Option<&str> {
+        let i = self.index_of(node)?;
+        let stack = match &self.node(i).kind {
+            NodeKind::Stack(_) => i,
+            _ => self.node(i).stack?,
+        };
+        self.stack_info(stack).env.region.as_deref()
+    }
+
     /// Every raw resource (`add_raw_resource`) of CloudFormation type
     /// `type_name` with its construct path, in tree order, for rules that
     /// relate resources and must see the escape hatch too.

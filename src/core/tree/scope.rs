@@ -339,6 +339,23 @@ impl<'a> Scope<'a> {
         self.app.diagnostics.push(d);
     }
 
+    /// Reports a construct error instead of returning it: the construct
+    /// goes on being built from what it was given, and synth fails listing
+    /// this error with every other problem of the app, so one run shows
+    /// them all (as CDK's validation errors do). Constructs refuse props
+    /// this way wherever they can still be built; an error that leaves
+    /// nothing to build is returned.
+    pub fn refuse(&mut self, error: Error) {
+        self.report(error.into_diagnostic());
+    }
+
+    /// [`refuse`](Scope::refuse) for every error of `errors`.
+    pub fn refuse_all(&mut self, errors: impl IntoIterator<Item = Error>) {
+        for e in errors {
+            self.refuse(e);
+        }
+    }
+
     /// Registers a check to run over the locked tree at synth.
     pub fn add_validation(&mut self, v: impl Validation + 'static) {
         self.app.validations.push((self.node, Box::new(v)));

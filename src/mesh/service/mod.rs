@@ -272,7 +272,12 @@ impl MeshService {
             .service_account_name
             .clone()
             .unwrap_or_else(|| props.name.clone());
-        let identity = identity_with_trigger_grants(&path, &props)?;
+        // A KEDA scaler with no AWS identity is reported, and the service
+        // still built, so the rest of the platform is checked in the same run.
+        let identity = identity_with_trigger_grants(&path, &props).unwrap_or_else(|e| {
+            s.refuse(e);
+            props.identity.clone()
+        });
         let sa = service_account_for(&mut s, "ServiceAccount", &sa_name, None, &identity)?;
         let namespace = sa.namespace().unwrap_or("default").to_string();
         let w = Workload::new(&props, &path, namespace, &sa_name, service_port);
