@@ -137,6 +137,41 @@ fn get_att_of_something_that_is_not_an_attribute() {
     );
 }
 
+/// A plain property is not an attribute: `TableName` of a table has no
+/// `Fn::GetAtt` (CloudFormation refuses it), though `QueueName` of a queue
+/// has, as CloudFormation answers it.
+#[test]
+fn get_att_of_a_property_that_is_not_an_attribute() {
+    let (mut app, stack) = app();
+    let mut s = app.scope(stack.node()).unwrap();
+    let table: NodeId = s
+        .add_raw_resource("Table", raw("AWS::DynamoDB::Table", &[]))
+        .unwrap();
+    let queue: NodeId = s
+        .add_raw_resource("Queue", raw("AWS::SQS::Queue", &[]))
+        .unwrap();
+    for (id, node, attr) in [
+        ("ByTable", table, "TableName"),
+        ("ByQueue", queue, "QueueName"),
+    ] {
+        let v = meshsynth::core::Value::GetAtt(node, attr.into());
+        s.add_raw_resource(
+            id,
+            raw(
+                "AWS::SSM::Parameter",
+                &[("Type", "String".into()), ("Value", v)],
+            ),
+        )
+        .unwrap();
+    }
+    let all = errors(app);
+    let text = one(&all, "MS-CFN-7");
+    assert!(
+        text.starts_with("error[MS-CFN-7]: bad/ByTable: Fn::GetAtt TableName is not an attribute of AWS::DynamoDB::Table (on bad/Table)"),
+        "{text}"
+    );
+}
+
 #[test]
 fn unknown_type_is_caught_with_a_suggestion() {
     let (mut app, stack) = app();

@@ -10,10 +10,11 @@ use std::collections::BTreeSet;
 use indexmap::IndexMap;
 use serde_json::Value as Json;
 
+use super::updates::{interruption, major_upgrade_refused};
 use super::value::{diff_values, RawChange, Seg};
 use super::{
-    canonical, security, CreateOnlyLookup, ResourceAction, ResourceDiff, Retention, SecurityChange,
-    StackDiff, Status,
+    canonical, security, Change, CreateOnlyLookup, ResourceAction, ResourceDiff, Retention,
+    SecurityChange, StackDiff, Status,
 };
 
 /// Pairs compared for near-equal renames, per resource type, at most: above
@@ -141,50 +142,6 @@ fn custom_name(
     }
 }
 
-/// The major version of an RDS engine version: the first number for
-/// PostgreSQL (`17.6` → `17`), the first two for the others (`8.0.40` →
-/// `8.0`); `None` when not literal.
-fn engine_major(engine: &str, version: &Json) -> Option<String> {
-    let v = version.as_str()?;
-    let parts: Vec<&str> = v.split('.').collect();
-    let n = if engine.contains("postgres") { 1 } else { 2 };
-    (parts.len() >= n).then(|| parts[..n].join("."))
-}
-
-/// An RDS engine version change across a major version without
-/// `AllowMajorVersionUpgrade`: the plan would show a plain in-place update,
-/// but RDS refuses it and the stack update fails.
-fn major_upgrade_refused(resource_type: &str, old: &Json, new: &Json) -> Option<String> {
-    if !matches!(
-        resource_type,
-        "AWS::RDS::DBInstance" | "AWS::RDS::DBCluster"
-    ) {
-        return None;
-    }
-    let prop = |r: &Json, k: &str| r.get("Properties").and_then(|p| p.get(k)).cloned();
-    let engine = prop(new, "Engine")?;
-    let engine = engine.as_str()?.to_ascii_lowercase();
-    let (from, to) = (prop(old, "EngineVersion")?, prop(new, "EngineVersion")?);
-    let (a, b) = (engine_major(&engine, &from)?, engine_major(&engine, &to)?);
-    if a == b {
-        return None;
-    }
-    let allowed = matches!(
-        prop(new, "AllowMajorVersionUpgrade"),
-        Some(Json::Bool(true))
-    ) || prop(new, "AllowMajorVersionUpgrade")
-        .and_then(|v| v.as_str().map(|s| s.eq_ignore_ascii_case("true")))
-        .unwrap_or(false);
-    if allowed {
-        return None;
-    }
-    Some(format!(
-        "EngineVersion {} → {} is a major upgrade ({a} → {b}) without AllowMajorVersionUpgrade: RDS refuses it and the stack update fails (set AllowMajorVersionUpgrade: true for this deploy, and check the parameter group's family)",
-        from.as_str().unwrap_or_default(),
-        to.as_str().unwrap_or_default()
-    ))
-}
-
 /// Compares two versions of one resource (same logical ID).
 fn diff_resource(id: &str, old: &Json, new: &Json, lookup: CreateOnlyLookup) -> ResourceDiff {
     let mut raw: Vec<RawChange> = Vec::new();
@@ -194,7 +151,7 @@ fn diff_resource(id: &str, old: &Json, new: &Json, lookup: CreateOnlyLookup) -> 
     let create_only = create_only_list.as_deref();
     let mut replaced_by: Vec<String> = Vec::new();
     let mut property_changed = false;
-    let changes = raw
+    let changes: Vec<Change> = raw
         .into_iter()
         .map(|c| {
             let forces = match property_keys(&c.path) {
@@ -257,6 +214,10 @@ fn diff_resource(id: &str, old: &Json, new: &Json, lookup: CreateOnlyLookup) -> 
     };
     let reason = match major_upgrade_refused(new_type, old, new) {
         Some(why) if action == ResourceAction::Update => Some(why),
+        _ => reason,
+    };
+    let reason = match action {
+        ResourceAction::Update if reason.is_none() => interruption(new_type, &changes),
         _ => reason,
     };
     let retention = match action {
@@ -569,9 +530,17 @@ mod tests {
             why.contains("EngineVersion 17.6 → 18.4 is a major upgrade (17 → 18) without AllowMajorVersionUpgrade: RDS refuses it"),
             "{why}"
         );
-        // A minor upgrade, or the flag set: a plain update.
-        assert_eq!(reason(&db("17.5", false), &db("17.6", false)).1, None);
-        assert_eq!(reason(&db("17.6", false), &db("18.4", true)).1, None);
+        // A minor upgrade, or the flag set: an update, which restarts the
+        // instance (and says so).
+        for (from, to) in [
+            (db("17.5", false), db("17.6", false)),
+            (db("17.6", false), db("18.4", true)),
+        ] {
+            let (action, why) = reason(&from, &to);
+            assert_eq!(action, ResourceAction::Update);
+            let why = why.expect("the restart is named");
+            assert!(why.starts_with("in place, with interruption: EngineVersion: the engine upgrade restarts the instance"), "{why}");
+        }
         // MySQL's major version has two parts.
         let mysql = |v: &str| {
             stack(json!({"Db": {"Type": "AWS::RDS::DBCluster",
@@ -588,8 +557,39 @@ mod tests {
                 &mysql("8.0.mysql_aurora.3.08.0"),
                 &mysql("8.0.mysql_aurora.3.09.0")
             )
-            .1,
-            None
+            .1
+            .as_deref(),
+            Some("in place, with interruption: EngineVersion: the cluster's instances restart on the new engine version (downtime)")
+        );
+    }
+
+    #[test]
+    fn an_instance_class_change_names_the_restart_it_causes() {
+        let db = |class: &str, storage: i64| {
+            stack(json!({"Db": {"Type": "AWS::RDS::DBInstance",
+                "Properties": {"Engine": "postgres", "DBInstanceClass": class, "AllocatedStorage": storage}}}))
+        };
+        let d = |old: &Json, new: &Json| {
+            let d = diff_stack(
+                "s",
+                Some(old),
+                Some(new),
+                crate::aws::cfn::create_only_properties,
+                &mut Vec::new(),
+            );
+            (d.resources[0].action, d.resources[0].reason.clone())
+        };
+        let (action, why) = d(&db("db.t3.micro", 20), &db("db.m7g.large", 20));
+        assert_eq!(action, ResourceAction::Update);
+        let why = why.expect("the restart is named");
+        assert!(
+            why.starts_with("in place, with interruption: DBInstanceClass: the instance restarts on the new class: a Multi-AZ instance fails over"),
+            "{why}"
+        );
+        // Storage grows online: a plain update.
+        assert_eq!(
+            d(&db("db.t3.micro", 20), &db("db.t3.micro", 40)),
+            (ResourceAction::Update, None)
         );
     }
 

@@ -11,6 +11,7 @@ mod model;
 pub mod render;
 mod secrets;
 mod security;
+mod updates;
 mod value;
 
 pub use model::*;

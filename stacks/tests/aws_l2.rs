@@ -1,6 +1,6 @@
 //! The data and messaging L2 constructs: what they refuse (one error
-//! naming the construct path, before anything is added) and the glue their
-//! integrations write.
+//! naming the construct path, returned or reported for synth to list with
+//! every other problem) and the glue their integrations write.
 
 use meshsynth::aws::dynamodb::{Attribute, AttributeType, GlobalIndex, Table, TableProps};
 use meshsynth::aws::kms::{Key, KeyProps};
@@ -24,8 +24,23 @@ fn error_of(f: impl FnOnce(&mut Scope<'_>) -> Result<(), Error>) -> String {
     .expect("stack");
     let mut s = app.scope(stack.node()).expect("scope");
     match f(&mut s) {
-        Ok(()) => panic!("expected an error"),
         Err(e) => e.to_string(),
+        // Props the construct can still build from are reported, and synth
+        // lists them with every other problem: the same text either way.
+        Ok(()) => {
+            let d = s
+                .app()
+                .diagnostics()
+                .iter()
+                .rev()
+                .find(|d| d.is_error())
+                .expect("expected an error")
+                .clone();
+            match d.hint {
+                Some(h) => format!("{}: {} (hint: {h})", d.path, d.message),
+                None => format!("{}: {}", d.path, d.message),
+            }
+        }
     }
 }
 
@@ -312,8 +327,23 @@ mod edge {
         )
         .expect("bucket");
         match f(&mut s, cert, acl, bucket) {
-            Ok(()) => panic!("expected an error"),
             Err(e) => e.to_string(),
+            Ok(()) => {
+                let d = s
+                    .app()
+                    .diagnostics()
+                    .iter()
+                    .rev()
+                    .find(|d| d.is_error())
+                    .expect("expected an error")
+                    .clone();
+                format!(
+                    "{}: {} (hint: {})",
+                    d.path,
+                    d.message,
+                    d.hint.unwrap_or_default()
+                )
+            }
         }
     }
 

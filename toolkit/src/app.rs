@@ -104,7 +104,10 @@ impl AppSource {
                     args.push("-c".into());
                     args.push(c.into());
                 }
-                match self.run(&args)? {
+                // What the app prints about its synth (where it wrote)
+                // is progress, not a result: it goes to stderr, so a plan
+                // or a deploy summary on stdout is only that.
+                match self.spawn(&args, true)? {
                     0 => Ok(()),
                     code => Err(self.failed(code)),
                 }
@@ -115,22 +118,30 @@ impl AppSource {
     /// Runs the app command with `args` (stdio inherited); returns its exit code.
     /// Not for the built-in apps, which run in this process.
     pub fn run(&self, args: &[OsString]) -> Result<u8, Error> {
+        self.spawn(args, false)
+    }
+
+    /// [`run`](AppSource::run), with the app's stdout sent to stderr when
+    /// `stdout_to_stderr`.
+    fn spawn(&self, args: &[OsString], stdout_to_stderr: bool) -> Result<u8, Error> {
         let AppSource::Command { command, origin } = self else {
             return Ok(0);
         };
         // `sh -c 'CMD "$@"' meshsynth ARGS…`: the command is a shell line
         // (as in cdk.json), the arguments pass through unquoted and intact.
-        let status = Command::new("sh")
-            .arg("-c")
+        let mut cmd = Command::new("sh");
+        cmd.arg("-c")
             .arg(format!("{command} \"$@\""))
             .arg("meshsynth")
-            .args(args)
-            .status()
-            .map_err(|e| Error::Io {
-                path: format!("app command `{command}` (from {origin})"),
-                message: format!("cannot start it: {e}"),
-                source: Some(e),
-            })?;
+            .args(args);
+        if stdout_to_stderr {
+            cmd.stdout(std::process::Stdio::from(std::io::stderr()));
+        }
+        let status = cmd.status().map_err(|e| Error::Io {
+            path: format!("app command `{command}` (from {origin})"),
+            message: format!("cannot start it: {e}"),
+            source: Some(e),
+        })?;
         Ok(match status.code() {
             Some(c) => u8::try_from(c).unwrap_or(1),
             // Killed by a signal: report it like a shell does.

@@ -258,3 +258,52 @@ fn a_diff_of_given_assemblies_never_runs_the_app_command() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(!marker.exists(), "the app command ran");
 }
+
+/// `diff --against deployed` of an app command synthesizes into a scratch
+/// directory: what the app prints about that (its path) goes to stderr,
+/// never into the plan on stdout.
+#[test]
+fn a_scratch_synth_for_a_deployed_diff_prints_nothing_into_the_plan() {
+    let t = tempfile::tempdir().unwrap();
+    let mut app = meshsynth::App::new(meshsynth::Context::new());
+    meshsynth::Stack::new(
+        &mut app.root(),
+        "solo",
+        meshsynth::StackProps {
+            env: meshsynth::Env::new("123456789012", "eu-west-1"),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let s = meshsynth::synth::synth(app, &Default::default()).unwrap();
+    meshsynth::assembly::write_atomically(&t.path().join("built"), &s.assembly.all_files())
+        .unwrap();
+    // An app that "synthesizes" by copying the assembly, and says where.
+    std::fs::write(
+        t.path().join("meshsynth.json"),
+        format!(
+            r#"{{"app": "sh -c 'cp -R {}/. \"$3\" && echo \"synthesized into $3\"' app"}}"#,
+            t.path().join("built").display()
+        ),
+    )
+    .unwrap();
+    let out = meshsynth(
+        t.path(),
+        &[
+            "diff",
+            "--against",
+            "deployed",
+            "--endpoint-url",
+            "http://127.0.0.1:9",
+            "--region",
+            "eu-west-1",
+        ],
+    );
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(stderr.contains("synthesized into"), "the app ran: {stderr}");
+    assert!(!stdout.contains("synthesized into"), "{stdout}");
+    assert!(
+        !stdout.contains("/tmp") && !stdout.contains(".tmp"),
+        "{stdout}"
+    );
+}

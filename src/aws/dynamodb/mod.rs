@@ -232,6 +232,15 @@ impl Table {
         let o = s.options(resource.node())?;
         o.deletion_policy = Some(props.removal);
         o.update_replace_policy = Some(props.removal);
+        if key.is_none() {
+            // checkov counts only a customer key; the default is encrypted
+            // at rest too, with a key DynamoDB owns.
+            s.suppress_node(
+                resource.node(),
+                "CKV_AWS_119",
+                "encrypted at rest with an AWS-owned key (the default); TableEncryption::Key gives a customer-managed key (key policy, CloudTrail record of each use, KMS request cost)",
+            )?;
+        }
         Ok(Table {
             resource,
             key,

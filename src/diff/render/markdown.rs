@@ -193,11 +193,19 @@ fn code(s: &str) -> String {
 
 fn change_cell(c: &Change, caps: &Caps, immutable_word: &str) -> String {
     let v = |x: &Option<Json>| code(&x.as_ref().map(|x| short(x, caps.value)).unwrap_or_default());
-    let mut l = match c.op {
-        ChangeOp::Added => format!("{}: added {}", code(&c.path), v(&c.new)),
-        ChangeOp::Removed => format!("{}: removed {}", code(&c.path), v(&c.old)),
-        ChangeOp::Changed => format!("{}: {} → {}", code(&c.path), v(&c.old), v(&c.new)),
-        ChangeOp::Reordered => format!("{}: reordered", code(&c.path)),
+    let delta = super::list_delta(&c.old, &c.new).filter(|_| c.op == ChangeOp::Changed);
+    let mut l = match (c.op, delta) {
+        (_, Some((added, removed))) => format!(
+            "{}: {}",
+            code(&c.path),
+            super::delta_text(&added, &removed, caps.value, |s| code(&s))
+        ),
+        (op, None) => match op {
+            ChangeOp::Added => format!("{}: added {}", code(&c.path), v(&c.new)),
+            ChangeOp::Removed => format!("{}: removed {}", code(&c.path), v(&c.old)),
+            ChangeOp::Changed => format!("{}: {} → {}", code(&c.path), v(&c.old), v(&c.new)),
+            ChangeOp::Reordered => format!("{}: reordered", code(&c.path)),
+        },
     };
     if c.forces_replacement {
         l.push_str(&format!(" **({immutable_word})**"));
@@ -640,5 +648,39 @@ mod tests {
             "@\u{200b}octocat see https:\u{200b}//evil.example and www\u{200b}.evil.example"
         );
         assert_eq!(html("<b>@team</b>"), "&lt;b&gt;@\u{200b}team&lt;/b&gt;");
+    }
+
+    /// A principal added to a list longer than a cell names that principal,
+    /// however long the list: the cell shows what changed, not two cut lists.
+    #[test]
+    fn a_new_principal_in_a_long_list_is_shown_whole() {
+        let principals = |n: usize| -> Json {
+            Json::Array(
+                (0..n)
+                    .map(|i| Json::String(format!("cluster.local/ns/shop/sa/service-number-{i}")))
+                    .collect(),
+            )
+        };
+        let mut new = principals(6);
+        new.as_array_mut()
+            .unwrap()
+            .push(Json::String("cluster.local/ns/payments/sa/ledger".into()));
+        let c = Change {
+            path: "spec.rules[0].from[0].source.principals".into(),
+            op: ChangeOp::Changed,
+            old: Some(principals(6)),
+            new: Some(new),
+            forces_replacement: false,
+        };
+        let cell = change_cell(&c, &LEVELS[0], "immutable");
+        assert_eq!(
+            cell,
+            "`spec.rules[0].from[0].source.principals`: added `\"cluster.local/ns/payments/sa/ledger\"`"
+        );
+        let line = super::super::change_line(&c, 80);
+        assert!(
+            line.ends_with("added \"cluster.local/ns/payments/sa/ledger\""),
+            "{line}"
+        );
     }
 }

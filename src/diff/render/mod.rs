@@ -67,9 +67,61 @@ pub(crate) fn cut(s: &str, max: usize) -> String {
     }
 }
 
+/// The elements a list change adds and removes (as a multiset), when both
+/// sides are lists of scalars: a principal added to a long list reads as
+/// that principal, not as two lists cut at the same width.
+pub(crate) fn list_delta<'j>(
+    old: &'j Option<Json>,
+    new: &'j Option<Json>,
+) -> Option<(Vec<&'j Json>, Vec<&'j Json>)> {
+    let (Some(Json::Array(a)), Some(Json::Array(b))) = (old, new) else {
+        return None;
+    };
+    if a.iter().chain(b).any(|x| x.is_object() || x.is_array()) {
+        return None;
+    }
+    let mut left: Vec<&Json> = a.iter().collect();
+    let mut added = Vec::new();
+    for x in b {
+        match left.iter().position(|y| *y == x) {
+            Some(i) => {
+                left.remove(i);
+            }
+            None => added.push(x),
+        }
+    }
+    Some((added, left))
+}
+
+/// A list change as `added "x", "y"; removed "z"`, each element cut to `max`.
+pub(crate) fn delta_text(
+    added: &[&Json],
+    removed: &[&Json],
+    max: usize,
+    show: impl Fn(String) -> String,
+) -> String {
+    let list = |xs: &[&Json]| {
+        xs.iter()
+            .map(|x| show(short(x, max)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut parts = Vec::new();
+    if !added.is_empty() {
+        parts.push(format!("added {}", list(added)));
+    }
+    if !removed.is_empty() {
+        parts.push(format!("removed {}", list(removed)));
+    }
+    parts.join("; ")
+}
+
 /// One change as `path: old → new` (or `+`/`-`/order), values cut to `max`.
 pub(crate) fn change_line(c: &super::Change, max: usize) -> String {
     let v = |x: &Option<Json>| x.as_ref().map(|x| short(x, max)).unwrap_or_default();
+    if let (ChangeOp::Changed, Some((added, removed))) = (c.op, list_delta(&c.old, &c.new)) {
+        return format!("{}: {}", c.path, delta_text(&added, &removed, max, |s| s));
+    }
     match c.op {
         ChangeOp::Added => format!("{}: added {}", c.path, v(&c.new)),
         ChangeOp::Removed => format!("{}: removed {}", c.path, v(&c.old)),

@@ -7,7 +7,27 @@ pub(super) fn spec(o: Option<&LoadedObject>) -> Option<&Json> {
     o.and_then(|o| o.body.get("spec"))
 }
 
+/// What a policy applies to, as a reviewer reads it: the objects its
+/// `targetRefs` (or `targetRef`) name, else the workloads its selector
+/// picks, else the whole namespace.
 pub(super) fn selector_text(s: Option<&Json>, key: &str) -> String {
+    let refs: Vec<&Json> = s
+        .and_then(|s| s.get("targetRefs"))
+        .and_then(Json::as_array)
+        .map(|a| a.iter().collect())
+        .or_else(|| s.and_then(|s| s.get("targetRef")).map(|r| vec![r]))
+        .unwrap_or_default();
+    if !refs.is_empty() {
+        let named: Vec<String> = refs
+            .iter()
+            .map(|r| {
+                let kind = r.get("kind").and_then(Json::as_str).unwrap_or("object");
+                let name = r.get("name").and_then(Json::as_str).unwrap_or("");
+                format!("{kind} {}", show(&Json::String(name.to_string())))
+            })
+            .collect();
+        return format!("only {} (targetRefs)", named.join(", "));
+    }
     match s.and_then(|s| s.get(key)) {
         None | Some(Json::Null) => "every workload in the namespace".to_string(),
         Some(v) => format!("workloads {}", flow(v)),

@@ -108,6 +108,33 @@ fn one_more_principal_is_one_widening_line_naming_it() {
     assert!(c[0].1.contains(&format!("from principal {cart}")), "{c:?}");
 }
 
+/// A policy attached by `targetRefs` applies to what they name, not to
+/// the namespace: the plan line says so.
+#[test]
+fn a_policy_attached_by_target_refs_names_its_targets() {
+    let policy = |principals: &[&str]| {
+        json!({
+            "targetRefs": [{"kind": "Service", "group": "", "name": "orders"}],
+            "action": "ALLOW",
+            "rules": [{"from": [{"source": {"principals": principals}}]}]
+        })
+    };
+    let pay = "cluster.local/ns/shop/sa/payment";
+    let cart = "cluster.local/ns/shop/sa/cart";
+    let c = object_changes(
+        "security.istio.io",
+        "AuthorizationPolicy",
+        policy(&[pay]),
+        policy(&[pay, cart]),
+    );
+    assert_eq!(c.len(), 1, "{c:?}");
+    assert!(
+        c[0].1.ends_with("on only Service orders (targetRefs)"),
+        "{c:?}"
+    );
+    assert!(!c[0].1.contains("every workload"), "{c:?}");
+}
+
 #[test]
 fn one_more_network_policy_peer_or_port_is_one_line() {
     let policy = |peers: Vec<Json>, ports: Vec<u16>| {
