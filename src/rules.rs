@@ -26,6 +26,11 @@ pub const CONSTRUCT_RULES: &[Rule] = {
             "KEDA trigger reading its metric in a region other than its queue's (the scaler never scales)",
         ),
         Rule::new(
+            crate::mesh::keda_grants::TRIGGER_GRANT,
+            E,
+            "KEDA trigger reading AWS with the workload's role, which does not allow what the scaler needs",
+        ),
+        Rule::new(
             crate::core::error::PROPS_REFUSED,
             E,
             "construct props refused: a value the service or Kubernetes refuses, or a combination the construct cannot build (the message names it)",

@@ -10,6 +10,7 @@ pub mod gateway_api;
 pub mod include;
 pub mod istio;
 pub mod keda;
+pub mod keda_grants;
 pub mod namespace;
 pub mod prometheus;
 pub mod rollouts;

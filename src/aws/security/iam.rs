@@ -115,7 +115,20 @@ pub(super) fn check_document(out: &mut Vec<Diagnostic>, path: &str, doc: &Json) 
                 .filter(|a| !a.contains('*') && !NO_RESOURCE_LEVEL_ACTIONS.contains(&a.as_str()))
                 .collect();
             if !scoped.is_empty() {
-                report(out, super::codes::AWS_SOLUTIONS_IAM5, path, format!("Resource * for actions that support resource-level permissions: {scoped:?}"), "scope them to ARNs (security::NO_RESOURCE_LEVEL_ACTIONS lists the exceptions)");
+                report(
+                    out,
+                    super::codes::AWS_SOLUTIONS_IAM5,
+                    path,
+                    format!(
+                        "Resource * for actions that support resource-level permissions: {}",
+                        scoped
+                            .iter()
+                            .map(|a| a.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    "scope them to ARNs (security::NO_RESOURCE_LEVEL_ACTIONS lists the exceptions)",
+                );
             }
         }
     }

@@ -504,6 +504,23 @@ mod tests {
     use crate::aws::iam::policy::PolicyDocument;
     use crate::core::Value;
 
+    /// docs/security.md lists every action allowed on `Resource: *`.
+    #[test]
+    fn the_docs_list_every_action_without_resource_level_permissions() {
+        let docs = include_str!("../../../docs/security.md");
+        for a in NO_RESOURCE_LEVEL_ACTIONS {
+            let (service, action) = a.split_once(':').expect("service:action");
+            let row = docs
+                .lines()
+                .find(|l| l.starts_with(&format!("| `{service}` |")))
+                .unwrap_or_else(|| panic!("docs/security.md has no row for {service}"));
+            assert!(
+                row.contains(&format!("`{action}`")),
+                "{a} is missing from docs/security.md"
+            );
+        }
+    }
+
     #[test]
     fn codes_are_unique() {
         let codes: std::collections::BTreeSet<_> = RULES.iter().map(|r| r.code).collect();

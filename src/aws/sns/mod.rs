@@ -137,6 +137,12 @@ impl Topic {
         self.resource.reference()
     }
 
+    /// The topic name (`Fn::GetAtt TopicName`), e.g. for a CloudWatch
+    /// dimension.
+    pub fn name(&self) -> Value {
+        self.resource.attr_topic_name()
+    }
+
     /// Whether the topic is FIFO.
     pub fn is_fifo(&self) -> bool {
         self.fifo

@@ -64,6 +64,8 @@ pub fn register(scope: &mut Scope<'_>) {
         "meshsynth.mesh.analysis",
         |app: &App, out: &mut Vec<Diagnostic>| {
             analyze_objects(app, out);
+            // Synth only: the roles a scaler reads with are in the app.
+            crate::mesh::keda_grants::check(app, out);
         },
     );
 }

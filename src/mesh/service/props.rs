@@ -14,8 +14,10 @@ use crate::aws::iam::{OidcProviderRef, PolicyStatement};
 #[derive(Debug, Clone, PartialEq)]
 pub struct IrsaNeeds {
     /// The cluster's OIDC provider (`EksCluster::oidc_provider()`).
+    /// Required (no default).
     pub oidc: OidcProviderRef,
-    /// Permissions of the role, as typed statements.
+    /// Permissions of the role, as typed statements (a KEDA trigger's
+    /// grant is added to them). Default: none.
     pub statements: Vec<PolicyStatement>,
     /// Managed policies to attach. Default: none.
     pub managed_policy_arns: Vec<Value>,
@@ -42,9 +44,10 @@ pub struct IngressRoute {
     /// Gateway API `Gateway` (`EdgeGateway::reference` gives it).
     /// Required (no default).
     pub gateway: String,
-    /// External hosts, e.g. `api.c4ang.com`.
+    /// External hosts, e.g. `api.c4ang.com`. Required: at least one.
     pub hosts: Vec<String>,
-    /// URI prefix, e.g. `/api/v1/orders`.
+    /// URI prefix, e.g. `/api/v1/orders`. Default: empty; give the prefix
+    /// the route serves (`/` for every path).
     pub prefix: String,
 }
 

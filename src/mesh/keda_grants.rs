@@ -1,0 +1,221 @@
+//! `MS-KEDA-2`: a KEDA trigger that reads AWS with the workload's identity
+//! (`podIdentity.identityOwner: workload`), where the workload's IRSA role,
+//! a role of the app, allows no statement the scaler needs. KEDA then gets
+//! AccessDenied on every poll and the workload never scales. `MeshService`
+//! grants what its triggers need; this catches a scaler and a role written
+//! apart. Roles with managed policies, roles not named literally, and
+//! ServiceAccounts annotated with a role outside the app are not judged.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value as Json;
+
+use crate::aws::cfn::iam::CfnRole;
+use crate::aws::iam::irsa::ROLE_ARN_ANNOTATION;
+use crate::core::{App, Diagnostic, Value};
+
+/// `MS-KEDA-2`.
+pub const TRIGGER_GRANT: &str = "MS-KEDA-2";
+
+/// The action each AWS trigger type cannot work without.
+const NEEDED: &[(&str, &str)] = &[
+    ("aws-cloudwatch", "cloudwatch:GetMetricData"),
+    ("aws-sqs-queue", "sqs:GetQueueAttributes"),
+    ("aws-kinesis-stream", "kinesis:DescribeStreamSummary"),
+    ("aws-dynamodb", "dynamodb:Query"),
+];
+
+/// What a role of the app allows: its inline statements' actions, or
+/// `None` when it cannot be judged (managed policies, no literal name).
+struct RoleGrants<'a> {
+    path: &'a str,
+    actions: Option<Vec<String>>,
+}
+
+/// Roles of the app by literal name.
+fn roles(app: &App) -> BTreeMap<String, RoleGrants<'_>> {
+    let mut out = BTreeMap::new();
+    for (path, r) in app.resources_of::<CfnRole>() {
+        let Some(name) = r.role_name.as_ref().and_then(Value::as_literal) else {
+            continue;
+        };
+        let managed = r
+            .managed_policy_arns
+            .as_ref()
+            .is_some_and(|m| !m.is_empty());
+        let actions = (!managed).then(|| {
+            let mut a = Vec::new();
+            for p in r.policies.iter().flatten() {
+                allowed_actions(&p.policy_document, &mut a);
+            }
+            a
+        });
+        out.insert(name.to_string(), RoleGrants { path, actions });
+    }
+    out
+}
+
+/// The actions of the `Allow` statements of a policy document.
+fn allowed_actions(doc: &Value, out: &mut Vec<String>) {
+    let Value::Map(doc) = doc else { return };
+    let statements = match doc.get("Statement") {
+        Some(Value::List(l)) => l.iter().collect::<Vec<_>>(),
+        Some(one) => vec![one],
+        None => return,
+    };
+    for s in statements {
+        let Value::Map(s) = s else { continue };
+        if s.get("Effect").and_then(Value::as_literal) != Some("Allow") {
+            continue;
+        }
+        match s.get("Action") {
+            Some(Value::List(l)) => {
+                out.extend(l.iter().filter_map(Value::as_literal).map(str::to_string))
+            }
+            Some(v) => out.extend(v.as_literal().map(str::to_string)),
+            None => {}
+        }
+    }
+}
+
+/// Whether an IAM action pattern (`cloudwatch:Get*`, `*`) covers `action`,
+/// case-insensitively as IAM compares them.
+fn covers(pattern: &str, action: &str) -> bool {
+    let (p, a) = (pattern.to_ascii_lowercase(), action.to_ascii_lowercase());
+    match p.split_once('*') {
+        None => p == a,
+        Some((head, tail)) => {
+            a.starts_with(head) && a.len() >= head.len() + tail.len() && {
+                let rest = &a[head.len()..];
+                if tail.contains('*') {
+                    // Rare; a second wildcard matches anything after it.
+                    true
+                } else {
+                    rest.ends_with(tail)
+                }
+            }
+        }
+    }
+}
+
+/// Objects of `kind` in the app as (path, namespace, name, JSON).
+fn objects<'a>(app: &'a App, kind: &str) -> Vec<(&'a str, String, String, Json)> {
+    app.objects_of_kind(kind)
+        .into_iter()
+        .filter_map(|e| {
+            let meta = e.object.metadata();
+            let ns = meta.namespace.clone().unwrap_or_else(|| "default".into());
+            let name = meta.name.clone().unwrap_or_default();
+            Some((e.path, ns, name, e.object.to_json().ok()?))
+        })
+        .collect()
+}
+
+/// Runs the check over the app.
+pub fn check(app: &App, out: &mut Vec<Diagnostic>) {
+    let scaled = objects(app, "ScaledObject");
+    if scaled.is_empty() {
+        return;
+    }
+    let roles = roles(app);
+    if roles.is_empty() {
+        return;
+    }
+    let auths = objects(app, "TriggerAuthentication");
+    let deployments = objects(app, "Deployment");
+    let accounts = objects(app, "ServiceAccount");
+    for (path, ns, name, so) in &scaled {
+        let target = so
+            .pointer("/spec/scaleTargetRef/name")
+            .and_then(Json::as_str)
+            .unwrap_or_default();
+        let Some((_, _, _, dep)) = deployments
+            .iter()
+            .find(|(_, n, d, _)| n == ns && d == target)
+        else {
+            continue;
+        };
+        let sa = dep
+            .pointer("/spec/template/spec/serviceAccountName")
+            .and_then(Json::as_str)
+            .unwrap_or("default");
+        let Some(role_name) = accounts
+            .iter()
+            .find(|(_, n, a, _)| n == ns && a == sa)
+            .and_then(|(_, _, _, j)| {
+                j.pointer("/metadata/annotations")?
+                    .get(ROLE_ARN_ANNOTATION)?
+                    .as_str()
+            })
+            .and_then(|arn| arn.rsplit('/').next())
+        else {
+            continue;
+        };
+        let Some(role) = roles.get(role_name) else {
+            continue;
+        };
+        let Some(actions) = &role.actions else {
+            continue;
+        };
+        for (i, t) in so
+            .pointer("/spec/triggers")
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            let ty = t.get("type").and_then(Json::as_str).unwrap_or_default();
+            let Some((_, needed)) = NEEDED.iter().find(|(k, _)| *k == ty) else {
+                continue;
+            };
+            let auth = t.pointer("/authenticationRef/name").and_then(Json::as_str);
+            let by_workload = auths.iter().any(|(_, n, a, j)| {
+                n == ns
+                    && Some(a.as_str()) == auth
+                    && j.pointer("/spec/podIdentity/provider")
+                        .and_then(Json::as_str)
+                        == Some("aws")
+                    && j.pointer("/spec/podIdentity/identityOwner")
+                        .and_then(Json::as_str)
+                        == Some("workload")
+            });
+            if !by_workload || actions.iter().any(|a| covers(a, needed)) {
+                continue;
+            }
+            out.push(
+                Diagnostic::error(
+                    *path,
+                    format!(
+                        "spec.triggers[{i}] ({ty}) of ScaledObject {ns}/{name} reads AWS with the workload's role {role_name} ({}), which does not allow {needed}: KEDA gets AccessDenied and the workload never scales",
+                        role.path
+                    ),
+                )
+                .with_code(TRIGGER_GRANT)
+                .with_hint(format!(
+                    "add an Allow statement for {needed} to the role (MeshService does it from the trigger: Trigger::required_statements)"
+                )),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn action_patterns_cover_as_iam_matches() {
+        assert!(covers(
+            "cloudwatch:GetMetricData",
+            "cloudwatch:GetMetricData"
+        ));
+        assert!(covers("cloudwatch:get*", "cloudwatch:GetMetricData"));
+        assert!(covers("*", "sqs:GetQueueAttributes"));
+        assert!(covers("sqs:*", "sqs:GetQueueAttributes"));
+        assert!(!covers("sqs:ReceiveMessage", "sqs:GetQueueAttributes"));
+        assert!(!covers(
+            "cloudwatch:PutMetricData",
+            "cloudwatch:GetMetricData"
+        ));
+    }
+}
