@@ -180,6 +180,7 @@ pub fn generate(source: &Source) -> Result<Vec<(String, Vec<u8>)>> {
         let start = blob.len();
         write_canonical(&mut blob, &compact_schema(&schema));
         let end = blob.len();
+        check_slice_names(name, &schema, &blob[start..end], &entry)?;
         blob.push('\n');
         offsets.push(table.len());
         entry.write(&mut table, start, end)?;
@@ -205,6 +206,25 @@ pub fn generate(source: &Source) -> Result<Vec<(String, Vec<u8>)>> {
     ];
     files.extend(typed_layer(source, &parsed)?);
     Ok(files)
+}
+
+/// `meshsynth import` writes code against the typed layer from the
+/// registry's slice of a schema (all it has at run time): the slice must
+/// name every struct, field and enum variant as the full schema does.
+fn check_slice_names(name: &str, schema: &Json, slice: &str, entry: &TypeEntry) -> Result<()> {
+    let full = rust::type_shape(name, schema);
+    let slice: Json = serde_json::from_str(slice).with_context(|| format!("{name}: slice"))?;
+    let read_only: Vec<&str> = entry.read_only.iter().map(String::as_str).collect();
+    let rebuilt = rust::type_shape(name, &rust::root_from_slice(&slice, &read_only));
+    let same = match (&full, &rebuilt) {
+        (Some(a), Some(b)) => a.fields == b.fields && a.items == b.items,
+        (None, None) => true,
+        _ => false,
+    };
+    if !same {
+        bail!("{name}: the registry slice names the typed layer's items differently from the full schema; `meshsynth import` would write code that does not compile");
+    }
+    Ok(())
 }
 
 /// The services the built-in constructs build on: their typed modules are

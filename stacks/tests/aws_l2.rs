@@ -23,10 +23,16 @@ fn error_of(f: impl FnOnce(&mut Scope<'_>) -> Result<(), Error>) -> String {
     )
     .expect("stack");
     let mut s = app.scope(stack.node()).expect("scope");
-    match f(&mut s) {
+    let r = f(&mut s);
+    refused(&s, r)
+}
+
+/// A construct's refusal, returned or (for props it can still build from)
+/// reported for synth to list with every other problem: the same text
+/// either way.
+fn refused(s: &Scope<'_>, r: Result<(), Error>) -> String {
+    match r {
         Err(e) => e.to_string(),
-        // Props the construct can still build from are reported, and synth
-        // lists them with every other problem: the same text either way.
         Ok(()) => {
             let d = s
                 .app()
@@ -326,25 +332,8 @@ mod edge {
             },
         )
         .expect("bucket");
-        match f(&mut s, cert, acl, bucket) {
-            Err(e) => e.to_string(),
-            Ok(()) => {
-                let d = s
-                    .app()
-                    .diagnostics()
-                    .iter()
-                    .rev()
-                    .find(|d| d.is_error())
-                    .expect("expected an error")
-                    .clone();
-                format!(
-                    "{}: {} (hint: {})",
-                    d.path,
-                    d.message,
-                    d.hint.unwrap_or_default()
-                )
-            }
-        }
+        let r = f(&mut s, cert, acl, bucket);
+        super::refused(&s, r)
     }
 
     #[test]

@@ -11,9 +11,11 @@ use std::fmt::Write as _;
 use serde_json::Value as Json;
 
 mod names;
+mod service;
 
 pub use names::{feature, split};
 use names::{pascal, snake};
+pub use service::service_items;
 
 /// A one-paragraph doc line: rustdoc must neither see code blocks nor links
 /// it cannot resolve in the schema's prose.
@@ -57,6 +59,49 @@ struct TypeGen<'a> {
     /// The struct whose fields are being typed: an inline type whose name
     /// is taken is named after it (`VersioningConfigurationStatus`).
     context: String,
+    /// Every item generated, by name, as data (what `import` writes code
+    /// against, so it names exactly what this generator named).
+    shapes: BTreeMap<String, ItemShape>,
+}
+
+/// A generated item, as data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ItemShape {
+    /// A struct: its fields in order.
+    Struct(Vec<FieldShape>),
+    /// An enum: (the JSON value, the variant) in order.
+    Enum(Vec<(String, String)>),
+}
+
+/// One field of a generated struct.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldShape {
+    /// The property's name in the template, e.g. `BucketName`.
+    pub json: String,
+    /// The Rust field, e.g. `bucket_name` (`r#type` for a keyword).
+    pub field: String,
+    /// The Rust type without the `Option` of an optional field, as the
+    /// struct writes it relative to the type's module (`Value`,
+    /// `Vec<Tag>`, `Box<Rule>`), or qualified by the submodule for the
+    /// resource struct's own fields (`bucket::Tag`).
+    pub ty: String,
+    /// Whether the field is required (not an `Option`).
+    pub required: bool,
+}
+
+/// A resource type's generated items, as data.
+#[derive(Debug, Clone)]
+pub struct TypeShape {
+    /// The service module, e.g. `s3` (`r#if` for a keyword).
+    pub module: String,
+    /// The type's submodule of property types, e.g. `bucket`.
+    pub sub: String,
+    /// The resource struct, e.g. `CfnBucket`.
+    pub struct_name: String,
+    /// The resource struct's fields.
+    pub fields: Vec<FieldShape>,
+    /// The property types by name (structs and enums of the submodule).
+    pub items: BTreeMap<String, ItemShape>,
 }
 
 impl<'a> TypeGen<'a> {
@@ -219,6 +264,7 @@ impl<'a> TypeGen<'a> {
             doc(s.get("description").and_then(Json::as_str), &format!("The values `{name}` takes."))
         );
         let mut seen = BTreeSet::new();
+        let mut shape = Vec::new();
         for v in values {
             let mut variant = pascal(v);
             let mut i = 2;
@@ -226,6 +272,7 @@ impl<'a> TypeGen<'a> {
                 variant = format!("{}{i}", pascal(v));
                 i += 1;
             }
+            shape.push((v.clone(), variant.clone()));
             let _ = writeln!(
                 body,
                 "    /// `{v}`\n    #[serde(rename = {v:?})]\n    {variant},"
@@ -233,6 +280,7 @@ impl<'a> TypeGen<'a> {
         }
         body.push_str("}\n\n");
         self.items.push((name.to_string(), body));
+        self.shapes.insert(name.to_string(), ItemShape::Enum(shape));
     }
 
     /// A struct for an object schema. `resource` is `Some((type name, docs
@@ -247,6 +295,17 @@ impl<'a> TypeGen<'a> {
         let saved_context = std::mem::replace(&mut self.context, name.to_string());
         let fields = self.struct_fields(s, def, resource);
         self.context = saved_context;
+        let shape = fields
+            .iter()
+            .map(|(json, field, ty, _, required)| FieldShape {
+                json: json.clone(),
+                field: field.clone(),
+                ty: ty.clone(),
+                required: *required,
+            })
+            .collect();
+        self.shapes
+            .insert(name.to_string(), ItemShape::Struct(shape));
         render_struct(name, s, resource, &fields)
     }
 
@@ -478,6 +537,7 @@ pub fn type_items(
         items: Vec::new(),
         taken: BTreeSet::new(),
         context: String::new(),
+        shapes: BTreeMap::new(),
     };
     let mut out = g.gen_struct(&struct_name, root, None, Some((type_name, docs_url, &sub)));
     let _ = writeln!(
@@ -511,171 +571,54 @@ pub fn type_items(
     })
 }
 
-/// The module that holds the property types several resource types of a
-/// service define identically (tags, most often).
-const SHARED: &str = "shared_types";
-
-/// An item's code without its doc comments.
-fn shape(text: &str) -> String {
-    text.lines()
-        .filter(|l| !l.trim_start().starts_with("///"))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-/// Whether `text` names `name` as a whole word.
-fn mentions(text: &str, name: &str) -> bool {
-    let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
-    text.match_indices(name).any(|(i, _)| {
-        let before = text[..i].chars().next_back();
-        let after = text[i + name.len()..].chars().next();
-        !before.is_some_and(word) && !after.is_some_and(word)
+/// The items the generator writes for `type_name`, as data: the resource
+/// struct's fields and every property type of its submodule, named exactly
+/// as [`type_items`] names them. `root` is the type's schema (the one the
+/// generator read, or the registry's validation slice of it with
+/// `readOnlyProperties` put back: names depend on properties and
+/// definitions only).
+pub fn type_shape(type_name: &str, root: &Json) -> Option<TypeShape> {
+    let (module, resource) = split(type_name)?;
+    let struct_name = format!("Cfn{}", pascal(&resource));
+    let sub = snake(&resource);
+    let mut g = TypeGen {
+        root,
+        names: BTreeMap::new(),
+        items: Vec::new(),
+        taken: BTreeSet::new(),
+        context: String::new(),
+        shapes: BTreeMap::new(),
+    };
+    g.gen_struct(&struct_name, root, None, Some((type_name, "", &sub)));
+    let fields = match g.shapes.remove(&struct_name) {
+        Some(ItemShape::Struct(f)) => f,
+        _ => return None,
+    };
+    Some(TypeShape {
+        module,
+        sub,
+        struct_name,
+        fields,
+        items: g.shapes,
     })
 }
 
-/// For each type, which of its nested items come from the shared module.
-fn shared_flags(types: &[TypeOut]) -> Vec<Vec<bool>> {
-    // Items compare without their doc comments, which schemas word per type
-    // ("the tags of the VPC"); the shared copy keeps the first one's docs.
-    let shapes: Vec<Vec<String>> = types
-        .iter()
-        .map(|t| t.nested.iter().map(|(_, text)| shape(text)).collect())
-        .collect();
-    let shape_of = |t: usize, i: usize| shapes[t][i].as_str();
-    // For each name, the shape most types define it with (first seen wins a tie).
-    let mut tally: Vec<(&str, &str, usize)> = Vec::new();
-    for (ti, t) in types.iter().enumerate() {
-        for (i, (name, _)) in t.nested.iter().enumerate() {
-            let body = shape_of(ti, i);
-            match tally.iter_mut().find(|(n, b, _)| n == name && *b == body) {
-                Some(e) => e.2 += 1,
-                None => tally.push((name, body, 1)),
-            }
-        }
-    }
-    let mut chosen: BTreeMap<&str, &str> = BTreeMap::new();
-    let mut best: BTreeMap<&str, usize> = BTreeMap::new();
-    for (n, b, c) in &tally {
-        if *c >= 2 && best.get(n).is_none_or(|m| c > m) {
-            best.insert(n, *c);
-            chosen.insert(n, b);
-        }
-    }
-    // shared[t][i]: whether item i of type t comes from the shared module.
-    let mut shared: Vec<Vec<bool>> = types
-        .iter()
-        .enumerate()
-        .map(|(ti, t)| {
-            t.nested
-                .iter()
-                .enumerate()
-                .map(|(i, (n, _))| chosen.get(n.as_str()) == Some(&shape_of(ti, i)))
-                .collect()
-        })
-        .collect();
-    loop {
-        for (t, flags) in types.iter().zip(shared.iter_mut()) {
-            loop {
-                let mut changed = false;
-                for i in 0..t.nested.len() {
-                    if !flags[i] {
-                        continue;
-                    }
-                    let (own, text) = &t.nested[i];
-                    let needs_local = t.nested.iter().enumerate().any(|(j, (other, _))| {
-                        j != i && !flags[j] && other != own && mentions(text, other)
-                    });
-                    if needs_local {
-                        flags[i] = false;
-                        changed = true;
-                    }
-                }
-                if !changed {
-                    break;
-                }
-            }
-        }
-        let mut users: BTreeMap<&str, usize> = BTreeMap::new();
-        for (t, flags) in types.iter().zip(&shared) {
-            for ((n, _), f) in t.nested.iter().zip(flags) {
-                if *f {
-                    *users.entry(n.as_str()).or_default() += 1;
-                }
-            }
-        }
-        let lonely: Vec<&str> = chosen
-            .keys()
-            .copied()
-            .filter(|n| users.get(n).copied().unwrap_or(0) < 2)
+/// A type's schema as [`type_shape`] reads it, rebuilt from the registry's
+/// validation slice (`schemas.json`, prose and metadata dropped) and the
+/// type's read-only properties (dotted, as the registry lists them): what
+/// `meshsynth import` has at run time. `scripts/codegen` checks that it
+/// names every item as the full schema does.
+pub fn root_from_slice(slice: &Json, read_only: &[&str]) -> Json {
+    let mut root = slice.clone();
+    if let Json::Object(m) = &mut root {
+        let pointers: Vec<Json> = read_only
+            .iter()
+            .filter(|p| !p.contains('.'))
+            .map(|p| Json::String(format!("/properties/{p}")))
             .collect();
-        if lonely.is_empty() {
-            break;
-        }
-        for n in lonely {
-            chosen.remove(n);
-        }
-        for (t, flags) in types.iter().zip(shared.iter_mut()) {
-            for ((n, _), f) in t.nested.iter().zip(flags.iter_mut()) {
-                if *f && !chosen.contains_key(n.as_str()) {
-                    *f = false;
-                }
-            }
-        }
+        m.insert("readOnlyProperties".into(), Json::Array(pointers));
     }
-    shared
-}
-
-/// A service's module body: its resource types, with each property type
-/// that two or more of them define identically written once in
-/// `shared_types` and re-exported by each type's submodule. A type is
-/// shared only with everything it names, so the shared module is closed.
-pub fn service_items(types: &[TypeOut]) -> String {
-    let shared = shared_flags(types);
-    let any_shared = shared.iter().flatten().any(|f| *f);
-    let mut out = String::new();
-    let indent = |out: &mut String, text: &str| {
-        for line in text.lines() {
-            if line.is_empty() {
-                out.push('\n');
-            } else {
-                let _ = writeln!(out, "    {line}");
-            }
-        }
-    };
-    if any_shared {
-        let _ = writeln!(
-            out,
-            "/// Property types that several resource types of the service define\n/// identically; each type's module re-exports the ones it uses.\npub mod {SHARED} {{\n    #[allow(unused_imports)]\n    use super::*;\n"
-        );
-        let mut written = BTreeSet::new();
-        for (t, flags) in types.iter().zip(&shared) {
-            for ((n, text), f) in t.nested.iter().zip(flags) {
-                if *f && written.insert(n.as_str()) {
-                    indent(&mut out, text);
-                }
-            }
-        }
-        out.push_str("}\n\n");
-    }
-    for (t, flags) in types.iter().zip(&shared) {
-        if !t.nested.is_empty() {
-            let _ = writeln!(
-                out,
-                "/// Property types of [`{}`].\npub mod {} {{\n    #[allow(unused_imports)]\n    use super::*;\n",
-                t.struct_name, t.sub
-            );
-            for ((n, text), f) in t.nested.iter().zip(flags) {
-                if *f {
-                    let _ = writeln!(out, "    pub use super::{SHARED}::{n};\n");
-                } else {
-                    indent(&mut out, text);
-                }
-            }
-            out.push_str("}\n\n");
-        }
-        out.push_str(&t.own);
-    }
-    out
+    root
 }
 
 #[cfg(test)]
@@ -715,47 +658,59 @@ mod tests {
         );
     }
 
-    fn ty(sub: &str, nested: &[(&str, &str)]) -> TypeOut {
-        TypeOut {
-            sub: sub.into(),
-            struct_name: format!("Cfn{sub}"),
-            nested: nested
-                .iter()
-                .map(|(n, t)| (n.to_string(), t.to_string()))
-                .collect(),
-            own: format!("pub struct Cfn{sub};\n"),
-        }
-    }
-
     #[test]
-    fn identical_property_types_are_written_once_with_what_they_name() {
-        let tag_a = "/// Tags of A.\npub struct Tag { pub key: Value }\n";
-        let tag_b = "/// Tags of B.\npub struct Tag { pub key: Value }\n";
-        let rule = "pub struct Rule { pub mode: Mode }\n";
-        let out = service_items(&[
-            ty(
-                "a",
-                &[
-                    ("Tag", tag_a),
-                    ("Mode", "pub enum Mode { X }\n"),
-                    ("Rule", rule),
-                ],
+    fn the_shape_names_what_the_code_names() {
+        let schema: Json = serde_json::json!({
+            "properties": {
+                "Name": {"type": "string"},
+                "Mode": {"type": "string", "enum": ["FAST", "SLOW"]},
+                "Rules": {"type": "array", "items": {"$ref": "#/definitions/Rule"}},
+                "Arn": {"type": "string"}
+            },
+            "required": ["Name"],
+            "readOnlyProperties": ["/properties/Arn"],
+            "definitions": {"Rule": {"type": "object", "properties": {"Id": {"type": "string"}}, "required": ["Id"]}}
+        });
+        let shape = type_shape("AWS::Demo::Widget", &schema).unwrap();
+        assert_eq!(
+            (
+                shape.module.as_str(),
+                shape.sub.as_str(),
+                shape.struct_name.as_str()
             ),
-            ty(
-                "b",
-                &[
-                    ("Tag", tag_b),
-                    ("Mode", "pub enum Mode { Y }\n"),
-                    ("Rule", rule),
-                ],
-            ),
-        ]);
-        // Tag differs only in its docs: shared, with the first one's docs.
-        assert_eq!(out.matches("pub struct Tag").count(), 1, "{out}");
-        assert!(out.contains("Tags of A.") && !out.contains("Tags of B."));
-        assert_eq!(out.matches("pub use super::shared_types::Tag;").count(), 2);
-        // Rule is identical but names a Mode that differs: it stays in each type.
-        assert_eq!(out.matches("pub struct Rule").count(), 2, "{out}");
-        assert!(!out.contains("shared_types::Rule"));
+            ("demo", "widget", "CfnWidget")
+        );
+        let fields: Vec<(&str, &str, &str, bool)> = shape
+            .fields
+            .iter()
+            .map(|f| (f.json.as_str(), f.field.as_str(), f.ty.as_str(), f.required))
+            .collect();
+        // The read-only Arn is not a field; nested types are qualified.
+        assert_eq!(
+            fields,
+            [
+                ("Name", "name", "Value", true),
+                ("Mode", "mode", "widget::Mode", false),
+                ("Rules", "rules", "Vec<widget::Rule>", false)
+            ]
+        );
+        assert_eq!(
+            shape.items.get("Mode"),
+            Some(&ItemShape::Enum(vec![
+                ("FAST".into(), "Fast".into()),
+                ("SLOW".into(), "Slow".into())
+            ]))
+        );
+        let out = type_items("AWS::Demo::Widget", &schema, "", &[]).unwrap();
+        assert!(
+            out.own.contains("pub mode: Option<widget::Mode>,"),
+            "{}",
+            out.own
+        );
+        // The slice rebuilt as import reads it names the same.
+        let mut slice = schema.clone();
+        slice.as_object_mut().unwrap().remove("readOnlyProperties");
+        let rebuilt = type_shape("AWS::Demo::Widget", &root_from_slice(&slice, &["Arn"])).unwrap();
+        assert_eq!(rebuilt.fields, shape.fields);
     }
 }

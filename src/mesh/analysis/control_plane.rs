@@ -45,6 +45,14 @@ fn webhook_selects(selector: Option<&Json>, labels: &BTreeMap<String, String>) -
     }
 }
 
+/// The webhooks of a webhook configuration.
+fn webhooks(cfg: &Json) -> impl Iterator<Item = &Json> {
+    cfg.get("webhooks")
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+}
+
 /// The revisions a webhook configuration serves: its `istio.io/rev`
 /// label and the values its selectors match that label against.
 fn revisions(cfg: &Json) -> BTreeSet<String> {
@@ -55,12 +63,7 @@ fn revisions(cfg: &Json) -> BTreeSet<String> {
     {
         revs.insert(r.to_string());
     }
-    for w in cfg
-        .get("webhooks")
-        .and_then(Json::as_array)
-        .into_iter()
-        .flatten()
-    {
+    for w in webhooks(cfg) {
         for sel in ["namespaceSelector", "objectSelector"] {
             let Some(s) = w.get(sel) else { continue };
             if let Some(r) = s
@@ -94,17 +97,11 @@ fn injection_webhooks<'x, 'a>(ix: &'x Index<'a>) -> Vec<(&'x ApiObject<'a>, BTre
     of_kind(ix, "MutatingWebhookConfiguration")
         .filter_map(|o| {
             let revs = revisions(&o.json);
-            let istio = o
-                .json
-                .get("webhooks")
-                .and_then(Json::as_array)
-                .into_iter()
-                .flatten()
-                .any(|w| {
-                    w.get("name")
-                        .and_then(Json::as_str)
-                        .is_some_and(|n| n.ends_with("istio.io"))
-                });
+            let istio = webhooks(&o.json).any(|w| {
+                w.get("name")
+                    .and_then(Json::as_str)
+                    .is_some_and(|n| n.ends_with("istio.io"))
+            });
             (istio || !revs.is_empty()).then_some((o, revs))
         })
         .collect()
@@ -141,15 +138,10 @@ fn webhook_overlaps(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
         let webhooks: Vec<(&ApiObject<'_>, String, &Json)> = here
             .iter()
             .flat_map(|(o, _)| {
-                o.json
-                    .get("webhooks")
-                    .and_then(Json::as_array)
-                    .into_iter()
-                    .flatten()
-                    .map(move |w| {
-                        let name = w.get("name").and_then(Json::as_str).unwrap_or_default();
-                        (*o, format!("{}/{name}", o.name), w)
-                    })
+                webhooks(&o.json).map(move |w| {
+                    let name = w.get("name").and_then(Json::as_str).unwrap_or_default();
+                    (*o, format!("{}/{name}", o.name), w)
+                })
             })
             .collect();
         for nl in &namespaces {
@@ -193,13 +185,7 @@ fn webhook_services(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
         if !ix.services.iter().any(|s| s.cluster == o.cluster) {
             continue;
         }
-        for w in o
-            .json
-            .get("webhooks")
-            .and_then(Json::as_array)
-            .into_iter()
-            .flatten()
-        {
+        for w in webhooks(&o.json) {
             let Some(svc) = w.pointer("/clientConfig/service") else {
                 continue;
             };
@@ -241,13 +227,7 @@ fn external_control_plane(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
         if !ours {
             continue;
         }
-        for w in o
-            .json
-            .get("webhooks")
-            .and_then(Json::as_array)
-            .into_iter()
-            .flatten()
-        {
+        for w in webhooks(&o.json) {
             let hook = w.get("name").and_then(Json::as_str).unwrap_or_default();
             let cc = w.get("clientConfig");
             match cc.and_then(|c| c.get("url")).and_then(Json::as_str) {
