@@ -8,8 +8,7 @@
 #[path = "support/cfn_normalize.rs"]
 mod cfn_normalize;
 
-#[path = "support/corpus.rs"]
-mod corpus;
+use crate::corpus;
 
 use std::path::Path;
 

@@ -4,7 +4,7 @@
 //! fixed-seed generator. No input may panic, and every error must name a
 //! file. Runs on stable in CI; `fuzz/` holds the cargo-fuzz target.
 
-mod diff_support;
+use crate::diff_support;
 
 use std::fs;
 use std::path::Path;

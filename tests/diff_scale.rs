@@ -2,9 +2,9 @@
 //! Kubernetes objects, with updates, replacements, renames and removals,
 //! loaded from disk, compared and rendered in every format. The bound here
 //! is generous for debug builds; `docs/diff.md` records the release timing
-//! (`cargo test --release --test diff_scale -- --nocapture`).
+//! (`cargo test --release --test it diff_scale:: -- --nocapture`).
 
-mod diff_support;
+use crate::diff_support;
 
 use std::time::Instant;
 

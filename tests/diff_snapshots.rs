@@ -3,7 +3,7 @@
 //! update, replacement, orphan and snapshot, rename, IAM and security-group
 //! widening, mesh policy, and a Kubernetes immutable field.
 
-mod diff_support;
+use crate::diff_support;
 
 use meshsynth::assembly::load_assembly;
 use meshsynth::diff::render::{json, markdown, text};

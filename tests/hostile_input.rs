@@ -3,8 +3,7 @@
 //! platform binary runs. Each test is one reproduction from the report,
 //! rebuilt; each failed before its fix.
 
-#[path = "diff_support/mod.rs"]
-mod diff_support;
+use crate::diff_support;
 
 use meshsynth::cli::run_with_args;
 use meshsynth::core::{App, Error};

@@ -2,8 +2,7 @@
 //! ServiceAccount; this test reads them back from the synthesized assembly
 //! and checks they agree (trust subject, audience, role ARN annotation).
 
-#[path = "support/shop.rs"]
-mod shop;
+use crate::shop;
 
 use meshsynth::aws::iam::PolicyStatement;
 use meshsynth::core::{App, Context, Value};

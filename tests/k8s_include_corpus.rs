@@ -7,8 +7,7 @@
 //! so a file that regresses shows by name. Skipped, saying so, when
 //! `../shared` is absent.
 
-#[path = "support/corpus.rs"]
-mod corpus;
+use crate::corpus;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -2,8 +2,7 @@
 //! the service's IRSA role), the queue scaler reads SQS directly, and a
 //! trigger that could never read its metric is refused at build time.
 
-#[path = "support/shop.rs"]
-mod shop;
+use crate::shop;
 
 use meshsynth::aws::iam::PolicyStatement;
 use meshsynth::core::{App, Context, Error, Value};

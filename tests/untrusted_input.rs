@@ -3,10 +3,8 @@
 //! deleted, leaked, injected or hung (the numbers are in the test
 //! names' comments) and now ends in a clear error or inert output.
 
-#[path = "diff_support/mod.rs"]
-mod diff_support;
-#[path = "support/inert_markdown.rs"]
-mod inert_markdown;
+use crate::diff_support;
+use crate::inert_markdown;
 
 use k8s_openapi::api::core::v1::ConfigMap;
 use meshsynth::cli::run_with_args;

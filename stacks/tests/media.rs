@@ -8,7 +8,7 @@
 #[path = "apps/media.rs"]
 mod app;
 
-mod common;
+use crate::common;
 
 use meshsynth::core::{App, Context};
 use meshsynth::synth::{synth, SynthOptions};

@@ -4,7 +4,7 @@
 //! snapshots, and is written to `target/conformance/payments/` for cfn-lint
 //! (warnings fatal), the Kubernetes + CRD schema validators and checkov.
 
-mod common;
+use crate::common;
 
 use meshsynth::core::{App, Context};
 use meshsynth::synth::{synth, SynthOptions};

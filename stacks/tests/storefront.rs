@@ -8,7 +8,7 @@
 use std::collections::BTreeSet;
 use std::process::Command;
 
-mod common;
+use crate::common;
 
 use meshsynth::core::{App, Chart, ChartProps, Error};
 use meshsynth::mesh::gateway_api::RoutingApi;

@@ -4,8 +4,7 @@
 //! physical ids before and after, each looked up through its own service.
 //! Skipped without the endpoint unless the emulator is required (CI).
 
-#[path = "support/emulator.rs"]
-mod emulator;
+use crate::emulator;
 
 use emulator::*;
 use meshsynth::aws::cfn::include::{CfnInclude, CfnIncludeProps};

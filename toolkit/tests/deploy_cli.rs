@@ -1,8 +1,7 @@
 //! `meshsynth deploy` / `destroy` errors that need no AWS endpoint: they stop
 //! before the first call and say what to do.
 
-#[path = "../../tests/diff_support/mod.rs"]
-mod diff_support;
+use crate::diff_support;
 
 use std::process::{Command, Stdio};
 

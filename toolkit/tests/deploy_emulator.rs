@@ -13,8 +13,7 @@
 //! CREATE_COMPLETE. The tests also look the created resources up through
 //! their own services' APIs (`tests/support/emulator_effects.py`).
 
-#[path = "support/emulator.rs"]
-mod emulator;
+use crate::emulator;
 
 use std::process::Command;
 

@@ -56,6 +56,13 @@ fn the_first_day_page_runs_as_written() {
     let cmds = commands(&page);
     assert!(cmds.len() >= 11, "the page lost its commands: {cmds:?}");
 
+    // The page builds a crate in the scaffolds' target directory and
+    // deploys to the shared emulator: one test at a time on each, taken in
+    // that order.
+    let _scaffold = crate::locks::scaffold();
+    let _emulator = crate::emulator::SERIAL
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
     let t = tempfile::tempdir().unwrap();
     let mut cwd = t.path().to_path_buf();
     let bin_dir = Path::new(env!("CARGO_BIN_EXE_meshsynth")).parent().unwrap();

@@ -3,8 +3,7 @@
 //! naming the endpoint, within a bounded time. The servers here listen on
 //! 127.0.0.1 only and stop with the test.
 
-#[path = "../../tests/diff_support/mod.rs"]
-mod diff_support;
+use crate::diff_support;
 
 use std::io::{Read, Write};
 use std::net::TcpListener;

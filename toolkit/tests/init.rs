@@ -74,6 +74,12 @@ fn copy_dir(from: &Path, to: &Path) {
 
 #[test]
 fn init_then_test_then_synth() {
+    // Its builds take both cores for minutes: not while a deploy test
+    // waits on the emulator's answers (moto starves and times out).
+    let _scaffold = crate::locks::scaffold();
+    let _emulator = crate::emulator::SERIAL
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
     let t = tempfile::tempdir().unwrap();
     let dir = t.path().join("acme-platform");
     let lib = workspace();
