@@ -1,17 +1,15 @@
 //! Every template of the import corpus (`../shared/import-corpus/cfn`,
 //! aws-cloudformation-templates) that the pinned cfn-lint accepts is
 //! included in a stack and written back equal after normalization
-//! (support/cfn_normalize.rs). The per-file results are a fixture
+//! (`meshsynth::aws::cfn::include::compare`). The per-file results are a fixture
 //! (`tests/fixtures/include/cfn-corpus.tsv`), so a file that regresses
 //! shows by name. Skipped, saying so, when `../shared` is absent.
-
-#[path = "support/cfn_normalize.rs"]
-mod cfn_normalize;
 
 use crate::corpus;
 
 use std::path::Path;
 
+use meshsynth::aws::cfn::include::compare as cfn_normalize;
 use meshsynth::aws::cfn::include::{CfnInclude, CfnIncludeProps};
 use meshsynth::core::{App, Context, Severity, Stack, StackProps};
 use meshsynth::synth::{synth, SynthOptions};

@@ -63,6 +63,8 @@ mod mesh_traffic;
 mod references;
 #[path = "synth_threads.rs"]
 mod synth_threads;
+#[path = "template_sections.rs"]
+mod template_sections;
 #[path = "untrusted_input.rs"]
 mod untrusted_input;
 #[path = "workload_controllers.rs"]

@@ -249,3 +249,54 @@ fn a_directory_is_read_recursively_in_order_and_a_bad_file_adds_nothing() {
     assert!(e.contains("broken.yaml"), "{e}");
     assert!(s.find_child("Again").is_none(), "nothing added");
 }
+
+#[test]
+fn an_included_object_is_edited_through_its_type_and_keeps_the_rest_as_written() {
+    use k8s_openapi::api::apps::v1::Deployment;
+    use k8s_openapi::api::core::v1::EnvVar;
+    let (mut app, inc) = chart_with(SHOP).unwrap();
+    let cart = inc.object_ref::<Deployment>("cart").unwrap();
+    assert_eq!(cart.namespace(), Some("shop"));
+    {
+        let mut s = app.scope(inc.node()).unwrap();
+        s.edit_object(&cart, |d: &mut Deployment| {
+            let spec = d.spec.get_or_insert_with(Default::default);
+            spec.replicas = Some(3);
+            let c = spec
+                .template
+                .spec
+                .as_mut()
+                .unwrap()
+                .containers
+                .first_mut()
+                .unwrap();
+            c.env = Some(vec![EnvVar {
+                name: "MODE".into(),
+                value: Some("adopted".into()),
+                ..Default::default()
+            }]);
+        })
+        .unwrap();
+    }
+    let out = synth(app, &SynthOptions::default()).unwrap();
+    let m = manifests(&out);
+    assert!(m.contains("replicas: 3"), "{m}");
+    assert!(m.contains("name: MODE"), "{m}");
+    // What the edit left alone is still as the file wrote it: a number.
+    assert!(m.contains("cpu: 0.5"), "{m}");
+}
+
+#[test]
+fn asking_for_an_object_the_include_lacks_names_what_it_holds() {
+    use k8s_openapi::api::apps::v1::Deployment;
+    use k8s_openapi::api::core::v1::Service;
+    let (_app, inc) = chart_with(SHOP).unwrap();
+    let e = inc.object_ref::<Deployment>("carts").unwrap_err();
+    let text = e.to_string();
+    assert!(
+        text.contains("holds no apps/v1 Deployment named \"carts\""),
+        "{text}"
+    );
+    assert!(text.contains("its Deployment objects: cart"), "{text}");
+    assert!(inc.object_ref::<Service>("cart").is_ok());
+}

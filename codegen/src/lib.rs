@@ -20,6 +20,8 @@ use anyhow::{anyhow, bail, Context, Result};
 
 pub mod crd;
 pub mod crd_types;
+pub mod import;
+pub mod k8s_shapes;
 pub mod rust;
 use serde_json::Value as Json;
 

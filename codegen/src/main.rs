@@ -1,7 +1,9 @@
 //! `meshsynth-codegen CFNLINT_DIR OUT_DIR CARGO_TOML GETATTS_JSON [--check]`: writes (or,
 //! with `--check`, compares) the generated CloudFormation registry;
 //! `meshsynth-codegen crds CRDS_DIR OUT_DIR TYPES_CRATE_DIR [--check]` does
-//! the same for the Kubernetes CRD registry and the typed CRD crate.
+//! the same for the Kubernetes CRD registry and the typed CRD crate;
+//! `meshsynth-codegen k8s-shapes K8S_OPENAPI_SRC CRDS_GENERATED OUT_FILE
+//! [--check]` the shape table of the typed Kubernetes layers.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -99,12 +101,31 @@ fn run_crds(paths: &[&String], check: bool) -> Result<bool> {
     Ok(same)
 }
 
+/// `k8s-shapes K8S_OPENAPI_VERSION_DIR CRDS_GENERATED_DIR OUT_FILE`: the
+/// shape table `import k8s` writes struct literals from.
+fn run_k8s_shapes(paths: &[&String], check: bool) -> Result<bool> {
+    let [k8s, crds, out] = paths else {
+        bail!("usage: meshsynth-codegen k8s-shapes K8S_OPENAPI_SRC_VERSION_DIR CRDS_GENERATED_DIR OUT_FILE [--check]");
+    };
+    let table = meshsynth_codegen::k8s_shapes::generate(Path::new(k8s), Path::new(crds))?;
+    let out = PathBuf::from(out);
+    let dir = out.parent().unwrap_or(Path::new(".")).to_path_buf();
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    write_or_check(&dir, &[(name, table.into_bytes())], check, k8s)
+}
+
 fn run() -> Result<bool> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let check = args.iter().any(|a| a == "--check");
     let paths: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
     if paths.first().is_some_and(|p| *p == "crds") {
         return run_crds(&paths[1..], check);
+    }
+    if paths.first().is_some_and(|p| *p == "k8s-shapes") {
+        return run_k8s_shapes(&paths[1..], check);
     }
     let [cfnlint, out, cargo_toml, getatts] = paths.as_slice() else {
         bail!("usage: meshsynth-codegen CFNLINT_DIR OUT_DIR CARGO_TOML GETATTS_JSON [--check] (CFNLINT_DIR is the installed cfnlint/ package folder; CARGO_TOML gets the generated features; GETATTS_JSON is cfn-lint's Fn::GetAtt names per type, as scripts/codegen dumps them)");

@@ -33,8 +33,8 @@ pub use object::{
 pub use patch::K8sPatch;
 pub use resource::{CfnOptions, CfnRaw, CfnResource, DeletionPolicy, ResourceRef, TagStyle};
 pub use stack::{
-    CfnCondition, CfnOutput, CfnOutputProps, CfnParameter, CfnParameterProps, Env, Stack,
-    StackProps, StackRef,
+    CfnCondition, CfnOutput, CfnOutputProps, CfnParameter, CfnParameterProps, Env, LogicalIds,
+    Stack, StackProps, StackRef, TemplateSections,
 };
 #[allow(deprecated)]
 pub use stack::{OutputProps, ParameterProps};

@@ -76,6 +76,26 @@ pub fn logical_id(components: &[&str]) -> String {
     human + &hash
 }
 
+/// The logical id of a stack that keeps construct ids
+/// ([`LogicalIds::ConstructIds`](crate::core::LogicalIds)): the path below
+/// the stack, letters and digits only, no hash. `None` when that is no
+/// valid logical id (empty, a leading digit, over 255 characters).
+pub fn readable_logical_id(components: &[&str]) -> Option<String> {
+    // A lone id is kept whatever it is (a template may name a resource
+    // `Default`); below a construct, the hidden ids read as in `logical_id`.
+    let last = components.len().saturating_sub(1);
+    let id: String = components
+        .iter()
+        .enumerate()
+        .filter(|(i, c)| {
+            components.len() == 1
+                || (**c != HIDDEN_ID && !(*i == last && **c == HIDDEN_FROM_HUMAN_ID))
+        })
+        .flat_map(|(_, c)| c.chars().filter(char::is_ascii_alphanumeric))
+        .collect();
+    validate_logical_id(&id).ok().map(|()| id)
+}
+
 /// Why a name is not valid; the message says what to use instead.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NameError(String);

@@ -61,6 +61,11 @@ pub trait Resolve: Any {
         -> Result<Target, String>;
     /// Records a problem about the element being serialized.
     fn problem(&mut self, d: Diagnostic);
+    /// Whether `name` is the logical id of a parameter or resource of the
+    /// stack being emitted (what a `Fn::Sub` template may name by itself).
+    fn names_local(&self, _name: &str) -> bool {
+        false
+    }
     /// The resolver back as `Any`, to hand it to its owner after use.
     fn into_any(self: Box<Self>) -> Box<dyn Any>;
     /// The resolver as `Any`, for its owner to update between elements.
@@ -124,6 +129,11 @@ pub(crate) fn condition_id(node: NodeId) -> Result<String, String> {
         Target::Local(id) => Ok(id.to_string()),
         _ => Ok(String::new()),
     }
+}
+
+/// Whether the stack being emitted has a parameter or resource `name`.
+fn names_local(name: &str) -> bool {
+    ACTIVE.with(|a| a.borrow().as_ref().is_some_and(|r| r.names_local(name)))
 }
 
 /// Records a problem about the value being serialized.
@@ -213,7 +223,7 @@ pub(crate) fn serialize_value<S: Serializer>(value: &Value, s: S) -> Result<S::O
             }
         }
         Value::Join(delim, parts) => {
-            let parts = merge_literals(parts.clone());
+            let parts = merge_literals(delim, parts.clone());
             match parts.as_slice() {
                 [] => s.serialize_str(""),
                 [Value::Str(only)] => s.serialize_str(only),
@@ -232,8 +242,10 @@ pub(crate) fn serialize_value<S: Serializer>(value: &Value, s: S) -> Result<S::O
     }
 }
 
-/// Every `${Name}` of a `Fn::Sub` template must be a variable or a pseudo
-/// parameter; anything else would reach CloudFormation as a dangling name.
+/// Every `${Name}` of a `Fn::Sub` template must be a variable, a pseudo
+/// parameter, or a parameter or resource of the stack (`${Bucket.Arn}`:
+/// what a template written by hand, or imported, names); anything else
+/// would reach CloudFormation as a dangling name.
 fn check_sub_template(template: &str, vars: &[(String, Value)]) {
     let mut rest = template;
     while let Some(start) = rest.find("${") {
@@ -244,8 +256,9 @@ fn check_sub_template(template: &str, vars: &[(String, Value)]) {
         if name.starts_with('!') {
             continue; // `${!Literal}` escapes a literal `${`.
         }
-        let known =
-            vars.iter().any(|(k, _)| k == name) || Pseudo::ALL.iter().any(|p| p.name() == name);
+        let known = vars.iter().any(|(k, _)| k == name)
+            || Pseudo::ALL.iter().any(|p| p.name() == name)
+            || names_local(name.split('.').next().unwrap_or(name));
         if !known {
             problem(
                 Diagnostic::error(

@@ -113,6 +113,22 @@ pub struct CfnRaw {
     pub tags: TagStyle,
 }
 
+impl CfnRaw {
+    /// A resource of type `type_name` with `properties` in order. Tags
+    /// from aspects go where the registry says for a registry type, and
+    /// nowhere for a custom resource (its handler would get them as input).
+    pub fn new(type_name: impl Into<String>, properties: Vec<(&str, Value)>) -> CfnRaw {
+        CfnRaw {
+            type_name: type_name.into(),
+            properties: properties
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect(),
+            tags: TagStyle::None,
+        }
+    }
+}
+
 impl ErasedResource for CfnRaw {
     fn cfn_type(&self) -> &str {
         &self.type_name
@@ -147,6 +163,16 @@ pub(crate) struct CfnNode {
     /// `CreationPolicy`, `Metadata`, a `Condition` by name), as an included
     /// template wrote them; empty for constructs.
     pub attributes: IndexMap<String, Value>,
+    /// Top-level properties set as values over the typed ones
+    /// (`Scope::set_property`), in the order set.
+    pub property_values: IndexMap<String, Value>,
+    /// Typed properties set over the resource's (`Scope::set_properties`):
+    /// each overlay's properties replace the ones of the same name, in the
+    /// order set, before `property_values`.
+    pub overlays: Vec<Box<dyn ErasedResource>>,
+    /// Where an included template declares the resource (`logs.yaml:41`):
+    /// synth findings on it name the place to edit.
+    pub origin: Option<String>,
 }
 
 /// Where else a resource may live: under `parent` (a node of another

@@ -129,6 +129,59 @@ impl Value {
         Value::Split(delimiter.into(), Box::new(source))
     }
 
+    /// `Fn::FindInMap` of the template's `Mappings` (see
+    /// [`TemplateSections`](crate::core::stack::TemplateSections)): the
+    /// value under `top` and `second` of map `map`.
+    pub fn find_in_map(map: impl Into<String>, top: Value, second: Value) -> Value {
+        let mut m = IndexMap::new();
+        m.insert(
+            "Fn::FindInMap".to_string(),
+            Value::List(vec![Value::Str(map.into()), top, second]),
+        );
+        Value::Map(m)
+    }
+
+    /// A template object from its entries, in order: a policy document, a
+    /// mapping, anything CloudFormation takes as free-form JSON. Values may
+    /// hold references (`bucket.attr_arn()`), which resolve like typed ones.
+    pub fn map<'k>(entries: impl IntoIterator<Item = (&'k str, Value)>) -> Value {
+        Value::Map(
+            entries
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect(),
+        )
+    }
+
+    /// A template list from its items, in order (`Value::list([a, b])`).
+    pub fn list(items: impl IntoIterator<Item = Value>) -> Value {
+        Value::List(items.into_iter().collect())
+    }
+
+    /// `Fn::If` on `condition` (a `CfnCondition`): `then` where it holds,
+    /// `otherwise` where not (`Pseudo::NoValue` drops the property).
+    pub fn if_(condition: NodeId, then: Value, otherwise: Value) -> Value {
+        Value::If(condition, Box::new(then), Box::new(otherwise))
+    }
+
+    /// `Fn::Base64` of `value` (user data).
+    pub fn base64(value: Value) -> Value {
+        Value::map([("Fn::Base64", value)])
+    }
+
+    /// `Fn::Cidr`: `count` CIDR blocks of `bits` host bits each, carved
+    /// from `block`.
+    pub fn cidr(block: Value, count: Value, bits: Value) -> Value {
+        Value::map([("Fn::Cidr", Value::list([block, count, bits]))])
+    }
+
+    /// `Fn::GetAZs` of a named region, or of the stack's region when
+    /// `region` is `""` or `AWS::Region` written out (for the stack's own
+    /// region `Value::GetAzs` is the same).
+    pub fn get_azs(region: Value) -> Value {
+        Value::map([("Fn::GetAZs", region)])
+    }
+
     /// The literal string, when this value is one.
     pub fn as_literal(&self) -> Option<&str> {
         match self {
@@ -426,7 +479,7 @@ impl Arn {
         push_part(&mut parts, &self.account, Pseudo::AccountId);
         parts.push(Value::str(":"));
         parts.extend(self.resource.iter().cloned());
-        Value::Join(String::new(), merge_literals(parts))
+        Value::Join(String::new(), merge_literals("", parts))
     }
 
     /// The ARN as a final string, for values that must be known at synth time
@@ -463,21 +516,53 @@ pub fn partition_of(region: &str) -> &'static str {
 }
 
 /// Joins adjacent literal strings, so templates stay small and readable.
-pub(crate) fn merge_literals(parts: Vec<Value>) -> Vec<Value> {
+pub(crate) fn merge_literals(delimiter: &str, parts: Vec<Value>) -> Vec<Value> {
     let mut out: Vec<Value> = Vec::with_capacity(parts.len());
     for p in parts {
         match (out.last_mut(), p) {
-            (Some(Value::Str(prev)), Value::Str(s)) => prev.push_str(&s),
+            // `a`, `b` joined by `-` reads `a-b` whether joined now or at deploy.
+            (Some(Value::Str(prev)), Value::Str(s)) => {
+                prev.push_str(delimiter);
+                prev.push_str(&s);
+            }
             (_, p) => out.push(p),
         }
     }
-    out.retain(|v| !matches!(v, Value::Str(s) if s.is_empty()));
+    // An empty part adds nothing only when nothing separates the parts.
+    if delimiter.is_empty() {
+        out.retain(|v| !matches!(v, Value::Str(s) if s.is_empty()));
+    }
     out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn literals_merge_with_the_delimiter_between_them() {
+        let parts = vec![
+            Value::str("a"),
+            Value::str("b"),
+            Value::Pseudo(Pseudo::Region),
+        ];
+        assert_eq!(
+            merge_literals("-", parts.clone()),
+            [Value::str("a-b"), Value::Pseudo(Pseudo::Region)]
+        );
+        assert_eq!(
+            merge_literals("", parts),
+            [Value::str("ab"), Value::Pseudo(Pseudo::Region)]
+        );
+        // An empty part between two others still adds a delimiter.
+        let empty = vec![
+            Value::Pseudo(Pseudo::Region),
+            Value::str(""),
+            Value::Pseudo(Pseudo::Region),
+        ];
+        assert_eq!(merge_literals(",", empty.clone()).len(), 3);
+        assert_eq!(merge_literals("", empty).len(), 2);
+    }
 
     #[test]
     fn an_untyped_integer_literal_is_a_value() {

@@ -7,6 +7,7 @@
 mod cfn;
 mod exports;
 mod k8s;
+pub mod live;
 mod model;
 pub mod render;
 mod secrets;

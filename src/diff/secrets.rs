@@ -21,8 +21,8 @@
 
 use serde_json::Value as Json;
 
-use super::{ClusterDiff, Snapshot, StackDiff};
-use crate::assembly::LoadedAssembly;
+use super::{Change, ClusterDiff, Snapshot, StackDiff};
+use crate::assembly::{LoadedAssembly, ObjectKey};
 
 /// What a plan shows instead of a sensitive value.
 pub const MASK: &str = "(sensitive value hidden)";
@@ -410,40 +410,47 @@ pub(crate) fn mask(
     }
     for cl in clusters.iter_mut() {
         for o in &mut cl.objects {
-            let secret_object = o.object.group.is_empty() && o.object.kind == "Secret";
-            for c in &mut o.changes {
-                let path = c.path.clone();
-                let first = keys(&path).next().unwrap_or_default();
-                if secret_object && matches!(first, "data" | "stringData") {
-                    match keys(&path).nth(1) {
-                        // A whole map: keep its keys, hide its values.
-                        None => {
-                            for v in [&mut c.old, &mut c.new].into_iter().flatten() {
-                                if let Json::Object(m) = v {
-                                    m.values_mut().for_each(|x| *x = masked());
-                                } else {
-                                    *v = masked();
-                                }
-                            }
-                        }
-                        Some(_) => mask_values(c),
-                    }
-                    continue;
-                }
-                if secret_object && c.path.is_empty() {
+            mask_object_changes(&o.object, &mut o.changes);
+        }
+    }
+}
+
+/// Masks the sensitive values of one Kubernetes object's changes: a
+/// Secret's `data` and `stringData` (keys kept), and any value that looks
+/// like a secret by its name or form.
+pub(crate) fn mask_object_changes(object: &ObjectKey, changes: &mut [Change]) {
+    let secret_object = object.group.is_empty() && object.kind == "Secret";
+    for c in changes.iter_mut() {
+        let path = c.path.clone();
+        let first = keys(&path).next().unwrap_or_default();
+        if secret_object && matches!(first, "data" | "stringData") {
+            match keys(&path).nth(1) {
+                // A whole map: keep its keys, hide its values.
+                None => {
                     for v in [&mut c.old, &mut c.new].into_iter().flatten() {
-                        if let Some(m) = v.as_object_mut() {
-                            for key in ["data", "stringData"] {
-                                if let Some(Json::Object(d)) = m.get_mut(key) {
-                                    d.values_mut().for_each(|x| *x = masked());
-                                }
-                            }
+                        if let Json::Object(m) = v {
+                            m.values_mut().for_each(|x| *x = masked());
+                        } else {
+                            *v = masked();
                         }
                     }
                 }
-                mask_change(c, &secret_name);
+                Some(_) => mask_values(c),
+            }
+            continue;
+        }
+        if secret_object && c.path.is_empty() {
+            for v in [&mut c.old, &mut c.new].into_iter().flatten() {
+                if let Some(m) = v.as_object_mut() {
+                    for key in ["data", "stringData"] {
+                        if let Some(Json::Object(d)) = m.get_mut(key) {
+                            d.values_mut().for_each(|x| *x = masked());
+                        }
+                    }
+                }
             }
         }
+        mask_change(c, &secret_name);
     }
 }
 

@@ -32,6 +32,9 @@ pub(crate) struct RefInfo {
 pub(crate) struct StackEnv {
     pub name: String,
     pub env: Env,
+    /// The stack's template has a `Transform`, which may define names of
+    /// its own (an `Fn::ForEach` loop's identifiers).
+    pub transformed: bool,
 }
 
 /// Names and placements of every node, fixed before resolution starts.
@@ -43,6 +46,9 @@ pub(crate) struct Tables {
     /// Export output ids already computed, by (node, attribute): a value
     /// used by many stacks is resolved once per use, and each id is a hash.
     pub export_ids: RefCell<HashMap<(u32, Option<String>), String>>,
+    /// The logical ids of each stack's parameters and resources, built the
+    /// first time a `Fn::Sub` template names something that is no variable.
+    pub local_names: RefCell<HashMap<u32, std::collections::HashSet<Arc<str>>>>,
 }
 
 impl Tables {
@@ -252,6 +258,27 @@ impl Resolve for Resolver {
     fn problem(&mut self, mut d: Diagnostic) {
         d.path = self.current_path.to_string();
         self.problems.push(d);
+    }
+
+    fn names_local(&self, name: &str) -> bool {
+        let stack = self.current_stack;
+        let transformed = self.tables.stacks.get(stack as usize);
+        if transformed.is_some_and(|s| s.as_ref().is_some_and(|s| s.transformed)) {
+            return true;
+        }
+        let mut cache = self.tables.local_names.borrow_mut();
+        let names = cache.entry(stack).or_insert_with(|| {
+            self.tables
+                .nodes
+                .iter()
+                .filter(|n| {
+                    n.stack == Some(stack)
+                        && matches!(n.kind, RefKind::Resource | RefKind::Parameter)
+                })
+                .filter_map(|n| n.logical_id.clone())
+                .collect()
+        });
+        names.contains(name)
     }
 
     fn into_any(self: Box<Self>) -> Box<dyn std::any::Any> {

@@ -8,6 +8,7 @@ use super::resolve::{RefInfo, RefKind, StackEnv, Tables};
 use crate::core::diag::Diagnostic;
 use crate::core::names;
 use crate::core::tree::{App, NodeKind};
+use crate::core::LogicalIds;
 
 /// Names every template element and records where each node lives.
 pub(super) fn build_tables(app: &App, order: &[u32], diags: &mut Vec<Diagnostic>) -> Tables {
@@ -35,12 +36,16 @@ pub(super) fn build_tables(app: &App, order: &[u32], diags: &mut Vec<Diagnostic>
             NodeKind::Stack(s) => Some(StackEnv {
                 name: s.name.clone(),
                 env: s.env.clone(),
+                transformed: s.included.iter().any(|i| i.transform.is_some()),
             }),
             _ => None,
         });
     }
     // Logical ids per stack, with collisions reported by both paths.
-    let mut seen: HashMap<(u32, String), Arc<str>> = HashMap::new();
+    // Parameters and resources share a template's `Ref` namespace;
+    // conditions and outputs each have their own (an output may be named
+    // like the resource it reports).
+    let mut seen: HashMap<(u32, u8, String), Arc<str>> = HashMap::new();
     let mut stack_names: HashMap<String, Arc<str>> = HashMap::new();
     for &i in order {
         let n = app.node(i);
@@ -61,18 +66,28 @@ pub(super) fn build_tables(app: &App, order: &[u32], diags: &mut Vec<Diagnostic>
             for sections in &s.included {
                 let at = app.node(sections.node).path.clone();
                 for name in sections.parameters.keys() {
-                    seen.insert((i, name.clone()), at.clone());
+                    seen.insert((i, 0, name.clone()), at.clone());
                 }
             }
         }
         let explicit = match &n.kind {
             NodeKind::Resource(r) => r.options.logical_id.clone(),
-            NodeKind::Parameter(_) | NodeKind::Condition(_) | NodeKind::Output(_) => None,
+            NodeKind::Parameter(p) => p.logical_id.clone(),
+            NodeKind::Condition(c) => c.logical_id.clone(),
+            NodeKind::Output(o) => o.logical_id.clone(),
             _ => continue,
         };
         let Some(stack) = n.stack else { continue };
-        let id = explicit.unwrap_or_else(|| names::logical_id(&app.components_below(i, stack)));
-        if let Some(other) = seen.insert((stack, id.clone()), n.path.clone()) {
+        let id = match explicit {
+            Some(id) => id,
+            None => derived_id(app, i, stack, diags),
+        };
+        let namespace = match &n.kind {
+            NodeKind::Condition(_) => 1,
+            NodeKind::Output(_) => 2,
+            _ => 0,
+        };
+        if let Some(other) = seen.insert((stack, namespace, id.clone()), n.path.clone()) {
             diags.push(
                 Diagnostic::error(
                     n.path.to_string(),
@@ -99,5 +114,29 @@ pub(super) fn build_tables(app: &App, order: &[u32], diags: &mut Vec<Diagnostic>
         nodes,
         stacks,
         export_ids: Default::default(),
+        local_names: Default::default(),
     }
+}
+
+/// The logical id a node's path gives it: hashed, or the construct ids
+/// themselves in a stack that keeps them (`LogicalIds::ConstructIds`).
+fn derived_id(app: &App, i: u32, stack: u32, diags: &mut Vec<Diagnostic>) -> String {
+    let parts = app.components_below(i, stack);
+    let readable = matches!(
+        &app.node(stack).kind,
+        NodeKind::Stack(s) if s.logical_ids == LogicalIds::ConstructIds
+    );
+    if !readable {
+        return names::logical_id(&parts);
+    }
+    names::readable_logical_id(&parts).unwrap_or_else(|| {
+        diags.push(
+            Diagnostic::error(
+                app.node(i).path.to_string(),
+                "the stack keeps construct ids (LogicalIds::ConstructIds), and this path reads as no valid logical id",
+            )
+            .with_hint("give the construct an id that starts with a letter (letters and digits count)"),
+        );
+        names::logical_id(&parts)
+    })
 }

@@ -75,13 +75,52 @@ pub(super) fn emit_stack_elements(
             NodeKind::Output(o) => match serde_json::to_value(&o.props.value) {
                 Ok(mut v) => {
                     strip_nulls(&mut v);
-                    let id = names::logical_id(&app.components_below(i, stack));
-                    emit.build(stack).model.outputs.push(OutputEntry {
-                        logical_id: id,
-                        value: v,
-                        description: o.props.description.clone(),
-                        export_name: o.props.export_name.clone(),
+                    let id = emit.logical_id(i);
+                    let condition = o
+                        .condition
+                        .and_then(|c| crate::core::resolve::condition_id(c).ok());
+                    let export = o.export.as_ref().and_then(|x| {
+                        serde_json::to_value(x)
+                            .map_err(|e| {
+                                emit.diags
+                                    .push(Diagnostic::error(n.path.to_string(), e.to_string()))
+                            })
+                            .ok()
                     });
+                    match (condition, export) {
+                        // A conditional output, or one whose export name is
+                        // a value, is written whole (the typed entry has
+                        // neither).
+                        (condition, export) if condition.is_some() || export.is_some() => {
+                            let mut e = Map::new();
+                            if let Some(d) = &o.props.description {
+                                e.insert("Description".into(), d.clone().into());
+                            }
+                            e.insert("Value".into(), v);
+                            match (export, &o.props.export_name) {
+                                (Some(x), _) => {
+                                    e.insert("Export".into(), serde_json::json!({ "Name": x }));
+                                }
+                                (None, Some(x)) => {
+                                    e.insert("Export".into(), serde_json::json!({ "Name": x }));
+                                }
+                                (None, None) => {}
+                            }
+                            if let Some(condition) = condition {
+                                e.insert("Condition".into(), condition.into());
+                            }
+                            emit.build(stack)
+                                .model
+                                .included_outputs
+                                .insert(id, Json::Object(e));
+                        }
+                        _ => emit.build(stack).model.outputs.push(OutputEntry {
+                            logical_id: id,
+                            value: v,
+                            description: o.props.description.clone(),
+                            export_name: o.props.export_name.clone(),
+                        }),
+                    }
                 }
                 Err(e) => emit
                     .diags
@@ -305,11 +344,35 @@ impl Elements<'_> {
                 return;
             }
         };
-        if r.resource.is_raw() || !r.options.overrides.is_empty() {
+        if r.resource.is_raw() || !r.options.overrides.is_empty() || !r.property_values.is_empty() {
             self.build(stack).escape_hatches.push(n.path.to_string());
         }
+        let mut props = props;
+        for overlay in &r.overlays {
+            match overlay.properties() {
+                Ok(Json::Object(m)) => {
+                    props.extend(m.into_iter().filter(|(_, v)| !v.is_null()));
+                }
+                Ok(_) => {}
+                Err(e) => self.diags.push(Diagnostic::error(
+                    n.path.to_string(),
+                    format!("cannot serialize properties set over the resource: {e}"),
+                )),
+            }
+        }
+        for (name, v) in &r.property_values {
+            match serde_json::to_value(v) {
+                Ok(j) => {
+                    props.insert(name.clone(), j);
+                }
+                Err(e) => self.diags.push(Diagnostic::error(
+                    n.path.to_string(),
+                    format!("cannot serialize property {name}: {e}"),
+                )),
+            }
+        }
         let properties = final_properties(r, props);
-        self.check(i, r.resource.cfn_type(), &properties);
+        self.check(i, r.resource.cfn_type(), &properties, r.origin.as_deref());
         let depends_on = self.depends_on(i, stack, r);
         let condition = r
             .options
@@ -356,7 +419,13 @@ impl Elements<'_> {
 
     /// What is emitted is what gets checked: typed fields, raw resources
     /// and overrides alike (the schema, then every registered check).
-    fn check(&mut self, i: u32, cfn_type: &str, properties: &Map<String, Json>) {
+    fn check(
+        &mut self,
+        i: u32,
+        cfn_type: &str,
+        properties: &Map<String, Json>,
+        origin: Option<&str>,
+    ) {
         let path = &self.app.node(i).path;
         let mut found = Vec::new();
         if cfn_type.starts_with("AWS::Serverless::") && self.transformed(i) {
@@ -374,6 +443,11 @@ impl Elements<'_> {
                     .as_ref()
                     .is_none_or(|c| !list.iter().any(|(rule, _)| rule == c))
             });
+        }
+        if let Some(origin) = origin {
+            for d in &mut found {
+                d.message = format!("{} (declared at {origin})", d.message);
+            }
         }
         self.diags.extend(found);
     }
@@ -472,6 +546,26 @@ fn parameter(p: &ParameterInfo) -> Map<String, Json> {
     }
     if p.props.no_echo {
         m.insert("NoEcho".into(), true.into());
+    }
+    if let Some(x) = &p.props.allowed_pattern {
+        m.insert("AllowedPattern".into(), x.clone().into());
+    }
+    if let Some(x) = &p.props.constraint_description {
+        m.insert("ConstraintDescription".into(), x.clone().into());
+    }
+    if let Some(x) = p.props.min_length {
+        m.insert("MinLength".into(), x.into());
+    }
+    if let Some(x) = p.props.max_length {
+        m.insert("MaxLength".into(), x.into());
+    }
+    for (k, v) in [
+        ("MinValue", &p.props.min_value),
+        ("MaxValue", &p.props.max_value),
+    ] {
+        if let Some(j) = v.as_ref().and_then(|v| serde_json::to_value(v).ok()) {
+            m.insert(k.into(), j);
+        }
     }
     m
 }

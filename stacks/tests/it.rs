@@ -27,6 +27,8 @@ mod cli;
 mod crd_types;
 #[path = "diff_cli.rs"]
 mod diff_cli;
+#[path = "include_typed.rs"]
+mod include_typed;
 #[path = "media.rs"]
 mod media;
 #[path = "mesh_constructs.rs"]

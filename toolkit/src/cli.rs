@@ -14,7 +14,7 @@ use meshsynth::diff::DeployedTemplates;
 use crate::app::AppSource;
 use crate::deploy::DeployedBaseline;
 use crate::deploy_cmd::{self, ConnectArgs};
-use crate::init;
+use crate::{drift_cmd, import, init};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -49,6 +49,10 @@ enum Command {
     Bootstrap(deploy_cmd::BootstrapArgs),
     /// Scaffold a new platform crate (Cargo.toml, an app, a snapshot test, meshsynth.json).
     Init(init::InitArgs),
+    /// Write CloudFormation templates as a platform crate of typed code, compile it, and prove each stack synthesizes back equal.
+    Import(import::ImportArgs),
+    /// Compare the app's Kubernetes objects (or an assembly's) with an export of the live cluster: what changed, what is missing, what nobody declared.
+    Drift(drift_cmd::DriftArgs),
     /// Print a shell completion script (e.g. `meshsynth completions bash > /etc/bash_completion.d/meshsynth`).
     Completions(CompletionsArgs),
 }
@@ -121,6 +125,7 @@ fn run(
     // Commands that need no app.
     let command = match cli.command {
         Command::Init(args) => return init::run(&args, out, err),
+        Command::Import(args) => return import::run(args, out, err),
         Command::Completions(args) => {
             clap_complete::generate(args.shell, &mut Cli::command(), "meshsynth", out);
             return Ok(0);
@@ -130,6 +135,10 @@ fn run(
         Command::Analyze(args) if !args.paths.is_empty() || args.list_analyzers => {
             let no_app = |_: &mut App| Ok(());
             return Ok(lib::analyze_command(args, &no_app, out, err));
+        }
+        // Nor does drift of a given assembly.
+        Command::Drift(args) if args.assembly.is_some() => {
+            return drift_cmd::run(args, None, out, err);
         }
         // A diff of a given assembly needs no app either: meshsynth.json's
         // app command (which a pull request can change) is never run for it.
@@ -151,6 +160,7 @@ fn run(
     let app = AppSource::resolve(cli.app.as_deref(), Path::new("."), builtin)?;
     match (command, &app) {
         (Command::Deploy(args), _) => deploy_cmd::deploy(args, &app, out, err),
+        (Command::Drift(args), _) => drift_cmd::run(args, Some(&app), out, err),
         (Command::Destroy(args), _) => deploy_cmd::destroy(args, &app, out, err),
         (Command::Synth(args), AppSource::Builtin(build)) => {
             Ok(lib::synth_command(args, build, out, err))
@@ -190,7 +200,10 @@ fn run(
         }
         // synth, list and offline diff of a user's app: the app answers them itself.
         (_, AppSource::Command { .. }) => app.run(&forwarded_args(raw)),
-        (Command::Init(_) | Command::Completions(_) | Command::Bootstrap(_), _) => {
+        (
+            Command::Init(_) | Command::Import(_) | Command::Completions(_) | Command::Bootstrap(_),
+            _,
+        ) => {
             unreachable!("handled above")
         }
     }
@@ -222,7 +235,7 @@ fn forwarded_args(raw: &[OsString]) -> Vec<OsString> {
 }
 
 /// A scratch directory under target/ or the system temp dir, removed on drop.
-fn scratch_dir() -> Result<tempfile::TempDir, Error> {
+pub(crate) fn scratch_dir() -> Result<tempfile::TempDir, Error> {
     tempfile::Builder::new()
         .prefix("meshsynth-diff-")
         .tempdir()

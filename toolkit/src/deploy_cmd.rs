@@ -28,9 +28,9 @@ pub(crate) enum ApprovalArg {
     Any,
 }
 
-/// Where to find AWS, shared by the three commands.
+/// Where to find AWS, shared by the commands that call it.
 #[derive(Parser, Debug)]
-pub(crate) struct ConnectArgs {
+pub struct ConnectArgs {
     /// A custom endpoint for CloudFormation and S3 (an emulator such as moto).
     #[arg(long, value_name = "URL")]
     endpoint_url: Option<String>,
@@ -44,7 +44,7 @@ pub(crate) struct ConnectArgs {
 
 impl ConnectArgs {
     /// The connection options these flags give.
-    pub(crate) fn options(&self) -> ConnectOptions {
+    pub fn options(&self) -> ConnectOptions {
         ConnectOptions {
             profile: self.profile.clone(),
             region: self.region.clone(),

@@ -41,7 +41,7 @@ pub enum Dependency {
 impl Dependency {
     /// The command that installs the toolkit from the same source (the
     /// crates are not published on crates.io yet).
-    fn install(&self) -> String {
+    pub(crate) fn install(&self) -> String {
         match self {
             Dependency::Path(p) => format!(
                 "cargo install --locked --path {}",
@@ -55,12 +55,32 @@ impl Dependency {
     }
 
     fn toml(&self) -> String {
+        self.toml_with(&[])
+    }
+
+    /// The dependency line, with `features` on (`aws-s3`…) when any.
+    pub(crate) fn toml_with(&self, features: &[String]) -> String {
+        let features = if features.is_empty() {
+            String::new()
+        } else {
+            let quoted: Vec<String> = features.iter().map(|f| format!("{f:?}")).collect();
+            format!(", features = [{}]", quoted.join(", "))
+        };
         match self {
             Dependency::Path(p) => {
-                format!("meshsynth = {{ path = {:?} }}", p.display().to_string())
+                format!(
+                    "meshsynth = {{ path = {:?}{features} }}",
+                    p.display().to_string()
+                )
             }
-            Dependency::Git(url) => format!("meshsynth = {{ git = {url:?} }}"),
-            Dependency::Registry => format!("meshsynth = \"{}\"", env!("CARGO_PKG_VERSION")),
+            Dependency::Git(url) => format!("meshsynth = {{ git = {url:?}{features} }}"),
+            Dependency::Registry if features.is_empty() => {
+                format!("meshsynth = \"{}\"", env!("CARGO_PKG_VERSION"))
+            }
+            Dependency::Registry => format!(
+                "meshsynth = {{ version = \"{}\"{features} }}",
+                env!("CARGO_PKG_VERSION")
+            ),
         }
     }
 }
@@ -78,43 +98,11 @@ fn built_from() -> Option<PathBuf> {
 /// `meshsynth init`.
 pub fn run(args: &InitArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Error> {
     let dir = &args.dir;
-    let name = match &args.name {
-        Some(n) => n.clone(),
-        None => {
-            let abs = std::path::absolute(dir).map_err(|e| Error::Io {
-                path: dir.display().to_string(),
-                message: e.to_string(),
-                source: Some(e),
-            })?;
-            abs.file_name()
-                .map(|n| {
-                    n.to_string_lossy()
-                        .to_lowercase()
-                        .replace(['_', ' ', '.'], "-")
-                })
-                .unwrap_or_default()
-        }
-    };
-    validate_dns1123_label(&name)
-        .map_err(String::from)
-        .and_then(|()| crate_name_ok(&name))
-        .map_err(|reason| Error::Io {
-            path: "--name".into(),
-            message: format!(
-                "{} cannot name a platform: {reason}; pass --name with another name (lowercase letters, digits and '-')",
-                meshsynth::untrusted::inert(&format!("{name:?}"))
-            ),
-            source: None,
-        })?;
-    let dependency = match (&args.meshsynth_path, &args.meshsynth_git) {
-        (Some(p), _) => Dependency::Path(p.canonicalize().map_err(|e| Error::Io {
-            path: p.display().to_string(),
-            message: format!("--meshsynth-path: {e}"),
-            source: Some(e),
-        })?),
-        (None, Some(url)) => Dependency::Git(url.clone()),
-        (None, None) => built_from().map_or(Dependency::Registry, Dependency::Path),
-    };
+    let name = platform_name(dir, args.name.as_deref())?;
+    let dependency = dependency(
+        args.meshsynth_path.as_deref(),
+        args.meshsynth_git.as_deref(),
+    )?;
     let mut files = scaffold(&name, &dependency);
     // The reviewed snapshots of the starter, so the first `cargo test` passes.
     files.extend(crate::starter::snapshots(&name)?);
@@ -143,6 +131,55 @@ pub fn run(args: &InitArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<
     );
     let _ = writeln!(out, "{}", dir.display());
     Ok(0)
+}
+
+/// The crate and platform name: `--name`, or the directory's name made a
+/// DNS label; refused when Rust or the crate's build cannot use it.
+pub(crate) fn platform_name(dir: &Path, name: Option<&str>) -> Result<String, Error> {
+    let name = match name {
+        Some(n) => n.to_string(),
+        None => {
+            let abs = std::path::absolute(dir).map_err(|e| Error::Io {
+                path: dir.display().to_string(),
+                message: e.to_string(),
+                source: Some(e),
+            })?;
+            abs.file_name()
+                .map(|n| {
+                    n.to_string_lossy()
+                        .to_lowercase()
+                        .replace(['_', ' ', '.'], "-")
+                })
+                .unwrap_or_default()
+        }
+    };
+    validate_dns1123_label(&name)
+        .map_err(String::from)
+        .and_then(|()| crate_name_ok(&name))
+        .map_err(|reason| Error::Io {
+            path: "--name".into(),
+            message: format!(
+                "{} cannot name a platform: {reason}; pass --name with another name (lowercase letters, digits and '-')",
+                meshsynth::untrusted::inert(&format!("{name:?}"))
+            ),
+            source: None,
+        })?;
+    Ok(name)
+}
+
+/// Where the new crate's `meshsynth` comes from: `--meshsynth-path`,
+/// `--meshsynth-git`, else the checkout this toolkit was built from, else
+/// crates.io.
+pub(crate) fn dependency(path: Option<&Path>, git: Option<&str>) -> Result<Dependency, Error> {
+    Ok(match (path, git) {
+        (Some(p), _) => Dependency::Path(p.canonicalize().map_err(|e| Error::Io {
+            path: p.display().to_string(),
+            message: format!("--meshsynth-path: {e}"),
+            source: Some(e),
+        })?),
+        (None, Some(url)) => Dependency::Git(url.to_string()),
+        (None, None) => built_from().map_or(Dependency::Registry, Dependency::Path),
+    })
 }
 
 /// Names a DNS label allows but a Rust crate (or this crate's build) does
@@ -186,7 +223,7 @@ fn crate_name_ok(name: &str) -> Result<(), String> {
 /// Writes every file or none: each goes to a temporary file first, then all
 /// are renamed into place; on any error the files and directories this call
 /// made are removed again, so a re-run is not blocked by half a crate.
-fn write_all_or_nothing(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), Error> {
+pub(crate) fn write_all_or_nothing(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), Error> {
     let mut made_dirs: Vec<PathBuf> = Vec::new();
     let mut written: Vec<PathBuf> = Vec::new();
     let result = (|| {
@@ -301,14 +338,15 @@ pub fn scaffold(name: &str, dependency: &Dependency) -> Vec<(String, Vec<u8>)> {
     ]
 }
 
-const LOCKFILE: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.lock"));
+pub(crate) const LOCKFILE: &str =
+    include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.lock"));
 
-const CARGO_TOML: &str = include_str!("../templates/init/Cargo.toml.tmpl");
+pub(crate) const CARGO_TOML: &str = include_str!("../templates/init/Cargo.toml.tmpl");
 const LIB_RS: &str = include_str!("../templates/init/lib.rs.tmpl");
-const MAIN_RS: &str = include_str!("../templates/init/main.rs.tmpl");
+pub(crate) const MAIN_RS: &str = include_str!("../templates/init/main.rs.tmpl");
 const TEST_RS: &str = include_str!("../templates/init/snapshot.rs.tmpl");
-const MESHSYNTH_JSON: &str = include_str!("../templates/init/meshsynth.json.tmpl");
-const GITIGNORE: &str = include_str!("../templates/init/gitignore.tmpl");
+pub(crate) const MESHSYNTH_JSON: &str = include_str!("../templates/init/meshsynth.json.tmpl");
+pub(crate) const GITIGNORE: &str = include_str!("../templates/init/gitignore.tmpl");
 const README: &str = include_str!("../templates/init/README.md.tmpl");
 
 #[cfg(test)]

@@ -13,5 +13,7 @@ pub mod app;
 pub mod cli;
 pub mod deploy;
 mod deploy_cmd;
+pub mod drift_cmd;
+pub mod import;
 pub mod init;
 pub mod starter;

@@ -40,25 +40,6 @@ Outputs:
     )
 }
 
-/// (logical id, physical id, exists) of every resource of `stack`.
-fn physical(stack: &str, ep: &str) -> Vec<(String, String, bool)> {
-    let e = effects(ep, REGION, &[stack]);
-    let mut out: Vec<(String, String, bool)> = e[stack]["resources"]
-        .as_array()
-        .unwrap_or_else(|| panic!("{e}"))
-        .iter()
-        .map(|r| {
-            (
-                r["logical"].as_str().unwrap_or_default().to_string(),
-                r["physical"].as_str().unwrap_or_default().to_string(),
-                r["exists"] == true,
-            )
-        })
-        .collect();
-    out.sort();
-    out
-}
-
 #[test]
 fn an_included_template_takes_over_its_stack_without_replacing_anything() {
     let Some(emu) = emulator() else { return };

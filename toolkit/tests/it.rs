@@ -18,9 +18,14 @@ mod emulator;
 /// Locks over what several modules share outside the emulator.
 #[path = "support/locks.rs"]
 mod locks;
+/// Docs pages run command by command.
+#[path = "support/page.rs"]
+mod page;
 
 #[path = "adopt_emulator.rs"]
 mod adopt_emulator;
+#[path = "adopt_page.rs"]
+mod adopt_page;
 #[path = "analyze_tls.rs"]
 mod analyze_tls;
 #[path = "deploy_cli.rs"]
@@ -29,9 +34,13 @@ mod deploy_cli;
 mod deploy_emulator;
 #[path = "deploy_snapshots.rs"]
 mod deploy_snapshots;
+#[path = "drift.rs"]
+mod drift;
 #[path = "first_day.rs"]
 mod first_day;
 #[path = "hostile_endpoint.rs"]
 mod hostile_endpoint;
+#[path = "import.rs"]
+mod import;
 #[path = "init.rs"]
 mod init;

@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 
 use serde_json::Value as Json;
 
-mod names;
+pub(crate) mod names;
 mod service;
 
 pub use names::{feature, split};
@@ -19,7 +19,7 @@ pub use service::service_items;
 
 /// A one-paragraph doc line: rustdoc must neither see code blocks nor links
 /// it cannot resolve in the schema's prose.
-fn doc(description: Option<&str>, fallback: &str) -> String {
+pub(crate) fn doc(description: Option<&str>, fallback: &str) -> String {
     let text = description.unwrap_or_default();
     let para = text.split("\n").next().unwrap_or_default();
     let mut one: String = para.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -546,16 +546,7 @@ pub fn type_items(
     );
     if !attributes.is_empty() {
         let _ = writeln!(out, "impl crate::core::ResourceRef<{struct_name}> {{");
-        let mut seen = BTreeSet::new();
-        for a in attributes {
-            let base = snake(&a.replace('.', "_"));
-            let base = base.trim_start_matches("r#");
-            let mut m = format!("attr_{base}");
-            let mut i = 2;
-            while !seen.insert(m.clone()) {
-                m = format!("attr_{base}_{i}");
-                i += 1;
-            }
+        for (a, m) in attr_methods(attributes) {
             let _ = writeln!(
                 out,
                 "    /// `Fn::GetAtt` `{a}`.\n    pub fn {m}(&self) -> Value {{\n        self.attr({a:?})\n    }}"
@@ -569,6 +560,27 @@ pub fn type_items(
         nested: g.items,
         own: out,
     })
+}
+
+/// The accessor of each `Fn::GetAtt` attribute on the type's handle, as
+/// (attribute, method): `Arn` → `attr_arn`, `Endpoint.Address` →
+/// `attr_endpoint_address`, numbered when two read the same.
+pub fn attr_methods(attributes: &[String]) -> Vec<(String, String)> {
+    let mut seen = BTreeSet::new();
+    attributes
+        .iter()
+        .map(|a| {
+            let base = snake(&a.replace('.', "_"));
+            let base = base.trim_start_matches("r#");
+            let mut m = format!("attr_{base}");
+            let mut i = 2;
+            while !seen.insert(m.clone()) {
+                m = format!("attr_{base}_{i}");
+                i += 1;
+            }
+            (a.clone(), m)
+        })
+        .collect()
 }
 
 /// The items the generator writes for `type_name`, as data: the resource

@@ -147,8 +147,10 @@ impl TypeMeta {
         self.primary_identifier.to_vec().join("|")
     }
 
-    /// The type's validation schema (JSON text, prose dropped).
-    pub(crate) fn schema_text(&self) -> &'static str {
+    /// The type's validation schema (JSON text, prose dropped): what the
+    /// synth-time check reads, and what `meshsynth import` names the typed
+    /// layer's items from (`meshsynth_codegen::rust::root_from_slice`).
+    pub fn schema_text(&self) -> &'static str {
         &SCHEMAS[self.schema.0 as usize..self.schema.1 as usize]
     }
 }

@@ -18,6 +18,7 @@ use crate::core::stack::{ConditionInfo, OutputInfo, ParameterInfo, StackInfo};
 
 mod deprecated;
 mod scope;
+mod scope_k8s;
 
 pub use scope::Scope;
 

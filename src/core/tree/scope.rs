@@ -9,8 +9,7 @@ use crate::core::context::Context;
 use crate::core::diag::Diagnostic;
 use crate::core::error::Error;
 use crate::core::names;
-use crate::core::object::{Deferred, K8sObject, ObjectRef};
-use crate::core::patch::{self, K8sPatch};
+use crate::core::object::Deferred;
 use crate::core::resource::{
     CfnNode, CfnOptions, CfnRaw, CfnResource, ErasedResource, ResourceRef,
 };
@@ -128,6 +127,9 @@ impl<'a> Scope<'a> {
             tags: Default::default(),
             alternate: None,
             attributes: IndexMap::new(),
+            property_values: IndexMap::new(),
+            overlays: Vec::new(),
+            origin: None,
         };
         let index = self.add_kind(id, NodeKind::Resource(Box::new(node)))?;
         Ok(self.app.node_id(index))
@@ -198,18 +200,108 @@ impl<'a> Scope<'a> {
         }
     }
 
-    /// Gives a resource an explicit logical ID, validated now.
-    pub fn override_logical_id(&mut self, resource: NodeId, id: &str) -> Result<(), Error> {
-        let path = self.app.path_of(resource).unwrap_or_default().to_string();
+    /// Gives a resource, parameter, condition or output an explicit logical
+    /// ID (its name in the template), validated now.
+    pub fn override_logical_id(&mut self, node: NodeId, id: &str) -> Result<(), Error> {
+        let path = self.app.path_of(node).unwrap_or_default().to_string();
         names::validate_logical_id(id).map_err(|reason| {
             Error::construct(
-                path,
+                path.clone(),
                 format!("invalid logical ID override {id:?}: {reason}"),
                 "use letters and digits only, at most 255 characters",
             )
         })?;
-        self.options(resource)?.logical_id = Some(id.to_string());
+        let i = self.app.index_of(node);
+        let pinned = Some(id.to_string());
+        match i.map(|i| &mut self.app.node_mut(i).kind) {
+            Some(NodeKind::Parameter(p)) => p.logical_id = pinned,
+            Some(NodeKind::Condition(c)) => c.logical_id = pinned,
+            Some(NodeKind::Output(o)) => o.logical_id = pinned,
+            _ => self.options(node)?.logical_id = pinned,
+        }
         Ok(())
+    }
+
+    /// Makes a resource or an output exist only when `condition` (a
+    /// `CfnCondition`) holds: the template's `Condition` attribute.
+    pub fn set_condition(&mut self, node: NodeId, condition: NodeId) -> Result<(), Error> {
+        let i = self.app.index_of(node);
+        if let Some(NodeKind::Output(o)) = i.map(|i| &mut self.app.node_mut(i).kind) {
+            o.condition = Some(condition);
+            return Ok(());
+        }
+        self.options(node)?.condition = Some(condition);
+        Ok(())
+    }
+
+    /// Sets top-level property `name` of a resource to a value, over what
+    /// its typed struct holds: for a value the struct's field cannot hold,
+    /// such as a list parameter's `Ref` where the field is a list, or an
+    /// `Fn::If` choosing between two settings. References in the value
+    /// resolve like typed ones, and the result is checked against the
+    /// type's schema at synth like every property; the manifest lists the
+    /// resource with the escape hatches, as for `CfnOptions::overrides`.
+    pub fn set_property(
+        &mut self,
+        resource: NodeId,
+        name: &str,
+        value: Value,
+    ) -> Result<(), Error> {
+        let path = self.app.path_of(resource).unwrap_or_default().to_string();
+        if name.is_empty() || name.contains('.') {
+            return Err(Error::construct(
+                path,
+                format!("{name:?} is not a top-level property name"),
+                "name one property (`SubnetIds`); for a nested one set its parent property",
+            ));
+        }
+        let i = self.app.index_of(resource);
+        match i.map(|i| &mut self.app.node_mut(i).kind) {
+            Some(NodeKind::Resource(r)) => {
+                r.property_values.insert(name.to_string(), value);
+                Ok(())
+            }
+            _ => Err(Error::construct(
+                path,
+                "properties belong to resources",
+                "pass a ResourceRef's node",
+            )),
+        }
+    }
+
+    /// Sets a resource attribute beside its properties that has no typed
+    /// option: `UpdatePolicy`, `CreationPolicy`, `Metadata`, or a custom
+    /// resource's legacy `Version` (as a value, so references in it
+    /// resolve). Anything else is refused.
+    pub fn set_resource_attribute(
+        &mut self,
+        resource: NodeId,
+        name: &str,
+        value: Value,
+    ) -> Result<(), Error> {
+        let path = self.app.path_of(resource).unwrap_or_default().to_string();
+        if !matches!(
+            name,
+            "UpdatePolicy" | "CreationPolicy" | "Metadata" | "Version"
+        ) {
+            return Err(Error::construct(
+                path,
+                format!("{name:?} is not a resource attribute set this way"),
+                "set UpdatePolicy, CreationPolicy, Metadata or Version here; DependsOn, Condition and the policies are CfnOptions",
+            ));
+        }
+        let i = self.app.index_of(resource);
+        match i.map(|i| &mut self.app.node_mut(i).kind) {
+            Some(NodeKind::Resource(r)) => {
+                r.attributes.insert(name.to_string(), value);
+                Ok(())
+            }
+            _ => Err(Error::construct(
+                path,
+                "resource attributes belong to resources",
+                "pass a ResourceRef's node",
+            )),
+        }
     }
 
     /// Mutable access to a raw resource: one added with
@@ -224,6 +316,42 @@ impl<'a> Scope<'a> {
         }
     }
 
+    /// Sets the properties `props` gives on the resource `r`, over the ones
+    /// it has: each field that is `Some` (and each one its `new` requires)
+    /// replaces the property of that name whole; the others stay as they
+    /// are. The typed way to change a resource whose properties are not
+    /// typed, such as one an included template made
+    /// ([`CfnInclude::resource`](crate::aws::cfn::include::CfnInclude::resource)),
+    /// checked at synth like any other.
+    pub fn set_properties<R: CfnResource>(
+        &mut self,
+        r: &ResourceRef<R>,
+        props: R,
+    ) -> Result<(), Error> {
+        let path = self.app.path_of(r.node()).unwrap_or_default().to_string();
+        let i = self.app.index_of(r.node());
+        match i.map(|i| &mut self.app.node_mut(i).kind) {
+            Some(NodeKind::Resource(c)) if c.resource.cfn_type() == R::TYPE => {
+                c.overlays.push(Box::new(props));
+                Ok(())
+            }
+            Some(NodeKind::Resource(c)) => Err(Error::construct(
+                path,
+                format!(
+                    "properties of {} set on a resource of type {}",
+                    R::TYPE,
+                    c.resource.cfn_type()
+                ),
+                "set the properties of the resource's own type",
+            )),
+            _ => Err(Error::construct(
+                path,
+                "properties belong to resources",
+                "pass a ResourceRef of this app",
+            )),
+        }
+    }
+
     /// Mutable access to a typed resource (to adjust an L1 after an L2 made it).
     pub fn resource_mut<R: CfnResource>(&mut self, r: &ResourceRef<R>) -> Option<&mut R> {
         let i = self.app.index_of(r.node())?;
@@ -232,105 +360,6 @@ impl<'a> Scope<'a> {
             _ => None,
         }
     }
-
-    /// Adds a Kubernetes object. Without an explicit `metadata.name` it is
-    /// named from its path; a namespaced object without a namespace gets the
-    /// chart's.
-    pub fn add_object<O: K8sObject>(
-        &mut self,
-        id: &str,
-        mut object: O,
-    ) -> Result<ObjectRef<O>, Error> {
-        let chart = self.app.node(self.node).chart.ok_or_else(|| {
-            Error::construct(
-                format!("{}/{id}", self.path()),
-                "Kubernetes objects must be inside a Chart",
-                "create this construct in a scope under a Chart",
-            )
-        })?;
-        if object.metadata().name.is_none() {
-            let mut comps = self.app.components_below(self.node, chart);
-            comps.push(id);
-            object.metadata_mut().name = Some(names::k8s_name(&comps));
-        }
-        if object.namespaced() && object.metadata().namespace.is_none() {
-            object.metadata_mut().namespace = self.app.chart_info(chart).namespace.clone();
-        }
-        let name = object.metadata().name.clone().unwrap_or_default();
-        let namespace = object.metadata().namespace.clone();
-        let kind = object.kind().to_string();
-        let index = self.add_kind(id, NodeKind::Object(Box::new(object)))?;
-        self.app
-            .objects_by_kind
-            .entry(kind)
-            .or_default()
-            .push(index);
-        Ok(ObjectRef::new(self.app.node_id(index), name, namespace))
-    }
-
-    /// Patches the Kubernetes object at `path`, a construct path below this
-    /// scope (e.g. `Orders/VirtualService`), with a JSON merge patch or JSON
-    /// patch: the escape hatch for a field a construct does not expose. The
-    /// mesh analyzers see the patched object; `manifest.json` lists the path
-    /// under `escapeHatches`. Patch after the construct is complete: a later
-    /// typed change would not see the patch.
-    pub fn patch_object(&mut self, path: &str, patch: K8sPatch) -> Result<(), Error> {
-        let mut at = self.node;
-        for comp in path.split('/') {
-            match self.app.children_by_id.get(&(at, comp.to_string())) {
-                Some(&i) => at = i,
-                None => {
-                    let here = self.app.node(at);
-                    let children: Vec<&str> = here
-                        .children
-                        .iter()
-                        .map(|&c| self.app.node(c).id.as_str())
-                        .collect();
-                    let base = if here.path.is_empty() {
-                        "the app"
-                    } else {
-                        &here.path
-                    };
-                    return Err(Error::construct(
-                        self.path().to_string(),
-                        format!("cannot patch {path:?}: {base} has no child {comp:?}"),
-                        if children.is_empty() {
-                            "give a construct path below this scope, e.g. Orders/VirtualService"
-                                .to_string()
-                        } else {
-                            format!("its children are: {}", children.join(", "))
-                        },
-                    ));
-                }
-            }
-        }
-        let full = self.app.node(at).path.to_string();
-        let NodeKind::Object(object) = &self.app.node(at).kind else {
-            return Err(Error::construct(
-                full,
-                "cannot patch: this construct is not a Kubernetes object",
-                "give the path of the object itself (e.g. Orders/VirtualService); for a CloudFormation resource use options().overrides",
-            ));
-        };
-        let patched = patch::patch_object(object.as_ref(), &patch).map_err(|e| {
-            Error::construct(
-                full,
-                format!("patch failed: {e}"),
-                "fix the patch against the object as `meshsynth synth` writes it",
-            )
-        })?;
-        self.app.node_mut(at).kind = NodeKind::Object(patched);
-        Ok(())
-    }
-
-    /// The Kubernetes name a child object with this id would get by default.
-    pub fn default_k8s_name(&self, id: &str) -> Option<String> {
-        let chart = self.app.node(self.node).chart?;
-        let mut comps = self.app.components_below(self.node, chart);
-        comps.push(id);
-        Some(names::k8s_name(&comps))
-    }
-
     /// Records a diagnostic; an empty path means this scope's path.
     pub fn report(&mut self, mut d: Diagnostic) {
         if d.path.is_empty() {

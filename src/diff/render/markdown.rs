@@ -136,7 +136,7 @@ fn defang(out: &mut String, s: &str) {
 
 /// Escapes text for a Markdown table cell or list item: Markdown and HTML
 /// are shown, not obeyed, and nothing mentions anyone or links anywhere.
-fn md(s: &str) -> String {
+pub(crate) fn md(s: &str) -> String {
     let mut plain = String::with_capacity(s.len());
     defang(&mut plain, s);
     let mut out = String::with_capacity(plain.len());
@@ -169,7 +169,7 @@ fn html(s: &str) -> String {
 /// A code span safe inside a table cell: its fence is longer than any run
 /// of backticks in the value, so no value can close it early (GitHub
 /// renders neither mentions nor links inside a code span).
-fn code(s: &str) -> String {
+pub(crate) fn code(s: &str) -> String {
     let mut flat = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

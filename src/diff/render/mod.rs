@@ -2,7 +2,7 @@
 //! request comment (handlebars templates from `templates/`), and JSON. They
 //! only read the plan; every decision was made when it was computed.
 
-mod markdown;
+pub(crate) mod markdown;
 mod text;
 
 use serde_json::Value as Json;

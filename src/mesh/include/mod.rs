@@ -12,9 +12,12 @@
 //! routes, KEDA) is kept raw, with one note per kind; one of the pinned
 //! CRDs is still checked against its schema.
 //!
+//! Typed code takes an object by kind and name
+//! ([`K8sInclude::object_ref`]) and changes it through its type
+//! ([`Scope::edit_object`]) or with a patch ([`Scope::patch_object`]).
+//!
 //! It lives in `mesh` (not `k8s`) because the typed views of the mesh
-//! kinds are the mesh's. Experimental (docs/api-policy.md). Guide:
-//! docs/adopt.md.
+//! kinds are the mesh's. Guide: docs/adopt.md.
 
 mod kinds;
 
@@ -25,6 +28,7 @@ use serde_json::Value as Json;
 
 use crate::core::diag::Diagnostic;
 use crate::core::error::Error;
+use crate::core::object::ObjectRef;
 use crate::core::patch::PatchedObject;
 use crate::core::tree::{NodeId, Scope};
 use crate::untrusted::yaml::{to_json, YamlReader};
@@ -55,12 +59,16 @@ pub struct IncludedObject {
     pub id: String,
     /// The file it came from, and the line its document starts on.
     pub origin: String,
+    /// Its node in the construct tree (for suppressions, `Scope::options`).
+    pub node: NodeId,
 }
 
 /// Kubernetes YAML included in a chart; see the module docs.
 #[derive(Debug, Clone)]
 pub struct K8sInclude {
     node: NodeId,
+    /// The include's construct path, for errors.
+    path: String,
     objects: Vec<IncludedObject>,
 }
 
@@ -167,7 +175,12 @@ impl K8sInclude {
                 format!("{n} {kind} object(s) kept as written: meshsynth has no type for the kind, so only its CRD's schema (when it is one of the pinned CRDs) checks it"),
             ));
         }
-        Ok(K8sInclude { node, objects })
+        let path = child.path().to_string();
+        Ok(K8sInclude {
+            node,
+            path,
+            objects,
+        })
     }
 
     /// The include's node (objects are its children).
@@ -180,12 +193,61 @@ impl K8sInclude {
         &self.objects
     }
 
+    /// The object of `O`'s kind named `name` (in any namespace; the first)
+    /// as a typed handle, for [`Scope::edit_object`] and references. An
+    /// error names what the include holds instead.
+    pub fn object_ref<O: k8s_openapi::Resource>(&self, name: &str) -> Result<ObjectRef<O>, Error> {
+        let found = self
+            .objects
+            .iter()
+            .find(|o| o.api_version == O::API_VERSION && o.kind == O::KIND && o.name == name);
+        match found {
+            Some(o) => Ok(ObjectRef::new(o.node, o.name.clone(), o.namespace.clone())),
+            None => {
+                let same_kind: Vec<&str> = self
+                    .objects
+                    .iter()
+                    .filter(|o| o.kind == O::KIND)
+                    .map(|o| o.name.as_str())
+                    .collect();
+                Err(Error::construct(
+                    self.path.clone(),
+                    format!(
+                        "the include holds no {} {} named {:?}",
+                        O::API_VERSION,
+                        O::KIND,
+                        crate::untrusted::inert(name)
+                    ),
+                    if same_kind.is_empty() {
+                        format!(
+                            "it holds no {} at all (objects() lists what it holds)",
+                            O::KIND
+                        )
+                    } else {
+                        format!("its {} objects: {}", O::KIND, same_kind.join(", "))
+                    },
+                ))
+            }
+        }
+    }
+
     /// The object of `kind` named `name` (in any namespace; the first).
     pub fn object(&self, kind: &str, name: &str) -> Option<&IncludedObject> {
         self.objects
             .iter()
             .find(|o| o.kind == kind && o.name == name)
     }
+}
+
+/// The objects of a YAML or JSON text as an include reads them (a `List`
+/// gives its items, empty documents none), each with where it came from
+/// (`origin (document 2)`). `meshsynth import k8s` reads files with it, so
+/// it sees exactly what an include of them would hold. The error names the
+/// document and why, without echoing the text.
+pub fn read_objects(origin: &str, text: &str) -> Result<Vec<(Json, String)>, String> {
+    let mut docs = Vec::new();
+    read_file(origin, text, &mut docs)?;
+    Ok(docs.into_iter().map(|d| (d.json, d.origin)).collect())
 }
 
 /// One document of a file, as JSON, with where it came from.
@@ -318,5 +380,6 @@ fn add(
         name,
         id,
         origin: doc.origin,
+        node: r.node(),
     })
 }

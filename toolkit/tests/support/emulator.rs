@@ -325,3 +325,22 @@ cfn.create_stack(StackName=name, TemplateBody=body)
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// (logical id, physical id, exists) of every resource of `stack`.
+pub fn physical(stack: &str, ep: &str) -> Vec<(String, String, bool)> {
+    let e = effects(ep, REGION, &[stack]);
+    let mut out: Vec<(String, String, bool)> = e[stack]["resources"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{e}"))
+        .iter()
+        .map(|r| {
+            (
+                r["logical"].as_str().unwrap_or_default().to_string(),
+                r["physical"].as_str().unwrap_or_default().to_string(),
+                r["exists"] == true,
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}

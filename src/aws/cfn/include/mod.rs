@@ -6,9 +6,10 @@
 //! over the one the template made is a no-op update. Its properties are
 //! checked at synth like a typed resource's (registry schema, `MS-CFN-*`
 //! and security rules), aspects such as `Tags` reach it, and `diff` shows
-//! it. Typed code takes a resource by logical id: as a reference (`Ref`,
-//! `Fn::GetAtt`) for its own constructs, or mutably through
-//! [`Scope::raw_resource_mut`]. A parameter can be replaced by a value or
+//! it. Typed code takes a resource by logical id as a typed handle of its
+//! L1 struct ([`CfnInclude::resource`]): its `Ref` and typed `Fn::GetAtt`
+//! accessors for its own constructs, and [`Scope::set_properties`] to
+//! change it with that struct (or [`Scope::raw_resource_mut`] untyped). A parameter can be replaced by a value or
 //! a reference of the app ([`CfnIncludeProps::parameters`]).
 //!
 //! The other sections (Parameters, Mappings, Conditions, Rules, Metadata,
@@ -17,10 +18,9 @@
 //! (`AWS::CloudFormation::Stack`) is kept as a resource whose template is
 //! not included.
 //!
-//! Experimental (see docs/api-policy.md): typed L1 access to included
-//! resources is still to come and may change these signatures in a minor
-//! release. Guide: docs/adopt.md.
+//! Guide: docs/adopt.md.
 
+pub mod compare;
 mod convert;
 
 use std::borrow::Cow;
@@ -31,7 +31,7 @@ use indexmap::IndexMap;
 use serde_json::Value as Json;
 
 use crate::core::error::Error;
-use crate::core::resource::{CfnRaw, DeletionPolicy, TagStyle};
+use crate::core::resource::{CfnRaw, CfnResource, DeletionPolicy, ResourceRef, TagStyle};
 use crate::core::stack::IncludedSections;
 use crate::core::tree::{NodeId, NodeKind, Scope};
 use crate::core::value::Value;
@@ -57,8 +57,12 @@ pub struct CfnIncludeProps {
 #[derive(Debug, Clone)]
 pub struct CfnInclude {
     node: NodeId,
+    /// The include's construct path, for errors.
+    path: String,
     origin: String,
     resources: IndexMap<String, NodeId>,
+    /// Each resource's CloudFormation type, by logical id.
+    types: BTreeMap<String, String>,
     parameters: Vec<String>,
     outputs: Vec<String>,
 }
@@ -137,7 +141,8 @@ impl CfnInclude {
                 "include the template under a Stack's scope",
             ));
         };
-        let template = parse(text).map_err(|e| fail(scope, e, "fix the template's syntax"))?;
+        let template =
+            parse_template(text).map_err(|e| fail(scope, e, "fix the template's syntax"))?;
         if let Some(k) = rain_directive(&template) {
             return Err(fail(
                 scope,
@@ -173,13 +178,16 @@ impl CfnInclude {
             sections.outputs.keys().cloned().collect(),
         );
         let node = child.id();
+        let path = child.path().to_string();
         if let NodeKind::Stack(info) = &mut child.app.node_mut(stack).kind {
             info.included.push(sections);
         }
         Ok(CfnInclude {
             node,
+            path,
             origin: origin.to_string(),
             resources,
+            types: parts.types(),
             parameters,
             outputs,
         })
@@ -195,9 +203,41 @@ impl CfnInclude {
         &self.origin
     }
 
+    /// The resource `logical_id` as a typed handle of its L1 type
+    /// (`include.resource::<s3::CfnBucket>("Logs")?`): its attributes are
+    /// typed accessors (`attr_arn()`), and [`Scope::set_properties`]
+    /// changes its properties with the typed struct. An error names the
+    /// logical id when the template has no such resource or gives it
+    /// another type.
+    pub fn resource<R: CfnResource>(&self, logical_id: &str) -> Result<ResourceRef<R>, Error> {
+        let (Some(node), Some(type_name)) = (self.node_of(logical_id), self.types.get(logical_id))
+        else {
+            return Err(Error::construct(
+                self.path.clone(),
+                format!(
+                    "template {} has no resource {:?}",
+                    self.origin,
+                    crate::untrusted::inert(logical_id)
+                ),
+                "name a logical id of the template's Resources (CfnInclude::logical_ids lists them)",
+            ));
+        };
+        if type_name != R::TYPE {
+            return Err(Error::construct(
+                format!("{}/{logical_id}", self.path),
+                format!(
+                    "is a {}, asked for as a {}",
+                    crate::untrusted::inert(type_name),
+                    R::TYPE
+                ),
+                "ask for the resource with the L1 struct of its Type",
+            ));
+        }
+        Ok(ResourceRef::new(node))
+    }
+
     /// The node of the resource `logical_id`: for [`Scope::options`],
-    /// [`Scope::raw_resource_mut`] and suppressions. (`resource` is kept
-    /// for typed L1 access, `resource::<CfnBucket>`, still to come.)
+    /// [`Scope::raw_resource_mut`] and suppressions.
     pub fn node_of(&self, logical_id: &str) -> Option<NodeId> {
         self.resources.get(logical_id).copied()
     }
@@ -240,9 +280,11 @@ impl CfnInclude {
     }
 }
 
-/// Text to JSON: JSON as JSON (exact numbers, no YAML 1.1 surprises),
-/// anything else through the budgeted YAML reader with short-form tags.
-fn parse(text: &str) -> Result<Json, String> {
+/// A template's text as JSON: JSON as JSON (exact numbers, no YAML 1.1
+/// surprises), anything else through the budgeted YAML reader, short-form
+/// tags (`!Ref`, `!Sub`…) in their long form. The error says why, without
+/// echoing the text.
+pub fn parse_template(text: &str) -> Result<Json, String> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text.trim_start().starts_with('{') {
         return serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"));
@@ -311,7 +353,7 @@ impl<'t> Parts<'t> {
         let problem = |scope: &Scope<'_>, lid: &str, m: String| {
             scope.error_at(
                 lid,
-                format!("template {origin}{}: {m}", line_of(text, lid)),
+                format!("template {origin}{}: {m}", resource_line(text, lid)),
                 "fix the template (cfn-lint names the same problems)",
             )
         };
@@ -352,6 +394,11 @@ impl<'t> Parts<'t> {
             };
             let node = scope.add_raw_resource(lid, raw)?;
             scope.override_logical_id(node, lid)?;
+            if let Some(i) = scope.app.index_of(node) {
+                if let NodeKind::Resource(r) = &mut scope.app.node_mut(i).kind {
+                    r.origin = Some(format!("{origin}{}", resource_line(text, lid)));
+                }
+            }
             nodes.insert(lid.clone(), node);
         }
         let names = Names {
@@ -376,6 +423,16 @@ impl<'t> Parts<'t> {
 
     fn transformed(&self) -> bool {
         self.template.contains_key("Transform")
+    }
+
+    /// Each resource's `Type` (checked a string by `add_resources`).
+    fn types(&self) -> BTreeMap<String, String> {
+        self.resources()
+            .filter_map(|(lid, r)| {
+                let t = r.get("Type")?.as_str()?;
+                Some((lid.clone(), t.to_string()))
+            })
+            .collect()
     }
 
     /// The sections beside Resources, as values.
@@ -533,6 +590,27 @@ fn rain_directive(j: &Json) -> Option<&str> {
         }),
         Json::Array(a) => a.iter().find_map(rain_directive),
         _ => None,
+    }
+}
+
+/// `:LINE` of resource `lid`: the first line declaring it after the line
+/// that opens `Resources` (a condition or output of the same name comes
+/// before it in most templates).
+fn resource_line(text: &str, lid: &str) -> String {
+    let start = text
+        .lines()
+        .position(|l| {
+            let t = l.trim_start();
+            t.starts_with("Resources:") || t.starts_with("\"Resources\"")
+        })
+        .unwrap_or(0);
+    let rest: String = text.lines().skip(start).collect::<Vec<_>>().join("\n");
+    match line_of(&rest, lid).strip_prefix(':') {
+        Some(n) => n
+            .parse::<usize>()
+            .map(|n| format!(":{}", n + start))
+            .unwrap_or_default(),
+        None => line_of(text, lid),
     }
 }
 

@@ -1,30 +1,40 @@
-//! "Written back equal" for CloudFormation templates: both sides read into
-//! JSON (short-form tags in long form) and normalized for what only
-//! spelling changes: key order (maps compare unordered), `Fn::GetAtt` as a
-//! dotted string or a list, `DependsOn` as one name or a sorted list,
-//! `Properties: {}` or absent, and `AWSTemplateFormatVersion` (meshsynth
-//! always writes `2010-09-09`, the only version there is).
+//! "Written back equal" for CloudFormation templates, as the include and
+//! `meshsynth import` prove it: both sides read into JSON (short-form tags
+//! in long form) and normalized for what only spelling changes: key order
+//! (maps compare unordered), `Fn::GetAtt` as a dotted string or a list,
+//! `DependsOn` as one name or a sorted list, `Properties: {}` or absent,
+//! `AWSTemplateFormatVersion` (meshsynth always writes `2010-09-09`, the
+//! only version there is), and a parameter's `Default`, `AllowedValues`,
+//! bounds and `NoEcho` as strings (CloudFormation reads parameter values as
+//! strings: `Default: 5` and `Default: "5"` are the same parameter).
 
 use serde_json::Value as Json;
 
 /// A template's text (JSON or YAML) as normalized JSON.
 pub fn read(text: &str) -> Result<Json, String> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let j: Json = if text.trim_start().starts_with('{') {
-        serde_json::from_str(text).map_err(|e| e.to_string())?
-    } else {
-        let y = meshsynth::untrusted::yaml::YamlReader::for_input(text.len())
-            .document(text)
-            .map_err(|e| e.to_string())?;
-        meshsynth::untrusted::yaml::to_json(y)?
-    };
-    Ok(normalize(j))
+    super::parse_template(text).map(normalize)
 }
 
 /// Normalizes a template already in JSON.
 pub fn normalize(mut j: Json) -> Json {
     if let Json::Object(t) = &mut j {
         t.remove("AWSTemplateFormatVersion");
+        if let Some(Json::Object(parameters)) = t.get_mut("Parameters") {
+            for p in parameters.values_mut().filter_map(Json::as_object_mut) {
+                for (k, v) in p.iter_mut() {
+                    if matches!(
+                        k.as_str(),
+                        "Default" | "MinLength" | "MaxLength" | "MinValue" | "MaxValue" | "NoEcho"
+                    ) {
+                        stringify(v);
+                    } else if k == "AllowedValues" {
+                        if let Json::Array(a) = v {
+                            a.iter_mut().for_each(stringify);
+                        }
+                    }
+                }
+            }
+        }
         // An empty section is no section.
         t.retain(|_, v| !matches!(v, Json::Object(m) if m.is_empty()));
         if let Some(Json::Object(resources)) = t.get_mut("Resources") {
@@ -49,6 +59,15 @@ pub fn normalize(mut j: Json) -> Json {
     }
     intrinsics(&mut j);
     j
+}
+
+/// A number or boolean as the string CloudFormation reads it as.
+fn stringify(v: &mut Json) {
+    match v {
+        Json::Number(n) => *v = Json::String(n.to_string()),
+        Json::Bool(b) => *v = Json::String(b.to_string()),
+        _ => {}
+    }
 }
 
 fn intrinsics(j: &mut Json) {

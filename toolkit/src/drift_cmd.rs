@@ -1,0 +1,146 @@
+//! `meshsynth drift --live PATH`: the assembly's Kubernetes objects against
+//! an export of the live cluster. The comparison is the library's
+//! (`meshsynth::diff::live`); this reads the inputs and picks the exit code.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use clap::{Args, ValueEnum};
+use meshsynth::analyze::read_paths;
+use meshsynth::assembly::load_assembly;
+use meshsynth::core::Error;
+use meshsynth::diff::live::{live_drift, read_live, render};
+use meshsynth::untrusted::inert;
+
+use crate::app::AppSource;
+
+/// `drift --format`.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum DriftFormat {
+    /// One line per object and per field.
+    Text,
+    /// A table for a pull request or an issue.
+    Markdown,
+    /// The report as data (docs/drift.md).
+    Json,
+}
+
+/// `meshsynth drift`.
+#[derive(Args, Debug)]
+pub struct DriftArgs {
+    /// An export of the live cluster: a file, a directory of them, or `-`
+    /// for stdin (`kubectl get deploy,svc,cm,sa -n shop -o yaml`; `List`
+    /// documents are read item by item). Repeat for several.
+    #[arg(long = "live", value_name = "PATH", required = true)]
+    pub live: Vec<PathBuf>,
+    /// The assembly to compare; without it the app is synthesized first,
+    /// as `synth` would, into a scratch directory.
+    #[arg(long, value_name = "DIR")]
+    pub assembly: Option<PathBuf>,
+    /// The assembly's cluster the export was taken from; needed when the
+    /// assembly has more than one.
+    #[arg(long, value_name = "NAME")]
+    pub cluster: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: DriftFormat,
+    /// Exit 2 when anything drifted (errors exit 1; no drift exits 0).
+    #[arg(long)]
+    pub fail: bool,
+    /// Context values for the app's synth (`-c key=value`); ignored with
+    /// `--assembly`.
+    #[arg(short = 'c', long = "context", value_name = "KEY=VALUE")]
+    pub context: Vec<String>,
+}
+
+fn usage(message: String) -> Error {
+    Error::Io {
+        path: "drift".into(),
+        message,
+        source: None,
+    }
+}
+
+/// Runs `drift`; `app` synthesizes when no `--assembly` is given.
+pub fn run(
+    args: DriftArgs,
+    app: Option<&AppSource>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<u8, Error> {
+    let scratch;
+    let dir: &Path = match (&args.assembly, app) {
+        (Some(dir), _) => {
+            if !args.context.is_empty() {
+                let _ = writeln!(err, "note: -c values are ignored with --assembly");
+            }
+            dir
+        }
+        (None, Some(app)) => {
+            scratch = crate::cli::scratch_dir()?;
+            app.synthesize_to(&[], &args.context, scratch.path(), err)?;
+            scratch.path()
+        }
+        (None, None) => {
+            return Err(usage(
+                "no app to synthesize: pass --assembly DIR, or run drift in a platform crate"
+                    .into(),
+            ))
+        }
+    };
+    let assembly = load_assembly(dir).map_err(|e| Error::Io {
+        path: inert(&dir.display().to_string()).into_owned(),
+        message: format!("{e}; pass --assembly with a directory `meshsynth synth` wrote"),
+        source: None,
+    })?;
+    let names: Vec<&String> = assembly.clusters.keys().collect();
+    let cluster = match (&args.cluster, names.as_slice()) {
+        (Some(c), _) if assembly.clusters.contains_key(c) => c.clone(),
+        (Some(c), _) => {
+            return Err(usage(format!(
+                "--cluster {}: the assembly has no such cluster (it has: {}); pass one of them",
+                inert(c),
+                list(&names)
+            )))
+        }
+        (None, [one]) => (*one).clone(),
+        (None, []) => {
+            return Err(usage(
+                "the assembly has no Kubernetes objects to compare; drift --live compares a cluster's objects".into(),
+            ))
+        }
+        (None, _) => {
+            return Err(usage(format!(
+                "the assembly has {} clusters ({}); pass --cluster with the one the export was taken from",
+                names.len(),
+                list(&names)
+            )))
+        }
+    };
+    let mut notes = Vec::new();
+    let sources = read_paths(&args.live, &mut std::io::stdin(), &mut notes)?;
+    let live = read_live(&sources, &mut notes).map_err(|m| Error::Io {
+        path: "--live".into(),
+        message: format!("{m}; pass an export written by `kubectl get … -o yaml`"),
+        source: None,
+    })?;
+    for n in &notes {
+        let _ = writeln!(err, "note: {}", inert(n));
+    }
+    let drift = live_drift(&cluster, &assembly.clusters[&cluster], live);
+    let text = match args.format {
+        DriftFormat::Text => render::text(&drift),
+        DriftFormat::Markdown => render::markdown(&drift),
+        DriftFormat::Json => render::json(&drift),
+    };
+    let _ = out.write_all(text.as_bytes());
+    Ok(if args.fail && drift.has_drift() { 2 } else { 0 })
+}
+
+fn list(names: &[&String]) -> String {
+    names
+        .iter()
+        .map(|n| inert(n).into_owned())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
