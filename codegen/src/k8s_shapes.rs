@@ -6,7 +6,7 @@
 //! came from, makes a naming rule it could get wrong impossible.
 //!
 //! The result is a line table (`codegen/src/import/k8s/generated/shapes.tsv`,
-//! read by [`crate::import::k8s::Shapes`]):
+//! read by `import::k8s::shapes::Shapes`):
 //!
 //! ```text
 //! S <path> <apiVersion|-> <kind|-> <feature|->   a struct (a kind when it has an apiVersion)

@@ -320,3 +320,39 @@ fn bad_inputs_are_one_line_errors() {
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(err.contains("nowhere"), "{err}");
 }
+
+#[test]
+fn cloudformation_drift_names_an_endpoint_it_cannot_reach() {
+    let s = setup();
+    let o = Command::new(env!("CARGO_BIN_EXE_meshsynth"))
+        .args([
+            "drift",
+            "--assembly",
+            "assembly",
+            "--endpoint-url",
+            "http://127.0.0.1:9",
+            "ecommerce-*",
+        ])
+        .current_dir(s.dir.path())
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .output()
+        .unwrap();
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("http://127.0.0.1:9"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(o.stdout.is_empty());
+
+    let o = meshsynth(
+        s.dir.path(),
+        &["drift", "--assembly", "assembly", "no-such-*"],
+    );
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("stack pattern no-such-* matches no stack of the assembly"),
+        "{err}"
+    );
+}

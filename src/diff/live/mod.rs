@@ -2,7 +2,7 @@
 //! cluster (`kubectl get … -o yaml`). The API server adds to every object
 //! what nobody wrote (status, managedFields, defaults, injected sidecars),
 //! so the live side is first cut down to the shape the assembly gives each
-//! object ([`normalize`]); what still differs was changed by someone.
+//! object (its `normalize` step); what still differs was changed by someone.
 
 mod normalize;
 pub mod render;

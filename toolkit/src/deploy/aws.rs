@@ -149,7 +149,7 @@ impl AwsCloud {
         (c, s)
     }
 
-    fn cfn(&self, region: &str) -> cfn::Client {
+    pub(crate) fn cfn(&self, region: &str) -> cfn::Client {
         self.clients(region).0
     }
 
@@ -287,7 +287,7 @@ fn answers(mut stream: std::net::TcpStream) -> Result<(), String> {
 /// What went wrong, classified: service errors by code; failures before an
 /// answer as missing credentials, a missing region or an unreachable
 /// endpoint, each with what to do, never a `Debug` dump.
-fn map_err<E>(e: SdkError<E, cfn::config::http::HttpResponse>) -> ApiError
+pub(crate) fn map_err<E>(e: SdkError<E, cfn::config::http::HttpResponse>) -> ApiError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {

@@ -10,8 +10,10 @@
 pub mod api;
 pub mod approval;
 pub mod aws;
+mod aws_drift;
 pub mod bootstrap;
 pub mod deployed;
+pub mod drift;
 pub mod engine;
 pub mod events;
 pub mod limit;

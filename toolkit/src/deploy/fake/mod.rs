@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 use serde_json::Value as Json;
 
+mod drift;
 mod import;
 use import::import_changes;
 
@@ -82,6 +83,12 @@ pub struct State {
     pub broken: Vec<String>,
     /// The text of every uploaded template, by its URL.
     pub objects: BTreeMap<String, String>,
+    /// Resource drifts by (region, stack), what DescribeStackResourceDrifts answers.
+    pub drifts: BTreeMap<(String, String), Vec<crate::deploy::drift::ResourceDrift>>,
+    /// Drift detections: ID → (stack, polls so far).
+    pub detections: BTreeMap<String, ((String, String), usize)>,
+    /// Detections end `DETECTION_FAILED` with this reason (`"hang"`: they never end).
+    pub drift_failure: Option<String>,
 }
 
 pub struct FakeCfn {
