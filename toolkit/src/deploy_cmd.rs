@@ -90,6 +90,12 @@ pub(crate) struct DeployArgs {
     /// With --import: a JSON file of "STACK/LogicalId": {"Property": "value"}, the identifiers the template does not hold.
     #[arg(long, value_name = "FILE", requires = "import_resources")]
     resource_mapping: Option<PathBuf>,
+    /// A stack stuck in UPDATE_ROLLBACK_FAILED is rolled back the rest of the way (ContinueUpdateRollback) before its change set.
+    #[arg(long)]
+    continue_rollback: bool,
+    /// With --continue-rollback: a resource (logical ID) that cannot roll back, marked rolled back as it is; repeatable.
+    #[arg(long, value_name = "ID", requires = "continue_rollback")]
+    resources_to_skip: Vec<String>,
     /// Write the stack outputs as JSON to this file.
     #[arg(long, value_name = "F")]
     outputs_file: Option<PathBuf>,
@@ -562,6 +568,9 @@ pub(crate) fn deploy(
         force: args.force,
         app: asm.manifest.app.clone(),
         adopt: args.adopt.clone(),
+        continue_rollback: args
+            .continue_rollback
+            .then(|| args.resources_to_skip.clone()),
         ..Default::default()
     };
     let ui = Ui::new(err);

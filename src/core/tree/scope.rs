@@ -255,17 +255,23 @@ impl<'a> Scope<'a> {
                 "name one property (`SubnetIds`); for a nested one set its parent property",
             ));
         }
+        self.resource_node(resource, path, "properties belong to resources")?
+            .property_values
+            .insert(name.to_string(), value);
+        Ok(())
+    }
+
+    /// The resource node behind `resource`; `what` says why it must be one.
+    fn resource_node(
+        &mut self,
+        resource: NodeId,
+        path: String,
+        what: &str,
+    ) -> Result<&mut CfnNode, Error> {
         let i = self.app.index_of(resource);
         match i.map(|i| &mut self.app.node_mut(i).kind) {
-            Some(NodeKind::Resource(r)) => {
-                r.property_values.insert(name.to_string(), value);
-                Ok(())
-            }
-            _ => Err(Error::construct(
-                path,
-                "properties belong to resources",
-                "pass a ResourceRef's node",
-            )),
+            Some(NodeKind::Resource(r)) => Ok(r),
+            _ => Err(Error::construct(path, what, "pass a ResourceRef's node")),
         }
     }
 
@@ -290,18 +296,10 @@ impl<'a> Scope<'a> {
                 "set UpdatePolicy, CreationPolicy, Metadata or Version here; DependsOn, Condition and the policies are CfnOptions",
             ));
         }
-        let i = self.app.index_of(resource);
-        match i.map(|i| &mut self.app.node_mut(i).kind) {
-            Some(NodeKind::Resource(r)) => {
-                r.attributes.insert(name.to_string(), value);
-                Ok(())
-            }
-            _ => Err(Error::construct(
-                path,
-                "resource attributes belong to resources",
-                "pass a ResourceRef's node",
-            )),
-        }
+        self.resource_node(resource, path, "resource attributes belong to resources")?
+            .attributes
+            .insert(name.to_string(), value);
+        Ok(())
     }
 
     /// Mutable access to a raw resource: one added with

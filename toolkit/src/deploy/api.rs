@@ -297,6 +297,14 @@ pub trait CfnApi {
     async fn delete_stack(&self, stack: &StackId) -> Result<(), ApiError>;
     /// CancelUpdateStack.
     async fn cancel_update_stack(&self, stack: &StackId) -> Result<(), ApiError>;
+    /// ContinueUpdateRollback of a stack in `UPDATE_ROLLBACK_FAILED`;
+    /// `skip` names resources CloudFormation is to mark rolled back
+    /// without rolling them back (`ResourcesToSkip`).
+    async fn continue_update_rollback(
+        &self,
+        stack: &StackId,
+        skip: &[String],
+    ) -> Result<(), ApiError>;
     /// GetTemplate (the original template as submitted).
     async fn get_template(&self, stack: &StackId) -> Result<String, ApiError>;
     /// UpdateTerminationProtection.

@@ -622,6 +622,21 @@ impl CfnApi for AwsCloud {
         Ok(())
     }
 
+    async fn continue_update_rollback(
+        &self,
+        stack: &StackId,
+        skip: &[String],
+    ) -> Result<(), ApiError> {
+        self.cfn(&stack.region)
+            .continue_update_rollback()
+            .stack_name(&stack.name)
+            .set_resources_to_skip((!skip.is_empty()).then(|| skip.to_vec()))
+            .send()
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
     async fn get_template(&self, stack: &StackId) -> Result<String, ApiError> {
         let out = self
             .cfn(&stack.region)

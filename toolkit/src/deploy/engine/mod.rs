@@ -113,6 +113,11 @@ pub struct DeployOptions {
     /// stack lacks after success is a note, not an error, when emulators do
     /// not model its type ([`EMULATOR_GAPS`]). Default: false.
     pub endpoint_emulated: bool,
+    /// `--continue-rollback`: a stack in `UPDATE_ROLLBACK_FAILED` is rolled
+    /// back the rest of the way (ContinueUpdateRollback, skipping the
+    /// logical IDs listed) before its change set. Default: none (such a
+    /// stack stops the deploy, naming the resources that failed to roll back).
+    pub continue_rollback: Option<Vec<String>>,
 }
 
 impl Default for DeployOptions {
@@ -130,6 +135,7 @@ impl Default for DeployOptions {
             import: false,
             resource_mapping: BTreeMap::new(),
             endpoint_emulated: false,
+            continue_rollback: None,
         }
     }
 }

@@ -136,9 +136,11 @@ impl<'a, A: CfnApi, S: ObjectStore, P: Approver> Engine<'a, A, S, P> {
                 Some(i) if i.status == "ROLLBACK_COMPLETE" || i.status == "ROLLBACK_FAILED" => {
                     self.recreate(id, &i).await?;
                 }
+                Some(i) if i.status == "UPDATE_ROLLBACK_FAILED" => {
+                    self.continue_rollback(id).await?;
+                }
                 Some(i) if i.status.ends_with("_FAILED") => {
                     let hint = match i.status.as_str() {
-                        "UPDATE_ROLLBACK_FAILED" => "fix the cause, then run `aws cloudformation continue-update-rollback` (skipping resources that cannot roll back) and deploy again",
                         "DELETE_FAILED" => "delete it again (with --retain-resources for resources that cannot be deleted), then deploy",
                         _ => "resolve it in the CloudFormation console or CLI, then deploy again",
                     };
@@ -154,6 +156,71 @@ impl<'a, A: CfnApi, S: ObjectStore, P: Approver> Engine<'a, A, S, P> {
                 other => break other,
             }
         })
+    }
+
+    /// A stack whose update failed and whose rollback failed too: rolled
+    /// back the rest of the way with `--continue-rollback`, else refused
+    /// naming the resources that failed to roll back.
+    async fn continue_rollback(&self, id: &StackId) -> Result<(), DeployError> {
+        let blockers = self.rollback_failures(id).await;
+        let Some(skip) = &self.opts.continue_rollback else {
+            let named = if blockers.is_empty() {
+                "see the stack's events for the resources that failed to roll back".to_string()
+            } else {
+                format!("failed to roll back: {}", blockers.join(", "))
+            };
+            return Err(DeployError::Unrecoverable {
+                stack: id.clone(),
+                status: "UPDATE_ROLLBACK_FAILED".into(),
+                hint: format!(
+                    "{named}; fix their cause, then deploy again with --continue-rollback (add --resources-to-skip ID for a resource that can never roll back: CloudFormation then marks it rolled back as it is)"
+                ),
+            });
+        };
+        let marker = self.newest_event(id).await;
+        self.api
+            .continue_update_rollback(id, skip)
+            .await
+            .map_err(Self::api_err(id, "ContinueUpdateRollback"))?;
+        let (after, failure) = self.follow(id, id, marker, 0).await?;
+        match after {
+            Some(a) if a.status == "UPDATE_ROLLBACK_COMPLETE" => Ok(()),
+            Some(a) => {
+                let still = self.rollback_failures(id).await;
+                let on = if still.is_empty() {
+                    failure.map_or_else(String::new, |f| format!(" on {}", f.logical_id))
+                } else {
+                    format!(" on {}", still.join(", "))
+                };
+                Err(DeployError::Unrecoverable {
+                    stack: id.clone(),
+                    status: a.status,
+                    hint: format!(
+                        "the rollback failed again{on}; fix the cause, or skip what can never roll back with --resources-to-skip ID"
+                    ),
+                })
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// The resources whose rollback failed since the stack's last rollback
+    /// began (newest events first), as logical IDs.
+    async fn rollback_failures(&self, id: &StackId) -> Vec<String> {
+        let Ok(events) = self.api.stack_events(id, None).await else {
+            return Vec::new();
+        };
+        let mut out: Vec<String> = Vec::new();
+        for e in events {
+            if e.is_stack_event() && e.status == "UPDATE_ROLLBACK_IN_PROGRESS" {
+                break;
+            }
+            if !e.is_stack_event() && e.status == "UPDATE_FAILED" && !out.contains(&e.logical_id) {
+                out.push(e.logical_id);
+            }
+        }
+        out.sort();
+        out
     }
 
     /// Executes a change set and follows it until the stack settles in a

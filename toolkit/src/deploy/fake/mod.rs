@@ -10,6 +10,7 @@ use serde_json::Value as Json;
 
 mod drift;
 mod import;
+mod rollback;
 use import::import_changes;
 
 use super::api::{
@@ -89,6 +90,9 @@ pub struct State {
     pub detections: BTreeMap<String, ((String, String), usize)>,
     /// Detections end `DETECTION_FAILED` with this reason (`"hang"`: they never end).
     pub drift_failure: Option<String>,
+    /// Resources that cannot roll back: ContinueUpdateRollback fails again
+    /// unless it skips each of them.
+    pub rollback_blockers: Vec<String>,
 }
 
 pub struct FakeCfn {
@@ -684,6 +688,15 @@ impl CfnApi for FakeCfn {
         st.pending.push_back((e, "UPDATE_ROLLBACK_COMPLETE".into()));
         s.stacks.insert((id.region.clone(), name), st);
         Ok(())
+    }
+
+    async fn continue_update_rollback(
+        &self,
+        id: &StackId,
+        skip: &[String],
+    ) -> Result<(), ApiError> {
+        self.enter("ContinueUpdateRollback", id)?;
+        rollback::continue_update_rollback(&mut self.state.borrow_mut(), id, skip)
     }
 
     async fn get_template(&self, id: &StackId) -> Result<String, ApiError> {

@@ -18,6 +18,7 @@ mod deploy;
 mod import;
 mod outputs;
 mod ownership;
+mod recovery;
 mod safety;
 
 const R: &str = "eu-west-1";
