@@ -45,6 +45,8 @@ enum Command {
     Deploy(deploy_cmd::DeployArgs),
     /// Delete stacks, dependents first.
     Destroy(deploy_cmd::DestroyArgs),
+    /// Take one resource out of its deployed stack without deleting it (`STACK/LogicalId` or a construct path).
+    Orphan(crate::orphan_cmd::OrphanArgs),
     /// Create the per-region bucket for templates over 51,200 bytes.
     Bootstrap(deploy_cmd::BootstrapArgs),
     /// Scaffold a new platform crate (Cargo.toml, an app, a snapshot test, meshsynth.json).
@@ -161,6 +163,7 @@ fn run(
     match (command, &app) {
         (Command::Deploy(args), _) => deploy_cmd::deploy(args, &app, out, err),
         (Command::Drift(args), _) => drift_cmd::run(args, Some(&app), out, err),
+        (Command::Orphan(args), _) => crate::orphan_cmd::run(args, &app, out, err),
         (Command::Destroy(args), _) => deploy_cmd::destroy(args, &app, out, err),
         (Command::Synth(args), AppSource::Builtin(build)) => {
             Ok(lib::synth_command(args, build, out, err))

@@ -44,3 +44,5 @@ mod hostile_endpoint;
 mod import;
 #[path = "init.rs"]
 mod init;
+#[path = "orphan.rs"]
+mod orphan;

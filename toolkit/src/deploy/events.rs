@@ -120,6 +120,8 @@ pub enum PromptKind {
     RecreateFailedStack,
     /// Delete stacks (`--force`).
     Destroy,
+    /// Take a resource out of its stack (`orphan --force`).
+    Orphan,
 }
 
 /// A yes/no question for the user.

@@ -18,6 +18,7 @@ pub mod engine;
 pub mod events;
 pub mod limit;
 pub mod manifests;
+pub mod orphan;
 pub mod plan;
 
 #[cfg(test)]
@@ -173,6 +174,16 @@ pub enum DeployError {
         /// The stack.
         stack: StackId,
         /// Why, and how to proceed.
+        reason: String,
+    },
+    /// `orphan` cannot take the resource out of its stack as asked.
+    #[error("stack {stack}: cannot orphan {logical_id}: {reason}; nothing was changed")]
+    OrphanRefused {
+        /// The stack.
+        stack: StackId,
+        /// The resource's logical id.
+        logical_id: String,
+        /// Why, and what to do.
         reason: String,
     },
     /// A template is too large to pass inline and there is no bucket for it.

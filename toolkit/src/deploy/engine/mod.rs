@@ -15,8 +15,8 @@ use sha2::{Digest, Sha256};
 use tokio::time::Instant;
 
 use super::api::{
-    ApiError, CfnApi, ChangeSetKind, ChangeSetRequest, ObjectStore, StackEvent, StackId, StackInfo,
-    TemplateSource,
+    ApiError, CfnApi, ChangeSetKind, ChangeSetRequest, ObjectStore, ResourceChange, StackEvent,
+    StackId, StackInfo, TemplateSource,
 };
 use super::approval::{approval_reasons, RequireApproval, SecurityAnalysis};
 use super::bootstrap;
@@ -28,8 +28,10 @@ use meshsynth::synth::MAX_INLINE_TEMPLATE_BYTES;
 mod destroy;
 mod follow;
 mod import;
+mod orphan;
 mod verify;
 pub use import::{read_resource_mapping, MAX_RESOURCE_MAPPING_BYTES};
+pub use orphan::{Orphaned, ORPHAN_CHANGE_SET_NAME};
 pub use verify::EMULATOR_GAPS;
 mod stack;
 mod template;

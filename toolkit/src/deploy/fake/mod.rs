@@ -10,8 +10,10 @@ use serde_json::Value as Json;
 
 mod drift;
 mod import;
+mod retain;
 mod rollback;
 use import::import_changes;
+use retain::retained;
 
 use super::api::{
     ApiError, CfnApi, ChangeSetInfo, ChangeSetKind, ChangeSetRequest, LookupApi, MskBrokers,
@@ -93,6 +95,9 @@ pub struct State {
     /// Resources that cannot roll back: ContinueUpdateRollback fails again
     /// unless it skips each of them.
     pub rollback_blockers: Vec<String>,
+    /// (stack, logical id) of every resource a Remove deleted (not those
+    /// a `Retain` deletion policy kept).
+    pub deleted: Vec<(String, String)>,
 }
 
 pub struct FakeCfn {
@@ -561,6 +566,11 @@ impl CfnApi for FakeCfn {
                 st.pending.push_back((e, in_progress.clone()));
                 failed = true;
                 continue;
+            }
+            let kept = c.action == "Remove" && retained(st.template.as_deref(), &c.logical_id);
+            let res_done = if kept { "DELETE_SKIPPED" } else { res_done };
+            if c.action == "Remove" && !kept {
+                s.deleted.push((st.name.clone(), c.logical_id.clone()));
             }
             let e = s.event(&st, &c.logical_id, &c.resource_type, res_done, None);
             st.pending.push_back((e, in_progress.clone()));

@@ -16,6 +16,7 @@ use super::{approval::TypeHeuristic, DeployError, RequireApproval};
 
 mod deploy;
 mod import;
+mod orphan;
 mod outputs;
 mod ownership;
 mod recovery;
