@@ -50,6 +50,11 @@ pub use crate::core::{
 #[doc = include_str!("../docs/adopt.md")]
 pub struct AdoptGuideDoctests;
 
+/// docs/day-two.md's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/day-two.md")]
+pub struct DayTwoGuideDoctests;
+
 /// The recipes of docs/cookbook.md, compiled and run as doctests so the
 /// cookbook cannot drift from the API.
 #[cfg(doctest)]

@@ -74,6 +74,71 @@ pub struct StackArtifact {
     pub resource_count: usize,
     /// Construct paths that use escape hatches (raw resources or overrides).
     pub escape_hatches: Vec<String>,
+    /// Deployed as a StackSet to these targets, not as one stack. Absent
+    /// for a plain stack (and in assemblies of older builds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stack_set: Option<StackSetArtifact>,
+}
+
+/// How a stack deploys as a StackSet (`StackSet::new`), in the words of
+/// the CloudFormation API.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct StackSetArtifact {
+    /// `SELF_MANAGED` or `SERVICE_MANAGED`.
+    pub permission_model: String,
+    /// The administration role's ARN; `null` for CloudFormation's default.
+    pub administration_role_arn: Option<String>,
+    /// The execution role's name; `null` for CloudFormation's default.
+    pub execution_role_name: Option<String>,
+    /// Service-managed only: deploy to accounts that join a target OU.
+    pub auto_deployment: Option<AutoDeploymentArtifact>,
+    /// The StackSet's description.
+    pub description: Option<String>,
+    /// The instance groups.
+    pub targets: Vec<StackSetTargetArtifact>,
+    /// Operation preferences for every operation deploy starts.
+    pub operation: OperationArtifact,
+}
+
+/// `AutoDeployment` of a service-managed StackSet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AutoDeploymentArtifact {
+    /// Deploy to accounts that join a target OU.
+    pub enabled: bool,
+    /// Keep the stacks of accounts that leave one.
+    pub retain_stacks_on_account_removal: bool,
+}
+
+/// One group of StackSet instances.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct StackSetTargetArtifact {
+    /// Account ids (self-managed).
+    pub accounts: Vec<String>,
+    /// OU or root ids (service-managed).
+    pub organizational_units: Vec<String>,
+    /// Regions, in deploy order.
+    pub regions: Vec<String>,
+    /// Parameter values of these instances.
+    pub parameter_overrides: IndexMap<String, String>,
+}
+
+/// `OperationPreferences`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OperationArtifact {
+    /// `MaxConcurrentCount`, or `null` when a percentage is given.
+    pub max_concurrent_count: Option<u32>,
+    /// `MaxConcurrentPercentage`.
+    pub max_concurrent_percentage: Option<u8>,
+    /// `FailureToleranceCount`.
+    pub failure_tolerance_count: Option<u32>,
+    /// `FailureTolerancePercentage`.
+    pub failure_tolerance_percentage: Option<u8>,
+    /// `SEQUENTIAL` or `PARALLEL`.
+    pub region_concurrency_type: String,
 }
 
 /// A template parameter, as listed in `manifest.json`.

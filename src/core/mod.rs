@@ -15,6 +15,7 @@ pub(crate) mod pattern;
 pub mod resolve;
 pub mod resource;
 pub mod stack;
+pub mod stack_set;
 pub mod tree;
 pub mod value;
 
@@ -38,6 +39,9 @@ pub use stack::{
 };
 #[allow(deprecated)]
 pub use stack::{OutputProps, ParameterProps};
+pub use stack_set::{
+    Amount, StackSet, StackSetPermissions, StackSetProps, StackSetRollout, StackSetTarget,
+};
 pub use tree::{
     App, EmittedCheck, InstallInputRef, NodeId, ObjectEntry, ResourceAddress, Scope, Validation,
 };

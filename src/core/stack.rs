@@ -98,6 +98,8 @@ pub(crate) struct StackInfo {
     /// Template sections of included templates (`aws::cfn::include`), in
     /// the order they were included.
     pub included: Vec<IncludedSections>,
+    /// Deployed as a StackSet (`StackSet::new`).
+    pub stack_set: Option<Box<super::stack_set::StackSetProps>>,
 }
 
 /// What an included template holds beside its resources, kept as written
@@ -263,6 +265,7 @@ impl Stack {
             termination_protection: props.termination_protection,
             logical_ids: props.logical_ids,
             included: Vec::new(),
+            stack_set: None,
         };
         let index = scope.add_kind(id, NodeKind::Stack(Box::new(info)))?;
         Ok(StackRef {

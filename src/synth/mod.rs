@@ -19,6 +19,7 @@ mod relations;
 mod render;
 pub(crate) mod resolve;
 mod select;
+mod stack_set;
 mod suppress;
 mod tables;
 mod template;
@@ -424,6 +425,8 @@ fn render_stacks(
         let bytes = build.model.render(opts.format);
         check_limits(app, s, &build.model, bytes.len(), diags);
         let file = crate::assembly::rules::template_file(&info.name, opts.format.extension());
+        let stack_set =
+            stack_set::stack_set_artifact(app, s, graph, &build.model.parameters, diags);
         stack_artifacts.push(StackArtifact {
             name: info.name.clone(),
             path: app.node(s).path.to_string(),
@@ -469,6 +472,7 @@ fn render_stacks(
             termination_protection: info.termination_protection,
             resource_count: build.model.resources.len(),
             escape_hatches: build.escape_hatches,
+            stack_set,
         });
         sink.put(file, bytes);
     }

@@ -43,6 +43,7 @@ pub fn write(dir: &Path, stacks: &[StackSpec], clusters: &[ClusterSpec]) {
             termination_protection: false,
             resource_count: template["Resources"].as_object().map_or(0, |m| m.len()),
             escape_hatches: Vec::new(),
+            stack_set: None,
         });
         files.push((file, bytes));
     }

@@ -75,7 +75,7 @@ pub(crate) struct DeployArgs {
     /// S3 bucket for templates over 51,200 bytes. Default: the bucket of `meshsynth bootstrap`.
     #[arg(long, value_name = "B")]
     bucket: Option<String>,
-    /// Delete and re-create stacks left in ROLLBACK_COMPLETE without asking.
+    /// Delete and re-create stacks left in ROLLBACK_COMPLETE, and delete StackSet instances no target names any more, without asking.
     #[arg(long)]
     force: bool,
     /// Take over existing stacks matching this glob although meshsynth did not deploy them (no meshsynth:managed tag) or another app did; repeatable.
@@ -317,6 +317,7 @@ pub(crate) fn deploy(
         if let Err(e) = check_account(&cloud, &plan, args.connect.profile.as_deref()).await {
             return ui.fail(e);
         }
+        let (plan, sets) = crate::stackset_cmd::split(&asm, plan);
         let engine = Engine::new(&cloud, &cloud, &ui, &ui, &TypeHeuristic, opts);
         let report = tokio::select! {
             r = engine.deploy(&plan, interrupts(&ctrl_c, 1)) => r,
@@ -327,6 +328,16 @@ pub(crate) fn deploy(
         };
         print_summary(&ui, &report, "deploy");
         let mut code = exit_for(&report);
+        if code == 0 && !sets.is_empty() {
+            let app = asm.manifest.app.as_deref();
+            code = tokio::select! {
+                c = crate::stackset_cmd::deploy(&cloud, &sets, app, &ui, args.force) => c,
+                () = interrupts(&ctrl_c, 1) => {
+                    ui.line("interrupted: the StackSet operation goes on in CloudFormation");
+                    130
+                }
+            };
+        }
         let outputs = report.outputs();
         print_outputs(out, &outputs);
         if let Some(path) = &args.outputs_file {
@@ -340,41 +351,47 @@ pub(crate) fn deploy(
                 .manifests_dir
                 .clone()
                 .unwrap_or_else(|| manifests::default_dir(&asm.dir));
-            let resolved = async {
-                let all =
-                    manifests::outputs_for_deferred(&cloud, &asm, &outputs, region.as_deref())
-                        .await?;
-                let looked_up = manifests::lookups(&cloud, &asm, &all, region.as_deref()).await?;
-                let r = manifests::resolve(&asm, &all, &looked_up)?;
-                if !r.ready.is_empty() {
-                    manifests::write(&target, &r.files)?;
-                }
-                Ok::<_, DeployError>(r)
-            }
-            .await;
-            match resolved {
-                Ok(r) => {
-                    for c in &r.ready {
-                        ui.line(format!(
-                            "resolved manifests of cluster {c}: {} (kubectl apply -k)",
-                            target.join(c).display()
-                        ));
-                    }
-                    // A staged rollout: these clusters come with a later deploy.
-                    for p in &r.pending {
-                        ui.line(p.headline());
-                        for d in p.details() {
-                            ui.line(d);
-                        }
-                    }
-                }
-                Err(e) => code = ui.fail(e),
+            if let Err(e) =
+                write_manifests(&cloud, &asm, &outputs, region.as_deref(), &target, &ui).await
+            {
+                code = ui.fail(e);
             }
         }
         code
     };
     let code = crate::deploy::block_on(run);
     Ok(code.unwrap_or_else(|e| ui.fail(e)))
+}
+
+/// Fills the deferred inputs of the clusters' manifests and writes them.
+async fn write_manifests(
+    cloud: &AwsCloud,
+    asm: &LoadedAssembly,
+    outputs: &crate::deploy::OutputsByStack,
+    region: Option<&str>,
+    target: &std::path::Path,
+    ui: &Ui<'_>,
+) -> Result<(), DeployError> {
+    let all = manifests::outputs_for_deferred(cloud, asm, outputs, region).await?;
+    let looked_up = manifests::lookups(cloud, asm, &all, region).await?;
+    let r = manifests::resolve(asm, &all, &looked_up)?;
+    if !r.ready.is_empty() {
+        manifests::write(target, &r.files)?;
+    }
+    for c in &r.ready {
+        ui.line(format!(
+            "resolved manifests of cluster {c}: {} (kubectl apply -k)",
+            target.join(c).display()
+        ));
+    }
+    // A staged rollout: these clusters come with a later deploy.
+    for p in &r.pending {
+        ui.line(p.headline());
+        for d in p.details() {
+            ui.line(d);
+        }
+    }
+    Ok(())
 }
 
 /// `meshsynth destroy`.
@@ -427,6 +444,8 @@ pub(crate) fn destroy(
                 Err(e) => return ui.fail(e),
             }
         }
+        let (plan, sets) = crate::stackset_cmd::split(&asm, plan);
+        let set_code = crate::stackset_cmd::destroy(&cloud, &sets, &ui).await;
         let engine = Engine::new(&cloud, &cloud, &ui, &ui, &TypeHeuristic, opts);
         let report = tokio::select! {
             r = engine.destroy(&plan, interrupts(&ctrl_c, 1)) => r,
@@ -436,7 +455,7 @@ pub(crate) fn destroy(
             }
         };
         print_summary(&ui, &report, "destroy");
-        exit_for(&report)
+        exit_for(&report).max(set_code)
     };
     let code = crate::deploy::block_on(run);
     Ok(code.unwrap_or_else(|e| ui.fail(e)))

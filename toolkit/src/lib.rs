@@ -18,4 +18,5 @@ pub mod drift_cmd;
 pub mod import;
 pub mod init;
 mod orphan_cmd;
+mod stackset_cmd;
 pub mod starter;

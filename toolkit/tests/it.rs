@@ -46,3 +46,5 @@ mod import;
 mod init;
 #[path = "orphan.rs"]
 mod orphan;
+#[path = "stackset.rs"]
+mod stackset;

@@ -226,6 +226,9 @@ impl ApiError {
             "ChangeSetNotFound"
             | "ChangeSetNotFoundException"
             | "StackNotFoundException"
+            | "StackSetNotFoundException"
+            | "StackInstanceNotFoundException"
+            | "OperationNotFoundException"
             | "NoSuchBucket"
             | "NoSuchKey" => ApiError::NotFound(msg),
             "ValidationError" if lower.contains("does not exist") => ApiError::NotFound(msg),

@@ -11,6 +11,7 @@ pub mod api;
 pub mod approval;
 pub mod aws;
 mod aws_drift;
+mod aws_stackset;
 pub mod bootstrap;
 pub mod deployed;
 pub mod drift;
@@ -20,6 +21,7 @@ pub mod limit;
 pub mod manifests;
 pub mod orphan;
 pub mod plan;
+pub mod stackset;
 
 #[cfg(test)]
 mod fake;

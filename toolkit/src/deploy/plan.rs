@@ -340,6 +340,7 @@ mod tests {
             termination_protection: false,
             resource_count: 0,
             escape_hatches: vec![],
+            stack_set: None,
         }
     }
 
