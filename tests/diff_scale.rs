@@ -137,7 +137,7 @@ fn ten_thousand_resources() {
         js.len()
     );
     assert!(
-        p.summary.resources.renamed > 50,
+        p.summary.resources.renamed + p.summary.resources.moved > 50,
         "{:?}",
         p.summary.resources
     );

@@ -119,6 +119,7 @@ fn every_change_class_is_present() {
     let s = &p.summary;
     assert!(s.resources.added > 0 && s.resources.removed > 0 && s.resources.updated > 0);
     assert!(s.resources.replaced >= 2 && s.resources.renamed == 1 && s.resources.may_replace == 1);
+    assert_eq!(s.resources.moved, 1);
     assert!(s.resources.orphaned == 2 && s.resources.snapshotted == 1);
     assert!(s.objects.recreated == 1 && s.objects.added == 1 && s.objects.removed == 2);
     use meshsynth::diff::{Direction, SecurityCategory as C};

@@ -231,6 +231,7 @@ fn diff_resource(id: &str, old: &Json, new: &Json, lookup: CreateOnlyLookup) -> 
         action,
         reason,
         renamed_from: None,
+        moved_from_stack: None,
         retention,
         changes,
     }
@@ -416,6 +417,7 @@ pub(crate) fn diff_stack(
                 action: ResourceAction::Remove,
                 reason: None,
                 renamed_from: None,
+                moved_from_stack: None,
                 retention: on_delete(r),
                 data_loss: loses_data(r, on_delete(r)),
                 changes: Vec::new(),
@@ -462,6 +464,7 @@ fn added_resource(id: &str, r: &Json) -> ResourceDiff {
         action: ResourceAction::Add,
         reason: None,
         renamed_from: None,
+        moved_from_stack: None,
         retention: None,
         data_loss: false,
         changes: Vec::new(),

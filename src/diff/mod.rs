@@ -9,6 +9,7 @@ mod exports;
 mod k8s;
 pub mod live;
 mod model;
+mod moves;
 pub mod render;
 mod secrets;
 mod security;
@@ -16,6 +17,7 @@ mod updates;
 mod value;
 
 pub use model::*;
+pub use moves::{find_moves, rename_refs, ResourceMove};
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -216,6 +218,7 @@ pub fn plan_with(
     check_patterns(before, after, filter)?;
     let mut security = Vec::new();
     let mut stacks = diff_stacks(before, after, filter, create_only, &mut security);
+    apply_moves(before, after, &mut stacks);
     let mut notes = Vec::new();
     notes.extend(exports::removed_exports_in_use(
         &before.templates,
@@ -247,6 +250,56 @@ pub fn plan_with(
         clusters,
         notes,
     })
+}
+
+/// Marks the resources that move (see [`find_moves`]) as moves: on the
+/// stack they join, with where they come from; a move between stacks is
+/// one line, so its removal from the stack it leaves is dropped.
+fn apply_moves(before: &Snapshot, after: &LoadedAssembly, stacks: &mut [StackDiff]) {
+    let after_env: IndexMap<&str, &Environment> = after
+        .manifest
+        .stacks
+        .iter()
+        .map(|s| (s.name.as_str(), &s.environment))
+        .collect();
+    let same_env = |a: &str, b: &str| match (before.environments.get(a), after_env.get(b)) {
+        (Some(x), Some(y)) => x == *y,
+        // A baseline without environments (deployed stacks read in one
+        // account and region) is the same environment.
+        _ => true,
+    };
+    let moves = find_moves(&before.templates, &after.templates, same_env);
+    for m in &moves {
+        let reason = if m.from_stack == m.to_stack {
+            format!(
+                "logical ID changed from {}, nothing else: deploy moves it (a stack refactor), nothing is replaced",
+                m.from_id
+            )
+        } else {
+            format!(
+                "moves from stack {} ({}) unchanged: deploy moves it (a stack refactor), nothing is replaced",
+                m.from_stack, m.from_id
+            )
+        };
+        if m.from_stack != m.to_stack {
+            if let Some(s) = stacks.iter_mut().find(|s| s.name == m.from_stack) {
+                s.resources
+                    .retain(|r| !(r.logical_id == m.from_id && r.action == ResourceAction::Remove));
+            }
+        }
+        let Some(s) = stacks.iter_mut().find(|s| s.name == m.to_stack) else {
+            continue;
+        };
+        if let Some(r) = s.resources.iter_mut().find(|r| r.logical_id == m.to_id) {
+            r.action = ResourceAction::Move;
+            r.renamed_from = Some(m.from_id.clone());
+            r.moved_from_stack = (m.from_stack != m.to_stack).then(|| m.from_stack.clone());
+            r.reason = Some(reason);
+            r.retention = None;
+            r.data_loss = false;
+            r.changes.clear();
+        }
+    }
 }
 
 /// Every selected stack of either side, compared.
@@ -423,13 +476,14 @@ fn summarize(
                 ResourceAction::Update => c.updated += 1,
                 ResourceAction::Replace => c.replaced += 1,
                 ResourceAction::MayReplace => c.may_replace += 1,
+                ResourceAction::Move => c.moved += 1,
             }
             match r.retention {
                 Some(Retention::Orphan) => c.orphaned += 1,
                 Some(Retention::Snapshot) => c.snapshotted += 1,
                 None => {}
             }
-            if r.renamed_from.is_some() {
+            if r.renamed_from.is_some() && r.action != ResourceAction::Move {
                 c.renamed += 1;
             }
         }

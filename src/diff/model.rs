@@ -91,6 +91,10 @@ pub enum ResourceAction {
     Replace,
     /// The type is not modeled, so whether the update replaces is unknown.
     MayReplace,
+    /// The same resource under a new logical id or in another stack of the
+    /// same account and region: deploy moves it (a CloudFormation stack
+    /// refactor), nothing is replaced.
+    Move,
 }
 
 /// What a `Retain`/`Snapshot` policy does to a removed or replaced resource.
@@ -118,6 +122,10 @@ pub struct ResourceDiff {
     pub reason: Option<String>,
     /// The old logical ID when this looks like a renamed construct.
     pub renamed_from: Option<String>,
+    /// For a move between stacks: the stack the resource leaves.
+    /// Serialized only when set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub moved_from_stack: Option<String>,
     /// Orphan or snapshot, for removed and replaced resources.
     pub retention: Option<Retention>,
     /// A stateful resource (bucket, table, database, queue, key, log
@@ -309,6 +317,8 @@ pub struct ResourceCounts {
     pub snapshotted: usize,
     /// Replacements that look like a renamed construct.
     pub renamed: usize,
+    /// Resources moved to a new logical id or stack without replacement.
+    pub moved: usize,
 }
 
 /// Counts of object changes.

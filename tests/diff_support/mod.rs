@@ -162,6 +162,7 @@ pub fn before() -> (Vec<StackSpec>, Vec<ClusterSpec>) {
         "ServiceTopicA1A1A1A1": {"Type": "AWS::SNS::Topic", "Properties": {
             "DisplayName": "orders", "TopicName": "shop-orders"}},
         "OldTopicAAAA1111": {"Type": "AWS::SNS::Topic", "Properties": {"DisplayName": "old"}},
+        "AuditQueueA9A9A9A9": {"Type": "AWS::SQS::Queue", "Properties": {"DelaySeconds": 5}},
         "LogsBucketB0B0B0B0": {"Type": "AWS::S3::Bucket", "DeletionPolicy": "Retain", "Properties": {}},
         "DatabaseC0FFEE00": {"Type": "AWS::RDS::DBInstance", "DeletionPolicy": "Snapshot", "Properties": {
             "Engine": "postgres", "DBInstanceClass": "db.t4g.micro"}}
@@ -268,9 +269,11 @@ pub fn after() -> (Vec<StackSpec>, Vec<ClusterSpec>) {
             "CidrIpv6": "::/0"}},
         // Unknown type updated: may replace.
         "JobsQueue5A5A5A5A": {"Type": "AWS::SQS::Queue", "Properties": {"VisibilityTimeout": 60}},
-        // Renamed construct: same properties under a new logical ID.
+        // Renamed construct with a change: replaced.
         "OrdersTopicB2B2B2B2": {"Type": "AWS::SNS::Topic", "Properties": {
-            "DisplayName": "orders", "TopicName": "shop-orders"}},
+            "DisplayName": "orders", "TopicName": "shop-orders", "KmsMasterKeyId": "alias/aws/sns"}},
+        // Renamed construct, nothing else changed: moved without replacement.
+        "EventsQueueB9B9B9B9": {"Type": "AWS::SQS::Queue", "Properties": {"DelaySeconds": 5}},
         // Added.
         "DeadLetterQueue3C3C3C3C": {"Type": "AWS::SQS::Queue", "Properties": {"MessageRetentionPeriod": 1209600}}
         // Removed: OldTopic, LogsBucket (Retain → orphan), Database (Snapshot).

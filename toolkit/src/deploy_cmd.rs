@@ -10,6 +10,7 @@ use clap::{Parser, ValueEnum};
 
 use crate::app::{default_assembly_dir, AppSource};
 use crate::deploy::aws::{AwsCloud, ConnectOptions};
+use crate::deploy::engine::RefactorMode;
 use crate::deploy::{
     bootstrap, manifests, outputs_json, Approver, DeployError, DeployOptions, Engine,
     LoadedAssembly, Plan, Prompt, PromptKind, Report, RequireApproval, StackId, StackOutcome,
@@ -17,6 +18,15 @@ use crate::deploy::{
 };
 use crate::deploy_ui::{interrupts, watch_ctrl_c, Ui};
 use meshsynth::core::Error;
+
+/// `deploy --refactor`.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub(crate) enum RefactorArg {
+    /// Move resources that only changed logical id or stack with a stack refactor first.
+    Auto,
+    /// Refuse a deploy that would move resources.
+    Never,
+}
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub(crate) enum ApprovalArg {
@@ -87,6 +97,9 @@ pub(crate) struct DeployArgs {
     /// With --import: a JSON file of "STACK/LogicalId": {"Property": "value"}, the identifiers the template does not hold.
     #[arg(long, value_name = "FILE", requires = "import_resources")]
     resource_mapping: Option<PathBuf>,
+    /// Resources that only changed logical id, or moved to another stack of the same account and region: moved with a CloudFormation stack refactor before the change sets (auto), or the deploy refused (never).
+    #[arg(long, value_enum, default_value = "auto")]
+    refactor: RefactorArg,
     /// A stack stuck in UPDATE_ROLLBACK_FAILED is rolled back the rest of the way (ContinueUpdateRollback) before its change set.
     #[arg(long)]
     continue_rollback: bool,
@@ -297,6 +310,10 @@ pub(crate) fn deploy(
         continue_rollback: args
             .continue_rollback
             .then(|| args.resources_to_skip.clone()),
+        refactor: match args.refactor {
+            RefactorArg::Auto => RefactorMode::Auto,
+            RefactorArg::Never => RefactorMode::Never,
+        },
         ..Default::default()
     };
     let ui = Ui::new(err);

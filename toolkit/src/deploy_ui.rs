@@ -76,6 +76,10 @@ fn style(template: &str) -> ProgressStyle {
 impl Observer for Ui<'_> {
     fn on_event(&self, e: &DeployEvent) {
         match e {
+            DeployEvent::Refactoring { region, moves } => self.refactoring(region, moves),
+            DeployEvent::Refactored { region } => {
+                self.line(format!("{region}: resources moved"));
+            }
             DeployEvent::Started { stack } => {
                 let bar = self.multi.add(ProgressBar::new(0));
                 bar.set_style(style("{prefix:.bold} [{elapsed_precise}] {msg}"));
@@ -187,6 +191,18 @@ impl Observer for Ui<'_> {
                     list.join(", ")
                 ));
             }
+        }
+    }
+}
+
+impl Ui<'_> {
+    fn refactoring(&self, region: &str, moves: &[String]) {
+        self.line(format!(
+            "{region}: moving {} resource(s) without replacement (stack refactor):",
+            moves.len()
+        ));
+        for m in moves {
+            self.line(format!("    > {m}"));
         }
     }
 }

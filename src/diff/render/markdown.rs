@@ -240,6 +240,7 @@ fn resource_action(a: ResourceAction, r: Option<Retention>, data_loss: bool) -> 
         ResourceAction::Update => "✏️",
         ResourceAction::Replace => "🔁",
         ResourceAction::MayReplace => "❓",
+        ResourceAction::Move => "↪️",
     };
     let mut s = format!("{icon} {}", action_word(a));
     match r {
@@ -475,8 +476,15 @@ fn stacks<'p>(plan: &'p Plan, caps: &Caps) -> (Vec<Json>, Vec<&'p str>) {
             .take(caps.rows)
             .map(|r| {
                 let mut id = code(&r.logical_id);
-                if let Some(from) = &r.renamed_from {
-                    id.push_str(&format!(" (renamed from {}?)", code(from)));
+                match (&r.renamed_from, &r.moved_from_stack, r.action) {
+                    (Some(from), Some(stack), ResourceAction::Move) => {
+                        id.push_str(&format!(" (moved from {}/{})", code(stack), code(from)))
+                    }
+                    (Some(from), None, ResourceAction::Move) => {
+                        id.push_str(&format!(" (renamed from {}, moved in place)", code(from)))
+                    }
+                    (Some(from), _, _) => id.push_str(&format!(" (renamed from {}?)", code(from))),
+                    _ => {}
                 }
                 json!({
                     "action": resource_action(r.action, r.retention, r.data_loss),

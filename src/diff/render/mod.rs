@@ -161,6 +161,7 @@ pub(crate) fn action_word(a: ResourceAction) -> &'static str {
         ResourceAction::Update => "update",
         ResourceAction::Replace => "replace",
         ResourceAction::MayReplace => "may replace",
+        ResourceAction::Move => "move",
     }
 }
 
@@ -251,6 +252,7 @@ pub(crate) fn stack_counts(s: &StackDiff) -> String {
         (ResourceAction::Update, "to update"),
         (ResourceAction::Replace, "to replace"),
         (ResourceAction::MayReplace, "may replace"),
+        (ResourceAction::Move, "to move"),
     ] {
         push_count(
             &mut parts,
@@ -312,6 +314,7 @@ pub(crate) fn summary_lines(s: &Summary) -> Vec<String> {
         });
     }
     push_count(&mut parts, r.may_replace, "may replace");
+    push_count(&mut parts, r.moved, "to move");
     push_count(&mut parts, r.orphaned, "orphaned");
     push_count(&mut parts, r.snapshotted, "snapshotted");
     if !parts.is_empty() {

@@ -60,6 +60,7 @@ fn resource_paint(a: ResourceAction) -> (Paint, &'static str) {
         ResourceAction::Update => (Paint::Yellow, "[~]"),
         ResourceAction::Replace => (Paint::Magenta, "[!]"),
         ResourceAction::MayReplace => (Paint::Magenta, "[?]"),
+        ResourceAction::Move => (Paint::Bold, "[>]"),
     }
 }
 
@@ -220,8 +221,15 @@ fn stacks<'p>(o: &mut Out, plan: &'p Plan) -> Vec<&'p str> {
             let (p, tag) = resource_paint(r.action);
             let tag = o.paint(p, tag);
             let mut head = format!("  {tag} {} {}", r.resource_type, r.logical_id);
-            if let Some(from) = &r.renamed_from {
-                head.push_str(&format!(" (renamed from {from}?)"));
+            match (&r.renamed_from, &r.moved_from_stack, r.action) {
+                (Some(from), Some(stack), ResourceAction::Move) => {
+                    head.push_str(&format!(" (moved from {stack}/{from})"))
+                }
+                (Some(from), None, ResourceAction::Move) => {
+                    head.push_str(&format!(" (renamed from {from}, moved in place)"))
+                }
+                (Some(from), _, _) => head.push_str(&format!(" (renamed from {from}?)")),
+                _ => {}
             }
             match r.action {
                 ResourceAction::Replace | ResourceAction::MayReplace => {

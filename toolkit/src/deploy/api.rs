@@ -324,6 +324,48 @@ pub trait CfnApi {
     ) -> Result<Option<String>, ApiError>;
     /// ListStackResources (all pages): what the stack holds.
     async fn list_stack_resources(&self, stack: &StackId) -> Result<Vec<StackResource>, ApiError>;
+    /// CreateStackRefactor in `region`; returns the refactor's ID.
+    async fn create_stack_refactor(
+        &self,
+        region: &str,
+        req: &StackRefactorRequest,
+    ) -> Result<String, ApiError>;
+    /// DescribeStackRefactor.
+    async fn describe_stack_refactor(
+        &self,
+        region: &str,
+        id: &str,
+    ) -> Result<StackRefactorInfo, ApiError>;
+    /// ExecuteStackRefactor.
+    async fn execute_stack_refactor(&self, region: &str, id: &str) -> Result<(), ApiError>;
+}
+
+/// A CreateStackRefactor request: resources moved between logical ids or
+/// stacks of one region, nothing else changed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StackRefactorRequest {
+    /// What the refactor is for, shown in the console.
+    pub description: String,
+    /// Whether a destination stack that does not exist is created.
+    pub enable_stack_creation: bool,
+    /// Every stack the moves touch: its name and its template after them.
+    pub stacks: Vec<(String, String)>,
+    /// (source stack, source id) → (destination stack, destination id).
+    pub mappings: Vec<((String, String), (String, String))>,
+}
+
+/// A stack refactor, as DescribeStackRefactor reports it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StackRefactorInfo {
+    /// `CREATE_IN_PROGRESS`, `CREATE_COMPLETE`, `CREATE_FAILED`…
+    pub status: String,
+    /// Why it failed, when it did.
+    pub status_reason: Option<String>,
+    /// `UNAVAILABLE`, `AVAILABLE`, `EXECUTE_IN_PROGRESS`, `EXECUTE_COMPLETE`,
+    /// `EXECUTE_FAILED`, `ROLLBACK_*`, `OBSOLETE`.
+    pub execution_status: Option<String>,
+    /// Why the execution failed, when it did.
+    pub execution_status_reason: Option<String>,
 }
 
 /// One resource of a stack, as ListStackResources reports it.

@@ -720,6 +720,26 @@ impl CfnApi for AwsCloud {
         }
         Ok(out)
     }
+
+    async fn create_stack_refactor(
+        &self,
+        region: &str,
+        req: &crate::deploy::api::StackRefactorRequest,
+    ) -> Result<String, ApiError> {
+        super::aws_refactor::create(self, region, req).await
+    }
+
+    async fn describe_stack_refactor(
+        &self,
+        region: &str,
+        id: &str,
+    ) -> Result<crate::deploy::api::StackRefactorInfo, ApiError> {
+        super::aws_refactor::describe(self, region, id).await
+    }
+
+    async fn execute_stack_refactor(&self, region: &str, id: &str) -> Result<(), ApiError> {
+        super::aws_refactor::execute(self, region, id).await
+    }
 }
 
 impl ObjectStore for AwsCloud {

@@ -7,6 +7,19 @@ use super::api::{ChangeSetKind, ResourceChange, StackEvent, StackId};
 /// Something the engine did or saw, in the order it happened.
 #[derive(Debug, Clone, PartialEq)]
 pub enum DeployEvent {
+    /// Resources move to new logical ids or stacks (a stack refactor in
+    /// `region`) before the change sets.
+    Refactoring {
+        /// The region.
+        region: String,
+        /// `stack/Old → stack/New (Type)`, one per move.
+        moves: Vec<String>,
+    },
+    /// The stack refactor finished.
+    Refactored {
+        /// The region.
+        region: String,
+    },
     /// Work on a stack started (deploy or destroy).
     Started {
         /// The stack.

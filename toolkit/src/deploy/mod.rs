@@ -11,6 +11,7 @@ pub mod api;
 pub mod approval;
 pub mod aws;
 mod aws_drift;
+mod aws_refactor;
 mod aws_stackset;
 pub mod bootstrap;
 pub mod deployed;
@@ -177,6 +178,14 @@ pub enum DeployError {
         stack: StackId,
         /// Why, and how to proceed.
         reason: String,
+    },
+    /// The moves before the change sets failed or were refused.
+    #[error("{region}: {message}")]
+    Refactor {
+        /// The region of the stack refactor.
+        region: String,
+        /// What happened and what to do.
+        message: String,
     },
     /// `orphan` cannot take the resource out of its stack as asked.
     #[error("stack {stack}: cannot orphan {logical_id}: {reason}; nothing was changed")]

@@ -29,9 +29,11 @@ mod destroy;
 mod follow;
 mod import;
 mod orphan;
+mod refactor;
 mod verify;
 pub use import::{read_resource_mapping, MAX_RESOURCE_MAPPING_BYTES};
 pub use orphan::{Orphaned, ORPHAN_CHANGE_SET_NAME};
+pub use refactor::refactor_templates;
 pub use verify::EMULATOR_GAPS;
 mod stack;
 mod template;
@@ -120,6 +122,22 @@ pub struct DeployOptions {
     /// logical IDs listed) before its change set. Default: none (such a
     /// stack stops the deploy, naming the resources that failed to roll back).
     pub continue_rollback: Option<Vec<String>>,
+    /// Move resources that only changed logical id or stack with a stack
+    /// refactor before the change sets (`Auto`), or refuse such a deploy
+    /// (`Never`). Default: `Auto`.
+    pub refactor: RefactorMode,
+}
+
+/// What deploy does with resources that moved (`meshsynth diff` shows them
+/// as moves).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RefactorMode {
+    /// Move them with CloudFormation's stack refactor first, so nothing is
+    /// replaced.
+    #[default]
+    Auto,
+    /// Refuse the deploy, naming them.
+    Never,
 }
 
 impl Default for DeployOptions {
@@ -138,6 +156,7 @@ impl Default for DeployOptions {
             resource_mapping: BTreeMap::new(),
             endpoint_emulated: false,
             continue_rollback: None,
+            refactor: RefactorMode::Auto,
         }
     }
 }
@@ -203,6 +222,28 @@ pub struct Report {
 }
 
 impl Report {
+    /// Nothing deployed: the first stack failed with `e`, the others were skipped.
+    fn refused(plan: &Plan, e: DeployError) -> Report {
+        let mut e = Some(e);
+        Report {
+            stacks: plan
+                .stacks
+                .iter()
+                .map(|st| StackResult {
+                    id: st.id.clone(),
+                    outcome: match e.take() {
+                        Some(e) => StackOutcome::Failed(e),
+                        None => StackOutcome::Skipped(
+                            "the moves before the change sets did not happen".into(),
+                        ),
+                    },
+                    outputs: BTreeMap::new(),
+                })
+                .collect(),
+            interrupted: false,
+        }
+    }
+
     /// True when every stack succeeded.
     pub fn success(&self) -> bool {
         !self.interrupted && self.stacks.iter().all(|s| s.outcome.is_success())
@@ -374,6 +415,11 @@ impl<'a, A: CfnApi, S: ObjectStore, P: Approver> Engine<'a, A, S, P> {
 
     async fn run(&self, plan: &Plan, interrupt: impl Future<Output = ()>, destroy: bool) -> Report {
         self.results.borrow_mut().clear();
+        if !destroy {
+            if let Err(e) = self.refactor(plan).await {
+                return Report::refused(plan, e);
+            }
+        }
         let work = self.schedule(plan, destroy);
         tokio::pin!(work);
         tokio::pin!(interrupt);

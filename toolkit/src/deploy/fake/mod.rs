@@ -10,8 +10,10 @@ use serde_json::Value as Json;
 
 mod drift;
 mod import;
+mod refactor;
 mod retain;
 mod rollback;
+mod services;
 use import::import_changes;
 use retain::retained;
 
@@ -98,6 +100,10 @@ pub struct State {
     /// (stack, logical id) of every resource a Remove deleted (not those
     /// a `Retain` deletion policy kept).
     pub deleted: Vec<(String, String)>,
+    /// Stack refactors by ID: the request, and (status, reason, execution status).
+    pub refactors: BTreeMap<String, refactor::FakeRefactor>,
+    /// Every stack refactor is created `CREATE_FAILED` with this reason.
+    pub refactor_refusal: Option<String>,
 }
 
 pub struct FakeCfn {
@@ -320,31 +326,6 @@ impl State {
 }
 
 const STACK_TYPE: &str = "AWS::CloudFormation::Stack";
-
-impl LookupApi for FakeCfn {
-    async fn msk_bootstrap_brokers(
-        &self,
-        region: &str,
-        cluster_arn: &str,
-    ) -> Result<MskBrokers, ApiError> {
-        let mut st = self.state.borrow_mut();
-        st.calls
-            .push(format!("GetBootstrapBrokers {region} {cluster_arn}"));
-        if let Some(b) = st.msk_brokers.get(cluster_arn) {
-            return Ok(b.clone());
-        }
-        let host = cluster_arn.rsplit(['/', '-']).next().unwrap_or("kafka");
-        Ok(MskBrokers {
-            sasl_iam: Some(
-                (1..=3)
-                    .map(|i| format!("b-{i}.{host}.kafka.{region}.amazonaws.com:9098"))
-                    .collect::<Vec<_>>()
-                    .join(","),
-            ),
-            ..Default::default()
-        })
-    }
-}
 
 impl CfnApi for FakeCfn {
     async fn describe_stack(&self, id: &StackId) -> Result<Option<StackInfo>, ApiError> {
@@ -769,23 +750,24 @@ impl CfnApi for FakeCfn {
             })
             .collect())
     }
-}
 
-impl ObjectStore for FakeCfn {
-    async fn put_object(
+    async fn create_stack_refactor(
         &self,
         region: &str,
-        bucket: &str,
-        key: &str,
-        body: Vec<u8>,
-    ) -> Result<(), ApiError> {
-        let mut s = self.state.borrow_mut();
-        s.calls.push(format!("PutObject {bucket}/{key}"));
-        s.uploads
-            .push((region.into(), bucket.into(), key.into(), body.len()));
-        let url = super::bootstrap::template_url(region, bucket, key);
-        s.objects
-            .insert(url, String::from_utf8_lossy(&body).into_owned());
-        Ok(())
+        req: &crate::deploy::api::StackRefactorRequest,
+    ) -> Result<String, ApiError> {
+        refactor::create(self, region, req)
+    }
+
+    async fn describe_stack_refactor(
+        &self,
+        region: &str,
+        id: &str,
+    ) -> Result<crate::deploy::api::StackRefactorInfo, ApiError> {
+        refactor::describe(self, region, id)
+    }
+
+    async fn execute_stack_refactor(&self, region: &str, id: &str) -> Result<(), ApiError> {
+        refactor::execute(self, region, id)
     }
 }

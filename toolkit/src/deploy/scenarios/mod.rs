@@ -20,6 +20,7 @@ mod orphan;
 mod outputs;
 mod ownership;
 mod recovery;
+mod refactor;
 mod safety;
 
 const R: &str = "eu-west-1";
