@@ -101,6 +101,35 @@ pub struct StackSetArtifact {
     pub operation: OperationArtifact,
 }
 
+impl StackSetArtifact {
+    /// The instances the targets name: (account or OU, region) → the
+    /// parameter overrides of that instance.
+    pub fn instances(
+        &self,
+    ) -> std::collections::BTreeMap<(String, String), std::collections::BTreeMap<String, String>>
+    {
+        let mut out = std::collections::BTreeMap::new();
+        for t in &self.targets {
+            let units = if t.organizational_units.is_empty() {
+                &t.accounts
+            } else {
+                &t.organizational_units
+            };
+            let overrides: std::collections::BTreeMap<String, String> = t
+                .parameter_overrides
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            for u in units {
+                for r in &t.regions {
+                    out.insert((u.clone(), r.clone()), overrides.clone());
+                }
+            }
+        }
+        out
+    }
+}
+
 /// `AutoDeployment` of a service-managed StackSet.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

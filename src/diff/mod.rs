@@ -10,6 +10,8 @@ mod k8s;
 pub mod live;
 mod model;
 mod moves;
+mod stack_sets;
+use stack_sets::stack_set_changes;
 pub mod render;
 mod secrets;
 mod security;
@@ -26,7 +28,9 @@ use globset::{Glob, GlobMatcher};
 use indexmap::IndexMap;
 use serde_json::Value as Json;
 
-use crate::assembly::{load_assembly, Environment, LoadError, LoadedAssembly, LoadedObject};
+use crate::assembly::{
+    load_assembly, Environment, LoadError, LoadedAssembly, LoadedObject, StackSetArtifact,
+};
 
 pub use k8s::{immutable_fields, ImmutableField};
 pub use secrets::{is_sensitive, MASK};
@@ -105,6 +109,7 @@ impl Baseline {
                     templates,
                     clusters: None,
                     environments: IndexMap::new(),
+                    stack_sets: IndexMap::new(),
                 })
             }
         }
@@ -124,6 +129,9 @@ pub struct Snapshot {
     pub clusters: Option<IndexMap<String, Vec<LoadedObject>>>,
     /// Stack name → where it deploys, when known.
     pub environments: IndexMap<String, Environment>,
+    /// Stack name → its StackSet settings, for the stacks this side knows
+    /// deploy as StackSets (none for a deployed baseline).
+    pub stack_sets: IndexMap<String, StackSetArtifact>,
 }
 
 impl Snapshot {
@@ -134,6 +142,7 @@ impl Snapshot {
             templates: IndexMap::new(),
             clusters: Some(IndexMap::new()),
             environments: IndexMap::new(),
+            stack_sets: IndexMap::new(),
         }
     }
 
@@ -142,10 +151,19 @@ impl Snapshot {
         Snapshot {
             description,
             environments: environments(&a),
+            stack_sets: stack_sets(&a),
             templates: a.templates,
             clusters: Some(a.clusters),
         }
     }
+}
+
+fn stack_sets(a: &LoadedAssembly) -> IndexMap<String, StackSetArtifact> {
+    a.manifest
+        .stacks
+        .iter()
+        .filter_map(|s| Some((s.name.clone(), s.stack_set.clone()?)))
+        .collect()
 }
 
 fn environments(a: &LoadedAssembly) -> IndexMap<String, Environment> {
@@ -331,6 +349,7 @@ fn diff_stacks(
         );
         // Moving a stack to another account or region deploys it anew.
         environment_changes(before, after, name, &mut diff);
+        stack_set_changes(before, after, name, &mut diff);
         stacks.push(diff);
     }
     stacks

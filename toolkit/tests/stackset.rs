@@ -221,6 +221,22 @@ fn a_fleet_rolls_out_changes_and_goes() {
         ],
         "v2",
     );
+    // The plan names each instance group's change.
+    let (code, plan, err) = meshsynth(
+        &ep,
+        t.path(),
+        &["diff", "--assembly", &v2, "--against", &v1],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        plan.contains(&format!("stackSet.instances[{OTHER} eu-west-1]: removed")),
+        "{plan}"
+    );
+    assert!(
+        plan.contains(&format!("stackSet.instances[{THIRD} eu-west-1]")),
+        "{plan}"
+    );
+    assert!(plan.contains("\"stage\""), "{plan}");
     // Deleting an instance needs a confirmation nobody can give here.
     let (code, _, err) = meshsynth(&ep, t.path(), &["deploy", "--assembly", &v2]);
     assert_eq!(code, 1, "{err}");

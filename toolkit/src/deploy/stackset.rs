@@ -149,25 +149,7 @@ pub type Pairs = BTreeMap<(String, String), Overrides>;
 
 /// The desired instances of a StackSet.
 pub fn desired(spec: &StackSetArtifact) -> Pairs {
-    let mut out = BTreeMap::new();
-    for t in &spec.targets {
-        let units = if t.organizational_units.is_empty() {
-            &t.accounts
-        } else {
-            &t.organizational_units
-        };
-        let overrides: BTreeMap<String, String> = t
-            .parameter_overrides
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        for u in units {
-            for r in &t.regions {
-                out.insert((u.clone(), r.clone()), overrides.clone());
-            }
-        }
-    }
-    out
+    spec.instances()
 }
 
 /// Groups (unit, region) pairs with the same overrides into calls: units
@@ -251,14 +233,7 @@ pub async fn deploy<A: StackSetApi, P: Approver>(
     confirm: Confirm<'_, P>,
     poll: Duration,
 ) -> Result<StackSetOutcome, DeployError> {
-    let err = |op: &'static str| {
-        let set = set.clone();
-        move |e: ApiError| DeployError::Api {
-            stack: set.clone(),
-            operation: op,
-            source: e,
-        }
-    };
+    let err = |op: &'static str| api_err(set, op);
     let req = request(set, template, spec, app)?;
     let op = &spec.operation;
     let mut outcome = StackSetOutcome::default();
@@ -380,14 +355,7 @@ async fn instance_changes<A: StackSetApi>(
     spec: &StackSetArtifact,
     exists: bool,
 ) -> Result<(Pairs, Pairs, Pairs), DeployError> {
-    let err = |op: &'static str| {
-        let set = set.clone();
-        move |e: ApiError| DeployError::Api {
-            stack: set.clone(),
-            operation: op,
-            source: e,
-        }
-    };
+    let err = |op: &'static str| api_err(set, op);
     let service = spec.permission_model == "SERVICE_MANAGED";
     let want = desired(spec);
     let have = if exists {
@@ -481,14 +449,7 @@ pub async fn destroy<A: StackSetApi>(
     ui: &dyn StackSetUi,
     poll: Duration,
 ) -> Result<bool, DeployError> {
-    let err = |op: &'static str| {
-        let set = set.clone();
-        move |e: ApiError| DeployError::Api {
-            stack: set.clone(),
-            operation: op,
-            source: e,
-        }
-    };
+    let err = |op: &'static str| api_err(set, op);
     let Some(info) = api
         .describe_stack_set(set)
         .await
@@ -540,6 +501,16 @@ pub async fn destroy<A: StackSetApi>(
     Ok(true)
 }
 
+/// An error of the StackSet call `op`, named after the StackSet.
+fn api_err(set: &StackId, op: &'static str) -> impl Fn(ApiError) -> DeployError {
+    let set = set.clone();
+    move |e| DeployError::Api {
+        stack: set.clone(),
+        operation: op,
+        source: e,
+    }
+}
+
 fn units_of(t: &InstanceTargets) -> Vec<String> {
     if t.organizational_units.is_empty() {
         t.accounts.clone()
@@ -589,11 +560,7 @@ async fn follow<A: StackSetApi>(
     let results = api
         .operation_results(set, op)
         .await
-        .map_err(|e| DeployError::Api {
-            stack: set.clone(),
-            operation: "ListStackSetOperationResults",
-            source: e,
-        })?;
+        .map_err(api_err(set, "ListStackSetOperationResults"))?;
     let mut failed = Vec::new();
     for r in &results {
         let why = r
