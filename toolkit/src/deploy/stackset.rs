@@ -295,8 +295,8 @@ pub async fn deploy<A: StackSetApi, P: Approver>(
         for t in group(pairs, service, &region_order) {
             ui.line(format!(
                 "{set}: {verb} instances in {} × {}",
-                units_of(&t).join(", "),
-                t.regions.join(", ")
+                inert(&units_of(&t).join(", ")),
+                inert(&t.regions.join(", "))
             ));
             let id = match verb {
                 "deleting" => api.delete_stack_instances(set, &t, op).await,
@@ -335,6 +335,7 @@ fn request(
             ),
         });
     }
+    check_targets(set, spec)?;
     let mut tags = vec![(OWNER_TAG.to_string(), "true".to_string())];
     if let Some(a) = app {
         tags.push((APP_TAG.to_string(), a.to_string()));
@@ -486,8 +487,8 @@ pub async fn destroy<A: StackSetApi>(
         ui.line(format!(
             "{}: deleting instances in {} × {}",
             set,
-            units_of(&t).join(", "),
-            t.regions.join(", ")
+            inert(&units_of(&t).join(", ")),
+            inert(&t.regions.join(", "))
         ));
         let id = api
             .delete_stack_instances(set, &t, &spec.operation)
@@ -499,6 +500,34 @@ pub async fn destroy<A: StackSetApi>(
         .await
         .map_err(err("DeleteStackSet"))?;
     Ok(true)
+}
+
+/// The manifest may come from a pull request: its targets are checked as
+/// `StackSet::new` checks them before any of them reaches a call or a line.
+fn check_targets(set: &StackId, spec: &StackSetArtifact) -> Result<(), DeployError> {
+    use meshsynth::core::names::{validate_account, validate_region};
+    let bad = |what: &str, v: &str| DeployError::Assembly {
+        path: set.name.clone(),
+        message: format!(
+            "the StackSet's {what} {} is not valid; synthesize the assembly again with meshsynth",
+            inert(v)
+        ),
+    };
+    let plain = |s: &str| {
+        !s.is_empty() && s.len() <= 64 && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    };
+    for t in &spec.targets {
+        if let Some(a) = t.accounts.iter().find(|a| validate_account(a).is_err()) {
+            return Err(bad("account", a));
+        }
+        if let Some(r) = t.regions.iter().find(|r| validate_region(r).is_err()) {
+            return Err(bad("region", r));
+        }
+        if let Some(o) = t.organizational_units.iter().find(|o| !plain(o)) {
+            return Err(bad("organizational unit", o));
+        }
+    }
+    Ok(())
 }
 
 /// An error of the StackSet call `op`, named after the StackSet.
@@ -657,5 +686,23 @@ mod tests {
         partial.retain(|(_, _), o| o.is_empty());
         let calls = group(&partial, false, &order);
         assert_eq!(calls.len(), 2, "{calls:?}");
+    }
+
+    #[test]
+    fn a_manifest_target_that_is_no_account_or_region_is_refused_inert() {
+        let set = StackId::new("us-east-1", "fleet");
+        let ok = spec(vec![target(&["111111111111"], &["eu-west-1"], &[])]);
+        assert!(check_targets(&set, &ok).is_ok());
+        let bad = spec(vec![target(&["1111\u{1b}[31m"], &["eu-west-1"], &[])]);
+        let e = check_targets(&set, &bad).unwrap_err().to_string();
+        assert!(e.contains("the StackSet's account"), "{e}");
+        assert!(!e.contains('\u{1b}'), "{e}");
+        let bad = spec(vec![target(
+            &["111111111111"],
+            &["eu-west-1\nerror: forged"],
+            &[],
+        )]);
+        let e = check_targets(&set, &bad).unwrap_err().to_string();
+        assert!(!e.contains('\n'), "{e}");
     }
 }
