@@ -31,6 +31,16 @@ pub const CONSTRUCT_RULES: &[Rule] = {
             "KEDA trigger reading AWS with the workload's role, which does not allow what the scaler needs",
         ),
         Rule::new(
+            crate::core::stack_set::STACKSET_REFERENCE,
+            E,
+            "a StackSet references another stack or is referenced by one (its instances live where those exports do not exist)",
+        ),
+        Rule::new(
+            crate::core::stack_set::STACKSET_OVERRIDE,
+            E,
+            "a StackSet target overrides a parameter its template does not have",
+        ),
+        Rule::new(
             crate::core::error::PROPS_REFUSED,
             E,
             "construct props refused: a value the service or Kubernetes refuses, or a combination the construct cannot build (the message names it)",

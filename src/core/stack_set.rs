@@ -10,6 +10,13 @@ use crate::core::error::Error;
 use crate::core::stack::{Stack, StackProps, StackRef};
 use crate::core::tree::{NodeKind, Scope};
 
+/// `MS-STACKSET-1` (at synth): a StackSet references another stack, or is
+/// referenced by one.
+pub const STACKSET_REFERENCE: &str = "MS-STACKSET-1";
+/// `MS-STACKSET-2` (at synth): a StackSet target overrides a parameter its
+/// template does not have.
+pub const STACKSET_OVERRIDE: &str = "MS-STACKSET-2";
+
 /// Deploys a stack as a StackSet.
 pub struct StackSet;
 

@@ -46,7 +46,7 @@ pub(super) fn stack_set_artifact(
                     linked.join(", ")
                 ),
             )
-            .with_code("MS-STACKSET-1")
+            .with_code(crate::core::stack_set::STACKSET_REFERENCE)
             .with_hint("pass the values as parameters of the StackSet (or overrides per target) instead of references"),
         );
     }
@@ -58,7 +58,7 @@ pub(super) fn stack_set_artifact(
                         path.clone(),
                         format!("a StackSet target overrides parameter {k}, which the stack's template does not have"),
                     )
-                    .with_code("MS-STACKSET-2")
+                    .with_code(crate::core::stack_set::STACKSET_OVERRIDE)
                     .with_hint("add a CfnParameter of that name to the stack, or drop the override"),
                 );
             }
