@@ -59,7 +59,7 @@ pub struct StackSetTarget {
     /// Regions, deployed in this order. Default: none (at least one is required).
     pub regions: Vec<String>,
     /// Parameter values for these instances only, over the StackSet's.
-    /// Each must name a parameter of the stack. Default: none.
+    /// Each names a parameter of the stack, by its construct id or its template name. Default: none.
     pub parameter_overrides: IndexMap<String, String>,
 }
 

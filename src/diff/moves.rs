@@ -7,6 +7,9 @@
 //! Only an unambiguous match is a move: one removed and one added resource
 //! with the same definition. References to a resource renamed in the same
 //! stack count as unchanged (a bucket policy follows its renamed bucket).
+//! What a stack refactor cannot move stays a replacement: custom resources
+//! and nested stacks, and, between stacks, a resource that reads
+//! `AWS::StackName` or `AWS::StackId` (its values differ there).
 
 use std::collections::BTreeMap;
 
@@ -102,7 +105,7 @@ pub fn find_moves(
             };
             let (fs, fid, r) = removed[*i];
             let (ts, tid, _) = added[*j];
-            if !same_env(fs, ts) {
+            if !same_env(fs, ts) || !movable(r, fs != ts) {
                 continue;
             }
             done_removed[*i] = true;
@@ -128,6 +131,40 @@ pub fn find_moves(
         (&a.to_stack, &a.to_id, &a.from_stack).cmp(&(&b.to_stack, &b.to_id, &b.from_stack))
     });
     moves
+}
+
+/// Whether a stack refactor can move `resource` (`across`: into another
+/// stack), as the CloudFormation user guide's stack refactoring
+/// considerations state.
+fn movable(resource: &Json, across: bool) -> bool {
+    let ty = resource.get("Type").and_then(Json::as_str).unwrap_or("");
+    if ty.starts_with("Custom::")
+        || matches!(
+            ty,
+            "AWS::CloudFormation::CustomResource"
+                | "AWS::CloudFormation::Stack"
+                | "AWS::CloudFormation::WaitCondition"
+                | "AWS::CloudFormation::WaitConditionHandle"
+        )
+    {
+        return false;
+    }
+    !(across && reads_stack_identity(resource))
+}
+
+/// `Ref` of, or `${…}` of, `AWS::StackName` or `AWS::StackId` anywhere in `value`.
+fn reads_stack_identity(value: &Json) -> bool {
+    match value {
+        Json::String(s) => s.contains("${AWS::StackName}") || s.contains("${AWS::StackId}"),
+        Json::Array(items) => items.iter().any(reads_stack_identity),
+        Json::Object(m) => {
+            matches!(
+                m.get("Ref").and_then(Json::as_str),
+                Some("AWS::StackName" | "AWS::StackId")
+            ) || m.values().any(reads_stack_identity)
+        }
+        _ => false,
+    }
 }
 
 /// Rewrites references to renamed logical ids (`old` → `new`) in `value`:
@@ -306,5 +343,53 @@ mod tests {
                 "D": {"Fn::Sub": "${New}-${New.Arn}-${Older}"}, "DependsOn": ["New", "Other"]
             })
         );
+    }
+
+    /// What a stack refactor cannot move stays a replacement: a custom
+    /// resource renamed, and a queue named after its stack moved to another.
+    #[test]
+    fn what_a_refactor_cannot_move_is_no_move() {
+        let before = map(vec![
+            (
+                "a",
+                t(json!({
+                    "Seed": {"Type": "Custom::Seed", "Properties": {"ServiceToken": "arn:x"}},
+                    "Q": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": {"Fn::Sub": "${AWS::StackName}-q"}}},
+                    "Keep": {"Type": "AWS::SNS::Topic"}
+                })),
+            ),
+            (
+                "b",
+                t(json!({"Other": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": "o"}}})),
+            ),
+        ]);
+        let after = map(vec![
+            (
+                "a",
+                t(json!({
+                    "Seed2": {"Type": "Custom::Seed", "Properties": {"ServiceToken": "arn:x"}},
+                    "Keep": {"Type": "AWS::SNS::Topic"}
+                })),
+            ),
+            (
+                "b",
+                t(json!({
+                    "Other": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": "o"}},
+                    "Q": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": {"Fn::Sub": "${AWS::StackName}-q"}}}
+                })),
+            ),
+        ]);
+        assert_eq!(find_moves(&before, &after, |_, _| true), Vec::new());
+        // The control: the same queue renamed in its own stack is a move.
+        let after = map(vec![(
+            "a",
+            t(json!({
+                "Q2": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": {"Fn::Sub": "${AWS::StackName}-q"}}},
+                "Keep": {"Type": "AWS::SNS::Topic"}
+            })),
+        )]);
+        let m = find_moves(&before, &after, |_, _| true);
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert_eq!(m[0].to_id, "Q2");
     }
 }

@@ -97,6 +97,9 @@ struct StackBuild {
     /// stack's resources while its place is decided (node → index of a
     /// placeholder entry), so one that stays keeps its tree-order place.
     slots: HashMap<u32, usize>,
+    /// The template names of the stack's parameters by construct id, so a
+    /// StackSet override may name a parameter the way the code does.
+    parameter_ids: HashMap<String, Vec<String>>,
 }
 
 /// Synthesizes `app` into an in-memory assembly.
@@ -313,6 +316,7 @@ fn new_builds(app: &App, order: &[u32]) -> (BTreeMap<u32, StackBuild>, StackGrap
                 escape_hatches: Vec::new(),
                 exports: HashMap::new(),
                 slots: HashMap::new(),
+                parameter_ids: HashMap::new(),
             };
             (s, build)
         })
@@ -425,8 +429,7 @@ fn render_stacks(
         let bytes = build.model.render(opts.format);
         check_limits(app, s, &build.model, bytes.len(), diags);
         let file = crate::assembly::rules::template_file(&info.name, opts.format.extension());
-        let stack_set =
-            stack_set::stack_set_artifact(app, s, graph, &build.model.parameters, diags);
+        let stack_set = stack_set::stack_set_artifact(app, s, graph, &build, diags);
         stack_artifacts.push(StackArtifact {
             name: info.name.clone(),
             path: app.node(s).path.to_string(),

@@ -1,7 +1,10 @@
 //! A StackSet's manifest entry, and what synth refuses of one: references
 //! to or from other stacks (its instances live in other accounts and
 //! regions, where no export of this app exists) and overrides of
-//! parameters its template does not have.
+//! parameters its template does not have. An override may name a
+//! parameter by its template name or by its construct id (which the
+//! template name derives from, with a hash): the manifest holds the
+//! template name, which is what CloudFormation's overrides take.
 
 use super::*;
 use crate::assembly::{
@@ -21,7 +24,7 @@ pub(super) fn stack_set_artifact(
     app: &App,
     s: u32,
     graph: &StackGraph,
-    parameters: &indexmap::IndexMap<String, Json>,
+    build: &StackBuild,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<StackSetArtifact> {
     let info = app.stack_info(s);
@@ -50,19 +53,27 @@ pub(super) fn stack_set_artifact(
             .with_hint("pass the values as parameters of the StackSet (or overrides per target) instead of references"),
         );
     }
+    let mut targets = Vec::new();
     for t in &props.targets {
-        for k in t.parameter_overrides.keys() {
-            if !parameters.contains_key(k) {
-                diags.push(
-                    Diagnostic::error(
-                        path.clone(),
-                        format!("a StackSet target overrides parameter {k}, which the stack's template does not have"),
-                    )
-                    .with_code(crate::core::stack_set::STACKSET_OVERRIDE)
-                    .with_hint("add a CfnParameter of that name to the stack, or drop the override"),
-                );
+        let mut overrides = indexmap::IndexMap::new();
+        for (k, v) in &t.parameter_overrides {
+            match parameter_name(build, k) {
+                Ok(name) => {
+                    overrides.insert(name, v.clone());
+                }
+                Err((message, hint)) => diags.push(
+                    Diagnostic::error(path.clone(), message)
+                        .with_code(crate::core::stack_set::STACKSET_OVERRIDE)
+                        .with_hint(&hint),
+                ),
             }
         }
+        targets.push(StackSetTargetArtifact {
+            accounts: t.accounts.clone(),
+            organizational_units: t.organizational_units.clone(),
+            regions: t.regions.clone(),
+            parameter_overrides: overrides,
+        });
     }
     let (permission_model, admin, exec, auto) = match &props.permissions {
         StackSetPermissions::SelfManaged => ("SELF_MANAGED", None, None, None),
@@ -99,16 +110,7 @@ pub(super) fn stack_set_artifact(
             .description
             .clone()
             .or_else(|| info.description.clone()),
-        targets: props
-            .targets
-            .iter()
-            .map(|t| StackSetTargetArtifact {
-                accounts: t.accounts.clone(),
-                organizational_units: t.organizational_units.clone(),
-                regions: t.regions.clone(),
-                parameter_overrides: t.parameter_overrides.clone(),
-            })
-            .collect(),
+        targets,
         operation: OperationArtifact {
             max_concurrent_count: mc,
             max_concurrent_percentage: mp,
@@ -122,6 +124,29 @@ pub(super) fn stack_set_artifact(
             .into(),
         },
     })
+}
+
+/// The template name of the parameter an override names: its template
+/// name, or the construct id of exactly one parameter of the stack.
+fn parameter_name(build: &StackBuild, key: &str) -> Result<String, (String, String)> {
+    if build.model.parameters.contains_key(key) {
+        return Ok(key.to_string());
+    }
+    match build.parameter_ids.get(key).map(Vec::as_slice) {
+        Some([one]) => Ok(one.clone()),
+        Some(many) => Err((
+            format!(
+                "a StackSet target overrides parameter {key}, and {} parameters of the stack have that construct id ({})",
+                many.len(),
+                many.join(", ")
+            ),
+            "name the parameter by its template name".into(),
+        )),
+        None => Err((
+            format!("a StackSet target overrides parameter {key}, which the stack's template does not have"),
+            "add a CfnParameter with that id to the stack, or drop the override".into(),
+        )),
+    }
 }
 
 #[cfg(test)]
@@ -198,5 +223,48 @@ mod tests {
         let f = findings(app).join("\n");
         assert!(f.contains("MS-STACKSET-2"), "{f}");
         assert!(f.contains("overrides parameter Stage"), "{f}");
+    }
+
+    /// A parameter's template name carries a hash of its path; the override
+    /// may use the id the code gave it, and the manifest holds the template
+    /// name CloudFormation takes.
+    #[test]
+    fn an_override_may_name_a_parameter_by_its_construct_id() {
+        use crate::core::{CfnParameter, CfnParameterProps};
+        let mut app = App::new(Context::new());
+        let set = StackSet::new(&mut app.root(), "fleet", props(&[("Tier", "premium")])).unwrap();
+        {
+            let mut s = app.scope(set.node()).unwrap();
+            let tier = CfnParameter::new(
+                &mut s,
+                "Tier",
+                CfnParameterProps {
+                    param_type: "String".into(),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+            s.add_raw_resource("Marker", raw(tier)).unwrap();
+        }
+        let synth = crate::synth::synth(app, &Default::default()).unwrap();
+        let template = synth
+            .assembly
+            .files
+            .iter()
+            .find(|(p, _)| p.starts_with("fleet."))
+            .map(|(_, b)| String::from_utf8_lossy(b).into_owned())
+            .expect("the StackSet's template");
+        let name = template
+            .split('"')
+            .find(|w| w.starts_with("Tier") && w.len() == 12)
+            .expect("a hashed parameter name")
+            .to_string();
+        let manifest = serde_json::to_value(&synth.assembly.manifest).unwrap();
+        let overrides = &manifest["stacks"][0]["stackSet"]["targets"][0]["parameterOverrides"];
+        assert_eq!(
+            overrides,
+            &serde_json::json!({ name: "premium" }),
+            "{manifest}"
+        );
     }
 }

@@ -58,10 +58,12 @@ pub(super) fn emit_stack_elements(
             NodeKind::Parameter(p) => {
                 let m = parameter(p);
                 let lid = emit.logical_id(i);
-                emit.build(stack)
-                    .model
-                    .parameters
-                    .insert(lid, Json::Object(m));
+                let b = emit.build(stack);
+                b.parameter_ids
+                    .entry(n.id.clone())
+                    .or_default()
+                    .push(lid.clone());
+                b.model.parameters.insert(lid, Json::Object(m));
             }
             NodeKind::Condition(c) => match serde_json::to_value(&c.expr) {
                 Ok(v) => {

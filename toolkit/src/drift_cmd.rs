@@ -58,6 +58,10 @@ pub struct DriftArgs {
     /// exit 1; no drift exits 0).
     #[arg(long)]
     pub fail: bool,
+    /// Check stacks matching this glob although meshsynth did not deploy
+    /// them (no meshsynth:managed tag); repeatable. CloudFormation drift only.
+    #[arg(long, value_name = "STACK")]
+    pub adopt: Vec<String>,
     /// Where the stacks are (as for deploy); CloudFormation drift only.
     #[command(flatten)]
     pub connect: ConnectArgs,
@@ -239,6 +243,11 @@ fn cloudformation(
                 })?;
             ids.push(StackId::new(region, &s.name));
         }
+        // Every stack's owner is checked before any detection starts.
+        drift::check_owners(&cloud, &ids, &args.adopt)
+            .await
+            .map_err(|e| connect_error(e.to_string()))?
+            .map_err(usage)?;
         let mut progress = |m: &str| {
             let _ = writeln!(err, "{}", inert(m));
         };

@@ -28,6 +28,10 @@ mod adopt_emulator;
 mod adopt_page;
 #[path = "analyze_tls.rs"]
 mod analyze_tls;
+#[path = "day_two_page.rs"]
+mod day_two_page;
+#[path = "day_two_refusals.rs"]
+mod day_two_refusals;
 #[path = "deploy_cli.rs"]
 mod deploy_cli;
 #[path = "deploy_emulator.rs"]

@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::api::{ApiError, CfnApi, StackId};
+use super::engine::OWNER_TAG;
 use meshsynth::diff::{is_sensitive, MASK};
 use meshsynth::untrusted::inert;
 
@@ -129,6 +130,36 @@ impl Default for Polling {
             limit: Duration::from_secs(600),
         }
     }
+}
+
+/// The refusal of the first deployed stack meshsynth did not deploy (no
+/// `meshsynth:managed` tag) whose name no `adopt` glob matches: its
+/// template is not one meshsynth wrote, so its drift is another tool's to
+/// report.
+pub async fn check_owners<A: CfnApi>(
+    api: &A,
+    stacks: &[StackId],
+    adopt: &[String],
+) -> Result<Result<(), String>, ApiError> {
+    for id in stacks {
+        let Some(info) = api.describe_stack(id).await? else {
+            continue;
+        };
+        let adopted = adopt.iter().any(|p| {
+            globset::Glob::new(p)
+                .map(|g| g.compile_matcher().is_match(&id.name))
+                .unwrap_or(false)
+        });
+        if !adopted && info.tags.get(OWNER_TAG).map(String::as_str) != Some("true") {
+            return Ok(Err(format!(
+                "stack {} exists in {} but was not deployed by meshsynth (it has no {OWNER_TAG} tag); pass --adopt {} to check its drift anyway; no detection was started",
+                inert(&id.name),
+                id.region,
+                inert(&id.name)
+            )));
+        }
+    }
+    Ok(Ok(()))
 }
 
 /// Runs drift detection on `stacks`, one after the other (CloudFormation

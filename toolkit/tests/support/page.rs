@@ -5,7 +5,8 @@
 //! works offline from this workspace's lock file and the scaffolds' target
 //! directory (the same crates, without downloading or compiling them
 //! again), and the page's emulator address `http://127.0.0.1:5000` is the
-//! test run's moto server.
+//! test run's moto server. A command the page shows failing ends with a
+//! comment `# exits N`: it must exit with N.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -119,9 +120,19 @@ pub fn run(cmds: &[String], start: &Path, endpoint: &str) -> (PathBuf, Transcrip
             lines[lines.len().saturating_sub(25)..].join("\n")
         };
         let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+        let expected = cmd
+            .rsplit_once("# exits ")
+            .and_then(|(_, n)| {
+                n.split_whitespace()
+                    .next()?
+                    .trim_end_matches(':')
+                    .parse()
+                    .ok()
+            })
+            .unwrap_or(0);
         assert!(
-            out.status.success(),
-            "`{cmd}` failed ({:?}) in {}:\n{}\n{}",
+            out.status.code() == Some(expected),
+            "`{cmd}` exited {:?}, not {expected}, in {}:\n{}\n{}",
             out.status.code(),
             cwd.display(),
             tail(&stdout),

@@ -132,6 +132,14 @@ impl<'a, A: CfnApi, S: ObjectStore, P: Approver> Engine<'a, A, S, P> {
     async fn existing(&self, id: &StackId) -> Result<Option<StackInfo>, DeployError> {
         Ok(loop {
             let info = self.settle(id).await?;
+            // A stuck stack is recovered (deleted, or rolled back) only when
+            // it is meshsynth's: another tool's stack is refused untouched.
+            if let Some(i) = info
+                .as_ref()
+                .filter(|i| i.status.ends_with("_FAILED") || i.status == "ROLLBACK_COMPLETE")
+            {
+                self.check_owner(id, i)?;
+            }
             match info {
                 Some(i) if i.status == "ROLLBACK_COMPLETE" || i.status == "ROLLBACK_FAILED" => {
                     self.recreate(id, &i).await?;
