@@ -141,3 +141,45 @@ fn every_change_class_is_present() {
         );
     }
 }
+
+/// A role moved to another stack, unchanged, grants what it granted: a
+/// move, and no security entry (without the filter its statements and
+/// trust read as removed from one stack and added to the other).
+#[test]
+fn a_moved_role_is_no_security_change() {
+    let role = serde_json::json!({"Type": "AWS::IAM::Role", "Properties": {
+        "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
+        "Policies": [{"PolicyName": "p", "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}}]}});
+    let topic = serde_json::json!({"Type": "AWS::SNS::Topic"});
+    let t = tempfile::tempdir().unwrap();
+    let (a, b) = (t.path().join("before"), t.path().join("after"));
+    diff_support::write(
+        &a,
+        &[
+            (
+                "one",
+                serde_json::json!({"Resources": {"Worker": role, "Keep": topic}}),
+            ),
+            ("two", serde_json::json!({"Resources": {"Other": topic}})),
+        ],
+        &[],
+    );
+    diff_support::write(
+        &b,
+        &[
+            ("one", serde_json::json!({"Resources": {"Keep": topic}})),
+            (
+                "two",
+                serde_json::json!({"Resources": {"Other": topic, "Worker": role}}),
+            ),
+        ],
+        &[],
+    );
+    let after = load_assembly(&b).unwrap();
+    let before = Baseline::Assembly(a).load(&[]).unwrap();
+    let p = plan_with(&before, &after, &StackFilter::default(), create_only).unwrap();
+    assert_eq!(p.summary.resources.moved, 1, "{:?}", p.summary);
+    assert!(p.security.is_empty(), "{:?}", p.security);
+}

@@ -109,7 +109,7 @@ impl Baseline {
                     templates,
                     clusters: None,
                     environments: IndexMap::new(),
-                    stack_sets: IndexMap::new(),
+                    stack_sets: None,
                 })
             }
         }
@@ -130,8 +130,9 @@ pub struct Snapshot {
     /// Stack name → where it deploys, when known.
     pub environments: IndexMap<String, Environment>,
     /// Stack name → its StackSet settings, for the stacks this side knows
-    /// deploy as StackSets (none for a deployed baseline).
-    pub stack_sets: IndexMap<String, StackSetArtifact>,
+    /// deploy as StackSets; `None` when this side does not know (deployed
+    /// stacks are read as templates only), so instances are not compared.
+    pub stack_sets: Option<IndexMap<String, StackSetArtifact>>,
 }
 
 impl Snapshot {
@@ -142,7 +143,7 @@ impl Snapshot {
             templates: IndexMap::new(),
             clusters: Some(IndexMap::new()),
             environments: IndexMap::new(),
-            stack_sets: IndexMap::new(),
+            stack_sets: Some(IndexMap::new()),
         }
     }
 
@@ -151,7 +152,7 @@ impl Snapshot {
         Snapshot {
             description,
             environments: environments(&a),
-            stack_sets: stack_sets(&a),
+            stack_sets: Some(stack_sets(&a)),
             templates: a.templates,
             clusters: Some(a.clusters),
         }
@@ -236,7 +237,16 @@ pub fn plan_with(
     check_patterns(before, after, filter)?;
     let mut security = Vec::new();
     let mut stacks = diff_stacks(before, after, filter, create_only, &mut security);
-    apply_moves(before, after, &mut stacks);
+    let moves = apply_moves(before, after, &mut stacks);
+    // A moved resource grants what it granted: its entries leave with the
+    // old id and arrive with the new one, and are no change.
+    security.retain(|c| {
+        !moves.iter().any(|m| {
+            let at = |stack: &str, id: &str| c.stack.as_deref() == Some(stack) && c.subject == id;
+            (c.op == ChangeOp::Removed && at(&m.from_stack, &m.from_id))
+                || (c.op == ChangeOp::Added && at(&m.to_stack, &m.to_id))
+        })
+    });
     let mut notes = Vec::new();
     notes.extend(exports::removed_exports_in_use(
         &before.templates,
@@ -273,7 +283,11 @@ pub fn plan_with(
 /// Marks the resources that move (see [`find_moves`]) as moves: on the
 /// stack they join, with where they come from; a move between stacks is
 /// one line, so its removal from the stack it leaves is dropped.
-fn apply_moves(before: &Snapshot, after: &LoadedAssembly, stacks: &mut [StackDiff]) {
+fn apply_moves(
+    before: &Snapshot,
+    after: &LoadedAssembly,
+    stacks: &mut [StackDiff],
+) -> Vec<ResourceMove> {
     let after_env: IndexMap<&str, &Environment> = after
         .manifest
         .stacks
@@ -318,6 +332,7 @@ fn apply_moves(before: &Snapshot, after: &LoadedAssembly, stacks: &mut [StackDif
             r.changes.clear();
         }
     }
+    moves
 }
 
 /// Every selected stack of either side, compared.

@@ -40,14 +40,15 @@ pub(super) fn stack_set_changes(
         .iter()
         .find(|s| s.name == name)
         .and_then(|s| s.stack_set.as_ref());
-    let old = before.stack_sets.get(name);
-    let known = before.clusters.is_some();
+    let Some(known) = &before.stack_sets else {
+        return;
+    };
+    let old = known.get(name);
     let changes = match (old, new) {
         (None, None) => return,
         (Some(o), Some(n)) => between(o, n),
-        (None, Some(n)) if known => between(&empty_like(n), n),
+        (None, Some(n)) => between(&empty_like(n), n),
         (Some(o), None) => between(o, &empty_like(o)),
-        (None, Some(_)) => return,
     };
     if !changes.is_empty() && diff.status == Status::Unchanged {
         diff.status = Status::Changed;
