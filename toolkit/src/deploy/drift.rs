@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::api::{ApiError, CfnApi, StackId};
-use super::engine::OWNER_TAG;
+use super::engine::not_owned;
 use meshsynth::diff::{is_sensitive, MASK};
 use meshsynth::untrusted::inert;
 
@@ -133,9 +133,9 @@ impl Default for Polling {
 }
 
 /// The refusal of the first deployed stack meshsynth did not deploy (no
-/// `meshsynth:managed` tag) whose name no `adopt` glob matches: its
-/// template is not one meshsynth wrote, so its drift is another tool's to
-/// report.
+/// `meshsynth:managed` tag; deploy's rule, without its app check) and that
+/// no `adopt` glob names: its template is not one meshsynth wrote, so its
+/// drift is another tool's to report.
 pub async fn check_owners<A: CfnApi>(
     api: &A,
     stacks: &[StackId],
@@ -145,16 +145,10 @@ pub async fn check_owners<A: CfnApi>(
         let Some(info) = api.describe_stack(id).await? else {
             continue;
         };
-        let adopted = adopt.iter().any(|p| {
-            globset::Glob::new(p)
-                .map(|g| g.compile_matcher().is_match(&id.name))
-                .unwrap_or(false)
-        });
-        if !adopted && info.tags.get(OWNER_TAG).map(String::as_str) != Some("true") {
+        if let Some(why) = not_owned(id, &info, adopt, None) {
             return Ok(Err(format!(
-                "stack {} exists in {} but was not deployed by meshsynth (it has no {OWNER_TAG} tag); pass --adopt {} to check its drift anyway; no detection was started",
+                "stack {} {why}; pass --adopt {} to check its drift anyway; no detection was started",
                 inert(&id.name),
-                id.region,
                 inert(&id.name)
             )));
         }

@@ -147,11 +147,6 @@ pub type Overrides = BTreeMap<String, String>;
 /// (self-managed) or an OU (service-managed), with their overrides.
 pub type Pairs = BTreeMap<(String, String), Overrides>;
 
-/// The desired instances of a StackSet.
-pub fn desired(spec: &StackSetArtifact) -> Pairs {
-    spec.instances()
-}
-
 /// Groups (unit, region) pairs with the same overrides into calls: units
 /// with the same regions share one.
 pub fn group(
@@ -358,7 +353,7 @@ async fn instance_changes<A: StackSetApi>(
 ) -> Result<(Pairs, Pairs, Pairs), DeployError> {
     let err = |op: &'static str| api_err(set, op);
     let service = spec.permission_model == "SERVICE_MANAGED";
-    let want = desired(spec);
+    let want = spec.instances();
     let have = if exists {
         api.list_stack_instances(set)
             .await
@@ -671,7 +666,7 @@ mod tests {
             ),
             target(&["333333333333"], &["eu-west-1"], &[("Env", "qa")]),
         ]);
-        let want = desired(&s);
+        let want = s.instances();
         assert_eq!(want.len(), 5);
         let order = vec!["us-east-1".to_string(), "eu-west-1".to_string()];
         let calls = group(&want, false, &order);

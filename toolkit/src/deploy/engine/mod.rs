@@ -56,6 +56,38 @@ pub const CAPABILITIES: &[&str] = &[
 /// name without it is someone else's, and deploy refuses to take it over.
 pub const OWNER_TAG: &str = "meshsynth:managed";
 
+/// Why the deployed stack `info` is not meshsynth's to change or inspect
+/// as its own: no `meshsynth:managed` tag, or another app's `APP_TAG`;
+/// `None` when it is ours, or an `adopt` glob names it.
+pub fn not_owned(
+    id: &StackId,
+    info: &StackInfo,
+    adopt: &[String],
+    app: Option<&str>,
+) -> Option<String> {
+    let adopted = adopt.iter().any(|p| {
+        globset::Glob::new(p)
+            .map(|g| g.compile_matcher().is_match(&id.name))
+            .unwrap_or(false)
+    });
+    if adopted {
+        return None;
+    }
+    if info.tags.get(OWNER_TAG).map(String::as_str) != Some("true") {
+        return Some(format!(
+            "exists in {} but was not deployed by meshsynth (it has no {OWNER_TAG} tag)",
+            id.region
+        ));
+    }
+    match (info.tags.get(APP_TAG), app) {
+        (Some(theirs), Some(ours)) if theirs != ours => Some(format!(
+            "belongs to app {:?} (tag {APP_TAG}), not to this assembly's app {ours:?}",
+            meshsynth::untrusted::inert(theirs)
+        )),
+        _ => None,
+    }
+}
+
 /// The stack tag naming the app (`manifest.json`'s `app`) that owns the stack.
 pub const APP_TAG: &str = "meshsynth:app";
 
@@ -339,32 +371,13 @@ impl<'a, A: CfnApi, S: ObjectStore, P: Approver> Engine<'a, A, S, P> {
     /// another app deployed, unless `--adopt` names it: a stack of the same
     /// name in the account is not ours to update or delete.
     fn check_owner(&self, id: &StackId, info: &StackInfo) -> Result<(), DeployError> {
-        let adopted = self.opts.adopt.iter().any(|p| {
-            globset::Glob::new(p)
-                .map(|g| g.compile_matcher().is_match(&id.name))
-                .unwrap_or(false)
-        });
-        if adopted {
-            return Ok(());
+        match not_owned(id, info, &self.opts.adopt, self.opts.app.as_deref()) {
+            None => Ok(()),
+            Some(why) => Err(DeployError::NotOwned {
+                stack: id.clone(),
+                why,
+            }),
         }
-        let why = if info.tags.get(OWNER_TAG).map(String::as_str) != Some("true") {
-            format!(
-                "exists in {} but was not deployed by meshsynth (it has no {OWNER_TAG} tag)",
-                id.region
-            )
-        } else {
-            match (info.tags.get(APP_TAG), &self.opts.app) {
-                (Some(theirs), Some(ours)) if theirs != ours => format!(
-                    "belongs to app {:?} (tag {APP_TAG}), not to this assembly's app {ours:?}",
-                    meshsynth::untrusted::inert(theirs)
-                ),
-                _ => return Ok(()),
-            }
-        };
-        Err(DeployError::NotOwned {
-            stack: id.clone(),
-            why,
-        })
     }
 
     /// An engine over these services and callbacks.
