@@ -202,3 +202,78 @@ fn yaml_alias_bombs_are_refused() {
     let err = parse_assembly_files(&files, &LoadLimits::default()).unwrap_err();
     assert_eq!(err.path(), "k8s/main/app-data.yaml");
 }
+
+/// `diff` of two saved assemblies loads them as a pair (shared documents
+/// dropped, shared templates not parsed); whatever the mutation, its plan
+/// is the plan of two plain loads, and it fails where they fail.
+#[test]
+fn a_paired_diff_plans_what_two_plain_loads_plan() {
+    use meshsynth::assembly::{load_assembly, load_assembly_pair};
+    let t = tempfile::tempdir().unwrap();
+    let (base, head) = diff_support::write_pair(t.path());
+    let seed = read_dir_files(&head);
+    let mut rng = Rng(0xD1B5_4A32_D192_ED03);
+    let (mut ok, mut err) = (0, 0);
+    for i in 0..300 {
+        let mut files = seed.clone();
+        // One in five left as is: the pairing itself, without damage.
+        if i % 5 != 0 {
+            for _ in 0..1 + rng.below(2) {
+                mutate(&mut rng, &mut files);
+            }
+        }
+        let dir = t.path().join(format!("m{i}"));
+        for (rel, bytes) in &files {
+            let p = dir.join(rel);
+            fs::create_dir_all(p.parent().unwrap()).unwrap();
+            fs::write(p, bytes).unwrap();
+        }
+        let plain = (load_assembly(&dir), load_assembly(&base));
+        let paired = load_assembly_pair(&dir, &base);
+        let mut out = Vec::new();
+        let mut stderr = Vec::new();
+        let code = meshsynth::cli::run_with_args(
+            [
+                "meshsynth",
+                "diff",
+                "--assembly",
+                dir.to_str().unwrap(),
+                "--against",
+                base.to_str().unwrap(),
+                "--format",
+                "json",
+            ],
+            &no_app,
+            &mut out,
+            &mut stderr,
+        );
+        match plain {
+            (Ok(after), Ok(before)) => {
+                let (pa, pb) = paired.unwrap();
+                assert_eq!(pa.templates, after.templates);
+                assert_eq!(pb.templates, before.templates);
+                let snapshot =
+                    Snapshot::from_assembly(format!("assembly {}", base.display()), before);
+                let p = plan(&snapshot, &after, &StackFilter::default()).unwrap();
+                assert_eq!(
+                    String::from_utf8_lossy(&out),
+                    json(&p),
+                    "{}",
+                    String::from_utf8_lossy(&stderr)
+                );
+                ok += 1;
+            }
+            (Err(e), _) => {
+                assert_eq!(paired.unwrap_err(), e);
+                assert_ne!(code, 0);
+                err += 1;
+            }
+            (Ok(_), Err(e)) => panic!("the unmutated base failed to load: {e}"),
+        }
+    }
+    assert!(ok > 50 && err > 50, "ok {ok}, err {err}");
+}
+
+fn no_app(_: &mut meshsynth::core::App) -> Result<(), meshsynth::core::Error> {
+    Ok(())
+}

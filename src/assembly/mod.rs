@@ -13,6 +13,7 @@ pub use load::{
     load_assembly, load_assembly_pair, load_assembly_with, parse_assembly_files, parse_manifest,
     parse_template, AssemblyDir, LoadError, LoadLimits, LoadedAssembly, LoadedObject, ObjectKey,
 };
+pub(crate) use load::{load_pair_shared, SharedTemplates};
 pub use write::{write_atomically, AssemblyWriter, FileSink};
 
 /// The manifest schema version this build writes and reads.

@@ -20,21 +20,21 @@
 //! }
 //! ```
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::assembly::{
-    load_assembly, load_assembly_pair, AssemblyWriter, FileSink, LoadedAssembly,
-};
+use crate::assembly::{AssemblyWriter, FileSink};
 use crate::core::{App, Context, Error};
-use crate::diff::render::{render, Format};
-use crate::diff::{self, Baseline, DeployedTemplates, DiffError, StackFilter};
+
+mod diff_cmd;
+use crate::diff::DeployedTemplates;
 use crate::emit::cfn::TemplateFormat;
 use crate::synth::{synth_into, SynthOptions, Synthesis};
+pub use diff_cmd::diff_command;
 
 /// Builds the user's app into the given `App`.
 pub trait AppBuilder: Fn(&mut App) -> Result<(), Error> {}
@@ -566,156 +566,6 @@ fn list_inner(
     }
     let _ = out.write_all(list_table(&result).as_bytes());
     Ok(0)
-}
-
-/// `diff`: errors are reported here. The exit code is 1 for any failure, and
-/// 0 (no change, or no `--exit-code`) or 2 (changes) for the comparison.
-/// `deployed` serves `--against deployed`; without it that baseline is an error.
-pub fn diff_command(
-    args: DiffArgs,
-    build: &impl AppBuilder,
-    deployed: Option<DeployedSource<'_>>,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> u8 {
-    match run_diff(args, build, deployed, out, err) {
-        Ok(code) => code,
-        Err(DiffError::Synth(e)) => {
-            report_error(&e, err);
-            1
-        }
-        Err(e) => {
-            let _ = writeln!(err, "error: {e}");
-            1
-        }
-    }
-}
-
-fn run_diff(
-    args: DiffArgs,
-    build: &impl AppBuilder,
-    deployed: Option<DeployedSource<'_>>,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> Result<u8, DiffError> {
-    let filter = StackFilter::new(&args.stacks)?;
-    // Two saved assemblies load in parallel: parsing them is most of a diff.
-    let mut preloaded = None;
-    let after = match &args.assembly {
-        Some(dir) if args.against != "deployed" => {
-            if !args.context.is_empty() {
-                let _ = writeln!(err, "note: -c values are ignored with --assembly");
-            }
-            // Both sides at once, without the documents they share.
-            let against = PathBuf::from(&args.against);
-            let (after, before) = load_assembly_pair(std::path::Path::new(dir), &against)?;
-            preloaded = Some(crate::diff::Snapshot::from_assembly(
-                format!("assembly {}", against.display()),
-                before,
-            ));
-            after
-        }
-        Some(dir) => {
-            if !args.context.is_empty() {
-                let _ = writeln!(err, "note: -c values are ignored with --assembly");
-            }
-            load_assembly(dir)?
-        }
-        None => {
-            // Synthesize everything exactly as `synth` does, in memory; the
-            // stack globs filter both sides of the comparison afterwards.
-            let result = build_and_synth(build, &args.context, &SynthOptions::default(), err)?;
-            for d in &result.diagnostics {
-                let _ = writeln!(err, "{d}");
-            }
-            LoadedAssembly::from_assembly(&result.assembly)?
-        }
-    };
-    let baseline = if args.against == "deployed" {
-        let stacks: Vec<(String, Option<String>)> = after
-            .manifest
-            .stacks
-            .iter()
-            .map(|s| (s.name.clone(), s.environment.region.clone()))
-            .collect();
-        let fetch = deployed.ok_or_else(|| DiffError::Baseline {
-            baseline: "deployed".into(),
-            message: "reading the deployed stacks needs the meshsynth toolkit (`cargo install meshsynth-cli`, then `meshsynth diff --against deployed` in this crate); this binary compares saved assemblies".into(),
-        })?;
-        let source = fetch(&stacks).map_err(|message| DiffError::Baseline {
-            baseline: "deployed".into(),
-            message,
-        })?;
-        Baseline::Deployed(source)
-    } else {
-        Baseline::Assembly(PathBuf::from(&args.against))
-    };
-    let before = match preloaded {
-        Some(before) => before,
-        None => {
-            let names: Vec<String> = after.templates.keys().cloned().collect();
-            baseline.load(&names)?
-        }
-    };
-    let plan = diff::plan(&before, &after, &filter)?;
-    let format = match args.format {
-        DiffFormatArg::Text => Format::Text,
-        DiffFormatArg::Markdown => Format::Markdown,
-        DiffFormatArg::Json => Format::Json,
-    };
-    let color = format == Format::Text
-        && std::io::stdout().is_terminal()
-        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let _ = out.write_all(render(&plan, format, color)?.as_bytes());
-    if let Some(file) = &args.full_plan {
-        write_file_atomically(file, crate::diff::render::markdown_full(&plan)?.as_bytes())
-            .map_err(|e| DiffError::Render {
-                format: "markdown".into(),
-                message: format!(
-                    "cannot write the full plan to {}: {e}",
-                    crate::untrusted::inert(&file.display().to_string())
-                ),
-            })?;
-    }
-    let lost = plan.data_loss();
-    let code = if args.fail_on_data_loss && !lost.is_empty() {
-        let _ = writeln!(
-            err,
-            "error: the plan deletes the data of {} resource(s): {}; keep it with DeletionPolicy and UpdateReplacePolicy Retain or Snapshot",
-            lost.len(),
-            crate::untrusted::inert(&lost.join(", "))
-        );
-        3
-    } else if args.exit_code && plan.has_changes() {
-        2
-    } else {
-        0
-    };
-    // The process ends right after this; freeing both assemblies only costs time.
-    std::mem::forget((before, after, plan));
-    Ok(code)
-}
-
-/// Writes `bytes` to `path` through a temporary file beside it, so a reader
-/// never sees half a file.
-fn write_file_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
-    let name = path
-        .file_name()
-        .ok_or_else(|| std::io::Error::other("the path names no file"))?;
-    let mut tmp_name = std::ffi::OsString::from(".");
-    tmp_name.push(name);
-    tmp_name.push(format!(".tmp-{}", std::process::id()));
-    let tmp = path.with_file_name(tmp_name);
-    let written = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&tmp)
-        .and_then(|mut f| f.write_all(bytes))
-        .and_then(|()| std::fs::rename(&tmp, path));
-    if written.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    written
 }
 
 /// The `list` table: stack, region, account, dependencies; then clusters.

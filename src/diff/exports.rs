@@ -5,8 +5,9 @@
 
 use std::collections::BTreeSet;
 
-use indexmap::IndexMap;
 use serde_json::Value as Json;
+
+use super::Templates;
 
 /// The literal export names of a template's outputs.
 fn exports(template: &Json) -> BTreeSet<&str> {
@@ -39,23 +40,24 @@ fn imports(v: &Json, name: &str) -> bool {
 /// of its template, before and after), the other baseline stacks that
 /// still `read` it: (stack, name, readers).
 fn gone_but_read<'a>(
-    before: &'a IndexMap<String, Json>,
-    after: &'a IndexMap<String, Json>,
+    before: &Templates<'a>,
+    after: &Templates<'a>,
+    unparsed: &dyn Fn(&str) -> Option<&'a Json>,
     selected: impl Fn(&str) -> bool,
     names: impl Fn(&'a Json) -> BTreeSet<&'a str>,
     read: impl Fn(&Json, &str, &str) -> bool,
 ) -> Vec<(&'a str, &'a str, Vec<&'a str>)> {
     let mut out = Vec::new();
-    for (stack, old) in before.iter().filter(|(s, _)| selected(s)) {
-        let kept = after.get(stack).map(&names).unwrap_or_default();
+    for (&stack, &old) in before.iter().filter(|(s, _)| selected(s)) {
+        let kept = after.get(stack).map(|t| names(t)).unwrap_or_default();
         for name in names(old).into_iter().filter(|n| !kept.contains(n)) {
             let readers: Vec<&str> = before
                 .iter()
-                .filter(|(s, t)| *s != stack && read(t, stack, name))
-                .map(|(s, _)| s.as_str())
+                .filter(|(s, t)| **s != stack && read(unparsed(s).unwrap_or(t), stack, name))
+                .map(|(s, _)| *s)
                 .collect();
             if !readers.is_empty() {
-                out.push((stack.as_str(), name, readers));
+                out.push((stack, name, readers));
             }
         }
     }
@@ -64,12 +66,13 @@ fn gone_but_read<'a>(
 
 /// One warning per export a selected stack stops providing while another
 /// stack of the baseline imports it.
-pub(super) fn removed_exports_in_use(
-    before: &IndexMap<String, Json>,
-    after: &IndexMap<String, Json>,
+pub(super) fn removed_exports_in_use<'a>(
+    before: &Templates<'a>,
+    after: &Templates<'a>,
+    unparsed: &dyn Fn(&str) -> Option<&'a Json>,
     selected: impl Fn(&str) -> bool,
 ) -> Vec<String> {
-    gone_but_read(before, after, selected, exports, |t, _, name| imports(t, name))
+    gone_but_read(before, after, unparsed, selected, exports, |t, _, name| imports(t, name))
         .into_iter()
         .map(|(stack, name, importers)| {
             format!(
@@ -106,12 +109,13 @@ fn reads_output(v: &Json, stack: &str, output: &str) -> bool {
 /// stack of the baseline reads it across regions (`Fn::GetStackOutput`).
 /// CloudFormation does not refuse the removal, as it does an export in
 /// use: the reader fails at its next deploy instead, far from the change.
-pub(super) fn removed_outputs_read(
-    before: &IndexMap<String, Json>,
-    after: &IndexMap<String, Json>,
+pub(super) fn removed_outputs_read<'a>(
+    before: &Templates<'a>,
+    after: &Templates<'a>,
+    unparsed: &dyn Fn(&str) -> Option<&'a Json>,
     selected: impl Fn(&str) -> bool,
 ) -> Vec<String> {
-    gone_but_read(before, after, selected, output_ids, reads_output)
+    gone_but_read(before, after, unparsed, selected, output_ids, reads_output)
         .into_iter()
         .map(|(stack, id, readers)| {
             format!(
@@ -127,6 +131,8 @@ pub(super) fn removed_outputs_read(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diff::view;
+    use indexmap::IndexMap;
     use serde_json::json;
 
     #[test]
@@ -143,16 +149,24 @@ mod tests {
         let before: IndexMap<String, Json> =
             [("net".into(), net(true)), ("app".into(), app.clone())].into();
         let gone: IndexMap<String, Json> = [("net".into(), net(false)), ("app".into(), app)].into();
-        let w = removed_exports_in_use(&before, &gone, |_| true);
+        let w = removed_exports_in_use(&view(&before), &view(&gone), &|_| None, |_| true);
         assert_eq!(w.len(), 1, "{w:?}");
         assert!(w[0].contains("stack net stops exporting net:Vpc, which app imports"));
         // Kept, or not selected: nothing to say.
-        assert!(removed_exports_in_use(&before, &before, |_| true).is_empty());
-        assert!(removed_exports_in_use(&before, &gone, |s| s != "net").is_empty());
+        assert!(
+            removed_exports_in_use(&view(&before), &view(&before), &|_| None, |_| true).is_empty()
+        );
+        assert!(
+            removed_exports_in_use(&view(&before), &view(&gone), &|_| None, |s| s != "net")
+                .is_empty()
+        );
         // Nobody imports it: removing it is fine.
         let alone: IndexMap<String, Json> = [("net".into(), net(true))].into();
         let alone_gone: IndexMap<String, Json> = [("net".into(), net(false))].into();
-        assert!(removed_exports_in_use(&alone, &alone_gone, |_| true).is_empty());
+        assert!(
+            removed_exports_in_use(&view(&alone), &view(&alone_gone), &|_| None, |_| true)
+                .is_empty()
+        );
     }
 
     #[test]
@@ -171,10 +185,15 @@ mod tests {
             [("edge".into(), net(true)), ("site".into(), site.clone())].into();
         let gone: IndexMap<String, Json> =
             [("edge".into(), net(false)), ("site".into(), site)].into();
-        let w = removed_outputs_read(&before, &gone, |_| true);
+        let w = removed_outputs_read(&view(&before), &view(&gone), &|_| None, |_| true);
         assert_eq!(w.len(), 1, "{w:?}");
         assert!(w[0].contains("stack edge stops providing the output ExportZoneRef, which site reads with Fn::GetStackOutput"));
-        assert!(removed_outputs_read(&before, &before, |_| true).is_empty());
-        assert!(removed_outputs_read(&before, &gone, |s| s != "edge").is_empty());
+        assert!(
+            removed_outputs_read(&view(&before), &view(&before), &|_| None, |_| true).is_empty()
+        );
+        assert!(
+            removed_outputs_read(&view(&before), &view(&gone), &|_| None, |s| s != "edge")
+                .is_empty()
+        );
     }
 }

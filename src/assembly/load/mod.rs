@@ -18,10 +18,12 @@ use crate::untrusted::{inert, read_regular, ReadError};
 
 mod pair;
 mod parse;
+mod shape;
 mod source;
 #[cfg(test)]
 mod tests;
 
+pub(crate) use pair::SharedTemplates;
 use pair::*;
 pub use parse::*;
 pub use source::*;
@@ -230,36 +232,64 @@ pub fn load_assembly_with(dir: &Path, limits: &LoadLimits) -> Result<LoadedAssem
 
 /// Loads two assemblies for `diff`, which reports only what differs: a
 /// Kubernetes document that is byte-identical on both sides (once on each,
-/// in the same cluster and file) is left out of both before YAML parsing, which is
-/// most of a diff's time and memory. Everything else is loaded and checked
-/// as [`load_assembly`] does; a side that fails to load is loaded again in
-/// full, so its error names the same file, document and line.
+/// in the same cluster and file) is left out of both before YAML parsing,
+/// and a template that is byte-identical on both sides is parsed once.
+/// Everything else is loaded and checked as [`load_assembly`] does; a side
+/// that fails to load is loaded again in full, so its error names the same
+/// file, document and line.
 pub fn load_assembly_pair(
     new: &Path,
     old: &Path,
 ) -> Result<(LoadedAssembly, LoadedAssembly), LoadError> {
+    let (mut after, mut before, shared) = load_pair_shared(new, old)?;
+    for name in shared.names() {
+        let tree = shared.get(name).cloned().unwrap_or(Json::Null);
+        for side in [&mut after, &mut before] {
+            if let Some(slot) = side.templates.get_mut(name) {
+                slot.clone_from(&tree);
+            }
+        }
+    }
+    Ok((after, before))
+}
+
+/// [`load_assembly_pair`] without parsing what both sides share: the
+/// templates of the stacks in the returned [`SharedTemplates`] are `null`
+/// placeholders on both sides ([`crate::diff`] reads them from there, if
+/// at all).
+pub(crate) fn load_pair_shared(
+    new: &Path,
+    old: &Path,
+) -> Result<(LoadedAssembly, LoadedAssembly, SharedTemplates), LoadError> {
     let limits = LoadLimits::default();
-    let mut sides = [dir_source(new, &limits)?, dir_source(old, &limits)?];
-    let [a, b] = &mut sides;
-    let (cache_a, cache_b) = match (cluster_files(a), cluster_files(b)) {
-        (Ok(x), Ok(y)) => drop_common_documents(x, y),
+    let (mut a, mut b) = (dir_source(new, &limits)?, dir_source(old, &limits)?);
+    let (manifests, caches, skip, shared) = match prepare(&mut a, &mut b) {
+        Ok(p) => (
+            (Some(p.manifests.0), Some(p.manifests.1)),
+            p.caches,
+            p.skip,
+            p.shared,
+        ),
         // A broken manifest or file: the plain loader says what is wrong.
-        _ => (BTreeMap::new(), BTreeMap::new()),
+        Err(_) => {
+            a = dir_source(new, &limits)?;
+            b = dir_source(old, &limits)?;
+            Default::default()
+        }
     };
-    let [a, b] = sides;
+    let mut src_a = CachedSource {
+        inner: a,
+        cache: caches.0,
+        shared: skip.0,
+    };
+    let mut src_b = CachedSource {
+        inner: b,
+        cache: caches.1,
+        shared: skip.1,
+    };
     let (after, before) = std::thread::scope(|s| {
-        let before = s.spawn(move || {
-            load_from(&mut CachedSource {
-                inner: b,
-                cache: cache_b,
-            })
-            .or_else(|_| load_assembly(old))
-        });
-        let after = load_from(&mut CachedSource {
-            inner: a,
-            cache: cache_a,
-        })
-        .or_else(|_| load_assembly(new));
+        let before = s.spawn(move || load_with(&mut src_b, manifests.1));
+        let after = load_with(&mut src_a, manifests.0);
         // Invariant: loading never panics (the loader is fuzzed); a panic
         // here is a bug and is re-raised as one.
         (
@@ -269,17 +299,46 @@ pub fn load_assembly_pair(
                 .unwrap_or_else(|p| std::panic::resume_unwind(p)),
         )
     });
-    Ok((after?, before?))
+    match (after, before) {
+        (Ok(after), Ok(before)) => Ok((after, before, shared)),
+        // Loaded again in full, so the error (or the result) is exactly
+        // the plain loader's; every template is its own then.
+        (after, before) => {
+            let after = match after {
+                Ok(a) if shared.names().next().is_none() => a,
+                _ => load_assembly(new)?,
+            };
+            let before = match before {
+                Ok(b) if shared.names().next().is_none() => b,
+                _ => load_assembly(old)?,
+            };
+            Ok((after, before, SharedTemplates::default()))
+        }
+    }
 }
 
 fn load_from(src: &mut dyn Source) -> Result<LoadedAssembly, LoadError> {
+    load_with(src, None)
+}
+
+/// Loads from `src`, whose manifest may already be parsed (`manifest`).
+fn load_with(
+    src: &mut dyn Source,
+    manifest: Option<Manifest>,
+) -> Result<LoadedAssembly, LoadError> {
     let manifest_path = src.display("manifest.json");
-    let bytes = src.read("manifest.json")?;
     // Names are unique, and every path is safe: parse_manifest checked them.
-    let manifest = parse_manifest(&manifest_path, &bytes)?;
+    let manifest = match manifest {
+        Some(m) => m,
+        None => parse_manifest(&manifest_path, &src.read("manifest.json")?)?,
+    };
     let mut templates = IndexMap::new();
     for s in &manifest.stacks {
         let rel = checked(&manifest_path, &s.template)?;
+        if src.shared(rel) {
+            templates.insert(s.name.clone(), Json::Null);
+            continue;
+        }
         let shown = src.display(rel);
         let bytes = src.read(rel)?;
         let template = parse_template(&shown, &bytes)?;

@@ -1,33 +1,165 @@
-//! Loading two assemblies at once (diff): the documents both sides
-//! share byte for byte are dropped before parsing.
+//! Loading two assemblies at once (diff), which reports only what differs:
+//! the Kubernetes documents both sides share byte for byte are dropped
+//! before parsing, and a template both sides share byte for byte is parsed
+//! once. Each file is still read once per side, through the same checks
+//! and limits as a single load.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::OnceLock;
 
 use super::*;
 
-/// Cluster name → its Kubernetes files as (relative path, bytes).
-pub(super) type ClusterFiles = BTreeMap<String, Vec<(String, Vec<u8>)>>;
+/// What reading both sides up front found: per side, the bytes already
+/// read (trimmed of shared documents) and the templates not to parse.
+pub(super) struct Prepared {
+    pub(super) manifests: (Manifest, Manifest),
+    pub(super) caches: (BTreeMap<String, Vec<u8>>, BTreeMap<String, Vec<u8>>),
+    /// Each side's paths of the shared templates.
+    pub(super) skip: (HashSet<String>, HashSet<String>),
+    pub(super) shared: SharedTemplates,
+}
 
-/// Every Kubernetes file of each cluster, read through the source's checks
-/// and limits.
-pub(super) fn cluster_files(src: &mut AssemblyDir) -> Result<ClusterFiles, LoadError> {
-    let manifest_path = src.display("manifest.json");
-    let manifest_bytes = src.read("manifest.json")?;
-    let manifest = parse_manifest(&manifest_path, &manifest_bytes)?;
-    let mut out: BTreeMap<String, Vec<(String, Vec<u8>)>> = BTreeMap::new();
-    for c in &manifest.clusters {
-        let files = out.entry(c.name.clone()).or_default();
+/// The templates both sides of a pair hold byte for byte, their shape
+/// checked ([`super::shape`]) but not parsed: diff reads one only when
+/// another stack's change points at it (an export it imports), and parses
+/// it then.
+#[derive(Debug, Default)]
+pub(crate) struct SharedTemplates {
+    /// Stack name → (path as shown, bytes, the tree once parsed).
+    stacks: HashMap<String, (String, Vec<u8>, OnceLock<Json>)>,
+}
+
+impl SharedTemplates {
+    /// Whether stack `name`'s template is shared.
+    pub(crate) fn contains(&self, name: &str) -> bool {
+        self.stacks.contains_key(name)
+    }
+
+    /// Stack `name`'s template, parsed on first use.
+    pub(crate) fn get(&self, name: &str) -> Option<&Json> {
+        let (path, bytes, tree) = self.stacks.get(name)?;
+        // The shape check promised the parse succeeds; `null` otherwise,
+        // which reads as a template with nothing in it.
+        Some(tree.get_or_init(|| parse_template(path, bytes).unwrap_or(Json::Null)))
+    }
+
+    /// The shared stacks' names.
+    pub(crate) fn names(&self) -> impl Iterator<Item = &str> {
+        self.stacks.keys().map(String::as_str)
+    }
+}
+
+fn read_manifest(src: &mut AssemblyDir) -> Result<Manifest, LoadError> {
+    let path = src.display("manifest.json");
+    let bytes = src.read("manifest.json")?;
+    parse_manifest(&path, &bytes)
+}
+
+/// Reads both manifests, the templates and the Kubernetes files, keeping
+/// only what the loaders must still parse.
+pub(super) fn prepare(a: &mut AssemblyDir, b: &mut AssemblyDir) -> Result<Prepared, LoadError> {
+    let (ma, mb) = (read_manifest(a)?, read_manifest(b)?);
+    let (pa, pb) = (a.display("manifest.json"), b.display("manifest.json"));
+    let (mut ca, mut cb) = (BTreeMap::new(), BTreeMap::new());
+    let (mut skip_a, mut skip_b) = (HashSet::new(), HashSet::new());
+    let mut shared = SharedTemplates::default();
+    for s in &ma.stacks {
+        let Some(o) = mb.stacks.iter().find(|o| o.name == s.name) else {
+            continue;
+        };
+        let (ra, rb) = (checked(&pa, &s.template)?, checked(&pb, &o.template)?);
+        if ca.contains_key(ra) || cb.contains_key(rb) || skip_a.contains(ra) || skip_b.contains(rb)
+        {
+            // Two stacks naming one file (a malformed manifest): the
+            // loaders read it themselves and say so.
+            continue;
+        }
+        let (x, y) = (a.read(ra)?, b.read(rb)?);
+        let shown = a.display(ra);
+        if x == y && super::shape::template_is_valid(&shown, &x) {
+            skip_a.insert(ra.to_string());
+            skip_b.insert(rb.to_string());
+            shared
+                .stacks
+                .insert(s.name.clone(), (shown, x, OnceLock::new()));
+        } else {
+            ca.insert(ra.to_string(), x);
+            cb.insert(rb.to_string(), y);
+        }
+    }
+    for c in &ma.clusters {
+        let Some(other) = mb.clusters.iter().find(|o| o.name == c.name) else {
+            continue;
+        };
+        let mut seen = BTreeSet::new();
         for f in &c.files {
-            let rel = checked(&manifest_path, &f.file)?;
-            if !files.iter().any(|(r, _)| r == rel) {
-                files.push((rel.to_string(), src.read(rel)?));
+            let rel = checked(&pa, &f.file)?;
+            // Documents are matched within one file of one cluster (the
+            // file names the chart, which the stack filter reads).
+            if !seen.insert(rel) || !other.files.iter().any(|g| g.file == f.file) {
+                continue;
+            }
+            if ca.contains_key(rel) || cb.contains_key(rel) {
+                continue;
+            }
+            checked(&pb, &f.file)?;
+            let (x, y) = (a.read(rel)?, b.read(rel)?);
+            let (x, y) = drop_common_documents(x, y);
+            ca.insert(rel.to_string(), x);
+            cb.insert(rel.to_string(), y);
+        }
+    }
+    // A file listed twice (by two clusters, or as a template and a
+    // cluster file: a malformed manifest) is read whole for each use, from
+    // disk: its trimmed or unparsed form belongs to one use only.
+    for (m, p) in [(&ma, &pa), (&mb, &pb)] {
+        let mut seen = BTreeSet::new();
+        let uses = m
+            .stacks
+            .iter()
+            .map(|s| s.template.as_str())
+            .chain(m.clusters.iter().flat_map(|c| {
+                let mut files: Vec<&str> = c.files.iter().map(|f| f.file.as_str()).collect();
+                files.sort_unstable();
+                files.dedup();
+                files
+            }));
+        for rel in uses {
+            let rel = checked(p, rel)?;
+            if !seen.insert(rel) {
+                ca.remove(rel);
+                cb.remove(rel);
+                skip_a.remove(rel);
+                skip_b.remove(rel);
             }
         }
     }
-    // The loader reads the manifest again; count it once.
-    src.total.fetch_sub(
-        manifest_bytes.len() as u64,
-        std::sync::atomic::Ordering::Relaxed,
-    );
-    Ok(out)
+    // A stack is shared only while both its files are still skipped.
+    shared.stacks.retain(|name, _| {
+        let file = |m: &Manifest| {
+            m.stacks
+                .iter()
+                .find(|s| &s.name == name)
+                .map(|s| s.template.clone())
+        };
+        file(&ma).is_some_and(|f| skip_a.contains(&f))
+            && file(&mb).is_some_and(|f| skip_b.contains(&f))
+    });
+    let keep = |m: &Manifest, skip: &mut HashSet<String>| {
+        skip.retain(|rel| {
+            m.stacks
+                .iter()
+                .any(|s| &s.template == rel && shared.contains(&s.name))
+        })
+    };
+    keep(&ma, &mut skip_a);
+    keep(&mb, &mut skip_b);
+    Ok(Prepared {
+        manifests: (ma, mb),
+        caches: (ca, cb),
+        skip: (skip_a, skip_b),
+        shared,
+    })
 }
 
 /// The documents of a YAML stream as byte ranges, split at `---` lines (a
@@ -35,14 +167,22 @@ pub(super) fn cluster_files(src: &mut AssemblyDir) -> Result<ClusterFiles, LoadE
 /// the stream uses anything else between documents (directives, `...`,
 /// content after `---`): such a file is parsed whole.
 pub(super) fn split_documents(bytes: &[u8]) -> Option<Vec<&[u8]>> {
+    // Only a line starting with one of `-`, `.`, `%` can end a document:
+    // find those line starts with a substring search instead of visiting
+    // every line.
+    let mut starts: Vec<usize> = Vec::new();
+    if matches!(bytes.first(), Some(b'-' | b'.' | b'%')) {
+        starts.push(0);
+    }
+    for needle in [&b"\n-"[..], b"\n.", b"\n%"] {
+        starts.extend(memchr::memmem::find_iter(bytes, needle).map(|i| i + 1));
+    }
+    starts.sort_unstable();
     let mut docs = Vec::new();
     let mut start = 0;
-    let mut line_start = 0;
-    while line_start < bytes.len() {
-        let end = bytes[line_start..]
-            .iter()
-            .position(|&c| c == b'\n')
-            .map_or(bytes.len(), |i| line_start + i + 1);
+    for line_start in starts {
+        let end =
+            memchr::memchr(b'\n', &bytes[line_start..]).map_or(bytes.len(), |i| line_start + i + 1);
         let line = &bytes[line_start..end];
         let bare = line.strip_suffix(b"\n").unwrap_or(line);
         let bare = bare.strip_suffix(b"\r").unwrap_or(bare);
@@ -52,92 +192,56 @@ pub(super) fn split_documents(bytes: &[u8]) -> Option<Vec<&[u8]>> {
         } else if bare.starts_with(b"---") || bare.starts_with(b"...") || bare.starts_with(b"%") {
             return None;
         }
-        line_start = end;
     }
     docs.push(&bytes[start..]);
     Some(docs)
 }
 
-/// The two sides' files with every document found exactly once on each
-/// side of a cluster removed from both; files that cannot be split safely
-/// are kept whole.
-pub(super) fn drop_common_documents(
-    a: ClusterFiles,
-    b: ClusterFiles,
-) -> (BTreeMap<String, Vec<u8>>, BTreeMap<String, Vec<u8>>) {
-    use std::collections::HashMap;
-    let mut out_a = BTreeMap::new();
-    let mut out_b = BTreeMap::new();
-    for (cluster, files_a) in &a {
-        let files_b = b.get(cluster).map(Vec::as_slice).unwrap_or_default();
-        // A file that cannot be split safely has no documents to share.
-        fn split(files: &[(String, Vec<u8>)]) -> Vec<Option<Vec<&[u8]>>> {
-            files
-                .iter()
-                .map(|(_, bytes)| split_documents(bytes))
-                .collect()
-        }
-        // Keyed by file too: the file names the chart, which the stack
-        // filter reads, so a document that moved files is compared.
-        fn count<'d>(
-            files: &'d [(String, Vec<u8>)],
-            docs: &[Option<Vec<&'d [u8]>>],
-        ) -> HashMap<(&'d str, &'d [u8]), usize> {
-            let mut m = HashMap::new();
-            for ((rel, _), docs) in files.iter().zip(docs) {
-                for d in docs.iter().flatten() {
-                    if !d.iter().all(u8::is_ascii_whitespace) {
-                        *m.entry((rel.as_str(), *d)).or_default() += 1;
-                    }
-                }
-            }
-            m
-        }
-        let (docs_a, docs_b) = (split(files_a), split(files_b));
-        let (ca, cb) = (count(files_a, &docs_a), count(files_b, &docs_b));
-        let common =
-            |rel: &str, d: &[u8]| ca.get(&(rel, d)) == Some(&1) && cb.get(&(rel, d)) == Some(&1);
-        let keep = |files: &[(String, Vec<u8>)],
-                    docs: &[Option<Vec<&[u8]>>],
-                    out: &mut BTreeMap<String, Vec<u8>>| {
-            for ((rel, bytes), docs) in files.iter().zip(docs) {
-                let Some(docs) = docs.as_ref().filter(|d| d.iter().any(|d| common(rel, d))) else {
-                    out.insert(rel.clone(), bytes.clone());
-                    continue;
-                };
-                let mut kept = Vec::with_capacity(bytes.len() / 4);
-                for d in docs.iter().filter(|d| !common(rel, d)) {
-                    if d.iter().all(u8::is_ascii_whitespace) {
-                        continue;
-                    }
-                    kept.extend_from_slice(b"---\n");
-                    kept.extend_from_slice(d);
-                }
-                out.insert(rel.clone(), kept);
-            }
-        };
-        keep(files_a, &docs_a, &mut out_a);
-        keep(files_b, &docs_b, &mut out_b);
+/// One file of a cluster on both sides, with every document found exactly
+/// once on each side removed from both; a file that cannot be split safely
+/// is kept whole.
+pub(super) fn drop_common_documents(a: Vec<u8>, b: Vec<u8>) -> (Vec<u8>, Vec<u8>) {
+    let (Some(da), Some(db)) = (split_documents(&a), split_documents(&b)) else {
+        return (a, b);
+    };
+    fn blank(d: &[u8]) -> bool {
+        d.iter().all(u8::is_ascii_whitespace)
     }
-    // A file listed by two clusters (a malformed manifest) is read whole
-    // for each, from disk: its trimmed form belongs to one cluster only.
-    for side in [&a, &b] {
-        let mut seen = std::collections::BTreeSet::new();
-        for (rel, _) in side.values().flatten() {
-            if !seen.insert(rel.as_str()) {
-                out_a.remove(rel);
-                out_b.remove(rel);
-            }
+    // Document → (times on a, times on b). foldhash: the documents are
+    // untrusted, but its seed is random per process and their number is
+    // bounded by the loader's size limits.
+    let mut count: HashMap<&[u8], (u32, u32), foldhash::fast::RandomState> =
+        HashMap::with_capacity_and_hasher(da.len(), Default::default());
+    for d in da.iter().filter(|d| !blank(d)) {
+        count.entry(d).or_default().0 += 1;
+    }
+    for d in db.iter().filter(|d| !blank(d)) {
+        if let Some(c) = count.get_mut(d) {
+            c.1 += 1;
         }
     }
-    (out_a, out_b)
+    let common = |d: &[u8]| count.get(d) == Some(&(1, 1));
+    if !da.iter().any(|d| common(d)) {
+        return (a, b);
+    }
+    let keep = |docs: &[&[u8]], len: usize| {
+        let mut kept = Vec::with_capacity(len / 4);
+        for d in docs.iter().filter(|d| !common(d) && !blank(d)) {
+            kept.extend_from_slice(b"---\n");
+            kept.extend_from_slice(d);
+        }
+        kept
+    };
+    (keep(&da, a.len()), keep(&db, b.len()))
 }
 
 /// A source that serves some files from memory (each once, as the loader
-/// reads each once) and the rest from the directory.
+/// reads each once) and the rest from the directory; the templates in
+/// `shared` are not parsed (the other side's are the same bytes).
 pub(super) struct CachedSource {
     pub(super) inner: AssemblyDir,
     pub(super) cache: BTreeMap<String, Vec<u8>>,
+    pub(super) shared: HashSet<String>,
 }
 
 impl Source for CachedSource {
@@ -150,5 +254,9 @@ impl Source for CachedSource {
 
     fn display(&self, rel: &str) -> String {
         self.inner.display(rel)
+    }
+
+    fn shared(&self, rel: &str) -> bool {
+        self.shared.contains(rel)
     }
 }

@@ -57,6 +57,11 @@ pub(super) trait Source {
     fn read(&mut self, rel: &str) -> Result<Vec<u8>, LoadError>;
     /// How to name `rel` in errors.
     fn display(&self, rel: &str) -> String;
+    /// Whether template `rel` is the other side's byte for byte (a pair
+    /// load), so it is not parsed here.
+    fn shared(&self, _rel: &str) -> bool {
+        false
+    }
 }
 
 /// The files of an assembly directory, read as untrusted input: every path

@@ -263,6 +263,65 @@ fn documents_split_at_marker_lines_only() {
     assert!(split_documents(b"%YAML 1.2\n---\na: 1\n").is_none());
     assert!(split_documents(b"--- !x\na: 1\n").is_none());
     assert!(split_documents(b"a: 1\n...\n").is_none());
+    // Without a final newline, with CRLF, empty, and a marker last.
+    assert_eq!(
+        split_documents(b"a: 1\r\n---\r\nb: 2").unwrap(),
+        vec![&b"a: 1\r\n"[..], b"b: 2"]
+    );
+    assert_eq!(split_documents(b"").unwrap(), vec![&b""[..]]);
+    assert_eq!(
+        split_documents(b"a: 1\n---").unwrap(),
+        vec![&b"a: 1\n"[..], b""]
+    );
+    assert_eq!(split_documents(b"\n-x\n").unwrap(), vec![&b"\n-x\n"[..]]);
+}
+
+/// The line-by-line splitter `split_documents` replaced, as the reference.
+fn split_by_lines(bytes: &[u8]) -> Option<Vec<&[u8]>> {
+    let (mut docs, mut start, mut line_start) = (Vec::new(), 0, 0);
+    while line_start < bytes.len() {
+        let end = bytes[line_start..]
+            .iter()
+            .position(|&c| c == b'\n')
+            .map_or(bytes.len(), |i| line_start + i + 1);
+        let line = &bytes[line_start..end];
+        let bare = line.strip_suffix(b"\n").unwrap_or(line);
+        let bare = bare.strip_suffix(b"\r").unwrap_or(bare);
+        if bare == b"---" {
+            docs.push(&bytes[start..line_start]);
+            start = end;
+        } else if bare.starts_with(b"---") || bare.starts_with(b"...") || bare.starts_with(b"%") {
+            return None;
+        }
+        line_start = end;
+    }
+    docs.push(&bytes[start..]);
+    Some(docs)
+}
+
+#[test]
+fn documents_split_as_a_line_by_line_reading_splits_them() {
+    const PIECES: &[&str] = &[
+        "---", "\n", "\r\n", "-x", "- a", "...", "..", "%Y", "a: 1", " ---", "--- !t", ".", "-",
+    ];
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    for _ in 0..5000 {
+        let mut text = String::new();
+        for _ in 0..(x % 12) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            text.push_str(PIECES[(x % PIECES.len() as u64) as usize]);
+        }
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        assert_eq!(
+            split_documents(text.as_bytes()),
+            split_by_lines(text.as_bytes()),
+            "{text:?}"
+        );
+    }
 }
 
 #[test]
@@ -301,6 +360,135 @@ fn a_pair_leaves_out_only_documents_both_sides_share_in_the_same_file() {
     assert_eq!(names(&after), ["changed", "new-only", "whole"]);
     assert_eq!(names(&before), ["changed", "old-only", "whole"]);
     assert_eq!(after.clusters["main"][0].body["data"]["v"], 2);
+}
+
+#[test]
+fn a_pair_parses_a_template_both_sides_share_once() {
+    let t = |v: &str| {
+        format!(r#"{{"Resources": {{"Q": {{"Type": "AWS::SQS::Queue", "Properties": {{"QueueName": "{v}"}}}}}}}}"#)
+            .into_bytes()
+    };
+    let side = |changed: &str| {
+        write_dir(&[
+            (
+                "manifest.json",
+                manifest(
+                    serde_json::json!([
+                        stack("same", "same.template.json"),
+                        stack("changed", "changed.template.json")
+                    ]),
+                    serde_json::json!([]),
+                ),
+            ),
+            ("same.template.json", t("same")),
+            ("changed.template.json", t(changed)),
+        ])
+    };
+    let (new, old) = (side("two"), side("one"));
+    let (after, before, shared) = load_pair_shared(new.path(), old.path()).unwrap();
+    assert_eq!(shared.names().collect::<Vec<_>>(), ["same"]);
+    // Placeholders on both sides; the tree is parsed on first use.
+    assert_eq!(before.templates["same"], Json::Null);
+    assert_eq!(after.templates["same"], Json::Null);
+    assert_eq!(
+        shared.get("same").unwrap()["Resources"]["Q"]["Properties"]["QueueName"],
+        "same"
+    );
+    assert_eq!(
+        before.templates["changed"]["Resources"]["Q"]["Properties"]["QueueName"],
+        "one"
+    );
+    assert_eq!(
+        after.templates["changed"]["Resources"]["Q"]["Properties"]["QueueName"],
+        "two"
+    );
+    // The public pair load fills it in: both sides as the plain loader reads them.
+    let (after, before) = load_assembly_pair(new.path(), old.path()).unwrap();
+    assert_eq!(
+        after.templates,
+        load_assembly(new.path()).unwrap().templates
+    );
+    assert_eq!(
+        before.templates,
+        load_assembly(old.path()).unwrap().templates
+    );
+}
+
+#[test]
+fn diff_reads_a_shared_template_when_a_change_points_at_it() {
+    // `app` is the same on both sides and imports what `net` stops
+    // exporting: the warning needs app's template, which was not parsed.
+    let net = |export: bool| {
+        if export {
+            r#"{"Resources": {"Vpc": {"Type": "AWS::EC2::VPC", "Properties": {}}}, "Outputs": {"V": {"Value": {"Ref": "Vpc"}, "Export": {"Name": "net:Vpc"}}}}"#
+        } else {
+            r#"{"Resources": {"Vpc": {"Type": "AWS::EC2::VPC", "Properties": {}}}}"#
+        }
+    };
+    let app = r#"{"Resources": {"Sg": {"Type": "AWS::EC2::SecurityGroup", "Properties": {"VpcId": {"Fn::ImportValue": "net:Vpc"}}}}}"#;
+    let side = |export: bool| {
+        write_dir(&[
+            (
+                "manifest.json",
+                manifest(
+                    serde_json::json!([
+                        stack("net", "net.template.json"),
+                        stack("app", "app.template.json")
+                    ]),
+                    serde_json::json!([]),
+                ),
+            ),
+            ("net.template.json", net(export).as_bytes().to_vec()),
+            ("app.template.json", app.as_bytes().to_vec()),
+        ])
+    };
+    let (new, old) = (side(false), side(true));
+    let (after, before, shared) = load_pair_shared(new.path(), old.path()).unwrap();
+    assert!(shared.contains("app") && !shared.contains("net"));
+    let before = crate::diff::Snapshot::from_assembly("old".into(), before);
+    let filter = crate::diff::StackFilter::default();
+    let paired = crate::diff::plan_shared(&before, &shared, &after, &filter).unwrap();
+    assert!(
+        paired
+            .notes
+            .iter()
+            .any(|n| n.contains("stack net stops exporting net:Vpc, which app imports")),
+        "{:?}",
+        paired.notes
+    );
+    // The same plan as from two plain loads.
+    let plain = crate::diff::plan(
+        &crate::diff::Snapshot::from_assembly("old".into(), load_assembly(old.path()).unwrap()),
+        &load_assembly(new.path()).unwrap(),
+        &filter,
+    )
+    .unwrap();
+    assert_eq!(
+        serde_json::to_value(&paired).unwrap(),
+        serde_json::to_value(&plain).unwrap()
+    );
+}
+
+#[test]
+fn a_shared_template_that_is_invalid_is_refused_as_the_plain_loader_refuses_it() {
+    let side = || {
+        write_dir(&[
+            (
+                "manifest.json",
+                manifest(
+                    serde_json::json!([stack("same", "same.template.json")]),
+                    serde_json::json!([]),
+                ),
+            ),
+            ("same.template.json", br#"{"Resources": []}"#.to_vec()),
+        ])
+    };
+    let (new, old) = (side(), side());
+    let plain = load_assembly(new.path()).unwrap_err();
+    assert_eq!(
+        load_assembly_pair(new.path(), old.path()).unwrap_err(),
+        plain
+    );
 }
 
 #[test]
