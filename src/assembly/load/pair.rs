@@ -1,8 +1,8 @@
 //! Loading two assemblies at once (diff), which reports only what differs:
 //! the Kubernetes documents both sides share byte for byte are dropped
-//! before parsing, and a template both sides share byte for byte is parsed
-//! once. Each file is still read once per side, through the same checks
-//! and limits as a single load.
+//! before parsing, and a template both sides share byte for byte has its
+//! shape checked and is parsed only if diff reads it. Each file is still
+//! read once per side, through the same checks and limits as a single load.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::OnceLock;
@@ -30,11 +30,6 @@ pub(crate) struct SharedTemplates {
 }
 
 impl SharedTemplates {
-    /// Whether stack `name`'s template is shared.
-    pub(crate) fn contains(&self, name: &str) -> bool {
-        self.stacks.contains_key(name)
-    }
-
     /// Stack `name`'s template, parsed on first use.
     pub(crate) fn get(&self, name: &str) -> Option<&Json> {
         let (path, bytes, tree) = self.stacks.get(name)?;
@@ -63,11 +58,20 @@ pub(super) fn prepare(a: &mut AssemblyDir, b: &mut AssemblyDir) -> Result<Prepar
     let (mut ca, mut cb) = (BTreeMap::new(), BTreeMap::new());
     let (mut skip_a, mut skip_b) = (HashSet::new(), HashSet::new());
     let mut shared = SharedTemplates::default();
+    // Lookups by name: a manifest is untrusted and may list many stacks
+    // and files, so nothing here is quadratic in them.
+    let templates = |m: &Manifest| -> HashMap<String, String> {
+        m.stacks
+            .iter()
+            .map(|s| (s.name.clone(), s.template.clone()))
+            .collect()
+    };
+    let (ta, tb) = (templates(&ma), templates(&mb));
     for s in &ma.stacks {
-        let Some(o) = mb.stacks.iter().find(|o| o.name == s.name) else {
+        let Some(o) = tb.get(&s.name) else {
             continue;
         };
-        let (ra, rb) = (checked(&pa, &s.template)?, checked(&pb, &o.template)?);
+        let (ra, rb) = (checked(&pa, &s.template)?, checked(&pb, o)?);
         if ca.contains_key(ra) || cb.contains_key(rb) || skip_a.contains(ra) || skip_b.contains(rb)
         {
             // Two stacks naming one file (a malformed manifest): the
@@ -87,8 +91,16 @@ pub(super) fn prepare(a: &mut AssemblyDir, b: &mut AssemblyDir) -> Result<Prepar
             cb.insert(rb.to_string(), y);
         }
     }
+    let files_b: HashMap<&str, HashSet<&str>> = mb
+        .clusters
+        .iter()
+        .map(|c| {
+            let files = c.files.iter().map(|f| f.file.as_str()).collect();
+            (c.name.as_str(), files)
+        })
+        .collect();
     for c in &ma.clusters {
-        let Some(other) = mb.clusters.iter().find(|o| o.name == c.name) else {
+        let Some(other) = files_b.get(c.name.as_str()) else {
             continue;
         };
         let mut seen = BTreeSet::new();
@@ -96,7 +108,7 @@ pub(super) fn prepare(a: &mut AssemblyDir, b: &mut AssemblyDir) -> Result<Prepar
             let rel = checked(&pa, &f.file)?;
             // Documents are matched within one file of one cluster (the
             // file names the chart, which the stack filter reads).
-            if !seen.insert(rel) || !other.files.iter().any(|g| g.file == f.file) {
+            if !seen.insert(rel) || !other.contains(f.file.as_str()) {
                 continue;
             }
             if ca.contains_key(rel) || cb.contains_key(rel) {
@@ -134,26 +146,18 @@ pub(super) fn prepare(a: &mut AssemblyDir, b: &mut AssemblyDir) -> Result<Prepar
             }
         }
     }
-    // A stack is shared only while both its files are still skipped.
+    // A stack is shared only while both its files are still skipped, and
+    // a file is skipped only for a shared stack.
     shared.stacks.retain(|name, _| {
-        let file = |m: &Manifest| {
-            m.stacks
-                .iter()
-                .find(|s| &s.name == name)
-                .map(|s| s.template.clone())
-        };
-        file(&ma).is_some_and(|f| skip_a.contains(&f))
-            && file(&mb).is_some_and(|f| skip_b.contains(&f))
+        ta.get(name).is_some_and(|f| skip_a.contains(f))
+            && tb.get(name).is_some_and(|f| skip_b.contains(f))
     });
-    let keep = |m: &Manifest, skip: &mut HashSet<String>| {
-        skip.retain(|rel| {
-            m.stacks
-                .iter()
-                .any(|s| &s.template == rel && shared.contains(&s.name))
-        })
+    let of_shared = |t: &HashMap<String, String>| -> HashSet<String> {
+        shared.names().filter_map(|n| t.get(n).cloned()).collect()
     };
-    keep(&ma, &mut skip_a);
-    keep(&mb, &mut skip_b);
+    let (keep_a, keep_b) = (of_shared(&ta), of_shared(&tb));
+    skip_a.retain(|rel| keep_a.contains(rel));
+    skip_b.retain(|rel| keep_b.contains(rel));
     Ok(Prepared {
         manifests: (ma, mb),
         caches: (ca, cb),
