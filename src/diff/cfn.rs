@@ -362,9 +362,7 @@ pub(crate) fn diff_stack(
     let mut added: Vec<(&str, &Json)> = Vec::new();
     for (&id, &r) in &rn {
         match ro.get(id) {
-            // The same tree when the baseline's template was the new
-            // side's byte for byte (`load_pair_shared`).
-            Some(&o) if std::ptr::eq(o, r) || o == r => {}
+            Some(&o) if o == r => {}
             Some(&o) => {
                 security::resource(name, id, Some(o), Some(r), security);
                 diffs.insert(id.to_string(), diff_resource(id, o, r, lookup));

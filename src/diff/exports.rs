@@ -5,9 +5,8 @@
 
 use std::collections::BTreeSet;
 
+use indexmap::IndexMap;
 use serde_json::Value as Json;
-
-use super::Templates;
 
 /// The literal export names of a template's outputs.
 fn exports(template: &Json) -> BTreeSet<&str> {
@@ -38,26 +37,28 @@ fn imports(v: &Json, name: &str) -> bool {
 
 /// For each name a selected stack of the baseline stops providing (`names`
 /// of its template, before and after), the other baseline stacks that
-/// still `read` it: (stack, name, readers).
+/// still `read` it: (stack, name, readers). `unparsed` gives the template
+/// of a stack both sides hold unparsed (a `null` placeholder in the maps:
+/// it provides nothing new, but it may read what another stack drops).
 fn gone_but_read<'a>(
-    before: &Templates<'a>,
-    after: &Templates<'a>,
+    before: &'a IndexMap<String, Json>,
+    after: &'a IndexMap<String, Json>,
     unparsed: &dyn Fn(&str) -> Option<&'a Json>,
     selected: impl Fn(&str) -> bool,
     names: impl Fn(&'a Json) -> BTreeSet<&'a str>,
     read: impl Fn(&Json, &str, &str) -> bool,
 ) -> Vec<(&'a str, &'a str, Vec<&'a str>)> {
     let mut out = Vec::new();
-    for (&stack, &old) in before.iter().filter(|(s, _)| selected(s)) {
-        let kept = after.get(stack).map(|t| names(t)).unwrap_or_default();
+    for (stack, old) in before.iter().filter(|(s, _)| selected(s)) {
+        let kept = after.get(stack).map(&names).unwrap_or_default();
         for name in names(old).into_iter().filter(|n| !kept.contains(n)) {
             let readers: Vec<&str> = before
                 .iter()
-                .filter(|(s, t)| **s != stack && read(unparsed(s).unwrap_or(t), stack, name))
-                .map(|(s, _)| *s)
+                .filter(|(s, t)| *s != stack && read(unparsed(s).unwrap_or(t), stack, name))
+                .map(|(s, _)| s.as_str())
                 .collect();
             if !readers.is_empty() {
-                out.push((stack, name, readers));
+                out.push((stack.as_str(), name, readers));
             }
         }
     }
@@ -67,8 +68,8 @@ fn gone_but_read<'a>(
 /// One warning per export a selected stack stops providing while another
 /// stack of the baseline imports it.
 pub(super) fn removed_exports_in_use<'a>(
-    before: &Templates<'a>,
-    after: &Templates<'a>,
+    before: &'a IndexMap<String, Json>,
+    after: &'a IndexMap<String, Json>,
     unparsed: &dyn Fn(&str) -> Option<&'a Json>,
     selected: impl Fn(&str) -> bool,
 ) -> Vec<String> {
@@ -110,8 +111,8 @@ fn reads_output(v: &Json, stack: &str, output: &str) -> bool {
 /// CloudFormation does not refuse the removal, as it does an export in
 /// use: the reader fails at its next deploy instead, far from the change.
 pub(super) fn removed_outputs_read<'a>(
-    before: &Templates<'a>,
-    after: &Templates<'a>,
+    before: &'a IndexMap<String, Json>,
+    after: &'a IndexMap<String, Json>,
     unparsed: &dyn Fn(&str) -> Option<&'a Json>,
     selected: impl Fn(&str) -> bool,
 ) -> Vec<String> {
@@ -131,8 +132,6 @@ pub(super) fn removed_outputs_read<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diff::view;
-    use indexmap::IndexMap;
     use serde_json::json;
 
     #[test]
@@ -149,24 +148,16 @@ mod tests {
         let before: IndexMap<String, Json> =
             [("net".into(), net(true)), ("app".into(), app.clone())].into();
         let gone: IndexMap<String, Json> = [("net".into(), net(false)), ("app".into(), app)].into();
-        let w = removed_exports_in_use(&view(&before), &view(&gone), &|_| None, |_| true);
+        let w = removed_exports_in_use(&before, &gone, &|_| None, |_| true);
         assert_eq!(w.len(), 1, "{w:?}");
         assert!(w[0].contains("stack net stops exporting net:Vpc, which app imports"));
         // Kept, or not selected: nothing to say.
-        assert!(
-            removed_exports_in_use(&view(&before), &view(&before), &|_| None, |_| true).is_empty()
-        );
-        assert!(
-            removed_exports_in_use(&view(&before), &view(&gone), &|_| None, |s| s != "net")
-                .is_empty()
-        );
+        assert!(removed_exports_in_use(&before, &before, &|_| None, |_| true).is_empty());
+        assert!(removed_exports_in_use(&before, &gone, &|_| None, |s| s != "net").is_empty());
         // Nobody imports it: removing it is fine.
         let alone: IndexMap<String, Json> = [("net".into(), net(true))].into();
         let alone_gone: IndexMap<String, Json> = [("net".into(), net(false))].into();
-        assert!(
-            removed_exports_in_use(&view(&alone), &view(&alone_gone), &|_| None, |_| true)
-                .is_empty()
-        );
+        assert!(removed_exports_in_use(&alone, &alone_gone, &|_| None, |_| true).is_empty());
     }
 
     #[test]
@@ -185,15 +176,10 @@ mod tests {
             [("edge".into(), net(true)), ("site".into(), site.clone())].into();
         let gone: IndexMap<String, Json> =
             [("edge".into(), net(false)), ("site".into(), site)].into();
-        let w = removed_outputs_read(&view(&before), &view(&gone), &|_| None, |_| true);
+        let w = removed_outputs_read(&before, &gone, &|_| None, |_| true);
         assert_eq!(w.len(), 1, "{w:?}");
         assert!(w[0].contains("stack edge stops providing the output ExportZoneRef, which site reads with Fn::GetStackOutput"));
-        assert!(
-            removed_outputs_read(&view(&before), &view(&before), &|_| None, |_| true).is_empty()
-        );
-        assert!(
-            removed_outputs_read(&view(&before), &view(&gone), &|_| None, |s| s != "edge")
-                .is_empty()
-        );
+        assert!(removed_outputs_read(&before, &before, &|_| None, |_| true).is_empty());
+        assert!(removed_outputs_read(&before, &gone, &|_| None, |s| s != "edge").is_empty());
     }
 }

@@ -234,58 +234,41 @@ pub fn plan_with(
     filter: &StackFilter,
     create_only: CreateOnlyLookup,
 ) -> Result<Plan, DiffError> {
-    let (bt, at) = (view(&before.templates), view(&after.templates));
-    plan_views(before, &bt, after, &at, &|_| None, filter, create_only)
-}
-
-/// Stack name → template, borrowed, in the side's stack order: a
-/// baseline's template that is byte-identical to the new side's is read
-/// from the new side instead of being parsed and held twice.
-pub(crate) type Templates<'a> = IndexMap<&'a str, &'a Json>;
-
-/// Borrows a side's templates.
-pub(crate) fn view(templates: &IndexMap<String, Json>) -> Templates<'_> {
-    templates.iter().map(|(k, v)| (k.as_str(), v)).collect()
+    plan_inner(before, after, &|_| None, filter, create_only)
 }
 
 /// [`plan`] of a pair loaded with [`crate::assembly::load_pair_shared`]:
-/// the stacks in `shared` hold the same bytes on both sides and a
-/// placeholder in each; their templates are parsed only if another stack's
-/// change needs to read them.
+/// the stacks in `shared` hold the same bytes on both sides and a `null`
+/// placeholder in each; a template is parsed only if another stack's
+/// change must read it (an export it imports).
 pub(crate) fn plan_shared(
     before: &Snapshot,
     shared: &crate::assembly::SharedTemplates,
     after: &LoadedAssembly,
     filter: &StackFilter,
 ) -> Result<Plan, DiffError> {
-    let (bt, at) = (view(&before.templates), view(&after.templates));
-    plan_views(
+    plan_inner(
         before,
-        &bt,
         after,
-        &at,
         &|s| shared.get(s),
         filter,
         crate::aws::cfn::create_only_properties,
     )
 }
 
-/// The plan, with each side's templates given as views (`bt`, `at`); the
-/// snapshots' own `templates` are not read. `unparsed` gives the template
-/// of a stack both sides share unparsed (a placeholder in the views).
-fn plan_views<'a>(
-    before: &Snapshot,
-    bt: &Templates<'a>,
-    after: &LoadedAssembly,
-    at: &Templates<'a>,
+/// The plan; `unparsed` gives the template of a stack both sides share
+/// unparsed, for the checks that read other stacks.
+fn plan_inner<'a>(
+    before: &'a Snapshot,
+    after: &'a LoadedAssembly,
     unparsed: &dyn Fn(&str) -> Option<&'a Json>,
     filter: &StackFilter,
     create_only: CreateOnlyLookup,
 ) -> Result<Plan, DiffError> {
-    check_patterns(before, bt, after, at, filter)?;
+    check_patterns(before, after, filter)?;
     let mut security = Vec::new();
-    let mut stacks = diff_stacks(before, bt, after, at, filter, create_only, &mut security);
-    let moves = apply_moves(before, bt, after, at, &mut stacks);
+    let mut stacks = diff_stacks(before, after, filter, create_only, &mut security);
+    let moves = apply_moves(before, after, &mut stacks);
     // A moved resource grants what it granted: its entries leave with the
     // old id and arrive with the new one, and are no change.
     security.retain(|c| {
@@ -296,14 +279,20 @@ fn plan_views<'a>(
         })
     });
     let mut notes = Vec::new();
-    notes.extend(exports::removed_exports_in_use(bt, at, unparsed, |s| {
-        filter.matches(s)
-    }));
-    notes.extend(exports::removed_outputs_read(bt, at, unparsed, |s| {
-        filter.matches(s)
-    }));
+    notes.extend(exports::removed_exports_in_use(
+        &before.templates,
+        &after.templates,
+        unparsed,
+        |s| filter.matches(s),
+    ));
+    notes.extend(exports::removed_outputs_read(
+        &before.templates,
+        &after.templates,
+        unparsed,
+        |s| filter.matches(s),
+    ));
     let mut clusters = diff_clusters(before, after, filter, &mut security, &mut notes);
-    secrets::mask(&mut stacks, &mut clusters, bt, at);
+    secrets::mask(&mut stacks, &mut clusters, before, after);
     let literal = secrets::literal_secrets(&stacks);
     if literal > 0 {
         notes.push(format!(
@@ -329,9 +318,7 @@ fn plan_views<'a>(
 /// one line, so its removal from the stack it leaves is dropped.
 fn apply_moves(
     before: &Snapshot,
-    bt: &Templates<'_>,
     after: &LoadedAssembly,
-    at: &Templates<'_>,
     stacks: &mut [StackDiff],
 ) -> Vec<ResourceMove> {
     let after_env: IndexMap<&str, &Environment> = after
@@ -346,7 +333,7 @@ fn apply_moves(
         // account and region) is the same environment.
         _ => true,
     };
-    let moves = moves::find_moves_in(bt, at, same_env);
+    let moves = find_moves(&before.templates, &after.templates, same_env);
     for m in &moves {
         let reason = if m.from_stack == m.to_stack {
             format!(
@@ -384,24 +371,27 @@ fn apply_moves(
 /// Every selected stack of either side, compared.
 fn diff_stacks(
     before: &Snapshot,
-    bt: &Templates<'_>,
     after: &LoadedAssembly,
-    at: &Templates<'_>,
     filter: &StackFilter,
     create_only: CreateOnlyLookup,
     security: &mut Vec<SecurityChange>,
 ) -> Vec<StackDiff> {
     let mut stacks = Vec::new();
-    let mut names: Vec<&str> = at.keys().copied().collect();
-    names.extend(bt.keys().copied().filter(|k| !at.contains_key(*k)));
+    let mut names: Vec<&String> = after.templates.keys().collect();
+    names.extend(
+        before
+            .templates
+            .keys()
+            .filter(|k| !after.templates.contains_key(*k)),
+    );
     for name in names {
         if !filter.matches(name) {
             continue;
         }
         let mut diff = cfn::diff_stack(
             name,
-            bt.get(name).copied(),
-            at.get(name).copied(),
+            before.templates.get(name),
+            after.templates.get(name),
             create_only,
             security,
         );
@@ -501,14 +491,12 @@ fn diff_clusters(
 /// Every pattern must select a stack or chart on one side or the other.
 fn check_patterns(
     before: &Snapshot,
-    bt: &Templates<'_>,
     after: &LoadedAssembly,
-    at: &Templates<'_>,
     filter: &StackFilter,
 ) -> Result<(), DiffError> {
     let mut roots: BTreeSet<&str> = BTreeSet::new();
-    roots.extend(bt.keys().copied());
-    roots.extend(at.keys().copied());
+    roots.extend(before.templates.keys().map(String::as_str));
+    roots.extend(after.templates.keys().map(String::as_str));
     let charts = before
         .clusters
         .iter()

@@ -51,29 +51,19 @@ pub fn find_moves(
     after: &IndexMap<String, Json>,
     same_env: impl Fn(&str, &str) -> bool,
 ) -> Vec<ResourceMove> {
-    find_moves_in(&super::view(before), &super::view(after), same_env)
-}
-
-/// [`find_moves`] over borrowed templates (a baseline's byte-identical
-/// templates are the new side's).
-pub(crate) fn find_moves_in(
-    before: &super::Templates<'_>,
-    after: &super::Templates<'_>,
-    same_env: impl Fn(&str, &str) -> bool,
-) -> Vec<ResourceMove> {
     // (stack, id, resource) of what left and what arrived.
     let mut removed: Vec<(&str, &str, &Json)> = Vec::new();
     let mut added: Vec<(&str, &str, &Json)> = Vec::new();
-    for (&stack, &t) in before {
-        let now = resources(after.get(stack).copied());
+    for (stack, t) in before {
+        let now = resources(after.get(stack));
         for (id, r) in resources(Some(t)).into_iter().flatten() {
             if !now.is_some_and(|n| n.contains_key(id)) {
                 removed.push((stack, id, r));
             }
         }
     }
-    for (&stack, &t) in after {
-        let then = resources(before.get(stack).copied());
+    for (stack, t) in after {
+        let then = resources(before.get(stack));
         for (id, r) in resources(Some(t)).into_iter().flatten() {
             if !then.is_some_and(|n| n.contains_key(id)) {
                 added.push((stack, id, r));

@@ -21,8 +21,8 @@
 
 use serde_json::Value as Json;
 
-use super::{Change, ClusterDiff, StackDiff, Templates};
-use crate::assembly::ObjectKey;
+use super::{Change, ClusterDiff, Snapshot, StackDiff};
+use crate::assembly::{LoadedAssembly, ObjectKey};
 
 /// What a plan shows instead of a sensitive value.
 pub const MASK: &str = "(sensitive value hidden)";
@@ -338,9 +338,9 @@ fn path_is_secret(path: &str, is_secret: &dyn Fn(&str) -> bool) -> bool {
 }
 
 /// Whether parameter `name` is `NoEcho` in either template of stack `stack`.
-fn no_echo(before: &Templates<'_>, after: &Templates<'_>, stack: &str, name: &str) -> bool {
+fn no_echo(before: &Snapshot, after: &LoadedAssembly, stack: &str, name: &str) -> bool {
     let pointer = format!("/Parameters/{name}/NoEcho");
-    [before.get(stack), after.get(stack)]
+    [before.templates.get(stack), after.templates.get(stack)]
         .into_iter()
         .flatten()
         .filter_map(|t| t.pointer(&pointer))
@@ -351,13 +351,8 @@ fn no_echo(before: &Templates<'_>, after: &Templates<'_>, stack: &str, name: &st
 
 /// Whether resource `id` of `stack` is named like a secret on either side
 /// (an SSM parameter `/app/db-password`): its `Value` is then a secret.
-fn secret_named_resource(
-    before: &Templates<'_>,
-    after: &Templates<'_>,
-    stack: &str,
-    id: &str,
-) -> bool {
-    [before.get(stack), after.get(stack)]
+fn secret_named_resource(before: &Snapshot, after: &LoadedAssembly, stack: &str, id: &str) -> bool {
+    [before.templates.get(stack), after.templates.get(stack)]
         .into_iter()
         .flatten()
         .filter_map(|t| t.pointer(&format!("/Resources/{id}/Properties")))
@@ -387,8 +382,8 @@ fn mask_change(c: &mut super::Change, is_secret: &dyn Fn(&str) -> bool) {
 pub(crate) fn mask(
     stacks: &mut [StackDiff],
     clusters: &mut [ClusterDiff],
-    before: &Templates<'_>,
-    after: &Templates<'_>,
+    before: &Snapshot,
+    after: &LoadedAssembly,
 ) {
     for s in stacks.iter_mut() {
         for r in &mut s.resources {
