@@ -280,7 +280,11 @@ impl Writer<'_> {
                 fallbacks.push((k.clone(), value));
             }
         }
-        self.features.insert(feature(&shape.module));
+        // A built-in service compiles without its (empty) feature; naming it
+        // would only make cargo build a second copy of the library.
+        if !crate::BUILTIN_SERVICES.contains(&shape.module.trim_start_matches("r#")) {
+            self.features.insert(feature(&shape.module));
+        }
         self.modules.insert(shape.module.clone());
         let path = format!("{}::{}", shape.module, shape.struct_name);
         let lit = literal(&path, shape.fields.iter().any(|f| f.required), &set, &args);

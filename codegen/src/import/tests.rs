@@ -18,6 +18,10 @@ fn types(type_name: &str) -> Option<TypeInfo> {
             "properties": {"Queues": {"type": "array", "items": {"type": "string"}}, "Doc": {"type": "object"}},
             "required": ["Queues"]
         }),
+        "AWS::Logs::LogGroup" => json!({
+            "properties": {"LogGroupName": {"type": "string"}, "Arn": {"type": "string"}},
+            "readOnlyProperties": ["/properties/Arn"]
+        }),
         _ => return None,
     };
     Some(TypeInfo {
@@ -175,4 +179,15 @@ fn meshsynths_own_suppressions_become_suppressions_in_code() {
     assert!(c.contains("\"Owner\""), "{c}");
     assert!(!c.contains("meshsynth:suppressions"), "{c}");
     assert_eq!(c.matches("set_resource_attribute").count(), 1, "{c}");
+}
+
+#[test]
+fn a_service_meshsynth_always_compiles_names_no_feature() {
+    let code = write(json!({"Resources": {
+        "Events": {"Type": "AWS::Logs::LogGroup", "Properties": {"LogGroupName": "e"}},
+        "Queue": {"Type": "AWS::Demo::Queue"}
+    }}))
+    .unwrap();
+    assert!(code.code.contains("logs::CfnLogGroup"), "{}", code.code);
+    assert_eq!(code.features, ["aws-demo".to_string()].into());
 }

@@ -92,7 +92,11 @@ impl Writer<'_> {
             .structure(path)
             .and_then(|s| s.feature.as_deref())
         {
-            self.features.insert(crd_feature(f));
+            // The kinds meshsynth always compiles need no feature; naming one
+            // would compile every kind of its project (and the library again).
+            if !BUILTIN_KINDS.contains(&f) {
+                self.features.insert(crd_feature(f));
+            }
         }
         self.imports.insert(path.to_string(), name.clone());
         name
@@ -340,6 +344,32 @@ impl Writer<'_> {
         ))
     }
 }
+
+/// The meshsynth-crds features meshsynth always enables (its `Cargo.toml`,
+/// the `meshsynth-crds` dependency): the kinds its own constructs build on.
+/// A test holds this list equal to that file.
+pub const BUILTIN_KINDS: &[&str] = &[
+    "argo-rollouts-analysistemplate",
+    "argo-rollouts-rollout",
+    "gateway-api-gateway",
+    "gateway-api-httproute",
+    "istio-authorizationpolicy",
+    "istio-destinationrule",
+    "istio-envoyfilter",
+    "istio-gateway",
+    "istio-peerauthentication",
+    "istio-requestauthentication",
+    "istio-serviceentry",
+    "istio-sidecar",
+    "istio-telemetry",
+    "istio-virtualservice",
+    "istio-workloadentry",
+    "istio-workloadgroup",
+    "keda-scaledobject",
+    "keda-triggerauthentication",
+    "prometheus-operator-prometheusrule",
+    "prometheus-operator-servicemonitor",
+];
 
 /// The meshsynth feature that compiles a meshsynth-crds feature's project
 /// (`istio-virtualservice` → `crd-istio`).
