@@ -24,18 +24,40 @@ pub fn deserialize_tracked<T: serde::de::DeserializeOwned>(
     json: serde_json::Value,
 ) -> Result<(T, Vec<String>), String> {
     let mut unknown = Vec::new();
-    let mut record = |p: serde_ignored::Path<'_>| unknown.push(field_path(&p));
-    let de = serde_ignored::Deserializer::new(json, &mut record);
-    let parsed: Result<T, String> = serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = e.path().to_string();
-        let msg = e.inner().to_string();
-        if path == "." {
-            msg
-        } else {
-            format!("{path}: {msg}")
-        }
-    });
+    let parsed: Result<T, String> =
+        deserialize_on_stack(json, &mut |p| unknown.push(field_path(&p))).map_err(|e| {
+            let path = e.path().to_string();
+            let msg = e.inner().to_string();
+            if path == "." {
+                msg
+            } else {
+                format!("{path}: {msg}")
+            }
+        });
     parsed.map(|t| (t, unknown))
+}
+
+/// [`deserialize_tracked`]'s stack with the failing field's path kept
+/// structured and unknown fields ignored (the lenient reader repairs
+/// objects where the path points).
+pub(crate) fn deserialize_with_path<T: serde::de::DeserializeOwned>(
+    json: serde_json::Value,
+) -> Result<T, serde_path_to_error::Error<serde_json::Error>> {
+    deserialize_on_stack(json, &mut |_| {})
+}
+
+/// The one deserializer type every typed read uses. The callback is a trait
+/// object on purpose: a closure type would differ per `T` (a closure in a
+/// generic function is generic too), and every type `T` reaches (an
+/// `ObjectMeta`, a `PodSpec`) would then be compiled again for each root
+/// kind; measured with `cargo llvm-lines`, that was most of the library's
+/// code.
+fn deserialize_on_stack<T: serde::de::DeserializeOwned>(
+    json: serde_json::Value,
+    mut unknown: &mut dyn FnMut(serde_ignored::Path<'_>),
+) -> Result<T, serde_path_to_error::Error<serde_json::Error>> {
+    let de = serde_ignored::Deserializer::new(json, &mut unknown);
+    serde_path_to_error::deserialize(de)
 }
 
 /// A field path as users write it (`spec.volumes[0].rbd.imagefeatures`):

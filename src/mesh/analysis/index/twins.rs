@@ -26,7 +26,8 @@ pub type Twins = HashMap<String, Box<dyn K8sObject>>;
 
 fn parse<T: K8sObject + DeserializeOwned + 'static>(raw: &RawObject) -> Option<Box<dyn K8sObject>> {
     let json = raw.to_json().ok()?;
-    serde_json::from_value::<T>(json)
+    // The stack every typed read shares, so these kinds compile once.
+    crate::core::object::deserialize_with_path::<T>(json)
         .ok()
         .map(|t| Box::new(t) as Box<dyn K8sObject>)
 }
