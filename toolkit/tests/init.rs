@@ -25,14 +25,14 @@ fn text(b: &[u8]) -> String {
 }
 
 /// Cargo for the scaffolded crate: offline, with the workspace's lock file
-/// (so it resolves to the crates already downloaded) and its own target dir
-/// under the workspace's (cargo may hold the workspace's own while tests run).
+/// (so it resolves to the crates already downloaded), in the test run's own
+/// target directory (so it reuses the dependencies already compiled).
 fn cargo(crate_dir: &Path, args: &[&str], insta_update: &str) -> Output {
     Command::new(env!("CARGO"))
         .args(args)
         .arg("--offline")
         .current_dir(crate_dir)
-        .env("CARGO_TARGET_DIR", workspace().join("target/init-crate"))
+        .env("CARGO_TARGET_DIR", crate::locks::scaffold_target())
         .env("INSTA_UPDATE", insta_update)
         // A developer accepting snapshots of this workspace must not make
         // the scaffold's tampered snapshot pass.
@@ -40,7 +40,6 @@ fn cargo(crate_dir: &Path, args: &[&str], insta_update: &str) -> Output {
         // The scaffold's profile keeps line tables for users; here even
         // those would only cost CI disk.
         .env("CARGO_PROFILE_DEV_DEBUG", "0")
-        .env_remove("RUSTFLAGS")
         .output()
         .expect("runs cargo")
 }
@@ -51,10 +50,9 @@ fn toolkit_in_crate(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_meshsynth"))
         .args(args)
         .current_dir(dir)
-        .env("CARGO_TARGET_DIR", workspace().join("target/init-crate"))
+        .env("CARGO_TARGET_DIR", crate::locks::scaffold_target())
         .env("CARGO_NET_OFFLINE", "true")
         .env("CARGO_PROFILE_DEV_DEBUG", "0")
-        .env_remove("RUSTFLAGS")
         .output()
         .expect("runs meshsynth")
 }

@@ -2,7 +2,7 @@
 //! of its ```` ```sh <tag> ```` blocks, in order, in one directory. What
 //! differs from a user's terminal, each for a reason: `cargo install` is
 //! not run (the `meshsynth` under test is first on PATH instead), cargo
-//! works offline from this workspace's lock file and the scaffolds' target
+//! works offline from this workspace's lock file and the test run's target
 //! directory (the same crates, without downloading or compiling them
 //! again), and the page's emulator address `http://127.0.0.1:5000` is the
 //! test run's moto server. A command the page shows failing ends with a
@@ -98,7 +98,7 @@ pub fn run(cmds: &[String], start: &Path, endpoint: &str) -> (PathBuf, Transcrip
             .current_dir(&cwd)
             .env("PATH", &path)
             .env("MESHSYNTH", &ws)
-            .env("CARGO_TARGET_DIR", ws.join("target/init-crate"))
+            .env("CARGO_TARGET_DIR", crate::locks::scaffold_target())
             .env("CARGO_NET_OFFLINE", "true")
             .env("CARGO_PROFILE_DEV_DEBUG", "0")
             .env("INSTA_UPDATE", "no")
@@ -109,7 +109,6 @@ pub fn run(cmds: &[String], start: &Path, endpoint: &str) -> (PathBuf, Transcrip
                 start.join("no-aws-credentials"),
             )
             .env_remove("AWS_PROFILE")
-            .env_remove("RUSTFLAGS")
             .envs(exports.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .output()
