@@ -90,6 +90,10 @@ class Lister:
             return self.ty({"resolved_path": b["trait_bound"]["trait"]})
         if "outlives" in b:
             return b["outlives"]
+        if "use" in b:
+            # Precise capturing (`+ use<'a, T>`): what an `impl Trait` borrows.
+            names = [a if isinstance(a, str) else next(iter(a.values())) for a in b["use"]]
+            return "use<" + ", ".join(names) + ">"
         return "?"
 
     def generics(self, g):

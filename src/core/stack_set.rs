@@ -271,8 +271,7 @@ mod tests {
 
     fn add(props: StackSetProps) -> Result<StackRef, Error> {
         let mut app = App::new(Context::new());
-        let r = StackSet::new(&mut app.root(), "fleet", props);
-        r
+        StackSet::new(&mut app.root(), "fleet", props)
     }
 
     #[test]

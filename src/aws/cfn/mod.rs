@@ -47,7 +47,7 @@ pub struct Names(&'static str);
 
 impl Names {
     /// The names, in schema order.
-    pub fn iter(&self) -> impl Iterator<Item = &'static str> {
+    pub fn iter(&self) -> impl Iterator<Item = &'static str> + use<> {
         self.0.split(' ').filter(|n| !n.is_empty())
     }
 

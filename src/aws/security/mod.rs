@@ -417,7 +417,10 @@ pub(super) fn obj<'a>(props: &'a Props, key: &str) -> Option<&'a Props> {
 }
 
 /// The objects of a list property (none when absent or not a list).
-pub(super) fn objects<'a>(props: &'a Props, key: &str) -> impl Iterator<Item = &'a Props> {
+pub(super) fn objects<'a>(
+    props: &'a Props,
+    key: &str,
+) -> impl Iterator<Item = &'a Props> + use<'a> {
     props
         .get(key)
         .and_then(Json::as_array)

@@ -415,7 +415,7 @@ impl<'t> Parts<'t> {
     }
 
     /// The resources, without `Fn::ForEach` loops (kept as written).
-    fn resources(&self) -> impl Iterator<Item = (&'t String, &'t Json)> {
+    fn resources(&self) -> impl Iterator<Item = (&'t String, &'t Json)> + use<'t> {
         self.resources
             .iter()
             .filter(|(k, _)| !k.starts_with("Fn::ForEach::"))

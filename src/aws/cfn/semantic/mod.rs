@@ -229,7 +229,7 @@ impl<'a> Templates<'a> {
     pub fn of_type(
         &self,
         cfn_type: &'a str,
-    ) -> impl Iterator<Item = (&'a StackView<'a>, &'a ResourceView<'a>)> + 'a {
+    ) -> impl Iterator<Item = (&'a StackView<'a>, &'a ResourceView<'a>)> + 'a + use<'a> {
         self.stacks.iter().flat_map(move |s| {
             s.resources
                 .iter()
