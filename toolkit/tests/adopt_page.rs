@@ -13,7 +13,6 @@ fn the_adopt_page_imports_and_takes_over_its_stack() {
     // Builds a crate in the scaffolds' target directory, then deploys:
     // the two locks, in that order.
     let _scaffold = crate::locks::scaffold();
-    crate::locks::warm_scaffold();
     let Some(emu) = emulator::emulator() else {
         return;
     };

@@ -61,7 +61,6 @@ fn said<'a>(t: &'a page::Transcript, needle: &str) -> (&'a str, &'a str) {
 #[test]
 fn the_day_two_page_runs_as_written() {
     let _scaffold = crate::locks::scaffold();
-    crate::locks::warm_scaffold();
     let Some(emu) = emulator::emulator() else {
         return;
     };

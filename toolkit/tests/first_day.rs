@@ -19,7 +19,6 @@ fn the_first_day_page_runs_as_written() {
     // deploys to the shared emulator: one test at a time on each, taken in
     // that order.
     let _scaffold = crate::locks::scaffold();
-    crate::locks::warm_scaffold();
     let _emulator = crate::emulator::SERIAL
         .lock()
         .unwrap_or_else(|p| p.into_inner());

@@ -72,11 +72,9 @@ fn copy_dir(from: &Path, to: &Path) {
 
 #[test]
 fn init_then_test_then_synth() {
-    // The library's cold build, outside the emulator lock at the lowest
-    // priority; this crate's own builds inside it (at normal priority they
-    // starve moto while a deploy test waits on its answers).
+    // Its builds take both cores for minutes: not while a deploy test
+    // waits on the emulator's answers (moto starves and times out).
     let _scaffold = crate::locks::scaffold();
-    crate::locks::warm_scaffold();
     let _emulator = crate::emulator::SERIAL
         .lock()
         .unwrap_or_else(|p| p.into_inner());
