@@ -10,6 +10,12 @@ use meshsynth::core::{App, Error};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+/// How long a refusal may take before the test calls it a hang. Not a
+/// speed target (those live in the benchmark): the error message proves
+/// the input was refused before parsing, and a loaded CI runner running
+/// the debug binary beside other tests must not fail this bound.
+const HANG_GUARD: Duration = Duration::from_secs(20);
+
 fn no_app(_: &mut App) -> Result<(), Error> {
     Ok(())
 }
@@ -79,7 +85,7 @@ fn line_breaks_libyaml_knows_do_not_bypass_the_nesting_bound() {
             err.contains("nested deeper than 100 levels"),
             "{brk:?}: {err}"
         );
-        assert!(started.elapsed() < Duration::from_secs(2), "{brk:?}");
+        assert!(started.elapsed() < HANG_GUARD, "{brk:?}");
     }
 }
 

@@ -170,3 +170,62 @@ fn one_budget_a_workload_is_clean() {
     });
     assert_eq!(codes(&ds), []);
 }
+
+/// A PodDisruptionBudget selecting by expressions only (what
+/// `AppPodDisruptionBudget` does not write).
+fn pdb_by_expression(c: &mut Scope<'_>, id: &str, name: &str, tier: &str) {
+    use k8s_openapi::api::policy::v1::{PodDisruptionBudget, PodDisruptionBudgetSpec};
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::{
+        LabelSelector, LabelSelectorRequirement, ObjectMeta,
+    };
+    let budget = PodDisruptionBudget {
+        metadata: ObjectMeta {
+            name: Some(name.into()),
+            ..Default::default()
+        },
+        spec: Some(PodDisruptionBudgetSpec {
+            selector: Some(LabelSelector {
+                match_expressions: Some(vec![LabelSelectorRequirement {
+                    key: "tier".into(),
+                    operator: "In".into(),
+                    values: Some(vec![tier.into()]),
+                }]),
+                match_labels: None,
+            }),
+            ..Default::default()
+        }),
+        status: None,
+    };
+    c.add_object(id, budget).unwrap();
+}
+
+/// Budgets are looked up by label, not compared with every workload: the
+/// ones that share a label but miss another, or select by expressions, must
+/// still be judged as before, and named in their order.
+#[test]
+fn budgets_found_by_label_and_by_expression_are_all_named() {
+    let ds = run(|c| {
+        // Same first label as the workload, but a second that differs.
+        pdb(c, "Front", "front", &[("app", "worker"), ("tier", "front")]);
+        pdb(c, "Both", "both", &[("app", "worker"), ("tier", "back")]);
+        pdb_by_expression(c, "Expr", "by-tier", "back");
+        pdb_by_expression(c, "OtherExpr", "by-other-tier", "front");
+        pdb(c, "Web", "web", &[("app", "web")]);
+        pdb(c, "Tier", "tier", &[("tier", "back")]);
+    });
+    assert_eq!(
+        codes(&ds),
+        [("MS-K8S-2".to_string(), "C/Tier".to_string())],
+        "{ds:#?}"
+    );
+    let d = &ds
+        .iter()
+        .find(|d| d.code.as_deref() == Some("MS-K8S-2"))
+        .unwrap();
+    assert!(
+        d.message.contains("by both (C/Both), by-tier (C/Expr)"),
+        "{}",
+        d.message
+    );
+    assert!(!d.message.contains("front"), "{}", d.message);
+}

@@ -6,13 +6,15 @@
 //! apart. Roles with managed policies, roles not named literally, and
 //! ServiceAccounts annotated with a role outside the app are not judged.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+
+use k8s_openapi::api::apps::v1::Deployment;
 
 use serde_json::Value as Json;
 
 use crate::aws::cfn::iam::CfnRole;
 use crate::aws::iam::irsa::ROLE_ARN_ANNOTATION;
-use crate::core::{App, Diagnostic, Value};
+use crate::core::{App, Diagnostic, K8sObject, Value};
 
 /// `MS-KEDA-2`.
 pub const TRIGGER_GRANT: &str = "MS-KEDA-2";
@@ -103,12 +105,52 @@ fn objects<'a>(app: &'a App, kind: &str) -> Vec<(&'a str, String, String, Json)>
     app.objects_of_kind(kind)
         .into_iter()
         .filter_map(|e| {
-            let meta = e.object.metadata();
-            let ns = meta.namespace.clone().unwrap_or_else(|| "default".into());
-            let name = meta.name.clone().unwrap_or_default();
+            let (ns, name) = ns_name(e.object);
             Some((e.path, ns, name, e.object.to_json().ok()?))
         })
         .collect()
+}
+
+/// An object's namespace (`default` when unset) and name.
+fn ns_name(obj: &dyn K8sObject) -> (String, String) {
+    let meta = obj.metadata();
+    let ns = meta.namespace.clone().unwrap_or_else(|| "default".into());
+    (ns, meta.name.clone().unwrap_or_default())
+}
+
+/// Objects of `kind` by (namespace, name); the first of a name wins, as a
+/// search in order would find it. Looking each ScaledObject's target up
+/// in a list was quadratic at scale.
+fn by_name<'a>(app: &'a App, kind: &str) -> HashMap<(String, String), &'a dyn K8sObject> {
+    let mut out = HashMap::new();
+    for e in app.objects_of_kind(kind) {
+        out.entry(ns_name(e.object)).or_insert(e.object);
+    }
+    out
+}
+
+/// The ServiceAccount a Deployment's pods run as. A typed Deployment is
+/// read in place (serializing every Deployment to JSON for this one field
+/// was most of this check's time).
+fn service_account(dep: &dyn K8sObject) -> String {
+    if !dep.is_patched() {
+        if let Some(d) = dep.as_any().downcast_ref::<Deployment>() {
+            return d
+                .spec
+                .as_ref()
+                .and_then(|s| s.template.spec.as_ref())
+                .and_then(|s| s.service_account_name.clone())
+                .unwrap_or_else(|| "default".into());
+        }
+    }
+    dep.to_json()
+        .ok()
+        .and_then(|j| {
+            j.pointer("/spec/template/spec/serviceAccountName")
+                .and_then(Json::as_str)
+                .map(str::to_string)
+        })
+        .unwrap_or_else(|| "default".into())
 }
 
 /// Runs the check over the app.
@@ -122,31 +164,20 @@ pub fn check(app: &App, out: &mut Vec<Diagnostic>) {
         return;
     }
     let auths = objects(app, "TriggerAuthentication");
-    let deployments = objects(app, "Deployment");
-    let accounts = objects(app, "ServiceAccount");
+    let deployments = by_name(app, "Deployment");
+    let accounts = by_name(app, "ServiceAccount");
     for (path, ns, name, so) in &scaled {
         let target = so
             .pointer("/spec/scaleTargetRef/name")
             .and_then(Json::as_str)
             .unwrap_or_default();
-        let Some((_, _, _, dep)) = deployments
-            .iter()
-            .find(|(_, n, d, _)| n == ns && d == target)
-        else {
+        let Some(dep) = deployments.get(&(ns.clone(), target.to_string())) else {
             continue;
         };
-        let sa = dep
-            .pointer("/spec/template/spec/serviceAccountName")
-            .and_then(Json::as_str)
-            .unwrap_or("default");
+        let sa = service_account(*dep);
         let Some(role_name) = accounts
-            .iter()
-            .find(|(_, n, a, _)| n == ns && a == sa)
-            .and_then(|(_, _, _, j)| {
-                j.pointer("/metadata/annotations")?
-                    .get(ROLE_ARN_ANNOTATION)?
-                    .as_str()
-            })
+            .get(&(ns.clone(), sa))
+            .and_then(|a| a.metadata().annotations.as_ref()?.get(ROLE_ARN_ANNOTATION))
             .and_then(|arn| arn.rsplit('/').next())
         else {
             continue;
