@@ -18,7 +18,7 @@ const MAX_REPAIRS: usize = 32;
 /// is left would be the whole object (or nothing).
 pub(super) fn parse<T: DeserializeOwned>(mut json: Value) -> Option<T> {
     for _ in 0..MAX_REPAIRS {
-        let err = match crate::core::object::deserialize_with_path::<T>(json.clone()) {
+        let err = match crate::core::object::deserialize_with_path::<T>(&json) {
             Ok(t) => return Some(t),
             Err(e) => e,
         };
@@ -74,7 +74,7 @@ fn fill_zero<T: DeserializeOwned>(json: &mut Value, at: &[Step], field: &str) ->
         if let Some(Value::Object(obj)) = locate(json, at) {
             obj.insert(field.to_string(), zero);
         }
-        let wrong_type = match crate::core::object::deserialize_with_path::<T>(json.clone()) {
+        let wrong_type = match crate::core::object::deserialize_with_path::<T>(&*json) {
             Ok(_) => false,
             Err(e) => {
                 let path = e.path().to_string();

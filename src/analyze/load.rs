@@ -11,18 +11,22 @@
 use crate::mesh::analysis::codes;
 use std::collections::HashMap;
 
+use indexmap::IndexMap;
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, StatefulSet};
 use k8s_openapi::api::core::v1::{Namespace, Pod, Secret, Service};
 use serde::de::DeserializeOwned;
+use serde_json::Value as Json;
 use serde_yaml::Value as Yaml;
 
-use crate::untrusted::{YamlError, YamlReader};
+use crate::untrusted::yaml::Parsed;
+use crate::untrusted::YamlReader;
 
+use super::doc::{json_shape, not_an_object, yaml_error, yaml_shape, StrAt};
 use super::input::{documents, Source};
 use super::{Finding, Options, Origin, Report};
+use crate::core::object::deserialize_tracked_ref;
 use crate::core::{
-    deserialize_tracked, App, Chart, ChartProps, Error, InstallKind, K8sObject, RawObject, Scope,
-    Severity,
+    App, Chart, ChartProps, Error, InstallKind, K8sObject, RawObject, Scope, Severity,
 };
 use crate::mesh::istio::networking::{
     DestinationRule, Gateway, ServiceEntry, Sidecar, VirtualService, WorkloadEntry, WorkloadGroup,
@@ -175,34 +179,10 @@ pub(crate) fn load(
     Ok(l.origins)
 }
 
-fn yaml_error(file: &str, doc: &super::input::Document<'_>, e: &YamlError, what: &str) -> Error {
-    // libyaml may point one past the last line (end of stream): clamp.
-    let last = doc.first_line + doc.text.lines().count().max(1) - 1;
-    let line = match e {
-        YamlError::Syntax(e) => e
-            .location()
-            .map(|l| (doc.first_line + l.line() - 1).min(last))
-            .unwrap_or(doc.line),
-        YamlError::TooDeep(d) => (doc.first_line + d.line - 1).min(last),
-        YamlError::OverBudget { .. } | YamlError::Ambiguous(_) => doc.line,
-    };
-    // serde_yaml appends " at line L column C" with document-relative
-    // numbers; the file line is given in front instead.
-    let msg = e.to_string();
-    let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
-    Error::Io {
-        path: format!("{file}:{line}"),
-        message: format!("{what}: {msg}; fix the document or leave the file out"),
-        source: None,
-    }
-}
-
-fn str_at<'v>(v: &'v Yaml, path: &[&str]) -> Option<&'v str> {
-    let mut cur = v;
-    for p in path {
-        cur = cur.get(*p)?;
-    }
-    cur.as_str()
+/// What is known of an object before its JSON is checked.
+struct Head {
+    origin: Origin,
+    api_version: String,
 }
 
 impl Loader<'_> {
@@ -218,19 +198,53 @@ impl Loader<'_> {
         doc: &super::input::Document<'_>,
         reader: &YamlReader,
     ) -> Result<(), Error> {
-        let value: Yaml = reader
-            .document(doc.text)
+        let parsed = reader
+            .document_json(doc.text)
             .map_err(|e| yaml_error(&src.name, doc, &e, "invalid YAML"))?;
-        match &value {
-            Yaml::Null => Ok(()),
-            Yaml::Mapping(_) => self.object_or_list(scope, src, doc, &value),
-            other => Err(not_an_object(src, doc, other)),
+        match parsed {
+            Parsed::Json(Json::Null) | Parsed::Yaml(Yaml::Null) => Ok(()),
+            Parsed::Json(json @ Json::Object(_)) => self.json_object_or_list(scope, src, doc, json),
+            Parsed::Json(other) => Err(not_an_object(src, doc, json_shape(&other))),
+            Parsed::Yaml(value @ Yaml::Mapping(_)) => {
+                self.yaml_object_or_list(scope, src, doc, &value)
+            }
+            Parsed::Yaml(other) => Err(not_an_object(src, doc, yaml_shape(&other))),
         }
     }
 
     /// An object, or a `List` of them: kubectl reads Lists inside Lists
     /// (`kubectl get -o yaml` of several kinds), so every level is analyzed.
-    fn object_or_list(
+    fn json_object_or_list(
+        &mut self,
+        scope: &mut Scope<'_>,
+        src: &Source,
+        doc: &super::input::Document<'_>,
+        json: Json,
+    ) -> Result<(), Error> {
+        if json.get("kind").and_then(Json::as_str) != Some("List") {
+            let Some(head) = self.admit(src, doc, &json) else {
+                return Ok(());
+            };
+            return self.object(scope, doc, head, json);
+        }
+        let Json::Object(mut list) = json else {
+            return Ok(());
+        };
+        if let Some(Json::Array(items)) = list.remove("items") {
+            for item in items {
+                if !item.is_object() {
+                    return Err(not_an_object(src, doc, json_shape(&item)));
+                }
+                self.json_object_or_list(scope, src, doc, item)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// [`json_object_or_list`](Self::json_object_or_list) of a document
+    /// read as YAML; each object is converted to JSON here, and one that
+    /// does not convert is a finding.
+    fn yaml_object_or_list(
         &mut self,
         scope: &mut Scope<'_>,
         src: &Source,
@@ -238,59 +252,89 @@ impl Loader<'_> {
         value: &Yaml,
     ) -> Result<(), Error> {
         if value.get("kind").and_then(Yaml::as_str) != Some("List") {
-            return self.object(scope, src, doc, value);
+            let Some(head) = self.admit(src, doc, value) else {
+                return Ok(());
+            };
+            // Through JSON: Kubernetes enums are maps (`exact: x`), which
+            // serde_yaml would only read as `!tags`.
+            return match serde_json::to_value(value) {
+                Ok(json) => self.object(scope, doc, head, json),
+                Err(e) => {
+                    self.parse_finding(&head.origin, format!("not representable as JSON: {e}"));
+                    Ok(())
+                }
+            };
         }
         let items = value.get("items").and_then(Yaml::as_sequence);
         for item in items.into_iter().flatten() {
             if !item.is_mapping() {
-                return Err(not_an_object(src, doc, item));
+                return Err(not_an_object(src, doc, yaml_shape(item)));
             }
-            self.object_or_list(scope, src, doc, item)?;
+            self.yaml_object_or_list(scope, src, doc, item)?;
         }
         Ok(())
     }
 
-    fn object(
+    /// The object's origin, or `None` when it is not analyzed further: a
+    /// finding when it lacks apiVersion or kind, counted when it is in a
+    /// system namespace.
+    fn admit(
         &mut self,
-        scope: &mut Scope<'_>,
         src: &Source,
         doc: &super::input::Document<'_>,
-        value: &Yaml,
-    ) -> Result<(), Error> {
-        let line = doc.line;
-        let kind = value.get("kind").and_then(Yaml::as_str).unwrap_or("");
-        let api_version = value.get("apiVersion").and_then(Yaml::as_str).unwrap_or("");
-        let name = str_at(value, &["metadata", "name"]).unwrap_or("");
-        let namespace = str_at(value, &["metadata", "namespace"]);
+        value: &impl StrAt,
+    ) -> Option<Head> {
+        let kind = value.str_at(&["kind"]).unwrap_or("");
+        let api_version = value.str_at(&["apiVersion"]).unwrap_or("");
+        let namespace = value.str_at(&["metadata", "namespace"]);
         let origin = Origin {
             file: src.name.clone(),
-            line,
+            line: doc.line,
             kind: kind.to_string(),
             namespace: namespace.map(str::to_string),
-            name: name.to_string(),
+            name: value
+                .str_at(&["metadata", "name"])
+                .unwrap_or("")
+                .to_string(),
         };
         if kind.is_empty() || api_version.is_empty() {
             self.parse_finding(&origin, "apiVersion and kind are required".into());
-            return Ok(());
+            return None;
         }
         if namespace.is_some_and(|ns| SYSTEM_NAMESPACES.contains(&ns)) {
             self.system_skipped += 1;
             *self.report.skipped.entry(kind.to_string()).or_default() += 1;
-            return Ok(());
+            return None;
         }
         self.note_ingress(kind, value);
-        // Through JSON: Kubernetes enums are maps (`exact: x`), which
-        // serde_yaml would only read as `!tags`.
-        let mut json = match serde_json::to_value(value) {
-            Ok(j) => j,
-            Err(e) => {
-                self.parse_finding(&origin, format!("not representable as JSON: {e}"));
-                return Ok(());
-            }
-        };
-        super::yaml11::read_as_kubernetes(doc.text, &mut json);
+        Some(Head {
+            origin,
+            api_version: api_version.to_string(),
+        })
+    }
+
+    /// Reads the object's JSON the way Kubernetes does, reports the
+    /// conditions the cluster put on it, checks it and files it.
+    fn object(
+        &mut self,
+        scope: &mut Scope<'_>,
+        doc: &super::input::Document<'_>,
+        head: Head,
+        mut json: Json,
+    ) -> Result<(), Error> {
+        let Head {
+            origin,
+            api_version,
+        } = head;
+        // Kinds read raw keep the values as written (YAML 1.2); a copy is
+        // kept only when YAML 1.1 may read a value differently.
+        let as_written = super::yaml11::may_retype(doc.text).then(|| {
+            let written = json.clone();
+            super::yaml11::retype(doc.text, &mut json);
+            written
+        });
         let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
-        for c in super::conditions::negative(group, kind, &json) {
+        for c in super::conditions::negative(group, &origin.kind, &json) {
             let message = format!(
                 "the cluster reports condition {}={} ({}): {}",
                 c.kind,
@@ -310,7 +354,7 @@ impl Loader<'_> {
             self.finding(&origin, codes::IST0171, Severity::Warning, message, hint);
         }
         let checked = self.check_schema(&origin, doc, &json);
-        self.add_kind(scope, src, origin, api_version, value, json, checked)
+        self.add_kind(scope, origin, &api_version, json, as_written, checked)
     }
 
     /// Checks the object against its schema (built-in kinds and CRDs),
@@ -347,18 +391,16 @@ impl Loader<'_> {
     /// Files the object as its kind: typed where an analyzer reads it,
     /// raw JSON for the Gateway API's routes and secret makers, counted
     /// for CRD kinds no analyzer reads, skipped (and counted) otherwise.
-    #[allow(clippy::too_many_arguments)]
     fn add_kind(
         &mut self,
         scope: &mut Scope<'_>,
-        src: &Source,
         origin: Origin,
         api_version: &str,
-        value: &Yaml,
-        json: serde_json::Value,
+        json: Json,
+        as_written: Option<Json>,
         checked: Checked<'_>,
     ) -> Result<(), Error> {
-        let (kind, line, crd_kind) = (origin.kind.clone(), origin.line, checked.by_crd);
+        let (kind, crd_kind) = (origin.kind.clone(), checked.by_crd);
         let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
         match (group, kind.as_str()) {
             ("", "Namespace") => self.add::<Namespace>(scope, origin, json, checked),
@@ -412,7 +454,7 @@ impl Loader<'_> {
             }
             ("argoproj.io", "Rollout") => self.add::<Rollout>(scope, origin, json, checked),
             ("cert-manager.io", "Certificate") | ("external-secrets.io", "ExternalSecret") => {
-                self.add_raw(scope, origin, api_version, value, true)
+                self.add_raw(scope, origin, api_version, as_written.unwrap_or(json), true)
             }
             // The Gateway API's routes and references, read as their JSON
             // (schema-checked above) by the Gateway API analyzers.
@@ -420,41 +462,43 @@ impl Loader<'_> {
                 "gateway.networking.k8s.io",
                 "HTTPRoute" | "GRPCRoute" | "TCPRoute" | "TLSRoute" | "UDPRoute" | "ReferenceGrant"
                 | "BackendTLSPolicy",
-            ) => self.add_raw(scope, origin, api_version, value, true),
+            ) => self.add_raw(scope, origin, api_version, as_written.unwrap_or(json), true),
             ("extensions.istio.io", "WasmPlugin") => {
-                self.add_raw(scope, origin, api_version, value, true)
+                self.add_raw(scope, origin, api_version, as_written.unwrap_or(json), true)
             }
             // Controllers acting on workloads from outside them, read as
             // their JSON by the autoscaler and disruption-budget checks.
             ("autoscaling", "HorizontalPodAutoscaler")
             | ("policy", "PodDisruptionBudget")
-            | ("keda.sh", "ScaledObject") => self.add_raw(scope, origin, api_version, value, true),
-            ("gateway.networking.k8s.io", "GatewayClass") => {
-                self.add_raw(scope, origin, api_version, value, false)
+            | ("keda.sh", "ScaledObject") => {
+                self.add_raw(scope, origin, api_version, as_written.unwrap_or(json), true)
             }
+            ("gateway.networking.k8s.io", "GatewayClass") => self.add_raw(
+                scope,
+                origin,
+                api_version,
+                as_written.unwrap_or(json),
+                false,
+            ),
             // The cluster's own configuration, read by the control-plane
             // checks: the injector's ConfigMap, webhooks, CRDs, Nodes.
-            ("", "ConfigMap") => self.add_raw(scope, origin, api_version, value, true),
+            ("", "ConfigMap") => {
+                self.add_raw(scope, origin, api_version, as_written.unwrap_or(json), true)
+            }
             ("", "Node")
             | (
                 "admissionregistration.k8s.io",
                 "MutatingWebhookConfiguration" | "ValidatingWebhookConfiguration",
             )
-            | ("apiextensions.k8s.io", "CustomResourceDefinition") => {
-                self.add_raw(scope, origin, api_version, value, false)
-            }
+            | ("apiextensions.k8s.io", "CustomResourceDefinition") => self.add_raw(
+                scope,
+                origin,
+                api_version,
+                as_written.unwrap_or(json),
+                false,
+            ),
             ("install.istio.io", "IstioOperator") => {
-                let content = serde_json::to_value(value).map_err(|e| Error::Io {
-                    path: format!("{}:{line}", src.name),
-                    message: format!("IstioOperator is not JSON-compatible: {e}"),
-                    source: None,
-                })?;
-                self.has_ingress_workload = true;
-                let id = self.fresh_id("operator");
-                scope.add_builtin_install_input(&id, InstallKind::IstioOperator, &content)?;
-                self.origins.insert(scope.child_path(&id), origin);
-                self.report.objects += 1;
-                Ok(())
+                self.add_operator(scope, origin, as_written.unwrap_or(json))
             }
             // Checked against its CRD; no analyzer reads the kind yet.
             _ if crd_kind => {
@@ -466,6 +510,21 @@ impl Loader<'_> {
                 Ok(())
             }
         }
+    }
+
+    /// An IstioOperator: the install input the control-plane checks read.
+    fn add_operator(
+        &mut self,
+        scope: &mut Scope<'_>,
+        origin: Origin,
+        content: Json,
+    ) -> Result<(), Error> {
+        self.has_ingress_workload = true;
+        let id = self.fresh_id("operator");
+        scope.add_builtin_install_input(&id, InstallKind::IstioOperator, &content)?;
+        self.origins.insert(scope.child_path(&id), origin);
+        self.report.objects += 1;
+        Ok(())
     }
 
     fn schema_finding(
@@ -498,16 +557,16 @@ impl Loader<'_> {
     }
 
     /// Tracks whether istioctl's default ingress gateway would be assumed.
-    fn note_ingress(&mut self, kind: &str, value: &Yaml) {
+    fn note_ingress(&mut self, kind: &str, value: &impl StrAt) {
         let label = match kind {
             "Gateway" => {
-                if str_at(value, &["spec", "selector", "istio"]) == Some("ingressgateway") {
+                if value.str_at(&["spec", "selector", "istio"]) == Some("ingressgateway") {
                     self.gateway_wants_default_ingress = true;
                 }
                 return;
             }
-            "Pod" => str_at(value, &["metadata", "labels", "istio"]),
-            _ => str_at(value, &["spec", "template", "metadata", "labels", "istio"]),
+            "Pod" => value.str_at(&["metadata", "labels", "istio"]),
+            _ => value.str_at(&["spec", "template", "metadata", "labels", "istio"]),
         };
         if label == Some("ingressgateway") {
             self.has_ingress_workload = true;
@@ -570,7 +629,8 @@ impl Loader<'_> {
         json: serde_json::Value,
         checked: Checked<'_>,
     ) -> Result<(), Error> {
-        let parsed = deserialize_tracked::<T>(json.clone());
+        // Read borrowed: a failed read repairs the same JSON.
+        let parsed = deserialize_tracked_ref::<T>(&json);
         let field_line = |field: &str| {
             super::lines::FieldLines::of(checked.doc.0, checked.doc.1).serde_path_line(field)
         };
@@ -622,30 +682,31 @@ impl Loader<'_> {
         scope: &mut Scope<'_>,
         origin: Origin,
         api_version: &str,
-        value: &Yaml,
+        json: Json,
         namespaced: bool,
     ) -> Result<(), Error> {
         let mut origin = origin;
         if namespaced && origin.namespace.is_none() {
             origin.namespace = Some("default".into());
         }
-        let json: serde_json::Value = serde_json::to_value(value).unwrap_or_default();
-        let metadata = json
-            .get("metadata")
-            .and_then(|m| serde_json::from_value(m.clone()).ok())
-            .unwrap_or_default();
-        let body = json
-            .as_object()
-            .into_iter()
-            .flatten()
-            .filter(|(k, _)| !matches!(k.as_str(), "apiVersion" | "kind" | "metadata"))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
+        let mut metadata = None;
+        let mut body = IndexMap::new();
+        if let Json::Object(fields) = json {
+            for (k, v) in fields {
+                match k.as_str() {
+                    "metadata" => metadata = serde_json::from_value(v).ok(),
+                    "apiVersion" | "kind" => {}
+                    _ => {
+                        body.insert(k, v);
+                    }
+                }
+            }
+        }
         let obj = RawObject {
             api_version: api_version.to_string(),
             kind: origin.kind.clone(),
             namespaced,
-            metadata,
+            metadata: metadata.unwrap_or_default(),
             body,
         };
         self.insert(scope, origin, obj)
@@ -667,24 +728,5 @@ impl Loader<'_> {
         self.origins.insert(path, origin);
         self.report.objects += 1;
         Ok(())
-    }
-}
-
-fn not_an_object(src: &Source, doc: &super::input::Document<'_>, v: &Yaml) -> Error {
-    let what = match v {
-        Yaml::Bool(_) => "a boolean",
-        Yaml::Number(_) => "a number",
-        Yaml::String(_) => "a string",
-        Yaml::Sequence(_) => "a list",
-        Yaml::Tagged(_) => "a tagged value",
-        Yaml::Null | Yaml::Mapping(_) => "not an object",
-    };
-    Error::Io {
-        path: format!("{}:{}", src.name, doc.line),
-        message: format!(
-            "document {} is {what}, not a Kubernetes object; each document must be a mapping with apiVersion and kind",
-            doc.index + 1
-        ),
-        source: None,
     }
 }

@@ -30,6 +30,7 @@
 //! ```
 
 mod conditions;
+mod doc;
 mod input;
 mod lenient;
 mod lines;

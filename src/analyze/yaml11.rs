@@ -51,17 +51,16 @@ fn yaml11_value(s: &str) -> Option<serde_json::Value> {
         .or_else(|| yaml11_bool(s).map(serde_json::Value::Bool))
 }
 
+/// Whether [`retype`] may change anything read from `text`. False for
+/// most documents, so the second parse is skipped; it looks at bytes only.
+pub(crate) fn may_retype(text: &str) -> bool {
+    has_candidate(text)
+}
+
 /// Rewrites the values of `json` (read from `text` by serde_yaml) that a
 /// YAML 1.1 reader types differently. Keys stay strings (Kubernetes
 /// objects' keys are field names and labels).
-pub(crate) fn read_as_kubernetes(text: &str, json: &mut serde_json::Value) {
-    // Most documents have no candidate token at all: skip the second parse.
-    let any = text
-        .split(|c: char| c.is_whitespace() || matches!(c, ',' | ':' | '{' | '}' | '[' | ']'))
-        .any(|t| yaml11_value(t).is_some());
-    if !any {
-        return;
-    }
+pub(crate) fn retype(text: &str, json: &mut serde_json::Value) {
     let mut plain: Vec<(Vec<Seg>, String)> = Vec::new();
     let parsed = walk(text, |path, node, _| {
         if let Node::Scalar(token, true) = node {
@@ -82,6 +81,67 @@ pub(crate) fn read_as_kubernetes(text: &str, json: &mut serde_json::Value) {
             }
         }
     }
+}
+
+/// Whether `text` may hold a plain scalar that YAML 1.1 types differently:
+/// a token (between whitespace, `,:{}[]` or any non-ASCII byte) of the
+/// shape [`yaml11_value`] reads. Splitting at every non-ASCII byte finds
+/// each token a split at Unicode whitespace would (candidates are ASCII),
+/// so this never misses one; it runs over every document, so it looks at
+/// bytes only and parses nothing.
+fn has_candidate(text: &str) -> bool {
+    text.as_bytes()
+        .split(|b| {
+            !b.is_ascii()
+                || matches!(
+                    b,
+                    b' ' | b'\t'
+                        | b'\n'
+                        | b'\x0b'
+                        | b'\x0c'
+                        | b'\r'
+                        | b','
+                        | b':'
+                        | b'{'
+                        | b'}'
+                        | b'['
+                        | b']'
+                )
+        })
+        .any(candidate_shape)
+}
+
+/// The shapes of [`yaml11_bool`] and [`yaml11_integer`] (without the
+/// latter's overflow check: a superset is enough to decide to look).
+fn candidate_shape(t: &[u8]) -> bool {
+    if matches!(
+        t,
+        b"y" | b"Y"
+            | b"yes"
+            | b"Yes"
+            | b"YES"
+            | b"on"
+            | b"On"
+            | b"ON"
+            | b"n"
+            | b"N"
+            | b"no"
+            | b"No"
+            | b"NO"
+            | b"off"
+            | b"Off"
+            | b"OFF"
+    ) {
+        return true;
+    }
+    let body = match t.first() {
+        Some(b'+' | b'-') => &t[1..],
+        _ => t,
+    };
+    (body.len() > 1 && body[0] == b'0' && body.iter().all(|b| (b'0'..=b'7').contains(b)))
+        || (body.contains(&b'_')
+            && body[0] != b'_'
+            && body.iter().all(|b| b.is_ascii_digit() || *b == b'_'))
 }
 
 fn value_at<'j>(
@@ -113,11 +173,47 @@ mod tests {
         assert_eq!(yaml11_integer("v0400"), None);
         let text = "spec:\n  defaultMode: 0400 # r--\n  label: '0644'\n  items:\n    - 0600\n";
         let mut v = serde_json::json!({"spec": {"defaultMode": "0400", "label": "0644", "items": ["0600"]}});
-        read_as_kubernetes(text, &mut v);
+        retype(text, &mut v);
         assert_eq!(
             v,
             serde_json::json!({"spec": {"defaultMode": 256, "label": "0644", "items": [384]}})
         );
+    }
+
+    #[test]
+    fn the_candidate_scan_finds_tokens_between_any_separators() {
+        for text in [
+            "a: 0400",
+            "a: [1_000]",
+            "a: {b: yes}",
+            "a:\u{a0}no",
+            "a:\u{2003}Off\n",
+            "a,-010",
+            "\x0bON",
+        ] {
+            assert!(has_candidate(text), "{text:?}");
+        }
+        // Every token yaml11_value reads has the shape the scan looks for
+        // (all tokens of up to four characters over a telling alphabet).
+        let alphabet: Vec<char> = "0178_+-yesnofONFY".chars().collect();
+        let mut tokens = vec![String::new()];
+        for _ in 0..4 {
+            let longer: Vec<String> = tokens
+                .iter()
+                .flat_map(|t| alphabet.iter().map(move |c| format!("{t}{c}")))
+                .collect();
+            for t in &longer {
+                if yaml11_value(t).is_some() {
+                    assert!(candidate_shape(t.as_bytes()), "{t:?}");
+                }
+            }
+            tokens = longer;
+        }
+        for text in [
+            "a: 400", "a: 'x'", "a: yesno", "a: _1", "a: 08", "nope: 1", "a: b",
+        ] {
+            assert!(!has_candidate(text), "{text:?}");
+        }
     }
 
     #[test]
@@ -128,7 +224,7 @@ mod tests {
             "env": [{"name": "NORWAY", "value": "no"}, {"name": "QUOTED", "value": "no"}],
             "flow": {"d": "on", "e": "on"}
         }});
-        read_as_kubernetes(text, &mut v);
+        retype(text, &mut v);
         assert_eq!(
             v,
             serde_json::json!({"spec": {

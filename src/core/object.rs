@@ -23,6 +23,14 @@ use crate::core::tree::NodeId;
 pub fn deserialize_tracked<T: serde::de::DeserializeOwned>(
     json: serde_json::Value,
 ) -> Result<(T, Vec<String>), String> {
+    deserialize_tracked_ref(&json)
+}
+
+/// [`deserialize_tracked`] of JSON the caller keeps (to read it again when
+/// the typed read fails): nothing is copied but what `T` keeps.
+pub(crate) fn deserialize_tracked_ref<T: serde::de::DeserializeOwned>(
+    json: &serde_json::Value,
+) -> Result<(T, Vec<String>), String> {
     let mut unknown = Vec::new();
     let parsed: Result<T, String> =
         deserialize_on_stack(json, &mut |p| unknown.push(field_path(&p))).map_err(|e| {
@@ -41,7 +49,7 @@ pub fn deserialize_tracked<T: serde::de::DeserializeOwned>(
 /// structured and unknown fields ignored (the lenient reader repairs
 /// objects where the path points).
 pub(crate) fn deserialize_with_path<T: serde::de::DeserializeOwned>(
-    json: serde_json::Value,
+    json: &serde_json::Value,
 ) -> Result<T, serde_path_to_error::Error<serde_json::Error>> {
     deserialize_on_stack(json, &mut |_| {})
 }
@@ -51,9 +59,10 @@ pub(crate) fn deserialize_with_path<T: serde::de::DeserializeOwned>(
 /// generic function is generic too), and every type `T` reaches (an
 /// `ObjectMeta`, a `PodSpec`) would then be compiled again for each root
 /// kind; measured with `cargo llvm-lines`, that was most of the library's
-/// code.
+/// code. It reads borrowed JSON, so a caller that needs the JSON afterwards
+/// does not copy it first (analyze did, for every object).
 fn deserialize_on_stack<T: serde::de::DeserializeOwned>(
-    json: serde_json::Value,
+    json: &serde_json::Value,
     mut unknown: &mut dyn FnMut(serde_ignored::Path<'_>),
 ) -> Result<T, serde_path_to_error::Error<serde_json::Error>> {
     let de = serde_ignored::Deserializer::new(json, &mut unknown);

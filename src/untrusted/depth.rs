@@ -51,17 +51,14 @@ pub fn yaml_lines(text: &str) -> impl Iterator<Item = &str> {
     let mut rest = Some(text);
     std::iter::from_fn(move || {
         let t = rest?;
-        match t
-            .char_indices()
-            .find(|(_, c)| matches!(c, '\n' | '\r' | '\u{85}' | '\u{2028}' | '\u{2029}'))
-        {
+        match line_break(t.as_bytes()) {
             None => {
                 rest = None;
                 Some(t)
             }
-            Some((i, c)) => {
-                let mut next = i + c.len_utf8();
-                if c == '\r' && t[next..].starts_with('\n') {
+            Some((i, len)) => {
+                let mut next = i + len;
+                if t.as_bytes()[i] == b'\r' && t.as_bytes().get(next) == Some(&b'\n') {
                     next += 1;
                 }
                 rest = Some(&t[next..]);
@@ -69,6 +66,25 @@ pub fn yaml_lines(text: &str) -> impl Iterator<Item = &str> {
             }
         }
     })
+}
+
+/// The first line break of `b` (UTF-8 text): its offset and its length in
+/// bytes. Scanned as bytes, not chars (this runs over every input twice):
+/// NEL is C2 85 and the separators E2 80 A8/A9, and in valid UTF-8 C2 and
+/// E2 only ever start a character.
+fn line_break(b: &[u8]) -> Option<(usize, usize)> {
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\n' | b'\r' => return Some((i, 1)),
+            0xC2 if b.get(i + 1) == Some(&0x85) => return Some((i, 2)),
+            0xE2 if b.get(i + 1) == Some(&0x80) && matches!(b.get(i + 2), Some(0xA8 | 0xA9)) => {
+                return Some((i, 3))
+            }
+            _ => i += 1,
+        }
+    }
+    None
 }
 
 #[derive(Default)]
@@ -212,6 +228,13 @@ mod tests {
         }
         let lines: Vec<&str> = yaml_lines("a\r\nb\rc\u{2028}d\n").collect();
         assert_eq!(lines, ["a", "b", "c", "d", ""]);
+        // Characters whose UTF-8 shares a first byte with NEL (C2) or the
+        // separators (E2 80) are not breaks.
+        let text = "\u{a0}x\u{85}é\u{2027}\u{2029}\u{2030}y";
+        let lines: Vec<&str> = yaml_lines(text).collect();
+        assert_eq!(lines, ["\u{a0}x", "é\u{2027}", "\u{2030}y"]);
+        assert_eq!(yaml_lines("").collect::<Vec<_>>(), [""]);
+        assert_eq!(yaml_lines("\r").collect::<Vec<_>>(), ["", ""]);
     }
 
     #[test]

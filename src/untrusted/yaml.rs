@@ -78,6 +78,8 @@ pub struct YamlReader {
     max_bytes: usize,
     /// Set when a budget ran out (the parser's error then carries our message).
     exceeded: Cell<Option<&'static str>>,
+    /// Set when a read straight to JSON met what JSON cannot hold as written.
+    not_json: Cell<bool>,
 }
 
 impl YamlReader {
@@ -98,6 +100,7 @@ impl YamlReader {
             max_nodes: nodes,
             max_bytes: bytes,
             exceeded: Cell::new(None),
+            not_json: Cell::new(false),
         }
     }
 
@@ -134,17 +137,22 @@ impl YamlReader {
                 }
                 Ok(v)
             }
-            Err(e) => Err(match self.exceeded.get() {
-                Some("nodes") => YamlError::OverBudget {
-                    what: "nodes",
-                    limit: self.max_nodes,
-                },
-                Some(what) => YamlError::OverBudget {
-                    what,
-                    limit: self.max_bytes,
-                },
-                None => YamlError::Syntax(e),
-            }),
+            Err(e) => Err(self.failed(e)),
+        }
+    }
+
+    /// The parser's error, or the budget that ran out.
+    fn failed(&self, e: serde_yaml::Error) -> YamlError {
+        match self.exceeded.get() {
+            Some("nodes") => YamlError::OverBudget {
+                what: "nodes",
+                limit: self.max_nodes,
+            },
+            Some(what) => YamlError::OverBudget {
+                what,
+                limit: self.max_bytes,
+            },
+            None => YamlError::Syntax(e),
         }
     }
 
@@ -303,6 +311,213 @@ impl<'de> Visitor<'de> for Counted<'_> {
         let (tag, contents) = data.variant_seed(TagSeed)?;
         let value = de::VariantAccess::newtype_variant_seed(contents, self)?;
         Ok(Value::Tagged(Box::new(TaggedValue { tag, value })))
+    }
+}
+
+/// A document as [`YamlReader::document_json`] read it.
+#[derive(Debug)]
+pub(crate) enum Parsed {
+    /// Read straight to JSON: the common case, with no YAML tree built.
+    Json(Json),
+    /// Read as YAML: the document has what JSON cannot hold as written (a
+    /// tag, a key that is not a string) or `<<` merge keys; the caller
+    /// converts it, and reports what does not convert.
+    Yaml(Value),
+}
+
+impl YamlReader {
+    /// One document, read straight to JSON where it can be, with the same
+    /// budget, errors and checks as [`document`](YamlReader::document).
+    /// Building a YAML tree and converting it was a third of `analyze`'s
+    /// time; a document that needs the YAML tree is read again as YAML, its
+    /// first attempt's budget given back, so the limits fall exactly where
+    /// they do for `document`.
+    pub(crate) fn document_json(&self, text: &str) -> Result<Parsed, YamlError> {
+        let text = strip_bom(text);
+        check_nesting(text, MAX_NESTING).map_err(YamlError::TooDeep)?;
+        if merge_keys(text) == MergeKeys::None {
+            let (nodes, bytes) = (self.nodes_left.get(), self.bytes_left.get());
+            let de = serde_yaml::Deserializer::from_str(text);
+            match CountedJson(self).deserialize(de) {
+                Ok(v) => return Ok(Parsed::Json(v)),
+                Err(_) if self.not_json.replace(false) => {
+                    self.nodes_left.set(nodes);
+                    self.bytes_left.set(bytes);
+                }
+                Err(e) => return Err(self.failed(e)),
+            }
+        }
+        let de = serde_yaml::Deserializer::from_str(text);
+        self.finish(Counted(self).deserialize(de), text)
+            .map(Parsed::Yaml)
+    }
+}
+
+/// A value read straight to JSON, counted against the reader's budget as
+/// [`Counted`] counts it. What JSON cannot hold as written stops the read
+/// (marked in `not_json`) so the caller reads the document as YAML.
+#[derive(Clone, Copy)]
+struct CountedJson<'r>(&'r YamlReader);
+
+impl CountedJson<'_> {
+    fn not_json<E: de::Error>(self, what: &str) -> E {
+        self.0.not_json.set(true);
+        E::custom(format_args!("{what}: read as YAML"))
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for CountedJson<'_> {
+    type Value = Json;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Json, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for CountedJson<'_> {
+    type Value = Json;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any YAML value")
+    }
+
+    fn visit_bool<E: de::Error>(self, b: bool) -> Result<Json, E> {
+        self.0.take_node()?;
+        Ok(Json::Bool(b))
+    }
+
+    fn visit_i64<E: de::Error>(self, i: i64) -> Result<Json, E> {
+        self.0.take_node()?;
+        Ok(Json::from(i))
+    }
+
+    fn visit_u64<E: de::Error>(self, u: u64) -> Result<Json, E> {
+        self.0.take_node()?;
+        Ok(Json::from(u))
+    }
+
+    /// A float JSON cannot hold (`.nan`, `.inf`) is `null`, as serde_json
+    /// serializes one.
+    fn visit_f64<E: de::Error>(self, f: f64) -> Result<Json, E> {
+        self.0.take_node()?;
+        Ok(Json::from(f))
+    }
+
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Json, E> {
+        self.0.take_node()?;
+        self.0.take_bytes(s.len())?;
+        Ok(Json::String(s.to_owned()))
+    }
+
+    fn visit_string<E: de::Error>(self, s: String) -> Result<Json, E> {
+        self.0.take_node()?;
+        self.0.take_bytes(s.len())?;
+        Ok(Json::String(s))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Json, E> {
+        self.0.take_node()?;
+        Ok(Json::Null)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Json, E> {
+        self.0.take_node()?;
+        Ok(Json::Null)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Json, D::Error> {
+        self.deserialize(d)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json, A::Error> {
+        self.0.take_node()?;
+        let mut out = Vec::new();
+        while let Some(v) = seq.next_element_seed(self)? {
+            out.push(v);
+        }
+        Ok(Json::Array(out))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
+        self.0.take_node()?;
+        let mut out = serde_json::Map::new();
+        while let Some(k) = map.next_key_seed(JsonKey(self))? {
+            if out.contains_key(&k) {
+                return Err(de::Error::custom(format_args!(
+                    "duplicate entry with key {:?}",
+                    super::inert(&k)
+                )));
+            }
+            let v = map.next_value_seed(self)?;
+            out.insert(k, v);
+        }
+        Ok(Json::Object(out))
+    }
+
+    fn visit_enum<A: EnumAccess<'de>>(self, _: A) -> Result<Json, A::Error> {
+        Err(self.not_json("a tagged value"))
+    }
+}
+
+/// A mapping key: a string, or the signal to read the document as YAML.
+struct JsonKey<'r>(CountedJson<'r>);
+
+impl<'de> DeserializeSeed<'de> for JsonKey<'_> {
+    type Value = String;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<String, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for JsonKey<'_> {
+    type Value = String;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a mapping key")
+    }
+
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<String, E> {
+        self.0 .0.take_node()?;
+        self.0 .0.take_bytes(s.len())?;
+        Ok(s.to_owned())
+    }
+
+    fn visit_string<E: de::Error>(self, s: String) -> Result<String, E> {
+        self.0 .0.take_node()?;
+        self.0 .0.take_bytes(s.len())?;
+        Ok(s)
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<String, E> {
+        Err(self.0.not_json("a key that is not a string"))
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<String, E> {
+        Err(self.0.not_json("a key that is not a string"))
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<String, E> {
+        Err(self.0.not_json("a key that is not a string"))
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<String, E> {
+        Err(self.0.not_json("a key that is not a string"))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<String, E> {
+        Err(self.0.not_json("a key that is not a string"))
+    }
+    fn visit_none<E: de::Error>(self) -> Result<String, E> {
+        Err(self.0.not_json("a key that is not a string"))
+    }
+    fn visit_some<D: Deserializer<'de>>(self, _: D) -> Result<String, D::Error> {
+        Err(self.0.not_json("a key that is not a string"))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<String, A::Error> {
+        Err(self.0.not_json("a key that is not a string"))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<String, A::Error> {
+        Err(self.0.not_json("a key that is not a string"))
+    }
+    fn visit_enum<A: EnumAccess<'de>>(self, _: A) -> Result<String, A::Error> {
+        Err(self.0.not_json("a key that is not a string"))
     }
 }
 
@@ -479,5 +694,70 @@ mod tests {
         ));
         let docs = r.documents("a: 1\n---\nb: 2\n").unwrap();
         assert_eq!(docs.len(), 2);
+    }
+
+    /// The read straight to JSON gives what the YAML read gives once
+    /// converted, errs alike, spends the budget alike, and hands back a YAML
+    /// tree (its budget returned) for what JSON cannot hold as written.
+    #[test]
+    fn documents_read_straight_to_json_match_the_yaml_read() {
+        let plain = [
+            "a: 1\nb: -2\nc: 1.5\nd: .inf\ne: .nan\nf: ~\ng: true\nh: 'x'\n",
+            "spec:\n  ports:\n  - {port: 80, name: http}\n  labels: {app: web}\n",
+            "a: &x [1, 2]\nb: *x\nbig: 18446744073709551615\nhuge: 1e400\n",
+            "k: |\n  line\n  two\n'1': quoted key\n",
+            "",
+            "- 1\n- two\n",
+        ];
+        for text in plain {
+            let (json_reader, yaml_reader) = (YamlReader::for_input(0), YamlReader::for_input(0));
+            let Parsed::Json(got) = json_reader.document_json(text).unwrap() else {
+                panic!("{text:?} was read as YAML");
+            };
+            let want = serde_json::to_value(yaml_reader.document(text).unwrap()).unwrap();
+            assert_eq!(got, want, "{text:?}");
+            assert_eq!(json_reader.nodes_left.get(), yaml_reader.nodes_left.get());
+            assert_eq!(json_reader.bytes_left.get(), yaml_reader.bytes_left.get());
+        }
+        for text in [
+            "x: !Ref Vpc\n",
+            "80: http\n",
+            "true: 1\n",
+            "~: 1\n",
+            "? [a]\n: 1\n",
+            "base: &b {a: 1}\nthis:\n  <<: *b\n",
+        ] {
+            let (json_reader, yaml_reader) = (YamlReader::for_input(0), YamlReader::for_input(0));
+            let Parsed::Yaml(got) = json_reader.document_json(text).unwrap() else {
+                panic!("{text:?} was read as JSON");
+            };
+            assert_eq!(got, yaml_reader.document(text).unwrap(), "{text:?}");
+            assert_eq!(json_reader.nodes_left.get(), yaml_reader.nodes_left.get());
+            assert_eq!(json_reader.bytes_left.get(), yaml_reader.bytes_left.get());
+            assert!(!json_reader.not_json.get());
+        }
+        let r = YamlReader::for_input(100);
+        let e = r.document_json("a: 1\na: 2\n").unwrap_err().to_string();
+        assert!(e.contains("duplicate entry with key \"a\""), "{e}");
+        assert!(matches!(
+            r.document_json("a: [").unwrap_err(),
+            YamlError::Syntax(_)
+        ));
+        let bomb = format!(
+            "a: &a [{}]\nb: [{}]\n",
+            vec!["x"; 2_500].join(","),
+            vec!["*a"; 3_000].join(",")
+        );
+        let e = YamlReader::for_input(bomb.len())
+            .document_json(&bomb)
+            .unwrap_err();
+        assert!(
+            matches!(e, YamlError::OverBudget { what: "nodes", .. }),
+            "{e}"
+        );
+        // A tag past the point where the budget runs out: the budget's error.
+        let r = YamlReader::with_budget(3, 1000);
+        let e = r.document_json("a: [1, 2, 3]\nb: !Ref x\n").unwrap_err();
+        assert!(matches!(e, YamlError::OverBudget { .. }), "{e}");
     }
 }

@@ -12,8 +12,10 @@
 //! count is reported.
 
 use serde_json::{Map, Value as Json};
+use std::borrow::Cow;
 
 use super::cel::{evaluate, Outcome};
+use super::prune::{changed_by_pruning, prune_and_default};
 use super::schema::Node;
 use super::values::{type_problem, value_problems};
 use super::{lookup, node_of, CrdVersion, Lookup};
@@ -78,7 +80,7 @@ fn estimated_cost(rule: &str, nodes: u64, widest: u64) -> u64 {
 
 /// Values nested deeper than this are not checked further (the schemas are
 /// far shallower; the bound keeps a hostile document from recursing).
-const MAX_DEPTH: usize = 64;
+pub(super) const MAX_DEPTH: usize = 64;
 
 /// One finding of the schema check.
 #[derive(Debug, Clone, PartialEq)]
@@ -112,11 +114,18 @@ pub struct SchemaCheck {
 /// against its kind's schema. `metadata` is the API server's own
 /// ObjectMeta and is not checked here.
 pub fn check_object(object: &Json) -> SchemaCheck {
-    check_owned(object.clone())
+    check_cow(Cow::Borrowed(object))
 }
 
 /// [`check_object`] of an object the caller no longer needs (no copy).
-pub(super) fn check_owned(mut object: Json) -> SchemaCheck {
+pub(super) fn check_owned(object: Json) -> SchemaCheck {
+    check_cow(Cow::Owned(object))
+}
+
+/// The check of an object borrowed or owned: a borrowed one is copied only
+/// when the API server's pruning and defaulting would change it (an object
+/// `analyze` read is still needed after the check).
+fn check_cow(object: Cow<'_, Json>) -> SchemaCheck {
     let api_version = object
         .get("apiVersion")
         .and_then(Json::as_str)
@@ -166,7 +175,14 @@ pub(super) fn check_owned(mut object: Json) -> SchemaCheck {
     // The API server prunes nulls and defaults before it validates (a
     // defaulted field satisfies `required`; CEL rules read defaulted fields
     // and do not see pruned ones).
-    prune_and_default(&schema, &mut object, 0);
+    let object = match object {
+        Cow::Borrowed(o) if !changed_by_pruning(&schema, o, 0) => Cow::Borrowed(o),
+        other => {
+            let mut o = other.into_owned();
+            prune_and_default(&schema, &mut o, 0);
+            Cow::Owned(o)
+        }
+    };
     let mut checker = Checker {
         issues: &mut out.issues,
         unreported: 0,
@@ -175,7 +191,7 @@ pub(super) fn check_owned(mut object: Json) -> SchemaCheck {
         cel_budget: CEL_OBJECT_BUDGET,
         group: v.group,
     };
-    let Json::Object(fields) = &object else {
+    let Json::Object(fields) = &*object else {
         return out;
     };
     let mut path = String::new();
@@ -231,55 +247,6 @@ fn last_field(path: &str) -> &str {
 
 fn is_placeholder(v: &Json) -> bool {
     v.as_str().is_some_and(|s| s.contains("${meshsynth:"))
-}
-
-/// Drops each `null` field whose schema is not nullable and fills each
-/// absent property that has a schema `default`, in every object present, as
-/// the API server does on a create.
-fn prune_and_default(schema: &Node, value: &mut Json, depth: usize) {
-    if depth > MAX_DEPTH {
-        return;
-    }
-    match value {
-        Json::Object(fields) => {
-            if fields.values().any(Json::is_null) {
-                fields.retain(|k, v| {
-                    !v.is_null()
-                        || schema
-                            .properties
-                            .as_ref()
-                            .and_then(|p| p.get(k))
-                            .is_some_and(|s| s.nullable)
-                });
-            }
-            if let Some(props) = &schema.properties {
-                for (k, sub) in props {
-                    if let Some(d) = &sub.default {
-                        if !fields.contains_key(k) {
-                            fields.insert(k.clone(), d.clone());
-                        }
-                    }
-                }
-                for (k, v) in fields.iter_mut() {
-                    if let Some(sub) = props.get(k) {
-                        prune_and_default(sub, v, depth + 1);
-                    }
-                }
-            } else if let Some(sub) = schema.additional_schema() {
-                for v in fields.values_mut() {
-                    prune_and_default(sub, v, depth + 1);
-                }
-            }
-        }
-        Json::Array(items) => {
-            if let Some(sub) = &schema.items {
-                for v in items {
-                    prune_and_default(sub, v, depth + 1);
-                }
-            }
-        }
-        _ => {}
-    }
 }
 
 fn has_placeholder(v: &Json, depth: usize) -> bool {

@@ -9,6 +9,7 @@
 
 mod cel;
 mod check;
+mod prune;
 mod schema;
 mod values;
 

@@ -5,7 +5,8 @@
 
 use serde_json::Value as Json;
 
-use crate::core::{deserialize_tracked, K8sObject, RawObject};
+use crate::core::object::deserialize_tracked_ref;
+use crate::core::{K8sObject, RawObject};
 
 /// What reading one object gave.
 pub(super) struct Typed {
@@ -20,7 +21,7 @@ fn read<T>(json: &Json) -> Result<Typed, String>
 where
     T: K8sObject + serde::de::DeserializeOwned,
 {
-    let (t, unknown) = deserialize_tracked::<T>(json.clone())?;
+    let (t, unknown) = deserialize_tracked_ref::<T>(json)?;
     Ok(Typed {
         object: Box::new(t),
         unknown,

@@ -27,7 +27,7 @@ pub type Twins = HashMap<String, Box<dyn K8sObject>>;
 fn parse<T: K8sObject + DeserializeOwned + 'static>(raw: &RawObject) -> Option<Box<dyn K8sObject>> {
     let json = raw.to_json().ok()?;
     // The stack every typed read shares, so these kinds compile once.
-    crate::core::object::deserialize_with_path::<T>(json)
+    crate::core::object::deserialize_with_path::<T>(&json)
         .ok()
         .map(|t| Box::new(t) as Box<dyn K8sObject>)
 }
