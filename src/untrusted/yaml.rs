@@ -760,4 +760,74 @@ mod tests {
         let e = r.document_json("a: [1, 2, 3]\nb: !Ref x\n").unwrap_err();
         assert!(matches!(e, YamlError::OverBudget { .. }), "{e}");
     }
+
+    /// Fragments that reach every branch of the two reads: scalars of
+    /// each type, anchors and aliases, tags, keys that are not strings,
+    /// merge keys, duplicates, bad syntax, a second document.
+    const FRAGMENTS: &[&str] = &[
+        "a: 1\n",
+        "a: x\n",
+        "b: [1, 2]\n",
+        "c: {d: e}\n",
+        "- x\n",
+        "- - y\n",
+        "  ",
+        "k: &x v\n",
+        "l: *x\n",
+        "r: &y [1, *x]\n",
+        "s: [*y, *y]\n",
+        "m: !t 1\n",
+        "1: n\n",
+        "true: t\n",
+        "~: z\n",
+        "<<: {q: 1}\n",
+        "'<<': 2\n",
+        "? [k]\n: v\n",
+        "f: .nan\n",
+        "g: -.inf\n",
+        "h: 1e400\n",
+        "i: 99999999999999999999\n",
+        "j: -9223372036854775808\n",
+        "n: null\n",
+        "o: 'q''t'\n",
+        "p: \"\\u00e9\"\n",
+        "t: |\n  z\n",
+        "---\n",
+        "x: 'open\n",
+        "u: [\n",
+        "#c\n",
+        "v: 0400\n",
+        "w: !!str 12\n",
+        "y: !!binary aGk=\n",
+        "z: {1: a}\n",
+    ];
+
+    proptest::proptest! {
+        /// Whatever the text and the budget, the read straight to JSON
+        /// gives what the YAML read gives (converted), or the same error,
+        /// and leaves the same budget.
+        #[test]
+        fn the_json_read_never_differs_from_the_yaml_read(
+            picks in proptest::collection::vec(0..FRAGMENTS.len(), 0..12),
+            nodes in 1usize..80,
+        ) {
+            let text: String = picks.iter().map(|i| FRAGMENTS[*i]).collect();
+            let (json_reader, yaml_reader) =
+                (YamlReader::with_budget(nodes, 200), YamlReader::with_budget(nodes, 200));
+            let got = json_reader.document_json(&text);
+            let want = yaml_reader.document(&text);
+            match (got, want) {
+                (Ok(Parsed::Json(j)), Ok(v)) => {
+                    proptest::prop_assert_eq!(Some(j), serde_json::to_value(v).ok(), "{:?}", text);
+                }
+                (Ok(Parsed::Yaml(y)), Ok(v)) => proptest::prop_assert_eq!(y, v, "{:?}", text),
+                (Err(a), Err(b)) => {
+                    proptest::prop_assert_eq!(a.to_string(), b.to_string(), "{:?}", text)
+                }
+                (a, b) => proptest::prop_assert!(false, "{:?}: {:?} against {:?}", text, a, b),
+            }
+            proptest::prop_assert_eq!(json_reader.nodes_left.get(), yaml_reader.nodes_left.get());
+            proptest::prop_assert_eq!(json_reader.bytes_left.get(), yaml_reader.bytes_left.get());
+        }
+    }
 }
