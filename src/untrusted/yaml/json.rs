@@ -1,0 +1,220 @@
+//! The read straight to JSON (`YamlReader::document_json`): `analyze`'s
+//! reader, with the budgets, errors and checks of the YAML read, minus the
+//! YAML tree built and converted for every document.
+
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, Visitor};
+use serde_json::Value as Json;
+use serde_yaml::Value;
+
+use super::{
+    check_nesting, merge_keys, strip_bom, Counted, MergeKeys, YamlError, YamlReader, MAX_NESTING,
+};
+
+/// A document as [`YamlReader::document_json`] read it.
+#[derive(Debug)]
+pub(crate) enum Parsed {
+    /// Read straight to JSON: the common case, with no YAML tree built.
+    Json(Json),
+    /// Read as YAML: the document has what JSON cannot hold as written (a
+    /// tag, a key that is not a string) or `<<` merge keys; the caller
+    /// converts it, and reports what does not convert.
+    Yaml(Value),
+}
+
+impl YamlReader {
+    /// One document, read straight to JSON where it can be, with the same
+    /// budget, errors and checks as [`document`](YamlReader::document).
+    /// Building a YAML tree and converting it was a third of `analyze`'s
+    /// time; a document that needs the YAML tree is read again as YAML, its
+    /// first attempt's budget given back, so the limits fall exactly where
+    /// they do for `document`.
+    pub(crate) fn document_json(&self, text: &str) -> Result<Parsed, YamlError> {
+        let text = strip_bom(text);
+        check_nesting(text, MAX_NESTING).map_err(YamlError::TooDeep)?;
+        if merge_keys(text) == MergeKeys::None {
+            let (nodes, bytes) = (self.nodes_left.get(), self.bytes_left.get());
+            let de = serde_yaml::Deserializer::from_str(text);
+            match CountedJson(self).deserialize(de) {
+                Ok(v) => return Ok(Parsed::Json(v)),
+                Err(_) if self.not_json.replace(false) => {
+                    self.nodes_left.set(nodes);
+                    self.bytes_left.set(bytes);
+                }
+                Err(e) => return Err(self.failed(e)),
+            }
+        }
+        let de = serde_yaml::Deserializer::from_str(text);
+        self.finish(Counted(self).deserialize(de), text)
+            .map(Parsed::Yaml)
+    }
+}
+
+/// A value read straight to JSON, counted against the reader's budget as
+/// [`Counted`] counts it. What JSON cannot hold as written stops the read
+/// (marked in `not_json`) so the caller reads the document as YAML.
+#[derive(Clone, Copy)]
+struct CountedJson<'r>(&'r YamlReader);
+
+impl CountedJson<'_> {
+    fn not_json<E: de::Error>(self, what: &str) -> E {
+        self.0.not_json.set(true);
+        E::custom(format_args!("{what}: read as YAML"))
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for CountedJson<'_> {
+    type Value = Json;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Json, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for CountedJson<'_> {
+    type Value = Json;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any YAML value")
+    }
+
+    fn visit_bool<E: de::Error>(self, b: bool) -> Result<Json, E> {
+        self.0.take_node()?;
+        Ok(Json::Bool(b))
+    }
+
+    fn visit_i64<E: de::Error>(self, i: i64) -> Result<Json, E> {
+        self.0.take_node()?;
+        Ok(Json::from(i))
+    }
+
+    fn visit_u64<E: de::Error>(self, u: u64) -> Result<Json, E> {
+        self.0.take_node()?;
+        Ok(Json::from(u))
+    }
+
+    /// A float JSON cannot hold (`.nan`, `.inf`) is `null`, as serde_json
+    /// serializes one.
+    fn visit_f64<E: de::Error>(self, f: f64) -> Result<Json, E> {
+        self.0.take_node()?;
+        Ok(Json::from(f))
+    }
+
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Json, E> {
+        self.0.take_node()?;
+        self.0.take_bytes(s.len())?;
+        Ok(Json::String(s.to_owned()))
+    }
+
+    fn visit_string<E: de::Error>(self, s: String) -> Result<Json, E> {
+        self.0.take_node()?;
+        self.0.take_bytes(s.len())?;
+        Ok(Json::String(s))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Json, E> {
+        self.0.take_node()?;
+        Ok(Json::Null)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Json, E> {
+        self.0.take_node()?;
+        Ok(Json::Null)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Json, D::Error> {
+        self.deserialize(d)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json, A::Error> {
+        self.0.take_node()?;
+        let mut out = Vec::new();
+        while let Some(v) = seq.next_element_seed(self)? {
+            out.push(v);
+        }
+        Ok(Json::Array(out))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
+        self.0.take_node()?;
+        let mut out = serde_json::Map::new();
+        while let Some(k) = map.next_key_seed(JsonKey(self))? {
+            if out.contains_key(&k) {
+                return Err(de::Error::custom(format_args!(
+                    "duplicate entry with key {:?}",
+                    crate::untrusted::inert(&k)
+                )));
+            }
+            let v = map.next_value_seed(self)?;
+            out.insert(k, v);
+        }
+        Ok(Json::Object(out))
+    }
+
+    fn visit_enum<A: EnumAccess<'de>>(self, _: A) -> Result<Json, A::Error> {
+        Err(self.not_json("a tagged value"))
+    }
+}
+
+/// A mapping key: a string, or the signal to read the document as YAML.
+struct JsonKey<'r>(CountedJson<'r>);
+
+impl<'de> DeserializeSeed<'de> for JsonKey<'_> {
+    type Value = String;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<String, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for JsonKey<'_> {
+    type Value = String;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a mapping key")
+    }
+
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<String, E> {
+        self.0 .0.take_node()?;
+        self.0 .0.take_bytes(s.len())?;
+        Ok(s.to_owned())
+    }
+
+    fn visit_string<E: de::Error>(self, s: String) -> Result<String, E> {
+        self.0 .0.take_node()?;
+        self.0 .0.take_bytes(s.len())?;
+        Ok(s)
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<String, E> {
+        Err(self.0.not_json("a key that is not a string"))
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<String, E> {
+        Err(self.0.not_json("a key that is not a string"))
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<String, E> {
+        Err(self.0.not_json("a key that is not a string"))
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<String, E> {
+        Err(self.0.not_json("a key that is not a string"))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<String, E> {
+        Err(self.0.not_json("a key that is not a string"))
+    }
+    fn visit_none<E: de::Error>(self) -> Result<String, E> {
+        Err(self.0.not_json("a key that is not a string"))
+    }
+    fn visit_some<D: Deserializer<'de>>(self, _: D) -> Result<String, D::Error> {
+        Err(self.0.not_json("a key that is not a string"))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<String, A::Error> {
+        Err(self.0.not_json("a key that is not a string"))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<String, A::Error> {
+        Err(self.0.not_json("a key that is not a string"))
+    }
+    fn visit_enum<A: EnumAccess<'de>>(self, _: A) -> Result<String, A::Error> {
+        Err(self.0.not_json("a key that is not a string"))
+    }
+}
