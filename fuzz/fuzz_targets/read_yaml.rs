@@ -3,6 +3,8 @@
 //! bombs, deep nesting, odd line breaks, merge keys, tags), it returns
 //! documents or an error, never panics, and never materializes more nodes
 //! than its budget. A small budget makes alias-heavy inputs hit it often.
+//! Each input is also read straight to JSON (as `analyze` reads a
+//! document), which must give what the YAML read gives, converted.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -22,6 +24,8 @@ fn nodes(v: &serde_yaml::Value) -> usize {
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     let budget = 2_000;
+    // The read straight to JSON (analyze's) never differs from the YAML read.
+    meshsynth::untrusted::yaml::fuzz_differential(&text, budget, 64 * 1024);
     let reader = YamlReader::with_budget(budget, 64 * 1024);
     match reader.documents(&text) {
         Ok(docs) => {

@@ -27,6 +27,8 @@ use serde_yaml::{Mapping, Value};
 use super::depth::{check_nesting, TooDeep, MAX_NESTING};
 
 mod json;
+#[cfg(fuzzing)]
+pub use json::fuzz_differential;
 pub(crate) use json::Parsed;
 
 /// Nodes every input may materialize beyond one per byte of its text.

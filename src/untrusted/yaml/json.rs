@@ -218,3 +218,24 @@ impl<'de> Visitor<'de> for JsonKey<'_> {
         Err(self.0.not_json("a key that is not a string"))
     }
 }
+
+/// The fuzz target `read_yaml`'s differential check, built only under
+/// cargo-fuzz (`--cfg fuzzing`): `text` read straight to JSON and read as
+/// YAML, each with a fresh reader of the same budget, must give the same
+/// value (converted), the same error and the same budget left.
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub fn fuzz_differential(text: &str, nodes: usize, bytes: usize) {
+    let (json_reader, yaml_reader) = (
+        YamlReader::with_budget(nodes, bytes),
+        YamlReader::with_budget(nodes, bytes),
+    );
+    match (json_reader.document_json(text), yaml_reader.document(text)) {
+        (Ok(Parsed::Json(j)), Ok(v)) => assert_eq!(Some(j), serde_json::to_value(v).ok()),
+        (Ok(Parsed::Yaml(y)), Ok(v)) => assert_eq!(y, v),
+        (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
+        (a, b) => panic!("the two reads differ: {a:?} against {b:?}"),
+    }
+    assert_eq!(json_reader.nodes_left.get(), yaml_reader.nodes_left.get());
+    assert_eq!(json_reader.bytes_left.get(), yaml_reader.bytes_left.get());
+}
