@@ -7,6 +7,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
+use k8s_openapi::api::core::v1::PodTemplateSpec;
 use serde_json::Value as Json;
 
 use crate::core::{App, Diagnostic, K8sObject, ObjectEntry};
@@ -213,52 +215,40 @@ pub(crate) fn selects(
     labels_ok && exprs_ok
 }
 
-/// The labels of the pods a workload makes (a Pod's own labels). Typed
-/// workloads are read in place: serializing a whole Deployment to JSON for
-/// its template's labels was most of this check's time at scale.
+/// The pod template of a typed Deployment, StatefulSet, DaemonSet or
+/// ReplicaSet that no patch changed, read in place; `None` for any other
+/// object, whose template is then read from its JSON. Serializing every
+/// workload to JSON for one field of its template was most of the cost of
+/// the checks that look at workloads at scale.
+pub(crate) fn typed_pod_template(obj: &dyn K8sObject) -> Option<&PodTemplateSpec> {
+    if obj.is_patched() {
+        return None;
+    }
+    let any = obj.as_any();
+    if let Some(d) = any.downcast_ref::<Deployment>() {
+        d.spec.as_ref().map(|s| &s.template)
+    } else if let Some(d) = any.downcast_ref::<StatefulSet>() {
+        d.spec.as_ref().map(|s| &s.template)
+    } else if let Some(d) = any.downcast_ref::<DaemonSet>() {
+        d.spec.as_ref().map(|s| &s.template)
+    } else if let Some(d) = any.downcast_ref::<ReplicaSet>() {
+        d.spec.as_ref().and_then(|s| s.template.as_ref())
+    } else {
+        None
+    }
+}
+
+/// The labels of the pods a workload makes (a Pod's own labels).
 fn pod_labels(obj: &dyn K8sObject) -> BTreeMap<String, String> {
-    use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
-    use k8s_openapi::api::core::v1::PodTemplateSpec;
     if obj.kind() == "Pod" {
         return obj.metadata().labels.clone().unwrap_or_default();
     }
-    let of_template = |t: &PodTemplateSpec| {
-        t.metadata
+    if let Some(t) = typed_pod_template(obj) {
+        return t
+            .metadata
             .as_ref()
             .and_then(|m| m.labels.clone())
-            .unwrap_or_default()
-    };
-    if !obj.is_patched() {
-        let any = obj.as_any();
-        if let Some(d) = any.downcast_ref::<Deployment>() {
-            return d
-                .spec
-                .as_ref()
-                .map(|s| of_template(&s.template))
-                .unwrap_or_default();
-        }
-        if let Some(d) = any.downcast_ref::<StatefulSet>() {
-            return d
-                .spec
-                .as_ref()
-                .map(|s| of_template(&s.template))
-                .unwrap_or_default();
-        }
-        if let Some(d) = any.downcast_ref::<DaemonSet>() {
-            return d
-                .spec
-                .as_ref()
-                .map(|s| of_template(&s.template))
-                .unwrap_or_default();
-        }
-        if let Some(d) = any.downcast_ref::<ReplicaSet>() {
-            return d
-                .spec
-                .as_ref()
-                .and_then(|s| s.template.as_ref())
-                .map(of_template)
-                .unwrap_or_default();
-        }
+            .unwrap_or_default();
     }
     let json = obj.to_json().unwrap_or_default();
     json.pointer("/spec/template/metadata/labels")

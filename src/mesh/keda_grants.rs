@@ -8,13 +8,12 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use k8s_openapi::api::apps::v1::Deployment;
-
 use serde_json::Value as Json;
 
 use crate::aws::cfn::iam::CfnRole;
 use crate::aws::iam::irsa::ROLE_ARN_ANNOTATION;
 use crate::core::{App, Diagnostic, K8sObject, Value};
+use crate::k8s::controllers::typed_pod_template;
 
 /// `MS-KEDA-2`.
 pub const TRIGGER_GRANT: &str = "MS-KEDA-2";
@@ -129,19 +128,15 @@ fn by_name<'a>(app: &'a App, kind: &str) -> HashMap<(String, String), &'a dyn K8
     out
 }
 
-/// The ServiceAccount a Deployment's pods run as. A typed Deployment is
-/// read in place (serializing every Deployment to JSON for this one field
-/// was most of this check's time).
+/// The ServiceAccount a Deployment's pods run as (a typed one read in
+/// place, see [`typed_pod_template`]).
 fn service_account(dep: &dyn K8sObject) -> String {
-    if !dep.is_patched() {
-        if let Some(d) = dep.as_any().downcast_ref::<Deployment>() {
-            return d
-                .spec
-                .as_ref()
-                .and_then(|s| s.template.spec.as_ref())
-                .and_then(|s| s.service_account_name.clone())
-                .unwrap_or_else(|| "default".into());
-        }
+    if let Some(t) = typed_pod_template(dep) {
+        return t
+            .spec
+            .as_ref()
+            .and_then(|s| s.service_account_name.clone())
+            .unwrap_or_else(|| "default".into());
     }
     dep.to_json()
         .ok()

@@ -139,7 +139,11 @@ impl<'de> Visitor<'de> for CountedJson<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
         self.0.take_node()?;
         let mut out = serde_json::Map::new();
-        while let Some(k) = map.next_key_seed(JsonKey(self))? {
+        while let Some(k) = map.next_key_seed(self)? {
+            // Counted as the YAML read counts a key; only a string is kept.
+            let Json::String(k) = k else {
+                return Err(self.not_json("a key that is not a string"));
+            };
             if out.contains_key(&k) {
                 return Err(de::Error::custom(format_args!(
                     "duplicate entry with key {:?}",
@@ -154,68 +158,6 @@ impl<'de> Visitor<'de> for CountedJson<'_> {
 
     fn visit_enum<A: EnumAccess<'de>>(self, _: A) -> Result<Json, A::Error> {
         Err(self.not_json("a tagged value"))
-    }
-}
-
-/// A mapping key: a string, or the signal to read the document as YAML.
-struct JsonKey<'r>(CountedJson<'r>);
-
-impl<'de> DeserializeSeed<'de> for JsonKey<'_> {
-    type Value = String;
-
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<String, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for JsonKey<'_> {
-    type Value = String;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a mapping key")
-    }
-
-    fn visit_str<E: de::Error>(self, s: &str) -> Result<String, E> {
-        self.0 .0.take_node()?;
-        self.0 .0.take_bytes(s.len())?;
-        Ok(s.to_owned())
-    }
-
-    fn visit_string<E: de::Error>(self, s: String) -> Result<String, E> {
-        self.0 .0.take_node()?;
-        self.0 .0.take_bytes(s.len())?;
-        Ok(s)
-    }
-
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<String, E> {
-        Err(self.0.not_json("a key that is not a string"))
-    }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<String, E> {
-        Err(self.0.not_json("a key that is not a string"))
-    }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<String, E> {
-        Err(self.0.not_json("a key that is not a string"))
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<String, E> {
-        Err(self.0.not_json("a key that is not a string"))
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<String, E> {
-        Err(self.0.not_json("a key that is not a string"))
-    }
-    fn visit_none<E: de::Error>(self) -> Result<String, E> {
-        Err(self.0.not_json("a key that is not a string"))
-    }
-    fn visit_some<D: Deserializer<'de>>(self, _: D) -> Result<String, D::Error> {
-        Err(self.0.not_json("a key that is not a string"))
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<String, A::Error> {
-        Err(self.0.not_json("a key that is not a string"))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<String, A::Error> {
-        Err(self.0.not_json("a key that is not a string"))
-    }
-    fn visit_enum<A: EnumAccess<'de>>(self, _: A) -> Result<String, A::Error> {
-        Err(self.0.not_json("a key that is not a string"))
     }
 }
 
