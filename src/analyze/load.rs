@@ -18,11 +18,14 @@ use serde::de::DeserializeOwned;
 use serde_json::Value as Json;
 use serde_yaml::Value as Yaml;
 
-use crate::untrusted::yaml::Parsed;
+use crate::untrusted::yaml::{Parsed, YamlError};
+use std::sync::mpsc::Receiver;
+
+use super::ahead::{read_documents, Ahead, READ_AHEAD};
 use crate::untrusted::YamlReader;
 
 use super::doc::{json_shape, not_an_object, yaml_error, yaml_shape, StrAt};
-use super::input::{documents, Source};
+use super::input::Source;
 use super::{Finding, Options, Origin, Report};
 use crate::core::object::deserialize_tracked_ref;
 use crate::core::{
@@ -96,59 +99,13 @@ pub(crate) fn load(
         cel_skipped: 0,
         unread: Vec::new(),
     };
-    // With several inputs one unreadable file must not hide the findings
-    // of the others (kubectl goes on and fails at the end).
-    let several = groups.iter().map(|(_, s)| s.len()).sum::<usize>() > 1;
-    for (i, (cluster, sources)) in groups.iter().enumerate() {
-        let chart = Chart::new(
-            &mut app.root(),
-            &format!("c{i}"),
-            ChartProps::new(cluster.as_str()),
-        )?;
-        let mut scope = app.scope(chart.node())?;
-        for src in sources {
-            // One budget per input: aliases across its documents share it.
-            let reader = YamlReader::for_input(src.text.len());
-            for doc in documents(&src.text) {
-                match l.document(&mut scope, src, &doc, &reader) {
-                    Ok(()) => {}
-                    // Reading errors name the file and line; the rest of
-                    // the file is left out with the document.
-                    Err(e @ Error::Io { .. }) if several => {
-                        l.report
-                            .unreadable
-                            .push(format!("{e}; the rest of this file was not analyzed"));
-                        break;
-                    }
-                    Err(e) => return Err(e),
-                }
-            }
-        }
-        for inst in installs.iter().filter(|f| &f.cluster == cluster) {
-            let kind = match (inst.kind.as_str(), &inst.chart) {
-                ("istio-operator", _) => InstallKind::IstioOperator,
-                ("helm-values", Some(chart)) => InstallKind::HelmValues {
-                    chart: chart.clone(),
-                },
-                _ => continue,
-            };
-            let invalid = |message: String| Error::Io {
-                path: inst.source.name.clone(),
-                message: format!("invalid YAML: {message}"),
-                source: None,
-            };
-            let content = YamlReader::for_input(inst.source.text.len())
-                .document(&inst.source.text)
-                .map_err(|e| invalid(e.to_string()))?;
-            let content = crate::untrusted::yaml::to_json(content).map_err(invalid)?;
-            l.has_ingress_workload = true;
-            let id = l.fresh_id("install");
-            scope.add_builtin_install_input(&id, kind, &content)?;
-        }
-        if !whole_clusters && opts.assume_default_ingress {
-            l.assume_default_ingress(&mut scope)?;
-        }
-    }
+    // Documents are read (parsed and budgeted) on a second thread, in
+    // order, while this one checks and files the ones before them.
+    std::thread::scope(|threads| {
+        let (tx, rx) = std::sync::mpsc::sync_channel(READ_AHEAD);
+        threads.spawn(move || read_documents(groups, &tx));
+        l.groups(app, groups, installs, opts, whole_clusters, &rx)
+    })?;
     if l.cel_skipped > 0 {
         let why = if cfg!(feature = "cel") {
             "they use a Kubernetes CEL function meshsynth does not evaluate offline, or their estimated cost passes the API server's budget for one object"
@@ -186,6 +143,75 @@ struct Head {
 }
 
 impl Loader<'_> {
+    /// Files every group's documents as the reading thread hands them over,
+    /// then the group's install inputs.
+    fn groups<'t>(
+        &mut self,
+        app: &mut App,
+        groups: &[(String, Vec<&'t Source>)],
+        installs: &[InstallFile],
+        opts: &Options,
+        whole_clusters: bool,
+        ahead: &Receiver<Ahead<'t>>,
+    ) -> Result<(), Error> {
+        // With several inputs one unreadable file must not hide the findings
+        // of the others (kubectl goes on and fails at the end).
+        let several = groups.iter().map(|(_, s)| s.len()).sum::<usize>() > 1;
+        for (i, (cluster, sources)) in groups.iter().enumerate() {
+            let chart = Chart::new(
+                &mut app.root(),
+                &format!("c{i}"),
+                ChartProps::new(cluster.as_str()),
+            )?;
+            let mut scope = app.scope(chart.node())?;
+            for src in sources {
+                let mut unreadable = false;
+                while let Ok(Ahead::Doc(doc, parsed)) = ahead.recv() {
+                    if unreadable {
+                        continue;
+                    }
+                    match self.document(&mut scope, src, &doc, parsed) {
+                        Ok(()) => {}
+                        // Reading errors name the file and line; the rest
+                        // of the file is left out with the document.
+                        Err(e @ Error::Io { .. }) if several => {
+                            self.report
+                                .unreadable
+                                .push(format!("{e}; the rest of this file was not analyzed"));
+                            unreadable = true;
+                        }
+                        Err(e) => return Err(e),
+                    }
+                }
+            }
+            for inst in installs.iter().filter(|f| &f.cluster == cluster) {
+                let kind = match (inst.kind.as_str(), &inst.chart) {
+                    ("istio-operator", _) => InstallKind::IstioOperator,
+                    ("helm-values", Some(chart)) => InstallKind::HelmValues {
+                        chart: chart.clone(),
+                    },
+                    _ => continue,
+                };
+                let invalid = |message: String| Error::Io {
+                    path: inst.source.name.clone(),
+                    message: format!("invalid YAML: {message}"),
+                    source: None,
+                };
+                let content = YamlReader::for_input(inst.source.text.len())
+                    .document(&inst.source.text)
+                    .map_err(|e| invalid(e.to_string()))?;
+                let content = crate::untrusted::yaml::to_json(content).map_err(invalid)?;
+                self.has_ingress_workload = true;
+                let id = self.fresh_id("install");
+                scope.add_builtin_install_input(&id, kind, &content)?;
+            }
+            if !whole_clusters && opts.assume_default_ingress {
+                self.assume_default_ingress(&mut scope)?;
+            }
+        }
+        Ok(())
+    }
+
     fn fresh_id(&mut self, prefix: &str) -> String {
         self.next_id += 1;
         format!("{prefix}-{}", self.next_id)
@@ -196,11 +222,9 @@ impl Loader<'_> {
         scope: &mut Scope<'_>,
         src: &Source,
         doc: &super::input::Document<'_>,
-        reader: &YamlReader,
+        parsed: Result<Parsed, YamlError>,
     ) -> Result<(), Error> {
-        let parsed = reader
-            .document_json(doc.text)
-            .map_err(|e| yaml_error(&src.name, doc, &e, "invalid YAML"))?;
+        let parsed = parsed.map_err(|e| yaml_error(&src.name, doc, &e, "invalid YAML"))?;
         match parsed {
             Parsed::Json(Json::Null) | Parsed::Yaml(Yaml::Null) => Ok(()),
             Parsed::Json(json @ Json::Object(_)) => self.json_object_or_list(scope, src, doc, json),

@@ -29,6 +29,7 @@
 //! assert_eq!((f.file.as_deref(), f.line), (Some("vs.yaml"), Some(1)));
 //! ```
 
+mod ahead;
 mod conditions;
 mod doc;
 mod input;

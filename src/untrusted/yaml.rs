@@ -26,6 +26,7 @@ use serde_yaml::{Mapping, Value};
 
 use super::depth::{check_nesting, TooDeep, MAX_NESTING};
 
+mod block;
 mod json;
 #[cfg(fuzzing)]
 pub use json::fuzz_differential;

@@ -34,6 +34,24 @@ impl YamlReader {
         let text = strip_bom(text);
         check_nesting(text, MAX_NESTING).map_err(YamlError::TooDeep)?;
         if merge_keys(text) == MergeKeys::None {
+            // Most documents are plain block style, read without libyaml;
+            // one over the budget is left to libyaml, to fail where it does.
+            if let Some(read) = super::block::read(text) {
+                let (nodes, bytes) = (self.nodes_left.get(), self.bytes_left.get());
+                if read.nodes <= nodes && read.bytes <= bytes {
+                    self.nodes_left.set(nodes - read.nodes);
+                    self.bytes_left.set(bytes - read.bytes);
+                    return Ok(Parsed::Json(read.value));
+                }
+            }
+        }
+        self.events_json(text)
+    }
+
+    /// [`document_json`](Self::document_json) through libyaml's events
+    /// only (the nesting bound already checked).
+    pub(super) fn events_json(&self, text: &str) -> Result<Parsed, YamlError> {
+        if merge_keys(text) == MergeKeys::None {
             let (nodes, bytes) = (self.nodes_left.get(), self.bytes_left.get());
             let de = serde_yaml::Deserializer::from_str(text);
             match CountedJson(self).deserialize(de) {
