@@ -5,6 +5,9 @@
 
 use std::sync::mpsc::SyncSender;
 
+use serde_json::Value as Json;
+
+use crate::k8s::crd::SchemaCheck;
 use crate::untrusted::yaml::{Parsed, YamlError};
 use crate::untrusted::YamlReader;
 
@@ -14,11 +17,45 @@ use super::input::{documents, Document, Source};
 /// thread busy, few enough that memory does not grow with the input.
 pub(super) const READ_AHEAD: usize = 256;
 
-/// What the reading thread hands over: a document as read, or the end of
-/// one input's documents.
-pub(super) enum Ahead<'t> {
-    Doc(Document<'t>, Result<Parsed, YamlError>),
-    End,
+/// What the reading thread hands over for each document (`None` ends one
+/// input's documents).
+pub(super) type Ahead<'t> = Option<ReadDoc<'t>>;
+
+/// A document as read, with what was worked out ahead for a single object.
+pub(super) struct ReadDoc<'t> {
+    pub(super) doc: Document<'t>,
+    pub(super) parsed: Result<Parsed, YamlError>,
+    pub(super) prepared: Option<Prepared>,
+}
+
+/// The loader's first steps for a single object read straight to JSON,
+/// taken on the reading thread: the JSON is retyped where YAML 1.1 (the
+/// API server's reading) differs, the text as written kept when it does,
+/// and checked against its CRD. Pure functions of the document, so the
+/// loader gets what it would have computed itself.
+pub(super) struct Prepared {
+    /// The JSON before retyping, when retyping may change it.
+    pub(super) as_written: Option<Json>,
+    /// The retyped JSON's schema check.
+    pub(super) schema: SchemaCheck,
+}
+
+/// [`Prepared`] for a document that is one object (not a `List`, whose
+/// items the loader takes one by one); `parsed` is retyped in place.
+fn prepare(text: &str, parsed: &mut Result<Parsed, YamlError>) -> Option<Prepared> {
+    let Ok(Parsed::Json(json)) = parsed else {
+        return None;
+    };
+    if !json.is_object() || json.get("kind").and_then(Json::as_str) == Some("List") {
+        return None;
+    }
+    let as_written = super::yaml11::may_retype(text).then(|| {
+        let written = json.clone();
+        super::yaml11::retype(text, json);
+        written
+    });
+    let schema = crate::k8s::crd::check_object(json);
+    Some(Prepared { as_written, schema })
 }
 
 /// Reads every input of every group in order, one budget per input
@@ -30,16 +67,22 @@ pub(super) fn read_documents<'t>(groups: &[(String, Vec<&'t Source>)], tx: &Sync
         for src in sources {
             let reader = YamlReader::for_input(src.text.len());
             for doc in documents(&src.text) {
-                let parsed = reader.document_json(doc.text);
+                let mut parsed = reader.document_json(doc.text);
                 let failed = parsed.is_err();
-                if tx.send(Ahead::Doc(doc, parsed)).is_err() {
+                let prepared = prepare(doc.text, &mut parsed);
+                let read = ReadDoc {
+                    doc,
+                    parsed,
+                    prepared,
+                };
+                if tx.send(Some(read)).is_err() {
                     return;
                 }
                 if failed {
                     break;
                 }
             }
-            if tx.send(Ahead::End).is_err() {
+            if tx.send(None).is_err() {
                 return;
             }
         }

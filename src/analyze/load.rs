@@ -21,7 +21,7 @@ use serde_yaml::Value as Yaml;
 use crate::untrusted::yaml::{Parsed, YamlError};
 use std::sync::mpsc::Receiver;
 
-use super::ahead::{read_documents, Ahead, READ_AHEAD};
+use super::ahead::{read_documents, Ahead, Prepared, READ_AHEAD};
 use crate::untrusted::YamlReader;
 
 use super::doc::{json_shape, not_an_object, yaml_error, yaml_shape, StrAt};
@@ -166,11 +166,11 @@ impl Loader<'_> {
             let mut scope = app.scope(chart.node())?;
             for src in sources {
                 let mut unreadable = false;
-                while let Ok(Ahead::Doc(doc, parsed)) = ahead.recv() {
+                while let Ok(Some(read)) = ahead.recv() {
                     if unreadable {
                         continue;
                     }
-                    match self.document(&mut scope, src, &doc, parsed) {
+                    match self.document(&mut scope, src, &read.doc, read.parsed, read.prepared) {
                         Ok(()) => {}
                         // Reading errors name the file and line; the rest
                         // of the file is left out with the document.
@@ -223,11 +223,14 @@ impl Loader<'_> {
         src: &Source,
         doc: &super::input::Document<'_>,
         parsed: Result<Parsed, YamlError>,
+        prepared: Option<Prepared>,
     ) -> Result<(), Error> {
         let parsed = parsed.map_err(|e| yaml_error(&src.name, doc, &e, "invalid YAML"))?;
         match parsed {
             Parsed::Json(Json::Null) | Parsed::Yaml(Yaml::Null) => Ok(()),
-            Parsed::Json(json @ Json::Object(_)) => self.json_object_or_list(scope, src, doc, json),
+            Parsed::Json(json @ Json::Object(_)) => {
+                self.json_object_or_list(scope, src, doc, json, prepared)
+            }
             Parsed::Json(other) => Err(not_an_object(src, doc, json_shape(&other))),
             Parsed::Yaml(value @ Yaml::Mapping(_)) => {
                 self.yaml_object_or_list(scope, src, doc, &value)
@@ -244,12 +247,18 @@ impl Loader<'_> {
         src: &Source,
         doc: &super::input::Document<'_>,
         json: Json,
+        prepared: Option<Prepared>,
     ) -> Result<(), Error> {
-        if json.get("kind").and_then(Json::as_str) != Some("List") {
-            let Some(head) = self.admit(src, doc, &json) else {
+        // Read as written: the reading thread may have retyped `json`.
+        let written = prepared
+            .as_ref()
+            .and_then(|p| p.as_written.as_ref())
+            .unwrap_or(&json);
+        if written.get("kind").and_then(Json::as_str) != Some("List") {
+            let Some(head) = self.admit(src, doc, written) else {
                 return Ok(());
             };
-            return self.object(scope, doc, head, json);
+            return self.object(scope, doc, head, json, prepared);
         }
         let Json::Object(mut list) = json else {
             return Ok(());
@@ -259,7 +268,7 @@ impl Loader<'_> {
                 if !item.is_object() {
                     return Err(not_an_object(src, doc, json_shape(&item)));
                 }
-                self.json_object_or_list(scope, src, doc, item)?;
+                self.json_object_or_list(scope, src, doc, item, None)?;
             }
         }
         Ok(())
@@ -282,7 +291,7 @@ impl Loader<'_> {
             // Through JSON: Kubernetes enums are maps (`exact: x`), which
             // serde_yaml would only read as `!tags`.
             return match serde_json::to_value(value) {
-                Ok(json) => self.object(scope, doc, head, json),
+                Ok(json) => self.object(scope, doc, head, json, None),
                 Err(e) => {
                     self.parse_finding(&head.origin, format!("not representable as JSON: {e}"));
                     Ok(())
@@ -345,6 +354,7 @@ impl Loader<'_> {
         doc: &super::input::Document<'_>,
         head: Head,
         mut json: Json,
+        prepared: Option<Prepared>,
     ) -> Result<(), Error> {
         let Head {
             origin,
@@ -352,11 +362,17 @@ impl Loader<'_> {
         } = head;
         // Kinds read raw keep the values as written (YAML 1.2); a copy is
         // kept only when YAML 1.1 may read a value differently.
-        let as_written = super::yaml11::may_retype(doc.text).then(|| {
-            let written = json.clone();
-            super::yaml11::retype(doc.text, &mut json);
-            written
-        });
+        let (as_written, schema) = match prepared {
+            Some(p) => (p.as_written, Some(p.schema)),
+            None => {
+                let as_written = super::yaml11::may_retype(doc.text).then(|| {
+                    let written = json.clone();
+                    super::yaml11::retype(doc.text, &mut json);
+                    written
+                });
+                (as_written, None)
+            }
+        };
         let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
         for c in super::conditions::negative(group, &origin.kind, &json) {
             let message = format!(
@@ -377,19 +393,21 @@ impl Loader<'_> {
             let hint = "fix what the condition's message names; the object does not work as written until the cluster reports it True";
             self.finding(&origin, codes::IST0171, Severity::Warning, message, hint);
         }
-        let checked = self.check_schema(&origin, doc, &json);
+        let checked = self.check_schema(&origin, doc, &json, schema);
         self.add_kind(scope, origin, &api_version, json, as_written, checked)
     }
 
     /// Checks the object against its schema (built-in kinds and CRDs),
-    /// reporting each finding at its field's line.
+    /// reporting each finding at its field's line; `schema` is the check
+    /// when the reading thread made it already.
     fn check_schema<'d>(
         &mut self,
         origin: &Origin,
         doc: &super::input::Document<'d>,
         json: &serde_json::Value,
+        schema: Option<crate::k8s::crd::SchemaCheck>,
     ) -> Checked<'d> {
-        let schema = crate::k8s::crd::check_object(json);
+        let schema = schema.unwrap_or_else(|| crate::k8s::crd::check_object(json));
         let crd_kind = schema.version.is_some() || !schema.issues.is_empty();
         let schema_errors = schema.issues.iter().any(|i| i.severity == Severity::Error);
         self.cel_skipped += schema.cel_rules_skipped;

@@ -1,16 +1,18 @@
 //! A reader for the plain block style most Kubernetes YAML is written in
 //! (what `kubectl get -o yaml`, Helm and meshsynth write): block mappings
-//! and sequences, one-line scalars, literal block scalars, `[]` and `{}`.
-//! libyaml's scanner and serde_yaml's events were two thirds of
-//! `analyze`'s time; this reads such a document in one pass over its lines.
+//! and sequences, one-line scalars, literal block scalars, one-line flow
+//! collections. libyaml's scanner and serde_yaml's events were two thirds
+//! of `analyze`'s time; this reads such a document in one pass over its
+//! lines.
 //!
 //! It never decides anything libyaml might decide differently: on the
 //! first line it does not fully understand (a tab, an anchor, a flow
-//! collection with content, a scalar over two lines, a key that is not a
+//! collection over lines, a scalar over two lines, a key that is not a
 //! string, a duplicate key, anything malformed) it gives up, and the
-//! document is read by libyaml as before, with libyaml's errors. The
-//! property test below and the `read_yaml` fuzz target hold its values and
-//! counts to libyaml's.
+//! document is read by libyaml as before, with libyaml's errors. Its
+//! recursion is bounded by the nesting pre-scan that runs before it. The
+//! property tests and the real-YAML test in `tests.rs`, and the
+//! `read_yaml` fuzz target, hold its values and counts to libyaml's.
 
 use serde_json::{Map, Value as Json};
 
