@@ -320,15 +320,18 @@ impl Reader<'_> {
         self.nodes += 1;
         let (mut items, mut map) = (Vec::new(), Map::new());
         let mut rest = s[1..].trim_start_matches(' ');
-        if let Some(after) = rest.strip_prefix(close) {
-            let value = if seq {
-                Json::Array(items)
-            } else {
-                Json::Object(map)
-            };
-            return Some((value, after));
-        }
         loop {
+            if let Some(after) = rest.strip_prefix(close) {
+                let value = if seq {
+                    Json::Array(items)
+                } else {
+                    Json::Object(map)
+                };
+                return Some((value, after));
+            }
+            if !(items.is_empty() && map.is_empty()) {
+                rest = rest.strip_prefix(',')?.trim_start_matches(' ');
+            }
             if seq {
                 let (v, after) = self.flow_value(rest)?;
                 items.push(v);
@@ -359,15 +362,6 @@ impl Reader<'_> {
                 rest = after;
             }
             rest = rest.trim_start_matches(' ');
-            if let Some(after) = rest.strip_prefix(close) {
-                let value = if seq {
-                    Json::Array(items)
-                } else {
-                    Json::Object(map)
-                };
-                return Some((value, after));
-            }
-            rest = rest.strip_prefix(',')?.trim_start_matches(' ');
         }
     }
 
