@@ -88,3 +88,65 @@ pub(super) fn read_documents<'t>(groups: &[(String, Vec<&'t Source>)], tx: &Sync
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::analyze::{analyze_sources, Options, Source};
+
+    fn routes_to_nowhere(name: &str) -> String {
+        format!(
+            "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {{name: {name}, namespace: shop}}\nspec:\n  hosts: [reviews]\n  http:\n  - route:\n    - destination: {{host: reviews}}\n"
+        )
+    }
+
+    /// With several inputs read ahead, a document that cannot be read (bad
+    /// YAML, or YAML that is not an object) leaves out the rest of its file
+    /// only, past the reading thread's window, and findings keep their order.
+    #[test]
+    fn an_unreadable_document_leaves_out_the_rest_of_its_file_only() {
+        let many: Vec<String> = (0..600)
+            .map(|i| {
+                if i == 300 {
+                    "a: [unclosed\n".to_string()
+                } else {
+                    routes_to_nowhere(&format!("m{i}"))
+                }
+            })
+            .collect();
+        let sources = [
+            ("many.yaml", many.join("---\n")),
+            (
+                "list.yaml",
+                format!("- not an object\n---\n{}", routes_to_nowhere("after-list")),
+            ),
+            ("last.yaml", routes_to_nowhere("last")),
+        ]
+        .map(|(name, text)| Source {
+            name: name.into(),
+            text,
+        });
+        let report = analyze_sources(&sources, &Options::default()).unwrap();
+        let named: Vec<&str> = report
+            .findings
+            .iter()
+            .filter(|f| f.code == "IST0101")
+            .filter_map(|f| f.name.as_deref())
+            .collect();
+        let expected: Vec<String> = (0..300)
+            .map(|i| format!("m{i}"))
+            .chain(["last".to_string()])
+            .collect();
+        let mut sorted = named.clone();
+        sorted.sort_unstable();
+        let mut want: Vec<&str> = expected.iter().map(String::as_str).collect();
+        want.sort_unstable();
+        assert_eq!(sorted, want);
+        assert_eq!(report.unreadable.len(), 2, "{:?}", report.unreadable);
+        assert!(report.unreadable[0].starts_with("many.yaml:"));
+        assert!(report.unreadable[1].starts_with("list.yaml:"));
+        assert!(report
+            .unreadable
+            .iter()
+            .all(|u| u.ends_with("the rest of this file was not analyzed")));
+    }
+}
