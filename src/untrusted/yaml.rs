@@ -10,7 +10,10 @@
 //!   aliased many times (a "billion laughs") hits the budget in time and
 //!   memory proportional to the budget, never to the expansion;
 //! - `<<` merge keys are applied, as the Kubernetes API server's YAML
-//!   reader applies them, so what is analyzed is what would be applied.
+//!   reader applies them, so what is analyzed is what would be applied;
+//! - `analyze`'s documents in plain block style are read by a line reader
+//!   (`block.rs`) that counts as libyaml's read counts and leaves anything
+//!   it does not fully understand to libyaml, errors included.
 //!
 //! The budget is per input (a file, or stdin): [`YamlReader::for_input`]
 //! scales it with the input's size, so a file without aliases always fits
