@@ -49,13 +49,19 @@ fn prepare(text: &str, parsed: &mut Result<Parsed, YamlError>) -> Option<Prepare
     if !json.is_object() || json.get("kind").and_then(Json::as_str) == Some("List") {
         return None;
     }
+    Some(prepare_object(text, json))
+}
+
+/// The steps of [`Prepared`] for one object of the document `text`, on
+/// whichever thread has it; `json` is retyped in place.
+pub(super) fn prepare_object(text: &str, json: &mut Json) -> Prepared {
     let as_written = super::yaml11::may_retype(text).then(|| {
         let written = json.clone();
         super::yaml11::retype(text, json);
         written
     });
     let schema = crate::k8s::crd::check_object(json);
-    Some(Prepared { as_written, schema })
+    Prepared { as_written, schema }
 }
 
 /// Reads every input of every group in order, one budget per input
@@ -101,7 +107,7 @@ mod tests {
 
     /// With several inputs read ahead, a document that cannot be read (bad
     /// YAML, or YAML that is not an object) leaves out the rest of its file
-    /// only, past the reading thread's window, and findings keep their order.
+    /// only, past the reading thread's window; the other inputs are analyzed.
     #[test]
     fn an_unreadable_document_leaves_out_the_rest_of_its_file_only() {
         let many: Vec<String> = (0..600)

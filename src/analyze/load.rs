@@ -21,7 +21,7 @@ use serde_yaml::Value as Yaml;
 use crate::untrusted::yaml::{Parsed, YamlError};
 use std::sync::mpsc::Receiver;
 
-use super::ahead::{read_documents, Ahead, Prepared, READ_AHEAD};
+use super::ahead::{prepare_object, read_documents, Ahead, Prepared, READ_AHEAD};
 use crate::untrusted::YamlReader;
 
 use super::doc::{json_shape, not_an_object, yaml_error, yaml_shape, StrAt};
@@ -362,17 +362,8 @@ impl Loader<'_> {
         } = head;
         // Kinds read raw keep the values as written (YAML 1.2); a copy is
         // kept only when YAML 1.1 may read a value differently.
-        let (as_written, schema) = match prepared {
-            Some(p) => (p.as_written, Some(p.schema)),
-            None => {
-                let as_written = super::yaml11::may_retype(doc.text).then(|| {
-                    let written = json.clone();
-                    super::yaml11::retype(doc.text, &mut json);
-                    written
-                });
-                (as_written, None)
-            }
-        };
+        let Prepared { as_written, schema } =
+            prepared.unwrap_or_else(|| prepare_object(doc.text, &mut json));
         let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
         for c in super::conditions::negative(group, &origin.kind, &json) {
             let message = format!(
@@ -393,21 +384,18 @@ impl Loader<'_> {
             let hint = "fix what the condition's message names; the object does not work as written until the cluster reports it True";
             self.finding(&origin, codes::IST0171, Severity::Warning, message, hint);
         }
-        let checked = self.check_schema(&origin, doc, &json, schema);
+        let checked = self.check_schema(&origin, doc, schema);
         self.add_kind(scope, origin, &api_version, json, as_written, checked)
     }
 
     /// Checks the object against its schema (built-in kinds and CRDs),
-    /// reporting each finding at its field's line; `schema` is the check
-    /// when the reading thread made it already.
+    /// reporting each finding at its field's line.
     fn check_schema<'d>(
         &mut self,
         origin: &Origin,
         doc: &super::input::Document<'d>,
-        json: &serde_json::Value,
-        schema: Option<crate::k8s::crd::SchemaCheck>,
+        schema: crate::k8s::crd::SchemaCheck,
     ) -> Checked<'d> {
-        let schema = schema.unwrap_or_else(|| crate::k8s::crd::check_object(json));
         let crd_kind = schema.version.is_some() || !schema.issues.is_empty();
         let schema_errors = schema.issues.iter().any(|i| i.severity == Severity::Error);
         self.cel_skipped += schema.cel_rules_skipped;

@@ -312,11 +312,10 @@ pub fn analyze_assembly_dir(root: &std::path::Path, opts: &Options) -> Result<Re
     // twice (30 MB of the 10k assembly's 84 MB before loading).
     let mut source = |rel: &str| -> Result<Source, Error> {
         let bytes = dir.read_file(rel).map_err(io)?;
-        let text = String::from_utf8(bytes).map_err(|e| not_utf8(rel, &e.utf8_error()))?;
-        let text = match text.strip_prefix('\u{feff}') {
-            Some(rest) => rest.to_string(),
-            None => text,
-        };
+        let mut text = String::from_utf8(bytes).map_err(|e| not_utf8(rel, &e.utf8_error()))?;
+        // A byte-order mark is dropped in place.
+        let bom = text.len() - crate::untrusted::yaml::strip_bom(&text).len();
+        text.drain(..bom);
         Ok(Source {
             name: rel.to_string(),
             text,
