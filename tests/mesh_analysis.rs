@@ -3,12 +3,16 @@
 //! inputs that constructs reject outright.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{Namespace, Secret};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use meshsynth::analyze::{analyze_assembly, Options as AnalyzeOptions};
+use meshsynth::analyze::{
+    analyze_assembly, analyze_assembly_dir, Options as AnalyzeOptions, Report,
+};
+use meshsynth::assembly::write_atomically;
 use meshsynth::core::{App, Chart, ChartProps, Context, Diagnostic, Error, Scope, Severity};
 use meshsynth::k8s::workloads::{
     AppDeployment, AppDeploymentProps, AppProtocol, AppService, AppServiceProps, ContainerPort,
@@ -94,6 +98,19 @@ fn workload(c: &mut Scope<'_>, id: &str, app: &str, version: &str) {
 
 /// Builds an app (chart `C`, namespace `shop`) and returns every diagnostic of synth.
 fn run_with(ctx: Context, mesh: MeshMode, f: impl FnOnce(&mut Scope<'_>)) -> Vec<Diagnostic> {
+    match synth(built(ctx, mesh, f), &SynthOptions::default()) {
+        Ok(s) => {
+            same_findings_from_the_assembly(&s);
+            s.diagnostics
+        }
+        Err(Error::Diagnostics(d)) => d,
+        Err(e) => panic!("unexpected error: {e}"),
+    }
+}
+
+/// The app of [`run_with`]: chart `C`, namespace `shop`, the base fixture
+/// and what `f` adds.
+fn built(ctx: Context, mesh: MeshMode, f: impl FnOnce(&mut Scope<'_>)) -> App {
     let mut app = App::new(ctx);
     let chart = Chart::new(
         &mut app.root(),
@@ -104,14 +121,7 @@ fn run_with(ctx: Context, mesh: MeshMode, f: impl FnOnce(&mut Scope<'_>)) -> Vec
     let mut c = app.scope(chart.node()).unwrap();
     base(&mut c, mesh);
     f(&mut c);
-    match synth(app, &SynthOptions::default()) {
-        Ok(s) => {
-            same_findings_from_the_assembly(&s);
-            s.diagnostics
-        }
-        Err(Error::Diagnostics(d)) => d,
-        Err(e) => panic!("unexpected error: {e}"),
-    }
+    app
 }
 
 /// `meshsynth analyze` of the synthesized assembly (its YAML files, read
@@ -138,6 +148,121 @@ fn same_findings_from_the_assembly(s: &meshsynth::synth::Synthesis) {
         from_files, from_synth,
         "analyze of the assembly differs from synth: {:#?}",
         report.findings
+    );
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    write_atomically(dir.path(), &s.assembly.all_files()).expect("the assembly is written");
+    let from_dir = analyze_assembly_dir(dir.path(), &AnalyzeOptions::default())
+        .expect("the written assembly is readable");
+    assert_eq!(
+        as_read(&from_dir, dir.path()),
+        as_read(&report, Path::new("")),
+        "analyze DIR differs from analyze of the same files in memory"
+    );
+}
+
+/// A report as its reader sees it: each finding's code, level, file (under
+/// `root`), line, object and message, the notes, and the objects read.
+fn as_read(report: &Report, root: &Path) -> (Vec<String>, Vec<String>, usize) {
+    let findings = report
+        .findings
+        .iter()
+        .map(|f| {
+            let file = f.file.as_deref().map(|file| {
+                let under = Path::new(file).strip_prefix(root);
+                let under = under.unwrap_or_else(|_| panic!("{file} is not under {root:?}"));
+                under.display().to_string()
+            });
+            format!(
+                "{} {:?} {file:?}:{:?} {:?} {:?}/{:?}: {}",
+                f.code, f.level, f.line, f.kind, f.namespace, f.name, f.message
+            )
+        })
+        .collect();
+    // Only the directory's report says which directory it read.
+    let said = format!("{}: analyzed as a cloud assembly", root.display());
+    let notes = report
+        .notes
+        .iter()
+        .filter(|n| !n.starts_with(&said))
+        .cloned()
+        .collect();
+    (findings, notes, report.objects)
+}
+
+/// `analyze DIR` of an assembly on disk: a byte-order mark at the start of
+/// its Kubernetes files changes nothing (not even a finding's line); a file
+/// that is not UTF-8, or that is missing, is an error naming the file.
+#[test]
+fn analyze_dir_reads_a_bom_and_names_a_bad_or_missing_file() {
+    // IST0108 is a warning with a line: the assembly is written, and the
+    // finding's line shows a BOM did not shift it.
+    let app = built(Context::new(), MeshMode::Sidecar, |c| {
+        annotated_service(c, "networking.istio.io/exportToo", ".")
+    });
+    let s = synth(app, &SynthOptions::default()).expect("warnings only");
+    let files = s.assembly.all_files();
+    let write = |edit: &dyn Fn(&str, &mut Vec<u8>) -> bool| {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let mut files = files.clone();
+        files.retain_mut(|(name, bytes)| edit(name, bytes));
+        write_atomically(dir.path(), &files).expect("the assembly is written");
+        dir
+    };
+    let analyzed =
+        |dir: &tempfile::TempDir| analyze_assembly_dir(dir.path(), &AnalyzeOptions::default());
+    let intact = write(&|_, _| true);
+    let report = analyzed(&intact).expect("the intact assembly is readable");
+    assert!(
+        report
+            .findings
+            .iter()
+            .any(|f| f.code == "IST0108" && f.line.is_some()),
+        "the fixture's finding, with a line: {:#?}",
+        report.findings
+    );
+
+    let is_k8s = |name: &str| name.starts_with("k8s/") && name.ends_with(".yaml");
+    let bom = write(&|name, bytes| {
+        if is_k8s(name) {
+            bytes.splice(0..0, "\u{feff}".bytes());
+        }
+        true
+    });
+    let with_bom = analyzed(&bom).expect("a byte-order mark is read");
+    assert_eq!(
+        as_read(&with_bom, bom.path()),
+        as_read(&report, intact.path())
+    );
+
+    // The file of the finding: an error there must not be reported as the
+    // finding with the file left out.
+    let victim = report
+        .findings
+        .iter()
+        .find_map(|f| f.file.as_deref())
+        .and_then(|f| Path::new(f).strip_prefix(intact.path()).ok())
+        .expect("the finding names a file under the assembly")
+        .display()
+        .to_string();
+    let bad = write(&|name, bytes| {
+        if name == victim {
+            bytes.splice(10..11, [0xff]);
+        }
+        true
+    });
+    let err = analyzed(&bad)
+        .expect_err("a file that is not UTF-8")
+        .to_string();
+    assert!(
+        err.contains(&victim) && err.contains("not UTF-8 text (invalid byte at offset 10)"),
+        "{err}"
+    );
+
+    let missing = write(&|name, _| name != victim);
+    let err = analyzed(&missing).expect_err("a missing file").to_string();
+    assert!(
+        err.contains(&victim) && err.contains("synthesize the assembly again"),
+        "{err}"
     );
 }
 
