@@ -1,9 +1,10 @@
-//! The reading thread of `analyze`: every input's documents parsed and
-//! budgeted ahead of the loader, which checks and files them in order on
-//! the calling thread. Reading was most of `analyze`'s time, and the two
-//! halves overlap on a second core.
+//! The reading threads of `analyze`: every input's documents parsed and
+//! budgeted on one thread, then retyped, checked against their CRDs and
+//! read typed on a second, ahead of the loader, which files them in order
+//! on the calling thread. Reading was most of `analyze`'s time; the three
+//! stages overlap on two cores.
 
-use std::sync::mpsc::SyncSender;
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 
 use serde_json::Value as Json;
 
@@ -12,12 +13,14 @@ use crate::untrusted::yaml::{Parsed, YamlError};
 use crate::untrusted::YamlReader;
 
 use super::input::{documents, Document, Source};
+use super::kinds::{self, Filing, TypedRead};
 
-/// Documents read ahead of the loader at most: enough to keep the reading
-/// thread busy, few enough that memory does not grow with the input.
+/// Documents read ahead of the loader at most (half in each stage): enough
+/// to keep the reading threads busy, few enough that memory does not grow
+/// with the input.
 pub(super) const READ_AHEAD: usize = 256;
 
-/// What the reading thread hands over for each document (`None` ends one
+/// What the reading threads hand over for each document (`None` ends one
 /// input's documents).
 pub(super) type Ahead<'t> = Option<ReadDoc<'t>>;
 
@@ -29,15 +32,17 @@ pub(super) struct ReadDoc<'t> {
 }
 
 /// The loader's first steps for a single object read straight to JSON,
-/// taken on the reading thread: the JSON is retyped where YAML 1.1 (the
+/// taken on the second reading thread: the JSON is retyped where YAML 1.1 (the
 /// API server's reading) differs, the text as written kept when it does,
-/// and checked against its CRD. Pure functions of the document, so the
-/// loader gets what it would have computed itself.
+/// checked against its CRD, and read as its kind's type. Pure functions of
+/// the document, so the loader gets what it would have computed itself.
 pub(super) struct Prepared {
     /// The JSON before retyping, when retyping may change it.
     pub(super) as_written: Option<Json>,
     /// The retyped JSON's schema check.
     pub(super) schema: SchemaCheck,
+    /// The object read as its kind's type, when an analyzer reads it typed.
+    pub(super) typed: Option<TypedRead>,
 }
 
 /// [`Prepared`] for a document that is one object (not a `List`, whose
@@ -61,34 +66,91 @@ pub(super) fn prepare_object(text: &str, json: &mut Json) -> Prepared {
         written
     });
     let schema = crate::k8s::crd::check_object(json);
-    Prepared { as_written, schema }
+    // The kind as written, as the loader files it.
+    let head = as_written.as_ref().unwrap_or(json);
+    let field = |key: &str| head.get(key).and_then(Json::as_str).unwrap_or("");
+    let typed = match kinds::filing(kinds::group(field("apiVersion")), field("kind")) {
+        Filing::Typed(t) => Some((t.read)(json)),
+        _ => None,
+    };
+    Prepared {
+        as_written,
+        schema,
+        typed,
+    }
+}
+
+/// The documents of every input, read ahead of the loader in two stages
+/// on threads of a scope (parsing and budgeting; then [`Prepared`]'s
+/// steps, whose typed reads cost about what parsing does) and handed over
+/// in input order.
+pub(super) struct ReadAhead<'t> {
+    from: Receiver<Ahead<'t>>,
+}
+
+impl<'t> ReadAhead<'t> {
+    /// Starts reading `groups` on threads of `scope`; they stop when this
+    /// is dropped.
+    pub(super) fn start<'scope>(
+        scope: &'scope std::thread::Scope<'scope, '_>,
+        groups: &'scope [(String, Vec<&'t Source>)],
+    ) -> ReadAhead<'t>
+    where
+        't: 'scope,
+    {
+        let (parsed, to_prepare) = sync_channel::<Parsed1<'t>>(READ_AHEAD / 2);
+        let (prepared, from) = sync_channel(READ_AHEAD / 2);
+        scope.spawn(move || read_documents(groups, &parsed));
+        scope.spawn(move || prepare_each(&to_prepare, &prepared));
+        ReadAhead { from }
+    }
+
+    /// The next document (`Some(None)` ends an input); `None` once the
+    /// threads are gone.
+    pub(super) fn next(&mut self) -> Option<Ahead<'t>> {
+        self.from.recv().ok()
+    }
+}
+
+/// A document as parsed, before its later steps (`None` ends an input).
+type Parsed1<'t> = Option<(Document<'t>, Result<Parsed, YamlError>)>;
+
+/// The second stage: each document through [`prepare`], in order.
+fn prepare_each<'t>(from: &Receiver<Parsed1<'t>>, to: &SyncSender<Ahead<'t>>) {
+    while let Ok(item) = from.recv() {
+        let ahead = item.map(|(doc, mut parsed)| {
+            let prepared = prepare(doc.text, &mut parsed);
+            ReadDoc {
+                doc,
+                parsed,
+                prepared,
+            }
+        });
+        if to.send(ahead).is_err() {
+            return;
+        }
+    }
 }
 
 /// Reads every input of every group in order, one budget per input
 /// (aliases across its documents share it), and stops an input at its
 /// first document that cannot be read, as the loader does. Returns when the
-/// loader hangs up.
-pub(super) fn read_documents<'t>(groups: &[(String, Vec<&'t Source>)], tx: &SyncSender<Ahead<'t>>) {
+/// next stage hangs up.
+fn read_documents<'t>(groups: &[(String, Vec<&'t Source>)], to: &SyncSender<Parsed1<'t>>) {
     for (_, sources) in groups {
         for src in sources {
             let reader = YamlReader::for_input(src.text.len());
             for doc in documents(&src.text) {
-                let mut parsed = reader.document_json(doc.text);
+                let parsed = reader.document_json(doc.text);
                 let failed = parsed.is_err();
-                let prepared = prepare(doc.text, &mut parsed);
-                let read = ReadDoc {
-                    doc,
-                    parsed,
-                    prepared,
-                };
-                if tx.send(Some(read)).is_err() {
+                if to.send(Some((doc, parsed))).is_err() {
                     return;
                 }
                 if failed {
                     break;
                 }
             }
-            if tx.send(None).is_err() {
+            if to.send(None).is_err() {
                 return;
             }
         }
@@ -107,7 +169,7 @@ mod tests {
 
     /// With several inputs read ahead, a document that cannot be read (bad
     /// YAML, or YAML that is not an object) leaves out the rest of its file
-    /// only, past the reading thread's window; the other inputs are analyzed.
+    /// only, past the reading threads' window; the other inputs are analyzed.
     #[test]
     fn an_unreadable_document_leaves_out_the_rest_of_its_file_only() {
         let many: Vec<String> = (0..600)

@@ -12,33 +12,21 @@ use crate::mesh::analysis::codes;
 use std::collections::HashMap;
 
 use indexmap::IndexMap;
-use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, StatefulSet};
-use k8s_openapi::api::core::v1::{Namespace, Pod, Secret, Service};
-use serde::de::DeserializeOwned;
 use serde_json::Value as Json;
 use serde_yaml::Value as Yaml;
 
 use crate::untrusted::yaml::{Parsed, YamlError};
-use std::sync::mpsc::Receiver;
 
-use super::ahead::{prepare_object, read_documents, Ahead, Prepared, READ_AHEAD};
+use super::ahead::{prepare_object, Prepared, ReadAhead};
+use super::kinds::{self, Filing, Typed, TypedRead};
 use crate::untrusted::YamlReader;
 
 use super::doc::{json_shape, not_an_object, yaml_error, yaml_shape, StrAt};
 use super::input::Source;
 use super::{Finding, Options, Origin, Report};
-use crate::core::object::deserialize_tracked_ref;
 use crate::core::{
     App, Chart, ChartProps, Error, InstallKind, K8sObject, RawObject, Scope, Severity,
 };
-use crate::mesh::istio::networking::{
-    DestinationRule, Gateway, ServiceEntry, Sidecar, VirtualService, WorkloadEntry, WorkloadGroup,
-};
-use crate::mesh::istio::security::{
-    AuthorizationPolicy, PeerAuthentication, RequestAuthentication,
-};
-use crate::mesh::istio::telemetry::Telemetry;
-use crate::mesh::rollouts::Rollout;
 
 /// An install input of an assembly cluster (IstioOperator or Helm values).
 pub(crate) struct InstallFile {
@@ -99,12 +87,12 @@ pub(crate) fn load(
         cel_skipped: 0,
         unread: Vec::new(),
     };
-    // Documents are read (parsed and budgeted) on a second thread, in
-    // order, while this one checks and files the ones before them.
+    // Documents are read (parsed and budgeted, then retyped, checked and
+    // read typed) on other threads, in order, while this one files the
+    // ones before them.
     std::thread::scope(|threads| {
-        let (tx, rx) = std::sync::mpsc::sync_channel(READ_AHEAD);
-        threads.spawn(move || read_documents(groups, &tx));
-        l.groups(app, groups, installs, opts, whole_clusters, &rx)
+        let mut ahead = ReadAhead::start(threads, groups);
+        l.groups(app, groups, installs, opts, whole_clusters, &mut ahead)
     })?;
     if l.cel_skipped > 0 {
         let why = if cfg!(feature = "cel") {
@@ -143,7 +131,7 @@ struct Head {
 }
 
 impl Loader<'_> {
-    /// Files every group's documents as the reading thread hands them over,
+    /// Files every group's documents as the reading threads hand them over,
     /// then the group's install inputs.
     fn groups<'t>(
         &mut self,
@@ -152,7 +140,7 @@ impl Loader<'_> {
         installs: &[InstallFile],
         opts: &Options,
         whole_clusters: bool,
-        ahead: &Receiver<Ahead<'t>>,
+        ahead: &mut ReadAhead<'t>,
     ) -> Result<(), Error> {
         // With several inputs one unreadable file must not hide the findings
         // of the others (kubectl goes on and fails at the end).
@@ -166,7 +154,7 @@ impl Loader<'_> {
             let mut scope = app.scope(chart.node())?;
             for src in sources {
                 let mut unreadable = false;
-                while let Ok(Some(read)) = ahead.recv() {
+                while let Some(Some(read)) = ahead.next() {
                     if unreadable {
                         continue;
                     }
@@ -249,7 +237,7 @@ impl Loader<'_> {
         json: Json,
         prepared: Option<Prepared>,
     ) -> Result<(), Error> {
-        // Read as written: the reading thread may have retyped `json`.
+        // Read as written: a reading thread may have retyped `json`.
         let written = prepared
             .as_ref()
             .and_then(|p| p.as_written.as_ref())
@@ -362,8 +350,11 @@ impl Loader<'_> {
         } = head;
         // Kinds read raw keep the values as written (YAML 1.2); a copy is
         // kept only when YAML 1.1 may read a value differently.
-        let Prepared { as_written, schema } =
-            prepared.unwrap_or_else(|| prepare_object(doc.text, &mut json));
+        let Prepared {
+            as_written,
+            schema,
+            typed,
+        } = prepared.unwrap_or_else(|| prepare_object(doc.text, &mut json));
         let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
         for c in super::conditions::negative(group, &origin.kind, &json) {
             let message = format!(
@@ -385,7 +376,15 @@ impl Loader<'_> {
             self.finding(&origin, codes::IST0171, Severity::Warning, message, hint);
         }
         let checked = self.check_schema(&origin, doc, schema);
-        self.add_kind(scope, origin, &api_version, json, as_written, checked)
+        self.add_kind(
+            scope,
+            origin,
+            &api_version,
+            json,
+            as_written,
+            typed,
+            checked,
+        )
     }
 
     /// Checks the object against its schema (built-in kinds and CRDs),
@@ -418,9 +417,12 @@ impl Loader<'_> {
         }
     }
 
-    /// Files the object as its kind: typed where an analyzer reads it,
-    /// raw JSON for the Gateway API's routes and secret makers, counted
-    /// for CRD kinds no analyzer reads, skipped (and counted) otherwise.
+    /// Files the object as its kind ([`kinds::filing`]): typed where an
+    /// analyzer reads it (`typed` when a reading thread read it already),
+    /// raw JSON as written for the Gateway API's routes and the secret
+    /// makers, counted for CRD kinds no analyzer reads, skipped (and
+    /// counted) otherwise.
+    #[allow(clippy::too_many_arguments)]
     fn add_kind(
         &mut self,
         scope: &mut Scope<'_>,
@@ -428,115 +430,26 @@ impl Loader<'_> {
         api_version: &str,
         json: Json,
         as_written: Option<Json>,
+        typed: Option<TypedRead>,
         checked: Checked<'_>,
     ) -> Result<(), Error> {
-        let (kind, crd_kind) = (origin.kind.clone(), checked.by_crd);
-        let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
-        match (group, kind.as_str()) {
-            ("", "Namespace") => self.add::<Namespace>(scope, origin, json, checked),
-            ("", "Service") => self.add::<Service>(scope, origin, json, checked),
-            ("", "Pod") => self.add::<Pod>(scope, origin, json, checked),
-            ("", "Secret") => self.add::<Secret>(scope, origin, json, checked),
-            ("", "ServiceAccount") => {
-                self.add::<k8s_openapi::api::core::v1::ServiceAccount>(scope, origin, json, checked)
-            }
-            ("apps", "Deployment") => self.add::<Deployment>(scope, origin, json, checked),
-            ("networking.k8s.io", "Ingress") => {
-                self.add::<k8s_openapi::api::networking::v1::Ingress>(scope, origin, json, checked)
-            }
-            ("apps", "StatefulSet") => self.add::<StatefulSet>(scope, origin, json, checked),
-            ("apps", "DaemonSet") => self.add::<DaemonSet>(scope, origin, json, checked),
-            ("networking.istio.io", "Gateway") => self.add::<Gateway>(scope, origin, json, checked),
-            ("gateway.networking.k8s.io", "Gateway") => {
-                self.add::<crate::mesh::gateway_api::Gateway>(scope, origin, json, checked)
-            }
-            ("networking.istio.io", "VirtualService") => {
-                self.add::<VirtualService>(scope, origin, json, checked)
-            }
-            ("networking.istio.io", "DestinationRule") => {
-                self.add::<DestinationRule>(scope, origin, json, checked)
-            }
-            ("networking.istio.io", "ServiceEntry") => {
-                self.add::<ServiceEntry>(scope, origin, json, checked)
-            }
-            ("networking.istio.io", "WorkloadEntry") => {
-                self.add::<WorkloadEntry>(scope, origin, json, checked)
-            }
-            ("networking.istio.io", "WorkloadGroup") => {
-                self.add::<WorkloadGroup>(scope, origin, json, checked)
-            }
-            ("networking.istio.io", "Sidecar") => self.add::<Sidecar>(scope, origin, json, checked),
-            ("networking.istio.io", "EnvoyFilter") => self
-                .add::<crate::mesh::istio::networking::EnvoyFilter>(
-                scope, origin, json, checked,
-            ),
-            ("security.istio.io", "PeerAuthentication") => {
-                self.add::<PeerAuthentication>(scope, origin, json, checked)
-            }
-            ("security.istio.io", "AuthorizationPolicy") => {
-                self.add::<AuthorizationPolicy>(scope, origin, json, checked)
-            }
-            ("security.istio.io", "RequestAuthentication") => {
-                self.add::<RequestAuthentication>(scope, origin, json, checked)
-            }
-            ("telemetry.istio.io", "Telemetry") => {
-                self.add::<Telemetry>(scope, origin, json, checked)
-            }
-            ("argoproj.io", "Rollout") => self.add::<Rollout>(scope, origin, json, checked),
-            ("cert-manager.io", "Certificate") | ("external-secrets.io", "ExternalSecret") => {
-                self.add_raw(scope, origin, api_version, as_written.unwrap_or(json), true)
-            }
-            // The Gateway API's routes and references, read as their JSON
-            // (schema-checked above) by the Gateway API analyzers.
-            (
-                "gateway.networking.k8s.io",
-                "HTTPRoute" | "GRPCRoute" | "TCPRoute" | "TLSRoute" | "UDPRoute" | "ReferenceGrant"
-                | "BackendTLSPolicy",
-            ) => self.add_raw(scope, origin, api_version, as_written.unwrap_or(json), true),
-            ("extensions.istio.io", "WasmPlugin") => {
-                self.add_raw(scope, origin, api_version, as_written.unwrap_or(json), true)
-            }
-            // Controllers acting on workloads from outside them, read as
-            // their JSON by the autoscaler and disruption-budget checks.
-            ("autoscaling", "HorizontalPodAutoscaler")
-            | ("policy", "PodDisruptionBudget")
-            | ("keda.sh", "ScaledObject") => {
-                self.add_raw(scope, origin, api_version, as_written.unwrap_or(json), true)
-            }
-            ("gateway.networking.k8s.io", "GatewayClass") => self.add_raw(
+        match kinds::filing(kinds::group(api_version), &origin.kind) {
+            Filing::Typed(t) => self.add(scope, origin, json, t, typed, checked),
+            Filing::Raw(namespaced) => self.add_raw(
                 scope,
                 origin,
                 api_version,
                 as_written.unwrap_or(json),
-                false,
+                namespaced,
             ),
-            // The cluster's own configuration, read by the control-plane
-            // checks: the injector's ConfigMap, webhooks, CRDs, Nodes.
-            ("", "ConfigMap") => {
-                self.add_raw(scope, origin, api_version, as_written.unwrap_or(json), true)
-            }
-            ("", "Node")
-            | (
-                "admissionregistration.k8s.io",
-                "MutatingWebhookConfiguration" | "ValidatingWebhookConfiguration",
-            )
-            | ("apiextensions.k8s.io", "CustomResourceDefinition") => self.add_raw(
-                scope,
-                origin,
-                api_version,
-                as_written.unwrap_or(json),
-                false,
-            ),
-            ("install.istio.io", "IstioOperator") => {
-                self.add_operator(scope, origin, as_written.unwrap_or(json))
-            }
+            Filing::Operator => self.add_operator(scope, origin, as_written.unwrap_or(json)),
             // Checked against its CRD; no analyzer reads the kind yet.
-            _ if crd_kind => {
+            Filing::Unread if checked.by_crd => {
                 self.report.objects += 1;
                 Ok(())
             }
-            _ => {
-                *self.report.skipped.entry(kind).or_default() += 1;
+            Filing::Unread => {
+                *self.report.skipped.entry(origin.kind).or_default() += 1;
                 Ok(())
             }
         }
@@ -652,15 +565,18 @@ impl Loader<'_> {
         });
     }
 
-    fn add<T: K8sObject + DeserializeOwned>(
+    /// Files an object read as its kind's type `t` (`typed`: read already).
+    fn add(
         &mut self,
         scope: &mut Scope<'_>,
         mut origin: Origin,
         json: serde_json::Value,
+        t: &Typed,
+        typed: Option<TypedRead>,
         checked: Checked<'_>,
     ) -> Result<(), Error> {
         // Read borrowed: a failed read repairs the same JSON.
-        let parsed = deserialize_tracked_ref::<T>(&json);
+        let parsed = typed.unwrap_or_else(|| (t.read)(&json));
         let field_line = |field: &str| {
             super::lines::FieldLines::of(checked.doc.0, checked.doc.1).serde_path_line(field)
         };
@@ -669,7 +585,7 @@ impl Loader<'_> {
             Err(message) => {
                 // As istioctl, the rest of the object is still analyzed:
                 // without the parts that do not parse.
-                let rest = super::lenient::parse::<T>(json);
+                let rest = (t.lenient)(json);
                 if checked.errors {
                     // The schema check already said what is wrong.
                 } else if checked.by_crd {
@@ -739,20 +655,20 @@ impl Loader<'_> {
             metadata: metadata.unwrap_or_default(),
             body,
         };
-        self.insert(scope, origin, obj)
+        self.insert(scope, origin, Box::new(obj))
     }
 
-    fn insert<T: K8sObject>(
+    fn insert(
         &mut self,
         scope: &mut Scope<'_>,
         origin: Origin,
-        obj: T,
+        obj: Box<dyn K8sObject>,
     ) -> Result<(), Error> {
         let id = self.fresh_id("o");
-        let r = scope.add_object(&id, obj)?;
+        let (node, _, _) = scope.add_erased_object(&id, obj)?;
         let path = scope
             .app()
-            .path_of(r.node())
+            .path_of(node)
             .map(str::to_string)
             .unwrap_or_default();
         self.origins.insert(path, origin);

@@ -33,6 +33,7 @@ mod ahead;
 mod conditions;
 mod doc;
 mod input;
+mod kinds;
 mod lenient;
 mod lines;
 mod load;

@@ -11,11 +11,19 @@ impl Scope<'_> {
     /// Adds a Kubernetes object. Without an explicit `metadata.name` it is
     /// named from its path; a namespaced object without a namespace gets the
     /// chart's.
-    pub fn add_object<O: K8sObject>(
+    pub fn add_object<O: K8sObject>(&mut self, id: &str, object: O) -> Result<ObjectRef<O>, Error> {
+        let (node, name, namespace) = self.add_erased_object(id, Box::new(object))?;
+        Ok(ObjectRef::new(node, name, namespace))
+    }
+
+    /// [`add_object`](Self::add_object) of an object whose type is known
+    /// only at run time (`analyze` reads the kind from the document); the
+    /// node, and the name and namespace the object was given.
+    pub(crate) fn add_erased_object(
         &mut self,
         id: &str,
-        mut object: O,
-    ) -> Result<ObjectRef<O>, Error> {
+        mut object: Box<dyn K8sObject>,
+    ) -> Result<(NodeId, String, Option<String>), Error> {
         let chart = self.app.node(self.node).chart.ok_or_else(|| {
             Error::construct(
                 format!("{}/{id}", self.path()),
@@ -34,13 +42,13 @@ impl Scope<'_> {
         let name = object.metadata().name.clone().unwrap_or_default();
         let namespace = object.metadata().namespace.clone();
         let kind = object.kind().to_string();
-        let index = self.add_kind(id, NodeKind::Object(Box::new(object)))?;
+        let index = self.add_kind(id, NodeKind::Object(object))?;
         self.app
             .objects_by_kind
             .entry(kind)
             .or_default()
             .push(index);
-        Ok(ObjectRef::new(self.app.node_id(index), name, namespace))
+        Ok((self.app.node_id(index), name, namespace))
     }
 
     /// Patches the Kubernetes object at `path`, a construct path below this
