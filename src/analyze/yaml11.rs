@@ -88,28 +88,55 @@ pub(crate) fn retype(text: &str, json: &mut serde_json::Value) {
 /// shape [`yaml11_value`] reads. Splitting at every non-ASCII byte finds
 /// each token a split at Unicode whitespace would (candidates are ASCII),
 /// so this never misses one; it runs over every document, so it looks at
-/// bytes only and parses nothing.
+/// bytes only, through two tables, and parses nothing.
 fn has_candidate(text: &str) -> bool {
-    text.as_bytes()
-        .split(|b| {
-            !b.is_ascii()
-                || matches!(
-                    b,
-                    b' ' | b'\t'
-                        | b'\n'
-                        | b'\x0b'
-                        | b'\x0c'
-                        | b'\r'
-                        | b','
-                        | b':'
-                        | b'{'
-                        | b'}'
-                        | b'['
-                        | b']'
-                )
-        })
-        .any(candidate_shape)
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if SEPARATOR[usize::from(b[i])] {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < b.len() && !SEPARATOR[usize::from(b[i])] {
+            i += 1;
+        }
+        if MAY_START[usize::from(b[start])] && candidate_shape(&b[start..i]) {
+            return true;
+        }
+    }
+    false
 }
+
+/// The bytes that end a token for [`has_candidate`].
+static SEPARATOR: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0x80;
+    while c < 256 {
+        t[c] = true;
+        c += 1;
+    }
+    let seps = b" \t\n\x0b\x0c\r,:{}[]";
+    let mut i = 0;
+    while i < seps.len() {
+        t[seps[i] as usize] = true;
+        i += 1;
+    }
+    t
+};
+
+/// The first bytes of the tokens [`candidate_shape`] accepts: `yYoOnN`
+/// for the booleans, a sign, a digit.
+static MAY_START: [bool; 256] = {
+    let mut t = [false; 256];
+    let starts = b"yYoOnN+-0123456789";
+    let mut i = 0;
+    while i < starts.len() {
+        t[starts[i] as usize] = true;
+        i += 1;
+    }
+    t
+};
 
 /// The shapes of [`yaml11_bool`] and [`yaml11_integer`] (without the
 /// latter's overflow check: a superset is enough to decide to look).
@@ -214,6 +241,42 @@ mod tests {
         ] {
             assert!(!has_candidate(text), "{text:?}");
         }
+    }
+
+    /// The table-driven scan decides as a split at each separator byte
+    /// does, on random texts over candidates' bytes, separators and
+    /// non-ASCII characters.
+    #[test]
+    fn the_table_scan_decides_as_a_split_at_each_separator() {
+        let split = |text: &str| {
+            text.as_bytes()
+                .split(|b| !b.is_ascii() || b" \t\n\x0b\x0c\r,:{}[]".contains(b))
+                .any(candidate_shape)
+        };
+        let alphabet: Vec<char> = "0178_+-yesnofONFYx :,{}[]\t\n\r\x0b\u{a0}é'\"#"
+            .chars()
+            .collect();
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = |n: usize| {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) as usize % n
+        };
+        let (mut yes, mut no) = (0, 0);
+        for _ in 0..50_000 {
+            let len = next(12);
+            let text: String = (0..len).map(|_| alphabet[next(alphabet.len())]).collect();
+            let expected = split(&text);
+            assert_eq!(has_candidate(&text), expected, "{text:?}");
+            if expected {
+                yes += 1;
+            } else {
+                no += 1;
+            }
+        }
+        // Both answers are exercised.
+        assert!(yes > 1_000 && no > 1_000, "{yes} / {no}");
     }
 
     #[test]
