@@ -309,22 +309,25 @@ pub fn analyze_command(
         report_error(&e, err);
         return 2;
     }
-    let result = if args.paths.is_empty() {
-        build_and_synth(build, &args.context, &SynthOptions::default(), err)
-            .and_then(|s| analyze::analyze_assembly(&s.assembly.all_files(), &opts))
-    } else if let [one] = args.paths.as_slice() {
-        match analyze::assembly_root(one) {
-            Some(root) => analyze::analyze_assembly_dir(&root, &opts),
-            None => analyze_paths(&args.paths, &opts).map(|mut r| {
-                if let Some(note) = analyze::not_an_assembly_note(one) {
-                    r.notes.insert(0, note);
-                }
-                r
-            }),
+    // The process ends after the report: the analyzed tree is not freed.
+    let result = analyze::before_exit(|| {
+        if args.paths.is_empty() {
+            build_and_synth(build, &args.context, &SynthOptions::default(), err)
+                .and_then(|s| analyze::analyze_assembly(&s.assembly.all_files(), &opts))
+        } else if let [one] = args.paths.as_slice() {
+            match analyze::assembly_root(one) {
+                Some(root) => analyze::analyze_assembly_dir(&root, &opts),
+                None => analyze_paths(&args.paths, &opts).map(|mut r| {
+                    if let Some(note) = analyze::not_an_assembly_note(one) {
+                        r.notes.insert(0, note);
+                    }
+                    r
+                }),
+            }
+        } else {
+            analyze_paths(&args.paths, &opts)
         }
-    } else {
-        analyze_paths(&args.paths, &opts)
-    };
+    });
     let report = match result {
         Ok(r) => r,
         Err(e) => {
