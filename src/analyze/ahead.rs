@@ -15,8 +15,9 @@ use crate::untrusted::YamlReader;
 use super::input::{documents, Document, Source};
 use super::kinds::{self, Filing, TypedRead};
 
-/// Documents read ahead of the loader at most (half in each stage): enough
-/// to keep the reading threads busy, few enough that memory does not grow
+/// Documents queued ahead of the loader (half after each stage; a batch
+/// being filled or taken apart at either end comes on top): enough to
+/// keep the reading threads busy, few enough that memory does not grow
 /// with the input.
 pub(super) const READ_AHEAD: usize = 256;
 
@@ -32,10 +33,11 @@ pub(super) struct ReadDoc<'t> {
 }
 
 /// The loader's first steps for a single object read straight to JSON,
-/// taken on the second reading thread: the JSON is retyped where YAML 1.1 (the
-/// API server's reading) differs, the text as written kept when it does,
-/// checked against its CRD, and read as its kind's type. Pure functions of
-/// the document, so the loader gets what it would have computed itself.
+/// taken on the second reading thread: the JSON is retyped where YAML 1.1
+/// (the API server's reading) differs, the text as written kept when it
+/// does, checked against its CRD, and read as its kind's type. Pure
+/// functions of the document, so the loader gets what it would have
+/// computed itself.
 pub(super) struct Prepared {
     /// The JSON before retyping, when retyping may change it.
     pub(super) as_written: Option<Json>,
@@ -105,7 +107,7 @@ impl<'t> ReadAhead<'t> {
         't: 'scope,
     {
         let window = READ_AHEAD / 2 / BATCH;
-        let (parsed, to_prepare) = sync_channel::<Vec<Parsed1<'t>>>(window);
+        let (parsed, to_prepare) = sync_channel::<Vec<ParsedDoc<'t>>>(window);
         let (prepared, from) = sync_channel(window);
         scope.spawn(move || read_documents(groups, &parsed));
         scope.spawn(move || prepare_each(&to_prepare, &prepared));
@@ -128,10 +130,10 @@ impl<'t> ReadAhead<'t> {
 }
 
 /// A document as parsed, before its later steps (`None` ends an input).
-type Parsed1<'t> = Option<(Document<'t>, Result<Parsed, YamlError>)>;
+type ParsedDoc<'t> = Option<(Document<'t>, Result<Parsed, YamlError>)>;
 
 /// The second stage: each document through [`prepare`], in order.
-fn prepare_each<'t>(from: &Receiver<Vec<Parsed1<'t>>>, to: &SyncSender<Vec<Ahead<'t>>>) {
+fn prepare_each<'t>(from: &Receiver<Vec<ParsedDoc<'t>>>, to: &SyncSender<Vec<Ahead<'t>>>) {
     while let Ok(batch) = from.recv() {
         let batch = batch
             .into_iter()
@@ -156,11 +158,11 @@ fn prepare_each<'t>(from: &Receiver<Vec<Parsed1<'t>>>, to: &SyncSender<Vec<Ahead
 /// (aliases across its documents share it), and stops an input at its
 /// first document that cannot be read, as the loader does. Returns when the
 /// next stage hangs up.
-fn read_documents<'t>(groups: &[(String, Vec<&'t Source>)], to: &SyncSender<Vec<Parsed1<'t>>>) {
+fn read_documents<'t>(groups: &[(String, Vec<&'t Source>)], to: &SyncSender<Vec<ParsedDoc<'t>>>) {
     let mut batch = Vec::with_capacity(BATCH);
     // Adds to the batch, sending it when full; false once the next stage
     // is gone.
-    let add = |item: Parsed1<'t>, batch: &mut Vec<Parsed1<'t>>| {
+    let add = |item: ParsedDoc<'t>, batch: &mut Vec<ParsedDoc<'t>>| {
         batch.push(item);
         batch.len() < BATCH
             || to
@@ -186,6 +188,7 @@ fn read_documents<'t>(groups: &[(String, Vec<&'t Source>)], to: &SyncSender<Vec<
         }
     }
     if !batch.is_empty() {
+        // Sent or not (the next stage gone), the reading is over.
         let _ = to.send(batch);
     }
 }

@@ -124,6 +124,15 @@ pub(crate) fn load(
     Ok(l.origins)
 }
 
+/// An object's JSON as retyped, with what was read from it ahead.
+struct ObjectRead {
+    json: Json,
+    /// The JSON as written, when retyping may have changed it.
+    as_written: Option<Json>,
+    /// The typed read, when its kind is read typed and it was read ahead.
+    typed: Option<TypedRead>,
+}
+
 /// What is known of an object before its JSON is checked.
 struct Head {
     origin: Origin,
@@ -355,7 +364,7 @@ impl Loader<'_> {
             schema,
             typed,
         } = prepared.unwrap_or_else(|| prepare_object(doc.text, &mut json));
-        let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
+        let group = kinds::group(&api_version);
         for c in super::conditions::negative(group, &origin.kind, &json) {
             let message = format!(
                 "the cluster reports condition {}={} ({}): {}",
@@ -376,15 +385,12 @@ impl Loader<'_> {
             self.finding(&origin, codes::IST0171, Severity::Warning, message, hint);
         }
         let checked = self.check_schema(&origin, doc, schema);
-        self.add_kind(
-            scope,
-            origin,
-            &api_version,
+        let read = ObjectRead {
             json,
             as_written,
             typed,
-            checked,
-        )
+        };
+        self.add_kind(scope, origin, &api_version, read, checked)
     }
 
     /// Checks the object against its schema (built-in kinds and CRDs),
@@ -422,17 +428,19 @@ impl Loader<'_> {
     /// raw JSON as written for the Gateway API's routes and the secret
     /// makers, counted for CRD kinds no analyzer reads, skipped (and
     /// counted) otherwise.
-    #[allow(clippy::too_many_arguments)]
     fn add_kind(
         &mut self,
         scope: &mut Scope<'_>,
         origin: Origin,
         api_version: &str,
-        json: Json,
-        as_written: Option<Json>,
-        typed: Option<TypedRead>,
+        read: ObjectRead,
         checked: Checked<'_>,
     ) -> Result<(), Error> {
+        let ObjectRead {
+            json,
+            as_written,
+            typed,
+        } = read;
         match kinds::filing(kinds::group(api_version), &origin.kind) {
             Filing::Typed(t) => self.add(scope, origin, json, t, typed, checked),
             Filing::Raw(namespaced) => self.add_raw(
