@@ -8,6 +8,7 @@ use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 
 use serde_json::Value as Json;
 
+use crate::core::object::api_group;
 use crate::k8s::crd::SchemaCheck;
 use crate::untrusted::yaml::{Parsed, YamlError};
 use crate::untrusted::YamlReader;
@@ -71,7 +72,7 @@ pub(super) fn prepare_object(text: &str, json: &mut Json) -> Prepared {
     // The kind as written, as the loader files it.
     let head = as_written.as_ref().unwrap_or(json);
     let field = |key: &str| head.get(key).and_then(Json::as_str).unwrap_or("");
-    let typed = match kinds::filing(kinds::group(field("apiVersion")), field("kind")) {
+    let typed = match kinds::filing(api_group(field("apiVersion")), field("kind")) {
         Filing::Typed(t) => Some((t.read)(json)),
         _ => None,
     };

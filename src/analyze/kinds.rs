@@ -124,8 +124,3 @@ pub(super) fn filing(group: &str, kind: &str) -> Filing {
         _ => Filing::Unread,
     }
 }
-
-/// The API group of `apiVersion` (`""` for the core group's `v1`).
-pub(super) fn group(api_version: &str) -> &str {
-    api_version.rsplit_once('/').map_or("", |(g, _)| g)
-}

@@ -24,6 +24,7 @@ use crate::untrusted::YamlReader;
 use super::doc::{json_shape, not_an_object, yaml_error, yaml_shape, StrAt};
 use super::input::Source;
 use super::{Finding, Options, Origin, Report};
+use crate::core::object::api_group;
 use crate::core::{
     App, Chart, ChartProps, Error, InstallKind, K8sObject, RawObject, Scope, Severity,
 };
@@ -364,7 +365,7 @@ impl Loader<'_> {
             schema,
             typed,
         } = prepared.unwrap_or_else(|| prepare_object(doc.text, &mut json));
-        let group = kinds::group(&api_version);
+        let group = api_group(&api_version);
         for c in super::conditions::negative(group, &origin.kind, &json) {
             let message = format!(
                 "the cluster reports condition {}={} ({}): {}",
@@ -441,7 +442,7 @@ impl Loader<'_> {
             as_written,
             typed,
         } = read;
-        match kinds::filing(kinds::group(api_version), &origin.kind) {
+        match kinds::filing(api_group(api_version), &origin.kind) {
             Filing::Typed(t) => self.add(scope, origin, json, t, typed, checked),
             Filing::Raw(namespaced) => self.add_raw(
                 scope,

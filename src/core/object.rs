@@ -91,6 +91,12 @@ fn field_path(p: &serde_ignored::Path<'_>) -> String {
     }
 }
 
+/// The API group of an `apiVersion` (`apps` of `apps/v1`; `""` for the
+/// core group's `v1`): kinds are told apart by group and kind.
+pub(crate) fn api_group(api_version: &str) -> &str {
+    api_version.rsplit_once('/').map_or("", |(g, _)| g)
+}
+
 /// A Kubernetes object kind meshsynth can emit.
 pub trait K8sObject: Any + Send + Sync {
     /// `apiVersion`, e.g. `networking.istio.io/v1`.

@@ -46,7 +46,7 @@ struct Controller<'a> {
 impl<'a> Controller<'a> {
     fn of(e: &ObjectEntry<'a>, group: &str) -> Option<Controller<'a>> {
         let obj = e.object;
-        let g = obj.api_version().rsplit_once('/').map_or("", |(g, _)| g);
+        let g = crate::core::object::api_group(obj.api_version());
         if g != group {
             return None;
         }

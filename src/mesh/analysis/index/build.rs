@@ -577,7 +577,7 @@ fn service_ports(ports: Option<&Json>, default: &[(u16, u16)]) -> Vec<(u16, u16)
 /// Kinds of the cluster's own configuration the control-plane checks read
 /// (raw, as `meshsynth analyze` reads them from YAML).
 fn is_config_kind(api_version: &str, kind: &str) -> bool {
-    let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
+    let group = crate::core::object::api_group(api_version);
     matches!(
         (group, kind),
         ("", "ConfigMap" | "Node")

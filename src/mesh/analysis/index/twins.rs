@@ -36,7 +36,7 @@ fn parse<T: K8sObject + DeserializeOwned + 'static>(raw: &RawObject) -> Option<B
 /// it parses as that type (one that does not is left raw: the schema check
 /// reports what is wrong with it).
 pub fn twin(raw: &RawObject) -> Option<Box<dyn K8sObject>> {
-    let group = raw.api_version.rsplit_once('/').map_or("", |(g, _)| g);
+    let group = crate::core::object::api_group(&raw.api_version);
     match (group, raw.kind.as_str()) {
         ("", "Namespace") => parse::<Namespace>(raw),
         ("", "Service") => parse::<Service>(raw),
