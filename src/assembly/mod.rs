@@ -2,6 +2,7 @@
 //! what diff and deploy read. `manifest.json` is versioned; see
 //! `docs/assembly.md`.
 
+mod carry;
 mod load;
 pub mod rules;
 mod write;

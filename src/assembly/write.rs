@@ -2,11 +2,14 @@
 //! target, which is then renamed into place. On error the previous assembly
 //! stays untouched and nothing partial is left; stale files vanish with the
 //! old directory. Files are written on a background thread as synthesis
-//! hands them over, so writing overlaps rendering.
+//! hands them over, so writing overlaps rendering. A file byte-identical
+//! to the previous assembly's is carried over as a hard link of that file
+//! instead of written again (`assembly/carry.rs`).
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use super::carry::{carry_over, new_file_mode, Previous};
 use crate::core::Error;
 
 /// An I/O error at `path`, kept as the source.
@@ -69,6 +72,8 @@ pub struct AssemblyWriter {
     made_parents: Vec<PathBuf>,
     queue: Option<std::sync::mpsc::SyncSender<(String, Vec<u8>)>>,
     thread: Option<std::thread::JoinHandle<Result<(), Error>>>,
+    /// The assembly being replaced, whose unchanged files are carried over.
+    previous: Option<Previous>,
 }
 
 impl AssemblyWriter {
@@ -86,7 +91,8 @@ impl AssemblyWriter {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        if dir.exists() {
+        let replacing = dir.exists();
+        if replacing {
             if !dir.is_dir() {
                 return Err(refused(
                     dir,
@@ -124,16 +130,25 @@ impl AssemblyWriter {
             made_parents,
             queue: None,
             thread: None,
+            previous: None,
         };
         let tmp = parent.join(format!(".{name}.tmp-{unique}"));
         let _ = fs::remove_dir_all(&tmp);
         fs::create_dir(&tmp)
             .map_err(|e| io_context(&tmp, Some("cannot create the output directory"), e))?;
         writer.tmp = tmp.clone();
+        writer.previous = replacing
+            .then(|| new_file_mode(&tmp))
+            .flatten()
+            .map(|mode| Previous {
+                root: dir.to_path_buf(),
+                mode,
+            });
+        let previous = writer.previous.clone();
         let (queue, files) = std::sync::mpsc::sync_channel(QUEUE_FILES);
         let thread = std::thread::Builder::new()
             .name("assembly-writer".into())
-            .spawn(move || write_files(&tmp, files))
+            .spawn(move || write_files(&tmp, previous.as_ref(), files))
             .map_err(|e| io_context(&writer.tmp, Some("cannot start the writer thread"), e))?;
         writer.queue = Some(queue);
         writer.thread = Some(thread);
@@ -147,7 +162,7 @@ impl AssemblyWriter {
         // Written here, once the thread is done: no copy of borrowed bytes.
         let mut made = std::collections::HashSet::new();
         for (rel, bytes) in last {
-            write_file(&self.tmp, rel, bytes, &mut made)?;
+            write_file(&self.tmp, self.previous.as_ref(), rel, bytes, &mut made)?;
         }
         swap_into_place(&self.tmp, &self.target, &self.old)?;
         // Moved into place: nothing left for `drop` to remove.
@@ -199,18 +214,22 @@ pub fn write_atomically(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), E
 /// stops at the first error.
 fn write_files(
     root: &Path,
+    previous: Option<&Previous>,
     files: std::sync::mpsc::Receiver<(String, Vec<u8>)>,
 ) -> Result<(), Error> {
     let mut made = std::collections::HashSet::new();
     for (rel, bytes) in files {
-        write_file(root, &rel, &bytes, &mut made)?;
+        write_file(root, previous, &rel, &bytes, &mut made)?;
     }
     Ok(())
 }
 
-/// Writes `root/rel`, creating its directory unless `made` says it exists.
+/// Writes `root/rel`, creating its directory unless `made` says it exists;
+/// the previous assembly's file is carried over instead when it holds
+/// exactly `bytes`.
 fn write_file(
     root: &Path,
+    previous: Option<&Previous>,
     rel: &str,
     bytes: &[u8],
     made: &mut std::collections::HashSet<PathBuf>,
@@ -221,6 +240,9 @@ fn write_file(
             fs::create_dir_all(p).map_err(|e| io_err(p, e))?;
             made.insert(p.to_path_buf());
         }
+    }
+    if previous.is_some_and(|prev| carry_over(prev, rel, bytes, &path)) {
+        return Ok(());
     }
     fs::write(&path, bytes).map_err(|e| io_err(&path, e))
 }
@@ -436,6 +458,89 @@ mod tests {
         assert_eq!(fs::read(out.join("k8s/a/b.yaml")).unwrap(), b"y");
         let leftovers: Vec<_> = fs::read_dir(t.path()).unwrap().collect();
         assert_eq!(leftovers.len(), 1, "temp dirs left behind");
+    }
+
+    /// The inode of `p`, to tell a carried-over file from a rewritten one.
+    #[cfg(target_os = "linux")]
+    fn inode(p: &Path) -> u64 {
+        use std::os::unix::fs::MetadataExt;
+        fs::symlink_metadata(p).unwrap().ino()
+    }
+
+    /// The assembly `WITH_CLUSTER` lists, with these two file contents.
+    fn cluster_files(old: &[u8], kustomization: &[u8]) -> Vec<(String, Vec<u8>)> {
+        vec![
+            ("manifest.json".into(), WITH_CLUSTER.to_vec()),
+            ("k8s/c/old.yaml".into(), old.to_vec()),
+            ("k8s/c/kustomization.yaml".into(), kustomization.to_vec()),
+        ]
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn unchanged_files_are_carried_over_and_changed_ones_written() {
+        use std::os::unix::fs::MetadataExt;
+        let t = tempfile::tempdir().unwrap();
+        let out = t.path().join("mesh.out");
+        write_atomically(&out, &cluster_files(b"same", b"ab")).unwrap();
+        let (old, kust) = (
+            out.join("k8s/c/old.yaml"),
+            out.join("k8s/c/kustomization.yaml"),
+        );
+        let before = (inode(&old), inode(&kust), inode(&out.join("manifest.json")));
+        // Same length, one byte changed: compared, not only sized.
+        write_atomically(&out, &cluster_files(b"same", b"ac")).unwrap();
+        assert_eq!(inode(&old), before.0, "an unchanged file is carried over");
+        assert_eq!(inode(&out.join("manifest.json")), before.2);
+        assert_ne!(inode(&kust), before.1, "a changed file is written anew");
+        assert_eq!(fs::read(&kust).unwrap(), b"ac");
+        assert_eq!(fs::read(&old).unwrap(), b"same");
+        // The previous assembly is gone, so nothing else shares the file.
+        assert_eq!(fs::metadata(&old).unwrap().nlink(), 1);
+        let leftovers: Vec<_> = fs::read_dir(t.path()).unwrap().collect();
+        assert_eq!(leftovers.len(), 1, "temp dirs left behind");
+        // A synthesis that fails after carrying files leaves the assembly as it was.
+        let mut w = AssemblyWriter::begin(&out).unwrap();
+        w.put("k8s/c/old.yaml".into(), b"same".to_vec());
+        drop(w);
+        assert_eq!(fs::read(&old).unwrap(), b"same");
+        assert_eq!(fs::metadata(&old).unwrap().nlink(), 1);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_file_linked_elsewhere_a_symlink_or_another_mode_is_written_anew() {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        let t = tempfile::tempdir().unwrap();
+        let out = t.path().join("mesh.out");
+        write_atomically(&out, &cluster_files(b"same", b"k")).unwrap();
+        // old.yaml gains a second name outside the assembly.
+        let outside = t.path().join("elsewhere.yaml");
+        fs::hard_link(out.join("k8s/c/old.yaml"), &outside).unwrap();
+        // kustomization.yaml becomes a link to a file outside, same bytes.
+        let target = t.path().join("secret.txt");
+        fs::write(&target, b"k").unwrap();
+        let kust = out.join("k8s/c/kustomization.yaml");
+        fs::remove_file(&kust).unwrap();
+        std::os::unix::fs::symlink(&target, &kust).unwrap();
+        // manifest.json is made private.
+        let manifest = out.join("manifest.json");
+        fs::set_permissions(&manifest, fs::Permissions::from_mode(0o600)).unwrap();
+        let before = inode(&manifest);
+        write_atomically(&out, &cluster_files(b"same", b"k")).unwrap();
+        assert_ne!(inode(&out.join("k8s/c/old.yaml")), inode(&outside));
+        assert_eq!(fs::metadata(&outside).unwrap().nlink(), 1);
+        let k = fs::symlink_metadata(&kust).unwrap();
+        assert!(k.is_file(), "the new assembly holds a file, not the link");
+        assert_ne!(k.ino(), inode(&target));
+        assert_eq!(fs::read(&target).unwrap(), b"k");
+        assert_ne!(
+            inode(&manifest),
+            before,
+            "a file of another mode is rewritten"
+        );
+        let fresh = fs::metadata(out.join("k8s/c/old.yaml")).unwrap().mode() & 0o777;
+        assert_eq!(fs::metadata(&manifest).unwrap().mode() & 0o777, fresh);
     }
 
     #[test]
