@@ -448,11 +448,7 @@ fn run(
         &mut report,
     )?;
     let mut diags = Vec::new();
-    if whole_clusters {
-        analysis::analyze(&app, &mut diags);
-    } else {
-        analysis::analyze_without_namespace_check(&app, &mut diags);
-    }
+    analysis::analyze_beside(&app, whole_clusters, &mut diags);
     // A rule the analyzers check by hand that the CRD check (or the typed
     // read) already reported for the same object and field is said once,
     // by the latter: it points at the field's line.
