@@ -41,8 +41,8 @@ pub(crate) struct StackEnv {
 pub(crate) struct Tables {
     pub app: u32,
     pub nodes: Vec<RefInfo>,
-    /// Indexed like `nodes`; `Some` for stack nodes.
-    pub stacks: Vec<Option<StackEnv>>,
+    /// The environment of each stack, by its node.
+    pub stacks: HashMap<u32, StackEnv>,
     /// Export output ids already computed, by (node, attribute): a value
     /// used by many stacks is resolved once per use, and each id is a hash.
     pub export_ids: RefCell<HashMap<(u32, Option<String>), String>>,
@@ -170,8 +170,8 @@ impl Resolver {
             return Ok(Target::Invalid);
         }
         let (Some(p), Some(c)) = (
-            tables.stacks[producer as usize].as_ref(),
-            tables.stacks[r.current_stack as usize].as_ref(),
+            tables.stacks.get(&producer),
+            tables.stacks.get(&r.current_stack),
         ) else {
             return Err("stack table out of sync".into());
         };
@@ -262,8 +262,12 @@ impl Resolve for Resolver {
 
     fn names_local(&self, name: &str) -> bool {
         let stack = self.current_stack;
-        let transformed = self.tables.stacks.get(stack as usize);
-        if transformed.is_some_and(|s| s.as_ref().is_some_and(|s| s.transformed)) {
+        if self
+            .tables
+            .stacks
+            .get(&stack)
+            .is_some_and(|s| s.transformed)
+        {
             return true;
         }
         let mut cache = self.tables.local_names.borrow_mut();

@@ -13,8 +13,10 @@ use crate::core::LogicalIds;
 /// Names every template element and records where each node lives.
 pub(super) fn build_tables(app: &App, order: &[u32], diags: &mut Vec<Diagnostic>) -> Tables {
     let mut nodes: Vec<RefInfo> = Vec::with_capacity(app.nodes.len());
-    let mut stacks: Vec<Option<StackEnv>> = Vec::with_capacity(app.nodes.len());
-    for n in &app.nodes {
+    // By stack node: a stack's environment on every node's entry was a
+    // tenth of a large app's tables.
+    let mut stacks: HashMap<u32, StackEnv> = HashMap::new();
+    for (i, n) in app.nodes.iter().enumerate() {
         let kind = match n.kind {
             NodeKind::Resource(_) => RefKind::Resource,
             NodeKind::Parameter(_) => RefKind::Parameter,
@@ -32,14 +34,16 @@ pub(super) fn build_tables(app: &App, order: &[u32], diags: &mut Vec<Diagnostic>
             },
             alternate: None,
         });
-        stacks.push(match &n.kind {
-            NodeKind::Stack(s) => Some(StackEnv {
-                name: s.name.clone(),
-                env: s.env.clone(),
-                transformed: s.included.iter().any(|i| i.transform.is_some()),
-            }),
-            _ => None,
-        });
+        if let NodeKind::Stack(s) = &n.kind {
+            stacks.insert(
+                i as u32,
+                StackEnv {
+                    name: s.name.clone(),
+                    env: s.env.clone(),
+                    transformed: s.included.iter().any(|i| i.transform.is_some()),
+                },
+            );
+        }
     }
     // Logical ids per stack, with collisions reported by both paths.
     // Parameters and resources share a template's `Ref` namespace;
