@@ -8,28 +8,36 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 /// The assembly a writer replaces, and what a file of it must be to be
-/// carried over: the mode a new file gets here (read from the temporary
-/// directory, so the umask is honoured without changing it).
+/// carried over: the mode and group a new file gets here (read from the
+/// temporary directory, which got them the same way, so the umask is
+/// honoured without changing it).
 #[derive(Clone)]
 pub(super) struct Previous {
-    pub(super) root: PathBuf,
-    pub(super) mode: u32,
+    root: PathBuf,
+    mode: u32,
+    gid: u32,
 }
 
-/// The permission bits a file created in `dir` gets (`0o666` less the
-/// umask, as `dir` got `0o777` less it), or `None` when `dir` cannot tell.
-pub(super) fn new_file_mode(dir: &Path) -> Option<u32> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        fs::metadata(dir)
-            .ok()
-            .map(|m| m.permissions().mode() & 0o666)
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = dir;
-        None
+impl Previous {
+    /// The assembly at `root` as replaced by one written into the new,
+    /// empty directory `tmp`; `None` where files cannot be carried over.
+    pub(super) fn of(root: &Path, tmp: &Path) -> Option<Previous> {
+        #[cfg(target_os = "linux")]
+        {
+            use std::os::unix::fs::MetadataExt;
+            // A directory gets 0o777 less the umask, a file 0o666 less it.
+            let made = fs::metadata(tmp).ok()?;
+            Some(Previous {
+                root: root.to_path_buf(),
+                mode: made.mode() & 0o666,
+                gid: made.gid(),
+            })
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            let _ = (root, tmp);
+            None
+        }
     }
 }
 
@@ -38,8 +46,8 @@ pub(super) fn new_file_mode(dir: &Path) -> Option<u32> {
 ///
 /// The file is reached without following any symbolic link, read on its
 /// open handle, and taken only when it is a regular file of this user with
-/// no other link and the mode a new file gets, so the result is what
-/// writing it gives.
+/// no other link and the mode and group a new file gets: content, owner,
+/// group and mode are what writing it gives.
 #[cfg(target_os = "linux")]
 pub(super) fn carry_over(prev: &Previous, rel: &str, bytes: &[u8], to: &Path) -> bool {
     use std::io::Read;
@@ -59,6 +67,7 @@ pub(super) fn carry_over(prev: &Previous, rel: &str, bytes: &[u8], to: &Path) ->
         || meta.nlink() != 1
         || meta.uid() != uid
         || meta.mode() & 0o7777 != prev.mode
+        || meta.gid() != prev.gid
         || meta.len() != bytes.len() as u64
     {
         return false;
@@ -110,7 +119,7 @@ pub(super) fn carry_over(_prev: &Previous, _rel: &str, _bytes: &[u8], _to: &Path
 #[cfg(target_os = "linux")]
 fn open_beneath(root: &Path, rel: &str) -> Option<fs::File> {
     use std::os::unix::ffi::OsStrExt;
-    use std::os::unix::io::{FromRawFd, OwnedFd};
+    use std::os::unix::io::{AsRawFd, FromRawFd, OwnedFd};
 
     let parts: Vec<&str> = rel.split('/').collect();
     if parts
@@ -128,7 +137,6 @@ fn open_beneath(root: &Path, rel: &str) -> Option<fs::File> {
         // SAFETY: a non-negative `fd` was just opened and is owned by no one else.
         (fd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(fd) })
     };
-    use std::os::unix::io::AsRawFd;
     let mut dir = open_at(
         libc::AT_FDCWD,
         root.as_os_str().as_bytes(),

@@ -9,7 +9,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use super::carry::{carry_over, new_file_mode, Previous};
+use super::carry::{carry_over, Previous};
 use crate::core::Error;
 
 /// An I/O error at `path`, kept as the source.
@@ -137,13 +137,7 @@ impl AssemblyWriter {
         fs::create_dir(&tmp)
             .map_err(|e| io_context(&tmp, Some("cannot create the output directory"), e))?;
         writer.tmp = tmp.clone();
-        writer.previous = replacing
-            .then(|| new_file_mode(&tmp))
-            .flatten()
-            .map(|mode| Previous {
-                root: dir.to_path_buf(),
-                mode,
-            });
+        writer.previous = replacing.then(|| Previous::of(dir, &tmp)).flatten();
         let previous = writer.previous.clone();
         let (queue, files) = std::sync::mpsc::sync_channel(QUEUE_FILES);
         let thread = std::thread::Builder::new()
@@ -541,6 +535,51 @@ mod tests {
         );
         let fresh = fs::metadata(out.join("k8s/c/old.yaml")).unwrap().mode() & 0o777;
         assert_eq!(fs::metadata(&manifest).unwrap().mode() & 0o777, fresh);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_file_of_another_group_is_written_anew() {
+        use std::os::unix::fs::MetadataExt;
+        let t = tempfile::tempdir().unwrap();
+        let out = t.path().join("mesh.out");
+        let files = vec![
+            ("manifest.json".to_string(), M.to_vec()),
+            ("a.template.json".to_string(), b"{}".to_vec()),
+        ];
+        write_atomically(&out, &files).unwrap();
+        let template = out.join("a.template.json");
+        let own = fs::metadata(&template).unwrap().gid();
+        // Root may give any group; others one they belong to, if they have two.
+        // SAFETY: geteuid has no preconditions.
+        let other = if unsafe { libc::geteuid() } == 0 {
+            Some(own + 1)
+        } else {
+            let mut groups = [0 as libc::gid_t; 64];
+            // SAFETY: the buffer holds 64 entries, the size passed.
+            let n = unsafe { libc::getgroups(64, groups.as_mut_ptr()) };
+            groups[..n.max(0) as usize]
+                .iter()
+                .copied()
+                .find(|g| *g != own)
+        };
+        let Some(other) = other else {
+            eprintln!("skipped: this user belongs to one group only");
+            return;
+        };
+        std::os::unix::fs::chown(&template, None, Some(other)).unwrap();
+        let before = inode(&template);
+        write_atomically(&out, &files).unwrap();
+        assert_ne!(
+            inode(&template),
+            before,
+            "a file of another group is rewritten"
+        );
+        assert_eq!(fs::metadata(&template).unwrap().gid(), own);
+        assert_eq!(
+            inode(&out.join("manifest.json")),
+            inode(&out.join("manifest.json"))
+        );
     }
 
     #[test]
