@@ -625,3 +625,52 @@ impl Suppression {
             }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `analyze` runs the analysis on three threads; synth runs it on one.
+    /// Both must find the same, in the same order, on every code's fixture.
+    #[test]
+    fn the_analysis_on_three_threads_finds_what_one_thread_finds() {
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/analyze/codes");
+        let mut paths: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        paths.sort();
+        let (mut findings, mut files) = (0, 0);
+        for path in paths {
+            let src = Source {
+                name: path.display().to_string(),
+                text: std::fs::read_to_string(&path).unwrap(),
+            };
+            let groups = vec![("cluster".to_string(), vec![&src])];
+            let mut app = App::new(Context::from_pairs(&[] as &[String]).unwrap());
+            let mut report = Report::default();
+            let opts = Options::default();
+            if load::load(&mut app, &groups, &[], &opts, true, &mut report).is_err() {
+                continue;
+            }
+            files += 1;
+            for namespaces in [true, false] {
+                let mut one = Vec::new();
+                if namespaces {
+                    analysis::analyze(&app, &mut one);
+                } else {
+                    analysis::analyze_without_namespace_check(&app, &mut one);
+                }
+                let mut three = Vec::new();
+                analysis::analyze_beside(&app, namespaces, &mut three);
+                assert_eq!(one, three, "{}", src.name);
+                findings += one.len();
+            }
+        }
+        assert!(
+            files > 100 && findings > 100,
+            "{files} files, {findings} findings"
+        );
+    }
+}
