@@ -13,8 +13,8 @@ use crate::core::LogicalIds;
 /// Names every template element and records where each node lives.
 pub(super) fn build_tables(app: &App, order: &[u32], diags: &mut Vec<Diagnostic>) -> Tables {
     let mut nodes: Vec<RefInfo> = Vec::with_capacity(app.nodes.len());
-    // By stack node: a stack's environment on every node's entry was a
-    // tenth of a large app's tables.
+    // Only stack nodes have an environment: an entry for every tree node
+    // held an empty one for each of a large app's resources and objects.
     let mut stacks: HashMap<u32, StackEnv> = HashMap::new();
     for (i, n) in app.nodes.iter().enumerate() {
         let kind = match n.kind {
