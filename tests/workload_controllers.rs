@@ -229,3 +229,56 @@ fn budgets_found_by_label_and_by_expression_are_all_named() {
     );
     assert!(!d.message.contains("front"), "{}", d.message);
 }
+
+/// The MS-K8S codes `analyze` reports for `yaml`.
+fn analyzed(yaml: &str) -> Vec<String> {
+    let sources = [meshsynth::analyze::Source {
+        name: "controllers.yaml".into(),
+        text: yaml.into(),
+    }];
+    let report =
+        meshsynth::analyze::analyze_sources(&sources, &meshsynth::analyze::Options::default())
+            .unwrap();
+    report
+        .findings
+        .into_iter()
+        .filter(|f| f.code.starts_with("MS-K8S"))
+        .map(|f| format!("{} {}", f.code, f.name.unwrap_or_default()))
+        .collect()
+}
+
+const WORKER: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: worker, namespace: shop}\nspec:\n  selector: {matchLabels: {app: worker}}\n  template:\n    metadata: {labels: {app: worker}}\n    spec:\n      containers:\n      - {name: worker, image: example.com/worker:1}\n";
+
+/// YAML objects are read in place (their metadata typed, their `spec` as
+/// written): an HPA that KEDA owns (as exported from a live cluster) is
+/// the ScaledObject's means, not a second autoscaler.
+#[test]
+fn analyze_reads_an_hpa_owned_by_a_scaled_object_as_its_means() {
+    let hpa = |owner: &str| {
+        format!("apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: keda-hpa-worker\n  namespace: shop\n{owner}spec:\n  scaleTargetRef: {{apiVersion: apps/v1, kind: Deployment, name: worker}}\n  maxReplicas: 10\n")
+    };
+    let so = "apiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata: {name: worker, namespace: shop}\nspec:\n  scaleTargetRef: {name: worker}\n  triggers:\n  - type: cpu\n    metricType: Utilization\n    metadata: {value: \"60\"}\n";
+    let owned = "  ownerReferences:\n  - {apiVersion: keda.sh/v1alpha1, kind: ScaledObject, name: worker, uid: 3f1c}\n";
+    let yaml = |owner: &str| format!("{WORKER}---\n{}---\n{so}", hpa(owner));
+    assert_eq!(analyzed(&yaml(owned)), Vec::<String>::new());
+    assert_eq!(analyzed(&yaml("")), ["MS-K8S-1 worker"]);
+}
+
+/// An empty selector selects every pod in policy/v1 and none in
+/// policy/v1beta1, read from the object's own apiVersion.
+#[test]
+fn analyze_reads_an_empty_budget_selector_by_its_api_version() {
+    let budgets = |version: &str| {
+        (1..=2)
+            .map(|i| format!("---\napiVersion: {version}\nkind: PodDisruptionBudget\nmetadata: {{name: all-{i}, namespace: shop}}\nspec:\n  minAvailable: 1\n  selector: {{}}\n"))
+            .collect::<String>()
+    };
+    assert_eq!(
+        analyzed(&format!("{WORKER}{}", budgets("policy/v1"))),
+        ["MS-K8S-2 all-2"]
+    );
+    assert_eq!(
+        analyzed(&format!("{WORKER}{}", budgets("policy/v1beta1"))),
+        Vec::<String>::new()
+    );
+}

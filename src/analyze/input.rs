@@ -277,7 +277,12 @@ pub fn documents(text: &str) -> Vec<Document<'_>> {
             });
         }
     }
-    for (line_no, l) in (1usize..).zip(text.split_inclusive('\n')) {
+    // The lines as `split_inclusive('\n')` gives them, found by `memchr`.
+    let ends = memchr::memchr_iter(b'\n', text.as_bytes())
+        .map(|i| i + 1)
+        .chain((!text.ends_with('\n') && !text.is_empty()).then_some(text.len()));
+    for (line_no, end) in (1usize..).zip(ends) {
+        let l = &text[offset..end];
         let marker =
             l.starts_with("---") && l[3..].chars().next().is_none_or(|c| c.is_whitespace());
         if marker && offset > start {
@@ -285,7 +290,7 @@ pub fn documents(text: &str) -> Vec<Document<'_>> {
             start = offset;
             start_line = line_no;
         }
-        offset += l.len();
+        offset = end;
     }
     push(text, start, text.len(), start_line, &mut docs);
     docs
@@ -303,5 +308,11 @@ mod tests {
         assert_eq!((docs[0].index, docs[0].line), (0, 3));
         assert_eq!((docs[1].index, docs[1].line), (1, 7));
         assert!(docs[1].text.contains("  ---"));
+        // The last line needs no break; a marker needs its own line.
+        let docs = documents("a: 1\r\n--- \r\nb: 2\n--x: 3\n---");
+        let texts: Vec<&str> = docs.iter().map(|d| d.text).collect();
+        assert_eq!(texts, ["a: 1\r\n", "--- \r\nb: 2\n--x: 3\n"]);
+        assert_eq!((docs[1].first_line, docs[1].line), (2, 3));
+        assert!(documents("").is_empty());
     }
 }

@@ -5,12 +5,15 @@
 //! alone, so nothing says so before run time. Typed and raw objects (and
 //! YAML given to `meshsynth analyze`) are read alike, as JSON.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::core::v1::PodTemplateSpec;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde_json::Value as Json;
 
+use crate::core::object::RawObject;
 use crate::core::{App, Diagnostic, K8sObject, ObjectEntry};
 
 /// Two autoscalers (HorizontalPodAutoscaler, KEDA ScaledObject) scale one
@@ -33,14 +36,17 @@ const WORKLOADS: &[&str] = &[
     "Pod",
 ];
 
-/// One controller as the checks read it.
+/// One controller as the checks read it: its metadata typed, its `spec`
+/// as JSON.
 struct Controller<'a> {
     path: &'a str,
     cluster: &'a str,
     kind: &'a str,
+    api_version: &'a str,
+    meta: &'a ObjectMeta,
     ns: String,
     name: String,
-    json: Json,
+    spec: Cow<'a, Json>,
 }
 
 impl<'a> Controller<'a> {
@@ -50,13 +56,28 @@ impl<'a> Controller<'a> {
         if g != group {
             return None;
         }
+        // A raw object (every object `analyze` reads of these kinds) is
+        // read in place: copying each one whole to JSON for its `spec` was
+        // most of this check's time and memory at scale.
+        let raw = (!obj.is_patched())
+            .then(|| obj.as_any().downcast_ref::<RawObject>())
+            .flatten();
+        let spec = match raw {
+            Some(raw) => Cow::Borrowed(raw.body.get("spec").unwrap_or(&Json::Null)),
+            None => match obj.to_json().ok()? {
+                Json::Object(mut map) => Cow::Owned(map.shift_remove("spec").unwrap_or_default()),
+                _ => Cow::Owned(Json::Null),
+            },
+        };
         Some(Controller {
             path: e.path,
             cluster: e.cluster,
             kind: obj.kind(),
+            api_version: obj.api_version(),
+            meta: obj.metadata(),
             ns: namespace(obj),
             name: obj.metadata().name.clone().unwrap_or_default(),
-            json: obj.to_json().ok()?,
+            spec,
         })
     }
 }
@@ -92,7 +113,7 @@ fn str_at<'j>(v: &'j Json, path: &[&str]) -> Option<&'j str> {
 /// The workload an autoscaler scales: (kind, name). A ScaledObject's kind
 /// defaults to Deployment.
 fn scale_target(o: &Controller<'_>) -> Option<(String, String)> {
-    let target = o.json.get("spec")?.get("scaleTargetRef")?;
+    let target = o.spec.get("scaleTargetRef")?;
     let name = target.get("name")?.as_str()?.to_string();
     let kind = match target.get("kind").and_then(Json::as_str) {
         Some(k) => k.to_string(),
@@ -105,14 +126,11 @@ fn scale_target(o: &Controller<'_>) -> Option<(String, String)> {
 /// KEDA's own HPA (owned by a ScaledObject, as in an export of a live
 /// cluster): not a second controller but the first one's means.
 fn owned_by_keda(o: &Controller<'_>) -> bool {
-    o.json
-        .get("metadata")
-        .and_then(|m| m.get("ownerReferences"))
-        .and_then(Json::as_array)
-        .is_some_and(|refs| {
-            refs.iter()
-                .any(|r| r.get("kind").and_then(Json::as_str) == Some("ScaledObject"))
-        })
+    o.meta
+        .owner_references
+        .iter()
+        .flatten()
+        .any(|r| r.kind == "ScaledObject")
 }
 
 /// Whether ScaledObject `so` takes HPA `hpa` over, KEDA's documented way
@@ -120,13 +138,16 @@ fn owned_by_keda(o: &Controller<'_>) -> bool {
 fn takes_over(so: &Controller<'_>, hpa: &Controller<'_>) -> bool {
     so.kind == "ScaledObject"
         && hpa.kind == "HorizontalPodAutoscaler"
+        && so
+            .meta
+            .annotations
+            .as_ref()
+            .and_then(|a| a.get(TRANSFER_HPA_ANNOTATION))
+            .map(String::as_str)
+            == Some("true")
         && str_at(
-            &so.json,
-            &["metadata", "annotations", TRANSFER_HPA_ANNOTATION],
-        ) == Some("true")
-        && str_at(
-            &so.json,
-            &["spec", "advanced", "horizontalPodAutoscalerConfig", "name"],
+            &so.spec,
+            &["advanced", "horizontalPodAutoscalerConfig", "name"],
         ) == Some(hpa.name.as_str())
 }
 
@@ -276,8 +297,8 @@ struct NamespaceBudgets {
 impl NamespaceBudgets {
     fn file(&mut self, i: usize, b: &Controller<'_>) {
         let first = b
-            .json
-            .pointer("/spec/selector/matchLabels")
+            .spec
+            .pointer("/selector/matchLabels")
             .and_then(Json::as_object)
             .and_then(|m| m.iter().next())
             .and_then(|(k, v)| Some((k.clone(), v.as_str()?.to_string())));
@@ -326,13 +347,9 @@ fn disruption_budgets(app: &App, budgets: &[Controller<'_>], out: &mut Vec<Diagn
                 .into_iter()
                 .map(|i| &budgets[i])
                 .filter(|b| {
-                    let v1 = b
-                        .json
-                        .get("apiVersion")
-                        .and_then(Json::as_str)
-                        .is_none_or(|v| v == "policy/v1");
-                    b.json
-                        .pointer("/spec/selector")
+                    let v1 = b.api_version == "policy/v1";
+                    b.spec
+                        .pointer("/selector")
                         .is_some_and(|s| selects(s, &labels, v1))
                 })
                 .collect();

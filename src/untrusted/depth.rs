@@ -49,9 +49,17 @@ pub fn check_nesting(text: &str, limit: usize) -> Result<(), TooDeep> {
 /// only at LF would let `# comment<CR>[[[[…` hide its brackets in a comment.
 pub fn yaml_lines(text: &str) -> impl Iterator<Item = &str> {
     let mut rest = Some(text);
+    // Without NEL's and the separators' first bytes, only CR and LF break
+    // lines, found by `memchr` (this runs over every input).
+    let only_cr_lf = memchr::memchr2(0xC2, 0xE2, text.as_bytes()).is_none();
     std::iter::from_fn(move || {
         let t = rest?;
-        match line_break(t.as_bytes()) {
+        let found = if only_cr_lf {
+            memchr::memchr2(b'\n', b'\r', t.as_bytes()).map(|i| (i, 1))
+        } else {
+            line_break(t.as_bytes())
+        };
+        match found {
             None => {
                 rest = None;
                 Some(t)
@@ -125,23 +133,44 @@ impl Scanner {
         let mut max = self.indents.len() + self.flow;
         let mut token_start = true;
         while i < b.len() {
-            let c = b[i];
             if let Some(q) = self.quote {
-                if q == b'"' && c == b'\\' {
-                    i += 2;
+                // Only the closing quote (and, in `"`, an escape) matters.
+                let found = if q == b'"' {
+                    memchr::memchr2(b'"', b'\\', &b[i..])
+                } else {
+                    memchr::memchr(q, &b[i..])
+                };
+                let Some(j) = found.map(|off| i + off) else {
+                    break;
+                };
+                if b[j] == b'\\' || (q == b'\'' && b.get(j + 1) == Some(&b'\'')) {
+                    i = j + 2;
                     continue;
                 }
-                if c == q {
-                    if q == b'\'' && b.get(i + 1) == Some(&b'\'') {
-                        i += 2;
-                        continue;
-                    }
-                    self.quote = None;
-                    token_start = false;
-                }
-                i += 1;
+                self.quote = None;
+                token_start = false;
+                i = j + 1;
                 continue;
             }
+            if self.flow == 0 && !token_start {
+                // Inside a plain token of block context only a comment or
+                // a `: ` changes anything; the bytes between are skipped.
+                let Some(j) = memchr::memchr2(b'#', b':', &b[i..]).map(|off| i + off) else {
+                    break;
+                };
+                if b[j] == b'#' {
+                    if j == 0 || b[j - 1] == b' ' || b[j - 1] == b'\t' {
+                        break;
+                    }
+                } else if matches!(b.get(j + 1), None | Some(b' ' | b'\t')) {
+                    self.indents.push(indent + j + 1);
+                    max = max.max(self.indents.len());
+                    token_start = true;
+                }
+                i = j + 1;
+                continue;
+            }
+            let c = b[i];
             match c {
                 b'#' if i == 0 || b[i - 1] == b' ' || b[i - 1] == b'\t' => break,
                 b'"' | b'\'' if token_start => self.quote = Some(c),
@@ -215,6 +244,31 @@ mod tests {
         assert!(check_nesting(&block, MAX_NESTING).is_err());
         let json = "{\"a\":".repeat(150) + "1" + &"}".repeat(150);
         assert!(check_nesting(&json, MAX_NESTING).is_err());
+    }
+
+    /// The skips over quoted scalars and plain tokens stop at every byte
+    /// that changes the count: an escaped or doubled quote does not close
+    /// a scalar (the next line is still inside it), an escaped backslash
+    /// does; `#` inside a token is not a comment; `:` before a space or tab
+    /// is an indicator, inside a token too.
+    #[test]
+    fn skipped_text_hides_nothing_that_nests() {
+        let cases = [
+            ("a: \"x\\\" [[[[\nb: [[[[\n", None),
+            ("a: \"x\\\\\" \nb: [[[[\n", Some(2)),
+            ("a: 'it''s [[[[\nb: [[[[\n", None),
+            ("a: 'its' \nb: [[[[\n", Some(2)),
+            ("a: b#c - - - x\n", None),
+            ("a: b # [[[[\n", None),
+            ("a:b: - - - x\n", Some(1)),
+            ("a: b:c: - - x\n", Some(1)),
+            ("a: b:\t- x\n", Some(1)),
+            ("a: \"[[[[\\\"[[[[\"\n", None),
+        ];
+        for (text, refused_at) in cases {
+            let got = check_nesting(text, 3).err().map(|e| e.line);
+            assert_eq!(got, refused_at, "{text:?}");
+        }
     }
 
     #[test]

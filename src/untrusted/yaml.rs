@@ -200,7 +200,8 @@ fn merge_keys(text: &str) -> MergeKeys {
     let (mut plain, mut quoted) = (false, false);
     let b = text.as_bytes();
     let mut from = 0;
-    while let Some(i) = text[from..].find("<<").map(|i| i + from) {
+    // `memmem`, not `str::find`: this runs over every document read.
+    while let Some(i) = memchr::memmem::find(&b[from..], b"<<").map(|i| i + from) {
         from = i + 2;
         let before = if i == 0 { b'\n' } else { b[i - 1] };
         let after = b[i + 2..].iter().find(|c| **c != b' ' && **c != b'\t');

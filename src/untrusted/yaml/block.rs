@@ -32,13 +32,23 @@ pub(super) fn read(text: &str) -> Option<Read> {
     if !plain_text(text) {
         return None;
     }
-    let lines: Vec<&str> = text.split('\n').collect();
+    // `split('\n')`, with the breaks found by `memchr`: this runs over
+    // every document `analyze` reads.
+    let mut lines = Vec::new();
+    let mut start = 0;
+    for end in memchr::memchr_iter(b'\n', text.as_bytes()) {
+        lines.push(&text[start..end]);
+        start = end + 1;
+    }
+    lines.push(&text[start..]);
     let mut p = Reader {
         lines,
         i: 0,
         nodes: 0,
         bytes: 0,
         ends_with_break: text.ends_with('\n'),
+        entries: Vec::new(),
+        items: Vec::new(),
     };
     p.skip_blank();
     let first = p.line()?;
@@ -111,6 +121,14 @@ struct Reader<'t> {
     nodes: usize,
     bytes: usize,
     ends_with_break: bool,
+    /// The entries of the mappings being read, innermost last; a mapping
+    /// takes its own off the top when it ends. Built at its final size, a
+    /// map is allocated once instead of grown (growing every map and list
+    /// a document holds was much of `analyze`'s allocation). A `None`
+    /// anywhere gives the whole read up, so what it leaves here is dropped.
+    entries: Vec<(String, Json)>,
+    /// The same for the items of the sequences being read.
+    items: Vec<Json>,
 }
 
 impl<'t> Reader<'t> {
@@ -144,7 +162,7 @@ impl<'t> Reader<'t> {
     /// A block sequence whose entries are at column `n`.
     fn sequence(&mut self, n: usize) -> Option<Json> {
         self.nodes += 1;
-        let mut items = Vec::new();
+        let base = self.items.len();
         loop {
             let line = self.line()?;
             let after = &line[n + 1..];
@@ -163,11 +181,11 @@ impl<'t> Reader<'t> {
             } else {
                 self.inline(content, n as isize)?
             };
-            items.push(item);
+            self.items.push(item);
             match self.next_indent() {
                 Some(ind) if ind == n && entry(&self.line()?[n..]) => {}
                 Some(ind) if ind > n => return None,
-                _ => return Some(Json::Array(items)),
+                _ => return Some(Json::Array(self.items.drain(base..).collect())),
             }
         }
     }
@@ -176,15 +194,12 @@ impl<'t> Reader<'t> {
     /// mid-line, after a sequence entry's `- `).
     fn mapping(&mut self, m: usize) -> Option<Json> {
         self.nodes += 1;
-        let mut map = Map::new();
+        let base = self.entries.len();
         loop {
             let line = self.line()?;
             let (k, after) = key(line.get(m..)?)?;
             self.nodes += 1;
             self.bytes += k.len();
-            if map.contains_key(&k) {
-                return None;
-            }
             let rest = after.trim_start_matches(' ');
             let value = if rest.is_empty() || rest.starts_with('#') {
                 self.i += 1;
@@ -196,13 +211,21 @@ impl<'t> Reader<'t> {
             } else {
                 self.inline(rest, m as isize)?
             };
-            map.insert(k, value);
+            self.entries.push((k, value));
             match self.next_indent() {
                 Some(ind) if ind == m && !entry(&self.line()?[m..]) => {}
                 Some(ind) if ind >= m => return None,
-                _ => return Some(Json::Object(map)),
+                _ => break,
             }
         }
+        let mut map = Map::with_capacity(self.entries.len() - base);
+        for (k, v) in self.entries.drain(base..) {
+            // A duplicate key is libyaml's to read (and refuse).
+            if map.insert(k, v).is_some() {
+                return None;
+            }
+        }
+        Some(Json::Object(map))
     }
 
     fn null(&mut self) -> Json {
