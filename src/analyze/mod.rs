@@ -141,7 +141,8 @@ pub(crate) struct Origin {
 /// other files are analyzed.
 pub fn analyze_sources(sources: &[Source], opts: &Options) -> Result<Report, Error> {
     let groups = vec![("input".to_string(), sources.iter().collect::<Vec<_>>())];
-    run(&groups, &[], opts, false)
+    let loaded = load_inputs(&groups, &[], opts, false)?;
+    Ok(analyze_loaded(loaded, false))
 }
 
 /// Analyzes a synthesized cloud assembly (files relative to its root, as in
@@ -419,16 +420,6 @@ pub fn check_options(opts: &Options) -> Result<(), Error> {
     Ok(())
 }
 
-fn run(
-    groups: &[(String, Vec<&Source>)],
-    installs: &[load::InstallFile],
-    opts: &Options,
-    whole_clusters: bool,
-) -> Result<Report, Error> {
-    let loaded = load_inputs(groups, installs, opts, whole_clusters)?;
-    Ok(analyze_loaded(loaded, whole_clusters))
-}
-
 /// The inputs as loaded, for the analysis: nothing in it borrows their
 /// text, so a caller that owns the inputs frees them before analyzing.
 struct Loaded {
@@ -438,7 +429,7 @@ struct Loaded {
     suppressions: Vec<Suppression>,
 }
 
-/// [`run`]'s first half: the inputs read into an app.
+/// The inputs read into an app (the first half of an analysis).
 fn load_inputs(
     groups: &[(String, Vec<&Source>)],
     installs: &[load::InstallFile],
@@ -480,8 +471,8 @@ fn load_inputs(
     })
 }
 
-/// [`run`]'s second half: the analysis of what was loaded, findings named
-/// by the objects' origins.
+/// The analysis of what was loaded (the second half), findings named by
+/// the objects' origins.
 fn analyze_loaded(loaded: Loaded, whole_clusters: bool) -> Report {
     let Loaded {
         app,
