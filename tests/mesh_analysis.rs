@@ -2137,3 +2137,32 @@ fn objects_in_namespaces_nothing_creates_are_errors() {
         out.diagnostics
     );
 }
+
+/// A raw object (the escape hatch) of a kind the analyzers read typed is
+/// read through its typed twin, so it counts as the typed object would:
+/// a raw VirtualService routing to an unknown host is reported.
+#[test]
+fn a_raw_object_of_a_typed_kind_is_analyzed_through_its_twin() {
+    let route = |host: &str| meshsynth::core::RawObject {
+        api_version: "networking.istio.io/v1".into(),
+        kind: "VirtualService".into(),
+        namespaced: true,
+        metadata: ObjectMeta {
+            name: Some(format!("to-{host}")),
+            ..Default::default()
+        },
+        body: serde_json::from_value(serde_json::json!({
+            "spec": {"hosts": ["web"], "http": [{"route": [{"destination": {"host": host}}]}]}
+        }))
+        .unwrap(),
+    };
+    let ds = run(|c| {
+        meshsynth::mesh::add_object(c, "Raw", route("nowhere")).unwrap();
+    });
+    assert!(
+        ds.iter().any(|d| d.code.as_deref() == Some("IST0101")
+            && d.path.ends_with("/Raw")
+            && d.message.contains("nowhere")),
+        "{ds:#?}"
+    );
+}
