@@ -681,12 +681,10 @@ mod tests {
                 text: std::fs::read_to_string(&path).unwrap(),
             };
             let groups = vec![("cluster".to_string(), vec![&src])];
-            let mut app = App::new(Context::from_pairs(&[] as &[String]).unwrap());
-            let mut report = Report::default();
-            let opts = Options::default();
-            if load::load(&mut app, &groups, &[], &opts, true, &mut report).is_err() {
+            let Ok(Loaded { app, .. }) = load_inputs(&groups, &[], &Options::default(), true)
+            else {
                 continue;
-            }
+            };
             files += 1;
             for namespaces in [true, false] {
                 let mut one = Vec::new();
