@@ -10,6 +10,8 @@
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use crate::core::tracked::Segment;
+
 /// Repairs tried before giving up: each removes one part, and an object
 /// with more broken parts than this is not worth guessing at.
 const MAX_REPAIRS: usize = 32;
@@ -23,13 +25,13 @@ pub(super) fn parse<T: DeserializeOwned>(mut json: Value) -> Option<T> {
             Err(e) => e,
         };
         let mut at = Vec::new();
-        for seg in err.path().iter() {
+        for seg in err.path().segments() {
             match seg {
-                serde_path_to_error::Segment::Seq { index } => at.push(Step::Index(*index)),
-                serde_path_to_error::Segment::Map { key } => at.push(Step::Key(key.clone())),
-                // Enum variants and unknown segments cannot be located in
-                // the JSON: stop at the part above them.
-                _ => break,
+                Segment::Index(index) => at.push(Step::Index(*index)),
+                Segment::Key(key) => at.push(Step::Key(key.clone())),
+                // An enum's variant or an unread key cannot be located in
+                // the JSON: stop at the part above it.
+                Segment::Variant(_) | Segment::Unknown => break,
             }
         }
         // A missing field names the object that lacks it: the field takes

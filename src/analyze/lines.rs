@@ -53,9 +53,8 @@ impl FieldLines {
         }
     }
 
-    /// The line of a path as serde reports it (`a.b[0].c` from
-    /// serde_path_to_error, `a.b.0.c` from serde_ignored, `.` for the
-    /// document).
+    /// The line of a path as a typed read reports it (`a.b[0].c`; also
+    /// `a.b.0.c`; `.` for the document).
     pub(crate) fn serde_path_line(&self, path: &str) -> Option<usize> {
         if path == "." {
             return self.line("");

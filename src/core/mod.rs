@@ -16,6 +16,7 @@ pub mod resolve;
 pub mod resource;
 pub mod stack;
 pub mod stack_set;
+pub(crate) mod tracked;
 pub mod tree;
 pub mod value;
 

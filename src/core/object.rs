@@ -27,68 +27,32 @@ pub fn deserialize_tracked<T: serde::de::DeserializeOwned>(
 }
 
 /// [`deserialize_tracked`] of JSON the caller keeps (to read it again when
-/// the typed read fails): nothing is copied but what `T` keeps.
+/// the typed read fails): nothing is copied but what `T` keeps. Every
+/// typed reader of objects goes through `core::tracked`'s one
+/// deserializer, so each type's deserialization is compiled once.
 pub(crate) fn deserialize_tracked_ref<T: serde::de::DeserializeOwned>(
     json: &serde_json::Value,
 ) -> Result<(T, Vec<String>), String> {
     let mut unknown = Vec::new();
-    let parsed: Result<T, String> =
-        deserialize_on_stack(json, &mut |p| unknown.push(field_path(&p))).map_err(|e| {
-            let path = e.path().to_string();
-            let msg = e.inner().to_string();
-            if path == "." {
-                msg
-            } else {
-                format!("{path}: {msg}")
-            }
-        });
+    let parsed = crate::core::tracked::read::<T>(json, Some(&mut unknown)).map_err(|e| {
+        let path = e.path().to_string();
+        let msg = e.inner().to_string();
+        if path == "." {
+            msg
+        } else {
+            format!("{path}: {msg}")
+        }
+    });
     parsed.map(|t| (t, unknown))
 }
 
-/// [`deserialize_tracked`]'s stack with the failing field's path kept
+/// [`deserialize_tracked`]'s reader with the failing field's path kept
 /// structured and unknown fields ignored (the lenient reader repairs
 /// objects where the path points).
 pub(crate) fn deserialize_with_path<T: serde::de::DeserializeOwned>(
     json: &serde_json::Value,
-) -> Result<T, serde_path_to_error::Error<serde_json::Error>> {
-    deserialize_on_stack(json, &mut |_| {})
-}
-
-/// The one deserializer type every typed read uses. The callback is a trait
-/// object on purpose: a closure type would differ per `T` (a closure in a
-/// generic function is generic too), and every type `T` reaches (an
-/// `ObjectMeta`, a `PodSpec`) would then be compiled again for each root
-/// kind; measured with `cargo llvm-lines`, that was most of the library's
-/// code. It reads borrowed JSON, so a caller that needs the JSON afterwards
-/// does not copy it first (analyze did, for every object).
-fn deserialize_on_stack<T: serde::de::DeserializeOwned>(
-    json: &serde_json::Value,
-    mut unknown: &mut dyn FnMut(serde_ignored::Path<'_>),
-) -> Result<T, serde_path_to_error::Error<serde_json::Error>> {
-    let de = serde_ignored::Deserializer::new(json, &mut unknown);
-    serde_path_to_error::deserialize(de)
-}
-
-/// A field path as users write it (`spec.volumes[0].rbd.imagefeatures`):
-/// serde_ignored's own form marks every `Option` with `?` and writes list
-/// indices as fields (`spec.?.volumes.?.0.rbd.?.imagefeatures`).
-fn field_path(p: &serde_ignored::Path<'_>) -> String {
-    use serde_ignored::Path;
-    match p {
-        Path::Root => String::new(),
-        Path::Seq { parent, index } => format!("{}[{index}]", field_path(parent)),
-        Path::Map { parent, key } => {
-            let head = field_path(parent);
-            if head.is_empty() {
-                key.clone()
-            } else {
-                format!("{head}.{key}")
-            }
-        }
-        Path::Some { parent }
-        | Path::NewtypeStruct { parent }
-        | Path::NewtypeVariant { parent } => field_path(parent),
-    }
+) -> Result<T, crate::core::tracked::ReadError> {
+    crate::core::tracked::read(json, None)
 }
 
 /// The API group of an `apiVersion` (`apps` of `apps/v1`; `""` for the

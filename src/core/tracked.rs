@@ -1,0 +1,756 @@
+//! Typed reads of JSON that keep track of where they are: the path of the
+//! field an error is about, and the paths of the fields the type does not
+//! know. One deserializer over `&serde_json::Value` does both. It replaced
+//! a path tracker and an unknown-field tracker (`serde_path_to_error`,
+//! `serde_ignored`) stacked on serde_json's value deserializer: every type
+//! a typed read reaches was compiled for three layers, a third of the
+//! library's code, and each map key was copied into two `String`s to keep
+//! paths that are only read on an error or an unknown field. Here a path
+//! is a chain of borrowed keys on the stack, written out only then.
+//!
+//! What a read accepts, and every message it fails with, is serde_json's
+//! value deserializer's: errors are `serde_json::Error` (which words them),
+//! and each method takes the same branch serde_json's does. The paths are
+//! the two trackers' (`spec.ports[0].port`); a unit test compares both
+//! ways on mutated real objects.
+
+use std::cell::{Cell, RefCell};
+use std::fmt::{self, Write as _};
+
+use serde::de::{self, DeserializeSeed, Error as _, IntoDeserializer, Unexpected, Visitor};
+use serde_json::{Map, Number, Value};
+
+type Error = serde_json::Error;
+
+/// One step of a [`FieldPath`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Segment {
+    /// A list element.
+    Index(usize),
+    /// A map entry or a struct field.
+    Key(String),
+    /// An enum's variant (`{"Variant": ...}`).
+    Variant(String),
+    /// A map key that failed to read as the number or bool it stands for.
+    Unknown,
+}
+
+/// Where a read failed, from the document's root.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct FieldPath(Vec<Segment>);
+
+impl FieldPath {
+    /// The steps, root first.
+    pub(crate) fn segments(&self) -> &[Segment] {
+        &self.0
+    }
+}
+
+/// `spec.ports[0].port`; `.` for the root.
+impl fmt::Display for FieldPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            return f.write_str(".");
+        }
+        let mut separator = "";
+        for segment in &self.0 {
+            match segment {
+                Segment::Index(i) => write!(f, "[{i}]")?,
+                Segment::Key(k) | Segment::Variant(k) => write!(f, "{separator}{k}")?,
+                Segment::Unknown => write!(f, "{separator}?")?,
+            }
+            separator = ".";
+        }
+        Ok(())
+    }
+}
+
+/// A failed read: serde_json's error and the path of what it is about.
+#[derive(Debug)]
+pub(crate) struct ReadError {
+    path: FieldPath,
+    inner: Error,
+}
+
+impl ReadError {
+    /// Where the read failed.
+    pub(crate) fn path(&self) -> &FieldPath {
+        &self.path
+    }
+
+    /// What failed.
+    pub(crate) fn inner(&self) -> &Error {
+        &self.inner
+    }
+}
+
+/// Reads a `T` from `json`. With `unknown`, the paths of the fields `T`
+/// does not know are pushed on it (`spec.volumes[0].rbd.imagefeatures`:
+/// enum variants are not named, as a user writes the path).
+pub(crate) fn read<T: de::DeserializeOwned>(
+    json: &Value,
+    unknown: Option<&mut Vec<String>>,
+) -> Result<T, ReadError> {
+    let track = Track {
+        error_at: RefCell::new(None),
+        unknown: unknown.as_ref().map(|_| RefCell::new(Vec::new())),
+    };
+    let root = Chain::Root;
+    let read = T::deserialize(De {
+        value: json,
+        chain: &root,
+        track: &track,
+    });
+    if let (Some(out), Some(found)) = (unknown, track.unknown) {
+        out.extend(found.into_inner());
+    }
+    read.map_err(|inner| ReadError {
+        path: track.error_at.into_inner().unwrap_or_default(),
+        inner,
+    })
+}
+
+/// The path to the value being read, as a chain of borrowed steps on the
+/// stack: nothing is allocated unless an error or an unknown field needs
+/// it written out.
+enum Chain<'c, 'de> {
+    Root,
+    Key {
+        parent: &'c Chain<'c, 'de>,
+        key: &'de str,
+    },
+    Index {
+        parent: &'c Chain<'c, 'de>,
+        index: usize,
+    },
+    Variant {
+        parent: &'c Chain<'c, 'de>,
+        variant: &'de str,
+    },
+    Unknown {
+        parent: &'c Chain<'c, 'de>,
+    },
+}
+
+impl Chain<'_, '_> {
+    fn segments(&self) -> Vec<Segment> {
+        let mut out = Vec::new();
+        let mut at = self;
+        loop {
+            at = match at {
+                Chain::Root => break,
+                Chain::Key { parent, key } => {
+                    out.push(Segment::Key((*key).to_string()));
+                    parent
+                }
+                Chain::Index { parent, index } => {
+                    out.push(Segment::Index(*index));
+                    parent
+                }
+                Chain::Variant { parent, variant } => {
+                    out.push(Segment::Variant((*variant).to_string()));
+                    parent
+                }
+                Chain::Unknown { parent } => {
+                    out.push(Segment::Unknown);
+                    parent
+                }
+            };
+        }
+        out.reverse();
+        out
+    }
+
+    /// The path of an unknown field as users write it: keys joined by `.`,
+    /// list indices in brackets, variants left out.
+    fn field_path(&self) -> String {
+        let mut out = String::new();
+        for segment in self.segments() {
+            match segment {
+                Segment::Index(i) => {
+                    let _ = write!(out, "[{i}]");
+                }
+                Segment::Key(k) => {
+                    if !out.is_empty() {
+                        out.push('.');
+                    }
+                    out.push_str(&k);
+                }
+                Segment::Variant(_) | Segment::Unknown => {}
+            }
+        }
+        out
+    }
+}
+
+struct Track {
+    /// The path of the innermost value an error came out of: the first
+    /// place it is seen, as it travels outward.
+    error_at: RefCell<Option<FieldPath>>,
+    /// The paths of unknown fields, when the caller wants them.
+    unknown: Option<RefCell<Vec<String>>>,
+}
+
+impl Track {
+    #[cold]
+    fn failed(&self, chain: &Chain<'_, '_>) {
+        let mut at = self.error_at.borrow_mut();
+        if at.is_none() {
+            *at = Some(FieldPath(chain.segments()));
+        }
+    }
+
+    /// `result`, with its error's path noted when it is the first seen.
+    #[inline]
+    fn at<T>(&self, chain: &Chain<'_, '_>, result: Result<T, Error>) -> Result<T, Error> {
+        if result.is_err() {
+            self.failed(chain);
+        }
+        result
+    }
+}
+
+/// The value a type reads at one place of the document.
+struct De<'c, 'de> {
+    value: &'de Value,
+    chain: &'c Chain<'c, 'de>,
+    track: &'c Track,
+}
+
+fn unexpected(value: &Value) -> Unexpected<'_> {
+    match value {
+        Value::Null => Unexpected::Unit,
+        Value::Bool(b) => Unexpected::Bool(*b),
+        Value::Number(n) => number_unexpected(n),
+        Value::String(s) => Unexpected::Str(s),
+        Value::Array(_) => Unexpected::Seq,
+        Value::Object(_) => Unexpected::Map,
+    }
+}
+
+fn number_unexpected(n: &Number) -> Unexpected<'static> {
+    if let Some(u) = n.as_u64() {
+        Unexpected::Unsigned(u)
+    } else if let Some(i) = n.as_i64() {
+        Unexpected::Signed(i)
+    } else {
+        Unexpected::Float(n.as_f64().unwrap_or(f64::NAN))
+    }
+}
+
+/// serde_json's check that a visitor read the whole list or map.
+fn all_read(left: usize, len: usize, expected: &'static str) -> Result<(), Error> {
+    if left == 0 {
+        Ok(())
+    } else {
+        Err(Error::invalid_length(len, &expected))
+    }
+}
+
+fn visit_number<'de, V: Visitor<'de>>(n: &Number, visitor: V) -> Result<V::Value, Error> {
+    if let Some(u) = n.as_u64() {
+        visitor.visit_u64(u)
+    } else if let Some(i) = n.as_i64() {
+        visitor.visit_i64(i)
+    } else {
+        visitor.visit_f64(n.as_f64().unwrap_or(f64::NAN))
+    }
+}
+
+impl<'c, 'de> De<'c, 'de> {
+    fn invalid<V: Visitor<'de>>(&self, visitor: &V) -> Error {
+        Error::invalid_type(unexpected(self.value), visitor)
+    }
+
+    fn seq<V: Visitor<'de>>(
+        &self,
+        items: &'de [Value],
+        chain: &'c Chain<'c, 'de>,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        let mut access = SeqAccess {
+            items: items.iter(),
+            index: 0,
+            chain,
+            track: self.track,
+        };
+        let out = visitor.visit_seq(&mut access)?;
+        all_read(access.items.len(), items.len(), "fewer elements in array").map(|()| out)
+    }
+
+    fn map<V: Visitor<'de>>(
+        &self,
+        entries: &'de Map<String, Value>,
+        chain: &'c Chain<'c, 'de>,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        let mut access = MapAccess {
+            entries: entries.iter(),
+            value: None,
+            chain,
+            track: self.track,
+        };
+        let out = visitor.visit_map(&mut access)?;
+        all_read(access.entries.len(), entries.len(), "fewer elements in map").map(|()| out)
+    }
+
+    fn any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        let r = match self.value {
+            Value::Null => visitor.visit_unit(),
+            Value::Bool(b) => visitor.visit_bool(*b),
+            Value::Number(n) => visit_number(n, visitor),
+            Value::String(s) => visitor.visit_borrowed_str(s),
+            Value::Array(items) => self.seq(items, self.chain, visitor),
+            Value::Object(entries) => self.map(entries, self.chain, visitor),
+        };
+        self.track.at(self.chain, r)
+    }
+
+    fn number<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        let r = match self.value {
+            Value::Number(n) => visit_number(n, visitor),
+            _ => Err(self.invalid(&visitor)),
+        };
+        self.track.at(self.chain, r)
+    }
+
+    fn string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        let r = match self.value {
+            Value::String(s) => visitor.visit_borrowed_str(s),
+            _ => Err(self.invalid(&visitor)),
+        };
+        self.track.at(self.chain, r)
+    }
+
+    fn bytes<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        let r = match self.value {
+            Value::String(s) => visitor.visit_borrowed_str(s),
+            Value::Array(items) => self.seq(items, self.chain, visitor),
+            _ => Err(self.invalid(&visitor)),
+        };
+        self.track.at(self.chain, r)
+    }
+
+    fn unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        let r = match self.value {
+            Value::Null => visitor.visit_unit(),
+            _ => Err(self.invalid(&visitor)),
+        };
+        self.track.at(self.chain, r)
+    }
+
+    fn list<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        let r = match self.value {
+            Value::Array(items) => self.seq(items, self.chain, visitor),
+            _ => Err(self.invalid(&visitor)),
+        };
+        self.track.at(self.chain, r)
+    }
+}
+
+macro_rules! numbers {
+    ($($method:ident)*) => {$(
+        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            self.number(visitor)
+        }
+    )*};
+}
+
+impl<'c, 'de> de::Deserializer<'de> for De<'c, 'de> {
+    type Error = Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.any(visitor)
+    }
+
+    numbers! {
+        deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64 deserialize_i128
+        deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64 deserialize_u128
+        deserialize_f32 deserialize_f64
+    }
+
+    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        let r = match self.value {
+            Value::Bool(b) => visitor.visit_bool(*b),
+            _ => Err(self.invalid(&visitor)),
+        };
+        self.track.at(self.chain, r)
+    }
+
+    fn deserialize_char<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.string(visitor)
+    }
+
+    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.string(visitor)
+    }
+
+    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.string(visitor)
+    }
+
+    fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.string(visitor)
+    }
+
+    fn deserialize_bytes<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.bytes(visitor)
+    }
+
+    fn deserialize_byte_buf<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.bytes(visitor)
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        let (chain, track) = (self.chain, self.track);
+        let r = match self.value {
+            Value::Null => visitor.visit_none(),
+            _ => visitor.visit_some(self),
+        };
+        track.at(chain, r)
+    }
+
+    fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.unit(visitor)
+    }
+
+    fn deserialize_unit_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        self.unit(visitor)
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        let (chain, track) = (self.chain, self.track);
+        let r = visitor.visit_newtype_struct(self);
+        track.at(chain, r)
+    }
+
+    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.list(visitor)
+    }
+
+    fn deserialize_tuple<V: Visitor<'de>>(
+        self,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        self.list(visitor)
+    }
+
+    fn deserialize_tuple_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        self.list(visitor)
+    }
+
+    fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        let r = match self.value {
+            Value::Object(entries) => self.map(entries, self.chain, visitor),
+            _ => Err(self.invalid(&visitor)),
+        };
+        self.track.at(self.chain, r)
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        let r = match self.value {
+            Value::Array(items) => self.seq(items, self.chain, visitor),
+            Value::Object(entries) => self.map(entries, self.chain, visitor),
+            _ => Err(self.invalid(&visitor)),
+        };
+        self.track.at(self.chain, r)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        let single = || Error::invalid_value(Unexpected::Map, &"map with a single key");
+        let r = match self.value {
+            Value::Object(entries) => {
+                let mut it = entries.iter();
+                match (it.next(), it.next()) {
+                    (Some((variant, value)), None) => visitor.visit_enum(EnumAccess {
+                        variant,
+                        value: Some(value),
+                        chain: self.chain,
+                        track: self.track,
+                    }),
+                    _ => Err(single()),
+                }
+            }
+            Value::String(variant) => visitor.visit_enum(EnumAccess {
+                variant,
+                value: None,
+                chain: self.chain,
+                track: self.track,
+            }),
+            other => Err(Error::invalid_type(unexpected(other), &"string or map")),
+        };
+        self.track.at(self.chain, r)
+    }
+
+    /// A field the type skips: an unknown one.
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        if let Some(unknown) = &self.track.unknown {
+            unknown.borrow_mut().push(self.chain.field_path());
+        }
+        let r = visitor.visit_unit();
+        self.track.at(self.chain, r)
+    }
+}
+
+struct SeqAccess<'c, 'de> {
+    items: std::slice::Iter<'de, Value>,
+    index: usize,
+    chain: &'c Chain<'c, 'de>,
+    track: &'c Track,
+}
+
+impl<'de> de::SeqAccess<'de> for SeqAccess<'_, 'de> {
+    type Error = Error;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, Error> {
+        let Some(value) = self.items.next() else {
+            return Ok(None);
+        };
+        let chain = Chain::Index {
+            parent: self.chain,
+            index: self.index,
+        };
+        self.index += 1;
+        let r = seed.deserialize(De {
+            value,
+            chain: &chain,
+            track: self.track,
+        });
+        self.track.at(&chain, r).map(Some)
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.items.len())
+    }
+}
+
+struct MapAccess<'c, 'de> {
+    entries: serde_json::map::Iter<'de>,
+    /// The entry whose key was read last, for its value.
+    value: Option<(&'de str, &'de Value)>,
+    chain: &'c Chain<'c, 'de>,
+    track: &'c Track,
+}
+
+impl MapAccess<'_, '_> {
+    #[cold]
+    fn key_failed(&self, key: &str, unread: bool) {
+        let chain = if unread {
+            Chain::Unknown { parent: self.chain }
+        } else {
+            Chain::Key {
+                parent: self.chain,
+                key,
+            }
+        };
+        self.track.failed(&chain);
+    }
+}
+
+impl<'de> de::MapAccess<'de> for MapAccess<'_, 'de> {
+    type Error = Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, Error> {
+        let Some((key, value)) = self.entries.next() else {
+            return Ok(None);
+        };
+        self.value = Some((key, value));
+        let unread = Cell::new(false);
+        let r = seed.deserialize(key::KeyDe {
+            key,
+            unread: &unread,
+        });
+        if r.is_err() {
+            self.key_failed(key, unread.get());
+        }
+        r.map(Some)
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
+        let Some((key, value)) = self.value.take() else {
+            let r = Err(Error::custom("value is missing"));
+            return self.track.at(self.chain, r);
+        };
+        let chain = Chain::Key {
+            parent: self.chain,
+            key,
+        };
+        let r = seed.deserialize(De {
+            value,
+            chain: &chain,
+            track: self.track,
+        });
+        self.track.at(&chain, r)
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.entries.len())
+    }
+}
+
+struct EnumAccess<'c, 'de> {
+    variant: &'de str,
+    value: Option<&'de Value>,
+    chain: &'c Chain<'c, 'de>,
+    track: &'c Track,
+}
+
+impl<'c, 'de> de::EnumAccess<'de> for EnumAccess<'c, 'de> {
+    type Error = Error;
+    type Variant = VariantAccess<'c, 'de>;
+
+    fn variant_seed<V: DeserializeSeed<'de>>(
+        self,
+        seed: V,
+    ) -> Result<(V::Value, VariantAccess<'c, 'de>), Error> {
+        let name: de::value::StrDeserializer<'_, Error> = self.variant.into_deserializer();
+        let r = seed.deserialize(name);
+        let r = self.track.at(self.chain, r);
+        r.map(|v| {
+            (
+                v,
+                VariantAccess {
+                    variant: self.variant,
+                    value: self.value,
+                    chain: self.chain,
+                    track: self.track,
+                },
+            )
+        })
+    }
+}
+
+struct VariantAccess<'c, 'de> {
+    variant: &'de str,
+    value: Option<&'de Value>,
+    chain: &'c Chain<'c, 'de>,
+    track: &'c Track,
+}
+
+impl<'de> de::VariantAccess<'de> for VariantAccess<'_, 'de> {
+    type Error = Error;
+
+    fn unit_variant(self) -> Result<(), Error> {
+        let chain = Chain::Variant {
+            parent: self.chain,
+            variant: self.variant,
+        };
+        let r = match self.value {
+            Some(value) => de::Deserialize::deserialize(De {
+                value,
+                chain: &chain,
+                track: self.track,
+            }),
+            None => Ok(()),
+        };
+        self.track.at(&chain, r)
+    }
+
+    fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, seed: T) -> Result<T::Value, Error> {
+        let chain = Chain::Variant {
+            parent: self.chain,
+            variant: self.variant,
+        };
+        let r = match self.value {
+            Some(value) => seed.deserialize(De {
+                value,
+                chain: &chain,
+                track: self.track,
+            }),
+            None => Err(Error::invalid_type(
+                Unexpected::UnitVariant,
+                &"newtype variant",
+            )),
+        };
+        self.track.at(&chain, r)
+    }
+
+    fn tuple_variant<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value, Error> {
+        let chain = Chain::Variant {
+            parent: self.chain,
+            variant: self.variant,
+        };
+        let r = match self.value {
+            Some(value @ Value::Array(items)) => {
+                if items.is_empty() {
+                    visitor.visit_unit()
+                } else {
+                    let de = De {
+                        value,
+                        chain: &chain,
+                        track: self.track,
+                    };
+                    de.seq(items, &chain, visitor)
+                }
+            }
+            Some(other) => Err(Error::invalid_type(unexpected(other), &"tuple variant")),
+            None => Err(Error::invalid_type(
+                Unexpected::UnitVariant,
+                &"tuple variant",
+            )),
+        };
+        self.track.at(&chain, r)
+    }
+
+    fn struct_variant<V: Visitor<'de>>(
+        self,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        let chain = Chain::Variant {
+            parent: self.chain,
+            variant: self.variant,
+        };
+        let r = match self.value {
+            Some(value @ Value::Object(entries)) => {
+                let de = De {
+                    value,
+                    chain: &chain,
+                    track: self.track,
+                };
+                de.map(entries, &chain, visitor)
+            }
+            Some(other) => Err(Error::invalid_type(unexpected(other), &"struct variant")),
+            None => Err(Error::invalid_type(
+                Unexpected::UnitVariant,
+                &"struct variant",
+            )),
+        };
+        self.track.at(&chain, r)
+    }
+}
+
+mod key;
+
+#[cfg(test)]
+mod tests;
