@@ -192,22 +192,27 @@ struct Track {
 }
 
 impl Track {
+    /// `error`, its path noted when it is the first seen.
     #[cold]
-    fn failed(&self, chain: &Chain<'_, '_>) {
+    fn failed(&self, chain: &Chain<'_, '_>, error: Error) -> Error {
         let mut at = self.error_at.borrow_mut();
         if at.is_none() {
             *at = Some(FieldPath(chain.segments()));
         }
+        error
     }
+}
 
-    /// `result`, with its error's path noted when it is the first seen.
-    #[inline]
-    fn at<T>(&self, chain: &Chain<'_, '_>, result: Result<T, Error>) -> Result<T, Error> {
-        if result.is_err() {
-            self.failed(chain);
+/// `$result`, with its error's path noted when it is the first seen. A
+/// macro rather than a generic function (or `Result::map`): a function
+/// would be compiled again for every type a read reaches.
+macro_rules! at {
+    ($track:expr, $chain:expr, $result:expr) => {
+        match $result {
+            Ok(v) => Ok(v),
+            Err(e) => Err($track.failed($chain, e)),
         }
-        result
-    }
+    };
 }
 
 /// The value a type reads at one place of the document.
@@ -238,13 +243,10 @@ fn number_unexpected(n: &Number) -> Unexpected<'static> {
     }
 }
 
-/// serde_json's check that a visitor read the whole list or map.
-fn all_read(left: usize, len: usize, expected: &'static str) -> Result<(), Error> {
-    if left == 0 {
-        Ok(())
-    } else {
-        Err(Error::invalid_length(len, &expected))
-    }
+/// serde_json's error when a visitor left part of a list or map unread.
+#[cold]
+fn not_all_read(len: usize, expected: &'static str) -> Error {
+    Error::invalid_length(len, &expected)
 }
 
 fn visit_number<'de, V: Visitor<'de>>(n: &Number, visitor: V) -> Result<V::Value, Error> {
@@ -274,8 +276,13 @@ impl<'c, 'de> De<'c, 'de> {
             chain,
             track: self.track,
         };
-        let out = visitor.visit_seq(&mut access)?;
-        all_read(access.items.len(), items.len(), "fewer elements in array").map(|()| out)
+        let out = visitor.visit_seq(&mut access);
+        let left = access.items.len();
+        match out {
+            Ok(out) if left == 0 => Ok(out),
+            Ok(_) => Err(not_all_read(items.len(), "fewer elements in array")),
+            Err(e) => Err(e),
+        }
     }
 
     fn map<V: Visitor<'de>>(
@@ -290,8 +297,13 @@ impl<'c, 'de> De<'c, 'de> {
             chain,
             track: self.track,
         };
-        let out = visitor.visit_map(&mut access)?;
-        all_read(access.entries.len(), entries.len(), "fewer elements in map").map(|()| out)
+        let out = visitor.visit_map(&mut access);
+        let left = access.entries.len();
+        match out {
+            Ok(out) if left == 0 => Ok(out),
+            Ok(_) => Err(not_all_read(entries.len(), "fewer elements in map")),
+            Err(e) => Err(e),
+        }
     }
 
     fn any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
@@ -303,7 +315,7 @@ impl<'c, 'de> De<'c, 'de> {
             Value::Array(items) => self.seq(items, self.chain, visitor),
             Value::Object(entries) => self.map(entries, self.chain, visitor),
         };
-        self.track.at(self.chain, r)
+        at!(self.track, self.chain, r)
     }
 
     fn number<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
@@ -311,7 +323,7 @@ impl<'c, 'de> De<'c, 'de> {
             Value::Number(n) => visit_number(n, visitor),
             _ => Err(self.invalid(&visitor)),
         };
-        self.track.at(self.chain, r)
+        at!(self.track, self.chain, r)
     }
 
     fn string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
@@ -319,7 +331,7 @@ impl<'c, 'de> De<'c, 'de> {
             Value::String(s) => visitor.visit_borrowed_str(s),
             _ => Err(self.invalid(&visitor)),
         };
-        self.track.at(self.chain, r)
+        at!(self.track, self.chain, r)
     }
 
     fn bytes<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
@@ -328,7 +340,7 @@ impl<'c, 'de> De<'c, 'de> {
             Value::Array(items) => self.seq(items, self.chain, visitor),
             _ => Err(self.invalid(&visitor)),
         };
-        self.track.at(self.chain, r)
+        at!(self.track, self.chain, r)
     }
 
     fn unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
@@ -336,7 +348,7 @@ impl<'c, 'de> De<'c, 'de> {
             Value::Null => visitor.visit_unit(),
             _ => Err(self.invalid(&visitor)),
         };
-        self.track.at(self.chain, r)
+        at!(self.track, self.chain, r)
     }
 
     fn list<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
@@ -344,7 +356,7 @@ impl<'c, 'de> De<'c, 'de> {
             Value::Array(items) => self.seq(items, self.chain, visitor),
             _ => Err(self.invalid(&visitor)),
         };
-        self.track.at(self.chain, r)
+        at!(self.track, self.chain, r)
     }
 }
 
@@ -374,7 +386,7 @@ impl<'c, 'de> de::Deserializer<'de> for De<'c, 'de> {
             Value::Bool(b) => visitor.visit_bool(*b),
             _ => Err(self.invalid(&visitor)),
         };
-        self.track.at(self.chain, r)
+        at!(self.track, self.chain, r)
     }
 
     fn deserialize_char<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
@@ -407,7 +419,7 @@ impl<'c, 'de> de::Deserializer<'de> for De<'c, 'de> {
             Value::Null => visitor.visit_none(),
             _ => visitor.visit_some(self),
         };
-        track.at(chain, r)
+        at!(track, chain, r)
     }
 
     fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
@@ -429,7 +441,7 @@ impl<'c, 'de> de::Deserializer<'de> for De<'c, 'de> {
     ) -> Result<V::Value, Error> {
         let (chain, track) = (self.chain, self.track);
         let r = visitor.visit_newtype_struct(self);
-        track.at(chain, r)
+        at!(track, chain, r)
     }
 
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
@@ -458,7 +470,7 @@ impl<'c, 'de> de::Deserializer<'de> for De<'c, 'de> {
             Value::Object(entries) => self.map(entries, self.chain, visitor),
             _ => Err(self.invalid(&visitor)),
         };
-        self.track.at(self.chain, r)
+        at!(self.track, self.chain, r)
     }
 
     fn deserialize_struct<V: Visitor<'de>>(
@@ -472,7 +484,7 @@ impl<'c, 'de> de::Deserializer<'de> for De<'c, 'de> {
             Value::Object(entries) => self.map(entries, self.chain, visitor),
             _ => Err(self.invalid(&visitor)),
         };
-        self.track.at(self.chain, r)
+        at!(self.track, self.chain, r)
     }
 
     fn deserialize_enum<V: Visitor<'de>>(
@@ -503,7 +515,7 @@ impl<'c, 'de> de::Deserializer<'de> for De<'c, 'de> {
             }),
             other => Err(Error::invalid_type(unexpected(other), &"string or map")),
         };
-        self.track.at(self.chain, r)
+        at!(self.track, self.chain, r)
     }
 
     /// A field the type skips: an unknown one.
@@ -512,7 +524,7 @@ impl<'c, 'de> de::Deserializer<'de> for De<'c, 'de> {
             unknown.borrow_mut().push(self.chain.field_path());
         }
         let r = visitor.visit_unit();
-        self.track.at(self.chain, r)
+        at!(self.track, self.chain, r)
     }
 }
 
@@ -543,7 +555,10 @@ impl<'de> de::SeqAccess<'de> for SeqAccess<'_, 'de> {
             chain: &chain,
             track: self.track,
         });
-        self.track.at(&chain, r).map(Some)
+        match r {
+            Ok(v) => Ok(Some(v)),
+            Err(e) => Err(self.track.failed(&chain, e)),
+        }
     }
 
     fn size_hint(&self) -> Option<usize> {
@@ -559,9 +574,9 @@ struct MapAccess<'c, 'de> {
     track: &'c Track,
 }
 
-impl MapAccess<'_, '_> {
+impl<'de> MapAccess<'_, 'de> {
     #[cold]
-    fn key_failed(&self, key: &str, unread: bool) {
+    fn key_failed(&self, key: &str, unread: bool, error: Error) -> Error {
         let chain = if unread {
             Chain::Unknown { parent: self.chain }
         } else {
@@ -570,7 +585,20 @@ impl MapAccess<'_, '_> {
                 key,
             }
         };
-        self.track.failed(&chain);
+        self.track.failed(&chain, error)
+    }
+
+    #[cold]
+    fn missing_value(&self) -> Error {
+        self.track
+            .failed(self.chain, Error::custom("value is missing"))
+    }
+
+    /// The next entry's key; its value is kept for `next_value_seed`.
+    fn advance(&mut self) -> Option<&'de str> {
+        let (key, value) = self.entries.next()?;
+        self.value = Some((key, value));
+        Some(key)
     }
 }
 
@@ -581,25 +609,23 @@ impl<'de> de::MapAccess<'de> for MapAccess<'_, 'de> {
         &mut self,
         seed: K,
     ) -> Result<Option<K::Value>, Error> {
-        let Some((key, value)) = self.entries.next() else {
+        let Some(key) = self.advance() else {
             return Ok(None);
         };
-        self.value = Some((key, value));
         let unread = Cell::new(false);
         let r = seed.deserialize(key::KeyDe {
             key,
             unread: &unread,
         });
-        if r.is_err() {
-            self.key_failed(key, unread.get());
+        match r {
+            Ok(k) => Ok(Some(k)),
+            Err(e) => Err(self.key_failed(key, unread.get(), e)),
         }
-        r.map(Some)
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
         let Some((key, value)) = self.value.take() else {
-            let r = Err(Error::custom("value is missing"));
-            return self.track.at(self.chain, r);
+            return Err(self.missing_value());
         };
         let chain = Chain::Key {
             parent: self.chain,
@@ -610,7 +636,7 @@ impl<'de> de::MapAccess<'de> for MapAccess<'_, 'de> {
             chain: &chain,
             track: self.track,
         });
-        self.track.at(&chain, r)
+        at!(self.track, &chain, r)
     }
 
     fn size_hint(&self) -> Option<usize> {
@@ -635,7 +661,7 @@ impl<'c, 'de> de::EnumAccess<'de> for EnumAccess<'c, 'de> {
     ) -> Result<(V::Value, VariantAccess<'c, 'de>), Error> {
         let name: de::value::StrDeserializer<'_, Error> = self.variant.into_deserializer();
         let r = seed.deserialize(name);
-        let r = self.track.at(self.chain, r);
+        let r = at!(self.track, self.chain, r);
         r.map(|v| {
             (
                 v,
@@ -673,7 +699,7 @@ impl<'de> de::VariantAccess<'de> for VariantAccess<'_, 'de> {
             }),
             None => Ok(()),
         };
-        self.track.at(&chain, r)
+        at!(self.track, &chain, r)
     }
 
     fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, seed: T) -> Result<T::Value, Error> {
@@ -692,7 +718,7 @@ impl<'de> de::VariantAccess<'de> for VariantAccess<'_, 'de> {
                 &"newtype variant",
             )),
         };
-        self.track.at(&chain, r)
+        at!(self.track, &chain, r)
     }
 
     fn tuple_variant<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value, Error> {
@@ -719,7 +745,7 @@ impl<'de> de::VariantAccess<'de> for VariantAccess<'_, 'de> {
                 &"tuple variant",
             )),
         };
-        self.track.at(&chain, r)
+        at!(self.track, &chain, r)
     }
 
     fn struct_variant<V: Visitor<'de>>(
@@ -746,7 +772,7 @@ impl<'de> de::VariantAccess<'de> for VariantAccess<'_, 'de> {
                 &"struct variant",
             )),
         };
-        self.track.at(&chain, r)
+        at!(self.track, &chain, r)
     }
 }
 
