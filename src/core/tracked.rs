@@ -360,10 +360,11 @@ impl<'c, 'de> De<'c, 'de> {
     }
 }
 
-macro_rules! numbers {
-    ($($method:ident)*) => {$(
+/// Deserializer methods that take one of `De`'s readers as they are.
+macro_rules! forward {
+    ($reader:ident: $($method:ident)*) => {$(
         fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-            self.number(visitor)
+            self.$reader(visitor)
         }
     )*};
 }
@@ -375,11 +376,17 @@ impl<'c, 'de> de::Deserializer<'de> for De<'c, 'de> {
         self.any(visitor)
     }
 
-    numbers! {
-        deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64 deserialize_i128
+    forward! {
+        number: deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64 deserialize_i128
         deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64 deserialize_u128
         deserialize_f32 deserialize_f64
     }
+    forward! {
+        string: deserialize_char deserialize_str deserialize_string deserialize_identifier
+    }
+    forward! { bytes: deserialize_bytes deserialize_byte_buf }
+    forward! { unit: deserialize_unit }
+    forward! { list: deserialize_seq }
 
     fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         let r = match self.value {
@@ -389,30 +396,6 @@ impl<'c, 'de> de::Deserializer<'de> for De<'c, 'de> {
         at!(self.track, self.chain, r)
     }
 
-    fn deserialize_char<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.string(visitor)
-    }
-
-    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.string(visitor)
-    }
-
-    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.string(visitor)
-    }
-
-    fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.string(visitor)
-    }
-
-    fn deserialize_bytes<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.bytes(visitor)
-    }
-
-    fn deserialize_byte_buf<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.bytes(visitor)
-    }
-
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         let (chain, track) = (self.chain, self.track);
         let r = match self.value {
@@ -420,10 +403,6 @@ impl<'c, 'de> de::Deserializer<'de> for De<'c, 'de> {
             _ => visitor.visit_some(self),
         };
         at!(track, chain, r)
-    }
-
-    fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.unit(visitor)
     }
 
     fn deserialize_unit_struct<V: Visitor<'de>>(
@@ -442,10 +421,6 @@ impl<'c, 'de> de::Deserializer<'de> for De<'c, 'de> {
         let (chain, track) = (self.chain, self.track);
         let r = visitor.visit_newtype_struct(self);
         at!(track, chain, r)
-    }
-
-    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.list(visitor)
     }
 
     fn deserialize_tuple<V: Visitor<'de>>(
@@ -683,14 +658,30 @@ struct VariantAccess<'c, 'de> {
     track: &'c Track,
 }
 
+impl<'c, 'de> VariantAccess<'c, 'de> {
+    fn here(&self) -> Chain<'c, 'de> {
+        Chain::Variant {
+            parent: self.chain,
+            variant: self.variant,
+        }
+    }
+
+    /// serde_json's error for a variant whose value has the wrong shape
+    /// (`what`: "tuple variant"), or none where one is needed.
+    #[cold]
+    fn wrong_shape(&self, what: &'static str) -> Error {
+        match self.value {
+            Some(other) => Error::invalid_type(unexpected(other), &what),
+            None => Error::invalid_type(Unexpected::UnitVariant, &what),
+        }
+    }
+}
+
 impl<'de> de::VariantAccess<'de> for VariantAccess<'_, 'de> {
     type Error = Error;
 
     fn unit_variant(self) -> Result<(), Error> {
-        let chain = Chain::Variant {
-            parent: self.chain,
-            variant: self.variant,
-        };
+        let chain = self.here();
         let r = match self.value {
             Some(value) => de::Deserialize::deserialize(De {
                 value,
@@ -703,47 +694,31 @@ impl<'de> de::VariantAccess<'de> for VariantAccess<'_, 'de> {
     }
 
     fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, seed: T) -> Result<T::Value, Error> {
-        let chain = Chain::Variant {
-            parent: self.chain,
-            variant: self.variant,
-        };
+        let chain = self.here();
         let r = match self.value {
             Some(value) => seed.deserialize(De {
                 value,
                 chain: &chain,
                 track: self.track,
             }),
-            None => Err(Error::invalid_type(
-                Unexpected::UnitVariant,
-                &"newtype variant",
-            )),
+            None => Err(self.wrong_shape("newtype variant")),
         };
         at!(self.track, &chain, r)
     }
 
     fn tuple_variant<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value, Error> {
-        let chain = Chain::Variant {
-            parent: self.chain,
-            variant: self.variant,
-        };
+        let chain = self.here();
         let r = match self.value {
+            Some(Value::Array(items)) if items.is_empty() => visitor.visit_unit(),
             Some(value @ Value::Array(items)) => {
-                if items.is_empty() {
-                    visitor.visit_unit()
-                } else {
-                    let de = De {
-                        value,
-                        chain: &chain,
-                        track: self.track,
-                    };
-                    de.seq(items, &chain, visitor)
-                }
+                let de = De {
+                    value,
+                    chain: &chain,
+                    track: self.track,
+                };
+                de.seq(items, &chain, visitor)
             }
-            Some(other) => Err(Error::invalid_type(unexpected(other), &"tuple variant")),
-            None => Err(Error::invalid_type(
-                Unexpected::UnitVariant,
-                &"tuple variant",
-            )),
+            _ => Err(self.wrong_shape("tuple variant")),
         };
         at!(self.track, &chain, r)
     }
@@ -753,10 +728,7 @@ impl<'de> de::VariantAccess<'de> for VariantAccess<'_, 'de> {
         _fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, Error> {
-        let chain = Chain::Variant {
-            parent: self.chain,
-            variant: self.variant,
-        };
+        let chain = self.here();
         let r = match self.value {
             Some(value @ Value::Object(entries)) => {
                 let de = De {
@@ -766,11 +738,7 @@ impl<'de> de::VariantAccess<'de> for VariantAccess<'_, 'de> {
                 };
                 de.map(entries, &chain, visitor)
             }
-            Some(other) => Err(Error::invalid_type(unexpected(other), &"struct variant")),
-            None => Err(Error::invalid_type(
-                Unexpected::UnitVariant,
-                &"struct variant",
-            )),
+            _ => Err(self.wrong_shape("struct variant")),
         };
         at!(self.track, &chain, r)
     }
