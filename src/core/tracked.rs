@@ -235,13 +235,27 @@ fn unexpected(value: &Value) -> Unexpected<'_> {
     }
 }
 
+/// A number as serde_json's value deserializer hands it on: unsigned
+/// first, then signed, else a float.
+enum Num {
+    Unsigned(u64),
+    Signed(i64),
+    Float(f64),
+}
+
+fn num(n: &Number) -> Num {
+    match (n.as_u64(), n.as_i64()) {
+        (Some(u), _) => Num::Unsigned(u),
+        (None, Some(i)) => Num::Signed(i),
+        (None, None) => Num::Float(n.as_f64().unwrap_or(f64::NAN)),
+    }
+}
+
 fn number_unexpected(n: &Number) -> Unexpected<'static> {
-    if let Some(u) = n.as_u64() {
-        Unexpected::Unsigned(u)
-    } else if let Some(i) = n.as_i64() {
-        Unexpected::Signed(i)
-    } else {
-        Unexpected::Float(n.as_f64().unwrap_or(f64::NAN))
+    match num(n) {
+        Num::Unsigned(u) => Unexpected::Unsigned(u),
+        Num::Signed(i) => Unexpected::Signed(i),
+        Num::Float(f) => Unexpected::Float(f),
     }
 }
 
@@ -252,12 +266,10 @@ fn not_all_read(len: usize, expected: &'static str) -> Error {
 }
 
 fn visit_number<'de, V: Visitor<'de>>(n: &Number, visitor: V) -> Result<V::Value, Error> {
-    if let Some(u) = n.as_u64() {
-        visitor.visit_u64(u)
-    } else if let Some(i) = n.as_i64() {
-        visitor.visit_i64(i)
-    } else {
-        visitor.visit_f64(n.as_f64().unwrap_or(f64::NAN))
+    match num(n) {
+        Num::Unsigned(u) => visitor.visit_u64(u),
+        Num::Signed(i) => visitor.visit_i64(i),
+        Num::Float(f) => visitor.visit_f64(f),
     }
 }
 
@@ -266,16 +278,11 @@ impl<'c, 'de> De<'c, 'de> {
         Error::invalid_type(unexpected(self.value), visitor)
     }
 
-    fn seq<V: Visitor<'de>>(
-        &self,
-        items: &'de [Value],
-        chain: &'c Chain<'c, 'de>,
-        visitor: V,
-    ) -> Result<V::Value, Error> {
+    fn seq<V: Visitor<'de>>(&self, items: &'de [Value], visitor: V) -> Result<V::Value, Error> {
         let mut access = SeqAccess {
             items: items.iter(),
             index: 0,
-            chain,
+            chain: self.chain,
             track: self.track,
         };
         let out = visitor.visit_seq(&mut access);
@@ -290,13 +297,12 @@ impl<'c, 'de> De<'c, 'de> {
     fn map<V: Visitor<'de>>(
         &self,
         entries: &'de Map<String, Value>,
-        chain: &'c Chain<'c, 'de>,
         visitor: V,
     ) -> Result<V::Value, Error> {
         let mut access = MapAccess {
             entries: entries.iter(),
             value: None,
-            chain,
+            chain: self.chain,
             track: self.track,
         };
         let out = visitor.visit_map(&mut access);
@@ -314,8 +320,8 @@ impl<'c, 'de> De<'c, 'de> {
             Value::Bool(b) => visitor.visit_bool(*b),
             Value::Number(n) => visit_number(n, visitor),
             Value::String(s) => visitor.visit_borrowed_str(s),
-            Value::Array(items) => self.seq(items, self.chain, visitor),
-            Value::Object(entries) => self.map(entries, self.chain, visitor),
+            Value::Array(items) => self.seq(items, visitor),
+            Value::Object(entries) => self.map(entries, visitor),
         };
         at!(self.track, self.chain, r)
     }
@@ -339,7 +345,7 @@ impl<'c, 'de> De<'c, 'de> {
     fn bytes<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         let r = match self.value {
             Value::String(s) => visitor.visit_borrowed_str(s),
-            Value::Array(items) => self.seq(items, self.chain, visitor),
+            Value::Array(items) => self.seq(items, visitor),
             _ => Err(self.invalid(&visitor)),
         };
         at!(self.track, self.chain, r)
@@ -355,7 +361,7 @@ impl<'c, 'de> De<'c, 'de> {
 
     fn list<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         let r = match self.value {
-            Value::Array(items) => self.seq(items, self.chain, visitor),
+            Value::Array(items) => self.seq(items, visitor),
             _ => Err(self.invalid(&visitor)),
         };
         at!(self.track, self.chain, r)
@@ -444,7 +450,7 @@ impl<'c, 'de> de::Deserializer<'de> for De<'c, 'de> {
 
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         let r = match self.value {
-            Value::Object(entries) => self.map(entries, self.chain, visitor),
+            Value::Object(entries) => self.map(entries, visitor),
             _ => Err(self.invalid(&visitor)),
         };
         at!(self.track, self.chain, r)
@@ -457,8 +463,8 @@ impl<'c, 'de> de::Deserializer<'de> for De<'c, 'de> {
         visitor: V,
     ) -> Result<V::Value, Error> {
         let r = match self.value {
-            Value::Array(items) => self.seq(items, self.chain, visitor),
-            Value::Object(entries) => self.map(entries, self.chain, visitor),
+            Value::Array(items) => self.seq(items, visitor),
+            Value::Object(entries) => self.map(entries, visitor),
             _ => Err(self.invalid(&visitor)),
         };
         at!(self.track, self.chain, r)
@@ -470,27 +476,28 @@ impl<'c, 'de> de::Deserializer<'de> for De<'c, 'de> {
         _variants: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, Error> {
-        let single = || Error::invalid_value(Unexpected::Map, &"map with a single key");
-        let r = match self.value {
+        let written = match self.value {
             Value::Object(entries) => {
                 let mut it = entries.iter();
                 match (it.next(), it.next()) {
-                    (Some((variant, value)), None) => visitor.visit_enum(EnumAccess {
-                        variant,
-                        value: Some(value),
-                        chain: self.chain,
-                        track: self.track,
-                    }),
-                    _ => Err(single()),
+                    (Some((variant, value)), None) => Ok((variant.as_str(), Some(value))),
+                    _ => Err(Error::invalid_value(
+                        Unexpected::Map,
+                        &"map with a single key",
+                    )),
                 }
             }
-            Value::String(variant) => visitor.visit_enum(EnumAccess {
+            Value::String(variant) => Ok((variant.as_str(), None)),
+            other => Err(Error::invalid_type(unexpected(other), &"string or map")),
+        };
+        let r = match written {
+            Ok((variant, value)) => visitor.visit_enum(EnumAccess {
                 variant,
-                value: None,
+                value,
                 chain: self.chain,
                 track: self.track,
             }),
-            other => Err(Error::invalid_type(unexpected(other), &"string or map")),
+            Err(e) => Err(e),
         };
         at!(self.track, self.chain, r)
     }
@@ -621,6 +628,8 @@ impl<'de> de::MapAccess<'de> for MapAccess<'_, 'de> {
     }
 }
 
+/// An enum's variant and its value (`None` when written as a string):
+/// first its name is read, then the value as the variant's shape asks.
 struct EnumAccess<'c, 'de> {
     variant: &'de str,
     value: Option<&'de Value>,
@@ -630,37 +639,18 @@ struct EnumAccess<'c, 'de> {
 
 impl<'c, 'de> de::EnumAccess<'de> for EnumAccess<'c, 'de> {
     type Error = Error;
-    type Variant = VariantAccess<'c, 'de>;
+    type Variant = Self;
 
-    fn variant_seed<V: DeserializeSeed<'de>>(
-        self,
-        seed: V,
-    ) -> Result<(V::Value, VariantAccess<'c, 'de>), Error> {
+    fn variant_seed<V: DeserializeSeed<'de>>(self, seed: V) -> Result<(V::Value, Self), Error> {
         let name: de::value::StrDeserializer<'_, Error> = self.variant.into_deserializer();
-        let r = seed.deserialize(name);
-        let r = at!(self.track, self.chain, r);
-        r.map(|v| {
-            (
-                v,
-                VariantAccess {
-                    variant: self.variant,
-                    value: self.value,
-                    chain: self.chain,
-                    track: self.track,
-                },
-            )
-        })
+        match seed.deserialize(name) {
+            Ok(v) => Ok((v, self)),
+            Err(e) => Err(self.track.failed(self.chain, e)),
+        }
     }
 }
 
-struct VariantAccess<'c, 'de> {
-    variant: &'de str,
-    value: Option<&'de Value>,
-    chain: &'c Chain<'c, 'de>,
-    track: &'c Track,
-}
-
-impl<'c, 'de> VariantAccess<'c, 'de> {
+impl<'c, 'de> EnumAccess<'c, 'de> {
     fn here(&self) -> Chain<'c, 'de> {
         Chain::Variant {
             parent: self.chain,
@@ -679,7 +669,7 @@ impl<'c, 'de> VariantAccess<'c, 'de> {
     }
 }
 
-impl<'de> de::VariantAccess<'de> for VariantAccess<'_, 'de> {
+impl<'de> de::VariantAccess<'de> for EnumAccess<'_, 'de> {
     type Error = Error;
 
     fn unit_variant(self) -> Result<(), Error> {
@@ -718,7 +708,7 @@ impl<'de> de::VariantAccess<'de> for VariantAccess<'_, 'de> {
                     chain: &chain,
                     track: self.track,
                 };
-                de.seq(items, &chain, visitor)
+                de.seq(items, visitor)
             }
             _ => Err(self.wrong_shape("tuple variant")),
         };
@@ -738,7 +728,7 @@ impl<'de> de::VariantAccess<'de> for VariantAccess<'_, 'de> {
                     chain: &chain,
                     track: self.track,
                 };
-                de.map(entries, &chain, visitor)
+                de.map(entries, visitor)
             }
             _ => Err(self.wrong_shape("struct variant")),
         };
