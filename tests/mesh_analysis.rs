@@ -264,6 +264,41 @@ fn analyze_dir_reads_a_bom_and_names_a_bad_or_missing_file() {
         err.contains(&victim) && err.contains("synthesize the assembly again"),
         "{err}"
     );
+
+    // Files are read as the reading threads reach them. A missing file
+    // after one whose document cannot be read (with several files, a note
+    // and the rest of that file left out) still fails the analysis, named.
+    let objects: Vec<&str> = files
+        .iter()
+        .map(|(name, _)| name.as_str())
+        .filter(|name| is_k8s(name) && !name.ends_with("kustomization.yaml"))
+        .collect();
+    let (first, last) = match objects.as_slice() {
+        [first, .., last] => (*first, *last),
+        _ => panic!("the fixture writes several object files: {objects:?}"),
+    };
+    let broken = write(&|name, bytes| {
+        if name == first {
+            bytes.splice(0..0, b"a: [unclosed\n---\n".iter().copied());
+        }
+        name != last
+    });
+    let err = analyzed(&broken)
+        .expect_err("a missing file after an unreadable one")
+        .to_string();
+    assert!(
+        err.contains(last) && err.contains("synthesize the assembly again"),
+        "{err}"
+    );
+    let mut in_memory = files.clone();
+    in_memory.retain(|(name, _)| name != last);
+    let err = analyze_assembly(&in_memory, &AnalyzeOptions::default())
+        .expect_err("a missing file, in memory")
+        .to_string();
+    assert!(
+        err.contains(last) && err.contains("listed in manifest.json but missing"),
+        "{err}"
+    );
 }
 
 fn run(f: impl FnOnce(&mut Scope<'_>)) -> Vec<Diagnostic> {

@@ -1,14 +1,16 @@
-//! The reading threads of `analyze`: every input's documents parsed and
-//! budgeted on one thread, then retyped, checked against their CRDs and
-//! read typed on a second, ahead of the loader, which files them in order
-//! on the calling thread. Reading was most of `analyze`'s time; the three
-//! stages overlap on two cores.
+//! The reading threads of `analyze`: an assembly's files read on one
+//! thread, every input's documents parsed and budgeted on a second, then
+//! retyped, checked against their CRDs and read typed on a third, ahead of
+//! the loader, which files them in order on the calling thread. Reading
+//! was most of `analyze`'s time; the stages overlap on two cores.
 
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::Arc;
 
 use serde_json::Value as Json;
 
 use crate::core::object::api_group;
+use crate::core::Error;
 use crate::k8s::crd::SchemaCheck;
 use crate::untrusted::yaml::{Parsed, YamlError};
 use crate::untrusted::YamlReader;
@@ -22,15 +24,109 @@ use super::kinds::{self, Filing, TypedRead};
 /// with the input.
 pub(super) const READ_AHEAD: usize = 256;
 
-/// What the reading threads hand over for each document (`None` ends one
-/// input's documents).
-pub(super) type Ahead<'t> = Option<ReadDoc<'t>>;
+/// Reads an assembly's file (a path relative to its root) into a
+/// [`Source`], on whichever reading thread reaches it.
+pub(crate) type ReadFile<'r> = &'r (dyn Fn(&str) -> Result<Source, Error> + Sync);
+
+/// One input of a group, as the reading threads take it.
+pub(crate) enum Input<'t> {
+    /// Text already in memory (files and stdin named to `analyze`).
+    Given(&'t Source),
+    /// An assembly's file, read when the first reading thread reaches it:
+    /// reading overlaps parsing instead of coming before it, and each text
+    /// is freed once the loader has filed its documents, so the texts are
+    /// never all held at once (29 MB at 10k resources).
+    File {
+        /// The path relative to the assembly root.
+        path: String,
+        /// What reads it.
+        read: ReadFile<'t>,
+    },
+}
+
+impl Input<'_> {
+    /// The name findings use for the input.
+    pub(super) fn name(&self) -> &str {
+        match self {
+            Input::Given(src) => &src.name,
+            Input::File { path, .. } => path,
+        }
+    }
+}
+
+/// What the reading threads hand over, in input order.
+// Nearly every item is a document: boxing it would allocate once more for
+// each one to save the end markers' bytes.
+#[allow(clippy::large_enum_variant)]
+pub(super) enum Ahead<'t> {
+    /// A document of the current input.
+    Doc(ReadDoc<'t>),
+    /// The current input has no more documents.
+    End,
+    /// The current input could not be read; nothing after it is read.
+    Failed(Error),
+}
+
+/// An input's text, shared by its documents until the last one is filed.
+#[derive(Clone)]
+enum Text<'t> {
+    Given(&'t str),
+    Read(Arc<String>),
+}
+
+impl std::ops::Deref for Text<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        match self {
+            Text::Given(t) => t,
+            Text::Read(t) => t,
+        }
+    }
+}
+
+/// Where a document is in its input's text.
+struct DocAt {
+    range: std::ops::Range<usize>,
+    index: usize,
+    first_line: usize,
+    line: usize,
+}
+
+impl DocAt {
+    fn of(text: &str, doc: &Document<'_>) -> DocAt {
+        let start = doc.text.as_ptr() as usize - text.as_ptr() as usize;
+        DocAt {
+            range: start..start + doc.text.len(),
+            index: doc.index,
+            first_line: doc.first_line,
+            line: doc.line,
+        }
+    }
+}
 
 /// A document as read, with what was worked out ahead for a single object.
 pub(super) struct ReadDoc<'t> {
-    pub(super) doc: Document<'t>,
+    pub(super) held: HeldDoc<'t>,
     pub(super) parsed: Result<Parsed, YamlError>,
     pub(super) prepared: Option<Prepared>,
+}
+
+/// A document's place in its input's text, which it keeps alive.
+pub(super) struct HeldDoc<'t> {
+    text: Text<'t>,
+    at: DocAt,
+}
+
+impl HeldDoc<'_> {
+    /// The document, borrowed from its input's text.
+    pub(super) fn doc(&self) -> Document<'_> {
+        Document {
+            text: &self.text[self.at.range.clone()],
+            index: self.at.index,
+            first_line: self.at.first_line,
+            line: self.at.line,
+        }
+    }
 }
 
 /// The loader's first steps for a single object read straight to JSON,
@@ -83,10 +179,10 @@ pub(super) fn prepare_object(text: &str, json: &mut Json) -> Prepared {
     }
 }
 
-/// The documents of every input, read ahead of the loader in two stages
-/// on threads of a scope (parsing and budgeting; then [`Prepared`]'s
-/// steps, whose typed reads cost about what parsing does) and handed over
-/// in input order.
+/// The documents of every input, read ahead of the loader in three stages
+/// on threads of a scope (reading files; parsing and budgeting; then
+/// [`Prepared`]'s steps, whose typed reads cost about what parsing does)
+/// and handed over in input order.
 pub(super) struct ReadAhead<'t> {
     from: Receiver<Vec<Ahead<'t>>>,
     batch: std::vec::IntoIter<Ahead<'t>>,
@@ -102,15 +198,17 @@ impl<'t> ReadAhead<'t> {
     /// is dropped.
     pub(super) fn start<'scope>(
         scope: &'scope std::thread::Scope<'scope, '_>,
-        groups: &'scope [(String, Vec<&'t Source>)],
+        groups: &'scope [(String, Vec<Input<'t>>)],
     ) -> ReadAhead<'t>
     where
         't: 'scope,
     {
         let window = READ_AHEAD / 2 / BATCH;
-        let (parsed, to_prepare) = sync_channel::<Vec<ParsedDoc<'t>>>(window);
+        let (texts, to_parse) = sync_channel::<Result<Text<'t>, Error>>(FILES_AHEAD);
+        let (parsed, to_prepare) = sync_channel::<Vec<Ahead<'t>>>(window);
         let (prepared, from) = sync_channel(window);
-        scope.spawn(move || read_documents(groups, &parsed));
+        scope.spawn(move || read_texts(groups, &texts));
+        scope.spawn(move || read_documents(&to_parse, &parsed));
         scope.spawn(move || prepare_each(&to_prepare, &prepared));
         ReadAhead {
             from,
@@ -118,8 +216,7 @@ impl<'t> ReadAhead<'t> {
         }
     }
 
-    /// The next document (`Some(None)` ends an input); `None` once the
-    /// threads are gone.
+    /// The next item; `None` once the threads are gone.
     pub(super) fn next(&mut self) -> Option<Ahead<'t>> {
         loop {
             if let Some(item) = self.batch.next() {
@@ -130,62 +227,86 @@ impl<'t> ReadAhead<'t> {
     }
 }
 
-/// A document as parsed, before its later steps (`None` ends an input).
-type ParsedDoc<'t> = Option<(Document<'t>, Result<Parsed, YamlError>)>;
-
-/// The second stage: each document through [`prepare`], in order.
-fn prepare_each<'t>(from: &Receiver<Vec<ParsedDoc<'t>>>, to: &SyncSender<Vec<Ahead<'t>>>) {
-    while let Ok(batch) = from.recv() {
-        let batch = batch
-            .into_iter()
-            .map(|item| {
-                item.map(|(doc, mut parsed)| {
-                    let prepared = prepare(doc.text, &mut parsed);
-                    ReadDoc {
-                        doc,
-                        parsed,
-                        prepared,
-                    }
-                })
-            })
-            .collect();
+/// The third stage: each document through [`prepare`], in order.
+fn prepare_each<'t>(from: &Receiver<Vec<Ahead<'t>>>, to: &SyncSender<Vec<Ahead<'t>>>) {
+    while let Ok(mut batch) = from.recv() {
+        for item in &mut batch {
+            if let Ahead::Doc(read) = item {
+                read.prepared = prepare(read.held.doc().text, &mut read.parsed);
+            }
+        }
         if to.send(batch).is_err() {
             return;
         }
     }
 }
 
-/// Reads every input of every group in order, one budget per input
-/// (aliases across its documents share it), and stops an input at its
-/// first document that cannot be read, as the loader does. Returns when the
-/// next stage hangs up.
-fn read_documents<'t>(groups: &[(String, Vec<&'t Source>)], to: &SyncSender<Vec<ParsedDoc<'t>>>) {
+/// Inputs' texts read ahead of the parsing thread: a few, so that
+/// reading (system time copying the files) overlaps parsing without
+/// holding many texts.
+const FILES_AHEAD: usize = 4;
+
+/// The first stage: every input's text in order, read on a thread of its
+/// own so that copying the files is not on the parsing thread; stops at
+/// the first input that cannot be read, or when the next stage hangs up.
+fn read_texts<'t>(groups: &[(String, Vec<Input<'t>>)], to: &SyncSender<Result<Text<'t>, Error>>) {
+    for input in groups.iter().flat_map(|(_, inputs)| inputs) {
+        let text = match input {
+            Input::Given(src) => Ok(Text::Given(&src.text)),
+            Input::File { path, read } => read(path).map(|src| Text::Read(Arc::new(src.text))),
+        };
+        let failed = text.is_err();
+        if to.send(text).is_err() || failed {
+            return;
+        }
+    }
+}
+
+/// The second stage: every input's documents parsed in order, one budget
+/// per input (aliases across its documents share it), an input stopped at
+/// its first document that cannot be read, as the loader does, and all
+/// reading at an input that cannot be read. Returns when the next stage
+/// hangs up.
+fn read_documents<'t>(from: &Receiver<Result<Text<'t>, Error>>, to: &SyncSender<Vec<Ahead<'t>>>) {
     let mut batch = Vec::with_capacity(BATCH);
     // Adds to the batch, sending it when full; false once the next stage
     // is gone.
-    let add = |item: ParsedDoc<'t>, batch: &mut Vec<ParsedDoc<'t>>| {
+    let add = |item: Ahead<'t>, batch: &mut Vec<Ahead<'t>>| {
         batch.push(item);
         batch.len() < BATCH
             || to
                 .send(std::mem::replace(batch, Vec::with_capacity(BATCH)))
                 .is_ok()
     };
-    for (_, sources) in groups {
-        for src in sources {
-            let reader = YamlReader::for_input(src.text.len());
-            for doc in documents(&src.text) {
-                let parsed = reader.document_json(doc.text);
-                let failed = parsed.is_err();
-                if !add(Some((doc, parsed)), &mut batch) {
-                    return;
-                }
-                if failed {
-                    break;
-                }
+    while let Ok(text) = from.recv() {
+        let text = match text {
+            Ok(text) => text,
+            Err(e) => {
+                add(Ahead::Failed(e), &mut batch);
+                break;
             }
-            if !add(None, &mut batch) {
+        };
+        let reader = YamlReader::for_input(text.len());
+        for doc in documents(&text) {
+            let parsed = reader.document_json(doc.text);
+            let failed = parsed.is_err();
+            let read = ReadDoc {
+                held: HeldDoc {
+                    at: DocAt::of(&text, &doc),
+                    text: text.clone(),
+                },
+                parsed,
+                prepared: None,
+            };
+            if !add(Ahead::Doc(read), &mut batch) {
                 return;
             }
+            if failed {
+                break;
+            }
+        }
+        if !add(Ahead::End, &mut batch) {
+            return;
         }
     }
     if !batch.is_empty() {

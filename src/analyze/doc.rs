@@ -5,7 +5,7 @@
 use serde_json::Value as Json;
 use serde_yaml::Value as Yaml;
 
-use super::input::{Document, Source};
+use super::input::Document;
 use crate::core::Error;
 use crate::untrusted::YamlError;
 
@@ -74,9 +74,9 @@ pub(super) fn json_shape(v: &Json) -> &'static str {
 }
 
 /// The error for a document that is not a Kubernetes object.
-pub(super) fn not_an_object(src: &Source, doc: &Document<'_>, what: &str) -> Error {
+pub(super) fn not_an_object(file: &str, doc: &Document<'_>, what: &str) -> Error {
     Error::Io {
-        path: format!("{}:{}", src.name, doc.line),
+        path: format!("{file}:{}", doc.line),
         message: format!(
             "document {} is {what}, not a Kubernetes object; each document must be a mapping with apiVersion and kind",
             doc.index + 1

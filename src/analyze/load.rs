@@ -17,7 +17,7 @@ use serde_yaml::Value as Yaml;
 
 use crate::untrusted::yaml::{Parsed, YamlError};
 
-use super::ahead::{prepare_object, Prepared, ReadAhead};
+use super::ahead::{prepare_object, Ahead, Input, Prepared, ReadAhead};
 use super::kinds::{self, Filing, Typed, TypedRead};
 use crate::untrusted::YamlReader;
 
@@ -71,7 +71,7 @@ struct Loader<'r> {
 /// Loads every group (cluster) into `app`; returns construct path → origin.
 pub(crate) fn load(
     app: &mut App,
-    groups: &[(String, Vec<&Source>)],
+    groups: &[(String, Vec<Input<'_>>)],
     installs: &[InstallFile],
     opts: &Options,
     whole_clusters: bool,
@@ -146,7 +146,7 @@ impl Loader<'_> {
     fn groups<'t>(
         &mut self,
         app: &mut App,
-        groups: &[(String, Vec<&'t Source>)],
+        groups: &[(String, Vec<Input<'t>>)],
         installs: &[InstallFile],
         opts: &Options,
         whole_clusters: bool,
@@ -162,13 +162,22 @@ impl Loader<'_> {
                 ChartProps::new(cluster.as_str()),
             )?;
             let mut scope = app.scope(chart.node())?;
-            for src in sources {
+            for input in sources {
+                let file = input.name();
                 let mut unreadable = false;
-                while let Some(Some(read)) = ahead.next() {
+                loop {
+                    let read = match ahead.next() {
+                        Some(Ahead::Doc(read)) => read,
+                        // A file that cannot be read at all fails the
+                        // analysis, as it did when read before loading.
+                        Some(Ahead::Failed(e)) => return Err(e),
+                        Some(Ahead::End) | None => break,
+                    };
                     if unreadable {
                         continue;
                     }
-                    match self.document(&mut scope, src, &read.doc, read.parsed, read.prepared) {
+                    let doc = read.held.doc();
+                    match self.document(&mut scope, file, &doc, read.parsed, read.prepared) {
                         Ok(()) => {}
                         // Reading errors name the file and line; the rest
                         // of the file is left out with the document.
@@ -218,22 +227,22 @@ impl Loader<'_> {
     fn document(
         &mut self,
         scope: &mut Scope<'_>,
-        src: &Source,
+        file: &str,
         doc: &super::input::Document<'_>,
         parsed: Result<Parsed, YamlError>,
         prepared: Option<Prepared>,
     ) -> Result<(), Error> {
-        let parsed = parsed.map_err(|e| yaml_error(&src.name, doc, &e, "invalid YAML"))?;
+        let parsed = parsed.map_err(|e| yaml_error(file, doc, &e, "invalid YAML"))?;
         match parsed {
             Parsed::Json(Json::Null) | Parsed::Yaml(Yaml::Null) => Ok(()),
             Parsed::Json(json @ Json::Object(_)) => {
-                self.json_object_or_list(scope, src, doc, json, prepared)
+                self.json_object_or_list(scope, file, doc, json, prepared)
             }
-            Parsed::Json(other) => Err(not_an_object(src, doc, json_shape(&other))),
+            Parsed::Json(other) => Err(not_an_object(file, doc, json_shape(&other))),
             Parsed::Yaml(value @ Yaml::Mapping(_)) => {
-                self.yaml_object_or_list(scope, src, doc, &value)
+                self.yaml_object_or_list(scope, file, doc, &value)
             }
-            Parsed::Yaml(other) => Err(not_an_object(src, doc, yaml_shape(&other))),
+            Parsed::Yaml(other) => Err(not_an_object(file, doc, yaml_shape(&other))),
         }
     }
 
@@ -242,7 +251,7 @@ impl Loader<'_> {
     fn json_object_or_list(
         &mut self,
         scope: &mut Scope<'_>,
-        src: &Source,
+        file: &str,
         doc: &super::input::Document<'_>,
         json: Json,
         prepared: Option<Prepared>,
@@ -253,7 +262,7 @@ impl Loader<'_> {
             .and_then(|p| p.as_written.as_ref())
             .unwrap_or(&json);
         if written.get("kind").and_then(Json::as_str) != Some("List") {
-            let Some(head) = self.admit(src, doc, written) else {
+            let Some(head) = self.admit(file, doc, written) else {
                 return Ok(());
             };
             return self.object(scope, doc, head, json, prepared);
@@ -264,9 +273,9 @@ impl Loader<'_> {
         if let Some(Json::Array(items)) = list.remove("items") {
             for item in items {
                 if !item.is_object() {
-                    return Err(not_an_object(src, doc, json_shape(&item)));
+                    return Err(not_an_object(file, doc, json_shape(&item)));
                 }
-                self.json_object_or_list(scope, src, doc, item, None)?;
+                self.json_object_or_list(scope, file, doc, item, None)?;
             }
         }
         Ok(())
@@ -278,12 +287,12 @@ impl Loader<'_> {
     fn yaml_object_or_list(
         &mut self,
         scope: &mut Scope<'_>,
-        src: &Source,
+        file: &str,
         doc: &super::input::Document<'_>,
         value: &Yaml,
     ) -> Result<(), Error> {
         if value.get("kind").and_then(Yaml::as_str) != Some("List") {
-            let Some(head) = self.admit(src, doc, value) else {
+            let Some(head) = self.admit(file, doc, value) else {
                 return Ok(());
             };
             // Through JSON: Kubernetes enums are maps (`exact: x`), which
@@ -299,9 +308,9 @@ impl Loader<'_> {
         let items = value.get("items").and_then(Yaml::as_sequence);
         for item in items.into_iter().flatten() {
             if !item.is_mapping() {
-                return Err(not_an_object(src, doc, yaml_shape(item)));
+                return Err(not_an_object(file, doc, yaml_shape(item)));
             }
-            self.yaml_object_or_list(scope, src, doc, item)?;
+            self.yaml_object_or_list(scope, file, doc, item)?;
         }
         Ok(())
     }
@@ -311,7 +320,7 @@ impl Loader<'_> {
     /// system namespace.
     fn admit(
         &mut self,
-        src: &Source,
+        file: &str,
         doc: &super::input::Document<'_>,
         value: &impl StrAt,
     ) -> Option<Head> {
@@ -319,7 +328,7 @@ impl Loader<'_> {
         let api_version = value.str_at(&["apiVersion"]).unwrap_or("");
         let namespace = value.str_at(&["metadata", "namespace"]);
         let origin = Origin {
-            file: src.name.clone(),
+            file: file.to_string(),
             line: doc.line,
             kind: kind.to_string(),
             namespace: namespace.map(str::to_string),

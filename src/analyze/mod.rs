@@ -40,6 +40,7 @@ mod load;
 mod report;
 mod yaml11;
 
+use ahead::{Input, ReadFile};
 pub use input::{read_paths, Source, MAX_INPUT_BYTES};
 pub use report::{list_analyzers, render, Format};
 
@@ -140,7 +141,8 @@ pub(crate) struct Origin {
 /// read (and the rest of its file) goes to [`Report::unreadable`] and the
 /// other files are analyzed.
 pub fn analyze_sources(sources: &[Source], opts: &Options) -> Result<Report, Error> {
-    let groups = vec![("input".to_string(), sources.iter().collect::<Vec<_>>())];
+    let inputs = sources.iter().map(Input::Given).collect();
+    let groups = vec![("input".to_string(), inputs)];
     let loaded = load_inputs(&groups, &[], opts, false)?;
     Ok(analyze_loaded(loaded, false))
 }
@@ -168,7 +170,7 @@ pub fn analyze_assembly(files: &[(String, Vec<u8>)], opts: &Options) -> Result<R
                 source: None,
             }
         })?;
-    let mut text = |p: &str| -> Result<Source, Error> {
+    let text = |p: &str| -> Result<Source, Error> {
         let bytes = by_path.get(p).ok_or_else(|| Error::Io {
             path: p.to_string(),
             message: "listed in manifest.json but missing from the assembly".into(),
@@ -180,7 +182,7 @@ pub fn analyze_assembly(files: &[(String, Vec<u8>)], opts: &Options) -> Result<R
             text: crate::untrusted::yaml::strip_bom(text).to_string(),
         })
     };
-    analyze_clusters(&manifest, opts, &mut text)
+    analyze_clusters(&manifest, opts, &text)
 }
 
 /// A file of an assembly that is not UTF-8 text.
@@ -196,19 +198,21 @@ fn not_utf8(path: &str, e: &std::str::Utf8Error) -> Error {
 }
 
 /// Each cluster of `manifest` analyzed as one cluster, with its install
-/// inputs; `source` gives a file by its path under the assembly root.
+/// inputs; `source` reads a file by its path under the assembly root. The
+/// install inputs are read first; the clusters' files as the reading
+/// threads reach them.
 fn analyze_clusters(
     manifest: &crate::assembly::Manifest,
     opts: &Options,
-    source: &mut dyn FnMut(&str) -> Result<Source, Error>,
+    source: ReadFile<'_>,
 ) -> Result<Report, Error> {
-    let mut owned: Vec<(String, Vec<Source>)> = Vec::new();
+    let mut groups: Vec<(String, Vec<Input<'_>>)> = Vec::new();
     let mut installs: Vec<load::InstallFile> = Vec::new();
     for c in &manifest.clusters {
-        let mut sources = Vec::new();
-        for f in &c.files {
-            sources.push(source(&f.file)?);
-        }
+        let inputs = c.files.iter().map(|f| Input::File {
+            path: f.file.clone(),
+            read: source,
+        });
         for i in &c.install_inputs {
             installs.push(load::InstallFile {
                 cluster: c.name.clone(),
@@ -221,17 +225,10 @@ fn analyze_clusters(
                 chart: i.chart.clone(),
             });
         }
-        owned.push((c.name.clone(), sources));
+        groups.push((c.name.clone(), inputs.collect()));
     }
-    let groups: Vec<(String, Vec<&Source>)> = owned
-        .iter()
-        .map(|(c, s)| (c.clone(), s.iter().collect()))
-        .collect();
     let loaded = load_inputs(&groups, &installs, opts, true)?;
-    // Nothing reads the inputs' text after loading: freed before the
-    // analysis, whose allocations then reuse it (28 MB at 10k resources).
-    drop(groups);
-    drop(owned);
+    drop(installs);
     Ok(analyze_loaded(loaded, true))
 }
 
@@ -317,7 +314,7 @@ pub fn analyze_assembly_dir(root: &std::path::Path, opts: &Options) -> Result<Re
     }
     // Each file is read straight into its text, so the input is not held
     // twice (30 MB of the 10k assembly's 84 MB before loading).
-    let mut source = |rel: &str| -> Result<Source, Error> {
+    let source = |rel: &str| -> Result<Source, Error> {
         let bytes = dir.read_file(rel).map_err(io)?;
         let mut text = String::from_utf8(bytes).map_err(|e| not_utf8(rel, &e.utf8_error()))?;
         // A byte-order mark is dropped in place.
@@ -328,7 +325,7 @@ pub fn analyze_assembly_dir(root: &std::path::Path, opts: &Options) -> Result<Re
             text,
         })
     };
-    let mut report = analyze_clusters(&manifest, opts, &mut source)?;
+    let mut report = analyze_clusters(&manifest, opts, &source)?;
     // Findings name files as the user can open them (and as SARIF readers
     // resolve them): under the directory given, not the assembly root.
     for f in &mut report.findings {
@@ -431,7 +428,7 @@ struct Loaded {
 
 /// The inputs read into an app (the first half of an analysis).
 fn load_inputs(
-    groups: &[(String, Vec<&Source>)],
+    groups: &[(String, Vec<Input<'_>>)],
     installs: &[load::InstallFile],
     opts: &Options,
     whole_clusters: bool,
@@ -680,7 +677,7 @@ mod tests {
                 name: path.display().to_string(),
                 text: std::fs::read_to_string(&path).unwrap(),
             };
-            let groups = vec![("cluster".to_string(), vec![&src])];
+            let groups = vec![("cluster".to_string(), vec![Input::Given(&src)])];
             let Ok(Loaded { app, .. }) = load_inputs(&groups, &[], &Options::default(), true)
             else {
                 continue;
