@@ -71,6 +71,19 @@ fn open(path: &Path) -> std::io::Result<File> {
 /// file of at most `limit` bytes. The type is checked on the open handle
 /// and at most `limit + 1` bytes are read, so a file that grows is caught.
 pub fn read_regular(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
+    let mut bytes = Vec::new();
+    read_regular_into(path, limit, &mut bytes)?;
+    Ok(bytes)
+}
+
+/// [`read_regular`] into `buf` (cleared first), so a caller reading many
+/// files can use the same memory for each: copying into fresh pages costs
+/// several times the copy itself.
+pub(crate) fn read_regular_into(
+    path: &Path,
+    limit: u64,
+    buf: &mut Vec<u8>,
+) -> Result<(), ReadError> {
     let file = open(path).map_err(ReadError::Io)?;
     let meta = file.metadata().map_err(ReadError::Io)?;
     if !meta.is_file() {
@@ -79,14 +92,20 @@ pub fn read_regular(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
     if meta.len() > limit {
         return Err(ReadError::TooLarge(limit));
     }
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    buf.clear();
+    buf.reserve(meta.len() as usize);
+    read_to(file, limit, buf)
+}
+
+/// Reads the rest of `file` into `buf`, at most `limit` bytes.
+fn read_to(file: File, limit: u64, buf: &mut Vec<u8>) -> Result<(), ReadError> {
     file.take(limit + 1)
-        .read_to_end(&mut bytes)
+        .read_to_end(buf)
         .map_err(ReadError::Io)?;
-    if bytes.len() as u64 > limit {
+    if buf.len() as u64 > limit {
         return Err(ReadError::TooLarge(limit));
     }
-    Ok(bytes)
+    Ok(())
 }
 
 /// What [`walk_confined`] found.

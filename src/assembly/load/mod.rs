@@ -14,7 +14,7 @@ use serde::Serialize;
 use serde_json::Value as Json;
 
 use super::{Assembly, Manifest, MANIFEST_VERSION};
-use crate::untrusted::{inert, read_regular, ReadError};
+use crate::untrusted::{inert, ReadError};
 
 mod pair;
 mod parse;

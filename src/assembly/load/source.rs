@@ -89,6 +89,14 @@ impl AssemblyDir {
     /// The bytes of `rel` (a path relative to the assembly root, as
     /// manifest.json writes it), within the limits.
     pub fn read_file(&self, rel: &str) -> Result<Vec<u8>, LoadError> {
+        let mut bytes = Vec::new();
+        self.read_file_into(rel, &mut bytes)?;
+        Ok(bytes)
+    }
+
+    /// [`read_file`](Self::read_file) into `buf` (cleared first), for a
+    /// reader that reuses its buffers.
+    pub(crate) fn read_file_into(&self, rel: &str, buf: &mut Vec<u8>) -> Result<(), LoadError> {
         let rel = checked(&self.display(rel), rel)?;
         let shown = self.display(rel);
         let io = |message: String| LoadError::Io {
@@ -105,24 +113,26 @@ impl AssemblyDir {
                 reason: "resolves (through a symbolic link) outside the assembly directory".into(),
             });
         }
-        let bytes = read_regular(&real, self.limits.max_file_bytes).map_err(|e| match e {
-            ReadError::TooLarge(limit) => LoadError::TooLarge {
-                path: shown.clone(),
-                limit,
+        crate::untrusted::fs::read_regular_into(&real, self.limits.max_file_bytes, buf).map_err(
+            |e| match e {
+                ReadError::TooLarge(limit) => LoadError::TooLarge {
+                    path: shown.clone(),
+                    limit,
+                },
+                other => io(other.to_string()),
             },
-            other => io(other.to_string()),
-        })?;
+        )?;
         let total = self
             .total
-            .fetch_add(bytes.len() as u64, std::sync::atomic::Ordering::Relaxed)
-            + bytes.len() as u64;
+            .fetch_add(buf.len() as u64, std::sync::atomic::Ordering::Relaxed)
+            + buf.len() as u64;
         if total > self.limits.max_total_bytes {
             return Err(LoadError::TotalTooLarge {
                 path: shown,
                 limit: self.limits.max_total_bytes,
             });
         }
-        Ok(bytes)
+        Ok(())
     }
 
     /// Reads and parses `manifest.json` (version checked first).
