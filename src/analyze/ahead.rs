@@ -32,10 +32,11 @@ pub(crate) type ReadFile<'r> = &'r (dyn Fn(&str, &mut Vec<u8>) -> Result<(), Err
 pub(crate) enum Input<'t> {
     /// Text already in memory (files and stdin named to `analyze`).
     Given(&'t Source),
-    /// An assembly's file, read when the first reading thread reaches it:
-    /// reading overlaps parsing instead of coming before it, and each text
-    /// is freed once the loader has filed its documents, so the texts are
-    /// never all held at once (29 MB at 10k resources).
+    /// An assembly's file, read when the file-reading thread reaches it:
+    /// reading overlaps parsing instead of coming before it, and a text's
+    /// buffer goes back to that thread for a later file once the loader
+    /// has filed its documents, so the texts are never all held at once
+    /// (29 MB at 10k resources).
     File {
         /// The path relative to the assembly root.
         path: String,
@@ -276,9 +277,7 @@ fn read_texts<'t>(groups: &[(String, Vec<Input<'t>>)], to: &SyncSender<Result<Te
                 let mut buf: Vec<u8> = buffers.try_recv().unwrap_or_default();
                 buf.clear();
                 read(path, &mut buf).and_then(|()| {
-                    let text = String::from_utf8(buf)
-                        .map_err(|e| super::not_utf8(path, &e.utf8_error()))?;
-                    let start = text.len() - crate::untrusted::yaml::strip_bom(&text).len();
+                    let (text, start) = super::assembly_text(path, buf)?;
                     Ok(Text::Read(Arc::new(Recycled {
                         text,
                         start,

@@ -183,16 +183,20 @@ pub fn analyze_assembly(files: &[(String, Vec<u8>)], opts: &Options) -> Result<R
     analyze_clusters(&manifest, opts, &text)
 }
 
-/// A file of an assembly that is not UTF-8 text.
-pub(super) fn not_utf8(path: &str, e: &std::str::Utf8Error) -> Error {
-    Error::Io {
+/// An assembly file's bytes as text, and the length of the byte-order
+/// mark it starts with (0 without one); an error naming `path` when they
+/// are not UTF-8.
+pub(super) fn assembly_text(path: &str, bytes: Vec<u8>) -> Result<(String, usize), Error> {
+    let text = String::from_utf8(bytes).map_err(|e| Error::Io {
         path: path.to_string(),
         message: format!(
             "not UTF-8 text (invalid byte at offset {})",
-            e.valid_up_to()
+            e.utf8_error().valid_up_to()
         ),
         source: None,
-    }
+    })?;
+    let bom = text.len() - crate::untrusted::yaml::strip_bom(&text).len();
+    Ok((text, bom))
 }
 
 /// Each cluster of `manifest` analyzed as one cluster, with its install
@@ -207,9 +211,7 @@ fn analyze_clusters(
     let whole = |path: &str| -> Result<Source, Error> {
         let mut buf = Vec::new();
         source(path, &mut buf)?;
-        let mut text = String::from_utf8(buf).map_err(|e| not_utf8(path, &e.utf8_error()))?;
-        // A byte-order mark is dropped in place.
-        let bom = text.len() - crate::untrusted::yaml::strip_bom(&text).len();
+        let (mut text, bom) = assembly_text(path, buf)?;
         text.drain(..bom);
         Ok(Source {
             name: path.to_string(),
