@@ -113,6 +113,11 @@ fn init_then_test_then_synth() {
         cargo_toml.contains("[profile.dev]\ndebug = \"line-tables-only\""),
         "{cargo_toml}"
     );
+    // meshsynth and its CRD types are built without incremental state.
+    for package in ["meshsynth", "meshsynth-crds"] {
+        let table = format!("[profile.dev.package.{package}]\nincremental = false");
+        assert!(cargo_toml.contains(&table), "{cargo_toml}");
+    }
 
     // A second init into the same directory refuses and changes nothing.
     let again = meshsynth(t.path(), &["init", "acme-platform"]);
