@@ -24,8 +24,8 @@ use super::kinds::{self, Filing, TypedRead};
 /// with the input.
 pub(super) const READ_AHEAD: usize = 256;
 
-/// Reads an assembly's file (a path relative to its root) into a buffer
-/// (cleared first), on the reading thread.
+/// Reads an assembly's file (a path relative to its root) into a buffer,
+/// which it is given empty, on the reading thread.
 pub(crate) type ReadFile<'r> = &'r (dyn Fn(&str, &mut Vec<u8>) -> Result<(), Error> + Sync);
 
 /// One input of a group, as the reading threads take it.
