@@ -46,8 +46,8 @@ enum Shape {
 }
 
 /// The table for k8s-openapi's sources of one Kubernetes version
-/// (`…/k8s-openapi-0.29.0/src/v1_33`) and meshsynth-crds' generated
-/// sources (`crds/src/generated`).
+/// (`…/k8s-openapi-0.29.0/src/v1_33`) and meshsynth-crds' project crates'
+/// generated sources (`crds/<project>/src/generated.rs`).
 pub fn generate(k8s_openapi: &Path, crds: &Path) -> Result<String> {
     let mut shapes = BTreeMap::new();
     let mut files = Vec::new();
@@ -77,17 +77,26 @@ pub fn generate(k8s_openapi: &Path, crds: &Path) -> Result<String> {
         )
         .with_context(|| format!("reading {}", f.display()))?;
     }
+    // Each project crate's kinds: `crds/<project>/src/generated.rs`.
     let mut crd_files: Vec<_> = std::fs::read_dir(crds)
         .with_context(|| format!("reading {}", crds.display()))?
         .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "rs") && !p.ends_with("mod.rs"))
+        .map(|e| e.path().join("src/generated.rs"))
+        .filter(|p| p.is_file())
         .collect();
     crd_files.sort();
+    if crd_files.is_empty() {
+        bail!(
+            "{} holds no project crate (<project>/src/generated.rs)",
+            crds.display()
+        );
+    }
     for f in &crd_files {
         let project = f
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
+            .ancestors()
+            .nth(2)
+            .and_then(|d| d.file_name())
+            .map(|s| s.to_string_lossy().replace('-', "_"))
             .unwrap_or_default();
         let text =
             std::fs::read_to_string(f).with_context(|| format!("reading {}", f.display()))?;

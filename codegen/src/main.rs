@@ -2,7 +2,7 @@
 //! with `--check`, compares) the generated CloudFormation registry;
 //! `meshsynth-codegen crds CRDS_DIR OUT_DIR TYPES_CRATE_DIR [--check]` does
 //! the same for the Kubernetes CRD registry and the typed CRD crate;
-//! `meshsynth-codegen k8s-shapes K8S_OPENAPI_SRC CRDS_GENERATED OUT_FILE
+//! `meshsynth-codegen k8s-shapes K8S_OPENAPI_SRC CRDS_DIR OUT_FILE
 //! [--check]` the shape table of the typed Kubernetes layers.
 
 use std::path::{Path, PathBuf};
@@ -73,6 +73,27 @@ fn run_crds(paths: &[&String], check: bool) -> Result<bool> {
             }
         }
     }
+    for project in &output.projects {
+        let dir = types_crate.join(&project.dir);
+        let manifest = [("Cargo.toml".to_string(), project.manifest.clone())];
+        same &= write_or_check(&dir, &manifest, check, crds)?;
+        same &= write_or_check(&dir.join("src"), &project.sources, check, crds)?;
+    }
+    // A project crate no CRD folder generates any more is stale.
+    if let Ok(dir) = std::fs::read_dir(&types_crate) {
+        for e in dir.flatten() {
+            let name = e.file_name().to_string_lossy().to_string();
+            if e.path().join("Cargo.toml").is_file()
+                && !output.projects.iter().any(|p| p.dir == name)
+            {
+                eprintln!(
+                    "meshsynth-codegen: {} is not generated any more; run scripts/codegen, remove it and its workspace entries",
+                    e.path().display()
+                );
+                same = false;
+            }
+        }
+    }
     let manifest_path = types_crate.join("Cargo.toml");
     let manifest = std::fs::read_to_string(&manifest_path)
         .with_context(|| format!("reading {}", manifest_path.display()))?;
@@ -92,20 +113,21 @@ fn run_crds(paths: &[&String], check: bool) -> Result<bool> {
     }
     if !check {
         println!(
-            "meshsynth-codegen: {} CRD kinds from {crds} → {} and {}",
+            "meshsynth-codegen: {} CRD kinds from {crds} → {}, {} and {} project crates beside it",
             output.kinds,
             out.display(),
-            types_out.display()
+            types_out.display(),
+            output.projects.len()
         );
     }
     Ok(same)
 }
 
-/// `k8s-shapes K8S_OPENAPI_VERSION_DIR CRDS_GENERATED_DIR OUT_FILE`: the
+/// `k8s-shapes K8S_OPENAPI_VERSION_DIR CRDS_DIR OUT_FILE`: the
 /// shape table `import k8s` writes struct literals from.
 fn run_k8s_shapes(paths: &[&String], check: bool) -> Result<bool> {
     let [k8s, crds, out] = paths else {
-        bail!("usage: meshsynth-codegen k8s-shapes K8S_OPENAPI_SRC_VERSION_DIR CRDS_GENERATED_DIR OUT_FILE [--check]");
+        bail!("usage: meshsynth-codegen k8s-shapes K8S_OPENAPI_SRC_VERSION_DIR CRDS_DIR OUT_FILE [--check]");
     };
     let table = meshsynth_codegen::k8s_shapes::generate(Path::new(k8s), Path::new(crds))?;
     let out = PathBuf::from(out);

@@ -7,23 +7,32 @@ pub use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 #[cfg(any(feature = "argo-rollouts-analysisrun", feature = "argo-rollouts-analysistemplate", feature = "argo-rollouts-clusteranalysistemplate", feature = "argo-rollouts-experiment", feature = "argo-rollouts-rollout"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "argo-rollouts-analysisrun", feature = "argo-rollouts-analysistemplate", feature = "argo-rollouts-clusteranalysistemplate", feature = "argo-rollouts-experiment", feature = "argo-rollouts-rollout"))))]
-pub mod argo_rollouts;
+#[doc(inline)]
+pub use meshsynth_crds_argo_rollouts as argo_rollouts;
 #[cfg(any(feature = "gateway-api-backendtlspolicy", feature = "gateway-api-gateway", feature = "gateway-api-gatewayclass", feature = "gateway-api-grpcroute", feature = "gateway-api-httproute", feature = "gateway-api-listenerset", feature = "gateway-api-referencegrant", feature = "gateway-api-tcproute", feature = "gateway-api-tlsroute", feature = "gateway-api-udproute", feature = "gateway-api-xbackend", feature = "gateway-api-xbackendtrafficpolicy", feature = "gateway-api-xmesh"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "gateway-api-backendtlspolicy", feature = "gateway-api-gateway", feature = "gateway-api-gatewayclass", feature = "gateway-api-grpcroute", feature = "gateway-api-httproute", feature = "gateway-api-listenerset", feature = "gateway-api-referencegrant", feature = "gateway-api-tcproute", feature = "gateway-api-tlsroute", feature = "gateway-api-udproute", feature = "gateway-api-xbackend", feature = "gateway-api-xbackendtrafficpolicy", feature = "gateway-api-xmesh"))))]
-pub mod gateway_api;
+#[doc(inline)]
+pub use meshsynth_crds_gateway_api as gateway_api;
 #[cfg(any(feature = "istio-authorizationpolicy", feature = "istio-destinationrule", feature = "istio-envoyfilter", feature = "istio-gateway", feature = "istio-peerauthentication", feature = "istio-proxyconfig", feature = "istio-requestauthentication", feature = "istio-serviceentry", feature = "istio-sidecar", feature = "istio-telemetry", feature = "istio-virtualservice", feature = "istio-wasmplugin", feature = "istio-workloadentry", feature = "istio-workloadgroup"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "istio-authorizationpolicy", feature = "istio-destinationrule", feature = "istio-envoyfilter", feature = "istio-gateway", feature = "istio-peerauthentication", feature = "istio-proxyconfig", feature = "istio-requestauthentication", feature = "istio-serviceentry", feature = "istio-sidecar", feature = "istio-telemetry", feature = "istio-virtualservice", feature = "istio-wasmplugin", feature = "istio-workloadentry", feature = "istio-workloadgroup"))))]
-pub mod istio;
+#[doc(inline)]
+pub use meshsynth_crds_istio as istio;
 #[cfg(any(feature = "keda-cloudeventsource", feature = "keda-clustercloudeventsource", feature = "keda-clustertriggerauthentication", feature = "keda-scaledjob", feature = "keda-scaledobject", feature = "keda-triggerauthentication"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "keda-cloudeventsource", feature = "keda-clustercloudeventsource", feature = "keda-clustertriggerauthentication", feature = "keda-scaledjob", feature = "keda-scaledobject", feature = "keda-triggerauthentication"))))]
-pub mod keda;
+#[doc(inline)]
+pub use meshsynth_crds_keda as keda;
 #[cfg(any(feature = "prometheus-operator-alertmanager", feature = "prometheus-operator-alertmanagerconfig", feature = "prometheus-operator-podmonitor", feature = "prometheus-operator-probe", feature = "prometheus-operator-prometheus", feature = "prometheus-operator-prometheusagent", feature = "prometheus-operator-prometheusrule", feature = "prometheus-operator-scrapeconfig", feature = "prometheus-operator-servicemonitor", feature = "prometheus-operator-thanosruler"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "prometheus-operator-alertmanager", feature = "prometheus-operator-alertmanagerconfig", feature = "prometheus-operator-podmonitor", feature = "prometheus-operator-probe", feature = "prometheus-operator-prometheus", feature = "prometheus-operator-prometheusagent", feature = "prometheus-operator-prometheusrule", feature = "prometheus-operator-scrapeconfig", feature = "prometheus-operator-servicemonitor", feature = "prometheus-operator-thanosruler"))))]
-pub mod prometheus_operator;
+#[doc(inline)]
+pub use meshsynth_crds_prometheus_operator as prometheus_operator;
 
 /// Reads `object` into the generated type of its `apiVersion` and `kind`
 /// and writes it back: `None` when no enabled feature generates the kind,
 /// else the JSON the typed object serializes to, or why it did not read.
+// Inline: compiled only in the crate that calls it (a test), not in
+// every build of this crate, where its serde code for each enabled kind
+// was 8 of the crate's 21 seconds (docs/performance.md).
+#[inline]
 pub fn round_trip(object: &serde_json::Value) -> Option<Result<serde_json::Value, String>> {
     let api_version = object.get("apiVersion")?.as_str()?;
     let kind = object.get("kind")?.as_str()?;
