@@ -119,7 +119,11 @@ fn init_then_test_then_synth() {
         cargo_toml.contains("[profile.dev.package.\"*\"]\ndebug = false\nincremental = false"),
         "{cargo_toml}"
     );
-    assert_eq!(cargo_toml.matches("incremental =").count(), 1, "{cargo_toml}");
+    assert_eq!(
+        cargo_toml.matches("incremental =").count(),
+        1,
+        "{cargo_toml}"
+    );
 
     // A second init into the same directory refuses and changes nothing.
     let again = meshsynth(t.path(), &["init", "acme-platform"]);
