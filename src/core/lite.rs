@@ -65,6 +65,21 @@ impl LiteValue {
         }
     }
 
+    /// The same tree as a `serde_json::Value` (maps in their order).
+    pub fn into_json(self) -> serde_json::Value {
+        use serde_json::Value as J;
+        match self {
+            LiteValue::Null => J::Null,
+            LiteValue::Bool(b) => J::Bool(b),
+            LiteValue::Number(n) => J::Number(n),
+            LiteValue::String(s) => J::String(s),
+            LiteValue::Array(a) => J::Array(a.into_iter().map(LiteValue::into_json).collect()),
+            LiteValue::Object(m) => {
+                J::Object(m.into_iter().map(|(k, v)| (k, v.into_json())).collect())
+            }
+        }
+    }
+
     /// Whether this is `null`.
     pub fn is_null(&self) -> bool {
         matches!(self, LiteValue::Null)
@@ -451,6 +466,14 @@ mod tests {
         };
         let lite = LiteValue::of(&s).unwrap();
         let json = serde_json::to_value(&s).unwrap();
-        assert_eq!(lite, LiteValue::from_json(json));
+        assert_eq!(lite, LiteValue::from_json(json.clone()));
+        // And back: the same `Value`, maps in the same order (`to_json` of
+        // a typed kind is built this way).
+        let back = lite.into_json();
+        assert_eq!(back, json);
+        assert_eq!(
+            serde_json::to_string(&back).unwrap(),
+            serde_json::to_string(&json).unwrap()
+        );
     }
 }

@@ -98,7 +98,8 @@ pub(super) fn render_objects(
 }
 
 pub(super) fn render_one(job: &RenderJob<'_>) -> Result<(u32, k8s_emit::Document), Error> {
-    // The hash-free tree; serde_json only to report what it cannot build.
+    // The hash-free tree; when it cannot be built, `to_json` says why (for
+    // a typed kind the same error; a raw or patched object's is serde_json's).
     let mut doc = match job.object.to_lite() {
         Ok(doc) => doc,
         Err(_) => job
