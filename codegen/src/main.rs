@@ -1,7 +1,7 @@
 //! `meshsynth-codegen CFNLINT_DIR OUT_DIR CARGO_TOML GETATTS_JSON [--check]`: writes (or,
 //! with `--check`, compares) the generated CloudFormation registry;
 //! `meshsynth-codegen crds CRDS_DIR OUT_DIR TYPES_CRATE_DIR [--check]` does
-//! the same for the Kubernetes CRD registry and the typed CRD crate;
+//! the same for the Kubernetes CRD registry and the typed CRD crates;
 //! `meshsynth-codegen k8s-shapes K8S_OPENAPI_SRC CRDS_DIR OUT_FILE
 //! [--check]` the shape table of the typed Kubernetes layers.
 
