@@ -98,22 +98,16 @@ pub(super) fn render_objects(
 }
 
 pub(super) fn render_one(job: &RenderJob<'_>) -> Result<(u32, k8s_emit::Document), Error> {
-    // The hash-free tree; when it cannot be built, `to_json` says why (for
-    // a typed kind the same error; a raw or patched object's is serde_json's).
-    let mut doc = match job.object.to_lite() {
-        Ok(doc) => doc,
-        Err(_) => job
-            .object
-            .to_json()
-            .map(LiteValue::from_json)
-            .map_err(|e| {
-                Error::construct(
-                    job.path.to_string(),
-                    format!("cannot serialize object: {e}"),
-                    "report this as a meshsynth bug",
-                )
-            })?,
-    };
+    // The hash-free tree. Its error is the one `to_json` would give (a
+    // typed kind's `to_json` goes through it; the others' `to_lite` wraps
+    // `to_json`), so nothing is serialized twice to report it.
+    let mut doc = job.object.to_lite().map_err(|e| {
+        Error::construct(
+            job.path.to_string(),
+            format!("cannot serialize object: {e}"),
+            "report this as a meshsynth bug",
+        )
+    })?;
     if !job.labels.is_empty() {
         if let Some(meta) = doc.member_object_mut("metadata") {
             if let Some(l) = lite::entry_object(meta, "labels") {
