@@ -144,7 +144,7 @@ impl AppServiceProps {
                 "add a ServicePortProps",
             ));
         }
-        let mut ports = Vec::new();
+        let mut ports = Vec::with_capacity(self.ports.len());
         let mut names = std::collections::BTreeSet::new();
         let mut numbers = std::collections::BTreeSet::new();
         for p in &self.ports {
