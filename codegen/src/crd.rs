@@ -7,12 +7,15 @@
 //! re-exports (`crds/src/generated/mod.rs`, one feature per kind spliced
 //! into its Cargo.toml); two files come out for the library's checks, committed
 //! under `src/k8s/crd/generated/`:
-//! - `schemas.json`: each distinct `openAPIV3Schema` with its prose
-//!   (descriptions, examples) dropped, one per line; Istio serves several
-//!   versions of a kind from one schema, which is stored once;
-//! - `registry.rs`: one entry per (group, kind, version) — plural, scope,
-//!   served, storage, deprecation, the project folder and the byte range of
-//!   its schema — sorted by group, kind and version.
+//! - `schemas.json`: the `openAPIV3Schema`s with their prose (descriptions,
+//!   examples) dropped, as a table of nodes, one per line: each property's,
+//!   `items` and `additionalProperties` schema is the index of its own line,
+//!   and identical nodes are written once (Istio serves several versions of
+//!   a kind from one schema; pod templates repeat);
+//! - `registry.rs`: where each node's line starts, and one entry per
+//!   (group, kind, version) — plural, scope, served, storage, deprecation,
+//!   the project folder and the index of its schema's root node — sorted by
+//!   group, kind and version.
 //!
 //! The Gateway API folder has two channels; the experimental one is a
 //! superset of the standard one (every standard field and kind is in it), so
@@ -298,14 +301,20 @@ fn registry(schemas: &[String], entries: &[Entry], projects: &[String]) -> Resul
             order.push(e.schema);
         }
     }
-    let mut blob = String::new();
-    let mut ranges = vec![(0usize, 0usize); schemas.len()];
+    let mut table = NodeTable::default();
+    let mut roots = vec![0u32; schemas.len()];
     for &s in &order {
-        let start = blob.len();
-        blob.push_str(&schemas[s]);
-        ranges[s] = (start, blob.len());
+        let schema: Json = serde_json::from_str(&schemas[s]).context("re-reading a schema")?;
+        roots[s] = table.flatten(&schema)?;
+    }
+    let mut blob = String::new();
+    let mut starts = Vec::with_capacity(table.nodes.len() + 1);
+    for node in &table.nodes {
+        starts.push(blob.len());
+        blob.push_str(node);
         blob.push('\n');
     }
+    starts.push(blob.len());
     let mut rust = String::new();
     writeln!(
         rust,
@@ -327,14 +336,24 @@ fn registry(schemas: &[String], entries: &[Entry], projects: &[String]) -> Resul
         rust,
         "/// Every version of every kind, sorted by group, kind and version."
     )?;
+    writeln!(
+        rust,
+        "/// Where each schema node's line starts in `schemas.json`, and its end."
+    )?;
+    writeln!(rust, "pub(super) static NODES: &[u32] = &[")?;
+    for chunk in starts.chunks(12) {
+        let line: Vec<String> = chunk.iter().map(|n| n.to_string()).collect();
+        writeln!(rust, "    {},", line.join(", "))?;
+    }
+    writeln!(rust, "];\n")?;
     writeln!(rust, "pub(super) static VERSIONS: &[CrdVersion] = &[")?;
     let mut kinds = std::collections::BTreeSet::new();
     for e in entries {
         kinds.insert((&e.group, &e.kind));
-        let (start, end) = ranges[e.schema];
+        let root = roots[e.schema];
         writeln!(
             rust,
-            "    CrdVersion {{ group: {:?}, kind: {:?}, plural: {:?}, namespaced: {}, version: {:?}, served: {}, storage: {}, deprecated: {}, deprecation_warning: {:?}, project: {:?}, schema: ({start}, {end}) }},",
+            "    CrdVersion {{ group: {:?}, kind: {:?}, plural: {:?}, namespaced: {}, version: {:?}, served: {}, storage: {}, deprecated: {}, deprecation_warning: {:?}, project: {:?}, schema: {root} }},",
             e.group,
             e.kind,
             e.plural,
@@ -353,6 +372,71 @@ fn registry(schemas: &[String], entries: &[Entry], projects: &[String]) -> Resul
         ("schemas.json".to_string(), blob.into_bytes()),
     ];
     Ok((registry, kinds.len()))
+}
+
+/// The schemas as a table of nodes, each written once: a sub-schema the
+/// checks read lazily (a property's, `items`, an `additionalProperties`
+/// schema) is its node's index in the table, so the library parses the
+/// nodes a check reaches and nothing else, and identical sub-schemas (every
+/// Istio version's, every pod template's) are stored once.
+#[derive(Default)]
+struct NodeTable {
+    nodes: Vec<String>,
+    index: std::collections::HashMap<String, u32>,
+}
+
+impl NodeTable {
+    /// The index of `schema` (an object), its sub-schemas first.
+    fn flatten(&mut self, schema: &Json) -> Result<u32> {
+        let lifted = self.lift(schema)?;
+        let mut text = String::new();
+        crate::write_canonical(&mut text, &lifted);
+        let next = u32::try_from(self.nodes.len()).context("too many schema nodes")?;
+        Ok(*self.index.entry(text).or_insert_with_key(|text| {
+            self.nodes.push(text.clone());
+            next
+        }))
+    }
+
+    /// `schema` with its lazily read sub-schemas replaced by their indices;
+    /// `allOf`, `anyOf`, `oneOf` and `not` stay in place (the checks read
+    /// them with their node), their own sub-schemas replaced.
+    fn lift(&mut self, schema: &Json) -> Result<Json> {
+        let Json::Object(m) = schema else {
+            return Ok(schema.clone());
+        };
+        let mut out = serde_json::Map::new();
+        for (k, v) in m {
+            let v = match (k.as_str(), v) {
+                ("properties", Json::Object(props)) => {
+                    let mut lifted = serde_json::Map::new();
+                    for (name, sub) in props {
+                        lifted.insert(name.clone(), self.reference(sub)?);
+                    }
+                    Json::Object(lifted)
+                }
+                ("items" | "additionalProperties", sub) => self.reference(sub)?,
+                ("allOf" | "anyOf" | "oneOf", Json::Array(list)) => {
+                    Json::Array(list.iter().map(|s| self.lift(s)).collect::<Result<_>>()?)
+                }
+                ("not", sub @ Json::Object(_)) => self.lift(sub)?,
+                _ => v.clone(),
+            };
+            out.insert(k.clone(), v);
+        }
+        Ok(Json::Object(out))
+    }
+
+    /// A lazily read sub-schema: its index when it is an object, else as
+    /// written (a boolean). A number there would read as an index, so the
+    /// input must not have one.
+    fn reference(&mut self, sub: &Json) -> Result<Json> {
+        match sub {
+            Json::Object(_) => Ok(Json::from(self.flatten(sub)?)),
+            Json::Number(n) => bail!("a sub-schema is the number {n}, not a schema"),
+            other => Ok(other.clone()),
+        }
+    }
 }
 
 /// The typed layer: a crate per project, and the facade's `mod.rs` (the
@@ -515,6 +599,34 @@ fn project_crate(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Sub-schemas the library reads lazily become indices of one shared
+    /// node each; combinators stay in their node; a number where a schema
+    /// belongs would read as an index, so it is refused.
+    #[test]
+    fn the_node_table_shares_identical_nodes() {
+        let port = serde_json::json!({"type": "integer", "maximum": 65535});
+        let s = serde_json::json!({
+            "type": "object",
+            "properties": {"a": port, "b": port, "c": {"type": "array", "items": port}},
+            "additionalProperties": false,
+            "anyOf": [{"properties": {"a": port}}],
+            "not": {"required": ["x"]}
+        });
+        let mut table = NodeTable::default();
+        let root = table.flatten(&s).expect("flattens");
+        assert_eq!(table.nodes.len(), 3, "{:?}", table.nodes);
+        assert_eq!(table.nodes[0], r#"{"maximum":65535,"type":"integer"}"#);
+        assert_eq!(table.nodes[1], r#"{"items":0,"type":"array"}"#);
+        assert_eq!(
+            table.nodes[root as usize],
+            r#"{"additionalProperties":false,"anyOf":[{"properties":{"a":0}}],"not":{"required":["x"]},"properties":{"a":0,"b":0,"c":1},"type":"object"}"#
+        );
+        // The same schema again is the same root.
+        assert_eq!(table.flatten(&s).expect("flattens"), root);
+        let numeric = serde_json::json!({"properties": {"a": 3}});
+        assert!(NodeTable::default().flatten(&numeric).is_err());
+    }
 
     #[test]
     fn prose_goes_and_property_names_stay() {

@@ -176,10 +176,10 @@ fn check_cow(object: Cow<'_, Json>) -> SchemaCheck {
     // defaulted field satisfies `required`; CEL rules read defaulted fields
     // and do not see pruned ones).
     let object = match object {
-        Cow::Borrowed(o) if !changed_by_pruning(&schema, o, 0) => Cow::Borrowed(o),
+        Cow::Borrowed(o) if !changed_by_pruning(schema, o, 0) => Cow::Borrowed(o),
         other => {
             let mut o = other.into_owned();
-            prune_and_default(&schema, &mut o, 0);
+            prune_and_default(schema, &mut o, 0);
             Cow::Owned(o)
         }
     };
@@ -195,8 +195,8 @@ fn check_cow(object: Cow<'_, Json>) -> SchemaCheck {
         return out;
     };
     let mut path = String::new();
-    checker.object(&schema, fields, &mut path, 0, true);
-    checker.rules(&schema, &object, "");
+    checker.object(schema, fields, &mut path, 0, true);
+    checker.rules(schema, &object, "");
     if checker.unreported > 0 {
         let n = checker.unreported;
         checker.issues.push(SchemaIssue {

@@ -24,8 +24,6 @@ pub use meshsynth_crds as types;
 #[path = "generated/registry.rs"]
 mod registry;
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
 
 pub use check::{check_object, SchemaCheck, SchemaIssue};
 
@@ -64,8 +62,8 @@ pub struct CrdVersion {
     pub deprecation_warning: Option<&'static str>,
     /// The pinned project folder it was generated from, e.g. `istio-1.28.10`.
     pub project: &'static str,
-    /// Byte range of the version's schema in `generated/schemas.json`.
-    schema: (usize, usize),
+    /// The index of the schema's root node in `generated/schemas.json`.
+    schema: u32,
 }
 
 impl CrdVersion {
@@ -76,15 +74,61 @@ impl CrdVersion {
 
     /// The version's `openAPIV3Schema` without its prose, as JSON.
     pub fn schema(&self) -> serde_json::Value {
-        serde_json::from_str(self.schema_text()).unwrap_or(serde_json::Value::Null)
-    }
-
-    fn schema_text(&self) -> &'static str {
-        SCHEMAS.get(self.schema.0..self.schema.1).unwrap_or("{}")
+        inflate(node_json(self.schema))
     }
 }
 
+/// The schema nodes, one per line (`scripts/codegen`).
 static SCHEMAS: &str = include_str!("generated/schemas.json");
+
+/// How many nodes the table has.
+fn node_count() -> usize {
+    registry::NODES.len().saturating_sub(1)
+}
+
+/// Node `index`'s line, without its newline; `{}` past the table.
+fn node_text(index: u32) -> &'static str {
+    let i = index as usize;
+    match (registry::NODES.get(i), registry::NODES.get(i + 1)) {
+        (Some(&start), Some(&end)) => SCHEMAS
+            .get(start as usize..(end as usize).saturating_sub(1))
+            .unwrap_or("{}"),
+        _ => "{}",
+    }
+}
+
+fn node_json(index: u32) -> serde_json::Value {
+    serde_json::from_str(node_text(index)).unwrap_or(serde_json::Value::Null)
+}
+
+/// A node with its sub-schemas' indices replaced by their nodes: the
+/// schema as the generator read it.
+fn inflate(node: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value as Json;
+    let at = |sub: Json| match sub.as_u64().and_then(|i| u32::try_from(i).ok()) {
+        Some(index) => inflate(node_json(index)),
+        None => sub,
+    };
+    let Json::Object(m) = node else {
+        return node;
+    };
+    let mut out = serde_json::Map::new();
+    for (k, v) in m {
+        let v = match (k.as_str(), v) {
+            ("properties", Json::Object(props)) => {
+                Json::Object(props.into_iter().map(|(n, s)| (n, at(s))).collect())
+            }
+            ("items" | "additionalProperties", sub) => at(sub),
+            ("allOf" | "anyOf" | "oneOf", Json::Array(list)) => {
+                Json::Array(list.into_iter().map(inflate).collect())
+            }
+            ("not", sub) => inflate(sub),
+            (_, v) => v,
+        };
+        out.insert(k, v);
+    }
+    Json::Object(out)
+}
 
 /// The pinned project folders the registry was generated from, e.g.
 /// `istio-1.28.10`: what a finding's "as of" refers to.
@@ -169,45 +213,50 @@ pub(crate) fn objects_match_their_crds(app: &App, out: &mut Vec<Diagnostic>) {
     }
 }
 
-type Slot = Arc<OnceLock<Arc<schema::Node>>>;
-
-/// The cache slot of a version's parsed schema. Each slot parses on its
-/// own, so one kind's parse never waits on another's.
-fn slot_of(v: &CrdVersion) -> Slot {
-    static CACHE: OnceLock<Mutex<HashMap<(usize, usize), Slot>>> = OnceLock::new();
-    let cache = CACHE.get_or_init(Default::default);
-    let mut guard = cache.lock().unwrap_or_else(|p| p.into_inner());
-    guard.entry(v.schema).or_default().clone()
-}
-
-fn parse(v: &CrdVersion) -> Arc<schema::Node> {
-    Arc::new(schema::Node::parse(v.schema_text()))
-}
-
-/// Parsed schemas by byte range, on first use: the checks of a synth touch
-/// a handful of the 46 schemas.
-fn node_of(v: &CrdVersion) -> Arc<schema::Node> {
-    slot_of(v).get_or_init(|| parse(v)).clone()
+/// The root node of a version's schema, parsed on first use (each node
+/// once per process): the checks of a synth touch a handful of the 46
+/// schemas, and few nodes of each.
+fn node_of(v: &CrdVersion) -> &'static schema::Node {
+    schema::node(v.schema)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// Whether a schema still holds a node index where a sub-schema belongs.
+    fn has_index(s: &serde_json::Value) -> bool {
+        let Some(m) = s.as_object() else {
+            return false;
+        };
+        m.iter().any(|(k, v)| match (k.as_str(), v) {
+            ("properties", serde_json::Value::Object(props)) => {
+                props.values().any(|p| p.is_number() || has_index(p))
+            }
+            ("items" | "additionalProperties", v) => v.is_number() || has_index(v),
+            ("allOf" | "anyOf" | "oneOf", serde_json::Value::Array(list)) => {
+                list.iter().any(has_index)
+            }
+            ("not", v) => has_index(v),
+            _ => false,
+        })
+    }
+
     #[test]
     fn every_schema_range_parses() {
         for v in versions() {
+            let schema = v.schema();
             assert!(
-                v.schema().is_object(),
+                schema.is_object() && !has_index(&schema),
                 "{}/{} {}",
                 v.group,
                 v.kind,
                 v.version
             );
-            let nodes = schema::Node::parse_all(v.schema_text())
+            let nodes = schema::Node::parse_all_at(v.schema)
                 .unwrap_or_else(|e| panic!("{}/{} {}: {e}", v.group, v.kind, v.version));
             assert!(nodes > 1, "{}/{}", v.group, v.kind);
-            assert!(parse(v).properties.is_some(), "{}/{}", v.group, v.kind);
+            assert!(node_of(v).properties.is_some(), "{}/{}", v.group, v.kind);
         }
     }
 

@@ -134,8 +134,8 @@ mod tests {
             };
             let schema = node_of(v);
             let mut pruned = o.clone();
-            prune_and_default(&schema, &mut pruned, 0);
-            assert_eq!(changed_by_pruning(&schema, &o, 0), pruned != o, "{o}");
+            prune_and_default(schema, &mut pruned, 0);
+            assert_eq!(changed_by_pruning(schema, &o, 0), pruned != o, "{o}");
             changed.push(pruned != o);
         }
         // The route gains defaults, the bare rule nothing, the null is dropped.

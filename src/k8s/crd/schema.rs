@@ -1,9 +1,13 @@
 //! A CRD version's structural schema, read into typed nodes on demand: the
 //! checks look up a dozen keywords at every field they visit, and typed
-//! fields cost nothing to look up where a JSON map hashes each key. A node's
-//! sub-schemas stay unparsed text until a check reaches them, so checking an
-//! object costs what the object touches, not the kind's whole schema (most of
-//! a Rollout's schema is a pod template the constructs fill a few fields of).
+//! fields cost nothing to look up where a JSON map hashes each key.
+//! `scripts/codegen` writes the schemas as a table of nodes (one per line of
+//! `generated/schemas.json`, identical nodes once), where a property's,
+//! `items` and `additionalProperties` schema is the index of its node. A
+//! node is parsed the first time a check reaches it, once per process, and
+//! parsing one reads its own line only: checking an object costs what the
+//! object touches, not the kind's whole schema (most of a Rollout's schema
+//! is a pod template the constructs fill a few fields of).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -66,8 +70,8 @@ pub(super) struct Node {
 }
 
 impl Node {
-    /// Reads a node from the generated schema text; its sub-schemas stay
-    /// text until used. The generator wrote the text from parsed JSON, so a
+    /// Reads a node from the generated schema text; its sub-schemas are
+    /// read when used. The generator wrote the text from parsed JSON, so a
     /// failure is a corrupted checkout, and an empty schema then checks
     /// nothing.
     pub fn parse(text: &'static str) -> Node {
@@ -75,16 +79,41 @@ impl Node {
     }
 }
 
-/// A sub-schema, parsed the first time a check reads it.
-pub(super) struct Lazy {
-    text: &'static RawValue,
-    node: OnceLock<Box<Node>>,
+/// Node `index` of the generated table, parsed on first use.
+pub(super) fn node(index: u32) -> &'static Node {
+    static PARSED: OnceLock<Box<[OnceLock<Node>]>> = OnceLock::new();
+    let parsed = PARSED.get_or_init(|| (0..super::node_count()).map(|_| OnceLock::new()).collect());
+    match parsed.get(index as usize) {
+        Some(slot) => slot.get_or_init(|| Node::parse(super::node_text(index))),
+        // Only a corrupted checkout refers past the table.
+        None => {
+            static EMPTY: OnceLock<Node> = OnceLock::new();
+            EMPTY.get_or_init(Node::default)
+        }
+    }
+}
+
+/// A sub-schema: a node of the table, or (a boolean schema) its text.
+pub(super) enum Lazy {
+    /// The index of its node.
+    Node(u32),
+    /// Anything but an index, as written, parsed when first read.
+    Text(&'static RawValue, OnceLock<Box<Node>>),
 }
 
 impl Lazy {
+    fn of(text: &'static RawValue) -> Lazy {
+        match text.get().parse() {
+            Ok(index) => Lazy::Node(index),
+            Err(_) => Lazy::Text(text, OnceLock::new()),
+        }
+    }
+
     pub fn get(&self) -> &Node {
-        self.node
-            .get_or_init(|| Box::new(Node::parse(self.text.get())))
+        match self {
+            Lazy::Node(index) => node(*index),
+            Lazy::Text(text, parsed) => parsed.get_or_init(|| Box::new(Node::parse(text.get()))),
+        }
     }
 }
 
@@ -97,19 +126,16 @@ impl std::ops::Deref for Lazy {
 
 impl fmt::Debug for Lazy {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.node.get() {
-            Some(n) => n.fmt(f),
-            None => f.write_str("<unparsed>"),
+        match self {
+            Lazy::Node(index) => write!(f, "<node {index}>"),
+            Lazy::Text(text, _) => f.write_str(text.get()),
         }
     }
 }
 
 impl<'de: 'static> Deserialize<'de> for Lazy {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(Lazy {
-            text: <&'de RawValue>::deserialize(d)?,
-            node: OnceLock::new(),
-        })
+        Ok(Lazy::of(<&'de RawValue>::deserialize(d)?))
     }
 }
 
@@ -126,10 +152,7 @@ impl<'de: 'static> Deserialize<'de> for Additional {
         Ok(match text.get().trim() {
             "true" => Additional::Allowed(true),
             "false" => Additional::Allowed(false),
-            _ => Additional::Schema(Lazy {
-                text,
-                node: OnceLock::new(),
-            }),
+            _ => Additional::Schema(Lazy::of(text)),
         })
     }
 }
@@ -203,6 +226,14 @@ impl Node {
         node.count_strictly()
     }
 
+    /// [`Self::parse_all`] of node `index` of the table.
+    pub fn parse_all_at(index: u32) -> Result<usize, String> {
+        if index as usize >= super::node_count() {
+            return Err(format!("node {index} is past the table"));
+        }
+        Node::parse_all(super::node_text(index))
+    }
+
     fn count_strictly(&self) -> Result<usize, String> {
         let mut count = 1;
         let lazies = self
@@ -215,7 +246,10 @@ impl Node {
                 _ => None,
             });
         for l in lazies {
-            count += Node::parse_all(l.text.get())?;
+            count += match l {
+                Lazy::Node(index) => Node::parse_all_at(*index)?,
+                Lazy::Text(text, _) => Node::parse_all(text.get())?,
+            };
         }
         let eager = self
             .all_of
