@@ -16,19 +16,22 @@ use crate::emit::k8s as k8s_emit;
 
 use super::*;
 
-/// Renders the selected charts, grouped per cluster, and their manifests.
+/// One chart's documents, rendered ([`render_charts`]).
+pub(super) type RenderedChart = Result<(u32, Vec<k8s_emit::Document>), Error>;
+
+/// Writes the selected charts' manifests, grouped per cluster, from their
+/// rendered documents (in chart order) and their escape hatches
+/// ([`render_jobs`]).
 pub(super) fn emit_charts(
     app: &App,
-    order: &[u32],
-    selected: &BTreeSet<u32>,
+    rendered: impl Iterator<Item = RenderedChart>,
+    mut escapes: IndexMap<u32, Vec<String>>,
     deferred: &[DeferredEntry],
-    suppressed: &Suppressed,
     sink: &mut dyn FileSink,
 ) -> Result<Vec<ClusterArtifact>, Error> {
     let mut clusters: IndexMap<String, ClusterArtifact> = IndexMap::new();
-    let (charts, mut escapes) = render_jobs(app, order, selected, suppressed);
     let mut used_files: HashMap<String, Arc<str>> = HashMap::new();
-    for rendered in render_charts(&charts) {
+    for rendered in rendered {
         let (chart, mut docs) = rendered?;
         let info = app.chart_info(chart);
         let path = app.node(chart).path.clone();
@@ -88,7 +91,7 @@ pub(super) fn emit_charts(
 /// The objects each selected chart renders, and each chart's escape
 /// hatches (raw or patched objects).
 #[allow(clippy::type_complexity)]
-fn render_jobs<'a>(
+pub(super) fn render_jobs<'a>(
     app: &'a App,
     order: &[u32],
     selected: &BTreeSet<u32>,

@@ -284,17 +284,36 @@ fn emit_assembly(
 
     let (selected_stacks, selected_charts, notes) =
         select::select(app, &order, &graph, &opts.patterns, &deferred_entries)?;
-    let stack_artifacts = render_stacks(app, opts, &graph, &selected_stacks, builds, sink, diags);
-    let clusters = emit_charts(
-        app,
-        &order,
-        &selected_charts,
-        &deferred_entries,
-        &suppressed,
-        sink,
-    )?;
-
-    Ok((stack_artifacts, clusters, notes))
+    let (charts, escapes) = render_jobs(app, &order, &selected_charts, &suppressed);
+    let objects: usize = charts.iter().map(|(_, jobs)| jobs.len()).sum();
+    // A small app's objects render on one thread (`render_objects`), so
+    // they render beside the templates instead of after them (1.5 of the
+    // reference apps' 12 ms); a large app's render on every core, in
+    // batches written as they finish, after the templates.
+    let beside = objects > 0
+        && objects < PARALLEL_RENDER_MIN
+        && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
+    let (stack_artifacts, clusters) = std::thread::scope(|scope| {
+        let early = beside.then(|| scope.spawn(|| render_charts(&charts).collect::<Vec<_>>()));
+        let stacks = render_stacks(app, opts, &graph, &selected_stacks, builds, sink, diags);
+        let clusters = match early {
+            Some(handle) => match handle.join() {
+                Ok(rendered) => {
+                    emit_charts(app, rendered.into_iter(), escapes, &deferred_entries, sink)
+                }
+                Err(panic) => std::panic::resume_unwind(panic),
+            },
+            None => emit_charts(
+                app,
+                render_charts(&charts),
+                escapes,
+                &deferred_entries,
+                sink,
+            ),
+        };
+        (stacks, clusters)
+    });
+    Ok((stack_artifacts, clusters?, notes))
 }
 
 /// One empty template model per stack, and the stack graph's nodes.
