@@ -287,8 +287,8 @@ fn emit_assembly(
     let (charts, escapes) = render_jobs(app, &order, &selected_charts, &suppressed);
     let objects: usize = charts.iter().map(|(_, jobs)| jobs.len()).sum();
     // A small app's objects render on one thread (`render_objects`), so
-    // they render beside the templates instead of after them (1.5 of the
-    // reference apps' 12 ms); a large app's render on every core, in
+    // they render beside the templates instead of after them (about 1 ms of
+    // the reference apps' 13); a large app's render on every core, in
     // batches written as they finish, after the templates.
     let beside = objects > 0
         && objects < PARALLEL_RENDER_MIN
