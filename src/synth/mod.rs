@@ -296,21 +296,14 @@ fn emit_assembly(
     let (stack_artifacts, clusters) = std::thread::scope(|scope| {
         let early = beside.then(|| scope.spawn(|| render_charts(&charts).collect::<Vec<_>>()));
         let stacks = render_stacks(app, opts, &graph, &selected_stacks, builds, sink, diags);
-        let clusters = match early {
+        let rendered: Box<dyn Iterator<Item = RenderedChart>> = match early {
             Some(handle) => match handle.join() {
-                Ok(rendered) => {
-                    emit_charts(app, rendered.into_iter(), escapes, &deferred_entries, sink)
-                }
+                Ok(rendered) => Box::new(rendered.into_iter()),
                 Err(panic) => std::panic::resume_unwind(panic),
             },
-            None => emit_charts(
-                app,
-                render_charts(&charts),
-                escapes,
-                &deferred_entries,
-                sink,
-            ),
+            None => Box::new(render_charts(&charts)),
         };
+        let clusters = emit_charts(app, rendered, escapes, &deferred_entries, sink);
         (stacks, clusters)
     });
     Ok((stack_artifacts, clusters?, notes))
