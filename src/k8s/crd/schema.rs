@@ -81,10 +81,12 @@ impl Node {
 
 /// Node `index` of the generated table, parsed on first use.
 pub(super) fn node(index: u32) -> &'static Node {
-    static PARSED: OnceLock<Box<[OnceLock<Node>]>> = OnceLock::new();
+    // Boxed: a `Node` is hundreds of bytes, and a check reaches few of the
+    // table's nodes.
+    static PARSED: OnceLock<Box<[OnceLock<Box<Node>>]>> = OnceLock::new();
     let parsed = PARSED.get_or_init(|| (0..super::node_count()).map(|_| OnceLock::new()).collect());
     match parsed.get(index as usize) {
-        Some(slot) => slot.get_or_init(|| Node::parse(super::node_text(index))),
+        Some(slot) => slot.get_or_init(|| Box::new(Node::parse(super::node_text(index)))),
         // Only a corrupted checkout refers past the table.
         None => {
             static EMPTY: OnceLock<Node> = OnceLock::new();
