@@ -291,6 +291,10 @@ fn read(files: &[(String, std::path::PathBuf)]) -> Result<Read> {
     })
 }
 
+/// The doc comment of a generated `NODES` table.
+pub(crate) const NODES_DOC: &str =
+    "/// Where each schema node's line starts in `schemas.json`, then the blob's end.";
+
 /// The registry (`registry.rs` and the schema blob) and how many kinds.
 fn registry(schemas: &[String], entries: &[Entry], projects: &[String]) -> Result<(Files, usize)> {
     // Schemas in first-use order of the sorted entries, so the blob's order
@@ -301,20 +305,13 @@ fn registry(schemas: &[String], entries: &[Entry], projects: &[String]) -> Resul
             order.push(e.schema);
         }
     }
-    let mut table = NodeTable::default();
+    let mut table = crate::nodes::NodeTable::default();
     let mut roots = vec![0u32; schemas.len()];
     for &s in &order {
         let schema: Json = serde_json::from_str(&schemas[s]).context("re-reading a schema")?;
         roots[s] = table.flatten(&schema)?;
     }
-    let mut blob = String::new();
-    let mut starts = Vec::with_capacity(table.nodes.len() + 1);
-    for node in &table.nodes {
-        starts.push(blob.len());
-        blob.push_str(node);
-        blob.push('\n');
-    }
-    starts.push(blob.len());
+    let (blob, nodes) = table.write(NODES_DOC)?;
     let mut rust = String::new();
     writeln!(
         rust,
@@ -332,20 +329,11 @@ fn registry(schemas: &[String], entries: &[Entry], projects: &[String]) -> Resul
         writeln!(rust, "    {p:?},")?;
     }
     writeln!(rust, "];\n")?;
+    writeln!(rust, "{nodes}")?;
     writeln!(
         rust,
         "/// Every version of every kind, sorted by group, kind and version."
     )?;
-    writeln!(
-        rust,
-        "/// Where each schema node's line starts in `schemas.json`, and its end."
-    )?;
-    writeln!(rust, "pub(super) static NODES: &[u32] = &[")?;
-    for chunk in starts.chunks(12) {
-        let line: Vec<String> = chunk.iter().map(|n| n.to_string()).collect();
-        writeln!(rust, "    {},", line.join(", "))?;
-    }
-    writeln!(rust, "];\n")?;
     writeln!(rust, "pub(super) static VERSIONS: &[CrdVersion] = &[")?;
     let mut kinds = std::collections::BTreeSet::new();
     for e in entries {
@@ -372,71 +360,6 @@ fn registry(schemas: &[String], entries: &[Entry], projects: &[String]) -> Resul
         ("schemas.json".to_string(), blob.into_bytes()),
     ];
     Ok((registry, kinds.len()))
-}
-
-/// The schemas as a table of nodes, each written once: a sub-schema the
-/// checks read lazily (a property's, `items`, an `additionalProperties`
-/// schema) is its node's index in the table, so the library parses the
-/// nodes a check reaches and nothing else, and identical sub-schemas (every
-/// Istio version's, every pod template's) are stored once.
-#[derive(Default)]
-struct NodeTable {
-    nodes: Vec<String>,
-    index: std::collections::HashMap<String, u32>,
-}
-
-impl NodeTable {
-    /// The index of `schema` (an object), its sub-schemas first.
-    fn flatten(&mut self, schema: &Json) -> Result<u32> {
-        let lifted = self.lift(schema)?;
-        let mut text = String::new();
-        crate::write_canonical(&mut text, &lifted);
-        let next = u32::try_from(self.nodes.len()).context("too many schema nodes")?;
-        Ok(*self.index.entry(text).or_insert_with_key(|text| {
-            self.nodes.push(text.clone());
-            next
-        }))
-    }
-
-    /// `schema` with its lazily read sub-schemas replaced by their indices;
-    /// `allOf`, `anyOf`, `oneOf` and `not` stay in place (the checks read
-    /// them with their node), their own sub-schemas replaced.
-    fn lift(&mut self, schema: &Json) -> Result<Json> {
-        let Json::Object(m) = schema else {
-            return Ok(schema.clone());
-        };
-        let mut out = serde_json::Map::new();
-        for (k, v) in m {
-            let v = match (k.as_str(), v) {
-                ("properties", Json::Object(props)) => {
-                    let mut lifted = serde_json::Map::new();
-                    for (name, sub) in props {
-                        lifted.insert(name.clone(), self.reference(sub)?);
-                    }
-                    Json::Object(lifted)
-                }
-                ("items" | "additionalProperties", sub) => self.reference(sub)?,
-                ("allOf" | "anyOf" | "oneOf", Json::Array(list)) => {
-                    Json::Array(list.iter().map(|s| self.lift(s)).collect::<Result<_>>()?)
-                }
-                ("not", sub @ Json::Object(_)) => self.lift(sub)?,
-                _ => v.clone(),
-            };
-            out.insert(k.clone(), v);
-        }
-        Ok(Json::Object(out))
-    }
-
-    /// A lazily read sub-schema: its index when it is an object, else as
-    /// written (a boolean). A number there would read as an index, so the
-    /// input must not have one.
-    fn reference(&mut self, sub: &Json) -> Result<Json> {
-        match sub {
-            Json::Object(_) => Ok(Json::from(self.flatten(sub)?)),
-            Json::Number(n) => bail!("a sub-schema is the number {n}, not a schema"),
-            other => Ok(other.clone()),
-        }
-    }
 }
 
 /// The typed layer: a crate per project, and the facade's `mod.rs` (the
@@ -599,34 +522,6 @@ fn project_crate(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Sub-schemas the library reads lazily become indices of one shared
-    /// node each; combinators stay in their node; a number where a schema
-    /// belongs would read as an index, so it is refused.
-    #[test]
-    fn the_node_table_shares_identical_nodes() {
-        let port = serde_json::json!({"type": "integer", "maximum": 65535});
-        let s = serde_json::json!({
-            "type": "object",
-            "properties": {"a": port, "b": port, "c": {"type": "array", "items": port}},
-            "additionalProperties": false,
-            "anyOf": [{"properties": {"a": port}}],
-            "not": {"required": ["x"]}
-        });
-        let mut table = NodeTable::default();
-        let root = table.flatten(&s).expect("flattens");
-        assert_eq!(table.nodes.len(), 3, "{:?}", table.nodes);
-        assert_eq!(table.nodes[0], r#"{"maximum":65535,"type":"integer"}"#);
-        assert_eq!(table.nodes[1], r#"{"items":0,"type":"array"}"#);
-        assert_eq!(
-            table.nodes[root as usize],
-            r#"{"additionalProperties":false,"anyOf":[{"properties":{"a":0}}],"not":{"required":["x"]},"properties":{"a":0,"b":0,"c":1},"type":"object"}"#
-        );
-        // The same schema again is the same root.
-        assert_eq!(table.flatten(&s).expect("flattens"), root);
-        let numeric = serde_json::json!({"properties": {"a": 3}});
-        assert!(NodeTable::default().flatten(&numeric).is_err());
-    }
 
     #[test]
     fn prose_goes_and_property_names_stay() {

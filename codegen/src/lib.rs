@@ -6,8 +6,9 @@
 //!   write-only, required and deprecated properties, the primary identifier,
 //!   `Fn::GetAtt` names, tagging), sorted by type name;
 //! - `schemas.json`: each type's validation schema (descriptions, handlers and
-//!   other prose dropped), one after another; a registry entry holds the byte
-//!   range of its type, so synthesis parses only the types an app uses.
+//!   other prose dropped) as a table of nodes shared by all types (see
+//!   `nodes`); a registry entry holds the index of its type's root node,
+//!   so synthesis parses only the nodes the checks of an app reach.
 //!
 //! The output is a pure function of the input files: keys are sorted, lists
 //! keep schema order, and nothing depends on time or the machine.
@@ -22,6 +23,7 @@ pub mod crd;
 pub mod crd_types;
 pub mod import;
 pub mod k8s_shapes;
+mod nodes;
 pub mod rust;
 use serde_json::Value as Json;
 
@@ -146,7 +148,7 @@ fn read_json(path: &Path) -> Result<Json> {
 
 /// The generated files: (file name, bytes).
 pub fn generate(source: &Source) -> Result<Vec<(String, Vec<u8>)>> {
-    let mut blob = String::new();
+    let mut nodes = nodes::NodeTable::default();
     let mut rust = String::new();
     writeln!(
         rust,
@@ -179,13 +181,16 @@ pub fn generate(source: &Source) -> Result<Vec<(String, Vec<u8>)>> {
                 entry.create_only.push(extra.clone());
             }
         }
-        let start = blob.len();
-        write_canonical(&mut blob, &compact_schema(&schema));
-        let end = blob.len();
-        check_slice_names(name, &schema, &blob[start..end], &entry)?;
-        blob.push('\n');
+        let compact = compact_schema(&schema);
+        let mut text = String::new();
+        write_canonical(&mut text, &compact);
+        check_slice_names(name, &schema, &text, &entry)?;
+        nodes.new_group();
+        let root = nodes
+            .flatten(&compact)
+            .with_context(|| format!("{name}: schema"))?;
         offsets.push(table.len());
-        entry.write(&mut table, start, end)?;
+        entry.write(&mut table, root)?;
         parsed.push((name.as_str(), schema, entry));
     }
     writeln!(
@@ -200,7 +205,9 @@ pub fn generate(source: &Source) -> Result<Vec<(String, Vec<u8>)>> {
         let items: Vec<String> = chunk.iter().map(|o| o.to_string()).collect();
         writeln!(rust, "    {},", items.join(", "))?;
     }
-    writeln!(rust, "];")?;
+    writeln!(rust, "];\n")?;
+    let (blob, node_starts) = nodes.write(crd::NODES_DOC)?;
+    write!(rust, "{node_starts}")?;
     let mut files = vec![
         ("registry.rs".to_string(), rust.into_bytes()),
         ("registry.tsv".to_string(), table.into_bytes()),
@@ -483,7 +490,7 @@ impl TypeEntry {
     /// One line of the table: name, create-only, read-only, write-only,
     /// required, primary identifier, attributes, deprecated (lists joined by
     /// spaces), taggable (`1`/`0`), tag property, tag style, schema range.
-    fn write(&self, out: &mut String, start: usize, end: usize) -> Result<()> {
+    fn write(&self, out: &mut String, root: u32) -> Result<()> {
         let lists = [
             &self.create_only,
             &self.read_only,
@@ -503,8 +510,7 @@ impl TypeEntry {
         fields.push(if self.taggable { "1" } else { "0" }.to_string());
         fields.push(self.tag_property.clone().unwrap_or_default());
         fields.push(self.tag_style.to_string());
-        fields.push(start.to_string());
-        fields.push(end.to_string());
+        fields.push(root.to_string());
         writeln!(out, "{}", fields.join("\t"))?;
         Ok(())
     }

@@ -14,6 +14,7 @@ pub mod patch;
 pub(crate) mod pattern;
 pub mod resolve;
 pub mod resource;
+pub(crate) mod schema_table;
 pub mod stack;
 pub mod stack_set;
 pub(crate) mod tracked;

@@ -91,8 +91,8 @@ pub struct TypeMeta {
     pub deprecated: Names,
     /// How the type takes tags.
     pub tagging: Tagging,
-    /// Byte range of the type's schema in `generated/schemas.json`.
-    schema: (u32, u32),
+    /// The index of the type's root schema node in `generated/schemas.json`.
+    schema: u32,
 }
 
 impl TypeMeta {
@@ -112,8 +112,7 @@ impl TypeMeta {
             "Map" => TagStyle::Map,
             _ => TagStyle::None,
         };
-        let start = next()?.parse().ok()?;
-        let end = next()?.parse().ok()?;
+        let schema = next()?.parse().ok()?;
         Some(TypeMeta {
             type_name,
             create_only,
@@ -128,7 +127,7 @@ impl TypeMeta {
                 property,
                 style,
             },
-            schema: (start, end),
+            schema,
         })
     }
 
@@ -147,15 +146,34 @@ impl TypeMeta {
         self.primary_identifier.to_vec().join("|")
     }
 
-    /// The type's validation schema (JSON text, prose dropped): what the
-    /// synth-time check reads, and what `meshsynth import` names the typed
-    /// layer's items from (`meshsynth_codegen::rust::root_from_slice`).
+    /// The type's validation schema (JSON text, prose dropped), what
+    /// `meshsynth import` names the typed layer's items from
+    /// (`meshsynth_codegen::rust::root_from_slice`). The synth-time check
+    /// reads the same schema node by node instead; this text is put
+    /// together on a type's first call and kept for the process.
     pub fn schema_text(&self) -> &'static str {
-        &SCHEMAS[self.schema.0 as usize..self.schema.1 as usize]
+        static TEXTS: std::sync::OnceLock<
+            std::sync::Mutex<std::collections::HashMap<&'static str, &'static str>>,
+        > = std::sync::OnceLock::new();
+        let texts = TEXTS.get_or_init(Default::default);
+        let mut guard = texts.lock().unwrap_or_else(|p| p.into_inner());
+        guard.entry(self.type_name).or_insert_with(|| {
+            // At most one text per registry type, so the leak is bounded.
+            Box::leak(TABLE.inflate(self.schema).to_string().into_boxed_str())
+        })
+    }
+
+    /// The index of the type's root schema node.
+    pub(crate) fn schema_root(&self) -> u32 {
+        self.schema
     }
 }
 
-static SCHEMAS: &str = include_str!("generated/schemas.json");
+/// The schema nodes of every type, one per line (`scripts/codegen`).
+pub(crate) static TABLE: crate::core::schema_table::Table = crate::core::schema_table::Table {
+    blob: include_str!("generated/schemas.json"),
+    starts: registry::NODES,
+};
 
 /// The table line at `i`.
 fn line(i: usize) -> &'static str {

@@ -74,60 +74,24 @@ impl CrdVersion {
 
     /// The version's `openAPIV3Schema` without its prose, as JSON.
     pub fn schema(&self) -> serde_json::Value {
-        inflate(node_json(self.schema))
+        TABLE.inflate(self.schema)
     }
 }
 
 /// The schema nodes, one per line (`scripts/codegen`).
-static SCHEMAS: &str = include_str!("generated/schemas.json");
+static TABLE: crate::core::schema_table::Table = crate::core::schema_table::Table {
+    blob: include_str!("generated/schemas.json"),
+    starts: registry::NODES,
+};
 
 /// How many nodes the table has.
 fn node_count() -> usize {
-    registry::NODES.len().saturating_sub(1)
+    TABLE.len()
 }
 
 /// Node `index`'s line, without its newline; `{}` past the table.
 fn node_text(index: u32) -> &'static str {
-    let i = index as usize;
-    match (registry::NODES.get(i), registry::NODES.get(i + 1)) {
-        (Some(&start), Some(&end)) => SCHEMAS
-            .get(start as usize..(end as usize).saturating_sub(1))
-            .unwrap_or("{}"),
-        _ => "{}",
-    }
-}
-
-fn node_json(index: u32) -> serde_json::Value {
-    serde_json::from_str(node_text(index)).unwrap_or(serde_json::Value::Null)
-}
-
-/// A node with its sub-schemas' indices replaced by their nodes: the
-/// schema as the generator read it.
-fn inflate(node: serde_json::Value) -> serde_json::Value {
-    use serde_json::Value as Json;
-    let at = |sub: Json| match sub.as_u64().and_then(|i| u32::try_from(i).ok()) {
-        Some(index) => inflate(node_json(index)),
-        None => sub,
-    };
-    let Json::Object(m) = node else {
-        return node;
-    };
-    let mut out = serde_json::Map::new();
-    for (k, v) in m {
-        let v = match (k.as_str(), v) {
-            ("properties", Json::Object(props)) => {
-                Json::Object(props.into_iter().map(|(n, s)| (n, at(s))).collect())
-            }
-            ("items" | "additionalProperties", sub) => at(sub),
-            ("allOf" | "anyOf" | "oneOf", Json::Array(list)) => {
-                Json::Array(list.into_iter().map(inflate).collect())
-            }
-            ("not", sub) => inflate(sub),
-            (_, v) => v,
-        };
-        out.insert(k, v);
-    }
-    Json::Object(out)
+    TABLE.text(index)
 }
 
 /// The pinned project folders the registry was generated from, e.g.

@@ -14,6 +14,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 use serde_json::{Map, Value as Json};
 
 use super::TypeMeta;
+use schema::{find, Node};
+
+mod schema;
 use crate::core::names::closest;
 use crate::core::pattern::matches;
 use crate::core::Diagnostic;
@@ -80,28 +83,31 @@ pub const RULES: &[crate::core::Rule] = {
     ]
 };
 
-/// Parsed schemas: per type, on first use, until [`release_schemas`].
-static SCHEMAS: OnceLock<Mutex<HashMap<&'static str, Arc<Json>>>> = OnceLock::new();
+/// Each type's root schema node, on first use, with the nodes checks have
+/// reached below it, until [`release_schemas`].
+static SCHEMAS: OnceLock<Mutex<HashMap<&'static str, Arc<Node>>>> = OnceLock::new();
 
-/// Frees the parsed schemas once every resource is checked: as JSON trees
-/// they weigh several MiB, which the rest of synthesis can reuse.
+/// Frees the parsed schemas once every resource is checked: the rest of
+/// synthesis can reuse their memory.
 pub(crate) fn release_schemas() {
     if let Some(cache) = SCHEMAS.get() {
         cache.lock().unwrap_or_else(|p| p.into_inner()).clear();
     }
 }
 
-fn schema_of(meta: TypeMeta) -> Arc<Json> {
+fn schema_of(meta: TypeMeta) -> Arc<Node> {
     let cache = SCHEMAS.get_or_init(Default::default);
     let mut guard = cache.lock().unwrap_or_else(|p| p.into_inner());
     guard
         .entry(meta.type_name)
-        .or_insert_with(|| {
-            // The generator wrote this text from parsed JSON; a failure here is
-            // a corrupted checkout, and an empty schema then checks nothing.
-            Arc::new(serde_json::from_str(meta.schema_text()).unwrap_or(Json::Null))
-        })
+        .or_insert_with(|| Arc::new(Node::at(meta.schema_root())))
         .clone()
+}
+
+/// The schema a `$ref` that leads nowhere stands for: it checks nothing.
+fn nothing() -> &'static Node {
+    static EMPTY: OnceLock<Node> = OnceLock::new();
+    EMPTY.get_or_init(Node::default)
 }
 
 /// Whether a value is an intrinsic function (it stands for any value).
@@ -141,15 +147,12 @@ pub(crate) fn check_resource(
         return;
     };
     let root = schema_of(meta);
-    if root.is_null() {
+    if !root.object {
         return;
     }
     // A root with composites (`allOf`…) is checked as a whole value; the
     // usual root is walked in place, without copying the properties.
-    let composite = ["allOf", "anyOf", "oneOf"]
-        .iter()
-        .any(|k| root.get(k).is_some());
-    let whole = if composite {
+    let whole = if root.composite {
         Json::Object(props.clone())
     } else {
         Json::Null
@@ -176,11 +179,10 @@ pub(crate) fn check_resource(
             );
         }
     }
-    if composite {
+    if root.composite {
         walk.value(&root, &whole);
     } else {
-        let kw = Keywords::of(&root);
-        walk.object(&root, &kw, props);
+        walk.object(&root, props);
     }
 }
 
@@ -230,75 +232,8 @@ enum Seg<'a> {
     Index(usize),
 }
 
-/// The keywords of one schema node, found in one pass over its entries:
-/// looking each up in a `serde_json` map hashed the keyword every time,
-/// once per keyword per value checked (the walk's largest cost).
-#[derive(Default, Clone, Copy)]
-struct Keywords<'a> {
-    reference: Option<&'a Json>,
-    types: Option<&'a Json>,
-    any_of: Option<&'a Json>,
-    one_of: Option<&'a Json>,
-    all_of: Option<&'a Json>,
-    allowed: Option<&'a Json>,
-    enum_case_insensitive: bool,
-    properties: Option<&'a Map<String, Json>>,
-    pattern_properties: Option<&'a Map<String, Json>>,
-    additional: Option<&'a Json>,
-    required: Option<&'a Json>,
-    items: Option<&'a Json>,
-    pattern: Option<&'a str>,
-    minimum: Option<f64>,
-    maximum: Option<f64>,
-    min_length: Option<u64>,
-    max_length: Option<u64>,
-    min_items: Option<u64>,
-    max_items: Option<u64>,
-    min_properties: Option<u64>,
-    max_properties: Option<u64>,
-    /// How many entries the node has (a lone `$ref` or more).
-    entries: usize,
-}
-
-impl<'a> Keywords<'a> {
-    fn of(s: &'a Json) -> Keywords<'a> {
-        let mut k = Keywords::default();
-        let Some(m) = s.as_object() else {
-            return k;
-        };
-        k.entries = m.len();
-        for (key, v) in m {
-            match key.as_str() {
-                "$ref" => k.reference = Some(v),
-                "type" => k.types = Some(v),
-                "anyOf" => k.any_of = Some(v),
-                "oneOf" => k.one_of = Some(v),
-                "allOf" => k.all_of = Some(v),
-                "enum" => k.allowed = Some(v),
-                "enumCaseInsensitive" => k.enum_case_insensitive = v == &Json::Bool(true),
-                "properties" => k.properties = v.as_object(),
-                "patternProperties" => k.pattern_properties = v.as_object(),
-                "additionalProperties" => k.additional = Some(v),
-                "required" => k.required = Some(v),
-                "items" => k.items = Some(v),
-                "pattern" => k.pattern = v.as_str(),
-                "minimum" => k.minimum = v.as_f64(),
-                "maximum" => k.maximum = v.as_f64(),
-                "minLength" => k.min_length = v.as_u64(),
-                "maxLength" => k.max_length = v.as_u64(),
-                "minItems" => k.min_items = v.as_u64(),
-                "maxItems" => k.max_items = v.as_u64(),
-                "minProperties" => k.min_properties = v.as_u64(),
-                "maxProperties" => k.max_properties = v.as_u64(),
-                _ => {}
-            }
-        }
-        k
-    }
-}
-
 struct Walk<'a, 'o> {
-    root: &'a Json,
+    root: &'a Node,
     meta: TypeMeta,
     path: &'a str,
     out: &'o mut Vec<Diagnostic>,
@@ -349,24 +284,22 @@ impl<'a> Walk<'a, '_> {
         self.out.push(d);
     }
 
-    fn resolve(&self, s: &'a Json) -> &'a Json {
+    /// `s` with its `$ref`s followed; a pointer that leads nowhere (or a
+    /// loop of them) checks nothing.
+    fn resolve(&self, s: &'a Node) -> &'a Node {
         let mut s = s;
         // Definitions may alias each other; a few hops at most in practice.
         for _ in 0..8 {
-            match s
-                .get("$ref")
-                .and_then(Json::as_str)
-                .and_then(|r| r.strip_prefix("#/definitions/"))
-            {
-                Some(name) => s = &self.root["definitions"][name],
-                None => break,
+            match &s.reference {
+                Some(r) => s = self.root.pointed(r).unwrap_or_else(|| nothing()),
+                None => return s,
             }
         }
-        s
+        nothing()
     }
 
     /// Findings of `v` against `s`, without reporting them (for `anyOf`/`oneOf`).
-    fn trial(&mut self, s: &'a Json, v: &'a Json) -> Vec<Diagnostic> {
+    fn trial(&mut self, s: &'a Node, v: &'a Json) -> Vec<Diagnostic> {
         let mut scratch = Vec::new();
         std::mem::swap(self.out, &mut scratch);
         let depth = self.at.len();
@@ -376,66 +309,60 @@ impl<'a> Walk<'a, '_> {
         scratch
     }
 
-    fn value(&mut self, s: &'a Json, v: &'a Json) {
+    fn value(&mut self, s: &'a Node, v: &'a Json) {
         if v.is_null() || is_intrinsic(v) {
             return;
         }
-        let kw = Keywords::of(s);
         // `$ref` with siblings (`{"$ref": …, "maxItems": 2}`): both apply.
-        if kw.reference.is_some() {
+        if s.reference.is_some() {
             let target = self.resolve(s);
             self.value(target, v);
-            if kw.entries <= 1 {
+            if s.entries <= 1 {
                 return;
             }
         }
-        if !s.is_object() {
+        if !s.object {
             return;
         }
-        if !self.type_ok(&kw, v) {
+        if !self.type_ok(s, v) {
             return;
         }
-        for branches in [kw.any_of, kw.one_of] {
-            if let Some(branches) = branches.and_then(Json::as_array) {
-                let mut best: Option<Vec<Diagnostic>> = None;
-                for b in branches {
-                    let found = self.trial(b, v);
-                    if found.is_empty() {
-                        best = None;
-                        break;
-                    }
-                    if best.as_ref().is_none_or(|x| found.len() < x.len()) {
-                        best = Some(found);
-                    }
+        for branches in [&s.any_of, &s.one_of].into_iter().flatten() {
+            let mut best: Option<Vec<Diagnostic>> = None;
+            for b in branches {
+                let found = self.trial(b, v);
+                if found.is_empty() {
+                    best = None;
+                    break;
                 }
-                if let Some(found) = best {
-                    self.out.extend(found);
+                if best.as_ref().is_none_or(|x| found.len() < x.len()) {
+                    best = Some(found);
                 }
+            }
+            if let Some(found) = best {
+                self.out.extend(found);
             }
         }
-        if let Some(all) = kw.all_of.and_then(Json::as_array) {
-            for b in all {
-                self.value(b, v);
-            }
+        for b in s.all_of.iter().flatten() {
+            self.value(b, v);
         }
         match v {
-            Json::Object(m) => self.object(s, &kw, m),
-            Json::Array(items) => self.array(&kw, items),
-            Json::String(text) => self.string(&kw, text),
-            Json::Number(n) => self.range(&kw, n.as_f64().unwrap_or_default(), &n.to_string()),
+            Json::Object(m) => self.object(s, m),
+            Json::Array(items) => self.array(s, items),
+            Json::String(text) => self.string(s, text),
+            Json::Number(n) => self.range(s, n.as_f64().unwrap_or_default(), &n.to_string()),
             _ => {}
         }
-        if let Some(allowed) = kw.allowed.and_then(Json::as_array) {
-            self.enumeration(&kw, allowed, v);
+        if let Some(allowed) = &s.allowed {
+            self.enumeration(s, allowed, v);
         }
     }
 
     /// The JSON type check, with CloudFormation's scalar coercions.
-    fn type_ok(&mut self, kw: &Keywords<'_>, v: &Json) -> bool {
-        let types: Vec<&str> = match kw.types {
-            Some(Json::String(t)) => vec![t.as_str()],
-            Some(Json::Array(a)) => a.iter().filter_map(Json::as_str).collect(),
-            _ => return true,
+    fn type_ok(&mut self, s: &Node, v: &Json) -> bool {
+        let types: Vec<&str> = match &s.types {
+            Some((names, _)) => names.iter().map(String::as_str).collect(),
+            None => return true,
         };
         let fits = |t: &str| match (t, v) {
             ("string", Json::String(_) | Json::Number(_) | Json::Bool(_)) => true,
@@ -483,30 +410,28 @@ impl<'a> Walk<'a, '_> {
     }
 
     /// Property names a schema (and its composite branches) declares.
-    fn declared(&self, s: &'a Json, names: &mut Vec<&'a str>) {
+    fn declared(&self, s: &'a Node, names: &mut Vec<&'a str>) {
         let s = self.resolve(s);
-        if let Some(p) = s.get("properties").and_then(Json::as_object) {
-            names.extend(p.keys().map(String::as_str));
+        if let Some(p) = &s.properties {
+            names.extend(p.iter().map(|(k, _)| k.as_str()));
         }
-        for key in ["allOf", "anyOf", "oneOf"] {
-            if let Some(branches) = s.get(key).and_then(Json::as_array) {
-                for b in branches {
-                    self.declared(b, names);
-                }
+        for branches in [&s.all_of, &s.any_of, &s.one_of].into_iter().flatten() {
+            for b in branches {
+                self.declared(b, names);
             }
         }
     }
 
-    fn object(&mut self, s: &'a Json, kw: &Keywords<'a>, m: &'a Map<String, Json>) {
-        let props = kw.properties;
-        let patterns = kw.pattern_properties;
-        let closed = kw.additional == Some(&Json::Bool(false));
-        let extra = kw.additional.filter(|a| a.is_object());
+    fn object(&mut self, s: &'a Node, m: &'a Map<String, Json>) {
+        let props = s.properties.as_deref();
+        let patterns = s.pattern_properties.as_deref();
+        let closed = s.closed;
+        let extra = s.additional.as_ref().map(|a| a.get());
         // Only an unknown key needs the full list (composite branches included).
         let mut declared: Option<Vec<&'a str>> = None;
         for (k, val) in m {
             self.at.push(Seg::Key(k));
-            if let Some(sub) = props.and_then(|p| p.get(k)) {
+            if let Some(sub) = props.and_then(|p| find(p, k)) {
                 if !self.meta.deprecated.is_empty()
                     && self.meta.deprecated.contains(&self.pattern())
                 {
@@ -533,7 +458,7 @@ impl<'a> Walk<'a, '_> {
             } else if let Some(sub) = patterns.and_then(|p| {
                 p.iter()
                     .find(|(pat, _)| matches(pat, k).unwrap_or(true))
-                    .map(|(_, sub)| sub)
+                    .map(|(_, sub)| sub.get())
             }) {
                 self.value(sub, val);
             } else if let Some(sub) = extra {
@@ -568,8 +493,8 @@ impl<'a> Walk<'a, '_> {
             }
             self.at.pop();
         }
-        if let Some(req) = kw.required.and_then(Json::as_array) {
-            for r in req.iter().filter_map(Json::as_str) {
+        if let Some(req) = &s.required {
+            for r in req {
                 if !m.contains_key(r) {
                     let where_ = if self.at.is_empty() {
                         String::new()
@@ -588,27 +513,27 @@ impl<'a> Walk<'a, '_> {
                 }
             }
         }
-        let limits = (kw.min_properties, kw.max_properties);
+        let limits = (s.min_properties, s.max_properties);
         self.bounds(limits, m.len(), "properties");
     }
 
-    fn array(&mut self, kw: &Keywords<'a>, items: &'a [Json]) {
-        if let Some(item) = kw.items {
+    fn array(&mut self, s: &'a Node, items: &'a [Json]) {
+        if let Some(item) = s.items.as_ref().map(|i| i.get()) {
             for (i, v) in items.iter().enumerate() {
                 self.at.push(Seg::Index(i));
                 self.value(item, v);
                 self.at.pop();
             }
         }
-        self.bounds((kw.min_items, kw.max_items), items.len(), "items");
+        self.bounds((s.min_items, s.max_items), items.len(), "items");
     }
 
-    fn string(&mut self, kw: &Keywords<'_>, text: &str) {
-        if kw.min_length.is_some() || kw.max_length.is_some() {
-            let limits = (kw.min_length, kw.max_length);
+    fn string(&mut self, s: &Node, text: &str) {
+        if s.min_length.is_some() || s.max_length.is_some() {
+            let limits = (s.min_length, s.max_length);
             self.bounds(limits, text.chars().count(), "characters");
         }
-        if let Some(p) = kw.pattern {
+        if let Some(p) = &s.pattern {
             if matches(p, text) == Some(false) {
                 self.report(
                     codes::OUT_OF_BOUNDS,
@@ -617,19 +542,16 @@ impl<'a> Walk<'a, '_> {
                 );
             }
         }
-        if kw
-            .types
-            .and_then(Json::as_str)
-            .is_some_and(|t| t == "integer" || t == "number")
-        {
+        let numeric = matches!(&s.types, Some((names, true)) if names.iter().any(|t| t == "integer" || t == "number"));
+        if numeric {
             if let Ok(n) = text.trim().parse::<f64>() {
-                self.range(kw, n, text);
+                self.range(s, n, text);
             }
         }
     }
 
-    fn range(&mut self, kw: &Keywords<'_>, n: f64, shown: &str) {
-        if let Some(min) = kw.minimum {
+    fn range(&mut self, s: &Node, n: f64, shown: &str) {
+        if let Some(min) = s.minimum {
             if n < min {
                 self.report(
                     codes::OUT_OF_BOUNDS,
@@ -638,7 +560,7 @@ impl<'a> Walk<'a, '_> {
                 );
             }
         }
-        if let Some(max) = kw.maximum {
+        if let Some(max) = s.maximum {
             if n > max {
                 self.report(
                     codes::OUT_OF_BOUNDS,
@@ -671,8 +593,8 @@ impl<'a> Walk<'a, '_> {
         }
     }
 
-    fn enumeration(&mut self, kw: &Keywords<'_>, allowed: &[Json], v: &Json) {
-        let loose = kw.enum_case_insensitive;
+    fn enumeration(&mut self, s: &Node, allowed: &[Json], v: &Json) {
+        let loose = s.enum_case_insensitive;
         let text = |x: &Json| match x {
             Json::String(t) => t.clone(),
             other => other.to_string(),

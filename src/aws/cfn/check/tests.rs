@@ -126,3 +126,19 @@ fn get_att_patterns_accept_outputs_and_custom_resources_only_as_cfn_lint_does() 
     assert!(check_attribute("AWS::SQS::Queue", "QueueName").is_none());
     assert!(check_attribute("AWS::DynamoDB::Table", "TableName").is_some());
 }
+
+/// A `$ref` may point at a property (`#/properties/Arn`) as well as at a
+/// definition; following it used to recurse until the stack ran out.
+#[test]
+fn a_reference_to_a_property_is_followed() {
+    let found = check(
+        "AWS::OpenSearchService::Application",
+        json!({"Name": "search", "DataSources": [{"DataSourceArn": 5, "DataSourceDescription": "d"}], "IamIdentityCenterOptions": {"IamIdentityCenterInstanceArn": ["x"]}}),
+    );
+    assert_eq!(
+        found,
+        vec![
+            "MS-CFN-4 AWS::OpenSearchService::Application property IamIdentityCenterOptions.IamIdentityCenterInstanceArn: expected a string, got a list",
+        ]
+    );
+}

@@ -12,8 +12,7 @@ pub(super) static SOURCES: &[&str] = &[
     "prometheus-operator-v0.93.0",
 ];
 
-/// Every version of every kind, sorted by group, kind and version.
-/// Where each schema node's line starts in `schemas.json`, and its end.
+/// Where each schema node's line starts in `schemas.json`, then the blob's end.
 pub(super) static NODES: &[u32] = &[
     0, 18, 36, 108, 184, 247, 333, 360, 434, 461, 497, 589,
     617, 700, 752, 780, 858, 933, 952, 1061, 1089, 1191, 1285, 1337,
@@ -121,6 +120,7 @@ pub(super) static NODES: &[u32] = &[
     173532, 173590,
 ];
 
+/// Every version of every kind, sorted by group, kind and version.
 pub(super) static VERSIONS: &[CrdVersion] = &[
     CrdVersion { group: "argoproj.io", kind: "AnalysisRun", plural: "analysisruns", namespaced: true, version: "v1alpha1", served: true, storage: true, deprecated: false, deprecation_warning: None, project: "argo-rollouts-v1.9.1", schema: 159 },
     CrdVersion { group: "argoproj.io", kind: "AnalysisTemplate", plural: "analysistemplates", namespaced: true, version: "v1alpha1", served: true, storage: true, deprecated: false, deprecation_warning: None, project: "argo-rollouts-v1.9.1", schema: 163 },
