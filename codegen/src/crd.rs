@@ -291,10 +291,6 @@ fn read(files: &[(String, std::path::PathBuf)]) -> Result<Read> {
     })
 }
 
-/// The doc comment of a generated `NODES` table.
-pub(crate) const NODES_DOC: &str =
-    "/// Where each schema node's line starts in `schemas.json`, then the blob's end.";
-
 /// The registry (`registry.rs` and the schema blob) and how many kinds.
 fn registry(schemas: &[String], entries: &[Entry], projects: &[String]) -> Result<(Files, usize)> {
     // Schemas in first-use order of the sorted entries, so the blob's order
@@ -311,7 +307,7 @@ fn registry(schemas: &[String], entries: &[Entry], projects: &[String]) -> Resul
         let schema: Json = serde_json::from_str(&schemas[s]).context("re-reading a schema")?;
         roots[s] = table.flatten(&schema)?;
     }
-    let (blob, nodes) = table.write(NODES_DOC)?;
+    let (blob, nodes) = table.write()?;
     let mut rust = String::new();
     writeln!(
         rust,

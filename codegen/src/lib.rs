@@ -6,9 +6,9 @@
 //!   write-only, required and deprecated properties, the primary identifier,
 //!   `Fn::GetAtt` names, tagging), sorted by type name;
 //! - `schemas.json`: each type's validation schema (descriptions, handlers and
-//!   other prose dropped) as a table of nodes shared by all types (see
-//!   `nodes`); a registry entry holds the index of its type's root node,
-//!   so synthesis parses only the nodes the checks of an app reach.
+//!   other prose dropped) as a table of nodes (see `nodes`), a type's
+//!   nodes one run of lines; a registry entry holds the index of its type's
+//!   root node, so synthesis parses only the nodes the checks of an app reach.
 //!
 //! The output is a pure function of the input files: keys are sorted, lists
 //! keep schema order, and nothing depends on time or the machine.
@@ -55,7 +55,7 @@ const KEEP: &[&str] = &[
 ];
 
 /// Keywords whose value is a map from names to schemas.
-const SCHEMA_MAPS: &[&str] = &["definitions", "patternProperties", "properties"];
+pub(crate) const SCHEMA_MAPS: &[&str] = &["definitions", "patternProperties", "properties"];
 
 /// What the generator read, recorded in the generated files.
 pub struct Source {
@@ -206,7 +206,7 @@ pub fn generate(source: &Source) -> Result<Vec<(String, Vec<u8>)>> {
         writeln!(rust, "    {},", items.join(", "))?;
     }
     writeln!(rust, "];\n")?;
-    let (blob, node_starts) = nodes.write(crd::NODES_DOC)?;
+    let (blob, node_starts) = nodes.write()?;
     write!(rust, "{node_starts}")?;
     let mut files = vec![
         ("registry.rs".to_string(), rust.into_bytes()),
@@ -489,7 +489,7 @@ impl TypeEntry {
 
     /// One line of the table: name, create-only, read-only, write-only,
     /// required, primary identifier, attributes, deprecated (lists joined by
-    /// spaces), taggable (`1`/`0`), tag property, tag style, schema range.
+    /// spaces), taggable (`1`/`0`), tag property, tag style, root schema node.
     fn write(&self, out: &mut String, root: u32) -> Result<()> {
         let lists = [
             &self.create_only,

@@ -13,8 +13,7 @@ use std::fmt::Write as _;
 use anyhow::{bail, Context, Result};
 use serde_json::Value as Json;
 
-/// Keywords whose value maps names to lazily read sub-schemas.
-const SCHEMA_MAPS: &[&str] = &["definitions", "patternProperties", "properties"];
+use crate::SCHEMA_MAPS;
 
 /// The nodes, in the order first written.
 #[derive(Default)]
@@ -85,7 +84,7 @@ impl NodeTable {
 
     /// The table as `schemas.json` (one node per line) and the Rust
     /// `NODES` array of where each line starts, then the blob's end.
-    pub(crate) fn write(&self, doc: &str) -> Result<(String, String)> {
+    pub(crate) fn write(&self) -> Result<(String, String)> {
         let mut blob = String::new();
         let mut starts = Vec::with_capacity(self.nodes.len() + 1);
         for node in &self.nodes {
@@ -95,7 +94,10 @@ impl NodeTable {
         }
         starts.push(blob.len());
         let mut rust = String::new();
-        writeln!(rust, "{doc}")?;
+        writeln!(
+            rust,
+            "/// Where each schema node's line starts in `schemas.json`, then the blob's end."
+        )?;
         writeln!(rust, "pub(super) static NODES: &[u32] = &[")?;
         for chunk in starts.chunks(12) {
             let line: Vec<String> = chunk.iter().map(|n| n.to_string()).collect();
@@ -161,8 +163,21 @@ mod tests {
             ]
         );
         assert_eq!(root, 4);
-        let (blob, rust) = table.write("/// doc").expect("writes");
+        let (blob, rust) = table.write().expect("writes");
         assert!(blob.starts_with("{\"type\":\"string\"}\n{"));
         assert!(rust.contains("pub(super) static NODES: &[u32] = &[\n    0, 18,"));
+    }
+
+    /// After `new_group`, an identical node is written again, so a group's
+    /// nodes stay one run of lines.
+    #[test]
+    fn a_new_group_shares_nothing_with_earlier_ones() {
+        let s = serde_json::json!({"properties": {"a": {"type": "string"}}});
+        let mut table = NodeTable::default();
+        assert_eq!(table.flatten(&s).expect("flattens"), 1);
+        assert_eq!(table.flatten(&s).expect("flattens"), 1);
+        table.new_group();
+        assert_eq!(table.flatten(&s).expect("flattens"), 3);
+        assert_eq!(table.nodes.len(), 4);
     }
 }

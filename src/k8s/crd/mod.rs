@@ -84,16 +84,6 @@ static TABLE: crate::core::schema_table::Table = crate::core::schema_table::Tabl
     starts: registry::NODES,
 };
 
-/// How many nodes the table has.
-fn node_count() -> usize {
-    TABLE.len()
-}
-
-/// Node `index`'s line, without its newline; `{}` past the table.
-fn node_text(index: u32) -> &'static str {
-    TABLE.text(index)
-}
-
 /// The pinned project folders the registry was generated from, e.g.
 /// `istio-1.28.10`: what a finding's "as of" refers to.
 pub fn sources() -> &'static [&'static str] {

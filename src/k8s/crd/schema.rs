@@ -84,9 +84,9 @@ pub(super) fn node(index: u32) -> &'static Node {
     // Boxed: a `Node` is hundreds of bytes, and a check reaches few of the
     // table's nodes.
     static PARSED: OnceLock<Box<[OnceLock<Box<Node>>]>> = OnceLock::new();
-    let parsed = PARSED.get_or_init(|| (0..super::node_count()).map(|_| OnceLock::new()).collect());
+    let parsed = PARSED.get_or_init(|| (0..super::TABLE.len()).map(|_| OnceLock::new()).collect());
     match parsed.get(index as usize) {
-        Some(slot) => slot.get_or_init(|| Box::new(Node::parse(super::node_text(index)))),
+        Some(slot) => slot.get_or_init(|| Box::new(Node::parse(super::TABLE.text(index)))),
         // Only a corrupted checkout refers past the table.
         None => {
             static EMPTY: OnceLock<Node> = OnceLock::new();
@@ -230,10 +230,10 @@ impl Node {
 
     /// [`Self::parse_all`] of node `index` of the table.
     pub fn parse_all_at(index: u32) -> Result<usize, String> {
-        if index as usize >= super::node_count() {
+        if index as usize >= super::TABLE.len() {
             return Err(format!("node {index} is past the table"));
         }
-        Node::parse_all(super::node_text(index))
+        Node::parse_all(super::TABLE.text(index))
     }
 
     fn count_strictly(&self) -> Result<usize, String> {

@@ -14,12 +14,12 @@ use std::sync::{Arc, Mutex, OnceLock};
 use serde_json::{Map, Value as Json};
 
 use super::TypeMeta;
-use schema::{find, Node};
-
-mod schema;
 use crate::core::names::closest;
 use crate::core::pattern::matches;
 use crate::core::Diagnostic;
+use schema::{find, Node};
+
+mod schema;
 
 /// Codes of the schema checks, for suppressions and docs.
 pub(crate) mod codes {

@@ -53,7 +53,11 @@ pub(super) struct Node {
 }
 
 /// A sub-schema: a node of the table, parsed on first use; or one written
-/// in place (a boolean schema).
+/// in place (a boolean schema). Each edge keeps its own parsed node, not a
+/// slot per node of the table as the CRD reader does: the table has 49,702
+/// nodes, a check reaches a few hundred, and a type's nodes are not shared
+/// with other types, so a node is reached from one edge in practice; and
+/// the nodes go with their root when the check releases its schemas.
 pub(super) enum Lazy {
     At(u32, OnceLock<Box<Node>>),
     Here(Box<Node>),
