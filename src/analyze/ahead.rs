@@ -12,7 +12,7 @@ use serde_json::Value as Json;
 use crate::core::object::api_group;
 use crate::core::Error;
 use crate::k8s::crd::SchemaCheck;
-use crate::untrusted::yaml::{Parsed, YamlError};
+use crate::untrusted::yaml::{Parsed, Yaml11, YamlError};
 use crate::untrusted::YamlReader;
 
 use super::input::{documents, Document, Source};
@@ -166,19 +166,22 @@ pub(super) struct Prepared {
 /// [`Prepared`] for a document that is one object (not a `List`, whose
 /// items the loader takes one by one); `parsed` is retyped in place.
 fn prepare(text: &str, parsed: &mut Result<Parsed, YamlError>) -> Option<Prepared> {
-    let Ok(Parsed::Json(json)) = parsed else {
+    let Ok(Parsed::Json(json, yaml11)) = parsed else {
         return None;
     };
     if !json.is_object() || json.get("kind").and_then(Json::as_str) == Some("List") {
         return None;
     }
-    Some(prepare_object(text, json))
+    Some(prepare_object(text, json, *yaml11))
 }
 
 /// The steps of [`Prepared`] for one object of the document `text`, on
-/// whichever thread has it; `json` is retyped in place.
-pub(super) fn prepare_object(text: &str, json: &mut Json) -> Prepared {
-    let as_written = super::yaml11::may_retype(text).then(|| {
+/// whichever thread has it; `json` is retyped in place. The text is
+/// scanned for YAML 1.1 candidates only when its reader could not say
+/// there are none (`yaml11`).
+pub(super) fn prepare_object(text: &str, json: &mut Json, yaml11: Yaml11) -> Prepared {
+    let may = yaml11 == Yaml11::Maybe && super::yaml11::may_retype(text);
+    let as_written = may.then(|| {
         let written = json.clone();
         super::yaml11::retype(text, json);
         written

@@ -15,7 +15,7 @@ use indexmap::IndexMap;
 use serde_json::Value as Json;
 use serde_yaml::Value as Yaml;
 
-use crate::untrusted::yaml::{Parsed, YamlError};
+use crate::untrusted::yaml::{Parsed, Yaml11, YamlError};
 
 use super::ahead::{prepare_object, Ahead, Input, Prepared, ReadAhead};
 use super::kinds::{self, Filing, Typed, TypedRead};
@@ -234,11 +234,11 @@ impl Loader<'_> {
     ) -> Result<(), Error> {
         let parsed = parsed.map_err(|e| yaml_error(file, doc, &e, "invalid YAML"))?;
         match parsed {
-            Parsed::Json(Json::Null) | Parsed::Yaml(Yaml::Null) => Ok(()),
-            Parsed::Json(json @ Json::Object(_)) => {
-                self.json_object_or_list(scope, file, doc, json, prepared)
+            Parsed::Json(Json::Null, _) | Parsed::Yaml(Yaml::Null) => Ok(()),
+            Parsed::Json(json @ Json::Object(_), yaml11) => {
+                self.json_object_or_list(scope, file, doc, json, yaml11, prepared)
             }
-            Parsed::Json(other) => Err(not_an_object(file, doc, json_shape(&other))),
+            Parsed::Json(other, _) => Err(not_an_object(file, doc, json_shape(&other))),
             Parsed::Yaml(value @ Yaml::Mapping(_)) => {
                 self.yaml_object_or_list(scope, file, doc, &value)
             }
@@ -254,6 +254,7 @@ impl Loader<'_> {
         file: &str,
         doc: &super::input::Document<'_>,
         json: Json,
+        yaml11: Yaml11,
         prepared: Option<Prepared>,
     ) -> Result<(), Error> {
         // Read as written: a reading thread may have retyped `json`.
@@ -265,7 +266,7 @@ impl Loader<'_> {
             let Some(head) = self.admit(file, doc, written) else {
                 return Ok(());
             };
-            return self.object(scope, doc, head, json, prepared);
+            return self.object(scope, doc, head, (json, yaml11), prepared);
         }
         let Json::Object(mut list) = json else {
             return Ok(());
@@ -275,7 +276,7 @@ impl Loader<'_> {
                 if !item.is_object() {
                     return Err(not_an_object(file, doc, json_shape(&item)));
                 }
-                self.json_object_or_list(scope, file, doc, item, None)?;
+                self.json_object_or_list(scope, file, doc, item, yaml11, None)?;
             }
         }
         Ok(())
@@ -298,7 +299,7 @@ impl Loader<'_> {
             // Through JSON: Kubernetes enums are maps (`exact: x`), which
             // serde_yaml would only read as `!tags`.
             return match serde_json::to_value(value) {
-                Ok(json) => self.object(scope, doc, head, json, None),
+                Ok(json) => self.object(scope, doc, head, (json, Yaml11::Maybe), None),
                 Err(e) => {
                     self.parse_finding(&head.origin, format!("not representable as JSON: {e}"));
                     Ok(())
@@ -360,7 +361,7 @@ impl Loader<'_> {
         scope: &mut Scope<'_>,
         doc: &super::input::Document<'_>,
         head: Head,
-        mut json: Json,
+        (mut json, yaml11): (Json, Yaml11),
         prepared: Option<Prepared>,
     ) -> Result<(), Error> {
         let Head {
@@ -373,7 +374,7 @@ impl Loader<'_> {
             as_written,
             schema,
             typed,
-        } = prepared.unwrap_or_else(|| prepare_object(doc.text, &mut json));
+        } = prepared.unwrap_or_else(|| prepare_object(doc.text, &mut json, yaml11));
         let group = api_group(&api_version);
         for c in super::conditions::negative(group, &origin.kind, &json) {
             let message = format!(

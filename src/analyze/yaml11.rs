@@ -7,6 +7,7 @@
 //! events (yaml-rust2 reports each scalar's style) say which ones are.
 
 use super::lines::{walk, Node, Seg};
+use crate::untrusted::yaml::yaml11_shape;
 
 /// Whether `s` is an integer in YAML 1.1 only: octal with a leading zero
 /// (`0400`) or with digit separators (`1_000`). YAML 1.2 reads both as
@@ -101,7 +102,7 @@ fn has_candidate(text: &str) -> bool {
         while i < b.len() && !SEPARATOR[usize::from(b[i])] {
             i += 1;
         }
-        if MAY_START[usize::from(b[start])] && candidate_shape(&b[start..i]) {
+        if MAY_START[usize::from(b[start])] && yaml11_shape(&b[start..i]) {
             return true;
         }
     }
@@ -125,7 +126,7 @@ static SEPARATOR: [bool; 256] = {
     t
 };
 
-/// The first bytes of the tokens [`candidate_shape`] accepts: `yYoOnN`
+/// The first bytes of the tokens [`yaml11_shape`] accepts: `yYoOnN`
 /// for the booleans, a sign, a digit.
 static MAY_START: [bool; 256] = {
     let mut t = [false; 256];
@@ -137,39 +138,6 @@ static MAY_START: [bool; 256] = {
     }
     t
 };
-
-/// The shapes of [`yaml11_bool`] and [`yaml11_integer`] (without the
-/// latter's overflow check: a superset is enough to decide to look).
-fn candidate_shape(t: &[u8]) -> bool {
-    if matches!(
-        t,
-        b"y" | b"Y"
-            | b"yes"
-            | b"Yes"
-            | b"YES"
-            | b"on"
-            | b"On"
-            | b"ON"
-            | b"n"
-            | b"N"
-            | b"no"
-            | b"No"
-            | b"NO"
-            | b"off"
-            | b"Off"
-            | b"OFF"
-    ) {
-        return true;
-    }
-    let body = match t.first() {
-        Some(b'+' | b'-') => &t[1..],
-        _ => t,
-    };
-    (body.len() > 1 && body[0] == b'0' && body.iter().all(|b| (b'0'..=b'7').contains(b)))
-        || (body.contains(&b'_')
-            && body[0] != b'_'
-            && body.iter().all(|b| b.is_ascii_digit() || *b == b'_'))
-}
 
 fn value_at<'j>(
     json: &'j mut serde_json::Value,
@@ -231,7 +199,7 @@ mod tests {
                 .collect();
             for t in &longer {
                 if yaml11_value(t).is_some() {
-                    assert!(candidate_shape(t.as_bytes()), "{t:?}");
+                    assert!(yaml11_shape(t.as_bytes()), "{t:?}");
                 }
             }
             tokens = longer;
@@ -251,7 +219,7 @@ mod tests {
         let split = |text: &str| {
             text.as_bytes()
                 .split(|b| !b.is_ascii() || b" \t\n\x0b\x0c\r,:{}[]".contains(b))
-                .any(candidate_shape)
+                .any(yaml11_shape)
         };
         let alphabet: Vec<char> = "0178_+-yesnofONFYx :,{}[]\t\n\r\x0b\u{a0}é'\"#"
             .chars()
@@ -277,6 +245,49 @@ mod tests {
         }
         // Both answers are exercised.
         assert!(yes > 1_000 && no > 1_000, "{yes} / {no}");
+    }
+
+    /// The block reader says a document holds no YAML 1.1 candidate only
+    /// when retyping would change nothing: a plain candidate in every
+    /// place a value can be is noted; quoted ones, keys, comments and
+    /// literal blocks are not, and retyping leaves those documents as read.
+    #[test]
+    fn the_block_readers_note_is_what_retyping_would_find() {
+        use crate::untrusted::yaml::{Parsed, Yaml11, YamlReader};
+        let read = |text: &str| match YamlReader::for_input(0).document_json(text) {
+            Ok(Parsed::Json(json, yaml11)) => (json, yaml11),
+            other => panic!("{text:?}: {other:?}"),
+        };
+        for text in [
+            "a: yes\n",
+            "a:\n- 0400\n",
+            "a: [x, Off]\n",
+            "a: {b: 1_000}\n",
+            "- a: n # a comment\n",
+        ] {
+            let (mut json, yaml11) = read(text);
+            assert_eq!(yaml11, Yaml11::Maybe, "{text:?}");
+            let before = json.clone();
+            retype(text, &mut json);
+            assert_ne!(json, before, "{text:?}");
+        }
+        for text in [
+            "a: 'yes'\n",
+            "on: 1\nyes: [\"0400\"]\n",
+            "a: x # no\n",
+            "a: |\n  on\n  0400\n",
+            "a: yes please\n",
+            "a: {'n': x}\n",
+            "a: 0400.5\n",
+        ] {
+            let (mut json, yaml11) = read(text);
+            assert_eq!(yaml11, Yaml11::Same, "{text:?}");
+            let before = json.clone();
+            retype(text, &mut json);
+            assert_eq!(json, before, "{text:?}");
+        }
+        // Where the byte scan alone would have parsed the text again.
+        assert!(has_candidate("on: 1\n") && has_candidate("a: x # no\n"));
     }
 
     #[test]

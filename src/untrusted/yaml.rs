@@ -4,7 +4,9 @@
 //!
 //! - a leading byte-order mark is dropped (editors on Windows write one);
 //! - nesting is bounded by a linear pre-scan before libyaml sees the text
-//!   ([`check_nesting`], which counts libyaml's line breaks);
+//!   ([`check_nesting`], which counts libyaml's line breaks); the block
+//!   reader below bounds its own nesting instead, so a document it reads
+//!   is not scanned twice;
 //! - what the parser *materializes* is counted while it is built: every
 //!   node and every byte of scalar text, aliases included. One anchor
 //!   aliased many times (a "billion laughs") hits the budget in time and
@@ -31,9 +33,11 @@ use super::depth::{check_nesting, TooDeep, MAX_NESTING};
 
 mod block;
 mod json;
+mod yaml11;
 #[cfg(fuzzing)]
 pub use json::fuzz_differential;
-pub(crate) use json::Parsed;
+pub(crate) use json::{Parsed, Yaml11};
+pub(crate) use yaml11::yaml11_shape;
 
 /// Nodes every input may materialize beyond one per byte of its text.
 pub const BASE_NODES: usize = 250_000;
@@ -417,6 +421,45 @@ pub fn to_json(v: Value) -> Result<Json, String> {
 mod tests {
     use super::*;
 
+    /// The block reader bounds its own nesting: a block document of 100
+    /// nested collections is read without the pre-scan, one of 101 goes to
+    /// libyaml's path, whose pre-scan refuses it at the line past the bound.
+    #[test]
+    fn the_block_reader_bounds_its_nesting_as_the_pre_scan_does() {
+        let nested = |levels: usize| {
+            let mut text = String::new();
+            for i in 0..levels - 1 {
+                text.push_str(&format!("{}k:\n", " ".repeat(i)));
+            }
+            text.push_str(&format!("{}- [x]\n", " ".repeat(levels - 1)));
+            text
+        };
+        // 98 mappings, a sequence and a flow sequence.
+        let r = YamlReader::for_input(0);
+        let Ok(Parsed::Json(v, json::Yaml11::Same)) = r.document_json(&nested(99)) else {
+            panic!("100 levels were not read by the block reader");
+        };
+        assert_eq!(block::depth(&v), 100);
+        let e = YamlReader::for_input(0)
+            .document_json(&nested(100))
+            .unwrap_err();
+        assert!(
+            matches!(&e, YamlError::TooDeep(TooDeep { limit: 100, .. })),
+            "{e}"
+        );
+        // The same bound inside one line's flow collections.
+        let flow = format!("a: {}x{}\n", "[".repeat(99), "]".repeat(99));
+        assert!(matches!(
+            YamlReader::for_input(0).document_json(&flow),
+            Ok(Parsed::Json(_, _))
+        ));
+        let flow = format!("a: {}x{}\n", "[".repeat(100), "]".repeat(100));
+        assert!(matches!(
+            YamlReader::for_input(0).document_json(&flow),
+            Err(YamlError::TooDeep(_))
+        ));
+    }
+
     #[test]
     fn an_alias_bomb_is_refused_within_its_budget() {
         // 15 KB: 3,000 aliases of a 2,500-item anchor expand to 7.5 million
@@ -514,7 +557,7 @@ mod tests {
         ];
         for text in plain {
             let (json_reader, yaml_reader) = (YamlReader::for_input(0), YamlReader::for_input(0));
-            let Parsed::Json(got) = json_reader.document_json(text).unwrap() else {
+            let Parsed::Json(got, _) = json_reader.document_json(text).unwrap() else {
                 panic!("{text:?} was read as YAML");
             };
             let want = serde_json::to_value(yaml_reader.document(text).unwrap()).unwrap();
@@ -620,7 +663,7 @@ mod tests {
             let got = json_reader.document_json(&text);
             let want = yaml_reader.document(&text);
             match (got, want) {
-                (Ok(Parsed::Json(j)), Ok(v)) => {
+                (Ok(Parsed::Json(j, _)), Ok(v)) => {
                     proptest::prop_assert_eq!(Some(j), serde_json::to_value(v).ok(), "{:?}", text);
                 }
                 (Ok(Parsed::Yaml(y)), Ok(v)) => proptest::prop_assert_eq!(y, v, "{:?}", text),

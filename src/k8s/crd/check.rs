@@ -57,10 +57,19 @@ fn shape(v: &Json, nodes: &mut u64, widest: &mut u64, depth: usize) {
 
 /// An upper bound of a rule's cost on a value of `nodes` nodes whose widest
 /// collection has `widest` entries: every node once, times the widest
-/// collection for each comprehension macro the rule holds (nested or not,
-/// so never an under-estimate).
-fn estimated_cost(rule: &str, nodes: u64, widest: u64) -> u64 {
-    let macros = [
+/// collection for each of the rule's `macros` comprehension macros (nested
+/// or not, so never an under-estimate).
+fn estimated_cost(macros: u32, nodes: u64, widest: u64) -> u64 {
+    widest
+        .max(1)
+        .checked_pow(macros)
+        .and_then(|f| f.checked_mul(nodes.max(1)))
+        .unwrap_or(u64::MAX)
+}
+
+/// The comprehension macros `rule` holds, each occurrence once.
+pub(super) fn comprehension_macros(rule: &str) -> u32 {
+    [
         ".all(",
         ".exists(",
         ".exists_one(",
@@ -70,12 +79,7 @@ fn estimated_cost(rule: &str, nodes: u64, widest: u64) -> u64 {
     ]
     .iter()
     .map(|m| rule.matches(m).count() as u32)
-    .sum::<u32>();
-    widest
-        .max(1)
-        .checked_pow(macros)
-        .and_then(|f| f.checked_mul(nodes.max(1)))
-        .unwrap_or(u64::MAX)
+    .sum::<u32>()
 }
 
 /// Values nested deeper than this are not checked further (the schemas are
@@ -405,7 +409,7 @@ impl Checker<'_> {
         let (mut nodes, mut widest) = (0, 0);
         shape(value, &mut nodes, &mut widest, 0);
         for r in &schema.rules {
-            let cost = estimated_cost(&r.rule, nodes, widest);
+            let cost = estimated_cost(r.macros(), nodes, widest);
             if cost > self.cel_budget {
                 self.cel_skipped += 1;
                 continue;
@@ -645,11 +649,16 @@ mod tests {
     fn a_rules_cost_is_bounded_before_it_runs() {
         let pairwise = "self.all(l1, self.exists_one(l2, l1.name == l2.name))";
         // 64 listeners (the CRD's maxItems) of 5 nodes: within budget.
+        let pairwise = comprehension_macros(pairwise);
+        assert_eq!(pairwise, 2);
         assert!(estimated_cost(pairwise, 321, 64) <= CEL_OBJECT_BUDGET);
         // 100,000 of them: far past it, so the rule is not run at all.
         assert!(estimated_cost(pairwise, 500_001, 100_000) > CEL_OBJECT_BUDGET);
-        assert_eq!(estimated_cost("self.size() > 0", 10, 3), 10);
-        assert_eq!(estimated_cost(&".all(".repeat(40), u64::MAX, 9), u64::MAX);
+        assert_eq!(comprehension_macros("self.size() > 0"), 0);
+        assert_eq!(estimated_cost(0, 10, 3), 10);
+        let many = comprehension_macros(&".all(".repeat(40));
+        assert_eq!(many, 40);
+        assert_eq!(estimated_cost(many, u64::MAX, 9), u64::MAX);
         let (mut nodes, mut widest) = (0, 0);
         shape(
             &json!({"a": [1, 2, 3], "b": {"c": 1}}),

@@ -9,12 +9,16 @@
 //! first line it does not fully understand (a tab, an anchor, a flow
 //! collection over lines, a scalar over two lines, a key that is not a
 //! string, a duplicate key, anything malformed) it gives up, and the
-//! document is read by libyaml as before, with libyaml's errors. Its
-//! recursion is bounded by the nesting pre-scan that runs before it. The
+//! document is read by libyaml as before, with libyaml's errors. It bounds
+//! its own nesting at [`MAX_NESTING`] collections and leaves a deeper
+//! document to libyaml's path, whose nesting pre-scan refuses it. The
 //! property tests and the real-YAML test in `tests.rs`, and the
 //! `read_yaml` fuzz target, hold its values and counts to libyaml's.
 
 use serde_json::{Map, Value as Json};
+
+use super::yaml11::yaml11_shape;
+use crate::untrusted::MAX_NESTING;
 
 /// A document read by the block reader, with what it materialized, counted
 /// as [`super::YamlReader`]'s budget counts it (every node, keys included,
@@ -24,6 +28,8 @@ pub(super) struct Read {
     pub(super) value: Json,
     pub(super) nodes: usize,
     pub(super) bytes: usize,
+    /// Whether a plain scalar read as a string has a YAML 1.1-only shape.
+    pub(super) yaml11: super::Yaml11,
 }
 
 /// The document `text` (one, with an optional leading `---` line), or
@@ -49,6 +55,8 @@ pub(super) fn read(text: &str) -> Option<Read> {
         ends_with_break: text.ends_with('\n'),
         entries: Vec::new(),
         items: Vec::new(),
+        depth: 0,
+        yaml11: false,
     };
     p.skip_blank();
     let first = p.line()?;
@@ -76,6 +84,11 @@ pub(super) fn read(text: &str) -> Option<Read> {
         value,
         nodes: p.nodes,
         bytes: p.bytes,
+        yaml11: if p.yaml11 {
+            super::Yaml11::Maybe
+        } else {
+            super::Yaml11::Same
+        },
     })
 }
 
@@ -85,7 +98,14 @@ pub(super) fn read(text: &str) -> Option<Read> {
 /// U+2028, U+2029, U+FEFF, U+FFFE, U+FFFF).
 fn plain_text(text: &str) -> bool {
     let b = text.as_bytes();
-    if b.iter().any(|&c| (c < 0x20 && c != b'\n') || c == 0x7f) {
+    // A block of bytes at a time, without a branch per byte, so the test
+    // vectorizes: this runs over every document `analyze` reads.
+    let control = |block: &[u8]| {
+        block.iter().fold(false, |seen, &c| {
+            seen | ((c < 0x20) & (c != b'\n')) | (c == 0x7f)
+        })
+    };
+    if b.chunks(64).any(control) {
         return false;
     }
     if b.is_ascii() {
@@ -129,11 +149,28 @@ struct Reader<'t> {
     entries: Vec<(String, Json)>,
     /// The same for the items of the sequences being read.
     items: Vec<Json>,
+    /// The collections open around the one being read.
+    depth: usize,
+    /// A plain scalar read as a string has a YAML 1.1-only shape.
+    yaml11: bool,
 }
 
 impl<'t> Reader<'t> {
     fn line(&self) -> Option<&'t str> {
         self.lines.get(self.i).copied()
+    }
+
+    /// Opens a collection; `None` past [`MAX_NESTING`], which gives the
+    /// document to libyaml's path (and its pre-scan's error).
+    fn open(&mut self) -> Option<()> {
+        self.depth += 1;
+        (self.depth <= MAX_NESTING).then_some(())
+    }
+
+    /// A plain scalar's string; noted when YAML 1.1 may read it otherwise.
+    fn plain_string(&mut self, s: &str) -> Json {
+        self.yaml11 |= yaml11_shape(s.as_bytes());
+        self.string(s.to_owned())
     }
 
     fn skip_blank(&mut self) {
@@ -161,6 +198,7 @@ impl<'t> Reader<'t> {
 
     /// A block sequence whose entries are at column `n`.
     fn sequence(&mut self, n: usize) -> Option<Json> {
+        self.open()?;
         self.nodes += 1;
         let base = self.items.len();
         loop {
@@ -185,7 +223,10 @@ impl<'t> Reader<'t> {
             match self.next_indent() {
                 Some(ind) if ind == n && entry(&self.line()?[n..]) => {}
                 Some(ind) if ind > n => return None,
-                _ => return Some(Json::Array(self.items.drain(base..).collect())),
+                _ => {
+                    self.depth -= 1;
+                    return Some(Json::Array(self.items.drain(base..).collect()));
+                }
             }
         }
     }
@@ -193,6 +234,7 @@ impl<'t> Reader<'t> {
     /// A block mapping whose keys are at column `m` (the first may start
     /// mid-line, after a sequence entry's `- `).
     fn mapping(&mut self, m: usize) -> Option<Json> {
+        self.open()?;
         self.nodes += 1;
         let base = self.entries.len();
         loop {
@@ -225,6 +267,7 @@ impl<'t> Reader<'t> {
                 return None;
             }
         }
+        self.depth -= 1;
         Some(Json::Object(map))
     }
 
@@ -266,7 +309,7 @@ impl<'t> Reader<'t> {
                     return None;
                 }
                 match resolve(s)? {
-                    Scalar::Str => self.string(s.to_owned()),
+                    Scalar::Str => self.plain_string(s),
                     Scalar::Value(v) => {
                         self.nodes += 1;
                         v
@@ -340,6 +383,7 @@ impl Reader<'_> {
     fn flow<'s>(&mut self, s: &'s str) -> Option<(Json, &'s str)> {
         let seq = s.starts_with('[');
         let close = if seq { ']' } else { '}' };
+        self.open()?;
         self.nodes += 1;
         let (mut items, mut map) = (Vec::new(), Map::new());
         let mut rest = s[1..].trim_start_matches(' ');
@@ -350,6 +394,7 @@ impl Reader<'_> {
                 } else {
                     Json::Object(map)
                 };
+                self.depth -= 1;
                 return Some((value, after));
             }
             if !(items.is_empty() && map.is_empty()) {
@@ -403,7 +448,7 @@ impl Reader<'_> {
                     return None;
                 }
                 let value = match resolve(v)? {
-                    Scalar::Str => self.string(v.to_owned()),
+                    Scalar::Str => self.plain_string(v),
                     Scalar::Value(v) => {
                         self.nodes += 1;
                         v
@@ -412,6 +457,16 @@ impl Reader<'_> {
                 Some((value, &s[end..]))
             }
         }
+    }
+}
+
+/// The nesting of `value`: the collections around its deepest point.
+#[cfg(any(test, fuzzing))]
+pub(super) fn depth(value: &Json) -> usize {
+    match value {
+        Json::Array(items) => 1 + items.iter().map(depth).max().unwrap_or(0),
+        Json::Object(map) => 1 + map.values().map(depth).max().unwrap_or(0),
+        _ => 0,
     }
 }
 
