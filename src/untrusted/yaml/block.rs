@@ -240,6 +240,7 @@ impl<'t> Reader<'t> {
         loop {
             let line = self.line()?;
             let (k, after) = key(line.get(m..)?)?;
+            let k = k.into_owned();
             self.nodes += 1;
             self.bytes += k.len();
             let rest = after.trim_start_matches(' ');
@@ -473,15 +474,20 @@ pub(super) fn depth(value: &Json) -> usize {
 /// A plain scalar's text: up to a comment, trailing spaces removed; `None`
 /// when it starts with an indicator (an anchor, a tag, an alias…).
 fn plain(rest: &str) -> Option<&str> {
-    let b = rest.as_bytes();
+    let end = comment(rest.as_bytes()).unwrap_or(rest.len());
+    uncommented_plain(&rest[..end])
+}
+
+/// [`plain`] of text known to hold no comment.
+fn uncommented_plain(text: &str) -> Option<&str> {
+    let b = text.as_bytes();
     match *b.first()? {
         b'-' if b.len() < 2 || b[1] == b' ' => return None,
         b'?' | b':' | b',' | b'[' | b']' | b'{' | b'}' | b'#' | b'&' | b'*' | b'!' | b'|'
         | b'>' | b'\'' | b'"' | b'%' | b'@' | b'`' => return None,
         _ => {}
     }
-    let end = comment(b).unwrap_or(b.len());
-    Some(rest[..end].trim_end_matches(' '))
+    Some(text.trim_end_matches(' '))
 }
 
 /// Where a comment starts in a plain scalar's line (` #`).
@@ -493,30 +499,43 @@ fn comment(b: &[u8]) -> Option<usize> {
 
 /// Where `:` ends a plain key: followed by a space or the line's end.
 fn key_colon(b: &[u8]) -> Option<usize> {
-    (0..b.len()).find(|&i| b[i] == b':' && matches!(b.get(i + 1), None | Some(b' ')))
+    memchr::memchr_iter(b':', b).find(|&i| matches!(b.get(i + 1), None | Some(b' ')))
+}
+
+/// Where `:` ends a plain key, as [`key_colon`], when no comment (` #`)
+/// comes before it: one pass over the bytes instead of two.
+fn uncommented_key_colon(b: &[u8]) -> Option<usize> {
+    for i in memchr::memchr2_iter(b':', b'#', b) {
+        if b[i] == b'#' {
+            if i > 0 && b[i - 1] == b' ' {
+                return None;
+            }
+        } else if matches!(b.get(i + 1), None | Some(b' ')) {
+            return Some(i);
+        }
+    }
+    None
 }
 
 /// A mapping key at the start of `s` and what follows its `:`; `None` when
 /// `s` does not start with a key this reader takes (a string, on one line,
-/// shorter than libyaml's 1,024-character limit for simple keys).
-fn key(s: &str) -> Option<(String, &str)> {
+/// shorter than libyaml's 1,024-character limit for simple keys). A plain
+/// key is borrowed: a sequence entry is asked whether it starts with a key
+/// before its mapping reads it.
+fn key(s: &str) -> Option<(std::borrow::Cow<'_, str>, &str)> {
     let (k, after) = match s.as_bytes().first()? {
         b'\'' | b'"' => {
             let (k, after) = quoted(s)?;
-            (k, after.trim_start_matches(' '))
+            (k.into(), after.trim_start_matches(' '))
         }
         _ => {
-            let colon = key_colon(s.as_bytes())?;
-            let written = &s[..colon];
             // `a #b: c` is a comment, not a key.
-            if comment(written.as_bytes()).is_some() {
-                return None;
-            }
-            let k = plain(written)?;
+            let colon = uncommented_key_colon(s.as_bytes())?;
+            let k = uncommented_plain(&s[..colon])?;
             if k.is_empty() || !matches!(resolve(k)?, Scalar::Str) {
                 return None;
             }
-            (k.to_owned(), &s[colon..])
+            (k.into(), &s[colon..])
         }
     };
     if s.len() - after.len() > 1000 {
@@ -537,47 +556,53 @@ fn comment_or_nothing(after: &str) -> bool {
 
 /// A quoted scalar that closes on its line, and what follows it; `None`
 /// for an escape other than the common ones, or a scalar that goes on.
+/// The text between quotes and escapes is copied a run at a time.
 fn quoted(s: &str) -> Option<(String, &str)> {
     let q = s.as_bytes()[0];
     let body = &s[1..];
+    let b = body.as_bytes();
     let mut out = String::new();
-    let mut chars = body.char_indices();
-    while let Some((i, c)) = chars.next() {
-        match c {
-            '\'' if q == b'\'' => {
-                if body[i + 1..].starts_with('\'') {
-                    chars.next();
-                    out.push('\'');
-                } else {
-                    return Some((out, &body[i + 1..]));
-                }
+    let mut from = 0;
+    loop {
+        let i = from
+            + if q == b'"' {
+                memchr::memchr2(b'"', b'\\', &b[from..])
+            } else {
+                memchr::memchr(b'\'', &b[from..])
+            }?;
+        out.push_str(&body[from..i]);
+        match b[i] {
+            b'\'' if b.get(i + 1) == Some(&b'\'') => {
+                out.push('\'');
+                from = i + 2;
             }
-            '"' if q == b'"' => return Some((out, &body[i + 1..])),
-            '\\' if q == b'"' => {
-                let (_, e) = chars.next()?;
-                out.push(match e {
-                    'n' => '\n',
-                    't' => '\t',
-                    'r' => '\r',
-                    '0' => '\0',
-                    '\\' => '\\',
-                    '"' => '"',
-                    '/' => '/',
-                    'u' => {
+            b'\'' | b'"' => return Some((out, &body[i + 1..])),
+            _ => {
+                // A backslash in a double-quoted scalar.
+                let escaped = match *b.get(i + 1)? {
+                    b'n' => '\n',
+                    b't' => '\t',
+                    b'r' => '\r',
+                    b'0' => '\0',
+                    b'\\' => '\\',
+                    b'"' => '"',
+                    b'/' => '/',
+                    b'u' => {
                         let hex = body.get(i + 2..i + 6)?;
                         if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
                             return None;
                         }
-                        chars.nth(3);
-                        char::from_u32(u32::from_str_radix(hex, 16).ok()?)?
+                        from = i + 6;
+                        out.push(char::from_u32(u32::from_str_radix(hex, 16).ok()?)?);
+                        continue;
                     }
                     _ => return None,
-                });
+                };
+                out.push(escaped);
+                from = i + 2;
             }
-            _ => out.push(c),
         }
     }
-    None
 }
 
 /// What a plain scalar resolves to, as serde_yaml resolves it.

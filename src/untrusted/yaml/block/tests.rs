@@ -209,6 +209,35 @@ fn keys_and_values_resolve_as_serde_yaml_resolves_them() {
     }
 }
 
+/// Quoted scalars are copied a run at a time between quotes and escapes:
+/// doubled single quotes, every escape the reader takes, one it leaves to
+/// libyaml, keys and values, each read as libyaml reads it.
+#[test]
+fn quoted_scalars_are_read_as_libyaml_reads_them() {
+    for text in [
+        "a: 'it''s ''quoted'' é'\n",
+        "'k''ey': ''''\n",
+        "a: \"\\n\\t\\r\\0\\\\ \\\" \\/ \\u00e9 \\u2028x\"\n",
+        "\"k\\\"\": \"'single' inside\"\n",
+        "a: ['x''y', \"\\u0041\\u0042\", '']\n",
+        "a: \"\" # a comment\n",
+    ] {
+        assert!(checked(text).is_some(), "{text:?}");
+    }
+    // Left to libyaml: an escape the reader does not take, a short `\u`,
+    // a scalar that does not close on its line.
+    for text in [
+        "a: \"\\x41\"\n",
+        "a: \"\\u00\"\n",
+        "a: 'open\n  on'\n",
+        "a: \"é\\",
+    ] {
+        assert!(read(text).is_none(), "{text:?}");
+    }
+    assert_eq!(quoted("'a''b' rest"), Some(("a'b".to_string(), " rest")));
+    assert_eq!(quoted("\"a\\\"b\":"), Some(("a\"b".to_string(), ":")));
+}
+
 #[test]
 fn counts_what_libyaml_counts() {
     let text = "a:\n- x\n- 1\n- ''\n-\nb: |\n  hello\nc: {}\n";
