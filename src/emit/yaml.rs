@@ -289,19 +289,47 @@ fn needs_escape(c: char) -> bool {
         )
 }
 
-/// YAML 1.1 and 1.2 words that resolve to booleans or null.
-const RESERVED: &[&str] = &[
-    "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "true", "True", "TRUE", "false",
-    "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF", "null", "Null", "NULL", "~", "<<",
-    "=",
-];
+/// Whether `s` is a YAML 1.1 or 1.2 word that resolves to a boolean or null
+/// (or the merge key, or `=`). A `match`, not a search of a list: this is
+/// asked of every short string written.
+fn is_reserved(s: &str) -> bool {
+    matches!(
+        s,
+        "y" | "Y"
+            | "yes"
+            | "Yes"
+            | "YES"
+            | "n"
+            | "N"
+            | "no"
+            | "No"
+            | "NO"
+            | "true"
+            | "True"
+            | "TRUE"
+            | "false"
+            | "False"
+            | "FALSE"
+            | "on"
+            | "On"
+            | "ON"
+            | "off"
+            | "Off"
+            | "OFF"
+            | "null"
+            | "Null"
+            | "NULL"
+            | "~"
+            | "<<"
+            | "="
+    )
+}
 
 /// Whether `s` can be written without quotes and still read back as the same
 /// string under YAML 1.1 and 1.2. Deliberately conservative.
 fn is_plain_safe(s: &str) -> bool {
     let b = s.as_bytes();
-    // The reserved words are at most 5 bytes long.
-    if b.is_empty() || (b.len() <= 5 && RESERVED.contains(&s)) {
+    if b.is_empty() || is_reserved(s) {
         return false;
     }
     let first = b[0];
@@ -347,6 +375,12 @@ fn is_plain_safe(s: &str) -> bool {
     if matches!(b[b.len() - 1], b' ' | b'\t' | b':') {
         return false;
     }
+    // Most strings (names, labels, images) hold none of the bytes the
+    // exact pass below looks at: a branch-free pass, which vectorizes,
+    // settles them.
+    if !has_special_byte(b) {
+        return true;
+    }
     // One pass for what may not appear anywhere: ": ", " #", flow
     // indicators, tabs and ASCII control characters.
     for (i, &c) in b.iter().enumerate() {
@@ -362,10 +396,47 @@ fn is_plain_safe(s: &str) -> bool {
     s.is_ascii() || !s.chars().any(needs_escape)
 }
 
+/// Whether `b` holds a byte [`is_plain_safe`]'s exact pass must look at:
+/// a space, tab or control character, `:` or `,`, a flow bracket, DEL, or
+/// any byte beyond ASCII. A block of bytes at a time, without a branch per
+/// byte: this runs over every string written.
+fn has_special_byte(b: &[u8]) -> bool {
+    // `[` and `]` are `{` and `}` with bit 0x20 clear.
+    let special = |c: u8| {
+        (c <= b' ')
+            | (c >= 0x7f)
+            | (c == b':')
+            | (c == b',')
+            | ((c | 0x20) == b'{')
+            | ((c | 0x20) == b'}')
+    };
+    b.chunks(32)
+        .any(|block| block.iter().fold(false, |seen, &c| seen | special(c)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// The branch-free pre-check flags every byte the exact pass reacts to
+    /// (and the bytes beyond ASCII, which the last check reads), and no
+    /// other: a string of letters, digits and `./-_` is settled by it.
+    #[test]
+    fn the_pre_check_flags_exactly_the_bytes_the_exact_pass_reads() {
+        for c in 0..=255u8 {
+            let expected =
+                c <= b' ' || c >= 0x7f || matches!(c, b':' | b',' | b'{' | b'}' | b'[' | b']');
+            assert_eq!(has_special_byte(&[c]), expected, "{c:#x}");
+            // In the middle of a long string too (past the first block).
+            let mut long = vec![b'a'; 70];
+            long[40] = c;
+            assert_eq!(has_special_byte(&long), expected, "{c:#x}");
+        }
+        assert!(is_plain_safe("registry.example.com/team/app_v2-latest"));
+        assert!(!is_plain_safe("a,b") && !is_plain_safe("a #b") && !is_plain_safe("a: b"));
+        assert!(is_plain_safe("a:b") && is_plain_safe("a b") && is_plain_safe("caf\u{e9}"));
+    }
 
     #[test]
     fn quotes_every_ambiguous_scalar() {
