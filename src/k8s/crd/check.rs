@@ -352,11 +352,11 @@ impl Checker<'_> {
             let len = path.len();
             match schema.property(key) {
                 Some(sub) => {
-                    let parent = last_field(path);
-                    if let Some((.., new)) = DEPRECATED_FIELDS
-                        .iter()
-                        .find(|(g, p, f, _)| *g == self.group && *p == parent && f == key)
-                    {
+                    // The field's name first: the parent is worked out of
+                    // the path only for the few names that ever were renamed.
+                    if let Some((.., new)) = DEPRECATED_FIELDS.iter().find(|(g, p, f, _)| {
+                        *f == key.as_str() && *g == self.group && *p == last_field(path)
+                    }) {
                         self.issues.push(SchemaIssue {
                             severity: Severity::Warning,
                             field: join(path, key),
