@@ -10,21 +10,16 @@
 //! required (CI).
 
 use std::path::Path;
-use std::process::Command;
 
 use crate::emulator;
 use crate::page;
 
 /// `support/day_two.py ACTION ENDPOINT ARGS...`, its JSON answer.
 pub(crate) fn around(action: &str, endpoint: &str, args: &[&str]) -> serde_json::Value {
-    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let out = Command::new(here.join("../scripts/moto"))
-        .arg("python")
-        .arg(here.join("tests/support/day_two.py"))
-        .args([action, endpoint])
-        .args(args)
-        .output()
-        .expect("runs scripts/moto python");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/day_two.py");
+    let mut argv = vec![script.to_str().unwrap(), action, endpoint];
+    argv.extend_from_slice(args);
+    let out = emulator::python(&argv);
     assert!(
         out.status.success(),
         "day_two.py {action}: {}",

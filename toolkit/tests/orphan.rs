@@ -55,7 +55,6 @@ fn assembly(dir: &std::path::Path, stack: &str, body: &str) -> String {
 
 /// Whether the log group exists, and the parameter's value.
 fn log_group_and_parameter(ep: &str, stack: &str) -> (bool, String) {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let script = r#"
 import sys, boto3
 ep, stack = sys.argv[1:3]
@@ -64,10 +63,7 @@ groups = boto3.client("logs", **kw).describe_log_groups(logGroupNamePrefix="/" +
 value = boto3.client("ssm", **kw).get_parameter(Name="/" + stack + "/events-group")["Parameter"]["Value"]
 print(any(g["logGroupName"] == "/" + stack + "/events" for g in groups), value)
 "#;
-    let out = std::process::Command::new(root.join("scripts/moto"))
-        .args(["python", "-c", script, ep, stack])
-        .output()
-        .unwrap();
+    let out = crate::emulator::python(&["-c", script, ep, stack]);
     assert!(
         out.status.success(),
         "{}",

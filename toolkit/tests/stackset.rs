@@ -78,7 +78,6 @@ fn assembly(dir: &std::path::Path, set: &str, targets: Vec<StackSetTarget>, tag:
 /// status, overrides, the instance stack's ARN) and the SSM parameters of
 /// the default account per region.
 fn effects(ep: &str, set: &str) -> serde_json::Value {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let script = r#"
 import sys, json, boto3
 ep, name = sys.argv[1:3]
@@ -104,10 +103,7 @@ for region in ("us-east-1", "eu-west-1"):
 out["instances"].sort(key=lambda i: (i["account"], i["region"]))
 print(json.dumps(out))
 "#;
-    let out = std::process::Command::new(root.join("scripts/moto"))
-        .args(["python", "-c", script, ep, set])
-        .output()
-        .unwrap();
+    let out = crate::emulator::python(&["-c", script, ep, set]);
     assert!(
         out.status.success(),
         "{}",
@@ -276,17 +272,13 @@ fn a_stack_set_meshsynth_did_not_create_is_refused() {
     let ep = emu.endpoint.clone();
     let t = tempfile::tempdir().unwrap();
     let set = unique("foreign-fleet");
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let script = r#"
 import sys, boto3
 ep, name, body = sys.argv[1:4]
 boto3.client("cloudformation", endpoint_url=ep, region_name="us-east-1", aws_access_key_id="testing",
              aws_secret_access_key="testing").create_stack_set(StackSetName=name, TemplateBody=body)
 "#;
-    let out = std::process::Command::new(root.join("scripts/moto"))
-        .args(["python", "-c", script, &ep, &set, &template(&set)])
-        .output()
-        .unwrap();
+    let out = crate::emulator::python(&["-c", script, &ep, &set, &template(&set)]);
     assert!(
         out.status.success(),
         "{}",

@@ -4,9 +4,9 @@
 //! the effects of a deploy looked up through each service's own API.
 #![allow(dead_code)]
 
-use std::io::{Read, Seek, SeekFrom};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Output, Stdio};
 use std::sync::{Mutex, MutexGuard};
 
 use meshsynth::core::resource::CfnRaw;
@@ -155,18 +155,85 @@ pub fn emulator() -> Option<Emulator> {
     })
 }
 
+/// The long-lived Python of [`python`].
+struct Runner {
+    _child: Child,
+    stdin: ChildStdin,
+    stdout: BufReader<ChildStdout>,
+}
+
+impl Runner {
+    fn start() -> Runner {
+        let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut child = Command::new(here.join("../scripts/moto"))
+            .arg("python")
+            .arg(here.join("tests/support/python_runner.py"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("runs scripts/moto python");
+        let stdin = child.stdin.take().expect("piped stdin");
+        let stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
+        Runner {
+            _child: child,
+            stdin,
+            stdout,
+        }
+    }
+
+    fn call(&mut self, request: &str) -> std::io::Result<String> {
+        self.stdin.write_all(request.as_bytes())?;
+        self.stdin.write_all(b"\n")?;
+        self.stdin.flush()?;
+        let mut line = String::new();
+        if self.stdout.read_line(&mut line)? == 0 {
+            return Err(std::io::Error::other("the probe runner ended"));
+        }
+        Ok(line)
+    }
+}
+
+/// `scripts/moto python ARGS...` (a script and its arguments, or `-c`
+/// and a program), run as one probe of a long-lived Python
+/// (support/python_runner.py): starting a Python with boto3 cost about a
+/// second a probe, and the effects checks make dozens. The runner ends
+/// with the test process (its input closes).
+pub fn python<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Output {
+    static RUNNER: Mutex<Option<Runner>> = Mutex::new(None);
+    let argv: Vec<&str> = args
+        .iter()
+        .map(|a| a.as_ref().to_str().expect("a probe's arguments are UTF-8"))
+        .collect();
+    let request = serde_json::json!({ "argv": argv }).to_string();
+    let mut runner = RUNNER.lock().unwrap_or_else(|p| p.into_inner());
+    let answer = runner.get_or_insert_with(Runner::start).call(&request);
+    let answer = match answer {
+        Ok(a) => a,
+        Err(e) => {
+            // The next probe starts a new runner.
+            *runner = None;
+            panic!("the Python probe runner failed: {e}");
+        }
+    };
+    drop(runner);
+    let v: serde_json::Value =
+        serde_json::from_str(&answer).expect("the probe runner answers JSON");
+    let code = v["code"].as_i64().expect("an exit code") as i32;
+    Output {
+        status: std::os::unix::process::ExitStatusExt::from_raw((code & 0xff) << 8),
+        stdout: v["stdout"].as_str().unwrap_or_default().as_bytes().to_vec(),
+        stderr: v["stderr"].as_str().unwrap_or_default().as_bytes().to_vec(),
+    }
+}
+
 /// What the stacks really left in the emulator, looked up through each
 /// resource's own service (see tests/support/emulator_effects.py).
 pub fn effects(endpoint: &str, region: &str, stacks: &[&str]) -> serde_json::Value {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let out = Command::new(root.join("scripts/moto"))
-        .arg("python")
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/emulator_effects.py"))
-        .arg(endpoint)
-        .arg(region)
-        .args(stacks)
-        .output()
-        .expect("runs scripts/moto python");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/emulator_effects.py");
+    let mut args = vec![script.to_str().unwrap(), endpoint, region];
+    args.extend_from_slice(stacks);
+    let out = python(&args);
     assert!(
         out.status.success(),
         "emulator_effects.py failed: {}",
@@ -307,7 +374,6 @@ pub fn meshsynth(endpoint: &str, cwd: &Path, args: &[&str]) -> (i32, String, Str
 
 /// Creates a stack the way another tool would: CreateStack, no meshsynth tag.
 pub fn create_foreign_stack(endpoint: &str, region: &str, name: &str, template: &str) {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let script = r#"
 import sys, boto3
 endpoint, region, name, body = sys.argv[1:5]
@@ -315,10 +381,7 @@ cfn = boto3.client("cloudformation", endpoint_url=endpoint, region_name=region,
                    aws_access_key_id="testing", aws_secret_access_key="testing")
 cfn.create_stack(StackName=name, TemplateBody=body)
 "#;
-    let out = Command::new(root.join("scripts/moto"))
-        .args(["python", "-c", script, endpoint, region, name, template])
-        .output()
-        .expect("runs scripts/moto python");
+    let out = python(&["-c", script, endpoint, region, name, template]);
     assert!(
         out.status.success(),
         "{}",
