@@ -487,6 +487,33 @@ fn a_reference_app_deploys_in_stages() {
 /// The watch is real: a request the emulator answers with HTTP 500 (moto
 /// 5.2.5 cannot create an SSM parameter without a `Name`) is found in its
 /// log, so the test that caused it would fail.
+/// The probes' runner (`emulator::python`) hands back each probe's exit
+/// code, output and failure as a Python of its own would: the effects
+/// checks assert on them, so a runner that lost them would pass anything.
+#[test]
+fn the_probe_runner_answers_as_a_python_of_its_own() {
+    if emulator::endpoint().is_none() {
+        return;
+    }
+    let out = python(&[
+        "-c",
+        "import sys; print(sys.argv[1:]); sys.stderr.write('warned'); sys.exit(3)",
+        "a",
+        "b c",
+    ]);
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "['a', 'b c']\n");
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "warned");
+    let failed = python(&["-c", "x = 1\nraise ValueError('no such stack')"]);
+    assert_eq!(failed.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&failed.stderr);
+    assert!(err.contains("ValueError: no such stack"), "{err}");
+    // A probe's globals are its own: the one before set `x`.
+    let fresh = python(&["-c", "print('x' in globals())"]);
+    assert!(fresh.status.success());
+    assert_eq!(String::from_utf8_lossy(&fresh.stdout), "False\n");
+}
+
 #[test]
 fn an_emulator_server_error_fails_the_test() {
     let Some(shared) = emulator() else { return };
