@@ -132,8 +132,29 @@ fn a_stray_manifest_hides_nothing_and_an_empty_run_is_loud() {
     let (code, _, err) = run(&["analyze", s(&empty), "--format", "sarif"]);
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("warning: nothing was analyzed"), "{err}");
+    assert!(
+        err.contains("holds no Kubernetes object; check the PATH"),
+        "{err}"
+    );
     let (code, _, err) = run(&["analyze", s(&empty), "--strict"]);
     assert_eq!(code, 1, "{err}");
+    // Objects were read, of kinds no analyzer reads: the path was right,
+    // so the warning says what was found instead of "check the PATH".
+    let pv = t.path().join("pv");
+    write(
+        &pv,
+        "pv.yaml",
+        "apiVersion: v1\nkind: PersistentVolume\nmetadata:\n  name: data\nspec:\n  capacity:\n    storage: 1Gi\n",
+    );
+    let (code, _, err) = run(&["analyze", s(&pv)]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("the input's 1 object(s) are all of kinds no analyzer reads"),
+        "{err}"
+    );
+    assert!(!err.contains("check the PATH"), "{err}");
+    let (code, _, _) = run(&["analyze", s(&pv), "--strict"]);
+    assert_eq!(code, 1);
 }
 
 /// Low: assembly mode read a manifest of another version, analyzed a file

@@ -368,15 +368,28 @@ pub fn analyze_command(
         return 1;
     }
     // Said in every format (stderr is not the report): an empty run must
-    // never pass for a clean one.
-    if report.objects == 0 {
+    // never pass for a clean one. An unreadable input already failed the
+    // run with its own line, which says more than this would.
+    if report.objects == 0 && report.unreadable.is_empty() {
+        // Objects of kinds no analyzer reads are not "no object": the path
+        // was right, and telling the user to check it would mislead.
+        let skipped: usize = report.skipped.values().sum();
+        let what = if skipped == 0 {
+            "the input holds no Kubernetes object".to_string()
+        } else {
+            format!(
+                "the input's {skipped} object(s) are all of kinds no analyzer reads, or in a system namespace"
+            )
+        };
         let _ = writeln!(
             err,
-            "warning: nothing was analyzed: the input holds no Kubernetes object{}",
+            "warning: nothing was analyzed: {what}{}",
             if args.strict {
                 " (--strict: exit 1)"
-            } else {
+            } else if skipped == 0 {
                 "; check the PATH (with --strict this fails the run)"
+            } else {
+                " (with --strict this fails the run)"
             }
         );
         if args.strict {
