@@ -58,6 +58,7 @@ pub fn synth_app_with(
     }
     let mut app = App::new(ctx);
     build(&mut app)?;
+    crate::mesh::enable_checks(&mut app.root());
     Synthesized::new(synth(app, opts)?)
 }
 

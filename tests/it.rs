@@ -27,6 +27,8 @@ mod cfn_include;
 mod cfn_include_corpus;
 #[path = "cfn_schema_checks.rs"]
 mod cfn_schema_checks;
+#[path = "checks_everywhere.rs"]
+mod checks_everywhere;
 #[path = "crd_schema.rs"]
 mod crd_schema;
 #[path = "diff_loader_mutations.rs"]

@@ -89,10 +89,11 @@ fn a_255_character_construct_id_synthesizes() {
     let out = t.path().join("mesh.out");
     let id = "a".repeat(255);
     let build = move |app: &mut App| -> Result<(), Error> {
+        // "default", which every cluster has.
         let chart = Chart::new(
             &mut app.root(),
             &id,
-            ChartProps::new("main").namespace("shop"),
+            ChartProps::new("main").namespace("default"),
         )?;
         app.scope(chart.node())?
             .add_object("config", ConfigMap::default())?;

@@ -484,6 +484,7 @@ pub fn build_and_synth_into(
         }
         return Err(e);
     }
+    crate::mesh::enable_checks(&mut app.root());
     synth_into(app, opts, sink)
 }
 

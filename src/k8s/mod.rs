@@ -74,10 +74,20 @@ pub fn add_object<O: K8sObject>(
             )
         })?;
     }
+    enable_checks(scope);
+    scope.add_object(id, object)
+}
+
+/// Enables the Kubernetes-level checks of every object of the app, however
+/// it was added (`Scope::add_object` included), once per app: the
+/// namespace-existence check (`MS-MESH-7`), the CRD schema check of custom
+/// kinds, and the workload-controller checks. [`add_object`] calls it, and
+/// `mesh::enable_checks` (which `cli::main` and `testing::synth_app` run
+/// for every app) with the mesh analyzers.
+pub fn enable_checks(scope: &mut Scope<'_>) {
     scope.add_validation_once(NAMESPACES_KEY, namespaces_exist);
     scope.add_validation_once(CRDS_KEY, crd::objects_match_their_crds);
     scope.add_validation_once(CONTROLLERS_KEY, controllers::check);
-    scope.add_object(id, object)
 }
 
 /// The code of the namespace-existence check (a mesh analyzer code: the

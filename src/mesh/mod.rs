@@ -37,6 +37,20 @@ pub mod fluentbit;
 
 use crate::core::{Error, K8sObject, ObjectRef, Scope};
 
+/// Enables the checks of every Kubernetes object of the app, however it
+/// was added (`Scope::add_object` included), once per app: the mesh
+/// analyzers and the Kubernetes checks (`k8s::enable_checks`: namespace
+/// existence `MS-MESH-7`, CRD schemas, workload controllers). Constructs
+/// enable them as they add objects; an app whose objects were all added
+/// with `Scope::add_object` (or by a construct of another family, such as
+/// `aws::iam::IrsaRole`'s ServiceAccount) enabled none, so `cli::main` and
+/// `testing::synth_app` call this once the app is built. Call it yourself
+/// before `synth::synth` when you drive synthesis without them.
+pub fn enable_checks(scope: &mut Scope<'_>) {
+    analysis::register(scope);
+    crate::k8s::enable_checks(scope);
+}
+
 /// Adds a Kubernetes object of a mesh construct: `k8s::add_object` (the
 /// name check and the namespace-existence check), with the mesh analyzers
 /// enabled once for the app.
