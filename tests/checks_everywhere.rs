@@ -115,3 +115,103 @@ fn objects_added_with_scope_add_object_get_the_kubernetes_and_mesh_checks() {
     let s = synth_app(fixed, &[]).expect("clean");
     assert!(s.diagnostics().is_empty());
 }
+
+/// Label keys and values and annotation keys are checked as the API server
+/// checks them, on every object and a workload's pod template: each of
+/// these made `kubectl apply` fail after synth passed.
+#[test]
+fn labels_and_annotations_the_api_server_refuses_fail_synth() {
+    use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
+    use k8s_openapi::api::core::v1::{Container, PodSpec, PodTemplateSpec};
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+    use std::collections::BTreeMap;
+
+    fn map(pairs: &[(&str, &str)]) -> Option<BTreeMap<String, String>> {
+        Some(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        )
+    }
+    let build = |labels: Vec<(&'static str, &'static str)>,
+                 annotations: Vec<(&'static str, &'static str)>,
+                 template: Vec<(&'static str, &'static str)>| {
+        move |app: &mut App| -> Result<(), Error> {
+            let chart = Chart::new(
+                &mut app.root(),
+                "Shop",
+                ChartProps::new("prod").namespace("default"),
+            )?;
+            let mut c = app.scope(chart.node())?;
+            c.add_object(
+                "Config",
+                ConfigMap {
+                    metadata: ObjectMeta {
+                        labels: map(&labels),
+                        annotations: map(&annotations),
+                        ..Default::default()
+                    },
+                    ..Default::default()
+                },
+            )?;
+            c.add_object(
+                "Web",
+                Deployment {
+                    spec: Some(DeploymentSpec {
+                        selector: LabelSelector {
+                            match_labels: map(&[("app", "web")]),
+                            ..Default::default()
+                        },
+                        template: PodTemplateSpec {
+                            metadata: Some(ObjectMeta {
+                                labels: map(&template),
+                                ..Default::default()
+                            }),
+                            spec: Some(PodSpec {
+                                containers: vec![Container {
+                                    name: "web".into(),
+                                    image: Some("nginx:1.27.2".into()),
+                                    ..Default::default()
+                                }],
+                                ..Default::default()
+                            }),
+                        },
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                },
+            )?;
+            Ok(())
+        }
+    };
+    let fine = synth_app(
+        build(
+            vec![("app.kubernetes.io/name", "shop"), ("tier", "")],
+            vec![("example.com/Owner", "free text: any characters")],
+            vec![("app", "web")],
+        ),
+        &[],
+    );
+    assert!(fine.is_ok(), "{:?}", fine.err().map(|e| e.to_string()));
+
+    let e = synth_app(
+        build(
+            vec![("team name", "x"), ("version", "1.2.3+build")],
+            vec![("a/b/c", "x")],
+            vec![("app", "-web")],
+        ),
+        &[],
+    )
+    .err()
+    .expect("refused");
+    let text = e.to_string();
+    for want in [
+        r#"Shop/Config: metadata.labels: key "team name" is not a valid label key"#,
+        r#"Shop/Config: metadata.labels["version"]: "1.2.3+build" is not a valid label value: only letters"#,
+        r#"Shop/Config: metadata.annotations: key "a/b/c" is not a valid annotation key: it has more than one '/'"#,
+        r#"Shop/Web: spec.template.metadata.labels["app"]: "-web" is not a valid label value: it must start and end"#,
+    ] {
+        assert!(text.contains(want), "{want}\nin: {text}");
+    }
+}

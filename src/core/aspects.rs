@@ -97,22 +97,11 @@ impl Tags {
 
 /// A label key is a DNS-1123 subdomain prefix plus a name of ≤ 63 characters.
 fn valid_label_key(key: &str) -> bool {
-    let (prefix, name) = match key.rsplit_once('/') {
-        Some((p, n)) => (Some(p), n),
-        None => (None, key),
-    };
-    prefix.is_none_or(|p| crate::core::names::validate_dns1123_subdomain(p).is_ok())
-        && valid_label_value(name)
-        && !name.is_empty()
+    crate::core::names::qualified_name_problem(key).is_none()
 }
 
 fn valid_label_value(v: &str) -> bool {
-    v.len() <= 63
-        && v.chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-        && (v.is_empty()
-            || (v.starts_with(|c: char| c.is_ascii_alphanumeric())
-                && v.ends_with(|c: char| c.is_ascii_alphanumeric())))
+    crate::core::names::label_value_problem(v).is_none()
 }
 
 impl Aspect for Tags {

@@ -265,6 +265,50 @@ pub fn validate_dns1123_subdomain(name: &str) -> Result<(), NameError> {
     Ok(())
 }
 
+/// Why `key` is not a Kubernetes qualified name (a label or annotation
+/// key): an optional DNS-1123 subdomain prefix and `/`, then a name of 1
+/// to 63 letters, digits, `-`, `_` and `.` that starts and ends with a
+/// letter or digit. `None` when it is one. The API server refuses an
+/// object with such a key, so synth checks every object's.
+pub(crate) fn qualified_name_problem(key: &str) -> Option<&'static str> {
+    let (prefix, name) = match key.split_once('/') {
+        Some((p, n)) => (Some(p), n),
+        None => (None, key),
+    };
+    if let Some(p) = prefix {
+        if name.contains('/') {
+            return Some("it has more than one '/'");
+        }
+        if p.is_empty() || validate_dns1123_subdomain(p).is_err() {
+            return Some("the part before '/' must be a DNS-1123 subdomain (lower-case letters, digits, '-' and '.')");
+        }
+    }
+    if name.is_empty() {
+        return Some("the name part is empty");
+    }
+    label_value_problem(name)
+}
+
+/// Why `value` is not a valid label value (at most 63 letters, digits,
+/// `-`, `_` and `.`, starting and ending with a letter or digit; empty is
+/// valid), or `None`.
+pub(crate) fn label_value_problem(value: &str) -> Option<&'static str> {
+    if value.len() > 63 {
+        return Some("it is longer than 63 characters");
+    }
+    if !value
+        .bytes()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+    {
+        return Some("only letters, digits, '-', '_' and '.' are allowed");
+    }
+    let edge_ok = |c: Option<char>| c.is_none_or(|c| c.is_ascii_alphanumeric());
+    if !edge_ok(value.chars().next()) || !edge_ok(value.chars().last()) {
+        return Some("it must start and end with a letter or digit");
+    }
+    None
+}
+
 /// The candidate a misspelt `name` most likely meant, for "did you mean"
 /// hints: one that contains it (`Url` → `QueueUrl`), else the nearest by
 /// edit distance within a quarter of its length (at least 3).

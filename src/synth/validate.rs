@@ -1,12 +1,17 @@
 //! Stage: validation of Kubernetes names: unique per cluster, namespace
 //! and kind, and valid for their kind.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
+
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
+use k8s_openapi::api::batch::v1::Job;
+use k8s_openapi::api::core::v1::PodTemplateSpec;
 
 use crate::core::diag::Diagnostic;
 use crate::core::names;
 use crate::core::tree::{App, NodeKind};
+use crate::core::K8sObject;
 
 /// Validates explicit Kubernetes names and reports objects that collide.
 pub(super) fn check_object_names(app: &App, order: &[u32], diags: &mut Vec<Diagnostic>) {
@@ -57,6 +62,7 @@ pub(super) fn check_object_names(app: &App, order: &[u32], diags: &mut Vec<Diagn
                 .with_hint("set ChartProps::namespace or the object's metadata.namespace"),
             );
         }
+        check_labels_and_annotations(&n.path, o.as_ref(), diags);
         let group = o
             .api_version()
             .rsplit_once('/')
@@ -81,5 +87,120 @@ pub(super) fn check_object_names(app: &App, order: &[u32], diags: &mut Vec<Diagn
                 .with_hint("give one of them another name"),
             );
         }
+    }
+}
+
+/// The API server's limit on an object's annotations, keys and values
+/// together (`TotalAnnotationSizeLimitB`).
+const ANNOTATIONS_MAX_BYTES: usize = 256 * 1024;
+
+/// Label keys and values, and annotation keys, as the API server checks
+/// them on every object (and a workload's pod template): one it refuses
+/// would fail `kubectl apply` after the AWS side deployed.
+fn check_labels_and_annotations(path: &str, o: &dyn K8sObject, diags: &mut Vec<Diagnostic>) {
+    let meta = o.metadata();
+    check_labels(path, "metadata.labels", meta.labels.as_ref(), diags);
+    check_annotations(
+        path,
+        "metadata.annotations",
+        meta.annotations.as_ref(),
+        diags,
+    );
+    if let Some(t) = pod_template(o) {
+        let m = t.metadata.as_ref();
+        let at = "spec.template.metadata";
+        check_labels(
+            path,
+            &format!("{at}.labels"),
+            m.and_then(|m| m.labels.as_ref()),
+            diags,
+        );
+        check_annotations(
+            path,
+            &format!("{at}.annotations"),
+            m.and_then(|m| m.annotations.as_ref()),
+            diags,
+        );
+    }
+}
+
+/// The pod template of the workload kinds that have one at `spec.template`.
+fn pod_template(o: &dyn K8sObject) -> Option<&PodTemplateSpec> {
+    let any = o.as_any();
+    if let Some(d) = any.downcast_ref::<Deployment>() {
+        d.spec.as_ref().map(|s| &s.template)
+    } else if let Some(d) = any.downcast_ref::<StatefulSet>() {
+        d.spec.as_ref().map(|s| &s.template)
+    } else if let Some(d) = any.downcast_ref::<DaemonSet>() {
+        d.spec.as_ref().map(|s| &s.template)
+    } else if let Some(d) = any.downcast_ref::<ReplicaSet>() {
+        d.spec.as_ref().and_then(|s| s.template.as_ref())
+    } else if let Some(d) = any.downcast_ref::<Job>() {
+        d.spec.as_ref().map(|s| &s.template)
+    } else {
+        None
+    }
+}
+
+/// A key or value as a message shows it: quoted and escaped, and cut at
+/// 64 characters (it may come from an included file).
+fn shown(s: &str) -> String {
+    match s.char_indices().nth(64) {
+        Some((at, _)) => format!("{:?}…", &s[..at]),
+        None => format!("{s:?}"),
+    }
+}
+
+fn check_labels(
+    path: &str,
+    at: &str,
+    labels: Option<&BTreeMap<String, String>>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    for (k, v) in labels.into_iter().flatten() {
+        if let Some(why) = names::qualified_name_problem(k) {
+            diags.push(
+                Diagnostic::error(path, format!("{at}: key {} is not a valid label key: {why}", shown(k)))
+                    .with_hint("a label key is an optional DNS subdomain and '/', then up to 63 letters, digits, '-', '_' or '.', e.g. app.kubernetes.io/name; kubectl apply would refuse this object"),
+            );
+        } else if let Some(why) = names::label_value_problem(v) {
+            diags.push(
+                Diagnostic::error(
+                    path,
+                    format!("{at}[{}]: {} is not a valid label value: {why}", shown(k), shown(v)),
+                )
+                .with_hint("a label value is up to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit; put free text in an annotation"),
+            );
+        }
+    }
+}
+
+fn check_annotations(
+    path: &str,
+    at: &str,
+    annotations: Option<&BTreeMap<String, String>>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let Some(annotations) = annotations else {
+        return;
+    };
+    for k in annotations.keys() {
+        // The API server checks the key lower-cased.
+        if let Some(why) = names::qualified_name_problem(&k.to_ascii_lowercase()) {
+            diags.push(
+                Diagnostic::error(path, format!("{at}: key {} is not a valid annotation key: {why}", shown(k)))
+                    .with_hint("an annotation key is an optional DNS subdomain and '/', then up to 63 letters, digits, '-', '_' or '.'; kubectl apply would refuse this object"),
+            );
+        }
+    }
+    let size: usize = annotations.iter().map(|(k, v)| k.len() + v.len()).sum();
+    if size > ANNOTATIONS_MAX_BYTES {
+        diags.push(
+            Diagnostic::error(
+                path,
+                format!("{at}: {size} bytes of annotations, over the API server's limit of {ANNOTATIONS_MAX_BYTES}"),
+            )
+            .with_hint("keep large data in a ConfigMap and reference it from an annotation"),
+        );
     }
 }
