@@ -55,6 +55,27 @@ pub(crate) fn deserialize_with_path<T: serde::de::DeserializeOwned>(
     crate::core::tracked::read(json, None)
 }
 
+/// The pod template of a Deployment, StatefulSet, DaemonSet or ReplicaSet,
+/// read from its typed struct (a patched object's typed view is re-read
+/// from its patched JSON); `None` for any other kind.
+pub(crate) fn workload_pod_template(
+    obj: &dyn K8sObject,
+) -> Option<&k8s_openapi::api::core::v1::PodTemplateSpec> {
+    use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
+    let any = obj.as_any();
+    if let Some(d) = any.downcast_ref::<Deployment>() {
+        d.spec.as_ref().map(|s| &s.template)
+    } else if let Some(d) = any.downcast_ref::<StatefulSet>() {
+        d.spec.as_ref().map(|s| &s.template)
+    } else if let Some(d) = any.downcast_ref::<DaemonSet>() {
+        d.spec.as_ref().map(|s| &s.template)
+    } else if let Some(d) = any.downcast_ref::<ReplicaSet>() {
+        d.spec.as_ref().and_then(|s| s.template.as_ref())
+    } else {
+        None
+    }
+}
+
 /// The API group of an `apiVersion` (`apps` of `apps/v1`; `""` for the
 /// core group's `v1`): kinds are told apart by group and kind.
 pub(crate) fn api_group(api_version: &str) -> &str {

@@ -8,7 +8,6 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
-use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::core::v1::PodTemplateSpec;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde_json::Value as Json;
@@ -245,18 +244,7 @@ pub(crate) fn typed_pod_template(obj: &dyn K8sObject) -> Option<&PodTemplateSpec
     if obj.is_patched() {
         return None;
     }
-    let any = obj.as_any();
-    if let Some(d) = any.downcast_ref::<Deployment>() {
-        d.spec.as_ref().map(|s| &s.template)
-    } else if let Some(d) = any.downcast_ref::<StatefulSet>() {
-        d.spec.as_ref().map(|s| &s.template)
-    } else if let Some(d) = any.downcast_ref::<DaemonSet>() {
-        d.spec.as_ref().map(|s| &s.template)
-    } else if let Some(d) = any.downcast_ref::<ReplicaSet>() {
-        d.spec.as_ref().and_then(|s| s.template.as_ref())
-    } else {
-        None
-    }
+    crate::core::object::workload_pod_template(obj)
 }
 
 /// The labels of the pods a workload makes (a Pod's own labels).

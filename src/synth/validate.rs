@@ -1,10 +1,10 @@
-//! Stage: validation of Kubernetes names: unique per cluster, namespace
-//! and kind, and valid for their kind.
+//! Stage: validation of Kubernetes names (unique per cluster, namespace
+//! and kind, and valid for their kind), and of every object's labels and
+//! annotations as the API server checks them.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::PodTemplateSpec;
 
@@ -124,22 +124,12 @@ fn check_labels_and_annotations(path: &str, o: &dyn K8sObject, diags: &mut Vec<D
     }
 }
 
-/// The pod template of the workload kinds that have one at `spec.template`.
+/// The pod template of a workload kind (`core::object`'s four, and Job).
 fn pod_template(o: &dyn K8sObject) -> Option<&PodTemplateSpec> {
-    let any = o.as_any();
-    if let Some(d) = any.downcast_ref::<Deployment>() {
-        d.spec.as_ref().map(|s| &s.template)
-    } else if let Some(d) = any.downcast_ref::<StatefulSet>() {
-        d.spec.as_ref().map(|s| &s.template)
-    } else if let Some(d) = any.downcast_ref::<DaemonSet>() {
-        d.spec.as_ref().map(|s| &s.template)
-    } else if let Some(d) = any.downcast_ref::<ReplicaSet>() {
-        d.spec.as_ref().and_then(|s| s.template.as_ref())
-    } else if let Some(d) = any.downcast_ref::<Job>() {
-        d.spec.as_ref().map(|s| &s.template)
-    } else {
-        None
-    }
+    crate::core::object::workload_pod_template(o).or_else(|| {
+        let job = o.as_any().downcast_ref::<Job>()?;
+        job.spec.as_ref().map(|s| &s.template)
+    })
 }
 
 /// A key or value as a message shows it: quoted and escaped, and cut at
