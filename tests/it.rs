@@ -17,6 +17,8 @@ mod shop;
 
 #[path = "analyze_parity.rs"]
 mod analyze_parity;
+#[path = "api_rules.rs"]
+mod api_rules;
 #[path = "aws_bad_input.rs"]
 mod aws_bad_input;
 #[path = "aws_semantic.rs"]

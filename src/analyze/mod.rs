@@ -496,8 +496,22 @@ fn analyze_loaded(loaded: Loaded, whole_clusters: bool) -> Report {
             )
         })
         .collect();
+    // An object that did not fit its type was read leniently, with
+    // defaults where the bad fields were: what the API server would say of
+    // those defaults is not the author's mistake.
+    let misread: std::collections::HashSet<(&str, &str, &str)> = said
+        .iter()
+        .filter_map(|(file, kind, name, _)| {
+            Some((file.as_deref()?, kind.as_deref()?, name.as_deref()?))
+        })
+        .collect();
+    let misread =
+        |o: &Origin| misread.contains(&(o.file.as_str(), o.kind.as_str(), o.name.as_str()));
     for d in diags {
         let origin = origins.get(&d.path);
+        if d.code.as_deref() == Some(codes::MS_K8S_3) && origin.is_some_and(misread) {
+            continue;
+        }
         if d.code.as_deref() == Some(codes::IST0106) {
             if let Some(o) = origin {
                 let key = (

@@ -334,6 +334,15 @@ pub(crate) fn closest<'a>(
         .map(|(_, c)| c)
 }
 
+/// A key or value as a message shows it: quoted and escaped, and cut at
+/// 64 characters (it may come from an included file).
+pub(crate) fn shown(s: &str) -> String {
+    match s.char_indices().nth(64) {
+        Some((at, _)) => format!("{:?}…", &s[..at]),
+        None => format!("{s:?}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

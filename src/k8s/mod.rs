@@ -1,5 +1,6 @@
 //! Kubernetes constructs (core kinds from `k8s-openapi`), one folder per family.
 
+pub mod api_rules;
 pub mod controllers;
 pub mod crd;
 pub mod tls;
@@ -52,6 +53,7 @@ pub(crate) const BUILTIN_NAMESPACES: &[&str] =
 /// The key of the CRD schema check (`MS-CRD-1`, `MS-CRD-2`).
 const CRDS_KEY: &str = "meshsynth.k8s.crds";
 const CONTROLLERS_KEY: &str = "meshsynth.k8s.controllers";
+const API_RULES_KEY: &str = "meshsynth.k8s.api_rules";
 
 /// The key of the namespace-existence check.
 const NAMESPACES_KEY: &str = "meshsynth.k8s.namespaces";
@@ -81,13 +83,16 @@ pub fn add_object<O: K8sObject>(
 /// Enables the Kubernetes-level checks of every object of the app, however
 /// it was added (`Scope::add_object` included), once per app: the
 /// namespace-existence check (`MS-MESH-7`), the CRD schema check of custom
-/// kinds, and the workload-controller checks. [`add_object`] calls it, and
+/// kinds, the workload-controller checks, and what the API server refuses
+/// of the built-in kinds beyond their schema (`MS-K8S-3`,
+/// [`api_rules`]). [`add_object`] calls it, and
 /// `mesh::enable_checks` (which `cli::main` and `testing::synth_app` run
 /// for every app) with the mesh analyzers.
 pub fn enable_checks(scope: &mut Scope<'_>) {
     scope.add_validation_once(NAMESPACES_KEY, namespaces_exist);
     scope.add_validation_once(CRDS_KEY, crd::objects_match_their_crds);
     scope.add_validation_once(CONTROLLERS_KEY, controllers::check);
+    scope.add_validation_once(API_RULES_KEY, api_rules::check);
 }
 
 /// The code of the namespace-existence check (a mesh analyzer code: the

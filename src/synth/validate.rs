@@ -9,7 +9,7 @@ use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::PodTemplateSpec;
 
 use crate::core::diag::Diagnostic;
-use crate::core::names;
+use crate::core::names::{self, shown};
 use crate::core::tree::{App, NodeKind};
 use crate::core::K8sObject;
 
@@ -130,15 +130,6 @@ fn pod_template(o: &dyn K8sObject) -> Option<&PodTemplateSpec> {
         let job = o.as_any().downcast_ref::<Job>()?;
         job.spec.as_ref().map(|s| &s.template)
     })
-}
-
-/// A key or value as a message shows it: quoted and escaped, and cut at
-/// 64 characters (it may come from an included file).
-fn shown(s: &str) -> String {
-    match s.char_indices().nth(64) {
-        Some((at, _)) => format!("{:?}…", &s[..at]),
-        None => format!("{s:?}"),
-    }
 }
 
 fn check_labels(

@@ -257,7 +257,7 @@ fn list_analyzers_prints_every_code() {
     let o = analyze(&["--list-analyzers"], None);
     let (out, _) = text(&o);
     assert_eq!(o.status.code(), Some(0));
-    assert_eq!(out.lines().count(), 83, "{out}");
+    assert_eq!(out.lines().count(), 84, "{out}");
     assert!(out
         .lines()
         .any(|l| l.starts_with("IST0101") && l.contains("error")));

@@ -166,6 +166,8 @@ pub const MS_MESH_10: &str = "MS-MESH-10";
 pub const MS_MESH_11: &str = "MS-MESH-11";
 /// `MS-MESH-12`.
 pub const MS_MESH_12: &str = "MS-MESH-12";
+/// `MS-K8S-3`: defined where its check lives.
+pub use crate::k8s::api_rules::API_SERVER_REFUSES as MS_K8S_3;
 /// `MS-K8S-1`: defined where its check lives.
 pub use crate::k8s::controllers::AUTOSCALER_CONFLICT as MS_K8S_1;
 /// `MS-K8S-2`: defined where its check lives.

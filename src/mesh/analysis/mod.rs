@@ -76,6 +76,7 @@ pub fn register(scope: &mut Scope<'_>) {
 pub fn analyze(app: &App, out: &mut Vec<Diagnostic>) {
     analyze_objects(app, out);
     crate::k8s::controllers::check(app, out);
+    crate::k8s::api_rules::check(app, out);
     crate::k8s::namespaces_exist(app, out);
 }
 
@@ -86,6 +87,7 @@ pub fn analyze(app: &App, out: &mut Vec<Diagnostic>) {
 pub fn analyze_without_namespace_check(app: &App, out: &mut Vec<Diagnostic>) {
     analyze_objects(app, out);
     crate::k8s::controllers::check(app, out);
+    crate::k8s::api_rules::check(app, out);
 }
 
 /// [`analyze`] (or, with `namespaces` false,
@@ -101,6 +103,7 @@ pub(crate) fn analyze_beside(app: &App, namespaces: bool, out: &mut Vec<Diagnost
     let tree_checks = || {
         let mut found = Vec::new();
         crate::k8s::controllers::check(app, &mut found);
+        crate::k8s::api_rules::check(app, &mut found);
         if namespaces {
             crate::k8s::namespaces_exist(app, &mut found);
         }

@@ -1,0 +1,146 @@
+//! MS-K8S-3: built-in objects the API server refuses though their schema
+//! allows them fail synth, each finding naming the construct and the
+//! field; the same objects as the API server takes them pass.
+
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
+use k8s_openapi::api::batch::v1::Job;
+use k8s_openapi::api::core::v1::{ConfigMap, Secret, Service};
+use k8s_openapi::api::policy::v1::PodDisruptionBudget;
+use meshsynth::core::{App, Chart, ChartProps, Error};
+use meshsynth::testing::synth_app;
+use serde_json::{json, Value};
+
+/// One object of each kind, `bad` as a user gets them wrong, otherwise as
+/// the API server takes them.
+fn platform(bad: bool) -> impl Fn(&mut App) -> Result<(), Error> {
+    move |app: &mut App| {
+        let chart = Chart::new(
+            &mut app.root(),
+            "Shop",
+            ChartProps::new("prod").namespace("default"),
+        )?;
+        let mut c = app.scope(chart.node())?;
+        let pick = |good: Value, wrong: Value| if bad { wrong } else { good };
+        c.add_object(
+            "Web",
+            serde_json::from_value::<Service>(json!({"spec": {
+                "selector": {"app": "web"},
+                "ports": pick(
+                    json!([{"name": "http", "port": 80, "targetPort": "http"},
+                           {"name": "grpc", "port": 9090}]),
+                    json!([{"port": 0, "targetPort": "HTTP"}, {"port": 9090}])),
+            }}))
+            .unwrap(),
+        )?;
+        c.add_object(
+            "Settings",
+            serde_json::from_value::<ConfigMap>(json!({
+                "data": pick(json!({"log-level": "debug"}), json!({"log level": "debug"}))
+            }))
+            .unwrap(),
+        )?;
+        c.add_object(
+            "Cert",
+            serde_json::from_value::<Secret>(json!({
+                "type": "kubernetes.io/tls",
+                "stringData": pick(json!({"tls.crt": "C", "tls.key": "K"}), json!({"tls.crt": "C"})),
+            }))
+            .unwrap(),
+        )?;
+        let pod_labels = pick(json!({"app": "web"}), json!({"app": "website"}));
+        c.add_object(
+            "WebDeployment",
+            serde_json::from_value::<Deployment>(json!({"spec": {
+                "selector": {"matchLabels": {"app": "web"}},
+                "strategy": {"rollingUpdate": pick(
+                    json!({"maxSurge": 1, "maxUnavailable": 0}),
+                    json!({"maxSurge": 0, "maxUnavailable": "0%"}))},
+                "template": {
+                    "metadata": {"labels": pod_labels},
+                    "spec": {
+                        "volumes": [{"name": "config", "configMap": {"name": "settings"}}],
+                        "containers": [{
+                            "name": "web",
+                            "image": "example.com/web:1.0.0",
+                            "ports": [{"containerPort": pick(json!(8080), json!(80800)), "name": "http"}],
+                            "env": [pick(
+                                json!({"name": "POD_IP", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}}),
+                                json!({"name": "POD_IP", "value": "x", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}}))],
+                            "volumeMounts": [{"name": pick(json!("config"), json!("settings")), "mountPath": "/etc/web"}],
+                        }],
+                    },
+                },
+            }}))
+            .unwrap(),
+        )?;
+        let mut job = json!({"spec": {"template": {"spec": {
+            "containers": [{"name": "migrate", "image": "example.com/migrate:1.0.0"}],
+        }}}});
+        if !bad {
+            job["spec"]["template"]["spec"]["restartPolicy"] = json!("OnFailure");
+        }
+        c.add_object("Migrate", serde_json::from_value::<Job>(job).unwrap())?;
+        c.add_object(
+            "WebScaler",
+            serde_json::from_value::<HorizontalPodAutoscaler>(json!({"spec": {
+                "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"},
+                "minReplicas": pick(json!(2), json!(5)),
+                "maxReplicas": 4,
+            }}))
+            .unwrap(),
+        )?;
+        let mut budget =
+            json!({"spec": {"selector": {"matchLabels": {"app": "web"}}, "minAvailable": 1}});
+        if bad {
+            budget["spec"]["maxUnavailable"] = json!(1);
+        }
+        c.add_object(
+            "WebBudget",
+            serde_json::from_value::<PodDisruptionBudget>(budget).unwrap(),
+        )?;
+        Ok(())
+    }
+}
+
+#[test]
+fn what_the_api_server_refuses_fails_synth_field_by_field() {
+    let fine = synth_app(platform(false), &[]);
+    assert!(fine.is_ok(), "{:?}", fine.err().map(|e| e.to_string()));
+
+    let e = synth_app(platform(true), &[]).err().expect("refused");
+    let text = e
+        .diagnostics()
+        .iter()
+        .map(|d| format!("{}: {}", d.path, d.message))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let wanted = [
+        "Shop/Web: spec.ports[0].name: required when a Service has more than one port",
+        "Shop/Web: spec.ports[1].name: required when a Service has more than one port",
+        "Shop/Web: spec.ports[0].port: 0 is not a port number",
+        r#"Shop/Web: spec.ports[0].targetPort: "HTTP" is not a port name: only lower-case letters"#,
+        r#"Shop/Settings: data: key "log level" is not valid"#,
+        "Shop/Cert: data: a Secret of type kubernetes.io/tls needs the key tls.key",
+        r#"Shop/WebDeployment: spec.template.metadata.labels: the selector {"app": "web"} does not select the template's own labels"#,
+        "Shop/WebDeployment: spec.strategy.rollingUpdate.maxUnavailable: 0 while maxSurge is 0 too",
+        "Shop/WebDeployment: spec.template.spec.containers[0].ports[0].containerPort: 80800 is not a port number",
+        "Shop/WebDeployment: spec.template.spec.containers[0].env[0].valueFrom: set together with value",
+        r#"Shop/WebDeployment: spec.template.spec.containers[0].volumeMounts[0].name: no volume of the pod is named "settings""#,
+        "Shop/Migrate: spec.template.spec.restartPolicy: a Job's pods must be OnFailure or Never",
+        "Shop/WebScaler: spec.maxReplicas: 4 is below minReplicas (5)",
+        "Shop/WebBudget: spec: minAvailable and maxUnavailable are both set",
+    ];
+    for want in wanted {
+        assert!(text.contains(want), "{want}\nin: {text}");
+    }
+    let refused: Vec<_> = e
+        .diagnostics()
+        .into_iter()
+        .filter(|d| d.code.as_deref() == Some("MS-K8S-3"))
+        .collect();
+    assert_eq!(refused.len(), wanted.len(), "{text}");
+    assert!(refused.iter().all(|d| d.is_error()
+        && d.hint.as_deref().is_some_and(|h| !h.is_empty())
+        && d.message.ends_with("the API server refuses the object")));
+}
