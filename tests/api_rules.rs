@@ -68,6 +68,10 @@ fn platform(bad: bool) -> impl Fn(&mut App) -> Result<(), Error> {
                                 json!({"name": "POD_IP", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}}),
                                 json!({"name": "POD_IP", "value": "x", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}}))],
                             "volumeMounts": [{"name": pick(json!("config"), json!("settings")), "mountPath": "/etc/web"}],
+                            "resources": {
+                                "requests": {"cpu": "250m", "memory": pick(json!("512Mi"), json!("2Gi"))},
+                                "limits": {"cpu": "0.25", "memory": "1Gi"},
+                            },
                         }],
                     },
                 },
@@ -87,6 +91,19 @@ fn platform(bad: bool) -> impl Fn(&mut App) -> Result<(), Error> {
                 "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"},
                 "minReplicas": pick(json!(2), json!(5)),
                 "maxReplicas": 4,
+            }}))
+            .unwrap(),
+        )?;
+        c.add_object(
+            "WebIngress",
+            serde_json::from_value::<k8s_openapi::api::networking::v1::Ingress>(json!({"spec": {
+                "rules": [{"host": "shop.example.com", "http": {"paths": [{
+                    "path": pick(json!("/api"), json!("api")),
+                    "pathType": "Prefix",
+                    "backend": {"service": {"name": "web", "port": pick(
+                        json!({"number": 80}),
+                        json!({"number": 80, "name": "http"}))}},
+                }]}}],
             }}))
             .unwrap(),
         )?;
@@ -130,6 +147,9 @@ fn what_the_api_server_refuses_fails_synth_field_by_field() {
         "Shop/Migrate: spec.template.spec.restartPolicy: a Job's pods must be OnFailure or Never",
         "Shop/WebScaler: spec.maxReplicas: 4 is below minReplicas (5)",
         "Shop/WebBudget: spec: minAvailable and maxUnavailable are both set",
+        r#"Shop/WebDeployment: spec.template.spec.containers[0].resources.requests["memory"]: "2Gi" is more than the limit, "1Gi""#,
+        r#"Shop/WebIngress: spec.rules[0].http.paths[0].path: "api" is not an absolute path"#,
+        "Shop/WebIngress: spec.rules[0].http.paths[0].backend.service.port: has both a name and a number",
     ];
     for want in wanted {
         assert!(text.contains(want), "{want}\nin: {text}");
@@ -143,4 +163,50 @@ fn what_the_api_server_refuses_fails_synth_field_by_field() {
     assert!(refused.iter().all(|d| d.is_error()
         && d.hint.as_deref().is_some_and(|h| !h.is_empty())
         && d.message.ends_with("the API server refuses the object")));
+}
+
+/// A StatefulSet's containers mount its claim templates; the API server
+/// takes a StatefulSet whatever its pod spec holds, and refuses the pods,
+/// so the finding says so.
+#[test]
+fn a_statefulsets_pods_are_what_is_refused() {
+    use k8s_openapi::api::apps::v1::StatefulSet;
+    let build = |mount: &'static str| {
+        move |app: &mut App| -> Result<(), Error> {
+            let chart = Chart::new(
+                &mut app.root(),
+                "Db",
+                ChartProps::new("prod").namespace("default"),
+            )?;
+            let mut c = app.scope(chart.node())?;
+            let set = json!({"spec": {
+                "serviceName": "db",
+                "selector": {"matchLabels": {"app": "db"}},
+                "template": {
+                    "metadata": {"labels": {"app": "db"}},
+                    "spec": {"containers": [{
+                        "name": "db",
+                        "image": "example.com/db:1.0.0",
+                        "volumeMounts": [{"name": mount, "mountPath": "/var/lib/db"}],
+                    }]},
+                },
+                "volumeClaimTemplates": [{
+                    "metadata": {"name": "data"},
+                    "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}},
+                }],
+            }});
+            c.add_object("Db", serde_json::from_value::<StatefulSet>(set).unwrap())?;
+            Ok(())
+        }
+    };
+    let fine = synth_app(build("data"), &[]);
+    assert!(fine.is_ok(), "{:?}", fine.err().map(|e| e.to_string()));
+    let e = synth_app(build("date"), &[]).err().expect("refused");
+    let d = e.diagnostics();
+    assert_eq!(d.len(), 1, "{e}");
+    assert_eq!(
+        d[0].message,
+        "spec.template.spec.containers[0].volumeMounts[0].name: no volume of the pod is named \"date\"; \
+         the API server refuses every pod the StatefulSet creates (it takes the StatefulSet, which never runs a pod)"
+    );
 }

@@ -14,6 +14,7 @@
 //! analyze` keeps as JSON (ConfigMap, HorizontalPodAutoscaler,
 //! PodDisruptionBudget) are read in place.
 
+mod ingress;
 mod pod;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -49,6 +50,7 @@ const KINDS: &[(&str, &str)] = &[
     ("batch", "CronJob"),
     ("autoscaling", "HorizontalPodAutoscaler"),
     ("policy", "PodDisruptionBudget"),
+    ("networking.k8s.io", "Ingress"),
 ];
 
 /// MS-K8S-3 over every object of the built-in kinds above.
@@ -58,7 +60,11 @@ pub fn check(app: &App, out: &mut Vec<Diagnostic>) {
             if api_group(e.object.api_version()) != group {
                 continue;
             }
-            let mut r = Refusals { path: e.path, out };
+            let mut r = Refusals {
+                path: e.path,
+                out,
+                refused: OBJECT_REFUSED,
+            };
             object(kind, e.object, &mut r);
         }
     }
@@ -89,6 +95,11 @@ fn object(kind: &str, o: &dyn K8sObject, r: &mut Refusals<'_>) {
             }
         }
         "PodDisruptionBudget" => pdb(o, r),
+        "Ingress" => {
+            if let Some(i) = any.downcast_ref::<k8s_openapi::api::networking::v1::Ingress>() {
+                ingress::ingress(i, r);
+            }
+        }
         _ => workload(o, r),
     }
 }
@@ -97,20 +108,25 @@ fn object(kind: &str, o: &dyn K8sObject, r: &mut Refusals<'_>) {
 pub(crate) struct Refusals<'a> {
     path: &'a str,
     out: &'a mut Vec<Diagnostic>,
+    /// What is refused: the object, or (a StatefulSet's template, which
+    /// the API server does not validate) the pods its controller creates.
+    refused: &'static str,
 }
 
 impl Refusals<'_> {
     fn refuse(&mut self, field: &str, what: impl Display, hint: impl Into<String>) {
         self.out.push(
-            Diagnostic::error(
-                self.path,
-                format!("{field}: {what}; the API server refuses the object"),
-            )
-            .with_code(API_SERVER_REFUSES)
-            .with_hint(hint),
+            Diagnostic::error(self.path, format!("{field}: {what}; {}", self.refused))
+                .with_code(API_SERVER_REFUSES)
+                .with_hint(hint),
         );
     }
 }
+
+/// What a finding says is refused.
+const OBJECT_REFUSED: &str = "the API server refuses the object";
+const PODS_REFUSED: &str =
+    "the API server refuses every pod the StatefulSet creates (it takes the StatefulSet, which never runs a pod)";
 
 fn service(s: &Service, r: &mut Refusals<'_>) {
     let spec = s.spec.as_ref();
@@ -498,12 +514,16 @@ fn workload(o: &dyn K8sObject, r: &mut Refusals<'_>) {
                 .flatten()
                 .filter_map(|c| c.metadata.name.as_deref())
                 .collect();
+            // The API server checks a StatefulSet's template for its
+            // labels only; the controller's pods meet the rest.
+            r.refused = PODS_REFUSED;
             pod::template(
                 Some(&s.template),
                 "spec.template",
                 (Restart::Always, &claims),
                 r,
             );
+            r.refused = OBJECT_REFUSED;
         }
     } else if let Some(d) = any.downcast_ref::<DaemonSet>() {
         if let Some(s) = &d.spec {
@@ -583,6 +603,19 @@ mod tests {
         ] {
             assert!(port_name_problem(bad).is_some(), "{bad}");
         }
+    }
+
+    #[test]
+    fn quantities_compare_as_amounts() {
+        use super::pod::quantity;
+        let q = |s| quantity(s).unwrap();
+        assert_eq!(q("100m"), q("0.1"));
+        assert_eq!(q("1Gi"), q("1024Mi"));
+        assert!(q("1G") < q("1Gi"));
+        assert_eq!(q("2e3"), q("2k"));
+        assert_eq!(q("1.5"), 1.5);
+        assert_eq!(quantity("lots"), None);
+        assert_eq!(quantity("1Zi"), None);
     }
 
     #[test]

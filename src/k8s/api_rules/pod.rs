@@ -232,7 +232,8 @@ fn restart_policy(policy: Option<&str>, at: &str, restart: Restart, r: &mut Refu
 }
 
 fn container(c: &Container, at: &str, volumes: &BTreeSet<&str>, r: &mut Refusals<'_>) {
-    if c.image.as_deref().unwrap_or("").trim().is_empty() {
+    // Only empty: a pod template may hold " " for a controller to fill.
+    if c.image.as_deref().unwrap_or("").is_empty() {
         r.refuse(
             &format!("{at}.image"),
             "a container needs an image",
@@ -319,6 +320,7 @@ fn container(c: &Container, at: &str, volumes: &BTreeSet<&str>, r: &mut Refusals
             }
         }
     }
+    resources(c, at, r);
     let mut paths = BTreeSet::new();
     for (i, m) in c.volume_mounts.iter().flatten().enumerate() {
         let field = format!("{at}.volumeMounts[{i}]");
@@ -343,4 +345,67 @@ fn container(c: &Container, at: &str, volumes: &BTreeSet<&str>, r: &mut Refusals
             );
         }
     }
+}
+
+/// A container's requests against its limits: a request above its limit
+/// is refused (a request left out defaults to the limit).
+fn resources(c: &Container, at: &str, r: &mut Refusals<'_>) {
+    let Some(res) = &c.resources else {
+        return;
+    };
+    let (Some(requests), Some(limits)) = (&res.requests, &res.limits) else {
+        return;
+    };
+    for (name, request) in requests {
+        let Some(limit) = limits.get(name) else {
+            continue;
+        };
+        let (Some(req), Some(lim)) = (quantity(&request.0), quantity(&limit.0)) else {
+            continue;
+        };
+        // Relative slack: "100m" and "0.1" are one amount, read apart.
+        if req > lim * (1.0 + 1e-9) {
+            r.refuse(
+                &format!("{at}.resources.requests[{}]", shown(name)),
+                format!(
+                    "{} is more than the limit, {}",
+                    shown(&request.0),
+                    shown(&limit.0)
+                ),
+                "lower the request or raise the limit: a container may use up to its limit, and is scheduled by its request",
+            );
+        }
+    }
+}
+
+/// A Kubernetes quantity (`500m`, `1.5Gi`, `2e3`) as a number, for
+/// comparing two; `None` when it does not parse (the schema's to judge).
+pub(super) fn quantity(q: &str) -> Option<f64> {
+    let q = q.trim();
+    let end = q
+        .find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | '+' | '-')))
+        .unwrap_or(q.len());
+    let (number, suffix) = q.split_at(end);
+    let number: f64 = number.parse().ok()?;
+    let scale = match suffix {
+        "" => 1.0,
+        "n" => 1e-9,
+        "u" => 1e-6,
+        "m" => 1e-3,
+        "k" => 1e3,
+        "M" => 1e6,
+        "G" => 1e9,
+        "T" => 1e12,
+        "P" => 1e15,
+        "E" => 1e18,
+        "Ki" => 1024.0,
+        "Mi" => 1024f64.powi(2),
+        "Gi" => 1024f64.powi(3),
+        "Ti" => 1024f64.powi(4),
+        "Pi" => 1024f64.powi(5),
+        "Ei" => 1024f64.powi(6),
+        s if s.starts_with(['e', 'E']) => 10f64.powi(s[1..].parse::<i32>().ok()?),
+        _ => return None,
+    };
+    Some(number * scale)
 }
