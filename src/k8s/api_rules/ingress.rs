@@ -6,23 +6,17 @@ use super::{port_name_problem, valid_port, Refusals};
 use crate::core::names::shown;
 
 pub(super) fn ingress(i: &Ingress, r: &mut Refusals<'_>) {
-    let Some(spec) = &i.spec else {
-        r.refuse(
-            "spec",
-            "an Ingress needs rules or a defaultBackend",
-            "add spec.rules (host and paths) or spec.defaultBackend",
-        );
-        return;
-    };
-    let rules = spec.rules.as_deref().unwrap_or_default();
-    if spec.default_backend.is_none() && rules.is_empty() {
+    let spec = i.spec.as_ref();
+    let default_backend = spec.and_then(|s| s.default_backend.as_ref());
+    let rules = spec.and_then(|s| s.rules.as_deref()).unwrap_or_default();
+    if default_backend.is_none() && rules.is_empty() {
         r.refuse(
             "spec",
             "an Ingress needs rules or a defaultBackend",
             "add spec.rules (host and paths) or spec.defaultBackend",
         );
     }
-    if let Some(b) = &spec.default_backend {
+    if let Some(b) = default_backend {
         backend(b, "spec.defaultBackend", r);
     }
     for (i, rule) in rules.iter().enumerate() {

@@ -22,7 +22,8 @@ use std::fmt::Display;
 
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::batch::v1::{CronJob, Job};
-use k8s_openapi::api::core::v1::{ConfigMap, Pod, Secret, Service};
+use k8s_openapi::api::core::v1::{ConfigMap, Pod, PodTemplateSpec, Secret, Service};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde_json::Value as Json;
 
@@ -105,7 +106,7 @@ fn object(kind: &str, o: &dyn K8sObject, r: &mut Refusals<'_>) {
 }
 
 /// Where findings go: one object's.
-pub(crate) struct Refusals<'a> {
+struct Refusals<'a> {
     path: &'a str,
     out: &'a mut Vec<Diagnostic>,
     /// What is refused: the object, or (a StatefulSet's template, which
@@ -387,7 +388,7 @@ fn secret(s: &Secret, r: &mut Refusals<'_>) {
     let ty = s.type_.as_deref().unwrap_or("Opaque");
     // A Secret with no data at all is a redacted export or a name whose
     // content comes from elsewhere, as `k8s::tls` takes it: not judged.
-    let needed = if s.data.iter().flatten().next().is_none() && strings.is_empty() {
+    let needed = if data.clone().next().is_none() && strings.is_empty() {
         &[]
     } else {
         secret_type_keys(ty)
@@ -488,64 +489,65 @@ fn pdb(o: &dyn K8sObject, r: &mut Refusals<'_>) {
     }
 }
 
+/// What the API server checks alike of the `apps/v1` controllers.
+struct Controller<'a> {
+    selector: &'a LabelSelector,
+    template: Option<&'a PodTemplateSpec>,
+    replicas: Option<i32>,
+    /// A StatefulSet's claim templates, which its containers mount.
+    claims: Vec<&'a str>,
+}
+
+fn controller(any: &dyn std::any::Any) -> Option<Controller<'_>> {
+    let of = |selector, template, replicas| Controller {
+        selector,
+        template,
+        replicas,
+        claims: Vec::new(),
+    };
+    if let Some(d) = any.downcast_ref::<Deployment>() {
+        let s = d.spec.as_ref()?;
+        Some(of(&s.selector, Some(&s.template), s.replicas))
+    } else if let Some(d) = any.downcast_ref::<StatefulSet>() {
+        let s = d.spec.as_ref()?;
+        let claims = s
+            .volume_claim_templates
+            .iter()
+            .flatten()
+            .filter_map(|c| c.metadata.name.as_deref())
+            .collect();
+        Some(Controller {
+            claims,
+            ..of(&s.selector, Some(&s.template), s.replicas)
+        })
+    } else if let Some(d) = any.downcast_ref::<DaemonSet>() {
+        let s = d.spec.as_ref()?;
+        Some(of(&s.selector, Some(&s.template), None))
+    } else if let Some(d) = any.downcast_ref::<ReplicaSet>() {
+        let s = d.spec.as_ref()?;
+        Some(of(&s.selector, s.template.as_ref(), s.replicas))
+    } else {
+        None
+    }
+}
+
 /// The pod-running kinds: their selector, strategy and pod template.
 fn workload(o: &dyn K8sObject, r: &mut Refusals<'_>) {
     use pod::Restart;
     let any = o.as_any();
-    if let Some(d) = any.downcast_ref::<Deployment>() {
-        if let Some(s) = &d.spec {
-            pod::selector(Some(&s.selector), Some(&s.template), r);
-            pod::replicas(s.replicas, r);
-            pod::strategy(s.strategy.as_ref(), r);
-            pod::template(
-                Some(&s.template),
-                "spec.template",
-                (Restart::Always, &[]),
-                r,
-            );
+    if let Some(c) = controller(any) {
+        pod::selector(c.selector, c.template, r);
+        pod::replicas(c.replicas, r);
+        if let Some(d) = any.downcast_ref::<Deployment>() {
+            pod::strategy(d.spec.as_ref().and_then(|s| s.strategy.as_ref()), r);
         }
-    } else if let Some(d) = any.downcast_ref::<StatefulSet>() {
-        if let Some(s) = &d.spec {
-            pod::selector(Some(&s.selector), Some(&s.template), r);
-            pod::replicas(s.replicas, r);
-            let claims: Vec<&str> = s
-                .volume_claim_templates
-                .iter()
-                .flatten()
-                .filter_map(|c| c.metadata.name.as_deref())
-                .collect();
-            // The API server checks a StatefulSet's template for its
-            // labels only; the controller's pods meet the rest.
+        // The API server checks a StatefulSet's template for its labels
+        // only; the controller's pods meet the rest.
+        if any.is::<StatefulSet>() {
             r.refused = PODS_REFUSED;
-            pod::template(
-                Some(&s.template),
-                "spec.template",
-                (Restart::Always, &claims),
-                r,
-            );
-            r.refused = OBJECT_REFUSED;
         }
-    } else if let Some(d) = any.downcast_ref::<DaemonSet>() {
-        if let Some(s) = &d.spec {
-            pod::selector(Some(&s.selector), Some(&s.template), r);
-            pod::template(
-                Some(&s.template),
-                "spec.template",
-                (Restart::Always, &[]),
-                r,
-            );
-        }
-    } else if let Some(d) = any.downcast_ref::<ReplicaSet>() {
-        if let Some(s) = &d.spec {
-            pod::selector(Some(&s.selector), s.template.as_ref(), r);
-            pod::replicas(s.replicas, r);
-            pod::template(
-                s.template.as_ref(),
-                "spec.template",
-                (Restart::Always, &[]),
-                r,
-            );
-        }
+        pod::template(c.template, "spec.template", (Restart::Always, &c.claims), r);
+        r.refused = OBJECT_REFUSED;
     } else if let Some(j) = any.downcast_ref::<Job>() {
         if let Some(s) = &j.spec {
             pod::template(Some(&s.template), "spec.template", (Restart::Job, &[]), r);

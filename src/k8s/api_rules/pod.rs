@@ -25,15 +25,17 @@ pub(super) enum Restart {
 
 /// A selector that selects nothing, or not the template's own pods.
 pub(super) fn selector(
-    selector: Option<&LabelSelector>,
+    selector: &LabelSelector,
     template: Option<&PodTemplateSpec>,
     r: &mut Refusals<'_>,
 ) {
-    let empty = selector.is_none_or(|s| {
-        s.match_labels.as_ref().is_none_or(BTreeMap::is_empty)
-            && s.match_expressions.as_ref().is_none_or(Vec::is_empty)
-    });
-    if empty {
+    let expressions = selector.match_expressions.as_deref().unwrap_or_default();
+    if selector
+        .match_labels
+        .as_ref()
+        .is_none_or(BTreeMap::is_empty)
+        && expressions.is_empty()
+    {
         r.refuse(
             "spec.selector",
             "an empty selector is not allowed",
@@ -41,13 +43,19 @@ pub(super) fn selector(
         );
         return;
     }
+    // An unknown operator is refused on its own; not this check's.
+    let known = |op: &str| matches!(op, "In" | "NotIn" | "Exists" | "DoesNotExist");
+    if !expressions.iter().all(|e| known(&e.operator)) {
+        return;
+    }
     let no_labels = BTreeMap::new();
     let labels = template
         .and_then(|t| t.metadata.as_ref())
         .and_then(|m| m.labels.as_ref())
         .unwrap_or(&no_labels);
-    if let Some(s) = selector.filter(|s| !selects(s, labels)) {
-        let wanted = s
+    let json = serde_json::to_value(selector).unwrap_or_default();
+    if !crate::k8s::controllers::selects(&json, labels, false) {
+        let wanted = selector
             .match_labels
             .iter()
             .flatten()
@@ -60,28 +68,6 @@ pub(super) fn selector(
             "give the pod template every label the selector names (the selector cannot be changed once the workload exists)",
         );
     }
-}
-
-/// Whether a typed label selector selects `labels`.
-fn selects(s: &LabelSelector, labels: &BTreeMap<String, String>) -> bool {
-    let by_labels = s
-        .match_labels
-        .iter()
-        .flatten()
-        .all(|(k, v)| labels.get(k) == Some(v));
-    by_labels
-        && s.match_expressions.iter().flatten().all(|e| {
-            let values = e.values.as_deref().unwrap_or_default();
-            let value = labels.get(&e.key);
-            match e.operator.as_str() {
-                "In" => value.is_some_and(|v| values.contains(v)),
-                "NotIn" => value.is_none_or(|v| !values.contains(v)),
-                "Exists" => value.is_some(),
-                "DoesNotExist" => value.is_none(),
-                // An unknown operator is refused on its own; not this check's.
-                _ => true,
-            }
-        })
 }
 
 pub(super) fn replicas(replicas: Option<i32>, r: &mut Refusals<'_>) {
