@@ -210,3 +210,44 @@ fn a_statefulsets_pods_are_what_is_refused() {
          the API server refuses every pod the StatefulSet creates (it takes the StatefulSet, which never runs a pod)"
     );
 }
+
+/// `analyze` reads Jobs and CronJobs for the same rules: a Job's pods
+/// that restart `Always` (unset) and a CronJob's container name the API
+/// server refuses are reported on their objects; the fixed ones are not.
+#[test]
+fn analyze_checks_jobs_and_cronjobs() {
+    let yaml = |restart: &str, name: &str| {
+        format!(
+            "apiVersion: batch/v1\nkind: Job\nmetadata: {{name: migrate, namespace: shop}}\nspec:\n  template:\n    spec:\n{restart}      containers:\n      - {{name: migrate, image: example.com/migrate:1}}\n---\napiVersion: batch/v1\nkind: CronJob\nmetadata: {{name: report, namespace: shop}}\nspec:\n  schedule: \"0 3 * * *\"\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          restartPolicy: OnFailure\n          containers:\n          - {{name: {name}, image: example.com/report:1}}\n"
+        )
+    };
+    let found = |text: String| {
+        let sources = [meshsynth::analyze::Source {
+            name: "jobs.yaml".into(),
+            text,
+        }];
+        let report =
+            meshsynth::analyze::analyze_sources(&sources, &meshsynth::analyze::Options::default())
+                .unwrap();
+        assert!(report.skipped.is_empty(), "{:?}", report.skipped);
+        report
+            .findings
+            .into_iter()
+            .map(|f| format!("{} {} {}", f.code, f.kind.unwrap_or_default(), f.message))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        found(yaml("", "Report")),
+        [
+            "MS-K8S-3 Job spec.template.spec.restartPolicy: a Job's pods must be OnFailure or Never \
+             (unset means Always); the API server refuses the object",
+            "MS-K8S-3 CronJob spec.jobTemplate.spec.template.spec.containers[0].name: \"Report\" is not \
+             a DNS-1123 label: use lower-case letters, digits and '-', starting and ending with a letter \
+             or digit; the API server refuses the object",
+        ]
+    );
+    assert_eq!(
+        found(yaml("      restartPolicy: Never\n", "report")),
+        Vec::<String>::new()
+    );
+}

@@ -4,6 +4,7 @@
 //! objects ahead of the loader through it, and the loader files them.
 
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, StatefulSet};
+use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::{Namespace, Pod, Secret, Service, ServiceAccount};
 use k8s_openapi::api::networking::v1::Ingress;
 use serde::de::DeserializeOwned;
@@ -79,6 +80,11 @@ pub(super) fn filing(group: &str, kind: &str) -> Filing {
         ("apps", "Deployment") => T(&Of::<Deployment>::TYPED),
         ("apps", "StatefulSet") => T(&Of::<StatefulSet>::TYPED),
         ("apps", "DaemonSet") => T(&Of::<DaemonSet>::TYPED),
+        // Read for the API server's rules of their pod templates (MS-K8S-3).
+        // ReplicaSets stay unread: in a cluster's dump each belongs to a
+        // Deployment, whose findings it would repeat.
+        ("batch", "Job") => T(&Of::<Job>::TYPED),
+        ("batch", "CronJob") => T(&Of::<CronJob>::TYPED),
         ("networking.k8s.io", "Ingress") => T(&Of::<Ingress>::TYPED),
         ("networking.istio.io", "Gateway") => T(&Of::<Gateway>::TYPED),
         ("gateway.networking.k8s.io", "Gateway") => {
