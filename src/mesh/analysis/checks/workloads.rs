@@ -174,7 +174,7 @@ fn service_port_names(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
                     out.push(warn(
                         codes::IST0150,
                         s.path,
-                        format!("ExternalName Service port {} is named {name:?}: Istio cannot tell which protocol to route to {}", p.port, spec.and_then(|s| s.external_name.as_deref()).unwrap_or("its external name")),
+                        format!("ExternalName Service port {} is named {}: Istio cannot tell which protocol to route to {}", p.port, crate::core::names::shown(&name), spec.and_then(|s| s.external_name.as_deref()).unwrap_or("its external name")),
                         "name the port after its protocol, e.g. \"https\" or \"http\", or set appProtocol",
                     ));
                 }
@@ -182,7 +182,11 @@ fn service_port_names(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
                 out.push(warn(
                     codes::IST0118,
                     s.path,
-                    format!("port {} is named {name:?}, which does not follow Istio's <protocol>[-<suffix>] naming", p.port),
+                    if name.is_empty() {
+                        format!("port {} has no name, so Istio cannot tell its protocol (<protocol>[-<suffix>] naming)", p.port)
+                    } else {
+                        format!("port {} is named {}, which does not follow Istio's <protocol>[-<suffix>] naming", p.port, crate::core::names::shown(&name))
+                    },
                     "name it e.g. \"http\", \"grpc-api\" or \"tcp-db\", or set appProtocol",
                 ));
             }
