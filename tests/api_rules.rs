@@ -251,3 +251,54 @@ fn analyze_checks_jobs_and_cronjobs() {
         Vec::<String>::new()
     );
 }
+
+/// `analyze` holds every object's metadata to the rules synth does: a
+/// name by its kind's rule, the namespace's name, label keys. RBAC names
+/// are path segments (`system:…` roles), at synth too.
+#[test]
+fn analyze_checks_names_labels_and_namespaces() {
+    let text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: Web_Settings, namespace: shop, labels: {\"bad key!\": v}}\ndata: {a: b}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: web.api, namespace: Shop}\nspec:\n  ports: [{name: http, port: 80}]\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: fine.settings, namespace: shop, labels: {app.kubernetes.io/name: web}}\ndata: {a: b}\n";
+    let sources = [meshsynth::analyze::Source {
+        name: "names.yaml".into(),
+        text: text.into(),
+    }];
+    let report =
+        meshsynth::analyze::analyze_sources(&sources, &meshsynth::analyze::Options::default())
+            .unwrap();
+    let found: Vec<String> = report
+        .findings
+        .iter()
+        .filter(|f| f.code == "MS-K8S-3")
+        .map(|f| format!("{} {}", f.name.as_deref().unwrap_or_default(), f.message))
+        .collect();
+    let want = [
+        "Web_Settings ConfigMap name: \"Web_Settings\" is not a DNS-1123 subdomain",
+        "Web_Settings metadata.labels: key \"bad key!\" is not a valid label key",
+        "web.api Service name: \"web.api\" is not a DNS-1123 label",
+        "web.api namespace: \"Shop\" is not a DNS-1123 label",
+    ];
+    assert_eq!(found.len(), want.len(), "{found:#?}");
+    for (f, w) in found.iter().zip(want) {
+        assert!(f.starts_with(w), "{f}\nwanted: {w}");
+        assert!(f.ends_with("the API server refuses the object"), "{f}");
+    }
+
+    let role = |name: &'static str| {
+        move |app: &mut App| -> Result<(), Error> {
+            let chart = Chart::new(&mut app.root(), "Rbac", ChartProps::new("prod"))?;
+            let mut c = app.scope(chart.node())?;
+            let mut role = k8s_openapi::api::rbac::v1::ClusterRole::default();
+            role.metadata.name = Some(name.into());
+            c.add_object("Reader", role)?;
+            Ok(())
+        }
+    };
+    let fine = synth_app(role("system:my-reader"), &[]);
+    assert!(fine.is_ok(), "{:?}", fine.err().map(|e| e.to_string()));
+    let e = synth_app(role("a/b"), &[]).err().expect("refused");
+    assert!(
+        e.to_string()
+            .contains("ClusterRole name: \"a/b\" is not a valid name"),
+        "{e}"
+    );
+}

@@ -651,6 +651,10 @@ impl Loader<'_> {
         namespaced: bool,
     ) -> Result<(), Error> {
         let mut origin = origin;
+        if origin.name.is_empty() {
+            // As a typed object's: the tree names it, the API server does not.
+            self.parse_finding(&origin, "metadata.name: required".into());
+        }
         if namespaced && origin.namespace.is_none() {
             origin.namespace = Some("default".into());
         }

@@ -478,6 +478,8 @@ fn analyze_loaded(loaded: Loaded, whole_clusters: bool) -> Report {
     } = loaded;
     let mut diags = Vec::new();
     analysis::analyze_beside(&app, whole_clusters, &mut diags);
+    // Synth checks metadata in its naming stage; here it is a finding.
+    crate::k8s::api_rules::metadata(&app, &mut diags);
     // A rule the analyzers check by hand that the CRD check (or the typed
     // read) already reported for the same object and field is said once,
     // by the latter: it points at the field's line.

@@ -8,6 +8,7 @@ pub mod diag;
 pub mod error;
 pub mod image;
 pub mod lite;
+pub(crate) mod meta_rules;
 pub mod names;
 pub mod object;
 pub mod patch;

@@ -71,6 +71,22 @@ pub fn check(app: &App, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// Every object's metadata as the API server checks it (names by kind,
+/// the namespace's name, labels, annotations; `core::meta_rules`), for
+/// `meshsynth analyze`: synth reports the same rules in its naming stage,
+/// whatever checks an app enables.
+pub(crate) fn metadata(app: &App, out: &mut Vec<Diagnostic>) {
+    for e in app.objects() {
+        for p in crate::core::meta_rules::problems(e.object) {
+            out.push(
+                Diagnostic::error(e.path, format!("{}; {OBJECT_REFUSED}", p.message))
+                    .with_code(API_SERVER_REFUSES)
+                    .with_hint(p.hint),
+            );
+        }
+    }
+}
+
 fn object(kind: &str, o: &dyn K8sObject, r: &mut Refusals<'_>) {
     let any = o.as_any();
     let raw = any.downcast_ref::<RawObject>();
