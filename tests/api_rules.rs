@@ -302,3 +302,30 @@ fn analyze_checks_names_labels_and_namespaces() {
         "{e}"
     );
 }
+
+/// A Job named by `generateName` (how `kubectl create` runs one) is not
+/// missing its name; an object with neither is.
+#[test]
+fn analyze_takes_generate_name_for_a_name() {
+    let codes = |meta: &str| {
+        let text = format!("apiVersion: batch/v1\nkind: Job\nmetadata: {{{meta}namespace: shop}}\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers: [{{name: m, image: example.com/m:1}}]\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{{meta}namespace: shop}}\ndata: {{a: b}}\n");
+        let sources = [meshsynth::analyze::Source {
+            name: "gen.yaml".into(),
+            text,
+        }];
+        meshsynth::analyze::analyze_sources(&sources, &meshsynth::analyze::Options::default())
+            .unwrap()
+            .findings
+            .into_iter()
+            .map(|f| format!("{} {}", f.code, f.message))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(codes("generateName: migrate-, "), Vec::<String>::new());
+    assert_eq!(
+        codes(""),
+        [
+            "IST0106 metadata.name: required",
+            "IST0106 metadata.name: required"
+        ]
+    );
+}

@@ -633,7 +633,14 @@ impl Loader<'_> {
                 self.at_line(line);
             }
         }
-        if origin.name.is_empty() {
+        // `generateName` is how `kubectl create` names a Job run.
+        if origin.name.is_empty()
+            && obj
+                .metadata()
+                .generate_name
+                .as_deref()
+                .is_none_or(str::is_empty)
+        {
             self.parse_finding(&origin, "metadata.name: required".into());
         }
         if obj.namespaced() && origin.namespace.is_none() {
@@ -651,7 +658,10 @@ impl Loader<'_> {
         namespaced: bool,
     ) -> Result<(), Error> {
         let mut origin = origin;
-        if origin.name.is_empty() {
+        let generated = json
+            .pointer("/metadata/generateName")
+            .is_some_and(|g| g.as_str().is_some_and(|g| !g.is_empty()));
+        if origin.name.is_empty() && !generated {
             // As a typed object's: the tree names it, the API server does not.
             self.parse_finding(&origin, "metadata.name: required".into());
         }
