@@ -222,13 +222,7 @@ fn analyze_checks_jobs_and_cronjobs() {
         )
     };
     let found = |text: String| {
-        let sources = [meshsynth::analyze::Source {
-            name: "jobs.yaml".into(),
-            text,
-        }];
-        let report =
-            meshsynth::analyze::analyze_sources(&sources, &meshsynth::analyze::Options::default())
-                .unwrap();
+        let report = analyzed(text);
         assert!(report.skipped.is_empty(), "{:?}", report.skipped);
         report
             .findings
@@ -258,13 +252,7 @@ fn analyze_checks_jobs_and_cronjobs() {
 #[test]
 fn analyze_checks_names_labels_and_namespaces() {
     let text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: Web_Settings, namespace: shop, labels: {\"bad key!\": v}}\ndata: {a: b}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: web.api, namespace: Shop}\nspec:\n  ports: [{name: http, port: 80}]\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: fine.settings, namespace: shop, labels: {app.kubernetes.io/name: web}}\ndata: {a: b}\n";
-    let sources = [meshsynth::analyze::Source {
-        name: "names.yaml".into(),
-        text: text.into(),
-    }];
-    let report =
-        meshsynth::analyze::analyze_sources(&sources, &meshsynth::analyze::Options::default())
-            .unwrap();
+    let report = analyzed(text.into());
     let found: Vec<String> = report
         .findings
         .iter()
@@ -309,12 +297,7 @@ fn analyze_checks_names_labels_and_namespaces() {
 fn analyze_takes_generate_name_for_a_name() {
     let codes = |meta: &str| {
         let text = format!("apiVersion: batch/v1\nkind: Job\nmetadata: {{{meta}namespace: shop}}\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers: [{{name: m, image: example.com/m:1}}]\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{{meta}namespace: shop}}\ndata: {{a: b}}\n");
-        let sources = [meshsynth::analyze::Source {
-            name: "gen.yaml".into(),
-            text,
-        }];
-        meshsynth::analyze::analyze_sources(&sources, &meshsynth::analyze::Options::default())
-            .unwrap()
+        analyzed(text)
             .findings
             .into_iter()
             .map(|f| format!("{} {}", f.code, f.message))
@@ -328,4 +311,13 @@ fn analyze_takes_generate_name_for_a_name() {
             "IST0106 metadata.name: required"
         ]
     );
+}
+
+/// `meshsynth analyze` of one file holding `text`.
+fn analyzed(text: String) -> meshsynth::analyze::Report {
+    let sources = [meshsynth::analyze::Source {
+        name: "input.yaml".into(),
+        text,
+    }];
+    meshsynth::analyze::analyze_sources(&sources, &meshsynth::analyze::Options::default()).unwrap()
 }
