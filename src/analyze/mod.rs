@@ -477,9 +477,8 @@ fn analyze_loaded(loaded: Loaded, whole_clusters: bool) -> Report {
         suppressions,
     } = loaded;
     let mut diags = Vec::new();
-    analysis::analyze_beside(&app, whole_clusters, &mut diags);
-    // Synth checks metadata in its naming stage; here it is a finding.
-    crate::k8s::api_rules::metadata(&app, &mut diags);
+    // Metadata too: synth checks it in its naming stage; here it is a finding.
+    analysis::analyze_beside(&app, whole_clusters, true, &mut diags);
     // A rule the analyzers check by hand that the CRD check (or the typed
     // read) already reported for the same object and field is said once,
     // by the latter: it points at the field's line.
@@ -706,7 +705,7 @@ mod tests {
                     analysis::analyze_without_namespace_check(&app, &mut one);
                 }
                 let mut three = Vec::new();
-                analysis::analyze_beside(&app, namespaces, &mut three);
+                analysis::analyze_beside(&app, namespaces, false, &mut three);
                 assert_eq!(one, three, "{}", src.name);
                 findings += one.len();
             }
