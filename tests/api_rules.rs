@@ -291,6 +291,25 @@ fn analyze_checks_names_labels_and_namespaces() {
     );
 }
 
+/// A CronJob's pod template is held to the label rules, at its own path.
+#[test]
+fn analyze_checks_a_cronjobs_template_labels() {
+    let text = "apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: report, namespace: shop}\nspec:\n  schedule: \"0 3 * * *\"\n  jobTemplate:\n    spec:\n      template:\n        metadata: {labels: {app: \"-report\"}}\n        spec:\n          restartPolicy: OnFailure\n          containers: [{name: report, image: example.com/report:1}]\n";
+    let found: Vec<String> = analyzed(text.into())
+        .findings
+        .into_iter()
+        .map(|f| format!("{} {}", f.code, f.message))
+        .collect();
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(
+        found[0].starts_with(
+            "MS-K8S-3 spec.jobTemplate.spec.template.metadata.labels[\"app\"]: \"-report\" is not a valid label value"
+        ),
+        "{}",
+        found[0]
+    );
+}
+
 /// A Job named by `generateName` (how `kubectl create` runs one) is not
 /// missing its name; an object with neither is.
 #[test]

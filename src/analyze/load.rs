@@ -12,6 +12,7 @@ use crate::mesh::analysis::codes;
 use std::collections::HashMap;
 
 use indexmap::IndexMap;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde_json::Value as Json;
 use serde_yaml::Value as Yaml;
 
@@ -633,20 +634,20 @@ impl Loader<'_> {
                 self.at_line(line);
             }
         }
-        // `generateName` is how `kubectl create` names a Job run.
-        if origin.name.is_empty()
-            && obj
-                .metadata()
-                .generate_name
-                .as_deref()
-                .is_none_or(str::is_empty)
-        {
-            self.parse_finding(&origin, "metadata.name: required".into());
-        }
+        self.check_named(&origin, obj.metadata());
         if obj.namespaced() && origin.namespace.is_none() {
             origin.namespace = Some("default".into());
         }
         self.insert(scope, origin, obj)
+    }
+
+    /// `metadata.name` is required (the tree names an object without one;
+    /// the API server does not), unless `generateName` stands in for it,
+    /// as when `kubectl create` runs a Job.
+    fn check_named(&mut self, origin: &Origin, meta: &ObjectMeta) {
+        if origin.name.is_empty() && meta.generate_name.as_deref().is_none_or(str::is_empty) {
+            self.parse_finding(origin, "metadata.name: required".into());
+        }
     }
 
     fn add_raw(
@@ -658,13 +659,6 @@ impl Loader<'_> {
         namespaced: bool,
     ) -> Result<(), Error> {
         let mut origin = origin;
-        let generated = json
-            .pointer("/metadata/generateName")
-            .is_some_and(|g| g.as_str().is_some_and(|g| !g.is_empty()));
-        if origin.name.is_empty() && !generated {
-            // As a typed object's: the tree names it, the API server does not.
-            self.parse_finding(&origin, "metadata.name: required".into());
-        }
         if namespaced && origin.namespace.is_none() {
             origin.namespace = Some("default".into());
         }
@@ -688,6 +682,7 @@ impl Loader<'_> {
             metadata: metadata.unwrap_or_default(),
             body,
         };
+        self.check_named(&origin, &obj.metadata);
         self.insert(scope, origin, Box::new(obj))
     }
 

@@ -15,7 +15,7 @@ use crate::core::K8sObject;
 
 /// The API server's limit on an object's annotations, keys and values
 /// together (`TotalAnnotationSizeLimitB`).
-pub(crate) const ANNOTATIONS_MAX_BYTES: usize = 256 * 1024;
+const ANNOTATIONS_MAX_BYTES: usize = 256 * 1024;
 
 /// The longest name a CronJob may have: its Jobs' names add 11 characters
 /// and must stay DNS-1035 labels.
