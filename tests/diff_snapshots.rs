@@ -183,3 +183,53 @@ fn a_moved_role_is_no_security_change() {
     assert_eq!(p.summary.resources.moved, 1, "{:?}", p.summary);
     assert!(p.security.is_empty(), "{:?}", p.security);
 }
+
+/// A replacement reaches the resources that read it: the subnet of a
+/// replaced VPC is replaced (VpcId is create-only) and the subnet group
+/// updated; a renamed role replaces the cluster, and the log group named
+/// after the cluster is replaced and loses its data. The export of the
+/// VPC's id, which another stack imports, takes a new value: a note.
+#[test]
+fn a_replacement_reaches_its_readers() {
+    use serde_json::json;
+    let net = |cidr: &str, role: &str| {
+        json!({"Resources": {
+            "Vpc": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": cidr}},
+            "Subnet": {"Type": "AWS::EC2::Subnet",
+                "Properties": {"VpcId": {"Ref": "Vpc"}, "CidrBlock": "10.0.0.0/24"}},
+            "DbSubnets": {"Type": "AWS::RDS::DBSubnetGroup", "Properties": {
+                "DBSubnetGroupDescription": "db", "SubnetIds": [{"Ref": "Subnet"}]}},
+            "ClusterRole": {"Type": "AWS::IAM::Role", "Properties": {"RoleName": role,
+                "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [
+                    {"Effect": "Allow", "Principal": {"Service": "eks.amazonaws.com"},
+                     "Action": "sts:AssumeRole"}]}}},
+            "Cluster": {"Type": "AWS::EKS::Cluster", "Properties": {
+                "RoleArn": {"Fn::GetAtt": ["ClusterRole", "Arn"]},
+                "ResourcesVpcConfig": {"SubnetIds": ["subnet-1", "subnet-2"]}}},
+            "ClusterLogs": {"Type": "AWS::Logs::LogGroup", "Properties": {
+                "LogGroupName": {"Fn::Sub": "/aws/eks/${Cluster}/cluster"}}}
+        },
+        "Outputs": {"VpcId": {"Value": {"Ref": "Vpc"}, "Export": {"Name": "net:VpcId"}}}})
+    };
+    let app = json!({"Resources": {"Sg": {"Type": "AWS::EC2::SecurityGroup", "Properties": {
+        "GroupDescription": "app", "VpcId": {"Fn::ImportValue": "net:VpcId"}}}}});
+    let t = tempfile::tempdir().unwrap();
+    let (a, b) = (t.path().join("before"), t.path().join("after"));
+    diff_support::write(
+        &a,
+        &[("net", net("10.0.0.0/16", "eks")), ("app", app.clone())],
+        &[],
+    );
+    diff_support::write(
+        &b,
+        &[("net", net("10.1.0.0/16", "eks-2")), ("app", app)],
+        &[],
+    );
+    let after = load_assembly(&b).unwrap();
+    let before = Baseline::Assembly(a).load(&[]).unwrap();
+    let mut p = meshsynth::diff::plan(&before, &after, &StackFilter::default()).unwrap();
+    p.baseline = "assembly base".into();
+    assert_eq!(p.data_loss(), ["net/ClusterLogs (AWS::Logs::LogGroup)"]);
+    snap!("cascade.txt", text(&p, false));
+    snap!("cascade.md", markdown(&p).unwrap());
+}

@@ -31,7 +31,7 @@ fn resources(t: Option<&Json>) -> IndexMap<&str, &Json> {
         .unwrap_or_default()
 }
 
-fn type_of(r: &Json) -> &str {
+pub(super) fn type_of(r: &Json) -> &str {
     r.get("Type").and_then(Json::as_str).unwrap_or("")
 }
 
@@ -66,7 +66,7 @@ fn default_deletion_policy(r: &Json) -> Option<&'static str> {
 }
 
 /// Whether removing or replacing `r` (kept as `retention`) deletes data.
-fn loses_data(r: &Json, retention: Option<Retention>) -> bool {
+pub(super) fn loses_data(r: &Json, retention: Option<Retention>) -> bool {
     retention.is_none() && STATEFUL_TYPES.contains(&type_of(r))
 }
 
@@ -77,7 +77,7 @@ fn on_delete(r: &Json) -> Option<Retention> {
 }
 
 /// What happens to the old physical resource when `r` is replaced.
-fn on_replace(r: &Json) -> Option<Retention> {
+pub(super) fn on_replace(r: &Json) -> Option<Retention> {
     let p = r.get("UpdateReplacePolicy").and_then(Json::as_str);
     retention_of(p.or_else(|| default_deletion_policy(r)))
 }
@@ -101,7 +101,7 @@ fn property_keys(path: &[Seg]) -> Option<Vec<&str>> {
 
 /// True when the change touches the create-only property `entry` (dotted):
 /// one path is a prefix of the other.
-fn touches(keys: &[&str], entry: &str) -> bool {
+pub(super) fn touches(keys: &[&str], entry: &str) -> bool {
     let e: Vec<&str> = entry
         .split(['.', '/'])
         .filter(|s| !s.is_empty() && *s != "*")

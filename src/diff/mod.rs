@@ -4,6 +4,7 @@
 //! updated or replaced, plus a security section. The renderers in
 //! [`render`] turn a plan into text, Markdown or JSON; nothing here prints.
 
+mod cascade;
 mod cfn;
 mod exports;
 mod k8s;
@@ -269,6 +270,13 @@ fn plan_inner<'a>(
     let mut security = Vec::new();
     let mut stacks = diff_stacks(before, after, filter, create_only, &mut security);
     let moves = apply_moves(before, after, &mut stacks);
+    for s in stacks.iter_mut() {
+        if let (Some(old), Some(new)) =
+            (before.templates.get(&s.name), after.templates.get(&s.name))
+        {
+            cascade::cascade(s, old, new, create_only);
+        }
+    }
     // A moved resource grants what it granted: its entries leave with the
     // old id and arrive with the new one, and are no change.
     security.retain(|c| {
@@ -284,6 +292,12 @@ fn plan_inner<'a>(
         &after.templates,
         unparsed,
         |s| filter.matches(s),
+    ));
+    notes.extend(cascade::changed_exports_in_use(
+        &stacks,
+        &before.templates,
+        &after.templates,
+        unparsed,
     ));
     notes.extend(exports::removed_outputs_read(
         &before.templates,

@@ -118,7 +118,8 @@ pub struct ResourceDiff {
     pub resource_type: String,
     /// What happens to the resource.
     pub action: ResourceAction,
-    /// Why it is replaced (or may be).
+    /// Why it is replaced (or may be), moved, or, for an update, what it
+    /// interrupts, what refuses it, or what it reads that is replaced.
     pub reason: Option<String>,
     /// The old logical ID when this looks like a renamed construct.
     pub renamed_from: Option<String>,

@@ -236,6 +236,14 @@ fn stacks<'p>(o: &mut Out, plan: &'p Plan) -> Vec<&'p str> {
                     let why = r.reason.as_deref().unwrap_or("");
                     head.push_str(&format!(" — {}: {why}", action_word(r.action)));
                 }
+                // An in-place update says why when it has a reason: what
+                // it interrupts, what refuses it, what it reads that is
+                // replaced.
+                ResourceAction::Update => {
+                    if let Some(why) = &r.reason {
+                        head.push_str(&format!(" — {why}"));
+                    }
+                }
                 _ => {}
             }
             if let Some(n) = fate_note(r) {

@@ -1,0 +1,586 @@
+//! Replacements reach past the resource replaced. A resource whose
+//! properties read a replaced one (`Ref`, `Fn::GetAtt`, `${…}` in
+//! `Fn::Sub`) gets a new value although its own text is unchanged:
+//! CloudFormation updates it, or replaces it as well when the property is
+//! create-only (the subnets of a replaced VPC, the database in them), and
+//! so on down the chain. A template diff alone shows none of it, so a
+//! CIDR change would read as one replaced VPC, not as a deleted database.
+//! An export whose value reads a replaced resource changes too, which
+//! CloudFormation refuses while another stack imports it.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use indexmap::IndexMap;
+use serde_json::Value as Json;
+
+use super::cfn::{loses_data, on_replace, touches, type_of};
+use super::exports::imports;
+use super::{CreateOnlyLookup, ResourceAction, ResourceDiff, StackDiff};
+
+/// One reference a resource's properties make to another resource.
+struct Reads {
+    /// The property path as the plan shows it (`SubnetIds[1]`).
+    shown: String,
+    /// The same path's keys, list steps left out, for create-only matching.
+    keys: Vec<String>,
+    /// The logical id read.
+    target: String,
+}
+
+/// Where the references of `v` go, `path` being where `v` sits.
+fn collect(v: &Json, path: &mut Vec<Step>, out: &mut Vec<Reads>) {
+    match v {
+        Json::Object(m) if m.len() == 1 => {
+            if let Some(Json::String(id)) = m.get("Ref") {
+                push(out, path, id);
+                return;
+            }
+            if let Some(g) = m.get("Fn::GetAtt") {
+                let id = match g {
+                    Json::Array(a) => a.first().and_then(Json::as_str),
+                    Json::String(s) => s.split_once('.').map(|(id, _)| id),
+                    _ => None,
+                };
+                if let Some(id) = id {
+                    push(out, path, id);
+                }
+                return;
+            }
+            if let Some(sub) = m.get("Fn::Sub") {
+                let (text, vars) = match sub {
+                    Json::String(s) => (Some(s.as_str()), None),
+                    Json::Array(a) => (
+                        a.first().and_then(Json::as_str),
+                        a.get(1).and_then(Json::as_object),
+                    ),
+                    _ => (None, None),
+                };
+                for id in text.map(sub_names).unwrap_or_default() {
+                    if !vars.is_some_and(|v| v.contains_key(id)) {
+                        push(out, path, id);
+                    }
+                }
+                if let Some(vars) = vars {
+                    for x in vars.values() {
+                        collect(x, path, out);
+                    }
+                }
+                return;
+            }
+            walk_object(m, path, out);
+        }
+        Json::Object(m) => walk_object(m, path, out),
+        Json::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                path.push(Step::Index(i));
+                collect(x, path, out);
+                path.pop();
+            }
+        }
+        _ => {}
+    }
+}
+
+fn push(out: &mut Vec<Reads>, path: &[Step], target: &str) {
+    out.push(Reads {
+        shown: shown(path),
+        keys: path
+            .iter()
+            .filter_map(|s| match s {
+                Step::Key(k) => Some(k.clone()),
+                Step::Index(_) => None,
+            })
+            .collect(),
+        target: target.to_string(),
+    })
+}
+
+fn walk_object(m: &serde_json::Map<String, Json>, path: &mut Vec<Step>, out: &mut Vec<Reads>) {
+    for (k, x) in m {
+        path.push(Step::Key(k.clone()));
+        collect(x, path, out);
+        path.pop();
+    }
+}
+
+/// A step of a property path.
+enum Step {
+    Key(String),
+    Index(usize),
+}
+
+fn shown(path: &[Step]) -> String {
+    let mut out = String::new();
+    for s in path {
+        match s {
+            Step::Key(k) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(k);
+            }
+            Step::Index(i) => out.push_str(&format!("[{i}]")),
+        }
+    }
+    out
+}
+
+/// The names `${Name}` and `${Name.Attribute}` of an `Fn::Sub` string
+/// reads; `${!Literal}` is text.
+fn sub_names(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('}') else { break };
+        let token = &after[..end];
+        if !token.starts_with('!') {
+            let name = token.split('.').next().unwrap_or(token).trim();
+            if !name.is_empty() {
+                out.push(name);
+            }
+        }
+        rest = &after[end + 1..];
+    }
+    out
+}
+
+/// How sure the plan is that a resource is replaced.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Certainty {
+    Maybe,
+    Sure,
+}
+
+fn certainty(action: ResourceAction) -> Option<Certainty> {
+    match action {
+        ResourceAction::Replace => Some(Certainty::Sure),
+        ResourceAction::MayReplace => Some(Certainty::Maybe),
+        _ => None,
+    }
+}
+
+/// Carries the stack's replacements to the resources that read them, to a
+/// fixed point: each reader becomes an update (it takes the new value) or a
+/// replacement (a create-only property takes it), with the reason. A
+/// renamed resource is left out: its readers' text changed with it, so the
+/// template diff already shows them.
+pub(super) fn cascade(
+    stack: &mut StackDiff,
+    old: &Json,
+    new: &Json,
+    create_only: CreateOnlyLookup,
+) {
+    let (Some(old_res), Some(new_res)) = (resources(old), resources(new)) else {
+        return;
+    };
+    let mut replaced: BTreeMap<String, Certainty> = stack
+        .resources
+        .iter()
+        .filter(|r| r.renamed_from.is_none())
+        .filter_map(|r| Some((r.logical_id.clone(), certainty(r.action)?)))
+        .collect();
+    if replaced.is_empty() {
+        return;
+    }
+    // Who reads whom, for the resources both sides hold.
+    let mut readers: BTreeMap<&str, Vec<(&str, Reads)>> = BTreeMap::new();
+    for (id, r) in new_res {
+        if !old_res.contains_key(id) {
+            continue;
+        }
+        let mut found = Vec::new();
+        if let Some(p) = r.get("Properties") {
+            collect(p, &mut Vec::new(), &mut found);
+        }
+        for reads in found {
+            if reads.target != *id && new_res.contains_key(&reads.target) {
+                let target = new_res
+                    .get_key_value(&reads.target)
+                    .map(|(k, _)| k.as_str());
+                if let Some(target) = target {
+                    readers
+                        .entry(target)
+                        .or_default()
+                        .push((id.as_str(), reads));
+                }
+            }
+        }
+    }
+    let order: IndexMap<&str, usize> = new_res
+        .keys()
+        .enumerate()
+        .map(|(i, k)| (k.as_str(), i))
+        .collect();
+    let mut work: Vec<String> = replaced.keys().cloned().collect();
+    while let Some(target) = work.pop() {
+        let Some(sure) = replaced.get(&target).copied() else {
+            continue;
+        };
+        for (reader, reads) in readers.get(target.as_str()).into_iter().flatten() {
+            let (Some(old_r), Some(new_r)) = (old_res.get(*reader), new_res.get(*reader)) else {
+                continue;
+            };
+            let kind = type_of(new_r);
+            let list = create_only(kind);
+            let hit = list
+                .as_deref()
+                .and_then(|l| {
+                    let keys: Vec<&str> = reads.keys.iter().map(String::as_str).collect();
+                    l.iter().find(|e| touches(&keys, e))
+                })
+                .map(|e| e.to_string());
+            let (which, then) = match sure {
+                Certainty::Sure => ("which is replaced", ""),
+                Certainty::Maybe => ("which may be replaced", "if it is, "),
+            };
+            let (action, reason) = match (&list, hit) {
+                (Some(_), Some(prop)) => (
+                    if sure == Certainty::Sure {
+                        ResourceAction::Replace
+                    } else {
+                        ResourceAction::MayReplace
+                    },
+                    format!(
+                        "create-only property {prop} reads {target}, {which}: {then}CloudFormation replaces this resource too"
+                    ),
+                ),
+                (None, _) => (
+                    ResourceAction::MayReplace,
+                    format!(
+                        "{} reads {target}, {which}; {kind}'s create-only properties are not modeled",
+                        reads.shown
+                    ),
+                ),
+                (Some(_), None) => (
+                    ResourceAction::Update,
+                    format!(
+                        "{} reads {target}, {which}: {then}CloudFormation updates it with the new value",
+                        reads.shown
+                    ),
+                ),
+            };
+            let now = apply(stack, &order, reader, old_r, new_r, action, reason);
+            if let Some(c) = now.and_then(certainty) {
+                if replaced.get(*reader).is_none_or(|was| *was < c) {
+                    replaced.insert(reader.to_string(), c);
+                    work.push(reader.to_string());
+                }
+            }
+        }
+    }
+}
+
+/// Merges one cascaded effect into the reader's entry (added in template
+/// order when the template diff had none); returns the entry's action.
+fn apply(
+    stack: &mut StackDiff,
+    order: &IndexMap<&str, usize>,
+    reader: &str,
+    old_r: &Json,
+    new_r: &Json,
+    action: ResourceAction,
+    reason: String,
+) -> Option<ResourceAction> {
+    let replacing = |d: &mut ResourceDiff, action: ResourceAction, reason: String| {
+        d.action = action;
+        d.reason = Some(reason);
+        d.retention = (action == ResourceAction::Replace)
+            .then(|| on_replace(old_r))
+            .flatten();
+        d.data_loss = action == ResourceAction::Replace && loses_data(old_r, d.retention);
+    };
+    if let Some(d) = stack.resources.iter_mut().find(|d| d.logical_id == reader) {
+        match (d.action, action) {
+            (ResourceAction::Update, ResourceAction::Update) => {
+                let why = d.reason.get_or_insert_with(String::new);
+                if !why.contains(&reason) {
+                    if !why.is_empty() {
+                        why.push_str("; ");
+                    }
+                    why.push_str(&reason);
+                }
+            }
+            (ResourceAction::Update, _) | (ResourceAction::MayReplace, ResourceAction::Replace) => {
+                replacing(d, action, reason)
+            }
+            _ => {}
+        }
+        return Some(d.action);
+    }
+    let mut d = ResourceDiff {
+        logical_id: reader.to_string(),
+        resource_type: type_of(new_r).to_string(),
+        action,
+        reason: None,
+        renamed_from: None,
+        moved_from_stack: None,
+        retention: None,
+        data_loss: false,
+        changes: Vec::new(),
+    };
+    replacing(&mut d, action, reason);
+    let at = order.get(reader).copied().unwrap_or(usize::MAX);
+    let place = stack
+        .resources
+        .iter()
+        .position(|r| order.get(r.logical_id.as_str()).is_none_or(|&i| i > at))
+        .unwrap_or(stack.resources.len());
+    stack.resources.insert(place, d);
+    Some(action)
+}
+
+fn resources(t: &Json) -> Option<&serde_json::Map<String, Json>> {
+    t.get("Resources")?.as_object()
+}
+
+/// One warning per export whose value reads a resource the plan replaces
+/// while another stack of the baseline imports it: CloudFormation refuses
+/// to change an export in use, so that stack's deploy fails.
+pub(super) fn changed_exports_in_use<'a>(
+    stacks: &[StackDiff],
+    before: &'a IndexMap<String, Json>,
+    after: &'a IndexMap<String, Json>,
+    unparsed: &dyn Fn(&str) -> Option<&'a Json>,
+) -> Vec<String> {
+    let mut notes = Vec::new();
+    for s in stacks {
+        let replaced: BTreeSet<&str> = s
+            .resources
+            .iter()
+            .filter(|r| r.action == ResourceAction::Replace && r.renamed_from.is_none())
+            .map(|r| r.logical_id.as_str())
+            .collect();
+        if replaced.is_empty() {
+            continue;
+        }
+        let (Some(old), Some(new)) = (before.get(&s.name), after.get(&s.name)) else {
+            continue;
+        };
+        let names_before = export_names(old);
+        for (name, value) in exports(new) {
+            if !names_before.contains(name) {
+                continue;
+            }
+            let mut found = Vec::new();
+            collect(value, &mut Vec::new(), &mut found);
+            let Some(read) = found.iter().find(|r| replaced.contains(r.target.as_str())) else {
+                continue;
+            };
+            let importers: Vec<&str> = before
+                .iter()
+                .filter(|(n, t)| *n != &s.name && imports(unparsed(n).unwrap_or(t), name))
+                .map(|(n, _)| n.as_str())
+                .collect();
+            if importers.is_empty() {
+                continue;
+            }
+            notes.push(format!(
+                "export in use: stack {}'s export {name} takes a new value ({} is replaced), and {} imports it in the baseline; CloudFormation refuses to change an export in use, so the deploy of {} fails: deploy {} without the import first, or keep {} from being replaced",
+                s.name,
+                read.target,
+                importers.join(", "),
+                s.name,
+                if importers.len() == 1 { "that stack" } else { "those stacks" },
+                read.target,
+            ));
+        }
+    }
+    notes
+}
+
+/// A template's literal export names with their values.
+fn exports(template: &Json) -> Vec<(&str, &Json)> {
+    template
+        .get("Outputs")
+        .and_then(Json::as_object)
+        .into_iter()
+        .flat_map(|o| o.values())
+        .filter_map(|out| {
+            let name = out.get("Export")?.get("Name")?.as_str()?;
+            Some((name, out.get("Value")?))
+        })
+        .collect()
+}
+
+fn export_names(template: &Json) -> BTreeSet<&str> {
+    exports(template).into_iter().map(|(n, _)| n).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diff::cfn::diff_stack;
+    use serde_json::json;
+
+    /// The stack's plan entries after the cascade, as (id, action, reason).
+    fn planned(old: &Json, new: &Json) -> Vec<(String, ResourceAction, String, bool)> {
+        let lookup = crate::aws::cfn::create_only_properties;
+        let mut d = diff_stack("s", Some(old), Some(new), lookup, &mut Vec::new());
+        cascade(&mut d, old, new, lookup);
+        d.resources
+            .into_iter()
+            .map(|r| {
+                (
+                    r.logical_id,
+                    r.action,
+                    r.reason.unwrap_or_default(),
+                    r.data_loss,
+                )
+            })
+            .collect()
+    }
+
+    fn platform(role_name: &str, cidr: &str) -> Json {
+        json!({"Resources": {
+            "Vpc": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": cidr}},
+            "Subnet": {"Type": "AWS::EC2::Subnet",
+                "Properties": {"VpcId": {"Ref": "Vpc"}, "CidrBlock": "10.0.0.0/24"}},
+            "DbSubnets": {"Type": "AWS::RDS::DBSubnetGroup", "Properties": {
+                "DBSubnetGroupDescription": "db", "SubnetIds": [{"Ref": "Other"}, {"Ref": "Subnet"}]}},
+            "Other": {"Type": "AWS::EC2::Subnet",
+                "Properties": {"VpcId": "vpc-123", "CidrBlock": "10.9.0.0/24"}},
+            "Role": {"Type": "AWS::IAM::Role", "Properties": {
+                "RoleName": role_name, "AssumeRolePolicyDocument": {}}},
+            "Cluster": {"Type": "AWS::EKS::Cluster", "Properties": {
+                "RoleArn": {"Fn::GetAtt": ["Role", "Arn"]},
+                "ResourcesVpcConfig": {"SubnetIds": [{"Ref": "Other"}]}}},
+            "Logs": {"Type": "AWS::Logs::LogGroup", "Properties": {
+                "LogGroupName": {"Fn::Sub": "/aws/eks/${Cluster}/cluster"}}},
+            "Note": {"Type": "AWS::SSM::Parameter", "Properties": {"Type": "String",
+                "Value": {"Fn::Sub": ["${Name}:${!Literal}", {"Name": {"Fn::GetAtt": "Cluster.Arn"}}]}}}
+        }})
+    }
+
+    #[test]
+    fn a_replaced_resource_replaces_what_reads_it_in_a_create_only_property() {
+        // A new VPC CIDR replaces the VPC, so its subnet (VpcId is
+        // create-only), and the subnet group takes the new subnet's id.
+        let got = planned(
+            &platform("eks", "10.0.0.0/16"),
+            &platform("eks", "10.1.0.0/16"),
+        );
+        let ids: Vec<(&str, ResourceAction)> =
+            got.iter().map(|(id, a, _, _)| (id.as_str(), *a)).collect();
+        assert_eq!(
+            ids,
+            [
+                ("Vpc", ResourceAction::Replace),
+                ("Subnet", ResourceAction::Replace),
+                ("DbSubnets", ResourceAction::Update),
+            ]
+        );
+        assert_eq!(
+            got[1].2,
+            "create-only property VpcId reads Vpc, which is replaced: CloudFormation replaces this resource too"
+        );
+        assert_eq!(
+            got[2].2,
+            "SubnetIds[1] reads Subnet, which is replaced: CloudFormation updates it with the new value"
+        );
+    }
+
+    #[test]
+    fn the_chain_goes_on_and_finds_the_data_it_deletes() {
+        // A renamed role replaces the cluster (RoleArn is create-only),
+        // whose name the log group's name reads: the logs are deleted.
+        let got = planned(
+            &platform("eks", "10.0.0.0/16"),
+            &platform("eks-2", "10.0.0.0/16"),
+        );
+        let ids: Vec<(&str, ResourceAction, bool)> = got
+            .iter()
+            .map(|(id, a, _, lost)| (id.as_str(), *a, *lost))
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                ("Role", ResourceAction::Replace, false),
+                ("Cluster", ResourceAction::Replace, false),
+                ("Logs", ResourceAction::Replace, true),
+                ("Note", ResourceAction::Update, false),
+            ]
+        );
+        assert!(got[3]
+            .2
+            .starts_with("Value reads Cluster, which is replaced"));
+    }
+
+    #[test]
+    fn an_update_keeps_its_own_reason_and_a_literal_or_a_variable_is_no_reference() {
+        let mut new = platform("eks-2", "10.0.0.0/16");
+        new["Resources"]["Note"]["Properties"]["Description"] = json!("changed");
+        let got = planned(&platform("eks", "10.0.0.0/16"), &new);
+        let note = got.iter().find(|g| g.0 == "Note").expect("Note is planned");
+        assert_eq!(note.1, ResourceAction::Update);
+        assert!(note.2.starts_with("Value reads Cluster"), "{}", note.2);
+        // `${Name}` is the variable, `${!Literal}` text.
+        assert_eq!(
+            sub_names("${Name}:${!Literal}-${Role.Arn}-${AWS::Region}"),
+            ["Name", "Role", "AWS::Region"]
+        );
+        // Nothing replaced: nothing cascades.
+        assert!(planned(
+            &platform("eks", "10.0.0.0/16"),
+            &platform("eks", "10.0.0.0/16")
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn an_unknown_type_may_be_replaced_and_says_why() {
+        let t = |cidr: &str| {
+            json!({"Resources": {
+                "Vpc": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": cidr}},
+                "Thing": {"Type": "Custom::Thing", "Properties": {"Vpc": {"Ref": "Vpc"}}},
+                "Next": {"Type": "AWS::EC2::Subnet", "Properties": {"VpcId": {"Ref": "Thing"}}}
+            }})
+        };
+        let got = planned(&t("10.0.0.0/16"), &t("10.1.0.0/16"));
+        assert_eq!(got[1].1, ResourceAction::MayReplace);
+        assert_eq!(
+            got[1].2,
+            "Vpc reads Vpc, which is replaced; Custom::Thing's create-only properties are not modeled"
+        );
+        // Downstream of a maybe, a maybe.
+        assert_eq!(got[2].1, ResourceAction::MayReplace);
+        assert!(got[2].2.contains("reads Thing, which may be replaced"));
+    }
+
+    #[test]
+    fn an_export_in_use_that_takes_a_new_value_is_warned_about() {
+        let net = |cidr: &str| {
+            json!({"Resources": {"Vpc": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": cidr}}},
+                "Outputs": {"VpcId": {"Value": {"Ref": "Vpc"}, "Export": {"Name": "net:Vpc"}}}})
+        };
+        let app = json!({"Resources": {"Sg": {"Type": "AWS::EC2::SecurityGroup",
+            "Properties": {"GroupDescription": "app", "VpcId": {"Fn::ImportValue": "net:Vpc"}}}}});
+        let before: IndexMap<String, Json> = [
+            ("net".into(), net("10.0.0.0/16")),
+            ("app".into(), app.clone()),
+        ]
+        .into();
+        let after: IndexMap<String, Json> =
+            [("net".into(), net("10.1.0.0/16")), ("app".into(), app)].into();
+        let lookup = crate::aws::cfn::create_only_properties;
+        let stacks: Vec<StackDiff> = ["net", "app"]
+            .iter()
+            .map(|s| diff_stack(s, before.get(*s), after.get(*s), lookup, &mut Vec::new()))
+            .collect();
+        let w = changed_exports_in_use(&stacks, &before, &after, &|_| None);
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(
+            w[0].starts_with("export in use: stack net's export net:Vpc takes a new value (Vpc is replaced), and app imports it in the baseline"),
+            "{}",
+            w[0]
+        );
+        // No importer, or no replacement: nothing to say.
+        let alone: IndexMap<String, Json> = [("net".into(), net("10.0.0.0/16"))].into();
+        assert!(changed_exports_in_use(&stacks, &alone, &after, &|_| None).is_empty());
+        let same: Vec<StackDiff> = ["net", "app"]
+            .iter()
+            .map(|s| diff_stack(s, before.get(*s), before.get(*s), lookup, &mut Vec::new()))
+            .collect();
+        assert!(changed_exports_in_use(&same, &before, &before, &|_| None).is_empty());
+    }
+}
