@@ -8,7 +8,7 @@
 //! An export whose value reads a replaced resource changes too, which
 //! CloudFormation refuses while another stack imports it.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use indexmap::IndexMap;
 use serde_json::Value as Json;
@@ -207,11 +207,22 @@ pub(super) fn cascade(
             }
         }
     }
-    let order: IndexMap<&str, usize> = new_res
+    let order: HashMap<&str, usize> = new_res
         .keys()
         .enumerate()
         .map(|(i, k)| (k.as_str(), i))
         .collect();
+    let mut plan = Entries {
+        index: stack
+            .resources
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.logical_id.clone(), i))
+            .collect(),
+        existing: std::mem::take(&mut stack.resources),
+        added: BTreeMap::new(),
+        noted: HashSet::new(),
+    };
     let mut work: Vec<String> = replaced.keys().cloned().collect();
     while let Some(target) = work.pop() {
         let Some(sure) = replaced.get(&target).copied() else {
@@ -260,8 +271,9 @@ pub(super) fn cascade(
                     ),
                 ),
             };
-            let now = apply(stack, &order, reader, old_r, new_r, action, reason);
-            if let Some(c) = now.and_then(certainty) {
+            let at = order.get(reader).copied().unwrap_or(usize::MAX);
+            let now = plan.apply(reader, at, old_r, new_r, action, reason);
+            if let Some(c) = certainty(now) {
                 if replaced.get(*reader).is_none_or(|was| *was < c) {
                     replaced.insert(reader.to_string(), c);
                     work.push(reader.to_string());
@@ -269,65 +281,98 @@ pub(super) fn cascade(
             }
         }
     }
+    stack.resources = plan.merged(&order);
 }
 
-/// Merges one cascaded effect into the reader's entry (added in template
-/// order when the template diff had none); returns the entry's action.
-fn apply(
-    stack: &mut StackDiff,
-    order: &IndexMap<&str, usize>,
-    reader: &str,
-    old_r: &Json,
-    new_r: &Json,
-    action: ResourceAction,
-    reason: String,
-) -> Option<ResourceAction> {
-    let replacing = |d: &mut ResourceDiff, action: ResourceAction, reason: String| {
-        d.action = action;
-        d.reason = Some(reason);
-        d.retention = (action == ResourceAction::Replace)
-            .then(|| on_replace(old_r))
-            .flatten();
-        d.data_loss = action == ResourceAction::Replace && loses_data(old_r, d.retention);
-    };
-    if let Some(d) = stack.resources.iter_mut().find(|d| d.logical_id == reader) {
+/// The stack's entries while the cascade runs: the template diff's, found
+/// by logical id, and the ones it adds, by template position, so each
+/// effect costs a lookup however large the template.
+struct Entries {
+    existing: Vec<ResourceDiff>,
+    index: HashMap<String, usize>,
+    added: BTreeMap<usize, ResourceDiff>,
+    /// Readers whose reason already names one replaced resource they read:
+    /// one is enough to say why, and a reader of thousands stays one line.
+    noted: HashSet<String>,
+}
+
+impl Entries {
+    /// Merges one cascaded effect into the reader's entry (a new one when
+    /// the template diff had none); returns the entry's action.
+    fn apply(
+        &mut self,
+        reader: &str,
+        at: usize,
+        old_r: &Json,
+        new_r: &Json,
+        action: ResourceAction,
+        reason: String,
+    ) -> ResourceAction {
+        let replacing = |d: &mut ResourceDiff, action: ResourceAction, reason: String| {
+            d.action = action;
+            d.reason = Some(reason);
+            d.retention = (action == ResourceAction::Replace)
+                .then(|| on_replace(old_r))
+                .flatten();
+            d.data_loss = action == ResourceAction::Replace && loses_data(old_r, d.retention);
+        };
+        let entry = match self.index.get(reader) {
+            Some(&i) => self.existing.get_mut(i),
+            None => self.added.get_mut(&at),
+        };
+        let Some(d) = entry else {
+            let mut d = ResourceDiff {
+                logical_id: reader.to_string(),
+                resource_type: type_of(new_r).to_string(),
+                action,
+                reason: None,
+                renamed_from: None,
+                moved_from_stack: None,
+                retention: None,
+                data_loss: false,
+                changes: Vec::new(),
+            };
+            replacing(&mut d, action, reason);
+            self.noted.insert(reader.to_string());
+            self.added.insert(at, d);
+            return action;
+        };
         match (d.action, action) {
-            (ResourceAction::Update, ResourceAction::Update) => {
+            (ResourceAction::Update, ResourceAction::Update)
+                if self.noted.insert(reader.to_string()) =>
+            {
                 let why = d.reason.get_or_insert_with(String::new);
-                if !why.contains(&reason) {
-                    if !why.is_empty() {
-                        why.push_str("; ");
-                    }
-                    why.push_str(&reason);
+                if !why.is_empty() {
+                    why.push_str("; ");
                 }
+                why.push_str(&reason);
             }
             (ResourceAction::Update, _) | (ResourceAction::MayReplace, ResourceAction::Replace) => {
                 replacing(d, action, reason)
             }
             _ => {}
         }
-        return Some(d.action);
+        d.action
     }
-    let mut d = ResourceDiff {
-        logical_id: reader.to_string(),
-        resource_type: type_of(new_r).to_string(),
-        action,
-        reason: None,
-        renamed_from: None,
-        moved_from_stack: None,
-        retention: None,
-        data_loss: false,
-        changes: Vec::new(),
-    };
-    replacing(&mut d, action, reason);
-    let at = order.get(reader).copied().unwrap_or(usize::MAX);
-    let place = stack
-        .resources
-        .iter()
-        .position(|r| order.get(r.logical_id.as_str()).is_none_or(|&i| i > at))
-        .unwrap_or(stack.resources.len());
-    stack.resources.insert(place, d);
-    Some(action)
+
+    /// The entries in template order, the removed ones last, as the
+    /// template diff lists them.
+    fn merged(self, order: &HashMap<&str, usize>) -> Vec<ResourceDiff> {
+        let mut out = Vec::with_capacity(self.existing.len() + self.added.len());
+        let mut added = self.added.into_iter().peekable();
+        for r in self.existing {
+            let at = order.get(r.logical_id.as_str()).copied();
+            while let Some((k, _)) = added.peek() {
+                if at.is_some_and(|a| a < *k) {
+                    break;
+                }
+                out.extend(added.next().map(|(_, d)| d));
+            }
+            out.push(r);
+        }
+        out.extend(added.map(|(_, d)| d));
+        out
+    }
 }
 
 fn resources(t: &Json) -> Option<&serde_json::Map<String, Json>> {
@@ -582,5 +627,42 @@ mod tests {
             .map(|s| diff_stack(s, before.get(*s), before.get(*s), lookup, &mut Vec::new()))
             .collect();
         assert!(changed_exports_in_use(&same, &before, &before, &|_| None).is_empty());
+    }
+
+    #[test]
+    fn many_readers_and_a_reader_of_many_stay_one_entry_each() {
+        // 2,000 replaced VPCs, 20,000 subnets of the first, and one
+        // parameter that reads every VPC: each reader is one entry, and the
+        // parameter's reason names one VPC, not 2,000.
+        let t = |cidr: &str| {
+            let mut res = serde_json::Map::new();
+            for i in 0..2_000 {
+                res.insert(
+                    format!("Vpc{i}"),
+                    json!({"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": cidr}}),
+                );
+            }
+            for i in 0..20_000 {
+                res.insert(
+                    format!("Subnet{i}"),
+                    json!({"Type": "AWS::EC2::Subnet", "Properties": {"VpcId": {"Ref": "Vpc0"}}}),
+                );
+            }
+            let all: String = (0..2_000).map(|i| format!("${{Vpc{i}}},")).collect();
+            res.insert(
+                "All".into(),
+                json!({"Type": "AWS::SSM::Parameter",
+                    "Properties": {"Type": "String", "Value": {"Fn::Sub": all}}}),
+            );
+            json!({ "Resources": res })
+        };
+        let got = planned(&t("10.0.0.0/16"), &t("10.1.0.0/16"));
+        assert_eq!(got.len(), 2_000 + 20_000 + 1);
+        let all = got.iter().find(|g| g.0 == "All").expect("All is planned");
+        assert_eq!(all.1, ResourceAction::Update);
+        assert_eq!(all.2.matches(" reads ").count(), 1, "{}", all.2);
+        // Template order kept: the VPCs, the subnets, then the parameter.
+        assert_eq!(got[2_000].0, "Subnet0");
+        assert_eq!(got.last().map(|g| g.0.as_str()), Some("All"));
     }
 }
