@@ -14,7 +14,6 @@ use indexmap::IndexMap;
 use serde_json::Value as Json;
 
 use super::cfn::{loses_data, on_replace, touches, type_of};
-use super::exports::imports;
 use super::{CreateOnlyLookup, ResourceAction, ResourceDiff, StackDiff};
 
 /// One reference a resource's properties make to another resource.
@@ -381,14 +380,17 @@ fn resources(t: &Json) -> Option<&serde_json::Map<String, Json>> {
 
 /// One warning per export whose value reads a resource the plan replaces
 /// while another stack of the baseline imports it: CloudFormation refuses
-/// to change an export in use, so that stack's deploy fails.
+/// to change an export in use, so that stack's deploy fails. Each other
+/// stack is read once, and only if its text may name such an export.
 pub(super) fn changed_exports_in_use<'a>(
     stacks: &[StackDiff],
     before: &'a IndexMap<String, Json>,
     after: &'a IndexMap<String, Json>,
     unparsed: &dyn Fn(&str) -> Option<&'a Json>,
+    may_mention: &dyn Fn(&str, &str) -> bool,
 ) -> Vec<String> {
-    let mut notes = Vec::new();
+    // (stack, export name, the replaced resource its value reads).
+    let mut changing: Vec<(&str, &str, String)> = Vec::new();
     for s in stacks {
         let replaced: BTreeSet<&str> = s
             .resources
@@ -409,29 +411,80 @@ pub(super) fn changed_exports_in_use<'a>(
             }
             let mut found = Vec::new();
             collect(value, &mut Vec::new(), &mut found);
-            let Some(read) = found.iter().find(|r| replaced.contains(r.target.as_str())) else {
-                continue;
-            };
-            let importers: Vec<&str> = before
-                .iter()
-                .filter(|(n, t)| *n != &s.name && imports(unparsed(n).unwrap_or(t), name))
-                .map(|(n, _)| n.as_str())
-                .collect();
-            if importers.is_empty() {
-                continue;
+            if let Some(read) = found
+                .into_iter()
+                .find(|r| replaced.contains(r.target.as_str()))
+            {
+                changing.push((s.name.as_str(), name, read.target));
             }
-            notes.push(format!(
-                "export in use: stack {}'s export {name} takes a new value ({} is replaced), and {} imports it in the baseline; CloudFormation refuses to change an export in use, so the deploy of {} fails: deploy {} without the import first, or keep {} from being replaced",
-                s.name,
-                read.target,
-                importers.join(", "),
-                s.name,
-                if importers.len() == 1 { "that stack" } else { "those stacks" },
-                read.target,
-            ));
         }
     }
-    notes
+    if changing.is_empty() {
+        return Vec::new();
+    }
+    let mut importers: Vec<Vec<&str>> = vec![Vec::new(); changing.len()];
+    for (n, t) in before {
+        let wanted: Vec<usize> = (0..changing.len())
+            .filter(|&i| changing[i].0 != n && may_mention(n, changing[i].1))
+            .collect();
+        if wanted.is_empty() {
+            continue;
+        }
+        let mut names = BTreeSet::new();
+        imported_names(unparsed(n).unwrap_or(t), &mut names);
+        for i in wanted {
+            if names.contains(changing[i].1) {
+                importers[i].push(n.as_str());
+            }
+        }
+    }
+    changing
+        .into_iter()
+        .zip(importers)
+        .filter(|(_, who)| !who.is_empty())
+        .map(|((stack, name, target), who)| {
+            format!(
+                "export in use: stack {stack}'s export {name} takes a new value ({target} is replaced), and {} {} it in the baseline; CloudFormation refuses to change an export in use, so the deploy of {stack} fails: deploy {} without the import first, or keep {target} from being replaced",
+                listed(&who),
+                if who.len() == 1 { "imports" } else { "import" },
+                if who.len() == 1 { "that stack" } else { "those stacks" },
+            )
+        })
+        .collect()
+}
+
+/// At most five names, then how many more: a platform of a hundred
+/// stacks that all import the VPC is one readable note.
+fn listed(names: &[&str]) -> String {
+    const SHOWN: usize = 5;
+    if names.len() <= SHOWN {
+        return names.join(", ");
+    }
+    format!(
+        "{} and {} more stacks",
+        names[..SHOWN].join(", "),
+        names.len() - SHOWN
+    )
+}
+
+/// The literal names `v` imports with `Fn::ImportValue`, at any depth.
+fn imported_names<'j>(v: &'j Json, out: &mut BTreeSet<&'j str>) {
+    match v {
+        Json::Object(m) => {
+            if let Some(name) = m.get("Fn::ImportValue").and_then(Json::as_str) {
+                out.insert(name);
+            }
+            for x in m.values() {
+                imported_names(x, out);
+            }
+        }
+        Json::Array(a) => {
+            for x in a {
+                imported_names(x, out);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// A template's literal export names with their values.
@@ -612,7 +665,7 @@ mod tests {
             .iter()
             .map(|s| diff_stack(s, before.get(*s), after.get(*s), lookup, &mut Vec::new()))
             .collect();
-        let w = changed_exports_in_use(&stacks, &before, &after, &|_| None);
+        let w = changed_exports_in_use(&stacks, &before, &after, &|_| None, &|_, _| true);
         assert_eq!(w.len(), 1, "{w:?}");
         assert!(
             w[0].starts_with("export in use: stack net's export net:Vpc takes a new value (Vpc is replaced), and app imports it in the baseline"),
@@ -621,12 +674,16 @@ mod tests {
         );
         // No importer, or no replacement: nothing to say.
         let alone: IndexMap<String, Json> = [("net".into(), net("10.0.0.0/16"))].into();
-        assert!(changed_exports_in_use(&stacks, &alone, &after, &|_| None).is_empty());
+        assert!(
+            changed_exports_in_use(&stacks, &alone, &after, &|_| None, &|_, _| true).is_empty()
+        );
         let same: Vec<StackDiff> = ["net", "app"]
             .iter()
             .map(|s| diff_stack(s, before.get(*s), before.get(*s), lookup, &mut Vec::new()))
             .collect();
-        assert!(changed_exports_in_use(&same, &before, &before, &|_| None).is_empty());
+        assert!(
+            changed_exports_in_use(&same, &before, &before, &|_| None, &|_, _| true).is_empty()
+        );
     }
 
     #[test]
@@ -664,5 +721,14 @@ mod tests {
         // Template order kept: the VPCs, the subnets, then the parameter.
         assert_eq!(got[2_000].0, "Subnet0");
         assert_eq!(got.last().map(|g| g.0.as_str()), Some("All"));
+    }
+
+    #[test]
+    fn a_long_list_of_importers_is_cut() {
+        assert_eq!(listed(&["a", "b"]), "a, b");
+        assert_eq!(
+            listed(&["a", "b", "c", "d", "e", "f", "g"]),
+            "a, b, c, d, e and 2 more stacks"
+        );
     }
 }

@@ -29,7 +29,7 @@ fn any_object(v: &Json, hit: &impl Fn(&serde_json::Map<String, Json>) -> bool) -
 }
 
 /// Whether `v` holds `Fn::ImportValue` of `name` anywhere.
-pub(super) fn imports(v: &Json, name: &str) -> bool {
+fn imports(v: &Json, name: &str) -> bool {
     any_object(v, &|m| {
         m.get("Fn::ImportValue").and_then(Json::as_str) == Some(name)
     })

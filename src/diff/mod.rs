@@ -235,7 +235,7 @@ pub fn plan_with(
     filter: &StackFilter,
     create_only: CreateOnlyLookup,
 ) -> Result<Plan, DiffError> {
-    plan_inner(before, after, &|_| None, filter, create_only)
+    plan_inner(before, after, &|_| None, &|_, _| true, filter, create_only)
 }
 
 /// [`plan`] of a pair loaded with [`crate::assembly::load_pair_shared`]:
@@ -252,17 +252,20 @@ pub(crate) fn plan_shared(
         before,
         after,
         &|s| shared.get(s),
+        &|s, text| shared.may_mention(s, text),
         filter,
         crate::aws::cfn::create_only_properties,
     )
 }
 
 /// The plan; `unparsed` gives the template of a stack both sides share
-/// unparsed, for the checks that read other stacks.
+/// unparsed, for the checks that read other stacks, and `may_mention`
+/// whether that template may hold a text (false: no need to parse it).
 fn plan_inner<'a>(
     before: &'a Snapshot,
     after: &'a LoadedAssembly,
     unparsed: &dyn Fn(&str) -> Option<&'a Json>,
+    may_mention: &dyn Fn(&str, &str) -> bool,
     filter: &StackFilter,
     create_only: CreateOnlyLookup,
 ) -> Result<Plan, DiffError> {
@@ -298,6 +301,7 @@ fn plan_inner<'a>(
         &before.templates,
         &after.templates,
         unparsed,
+        may_mention,
     ));
     notes.extend(exports::removed_outputs_read(
         &before.templates,

@@ -38,6 +38,18 @@ impl SharedTemplates {
         Some(tree.get_or_init(|| parse_template(path, bytes).unwrap_or(Json::Null)))
     }
 
+    /// Whether stack `name`'s template may hold the text `needle`, read
+    /// from its bytes without parsing them: false only when it holds
+    /// neither the text nor a backslash (an escape could spell it), so a
+    /// plan parses a shared template only when it may import an export.
+    /// True for a stack that is not shared.
+    pub(crate) fn may_mention(&self, name: &str, needle: &str) -> bool {
+        self.stacks.get(name).is_none_or(|(_, bytes, _)| {
+            memchr::memmem::find(bytes, needle.as_bytes()).is_some()
+                || memchr::memchr(b'\\', bytes).is_some()
+        })
+    }
+
     /// The shared stacks' names.
     pub(crate) fn names(&self) -> impl Iterator<Item = &str> {
         self.stacks.keys().map(String::as_str)

@@ -470,6 +470,62 @@ fn diff_reads_a_shared_template_when_a_change_points_at_it() {
 }
 
 #[test]
+fn diff_reads_only_the_shared_templates_that_may_import_a_changed_export() {
+    // `net` replaces its VPC, whose id it exports. `app` imports it and
+    // `web` does not: `web`'s bytes do not hold the name, so only `app`
+    // is parsed, and the plan is the one two plain loads give.
+    let net = |cidr: &str| {
+        format!(
+            r#"{{"Resources": {{"Vpc": {{"Type": "AWS::EC2::VPC", "Properties": {{"CidrBlock": "{cidr}"}}}}}}, "Outputs": {{"V": {{"Value": {{"Ref": "Vpc"}}, "Export": {{"Name": "net:Vpc"}}}}}}}}"#
+        )
+    };
+    let app = r#"{"Resources": {"Sg": {"Type": "AWS::EC2::SecurityGroup", "Properties": {"GroupDescription": "a", "VpcId": {"Fn::ImportValue": "net:Vpc"}}}}}"#;
+    let web = r#"{"Resources": {"Topic": {"Type": "AWS::SNS::Topic", "Properties": {}}}}"#;
+    let side = |cidr: &str| {
+        write_dir(&[
+            (
+                "manifest.json",
+                manifest(
+                    serde_json::json!([
+                        stack("net", "net.template.json"),
+                        stack("app", "app.template.json"),
+                        stack("web", "web.template.json")
+                    ]),
+                    serde_json::json!([]),
+                ),
+            ),
+            ("net.template.json", net(cidr).into_bytes()),
+            ("app.template.json", app.as_bytes().to_vec()),
+            ("web.template.json", web.as_bytes().to_vec()),
+        ])
+    };
+    let (new, old) = (side("10.1.0.0/16"), side("10.0.0.0/16"));
+    let (after, before, shared) = load_pair_shared(new.path(), old.path()).unwrap();
+    assert!(shared.may_mention("app", "net:Vpc"));
+    assert!(!shared.may_mention("web", "net:Vpc"));
+    let before = crate::diff::Snapshot::from_assembly("old".into(), before);
+    let filter = crate::diff::StackFilter::default();
+    let paired = crate::diff::plan_shared(&before, &shared, &after, &filter).unwrap();
+    assert!(
+        paired.notes.iter().any(|n| n.starts_with(
+            "export in use: stack net's export net:Vpc takes a new value (Vpc is replaced), and app imports it"
+        )),
+        "{:?}",
+        paired.notes
+    );
+    let plain = crate::diff::plan(
+        &crate::diff::Snapshot::from_assembly("old".into(), load_assembly(old.path()).unwrap()),
+        &load_assembly(new.path()).unwrap(),
+        &filter,
+    )
+    .unwrap();
+    assert_eq!(
+        serde_json::to_value(&paired).unwrap(),
+        serde_json::to_value(&plain).unwrap()
+    );
+}
+
+#[test]
 fn a_shared_template_that_is_invalid_is_refused_as_the_plain_loader_refuses_it() {
     let side = || {
         write_dir(&[
