@@ -135,6 +135,22 @@ fn mutate(rng: &mut Rng, files: &mut [(String, Vec<u8>)]) {
     }
 }
 
+/// `a` with every resource's type changed: against it every resource is
+/// replaced, so the plan carries each replacement to its readers and
+/// checks every export, on whatever the mutation left.
+fn retyped(a: &meshsynth::assembly::LoadedAssembly) -> meshsynth::assembly::LoadedAssembly {
+    let mut old = a.clone();
+    for t in old.templates.values_mut() {
+        let resources = t.get_mut("Resources").and_then(|r| r.as_object_mut());
+        for r in resources.into_iter().flat_map(|m| m.values_mut()) {
+            if let Some(serde_json::Value::String(ty)) = r.get_mut("Type") {
+                ty.push_str("Old");
+            }
+        }
+    }
+    old
+}
+
 fn exercise(files: &[(String, Vec<u8>)], other: &Snapshot) -> Result<(), String> {
     let limits = LoadLimits {
         max_file_bytes: 1 << 20,
@@ -143,7 +159,8 @@ fn exercise(files: &[(String, Vec<u8>)], other: &Snapshot) -> Result<(), String>
     match parse_assembly_files(files, &limits) {
         Ok(a) => {
             let itself = Snapshot::from_assembly("itself".into(), a.clone());
-            for before in [other, &itself] {
+            let retyped = Snapshot::from_assembly("retyped".into(), retyped(&a));
+            for before in [other, &itself, &retyped] {
                 let p = plan(before, &a, &StackFilter::default()).unwrap();
                 text(&p, true);
                 markdown(&p).unwrap();

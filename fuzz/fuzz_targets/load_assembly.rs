@@ -1,5 +1,7 @@
 //! Fuzz target for the assembly loader (untrusted input from pull requests)
-//! and, when an input loads, for diff and its three renderers.
+//! and, when an input loads, for diff (against nothing, itself, and itself
+//! with every resource retyped, so every resource is replaced) and its three
+//! renderers.
 //!
 //! Input format: parts separated by two NUL bytes; the first part is
 //! `manifest.json`, every other part is `path\ncontents` (the seeds in
@@ -45,7 +47,19 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(a) = parse_assembly_files(&files, &limits) {
         let empty = Snapshot::empty("empty");
         let itself = Snapshot::from_assembly("itself".into(), a.clone());
-        for before in [&empty, &itself] {
+        // Every resource's type changed: every resource is replaced, so the
+        // plan carries each replacement to its readers and checks exports.
+        let mut old = a.clone();
+        for t in old.templates.values_mut() {
+            let resources = t.get_mut("Resources").and_then(|r| r.as_object_mut());
+            for r in resources.into_iter().flat_map(|m| m.values_mut()) {
+                if let Some(serde_json::Value::String(ty)) = r.get_mut("Type") {
+                    ty.push_str("Old");
+                }
+            }
+        }
+        let retyped = Snapshot::from_assembly("retyped".into(), old);
+        for before in [&empty, &itself, &retyped] {
             let p = plan(before, &a, &StackFilter::default()).expect("no pattern, no error");
             let _ = text(&p, true);
             let _ = markdown(&p).expect("templates render");
