@@ -134,7 +134,9 @@ pub struct ResourceDiff {
     /// Serialized only when true.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub data_loss: bool,
-    /// Property-level changes (empty for added and removed resources).
+    /// Property-level changes: empty for added, removed and moved
+    /// resources, and for one whose own text is unchanged but which reads
+    /// a replaced resource (its `reason` says so).
     pub changes: Vec<Change>,
 }
 
