@@ -80,6 +80,14 @@ fn collect(v: &Json, path: &mut Vec<Step>, out: &mut Vec<Reads>) {
     }
 }
 
+/// The logical ids `v` reads (`Ref`, `Fn::GetAtt`, `${…}` in `Fn::Sub`);
+/// pseudo parameters and parameters are among them, as names.
+pub(super) fn targets(v: &Json) -> Vec<String> {
+    let mut found = Vec::new();
+    collect(v, &mut Vec::new(), &mut found);
+    found.into_iter().map(|r| r.target).collect()
+}
+
 fn push(out: &mut Vec<Reads>, path: &[Step], target: &str) {
     out.push(Reads {
         shown: shown(path),
@@ -108,9 +116,15 @@ enum Step {
     Index(usize),
 }
 
+/// The path as the plan shows it, up to the first intrinsic function
+/// (`Value`, not `Value.Fn::Join[1][3]`): the property is what a reader
+/// of the plan knows.
 fn shown(path: &[Step]) -> String {
     let mut out = String::new();
     for s in path {
+        if matches!(s, Step::Key(k) if k.starts_with("Fn::")) {
+            break;
+        }
         match s {
             Step::Key(k) => {
                 if !out.is_empty() {

@@ -6,6 +6,7 @@
 
 mod cascade;
 mod cfn;
+mod deferred;
 mod exports;
 mod k8s;
 pub mod live;
@@ -303,6 +304,7 @@ fn plan_inner<'a>(
         unparsed,
         may_mention,
     ));
+    notes.extend(deferred::changed_deferred_values(&stacks, after));
     notes.extend(exports::removed_outputs_read(
         &before.templates,
         &after.templates,
