@@ -207,16 +207,15 @@ pub(super) fn cascade(
             collect(p, &mut Vec::new(), &mut found);
         }
         for reads in found {
-            if reads.target != *id && new_res.contains_key(&reads.target) {
-                let target = new_res
-                    .get_key_value(&reads.target)
-                    .map(|(k, _)| k.as_str());
-                if let Some(target) = target {
-                    readers
-                        .entry(target)
-                        .or_default()
-                        .push((id.as_str(), reads));
-                }
+            if reads.target == *id {
+                continue;
+            }
+            // Keyed by the template's own string: `reads` is moved below.
+            if let Some((target, _)) = new_res.get_key_value(&reads.target) {
+                readers
+                    .entry(target.as_str())
+                    .or_default()
+                    .push((id.as_str(), reads));
             }
         }
     }
