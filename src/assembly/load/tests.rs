@@ -414,6 +414,20 @@ fn a_pair_parses_a_template_both_sides_share_once() {
     );
 }
 
+/// `paired` is the plan two plain loads of `old` and `new` give.
+fn assert_plans_as_plain_loads(paired: &crate::diff::Plan, old: &Path, new: &Path) {
+    let plain = crate::diff::plan(
+        &crate::diff::Snapshot::from_assembly("old".into(), load_assembly(old).unwrap()),
+        &load_assembly(new).unwrap(),
+        &crate::diff::StackFilter::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        serde_json::to_value(paired).unwrap(),
+        serde_json::to_value(&plain).unwrap()
+    );
+}
+
 #[test]
 fn diff_reads_a_shared_template_when_a_change_points_at_it() {
     // `app` is the same on both sides and imports what `net` stops
@@ -457,16 +471,7 @@ fn diff_reads_a_shared_template_when_a_change_points_at_it() {
         paired.notes
     );
     // The same plan as from two plain loads.
-    let plain = crate::diff::plan(
-        &crate::diff::Snapshot::from_assembly("old".into(), load_assembly(old.path()).unwrap()),
-        &load_assembly(new.path()).unwrap(),
-        &filter,
-    )
-    .unwrap();
-    assert_eq!(
-        serde_json::to_value(&paired).unwrap(),
-        serde_json::to_value(&plain).unwrap()
-    );
+    assert_plans_as_plain_loads(&paired, old.path(), new.path());
 }
 
 #[test]
@@ -513,16 +518,7 @@ fn diff_reads_only_the_shared_templates_that_may_import_a_changed_export() {
         "{:?}",
         paired.notes
     );
-    let plain = crate::diff::plan(
-        &crate::diff::Snapshot::from_assembly("old".into(), load_assembly(old.path()).unwrap()),
-        &load_assembly(new.path()).unwrap(),
-        &filter,
-    )
-    .unwrap();
-    assert_eq!(
-        serde_json::to_value(&paired).unwrap(),
-        serde_json::to_value(&plain).unwrap()
-    );
+    assert_plans_as_plain_loads(&paired, old.path(), new.path());
 }
 
 #[test]
