@@ -2,8 +2,8 @@
 //! endpoint, a role's ARN) come from stack outputs. When the resource an
 //! output reads is replaced, the value changes at deploy although the
 //! manifest files are byte for byte the same, so the cluster side of the
-//! plan would read "unchanged" while every pod that reads the value is
-//! rolled. This names those files.
+//! plan would read "unchanged" while the objects that hold the value
+//! change at deploy. This names those files.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -11,7 +11,7 @@ use super::cascade::targets;
 use super::{ResourceAction, StackDiff};
 use crate::assembly::LoadedAssembly;
 
-/// At most this many placeholders are named per file.
+/// At most this many placeholders, and resources, are named per file.
 const SHOWN: usize = 3;
 
 /// What a manifest file takes from replaced resources: its placeholders,
@@ -69,18 +69,25 @@ pub(super) fn changed_deferred_values(stacks: &[StackDiff], after: &LoadedAssemb
     }
     hit.into_iter()
         .map(|((cluster, file), (placeholders, read))| {
-            let mut values = placeholders[..placeholders.len().min(SHOWN)].join(", ");
-            if placeholders.len() > SHOWN {
-                values.push_str(&format!(" and {} more", placeholders.len() - SHOWN));
-            }
-            let read: Vec<String> = read.into_iter().collect();
+            let read: Vec<&str> = read.iter().map(String::as_str).collect();
             format!(
-                "value from a replaced resource: cluster {cluster}'s {file} takes {values} at deploy, which read{} {}, replaced in this plan; the file is unchanged, but its objects change when deploy resolves it (a pod template that holds the value rolls its pods)",
+                "value from a replaced resource: cluster {cluster}'s {file} takes {} at deploy, which read{} {}, replaced in this plan; the file is unchanged, but its objects change when deploy resolves it (a pod template that holds the value rolls its pods)",
+                first(&placeholders),
                 if placeholders.len() == 1 { "s" } else { "" },
-                read.join(", ")
+                first(&read)
             )
         })
         .collect()
+}
+
+/// The first [`SHOWN`] of `items`, then how many more: a manifest from a
+/// pull request may list thousands, and a note stays one readable line.
+fn first(items: &[&str]) -> String {
+    let mut out = items[..items.len().min(SHOWN)].join(", ");
+    if items.len() > SHOWN {
+        out.push_str(&format!(" and {} more", items.len() - SHOWN));
+    }
+    out
 }
 
 #[cfg(test)]
@@ -177,5 +184,11 @@ mod tests {
             &mut Vec::new(),
         )];
         assert!(changed_deferred_values(&same, &after).is_empty());
+    }
+
+    #[test]
+    fn a_long_list_is_cut() {
+        assert_eq!(first(&["a"]), "a");
+        assert_eq!(first(&["a", "b", "c", "d", "e"]), "a, b, c and 2 more");
     }
 }
