@@ -14,6 +14,7 @@ use indexmap::IndexMap;
 use serde_json::Value as Json;
 
 use super::cfn::{loses_data, on_replace, touches, type_of};
+use super::exports::listed;
 use super::{CreateOnlyLookup, ResourceAction, ResourceDiff, StackDiff};
 
 /// One reference a resource's properties make to another resource.
@@ -466,20 +467,6 @@ pub(super) fn changed_exports_in_use<'a>(
         .collect()
 }
 
-/// At most five names, then how many more: a platform of a hundred
-/// stacks that all import the VPC is one readable note.
-fn listed(names: &[&str]) -> String {
-    const SHOWN: usize = 5;
-    if names.len() <= SHOWN {
-        return names.join(", ");
-    }
-    format!(
-        "{} and {} more stacks",
-        names[..SHOWN].join(", "),
-        names.len() - SHOWN
-    )
-}
-
 /// The literal names `v` imports with `Fn::ImportValue`, at any depth.
 fn imported_names<'j>(v: &'j Json, out: &mut BTreeSet<&'j str>) {
     match v {
@@ -734,14 +721,5 @@ mod tests {
         // Template order kept: the VPCs, the subnets, then the parameter.
         assert_eq!(got[2_000].0, "Subnet0");
         assert_eq!(got.last().map(|g| g.0.as_str()), Some("All"));
-    }
-
-    #[test]
-    fn a_long_list_of_importers_is_cut() {
-        assert_eq!(listed(&["a", "b"]), "a, b");
-        assert_eq!(
-            listed(&["a", "b", "c", "d", "e", "f", "g"]),
-            "a, b, c, d, e and 2 more stacks"
-        );
     }
 }

@@ -65,6 +65,20 @@ fn gone_but_read<'a>(
     out
 }
 
+/// At most five names, then how many more: a platform of a hundred
+/// stacks that all import the VPC is one readable note.
+pub(super) fn listed(names: &[&str]) -> String {
+    const SHOWN: usize = 5;
+    if names.len() <= SHOWN {
+        return names.join(", ");
+    }
+    format!(
+        "{} and {} more stacks",
+        names[..SHOWN].join(", "),
+        names.len() - SHOWN
+    )
+}
+
 /// One warning per export a selected stack stops providing while another
 /// stack of the baseline imports it.
 pub(super) fn removed_exports_in_use<'a>(
@@ -77,8 +91,9 @@ pub(super) fn removed_exports_in_use<'a>(
         .into_iter()
         .map(|(stack, name, importers)| {
             format!(
-                "export in use: stack {stack} stops exporting {name}, which {} imports in the baseline; CloudFormation refuses to remove an export in use, so deploy {} without the import first",
-                importers.join(", "),
+                "export in use: stack {stack} stops exporting {name}, which {} {} in the baseline; CloudFormation refuses to remove an export in use, so deploy {} without the import first",
+                listed(&importers),
+                if importers.len() == 1 { "imports" } else { "import" },
                 if importers.len() == 1 { "that stack" } else { "those stacks" }
             )
         })
@@ -120,8 +135,9 @@ pub(super) fn removed_outputs_read<'a>(
         .into_iter()
         .map(|(stack, id, readers)| {
             format!(
-                "output in use: stack {stack} stops providing the output {id}, which {} reads with Fn::GetStackOutput in the baseline; CloudFormation does not stop the removal, and {} fails at its next deploy, so deploy {} without the read first",
-                readers.join(", "),
+                "output in use: stack {stack} stops providing the output {id}, which {} {} with Fn::GetStackOutput in the baseline; CloudFormation does not stop the removal, and {} fails at its next deploy, so deploy {} without the read first",
+                listed(&readers),
+                if readers.len() == 1 { "reads" } else { "read" },
                 if readers.len() == 1 { "that stack" } else { "each of those stacks" },
                 if readers.len() == 1 { "it" } else { "them" }
             )
@@ -181,5 +197,14 @@ mod tests {
         assert!(w[0].contains("stack edge stops providing the output ExportZoneRef, which site reads with Fn::GetStackOutput"));
         assert!(removed_outputs_read(&before, &before, &|_| None, |_| true).is_empty());
         assert!(removed_outputs_read(&before, &gone, &|_| None, |s| s != "edge").is_empty());
+    }
+
+    #[test]
+    fn a_long_list_of_importers_is_cut() {
+        assert_eq!(listed(&["a", "b"]), "a, b");
+        assert_eq!(
+            listed(&["a", "b", "c", "d", "e", "f", "g"]),
+            "a, b, c, d, e and 2 more stacks"
+        );
     }
 }
