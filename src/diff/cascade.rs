@@ -5,16 +5,15 @@
 //! create-only (the subnets of a replaced VPC, the database in them), and
 //! so on down the chain. A template diff alone shows none of it, so a
 //! CIDR change would read as one replaced VPC, not as a deleted database.
-//! An export whose value reads a replaced resource changes too, which
-//! CloudFormation refuses while another stack imports it.
+//! An export whose value reads a replaced resource changes too; the
+//! `exports` module warns when another stack imports it.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
-use indexmap::IndexMap;
 use serde_json::Value as Json;
 
 use super::cfn::{loses_data, on_replace, touches, type_of};
-use super::exports::listed;
+use super::moves::resources;
 use super::{CreateOnlyLookup, ResourceAction, ResourceDiff, StackDiff};
 
 /// One reference a resource's properties make to another resource.
@@ -185,7 +184,7 @@ pub(super) fn cascade(
     new: &Json,
     create_only: CreateOnlyLookup,
 ) {
-    let (Some(old_res), Some(new_res)) = (resources(old), resources(new)) else {
+    let (Some(old_res), Some(new_res)) = (resources(Some(old)), resources(Some(new))) else {
         return;
     };
     let mut replaced: BTreeMap<String, Certainty> = stack
@@ -388,123 +387,6 @@ impl Entries {
     }
 }
 
-fn resources(t: &Json) -> Option<&serde_json::Map<String, Json>> {
-    t.get("Resources")?.as_object()
-}
-
-/// One warning per export whose value reads a resource the plan replaces
-/// while another stack of the baseline imports it: CloudFormation refuses
-/// to change an export in use, so that stack's deploy fails. Each other
-/// stack is read once, and only if its text may name such an export.
-pub(super) fn changed_exports_in_use<'a>(
-    stacks: &[StackDiff],
-    before: &'a IndexMap<String, Json>,
-    after: &'a IndexMap<String, Json>,
-    unparsed: &dyn Fn(&str) -> Option<&'a Json>,
-    may_mention: &dyn Fn(&str, &str) -> bool,
-) -> Vec<String> {
-    // (stack, export name, the replaced resource its value reads).
-    let mut changing: Vec<(&str, &str, String)> = Vec::new();
-    for s in stacks {
-        let replaced: BTreeSet<&str> = s
-            .resources
-            .iter()
-            .filter(|r| r.action == ResourceAction::Replace && r.renamed_from.is_none())
-            .map(|r| r.logical_id.as_str())
-            .collect();
-        if replaced.is_empty() {
-            continue;
-        }
-        let (Some(old), Some(new)) = (before.get(&s.name), after.get(&s.name)) else {
-            continue;
-        };
-        let names_before = export_names(old);
-        for (name, value) in exports(new) {
-            if !names_before.contains(name) {
-                continue;
-            }
-            let mut found = Vec::new();
-            collect(value, &mut Vec::new(), &mut found);
-            if let Some(read) = found
-                .into_iter()
-                .find(|r| replaced.contains(r.target.as_str()))
-            {
-                changing.push((s.name.as_str(), name, read.target));
-            }
-        }
-    }
-    if changing.is_empty() {
-        return Vec::new();
-    }
-    let mut importers: Vec<Vec<&str>> = vec![Vec::new(); changing.len()];
-    for (n, t) in before {
-        let wanted: Vec<usize> = (0..changing.len())
-            .filter(|&i| changing[i].0 != n && may_mention(n, changing[i].1))
-            .collect();
-        if wanted.is_empty() {
-            continue;
-        }
-        let mut names = BTreeSet::new();
-        imported_names(unparsed(n).unwrap_or(t), &mut names);
-        for i in wanted {
-            if names.contains(changing[i].1) {
-                importers[i].push(n.as_str());
-            }
-        }
-    }
-    changing
-        .into_iter()
-        .zip(importers)
-        .filter(|(_, who)| !who.is_empty())
-        .map(|((stack, name, target), who)| {
-            format!(
-                "export in use: stack {stack}'s export {name} takes a new value ({target} is replaced), and {} {} it in the baseline; CloudFormation refuses to change an export in use, so the deploy of {stack} fails: deploy {} without the import first, or keep {target} from being replaced",
-                listed(&who),
-                if who.len() == 1 { "imports" } else { "import" },
-                if who.len() == 1 { "that stack" } else { "those stacks" },
-            )
-        })
-        .collect()
-}
-
-/// The literal names `v` imports with `Fn::ImportValue`, at any depth.
-fn imported_names<'j>(v: &'j Json, out: &mut BTreeSet<&'j str>) {
-    match v {
-        Json::Object(m) => {
-            if let Some(name) = m.get("Fn::ImportValue").and_then(Json::as_str) {
-                out.insert(name);
-            }
-            for x in m.values() {
-                imported_names(x, out);
-            }
-        }
-        Json::Array(a) => {
-            for x in a {
-                imported_names(x, out);
-            }
-        }
-        _ => {}
-    }
-}
-
-/// A template's literal export names with their values.
-fn exports(template: &Json) -> Vec<(&str, &Json)> {
-    template
-        .get("Outputs")
-        .and_then(Json::as_object)
-        .into_iter()
-        .flat_map(|o| o.values())
-        .filter_map(|out| {
-            let name = out.get("Export")?.get("Name")?.as_str()?;
-            Some((name, out.get("Value")?))
-        })
-        .collect()
-}
-
-fn export_names(template: &Json) -> BTreeSet<&str> {
-    exports(template).into_iter().map(|(n, _)| n).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -643,47 +525,6 @@ mod tests {
         // Downstream of a maybe, a maybe.
         assert_eq!(got[2].1, ResourceAction::MayReplace);
         assert!(got[2].2.contains("reads Thing, which may be replaced"));
-    }
-
-    #[test]
-    fn an_export_in_use_that_takes_a_new_value_is_warned_about() {
-        let net = |cidr: &str| {
-            json!({"Resources": {"Vpc": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": cidr}}},
-                "Outputs": {"VpcId": {"Value": {"Ref": "Vpc"}, "Export": {"Name": "net:Vpc"}}}})
-        };
-        let app = json!({"Resources": {"Sg": {"Type": "AWS::EC2::SecurityGroup",
-            "Properties": {"GroupDescription": "app", "VpcId": {"Fn::ImportValue": "net:Vpc"}}}}});
-        let before: IndexMap<String, Json> = [
-            ("net".into(), net("10.0.0.0/16")),
-            ("app".into(), app.clone()),
-        ]
-        .into();
-        let after: IndexMap<String, Json> =
-            [("net".into(), net("10.1.0.0/16")), ("app".into(), app)].into();
-        let lookup = crate::aws::cfn::create_only_properties;
-        let stacks: Vec<StackDiff> = ["net", "app"]
-            .iter()
-            .map(|s| diff_stack(s, before.get(*s), after.get(*s), lookup, &mut Vec::new()))
-            .collect();
-        let w = changed_exports_in_use(&stacks, &before, &after, &|_| None, &|_, _| true);
-        assert_eq!(w.len(), 1, "{w:?}");
-        assert!(
-            w[0].starts_with("export in use: stack net's export net:Vpc takes a new value (Vpc is replaced), and app imports it in the baseline"),
-            "{}",
-            w[0]
-        );
-        // No importer, or no replacement: nothing to say.
-        let alone: IndexMap<String, Json> = [("net".into(), net("10.0.0.0/16"))].into();
-        assert!(
-            changed_exports_in_use(&stacks, &alone, &after, &|_| None, &|_, _| true).is_empty()
-        );
-        let same: Vec<StackDiff> = ["net", "app"]
-            .iter()
-            .map(|s| diff_stack(s, before.get(*s), before.get(*s), lookup, &mut Vec::new()))
-            .collect();
-        assert!(
-            changed_exports_in_use(&same, &before, &before, &|_| None, &|_, _| true).is_empty()
-        );
     }
 
     #[test]

@@ -83,11 +83,7 @@ pub(super) fn changed_deferred_values(stacks: &[StackDiff], after: &LoadedAssemb
 /// The first [`SHOWN`] of `items`, then how many more: a manifest from a
 /// pull request may list thousands, and a note stays one readable line.
 fn first(items: &[&str]) -> String {
-    let mut out = items[..items.len().min(SHOWN)].join(", ");
-    if items.len() > SHOWN {
-        out.push_str(&format!(" and {} more", items.len() - SHOWN));
-    }
-    out
+    super::exports::cut(items, SHOWN, "")
 }
 
 #[cfg(test)]

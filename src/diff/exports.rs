@@ -1,11 +1,15 @@
 //! Exports in use: CloudFormation refuses to update a stack that stops
 //! exporting a value another stack still imports ("Export … cannot be
-//! deleted as it is in use by …"), so the plan warns before the deploy
-//! fails half-way.
+//! deleted as it is in use by …"), or whose exported value changes while
+//! imported (a replaced resource's id), so the plan warns before the
+//! deploy fails half-way.
 
 use std::collections::BTreeSet;
 
 use indexmap::IndexMap;
+
+use super::cascade::targets;
+use super::{ResourceAction, StackDiff};
 use serde_json::Value as Json;
 
 /// The literal export names of a template's outputs.
@@ -67,16 +71,19 @@ fn gone_but_read<'a>(
 
 /// At most five names, then how many more: a platform of a hundred
 /// stacks that all import the VPC is one readable note.
-pub(super) fn listed(names: &[&str]) -> String {
-    const SHOWN: usize = 5;
-    if names.len() <= SHOWN {
-        return names.join(", ");
+fn listed(names: &[&str]) -> String {
+    cut(names, 5, " stacks")
+}
+
+/// The first `shown` of `items`, then "and N more" and `what`: a note
+/// stays one readable line however many an assembly (from a pull request,
+/// perhaps) lists.
+pub(super) fn cut(items: &[&str], shown: usize, what: &str) -> String {
+    let mut out = items[..items.len().min(shown)].join(", ");
+    if items.len() > shown {
+        out.push_str(&format!(" and {} more{what}", items.len() - shown));
     }
-    format!(
-        "{} and {} more stacks",
-        names[..SHOWN].join(", "),
-        names.len() - SHOWN
-    )
+    out
 }
 
 /// One warning per export a selected stack stops providing while another
@@ -145,9 +152,117 @@ pub(super) fn removed_outputs_read<'a>(
         .collect()
 }
 
+/// One warning per export whose value reads a resource the plan replaces
+/// while another stack of the baseline imports it: CloudFormation refuses
+/// to change an export in use, so that stack's deploy fails. Each other
+/// stack is read once, and only if its text may name such an export.
+pub(super) fn changed_exports_in_use<'a>(
+    stacks: &[StackDiff],
+    before: &'a IndexMap<String, Json>,
+    after: &'a IndexMap<String, Json>,
+    unparsed: &dyn Fn(&str) -> Option<&'a Json>,
+    may_mention: &dyn Fn(&str, &str) -> bool,
+) -> Vec<String> {
+    // (stack, export name, the replaced resource its value reads).
+    let mut changing: Vec<(&str, &str, String)> = Vec::new();
+    for s in stacks {
+        let replaced: BTreeSet<&str> = s
+            .resources
+            .iter()
+            .filter(|r| r.action == ResourceAction::Replace && r.renamed_from.is_none())
+            .map(|r| r.logical_id.as_str())
+            .collect();
+        if replaced.is_empty() {
+            continue;
+        }
+        let (Some(old), Some(new)) = (before.get(&s.name), after.get(&s.name)) else {
+            continue;
+        };
+        let names_before = exports(old);
+        for (name, value) in export_values(new) {
+            if !names_before.contains(name) {
+                continue;
+            }
+            if let Some(read) = targets(value)
+                .into_iter()
+                .find(|t| replaced.contains(t.as_str()))
+            {
+                changing.push((s.name.as_str(), name, read));
+            }
+        }
+    }
+    if changing.is_empty() {
+        return Vec::new();
+    }
+    let mut importers: Vec<Vec<&str>> = vec![Vec::new(); changing.len()];
+    for (n, t) in before {
+        let wanted: Vec<usize> = (0..changing.len())
+            .filter(|&i| changing[i].0 != n && may_mention(n, changing[i].1))
+            .collect();
+        if wanted.is_empty() {
+            continue;
+        }
+        let mut names = BTreeSet::new();
+        imported_names(unparsed(n).unwrap_or(t), &mut names);
+        for i in wanted {
+            if names.contains(changing[i].1) {
+                importers[i].push(n.as_str());
+            }
+        }
+    }
+    changing
+        .into_iter()
+        .zip(importers)
+        .filter(|(_, who)| !who.is_empty())
+        .map(|((stack, name, target), who)| {
+            format!(
+                "export in use: stack {stack}'s export {name} takes a new value ({target} is replaced), and {} {} it in the baseline; CloudFormation refuses to change an export in use, so the deploy of {stack} fails: deploy {} without the import first, or keep {target} from being replaced",
+                listed(&who),
+                if who.len() == 1 { "imports" } else { "import" },
+                if who.len() == 1 { "that stack" } else { "those stacks" },
+            )
+        })
+        .collect()
+}
+
+/// The literal names `v` imports with `Fn::ImportValue`, at any depth.
+fn imported_names<'j>(v: &'j Json, out: &mut BTreeSet<&'j str>) {
+    match v {
+        Json::Object(m) => {
+            if let Some(name) = m.get("Fn::ImportValue").and_then(Json::as_str) {
+                out.insert(name);
+            }
+            for x in m.values() {
+                imported_names(x, out);
+            }
+        }
+        Json::Array(a) => {
+            for x in a {
+                imported_names(x, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A template's literal export names with their values.
+fn export_values(template: &Json) -> Vec<(&str, &Json)> {
+    template
+        .get("Outputs")
+        .and_then(Json::as_object)
+        .into_iter()
+        .flat_map(|o| o.values())
+        .filter_map(|out| {
+            let name = out.get("Export")?.get("Name")?.as_str()?;
+            Some((name, out.get("Value")?))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diff::cfn::diff_stack;
     use serde_json::json;
 
     #[test]
@@ -205,6 +320,47 @@ mod tests {
         assert_eq!(
             listed(&["a", "b", "c", "d", "e", "f", "g"]),
             "a, b, c, d, e and 2 more stacks"
+        );
+    }
+
+    #[test]
+    fn an_export_in_use_that_takes_a_new_value_is_warned_about() {
+        let net = |cidr: &str| {
+            json!({"Resources": {"Vpc": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": cidr}}},
+                "Outputs": {"VpcId": {"Value": {"Ref": "Vpc"}, "Export": {"Name": "net:Vpc"}}}})
+        };
+        let app = json!({"Resources": {"Sg": {"Type": "AWS::EC2::SecurityGroup",
+            "Properties": {"GroupDescription": "app", "VpcId": {"Fn::ImportValue": "net:Vpc"}}}}});
+        let before: IndexMap<String, Json> = [
+            ("net".into(), net("10.0.0.0/16")),
+            ("app".into(), app.clone()),
+        ]
+        .into();
+        let after: IndexMap<String, Json> =
+            [("net".into(), net("10.1.0.0/16")), ("app".into(), app)].into();
+        let lookup = crate::aws::cfn::create_only_properties;
+        let stacks: Vec<StackDiff> = ["net", "app"]
+            .iter()
+            .map(|s| diff_stack(s, before.get(*s), after.get(*s), lookup, &mut Vec::new()))
+            .collect();
+        let w = changed_exports_in_use(&stacks, &before, &after, &|_| None, &|_, _| true);
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(
+            w[0].starts_with("export in use: stack net's export net:Vpc takes a new value (Vpc is replaced), and app imports it in the baseline"),
+            "{}",
+            w[0]
+        );
+        // No importer, or no replacement: nothing to say.
+        let alone: IndexMap<String, Json> = [("net".into(), net("10.0.0.0/16"))].into();
+        assert!(
+            changed_exports_in_use(&stacks, &alone, &after, &|_| None, &|_, _| true).is_empty()
+        );
+        let same: Vec<StackDiff> = ["net", "app"]
+            .iter()
+            .map(|s| diff_stack(s, before.get(*s), before.get(*s), lookup, &mut Vec::new()))
+            .collect();
+        assert!(
+            changed_exports_in_use(&same, &before, &before, &|_| None, &|_, _| true).is_empty()
         );
     }
 }

@@ -297,7 +297,7 @@ fn plan_inner<'a>(
         unparsed,
         |s| filter.matches(s),
     ));
-    notes.extend(cascade::changed_exports_in_use(
+    notes.extend(exports::changed_exports_in_use(
         &stacks,
         &before.templates,
         &after.templates,

@@ -36,7 +36,7 @@ pub struct ResourceMove {
     pub resource_type: String,
 }
 
-fn resources(t: Option<&Json>) -> Option<&serde_json::Map<String, Json>> {
+pub(super) fn resources(t: Option<&Json>) -> Option<&serde_json::Map<String, Json>> {
     t?.get("Resources")?.as_object()
 }
 
