@@ -11,6 +11,7 @@ pub mod advanced_mesh;
 pub mod cross_region_mesh;
 pub mod ecommerce_mesh;
 pub mod genai_demo;
+pub mod memory;
 pub mod testapps;
 
 use meshsynth::core::{App, Error};

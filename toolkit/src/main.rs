@@ -1,9 +1,10 @@
 //! The `meshsynth` toolkit binary, with the built-in reference apps.
 
 /// Synthesis allocates and frees millions of small JSON nodes; mimalloc
-/// roughly halves that cost against glibc's allocator (docs/performance.md).
+/// roughly halves that cost against glibc's allocator, and huge pages only
+/// once the process is large keep a small run small (docs/performance.md).
 #[global_allocator]
-static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOC: meshsynth_stacks::memory::Allocator = meshsynth_stacks::memory::Allocator;
 
 fn main() -> std::process::ExitCode {
     meshsynth_cli::cli::main(meshsynth_stacks::build)
