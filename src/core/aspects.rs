@@ -114,7 +114,6 @@ impl Aspect for Tags {
             }
             return;
         }
-        let path = node.path.to_string();
         let mut bad = Vec::new();
         let mut selector = None;
         if let Some(meta) = node.k8s_metadata() {
@@ -132,6 +131,10 @@ impl Aspect for Tags {
                 }
             }
         }
+        if selector.is_none() && bad.is_empty() {
+            return;
+        }
+        let path = node.path.to_string();
         let first = || !self.warned.swap(true, std::sync::atomic::Ordering::Relaxed);
         if let Some(k) = selector.filter(|_| first()) {
             node.report(
