@@ -110,7 +110,9 @@ impl Aspect for Tags {
         // deepest first, so a deeper scope's tag wins over a shallower one.
         if let Some(tags) = node.cfn_tags() {
             for (k, v) in &self.tags {
-                tags.entry(k.clone()).or_insert_with(|| v.clone());
+                if !tags.contains_key(k) {
+                    tags.insert(k.clone(), v.clone());
+                }
             }
             return;
         }
@@ -125,7 +127,9 @@ impl Aspect for Tags {
                 }
                 // A Kubernetes label cannot hold every tag; say which is dropped.
                 if valid_label_key(k) && valid_label_value(v) {
-                    labels.entry(k.clone()).or_insert_with(|| v.clone());
+                    if !labels.contains_key(k) {
+                        labels.insert(k.clone(), v.clone());
+                    }
                 } else {
                     bad.push(k.clone());
                 }

@@ -95,7 +95,7 @@ pub(super) fn render_jobs<'a>(
     app: &'a App,
     order: &[u32],
     selected: &BTreeSet<u32>,
-    suppressed: &'a Suppressed,
+    suppressed: &'a Suppressed<'a>,
 ) -> (Vec<(u32, Vec<RenderJob<'a>>)>, IndexMap<u32, Vec<String>>) {
     // What each selected object needs, per chart, gathered in tree order;
     // rendering (serialize, label, normalize, YAML) is then independent per

@@ -14,7 +14,7 @@ pub(super) struct RenderJob<'a> {
     pub(super) path: &'a str,
     pub(super) object: &'a dyn crate::core::K8sObject,
     pub(super) labels: &'a BTreeMap<String, String>,
-    pub(super) suppressed: Option<&'a [(String, String)]>,
+    pub(super) suppressed: Option<&'a [(&'a str, &'a str)]>,
 }
 
 /// Below this many objects one thread renders them all: a thread's start
@@ -130,7 +130,7 @@ pub(super) fn render_one(job: &RenderJob<'_>) -> Result<(u32, k8s_emit::Document
 
 /// Records checkov suppressions on a Kubernetes object as the annotations
 /// checkov reads (`checkov.io/skipN: RULE=reason`).
-pub(super) fn checkov_annotations(obj: &mut LiteValue, list: &[(String, String)]) {
+pub(super) fn checkov_annotations(obj: &mut LiteValue, list: &[(&str, &str)]) {
     let skips: Vec<String> = list
         .iter()
         .filter(|(r, _)| r.starts_with("CKV"))

@@ -56,7 +56,7 @@ pub(crate) fn select(
             }
         }
         for &c in &top_charts {
-            if m.is_match(&app.node(c).id) {
+            if m.is_match(app.node(c).id()) {
                 picked_charts.insert(c);
                 hit = true;
             }
@@ -66,7 +66,7 @@ pub(crate) fn select(
                 .iter()
                 .map(|s| app.stack_info(*s).name.as_str())
                 .collect();
-            names.extend(top_charts.iter().map(|c| app.node(*c).id.as_str()));
+            names.extend(top_charts.iter().map(|c| app.node(*c).id()));
             return Err(Error::Selection(format!(
                 "no stack matches pattern {p:?}; stacks are: {} (run `meshsynth list`)",
                 names.join(", ")

@@ -28,7 +28,7 @@ pub(super) fn emit_stack_elements(
     app: &App,
     order: &[u32],
     tables: &Tables,
-    suppressed: &Suppressed,
+    suppressed: &Suppressed<'_>,
     builds: &mut BTreeMap<u32, StackBuild>,
     graph: &mut StackGraph,
     diags: &mut Vec<Diagnostic>,
@@ -60,7 +60,7 @@ pub(super) fn emit_stack_elements(
                 let lid = emit.logical_id(i);
                 let b = emit.build(stack);
                 b.parameter_ids
-                    .entry(n.id.clone())
+                    .entry(n.id().to_string())
                     .or_default()
                     .push(lid.clone());
                 b.model.parameters.insert(lid, Json::Object(m));
@@ -213,7 +213,7 @@ pub(super) fn emit_placed(
     app: &App,
     placed: &[u32],
     tables: &Tables,
-    suppressed: &Suppressed,
+    suppressed: &Suppressed<'_>,
     builds: &mut BTreeMap<u32, StackBuild>,
     graph: &mut StackGraph,
     diags: &mut Vec<Diagnostic>,
@@ -305,7 +305,7 @@ pub(super) fn place(tables: &mut Tables, graph: &mut StackGraph, either: &[u32])
 struct Elements<'x> {
     app: &'x App,
     tables: &'x Tables,
-    suppressed: &'x Suppressed,
+    suppressed: &'x Suppressed<'x>,
     builds: &'x mut BTreeMap<u32, StackBuild>,
     graph: &'x mut StackGraph,
     diags: &'x mut Vec<Diagnostic>,

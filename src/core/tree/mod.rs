@@ -16,6 +16,7 @@ use crate::core::object::{K8sObject, ObjectRef};
 use crate::core::resource::{CfnNode, CfnRaw, CfnResource, ResourceRef};
 use crate::core::stack::{ConditionInfo, OutputInfo, ParameterInfo, StackInfo};
 
+mod children;
 mod deprecated;
 mod scope;
 mod scope_k8s;
@@ -68,8 +69,11 @@ pub(crate) enum NodeKind {
 }
 
 pub(crate) struct Node {
-    pub id: String,
+    /// The construct path; it ends with the node's id ([`Node::id`]).
     pub path: Arc<str>,
+    /// The id's length in bytes, at the end of `path` (the id is not kept
+    /// twice: every construct, resource and object is a node).
+    id_len: u32,
     pub parent: Option<u32>,
     pub children: Vec<u32>,
     pub kind: NodeKind,
@@ -77,6 +81,13 @@ pub(crate) struct Node {
     pub stack: Option<u32>,
     /// The nearest enclosing chart (the node itself for a chart).
     pub chart: Option<u32>,
+}
+
+impl Node {
+    /// The id this node was added with.
+    pub fn id(&self) -> &str {
+        &self.path[self.path.len() - self.id_len as usize..]
+    }
 }
 
 /// A check run over the locked tree; it reports diagnostics, never fails fast.
@@ -124,8 +135,9 @@ pub struct InstallInputRef<'a> {
 pub struct App {
     serial: u32,
     pub(crate) nodes: Vec<Node>,
-    /// (parent, id) → child; a fast hasher, as every node is added here.
-    children_by_id: HashMap<(u32, String), u32, foldhash::fast::RandomState>,
+    /// (parent, id) → child, keyed by the child node's own `parent` and `id`
+    /// (the table holds indices only: no copy of each id).
+    children_by_id: children::ChildIndex,
     locked: bool,
     context: Context,
     pub(crate) diagnostics: Vec<Diagnostic>,
@@ -176,8 +188,8 @@ impl App {
     /// A new app with these context values.
     pub fn new(context: Context) -> App {
         let root = Node {
-            id: String::new(),
             path: Arc::from(""),
+            id_len: 0,
             parent: None,
             children: Vec::new(),
             kind: NodeKind::App,
@@ -187,7 +199,7 @@ impl App {
         App {
             serial: APP_SERIAL.fetch_add(1, Ordering::Relaxed),
             nodes: vec![root],
-            children_by_id: HashMap::default(),
+            children_by_id: children::ChildIndex::default(),
             locked: false,
             context,
             diagnostics: Vec::new(),
@@ -534,7 +546,7 @@ impl App {
         }
         validate_id(&parent_path, id)?;
         let path: Arc<str> = Arc::from(join_path(&parent_path, id));
-        if self.children_by_id.contains_key(&(parent, id.to_string())) {
+        if self.child(parent, id).is_some() {
             return Err(Error::DuplicateId {
                 path: path.to_string(),
                 parent: display_path(&parent_path),
@@ -587,8 +599,9 @@ impl App {
             _ => {}
         }
         self.nodes.push(Node {
-            id: id.to_string(),
             path,
+            // `validate_id` bounds an id's length.
+            id_len: id.len() as u32,
             parent: Some(parent),
             children: Vec::new(),
             kind,
@@ -596,8 +609,13 @@ impl App {
             chart,
         });
         self.node_mut(parent).children.push(index);
-        self.children_by_id.insert((parent, id.to_string()), index);
+        self.children_by_id.insert(&self.nodes, index);
         Ok(index)
+    }
+
+    /// The child of `parent` named `id`.
+    pub(crate) fn child(&self, parent: u32, id: &str) -> Option<u32> {
+        self.children_by_id.get(&self.nodes, parent, id)
     }
 
     /// The stack info of a stack node.
@@ -623,7 +641,7 @@ impl App {
         let mut cur = index;
         while cur != ancestor {
             let n = self.node(cur);
-            out.push(n.id.as_str());
+            out.push(n.id());
             match n.parent {
                 Some(p) => cur = p,
                 None => break,

@@ -75,7 +75,7 @@ impl<'a> Scope<'a> {
         node.children
             .iter()
             .copied()
-            .find(|&c| self.app.node(c).id == id)
+            .find(|&c| self.app.node(c).id() == id)
             .map(|c| self.app.node_id(c))
     }
 

@@ -60,14 +60,14 @@ impl Scope<'_> {
     pub fn patch_object(&mut self, path: &str, patch: K8sPatch) -> Result<(), Error> {
         let mut at = self.node;
         for comp in path.split('/') {
-            match self.app.children_by_id.get(&(at, comp.to_string())) {
-                Some(&i) => at = i,
+            match self.app.child(at, comp) {
+                Some(i) => at = i,
                 None => {
                     let here = self.app.node(at);
                     let children: Vec<&str> = here
                         .children
                         .iter()
-                        .map(|&c| self.app.node(c).id.as_str())
+                        .map(|&c| self.app.node(c).id())
                         .collect();
                     let base = if here.path.is_empty() {
                         "the app"
