@@ -71,12 +71,7 @@ impl<'a> Scope<'a> {
     /// finds what it made earlier from its handle alone (a queue's single
     /// resource policy, to which each subscription adds a statement).
     pub fn find_child(&self, id: &str) -> Option<NodeId> {
-        let node = self.app.node(self.node);
-        node.children
-            .iter()
-            .copied()
-            .find(|&c| self.app.node(c).id() == id)
-            .map(|c| self.app.node_id(c))
+        self.app.child(self.node, id).map(|c| self.app.node_id(c))
     }
 
     /// A scope at another node of the same app.
