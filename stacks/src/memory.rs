@@ -3,11 +3,11 @@
 //!
 //! mimalloc reserves one 1 GiB arena and marks it `MADV_HUGEPAGE`, so every
 //! thread's first touch faults in a zeroed 2 MiB page. A small synthesis
-//! (the reference apps: a 5 MiB heap on four threads) then holds 38 MiB and
+//! (the reference apps: a 5 MiB heap on four threads) then holds 33-39 MiB and
 //! spends a tenth of its time zeroing pages it never uses; a large one (10k
 //! resources, 300 MiB) takes fewer, cheaper faults with them. So the arena
 //! starts as `MADV_NOHUGEPAGE`, and is marked `MADV_HUGEPAGE` again once the
-//! peak resident size passes [`LARGE_RSS_KIB`] (docs/performance.md,
+//! process has faulted in [`LARGE_FAULTS`] pages (docs/performance.md,
 //! twenty-second round). Elsewhere than Linux this is mimalloc as it is.
 
 use std::alloc::{GlobalAlloc, Layout};
@@ -17,10 +17,12 @@ use mimalloc::MiMalloc;
 /// The global allocator of `meshsynth-apps` and the toolkit's `meshsynth`.
 pub struct Allocator;
 
-/// The peak resident size past which the arenas get huge pages: above the
-/// reference apps' 23 MiB without them, below where page faults start to
-/// weigh (a 10k-resource synthesis faults about 90,000 small pages).
-pub const LARGE_RSS_KIB: i64 = 40 * 1024;
+/// The page faults (minor, so nearly all of them the heap's first touches)
+/// past which the arenas get huge pages: 8 MiB of small pages, above the
+/// reference apps' 1,600 faults (a 5 MiB heap), and early enough that a
+/// larger app pays small pages' faults on its first 8-10 MiB only (a small
+/// page costs about four times what a huge page costs a byte).
+pub const LARGE_FAULTS: i64 = 2_048;
 
 // SAFETY: every call is mimalloc's; `watch` only reads counters and advises
 // the kernel about pages mimalloc owns, which never changes their contents.
@@ -60,7 +62,7 @@ unsafe impl GlobalAlloc for Allocator {
 mod pages {
     use std::sync::atomic::{AtomicU32, Ordering};
 
-    use super::LARGE_RSS_KIB;
+    use super::LARGE_FAULTS;
 
     unsafe extern "C" {
         /// mimalloc's arena `id` (1-based): its start, and its size in `size`;
@@ -74,10 +76,10 @@ mod pages {
     const SETTLE: u32 = 64;
     const SMALL: u32 = SETTLE + 1;
     const LARGE: u32 = SETTLE + 2;
-    /// Only an allocation this large checks the resident size: the tree's
+    /// Only an allocation this large counts the page faults: the tree's
     /// vectors and tables reallocate at these sizes as an app grows, and
     /// a small run makes few of them, so the system call stays rare.
-    const CHECK_MIN: usize = 16 * 1024;
+    const CHECK_MIN: usize = 4 * 1024;
 
     #[inline]
     pub(super) fn watch(size: usize) {
@@ -109,7 +111,7 @@ mod pages {
         // SAFETY: a valid pointer to `usage`.
         #[allow(clippy::useless_conversion)] // `c_long` is `i32` on 32-bit Linux
         if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } != 0
-            || i64::from(usage.ru_maxrss) >= LARGE_RSS_KIB
+            || i64::from(usage.ru_minflt) >= LARGE_FAULTS
         {
             // Once: another thread may race here, and advising twice is harmless.
             if STATE.swap(LARGE, Ordering::Relaxed) != LARGE {
@@ -191,7 +193,7 @@ mod tests {
 
         // Past the threshold (this test's harness may be there already), the
         // next large allocation turns huge pages on.
-        let touched = vec![1u8; (LARGE_RSS_KIB as usize + 8 * 1024) * 1024];
+        let touched = vec![1u8; (LARGE_FAULTS as usize + 2_048) * 4096];
         std::hint::black_box(&touched);
         let large = Layout::from_size_align(64 * 1024, 8).unwrap();
         // SAFETY: as above.
