@@ -76,9 +76,9 @@ mod pages {
     const SETTLE: u32 = 64;
     const SMALL: u32 = SETTLE + 1;
     const LARGE: u32 = SETTLE + 2;
-    /// Only an allocation this large counts the page faults: the tree's
-    /// vectors and tables reallocate at these sizes as an app grows, and
-    /// a small run makes few of them, so the system call stays rare.
+    /// Only an allocation of a page or more counts the page faults: a
+    /// growing heap makes them all the time, and a small run few enough
+    /// (the reference apps about 260) that the system call stays rare.
     const CHECK_MIN: usize = 4 * 1024;
 
     #[inline]
