@@ -554,9 +554,11 @@ fn synth_inner(
     let resources: usize = m.stacks.iter().map(|s| s.resource_count).sum();
     let _ = writeln!(
         err,
-        "synthesized {} stacks ({resources} resources) and {} clusters ({objects} objects) to {} in {} ms",
-        m.stacks.len(),
-        m.clusters.len(),
+        "synthesized {} ({}) and {} ({}) to {} in {} ms",
+        counted(m.stacks.len(), "stack"),
+        counted(resources, "resource"),
+        counted(m.clusters.len(), "cluster"),
+        counted(objects, "object"),
         args.output.display(),
         started.elapsed().as_millis()
     );
@@ -655,6 +657,14 @@ fn list_table(s: &Synthesis) -> String {
     out
 }
 
+/// `count` of `noun`, in the plural unless it is one: "1 cluster", "6 clusters".
+fn counted(count: usize, noun: &str) -> String {
+    match count {
+        1 => format!("1 {noun}"),
+        _ => format!("{count} {noun}s"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use clap::CommandFactory;
@@ -662,5 +672,12 @@ mod tests {
     #[test]
     fn command_line_definition_is_consistent() {
         super::Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn counts_are_singular_only_for_one() {
+        assert_eq!(super::counted(1, "cluster"), "1 cluster");
+        assert_eq!(super::counted(0, "object"), "0 objects");
+        assert_eq!(super::counted(6, "cluster"), "6 clusters");
     }
 }
