@@ -7,20 +7,24 @@
 use std::collections::BTreeSet;
 
 use indexmap::IndexMap;
+use serde_json::Value as Json;
 
 use super::cascade::targets;
 use super::{ResourceAction, StackDiff};
-use serde_json::Value as Json;
 
-/// The literal export names of a template's outputs.
-fn exports(template: &Json) -> BTreeSet<&str> {
+/// A template's outputs that export under a literal name: (name, output).
+fn exported(template: &Json) -> impl Iterator<Item = (&str, &Json)> {
     template
         .get("Outputs")
         .and_then(Json::as_object)
         .into_iter()
         .flat_map(|o| o.values())
-        .filter_map(|out| out.get("Export")?.get("Name")?.as_str())
-        .collect()
+        .filter_map(|out| Some((out.get("Export")?.get("Name")?.as_str()?, out)))
+}
+
+/// The literal export names of a template's outputs.
+fn exports(template: &Json) -> BTreeSet<&str> {
+    exported(template).map(|(name, _)| name).collect()
 }
 
 /// Whether any object in `v`, at any depth, satisfies `hit`.
@@ -247,15 +251,8 @@ fn imported_names<'j>(v: &'j Json, out: &mut BTreeSet<&'j str>) {
 
 /// A template's literal export names with their values.
 fn export_values(template: &Json) -> Vec<(&str, &Json)> {
-    template
-        .get("Outputs")
-        .and_then(Json::as_object)
-        .into_iter()
-        .flat_map(|o| o.values())
-        .filter_map(|out| {
-            let name = out.get("Export")?.get("Name")?.as_str()?;
-            Some((name, out.get("Value")?))
-        })
+    exported(template)
+        .filter_map(|(name, out)| Some((name, out.get("Value")?)))
         .collect()
 }
 
