@@ -1,5 +1,7 @@
 //! The tree's index of children by id.
 
+use std::hash::BuildHasher;
+
 use super::Node;
 
 /// The children of every node by id: node indices in a table hashed by each
@@ -12,32 +14,24 @@ pub(super) struct ChildIndex {
 }
 
 impl ChildIndex {
-    fn hash(&self, parent: u32, id: &str) -> u64 {
-        use std::hash::BuildHasher;
-        self.hasher.hash_one((parent, id))
-    }
-
     pub(super) fn get(&self, nodes: &[Node], parent: u32, id: &str) -> Option<u32> {
         let eq = |&i: &u32| {
             let n = &nodes[i as usize];
             n.parent == Some(parent) && n.id() == id
         };
-        self.table.find(self.hash(parent, id), eq).copied()
+        self.table
+            .find(self.hasher.hash_one((parent, id)), eq)
+            .copied()
     }
 
     /// Adds `index`, a node with a parent, already in `nodes`.
     pub(super) fn insert(&mut self, nodes: &[Node], index: u32) {
-        let key = |i: u32| {
+        // The key each node is hashed by, for this node and on a resize.
+        let hash = |i: u32| {
             let n = &nodes[i as usize];
-            (n.parent.unwrap_or(0), n.id())
+            self.hasher.hash_one((n.parent.unwrap_or(0), n.id()))
         };
-        let (parent, id) = key(index);
-        let hash = self.hash(parent, id);
-        let hasher = &self.hasher;
-        self.table.insert_unique(hash, index, |&i| {
-            use std::hash::BuildHasher;
-            hasher.hash_one(key(i))
-        });
+        self.table.insert_unique(hash(index), index, |&i| hash(i));
     }
 }
 
