@@ -9,7 +9,7 @@
 //! reading `oldSelf`) apply only to updates, so on a create they are not
 //! rules at all and are not counted either.
 
-use serde_json::Value as Json;
+use super::tree::Tree;
 
 /// What evaluating one rule on one value gave.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,7 +26,7 @@ pub(super) enum Outcome {
 }
 
 /// Evaluates `rule` with `self` bound to `value`.
-pub(super) fn evaluate(rule: &str, value: &Json) -> Outcome {
+pub(super) fn evaluate<T: Tree>(rule: &str, value: &T) -> Outcome {
     if rule.contains("oldSelf") {
         return Outcome::NotApplicable;
     }
@@ -40,8 +40,8 @@ mod imp {
 
     use cel::common::types::{CelBool, CelInt, CelString};
     use cel::{Context, Env, ExecutionError, Program, Value};
-    use serde_json::Value as Json;
 
+    use super::super::tree::{Tree, View};
     use super::Outcome;
 
     /// A Go duration (`1h30m`, `500ms`) in nanoseconds. Kubernetes' rules only
@@ -159,25 +159,25 @@ mod imp {
             .replace('/', "__slash__")
     }
 
-    fn to_cel(v: &Json, depth: usize) -> Value {
+    fn to_cel<T: Tree>(v: &T, depth: usize) -> Value {
         if depth > 64 {
             return Value::Null;
         }
-        match v {
-            Json::Null => Value::Null,
-            Json::Bool(b) => Value::Bool(*b),
-            Json::Number(n) => match (n.as_i64(), n.as_u64()) {
+        match v.view() {
+            View::Null => Value::Null,
+            View::Bool(b) => Value::Bool(b),
+            View::Number(n) => match (n.as_i64(), n.as_u64()) {
                 (Some(i), _) => Value::Int(i),
                 (None, Some(u)) => Value::UInt(u),
                 _ => Value::Float(n.as_f64().unwrap_or(0.0)),
             },
-            Json::String(s) => Value::String(Arc::new(s.clone())),
-            Json::Array(a) => {
+            View::String(s) => Value::String(Arc::new(s.to_string())),
+            View::Array(a) => {
                 Value::List(Arc::new(a.iter().map(|x| to_cel(x, depth + 1)).collect()))
             }
-            Json::Object(m) => {
-                let map: HashMap<String, Value> = m
-                    .iter()
+            View::Object(_) => {
+                let map: HashMap<String, Value> = v
+                    .entries()
                     .map(|(k, x)| (escape(k), to_cel(x, depth + 1)))
                     .collect();
                 Value::Map(map.into())
@@ -185,7 +185,7 @@ mod imp {
         }
     }
 
-    pub(super) fn evaluate(rule: &str, value: &Json) -> Outcome {
+    pub(super) fn evaluate<T: Tree>(rule: &str, value: &T) -> Outcome {
         let Some(program) = program(rule) else {
             return Outcome::Skipped;
         };
@@ -206,11 +206,10 @@ mod imp {
 
 #[cfg(not(feature = "cel"))]
 mod imp {
-    use serde_json::Value as Json;
-
+    use super::super::tree::Tree;
     use super::Outcome;
 
-    pub(super) fn evaluate(_rule: &str, _value: &Json) -> Outcome {
+    pub(super) fn evaluate<T: Tree>(_rule: &str, _value: &T) -> Outcome {
         Outcome::Skipped
     }
 }

@@ -11,12 +11,13 @@
 //! `cel` (see `cel.rs`); a rule that cannot be evaluated is counted, and the
 //! count is reported.
 
-use serde_json::{Map, Value as Json};
+use serde_json::Value as Json;
 use std::borrow::Cow;
 
 use super::cel::{evaluate, Outcome};
 use super::prune::{changed_by_pruning, prune_and_default};
 use super::schema::Node;
+use super::tree::{Tree, View};
 use super::values::{type_problem, value_problems};
 use super::{lookup, node_of, CrdVersion, Lookup};
 use crate::core::diag::Severity;
@@ -37,19 +38,20 @@ const MAX_DUPLICATES: usize = 10;
 /// How large a value is for a CEL rule: its JSON nodes, and its widest
 /// list or map (what one comprehension iterates over). Counting stops at
 /// the budget.
-fn shape(v: &Json, nodes: &mut u64, widest: &mut u64, depth: usize) {
+fn shape<T: Tree>(v: &T, nodes: &mut u64, widest: &mut u64, depth: usize) {
     *nodes += 1;
     if *nodes > CEL_OBJECT_BUDGET || depth > MAX_DEPTH {
         return;
     }
-    match v {
-        Json::Array(a) => {
+    match v.view() {
+        View::Array(a) => {
             *widest = (*widest).max(a.len() as u64);
             a.iter().for_each(|x| shape(x, nodes, widest, depth + 1));
         }
-        Json::Object(m) => {
-            *widest = (*widest).max(m.len() as u64);
-            m.values().for_each(|x| shape(x, nodes, widest, depth + 1));
+        View::Object(len) => {
+            *widest = (*widest).max(len as u64);
+            v.entries()
+                .for_each(|(_, x)| shape(x, nodes, widest, depth + 1));
         }
         _ => {}
     }
@@ -121,23 +123,24 @@ pub fn check_object(object: &Json) -> SchemaCheck {
     check_cow(Cow::Borrowed(object))
 }
 
-/// [`check_object`] of an object the caller no longer needs (no copy).
-pub(super) fn check_owned(object: Json) -> SchemaCheck {
-    check_cow(Cow::Owned(object))
+/// [`check_object`] of an object the caller no longer needs (no copy),
+/// in either tree: synthesis checks the lite tree it serialized.
+pub(super) fn check_owned<T: Tree>(object: T) -> SchemaCheck {
+    check_cow::<T>(Cow::Owned(object))
 }
 
 /// The check of an object borrowed or owned: a borrowed one is copied only
 /// when the API server's pruning and defaulting would change it (an object
 /// `analyze` read is still needed after the check).
-fn check_cow(object: Cow<'_, Json>) -> SchemaCheck {
+fn check_cow<T: Tree>(object: Cow<'_, T>) -> SchemaCheck {
     let api_version = object
-        .get("apiVersion")
-        .and_then(Json::as_str)
+        .field("apiVersion")
+        .and_then(T::as_str)
         .unwrap_or("")
         .to_string();
     let kind = object
-        .get("kind")
-        .and_then(Json::as_str)
+        .field("kind")
+        .and_then(T::as_str)
         .unwrap_or("")
         .to_string();
     let mut out = SchemaCheck::default();
@@ -195,12 +198,12 @@ fn check_cow(object: Cow<'_, Json>) -> SchemaCheck {
         cel_budget: CEL_OBJECT_BUDGET,
         group: v.group,
     };
-    let Json::Object(fields) = &*object else {
+    if !matches!(object.view(), View::Object(_)) {
         return out;
-    };
+    }
     let mut path = String::new();
-    checker.object(schema, fields, &mut path, 0, true);
-    checker.rules(schema, &object, "");
+    checker.object(schema, &*object, &mut path, 0, true);
+    checker.rules(schema, &*object, "");
     if checker.unreported > 0 {
         let n = checker.unreported;
         checker.issues.push(SchemaIssue {
@@ -249,15 +252,17 @@ fn last_field(path: &str) -> &str {
     last.split('[').next().unwrap_or(last)
 }
 
-fn is_placeholder(v: &Json) -> bool {
+fn is_placeholder<T: Tree>(v: &T) -> bool {
     v.as_str().is_some_and(|s| s.contains("${meshsynth:"))
 }
 
-fn has_placeholder(v: &Json, depth: usize) -> bool {
-    match v {
-        Json::String(_) => is_placeholder(v),
-        Json::Array(a) if depth < MAX_DEPTH => a.iter().any(|x| has_placeholder(x, depth + 1)),
-        Json::Object(m) if depth < MAX_DEPTH => m.values().any(|x| has_placeholder(x, depth + 1)),
+fn has_placeholder<T: Tree>(v: &T, depth: usize) -> bool {
+    match v.view() {
+        View::String(s) => s.contains("${meshsynth:"),
+        View::Array(a) if depth < MAX_DEPTH => a.iter().any(|x| has_placeholder(x, depth + 1)),
+        View::Object(_) if depth < MAX_DEPTH => {
+            v.entries().any(|(_, x)| has_placeholder(x, depth + 1))
+        }
         _ => false,
     }
 }
@@ -284,7 +289,7 @@ impl Checker<'_> {
     }
 
     /// Checks `value` against `schema` at `path`, reporting what fails.
-    fn value(&mut self, schema: &Node, value: &Json, path: &mut String, depth: usize) {
+    fn value<T: Tree>(&mut self, schema: &Node, value: &T, path: &mut String, depth: usize) {
         if depth > MAX_DEPTH || value.is_null() || is_placeholder(value) {
             // A null is pruned by the server unless the field is nullable;
             // either way it is not refused.
@@ -299,8 +304,8 @@ impl Checker<'_> {
         for problem in problems {
             self.error(path, problem);
         }
-        let over_max_items = match value {
-            Json::Array(items) => schema.max_items.is_some_and(|m| items.len() as f64 > m),
+        let over_max_items = match value.view() {
+            View::Array(items) => schema.max_items.is_some_and(|m| items.len() as f64 > m),
             _ => false,
         };
         if over_max_items {
@@ -318,9 +323,9 @@ impl Checker<'_> {
         } else {
             self.rules(schema, value, path);
         }
-        match value {
-            Json::Object(fields) => self.object(schema, fields, path, depth, false),
-            Json::Array(items) => {
+        match value.view() {
+            View::Object(_) => self.object(schema, value, path, depth, false),
+            View::Array(items) => {
                 if let Some(item_schema) = &schema.items {
                     let len = path.len();
                     for (i, item) in items.iter().enumerate() {
@@ -336,17 +341,18 @@ impl Checker<'_> {
         }
     }
 
-    fn object(
+    /// The members of map `value`, then its required fields.
+    fn object<T: Tree>(
         &mut self,
         schema: &Node,
-        fields: &Map<String, Json>,
+        value: &T,
         path: &mut String,
         depth: usize,
         root: bool,
     ) {
         let implicit_meta = root || schema.embedded_resource;
-        for (key, v) in fields {
-            if implicit_meta && matches!(key.as_str(), "apiVersion" | "kind" | "metadata") {
+        for (key, v) in value.entries() {
+            if implicit_meta && matches!(key, "apiVersion" | "kind" | "metadata") {
                 continue;
             }
             let len = path.len();
@@ -355,7 +361,7 @@ impl Checker<'_> {
                     // The field's name first: the parent is worked out of
                     // the path only for the few names that ever were renamed.
                     if let Some((.., new)) = DEPRECATED_FIELDS.iter().find(|(g, p, f, _)| {
-                        *f == key.as_str() && *g == self.group && *p == last_field(path)
+                        *f == key && *g == self.group && *p == last_field(path)
                     }) {
                         self.issues.push(SchemaIssue {
                             severity: Severity::Warning,
@@ -389,14 +395,14 @@ impl Checker<'_> {
             }
         }
         for name in &schema.required {
-            if fields.get(name).is_none_or(Json::is_null) {
+            if value.field(name).is_none_or(T::is_null) {
                 self.error(&join(path, name), "required field is missing".into());
             }
         }
     }
 
     /// The node's `x-kubernetes-validations` rules, with `self` = `value`.
-    fn rules(&mut self, schema: &Node, value: &Json, path: &str) {
+    fn rules<T: Tree>(&mut self, schema: &Node, value: &T, path: &str) {
         if schema.rules.is_empty() {
             return;
         }
@@ -438,7 +444,7 @@ impl Checker<'_> {
 
     /// `allOf`, `anyOf`, `oneOf` and `not`: value validations whose branches
     /// constrain (mostly which fields are set) without declaring fields.
-    fn combinators(&mut self, schema: &Node, value: &Json, path: &str) {
+    fn combinators<T: Tree>(&mut self, schema: &Node, value: &T, path: &str) {
         for s in &schema.all_of {
             if !satisfies(s, value, 0) {
                 let what =
@@ -463,14 +469,14 @@ impl Checker<'_> {
 
     /// `x-kubernetes-list-type: set | map`: the server refuses duplicates.
     /// Linear: each entry's key is looked up once in a map of those seen.
-    fn list_uniqueness(&mut self, schema: &Node, items: &[Json], path: &str) {
+    fn list_uniqueness<T: Tree>(&mut self, schema: &Node, items: &[T], path: &str) {
         let keys = &schema.list_map_keys;
-        let key_of: Box<dyn Fn(&Json) -> String> = match schema.list_type.as_deref() {
+        let key_of: Box<dyn Fn(&T) -> String> = match schema.list_type.as_deref() {
             Some("set") => Box::new(canonical),
-            Some("map") if !keys.is_empty() => Box::new(|item: &Json| {
+            Some("map") if !keys.is_empty() => Box::new(|item: &T| {
                 let parts: Vec<String> = keys
                     .iter()
-                    .map(|k| canonical(item.get(k).unwrap_or(&Json::Null)))
+                    .map(|k| item.field(k).map_or_else(|| "null".to_string(), canonical))
                     .collect();
                 parts.join("\u{0}")
             }),
@@ -487,11 +493,11 @@ impl Checker<'_> {
                 continue;
             }
             let message = if keys.is_empty() || schema.list_type.as_deref() == Some("set") {
-                format!("duplicate value {item}")
+                format!("duplicate value {}", item.to_json())
             } else {
                 let shown: Vec<String> = keys
                     .iter()
-                    .map(|k| format!("{k}={}", item.get(k).unwrap_or(&Json::Null)))
+                    .map(|k| format!("{k}={}", item.field(k).map_or(Json::Null, T::to_json)))
                     .collect();
                 format!("duplicate entry with {}", shown.join(", "))
             };
@@ -511,22 +517,22 @@ impl Checker<'_> {
 
 /// `v` as text that is equal for equal values (object keys sorted), for
 /// hashing list entries.
-fn canonical(v: &Json) -> String {
-    fn write(v: &Json, out: &mut String) {
-        match v {
-            Json::Object(m) => {
-                let mut keys: Vec<&String> = m.keys().collect();
-                keys.sort();
+fn canonical<T: Tree>(v: &T) -> String {
+    fn write<T: Tree>(v: &T, out: &mut String) {
+        match v.view() {
+            View::Object(_) => {
+                let mut entries: Vec<(&str, &T)> = v.entries().collect();
+                entries.sort_by(|a, b| a.0.cmp(b.0));
                 out.push('{');
-                for k in keys {
-                    out.push_str(&Json::String(k.clone()).to_string());
+                for (k, x) in entries {
+                    out.push_str(&Json::String(k.to_string()).to_string());
                     out.push(':');
-                    write(&m[k], out);
+                    write(x, out);
                     out.push(',');
                 }
                 out.push('}');
             }
-            Json::Array(a) => {
+            View::Array(a) => {
                 out.push('[');
                 for x in a {
                     write(x, out);
@@ -534,7 +540,7 @@ fn canonical(v: &Json) -> String {
                 }
                 out.push(']');
             }
-            other => out.push_str(&other.to_string()),
+            _ => out.push_str(&v.to_json().to_string()),
         }
     }
     let mut out = String::new();
@@ -544,24 +550,24 @@ fn canonical(v: &Json) -> String {
 
 /// Whether `value` satisfies a branch schema (a value validation: no
 /// unknown-field check, nothing reported).
-fn satisfies(schema: &Node, value: &Json, depth: usize) -> bool {
+fn satisfies<T: Tree>(schema: &Node, value: &T, depth: usize) -> bool {
     if depth > MAX_DEPTH || value.is_null() || is_placeholder(value) {
         return true;
     }
     if type_problem(schema, value).is_some() || !value_problems(schema, value).is_empty() {
         return false;
     }
-    if let Json::Object(fields) = value {
+    if let View::Object(_) = value.view() {
         let required_ok = schema
             .required
             .iter()
-            .all(|r| fields.get(r).is_some_and(|v| !v.is_null()));
+            .all(|r| value.field(r).is_some_and(|v| !v.is_null()));
         if !required_ok {
             return false;
         }
         if let Some(props) = &schema.properties {
             for (k, sub) in props {
-                if let Some(v) = fields.get(k) {
+                if let Some(v) = value.field(k) {
                     if !satisfies(sub, v, depth + 1) {
                         return false;
                     }
@@ -569,7 +575,7 @@ fn satisfies(schema: &Node, value: &Json, depth: usize) -> bool {
             }
         }
     }
-    if let (Json::Array(items), Some(item)) = (value, &schema.items) {
+    if let (View::Array(items), Some(item)) = (value.view(), &schema.items) {
         if !items.iter().all(|i| satisfies(item, i, depth + 1)) {
             return false;
         }

@@ -11,6 +11,7 @@ mod cel;
 mod check;
 mod prune;
 mod schema;
+mod tree;
 mod values;
 
 /// The typed kinds generated from the pinned CRDs (the `meshsynth-crds`
@@ -141,12 +142,14 @@ pub(crate) fn objects_match_their_crds(app: &App, out: &mut Vec<Diagnostic>) {
         if lookup(obj.api_version(), obj.kind()) == Lookup::NotACrd {
             continue;
         }
-        let json = match obj.to_json() {
-            Ok(j) => j,
+        // The lite tree, read in place: a copy into `serde_json` maps cost
+        // more than serializing the object.
+        let lite = match obj.to_lite() {
+            Ok(l) => l,
             Err(_) => continue, // reported by rendering, with its path
         };
         let name = obj.metadata().name.as_deref().unwrap_or("");
-        for issue in check::check_owned(json).issues {
+        for issue in check::check_owned(lite).issues {
             let at = if issue.field.is_empty() {
                 String::new()
             } else {

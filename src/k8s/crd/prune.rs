@@ -2,22 +2,21 @@
 //! fields whose schema is not nullable are dropped, absent properties with
 //! a schema `default` are filled. The check runs on the result.
 
-use serde_json::Value as Json;
-
 use super::check::MAX_DEPTH;
 use super::schema::Node;
+use super::tree::{Tree, View};
 
 /// Drops each `null` field whose schema is not nullable and fills each
 /// absent property that has a schema `default`, in every object present, as
 /// the API server does on a create.
-pub(super) fn prune_and_default(schema: &Node, value: &mut Json, depth: usize) {
+pub(super) fn prune_and_default<T: Tree>(schema: &Node, value: &mut T, depth: usize) {
     if depth > MAX_DEPTH {
         return;
     }
-    match value {
-        Json::Object(fields) => {
-            if fields.values().any(Json::is_null) {
-                fields.retain(|k, v| {
+    match value.view() {
+        View::Object(_) => {
+            if value.entries().any(|(_, v)| v.is_null()) {
+                value.retain_fields(&mut |k, v| {
                     !v.is_null()
                         || schema
                             .properties
@@ -27,29 +26,23 @@ pub(super) fn prune_and_default(schema: &Node, value: &mut Json, depth: usize) {
                 });
             }
             if let Some(props) = &schema.properties {
-                for (k, sub) in props {
-                    if let Some(d) = &sub.default {
-                        if !fields.contains_key(k) {
-                            fields.insert(k.clone(), d.clone());
-                        }
+                for (k, d) in schema.defaults() {
+                    if value.field(k).is_none() {
+                        value.push_field(k.clone(), T::from_json(d.clone()));
                     }
                 }
-                for (k, v) in fields.iter_mut() {
-                    if let Some(sub) = props.get(k) {
+                value.each_child_mut(&mut |k, v| {
+                    if let Some(sub) = k.and_then(|k| props.get(k)) {
                         prune_and_default(sub, v, depth + 1);
                     }
-                }
+                });
             } else if let Some(sub) = schema.additional_schema() {
-                for v in fields.values_mut() {
-                    prune_and_default(sub, v, depth + 1);
-                }
+                value.each_child_mut(&mut |_, v| prune_and_default(sub, v, depth + 1));
             }
         }
-        Json::Array(items) => {
+        View::Array(_) => {
             if let Some(sub) = &schema.items {
-                for v in items {
-                    prune_and_default(sub, v, depth + 1);
-                }
+                value.each_child_mut(&mut |_, v| prune_and_default(sub, v, depth + 1));
             }
         }
         _ => {}
@@ -58,12 +51,12 @@ pub(super) fn prune_and_default(schema: &Node, value: &mut Json, depth: usize) {
 
 /// Whether [`prune_and_default`] would change `value`: a `null` it drops
 /// or a default it fills, at any depth it walks.
-pub(super) fn changed_by_pruning(schema: &Node, value: &Json, depth: usize) -> bool {
+pub(super) fn changed_by_pruning<T: Tree>(schema: &Node, value: &T, depth: usize) -> bool {
     if depth > MAX_DEPTH {
         return false;
     }
-    match value {
-        Json::Object(fields) => {
+    match value.view() {
+        View::Object(_) => {
             let nullable = |k: &str| {
                 schema
                     .properties
@@ -71,27 +64,28 @@ pub(super) fn changed_by_pruning(schema: &Node, value: &Json, depth: usize) -> b
                     .and_then(|p| p.get(k))
                     .is_some_and(|s| s.nullable)
             };
-            if fields.iter().any(|(k, v)| v.is_null() && !nullable(k)) {
+            if value.entries().any(|(k, v)| v.is_null() && !nullable(k)) {
                 return true;
             }
             if let Some(props) = &schema.properties {
-                props
+                schema
+                    .defaults()
                     .iter()
-                    .any(|(k, sub)| sub.default.is_some() && !fields.contains_key(k))
-                    || fields.iter().any(|(k, v)| {
+                    .any(|(k, _)| value.field(k).is_none())
+                    || value.entries().any(|(k, v)| {
                         props
                             .get(k)
                             .is_some_and(|sub| changed_by_pruning(sub, v, depth + 1))
                     })
             } else if let Some(sub) = schema.additional_schema() {
-                fields
-                    .values()
-                    .any(|v| changed_by_pruning(sub, v, depth + 1))
+                value
+                    .entries()
+                    .any(|(_, v)| changed_by_pruning(sub, v, depth + 1))
             } else {
                 false
             }
         }
-        Json::Array(items) => schema
+        View::Array(items) => schema
             .items
             .as_ref()
             .is_some_and(|sub| items.iter().any(|v| changed_by_pruning(sub, v, depth + 1))),

@@ -67,6 +67,9 @@ pub(super) struct Node {
     pub list_type: Option<String>,
     #[serde(rename = "x-kubernetes-list-map-keys", default)]
     pub list_map_keys: Vec<String>,
+    /// [`Node::defaults`], worked out on first use.
+    #[serde(skip)]
+    defaults: OnceLock<Box<[(String, Json)]>>,
 }
 
 impl Node {
@@ -183,6 +186,19 @@ impl Rule {
 }
 
 impl Node {
+    /// The properties that have a `default`, with it. Pruning asks at every
+    /// map it visits; reading each property's node there each time was a
+    /// fifth of a synthesis's CRD check.
+    pub fn defaults(&self) -> &[(String, Json)] {
+        self.defaults.get_or_init(|| {
+            self.properties
+                .iter()
+                .flatten()
+                .filter_map(|(k, sub)| sub.get().default.clone().map(|d| (k.clone(), d)))
+                .collect()
+        })
+    }
+
     /// The schema of a property, then of any other key (`additionalProperties`).
     pub fn property(&self, key: &str) -> Option<&Node> {
         self.properties

@@ -4,23 +4,24 @@
 use serde_json::Value as Json;
 
 use super::schema::Node;
+use super::tree::{Tree, View};
 use crate::core::pattern::matches;
 
-fn type_name(v: &Json) -> &'static str {
-    match v {
-        Json::Null => "null",
-        Json::Bool(_) => "boolean",
-        Json::Number(n) if n.is_f64() => "number",
-        Json::Number(_) => "integer",
-        Json::String(_) => "string",
-        Json::Array(_) => "array",
-        Json::Object(_) => "object",
+fn type_name<T: Tree>(v: &T) -> &'static str {
+    match v.view() {
+        View::Null => "null",
+        View::Bool(_) => "boolean",
+        View::Number(n) if n.is_f64() => "number",
+        View::Number(_) => "integer",
+        View::String(_) => "string",
+        View::Array(_) => "array",
+        View::Object(_) => "object",
     }
 }
 
-fn is_integer(v: &Json) -> bool {
-    match v {
-        Json::Number(n) => n.is_i64() || n.is_u64() || n.as_f64().is_some_and(|f| f.fract() == 0.0),
+fn is_integer<T: Tree>(v: &T) -> bool {
+    match v.view() {
+        View::Number(n) => n.is_i64() || n.is_u64() || n.as_f64().is_some_and(|f| f.fract() == 0.0),
         _ => false,
     }
 }
@@ -34,19 +35,20 @@ fn quoted_list(values: &[Json]) -> String {
 }
 
 /// A type mismatch, or `None` when the value has an allowed type.
-pub(super) fn type_problem(schema: &Node, value: &Json) -> Option<String> {
+pub(super) fn type_problem<T: Tree>(schema: &Node, value: &T) -> Option<String> {
+    let view = value.view();
     if schema.int_or_string {
-        return (!(value.is_string() || is_integer(value)))
+        return (!(matches!(view, View::String(_)) || is_integer(value)))
             .then(|| format!("must be an integer or a string, not {}", type_name(value)));
     }
     let want = schema.ty.as_deref()?;
     let ok = match want {
-        "object" => value.is_object(),
-        "array" => value.is_array(),
-        "string" => value.is_string(),
+        "object" => matches!(view, View::Object(_)),
+        "array" => matches!(view, View::Array(_)),
+        "string" => matches!(view, View::String(_)),
         "integer" => is_integer(value),
-        "number" => value.is_number(),
-        "boolean" => value.is_boolean(),
+        "number" => matches!(view, View::Number(_)),
+        "boolean" => matches!(view, View::Bool(_)),
         _ => true,
     };
     (!ok).then(|| format!("must be {} {want}, not {}", article(want), type_name(value)))
@@ -62,21 +64,22 @@ fn article(t: &str) -> &'static str {
 
 /// Enum, pattern, format, length, size and range problems of a value whose
 /// type is right.
-pub(super) fn value_problems(schema: &Node, value: &Json) -> Vec<String> {
+pub(super) fn value_problems<T: Tree>(schema: &Node, value: &T) -> Vec<String> {
     let mut out = Vec::new();
     if let Some(values) = &schema.enum_values {
         let found = values
             .iter()
-            .any(|e| e == value || (e.as_f64().is_some() && e.as_f64() == value.as_f64()));
+            .any(|e| value.eq_json(e) || (e.as_f64().is_some() && e.as_f64() == value.as_f64()));
         if !found {
             out.push(format!(
-                "unsupported value {value}; supported values: {}",
+                "unsupported value {}; supported values: {}",
+                value.to_json(),
                 quoted_list(values)
             ));
         }
     }
-    match value {
-        Json::String(s) => {
+    match value.view() {
+        View::String(s) => {
             if schema.min_length.is_some() || schema.max_length.is_some() {
                 let chars = s.chars().count() as f64;
                 if let Some(min) = schema.min_length.filter(|m| chars < *m) {
@@ -93,17 +96,21 @@ pub(super) fn value_problems(schema: &Node, value: &Json) -> Vec<String> {
             }
             if let Some(p) = &schema.pattern {
                 if matches(p, s) == Some(false) {
-                    out.push(format!("{value} does not match the pattern {p:?}"));
+                    out.push(format!(
+                        "{} does not match the pattern {p:?}",
+                        value.to_json()
+                    ));
                 }
             }
             if let Some(f) = &schema.format {
                 if !format_ok(f, s) {
-                    out.push(format!("{value} is not a valid {f}"));
+                    out.push(format!("{} is not a valid {f}", value.to_json()));
                 }
             }
         }
-        Json::Number(_) => {
-            let x = value.as_f64().unwrap_or(0.0);
+        View::Number(n) => {
+            let value = n;
+            let x = n.as_f64().unwrap_or(0.0);
             if let Some(min) = schema.minimum {
                 if x < min || (schema.exclusive_minimum && x == min) {
                     out.push(format!("{value} is less than the minimum {min}"));
@@ -120,7 +127,7 @@ pub(super) fn value_problems(schema: &Node, value: &Json) -> Vec<String> {
                 }
             }
         }
-        Json::Array(items) => {
+        View::Array(items) => {
             let n = items.len() as f64;
             if let Some(min) = schema.min_items.filter(|m| n < *m) {
                 out.push(format!("must have at least {min} {}", plural(min, "item")));
@@ -132,8 +139,8 @@ pub(super) fn value_problems(schema: &Node, value: &Json) -> Vec<String> {
                 ));
             }
         }
-        Json::Object(fields) => {
-            let n = fields.len() as f64;
+        View::Object(len) => {
+            let n = len as f64;
             if let Some(min) = schema.min_properties.filter(|m| n < *m) {
                 out.push(format!("must have at least {min} {}", plural(min, "field")));
             }
