@@ -409,10 +409,14 @@ fn authorization_policy_principals(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
                         ));
                         continue;
                     }
+                    // The namespace's accounts, read as a range of the
+                    // sorted set: a scan of every account for every
+                    // principal grew with their product.
+                    let from = (p.cluster, ns.to_string(), String::new());
                     let accounts: Vec<&str> = ix
                         .service_accounts
-                        .iter()
-                        .filter(|(c, n, _)| *c == p.cluster && n == ns)
+                        .range(from..)
+                        .take_while(|(c, n, _)| *c == p.cluster && n == ns)
                         .map(|(_, _, a)| a.as_str())
                         .collect();
                     // Istio creates the accounts of the Gateways it deploys:
