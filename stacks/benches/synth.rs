@@ -172,11 +172,7 @@ fn main() {
         let m = measure(&synth_args(&dir, Some(n)), runs);
         let (r, o) = size_of(&dir);
         let items = (r + o) as f64;
-        per_resource.push((
-            target,
-            m.wall.as_secs_f64() / items,
-            m.max_rss_kib as f64 / items,
-        ));
+        per_resource.push((target, m.wall.as_secs_f64(), items, m.max_rss_kib as f64));
         let (goal, ok) = if target >= 10_000 {
             ("< 0.5 s, < 256 MiB", meets_10k(&m))
         } else {
@@ -213,25 +209,40 @@ fn main() {
     let at = |t: u64| {
         per_resource
             .iter()
-            .find(|(x, _, _)| *x == t)
-            .map(|(_, time, mem)| (*time, *mem))
-            .unwrap_or((0.0, 0.0))
+            .find(|(x, ..)| *x == t)
+            .map(|&(_, wall, items, rss)| (wall, items, rss))
+            .unwrap_or((0.0, 1.0, 0.0))
     };
-    let ((t1k, m1k), (t10k, m10k)) = (at(1_000), at(10_000));
+    let ((w1k, n1k, r1k), (w10k, n10k, r10k)) = (at(1_000), at(10_000));
+    let (t1k, t10k, m1k, m10k) = (w1k / n1k, w10k / n10k, r1k / n1k, r10k / n10k);
+    // What an item adds: the time above the smallest run (process start
+    // and the apps' fixed parts, ~15 ms) over the items above it. The
+    // plain ratio spreads that fixed time over the items, so it falls
+    // with size even when the work is linear; a cost that is not linear
+    // shows in both.
+    let (wb, nb, _) = at(100);
+    let marginal = |w: f64, n: f64| if n > nb { (w - wb) / (n - nb) } else { 0.0 };
+    let (a1k, a10k) = (marginal(w1k, n1k), marginal(w10k, n10k));
     let change = |a: f64, b: f64| if a > 0.0 { (b - a) / a * 100.0 } else { 0.0 };
-    let (dt, dm) = (change(t1k, t10k), change(m1k, m10k));
+    let (dt, dm, da) = (change(t1k, t10k), change(m1k, m10k), change(a1k, a10k));
     push(
         "per item (resource + object), 1k → 10k resources",
         "-",
-        format!("{:.1} µs → {:.1} µs ({dt:+.0} %)", t1k * 1e6, t10k * 1e6),
+        format!(
+            "{:.1} µs → {:.1} µs ({dt:+.0} %); above the smallest run: {:.1} µs → {:.1} µs ({da:+.0} %)",
+            t1k * 1e6,
+            t10k * 1e6,
+            a1k * 1e6,
+            a10k * 1e6
+        ),
         format!("{:.1} KiB → {:.1} KiB ({dm:+.0} %)", m1k, m10k),
-        "flat within 20 % (memory: no growth above 20 %)",
+        "flat within 20 % (time: above the smallest run; memory: no growth above 20 %)",
         // Memory per item falls with size (a fixed ~20 MiB base spread over
         // more items); only growth would mean a cost that is not linear.
-        dt.abs() <= 20.0 && dm <= 20.0,
+        da.abs() <= 20.0 && dm <= 20.0,
     );
     notes.push(format!(
-        "per-item change from ~1,000 to ~10,000 resources: time {dt:+.1} %, peak memory {dm:+.1} %"
+        "per-item change from ~1,000 to ~10,000 resources: time {dt:+.1} % ({da:+.1} % above the smallest run), peak memory {dm:+.1} %"
     ));
 
     // Diff of two ~10,000-resource assemblies (when the build has `diff`).
