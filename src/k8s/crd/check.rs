@@ -328,9 +328,11 @@ impl Checker<'_> {
             View::Array(items) => {
                 if let Some(item_schema) = &schema.items {
                     let len = path.len();
+                    let mut index = itoa::Buffer::new();
                     for (i, item) in items.iter().enumerate() {
-                        use std::fmt::Write as _;
-                        let _ = write!(path, "[{i}]");
+                        path.push('[');
+                        path.push_str(index.format(i));
+                        path.push(']');
                         self.value(item_schema, item, path, depth + 1);
                         path.truncate(len);
                     }
@@ -357,7 +359,7 @@ impl Checker<'_> {
             }
             let len = path.len();
             match schema.property(key) {
-                Some(sub) => {
+                Some((sub, declared)) => {
                     // The field's name first: the parent is worked out of
                     // the path only for the few names that ever were renamed.
                     if let Some((.., new)) = DEPRECATED_FIELDS.iter().find(|(g, p, f, _)| {
@@ -369,7 +371,7 @@ impl Checker<'_> {
                             message: format!("deprecated; use {new} instead"),
                         });
                     }
-                    if schema.declares(key) {
+                    if declared {
                         if !path.is_empty() {
                             path.push('.');
                         }

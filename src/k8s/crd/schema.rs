@@ -199,19 +199,14 @@ impl Node {
         })
     }
 
-    /// The schema of a property, then of any other key (`additionalProperties`).
-    pub fn property(&self, key: &str) -> Option<&Node> {
-        self.properties
-            .as_ref()
-            .and_then(|p| p.get(key))
-            .map(Lazy::get)
-            .or_else(|| self.additional_schema())
-    }
-
-    pub fn declares(&self, key: &str) -> bool {
-        self.properties
-            .as_ref()
-            .is_some_and(|p| p.contains_key(key))
+    /// The schema of a property and `true`, or of any other key
+    /// (`additionalProperties`) and `false`: one lookup for both, since a
+    /// path names a declared field `.key` and another key `[key]`.
+    pub fn property(&self, key: &str) -> Option<(&Node, bool)> {
+        match self.properties.as_ref().and_then(|p| p.get(key)) {
+            Some(declared) => Some((declared.get(), true)),
+            None => self.additional_schema().map(|s| (s, false)),
+        }
     }
 
     pub fn additional_schema(&self) -> Option<&Node> {

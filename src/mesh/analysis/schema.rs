@@ -15,6 +15,10 @@ use super::index::Index;
 
 const CODE: &str = codes::IST0106;
 
+/// A field's path for a message, written only when there is one: the
+/// checks visit every route and policy, and most of them hold.
+type Field<'a> = &'a dyn std::fmt::Display;
+
 fn bad(path: &str, msg: String) -> Diagnostic {
     Diagnostic::error(path, msg)
         .with_code(CODE)
@@ -46,7 +50,7 @@ pub fn valid_duration(s: &str) -> bool {
     true
 }
 
-fn duration(out: &mut Vec<Diagnostic>, path: &str, field: &str, v: &Option<String>) {
+fn duration(out: &mut Vec<Diagnostic>, path: &str, field: Field<'_>, v: &Option<String>) {
     if let Some(d) = v {
         if !valid_duration(d) {
             out.push(bad(
@@ -57,7 +61,7 @@ fn duration(out: &mut Vec<Diagnostic>, path: &str, field: &str, v: &Option<Strin
     }
 }
 
-fn percent(out: &mut Vec<Diagnostic>, path: &str, field: &str, p: &Option<Percent>) {
+fn percent(out: &mut Vec<Diagnostic>, path: &str, field: Field<'_>, p: &Option<Percent>) {
     if let Some(v) = p.as_ref().and_then(|p| p.value) {
         if !(0.0..=100.0).contains(&v) {
             out.push(bad(path, format!("{field}: {v} is outside 0–100")));
@@ -65,23 +69,23 @@ fn percent(out: &mut Vec<Diagnostic>, path: &str, field: &str, p: &Option<Percen
     }
 }
 
-fn port(out: &mut Vec<Diagnostic>, path: &str, field: &str, p: impl Into<i64>) {
+fn port(out: &mut Vec<Diagnostic>, path: &str, field: Field<'_>, p: impl Into<i64>) {
     let p: i64 = p.into();
     if !(1..=65535).contains(&p) {
         out.push(bad(path, format!("{field}: port {p} is outside 1–65535")));
     }
 }
 
-fn destination(out: &mut Vec<Diagnostic>, path: &str, field: &str, d: &Destination) {
+fn destination(out: &mut Vec<Diagnostic>, path: &str, field: Field<'_>, d: &Destination) {
     if d.host.trim().is_empty() {
         out.push(bad(path, format!("{field}.host is empty")));
     }
     if let Some(n) = d.port.as_ref().and_then(|p| p.number) {
-        port(out, path, &format!("{field}.port.number"), n);
+        port(out, path, &format_args!("{field}.port.number"), n);
     }
 }
 
-fn weight(out: &mut Vec<Diagnostic>, path: &str, field: &str, w: Option<i32>) {
+fn weight(out: &mut Vec<Diagnostic>, path: &str, field: Field<'_>, w: Option<i32>) {
     if let Some(w) = w {
         if !(0..=100).contains(&w) {
             out.push(bad(path, format!("{field}.weight {w} is outside 0–100")));
@@ -104,12 +108,12 @@ fn http_route(out: &mut Vec<Diagnostic>, path: &str, i: usize, r: &HttpRoute) {
         destination(
             out,
             path,
-            &format!("{f}.route[{j}].destination"),
+            &format_args!("{f}.route[{j}].destination"),
             &d.destination,
         );
-        weight(out, path, &format!("{f}.route[{j}]"), d.weight);
+        weight(out, path, &format_args!("{f}.route[{j}]"), d.weight);
     }
-    duration(out, path, &format!("{f}.timeout"), &r.timeout);
+    duration(out, path, &format_args!("{f}.timeout"), &r.timeout);
     if let Some(rt) = &r.retries {
         if let Some(a) = rt.attempts.filter(|a| *a < 0) {
             out.push(bad(path, format!("{f}.retries.attempts {a} is negative")));
@@ -117,23 +121,23 @@ fn http_route(out: &mut Vec<Diagnostic>, path: &str, i: usize, r: &HttpRoute) {
         duration(
             out,
             path,
-            &format!("{f}.retries.perTryTimeout"),
+            &format_args!("{f}.retries.perTryTimeout"),
             &rt.per_try_timeout,
         );
-        duration(out, path, &format!("{f}.retries.backoff"), &rt.backoff);
+        duration(out, path, &format_args!("{f}.retries.backoff"), &rt.backoff);
     }
     if let Some(fault) = &r.fault {
         if let Some(d) = &fault.delay {
             duration(
                 out,
                 path,
-                &format!("{f}.fault.delay.fixedDelay"),
+                &format_args!("{f}.fault.delay.fixedDelay"),
                 &d.fixed_delay,
             );
             percent(
                 out,
                 path,
-                &format!("{f}.fault.delay.percentage"),
+                &format_args!("{f}.fault.delay.percentage"),
                 &d.percentage,
             );
         }
@@ -149,37 +153,42 @@ fn http_route(out: &mut Vec<Diagnostic>, path: &str, i: usize, r: &HttpRoute) {
             percent(
                 out,
                 path,
-                &format!("{f}.fault.abort.percentage"),
+                &format_args!("{f}.fault.abort.percentage"),
                 &a.percentage,
             );
         }
     }
     if let Some(m) = &r.mirror {
-        destination(out, path, &format!("{f}.mirror"), m);
+        destination(out, path, &format_args!("{f}.mirror"), m);
     }
     percent(
         out,
         path,
-        &format!("{f}.mirrorPercentage"),
+        &format_args!("{f}.mirrorPercentage"),
         &r.mirror_percentage,
     );
     for (j, m) in r.r#match.iter().flatten().enumerate() {
         if let Some(p) = m.port {
-            port(out, path, &format!("{f}.match[{j}].port"), p);
+            port(out, path, &format_args!("{f}.match[{j}].port"), p);
         }
     }
     if let Some(c) = &r.cors_policy {
-        duration(out, path, &format!("{f}.corsPolicy.maxAge"), &c.max_age);
-    }
-}
-
-fn outlier(out: &mut Vec<Diagnostic>, path: &str, f: &str, o: &Option<OutlierDetection>) {
-    if let Some(o) = o {
-        duration(out, path, &format!("{f}.interval"), &o.interval);
         duration(
             out,
             path,
-            &format!("{f}.baseEjectionTime"),
+            &format_args!("{f}.corsPolicy.maxAge"),
+            &c.max_age,
+        );
+    }
+}
+
+fn outlier(out: &mut Vec<Diagnostic>, path: &str, f: Field<'_>, o: &Option<OutlierDetection>) {
+    if let Some(o) = o {
+        duration(out, path, &format_args!("{f}.interval"), &o.interval);
+        duration(
+            out,
+            path,
+            &format_args!("{f}.baseEjectionTime"),
             &o.base_ejection_time,
         );
         for (name, v) in [
@@ -195,7 +204,7 @@ fn outlier(out: &mut Vec<Diagnostic>, path: &str, f: &str, o: &Option<OutlierDet
     }
 }
 
-fn tls(out: &mut Vec<Diagnostic>, path: &str, f: &str, t: &Option<ClientTlsSettings>) {
+fn tls(out: &mut Vec<Diagnostic>, path: &str, f: Field<'_>, t: &Option<ClientTlsSettings>) {
     if let Some(t) = t {
         if t.credential_name.is_some()
             && (t.client_certificate.is_some() || t.private_key.is_some())
@@ -208,7 +217,7 @@ fn tls(out: &mut Vec<Diagnostic>, path: &str, f: &str, t: &Option<ClientTlsSetti
     }
 }
 
-fn traffic_policy(out: &mut Vec<Diagnostic>, path: &str, f: &str, tp: &Option<TrafficPolicy>) {
+fn traffic_policy(out: &mut Vec<Diagnostic>, path: &str, f: Field<'_>, tp: &Option<TrafficPolicy>) {
     let Some(tp) = tp else { return };
     if let Some(lb) = &tp.load_balancer {
         load_balancer(out, path, f, lb);
@@ -219,35 +228,35 @@ fn traffic_policy(out: &mut Vec<Diagnostic>, path: &str, f: &str, tp: &Option<Tr
     outlier(
         out,
         path,
-        &format!("{f}.outlierDetection"),
+        &format_args!("{f}.outlierDetection"),
         &tp.outlier_detection,
     );
-    tls(out, path, &format!("{f}.tls"), &tp.tls);
+    tls(out, path, &format_args!("{f}.tls"), &tp.tls);
     for (i, p) in tp.port_level_settings.iter().flatten().enumerate() {
         if let Some(n) = p.port.as_ref().and_then(|p| p.number) {
             port(
                 out,
                 path,
-                &format!("{f}.portLevelSettings[{i}].port.number"),
+                &format_args!("{f}.portLevelSettings[{i}].port.number"),
                 n,
             );
         }
         outlier(
             out,
             path,
-            &format!("{f}.portLevelSettings[{i}].outlierDetection"),
+            &format_args!("{f}.portLevelSettings[{i}].outlierDetection"),
             &p.outlier_detection,
         );
         tls(
             out,
             path,
-            &format!("{f}.portLevelSettings[{i}].tls"),
+            &format_args!("{f}.portLevelSettings[{i}].tls"),
             &p.tls,
         );
     }
 }
 
-fn load_balancer(out: &mut Vec<Diagnostic>, path: &str, f: &str, lb: &LoadBalancerSettings) {
+fn load_balancer(out: &mut Vec<Diagnostic>, path: &str, f: Field<'_>, lb: &LoadBalancerSettings) {
     if lb.simple.is_some() && lb.consistent_hash.is_some() {
         out.push(bad(
             path,
@@ -274,7 +283,7 @@ fn load_balancer(out: &mut Vec<Diagnostic>, path: &str, f: &str, lb: &LoadBalanc
             duration(
                 out,
                 path,
-                &format!("{f}.loadBalancer.consistentHash.httpCookie.ttl"),
+                &format_args!("{f}.loadBalancer.consistentHash.httpCookie.ttl"),
                 &c.ttl,
             );
         }
@@ -298,12 +307,17 @@ fn load_balancer(out: &mut Vec<Diagnostic>, path: &str, f: &str, lb: &LoadBalanc
     }
 }
 
-fn connection_pool(out: &mut Vec<Diagnostic>, path: &str, f: &str, cp: &ConnectionPoolSettings) {
+fn connection_pool(
+    out: &mut Vec<Diagnostic>,
+    path: &str,
+    f: Field<'_>,
+    cp: &ConnectionPoolSettings,
+) {
     if let Some(t) = &cp.tcp {
         duration(
             out,
             path,
-            &format!("{f}.connectionPool.tcp.connectTimeout"),
+            &format_args!("{f}.connectionPool.tcp.connectTimeout"),
             &t.connect_timeout,
         );
         if t.max_connections.is_some_and(|v| v < 0) {
@@ -317,7 +331,7 @@ fn connection_pool(out: &mut Vec<Diagnostic>, path: &str, f: &str, cp: &Connecti
         duration(
             out,
             path,
-            &format!("{f}.connectionPool.http.idleTimeout"),
+            &format_args!("{f}.connectionPool.http.idleTimeout"),
             &h.idle_timeout,
         );
         for (n, v) in [
@@ -405,10 +419,15 @@ fn virtual_services(ix: &Index<'_>, target: IstioVersion, out: &mut Vec<Diagnost
                 destination(
                     out,
                     vs.path,
-                    &format!("spec.tcp[{i}].route[{j}].destination"),
+                    &format_args!("spec.tcp[{i}].route[{j}].destination"),
                     &d.destination,
                 );
-                weight(out, vs.path, &format!("spec.tcp[{i}].route[{j}]"), d.weight);
+                weight(
+                    out,
+                    vs.path,
+                    &format_args!("spec.tcp[{i}].route[{j}]"),
+                    d.weight,
+                );
             }
         }
         for (i, r) in s.tls.iter().flatten().enumerate() {
@@ -422,10 +441,15 @@ fn virtual_services(ix: &Index<'_>, target: IstioVersion, out: &mut Vec<Diagnost
                 destination(
                     out,
                     vs.path,
-                    &format!("spec.tls[{i}].route[{j}].destination"),
+                    &format_args!("spec.tls[{i}].route[{j}].destination"),
                     &d.destination,
                 );
-                weight(out, vs.path, &format!("spec.tls[{i}].route[{j}]"), d.weight);
+                weight(
+                    out,
+                    vs.path,
+                    &format_args!("spec.tls[{i}].route[{j}]"),
+                    d.weight,
+                );
             }
         }
     }
@@ -438,7 +462,7 @@ fn destination_rules(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
         if s.host.trim().is_empty() {
             out.push(bad(dr.path, "spec.host is empty".into()));
         }
-        traffic_policy(out, dr.path, "spec.trafficPolicy", &s.traffic_policy);
+        traffic_policy(out, dr.path, &"spec.trafficPolicy", &s.traffic_policy);
         let mut names = std::collections::BTreeSet::new();
         for (i, sub) in s.subsets.iter().flatten().enumerate() {
             if crate::core::names::validate_dns1123_label(&sub.name).is_err() {
@@ -459,7 +483,7 @@ fn destination_rules(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
             traffic_policy(
                 out,
                 dr.path,
-                &format!("spec.subsets[{i}].trafficPolicy"),
+                &format_args!("spec.subsets[{i}].trafficPolicy"),
                 &sub.traffic_policy,
             );
         }
@@ -477,7 +501,7 @@ fn gateways(ix: &Index<'_>, target: IstioVersion, out: &mut Vec<Diagnostic>) {
             port(
                 out,
                 gw.path,
-                &format!("spec.servers[{i}].port.number"),
+                &format_args!("spec.servers[{i}].port.number"),
                 srv.port.number,
             );
             if !GATEWAY_PROTOCOLS.contains(&srv.port.protocol.to_ascii_uppercase().as_str()) {
@@ -530,7 +554,12 @@ fn service_entries(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
             out.push(bad(se.path, "spec.hosts is empty".into()));
         }
         for (i, p) in s.ports.iter().flatten().enumerate() {
-            port(out, se.path, &format!("spec.ports[{i}].number"), p.number);
+            port(
+                out,
+                se.path,
+                &format_args!("spec.ports[{i}].number"),
+                p.number,
+            );
         }
         if s.endpoints.is_some() && s.workload_selector.is_some() {
             out.push(bad(
@@ -575,7 +604,7 @@ fn peer_authentications(ix: &Index<'_>, out: &mut Vec<Diagnostic>) {
     for pa in &ix.peer_authentications {
         for p in pa.obj.spec().port_level_mtls.iter().flat_map(|m| m.keys()) {
             match p.parse::<i64>() {
-                Ok(n) => port(out, pa.path, "spec.portLevelMtls", n),
+                Ok(n) => port(out, pa.path, &"spec.portLevelMtls", n),
                 Err(_) => out.push(bad(
                     pa.path,
                     format!("spec.portLevelMtls: key {p:?} is not a port number"),
