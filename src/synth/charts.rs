@@ -31,6 +31,9 @@ pub(super) fn emit_charts(
 ) -> Result<Vec<ClusterArtifact>, Error> {
     let mut clusters: IndexMap<String, ClusterArtifact> = IndexMap::new();
     let mut used_files: HashMap<String, Arc<str>> = HashMap::new();
+    // Each cluster's deferred inputs by placeholder: a cluster of
+    // thousands of deferred values found each one by a scan of the others.
+    let mut deferred_at: HashMap<String, HashMap<String, usize>> = HashMap::new();
     for rendered in rendered {
         let (chart, mut docs) = rendered?;
         let info = app.chart_info(chart);
@@ -76,7 +79,8 @@ pub(super) fn emit_charts(
             inputs: &input_files,
         };
         for d in deferred.iter().filter(|d| d.chart == chart) {
-            add_deferred_input(app, d, &holders, cluster);
+            let at = deferred_at.entry(info.cluster.clone()).or_default();
+            add_deferred_input(app, d, &holders, cluster, at);
         }
     }
     for c in clusters.values() {
@@ -207,6 +211,7 @@ fn add_deferred_input(
     d: &DeferredEntry,
     files: &ChartFiles<'_>,
     cluster: &mut ClusterArtifact,
+    at: &mut HashMap<String, usize>,
 ) {
     let stack = app.stack_info(d.stack).name.clone();
     let mut holders = vec![files.manifest.to_string()];
@@ -217,24 +222,24 @@ fn add_deferred_input(
             .filter(|(_, text)| text.contains(&d.placeholder))
             .map(|(f, _)| f.clone()),
     );
-    match cluster
-        .deferred_inputs
-        .iter_mut()
-        .find(|x| x.placeholder == d.placeholder)
-    {
-        Some(x) => {
+    match at.get(&d.placeholder) {
+        Some(&i) => {
+            let x = &mut cluster.deferred_inputs[i];
             for f in holders {
                 if !x.files.contains(&f) {
                     x.files.push(f);
                 }
             }
         }
-        None => cluster.deferred_inputs.push(DeferredInput {
-            placeholder: d.placeholder.clone(),
-            stack,
-            output: d.output.clone(),
-            files: holders,
-            lookup: d.lookup.clone(),
-        }),
+        None => {
+            at.insert(d.placeholder.clone(), cluster.deferred_inputs.len());
+            cluster.deferred_inputs.push(DeferredInput {
+                placeholder: d.placeholder.clone(),
+                stack,
+                output: d.output.clone(),
+                files: holders,
+                lookup: d.lookup.clone(),
+            });
+        }
     }
 }
