@@ -747,6 +747,18 @@ mod tests {
         );
     }
 
+    /// A declared field is named `.field`; a key of a map the schema
+    /// types by `additionalProperties` is named `[key]`.
+    #[test]
+    fn map_keys_are_named_in_brackets() {
+        let so = json!({"apiVersion": "keda.sh/v1alpha1", "kind": "ScaledObject", "metadata": {"name": "s"},
+            "spec": {"scaleTargetRef": {"name": "x"}, "triggers": [{"type": "cpu", "metadata": {"value": 50}}]}});
+        assert_eq!(
+            errors(so),
+            vec!["spec.triggers[0].metadata[value]: must be a string, not integer"]
+        );
+    }
+
     #[test]
     fn required_fields_and_versions() {
         let so = json!({"apiVersion": "keda.sh/v1alpha1", "kind": "ScaledObject", "metadata": {"name": "s"}, "spec": {"triggers": [{"type": "cpu", "metadata": {"value": "50"}}]}});
