@@ -212,6 +212,12 @@ fn emit_assembly(
     check_object_names(app, &order, diags);
 
     let (mut builds, mut graph) = new_builds(app, &order);
+    // A small app's resource checks run beside the rest of emission (its
+    // main thread is the critical path); a large app's in line, so each
+    // template is freed as soon as it is rendered.
+    let mut jobs = Vec::new();
+    let defer = objects_below(app, &order, PARALLEL_RENDER_MIN)
+        && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
     let resolver = |tables: &Rc<resolve::Tables>| Resolver {
         tables: tables.clone(),
         current_stack: 0,
@@ -221,15 +227,16 @@ fn emit_assembly(
     };
     let ((either, deferred_entries), first) =
         crate::core::resolve::with_resolver(resolver(&tables), || {
-            let either = emit_stack_elements(
+            let emit = template::Elements {
                 app,
-                &order,
-                &tables,
-                &suppressed,
-                &mut builds,
-                &mut graph,
+                tables: &tables,
+                suppressed: &suppressed,
+                builds: &mut builds,
+                graph: &mut graph,
                 diags,
-            );
+                deferred: defer.then_some(&mut jobs),
+            };
+            let either = emit_stack_elements(emit, &order);
             (
                 either,
                 resolve_deferred(app, &order, &tables, &mut builds, diags),
@@ -263,50 +270,141 @@ fn emit_assembly(
         let t = Rc::get_mut(&mut tables).expect("the tables have one owner");
         template::place(t, &mut graph, &either);
         let ((), second) = crate::core::resolve::with_resolver(resolver(&tables), || {
-            template::emit_placed(
+            let emit = template::Elements {
                 app,
-                &either,
-                &tables,
-                &suppressed,
-                &mut builds,
-                &mut graph,
+                tables: &tables,
+                suppressed: &suppressed,
+                builds: &mut builds,
+                graph: &mut graph,
                 diags,
-            )
+                deferred: Some(&mut jobs),
+            };
+            template::emit_placed(emit, &either)
         });
         diags.extend(second.problems);
         imports.extend(second.imports);
     }
     wire_imports(app, &tables, &mut builds, &mut graph, imports);
-    crate::aws::cfn::check::release_schemas();
-
-    check_relations(app, &tables, &builds, diags);
-    report_cycle(app, &graph, diags);
-
-    let (selected_stacks, selected_charts, notes) =
-        select::select(app, &order, &graph, &opts.patterns, &deferred_entries)?;
-    let (charts, escapes) = render_jobs(app, &order, &selected_charts, &suppressed);
-    let objects: usize = charts.iter().map(|(_, jobs)| jobs.len()).sum();
-    // A small app's objects render on one thread (`render_objects`), so
-    // they render beside the templates instead of after them (about 1 ms of
-    // the reference apps' 13); a large app's render on every core, in
-    // batches written as they finish, after the templates.
-    let beside = objects > 0
-        && objects < PARALLEL_RENDER_MIN
-        && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
-    let (stack_artifacts, clusters) = std::thread::scope(|scope| {
-        let early = beside.then(|| scope.spawn(|| render_charts(&charts).collect::<Vec<_>>()));
-        let stacks = render_stacks(app, opts, &graph, &selected_stacks, builds, sink, diags);
-        let rendered: Box<dyn Iterator<Item = RenderedChart>> = match early {
-            Some(handle) => match handle.join() {
-                Ok(rendered) => Box::new(rendered.into_iter()),
-                Err(panic) => std::panic::resume_unwind(panic),
-            },
-            None => Box::new(render_charts(&charts)),
-        };
-        let clusters = emit_charts(app, rendered, escapes, &deferred_entries, sink);
-        (stacks, clusters)
+    let later = Later {
+        app,
+        opts,
+        order: &order,
+        tables: &tables,
+        graph: &graph,
+        suppressed: &suppressed,
+        deferred_entries: &deferred_entries,
+    };
+    if jobs.is_empty() {
+        crate::aws::cfn::check::release_schemas();
+        return later.emit(Builds::Owned(builds), None, sink, diags);
+    }
+    let pool = template::CheckPool::new(app, &suppressed, &builds, &jobs);
+    let emitted = std::thread::scope(|scope| {
+        let worker = scope.spawn(|| pool.work());
+        let emitted = later.emit(Builds::Shared(&builds), Some(&pool), sink, diags);
+        pool.work();
+        match worker.join() {
+            Ok(()) => emitted,
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
     });
-    Ok((stack_artifacts, clusters?, notes))
+    crate::aws::cfn::check::release_schemas();
+    template::merge_findings(diags, &jobs, pool.into_found());
+    emitted
+}
+
+/// Whether the app has fewer than `n` Kubernetes objects.
+fn objects_below(app: &App, order: &[u32], n: usize) -> bool {
+    let objects = order
+        .iter()
+        .filter(|&&i| matches!(app.node(i).kind, NodeKind::Object(_)));
+    objects.take(n).count() < n
+}
+
+/// The stacks' templates, taken when each is rendered (its JSON tree freed
+/// at once), or borrowed while their checks still read them.
+enum Builds<'b> {
+    Owned(BTreeMap<u32, StackBuild>),
+    Shared(&'b BTreeMap<u32, StackBuild>),
+}
+
+impl Builds<'_> {
+    fn all(&self) -> &BTreeMap<u32, StackBuild> {
+        match self {
+            Builds::Owned(m) => m,
+            Builds::Shared(m) => m,
+        }
+    }
+}
+
+/// What emission reads once every template element is written.
+struct Later<'l> {
+    app: &'l App,
+    opts: &'l SynthOptions,
+    order: &'l [u32],
+    tables: &'l resolve::Tables,
+    graph: &'l StackGraph,
+    suppressed: &'l suppress::Suppressed<'l>,
+    deferred_entries: &'l [deferred::DeferredEntry],
+}
+
+impl Later<'_> {
+    /// The rules across stacks, the selection, then the templates and
+    /// charts rendered and handed to `sink`.
+    /// Threads with nothing else to do take `pool`'s checks.
+    fn emit(
+        &self,
+        builds: Builds<'_>,
+        pool: Option<&template::CheckPool<'_, '_>>,
+        sink: &mut dyn FileSink,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Result<Emitted, Error> {
+        let Later {
+            app,
+            opts,
+            order,
+            tables,
+            graph,
+            suppressed,
+            deferred_entries,
+        } = *self;
+        let (selected_stacks, selected_charts, notes) =
+            select::select(app, order, graph, &opts.patterns, deferred_entries)?;
+        let (charts, escapes) = render_jobs(app, order, &selected_charts, suppressed);
+        let objects: usize = charts.iter().map(|(_, jobs)| jobs.len()).sum();
+        // A small app's objects render on one thread (`render_objects`), so
+        // they render beside the templates instead of after them (about 1 ms
+        // of the reference apps' 13); a large app's render on every core, in
+        // batches written as they finish, after the templates.
+        let beside = objects > 0
+            && objects < PARALLEL_RENDER_MIN
+            && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
+        let (stack_artifacts, clusters) = std::thread::scope(|scope| {
+            let early = beside.then(|| {
+                scope.spawn(|| {
+                    let rendered = render_charts(&charts).collect::<Vec<_>>();
+                    pool.inspect(|p| p.work());
+                    rendered
+                })
+            });
+            // The rules across stacks read the templates while the charts
+            // render (no diagnostic comes between: the order is kept).
+            check_relations(app, tables, builds.all(), diags);
+            report_cycle(app, graph, diags);
+            let stacks = render_stacks(app, opts, graph, &selected_stacks, builds, sink, diags);
+            pool.inspect(|p| p.work());
+            let rendered: Box<dyn Iterator<Item = RenderedChart>> = match early {
+                Some(handle) => match handle.join() {
+                    Ok(rendered) => Box::new(rendered.into_iter()),
+                    Err(panic) => std::panic::resume_unwind(panic),
+                },
+                None => Box::new(render_charts(&charts)),
+            };
+            let clusters = emit_charts(app, rendered, escapes, deferred_entries, sink);
+            (stacks, clusters)
+        });
+        Ok((stack_artifacts, clusters?, notes))
+    }
 }
 
 /// One empty template model per stack, and the stack graph's nodes.
@@ -423,7 +521,7 @@ fn render_stacks(
     opts: &SynthOptions,
     graph: &StackGraph,
     selected_stacks: &std::collections::BTreeSet<u32>,
-    mut builds: BTreeMap<u32, StackBuild>,
+    mut builds: Builds<'_>,
     sink: &mut dyn FileSink,
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<StackArtifact> {
@@ -434,14 +532,23 @@ fn render_stacks(
             continue;
         }
         let info = app.stack_info(s);
-        // Taken, so each template's JSON tree is freed once it is rendered.
-        let Some(build) = builds.remove(&s) else {
+        // Taken when owned, so each template's JSON tree is freed once it
+        // is rendered.
+        let taken;
+        let build = match &mut builds {
+            Builds::Owned(all) => {
+                taken = all.remove(&s);
+                taken.as_ref()
+            }
+            Builds::Shared(all) => all.get(&s),
+        };
+        let Some(build) = build else {
             continue;
         };
         let bytes = build.model.render(opts.format);
         check_limits(app, s, &build.model, bytes.len(), diags);
         let file = crate::assembly::rules::template_file(&info.name, opts.format.extension());
-        let stack_set = stack_set::stack_set_artifact(app, s, graph, &build, diags);
+        let stack_set = stack_set::stack_set_artifact(app, s, graph, build, diags);
         stack_artifacts.push(StackArtifact {
             name: info.name.clone(),
             path: app.node(s).path.to_string(),
@@ -486,7 +593,7 @@ fn render_stacks(
                 .collect(),
             termination_protection: info.termination_protection,
             resource_count: build.model.resources.len(),
-            escape_hatches: build.escape_hatches,
+            escape_hatches: build.escape_hatches.clone(),
             stack_set,
         });
         sink.put(file, bytes);

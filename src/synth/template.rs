@@ -3,6 +3,8 @@
 //! checked (schema, registered family checks) as it is written.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
 
 use serde_json::{Map, Value as Json};
 
@@ -24,24 +26,9 @@ use super::*;
 /// Emits every element of every stack but the resources that may live in
 /// either of two stacks, which are returned: they are placed once the rest
 /// of the graph is known ([`place_and_emit`]).
-pub(super) fn emit_stack_elements(
-    app: &App,
-    order: &[u32],
-    tables: &Tables,
-    suppressed: &Suppressed<'_>,
-    builds: &mut BTreeMap<u32, StackBuild>,
-    graph: &mut StackGraph,
-    diags: &mut Vec<Diagnostic>,
-) -> Vec<u32> {
+pub(super) fn emit_stack_elements(mut emit: Elements<'_, '_>, order: &[u32]) -> Vec<u32> {
+    let (app, tables) = (emit.app, emit.tables);
     let mut either = Vec::new();
-    let mut emit = Elements {
-        app,
-        tables,
-        suppressed,
-        builds,
-        graph,
-        diags,
-    };
     for &i in order {
         let n = app.node(i);
         let Some(stack) = n.stack else { continue };
@@ -208,24 +195,11 @@ fn included_sections(
 }
 
 /// Emits the resources that may live in either of two stacks (in tree
-/// order), each in the stack `tables` now names for it.
-pub(super) fn emit_placed(
-    app: &App,
-    placed: &[u32],
-    tables: &Tables,
-    suppressed: &Suppressed<'_>,
-    builds: &mut BTreeMap<u32, StackBuild>,
-    graph: &mut StackGraph,
-    diags: &mut Vec<Diagnostic>,
-) {
-    let mut emit = Elements {
-        app,
-        tables,
-        suppressed,
-        builds,
-        graph,
-        diags,
-    };
+/// order), each in the stack `tables` now names for it, checked in line;
+/// the checks `emit` recorded before are moved to where their entries end.
+pub(super) fn emit_placed(mut emit: Elements<'_, '_>, placed: &[u32]) {
+    let (app, tables) = (emit.app, emit.tables);
+    let mut jobs = emit.deferred.take();
     for &i in placed {
         let n = app.node(i);
         let (Some(stack), NodeKind::Resource(r)) = (tables.nodes[i as usize].stack, &n.kind) else {
@@ -242,9 +216,25 @@ pub(super) fn emit_placed(
             }
         }
     }
-    for b in emit.builds.values_mut() {
-        b.model.resources.retain(|e| !e.logical_id.is_empty());
+    for (&s, b) in emit.builds.iter_mut() {
         b.slots.clear();
+        // The places of the placeholders dropped, so recorded checks still
+        // find their entries.
+        let dropped: Vec<usize> = (b.model.resources.iter().enumerate())
+            .filter(|(_, e)| e.logical_id.is_empty())
+            .map(|(k, _)| k)
+            .collect();
+        if dropped.is_empty() {
+            continue;
+        }
+        b.model.resources.retain(|e| !e.logical_id.is_empty());
+        for job in jobs
+            .iter_mut()
+            .flat_map(|j| j.iter_mut())
+            .filter(|j| j.stack == s)
+        {
+            job.index -= dropped.partition_point(|&k| k < job.index);
+        }
     }
 }
 
@@ -302,16 +292,19 @@ pub(super) fn place(tables: &mut Tables, graph: &mut StackGraph, either: &[u32])
 }
 
 /// What the stage writes into, and what it reads.
-struct Elements<'x> {
-    app: &'x App,
-    tables: &'x Tables,
-    suppressed: &'x Suppressed<'x>,
-    builds: &'x mut BTreeMap<u32, StackBuild>,
-    graph: &'x mut StackGraph,
-    diags: &'x mut Vec<Diagnostic>,
+pub(super) struct Elements<'x, 'a> {
+    pub(super) app: &'a App,
+    pub(super) tables: &'x Tables,
+    pub(super) suppressed: &'x Suppressed<'x>,
+    pub(super) builds: &'x mut BTreeMap<u32, StackBuild>,
+    pub(super) graph: &'x mut StackGraph,
+    pub(super) diags: &'x mut Vec<Diagnostic>,
+    /// Where resources' checks are recorded instead of run (see
+    /// [`CheckJob`]); `None` checks each resource as it is written.
+    pub(super) deferred: Option<&'x mut Vec<CheckJob<'a>>>,
 }
 
-impl Elements<'_> {
+impl<'a> Elements<'_, 'a> {
     fn logical_id(&self, i: u32) -> String {
         self.tables.nodes[i as usize]
             .logical_id
@@ -326,7 +319,7 @@ impl Elements<'_> {
 
     /// One resource: its final properties (overrides, then tags), checked
     /// as emitted, with its DependsOn, condition and metadata.
-    fn resource(&mut self, i: u32, stack: u32, r: &CfnNode) {
+    fn resource(&mut self, i: u32, stack: u32, r: &'a CfnNode) {
         let n = self.app.node(i);
         let props = match r.resource.properties() {
             Ok(Json::Object(m)) => m,
@@ -374,7 +367,13 @@ impl Elements<'_> {
             }
         }
         let properties = final_properties(r, props);
-        self.check(i, r.resource.cfn_type(), &properties, r.origin.as_deref());
+        self.check(
+            i,
+            stack,
+            r.resource.cfn_type(),
+            &properties,
+            r.origin.as_deref(),
+        );
         let depends_on = self.depends_on(i, stack, r);
         let condition = r
             .options
@@ -421,36 +420,33 @@ impl Elements<'_> {
 
     /// What is emitted is what gets checked: typed fields, raw resources
     /// and overrides alike (the schema, then every registered check).
+    /// Called before the resource's entry is pushed, so the entry's place
+    /// in its stack is the stack's resource count now.
     fn check(
         &mut self,
         i: u32,
-        cfn_type: &str,
+        stack: u32,
+        cfn_type: &'a str,
         properties: &Map<String, Json>,
-        origin: Option<&str>,
+        origin: Option<&'a str>,
     ) {
-        let path = &self.app.node(i).path;
-        let mut found = Vec::new();
         if cfn_type.starts_with("AWS::Serverless::") && self.transformed(i) {
             // The SAM transform's own types: CloudFormation expands them at
             // deploy, and what they become is not known here.
             return;
         }
-        crate::aws::cfn::check::check_resource(cfn_type, properties, path, &mut found);
-        for check in self.app.emitted_checks() {
-            check(cfn_type, properties, path, &mut found);
-        }
-        if let Some(list) = self.suppressed.get(&i) {
-            found.retain(|d| {
-                d.code
-                    .as_ref()
-                    .is_none_or(|c| !list.iter().any(|(rule, _)| rule == c))
+        if let Some(jobs) = self.deferred.as_deref_mut() {
+            jobs.push(CheckJob {
+                node: i,
+                stack,
+                index: self.builds[&stack].model.resources.len(),
+                at: self.diags.len(),
+                cfn_type,
+                origin,
             });
+            return;
         }
-        if let Some(origin) = origin {
-            for d in &mut found {
-                d.message = format!("{} (declared at {origin})", d.message);
-            }
-        }
+        let found = checked(self.app, self.suppressed, i, cfn_type, properties, origin);
         self.diags.extend(found);
     }
 
@@ -504,6 +500,137 @@ impl Elements<'_> {
         }
         depends_on
     }
+}
+
+/// A resource's checks, recorded to run on another thread while the rest
+/// of emission goes on (a small app's main thread is its critical path;
+/// the checks are a third of its template stage). `at` is where the
+/// findings go among the diagnostics, so they read in the order checking in
+/// line gives.
+pub(super) struct CheckJob<'a> {
+    node: u32,
+    stack: u32,
+    /// The entry's place among its stack's resources.
+    index: usize,
+    at: usize,
+    cfn_type: &'a str,
+    origin: Option<&'a str>,
+}
+
+/// What is emitted is what gets checked: typed fields, raw resources and
+/// overrides alike (the schema, then every registered check), less what
+/// the resource suppresses.
+fn checked(
+    app: &App,
+    suppressed: &Suppressed<'_>,
+    i: u32,
+    cfn_type: &str,
+    properties: &Map<String, Json>,
+    origin: Option<&str>,
+) -> Vec<Diagnostic> {
+    let path = &app.node(i).path;
+    let mut found = Vec::new();
+    crate::aws::cfn::check::check_resource(cfn_type, properties, path, &mut found);
+    for check in app.emitted_checks() {
+        check(cfn_type, properties, path, &mut found);
+    }
+    if let Some(list) = suppressed.get(&i) {
+        found.retain(|d| {
+            d.code
+                .as_ref()
+                .is_none_or(|c| !list.iter().any(|(rule, _)| rule == c))
+        });
+    }
+    if let Some(origin) = origin {
+        for d in &mut found {
+            d.message = format!("{} (declared at {origin})", d.message);
+        }
+    }
+    found
+}
+
+/// Recorded checks over the emitted entries, shared by the threads that
+/// run them: each takes the next few jobs until none is left, so a thread
+/// done with its own work early takes more.
+pub(super) struct CheckPool<'p, 'a> {
+    app: &'p App,
+    suppressed: &'p Suppressed<'p>,
+    builds: &'p BTreeMap<u32, StackBuild>,
+    jobs: &'p [CheckJob<'a>],
+    next: AtomicUsize,
+    found: Vec<OnceLock<Vec<Diagnostic>>>,
+}
+
+/// Jobs a thread takes at a time: a resource's checks are a few
+/// microseconds, the shared counter's traffic should not be.
+const CHECKS_AT_ONCE: usize = 8;
+
+impl<'p, 'a> CheckPool<'p, 'a> {
+    pub(super) fn new(
+        app: &'p App,
+        suppressed: &'p Suppressed<'p>,
+        builds: &'p BTreeMap<u32, StackBuild>,
+        jobs: &'p [CheckJob<'a>],
+    ) -> Self {
+        CheckPool {
+            app,
+            suppressed,
+            builds,
+            jobs,
+            next: AtomicUsize::new(0),
+            found: jobs.iter().map(|_| OnceLock::new()).collect(),
+        }
+    }
+
+    /// Runs jobs until none is left to take.
+    pub(super) fn work(&self) {
+        loop {
+            let first = self.next.fetch_add(CHECKS_AT_ONCE, Ordering::Relaxed);
+            if first >= self.jobs.len() {
+                return;
+            }
+            for k in first..(first + CHECKS_AT_ONCE).min(self.jobs.len()) {
+                let job = &self.jobs[k];
+                let entry =
+                    (self.builds.get(&job.stack)).and_then(|b| b.model.resources.get(job.index));
+                debug_assert!(entry.is_some(), "a recorded check lost its entry");
+                let found = entry.map_or_else(Vec::new, |e| {
+                    let (i, t, o) = (job.node, job.cfn_type, job.origin);
+                    checked(self.app, self.suppressed, i, t, &e.properties, o)
+                });
+                let _ = self.found[k].set(found);
+            }
+        }
+    }
+
+    /// Each job's findings, in job order, once every thread that worked is
+    /// joined.
+    pub(super) fn into_found(self) -> Vec<Vec<Diagnostic>> {
+        let found = self.found.into_iter();
+        found.map(|f| f.into_inner().unwrap_or_default()).collect()
+    }
+}
+
+/// Puts each job's findings where checking in line would have put them.
+pub(super) fn merge_findings(
+    diags: &mut Vec<Diagnostic>,
+    jobs: &[CheckJob<'_>],
+    found: Vec<Vec<Diagnostic>>,
+) {
+    if found.iter().all(Vec::is_empty) {
+        return;
+    }
+    let extra: usize = found.iter().map(Vec::len).sum();
+    let mut merged = Vec::with_capacity(diags.len() + extra);
+    let mut pending = jobs.iter().map(|j| j.at).zip(found).peekable();
+    for (k, d) in std::mem::take(diags).into_iter().enumerate() {
+        while let Some((_, f)) = pending.next_if(|(at, _)| *at <= k) {
+            merged.extend(f);
+        }
+        merged.push(d);
+    }
+    merged.extend(pending.flat_map(|(_, f)| f));
+    *diags = merged;
 }
 
 /// The properties as written: overrides applied, nulls stripped, then tags
@@ -570,4 +697,41 @@ fn parameter(p: &ParameterInfo) -> Map<String, Json> {
         }
     }
     m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Findings of recorded checks land where checking in line would have
+    /// put them: before what was reported after their resource, jobs at one
+    /// place in job order, trailing jobs at the end.
+    #[test]
+    fn recorded_findings_merge_in_place() {
+        let job = |at: usize| CheckJob {
+            node: 0,
+            stack: 0,
+            index: 0,
+            at,
+            cfn_type: "AWS::SQS::Queue",
+            origin: None,
+        };
+        let d = |m: &str| Diagnostic::warning("p", m);
+        let mut diags = vec![d("a"), d("b"), d("c")];
+        let jobs = [job(0), job(2), job(2), job(3), job(3)];
+        let found = vec![
+            vec![d("j0")],
+            vec![d("j1"), d("j1'")],
+            vec![],
+            vec![d("j3")],
+            vec![d("j4")],
+        ];
+        merge_findings(&mut diags, &jobs, found);
+        let got: Vec<&str> = diags.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(got, ["j0", "a", "b", "j1", "j1'", "c", "j3", "j4"]);
+        // Nothing found: nothing moves.
+        let mut same = vec![d("a")];
+        merge_findings(&mut same, &[job(0)], vec![vec![]]);
+        assert_eq!(same.len(), 1);
+    }
 }
