@@ -302,10 +302,5 @@ impl Assembly {
 /// The SHA-256 of `bytes` as lowercase hex, as `templateSha256` records it.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
-    let digest = sha2::Sha256::digest(bytes);
-    let mut out = String::with_capacity(64);
-    for b in digest {
-        out.push_str(&format!("{b:02x}"));
-    }
-    out
+    hex::encode(sha2::Sha256::digest(bytes))
 }

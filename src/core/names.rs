@@ -15,13 +15,13 @@ const HASH_LEN: usize = 8;
 
 fn path_hash(components: &[&str]) -> String {
     let mut h = Sha256::new();
-    h.update(components.join("/").as_bytes());
-    let digest = h.finalize();
-    let mut out = String::with_capacity(HASH_LEN);
-    for b in digest.iter().take(HASH_LEN / 2) {
-        out.push_str(&format!("{b:02X}"));
+    for (i, c) in components.iter().enumerate() {
+        if i > 0 {
+            h.update(b"/");
+        }
+        h.update(c.as_bytes());
     }
-    out
+    hex::encode_upper(&h.finalize()[..HASH_LEN / 2])
 }
 
 /// Longest file-name stem the assembly uses: file systems cap a name at 255

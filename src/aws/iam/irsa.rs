@@ -203,7 +203,7 @@ pub fn irsa_role_name(cluster: &str, namespace: &str, service_account: &str) -> 
         return full;
     }
     let digest = Sha256::digest(full.as_bytes());
-    let hash: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
+    let hash = hex::encode(&digest[..4]);
     format!("{}-{hash}", full[..64 - 9].trim_end_matches('-'))
 }
 

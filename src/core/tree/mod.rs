@@ -654,10 +654,14 @@ impl App {
 
 fn join_path(parent: &str, id: &str) -> String {
     if parent.is_empty() {
-        id.to_string()
-    } else {
-        format!("{parent}/{id}")
+        return id.to_string();
     }
+    // Every node's path: without the formatting machinery.
+    let mut path = String::with_capacity(parent.len() + 1 + id.len());
+    path.push_str(parent);
+    path.push('/');
+    path.push_str(id);
+    path
 }
 
 fn display_path(path: &str) -> String {
