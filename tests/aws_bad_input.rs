@@ -764,72 +764,9 @@ fn a_rule_between_stacks_lands_in_the_later_stack_from_either_call_site() {
 /// from the dependency graph, so the rule lands in the cluster stack.
 #[test]
 fn a_rule_between_stacks_goes_where_the_graph_allows_whatever_the_creation_order() {
-    use meshsynth::aws::iam::{PolicyStatement, Principal, Role, RoleProps};
-    use meshsynth::core::Value;
     for from_cluster in [true, false] {
-        let env = Env::new("123456789012", "eu-west-1");
         let mut app = App::new(Context::new());
-        let stack = |app: &mut App, name: &str| {
-            Stack::new(
-                &mut app.root(),
-                name,
-                StackProps {
-                    env: env.clone(),
-                    ..Default::default()
-                },
-            )
-            .unwrap()
-        };
-        let cluster = stack(&mut app, "cluster");
-        let data = stack(&mut app, "data");
-        let db = PostgresInstance::new(
-            &mut app.scope(data.node()).unwrap(),
-            "Orders",
-            PostgresInstanceProps {
-                vpc_id: "vpc-1".into(),
-                subnet_ids: subnets(2),
-                port: 5433,
-                ..Default::default()
-            },
-        )
-        .unwrap();
-        let mut c = app.scope(cluster.node()).unwrap();
-        let nodes = SecurityGroup::new(
-            &mut c,
-            "Nodes",
-            SecurityGroupProps {
-                vpc_id: "vpc-1".into(),
-                description: "worker nodes".into(),
-                allow_all_outbound: true,
-            },
-        )
-        .unwrap();
-        Role::new(
-            &mut c,
-            "App",
-            RoleProps {
-                assumed_by: vec![Principal::Service(Value::str("ec2.amazonaws.com"))],
-                statements: vec![PolicyStatement::allow(
-                    ["rds:DescribeDBInstances"],
-                    [db.resource.arn()],
-                )],
-                ..Default::default()
-            },
-        )
-        .unwrap();
-        let mut at = if from_cluster {
-            app.scope(cluster.node()).unwrap()
-        } else {
-            app.scope(data.node()).unwrap()
-        };
-        db.security_group
-            .allow_from(
-                &mut at,
-                &nodes,
-                Port::tcp(5433),
-                "PostgreSQL from the nodes",
-            )
-            .unwrap();
+        crate::rule_between_stacks::add(&mut app, from_cluster);
         let out = synth(app, &SynthOptions::default())
             .unwrap_or_else(|e| panic!("from_cluster={from_cluster}: {e}"));
         let m = &out.assembly.manifest;

@@ -12,6 +12,8 @@ mod corpus;
 mod diff_support;
 #[path = "support/inert_markdown.rs"]
 mod inert_markdown;
+#[path = "support/rule_between_stacks.rs"]
+mod rule_between_stacks;
 #[path = "support/shop.rs"]
 mod shop;
 

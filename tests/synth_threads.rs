@@ -112,10 +112,7 @@ fn charts_rendered_in_batches_keep_their_own_objects_in_order() {
 #[test]
 fn resource_checks_beside_emission_report_as_in_line() {
     use indexmap::IndexMap;
-    use meshsynth::aws::iam::{PolicyStatement, Principal, Role, RoleProps};
-    use meshsynth::aws::network::{Port, SecurityGroup, SecurityGroupProps};
-    use meshsynth::aws::rds::{PostgresInstance, PostgresInstanceProps};
-    use meshsynth::core::{CfnRaw, Env, Stack, StackProps, TagStyle, Value};
+    use meshsynth::core::{CfnRaw, TagStyle, Value};
 
     let bad_queue = |delay: &str| CfnRaw {
         type_name: "AWS::SQS::Queue".into(),
@@ -123,65 +120,14 @@ fn resource_checks_beside_emission_report_as_in_line() {
         tags: TagStyle::None,
     };
     let build = |objects: usize| {
-        let env = Env::new("123456789012", "eu-west-1");
         let mut app = app_with(objects);
-        let stack = |app: &mut App, name: &str| {
-            let props = StackProps {
-                env: env.clone(),
-                ..Default::default()
-            };
-            Stack::new(&mut app.root(), name, props).unwrap()
-        };
-        let cluster = stack(&mut app, "cluster");
-        let data = stack(&mut app, "data");
-        let mut d = app.scope(data.node()).unwrap();
-        d.add_raw_resource("EarlyQueue", bad_queue("now")).unwrap();
-        let db = PostgresInstance::new(
-            &mut d,
-            "Orders",
-            PostgresInstanceProps {
-                vpc_id: "vpc-1".into(),
-                subnet_ids: vec!["subnet-1".into(), "subnet-2".into()],
-                port: 5433,
-                ..Default::default()
-            },
-        )
-        .unwrap();
+        // The rule is added from the data stack and moves to the cluster's.
+        let (cluster, data) = crate::rule_between_stacks::add(&mut app, false);
         let mut c = app.scope(cluster.node()).unwrap();
-        let nodes = SecurityGroup::new(
-            &mut c,
-            "Nodes",
-            SecurityGroupProps {
-                vpc_id: "vpc-1".into(),
-                description: "worker nodes".into(),
-                allow_all_outbound: true,
-            },
-        )
-        .unwrap();
-        // The cluster reads the database, so the rule below (added in the
-        // data stack) moves to the cluster's stack.
-        Role::new(
-            &mut c,
-            "App",
-            RoleProps {
-                assumed_by: vec![Principal::Service(Value::str("ec2.amazonaws.com"))],
-                statements: vec![PolicyStatement::allow(
-                    ["rds:DescribeDBInstances"],
-                    [db.resource.arn()],
-                )],
-                ..Default::default()
-            },
-        )
-        .unwrap();
         c.add_raw_resource("ClusterQueue", bad_queue("later"))
             .unwrap();
         let mut d = app.scope(data.node()).unwrap();
-        let rule = "PostgreSQL from the nodes";
-        let port = Port::tcp(5433);
-        db.security_group
-            .allow_from(&mut d, &nodes, port, rule)
-            .unwrap();
-        for id in ["LateQueue", "LastQueue"] {
+        for id in ["EarlyQueue", "LateQueue", "LastQueue"] {
             d.add_raw_resource(id, bad_queue("soon")).unwrap();
         }
         let diags = match synth(app, &SynthOptions::default()) {
