@@ -228,11 +228,10 @@ pub(super) fn emit_placed(mut emit: Elements<'_, '_>, placed: &[u32]) {
             continue;
         }
         b.model.resources.retain(|e| !e.logical_id.is_empty());
-        for job in jobs
-            .iter_mut()
-            .flat_map(|j| j.iter_mut())
-            .filter(|j| j.stack == s)
-        {
+        let Some(jobs) = jobs.as_deref_mut() else {
+            continue;
+        };
+        for job in jobs.iter_mut().filter(|j| j.stack == s) {
             job.index -= dropped.partition_point(|&k| k < job.index);
         }
     }
@@ -418,10 +417,9 @@ impl<'a> Elements<'_, 'a> {
         self.build(stack).model.resources.push(entry);
     }
 
-    /// What is emitted is what gets checked: typed fields, raw resources
-    /// and overrides alike (the schema, then every registered check).
-    /// Called before the resource's entry is pushed, so the entry's place
-    /// in its stack is the stack's resource count now.
+    /// The resource's checks ([`checked`]), run now or recorded. Called
+    /// before the resource's entry is pushed, so the entry's place in its
+    /// stack is the stack's resource count now.
     fn check(
         &mut self,
         i: u32,
