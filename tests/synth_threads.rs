@@ -152,3 +152,26 @@ fn resource_checks_beside_emission_report_as_in_line() {
         assert_eq!(beside.iter().filter(at).count(), 1, "{path}: {beside:#?}");
     }
 }
+
+/// A large app's JSON templates hold each resource's properties as the
+/// bytes they render to, written once the resource is checked; a small
+/// app's keep them as JSON trees until the end. The templates must be the
+/// same bytes, including a rule written after it moved between stacks.
+#[test]
+fn templates_from_written_properties_are_the_same_bytes() {
+    let templates = |objects: usize| {
+        let mut app = app_with(objects);
+        crate::rule_between_stacks::add(&mut app, false);
+        let out = synth(app, &SynthOptions::default()).unwrap();
+        let files = out.assembly.files.into_iter();
+        files
+            .filter(|(name, _)| name.ends_with(".template.json"))
+            .collect::<Vec<_>>()
+    };
+    let (small, large) = (templates(50), templates(1_100));
+    assert_eq!(small.len(), 2);
+    for ((name, a), (_, b)) in small.iter().zip(&large) {
+        assert!(a == b, "{name} differs");
+    }
+    assert_eq!(small.len(), large.len());
+}

@@ -2,9 +2,10 @@
 //! top-level keys in the documented order, resources in tree order,
 //! `DependsOn` sorted.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use indexmap::IndexMap;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value as Json};
 
 use crate::core::resource::DeletionPolicy;
@@ -102,11 +103,23 @@ impl TemplateModel {
     /// the layout [`render`](Self::render) writes, defined once.
     pub fn to_json(&self) -> Json {
         // Invariant: the view holds JSON values and strings only.
-        serde_json::to_value(JsonView(self)).expect("a template serializes")
+        serde_json::to_value(JsonView(self, None)).expect("a template serializes")
     }
 
     /// The template's bytes in the given format.
     pub fn render(&self, format: TemplateFormat) -> Vec<u8> {
+        self.render_with(format, None)
+    }
+
+    /// [`render`](Self::render), with the properties of the resources in
+    /// `written` (emptied in the model) taken from there. JSON only: a
+    /// YAML template never has any written.
+    pub(crate) fn render_with(
+        &self,
+        format: TemplateFormat,
+        written: Option<&WrittenProperties>,
+    ) -> Vec<u8> {
+        debug_assert!(format == TemplateFormat::Json || written.is_none_or(|w| w.0.is_empty()));
         match format {
             // Written straight from the model, without copying every
             // property into `to_json`'s tree first (the reference apps' 15
@@ -114,8 +127,8 @@ impl TemplateModel {
             TemplateFormat::Json => {
                 // Invariant: the view holds JSON values and strings only,
                 // so writing it to a Vec cannot fail.
-                let mut out =
-                    serde_json::to_vec_pretty(&JsonView(self)).expect("a template serializes");
+                let mut out = serde_json::to_vec_pretty(&JsonView(self, written))
+                    .expect("a template serializes");
                 out.push(b'\n');
                 out
             }
@@ -128,13 +141,76 @@ impl TemplateModel {
 /// top-level keys in that order, resources in tree order, `DependsOn`
 /// sorted. A key given twice (a resource id and an `Fn::ForEach` loop, an
 /// output and an included one) is written once, at its first place, with
-/// its last value.
-struct JsonView<'a>(&'a TemplateModel);
+/// its last value. Properties in the [`WrittenProperties`], when given,
+/// are written from there.
+struct JsonView<'a>(&'a TemplateModel, Option<&'a WrittenProperties>);
 
-/// One entry of `Resources`: a resource, or an `Fn::ForEach` loop as written.
+/// One entry of `Resources`: a resource (with its included attributes and
+/// its written properties), or an `Fn::ForEach` loop as written.
 enum ResourceView<'a> {
-    Entry(&'a ResourceEntry, Option<&'a Map<String, Json>>),
+    Entry(
+        &'a ResourceEntry,
+        Option<&'a Map<String, Json>>,
+        Option<&'a RawValue>,
+    ),
     Loop(&'a Json),
+}
+
+/// Resources' `Properties` already written as a JSON template holds them,
+/// by logical id. A large app's templates keep these bytes, about a third
+/// of their trees' size, from the moment each resource is checked until
+/// its template is rendered (ADR 0006's CloudFormation side).
+#[derive(Debug, Default)]
+pub(crate) struct WrittenProperties(HashMap<String, Box<RawValue>>);
+
+impl WrittenProperties {
+    /// Writes `props` for resource `logical_id`, unless that id is already
+    /// here (a collision, reported elsewhere): then `props` is handed
+    /// back to stay in the model.
+    pub(crate) fn write(
+        &mut self,
+        logical_id: &str,
+        props: Map<String, Json>,
+    ) -> Option<Map<String, Json>> {
+        if props.is_empty() || self.0.contains_key(logical_id) {
+            return Some(props);
+        }
+        let mut out = Vec::with_capacity(512);
+        // Invariant: a JSON map written to memory cannot fail, and
+        // serde_json writes UTF-8 JSON.
+        serde_json::to_writer_pretty(AtDepth(&mut out), &props).expect("properties serialize");
+        let text = String::from_utf8(out).expect("serde_json writes UTF-8");
+        let raw = RawValue::from_string(text).expect("serde_json writes JSON");
+        self.0.insert(logical_id.to_string(), raw);
+        None
+    }
+
+    fn get(&self, logical_id: &str) -> Option<&RawValue> {
+        self.0.get(logical_id).map(|b| &**b)
+    }
+}
+
+/// Writes pretty JSON as it stands at a resource's `Properties` (three
+/// levels down): each line break is followed by those levels' six spaces.
+/// Strings never hold a raw line break (JSON escapes it), so every one is
+/// the layout's.
+struct AtDepth<'a>(&'a mut Vec<u8>);
+
+impl std::io::Write for AtDepth<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut rest = buf;
+        while let Some(at) = rest.iter().position(|&b| b == b'\n') {
+            self.0.extend_from_slice(&rest[..=at]);
+            self.0.extend_from_slice(b"      ");
+            rest = &rest[at + 1..];
+        }
+        self.0.extend_from_slice(rest);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// One entry of `Outputs`.
@@ -158,7 +234,7 @@ fn ordered<'a, V>(
 impl serde::Serialize for JsonView<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let t = self.0;
+        let (t, written) = (self.0, self.1);
         let mut m = s.serialize_map(None)?;
         m.serialize_entry("AWSTemplateFormatVersion", "2010-09-09")?;
         if let Some(d) = &t.description {
@@ -187,7 +263,10 @@ impl serde::Serialize for JsonView<'_> {
                 .iter()
                 .map(|r| {
                     let attrs = t.resource_attributes.get(&r.logical_id);
-                    (r.logical_id.as_str(), ResourceView::Entry(r, attrs))
+                    let raw = written
+                        .filter(|_| r.properties.is_empty())
+                        .and_then(|w| w.get(&r.logical_id));
+                    (r.logical_id.as_str(), ResourceView::Entry(r, attrs, raw))
                 })
                 .chain(
                     t.resource_loops
@@ -216,9 +295,9 @@ impl serde::Serialize for JsonView<'_> {
 impl serde::Serialize for ResourceView<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let (r, attrs) = match self {
+        let (r, attrs, raw) = match self {
             ResourceView::Loop(v) => return v.serialize(s),
-            ResourceView::Entry(r, attrs) => (*r, *attrs),
+            ResourceView::Entry(r, attrs, raw) => (*r, *attrs, *raw),
         };
         let mut m = s.serialize_map(None)?;
         // The keys written, so an included attribute never repeats one.
@@ -235,7 +314,10 @@ impl serde::Serialize for ResourceView<'_> {
             m.serialize_entry("DependsOn", &deps)?;
             written.push("DependsOn");
         }
-        if !r.properties.is_empty() {
+        if let Some(raw) = raw {
+            m.serialize_entry("Properties", raw)?;
+            written.push("Properties");
+        } else if !r.properties.is_empty() {
             m.serialize_entry("Properties", &r.properties)?;
             written.push("Properties");
         }
@@ -424,6 +506,45 @@ mod tests {
         assert_eq!(
             sparse.render(TemplateFormat::Json),
             crate::emit::to_json_bytes(&sparse.to_json())
+        );
+    }
+
+    /// Properties written out at check time render as the tree would:
+    /// nested maps and lists at their depth, empty ones inline, strings
+    /// whose escapes hold line breaks.
+    #[test]
+    fn written_properties_render_as_their_tree() {
+        let props = json!({
+            "Name": "a\nb \"q\" \u{e9}",
+            "Nested": {"List": [1, {"Deep": [true, null]}, []], "Empty": {}},
+            "Tags": [{"Key": "k", "Value": "v"}],
+        });
+        let entry = |id: &str, properties: Map<String, Json>| ResourceEntry {
+            logical_id: id.into(),
+            cfn_type: "AWS::SSM::Parameter".into(),
+            properties,
+            depends_on: vec!["Other".into()],
+            condition: None,
+            deletion_policy: Some(DeletionPolicy::Retain),
+            update_replace_policy: None,
+            metadata: IndexMap::new(),
+        };
+        let mut tree = TemplateModel::default();
+        let mut bytes = TemplateModel::default();
+        let mut written = WrittenProperties::default();
+        for id in ["First", "Second"] {
+            let p = props.as_object().cloned().unwrap();
+            tree.resources.push(entry(id, p.clone()));
+            let kept = written.write(id, p);
+            assert!(kept.is_none(), "written");
+            bytes.resources.push(entry(id, Map::new()));
+        }
+        // A second resource of one id keeps its tree.
+        let again = written.write("First", props.as_object().cloned().unwrap());
+        assert!(again.is_some());
+        assert_eq!(
+            String::from_utf8_lossy(&bytes.render_with(TemplateFormat::Json, Some(&written))),
+            String::from_utf8_lossy(&tree.render(TemplateFormat::Json))
         );
     }
 

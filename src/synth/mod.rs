@@ -49,7 +49,7 @@ use crate::assembly::{
 use crate::core::diag::{Diagnostic, Severity};
 use crate::core::tree::{App, NodeKind};
 use crate::core::Error;
-use crate::emit::cfn::{TemplateFormat, TemplateModel};
+use crate::emit::cfn::{TemplateFormat, TemplateModel, WrittenProperties};
 use graph::{EdgeReason, StackGraph};
 use resolve::Resolver;
 
@@ -90,6 +90,9 @@ pub struct Synthesis {
 
 struct StackBuild {
     model: TemplateModel,
+    /// The properties of the model's resources that are already written
+    /// (their entries' `properties` left empty).
+    written: WrittenProperties,
     escape_hatches: Vec<String>,
     /// Export outputs already added: (node, attr) → output id.
     exports: HashMap<(u32, Option<String>), String>,
@@ -218,6 +221,10 @@ fn emit_assembly(
     let mut jobs = Vec::new();
     let defer = objects_below(app, &order, PARALLEL_RENDER_MIN)
         && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
+    // Without recorded checks, nothing reads a resource's properties after
+    // its own checks but the rules across stacks (which name the types they
+    // read), so a JSON template may hold them written.
+    let write_properties = !defer && opts.format == TemplateFormat::Json;
     let resolver = |tables: &Rc<resolve::Tables>| Resolver {
         tables: tables.clone(),
         current_stack: 0,
@@ -235,6 +242,7 @@ fn emit_assembly(
                 graph: &mut graph,
                 diags,
                 deferred: defer.then_some(&mut jobs),
+                write_properties,
             };
             let either = emit_stack_elements(emit, &order);
             (
@@ -278,6 +286,7 @@ fn emit_assembly(
                 graph: &mut graph,
                 diags,
                 deferred: Some(&mut jobs),
+                write_properties,
             };
             template::emit_placed(emit, &either)
         });
@@ -423,6 +432,7 @@ fn new_builds(app: &App, order: &[u32]) -> (BTreeMap<u32, StackBuild>, StackGrap
                     description: info.description.clone(),
                     ..Default::default()
                 },
+                written: WrittenProperties::default(),
                 escape_hatches: Vec::new(),
                 exports: HashMap::new(),
                 slots: HashMap::new(),
@@ -545,7 +555,7 @@ fn render_stacks(
         let Some(build) = build else {
             continue;
         };
-        let bytes = build.model.render(opts.format);
+        let bytes = build.model.render_with(opts.format, Some(&build.written));
         check_limits(app, s, &build.model, bytes.len(), diags);
         let file = crate::assembly::rules::template_file(&info.name, opts.format.extension());
         let stack_set = stack_set::stack_set_artifact(app, s, graph, build, diags);

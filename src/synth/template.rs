@@ -301,6 +301,10 @@ pub(super) struct Elements<'x, 'a> {
     /// Where resources' checks are recorded instead of run (see
     /// [`CheckJob`]); `None` checks each resource as it is written.
     pub(super) deferred: Option<&'x mut Vec<CheckJob<'a>>>,
+    /// Whether each resource's properties are written out once checked
+    /// ([`WrittenProperties`]); only when checks run in line and the
+    /// templates are JSON.
+    pub(super) write_properties: bool,
 }
 
 impl<'a> Elements<'_, 'a> {
@@ -398,6 +402,7 @@ impl<'a> Elements<'_, 'a> {
             suppression_metadata(&mut metadata, list);
         }
         let logical_id = self.logical_id(i);
+        let properties = self.keep(stack, &logical_id, r.resource.cfn_type(), properties);
         if !attributes.is_empty() {
             self.build(stack)
                 .model
@@ -415,6 +420,26 @@ impl<'a> Elements<'_, 'a> {
             metadata,
         };
         self.build(stack).model.resources.push(entry);
+    }
+
+    /// The properties the entry keeps: once checked, written out when the
+    /// stage writes them (a large app's JSON templates) and no rule across
+    /// stacks reads them, so the template holds bytes, not a tree.
+    fn keep(
+        &mut self,
+        stack: u32,
+        logical_id: &str,
+        cfn_type: &str,
+        properties: Map<String, Json>,
+    ) -> Map<String, Json> {
+        if !self.write_properties || crate::aws::cfn::semantic::reads_properties(cfn_type) {
+            return properties;
+        }
+        let build = self.build(stack);
+        build
+            .written
+            .write(logical_id, properties)
+            .unwrap_or_default()
     }
 
     /// The resource's checks ([`checked`]), run now or recorded. Called

@@ -290,9 +290,64 @@ impl<'a> Templates<'a> {
     }
 }
 
+/// The types whose properties some rule reads. The rules see every other
+/// resource without properties (type, id, path and deletion policy only),
+/// so a rule reading another type fails its tests until the type is here;
+/// synthesis may then write those properties out early (ADR 0006).
+const PROPERTIES_READ: &[&str] = &[
+    "AWS::CloudFront::Distribution",
+    "AWS::CloudWatch::Alarm",
+    "AWS::DynamoDB::GlobalTable",
+    "AWS::DynamoDB::Table",
+    "AWS::EC2::LaunchTemplate",
+    "AWS::EKS::Nodegroup",
+    "AWS::Events::Rule",
+    "AWS::IAM::ManagedPolicy",
+    "AWS::IAM::Policy",
+    "AWS::IAM::Role",
+    "AWS::IAM::RolePolicy",
+    "AWS::KMS::Key",
+    "AWS::Kinesis::Stream",
+    "AWS::Route53::HostedZone",
+    "AWS::Route53::RecordSet",
+    "AWS::Route53::RecordSetGroup",
+    "AWS::S3::Bucket",
+    "AWS::S3::BucketPolicy",
+    "AWS::SNS::Subscription",
+    "AWS::SNS::Topic",
+    "AWS::SQS::Queue",
+    "AWS::Scheduler::Schedule",
+    "AWS::WAFv2::RuleGroup",
+    "AWS::WAFv2::WebACL",
+];
+
+/// Whether some rule reads the properties of resources of `cfn_type`.
+pub(crate) fn reads_properties(cfn_type: &str) -> bool {
+    PROPERTIES_READ.binary_search(&cfn_type).is_ok()
+}
+
 /// Runs every rule over the app's emitted stacks.
 pub fn check_templates(stacks: &[StackView<'_>], out: &mut Vec<Diagnostic>) {
-    let t = Templates { stacks };
+    static NONE: std::sync::LazyLock<Map<String, Json>> = std::sync::LazyLock::new(Map::new);
+    let declared: Vec<StackView<'_>> = stacks
+        .iter()
+        .map(|s| StackView {
+            resources: (s.resources.iter())
+                .map(|r| ResourceView {
+                    properties: if reads_properties(r.cfn_type) {
+                        r.properties
+                    } else {
+                        &NONE
+                    },
+                    ..*r
+                })
+                .collect(),
+            name: s.name,
+            region: s.region,
+            outputs: s.outputs.clone(),
+        })
+        .collect();
+    let t = Templates { stacks: &declared };
     compute::check(&t, out);
     data::check(&t, out);
     edge::check(&t, out);

@@ -612,3 +612,13 @@ fn a_distribution_reads_a_private_bucket_through_origin_access_control() {
     }))]);
     assert!(website.is_empty(), "{website:?}");
 }
+
+/// `reads_properties` searches the list, so it must stay sorted.
+#[test]
+fn the_types_read_are_sorted() {
+    let mut sorted = super::PROPERTIES_READ.to_vec();
+    sorted.sort_unstable();
+    assert_eq!(super::PROPERTIES_READ, sorted.as_slice());
+    assert!(super::reads_properties("AWS::IAM::Role"));
+    assert!(!super::reads_properties("AWS::ECR::Repository"));
+}
