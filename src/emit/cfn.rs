@@ -5,8 +5,10 @@
 use std::collections::{BTreeMap, HashMap};
 
 use indexmap::IndexMap;
-use serde_json::value::RawValue;
+use serde::Serialize as _;
 use serde_json::{Map, Value as Json};
+
+use super::pretty::{Pretty, Splice};
 
 use crate::core::resource::DeletionPolicy;
 
@@ -127,8 +129,12 @@ impl TemplateModel {
             TemplateFormat::Json => {
                 // Invariant: the view holds JSON values and strings only,
                 // so writing it to a Vec cannot fail.
-                let mut out = serde_json::to_vec_pretty(&JsonView(self, written))
-                    .expect("a template serializes");
+                let splice = Splice::new(None);
+                let mut out = Vec::with_capacity(4096);
+                let view = JsonView(self, written.map(|w| (w, &splice)));
+                let mut json =
+                    serde_json::Serializer::with_formatter(&mut out, Pretty::splicing(&splice));
+                view.serialize(&mut json).expect("a template serializes");
                 out.push(b'\n');
                 out
             }
@@ -142,8 +148,12 @@ impl TemplateModel {
 /// sorted. A key given twice (a resource id and an `Fn::ForEach` loop, an
 /// output and an included one) is written once, at its first place, with
 /// its last value. Properties in the [`WrittenProperties`], when given,
-/// are written from there.
-struct JsonView<'a>(&'a TemplateModel, Option<&'a WrittenProperties>);
+/// are spliced in from there (the serializer's formatter must be
+/// [`Pretty::splicing`] of the same [`Splice`]).
+struct JsonView<'a>(
+    &'a TemplateModel,
+    Option<(&'a WrittenProperties, &'a Splice<'a>)>,
+);
 
 /// One entry of `Resources`: a resource (with its included attributes and
 /// its written properties), or an `Fn::ForEach` loop as written.
@@ -151,7 +161,7 @@ enum ResourceView<'a> {
     Entry(
         &'a ResourceEntry,
         Option<&'a Map<String, Json>>,
-        Option<&'a RawValue>,
+        Option<(&'a str, &'a Splice<'a>)>,
     ),
     Loop(&'a Json),
 }
@@ -161,7 +171,7 @@ enum ResourceView<'a> {
 /// of their trees' size, from the moment each resource is checked until
 /// its template is rendered (ADR 0006's CloudFormation side).
 #[derive(Debug, Default)]
-pub(crate) struct WrittenProperties(HashMap<String, Box<RawValue>>);
+pub(crate) struct WrittenProperties(HashMap<String, Box<str>>);
 
 impl WrittenProperties {
     /// Writes `props` for resource `logical_id`, unless that id is already
@@ -176,40 +186,18 @@ impl WrittenProperties {
             return Some(props);
         }
         let mut out = Vec::with_capacity(512);
+        // Three levels down: the template, `Resources`, the resource.
+        let mut json = serde_json::Serializer::with_formatter(&mut out, Pretty::at(3));
         // Invariant: a JSON map written to memory cannot fail, and
-        // serde_json writes UTF-8 JSON.
-        serde_json::to_writer_pretty(AtDepth(&mut out), &props).expect("properties serialize");
+        // serde_json writes UTF-8.
+        props.serialize(&mut json).expect("properties serialize");
         let text = String::from_utf8(out).expect("serde_json writes UTF-8");
-        let raw = RawValue::from_string(text).expect("serde_json writes JSON");
-        self.0.insert(logical_id.to_string(), raw);
+        self.0.insert(logical_id.to_string(), text.into_boxed_str());
         None
     }
 
-    fn get(&self, logical_id: &str) -> Option<&RawValue> {
+    fn get(&self, logical_id: &str) -> Option<&str> {
         self.0.get(logical_id).map(|b| &**b)
-    }
-}
-
-/// Writes pretty JSON as it stands at a resource's `Properties` (three
-/// levels down): each line break is followed by those levels' six spaces.
-/// Strings never hold a raw line break (JSON escapes it), so every one is
-/// the layout's.
-struct AtDepth<'a>(&'a mut Vec<u8>);
-
-impl std::io::Write for AtDepth<'_> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let mut rest = buf;
-        while let Some(at) = rest.iter().position(|&b| b == b'\n') {
-            self.0.extend_from_slice(&rest[..=at]);
-            self.0.extend_from_slice(b"      ");
-            rest = &rest[at + 1..];
-        }
-        self.0.extend_from_slice(rest);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
     }
 }
 
@@ -265,7 +253,7 @@ impl serde::Serialize for JsonView<'_> {
                     let attrs = t.resource_attributes.get(&r.logical_id);
                     let raw = written
                         .filter(|_| r.properties.is_empty())
-                        .and_then(|w| w.get(&r.logical_id));
+                        .and_then(|(w, splice)| Some((w.get(&r.logical_id)?, splice)));
                     (r.logical_id.as_str(), ResourceView::Entry(r, attrs, raw))
                 })
                 .chain(
@@ -314,8 +302,10 @@ impl serde::Serialize for ResourceView<'_> {
             m.serialize_entry("DependsOn", &deps)?;
             written.push("DependsOn");
         }
-        if let Some(raw) = raw {
-            m.serialize_entry("Properties", raw)?;
+        if let Some((text, splice)) = raw {
+            // The formatter writes the text where this unit's null goes.
+            splice.set(Some(text));
+            m.serialize_entry("Properties", &())?;
             written.push("Properties");
         } else if !r.properties.is_empty() {
             m.serialize_entry("Properties", &r.properties)?;

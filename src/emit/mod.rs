@@ -3,6 +3,7 @@
 
 pub mod cfn;
 pub mod k8s;
+pub(crate) mod pretty;
 pub mod yaml;
 
 /// Removes `null` members from objects, recursively: L1 and CRD structs use
