@@ -302,6 +302,7 @@ fn emit_assembly(
         graph: &graph,
         suppressed: &suppressed,
         deferred_entries: &deferred_entries,
+        small: defer,
     };
     if jobs.is_empty() {
         crate::aws::cfn::check::release_schemas();
@@ -355,6 +356,9 @@ struct Later<'l> {
     graph: &'l StackGraph,
     suppressed: &'l suppress::Suppressed<'l>,
     deferred_entries: &'l [deferred::DeferredEntry],
+    /// Whether the app is small enough (and the machine has the cores) to
+    /// render its charts beside its templates.
+    small: bool,
 }
 
 impl Later<'_> {
@@ -376,18 +380,36 @@ impl Later<'_> {
             graph,
             suppressed,
             deferred_entries,
+            ..
         } = *self;
         let (selected_stacks, selected_charts, notes) =
             select::select(app, order, graph, &opts.patterns, deferred_entries)?;
-        let (charts, escapes) = render_jobs(app, order, &selected_charts, suppressed);
+        let jobs = || render_jobs(app, order, &selected_charts, suppressed);
+        // The rules across stacks read every template, then the templates
+        // are rendered (each freed once written when owned).
+        let templates = |builds: Builds<'_>, sink: &mut dyn FileSink, diags: &mut Vec<_>| {
+            check_relations(app, tables, builds.all(), diags);
+            report_cycle(app, graph, diags);
+            let stacks = render_stacks(app, opts, graph, &selected_stacks, builds, sink, diags);
+            pool.inspect(|p| p.work());
+            stacks
+        };
+        // A small app's objects render on one thread (`render_objects`)
+        // beside the templates instead of after them (about 1 ms of the
+        // reference apps' 13). A large app's are listed only once its
+        // templates are freed (the list was 3 MiB of the 10k peak), and
+        // render on every core in batches written as they finish.
+        let (charts, escapes) = if self.small {
+            jobs()
+        } else {
+            let stacks = templates(builds, sink, diags);
+            let (charts, escapes) = jobs();
+            let clusters =
+                emit_charts(app, render_charts(&charts), escapes, deferred_entries, sink);
+            return Ok((stacks, clusters?, notes));
+        };
         let objects: usize = charts.iter().map(|(_, jobs)| jobs.len()).sum();
-        // A small app's objects render on one thread (`render_objects`), so
-        // they render beside the templates instead of after them (about 1 ms
-        // of the reference apps' 13); a large app's render on every core, in
-        // batches written as they finish, after the templates.
-        let beside = objects > 0
-            && objects < PARALLEL_RENDER_MIN
-            && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
+        let beside = objects > 0 && objects < PARALLEL_RENDER_MIN;
         let (stack_artifacts, clusters) = std::thread::scope(|scope| {
             let early = beside.then(|| {
                 scope.spawn(|| {
@@ -396,12 +418,9 @@ impl Later<'_> {
                     rendered
                 })
             });
-            // The rules across stacks read the templates while the charts
-            // render (no diagnostic comes between: the order is kept).
-            check_relations(app, tables, builds.all(), diags);
-            report_cycle(app, graph, diags);
-            let stacks = render_stacks(app, opts, graph, &selected_stacks, builds, sink, diags);
-            pool.inspect(|p| p.work());
+            // No diagnostic comes between the charts' and the templates':
+            // the order is kept.
+            let stacks = templates(builds, sink, diags);
             let rendered: Box<dyn Iterator<Item = RenderedChart>> = match early {
                 Some(handle) => match handle.join() {
                     Ok(rendered) => Box::new(rendered.into_iter()),
