@@ -176,7 +176,6 @@ pub fn check(app: &App, out: &mut Vec<Diagnostic>) {
             continue;
         };
         let (path, (ns, name)) = (e.path, ns_name(e.object));
-        let (ns, name) = (&ns, &name);
         let target = so
             .pointer("/spec/scaleTargetRef/name")
             .and_then(Json::as_str)

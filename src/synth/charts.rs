@@ -50,6 +50,7 @@ pub(super) fn emit_charts(
         k8s_emit::order_rendered(&mut docs);
         let count = docs.len();
         let bytes = k8s_emit::join_rendered(&docs).into_bytes();
+        // Freed before the file is queued: a chart is held once, not twice.
         drop(docs);
         let sha256 = Some(crate::assembly::sha256_hex(&bytes));
         sink.put(file.clone(), bytes);

@@ -362,7 +362,7 @@ struct Later<'l> {
 }
 
 impl Later<'_> {
-    /// The rules across stacks, the selection, then the templates and
+    /// The selection, the rules across stacks, then the templates and
     /// charts rendered and handed to `sink`.
     /// Threads with nothing else to do take `pool`'s checks.
     fn emit(
