@@ -922,3 +922,23 @@ fn gateway_addresses_follow_their_type() {
     let r = analyze(&gw("[{value: lb.example.com}]"));
     assert_eq!(found(&r, "IST0106"), ["IST0106 gw"], "{:?}", r.findings);
 }
+
+#[test]
+fn a_document_without_a_kind_or_name_names_only_its_place() {
+    // A config file in a walked directory (as `analyze .` meets them in
+    // real repositories): no kind and no name to show, so none is shown,
+    // neither as blanks in the text line nor as "" in JSON.
+    let r = analyze("cluster_name: 'Test Cluster'\nnum_tokens: 256\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {}\n");
+    let f = &r.findings[0];
+    assert_eq!(f.code, "IST0106");
+    assert_eq!((f.kind.as_deref(), f.name.as_deref()), (None, None));
+    let mut text = Vec::new();
+    meshsynth::analyze::render(&r, meshsynth::analyze::Format::Text, &mut text).unwrap();
+    let text = String::from_utf8(text).unwrap();
+    assert!(
+        text.starts_with("Error [IST0106] (input.yaml:1) apiVersion and kind are required"),
+        "{text}"
+    );
+    // A kind without a name shows the kind alone.
+    assert!(text.contains("(ConfigMap input.yaml:4)"), "{text}");
+}

@@ -227,6 +227,56 @@ fn what_is_not_kubernetes_yaml_is_refused_naming_the_file() {
 }
 
 #[test]
+fn an_api_version_no_cluster_serves_is_refused_with_the_one_to_use() {
+    let e = refused("apiVersion: extensions/v1beta1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\nspec: {template: {spec: {containers: [{name: web, image: 'web:1'}]}}}\n");
+    assert!(
+        e.contains("shop.yaml (document 1): apiVersion extensions/v1beta1 of Deployment was removed in Kubernetes 1.16"),
+        "{e}"
+    );
+    assert!(e.contains("use apiVersion apps/v1"), "{e}");
+    // A kind kept as written (no type) is judged by its version too.
+    let e = refused("apiVersion: policy/v1beta1\nkind: PodSecurityPolicy\nmetadata: {name: restricted}\nspec: {}\n");
+    assert!(e.contains("removed in Kubernetes 1.25"), "{e}");
+    assert!(e.contains("Pod Security Admission"), "{e}");
+}
+
+#[test]
+fn a_removed_api_version_written_by_hand_fails_synth_naming_the_object() {
+    let mut app = App::new(Context::new());
+    let chart = Chart::new(
+        &mut app.root(),
+        "Shop",
+        ChartProps::new("prod").namespace("shop"),
+    )
+    .unwrap();
+    let mut c = app.scope(chart.node()).unwrap();
+    c.add_object(
+        "Budget",
+        meshsynth::core::RawObject {
+            api_version: "policy/v1beta1".into(),
+            kind: "PodDisruptionBudget".into(),
+            namespaced: true,
+            metadata: meshsynth::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+                name: Some("web".into()),
+                ..Default::default()
+            },
+            body: Default::default(),
+        },
+    )
+    .unwrap();
+    let e = synth(app, &SynthOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("Shop/Budget")
+            && e.contains(
+                "apiVersion policy/v1beta1 of PodDisruptionBudget was removed in Kubernetes 1.25"
+            ),
+        "{e}"
+    );
+}
+
+#[test]
 fn a_directory_is_read_recursively_in_order_and_a_bad_file_adds_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let (ns, rest) = SHOP.split_at(SHOP.find("---").unwrap());

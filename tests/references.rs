@@ -199,6 +199,23 @@ fn cross_account_references_name_the_alternatives() {
         "{err}"
     );
     assert!(err.contains("give both stacks an explicit region"), "{err}");
+    // One stack left without an account (`Env::region`) beside one with
+    // it: named as that, with the account to give it.
+    let mut app = App::new(Context::new());
+    let a = stack(&mut app, "network", Env::region("eu-west-1"));
+    let b = stack(&mut app, "data", Env::new("123456789012", "eu-west-1"));
+    let x = thing(&mut app, &a, "X", None);
+    thing(&mut app, &b, "Y", Some(x.reference()));
+    let err = diag_text(synth(app, &SynthOptions::default()).unwrap_err());
+    assert!(
+        err.contains("stack network has no account, so it is not known to be 123456789012"),
+        "{err}"
+    );
+    assert!(
+        err.contains(r#"give stack network the same account (StackProps { env: Env::new("123456789012", REGION) })"#),
+        "{err}"
+    );
+    assert!(!err.contains("SSM parameter"), "{err}");
 }
 
 #[test]

@@ -348,6 +348,21 @@ impl Loader<'_> {
             *self.report.skipped.entry(kind.to_string()).or_default() += 1;
             return None;
         }
+        // A version no cluster serves: named here, and not read as the
+        // served one (whose errors would hide the cause).
+        if let Some(r) = crate::core::removed_apis::removed(api_version, kind) {
+            let message = crate::core::removed_apis::message(api_version, kind, r);
+            self.finding(
+                &origin,
+                crate::k8s::api_rules::API_SERVER_REFUSES,
+                Severity::Error,
+                message,
+                r.instead,
+            );
+            // Judged, so counted: a run of only such objects analyzed them.
+            self.report.objects += 1;
+            return None;
+        }
         self.note_ingress(kind, value);
         Some(Head {
             origin,
@@ -579,9 +594,11 @@ impl Loader<'_> {
             hint: Some(hint.into()),
             file: Some(origin.file.clone()),
             line: Some(origin.line),
-            kind: Some(origin.kind.clone()),
-            namespace: origin.namespace.clone(),
-            name: Some(origin.name.clone()),
+            // A document without a kind or name has none (`null` in JSON,
+            // left out of the text line), not an empty one.
+            kind: Some(origin.kind.clone()).filter(|k| !k.is_empty()),
+            namespace: origin.namespace.clone().filter(|n| !n.is_empty()),
+            name: Some(origin.name.clone()).filter(|n| !n.is_empty()),
         });
     }
 

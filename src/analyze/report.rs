@@ -32,10 +32,10 @@ fn level_word(s: Severity) -> &'static str {
 fn subject(f: &Finding) -> String {
     let mut parts = Vec::new();
     if let Some(k) = &f.kind {
-        let name = f.name.clone().unwrap_or_default();
-        parts.push(match &f.namespace {
-            Some(ns) => format!("{k} {ns}/{name}"),
-            None => format!("{k} {name}"),
+        parts.push(match (&f.namespace, &f.name) {
+            (Some(ns), Some(name)) => format!("{k} {ns}/{name}"),
+            (None, Some(name)) => format!("{k} {name}"),
+            (_, None) => k.clone(),
         });
     }
     if let Some(file) = &f.file {

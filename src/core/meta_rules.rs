@@ -1,6 +1,7 @@
-//! What the API server refuses in any object's metadata: its name (by the
-//! kind's rule), its namespace's name, label keys and values, annotation
-//! keys and their total size, and the same for a workload's pod template.
+//! What the API server refuses in any object's metadata: an API version it
+//! no longer serves, its name (by the kind's rule), its namespace's name,
+//! label keys and values, annotation keys and their total size, and the
+//! same for a workload's pod template.
 //! One set of rules for both halves: synth reports them as errors of its
 //! naming stage, `meshsynth analyze` as `MS-K8S-3` findings.
 
@@ -32,6 +33,12 @@ pub(crate) struct Problem {
 /// `analyze` defaults it).
 pub(crate) fn problems(o: &dyn K8sObject) -> Vec<Problem> {
     let mut out = Vec::new();
+    if let Some(r) = crate::core::removed_apis::removed(o.api_version(), o.kind()) {
+        out.push(Problem {
+            message: crate::core::removed_apis::message(o.api_version(), o.kind(), r),
+            hint: r.instead,
+        });
+    }
     let meta = o.metadata();
     name(o, meta, &mut out);
     if let Some(ns) = &meta.namespace {

@@ -13,6 +13,7 @@ pub mod names;
 pub mod object;
 pub mod patch;
 pub(crate) mod pattern;
+pub(crate) mod removed_apis;
 pub mod resolve;
 pub mod resource;
 pub(crate) mod schema_table;

@@ -203,7 +203,26 @@ impl Resolver {
             } else {
                 "account"
             };
-            r.problems.push(
+            // One side without an account (`Env::region`) is most often a
+            // stack left environment-agnostic by mistake, not a second
+            // account: say which, and how to make them one.
+            let agnostic = match (&p.env.account, &c.env.account) {
+                (None, Some(a)) if differs == "account" => Some((&p.name, a)),
+                (Some(a), None) if differs == "account" => Some((&c.name, a)),
+                _ => None,
+            };
+            let diagnostic = if let Some((stack, account)) = agnostic {
+                Diagnostic::error(
+                    r.current_path.to_string(),
+                    format!(
+                        "reference to {} (stack {} in {}) from stack {} in {}: stack {stack} has no account, so it is not known to be {account}, and CloudFormation exports only work within one account and region",
+                        info.path, p.name, env_text(&p.env), c.name, env_text(&c.env)
+                    ),
+                )
+                .with_hint(format!(
+                    "give stack {stack} the same account (StackProps {{ env: Env::new(\"{account}\", REGION) }}), or leave the account out of both stacks"
+                ))
+            } else {
                 Diagnostic::error(
                     r.current_path.to_string(),
                     format!(
@@ -215,8 +234,9 @@ impl Resolver {
                     "CloudFormation reads another account's outputs only through a role meshsynth cannot name yet: publish the value to an SSM parameter shared with that account, pass it in as a context value (-c), or place both stacks in one account"
                 } else {
                     "give both stacks an explicit region (Fn::GetStackOutput needs the producer's), or pass the value in as a context value (-c)"
-                }),
-            );
+                })
+            };
+            r.problems.push(diagnostic);
             return Ok(Target::Invalid);
         }
         let output = tables.export_id(node.index, attr);

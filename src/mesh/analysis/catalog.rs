@@ -102,7 +102,7 @@ pub const ANALYZERS: &[Rule] = &[
     a(codes::MS_MESH_12, E, "AuthorizationPolicy selecting an ambient workload behind a waypoint that does not admit the waypoint"),
     a(codes::MS_K8S_1, E, "two autoscalers (HorizontalPodAutoscaler, KEDA ScaledObject) scaling one workload"),
     a(codes::MS_K8S_2, E, "pods selected by more than one PodDisruptionBudget (evictions refused, drains block)"),
-    a(codes::MS_K8S_3, E, "a built-in object the API server refuses though its schema allows it (Service ports, ConfigMap and Secret keys, selectors, containers, restart policy, Ingress paths)"),
+    a(codes::MS_K8S_3, E, "a built-in object the API server refuses though its schema allows it (Service ports, ConfigMap and Secret keys, selectors, containers, restart policy, Ingress paths), or an API version it no longer serves"),
     a(codes::MS_ALB_1, E, "ALB Ingress with an HTTPS listener whose TLS policy allows TLS older than 1.2 (no ssl-policy: the controller's default allows TLS 1.0)"),
 ];
 

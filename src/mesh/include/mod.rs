@@ -330,6 +330,17 @@ fn add(
     if api_version.is_empty() || kind.is_empty() {
         return Err(problem("apiVersion and kind are required".into()));
     }
+    if let Some(r) = crate::core::removed_apis::removed(&api_version, &kind) {
+        return Err(Error::construct(
+            scope.path().to_string(),
+            format!(
+                "{}: {}",
+                doc.origin,
+                crate::core::removed_apis::message(&api_version, &kind, r)
+            ),
+            r.instead,
+        ));
+    }
     let Some(name) = name else {
         return Err(problem(format!(
             "{kind} has no metadata.name (generateName is not supported: the name must be known to diff and deploy)"
