@@ -939,6 +939,12 @@ fn a_document_without_a_kind_or_name_names_only_its_place() {
         text.starts_with("Error [IST0106] (input.yaml:1) apiVersion and kind are required"),
         "{text}"
     );
+    assert!(
+        f.hint
+            .as_deref()
+            .is_some_and(|h| h.contains("leave it out of the paths given")),
+        "{f:?}"
+    );
     // A kind without a name shows the kind alone.
     assert!(text.contains("(ConfigMap input.yaml:4)"), "{text}");
 }

@@ -340,7 +340,15 @@ impl Loader<'_> {
                 .to_string(),
         };
         if kind.is_empty() || api_version.is_empty() {
-            self.parse_finding(&origin, "apiVersion and kind are required".into());
+            // Most often not a Kubernetes object at all: a tool's config
+            // file in a walked directory.
+            self.finding(
+                &origin,
+                codes::IST0106,
+                Severity::Error,
+                "apiVersion and kind are required".into(),
+                "if this is a Kubernetes object, add its apiVersion and kind; if it is another tool's file, leave it out of the paths given",
+            );
             return None;
         }
         if namespace.is_some_and(|ns| SYSTEM_NAMESPACES.contains(&ns)) {
