@@ -154,6 +154,9 @@ pub struct App {
     pub(crate) objects_by_kind: HashMap<String, Vec<u32>>,
     /// Nodes visited by tree walks so far ([`App::walk_visits`]).
     walk_visits: AtomicU64,
+    /// The preorder of the locked tree, walked once: synthesis and the
+    /// checks beside it asked for it a dozen times.
+    preorder: std::sync::OnceLock<Vec<u32>>,
     /// Checks of emitted resources, in registration order, once per key.
     emitted_checks: Vec<(String, EmittedCheck)>,
     /// The platform's name ([`App::set_name`]).
@@ -208,6 +211,7 @@ impl App {
             validation_keys: Default::default(),
             objects_by_kind: HashMap::new(),
             walk_visits: AtomicU64::new(0),
+            preorder: std::sync::OnceLock::new(),
             aspects: Vec::new(),
             suppressions: Vec::new(),
             emitted_checks: Vec::new(),
@@ -295,15 +299,29 @@ impl App {
         self.locked = true;
     }
 
-    /// Nodes in tree (pre-)order, the order output follows.
-    pub(crate) fn preorder(&self) -> Vec<u32> {
+    /// Nodes in tree (pre-)order, the order output follows; walked once
+    /// when the tree is locked (it no longer changes), each time before.
+    pub(crate) fn preorder(&self) -> std::borrow::Cow<'_, [u32]> {
+        if self.locked {
+            let order = self.preorder.get_or_init(|| self.walk_preorder());
+            // Counted on every use, not once: each caller goes over the
+            // whole order, so a caller per construct is still quadratic
+            // and the scaling guard must still see it.
+            self.count_visits(order.len());
+            return std::borrow::Cow::Borrowed(order);
+        }
+        let order = self.walk_preorder();
+        self.count_visits(order.len());
+        std::borrow::Cow::Owned(order)
+    }
+
+    fn walk_preorder(&self) -> Vec<u32> {
         let mut out = Vec::with_capacity(self.nodes.len());
         let mut stack = vec![0u32];
         while let Some(i) = stack.pop() {
             out.push(i);
             stack.extend(self.node(i).children.iter().rev());
         }
-        self.count_visits(out.len());
         out
     }
 
@@ -358,7 +376,8 @@ impl App {
     /// Every object of type `O` with its construct path, in tree order.
     pub fn objects_of<O: K8sObject>(&self) -> Vec<(&str, &O)> {
         self.preorder()
-            .into_iter()
+            .iter()
+            .copied()
             .filter_map(|i| {
                 let n = self.node(i);
                 match &n.kind {
@@ -399,7 +418,8 @@ impl App {
     /// Every Kubernetes object with its path and cluster, in tree order.
     pub fn objects(&self) -> Vec<ObjectEntry<'_>> {
         self.preorder()
-            .into_iter()
+            .iter()
+            .copied()
             .filter_map(|i| self.object_entry(i))
             .collect()
     }
@@ -408,7 +428,8 @@ impl App {
     /// ID), in tree order: the addresses synth gives them.
     pub fn addresses(&self) -> Vec<ResourceAddress<'_>> {
         self.preorder()
-            .into_iter()
+            .iter()
+            .copied()
             .filter_map(|i| {
                 let n = self.node(i);
                 let NodeKind::Resource(r) = &n.kind else {
@@ -455,7 +476,8 @@ impl App {
 
     fn resource_nodes_erased<R: 'static>(&self) -> Vec<(NodeId, &R)> {
         self.preorder()
-            .into_iter()
+            .iter()
+            .copied()
             .filter_map(|i| match &self.node(i).kind {
                 NodeKind::Resource(c) => c
                     .resource
@@ -490,7 +512,8 @@ impl App {
 
     fn resources_of_erased<R: 'static>(&self) -> Vec<(&str, &R)> {
         self.preorder()
-            .into_iter()
+            .iter()
+            .copied()
             .filter_map(|i| {
                 let n = self.node(i);
                 match &n.kind {
@@ -508,7 +531,8 @@ impl App {
     /// Every install input, in tree order (for analyzers).
     pub fn install_input_refs(&self) -> Vec<InstallInputRef<'_>> {
         self.preorder()
-            .into_iter()
+            .iter()
+            .copied()
             .filter_map(|i| match &self.node(i).kind {
                 NodeKind::Chart(info) => Some(info),
                 _ => None,
