@@ -284,6 +284,41 @@ pub fn check(app: &App, out: &mut Vec<Diagnostic>) {
 mod tests {
     use super::*;
 
+    /// A ScaledObject reads the same through its struct as through its
+    /// JSON (a raw one, in place).
+    #[test]
+    fn a_scaled_object_reads_alike_typed_and_raw() {
+        let spec = serde_json::json!({
+            "scaleTargetRef": {"name": "worker"},
+            "triggers": [
+                {"type": "aws-sqs-queue", "authenticationRef": {"name": "worker-aws"}, "metadata": {}},
+                {"type": "cpu", "metadata": {}},
+            ],
+        });
+        let typed = crate::mesh::keda::ScaledObject {
+            spec: serde_json::from_value(spec.clone()).unwrap(),
+            ..Default::default()
+        };
+        let raw = crate::core::RawObject {
+            api_version: "keda.sh/v1alpha1".into(),
+            kind: "ScaledObject".into(),
+            namespaced: true,
+            metadata: Default::default(),
+            body: [("spec".to_string(), spec)].into_iter().collect(),
+        };
+        for o in [&typed as &dyn K8sObject, &raw] {
+            let s = Scaled::of(o).unwrap();
+            assert_eq!(s.target, "worker");
+            assert_eq!(
+                s.triggers,
+                [
+                    ("aws-sqs-queue".to_string(), Some("worker-aws".to_string())),
+                    ("cpu".to_string(), None),
+                ]
+            );
+        }
+    }
+
     #[test]
     fn action_patterns_cover_as_iam_matches() {
         assert!(covers(

@@ -750,6 +750,23 @@ mod tests {
         assert!(app.root().child("a b").is_err());
     }
 
+    /// The locked tree's order is walked once and kept, and still counted
+    /// on every use: the scaling guard must see a caller per construct.
+    #[test]
+    fn a_locked_trees_order_is_kept_and_each_use_counted() {
+        let mut app = App::new(Context::new());
+        app.root().child("a").unwrap().child("b").unwrap();
+        app.root().child("c").unwrap();
+        let before = app.preorder().into_owned();
+        app.lock();
+        let first = app.preorder();
+        assert!(matches!(first, std::borrow::Cow::Borrowed(_)));
+        assert_eq!(*first, before[..]);
+        let visits = app.walk_visits();
+        assert_eq!(*app.preorder(), before[..]);
+        assert_eq!(app.walk_visits(), visits + before.len() as u64);
+    }
+
     #[test]
     fn locked_tree_rejects_new_nodes() {
         let mut app = App::new(Context::new());
