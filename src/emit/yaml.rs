@@ -528,7 +528,7 @@ mod tests {
     }
 
     /// Indentation past the 64 spaces written at a time: a tree nested 40
-    /// maps and sequences deep (80 columns) reads back whole.
+    /// maps and sequences deep (its leaf past column 64) reads back whole.
     #[test]
     fn deep_nesting_is_indented_past_one_run_of_spaces() {
         let mut v = json!({"leaf": "a\nb\n", "n": 1});
