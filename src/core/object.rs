@@ -229,6 +229,15 @@ impl K8sObject for RawObject {
 }
 
 impl RawObject {
+    /// `obj` as a raw object whose body is read in place, when it is one
+    /// that no patch changed: a patched object's `as_any` answers with a
+    /// view re-read from its JSON, and only that JSON is what is emitted.
+    pub(crate) fn unpatched(obj: &dyn K8sObject) -> Option<&RawObject> {
+        (!obj.is_patched())
+            .then(|| obj.as_any().downcast_ref::<RawObject>())
+            .flatten()
+    }
+
     /// A raw object from its whole document (apiVersion, kind, metadata
     /// and the rest as the body). The error is the metadata's, or says the
     /// document is not an object.

@@ -59,10 +59,7 @@ impl<'a> Controller<'a> {
         // A raw object (every object `analyze` reads of these kinds) is
         // read in place: copying each one whole to JSON for its `spec` was
         // most of this check's time and memory at scale.
-        let raw = (!obj.is_patched())
-            .then(|| obj.as_any().downcast_ref::<RawObject>())
-            .flatten();
-        let spec = match raw {
+        let spec = match RawObject::unpatched(obj) {
             Some(raw) => Cow::Borrowed(raw.body.get("spec").unwrap_or(&Json::Null)),
             None => match typed_spec(obj) {
                 Some(spec) => Cow::Owned(spec?),

@@ -187,11 +187,8 @@ impl Scaled {
                 });
             }
         }
-        let raw = (!obj.is_patched())
-            .then(|| obj.as_any().downcast_ref::<crate::core::RawObject>())
-            .flatten();
         let whole;
-        let spec = match raw {
+        let spec = match crate::core::RawObject::unpatched(obj) {
             Some(raw) => raw.body.get("spec"),
             None => {
                 whole = obj.to_json().ok()?;
