@@ -21,6 +21,8 @@ mod shop;
 mod analyze_parity;
 #[path = "api_rules.rs"]
 mod api_rules;
+#[path = "app_parts.rs"]
+mod app_parts;
 #[path = "aws_bad_input.rs"]
 mod aws_bad_input;
 #[path = "aws_semantic.rs"]

@@ -33,7 +33,7 @@ use crate::core::{App, Context, Error};
 mod diff_cmd;
 use crate::diff::DeployedTemplates;
 use crate::emit::cfn::TemplateFormat;
-use crate::synth::{synth_into, SynthOptions, Synthesis};
+use crate::synth::{synth_into, synth_parts_into, SynthOptions, Synthesis};
 pub use diff_cmd::diff_command;
 
 /// Builds the user's app into the given `App`.
@@ -471,21 +471,33 @@ pub fn build_and_synth_into(
     let ctx = Context::from_pairs(context)?;
     let mut app = App::new(ctx);
     let built = build(&mut app);
-    for key in app.context().unused_keys() {
-        let _ = writeln!(
-            err,
-            "warning: context key {key:?} was not used by the app (misspelt?)"
-        );
-    }
+    let unused = |app: &App, err: &mut dyn Write| {
+        for key in app.context().unused_keys() {
+            let _ = writeln!(
+                err,
+                "warning: context key {key:?} was not used by the app (misspelt?)"
+            );
+        }
+    };
     if let Err(e) = built {
+        unused(&app, err);
         // Diagnostics reported before the failure are still worth reading.
         for d in app.diagnostics() {
             let _ = writeln!(err, "{d}");
         }
         return Err(e);
     }
-    crate::mesh::enable_checks(&mut app.root());
-    synth_into(app, opts, sink)
+    if app.part_names().is_empty() {
+        unused(&app, err);
+        crate::mesh::enable_checks(&mut app.root());
+        return synth_into(app, opts, sink);
+    }
+    // Parts read their context values as they are built, during synthesis.
+    let synthesis = synth_parts_into(app, opts, sink, &mut |part| {
+        crate::mesh::enable_checks(&mut part.root())
+    })?;
+    unused(&synthesis.app, err);
+    Ok(synthesis)
 }
 
 /// `synth`: writes the assembly atomically; returns the exit code.

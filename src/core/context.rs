@@ -185,6 +185,20 @@ impl Context {
         self.values.keys().map(String::as_str)
     }
 
+    /// The same values, none read yet: the context of one part of an app.
+    pub(crate) fn fresh_copy(&self) -> Context {
+        Context {
+            values: self.values.clone(),
+            read: ReadKeys::default(),
+        }
+    }
+
+    /// Counts the keys `other` (a part's copy) read as read here too.
+    pub(crate) fn absorb_reads(&self, other: &Context) {
+        let read = other.read.with(|r| r.clone());
+        self.read.with(|r| r.extend(read));
+    }
+
     /// Keys given on the command line that the app never read.
     pub fn unused_keys(&self) -> Vec<String> {
         self.read.with(|read| {

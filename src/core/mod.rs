@@ -47,6 +47,7 @@ pub use stack_set::{
     Amount, StackSet, StackSetPermissions, StackSetProps, StackSetRollout, StackSetTarget,
 };
 pub use tree::{
-    App, EmittedCheck, InstallInputRef, NodeId, ObjectEntry, ResourceAddress, Scope, Validation,
+    App, EmittedCheck, InstallInputRef, NodeId, ObjectEntry, PartBuild, ResourceAddress, Scope,
+    Validation,
 };
 pub use value::{Arn, CondExpr, JsonValueError, Pseudo, Value};

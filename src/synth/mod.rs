@@ -15,6 +15,7 @@ mod deferred;
 mod exports;
 pub(crate) mod graph;
 mod limits;
+mod parts;
 mod relations;
 mod render;
 pub(crate) mod resolve;
@@ -35,6 +36,8 @@ use suppress::*;
 use tables::*;
 use template::*;
 use validate::*;
+
+pub use parts::synth_parts_into;
 
 use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
@@ -123,6 +126,9 @@ pub fn synth_into(
     opts: &SynthOptions,
     sink: &mut dyn FileSink,
 ) -> Result<Synthesis, Error> {
+    if app.has_parts() {
+        return synth_parts_into(app, opts, sink, &mut |_| {});
+    }
     app.lock();
     crate::core::aspects::apply(&mut app);
     let mut diags = std::mem::take(&mut app.diagnostics);

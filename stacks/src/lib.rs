@@ -35,6 +35,26 @@ pub const APPS: &[(&str, AppFn)] = &[
 /// Adds the built-in apps to `app`: all of them, or those named by
 /// `-c apps=a,b` (which also saves building apps a stack glob would drop).
 pub fn build(app: &mut App) -> Result<(), Error> {
+    for (_, add) in selected(app)? {
+        add(app)?;
+    }
+    Ok(())
+}
+
+/// The same apps as [`build`], each an independent part of the app
+/// (`App::add_part`): synthesis builds, writes and frees one before it
+/// builds the next, so a run at scale holds one app's objects at a time.
+/// The assembly is byte for byte the one [`build`] gives
+/// (`tests/parts.rs`); the `meshsynth-apps` and `meshsynth` binaries use it.
+pub fn build_in_parts(app: &mut App) -> Result<(), Error> {
+    for (name, add) in selected(app)? {
+        app.add_part(name, add)?;
+    }
+    Ok(())
+}
+
+/// Names the app and returns the apps `-c apps=a,b` selects (all without it).
+fn selected(app: &mut App) -> Result<Vec<(&'static str, AppFn)>, Error> {
     // One name for the four apps: deploy tags their stacks with it.
     app.set_name("meshsynth-reference")?;
     let wanted: Option<Vec<String>> = app.context().get("apps")?;
@@ -49,10 +69,9 @@ pub fn build(app: &mut App) -> Result<(), Error> {
             }
         }
     }
-    for (name, add) in APPS {
-        if wanted.as_ref().is_none_or(|w| w.iter().any(|n| n == name)) {
-            add(app)?;
-        }
-    }
-    Ok(())
+    Ok(APPS
+        .iter()
+        .filter(|(name, _)| wanted.as_ref().is_none_or(|w| w.iter().any(|n| n == name)))
+        .copied()
+        .collect())
 }

@@ -8,5 +8,5 @@
 static ALLOC: meshsynth_stacks::memory::Allocator = meshsynth_stacks::memory::Allocator;
 
 fn main() -> std::process::ExitCode {
-    meshsynth::cli::main(meshsynth_stacks::build)
+    meshsynth::cli::main(meshsynth_stacks::build_in_parts)
 }

@@ -13,6 +13,8 @@ mod common;
 mod analyze_cli;
 #[path = "apps_aws.rs"]
 mod apps_aws;
+#[path = "apps_in_parts.rs"]
+mod apps_in_parts;
 #[path = "apps_mesh.rs"]
 mod apps_mesh;
 #[path = "aws_constructs.rs"]

@@ -7,5 +7,5 @@
 static ALLOC: meshsynth_stacks::memory::Allocator = meshsynth_stacks::memory::Allocator;
 
 fn main() -> std::process::ExitCode {
-    meshsynth_cli::cli::main(meshsynth_stacks::build)
+    meshsynth_cli::cli::main(meshsynth_stacks::build_in_parts)
 }

@@ -18,9 +18,12 @@ use crate::core::stack::{ConditionInfo, OutputInfo, ParameterInfo, StackInfo};
 
 mod children;
 mod deprecated;
+mod parts;
 mod scope;
 mod scope_k8s;
 
+pub(crate) use parts::Part;
+pub use parts::PartBuild;
 pub use scope::Scope;
 
 static APP_SERIAL: AtomicU32 = AtomicU32::new(1);
@@ -161,6 +164,11 @@ pub struct App {
     emitted_checks: Vec<(String, EmittedCheck)>,
     /// The platform's name ([`App::set_name`]).
     name: Option<String>,
+    /// Parts declared with [`App::add_part`], built when synthesis reaches
+    /// them (behind a mutex only so that the app stays `Sync`).
+    parts: std::sync::Mutex<Vec<Part>>,
+    /// Which part this app is, while synthesis builds it.
+    part: Option<String>,
 }
 
 /// A rule turned off for a subtree, with the reason the user gave.
@@ -216,6 +224,8 @@ impl App {
             suppressions: Vec::new(),
             emitted_checks: Vec::new(),
             name: None,
+            parts: Default::default(),
+            part: None,
         }
     }
 
