@@ -203,6 +203,19 @@ fn main() {
                 goal,
                 meets_10k(&m),
             );
+            // The same apps in one tree (`build` rather than `build_in_parts`):
+            // what a platform that cannot be split into parts pays.
+            let mut one = synth_args(&dir, Some(n));
+            one.extend(["-c".into(), "one-tree=true".into()]);
+            let m = measure(&one, runs);
+            push(
+                &format!("synth all apps, `-c services={n}`, one tree (no parts)"),
+                &format!("{r} resources, {o} objects"),
+                format!("{:.1} ms", ms(m.wall)),
+                format!("{:.1} MiB", mib(m.max_rss_kib)),
+                "(comparison)",
+                true,
+            );
         }
         big_dirs.push((target, n, dir));
     }

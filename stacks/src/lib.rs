@@ -45,8 +45,13 @@ pub fn build(app: &mut App) -> Result<(), Error> {
 /// (`App::add_part`): synthesis builds, writes and frees one before it
 /// builds the next, so a run at scale holds one app's objects at a time.
 /// The assembly is byte for byte the one [`build`] gives
-/// (`tests/parts.rs`); the `meshsynth-apps` and `meshsynth` binaries use it.
+/// (`tests/apps_in_parts.rs`); the `meshsynth-apps` and `meshsynth`
+/// binaries use it. `-c one-tree=true` builds them as [`build`] does, for
+/// the benchmark's comparison.
 pub fn build_in_parts(app: &mut App) -> Result<(), Error> {
+    if app.context().get::<bool>("one-tree")? == Some(true) {
+        return build(app);
+    }
     for (name, add) in selected(app)? {
         app.add_part(name, add)?;
     }

@@ -77,3 +77,23 @@ fn context_keys_read_in_parts_are_not_reported_unused() {
     );
     assert!(!err.contains(r#""services""#), "{err}");
 }
+
+#[test]
+fn one_tree_builds_the_apps_without_parts() {
+    use meshsynth::core::{App, Context};
+    let mut app = App::new(Context::from_pairs(["one-tree=true"]).unwrap());
+    meshsynth_stacks::build_in_parts(&mut app).unwrap();
+    assert!(app.part_names().is_empty());
+    assert!(!app.objects().is_empty());
+    let mut app = App::new(Context::new());
+    meshsynth_stacks::build_in_parts(&mut app).unwrap();
+    assert_eq!(
+        app.part_names(),
+        [
+            "genai-demo",
+            "ecommerce-mesh",
+            "cross-region-mesh",
+            "advanced-mesh"
+        ]
+    );
+}
