@@ -52,6 +52,8 @@ pub fn build_in_parts(app: &mut App) -> Result<(), Error> {
     if app.context().get::<bool>("one-tree")? == Some(true) {
         return build(app);
     }
+    // Parts free and rebuild within milliseconds: keep the freed pages.
+    memory::keep_freed_pages();
     for (name, add) in selected(app)? {
         app.add_part(name, add)?;
     }
