@@ -84,7 +84,7 @@ fn a_stack_name_two_parts_use_is_an_error_naming_both() {
     assert!(
         errors[0]
             .message
-            .contains(r#"stack name "shared" is also used by aStack (part "one")"#),
+            .contains(r#"stack name "shared" of part "two" is also used by aStack of part "one""#),
         "{}",
         errors[0].message
     );

@@ -77,11 +77,11 @@ impl Joined {
                     Diagnostic::error(
                         s.path.clone(),
                         format!(
-                            "stack name {:?} is also used by {other} (part {other_part:?})",
+                            "stack name {:?} of part {name:?} is also used by {other} of part {other_part:?}",
                             s.name
                         ),
                     )
-                    .with_hint("give each stack a unique stack_name"),
+                    .with_hint("parts share one assembly: give each stack a unique stack_name, e.g. with the part's name (`app.part()`) in it"),
                 );
             }
         }
@@ -90,7 +90,7 @@ impl Joined {
             return Err(Error::construct(
                 "app",
                 format!("parts {other:?} and {name:?} both write {path} to the assembly"),
-                "give their stacks and clusters different names",
+                "parts share one assembly: give each part's stacks and clusters (`ChartProps::new(cluster)`) their own names, e.g. with the part's name (`app.part()`) in them",
             ));
         }
         self.manifest.stacks.extend(assembly.manifest.stacks);
