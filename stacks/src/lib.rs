@@ -1,8 +1,9 @@
 //! The built-in reference apps: a platform crate over the meshsynth library
 //! (its binary is `meshsynth-apps`), also compiled into the toolkit's
 //! `meshsynth` binary. Each app is one
-//! module with a `build` function; `build` adds them all to one app, and
-//! stack-name globs select among them.
+//! module with a `build` function; `build` adds them all to one app,
+//! [`build_in_parts`] adds each as a part of it (what both binaries run),
+//! and stack-name globs select among them.
 
 // Every public item is documented.
 #![warn(missing_docs)]
