@@ -487,7 +487,7 @@ pub fn build_and_synth_into(
         }
         return Err(e);
     }
-    if app.part_names().is_empty() {
+    if !app.has_parts() {
         unused(&app, err);
         crate::mesh::enable_checks(&mut app.root());
         return synth_into(app, opts, sink);

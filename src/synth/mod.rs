@@ -4,7 +4,8 @@
 //! per stack), `exports`, `deferred` (values for Kubernetes), `limits`,
 //! `charts` and `render` (manifests), `suppress` (rules turned off);
 //! `relations` (rules across resources and stacks, once exports are
-//! wired); `graph` orders stacks and `select` picks stacks for a command.
+//! wired); `graph` orders stacks and `select` picks stacks for a command;
+//! `parts` synthesizes an app declared in parts, one part at a time.
 //! Every diagnostic is collected before synthesis fails. Files go to the
 //! caller's `FileSink` (memory for tests, a staging directory the writer
 //! swaps into place for the CLI), so a failed synthesis leaves nothing
@@ -171,12 +172,7 @@ pub fn synth_into(
     let fatal = diags
         .iter()
         .any(|d| d.is_error() || (strict && d.severity == Severity::Warning));
-    diags.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then_with(|| a.path.cmp(&b.path))
-    });
-    diags.dedup();
+    order_diagnostics(&mut diags);
     if fatal {
         if strict {
             for d in diags.iter_mut() {
@@ -201,6 +197,17 @@ pub fn synth_into(
         notes,
         app,
     })
+}
+
+/// The order diagnostics are reported in: errors first, then by path;
+/// repeats dropped.
+fn order_diagnostics(diags: &mut Vec<Diagnostic>) {
+    diags.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.path.cmp(&b.path))
+    });
+    diags.dedup();
 }
 
 /// The manifest's stacks and clusters, and the notes for stderr.

@@ -5,9 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use globset::Glob;
-
-use super::{synth_into, SynthOptions, Synthesis};
+use super::{select, synth_into, SynthOptions, Synthesis};
 use crate::assembly::{Assembly, FileSink, Manifest, MANIFEST_VERSION};
 use crate::core::diag::Diagnostic;
 use crate::core::tree::{App, NodeKind};
@@ -103,12 +101,7 @@ impl Joined {
     /// The one synthesis of every part, or every diagnostic when one
     /// failed.
     fn finish(mut self, app: App) -> Result<Synthesis, Error> {
-        self.diags.sort_by(|a, b| {
-            b.severity
-                .cmp(&a.severity)
-                .then_with(|| a.path.cmp(&b.path))
-        });
-        self.diags.dedup();
+        super::order_diagnostics(&mut self.diags);
         if self.failed {
             return Err(Error::Diagnostics(self.diags));
         }
@@ -202,10 +195,7 @@ pub fn synth_parts_into(
         }
     }
     if let Some((p, _)) = hits.iter().find(|(_, hit)| !**hit) {
-        return Err(Error::Selection(format!(
-            "no stack matches pattern {p:?}; stacks are: {} (run `meshsynth list`)",
-            names_seen.join(", ")
-        )));
+        return Err(select::no_match(p, &names_seen));
     }
     joined.finish(app)
 }
@@ -245,9 +235,7 @@ fn matched_patterns<'p>(
 ) -> Result<Vec<String>, Error> {
     let mut matched = Vec::new();
     for p in patterns {
-        let m = Glob::new(p)
-            .map_err(|e| Error::Selection(format!("invalid stack pattern {p:?}: {e}")))?
-            .compile_matcher();
+        let m = select::matcher(p)?;
         if names.iter().any(|n| m.is_match(n)) {
             hits.insert(p.as_str(), true);
             matched.push(p.clone());

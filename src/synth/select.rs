@@ -13,6 +13,23 @@ use crate::core::Error;
 /// Selected stacks, selected charts, and notes for stderr.
 pub(crate) type Selection = (BTreeSet<u32>, BTreeSet<u32>, Vec<String>);
 
+/// The matcher of stack pattern `p`, or the error naming it.
+pub(crate) fn matcher(p: &str) -> Result<GlobMatcher, Error> {
+    Glob::new(p)
+        .map(|g| g.compile_matcher())
+        .map_err(|e| Error::Selection(format!("invalid stack pattern {p:?}: {e}")))
+}
+
+/// The error for a pattern that matches none of `names` (stack names and
+/// top-level chart ids).
+pub(crate) fn no_match(p: &str, names: &[impl AsRef<str>]) -> Error {
+    let names: Vec<&str> = names.iter().map(AsRef::as_ref).collect();
+    Error::Selection(format!(
+        "no stack matches pattern {p:?}; stacks are: {} (run `meshsynth list`)",
+        names.join(", ")
+    ))
+}
+
 pub(crate) fn select(
     app: &App,
     order: &[u32],
@@ -41,9 +58,7 @@ pub(crate) fn select(
     }
     let mut matchers: Vec<(String, GlobMatcher)> = Vec::new();
     for p in patterns {
-        let g = Glob::new(p)
-            .map_err(|e| Error::Selection(format!("invalid stack pattern {p:?}: {e}")))?;
-        matchers.push((p.clone(), g.compile_matcher()));
+        matchers.push((p.clone(), matcher(p)?));
     }
     let mut picked: BTreeSet<u32> = BTreeSet::new();
     let mut picked_charts: BTreeSet<u32> = BTreeSet::new();
@@ -67,10 +82,7 @@ pub(crate) fn select(
                 .map(|s| app.stack_info(*s).name.as_str())
                 .collect();
             names.extend(top_charts.iter().map(|c| app.node(*c).id()));
-            return Err(Error::Selection(format!(
-                "no stack matches pattern {p:?}; stacks are: {} (run `meshsynth list`)",
-                names.join(", ")
-            )));
+            return Err(no_match(p, &names));
         }
     }
     // Charts inside selected stacks come with them.
