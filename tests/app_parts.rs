@@ -64,7 +64,7 @@ fn two_parts_give_the_assembly_of_one_tree() {
     assert_eq!(one.diagnostics, parts.diagnostics);
     assert_eq!(parts.assembly.manifest.stacks.len(), 2);
     assert_eq!(parts.assembly.manifest.clusters.len(), 2);
-    // The parts' trees are freed as each is written.
+    // The app itself holds none of its parts' constructs.
     assert!(parts.app.objects().is_empty());
 }
 
@@ -108,17 +108,66 @@ fn a_file_two_parts_write_is_refused() {
 
 #[test]
 fn an_app_with_parts_holds_nothing_of_its_own() {
+    // Each thing the app itself may hold, and the refusal naming it.
+    type Add = fn(&mut App);
+    let cases: [(Add, &str); 4] = [
+        (
+            |app| platform(app, "a", "alpha", "east").unwrap(),
+            r#"construct "aStack" was added to the app itself"#,
+        ),
+        (
+            |app| Tags::add(&mut app.root(), "team", "x"),
+            "an aspect was added to the app itself",
+        ),
+        (
+            |app| {
+                app.root()
+                    .add_validation(|_: &App, _: &mut Vec<Diagnostic>| {})
+            },
+            "a validation was added to the app itself",
+        ),
+        (
+            |app| app.root().suppress("MS-K8S-1", "reviewed").unwrap(),
+            "a rule was suppressed on the app itself",
+        ),
+    ];
+    for (add, what) in cases {
+        let mut app = App::new(Context::new());
+        add(&mut app);
+        app.add_part("more", |app| platform(app, "b", "beta", "west"))
+            .unwrap();
+        let err = synth(app, &SynthOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(&format!("the app has parts, but {what}")),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn every_failing_part_is_reported_not_only_the_first() {
+    let failing = |name: &'static str| {
+        move |app: &mut App| {
+            platform(app, name, name, name)?;
+            app.root()
+                .add_validation(move |_: &App, out: &mut Vec<Diagnostic>| {
+                    out.push(Diagnostic::error(name, "this part is wrong"));
+                });
+            Ok(())
+        }
+    };
     let mut app = App::new(Context::new());
-    platform(&mut app, "a", "alpha", "east").unwrap();
-    app.add_part("more", |app| platform(app, "b", "beta", "west"))
+    app.add_part("one", failing("one")).unwrap();
+    app.add_part("fine", |app| platform(app, "b", "beta", "west"))
         .unwrap();
-    let err = synth(app, &SynthOptions::default())
-        .unwrap_err()
-        .to_string();
-    assert!(
-        err.contains(r#"the app has parts, but construct "aStack" was added to the app itself"#),
-        "{err}"
-    );
+    app.add_part("three", failing("three")).unwrap();
+    let Err(Error::Diagnostics(d)) = synth(app, &SynthOptions::default()) else {
+        panic!("expected diagnostics");
+    };
+    let paths: Vec<&str> = d.iter().map(|d| d.path.as_str()).collect();
+    assert_eq!(paths, ["one", "three"], "{d:?}");
 }
 
 #[test]

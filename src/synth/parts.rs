@@ -49,22 +49,21 @@ struct Joined {
 
 impl Joined {
     /// Adds part `name`'s synthesis; `clash` is a file an earlier part
-    /// wrote too. Its tree is freed here, before the next part is built:
-    /// what parts are for (freeing it on another thread was measured: no
-    /// faster).
+    /// wrote too. Returns the part's tree, for the caller to free before
+    /// the next part is built: what parts are for (freeing it on another
+    /// thread was measured: no faster).
     fn add(
         &mut self,
         name: &str,
         synthesis: Synthesis,
         clash: Option<(String, String)>,
-    ) -> Result<(), Error> {
+    ) -> Result<App, Error> {
         let Synthesis {
             assembly,
             diagnostics,
             notes,
             app,
         } = synthesis;
-        drop(app);
         let mut renamed = false;
         for s in &assembly.manifest.stacks {
             let at = (s.path.clone(), name.to_string());
@@ -95,7 +94,7 @@ impl Joined {
         self.manifest.clusters.extend(assembly.manifest.clusters);
         self.diags.extend(diagnostics);
         self.notes.extend(notes);
-        Ok(())
+        Ok(app)
     }
 
     /// The one synthesis of every part, or every diagnostic when one
@@ -119,9 +118,9 @@ impl Joined {
 
 /// Synthesizes an app with parts: `prepare` runs on each part once it is
 /// built (the CLI registers the mesh checks there). The returned
-/// synthesis holds the app itself, without its parts' trees, which are
-/// freed as each part is written. An app without parts is synthesized as
-/// [`synth_into`] does.
+/// synthesis holds the app itself; each part's tree is freed before the
+/// next part is built, and the last part's with the returned app. An app
+/// without parts is synthesized as [`synth_into`] does.
 pub fn synth_parts_into(
     mut app: App,
     opts: &SynthOptions,
@@ -163,7 +162,10 @@ pub fn synth_parts_into(
     let mut hits: BTreeMap<&str, bool> =
         opts.patterns.iter().map(|p| (p.as_str(), false)).collect();
     let mut names_seen: Vec<String> = Vec::new();
+    // The tree of the part synthesized last, freed before the next is built.
+    let mut last: Option<App> = None;
     for part in parts {
+        drop(last.take());
         let mut built = app.new_part(&part.name);
         let result = (part.build)(&mut built);
         app.context().absorb_reads(built.context());
@@ -186,7 +188,7 @@ pub fn synth_parts_into(
         guard.part = part.name.clone();
         guard.clash = None;
         match synth_into(built, &part_opts, &mut guard) {
-            Ok(s) => joined.add(&part.name, s, guard.clash.take())?,
+            Ok(s) => last = Some(joined.add(&part.name, s, guard.clash.take())?),
             Err(Error::Diagnostics(mut d)) => {
                 joined.failed = true;
                 joined.diags.append(&mut d);
@@ -197,6 +199,9 @@ pub fn synth_parts_into(
     if let Some((p, _)) = hits.iter().find(|(_, hit)| !**hit) {
         return Err(select::no_match(p, &names_seen));
     }
+    // The last tree goes with the app: a caller about to exit need not free
+    // it (10-30 ms at 10k resources, docs/performance.md).
+    app.last_part = last.map(Box::new);
     joined.finish(app)
 }
 

@@ -169,6 +169,10 @@ pub struct App {
     parts: std::sync::Mutex<Vec<Part>>,
     /// Which part this app is, while synthesis builds it.
     part: Option<String>,
+    /// The tree of the part synthesized last, freed with this app rather
+    /// than before it is returned: a caller that ends the process without
+    /// freeing (the CLI) then does not pay for it.
+    pub(crate) last_part: Option<Box<App>>,
 }
 
 /// A rule turned off for a subtree, with the reason the user gave.
@@ -226,6 +230,7 @@ impl App {
             name: None,
             parts: Default::default(),
             part: None,
+            last_part: None,
         }
     }
 
