@@ -588,6 +588,63 @@ fn names_cannot_forge_a_line_of_stderr() {
     );
 }
 
+/// Low: a 100,000-character name in a pull request's manifest or in YAML
+/// given to analyze came back whole, as one 100 KB line.
+#[test]
+fn a_huge_name_is_cut_in_messages() {
+    use serde_json::json;
+    let t = tempfile::tempdir().unwrap();
+    let base = t.path().join("base");
+    let head = t.path().join("head");
+    let ns = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}});
+    diff_support::write(&base, &[], &[("main", vec![("ns", vec![ns.clone()])])]);
+    diff_support::write(&head, &[], &[("main", vec![("ns", vec![ns])])]);
+    let manifest = head.join("manifest.json");
+    let mut m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&manifest).unwrap()).unwrap();
+    m["clusters"][0]["name"] = json!("x".repeat(100_000));
+    std::fs::write(&manifest, m.to_string()).unwrap();
+    // As `main` runs it: stderr through the inert writer.
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let argv = [
+        "meshsynth",
+        "diff",
+        "--assembly",
+        s(&head),
+        "--against",
+        s(&base),
+    ];
+    let code = run_with_args(
+        argv,
+        &no_app,
+        &mut out,
+        &mut meshsynth::untrusted::InertWriter::new(&mut err),
+    );
+    let err = String::from_utf8(err).unwrap();
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.len() < 1_000, "{} bytes", err.len());
+    assert!(err.contains("…(+99746 characters)"), "{err}");
+
+    let long = "a".repeat(100_000);
+    let f = t.path().join("long.yaml");
+    std::fs::write(
+        &f,
+        format!("apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {{name: {long}, namespace: {long}}}\nspec:\n  hosts: [{long}]\n  http:\n  - route:\n    - destination: {{host: {long}}}\n"),
+    )
+    .unwrap();
+    let (code, out, err) = run(&["analyze", s(&f)]);
+    assert_eq!(code, 1, "{err}");
+    assert!(out.lines().count() >= 2, "{out}");
+    for line in out.lines() {
+        assert!(line.len() < 2_000, "{} bytes: {}", line.len(), &line[..200]);
+        assert!(line.contains("characters)"), "{line}");
+    }
+    // The machine-readable report keeps the value whole.
+    let (_, json, _) = run(&["analyze", s(&f), "--format", "json"]);
+    assert!(json.contains(&long));
+}
+
 /// Low: SARIF URIs were not percent-encoded, and in assembly mode they were
 /// relative to the assembly, not to where analyze ran.
 #[test]

@@ -64,8 +64,9 @@ pub fn render(report: &Report, format: Format, out: &mut dyn Write) -> std::io::
                     line.push_str(&format!(" (hint: {h})"));
                 }
                 // Names and values come from the YAML analyzed: one finding,
-                // one line, no escape sequence reaches the terminal.
-                writeln!(out, "{}", crate::untrusted::inert(&line))?;
+                // one readable line, no escape sequence reaches the terminal.
+                let line = crate::untrusted::inert(&line);
+                writeln!(out, "{}", crate::untrusted::elide(&line))?;
             }
             if report.findings.is_empty() {
                 writeln!(

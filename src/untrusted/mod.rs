@@ -14,5 +14,5 @@ pub mod yaml;
 pub use depth::{check_nesting, TooDeep, MAX_NESTING};
 pub use fs::{read_regular, walk_confined, ReadError, Walked};
 pub use path::{ConfinedDir, RelPath, UnsafePath};
-pub use text::{inert, inert_keeping_sgr, InertWriter};
+pub use text::{elide, inert, inert_keeping_sgr, InertWriter};
 pub use yaml::{YamlError, YamlReader};

@@ -67,17 +67,82 @@ pub fn inert_keeping_sgr(s: &str, colour: bool) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// The longest run of characters without a space that a message shows
+/// whole. A name or value from untrusted input can be any length; the
+/// longest a valid one gets (a DNS subdomain, 253) fits.
+pub const MAX_RUN: usize = 256;
+
+/// Shortens runs of non-space characters to [`MAX_RUN`], streaming: a
+/// run's first `MAX_RUN` characters pass, the rest are counted, and the
+/// count is written where the run ends (`…(+N characters)`).
+#[derive(Debug, Default)]
+struct Runs {
+    run: usize,
+    dropped: usize,
+}
+
+impl Runs {
+    /// Pushes `c` (already made inert) to `out`, or counts it.
+    fn push(&mut self, out: &mut String, c: char) {
+        if c.is_whitespace() {
+            self.end(out);
+            out.push(c);
+        } else if self.run < MAX_RUN {
+            self.run += 1;
+            out.push(c);
+        } else {
+            self.dropped += 1;
+        }
+    }
+
+    /// Ends the current run: the count of what was left out, if anything.
+    fn end(&mut self, out: &mut String) {
+        if self.dropped > 0 {
+            out.push_str(&format!("…(+{} characters)", self.dropped));
+        }
+        self.run = 0;
+        self.dropped = 0;
+    }
+}
+
+/// `s` with every run of more than [`MAX_RUN`] characters without a space
+/// cut there and the rest counted (`…(+N characters)`), so that one
+/// finding stays one readable line whatever the input named.
+pub fn elide(s: &str) -> Cow<'_, str> {
+    let mut run = 0;
+    let long = s.chars().any(|c| {
+        run = if c.is_whitespace() { 0 } else { run + 1 };
+        run > MAX_RUN
+    });
+    if !long {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len().min(4096));
+    let mut runs = Runs::default();
+    for c in s.chars() {
+        runs.push(&mut out, c);
+    }
+    runs.end(&mut out);
+    Cow::Owned(out)
+}
+
 /// A stream for messages (stderr): every write is made inert except its
 /// line breaks and tabs, so an error or note that quotes a file name, an
-/// object name or an endpoint's answer cannot drive the terminal.
+/// object name or an endpoint's answer cannot drive the terminal; and a
+/// run of characters without a space is cut at [`MAX_RUN`], as
+/// [`elide`] does, across writes.
 pub struct InertWriter<W: std::io::Write> {
     inner: W,
+    runs: Runs,
 }
 
 impl<W: std::io::Write> InertWriter<W> {
     /// Wraps `inner`.
     pub fn new(inner: W) -> Self {
-        InertWriter { inner }
+        InertWriter {
+            inner,
+            runs: Runs::default(),
+        }
     }
 }
 
@@ -87,9 +152,13 @@ impl<W: std::io::Write> std::io::Write for InertWriter<W> {
         let mut out = String::with_capacity(text.len());
         for c in text.chars() {
             if matches!(c, '\n' | '\t') {
-                out.push(c);
+                self.runs.push(&mut out, c);
+            } else if dangerous(c) {
+                for e in format!("\\u{{{:x}}}", c as u32).chars() {
+                    self.runs.push(&mut out, e);
+                }
             } else {
-                push(&mut out, c);
+                self.runs.push(&mut out, c);
             }
         }
         self.inner.write_all(out.as_bytes())?;
@@ -121,5 +190,36 @@ mod tests {
         let mut w = InertWriter::new(Vec::new());
         std::io::Write::write_all(&mut w, "error: x\x1b[2K\ty\n".as_bytes()).unwrap();
         assert_eq!(w.inner, b"error: x\\u{1b}[2K\ty\n");
+    }
+
+    #[test]
+    fn long_runs_are_cut_and_counted() {
+        let name = "a".repeat(100_000);
+        let line = format!("error: stack name {name:?} is not valid\n");
+        let short = elide(&line);
+        let kept = format!("\"{}", "a".repeat(MAX_RUN - 1));
+        assert_eq!(
+            short,
+            format!("error: stack name {kept}…(+99746 characters) is not valid\n")
+        );
+        // A stream cuts the same way, however the writes split the run.
+        let mut w = InertWriter::new(Vec::new());
+        for chunk in line.as_bytes().chunks(7) {
+            std::io::Write::write_all(&mut w, chunk).unwrap();
+        }
+        assert_eq!(String::from_utf8(w.inner).unwrap(), short);
+        // Escapes count as what is shown; a valid name is never cut.
+        let sub = "b".repeat(253);
+        assert_eq!(elide(&sub), sub.as_str());
+        let mut w = InertWriter::new(Vec::new());
+        std::io::Write::write_all(
+            &mut w,
+            format!("{}\x1b\n", "c".repeat(MAX_RUN - 2)).as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(
+            String::from_utf8(w.inner).unwrap(),
+            format!("{}\\u…(+4 characters)\n", "c".repeat(MAX_RUN - 2))
+        );
     }
 }
