@@ -643,6 +643,17 @@ fn a_huge_name_is_cut_in_messages() {
     // The machine-readable report keeps the value whole.
     let (_, json, _) = run(&["analyze", s(&f), "--format", "json"]);
     assert!(json.contains(&long));
+
+    // diff's text plan: an object of that name in the pull request's assembly.
+    let cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": long, "namespace": "shop"}});
+    let head = t.path().join("head2");
+    diff_support::write(&head, &[], &[("main", vec![("ns", vec![cm])])]);
+    let (code, out, err) = run(&["diff", "--assembly", s(&head), "--against", s(&base)]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("characters)"), "{out}");
+    for line in out.lines() {
+        assert!(line.len() < 2_000, "{} bytes: {}", line.len(), &line[..200]);
+    }
 }
 
 /// Low: SARIF URIs were not percent-encoded, and in assembly mode they were

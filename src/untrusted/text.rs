@@ -107,7 +107,9 @@ impl Runs {
 
 /// `s` with every run of more than [`MAX_RUN`] characters without a space
 /// cut there and the rest counted (`…(+N characters)`), so that one
-/// finding stays one readable line whatever the input named.
+/// finding stays one readable line whatever the input named. Raw SGR
+/// colour sequences (what [`inert_keeping_sgr`] keeps) pass whole and
+/// count for nothing, so a cut never leaves a colour on.
 pub fn elide(s: &str) -> Cow<'_, str> {
     let mut run = 0;
     let long = s.chars().any(|c| {
@@ -119,8 +121,17 @@ pub fn elide(s: &str) -> Cow<'_, str> {
     }
     let mut out = String::with_capacity(s.len().min(4096));
     let mut runs = Runs::default();
-    for c in s.chars() {
+    let mut rest = s;
+    while let Some(c) = rest.chars().next() {
+        if c == '\x1b' {
+            if let Some(end) = rest.find('m') {
+                out.push_str(&rest[..=end]);
+                rest = &rest[end + 1..];
+                continue;
+            }
+        }
         runs.push(&mut out, c);
+        rest = &rest[c.len_utf8()..];
     }
     runs.end(&mut out);
     Cow::Owned(out)
@@ -220,6 +231,15 @@ mod tests {
         assert_eq!(
             String::from_utf8(w.inner).unwrap(),
             format!("{}\\u…(+4 characters)\n", "c".repeat(MAX_RUN - 2))
+        );
+        // A colour around a cut value is still reset.
+        let painted = format!("\x1b[32m{}\x1b[0m next", "d".repeat(MAX_RUN + 5));
+        assert_eq!(
+            elide(&painted),
+            format!(
+                "\x1b[32m{}\x1b[0m…(+5 characters) next",
+                "d".repeat(MAX_RUN)
+            )
         );
     }
 }

@@ -5,7 +5,7 @@
 use super::{DriftStatus, LiveDrift, ObjectDrift};
 use crate::diff::render::markdown::{code, md};
 use crate::diff::render::{change_line, short};
-use crate::untrusted::inert;
+use crate::untrusted::{elide, inert};
 
 /// Widest value shown on one line.
 const VALUE_WIDTH: usize = 100;
@@ -50,7 +50,7 @@ pub fn text(d: &LiveDrift) -> String {
         };
         out.push_str(&format!(
             "{mark} {}: {}\n",
-            inert(&o.object.to_string()),
+            elide(&inert(&o.object.to_string())),
             word(o.status)
         ));
         for c in &o.changes {
@@ -60,7 +60,7 @@ pub fn text(d: &LiveDrift) -> String {
     out.push_str(&inert(&summary(d)));
     out.push('\n');
     for n in &d.notes {
-        out.push_str(&format!("note: {}\n", inert(n)));
+        out.push_str(&format!("note: {}\n", elide(&inert(n))));
     }
     out
 }

@@ -259,6 +259,17 @@ fn names_from_the_cluster_are_inert_in_text_and_escaped_in_markdown() {
     );
     let text = render::text(&d);
     assert!(!text.contains('\u{1b}'), "{text:?}");
+    // A name of any length: one short line.
+    let long = json!({"apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": "n".repeat(50_000), "namespace": "shop"}});
+    let d2 = live_drift(
+        "main",
+        &[desired(deployment())],
+        vec![live(as_served(deployment())), live(long)],
+    );
+    let long_text = render::text(&d2);
+    assert!(long_text.len() < 1_000, "{} bytes", long_text.len());
+    assert!(long_text.contains("…(+"), "{long_text}");
     let md = render::markdown(&d);
     // In a code span: the pipe escaped (the table keeps its columns), no
     // mention rendered, the escape byte gone.

@@ -45,10 +45,10 @@ impl Out {
     /// One line of output. Names and values come from assemblies (a pull
     /// request's): control characters are escaped, so a value cannot start
     /// a line, move the cursor or set the title; only the renderer's own
-    /// colours pass.
+    /// colours pass; and a value of any length stays readable.
     fn line(&mut self, s: &str) {
-        self.buf
-            .push_str(&crate::untrusted::inert_keeping_sgr(s, self.color));
+        let s = crate::untrusted::inert_keeping_sgr(s, self.color);
+        self.buf.push_str(&crate::untrusted::elide(&s));
         self.buf.push('\n');
     }
 }
