@@ -86,13 +86,7 @@ pub fn verify(
         }
         Ok(_) => {}
     }
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .map(|t| if t.is_absolute() { t } else { dir.join(t) })
-        .unwrap_or_else(|| dir.join("target"));
-    let binary = target
-        .join("debug")
-        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    let binary = built_binary(dir, name, std::env::var_os("CARGO_TARGET_DIR"));
     let out = match tempfile::Builder::new()
         .prefix("meshsynth-import-")
         .tempdir()
@@ -125,6 +119,20 @@ pub fn verify(
             } => compare_chart(out.path(), (cluster, namespace), chart, objects),
         })
         .collect()
+}
+
+/// Where `cargo build` in `dir` put binary `name`, as an absolute path:
+/// the binary runs with `dir` as its working directory, where a relative
+/// path (`--out platform`) would be looked up again and not found.
+fn built_binary(dir: &Path, name: &str, target_dir: Option<std::ffi::OsString>) -> PathBuf {
+    let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let target = target_dir
+        .map(PathBuf::from)
+        .map(|t| if t.is_absolute() { t } else { dir.join(t) })
+        .unwrap_or_else(|| dir.join("target"));
+    target
+        .join("debug")
+        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
 }
 
 /// Verdicts when synth failed: each stack an error names (by its path,
@@ -311,4 +319,28 @@ fn clip(s: &str) -> String {
         line.push('…');
     }
     line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_built_binary_is_found_from_any_working_directory() {
+        let exe = format!("acme{}", std::env::consts::EXE_SUFFIX);
+        let here = std::env::current_dir().unwrap();
+        // `--out acme` without CARGO_TARGET_DIR: the default for a new user.
+        assert_eq!(
+            built_binary(Path::new("acme"), "acme", None),
+            here.join("acme/target/debug").join(&exe)
+        );
+        assert_eq!(
+            built_binary(Path::new("acme"), "acme", Some("t".into())),
+            here.join("acme/t/debug").join(&exe)
+        );
+        assert_eq!(
+            built_binary(Path::new("acme"), "acme", Some("/shared/t".into())),
+            Path::new("/shared/t/debug").join(&exe)
+        );
+    }
 }
