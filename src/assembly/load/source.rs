@@ -8,12 +8,14 @@ pub(super) fn dir_source(dir: &Path, limits: &LoadLimits) -> Result<AssemblyDir,
     let shown = dir.to_path_buf();
     let meta = fs::metadata(dir).map_err(|e| LoadError::Io {
         path: dir.display().to_string(),
-        message: format!("cannot read the assembly directory: {e}"),
+        message: format!(
+            "cannot read the assembly directory: {e}; give a directory `meshsynth synth -o DIR` wrote"
+        ),
     })?;
     if !meta.is_dir() {
         return Err(LoadError::Io {
             path: dir.display().to_string(),
-            message: "is not a directory".into(),
+            message: "is not a directory; give a directory `meshsynth synth -o DIR` wrote".into(),
         });
     }
     let root = fs::canonicalize(dir).map_err(|e| LoadError::Io {
