@@ -1,6 +1,6 @@
-//! Large trees run their validations on a thread of their own, beside
-//! template and chart emission; what synthesis reports must not depend on
-//! that: the same findings, in the same order, as on one thread.
+//! Validations run on threads of their own, beside template and chart
+//! emission and beside each other; what synthesis reports must not depend
+//! on that: the same findings, in the same order, as on one thread.
 
 use k8s_openapi::api::core::v1::ConfigMap;
 use meshsynth::core::{App, Chart, ChartProps, Context, Diagnostic};
@@ -55,6 +55,42 @@ fn findings_keep_their_order_when_validations_run_on_their_own_thread() {
     assert_eq!(small, expected);
     assert_eq!(large, expected);
     assert_eq!((small_written, large_written), (50, 5_000));
+}
+
+/// Validations run two at a time, beside emission: a validation that
+/// finishes first is still reported in the order they were added.
+#[test]
+fn validations_run_side_by_side_report_in_the_order_they_were_added() {
+    let mut app = App::new(Context::new());
+    let chart = Chart::new(
+        &mut app.root(),
+        "Cluster",
+        ChartProps::new("main").namespace("shop"),
+    )
+    .unwrap();
+    let mut cs = app.scope(chart.node()).unwrap();
+    cs.add_object("config", ConfigMap::default()).unwrap();
+    let running = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let most = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    for i in 0..6u64 {
+        let (running, most) = (running.clone(), most.clone());
+        cs.add_validation(move |_: &App, out: &mut Vec<Diagnostic>| {
+            use std::sync::atomic::Ordering::SeqCst;
+            let now = running.fetch_add(1, SeqCst) + 1;
+            most.fetch_max(now, SeqCst);
+            // The first ones take longest.
+            std::thread::sleep(std::time::Duration::from_millis(40 - 6 * i));
+            running.fetch_sub(1, SeqCst);
+            out.push(Diagnostic::warning("Cluster", format!("validation {i}")));
+        });
+    }
+    let out = synth(app, &SynthOptions::default()).unwrap();
+    let messages: Vec<&str> = out.diagnostics.iter().map(|d| d.message.as_str()).collect();
+    let expected: Vec<String> = (0..6).map(|i| format!("validation {i}")).collect();
+    assert_eq!(messages, expected);
+    if std::thread::available_parallelism().is_ok_and(|n| n.get() > 1) {
+        assert!(most.load(std::sync::atomic::Ordering::SeqCst) >= 2);
+    }
 }
 
 /// Charts render a batch of about 4,096 objects at a time, on several

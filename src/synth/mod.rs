@@ -42,7 +42,8 @@ pub use parts::synth_parts_into;
 
 use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use serde_json::Value as Json;
 
@@ -135,13 +136,11 @@ pub fn synth_into(
     let mut diags = std::mem::take(&mut app.diagnostics);
     let validations = std::mem::take(&mut app.validations);
     drop_suppressed(&app, &mut diags);
-    let run_checks = |app: &App| {
-        let mut found = Vec::new();
-        for (_, v) in &validations {
-            v.validate(app, &mut found);
-        }
-        drop_suppressed(app, &mut found);
-        found
+    let before = diags.len();
+    let checks = Checks {
+        validations: &validations,
+        next: AtomicUsize::new(0),
+        found: Mutex::new(Vec::new()),
     };
     // Even at the reference apps' size (240 objects) the overlap pays: the
     // CRD check's first touches of its schemas cost about as much as
@@ -150,22 +149,32 @@ pub fn synth_into(
     let (stacks, clusters, mut notes) = if parallel {
         std::thread::scope(|scope| {
             let app = &app;
+            let checks = &checks;
             // The validations (mesh analyzers, user checks) only read the
-            // locked tree, so they run beside template and chart emission;
-            // their findings go where running them first puts them.
-            let checks = scope.spawn(|| run_checks(app));
-            let before = diags.len();
+            // locked tree, so they run beside template and chart emission,
+            // two at a time: a large app's CRD and API checks each take
+            // about as long as its emission, and one after the other they
+            // left a core idle at the end (docs/performance.md, round 29).
+            let workers: Vec<_> = (0..CHECK_THREADS)
+                .map(|_| scope.spawn(move || checks.work(app)))
+                .collect();
             let emitted = emit_assembly(app, opts, sink, &mut diags);
-            match checks.join() {
-                Ok(found) => drop(diags.splice(before..before, found)),
-                Err(panic) => std::panic::resume_unwind(panic),
+            // What no worker has started yet, this thread runs.
+            checks.work(app);
+            for w in workers {
+                if let Err(panic) = w.join() {
+                    std::panic::resume_unwind(panic);
+                }
             }
             emitted
         })?
     } else {
-        diags.extend(run_checks(&app));
+        checks.work(&app);
         emit_assembly(&app, opts, sink, &mut diags)?
     };
+    // Their findings go where running them first puts them.
+    let found = checks.into_found(&app);
+    drop(diags.splice(before..before, found));
 
     notes.extend(app.deprecations.iter().cloned());
     let strict = opts.strict;
@@ -197,6 +206,45 @@ pub fn synth_into(
         notes,
         app,
     })
+}
+
+/// Threads that take validations beside emission.
+const CHECK_THREADS: usize = 2;
+
+/// The app's validations as a queue that any number of threads work
+/// through; the findings are put back in registration order, so what a
+/// run reports does not depend on which thread ran which check.
+struct Checks<'v> {
+    validations: &'v [(u32, Box<dyn crate::core::Validation>)],
+    next: AtomicUsize,
+    /// (index of the validation, its findings).
+    found: Mutex<Vec<(usize, Vec<Diagnostic>)>>,
+}
+
+impl Checks<'_> {
+    /// Runs validations until none is left.
+    fn work(&self, app: &App) {
+        loop {
+            let i = self.next.fetch_add(1, Ordering::Relaxed);
+            let Some((_, v)) = self.validations.get(i) else {
+                return;
+            };
+            let mut out = Vec::new();
+            v.validate(app, &mut out);
+            let mut found = self.found.lock().unwrap_or_else(|p| p.into_inner());
+            found.push((i, out));
+        }
+    }
+
+    /// Every finding, in the order of the validations, suppressed ones
+    /// dropped.
+    fn into_found(self, app: &App) -> Vec<Diagnostic> {
+        let mut found = self.found.into_inner().unwrap_or_else(|p| p.into_inner());
+        found.sort_by_key(|(i, _)| *i);
+        let mut all: Vec<Diagnostic> = found.into_iter().flat_map(|(_, d)| d).collect();
+        drop_suppressed(app, &mut all);
+        all
+    }
 }
 
 /// The order diagnostics are reported in: errors first, then by path;

@@ -94,8 +94,10 @@ impl Node {
 }
 
 /// A check run over the locked tree; it reports diagnostics, never fails fast.
-/// `Send + Sync` because validations run on their own thread, beside
-/// template and chart emission.
+/// `Send + Sync` because validations run on threads of their own, beside
+/// template and chart emission and beside each other (two at a time);
+/// their findings are reported in the order the validations were added,
+/// whichever finished first.
 pub trait Validation: Send + Sync {
     /// Checks the locked tree and pushes its findings to `out`.
     fn validate(&self, app: &App, out: &mut Vec<Diagnostic>);
