@@ -3,12 +3,11 @@
 //! on that: the same findings, in the same order, as on one thread.
 
 use k8s_openapi::api::core::v1::ConfigMap;
-use meshsynth::core::{App, Chart, ChartProps, Context, Diagnostic};
+use meshsynth::core::{App, Chart, ChartProps, Context, Diagnostic, Scope};
 use meshsynth::synth::{synth, SynthOptions};
 
-/// An app of `objects` ConfigMaps, with a finding made while building and
-/// two made by a validation, all at the chart's path.
-fn app_with(objects: usize) -> App {
+/// An app of one chart, `Cluster`, filled by `fill`.
+fn chart_app(fill: impl FnOnce(&mut Scope<'_>)) -> App {
     let mut app = App::new(Context::new());
     let chart = Chart::new(
         &mut app.root(),
@@ -16,23 +15,30 @@ fn app_with(objects: usize) -> App {
         ChartProps::new("main").namespace("shop"),
     )
     .unwrap();
-    let mut cs = app.scope(chart.node()).unwrap();
-    cs.report(Diagnostic::warning("", "found while building"));
-    for i in 0..objects {
-        cs.add_object(&format!("config-{i}"), ConfigMap::default())
-            .unwrap();
-    }
-    cs.add_validation(|_: &App, out: &mut Vec<Diagnostic>| {
-        out.push(Diagnostic::warning(
-            "Cluster",
-            "found by the validation, first",
-        ));
-        out.push(Diagnostic::warning(
-            "Cluster",
-            "found by the validation, second",
-        ));
-    });
+    fill(&mut app.scope(chart.node()).unwrap());
     app
+}
+
+/// An app of `objects` ConfigMaps, with a finding made while building and
+/// two made by a validation, all at the chart's path.
+fn app_with(objects: usize) -> App {
+    chart_app(|cs| {
+        cs.report(Diagnostic::warning("", "found while building"));
+        for i in 0..objects {
+            cs.add_object(&format!("config-{i}"), ConfigMap::default())
+                .unwrap();
+        }
+        cs.add_validation(|_: &App, out: &mut Vec<Diagnostic>| {
+            out.push(Diagnostic::warning(
+                "Cluster",
+                "found by the validation, first",
+            ));
+            out.push(Diagnostic::warning(
+                "Cluster",
+                "found by the validation, second",
+            ));
+        });
+    })
 }
 
 fn findings(objects: usize) -> (Vec<String>, usize) {
@@ -61,29 +67,23 @@ fn findings_keep_their_order_when_validations_run_on_their_own_thread() {
 /// finishes first is still reported in the order they were added.
 #[test]
 fn validations_run_side_by_side_report_in_the_order_they_were_added() {
-    let mut app = App::new(Context::new());
-    let chart = Chart::new(
-        &mut app.root(),
-        "Cluster",
-        ChartProps::new("main").namespace("shop"),
-    )
-    .unwrap();
-    let mut cs = app.scope(chart.node()).unwrap();
-    cs.add_object("config", ConfigMap::default()).unwrap();
     let running = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let most = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    for i in 0..6u64 {
-        let (running, most) = (running.clone(), most.clone());
-        cs.add_validation(move |_: &App, out: &mut Vec<Diagnostic>| {
-            use std::sync::atomic::Ordering::SeqCst;
-            let now = running.fetch_add(1, SeqCst) + 1;
-            most.fetch_max(now, SeqCst);
-            // The first ones take longest.
-            std::thread::sleep(std::time::Duration::from_millis(40 - 6 * i));
-            running.fetch_sub(1, SeqCst);
-            out.push(Diagnostic::warning("Cluster", format!("validation {i}")));
-        });
-    }
+    let app = chart_app(|cs| {
+        cs.add_object("config", ConfigMap::default()).unwrap();
+        for i in 0..6u64 {
+            let (running, most) = (running.clone(), most.clone());
+            cs.add_validation(move |_: &App, out: &mut Vec<Diagnostic>| {
+                use std::sync::atomic::Ordering::SeqCst;
+                let now = running.fetch_add(1, SeqCst) + 1;
+                most.fetch_max(now, SeqCst);
+                // The first ones take longest.
+                std::thread::sleep(std::time::Duration::from_millis(40 - 6 * i));
+                running.fetch_sub(1, SeqCst);
+                out.push(Diagnostic::warning("Cluster", format!("validation {i}")));
+            });
+        }
+    });
     let out = synth(app, &SynthOptions::default()).unwrap();
     let messages: Vec<&str> = out.diagnostics.iter().map(|d| d.message.as_str()).collect();
     let expected: Vec<String> = (0..6).map(|i| format!("validation {i}")).collect();
