@@ -127,6 +127,41 @@ fn nested_lists_are_analyzed() {
     assert_eq!(report["objects"], 1, "{out}");
 }
 
+/// An export (`kubectl get … -o yaml` writes a List): each item's
+/// findings point at the item, and a field's at the field, not all at the
+/// List's first line; a List inside a List too.
+#[test]
+fn list_items_point_at_their_own_lines() {
+    let t = tempfile::tempdir().unwrap();
+    let f = t.path().join("export.yaml");
+    std::fs::write(
+        &f,
+        "apiVersion: v1\nkind: List\nitems:\n\
+         - apiVersion: v1\n  kind: Service\n  metadata: {name: web, namespace: shop}\n  spec:\n    ports:\n    - port: 80\n\
+         - apiVersion: v1\n  kind: List\n  items:\n\
+         \x20 - apiVersion: apps/v1\n    kind: Deployment\n    metadata: {name: web, namespace: shop}\n    spec:\n\
+         \x20     selector: {matchLabels: {app: web}}\n      template:\n        metadata: {labels: {app: web}}\n\
+         \x20       spec:\n          containers:\n          - name: web\n            image: nginx:1.27\n            bogus: 1\n\
+         metadata:\n  resourceVersion: \"\"\n",
+    )
+    .unwrap();
+    let (_, out, err) = run(
+        &["analyze", f.to_str().unwrap(), "--format", "json"],
+        &no_app,
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&out).unwrap_or_else(|_| panic!("{out}{err}"));
+    let lines: Vec<(&str, u64)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["code"].as_str().unwrap(), f["line"].as_u64().unwrap()))
+        .collect();
+    // The Service's item starts on line 4; the nested Deployment's unknown
+    // field is on line 24 (the outer List's own `metadata` is on line 25).
+    assert_eq!(lines, [("IST0118", 4), ("IST0106", 24)], "{out}");
+}
+
 /// 6 and 9: special files are refused by name; names reach the terminal inert.
 #[cfg(unix)]
 #[test]

@@ -144,6 +144,7 @@ impl HeldDoc<'_> {
             index: self.at.index,
             first_line: self.at.first_line,
             line: self.at.line,
+            path: String::new(),
         }
     }
 }

@@ -246,6 +246,9 @@ pub struct Document<'t> {
     pub first_line: usize,
     /// The line of the first line with content (what findings point at).
     pub line: usize,
+    /// Where the object is inside the document: empty, or `items[3].` for
+    /// an item of a `kind: List` (its fields' lines are looked up there).
+    pub path: String,
 }
 
 /// Splits a YAML stream at `---` lines (a document marker at column 0 can
@@ -274,6 +277,7 @@ pub fn documents(text: &str) -> Vec<Document<'_>> {
                 index: docs.len(),
                 first_line,
                 line: first_line + i,
+                path: String::new(),
             });
         }
     }

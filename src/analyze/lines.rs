@@ -13,6 +13,8 @@ use yaml_rust2::scanner::{Marker, TScalarStyle};
 /// check names fields with (`a.b[0].c`; keys joined with `.` as written).
 pub(crate) struct FieldLines {
     lines: HashMap<String, usize>,
+    /// Prepended to every field looked up ([`FieldLines::under`]).
+    under: String,
 }
 
 impl FieldLines {
@@ -33,13 +35,29 @@ impl FieldLines {
         if !parsed {
             lines.clear();
         }
-        FieldLines { lines }
+        FieldLines {
+            lines,
+            under: String::new(),
+        }
+    }
+
+    /// Looks fields up under `path` (`items[3].`: an item of a List), so
+    /// `spec.x` is the item's and `""` the item itself.
+    pub(crate) fn under(mut self, path: &str) -> FieldLines {
+        self.under = path.to_string();
+        self
     }
 
     /// The line of `field`, or of its nearest ancestor that is in the
     /// document (a missing required field points at its parent).
     pub(crate) fn line(&self, field: &str) -> Option<usize> {
-        let mut path = field;
+        let full;
+        let mut path = if self.under.is_empty() {
+            field
+        } else {
+            full = format!("{}{field}", self.under);
+            full.trim_end_matches('.')
+        };
         loop {
             if let Some(line) = self.lines.get(path) {
                 return Some(*line);

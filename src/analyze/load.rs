@@ -47,8 +47,27 @@ struct Checked<'a> {
     by_crd: bool,
     /// The check found an error (already reported).
     errors: bool,
-    /// The document's text and its first line in the file.
-    doc: (&'a str, usize),
+    /// The document's text, its first line in the file, and where the
+    /// object is in it ([`Document::path`](super::input::Document::path)).
+    doc: (&'a str, usize, &'a str),
+}
+
+/// Item `i` of the `kind: List` in `doc`, as a document of its own: its
+/// findings point at the item's line (`kubectl get … -o yaml` writes a
+/// List), and its fields' lines are looked up under `items[i].`.
+fn list_item<'t>(
+    doc: &super::input::Document<'t>,
+    lines: &super::lines::FieldLines,
+    i: usize,
+) -> super::input::Document<'t> {
+    let path = format!("{}items[{i}].", doc.path);
+    super::input::Document {
+        text: doc.text,
+        index: doc.index,
+        first_line: doc.first_line,
+        line: lines.line(&path).unwrap_or(doc.line),
+        path,
+    }
 }
 
 /// Namespaces istioctl does not analyze.
@@ -273,11 +292,13 @@ impl Loader<'_> {
             return Ok(());
         };
         if let Some(Json::Array(items)) = list.remove("items") {
-            for item in items {
+            let lines = super::lines::FieldLines::of(doc.text, doc.first_line);
+            for (i, item) in items.into_iter().enumerate() {
                 if !item.is_object() {
                     return Err(not_an_object(file, doc, json_shape(&item)));
                 }
-                self.json_object_or_list(scope, file, doc, item, yaml11, None)?;
+                let item_doc = list_item(doc, &lines, i);
+                self.json_object_or_list(scope, file, &item_doc, item, yaml11, None)?;
             }
         }
         Ok(())
@@ -308,11 +329,12 @@ impl Loader<'_> {
             };
         }
         let items = value.get("items").and_then(Yaml::as_sequence);
-        for item in items.into_iter().flatten() {
+        let lines = super::lines::FieldLines::of(doc.text, doc.first_line);
+        for (i, item) in items.into_iter().flatten().enumerate() {
             if !item.is_mapping() {
                 return Err(not_an_object(file, doc, yaml_shape(item)));
             }
-            self.yaml_object_or_list(scope, file, doc, item)?;
+            self.yaml_object_or_list(scope, file, &list_item(doc, &lines, i), item)?;
         }
         Ok(())
     }
@@ -433,7 +455,7 @@ impl Loader<'_> {
     fn check_schema<'d>(
         &mut self,
         origin: &Origin,
-        doc: &super::input::Document<'d>,
+        doc: &'d super::input::Document<'_>,
         schema: crate::k8s::crd::SchemaCheck,
     ) -> Checked<'d> {
         let crd_kind = schema.version.is_some() || !schema.issues.is_empty();
@@ -446,7 +468,7 @@ impl Loader<'_> {
             .issues
             .iter()
             .any(|i| !i.field.is_empty())
-            .then(|| super::lines::FieldLines::of(doc.text, doc.first_line));
+            .then(|| super::lines::FieldLines::of(doc.text, doc.first_line).under(&doc.path));
         for issue in &schema.issues {
             let line = lines.as_ref().and_then(|l| l.line(&issue.field));
             self.schema_finding(origin, line, issue);
@@ -454,7 +476,7 @@ impl Loader<'_> {
         Checked {
             by_crd: crd_kind,
             errors: schema_errors,
-            doc: (doc.text, doc.first_line),
+            doc: (doc.text, doc.first_line, &doc.path),
         }
     }
 
@@ -623,7 +645,9 @@ impl Loader<'_> {
         // Read borrowed: a failed read repairs the same JSON.
         let parsed = typed.unwrap_or_else(|| (t.read)(&json));
         let field_line = |field: &str| {
-            super::lines::FieldLines::of(checked.doc.0, checked.doc.1).serde_path_line(field)
+            super::lines::FieldLines::of(checked.doc.0, checked.doc.1)
+                .under(checked.doc.2)
+                .serde_path_line(field)
         };
         let (obj, unknown) = match parsed {
             Ok(o) => o,
@@ -652,7 +676,8 @@ impl Loader<'_> {
         // A CRD kind's fields are the schema's to judge; the model reads a
         // subset.
         if !checked.by_crd && !unknown.is_empty() {
-            let lines = super::lines::FieldLines::of(checked.doc.0, checked.doc.1);
+            let lines =
+                super::lines::FieldLines::of(checked.doc.0, checked.doc.1).under(checked.doc.2);
             for field in unknown {
                 let line = lines.serde_path_line(&field);
                 self.parse_finding(&origin, format!("{field}: unknown field"));
