@@ -13,8 +13,6 @@ use yaml_rust2::scanner::{Marker, TScalarStyle};
 /// check names fields with (`a.b[0].c`; keys joined with `.` as written).
 pub(crate) struct FieldLines {
     lines: HashMap<String, usize>,
-    /// Prepended to every field looked up ([`FieldLines::under`]).
-    under: String,
 }
 
 impl FieldLines {
@@ -35,31 +33,43 @@ impl FieldLines {
         if !parsed {
             lines.clear();
         }
-        FieldLines {
-            lines,
-            under: String::new(),
-        }
+        FieldLines { lines }
     }
 
-    /// Looks fields up under `path` (`items[3].`: an item of a List), so
-    /// `spec.x` is the item's and `""` the item itself.
-    pub(crate) fn under(mut self, path: &str) -> FieldLines {
-        self.under = path.to_string();
-        self
+    /// The lines of the object at `path` in the document (`items[3].`: an
+    /// item of a List; empty: the document's object), so `spec.x` is that
+    /// object's and `""` the object itself.
+    pub(crate) fn under<'l>(&'l self, path: &'l str) -> Under<'l> {
+        Under { lines: self, path }
     }
 
     /// The line of `field`, or of its nearest ancestor that is in the
     /// document (a missing required field points at its parent).
     pub(crate) fn line(&self, field: &str) -> Option<usize> {
+        self.under("").line(field)
+    }
+}
+
+/// [`FieldLines`] of the object at a path in the document.
+pub(crate) struct Under<'l> {
+    lines: &'l FieldLines,
+    path: &'l str,
+}
+
+impl Under<'_> {
+    /// The line of `field`, or of its nearest ancestor that is in the
+    /// document (a missing required field points at its parent).
+    pub(crate) fn line(&self, field: &str) -> Option<usize> {
         let full;
-        let mut path = if self.under.is_empty() {
+        let mut path = if self.path.is_empty() {
             field
         } else {
-            full = format!("{}{field}", self.under);
+            full = format!("{}{field}", self.path);
             full.trim_end_matches('.')
         };
+        let lines = &self.lines.lines;
         loop {
-            if let Some(line) = self.lines.get(path) {
+            if let Some(line) = lines.get(path) {
                 return Some(*line);
             }
             match path.rfind(['.', '[']) {
@@ -252,14 +262,30 @@ mod tests {
         let text = "kind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n      - name: a\n        imagePullPolicy: Sometimes\n";
         let lines = FieldLines::of(text, 1);
         assert_eq!(
-            lines.serde_path_line("spec.template.spec.containers.0.imagePullPolicy"),
+            lines
+                .under("")
+                .serde_path_line("spec.template.spec.containers.0.imagePullPolicy"),
             Some(7)
         );
         assert_eq!(
-            lines.serde_path_line("spec.template.spec.containers[0].imagePullPolicy"),
+            lines
+                .under("")
+                .serde_path_line("spec.template.spec.containers[0].imagePullPolicy"),
             Some(7)
         );
-        assert_eq!(lines.serde_path_line("."), Some(1));
+        assert_eq!(lines.under("").serde_path_line("."), Some(1));
+    }
+
+    #[test]
+    fn an_item_of_a_list_has_its_own_lines() {
+        let text = "kind: List\nitems:\n- kind: A\n  metadata: {name: a}\n- kind: B\n  spec:\n    x: 1\nmetadata: {}\n";
+        let lines = FieldLines::of(text, 1);
+        let b = lines.under("items[1].");
+        assert_eq!(b.line(""), Some(5));
+        assert_eq!(b.line("spec.x"), Some(7));
+        // Not the List's own metadata (line 8): the item's nearest line.
+        assert_eq!(b.line("metadata.name"), Some(5));
+        assert_eq!(b.serde_path_line("."), Some(5));
     }
 
     #[test]

@@ -10,6 +10,7 @@
 
 use crate::mesh::analysis::codes;
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use indexmap::IndexMap;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -20,6 +21,7 @@ use crate::untrusted::yaml::{Parsed, Yaml11, YamlError};
 
 use super::ahead::{prepare_object, Ahead, Input, Prepared, ReadAhead};
 use super::kinds::{self, Filing, Typed, TypedRead};
+use super::lines::FieldLines;
 use crate::untrusted::YamlReader;
 
 use super::doc::{json_shape, not_an_object, yaml_error, yaml_shape, StrAt};
@@ -57,7 +59,7 @@ struct Checked<'a> {
 /// List), and its fields' lines are looked up under `items[i].`.
 fn list_item<'t>(
     doc: &super::input::Document<'t>,
-    lines: &super::lines::FieldLines,
+    lines: &FieldLines,
     i: usize,
 ) -> super::input::Document<'t> {
     let path = format!("{}items[{i}].", doc.path);
@@ -86,6 +88,10 @@ struct Loader<'r> {
     /// Objects valid per their CRD that the typed model could not read
     /// (kind/name: why), so they were not analyzed further.
     unread: Vec<String>,
+    /// The field lines of the document being loaded, read once: a List's
+    /// items share its document, and reading it again for each item was
+    /// quadratic (3,000 items: 90 s).
+    lines: Option<Rc<FieldLines>>,
 }
 
 /// Loads every group (cluster) into `app`; returns construct path → origin.
@@ -107,6 +113,7 @@ pub(crate) fn load(
         cel_evaluated: 0,
         cel_skipped: 0,
         unread: Vec::new(),
+        lines: None,
     };
     // Documents are read (parsed and budgeted, then retyped, checked and
     // read typed) on other threads, in order, while this one files the
@@ -244,6 +251,14 @@ impl Loader<'_> {
         format!("{prefix}-{}", self.next_id)
     }
 
+    /// The field lines of the document being loaded (`text`, from line
+    /// `first_line`), read on first use.
+    fn lines_of(&mut self, text: &str, first_line: usize) -> Rc<FieldLines> {
+        self.lines
+            .get_or_insert_with(|| Rc::new(FieldLines::of(text, first_line)))
+            .clone()
+    }
+
     fn document(
         &mut self,
         scope: &mut Scope<'_>,
@@ -252,6 +267,7 @@ impl Loader<'_> {
         parsed: Result<Parsed, YamlError>,
         prepared: Option<Prepared>,
     ) -> Result<(), Error> {
+        self.lines = None;
         let parsed = parsed.map_err(|e| yaml_error(file, doc, &e, "invalid YAML"))?;
         match parsed {
             Parsed::Json(Json::Null, _) | Parsed::Yaml(Yaml::Null) => Ok(()),
@@ -292,13 +308,16 @@ impl Loader<'_> {
             return Ok(());
         };
         if let Some(Json::Array(items)) = list.remove("items") {
-            let lines = super::lines::FieldLines::of(doc.text, doc.first_line);
+            let lines = self.lines_of(doc.text, doc.first_line);
             for (i, item) in items.into_iter().enumerate() {
                 if !item.is_object() {
                     return Err(not_an_object(file, doc, json_shape(&item)));
                 }
                 let item_doc = list_item(doc, &lines, i);
-                self.json_object_or_list(scope, file, &item_doc, item, yaml11, None)?;
+                // Retyping reads paths from the document's root, which are
+                // not the item's: it changed nothing, and scanned the whole
+                // List once per item. Items are read as YAML 1.2.
+                self.json_object_or_list(scope, file, &item_doc, item, Yaml11::Same, None)?;
             }
         }
         Ok(())
@@ -329,7 +348,7 @@ impl Loader<'_> {
             };
         }
         let items = value.get("items").and_then(Yaml::as_sequence);
-        let lines = super::lines::FieldLines::of(doc.text, doc.first_line);
+        let lines = self.lines_of(doc.text, doc.first_line);
         for (i, item) in items.into_iter().flatten().enumerate() {
             if !item.is_mapping() {
                 return Err(not_an_object(file, doc, yaml_shape(item)));
@@ -468,9 +487,11 @@ impl Loader<'_> {
             .issues
             .iter()
             .any(|i| !i.field.is_empty())
-            .then(|| super::lines::FieldLines::of(doc.text, doc.first_line).under(&doc.path));
+            .then(|| self.lines_of(doc.text, doc.first_line));
         for issue in &schema.issues {
-            let line = lines.as_ref().and_then(|l| l.line(&issue.field));
+            let line = lines
+                .as_ref()
+                .and_then(|l| l.under(&doc.path).line(&issue.field));
             self.schema_finding(origin, line, issue);
         }
         Checked {
@@ -644,11 +665,6 @@ impl Loader<'_> {
     ) -> Result<(), Error> {
         // Read borrowed: a failed read repairs the same JSON.
         let parsed = typed.unwrap_or_else(|| (t.read)(&json));
-        let field_line = |field: &str| {
-            super::lines::FieldLines::of(checked.doc.0, checked.doc.1)
-                .under(checked.doc.2)
-                .serde_path_line(field)
-        };
         let (obj, unknown) = match parsed {
             Ok(o) => o,
             Err(message) => {
@@ -663,7 +679,10 @@ impl Loader<'_> {
                             .push(format!("{} {}: {message}", origin.kind, origin.name));
                     }
                 } else {
-                    let line = message.split_once(": ").and_then(|(p, _)| field_line(p));
+                    let lines = self.lines_of(checked.doc.0, checked.doc.1);
+                    let line = message
+                        .split_once(": ")
+                        .and_then(|(p, _)| lines.under(checked.doc.2).serde_path_line(p));
                     self.parse_finding(&origin, message);
                     self.at_line(line);
                 }
@@ -676,10 +695,9 @@ impl Loader<'_> {
         // A CRD kind's fields are the schema's to judge; the model reads a
         // subset.
         if !checked.by_crd && !unknown.is_empty() {
-            let lines =
-                super::lines::FieldLines::of(checked.doc.0, checked.doc.1).under(checked.doc.2);
+            let lines = self.lines_of(checked.doc.0, checked.doc.1);
             for field in unknown {
-                let line = lines.serde_path_line(&field);
+                let line = lines.under(checked.doc.2).serde_path_line(&field);
                 self.parse_finding(&origin, format!("{field}: unknown field"));
                 self.at_line(line);
             }
