@@ -162,6 +162,23 @@ fn list_items_point_at_their_own_lines() {
     assert_eq!(lines, [("IST0118", 4), ("IST0106", 24)], "{out}");
 }
 
+/// A chart's template given to analyze unrendered: `{{ .Values.x }}`
+/// unquoted is a mapping, and the finding says to render it first.
+#[test]
+fn an_unrendered_template_is_named_as_such() {
+    let t = tempfile::tempdir().unwrap();
+    let f = t.path().join("secret.yaml");
+    std::fs::write(
+        &f,
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: {{ .Values.name }}\n",
+    )
+    .unwrap();
+    let (code, out, err) = run(&["analyze", f.to_str().unwrap()], &no_app);
+    assert_eq!(code, 1, "{err}");
+    assert!(out.contains("an unrendered template"), "{out}");
+    assert!(out.contains("helm template"), "{out}");
+}
+
 /// 6 and 9: special files are refused by name; names reach the terminal inert.
 #[cfg(unix)]
 #[test]

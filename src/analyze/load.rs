@@ -342,7 +342,14 @@ impl Loader<'_> {
             return match serde_json::to_value(value) {
                 Ok(json) => self.object(scope, doc, head, (json, Yaml11::Maybe), None),
                 Err(e) => {
-                    self.parse_finding(&head.origin, format!("not representable as JSON: {e}"));
+                    let message = format!("not representable as JSON: {e}");
+                    if doc.text.contains("{{") {
+                        // `{{ .Values.x }}` unquoted is a mapping in YAML.
+                        let hint = "this looks like an unrendered template: analyze what `helm template` (or your templating tool) writes, or quote the value";
+                        self.finding(&head.origin, codes::IST0106, Severity::Error, message, hint);
+                    } else {
+                        self.parse_finding(&head.origin, message);
+                    }
                     Ok(())
                 }
             };
