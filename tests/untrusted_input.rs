@@ -111,20 +111,22 @@ fn a_255_character_construct_id_synthesizes() {
 /// 14: a List inside a List is analyzed, not skipped.
 #[test]
 fn nested_lists_are_analyzed() {
-    let t = tempfile::tempdir().unwrap();
-    let f = t.path().join("list.yaml");
-    std::fs::write(
-        &f,
+    let report = analyze_json(
         "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: List\n  items:\n  - apiVersion: networking.istio.io/v1\n    kind: VirtualService\n    metadata: {name: vs, namespace: shop}\n    spec:\n      hosts: [reviews]\n      http:\n      - route:\n        - destination: {host: reviews, subset: v9}\n",
-    )
-    .unwrap();
+    );
+    assert_eq!(report["objects"], 1, "{report}");
+}
+
+/// `analyze --format json` of `yaml`, written to a file of its own.
+fn analyze_json(yaml: &str) -> serde_json::Value {
+    let t = tempfile::tempdir().unwrap();
+    let f = t.path().join("export.yaml");
+    std::fs::write(&f, yaml).unwrap();
     let (_, out, err) = run(
         &["analyze", f.to_str().unwrap(), "--format", "json"],
         &no_app,
     );
-    let report: serde_json::Value =
-        serde_json::from_str(&out).unwrap_or_else(|_| panic!("{out}{err}"));
-    assert_eq!(report["objects"], 1, "{out}");
+    serde_json::from_str(&out).unwrap_or_else(|_| panic!("{out}{err}"))
 }
 
 /// An export (`kubectl get … -o yaml` writes a List): each item's
@@ -132,10 +134,7 @@ fn nested_lists_are_analyzed() {
 /// List's first line; a List inside a List too.
 #[test]
 fn list_items_point_at_their_own_lines() {
-    let t = tempfile::tempdir().unwrap();
-    let f = t.path().join("export.yaml");
-    std::fs::write(
-        &f,
+    let report = analyze_json(
         "apiVersion: v1\nkind: List\nitems:\n\
          - apiVersion: v1\n  kind: Service\n  metadata: {name: web, namespace: shop}\n  spec:\n    ports:\n    - port: 80\n\
          - apiVersion: v1\n  kind: List\n  items:\n\
@@ -143,14 +142,7 @@ fn list_items_point_at_their_own_lines() {
          \x20     selector: {matchLabels: {app: web}}\n      template:\n        metadata: {labels: {app: web}}\n\
          \x20       spec:\n          containers:\n          - name: web\n            image: nginx:1.27\n            bogus: 1\n\
          metadata:\n  resourceVersion: \"\"\n",
-    )
-    .unwrap();
-    let (_, out, err) = run(
-        &["analyze", f.to_str().unwrap(), "--format", "json"],
-        &no_app,
     );
-    let report: serde_json::Value =
-        serde_json::from_str(&out).unwrap_or_else(|_| panic!("{out}{err}"));
     let lines: Vec<(&str, u64)> = report["findings"]
         .as_array()
         .unwrap()
@@ -159,7 +151,7 @@ fn list_items_point_at_their_own_lines() {
         .collect();
     // The Service's item starts on line 4; the nested Deployment's unknown
     // field is on line 24 (the outer List's own `metadata` is on line 25).
-    assert_eq!(lines, [("IST0118", 4), ("IST0106", 24)], "{out}");
+    assert_eq!(lines, [("IST0118", 4), ("IST0106", 24)], "{report}");
 }
 
 /// A chart's template given to analyze unrendered: `{{ .Values.x }}`

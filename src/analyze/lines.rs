@@ -42,12 +42,6 @@ impl FieldLines {
     pub(crate) fn under<'l>(&'l self, path: &'l str) -> Under<'l> {
         Under { lines: self, path }
     }
-
-    /// The line of `field`, or of its nearest ancestor that is in the
-    /// document (a missing required field points at its parent).
-    pub(crate) fn line(&self, field: &str) -> Option<usize> {
-        self.under("").line(field)
-    }
 }
 
 /// [`FieldLines`] of the object at a path in the document.
@@ -242,19 +236,24 @@ mod tests {
     fn fields_map_to_the_lines_of_their_keys() {
         let text = "---\napiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nspec:\n  listeners:\n  - name: http\n    port: 80\n  - name: https\n    allowedRoutes:\n      namespaces: {from: All}\n";
         let lines = FieldLines::of(text, 10);
-        assert_eq!(lines.line("kind"), Some(12));
-        assert_eq!(lines.line("spec.listeners"), Some(14));
-        assert_eq!(lines.line("spec.listeners[0].port"), Some(16));
-        assert_eq!(lines.line("spec.listeners[1]"), Some(17));
-        assert_eq!(lines.line("spec.listeners[1].allowedRoutes"), Some(18));
+        assert_eq!(lines.under("").line("kind"), Some(12));
+        assert_eq!(lines.under("").line("spec.listeners"), Some(14));
+        assert_eq!(lines.under("").line("spec.listeners[0].port"), Some(16));
+        assert_eq!(lines.under("").line("spec.listeners[1]"), Some(17));
         assert_eq!(
-            lines.line("spec.listeners[1].allowedRoutes.namespaces.from"),
+            lines.under("").line("spec.listeners[1].allowedRoutes"),
+            Some(18)
+        );
+        assert_eq!(
+            lines
+                .under("")
+                .line("spec.listeners[1].allowedRoutes.namespaces.from"),
             Some(19)
         );
         // Not in the document: the nearest ancestor that is.
-        assert_eq!(lines.line("spec.listeners[1].tls.mode"), Some(17));
-        assert_eq!(lines.line("spec.addresses"), Some(13));
-        assert_eq!(lines.line("status"), Some(11));
+        assert_eq!(lines.under("").line("spec.listeners[1].tls.mode"), Some(17));
+        assert_eq!(lines.under("").line("spec.addresses"), Some(13));
+        assert_eq!(lines.under("").line("status"), Some(11));
     }
 
     #[test]
@@ -291,6 +290,6 @@ mod tests {
     #[test]
     fn a_document_that_does_not_parse_has_no_lines() {
         let lines = FieldLines::of("a: [1, 2\n", 1);
-        assert_eq!(lines.line("a"), None);
+        assert_eq!(lines.under("").line("a"), None);
     }
 }

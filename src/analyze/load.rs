@@ -67,7 +67,7 @@ fn list_item<'t>(
         text: doc.text,
         index: doc.index,
         first_line: doc.first_line,
-        line: lines.line(&path).unwrap_or(doc.line),
+        line: lines.under(&path).line("").unwrap_or(doc.line),
         path,
     }
 }

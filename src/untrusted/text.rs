@@ -31,10 +31,16 @@ pub fn inert(s: &str) -> Cow<'_, str> {
 }
 
 fn push(out: &mut String, c: char) {
+    shown(c, |e| out.push(e));
+}
+
+/// Hands `emit` the characters `c` is shown as: itself, or its `\u{…}`
+/// escape when it is [`dangerous`].
+fn shown(c: char, mut emit: impl FnMut(char)) {
     if dangerous(c) {
-        out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        format!("\\u{{{:x}}}", c as u32).chars().for_each(emit);
     } else {
-        out.push(c);
+        emit(c);
     }
 }
 
@@ -164,12 +170,8 @@ impl<W: std::io::Write> std::io::Write for InertWriter<W> {
         for c in text.chars() {
             if matches!(c, '\n' | '\t') {
                 self.runs.push(&mut out, c);
-            } else if dangerous(c) {
-                for e in format!("\\u{{{:x}}}", c as u32).chars() {
-                    self.runs.push(&mut out, e);
-                }
             } else {
-                self.runs.push(&mut out, c);
+                shown(c, |e| self.runs.push(&mut out, e));
             }
         }
         self.inner.write_all(out.as_bytes())?;
