@@ -121,6 +121,13 @@ pub fn run(args: &InitArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<
             source: None,
         });
     }
+    if let Err(why) = format_rust(&mut files) {
+        let _ = writeln!(
+            err,
+            "note: the Rust files are written as templated, not formatted ({}); `cargo fmt` formats them",
+            meshsynth::untrusted::inert(&why)
+        );
+    }
     write_all_or_nothing(dir, &files)?;
     let _ = writeln!(
         err,
@@ -338,6 +345,48 @@ pub fn scaffold(name: &str, dependency: &Dependency) -> Vec<(String, Vec<u8>)> {
     ]
 }
 
+/// Runs the scaffold's Rust files through rustfmt before anything is
+/// written, so `cargo fmt --check` in the new crate's CI passes whatever
+/// the name's length (the templates are formatted for a name of average
+/// length; a longer or shorter one moves line breaks). On failure the
+/// files stay as templated, and say why.
+pub(crate) fn format_rust(files: &mut [(String, Vec<u8>)]) -> Result<(), String> {
+    let rustfmt = std::env::var_os("RUSTFMT").unwrap_or_else(|| "rustfmt".into());
+    format_with(files, &rustfmt)
+}
+
+fn format_with(files: &mut [(String, Vec<u8>)], rustfmt: &std::ffi::OsStr) -> Result<(), String> {
+    for (path, bytes) in files.iter_mut().filter(|(p, _)| p.ends_with(".rs")) {
+        let mut child = std::process::Command::new(rustfmt)
+            .args(["--edition", "2021", "--emit", "stdout", "--quiet"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("rustfmt did not start: {e}"))?;
+        let mut stdin = child.stdin.take().ok_or("rustfmt has no input")?;
+        let input = bytes.clone();
+        // Written from a thread: a file larger than the pipe would
+        // otherwise wait on rustfmt's output while rustfmt waits on it.
+        let feeder = std::thread::spawn(move || stdin.write_all(&input));
+        let out = child
+            .wait_with_output()
+            .map_err(|e| format!("rustfmt failed: {e}"))?;
+        let fed = feeder
+            .join()
+            .map_err(|_| "rustfmt's input thread panicked")?;
+        if !out.status.success() || fed.is_err() || out.stdout.is_empty() {
+            let why = String::from_utf8_lossy(&out.stderr);
+            return Err(format!(
+                "rustfmt refused {path}: {}",
+                why.lines().next().unwrap_or("no reason given")
+            ));
+        }
+        *bytes = out.stdout;
+    }
+    Ok(())
+}
+
 pub(crate) const LOCKFILE: &str =
     include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.lock"));
 
@@ -431,6 +480,57 @@ mod tests {
         assert!(e.contains("is a symbolic link"), "{e}");
         assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0);
         assert!(!dir.join("Cargo.toml").exists());
+    }
+
+    /// `rustfmt --check` of one file's bytes; None when rustfmt is absent.
+    fn rustfmt_check(bytes: &[u8]) -> bool {
+        let mut child = std::process::Command::new("rustfmt")
+            .args(["--edition", "2021", "--check"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("rustfmt runs (the suite formats with cargo fmt)");
+        child.stdin.take().unwrap().write_all(bytes).unwrap();
+        child.wait().unwrap().success()
+    }
+
+    #[test]
+    fn the_scaffold_is_formatted_whatever_the_name() {
+        // The templates themselves are formatted for an average name.
+        let plain = scaffold("acme-platform", &Dependency::Registry);
+        for (path, bytes) in plain.iter().filter(|(p, _)| p.ends_with(".rs")) {
+            assert!(rustfmt_check(bytes), "template {path} is not rustfmt-clean");
+        }
+        // A long and a short name move line breaks; init formats them.
+        for name in ["p", "payments-platform-of-the-north-american-retail-team"] {
+            let mut files = scaffold(name, &Dependency::Registry);
+            let before = files.clone();
+            format_rust(&mut files).unwrap();
+            for ((path, bytes), (_, old)) in files.iter().zip(&before) {
+                if path.ends_with(".rs") {
+                    assert!(rustfmt_check(bytes), "{name}: {path} is not formatted");
+                } else {
+                    assert_eq!(bytes, old, "{path} is not Rust and stays as templated");
+                }
+            }
+            let long = files.iter().any(|(p, b)| {
+                p.ends_with(".rs") && {
+                    let before = &before.iter().find(|(q, _)| q == p).unwrap().1;
+                    b != before
+                }
+            });
+            assert!(long || name == "p", "{name}: nothing was reformatted");
+        }
+    }
+
+    #[test]
+    fn a_missing_rustfmt_is_said_not_fatal() {
+        let mut files = scaffold("acme", &Dependency::Registry);
+        let before = files.clone();
+        let r = format_with(&mut files, "/nonexistent/rustfmt".as_ref());
+        assert!(r.unwrap_err().contains("rustfmt did not start"));
+        assert_eq!(files, before, "the files stay as templated");
     }
 
     #[test]
