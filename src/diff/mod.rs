@@ -480,19 +480,39 @@ fn diff_clusters(
             let mut names: Vec<&String> = after.clusters.keys().collect();
             names.extend(old.keys().filter(|k| !after.clusters.contains_key(*k)));
             for name in names {
+                // A cluster's install inputs (empty chart) go with it: they
+                // are compared when any chart of the cluster is selected,
+                // read from the manifest (the objects both sides share are
+                // not loaded) and from the baseline's objects (a cluster
+                // the head no longer has).
+                let in_manifest = after.manifest.clusters.iter().any(|c| {
+                    c.name == **name && c.files.iter().any(|f| filter.matches_chart(&f.chart))
+                });
+                let in_baseline = old.get(name).is_some_and(|objs| {
+                    objs.iter()
+                        .any(|o| !o.chart.is_empty() && filter.matches_chart(&o.chart))
+                });
+                let inputs = filter.all() || in_manifest || in_baseline;
                 fn pick<'a>(
                     side: Option<&'a Vec<LoadedObject>>,
                     filter: &StackFilter,
+                    inputs: bool,
                 ) -> Option<Vec<&'a LoadedObject>> {
                     side.map(|objs| {
                         objs.iter()
-                            .filter(|o| filter.matches_chart(&o.chart))
+                            .filter(|o| {
+                                if o.chart.is_empty() {
+                                    inputs
+                                } else {
+                                    filter.matches_chart(&o.chart)
+                                }
+                            })
                             .collect()
                     })
                 }
                 let (o, n) = (
-                    pick(old.get(name), filter),
-                    pick(after.clusters.get(name), filter),
+                    pick(old.get(name), filter, inputs),
+                    pick(after.clusters.get(name), filter, inputs),
                 );
                 // A cluster none of whose objects is selected is left out.
                 if !filter.all()
@@ -523,8 +543,11 @@ fn check_patterns(
         .flat_map(|c| c.values())
         .chain(after.clusters.values())
         .flatten()
+        .filter(|o| !o.chart.is_empty())
         .map(|o| o.chart.split('/').next().unwrap_or(&o.chart));
     roots.extend(charts);
+    let listed = after.manifest.clusters.iter().flat_map(|c| &c.files);
+    roots.extend(listed.map(|f| f.chart.split('/').next().unwrap_or(&f.chart)));
     for (p, m) in &filter.matchers {
         if !roots.iter().any(|r| m.is_match(r)) {
             let known: Vec<&str> = roots.iter().copied().collect();

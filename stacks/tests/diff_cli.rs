@@ -373,6 +373,38 @@ fn install_inputs_are_compared() {
             && text.contains("global.tag: \"1.28.0\" → \"1.28.1\""),
         "{text}"
     );
+    // A pattern selecting the cluster's chart compares its install inputs
+    // too (they read "No changes" before: the Helm chart's name, not a
+    // construct's, decided whether a pattern selected them).
+    let filtered = |pattern: &str| {
+        meshsynth(
+            &[
+                "diff",
+                pattern,
+                "--assembly",
+                "head",
+                "--against",
+                "base",
+                "--exit-code",
+            ],
+            t.path(),
+        )
+    };
+    let out = filtered("ecommerce-*");
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    assert!(stdout(&out).contains("global.tag: \"1.28.0\" → \"1.28.1\""));
+    // A pattern selecting only the network stack leaves the cluster out.
+    let out = filtered("ecommerce-mesh-network");
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    // A Helm chart's name is no stack: refused, and the list of what a
+    // pattern can select holds no Helm chart and no empty name.
+    let out = filtered("istio");
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("(stacks: ecommerce-mesh-cluster, ecommerce-mesh-network)"),
+        "{err}"
+    );
 }
 
 fn walk(dir: &Path) -> Vec<std::path::PathBuf> {

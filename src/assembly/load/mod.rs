@@ -196,7 +196,9 @@ pub struct LoadedObject {
     pub api_version: String,
     /// The file it came from, relative to the assembly root.
     pub file: String,
-    /// The construct path of the chart that rendered it.
+    /// The construct path of the chart that rendered it; empty for a
+    /// cluster's install inputs (Helm values, an IstioOperator), which
+    /// belong to the cluster rather than to one chart.
     pub chart: String,
     /// The whole document.
     pub body: Json,
@@ -425,7 +427,9 @@ fn load_with(
                     key,
                     api_version,
                     file: input.file.clone(),
-                    chart: input.chart.clone().unwrap_or_default(),
+                    // `input.chart` names a Helm chart (`istio/base`), not a
+                    // construct: a stack pattern must not select it as one.
+                    chart: String::new(),
                     body,
                 });
             }
