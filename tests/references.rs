@@ -464,3 +464,49 @@ fn kubernetes_names_are_validated_and_collisions_found() {
         "{err}"
     );
 }
+
+#[test]
+fn a_construct_declared_twice_is_one_collision_error_not_one_per_object() {
+    let mut app = App::new(Context::new());
+    let chart = Chart::new(
+        &mut app.root(),
+        "c",
+        ChartProps::new("main").namespace("ns"),
+    )
+    .unwrap();
+    let mut cs = app.scope(chart.node()).unwrap();
+    let meta = |n: &str| k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+        name: Some(n.into()),
+        ..Default::default()
+    };
+    // Two constructs that write the same ConfigMap and Secret, as a
+    // `MeshService` declared twice under one `name` writes eight objects.
+    for id in ["Orders", "OrdersAgain"] {
+        let mut s = cs.child(id).unwrap();
+        s.add_object(
+            "Config",
+            k8s_openapi::api::core::v1::ConfigMap {
+                metadata: meta("orders"),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        s.add_object(
+            "Secret",
+            k8s_openapi::api::core::v1::Secret {
+                metadata: meta("orders"),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    }
+    let err = diag_text(synth(app, &SynthOptions::default()).unwrap_err());
+    assert!(
+        err.contains(
+            "c/OrdersAgain: 2 of its objects collide with those of c/Orders in the same \
+             cluster and namespace: ConfigMap orders, Secret orders"
+        ),
+        "{err}"
+    );
+    assert_eq!(err.matches("collide").count(), 1, "{err}");
+}

@@ -13,6 +13,7 @@ pub(super) fn check_object_names(app: &App, order: &[u32], diags: &mut Vec<Diagn
     // Borrowed keys and a fast hasher: one entry per object of the app.
     type Key<'a> = (&'a str, &'a str, &'a str, &'a str, &'a str);
     let mut seen: HashMap<Key<'_>, &Arc<str>, foldhash::fast::RandomState> = HashMap::default();
+    let mut collisions: Vec<(&str, &str, &str, &str)> = Vec::new();
     for &i in order {
         let n = app.node(i);
         let NodeKind::Object(o) = &n.kind else {
@@ -47,15 +48,55 @@ pub(super) fn check_object_names(app: &App, order: &[u32], diags: &mut Vec<Diagn
             name,
         );
         if let Some(other) = seen.insert(key, &n.path) {
+            collisions.push((n.path.as_ref(), other.as_ref(), o.kind(), name));
+        }
+    }
+    report_collisions(&collisions, diags);
+}
+
+/// One error per colliding object; but when two constructs collide on
+/// several objects (a `MeshService` declared twice under one name), one
+/// error at the construct lists them, rather than one line per object.
+fn report_collisions(collisions: &[(&str, &str, &str, &str)], diags: &mut Vec<Diagnostic>) {
+    fn parent(p: &str) -> &str {
+        p.rsplit_once('/').map_or("", |(head, _)| head)
+    }
+    let mut pairs: HashMap<(&str, &str), usize> = HashMap::new();
+    for &(path, other, _, _) in collisions {
+        *pairs.entry((parent(path), parent(other))).or_default() += 1;
+    }
+    let mut grouped: Vec<(&str, &str)> = Vec::new();
+    for &(path, other, kind, name) in collisions {
+        let pair = (parent(path), parent(other));
+        let shared = pair.0 != pair.1 && !pair.0.is_empty() && pairs[&pair] > 1;
+        if !shared {
             diags.push(
                 Diagnostic::error(
-                    n.path.to_string(),
+                    path.to_string(),
                     format!(
-                        "{} {name} collides with {other} in the same cluster and namespace",
-                        o.kind()
+                        "{kind} {name} collides with {other} in the same cluster and namespace"
                     ),
                 )
                 .with_hint("give one of them another name"),
+            );
+        } else if !grouped.contains(&pair) {
+            grouped.push(pair);
+            let objects: Vec<String> = collisions
+                .iter()
+                .filter(|&&(p, o, _, _)| (parent(p), parent(o)) == pair)
+                .map(|&(_, _, kind, name)| format!("{kind} {name}"))
+                .collect();
+            diags.push(
+                Diagnostic::error(
+                    pair.0.to_string(),
+                    format!(
+                        "{} of its objects collide with those of {} in the same cluster and namespace: {}",
+                        objects.len(),
+                        pair.1,
+                        objects.join(", ")
+                    ),
+                )
+                .with_hint("give one of the two constructs another name (e.g. its `name` prop)"),
             );
         }
     }

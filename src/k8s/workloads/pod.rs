@@ -102,7 +102,8 @@ pub struct ContainerProps {
     pub command: Option<Vec<String>>,
     /// Arguments (`args`). Default: the image's.
     pub args: Option<Vec<String>>,
-    /// Default: `Resources::default()`.
+    /// Requests and limits. Default: `None`, read as
+    /// `Resources::default()` (100m/128Mi requested, 500m/512Mi limits).
     pub resources: Option<Resources>,
     /// Default: TCP on the first port (an error if there is none).
     pub liveness: Option<ProbeProps>,

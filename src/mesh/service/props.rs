@@ -60,6 +60,7 @@ pub struct Resilience {
     pub retries: i32,
     /// Per-try timeout. Default: `2s`.
     pub per_try_timeout: String,
+    /// Which failures are retried (Envoy's `retry_on` conditions).
     /// Default: `5xx,reset,connect-failure,retriable-4xx`.
     pub retry_on: String,
     /// TCP connection cap. Default: 100.
@@ -70,11 +71,11 @@ pub struct Resilience {
     pub http1_max_pending_requests: i32,
     /// Consecutive 5xx before ejection. Default: 5.
     pub consecutive_5xx_errors: u32,
-    /// Default: `30s`.
+    /// How often hosts are scanned for ejection. Default: `30s`.
     pub ejection_interval: String,
-    /// Default: `30s`.
+    /// How long an ejected host stays out, times its ejections. Default: `30s`.
     pub base_ejection_time: String,
-    /// Default: round robin.
+    /// How requests are spread over healthy hosts. Default: round robin.
     pub load_balancer: SimpleLb,
 }
 
@@ -96,7 +97,8 @@ impl Default for Resilience {
     }
 }
 
-/// How the replica count is managed.
+/// How the replica count is managed. Default: `Fixed(2)`, two replicas,
+/// so one can drain while the other serves.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Scaling {
     /// A fixed count.
@@ -129,6 +131,12 @@ pub enum Scaling {
         /// Identity for AWS triggers.
         aws_identity: AwsIdentity,
     },
+}
+
+impl Default for Scaling {
+    fn default() -> Self {
+        Scaling::Fixed(2)
+    }
 }
 
 /// How new versions roll out.
@@ -166,7 +174,8 @@ pub struct MeshServiceProps {
     pub port: u16,
     /// Service port. Default: `port`.
     pub service_port: Option<u16>,
-    /// Default: HTTP.
+    /// What the port speaks; names the Service port so Istio picks its
+    /// protocol. Default: HTTP.
     pub protocol: AppProtocol,
     /// The `version` label of the pods. Default: `v1`.
     pub version: String,
@@ -174,14 +183,17 @@ pub struct MeshServiceProps {
     pub health_path: Option<String>,
     /// Environment variables, in order. Default: none.
     pub env: Vec<(String, String)>,
-    /// Default: `Resources::default()`.
+    /// Container requests and limits (every container gets both, for
+    /// the scheduler and the security rules). Default: `None`, read as
+    /// `Resources::default()` (100m/128Mi requested, 500m/512Mi limits).
     pub resources: Option<Resources>,
     /// Ingress routes. Default: none (mesh only).
     pub routes: Vec<IngressRoute>,
     /// Timeouts, retries and outlier detection of the DestinationRule and VirtualService.
     /// Default: `Resilience::default()`.
     pub resilience: Resilience,
-    /// Default: 2 fixed replicas.
+    /// How the replica count is managed: fixed, an HPA, or KEDA.
+    /// Default: 2 fixed replicas (`Scaling::default()`).
     pub scaling: Scaling,
     /// The service's AWS identity (IRSA) and ServiceAccount. Default: `ServiceIdentity::Plain`
     /// (a ServiceAccount with no AWS role).
@@ -255,7 +267,7 @@ impl Default for MeshServiceProps {
             resources: None,
             routes: Vec::new(),
             resilience: Resilience::default(),
-            scaling: Scaling::Fixed(2),
+            scaling: Scaling::default(),
             identity: ServiceIdentity::Plain,
             service_account_name: None,
             delivery: Delivery::Deployment,
