@@ -255,3 +255,34 @@ fn get_att_of_a_plain_property_is_refused_and_a_real_attribute_passes() {
     );
     assert!(codes(build("Arn")).is_empty());
 }
+
+#[test]
+fn a_region_aws_does_not_have_is_named_with_the_nearest_one() {
+    let build = |region: &str| {
+        let mut app = App::new(Context::new());
+        let s = stack(&mut app, "site", region);
+        app.scope(s.node())
+            .unwrap()
+            .add_raw_resource("Topic", raw("AWS::SNS::Topic", vec![]))
+            .unwrap();
+        codes(app)
+    };
+    let found = build("eu-west-9");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, "MS-CFN-25");
+    assert!(
+        found[0]
+            .1
+            .contains("site: region \"eu-west-9\" is not an AWS region")
+            && found[0].1.contains("did you mean eu-west-1?"),
+        "{found:?}"
+    );
+    // Far from every region: no guess, the form to use.
+    let far = build("xx-nowhere-7");
+    assert!(
+        far[0].1.contains("use a region code such as eu-west-1"),
+        "{far:?}"
+    );
+    assert!(build("eu-west-1").is_empty());
+    assert!(build("ap-southeast-7").is_empty());
+}

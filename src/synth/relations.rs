@@ -65,7 +65,34 @@ pub(super) fn check_relations(
         })
         .collect();
     let mut found = Vec::new();
+    for &s in builds.keys() {
+        if let Some(region) = app.stack_info(s).env.region.as_deref() {
+            found.extend(unknown_region(&app.node(s).path, region));
+        }
+    }
     check_templates(&views, &mut found);
     drop_suppressed(app, &mut found);
     diags.extend(found);
+}
+
+/// A region that is well formed but not one AWS has: `eu-west-9`, or
+/// `eu-west1`'s cousin `eu-wset-1`. Synth cannot see it otherwise, and
+/// deploy fails only when it calls the region's endpoint. A warning, as
+/// the table (cfn-lint's) trails a region AWS has just opened.
+fn unknown_region(path: &str, region: &str) -> Option<Diagnostic> {
+    if crate::aws::regions::az_count(region).is_some() {
+        return None;
+    }
+    let near = crate::aws::regions::closest(region);
+    Some(
+        Diagnostic::warning(
+            path,
+            format!("region {region:?} is not an AWS region meshsynth knows: deploy would find no endpoint for it"),
+        )
+        .with_code(crate::aws::cfn::semantic::codes::UNKNOWN_REGION)
+        .with_hint(match near {
+            Some(r) => format!("did you mean {r}? (a region opened after this release: suppress MS-CFN-25 on the stack)"),
+            None => "use a region code such as eu-west-1 (a region opened after this release: suppress MS-CFN-25 on the stack)".to_string(),
+        }),
+    )
 }

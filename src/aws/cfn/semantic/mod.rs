@@ -61,6 +61,8 @@ pub mod codes {
     /// A CloudFront origin on a bucket's REST endpoint with neither origin
     /// access control nor an origin access identity.
     pub const ORIGIN_WITHOUT_ACCESS: &str = "MS-CFN-24";
+    /// A stack whose region is not one AWS has (a typo deploys nowhere).
+    pub const UNKNOWN_REGION: &str = "MS-CFN-25";
 
     /// Every code of this module, for docs and tests.
     pub const ALL: &[&str] = &[
@@ -80,6 +82,7 @@ pub mod codes {
         SCHEDULE_EXPRESSION,
         UNPUBLISHED_METRIC,
         ORIGIN_WITHOUT_ACCESS,
+        UNKNOWN_REGION,
     ];
 }
 
@@ -166,6 +169,11 @@ pub const RULES: &[crate::core::Rule] = {
             codes::ORIGIN_WITHOUT_ACCESS,
             E,
             "CloudFront origin on a private bucket without origin access control",
+        ),
+        Rule::new(
+            codes::UNKNOWN_REGION,
+            W,
+            "stack region that is not an AWS region",
         ),
     ]
 };
