@@ -200,3 +200,62 @@ fn behind_a_waypoint_the_workload_admits_the_waypoint_and_the_waypoint_the_calle
         }
     }));
 }
+
+/// A wrong `scaling` is named in the terms the author wrote
+/// (`Scaling::Hpa { min, max }`), not the autoscaler's props.
+#[test]
+fn a_wrong_scaling_is_named_in_its_own_terms() {
+    use meshsynth::mesh::service::Scaling;
+    let with = |scaling: Scaling| {
+        let err = synth_app(
+            app(MeshServiceProps {
+                scaling,
+                ..orders()
+            }),
+            &[],
+        )
+        .err()
+        .expect("refused")
+        .to_string();
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains("Shop/Orders:"), "{err}");
+        err
+    };
+    let hpa = |min, max, cpu| Scaling::Hpa {
+        min,
+        max,
+        cpu_percent: cpu,
+        memory_percent: None,
+        extra: vec![],
+        scale_up: None,
+        scale_down: None,
+    };
+    let err = with(hpa(5, 2, Some(70)));
+    assert!(
+        err.contains("Scaling::Hpa { min: 5, max: 2 } is not a range"),
+        "{err}"
+    );
+    assert!(!err.contains("min_replicas"), "{err}");
+    let err = with(hpa(1, 3, None));
+    assert!(
+        err.contains("has no metric") && err.contains("cpu_percent: Some(70)"),
+        "{err}"
+    );
+    let err = with(Scaling::Keda {
+        min: 0,
+        max: 5,
+        triggers: vec![],
+        aws_identity: meshsynth::mesh::keda::AwsIdentity::Keda,
+    });
+    assert!(err.contains("Scaling::Keda has no trigger"), "{err}");
+    let err = with(Scaling::Fixed(-1));
+    assert!(err.contains("negative replica count"), "{err}");
+    assert!(synth_app(
+        app(MeshServiceProps {
+            scaling: hpa(2, 10, Some(70)),
+            ..orders()
+        }),
+        &[]
+    )
+    .is_ok());
+}

@@ -235,6 +235,7 @@ impl MeshService {
                 "set istio_objects: true, or drop versions and traffic",
             ));
         }
+        check_scaling(&path, &props.scaling)?;
         let api = RoutingApi::resolve(scope, props.routing)?;
         if api.is_gateway_api() && matches!(props.delivery, Delivery::Canary { .. }) {
             return Err(Error::construct(
@@ -433,5 +434,41 @@ impl MeshService {
         }
 
         Ok(())
+    }
+}
+
+/// `scaling` judged in its own terms (`min`, `max`, `cpu_percent`), before
+/// anything is added: the autoscaler constructs it becomes would name
+/// their props instead (`min_replicas`, `HpaMetric`), which the service's
+/// author never wrote.
+fn check_scaling(path: &str, scaling: &Scaling) -> Result<(), Error> {
+    let refuse = |what: String, hint: &str| Err(Error::construct(path, what, hint));
+    match scaling {
+        Scaling::Fixed(n) if *n < 0 => refuse(
+            format!("scaling: Scaling::Fixed({n}) is a negative replica count"),
+            "use Scaling::Fixed(2) or more (0 stops the service)",
+        ),
+        Scaling::Hpa { min, max, .. } if *min < 1 || max < min => refuse(
+            format!("scaling: Scaling::Hpa {{ min: {min}, max: {max} }} is not a range an HPA accepts"),
+            "use 1 <= min <= max, e.g. Scaling::Hpa { min: 2, max: 10, .. }",
+        ),
+        Scaling::Hpa {
+            cpu_percent: None,
+            memory_percent: None,
+            extra,
+            ..
+        } if extra.is_empty() => refuse(
+            "scaling: Scaling::Hpa has no metric to scale on (cpu_percent, memory_percent and extra are all empty)".into(),
+            "set e.g. cpu_percent: Some(70)",
+        ),
+        Scaling::Keda { min, max, .. } if *min < 0 || *max < (*min).max(1) => refuse(
+            format!("scaling: Scaling::Keda {{ min: {min}, max: {max} }} is not a range KEDA accepts"),
+            "use 0 <= min <= max and max >= 1 (min 0 scales to zero)",
+        ),
+        Scaling::Keda { triggers, .. } if triggers.is_empty() => refuse(
+            "scaling: Scaling::Keda has no trigger".into(),
+            "add a Trigger (e.g. Trigger::AwsSqsQueue { .. }), or use Scaling::Hpa",
+        ),
+        _ => Ok(()),
     }
 }
