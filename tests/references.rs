@@ -434,8 +434,8 @@ fn stack_limits_are_reported() {
     );
 }
 
-#[test]
-fn kubernetes_names_are_validated_and_collisions_found() {
+/// An app with one chart `c` (cluster `main`, namespace `ns`).
+fn app_with_chart() -> (App, meshsynth::core::ChartRef) {
     let mut app = App::new(Context::new());
     let chart = Chart::new(
         &mut app.root(),
@@ -443,6 +443,12 @@ fn kubernetes_names_are_validated_and_collisions_found() {
         ChartProps::new("main").namespace("ns"),
     )
     .unwrap();
+    (app, chart)
+}
+
+#[test]
+fn kubernetes_names_are_validated_and_collisions_found() {
+    let (mut app, chart) = app_with_chart();
     let mut cs = app.scope(chart.node()).unwrap();
     let named = |n: &str| k8s_openapi::api::core::v1::ConfigMap {
         metadata: k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
@@ -467,13 +473,7 @@ fn kubernetes_names_are_validated_and_collisions_found() {
 
 #[test]
 fn a_construct_declared_twice_is_one_collision_error_not_one_per_object() {
-    let mut app = App::new(Context::new());
-    let chart = Chart::new(
-        &mut app.root(),
-        "c",
-        ChartProps::new("main").namespace("ns"),
-    )
-    .unwrap();
+    let (mut app, chart) = app_with_chart();
     let mut cs = app.scope(chart.node()).unwrap();
     let meta = |n: &str| k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
         name: Some(n.into()),

@@ -35,6 +35,22 @@ fn starter_app(args: &[&str], cwd: &Path) -> Output {
         .expect("runs broken-apps")
 }
 
+/// `diff PATTERN --assembly head --against base --exit-code` in `dir`.
+fn diff_selected(dir: &Path, pattern: &str) -> Output {
+    meshsynth(
+        &[
+            "diff",
+            pattern,
+            "--assembly",
+            "head",
+            "--against",
+            "base",
+            "--exit-code",
+        ],
+        dir,
+    )
+}
+
 fn stdout(o: &Output) -> String {
     String::from_utf8(o.stdout.clone()).unwrap()
 }
@@ -118,18 +134,7 @@ fn exit_code_formats_and_color() {
 fn stack_globs_select_and_unknown_patterns_fail() {
     let t = tempfile::tempdir().unwrap();
     diff_support::write_pair(t.path());
-    let out = meshsynth(
-        &[
-            "diff",
-            "app-net*",
-            "--assembly",
-            "head",
-            "--against",
-            "base",
-            "--exit-code",
-        ],
-        t.path(),
-    );
+    let out = diff_selected(t.path(), "app-net*");
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stdout(&out).contains("Unchanged stacks (1): app-network"));
     let out = meshsynth(
@@ -376,20 +381,7 @@ fn install_inputs_are_compared() {
     // A pattern selecting the cluster's chart compares its install inputs
     // too (they read "No changes" before: the Helm chart's name, not a
     // construct's, decided whether a pattern selected them).
-    let filtered = |pattern: &str| {
-        meshsynth(
-            &[
-                "diff",
-                pattern,
-                "--assembly",
-                "head",
-                "--against",
-                "base",
-                "--exit-code",
-            ],
-            t.path(),
-        )
-    };
+    let filtered = |pattern: &str| diff_selected(t.path(), pattern);
     let out = filtered("ecommerce-*");
     assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
     assert!(stdout(&out).contains("global.tag: \"1.28.0\" → \"1.28.1\""));
