@@ -929,3 +929,39 @@ fn eks_versions_in_extended_support_or_newer_than_the_table_are_warnings() {
         ]
     );
 }
+
+/// A subnet mask the VPC cannot hold, or one AWS does not allow, says
+/// which of the two it is and what to change.
+#[test]
+fn subnet_masks_outside_the_vpc_or_below_28_say_which() {
+    let vpc = |cidr: &str, mask: u8| {
+        let (mut app, stack) = app_with_stack(Env::default());
+        let mut s = app.scope(stack.node()).unwrap();
+        err_text(Vpc::new(
+            &mut s,
+            "Vpc",
+            VpcProps {
+                cidr: cidr.into(),
+                subnets: vec![SubnetGroup::new("Public", SubnetKind::Public, mask)],
+                ..Default::default()
+            },
+        ))
+    };
+    let e = vpc("10.0.0.0/28", 24);
+    assert!(
+        e.contains("asks for /24 subnets, larger than the whole VPC 10.0.0.0/28")
+            && e.contains("give the VPC a larger range, e.g. a /16"),
+        "{e}"
+    );
+    let e = vpc("10.0.0.0/20", 18);
+    assert!(
+        e.contains("or the group a cidr_mask from /20 to /28"),
+        "{e}"
+    );
+    let e = vpc("10.0.0.0/16", 30);
+    assert!(
+        e.contains("asks for /30 subnets; the smallest subnet AWS allows is a /28")
+            && e.contains("use a cidr_mask from /16 to /28"),
+        "{e}"
+    );
+}

@@ -139,14 +139,32 @@ fn check_groups(path: &str, vpc: Ipv4Net, azs: u8, groups: &[SubnetGroup]) -> Re
                 "give each subnet group a unique name",
             ));
         }
-        if g.cidrs.is_empty() && (g.cidr_mask < vpc.prefix_len() || g.cidr_mask > 28) {
+        if g.cidrs.is_empty() && g.cidr_mask < vpc.prefix_len() {
             return Err(Error::construct(
                 path,
                 format!(
-                    "subnet group {} asks for /{} subnets, outside {vpc} or smaller than /28",
+                    "subnet group {} asks for /{} subnets, larger than the whole VPC {vpc}",
                     g.name, g.cidr_mask
                 ),
-                format!("use a mask from /{} to /28", vpc.prefix_len()),
+                if vpc.prefix_len() >= 28 {
+                    "give the VPC a larger range, e.g. a /16 (a /28 VPC holds a single /28 subnet)"
+                        .to_string()
+                } else {
+                    format!(
+                        "give the VPC a larger range (e.g. a /16), or the group a cidr_mask from /{} to /28",
+                        vpc.prefix_len()
+                    )
+                },
+            ));
+        }
+        if g.cidrs.is_empty() && g.cidr_mask > 28 {
+            return Err(Error::construct(
+                path,
+                format!(
+                    "subnet group {} asks for /{} subnets; the smallest subnet AWS allows is a /28",
+                    g.name, g.cidr_mask
+                ),
+                format!("use a cidr_mask from /{} to /28", vpc.prefix_len().min(28)),
             ));
         }
     }
