@@ -65,15 +65,10 @@ pub fn az_count(region: &str) -> Option<u8> {
         .map(|i| AZ_COUNTS[i].1)
 }
 
-/// The known region nearest to `region` by edit distance (at most two
-/// edits), for a "did you mean".
+/// The known region nearest to `region`, for a "did you mean": the
+/// project's one suggestion rule (`core::names::closest`).
 pub fn closest(region: &str) -> Option<&'static str> {
-    AZ_COUNTS
-        .iter()
-        .map(|(r, _)| (strsim::levenshtein(r, region), *r))
-        .filter(|(d, _)| *d <= 2)
-        .min()
-        .map(|(_, r)| r)
+    crate::core::names::closest(region, AZ_COUNTS.iter().map(|(r, _)| *r))
 }
 
 #[cfg(test)]

@@ -75,10 +75,10 @@ pub(super) fn check_relations(
     diags.extend(found);
 }
 
-/// A region that is well formed but not one AWS has: `eu-west-9`, or
-/// `eu-west1`'s cousin `eu-wset-1`. Synth cannot see it otherwise, and
-/// deploy fails only when it calls the region's endpoint. A warning, as
-/// the table (cfn-lint's) trails a region AWS has just opened.
+/// A region that is well formed but not one AWS has (`eu-west-9`,
+/// `eu-wset-1`). Synth cannot see it otherwise, and deploy fails only when
+/// it calls the region's endpoint. A warning, as the table (cfn-lint's)
+/// trails a region AWS has just opened.
 fn unknown_region(path: &str, region: &str) -> Option<Diagnostic> {
     if crate::aws::regions::az_count(region).is_some() {
         return None;

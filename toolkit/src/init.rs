@@ -350,13 +350,20 @@ pub fn scaffold(name: &str, dependency: &Dependency) -> Vec<(String, Vec<u8>)> {
 /// the name's length (the templates are formatted for a name of average
 /// length; a longer or shorter one moves line breaks). On failure the
 /// files stay as templated, and say why.
-pub(crate) fn format_rust(files: &mut [(String, Vec<u8>)]) -> Result<(), String> {
+fn format_rust(files: &mut [(String, Vec<u8>)]) -> Result<(), String> {
     let rustfmt = std::env::var_os("RUSTFMT").unwrap_or_else(|| "rustfmt".into());
     format_with(files, &rustfmt)
 }
 
 fn format_with(files: &mut [(String, Vec<u8>)], rustfmt: &std::ffi::OsStr) -> Result<(), String> {
-    for (path, bytes) in files.iter_mut().filter(|(p, _)| p.ends_with(".rs")) {
+    // Every file formatted, or none: a failure part way keeps them all as
+    // templated, as the note says.
+    let mut formatted = Vec::new();
+    for (i, (path, bytes)) in files
+        .iter()
+        .enumerate()
+        .filter(|(_, (p, _))| p.ends_with(".rs"))
+    {
         let mut child = std::process::Command::new(rustfmt)
             .args(["--edition", "2021", "--emit", "stdout", "--quiet"])
             .stdin(std::process::Stdio::piped())
@@ -382,7 +389,10 @@ fn format_with(files: &mut [(String, Vec<u8>)], rustfmt: &std::ffi::OsStr) -> Re
                 why.lines().next().unwrap_or("no reason given")
             ));
         }
-        *bytes = out.stdout;
+        formatted.push((i, out.stdout));
+    }
+    for (i, bytes) in formatted {
+        files[i].1 = bytes;
     }
     Ok(())
 }
@@ -482,7 +492,7 @@ mod tests {
         assert!(!dir.join("Cargo.toml").exists());
     }
 
-    /// `rustfmt --check` of one file's bytes; None when rustfmt is absent.
+    /// Whether rustfmt leaves one file's bytes as they are.
     fn rustfmt_check(bytes: &[u8]) -> bool {
         let mut child = std::process::Command::new("rustfmt")
             .args(["--edition", "2021", "--check"])
@@ -514,13 +524,8 @@ mod tests {
                     assert_eq!(bytes, old, "{path} is not Rust and stays as templated");
                 }
             }
-            let long = files.iter().any(|(p, b)| {
-                p.ends_with(".rs") && {
-                    let before = &before.iter().find(|(q, _)| q == p).unwrap().1;
-                    b != before
-                }
-            });
-            assert!(long || name == "p", "{name}: nothing was reformatted");
+            let changed = files.iter().zip(&before).any(|((_, b), (_, o))| b != o);
+            assert!(changed || name == "p", "{name}: nothing was reformatted");
         }
     }
 
@@ -531,6 +536,27 @@ mod tests {
         let r = format_with(&mut files, "/nonexistent/rustfmt".as_ref());
         assert!(r.unwrap_err().contains("rustfmt did not start"));
         assert_eq!(files, before, "the files stay as templated");
+    }
+
+    #[test]
+    fn a_rustfmt_failing_part_way_leaves_every_file_as_templated() {
+        use std::os::unix::fs::PermissionsExt;
+        let t = tempfile::tempdir().unwrap();
+        // Changes lib.rs (the first file), refuses main.rs.
+        let fake = t.path().join("rustfmt");
+        std::fs::write(
+            &fake,
+            "#!/bin/sh\ninput=$(cat)\ncase \"$input\" in *\"fn main\"*) echo refused >&2; exit 1;; esac\nprintf '// changed\\n%s\\n' \"$input\"\n",
+        )
+        .unwrap();
+        std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let mut files = scaffold("acme", &Dependency::Registry);
+        let before = files.clone();
+        let r = format_with(&mut files, fake.as_os_str());
+        assert!(r
+            .unwrap_err()
+            .contains("rustfmt refused src/main.rs: refused"));
+        assert_eq!(files, before, "lib.rs, formatted first, is not kept alone");
     }
 
     #[test]
